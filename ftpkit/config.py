@@ -1,0 +1,65 @@
+"""
+L{ServerConfig}: every setting of a server, as one immutable value.
+
+L{ftpkit.tap} builds it from the command line; L{ftpkit.server.FTPFactory}
+takes it. Nothing reads settings from class attributes.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """
+    Server-wide settings.
+
+    @ivar banner: text of the C{220} greeting.
+    @ivar readOnly: no command may change anything, for any user.
+    @ivar anonymousWrite: anonymous users may upload new files and make
+        directories (never delete, rename or overwrite).
+    @ivar passivePorts: C{(low, high)} inclusive port range for PASV/EPSV
+        listeners, or C{None} for any free port.
+    @ivar passiveAddress: IPv4 address put in the C{227} reply, or C{None}
+        for the control connection's local address.
+    @ivar maxConnections: sessions over this get C{421} and are closed.
+    @ivar maxConnectionsPerIP: likewise, per client address.
+    @ivar idleTimeout: seconds a control connection may stay idle.
+    @ivar dataTimeout: seconds a data connection may stall, and a passive
+        listener may wait for its client.
+    @ivar maxLoginAttempts: failed C{PASS} before the connection is closed.
+    @ivar loginFailureDelay: seconds the first failed C{PASS} is delayed;
+        each further failure doubles it.
+    @ivar maxLineLength: longest command line accepted, in bytes.
+    @ivar maxPendingCommands: pipelined commands queued before the server
+        stops reading from the client.
+    @ivar tlsContextFactory: an C{IOpenSSLServerConnectionCreator} enabling
+        C{AUTH TLS}, or C{None}.
+    @ivar tlsRequired: refuse login and data transfers without TLS.
+    @ivar tlsRequiredForAnonymous: when C{tlsRequired}, also require it of
+        anonymous users.
+    @ivar tlsRequireSessionReuse: data connections under C{PROT P} must
+        resume the control connection's TLS session.
+    @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
+    """
+
+    banner: str = "ftpkit ready"
+    readOnly: bool = False
+    anonymousWrite: bool = False
+    passivePorts: Optional[Tuple[int, int]] = None
+    passiveAddress: Optional[str] = None
+    maxConnections: int = 512
+    maxConnectionsPerIP: int = 32
+    idleTimeout: float = 300.0
+    dataTimeout: float = 60.0
+    maxLoginAttempts: int = 3
+    loginFailureDelay: float = 1.0
+    maxLineLength: int = 4096
+    maxPendingCommands: int = 64
+    tlsContextFactory: object = None
+    tlsRequired: bool = False
+    tlsRequiredForAnonymous: bool = True
+    tlsRequireSessionReuse: bool = False
+    hashAlgorithms: Tuple[str, ...] = field(
+        default=("SHA-256", "SHA-1", "MD5")
+    )

@@ -1,0 +1,141 @@
+"""
+Exceptions a shell raises, each knowing the FTP reply code it maps to.
+
+The server turns any L{FTPError} into a reply line with its C{code} and
+C{message}; anything else becomes a generic C{451} and a log line.
+"""
+
+import errno
+
+
+class FTPError(Exception):
+    """
+    Base class for errors that become an FTP reply.
+
+    @cvar code: the FTP reply code.
+    @cvar defaultMessage: the reply text used when none is given.
+    """
+
+    code = 550
+    defaultMessage = "Requested action not taken"
+
+    def __init__(self, message=None):
+        """
+        @param message: reply text; L{defaultMessage} when omitted.
+        """
+        self.message = message if message is not None else self.defaultMessage
+        super().__init__(self.message)
+
+
+class NoSuchFile(FTPError):
+    """The path does not exist."""
+
+    code = 550
+    defaultMessage = "No such file or directory"
+
+
+class PermissionDenied(FTPError):
+    """The user may not do this here."""
+
+    code = 550
+    defaultMessage = "Permission denied"
+
+
+class IsDirectory(FTPError):
+    """A file operation was asked of a directory."""
+
+    code = 550
+    defaultMessage = "Is a directory"
+
+
+class NotDirectory(FTPError):
+    """A directory operation was asked of something that is not one."""
+
+    code = 550
+    defaultMessage = "Not a directory"
+
+
+class AlreadyExists(FTPError):
+    """The target exists and the operation will not replace it."""
+
+    code = 550
+    defaultMessage = "File exists"
+
+
+class DirectoryNotEmpty(FTPError):
+    """RMD of a directory that still has entries."""
+
+    code = 550
+    defaultMessage = "Directory not empty"
+
+
+class InvalidPath(FTPError):
+    """A file name that is not allowed (too long, NUL, not UTF-8...)."""
+
+    code = 553
+    defaultMessage = "File name not allowed"
+
+
+class InsufficientStorage(FTPError):
+    """The disk is full."""
+
+    code = 452
+    defaultMessage = "Insufficient storage space"
+
+
+class QuotaExceeded(FTPError):
+    """The user's storage allocation is used up."""
+
+    code = 552
+    defaultMessage = "Exceeded storage allocation"
+
+
+class BadArgument(FTPError):
+    """A command argument that does not parse."""
+
+    code = 501
+    defaultMessage = "Syntax error in parameters or arguments"
+
+
+class CommandNotImplemented(FTPError):
+    """A known command this server or shell does not implement."""
+
+    code = 502
+    defaultMessage = "Command not implemented"
+
+
+class LocalError(FTPError):
+    """A failure on the server's side while processing."""
+
+    code = 451
+    defaultMessage = "Requested action aborted: local error in processing"
+
+
+_ERRNO_MAP = {
+    errno.ENOENT: NoSuchFile,
+    errno.EACCES: PermissionDenied,
+    errno.EPERM: PermissionDenied,
+    errno.EROFS: PermissionDenied,
+    errno.EISDIR: IsDirectory,
+    errno.ENOTDIR: NotDirectory,
+    errno.EEXIST: AlreadyExists,
+    errno.ENOTEMPTY: DirectoryNotEmpty,
+    errno.ENAMETOOLONG: InvalidPath,
+    errno.EINVAL: InvalidPath,
+    errno.ELOOP: PermissionDenied,
+    errno.ENOSPC: InsufficientStorage,
+    errno.EDQUOT: QuotaExceeded,
+    errno.EFBIG: QuotaExceeded,
+}
+
+
+def fromOSError(error):
+    """
+    Translate an C{OSError} into the matching L{FTPError}.
+
+    The message never contains host paths: only the generic text.
+
+    @param error: the C{OSError} raised by a filesystem call.
+    @return: an L{FTPError} instance (L{LocalError} for unknown errnos).
+    """
+    return _ERRNO_MAP.get(error.errno, LocalError)()

@@ -1,0 +1,52 @@
+"""
+L{FileInfo}: what a shell knows about one file, as plain data.
+
+Shells return it; L{ftpkit.listing} formats it. Nothing here touches disk.
+"""
+
+from dataclasses import dataclass
+
+FILE = "file"
+DIRECTORY = "dir"
+LINK = "link"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """
+    The facts about one directory entry.
+
+    @ivar kind: one of L{FILE}, L{DIRECTORY}, L{LINK} or L{OTHER}.
+    @ivar size: size in bytes (0 for directories where unknown).
+    @ivar mtime: modification time, seconds since the epoch (UTC).
+    @ivar mode: permission bits, as in C{stat.S_IMODE} (e.g. C{0o644}).
+    @ivar nlink: number of hard links.
+    @ivar owner: owner name shown in listings.
+    @ivar group: group name shown in listings.
+    @ivar unique: an identifier unique to this file on its shell
+        (the MLSD C{unique} fact), e.g. C{"803g1a2b"} from device and inode.
+    """
+
+    kind: str
+    size: int = 0
+    mtime: float = 0.0
+    mode: int = 0o644
+    nlink: int = 1
+    owner: str = "ftp"
+    group: str = "ftp"
+    unique: str = ""
+
+    @property
+    def isDirectory(self) -> bool:
+        """
+        @return: whether this entry is a directory.
+        """
+        return self.kind == DIRECTORY
+
+    @property
+    def isFile(self) -> bool:
+        """
+        @return: whether this entry is a regular file.
+        """
+        return self.kind == FILE

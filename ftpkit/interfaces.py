@@ -1,0 +1,207 @@
+"""
+The plugin surface of ftpkit: storage (shells), open files and realms.
+
+Paths given to a shell are tuples of already-validated segments produced
+by L{ftpkit.paths}: C{()} is the root, C{("a", "b.txt")} is C{/a/b.txt}.
+A segment is never C{""}, C{"."} or C{".."} and never contains C{"/"} or
+NUL. Every shell method returns a L{twisted.internet.defer.Deferred} that
+fails with an L{ftpkit.errors.FTPError} subclass on a user-visible error.
+"""
+
+from twisted.internet.interfaces import IConsumer
+from zope.interface import Attribute, Interface
+
+
+class IFTPShell(Interface):
+    """
+    What a logged-in user can see and do.
+    """
+
+    def stat(path):
+        """
+        Describe one path.
+
+        @param path: a tuple of segments.
+        @return: a Deferred firing with a L{ftpkit.fileinfo.FileInfo};
+            fails with L{ftpkit.errors.NoSuchFile} if it does not exist.
+        """
+
+    def list(path):
+        """
+        List a directory.
+
+        @param path: a tuple of segments naming a directory.
+        @return: a Deferred firing with a list of C{(name, FileInfo)} pairs,
+            sorted by name; fails with L{ftpkit.errors.NotDirectory} when
+            C{path} is a file.
+        """
+
+    def makeDirectory(path):
+        """
+        Create a directory (its parent must exist).
+
+        @return: a Deferred firing with C{None}; fails with
+            L{ftpkit.errors.AlreadyExists} when the path exists.
+        """
+
+    def removeDirectory(path):
+        """
+        Remove an empty directory.
+
+        @return: a Deferred firing with C{None}; fails with
+            L{ftpkit.errors.DirectoryNotEmpty}, L{ftpkit.errors.NotDirectory}
+            or L{ftpkit.errors.PermissionDenied} (for the root).
+        """
+
+    def removeFile(path):
+        """
+        Remove a file.
+
+        @return: a Deferred firing with C{None}; fails with
+            L{ftpkit.errors.IsDirectory} for a directory.
+        """
+
+    def rename(fromPath, toPath):
+        """
+        Rename a file or directory; an existing target file is replaced.
+
+        @return: a Deferred firing with C{None}.
+        """
+
+    def openForReading(path, offset=0):
+        """
+        Open a file to download it.
+
+        @param offset: the byte to start from (REST).
+        @return: a Deferred firing with an L{IReadFile}; fails with
+            L{ftpkit.errors.IsDirectory} for a directory.
+        """
+
+    def openForWriting(path, offset=0, append=False):
+        """
+        Open a file to upload into it.
+
+        With C{offset=0, append=False} the file is replaced only when the
+        upload completes (L{IWriteFile.close}); L{IWriteFile.abort} leaves
+        any old file untouched. C{offset > 0} resumes (writes from that
+        byte, truncating after it); C{append=True} appends.
+
+        @return: a Deferred firing with an L{IWriteFile}.
+        """
+
+    def setModificationTime(path, when):
+        """
+        Set a file's modification time.
+
+        @param when: seconds since the epoch, UTC.
+        @return: a Deferred firing with C{None}.
+        """
+
+
+class IFTPShellHash(Interface):
+    """
+    An optional extra a shell may provide: checksums for the HASH command.
+    """
+
+    def hash(path, algorithm, start=0, end=None):
+        """
+        Checksum a file (or the byte range C{[start, end)}).
+
+        @param algorithm: a C{hashlib} name: C{"sha256"}, C{"sha1"}, C{"md5"}.
+        @return: a Deferred firing with the lowercase hex digest.
+        """
+
+
+class IReadFile(Interface):
+    """
+    A file opened for a download.
+    """
+
+    def send(consumer):
+        """
+        Write the whole file (from the open offset) to C{consumer}.
+
+        The file registers a producer on the consumer so that a slow
+        consumer slows the reads down. When the consumer provides
+        L{IZeroCopyConsumer}, a file backed by a descriptor may call its
+        C{sendfile} instead.
+
+        @param consumer: an L{twisted.internet.interfaces.IConsumer}.
+        @return: a Deferred firing with the number of bytes sent once all
+            of them were written to the consumer, after the producer was
+            unregistered.
+        """
+
+    def close():
+        """
+        Release the file (idempotent; called after C{send} or on abort).
+        """
+
+
+class IWriteFile(Interface):
+    """
+    A file opened for an upload.
+    """
+
+    def receive():
+        """
+        @return: a Deferred firing with an L{IConsumer} the data connection
+            writes the uploaded bytes to. The consumer honours
+            C{registerProducer} by pausing the producer when it is behind.
+        """
+
+    def close():
+        """
+        Commit the upload: every byte is on disk and the file is in place
+        (an atomic rename when it replaces a file).
+
+        @return: a Deferred firing with C{None} once committed.
+        """
+
+    def abort():
+        """
+        Discard the upload; an old file, if any, stays as it was.
+
+        @return: a Deferred firing with C{None}.
+        """
+
+
+class IZeroCopyConsumer(IConsumer):
+    """
+    A consumer (the data channel, on a plain socket in binary mode) that
+    can copy straight from a file descriptor to the network.
+    """
+
+    def sendfile(fd, offset, count):
+        """
+        Copy C{count} bytes from descriptor C{fd}, starting at C{offset},
+        to the peer, without passing them through Python.
+
+        @return: a Deferred firing with the number of bytes sent (fewer than
+            C{count} only if the file was shorter).
+        """
+
+
+class IRealmPlugin(Interface):
+    """
+    A plugin, found with L{twisted.plugin.getPlugins}, that builds a
+    L{twisted.cred.portal.IRealm} whose avatars are L{IFTPShell}s.
+    C{--realm NAME[:ARGS]} picks one.
+    """
+
+    name = Attribute("The name given to --realm, e.g. 'filesystem'.")
+    description = Attribute("A one-line description.")
+    argumentHelp = Attribute("Help text for the ARGS part of --realm.")
+
+    def makeRealm(argument, options):
+        """
+        Build the realm.
+
+        @param argument: the text after C{NAME:} in C{--realm}, or C{""}.
+        @param options: the parsed L{ftpkit.tap.Options} (a mapping).
+        @return: an L{twisted.cred.portal.IRealm} that answers
+            C{requestAvatar(avatarId, mind, IFTPShell)} with
+            C{(IFTPShell, shell, logout)}.
+        @raise ValueError: when C{argument} is not valid; the message is
+            shown to the user as a usage error.
+        """
