@@ -104,6 +104,20 @@ class CommandNotImplemented(FTPError):
     defaultMessage = "Command not implemented"
 
 
+class ParameterNotImplemented(FTPError):
+    """A known command given a parameter value this server does not support."""
+
+    code = 504
+    defaultMessage = "Command not implemented for that parameter"
+
+
+class UnsupportedNetworkProtocol(FTPError):
+    """EPRT or EPSV naming a network protocol other than IPv4 (1) or IPv6 (2)."""
+
+    code = 522
+    defaultMessage = "Network protocol not supported, use (1,2)"
+
+
 class LocalError(FTPError):
     """A failure on the server's side while processing."""
 

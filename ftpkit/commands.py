@@ -1,0 +1,446 @@
+"""
+Command lines and argument grammars, as pure functions.
+
+L{parseLine} turns a received line into C{(verb, argument)}; the other
+parsers each read one command's argument and raise an L{FTPError}
+subclass (never anything else) when the client sent something invalid.
+"""
+
+import ipaddress
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from ftpkit.errors import (
+    BadArgument,
+    ParameterNotImplemented,
+    UnsupportedNetworkProtocol,
+)
+
+MLST_FACTS = ("type", "size", "modify", "perm", "unique", "unix.mode")
+"""The MLST/MLSD facts this server knows, lower-case, in canonical order."""
+
+_IAC = 0xFF
+_FIRST_COMMAND = 0xF0
+_FIRST_NEGOTIATION = 0xFB
+
+_HOST_PORT = re.compile(r"\s*([0-9]{1,3})\s*", re.ASCII)
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_TIMEVAL = re.compile(
+    r"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})"
+    r"(?:\.([0-9]{1,3}))?",
+    re.ASCII,
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_EPOCH = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()
+_MAX_EPOCH = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds()
+
+_HASH_ALGORITHMS = {
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-512": "sha512",
+    "MD5": "md5",
+}
+
+
+def _stripTelnet(data):
+    """
+    Remove Telnet commands from a command line.
+
+    C{IAC IAC} is a literal C{0xff}; C{IAC} followed by C{WILL}, C{WONT},
+    C{DO} or C{DONT} is dropped with its option byte; C{IAC} followed by
+    any other command byte (C{0xf0}-C{0xfa}, e.g. C{IP} and C{DM} sent
+    before C{ABOR}) is dropped with that byte. An C{IAC} followed by
+    anything else, or ending the line, is kept as a data byte.
+
+    @param data: the raw line.
+    @return: the line without Telnet commands.
+    """
+    if _IAC not in data:
+        return data
+    out = bytearray()
+    index = 0
+    length = len(data)
+    while index < length:
+        byte = data[index]
+        following = data[index + 1] if index + 1 < length else None
+        if byte != _IAC or following is None or following < _FIRST_COMMAND:
+            out.append(byte)
+            index += 1
+        elif following == _IAC:
+            out.append(_IAC)
+            index += 2
+        elif following >= _FIRST_NEGOTIATION:
+            index += 3
+        else:
+            index += 2
+    return bytes(out)
+
+
+def parseLine(line):
+    """
+    Split a command line into its verb and its argument.
+
+    A trailing CR is removed, then Telnet commands (see RFC 854) are
+    stripped. The verb is everything up to the first space, upper-cased
+    when it is ASCII (a non-ASCII verb is returned as received, for the
+    server to refuse). The argument is everything after that space, with
+    all other whitespace kept, decoded as UTF-8 with C{surrogateescape} so
+    undecodable file names survive. Never raises.
+
+    @param line: one line from the control connection, without its LF.
+    @type line: L{bytes}
+    @return: C{(verb, argument)}, both L{str}; C{argument} is C{""} when
+        there is none.
+    """
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    line = _stripTelnet(line)
+    verb, _, argument = line.partition(b" ")
+    if verb.isascii():
+        verbText = verb.decode("ascii").upper()
+    else:
+        verbText = verb.decode("utf-8", "surrogateescape")
+    return verbText, argument.decode("utf-8", "surrogateescape")
+
+
+def parseHostPort(arg):
+    """
+    Parse the argument of C{PORT} (RFC 959): C{"h1,h2,h3,h4,p1,p2"}.
+
+    @param arg: the argument text; whitespace around numbers is allowed.
+    @return: C{(host, port)}: a dotted IPv4 address and C{p1 * 256 + p2}.
+    @raise BadArgument: unless there are six numbers from 0 to 255.
+    """
+    fields = arg.split(",")
+    if len(fields) != 6:
+        raise BadArgument()
+    numbers = []
+    for field in fields:
+        match = _HOST_PORT.fullmatch(field)
+        if match is None or int(match.group(1)) > 255:
+            raise BadArgument()
+        numbers.append(int(match.group(1)))
+    host = ".".join(str(number) for number in numbers[:4])
+    return host, numbers[4] * 256 + numbers[5]
+
+
+def formatHostPort(host, port):
+    """
+    Format an address for the C{227} reply to C{PASV}: the inverse of
+    L{parseHostPort}.
+
+    @param host: an IPv4 address, or an IPv4-mapped IPv6 address such as
+        C{"::ffff:127.0.0.1"} (what a dual-stack socket reports).
+    @param port: a port number from 0 to 65535.
+    @return: C{"h1,h2,h3,h4,p1,p2"}.
+    @raise ValueError: if C{host} has no IPv4 form or C{port} is out of
+        range: a server-side mistake, not a client's.
+    """
+    address = ipaddress.ip_address(host)
+    if address.version == 6:
+        if address.ipv4_mapped is None:
+            raise ValueError(f"PASV needs an IPv4 address, not {host!r}")
+        address = address.ipv4_mapped
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port out of range: {port!r}")
+    return ",".join(
+        [str(octet) for octet in address.packed] + [str(port >> 8), str(port & 0xFF)]
+    )
+
+
+def _parseFamily(text):
+    """
+    Read an RFC 2428 network protocol number.
+
+    @param text: the field text.
+    @return: C{1} (IPv4) or C{2} (IPv6).
+    @raise UnsupportedNetworkProtocol: for any other number.
+    @raise BadArgument: if C{text} is not a number.
+    """
+    if _DIGITS.fullmatch(text) is None or len(text) > 5:
+        raise BadArgument()
+    family = int(text)
+    if family not in (1, 2):
+        raise UnsupportedNetworkProtocol()
+    return family
+
+
+def parseEPRT(arg):
+    """
+    Parse the argument of C{EPRT} (RFC 2428): C{"|1|132.235.1.2|6275|"}.
+
+    The delimiter is the first character, any printable ASCII character
+    but space.
+
+    @param arg: the argument text.
+    @return: C{(family, address, port)}: family C{1} or C{2}, the address
+        in its normal text form, and the port.
+    @raise UnsupportedNetworkProtocol: for a family other than 1 or 2.
+    @raise BadArgument: for any other syntax error, an address that is not
+        of the family given (an IPv4-mapped IPv6 address is fine for 2;
+        a zone index is not), or a port outside 1-65535.
+    """
+    arg = arg.strip()
+    if not arg or not 33 <= ord(arg[0]) <= 126:
+        raise BadArgument()
+    fields = arg.split(arg[0])
+    if len(fields) != 5 or fields[0] or fields[4]:
+        raise BadArgument()
+    family = _parseFamily(fields[1])
+    addressText, portText = fields[2], fields[3]
+    addressClass = ipaddress.IPv4Address if family == 1 else ipaddress.IPv6Address
+    if "%" in addressText:
+        raise BadArgument()
+    try:
+        address = addressClass(addressText)
+    except ValueError:
+        raise BadArgument() from None
+    if _DIGITS.fullmatch(portText) is None or len(portText) > 5:
+        raise BadArgument()
+    port = int(portText)
+    if not 1 <= port <= 65535:
+        raise BadArgument()
+    return family, str(address), port
+
+
+def parseEPSV(arg):
+    """
+    Parse the argument of C{EPSV} (RFC 2428).
+
+    @param arg: the argument text.
+    @return: C{None} for no argument, C{"ALL"} for C{EPSV ALL} (any case),
+        or the network protocol C{1} or C{2}.
+    @raise UnsupportedNetworkProtocol: for any other protocol number.
+    @raise BadArgument: for anything else.
+    """
+    arg = arg.strip()
+    if not arg:
+        return None
+    if arg.upper() == "ALL":
+        return "ALL"
+    return _parseFamily(arg)
+
+
+def parseREST(arg):
+    """
+    Parse the argument of C{REST} in stream mode (RFC 3659): a byte offset.
+
+    @param arg: the argument text; surrounding whitespace is allowed.
+    @return: the offset, a non-negative integer.
+    @raise BadArgument: unless it is 1 to 20 decimal digits.
+    """
+    arg = arg.strip()
+    if _DIGITS.fullmatch(arg) is None or len(arg) > 20:
+        raise BadArgument()
+    return int(arg)
+
+
+def parseTYPE(arg):
+    """
+    Parse the argument of C{TYPE} (RFC 959), case-insensitively.
+
+    @param arg: the argument text.
+    @return: C{"A"} for C{A} or C{A N}; C{"I"} for C{I} or C{L 8}.
+    @raise ParameterNotImplemented: for a valid type this server does not
+        do (C{E}, C{A T}, C{A C}, C{L} with another byte size).
+    @raise BadArgument: for anything else.
+    """
+    words = arg.upper().split()
+    if words in (["A"], ["A", "N"]):
+        return "A"
+    if words in (["I"], ["L", "8"]):
+        return "I"
+    if words[:1] == ["E"] and words[1:] in ([], ["N"], ["T"], ["C"]):
+        raise ParameterNotImplemented()
+    if words in (["A", "T"], ["A", "C"]):
+        raise ParameterNotImplemented()
+    if (
+        len(words) == 2
+        and words[0] == "L"
+        and _DIGITS.fullmatch(words[1]) is not None
+        and len(words[1]) <= 3
+        and int(words[1]) > 0
+    ):
+        raise ParameterNotImplemented()
+    raise BadArgument()
+
+
+def _parseChoice(arg, supported, known):
+    """
+    Parse a one-letter argument, case-insensitively.
+
+    @param arg: the argument text.
+    @param supported: the letter this server implements.
+    @param known: the other letters the RFC defines.
+    @return: C{supported}.
+    @raise ParameterNotImplemented: for a letter in C{known}.
+    @raise BadArgument: for anything else.
+    """
+    letter = arg.strip().upper()
+    if letter == supported:
+        return supported
+    if letter and letter in known:
+        raise ParameterNotImplemented()
+    raise BadArgument()
+
+
+def parseMODE(arg):
+    """
+    Parse the argument of C{MODE} (RFC 959).
+
+    @param arg: the argument text.
+    @return: C{"S"} (stream), the only mode implemented.
+    @raise ParameterNotImplemented: for C{B} or C{C}.
+    @raise BadArgument: for anything else.
+    """
+    return _parseChoice(arg, "S", ("B", "C"))
+
+
+def parseSTRU(arg):
+    """
+    Parse the argument of C{STRU} (RFC 959).
+
+    @param arg: the argument text.
+    @return: C{"F"} (file), the only structure implemented.
+    @raise ParameterNotImplemented: for C{R} or C{P}.
+    @raise BadArgument: for anything else.
+    """
+    return _parseChoice(arg, "F", ("R", "P"))
+
+
+def parseTimeval(text):
+    """
+    Parse an RFC 3659 time value, in UTC.
+
+    @param text: C{"YYYYMMDDHHMMSS"}, optionally followed by C{"."} and
+        one to three digits of fraction.
+    @return: seconds since the epoch.
+    @raise BadArgument: if C{text} is not a valid time value.
+    """
+    match = _TIMEVAL.fullmatch(text)
+    if match is None:
+        raise BadArgument()
+    fields = [int(field) for field in match.groups()[:6]]
+    try:
+        when = datetime(*fields, tzinfo=UTC)
+    except ValueError:
+        raise BadArgument() from None
+    seconds = (when - _EPOCH) // timedelta(seconds=1)
+    fraction = match.group(7)
+    if fraction:
+        return seconds + int(fraction) / 10 ** len(fraction)
+    return float(seconds)
+
+
+def utcDatetime(epoch):
+    """
+    Convert a timestamp to a UTC C{datetime}, for display.
+
+    Timestamps outside years 1 to 9999 are clamped to that range (and NaN
+    taken as the epoch), so a strange file time never breaks a listing.
+
+    @param epoch: seconds since the epoch.
+    @return: an aware C{datetime} in UTC, whole milliseconds.
+    """
+    if math.isnan(epoch):
+        epoch = 0.0
+    epoch = min(max(epoch, _MIN_EPOCH), _MAX_EPOCH)
+    return _EPOCH + timedelta(milliseconds=round(epoch * 1000))
+
+
+def formatTimeval(epoch, fraction=False):
+    """
+    Format a timestamp as an RFC 3659 time value, in UTC.
+
+    The timestamp is first rounded to whole milliseconds (so a value read
+    by L{parseTimeval} formats back to the same text), then the fraction
+    is dropped unless asked for.
+
+    @param epoch: seconds since the epoch.
+    @param fraction: add C{".sss"} milliseconds.
+    @return: C{"YYYYMMDDHHMMSS"} or C{"YYYYMMDDHHMMSS.sss"}.
+    """
+    when = utcDatetime(epoch)
+    text = (
+        f"{when.year:04d}{when.month:02d}{when.day:02d}"
+        f"{when.hour:02d}{when.minute:02d}{when.second:02d}"
+    )
+    if fraction:
+        text += f".{when.microsecond // 1000:03d}"
+    return text
+
+
+def parseMFMT(arg):
+    """
+    Parse the argument of C{MFMT}: C{"YYYYMMDDHHMMSS[.sss] path"}.
+
+    @param arg: the argument text.
+    @return: C{(epoch, pathText)}; the path keeps any spaces it contains.
+    @raise BadArgument: if the time is invalid or there is no path.
+    """
+    timeText, _, pathText = arg.partition(" ")
+    if not pathText:
+        raise BadArgument()
+    return parseTimeval(timeText), pathText
+
+
+def splitListArgument(arg):
+    """
+    Separate C{ls}-style options from the path in a C{LIST}/C{NLST}
+    argument, as many clients send C{LIST -la} or C{LIST -a /dir}.
+
+    Only leading space-separated tokens of the form C{-X...} are options.
+    A token C{"--"} ends the options and is dropped, so C{"-- -dir"} names
+    the directory C{-dir}; a lone C{"-"} is a path. Spaces separating the
+    options from the path are dropped; without options the argument is
+    returned unchanged as the path.
+
+    @param arg: the argument text.
+    @return: C{(letters, pathText)}: the option letters joined (C{"la"}
+        for C{"-l -a"}) and the rest of the argument.
+    """
+    letters = []
+    rest = arg
+    while True:
+        candidate = rest.lstrip(" ")
+        token, _, after = candidate.partition(" ")
+        if token == "--":
+            return "".join(letters), after.lstrip(" ")
+        if len(token) < 2 or not token.startswith("-"):
+            break
+        letters.append(token[1:])
+        rest = after
+    if letters:
+        rest = rest.lstrip(" ")
+    return "".join(letters), rest
+
+
+def parseOptsMLST(arg):
+    """
+    Parse the fact list of C{OPTS MLST} (RFC 3659 section 7.9).
+
+    @param arg: facts separated by C{";"}, e.g. C{"type;size;modify;"}.
+    @return: the known facts named, lower-case, in the order of
+        L{MLST_FACTS}; unknown names are ignored, and an empty list selects
+        no facts.
+    """
+    named = {fact.strip().lower() for fact in arg.split(";")}
+    return tuple(fact for fact in MLST_FACTS if fact in named)
+
+
+def parseHASHAlgorithm(name):
+    """
+    Map an algorithm name from C{OPTS HASH} or the C{HASH} feature line
+    to its C{hashlib} name.
+
+    @param name: C{"SHA-256"}, C{"SHA-1"}, C{"SHA-512"} or C{"MD5"}, in any
+        case.
+    @return: C{"sha256"}, C{"sha1"}, C{"sha512"} or C{"md5"}.
+    @raise BadArgument: for any other name.
+    """
+    try:
+        return _HASH_ALGORITHMS[name.strip().upper()]
+    except KeyError:
+        raise BadArgument("Unknown algorithm") from None

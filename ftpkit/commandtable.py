@@ -1,0 +1,167 @@
+"""
+Every FTP verb ftpkit knows, as data.
+
+Login checks, C{--read-only}, FEAT and HELP all read this one table, so the
+server can never advertise what it does not implement. Pure: no Twisted.
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+NONE = "none"
+REQUIRED = "required"
+OPTIONAL = "optional"
+
+
+@dataclass(frozen=True)
+class Command:
+    """
+    How one verb behaves before its handler runs.
+
+    @ivar verb: the upper-case verb, e.g. C{"RETR"}.
+    @ivar handler: the verb whose C{ftp_VERB} method handles it (aliases
+        such as C{XPWD} point at C{PWD}).
+    @ivar argument: L{NONE}, L{REQUIRED} or L{OPTIONAL}.
+    @ivar needsLogin: refused with C{530} before login.
+    @ivar writes: changes something: refused under C{--read-only}.
+    @ivar feature: its FEAT line, if any.
+    @ivar syntax: the HELP text.
+    @ivar rfc: where it is specified.
+    @ivar duringTransfer: handled at once while a transfer runs, instead
+        of waiting for it to finish.
+    """
+
+    verb: str
+    syntax: str
+    rfc: str
+    argument: str = NONE
+    needsLogin: bool = True
+    writes: bool = False
+    feature: Optional[str] = None
+    handler: str = ""
+    duringTransfer: bool = False
+
+    @property
+    def handlerVerb(self) -> str:
+        """
+        @return: the verb whose method implements this command.
+        """
+        return self.handler or self.verb
+
+
+def _table(*commands):
+    return {command.verb: command for command in commands}
+
+
+COMMANDS = _table(
+    # Access control (RFC 959 4.1.1)
+    Command("USER", "USER <sp> username", "RFC 959", REQUIRED, needsLogin=False),
+    Command("PASS", "PASS <sp> password", "RFC 959", OPTIONAL, needsLogin=False),
+    Command("ACCT", "ACCT <sp> account", "RFC 959", REQUIRED, needsLogin=False),
+    Command("CWD", "CWD <sp> pathname", "RFC 959", REQUIRED),
+    Command("XCWD", "XCWD <sp> pathname", "RFC 775", REQUIRED, handler="CWD"),
+    Command("CDUP", "CDUP", "RFC 959"),
+    Command("XCUP", "XCUP", "RFC 775", handler="CDUP"),
+    Command("REIN", "REIN", "RFC 959", needsLogin=False),
+    Command("QUIT", "QUIT", "RFC 959", needsLogin=False),
+    # Transfer parameters (RFC 959 4.1.2)
+    Command("PORT", "PORT <sp> h1,h2,h3,h4,p1,p2", "RFC 959", REQUIRED),
+    Command("PASV", "PASV", "RFC 959"),
+    Command("EPRT", "EPRT <sp> |proto|addr|port|", "RFC 2428", REQUIRED,
+            feature="EPRT"),
+    Command("EPSV", "EPSV [<sp> proto|ALL]", "RFC 2428", OPTIONAL,
+            feature="EPSV"),
+    Command("TYPE", "TYPE <sp> A | I | L 8", "RFC 959", REQUIRED),
+    Command("STRU", "STRU <sp> F", "RFC 959", REQUIRED),
+    Command("MODE", "MODE <sp> S", "RFC 959", REQUIRED),
+    # Service commands (RFC 959 4.1.3)
+    Command("RETR", "RETR <sp> pathname", "RFC 959", REQUIRED),
+    Command("STOR", "STOR <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("STOU", "STOU [<sp> pathname]", "RFC 959", OPTIONAL, writes=True),
+    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("ALLO", "ALLO <sp> bytes", "RFC 959", OPTIONAL),
+    Command("REST", "REST <sp> offset", "RFC 3659", REQUIRED,
+            feature="REST STREAM"),
+    Command("RNFR", "RNFR <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("RNTO", "RNTO <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("ABOR", "ABOR", "RFC 959", needsLogin=False, duringTransfer=True),
+    Command("DELE", "DELE <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("RMD", "RMD <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("XRMD", "XRMD <sp> pathname", "RFC 775", REQUIRED, writes=True,
+            handler="RMD"),
+    Command("MKD", "MKD <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("XMKD", "XMKD <sp> pathname", "RFC 775", REQUIRED, writes=True,
+            handler="MKD"),
+    Command("PWD", "PWD", "RFC 959"),
+    Command("XPWD", "XPWD", "RFC 775", handler="PWD"),
+    Command("LIST", "LIST [<sp> pathname]", "RFC 959", OPTIONAL),
+    Command("NLST", "NLST [<sp> pathname]", "RFC 959", OPTIONAL),
+    Command("SITE", "SITE <sp> HELP", "RFC 959", REQUIRED),
+    Command("SYST", "SYST", "RFC 959", needsLogin=False),
+    Command("STAT", "STAT [<sp> pathname]", "RFC 959", OPTIONAL,
+            needsLogin=False, duringTransfer=True),
+    Command("HELP", "HELP [<sp> command]", "RFC 959", OPTIONAL,
+            needsLogin=False),
+    Command("NOOP", "NOOP", "RFC 959", needsLogin=False),
+    # Extensions
+    Command("FEAT", "FEAT", "RFC 2389", needsLogin=False),
+    Command("OPTS", "OPTS <sp> command [<sp> options]", "RFC 2389",
+            REQUIRED, needsLogin=False, feature="UTF8"),
+    Command("SIZE", "SIZE <sp> pathname", "RFC 3659", REQUIRED,
+            feature="SIZE"),
+    Command("MDTM", "MDTM <sp> pathname", "RFC 3659", REQUIRED,
+            feature="MDTM"),
+    Command("MFMT", "MFMT <sp> YYYYMMDDHHMMSS pathname",
+            "draft-somers-ftp-mfxx", REQUIRED, writes=True,
+            feature="MFMT"),
+    Command("MLST", "MLST [<sp> pathname]", "RFC 3659", OPTIONAL),
+    Command("MLSD", "MLSD [<sp> pathname]", "RFC 3659", OPTIONAL),
+    Command("HASH", "HASH <sp> pathname", "draft-bryan-ftpext-hash", REQUIRED),
+    Command("AUTH", "AUTH <sp> TLS", "RFC 4217", REQUIRED, needsLogin=False),
+    Command("PBSZ", "PBSZ <sp> 0", "RFC 4217", REQUIRED, needsLogin=False,
+            feature="PBSZ"),
+    Command("PROT", "PROT <sp> C | P", "RFC 4217", REQUIRED,
+            needsLogin=False, feature="PROT"),
+    Command("CCC", "CCC", "RFC 4217", needsLogin=False),
+)
+"""Every verb ftpkit implements, by name."""
+
+
+def lookup(verb):
+    """
+    @param verb: an upper-case verb as parsed from a command line.
+    @return: its L{Command}, or C{None} when ftpkit does not know it.
+    """
+    return COMMANDS.get(verb)
+
+
+def featureLines(tlsEnabled, mlstFeature, hashFeature):
+    """
+    The lines of a FEAT reply, from the table and the session's options.
+
+    @param tlsEnabled: whether C{AUTH TLS} is available.
+    @param mlstFeature: the C{MLST ...} line with the selected facts.
+    @param hashFeature: the C{HASH ...} line, or C{None} if the shell has
+        no checksums.
+    @return: a sorted list of feature lines (without leading space).
+    """
+    lines = {
+        command.feature
+        for command in COMMANDS.values()
+        if command.feature
+        and (tlsEnabled or command.verb not in ("PBSZ", "PROT"))
+    }
+    lines.update({mlstFeature, "TVFS"})
+    if tlsEnabled:
+        lines.add("AUTH TLS")
+    if hashFeature:
+        lines.add(hashFeature)
+    return sorted(lines)
+
+
+def helpText():
+    """
+    @return: lines listing every verb, eight to a line, for C{HELP}.
+    """
+    verbs = sorted(COMMANDS)
+    return [" ".join(verbs[i:i + 8]) for i in range(0, len(verbs), 8)]

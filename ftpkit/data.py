@@ -1,0 +1,380 @@
+"""
+The data channel: passive listeners, active connects and the protocol of
+one data connection.
+
+A session owns at most one L{DataChannel}. PASV/EPSV make it listen,
+PORT/EPRT make it remember where to connect; a transfer command then asks
+it for a L{DataConnection} with L{DataChannel.connect}.
+"""
+
+import ipaddress
+import random
+
+from twisted.internet import defer, error
+from twisted.internet.interfaces import ISSLTransport
+from twisted.internet.protocol import ClientFactory, Factory, Protocol
+from twisted.logger import Logger
+
+from ftpkit.errors import FTPError
+
+_EARLY_DATA_LIMIT = 1 << 20
+_PASSIVE_BIND_ATTEMPTS = 50
+UPLOAD_READ_SIZE = 1 << 20
+"""Bytes read from the socket at once while receiving an upload."""
+
+
+class CannotOpenDataConnection(FTPError):
+    """No data connection could be made."""
+
+    code = 425
+    defaultMessage = "Can't open data connection"
+
+
+class TransferAborted(FTPError):
+    """The data connection broke or was aborted mid-transfer."""
+
+    code = 426
+    defaultMessage = "Connection closed; transfer aborted"
+
+
+def normalizeHost(host):
+    """
+    Reduce an address to a comparable form (IPv4-mapped IPv6 to IPv4).
+
+    @param host: an IPv4 or IPv6 address as text.
+    @return: the canonical text form, or C{host} unchanged if unparsable.
+    """
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
+
+
+class DataConnection(Protocol):
+    """
+    One data connection. It reads nothing into a file until a transfer
+    gives it a sink; bytes that arrive before are held (bounded).
+
+    @ivar lostReason: why the connection ended, once it has.
+    """
+
+    def __init__(self, onMade):
+        """
+        @param onMade: called with this protocol once it is connected.
+        """
+        self.lostReason = None
+        self._lostWaiters = []
+        self._onMade = onMade
+        self._sink = None
+        self._early = []
+        self._earlySize = 0
+        self._closing = False
+        self.bytesReceived = 0
+
+    def connectionMade(self):
+        """
+        Report the connection to the channel that expects it.
+        """
+        self._onMade(self)
+
+    @property
+    def isSecure(self):
+        """
+        @return: whether TLS protects this connection.
+        """
+        return ISSLTransport.providedBy(self.transport)
+
+    def startTLS(self, contextFactory):
+        """
+        Secure this connection, as the TLS server (RFC 4217 section 9).
+
+        @param contextFactory: the server TLS context factory.
+        """
+        if not self.isSecure:
+            self.transport.startTLS(contextFactory)
+
+    def dataReceived(self, data):
+        """
+        Pass uploaded bytes to the sink, or hold them until there is one.
+        """
+        self.bytesReceived += len(data)
+        if self._sink is not None:
+            self._sink.write(data)
+            return
+        self._early.append(data)
+        self._earlySize += len(data)
+        if self._earlySize > _EARLY_DATA_LIMIT:
+            self.transport.pauseProducing()
+
+    def receiveInto(self, consumer):
+        """
+        Write everything the client sends to C{consumer}, with backpressure.
+
+        @param consumer: an L{IConsumer}.
+        @return: a Deferred firing when the client closed the connection
+            cleanly, failing with L{TransferAborted} otherwise.
+        """
+        self._sink = consumer
+        if hasattr(self.transport, "bufferSize"):
+            self.transport.bufferSize = UPLOAD_READ_SIZE
+        consumer.registerProducer(self.transport, True)
+        early, self._early = self._early, []
+        for chunk in early:
+            consumer.write(chunk)
+        self.transport.resumeProducing()
+        return self.whenLost().addCallback(self._checkClean)
+
+    def _checkClean(self, reason):
+        consumer, self._sink = self._sink, None
+        consumer.unregisterProducer()
+        if not isinstance(reason, error.ConnectionDone):
+            raise TransferAborted()
+
+    def finish(self):
+        """
+        Close after every written byte is sent (and, under TLS, after the
+        TLS shutdown).
+
+        @return: a Deferred firing when the connection is closed.
+        """
+        self._closing = True
+        self.transport.loseConnection()
+        return self.whenLost()
+
+    def abort(self):
+        """
+        Drop the connection at once, discarding unsent data.
+        """
+        self._closing = True
+        self.transport.abortConnection()
+
+    def whenLost(self):
+        """
+        @return: a Deferred firing with the reason (an exception, such as
+            L{error.ConnectionDone}) once the connection has ended (at once
+            if it already has).
+        """
+        if self.lostReason is not None:
+            return defer.succeed(self.lostReason)
+        waiter = defer.Deferred()
+        self._lostWaiters.append(waiter)
+        return waiter
+
+    def connectionLost(self, reason):
+        """
+        Tell everyone waiting in L{whenLost}.
+        """
+        self.lostReason = reason.value
+        waiters, self._lostWaiters = self._lostWaiters, []
+        for waiter in waiters:
+            waiter.callback(self.lostReason)
+
+
+class _PassiveFactory(Factory):
+    """
+    Accepts exactly one connection, only from the control peer's address.
+    """
+
+    log = Logger()
+    noisy = False
+
+    def __init__(self, channel):
+        self.channel = channel
+
+    def buildProtocol(self, addr):
+        if normalizeHost(addr.host) != self.channel.peerHost:
+            self.log.warn(
+                "refused passive data connection from {stranger} "
+                "(control peer is {peer}): possible port theft",
+                stranger=addr.host, peer=self.channel.peerHost,
+            )
+            return None
+        if self.channel.claimed:
+            return None
+        self.channel.claimed = True
+        return DataConnection(self.channel.connectionMade)
+
+
+class _ActiveFactory(ClientFactory):
+    """
+    Connects back to the client for PORT/EPRT.
+    """
+
+    noisy = False
+
+    def __init__(self, channel):
+        self.channel = channel
+
+    def buildProtocol(self, addr):
+        return DataConnection(self.channel.connectionMade)
+
+    def clientConnectionFailed(self, connector, reason):
+        self.channel.connectionFailed(reason)
+
+
+class DataChannel:
+    """
+    The (at most one) pending or open data connection of a session.
+
+    @ivar peerHost: the control connection's peer, normalised; the only
+        address a data connection may come from or go to.
+    @ivar connection: the L{DataConnection} once there is one.
+    """
+
+    log = Logger()
+
+    def __init__(self, reactor, localHost, peerHost, timeout):
+        """
+        @param reactor: provides IReactorTCP and IReactorTime.
+        @param localHost: the control connection's local address; passive
+            listeners bind to it.
+        @param peerHost: the control connection's peer address.
+        @param timeout: seconds to wait for a data connection.
+        """
+        self.reactor = reactor
+        self.localHost = localHost
+        self.peerHost = normalizeHost(peerHost)
+        self.timeout = timeout
+        self.connection = None
+        self.claimed = False
+        self._port = None
+        self._active = None
+        self._waiting = None
+        self._timer = None
+
+    def listen(self, portRange=None):
+        """
+        Open a passive listener, replacing whatever was set up before.
+
+        @param portRange: C{(low, high)} inclusive, or C{None} for any.
+        @return: the port number listened on.
+        @raise CannotOpenDataConnection: when no port could be bound.
+        """
+        self.close()
+        self.claimed = False
+        factory = _PassiveFactory(self)
+        for port in self._candidatePorts(portRange):
+            try:
+                self._port = self.reactor.listenTCP(
+                    port, factory, backlog=1, interface=self.localHost)
+                break
+            except error.CannotListenError:
+                continue
+        else:
+            raise CannotOpenDataConnection("No free passive port")
+        self._timer = self.reactor.callLater(self.timeout, self._expire)
+        return self._port.getHost().port
+
+    def _candidatePorts(self, portRange):
+        if portRange is None:
+            return [0]
+        low, high = portRange
+        count = high - low + 1
+        if count <= _PASSIVE_BIND_ATTEMPTS:
+            ports = list(range(low, high + 1))
+            random.shuffle(ports)
+            return ports
+        return [random.randint(low, high)
+                for _ in range(_PASSIVE_BIND_ATTEMPTS)]
+
+    def connectTo(self, host, port):
+        """
+        Remember where to connect for the next transfer (PORT/EPRT),
+        replacing whatever was set up before.
+        """
+        self.close()
+        self._active = (host, port)
+
+    @property
+    def isSetUp(self):
+        """
+        @return: whether PASV/EPSV/PORT/EPRT prepared a connection.
+        """
+        return (self._port is not None or self._active is not None
+                or self.connection is not None)
+
+    def connect(self, tlsContextFactory=None):
+        """
+        Get the data connection for a transfer.
+
+        @param tlsContextFactory: secure the connection with it (PROT P).
+        @return: a Deferred firing with a L{DataConnection}, failing with
+            L{CannotOpenDataConnection}.
+        """
+        if not self.isSetUp:
+            return defer.fail(
+                CannotOpenDataConnection("Use PORT or PASV first"))
+        waiting = self._waiting = defer.Deferred()
+        waiting.addCallback(self._secure, tlsContextFactory)
+        if self.connection is not None:
+            self._deliver()
+        elif self._port is not None:
+            self._cancelTimer()
+            self._timer = self.reactor.callLater(self.timeout, self._expire)
+        elif self._active is not None:
+            host, port = self._active
+            self._active = None
+            self.reactor.connectTCP(
+                host, port, _ActiveFactory(self), timeout=self.timeout,
+                bindAddress=(normalizeHost(self.localHost), 0))
+        return waiting
+
+    def _secure(self, connection, tlsContextFactory):
+        if tlsContextFactory is not None:
+            connection.startTLS(tlsContextFactory)
+        return connection
+
+    def connectionMade(self, connection):
+        """
+        Called by the factories when a data connection arrives.
+        """
+        self.connection = connection
+        self._stopListening()
+        if self._waiting is not None:
+            self._deliver()
+
+    def connectionFailed(self, reason):
+        """
+        Called when an active connect fails.
+        """
+        self._fail("Can't open data connection")
+
+    def _deliver(self):
+        waiting, self._waiting = self._waiting, None
+        connection, self.connection = self.connection, None
+        self._cancelTimer()
+        waiting.callback(connection)
+
+    def _fail(self, message):
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            waiting.errback(CannotOpenDataConnection(message))
+
+    def _expire(self):
+        self._timer = None
+        self._stopListening()
+        self._fail("Data connection timed out")
+
+    def _stopListening(self):
+        port, self._port = self._port, None
+        if port is not None:
+            port.stopListening()
+
+    def _cancelTimer(self):
+        timer, self._timer = self._timer, None
+        if timer is not None and timer.active():
+            timer.cancel()
+
+    def close(self):
+        """
+        Drop any listener, pending connect and unused connection.
+        """
+        self._cancelTimer()
+        self._stopListening()
+        self._active = None
+        connection, self.connection = self.connection, None
+        if connection is not None and connection.transport is not None:
+            connection.transport.abortConnection()
+        self._fail("Data connection closed")

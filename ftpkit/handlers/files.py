@@ -1,0 +1,178 @@
+"""
+Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
+MLST HASH.
+"""
+
+from twisted.internet.interfaces import IConsumer
+from zope.interface import implementer
+
+from ftpkit import listing, paths
+from ftpkit.commands import formatTimeval, parseMFMT
+from ftpkit.errors import (
+    CommandNotImplemented,
+    IsDirectory,
+    NoSuchFile,
+    NotDirectory,
+)
+from ftpkit.handlers.session import HASH_NAMES
+from ftpkit.interfaces import IFTPShellHash
+from ftpkit.replies import quotePath
+
+
+@implementer(IConsumer)
+class _LineEndCounter:
+    """
+    Counts a file's bytes and LFs, to give its size in TYPE A.
+    """
+
+    def __init__(self):
+        self.size = 0
+        self.lineEnds = 0
+
+    def registerProducer(self, producer, streaming):
+        if not streaming:
+            producer.resumeProducing()
+        self._producer = producer
+        self._streaming = streaming
+
+    def unregisterProducer(self):
+        self._producer = None
+
+    def write(self, data):
+        self.size += len(data)
+        self.lineEnds += data.count(b"\n")
+        if self._producer is not None and not self._streaming:
+            self._producer.resumeProducing()
+
+
+class FileCommands:
+    """
+    Navigation and name operations.
+
+    @ivar renameFrom: the path given to RNFR, until RNTO uses it.
+    """
+
+    def __init__(self):
+        self.renameFrom = None
+
+    def resolve(self, text):
+        """
+        Turn a client's path argument into a path.
+
+        @return: a tuple of segments.
+        @raise InvalidPath: for text that cannot name a path.
+        """
+        return paths.resolve(self.cwd, text)
+
+    def ftp_PWD(self, argument):
+        return (257, quotePath(paths.toText(self.cwd))
+                + " is the current directory")
+
+    async def ftp_CWD(self, argument):
+        path = self.resolve(argument)
+        info = await self.shell.stat(path)
+        if not info.isDirectory:
+            raise NotDirectory()
+        self.cwd = path
+        return (250, "Directory changed to " + paths.toText(path))
+
+    async def ftp_CDUP(self, argument):
+        return await self.ftp_CWD("..")
+
+    async def ftp_MKD(self, argument):
+        path = self.resolve(argument)
+        await self.shell.makeDirectory(path)
+        return (257, quotePath(paths.toText(path)) + " created")
+
+    async def ftp_RMD(self, argument):
+        path = self.resolve(argument)
+        await self.shell.removeDirectory(path)
+        return (250, "Directory removed")
+
+    async def ftp_DELE(self, argument):
+        path = self.resolve(argument)
+        await self.shell.removeFile(path)
+        return (250, "File removed")
+
+    async def ftp_RNFR(self, argument):
+        path = self.resolve(argument)
+        self.renameFrom = None
+        await self.shell.stat(path)
+        self.renameFrom = path
+        return (350, "Ready for RNTO")
+
+    async def ftp_RNTO(self, argument):
+        source, self.renameFrom = self.renameFrom, None
+        if source is None:
+            return (503, "RNFR required first")
+        await self.shell.rename(source, self.resolve(argument))
+        return (250, "Rename successful")
+
+    async def ftp_SIZE(self, argument):
+        path = self.resolve(argument)
+        info = await self.shell.stat(path)
+        if not info.isFile:
+            return (550, "Not a regular file")
+        if self.binary:
+            return (213, str(info.size))
+        readFile = await self.shell.openForReading(path)
+        counter = _LineEndCounter()
+        try:
+            await readFile.send(counter)
+        finally:
+            readFile.close()
+        return (213, str(counter.size + counter.lineEnds))
+
+    async def ftp_MDTM(self, argument):
+        path = self.resolve(argument)
+        info = await self.shell.stat(path)
+        if not info.isFile:
+            return (550, "Not a regular file")
+        return (213, formatTimeval(info.mtime))
+
+    async def ftp_MFMT(self, argument):
+        when, pathText = parseMFMT(argument)
+        path = self.resolve(pathText)
+        info = await self.shell.stat(path)
+        if info.isDirectory:
+            raise IsDirectory()
+        await self.shell.setModificationTime(path, when)
+        return (213, "Modify=" + formatTimeval(when) + "; "
+                + paths.toText(path))
+
+    async def ftp_MLST(self, argument):
+        path = self.resolve(argument)
+        info = await self.shell.stat(path)
+        line = listing.formatFacts(
+            paths.toText(path), info, self.mlstFacts,
+            listing.permissions(info, self.canWriteFiles()))
+        return (250, ["Listing " + paths.toText(path), " " + line, "End"])
+
+    def canWriteFiles(self):
+        """
+        @return: whether the session may change files (for the perm fact).
+        """
+        return self.mayWrite("DELE")
+
+    async def ftp_HASH(self, argument):
+        if not IFTPShellHash.providedBy(self.shell):
+            raise CommandNotImplemented("HASH not available here")
+        path = self.resolve(argument)
+        info = await self.shell.stat(path)
+        if not info.isFile:
+            return (553, "Not a regular file")
+        digest = await self.shell.hash(path, self.hashAlgorithm)
+        return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
+                                         info.size, digest,
+                                         paths.toText(path)))
+
+    async def exists(self, path):
+        """
+        @return: a Deferred firing with whether C{path} exists.
+        """
+        try:
+            await self.shell.stat(path)
+        except NoSuchFile:
+            return False
+        return True
+

@@ -1,0 +1,111 @@
+"""
+USER, PASS, ACCT, REIN and QUIT: logging in through L{twisted.cred}.
+"""
+
+from twisted.cred import credentials
+from twisted.cred import error as crederror
+from twisted.internet import defer, task
+
+from ftpkit.interfaces import IFTPShell
+
+ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
+"""User names that mean an anonymous login."""
+
+
+class LoginCommands:
+    """
+    Login state: C{username} set by USER, C{shell} set once PASS succeeds.
+
+    @ivar anonymous: whether the logged-in (or pending) user is anonymous.
+    @ivar failedLogins: failed PASS so far in this session.
+    """
+
+    def __init__(self):
+        self.username = None
+        self.anonymous = False
+        self.failedLogins = 0
+        self._logout = None
+
+    def ftp_USER(self, name):
+        if self.shell is not None:
+            return (530, "Already logged in")
+        anonymous = name.lower() in ANONYMOUS_NAMES
+        if self.tlsRequiredFor(anonymous) and not self.controlSecure:
+            return (530, "TLS required: use AUTH TLS before logging in")
+        self.username = name
+        self.anonymous = anonymous
+        if anonymous:
+            return (331, "Anonymous login ok, send your e-mail as password")
+        return (331, "Password required")
+
+    async def ftp_PASS(self, password):
+        if self.shell is not None:
+            return (503, "Already logged in")
+        if self.username is None:
+            return (503, "Login with USER first")
+        if self.anonymous:
+            creds = credentials.Anonymous()
+        else:
+            creds = credentials.UsernamePassword(
+                self.username.encode("utf-8", "surrogateescape"),
+                password.encode("utf-8", "surrogateescape"))
+        try:
+            interface, shell, logout = await self.factory.portal.login(
+                creds, None, IFTPShell)
+        except (crederror.UnauthorizedLogin, crederror.UnhandledCredentials,
+                NotImplementedError):
+            return await self._loginFailed()
+        if self._closed:
+            logout()
+            return None
+        self.shell, self._logout = shell, logout
+        self.cwd = ()
+        self.log.info("login {user} from {peer}", user=self.username,
+                      peer=self.peer)
+        return (230, "Login successful")
+
+    async def _loginFailed(self):
+        self.failedLogins += 1
+        self.log.warn("failed login for {user!r} from {peer} ({count})",
+                      user=self.username, peer=self.peer,
+                      count=self.failedLogins)
+        self.username = None
+        delay = self.config.loginFailureDelay * 2 ** (self.failedLogins - 1)
+        if delay > 0:
+            await task.deferLater(self.reactor, delay, lambda: None)
+        if self.failedLogins >= self.config.maxLoginAttempts:
+            self.log.warn("too many failed logins from {peer}; closing",
+                          peer=self.peer)
+            self.reply(530, "Login incorrect")
+            self.reply(421, "Too many failed logins; closing")
+            self.close()
+            return None
+        return (530, "Login incorrect")
+
+    def ftp_ACCT(self, account):
+        return (202, "ACCT not needed")
+
+    def ftp_REIN(self, argument):
+        if self.transfer is not None:
+            return (503, "Transfer in progress")
+        self.logout()
+        self.dataChannel.close()
+        self.username = None
+        self.anonymous = False
+        self.resetTransferState()
+        return (220, self.config.banner)
+
+    def ftp_QUIT(self, argument):
+        self.reply(221, "Goodbye")
+        self.close()
+        return None
+
+    def logout(self):
+        """
+        End the logged-in user's avatar, if any.
+        """
+        logout, self._logout = self._logout, None
+        self.shell = None
+        if logout is not None:
+            defer.maybeDeferred(logout).addErrback(
+                lambda f: self.log.failure("logout failed", f))

@@ -1,0 +1,100 @@
+"""
+AUTH, PBSZ and PROT: explicit FTPS (RFC 4217), and the TLS rules the
+other commands consult.
+"""
+
+from twisted.internet.interfaces import ISSLTransport
+
+TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
+
+
+class SecurityCommands:
+    """
+    TLS state: the control connection is plain or TLS; data connections
+    are clear (PROT C) or private (PROT P).
+
+    @ivar controlSecure: the control connection is under TLS.
+    @ivar protectData: PROT P is in force.
+    @ivar pbszDone: PBSZ was given under TLS.
+    """
+
+    def __init__(self):
+        self.controlSecure = False
+        self.protectData = False
+        self.pbszDone = False
+
+    def startedImplicitTLS(self):
+        """
+        The session was TLS from its first byte (an C{ssl:} endpoint):
+        data connections are protected by default.
+        """
+        self.controlSecure = True
+        self.protectData = True
+        self.pbszDone = True
+
+    def tlsRequiredFor(self, anonymous):
+        """
+        @param anonymous: whether the user is anonymous.
+        @return: whether this user must use TLS.
+        """
+        if not self.config.tlsRequired:
+            return False
+        return not anonymous or self.config.tlsRequiredForAnonymous
+
+    def dataTLSContext(self):
+        """
+        @return: the context factory securing data connections, or C{None}
+            for clear data connections.
+        """
+        if self.protectData:
+            return self.tlsServerContext()
+        return None
+
+    def tlsServerContext(self):
+        """
+        @return: the server's TLS context factory (configured, or the one
+            of an implicit-TLS endpoint).
+        """
+        return self.config.tlsContextFactory
+
+    def refuseClearData(self):
+        """
+        @return: whether a clear data transfer must be refused (C{521}).
+        """
+        return not self.protectData and self.tlsRequiredFor(self.anonymous)
+
+    def ftp_AUTH(self, argument):
+        mechanism = argument.strip().upper()
+        if self.config.tlsContextFactory is None:
+            return (502, "TLS is not configured on this server")
+        if mechanism not in TLS_MECHANISMS:
+            return (504, "Unknown security mechanism; use AUTH TLS")
+        if self.controlSecure or ISSLTransport.providedBy(self.transport):
+            return (503, "Already using TLS")
+        self.reply(234, "AUTH %s successful" % mechanism)
+        self.discardPipelined()
+        self.transport.startTLS(self.config.tlsContextFactory)
+        self.controlSecure = True
+        return None
+
+    def ftp_PBSZ(self, argument):
+        if not self.controlSecure:
+            return (503, "PBSZ requires AUTH TLS first")
+        if not argument.strip().isdigit():
+            return (501, "PBSZ takes a number")
+        self.pbszDone = True
+        return (200, "PBSZ=0")
+
+    def ftp_PROT(self, argument):
+        level = argument.strip().upper()
+        if not self.controlSecure:
+            return (503, "PROT requires AUTH TLS first")
+        if level == "C":
+            self.protectData = False
+            return (200, "Protection level set to Clear")
+        if level == "P":
+            self.protectData = True
+            return (200, "Protection level set to Private")
+        if level in ("S", "E"):
+            return (536, "Protection level not supported")
+        return (504, "Unknown protection level")

@@ -1,0 +1,150 @@
+"""
+Commands about the session itself: SYST NOOP HELP FEAT OPTS STAT TYPE
+MODE STRU ALLO SITE.
+"""
+
+import time
+
+from ftpkit import commandtable, listing, paths
+from ftpkit.commands import (
+    parseHASHAlgorithm,
+    parseMODE,
+    parseOptsMLST,
+    parseSTRU,
+    parseTYPE,
+    splitListArgument,
+)
+from ftpkit.interfaces import IFTPShellHash
+
+HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
+              "sha512": "SHA-512"}
+
+
+class SessionCommands:
+    """
+    Session settings: transfer type and the facts MLST/MLSD show.
+
+    @ivar binary: TYPE I (C{True}) or TYPE A (C{False}).
+    @ivar mlstFacts: the facts selected with C{OPTS MLST}.
+    @ivar hashAlgorithm: the C{hashlib} name selected with C{OPTS HASH}.
+    """
+
+    def __init__(self):
+        self.binary = False
+        self.mlstFacts = listing.DEFAULT_FACTS
+        self.hashAlgorithm = parseHASHAlgorithm(self.config.hashAlgorithms[0])
+
+    def ftp_SYST(self, argument):
+        return (215, "UNIX Type: L8")
+
+    def ftp_NOOP(self, argument):
+        return (200, "NOOP ok")
+
+    def ftp_HELP(self, argument):
+        if argument:
+            command = commandtable.lookup(argument.strip().upper())
+            if command is None:
+                return (502, "Unknown command")
+            return (214, "Syntax: " + command.syntax)
+        return (214, ["The following commands are recognized:"]
+                + commandtable.helpText() + ["Help OK"])
+
+    def featureLines(self):
+        """
+        @return: this session's FEAT lines.
+        """
+        hashFeature = None
+        if self.shell is None or IFTPShellHash.providedBy(self.shell):
+            offered = [name + ("*" if parseHASHAlgorithm(name)
+                               == self.hashAlgorithm else "")
+                       for name in self.config.hashAlgorithms]
+            hashFeature = "HASH " + ";".join(offered)
+        return commandtable.featureLines(
+            tlsEnabled=self.config.tlsContextFactory is not None,
+            mlstFeature=listing.mlstFeature(self.mlstFacts),
+            hashFeature=hashFeature)
+
+    def ftp_FEAT(self, argument):
+        return (211, ["Features:"]
+                + [" " + line for line in self.featureLines()] + ["End"])
+
+    def ftp_OPTS(self, argument):
+        name, _, value = argument.strip().partition(" ")
+        name = name.upper()
+        value = value.strip()
+        if name == "UTF8":
+            if value.upper() in ("ON", ""):
+                return (200, "UTF8 mode enabled")
+            return (504, "UTF8 is always on")
+        if name == "MLST":
+            self.mlstFacts = parseOptsMLST(value)
+            return (200, "MLST OPTS " + "".join(
+                fact + ";" for fact in self._factNames()))
+        if name == "HASH":
+            if not value:
+                return (200, HASH_NAMES[self.hashAlgorithm])
+            algorithm = parseHASHAlgorithm(value)
+            if HASH_NAMES.get(algorithm) not in self.config.hashAlgorithms:
+                return (501, "Unknown algorithm")
+            self.hashAlgorithm = algorithm
+            return (200, HASH_NAMES[algorithm])
+        return (501, "Unknown option")
+
+    def _factNames(self):
+        return ["UNIX.mode" if fact == "unix.mode" else fact
+                for fact in self.mlstFacts]
+
+    async def ftp_STAT(self, argument):
+        if self.transfer is not None:
+            return (213, self.transfer.status())
+        if not argument:
+            return (211, self._statusLines())
+        if self.shell is None:
+            return (530, "Please log in with USER and PASS first")
+        options, pathText = splitListArgument(argument)
+        path = paths.resolve(self.cwd, pathText)
+        info = await self.shell.stat(path)
+        if info.isDirectory:
+            entries = await self.shell.list(path)
+        else:
+            entries = [(paths.basename(path), info)]
+        text = listing.formatListing(entries, time.time()).decode(
+            "utf-8", "surrogateescape")
+        return (213, ["Status of " + paths.toText(path) + ":"]
+                + text.splitlines() + ["End of status"])
+
+    def _statusLines(self):
+        user = self.username if self.shell is not None else "(not logged in)"
+        return [
+            "ftpkit status:",
+            "Connected to " + str(self.peer),
+            "Logged in as " + str(user),
+            "TYPE: " + ("BINARY" if self.binary else "ASCII")
+            + ", STRUcture: File, MODE: Stream",
+            "Control connection: " + ("TLS" if self.controlSecure
+                                      else "plain"),
+            "Data protection: " + ("Private" if self.protectData
+                                   else "Clear"),
+            "End of status",
+        ]
+
+    def ftp_TYPE(self, argument):
+        kind = parseTYPE(argument)
+        self.binary = kind == "I"
+        return (200, "Type set to " + ("I" if self.binary else "A"))
+
+    def ftp_MODE(self, argument):
+        parseMODE(argument)
+        return (200, "Mode set to S")
+
+    def ftp_STRU(self, argument):
+        parseSTRU(argument)
+        return (200, "Structure set to F")
+
+    def ftp_ALLO(self, argument):
+        return (202, "No storage allocation necessary")
+
+    def ftp_SITE(self, argument):
+        if argument.strip().upper() == "HELP":
+            return (214, "No SITE commands are available")
+        return (500, "Unknown SITE command")

@@ -1,0 +1,296 @@
+"""
+Commands that move data: RETR STOR APPE STOU LIST NLST MLSD, with REST
+and ABOR.
+"""
+
+import time
+
+from twisted.internet import defer
+
+from ftpkit import listing, paths
+from ftpkit.commands import parseREST, splitListArgument
+from ftpkit.data import TransferAborted
+from ftpkit.errors import IsDirectory
+from ftpkit.transfer import (
+    ASCIIUploadConsumer,
+    BytesReadFile,
+    makeDownloadConsumer,
+)
+
+STOU_ATTEMPTS = 100
+
+
+class Transfer:
+    """
+    A transfer in progress, for STAT and ABOR.
+
+    @ivar description: what is moving, e.g. C{"RETR /a.txt"}.
+    @ivar aborted: ABOR was given.
+    """
+
+    def __init__(self, description, connection):
+        self.description = description
+        self.connection = connection
+        self.consumer = None
+        self.aborted = False
+
+    def bytesMoved(self):
+        """
+        @return: bytes sent or received so far.
+        """
+        if self.consumer is not None:
+            return self.consumer.bytesSent
+        return self.connection.bytesReceived
+
+    def status(self):
+        """
+        @return: a line for STAT.
+        """
+        return "%s: %d bytes transferred" % (self.description,
+                                             self.bytesMoved())
+
+    def abort(self):
+        """
+        Drop the data connection now.
+        """
+        self.aborted = True
+        if self.consumer is not None:
+            self.consumer.abort()
+        self.connection.abort()
+
+
+def _firstOf(operation, connection):
+    """
+    Wait for C{operation}, failing early if the data connection ends.
+
+    @return: a Deferred firing with C{operation}'s result, or failing with
+        L{TransferAborted} if the connection ended first.
+    """
+    result = defer.Deferred()
+
+    def succeeded(value):
+        if not result.called:
+            result.callback(value)
+
+    def failed(failure):
+        if not result.called:
+            result.errback(failure)
+
+    def lost(reason):
+        if not result.called:
+            result.errback(TransferAborted())
+
+    operation.addCallbacks(succeeded, failed)
+    connection.whenLost().addCallback(lost)
+    return result
+
+
+class TransferCommands:
+    """
+    Data transfers.
+
+    @ivar transfer: the running L{Transfer}, or C{None}.
+    @ivar restartOffset: the offset set by REST for the next transfer.
+    """
+
+    def __init__(self):
+        self.transfer = None
+        self.restartOffset = 0
+
+    def resetTransferState(self):
+        """
+        Back to the defaults (REIN).
+        """
+        self.binary = False
+        self.restartOffset = 0
+        self.cwd = ()
+
+    def abortTransfer(self):
+        """
+        Abort the running transfer, if any (the session is going away).
+        """
+        if self.transfer is not None:
+            self.transfer.abort()
+
+    def _takeOffset(self):
+        offset, self.restartOffset = self.restartOffset, 0
+        return offset
+
+    def ftp_REST(self, argument):
+        self.restartOffset = parseREST(argument)
+        return (350, "Restarting at %d; send STORE or RETRIEVE"
+                % self.restartOffset)
+
+    def ftp_ABOR(self, argument):
+        if self.transfer is None:
+            self.dataChannel.close()
+            return (225, "No transfer to abort")
+        self.transfer.abort()
+        self.whenIdle().addCallback(
+            lambda _: self.reply(226, "ABOR command successful"))
+        return None
+
+    async def _openData(self, description, opening):
+        if self.refuseClearData():
+            self.dataChannel.close()
+            return None
+        connection = await self.dataChannel.connect(self.dataTLSContext())
+        self.reply(150, opening)
+        self.transfer = Transfer(description, connection)
+        self.setTimeout(None)
+        return connection
+
+    def _transferEnded(self):
+        self.transfer = None
+        if not self._closed:
+            self.setTimeout(self.config.idleTimeout)
+
+    async def sendFile(self, readFile, binary, description, opening):
+        """
+        Send an open L{IReadFile} over a data connection: 150, bytes, 226.
+
+        @return: the final reply, or C{None} if refused.
+        """
+        try:
+            connection = await self._openData(description, opening)
+            if connection is None:
+                return (521, "Data connections must be protected (PROT P)")
+            consumer = makeDownloadConsumer(connection, binary, self.reactor)
+            self.transfer.consumer = consumer
+            try:
+                await _firstOf(readFile.send(consumer), connection)
+                await connection.finish()
+            except Exception:
+                consumer.abort()
+                connection.abort()
+                if self.transfer is not None and self.transfer.aborted:
+                    raise TransferAborted("Transfer aborted")
+                raise TransferAborted()
+        finally:
+            readFile.close()
+            if self.transfer is not None:
+                self._transferEnded()
+        return (226, "Transfer complete")
+
+    async def receiveFile(self, writeFile, description, opening):
+        """
+        Receive an upload into an open L{IWriteFile}: 150, bytes, 226.
+
+        @return: the final reply.
+        """
+        try:
+            connection = await self._openData(description, opening)
+            if connection is None:
+                await writeFile.abort()
+                return (521, "Data connections must be protected (PROT P)")
+            consumer = await writeFile.receive()
+            if not self.binary:
+                consumer = ASCIIUploadConsumer(consumer)
+            await connection.receiveInto(consumer)
+        except BaseException:
+            await writeFile.abort()
+            raise
+        finally:
+            if self.transfer is not None:
+                self._transferEnded()
+        await writeFile.close()
+        return (226, "Transfer complete")
+
+    async def ftp_RETR(self, argument):
+        offset = self._takeOffset()
+        path = self.resolve(argument)
+        info = await self.shell.stat(path)
+        if info.isDirectory:
+            raise IsDirectory()
+        readFile = await self.shell.openForReading(path, offset)
+        return await self.sendFile(
+            readFile, self.binary, "RETR " + paths.toText(path),
+            "Opening %s mode data connection for %s (%d bytes)"
+            % ("BINARY" if self.binary else "ASCII", paths.toText(path),
+               info.size))
+
+    async def _store(self, path, offset, append):
+        writeFile = await self.shell.openForWriting(path, offset, append)
+        return await self.receiveFile(
+            writeFile, "STOR " + paths.toText(path),
+            "Opening %s mode data connection for %s"
+            % ("BINARY" if self.binary else "ASCII", paths.toText(path)))
+
+    async def ftp_STOR(self, argument):
+        offset = self._takeOffset()
+        path = self.resolve(argument)
+        return await self._store(path, offset, append=False)
+
+    async def ftp_APPE(self, argument):
+        self._takeOffset()
+        path = self.resolve(argument)
+        return await self._store(path, 0, append=True)
+
+    async def ftp_STOU(self, argument):
+        self._takeOffset()
+        base = self.resolve(argument or "ftpkit.upload")
+        if not base:
+            raise IsDirectory()
+        for attempt in range(STOU_ATTEMPTS):
+            path = base if attempt == 0 else (
+                base[:-1] + ("%s.%d" % (base[-1], attempt),))
+            if not await self.exists(path):
+                break
+        else:
+            return (450, "No unique name available")
+        writeFile = await self.shell.openForWriting(path)
+        return await self.receiveFile(
+            writeFile, "STOU " + paths.toText(path),
+            "FILE: " + paths.basename(path))
+
+    async def _listTarget(self, argument):
+        options, pathText = splitListArgument(argument)
+        path = self.resolve(pathText)
+        info = await self.shell.stat(path)
+        if info.isDirectory:
+            return path, info, await self.shell.list(path)
+        return path, info, None
+
+    async def ftp_LIST(self, argument):
+        self._takeOffset()
+        path, info, entries = await self._listTarget(argument)
+        if entries is None:
+            entries = [(paths.basename(path), info)]
+        data = listing.formatListing(entries, time.time())
+        return await self.sendFile(BytesReadFile(data), True,
+                                   "LIST " + paths.toText(path),
+                                   "Here comes the directory listing")
+
+    async def ftp_NLST(self, argument):
+        self._takeOffset()
+        path, info, entries = await self._listTarget(argument)
+        if entries is None:
+            names = [paths.toText(path) if argument.strip().startswith("/")
+                     else paths.basename(path)]
+        else:
+            names = [name for name, _ in entries]
+        data = listing.formatNameList(names)
+        return await self.sendFile(BytesReadFile(data), True,
+                                   "NLST " + paths.toText(path),
+                                   "Here comes the name list")
+
+    async def ftp_MLSD(self, argument):
+        self._takeOffset()
+        path = self.resolve(argument)
+        info = await self.shell.stat(path)
+        if not info.isDirectory:
+            return (501, "Not a directory")
+        entries = await self.shell.list(path)
+        writable = self.canWriteFiles()
+
+        def permFor(entryInfo):
+            return listing.permissions(entryInfo, writable)
+
+        data = listing.formatFacts(".", info, self.mlstFacts,
+                                   permFor(info), typeName="cdir")
+        data = data.encode("utf-8", "surrogateescape") + b"\r\n"
+        data += listing.formatMLSD(entries, self.mlstFacts, permFor)
+        return await self.sendFile(BytesReadFile(data), True,
+                                   "MLSD " + paths.toText(path),
+                                   "Here comes the directory listing")
+

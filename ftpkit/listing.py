@@ -1,0 +1,212 @@
+"""
+Directory listings from L{FileInfo} values, as pure functions: C{LIST}
+(C{ls -l} style), C{NLST} (names only) and C{MLSD}/C{MLST} (RFC 3659
+facts).
+
+Listings are encoded UTF-8 with C{surrogateescape}, so a name read from
+disk as undecodable bytes goes back as those bytes. A name holding CR or
+LF cannot be sent on a line-based listing and is left out.
+"""
+
+from datetime import timedelta
+
+from ftpkit.commands import MLST_FACTS, formatTimeval, utcDatetime
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK
+from ftpkit.replies import encodeText
+
+FACTS = MLST_FACTS
+"""The facts C{MLST}/C{MLSD} can give, lower-case, in canonical order."""
+
+DEFAULT_FACTS = FACTS
+"""The facts selected until the client says otherwise with C{OPTS MLST}."""
+
+_FACT_NAMES = {"unix.mode": "UNIX.mode"}
+
+_MONTHS = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+_RECENT = timedelta(days=180)
+_FUTURE = timedelta(hours=1)
+
+_KIND_CHARACTERS = {DIRECTORY: "d", LINK: "l"}
+
+_MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink"}
+
+
+def _modeString(kind, mode):
+    """
+    Render a kind and permission bits as C{ls -l} does, e.g. C{drwxr-xr-x}.
+
+    @param kind: a L{FileInfo} kind.
+    @param mode: the permission bits, including setuid, setgid and sticky.
+    @return: the ten-character mode string.
+    """
+    characters = [_KIND_CHARACTERS.get(kind, "-")]
+    for shift, special, specialCharacter in (
+        (6, 0o4000, "s"),
+        (3, 0o2000, "s"),
+        (0, 0o1000, "t"),
+    ):
+        bits = mode >> shift
+        characters.append("r" if bits & 4 else "-")
+        characters.append("w" if bits & 2 else "-")
+        execute = bits & 1
+        if mode & special:
+            characters.append(specialCharacter if execute else specialCharacter.upper())
+        else:
+            characters.append("x" if execute else "-")
+    return "".join(characters)
+
+
+def _listDate(mtime, now):
+    """
+    Render a modification time as C{ls -l} does, in UTC and English.
+
+    @param mtime: the modification time, seconds since the epoch.
+    @param now: the current time, seconds since the epoch.
+    @return: C{"Mon DD HH:MM"} for times within the last 180 days and at
+        most an hour ahead, C{"Mon DD  YYYY"} otherwise.
+    """
+    when = utcDatetime(mtime)
+    current = utcDatetime(now)
+    prefix = f"{_MONTHS[when.month - 1]} {when.day:2d}"
+    if current - _RECENT <= when <= current + _FUTURE:
+        return f"{prefix} {when.hour:02d}:{when.minute:02d}"
+    return f"{prefix}  {when.year:4d}"
+
+
+def formatListLine(name, info, now):
+    """
+    Format one C{LIST} line, like C{ls -l}:
+    C{"-rw-r--r--   1 owner    group        1234 Nov 25 13:01 name"}.
+
+    @param name: the entry's name.
+    @param info: the entry's L{FileInfo}.
+    @param now: the current time, seconds since the epoch, which decides
+        whether the date shows a time or a year.
+    @return: the line, without line ending.
+    """
+    return (
+        f"{_modeString(info.kind, info.mode)} {info.nlink:3d} "
+        f"{info.owner:<8} {info.group:<8} {info.size:8d} "
+        f"{_listDate(info.mtime, now)} {name}"
+    )
+
+
+def _encodeLines(lines):
+    """
+    Join lines into a listing body, leaving out those holding CR or LF.
+
+    @param lines: an iterable of L{str} lines.
+    @return: the CRLF-terminated lines encoded by L{encodeText}; C{b""}
+        for none.
+    """
+    return b"".join(
+        encodeText(line) + b"\r\n"
+        for line in lines
+        if "\r" not in line and "\n" not in line
+    )
+
+
+def formatListing(entries, now):
+    """
+    Format the data sent for C{LIST}.
+
+    @param entries: C{(name, info)} pairs, in the order to send them.
+    @param now: the current time, seconds since the epoch.
+    @return: one L{formatListLine} line per entry, each ending in CRLF.
+    """
+    return _encodeLines(formatListLine(name, info, now) for name, info in entries)
+
+
+def formatNameList(names):
+    """
+    Format the data sent for C{NLST}.
+
+    @param names: the names, in the order to send them.
+    @return: one name per line, each ending in CRLF.
+    """
+    return _encodeLines(names)
+
+
+def formatFacts(name, info, facts, perm, typeName=None):
+    """
+    Format one C{MLSD} line or C{MLST} entry (RFC 3659 section 7.2):
+    C{"type=file;size=1234;modify=20261125130100;perm=adfrw; name"}.
+
+    @param name: the entry's name (or path, for C{MLST}).
+    @param info: the entry's L{FileInfo}.
+    @param facts: the facts to give, lower-case, in the order to give them.
+    @param perm: the value of the C{perm} fact, see L{permissions}.
+    @param typeName: the C{type} value to give instead of the one C{info}
+        implies: C{"cdir"} or C{"pdir"}.
+    @return: the facts, each ending in C{";"}, a space and the name. The
+        C{size} fact is left out for directories, C{unique} when the shell
+        gave none.
+    """
+    kind = typeName or _MLST_TYPES.get(info.kind, "OS.unix=other")
+    values = {
+        "type": kind,
+        "modify": formatTimeval(info.mtime),
+        "perm": perm,
+        "unix.mode": f"{info.mode & 0o7777:04o}",
+    }
+    if not info.isDirectory:
+        values["size"] = str(info.size)
+    if info.unique:
+        values["unique"] = info.unique
+    factText = "".join(
+        f"{_FACT_NAMES.get(fact, fact)}={values[fact]};"
+        for fact in facts
+        if fact in values
+    )
+    return f"{factText} {name}"
+
+
+def formatMLSD(entries, facts, permFor):
+    """
+    Format the data sent for C{MLSD}.
+
+    @param entries: C{(name, info)} pairs, in the order to send them.
+    @param facts: the facts to give, as for L{formatFacts}.
+    @param permFor: a callable taking a L{FileInfo} and returning its
+        C{perm} fact.
+    @return: one L{formatFacts} line per entry, each ending in CRLF.
+    """
+    return _encodeLines(
+        formatFacts(name, info, facts, permFor(info)) for name, info in entries
+    )
+
+
+def permissions(info, writable):
+    """
+    Compute the C{perm} fact (RFC 3659 section 7.5.5).
+
+    @param info: the entry's L{FileInfo}.
+    @param writable: whether the user may change it.
+    @return: for a directory C{"el"}, plus C{"cdfmp"} (create, delete,
+        rename, make directory, purge) when writable; for anything else
+        C{"r"}, plus C{"adfw"} (append, delete, rename, store) when
+        writable; letters in alphabetical order.
+    """
+    if info.isDirectory:
+        letters = "el" + ("cdfmp" if writable else "")
+    else:
+        letters = "r" + ("adfw" if writable else "")
+    return "".join(sorted(letters))
+
+
+def mlstFeature(selected):
+    """
+    Format the C{MLST} line of the C{FEAT} reply (RFC 3659 section 7.8).
+
+    @param selected: the facts currently selected.
+    @return: e.g. C{"MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"},
+        a star marking each selected fact.
+    """
+    return "MLST " + "".join(
+        f"{_FACT_NAMES.get(fact, fact)}{'*' if fact in selected else ''};"
+        for fact in FACTS
+    )

@@ -1,0 +1,108 @@
+"""
+Run a real ftpkit server on loopback inside a trial test, and drive it
+with blocking clients (ftplib, curl, lftp) from threads or processes.
+"""
+
+from twisted.cred import checkers, portal
+from twisted.internet import defer, task, threads
+
+from ftpkit.config import ServerConfig
+from ftpkit.server import FTPFactory
+
+USERS = {"alice": "secret", "bob": "pw"}
+"""The accounts L{makePortal} creates by default."""
+
+
+def makePortal(realm, users=None, anonymous=True):
+    """
+    A portal with in-memory accounts and, optionally, anonymous login.
+
+    @param realm: the realm giving L{ftpkit.interfaces.IFTPShell} avatars.
+    @param users: a mapping of user name to password (L{USERS} if omitted).
+    @param anonymous: whether anonymous login is allowed.
+    @return: a L{portal.Portal}.
+    """
+    accounts = USERS if users is None else users
+    passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+    for name, password in accounts.items():
+        passwords.addUser(name.encode("utf-8"), password.encode("utf-8"))
+    allCheckers = [passwords]
+    if anonymous:
+        allCheckers.append(checkers.AllowAnonymousAccess())
+    return portal.Portal(realm, allCheckers)
+
+
+class LoopbackServer:
+    """
+    An L{FTPFactory} listening on an ephemeral loopback port.
+
+    @ivar factory: the L{FTPFactory}.
+    @ivar port: the TCP port number, once started.
+    """
+
+    def __init__(self, realm, config=None, users=None, anonymous=True,
+                 interface="127.0.0.1", reactor=None):
+        if reactor is None:
+            from twisted.internet import reactor
+        self.reactor = reactor
+        self.interface = interface
+        self.factory = FTPFactory(
+            makePortal(realm, users, anonymous),
+            config if config is not None else ServerConfig(),
+            reactor)
+        self._listening = None
+        self.port = None
+
+    def start(self):
+        """
+        Start listening.
+
+        @return: the port number.
+        """
+        self._listening = self.reactor.listenTCP(
+            0, self.factory, interface=self.interface)
+        self.port = self._listening.getHost().port
+        return self.port
+
+    @defer.inlineCallbacks
+    def stop(self, grace=5.0):
+        """
+        Stop listening and wait (up to C{grace} seconds) for the sessions
+        to end, so that a test leaves a clean reactor.
+
+        @return: a Deferred firing when done.
+        """
+        if self._listening is not None:
+            yield self._listening.stopListening()
+            self._listening = None
+        waited = 0.0
+        while self.factory.sessions > 0 and waited < grace:
+            yield task.deferLater(self.reactor, 0.02, lambda: None)
+            waited += 0.02
+        # Let the last connectionLost callbacks and thread results settle.
+        yield task.deferLater(self.reactor, 0.01, lambda: None)
+
+
+class LoopbackServerMixin:
+    """
+    A trial mixin: C{self.startServer(realm)} starts a server torn down
+    with the test, and C{self.inThread(f)} runs a blocking client.
+    """
+
+    def startServer(self, realm, config=None, users=None, anonymous=True,
+                    interface="127.0.0.1"):
+        """
+        @return: the running L{LoopbackServer}.
+        """
+        server = LoopbackServer(realm, config, users, anonymous, interface)
+        server.start()
+        self.addCleanup(server.stop)
+        return server
+
+    def inThread(self, function, *args, **kwargs):
+        """
+        Run a blocking client function off the reactor thread.
+
+        @return: a Deferred with its result.
+        """
+        return threads.deferToThread(function, *args, **kwargs)

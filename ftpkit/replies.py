@@ -1,0 +1,91 @@
+"""
+Reply formatting, as pure functions.
+
+Every reply leaves here as bytes that cannot hold a forged reply line: a
+CR or LF inside the text given (say, a file name echoed back) starts a new
+line of the same multi-line reply instead of a new reply.
+"""
+
+import re
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_STARTS_WITH_CODE = re.compile(r"[0-9]{3}", re.ASCII)
+
+
+def encodeText(text):
+    """
+    Encode text for the wire: UTF-8, with C{surrogateescape} so names read
+    from disk as undecodable bytes go back as those same bytes. A surrogate
+    that stands for no byte becomes C{"?"}. Never raises.
+
+    @param text: the text to send.
+    @return: the encoded bytes.
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return b"".join(_encodeCharacter(character) for character in text)
+
+
+def _encodeCharacter(character):
+    """
+    @param character: one character.
+    @return: it encoded as L{encodeText} does, C{b"?"} if impossible.
+    """
+    try:
+        return character.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return b"?"
+
+
+def formatReply(code, text):
+    """
+    Format a reply (RFC 959 section 4.2).
+
+    One line gives C{b"CODE text\\r\\n"}. Several give a multi-line reply:
+    C{"CODE-first"}, the middle lines as given (except that one starting
+    with three digits gets a leading space, so no client takes it for the
+    last line), and C{"CODE last"}. A CR, LF or CRLF inside a line splits
+    it into two lines of the reply.
+
+    @param code: the three-digit reply code.
+    @param text: the reply text, a L{str} or a L{list} of L{str} lines.
+    @return: the reply, CRLF-terminated, encoded as by L{encodeText}.
+    """
+    given = [text] if isinstance(text, str) else list(text)
+    lines = []
+    for line in given or [""]:
+        lines.extend(_LINE_BREAK.split(line))
+    if len(lines) == 1:
+        return encodeText(f"{code:03d} {lines[0]}\r\n")
+    middle = [
+        " " + line if _STARTS_WITH_CODE.match(line) else line for line in lines[1:-1]
+    ]
+    return encodeText(
+        "".join(
+            [f"{code:03d}-{lines[0]}\r\n"]
+            + [line + "\r\n" for line in middle]
+            + [f"{code:03d} {lines[-1]}\r\n"]
+        )
+    )
+
+
+def quotePath(text):
+    """
+    Quote a path for a C{257} reply (RFC 959 appendix II): wrap it in
+    double quotes, doubling each double quote inside.
+
+    @param text: the path text.
+    @return: the quoted path.
+    """
+    return '"' + text.replace('"', '""') + '"'
+
+
+def formatFeatures(lines):
+    """
+    Format the C{211} reply to C{FEAT} (RFC 2389).
+
+    @param lines: the feature lines, e.g. C{["MDTM", "SIZE", "UTF8"]}.
+    @return: C{"211-Features:"}, each feature after one space, C{"211 End"}.
+    """
+    return formatReply(211, ["Features:"] + [" " + line for line in lines] + ["End"])

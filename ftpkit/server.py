@@ -1,0 +1,350 @@
+"""
+The control channel: L{FTPFactory} builds an L{FTPProtocol} per session.
+
+The protocol parses lines, queues pipelined commands, checks each one
+against L{ftpkit.commandtable} and runs its C{ftp_VERB} handler. Handlers
+live in the mixins of L{ftpkit.handlers}; they return a reply
+C{(code, text)}, C{None} (already replied), or a coroutine producing one.
+"""
+
+from collections import Counter, deque
+
+from twisted.internet import defer
+from twisted.internet.interfaces import ISSLTransport
+from twisted.internet.protocol import ServerFactory
+from twisted.logger import Logger
+from twisted.protocols.basic import LineReceiver
+from twisted.protocols.policies import TimeoutMixin
+from twisted.python.failure import Failure
+
+from ftpkit import commandtable, replies
+from ftpkit.commands import parseLine
+from ftpkit.config import ServerConfig
+from ftpkit.data import DataChannel, normalizeHost
+from ftpkit.errors import FTPError
+from ftpkit.handlers.datachannel import DataChannelCommands
+from ftpkit.handlers.files import FileCommands
+from ftpkit.handlers.login import LoginCommands
+from ftpkit.handlers.security import SecurityCommands
+from ftpkit.handlers.session import SessionCommands
+from ftpkit.handlers.transfers import TransferCommands
+
+KNOWN_UNIMPLEMENTED = frozenset(
+    ["SMNT", "CCC", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
+     "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
+     "MRCP", "CLNT", "XMD5", "XSHA1", "XSHA256"]
+)
+"""Verbs of published FTP specifications that ftpkit answers with 502."""
+
+
+class FTPProtocol(
+    LoginCommands,
+    SessionCommands,
+    FileCommands,
+    DataChannelCommands,
+    TransferCommands,
+    SecurityCommands,
+    LineReceiver,
+    TimeoutMixin,
+):
+    """
+    One FTP session (the control connection).
+
+    @ivar factory: the L{FTPFactory} that built it.
+    @ivar shell: the logged-in user's L{ftpkit.interfaces.IFTPShell}.
+    @ivar cwd: the current directory, a tuple of segments.
+    """
+
+    delimiter = b"\n"
+    log = Logger()
+
+    def __init__(self, factory):
+        """
+        @param factory: the L{FTPFactory} holding portal and config.
+        """
+        self.factory = factory
+        self.config = factory.config
+        self.reactor = factory.reactor
+        self.MAX_LENGTH = self.config.maxLineLength
+        self.shell = None
+        self.cwd = ()
+        self.peer = None
+        self._queue = deque()
+        self._busy = None
+        self._readingPaused = False
+        self._counted = False
+        self._closed = False
+        LoginCommands.__init__(self)
+        SessionCommands.__init__(self)
+        FileCommands.__init__(self)
+        DataChannelCommands.__init__(self)
+        TransferCommands.__init__(self)
+        SecurityCommands.__init__(self)
+
+    # -- connection life --------------------------------------------------
+
+    def connectionMade(self):
+        """
+        Apply connection limits, then greet.
+        """
+        peer = self.transport.getPeer()
+        self.peer = normalizeHost(getattr(peer, "host", "unknown"))
+        refusal = self.factory.sessionStarted(self.peer)
+        if refusal is not None:
+            self.log.warn("refused {peer}: {why}", peer=self.peer,
+                          why=refusal)
+            self.transport.write(replies.formatReply(421, refusal))
+            self.transport.loseConnection()
+            self._closed = True
+            return
+        self._counted = True
+        host = self.transport.getHost()
+        self.dataChannel = DataChannel(
+            self.reactor, getattr(host, "host", "127.0.0.1"),
+            self.peer, self.config.dataTimeout)
+        if ISSLTransport.providedBy(self.transport):
+            self.startedImplicitTLS()
+        self.setTimeout(self.config.idleTimeout)
+        self.reply(220, self.config.banner)
+
+    def connectionLost(self, reason):
+        """
+        Release everything the session held.
+        """
+        self._closed = True
+        self.setTimeout(None)
+        if self._counted:
+            self._counted = False
+            self.factory.sessionEnded(self.peer)
+            self.abortTransfer()
+            self.dataChannel.close()
+            self.logout()
+
+    def timeoutConnection(self):
+        """
+        Close an idle session with C{421}.
+        """
+        self.log.info("idle timeout for {peer}", peer=self.peer)
+        self.reply(421, "Idle timeout; closing control connection")
+        self.transport.loseConnection()
+
+    def lineLengthExceeded(self, line):
+        """
+        Refuse an over-long command line and close.
+        """
+        self.log.warn("over-long command line from {peer}", peer=self.peer)
+        self.reply(500, "Command line too long")
+        self.transport.loseConnection()
+
+    def close(self):
+        """
+        Stop reading and close the control connection after replies.
+        """
+        self._closed = True
+        self._queue.clear()
+        self.transport.loseConnection()
+
+    # -- replies -----------------------------------------------------------
+
+    def reply(self, code, text):
+        """
+        Send one reply.
+
+        @param code: the three-digit reply code.
+        @param text: a line, or a list of lines for a multi-line reply.
+        """
+        if self.transport is not None and self.connected:
+            self.transport.write(replies.formatReply(code, text))
+
+    # -- commands ----------------------------------------------------------
+
+    def lineReceived(self, line):
+        """
+        Queue a command; ABOR and STAT run at once during a transfer.
+        """
+        if self._closed:
+            return
+        self.resetTimeout()
+        verb, argument = parseLine(line)
+        command = commandtable.lookup(verb)
+        if (command is not None and command.duringTransfer
+                and self.transfer is not None):
+            self.runCommand(verb, argument)
+            return
+        self._queue.append((verb, argument))
+        if (len(self._queue) > self.config.maxPendingCommands
+                and not self._readingPaused):
+            self._readingPaused = True
+            self.transport.pauseProducing()
+        self._processQueue()
+
+    def discardPipelined(self):
+        """
+        Forget commands the client sent ahead (after C{AUTH TLS}, what came
+        in clear must not run under TLS).
+        """
+        self._queue.clear()
+        self.clearLineBuffer()
+
+    def _processQueue(self):
+        while self._queue and self._busy is None and not self._closed:
+            verb, argument = self._queue.popleft()
+            result = self.runCommand(verb, argument)
+            if result is not None and not result.called:
+                self._busy = result
+                result.addBoth(self._commandFinished)
+        if (self._readingPaused and not self._closed
+                and len(self._queue) <= self.config.maxPendingCommands // 2):
+            self._readingPaused = False
+            self.transport.resumeProducing()
+
+    def _commandFinished(self, ignored):
+        self._busy = None
+        self._processQueue()
+
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once the running command (a transfer,
+            say) has replied.
+        """
+        waiter = defer.Deferred()
+        if self._busy is None:
+            waiter.callback(None)
+        else:
+            self._busy.addBoth(lambda result: (waiter.callback(None),
+                                               result)[1])
+        return waiter
+
+    def runCommand(self, verb, argument):
+        """
+        Check and run one command, replying to it.
+
+        @return: a Deferred firing once it has replied, or C{None} if it
+            replied at once.
+        """
+        command = commandtable.lookup(verb)
+        refusal = self.refusal(verb, command, argument)
+        if refusal is not None:
+            self.reply(*refusal)
+            return None
+        if verb != "RNTO" and verb != "RNFR":
+            self.renameFrom = None
+        handler = getattr(self, "ftp_" + command.handlerVerb)
+        try:
+            result = handler(argument)
+        except FTPError as e:
+            self.reply(e.code, e.message)
+            return None
+        except Exception:
+            self._replyInternalError(Failure(), verb)
+            return None
+        if result is None:
+            return None
+        if isinstance(result, tuple):
+            self.reply(*result)
+            return None
+        d = defer.Deferred.fromCoroutine(result)
+        d.addCallbacks(self._replyResult, self._replyFailure,
+                       errbackArgs=(verb,))
+        return d
+
+    def refusal(self, verb, command, argument):
+        """
+        Decide whether a command may run at all.
+
+        @return: a reply C{(code, text)} refusing it, or C{None}.
+        """
+        if command is None:
+            if verb in KNOWN_UNIMPLEMENTED:
+                return (502, "Command not implemented")
+            return (500, "Unknown command")
+        if command.argument == commandtable.REQUIRED and not argument:
+            return (501, "Syntax: " + command.syntax)
+        if command.needsLogin and self.shell is None:
+            return (530, "Please log in with USER and PASS first")
+        if command.writes and not self.mayWrite(verb):
+            return (550, "Permission denied")
+        return None
+
+    def mayWrite(self, verb):
+        """
+        @param verb: a command that changes something.
+        @return: whether this session may run it at all.
+        """
+        if self.config.readOnly:
+            return False
+        if self.anonymous:
+            return self.config.anonymousWrite and verb in (
+                "STOR", "STOU", "MKD", "XMKD")
+        return True
+
+    def _replyResult(self, result):
+        if result is not None:
+            self.reply(*result)
+
+    def _replyFailure(self, failure, verb):
+        if failure.check(FTPError):
+            self.reply(failure.value.code, failure.value.message)
+        else:
+            self._replyInternalError(failure, verb)
+
+    def _replyInternalError(self, failure, verb):
+        self.log.failure("error handling {verb} from {peer}", failure,
+                         verb=verb, peer=self.peer)
+        self.reply(451, "Requested action aborted: local error in processing")
+
+
+class FTPFactory(ServerFactory):
+    """
+    Builds L{FTPProtocol} sessions and enforces the connection limits.
+
+    @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
+    @ivar config: the L{ServerConfig}.
+    """
+
+    log = Logger()
+    noisy = False
+
+    def __init__(self, portal, config=None, reactor=None):
+        """
+        @param portal: a Portal whose realm gives
+            L{ftpkit.interfaces.IFTPShell} avatars.
+        @param config: a L{ServerConfig}; defaults apply when omitted.
+        @param reactor: the reactor (the global one when omitted).
+        """
+        if reactor is None:
+            from twisted.internet import reactor
+        self.portal = portal
+        self.config = config if config is not None else ServerConfig()
+        self.reactor = reactor
+        self.sessions = 0
+        self.sessionsByHost = Counter()
+
+    def buildProtocol(self, addr):
+        """
+        @return: a new L{FTPProtocol}.
+        """
+        return FTPProtocol(self)
+
+    def sessionStarted(self, host):
+        """
+        Count a new session.
+
+        @return: C{None} to accept it, or the reason to refuse it.
+        """
+        if self.sessions >= self.config.maxConnections:
+            return "Too many connections; try again later"
+        if self.sessionsByHost[host] >= self.config.maxConnectionsPerIP:
+            return "Too many connections from your address"
+        self.sessions += 1
+        self.sessionsByHost[host] += 1
+        return None
+
+    def sessionEnded(self, host):
+        """
+        Forget a session counted by L{sessionStarted}.
+        """
+        self.sessions -= 1
+        self.sessionsByHost[host] -= 1
+        if self.sessionsByHost[host] <= 0:
+            del self.sessionsByHost[host]

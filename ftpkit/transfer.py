@@ -1,0 +1,305 @@
+"""
+What moves file bytes over a data connection: consumers for downloads
+(plain, ASCII, zero-copy C{sendfile}), ASCII decoding for uploads, and an
+L{IReadFile} for bytes already in memory (listings).
+"""
+
+import os
+
+from twisted.internet import defer
+from twisted.internet.error import ConnectionAborted
+from twisted.internet.interfaces import IConsumer, IWriteDescriptor
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.interfaces import IReadFile, IZeroCopyConsumer
+
+SENDFILE_CHUNK = 4 << 20
+"""Most bytes handed to one C{sendfile} call."""
+
+SENDFILE_TURN_BUDGET = 16 << 20
+"""Most bytes sent in one reactor turn, so other sessions get a turn."""
+
+
+def encodeASCII(data):
+    """
+    Turn local line ends (LF) into network ones (CRLF).
+
+    @param data: bytes read from a file.
+    @return: the bytes to send in TYPE A.
+    """
+    return data.replace(b"\n", b"\r\n")
+
+
+class ASCIIDecoder:
+    """
+    Turns network line ends (CRLF) into local ones (LF) across chunk
+    boundaries, for TYPE A uploads.
+    """
+
+    def __init__(self):
+        self._pendingCR = False
+
+    def decode(self, data):
+        """
+        @param data: the next chunk received.
+        @return: the bytes to write to the file.
+        """
+        if self._pendingCR:
+            data = b"\r" + data
+        self._pendingCR = data.endswith(b"\r")
+        if self._pendingCR:
+            data = data[:-1]
+        return data.replace(b"\r\n", b"\n")
+
+    def flush(self):
+        """
+        @return: a held-back trailing CR, once the upload has ended.
+        """
+        pending, self._pendingCR = self._pendingCR, False
+        return b"\r" if pending else b""
+
+
+@implementer(IConsumer)
+class TransportConsumer:
+    """
+    Passes a download to the data connection's transport and counts it.
+
+    @ivar bytesSent: bytes handed to the transport so far.
+    """
+
+    def __init__(self, transport):
+        self.transport = transport
+        self.bytesSent = 0
+
+    def registerProducer(self, producer, streaming):
+        """
+        @see: L{IConsumer.registerProducer}
+        """
+        self.transport.registerProducer(producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        @see: L{IConsumer.unregisterProducer}
+        """
+        self.transport.unregisterProducer()
+
+    def write(self, data):
+        """
+        @see: L{IConsumer.write}
+        """
+        self.bytesSent += len(data)
+        self.transport.write(data)
+
+    def abort(self):
+        """
+        Stop sending at once (the transfer was aborted).
+        """
+
+
+class ASCIIConsumer(TransportConsumer):
+    """
+    A L{TransportConsumer} for TYPE A: LF becomes CRLF.
+    """
+
+    def write(self, data):
+        """
+        @see: L{IConsumer.write}
+        """
+        TransportConsumer.write(self, encodeASCII(data))
+
+
+@implementer(IConsumer)
+class ASCIIUploadConsumer:
+    """
+    Wraps an upload's consumer for TYPE A: CRLF becomes LF.
+    """
+
+    def __init__(self, consumer):
+        self._consumer = consumer
+        self._decoder = ASCIIDecoder()
+
+    def registerProducer(self, producer, streaming):
+        """
+        @see: L{IConsumer.registerProducer}
+        """
+        self._consumer.registerProducer(producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        Flush a trailing CR, then unregister.
+        """
+        tail = self._decoder.flush()
+        if tail:
+            self._consumer.write(tail)
+        self._consumer.unregisterProducer()
+
+    def write(self, data):
+        """
+        @see: L{IConsumer.write}
+        """
+        decoded = self._decoder.decode(data)
+        if decoded:
+            self._consumer.write(decoded)
+
+
+@implementer(IWriteDescriptor)
+class _SendfileWriter:
+    """
+    Owns a data socket's descriptor for writing while C{sendfile} copies a
+    file to it from the reactor thread.
+    """
+
+    def __init__(self, reactor, socketFD, fileFD, offset, count, progress):
+        self.reactor = reactor
+        self.socketFD = socketFD
+        self.fileFD = fileFD
+        self.offset = offset
+        self.remaining = count
+        self.progress = progress
+        self.done = defer.Deferred()
+
+    def fileno(self):
+        """
+        @return: the data socket's descriptor.
+        """
+        return self.socketFD
+
+    def logPrefix(self):
+        """
+        @return: the name used in logs.
+        """
+        return "ftpkit-sendfile"
+
+    def doWrite(self):
+        """
+        Send as much as the socket takes, up to a per-turn budget.
+        """
+        budget = SENDFILE_TURN_BUDGET
+        while self.remaining > 0 and budget > 0:
+            try:
+                sent = os.sendfile(self.socketFD, self.fileFD, self.offset,
+                                   min(self.remaining, SENDFILE_CHUNK))
+            except BlockingIOError:
+                return None
+            except OSError as e:
+                self._finish(Failure(e))
+                return None
+            if sent == 0:
+                break
+            self.offset += sent
+            self.remaining -= sent
+            budget -= sent
+            self.progress(sent)
+        if self.remaining <= 0 or budget > 0:
+            self._finish(None)
+        return None
+
+    def connectionLost(self, reason):
+        """
+        The reactor gave up on the descriptor.
+        """
+        self._finish(reason)
+
+    def stop(self):
+        """
+        Stop copying; L{done} fails.
+        """
+        self._finish(Failure(ConnectionAborted()))
+
+    def _finish(self, failure):
+        if self.done.called:
+            return
+        self.reactor.removeWriter(self)
+        if failure is None:
+            self.done.callback(None)
+        else:
+            self.done.errback(failure)
+
+
+@implementer(IZeroCopyConsumer)
+class SendfileConsumer(TransportConsumer):
+    """
+    A L{TransportConsumer} that also offers zero-copy C{sendfile}, for
+    TYPE I downloads over a plain TCP socket.
+    """
+
+    def __init__(self, transport, reactor):
+        TransportConsumer.__init__(self, transport)
+        self.reactor = reactor
+        self._writer = None
+
+    def sendfile(self, fd, offset, count):
+        """
+        @see: L{IZeroCopyConsumer.sendfile}
+        """
+        start = self.bytesSent
+        if count <= 0:
+            return defer.succeed(0)
+        writer = _SendfileWriter(
+            self.reactor, self.transport.getHandle().fileno(), fd, offset,
+            count, self._progress)
+        self.transport.stopReading()
+        self.reactor.addWriter(writer)
+
+        def resume(result):
+            if self.transport.connected:
+                self.transport.startReading()
+            return result
+
+        self._writer = writer
+        writer.done.addBoth(resume)
+        writer.done.addCallback(lambda _: self.bytesSent - start)
+        return writer.done
+
+    def abort(self):
+        """
+        Give the socket back to its transport before it is dropped.
+        """
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.stop()
+
+    def _progress(self, sent):
+        self.bytesSent += sent
+
+
+def makeDownloadConsumer(connection, binary, reactor):
+    """
+    Pick the consumer for a download over C{connection}.
+
+    @param connection: a L{ftpkit.data.DataConnection}.
+    @param binary: whether TYPE I is in force (else TYPE A).
+    @param reactor: the reactor (for C{sendfile}'s writer).
+    @return: a L{TransportConsumer}, zero-copy when possible.
+    """
+    transport = connection.transport
+    if not binary:
+        return ASCIIConsumer(transport)
+    if (connection.isSecure or not hasattr(os, "sendfile")
+            or not hasattr(transport, "stopReading")):
+        return TransportConsumer(transport)
+    return SendfileConsumer(transport, reactor)
+
+
+@implementer(IReadFile)
+class BytesReadFile:
+    """
+    An L{IReadFile} over bytes in memory, for directory listings.
+    """
+
+    def __init__(self, data):
+        self.data = data
+
+    def send(self, consumer):
+        """
+        @see: L{IReadFile.send}
+        """
+        if self.data:
+            consumer.write(self.data)
+        return defer.succeed(len(self.data))
+
+    def close(self):
+        """
+        Nothing to release.
+        """
