@@ -122,7 +122,6 @@ COMMANDS = _table(
             feature="PBSZ"),
     Command("PROT", "PROT <sp> C | P", "RFC 4217", REQUIRED,
             needsLogin=False, feature="PROT"),
-    Command("CCC", "CCC", "RFC 4217", needsLogin=False),
 )
 """Every verb ftpkit implements, by name."""
 
@@ -165,3 +164,39 @@ def helpText():
     """
     verbs = sorted(COMMANDS)
     return [" ".join(verbs[i:i + 8]) for i in range(0, len(verbs), 8)]
+
+
+def protocolTable():
+    """
+    The reST table of every command for C{docs/protocol.rst}.
+
+    @return: the table as text, generated from L{COMMANDS} so the docs
+        cannot drift from the dispatch table.
+    """
+    rows = [("Command", "Syntax", "Specification", "FEAT", "Login")]
+    for verb in sorted(COMMANDS):
+        command = COMMANDS[verb]
+        alias = "" if command.handlerVerb == verb else (
+            " (alias of %s)" % command.handlerVerb)
+        rows.append((
+            "``%s``%s" % (verb, alias),
+            "``%s``" % command.syntax,
+            command.rfc,
+            "``%s``" % command.feature if command.feature else "",
+            "yes" if command.needsLogin else "no",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    border = "  ".join("=" * width for width in widths)
+
+    def line(row):
+        return "  ".join(cell.ljust(width)
+                         for cell, width in zip(row, widths)).rstrip()
+
+    out = [border, line(rows[0]), border]
+    out.extend(line(row) for row in rows[1:])
+    out.append(border)
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(protocolTable(), end="")
