@@ -50,24 +50,24 @@ def formatReply(code, text):
 
     @param code: the three-digit reply code.
     @param text: the reply text, a L{str} or a L{list} of L{str} lines.
-    @return: the reply, CRLF-terminated, encoded as by L{encodeText}.
+    @return: the reply, CRLF-terminated, always valid UTF-8 (RFC 2640):
+        characters standing for undecodable bytes become C{"?"}, so a
+        client decoding replies as UTF-8 never fails on them.
     """
     given = [text] if isinstance(text, str) else list(text)
     lines = []
     for line in given or [""]:
         lines.extend(_LINE_BREAK.split(line))
     if len(lines) == 1:
-        return encodeText(f"{code:03d} {lines[0]}\r\n")
+        return f"{code:03d} {lines[0]}\r\n".encode("utf-8", "replace")
     middle = [
         " " + line if _STARTS_WITH_CODE.match(line) else line for line in lines[1:-1]
     ]
-    return encodeText(
-        "".join(
-            [f"{code:03d}-{lines[0]}\r\n"]
-            + [line + "\r\n" for line in middle]
-            + [f"{code:03d} {lines[-1]}\r\n"]
-        )
-    )
+    return "".join(
+        [f"{code:03d}-{lines[0]}\r\n"]
+        + [line + "\r\n" for line in middle]
+        + [f"{code:03d} {lines[-1]}\r\n"]
+    ).encode("utf-8", "replace")
 
 
 def quotePath(text):

@@ -7,6 +7,7 @@ live in the mixins of L{ftpkit.handlers}; they return a reply
 C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 """
 
+import socket
 from collections import Counter, deque
 
 from twisted.internet import defer
@@ -74,6 +75,7 @@ class FTPProtocol(
         self._readingPaused = False
         self._counted = False
         self._closed = False
+        self.callLater = self.reactor.callLater
         LoginCommands.__init__(self)
         SessionCommands.__init__(self)
         FileCommands.__init__(self)
@@ -98,14 +100,26 @@ class FTPProtocol(
             self._closed = True
             return
         self._counted = True
+        self._receiveUrgentInline()
         host = self.transport.getHost()
         self.dataChannel = DataChannel(
             self.reactor, getattr(host, "host", "127.0.0.1"),
-            self.peer, self.config.dataTimeout)
+            self.peer, self.config.dataTimeout, self._currentTransfer)
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
         self.setTimeout(self.config.idleTimeout)
         self.reply(220, self.config.banner)
+
+    def _receiveUrgentInline(self):
+        """
+        Clients send ABOR as TCP urgent data (RFC 959 section 4.1.3); keep
+        that byte in the stream so the line stays whole.
+        """
+        try:
+            self.transport.getHandle().setsockopt(
+                socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+        except (AttributeError, OSError):
+            pass
 
     def connectionLost(self, reason):
         """
@@ -118,23 +132,36 @@ class FTPProtocol(
             self.factory.sessionEnded(self.peer)
             self.abortTransfer()
             self.dataChannel.close()
+            self.cancelLoginDelay()
             self.logout()
+
+    def _currentTransfer(self):
+        return self.transfer
 
     def timeoutConnection(self):
         """
         Close an idle session with C{421}.
         """
-        self.log.info("idle timeout for {peer}", peer=self.peer)
+        self.log.warn("idle timeout for {peer}", peer=self.peer)
         self.reply(421, "Idle timeout; closing control connection")
-        self.transport.loseConnection()
+        self.close()
+
+    def dataReceived(self, data):
+        """
+        Split lines, dropping whatever arrives once the session is closing.
+        """
+        if not self._closed:
+            LineReceiver.dataReceived(self, data)
 
     def lineLengthExceeded(self, line):
         """
         Refuse an over-long command line and close.
         """
-        self.log.warn("over-long command line from {peer}", peer=self.peer)
+        self.log.warn("over-long command line ({length} bytes or more) "
+                      "from {peer}; closing", length=len(line),
+                      peer=self.peer)
         self.reply(500, "Command line too long")
-        self.transport.loseConnection()
+        self.close()
 
     def close(self):
         """
@@ -172,11 +199,13 @@ class FTPProtocol(
             self.runCommand(verb, argument)
             return
         self._queue.append((verb, argument))
-        if (len(self._queue) > self.config.maxPendingCommands
-                and not self._readingPaused):
-            self._readingPaused = True
-            self.transport.pauseProducing()
         self._processQueue()
+        if (len(self._queue) >= self.config.maxPendingCommands
+                and not self._readingPaused and not self._closed):
+            self.log.info("{peer} pipelined {count} commands; pausing",
+                          peer=self.peer, count=len(self._queue))
+            self._readingPaused = True
+            self.pauseProducing()
 
     def discardPipelined(self):
         """
@@ -196,7 +225,7 @@ class FTPProtocol(
         if (self._readingPaused and not self._closed
                 and len(self._queue) <= self.config.maxPendingCommands // 2):
             self._readingPaused = False
-            self.transport.resumeProducing()
+            self.resumeProducing()
 
     def _commandFinished(self, ignored):
         self._busy = None

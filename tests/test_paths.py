@@ -30,7 +30,8 @@ _ANY_TEXT = st.one_of(
 )
 
 _SEGMENT = st.text(min_size=1, max_size=20).filter(
-    lambda segment: segment not in (".", "..") and "/" not in segment
+    lambda segment: segment not in (".", "..")
+    and not any(character in segment for character in "/\x00\r\n")
 )
 
 

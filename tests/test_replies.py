@@ -107,12 +107,14 @@ class FormatReplyTests(SynchronousTestCase):
 
     def test_encoding(self):
         """
-        Text is UTF-8; surrogates for undecodable bytes become those bytes;
-        other surrogates become C{?}.
+        Replies are always valid UTF-8: surrogates, whether they stand for
+        undecodable bytes or not, become C{?}.
         """
         self.assertEqual(formatReply(257, "caf\u00e9"), b"257 caf\xc3\xa9\r\n")
-        self.assertEqual(formatReply(257, "caf\udce9"), b"257 caf\xe9\r\n")
-        self.assertEqual(formatReply(257, "a\ud800\udce9"), b"257 a?\xe9\r\n")
+        self.assertEqual(formatReply(257, "caf\udce9"), b"257 caf?\r\n")
+        self.assertEqual(formatReply(257, "a\ud800\udce9"), b"257 a??\r\n")
+        self.assertEqual(formatReply(211, ["x\udce9", "y", "z"]),
+                         b"211-x?\r\ny\r\n211 z\r\n")
 
     @settings(deadline=None)
     @given(st.integers(100, 599), st.one_of(_ANY_TEXT, st.lists(_ANY_TEXT)))

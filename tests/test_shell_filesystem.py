@@ -1,0 +1,366 @@
+"""
+Tests for L{ftpkit.shells.filesystem}.
+"""
+
+import errno
+import os
+import pwd
+
+from twisted.internet.defer import inlineCallbacks, succeed
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.errors import (
+    InsufficientStorage,
+    NoSuchFile,
+    PermissionDenied,
+    QuotaExceeded,
+)
+from ftpkit.fileinfo import LINK
+from ftpkit.interfaces import IZeroCopyConsumer
+from ftpkit.shells import filesystem
+from ftpkit.shells.filesystem import HIGH_WATER, FilesystemShell
+from ftpkit.shells.memory import BytesProducer
+from ftpkit.testing import (
+    CollectingConsumer,
+    IFTPShellConformanceMixin,
+    readFile,
+    writeFile,
+)
+
+
+def _makeRoot(testCase):
+    """
+    @return: a new empty directory, C{bytes}.
+    """
+    root = os.fsencode(os.path.abspath(testCase.mktemp()))
+    os.makedirs(root)
+    return root
+
+
+def _read(path):
+    """
+    @return: the content of a local file.
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _write(path, data):
+    """
+    Write a local file.
+    """
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+class FilesystemShellConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+    """
+    L{FilesystemShell} passes the shell conformance tests.
+    """
+
+    def makeShell(self):
+        """
+        @return: a L{FilesystemShell} on a new empty directory.
+        """
+        return FilesystemShell(_makeRoot(self))
+
+
+class FilesystemShellTests(unittest.TestCase):
+    """
+    What is particular to L{FilesystemShell}.
+    """
+
+    def setUp(self):
+        self.root = _makeRoot(self)
+        self.shell = FilesystemShell(self.root)
+
+    @inlineCallbacks
+    def test_fileInfo(self):
+        """
+        C{stat} reports mode, owner, group, links and a device/inode id.
+        """
+        path = os.path.join(self.root, b"f")
+        _write(path, b"12345")
+        os.chmod(path, 0o640)
+        info = yield self.shell.stat(("f",))
+        result = os.stat(path)
+        self.assertEqual(info.size, 5)
+        self.assertEqual(info.mode, 0o640)
+        self.assertEqual(info.nlink, 1)
+        self.assertEqual(info.owner, pwd.getpwuid(os.getuid()).pw_name)
+        self.assertEqual(info.unique, f"{result.st_dev:x}g{result.st_ino:x}")
+
+    @inlineCallbacks
+    def test_nonUTF8Names(self):
+        """
+        Names that are not UTF-8 are listed with lone surrogates, and such
+        names read and write the right files.
+        """
+        _write(os.path.join(self.root, b"\xff.txt"), b"latin")
+        self.assertEqual(
+            [name for name, info in (yield self.shell.list(()))], ["\udcff.txt"]
+        )
+        self.assertEqual((yield readFile(self.shell, ("\udcff.txt",))), b"latin")
+        yield writeFile(self.shell, ("\udcfe.bin",), b"new")
+        self.assertEqual(_read(os.path.join(self.root, b"\xfe.bin")), b"new")
+
+    @inlineCallbacks
+    def test_temporaryFilesHidden(self):
+        """
+        Temporary upload files, ours in progress or left behind, are not
+        listed.
+        """
+        _write(os.path.join(self.root, b".ftpkit-upload.0123.tmp"), b"")
+        opened = yield self.shell.openForWriting(("f",))
+        self.assertEqual(len(os.listdir(self.root)), 2)
+        self.assertEqual((yield self.shell.list(())), [])
+        yield opened.abort()
+        self.assertEqual(os.listdir(self.root), [b".ftpkit-upload.0123.tmp"])
+
+    @inlineCallbacks
+    def test_replaceKeepsMode(self):
+        """
+        A file replaced by an upload keeps its permissions.
+        """
+        path = os.path.join(self.root, b"f")
+        _write(path, b"old")
+        os.chmod(path, 0o600)
+        yield writeFile(self.shell, ("f",), b"new")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+
+    @inlineCallbacks
+    def test_resumeCreates(self):
+        """
+        Resuming an upload of a missing file creates it.
+        """
+        yield writeFile(self.shell, ("f",), b"z", offset=2)
+        self.assertEqual(_read(os.path.join(self.root, b"f")), b"\0\0z")
+
+    @inlineCallbacks
+    def test_fifoRefused(self):
+        """
+        Something that is not a regular file cannot be read (and a FIFO
+        does not hang the open).
+        """
+        os.mkfifo(os.path.join(self.root, b"fifo"))
+        yield self.assertFailure(
+            self.shell.openForReading(("fifo",)), PermissionDenied
+        )
+        entries = yield self.shell.list(())
+        self.assertEqual(entries[0][1].kind, "other")
+
+    @inlineCallbacks
+    def test_rootThroughLink(self):
+        """
+        The root may itself be reached through a symbolic link.
+        """
+        link = os.fsencode(os.path.abspath(self.mktemp()))
+        os.symlink(self.root, link)
+        shell = FilesystemShell(link)
+        yield writeFile(shell, ("f",), b"x")
+        self.assertEqual((yield readFile(shell, ("f",))), b"x")
+        self.assertEqual(len((yield shell.list(()))), 1)
+
+    @inlineCallbacks
+    def test_readFileClose(self):
+        """
+        C{close} of an open file is idempotent.
+        """
+        _write(os.path.join(self.root, b"f"), b"x")
+        opened = yield self.shell.openForReading(("f",))
+        opened.close()
+        opened.close()
+        self.assertIsNone(opened._fd)
+
+    @inlineCallbacks
+    def test_zeroCopy(self):
+        """
+        A consumer providing L{IZeroCopyConsumer} is handed the open
+        descriptor, the offset and the byte count.
+        """
+
+        @implementer(IZeroCopyConsumer)
+        class ZeroCopy(CollectingConsumer):
+            calls = []
+
+            def sendfile(self, fd, offset, count):
+                self.calls.append((os.pread(fd, 100, offset), offset, count))
+                return succeed(count)
+
+        _write(os.path.join(self.root, b"f"), b"0123456789")
+        consumer = ZeroCopy()
+        opened = yield self.shell.openForReading(("f",), 3)
+        sent = yield opened.send(consumer)
+        opened.close()
+        self.assertEqual(sent, 7)
+        self.assertEqual(consumer.calls, [(b"3456789", 3, 7)])
+        self.assertEqual(consumer.registrations, 0)
+
+    @inlineCallbacks
+    def test_uploadBackpressure(self):
+        """
+        A producer writing faster than the disk is paused above the high
+        water mark, then resumed, and every byte arrives.
+        """
+        data = os.urandom(3 * HIGH_WATER)
+        opened = yield self.shell.openForWriting(("f",))
+        consumer = yield opened.receive()
+        producer = _CountingProducer(data, consumer)
+        yield producer.start()
+        yield opened.close()
+        self.assertGreater(producer.pauses, 0)
+        self.assertEqual(_read(os.path.join(self.root, b"f")), data)
+
+    @inlineCallbacks
+    def test_diskFull(self):
+        """
+        A write failing with C{ENOSPC} makes C{close} fail with
+        L{InsufficientStorage}; the old file and no temporary file remain.
+        """
+        yield self._failingUpload(errno.ENOSPC, InsufficientStorage)
+
+    @inlineCallbacks
+    def test_quotaExceeded(self):
+        """
+        A write failing with C{EDQUOT} makes C{close} fail with
+        L{QuotaExceeded}.
+        """
+        yield self._failingUpload(errno.EDQUOT, QuotaExceeded)
+
+    @inlineCallbacks
+    def _failingUpload(self, number, exception):
+        """
+        Upload over a file while every write fails with C{number}, and
+        check that C{close} fails with C{exception} and changes nothing.
+        """
+        path = os.path.join(self.root, b"f")
+        _write(path, b"old")
+
+        def failingWrite(fd, data, position):
+            raise OSError(number, os.strerror(number))
+
+        self.patch(filesystem, "_writeAll", failingWrite)
+        yield self.assertFailure(
+            writeFile(self.shell, ("f",), b"x" * (3 * HIGH_WATER)), exception
+        )
+        self.assertEqual(_read(path), b"old")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+
+class _CountingProducer(BytesProducer):
+    """
+    A L{BytesProducer} counting how often it was paused.
+
+    @ivar pauses: the number of C{pauseProducing} calls.
+    """
+
+    pauses = 0
+
+    def pauseProducing(self):
+        """
+        Count, then pause.
+        """
+        self.pauses += 1
+        super().pauseProducing()
+
+
+class JailTests(unittest.TestCase):
+    """
+    Symbolic links never lead a L{FilesystemShell} outside its root.
+    """
+
+    def setUp(self):
+        base = _makeRoot(self)
+        self.root = os.path.join(base, b"root")
+        self.outside = os.path.join(base, b"outside")
+        os.mkdir(self.root)
+        os.mkdir(self.outside)
+        self.secret = os.path.join(self.outside, b"secret.txt")
+        _write(self.secret, b"secret")
+        os.mkdir(os.path.join(self.root, b"sub"))
+        _write(os.path.join(self.root, b"sub", b"f.txt"), b"inside")
+        os.symlink(self.outside, os.path.join(self.root, b"out"))
+        os.symlink(self.secret, os.path.join(self.root, b"secret"))
+        os.symlink(b"sub", os.path.join(self.root, b"in"))
+        os.symlink(b"sub/f.txt", os.path.join(self.root, b"inFile"))
+        os.symlink(b"../../outside/secret.txt", os.path.join(self.root, b"sub", b"up"))
+        self.shell = FilesystemShell(self.root)
+
+    @inlineCallbacks
+    def test_refused(self):
+        """
+        Every operation through a link leading outside fails with
+        L{PermissionDenied}.
+        """
+        shell = self.shell
+        for path in [("secret",), ("out",), ("out", "secret.txt"), ("sub", "up")]:
+            for operation in [
+                shell.stat(path),
+                shell.openForReading(path),
+                shell.openForWriting(path),
+                shell.openForWriting(path, 1),
+                shell.openForWriting(path, append=True),
+                shell.setModificationTime(path, 1000),
+                shell.hash(path, "sha256"),
+            ]:
+                yield self.assertFailure(operation, PermissionDenied)
+        for operation in [
+            shell.list(("out",)),
+            shell.makeDirectory(("out", "d")),
+            shell.removeFile(("out", "secret.txt")),
+            shell.rename(("out", "secret.txt"), ("stolen",)),
+            shell.rename(("sub", "f.txt"), ("out", "planted")),
+            shell.openForWriting(("out", "new.txt")),
+        ]:
+            yield self.assertFailure(operation, PermissionDenied)
+        self.assertEqual(_read(self.secret), b"secret")
+        self.assertEqual(os.listdir(self.outside), [b"secret.txt"])
+        self.assertNotEqual(os.stat(self.secret).st_mtime, 1000)
+
+    @inlineCallbacks
+    def test_listShowsEscapingLinks(self):
+        """
+        A link leading outside is listed as a link, not followed; links
+        staying inside are listed as what they point at.
+        """
+        entries = dict((yield self.shell.list(())))
+        self.assertEqual(entries["out"].kind, LINK)
+        self.assertEqual(entries["secret"].kind, LINK)
+        self.assertNotEqual(entries["secret"].size, len(b"secret"))
+        self.assertEqual(entries["in"].kind, "dir")
+        self.assertEqual(entries["inFile"].kind, "file")
+        self.assertEqual(entries["inFile"].size, len(b"inside"))
+
+    @inlineCallbacks
+    def test_insideLinksWork(self):
+        """
+        Links staying inside the root can be read, listed and written
+        through.
+        """
+        self.assertEqual((yield readFile(self.shell, ("inFile",))), b"inside")
+        self.assertEqual((yield readFile(self.shell, ("in", "f.txt"))), b"inside")
+        names = [name for name, info in (yield self.shell.list(("in",)))]
+        self.assertEqual(names, ["f.txt", "up"])
+        self.assertTrue((yield self.shell.stat(("in",))).isDirectory)
+        yield writeFile(self.shell, ("inFile",), b"changed")
+        self.assertEqual(
+            _read(os.path.join(self.root, b"sub", b"f.txt")), b"changed"
+        )
+        self.assertTrue(os.path.islink(os.path.join(self.root, b"inFile")))
+
+    @inlineCallbacks
+    def test_removeEscapingLink(self):
+        """
+        Removing a link leading outside removes the link, not its target.
+        """
+        yield self.shell.removeFile(("secret",))
+        self.assertFalse(os.path.lexists(os.path.join(self.root, b"secret")))
+        self.assertEqual(_read(self.secret), b"secret")
+
+    def test_missingInsideLink(self):
+        """
+        A dangling link inside the root is a missing file.
+        """
+        os.symlink(b"nowhere", os.path.join(self.root, b"dangling"))
+        return self.assertFailure(self.shell.stat(("dangling",)), NoSuchFile)

@@ -1,0 +1,127 @@
+"""
+Tests for L{ftpkit.shells.wrappers}.
+"""
+
+from twisted.internet.defer import inlineCallbacks
+from twisted.trial import unittest
+from zope.interface import implementer_only
+from zope.interface.verify import verifyObject
+
+from ftpkit.errors import PermissionDenied
+from ftpkit.interfaces import IFTPShell, IFTPShellHash
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
+from ftpkit.testing import readFile, writeFile
+
+
+@implementer_only(IFTPShell)
+class _NoHashShell(MemoryShell):
+    """
+    A shell that does not provide L{IFTPShellHash}.
+    """
+
+
+class _WrapperTestsMixin:
+    """
+    What both wrappers share.
+    """
+
+    def setUp(self):
+        self.inner = MemoryShell({"/d/f": b"content"})
+        self.shell = self.wrapper(self.inner)
+
+    def test_interfaces(self):
+        """
+        The wrapper provides L{IFTPShell}, and L{IFTPShellHash} exactly
+        when the wrapped shell does.
+        """
+        self.assertTrue(verifyObject(IFTPShell, self.shell))
+        self.assertTrue(verifyObject(IFTPShellHash, self.shell))
+        plain = self.wrapper(_NoHashShell())
+        self.assertTrue(verifyObject(IFTPShell, plain))
+        self.assertFalse(IFTPShellHash.providedBy(plain))
+
+    @inlineCallbacks
+    def test_reading(self):
+        """
+        Looking and downloading go through.
+        """
+        self.assertTrue((yield self.shell.stat(("d",))).isDirectory)
+        self.assertEqual(len((yield self.shell.list(("d",)))), 1)
+        self.assertEqual((yield readFile(self.shell, ("d", "f"), 1)), b"ontent")
+        self.assertEqual(len((yield self.shell.hash(("d", "f"), "md5"))), 32)
+
+    @inlineCallbacks
+    def test_changesRefused(self):
+        """
+        Removing, renaming, touching, resuming and appending fail with
+        L{PermissionDenied} and change nothing.
+        """
+        for operation in [
+            self.shell.removeDirectory(("d",)),
+            self.shell.removeFile(("d", "f")),
+            self.shell.rename(("d", "f"), ("g",)),
+            self.shell.setModificationTime(("d", "f"), 1000),
+            self.shell.openForWriting(("d", "f"), 1),
+            self.shell.openForWriting(("d", "f"), append=True),
+            self.shell.openForWriting(("new",), 1),
+            self.shell.openForWriting(("new",), append=True),
+        ]:
+            yield self.assertFailure(operation, PermissionDenied)
+        self.assertEqual((yield readFile(self.inner, ("d", "f"))), b"content")
+        self.assertEqual(len((yield self.inner.list(()))), 1)
+        self.assertNotEqual((yield self.inner.stat(("d", "f"))).mtime, 1000)
+
+    def test_overwriteRefused(self):
+        """
+        Uploading over an existing file fails with L{PermissionDenied}.
+        """
+        return self.assertFailure(
+            self.shell.openForWriting(("d", "f")), PermissionDenied
+        )
+
+
+class ReadOnlyShellTests(_WrapperTestsMixin, unittest.TestCase):
+    """
+    Tests for L{ReadOnlyShell}.
+    """
+
+    wrapper = ReadOnlyShell
+
+    @inlineCallbacks
+    def test_creatingRefused(self):
+        """
+        Making directories and uploading new files are refused.
+        """
+        yield self.assertFailure(self.shell.makeDirectory(("x",)), PermissionDenied)
+        yield self.assertFailure(
+            self.shell.openForWriting(("new",)), PermissionDenied
+        )
+        self.assertEqual(len((yield self.inner.list(()))), 1)
+
+
+class UploadOnlyShellTests(_WrapperTestsMixin, unittest.TestCase):
+    """
+    Tests for L{UploadOnlyShell}.
+    """
+
+    wrapper = UploadOnlyShell
+
+    @inlineCallbacks
+    def test_creating(self):
+        """
+        Making directories and uploading new files go through.
+        """
+        yield self.shell.makeDirectory(("x",))
+        yield writeFile(self.shell, ("x", "new"), b"upload")
+        self.assertEqual((yield readFile(self.inner, ("x", "new"))), b"upload")
+
+    @inlineCallbacks
+    def test_overwriteMessage(self):
+        """
+        The refusal to overwrite says so.
+        """
+        error = yield self.assertFailure(
+            self.shell.openForWriting(("d", "f")), PermissionDenied
+        )
+        self.assertEqual(error.message, "Overwrite not allowed")
