@@ -12,6 +12,11 @@ L{ftpkit.interfaces.IFTPShell} must have::
             return MyShell(...)   # fresh, empty and writable
 
 L{readFile}, L{writeFile} and L{CollectingConsumer} help writing more.
+
+L{LoopbackServerMixin} starts a real server on 127.0.0.1 for the length
+of a test (C{self.startServer(realm)}) and runs blocking clients such as
+ftplib off the reactor thread (C{self.inThread(function)}); see
+L{ftpkit.loopback}.
 """
 
 import hashlib
@@ -31,6 +36,7 @@ from ftpkit.errors import (
     PermissionDenied,
 )
 from ftpkit.interfaces import IFTPShell, IFTPShellHash, IReadFile, IWriteFile
+from ftpkit.loopback import LoopbackServer, LoopbackServerMixin, makePortal
 from ftpkit.shells.memory import BytesProducer
 
 
@@ -570,3 +576,14 @@ class IFTPShellConformanceMixin:
         self.assertEqual(digest, hashlib.md5(data[10:300000]).hexdigest())
         yield self.assertFailure(self.shell.hash(("x",), "sha1"), NoSuchFile)
 
+
+
+__all__ = [
+    "CollectingConsumer",
+    "IFTPShellConformanceMixin",
+    "LoopbackServer",
+    "LoopbackServerMixin",
+    "makePortal",
+    "readFile",
+    "writeFile",
+]

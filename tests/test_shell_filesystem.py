@@ -18,8 +18,9 @@ from ftpkit.errors import (
 )
 from ftpkit.fileinfo import LINK
 from ftpkit.interfaces import IZeroCopyConsumer
-from ftpkit.shells import filesystem
-from ftpkit.shells.filesystem import HIGH_WATER, FilesystemShell
+from ftpkit.shells import diskfiles
+from ftpkit.shells.diskfiles import HIGH_WATER
+from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import BytesProducer
 from ftpkit.testing import (
     CollectingConsumer,
@@ -240,7 +241,7 @@ class FilesystemShellTests(unittest.TestCase):
         def failingWrite(fd, data, position):
             raise OSError(number, os.strerror(number))
 
-        self.patch(filesystem, "_writeAll", failingWrite)
+        self.patch(diskfiles, "writeAll", failingWrite)
         yield self.assertFailure(
             writeFile(self.shell, ("f",), b"x" * (3 * HIGH_WATER)), exception
         )

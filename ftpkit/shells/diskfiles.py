@@ -1,0 +1,512 @@
+"""
+The open files of L{ftpkit.shells.filesystem.FilesystemShell}: a reader
+that sends with zero copy or through a threaded producer, and a writer
+whose consumer queues uploads to a worker thread with backpressure.
+"""
+
+import os
+
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.error import ConnectionLost
+from twisted.internet.interfaces import IConsumer, IPushProducer
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.errors import FTPError, LocalError
+from ftpkit.interfaces import IReadFile, IWriteFile, IZeroCopyConsumer
+
+READ_CHUNK_SIZE = 256 * 1024
+"""Bytes read per C{os.pread} when a download goes through Python."""
+
+
+HIGH_WATER = 4 * 1024 * 1024
+"""Queued upload bytes above which the data connection is paused."""
+
+
+LOW_WATER = 1024 * 1024
+"""Queued upload bytes below which a paused data connection resumes."""
+
+
+PENDING = object()
+"""The outcome of an upload that is not finished."""
+
+
+def writeAll(fd, data, position):
+    """
+    Write all of C{data}, blocking.
+
+    @param fd: the descriptor.
+    @param data: the bytes.
+    @param position: the offset to write at, or C{None} to write at the
+        descriptor's own position (for C{O_APPEND}).
+    """
+    view = memoryview(data)
+    while view:
+        if position is None:
+            written = os.write(fd, view)
+        else:
+            written = os.pwrite(fd, view, position)
+            position += written
+        view = view[written:]
+
+
+
+@implementer(IReadFile)
+class FileReader:
+    """
+    A file opened for a download, owning its descriptor.
+    """
+
+    def __init__(self, run, fd, offset, size):
+        """
+        @param run: L{FilesystemShell._run}.
+        @param fd: the open descriptor.
+        @param offset: the first byte to send.
+        @param size: the file's size when it was opened; bytes appended
+            later are not sent.
+        """
+        self._run = run
+        self._fd = fd
+        self._offset = offset
+        self._size = size
+        self._busy = 0
+        self._closed = False
+
+    def send(self, consumer):
+        """
+        See L{IReadFile.send}: zero-copy through C{consumer.sendfile} when
+        the consumer offers it, else a L{_ThreadedFileProducer}.
+        """
+        count = max(0, self._size - self._offset)
+        if IZeroCopyConsumer.providedBy(consumer):
+            return consumer.sendfile(self._fd, self._offset, count)
+        return _ThreadedFileProducer(self, consumer, count).start()
+
+    def read(self, count, position):
+        """
+        Read from the file in a worker thread.
+
+        @return: a L{Deferred} firing with the bytes read.
+        """
+        if self._fd is None:
+            return fail(LocalError())
+        self._busy += 1
+        result = self._run(os.pread, self._fd, count, position)
+        result.addBoth(self._readDone)
+        return result
+
+    def _readDone(self, result):
+        """
+        Close the descriptor if L{close} was called during a read.
+        """
+        self._busy -= 1
+        self._closeIfIdle()
+        return result
+
+    def close(self):
+        """
+        See L{IReadFile.close}; a read still in flight finishes first.
+        """
+        self._closed = True
+        self._closeIfIdle()
+
+    def _closeIfIdle(self):
+        """
+        Close the descriptor once closed and idle.
+        """
+        if self._closed and not self._busy and self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+
+@implementer(IPushProducer)
+class _ThreadedFileProducer:
+    """
+    A push producer reading a file in worker threads.
+
+    One read runs ahead of the consumer: while a chunk is written to the
+    consumer, the next is being read, so disk and network work together.
+    At most one chunk waits in memory while the consumer is paused.
+    L{stopProducing} makes the L{Deferred} of L{start} fail with
+    L{ConnectionLost}.
+    """
+
+    def __init__(self, reader, consumer, count):
+        """
+        @param reader: the L{FileReader}.
+        @param consumer: the L{IConsumer} to write to.
+        @param count: the number of bytes to send.
+        """
+        self._reader = reader
+        self._consumer = consumer
+        self._position = reader._offset
+        self._end = reader._offset + count
+        self._sent = 0
+        self._ready = None
+        self._reading = False
+        self._paused = False
+        self._deferred = None
+
+    def start(self):
+        """
+        Register on the consumer and start sending.
+
+        @return: a L{Deferred} firing with the number of bytes sent.
+        """
+        self._deferred = Deferred()
+        result = self._deferred
+        self._consumer.registerProducer(self, True)
+        self._pump()
+        return result
+
+    def _pump(self):
+        """
+        Write the chunk that is ready, keep one read in flight, and finish
+        when everything was written.
+        """
+        if self._deferred is None:
+            return
+        if self._ready is not None and not self._paused:
+            data, self._ready = self._ready, None
+            self._sent += len(data)
+            self._consumer.write(data)
+            if self._deferred is None:
+                return
+        if self._ready is None and not self._reading:
+            if self._position < self._end:
+                self._readNext()
+            else:
+                deferred, self._deferred = self._deferred, None
+                self._consumer.unregisterProducer()
+                deferred.callback(self._sent)
+
+    def _readNext(self):
+        """
+        Start reading the next chunk.
+        """
+        count = min(READ_CHUNK_SIZE, self._end - self._position)
+        self._reading = True
+        reading = self._reader.read(count, self._position)
+        self._position += count
+        reading.addCallbacks(self._gotChunk, self._failed)
+
+    def _gotChunk(self, data):
+        """
+        A read finished; a short one means the file shrank.
+        """
+        self._reading = False
+        if not data:
+            self._end = self._position
+        else:
+            self._ready = data
+        self._pump()
+
+    def _failed(self, failure):
+        """
+        A read failed: give up the transfer with that error.
+        """
+        self._reading = False
+        if self._deferred is not None:
+            deferred, self._deferred = self._deferred, None
+            self._consumer.unregisterProducer()
+            deferred.errback(failure)
+
+    def pauseProducing(self):
+        """
+        Stop writing to the consumer (the read in flight still finishes).
+        """
+        self._paused = True
+
+    def resumeProducing(self):
+        """
+        Carry on writing.
+        """
+        self._paused = False
+        self._pump()
+
+    def stopProducing(self):
+        """
+        Give up: the L{Deferred} of L{start} fails with L{ConnectionLost}.
+        """
+        self._ready = None
+        if self._deferred is not None:
+            deferred, self._deferred = self._deferred, None
+            deferred.errback(ConnectionLost("The consumer stopped the transfer"))
+
+
+@implementer(IConsumer)
+class _QueuedWriter:
+    """
+    A consumer writing an upload to a descriptor without blocking the
+    reactor: data is queued and at most one write (of everything queued,
+    joined) runs in a worker thread at a time. A streaming producer is
+    paused above L{HIGH_WATER} queued bytes and resumed below L{LOW_WATER};
+    a pull producer is asked for more each time the queue is empty.
+
+    After a write error the rest of the upload is read and thrown away, and
+    L{drain} fails with the error.
+    """
+
+    def __init__(self, run, fd, position):
+        """
+        @param run: runs a blocking function in a worker thread, returning
+            a L{Deferred}.
+        @param fd: the descriptor to write to.
+        @param position: where the first byte goes, or C{None} to write at
+            the descriptor's position (C{O_APPEND}).
+        """
+        self._run = run
+        self._fd = fd
+        self.position = position
+        self._queue = []
+        self._queued = 0
+        self._writing = False
+        self._error = None
+        self._producer = None
+        self._streaming = True
+        self._paused = False
+        self._waiters = []
+
+    def registerProducer(self, producer, streaming):
+        """
+        See L{IConsumer.registerProducer}.
+        """
+        if self._producer is not None:
+            raise RuntimeError("A producer is already registered")
+        self._producer = producer
+        self._streaming = streaming
+        self._paused = False
+        if not streaming:
+            producer.resumeProducing()
+
+    def unregisterProducer(self):
+        """
+        See L{IConsumer.unregisterProducer}.
+        """
+        self._producer = None
+
+    def write(self, data):
+        """
+        See L{IConsumer.write}.
+        """
+        if self._error is not None or not data:
+            return
+        self._queue.append(data)
+        self._queued += len(data)
+        if not self._writing:
+            self._startWrite()
+        if (
+            self._queued > HIGH_WATER
+            and self._streaming
+            and self._producer is not None
+            and not self._paused
+        ):
+            self._paused = True
+            self._producer.pauseProducing()
+
+    def _startWrite(self):
+        """
+        Write everything queued in a worker thread.
+        """
+        data = b"".join(self._queue)
+        self._queue = []
+        self._queued = 0
+        self._writing = True
+        position = self.position
+        if position is not None:
+            self.position += len(data)
+        writing = self._run(writeAll, self._fd, data, position)
+        writing.addCallbacks(self._wrote, self._failed)
+        self._resumeIfLow()
+
+    def _wrote(self, ignored):
+        """
+        A write finished: start the next one, or report being drained.
+        """
+        self._writing = False
+        if self._queue:
+            self._startWrite()
+            return
+        self._notifyDrained()
+        if self._producer is not None and not self._streaming:
+            self._producer.resumeProducing()
+
+    def _failed(self, failure):
+        """
+        A write failed: remember the error and drop the queue, letting the
+        producer carry on so that the transfer ends normally.
+        """
+        self._writing = False
+        error = failure.value
+        self._error = error if isinstance(error, FTPError) else LocalError()
+        self._queue = []
+        self._queued = 0
+        self._resumeIfLow()
+        self._notifyDrained()
+        if self._producer is not None and not self._streaming:
+            self._producer.resumeProducing()
+
+    def _resumeIfLow(self):
+        """
+        Resume a producer paused by L{write} once the queue is short.
+        """
+        if self._paused and self._queued < LOW_WATER:
+            self._paused = False
+            if self._producer is not None:
+                self._producer.resumeProducing()
+
+    def _notifyDrained(self):
+        """
+        Fire the L{Deferred}s of L{drain}.
+        """
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            self._fireDrained(waiter)
+
+    def _fireDrained(self, waiter):
+        """
+        Fire one L{drain} L{Deferred} with the outcome of the writes.
+        """
+        if self._error is not None:
+            waiter.errback(self._error)
+        else:
+            waiter.callback(None)
+
+    def drain(self):
+        """
+        Wait for every queued byte to be written.
+
+        @return: a L{Deferred} firing with C{None}, or failing with the
+            L{FTPError} of the first failed write.
+        """
+        waiter = Deferred()
+        if self._writing:
+            self._waiters.append(waiter)
+        else:
+            self._fireDrained(waiter)
+        return waiter
+
+
+@implementer(IWriteFile)
+class FileWriter:
+    """
+    A file opened for an upload, owning its descriptor.
+    """
+
+    def __init__(self, run, fd, temporary, target, position):
+        """
+        @param run: L{FilesystemShell._run}.
+        @param fd: the open descriptor.
+        @param temporary: the temporary file to rename over C{target} at
+            close, or C{None} when writing C{target} in place.
+        @param target: the file's resolved path.
+        @param position: the offset of the first byte, or C{None} to append.
+        """
+        self._run = run
+        self._fd = fd
+        self._temporary = temporary
+        self._target = target
+        self._truncate = temporary is None and position is not None
+        self._consumer = _QueuedWriter(run, fd, position)
+        self._started = False
+        self._outcome = PENDING
+        self._waiters = []
+
+    def receive(self):
+        """
+        See L{IWriteFile.receive}.
+        """
+        return succeed(self._consumer)
+
+    def close(self):
+        """
+        See L{IWriteFile.close}: wait for the queued writes, close the
+        file and put it in place. On failure the temporary file is removed.
+        Calling it again, or after L{abort}, gives the same outcome.
+        """
+        if not self._started:
+            self._started = True
+            finishing = self._consumer.drain()
+            finishing.addCallback(lambda ignored: self._run(self._commit))
+            finishing.addErrback(self._discard)
+            finishing.addBoth(self._store)
+        return self._whenDone()
+
+    def abort(self):
+        """
+        See L{IWriteFile.abort}: wait for a write in flight, then close the
+        file and remove the temporary file.
+        """
+        if not self._started:
+            self._started = True
+            finishing = self._consumer.drain()
+            finishing.addBoth(lambda ignored: self._run(self._cleanUp))
+            finishing.addBoth(self._store)
+        return self._whenDone()
+
+    def _store(self, outcome):
+        """
+        Keep the outcome of L{close} or L{abort} and hand it to the callers.
+
+        @param outcome: C{None} or a L{Failure}.
+        """
+        self._outcome = outcome
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            self._fire(waiter)
+
+    def _whenDone(self):
+        """
+        @return: a new L{Deferred} with the outcome of L{close} or L{abort}.
+        """
+        waiter = Deferred()
+        if self._outcome is PENDING:
+            self._waiters.append(waiter)
+        else:
+            self._fire(waiter)
+        return waiter
+
+    def _fire(self, waiter):
+        """
+        Fire one L{Deferred} with the stored outcome.
+        """
+        if isinstance(self._outcome, Failure):
+            waiter.errback(self._outcome)
+        else:
+            waiter.callback(self._outcome)
+
+    def _commit(self):
+        """
+        Truncate (after a resumed upload), close and rename, blocking.
+        """
+        try:
+            if self._truncate:
+                os.ftruncate(self._fd, self._consumer.position)
+            fd, self._fd = self._fd, None
+            os.close(fd)
+            if self._temporary is not None:
+                os.replace(self._temporary, self._target)
+        except BaseException:
+            self._cleanUp()
+            raise
+
+    def _discard(self, failure):
+        """
+        After a failed upload: clean up, then report the failure.
+        """
+        cleaning = self._run(self._cleanUp)
+        cleaning.addBoth(lambda ignored: failure)
+        return cleaning
+
+    def _cleanUp(self):
+        """
+        Close the descriptor if open and remove the temporary file, blocking.
+        """
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+        if self._temporary is not None:
+            try:
+                os.unlink(self._temporary)
+            except FileNotFoundError:
+                pass
