@@ -11,11 +11,13 @@ import ipaddress
 import random
 
 from twisted.internet import defer, error
-from twisted.internet.interfaces import ISSLTransport
+from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.logger import Logger
+from zope.interface import implementer
 
 from ftpkit.errors import FTPError
+from ftpkit.tls import receivedCloseNotify
 
 _EARLY_DATA_LIMIT = 1 << 20
 _PASSIVE_BIND_ATTEMPTS = 50
@@ -37,6 +39,49 @@ class TransferAborted(FTPError):
     defaultMessage = "Connection closed; transfer aborted"
 
 
+def _ephemeralPorts():
+    """
+    @return: the kernel's ephemeral port range, C{(low, high)}.
+    """
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(word) for word in f.read().split())
+    except (OSError, ValueError):
+        return (32768, 60999)
+    return (max(low, 1024), high)
+
+
+EPHEMERAL_PORTS = _ephemeralPorts()
+"""Where passive ports are picked when no --passive-ports range is set."""
+
+
+def candidatePorts(portRange, attempts=_PASSIVE_BIND_ATTEMPTS, rng=random):
+    """
+    The ports to try, in order, for a passive listener.
+
+    Ports are picked at random rather than by binding port 0: Linux gives
+    port 0 binds the same few ports again and again, and checking each of
+    those against its thousands of TIME_WAIT connections makes every
+    PASV slower than the last.
+
+    @param portRange: C{(low, high)}, inclusive.
+    @param attempts: how many ports at most.
+    @param rng: a C{random.Random}-like source.
+    @return: a list of distinct ports, then C{0} (any port) as a last resort
+        when the range is the ephemeral one.
+    """
+    low, high = portRange
+    count = high - low + 1
+    if count <= attempts:
+        ports = list(range(low, high + 1))
+        rng.shuffle(ports)
+    else:
+        ports = rng.sample(range(low, high + 1), attempts)
+    if portRange == EPHEMERAL_PORTS:
+        ports.append(0)
+    return ports
+
+
 def normalizeHost(host):
     """
     Reduce an address to a comparable form (IPv4-mapped IPv6 to IPv4).
@@ -52,17 +97,38 @@ def normalizeHost(host):
     return str(mapped or address)
 
 
+@implementer(IHandshakeListener)
 class DataConnection(Protocol):
     """
     One data connection. It reads nothing into a file until a transfer
     gives it a sink; bytes that arrive before are held (bounded).
 
+    A watchdog drops the connection when no byte has moved for C{timeout}
+    seconds: neither received, nor sent by the session's transfer over it
+    (its C{bytesMoved()}, which counts C{sendfile} progress too).
+
     @ivar lostReason: why the connection ended, once it has.
+    @ivar timedOut: the watchdog dropped the connection.
+    @ivar tlsRefused: the TLS policy refused the handshake (say, the
+        session was not resumed); the connection is dropped unused.
+    @ivar outgoing: the server connected out (PORT/EPRT); it is still the
+        TLS server (RFC 4217 section 9).
     """
 
-    def __init__(self, onMade):
+    log = Logger()
+    tlsRefused = False
+    outgoing = False
+    _tlsCreator = None
+
+    def __init__(self, onMade, reactor, timeout, currentTransfer):
         """
         @param onMade: called with this protocol once it is connected.
+        @param reactor: an L{IReactorTime} for the watchdog.
+        @param timeout: seconds without progress before the connection is
+            dropped.
+        @param currentTransfer: returns the session's running transfer (an
+            object with C{connection}, C{consumer} and C{bytesMoved()}),
+            or C{None}.
         """
         self.lostReason = None
         self._lostWaiters = []
@@ -72,12 +138,58 @@ class DataConnection(Protocol):
         self._earlySize = 0
         self._closing = False
         self.bytesReceived = 0
+        self.timedOut = False
+        self._reactor = reactor
+        self._timeout = timeout
+        self._currentTransfer = currentTransfer
+        self._watchCall = None
+        self._lastMoved = 0
+        self._lastMovedAt = 0.0
 
     def connectionMade(self):
         """
-        Report the connection to the channel that expects it.
+        Start the watchdog and report the connection to the channel that
+        expects it.
         """
+        self._lastMoved = self._bytesMoved()
+        self._lastMovedAt = self._reactor.seconds()
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
         self._onMade(self)
+
+    def _transfer(self):
+        transfer = self._currentTransfer()
+        if transfer is not None and transfer.connection is self:
+            return transfer
+        return None
+
+    def _bytesMoved(self):
+        transfer = self._transfer()
+        if transfer is None:
+            return self.bytesReceived
+        return self.bytesReceived + transfer.bytesMoved()
+
+    def _watch(self):
+        self._watchCall = None
+        moved = self._bytesMoved()
+        now = self._reactor.seconds()
+        if moved != self._lastMoved:
+            self._lastMoved, self._lastMovedAt = moved, now
+        elif now - self._lastMovedAt >= self._timeout:
+            self._stalled()
+            return
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
+
+    def _stalled(self):
+        peer = getattr(self.transport.getPeer(), "host", "unknown")
+        self.log.warn("data connection from {peer} idle for {timeout}s; "
+                      "closing", peer=peer, timeout=self._timeout)
+        self.timedOut = True
+        transfer = self._transfer()
+        if transfer is not None and transfer.consumer is not None:
+            transfer.consumer.abort()
+        self.abort()
 
     @property
     def isSecure(self):
@@ -90,15 +202,43 @@ class DataConnection(Protocol):
         """
         Secure this connection, as the TLS server (RFC 4217 section 9).
 
-        @param contextFactory: the server TLS context factory.
+        @param contextFactory: the server TLS context factory. If it has
+            an C{acceptHandshake(connection)} method (L{ftpkit.tls.DataTLS}),
+            a handshake it refuses drops the connection before any data.
         """
-        if not self.isSecure:
-            self.transport.startTLS(contextFactory)
+        if self.isSecure:
+            return
+        early, self._early = b"".join(self._early), []
+        paused = self._earlySize > _EARLY_DATA_LIMIT
+        self._earlySize = 0
+        self.bytesReceived -= len(early)
+        self._tlsCreator = contextFactory
+        self.transport.startTLS(contextFactory, normal=not self.outgoing)
+        if early:
+            # The client began its handshake before the transfer command
+            # (curl does): hand what it sent to the TLS layer.
+            self.transport.protocol.dataReceived(early)
+        if paused:
+            self.transport.resumeProducing()
+
+    def handshakeCompleted(self):
+        """
+        Ask the TLS policy whether this connection may carry data; drop it
+        at once (unsent data discarded) if not.
+        """
+        accept = getattr(self._tlsCreator, "acceptHandshake", None)
+        if accept is not None and not accept(self.transport.getHandle()):
+            self.log.warn("data connection TLS handshake refused (no "
+                          "session reuse); dropping it")
+            self.tlsRefused = True
+            self.abort()
 
     def dataReceived(self, data):
         """
         Pass uploaded bytes to the sink, or hold them until there is one.
         """
+        if self.tlsRefused:
+            return
         self.bytesReceived += len(data)
         if self._sink is not None:
             self._sink.write(data)
@@ -141,7 +281,12 @@ class DataConnection(Protocol):
         """
         self._closing = True
         self.transport.loseConnection()
-        return self.whenLost()
+        return self.whenLost().addCallback(self._checkFinished)
+
+    def _checkFinished(self, reason):
+        if not isinstance(reason, error.ConnectionDone):
+            raise TransferAborted()
+        return reason
 
     def abort(self):
         """
@@ -164,9 +309,18 @@ class DataConnection(Protocol):
 
     def connectionLost(self, reason):
         """
-        Tell everyone waiting in L{whenLost}.
+        Stop the watchdog and tell everyone waiting in L{whenLost}.
         """
+        watchCall, self._watchCall = self._watchCall, None
+        if watchCall is not None and watchCall.active():
+            watchCall.cancel()
         self.lostReason = reason.value
+        if (self.isSecure and not self.tlsRefused
+                and receivedCloseNotify(self.transport.getHandle())):
+            # The client ended its TLS stream cleanly (close_notify): all
+            # it sent arrived, whatever TCP did next (a reset for the
+            # session ticket it never read, say).
+            self.lostReason = error.ConnectionDone()
         waiters, self._lostWaiters = self._lostWaiters, []
         for waiter in waiters:
             waiter.callback(self.lostReason)
@@ -194,7 +348,7 @@ class _PassiveFactory(Factory):
         if self.channel.claimed:
             return None
         self.channel.claimed = True
-        return DataConnection(self.channel.connectionMade)
+        return self.channel.buildConnection()
 
 
 class _ActiveFactory(ClientFactory):
@@ -208,7 +362,9 @@ class _ActiveFactory(ClientFactory):
         self.channel = channel
 
     def buildProtocol(self, addr):
-        return DataConnection(self.channel.connectionMade)
+        connection = self.channel.buildConnection()
+        connection.outgoing = True
+        return connection
 
     def clientConnectionFailed(self, connector, reason):
         self.channel.connectionFailed(reason)
@@ -225,13 +381,17 @@ class DataChannel:
 
     log = Logger()
 
-    def __init__(self, reactor, localHost, peerHost, timeout):
+    def __init__(self, reactor, localHost, peerHost, timeout,
+                 currentTransfer=lambda: None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
         @param localHost: the control connection's local address; passive
             listeners bind to it.
         @param peerHost: the control connection's peer address.
-        @param timeout: seconds to wait for a data connection.
+        @param timeout: seconds to wait for a data connection, and that a
+            data connection may go without moving a byte.
+        @param currentTransfer: returns the session's running transfer, or
+            C{None} (see L{DataConnection}).
         """
         self.reactor = reactor
         self.localHost = localHost
@@ -243,6 +403,14 @@ class DataChannel:
         self._active = None
         self._waiting = None
         self._timer = None
+        self._currentTransfer = currentTransfer
+
+    def buildConnection(self):
+        """
+        @return: a new L{DataConnection} reporting to this channel.
+        """
+        return DataConnection(self.connectionMade, self.reactor,
+                              self.timeout, self._currentTransfer)
 
     def listen(self, portRange=None):
         """
@@ -255,7 +423,7 @@ class DataChannel:
         self.close()
         self.claimed = False
         factory = _PassiveFactory(self)
-        for port in self._candidatePorts(portRange):
+        for port in candidatePorts(portRange or EPHEMERAL_PORTS):
             try:
                 self._port = self.reactor.listenTCP(
                     port, factory, backlog=1, interface=self.localHost)
@@ -266,18 +434,6 @@ class DataChannel:
             raise CannotOpenDataConnection("No free passive port")
         self._timer = self.reactor.callLater(self.timeout, self._expire)
         return self._port.getHost().port
-
-    def _candidatePorts(self, portRange):
-        if portRange is None:
-            return [0]
-        low, high = portRange
-        count = high - low + 1
-        if count <= _PASSIVE_BIND_ATTEMPTS:
-            ports = list(range(low, high + 1))
-            random.shuffle(ports)
-            return ports
-        return [random.randint(low, high)
-                for _ in range(_PASSIVE_BIND_ATTEMPTS)]
 
     def connectTo(self, host, port):
         """
@@ -303,6 +459,10 @@ class DataChannel:
         @return: a Deferred firing with a L{DataConnection}, failing with
             L{CannotOpenDataConnection}.
         """
+        if self.connection is not None and self.connection.lostReason:
+            self.connection = None
+            return defer.fail(
+                CannotOpenDataConnection("Data connection closed"))
         if not self.isSetUp:
             return defer.fail(
                 CannotOpenDataConnection("Use PORT or PASV first"))

@@ -100,7 +100,7 @@ class FTPProtocol(
             self._closed = True
             return
         self._counted = True
-        self._receiveUrgentInline()
+        self._tuneSocket()
         host = self.transport.getHost()
         self.dataChannel = DataChannel(
             self.reactor, getattr(host, "host", "127.0.0.1"),
@@ -110,12 +110,14 @@ class FTPProtocol(
         self.setTimeout(self.config.idleTimeout)
         self.reply(220, self.config.banner)
 
-    def _receiveUrgentInline(self):
+    def _tuneSocket(self):
         """
         Clients send ABOR as TCP urgent data (RFC 959 section 4.1.3); keep
-        that byte in the stream so the line stays whole.
+        that byte in the stream so the line stays whole. Replies go out at
+        once (no Nagle delay): a client waits for each one.
         """
         try:
+            self.transport.setTcpNoDelay(True)
             self.transport.getHandle().setsockopt(
                 socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
         except (AttributeError, OSError):

@@ -11,6 +11,9 @@ from ftpkit.interfaces import IFTPShell
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
 
+MAX_LOGIN_DELAY = 60.0
+"""Longest delay, in seconds, before answering a failed PASS."""
+
 
 class LoginCommands:
     """
@@ -25,6 +28,7 @@ class LoginCommands:
         self.anonymous = False
         self.failedLogins = 0
         self._logout = None
+        self._loginDelay = None
 
     def ftp_USER(self, name):
         if self.shell is not None:
@@ -70,9 +74,17 @@ class LoginCommands:
                       user=self.username, peer=self.peer,
                       count=self.failedLogins)
         self.username = None
-        delay = self.config.loginFailureDelay * 2 ** (self.failedLogins - 1)
+        delay = min(MAX_LOGIN_DELAY, self.config.loginFailureDelay
+                    * 2 ** min(self.failedLogins - 1, 32))
         if delay > 0:
-            await task.deferLater(self.reactor, delay, lambda: None)
+            self._loginDelay = task.deferLater(self.reactor, delay,
+                                               lambda: None)
+            try:
+                await self._loginDelay
+            except defer.CancelledError:
+                return None
+            finally:
+                self._loginDelay = None
         if self.failedLogins >= self.config.maxLoginAttempts:
             self.log.warn("too many failed logins from {peer}; closing",
                           peer=self.peer)
@@ -99,6 +111,13 @@ class LoginCommands:
         self.reply(221, "Goodbye")
         self.close()
         return None
+
+    def cancelLoginDelay(self):
+        """
+        Forget the delayed answer to a failed PASS (the client is gone).
+        """
+        if self._loginDelay is not None:
+            self._loginDelay.cancel()
 
     def logout(self):
         """

@@ -1,0 +1,426 @@
+"""
+Attacks over real loopback sockets: port theft, bounce, stalled and
+vanished clients, limits.
+"""
+
+import ftplib
+import os
+import re
+import socket
+import struct
+import time
+
+from twisted.internet import defer, reactor, task
+from twisted.logger import LogLevel, globalLogPublisher
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import FilesystemRealm
+
+BIG = 32 << 20
+"""Size of the file whose download is stalled or dropped: more than the
+kernel buffers of both ends hold."""
+
+
+def captureWarnings(testCase):
+    """
+    Collect warning-or-worse log events until the test ends.
+
+    @return: the list of their texts (format plus every field).
+    """
+    events = []
+
+    def observe(event):
+        level = event.get("log_level")
+        if level is not None and level >= LogLevel.warn:
+            events.append(repr(sorted(event.items(), key=str)))
+
+    globalLogPublisher.addObserver(observe)
+    testCase.addCleanup(globalLogPublisher.removeObserver, observe)
+    return events
+
+
+def pasvAddress(ftp):
+    """
+    @return: C{(host, port)} from a PASV reply.
+    """
+    reply = ftp.sendcmd("PASV")
+    numbers = [int(n) for n in re.search(r"(\d+,\d+,\d+,\d+,\d+,\d+)",
+                                         reply).group(1).split(",")]
+    return ".".join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]
+
+
+def hardClose(sock):
+    """
+    Close a socket with a reset, like a client that vanished.
+    """
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                    struct.pack("ii", 1, 0))
+    sock.close()
+
+
+@defer.inlineCallbacks
+def waitFor(predicate, timeout=10.0):
+    """
+    Poll C{predicate} on the reactor until it is true.
+
+    @return: a Deferred firing with whether it became true in time.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        yield task.deferLater(reactor, 0.02, lambda: None)
+    return True
+
+
+class HardeningTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A real server on 127.0.0.1 serving a temporary directory.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "hello.txt"), "wb") as f:
+            f.write(b"hello\n")
+        self.warnings = captureWarnings(self)
+
+    def serve(self, **settings):
+        """
+        Start the server with these L{ServerConfig} fields.
+        """
+        settings.setdefault("loginFailureDelay", 0)
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(**settings))
+        return self.server
+
+    def login(self):
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=10)
+        ftp.login("alice", "secret")
+        return ftp
+
+    def writeFile(self, name, data):
+        with open(os.path.join(self.root, name), "wb") as f:
+            f.write(data)
+
+    def readFile(self, name):
+        with open(os.path.join(self.root, name), "rb") as f:
+            return f.read()
+
+    def temporaryFiles(self):
+        return [name for name in os.listdir(self.root)
+                if name.startswith(".ftpkit-upload")]
+
+    def logged(self, *words):
+        return [text for text in self.warnings
+                if all(word in text for word in words)]
+
+    @defer.inlineCallbacks
+    def test_passiveTheftRefused(self):
+        """
+        A connection to the PASV port from another address is refused and
+        logged; the real client still gets its data.
+        """
+        self.serve()
+
+        def client():
+            ftp = self.login()
+            try:
+                host, port = pasvAddress(ftp)
+                thief = socket.socket()
+                thief.settimeout(10)
+                thief.bind(("127.0.0.2", 0))
+                thief.connect((host, port))
+                try:
+                    stolen = thief.recv(100)
+                except ConnectionResetError:
+                    stolen = b""
+                thief.close()
+                data = socket.create_connection((host, port), timeout=10)
+                ftp.sendcmd("TYPE I")
+                ftp.putcmd("RETR hello.txt")
+                preliminary = ftp.getresp()
+                received = b""
+                while True:
+                    chunk = data.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
+                data.close()
+                return stolen, preliminary[:3], received, ftp.voidresp()
+            finally:
+                ftp.quit()
+
+        stolen, preliminary, received, final = yield self.inThread(client)
+        self.assertEqual(stolen, b"")
+        self.assertEqual(preliminary, "150")
+        self.assertEqual(received, b"hello\n")
+        self.assertTrue(final.startswith("226"), final)
+        self.assertTrue(self.logged("127.0.0.2", "passive"), self.warnings)
+
+    @defer.inlineCallbacks
+    def test_bounceRefused(self):
+        """
+        PORT/EPRT to another address, or to a port below 1024, get 501 and
+        a log line naming the client.
+        """
+        self.serve()
+
+        def client():
+            ftp = self.login()
+            answers = []
+            try:
+                for command in ("PORT 127,0,0,2,8,0",
+                                "EPRT |1|127.0.0.2|2048|",
+                                "PORT 127,0,0,1,0,21",
+                                "EPRT |1|127.0.0.1|22|"):
+                    try:
+                        answers.append(ftp.sendcmd(command))
+                    except ftplib.error_perm as e:
+                        answers.append(str(e))
+                return answers
+            finally:
+                ftp.quit()
+
+        answers = yield self.inThread(client)
+        self.assertEqual([answer[:3] for answer in answers], ["501"] * 4)
+        self.assertEqual(len(self.logged("127.0.0.2", "bounce")), 2)
+        self.assertEqual(len(self.logged("privileged", "127.0.0.1")), 2)
+
+    @defer.inlineCallbacks
+    def test_passiveListenerExpires(self):
+        """
+        A PASV listener nobody connects to stops listening after
+        C{dataTimeout}; a transfer then gets C{425}.
+        """
+        self.serve(dataTimeout=0.3)
+
+        def client():
+            ftp = self.login()
+            try:
+                host, port = pasvAddress(ftp)
+                deadline = time.monotonic() + 10
+                refused = False
+                while not refused and time.monotonic() < deadline:
+                    probe = socket.socket()
+                    probe.bind(("127.0.0.2", 0))
+                    try:
+                        probe.connect((host, port))
+                    except ConnectionRefusedError:
+                        refused = True
+                    finally:
+                        probe.close()
+                    time.sleep(0.05)
+                try:
+                    answer = ftp.sendcmd("RETR hello.txt")
+                except ftplib.error_temp as e:
+                    answer = str(e)
+                return refused, answer
+            finally:
+                ftp.quit()
+
+        refused, answer = yield self.inThread(client)
+        self.assertTrue(refused)
+        self.assertTrue(answer.startswith("425"), answer)
+
+    @defer.inlineCallbacks
+    def test_stalledUploadAborted(self):
+        """
+        An upload whose client stops sending gets C{426} after
+        C{dataTimeout}; the file it was replacing is intact and no
+        temporary file remains.
+        """
+        self.serve(dataTimeout=0.5)
+        self.writeFile("keep.bin", b"old contents")
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("STOR keep.bin")
+                data.sendall(b"new" * 1000)
+                try:
+                    answer = ftp.voidresp()
+                except ftplib.error_temp as e:
+                    answer = str(e)
+                data.close()
+                return answer
+            finally:
+                ftp.quit()
+
+        answer = yield self.inThread(client)
+        self.assertTrue(answer.startswith("426"), answer)
+        yield waitFor(lambda: not self.temporaryFiles())
+        self.assertEqual(self.readFile("keep.bin"), b"old contents")
+        self.assertEqual(self.temporaryFiles(), [])
+        self.assertTrue(self.logged("idle", "127.0.0.1"), self.warnings)
+
+    @defer.inlineCallbacks
+    def test_stalledDownloadAborted(self):
+        """
+        A download whose client stops reading gets C{426} after
+        C{dataTimeout} (the C{sendfile} path included), and the session
+        goes on.
+        """
+        self.serve(dataTimeout=0.5)
+        self.writeFile("big.bin", b"\0" * BIG)
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("RETR big.bin")
+                data.recv(1000)
+                try:
+                    answer = ftp.voidresp()
+                except ftplib.error_temp as e:
+                    answer = str(e)
+                data.close()
+                return answer, ftp.sendcmd("NOOP")
+            finally:
+                ftp.quit()
+
+        answer, noop = yield self.inThread(client)
+        self.assertTrue(answer.startswith("426"), answer)
+        self.assertTrue(noop.startswith("200"), noop)
+
+    @defer.inlineCallbacks
+    def test_slowDownloadKeepsGoing(self):
+        """
+        A download that keeps moving, however slowly, is never cut off by
+        the data timeout.
+        """
+        self.serve(dataTimeout=1.0)
+        payload = os.urandom(BIG // 2)
+        self.writeFile("big.bin", payload)
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("RETR big.bin")
+                received = []
+                while True:
+                    chunk = data.recv(1 << 20)
+                    if not chunk:
+                        break
+                    received.append(chunk)
+                    time.sleep(0.05)
+                data.close()
+                return b"".join(received), ftp.voidresp()
+            finally:
+                ftp.quit()
+
+        received, answer = yield self.inThread(client)
+        self.assertTrue(answer.startswith("226"), answer)
+        self.assertEqual(received, payload)
+
+    @defer.inlineCallbacks
+    def test_vanishingClientFreesEverything(self):
+        """
+        Clients killed mid-download and mid-upload: the sessions end, no
+        temporary file remains and the replaced file is intact.
+        """
+        server = self.serve()
+        self.writeFile("big.bin", b"\1" * BIG)
+        self.writeFile("keep.bin", b"precious")
+
+        def client():
+            download = self.login()
+            download.voidcmd("TYPE I")
+            readData = download.transfercmd("RETR big.bin")
+            readData.recv(65536)
+            upload = self.login()
+            upload.voidcmd("TYPE I")
+            writeData = upload.transfercmd("STOR keep.bin")
+            writeData.sendall(b"partial" * 100000)
+            for sock in (readData, download.sock, writeData, upload.sock):
+                hardClose(sock)
+
+        yield self.inThread(client)
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
+        yield waitFor(lambda: not self.temporaryFiles())
+        self.assertEqual(self.temporaryFiles(), [])
+        self.assertEqual(self.readFile("keep.bin"), b"precious")
+        self.assertEqual(dict(server.factory.sessionsByHost), {})
+
+    @defer.inlineCallbacks
+    def test_connectionLimits(self):
+        """
+        Over C{maxConnectionsPerIP}, a client gets C{421} and a close, with
+        a log line naming it.
+        """
+        self.serve(maxConnectionsPerIP=1)
+
+        def client():
+            first = self.login()
+            second = socket.create_connection(("127.0.0.1", self.server.port),
+                                              timeout=10)
+            received = b""
+            while True:
+                chunk = second.recv(1000)
+                if not chunk:
+                    break
+                received += chunk
+            second.close()
+            first.quit()
+            return received
+
+        received = yield self.inThread(client)
+        self.assertTrue(received.startswith(b"421 "), received)
+        self.assertTrue(self.logged("refused", "127.0.0.1"), self.warnings)
+
+    @defer.inlineCallbacks
+    def test_idleTimeout(self):
+        """
+        An idle client gets C{421} and is disconnected.
+        """
+        self.serve(idleTimeout=0.3)
+
+        def client():
+            sock = socket.create_connection(("127.0.0.1", self.server.port),
+                                            timeout=10)
+            received = b""
+            while True:
+                chunk = sock.recv(1000)
+                if not chunk:
+                    break
+                received += chunk
+            sock.close()
+            return received
+
+        received = yield self.inThread(client)
+        self.assertEqual(received.split(b"\r\n")[1][:4], b"421 ")
+
+    @defer.inlineCallbacks
+    def test_hugeLineClosed(self):
+        """
+        A 1 MiB line without newline ends the session, logged.
+        """
+        server = self.serve()
+
+        def client():
+            sock = socket.create_connection(("127.0.0.1", self.server.port),
+                                            timeout=10)
+            received = b""
+            try:
+                sock.sendall(b"A" * (1 << 20))
+                while True:
+                    chunk = sock.recv(1000)
+                    if not chunk:
+                        break
+                    received += chunk
+            except OSError:
+                pass
+            sock.close()
+            return received
+
+        received = yield self.inThread(client)
+        self.assertNotIn(b"\r\n200", received)
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended)
+        self.assertTrue(self.logged("over-long", "127.0.0.1"), self.warnings)
