@@ -5,6 +5,8 @@ other commands consult.
 
 from twisted.internet.interfaces import ISSLTransport
 
+from ftpkit.tls import dataChannelTLS
+
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
 
 
@@ -43,19 +45,14 @@ class SecurityCommands:
 
     def dataTLSContext(self):
         """
-        @return: the context factory securing data connections, or C{None}
-            for clear data connections.
+        @return: the context factory securing data connections (sharing
+            the control connection's TLS context, so its session can be
+            resumed), or C{None} for clear data connections.
         """
-        if self.protectData:
-            return self.tlsServerContext()
-        return None
-
-    def tlsServerContext(self):
-        """
-        @return: the server's TLS context factory (configured, or the one
-            of an implicit-TLS endpoint).
-        """
-        return self.config.tlsContextFactory
+        if not self.protectData:
+            return None
+        return dataChannelTLS(self.transport, self.config.tlsContextFactory,
+                              self.config.tlsRequireSessionReuse)
 
     def refuseClearData(self):
         """
@@ -65,12 +62,12 @@ class SecurityCommands:
 
     def ftp_AUTH(self, argument):
         mechanism = argument.strip().upper()
+        if self.controlSecure or ISSLTransport.providedBy(self.transport):
+            return (503, "Already using TLS")
         if self.config.tlsContextFactory is None:
             return (502, "TLS is not configured on this server")
         if mechanism not in TLS_MECHANISMS:
             return (504, "Unknown security mechanism; use AUTH TLS")
-        if self.controlSecure or ISSLTransport.providedBy(self.transport):
-            return (503, "Already using TLS")
         self.reply(234, "AUTH %s successful" % mechanism)
         self.discardPipelined()
         self.transport.startTLS(self.config.tlsContextFactory)

@@ -1,0 +1,407 @@
+"""
+TLS for FTPS (RFC 4217): server contexts from PEM files, data-connection
+TLS that resumes the control connection's session, and the command-line
+options that turn it on.
+
+Every control connection gets its own OpenSSL context (L{FTPSContextFactory}
+makes one per connection), holding a session cache that only that client's
+sessions enter. Its data connections use the same context, so a client can
+resume the control connection's session on them, and a session resumed
+there can only be one of this client's: what
+C{tlsRequireSessionReuse} (vsftpd's C{require_ssl_reuse}) relies on to
+keep a stranger from taking over a data connection.
+"""
+
+import datetime
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from OpenSSL import SSL
+from twisted.internet.interfaces import (
+    IOpenSSLServerConnectionCreator,
+    ISSLTransport,
+)
+from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersion
+from twisted.python import usage
+from zope.interface import implementer
+
+MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+"""TLS 1.2 cipher suites allowed: forward secret and AEAD only (TLS 1.3
+suites are all of that kind and stay OpenSSL's default)."""
+
+_PUBLIC = (serialization.Encoding.DER,
+           serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+class TLSConfigurationError(ValueError):
+    """
+    A certificate or key cannot be used. The message is one line, naming
+    the file and the problem.
+
+    @ivar part: C{"cert"} or C{"key"}: which file is at fault.
+    """
+
+    def __init__(self, message, part="cert"):
+        ValueError.__init__(self, message)
+        self.part = part
+
+
+def _readFile(path, part):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise TLSConfigurationError(f"{path}: no such file", part)
+    except OSError as e:
+        raise TLSConfigurationError(
+            f"{path}: cannot read it ({e.strerror or e})", part)
+
+
+def _loadChain(path):
+    data = _readFile(path, "cert")
+    try:
+        chain = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise TLSConfigurationError(
+            f"{path}: no valid PEM certificate in it", "cert")
+    return chain
+
+
+def _loadKey(path):
+    data = _readFile(path, "key")
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise TLSConfigurationError(
+            f"{path}: the private key is encrypted; give an unencrypted key",
+            "key")
+    except (ValueError, UnsupportedAlgorithm):
+        raise TLSConfigurationError(
+            f"{path}: no valid PEM private key in it", "key")
+
+
+def loadCertificateAndKey(certPath, keyPath=None, now=None):
+    """
+    Load and check a certificate (with its chain) and its private key.
+
+    @param certPath: a PEM file: the server certificate first, then any
+        intermediate certificates (and, if C{keyPath} is C{None}, the key).
+    @param keyPath: a PEM file holding the private key, or C{None} to read
+        it from C{certPath}.
+    @param now: the time to check validity at (a timezone-aware
+        C{datetime}), now if C{None}.
+    @return: C{(chain, key)}: a list of C{cryptography} certificates, the
+        server's first, and its C{cryptography} private key.
+    @raise TLSConfigurationError: for a missing or unreadable file, a file
+        without a valid PEM certificate or key, an encrypted key, a key not
+        matching the certificate, or a certificate expired or not yet valid.
+    """
+    keyPath = keyPath or certPath
+    chain = _loadChain(certPath)
+    key = _loadKey(keyPath)
+    certificate = chain[0]
+    if (certificate.public_key().public_bytes(*_PUBLIC)
+            != key.public_key().public_bytes(*_PUBLIC)):
+        raise TLSConfigurationError(
+            f"{keyPath}: the private key does not match the certificate "
+            f"in {certPath}", "key")
+    if now is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+    if certificate.not_valid_after_utc < now:
+        raise TLSConfigurationError(
+            f"{certPath}: the certificate expired on "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC", "cert")
+    if certificate.not_valid_before_utc > now:
+        raise TLSConfigurationError(
+            f"{certPath}: the certificate is not valid before "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC", "cert")
+    return chain, key
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class FTPSContextFactory:
+    """
+    Makes the TLS server side of control connections, each with a context
+    of its own (TLS 1.2 at least, L{MODERN_CIPHERS}, a server-side session
+    cache), which the connection's data connections then share.
+
+    Give it to C{ITLSTransport.startTLS} (C{AUTH TLS}) or to
+    C{reactor.listenSSL} (implicit FTPS).
+
+    @ivar chain: the certificates, the server's first.
+    @ivar key: the private key.
+    """
+
+    def __init__(self, chain, key, maximumVersion=TLSVersion.TLSv1_2):
+        """
+        @param chain: C{cryptography} certificates, the server's first.
+        @param key: the matching C{cryptography} private key.
+        @param maximumVersion: the highest TLS version offered, a
+            L{TLSVersion} constant, or C{None} for the highest OpenSSL
+            knows. TLS 1.2 by default: under TLS 1.3 the server sends
+            session tickets on every data connection, which clients that
+            never read from an upload's data connection (curl) leave
+            unread, so closing it resets the connection and discards the
+            upload's tail (the server notices: C{426}, never a short file
+            with C{226}).
+        """
+        self.chain = chain
+        self.key = key
+        self.maximumVersion = maximumVersion
+        self._ciphers = AcceptableCiphers.fromOpenSSLCipherString(
+            MODERN_CIPHERS)
+
+    def makeContext(self):
+        """
+        @return: a new L{SSL.Context} for one control connection and its
+            data connections.
+        """
+        options = CertificateOptions(
+            privateKey=self.key,
+            certificate=self.chain[0],
+            extraCertChain=self.chain[1:],
+            raiseMinimumTo=TLSVersion.TLSv1_2,
+            lowerMaximumSecurityTo=self.maximumVersion,
+            acceptableCiphers=self._ciphers,
+            enableSessions=True,
+        )
+        return options.getContext()
+
+    def serverConnectionForTLS(self, tlsProtocol):
+        """
+        @see: L{IOpenSSLServerConnectionCreator.serverConnectionForTLS}
+        """
+        return SSL.Connection(self.makeContext(), None)
+
+
+def makeContextFactory(certPath, keyPath=None,
+                       maximumVersion=TLSVersion.TLSv1_2):
+    """
+    Build the server's TLS context factory from PEM files.
+
+    @param certPath: the certificate PEM file (chain allowed; it may also
+        hold the key).
+    @param keyPath: the private key PEM file, or C{None} to read the key
+        from C{certPath}.
+    @param maximumVersion: see L{FTPSContextFactory.__init__}.
+    @return: an L{FTPSContextFactory}.
+    @raise TLSConfigurationError: see L{loadCertificateAndKey}.
+    """
+    chain, key = loadCertificateAndKey(certPath, keyPath)
+    return FTPSContextFactory(chain, key, maximumVersion)
+
+
+def sessionReused(connection):
+    """
+    @param connection: an L{SSL.Connection} whose handshake has completed.
+    @return: whether the handshake resumed an earlier session.
+    """
+    # pyOpenSSL has no public wrapper for SSL_session_reused; its binding
+    # library exposes the OpenSSL function itself.
+    return bool(SSL._lib.SSL_session_reused(connection._ssl))
+
+
+def receivedCloseNotify(connection):
+    """
+    @param connection: an L{SSL.Connection}, or C{None}.
+    @return: whether the peer ended its TLS stream with a close_notify
+        alert (a clean end of the data it sent).
+    """
+    if connection is None:
+        return False
+    return bool(connection.get_shutdown() & SSL.RECEIVED_SHUTDOWN)
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class DataTLS:
+    """
+    The TLS server side of one session's data connections: the control
+    connection's context, so the client may resume its session.
+
+    L{ftpkit.data.DataConnection} calls L{acceptHandshake} once the
+    handshake is done and drops the connection, before any data, when it
+    says no.
+
+    @ivar context: the L{SSL.Context} shared with the control connection.
+    @ivar requireSessionReuse: refuse handshakes that did not resume a
+        session of this context.
+    """
+
+    def __init__(self, context, requireSessionReuse=False):
+        self.context = context
+        self.requireSessionReuse = requireSessionReuse
+
+    def serverConnectionForTLS(self, tlsProtocol):
+        """
+        @see: L{IOpenSSLServerConnectionCreator.serverConnectionForTLS}
+        """
+        return SSL.Connection(self.context, None)
+
+    def acceptHandshake(self, connection):
+        """
+        @param connection: the data connection's L{SSL.Connection}, its
+            handshake complete.
+        @return: whether the data connection may carry data.
+        """
+        return not self.requireSessionReuse or sessionReused(connection)
+
+
+def dataChannelTLS(controlTransport, contextFactory,
+                   requireSessionReuse=False):
+    """
+    The TLS for a session's data connections.
+
+    @param controlTransport: the control connection's transport.
+    @param contextFactory: the configured context factory, used when the
+        control transport offers no OpenSSL context.
+    @param requireSessionReuse: see L{DataTLS.requireSessionReuse}.
+    @return: a L{DataTLS}, or C{None} when there is no TLS to offer.
+    """
+    if ISSLTransport.providedBy(controlTransport):
+        context = controlTransport.getHandle().get_context()
+    elif isinstance(contextFactory, FTPSContextFactory):
+        context = contextFactory.makeContext()
+    elif contextFactory is not None:
+        context = contextFactory.getContext()
+    else:
+        return None
+    return DataTLS(context, requireSessionReuse)
+
+
+def _splitEndpoint(description):
+    """
+    Split an endpoint description on its unescaped colons.
+
+    @param description: e.g. C{"ssl:990:privateKey=k.pem"}.
+    @return: the fields, backslash escapes resolved.
+    """
+    fields, current, escaped = [], [], False
+    for char in description:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ":":
+            fields.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    fields.append("".join(current))
+    return fields
+
+
+def isImplicitTLS(description):
+    """
+    @param description: a C{--listen} endpoint description.
+    @return: whether it is an C{ssl:} (implicit FTPS) endpoint.
+    """
+    return _splitEndpoint(description)[0].lower() == "ssl"
+
+
+def contextFromEndpointStrings(listens):
+    """
+    Derive the server's context factory from the first C{ssl:} endpoint
+    (its C{privateKey} and C{certKey} arguments), for servers that listen
+    with implicit TLS but were given no C{--tls-cert}.
+
+    @param listens: C{--listen} endpoint descriptions.
+    @return: an L{FTPSContextFactory}, or C{None} if no C{ssl:} endpoint
+        names a key.
+    @raise TLSConfigurationError: when its certificate or key is unusable.
+    """
+    for description in listens:
+        if not isImplicitTLS(description):
+            continue
+        arguments = dict(field.partition("=")[::2]
+                         for field in _splitEndpoint(description)[1:]
+                         if "=" in field)
+        keyPath = arguments.get("privateKey")
+        if keyPath:
+            return makeContextFactory(arguments.get("certKey") or keyPath,
+                                      keyPath)
+    return None
+
+
+class TLSOptionsMixin:
+    """
+    The TLS options of C{twistd ftpkit}, for a L{usage.Options} subclass;
+    L{tlsConfigFields} turns them into L{ftpkit.config.ServerConfig}
+    arguments.
+    """
+
+    optFlags = [
+        ["tls-required", None,
+         ("USER/PASS before AUTH TLS get 530 and data transfers need "
+          "PROT P (521 otherwise).")],
+        ["tls-anonymous-exempt", None,
+         "With --tls-required, anonymous users may still work without TLS."],
+        ["tls-require-session-reuse", None,
+         ("Data connections under PROT P must resume the control "
+          "connection's TLS session (curl, lftp and FileZilla do; Python's "
+          "ftplib does not).")],
+    ]
+
+    def opt_tls_cert(self, path):
+        """
+        PEM file with the server certificate (then any intermediates, and
+        the key if --tls-key is not given); enables AUTH TLS.
+        """
+        self["tls-cert"] = path
+
+    def opt_tls_key(self, path):
+        """
+        PEM file with the private key [default: the --tls-cert file].
+        """
+        self["tls-key"] = path
+
+
+def tlsConfigFields(options):
+    """
+    Check the TLS options and make the L{ftpkit.config.ServerConfig}
+    arguments they describe.
+
+    Without C{--tls-cert}, the context comes from the first C{ssl:}
+    C{--listen} endpoint's C{privateKey}/C{certKey}, if any.
+
+    @param options: parsed options of a class mixing in L{TLSOptionsMixin}
+        (a mapping; C{"listen"} holds the endpoint descriptions).
+    @return: a C{dict} with C{tlsContextFactory}, C{tlsRequired},
+        C{tlsRequiredForAnonymous} and C{tlsRequireSessionReuse}.
+    @raise usage.UsageError: with one line naming the option at fault.
+    """
+    certPath = options.get("tls-cert")
+    keyPath = options.get("tls-key")
+    listens = options.get("listen") or []
+    implicit = any(isImplicitTLS(description) for description in listens)
+    required = bool(options.get("tls-required"))
+    reuse = bool(options.get("tls-require-session-reuse"))
+    if keyPath and not certPath:
+        raise usage.UsageError("--tls-key: needs --tls-cert as well")
+    try:
+        if certPath:
+            factory = makeContextFactory(certPath, keyPath)
+        else:
+            factory = contextFromEndpointStrings(listens)
+    except TLSConfigurationError as e:
+        if not certPath:
+            raise usage.UsageError(f"--listen: {e}")
+        raise usage.UsageError(
+            "--tls-%s: %s" % ("key" if e.part == "key" and keyPath
+                              else "cert", e))
+    if required and factory is None and not implicit:
+        raise usage.UsageError(
+            "--tls-required: needs --tls-cert (or an ssl: --listen endpoint)")
+    if reuse and factory is None:
+        raise usage.UsageError("--tls-require-session-reuse: needs --tls-cert")
+    if reuse and implicit:
+        raise usage.UsageError(
+            "--tls-require-session-reuse: cannot be met on ssl: listeners "
+            "(their TLS context has no session cache); use explicit FTPS")
+    return {
+        "tlsContextFactory": factory,
+        "tlsRequired": required,
+        "tlsRequiredForAnonymous": not options.get("tls-anonymous-exempt"),
+        "tlsRequireSessionReuse": reuse,
+    }
