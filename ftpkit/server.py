@@ -8,7 +8,7 @@ C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 """
 
 import socket
-from collections import Counter, deque
+from collections import deque
 
 from twisted.internet import defer
 from twisted.internet.interfaces import ISSLTransport
@@ -29,6 +29,7 @@ from ftpkit.handlers.login import LoginCommands
 from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
+from ftpkit.policies import ConnectionLimiter
 
 KNOWN_UNIMPLEMENTED = frozenset(
     ["SMNT", "CCC", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
@@ -331,25 +332,44 @@ class FTPFactory(ServerFactory):
 
     @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
     @ivar config: the L{ServerConfig}.
+    @ivar limiter: the L{ConnectionLimiter} counting sessions.
     """
 
     log = Logger()
     noisy = False
 
-    def __init__(self, portal, config=None, reactor=None):
+    def __init__(self, portal, config=None, reactor=None, limiter=None):
         """
         @param portal: a Portal whose realm gives
             L{ftpkit.interfaces.IFTPShell} avatars.
         @param config: a L{ServerConfig}; defaults apply when omitted.
         @param reactor: the reactor (the global one when omitted).
+        @param limiter: what admits and counts sessions; by default a
+            L{ConnectionLimiter} with the limits of C{config}.
         """
         if reactor is None:
             from twisted.internet import reactor
         self.portal = portal
         self.config = config if config is not None else ServerConfig()
         self.reactor = reactor
-        self.sessions = 0
-        self.sessionsByHost = Counter()
+        if limiter is None:
+            limiter = ConnectionLimiter(self.config.maxConnections,
+                                        self.config.maxConnectionsPerIP)
+        self.limiter = limiter
+
+    @property
+    def sessions(self):
+        """
+        @return: the number of live sessions.
+        """
+        return self.limiter.sessions
+
+    @property
+    def sessionsByHost(self):
+        """
+        @return: live sessions per client address.
+        """
+        return self.limiter.sessionsByHost
 
     def buildProtocol(self, addr):
         """
@@ -363,19 +383,10 @@ class FTPFactory(ServerFactory):
 
         @return: C{None} to accept it, or the reason to refuse it.
         """
-        if self.sessions >= self.config.maxConnections:
-            return "Too many connections; try again later"
-        if self.sessionsByHost[host] >= self.config.maxConnectionsPerIP:
-            return "Too many connections from your address"
-        self.sessions += 1
-        self.sessionsByHost[host] += 1
-        return None
+        return self.limiter.admit(host)
 
     def sessionEnded(self, host):
         """
         Forget a session counted by L{sessionStarted}.
         """
-        self.sessions -= 1
-        self.sessionsByHost[host] -= 1
-        if self.sessionsByHost[host] <= 0:
-            del self.sessionsByHost[host]
+        self.limiter.release(host)
