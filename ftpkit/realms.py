@@ -10,10 +10,15 @@ L{TextCredentialsChecker} wraps any C{twisted.cred} checker so that the
 server's C{UsernamePassword(bytes, bytes)} credentials reach it in the
 type it stores, and so that avatar ids reaching a realm are C{str};
 L{AnyOfCheckers} lets several checkers share one credentials interface.
+
+A realm or checker with a C{reload} callable (L{ftpkit.users} has them)
+is reloaded on C{SIGHUP} by L{ReloadOnHangup}.
 """
 
 import os
+import signal
 
+from twisted.application import service
 from twisted.cred import checkers, credentials, error
 from twisted.cred.portal import IRealm
 from twisted.internet import defer
@@ -359,3 +364,77 @@ class MemoryRealm:
             self._anonymousWrite,
         )
         return IFTPShell, shell, _logout
+
+
+def reloadTargets(objects):
+    """
+    Find what to reload on C{SIGHUP}: the C{reload} callables of a realm
+    and checkers (unwrapping L{TextCredentialsChecker}s), each once.
+
+    @param objects: realms and checkers.
+    @return: a list of callables taking no argument.
+    """
+    targets = []
+    for thing in objects:
+        if isinstance(thing, TextCredentialsChecker):
+            thing = thing.checker
+        reload = getattr(thing, "reload", None)
+        if callable(reload) and reload not in targets:
+            targets.append(reload)
+    return targets
+
+
+class ReloadOnHangup(service.Service):
+    """
+    A service calling some callables (see L{reloadTargets}) when the
+    process gets C{SIGHUP}, in the reactor thread. Where there is no
+    C{SIGHUP} (Windows) it does nothing.
+
+    @ivar targets: the callables.
+    """
+
+    def __init__(self, targets, reactor=None):
+        """
+        @param targets: callables taking no argument.
+        @param reactor: the reactor to call them in.
+        """
+        self.targets = list(targets)
+        self._reactor = reactor
+        self._previous = None
+
+    def startService(self):
+        """
+        Install the C{SIGHUP} handler.
+        """
+        service.Service.startService(self)
+        if hasattr(signal, "SIGHUP"):
+            self._previous = signal.signal(signal.SIGHUP, self._hangup)
+
+    def stopService(self):
+        """
+        Put the previous C{SIGHUP} handler back.
+        """
+        service.Service.stopService(self)
+        if hasattr(signal, "SIGHUP") and self._previous is not None:
+            signal.signal(signal.SIGHUP, self._previous)
+            self._previous = None
+
+    def _hangup(self, signum, frame):
+        """
+        The signal handler: schedule L{reloadAll} in the reactor thread.
+        """
+        reactor = self._reactor
+        if reactor is None:
+            from twisted.internet import reactor
+        reactor.callFromThread(self.reloadAll)
+
+    def reloadAll(self):
+        """
+        Call every target; one that fails is logged and the others still
+        run.
+        """
+        for reload in self.targets:
+            try:
+                reload()
+            except Exception:  # noqa: BLE001 (a bad reload must not stop the others)
+                _log.failure("reload on SIGHUP failed")

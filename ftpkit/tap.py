@@ -24,7 +24,12 @@ from twisted.python import usage
 
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IRealmPlugin
-from ftpkit.realms import AnyOfCheckers, TextCredentialsChecker
+from ftpkit.realms import (
+    AnyOfCheckers,
+    ReloadOnHangup,
+    TextCredentialsChecker,
+    reloadTargets,
+)
 
 _log = Logger()
 
@@ -230,12 +235,14 @@ class Options(usage.Options, strcred.AuthOptionMixin):
     def opt_auth(self, description):
         """A twisted.cred checker (see --help-auth), repeatable."""
         kind, _, argument = description.partition(":")
-        if kind == "file" and not os.path.isfile(argument):
+        if kind in ("file", "users") and not os.path.isfile(argument):
             raise usage.UsageError(f"--auth: no such file {argument!r}")
         try:
             strcred.AuthOptionMixin.opt_auth(self, description)
         except usage.UsageError as e:
-            raise usage.UsageError(f"--auth: {e}")
+            # strcred prefixes a checker factory's own ValueError message.
+            why = str(e).removeprefix("Unexpected error: ")
+            raise usage.UsageError(f"--auth: {why}")
 
     def addChecker(self, checker):
         """
@@ -317,7 +324,8 @@ def makeService(options):
 
     @param options: a parsed L{Options}.
     @return: a L{service.MultiService} with one listening service per
-        C{--listen}.
+        C{--listen}, and a L{ReloadOnHangup} when the realm or a checker
+        can reload (C{SIGHUP} re-reads a users file).
     """
     from ftpkit.server import FTPFactory
 
@@ -332,4 +340,7 @@ def makeService(options):
     server = service.MultiService()
     for description in options["listen"]:
         strports.service(description, factory).setServiceParent(server)
+    reloads = reloadTargets([options["realmObject"], *checkers])
+    if reloads:
+        ReloadOnHangup(reloads).setServiceParent(server)
     return server

@@ -1,11 +1,14 @@
 """
-The twistd plugin C{ftpkit} and ftpkit's built-in realm plugins.
+The twistd plugin C{ftpkit}, ftpkit's built-in realm plugins and the
+C{users} checker factory of C{--auth users:PATH}.
 
 Twisted skips a plugin module that fails to import with only a log line,
 so this module stays tiny: everything heavy is imported when it is used.
 """
 
 from twisted.application.service import ServiceMaker
+from twisted.cred.credentials import IUsernamePassword
+from twisted.cred.strcred import ICheckerFactory
 from twisted.plugin import IPlugin
 from zope.interface import implementer
 
@@ -84,5 +87,76 @@ class MemoryRealmPlugin:
         )
 
 
+@implementer(IPlugin, IRealmPlugin)
+class UsersRealmPlugin:
+    """
+    C{--realm users:PATH}: virtual users from a TOML file, each in their
+    home under C{--root} with their permissions and quota.
+    """
+
+    name = "users"
+    description = (
+        "Virtual users from a TOML file: home (under --root), permissions,"
+        " quota, read-only."
+    )
+    argumentHelp = (
+        "PATH of the users file (see python -m ftpkit.passwd); pair with"
+        " --auth users:PATH"
+    )
+
+    def makeRealm(self, argument, options):
+        """
+        Build a L{ftpkit.users.UsersRealm} from the file C{argument}.
+
+        @param argument: the users file.
+        @param options: the parsed L{ftpkit.tap.Options}.
+        @return: a L{ftpkit.users.UsersRealm}.
+        @raise ValueError: when the file is missing or not valid.
+        """
+        if not argument:
+            raise ValueError("the users realm needs a file: users:PATH")
+        from ftpkit.users import UsersDatabase, UsersRealm
+
+        return UsersRealm(
+            UsersDatabase(argument),
+            options["root"],
+            readOnly=bool(options["read-only"]),
+            anonymousWrite=bool(options["anonymous-write"]),
+        )
+
+
+@implementer(IPlugin, ICheckerFactory)
+class UsersCheckerFactory:
+    """
+    C{--auth users:PATH}: user names and scrypt password hashes from the
+    TOML file of the C{users} realm.
+    """
+
+    authType = "users"
+    authHelp = (
+        "Checks user names and passwords against the scrypt hashes of a\n"
+        "ftpkit users file (TOML; python -m ftpkit.passwd writes it).\n"
+        "The file is read again when it changes and on SIGHUP."
+    )
+    argStringFormat = "PATH of the users file."
+    credentialInterfaces = (IUsernamePassword,)
+
+    def generateChecker(self, argstring):
+        """
+        Build a L{ftpkit.users.UsersChecker} reading C{argstring}.
+
+        @param argstring: the users file.
+        @return: a L{ftpkit.users.UsersChecker}.
+        @raise ValueError: when the file is missing or not valid.
+        """
+        if not argstring:
+            raise ValueError("users needs a file: users:PATH")
+        from ftpkit.users import UsersChecker, UsersDatabase
+
+        return UsersChecker(UsersDatabase(argstring))
+
+
 filesystemRealm = FilesystemRealmPlugin()
 memoryRealm = MemoryRealmPlugin()
+usersRealm = UsersRealmPlugin()
+usersChecker = UsersCheckerFactory()

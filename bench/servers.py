@@ -1,0 +1,273 @@
+"""
+Start and stop the servers under test, each in its own process group on
+127.0.0.1 with its own root directory.
+"""
+
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from bench.client import Client, ReplyError
+from bench.procstat import ProcessTree
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class ServerFailed(Exception):
+    """
+    A server did not start (or stopped answering).
+    """
+
+
+def freePort():
+    """
+    @return: a TCP port on 127.0.0.1 that was free a moment ago.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Instance:
+    """
+    One running server process.
+
+    @ivar server: the L{Server} it runs.
+    @ivar port: its control port on 127.0.0.1.
+    @ivar tls: whether it accepts C{AUTH TLS}.
+    @ivar tree: its L{ProcessTree}.
+    """
+
+    def __init__(self, server, process, port, tls, log):
+        """
+        @param server: the L{Server}.
+        @param process: the L{subprocess.Popen} (a process group leader).
+        @param port: the control port.
+        @param tls: whether TLS is configured.
+        @param log: the path of its output file.
+        """
+        self.server = server
+        self.process = process
+        self.port = port
+        self.tls = tls
+        self.log = log
+        self.tree = ProcessTree(process.pid, server.forksPerSession)
+
+    def client(self, tls=None):
+        """
+        A logged-in blocking client.
+
+        @param tls: an L{ssl.SSLContext} for explicit FTPS, or C{None}.
+        @return: a L{bench.client.Client}.
+        """
+        return Client(self.port, self.server.user, self.server.password, tls)
+
+    def alive(self):
+        """
+        @return: whether the process is still running.
+        """
+        return self.process.poll() is None
+
+    def logTail(self, lines=15):
+        """
+        @param lines: how many lines.
+        @return: the end of the server's output.
+        """
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        """
+        Terminate the process group, then kill it if it lingers.
+        """
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+def ftpUser():
+    """
+    The account vsftpd runs anonymous sessions as: its own C{ftp} user, or
+    another whose home directory exists (vsftpd changes into it first).
+
+    @return: a user name.
+    """
+    for name in ("ftp", "daemon"):
+        try:
+            if os.path.isdir(pwd.getpwnam(name).pw_dir):
+                return name
+        except KeyError:
+            continue
+    return "root"
+
+
+class Server:
+    """
+    A kind of server: how to start it on a root directory.
+
+    @cvar name: its name on the command line and in tables.
+    @cvar user: the user name the benchmark logs in as.
+    @cvar password: its password.
+    @cvar forksPerSession: whether sessions live in child processes.
+    @ivar root: the directory it serves.
+    @ivar workdir: a directory for its configuration and logs.
+    @ivar pem: the certificate and key for TLS.
+    """
+
+    user = "bench"
+    password = "bench"
+    forksPerSession = False
+
+    def __init__(self, root, workdir, pem, extraArgs=()):
+        """
+        @param root: the directory to serve; its C{up} subdirectory takes
+            uploads.
+        @param workdir: a private directory for configuration and logs.
+        @param pem: a PEM file holding a certificate and its key.
+        @param extraArgs: additional command-line arguments.
+        """
+        self.root = root
+        self.workdir = workdir
+        self.pem = pem
+        self.extraArgs = list(extraArgs)
+
+    def command(self, port, tls):
+        """
+        @param port: the control port.
+        @param tls: whether to enable explicit FTPS.
+        @return: the argument list that runs the server in the foreground.
+        """
+        raise NotImplementedError
+
+    def start(self, tls=False, timeout=30):
+        """
+        Start the server and wait for its greeting and a login.
+
+        @param tls: whether to enable explicit FTPS.
+        @param timeout: seconds to wait.
+        @return: an L{Instance}.
+        @raise ServerFailed: if it exits or never answers.
+        """
+        port = freePort()
+        log = os.path.join(self.workdir, f"{self.name}-{port}.log")
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                self.command(port, tls), cwd=REPO, stdin=subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        instance = Instance(self, process, port, tls, log)
+        deadline = time.monotonic() + timeout
+        while True:
+            if not instance.alive():
+                raise ServerFailed(
+                    f"{self.name} exited with {process.returncode}:\n"
+                    + instance.logTail())
+            try:
+                instance.client().quit()
+                return instance
+            except (OSError, ReplyError) as e:
+                if time.monotonic() > deadline:
+                    instance.stop()
+                    raise ServerFailed(f"{self.name} not answering: {e}\n"
+                                       + instance.logTail()) from None
+                time.sleep(0.1)
+
+
+class Ftpkit(Server):
+    """
+    ftpkit, through C{python -m ftpkit}.
+    """
+
+    name = "ftpkit"
+
+    def command(self, port, tls):
+        args = [
+            sys.executable, "-m", "ftpkit",
+            "--listen", f"tcp:{port}:interface=127.0.0.1",
+            "--root", self.root, "--auth", "memory:bench:bench",
+            "--max-connections", "100000",
+            "--max-connections-per-ip", "100000",
+            "--idle-timeout", "3600",
+        ]
+        if tls:
+            args += ["--tls-cert", self.pem, "--tls-key", self.pem]
+        return args + self.extraArgs
+
+
+class Pyftpdlib(Server):
+    """
+    pyftpdlib, through L{bench.pyftpd}.
+    """
+
+    name = "pyftpdlib"
+
+    def command(self, port, tls):
+        args = [sys.executable, "-m", "bench.pyftpd", str(port), self.root]
+        if tls:
+            args.append(self.pem)
+        return args + self.extraArgs
+
+
+class Vsftpd(Server):
+    """
+    vsftpd, anonymous with uploads, from a generated configuration.
+    """
+
+    name = "vsftpd"
+    binary = "/usr/sbin/vsftpd"
+    user = "anonymous"
+    forksPerSession = True
+
+    def command(self, port, tls):
+        empty = os.path.join(self.workdir, "vsftpd-empty")
+        os.makedirs(empty, mode=0o755, exist_ok=True)
+        settings = {
+            "listen": "YES", "listen_ipv6": "NO",
+            "listen_address": "127.0.0.1", "listen_port": port,
+            "background": "NO", "local_enable": "NO",
+            "anonymous_enable": "YES", "anon_root": self.root,
+            "anon_upload_enable": "YES", "write_enable": "YES",
+            "anon_umask": "022", "ftp_username": ftpUser(),
+            "nopriv_user": "nobody", "secure_chroot_dir": empty,
+            "seccomp_sandbox": "NO", "max_clients": 0, "max_per_ip": 0,
+            "idle_session_timeout": 3600, "data_connection_timeout": 3600,
+            "xferlog_enable": "NO", "dirmessage_enable": "NO",
+            "ssl_enable": "YES" if tls else "NO",
+        }
+        if tls:
+            settings.update({
+                "allow_anon_ssl": "YES", "force_anon_data_ssl": "NO",
+                "force_anon_logins_ssl": "NO", "require_ssl_reuse": "NO",
+                "rsa_cert_file": self.pem, "rsa_private_key_file": self.pem,
+                "ssl_ciphers": "HIGH",
+            })
+        conf = os.path.join(self.workdir, f"vsftpd-{port}.conf")
+        with open(conf, "w") as f:
+            f.writelines(f"{k}={v}\n" for k, v in settings.items())
+        return [self.binary, conf] + self.extraArgs
+
+    @classmethod
+    def installed(cls):
+        """
+        @return: whether the vsftpd binary is there.
+        """
+        return os.access(cls.binary, os.X_OK)
+
+
+SERVERS = {cls.name: cls for cls in (Ftpkit, Pyftpdlib, Vsftpd)}

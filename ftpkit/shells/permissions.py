@@ -1,0 +1,467 @@
+"""
+L{PermissionShell}: a shell wrapper enforcing per-user permissions (per
+directory where given) and a byte quota, for virtual users
+(L{ftpkit.users}).
+
+Each L{ftpkit.interfaces.IFTPShell} method needs one permission on the
+path it touches:
+
+    - C{list}: L{stat} (C{read} also allows it) and L{list};
+    - C{read}: L{openForReading} and L{hash};
+    - C{write}: L{openForWriting} of a new file or one it replaces;
+    - C{append}: L{openForWriting} with C{append} or an C{offset} (REST);
+    - C{delete}: L{removeFile} and L{removeDirectory};
+    - C{rename}: L{rename}, on both paths;
+    - C{mkdir}: L{makeDirectory};
+    - C{set-time}: L{setModificationTime}.
+
+A missing permission is L{PermissionDenied}. The quota counts the bytes of
+the user's files (L{QuotaUsage}) plus those being uploaded; an upload
+going past it is discarded and its L{IWriteFile.close} fails with
+L{QuotaExceeded} (C{552}).
+"""
+
+import os
+
+from twisted.internet import defer, threads
+from twisted.internet.interfaces import IConsumer
+from twisted.python.failure import Failure
+from zope.interface import alsoProvides, implementer
+
+from ftpkit import paths
+from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
+from ftpkit.interfaces import IFTPShell, IFTPShellHash, IWriteFile
+
+PERMISSIONS = (
+    "list", "read", "write", "append", "delete", "rename", "mkdir",
+    "set-time",
+)
+"""Every permission name, in the order documentation shows them."""
+
+
+class PermissionTable:
+    """
+    The permissions of one user: a default set and overrides for
+    directories, the longest matching directory winning.
+
+    @ivar default: the C{frozenset} of permissions outside any override.
+    @ivar overrides: C{(path, frozenset)} pairs, longest path first.
+    """
+
+    def __init__(self, default, overrides=()):
+        """
+        @param default: an iterable of permission names.
+        @param overrides: a mapping or pairs of directory path (a tuple of
+            segments) to an iterable of permission names.
+        """
+        self.default = frozenset(default)
+        pairs = overrides.items() if hasattr(overrides, "items") else overrides
+        self.overrides = tuple(sorted(
+            ((tuple(path), frozenset(names)) for path, names in pairs),
+            key=lambda pair: -len(pair[0]),
+        ))
+
+    def permissionsAt(self, path):
+        """
+        @param path: a tuple of segments.
+        @return: the C{frozenset} of permissions that apply at C{path}.
+        """
+        for directory, names in self.overrides:
+            if paths.isWithin(path, directory):
+                return names
+        return self.default
+
+    def allows(self, path, permission):
+        """
+        @param path: a tuple of segments.
+        @param permission: a name from L{PERMISSIONS}.
+        @return: whether C{permission} is granted at C{path}.
+        """
+        return permission in self.permissionsAt(path)
+
+
+def diskUsage(directory):
+    """
+    Add up the sizes of the regular files under a directory, not
+    following symbolic links (blocking: run it in a thread).
+
+    @param directory: a path.
+    @return: the total in bytes; entries that cannot be read count 0.
+    """
+    total = 0
+    pending = [directory]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return total
+
+
+class QuotaUsage:
+    """
+    The bytes a home holds, measured (in a thread) when first needed and
+    then kept up to date as uploads and deletions go through
+    L{PermissionShell}s. Sessions of the same home share one.
+
+    @ivar used: the bytes stored, or C{None} until measured.
+    @ivar inFlight: the bytes of uploads in progress, not yet in C{used}.
+    @ivar stale: whether L{current} should measure again.
+    """
+
+    def __init__(self, measure, run=threads.deferToThread):
+        """
+        @param measure: a blocking callable returning the bytes stored,
+            e.g. C{lambda: diskUsage(home)}.
+        @param run: runs a blocking callable off the reactor thread,
+            returning a L{Deferred}.
+        """
+        self._measure = measure
+        self._run = run
+        self._waiters = []
+        self.used = None
+        self.inFlight = 0
+        self.stale = True
+
+    def current(self):
+        """
+        @return: a L{Deferred} firing with L{used}, measuring it first
+            when L{stale} (concurrent callers share one measurement).
+        """
+        if not self.stale:
+            return defer.succeed(self.used)
+        waiter = defer.Deferred()
+        self._waiters.append(waiter)
+        if len(self._waiters) == 1:
+            self._run(self._measure).addBoth(self._measured)
+        return waiter
+
+    def _measured(self, result):
+        """
+        Keep a measurement and hand it (or its failure) to the waiters.
+
+        @param result: the bytes stored, or a L{Failure}.
+        """
+        if not isinstance(result, Failure):
+            self.used = result
+            self.stale = False
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if isinstance(result, Failure):
+                waiter.errback(result)
+            else:
+                waiter.callback(result)
+
+    def adjust(self, delta):
+        """
+        Record that the stored bytes changed by C{delta} (ignored until
+        first measured: the measurement will see the change).
+
+        @param delta: bytes added (negative when removed).
+        """
+        if self.used is not None:
+            self.used = max(0, self.used + delta)
+
+    def invalidate(self):
+        """
+        Mark L{used} as L{stale}: the next L{current} measures again, and
+        until then the old value stands.
+        """
+        self.stale = True
+
+
+@implementer(IFTPShell)
+class PermissionShell:
+    """
+    A shell allowing each operation only where the user has its
+    permission, and uploads only within a quota.
+
+    Provides L{IFTPShellHash} exactly when the wrapped shell does.
+    """
+
+    def __init__(self, shell, table, quota=None, usage=None):
+        """
+        @param shell: the L{IFTPShell} to wrap.
+        @param table: the user's L{PermissionTable}.
+        @param quota: the most bytes the user may store, or C{None}.
+        @param usage: the L{QuotaUsage} of the user's files (required
+            with a C{quota}).
+        """
+        if quota is not None and usage is None:
+            raise ValueError("a quota needs a QuotaUsage")
+        self._shell = shell
+        self._table = table
+        self._quota = quota
+        self._usage = usage
+        if IFTPShellHash.providedBy(shell):
+            alsoProvides(self, IFTPShellHash)
+
+    def _check(self, permission, *pathList):
+        """
+        @raise PermissionDenied: unless C{permission} is granted at every
+            path.
+        """
+        for path in pathList:
+            if not self._table.allows(path, permission):
+                raise PermissionDenied()
+
+    def _sizeOf(self, path):
+        """
+        @return: a Deferred firing with the size of the file at C{path},
+            or 0 when there is none (or it is a directory).
+        """
+        d = self._shell.stat(path)
+        d.addCallbacks(lambda info: info.size if info.isFile else 0,
+                       _zeroIfMissing)
+        return d
+
+    def stat(self, path):
+        """
+        See L{IFTPShell.stat}: needs C{list} or C{read}.
+        """
+        permissions = self._table.permissionsAt(path)
+        if "list" not in permissions and "read" not in permissions:
+            return defer.fail(PermissionDenied())
+        return self._shell.stat(path)
+
+    def list(self, path):
+        """
+        See L{IFTPShell.list}: needs C{list}.
+        """
+        return defer.maybeDeferred(self._check, "list", path).addCallback(
+            lambda _: self._shell.list(path))
+
+    def openForReading(self, path, offset=0):
+        """
+        See L{IFTPShell.openForReading}: needs C{read}.
+        """
+        return defer.maybeDeferred(self._check, "read", path).addCallback(
+            lambda _: self._shell.openForReading(path, offset))
+
+    def hash(self, path, algorithm, start=0, end=None):
+        """
+        See L{IFTPShellHash.hash}: needs C{read} (only provided when the
+        wrapped shell provides it).
+        """
+        return defer.maybeDeferred(self._check, "read", path).addCallback(
+            lambda _: self._shell.hash(path, algorithm, start, end))
+
+    def makeDirectory(self, path):
+        """
+        See L{IFTPShell.makeDirectory}: needs C{mkdir}.
+        """
+        return defer.maybeDeferred(self._check, "mkdir", path).addCallback(
+            lambda _: self._shell.makeDirectory(path))
+
+    def removeDirectory(self, path):
+        """
+        See L{IFTPShell.removeDirectory}: needs C{delete}.
+        """
+        return defer.maybeDeferred(self._check, "delete", path).addCallback(
+            lambda _: self._shell.removeDirectory(path))
+
+    @defer.inlineCallbacks
+    def removeFile(self, path):
+        """
+        See L{IFTPShell.removeFile}: needs C{delete}; frees quota.
+        """
+        self._check("delete", path)
+        size = (yield self._sizeOf(path)) if self._quota is not None else 0
+        yield self._shell.removeFile(path)
+        if self._quota is not None:
+            self._usage.adjust(-size)
+
+    @defer.inlineCallbacks
+    def rename(self, fromPath, toPath):
+        """
+        See L{IFTPShell.rename}: needs C{rename} at both paths; a replaced
+        target file frees quota.
+        """
+        self._check("rename", fromPath, toPath)
+        replaced = (yield self._sizeOf(toPath)) if self._quota is not None else 0
+        yield self._shell.rename(fromPath, toPath)
+        if self._quota is not None:
+            self._usage.adjust(-replaced)
+
+    def setModificationTime(self, path, when):
+        """
+        See L{IFTPShell.setModificationTime}: needs C{set-time}.
+        """
+        return defer.maybeDeferred(self._check, "set-time", path).addCallback(
+            lambda _: self._shell.setModificationTime(path, when))
+
+    @defer.inlineCallbacks
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}: needs C{append} to append or
+        resume (C{offset > 0}), C{write} otherwise. With a quota, the
+        L{IWriteFile} counts the bytes and refuses to go past it.
+        """
+        inPlace = bool(append or offset)
+        self._check("append" if inPlace else "write", path)
+        if self._quota is None:
+            return (yield self._shell.openForWriting(path, offset, append))
+        yield self._usage.current()
+        oldSize = yield self._sizeOf(path)
+        if append:
+            kept = oldSize
+        else:
+            kept = min(offset, oldSize)
+        writeFile = yield self._shell.openForWriting(path, offset, append)
+        return QuotaWriteFile(writeFile, self._usage, self._quota,
+                              oldSize, kept, inPlace)
+
+
+def _zeroIfMissing(failure):
+    """
+    @param failure: the L{Failure} of a C{stat}.
+    @return: 0 for L{NoSuchFile}; any other failure is passed on.
+    """
+    failure.trap(NoSuchFile)
+    return 0
+
+
+@implementer(IConsumer)
+class _CountingConsumer:
+    """
+    Hand bytes on to a consumer while they fit in the quota; from the
+    first chunk that does not, drop everything.
+    """
+
+    def __init__(self, consumer, writeFile):
+        """
+        @param consumer: the wrapped shell's upload consumer.
+        @param writeFile: the L{QuotaWriteFile} keeping the count.
+        """
+        self._consumer = consumer
+        self._writeFile = writeFile
+
+    def registerProducer(self, producer, streaming):
+        """
+        See L{IConsumer.registerProducer}.
+        """
+        self._consumer.registerProducer(producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        See L{IConsumer.unregisterProducer}.
+        """
+        self._consumer.unregisterProducer()
+
+    def write(self, data):
+        """
+        See L{IConsumer.write}.
+        """
+        if self._writeFile.admit(len(data)):
+            self._consumer.write(data)
+
+
+@implementer(IWriteFile)
+class QuotaWriteFile:
+    """
+    An upload held to a quota: past it, the bytes are dropped and
+    L{close} aborts the wrapped upload and fails with L{QuotaExceeded}.
+
+    @ivar count: the bytes handed on to the wrapped upload.
+    @ivar exceeded: whether the upload went past the quota.
+    """
+
+    def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace):
+        """
+        @param writeFile: the wrapped L{IWriteFile}.
+        @param usage: the user's L{QuotaUsage} (already measured).
+        @param quota: the most bytes the user may store.
+        @param oldSize: the size of the file being written, 0 if new.
+        @param kept: how many of its bytes stay (appended to or resumed
+            after); the others are freed when the upload commits.
+        @param inPlace: whether the wrapped upload writes the file in
+            place (append or resume), so that aborting it may keep bytes.
+        """
+        self._writeFile = writeFile
+        self._usage = usage
+        self._quota = quota
+        self._oldSize = oldSize
+        self._kept = kept
+        self._inPlace = inPlace
+        self._finished = False
+        self.count = 0
+        self.exceeded = False
+
+    def admit(self, size):
+        """
+        Count C{size} more bytes, if they fit.
+
+        @return: whether they fit (and may be written).
+        """
+        if self.exceeded or self._finished:
+            return False
+        freed = self._oldSize - self._kept
+        after = self._usage.used + self._usage.inFlight + size - freed
+        if after > self._quota:
+            self.exceeded = True
+            return False
+        self.count += size
+        self._usage.inFlight += size
+        return True
+
+    def receive(self):
+        """
+        See L{IWriteFile.receive}.
+        """
+        return self._writeFile.receive().addCallback(
+            _CountingConsumer, self)
+
+    def _finish(self):
+        """
+        Stop counting: the bytes in flight leave L{QuotaUsage.inFlight}.
+
+        @return: whether this is the first call.
+        """
+        if self._finished:
+            return False
+        self._finished = True
+        self._usage.inFlight -= self.count
+        return True
+
+    def close(self):
+        """
+        See L{IWriteFile.close}.
+        """
+        if not self._finish():
+            return self._writeFile.close()
+        if self.exceeded:
+            aborting = self._aborted()
+            aborting.addCallback(lambda _: defer.fail(QuotaExceeded()))
+            return aborting
+        closing = self._writeFile.close()
+        closing.addCallback(self._committed)
+        return closing
+
+    def _committed(self, result):
+        self._usage.adjust(self._kept + self.count - self._oldSize)
+        return result
+
+    def _aborted(self):
+        """
+        Abort the wrapped upload; one written in place may have kept the
+        bytes already handed on, so the usage is measured again.
+        """
+        if self._inPlace and self.count:
+            self._usage.invalidate()
+        return self._writeFile.abort()
+
+    def abort(self):
+        """
+        See L{IWriteFile.abort}.
+        """
+        if not self._finish():
+            return self._writeFile.abort()
+        return self._aborted()
