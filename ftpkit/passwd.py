@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import tempfile
-
 import tomllib
 
 from ftpkit.shells.permissions import PERMISSIONS

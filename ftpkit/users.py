@@ -27,10 +27,10 @@ import hashlib
 import hmac
 import os
 import secrets
+import tomllib
 from dataclasses import dataclass, field
 from typing import Optional
 
-import tomllib
 from twisted.cred import checkers, credentials, error
 from twisted.cred.portal import IRealm
 from twisted.internet import defer, threads

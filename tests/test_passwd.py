@@ -7,8 +7,8 @@ import os
 import stat
 import subprocess
 import sys
-
 import tomllib
+
 from twisted.trial import unittest
 
 from ftpkit import passwd
