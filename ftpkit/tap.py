@@ -30,6 +30,7 @@ from ftpkit.realms import (
     TextCredentialsChecker,
     reloadTargets,
 )
+from ftpkit.tls import TLSOptionsMixin, tlsConfigFields
 
 _log = Logger()
 
@@ -140,7 +141,7 @@ def findRealm(spec):
     return plugins[name], argument
 
 
-class Options(usage.Options, strcred.AuthOptionMixin):
+class Options(TLSOptionsMixin, usage.Options, strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
 
@@ -194,6 +195,9 @@ class Options(usage.Options, strcred.AuthOptionMixin):
         ["max-login-attempts", None, str(_DEFAULTS.maxLoginAttempts),
          "Failed PASS before the connection is closed."],
         ["banner", None, _DEFAULTS.banner, "Text of the 220 greeting."],
+        ["workers", None, "1",
+         ("Processes serving sessions: with N > 1 an acceptor process hands "
+          "connections to N workers (tcp: and tcp6: listeners only).")],
     ]
 
     converters: ClassVar[dict] = {
@@ -204,10 +208,12 @@ class Options(usage.Options, strcred.AuthOptionMixin):
         "idle-timeout": positiveNumber,
         "max-login-attempts": positiveInteger,
         "banner": replyText,
+        "workers": positiveInteger,
     }
 
     def __init__(self):
         usage.Options.__init__(self)
+        self.argv = []
         self["listen"] = []
         self["root"] = os.getcwd()
 
@@ -264,12 +270,19 @@ class Options(usage.Options, strcred.AuthOptionMixin):
             out.write(f"      ARGS: {plugin.argumentHelp}\n")
         raise SystemExit(0)
 
+    def parseOptions(self, options=None):
+        """
+        Parse, remembering the arguments (workers are started with them).
+        """
+        self.argv = list(sys.argv[1:] if options is None else options)
+        usage.Options.parseOptions(self, options)
+
     def configFields(self):
         """
         @return: the keyword arguments of the L{ServerConfig} these
             options describe (the values already converted).
         """
-        return {
+        fields = {
             "banner": self["banner"],
             "readOnly": bool(self["read-only"]),
             "anonymousWrite": bool(self["anonymous-write"]),
@@ -280,6 +293,8 @@ class Options(usage.Options, strcred.AuthOptionMixin):
             "idleTimeout": self["idle-timeout"],
             "maxLoginAttempts": self["max-login-attempts"],
         }
+        fields.update(tlsConfigFields(self))
+        return fields
 
     def postOptions(self):
         """
@@ -304,6 +319,14 @@ class Options(usage.Options, strcred.AuthOptionMixin):
             raise usage.UsageError(f"--realm: {e}")
         self["realmPlugin"] = plugin
         self["config"] = ServerConfig(**self.configFields())
+        if self["workers"] > 1:
+            from ftpkit.workers import parseListenAddress
+
+            for description in self["listen"]:
+                try:
+                    parseListenAddress(description)
+                except ValueError as e:
+                    raise usage.UsageError(f"--workers: {e}")
 
 
 def makePortal(realm, checkerList):
@@ -318,26 +341,46 @@ def makePortal(realm, checkerList):
     return Portal(realm, [AnyOfCheckers(checkerList)] if checkerList else [])
 
 
+def makeFactory(options, limiter=None):
+    """
+    Build the control-channel factory that C{options} describe.
+
+    @param options: a parsed L{Options}.
+    @param limiter: what admits sessions (see L{ftpkit.server.FTPFactory}).
+    @return: an L{ftpkit.server.FTPFactory}.
+    """
+    from ftpkit.server import FTPFactory
+
+    portal = makePortal(options["realmObject"],
+                        options.get("credCheckers", []))
+    return FTPFactory(portal, config=options["config"], limiter=limiter)
+
+
 def makeService(options):
     """
     Build the FTP server that C{options} describes.
 
     @param options: a parsed L{Options}.
     @return: a L{service.MultiService} with one listening service per
-        C{--listen}, and a L{ReloadOnHangup} when the realm or a checker
-        can reload (C{SIGHUP} re-reads a users file).
+        C{--listen} (or, with C{--workers N}, the acceptor that starts N
+        worker processes), and a L{ReloadOnHangup} when the realm or a
+        checker can reload (C{SIGHUP} re-reads a users file).
     """
-    from ftpkit.server import FTPFactory
-
     checkers = options.get("credCheckers", [])
     if not checkers:
         _log.warn(
             "No --auth given: nobody can log in. Add --auth anonymous, "
             "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
         )
-    portal = makePortal(options["realmObject"], checkers)
-    factory = FTPFactory(portal, config=options["config"])
     server = service.MultiService()
+    if options["workers"] > 1:
+        from ftpkit.workers import WorkerPool, workerArguments
+
+        WorkerPool(options["workers"], options["listen"],
+                   workerArguments(options.argv),
+                   options["config"]).setServiceParent(server)
+        return server
+    factory = makeFactory(options)
     for description in options["listen"]:
         strports.service(description, factory).setServiceParent(server)
     reloads = reloadTargets([options["realmObject"], *checkers])

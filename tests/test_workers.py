@@ -3,7 +3,13 @@ Tests for L{ftpkit.workers}: the pure parts, and a real multi-process
 server driven by ftplib.
 """
 
+import ftplib
+import io
+import os
 import socket
+import subprocess
+import sys
+import time
 
 from twisted.trial import unittest
 
@@ -45,3 +51,83 @@ class WorkerArgumentsTests(unittest.SynchronousTestCase):
             workerArguments(["--root", "/x", "--workers", "2",
                              "--workers=3", "--auth", "anonymous"]),
             ["--root", "/x", "--auth", "anonymous"])
+
+
+def freePort():
+    """
+    @return: a TCP port on 127.0.0.1 that was free a moment ago.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WorkersIntegrationTests(unittest.TestCase):
+    """
+    C{python -m ftpkit --workers 2} serves sessions from two worker
+    processes, with the connection limits holding across them.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"served by a worker\n")
+        self.port = freePort()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ftpkit", "--workers", "2",
+             "--listen", "tcp:%d:interface=127.0.0.1" % self.port,
+             "--root", self.root, "--auth", "memory:alice:secret",
+             "--max-connections-per-ip", "3"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(self.stopServer)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              timeout=1) as probe:
+                    if probe.recv(100).startswith(b"220"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.fail("server did not start")
+
+    def stopServer(self):
+        self.process.terminate()
+        self.process.wait(20)
+        self.process.stderr.close()
+
+    def login(self):
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.port, timeout=10)
+        ftp.login("alice", "secret")
+        return ftp
+
+    def test_sessionsAcrossWorkers(self):
+        """
+        Sessions are served, and the per-address limit counts sessions of
+        every worker together.
+        """
+        sessions = [self.login() for _ in range(3)]
+        try:
+            for ftp in sessions:
+                out = io.BytesIO()
+                ftp.retrbinary("RETR f.txt", out.write)
+                self.assertEqual(out.getvalue(), b"served by a worker\n")
+            with socket.create_connection(("127.0.0.1", self.port)) as extra:
+                extra.settimeout(10)
+                self.assertTrue(extra.recv(100).startswith(b"421"))
+        finally:
+            for ftp in sessions:
+                ftp.quit()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.login().quit()
+                break
+            except (ftplib.Error, OSError, EOFError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
