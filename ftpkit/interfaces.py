@@ -117,6 +117,10 @@ class IReadFile(Interface):
     A file opened for a download.
     """
 
+    size = Attribute(
+        "The number of bytes send() will write (from the open offset), or "
+        "None when not known in advance.")
+
     def send(consumer):
         """
         Write the whole file (from the open offset) to C{consumer}.

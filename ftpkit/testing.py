@@ -339,6 +339,20 @@ class IFTPShellConformanceMixin:
         self.assertEqual((yield readFile(self.shell, ("f",), 20)), b"")
 
     @inlineCallbacks
+    def test_readSize(self):
+        """
+        An open file's C{size} is what C{send} will write from the offset
+        (or C{None} when the shell cannot know).
+        """
+        yield writeFile(self.shell, ("f",), b"0123456789")
+        for offset, expected in ((0, 10), (4, 6), (20, 0)):
+            opened = yield self.shell.openForReading(("f",), offset)
+            try:
+                self.assertIn(opened.size, (expected, None))
+            finally:
+                opened.close()
+
+    @inlineCallbacks
     def test_writeOffset(self):
         """
         Writing from an offset keeps the bytes before it and drops those

@@ -290,6 +290,7 @@ class BytesReadFile:
 
     def __init__(self, data):
         self.data = data
+        self.size = len(data)
 
     def send(self, consumer):
         """

@@ -199,15 +199,13 @@ class TransferCommands:
     async def ftp_RETR(self, argument):
         offset = self._takeOffset()
         path = self.resolve(argument)
-        info = await self.shell.stat(path)
-        if info.isDirectory:
-            raise IsDirectory()
         readFile = await self.shell.openForReading(path, offset)
+        size = "" if readFile.size is None else " (%d bytes)" % readFile.size
         return await self.sendFile(
             readFile, self.binary, "RETR " + paths.toText(path),
-            "Opening %s mode data connection for %s (%d bytes)"
+            "Opening %s mode data connection for %s%s"
             % ("BINARY" if self.binary else "ASCII", paths.toText(path),
-               info.size))
+               size))
 
     async def _store(self, path, offset, append):
         writeFile = await self.shell.openForWriting(path, offset, append)

@@ -69,6 +69,7 @@ class FileReader:
         self._fd = fd
         self._offset = offset
         self._size = size
+        self.size = max(0, size - offset)
         self._busy = 0
         self._closed = False
 

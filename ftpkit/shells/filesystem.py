@@ -201,6 +201,10 @@ class FilesystemShell:
         """
         Find the real path of a shell path (in a worker thread).
 
+        The root is already real, so only the segments below it are
+        looked at: one C{lstat} each, and a full C{realpath} only where a
+        segment is a symbolic link.
+
         @param path: a tuple of segments.
         @param followLast: resolve the last segment too; otherwise only its
             parent is, so that the entry itself (maybe a link) is named.
@@ -210,15 +214,24 @@ class FilesystemShell:
         segments = [os.fsencode(segment) for segment in path]
         if not segments:
             return self._root
-        parent = os.path.realpath(os.path.join(self._root, *segments[:-1]))
-        if not self._inside(parent):
-            raise PermissionDenied()
-        result = os.path.join(parent, segments[-1])
-        if followLast:
-            result = os.path.realpath(result)
-            if not self._inside(result):
-                raise PermissionDenied()
-        return result
+        toFollow = segments if followLast else segments[:-1]
+        current = self._root
+        for index, segment in enumerate(toFollow):
+            candidate = os.path.join(current, segment)
+            try:
+                mode = os.lstat(candidate).st_mode
+            except OSError:
+                # Missing (or unreadable): nothing below can be a link.
+                current = os.path.join(candidate, *toFollow[index + 1:])
+                break
+            if statModule.S_ISLNK(mode):
+                candidate = os.path.realpath(candidate)
+                if not self._inside(candidate):
+                    raise PermissionDenied()
+            current = candidate
+        if not followLast:
+            current = os.path.join(current, segments[-1])
+        return current
 
     def stat(self, path):
         """

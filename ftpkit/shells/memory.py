@@ -472,6 +472,7 @@ class _MemoryReadFile:
         @param data: the bytes to send, from the open offset on.
         """
         self._data = data
+        self.size = len(data)
 
     def send(self, consumer):
         """
