@@ -22,6 +22,7 @@ from zope.interface import implementer
 
 from ftpkit.commandtable import COMMANDS
 from ftpkit.config import ServerConfig
+from ftpkit.data import PassiveListener
 from ftpkit.interfaces import IFTPShell
 from ftpkit.server import FTPFactory
 from ftpkit.shells.filesystem import FilesystemShell
@@ -75,9 +76,15 @@ _LINES = st.one_of(
         + pair[1].replace(b"\n", b"")),
     st.binary(max_size=80).map(lambda data: data.replace(b"\n", b"")),
 )
+_TRANSFER_LINES = st.sampled_from([
+    b"PASV", b"EPSV", b"RETR /top.bin", b"RETR d/f.txt", b"STOR new",
+    b"APPE top.bin", b"STOU", b"LIST", b"NLST d", b"MLSD", b"ABOR",
+    b"STAT", b"REST 5", b"TYPE A", b"TYPE I", b"PORT 10,0,0,1,8,0",
+])
 _ACTIONS = st.lists(
     st.one_of(
         _LINES,
+        _TRANSFER_LINES,
         st.sampled_from(["CONNECT", "STEAL", "SEND"]),
     ),
     max_size=25,
@@ -90,37 +97,20 @@ _LOGINS = st.sampled_from([
 ])
 
 
-class _Port:
-    """
-    A listening port of L{FuzzReactor} that knows whether it still is.
-    """
-
-    def __init__(self, factory):
-        self.factory = factory
-        self.listening = True
-
-    def getHost(self):
-        return IPv4Address("TCP", "10.0.0.254", 30000)
-
-    def stopListening(self):
-        self.listening = False
-
-
 class FuzzReactor(MemoryReactorClock):
     """
     A L{MemoryReactorClock} whose thread pool runs work at once (so that a
-    L{FilesystemShell} answers synchronously) and whose listening ports
-    stop listening.
+    L{FilesystemShell} answers synchronously). Passive listeners bind real
+    loopback sockets but are only ever "connected to" by the test, through
+    their factory.
     """
 
-    def __init__(self):
-        MemoryReactorClock.__init__(self)
-        self.ports = []
-
-    def listenTCP(self, port, factory, backlog=50, interface=""):
-        listening = _Port(factory)
-        self.ports.append(listening)
-        return listening
+    def listeners(self):
+        """
+        @return: the passive listeners still listening.
+        """
+        return [reader for reader in self.readers
+                if isinstance(reader, PassiveListener)]
 
     def getThreadPool(self):
         return self
@@ -170,7 +160,7 @@ class Session:
         peer = IPv4Address("TCP", PEER, 40000)
         self.protocol = self.factory.buildProtocol(peer)
         self.transport = StringTransport(
-            hostAddress=IPv4Address("TCP", "10.0.0.254", 21),
+            hostAddress=IPv4Address("TCP", "127.0.0.1", 21),
             peerAddress=peer)
         self.dataConnections = []
         self.downloaded = b""
@@ -184,7 +174,7 @@ class Session:
         """
         Connect to the newest passive port, as C{host}.
         """
-        listening = [port for port in self.reactor.ports if port.listening]
+        listening = self.reactor.listeners()
         if not listening:
             return
         address = IPv4Address("TCP", host, 50000)
