@@ -72,19 +72,24 @@ def candidatePorts(portRange, attempts=_PASSIVE_BIND_ATTEMPTS, rng=random):
     @param portRange: C{(low, high)}, inclusive.
     @param attempts: how many ports at most.
     @param rng: a C{random.Random}-like source.
-    @return: a list of distinct ports, then C{0} (any port) as a last resort
-        when the range is the ephemeral one.
+    @return: an iterator of distinct ports (a small range in a random
+        order), then C{0} (any port) as a last resort when the range is
+        the ephemeral one.
     """
     low, high = portRange
-    count = high - low + 1
-    if count <= attempts:
+    if high - low + 1 <= attempts:
         ports = list(range(low, high + 1))
         rng.shuffle(ports)
+        yield from ports
     else:
-        ports = rng.sample(range(low, high + 1), attempts)
+        tried = set()
+        while len(tried) < attempts:
+            port = rng.randint(low, high)
+            if port not in tried:
+                tried.add(port)
+                yield port
     if portRange == EPHEMERAL_PORTS:
-        ports.append(0)
-    return ports
+        yield 0
 
 
 def normalizeHost(host):

@@ -146,18 +146,32 @@ class ASCIIUploadConsumer:
 @implementer(IWriteDescriptor)
 class _SendfileWriter:
     """
-    Owns a data socket's descriptor for writing while C{sendfile} copies a
-    file to it from the reactor thread.
+    Copies a file to a data socket with C{sendfile}, from the reactor
+    thread: at once as far as the socket takes it, then, if it is full, by
+    owning the socket's descriptor for writing until done.
     """
 
-    def __init__(self, reactor, socketFD, fileFD, offset, count, progress):
+    def __init__(self, reactor, transport, fileFD, offset, count, progress):
         self.reactor = reactor
-        self.socketFD = socketFD
+        self.transport = transport
+        self.socketFD = transport.getHandle().fileno()
         self.fileFD = fileFD
         self.offset = offset
         self.remaining = count
         self.progress = progress
+        self.registered = False
         self.done = defer.Deferred()
+
+    def start(self):
+        """
+        Send what the socket takes now; wait for room only if needed (a
+        small file goes out without touching the reactor).
+        """
+        if self._pump():
+            return
+        self.transport.stopReading()
+        self.reactor.addWriter(self)
+        self.registered = True
 
     def fileno(self):
         """
@@ -173,7 +187,15 @@ class _SendfileWriter:
 
     def doWrite(self):
         """
+        The socket has room again.
+        """
+        self._pump()
+
+    def _pump(self):
+        """
         Send as much as the socket takes, up to a per-turn budget.
+
+        @return: whether the copy is over (L{done} has fired).
         """
         budget = SENDFILE_TURN_BUDGET
         while self.remaining > 0 and budget > 0:
@@ -181,19 +203,20 @@ class _SendfileWriter:
                 sent = os.sendfile(self.socketFD, self.fileFD, self.offset,
                                    min(self.remaining, SENDFILE_CHUNK))
             except BlockingIOError:
-                return None
+                return False
             except OSError as e:
                 self._finish(Failure(e))
-                return None
+                return True
             if sent == 0:
-                break
+                break  # The file is shorter than when it was opened.
             self.offset += sent
             self.remaining -= sent
             budget -= sent
             self.progress(sent)
-        if self.remaining <= 0 or budget > 0:
-            self._finish(None)
-        return None
+        if self.remaining > 0 and budget <= 0:
+            return False
+        self._finish(None)
+        return True
 
     def connectionLost(self, reason):
         """
@@ -210,7 +233,11 @@ class _SendfileWriter:
     def _finish(self, failure):
         if self.done.called:
             return
-        self.reactor.removeWriter(self)
+        if self.registered:
+            self.registered = False
+            self.reactor.removeWriter(self)
+            if self.transport.connected:
+                self.transport.startReading()
         if failure is None:
             self.done.callback(None)
         else:
@@ -236,19 +263,9 @@ class SendfileConsumer(TransportConsumer):
         start = self.bytesSent
         if count <= 0:
             return defer.succeed(0)
-        writer = _SendfileWriter(
-            self.reactor, self.transport.getHandle().fileno(), fd, offset,
-            count, self._progress)
-        self.transport.stopReading()
-        self.reactor.addWriter(writer)
-
-        def resume(result):
-            if self.transport.connected:
-                self.transport.startReading()
-            return result
-
-        self._writer = writer
-        writer.done.addBoth(resume)
+        writer = self._writer = _SendfileWriter(
+            self.reactor, self.transport, fd, offset, count, self._progress)
+        writer.start()
         writer.done.addCallback(lambda _: self.bytesSent - start)
         return writer.done
 

@@ -1,0 +1,188 @@
+"""
+Tests for L{ftpkit.transfer} (consumers and ASCII translation) and the
+pure helpers of L{ftpkit.data}.
+"""
+
+import os
+import random
+import socket
+import threading
+
+from twisted.internet import reactor
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+
+from ftpkit.data import EPHEMERAL_PORTS, candidatePorts
+from ftpkit.transfer import (
+    ASCIIConsumer,
+    ASCIIDecoder,
+    ASCIIUploadConsumer,
+    BytesReadFile,
+    SendfileConsumer,
+    encodeASCII,
+)
+
+
+class ASCIITests(unittest.SynchronousTestCase):
+    """
+    TYPE A translation, both ways.
+    """
+
+    def test_encode(self):
+        self.assertEqual(encodeASCII(b"a\nb\n"), b"a\r\nb\r\n")
+
+    def test_decodeAcrossChunks(self):
+        decoder = ASCIIDecoder()
+        out = decoder.decode(b"a\r") + decoder.decode(b"\nb\r")
+        out += decoder.decode(b"c\r\n") + decoder.flush()
+        self.assertEqual(out, b"a\nb\rc\n")
+
+    def test_trailingCRKept(self):
+        decoder = ASCIIDecoder()
+        self.assertEqual(decoder.decode(b"x\r") + decoder.flush(), b"x\r")
+
+    def test_uploadConsumerFlushesOnUnregister(self):
+        sink = StringTransport()
+        consumer = ASCIIUploadConsumer(sink)
+        consumer.registerProducer(object(), True)
+        consumer.write(b"one\r\ntwo\r")
+        consumer.unregisterProducer()
+        self.assertEqual(sink.value(), b"one\ntwo\r")
+        self.assertIsNone(sink.producer)
+
+    def test_downloadConsumerCounts(self):
+        sink = StringTransport()
+        consumer = ASCIIConsumer(sink)
+        consumer.write(b"a\nb\n")
+        self.assertEqual(sink.value(), b"a\r\nb\r\n")
+        self.assertEqual(consumer.bytesSent, 6)
+
+    def test_bytesReadFile(self):
+        sink = StringTransport()
+        readFile = BytesReadFile(b"listing\r\n")
+        self.assertEqual(readFile.size, 9)
+        sent = self.successResultOf(readFile.send(ASCIIConsumer(sink)))
+        self.assertEqual(sent, 9)
+
+
+class CandidatePortsTests(unittest.SynchronousTestCase):
+    """
+    Passive ports are tried in a random order within the range.
+    """
+
+    def test_smallRangeShuffled(self):
+        ports = list(candidatePorts((5000, 5009), rng=random.Random(1)))
+        self.assertEqual(sorted(ports), list(range(5000, 5010)))
+
+    def test_largeRangeDistinctAndBounded(self):
+        ports = list(candidatePorts((2000, 60000), attempts=20,
+                                    rng=random.Random(2)))
+        self.assertEqual(len(ports), 20)
+        self.assertEqual(len(set(ports)), 20)
+        self.assertTrue(all(2000 <= port <= 60000 for port in ports))
+
+    def test_ephemeralFallsBackToAnyPort(self):
+        ports = list(candidatePorts(EPHEMERAL_PORTS, attempts=3))
+        self.assertEqual(ports[-1], 0)
+        self.assertEqual(len(ports), 4)
+
+
+class _SocketTransport:
+    """
+    The little of a TCP transport that L{SendfileConsumer} uses.
+    """
+
+    connected = True
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.reading = True
+
+    def getHandle(self):
+        return self.sock
+
+    def stopReading(self):
+        self.reading = False
+
+    def startReading(self):
+        self.reading = True
+
+
+class SendfileConsumerTests(unittest.TestCase):
+    """
+    Zero-copy downloads: small files go out at once, large ones wait for
+    room in the socket.
+    """
+
+    def setUp(self):
+        self.server, self.client = socket.socketpair()
+        self.server.setblocking(False)
+        self.addCleanup(self.server.close)
+        self.addCleanup(self.client.close)
+        self.path = self.mktemp()
+
+    def writeFile(self, data):
+        with open(self.path, "wb") as f:
+            f.write(data)
+        fd = os.open(self.path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        return fd
+
+    def test_smallFileAtOnce(self):
+        """
+        A file the socket buffer takes whole is sent without registering
+        with the reactor.
+        """
+        fd = self.writeFile(b"x" * 16384)
+        transport = _SocketTransport(self.server)
+        consumer = SendfileConsumer(transport, reactor)
+        sent = self.successResultOf(consumer.sendfile(fd, 100, 16284))
+        self.assertEqual(sent, 16284)
+        self.assertTrue(transport.reading)
+        self.assertEqual(self.client.recv(65536), b"x" * 16284)
+
+    async def test_largeFileWaitsForRoom(self):
+        """
+        A file larger than the socket buffer is sent as the peer reads,
+        and the transport reads again afterwards.
+        """
+        data = os.urandom(8 * 1024 * 1024)
+        fd = self.writeFile(data)
+        received = []
+
+        def drain():
+            total = 0
+            while total < len(data):
+                chunk = self.client.recv(1 << 20)
+                if not chunk:
+                    break
+                received.append(chunk)
+                total += len(chunk)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        transport = _SocketTransport(self.server)
+        consumer = SendfileConsumer(transport, reactor)
+        sent = await consumer.sendfile(fd, 0, len(data))
+        reader.join(10)
+        self.assertEqual(sent, len(data))
+        self.assertEqual(b"".join(received), data)
+        self.assertTrue(transport.reading)
+
+    def test_abortWhileWaiting(self):
+        """
+        Aborting a copy that waits for room fails it and releases the
+        socket's descriptor.
+        """
+        data = b"y" * (16 * 1024 * 1024)
+        fd = self.writeFile(data)
+        transport = _SocketTransport(self.server)
+        consumer = SendfileConsumer(transport, reactor)
+        done = consumer.sendfile(fd, 0, len(data))
+        self.assertNoResult(done)
+        self.assertFalse(transport.reading)
+        consumer.abort()
+        self.failureResultOf(done)
+        self.assertTrue(transport.reading)
+        self.assertNotIn(self.server.fileno(),
+                         [w.fileno() for w in reactor.getWriters()])
