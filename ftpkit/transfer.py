@@ -17,6 +17,10 @@ from ftpkit.interfaces import IReadFile, IZeroCopyConsumer
 SENDFILE_CHUNK = 4 << 20
 """Most bytes handed to one C{sendfile} call."""
 
+TLS_BUFFER_SIZE = 1 << 20
+"""Encrypted bytes a TLS download may queue before its producer pauses:
+fewer pause/resume rounds than Twisted's 64 KiB default."""
+
 SENDFILE_TURN_BUDGET = 16 << 20
 """Most bytes sent in one reactor turn, so other sessions get a turn."""
 
@@ -293,8 +297,10 @@ def makeDownloadConsumer(connection, binary, reactor):
     transport = connection.transport
     if not binary:
         return ASCIIConsumer(transport)
-    if (connection.isSecure or not hasattr(os, "sendfile")
-            or not hasattr(transport, "stopReading")):
+    if connection.isSecure:
+        transport.bufferSize = TLS_BUFFER_SIZE
+        return TransportConsumer(transport)
+    if not hasattr(os, "sendfile") or not hasattr(transport, "stopReading"):
         return TransportConsumer(transport)
     return SendfileConsumer(transport, reactor)
 

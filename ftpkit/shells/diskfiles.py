@@ -15,7 +15,7 @@ from zope.interface import implementer
 from ftpkit.errors import FTPError, LocalError
 from ftpkit.interfaces import IReadFile, IWriteFile, IZeroCopyConsumer
 
-READ_CHUNK_SIZE = 256 * 1024
+READ_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when a download goes through Python."""
 
 
