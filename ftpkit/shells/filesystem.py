@@ -18,6 +18,7 @@ same directory (see L{TEMPORARY_PREFIX}) and renamed over the old file
 when complete, so a failed or aborted upload never destroys it.
 """
 
+import functools
 import hashlib
 import os
 import secrets
@@ -117,6 +118,18 @@ def _info(result, kind=None):
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _realRoot(root):
+    """
+    The real path of a shell's root, looked up once per process (a shell is
+    made at every login, in the reactor thread).
+
+    @param root: the root as given, C{bytes}.
+    @return: its real path, C{bytes}.
+    """
+    return os.path.realpath(root)
+
+
 def _translated(function, *args):
     """
     Call a blocking function, turning C{OSError} into L{FTPError}.
@@ -167,14 +180,15 @@ class FilesystemShell:
     def __init__(self, root, reactor=None):
         """
         @param root: the directory (C{str} or C{bytes}); it is resolved
-            once, here, so that it may itself be reached through links.
+            (once per process) so that it may itself be reached through
+            links.
         @param reactor: the reactor whose thread pool runs disk calls;
             the global one when omitted.
         """
         if reactor is None:
             from twisted.internet import reactor
         self._reactor = reactor
-        self._root = os.path.realpath(os.fsencode(root))
+        self._root = _realRoot(os.fsencode(root))
 
     def _run(self, function, *args):
         """
