@@ -30,7 +30,8 @@ class ServerConfig:
     @ivar maxLoginAttempts: failed C{PASS} before the connection is closed.
     @ivar loginFailureDelay: seconds the first failed C{PASS} is delayed;
         each further failure doubles it.
-    @ivar maxLineLength: longest command line accepted, in bytes.
+    @ivar maxLineLength: longest command line accepted, in bytes (room
+        for a verb and a path of C{PATH_MAX}, 4096 bytes).
     @ivar maxPendingCommands: pipelined commands queued before the server
         stops reading from the client.
     @ivar tlsContextFactory: an C{IOpenSSLServerConnectionCreator} enabling
@@ -54,7 +55,7 @@ class ServerConfig:
     dataTimeout: float = 60.0
     maxLoginAttempts: int = 3
     loginFailureDelay: float = 1.0
-    maxLineLength: int = 4096
+    maxLineLength: int = 8192
     maxPendingCommands: int = 64
     tlsContextFactory: object = None
     tlsRequired: bool = False

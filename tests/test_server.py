@@ -472,3 +472,42 @@ class DataWatchdogTests(unittest.TestCase):
         self.connection.connectionLost(Failure(error.ConnectionAborted()))
         self.failureResultOf(self.channel.connect(), CannotOpenDataConnection)
         self.assertFalse(self.channel.isSetUp)
+
+
+class ClientMistakeTests(unittest.TestCase):
+    """
+    Mistakes a client makes get a reply code and the session goes on.
+    """
+
+    def login(self):
+        factory = makeFactory(MemoryReactorClock())
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        return protocol, transport
+
+    def test_renameRootRefused(self):
+        protocol, transport = self.login()
+        protocol.dataReceived(b"RNFR /\r\nRNTO x\r\nNOOP\r\n")
+        self.assertEqual(replyCodes(transport), ["550", "503", "200"])
+
+    def test_pathTooLongButLineFits(self):
+        """
+        A path longer than C{PATH_MAX} on a line the server accepts gets
+        553, not a dropped connection.
+        """
+        protocol, transport = self.login()
+        protocol.dataReceived(b"CWD " + b"x" * 5000 + b"\r\nNOOP\r\n")
+        self.assertEqual(replyCodes(transport), ["553", "200"])
+        self.assertFalse(transport.disconnecting)
+
+    def test_unknownAndUnimplemented(self):
+        protocol, transport = self.login()
+        protocol.dataReceived(b"XYZZY\r\nSMNT /x\r\nretr\r\nNOOP\r\n")
+        self.assertEqual(replyCodes(transport), ["500", "502", "501", "200"])
+
+    def test_outOfSequence(self):
+        factory = makeFactory(MemoryReactorClock())
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"PASS x\r\nLIST\r\nUSER alice\r\n")
+        self.assertEqual(replyCodes(transport)[1:], ["503", "530", "331"])

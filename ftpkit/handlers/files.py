@@ -13,6 +13,7 @@ from ftpkit.errors import (
     IsDirectory,
     NoSuchFile,
     NotDirectory,
+    PermissionDenied,
 )
 from ftpkit.handlers.session import HASH_NAMES
 from ftpkit.interfaces import IFTPShellHash
@@ -97,6 +98,8 @@ class FileCommands:
     async def ftp_RNFR(self, argument):
         path = self.resolve(argument)
         self.renameFrom = None
+        if not path:
+            raise PermissionDenied("The root cannot be renamed")
         await self.shell.stat(path)
         self.renameFrom = path
         return (350, "Ready for RNTO")
