@@ -8,7 +8,6 @@ C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 """
 
 import socket
-from collections import deque
 
 from twisted.internet import defer
 from twisted.internet.interfaces import ISSLTransport
@@ -60,29 +59,67 @@ class FTPProtocol(
     delimiter = b"\n"
     log = Logger()
 
+    # Session state starts as these class attributes; an instance keeps
+    # only what it changed, so an idle session stays small.
+    shell = None
+    cwd = ()
+    peer = None
+    _busy = None
+    _readingPaused = False
+    _counted = False
+    _closed = False
+    _dataChannel = None
+
     def __init__(self, factory):
         """
         @param factory: the L{FTPFactory} holding portal and config.
         """
         self.factory = factory
-        self.config = factory.config
-        self.reactor = factory.reactor
-        self.MAX_LENGTH = self.config.maxLineLength
-        self.shell = None
-        self.cwd = ()
-        self.peer = None
-        self._queue = deque()
-        self._busy = None
-        self._readingPaused = False
-        self._counted = False
-        self._closed = False
-        self.callLater = self.reactor.callLater
-        LoginCommands.__init__(self)
-        SessionCommands.__init__(self)
-        FileCommands.__init__(self)
-        DataChannelCommands.__init__(self)
-        TransferCommands.__init__(self)
-        SecurityCommands.__init__(self)
+        self._queue = []
+
+    @property
+    def config(self):
+        """
+        @return: the server's L{ServerConfig}.
+        """
+        return self.factory.config
+
+    @property
+    def reactor(self):
+        """
+        @return: the reactor the server runs on.
+        """
+        return self.factory.reactor
+
+    @property
+    def MAX_LENGTH(self):
+        """
+        @return: the longest command line accepted (L{LineReceiver} reads
+            it).
+        """
+        return self.factory.config.maxLineLength
+
+    def callLater(self, delay, function, *args, **kwargs):
+        """
+        Schedule on the server's reactor (L{TimeoutMixin} uses it).
+        """
+        return self.factory.reactor.callLater(delay, function, *args,
+                                              **kwargs)
+
+    @property
+    def dataChannel(self):
+        """
+        @return: the session's L{DataChannel}, made when first needed.
+        """
+        if self._dataChannel is None:
+            host = self.transport.getHost()
+            self._dataChannel = DataChannel(
+                self.reactor, getattr(host, "host", "127.0.0.1"),
+                self.peer, self.config.dataTimeout, self._currentTransfer)
+        return self._dataChannel
+
+    def _currentTransfer(self):
+        return self.transfer
 
     # -- connection life --------------------------------------------------
 
@@ -102,10 +139,6 @@ class FTPProtocol(
             return
         self._counted = True
         self._tuneSocket()
-        host = self.transport.getHost()
-        self.dataChannel = DataChannel(
-            self.reactor, getattr(host, "host", "127.0.0.1"),
-            self.peer, self.config.dataTimeout, self._currentTransfer)
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
         self.setTimeout(self.config.idleTimeout)
@@ -134,12 +167,10 @@ class FTPProtocol(
             self._counted = False
             self.factory.sessionEnded(self.peer)
             self.abortTransfer()
-            self.dataChannel.close()
+            if self._dataChannel is not None:
+                self._dataChannel.close()
             self.cancelLoginDelay()
             self.logout()
-
-    def _currentTransfer(self):
-        return self.transfer
 
     def timeoutConnection(self):
         """
@@ -220,7 +251,7 @@ class FTPProtocol(
 
     def _processQueue(self):
         while self._queue and self._busy is None and not self._closed:
-            verb, argument = self._queue.popleft()
+            verb, argument = self._queue.pop(0)
             result = self.runCommand(verb, argument)
             if result is not None and not result.called:
                 self._busy = result

@@ -29,8 +29,7 @@ class DataChannelCommands:
     @ivar epsvAll: C{EPSV ALL} was given: only EPSV may follow.
     """
 
-    def __init__(self):
-        self.epsvAll = False
+    epsvAll = False
 
     def _localHost(self):
         return normalizeHost(self.transport.getHost().host)

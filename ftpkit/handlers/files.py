@@ -53,8 +53,7 @@ class FileCommands:
     @ivar renameFrom: the path given to RNFR, until RNTO uses it.
     """
 
-    def __init__(self):
-        self.renameFrom = None
+    renameFrom = None
 
     def resolve(self, text):
         """

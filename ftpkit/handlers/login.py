@@ -23,12 +23,11 @@ class LoginCommands:
     @ivar failedLogins: failed PASS so far in this session.
     """
 
-    def __init__(self):
-        self.username = None
-        self.anonymous = False
-        self.failedLogins = 0
-        self._logout = None
-        self._loginDelay = None
+    username = None
+    anonymous = False
+    failedLogins = 0
+    _logout = None
+    _loginDelay = None
 
     def ftp_USER(self, name):
         if self.shell is not None:

@@ -20,10 +20,9 @@ class SecurityCommands:
     @ivar pbszDone: PBSZ was given under TLS.
     """
 
-    def __init__(self):
-        self.controlSecure = False
-        self.protectData = False
-        self.pbszDone = False
+    controlSecure = False
+    protectData = False
+    pbszDone = False
 
     def startedImplicitTLS(self):
         """

@@ -26,13 +26,20 @@ class SessionCommands:
 
     @ivar binary: TYPE I (C{True}) or TYPE A (C{False}).
     @ivar mlstFacts: the facts selected with C{OPTS MLST}.
-    @ivar hashAlgorithm: the C{hashlib} name selected with C{OPTS HASH}.
     """
 
-    def __init__(self):
-        self.binary = False
-        self.mlstFacts = listing.DEFAULT_FACTS
-        self.hashAlgorithm = parseHASHAlgorithm(self.config.hashAlgorithms[0])
+    binary = False
+    mlstFacts = listing.DEFAULT_FACTS
+    _chosenHash = None
+
+    @property
+    def hashAlgorithm(self):
+        """
+        @return: the C{hashlib} name selected with C{OPTS HASH}, or the
+            server's first algorithm.
+        """
+        return self._chosenHash or parseHASHAlgorithm(
+            self.config.hashAlgorithms[0])
 
     def ftp_SYST(self, argument):
         return (215, "UNIX Type: L8")
@@ -86,7 +93,7 @@ class SessionCommands:
             algorithm = parseHASHAlgorithm(value)
             if HASH_NAMES.get(algorithm) not in self.config.hashAlgorithms:
                 return (501, "Unknown algorithm")
-            self.hashAlgorithm = algorithm
+            self._chosenHash = algorithm
             return (200, HASH_NAMES[algorithm])
         return (501, "Unknown option")
 

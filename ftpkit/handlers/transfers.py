@@ -93,9 +93,8 @@ class TransferCommands:
     @ivar restartOffset: the offset set by REST for the next transfer.
     """
 
-    def __init__(self):
-        self.transfer = None
-        self.restartOffset = 0
+    transfer = None
+    restartOffset = 0
 
     def resetTransferState(self):
         """
