@@ -26,6 +26,8 @@ from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersi
 from twisted.python import usage
 from zope.interface import implementer
 
+from ftpkit.endpoints import splitEndpoint
+
 MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 """TLS 1.2 cipher suites allowed: forward secret and AEAD only (TLS 1.3
 suites are all of that kind and stay OpenSSL's default)."""
@@ -269,35 +271,12 @@ def dataChannelTLS(controlTransport, contextFactory,
     return DataTLS(context, requireSessionReuse)
 
 
-def _splitEndpoint(description):
-    """
-    Split an endpoint description on its unescaped colons.
-
-    @param description: e.g. C{"ssl:990:privateKey=k.pem"}.
-    @return: the fields, backslash escapes resolved.
-    """
-    fields, current, escaped = [], [], False
-    for char in description:
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == ":":
-            fields.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    fields.append("".join(current))
-    return fields
-
-
 def isImplicitTLS(description):
     """
     @param description: a C{--listen} endpoint description.
     @return: whether it is an C{ssl:} (implicit FTPS) endpoint.
     """
-    return _splitEndpoint(description)[0].lower() == "ssl"
+    return splitEndpoint(description)[0].lower() == "ssl"
 
 
 def contextFromEndpointStrings(listens):
@@ -315,7 +294,7 @@ def contextFromEndpointStrings(listens):
         if not isImplicitTLS(description):
             continue
         arguments = dict(field.partition("=")[::2]
-                         for field in _splitEndpoint(description)[1:]
+                         for field in splitEndpoint(description)[1:]
                          if "=" in field)
         keyPath = arguments.get("privateKey")
         if keyPath:

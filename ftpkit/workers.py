@@ -19,6 +19,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.data import normalizeHost
+from ftpkit.endpoints import splitEndpoint
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.replies import formatReply
 
@@ -38,19 +39,7 @@ def parseListenAddress(description):
     @return: C{(family, host, port)}.
     @raise ValueError: for any other kind of endpoint, or a bad port.
     """
-    fields, current, escaped = [], [], False
-    for character in description:
-        if escaped:
-            current.append(character)
-            escaped = False
-        elif character == "\\":
-            escaped = True
-        elif character == ":":
-            fields.append("".join(current))
-            current = []
-        else:
-            current.append(character)
-    fields.append("".join(current))
+    fields = splitEndpoint(description)
     kind = fields[0]
     if kind not in ("tcp", "tcp6") or len(fields) < 2:
         raise ValueError(

@@ -131,3 +131,17 @@ class WorkersIntegrationTests(unittest.TestCase):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+
+class SplitEndpointTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.endpoints.splitEndpoint} splits on unescaped colons only.
+    """
+
+    def test_escapes(self):
+        from ftpkit.endpoints import splitEndpoint
+
+        self.assertEqual(splitEndpoint("tcp6:21:interface=\\:\\:1"),
+                         ["tcp6", "21", "interface=::1"])
+        self.assertEqual(splitEndpoint("ssl:990:privateKey=a\\\\b.pem"),
+                         ["ssl", "990", "privateKey=a\\b.pem"])
