@@ -7,6 +7,7 @@ PORT/EPRT make it remember where to connect; a transfer command then asks
 it for a L{DataConnection} with L{DataChannel.connect}.
 """
 
+import errno
 import ipaddress
 import random
 import socket
@@ -388,7 +389,10 @@ class PassiveListener:
         """
         Bind a listener to the first free port of C{portRange}.
 
-        @param interface: the local address to bind to.
+        @param interface: the local address to bind to; when it is not an
+            address of this host (behind a PROXY-protocol load balancer
+            the control connection reports the balancer's), every address
+            is listened on instead.
         @param portRange: C{(low, high)}, inclusive.
         @return: the listening L{PassiveListener}.
         @raise CannotOpenDataConnection: when no port could be bound.
@@ -398,7 +402,13 @@ class PassiveListener:
             listening = socket.socket(family, socket.SOCK_STREAM)
             try:
                 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                listening.bind((interface, port))
+                try:
+                    listening.bind((interface, port))
+                except OSError as e:
+                    if e.errno != errno.EADDRNOTAVAIL:
+                        raise
+                    listening.bind(("::" if family == socket.AF_INET6
+                                    else "0.0.0.0", port))
                 listening.listen(1)
             except OSError:
                 listening.close()

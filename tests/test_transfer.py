@@ -186,3 +186,26 @@ class SendfileConsumerTests(unittest.TestCase):
         self.assertTrue(transport.reading)
         self.assertNotIn(self.server.fileno(),
                          [w.fileno() for w in reactor.getWriters()])
+
+
+class PassiveListenerTests(unittest.TestCase):
+    """
+    L{PassiveListener.listen} binds where it can.
+    """
+
+    def test_foreignInterfaceFallsBackToAll(self):
+        """
+        An address that is not this host's (a load balancer's, reported by
+        the PROXY protocol) makes the listener bind every address.
+        """
+        from twisted.internet.protocol import Factory
+
+        from ftpkit.data import PassiveListener
+
+        listener = PassiveListener.listen(
+            reactor, Factory(), "192.0.2.10", (20000, 60000))
+        self.addCleanup(listener.stopListening)
+        self.assertEqual(listener.socket.getsockname()[0], "0.0.0.0")
+        with socket.create_connection(("127.0.0.1", listener.port),
+                                      timeout=5):
+            pass
