@@ -66,6 +66,7 @@ class FTPProtocol(
     peer = None
     _busy = None
     _readingPaused = False
+    _repliesBlocked = False
     _counted = False
     _closed = False
     _dataChannel = None
@@ -138,6 +139,7 @@ class FTPProtocol(
             self._closed = True
             return
         self._counted = True
+        self.transport.registerProducer(self, True)
         self._tuneSocket()
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
@@ -239,7 +241,7 @@ class FTPProtocol(
             self.log.info("{peer} pipelined {count} commands; pausing",
                           peer=self.peer, count=len(self._queue))
             self._readingPaused = True
-            self.pauseProducing()
+            self._updateReading()
 
     def discardPipelined(self):
         """
@@ -259,7 +261,35 @@ class FTPProtocol(
         if (self._readingPaused and not self._closed
                 and len(self._queue) <= self.config.maxPendingCommands // 2):
             self._readingPaused = False
-            self.resumeProducing()
+            self._updateReading()
+
+    def pauseProducing(self):
+        """
+        The transport's write buffer is full: the client is not reading its
+        replies, so stop reading its commands.
+        """
+        self._repliesBlocked = True
+        self._updateReading()
+
+    def resumeProducing(self):
+        """
+        The replies went out: read commands again.
+        """
+        self._repliesBlocked = False
+        self._updateReading()
+
+    def _updateReading(self):
+        """
+        Read commands unless too many wait in the queue or too many replies
+        wait to be sent.
+        """
+        if self._closed:
+            return
+        pause = self._readingPaused or self._repliesBlocked
+        if pause and not self.paused:
+            LineReceiver.pauseProducing(self)
+        elif not pause and self.paused:
+            LineReceiver.resumeProducing(self)
 
     def _commandFinished(self, ignored):
         self._busy = None

@@ -424,3 +424,43 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         ended = yield waitFor(lambda: server.factory.sessions == 0)
         self.assertTrue(ended)
         self.assertTrue(self.logged("over-long", "127.0.0.1"), self.warnings)
+
+
+class UnreadRepliesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client that sends commands but never reads the replies cannot make
+    the server buffer replies without limit: the server stops reading.
+    """
+
+    timeout = 60
+
+    def test_serverStopsReading(self):
+        root = self.mktemp()
+        os.makedirs(root)
+        server = self.startServer(FilesystemRealm(root))
+
+        def flood():
+            client = socket.create_connection(("127.0.0.1", server.port))
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            client.setblocking(False)
+            chunk = b"NOOP\r\n" * 10000
+            sent = 0
+            idleSince = time.monotonic()
+            try:
+                while time.monotonic() - idleSince < 1.0:
+                    try:
+                        sent += client.send(chunk)
+                        idleSince = time.monotonic()
+                    except BlockingIOError:
+                        time.sleep(0.01)
+                    if sent > 20 * 1024 * 1024:
+                        break
+            finally:
+                client.close()
+            return sent
+
+        def check(sent):
+            # Without backpressure the server reads (and answers into its
+            # own memory) everything: the client gets all 20 MiB out.
+            self.assertLess(sent, 10 * 1024 * 1024)
+        return self.inThread(flood).addCallback(check)
