@@ -10,12 +10,13 @@ C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 import socket
 
 from twisted.internet import defer
-from twisted.internet.interfaces import ISSLTransport
+from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
 from ftpkit import commandtable, replies
 from ftpkit.commands import parseLine
@@ -38,6 +39,7 @@ KNOWN_UNIMPLEMENTED = frozenset(
 """Verbs of published FTP specifications that ftpkit answers with 502."""
 
 
+@implementer(IHandshakeListener)
 class FTPProtocol(
     LoginCommands,
     SessionCommands,
@@ -67,6 +69,7 @@ class FTPProtocol(
     _busy = None
     _readingPaused = False
     _repliesBlocked = False
+    _watchingReplies = False
     _counted = False
     _closed = False
     _dataChannel = None
@@ -139,10 +142,11 @@ class FTPProtocol(
             self._closed = True
             return
         self._counted = True
-        self.transport.registerProducer(self, True)
         self._tuneSocket()
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
+        else:
+            self._watchReplies()
         self.setTimeout(self.config.idleTimeout)
         self.reply(220, self.config.banner)
 
@@ -262,6 +266,23 @@ class FTPProtocol(
                 and len(self._queue) <= self.config.maxPendingCommands // 2):
             self._readingPaused = False
             self._updateReading()
+
+    def _watchReplies(self):
+        """
+        Become the producer of the transport, so that a full write buffer
+        (a client not reading its replies) pauses reading its commands.
+        """
+        if not self._watchingReplies:
+            self._watchingReplies = True
+            self.transport.registerProducer(self, True)
+
+    def handshakeCompleted(self):
+        """
+        An implicit-TLS session finished its handshake: only now may reading
+        pause for unread replies (pausing during the handshake would stall
+        it, since the greeting waits in the TLS layer until then).
+        """
+        self._watchReplies()
 
     def pauseProducing(self):
         """
