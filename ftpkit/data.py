@@ -147,7 +147,6 @@ class DataConnection(Protocol):
         self._sink = None
         self._early = []
         self._earlySize = 0
-        self._closing = False
         self.bytesReceived = 0
         self.timedOut = False
         self._reactor = reactor
@@ -290,7 +289,6 @@ class DataConnection(Protocol):
 
         @return: a Deferred firing when the connection is closed.
         """
-        self._closing = True
         self.transport.loseConnection()
         return self.whenLost().addCallback(self._checkFinished)
 
@@ -303,7 +301,6 @@ class DataConnection(Protocol):
         """
         Drop the connection at once, discarding unsent data.
         """
-        self._closing = True
         self.transport.abortConnection()
 
     def whenLost(self):

@@ -79,13 +79,3 @@ def quotePath(text):
     @return: the quoted path.
     """
     return '"' + text.replace('"', '""') + '"'
-
-
-def formatFeatures(lines):
-    """
-    Format the C{211} reply to C{FEAT} (RFC 2389).
-
-    @param lines: the feature lines, e.g. C{["MDTM", "SIZE", "UTF8"]}.
-    @return: C{"211-Features:"}, each feature after one space, C{"211 End"}.
-    """
-    return formatReply(211, ["Features:"] + [" " + line for line in lines] + ["End"])

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.replies import encodeText, formatFeatures, formatReply, quotePath
+from ftpkit.replies import encodeText, formatReply, quotePath
 
 _ANY_TEXT = st.one_of(
     st.text(alphabet=st.characters(exclude_categories=())),
@@ -173,24 +173,3 @@ class QuotePathTests(SynchronousTestCase):
         Embedded double quotes are doubled.
         """
         self.assertEqual(quotePath('/say "hi"'), '"/say ""hi"""')
-
-
-class FormatFeaturesTests(SynchronousTestCase):
-    """
-    Tests for L{formatFeatures}.
-    """
-
-    def test_features(self):
-        """
-        Each feature is on its own line after one space.
-        """
-        self.assertEqual(
-            formatFeatures(["MDTM", "REST STREAM", "UTF8"]),
-            b"211-Features:\r\n MDTM\r\n REST STREAM\r\n UTF8\r\n211 End\r\n",
-        )
-
-    def test_noFeatures(self):
-        """
-        With no features there are just the first and last lines.
-        """
-        self.assertEqual(formatFeatures([]), b"211-Features:\r\n211 End\r\n")

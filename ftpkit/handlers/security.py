@@ -17,12 +17,10 @@ class SecurityCommands:
 
     @ivar controlSecure: the control connection is under TLS.
     @ivar protectData: PROT P is in force.
-    @ivar pbszDone: PBSZ was given under TLS.
     """
 
     controlSecure = False
     protectData = False
-    pbszDone = False
 
     def startedImplicitTLS(self):
         """
@@ -31,7 +29,6 @@ class SecurityCommands:
         """
         self.controlSecure = True
         self.protectData = True
-        self.pbszDone = True
 
     def tlsRequiredFor(self, anonymous):
         """
@@ -78,7 +75,6 @@ class SecurityCommands:
             return (503, "PBSZ requires AUTH TLS first")
         if not argument.strip().isdigit():
             return (501, "PBSZ takes a number")
-        self.pbszDone = True
         return (200, "PBSZ=0")
 
     def ftp_PROT(self, argument):
