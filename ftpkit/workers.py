@@ -197,20 +197,29 @@ class WorkerPool(service.Service):
         self._acceptors = []
         self._stopping = False
 
-    def startService(self):
+    def privilegedStartService(self):
         """
-        Listen, then start the workers.
+        Bind the listening sockets while still privileged (port 21), before
+        twistd switches to C{--uid}.
         """
-        service.Service.startService(self)
+        service.Service.privilegedStartService(self)
         for family, host, port in self.addresses:
             listening = socket.create_server(
                 (host, port), family=family, backlog=511)
             listening.setblocking(False)
-            acceptor = _Acceptor(self, listening)
-            self._acceptors.append(acceptor)
+            self._acceptors.append(_Acceptor(self, listening))
+
+    def startService(self):
+        """
+        Accept, and start the workers.
+        """
+        service.Service.startService(self)
+        if not self._acceptors:
+            self.privilegedStartService()
+        for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
-            self.log.info("ftpkit acceptor on {host} port {port}",
-                          host=host, port=listening.getsockname()[1])
+            self.log.info("ftpkit acceptor on port {port}",
+                          port=acceptor.socket.getsockname()[1])
         for _ in range(self.count):
             self._startWorker()
 
