@@ -7,90 +7,24 @@ PORT/EPRT make it remember where to connect; a transfer command then asks
 it for a L{DataConnection} with L{DataChannel.connect}.
 """
 
-import errno
 import ipaddress
-import random
-import socket
 
 from twisted.internet import defer, error
 from twisted.internet.interfaces import (
     IHandshakeListener,
-    IReadDescriptor,
     ISSLTransport,
 )
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ftpkit.errors import FTPError
+from ftpkit.errors import CannotOpenDataConnection, TransferAborted
+from ftpkit.passive import PassiveListener
 from ftpkit.tls import receivedCloseNotify
 
 _EARLY_DATA_LIMIT = 1 << 20
-_PASSIVE_BIND_ATTEMPTS = 50
 UPLOAD_READ_SIZE = 1 << 20
 """Bytes read from the socket at once while receiving an upload."""
-
-
-class CannotOpenDataConnection(FTPError):
-    """No data connection could be made."""
-
-    code = 425
-    defaultMessage = "Can't open data connection"
-
-
-class TransferAborted(FTPError):
-    """The data connection broke or was aborted mid-transfer."""
-
-    code = 426
-    defaultMessage = "Connection closed; transfer aborted"
-
-
-def _ephemeralPorts():
-    """
-    @return: the kernel's ephemeral port range, C{(low, high)}.
-    """
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            low, high = (int(word) for word in f.read().split())
-    except (OSError, ValueError):
-        return (32768, 60999)
-    return (max(low, 1024), high)
-
-
-EPHEMERAL_PORTS = _ephemeralPorts()
-"""Where passive ports are picked when no --passive-ports range is set."""
-
-
-def candidatePorts(portRange, attempts=_PASSIVE_BIND_ATTEMPTS, rng=random):
-    """
-    The ports to try, in order, for a passive listener.
-
-    Ports are picked at random rather than by binding port 0: Linux gives
-    port 0 binds the same few ports again and again, and checking each of
-    those against its thousands of TIME_WAIT connections makes every
-    PASV slower than the last.
-
-    @param portRange: C{(low, high)}, inclusive.
-    @param attempts: how many ports at most.
-    @param rng: a C{random.Random}-like source.
-    @return: an iterator of distinct ports (a small range in a random
-        order), then C{0} (any port) as a last resort when the range is
-        the ephemeral one.
-    """
-    low, high = portRange
-    if high - low + 1 <= attempts:
-        ports = list(range(low, high + 1))
-        rng.shuffle(ports)
-        yield from ports
-    else:
-        tried = set()
-        while len(tried) < attempts:
-            port = rng.randint(low, high)
-            if port not in tried:
-                tried.add(port)
-                yield port
-    if portRange == EPHEMERAL_PORTS:
-        yield 0
 
 
 def normalizeHost(host):
@@ -359,106 +293,6 @@ class _PassiveFactory(Factory):
         return self.channel.buildConnection()
 
 
-@implementer(IReadDescriptor)
-class PassiveListener:
-    """
-    A passive-mode listening socket, driven straight by the reactor: each
-    accepted connection is adopted as a Twisted transport of C{factory}.
-
-    Lighter than C{listenTCP}'s port (which logs twice and goes through
-    extra reactor turns per PASV), since small-file transfers open one of
-    these per file.
-
-    @ivar factory: builds the protocol of each accepted connection (and
-        may refuse it by returning C{None}).
-    """
-
-    log = Logger()
-
-    def __init__(self, reactor, listening, factory):
-        self.reactor = reactor
-        self.socket = listening
-        self.factory = factory
-        self.port = listening.getsockname()[1]
-
-    @classmethod
-    def listen(cls, reactor, factory, interface, portRange):
-        """
-        Bind a listener to the first free port of C{portRange}.
-
-        @param interface: the local address to bind to; when it is not an
-            address of this host (behind a PROXY-protocol load balancer
-            the control connection reports the balancer's), every address
-            is listened on instead.
-        @param portRange: C{(low, high)}, inclusive.
-        @return: the listening L{PassiveListener}.
-        @raise CannotOpenDataConnection: when no port could be bound.
-        """
-        family = socket.AF_INET6 if ":" in interface else socket.AF_INET
-        for port in candidatePorts(portRange):
-            listening = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    listening.bind((interface, port))
-                except OSError as e:
-                    if e.errno != errno.EADDRNOTAVAIL:
-                        raise
-                    listening.bind(("::" if family == socket.AF_INET6
-                                    else "0.0.0.0", port))
-                listening.listen(1)
-            except OSError:
-                listening.close()
-                continue
-            listening.setblocking(False)
-            listener = cls(reactor, listening, factory)
-            reactor.addReader(listener)
-            return listener
-        raise CannotOpenDataConnection("No free passive port")
-
-    def fileno(self):
-        """
-        @return: the listening socket's descriptor (-1 once closed).
-        """
-        return self.socket.fileno()
-
-    def logPrefix(self):
-        """
-        @return: the name used in logs.
-        """
-        return "ftpkit-passive"
-
-    def doRead(self):
-        """
-        Accept a connection and hand it to the factory.
-        """
-        try:
-            connection, _ = self.socket.accept()
-        except OSError:
-            return
-        with connection:
-            connection.setblocking(False)
-            try:
-                self.reactor.adoptStreamConnection(
-                    connection.fileno(), connection.family, self.factory)
-            except OSError as e:
-                self.log.info("passive connection failed: {error}", error=e)
-
-    def stopListening(self):
-        """
-        Close the listening socket.
-        """
-        if self.socket.fileno() >= 0:
-            self.reactor.removeReader(self)
-            self.socket.close()
-
-    def connectionLost(self, reason):
-        """
-        The reactor dropped the descriptor.
-        """
-        self.stopListening()
-
-
 class _ActiveFactory(ClientFactory):
     """
     Connects back to the client for PORT/EPRT.
@@ -531,8 +365,7 @@ class DataChannel:
         self.close()
         self.claimed = False
         self._port = PassiveListener.listen(
-            self.reactor, _PassiveFactory(self), self.localHost,
-            portRange or EPHEMERAL_PORTS)
+            self.reactor, _PassiveFactory(self), self.localHost, portRange)
         self._timer = self.reactor.callLater(self.timeout, self._expire)
         return self._port.port
 

@@ -125,6 +125,20 @@ class LocalError(FTPError):
     defaultMessage = "Requested action aborted: local error in processing"
 
 
+class CannotOpenDataConnection(FTPError):
+    """No data connection could be made."""
+
+    code = 425
+    defaultMessage = "Can't open data connection"
+
+
+class TransferAborted(FTPError):
+    """The data connection broke or was aborted mid-transfer."""
+
+    code = 426
+    defaultMessage = "Connection closed; transfer aborted"
+
+
 _ERRNO_MAP = {
     errno.ENOENT: NoSuchFile,
     errno.EACCES: PermissionDenied,

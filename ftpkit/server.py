@@ -324,9 +324,13 @@ class FTPProtocol(
         waiter = defer.Deferred()
         if self._busy is None:
             waiter.callback(None)
-        else:
-            self._busy.addBoth(lambda result: (waiter.callback(None),
-                                               result)[1])
+            return waiter
+
+        def replied(result):
+            waiter.callback(None)
+            return result
+
+        self._busy.addBoth(replied)
         return waiter
 
     def runCommand(self, verb, argument):

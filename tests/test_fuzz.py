@@ -22,8 +22,8 @@ from zope.interface import implementer
 
 from ftpkit.commandtable import COMMANDS
 from ftpkit.config import ServerConfig
-from ftpkit.data import PassiveListener
 from ftpkit.interfaces import IFTPShell
+from ftpkit.passive import PassiveListener
 from ftpkit.server import FTPFactory
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell

@@ -12,7 +12,7 @@ from twisted.internet import reactor
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from ftpkit.data import EPHEMERAL_PORTS, candidatePorts
+from ftpkit.passive import EPHEMERAL_PORTS, candidatePorts
 from ftpkit.transfer import (
     ASCIIConsumer,
     ASCIIDecoder,
@@ -200,7 +200,7 @@ class PassiveListenerTests(unittest.TestCase):
         """
         from twisted.internet.protocol import Factory
 
-        from ftpkit.data import PassiveListener
+        from ftpkit.passive import PassiveListener
 
         listener = PassiveListener.listen(
             reactor, Factory(), "192.0.2.10", (20000, 60000))

@@ -9,8 +9,7 @@ from twisted.internet import defer
 
 from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
-from ftpkit.data import TransferAborted
-from ftpkit.errors import IsDirectory
+from ftpkit.errors import IsDirectory, TransferAborted
 from ftpkit.transfer import (
     ASCIIUploadConsumer,
     BytesReadFile,

@@ -1,0 +1,165 @@
+"""
+Passive-mode listeners: a plain non-blocking socket per PASV/EPSV,
+watched by the reactor, on a port picked at random.
+"""
+
+import errno
+import random
+import socket
+
+from twisted.internet.interfaces import IReadDescriptor
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ftpkit.errors import CannotOpenDataConnection
+
+_PASSIVE_BIND_ATTEMPTS = 50
+
+
+def _ephemeralPorts():
+    """
+    @return: the kernel's ephemeral port range, C{(low, high)}.
+    """
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(word) for word in f.read().split())
+    except (OSError, ValueError):
+        return (32768, 60999)
+    return (max(low, 1024), high)
+
+
+EPHEMERAL_PORTS = _ephemeralPorts()
+"""Where passive ports are picked when no --passive-ports range is set."""
+
+
+def candidatePorts(portRange, attempts=_PASSIVE_BIND_ATTEMPTS, rng=random):
+    """
+    The ports to try, in order, for a passive listener.
+
+    Ports are picked at random rather than by binding port 0: Linux gives
+    port 0 binds the same few ports again and again, and checking each of
+    those against its thousands of TIME_WAIT connections makes every
+    PASV slower than the last.
+
+    @param portRange: C{(low, high)}, inclusive.
+    @param attempts: how many ports at most.
+    @param rng: a C{random.Random}-like source.
+    @return: an iterator of distinct ports (a small range in a random
+        order), then C{0} (any port) as a last resort when the range is
+        the ephemeral one.
+    """
+    low, high = portRange
+    if high - low + 1 <= attempts:
+        ports = list(range(low, high + 1))
+        rng.shuffle(ports)
+        yield from ports
+    else:
+        tried = set()
+        while len(tried) < attempts:
+            port = rng.randint(low, high)
+            if port not in tried:
+                tried.add(port)
+                yield port
+    if portRange == EPHEMERAL_PORTS:
+        yield 0
+
+
+@implementer(IReadDescriptor)
+class PassiveListener:
+    """
+    A passive-mode listening socket, driven straight by the reactor: each
+    accepted connection is adopted as a Twisted transport of C{factory}.
+
+    Lighter than C{listenTCP}'s port (which logs twice and goes through
+    extra reactor turns per PASV), since small-file transfers open one of
+    these per file.
+
+    @ivar factory: builds the protocol of each accepted connection (and
+        may refuse it by returning C{None}).
+    """
+
+    log = Logger()
+
+    def __init__(self, reactor, listening, factory):
+        self.reactor = reactor
+        self.socket = listening
+        self.factory = factory
+        self.port = listening.getsockname()[1]
+
+    @classmethod
+    def listen(cls, reactor, factory, interface, portRange):
+        """
+        Bind a listener to the first free port of C{portRange}.
+
+        @param interface: the local address to bind to; when it is not an
+            address of this host (behind a PROXY-protocol load balancer
+            the control connection reports the balancer's), every address
+            is listened on instead.
+        @param portRange: C{(low, high)}, inclusive, or C{None} for the
+            kernel's ephemeral range.
+        @return: the listening L{PassiveListener}.
+        @raise CannotOpenDataConnection: when no port could be bound.
+        """
+        family = socket.AF_INET6 if ":" in interface else socket.AF_INET
+        for port in candidatePorts(portRange or EPHEMERAL_PORTS):
+            listening = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    listening.bind((interface, port))
+                except OSError as e:
+                    if e.errno != errno.EADDRNOTAVAIL:
+                        raise
+                    listening.bind(("::" if family == socket.AF_INET6
+                                    else "0.0.0.0", port))
+                listening.listen(1)
+            except OSError:
+                listening.close()
+                continue
+            listening.setblocking(False)
+            listener = cls(reactor, listening, factory)
+            reactor.addReader(listener)
+            return listener
+        raise CannotOpenDataConnection("No free passive port")
+
+    def fileno(self):
+        """
+        @return: the listening socket's descriptor (-1 once closed).
+        """
+        return self.socket.fileno()
+
+    def logPrefix(self):
+        """
+        @return: the name used in logs.
+        """
+        return "ftpkit-passive"
+
+    def doRead(self):
+        """
+        Accept a connection and hand it to the factory.
+        """
+        try:
+            connection, _ = self.socket.accept()
+        except OSError:
+            return
+        with connection:
+            connection.setblocking(False)
+            try:
+                self.reactor.adoptStreamConnection(
+                    connection.fileno(), connection.family, self.factory)
+            except OSError as e:
+                self.log.info("passive connection failed: {error}", error=e)
+
+    def stopListening(self):
+        """
+        Close the listening socket.
+        """
+        if self.socket.fileno() >= 0:
+            self.reactor.removeReader(self)
+            self.socket.close()
+
+    def connectionLost(self, reason):
+        """
+        The reactor dropped the descriptor.
+        """
+        self.stopListening()
