@@ -158,6 +158,10 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(len(facts["big.bin"]["modify"]), 14)
         self.assertNotEqual(facts["big.bin"]["unique"],
                             facts["text.txt"]["unique"])
+        self.assertNotIn("..", facts)
+        inner = dict(await self.session(lambda ftp: list(ftp.mlsd("sub"))))
+        self.assertEqual(inner["."]["type"], "cdir")
+        self.assertEqual(inner[".."]["type"], "pdir")
 
     async def test_utf8Names(self):
         names = ["café.txt", "Ελληνικά.txt", "日本語.txt", "emoji-🎉.txt"]

@@ -10,6 +10,7 @@ from twisted.internet import defer
 from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
 from ftpkit.errors import IsDirectory, TransferAborted
+from ftpkit.replies import encodeText
 from ftpkit.transfer import (
     ASCIIUploadConsumer,
     BytesReadFile,
@@ -282,9 +283,14 @@ class TransferCommands:
         def permFor(entryInfo):
             return listing.permissions(entryInfo, writable)
 
-        data = listing.formatFacts(".", info, self.mlstFacts,
-                                   permFor(info), typeName="cdir")
-        data = data.encode("utf-8", "surrogateescape") + b"\r\n"
+        lines = [listing.formatFacts(".", info, self.mlstFacts,
+                                     permFor(info), typeName="cdir")]
+        if path:
+            parent = await self.shell.stat(paths.parent(path))
+            lines.append(listing.formatFacts(
+                "..", parent, self.mlstFacts, permFor(parent),
+                typeName="pdir"))
+        data = b"".join(encodeText(line) + b"\r\n" for line in lines)
         data += listing.formatMLSD(entries, self.mlstFacts, permFor)
         return await self.sendFile(BytesReadFile(data), True,
                                    "MLSD " + paths.toText(path),
