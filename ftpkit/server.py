@@ -30,6 +30,7 @@ from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
 from ftpkit.policies import ConnectionLimiter
+from ftpkit.sockets import writeNow
 
 KNOWN_UNIMPLEMENTED = frozenset(
     ["SMNT", "CCC", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
@@ -221,7 +222,7 @@ class FTPProtocol(
         @param text: a line, or a list of lines for a multi-line reply.
         """
         if self.transport is not None and self.connected:
-            self.transport.write(replies.formatReply(code, text))
+            writeNow(self.transport, replies.formatReply(code, text))
 
     # -- commands ----------------------------------------------------------
 
