@@ -279,13 +279,14 @@ def isImplicitTLS(description):
     return splitEndpoint(description)[0].lower() == "ssl"
 
 
-def contextFromEndpointStrings(listens):
+def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):
     """
     Derive the server's context factory from the first C{ssl:} endpoint
     (its C{privateKey} and C{certKey} arguments), for servers that listen
     with implicit TLS but were given no C{--tls-cert}.
 
     @param listens: C{--listen} endpoint descriptions.
+    @param maximumVersion: see L{FTPSContextFactory.__init__}.
     @return: an L{FTPSContextFactory}, or C{None} if no C{ssl:} endpoint
         names a key.
     @raise TLSConfigurationError: when its certificate or key is unusable.
@@ -299,7 +300,7 @@ def contextFromEndpointStrings(listens):
         keyPath = arguments.get("privateKey")
         if keyPath:
             return makeContextFactory(arguments.get("certKey") or keyPath,
-                                      keyPath)
+                                      keyPath, maximumVersion)
     return None
 
 
@@ -320,6 +321,10 @@ class TLSOptionsMixin:
          ("Data connections under PROT P must resume the control "
           "connection's TLS session (curl, lftp and FileZilla do; Python's "
           "ftplib does not).")],
+        ["tls-allow-1.3", None,
+         ("Offer TLS 1.3 too (off: TLS 1.2 only, because curl resets "
+          "upload data connections on which TLS 1.3 session tickets go "
+          "unread, losing the end of the upload).")],
     ]
 
     def opt_tls_cert(self, path):
@@ -358,11 +363,13 @@ def tlsConfigFields(options):
     reuse = bool(options.get("tls-require-session-reuse"))
     if keyPath and not certPath:
         raise usage.UsageError("--tls-key: needs --tls-cert as well")
+    maximumVersion = (None if options.get("tls-allow-1.3")
+                      else TLSVersion.TLSv1_2)
     try:
         if certPath:
-            factory = makeContextFactory(certPath, keyPath)
+            factory = makeContextFactory(certPath, keyPath, maximumVersion)
         else:
-            factory = contextFromEndpointStrings(listens)
+            factory = contextFromEndpointStrings(listens, maximumVersion)
     except TLSConfigurationError as e:
         if not certPath:
             raise usage.UsageError(f"--listen: {e}")

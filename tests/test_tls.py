@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from OpenSSL import SSL
 from twisted.internet import defer, reactor, utils
+from twisted.internet.ssl import TLSVersion
 from twisted.python import usage
 from twisted.trial import unittest
 
@@ -307,6 +308,15 @@ class OptionsTests(Certificates, unittest.TestCase):
             "tlsContextFactory": None, "tlsRequired": False,
             "tlsRequiredForAnonymous": True, "tlsRequireSessionReuse": False})
         ServerConfig(**fields)
+
+    def test_allowTLS13(self):
+        """
+        C{--tls-allow-1.3} lifts the TLS 1.2 ceiling, which is the default.
+        """
+        default = self.fields("--tls-cert", self.both)["tlsContextFactory"]
+        self.assertEqual(default.maximumVersion, TLSVersion.TLSv1_2)
+        lifted = self.fields("--tls-cert", self.both, "--tls-allow-1.3")
+        self.assertIsNone(lifted["tlsContextFactory"].maximumVersion)
 
     def test_all(self):
         fields = self.fields("--tls-cert", self.cert, "--tls-key", self.key,
