@@ -112,6 +112,22 @@ class IFTPShellHash(Interface):
         """
 
 
+class IFTPShellChmod(Interface):
+    """
+    An optional extra a shell may provide: changing permission bits, for
+    C{SITE CHMOD}.
+    """
+
+    def setPermissions(path, mode):
+        """
+        Set a file's or directory's permission bits.
+
+        @param mode: the bits, from C{0} to C{0o777} (no set-id or sticky
+            bits).
+        @return: a Deferred firing with C{None}.
+        """
+
+
 class IReadFile(Interface):
     """
     A file opened for a download.

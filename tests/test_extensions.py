@@ -370,3 +370,58 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         refused, data = await self.inThread(run)
         self.assertTrue(refused.startswith("425"), refused)
         self.assertEqual(data, b"one\ntwo\nthree\n")
+
+
+class SiteChmodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{SITE CHMOD} on the filesystem shell.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.base = os.path.abspath(self.mktemp())
+        self.root = os.path.join(self.base, "root")
+        os.makedirs(self.root)
+        self.outside = os.path.join(self.base, "outside.txt")
+        for path in (os.path.join(self.root, "f.txt"), self.outside):
+            with open(path, "wb") as f:
+                f.write(b"x")
+            os.chmod(path, 0o644)
+        os.symlink(self.outside, os.path.join(self.root, "escape"))
+        self.server = self.startServer(FilesystemRealm(self.root))
+
+    def replies(self, user, password, commands):
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            ftp.login(user, password)
+            result = []
+            try:
+                for command in commands:
+                    try:
+                        result.append(ftp.sendcmd(command)[:3])
+                    except ftplib.Error as e:
+                        result.append(str(e)[:3])
+            finally:
+                ftp.close()
+            return result
+        return self.inThread(run)
+
+    async def test_chmod(self):
+        codes = await self.replies("alice", "secret", [
+            "SITE CHMOD 600 f.txt", "SITE CHMOD 7777 f.txt",
+            "SITE CHMOD 9 f.txt", "SITE CHMOD 600", "SITE CHMOD 600 nope",
+            "SITE CHMOD 777 escape", "SITE HELP", "SITE NOPE"])
+        self.assertEqual(codes, ["200", "501", "501", "501", "550", "550",
+                                 "214", "500"])
+        mode = os.stat(os.path.join(self.root, "f.txt")).st_mode & 0o777
+        self.assertEqual(mode, 0o600)
+        self.assertEqual(os.stat(self.outside).st_mode & 0o777, 0o644)
+
+    async def test_anonymousRefused(self):
+        codes = await self.replies("anonymous", "a@b",
+                                   ["SITE CHMOD 777 f.txt"])
+        self.assertEqual(codes, ["550"])
+        mode = os.stat(os.path.join(self.root, "f.txt")).st_mode & 0o777
+        self.assertEqual(mode, 0o644)

@@ -14,7 +14,7 @@ from ftpkit.commands import (
     parseTYPE,
     splitListArgument,
 )
-from ftpkit.interfaces import IFTPShellHash
+from ftpkit.interfaces import IFTPShellChmod, IFTPShellHash
 
 HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
               "sha512": "SHA-512"}
@@ -151,7 +151,25 @@ class SessionCommands:
     def ftp_ALLO(self, argument):
         return (202, "No storage allocation necessary")
 
-    def ftp_SITE(self, argument):
-        if argument.strip().upper() == "HELP":
-            return (214, "No SITE commands are available")
+    async def ftp_SITE(self, argument):
+        command, _, rest = argument.strip().partition(" ")
+        command = command.upper()
+        if command == "HELP":
+            return (214, "SITE commands: CHMOD <mode> <path>, HELP")
+        if command == "CHMOD":
+            return await self._siteChmod(rest.strip())
         return (500, "Unknown SITE command")
+
+    async def _siteChmod(self, argument):
+        modeText, _, pathText = argument.partition(" ")
+        if (not pathText or not modeText
+                or any(c not in "01234567" for c in modeText)
+                or int(modeText, 8) > 0o777):
+            return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
+        if not self.mayWrite("SITE"):
+            return (550, "Permission denied")
+        if not IFTPShellChmod.providedBy(self.shell):
+            return (502, "SITE CHMOD not available here")
+        await self.shell.setPermissions(paths.resolve(self.cwd, pathText),
+                                        int(modeText, 8))
+        return (200, "SITE CHMOD command successful")

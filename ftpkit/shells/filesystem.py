@@ -39,6 +39,7 @@ from ftpkit.errors import (
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo
 from ftpkit.interfaces import (
     IFTPShell,
+    IFTPShellChmod,
     IFTPShellHash,
 )
 from ftpkit.shells.diskfiles import FileReader, FileWriter
@@ -171,7 +172,7 @@ def _openRegular(path, flags, mode=0o644):
     return fd, result
 
 
-@implementer(IFTPShell, IFTPShellHash)
+@implementer(IFTPShell, IFTPShellHash, IFTPShellChmod)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
@@ -358,6 +359,13 @@ class FilesystemShell:
         ):
             raise AlreadyExists()
         os.rename(source, target)
+
+    def setPermissions(self, path, mode):
+        """
+        See L{IFTPShellChmod.setPermissions}; only the C{0o777} bits are
+        ever set.
+        """
+        return self._run(lambda: os.chmod(self._resolve(path), mode & 0o777))
 
     def setModificationTime(self, path, when):
         """
