@@ -280,6 +280,7 @@ class _PassiveFactory(Factory):
         self.channel = channel
 
     def buildProtocol(self, addr):
+        """A data connection from the control peer, once; others are refused."""
         if normalizeHost(addr.host) != self.channel.peerHost:
             self.log.warn(
                 "refused passive data connection from {stranger} "
@@ -304,11 +305,13 @@ class _ActiveFactory(ClientFactory):
         self.channel = channel
 
     def buildProtocol(self, addr):
+        """The data connection to the client."""
         connection = self.channel.buildConnection()
         connection.outgoing = True
         return connection
 
     def clientConnectionFailed(self, connector, reason):
+        """The connect failed: the transfer gets 425."""
         self.channel.connectionFailed(reason)
 
 

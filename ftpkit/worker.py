@@ -75,12 +75,15 @@ class ConnectionReceiver:
         self.factory = factory
 
     def fileno(self):
+        """The Unix socket to the acceptor."""
         return self.channel.fileno()
 
     def logPrefix(self):
+        """The name used in logs."""
         return "ftpkit-worker"
 
     def doRead(self):
+        """Adopt the connections the acceptor sent; stop when it is gone."""
         try:
             message, descriptors, _, _ = socket.recv_fds(
                 self.channel, 4096, 64)
@@ -107,6 +110,7 @@ class ConnectionReceiver:
                 os.close(descriptor)
 
     def connectionLost(self, reason):
+        """The reactor dropped the socket: close it."""
         self.channel.close()
 
 

@@ -94,15 +94,19 @@ class _Acceptor:
         self.socket = listening
 
     def fileno(self):
+        """The listening socket."""
         return self.socket.fileno()
 
     def logPrefix(self):
+        """The name used in logs."""
         return "ftpkit-acceptor"
 
     def connectionLost(self, reason):
+        """The reactor dropped the socket: close it."""
         self.socket.close()
 
     def doRead(self):
+        """Accept what is waiting and dispatch it."""
         for _ in range(_ACCEPTS_PER_TURN):
             try:
                 connection, address = self.socket.accept()
@@ -132,12 +136,15 @@ class _Worker(ProcessProtocol):
         self.alive = True
 
     def fileno(self):
+        """This worker's Unix socket."""
         return self.channel.fileno()
 
     def logPrefix(self):
+        """The name used in logs."""
         return "ftpkit-worker"
 
     def doRead(self):
+        """Read the addresses of ended sessions and release them."""
         try:
             data = self.channel.recv(65536)
         except BlockingIOError:
@@ -154,9 +161,11 @@ class _Worker(ProcessProtocol):
         return None
 
     def connectionLost(self, reason):
+        """Stop watching the Unix socket."""
         self.pool.reactor.removeReader(self)
 
     def processEnded(self, reason):
+        """The worker process exited."""
         self.alive = False
         self.pool.workerEnded(self, reason)
 

@@ -35,6 +35,9 @@ class DataChannelCommands:
         return normalizeHost(self.transport.getHost().host)
 
     def ftp_PASV(self, argument):
+        """
+        Listen for an IPv4 data connection (227).
+        """
         if self.epsvAll:
             return (503, "PASV not allowed after EPSV ALL")
         local = self._localHost()
@@ -46,6 +49,9 @@ class DataChannelCommands:
                 % formatHostPort(address, port))
 
     def ftp_EPSV(self, argument):
+        """
+        Listen for a data connection, any family (229), or EPSV ALL.
+        """
         family = parseEPSV(argument)
         if family == "ALL":
             self.epsvAll = True
@@ -57,12 +63,18 @@ class DataChannelCommands:
         return (229, "Entering Extended Passive Mode (|||%d|)" % port)
 
     def ftp_PORT(self, argument):
+        """
+        Connect back to the client for the next transfer (IPv4).
+        """
         if self.epsvAll:
             return (503, "PORT not allowed after EPSV ALL")
         host, port = parseHostPort(argument)
         return self._connectBack(host, port)
 
     def ftp_EPRT(self, argument):
+        """
+        Connect back to the client for the next transfer (RFC 2428).
+        """
         if self.epsvAll:
             return (503, "EPRT not allowed after EPSV ALL")
         family, host, port = parseEPRT(argument)

@@ -31,15 +31,18 @@ class _LineEndCounter:
         self.lineEnds = 0
 
     def registerProducer(self, producer, streaming):
+        """See L{IConsumer.registerProducer}."""
         if not streaming:
             producer.resumeProducing()
         self._producer = producer
         self._streaming = streaming
 
     def unregisterProducer(self):
+        """See L{IConsumer.unregisterProducer}."""
         self._producer = None
 
     def write(self, data):
+        """Count the bytes and line ends of C{data}."""
         self.size += len(data)
         self.lineEnds += data.count(b"\n")
         if self._producer is not None and not self._streaming:
@@ -65,10 +68,16 @@ class FileCommands:
         return paths.resolve(self.cwd, text)
 
     def ftp_PWD(self, argument):
+        """
+        Name the current directory (257).
+        """
         return (257, quotePath(paths.toText(self.cwd))
                 + " is the current directory")
 
     async def ftp_CWD(self, argument):
+        """
+        Change the current directory.
+        """
         path = self.resolve(argument)
         info = await self.shell.stat(path)
         if not info.isDirectory:
@@ -77,24 +86,39 @@ class FileCommands:
         return (250, "Directory changed to " + paths.toText(path))
 
     async def ftp_CDUP(self, argument):
+        """
+        Change to the parent directory.
+        """
         return await self.ftp_CWD("..")
 
     async def ftp_MKD(self, argument):
+        """
+        Make a directory (257 with its path).
+        """
         path = self.resolve(argument)
         await self.shell.makeDirectory(path)
         return (257, quotePath(paths.toText(path)) + " created")
 
     async def ftp_RMD(self, argument):
+        """
+        Remove an empty directory.
+        """
         path = self.resolve(argument)
         await self.shell.removeDirectory(path)
         return (250, "Directory removed")
 
     async def ftp_DELE(self, argument):
+        """
+        Delete a file.
+        """
         path = self.resolve(argument)
         await self.shell.removeFile(path)
         return (250, "File removed")
 
     async def ftp_RNFR(self, argument):
+        """
+        Name the file or directory the next RNTO renames.
+        """
         path = self.resolve(argument)
         self.renameFrom = None
         if not path:
@@ -104,6 +128,9 @@ class FileCommands:
         return (350, "Ready for RNTO")
 
     async def ftp_RNTO(self, argument):
+        """
+        Rename what RNFR named.
+        """
         source, self.renameFrom = self.renameFrom, None
         if source is None:
             return (503, "RNFR required first")
@@ -111,6 +138,9 @@ class FileCommands:
         return (250, "Rename successful")
 
     async def ftp_SIZE(self, argument):
+        """
+        Give a file's size in the current TYPE (RFC 3659).
+        """
         path = self.resolve(argument)
         info = await self.shell.stat(path)
         if not info.isFile:
@@ -126,6 +156,9 @@ class FileCommands:
         return (213, str(counter.size + counter.lineEnds))
 
     async def ftp_MDTM(self, argument):
+        """
+        Give a file's modification time, UTC (RFC 3659).
+        """
         path = self.resolve(argument)
         info = await self.shell.stat(path)
         if not info.isFile:
@@ -133,6 +166,9 @@ class FileCommands:
         return (213, formatTimeval(info.mtime))
 
     async def ftp_MFMT(self, argument):
+        """
+        Set a file's modification time.
+        """
         when, pathText = parseMFMT(argument)
         path = self.resolve(pathText)
         info = await self.shell.stat(path)
@@ -143,6 +179,9 @@ class FileCommands:
                 + paths.toText(path))
 
     async def ftp_MLST(self, argument):
+        """
+        Describe one path with MLST facts, on the control connection.
+        """
         path = self.resolve(argument)
         info = await self.shell.stat(path)
         line = listing.formatFacts(
@@ -157,6 +196,9 @@ class FileCommands:
         return self.mayWrite("DELE")
 
     async def ftp_HASH(self, argument):
+        """
+        Checksum a file with the selected algorithm.
+        """
         if not IFTPShellHash.providedBy(self.shell):
             raise CommandNotImplemented("HASH not available here")
         path = self.resolve(argument)

@@ -30,6 +30,9 @@ class LoginCommands:
     _loginDelay = None
 
     def ftp_USER(self, name):
+        """
+        Start a login: remember the user name (RFC 959).
+        """
         if self.shell is not None:
             return (530, "Already logged in")
         anonymous = name.lower() in ANONYMOUS_NAMES
@@ -42,6 +45,9 @@ class LoginCommands:
         return (331, "Password required")
 
     async def ftp_PASS(self, password):
+        """
+        Finish a login through the portal; failures are delayed.
+        """
         if self.shell is not None:
             return (503, "Already logged in")
         if self.username is None:
@@ -94,9 +100,15 @@ class LoginCommands:
         return (530, "Login incorrect")
 
     def ftp_ACCT(self, account):
+        """
+        Accounts are not needed: 202.
+        """
         return (202, "ACCT not needed")
 
     def ftp_REIN(self, argument):
+        """
+        Log out and reset the session, keeping the connection.
+        """
         if self.transfer is not None:
             return (503, "Transfer in progress")
         self.logout()
@@ -107,6 +119,9 @@ class LoginCommands:
         return (220, self.config.banner)
 
     def ftp_QUIT(self, argument):
+        """
+        Say goodbye and close once the replies are sent.
+        """
         self.reply(221, "Goodbye")
         self.close()
         return None

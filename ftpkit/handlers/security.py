@@ -57,6 +57,9 @@ class SecurityCommands:
         return not self.protectData and self.tlsRequiredFor(self.anonymous)
 
     def ftp_AUTH(self, argument):
+        """
+        Switch the control connection to TLS (RFC 4217).
+        """
         mechanism = argument.strip().upper()
         if self.controlSecure or ISSLTransport.providedBy(self.transport):
             return (503, "Already using TLS")
@@ -71,6 +74,9 @@ class SecurityCommands:
         return None
 
     def ftp_PBSZ(self, argument):
+        """
+        Protection buffer size: always 0 for TLS.
+        """
         if not self.controlSecure:
             return (503, "PBSZ requires AUTH TLS first")
         if not argument.strip().isdigit():
@@ -78,6 +84,9 @@ class SecurityCommands:
         return (200, "PBSZ=0")
 
     def ftp_PROT(self, argument):
+        """
+        Choose clear (C) or private (P) data connections.
+        """
         level = argument.strip().upper()
         if not self.controlSecure:
             return (503, "PROT requires AUTH TLS first")

@@ -42,12 +42,21 @@ class SessionCommands:
             self.config.hashAlgorithms[0])
 
     def ftp_SYST(self, argument):
+        """
+        Name the system type, as Unix servers do.
+        """
         return (215, "UNIX Type: L8")
 
     def ftp_NOOP(self, argument):
+        """
+        Do nothing, successfully.
+        """
         return (200, "NOOP ok")
 
     def ftp_HELP(self, argument):
+        """
+        List the commands, or give one command's syntax.
+        """
         if argument:
             command = commandtable.lookup(argument.strip().upper())
             if command is None:
@@ -72,10 +81,16 @@ class SessionCommands:
             hashFeature=hashFeature)
 
     def ftp_FEAT(self, argument):
+        """
+        List the extensions this session offers (RFC 2389).
+        """
         return (211, ["Features:"]
                 + [" " + line for line in self.featureLines()] + ["End"])
 
     def ftp_OPTS(self, argument):
+        """
+        Set options: UTF8, MLST facts, the HASH algorithm.
+        """
         name, _, value = argument.strip().partition(" ")
         name = name.upper()
         value = value.strip()
@@ -102,6 +117,9 @@ class SessionCommands:
                 for fact in self.mlstFacts]
 
     async def ftp_STAT(self, argument):
+        """
+        Report transfer progress, the session's status, or a listing.
+        """
         if self.transfer is not None:
             return (213, self.transfer.status())
         if not argument:
@@ -136,22 +154,37 @@ class SessionCommands:
         ]
 
     def ftp_TYPE(self, argument):
+        """
+        Choose ASCII (A) or binary (I, L 8) transfers.
+        """
         kind = parseTYPE(argument)
         self.binary = kind == "I"
         return (200, "Type set to " + ("I" if self.binary else "A"))
 
     def ftp_MODE(self, argument):
+        """
+        Only stream mode (S) is supported.
+        """
         parseMODE(argument)
         return (200, "Mode set to S")
 
     def ftp_STRU(self, argument):
+        """
+        Only file structure (F) is supported.
+        """
         parseSTRU(argument)
         return (200, "Structure set to F")
 
     def ftp_ALLO(self, argument):
+        """
+        No space needs reserving: 202.
+        """
         return (202, "No storage allocation necessary")
 
     async def ftp_SITE(self, argument):
+        """
+        SITE CHMOD and SITE HELP.
+        """
         command, _, rest = argument.strip().partition(" ")
         command = command.upper()
         if command == "HELP":

@@ -116,11 +116,17 @@ class TransferCommands:
         return offset
 
     def ftp_REST(self, argument):
+        """
+        Start the next RETR or STOR at an offset.
+        """
         self.restartOffset = parseREST(argument)
         return (350, "Restarting at %d; send STORE or RETRIEVE"
                 % self.restartOffset)
 
     def ftp_ABOR(self, argument):
+        """
+        Abort the running transfer: 426 for it, then 226.
+        """
         if self.transfer is None:
             self.dataChannel.close()
             return (225, "No transfer to abort")
@@ -196,6 +202,9 @@ class TransferCommands:
         return (226, "Transfer complete")
 
     async def ftp_RETR(self, argument):
+        """
+        Send a file.
+        """
         offset = self._takeOffset()
         path = self.resolve(argument)
         readFile = await self.shell.openForReading(path, offset)
@@ -214,16 +223,25 @@ class TransferCommands:
             % ("BINARY" if self.binary else "ASCII", paths.toText(path)))
 
     async def ftp_STOR(self, argument):
+        """
+        Receive a file (replacing one only once it is complete).
+        """
         offset = self._takeOffset()
         path = self.resolve(argument)
         return await self._store(path, offset, append=False)
 
     async def ftp_APPE(self, argument):
+        """
+        Receive data appended to a file.
+        """
         self._takeOffset()
         path = self.resolve(argument)
         return await self._store(path, 0, append=True)
 
     async def ftp_STOU(self, argument):
+        """
+        Receive a file under a new, unique name (150 FILE: name).
+        """
         self._takeOffset()
         base = self.resolve(argument or "ftpkit.upload")
         if not base:
@@ -249,6 +267,9 @@ class TransferCommands:
         return path, info, None
 
     async def ftp_LIST(self, argument):
+        """
+        Send a directory listing in ls -l format.
+        """
         self._takeOffset()
         path, info, entries = await self._listTarget(argument)
         if entries is None:
@@ -259,6 +280,9 @@ class TransferCommands:
                                    "Here comes the directory listing")
 
     async def ftp_NLST(self, argument):
+        """
+        Send the names in a directory.
+        """
         self._takeOffset()
         path, info, entries = await self._listTarget(argument)
         if entries is None:
@@ -272,6 +296,9 @@ class TransferCommands:
                                    "Here comes the name list")
 
     async def ftp_MLSD(self, argument):
+        """
+        Send a directory listing as MLSD facts (RFC 3659).
+        """
         self._takeOffset()
         path = self.resolve(argument)
         info = await self.shell.stat(path)
