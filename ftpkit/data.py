@@ -8,6 +8,8 @@ it for a L{DataConnection} with L{DataChannel.connect}.
 """
 
 import ipaddress
+import socket
+import struct
 
 from twisted.internet import defer, error
 from twisted.internet.interfaces import (
@@ -42,8 +44,97 @@ def normalizeHost(host):
     return str(mapped or address)
 
 
+class _DataConnectionBase:
+    """
+    What every kind of data connection has: a watchdog that drops it when
+    no byte has moved for C{_timeout} seconds (neither received nor sent by
+    the session's transfer over it, whose C{bytesMoved()} counts
+    C{sendfile} progress), and L{whenLost}.
+
+    Subclasses set C{_reactor}, C{_timeout}, C{_currentTransfer},
+    C{bytesReceived}, C{lostReason} and C{_lostWaiters}, and provide
+    C{abort()} and C{_peerText()}.
+
+    @ivar timedOut: the watchdog dropped the connection.
+    """
+
+    log = Logger()
+    timedOut = False
+    _watchCall = None
+
+    def whenLost(self):
+        """
+        @return: a Deferred firing with the reason (an exception, such as
+            L{error.ConnectionDone}) once the connection has ended (at once
+            if it already has).
+        """
+        if self.lostReason is not None:
+            return defer.succeed(self.lostReason)
+        waiter = defer.Deferred()
+        self._lostWaiters.append(waiter)
+        return waiter
+
+    def _ended(self, reason):
+        """
+        Stop the watchdog and tell everyone waiting in L{whenLost}.
+
+        @param reason: why the connection ended (an exception).
+        """
+        self._stopWatch()
+        self.lostReason = reason
+        waiters, self._lostWaiters = self._lostWaiters, []
+        for waiter in waiters:
+            waiter.callback(reason)
+
+    def _startWatch(self):
+        self._lastMoved = self._bytesMoved()
+        self._lastMovedAt = self._reactor.seconds()
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
+
+    def _stopWatch(self):
+        call, self._watchCall = self._watchCall, None
+        if call is not None and call.active():
+            call.cancel()
+
+    def _transfer(self):
+        transfer = self._currentTransfer()
+        if transfer is not None and transfer.connection is self:
+            return transfer
+        return None
+
+    def _bytesMoved(self):
+        transfer = self._transfer()
+        if transfer is None:
+            return self.bytesReceived
+        return self.bytesReceived + transfer.bytesMoved()
+
+    def _watch(self):
+        self._watchCall = None
+        moved = self._bytesMoved()
+        now = self._reactor.seconds()
+        if moved != self._lastMoved:
+            self._lastMoved, self._lastMovedAt = moved, now
+        elif now - self._lastMovedAt >= self._timeout:
+            self._stalled()
+            return
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
+
+    def _stalled(self):
+        peer = self._peerText()
+        self.log.warn("data connection from {peer} idle for {timeout}s; "
+                      "closing", peer=peer, timeout=self._timeout)
+        self.timedOut = True
+        transfer = self._transfer()
+        if transfer is not None and transfer.consumer is not None:
+            transfer.consumer.abort()
+        self.abort()
+
+
+
 @implementer(IHandshakeListener)
-class DataConnection(Protocol):
+class DataConnection(_DataConnectionBase, Protocol):
     """
     One data connection. It reads nothing into a file until a transfer
     gives it a sink; bytes that arrive before are held (bounded).
@@ -53,7 +144,6 @@ class DataConnection(Protocol):
     (its C{bytesMoved()}, which counts C{sendfile} progress too).
 
     @ivar lostReason: why the connection ended, once it has.
-    @ivar timedOut: the watchdog dropped the connection.
     @ivar tlsRefused: the TLS policy refused the handshake (say, the
         session was not resumed); the connection is dropped unused.
     @ivar outgoing: the server connected out (PORT/EPRT); it is still the
@@ -82,58 +172,17 @@ class DataConnection(Protocol):
         self._early = []
         self._earlySize = 0
         self.bytesReceived = 0
-        self.timedOut = False
         self._reactor = reactor
         self._timeout = timeout
         self._currentTransfer = currentTransfer
-        self._watchCall = None
-        self._lastMoved = 0
-        self._lastMovedAt = 0.0
 
     def connectionMade(self):
         """
         Start the watchdog and report the connection to the channel that
         expects it.
         """
-        self._lastMoved = self._bytesMoved()
-        self._lastMovedAt = self._reactor.seconds()
-        self._watchCall = self._reactor.callLater(self._timeout / 4,
-                                                  self._watch)
+        self._startWatch()
         self._onMade(self)
-
-    def _transfer(self):
-        transfer = self._currentTransfer()
-        if transfer is not None and transfer.connection is self:
-            return transfer
-        return None
-
-    def _bytesMoved(self):
-        transfer = self._transfer()
-        if transfer is None:
-            return self.bytesReceived
-        return self.bytesReceived + transfer.bytesMoved()
-
-    def _watch(self):
-        self._watchCall = None
-        moved = self._bytesMoved()
-        now = self._reactor.seconds()
-        if moved != self._lastMoved:
-            self._lastMoved, self._lastMovedAt = moved, now
-        elif now - self._lastMovedAt >= self._timeout:
-            self._stalled()
-            return
-        self._watchCall = self._reactor.callLater(self._timeout / 4,
-                                                  self._watch)
-
-    def _stalled(self):
-        peer = getattr(self.transport.getPeer(), "host", "unknown")
-        self.log.warn("data connection from {peer} idle for {timeout}s; "
-                      "closing", peer=peer, timeout=self._timeout)
-        self.timedOut = True
-        transfer = self._transfer()
-        if transfer is not None and transfer.consumer is not None:
-            transfer.consumer.abort()
-        self.abort()
 
     @property
     def isSecure(self):
@@ -237,60 +286,100 @@ class DataConnection(Protocol):
         """
         self.transport.abortConnection()
 
-    def whenLost(self):
-        """
-        @return: a Deferred firing with the reason (an exception, such as
-            L{error.ConnectionDone}) once the connection has ended (at once
-            if it already has).
-        """
-        if self.lostReason is not None:
-            return defer.succeed(self.lostReason)
-        waiter = defer.Deferred()
-        self._lostWaiters.append(waiter)
-        return waiter
-
     def connectionLost(self, reason):
         """
         Stop the watchdog and tell everyone waiting in L{whenLost}.
         """
-        watchCall, self._watchCall = self._watchCall, None
-        if watchCall is not None and watchCall.active():
-            watchCall.cancel()
-        self.lostReason = reason.value
+        lost = reason.value
         if (self.isSecure and not self.tlsRefused
                 and receivedCloseNotify(self.transport.getHandle())):
             # The client ended its TLS stream cleanly (close_notify): all
             # it sent arrived, whatever TCP did next (a reset for the
             # session ticket it never read, say).
-            self.lostReason = error.ConnectionDone()
-        waiters, self._lostWaiters = self._lostWaiters, []
-        for waiter in waiters:
-            waiter.callback(self.lostReason)
+            lost = error.ConnectionDone()
+        self._ended(lost)
+
+    def _peerText(self):
+        return getattr(self.transport.getPeer(), "host", "unknown")
 
 
-class _PassiveFactory(Factory):
+class LeanConnection(_DataConnectionBase):
     """
-    Accepts exactly one connection, only from the control peer's address.
+    A passive data connection used only to send a file with C{sendfile}:
+    the accepted socket itself, with no Twisted transport around it, since
+    building and tearing one down is most of the cost of sending a small
+    file. Only for TYPE I downloads without TLS of files whose reader
+    writes through C{sendfile} (L{ftpkit.interfaces.IZeroCopyReadFile}).
+
+    @ivar socket: the connected, non-blocking socket.
     """
 
-    log = Logger()
+    isSecure = False
+    bytesReceived = 0
+
+    def __init__(self, sock, reactor, timeout, currentTransfer):
+        """
+        @param sock: the accepted socket.
+        @param reactor: an L{IReactorTime} for the watchdog.
+        @param timeout: seconds without progress before it is dropped.
+        @param currentTransfer: see L{DataConnection.__init__}.
+        """
+        self.socket = sock
+        self.lostReason = None
+        self._lostWaiters = []
+        self._reactor = reactor
+        self._timeout = timeout
+        self._currentTransfer = currentTransfer
+        self._startWatch()
+
+    def finish(self):
+        """
+        Close: the kernel sends what is left, then the end of the data.
+
+        @return: a Deferred firing once closed, failing with
+            L{TransferAborted} if the connection was dropped before.
+        """
+        if self.lostReason is not None:
+            return defer.fail(TransferAborted())
+        self.socket.close()
+        self._ended(error.ConnectionDone())
+        return defer.succeed(None)
+
+    def abort(self):
+        """
+        Drop the connection at once (a reset), discarding unsent data.
+        """
+        if self.lostReason is not None:
+            return
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.socket.close()
+        self._ended(error.ConnectionAborted())
+
+    def _peerText(self):
+        try:
+            peer = self.socket.getpeername()
+        except OSError:
+            return "unknown"
+        return peer[0] if isinstance(peer, tuple) else str(peer)
+
+
+class _AdoptingFactory(Factory):
+    """
+    Builds the L{DataConnection} for a passive socket adopted as a Twisted
+    transport.
+    """
+
     noisy = False
 
     def __init__(self, channel):
         self.channel = channel
 
     def buildProtocol(self, addr):
-        """A data connection from the control peer, once; others are refused."""
-        if normalizeHost(addr.host) != self.channel.peerHost:
-            self.log.warn(
-                "refused passive data connection from {stranger} "
-                "(control peer is {peer}): possible port theft",
-                stranger=addr.host, peer=self.channel.peerHost,
-            )
-            return None
-        if self.channel.claimed:
-            return None
-        self.channel.claimed = True
+        """The data connection for the adopted socket."""
         return self.channel.buildConnection()
 
 
@@ -325,6 +414,8 @@ class DataChannel:
     """
 
     log = Logger()
+    _accepted = None
+    _lean = False
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None):
@@ -368,9 +459,50 @@ class DataChannel:
         self.close()
         self.claimed = False
         self._port = PassiveListener.listen(
-            self.reactor, _PassiveFactory(self), self.localHost, portRange)
+            self.reactor, self._passiveAccepted, self.localHost, portRange)
         self._timer = self.reactor.callLater(self.timeout, self._expire)
         return self._port.port
+
+    def _passiveAccepted(self, sock, address):
+        """
+        A passive connection arrived: keep it (unadopted until a transfer
+        says what it needs) if it is the first from the control peer.
+        """
+        if normalizeHost(address[0]) != self.peerHost:
+            self.log.warn(
+                "refused passive data connection from {stranger} "
+                "(control peer is {peer}): possible port theft",
+                stranger=address[0], peer=self.peerHost,
+            )
+            sock.close()
+            return
+        if self.claimed:
+            sock.close()
+            return
+        self.claimed = True
+        self._stopListening()
+        self._accepted = sock
+        if self._waiting is not None:
+            self._useAccepted()
+
+    def _useAccepted(self):
+        """
+        Hand the accepted socket to the waiting transfer: bare, for a lean
+        download, or adopted as a Twisted transport.
+        """
+        sock, self._accepted = self._accepted, None
+        if self._lean:
+            self.connection = LeanConnection(
+                sock, self.reactor, self.timeout, self._currentTransfer)
+            self._deliver()
+            return
+        try:
+            self.reactor.adoptStreamConnection(
+                sock.fileno(), sock.family, _AdoptingFactory(self))
+        except OSError:
+            self._fail("Data connection closed")
+        finally:
+            sock.close()
 
     def connectTo(self, host, port):
         """
@@ -386,15 +518,17 @@ class DataChannel:
         @return: whether PASV/EPSV/PORT/EPRT prepared a connection.
         """
         return (self._port is not None or self._active is not None
-                or self.connection is not None)
+                or self.connection is not None or self._accepted is not None)
 
-    def connect(self, tlsContextFactory=None):
+    def connect(self, tlsContextFactory=None, lean=False):
         """
         Get the data connection for a transfer.
 
         @param tlsContextFactory: secure the connection with it (PROT P).
-        @return: a Deferred firing with a L{DataConnection}, failing with
-            L{CannotOpenDataConnection}.
+        @param lean: the transfer only sends a file with C{sendfile}; a
+            passive connection may then come as a L{LeanConnection}.
+        @return: a Deferred firing with a L{DataConnection} (or
+            L{LeanConnection}), failing with L{CannotOpenDataConnection}.
         """
         if self.connection is not None and self.connection.lostReason:
             self.connection = None
@@ -405,7 +539,10 @@ class DataChannel:
                 CannotOpenDataConnection("Use PORT or PASV first"))
         waiting = self._waiting = defer.Deferred()
         waiting.addCallback(self._secure, tlsContextFactory)
-        if self.connection is not None:
+        self._lean = lean and tlsContextFactory is None
+        if self._accepted is not None:
+            self._useAccepted()
+        elif self.connection is not None:
             self._deliver()
         elif self._port is not None:
             self._cancelTimer()
@@ -471,7 +608,10 @@ class DataChannel:
         self._cancelTimer()
         self._stopListening()
         self._active = None
+        accepted, self._accepted = self._accepted, None
+        if accepted is not None:
+            accepted.close()
         connection, self.connection = self.connection, None
-        if connection is not None and connection.transport is not None:
-            connection.transport.abortConnection()
+        if connection is not None:
+            connection.abort()
         self._fail("Data connection closed")

@@ -158,6 +158,14 @@ class IReadFile(Interface):
         """
 
 
+class IZeroCopyReadFile(IReadFile):
+    """
+    An L{IReadFile} whose C{send} writes only through
+    L{IZeroCopyConsumer.sendfile} when the consumer offers it: the data
+    channel may then give it a bare socket instead of a Twisted transport.
+    """
+
+
 class IWriteFile(Interface):
     """
     A file opened for an upload.

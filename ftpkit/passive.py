@@ -8,7 +8,6 @@ import random
 import socket
 
 from twisted.internet.interfaces import IReadDescriptor
-from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.errors import CannotOpenDataConnection
@@ -68,29 +67,28 @@ def candidatePorts(portRange, attempts=_PASSIVE_BIND_ATTEMPTS, rng=random):
 class PassiveListener:
     """
     A passive-mode listening socket, driven straight by the reactor: each
-    accepted connection is adopted as a Twisted transport of C{factory}.
+    accepted connection, a plain non-blocking socket, goes to C{onAccept}.
 
     Lighter than C{listenTCP}'s port (which logs twice and goes through
     extra reactor turns per PASV), since small-file transfers open one of
     these per file.
 
-    @ivar factory: builds the protocol of each accepted connection (and
-        may refuse it by returning C{None}).
+    @ivar onAccept: called with C{(socket, address)} for each accepted
+        connection; it owns the socket from then on.
     """
 
-    log = Logger()
-
-    def __init__(self, reactor, listening, factory):
+    def __init__(self, reactor, listening, onAccept):
         self.reactor = reactor
         self.socket = listening
-        self.factory = factory
+        self.onAccept = onAccept
         self.port = listening.getsockname()[1]
 
     @classmethod
-    def listen(cls, reactor, factory, interface, portRange):
+    def listen(cls, reactor, onAccept, interface, portRange):
         """
         Bind a listener to the first free port of C{portRange}.
 
+        @param onAccept: see L{PassiveListener.onAccept}.
         @param interface: the local address to bind to; when it is not an
             address of this host (behind a PROXY-protocol load balancer
             the control connection reports the balancer's), every address
@@ -117,7 +115,7 @@ class PassiveListener:
                 listening.close()
                 continue
             listening.setblocking(False)
-            listener = cls(reactor, listening, factory)
+            listener = cls(reactor, listening, onAccept)
             reactor.addReader(listener)
             return listener
         raise CannotOpenDataConnection("No free passive port")
@@ -136,19 +134,14 @@ class PassiveListener:
 
     def doRead(self):
         """
-        Accept a connection and hand it to the factory.
+        Accept a connection and hand it to L{onAccept}.
         """
         try:
-            connection, _ = self.socket.accept()
+            connection, address = self.socket.accept()
         except OSError:
             return
-        with connection:
-            connection.setblocking(False)
-            try:
-                self.reactor.adoptStreamConnection(
-                    connection.fileno(), connection.family, self.factory)
-            except OSError as e:
-                self.log.info("passive connection failed: {error}", error=e)
+        connection.setblocking(False)
+        self.onAccept(connection, address)
 
     def stopListening(self):
         """

@@ -12,6 +12,7 @@ from twisted.internet.interfaces import IConsumer, IWriteDescriptor
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.data import LeanConnection
 from ftpkit.interfaces import IReadFile, IZeroCopyConsumer
 
 SENDFILE_CHUNK = 4 << 20
@@ -155,10 +156,17 @@ class _SendfileWriter:
     owning the socket's descriptor for writing until done.
     """
 
-    def __init__(self, reactor, transport, fileFD, offset, count, progress):
+    def __init__(self, reactor, socketFD, transport, fileFD, offset, count,
+                 progress):
+        """
+        @param socketFD: the data socket's descriptor.
+        @param transport: the Twisted transport owning that socket, which
+            stops reading while this writer owns the descriptor, or C{None}
+            for a bare socket (L{ftpkit.data.LeanConnection}).
+        """
         self.reactor = reactor
         self.transport = transport
-        self.socketFD = transport.getHandle().fileno()
+        self.socketFD = socketFD
         self.fileFD = fileFD
         self.offset = offset
         self.remaining = count
@@ -173,7 +181,8 @@ class _SendfileWriter:
         """
         if self._pump():
             return
-        self.transport.stopReading()
+        if self.transport is not None:
+            self.transport.stopReading()
         self.reactor.addWriter(self)
         self.registered = True
 
@@ -240,7 +249,7 @@ class _SendfileWriter:
         if self.registered:
             self.registered = False
             self.reactor.removeWriter(self)
-            if self.transport.connected:
+            if self.transport is not None and self.transport.connected:
                 self.transport.startReading()
         if failure is None:
             self.done.callback(None)
@@ -268,7 +277,8 @@ class SendfileConsumer(TransportConsumer):
         if count <= 0:
             return defer.succeed(0)
         writer = self._writer = _SendfileWriter(
-            self.reactor, self.transport, fd, offset, count, self._progress)
+            self.reactor, self.transport.getHandle().fileno(), self.transport,
+            fd, offset, count, self._progress)
         writer.start()
         writer.done.addCallback(lambda _: self.bytesSent - start)
         return writer.done
@@ -285,15 +295,77 @@ class SendfileConsumer(TransportConsumer):
         self.bytesSent += sent
 
 
+@implementer(IZeroCopyConsumer)
+class LeanConsumer:
+    """
+    The consumer of a L{ftpkit.data.LeanConnection}: it only copies files
+    with C{sendfile}; the readers handed to it
+    (L{ftpkit.interfaces.IZeroCopyReadFile}) never call anything else.
+
+    @ivar bytesSent: bytes sent so far.
+    """
+
+    def __init__(self, sock, reactor):
+        self.socket = sock
+        self.reactor = reactor
+        self.bytesSent = 0
+        self._writer = None
+
+    def sendfile(self, fd, offset, count):
+        """
+        @see: L{IZeroCopyConsumer.sendfile}
+        """
+        if count <= 0:
+            return defer.succeed(0)
+        writer = self._writer = _SendfileWriter(
+            self.reactor, self.socket.fileno(), None, fd, offset, count,
+            self._progress)
+        start = self.bytesSent
+        writer.start()
+        writer.done.addCallback(lambda _: self.bytesSent - start)
+        return writer.done
+
+    def _progress(self, sent):
+        self.bytesSent += sent
+
+    def abort(self):
+        """
+        Stop copying before the socket is dropped.
+        """
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.stop()
+
+    def write(self, data):
+        """
+        Not used: only C{sendfile} readers get this consumer.
+        """
+        raise NotImplementedError("a lean data connection only sends files")
+
+    def registerProducer(self, producer, streaming):
+        """
+        Not used: only C{sendfile} readers get this consumer.
+        """
+        raise NotImplementedError("a lean data connection only sends files")
+
+    def unregisterProducer(self):
+        """
+        Nothing is ever registered.
+        """
+
+
 def makeDownloadConsumer(connection, binary, reactor):
     """
     Pick the consumer for a download over C{connection}.
 
-    @param connection: a L{ftpkit.data.DataConnection}.
+    @param connection: a L{ftpkit.data.DataConnection} or
+        L{ftpkit.data.LeanConnection}.
     @param binary: whether TYPE I is in force (else TYPE A).
     @param reactor: the reactor (for C{sendfile}'s writer).
     @return: a L{TransportConsumer}, zero-copy when possible.
     """
+    if isinstance(connection, LeanConnection):
+        return LeanConsumer(connection.socket, reactor)
     transport = connection.transport
     if not binary:
         return ASCIIConsumer(transport)

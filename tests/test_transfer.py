@@ -9,9 +9,12 @@ import socket
 import threading
 
 from twisted.internet import reactor
+from twisted.internet.error import ConnectionAborted, ConnectionDone
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
+from ftpkit.errors import TransferAborted
 from ftpkit.passive import EPHEMERAL_PORTS, candidatePorts
 from ftpkit.transfer import (
     ASCIIConsumer,
@@ -209,3 +212,51 @@ class PassiveListenerTests(unittest.TestCase):
         with socket.create_connection(("127.0.0.1", listener.port),
                                       timeout=5):
             pass
+
+
+class LeanConnectionTests(unittest.TestCase):
+    """
+    L{LeanConnection} and L{LeanConsumer}: a download over a bare socket.
+    """
+
+    def setUp(self):
+        from ftpkit.data import LeanConnection
+
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            self.client = socket.create_connection(listening.getsockname())
+            self.server, _ = listening.accept()
+        self.server.setblocking(False)
+        self.addCleanup(self.client.close)
+        self.clock = Clock()
+        self.connection = LeanConnection(self.server, self.clock, 60.0,
+                                         lambda: None)
+
+    def test_sendAndFinish(self):
+        from ftpkit.transfer import LeanConsumer
+
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(b"lean bytes")
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        consumer = LeanConsumer(self.connection.socket, reactor)
+        self.assertEqual(self.successResultOf(consumer.sendfile(fd, 0, 10)),
+                         10)
+        lost = self.connection.whenLost()
+        self.successResultOf(self.connection.finish())
+        self.assertIsInstance(self.successResultOf(lost), ConnectionDone)
+        self.assertEqual(self.client.recv(100), b"lean bytes")
+        self.assertEqual(self.client.recv(100), b"")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_abortResets(self):
+        self.connection.abort()
+        self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
+        self.assertRaises(ConnectionResetError, self.client.recv, 100)
+        self.failureResultOf(self.connection.finish(), TransferAborted)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_stallDropsIt(self):
+        self.clock.advance(61)
+        self.assertTrue(self.connection.timedOut)
+        self.assertIsInstance(self.connection.lostReason, ConnectionAborted)

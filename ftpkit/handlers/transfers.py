@@ -10,6 +10,7 @@ from twisted.internet import defer
 from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
 from ftpkit.errors import IsDirectory, TransferAborted
+from ftpkit.interfaces import IZeroCopyReadFile
 from ftpkit.replies import encodeText
 from ftpkit.transfer import (
     ASCIIUploadConsumer,
@@ -135,11 +136,12 @@ class TransferCommands:
             lambda _: self.reply(226, "ABOR command successful"))
         return None
 
-    async def _openData(self, description, opening):
+    async def _openData(self, description, opening, lean=False):
         if self.refuseClearData():
             self.dataChannel.close()
             return None
-        connection = await self.dataChannel.connect(self.dataTLSContext())
+        connection = await self.dataChannel.connect(self.dataTLSContext(),
+                                                    lean)
         self.reply(150, opening)
         self.transfer = Transfer(description, connection)
         self.setTimeout(None)
@@ -156,8 +158,9 @@ class TransferCommands:
 
         @return: the final reply, or C{None} if refused.
         """
+        lean = binary and IZeroCopyReadFile.providedBy(readFile)
         try:
-            connection = await self._openData(description, opening)
+            connection = await self._openData(description, opening, lean)
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
             consumer = makeDownloadConsumer(connection, binary, self.reactor)

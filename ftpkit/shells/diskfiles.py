@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.errors import FTPError, LocalError
-from ftpkit.interfaces import IReadFile, IWriteFile, IZeroCopyConsumer
+from ftpkit.interfaces import IWriteFile, IZeroCopyConsumer, IZeroCopyReadFile
 
 READ_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when a download goes through Python."""
@@ -51,7 +51,7 @@ def writeAll(fd, data, position):
 
 
 
-@implementer(IReadFile)
+@implementer(IZeroCopyReadFile)
 class FileReader:
     """
     A file opened for a download, owning its descriptor.
