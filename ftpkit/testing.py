@@ -161,19 +161,20 @@ def writeFile(shell, path, data, offset=0, append=False):
 
 def _settle():
     """
-    Let the reactor and its thread pool run for a moment, so that work a
+    Let the reactor and the disk threads run for a moment, so that work a
     shell left running can show its effects.
 
     @return: a L{Deferred} firing with C{None}.
     """
     from twisted.internet import reactor
     from twisted.internet.task import deferLater
-    from twisted.internet.threads import deferToThreadPool
+
+    from ftpkit.diskthreads import diskThreadsFor
 
     def turns():
         return deferLater(reactor, 0.01, lambda: None)
 
-    settling = deferToThreadPool(reactor, reactor.getThreadPool(), lambda: None)
+    settling = diskThreadsFor(reactor).run(lambda: None)
     settling.addCallback(lambda ignored: turns())
     return settling
 

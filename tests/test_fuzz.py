@@ -13,7 +13,7 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.cred import checkers, portal
-from twisted.internet import error
+from twisted.internet import defer, error
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import LogLevel, globalLogPublisher
@@ -415,7 +415,9 @@ class JailFuzzTests(unittest.TestCase):
         """
         critical = _captureCritical(self)
         session = Session(self, lambda: FilesystemShell(
-            self.root, reactor=session.reactor))
+            self.root, reactor=session.reactor,
+            runner=lambda function, *args: defer.maybeDeferred(
+                function, *args)))
         session.run(login, actions)
         session.end()
         self.assertEqual(critical, [])

@@ -24,9 +24,9 @@ import os
 import secrets
 import stat as statModule
 
-from twisted.internet.threads import deferToThreadPool
 from zope.interface import implementer
 
+from ftpkit.diskthreads import diskThreadsFor
 from ftpkit.errors import (
     AlreadyExists,
     InvalidPath,
@@ -178,32 +178,32 @@ class FilesystemShell:
     A directory of the local disk, seen as C{/}.
     """
 
-    def __init__(self, root, reactor=None):
+    def __init__(self, root, reactor=None, runner=None):
         """
         @param root: the directory (C{str} or C{bytes}); it is resolved
             (once per process) so that it may itself be reached through
             links.
-        @param reactor: the reactor whose thread pool runs disk calls;
-            the global one when omitted.
+        @param reactor: the reactor results come back to; the global one
+            when omitted.
+        @param runner: runs a blocking call off the reactor thread:
+            C{runner(function, *args)} returns a Deferred with its result;
+            by default the reactor's L{ftpkit.diskthreads.DiskThreads}.
         """
         if reactor is None:
             from twisted.internet import reactor
+        if runner is None:
+            runner = diskThreadsFor(reactor).run
         self._reactor = reactor
+        self._runner = runner
         self._root = _realRoot(os.fsencode(root))
 
     def _run(self, function, *args):
         """
-        Run a blocking function in the thread pool.
+        Run a blocking function off the reactor thread.
 
         @return: a L{Deferred} with its result, failing with L{FTPError}.
         """
-        return deferToThreadPool(
-            self._reactor,
-            self._reactor.getThreadPool(),
-            _translated,
-            function,
-            *args,
-        )
+        return self._runner(_translated, function, *args)
 
     def _inside(self, real):
         """
