@@ -1,7 +1,8 @@
 """
 L{FilesystemShell}: a directory of the local disk, jailed to its root.
 
-Every call that may block on the disk runs in the reactor's thread pool.
+Every call that may block on the disk runs in a worker thread
+(L{ftpkit.diskthreads.DiskThreads}).
 
 The jail: a path is joined under the root's real path, and the real path
 (symbolic links resolved) of whatever is touched must stay inside it.
