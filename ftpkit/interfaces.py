@@ -160,10 +160,18 @@ class IReadFile(Interface):
 
 class IZeroCopyReadFile(IReadFile):
     """
-    An L{IReadFile} whose C{send} writes only through
-    L{IZeroCopyConsumer.sendfile} when the consumer offers it: the data
-    channel may then give it a bare socket instead of a Twisted transport.
+    An L{IReadFile} backed by a file descriptor, which can also be copied
+    to a bare L{ISendfileTarget} (a data socket with no Twisted transport
+    around it, cheaper to set up for small files).
     """
+
+    def sendfileTo(target):
+        """
+        Copy the whole file (from the open offset) with C{target.sendfile}.
+
+        @param target: an L{ISendfileTarget}.
+        @return: a Deferred firing with the number of bytes sent.
+        """
 
 
 class IWriteFile(Interface):
@@ -194,10 +202,10 @@ class IWriteFile(Interface):
         """
 
 
-class IZeroCopyConsumer(IConsumer):
+class ISendfileTarget(Interface):
     """
-    A consumer (the data channel, on a plain socket in binary mode) that
-    can copy straight from a file descriptor to the network.
+    Somewhere a file descriptor's bytes can be copied to without passing
+    through Python (a data socket, with C{sendfile}).
     """
 
     def sendfile(fd, offset, count):
@@ -208,6 +216,13 @@ class IZeroCopyConsumer(IConsumer):
         @return: a Deferred firing with the number of bytes sent (fewer than
             C{count} only if the file was shorter).
         """
+
+
+class IZeroCopyConsumer(IConsumer, ISendfileTarget):
+    """
+    A consumer (the data channel, on a plain socket in binary mode) that
+    can also copy straight from a file descriptor to the network.
+    """
 
 
 class IRealmPlugin(Interface):

@@ -83,8 +83,12 @@ def _logout():
     """
 
 
-def _checkInterfaces(interfaces):
+def checkAvatarInterfaces(interfaces):
     """
+    Refuse an avatar request for anything but a shell, the way
+    L{twisted.cred.portal.IRealm.requestAvatar} asks a realm to (the portal
+    turns C{NotImplementedError} into a failed login).
+
     @param interfaces: the interfaces asked of a realm.
     @raise NotImplementedError: unless L{IFTPShell} is among them.
     """
@@ -319,7 +323,7 @@ class FilesystemRealm:
         @raise NotImplementedError: when L{IFTPShell} is not asked for.
         @raise error.UnauthorizedLogin: see L{homeFor}.
         """
-        _checkInterfaces(interfaces)
+        checkAvatarInterfaces(interfaces)
         from ftpkit.shells.filesystem import FilesystemShell
 
         shell = FilesystemShell(self.homeFor(avatarId), reactor=self._reactor)
@@ -358,7 +362,7 @@ class MemoryRealm:
         @return: C{(IFTPShell, shell, logout)}.
         @raise NotImplementedError: when L{IFTPShell} is not asked for.
         """
-        _checkInterfaces(interfaces)
+        checkAvatarInterfaces(interfaces)
         shell = wrapForUser(
             self.shell, isAnonymous(avatarId), self._readOnly,
             self._anonymousWrite,

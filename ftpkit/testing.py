@@ -183,19 +183,14 @@ class IFTPShellConformanceMixin:
     """
     The behaviour every L{IFTPShell} must have, as trial tests.
 
-    Mix into a L{twisted.trial.unittest.TestCase} and implement
-    L{makeShell}. Shells providing L{IFTPShellHash} get those tests too.
+    Mix into a L{twisted.trial.unittest.TestCase} that defines
+    C{makeShell(self)}, returning a new, empty, writable L{IFTPShell}.
+    Shells providing L{IFTPShellHash} get those tests too.
     """
-
-    def makeShell(self):
-        """
-        @return: a new, empty, writable L{IFTPShell}.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define makeShell")
 
     def setUp(self):
         """
-        Make the shell under test.
+        Make the shell under test with the test case's C{makeShell}.
         """
         self.shell = self.makeShell()
 

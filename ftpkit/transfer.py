@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.data import LeanConnection
-from ftpkit.interfaces import IReadFile, IZeroCopyConsumer
+from ftpkit.interfaces import IReadFile, ISendfileTarget, IZeroCopyConsumer
 
 SENDFILE_CHUNK = 4 << 20
 """Most bytes handed to one C{sendfile} call."""
@@ -295,12 +295,11 @@ class SendfileConsumer(TransportConsumer):
         self.bytesSent += sent
 
 
-@implementer(IZeroCopyConsumer)
+@implementer(ISendfileTarget)
 class LeanConsumer:
     """
-    The consumer of a L{ftpkit.data.LeanConnection}: it only copies files
-    with C{sendfile}; the readers handed to it
-    (L{ftpkit.interfaces.IZeroCopyReadFile}) never call anything else.
+    Where a file goes over a L{ftpkit.data.LeanConnection}: C{sendfile}
+    straight to its bare socket.
 
     @ivar bytesSent: bytes sent so far.
     """
@@ -313,7 +312,7 @@ class LeanConsumer:
 
     def sendfile(self, fd, offset, count):
         """
-        @see: L{IZeroCopyConsumer.sendfile}
+        @see: L{ISendfileTarget.sendfile}
         """
         if count <= 0:
             return defer.succeed(0)
@@ -336,22 +335,16 @@ class LeanConsumer:
         if writer is not None:
             writer.stop()
 
-    def write(self, data):
-        """
-        Not used: only C{sendfile} readers get this consumer.
-        """
-        raise NotImplementedError("a lean data connection only sends files")
 
-    def registerProducer(self, producer, streaming):
-        """
-        Not used: only C{sendfile} readers get this consumer.
-        """
-        raise NotImplementedError("a lean data connection only sends files")
+def sendOver(readFile, consumer):
+    """
+    Start sending an open file to what L{makeDownloadConsumer} made.
 
-    def unregisterProducer(self):
-        """
-        Nothing is ever registered.
-        """
+    @return: the Deferred of the copy.
+    """
+    if isinstance(consumer, LeanConsumer):
+        return readFile.sendfileTo(consumer)
+    return readFile.send(consumer)
 
 
 def makeDownloadConsumer(connection, binary, reactor):

@@ -40,7 +40,12 @@ from zope.interface import implementer
 from ftpkit import paths
 from ftpkit.errors import FTPError
 from ftpkit.interfaces import IFTPShell
-from ftpkit.realms import isAnonymous, isSafeUserName, wrapForUser
+from ftpkit.realms import (
+    checkAvatarInterfaces,
+    isAnonymous,
+    isSafeUserName,
+    wrapForUser,
+)
 from ftpkit.shells.permissions import (
     PERMISSIONS,
     PermissionShell,
@@ -593,8 +598,7 @@ class UsersRealm:
         @raise NotImplementedError: when L{IFTPShell} is not asked for.
         @raise error.UnauthorizedLogin: for a user not in the file.
         """
-        if IFTPShell not in interfaces:
-            raise NotImplementedError("this realm only provides IFTPShell avatars")
+        checkAvatarInterfaces(interfaces)
         from ftpkit.shells.filesystem import FilesystemShell
 
         anonymous = isAnonymous(avatarId)

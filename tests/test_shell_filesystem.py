@@ -9,6 +9,7 @@ import pwd
 from twisted.internet.defer import inlineCallbacks, succeed
 from twisted.trial import unittest
 from zope.interface import implementer
+from zope.interface.verify import verifyObject
 
 from ftpkit.errors import (
     InsufficientStorage,
@@ -17,7 +18,11 @@ from ftpkit.errors import (
     QuotaExceeded,
 )
 from ftpkit.fileinfo import LINK
-from ftpkit.interfaces import IZeroCopyConsumer
+from ftpkit.interfaces import (
+    ISendfileTarget,
+    IZeroCopyConsumer,
+    IZeroCopyReadFile,
+)
 from ftpkit.shells import diskfiles
 from ftpkit.shells.diskfiles import HIGH_WATER
 from ftpkit.shells.filesystem import FilesystemShell
@@ -197,6 +202,31 @@ class FilesystemShellTests(unittest.TestCase):
         self.assertEqual(sent, 7)
         self.assertEqual(consumer.calls, [(b"3456789", 3, 7)])
         self.assertEqual(consumer.registrations, 0)
+
+    @inlineCallbacks
+    def test_sendfileTo(self):
+        """
+        An open file provides L{IZeroCopyReadFile} and copies itself to a
+        bare L{ISendfileTarget}, from the open offset.
+        """
+
+        @implementer(ISendfileTarget)
+        class Target:
+            def __init__(self):
+                self.calls = []
+
+            def sendfile(self, fd, offset, count):
+                self.calls.append((os.pread(fd, 100, offset), count))
+                return succeed(count)
+
+        _write(os.path.join(self.root, b"f"), b"0123456789")
+        opened = yield self.shell.openForReading(("f",), 6)
+        self.assertTrue(verifyObject(IZeroCopyReadFile, opened))
+        target = Target()
+        sent = yield opened.sendfileTo(target)
+        opened.close()
+        self.assertEqual(sent, 4)
+        self.assertEqual(target.calls, [(b"6789", 4)])
 
     @inlineCallbacks
     def test_uploadBackpressure(self):

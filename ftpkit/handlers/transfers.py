@@ -16,6 +16,7 @@ from ftpkit.transfer import (
     ASCIIUploadConsumer,
     BytesReadFile,
     makeDownloadConsumer,
+    sendOver,
 )
 
 STOU_ATTEMPTS = 100
@@ -166,7 +167,7 @@ class TransferCommands:
             consumer = makeDownloadConsumer(connection, binary, self.reactor)
             self.transfer.consumer = consumer
             try:
-                await _firstOf(readFile.send(consumer), connection)
+                await _firstOf(sendOver(readFile, consumer), connection)
                 await connection.finish()
             except Exception:
                 consumer.abort()

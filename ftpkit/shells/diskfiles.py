@@ -78,10 +78,15 @@ class FileReader:
         See L{IReadFile.send}: zero-copy through C{consumer.sendfile} when
         the consumer offers it, else a L{_ThreadedFileProducer}.
         """
-        count = max(0, self._size - self._offset)
         if IZeroCopyConsumer.providedBy(consumer):
-            return consumer.sendfile(self._fd, self._offset, count)
-        return _ThreadedFileProducer(self, consumer, count).start()
+            return self.sendfileTo(consumer)
+        return _ThreadedFileProducer(self, consumer, self.size).start()
+
+    def sendfileTo(self, target):
+        """
+        See L{IZeroCopyReadFile.sendfileTo}.
+        """
+        return target.sendfile(self._fd, self._offset, self.size)
 
     def read(self, count, position):
         """
