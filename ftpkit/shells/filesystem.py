@@ -25,8 +25,10 @@ import os
 import secrets
 import stat as statModule
 
+from twisted.internet.defer import succeed
 from zope.interface import implementer
 
+from ftpkit.cachedopen import openCached
 from ftpkit.diskthreads import diskThreadsFor
 from ftpkit.errors import (
     AlreadyExists,
@@ -414,8 +416,38 @@ class FilesystemShell:
     def openForReading(self, path, offset=0):
         """
         See L{IFTPShell.openForReading}; only regular files can be read.
+
+        A file whose path is in the kernel's cache and has no link on the
+        way is opened at once (L{ftpkit.cachedopen}); any other goes to a
+        disk thread.
         """
+        reader = self._openCachedForReading(path, offset)
+        if reader is not None:
+            return succeed(reader)
         return self._run(self._openForReading, path, offset)
+
+    def _openCachedForReading(self, path, offset):
+        """
+        Open a regular file for reading without waiting on the disk.
+
+        @return: a L{FileReader}, or C{None} when the threaded way must
+            decide.
+        """
+        try:
+            target = os.path.join(self._root, *map(os.fsencode, path))
+        except UnicodeEncodeError:
+            return None
+        fd = openCached(target, os.O_RDONLY | _OPEN_FLAGS)
+        if fd is None:
+            return None
+        try:
+            result = os.fstat(fd)
+        except OSError:
+            result = None
+        if result is None or not statModule.S_ISREG(result.st_mode):
+            os.close(fd)
+            return None
+        return FileReader(self._run, fd, offset, result.st_size)
 
     def _openForReading(self, path, offset):
         """
