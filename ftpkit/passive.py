@@ -14,6 +14,10 @@ from ftpkit.errors import CannotOpenDataConnection
 
 _PASSIVE_BIND_ATTEMPTS = 50
 
+_NONBLOCKING_STREAM = (socket.SOCK_STREAM | getattr(socket, "SOCK_NONBLOCK", 0)
+                       | getattr(socket, "SOCK_CLOEXEC", 0))
+"""A listener's socket type: non-blocking from birth where Linux allows."""
+
 
 def _ephemeralPorts():
     """
@@ -77,11 +81,15 @@ class PassiveListener:
         connection; it owns the socket from then on.
     """
 
-    def __init__(self, reactor, listening, onAccept):
+    def __init__(self, reactor, listening, onAccept, port=0):
+        """
+        @param listening: the bound, listening, non-blocking socket.
+        @param port: the port it was bound to, or C{0} to look it up.
+        """
         self.reactor = reactor
         self.socket = listening
         self.onAccept = onAccept
-        self.port = listening.getsockname()[1]
+        self.port = port or listening.getsockname()[1]
 
     @classmethod
     def listen(cls, reactor, onAccept, interface, portRange):
@@ -100,7 +108,7 @@ class PassiveListener:
         """
         family = socket.AF_INET6 if ":" in interface else socket.AF_INET
         for port in candidatePorts(portRange or EPHEMERAL_PORTS):
-            listening = socket.socket(family, socket.SOCK_STREAM)
+            listening = socket.socket(family, _NONBLOCKING_STREAM)
             try:
                 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
@@ -114,8 +122,9 @@ class PassiveListener:
             except OSError:
                 listening.close()
                 continue
-            listening.setblocking(False)
-            listener = cls(reactor, listening, onAccept)
+            if listening.gettimeout() != 0.0:  # No SOCK_NONBLOCK here.
+                listening.setblocking(False)
+            listener = cls(reactor, listening, onAccept, port)
             reactor.addReader(listener)
             return listener
         raise CannotOpenDataConnection("No free passive port")

@@ -74,6 +74,7 @@ class FTPProtocol(
     _counted = False
     _closed = False
     _dataChannel = None
+    _heldReply = None
 
     def __init__(self, factory):
         """
@@ -216,13 +217,40 @@ class FTPProtocol(
 
     def reply(self, code, text):
         """
-        Send one reply.
+        Send one reply (after the one held by L{replyLater}, if any).
 
         @param code: the three-digit reply code.
         @param text: a line, or a list of lines for a multi-line reply.
         """
+        data = replies.formatReply(code, text)
+        if self._heldReply is not None:
+            data = self._heldReply + data
+            self._heldReply = None
         if self.transport is not None and self.connected:
-            writeNow(self.transport, replies.formatReply(code, text))
+            writeNow(self.transport, data)
+
+    def replyLater(self, code, text):
+        """
+        Hold a preliminary reply (C{150}) until the next reply or
+        L{flushReplies}, so that a transfer done without waiting sends its
+        C{150} and C{226} in one write: one segment, one wake-up of the
+        client, instead of two.
+
+        @param code: the reply code.
+        @param text: the reply text.
+        """
+        self.flushReplies()
+        self._heldReply = replies.formatReply(code, text)
+
+    def flushReplies(self):
+        """
+        Send the reply held by L{replyLater} now: the command is about to
+        wait (for the network or the disk), and the client must not wait
+        for that reply meanwhile.
+        """
+        held, self._heldReply = self._heldReply, None
+        if held is not None and self.transport is not None and self.connected:
+            writeNow(self.transport, held)
 
     # -- commands ----------------------------------------------------------
 

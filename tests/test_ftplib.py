@@ -6,6 +6,7 @@ import ftplib
 import hashlib
 import io
 import os
+import socket
 
 from twisted.trial import unittest
 
@@ -82,6 +83,41 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(size, len(payload))
             with open(os.path.join(self.root, "big.bin"), "rb") as f:
                 self.assertEqual(f.read(), payload)
+        return self.inThread(client).addCallback(check)
+
+    def test_preliminaryReplyBeforeData(self):
+        """
+        A client that reads the C{150} before it reads any data gets it
+        while a download too large for the socket buffers is under way
+        (the C{150} is held only while nothing has to wait), and a small
+        download still answers C{150} then C{226}.
+        """
+        payload = os.urandom(32 * 1024 * 1024)
+        with open(os.path.join(self.root, "large.bin"), "wb") as f:
+            f.write(payload)
+
+        def fetch(ftp, name):
+            host, port = ftp.makepasv()
+            with socket.create_connection((host, port), timeout=10) as data:
+                ftp.putcmd("RETR " + name)
+                preliminary = ftp.getresp()
+                chunks = []
+                while chunk := data.recv(1 << 20):
+                    chunks.append(chunk)
+            return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
+
+        def client():
+            ftp = self.connect()
+            try:
+                ftp.voidcmd("TYPE I")
+                return fetch(ftp, "large.bin"), fetch(ftp, "hello.txt")
+            finally:
+                ftp.quit()
+
+        def check(result):
+            large, small = result
+            self.assertEqual(large, ("150", payload, "226"))
+            self.assertEqual(small, ("150", b"hello\nworld\n", "226"))
         return self.inThread(client).addCallback(check)
 
     def test_activeMode(self):

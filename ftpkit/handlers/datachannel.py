@@ -32,7 +32,7 @@ class DataChannelCommands:
     epsvAll = False
 
     def _localHost(self):
-        return normalizeHost(self.transport.getHost().host)
+        return normalizeHost(self.dataChannel.localHost)
 
     def ftp_PASV(self, argument):
         """

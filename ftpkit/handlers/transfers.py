@@ -137,16 +137,29 @@ class TransferCommands:
             lambda _: self.reply(226, "ABOR command successful"))
         return None
 
-    async def _openData(self, description, opening, lean=False):
+    async def _openData(self, description, lean=False):
+        """
+        Get the data connection and make it the running L{Transfer}.
+
+        @return: the connection, or C{None} if clear data is refused.
+        """
         if self.refuseClearData():
             self.dataChannel.close()
             return None
         connection = await self.dataChannel.connect(self.dataTLSContext(),
                                                     lean)
-        self.reply(150, opening)
         self.transfer = Transfer(description, connection)
         self.setTimeout(None)
         return connection
+
+    async def _await(self, deferred):
+        """
+        Wait for C{deferred}, first sending the held C{150} if it has not
+        fired yet (see L{FTPProtocol.replyLater}).
+        """
+        if not deferred.called:
+            self.flushReplies()
+        return await deferred
 
     def _transferEnded(self):
         self.transfer = None
@@ -161,14 +174,16 @@ class TransferCommands:
         """
         lean = binary and IZeroCopyReadFile.providedBy(readFile)
         try:
-            connection = await self._openData(description, opening, lean)
+            connection = await self._openData(description, lean)
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
+            self.replyLater(150, opening)
             consumer = makeDownloadConsumer(connection, binary, self.reactor)
             self.transfer.consumer = consumer
             try:
-                await _firstOf(sendOver(readFile, consumer), connection)
-                await connection.finish()
+                await self._await(
+                    _firstOf(sendOver(readFile, consumer), connection))
+                await self._await(connection.finish())
             except Exception:
                 consumer.abort()
                 connection.abort()
@@ -188,10 +203,11 @@ class TransferCommands:
         @return: the final reply.
         """
         try:
-            connection = await self._openData(description, opening)
+            connection = await self._openData(description)
             if connection is None:
                 await writeFile.abort()
                 return (521, "Data connections must be protected (PROT P)")
+            self.reply(150, opening)
             consumer = await writeFile.receive()
             if not self.binary:
                 consumer = ASCIIUploadConsumer(consumer)
