@@ -22,7 +22,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
-from ftpkit.passive import PassiveListener
+from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.tls import receivedCloseNotify
 
 _EARLY_DATA_LIMIT = 1 << 20
@@ -488,6 +488,15 @@ class DataChannel:
         if self._waiting is not None:
             self._useAccepted()
 
+    def _acceptQueued(self):
+        """
+        Accept the connections already queued on the passive listener,
+        refusing strangers, until the client's own is found.
+        """
+        for _ in range(PASSIVE_BACKLOG + 1):
+            if self._port is None or not self._port.doRead():
+                return
+
     def _useAccepted(self):
         """
         Hand the accepted socket to the waiting transfer: bare, for a lean
@@ -548,8 +557,11 @@ class DataChannel:
         elif self.connection is not None:
             self._deliver()
         elif self._port is not None:
-            self._cancelTimer()
-            self._timer = self.reactor.callLater(self.timeout, self._expire)
+            self._acceptQueued()
+            if self._port is not None:
+                self._port.startReading()
+                self._cancelTimer()
+                self._timer = self.reactor.callLater(self.timeout, self._expire)
         elif self._active is not None:
             host, port = self._active
             self._active = None

@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import socket
+import time
 
 from twisted.trial import unittest
 
@@ -119,6 +120,30 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(large, ("150", payload, "226"))
             self.assertEqual(small, ("150", b"hello\nworld\n", "226"))
         return self.inThread(client).addCallback(check)
+
+    def test_transferCommandBeforeConnecting(self):
+        """
+        A client may send RETR before it connects to the PASV port: the
+        server then waits for the connection.
+        """
+        def client():
+            ftp = self.connect()
+            try:
+                ftp.voidcmd("TYPE I")
+                host, port = ftp.makepasv()
+                ftp.putcmd("RETR hello.txt")
+                time.sleep(0.2)
+                with socket.create_connection((host, port), timeout=10) as data:
+                    preliminary = ftp.getresp()
+                    received = b""
+                    while chunk := data.recv(65536):
+                        received += chunk
+                return preliminary[:3], received, ftp.voidresp()[:3]
+            finally:
+                ftp.quit()
+
+        return self.inThread(client).addCallback(
+            self.assertEqual, ("150", b"hello\nworld\n", "226"))
 
     def test_activeMode(self):
         def client():

@@ -118,27 +118,26 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         return [text for text in self.warnings
                 if all(word in text for word in words)]
 
-    @defer.inlineCallbacks
-    def test_passiveTheftRefused(self):
+    def _fetchPastThieves(self, thieves):
         """
-        A connection to the PASV port from another address is refused and
-        logged; the real client still gets its data.
-        """
-        self.serve()
+        Connect C{thieves} sockets from 127.0.0.2 to a PASV port before the
+        real client does, then fetch C{hello.txt} (in a thread).
 
+        @return: a Deferred firing with what each thief received, the
+            preliminary reply code, the data and the final reply.
+        """
         def client():
             ftp = self.login()
+            stolen = []
             try:
                 host, port = pasvAddress(ftp)
-                thief = socket.socket()
-                thief.settimeout(10)
-                thief.bind(("127.0.0.2", 0))
-                thief.connect((host, port))
-                try:
-                    stolen = thief.recv(100)
-                except ConnectionResetError:
-                    stolen = b""
-                thief.close()
+                sockets = []
+                for _ in range(thieves):
+                    thief = socket.socket()
+                    thief.settimeout(10)
+                    thief.bind(("127.0.0.2", 0))
+                    thief.connect((host, port))
+                    sockets.append(thief)
                 data = socket.create_connection((host, port), timeout=10)
                 ftp.sendcmd("TYPE I")
                 ftp.putcmd("RETR hello.txt")
@@ -150,16 +149,43 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
                         break
                     received += chunk
                 data.close()
+                for thief in sockets:
+                    try:
+                        stolen.append(thief.recv(100))
+                    except ConnectionResetError:
+                        stolen.append(b"")
+                    thief.close()
                 return stolen, preliminary[:3], received, ftp.voidresp()
             finally:
                 ftp.quit()
+        return self.inThread(client)
 
-        stolen, preliminary, received, final = yield self.inThread(client)
-        self.assertEqual(stolen, b"")
+    @defer.inlineCallbacks
+    def test_passiveTheftRefused(self):
+        """
+        A connection to the PASV port from another address is refused and
+        logged; the real client still gets its data.
+        """
+        self.serve()
+        stolen, preliminary, received, final = yield self._fetchPastThieves(1)
+        self.assertEqual(stolen, [b""])
         self.assertEqual(preliminary, "150")
         self.assertEqual(received, b"hello\n")
         self.assertTrue(final.startswith("226"), final)
         self.assertTrue(self.logged("127.0.0.2", "passive"), self.warnings)
+
+    @defer.inlineCallbacks
+    def test_passiveThievesQueuedFirst(self):
+        """
+        Several strangers queued on the PASV port before the client do not
+        keep it out: each is refused when the transfer accepts them.
+        """
+        self.serve()
+        stolen, preliminary, received, final = yield self._fetchPastThieves(8)
+        self.assertEqual(stolen, [b""] * 8)
+        self.assertEqual(received, b"hello\n")
+        self.assertTrue(final.startswith("226"), final)
+        self.assertEqual(len(self.logged("127.0.0.2", "passive")), 8)
 
     @defer.inlineCallbacks
     def test_bounceRefused(self):
