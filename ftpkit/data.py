@@ -419,6 +419,7 @@ class DataChannel:
     log = Logger()
     _accepted = None
     _lean = False
+    _spare = None
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None):
@@ -455,16 +456,45 @@ class DataChannel:
         """
         Open a passive listener, replacing whatever was set up before.
 
+        The listener of the session's last passive transfer is reused when
+        it is still kept (see L{ftpkit.passive}), after refusing whatever
+        connected to it since; otherwise a new one is bound. Either way it
+        closes after C{timeout} seconds unless a transfer uses it, and is
+        kept at most that long after a transfer.
+
         @param portRange: C{(low, high)} inclusive, or C{None} for any.
         @return: the port number listened on.
         @raise CannotOpenDataConnection: when no port could be bound.
         """
+        spare, self._spare = self._spare, None
         self.close()
         self.claimed = False
-        self._port = PassiveListener.listen(
-            self.reactor, self._passiveAccepted, self.localHost, portRange)
+        if spare is not None and spare.portRange == portRange:
+            spare.discardQueued(self._refuse)
+            self._port = spare
+        else:
+            if spare is not None:
+                spare.stopListening()
+            self._port = PassiveListener.listen(
+                self.reactor, self._passiveAccepted, self.localHost, portRange)
         self._timer = self.reactor.callLater(self.timeout, self._expire)
         return self._port.port
+
+    def _refuse(self, sock, address):
+        """
+        Close a connection left queued on a listener being reused: a
+        stranger's (logged), or a stale one of the client's.
+        """
+        if normalizeHost(address[0]) != self.peerHost:
+            self._logStranger(address)
+        sock.close()
+
+    def _logStranger(self, address):
+        self.log.warn(
+            "refused passive data connection from {stranger} "
+            "(control peer is {peer}): possible port theft",
+            stranger=address[0], peer=self.peerHost,
+        )
 
     def _passiveAccepted(self, sock, address):
         """
@@ -472,18 +502,16 @@ class DataChannel:
         says what it needs) if it is the first from the control peer.
         """
         if normalizeHost(address[0]) != self.peerHost:
-            self.log.warn(
-                "refused passive data connection from {stranger} "
-                "(control peer is {peer}): possible port theft",
-                stranger=address[0], peer=self.peerHost,
-            )
+            self._logStranger(address)
             sock.close()
             return
         if self.claimed:
             sock.close()
             return
         self.claimed = True
-        self._stopListening()
+        # Kept, unwatched, for the session's next PASV/EPSV (see listen).
+        self._spare, self._port = self._port, None
+        self._spare.stopReading()
         self._accepted = sock
         if self._waiting is not None:
             self._useAccepted()
@@ -580,7 +608,6 @@ class DataChannel:
         Called by the factories when a data connection arrives.
         """
         self.connection = connection
-        self._stopListening()
         if self._waiting is not None:
             self._deliver()
 
@@ -593,7 +620,9 @@ class DataChannel:
     def _deliver(self):
         waiting, self._waiting = self._waiting, None
         connection, self.connection = self.connection, None
-        self._cancelTimer()
+        if self._spare is None:
+            # Otherwise the timer now bounds how long the spare is kept.
+            self._cancelTimer()
         waiting.callback(connection)
 
     def _fail(self, message):
@@ -607,9 +636,13 @@ class DataChannel:
         self._fail("Data connection timed out")
 
     def _stopListening(self):
-        port, self._port = self._port, None
-        if port is not None:
-            port.stopListening()
+        """
+        Close the listener and the spare, if any.
+        """
+        for port in (self._port, self._spare):
+            if port is not None:
+                port.stopListening()
+        self._port = self._spare = None
 
     def _cancelTimer(self):
         timer, self._timer = self._timer, None

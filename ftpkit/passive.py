@@ -11,6 +11,12 @@ calls: 8,385 -> 9,104 files/s with C{python -m bench --only small}.
 Strangers (see L{ftpkit.data.DataChannel}) are refused when they are
 accepted; the queue (L{PASSIVE_BACKLOG}) is long enough that a few of them
 cannot keep the client out.
+
+Once its connection is accepted a listener is kept, for the session's next
+PASV/EPSV, until the data timeout passes (L{ftpkit.data.DataChannel.listen}
+refuses whatever queued on it meanwhile): creating, binding and closing a
+socket per file cost about a fifth of a small file's time (about 8,000 ->
+10,000 files/s, the two versions side by side).
 """
 
 import errno
@@ -97,15 +103,17 @@ class PassiveListener:
     @ivar reading: the reactor watches it.
     """
 
-    def __init__(self, reactor, listening, onAccept, port=0):
+    def __init__(self, reactor, listening, onAccept, port=0, portRange=None):
         """
         @param listening: the bound, listening, non-blocking socket.
         @param port: the port it was bound to, or C{0} to look it up.
+        @param portRange: the range it was picked from (see L{listen}).
         """
         self.reactor = reactor
         self.socket = listening
         self.onAccept = onAccept
         self.port = port or listening.getsockname()[1]
+        self.portRange = portRange
 
     @classmethod
     def listen(cls, reactor, onAccept, interface, portRange):
@@ -140,7 +148,7 @@ class PassiveListener:
                 continue
             if listening.gettimeout() != 0.0:  # No SOCK_NONBLOCK here.
                 listening.setblocking(False)
-            return cls(reactor, listening, onAccept, port)
+            return cls(reactor, listening, onAccept, port, portRange)
         raise CannotOpenDataConnection("No free passive port")
 
     def fileno(self):
@@ -165,6 +173,28 @@ class PassiveListener:
             self.reading = True
             self.reactor.addReader(self)
 
+    def stopReading(self):
+        """
+        Stop the reactor calling L{doRead}.
+        """
+        if self.reading:
+            self.reading = False
+            self.reactor.removeReader(self)
+
+    def discardQueued(self, discard):
+        """
+        Accept whatever is queued, handing each connection to C{discard}
+        instead of L{onAccept}.
+
+        @param discard: called with C{(socket, address)}; owns the socket.
+        """
+        for _ in range(PASSIVE_BACKLOG + 1):
+            try:
+                connection, address = self.socket.accept()
+            except OSError:
+                return
+            discard(connection, address)
+
     def doRead(self):
         """
         Accept a connection and hand it to L{onAccept}.
@@ -184,9 +214,7 @@ class PassiveListener:
         Close the listening socket.
         """
         if self.socket.fileno() >= 0:
-            if self.reading:
-                self.reading = False
-                self.reactor.removeReader(self)
+            self.stopReading()
             self.socket.close()
 
     def connectionLost(self, reason):

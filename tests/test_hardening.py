@@ -188,6 +188,110 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(len(self.logged("127.0.0.2", "passive")), 8)
 
     @defer.inlineCallbacks
+    def test_passivePortReused(self):
+        """
+        After a transfer the session's next PASV gets the same port (the
+        listener is kept), for ASCII and binary transfers alike; PORT drops
+        the kept listener. Connections queued on it in between, a
+        stranger's or a stale one of the client's, are refused, and the
+        next transfer gets the client's new connection.
+        """
+        self.serve()
+
+        def fetch(ftp, host, port):
+            with socket.create_connection((host, port), timeout=10) as data:
+                ftp.putcmd("RETR hello.txt")
+                preliminary = ftp.getresp()
+                received = b""
+                while chunk := data.recv(65536):
+                    received += chunk
+            return preliminary[:3], received, ftp.voidresp()[:3]
+
+        def client():
+            ftp = self.login()
+            try:
+                results, ports = [], []
+                for kind in ("A", "I"):
+                    ftp.sendcmd("TYPE " + kind)
+                    host, port = pasvAddress(ftp)
+                    ports.append(port)
+                    results.append(fetch(ftp, host, port))
+                stale = socket.create_connection((host, port), timeout=10)
+                thief = socket.socket()
+                thief.settimeout(10)
+                thief.bind(("127.0.0.2", 0))
+                thief.connect((host, port))
+                host, port = pasvAddress(ftp)
+                ports.append(port)
+                refused = []
+                for sock in (stale, thief):
+                    try:
+                        refused.append(sock.recv(10))
+                    except ConnectionResetError:
+                        refused.append(b"")
+                    sock.close()
+                results.append(fetch(ftp, host, port))
+                ftp.sendcmd("PORT 127,0,0,1,200,1")
+                probe = socket.socket()
+                try:
+                    probe.connect((host, port))
+                    afterPort = "accepted"
+                except ConnectionRefusedError:
+                    afterPort = "refused"
+                finally:
+                    probe.close()
+                return results, ports, refused, afterPort
+            finally:
+                ftp.quit()
+
+        results, ports, refused, afterPort = yield self.inThread(client)
+        self.assertEqual(results, [("150", b"hello\r\n", "226"),
+                                   ("150", b"hello\n", "226"),
+                                   ("150", b"hello\n", "226")])
+        self.assertEqual(len(set(ports)), 1, ports)
+        self.assertEqual(refused, [b"", b""])
+        self.assertEqual(len(self.logged("127.0.0.2", "passive")), 1)
+        self.assertEqual(afterPort, "refused")
+
+    @defer.inlineCallbacks
+    def test_keptListenerExpires(self):
+        """
+        A listener kept after a transfer is closed once C{dataTimeout}
+        passes without another PASV; the next PASV opens a new one.
+        """
+        self.serve(dataTimeout=0.3)
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.sendcmd("TYPE I")
+                host, port = pasvAddress(ftp)
+                with socket.create_connection((host, port), timeout=10) as data:
+                    ftp.putcmd("RETR hello.txt")
+                    ftp.getresp()
+                    while data.recv(65536):
+                        pass
+                ftp.voidresp()
+                deadline = time.monotonic() + 10
+                refused = False
+                while not refused and time.monotonic() < deadline:
+                    probe = socket.socket()
+                    try:
+                        probe.connect((host, port))
+                    except ConnectionRefusedError:
+                        refused = True
+                    finally:
+                        probe.close()
+                    time.sleep(0.05)
+                return refused, ftp.retrbinary("RETR hello.txt", lambda data: None)
+            finally:
+                ftp.quit()
+
+        refused, final = yield self.inThread(client)
+        self.assertTrue(refused)
+        self.assertTrue(final.startswith("226"), final)
+
+    @defer.inlineCallbacks
     def test_bounceRefused(self):
         """
         PORT/EPRT to another address, or to a port below 1024, get 501 and
