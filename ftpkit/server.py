@@ -30,7 +30,7 @@ from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
 from ftpkit.policies import ConnectionLimiter
-from ftpkit.sockets import writeNow
+from ftpkit.sockets import closeNow, writeNow
 
 KNOWN_UNIMPLEMENTED = frozenset(
     ["SMNT", "CCC", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
@@ -211,7 +211,7 @@ class FTPProtocol(
         """
         self._closed = True
         self._queue.clear()
-        self.transport.loseConnection()
+        closeNow(self.transport)
 
     # -- replies -----------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """
-L{writeNow}: send a control reply straight away when nothing is queued.
+L{writeNow}: send a control reply straight away when nothing is queued;
+L{closeNow}: close a control connection straight away likewise.
 
 Twisted's TCP transport queues every write and sends it on the next turn
 of the reactor, registering the socket for writing (one C{epoll_ctl})
@@ -10,7 +11,36 @@ transport has nothing queued measured about 12% more 16 KiB files per
 second (C{python -m bench --only small}).
 """
 
-from twisted.internet import tcp
+from twisted.internet import main, tcp
+from twisted.python.failure import Failure
+
+
+def _idle(transport):
+    """
+    @return: whether C{transport} is an open, plain TCP connection with
+        nothing waiting to be sent.
+    """
+    return (isinstance(transport, tcp.Connection) and not transport.TLS
+            and transport.connected and not transport.disconnecting
+            and not transport.dataBuffer and not transport._tempDataBuffer)
+
+
+def closeNow(transport):
+    """
+    Close a connection: at once when it is a plain TCP connection with
+    nothing waiting to be sent, as Twisted itself does once the write side
+    is already shut; otherwise with C{loseConnection}, which closes after
+    the queued bytes on a later turn of the reactor. Ending a session after
+    C{QUIT} then costs no extra reactor turn and no C{epoll_ctl} round.
+
+    @param transport: the transport of a connection.
+    """
+    if _idle(transport):
+        transport.stopReading()
+        transport.stopWriting()
+        transport.connectionLost(Failure(main.CONNECTION_DONE))
+    else:
+        transport.loseConnection()
 
 
 def writeNow(transport, data):
@@ -23,9 +53,7 @@ def writeNow(transport, data):
     @param transport: the transport of a connection.
     @param data: the bytes to send.
     """
-    if (isinstance(transport, tcp.Connection) and not transport.TLS
-            and transport.connected and not transport.disconnecting
-            and not transport.dataBuffer and not transport._tempDataBuffer):
+    if _idle(transport):
         try:
             sent = transport.socket.send(data)
         except OSError:

@@ -1,5 +1,5 @@
 """
-Tests for L{ftpkit.sockets.writeNow}, over a real TCP connection.
+Tests for L{ftpkit.sockets}, over real TCP connections.
 """
 
 from twisted.internet import defer, reactor
@@ -7,7 +7,7 @@ from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from ftpkit.sockets import writeNow
+from ftpkit.sockets import closeNow, writeNow
 
 
 class _Collect(Protocol):
@@ -26,9 +26,9 @@ class _Collect(Protocol):
         self.closed.callback(self.received)
 
 
-class WriteNowTests(unittest.TestCase):
+class _ConnectedPairMixin:
     """
-    Bytes go out at once when nothing is queued, and in order otherwise.
+    Makes a real TCP connection on 127.0.0.1 between two L{_Collect}s.
     """
 
     async def connectedPair(self):
@@ -44,6 +44,12 @@ class WriteNowTests(unittest.TestCase):
         await server.made
         await client.made
         return server, client
+
+
+class WriteNowTests(_ConnectedPairMixin, unittest.TestCase):
+    """
+    Bytes go out at once when nothing is queued, and in order otherwise.
+    """
 
     async def test_sentAtOnce(self):
         """
@@ -78,3 +84,40 @@ class WriteNowTests(unittest.TestCase):
         self.assertEqual(transport.value(), b"x")
 
 
+
+
+class CloseNowTests(_ConnectedPairMixin, unittest.TestCase):
+    """
+    L{closeNow} closes at once when nothing is queued, and after the
+    queued bytes otherwise.
+    """
+
+    async def test_closedAtOnce(self):
+        """
+        With nothing queued the connection is closed (and the protocol
+        told) before C{closeNow} returns; the peer gets every byte sent.
+        """
+        server, client = await self.connectedPair()
+        writeNow(server.transport, b"221 Goodbye\r\n")
+        closeNow(server.transport)
+        self.assertTrue(server.closed.called)
+        self.assertEqual(await client.closed, b"221 Goodbye\r\n")
+
+    async def test_queuedBytesSentFirst(self):
+        """
+        With bytes queued it waits for them, as C{loseConnection} does.
+        """
+        server, client = await self.connectedPair()
+        server.transport.write(b"queued")
+        closeNow(server.transport)
+        self.assertFalse(server.closed.called)
+        self.assertEqual(await client.closed, b"queued")
+        await server.closed
+
+    def test_otherTransportsLoseConnection(self):
+        """
+        Other transports get C{loseConnection}.
+        """
+        transport = StringTransport()
+        closeNow(transport)
+        self.assertTrue(transport.disconnecting)
