@@ -336,9 +336,15 @@ def makePortal(realm, checkerList):
     @param realm: the realm giving L{ftpkit.interfaces.IFTPShell} avatars.
     @param checkerList: the checkers from C{--auth}; a user any of them
         accepts logs in.
-    @return: a L{Portal}.
+    @return: a L{Portal}: with the checkers themselves when no two share
+        a credentials interface, else with one L{AnyOfCheckers} (which
+        costs every login a few more Deferreds).
     """
-    return Portal(realm, [AnyOfCheckers(checkerList)] if checkerList else [])
+    interfaces = [interface for checker in checkerList
+                  for interface in checker.credentialInterfaces]
+    if len(set(interfaces)) == len(interfaces):
+        return Portal(realm, checkerList)
+    return Portal(realm, [AnyOfCheckers(checkerList)])
 
 
 def makeFactory(options, limiter=None):

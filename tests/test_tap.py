@@ -15,7 +15,12 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.errors import PermissionDenied
 from ftpkit.interfaces import IFTPShell
-from ftpkit.realms import FilesystemRealm, MemoryRealm, TextCredentialsChecker
+from ftpkit.realms import (
+    AnyOfCheckers,
+    FilesystemRealm,
+    MemoryRealm,
+    TextCredentialsChecker,
+)
 from ftpkit.tap import Options, findRealm, makePortal, makeService, realmPlugins
 
 
@@ -378,6 +383,22 @@ class CredentialsTests(unittest.TestCase):
             error.UnauthorizedLogin,
         ))
         return d
+
+    def test_portalCheckers(self):
+        """
+        The portal gets the checkers themselves when each handles its own
+        credentials interfaces, and one L{AnyOfCheckers} when two share one.
+        """
+        separate = parse("--auth", "anonymous", "--auth", "memory:a:b")[
+            "credCheckers"]
+        portal = makePortal(RecordingRealm(), separate)
+        self.assertEqual(set(portal.checkers.values()), set(separate))
+        shared = parse("--auth", "memory:a:b", "--auth", "memory:c:d")[
+            "credCheckers"]
+        portal = makePortal(RecordingRealm(), shared)
+        [checker] = set(portal.checkers.values())
+        self.assertIsInstance(checker, AnyOfCheckers)
+        self.assertEqual(checker.checkers, shared)
 
     def test_checkersWrapped(self):
         """
