@@ -45,14 +45,33 @@ def processTree(pid):
     return tree
 
 
+def _threadsRunning(pid):
+    """
+    @param pid: a live process id.
+    @return: nanoseconds its live threads have run, summed.
+    @raise OSError: when the process has gone.
+    """
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass  # The thread ended meanwhile.
+    return total
+
+
 def cpuSeconds(pids):
     """
     CPU time of processes, including the reaped children they waited for.
 
-    Live processes are read from C{/proc/PID/schedstat} (nanoseconds), since
-    C{/proc/PID/stat} counts in ticks and many short-lived session processes
-    would each round down to nothing; reaped children only exist as their
-    parent's C{cutime} and C{cstime} ticks.
+    Live processes are read from the C{schedstat} of each of their threads,
+    C{/proc/PID/task/TID/schedstat} (nanoseconds; C{/proc/PID/schedstat}
+    alone covers only the main thread, and would leave out the worker
+    threads of a threaded server), since C{/proc/PID/stat} counts in ticks
+    and many short-lived session processes would each round down to
+    nothing; reaped children only exist as their parent's C{cutime} and
+    C{cstime} ticks.
 
     @param pids: process ids; those that have gone are skipped.
     @return: seconds, a C{float}.
@@ -62,8 +81,7 @@ def cpuSeconds(pids):
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
                 stat = f.read()
-            with open(f"/proc/{pid}/schedstat", "rb") as f:
-                running = int(f.read().split()[0])
+            running = _threadsRunning(pid)
         except OSError:
             continue
         fields = stat[stat.rindex(b")") + 2:].split()
