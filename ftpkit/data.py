@@ -9,19 +9,23 @@ it for a L{DataConnection} with L{DataChannel.connect}.
 
 import functools
 import ipaddress
+import os
 import socket
 import struct
 
 from twisted.internet import defer, error
 from twisted.internet.interfaces import (
     IHandshakeListener,
+    IReadDescriptor,
     ISSLTransport,
 )
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit import splicing
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
+from ftpkit.interfaces import ISpliceSource
 from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.tls import receivedCloseNotify
 
@@ -306,19 +310,133 @@ class DataConnection(_DataConnectionBase, Protocol):
         return getattr(self.transport.getPeer(), "host", "unknown")
 
 
+@implementer(IReadDescriptor)
+class _SpliceReceiver:
+    """
+    Moves an upload from a L{LeanConnection}'s socket into a file: batches
+    of L{splicing.spliceBatch} in disk threads, and, between them, waiting
+    in the reactor for the socket to have more.
+
+    @ivar inThread: a batch is using the socket in a disk thread.
+    @ivar done: fires with the bytes moved (see
+        L{ISpliceSource.spliceInto}).
+    """
+
+    inThread = False
+    _waiting = False
+
+    def __init__(self, connection, fd, position, run):
+        self.connection = connection
+        self.fd = fd
+        self.position = position
+        self.run = run
+        self.moved = 0
+        self.pipe = splicing.openPipe()
+        self.done = defer.Deferred()
+
+    def fileno(self):
+        """
+        @return: the socket's descriptor.
+        """
+        return self.connection.socket.fileno()
+
+    def logPrefix(self):
+        """
+        @return: the name used in logs.
+        """
+        return "ftpkit-splice"
+
+    def batch(self):
+        """
+        Move what the socket has, in a disk thread.
+        """
+        self.inThread = True
+        running = self.run(splicing.spliceBatch, self.fileno(), self.pipe,
+                           self.fd, self.position)
+        running.addCallbacks(self._batchDone, self._batchFailed)
+
+    def _batchDone(self, result):
+        moved, why = result
+        self.inThread = False
+        self.position += moved
+        self.moved += moved
+        self.connection.bytesReceived += moved
+        if self.connection.abortPending():
+            return
+        if why == splicing.MORE:
+            self.batch()
+        elif why == splicing.EMPTY:
+            self._waiting = True
+            self.connection._reactor.addReader(self)
+        elif why == splicing.END:
+            self.finish(None)
+        else:
+            self.finish(TransferAborted())
+
+    def _batchFailed(self, failure):
+        self.inThread = False
+        if not self.connection.abortPending():
+            self.finish(failure)
+
+    def doRead(self):
+        """
+        The socket has more: the next batch.
+        """
+        self.stopWaiting()
+        self.batch()
+
+    def connectionLost(self, reason):
+        """
+        The reactor gave up on the descriptor.
+        """
+        self._waiting = False
+        self.finish(TransferAborted())
+
+    def stopWaiting(self):
+        """
+        Stop waiting in the reactor for the socket.
+        """
+        if self._waiting:
+            self._waiting = False
+            self.connection._reactor.removeReader(self)
+
+    def finish(self, failure):
+        """
+        Close the pipe and fire L{done}, once.
+
+        @param failure: C{None} for success, else an exception or
+            L{Failure}.
+        """
+        if self.done.called:
+            return
+        self.stopWaiting()
+        for fd in self.pipe:
+            os.close(fd)
+        if failure is None:
+            self.done.callback(self.moved)
+        else:
+            self.done.errback(failure)
+
+
+@implementer(ISpliceSource)
 class LeanConnection(_DataConnectionBase):
     """
-    A passive data connection used only to send a file with C{sendfile}:
-    the accepted socket itself, with no Twisted transport around it, since
-    building and tearing one down is most of the cost of sending a small
-    file. Only for TYPE I downloads without TLS of files whose reader
-    writes through C{sendfile} (L{ftpkit.interfaces.IZeroCopyReadFile}).
+    A passive data connection used only to send a file with C{sendfile} or
+    receive one with C{splice}: the accepted socket itself, with no Twisted
+    transport around it, since building and tearing one down is most of
+    the cost of sending a small file, and since both move the bytes without
+    passing them through Python. Only for TYPE I transfers without TLS of
+    files whose reader writes through C{sendfile}
+    (L{ftpkit.interfaces.IZeroCopyReadFile}) or whose writer reads through
+    C{splice} (L{ftpkit.interfaces.IZeroCopyWriteFile}).
 
     @ivar socket: the connected, non-blocking socket.
     """
 
     isSecure = False
     bytesReceived = 0
+    _receiver = None
+    _abortPending = False
 
     def __init__(self, sock, reactor, timeout, currentTransfer):
         """
@@ -348,12 +466,43 @@ class LeanConnection(_DataConnectionBase):
         self._ended(error.ConnectionDone())
         return defer.succeed(None)
 
+    def spliceInto(self, fd, position, run):
+        """
+        See L{ISpliceSource.spliceInto}.
+        """
+        receiver = self._receiver = _SpliceReceiver(self, fd, position, run)
+        receiver.batch()
+        return receiver.done
+
+    def abortPending(self):
+        """
+        Carry out an L{abort} asked for while a splice batch was using the
+        socket (called when the batch is over).
+
+        @return: whether it did.
+        """
+        if not self._abortPending:
+            return False
+        self._abortPending = False
+        self.abort()
+        return True
+
     def abort(self):
         """
-        Drop the connection at once (a reset), discarding unsent data.
+        Drop the connection at once (a reset), discarding unsent data; an
+        upload being received fails with L{TransferAborted}. While a splice
+        batch uses the socket in a disk thread, the socket is closed only
+        once the batch is over, so that its descriptor is not reused under
+        the batch.
         """
         if self.lostReason is not None:
             return
+        receiver = self._receiver
+        if receiver is not None and receiver.inThread:
+            self._abortPending = True
+            return
+        if receiver is not None:
+            receiver.stopWaiting()
         try:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                    struct.pack("ii", 1, 0))
@@ -361,6 +510,8 @@ class LeanConnection(_DataConnectionBase):
             pass
         self.socket.close()
         self._ended(error.ConnectionAborted())
+        if receiver is not None:
+            receiver.finish(TransferAborted())
 
     def _peerText(self):
         try:
@@ -565,8 +716,9 @@ class DataChannel:
         Get the data connection for a transfer.
 
         @param tlsContextFactory: secure the connection with it (PROT P).
-        @param lean: the transfer only sends a file with C{sendfile}; a
-            passive connection may then come as a L{LeanConnection}.
+        @param lean: the transfer only sends a file with C{sendfile} or
+            receives one with C{splice}; a passive connection may then come
+            as a L{LeanConnection}.
         @return: a Deferred firing with a L{DataConnection} (or
             L{LeanConnection}), failing with L{CannotOpenDataConnection}.
         """

@@ -202,6 +202,44 @@ class IWriteFile(Interface):
         """
 
 
+class IZeroCopyWriteFile(IWriteFile):
+    """
+    An L{IWriteFile} backed by a file descriptor, which can also be filled
+    straight from a bare L{ISpliceSource} (a data socket with no Twisted
+    transport around it), without the bytes passing through Python.
+    """
+
+    def receiveFrom(source):
+        """
+        Receive the whole upload with C{source.spliceInto}; then
+        L{IWriteFile.close} or L{IWriteFile.abort} it as usual.
+
+        @param source: an L{ISpliceSource}.
+        @return: a Deferred firing with the number of bytes received.
+        """
+
+
+class ISpliceSource(Interface):
+    """
+    Where an upload's bytes can be moved from into a file descriptor without
+    passing through Python (a data socket, with C{splice}).
+    """
+
+    def spliceInto(fd, position, run):
+        """
+        Move everything the peer sends, until it closes its side, into
+        descriptor C{fd} from offset C{position}.
+
+        @param run: runs a blocking call off the reactor thread (the disk
+            writes): C{run(function, *args)} returns a Deferred with its
+            result, failing with an L{ftpkit.errors.FTPError}.
+        @return: a Deferred firing with the number of bytes moved; failing
+            with L{ftpkit.errors.TransferAborted} when the connection broke
+            or was aborted, or with the L{ftpkit.errors.FTPError} of a
+            failed write.
+        """
+
+
 class ISendfileTarget(Interface):
     """
     Somewhere a file descriptor's bytes can be copied to without passing

@@ -8,12 +8,13 @@ import random
 import socket
 import threading
 
-from twisted.internet import reactor
+from twisted.internet import defer, reactor
 from twisted.internet.error import ConnectionAborted, ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
+from ftpkit import splicing
 from ftpkit.errors import TransferAborted
 from ftpkit.passive import EPHEMERAL_PORTS, candidatePorts
 from ftpkit.transfer import (
@@ -260,3 +261,41 @@ class LeanConnectionTests(unittest.TestCase):
         self.clock.advance(61)
         self.assertTrue(self.connection.timedOut)
         self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
+
+    def test_spliceReceives(self):
+        """
+        C{spliceInto} moves what the client sends, up to its end, into the
+        file at the position given.
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.client.sendall(b"spliced bytes")
+        self.client.shutdown(socket.SHUT_WR)
+        path = self.mktemp()
+        fd = os.open(path, os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, fd)
+        done = self.connection.spliceInto(fd, 2, defer.maybeDeferred)
+        self.assertEqual(self.successResultOf(done), 13)
+        self.assertEqual(self.connection.bytesReceived, 13)
+        self.assertEqual(os.pread(fd, 100, 0), b"\0\0spliced bytes")
+        self.successResultOf(self.connection.finish())
+
+    def test_abortWaitsForSpliceBatch(self):
+        """
+        An abort while a splice batch uses the socket in a thread closes
+        the socket only once the batch is over; the upload then fails with
+        L{TransferAborted}.
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        batch = defer.Deferred()
+        done = self.connection.spliceInto(99, 0, lambda *args: batch)
+        self.connection.abort()
+        self.assertIsNone(self.connection.lostReason)
+        self.assertNoResult(done)
+        self.assertGreaterEqual(self.server.fileno(), 0)
+        batch.callback((0, splicing.EMPTY))
+        self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
+        self.failureResultOf(done, TransferAborted)
+        self.assertEqual(self.server.fileno(), -1)
+        self.assertRaises(ConnectionResetError, self.client.recv, 100)

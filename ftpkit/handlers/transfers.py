@@ -10,7 +10,11 @@ from twisted.internet import defer
 from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
 from ftpkit.errors import IsDirectory, TransferAborted
-from ftpkit.interfaces import IZeroCopyReadFile
+from ftpkit.interfaces import (
+    ISpliceSource,
+    IZeroCopyReadFile,
+    IZeroCopyWriteFile,
+)
 from ftpkit.replies import encodeText
 from ftpkit.transfer import (
     ASCIIUploadConsumer,
@@ -202,16 +206,20 @@ class TransferCommands:
 
         @return: the final reply.
         """
+        lean = self.binary and IZeroCopyWriteFile.providedBy(writeFile)
         try:
-            connection = await self._openData(description)
+            connection = await self._openData(description, lean)
             if connection is None:
                 await writeFile.abort()
                 return (521, "Data connections must be protected (PROT P)")
             self.reply(150, opening)
-            consumer = await writeFile.receive()
-            if not self.binary:
-                consumer = ASCIIUploadConsumer(consumer)
-            await connection.receiveInto(consumer)
+            if ISpliceSource.providedBy(connection):
+                await self._splice(writeFile, connection)
+            else:
+                consumer = await writeFile.receive()
+                if not self.binary:
+                    consumer = ASCIIUploadConsumer(consumer)
+                await connection.receiveInto(consumer)
         except BaseException:
             await writeFile.abort()
             raise
@@ -220,6 +228,21 @@ class TransferCommands:
                 self._transferEnded()
         await writeFile.close()
         return (226, "Transfer complete")
+
+    async def _splice(self, writeFile, connection):
+        """
+        Receive an upload straight from a bare data socket into the file,
+        then close the connection.
+
+        @raise FTPError: the write's error (disk full, say), or
+            L{TransferAborted} when the connection broke or was aborted.
+        """
+        try:
+            await writeFile.receiveFrom(connection)
+        except BaseException:
+            connection.abort()
+            raise
+        await connection.finish()
 
     async def ftp_RETR(self, argument):
         """

@@ -1,7 +1,8 @@
 """
 The open files of L{ftpkit.shells.filesystem.FilesystemShell}: a reader
 that sends with zero copy or through a threaded producer, and a writer
-whose consumer queues uploads to a worker thread with backpressure.
+whose consumer queues uploads to a worker thread with backpressure, or
+which is filled with C{splice} straight from a data socket.
 """
 
 import os
@@ -13,7 +14,12 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.errors import FTPError, LocalError
-from ftpkit.interfaces import IWriteFile, IZeroCopyConsumer, IZeroCopyReadFile
+from ftpkit.interfaces import (
+    IWriteFile,
+    IZeroCopyConsumer,
+    IZeroCopyReadFile,
+    IZeroCopyWriteFile,
+)
 
 READ_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when a download goes through Python."""
@@ -516,3 +522,24 @@ class FileWriter:
                 os.unlink(self._temporary)
             except FileNotFoundError:
                 pass
+
+
+@implementer(IZeroCopyWriteFile)
+class SpliceFileWriter(FileWriter):
+    """
+    A L{FileWriter} written at known offsets (not C{O_APPEND}, which
+    C{splice} cannot write to), which can also be filled straight from a
+    data socket.
+    """
+
+    def receiveFrom(self, source):
+        """
+        See L{IZeroCopyWriteFile.receiveFrom}.
+        """
+        start = self._consumer.position
+        receiving = source.spliceInto(self._fd, start, self._run)
+
+        def received(count):
+            self._consumer.position = start + count
+            return count
+        return receiving.addCallback(received)

@@ -28,6 +28,7 @@ import stat as statModule
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
+from ftpkit import splicing
 from ftpkit.cachedopen import openCached
 from ftpkit.diskthreads import diskThreadsFor
 from ftpkit.errors import (
@@ -45,7 +46,7 @@ from ftpkit.interfaces import (
     IFTPShellChmod,
     IFTPShellHash,
 )
-from ftpkit.shells.diskfiles import FileReader, FileWriter
+from ftpkit.shells.diskfiles import FileReader, FileWriter, SpliceFileWriter
 
 try:
     import grp
@@ -173,6 +174,10 @@ def _openRegular(path, flags, mode=0o644):
         os.close(fd)
         raise
     return fd, result
+
+
+_writer = SpliceFileWriter if splicing.available else FileWriter
+"""The writer of uploads at known offsets: spliced into where possible."""
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod)
@@ -481,7 +486,9 @@ class FilesystemShell:
         if offset or append:
             flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
             fd, _ = _openRegular(target, flags)
-            return FileWriter(self._run, fd, None, target, None if append else offset)
+            if append:
+                return FileWriter(self._run, fd, None, target, None)
+            return _writer(self._run, fd, None, target, offset)
         try:
             old = os.stat(target)
         except FileNotFoundError:
@@ -496,7 +503,7 @@ class FilesystemShell:
                 os.fchmod(fd, statModule.S_IMODE(old.st_mode))
             except OSError:
                 pass
-        return FileWriter(self._run, fd, temporary, target, 0)
+        return _writer(self._run, fd, temporary, target, 0)
 
     @staticmethod
     def _raise(error):

@@ -1,0 +1,195 @@
+"""
+Tests for L{ftpkit.splicing}, and that binary uploads of the filesystem
+shell go through it.
+"""
+
+import errno
+import ftplib
+import io
+import os
+import socket
+import struct
+
+from twisted.trial import unittest
+
+from ftpkit import splicing
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import FilesystemRealm
+
+
+def _connectedPair(testCase):
+    """
+    @return: C{(sender, receiver)}, a TCP connection on 127.0.0.1; the
+        receiver is non-blocking.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    sender = socket.create_connection(listener.getsockname())
+    receiver, _ = listener.accept()
+    listener.close()
+    receiver.setblocking(False)
+    for sock in (sender, receiver):
+        testCase.addCleanup(sock.close)
+    return sender, receiver
+
+
+class SpliceBatchTests(unittest.TestCase):
+    """
+    L{splicing.spliceBatch} moves what a socket has into a file and says
+    why it stopped.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.sender, self.receiver = _connectedPair(self)
+        self.pipe = splicing.openPipe()
+        for fd in self.pipe:
+            self.addCleanup(os.close, fd)
+        self.path = self.mktemp()
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, self.fd)
+
+    def batch(self, position=0, limit=splicing.BATCH_SIZE):
+        return splicing.spliceBatch(self.receiver.fileno(), self.pipe,
+                                    self.fd, position, limit)
+
+    def content(self):
+        with open(self.path, "rb") as f:
+            return f.read()
+
+    def test_emptyThenEnd(self):
+        """
+        Nothing sent yet: L{splicing.EMPTY}. Bytes then the end: they land
+        at the position given, and L{splicing.END}.
+        """
+        self.assertEqual(self.batch(), (0, splicing.EMPTY))
+        self.sender.sendall(b"hello")
+        self.sender.shutdown(socket.SHUT_WR)
+        moved, why = self.batch(position=3)
+        self.assertEqual((moved, why), (5, splicing.END))
+        self.assertEqual(self.content(), b"\0\0\0hello")
+
+    def test_limit(self):
+        """
+        At most C{limit} bytes per batch: L{splicing.MORE} then the rest.
+        """
+        payload = os.urandom(300000)
+        self.sender.sendall(payload)
+        self.sender.close()
+        self.assertEqual(self.batch(limit=100000), (100000, splicing.MORE))
+        moved, why = self.batch(position=100000)
+        self.assertEqual((moved, why), (200000, splicing.END))
+        self.assertEqual(self.content(), payload)
+
+    def test_broken(self):
+        """
+        A reset connection: L{splicing.BROKEN}.
+        """
+        self.sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               struct.pack("ii", 1, 0))
+        self.sender.close()
+        self.assertEqual(self.batch(), (0, splicing.BROKEN))
+
+    def test_writeErrorRaised(self):
+        """
+        A failing write raises its C{OSError}.
+        """
+        readOnly = os.open(self.path, os.O_RDONLY)
+        self.addCleanup(os.close, readOnly)
+        self.sender.sendall(b"data")
+        self.assertRaises(OSError, splicing.spliceBatch,
+                          self.receiver.fileno(), self.pipe, readOnly, 0)
+
+
+class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Binary uploads to the filesystem shell over passive connections are
+    spliced; the others are not, and every kind lands intact.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.server = self.startServer(FilesystemRealm(self.root))
+        self.batches = 0
+        original = splicing.spliceBatch
+
+        def counting(*args, **kwargs):
+            self.batches += 1
+            return original(*args, **kwargs)
+        self.patch(splicing, "spliceBatch", counting)
+
+    def session(self, function):
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=10)
+            try:
+                ftp.login("alice", "secret")
+                return function(ftp)
+            finally:
+                ftp.quit()
+        return self.inThread(run)
+
+    def stored(self, name):
+        with open(os.path.join(self.root, name), "rb") as f:
+            return f.read()
+
+    async def test_binarySpliced(self):
+        """
+        A binary upload, new or replacing a file or resumed with REST, is
+        spliced and lands intact.
+        """
+        payload = os.urandom(5 * 1024 * 1024 + 3)
+
+        def run(ftp):
+            ftp.storbinary("STOR new.bin", io.BytesIO(payload))
+            ftp.storbinary("STOR new.bin", io.BytesIO(payload[::-1]))
+            ftp.storbinary("STOR resumed.bin", io.BytesIO(payload[:1000]))
+            ftp.storbinary("STOR resumed.bin", io.BytesIO(payload[1000:]),
+                           rest=1000)
+        await self.session(run)
+        self.assertEqual(self.stored("new.bin"), payload[::-1])
+        self.assertEqual(self.stored("resumed.bin"), payload)
+        self.assertGreaterEqual(self.batches, 4)
+
+    async def test_othersNotSpliced(self):
+        """
+        ASCII uploads, appends and active-mode uploads take the usual way.
+        """
+        def run(ftp):
+            ftp.storlines("STOR text.txt", io.BytesIO(b"a\r\nb\r\n"))
+            ftp.storbinary("APPE text.txt", io.BytesIO(b"c"))
+            ftp.set_pasv(False)
+            ftp.storbinary("STOR active.bin", io.BytesIO(b"active"))
+        await self.session(run)
+        self.assertEqual(self.stored("text.txt"), b"a\nb\nc")
+        self.assertEqual(self.stored("active.bin"), b"active")
+        self.assertEqual(self.batches, 0)
+
+    async def test_diskFull(self):
+        """
+        A spliced write failing with C{ENOSPC} answers C{452}; the file it
+        was replacing is intact and no temporary file remains.
+        """
+        with open(os.path.join(self.root, "keep.bin"), "wb") as f:
+            f.write(b"old contents")
+
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.patch(splicing, "spliceBatch", full)
+
+        def run(ftp):
+            try:
+                ftp.storbinary("STOR keep.bin", io.BytesIO(b"x" * 100000))
+            except ftplib.error_temp as e:
+                return str(e)
+            except OSError:
+                return ftp.getresp()
+        answer = await self.session(run)
+        self.assertTrue(answer.startswith("452"), answer)
+        self.assertEqual(self.stored("keep.bin"), b"old contents")
+        self.assertEqual(os.listdir(self.root), ["keep.bin"])
