@@ -608,8 +608,9 @@ class DataChannel:
         Open a passive listener, replacing whatever was set up before.
 
         The listener of the session's last passive transfer is reused when
-        it is still kept (see L{ftpkit.passive}), after refusing whatever
-        connected to it since; otherwise a new one is bound. Either way it
+        it is still kept (see L{ftpkit.passive}; only without a configured
+        port range), after refusing whatever connected to it since;
+        otherwise a new one is bound. Either way it
         closes after C{timeout} seconds unless a transfer uses it, and is
         kept at most that long after a transfer.
 
@@ -660,9 +661,14 @@ class DataChannel:
             sock.close()
             return
         self.claimed = True
-        # Kept, unwatched, for the session's next PASV/EPSV (see listen).
-        self._spare, self._port = self._port, None
-        self._spare.stopReading()
+        if self._port.portRange is None:
+            # Kept, unwatched, for the session's next PASV/EPSV (see
+            # listen). Not from a --passive-ports range: those are small,
+            # and a kept port would be one fewer for the other sessions.
+            self._spare, self._port = self._port, None
+            self._spare.stopReading()
+        else:
+            self._stopListening()
         self._accepted = sock
         if self._waiting is not None:
             self._useAccepted()

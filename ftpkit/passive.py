@@ -12,7 +12,8 @@ Strangers (see L{ftpkit.data.DataChannel}) are refused when they are
 accepted; the queue (L{PASSIVE_BACKLOG}) is long enough that a few of them
 cannot keep the client out.
 
-Once its connection is accepted a listener is kept, for the session's next
+Once its connection is accepted a listener on a port of the kernel's
+ephemeral range (no C{--passive-ports}) is kept, for the session's next
 PASV/EPSV, until the data timeout passes (L{ftpkit.data.DataChannel.listen}
 refuses whatever queued on it meanwhile): creating, binding and closing a
 socket per file cost about a fifth of a small file's time (about 8,000 ->

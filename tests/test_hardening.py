@@ -254,6 +254,34 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(afterPort, "refused")
 
     @defer.inlineCallbacks
+    def test_configuredRangeNotKept(self):
+        """
+        With C{--passive-ports}, a port is freed as soon as its connection
+        is accepted: with a one-port range, a second session can transfer
+        right after the first, which stays logged in.
+        """
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.serve(passivePorts=(port, port))
+
+        def fetch(ftp):
+            out = []
+            ftp.retrbinary("RETR hello.txt", out.append)
+            return b"".join(out)
+
+        def client():
+            first, second = self.login(), self.login()
+            try:
+                return fetch(first), fetch(second), fetch(first)
+            finally:
+                first.quit()
+                second.quit()
+
+        results = yield self.inThread(client)
+        self.assertEqual(results, (b"hello\n",) * 3)
+
+    @defer.inlineCallbacks
     def test_keptListenerExpires(self):
         """
         A listener kept after a transfer is closed once C{dataTimeout}
