@@ -93,6 +93,14 @@ class _DataConnectionBase:
         for waiter in waiters:
             waiter.callback(reason)
 
+    def watch(self):
+        """
+        Start the watchdog, unless it runs already or the connection has
+        ended.
+        """
+        if self._watchCall is None and self.lostReason is None:
+            self._startWatch()
+
     def _startWatch(self):
         self._lastMoved = self._bytesMoved()
         self._lastMovedAt = self._reactor.seconds()
@@ -368,6 +376,7 @@ class _SpliceReceiver:
         elif why == splicing.EMPTY:
             self._waiting = True
             self.connection._reactor.addReader(self)
+            self.connection.watch()
         elif why == splicing.END:
             self.finish(None)
         else:
@@ -430,6 +439,9 @@ class LeanConnection(_DataConnectionBase):
     (L{ftpkit.interfaces.IZeroCopyReadFile}) or whose writer reads through
     C{splice} (L{ftpkit.interfaces.IZeroCopyWriteFile}).
 
+    Its watchdog starts only when a transfer has to wait for the socket
+    (L{watch}): a small file sent at once never needs one.
+
     @ivar socket: the connected, non-blocking socket.
     """
 
@@ -451,7 +463,6 @@ class LeanConnection(_DataConnectionBase):
         self._reactor = reactor
         self._timeout = timeout
         self._currentTransfer = currentTransfer
-        self._startWatch()
 
     def finish(self):
         """
@@ -619,6 +630,9 @@ class DataChannel:
         @raise CannotOpenDataConnection: when no port could be bound.
         """
         spare, self._spare = self._spare, None
+        timer = self._timer if spare is not None else None
+        if timer is not None:
+            self._timer = None
         self.close()
         self.claimed = False
         if spare is not None and spare.portRange == portRange:
@@ -629,7 +643,12 @@ class DataChannel:
                 spare.stopListening()
             self._port = PassiveListener.listen(
                 self.reactor, self._passiveAccepted, self.localHost, portRange)
-        self._timer = self.reactor.callLater(self.timeout, self._expire)
+        if timer is not None and timer.active():
+            # The kept listener's timer, pushed back: cheaper than a new one.
+            timer.reset(self.timeout)
+            self._timer = timer
+        else:
+            self._timer = self.reactor.callLater(self.timeout, self._expire)
         return self._port.port
 
     def _refuse(self, sock, address):

@@ -304,8 +304,13 @@ class LeanConsumer:
     @ivar bytesSent: bytes sent so far.
     """
 
-    def __init__(self, sock, reactor):
-        self.socket = sock
+    def __init__(self, connection, reactor):
+        """
+        @param connection: the L{ftpkit.data.LeanConnection}; its watchdog
+            is started when the socket is full.
+        @param reactor: the reactor.
+        """
+        self.connection = connection
         self.reactor = reactor
         self.bytesSent = 0
         self._writer = None
@@ -317,10 +322,12 @@ class LeanConsumer:
         if count <= 0:
             return defer.succeed(0)
         writer = self._writer = _SendfileWriter(
-            self.reactor, self.socket.fileno(), None, fd, offset, count,
-            self._progress)
+            self.reactor, self.connection.socket.fileno(), None, fd, offset,
+            count, self._progress)
         start = self.bytesSent
         writer.start()
+        if writer.registered:
+            self.connection.watch()
         writer.done.addCallback(lambda _: self.bytesSent - start)
         return writer.done
 
@@ -358,7 +365,7 @@ def makeDownloadConsumer(connection, binary, reactor):
     @return: a L{TransportConsumer}, zero-copy when possible.
     """
     if isinstance(connection, LeanConnection):
-        return LeanConsumer(connection.socket, reactor)
+        return LeanConsumer(connection, reactor)
     transport = connection.transport
     if not binary:
         return ASCIIConsumer(transport)

@@ -240,7 +240,7 @@ class LeanConnectionTests(unittest.TestCase):
             f.write(b"lean bytes")
         fd = os.open(path, os.O_RDONLY)
         self.addCleanup(os.close, fd)
-        consumer = LeanConsumer(self.connection.socket, reactor)
+        consumer = LeanConsumer(self.connection, reactor)
         self.assertEqual(self.successResultOf(consumer.sendfile(fd, 0, 10)),
                          10)
         lost = self.connection.whenLost()
@@ -258,6 +258,7 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_stallDropsIt(self):
+        self.connection.watch()
         self.clock.advance(61)
         self.assertTrue(self.connection.timedOut)
         self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
@@ -299,3 +300,24 @@ class LeanConnectionTests(unittest.TestCase):
         self.failureResultOf(done, TransferAborted)
         self.assertEqual(self.server.fileno(), -1)
         self.assertRaises(ConnectionResetError, self.client.recv, 100)
+
+    def test_watchOnlyWhenWaiting(self):
+        """
+        The watchdog starts only once a file does not go out at once.
+        """
+        from ftpkit.transfer import LeanConsumer
+
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(b"x" * (64 << 20))
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        consumer = LeanConsumer(self.connection, reactor)
+        sending = consumer.sendfile(fd, 0, 64 << 20)
+        self.assertNoResult(sending)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        consumer.abort()
+        self.failureResultOf(sending)
+        self.connection.abort()
+        self.assertEqual(self.clock.getDelayedCalls(), [])

@@ -70,8 +70,11 @@ def _firstOf(operation, connection):
     Wait for C{operation}, failing early if the data connection ends.
 
     @return: a Deferred firing with C{operation}'s result, or failing with
-        L{TransferAborted} if the connection ended first.
+        L{TransferAborted} if the connection ended first; C{operation}
+        itself when it is already done.
     """
+    if operation.called:
+        return operation
     result = defer.Deferred()
 
     def succeeded(value):
