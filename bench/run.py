@@ -75,7 +75,8 @@ def parseArguments(argv):
                         help="small sizes for a smoke run (1-2 minutes)")
     parser.add_argument("--servers", default="ftpkit,pyftpdlib,vsftpd",
                         help="comma-separated (default: %(default)s; vsftpd"
-                        " is skipped when not installed)")
+                        " is skipped when not installed; ftpkit-w2 is ftpkit"
+                        " with --workers 2)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="rounds of every scenario (default: 3)")
     parser.add_argument("--only", default="",
@@ -215,7 +216,7 @@ class Runner:
             serverDir = os.path.join(self.workdir, name)
             os.makedirs(serverDir)
             root = makeRoot(self.workdir, name, self.work)
-            extra = args.ftpkit_arg if name == "ftpkit" else ()
+            extra = args.ftpkit_arg if name.startswith("ftpkit") else ()
             server = cls(root, serverDir, pem, extra)
             try:
                 self.plain[name] = server.start()

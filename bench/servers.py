@@ -210,6 +210,18 @@ class Ftpkit(Server):
         return args + self.extraArgs
 
 
+class FtpkitTwoWorkers(Ftpkit):
+    """
+    ftpkit with C{--workers 2}, so that one run compares one and two
+    worker processes.
+    """
+
+    name = "ftpkit-w2"
+
+    def command(self, port, tls):
+        return Ftpkit.command(self, port, tls) + ["--workers", "2"]
+
+
 class Pyftpdlib(Server):
     """
     pyftpdlib, through L{bench.pyftpd}.
@@ -270,4 +282,5 @@ class Vsftpd(Server):
         return os.access(cls.binary, os.X_OK)
 
 
-SERVERS = {cls.name: cls for cls in (Ftpkit, Pyftpdlib, Vsftpd)}
+SERVERS = {cls.name: cls for cls in (Ftpkit, FtpkitTwoWorkers, Pyftpdlib,
+                                     Vsftpd)}
