@@ -182,8 +182,13 @@ class FTPProtocol(
 
     def timeoutConnection(self):
         """
-        Close an idle session with C{421}.
+        Close an idle session with C{421}. A session with a transfer
+        running is not idle (its data connection has a watchdog of its
+        own): its idle time starts again instead.
         """
+        if self.transfer is not None:
+            self.setTimeout(self.config.idleTimeout)
+            return
         self.log.warn("idle timeout for {peer}", peer=self.peer)
         self.reply(421, "Idle timeout; closing control connection")
         self.close()

@@ -168,6 +168,23 @@ class IdleTimeoutTests(unittest.TestCase):
         self.assertTrue(transport.disconnecting)
         self.assertTrue(warningsAbout(events, "10.0.0.1"))
 
+    def test_notDuringTransfer(self):
+        """
+        A session with a transfer running is not idle, however long it
+        runs; once it ends, the session has C{idleTimeout} seconds again.
+        """
+        clock = MemoryReactorClock()
+        protocol, transport = connect(makeFactory(clock, idleTimeout=10))
+        protocol.transfer = object()
+        clock.advance(25)
+        self.assertEqual(replyCodes(transport), ["220"])
+        clock.advance(3)
+        protocol._transferEnded()
+        clock.advance(9)
+        self.assertEqual(replyCodes(transport), ["220"])
+        clock.advance(1)
+        self.assertEqual(replyCodes(transport), ["220", "421"])
+
     def test_noTimerLeftAfterDisconnect(self):
         """
         A session that ends leaves nothing scheduled.

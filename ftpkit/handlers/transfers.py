@@ -156,7 +156,6 @@ class TransferCommands:
         connection = await self.dataChannel.connect(self.dataTLSContext(),
                                                     lean)
         self.transfer = Transfer(description, connection)
-        self.setTimeout(None)
         return connection
 
     async def _await(self, deferred):
@@ -169,9 +168,12 @@ class TransferCommands:
         return await deferred
 
     def _transferEnded(self):
+        """
+        The transfer is over: the session's idle time starts again.
+        """
         self.transfer = None
         if not self._closed:
-            self.setTimeout(self.config.idleTimeout)
+            self.resetTimeout()
 
     async def sendFile(self, readFile, binary, description, opening):
         """
