@@ -51,6 +51,28 @@ def pasvAddress(ftp):
     return ".".join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]
 
 
+def waitUntilRefused(host, port, source=None, timeout=10):
+    """
+    Probe a port until connecting to it is refused (blocking).
+
+    @param source: the address to connect from, or C{None} for any.
+    @return: whether it was refused within C{timeout} seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        probe = socket.socket()
+        try:
+            if source is not None:
+                probe.bind((source, 0))
+            probe.connect((host, port))
+        except ConnectionRefusedError:
+            return True
+        finally:
+            probe.close()
+        time.sleep(0.05)
+    return False
+
+
 def hardClose(sock):
     """
     Close a socket with a reset, like a client that vanished.
@@ -300,17 +322,7 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
                     while data.recv(65536):
                         pass
                 ftp.voidresp()
-                deadline = time.monotonic() + 10
-                refused = False
-                while not refused and time.monotonic() < deadline:
-                    probe = socket.socket()
-                    try:
-                        probe.connect((host, port))
-                    except ConnectionRefusedError:
-                        refused = True
-                    finally:
-                        probe.close()
-                    time.sleep(0.05)
+                refused = waitUntilRefused(host, port)
                 return refused, ftp.retrbinary("RETR hello.txt", lambda data: None)
             finally:
                 ftp.quit()
@@ -360,18 +372,7 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
             ftp = self.login()
             try:
                 host, port = pasvAddress(ftp)
-                deadline = time.monotonic() + 10
-                refused = False
-                while not refused and time.monotonic() < deadline:
-                    probe = socket.socket()
-                    probe.bind(("127.0.0.2", 0))
-                    try:
-                        probe.connect((host, port))
-                    except ConnectionRefusedError:
-                        refused = True
-                    finally:
-                        probe.close()
-                    time.sleep(0.05)
+                refused = waitUntilRefused(host, port, source="127.0.0.2")
                 try:
                     answer = ftp.sendcmd("RETR hello.txt")
                 except ftplib.error_temp as e:
