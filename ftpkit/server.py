@@ -29,6 +29,7 @@ from ftpkit.handlers.login import LoginCommands
 from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
+from ftpkit.loginlog import LoginLog
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.sockets import closeNow, writeNow
 
@@ -453,6 +454,7 @@ class FTPFactory(ServerFactory):
     @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
     @ivar config: the L{ServerConfig}.
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
+    @ivar loginLog: the L{LoginLog} successful logins are logged through.
     """
 
     log = Logger()
@@ -476,6 +478,13 @@ class FTPFactory(ServerFactory):
             limiter = ConnectionLimiter(self.config.maxConnections,
                                         self.config.maxConnectionsPerIP)
         self.limiter = limiter
+        self.loginLog = LoginLog(reactor)
+
+    def stopFactory(self):
+        """
+        Log the logins not logged yet.
+        """
+        self.loginLog.flush()
 
     @property
     def sessions(self):

@@ -323,6 +323,7 @@ class Session:
         self.protocol.connectionLost(Failure(error.ConnectionLost()))
         self.settle()
         self._closeData(onlyClosing=False)
+        self.reactor.advance(0)  # A turn: the login log is written.
         self.testCase.assertEqual(self.factory.sessions, 0)
         self.testCase.assertEqual(self.reactor.getDelayedCalls(), [])
         self.testCase.assertIsNone(self.protocol._busy)

@@ -69,8 +69,7 @@ class LoginCommands:
             return None
         self.shell, self._logout = shell, logout
         self.cwd = ()
-        self.log.info("login {user} from {peer}", user=self.username,
-                      peer=self.peer)
+        self.factory.loginLog.add(self.username, self.peer)
         return (230, "Login successful")
 
     async def _loginFailed(self):
