@@ -87,6 +87,21 @@ def candidatePorts(portRange, attempts=_PASSIVE_BIND_ATTEMPTS, rng=random):
         yield 0
 
 
+def _bind(sock, address, fallback):
+    """
+    Bind C{sock} to C{address}, or to C{fallback} when C{address}'s host
+    is not one of this host's addresses.
+
+    @raise OSError: when neither can be bound.
+    """
+    try:
+        sock.bind(address)
+    except OSError as e:
+        if e.errno != errno.EADDRNOTAVAIL:
+            raise
+        sock.bind(fallback)
+
+
 @implementer(IReadDescriptor)
 class PassiveListener:
     """
@@ -132,24 +147,28 @@ class PassiveListener:
         @raise CannotOpenDataConnection: when no port could be bound.
         """
         family = socket.AF_INET6 if ":" in interface else socket.AF_INET
+        anywhere = "::" if family == socket.AF_INET6 else "0.0.0.0"
+        listening = None
         for port in candidatePorts(portRange or EPHEMERAL_PORTS):
-            listening = socket.socket(family, _NONBLOCKING_STREAM)
-            try:
+            if listening is None:
+                listening = socket.socket(family, _NONBLOCKING_STREAM)
                 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    listening.bind((interface, port))
-                except OSError as e:
-                    if e.errno != errno.EADDRNOTAVAIL:
-                        raise
-                    listening.bind(("::" if family == socket.AF_INET6
-                                    else "0.0.0.0", port))
+            try:
+                _bind(listening, (interface, port), (anywhere, port))
+            except OSError:
+                # A port in use: try the next on the same, unbound socket.
+                continue
+            try:
                 listening.listen(PASSIVE_BACKLOG)
             except OSError:
                 listening.close()
+                listening = None
                 continue
             if listening.gettimeout() != 0.0:  # No SOCK_NONBLOCK here.
                 listening.setblocking(False)
             return cls(reactor, listening, onAccept, port, portRange)
+        if listening is not None:
+            listening.close()
         raise CannotOpenDataConnection("No free passive port")
 
     def fileno(self):
