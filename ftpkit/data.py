@@ -581,10 +581,9 @@ class DataChannel:
     log = Logger()
     _accepted = None
     _lean = False
-    _spare = None
 
     def __init__(self, reactor, localHost, peerHost, timeout,
-                 currentTransfer=lambda: None):
+                 currentTransfer=lambda: None, pool=None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
         @param localHost: the control connection's local address; passive
@@ -594,7 +593,11 @@ class DataChannel:
             data connection may go without moving a byte.
         @param currentTransfer: returns the session's running transfer, or
             C{None} (see L{DataConnection}).
+        @param pool: the server's L{ftpkit.listenerpool.ListenerPool},
+            where listeners done with go and new ones come from; without
+            one, each listener is closed once done with.
         """
+        self._pool = pool
         self.reactor = reactor
         self.localHost = localHost
         self.peerHost = normalizeHost(peerHost)
@@ -618,38 +621,36 @@ class DataChannel:
         """
         Open a passive listener, replacing whatever was set up before.
 
-        The listener of the session's last passive transfer is reused when
-        it is still kept (see L{ftpkit.passive}; only without a configured
-        port range), after refusing whatever connected to it since;
-        otherwise a new one is bound. Either way it
-        closes after C{timeout} seconds unless a transfer uses it, and is
-        kept at most that long after a transfer.
+        Without a configured port range, a listener of the server's
+        L{ftpkit.listenerpool.ListenerPool} is reused when there is one, after refusing
+        whatever connected to it meanwhile; otherwise a new one is bound.
+        It closes after C{timeout} seconds unless a transfer uses it.
 
         @param portRange: C{(low, high)} inclusive, or C{None} for any.
         @return: the port number listened on.
         @raise CannotOpenDataConnection: when no port could be bound.
         """
-        spare, self._spare = self._spare, None
-        timer = self._timer if spare is not None else None
-        if timer is not None:
-            self._timer = None
+        timer, self._timer = self._timer, None
         self.close()
         self.claimed = False
-        if spare is not None and spare.portRange == portRange:
-            spare.discardQueued(self._refuse)
-            self._port = spare
+        port = None
+        if self._pool is not None and portRange is None:
+            port = self._pool.take(self.localHost)
+        if port is not None:
+            port.onAccept = self._passiveAccepted
+            port.discardQueued(self._refuse)
         else:
-            if spare is not None:
-                spare.stopListening()
-            self._port = PassiveListener.listen(
+            port = PassiveListener.listen(
                 self.reactor, self._passiveAccepted, self.localHost, portRange)
+        self._port = port
         if timer is not None and timer.active():
-            # The kept listener's timer, pushed back: cheaper than a new one.
+            # The timer of the last listener, pushed back: cheaper than a
+            # new one.
             timer.reset(self.timeout)
             self._timer = timer
         else:
             self._timer = self.reactor.callLater(self.timeout, self._expire)
-        return self._port.port
+        return port.port
 
     def _refuse(self, sock, address):
         """
@@ -680,14 +681,7 @@ class DataChannel:
             sock.close()
             return
         self.claimed = True
-        if self._port.portRange is None:
-            # Kept, unwatched, for the session's next PASV/EPSV (see
-            # listen). Not from a --passive-ports range: those are small,
-            # and a kept port would be one fewer for the other sessions.
-            self._spare, self._port = self._port, None
-            self._spare.stopReading()
-        else:
-            self._stopListening()
+        self._stopListening(release=True)
         self._accepted = sock
         if self._waiting is not None:
             self._useAccepted()
@@ -795,11 +789,10 @@ class DataChannel:
         self._fail("Can't open data connection")
 
     def _deliver(self):
+        # The timer is left to run out (harmlessly: there is no listener
+        # left to close), so that the next listen can push it back.
         waiting, self._waiting = self._waiting, None
         connection, self.connection = self.connection, None
-        if self._spare is None:
-            # Otherwise the timer now bounds how long the spare is kept.
-            self._cancelTimer()
         waiting.callback(connection)
 
     def _fail(self, message):
@@ -812,14 +805,21 @@ class DataChannel:
         self._stopListening()
         self._fail("Data connection timed out")
 
-    def _stopListening(self):
+    def _stopListening(self, release=False):
         """
-        Close the listener and the spare, if any.
+        Be done with the listener, if any.
+
+        @param release: hand it to the pool (which closes it if it cannot
+            keep it); otherwise close it.
         """
-        for port in (self._port, self._spare):
-            if port is not None:
-                port.stopListening()
-        self._port = self._spare = None
+        port, self._port = self._port, None
+        if port is None:
+            return
+        if release and self._pool is not None:
+            port.stopReading()
+            self._pool.give(port)
+        else:
+            port.stopListening()
 
     def _cancelTimer(self):
         timer, self._timer = self._timer, None
@@ -828,10 +828,11 @@ class DataChannel:
 
     def close(self):
         """
-        Drop any listener, pending connect and unused connection.
+        Drop any listener (to the pool), pending connect and unused
+        connection.
         """
         self._cancelTimer()
-        self._stopListening()
+        self._stopListening(release=True)
         self._active = None
         accepted, self._accepted = self._accepted, None
         if accepted is not None:

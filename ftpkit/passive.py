@@ -12,12 +12,12 @@ Strangers (see L{ftpkit.data.DataChannel}) are refused when they are
 accepted; the queue (L{PASSIVE_BACKLOG}) is long enough that a few of them
 cannot keep the client out.
 
-Once its connection is accepted a listener on a port of the kernel's
-ephemeral range (no C{--passive-ports}) is kept, for the session's next
-PASV/EPSV, until the data timeout passes (L{ftpkit.data.DataChannel.listen}
-refuses whatever queued on it meanwhile): creating, binding and closing a
-socket per file cost about a fifth of a small file's time (about 8,000 ->
-10,000 files/s, the two versions side by side).
+Once its connection is accepted a listener goes to the server's
+L{ftpkit.listenerpool.ListenerPool}, for the next PASV/EPSV of any session
+(L{ftpkit.data.DataChannel.listen} refuses whatever queued on it
+meanwhile): creating, binding and closing a socket per file cost about a
+fifth of a small file's time (about 8,000 -> 10,000 files/s, the two
+versions side by side).
 """
 
 import errno
@@ -117,19 +117,25 @@ class PassiveListener:
     @ivar onAccept: called with C{(socket, address)} for each accepted
         connection; it owns the socket from then on.
     @ivar reading: the reactor watches it.
+    @ivar releasedAt: when it went to a L{ftpkit.listenerpool.ListenerPool}.
     """
 
-    def __init__(self, reactor, listening, onAccept, port=0, portRange=None):
+    releasedAt = None
+
+    def __init__(self, reactor, listening, onAccept, port=0, portRange=None,
+                 interface=None):
         """
         @param listening: the bound, listening, non-blocking socket.
         @param port: the port it was bound to, or C{0} to look it up.
         @param portRange: the range it was picked from (see L{listen}).
+        @param interface: the local address it was asked to listen on.
         """
         self.reactor = reactor
         self.socket = listening
         self.onAccept = onAccept
         self.port = port or listening.getsockname()[1]
         self.portRange = portRange
+        self.interface = interface
 
     @classmethod
     def listen(cls, reactor, onAccept, interface, portRange):
@@ -166,7 +172,8 @@ class PassiveListener:
                 continue
             if listening.gettimeout() != 0.0:  # No SOCK_NONBLOCK here.
                 listening.setblocking(False)
-            return cls(reactor, listening, onAccept, port, portRange)
+            return cls(reactor, listening, onAccept, port, portRange,
+                       interface)
         if listening is not None:
             listening.close()
         raise CannotOpenDataConnection("No free passive port")

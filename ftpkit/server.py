@@ -29,6 +29,7 @@ from ftpkit.handlers.login import LoginCommands
 from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
+from ftpkit.listenerpool import ListenerPool
 from ftpkit.loginlog import LoginLog
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.sockets import closeNow, writeNow
@@ -122,7 +123,8 @@ class FTPProtocol(
             host = self.transport.getHost()
             self._dataChannel = DataChannel(
                 self.reactor, getattr(host, "host", "127.0.0.1"),
-                self.peer, self.config.dataTimeout, self._currentTransfer)
+                self.peer, self.config.dataTimeout, self._currentTransfer,
+                self.factory.listenerPool)
         return self._dataChannel
 
     def _currentTransfer(self):
@@ -455,6 +457,8 @@ class FTPFactory(ServerFactory):
     @ivar config: the L{ServerConfig}.
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
     @ivar loginLog: the L{LoginLog} successful logins are logged through.
+    @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
+        are done with.
     """
 
     log = Logger()
@@ -479,12 +483,14 @@ class FTPFactory(ServerFactory):
                                         self.config.maxConnectionsPerIP)
         self.limiter = limiter
         self.loginLog = LoginLog(reactor)
+        self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
 
     def stopFactory(self):
         """
-        Log the logins not logged yet.
+        Log the logins not logged yet; close the pooled passive listeners.
         """
         self.loginLog.flush()
+        self.listenerPool.closeAll()
 
     @property
     def sessions(self):

@@ -324,6 +324,10 @@ class Session:
         self.settle()
         self._closeData(onlyClosing=False)
         self.reactor.advance(0)  # A turn: the login log is written.
+        # The listeners the session left in the server's pool are closed
+        # once the data timeout has passed.
+        self.reactor.advance(self.factory.config.dataTimeout)
+        self.testCase.assertEqual(self.factory.listenerPool.listeners, [])
         self.testCase.assertEqual(self.factory.sessions, 0)
         self.testCase.assertEqual(self.reactor.getDelayedCalls(), [])
         self.testCase.assertIsNone(self.protocol._busy)
