@@ -817,6 +817,8 @@ class DataChannel:
             return
         if release and self._pool is not None:
             port.stopReading()
+            # What queued on it is this session's to refuse (and log).
+            port.discardQueued(self._refuse)
             self._pool.give(port)
         else:
             port.stopListening()

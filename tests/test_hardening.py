@@ -303,6 +303,38 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(results, (b"hello\n",) * 3)
 
     @defer.inlineCallbacks
+    def test_pooledListenerCleanForNextSession(self):
+        """
+        A connection a session left unused on its passive port is refused
+        when the session is done with the port, not blamed on the next
+        session (from another address) that gets the port.
+        """
+        self.serve()
+
+        def client():
+            first = self.login()
+            host, port = pasvAddress(first)
+            unused = socket.create_connection((host, port), timeout=10)
+            first.quit()
+            unused.close()
+            second = ftplib.FTP()
+            second.connect("127.0.0.1", self.server.port, timeout=10,
+                           source_address=("127.0.0.2", 0))
+            try:
+                second.login("alice", "secret")
+                second.sendcmd("TYPE I")
+                again = pasvAddress(second)[1]
+                out = []
+                second.retrbinary("RETR hello.txt", out.append)
+                return port, again, b"".join(out)
+            finally:
+                second.quit()
+
+        port, again, data = yield self.inThread(client)
+        self.assertEqual((again, data), (port, b"hello\n"))
+        self.assertEqual(self.logged("passive"), [])
+
+    @defer.inlineCallbacks
     def test_keptListenerExpires(self):
         """
         A listener kept after a transfer is closed once C{dataTimeout}
