@@ -817,8 +817,11 @@ class DataChannel:
             return
         if release and self._pool is not None:
             port.stopReading()
-            # What queued on it is this session's to refuse (and log).
-            port.discardQueued(self._refuse)
+            if not self.claimed:
+                # Unused: what the client queued on it is this session's
+                # to refuse (and log). (Once claimed, the next session's
+                # listen refuses whatever came after the client's.)
+                port.discardQueued(self._refuse)
             self._pool.give(port)
         else:
             port.stopListening()
