@@ -44,6 +44,7 @@ class ListenerPool:
         if listener.portRange is not None or len(self.listeners) >= self._size:
             listener.stopListening()
             return
+        listener.onAccept = None  # Let go of the session that used it.
         listener.releasedAt = self._reactor.seconds()
         self.listeners.append(listener)
         if self._purging is None:
