@@ -54,6 +54,8 @@ def formatReply(code, text):
         characters standing for undecodable bytes become C{"?"}, so a
         client decoding replies as UTF-8 never fails on them.
     """
+    if isinstance(text, str) and "\r" not in text and "\n" not in text:
+        return f"{code:03d} {text}\r\n".encode("utf-8", "replace")
     given = [text] if isinstance(text, str) else list(text)
     lines = []
     for line in given or [""]:
