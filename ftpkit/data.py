@@ -622,9 +622,10 @@ class DataChannel:
         Open a passive listener, replacing whatever was set up before.
 
         Without a configured port range, a listener of the server's
-        L{ftpkit.listenerpool.ListenerPool} is reused when there is one, after refusing
-        whatever connected to it meanwhile; otherwise a new one is bound.
-        It closes after C{timeout} seconds unless a transfer uses it.
+        L{ftpkit.listenerpool.ListenerPool} is reused when there is one,
+        after refusing whatever connected to it meanwhile; otherwise a new
+        one is bound. It closes after C{timeout} seconds unless a transfer
+        uses it.
 
         @param portRange: C{(low, high)} inclusive, or C{None} for any.
         @return: the port number listened on.
@@ -640,8 +641,14 @@ class DataChannel:
             port.onAccept = self._passiveAccepted
             port.discardQueued(self._refuse)
         else:
-            port = PassiveListener.listen(
-                self.reactor, self._passiveAccepted, self.localHost, portRange)
+            try:
+                port = PassiveListener.listen(self.reactor,
+                                              self._passiveAccepted,
+                                              self.localHost, portRange)
+            except CannotOpenDataConnection:
+                if timer is not None and timer.active():
+                    timer.cancel()
+                raise
         self._port = port
         if timer is not None and timer.active():
             # The timer of the last listener, pushed back: cheaper than a

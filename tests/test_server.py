@@ -23,6 +23,7 @@ from ftpkit.data import (
 from ftpkit.errors import NoSuchFile
 from ftpkit.handlers.login import MAX_LOGIN_DELAY
 from ftpkit.interfaces import IFTPShell
+from ftpkit.passive import PassiveListener
 from ftpkit.server import FTPFactory
 from ftpkit.shells.memory import MemoryShell
 
@@ -559,6 +560,29 @@ class DataWatchdogTests(unittest.TestCase):
         self.connection.connectionLost(Failure(error.ConnectionAborted()))
         self.failureResultOf(self.channel.connect(), CannotOpenDataConnection)
         self.assertFalse(self.channel.isSetUp)
+
+
+class PassiveListenFailureTests(unittest.TestCase):
+    """
+    A PASV that finds no free port leaves nothing scheduled.
+    """
+
+    def test_noPortNoTimer(self):
+        """
+        When binding fails, L{DataChannel.listen} raises and the timer of
+        the listener before is gone with it.
+        """
+        clock = MemoryReactorClock()
+        channel = DataChannel(clock, "127.0.0.1", "127.0.0.1", 8.0)
+        channel.listen()
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+
+        def full(*args, **kwargs):
+            raise CannotOpenDataConnection("No free passive port")
+        self.patch(PassiveListener, "listen", full)
+        self.assertRaises(CannotOpenDataConnection, channel.listen)
+        self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertFalse(channel.isSetUp)
 
 
 class ClientMistakeTests(unittest.TestCase):
