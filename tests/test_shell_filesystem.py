@@ -395,3 +395,44 @@ class JailTests(unittest.TestCase):
         """
         os.symlink(b"nowhere", os.path.join(self.root, b"dangling"))
         return self.assertFailure(self.shell.stat(("dangling",)), NoSuchFile)
+
+
+class WriteAllTests(unittest.TestCase):
+    """
+    L{diskfiles.writeAll} writes every chunk, in order, whatever the
+    kernel takes per call.
+    """
+
+    def setUp(self):
+        self.path = self.mktemp()
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, self.fd)
+
+    def test_manyChunks(self):
+        """
+        More chunks than one C{pwritev} takes, empty ones among them, at an
+        offset.
+        """
+        chunks = [bytes([i % 256]) * (i % 7) for i in range(5000)]
+        diskfiles.writeAll(self.fd, chunks, 3)
+        self.assertEqual(_read(self.path), b"\0\0\0" + b"".join(chunks))
+
+    def test_shortWrites(self):
+        """
+        A write that takes fewer bytes than given is carried on from there,
+        mid-chunk too; without a position, C{writev} is used the same way.
+        """
+        real = os.pwritev
+
+        def short(fd, buffers, position):
+            return real(fd, [bytes(buffers[0][:5])], position)
+        self.patch(os, "pwritev", short)
+        chunks = [b"abcdefgh", b"ij", b"klmnopqrstu"]
+        diskfiles.writeAll(self.fd, chunks, 0)
+        self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstu")
+        os.lseek(self.fd, 0, os.SEEK_END)
+        realWritev = os.writev
+        self.patch(os, "writev",
+                   lambda fd, buffers: realWritev(fd, [bytes(buffers[0][:3])]))
+        diskfiles.writeAll(self.fd, [b"vwxyz", b"!"], None)
+        self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstuvwxyz!")

@@ -37,24 +37,36 @@ PENDING = object()
 """The outcome of an upload that is not finished."""
 
 
-def writeAll(fd, data, position):
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
+"""Most buffers one C{writev} takes."""
+
+
+def writeAll(fd, chunks, position):
     """
-    Write all of C{data}, blocking.
+    Write all of C{chunks}, in order, blocking: gathered by C{pwritev} (or
+    C{writev}), so that they are never joined into one copy first.
 
     @param fd: the descriptor.
-    @param data: the bytes.
+    @param chunks: a list of bytes-like objects.
     @param position: the offset to write at, or C{None} to write at the
         descriptor's own position (for C{O_APPEND}).
     """
-    view = memoryview(data)
-    while view:
+    views = [memoryview(chunk) for chunk in chunks if len(chunk)]
+    while views:
+        batch = views[:_IOV_MAX]
         if position is None:
-            written = os.write(fd, view)
+            written = os.writev(fd, batch)
         else:
-            written = os.pwrite(fd, view, position)
+            written = os.pwritev(fd, batch, position)
             position += written
-        view = view[written:]
-
+        while written:
+            first = len(views[0])
+            if written >= first:
+                written -= first
+                del views[0]
+            else:
+                views[0] = views[0][written:]
+                written = 0
 
 
 @implementer(IZeroCopyReadFile)
@@ -251,7 +263,7 @@ class _QueuedWriter:
     """
     A consumer writing an upload to a descriptor without blocking the
     reactor: data is queued and at most one write (of everything queued,
-    joined) runs in a worker thread at a time. A streaming producer is
+    gathered) runs in a worker thread at a time. A streaming producer is
     paused above L{HIGH_WATER} queued bytes and resumed below L{LOW_WATER};
     a pull producer is asked for more each time the queue is empty.
 
@@ -320,14 +332,14 @@ class _QueuedWriter:
         """
         Write everything queued in a worker thread.
         """
-        data = b"".join(self._queue)
+        chunks, size = self._queue, self._queued
         self._queue = []
         self._queued = 0
         self._writing = True
         position = self.position
         if position is not None:
-            self.position += len(data)
-        writing = self._run(writeAll, self._fd, data, position)
+            self.position += size
+        writing = self._run(writeAll, self._fd, chunks, position)
         writing.addCallbacks(self._wrote, self._failed)
         self._resumeIfLow()
 
