@@ -1,5 +1,6 @@
 """
-L{openCached}: open a file only if that cannot wait on the disk.
+L{openCached}: open a file only if that cannot wait on the disk;
+L{isCached}: whether a file's bytes are in memory.
 
 Linux's C{openat2(2)} with C{RESOLVE_CACHED} (Linux 5.12) looks a path up
 in the kernel's dentry cache alone and fails with C{EAGAIN} where it would
@@ -14,6 +15,10 @@ the directory it is joined to, so the caller's jail needs no other check.
 Paths through links, uncached paths, kernels without C{openat2} and
 sandboxes that forbid it all give C{None}, and the caller takes its usual,
 threaded way.
+
+Likewise C{sendfile} of bytes that are not in memory would wait for the
+disk in the reactor thread: L{isCached} tells the sender to have them read
+in a disk thread first.
 """
 
 import ctypes
@@ -104,3 +109,41 @@ def isAvailable():
         return False
     os.close(fd)
     return True
+
+
+_RWF_NOWAIT = getattr(os, "RWF_NOWAIT", None)
+
+_PROBE = bytearray(1)
+"""The byte L{isCached} reads into (it runs in the reactor thread only)."""
+
+_PROBE_BOTH_ENDS = 128 << 10
+"""Ranges longer than this have their last byte probed too."""
+
+
+def isCached(fd, offset, count):
+    """
+    Whether reading a range of a file can be done without the disk: its
+    first byte (and, for a long range, its last) is read with
+    C{preadv2(RWF_NOWAIT)}, which fails with C{EAGAIN} instead of waiting
+    for the disk. Readahead keeps the bytes between them in step.
+
+    @param fd: the open file.
+    @param offset: the first byte of the range.
+    @param count: its length, at least 1.
+    @return: C{False} when a probed byte is not in memory; C{True}
+        otherwise, also where the system cannot tell (no C{RWF_NOWAIT}).
+    """
+    if _RWF_NOWAIT is None:
+        return True
+    positions = (offset,)
+    if count > _PROBE_BOTH_ENDS:
+        positions = (offset, offset + count - 1)
+    try:
+        for position in positions:
+            os.preadv(fd, [_PROBE], position, _RWF_NOWAIT)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return True
+

@@ -246,11 +246,15 @@ class ISendfileTarget(Interface):
     through Python (a data socket, with C{sendfile}).
     """
 
-    def sendfile(fd, offset, count):
+    def sendfile(fd, offset, count, warm=None):
         """
         Copy C{count} bytes from descriptor C{fd}, starting at C{offset},
         to the peer, without passing them through Python.
 
+        @param warm: for a file on disk, C{warm(offset, count)} reads that
+            range into memory off the reactor thread and returns a Deferred
+            firing when done; it is called before copying a range that is
+            not in memory, so that C{sendfile} does not wait for the disk.
         @return: a Deferred firing with the number of bytes sent (fewer than
             C{count} only if the file was shorter).
         """

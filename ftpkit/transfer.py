@@ -12,6 +12,7 @@ from twisted.internet.interfaces import IConsumer, IWriteDescriptor
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.cachedopen import isCached
 from ftpkit.data import LeanConnection
 from ftpkit.interfaces import IReadFile, ISendfileTarget, IZeroCopyConsumer
 
@@ -153,16 +154,26 @@ class _SendfileWriter:
     """
     Copies a file to a data socket with C{sendfile}, from the reactor
     thread: at once as far as the socket takes it, then, if it is full, by
-    owning the socket's descriptor for writing until done.
+    owning the socket's descriptor for writing until done. A range of the
+    file that is not in memory is first read in by C{warm}, off the reactor
+    thread, so that C{sendfile} never waits for the disk.
+
+    @ivar registered: the reactor watches the socket for room.
+    @ivar warming: C{warm} is reading the next range in.
     """
 
+    registered = False
+    warming = False
+    _readingStopped = False
+
     def __init__(self, reactor, socketFD, transport, fileFD, offset, count,
-                 progress):
+                 progress, warm=None):
         """
         @param socketFD: the data socket's descriptor.
         @param transport: the Twisted transport owning that socket, which
             stops reading while this writer owns the descriptor, or C{None}
             for a bare socket (L{ftpkit.data.LeanConnection}).
+        @param warm: see L{ISendfileTarget.sendfile}, or C{None}.
         """
         self.reactor = reactor
         self.transport = transport
@@ -171,7 +182,7 @@ class _SendfileWriter:
         self.offset = offset
         self.remaining = count
         self.progress = progress
-        self.registered = False
+        self.warm = warm
         self.done = defer.Deferred()
 
     def start(self):
@@ -179,12 +190,25 @@ class _SendfileWriter:
         Send what the socket takes now; wait for room only if needed (a
         small file goes out without touching the reactor).
         """
-        if self._pump():
+        if not self._pump():
+            self._waitForRoom()
+
+    def _waitForRoom(self):
+        """
+        Have the reactor call L{doWrite} when the socket has room.
+        """
+        if self.registered or self.warming or self.done.called:
             return
-        if self.transport is not None:
+        if self.transport is not None and not self._readingStopped:
+            self._readingStopped = True
             self.transport.stopReading()
         self.reactor.addWriter(self)
         self.registered = True
+
+    def _stopWaiting(self):
+        if self.registered:
+            self.registered = False
+            self.reactor.removeWriter(self)
 
     def fileno(self):
         """
@@ -206,15 +230,21 @@ class _SendfileWriter:
 
     def _pump(self):
         """
-        Send as much as the socket takes, up to a per-turn budget.
+        Send as much as the socket takes, up to a per-turn budget, unless
+        the next range must be read in first.
 
         @return: whether the copy is over (L{done} has fired).
         """
         budget = SENDFILE_TURN_BUDGET
         while self.remaining > 0 and budget > 0:
+            count = min(self.remaining, SENDFILE_CHUNK)
+            if (self.warm is not None
+                    and not isCached(self.fileFD, self.offset, count)):
+                self._startWarming(count)
+                return False
             try:
                 sent = os.sendfile(self.socketFD, self.fileFD, self.offset,
-                                   min(self.remaining, SENDFILE_CHUNK))
+                                   count)
             except BlockingIOError:
                 return False
             except OSError as e:
@@ -231,6 +261,25 @@ class _SendfileWriter:
         self._finish(None)
         return True
 
+    def _startWarming(self, count):
+        """
+        Have C{warm} read the next C{count} bytes in; the socket is not
+        watched meanwhile.
+        """
+        self._stopWaiting()
+        self.warming = True
+        warming = self.warm(self.offset, count)
+        warming.addCallbacks(self._warmed, self._warmFailed)
+
+    def _warmed(self, ignored):
+        self.warming = False
+        if not self.done.called and not self._pump():
+            self._waitForRoom()
+
+    def _warmFailed(self, failure):
+        self.warming = False
+        self._finish(failure)
+
     def connectionLost(self, reason):
         """
         The reactor gave up on the descriptor.
@@ -246,11 +295,10 @@ class _SendfileWriter:
     def _finish(self, failure):
         if self.done.called:
             return
-        if self.registered:
-            self.registered = False
-            self.reactor.removeWriter(self)
-            if self.transport is not None and self.transport.connected:
-                self.transport.startReading()
+        self._stopWaiting()
+        if (self._readingStopped and self.transport is not None
+                and self.transport.connected):
+            self.transport.startReading()
         if failure is None:
             self.done.callback(None)
         else:
@@ -269,7 +317,7 @@ class SendfileConsumer(TransportConsumer):
         self.reactor = reactor
         self._writer = None
 
-    def sendfile(self, fd, offset, count):
+    def sendfile(self, fd, offset, count, warm=None):
         """
         @see: L{IZeroCopyConsumer.sendfile}
         """
@@ -278,7 +326,7 @@ class SendfileConsumer(TransportConsumer):
             return defer.succeed(0)
         writer = self._writer = _SendfileWriter(
             self.reactor, self.transport.getHandle().fileno(), self.transport,
-            fd, offset, count, self._progress)
+            fd, offset, count, self._progress, warm)
         writer.start()
         writer.done.addCallback(lambda _: self.bytesSent - start)
         return writer.done
@@ -315,7 +363,7 @@ class LeanConsumer:
         self.bytesSent = 0
         self._writer = None
 
-    def sendfile(self, fd, offset, count):
+    def sendfile(self, fd, offset, count, warm=None):
         """
         @see: L{ISendfileTarget.sendfile}
         """
@@ -323,10 +371,10 @@ class LeanConsumer:
             return defer.succeed(0)
         writer = self._writer = _SendfileWriter(
             self.reactor, self.connection.socket.fileno(), None, fd, offset,
-            count, self._progress)
+            count, self._progress, warm)
         start = self.bytesSent
         writer.start()
-        if writer.registered:
+        if not writer.done.called:
             self.connection.watch()
         writer.done.addCallback(lambda _: self.bytesSent - start)
         return writer.done

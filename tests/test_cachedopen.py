@@ -1,7 +1,9 @@
 """
-Tests for L{ftpkit.cachedopen} and the filesystem shell's use of it.
+Tests for L{ftpkit.cachedopen} and the filesystem shell's and the
+downloads' use of it.
 """
 
+import ftplib
 import os
 
 from twisted.internet.defer import maybeDeferred
@@ -9,7 +11,10 @@ from twisted.trial import unittest
 
 from ftpkit import cachedopen
 from ftpkit.errors import IsDirectory, NoSuchFile, PermissionDenied
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import FilesystemRealm
 from ftpkit.shells import filesystem
+from ftpkit.shells.diskfiles import FileReader
 from ftpkit.shells.filesystem import FilesystemShell
 
 FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
@@ -144,3 +149,72 @@ class FilesystemShellFastOpenTests(unittest.TestCase):
         self.patch(filesystem, "openCached", lambda path, flags: None)
         self.assertEqual(await self.read(("f",)), b"content of f")
         self.assertEqual(self.runner.calls, 1)
+
+
+class IsCachedTests(unittest.TestCase):
+    """
+    L{cachedopen.isCached} tells whether a range of a file is in memory.
+    """
+
+    def test_evictedThenRead(self):
+        """
+        A file dropped from the page cache is not cached; once read, it is.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(os.urandom(1 << 20))
+            f.flush()
+            os.fsync(f.fileno())
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        if cachedopen.isCached(fd, 0, 1 << 20):
+            raise unittest.SkipTest("cannot evict or tell here")
+        os.pread(fd, 1 << 20, 0)
+        self.assertTrue(cachedopen.isCached(fd, 0, 1 << 20))
+        self.assertTrue(cachedopen.isCached(fd, 4096, 10))
+
+
+class ColdDownloadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A download of a file that is not in memory has its ranges read in by
+    a disk thread before C{sendfile} sends them.
+    """
+
+    async def test_coldFile(self):
+        root = self.mktemp()
+        os.makedirs(root)
+        payload = os.urandom(9 << 20)
+        path = os.path.join(root, "cold.bin")
+        with open(path, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        fd = os.open(path, os.O_RDONLY)
+        evicted = not cachedopen.isCached(fd, 0, 1)
+        os.close(fd)
+        if not evicted:
+            raise unittest.SkipTest("cannot evict or tell here")
+        warmed = []
+        original = FileReader.warm
+
+        def counting(reader, offset, count):
+            warmed.append((offset, count))
+            return original(reader, offset, count)
+        self.patch(FileReader, "warm", counting)
+        server = self.startServer(FilesystemRealm(root))
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            try:
+                ftp.login("alice", "secret")
+                out = []
+                ftp.retrbinary("RETR cold.bin", out.append)
+                return b"".join(out)
+            finally:
+                ftp.quit()
+        self.assertEqual(await self.inThread(client), payload)
+        self.assertTrue(warmed)
+        self.assertEqual(warmed[0][0], 0)

@@ -6,7 +6,7 @@ import errno
 import os
 import pwd
 
-from twisted.internet.defer import inlineCallbacks, succeed
+from twisted.internet.defer import Deferred, inlineCallbacks, succeed
 from twisted.trial import unittest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -190,7 +190,7 @@ class FilesystemShellTests(unittest.TestCase):
         class ZeroCopy(CollectingConsumer):
             calls = []
 
-            def sendfile(self, fd, offset, count):
+            def sendfile(self, fd, offset, count, warm=None):
                 self.calls.append((os.pread(fd, 100, offset), offset, count))
                 return succeed(count)
 
@@ -215,8 +215,9 @@ class FilesystemShellTests(unittest.TestCase):
             def __init__(self):
                 self.calls = []
 
-            def sendfile(self, fd, offset, count):
+            def sendfile(self, fd, offset, count, warm=None):
                 self.calls.append((os.pread(fd, 100, offset), count))
+                self.warm = warm
                 return succeed(count)
 
         _write(os.path.join(self.root, b"f"), b"0123456789")
@@ -224,9 +225,33 @@ class FilesystemShellTests(unittest.TestCase):
         self.assertTrue(verifyObject(IZeroCopyReadFile, opened))
         target = Target()
         sent = yield opened.sendfileTo(target)
-        opened.close()
         self.assertEqual(sent, 4)
         self.assertEqual(target.calls, [(b"6789", 4)])
+        self.assertEqual(target.warm, opened.warm)
+        opened.close()
+
+    @inlineCallbacks
+    def test_warmBeforeClose(self):
+        """
+        L{FileReader.warm} reads a range in a worker thread; a C{close}
+        meanwhile waits for it before closing the descriptor.
+        """
+        _write(os.path.join(self.root, b"f"), b"x" * 3000000)
+        started = []
+        shell = FilesystemShell(self.root, runner=lambda f, *a: (
+            started.append((f, a)) or self.held))
+        self.held = Deferred()
+        opened = yield shell.openForReading(("f",))
+        warming = opened.warm(1000, 2500000)
+        [(function, args)] = started
+        self.assertIs(args[0], diskfiles.readInto)
+        self.assertEqual(args[2:], (1000, 2500000))
+        function(*args)  # What the worker thread would run.
+        opened.close()
+        self.assertIsNotNone(opened._fd)
+        self.held.callback(None)
+        yield warming
+        self.assertIsNone(opened._fd)
 
     @inlineCallbacks
     def test_uploadBackpressure(self):

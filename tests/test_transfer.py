@@ -321,3 +321,51 @@ class LeanConnectionTests(unittest.TestCase):
         self.failureResultOf(sending)
         self.connection.abort()
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_warmBeforeUncachedRange(self):
+        """
+        A range not in memory is read in by C{warm} before C{sendfile}
+        copies it; meanwhile nothing is sent and the watchdog runs.
+        """
+        from ftpkit import transfer
+        from ftpkit.transfer import LeanConsumer
+
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(b"warm bytes")
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        cached = [False]
+        self.patch(transfer, "isCached", lambda fd, offset, count: cached[0])
+        warming = defer.Deferred()
+        asked = []
+
+        def warm(offset, count):
+            asked.append((offset, count))
+            return warming
+
+        consumer = LeanConsumer(self.connection, reactor)
+        sending = consumer.sendfile(fd, 0, 10, warm)
+        self.assertNoResult(sending)
+        self.assertEqual(asked, [(0, 10)])
+        self.assertEqual(consumer.bytesSent, 0)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        cached[0] = True
+        warming.callback(None)
+        self.assertEqual(self.successResultOf(sending), 10)
+        self.successResultOf(self.connection.finish())
+        self.assertEqual(self.client.recv(100), b"warm bytes")
+
+    def test_warmFailureFailsTheCopy(self):
+        """
+        A failed C{warm} fails the copy with its error.
+        """
+        from ftpkit import transfer
+        from ftpkit.errors import LocalError
+        from ftpkit.transfer import LeanConsumer
+
+        self.patch(transfer, "isCached", lambda fd, offset, count: False)
+        consumer = LeanConsumer(self.connection, reactor)
+        sending = consumer.sendfile(0, 0, 10, lambda o, c: defer.fail(LocalError()))
+        self.failureResultOf(sending, LocalError)
+        self.connection.abort()

@@ -37,6 +37,28 @@ PENDING = object()
 """The outcome of an upload that is not finished."""
 
 
+WARM_BUFFER_SIZE = 1 << 20
+"""Bytes read per call while reading a range into the page cache."""
+
+
+def readInto(fd, offset, count):
+    """
+    Read a range of a file, blocking, only so that it lands in the page
+    cache (see L{FileReader.warm}).
+
+    @param fd: the descriptor.
+    @param offset: the first byte.
+    @param count: how many bytes.
+    """
+    buffer = bytearray(min(count, WARM_BUFFER_SIZE))
+    end = offset + count
+    while offset < end:
+        read = os.preadv(fd, [memoryview(buffer)[:end - offset]], offset)
+        if not read:
+            return
+        offset += read
+
+
 _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 """Most buffers one C{writev} takes."""
 
@@ -102,9 +124,10 @@ class FileReader:
 
     def sendfileTo(self, target):
         """
-        See L{IZeroCopyReadFile.sendfileTo}.
+        See L{IZeroCopyReadFile.sendfileTo}; ranges not in memory are read
+        in by L{warm} first.
         """
-        return target.sendfile(self._fd, self._offset, self.size)
+        return target.sendfile(self._fd, self._offset, self.size, self.warm)
 
     def read(self, count, position):
         """
@@ -112,10 +135,25 @@ class FileReader:
 
         @return: a L{Deferred} firing with the bytes read.
         """
+        return self._inThread(os.pread, self._fd, count, position)
+
+    def warm(self, offset, count):
+        """
+        Read a range of the file into the page cache, in a worker thread.
+
+        @return: a L{Deferred} firing when it is in memory.
+        """
+        return self._inThread(readInto, self._fd, offset, count)
+
+    def _inThread(self, function, *args):
+        """
+        Run a read of the descriptor in a worker thread; L{close} waits
+        for it before closing the descriptor.
+        """
         if self._fd is None:
             return fail(LocalError())
         self._busy += 1
-        result = self._run(os.pread, self._fd, count, position)
+        result = self._run(function, *args)
         result.addBoth(self._readDone)
         return result
 
