@@ -120,7 +120,9 @@ def ftpUser():
 
 class Server:
     """
-    A kind of server: how to start it on a root directory.
+    A kind of server: how to start it on a root directory. Each kind
+    defines C{command(port, tls)}: the argument list that runs it in the
+    foreground on that control port, with explicit FTPS if C{tls}.
 
     @cvar name: its name on the command line and in tables.
     @cvar user: the user name the benchmark logs in as.
@@ -147,14 +149,6 @@ class Server:
         self.workdir = workdir
         self.pem = pem
         self.extraArgs = list(extraArgs)
-
-    def command(self, port, tls):
-        """
-        @param port: the control port.
-        @param tls: whether to enable explicit FTPS.
-        @return: the argument list that runs the server in the foreground.
-        """
-        raise NotImplementedError
 
     def start(self, tls=False, timeout=30):
         """

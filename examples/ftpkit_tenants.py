@@ -16,6 +16,7 @@ from twisted.cred import checkers, error
 from twisted.cred.portal import IRealm
 from zope.interface import implementer
 
+from ftpkit.errors import UnsupportedAvatarInterface
 from ftpkit.interfaces import IFTPShell
 from ftpkit.realms import isSafeUserName
 from ftpkit.shells.filesystem import FilesystemShell
@@ -65,7 +66,7 @@ class TenantRealm:
         @return: C{(IFTPShell, shell, logout)}.
         """
         if IFTPShell not in interfaces:
-            raise NotImplementedError("only IFTPShell avatars")
+            raise UnsupportedAvatarInterface("only IFTPShell avatars")
         tenant, user = splitAvatarId(avatarId)
         home = os.path.join(self.root, tenant)
         os.makedirs(home, exist_ok=True)

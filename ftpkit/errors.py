@@ -139,6 +139,15 @@ class TransferAborted(FTPError):
     defaultMessage = "Connection closed; transfer aborted"
 
 
+class UnsupportedAvatarInterface(NotImplementedError):
+    """
+    A realm was asked for an avatar interface other than
+    L{ftpkit.interfaces.IFTPShell}. A C{NotImplementedError}, since that is
+    how L{twisted.cred.portal.IRealm.requestAvatar} says a realm does not
+    provide an interface; the server treats it as a failed login.
+    """
+
+
 _ERRNO_MAP = {
     errno.ENOENT: NoSuchFile,
     errno.EACCES: PermissionDenied,

@@ -25,6 +25,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit.errors import UnsupportedAvatarInterface
 from ftpkit.interfaces import IFTPShell
 
 _log = Logger()
@@ -77,7 +78,7 @@ def isSafeUserName(name):
     return all(c.isprintable() for c in name)
 
 
-def _logout():
+def noLogout():
     """
     The logout callable of shells that hold nothing to release.
     """
@@ -86,14 +87,13 @@ def _logout():
 def checkAvatarInterfaces(interfaces):
     """
     Refuse an avatar request for anything but a shell, the way
-    L{twisted.cred.portal.IRealm.requestAvatar} asks a realm to (the portal
-    turns C{NotImplementedError} into a failed login).
+    L{twisted.cred.portal.IRealm.requestAvatar} asks a realm to.
 
     @param interfaces: the interfaces asked of a realm.
-    @raise NotImplementedError: unless L{IFTPShell} is among them.
+    @raise UnsupportedAvatarInterface: unless L{IFTPShell} is among them.
     """
     if IFTPShell not in interfaces:
-        raise NotImplementedError(
+        raise UnsupportedAvatarInterface(
             "this realm only provides IFTPShell avatars"
         )
 
@@ -320,7 +320,8 @@ class FilesystemRealm:
         @param mind: unused.
         @param interfaces: must include L{IFTPShell}.
         @return: C{(IFTPShell, shell, logout)}.
-        @raise NotImplementedError: when L{IFTPShell} is not asked for.
+        @raise UnsupportedAvatarInterface: when L{IFTPShell} is not asked
+            for.
         @raise error.UnauthorizedLogin: see L{homeFor}.
         """
         checkAvatarInterfaces(interfaces)
@@ -330,7 +331,7 @@ class FilesystemRealm:
         shell = wrapForUser(
             shell, isAnonymous(avatarId), self._readOnly, self._anonymousWrite
         )
-        return IFTPShell, shell, _logout
+        return IFTPShell, shell, noLogout
 
 
 @implementer(IRealm)
@@ -360,14 +361,15 @@ class MemoryRealm:
         @param mind: unused.
         @param interfaces: must include L{IFTPShell}.
         @return: C{(IFTPShell, shell, logout)}.
-        @raise NotImplementedError: when L{IFTPShell} is not asked for.
+        @raise UnsupportedAvatarInterface: when L{IFTPShell} is not asked
+            for.
         """
         checkAvatarInterfaces(interfaces)
         shell = wrapForUser(
             self.shell, isAnonymous(avatarId), self._readOnly,
             self._anonymousWrite,
         )
-        return IFTPShell, shell, _logout
+        return IFTPShell, shell, noLogout
 
 
 def reloadTargets(objects):

@@ -44,6 +44,7 @@ from ftpkit.realms import (
     checkAvatarInterfaces,
     isAnonymous,
     isSafeUserName,
+    noLogout,
     wrapForUser,
 )
 from ftpkit.shells.permissions import (
@@ -515,12 +516,6 @@ def _text(value):
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
-def _noLogout():
-    """
-    The logout callable: the shells hold nothing to release.
-    """
-
-
 @implementer(IRealm)
 class UsersRealm:
     """
@@ -595,7 +590,8 @@ class UsersRealm:
         @param mind: unused.
         @param interfaces: must include L{IFTPShell}.
         @return: C{(IFTPShell, shell, logout)}.
-        @raise NotImplementedError: when L{IFTPShell} is not asked for.
+        @raise UnsupportedAvatarInterface: when L{IFTPShell} is not asked
+            for.
         @raise error.UnauthorizedLogin: for a user not in the file.
         """
         checkAvatarInterfaces(interfaces)
@@ -614,4 +610,4 @@ class UsersRealm:
         )
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,
                             self._anonymousWrite)
-        return IFTPShell, shell, _noLogout
+        return IFTPShell, shell, noLogout

@@ -10,7 +10,7 @@ from twisted.trial import unittest
 from zope.interface import Interface
 from zope.interface.verify import verifyObject
 
-from ftpkit.errors import PermissionDenied
+from ftpkit.errors import PermissionDenied, UnsupportedAvatarInterface
 from ftpkit.fileinfo import DIRECTORY
 from ftpkit.interfaces import IFTPShell
 from ftpkit.realms import FilesystemRealm, MemoryRealm, isSafeUserName, wrapForUser
@@ -35,11 +35,9 @@ def avatar(realm, avatarId):
 
 class WriteRulesMixin:
     """
-    The write rules every realm applies; C{makeRealm(**kw)} builds one.
+    The write rules every realm applies; a test case using it defines
+    C{makeRealm(**kw)}, which builds one.
     """
-
-    def makeRealm(self, **kwargs):
-        raise NotImplementedError()
 
     def test_provides(self):
         """
@@ -52,10 +50,12 @@ class WriteRulesMixin:
 
     def test_otherInterface(self):
         """
-        Asking for anything but L{IFTPShell} is C{NotImplementedError}.
+        Asking for anything but L{IFTPShell} is refused with
+        L{UnsupportedAvatarInterface} (a C{NotImplementedError}, as
+        L{twisted.cred} expects).
         """
         self.assertRaises(
-            NotImplementedError,
+            UnsupportedAvatarInterface,
             self.makeRealm().requestAvatar, "alice", None, Interface,
         )
 

@@ -63,6 +63,9 @@ class LoginCommands:
                 creds, None, IFTPShell)
         except (crederror.UnauthorizedLogin, crederror.UnhandledCredentials,
                 NotImplementedError):
+            # NotImplementedError: a realm that gives no IFTPShell avatar
+            # (twisted.cred's convention; ours raise the subclass
+            # UnsupportedAvatarInterface).
             return await self._loginFailed()
         if self._closed:
             logout()
