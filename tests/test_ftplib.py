@@ -14,6 +14,7 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import FilesystemRealm
+from tests.test_hardening import retrOver
 
 
 class FtplibTests(LoopbackServerMixin, unittest.TestCase):
@@ -98,14 +99,7 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
             f.write(payload)
 
         def fetch(ftp, name):
-            host, port = ftp.makepasv()
-            with socket.create_connection((host, port), timeout=10) as data:
-                ftp.putcmd("RETR " + name)
-                preliminary = ftp.getresp()
-                chunks = []
-                while chunk := data.recv(1 << 20):
-                    chunks.append(chunk)
-            return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
+            return retrOver(ftp, *ftp.makepasv(), name)
 
         def client():
             ftp = self.connect()
