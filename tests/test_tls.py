@@ -697,14 +697,15 @@ class RequiredTLSTests(FTPSTestsMixin, unittest.TestCase):
     C{tlsRequired} and its anonymous exemption.
     """
 
-    def test_userBeforeAuth(self):
-        self.serve(tlsRequired=True)
-
+    def assertClearLoginRefused(self, user, password):
+        """
+        Log in without TLS and expect C{530}.
+        """
         def client():
             ftp = ftplib.FTP()
             ftp.connect("127.0.0.1", self.server.port, timeout=20)
             try:
-                ftp.login("alice", "secret")
+                ftp.login(user, password)
             except ftplib.error_perm as e:
                 return str(e)
             finally:
@@ -713,6 +714,10 @@ class RequiredTLSTests(FTPSTestsMixin, unittest.TestCase):
         d.addCallback(lambda message: self.assertTrue(
             message.startswith("530"), message))
         return d
+
+    def test_userBeforeAuth(self):
+        self.serve(tlsRequired=True)
+        return self.assertClearLoginRefused("alice", "secret")
 
     def test_clearDataRefused(self):
         self.serve(tlsRequired=True)
@@ -762,20 +767,7 @@ class RequiredTLSTests(FTPSTestsMixin, unittest.TestCase):
 
     def test_anonymousNotExempt(self):
         self.serve(tlsRequired=True)
-
-        def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            try:
-                ftp.login("anonymous", "guest@example.com")
-            except ftplib.error_perm as e:
-                return str(e)
-            finally:
-                ftp.close()
-        d = self.inThread(client)
-        d.addCallback(lambda message: self.assertTrue(
-            message.startswith("530"), message))
-        return d
+        return self.assertClearLoginRefused("anonymous", "guest@example.com")
 
 
 def _readAll(sock, limit=1 << 24):
