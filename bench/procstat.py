@@ -160,3 +160,20 @@ class ProcessTree:
         """
         pids = self.pids() if pids is None else pids
         return memoryKiB(pids, self.proportional)
+
+
+def timeWaitSockets(path="/proc/net/sockstat"):
+    """
+    @param path: the kernel's socket statistics.
+    @return: how many TCP connections of the whole system wait in
+        C{TIME_WAIT}, or C{0} when unknown.
+    """
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("TCP:"):
+                    fields = line.split()
+                    return int(fields[fields.index("tw") + 1])
+    except (OSError, ValueError):
+        pass
+    return 0

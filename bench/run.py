@@ -18,9 +18,19 @@ import traceback
 
 from bench import scenarios as sc
 from bench.certs import writeSelfSigned
+from bench.client import ReplyError
+from bench.procstat import timeWaitSockets
 from bench.servers import SERVERS, ServerFailed, Vsftpd
 
 HIGHER = {"MB/s", "files/s", "logins/s"}
+
+TIME_WAIT_LIMIT = 12000
+"""Above this many connections in TIME_WAIT a sample waits for them to
+expire: a small-file sample leaves up to 6,000, and with the kernel's
+28,000 ephemeral ports used up a server cannot bind a passive port."""
+
+TIME_WAIT_PATIENCE = 90
+"""Seconds to wait at most (Linux keeps TIME_WAIT for 60)."""
 
 
 class Scenario:
@@ -285,6 +295,19 @@ class Runner:
         if error is not None:
             entry["errors"].append(error)
 
+    def settle(self):
+        """
+        Wait, up to L{TIME_WAIT_PATIENCE} seconds, until the connections
+        of earlier samples in C{TIME_WAIT} fall below L{TIME_WAIT_LIMIT}.
+        """
+        deadline = time.monotonic() + TIME_WAIT_PATIENCE
+        waiting = timeWaitSockets()
+        if waiting > TIME_WAIT_LIMIT:
+            self.log(f"  waiting for {waiting} connections in TIME_WAIT")
+        while waiting > TIME_WAIT_LIMIT and time.monotonic() < deadline:
+            time.sleep(1)
+            waiting = timeWaitSockets()
+
     def once(self, scenario, server, verify=False):
         """
         Run a scenario once on a server, catching failures.
@@ -294,6 +317,7 @@ class Runner:
         @param verify: passed to the scenario.
         @return: the figures, or C{None}.
         """
+        self.settle()
         try:
             instance = self.instanceFor(scenario, server)
             if instance is None:
@@ -302,7 +326,8 @@ class Runner:
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
             self.log(f"  {scenario.name} on {server.name} failed: {error}")
-            if not isinstance(e, (sc.TransferError, ServerFailed, OSError)):
+            expected = (sc.TransferError, ReplyError, ServerFailed, OSError)
+            if not isinstance(e, expected):
                 traceback.print_exc()
             self.record(scenario, server, error=error)
             return None
