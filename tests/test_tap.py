@@ -567,6 +567,29 @@ class TextCredentialsCheckerTests(unittest.TestCase):
         ))
         return d
 
+    def test_manyBytesUsers(self):
+        """
+        A checker with a C{users} mapping of C{bytes} names gets the
+        credentials as given, found out from its first name alone: a login
+        does not go through every user.
+        """
+        class CountingUsers(dict):
+            iterated = 0
+
+            def __iter__(self):
+                for name in dict.__iter__(self):
+                    CountingUsers.iterated += 1
+                    yield name
+
+        inner = TypeRecordingChecker()
+        inner.users = CountingUsers((b"user%d" % i, b"pw") for i in range(50))
+        creds = credentials.UsernamePassword(b"user7", b"pw")
+        d = TextCredentialsChecker(inner).requestAvatarId(creds)
+        d.addCallback(self.assertEqual, "user7")
+        d.addCallback(lambda _: self.assertIs(inner.seen[0], creds))
+        d.addCallback(lambda _: self.assertEqual(CountingUsers.iterated, 1))
+        return d
+
     def test_interfaces(self):
         """
         The wrapper claims the wrapped checker's credential interfaces.
