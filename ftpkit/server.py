@@ -22,7 +22,7 @@ from ftpkit import commandtable, replies
 from ftpkit.commands import parseLine
 from ftpkit.config import ServerConfig
 from ftpkit.data import DataChannel, normalizeHost
-from ftpkit.errors import FTPError
+from ftpkit.errors import CannotOpenDataConnection, FTPError
 from ftpkit.handlers.datachannel import DataChannelCommands
 from ftpkit.handlers.files import FileCommands
 from ftpkit.handlers.login import LoginCommands
@@ -118,8 +118,12 @@ class FTPProtocol(
     def dataChannel(self):
         """
         @return: the session's L{DataChannel}, made when first needed.
+        @raise CannotOpenDataConnection: once the session is closed (a
+            command still running then gets its 425, unsent).
         """
         if self._dataChannel is None:
+            if self._closed:
+                raise CannotOpenDataConnection("Session closed")
             host = self.transport.getHost()
             self._dataChannel = DataChannel(
                 self.reactor, getattr(host, "host", "127.0.0.1"),
@@ -179,7 +183,11 @@ class FTPProtocol(
             self.factory.sessionEnded(self.peer)
             self.abortTransfer()
             if self._dataChannel is not None:
+                # The channel holds the session (currentTransfer): let go
+                # of it, so that both are freed now, not by the garbage
+                # collector.
                 self._dataChannel.close()
+                self._dataChannel = None
             self.cancelLoginDelay()
             self.logout()
 

@@ -295,6 +295,11 @@ class _SendfileWriter:
     def _finish(self, failure):
         if self.done.called:
             return
+        # Let go of the consumer (through progress) and the file (through
+        # warm): consumer and writer hold each other, and breaking that
+        # cycle here frees both at once instead of in the garbage
+        # collector, which cost a small-file download about 4%.
+        self.progress = self.warm = None
         self._stopWaiting()
         if (self._readingStopped and self.transport is not None
                 and self.transport.connected):

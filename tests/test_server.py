@@ -475,6 +475,48 @@ class _FakeTransfer:
         return self.moved
 
 
+class SessionEndTests(unittest.TestCase):
+    """
+    What a session lets go of when its connection is lost.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.factory = makeFactory(self.clock)
+
+    def test_freedWithoutGarbageCollector(self):
+        """
+        A session and its data channel (which refers back to it) are freed
+        as soon as the connection is gone, not by the cyclic garbage
+        collector.
+        """
+        import gc
+        import weakref
+
+        protocol, transport = connect(self.factory)
+        channel = weakref.ref(protocol.dataChannel)
+        session = weakref.ref(protocol)
+        transport.unregisterProducer()  # As a real transport does at its end.
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        gc.collect()
+        gc.disable()
+        self.addCleanup(gc.enable)
+        del protocol, transport
+        self.assertIsNone(channel())
+        self.assertIsNone(session())
+
+    def test_noDataChannelOnceClosed(self):
+        """
+        A command still running when the session ends cannot open a new
+        data channel: it gets C{425} (not sent), not an internal error.
+        """
+        protocol, transport = connect(self.factory)
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        refusal = self.assertRaises(CannotOpenDataConnection,
+                                    lambda: protocol.dataChannel)
+        self.assertEqual(refusal.code, 425)
+
+
 class DataWatchdogTests(unittest.TestCase):
     """
     A data connection on which no byte moves for C{dataTimeout} is closed.

@@ -250,6 +250,35 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertEqual(self.client.recv(100), b"")
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_freedWithoutGarbageCollector(self):
+        """
+        Once a C{sendfile} copy is over, its consumer and writer do not
+        hold each other: they are freed as soon as nothing else refers to
+        them, not by the cyclic garbage collector (a cycle per download
+        made collections a visible share of a small file's time).
+        """
+        import gc
+        import weakref
+
+        from ftpkit.transfer import LeanConsumer
+
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(b"lean bytes")
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        consumer = LeanConsumer(self.connection, reactor)
+        self.successResultOf(consumer.sendfile(fd, 0, 10))
+        writer = weakref.ref(consumer._writer)
+        freed = weakref.ref(consumer)
+        gc.collect()
+        gc.disable()
+        self.addCleanup(gc.enable)
+        del consumer
+        self.assertIsNone(freed())
+        self.assertIsNone(writer())
+        self.successResultOf(self.connection.finish())
+
     def test_abortResets(self):
         self.connection.abort()
         self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
