@@ -482,8 +482,17 @@ class LeanConnection(_DataConnectionBase):
         See L{ISpliceSource.spliceInto}.
         """
         receiver = self._receiver = _SpliceReceiver(self, fd, position, run)
+        receiver.done.addBoth(self._spliceOver)
         receiver.batch()
         return receiver.done
+
+    def _spliceOver(self, result):
+        """
+        Let go of the finished receiver, which refers back to this
+        connection, so that both are freed without the garbage collector.
+        """
+        self._receiver = None
+        return result
 
     def abortPending(self):
         """

@@ -309,6 +309,7 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertEqual(self.connection.bytesReceived, 13)
         self.assertEqual(os.pread(fd, 100, 0), b"\0\0spliced bytes")
         self.successResultOf(self.connection.finish())
+        self.assertIsNone(self.connection._receiver)
 
     def test_abortWaitsForSpliceBatch(self):
         """
