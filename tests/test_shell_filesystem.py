@@ -442,6 +442,25 @@ class WriteAllTests(unittest.TestCase):
         diskfiles.writeAll(self.fd, chunks, 3)
         self.assertEqual(_read(self.path), b"\0\0\0" + b"".join(chunks))
 
+    def test_boundedCalls(self):
+        """
+        No call is given more than L{diskfiles.WRITE_CALL_SIZE} bytes, be
+        the chunks small or large; every byte still lands in order.
+        """
+        real = os.pwritev
+        sizes = []
+
+        def recording(fd, buffers, position):
+            sizes.append(sum(len(buffer) for buffer in buffers))
+            return real(fd, buffers, position)
+        self.patch(os, "pwritev", recording)
+        limit = diskfiles.WRITE_CALL_SIZE
+        chunks = [b"a" * 16384] * 9 + [b"b" * (3 * limit + 5), b"c" * 7]
+        diskfiles.writeAll(self.fd, chunks, 0)
+        self.assertLessEqual(max(sizes), limit)
+        self.assertEqual(sum(sizes), sum(len(chunk) for chunk in chunks))
+        self.assertEqual(_read(self.path), b"".join(chunks))
+
     def test_shortWrites(self):
         """
         A write that takes fewer bytes than given is carried on from there,

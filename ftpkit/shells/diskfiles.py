@@ -63,6 +63,15 @@ _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 """Most buffers one C{writev} takes."""
 
 
+WRITE_CALL_SIZE = 64 * 1024
+"""Most bytes given to one C{pwritev}/C{writev} call. Linux sizes the page
+cache folios of a new file by the length of the write: a multi-megabyte
+write gets large folios from cold memory, and copying into them made the
+same 1 GiB TLS upload cost 0.7 or 2.2 CPU seconds depending on how far
+the disk thread had fallen behind (the further, the longer its writes).
+With writes of at most 64 KiB it costs 0.75-0.8 every time."""
+
+
 def writeAll(fd, chunks, position):
     """
     Write all of C{chunks}, in order, blocking: gathered by C{pwritev} (or
@@ -75,7 +84,7 @@ def writeAll(fd, chunks, position):
     """
     views = [memoryview(chunk) for chunk in chunks if len(chunk)]
     while views:
-        batch = views[:_IOV_MAX]
+        batch = _leadingViews(views)
         if position is None:
             written = os.writev(fd, batch)
         else:
@@ -89,6 +98,24 @@ def writeAll(fd, chunks, position):
             else:
                 views[0] = views[0][written:]
                 written = 0
+
+
+def _leadingViews(views):
+    """
+    The buffers for one write call: the first of C{views}, up to
+    L{WRITE_CALL_SIZE} bytes (the last one cut if needed) and L{_IOV_MAX}
+    buffers.
+
+    @param views: a non-empty list of non-empty L{memoryview}s.
+    @return: a list of L{memoryview}s.
+    """
+    batch, room = [], WRITE_CALL_SIZE
+    for view in views[:_IOV_MAX]:
+        if room <= 0:
+            break
+        batch.append(view[:room])
+        room -= len(view)
+    return batch
 
 
 @implementer(IZeroCopyReadFile)
