@@ -83,6 +83,29 @@ class SpliceBatchTests(unittest.TestCase):
         self.assertEqual((moved, why), (200000, splicing.END))
         self.assertEqual(self.content(), payload)
 
+    def test_fileWritesBounded(self):
+        """
+        Each splice into the file moves at most
+        L{splicing.FILE_WRITE_SIZE} bytes, however much the pipe holds.
+        """
+        real = os.splice
+        intoFile = []
+
+        def recording(source, destination, count, **kwargs):
+            if destination == self.fd:
+                intoFile.append(count)
+            return real(source, destination, count, **kwargs)
+        self.patch(os, "splice", recording)
+        payload = os.urandom(5 * splicing.FILE_WRITE_SIZE + 1)
+        self.sender.sendall(payload)
+        self.sender.close()
+        moved, why = self.batch()
+        while why == splicing.MORE:
+            more, why = self.batch(position=moved)
+            moved += more
+        self.assertEqual(self.content(), payload)
+        self.assertLessEqual(max(intoFile), splicing.FILE_WRITE_SIZE)
+
     def test_broken(self):
         """
         A reset connection: L{splicing.BROKEN}.

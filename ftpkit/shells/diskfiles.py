@@ -20,6 +20,7 @@ from ftpkit.interfaces import (
     IZeroCopyReadFile,
     IZeroCopyWriteFile,
 )
+from ftpkit.splicing import FILE_WRITE_SIZE
 
 READ_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when a download goes through Python."""
@@ -63,13 +64,11 @@ _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 """Most buffers one C{writev} takes."""
 
 
-WRITE_CALL_SIZE = 64 * 1024
-"""Most bytes given to one C{pwritev}/C{writev} call. Linux sizes the page
-cache folios of a new file by the length of the write: a multi-megabyte
-write gets large folios from cold memory, and copying into them made the
-same 1 GiB TLS upload cost 0.7 or 2.2 CPU seconds depending on how far
-the disk thread had fallen behind (the further, the longer its writes).
-With writes of at most 64 KiB it costs 0.75-0.8 every time."""
+WRITE_CALL_SIZE = FILE_WRITE_SIZE
+"""Most bytes given to one C{pwritev}/C{writev} call (see
+L{ftpkit.splicing.FILE_WRITE_SIZE}): a TLS upload whose disk thread had
+fallen behind, and so wrote megabytes at once, cost 2.2 CPU seconds per
+GiB instead of 0.75."""
 
 
 def writeAll(fd, chunks, position):
