@@ -132,6 +132,7 @@ def main(argv=None):
     options.parseOptions(sys.argv[1:] if argv is None else argv)
     factory = tap.makeFactory(options, limiter=ReportingLimiter(channel))
     reactor.addReader(ConnectionReceiver(reactor, channel, factory))
+    tap.freezeStartupObjects()
     reactor.run()
 
 

@@ -21,7 +21,14 @@ from ftpkit.realms import (
     MemoryRealm,
     TextCredentialsChecker,
 )
-from ftpkit.tap import Options, findRealm, makePortal, makeService, realmPlugins
+from ftpkit.tap import (
+    FreezeOnStart,
+    Options,
+    findRealm,
+    makePortal,
+    makeService,
+    realmPlugins,
+)
 
 
 def parse(*args):
@@ -632,7 +639,8 @@ class MakeServiceTests(unittest.TestCase):
             "--auth", "anonymous", "--banner", "hi",
         )
         server = makeService(options)
-        children = list(server)
+        children = [child for child in server
+                    if not isinstance(child, FreezeOnStart)]
         self.assertEqual(len(children), 2)
         factories = set()
         for child in children:
@@ -643,6 +651,22 @@ class MakeServiceTests(unittest.TestCase):
         self.assertIsInstance(factory, FTPFactory)
         self.assertIs(factory.config, options["config"])
         self.assertIs(factory.portal.realm, options["realmObject"])
+
+    def test_freezesStartupObjects(self):
+        """
+        Starting the service takes what start-up made out of the garbage
+        collector's sight (C{gc.freeze}).
+        """
+        import gc
+
+        self.addCleanup(gc.unfreeze)
+        gc.unfreeze()
+        server = makeService(parse("--auth", "anonymous"))
+        [freezer] = [child for child in server
+                     if isinstance(child, FreezeOnStart)]
+        freezer.startService()
+        self.addCleanup(freezer.stopService)
+        self.assertGreater(gc.get_freeze_count(), 0)
 
     def test_noAuthWarning(self):
         """
