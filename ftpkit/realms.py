@@ -19,7 +19,8 @@ import os
 import signal
 
 from twisted.application import service
-from twisted.cred import checkers, credentials, error
+from twisted.cred import checkers, error
+from twisted.cred.credentials import IUsernamePassword, UsernamePassword
 from twisted.cred.portal import IRealm
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -138,12 +139,12 @@ class TextCredentialsChecker:
         @return: C{creds}, or a C{str} copy for a checker that wants one.
         @raise error.UnauthorizedLogin: when they are not valid UTF-8.
         """
-        if not credentials.IUsernamePassword.providedBy(creds):
+        if not IUsernamePassword.providedBy(creds):
             return creds
         if not self._wantsText():
             return creds
         try:
-            return credentials.UsernamePassword(
+            return UsernamePassword(
                 _asText(creds.username), _asText(creds.password)
             )
         except UnicodeDecodeError:
