@@ -232,14 +232,22 @@ class LeanConnectionTests(unittest.TestCase):
         self.connection = LeanConnection(self.server, self.clock, 60.0,
                                          lambda: None)
 
+    def openSource(self, content=b"lean bytes"):
+        """
+        @return: the descriptor of a new file holding C{content}, closed
+            when the test ends.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(content)
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        return fd
+
     def test_sendAndFinish(self):
         from ftpkit.transfer import LeanConsumer
 
-        path = self.mktemp()
-        with open(path, "wb") as f:
-            f.write(b"lean bytes")
-        fd = os.open(path, os.O_RDONLY)
-        self.addCleanup(os.close, fd)
+        fd = self.openSource()
         consumer = LeanConsumer(self.connection, reactor)
         self.assertEqual(self.successResultOf(consumer.sendfile(fd, 0, 10)),
                          10)
@@ -262,11 +270,7 @@ class LeanConnectionTests(unittest.TestCase):
 
         from ftpkit.transfer import LeanConsumer
 
-        path = self.mktemp()
-        with open(path, "wb") as f:
-            f.write(b"lean bytes")
-        fd = os.open(path, os.O_RDONLY)
-        self.addCleanup(os.close, fd)
+        fd = self.openSource()
         consumer = LeanConsumer(self.connection, reactor)
         self.successResultOf(consumer.sendfile(fd, 0, 10))
         writer = weakref.ref(consumer._writer)
@@ -338,11 +342,7 @@ class LeanConnectionTests(unittest.TestCase):
         from ftpkit.transfer import LeanConsumer
 
         self.assertEqual(self.clock.getDelayedCalls(), [])
-        path = self.mktemp()
-        with open(path, "wb") as f:
-            f.write(b"x" * (64 << 20))
-        fd = os.open(path, os.O_RDONLY)
-        self.addCleanup(os.close, fd)
+        fd = self.openSource(b"x" * (64 << 20))
         consumer = LeanConsumer(self.connection, reactor)
         sending = consumer.sendfile(fd, 0, 64 << 20)
         self.assertNoResult(sending)
@@ -360,11 +360,7 @@ class LeanConnectionTests(unittest.TestCase):
         from ftpkit import transfer
         from ftpkit.transfer import LeanConsumer
 
-        path = self.mktemp()
-        with open(path, "wb") as f:
-            f.write(b"warm bytes")
-        fd = os.open(path, os.O_RDONLY)
-        self.addCleanup(os.close, fd)
+        fd = self.openSource(b"warm bytes")
         cached = [False]
         self.patch(transfer, "isCached", lambda fd, offset, count: cached[0])
         warming = defer.Deferred()
