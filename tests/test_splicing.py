@@ -10,11 +10,14 @@ import os
 import socket
 import struct
 
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit import splicing
+from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import FilesystemRealm
+from ftpkit.shells.filesystem import FilesystemShell
 
 
 def _connectedPair(testCase):
@@ -220,3 +223,80 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(answer.startswith("452"), answer)
         self.assertEqual(self.stored("keep.bin"), b"old contents")
         self.assertEqual(os.listdir(self.root), ["keep.bin"])
+
+
+class _EndingSource:
+    """
+    An L{ISpliceSource} whose single batch writes C{data} and reports the
+    end of the upload, as a client that sent it all and closed would.
+    """
+
+    def __init__(self, data):
+        self.data = data
+
+    def spliceInto(self, fd, position, run):
+        def batch(socketFD, pipe, fileFD, at):
+            os.pwrite(fileFD, self.data, at)
+            return len(self.data), splicing.END
+        moving = run(batch, -1, None, fd, position)
+        return moving.addCallback(lambda result: result[0])
+
+
+class LastBatchCommitTests(unittest.TestCase):
+    """
+    L{SpliceFileWriter}: the batch that ends an upload also puts the file
+    in place, in the same disk-thread call.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.jobs = 0
+
+        def runner(function, *args):
+            self.jobs += 1
+            return defer.maybeDeferred(function, *args)
+        self.shell = FilesystemShell(self.root, runner=runner)
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    @defer.inlineCallbacks
+    def test_inPlaceAtTheEnd(self):
+        """
+        Once the last batch is done the file is in place; C{close} runs
+        no further disk call.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+        writer = yield self.shell.openForWriting(("f",))
+        moved = yield writer.receiveFrom(_EndingSource(b"spliced"))
+        self.assertEqual(moved, 7)
+        with open(self.path("f"), "rb") as f:
+            self.assertEqual(f.read(), b"spliced")
+        jobs = self.jobs
+        yield writer.close()
+        self.assertEqual(self.jobs, jobs)
+        self.assertEqual(os.listdir(self.root), ["f"])
+
+    @defer.inlineCallbacks
+    def test_commitFailureFailsTheBatch(self):
+        """
+        A rename that fails fails the upload with its FTP error; the old
+        file stays and the temporary file is removed.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+
+        def full(source, target):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.patch(os, "replace", full)
+        writer = yield self.shell.openForWriting(("f",))
+        yield self.assertFailure(
+            writer.receiveFrom(_EndingSource(b"spliced")), InsufficientStorage)
+        yield writer.abort()
+        with open(self.path("f"), "rb") as f:
+            self.assertEqual(f.read(), b"old")
+        self.assertEqual(os.listdir(self.root), ["f"])

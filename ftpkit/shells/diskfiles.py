@@ -13,6 +13,7 @@ from twisted.internet.interfaces import IConsumer, IPushProducer
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit import splicing
 from ftpkit.errors import FTPError, LocalError
 from ftpkit.interfaces import (
     IWriteFile,
@@ -20,7 +21,6 @@ from ftpkit.interfaces import (
     IZeroCopyReadFile,
     IZeroCopyWriteFile,
 )
-from ftpkit.splicing import FILE_WRITE_SIZE
 
 READ_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when a download goes through Python."""
@@ -64,7 +64,7 @@ _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 """Most buffers one C{writev} takes."""
 
 
-WRITE_CALL_SIZE = FILE_WRITE_SIZE
+WRITE_CALL_SIZE = splicing.FILE_WRITE_SIZE
 """Most bytes given to one C{pwritev}/C{writev} call (see
 L{ftpkit.splicing.FILE_WRITE_SIZE}): a TLS upload whose disk thread had
 fallen behind, and so wrote megabytes at once, cost 2.2 CPU seconds per
@@ -606,16 +606,59 @@ class SpliceFileWriter(FileWriter):
     A L{FileWriter} written at known offsets (not C{O_APPEND}, which
     C{splice} cannot write to), which can also be filled straight from a
     data socket.
+
+    The batch that reaches the end of the upload also closes the file and
+    puts it in place, in the same disk-thread call, so that L{close} has
+    nothing left to do: a small upload then costs two thread round trips
+    (open, then batch and close) instead of three, each a handful of
+    context switches (16 KiB uploads by 50 clients, alternated runs: about
+    a fifth less server CPU each). An C{ABOR} that arrives while that batch runs still
+    gets C{426}, although the file, received whole, is then in place.
+
+    @ivar committed: the last batch closed and renamed the file.
     """
+
+    committed = False
 
     def receiveFrom(self, source):
         """
         See L{IZeroCopyWriteFile.receiveFrom}.
         """
         start = self._consumer.position
-        receiving = source.spliceInto(self._fd, start, self._run)
+        receiving = source.spliceInto(self._fd, start, self._runBatch)
 
         def received(count):
             self._consumer.position = start + count
             return count
         return receiving.addCallback(received)
+
+    def _runBatch(self, batch, socketFD, pipe, fileFD, position):
+        """
+        Run a splice batch in a disk thread (the C{run} given to
+        L{ISpliceSource.spliceInto}), committing the file there when the
+        batch reaches the end of the upload.
+        """
+        return self._run(self._batchThenCommit, batch, socketFD, pipe, fileFD,
+                         position)
+
+    def _batchThenCommit(self, batch, socketFD, pipe, fileFD, position):
+        """
+        The blocking part of L{_runBatch}: a failed commit fails the batch
+        (the upload then ends with that error, the file cleaned up).
+        """
+        moved, why = batch(socketFD, pipe, fileFD, position)
+        if why == splicing.END:
+            self._consumer.position = position + moved
+            self._commit()
+            self.committed = True
+        return moved, why
+
+    def close(self):
+        """
+        See L{FileWriter.close}; done already when the last batch
+        committed the file.
+        """
+        if self.committed and not self._started:
+            self._started = True
+            self._store(None)
+        return FileWriter.close(self)
