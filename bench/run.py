@@ -66,6 +66,8 @@ SCENARIOS = [
              " one login per client", sc.smallFiles),
     Scenario("small-login", "{files} x 16 KiB RETR, {clients} clients,"
              " one login per file", sc.smallFilesLoginEach),
+    Scenario("small-stor", "{files} x 16 KiB STOR, {clients} clients,"
+             " one login per client", sc.smallUploads),
     Scenario("idle", "{sessions} idle logged-in sessions", sc.idleSessions,
              fresh=True),
     Scenario("slowread", "slow reader of RETR {big} MiB at 1 MiB/s for"

@@ -165,14 +165,16 @@ def storTLS(instance, work, verify=False):
     return stor(instance, work, True, verify)
 
 
-def _fetchAll(instance, work, loginEach):
+def _eachFile(instance, work, loginEach, transfer):
     """
-    Fetch every small file with C{work.clients} concurrent clients.
+    Move every small file with C{work.clients} concurrent clients.
 
     @param instance: the server.
     @param work: the L{Workload}.
     @param loginEach: log in (and out) for every file, rather than once per
         client before the clock starts.
+    @param transfer: C{transfer(session, name, content)}, a generator that
+        moves one file.
     @return: the seconds taken, and the server's and the client's CPU seconds
         meanwhile.
     """
@@ -191,10 +193,7 @@ def _fetchAll(instance, work, loginEach):
                 client = Session()
                 yield from client.connect(
                     instance.port, server.user, server.password)
-            got = yield from client.retr(name)
-            if got != content:
-                raise TransferError(
-                    f"{name}: {len(got)} bytes, expected {len(content)}")
+            yield from transfer(client, name, content)
             if loginEach:
                 yield from client.quit()
 
@@ -212,17 +211,29 @@ def _fetchAll(instance, work, loginEach):
     return elapsed, server1 - server0, client1 - client0
 
 
-def _small(instance, work, loginEach):
+def _fetch(client, name, content):
     """
-    Run L{_fetchAll} and express it as files per second.
+    Download one small file and compare it (a generator).
+    """
+    got = yield from client.retr(name)
+    if got != content:
+        raise TransferError(
+            f"{name}: {len(got)} bytes, expected {len(content)}")
+
+
+def _small(instance, work, loginEach, transfer=_fetch):
+    """
+    Run L{_eachFile} and express it as files per second.
 
     @param instance: the server.
     @param work: the L{Workload}.
-    @param loginEach: see L{_fetchAll}.
+    @param loginEach: see L{_eachFile}.
+    @param transfer: see L{_eachFile}.
     @return: files/s, and the client's CPU use as a share of one core (near
         100% means the client may be the bottleneck).
     """
-    elapsed, serverCPU, clientCPU = _fetchAll(instance, work, loginEach)
+    elapsed, serverCPU, clientCPU = _eachFile(instance, work, loginEach,
+                                              transfer)
     return {
         "files/s": len(work.small) / elapsed,
         "server CPU ms/file": serverCPU * 1000 / len(work.small),
@@ -246,6 +257,37 @@ def smallFilesLoginEach(instance, work, verify=False):
     @return: the figures of L{_small}.
     """
     return _small(instance, work, True)
+
+
+def smallUploads(instance, work, verify=False):
+    """
+    Small files uploaded into C{up/}, each client logged in once; every
+    stored file is compared with what was sent, then removed.
+
+    @return: the figures of L{_small}.
+    """
+    prefix = f"up/small-{time.monotonic_ns()}-"
+
+    def target(name):
+        return prefix + os.path.basename(name)
+
+    def upload(client, name, content):
+        yield from client.stor(target(name), content)
+
+    try:
+        figures = _small(instance, work, False, upload)
+        for name, content in work.small:
+            with open(os.path.join(instance.server.root, target(name)),
+                      "rb") as f:
+                if f.read() != content:
+                    raise TransferError(f"{name}: stored content differs")
+    finally:
+        for name, _ in work.small:
+            try:
+                os.unlink(os.path.join(instance.server.root, target(name)))
+            except FileNotFoundError:
+                pass
+    return figures
 
 
 def _holdSessions(instance, count, measure):

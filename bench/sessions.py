@@ -102,6 +102,28 @@ class Session:
         yield from self.expect(226, 250)
         return b"".join(chunks)
 
+    def stor(self, path, content):
+        """
+        Upload bytes (a generator).
+
+        @param path: where on the server.
+        @param content: the bytes.
+        """
+        reply = yield from self.command("EPSV", 229)
+        data = yield from connectTo(_epsvPort(reply.decode("ascii")))
+        try:
+            self.sock.send(b"STOR " + path.encode("utf-8") + b"\r\n")
+            view = memoryview(content)
+            while view:
+                try:
+                    view = view[data.send(view):]
+                except BlockingIOError:
+                    yield data.fileno(), WRITE
+        finally:
+            data.close()
+        yield from self.expect(150, 125)
+        yield from self.expect(226, 250)
+
     def quit(self):
         """
         Say C{QUIT}, wait for the answer and close (a generator).
