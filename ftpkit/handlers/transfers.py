@@ -158,14 +158,17 @@ class TransferCommands:
         self.transfer = Transfer(description, connection)
         return connection
 
-    async def _await(self, deferred):
+    def _whenDone(self, deferred):
         """
-        Wait for C{deferred}, first sending the held C{150} if it has not
-        fired yet (see L{FTPProtocol.replyLater}).
+        Send the held C{150} (see L{FTPProtocol.replyLater}) if
+        C{deferred} has not fired yet, since the command is about to wait
+        for it.
+
+        @return: C{deferred}, to be awaited.
         """
         if not deferred.called:
             self.flushReplies()
-        return await deferred
+        return deferred
 
     def _transferEnded(self):
         """
@@ -190,9 +193,9 @@ class TransferCommands:
             consumer = makeDownloadConsumer(connection, binary, self.reactor)
             self.transfer.consumer = consumer
             try:
-                await self._await(
+                await self._whenDone(
                     _firstOf(sendOver(readFile, consumer), connection))
-                await self._await(connection.finish())
+                await self._whenDone(connection.finish())
             except Exception:
                 consumer.abort()
                 connection.abort()
