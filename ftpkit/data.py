@@ -9,7 +9,6 @@ it for a L{DataConnection} with L{DataChannel.connect}.
 
 import functools
 import ipaddress
-import os
 import socket
 import struct
 
@@ -332,6 +331,7 @@ class _SpliceReceiver:
 
     inThread = False
     _waiting = False
+    _pipeEmpty = True
 
     def __init__(self, connection, fd, position, run):
         self.connection = connection
@@ -339,7 +339,7 @@ class _SpliceReceiver:
         self.position = position
         self.run = run
         self.moved = 0
-        self.pipe = splicing.openPipe()
+        self.pipe = splicing.takePipe()
         self.done = defer.Deferred()
 
     def fileno(self):
@@ -384,6 +384,7 @@ class _SpliceReceiver:
 
     def _batchFailed(self, failure):
         self.inThread = False
+        self._pipeEmpty = False  # A failed write into the file left bytes.
         if not self.connection.abortPending():
             self.finish(failure)
 
@@ -411,7 +412,7 @@ class _SpliceReceiver:
 
     def finish(self, failure):
         """
-        Close the pipe and fire L{done}, once.
+        Give the pipe back and fire L{done}, once.
 
         @param failure: C{None} for success, else an exception or
             L{Failure}.
@@ -419,8 +420,7 @@ class _SpliceReceiver:
         if self.done.called:
             return
         self.stopWaiting()
-        for fd in self.pipe:
-            os.close(fd)
+        splicing.releasePipe(self.pipe, self._pipeEmpty)
         if failure is None:
             self.done.callback(self.moved)
         else:

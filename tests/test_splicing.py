@@ -300,3 +300,52 @@ class LastBatchCommitTests(unittest.TestCase):
         with open(self.path("f"), "rb") as f:
             self.assertEqual(f.read(), b"old")
         self.assertEqual(os.listdir(self.root), ["f"])
+
+
+def _isOpen(fd):
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+class PipePoolTests(unittest.TestCase):
+    """
+    L{splicing.takePipe} and L{splicing.releasePipe}: empty pipes are kept
+    for the next upload, others closed.
+    """
+
+    def setUp(self):
+        self.idle = []
+        self.patch(splicing, "_idlePipes", self.idle)
+
+    def test_emptyPipeReused(self):
+        """
+        A pipe given back empty is the next one taken.
+        """
+        pipe = splicing.takePipe()
+        splicing.releasePipe(pipe, empty=True)
+        self.assertIs(splicing.takePipe(), pipe)
+        splicing.releasePipe(pipe, empty=False)
+
+    def test_dirtyPipeClosed(self):
+        """
+        A pipe that may hold bytes is closed, not kept.
+        """
+        pipe = splicing.takePipe()
+        splicing.releasePipe(pipe, empty=False)
+        self.assertEqual(self.idle, [])
+        self.assertFalse(any(_isOpen(fd) for fd in pipe))
+
+    def test_bounded(self):
+        """
+        Past L{splicing._IDLE_PIPES_KEPT}, pipes given back are closed.
+        """
+        self.patch(splicing, "_IDLE_PIPES_KEPT", 1)
+        first, second = splicing.takePipe(), splicing.takePipe()
+        splicing.releasePipe(first, empty=True)
+        splicing.releasePipe(second, empty=True)
+        self.assertEqual(self.idle, [first])
+        self.assertFalse(any(_isOpen(fd) for fd in second))
+        splicing.releasePipe(splicing.takePipe(), empty=False)

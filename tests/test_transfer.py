@@ -3,6 +3,7 @@ Tests for L{ftpkit.transfer} (consumers and ASCII translation) and the
 pure helpers of L{ftpkit.data}.
 """
 
+import errno
 import os
 import random
 import socket
@@ -303,6 +304,8 @@ class LeanConnectionTests(unittest.TestCase):
         """
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
+        idle = []
+        self.patch(splicing, "_idlePipes", idle)
         self.client.sendall(b"spliced bytes")
         self.client.shutdown(socket.SHUT_WR)
         path = self.mktemp()
@@ -314,6 +317,27 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertEqual(os.pread(fd, 100, 0), b"\0\0spliced bytes")
         self.successResultOf(self.connection.finish())
         self.assertIsNone(self.connection._receiver)
+        self.assertEqual(len(idle), 1)  # Empty, so kept for the next upload.
+
+    def test_failedBatchClosesPipe(self):
+        """
+        After a batch that failed (bytes may be left in the pipe), the pipe
+        is closed rather than kept for the next upload.
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        idle, taken = [], []
+        self.patch(splicing, "_idlePipes", idle)
+        openPipe = splicing.openPipe
+        self.patch(splicing, "openPipe",
+                   lambda: taken.append(openPipe()) or taken[-1])
+        done = self.connection.spliceInto(
+            99, 0, lambda *args: defer.fail(OSError(errno.EIO, "I/O")))
+        self.failureResultOf(done, OSError)
+        self.assertEqual(idle, [])
+        for fd in taken[0]:
+            self.assertRaises(OSError, os.fstat, fd)
+        self.connection.abort()
 
     def test_abortWaitsForSpliceBatch(self):
         """

@@ -497,7 +497,9 @@ class FilesystemShell:
             raise IsDirectory()
         name = TEMPORARY_PREFIX + secrets.token_hex(8).encode() + TEMPORARY_SUFFIX
         temporary = os.path.join(os.path.dirname(target), name)
-        fd, _ = _openRegular(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        # O_EXCL made it: a new regular file, no need to check its type.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                     | _OPEN_FLAGS, 0o644)
         if old is not None:
             try:
                 os.fchmod(fd, statModule.S_IMODE(old.st_mode))
