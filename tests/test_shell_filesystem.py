@@ -480,3 +480,50 @@ class WriteAllTests(unittest.TestCase):
                    lambda fd, buffers: realWritev(fd, [bytes(buffers[0][:3])]))
         diskfiles.writeAll(self.fd, [b"vwxyz", b"!"], None)
         self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstuvwxyz!")
+
+
+class TemporaryNameTests(unittest.TestCase):
+    """
+    Temporary upload files get names unique in the process, hidden from
+    listings, and another name when one is taken.
+    """
+
+    def setUp(self):
+        self.directory = os.fsencode(self.mktemp())
+        os.makedirs(self.directory)
+
+    def test_unique(self):
+        """
+        Names differ, and each is one that listings hide.
+        """
+        from ftpkit.shells import filesystem
+
+        names = {filesystem._temporaryName() for _ in range(100)}
+        self.assertEqual(len(names), 100)
+        self.assertTrue(all(filesystem._isTemporary(n) for n in names))
+
+    def test_takenNameSkipped(self):
+        """
+        A name someone already created is not opened: the next one is.
+        """
+        from ftpkit.shells import filesystem
+
+        taken = os.path.join(self.directory, b"taken")
+        _write(taken, b"someone else's")
+        names = iter([b"taken", b"free"])
+        self.patch(filesystem, "_temporaryName", lambda: next(names))
+        fd, path = filesystem._createTemporary(self.directory)
+        os.close(fd)
+        self.assertEqual(path, os.path.join(self.directory, b"free"))
+        self.assertEqual(_read(taken), b"someone else's")
+
+    def test_allTaken(self):
+        """
+        When every name tried is taken, C{FileExistsError}.
+        """
+        from ftpkit.shells import filesystem
+
+        _write(os.path.join(self.directory, b"taken"), b"x")
+        self.patch(filesystem, "_temporaryName", lambda: b"taken")
+        self.assertRaises(FileExistsError, filesystem._createTemporary,
+                          self.directory)

@@ -21,6 +21,7 @@ when complete, so a failed or aborted upload never destroys it.
 
 import functools
 import hashlib
+import itertools
 import os
 import secrets
 import stat as statModule
@@ -59,6 +60,27 @@ HASH_CHUNK_SIZE = 1024 * 1024
 
 TEMPORARY_PREFIX = b".ftpkit-upload."
 TEMPORARY_SUFFIX = b".tmp"
+
+_TEMPORARY_TAG = secrets.token_hex(8).encode()
+"""The random part of this process's temporary names: secret (they are
+hidden from listings), so that nobody can take a name before an upload."""
+
+_temporaryNumbers = itertools.count()
+"""Numbers the temporary names of this process (thread-safe to draw from:
+C{next} on a C{count} holds the GIL)."""
+
+_TEMPORARY_ATTEMPTS = 3
+"""Names tried before an upload fails because they are all taken."""
+
+
+def _temporaryName():
+    """
+    @return: a new temporary upload file name, C{bytes}: unique in this
+        process without a system call per name (C{secrets} on every upload
+        cost a C{getrandom} and a GIL round trip in the disk thread).
+    """
+    return b"%s%s-%d%s" % (TEMPORARY_PREFIX, _TEMPORARY_TAG,
+                           next(_temporaryNumbers), TEMPORARY_SUFFIX)
 """Temporary upload files are named C{PREFIX + random hex + SUFFIX}."""
 
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
@@ -86,6 +108,26 @@ def _name(kind, number):
         except (KeyError, AttributeError):
             _names[key] = str(number)
     return _names[key]
+
+
+def _createTemporary(directory):
+    """
+    Create a new temporary upload file (blocking).
+
+    @param directory: where, C{bytes}.
+    @return: C{(fd, path)}; O_EXCL made it, so it is a new regular file.
+    @raise FileExistsError: when every name tried was taken.
+    """
+    for attempt in range(_TEMPORARY_ATTEMPTS):
+        path = os.path.join(directory, _temporaryName())
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | _OPEN_FLAGS, 0o644)
+        except FileExistsError:
+            if attempt == _TEMPORARY_ATTEMPTS - 1:
+                raise
+            continue
+        return fd, path
 
 
 def _isTemporary(name):
@@ -495,11 +537,7 @@ class FilesystemShell:
             old = None
         if old is not None and statModule.S_ISDIR(old.st_mode):
             raise IsDirectory()
-        name = TEMPORARY_PREFIX + secrets.token_hex(8).encode() + TEMPORARY_SUFFIX
-        temporary = os.path.join(os.path.dirname(target), name)
-        # O_EXCL made it: a new regular file, no need to check its type.
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                     | _OPEN_FLAGS, 0o644)
+        fd, temporary = _createTemporary(os.path.dirname(target))
         if old is not None:
             try:
                 os.fchmod(fd, statModule.S_IMODE(old.st_mode))
