@@ -8,7 +8,7 @@ disk as undecodable bytes goes back as those bytes. A name holding CR or
 LF cannot be sent on a line-based listing and is left out.
 """
 
-from datetime import timedelta
+import functools
 
 from ftpkit.commands import MLST_FACTS, formatTimeval, utcDatetime
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK
@@ -27,17 +27,19 @@ _MONTHS = (
     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
 
-_RECENT = timedelta(days=180)
-_FUTURE = timedelta(hours=1)
+_RECENT = 180 * 86400
+_FUTURE = 3600
 
 _KIND_CHARACTERS = {DIRECTORY: "d", LINK: "l"}
 
 _MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink"}
 
 
+@functools.lru_cache(maxsize=512)
 def _modeString(kind, mode):
     """
-    Render a kind and permission bits as C{ls -l} does, e.g. C{drwxr-xr-x}.
+    Render a kind and permission bits as C{ls -l} does, e.g. C{drwxr-xr-x}
+    (remembered: a directory has few distinct modes).
 
     @param kind: a L{FileInfo} kind.
     @param mode: the permission bits, including setuid, setgid and sticky.
@@ -70,9 +72,8 @@ def _listDate(mtime, now):
         most an hour ahead, C{"Mon DD  YYYY"} otherwise.
     """
     when = utcDatetime(mtime)
-    current = utcDatetime(now)
     prefix = f"{_MONTHS[when.month - 1]} {when.day:2d}"
-    if current - _RECENT <= when <= current + _FUTURE:
+    if now - _RECENT <= mtime <= now + _FUTURE:
         return f"{prefix} {when.hour:02d}:{when.minute:02d}"
     return f"{prefix}  {when.year:4d}"
 
