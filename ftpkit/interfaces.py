@@ -112,6 +112,24 @@ class IFTPShellHash(Interface):
         """
 
 
+class IFTPShellNames(Interface):
+    """
+    An optional extra a shell may provide: a directory's names without
+    describing each entry, for C{NLST} (a filesystem listing otherwise
+    costs a C{stat} per entry).
+    """
+
+    def listNames(path):
+        """
+        Name the entries of a directory.
+
+        @param path: a tuple of segments naming a directory.
+        @return: a Deferred firing with the names (C{str}) that
+            L{IFTPShell.list} would give, sorted; fails with
+            L{ftpkit.errors.NotDirectory} when C{path} is a file.
+        """
+
+
 class IFTPShellChmod(Interface):
     """
     An optional extra a shell may provide: changing permission bits, for

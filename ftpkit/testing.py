@@ -35,7 +35,13 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
 )
-from ftpkit.interfaces import IFTPShell, IFTPShellHash, IReadFile, IWriteFile
+from ftpkit.interfaces import (
+    IFTPShell,
+    IFTPShellHash,
+    IFTPShellNames,
+    IReadFile,
+    IWriteFile,
+)
 from ftpkit.loopback import LoopbackServer, LoopbackServerMixin, makePortal
 from ftpkit.shells.memory import BytesProducer
 
@@ -185,7 +191,8 @@ class IFTPShellConformanceMixin:
 
     Mix into a L{twisted.trial.unittest.TestCase} that defines
     C{makeShell(self)}, returning a new, empty, writable L{IFTPShell}.
-    Shells providing L{IFTPShellHash} get those tests too.
+    Shells providing L{IFTPShellHash} or L{IFTPShellNames} get those tests
+    too.
     """
 
     def setUp(self):
@@ -207,8 +214,9 @@ class IFTPShellConformanceMixin:
         The shell provides L{IFTPShell}, and so do its open files.
         """
         self.assertTrue(verifyObject(IFTPShell, self.shell))
-        if IFTPShellHash.providedBy(self.shell):
-            self.assertTrue(verifyObject(IFTPShellHash, self.shell))
+        for extra in (IFTPShellHash, IFTPShellNames):
+            if extra.providedBy(self.shell):
+                self.assertTrue(verifyObject(extra, self.shell))
 
     @inlineCallbacks
     def test_openFilesProvideInterfaces(self):
@@ -513,6 +521,24 @@ class IFTPShellConformanceMixin:
         self.assertEqual(len({info.unique for name, info in entries}), 3)
         yield self.assertFailure(self.shell.list(("b",)), NotDirectory)
         yield self.assertFailure(self.shell.list(("x",)), NoSuchFile)
+
+    @inlineCallbacks
+    def test_listNames(self):
+        """
+        A shell that provides L{IFTPShellNames} names what C{list} lists,
+        in the same order, and fails as C{list} does.
+        """
+        if not IFTPShellNames.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellNames")
+        yield writeFile(self.shell, ("b",), b"12345")
+        yield self.shell.makeDirectory(("a",))
+        yield writeFile(self.shell, ("a", "inner"), b"")
+        names = yield self.shell.listNames(())
+        self.assertEqual(names, (yield self.names(())))
+        self.assertEqual(names, ["a", "b"])
+        self.assertEqual((yield self.shell.listNames(("a",))), ["inner"])
+        yield self.assertFailure(self.shell.listNames(("b",)), NotDirectory)
+        yield self.assertFailure(self.shell.listNames(("x",)), NoSuchFile)
 
     @inlineCallbacks
     def test_setModificationTime(self):

@@ -348,6 +348,40 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(single[0].endswith(" text.txt"))
         self.assertEqual(nl, ["inner.txt"])
 
+    async def test_nlstNamesOnly(self):
+        """
+        C{NLST} of a directory names its entries without describing each
+        (no C{stat} per entry): it works even when describing fails.
+        """
+        from ftpkit.shells.filesystem import FilesystemShell
+
+        def noDescriptions(shell, entry):
+            raise AssertionError("NLST described an entry")
+        self.patch(FilesystemShell, "_entryInfo", noDescriptions)
+        os.makedirs(os.path.join(self.root, "sub"))
+        with open(os.path.join(self.root, "sub", "inner.txt"), "wb") as f:
+            f.write(b"x")
+        names = await self.session(lambda ftp: ftp.nlst("sub"))
+        self.assertEqual(names, ["inner.txt"])
+
+    async def test_nlstWithoutNames(self):
+        """
+        With a shell that cannot name entries alone, C{NLST} takes the
+        names of its full listing.
+        """
+        from zope.interface import Interface
+
+        from ftpkit.handlers import transfers
+
+        class INobody(Interface):
+            """Provided by no shell."""
+        self.patch(transfers, "IFTPShellNames", INobody)
+        os.makedirs(os.path.join(self.root, "sub"))
+        with open(os.path.join(self.root, "sub", "inner.txt"), "wb") as f:
+            f.write(b"x")
+        names = await self.session(lambda ftp: ftp.nlst("sub"))
+        self.assertEqual(names, ["inner.txt"])
+
     async def test_pasvRefusedOnIPv6(self):
         if not hasIPv6():
             raise unittest.SkipTest("no IPv6 loopback")

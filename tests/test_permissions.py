@@ -10,7 +10,7 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
-from ftpkit.interfaces import IFTPShell, IFTPShellHash
+from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import (
     PERMISSIONS,
@@ -93,8 +93,23 @@ class PermissionShellTests(unittest.TestCase):
         shell = PermissionShell(memoryShell(), PermissionTable(PERMISSIONS))
         verifyObject(IFTPShell, shell)
         verifyObject(IFTPShellHash, shell)
+        verifyObject(IFTPShellNames, shell)
         bare = PermissionShell(_WithoutHash(), PermissionTable([]))
         self.assertFalse(IFTPShellHash.providedBy(bare))
+        self.assertFalse(IFTPShellNames.providedBy(bare))
+
+    @defer.inlineCallbacks
+    def test_listNamesNeedsList(self):
+        """
+        Naming a directory's entries needs C{list}, as listing does.
+        """
+        others = set(PERMISSIONS) - {"list"}
+        denied = PermissionShell(memoryShell(), PermissionTable(others))
+        yield self.assertFailure(denied.listNames(("dir",)), PermissionDenied)
+        allowed = PermissionShell(memoryShell(), PermissionTable(["list"]))
+        names = yield allowed.listNames(("dir",))
+        self.assertEqual(names, [name for name, _ in
+                                 (yield allowed.list(("dir",)))])
 
     @defer.inlineCallbacks
     def test_eachPermission(self):
@@ -354,7 +369,8 @@ class QuotaUsageTests(unittest.TestCase):
 @implementer(IFTPShell)
 class _WithoutHash:
     """
-    A shell (only as far as C{providedBy} looks) without L{IFTPShellHash}.
+    A shell (only as far as C{providedBy} looks) without L{IFTPShellHash}
+    or L{IFTPShellNames}.
     """
 
 

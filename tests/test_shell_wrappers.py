@@ -8,7 +8,7 @@ from zope.interface import implementer_only
 from zope.interface.verify import verifyObject
 
 from ftpkit.errors import PermissionDenied
-from ftpkit.interfaces import IFTPShell, IFTPShellHash
+from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
 from ftpkit.testing import readFile, writeFile
@@ -17,7 +17,7 @@ from ftpkit.testing import readFile, writeFile
 @implementer_only(IFTPShell)
 class _NoHashShell(MemoryShell):
     """
-    A shell that does not provide L{IFTPShellHash}.
+    A shell that provides neither L{IFTPShellHash} nor L{IFTPShellNames}.
     """
 
 
@@ -32,14 +32,16 @@ class _WrapperTestsMixin:
 
     def test_interfaces(self):
         """
-        The wrapper provides L{IFTPShell}, and L{IFTPShellHash} exactly
-        when the wrapped shell does.
+        The wrapper provides L{IFTPShell}, and L{IFTPShellHash} and
+        L{IFTPShellNames} exactly when the wrapped shell does.
         """
         self.assertTrue(verifyObject(IFTPShell, self.shell))
         self.assertTrue(verifyObject(IFTPShellHash, self.shell))
+        self.assertTrue(verifyObject(IFTPShellNames, self.shell))
         plain = self.wrapper(_NoHashShell())
         self.assertTrue(verifyObject(IFTPShell, plain))
         self.assertFalse(IFTPShellHash.providedBy(plain))
+        self.assertFalse(IFTPShellNames.providedBy(plain))
 
     @inlineCallbacks
     def test_reading(self):
@@ -48,6 +50,7 @@ class _WrapperTestsMixin:
         """
         self.assertTrue((yield self.shell.stat(("d",))).isDirectory)
         self.assertEqual(len((yield self.shell.list(("d",)))), 1)
+        self.assertEqual((yield self.shell.listNames(("d",))), ["f"])
         self.assertEqual((yield readFile(self.shell, ("d", "f"), 1)), b"ontent")
         self.assertEqual(len((yield self.shell.hash(("d", "f"), "md5"))), 32)
 

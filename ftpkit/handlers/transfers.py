@@ -11,6 +11,7 @@ from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
 from ftpkit.errors import IsDirectory, TransferAborted
 from ftpkit.interfaces import (
+    IFTPShellNames,
     ISpliceSource,
     IZeroCopyReadFile,
     IZeroCopyWriteFile,
@@ -335,12 +336,16 @@ class TransferCommands:
         Send the names in a directory.
         """
         self._takeOffset()
-        path, info, entries = await self._listTarget(argument)
-        if entries is None:
+        _, pathText = splitListArgument(argument)
+        path = self.resolve(pathText)
+        info = await self.shell.stat(path)
+        if not info.isDirectory:
             names = [paths.toText(path) if argument.strip().startswith("/")
                      else paths.basename(path)]
+        elif IFTPShellNames.providedBy(self.shell):
+            names = await self.shell.listNames(path)
         else:
-            names = [name for name, _ in entries]
+            names = [name for name, _ in await self.shell.list(path)]
         data = listing.formatNameList(names)
         return await self.sendFile(BytesReadFile(data), True,
                                    "NLST " + paths.toText(path),

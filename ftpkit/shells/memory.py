@@ -33,7 +33,13 @@ from ftpkit.errors import (
     PermissionDenied,
 )
 from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
-from ftpkit.interfaces import IFTPShell, IFTPShellHash, IReadFile, IWriteFile
+from ftpkit.interfaces import (
+    IFTPShell,
+    IFTPShellHash,
+    IFTPShellNames,
+    IReadFile,
+    IWriteFile,
+)
 
 CHUNK_SIZE = 64 * 1024
 """Bytes a L{BytesProducer} hands its consumer per C{write}."""
@@ -137,7 +143,7 @@ def _deferred(method):
     return wrapper
 
 
-@implementer(IFTPShell, IFTPShellHash)
+@implementer(IFTPShell, IFTPShellHash, IFTPShellNames)
 class MemoryShell:
     """
     A shell whose files live in a C{dict} tree.
@@ -221,6 +227,16 @@ class MemoryShell:
             (name, directory.children[name].info())
             for name in sorted(directory.children)
         ]
+
+    @_deferred
+    def listNames(self, path):
+        """
+        See L{IFTPShellNames.listNames}.
+        """
+        directory = self._lookup(path)
+        if not isinstance(directory, _Directory):
+            raise NotDirectory()
+        return sorted(directory.children)
 
     @_deferred
     def makeDirectory(self, path):

@@ -30,7 +30,7 @@ from zope.interface import alsoProvides, implementer
 
 from ftpkit import paths
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
-from ftpkit.interfaces import IFTPShell, IFTPShellHash, IWriteFile
+from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames, IWriteFile
 
 PERMISSIONS = (
     "list", "read", "write", "append", "delete", "rename", "mkdir",
@@ -184,7 +184,8 @@ class PermissionShell:
     A shell allowing each operation only where the user has its
     permission, and uploads only within a quota.
 
-    Provides L{IFTPShellHash} exactly when the wrapped shell does.
+    Provides L{IFTPShellHash} and L{IFTPShellNames} exactly when the
+    wrapped shell does.
     """
 
     def __init__(self, shell, table, quota=None, usage=None):
@@ -201,8 +202,9 @@ class PermissionShell:
         self._table = table
         self._quota = quota
         self._usage = usage
-        if IFTPShellHash.providedBy(shell):
-            alsoProvides(self, IFTPShellHash)
+        for extra in (IFTPShellHash, IFTPShellNames):
+            if extra.providedBy(shell):
+                alsoProvides(self, extra)
 
     def _check(self, permission, *pathList):
         """
@@ -238,6 +240,14 @@ class PermissionShell:
         """
         return defer.maybeDeferred(self._check, "list", path).addCallback(
             lambda _: self._shell.list(path))
+
+    def listNames(self, path):
+        """
+        See L{IFTPShellNames.listNames}: needs C{list} (only provided when
+        the wrapped shell provides it).
+        """
+        return defer.maybeDeferred(self._check, "list", path).addCallback(
+            lambda _: self._shell.listNames(path))
 
     def openForReading(self, path, offset=0):
         """

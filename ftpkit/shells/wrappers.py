@@ -3,14 +3,15 @@ Shells that wrap another shell and allow less: L{ReadOnlyShell} for
 C{--read-only} and anonymous users, L{UploadOnlyShell} for anonymous
 users with C{--anonymous-write}.
 
-Each provides L{IFTPShellHash} exactly when the wrapped shell does.
+Each provides L{IFTPShellHash} and L{IFTPShellNames} exactly when the
+wrapped shell does.
 """
 
 from twisted.internet.defer import fail
 from zope.interface import alsoProvides, implementer
 
 from ftpkit.errors import NoSuchFile, PermissionDenied
-from ftpkit.interfaces import IFTPShell, IFTPShellHash
+from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
 
 
 @implementer(IFTPShell)
@@ -25,8 +26,9 @@ class ReadOnlyShell:
         @param shell: the L{IFTPShell} to wrap.
         """
         self._shell = shell
-        if IFTPShellHash.providedBy(shell):
-            alsoProvides(self, IFTPShellHash)
+        for extra in (IFTPShellHash, IFTPShellNames):
+            if extra.providedBy(shell):
+                alsoProvides(self, extra)
 
     def stat(self, path):
         """
@@ -39,6 +41,13 @@ class ReadOnlyShell:
         See L{IFTPShell.list}.
         """
         return self._shell.list(path)
+
+    def listNames(self, path):
+        """
+        See L{IFTPShellNames.listNames} (only provided when the wrapped
+        shell provides it).
+        """
+        return self._shell.listNames(path)
 
     def openForReading(self, path, offset=0):
         """
