@@ -173,14 +173,16 @@ def _settle():
     @return: a L{Deferred} firing with C{None}.
     """
     from twisted.internet import reactor
+    from twisted.internet.defer import gatherResults
     from twisted.internet.task import deferLater
 
-    from ftpkit.diskthreads import diskThreadsFor
+    from ftpkit.diskthreads import DISK, LISTINGS, diskThreadsFor
 
     def turns():
         return deferLater(reactor, 0.01, lambda: None)
 
-    settling = diskThreadsFor(reactor).run(lambda: None)
+    settling = gatherResults([diskThreadsFor(reactor, lane).run(lambda: None)
+                              for lane in (DISK, LISTINGS)])
     settling.addCallback(lambda ignored: turns())
     return settling
 

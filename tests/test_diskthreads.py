@@ -63,3 +63,20 @@ class DiskThreadsTests(unittest.TestCase):
 
     def test_onePoolPerReactor(self):
         self.assertIs(diskThreadsFor(reactor), diskThreadsFor(reactor))
+
+    def test_listingsLane(self):
+        """
+        Listings have a pool of their own, of one thread; the filesystem
+        shell lists there and does everything else in the main lane.
+        """
+        from ftpkit.diskthreads import DISK, LISTINGS
+        from ftpkit.shells.filesystem import FilesystemShell
+
+        listings = diskThreadsFor(reactor, LISTINGS)
+        self.assertIsNot(listings, diskThreadsFor(reactor, DISK))
+        self.assertIs(diskThreadsFor(reactor), diskThreadsFor(reactor, DISK))
+        self.assertEqual((listings._size, diskThreadsFor(reactor)._size),
+                         (1, 8))
+        shell = FilesystemShell(self.mktemp().rsplit("/", 1)[0], reactor)
+        self.assertIs(shell._listingRunner.__self__, listings)
+        self.assertIs(shell._runner.__self__, diskThreadsFor(reactor))
