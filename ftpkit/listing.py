@@ -158,11 +158,11 @@ def formatFacts(name, info, facts, perm, typeName=None):
         values["size"] = str(info.size)
     if info.unique:
         values["unique"] = info.unique
-    factText = "".join(
+    factText = "".join([
         f"{_FACT_NAMES.get(fact, fact)}={values[fact]};"
         for fact in facts
         if fact in values
-    )
+    ])
     return f"{factText} {name}"
 
 
@@ -192,7 +192,16 @@ def permissions(info, writable):
         C{"r"}, plus C{"adfw"} (append, delete, rename, store) when
         writable; letters in alphabetical order.
     """
-    if info.isDirectory:
+    return _permissionLetters(info.isDirectory, writable)
+
+
+@functools.lru_cache(maxsize=4)
+def _permissionLetters(isDirectory, writable):
+    """
+    @return: the letters of L{permissions}, sorted (remembered: there are
+        four answers).
+    """
+    if isDirectory:
         letters = "el" + ("cdfmp" if writable else "")
     else:
         letters = "r" + ("adfw" if writable else "")
