@@ -348,6 +348,17 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(single[0].endswith(" text.txt"))
         self.assertEqual(nl, ["inner.txt"])
 
+    async def nlstOfSub(self):
+        """
+        Make C{sub/inner.txt}, then C{NLST sub}.
+
+        @return: the names listed.
+        """
+        os.makedirs(os.path.join(self.root, "sub"))
+        with open(os.path.join(self.root, "sub", "inner.txt"), "wb") as f:
+            f.write(b"x")
+        return await self.session(lambda ftp: ftp.nlst("sub"))
+
     async def test_nlstNamesOnly(self):
         """
         C{NLST} of a directory names its entries without describing each
@@ -358,11 +369,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         def noDescriptions(shell, entry):
             raise AssertionError("NLST described an entry")
         self.patch(FilesystemShell, "_entryInfo", noDescriptions)
-        os.makedirs(os.path.join(self.root, "sub"))
-        with open(os.path.join(self.root, "sub", "inner.txt"), "wb") as f:
-            f.write(b"x")
-        names = await self.session(lambda ftp: ftp.nlst("sub"))
-        self.assertEqual(names, ["inner.txt"])
+        self.assertEqual(await self.nlstOfSub(), ["inner.txt"])
 
     async def test_nlstWithoutNames(self):
         """
@@ -376,11 +383,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         class INobody(Interface):
             """Provided by no shell."""
         self.patch(transfers, "IFTPShellNames", INobody)
-        os.makedirs(os.path.join(self.root, "sub"))
-        with open(os.path.join(self.root, "sub", "inner.txt"), "wb") as f:
-            f.write(b"x")
-        names = await self.session(lambda ftp: ftp.nlst("sub"))
-        self.assertEqual(names, ["inner.txt"])
+        self.assertEqual(await self.nlstOfSub(), ["inner.txt"])
 
     async def test_pasvRefusedOnIPv6(self):
         if not hasIPv6():

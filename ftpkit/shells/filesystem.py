@@ -316,6 +316,18 @@ class FilesystemShell:
         """
         return self._run(lambda: _info(os.stat(self._resolve(path))))
 
+    def _directory(self, path):
+        """
+        Resolve a path that must name a directory (blocking).
+
+        @return: the resolved path, C{bytes}.
+        @raise NotDirectory: when it names something else.
+        """
+        directory = self._resolve(path)
+        if not statModule.S_ISDIR(os.stat(directory).st_mode):
+            raise NotDirectory()
+        return directory
+
     def list(self, path):
         """
         See L{IFTPShell.list}: temporary upload files are left out, and a
@@ -328,9 +340,7 @@ class FilesystemShell:
         """
         The blocking part of L{list}.
         """
-        directory = self._resolve(path)
-        if not statModule.S_ISDIR(os.stat(directory).st_mode):
-            raise NotDirectory()
+        directory = self._directory(path)
         entries = []
         with os.scandir(directory) as iterator:
             for entry in iterator:
@@ -354,9 +364,7 @@ class FilesystemShell:
         """
         The blocking part of L{listNames}.
         """
-        directory = self._resolve(path)
-        if not statModule.S_ISDIR(os.stat(directory).st_mode):
-            raise NotDirectory()
+        directory = self._directory(path)
         return sorted(os.fsdecode(name) for name in os.listdir(directory)
                       if not _isTemporary(name))
 

@@ -220,9 +220,7 @@ class MemoryShell:
         """
         See L{IFTPShell.list}.
         """
-        directory = self._lookup(path)
-        if not isinstance(directory, _Directory):
-            raise NotDirectory()
+        directory = self._directoryAt(path)
         return [
             (name, directory.children[name].info())
             for name in sorted(directory.children)
@@ -233,10 +231,17 @@ class MemoryShell:
         """
         See L{IFTPShellNames.listNames}.
         """
+        return sorted(self._directoryAt(path).children)
+
+    def _directoryAt(self, path):
+        """
+        @return: the L{_Directory} at C{path}.
+        @raise NotDirectory: when something else is there.
+        """
         directory = self._lookup(path)
         if not isinstance(directory, _Directory):
             raise NotDirectory()
-        return sorted(directory.children)
+        return directory
 
     @_deferred
     def makeDirectory(self, path):
