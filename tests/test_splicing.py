@@ -349,3 +349,51 @@ class PipePoolTests(unittest.TestCase):
         self.assertEqual(self.idle, [first])
         self.assertFalse(any(_isOpen(fd) for fd in second))
         splicing.releasePipe(splicing.takePipe(), empty=False)
+
+
+class AbortDuringLastBatchTests(unittest.TestCase):
+    """
+    An abort asked for while the last batch of an upload runs: the batch
+    has put the whole file in place, and the upload still fails with
+    L{TransferAborted} (the client gets C{426}).
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.held = []
+
+        def runner(function, *args):
+            if self.hold:
+                waiting = defer.Deferred()
+                self.held.append((waiting, function, args))
+                return waiting
+            return defer.maybeDeferred(function, *args)
+        self.hold = False
+        self.shell = FilesystemShell(self.root, runner=runner)
+
+    @defer.inlineCallbacks
+    def test_fileInPlaceUploadAborted(self):
+        from twisted.internet.task import Clock
+
+        from ftpkit.data import LeanConnection
+        from ftpkit.errors import TransferAborted
+
+        sender, receiver = _connectedPair(self)
+        writer = yield self.shell.openForWriting(("f",))
+        sender.sendall(b"whole upload")
+        sender.shutdown(socket.SHUT_WR)
+        connection = LeanConnection(receiver, Clock(), 60.0, lambda: None)
+        self.hold = True
+        receiving = writer.receiveFrom(connection)
+        [(waiting, function, args)] = self.held
+        connection.abort()  # Waits: the batch is using the socket.
+        waiting.callback(function(*args))  # What the disk thread does.
+        yield self.assertFailure(receiving, TransferAborted)
+        with open(os.path.join(self.root, "f"), "rb") as f:
+            self.assertEqual(f.read(), b"whole upload")
+        self.hold = False
+        yield writer.abort()
+        self.assertEqual(os.listdir(self.root), ["f"])

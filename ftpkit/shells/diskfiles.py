@@ -612,8 +612,9 @@ class SpliceFileWriter(FileWriter):
     nothing left to do: a small upload then costs two thread round trips
     (open, then batch and close) instead of three, each a handful of
     context switches (16 KiB uploads by 50 clients, alternated runs: about
-    a fifth less server CPU each). An C{ABOR} that arrives while that batch runs still
-    gets C{426}, although the file, received whole, is then in place.
+    a fifth less server CPU each). An C{ABOR} that arrives while that batch
+    runs still gets C{426}, although the file, received whole, is then in
+    place.
 
     @ivar committed: the last batch closed and renamed the file.
     """

@@ -30,7 +30,12 @@ from zope.interface import alsoProvides, implementer
 
 from ftpkit import paths
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
-from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames, IWriteFile
+from ftpkit.interfaces import (
+    IFTPShell,
+    IFTPShellHash,
+    IFTPShellNames,
+    IWriteFile,
+)
 
 PERMISSIONS = (
     "list", "read", "write", "append", "delete", "rename", "mkdir",
