@@ -708,7 +708,7 @@ class DataChannel:
         refusing strangers, until the client's own is found.
         """
         for _ in range(PASSIVE_BACKLOG + 1):
-            if self._port is None or not self._port.doRead():
+            if self._port is None or not self._port.acceptOne():
                 return
 
     def _useAccepted(self):

@@ -143,7 +143,7 @@ class PassiveListener:
     """
     A passive-mode listening socket: each accepted connection, a plain
     non-blocking socket, goes to C{onAccept}. Connections are accepted by
-    calling L{doRead}: by the owner when it needs one, or by the reactor
+    L{acceptOne} when the owner needs one, or by the reactor (L{doRead})
     after L{startReading}.
 
     Lighter than C{listenTCP}'s port (which logs twice and goes through
@@ -260,7 +260,7 @@ class PassiveListener:
                 return
             discard(connection, address)
 
-    def doRead(self):
+    def acceptOne(self):
         """
         Accept a connection and hand it to L{onAccept}.
 
@@ -273,6 +273,17 @@ class PassiveListener:
         connection.setblocking(False)
         self.onAccept(connection, address)
         return True
+
+    def doRead(self):
+        """
+        A connection arrived (the reactor says): accept it. The listener
+        stays open whatever C{onAccept} did with it (a stranger's is
+        refused, and the client's may still come).
+
+        @return: C{None}: anything else would tell the reactor that the
+            listener is gone.
+        """
+        self.acceptOne()
 
     def stopListening(self):
         """

@@ -1,0 +1,187 @@
+"""
+Data connections over real loopback sockets: strangers racing the client
+for a passive port after its transfer command.
+"""
+
+import ftplib
+import os
+import socket
+
+from twisted.internet import defer, reactor
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.passive import PassiveListener
+from ftpkit.realms import FilesystemRealm
+from tests.test_hardening import (
+    captureWarnings,
+    pasvAddress,
+    waitFor,
+)
+
+
+def epsvAddress(ftp):
+    """
+    @return: C{(host, port)} from an EPSV reply (the control host).
+    """
+    reply = ftp.sendcmd("EPSV")
+    return ftp.sock.getpeername()[0], int(reply.split("|")[-2])
+
+
+def listenerWatched():
+    """
+    @return: whether the reactor watches a passive listener (a transfer
+        command is waiting for its data connection).
+    """
+    return any(isinstance(reader, PassiveListener)
+               for reader in reactor.getReaders())
+
+
+def thiefRefused(host, port):
+    """
+    Connect to a passive port from 127.0.0.2 and wait until the server
+    closes that connection (blocking).
+
+    @return: what the thief received (C{b""} when it was refused).
+    """
+    with socket.socket() as thief:
+        thief.settimeout(10)
+        thief.bind(("127.0.0.2", 0))
+        thief.connect((host, port))
+        try:
+            return thief.recv(100)
+        except ConnectionResetError:
+            return b""
+
+
+class LateThiefTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A stranger connecting to the passive port while the transfer command
+    waits for the client's connection is refused, and the client's own
+    connection still carries the transfer.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "hello.txt"), "wb") as f:
+            f.write(b"hello\n")
+        self.warnings = captureWarnings(self)
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=20))
+
+    def login(self):
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=10)
+        ftp.login("alice", "secret")
+        ftp.voidcmd("TYPE I")
+        return ftp
+
+    @defer.inlineCallbacks
+    def transferPastThief(self, passive, command, move, thief=True):
+        """
+        Set up a passive connection, send C{command}, let a thief connect
+        once the server waits for the data connection, then connect as the
+        client and C{move} the data.
+
+        @param passive: L{pasvAddress} or L{epsvAddress}.
+        @param command: the transfer command.
+        @param move: called with the client's data socket; returns what it
+            received.
+        @return: a Deferred firing with what the thief received, the
+            preliminary and final replies, what C{move} returned, and the
+            next transfer's data.
+        """
+        def start():
+            ftp = self.login()
+            self.addCleanup(ftp.close)
+            host, port = passive(ftp)
+            ftp.putcmd(command)
+            return ftp, host, port
+
+        ftp, host, port = yield self.inThread(start)
+        watched = yield waitFor(listenerWatched)
+        self.assertTrue(watched)
+
+        def finish():
+            stolen = thiefRefused(host, port) if thief else None
+            with socket.create_connection((host, port), timeout=10) as data:
+                preliminary = ftp.getresp()
+                moved = move(data)
+            final = ftp.voidresp()
+            again = []
+            ftp.retrbinary("RETR hello.txt", again.append)
+            ftp.quit()
+            return (stolen, preliminary[:3], final[:3], moved,
+                    b"".join(again))
+
+        result = yield self.inThread(finish)
+        return result
+
+    @staticmethod
+    def readAll(data):
+        chunks = []
+        while chunk := data.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def assertThiefLogged(self):
+        self.assertTrue(
+            [text for text in self.warnings
+             if "127.0.0.2" in text and "passive" in text], self.warnings)
+
+    @defer.inlineCallbacks
+    def test_retrPASV(self):
+        """
+        PASV, RETR, a thief: the thief is refused, the client gets the file
+        (and the port, back in the pool, serves the next transfer).
+        """
+        result = yield self.transferPastThief(
+            pasvAddress, "RETR hello.txt", self.readAll)
+        self.assertEqual(result,
+                         (b"", "150", "226", b"hello\n", b"hello\n"))
+        self.assertThiefLogged()
+
+    @defer.inlineCallbacks
+    def test_connectAfterCommand(self):
+        """
+        Without a thief, a client that connects after its transfer command
+        (accepted by the reactor, not by the command) gets its file, and
+        the listener goes to the pool still open: the next PASV gets it,
+        and it works.
+        """
+        result = yield self.transferPastThief(
+            pasvAddress, "RETR hello.txt", self.readAll, thief=False)
+        self.assertEqual(result,
+                         (None, "150", "226", b"hello\n", b"hello\n"))
+
+    @defer.inlineCallbacks
+    def test_storEPSV(self):
+        """
+        EPSV, STOR, a thief: the thief is refused, the upload arrives.
+        """
+        def send(data):
+            data.sendall(b"uploaded")
+            data.shutdown(socket.SHUT_WR)
+            return self.readAll(data)
+
+        result = yield self.transferPastThief(
+            epsvAddress, "STOR up.bin", send)
+        self.assertEqual(result, (b"", "150", "226", b"", b"hello\n"))
+        with open(os.path.join(self.root, "up.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"uploaded")
+        self.assertThiefLogged()
+
+    @defer.inlineCallbacks
+    def test_listEPSV(self):
+        """
+        EPSV, LIST, a thief: the thief is refused, the client gets the
+        listing.
+        """
+        result = yield self.transferPastThief(
+            epsvAddress, "NLST", self.readAll)
+        self.assertEqual(result,
+                         (b"", "150", "226", b"hello.txt\r\n", b"hello\n"))
+        self.assertThiefLogged()
