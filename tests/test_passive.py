@@ -103,3 +103,24 @@ class QueuedConnectionsTests(unittest.TestCase):
         listener.discardQueued(discard)
         self.assertEqual(len(discarded), 2)
         self.assertEqual(queuedConnections(self.listening), 0)
+
+    def test_doReadKeepsListening(self):
+        """
+        L{PassiveListener.doRead} (called by the reactor) accepts a
+        connection and returns C{None} whatever C{onAccept} did with it: a
+        true value would make the reactor drop the listener.
+        """
+        accepted = []
+
+        def refuse(connection, address):
+            accepted.append(address)
+            connection.close()
+
+        listener = PassiveListener(reactor, self.listening, refuse,
+                                   port=self.listening.getsockname()[1])
+        self.connect()
+        _waitForQueue(self.listening, 1)
+        self.assertIsNone(listener.doRead())
+        self.assertEqual(len(accepted), 1)
+        self.assertIsNone(listener.doRead())
+        self.assertEqual(len(accepted), 1)
