@@ -1,12 +1,16 @@
 """
 Every FTP verb ftpkit knows, as data.
 
-Login checks, C{--read-only}, FEAT and HELP all read this one table, so the
-server can never advertise what it does not implement. Pure: no Twisted.
+Login checks, access rules (C{--read-only}, anonymous users), FEAT and HELP
+all read this one table, so the server can never advertise what it does not
+implement, nor let a verb change what its access class does not allow.
+Pure: no Twisted.
 """
 
 from dataclasses import dataclass
 from typing import Optional
+
+from ftpkit.access import CHANGE, CREATE, READ
 
 NONE = "none"
 REQUIRED = "required"
@@ -23,7 +27,11 @@ class Command:
         such as C{XPWD} point at C{PWD}).
     @ivar argument: L{NONE}, L{REQUIRED} or L{OPTIONAL}.
     @ivar needsLogin: refused with C{530} before login.
-    @ivar writes: changes something: refused under C{--read-only}.
+    @ivar access: what it may change, checked by
+        L{ftpkit.access.AccessPolicy.allows} before it runs:
+        L{ftpkit.access.READ} (nothing), L{ftpkit.access.CREATE} (makes
+        something new) or L{ftpkit.access.CHANGE} (changes or removes
+        what exists).
     @ivar feature: its FEAT line, if any.
     @ivar syntax: the HELP text.
     @ivar rfc: where it is specified.
@@ -36,7 +44,7 @@ class Command:
     rfc: str
     argument: str = NONE
     needsLogin: bool = True
-    writes: bool = False
+    access: str = READ
     feature: Optional[str] = None
     handler: str = ""
     duringTransfer: bool = False
@@ -76,21 +84,23 @@ COMMANDS = _table(
     Command("MODE", "MODE <sp> S", "RFC 959", REQUIRED),
     # Service commands (RFC 959 4.1.3)
     Command("RETR", "RETR <sp> pathname", "RFC 959", REQUIRED),
-    Command("STOR", "STOR <sp> pathname", "RFC 959", REQUIRED, writes=True),
-    Command("STOU", "STOU [<sp> pathname]", "RFC 959", OPTIONAL, writes=True),
-    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("STOR", "STOR <sp> pathname", "RFC 959", REQUIRED,
+            access=CREATE),
+    Command("STOU", "STOU [<sp> pathname]", "RFC 959", OPTIONAL,
+            access=CREATE),
+    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
     Command("ALLO", "ALLO <sp> bytes", "RFC 959", OPTIONAL),
     Command("REST", "REST <sp> offset", "RFC 3659", REQUIRED,
             feature="REST STREAM"),
-    Command("RNFR", "RNFR <sp> pathname", "RFC 959", REQUIRED, writes=True),
-    Command("RNTO", "RNTO <sp> pathname", "RFC 959", REQUIRED, writes=True),
+    Command("RNFR", "RNFR <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("RNTO", "RNTO <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
     Command("ABOR", "ABOR", "RFC 959", needsLogin=False, duringTransfer=True),
-    Command("DELE", "DELE <sp> pathname", "RFC 959", REQUIRED, writes=True),
-    Command("RMD", "RMD <sp> pathname", "RFC 959", REQUIRED, writes=True),
-    Command("XRMD", "XRMD <sp> pathname", "RFC 775", REQUIRED, writes=True,
+    Command("DELE", "DELE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("RMD", "RMD <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("XRMD", "XRMD <sp> pathname", "RFC 775", REQUIRED, access=CHANGE,
             handler="RMD"),
-    Command("MKD", "MKD <sp> pathname", "RFC 959", REQUIRED, writes=True),
-    Command("XMKD", "XMKD <sp> pathname", "RFC 775", REQUIRED, writes=True,
+    Command("MKD", "MKD <sp> pathname", "RFC 959", REQUIRED, access=CREATE),
+    Command("XMKD", "XMKD <sp> pathname", "RFC 775", REQUIRED, access=CREATE,
             handler="MKD"),
     Command("PWD", "PWD", "RFC 959"),
     Command("XPWD", "XPWD", "RFC 775", handler="PWD"),
@@ -113,7 +123,7 @@ COMMANDS = _table(
     Command("MDTM", "MDTM <sp> pathname", "RFC 3659", REQUIRED,
             feature="MDTM"),
     Command("MFMT", "MFMT <sp> YYYYMMDDHHMMSS pathname",
-            "draft-somers-ftp-mfxx", REQUIRED, writes=True,
+            "draft-somers-ftp-mfxx", REQUIRED, access=CHANGE,
             feature="MFMT"),
     Command("MLST", "MLST [<sp> pathname]", "RFC 3659", OPTIONAL),
     Command("MLSD", "MLSD [<sp> pathname]", "RFC 3659", OPTIONAL),
@@ -125,6 +135,10 @@ COMMANDS = _table(
             needsLogin=False, feature="PROT"),
 )
 """Every verb ftpkit implements, by name."""
+
+SITE_ACCESS = {"CHMOD": CHANGE, "HELP": READ}
+"""The access class of each C{SITE} command (C{SITE} itself changes
+nothing: each of its commands is checked on its own)."""
 
 
 def lookup(verb):
@@ -174,7 +188,8 @@ def protocolTable():
     @return: the table as text, generated from L{COMMANDS} so the docs
         cannot drift from the dispatch table.
     """
-    rows = [("Command", "Syntax", "Specification", "FEAT", "Login")]
+    rows = [("Command", "Syntax", "Specification", "FEAT", "Login",
+             "Access")]
     for verb in sorted(COMMANDS):
         command = COMMANDS[verb]
         alias = "" if command.handlerVerb == verb else (
@@ -185,8 +200,9 @@ def protocolTable():
             command.rfc,
             "``%s``" % command.feature if command.feature else "",
             "yes" if command.needsLogin else "no",
+            command.access,
         ))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     border = "  ".join("=" * width for width in widths)
 
     def line(row):

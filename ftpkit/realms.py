@@ -2,9 +2,11 @@
 The built-in realms, and what sits between C{twisted.cred} and a shell.
 
 A realm turns an avatar id (what a checker returned) into an
-L{IFTPShell}. Both realms here apply the same rules through
-L{wrapForUser}: anonymous users are read-only unless the server allows
-anonymous uploads, and C{readOnly} makes every user read-only.
+L{IFTPShell}. The server holds every shell to its access rules itself
+(L{ftpkit.access}); the realms here also apply the rules they were given
+through L{wrapForUser}, for programs that build them with their own
+settings: anonymous users are read-only unless anonymous uploads are
+allowed, and C{readOnly} makes every user read-only.
 
 L{TextCredentialsChecker} wraps any C{twisted.cred} checker so that the
 server's C{UsernamePassword(bytes, bytes)} credentials reach it in the
@@ -26,6 +28,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit.access import AccessPolicy
 from ftpkit.errors import UnsupportedAvatarInterface
 from ftpkit.interfaces import IFTPShell
 
@@ -36,7 +39,12 @@ _UNSAFE_CHARACTERS = ("/", "\\", "\0")
 
 def wrapForUser(shell, anonymous, readOnly, anonymousWrite):
     """
-    Apply the server's write rules to the shell a user gets.
+    Apply write rules to the shell a user gets.
+
+    The server applies its own rules (C{--read-only}, the anonymous rules)
+    to whatever shell a realm returns (L{ftpkit.access.AccessPolicy.guard}),
+    so a realm needs this only for rules of its own (a user read-only in
+    the users file, say). Guarding a shell twice is harmless.
 
     @param shell: the user's L{IFTPShell}.
     @param anonymous: whether the user logged in anonymously.
@@ -46,13 +54,7 @@ def wrapForUser(shell, anonymous, readOnly, anonymousWrite):
     @return: C{shell}, or a L{ftpkit.shells.wrappers.ReadOnlyShell} or
         L{ftpkit.shells.wrappers.UploadOnlyShell} around it.
     """
-    from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
-
-    if readOnly or (anonymous and not anonymousWrite):
-        return ReadOnlyShell(shell)
-    if anonymous:
-        return UploadOnlyShell(shell)
-    return shell
+    return AccessPolicy(readOnly, anonymous, anonymousWrite).guard(shell)
 
 
 def isAnonymous(avatarId):

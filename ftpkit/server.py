@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit import commandtable, replies
+from ftpkit.access import AccessPolicy
 from ftpkit.commands import parseLine
 from ftpkit.config import ServerConfig
 from ftpkit.data import DataChannel, normalizeHost
@@ -425,21 +426,16 @@ class FTPProtocol(
             return (501, "Syntax: " + command.syntax)
         if command.needsLogin and self.shell is None:
             return (530, "Please log in with USER and PASS first")
-        if command.writes and not self.mayWrite(verb):
+        if not self.access.allows(command.access):
             return (550, "Permission denied")
         return None
 
-    def mayWrite(self, verb):
+    @property
+    def access(self):
         """
-        @param verb: a command that changes something.
-        @return: whether this session may run it at all.
+        @return: the L{AccessPolicy} of the user logging in or logged in.
         """
-        if self.config.readOnly:
-            return False
-        if self.anonymous:
-            return self.config.anonymousWrite and verb in (
-                "STOR", "STOU", "MKD", "XMKD")
-        return True
+        return AccessPolicy.forUser(self.config, self.anonymous)
 
     def _replyResult(self, result):
         if result is not None:

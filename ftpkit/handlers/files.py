@@ -7,6 +7,7 @@ from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
 from ftpkit import listing, paths
+from ftpkit.access import CHANGE
 from ftpkit.commands import formatTimeval, parseMFMT
 from ftpkit.errors import (
     CommandNotImplemented,
@@ -193,7 +194,7 @@ class FileCommands:
         """
         @return: whether the session may change files (for the perm fact).
         """
-        return self.mayWrite("DELE")
+        return self.access.allows(CHANGE)
 
     async def ftp_HASH(self, argument):
         """

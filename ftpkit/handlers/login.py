@@ -73,7 +73,7 @@ class LoginCommands:
         if self._closed:
             logout()
             return None
-        self.shell, self._logout = shell, logout
+        self.shell, self._logout = self.access.guard(shell), logout
         self.cwd = ()
         self.factory.loginLog.add(self.username, self.peer)
         return (230, "Login successful")

@@ -199,7 +199,7 @@ class SessionCommands:
                 or any(c not in "01234567" for c in modeText)
                 or int(modeText, 8) > 0o777):
             return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
-        if not self.mayWrite("SITE"):
+        if not self.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
             return (550, "Permission denied")
         if not IFTPShellChmod.providedBy(self.shell):
             return (502, "SITE CHMOD not available here")

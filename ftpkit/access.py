@@ -1,0 +1,94 @@
+"""
+Who may change what: the one owner of the server's access rules.
+
+Two settings decide it, for every session whatever its realm: C{--read-only}
+(nobody changes anything) and the anonymous rules (anonymous users only
+look, or with C{--anonymous-write} also create new files and directories,
+never replacing, appending to, deleting, renaming or touching anything).
+
+They are enforced twice, from this one place:
+
+    - before a command runs, from the command's L{access class
+      <ftpkit.commandtable.Command.access>} (L{AccessPolicy.allows}), so a
+      refused command costs nothing and says so at once;
+    - on the shell the realm gave (L{AccessPolicy.guard}), so that what
+      the verb alone cannot tell (an upload onto an existing file, a
+      resumed upload) is refused too, whatever shell a realm returns.
+
+Pure: no reactor.
+"""
+
+from dataclasses import dataclass
+
+READ = "read"
+"""Changes nothing: allowed to everybody logged in."""
+
+CREATE = "create"
+"""Makes something new (an upload, a directory) and touches nothing that
+exists: allowed to anonymous users with C{--anonymous-write}."""
+
+CHANGE = "change"
+"""Changes or removes what exists (delete, rename, append, set times or
+permissions): never allowed to anonymous users."""
+
+ACCESS_CLASSES = (READ, CREATE, CHANGE)
+"""Every access class, least first."""
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """
+    The access rules of one logged-in user.
+
+    @ivar readOnly: nobody may change anything (C{--read-only}).
+    @ivar anonymous: the user logged in anonymously.
+    @ivar anonymousWrite: anonymous users may create new files and
+        directories (C{--anonymous-write}).
+    """
+
+    readOnly: bool = False
+    anonymous: bool = False
+    anonymousWrite: bool = False
+
+    @classmethod
+    def forUser(cls, config, anonymous):
+        """
+        @param config: the server's L{ftpkit.config.ServerConfig}.
+        @param anonymous: whether the user logged in anonymously.
+        @return: the L{AccessPolicy} of that user on that server.
+        """
+        return cls(config.readOnly, anonymous, config.anonymousWrite)
+
+    def allows(self, access):
+        """
+        @param access: an access class: L{READ}, L{CREATE} or L{CHANGE}.
+        @return: whether this user may do something of that class at all.
+        """
+        if access == READ:
+            return True
+        if self.readOnly:
+            return False
+        if self.anonymous:
+            return self.anonymousWrite and access == CREATE
+        return True
+
+    def guard(self, shell):
+        """
+        Hold a shell to these rules.
+
+        Wrapping a shell that a realm already guarded with the same or
+        stricter rules (L{ftpkit.realms.wrapForUser}) gives it back as it
+        is, so guarding twice costs nothing.
+
+        @param shell: an L{ftpkit.interfaces.IFTPShell}.
+        @return: C{shell}, or a L{ftpkit.shells.wrappers.ReadOnlyShell} or
+            L{ftpkit.shells.wrappers.UploadOnlyShell} around it.
+        """
+        from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
+
+        if self.allows(CHANGE):
+            return shell
+        wrapper = UploadOnlyShell if self.allows(CREATE) else ReadOnlyShell
+        if type(shell) is ReadOnlyShell or type(shell) is wrapper:
+            return shell
+        return wrapper(shell)
