@@ -175,7 +175,8 @@ class FTPProtocol(
 
     def connectionLost(self, reason):
         """
-        Release everything the session held.
+        Release everything the session held; the user is logged out once
+        the running command, if any, has ended.
         """
         self._closed = True
         self.setTimeout(None)
@@ -190,7 +191,11 @@ class FTPProtocol(
                 self._dataChannel.close()
                 self._dataChannel = None
             self.cancelLoginDelay()
-            self.logout()
+            # A command still running (waiting for the shell, say) keeps
+            # the shell it started with until it ends, so that it never
+            # runs without one; with its data channel gone it ends with a
+            # 425 nobody reads.
+            self.whenIdle().addCallback(lambda _: self.logout())
 
     def timeoutConnection(self):
         """
