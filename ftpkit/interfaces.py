@@ -146,6 +146,17 @@ class IFTPShellChmod(Interface):
         """
 
 
+OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod)
+"""
+Every optional extra a shell may provide besides L{IFTPShell}: the shell
+wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the
+wrapped shell provides, and the conformance kit
+(L{ftpkit.testing.IFTPShellConformanceMixin}) checks each one a shell
+provides. A new optional interface is added here, and a forwarding method
+for each of its methods to L{ftpkit.shells.wrappers.ShellWrapper}.
+"""
+
+
 class IReadFile(Interface):
     """
     A file opened for a download.

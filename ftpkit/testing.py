@@ -36,7 +36,9 @@ from ftpkit.errors import (
     PermissionDenied,
 )
 from ftpkit.interfaces import (
+    OPTIONAL_SHELL_INTERFACES,
     IFTPShell,
+    IFTPShellChmod,
     IFTPShellHash,
     IFTPShellNames,
     IReadFile,
@@ -193,8 +195,9 @@ class IFTPShellConformanceMixin:
 
     Mix into a L{twisted.trial.unittest.TestCase} that defines
     C{makeShell(self)}, returning a new, empty, writable L{IFTPShell}.
-    Shells providing L{IFTPShellHash} or L{IFTPShellNames} get those tests
-    too.
+    Shells providing an optional extra
+    (L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}: L{IFTPShellHash},
+    L{IFTPShellNames}, L{IFTPShellChmod}) get its tests too.
     """
 
     def setUp(self):
@@ -216,7 +219,7 @@ class IFTPShellConformanceMixin:
         The shell provides L{IFTPShell}, and so do its open files.
         """
         self.assertTrue(verifyObject(IFTPShell, self.shell))
-        for extra in (IFTPShellHash, IFTPShellNames):
+        for extra in OPTIONAL_SHELL_INTERFACES:
             if extra.providedBy(self.shell):
                 self.assertTrue(verifyObject(extra, self.shell))
 
@@ -613,6 +616,23 @@ class IFTPShellConformanceMixin:
         digest = yield self.shell.hash(("f",), "md5", 10, 300000)
         self.assertEqual(digest, hashlib.md5(data[10:300000]).hexdigest())
         yield self.assertFailure(self.shell.hash(("x",), "sha1"), NoSuchFile)
+
+    @inlineCallbacks
+    def test_chmod(self):
+        """
+        A shell that provides L{IFTPShellChmod} sets the permission bits
+        C{stat} then shows, on files and directories.
+        """
+        if not IFTPShellChmod.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellChmod")
+        yield writeFile(self.shell, ("f",), b"data")
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.setPermissions(("f",), 0o600)
+        yield self.shell.setPermissions(("d",), 0o750)
+        self.assertEqual((yield self.shell.stat(("f",))).mode, 0o600)
+        self.assertEqual((yield self.shell.stat(("d",))).mode, 0o750)
+        yield self.assertFailure(self.shell.setPermissions(("x",), 0o644),
+                                 NoSuchFile)
 
 
 

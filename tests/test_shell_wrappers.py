@@ -4,13 +4,20 @@ Tests for L{ftpkit.shells.wrappers}.
 
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
-from zope.interface import implementer_only
+from zope.interface import implementer, implementer_only
 from zope.interface.verify import verifyObject
 
 from ftpkit.errors import PermissionDenied
-from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
+from ftpkit.interfaces import (
+    OPTIONAL_SHELL_INTERFACES,
+    IFTPShell,
+    IFTPShellChmod,
+    IFTPShellHash,
+    IFTPShellNames,
+)
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
+from ftpkit.shells.permissions import PermissionShell, PermissionTable
+from ftpkit.shells.wrappers import ReadOnlyShell, ShellWrapper, UploadOnlyShell
 from ftpkit.testing import readFile, writeFile
 
 
@@ -128,3 +135,104 @@ class UploadOnlyShellTests(_WrapperTestsMixin, unittest.TestCase):
             self.shell.openForWriting(("d", "f")), PermissionDenied
         )
         self.assertEqual(error.message, "Overwrite not allowed")
+
+
+@implementer(IFTPShell, *OPTIONAL_SHELL_INTERFACES)
+class _RecordingShell:
+    """
+    A shell providing every optional extra, recording each call.
+
+    @ivar calls: C{(method name, arguments)} of every call, in order.
+    """
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        def method(*args):
+            self.calls.append((name, args))
+            return "result of " + name
+        return method
+
+
+def _methods(interface):
+    """
+    @return: the names of the methods C{interface} declares.
+    """
+    return sorted(interface.names())
+
+
+class ShellWrapperTests(unittest.TestCase):
+    """
+    L{ShellWrapper}, the base of every wrapper: it forwards every method
+    and every optional extra it does not restrict.
+    """
+
+    def test_forwardsEverything(self):
+        """
+        Every method of L{IFTPShell} and of each optional extra reaches the
+        wrapped shell with its arguments, and its result comes back.
+        """
+        inner = _RecordingShell()
+        wrapper = ShellWrapper(inner)
+        for interface in (IFTPShell,) + OPTIONAL_SHELL_INTERFACES:
+            self.assertTrue(verifyObject(interface, wrapper))
+            for name in _methods(interface):
+                del inner.calls[:]
+                arguments = interface[name].required
+                result = getattr(wrapper, name)(*arguments)
+                self.assertEqual(result, "result of " + name)
+                self.assertEqual(inner.calls[0][0], name)
+                self.assertEqual(inner.calls[0][1][:len(arguments)],
+                                 arguments)
+
+    def test_providesOnlyWhatTheShellProvides(self):
+        """
+        A wrapper provides an optional extra only when the wrapped shell
+        does.
+        """
+        for wrapper in (ShellWrapper, ReadOnlyShell, UploadOnlyShell):
+            plain = wrapper(_NoHashShell())
+            for interface in OPTIONAL_SHELL_INTERFACES:
+                self.assertFalse(interface.providedBy(plain), interface)
+        permissions = PermissionShell(_NoHashShell(), PermissionTable([]))
+        for interface in OPTIONAL_SHELL_INTERFACES:
+            self.assertFalse(interface.providedBy(permissions), interface)
+
+    def test_everyWrapperKeepsEveryExtra(self):
+        """
+        The read-only, upload-only and permission shells all provide every
+        optional extra of the shell they wrap (C{SITE CHMOD} included).
+        """
+        wrappers = [ReadOnlyShell, UploadOnlyShell,
+                    lambda shell: PermissionShell(shell, PermissionTable([]))]
+        for wrapper in wrappers:
+            shell = wrapper(_RecordingShell())
+            for interface in OPTIONAL_SHELL_INTERFACES:
+                self.assertTrue(verifyObject(interface, shell), interface)
+
+    def test_readOnlyRefusesChmod(self):
+        """
+        L{ReadOnlyShell} provides L{IFTPShellChmod} but refuses it, so the
+        client hears C{550}, not that the command does not exist.
+        """
+        inner = _RecordingShell()
+        shell = ReadOnlyShell(inner)
+        self.assertTrue(IFTPShellChmod.providedBy(shell))
+        self.failureResultOf(shell.setPermissions(("f",), 0o600),
+                             PermissionDenied)
+        self.assertEqual(inner.calls, [])
+
+    def test_permissionShellChmod(self):
+        """
+        L{PermissionShell} forwards C{setPermissions} where the user has
+        the C{chmod} permission, and refuses it elsewhere.
+        """
+        inner = _RecordingShell()
+        shell = PermissionShell(inner, PermissionTable(["list"],
+                                                       {("d",): ["chmod"]}))
+        self.failureResultOf(shell.setPermissions(("f",), 0o600),
+                             PermissionDenied)
+        self.assertEqual(inner.calls, [])
+        shell.setPermissions(("d", "f"), 0o600)
+        self.assertEqual(inner.calls, [("setPermissions", (("d", "f"), 0o600))])

@@ -489,6 +489,49 @@ class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(f.read(), b"n" * 900)
 
 
+class SiteChmodServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{SITE CHMOD} through the users realm, a real server and C{ftplib}.
+    """
+
+    @defer.inlineCallbacks
+    def test_chmodPermission(self):
+        """
+        A user with the C{chmod} permission changes a file's mode
+        (C{200}); one without it gets C{550}, not C{502}: the permission
+        shell passes the filesystem shell's chmod capability on.
+        """
+        root = os.path.abspath(self.mktemp())
+        for name in ("alice", "bob"):
+            os.makedirs(os.path.join(root, name))
+            with open(os.path.join(root, name, "f.txt"), "wb") as f:
+                f.write(b"f")
+            os.chmod(os.path.join(root, name, "f.txt"), 0o644)
+        path = os.path.join(root, "users.toml")
+        writeText(path, '[users.alice]\npermissions = ["list", "chmod"]\n'
+                  '[users.bob]\npermissions = ["list", "read", "write"]\n')
+        server = self.startServer(UsersRealm(UsersDatabase(path), root),
+                                  users={"alice": "pw", "bob": "pw"},
+                                  anonymous=False)
+
+        def client(user):
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login(user, "pw")
+            try:
+                return ftp.sendcmd("SITE CHMOD 600 f.txt")[:3]
+            except ftplib.Error as e:
+                return str(e)[:3]
+            finally:
+                ftp.quit()
+
+        self.assertEqual((yield self.inThread(client, "alice")), "200")
+        self.assertEqual((yield self.inThread(client, "bob")), "550")
+        modes = [os.stat(os.path.join(root, name, "f.txt")).st_mode & 0o777
+                 for name in ("alice", "bob")]
+        self.assertEqual(modes, [0o600, 0o644])
+
+
 class HangupTests(unittest.TestCase):
     """
     L{ReloadOnHangup} and L{reloadTargets}.

@@ -13,7 +13,8 @@ path it touches:
     - C{delete}: L{removeFile} and L{removeDirectory};
     - C{rename}: L{rename}, on both paths;
     - C{mkdir}: L{makeDirectory};
-    - C{set-time}: L{setModificationTime}.
+    - C{set-time}: L{setModificationTime};
+    - C{chmod}: L{setPermissions} (C{SITE CHMOD}).
 
 A missing permission is L{PermissionDenied}. The quota counts the bytes of
 the user's files (L{QuotaUsage}) plus those being uploaded; an upload
@@ -26,20 +27,16 @@ import os
 from twisted.internet import defer, threads
 from twisted.internet.interfaces import IConsumer
 from twisted.python.failure import Failure
-from zope.interface import alsoProvides, implementer
+from zope.interface import implementer
 
 from ftpkit import paths
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
-from ftpkit.interfaces import (
-    IFTPShell,
-    IFTPShellHash,
-    IFTPShellNames,
-    IWriteFile,
-)
+from ftpkit.interfaces import IWriteFile
+from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
     "list", "read", "write", "append", "delete", "rename", "mkdir",
-    "set-time",
+    "set-time", "chmod",
 )
 """Every permission name, in the order documentation shows them."""
 
@@ -183,19 +180,20 @@ class QuotaUsage:
         self.stale = True
 
 
-@implementer(IFTPShell)
-class PermissionShell:
+class PermissionShell(ShellWrapper):
     """
     A shell allowing each operation only where the user has its
     permission, and uploads only within a quota.
 
-    Provides L{IFTPShellHash} and L{IFTPShellNames} exactly when the
-    wrapped shell does.
+    Provides each optional extra (L{ftpkit.interfaces.IFTPShellHash},
+    L{ftpkit.interfaces.IFTPShellNames},
+    L{ftpkit.interfaces.IFTPShellChmod}) exactly when the wrapped shell
+    does (see L{ShellWrapper}).
     """
 
     def __init__(self, shell, table, quota=None, usage=None):
         """
-        @param shell: the L{IFTPShell} to wrap.
+        @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.
         @param table: the user's L{PermissionTable}.
         @param quota: the most bytes the user may store, or C{None}.
         @param usage: the L{QuotaUsage} of the user's files (required
@@ -203,13 +201,10 @@ class PermissionShell:
         """
         if quota is not None and usage is None:
             raise ValueError("a quota needs a QuotaUsage")
-        self._shell = shell
+        ShellWrapper.__init__(self, shell)
         self._table = table
         self._quota = quota
         self._usage = usage
-        for extra in (IFTPShellHash, IFTPShellNames):
-            if extra.providedBy(shell):
-                alsoProvides(self, extra)
 
     def _check(self, permission, *pathList):
         """
@@ -312,6 +307,14 @@ class PermissionShell:
         """
         return defer.maybeDeferred(self._check, "set-time", path).addCallback(
             lambda _: self._shell.setModificationTime(path, when))
+
+    def setPermissions(self, path, mode):
+        """
+        See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}: needs
+        C{chmod} (only provided when the wrapped shell provides it).
+        """
+        return defer.maybeDeferred(self._check, "chmod", path).addCallback(
+            lambda _: self._shell.setPermissions(path, mode))
 
     @defer.inlineCallbacks
     def openForWriting(self, path, offset=0, append=False):

@@ -1,24 +1,32 @@
 """
-Shells that wrap another shell and allow less: L{ReadOnlyShell} for
-C{--read-only} and anonymous users, L{UploadOnlyShell} for anonymous
-users with C{--anonymous-write}.
+Shells that wrap another shell.
 
-Each provides L{IFTPShellHash} and L{IFTPShellNames} exactly when the
-wrapped shell does.
+L{ShellWrapper} is their base: it forwards every L{IFTPShell} method, and
+provides and forwards every optional extra of
+L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES} exactly when the wrapped
+shell provides it. A wrapper overrides only what it restricts, so a
+capability it does not restrict is never lost on the way.
+
+L{ReadOnlyShell} (for C{--read-only} and anonymous users) and
+L{UploadOnlyShell} (anonymous users with C{--anonymous-write}) are built
+on it, as is L{ftpkit.shells.permissions.PermissionShell}.
 """
 
 from twisted.internet.defer import fail
 from zope.interface import alsoProvides, implementer
 
 from ftpkit.errors import NoSuchFile, PermissionDenied
-from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
+from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES, IFTPShell
 
 
 @implementer(IFTPShell)
-class ReadOnlyShell:
+class ShellWrapper:
     """
-    A shell that can look and download, and changes nothing: every other
-    method fails with L{PermissionDenied}.
+    A shell that hands every call on to another shell, unchanged.
+
+    Subclasses override the methods they restrict. The optional methods
+    (L{listNames}, L{hash}, L{setPermissions}) are only provided, in the
+    C{zope.interface} sense, when the wrapped shell provides them.
     """
 
     def __init__(self, shell):
@@ -26,7 +34,7 @@ class ReadOnlyShell:
         @param shell: the L{IFTPShell} to wrap.
         """
         self._shell = shell
-        for extra in (IFTPShellHash, IFTPShellNames):
+        for extra in OPTIONAL_SHELL_INTERFACES:
             if extra.providedBy(shell):
                 alsoProvides(self, extra)
 
@@ -42,25 +50,75 @@ class ReadOnlyShell:
         """
         return self._shell.list(path)
 
-    def listNames(self, path):
-        """
-        See L{IFTPShellNames.listNames} (only provided when the wrapped
-        shell provides it).
-        """
-        return self._shell.listNames(path)
-
     def openForReading(self, path, offset=0):
         """
         See L{IFTPShell.openForReading}.
         """
         return self._shell.openForReading(path, offset)
 
+    def makeDirectory(self, path):
+        """
+        See L{IFTPShell.makeDirectory}.
+        """
+        return self._shell.makeDirectory(path)
+
+    def removeDirectory(self, path):
+        """
+        See L{IFTPShell.removeDirectory}.
+        """
+        return self._shell.removeDirectory(path)
+
+    def removeFile(self, path):
+        """
+        See L{IFTPShell.removeFile}.
+        """
+        return self._shell.removeFile(path)
+
+    def rename(self, fromPath, toPath):
+        """
+        See L{IFTPShell.rename}.
+        """
+        return self._shell.rename(fromPath, toPath)
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}.
+        """
+        return self._shell.openForWriting(path, offset, append)
+
+    def setModificationTime(self, path, when):
+        """
+        See L{IFTPShell.setModificationTime}.
+        """
+        return self._shell.setModificationTime(path, when)
+
+    def listNames(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellNames.listNames} (provided when
+        the wrapped shell provides it).
+        """
+        return self._shell.listNames(path)
+
     def hash(self, path, algorithm, start=0, end=None):
         """
-        See L{IFTPShellHash.hash} (only provided when the wrapped shell
-        provides it).
+        See L{ftpkit.interfaces.IFTPShellHash.hash} (provided when the
+        wrapped shell provides it).
         """
         return self._shell.hash(path, algorithm, start, end)
+
+    def setPermissions(self, path, mode):
+        """
+        See L{ftpkit.interfaces.IFTPShellChmod.setPermissions} (provided
+        when the wrapped shell provides it).
+        """
+        return self._shell.setPermissions(path, mode)
+
+
+class ReadOnlyShell(ShellWrapper):
+    """
+    A shell that can look and download, and changes nothing: every other
+    method fails with L{PermissionDenied}.
+    """
 
     def makeDirectory(self, path):
         """
@@ -95,6 +153,12 @@ class ReadOnlyShell:
     def setModificationTime(self, path, when):
         """
         Refuse: see L{IFTPShell.setModificationTime}.
+        """
+        return fail(PermissionDenied())
+
+    def setPermissions(self, path, mode):
+        """
+        Refuse: see L{ftpkit.interfaces.IFTPShellChmod.setPermissions}.
         """
         return fail(PermissionDenied())
 
