@@ -18,20 +18,21 @@ from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit import commandtable, replies
+from ftpkit import commandtable, events, replies
 from ftpkit.access import AccessPolicy
 from ftpkit.commands import parseLine
 from ftpkit.config import ServerConfig
 from ftpkit.data import DataChannel, normalizeHost
 from ftpkit.errors import CannotOpenDataConnection, FTPError
+from ftpkit.eventlog import EventLog
 from ftpkit.handlers.datachannel import DataChannelCommands
 from ftpkit.handlers.files import FileCommands
 from ftpkit.handlers.login import LoginCommands
+from ftpkit.handlers.reporting import SessionReporting
 from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
 from ftpkit.listenerpool import ListenerPool
-from ftpkit.loginlog import LoginLog
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.sockets import closeNow, writeNow
 
@@ -51,6 +52,7 @@ class FTPProtocol(
     DataChannelCommands,
     TransferCommands,
     SecurityCommands,
+    SessionReporting,
     LineReceiver,
     TimeoutMixin,
 ):
@@ -145,8 +147,7 @@ class FTPProtocol(
         self.peer = normalizeHost(getattr(peer, "host", "unknown"))
         refusal = self.factory.sessionStarted(self.peer)
         if refusal is not None:
-            self.log.warn("refused {peer}: {why}", peer=self.peer,
-                          why=refusal)
+            self.publish(events.CONNECTION_REFUSED, reason=refusal)
             self.transport.write(replies.formatReply(421, refusal))
             self.transport.loseConnection()
             self._closed = True
@@ -395,26 +396,25 @@ class FTPProtocol(
         refusal = self.refusal(verb, command, argument)
         if refusal is not None:
             self.reply(*refusal)
+            self.reportReplied(verb, argument, refusal[0])
             return None
         if verb != "RNTO" and verb != "RNFR":
             self.renameFrom = None
         handler = getattr(self, "ftp_" + command.handlerVerb)
         try:
             result = handler(argument)
-        except FTPError as e:
-            self.reply(e.code, e.message)
-            return None
         except Exception:
-            self._replyInternalError(Failure(), verb)
+            self._replyFailure(Failure(), verb, argument)
             return None
         if result is None:
             return None
         if isinstance(result, tuple):
-            self.reply(*result)
+            self._replyResult(result, verb, argument)
             return None
         d = defer.Deferred.fromCoroutine(result)
         d.addCallbacks(self._replyResult, self._replyFailure,
-                       errbackArgs=(verb,))
+                       callbackArgs=(verb, argument),
+                       errbackArgs=(verb, argument))
         return d
 
     def refusal(self, verb, command, argument):
@@ -442,20 +442,22 @@ class FTPProtocol(
         """
         return AccessPolicy.forUser(self.config, self.anonymous)
 
-    def _replyResult(self, result):
+    def _replyResult(self, result, verb, argument):
         if result is not None:
             self.reply(*result)
+            self.reportReplied(verb, argument, result[0])
 
-    def _replyFailure(self, failure, verb):
+    def _replyFailure(self, failure, verb, argument):
         if failure.check(FTPError):
-            self.reply(failure.value.code, failure.value.message)
+            code = failure.value.code
+            self.reply(code, failure.value.message)
         else:
-            self._replyInternalError(failure, verb)
-
-    def _replyInternalError(self, failure, verb):
-        self.log.failure("error handling {verb} from {peer}", failure,
-                         verb=verb, peer=self.peer)
-        self.reply(451, "Requested action aborted: local error in processing")
+            code = 451
+            self.log.failure("error handling {verb} from {peer}", failure,
+                             verb=verb, peer=self.peer)
+            self.reply(451,
+                       "Requested action aborted: local error in processing")
+        self.reportReplied(verb, argument, code)
 
 
 class FTPFactory(ServerFactory):
@@ -465,7 +467,8 @@ class FTPFactory(ServerFactory):
     @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
     @ivar config: the L{ServerConfig}.
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
-    @ivar loginLog: the L{LoginLog} successful logins are logged through.
+    @ivar events: the L{events.EventHub} sessions publish what happens
+        to; an L{EventLog} logs it.
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
         are done with.
     """
@@ -473,7 +476,8 @@ class FTPFactory(ServerFactory):
     log = Logger()
     noisy = False
 
-    def __init__(self, portal, config=None, reactor=None, limiter=None):
+    def __init__(self, portal, config=None, reactor=None, limiter=None,
+                 hub=None):
         """
         @param portal: a Portal whose realm gives
             L{ftpkit.interfaces.IFTPShell} avatars.
@@ -481,6 +485,8 @@ class FTPFactory(ServerFactory):
         @param reactor: the reactor (the global one when omitted).
         @param limiter: what admits and counts sessions; by default a
             L{ConnectionLimiter} with the limits of C{config}.
+        @param hub: the L{events.EventHub} to publish to; by default a
+            new one that only logs.
         """
         if reactor is None:
             from twisted.internet import reactor
@@ -491,14 +497,16 @@ class FTPFactory(ServerFactory):
             limiter = ConnectionLimiter(self.config.maxConnections,
                                         self.config.maxConnectionsPerIP)
         self.limiter = limiter
-        self.loginLog = LoginLog(reactor)
+        if hub is None:
+            hub = events.EventHub()
+            EventLog().subscribeTo(hub)
+        self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
 
     def stopFactory(self):
         """
-        Log the logins not logged yet; close the pooled passive listeners.
+        Close the pooled passive listeners.
         """
-        self.loginLog.flush()
         self.listenerPool.closeAll()
 
     @property

@@ -344,31 +344,6 @@ class PipeliningTests(unittest.TestCase):
         self.assertEqual(len(protocol._queue), 0)
 
 
-class LoginLoggingTests(unittest.TestCase):
-    """
-    Successful logins are logged with the user and the client's address.
-    """
-
-    def test_loginLogged(self):
-        """
-        A login is logged at the end of the reactor turn, or when the
-        factory stops.
-        """
-        events = captureLogs(self)
-        clock = MemoryReactorClock()
-        factory = makeFactory(clock)
-        protocol, _ = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
-        clock.advance(0)
-        logged = [event["logins"] for event in events if "logins" in event]
-        self.assertEqual(logged, [[("alice", "10.0.0.1")]])
-        protocol, _ = connect(factory, "10.0.0.2")
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
-        factory.stopFactory()
-        logged = [event["logins"] for event in events if "logins" in event]
-        self.assertEqual(logged[-1], [("alice", "10.0.0.2")])
-
-
 class ReplyHoldingTests(unittest.TestCase):
     """
     L{FTPProtocol.replyLater}: a held preliminary reply goes out with the

@@ -98,6 +98,7 @@ class FileCommands:
         """
         path = self.resolve(argument)
         await self.shell.makeDirectory(path)
+        self.reportChange("MKD", path)
         return (257, quotePath(paths.toText(path)) + " created")
 
     async def ftp_RMD(self, argument):
@@ -106,6 +107,7 @@ class FileCommands:
         """
         path = self.resolve(argument)
         await self.shell.removeDirectory(path)
+        self.reportChange("RMD", path)
         return (250, "Directory removed")
 
     async def ftp_DELE(self, argument):
@@ -114,6 +116,7 @@ class FileCommands:
         """
         path = self.resolve(argument)
         await self.shell.removeFile(path)
+        self.reportChange("DELE", path)
         return (250, "File removed")
 
     async def ftp_RNFR(self, argument):
@@ -135,7 +138,9 @@ class FileCommands:
         source, self.renameFrom = self.renameFrom, None
         if source is None:
             return (503, "RNFR required first")
-        await self.shell.rename(source, self.resolve(argument))
+        target = self.resolve(argument)
+        await self.shell.rename(source, target)
+        self.reportChange("RNTO", source, target)
         return (250, "Rename successful")
 
     async def ftp_SIZE(self, argument):

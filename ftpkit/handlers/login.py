@@ -9,6 +9,7 @@ from twisted.cred import error as crederror
 from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
 
+from ftpkit import events
 from ftpkit.interfaces import IFTPShell
 
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
@@ -75,14 +76,12 @@ class LoginCommands:
             return None
         self.shell, self._logout = self.access.guard(shell), logout
         self.cwd = ()
-        self.factory.loginLog.add(self.username, self.peer)
+        self.reportLogin()
         return (230, "Login successful")
 
     async def _loginFailed(self):
         self.failedLogins += 1
-        self.log.warn("failed login for {user!r} from {peer} ({count})",
-                      user=self.username, peer=self.peer,
-                      count=self.failedLogins)
+        self.publish(events.LOGIN_FAILED, count=self.failedLogins)
         self.username = None
         delay = min(MAX_LOGIN_DELAY, self.config.loginFailureDelay
                     * 2 ** min(self.failedLogins - 1, 32))
@@ -143,6 +142,7 @@ class LoginCommands:
         End the logged-in user's avatar, if any.
         """
         logout, self._logout = self._logout, None
+        self.reportLogout()
         self.shell = None
         if logout is not None:
             defer.maybeDeferred(logout).addErrback(

@@ -203,6 +203,7 @@ class SessionCommands:
             return (550, "Permission denied")
         if not IFTPShellChmod.providedBy(self.shell):
             return (502, "SITE CHMOD not available here")
-        await self.shell.setPermissions(paths.resolve(self.cwd, pathText),
-                                        int(modeText, 8))
+        path = paths.resolve(self.cwd, pathText)
+        await self.shell.setPermissions(path, int(modeText, 8))
+        self.reportChange("SITE CHMOD", path)
         return (200, "SITE CHMOD command successful")

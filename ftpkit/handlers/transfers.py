@@ -33,7 +33,10 @@ class Transfer:
 
     @ivar description: what is moving, e.g. C{"RETR /a.txt"}.
     @ivar aborted: ABOR was given.
+    @ivar started: when its data connection opened (reactor seconds).
     """
+
+    started = 0.0
 
     def __init__(self, description, connection):
         self.description = description
@@ -157,6 +160,7 @@ class TransferCommands:
         connection = await self.dataChannel.connect(self.dataTLSContext(),
                                                     lean)
         self.transfer = Transfer(description, connection)
+        self.reportTransferStarted(self.transfer)
         return connection
 
     def _whenDone(self, deferred):
