@@ -397,7 +397,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
             try:
                 try:
                     ftp.sendcmd("PASV")
-                except ftplib.error_temp as e:
+                except ftplib.error_perm as e:
                     refused = str(e)
                 out = io.BytesIO()
                 ftp.retrbinary("RETR text.txt", out.write)
@@ -405,7 +405,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
             finally:
                 ftp.close()
         refused, data = await self.inThread(run)
-        self.assertTrue(refused.startswith("425"), refused)
+        self.assertTrue(refused.startswith("522"), refused)
         self.assertEqual(data, b"one\ntwo\nthree\n")
 
 

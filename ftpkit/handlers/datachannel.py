@@ -36,13 +36,17 @@ class DataChannelCommands:
 
     def ftp_PASV(self, argument):
         """
-        Listen for an IPv4 data connection (227).
+        Listen for an IPv4 data connection (227). On an IPv6 control
+        connection a 227 could only name an address the data connection
+        cannot come from (see docs/protocol.rst): RFC 2428's "network
+        protocol not supported" (522), pointing at EPSV, a refusal that a
+        client does not retry.
         """
         if self.epsvAll:
             return (503, "PASV not allowed after EPSV ALL")
         local = self._localHost()
         if addressFamily(local) != 1:
-            return (425, "PASV is IPv4 only; use EPSV")
+            return (522, "Network protocol not supported, use EPSV (2)")
         port = self.dataChannel.listen(self.config.passivePorts)
         address = self.config.passiveAddress or local
         return (227, "Entering Passive Mode (%s)"
