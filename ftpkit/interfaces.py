@@ -73,7 +73,8 @@ class IFTPShell(Interface):
         Open a file to download it.
 
         @param offset: the byte to start from (REST).
-        @return: a Deferred firing with an L{IReadFile}; fails with
+        @return: a Deferred firing with an L{IRandomReadFile} (the simple
+            way) or an L{IReadFile} (producer/consumer); fails with
             L{ftpkit.errors.IsDirectory} for a directory.
         """
 
@@ -86,7 +87,8 @@ class IFTPShell(Interface):
         any old file untouched. C{offset > 0} resumes (writes from that
         byte, truncating after it); C{append=True} appends.
 
-        @return: a Deferred firing with an L{IWriteFile}.
+        @return: a Deferred firing with an L{IRandomWriteFile} (the simple
+            way) or an L{IWriteFile} (producer/consumer).
         """
 
     def setModificationTime(path, when):
@@ -226,6 +228,91 @@ class IWriteFile(Interface):
     def abort():
         """
         Discard the upload; an old file, if any, stays as it was.
+
+        @return: a Deferred firing with C{None}.
+        """
+
+
+class IRandomReadFile(Interface):
+    """
+    A file opened for a download, read at offsets: the simple alternative
+    to L{IReadFile} that L{IFTPShell.openForReading} may fire with.
+
+    The server turns it into a producer (L{ftpkit.shells.adapters}): it
+    asks for the next chunks while the data connection keeps up, one or
+    two reads ahead, never more, and calls L{close} once the transfer is
+    over. A storage whose reads block runs them in threads of its own
+    (L{ftpkit.blocking}).
+    """
+
+    size = Attribute(
+        "The number of bytes from the open offset to the end of the file, "
+        "or None when not known in advance.")
+
+    def readAt(offset, length):
+        """
+        Read up to C{length} bytes.
+
+        @param offset: where to read from, counted from the byte the file
+            was opened at: C{readAt(0, n)} reads the first byte of the
+            download (byte C{N} of the file after C{REST N}).
+        @param length: the most bytes wanted (more than 0).
+        @return: a Deferred firing with C{bytes}: C{length} of them, or
+            fewer (C{b""} included) only at the end of the file; failing
+            with an L{ftpkit.errors.FTPError} when the read fails.
+        """
+
+    def close():
+        """
+        Release the file. Called once, after the last read finished.
+
+        @return: C{None}, or a Deferred firing when released.
+        """
+
+
+class IRandomWriteFile(Interface):
+    """
+    A file opened for an upload, written at offsets: the simple
+    alternative to L{IWriteFile} that L{IFTPShell.openForWriting} may fire
+    with.
+
+    The server turns it into a consumer with backpressure
+    (L{ftpkit.shells.adapters}): it calls L{writeAt} one call at a time, in
+    order, and pauses the upload while a write is outstanding. Then it
+    calls L{close} or L{abort}, once.
+    """
+
+    def writeAt(offset, data):
+        """
+        Write bytes.
+
+        @param offset: where to write, counted from the byte the upload
+            starts at: C{writeAt(0, data)} writes the upload's first bytes
+            (at byte C{N} of the file after C{REST N}, at the old end of
+            the file for an append). Writes come in order, each where the
+            previous one ended.
+        @param data: the C{bytes} to write (never empty).
+        @return: a Deferred firing once written (it may stay in a
+            temporary place until L{close}); failing with an
+            L{ftpkit.errors.FTPError} (L{ftpkit.errors.LocalError} for
+            disk full, say) when it cannot be.
+        """
+
+    def close():
+        """
+        Commit the upload: every byte written is stored and the file is in
+        place (replacing an old one in one step, for a new upload). The
+        server replies C{226} only after this fires.
+
+        @return: a Deferred firing with C{None} once committed; failing
+            with an L{ftpkit.errors.FTPError} when the upload cannot be
+            committed (nothing is then in place).
+        """
+
+    def abort():
+        """
+        Discard the upload: an old file, if any, stays as it was, and a
+        new file is not created.
 
         @return: a Deferred firing with C{None}.
         """

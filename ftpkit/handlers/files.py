@@ -19,6 +19,7 @@ from ftpkit.errors import (
 from ftpkit.handlers.session import HASH_NAMES
 from ftpkit.interfaces import IFTPShellHash
 from ftpkit.replies import quotePath
+from ftpkit.shells.adapters import readFileFor
 
 
 @implementer(IConsumer)
@@ -153,7 +154,7 @@ class FileCommands:
             return (550, "Not a regular file")
         if self.binary:
             return (213, str(info.size))
-        readFile = await self.shell.openForReading(path)
+        readFile = readFileFor(await self.shell.openForReading(path))
         counter = _LineEndCounter()
         try:
             await readFile.send(counter)

@@ -17,6 +17,7 @@ from ftpkit.interfaces import (
     IZeroCopyWriteFile,
 )
 from ftpkit.replies import encodeText
+from ftpkit.shells.adapters import readFileFor, writeFileFor
 from ftpkit.transfer import (
     ASCIIUploadConsumer,
     BytesReadFile,
@@ -185,10 +186,13 @@ class TransferCommands:
 
     async def sendFile(self, readFile, binary, description, opening):
         """
-        Send an open L{IReadFile} over a data connection: 150, bytes, 226.
+        Send a file a shell opened (an L{IReadFile}, or an
+        L{IRandomReadFile} adapted to one) over a data connection: 150,
+        bytes, 226.
 
         @return: the final reply, or C{None} if refused.
         """
+        readFile = readFileFor(readFile)
         lean = binary and IZeroCopyReadFile.providedBy(readFile)
         try:
             connection = await self._openData(description, lean)
@@ -215,10 +219,12 @@ class TransferCommands:
 
     async def receiveFile(self, writeFile, description, opening):
         """
-        Receive an upload into an open L{IWriteFile}: 150, bytes, 226.
+        Receive an upload into a file a shell opened (an L{IWriteFile}, or
+        an L{IRandomWriteFile} adapted to one): 150, bytes, 226.
 
         @return: the final reply.
         """
+        writeFile = writeFileFor(writeFile)
         lean = self.binary and IZeroCopyWriteFile.providedBy(writeFile)
         try:
             connection = await self._openData(description, lean)

@@ -32,6 +32,7 @@ from zope.interface import implementer
 from ftpkit import paths
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
 from ftpkit.interfaces import IWriteFile
+from ftpkit.shells.adapters import writeFileFor
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
@@ -394,7 +395,7 @@ class QuotaWriteFile:
 
     def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace):
         """
-        @param writeFile: the wrapped L{IWriteFile}.
+        @param writeFile: the wrapped L{IWriteFile} or L{IRandomWriteFile}.
         @param usage: the user's L{QuotaUsage} (already measured).
         @param quota: the most bytes the user may store.
         @param oldSize: the size of the file being written, 0 if new.
@@ -403,7 +404,7 @@ class QuotaWriteFile:
         @param inPlace: whether the wrapped upload writes the file in
             place (append or resume), so that aborting it may keep bytes.
         """
-        self._writeFile = writeFile
+        self._writeFile = writeFileFor(writeFile)
         self._usage = usage
         self._quota = quota
         self._oldSize = oldSize

@@ -1,0 +1,548 @@
+"""
+Files read and written at an offset, turned into producers and consumers.
+
+A shell may open files the simple way (L{IRandomReadFile},
+L{IRandomWriteFile}: read or write some bytes at an offset, then close or
+abort) and leave flow control to the server, which applies L{readFileFor}
+and L{writeFileFor} to every file a shell opens:
+
+  - a download asks for the next chunks while the data connection keeps
+    up, at most L{READ_AHEAD} reads ahead, and asks for nothing while the
+    connection is paused;
+  - an upload writes one chunk at a time, in order, coalescing what
+    arrived meanwhile, and pauses the data connection while a write is
+    outstanding, so a slow storage slows the client down instead of
+    filling memory.
+
+Files that already are producer/consumer files (L{IReadFile},
+L{IWriteFile}) are used as they are. C{IReadFile(randomFile)} and
+C{IWriteFile(randomFile)} adapt as well.
+"""
+
+from collections import deque
+
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.error import ConnectionLost
+from twisted.internet.interfaces import IConsumer, IPushProducer
+from twisted.logger import Logger
+from twisted.python.components import registerAdapter
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.interfaces import (
+    IRandomReadFile,
+    IRandomWriteFile,
+    IReadFile,
+    IWriteFile,
+)
+
+READ_SIZE = 256 * 1024
+"""The bytes asked for by one L{IRandomReadFile.readAt}."""
+
+READ_AHEAD = 2
+"""The most reads outstanding for one download: while one chunk goes to
+the network, the next is being read."""
+
+_log = Logger()
+
+
+def readFileFor(opened):
+    """
+    The L{IReadFile} to send a file a shell opened for reading.
+
+    @param opened: what L{IFTPShell.openForReading} fired with: an
+        L{IRandomReadFile} or an L{IReadFile}.
+    @return: an L{IReadFile}: C{opened} itself unless it provides
+        L{IRandomReadFile}.
+    """
+    if IRandomReadFile.providedBy(opened):
+        return ReadFileAdapter(opened)
+    return opened
+
+
+def writeFileFor(opened):
+    """
+    The L{IWriteFile} to receive an upload into a file a shell opened for
+    writing.
+
+    @param opened: what L{IFTPShell.openForWriting} fired with: an
+        L{IRandomWriteFile} or an L{IWriteFile}.
+    @return: an L{IWriteFile}: C{opened} itself unless it provides
+        L{IRandomWriteFile}.
+    """
+    if IRandomWriteFile.providedBy(opened):
+        return WriteFileAdapter(opened)
+    return opened
+
+
+@implementer(IReadFile)
+class ReadFileAdapter:
+    """
+    An L{IReadFile} reading an L{IRandomReadFile}.
+
+    @ivar size: the random file's C{size}.
+    """
+
+    def __init__(self, randomFile):
+        """
+        @param randomFile: the L{IRandomReadFile} to read.
+        """
+        self._file = randomFile
+        self.size = randomFile.size
+        self._reading = 0
+        self._closed = False
+        self._released = None
+
+    def send(self, consumer):
+        """
+        See L{IReadFile.send}: a L{_ReadProducer} registered on
+        C{consumer}.
+        """
+        return _ReadProducer(self, consumer).start()
+
+    def readAt(self, offset, length):
+        """
+        Read from the random file, counting the reads in flight so that
+        L{close} waits for them.
+
+        @return: the L{Deferred} of L{IRandomReadFile.readAt}.
+        """
+        self._reading += 1
+        reading = maybeDeferred(self._file.readAt, offset, length)
+        reading.addBoth(self._readDone)
+        return reading
+
+    def _readDone(self, result):
+        self._reading -= 1
+        self._releaseIfIdle()
+        return result
+
+    def close(self):
+        """
+        See L{IReadFile.close}: close the random file once no read is in
+        flight (idempotent).
+
+        @return: a L{Deferred} firing when the random file was closed.
+        """
+        self._closed = True
+        if self._released is None:
+            self._released = Deferred()
+            self._releaseIfIdle()
+        released = Deferred()
+        self._released.addBoth(lambda result: released.callback(None))
+        return released
+
+    def _releaseIfIdle(self):
+        if self._closed and not self._reading and not self._released.called:
+            closing = maybeDeferred(self._file.close)
+            closing.addErrback(lambda failure: _log.failure(
+                "Closing {file!r} failed", failure, file=self._file))
+            closing.chainDeferred(self._released)
+
+
+class _Read:
+    """
+    One read in flight for a L{_ReadProducer}.
+
+    @ivar result: the bytes or L{Failure}, once it ended; C{None} before.
+    """
+
+    result = None
+
+
+@implementer(IPushProducer)
+class _ReadProducer:
+    """
+    A push producer sending a random file to a consumer, up to
+    L{READ_AHEAD} reads ahead of it.
+
+    Chunks are written in order, never while paused. A read that gives
+    fewer bytes than asked for ends the file. L{stopProducing} makes the
+    L{Deferred} of L{start} fail with L{ConnectionLost}, and leaves the
+    consumer alone (whoever stopped it is tearing it down).
+    """
+
+    def __init__(self, readFile, consumer):
+        """
+        @param readFile: the L{ReadFileAdapter}.
+        @param consumer: the L{IConsumer} to write to.
+        """
+        self._readFile = readFile
+        self._consumer = consumer
+        self._remaining = readFile.size
+        self._position = 0
+        self._reads = deque()
+        self._atEnd = False
+        self._paused = False
+        self._pumping = False
+        self._again = False
+        self._done = None
+        self._sent = 0
+
+    def start(self):
+        """
+        Register on the consumer as a streaming producer and start.
+
+        @return: a L{Deferred} firing with the number of bytes sent once
+            all were written and the producer was unregistered.
+        """
+        self._done = Deferred()
+        done = self._done
+        self._consumer.registerProducer(self, True)
+        self._pump()
+        return done
+
+    def _pump(self):
+        """
+        Write the chunks that arrived, in order, and ask for the next
+        ones, until nothing more can happen now. Reads that finish during
+        this loop (synchronous storage) only ask it to go round again.
+        """
+        if self._pumping:
+            self._again = True
+            return
+        self._pumping = True
+        try:
+            self._again = True
+            while self._again and self._done is not None:
+                self._again = False
+                self._writeReady()
+                self._askMore()
+        finally:
+            self._pumping = False
+
+    def _writeReady(self):
+        while (self._reads and self._reads[0].result is not None
+               and not self._paused and self._done is not None):
+            chunk = self._reads.popleft().result
+            if isinstance(chunk, Failure):
+                self._finish(chunk)
+                return
+            if len(chunk.data) < chunk.wanted:
+                self._atEnd = True
+                self._reads.clear()
+            if chunk.data:
+                self._sent += len(chunk.data)
+                self._consumer.write(chunk.data)
+        if self._atEnd and not self._reads and self._done is not None:
+            self._finish(self._sent)
+
+    def _askMore(self):
+        while (self._done is not None and not self._paused
+               and not self._atEnd and len(self._reads) < READ_AHEAD):
+            length = READ_SIZE
+            if self._remaining is not None:
+                length = min(length, self._remaining - self._position)
+                if length <= 0:
+                    self._atEnd = True
+                    self._again = True
+                    return
+            read = _Read()
+            self._reads.append(read)
+            offset = self._position
+            self._position += length
+            reading = self._readFile.readAt(offset, length)
+            reading.addBoth(self._arrived, read, length)
+
+    def _arrived(self, result, read, wanted):
+        if not isinstance(result, Failure):
+            result = _Chunk(result, wanted)
+        read.result = result
+        self._pump()
+
+    def _finish(self, outcome):
+        """
+        Unregister and fire the L{Deferred} of L{start} with C{outcome}.
+        """
+        done, self._done = self._done, None
+        self._reads.clear()
+        self._consumer.unregisterProducer()
+        done.callback(outcome)
+
+    def pauseProducing(self):
+        """
+        See L{IPushProducer.pauseProducing}: write nothing and ask for
+        nothing more until resumed.
+        """
+        self._paused = True
+
+    def resumeProducing(self):
+        """
+        See L{IPushProducer.resumeProducing}.
+        """
+        self._paused = False
+        self._pump()
+
+    def stopProducing(self):
+        """
+        See L{IPushProducer.stopProducing}: the L{Deferred} of L{start}
+        fails with L{ConnectionLost}.
+        """
+        done, self._done = self._done, None
+        if done is not None:
+            self._reads.clear()
+            done.errback(ConnectionLost("The consumer stopped the transfer"))
+
+
+class _Chunk:
+    """
+    The bytes of a finished read, and how many were asked for.
+    """
+
+    def __init__(self, data, wanted):
+        """
+        @param data: the bytes read.
+        @param wanted: the bytes asked for.
+        """
+        self.data = data
+        self.wanted = wanted
+
+
+@implementer(IWriteFile)
+class WriteFileAdapter:
+    """
+    An L{IWriteFile} writing into an L{IRandomWriteFile}.
+
+    L{close} and L{abort} act once: calling either again gives the outcome
+    of the first.
+    """
+
+    def __init__(self, randomFile):
+        """
+        @param randomFile: the L{IRandomWriteFile} to write.
+        """
+        self._file = randomFile
+        self._consumer = _WriteConsumer(randomFile)
+        self._started = False
+        self._outcome = None
+        self._waiters = []
+
+    def receive(self):
+        """
+        See L{IWriteFile.receive}: a L{_WriteConsumer}.
+        """
+        return succeed(self._consumer)
+
+    def close(self):
+        """
+        See L{IWriteFile.close}: wait for the writes, then close the random
+        file; after a failed write, abort it and fail with that write's
+        error.
+        """
+        if not self._started:
+            self._started = True
+            self._outcome = Deferred()
+            closing = self._consumer.drain()
+            closing.addCallbacks(lambda ignored: self._file.close(),
+                                 self._abortFor)
+            closing.addBoth(self._store)
+        return self._whenDone()
+
+    def _abortFor(self, failure):
+        """
+        A write failed: abort the random file, then fail with C{failure}.
+        """
+        aborting = maybeDeferred(self._file.abort)
+        aborting.addErrback(lambda aborted: _log.failure(
+            "Aborting {file!r} failed", aborted, file=self._file))
+        aborting.addCallback(lambda ignored: failure)
+        return aborting
+
+    def abort(self):
+        """
+        See L{IWriteFile.abort}: drop what is not written yet, wait for the
+        write in flight, then abort the random file.
+        """
+        if not self._started:
+            self._started = True
+            self._outcome = Deferred()
+            aborting = self._consumer.discard()
+            aborting.addBoth(lambda ignored: self._file.abort())
+            aborting.addBoth(self._store)
+        return self._whenDone()
+
+    def _store(self, outcome):
+        """
+        Keep the outcome of L{close} or L{abort} and hand it on.
+        """
+        self._outcome = outcome
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            self._fire(waiter)
+
+    def _whenDone(self):
+        waiter = Deferred()
+        if isinstance(self._outcome, Deferred):
+            self._waiters.append(waiter)
+        else:
+            self._fire(waiter)
+        return waiter
+
+    def _fire(self, waiter):
+        if isinstance(self._outcome, Failure):
+            waiter.errback(self._outcome)
+        else:
+            waiter.callback(None)
+
+
+@implementer(IConsumer)
+class _WriteConsumer:
+    """
+    The consumer an upload is written to: one L{IRandomWriteFile.writeAt}
+    at a time, with what arrived while it ran joined into the next one.
+
+    A streaming producer is paused while a write is outstanding and
+    resumed when everything is written; a pull producer is asked for more
+    once everything is written. After a failed write, the bytes are
+    dropped and the producer carries on, so that the transfer ends
+    normally and L{WriteFileAdapter.close} reports the error.
+    """
+
+    def __init__(self, randomFile):
+        """
+        @param randomFile: the L{IRandomWriteFile} to write to.
+        """
+        self._file = randomFile
+        self._producer = None
+        self._streaming = True
+        self._paused = False
+        self._wantMore = False
+        self._buffer = []
+        self._position = 0
+        self._writing = False
+        self._pumping = False
+        self._again = False
+        self._ended = False
+        self._error = None
+        self._waiters = []
+
+    def registerProducer(self, producer, streaming):
+        """
+        See L{IConsumer.registerProducer}.
+        """
+        if self._producer is not None:
+            raise RuntimeError("A producer is already registered")
+        self._producer = producer
+        self._streaming = streaming
+        self._paused = False
+        if not streaming:
+            self._wantMore = True
+            self._pump()
+
+    def unregisterProducer(self):
+        """
+        See L{IConsumer.unregisterProducer}.
+        """
+        self._producer = None
+        self._wantMore = False
+
+    def write(self, data):
+        """
+        See L{IConsumer.write}.
+        """
+        if not self._streaming:
+            self._wantMore = True
+        if self._error is None and not self._ended and data:
+            self._buffer.append(bytes(data))
+        self._pump()
+
+    def _pump(self):
+        """
+        Start the next write and steer the producer, until nothing more
+        can happen now. Writes that finish during this loop (synchronous
+        storage) only ask it to go round again.
+        """
+        if self._pumping:
+            self._again = True
+            return
+        self._pumping = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                if self._buffer and not self._writing:
+                    self._startWrite()
+                self._steer()
+        finally:
+            self._pumping = False
+        if not self._writing and not self._buffer:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                self._fireDrained(waiter)
+
+    def _startWrite(self):
+        data = b"".join(self._buffer)
+        self._buffer = []
+        self._writing = True
+        offset = self._position
+        self._position += len(data)
+        writing = maybeDeferred(self._file.writeAt, offset, data)
+        writing.addCallbacks(self._wrote, self._failed)
+
+    def _wrote(self, ignored):
+        self._writing = False
+        self._pump()
+
+    def _failed(self, failure):
+        self._writing = False
+        if self._error is None:
+            self._error = failure
+        self._buffer = []
+        self._pump()
+
+    def _steer(self):
+        """
+        Pause a streaming producer while a write is outstanding, resume it
+        when all is written; ask a pull producer for more when all is
+        written.
+        """
+        busy = self._writing or bool(self._buffer)
+        producer = self._producer
+        if producer is None:
+            return
+        if self._streaming:
+            if busy and not self._paused:
+                self._paused = True
+                producer.pauseProducing()
+            elif not busy and self._paused:
+                self._paused = False
+                producer.resumeProducing()
+        elif not busy and self._wantMore:
+            self._wantMore = False
+            producer.resumeProducing()
+
+    def drain(self):
+        """
+        Accept nothing more and wait for every byte to be written.
+
+        @return: a L{Deferred} firing with C{None}, or failing with the
+            first failed write's error.
+        """
+        self._ended = True
+        waiter = Deferred()
+        self._waiters.append(waiter)
+        self._pump()
+        return waiter
+
+    def discard(self):
+        """
+        Accept nothing more, drop what is not written yet, and wait for the
+        write in flight.
+
+        @return: a L{Deferred} firing with C{None}.
+        """
+        self._ended = True
+        self._buffer = []
+        drained = self.drain()
+        drained.addErrback(lambda failure: None)
+        return drained
+
+    def _fireDrained(self, waiter):
+        if self._error is not None:
+            waiter.errback(self._error)
+        else:
+            waiter.callback(None)
+
+
+registerAdapter(ReadFileAdapter, IRandomReadFile, IReadFile)
+registerAdapter(WriteFileAdapter, IRandomWriteFile, IWriteFile)
