@@ -19,7 +19,6 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit import commandtable, events, replies
-from ftpkit.access import AccessPolicy
 from ftpkit.commands import parseLine
 from ftpkit.config import ServerConfig
 from ftpkit.data import DataChannel, normalizeHost
@@ -34,6 +33,7 @@ from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
 from ftpkit.listenerpool import ListenerPool
 from ftpkit.policies import ConnectionLimiter
+from ftpkit.sessionstate import Session
 from ftpkit.sockets import closeNow, writeNow
 
 KNOWN_UNIMPLEMENTED = frozenset(
@@ -42,6 +42,23 @@ KNOWN_UNIMPLEMENTED = frozenset(
      "MRCP", "CLNT", "XMD5", "XSHA1", "XSHA256"]
 )
 """Verbs of published FTP specifications that ftpkit answers with 502."""
+
+
+def _sessionField(name):
+    """
+    A shortcut to one field of the protocol's L{Session}, for code that
+    does not name the session yet.
+
+    @param name: the field.
+    @return: a property reading and writing C{self.session.<name>}.
+    """
+    def get(self):
+        return getattr(self.session, name)
+
+    def set(self, value):
+        setattr(self.session, name, value)
+
+    return property(get, set, doc="C{session.%s}: see L{Session}." % name)
 
 
 @implementer(IHandshakeListener)
@@ -60,18 +77,25 @@ class FTPProtocol(
     One FTP session (the control connection).
 
     @ivar factory: the L{FTPFactory} that built it.
-    @ivar shell: the logged-in user's L{ftpkit.interfaces.IFTPShell}.
-    @ivar cwd: the current directory, a tuple of segments.
+    @ivar session: the L{Session}: everything the commands set, replaced
+        by a fresh one on C{REIN}.
+    @ivar peer: the client's address.
     """
 
     delimiter = b"\n"
     log = Logger()
 
-    # Session state starts as these class attributes; an instance keeps
-    # only what it changed, so an idle session stays small.
-    shell = None
-    cwd = ()
+    # The connection's own state starts as these class attributes; an
+    # instance keeps only what it changed, so an idle session stays small.
     peer = None
+
+    shell = _sessionField("shell")
+    cwd = _sessionField("cwd")
+    binary = _sessionField("binary")
+    restartOffset = _sessionField("restartOffset")
+    mlstFacts = _sessionField("mlstFacts")
+    username = _sessionField("username")
+    anonymous = _sessionField("anonymous")
     _busy = None
     _readingPaused = False
     _repliesBlocked = False
@@ -86,6 +110,7 @@ class FTPProtocol(
         @param factory: the L{FTPFactory} holding portal and config.
         """
         self.factory = factory
+        self.session = Session()
         self._queue = []
 
     @property
@@ -399,7 +424,7 @@ class FTPProtocol(
             self.reportReplied(verb, argument, refusal[0])
             return None
         if verb != "RNTO" and verb != "RNFR":
-            self.renameFrom = None
+            self.session.renameFrom = None
         handler = getattr(self, "ftp_" + command.handlerVerb)
         try:
             result = handler(argument)
@@ -429,18 +454,11 @@ class FTPProtocol(
             return (500, "Unknown command")
         if command.argument == commandtable.REQUIRED and not argument:
             return (501, "Syntax: " + command.syntax)
-        if command.needsLogin and self.shell is None:
+        if command.needsLogin and self.session.shell is None:
             return (530, "Please log in with USER and PASS first")
-        if not self.access.allows(command.access):
+        if not self.session.access.allows(command.access):
             return (550, "Permission denied")
         return None
-
-    @property
-    def access(self):
-        """
-        @return: the L{AccessPolicy} of the user logging in or logged in.
-        """
-        return AccessPolicy.forUser(self.config, self.anonymous)
 
     def _replyResult(self, result, verb, argument):
         if result is not None:

@@ -25,11 +25,9 @@ def addressFamily(host):
 class DataChannelCommands:
     """
     The data-channel setup commands.
-
-    @ivar epsvAll: C{EPSV ALL} was given: only EPSV may follow.
     """
 
-    epsvAll = False
+    sessionFields = frozenset(["epsvAll"])
 
     def _localHost(self):
         return normalizeHost(self.dataChannel.localHost)
@@ -42,7 +40,7 @@ class DataChannelCommands:
         protocol not supported" (522), pointing at EPSV, a refusal that a
         client does not retry.
         """
-        if self.epsvAll:
+        if self.session.epsvAll:
             return (503, "PASV not allowed after EPSV ALL")
         local = self._localHost()
         if addressFamily(local) != 1:
@@ -58,7 +56,7 @@ class DataChannelCommands:
         """
         family = parseEPSV(argument)
         if family == "ALL":
-            self.epsvAll = True
+            self.session.epsvAll = True
             return (200, "EPSV ALL ok")
         if family is not None and family != addressFamily(self._localHost()):
             return (522, "Network protocol not supported, use (%d)"
@@ -70,7 +68,7 @@ class DataChannelCommands:
         """
         Connect back to the client for the next transfer (IPv4).
         """
-        if self.epsvAll:
+        if self.session.epsvAll:
             return (503, "PORT not allowed after EPSV ALL")
         host, port = parseHostPort(argument)
         return self._connectBack(host, port)
@@ -79,7 +77,7 @@ class DataChannelCommands:
         """
         Connect back to the client for the next transfer (RFC 2428).
         """
-        if self.epsvAll:
+        if self.session.epsvAll:
             return (503, "EPRT not allowed after EPSV ALL")
         family, host, port = parseEPRT(argument)
         if family != addressFamily(self.peer):

@@ -54,11 +54,10 @@ class _LineEndCounter:
 class FileCommands:
     """
     Navigation and name operations.
-
-    @ivar renameFrom: the path given to RNFR, until RNTO uses it.
     """
 
-    renameFrom = None
+    sessionFields = frozenset(
+        ["cwd", "renameFrom", "shell", "binary", "mlstFacts", "access"])
 
     def resolve(self, text):
         """
@@ -67,13 +66,13 @@ class FileCommands:
         @return: a tuple of segments.
         @raise InvalidPath: for text that cannot name a path.
         """
-        return paths.resolve(self.cwd, text)
+        return paths.resolve(self.session.cwd, text)
 
     def ftp_PWD(self, argument):
         """
         Name the current directory (257).
         """
-        return (257, quotePath(paths.toText(self.cwd))
+        return (257, quotePath(paths.toText(self.session.cwd))
                 + " is the current directory")
 
     async def ftp_CWD(self, argument):
@@ -81,10 +80,10 @@ class FileCommands:
         Change the current directory.
         """
         path = self.resolve(argument)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if not info.isDirectory:
             raise NotDirectory()
-        self.cwd = path
+        self.session.cwd = path
         return (250, "Directory changed to " + paths.toText(path))
 
     async def ftp_CDUP(self, argument):
@@ -98,7 +97,7 @@ class FileCommands:
         Make a directory (257 with its path).
         """
         path = self.resolve(argument)
-        await self.shell.makeDirectory(path)
+        await self.session.shell.makeDirectory(path)
         self.reportChange("MKD", path)
         return (257, quotePath(paths.toText(path)) + " created")
 
@@ -107,7 +106,7 @@ class FileCommands:
         Remove an empty directory.
         """
         path = self.resolve(argument)
-        await self.shell.removeDirectory(path)
+        await self.session.shell.removeDirectory(path)
         self.reportChange("RMD", path)
         return (250, "Directory removed")
 
@@ -116,7 +115,7 @@ class FileCommands:
         Delete a file.
         """
         path = self.resolve(argument)
-        await self.shell.removeFile(path)
+        await self.session.shell.removeFile(path)
         self.reportChange("DELE", path)
         return (250, "File removed")
 
@@ -125,22 +124,23 @@ class FileCommands:
         Name the file or directory the next RNTO renames.
         """
         path = self.resolve(argument)
-        self.renameFrom = None
+        self.session.renameFrom = None
         if not path:
             raise PermissionDenied("The root cannot be renamed")
-        await self.shell.stat(path)
-        self.renameFrom = path
+        await self.session.shell.stat(path)
+        self.session.renameFrom = path
         return (350, "Ready for RNTO")
 
     async def ftp_RNTO(self, argument):
         """
         Rename what RNFR named.
         """
-        source, self.renameFrom = self.renameFrom, None
+        session = self.session
+        source, session.renameFrom = session.renameFrom, None
         if source is None:
             return (503, "RNFR required first")
         target = self.resolve(argument)
-        await self.shell.rename(source, target)
+        await session.shell.rename(source, target)
         self.reportChange("RNTO", source, target)
         return (250, "Rename successful")
 
@@ -149,12 +149,12 @@ class FileCommands:
         Give a file's size in the current TYPE (RFC 3659).
         """
         path = self.resolve(argument)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if not info.isFile:
             return (550, "Not a regular file")
-        if self.binary:
+        if self.session.binary:
             return (213, str(info.size))
-        readFile = readFileFor(await self.shell.openForReading(path))
+        readFile = readFileFor(await self.session.shell.openForReading(path))
         counter = _LineEndCounter()
         try:
             await readFile.send(counter)
@@ -167,7 +167,7 @@ class FileCommands:
         Give a file's modification time, UTC (RFC 3659).
         """
         path = self.resolve(argument)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if not info.isFile:
             return (550, "Not a regular file")
         return (213, formatTimeval(info.mtime))
@@ -178,10 +178,10 @@ class FileCommands:
         """
         when, pathText = parseMFMT(argument)
         path = self.resolve(pathText)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if info.isDirectory:
             raise IsDirectory()
-        await self.shell.setModificationTime(path, when)
+        await self.session.shell.setModificationTime(path, when)
         return (213, "Modify=" + formatTimeval(when) + "; "
                 + paths.toText(path))
 
@@ -190,9 +190,9 @@ class FileCommands:
         Describe one path with MLST facts, on the control connection.
         """
         path = self.resolve(argument)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         line = listing.formatFacts(
-            paths.toText(path), info, self.mlstFacts,
+            paths.toText(path), info, self.session.mlstFacts,
             listing.permissions(info, self.canWriteFiles()))
         return (250, ["Listing " + paths.toText(path), " " + line, "End"])
 
@@ -200,19 +200,19 @@ class FileCommands:
         """
         @return: whether the session may change files (for the perm fact).
         """
-        return self.access.allows(CHANGE)
+        return self.session.access.allows(CHANGE)
 
     async def ftp_HASH(self, argument):
         """
         Checksum a file with the selected algorithm.
         """
-        if not IFTPShellHash.providedBy(self.shell):
+        if not IFTPShellHash.providedBy(self.session.shell):
             raise CommandNotImplemented("HASH not available here")
         path = self.resolve(argument)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if not info.isFile:
             return (553, "Not a regular file")
-        digest = await self.shell.hash(path, self.hashAlgorithm)
+        digest = await self.session.shell.hash(path, self.hashAlgorithm)
         return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
                                          info.size, digest,
                                          paths.toText(path)))
@@ -222,7 +222,7 @@ class FileCommands:
         @return: a Deferred firing with whether C{path} exists.
         """
         try:
-            await self.shell.stat(path)
+            await self.session.shell.stat(path)
         except NoSuchFile:
             return False
         return True

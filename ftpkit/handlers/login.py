@@ -10,7 +10,9 @@ from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
 
 from ftpkit import events
+from ftpkit.access import AccessPolicy
 from ftpkit.interfaces import IFTPShell
+from ftpkit.sessionstate import Session
 
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
@@ -21,29 +23,31 @@ MAX_LOGIN_DELAY = 60.0
 
 class LoginCommands:
     """
-    Login state: C{username} set by USER, C{shell} set once PASS succeeds.
+    Logging in: C{session.username} set by USER, C{session.shell} once
+    PASS succeeds.
 
-    @ivar anonymous: whether the logged-in (or pending) user is anonymous.
-    @ivar failedLogins: failed PASS so far in this session.
+    @ivar failedLogins: failed PASS so far on this connection (C{REIN}
+        does not reset it).
     """
 
-    username = None
-    anonymous = False
+    sessionFields = frozenset(
+        ["username", "anonymous", "access", "shell", "realmLogout"])
     failedLogins = 0
-    _logout = None
     _loginDelay = None
 
     def ftp_USER(self, name):
         """
         Start a login: remember the user name (RFC 959).
         """
-        if self.shell is not None:
+        if self.session.shell is not None:
             return (530, "Already logged in")
         anonymous = name.lower() in ANONYMOUS_NAMES
         if self.tlsRequiredFor(anonymous) and not self.controlSecure:
             return (530, "TLS required: use AUTH TLS before logging in")
-        self.username = name
-        self.anonymous = anonymous
+        session = self.session
+        session.username = name
+        session.anonymous = anonymous
+        session.access = AccessPolicy.forUser(self.config, anonymous)
         if anonymous:
             return (331, "Anonymous login ok, send your e-mail as password")
         return (331, "Password required")
@@ -52,15 +56,15 @@ class LoginCommands:
         """
         Finish a login through the portal; failures are delayed.
         """
-        if self.shell is not None:
+        if self.session.shell is not None:
             return (503, "Already logged in")
-        if self.username is None:
+        if self.session.username is None:
             return (503, "Login with USER first")
-        if self.anonymous:
+        if self.session.anonymous:
             creds = Anonymous()
         else:
             creds = UsernamePassword(
-                self.username.encode("utf-8", "surrogateescape"),
+                self.session.username.encode("utf-8", "surrogateescape"),
                 password.encode("utf-8", "surrogateescape"))
         try:
             interface, shell, logout = await self.factory.portal.login(
@@ -74,15 +78,16 @@ class LoginCommands:
         if self._closed:
             logout()
             return None
-        self.shell, self._logout = self.access.guard(shell), logout
-        self.cwd = ()
+        session = self.session
+        session.shell = session.access.guard(shell)
+        session.realmLogout = logout
         self.reportLogin()
         return (230, "Login successful")
 
     async def _loginFailed(self):
         self.failedLogins += 1
         self.publish(events.LOGIN_FAILED, count=self.failedLogins)
-        self.username = None
+        self.session.username = None
         delay = min(MAX_LOGIN_DELAY, self.config.loginFailureDelay
                     * 2 ** min(self.failedLogins - 1, 32))
         if delay > 0:
@@ -111,15 +116,14 @@ class LoginCommands:
 
     def ftp_REIN(self, argument):
         """
-        Log out and reset the session, keeping the connection.
+        Log out and start a fresh L{Session}, keeping the connection (and
+        what belongs to it: its TLS state, its failed logins).
         """
         if self.transfer is not None:
             return (503, "Transfer in progress")
         self.logout()
         self.dataChannel.close()
-        self.username = None
-        self.anonymous = False
-        self.resetTransferState()
+        self.session = Session()
         return (220, self.config.banner)
 
     def ftp_QUIT(self, argument):
@@ -141,9 +145,10 @@ class LoginCommands:
         """
         End the logged-in user's avatar, if any.
         """
-        logout, self._logout = self._logout, None
+        session = self.session
+        logout, session.realmLogout = session.realmLogout, None
         self.reportLogout()
-        self.shell = None
+        session.shell = None
         if logout is not None:
             defer.maybeDeferred(logout).addErrback(
                 lambda f: self.log.failure("logout failed", f))

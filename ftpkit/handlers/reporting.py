@@ -52,6 +52,7 @@ class SessionReporting:
     @ivar bytesOut: bytes sent over data connections since login.
     """
 
+    sessionFields = frozenset(["username", "anonymous", "cwd"])
     loginTime = None
     bytesIn = 0
     bytesOut = 0
@@ -71,7 +72,8 @@ class SessionReporting:
                 self.sessionId = next(_sessionIds)
             hub.publish(events.Event(
                 kind, self.peer, time=self.reactor.seconds(),
-                user=self.username, anonymous=self.anonymous,
+                user=self.session.username,
+                anonymous=self.session.anonymous,
                 session=self.sessionId, **fields))
 
     def reportLogin(self):
@@ -157,6 +159,6 @@ class SessionReporting:
         if text is None:
             return None
         try:
-            return paths.toText(paths.resolve(self.cwd, text))
+            return paths.toText(paths.resolve(self.session.cwd, text))
         except FTPError:
             return text

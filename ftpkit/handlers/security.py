@@ -13,12 +13,14 @@ TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
 class SecurityCommands:
     """
     TLS state: the control connection is plain or TLS; data connections
-    are clear (PROT C) or private (PROT P).
+    are clear (PROT C) or private (PROT P). It belongs to the connection,
+    not to the L{ftpkit.sessionstate.Session}: C{REIN} keeps it.
 
     @ivar controlSecure: the control connection is under TLS.
     @ivar protectData: PROT P is in force.
     """
 
+    sessionFields = frozenset(["anonymous"])
     controlSecure = False
     protectData = False
 
@@ -54,7 +56,8 @@ class SecurityCommands:
         """
         @return: whether a clear data transfer must be refused (C{521}).
         """
-        return not self.protectData and self.tlsRequiredFor(self.anonymous)
+        return not self.protectData and self.tlsRequiredFor(
+            self.session.anonymous)
 
     def ftp_AUTH(self, argument):
         """

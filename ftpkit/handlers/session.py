@@ -22,15 +22,13 @@ HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
 
 class SessionCommands:
     """
-    Session settings: transfer type and the facts MLST/MLSD show.
-
-    @ivar binary: TYPE I (C{True}) or TYPE A (C{False}).
-    @ivar mlstFacts: the facts selected with C{OPTS MLST}.
+    Session settings: transfer type, the facts MLST/MLSD show, the HASH
+    algorithm; and the status and help commands.
     """
 
-    binary = False
-    mlstFacts = listing.DEFAULT_FACTS
-    _chosenHash = None
+    sessionFields = frozenset(
+        ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
+         "access"])
 
     @property
     def hashAlgorithm(self):
@@ -38,7 +36,7 @@ class SessionCommands:
         @return: the C{hashlib} name selected with C{OPTS HASH}, or the
             server's first algorithm.
         """
-        return self._chosenHash or parseHASHAlgorithm(
+        return self.session.chosenHash or parseHASHAlgorithm(
             self.config.hashAlgorithms[0])
 
     def ftp_SYST(self, argument):
@@ -70,14 +68,15 @@ class SessionCommands:
         @return: this session's FEAT lines.
         """
         hashFeature = None
-        if self.shell is None or IFTPShellHash.providedBy(self.shell):
+        shell = self.session.shell
+        if shell is None or IFTPShellHash.providedBy(shell):
             offered = [name + ("*" if parseHASHAlgorithm(name)
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
         return commandtable.featureLines(
             tlsEnabled=self.config.tlsContextFactory is not None,
-            mlstFeature=listing.mlstFeature(self.mlstFacts),
+            mlstFeature=listing.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature)
 
     def ftp_FEAT(self, argument):
@@ -99,7 +98,7 @@ class SessionCommands:
                 return (200, "UTF8 mode enabled")
             return (504, "UTF8 is always on")
         if name == "MLST":
-            self.mlstFacts = parseOptsMLST(value)
+            self.session.mlstFacts = parseOptsMLST(value)
             return (200, "MLST OPTS " + "".join(
                 fact + ";" for fact in self._factNames()))
         if name == "HASH":
@@ -108,13 +107,13 @@ class SessionCommands:
             algorithm = parseHASHAlgorithm(value)
             if HASH_NAMES.get(algorithm) not in self.config.hashAlgorithms:
                 return (501, "Unknown algorithm")
-            self._chosenHash = algorithm
+            self.session.chosenHash = algorithm
             return (200, HASH_NAMES[algorithm])
         return (501, "Unknown option")
 
     def _factNames(self):
         return ["UNIX.mode" if fact == "unix.mode" else fact
-                for fact in self.mlstFacts]
+                for fact in self.session.mlstFacts]
 
     async def ftp_STAT(self, argument):
         """
@@ -124,13 +123,14 @@ class SessionCommands:
             return (213, self.transfer.status())
         if not argument:
             return (211, self._statusLines())
-        if self.shell is None:
+        session = self.session
+        if session.shell is None:
             return (530, "Please log in with USER and PASS first")
         options, pathText = splitListArgument(argument)
-        path = paths.resolve(self.cwd, pathText)
-        info = await self.shell.stat(path)
+        path = paths.resolve(session.cwd, pathText)
+        info = await session.shell.stat(path)
         if info.isDirectory:
-            entries = await self.shell.list(path)
+            entries = await session.shell.list(path)
         else:
             entries = [(paths.basename(path), info)]
         text = listing.formatListing(entries, time.time()).decode(
@@ -139,12 +139,14 @@ class SessionCommands:
                 + text.splitlines() + ["End of status"])
 
     def _statusLines(self):
-        user = self.username if self.shell is not None else "(not logged in)"
+        session = self.session
+        user = session.username if session.shell is not None else (
+            "(not logged in)")
         return [
             "ftpkit status:",
             "Connected to " + str(self.peer),
             "Logged in as " + str(user),
-            "TYPE: " + ("BINARY" if self.binary else "ASCII")
+            "TYPE: " + ("BINARY" if session.binary else "ASCII")
             + ", STRUcture: File, MODE: Stream",
             "Control connection: " + ("TLS" if self.controlSecure
                                       else "plain"),
@@ -158,8 +160,8 @@ class SessionCommands:
         Choose ASCII (A) or binary (I, L 8) transfers.
         """
         kind = parseTYPE(argument)
-        self.binary = kind == "I"
-        return (200, "Type set to " + ("I" if self.binary else "A"))
+        self.session.binary = kind == "I"
+        return (200, "Type set to " + ("I" if self.session.binary else "A"))
 
     def ftp_MODE(self, argument):
         """
@@ -199,11 +201,12 @@ class SessionCommands:
                 or any(c not in "01234567" for c in modeText)
                 or int(modeText, 8) > 0o777):
             return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
-        if not self.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
+        session = self.session
+        if not session.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
             return (550, "Permission denied")
-        if not IFTPShellChmod.providedBy(self.shell):
+        if not IFTPShellChmod.providedBy(session.shell):
             return (502, "SITE CHMOD not available here")
-        path = paths.resolve(self.cwd, pathText)
-        await self.shell.setPermissions(path, int(modeText, 8))
+        path = paths.resolve(session.cwd, pathText)
+        await session.shell.setPermissions(path, int(modeText, 8))
         self.reportChange("SITE CHMOD", path)
         return (200, "SITE CHMOD command successful")

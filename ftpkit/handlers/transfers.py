@@ -104,19 +104,9 @@ class TransferCommands:
     Data transfers.
 
     @ivar transfer: the running L{Transfer}, or C{None}.
-    @ivar restartOffset: the offset set by REST for the next transfer.
     """
 
     transfer = None
-    restartOffset = 0
-
-    def resetTransferState(self):
-        """
-        Back to the defaults (REIN).
-        """
-        self.binary = False
-        self.restartOffset = 0
-        self.cwd = ()
 
     def abortTransfer(self):
         """
