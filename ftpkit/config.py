@@ -42,6 +42,7 @@ class ServerConfig:
     @ivar tlsRequireSessionReuse: data connections under C{PROT P} must
         resume the control connection's TLS session.
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
+    @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     """
 
     banner: str = "ftpkit ready"
@@ -64,3 +65,4 @@ class ServerConfig:
     hashAlgorithms: Tuple[str, ...] = field(
         default=("SHA-256", "SHA-1", "MD5")
     )
+    shutdownGrace: float = 30.0

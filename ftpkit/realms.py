@@ -398,8 +398,9 @@ def reloadTargets(objects):
 class ReloadOnHangup(service.Service):
     """
     A service calling some callables (see L{reloadTargets}) when the
-    process gets C{SIGHUP}, in the reactor thread. Where there is no
-    C{SIGHUP} (Windows) it does nothing.
+    process gets C{SIGHUP}, in the reactor thread. Installed even with
+    no callable: C{SIGHUP}'s default action would end the process. Where
+    there is no C{SIGHUP} (Windows) it does nothing.
 
     @ivar targets: the callables.
     """
@@ -444,6 +445,8 @@ class ReloadOnHangup(service.Service):
         Call every target; one that fails is logged and the others still
         run.
         """
+        _log.info("SIGHUP: reloading ({count} to reload)",
+                  count=len(self.targets))
         for reload in self.targets:
             try:
                 reload()

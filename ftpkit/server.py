@@ -104,6 +104,7 @@ class FTPProtocol(
     _closed = False
     _dataChannel = None
     _heldReply = None
+    _stopping = False
 
     def __init__(self, factory):
         """
@@ -178,6 +179,7 @@ class FTPProtocol(
             self._closed = True
             return
         self._counted = True
+        self.factory.openSessions.add(self)
         self._tuneSocket()
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
@@ -208,6 +210,7 @@ class FTPProtocol(
         self.setTimeout(None)
         if self._counted:
             self._counted = False
+            self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
             self.abortTransfer()
             if self._dataChannel is not None:
@@ -315,6 +318,8 @@ class FTPProtocol(
                 and self.transfer is not None):
             self.runCommand(verb, argument)
             return
+        if self._stopping:
+            return
         self._queue.append((verb, argument))
         self._processQueue()
         if (len(self._queue) >= self.config.maxPendingCommands
@@ -333,7 +338,8 @@ class FTPProtocol(
         self.clearLineBuffer()
 
     def _processQueue(self):
-        while self._queue and self._busy is None and not self._closed:
+        while (self._queue and self._busy is None and not self._closed
+               and not self._stopping):
             verb, argument = self._queue.pop(0)
             result = self.runCommand(verb, argument)
             if result is not None and not result.called:
@@ -409,6 +415,23 @@ class FTPProtocol(
 
         self._busy.addBoth(replied)
         return waiter
+
+    def isIdle(self):
+        """
+        @return: whether no command is running.
+        """
+        return self._busy is None
+
+    def stopTaking(self):
+        """
+        The server is stopping: run no further command (those pipelined
+        are dropped; C{ABOR} and C{STAT} still work during a transfer).
+
+        @return: L{whenIdle}.
+        """
+        self._stopping = True
+        self._queue.clear()
+        return self.whenIdle()
 
     def runCommand(self, verb, argument):
         """
@@ -489,6 +512,7 @@ class FTPFactory(ServerFactory):
         to; an L{EventLog} logs it.
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
         are done with.
+    @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
     """
 
     log = Logger()
@@ -520,6 +544,7 @@ class FTPFactory(ServerFactory):
             EventLog().subscribeTo(hub)
         self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
+        self.openSessions = set()
 
     def stopFactory(self):
         """

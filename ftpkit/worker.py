@@ -3,15 +3,24 @@ A worker process of C{--workers} (see L{ftpkit.workers}): it serves the
 control connections the acceptor hands it over descriptor L{WORKER_FD}.
 
 Run by the acceptor as C{python -m ftpkit.worker OPTIONS}, with the same
-options as the server itself.
+options as the server itself, it builds its service with the same builder
+as a single process (L{ftpkit.service.makeService}): the same start-up
+work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
+(L{ftpkit.workerlog}).
+
+Messages to the acceptor are lines: C{ready} once the worker serves, and
+C{ended HOST} for each session that ended.
 """
 
 import os
+import signal
 import socket
 import sys
 
+from twisted.application import service
 from twisted.internet.interfaces import IReadDescriptor
-from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
+from twisted.logger import Logger
+from twisted.python import usage
 from zope.interface import implementer
 
 from ftpkit.workers import WORKER_FD
@@ -54,10 +63,7 @@ class ReportingLimiter:
             self.sessionsByHost[host] = left
         else:
             self.sessionsByHost.pop(host, None)
-        try:
-            self.channel.sendall(host.encode("ascii", "replace") + b"\n")
-        except OSError:
-            pass
+        tellAcceptor(self.channel, b"ended " + host.encode("ascii", "replace"))
 
 
 @implementer(IReadDescriptor)
@@ -114,26 +120,84 @@ class ConnectionReceiver:
         self.channel.close()
 
 
+class ReceiveConnections(service.Service):
+    """
+    The serving part of a worker's service: receive connections from the
+    acceptor, and tell it the worker is ready.
+    """
+
+    def __init__(self, channel, factory, reactor=None):
+        """
+        @param channel: the Unix socket to the acceptor.
+        @param factory: the factory sessions are built with.
+        @param reactor: the reactor (the global one when C{None}).
+        """
+        if reactor is None:
+            from twisted.internet import reactor
+        self.reactor = reactor
+        self.channel = channel
+        self.factory = factory
+        self._receiver = None
+
+    def startService(self):
+        """
+        Read connections, and say so to the acceptor.
+        """
+        service.Service.startService(self)
+        self.factory.doStart()
+        self._receiver = ConnectionReceiver(self.reactor, self.channel,
+                                            self.factory)
+        self.reactor.addReader(self._receiver)
+        tellAcceptor(self.channel, b"ready")
+
+    def stopService(self):
+        """
+        Take no more connections.
+        """
+        service.Service.stopService(self)
+        if self._receiver is not None:
+            self.reactor.removeReader(self._receiver)
+            self._receiver = None
+        self.factory.doStop()
+
+
+def tellAcceptor(channel, message):
+    """
+    Send one line to the acceptor.
+
+    @param channel: the Unix socket to the acceptor.
+    @param message: the line, without its end.
+    """
+    try:
+        channel.sendall(message + b"\n")
+    except OSError:
+        pass
+
+
 def main(argv=None):
     """
-    Parse the server's options, build its factory, and serve what the
-    acceptor sends.
+    Parse the server's options, build the service, and serve what the
+    acceptor sends until it goes away or C{SIGTERM} comes.
 
     @param argv: the options (C{sys.argv[1:]} by default).
     """
-    from twisted.internet import reactor
-
     from ftpkit import tap
+    from ftpkit.service import makeService, runService
+    from ftpkit.workerlog import beginWorkerLogging
 
-    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)])
+    # Until the service handles SIGHUP, its default action (ending the
+    # process) must not apply.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    beginWorkerLogging()
     channel = socket.socket(fileno=WORKER_FD)
     channel.setblocking(False)
     options = tap.Options()
-    options.parseOptions(sys.argv[1:] if argv is None else argv)
-    factory = tap.makeFactory(options, limiter=ReportingLimiter(channel))
-    reactor.addReader(ConnectionReceiver(reactor, channel, factory))
-    tap.freezeStartupObjects()
-    reactor.run()
+    try:
+        options.parseOptions(sys.argv[1:] if argv is None else argv)
+    except usage.UsageError as e:
+        sys.stderr.write(f"ftpkit worker: {e}\n")
+        sys.exit(1)
+    runService(makeService(options, workerChannel=channel))
 
 
 if __name__ == "__main__":

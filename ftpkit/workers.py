@@ -4,18 +4,26 @@ connection limits for all, and hands each accepted control connection to
 one of N worker processes (over a Unix socket, C{SCM_RIGHTS}); each worker
 is a full server (its own reactor, passive ports and thread pool) and
 tells the acceptor when a session ends, so the limits hold across them.
+
+A worker's sessions are released when it dies. A worker that dies before
+it is ready is started again after a delay doubling at each such failure
+(L{restartDelay}); while no worker is ready, clients get C{421}. The
+workers' logs go to the acceptor's (L{ftpkit.workerlog}); C{SIGHUP} is
+passed on to them, and C{SIGTERM} drains them (the acceptor waits).
 """
 
 import os
 import signal
 import socket
 import sys
+from collections import Counter
 
 from twisted.application import service
+from twisted.internet import defer
 from twisted.internet import error as netError
 from twisted.internet.interfaces import IReadDescriptor
 from twisted.internet.protocol import ProcessProtocol
-from twisted.logger import Logger
+from twisted.logger import Logger, globalLogPublisher
 from zope.interface import implementer
 
 from ftpkit.data import normalizeHost
@@ -27,6 +35,34 @@ WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
 
 _ACCEPTS_PER_TURN = 64
+
+FIRST_RESTART_DELAY = 0.5
+"""Seconds before starting again a worker that died before it was ready."""
+
+LONGEST_RESTART_DELAY = 30.0
+"""The most seconds between attempts to start a failing worker."""
+
+STOP_MARGIN = 10.0
+"""
+Seconds the acceptor waits for its workers after their shutdown grace
+before killing them.
+"""
+
+
+def restartDelay(failures, first=FIRST_RESTART_DELAY,
+                 longest=LONGEST_RESTART_DELAY):
+    """
+    How long to wait before starting a worker again.
+
+    @param failures: workers that died before they were ready, in a row.
+    @param first: the delay after one such failure.
+    @param longest: the longest delay.
+    @return: seconds: 0 when no worker failed at start, else C{first}
+        doubled at each further failure, at most C{longest}.
+    """
+    if failures <= 0:
+        return 0.0
+    return min(longest, first * 2 ** min(failures - 1, 32))
 
 
 def parseListenAddress(description):
@@ -124,6 +160,9 @@ class _Worker(ProcessProtocol):
     One worker process, and the acceptor's end of its Unix socket.
 
     @ivar sessions: sessions this worker holds.
+    @ivar hosts: sessions this worker holds, per client address.
+    @ivar ready: whether the worker said it serves.
+    @ivar alive: whether the process runs.
     """
 
     log = Logger()
@@ -132,8 +171,11 @@ class _Worker(ProcessProtocol):
         self.pool = pool
         self.channel = channel
         self.sessions = 0
+        self.hosts = Counter()
         self._buffer = b""
         self.alive = True
+        self.ready = False
+        self.logs = None
 
     def fileno(self):
         """This worker's Unix socket."""
@@ -143,8 +185,27 @@ class _Worker(ProcessProtocol):
         """The name used in logs."""
         return "ftpkit-worker"
 
+    def makeConnection(self, transport):
+        """
+        The process started: read its logs.
+        """
+        from ftpkit.workerlog import WorkerLogReader
+
+        self.logs = WorkerLogReader(transport.pid, globalLogPublisher)
+        ProcessProtocol.makeConnection(self, transport)
+
+    def childDataReceived(self, childFD, data):
+        """
+        Log what the worker wrote: log records on standard output, lines
+        on standard error.
+        """
+        if childFD == 1:
+            self.logs.recordsReceived(data)
+        else:
+            self.logs.errorsReceived(data)
+
     def doRead(self):
-        """Read the addresses of ended sessions and release them."""
+        """Read the worker's messages: ready, and sessions that ended."""
         try:
             data = self.channel.recv(65536)
         except BlockingIOError:
@@ -156,9 +217,35 @@ class _Worker(ProcessProtocol):
         lines = (self._buffer + data).split(b"\n")
         self._buffer = lines.pop()
         for line in lines:
-            self.sessions -= 1
-            self.pool.limiter.release(line.decode("ascii", "replace"))
+            kind, _, host = line.partition(b" ")
+            if kind == b"ended":
+                self.released(host.decode("ascii", "replace"))
+            elif kind == b"ready":
+                self.ready = True
+                self.pool.workerReady(self)
         return None
+
+    def released(self, host):
+        """
+        A session of this worker ended: release it from the limits.
+
+        @param host: its client's address.
+        """
+        if self.hosts[host] <= 0:
+            return
+        self.hosts[host] -= 1
+        if not self.hosts[host]:
+            del self.hosts[host]
+        self.sessions -= 1
+        self.pool.limiter.release(host)
+
+    def releaseAll(self):
+        """
+        The worker is gone: release every session it held.
+        """
+        for host, count in list(self.hosts.items()):
+            for _ in range(count):
+                self.released(host)
 
     def connectionLost(self, reason):
         """Stop watching the Unix socket."""
@@ -167,6 +254,8 @@ class _Worker(ProcessProtocol):
     def processEnded(self, reason):
         """The worker process exited."""
         self.alive = False
+        if self.logs is not None:
+            self.logs.flush()
         self.pool.workerEnded(self, reason)
 
     def send(self, connection, host):
@@ -176,6 +265,7 @@ class _Worker(ProcessProtocol):
         socket.send_fds(self.channel, [host.encode("ascii") + b"\n"],
                         [connection.fileno()])
         self.sessions += 1
+        self.hosts[host] += 1
 
 
 class WorkerPool(service.Service):
@@ -202,9 +292,13 @@ class WorkerPool(service.Service):
         self.argv = argv
         self.limiter = ConnectionLimiter(config.maxConnections,
                                          config.maxConnectionsPerIP)
+        self.grace = config.shutdownGrace
         self.workers = []
+        self.failures = 0
         self._acceptors = []
         self._stopping = False
+        self._restarts = []
+        self._stopped = None
 
     def privilegedStartService(self):
         """
@@ -240,36 +334,77 @@ class WorkerPool(service.Service):
             worker, sys.executable,
             [sys.executable, "-m", "ftpkit.worker", *self.argv],
             env=os.environ,
-            childFDs={0: 0, 1: 1, 2: 2, WORKER_FD: theirs.fileno()})
+            childFDs={0: 0, 1: "r", 2: "r", WORKER_FD: theirs.fileno()})
         theirs.close()
         self.reactor.addReader(worker)
         self.workers.append(worker)
 
+    def workerReady(self, worker):
+        """
+        A worker serves: workers no longer fail at start.
+        """
+        self.failures = 0
+        self.log.info("worker {pid} ready", pid=worker.transport.pid)
+
     def workerEnded(self, worker, reason):
         """
-        A worker exited: forget its sessions and, unless shutting down,
-        start another.
+        A worker exited: release its sessions and, unless shutting down,
+        start another (after L{restartDelay} when it never got ready).
         """
         self.workers.remove(worker)
         self.reactor.removeReader(worker)
         worker.channel.close()
-        if not self._stopping:
+        worker.releaseAll()
+        if self._stopping:
+            if not self.workers and self._stopped is not None:
+                stopped, self._stopped = self._stopped, None
+                stopped.callback(None)
+            return
+        if not worker.ready:
+            self.failures += 1
+        delay = restartDelay(self.failures)
+        if delay:
+            self.log.error("worker exited before it was ready ({reason}); "
+                           "starting another in {delay:g} s",
+                           reason=reason.value, delay=delay)
+            self._restarts.append(
+                self.reactor.callLater(delay, self._restart))
+        else:
             self.log.error("worker exited ({reason}); starting another",
                            reason=reason.value)
             self._startWorker()
 
+    def _restart(self):
+        self._restarts = [call for call in self._restarts if call.active()]
+        if not self._stopping:
+            self._startWorker()
+
+    def reloadWorkers(self):
+        """
+        Pass C{SIGHUP} on to every ready worker (each reloads its users
+        file and certificate; one still starting reads them anyway).
+        """
+        for worker in self.workers:
+            if not worker.ready:
+                continue
+            try:
+                worker.transport.signalProcess("HUP")
+            except (netError.ProcessExitedAlready, OSError):
+                pass
+
     def dispatch(self, connection, host):
         """
-        Refuse a connection over the limits, or hand it to the least busy
-        worker.
+        Refuse a connection over the limits, or when no worker is ready;
+        else hand it to the least busy ready worker.
 
         @param connection: the accepted socket (closed here either way).
         @param host: the client's address.
         """
         try:
             refusal = self.limiter.admit(host)
-            live = [worker for worker in self.workers if worker.alive]
-            if refusal is None and not live:
+            ready = [worker for worker in self.workers
+                     if worker.alive and worker.ready]
+            if refusal is None and not ready:
                 self.limiter.release(host)
                 refusal = "Service not available; try again later"
             if refusal is not None:
@@ -281,7 +416,7 @@ class WorkerPool(service.Service):
                 except OSError:
                     pass
                 return
-            worker = min(live, key=lambda each: each.sessions)
+            worker = min(ready, key=lambda each: each.sessions)
             try:
                 worker.send(connection, host)
             except OSError as e:
@@ -293,16 +428,39 @@ class WorkerPool(service.Service):
 
     def stopService(self):
         """
-        Stop listening and stop the workers.
+        Stop listening, and stop the workers: each drains its sessions
+        (C{SIGTERM}); those still running after their grace and
+        L{STOP_MARGIN} are killed.
+
+        @return: a Deferred firing once every worker exited.
         """
         self._stopping = True
+        for call in self._restarts:
+            if call.active():
+                call.cancel()
+        self._restarts = []
         for acceptor in self._acceptors:
             self.reactor.removeReader(acceptor)
             acceptor.socket.close()
         self._acceptors = []
+        service.Service.stopService(self)
+        if not self.workers:
+            return defer.succeed(None)
+        self._stopped = defer.Deferred()
+        self._signalWorkers(signal.SIGTERM)
+        killer = self.reactor.callLater(self.grace + STOP_MARGIN,
+                                        self._signalWorkers, signal.SIGKILL)
+
+        def stopped(result):
+            if killer.active():
+                killer.cancel()
+            return result
+
+        return self._stopped.addCallback(stopped)
+
+    def _signalWorkers(self, signalNumber):
         for worker in self.workers:
             try:
-                worker.transport.signalProcess(signal.SIGTERM)
+                worker.transport.signalProcess(signalNumber)
             except (netError.ProcessExitedAlready, OSError):
                 pass
-        return service.Service.stopService(self)

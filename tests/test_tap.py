@@ -21,8 +21,8 @@ from ftpkit.realms import (
     MemoryRealm,
     TextCredentialsChecker,
 )
+from ftpkit.service import StartupWork
 from ftpkit.tap import (
-    FreezeOnStart,
     Options,
     findRealm,
     makePortal,
@@ -640,7 +640,7 @@ class MakeServiceTests(unittest.TestCase):
         )
         server = makeService(options)
         children = [child for child in server
-                    if not isinstance(child, FreezeOnStart)]
+                    if isinstance(child, StreamServerEndpointService)]
         self.assertEqual(len(children), 2)
         factories = set()
         for child in children:
@@ -663,7 +663,7 @@ class MakeServiceTests(unittest.TestCase):
         gc.unfreeze()
         server = makeService(parse("--auth", "anonymous"))
         [freezer] = [child for child in server
-                     if isinstance(child, FreezeOnStart)]
+                     if isinstance(child, StartupWork)]
         freezer.startService()
         self.addCleanup(freezer.stopService)
         self.assertGreater(gc.get_freeze_count(), 0)

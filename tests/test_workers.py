@@ -145,3 +145,76 @@ class SplitEndpointTests(unittest.SynchronousTestCase):
                          ["tcp6", "21", "interface=::1"])
         self.assertEqual(splitEndpoint("ssl:990:privateKey=a\\\\b.pem"),
                          ["ssl", "990", "privateKey=a\\b.pem"])
+
+
+class RestartDelayTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.workers.restartDelay}: workers failing at start are retried
+    after doubling delays.
+    """
+
+    def test_noFailure(self):
+        from ftpkit.workers import restartDelay
+
+        self.assertEqual(restartDelay(0), 0)
+
+    def test_doubling(self):
+        from ftpkit.workers import restartDelay
+
+        self.assertEqual([restartDelay(n, 0.5, 30) for n in range(1, 9)],
+                         [0.5, 1, 2, 4, 8, 16, 30, 30])
+        self.assertEqual(restartDelay(10 ** 6, 0.5, 30), 30)
+
+
+class WorkerLogReaderTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.workerlog.WorkerLogReader} turns a worker's output into
+    events of the acceptor's log.
+    """
+
+    def setUp(self):
+        from ftpkit.workerlog import WorkerLogReader
+
+        self.events = []
+        self.reader = WorkerLogReader(42, self.events.append)
+
+    def test_records(self):
+        """
+        JSON records, split anywhere, become events naming the worker.
+        """
+        from twisted.logger import LogLevel, eventAsJSON, formatEvent
+
+        record = ("\x1e" + eventAsJSON({
+            "log_format": "login {user}", "user": "alice",
+            "log_level": LogLevel.info, "log_namespace": "x"}) + "\n")
+        data = (record * 2).encode("utf-8")
+        self.reader.recordsReceived(data[:7])
+        self.assertEqual(self.events, [])
+        self.reader.recordsReceived(data[7:])
+        self.assertEqual([formatEvent(e) for e in self.events],
+                         ["login alice"] * 2)
+        self.assertEqual(self.events[0]["log_system"], "worker 42")
+        self.assertEqual(self.events[0]["log_level"], LogLevel.info)
+
+    def test_errors(self):
+        """
+        Standard error is logged a line at a time, as errors; what is left
+        is logged when the worker exits.
+        """
+        from twisted.logger import LogLevel, formatEvent
+
+        self.reader.errorsReceived(b"Traceback:\n  boom\nlast")
+        self.assertEqual([formatEvent(e) for e in self.events],
+                         ["Traceback:", "  boom"])
+        self.reader.flush()
+        self.assertEqual(formatEvent(self.events[-1]), "last")
+        self.assertEqual(self.events[-1]["log_level"], LogLevel.error)
+
+    def test_notJSON(self):
+        """
+        A record that is not JSON is logged as text.
+        """
+        from twisted.logger import formatEvent
+
+        self.reader.recordsReceived(b"\x1enot json\n")
+        self.assertEqual([formatEvent(e) for e in self.events], ["not json"])

@@ -1,0 +1,178 @@
+"""
+The one service builder: what C{twistd ftpkit}, C{python -m ftpkit} and
+every process of C{--workers} run (L{makeService}).
+
+Whatever the process, the service holds the same parts:
+
+  - L{StartupWork}: raise the descriptor limit, import what a session
+    needs (both while still privileged), freeze start-up objects;
+  - the serving part: listeners (one process), the acceptor with its
+    worker processes (L{ftpkit.workers.WorkerPool}), or, in a worker, the
+    connections the acceptor hands over (L{ftpkit.worker.ReceiveConnections});
+  - L{ftpkit.drain.Drain} where sessions are served: C{SIGTERM} lets them
+    finish (C{--shutdown-grace});
+  - L{ftpkit.realms.ReloadOnHangup}: C{SIGHUP} reloads what can reload (the
+    users file, the TLS certificate; the acceptor passes it on to its
+    workers) and never stops the process.
+"""
+
+import gc
+import importlib
+import resource
+
+from twisted.application import service, strports
+from twisted.logger import Logger
+
+from ftpkit.drain import Drain
+from ftpkit.realms import ReloadOnHangup, reloadTargets
+
+_log = Logger()
+
+SESSION_MODULES = (
+    "ftpkit.shells.filesystem",
+    "ftpkit.shells.memory",
+    "ftpkit.shells.wrappers",
+    "ftpkit.shells.permissions",
+    "grp",
+    "pwd",
+)
+"""
+Modules a session may import on first use, imported at start instead:
+after C{--uid}/C{--gid} the interpreter may no longer be able to read them
+(a broken install must fail at start, not at the first login).
+"""
+
+
+def preloadSessionModules(names=SESSION_MODULES):
+    """
+    Import every module of C{names}.
+
+    @param names: module names.
+    @raise ImportError: when one cannot be imported.
+    """
+    for name in names:
+        importlib.import_module(name)
+
+
+def raiseDescriptorLimit(getrlimit=resource.getrlimit,
+                         setrlimit=resource.setrlimit):
+    """
+    Raise the soft limit on open descriptors to the hard limit, so that
+    the server is not out of descriptors at a thousand sessions while the
+    system allows more.
+
+    @param getrlimit: L{resource.getrlimit}.
+    @param setrlimit: L{resource.setrlimit}.
+    @return: the soft limit now in force.
+    """
+    soft, hard = getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft == hard:
+        return soft
+    try:
+        setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError) as e:
+        _log.warn("could not raise the descriptor limit from {soft} to "
+                  "{hard}: {error}", soft=soft, hard=hard, error=e)
+        return soft
+    return hard
+
+
+def freezeStartupObjects():
+    """
+    Take every object made so far (modules, options, the factory) out of
+    the garbage collector's sight with C{gc.freeze}: they live as long as
+    the process, and a full collection then no longer walks through
+    them (one such collection on a fresh server fell within its first
+    thousand logins).
+    """
+    gc.freeze()
+
+
+class StartupWork(service.Service):
+    """
+    What every ftpkit process does at start: raise the descriptor limit
+    and import what a session needs while still privileged (before
+    C{twistd} switches to C{--uid}), then freeze start-up objects.
+    """
+
+    def privilegedStartService(self):
+        """
+        Raise the descriptor limit; import the session modules.
+        """
+        service.Service.privilegedStartService(self)
+        raiseDescriptorLimit()
+        preloadSessionModules()
+
+    def startService(self):
+        """
+        Freeze what start-up made.
+        """
+        service.Service.startService(self)
+        freezeStartupObjects()
+
+
+def makeService(options, workerChannel=None):
+    """
+    Build the service of one ftpkit process.
+
+    @param options: a parsed L{ftpkit.tap.Options}.
+    @param workerChannel: in a worker process of C{--workers}, its Unix
+        socket to the acceptor; C{None} otherwise.
+    @return: a L{service.MultiService}: L{StartupWork}, the serving part
+        (one listening service per C{--listen}, the acceptor, or a
+        worker's receiver), a L{Drain} where sessions are served, and a
+        L{ReloadOnHangup}.
+    """
+    from ftpkit.tap import makeFactory
+
+    checkers = options.get("credCheckers", [])
+    if not checkers and workerChannel is None:
+        _log.warn(
+            "No --auth given: nobody can log in. Add --auth anonymous, "
+            "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
+        )
+    config = options["config"]
+    server = service.MultiService()
+    StartupWork().setServiceParent(server)
+    if options["workers"] > 1:
+        from ftpkit.workers import WorkerPool, workerArguments
+
+        pool = WorkerPool(options["workers"], options["listen"],
+                          workerArguments(options.argv), config)
+        pool.setServiceParent(server)
+        reloads = [pool.reloadWorkers]
+    else:
+        if workerChannel is None:
+            factory = makeFactory(options)
+            for description in options["listen"]:
+                strports.service(description, factory).setServiceParent(
+                    server)
+        else:
+            from ftpkit.worker import ReceiveConnections, ReportingLimiter
+
+            factory = makeFactory(options,
+                                  limiter=ReportingLimiter(workerChannel))
+            ReceiveConnections(workerChannel, factory).setServiceParent(
+                server)
+        Drain(factory, config.shutdownGrace).setServiceParent(server)
+        reloads = reloadTargets([options["realmObject"], *checkers,
+                                 config.tlsContextFactory])
+    ReloadOnHangup(reloads).setServiceParent(server)
+    return server
+
+
+def runService(server, reactor=None):
+    """
+    Run a service the way C{twistd} does, for processes started without
+    it (the workers): start it, stop it (waiting for it) when the reactor
+    stops, and run the reactor.
+
+    @param server: an L{service.IService}.
+    @param reactor: the reactor (the global one when C{None}).
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    server.privilegedStartService()
+    server.startService()
+    reactor.addSystemEventTrigger("before", "shutdown", server.stopService)
+    reactor.run()

@@ -1,0 +1,169 @@
+"""
+A server in a child process (C{twistd ftpkit} or C{python -m ftpkit}),
+its log in a file, for the tests of signals and processes.
+"""
+
+import ftplib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from tests.test_plugin import _SOURCE, _TWISTD
+
+TIMEOUT = 60
+"""Seconds to wait for a server to start, log a line, or exit."""
+
+
+def freePort():
+    """
+    @return: a TCP port on 127.0.0.1 that was free a moment ago.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def childrenOf(pid):
+    """
+    @param pid: a process id.
+    @return: the ids of its child processes (from C{/proc}).
+    """
+    children = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children.extend(int(each) for each in f.read().split())
+        except OSError:
+            pass
+    return children
+
+
+class ServerProcess:
+    """
+    One server in a child process.
+
+    @ivar port: the port it listens on (127.0.0.1).
+    @ivar logPath: the file its output goes to.
+    """
+
+    def __init__(self, testCase, options, twistd=False, twistdOptions=(),
+                 cwd=None, env=None):
+        """
+        Start it (see L{waitForGreeting}); the test case stops it.
+
+        @param testCase: the running test (for C{mktemp} and cleanups).
+        @param options: the ftpkit options, without C{--listen}.
+        @param twistd: run C{twistd -n ftpkit} instead of
+            C{python -m ftpkit}.
+        @param twistdOptions: C{twistd}'s options (with C{twistd}).
+        @param cwd: the directory to run in.
+        @param env: extra environment variables.
+        """
+        self.testCase = testCase
+        self.port = freePort()
+        self.logPath = os.path.abspath(testCase.mktemp())
+        listen = ["--listen", f"tcp:{self.port}:interface=127.0.0.1"]
+        if twistd:
+            command = ["-c", _TWISTD, *(twistdOptions or ["-n", "--pidfile="]),
+                       "ftpkit", *listen, *options]
+        else:
+            command = ["-m", "ftpkit", *listen, *options]
+        environment = dict(os.environ, PYTHONPATH=_SOURCE, **(env or {}))
+        with open(self.logPath, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, *command], cwd=cwd, env=environment,
+                stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT)
+        testCase.addCleanup(self.stop)
+
+    def log(self):
+        """
+        @return: what the server wrote so far, as text.
+        """
+        with open(self.logPath, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def waitFor(self, condition, what):
+        """
+        Poll C{condition} until it is true.
+
+        @param condition: a callable taking no argument.
+        @param what: what is waited for, for the failure message.
+        @return: what C{condition} returned.
+        """
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            result = condition()
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                self.testCase.fail(f"timed out waiting for {what}; log:\n"
+                                   + self.log())
+            time.sleep(0.05)
+
+    def waitForLog(self, text, count=1):
+        """
+        Wait until C{text} occurs C{count} times in the log.
+
+        @return: the log.
+        """
+        return self.waitFor(
+            lambda: self.log() if self.log().count(text) >= count else None,
+            f"{count} x {text!r} in the log")
+
+    def greeting(self):
+        """
+        @return: the first reply line a new client gets, or C{b""} when
+            it cannot connect.
+        """
+        try:
+            with socket.create_connection(("127.0.0.1", self.port),
+                                          timeout=10) as probe:
+                return probe.recv(200)
+        except OSError:
+            return b""
+
+    def waitForGreeting(self):
+        """
+        Wait until a new client is greeted with C{220}.
+        """
+        def greeted():
+            if self.process.poll() is not None:
+                self.testCase.fail("server exited with status %s; log:\n%s"
+                                   % (self.process.returncode, self.log()))
+            return self.greeting().startswith(b"220")
+
+        self.waitFor(greeted, "a 220 greeting")
+
+    def login(self, user="anonymous", password="x"):
+        """
+        @return: a logged-in C{ftplib.FTP}.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.port, timeout=30)
+        ftp.login(user, password)
+        return ftp
+
+    def signal(self, number):
+        """
+        Send the server a signal.
+        """
+        self.process.send_signal(number)
+
+    def stop(self):
+        """
+        Stop it (C{SIGTERM}, then C{SIGKILL}) if it still runs.
+
+        @return: its exit status.
+        """
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode

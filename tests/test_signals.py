@@ -1,0 +1,88 @@
+"""
+Signals reaching a real server (C{twistd ftpkit}, C{python -m ftpkit}):
+C{SIGHUP} reloads and never stops it, with or without C{--workers}.
+"""
+
+import os
+import re
+import signal
+
+from twisted.trial import unittest
+
+from tests.serverprocess import ServerProcess
+
+
+class HangupTests(unittest.TestCase):
+    """
+    C{SIGHUP} never ends the server.
+    """
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+
+    def assertServes(self, server):
+        """
+        The server still runs and serves a login.
+        """
+        self.assertIsNone(server.process.poll(), server.log())
+        server.login().quit()
+
+    def test_twistdWithoutUsersFile(self):
+        """
+        C{twistd -n ftpkit} with no users file survives C{SIGHUP} (its
+        default action ended it with status 129).
+        """
+        server = ServerProcess(self, ["--root", self.root,
+                                      "--auth", "anonymous"], twistd=True)
+        server.waitForGreeting()
+        server.signal(signal.SIGHUP)
+        server.waitForLog("SIGHUP: reloading")
+        self.assertServes(server)
+
+    def test_workers(self):
+        """
+        Under C{--workers 2}, C{SIGHUP} to the acceptor reaches both
+        workers, each reloading, and the server keeps serving.
+        """
+        server = ServerProcess(self, ["--root", self.root, "--workers", "2",
+                                      "--auth", "anonymous"])
+        server.waitForLog(" ready\n", 2)
+        server.signal(signal.SIGHUP)
+        log = server.waitForLog("SIGHUP: reloading", 3)
+        workers = set(re.findall(r"\[worker (\d+)\] SIGHUP: reloading", log))
+        self.assertEqual(len(workers), 2, log)
+        self.assertServes(server)
+        server.signal(signal.SIGHUP)
+        server.waitForLog("SIGHUP: reloading", 6)
+        self.assertServes(server)
+
+
+class TerminateTests(unittest.TestCase):
+    """
+    C{SIGTERM} drains the server.
+    """
+
+    def test_idleSessionsTold(self):
+        """
+        Idle sessions get C{421} and are closed; the server exits as
+        C{twistd} does on C{SIGTERM} (by that signal, which systemd counts
+        as a clean stop), with and without workers.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        for extra in ([], ["--workers", "2"]):
+            server = ServerProcess(self, ["--root", root,
+                                          "--auth", "anonymous", *extra])
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            sessions = [server.login(), server.login()]
+            server.signal(signal.SIGTERM)
+            for ftp in sessions:
+                self.assertEqual(ftp.getline()[:4], "421 ")
+                self.assertEqual(ftp.sock.recv(10), b"")
+                ftp.close()
+            self.assertEqual(server.process.wait(60), -signal.SIGTERM,
+                             server.log())
