@@ -110,8 +110,8 @@ class WorkerLogTests(unittest.TestCase):
         server = _Daemon(self, pidPath, logPath, port)
         server.waitForLog(READY, 2)
         server.login().quit()
-        log = server.waitForLog("login anonymous from 127.0.0.1")
-        self.assertRegex(log, r"\[worker \d+\] login anonymous from")
+        log = server.waitForLog("login from 127.0.0.1")
+        self.assertRegex(log, r"\[worker \d+\] login from 127.0.0.1")
 
 
 class _Daemon(ServerProcess):
