@@ -32,7 +32,7 @@ _FIELDS = re.compile(
 _FIELD_NAMES = {"return": "returns", "raise": "raises"}
 _INLINE = re.compile(r"([CLIB])\{([^{}]*)\}")
 # Markup followed by a letter (L{Shell}s) needs an escaped space in RST.
-_GLUED = re.compile(r"(``[^`]+``|\*[^*]+\*)(?=\w)")
+_GLUED = re.compile(r"(``[^`\s](?:[^`]*[^`\s])?``|\*[^*\s][^*]*\*)(?=\w)")
 
 
 def _inline(match):

@@ -21,8 +21,13 @@ L{ftpkit.loopback}.
 
 import hashlib
 
-from twisted.internet.defer import gatherResults, inlineCallbacks
-from twisted.internet.interfaces import IConsumer
+from twisted.internet.defer import (
+    Deferred,
+    gatherResults,
+    inlineCallbacks,
+    maybeDeferred,
+)
+from twisted.internet.interfaces import IConsumer, IPushProducer
 from twisted.trial.unittest import SkipTest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -41,11 +46,14 @@ from ftpkit.interfaces import (
     IFTPShellChmod,
     IFTPShellHash,
     IFTPShellNames,
+    IRandomReadFile,
+    IRandomWriteFile,
     IReadFile,
     IWriteFile,
 )
 from ftpkit.loopback import LoopbackServer, LoopbackServerMixin, makePortal
-from ftpkit.shells.memory import BytesProducer
+from ftpkit.producers import BytesProducer
+from ftpkit.shells.adapters import readFileFor, writeFileFor
 
 
 @implementer(IConsumer)
@@ -137,18 +145,19 @@ def readFile(shell, path, offset=0, consumer=None):
     """
     if consumer is None:
         consumer = CollectingConsumer()
-    opened = yield shell.openForReading(path, offset)
+    opened = readFileFor((yield shell.openForReading(path, offset)))
     try:
         yield opened.send(consumer)
     finally:
-        opened.close()
+        yield opened.close()
     return consumer.value()
 
 
 @inlineCallbacks
 def writeFile(shell, path, data, offset=0, append=False):
     """
-    Upload a file through a streaming producer, as a data connection does.
+    Upload a file through a streaming producer, as a data connection does
+    (a random-access file through the server's adapter).
 
     @param shell: an L{IFTPShell}.
     @param path: a tuple of segments.
@@ -157,7 +166,7 @@ def writeFile(shell, path, data, offset=0, append=False):
     @param append: whether to append.
     @return: a L{Deferred} firing with C{None} once the upload was closed.
     """
-    opened = yield shell.openForWriting(path, offset, append)
+    opened = writeFileFor((yield shell.openForWriting(path, offset, append)))
     consumer = yield opened.receive()
     try:
         yield BytesProducer(data, consumer).start()
@@ -167,26 +176,93 @@ def writeFile(shell, path, data, offset=0, append=False):
     yield opened.close()
 
 
-def _settle():
+UPLOAD_BOUND = 16 * 1024 * 1024
+"""The bytes the conformance kit's upload backpressure test sends."""
+
+
+@implementer(IPushProducer)
+class _EagerProducer:
     """
-    Let the reactor and the disk threads run for a moment, so that work a
-    shell left running can show its effects.
+    A streaming producer standing for a data connection: the test writes
+    for it while it is not paused.
 
-    @return: a L{Deferred} firing with C{None}.
+    @ivar paused: whether it is paused now.
+    @ivar pauses: how many times it was paused.
     """
-    from twisted.internet import reactor
-    from twisted.internet.defer import gatherResults
-    from twisted.internet.task import deferLater
 
-    from ftpkit.diskthreads import DISK, LISTINGS, diskThreadsFor
+    def __init__(self):
+        self.paused = False
+        self.pauses = 0
+        self._resumed = None
 
-    def turns():
-        return deferLater(reactor, 0.01, lambda: None)
+    def pauseProducing(self):
+        """
+        See L{IPushProducer.pauseProducing}.
+        """
+        if not self.paused:
+            self.paused = True
+            self.pauses += 1
 
-    settling = gatherResults([diskThreadsFor(reactor, lane).run(lambda: None)
-                              for lane in (DISK, LISTINGS)])
-    settling.addCallback(lambda ignored: turns())
-    return settling
+    def resumeProducing(self):
+        """
+        See L{IPushProducer.resumeProducing}.
+        """
+        self.paused = False
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None:
+            resumed.callback(None)
+
+    def stopProducing(self):
+        """
+        See L{IPushProducer.stopProducing}.
+        """
+
+    def whenResumed(self):
+        """
+        @return: a L{Deferred} firing once resumed.
+        """
+        if self._resumed is None:
+            self._resumed = Deferred()
+        return self._resumed
+
+
+@implementer(IRandomWriteFile)
+class _WatchedWriteFile:
+    """
+    An L{IRandomWriteFile} passing calls on and counting the writes
+    outstanding.
+
+    @ivar outstanding: writes whose L{Deferred} has not fired yet.
+    """
+
+    def __init__(self, randomFile):
+        self._file = randomFile
+        self.outstanding = 0
+
+    def writeAt(self, offset, data):
+        """
+        See L{IRandomWriteFile.writeAt}.
+        """
+        self.outstanding += 1
+        writing = maybeDeferred(self._file.writeAt, offset, data)
+        writing.addBoth(self._done)
+        return writing
+
+    def _done(self, result):
+        self.outstanding -= 1
+        return result
+
+    def close(self):
+        """
+        See L{IRandomWriteFile.close}.
+        """
+        return self._file.close()
+
+    def abort(self):
+        """
+        See L{IRandomWriteFile.abort}.
+        """
+        return self._file.abort()
 
 
 class IFTPShellConformanceMixin:
@@ -214,6 +290,42 @@ class IFTPShellConformanceMixin:
         entries = yield self.shell.list(path)
         return [name for name, info in entries]
 
+    def settle(self):
+        """
+        Let work the shell left running show its effects: the kit waits on
+        this while a producer is paused or after it was stopped. The
+        default lets the reactor run for a moment; a shell working in
+        threads of its own may override it to wait for them.
+
+        @return: a L{Deferred} firing with C{None}.
+        """
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        return deferLater(reactor, 0.01, lambda: None)
+
+    @inlineCallbacks
+    def openReading(self, path, offset=0):
+        """
+        Open a file for reading as the server does: a random-access file
+        through the server's adapter.
+
+        @return: a L{Deferred} firing with an L{IReadFile}.
+        """
+        opened = yield self.shell.openForReading(path, offset)
+        return readFileFor(opened)
+
+    @inlineCallbacks
+    def openWriting(self, path, offset=0, append=False):
+        """
+        Open a file for writing as the server does: a random-access file
+        through the server's adapter.
+
+        @return: a L{Deferred} firing with an L{IWriteFile}.
+        """
+        opened = yield self.shell.openForWriting(path, offset, append)
+        return writeFileFor(opened)
+
     def test_verifyObject(self):
         """
         The shell provides L{IFTPShell}, and so do its open files.
@@ -226,14 +338,39 @@ class IFTPShellConformanceMixin:
     @inlineCallbacks
     def test_openFilesProvideInterfaces(self):
         """
-        Open files provide L{IReadFile} and L{IWriteFile}.
+        Open files provide L{IRandomWriteFile} or L{IWriteFile}, and
+        L{IRandomReadFile} or L{IReadFile}.
         """
         writing = yield self.shell.openForWriting(("f",))
-        self.assertTrue(verifyObject(IWriteFile, writing))
+        self.assertTrue(verifyObject(
+            IRandomWriteFile if IRandomWriteFile.providedBy(writing)
+            else IWriteFile, writing))
         yield writing.close()
         reading = yield self.shell.openForReading(("f",))
-        self.assertTrue(verifyObject(IReadFile, reading))
-        reading.close()
+        self.assertTrue(verifyObject(
+            IRandomReadFile if IRandomReadFile.providedBy(reading)
+            else IReadFile, reading))
+        yield reading.close()
+
+    @inlineCallbacks
+    def test_randomReadAt(self):
+        """
+        A random-access file opened at an offset reads from there
+        (C{readAt(0, n)} is the byte it was opened at), anywhere in any
+        order, and gives fewer bytes than asked for only at the end.
+        """
+        yield writeFile(self.shell, ("f",), b"0123456789")
+        reading = yield self.shell.openForReading(("f",), 2)
+        if not IRandomReadFile.providedBy(reading):
+            yield reading.close()
+            raise SkipTest("The shell's files are not random-access files")
+        try:
+            self.assertEqual((yield reading.readAt(5, 2)), b"78")
+            self.assertEqual((yield reading.readAt(0, 3)), b"234")
+            self.assertEqual((yield reading.readAt(6, 10)), b"89")
+            self.assertEqual((yield reading.readAt(8, 1)), b"")
+        finally:
+            yield reading.close()
 
     @inlineCallbacks
     def test_statRoot(self):
@@ -314,9 +451,9 @@ class IFTPShellConformanceMixin:
             self.assertTrue(info.isFile)
             self.assertEqual(info.size, size)
             consumer = CollectingConsumer()
-            opened = yield self.shell.openForReading(("f",))
+            opened = yield self.openReading(("f",))
             sent = yield opened.send(consumer)
-            opened.close()
+            yield opened.close()
             self.assertEqual(sent, size)
             self.assertEqual(consumer.value(), data)
 
@@ -328,11 +465,11 @@ class IFTPShellConformanceMixin:
         """
         yield writeFile(self.shell, ("f",), b"hello")
         consumer = CollectingConsumer()
-        opened = yield self.shell.openForReading(("f",))
+        opened = yield self.openReading(("f",))
         sending = opened.send(consumer)
         registered = (consumer.registrations, consumer.streaming)
         yield sending
-        opened.close()
+        yield opened.close()
         self.assertEqual(registered, (1, True))
         self.assertIsNone(consumer.producer)
 
@@ -359,7 +496,7 @@ class IFTPShellConformanceMixin:
             try:
                 self.assertIn(opened.size, (expected, None))
             finally:
-                opened.close()
+                yield opened.close()
 
     @inlineCallbacks
     def test_writeOffset(self):
@@ -389,7 +526,7 @@ class IFTPShellConformanceMixin:
         C{close}, the new one.
         """
         yield writeFile(self.shell, ("f",), b"old")
-        opened = yield self.shell.openForWriting(("f",))
+        opened = yield self.openWriting(("f",))
         consumer = yield opened.receive()
         consumer.write(b"new content")
         self.assertEqual((yield readFile(self.shell, ("f",))), b"old")
@@ -403,7 +540,7 @@ class IFTPShellConformanceMixin:
         An aborted upload leaves the old file as it was, and no trace.
         """
         yield writeFile(self.shell, ("f",), b"old")
-        opened = yield self.shell.openForWriting(("f",))
+        opened = yield self.openWriting(("f",))
         consumer = yield opened.receive()
         consumer.write(b"new content")
         yield opened.abort()
@@ -415,7 +552,7 @@ class IFTPShellConformanceMixin:
         """
         An aborted upload of a new file leaves nothing behind.
         """
-        opened = yield self.shell.openForWriting(("f",))
+        opened = yield self.openWriting(("f",))
         consumer = yield opened.receive()
         consumer.write(b"data")
         yield opened.abort()
@@ -574,7 +711,7 @@ class IFTPShellConformanceMixin:
             if consumer.paused:
                 return
             consumer.pause()
-            settling = _settle()
+            settling = self.settle()
             settling.addCallback(lambda ignored: consumer.resume())
             resumed.append(settling)
 
@@ -586,6 +723,46 @@ class IFTPShellConformanceMixin:
         self.assertEqual(len(resumed), len(consumer.chunks))
 
     @inlineCallbacks
+    def test_uploadBackpressure(self):
+        """
+        An upload's sender is paused while the shell is behind. A
+        streaming producer writes L{UPLOAD_BOUND} bytes as fast as it is
+        let, without the reactor running: a producer/consumer file must
+        pause it before the end (a shell that never does would hold a whole
+        upload in memory when the disk or network behind it is slow), and a
+        random-access file must never be sent more while one of its writes
+        is outstanding. Every byte is stored.
+        """
+        opened = yield self.shell.openForWriting(("f",))
+        watched = None
+        if IRandomWriteFile.providedBy(opened):
+            watched = opened = _WatchedWriteFile(opened)
+        writing = writeFileFor(opened)
+        consumer = yield writing.receive()
+        producer = _EagerProducer()
+        consumer.registerProducer(producer, True)
+        chunk = bytes(range(256)) * 256
+        chunks = UPLOAD_BOUND // len(chunk)
+        for _ in range(chunks):
+            if producer.paused:
+                yield producer.whenResumed()
+            if watched is not None and watched.outstanding:
+                self.fail("More bytes were accepted while a write was "
+                          "outstanding")
+            consumer.write(chunk)
+        consumer.unregisterProducer()
+        try:
+            if watched is None:
+                self.assertTrue(producer.pauses, "The sender was never paused")
+        except BaseException:
+            yield writing.abort()
+            raise
+        yield writing.close()
+        info = yield self.shell.stat(("f",))
+        self.assertEqual(info.size, chunks * len(chunk))
+        self.assertEqual((yield readFile(self.shell, ("f",))), chunk * chunks)
+
+    @inlineCallbacks
     def test_stopProducing(self):
         """
         After C{stopProducing}, C{send} writes nothing more and its
@@ -593,11 +770,11 @@ class IFTPShellConformanceMixin:
         """
         yield writeFile(self.shell, ("f",), b"s" * (3 * 1024 * 1024))
         consumer = CollectingConsumer(lambda c: c.producer.stopProducing())
-        opened = yield self.shell.openForReading(("f",))
+        opened = yield self.openReading(("f",))
         outcome = []
         opened.send(consumer).addBoth(outcome.append)
-        yield _settle()
-        opened.close()
+        yield self.settle()
+        yield opened.close()
         self.assertEqual(len(outcome), 1)
         self.assertEqual(len(consumer.chunks), 1)
 

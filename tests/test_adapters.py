@@ -32,7 +32,7 @@ from ftpkit.shells.adapters import (
     writeFileFor,
 )
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.testing import CollectingConsumer
+from ftpkit.testing import CollectingConsumer, IFTPShellConformanceMixin
 
 
 @implementer(IRandomReadFile)
@@ -569,3 +569,14 @@ class RandomShellServerTests(LoopbackServerMixin, unittest.TestCase):
                              "213 %d" % (len(data) + 4 + data.count(b"\n")))
 
         return self.inThread(client).addCallback(check)
+
+
+class SlowRandomShellConformanceTests(IFTPShellConformanceMixin,
+                                      unittest.TestCase):
+    """
+    A shell of random-access files answering on later turns passes the
+    conformance kit, upload backpressure included.
+    """
+
+    def makeShell(self):
+        return SlowRandomShell()

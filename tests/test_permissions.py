@@ -11,6 +11,7 @@ from zope.interface.verify import verifyObject
 
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
 from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
+from ftpkit.shells.adapters import writeFileFor
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import (
     PERMISSIONS,
@@ -288,8 +289,8 @@ class QuotaTests(unittest.TestCase):
         Bytes of an upload in progress count against another one.
         """
         shell, inner, usage = self.makeShell(20)
-        first = yield shell.openForWriting(("one",))
-        second = yield shell.openForWriting(("two",))
+        first = writeFileFor((yield shell.openForWriting(("one",))))
+        second = writeFileFor((yield shell.openForWriting(("two",))))
         (yield first.receive()).write(b"a" * 6)
         self.assertEqual(usage.inFlight, 6)
         (yield second.receive()).write(b"b" * 6)
@@ -303,7 +304,7 @@ class QuotaTests(unittest.TestCase):
         An aborted upload gives its bytes in flight back.
         """
         shell, inner, usage = self.makeShell(20)
-        upload = yield shell.openForWriting(("one",))
+        upload = writeFileFor((yield shell.openForWriting(("one",))))
         (yield upload.receive()).write(b"a" * 6)
         yield upload.abort()
         self.assertEqual((usage.used, usage.inFlight), (10, 0))

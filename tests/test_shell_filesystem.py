@@ -6,7 +6,12 @@ import errno
 import os
 import pwd
 
-from twisted.internet.defer import Deferred, inlineCallbacks, succeed
+from twisted.internet.defer import (
+    Deferred,
+    gatherResults,
+    inlineCallbacks,
+    succeed,
+)
 from twisted.trial import unittest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -23,10 +28,10 @@ from ftpkit.interfaces import (
     IZeroCopyConsumer,
     IZeroCopyReadFile,
 )
+from ftpkit.producers import BytesProducer
 from ftpkit.shells import diskfiles
 from ftpkit.shells.diskfiles import HIGH_WATER
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.memory import BytesProducer
 from ftpkit.testing import (
     CollectingConsumer,
     IFTPShellConformanceMixin,
@@ -70,6 +75,21 @@ class FilesystemShellConformanceTests(IFTPShellConformanceMixin, unittest.TestCa
         @return: a L{FilesystemShell} on a new empty directory.
         """
         return FilesystemShell(_makeRoot(self))
+
+    def settle(self):
+        """
+        Wait for the disk threads the shell works in, then let the reactor
+        run for a moment.
+        """
+        from twisted.internet import reactor
+
+        from ftpkit.diskthreads import DISK, LISTINGS, diskThreadsFor
+
+        settling = gatherResults([diskThreadsFor(reactor, lane).run(
+            lambda: None) for lane in (DISK, LISTINGS)])
+        settling.addCallback(
+            lambda ignored: IFTPShellConformanceMixin.settle(self))
+        return settling
 
 
 class FilesystemShellTests(unittest.TestCase):

@@ -3,12 +3,12 @@ Tests for L{ftpkit.shells.memory}.
 """
 
 from twisted.internet.defer import inlineCallbacks
-from twisted.internet.error import ConnectionLost
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ftpkit.errors import InvalidPath, ParameterNotImplemented
-from ftpkit.shells.memory import CHUNK_SIZE, BytesProducer, MemoryShell
+from ftpkit.shells.adapters import readFileFor
+from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import (
     CollectingConsumer,
     IFTPShellConformanceMixin,
@@ -91,80 +91,5 @@ class MemoryShellTests(unittest.TestCase):
         opened = self.successResultOf(shell.openForReading(("f",)))
         self.successResultOf(writeFile(shell, ("f",), b"new"))
         consumer = CollectingConsumer()
-        self.successResultOf(opened.send(consumer))
+        self.successResultOf(readFileFor(opened).send(consumer))
         self.assertEqual(consumer.value(), b"old")
-
-    def test_pullProducerUpload(self):
-        """
-        The upload consumer pulls from a non-streaming producer until it
-        unregisters, without recursion.
-        """
-
-        class Pull:
-            """
-            A pull producer writing C{count} chunks.
-            """
-
-            def __init__(self, consumer, count):
-                self.consumer = consumer
-                self.count = count
-
-            def resumeProducing(self):
-                if self.count:
-                    self.count -= 1
-                    self.consumer.write(b"ab")
-                else:
-                    self.consumer.unregisterProducer()
-
-            def stopProducing(self):
-                pass
-
-        shell = MemoryShell()
-        opened = self.successResultOf(shell.openForWriting(("f",)))
-        consumer = self.successResultOf(opened.receive())
-        consumer.registerProducer(Pull(consumer, 5000), False)
-        self.successResultOf(opened.close())
-        self.assertEqual(self.successResultOf(readFile(shell, ("f",))), b"ab" * 5000)
-
-
-class BytesProducerTests(unittest.TestCase):
-    """
-    Tests for L{BytesProducer}.
-    """
-
-    def test_chunks(self):
-        """
-        Data is written in chunks of L{CHUNK_SIZE}.
-        """
-        consumer = CollectingConsumer()
-        data = b"x" * (CHUNK_SIZE * 2 + 1)
-        result = self.successResultOf(BytesProducer(data, consumer).start())
-        self.assertEqual(result, len(data))
-        self.assertEqual(
-            [len(chunk) for chunk in consumer.chunks], [CHUNK_SIZE, CHUNK_SIZE, 1]
-        )
-        self.assertIsNone(consumer.producer)
-
-    def test_pauseResume(self):
-        """
-        Paused from inside C{write}, the producer writes nothing more until
-        resumed, and finishes only then.
-        """
-        consumer = CollectingConsumer(lambda c: c.pause())
-        sending = BytesProducer(b"x" * (CHUNK_SIZE * 3), consumer).start()
-        self.assertEqual(len(consumer.chunks), 1)
-        self.assertNoResult(sending)
-        consumer.onWrite = None
-        consumer.resume()
-        self.assertEqual(self.successResultOf(sending), CHUNK_SIZE * 3)
-        self.assertEqual(consumer.writesWhilePaused, 0)
-
-    def test_stop(self):
-        """
-        C{stopProducing} ends the writes and fails the L{Deferred} with
-        L{ConnectionLost}.
-        """
-        consumer = CollectingConsumer(lambda c: c.producer.stopProducing())
-        sending = BytesProducer(b"x" * (CHUNK_SIZE * 3), consumer).start()
-        self.failureResultOf(sending, ConnectionLost)
-        self.assertEqual(len(consumer.chunks), 1)

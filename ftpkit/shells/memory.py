@@ -3,22 +3,27 @@ L{MemoryShell}: a whole file tree held in memory.
 
 It is meant for tests and as the example to copy when writing a shell:
 every method of L{ftpkit.interfaces.IFTPShell} is here, each returning an
-already-fired L{Deferred}, and its open files show the producer/consumer
-contract in its simplest form:
+already-fired L{Deferred}, and its open files are the simple kind the
+server adapts to producers and consumers (L{ftpkit.shells.adapters}):
 
-  - L{BytesProducer} is a push producer (L{IPushProducer}) that writes a
-    buffer to a consumer in chunks and stops as soon as it is paused;
-  - L{_BufferingConsumer} is a consumer that collects an upload, which
-    L{_MemoryWriteFile.close} then commits in one step, so readers see
-    the old content until the upload is complete.
+  - L{_MemoryReadFile} (an L{IRandomReadFile}) reads a snapshot at an
+    offset;
+  - L{_MemoryWriteFile} (an L{IRandomWriteFile}) collects the upload,
+    which its C{close} commits in one step, so readers see the old
+    content until the upload is complete.
+
+(Each also keeps the C{send} or C{receive} of the producer/consumer
+files it used to have, for code that calls them directly; a new storage
+needs neither.)
+
+A storage whose calls block would run them with
+L{ftpkit.blocking.BlockingPool} and return its L{Deferred}s instead.
 """
 
 import hashlib
 import time
 
-from twisted.internet.defer import Deferred, fail, succeed
-from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IConsumer, IPushProducer
+from twisted.internet.defer import fail, succeed
 from zope.interface import implementer
 
 from ftpkit.errors import (
@@ -37,12 +42,15 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellHash,
     IFTPShellNames,
+    IRandomReadFile,
+    IRandomWriteFile,
     IReadFile,
     IWriteFile,
 )
+from ftpkit.producers import CHUNK_SIZE, BytesProducer
+from ftpkit.shells.adapters import ReadFileAdapter, WriteFileAdapter
 
-CHUNK_SIZE = 64 * 1024
-"""Bytes a L{BytesProducer} hands its consumer per C{write}."""
+__all__ = ["MemoryShell", "BytesProducer", "CHUNK_SIZE"]
 
 
 class _Node:
@@ -328,14 +336,14 @@ class MemoryShell:
         node = self._lookup(path)
         if isinstance(node, _Directory):
             raise IsDirectory()
-        return _MemoryReadFile(node.data[offset:])
+        return _MemoryReadFile(node.data, offset)
 
     @_deferred
     def openForWriting(self, path, offset=0, append=False):
         """
         See L{IFTPShell.openForWriting}.
 
-        Nothing changes before L{IWriteFile.close}, whatever the mode;
+        Nothing changes before L{IRandomWriteFile.close}, whatever the mode;
         C{offset} beyond the end of the file pads it with zero bytes, as a
         sparse file on disk would read.
         """
@@ -393,183 +401,46 @@ class MemoryShell:
         return digest.hexdigest()
 
 
-@implementer(IPushProducer)
-class BytesProducer:
-    """
-    A push producer writing a buffer to a consumer, L{CHUNK_SIZE} bytes
-    at a time, for as long as it is not paused.
-
-    A consumer may call L{pauseProducing}, L{resumeProducing} or
-    L{stopProducing} from inside its C{write}; the producer never loops
-    re-entrantly. L{stopProducing} makes the L{Deferred} of L{start} fail
-    with L{ConnectionLost}, and then the producer leaves the consumer
-    alone: whoever stopped it is tearing the consumer down (this is what
-    L{twisted.protocols.basic.FileSender} does too).
-
-    @ivar sent: the number of bytes written so far.
-    """
-
-    def __init__(self, data, consumer):
-        """
-        @param data: the bytes to send (any buffer).
-        @param consumer: the L{IConsumer} to write to.
-        """
-        self._data = memoryview(data)
-        self._consumer = consumer
-        self._paused = False
-        self._producing = False
-        self._deferred = None
-        self.sent = 0
-
-    def start(self):
-        """
-        Register on the consumer as a streaming producer and start writing.
-
-        @return: a L{Deferred} firing with the number of bytes sent once
-            all of them were written and the producer was unregistered.
-        """
-        self._deferred = Deferred()
-        result = self._deferred
-        self._consumer.registerProducer(self, True)
-        self._produce()
-        return result
-
-    def _produce(self):
-        """
-        Write chunks until paused, stopped or done.
-        """
-        if self._producing:
-            return
-        self._producing = True
-        try:
-            while not self._paused and self._deferred is not None:
-                if self.sent >= len(self._data):
-                    self._finish()
-                    return
-                chunk = self._data[self.sent : self.sent + CHUNK_SIZE]
-                self.sent += len(chunk)
-                self._consumer.write(bytes(chunk))
-        finally:
-            self._producing = False
-
-    def _finish(self):
-        """
-        Unregister and report success.
-        """
-        deferred, self._deferred = self._deferred, None
-        self._consumer.unregisterProducer()
-        deferred.callback(self.sent)
-
-    def pauseProducing(self):
-        """
-        Stop writing until L{resumeProducing}.
-        """
-        self._paused = True
-
-    def resumeProducing(self):
-        """
-        Carry on writing.
-        """
-        self._paused = False
-        self._produce()
-
-    def stopProducing(self):
-        """
-        Give up: the L{Deferred} of L{start} fails with L{ConnectionLost}.
-        """
-        if self._deferred is not None:
-            deferred, self._deferred = self._deferred, None
-            deferred.errback(ConnectionLost("The consumer stopped the transfer"))
-
-
-@implementer(IReadFile)
+@implementer(IRandomReadFile, IReadFile)
 class _MemoryReadFile:
     """
-    A file opened for a download: a snapshot of its bytes.
+    A file opened for a download: a snapshot of its bytes (C{bytes} never
+    change, so keeping a reference is the snapshot).
+
+    @ivar size: the bytes from the open offset to the end.
     """
 
-    def __init__(self, data):
+    def __init__(self, data, offset):
         """
-        @param data: the bytes to send, from the open offset on.
+        @param data: the file's bytes when it was opened.
+        @param offset: the byte the download starts at.
         """
         self._data = data
-        self.size = len(data)
+        self._offset = offset
+        self.size = max(0, len(data) - offset)
 
-    def send(self, consumer):
+    def readAt(self, offset, length):
         """
-        See L{IReadFile.send}.
+        See L{IRandomReadFile.readAt}.
         """
-        return BytesProducer(self._data, consumer).start()
+        start = self._offset + offset
+        return succeed(self._data[start : start + length])
 
     def close(self):
         """
-        See L{IReadFile.close}: drop the snapshot.
+        See L{IRandomReadFile.close}: drop the snapshot.
         """
         self._data = b""
 
-
-@implementer(IConsumer)
-class _BufferingConsumer:
-    """
-    A consumer collecting an upload in memory.
-
-    It never needs to slow a streaming producer down. A non-streaming
-    (pull) producer is asked for more after each C{write}, through a
-    trampoline rather than recursion, so long uploads do not grow the stack.
-
-    @ivar chunks: the C{bytes} received so far.
-    """
-
-    def __init__(self):
-        self.chunks = []
-        self._producer = None
-        self._streaming = True
-        self._pulling = False
-        self._wantMore = False
-
-    def registerProducer(self, producer, streaming):
+    def send(self, consumer):
         """
-        See L{IConsumer.registerProducer}.
+        See L{IReadFile.send}, for code written when these files were
+        producer/consumer files (the server itself uses L{readAt}).
         """
-        if self._producer is not None:
-            raise RuntimeError("A producer is already registered")
-        self._producer = producer
-        self._streaming = streaming
-        if not streaming:
-            self._wantMore = True
-            self._pull()
-
-    def _pull(self):
-        """
-        Ask a pull producer for data for as long as it gives some.
-        """
-        if self._pulling:
-            return
-        self._pulling = True
-        try:
-            while self._wantMore and self._producer is not None:
-                self._wantMore = False
-                self._producer.resumeProducing()
-        finally:
-            self._pulling = False
-
-    def unregisterProducer(self):
-        """
-        See L{IConsumer.unregisterProducer}.
-        """
-        self._producer = None
-
-    def write(self, data):
-        """
-        See L{IConsumer.write}.
-        """
-        self.chunks.append(bytes(data))
-        if self._producer is not None and not self._streaming:
-            self._wantMore = True
-            self._pull()
+        return ReadFileAdapter(self).send(consumer)
 
 
-@implementer(IWriteFile)
+@implementer(IRandomWriteFile, IWriteFile)
 class _MemoryWriteFile:
     """
     A file opened for an upload; nothing changes in the shell until
@@ -587,35 +458,34 @@ class _MemoryWriteFile:
         self._path = path
         self._offset = offset
         self._append = append
-        self._consumer = _BufferingConsumer()
-        self._finished = False
+        self._data = bytearray()
 
-    def receive(self):
+    def writeAt(self, offset, data):
         """
-        See L{IWriteFile.receive}.
+        See L{IRandomWriteFile.writeAt}.
         """
-        return succeed(self._consumer)
+        self._data[offset : offset + len(data)] = data
+        return succeed(None)
 
+    @_deferred
     def close(self):
         """
-        See L{IWriteFile.close}: store the upload in one step. Calling it
-        again, or after L{abort}, does nothing.
+        See L{IRandomWriteFile.close}: store the upload in one step.
         """
-        if self._finished:
-            return succeed(None)
-        self._finished = True
-        data = b"".join(self._consumer.chunks)
-        self._consumer.chunks = []
-        try:
-            self._shell._commit(self._path, self._offset, self._append, data)
-        except FTPError as error:
-            return fail(error)
-        return succeed(None)
+        data, self._data = bytes(self._data), bytearray()
+        self._shell._commit(self._path, self._offset, self._append, data)
 
     def abort(self):
         """
-        See L{IWriteFile.abort}: forget what was received.
+        See L{IRandomWriteFile.abort}: forget what was received.
         """
-        self._finished = True
-        self._consumer.chunks = []
+        self._data = bytearray()
         return succeed(None)
+
+    def receive(self):
+        """
+        See L{IWriteFile.receive}, for code written when these files were
+        producer/consumer files (the server itself uses L{writeAt}). Every
+        write completes at once, so L{close} may follow the last one.
+        """
+        return WriteFileAdapter(self).receive()

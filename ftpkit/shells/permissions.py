@@ -31,8 +31,7 @@ from zope.interface import implementer
 
 from ftpkit import paths
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
-from ftpkit.interfaces import IWriteFile
-from ftpkit.shells.adapters import writeFileFor
+from ftpkit.interfaces import IRandomWriteFile, IWriteFile
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
@@ -335,8 +334,11 @@ class PermissionShell(ShellWrapper):
         else:
             kept = min(offset, oldSize)
         writeFile = yield self._shell.openForWriting(path, offset, append)
-        return QuotaWriteFile(writeFile, self._usage, self._quota,
-                              oldSize, kept, inPlace)
+        quotaFile = (QuotaRandomWriteFile
+                     if IRandomWriteFile.providedBy(writeFile)
+                     else QuotaWriteFile)
+        return quotaFile(writeFile, self._usage, self._quota, oldSize, kept,
+                         inPlace)
 
 
 def _zeroIfMissing(failure):
@@ -383,8 +385,7 @@ class _CountingConsumer:
             self._consumer.write(data)
 
 
-@implementer(IWriteFile)
-class QuotaWriteFile:
+class _QuotaUpload:
     """
     An upload held to a quota: past it, the bytes are dropped and
     L{close} aborts the wrapped upload and fails with L{QuotaExceeded}.
@@ -395,7 +396,8 @@ class QuotaWriteFile:
 
     def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace):
         """
-        @param writeFile: the wrapped L{IWriteFile} or L{IRandomWriteFile}.
+        @param writeFile: the wrapped L{IWriteFile} or
+            L{IRandomWriteFile}.
         @param usage: the user's L{QuotaUsage} (already measured).
         @param quota: the most bytes the user may store.
         @param oldSize: the size of the file being written, 0 if new.
@@ -404,7 +406,7 @@ class QuotaWriteFile:
         @param inPlace: whether the wrapped upload writes the file in
             place (append or resume), so that aborting it may keep bytes.
         """
-        self._writeFile = writeFileFor(writeFile)
+        self._writeFile = writeFile
         self._usage = usage
         self._quota = quota
         self._oldSize = oldSize
@@ -430,13 +432,6 @@ class QuotaWriteFile:
         self.count += size
         self._usage.inFlight += size
         return True
-
-    def receive(self):
-        """
-        See L{IWriteFile.receive}.
-        """
-        return self._writeFile.receive().addCallback(
-            _CountingConsumer, self)
 
     def _finish(self):
         """
@@ -484,3 +479,34 @@ class QuotaWriteFile:
         if not self._finish():
             return self._writeFile.abort()
         return self._aborted()
+
+
+@implementer(IWriteFile)
+class QuotaWriteFile(_QuotaUpload):
+    """
+    A producer/consumer upload (L{IWriteFile}) held to a quota.
+    """
+
+    def receive(self):
+        """
+        See L{IWriteFile.receive}.
+        """
+        return self._writeFile.receive().addCallback(
+            _CountingConsumer, self)
+
+
+@implementer(IRandomWriteFile)
+class QuotaRandomWriteFile(_QuotaUpload):
+    """
+    A random-access upload (L{IRandomWriteFile}) held to a quota; the
+    server's adapter gives it flow control as it would the wrapped file.
+    """
+
+    def writeAt(self, offset, data):
+        """
+        See L{IRandomWriteFile.writeAt}: past the quota, the bytes are
+        dropped.
+        """
+        if self.admit(len(data)):
+            return self._writeFile.writeAt(offset, data)
+        return defer.succeed(None)

@@ -1,0 +1,100 @@
+"""
+L{BytesProducer}: a push producer writing bytes already in memory.
+"""
+
+from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectionLost
+from twisted.internet.interfaces import IPushProducer
+from zope.interface import implementer
+
+CHUNK_SIZE = 64 * 1024
+"""Bytes a L{BytesProducer} hands its consumer per C{write}."""
+
+
+@implementer(IPushProducer)
+class BytesProducer:
+    """
+    A push producer writing a buffer to a consumer, L{CHUNK_SIZE} bytes
+    at a time, for as long as it is not paused.
+
+    A consumer may call L{pauseProducing}, L{resumeProducing} or
+    L{stopProducing} from inside its C{write}; the producer never loops
+    re-entrantly. L{stopProducing} makes the L{Deferred} of L{start} fail
+    with L{ConnectionLost}, and then the producer leaves the consumer
+    alone: whoever stopped it is tearing the consumer down (this is what
+    L{twisted.protocols.basic.FileSender} does too).
+
+    @ivar sent: the number of bytes written so far.
+    """
+
+    def __init__(self, data, consumer):
+        """
+        @param data: the bytes to send (any buffer).
+        @param consumer: the L{IConsumer} to write to.
+        """
+        self._data = memoryview(data)
+        self._consumer = consumer
+        self._paused = False
+        self._producing = False
+        self._deferred = None
+        self.sent = 0
+
+    def start(self):
+        """
+        Register on the consumer as a streaming producer and start writing.
+
+        @return: a L{Deferred} firing with the number of bytes sent once
+            all of them were written and the producer was unregistered.
+        """
+        self._deferred = Deferred()
+        result = self._deferred
+        self._consumer.registerProducer(self, True)
+        self._produce()
+        return result
+
+    def _produce(self):
+        """
+        Write chunks until paused, stopped or done.
+        """
+        if self._producing:
+            return
+        self._producing = True
+        try:
+            while not self._paused and self._deferred is not None:
+                if self.sent >= len(self._data):
+                    self._finish()
+                    return
+                chunk = self._data[self.sent : self.sent + CHUNK_SIZE]
+                self.sent += len(chunk)
+                self._consumer.write(bytes(chunk))
+        finally:
+            self._producing = False
+
+    def _finish(self):
+        """
+        Unregister and report success.
+        """
+        deferred, self._deferred = self._deferred, None
+        self._consumer.unregisterProducer()
+        deferred.callback(self.sent)
+
+    def pauseProducing(self):
+        """
+        Stop writing until L{resumeProducing}.
+        """
+        self._paused = True
+
+    def resumeProducing(self):
+        """
+        Carry on writing.
+        """
+        self._paused = False
+        self._produce()
+
+    def stopProducing(self):
+        """
+        Give up: the L{Deferred} of L{start} fails with L{ConnectionLost}.
+        """
+        if self._deferred is not None:
+            deferred, self._deferred = self._deferred, None
+            deferred.errback(ConnectionLost("The consumer stopped the transfer"))
