@@ -9,13 +9,15 @@ reset a password, or delete a user::
 
 The password is asked twice on the terminal, or read as one line from
 standard input with C{--password-stdin}. Other users and fields are kept;
-the file is rewritten (comments are lost) atomically, mode C{0600}.
+the file is rewritten (comments are lost) atomically, keeping its owner,
+group and mode (C{0600} for a new file).
 """
 
 import argparse
 import getpass
 import json
 import os
+import stat
 import sys
 import tempfile
 import tomllib
@@ -107,20 +109,34 @@ def loadTables(path):
 
 def writeAtomically(path, text):
     """
-    Replace C{path} with C{text}: written to a temporary file (mode
-    C{0600}) in the same directory, synced, then renamed over it.
+    Replace C{path} with C{text}: written to a temporary file in the same
+    directory, given the owner, group and mode of the file it replaces
+    (C{0600} for a new file, owned by whoever runs this), synced, then
+    renamed over it. A server running as another account (C{--uid}) can
+    thus still read the file it reloads.
 
     @param path: the file.
     @param text: its new content.
+    @raise OSError: when the file cannot be written or keep its owner
+        (it is left as it was).
     """
     directory = os.path.dirname(os.path.abspath(path))
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        old = None
     fd, temporary = tempfile.mkstemp(prefix=".users-", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            if old is None:
+                os.fchmod(f.fileno(), 0o600)
+            else:
+                if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                    os.fchown(f.fileno(), old.st_uid, old.st_gid)
+                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

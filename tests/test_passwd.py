@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit import passwd
@@ -134,6 +135,67 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("users.x.quota", err)
         self.assertNotIn("Traceback", err)
+
+
+class OwnerTests(unittest.TestCase):
+    """
+    Rewriting keeps the file's owner, group and mode, so a server running
+    under C{--uid} can still read it, and a deleted user cannot log in.
+    """
+
+    def setUp(self):
+        self.path = os.path.join(os.path.abspath(self.mktemp()), "users.toml")
+        os.makedirs(os.path.dirname(self.path))
+        with open(self.path, "w") as f:
+            f.write(EXISTING)
+
+    def test_modeKept(self):
+        os.chmod(self.path, 0o640)
+        code, out, err = runCommand(self.path, "--delete", "bob smith")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o640)
+
+    def test_ownerKept(self):
+        """
+        Run as root on a file of the service account, the file stays that
+        account's, and that account can read it.
+        """
+        if os.getuid() != 0:
+            raise unittest.SkipTest("needs root to give the file away")
+        os.chmod(os.path.dirname(os.path.dirname(self.path)), 0o755)
+        os.chown(os.path.dirname(self.path), 65534, 65534)
+        os.chown(self.path, 65534, 65534)
+        os.chmod(self.path, 0o600)
+        code, out, err = runCommand(self.path, "--delete", "bob smith")
+        self.assertEqual(code, 0, err)
+        info = os.stat(self.path)
+        self.assertEqual((info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)),
+                         (65534, 65534, 0o600))
+        read = subprocess.run(["cat", self.path], user=65534, group=65534,
+                              extra_groups=[], capture_output=True,
+                              check=False)
+        self.assertEqual(read.returncode, 0, read.stderr)
+        self.assertNotIn(b"bob smith", read.stdout)
+
+    def test_deletedUserRefused(self):
+        """
+        A checker on the file refuses a user deleted while it runs.
+        """
+        from twisted.cred.credentials import UsernamePassword
+        from twisted.cred.error import UnauthorizedLogin
+
+        from ftpkit.users import UsersChecker, hashPassword
+
+        with open(self.path, "w") as f:
+            f.write(f'[users.carol]\npassword = "{hashPassword("pw")}"\n')
+        checker = UsersChecker(UsersDatabase(self.path),
+                               run=lambda f, *a: defer.maybeDeferred(f, *a))
+        self.assertEqual(self.successResultOf(checker.requestAvatarId(
+            UsernamePassword(b"carol", b"pw"))), "carol")
+        self.assertEqual(passwd.main([self.path, "--delete", "carol"],
+                                     stdout=io.StringIO()), 0)
+        self.failureResultOf(checker.requestAvatarId(
+            UsernamePassword(b"carol", b"pw")), UnauthorizedLogin)
 
 
 class MainTests(unittest.TestCase):
