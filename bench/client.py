@@ -1,6 +1,6 @@
 """
 Minimal FTP clients for the benchmark: just enough of the protocol (USER,
-PASS, TYPE I, EPSV, RETR, STOR, AUTH TLS, PBSZ, PROT, QUIT) and fast enough
+PASS, TYPE I, EPSV, RETR, STOR, LIST, MLSD, AUTH TLS, PBSZ, PROT, QUIT) and fast enough
 not to be what is measured: L{Client} moves bulk data with large
 C{recv_into} buffers and C{os.sendfile}; L{bench.sessions} drives
 many sessions at once.
@@ -161,6 +161,21 @@ class Client:
         self._close(data)
         self.expect(226, 250)
         return total
+
+    def listing(self, command):
+        """
+        Fetch a directory listing.
+
+        @param command: e.g. C{"LIST many"} or C{"MLSD many"}.
+        @return: the listing's bytes.
+        """
+        data = self.open(command)
+        chunks = []
+        while chunk := data.recv(CHUNK):
+            chunks.append(chunk)
+        self._close(data)
+        self.expect(226, 250)
+        return b"".join(chunks)
 
     def stor(self, path, f, size):
         """

@@ -20,9 +20,9 @@ from bench import scenarios as sc
 from bench.certs import writeSelfSigned
 from bench.client import ReplyError
 from bench.procstat import timeWaitSockets
-from bench.servers import SERVERS, ServerFailed, Vsftpd
+from bench.servers import SERVERS, ServerFailed
 
-HIGHER = {"MB/s", "files/s", "logins/s"}
+HIGHER = {"MB/s", "files/s", "logins/s", "LIST/s", "MLSD/s", "sessions/s"}
 
 TIME_WAIT_LIMIT = 12000
 """Above this many connections in TIME_WAIT a sample waits for them to
@@ -70,6 +70,12 @@ SCENARIOS = [
              " one login per client", sc.smallUploads),
     Scenario("idle", "{sessions} idle logged-in sessions", sc.idleSessions,
              fresh=True),
+    Scenario("list", "LIST and MLSD of a {entries}-entry directory",
+             sc.listings),
+    Scenario("login-tls", "{sessions} explicit FTPS logins, 8 clients",
+             sc.tlsLogins, tls=True),
+    Scenario("mixed", "{clients} clients each: login, LIST, 10 RETR,"
+             " 2 STOR, QUIT", sc.mixed),
     Scenario("slowread", "slow reader of RETR {big} MiB at 1 MiB/s for"
              " {slow} s", sc.slowReader, fresh=True),
 ]
@@ -85,10 +91,11 @@ def parseArguments(argv):
         description="Benchmark ftpkit against other FTP servers on loopback.")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes for a smoke run (1-2 minutes)")
-    parser.add_argument("--servers", default="ftpkit,pyftpdlib,vsftpd",
-                        help="comma-separated (default: %(default)s; vsftpd"
-                        " is skipped when not installed; ftpkit-w2 is ftpkit"
-                        " with --workers 2)")
+    parser.add_argument("--servers",
+                        default="ftpkit,pyftpdlib,vsftpd,proftpd,pure-ftpd",
+                        help="comma-separated (default: %(default)s; a"
+                        " server not installed is skipped; ftpkit-w2 is"
+                        " ftpkit with --workers 2)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="rounds of every scenario (default: 3)")
     parser.add_argument("--only", default="",
@@ -104,6 +111,9 @@ def parseArguments(argv):
                         help="concurrent small-file clients (default 50)")
     parser.add_argument("--sessions", type=int,
                         help="idle sessions (default 1000, quick 200)")
+    parser.add_argument("--entries", type=int,
+                        help="entries of the listed directory (default 10000,"
+                        " quick 2000)")
     parser.add_argument("--slow-seconds", type=float,
                         help="slow reader duration (default 5, quick 2)")
     parser.add_argument("--ftpkit-arg", action="append", default=[],
@@ -113,6 +123,7 @@ def parseArguments(argv):
     quick = args.quick
     for name, full, small in [("big_mib", 1024, 64), ("files", 2000, 200),
                               ("sessions", 1000, 200),
+                              ("entries", 10000, 2000),
                               ("slow_seconds", 5, 2)]:
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)
@@ -157,8 +168,13 @@ def makeWorkload(workdir, args):
         with open(os.path.join(data, name), "wb") as f:
             f.write(content)
         small.append((name, content))
+    many = os.path.join(data, "many")
+    os.mkdir(many)
+    for i in range(args.entries):
+        open(os.path.join(many, f"entry-{i:05d}.txt"), "wb").close()
     return sc.Workload(big, hasher.hexdigest(), small, args.clients,
-                       args.sessions, args.slow_seconds)
+                       args.sessions, args.slow_seconds,
+                       entries=args.entries)
 
 
 def makeRoot(workdir, name, work):
@@ -177,6 +193,10 @@ def makeRoot(workdir, name, work):
     data = os.path.dirname(work.bigPath)
     for small, _ in work.small:
         os.link(os.path.join(data, small), os.path.join(root, small))
+    os.mkdir(os.path.join(root, "many"))
+    for name in os.listdir(os.path.join(data, "many")):
+        os.link(os.path.join(data, "many", name),
+                os.path.join(root, "many", name))
     up = os.path.join(root, "up")
     os.mkdir(up)
     os.chmod(up, 0o777)
@@ -222,8 +242,10 @@ class Runner:
         wantTLS = any(s.tls for s in self.scenarios())
         for name in args.servers:
             cls = SERVERS[name]
-            if cls is Vsftpd and not Vsftpd.installed():
-                self.notes.append("vsftpd is not installed: skipped")
+            if not cls.installed():
+                self.notes.append(
+                    f"{name} is not installed: skipped (python -m"
+                    " bench.fetchservers unpacks it)")
                 continue
             serverDir = os.path.join(self.workdir, name)
             os.makedirs(serverDir)
@@ -281,7 +303,8 @@ class Runner:
             instance = pool[server.name]
         return instance
 
-    def record(self, scenario, server, figures=None, error=None):
+    def record(self, scenario, server, figures=None, error=None,
+               round=None):
         """
         Keep one sample or one error.
 
@@ -289,11 +312,14 @@ class Runner:
         @param server: the L{bench.servers.Server}.
         @param figures: a sample, or C{None}.
         @param error: an error message, or C{None}.
+        @param round: the round a sample belongs to (C{None} for the
+            untimed verification).
         """
         entry = self.results.setdefault(scenario.name, {}).setdefault(
-            server.name, {"samples": [], "errors": []})
+            server.name, {"samples": [], "rounds": [], "errors": []})
         if figures is not None:
             entry["samples"].append(figures)
+            entry["rounds"].append(round)
         if error is not None:
             entry["errors"].append(error)
 
@@ -360,7 +386,7 @@ class Runner:
                              f" {scenario.name} on {server.name}")
                     figures = self.once(scenario, server)
                     if figures is not None:
-                        self.record(scenario, server, figures)
+                        self.record(scenario, server, figures, round=round)
 
 
 def _number(value):
@@ -392,6 +418,58 @@ def summarise(runner):
     return medians
 
 
+def _perRound(entry, metric):
+    """
+    @param entry: a server's results for one scenario.
+    @param metric: a metric's name.
+    @return: round number to that round's sample of C{metric}.
+    """
+    return {r: sample[metric]
+            for r, sample in zip(entry.get("rounds", ()), entry["samples"])
+            if r is not None and metric in sample}
+
+
+def bestPeerLines(results, names, metric):
+    """
+    How each ftpkit compares with the best other server on one metric:
+    the ratio of medians, and the ratio of the worst round (each round's
+    ftpkit sample against that round's best peer sample).
+
+    @param results: one scenario's results, server name to entry.
+    @param names: the servers, in table order.
+    @param metric: the metric's name.
+    @return: report lines (none when there is no peer).
+    """
+    higher = metric in HIGHER
+    pick = max if higher else min
+    peers = {n: _perRound(results[n], metric) for n in names
+             if not n.startswith("ftpkit") and n in results}
+    peers = {n: rounds for n, rounds in peers.items() if rounds}
+    lines = []
+    for name in names:
+        if not name.startswith("ftpkit") or name not in results:
+            continue
+        ours = _perRound(results[name], metric)
+        if not ours or not peers:
+            continue
+        medians = {n: statistics.median(r.values()) for n, r in peers.items()}
+        best = pick(medians, key=medians.get)
+        if not medians[best]:
+            continue
+        ratio = statistics.median(ours.values()) / medians[best]
+        rounds = []
+        for r, value in ours.items():
+            theirs = [p[r] for p in peers.values() if r in p]
+            if theirs and pick(theirs):
+                rounds.append(value / pick(theirs))
+        worst = (min if higher else max)(rounds) if rounds else None
+        text = f"  {name} / best peer ({best}): {ratio:.2f}x"
+        if worst is not None:
+            text += f", worst round {worst:.2f}x"
+        lines.append(text)
+    return lines
+
+
 def table(runner, medians):
     """
     The report: one table per scenario and metric.
@@ -403,6 +481,7 @@ def table(runner, medians):
     names = [s.name for s in runner.servers]
     args = runner.args
     fields = {"big": args.big_mib, "files": args.files,
+              "entries": args.entries,
               "clients": args.clients, "sessions": args.sessions,
               "slow": _number(args.slow_seconds)}
     lines = []
@@ -439,6 +518,7 @@ def table(runner, medians):
                     else:
                         row += f" {median / theirs:>10.2f}x"
                 lines.append(row)
+            lines.extend(bestPeerLines(results, names, metric))
         for server in names:
             for error in results.get(server, {}).get("errors", []):
                 lines.append(f"  ! {server}: {error}")

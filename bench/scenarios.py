@@ -11,7 +11,7 @@ import threading
 import time
 
 from bench import sessions
-from bench.client import CHUNK, clientContext
+from bench.client import CHUNK, ReplyError, clientContext
 from bench.sessions import Session
 
 GiB = 1 << 30
@@ -37,10 +37,11 @@ class Workload:
     @ivar sessions: how many idle sessions to hold.
     @ivar slowSeconds: how long the slow reader reads.
     @ivar slowRate: its bytes per second.
+    @ivar entries: how many entries the listed directory C{many/} holds.
     """
 
     def __init__(self, bigPath, bigHash, small, clients, sessions,
-                 slowSeconds, slowRate=MiB):
+                 slowSeconds, slowRate=MiB, entries=0):
         """
         @param bigPath: the large file on the local disk.
         @param bigHash: its SHA-256 hex digest.
@@ -49,6 +50,7 @@ class Workload:
         @param sessions: idle sessions to hold.
         @param slowSeconds: how long the slow reader reads.
         @param slowRate: its bytes per second.
+        @param entries: entries in C{many/}.
         """
         self.bigName = os.path.basename(bigPath)
         self.bigPath = bigPath
@@ -59,6 +61,7 @@ class Workload:
         self.sessions = sessions
         self.slowSeconds = slowSeconds
         self.slowRate = slowRate
+        self.entries = entries
 
 
 def _clientCPU():
@@ -371,6 +374,144 @@ def slowReader(instance, work, verify=False):
         data.close()
         client.abort()
     return {"peak MiB growth": (peak - before) / 1024}
+
+
+LISTINGS = 3
+"""Listings of each kind per sample."""
+
+
+def listings(instance, work, verify=False):
+    """
+    C{LIST} then C{MLSD} of C{many/}, L{LISTINGS} times each, in one
+    session. A server without C{MLSD} (vsftpd) gets C{LIST} figures only.
+
+    @return: listings per second of each kind, and the server's CPU
+        milliseconds per listing of each.
+    """
+    figures = {}
+    client = instance.client()
+    try:
+        for command in ("LIST", "MLSD"):
+            server0 = instance.tree.cpu()
+            start = time.perf_counter()
+            try:
+                for _ in range(LISTINGS):
+                    text = client.listing(f"{command} many")
+                    lines = text.count(b"\n")
+                    if lines < work.entries:
+                        raise TransferError(f"{command}: {lines} lines for"
+                                            f" {work.entries} entries")
+            except ReplyError:
+                if command == "MLSD":
+                    continue
+                raise
+            elapsed = time.perf_counter() - start
+            cpu = instance.tree.cpu() - server0
+            figures[f"{command}/s"] = LISTINGS / elapsed
+            figures[f"server CPU ms/{command}"] = cpu * 1000 / LISTINGS
+    finally:
+        client.quit()
+    return figures
+
+
+def tlsLogins(instance, work, verify=False):
+    """
+    Explicit FTPS logins (C{AUTH TLS}, the handshake, C{USER}, C{PASS},
+    C{PBSZ}, C{PROT P}, C{QUIT}), C{work.sessions} of them from eight
+    client threads (a handshake costs the client as much as the server).
+
+    @return: logins per second and the server's CPU milliseconds per login.
+    """
+    context = clientContext()
+    left = [work.sessions]
+    lock = threading.Lock()
+    errors = []
+
+    def loginLoop():
+        while True:
+            with lock:
+                if not left[0] or errors:
+                    return
+                left[0] -= 1
+            try:
+                instance.client(context).quit()
+            except Exception as e:
+                errors.append(e)
+                return
+
+    threads = [threading.Thread(target=loginLoop) for _ in range(8)]
+    server0 = instance.tree.cpu()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return {
+        "logins/s": work.sessions / elapsed,
+        "server CPU ms/login": (instance.tree.cpu() - server0) * 1000
+        / work.sessions,
+    }
+
+
+MIXED_DOWNLOADS = 10
+MIXED_UPLOADS = 2
+
+
+def mixed(instance, work, verify=False):
+    """
+    C{work.clients} clients at once, each: log in, C{LIST} the small files'
+    directory, download L{MIXED_DOWNLOADS} of them, upload L{MIXED_UPLOADS}
+    into a directory made for the sample, C{QUIT}. Everything downloaded and
+    stored is compared.
+
+    @return: sessions per second, and the server's CPU milliseconds per
+        session.
+    """
+    server = instance.server
+    directory = f"up/mixed-{time.monotonic_ns()}"
+    local = os.path.join(server.root, directory)
+    os.mkdir(local)
+    os.chmod(local, 0o777)
+    uploads = []
+
+    def session(index):
+        client = Session()
+        yield from client.connect(instance.port, server.user, server.password)
+        listing = yield from client.download("LIST small")
+        if listing.count(b"\n") < len(work.small):
+            raise TransferError("LIST small: too few lines")
+        for k in range(MIXED_DOWNLOADS):
+            name, content = work.small[(index * MIXED_DOWNLOADS + k)
+                                       % len(work.small)]
+            got = yield from client.retr(name)
+            if got != content:
+                raise TransferError(f"{name}: download differs")
+        for k in range(MIXED_UPLOADS):
+            name, content = work.small[(index + k) % len(work.small)]
+            target = f"{directory}/s{index}-{k}"
+            yield from client.stor(target, content)
+            uploads.append((target, content))
+        yield from client.quit()
+
+    try:
+        server0 = instance.tree.cpu()
+        start = time.perf_counter()
+        sessions.run([session(i) for i in range(work.clients)])
+        elapsed = time.perf_counter() - start
+        cpu = instance.tree.cpu() - server0
+        for target, content in uploads:
+            with open(os.path.join(server.root, target), "rb") as f:
+                if f.read() != content:
+                    raise TransferError(f"{target}: stored content differs")
+    finally:
+        shutil.rmtree(local, ignore_errors=True)
+    return {
+        "sessions/s": work.clients / elapsed,
+        "server CPU ms/session": cpu * 1000 / work.clients,
+    }
 
 
 def loopbackBaseline(size):

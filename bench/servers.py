@@ -5,6 +5,7 @@ Start and stop the servers under test, each in its own process group on
 
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 
 from bench.client import Client, ReplyError
+from bench.fetchservers import unpackedPath
 from bench.procstat import ProcessTree
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -137,6 +139,13 @@ class Server:
     password = "bench"
     forksPerSession = False
 
+    @classmethod
+    def installed(cls):
+        """
+        @return: whether this server can be started here.
+        """
+        return True
+
     def __init__(self, root, workdir, pem, extraArgs=()):
         """
         @param root: the directory to serve; its C{up} subdirectory takes
@@ -230,13 +239,39 @@ class Pyftpdlib(Server):
         return args + self.extraArgs
 
 
-class Vsftpd(Server):
+class SystemServer(Server):
+    """
+    A server from a Debian package: installed in C{/usr/sbin}, or unpacked
+    by L{bench.fetchservers}.
+
+    @cvar program: the executable's name in C{usr/sbin}.
+    """
+
+    program = None
+
+    @classmethod
+    def binary(cls):
+        """
+        @return: the executable's path: the installed one if there is one,
+            else the unpacked one.
+        """
+        installed = os.path.join("/usr/sbin", cls.program)
+        if os.access(installed, os.X_OK):
+            return installed
+        return unpackedPath("usr", "sbin", cls.program)
+
+    @classmethod
+    def installed(cls):
+        return os.access(cls.binary(), os.X_OK)
+
+
+class Vsftpd(SystemServer):
     """
     vsftpd, anonymous with uploads, from a generated configuration.
     """
 
     name = "vsftpd"
-    binary = "/usr/sbin/vsftpd"
+    program = "vsftpd"
     user = "anonymous"
     forksPerSession = True
 
@@ -266,15 +301,108 @@ class Vsftpd(Server):
         conf = os.path.join(self.workdir, f"vsftpd-{port}.conf")
         with open(conf, "w") as f:
             f.writelines(f"{k}={v}\n" for k, v in settings.items())
-        return [self.binary, conf] + self.extraArgs
+        return [self.binary(), conf] + self.extraArgs
+
+
+class ProFTPD(SystemServer):
+    """
+    ProFTPD, with the benchmark's user in a private C{AuthUserFile} and
+    C{mod_tls} loaded for FTPS.
+    """
+
+    name = "proftpd"
+    program = "proftpd"
+
+    def command(self, port, tls):
+        user = pwd.getpwnam(ftpUser())
+        base = os.path.join(self.workdir, f"proftpd-{port}")
+        passwd = base + ".passwd"
+        with open(passwd, "w") as f:
+            f.write(f"{self.user}:{cryptPassword(self.password)}:"
+                    f"{user.pw_uid}:{user.pw_gid}::{self.root}:/bin/sh\n")
+        os.chmod(passwd, 0o600)
+        lines = [
+            'ServerName "bench"', "ServerType standalone",
+            "DefaultServer on", f"Port {port}", "DefaultAddress 127.0.0.1",
+            "SocketBindTight on", "UseIPv6 off", f"User {user.pw_name}",
+            "Group nogroup", "Umask 022", "MaxInstances none",
+            "MaxClients none", "MaxClientsPerHost none",
+            "TimeoutIdle 3600", "TimeoutNoTransfer 3600",
+            "AllowOverwrite on", "AuthOrder mod_auth_file.c",
+            f"AuthUserFile {passwd}", "RequireValidShell off",
+            "DefaultRoot ~", "UseReverseDNS off", "DelayEngine off",
+            "WtmpLog off", "TransferLog none", f"PidFile {base}.pid",
+            f"ScoreboardFile {base}.scoreboard", f"SystemLog {base}.log",
+        ]
+        if tls:
+            lines += [
+                f"ModulePath {self.modules()}", "LoadModule mod_tls.c",
+                "TLSEngine on", "TLSProtocol TLSv1.2 TLSv1.3",
+                f"TLSRSACertificateFile {self.pem}",
+                f"TLSRSACertificateKeyFile {self.pem}",
+                "TLSOptions NoSessionReuseRequired", "TLSVerifyClient off",
+                "TLSRequired off", "TLSRenegotiate none",
+            ]
+        conf = base + ".conf"
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return [self.binary(), "-n", "-q", "-c", conf] + self.extraArgs
 
     @classmethod
-    def installed(cls):
+    def modules(cls):
         """
-        @return: whether the vsftpd binary is there.
+        @return: the directory holding C{mod_tls.so}.
         """
-        return os.access(cls.binary, os.X_OK)
+        for directory in ("/usr/lib/proftpd",
+                          unpackedPath("usr", "lib", "proftpd")):
+            if os.path.exists(os.path.join(directory, "mod_tls.so")):
+                return directory
+        return "/usr/lib/proftpd"
+
+
+class PureFTPd(SystemServer):
+    """
+    Pure-FTPd (a process per session, like vsftpd), with the benchmark's
+    user in a private PureDB. The password is hashed with MD5 crypt,
+    as for ProFTPD: C{pure-pw}'s own argon2id hash costs seconds a login,
+    which would measure the hash instead of the server.
+    """
+
+    name = "pure-ftpd"
+    program = "pure-ftpd"
+    forksPerSession = True
+
+    def command(self, port, tls):
+        user = pwd.getpwnam(ftpUser())
+        base = os.path.join(self.workdir, f"pure-ftpd-{port}")
+        with open(base + ".passwd", "w") as f:
+            f.write(f"{self.user}:{cryptPassword(self.password)}:"
+                    f"{user.pw_uid}:{user.pw_gid}::{self.root}/./"
+                    + ":" * 12 + "\n")
+        pw = shutil.which("pure-pw") or unpackedPath("usr", "bin", "pure-pw")
+        subprocess.run([pw, "mkdb", base + ".pdb", "-f", base + ".passwd"],
+                       check=True, capture_output=True)
+        args = [self.binary(), "-S", f"127.0.0.1,{port}",
+                "-l", f"puredb:{base}.pdb", "-E", "-H", "-A",
+                "-c", "5000", "-C", "5000", "-I", "60", "-u", "1",
+                "-L", "100000:8",
+                "-g", base + ".pid"]
+        if tls:
+            args += ["-Y", "1", "-2", self.pem]
+        return args + self.extraArgs
+
+
+def cryptPassword(password):
+    """
+    @param password: a clear-text password.
+    @return: its MD5 crypt(3) hash (the cheapest both accept), for
+        ProFTPD's C{AuthUserFile} and Pure-FTPd's PureDB.
+    """
+    done = subprocess.run(["openssl", "passwd", "-1", "-stdin"],
+                          input=password, text=True, capture_output=True,
+                          check=True)
+    return done.stdout.strip()
 
 
 SERVERS = {cls.name: cls for cls in (Ftpkit, FtpkitTwoWorkers, Pyftpdlib,
-                                     Vsftpd)}
+                                     Vsftpd, ProFTPD, PureFTPd)}

@@ -87,10 +87,20 @@ class Session:
         @param path: the file's path on the server.
         @return: its content, C{bytes}.
         """
+        return (yield from self.download("RETR " + path))
+
+    def download(self, line):
+        """
+        Run a command whose data comes down a passive connection, such as
+        C{RETR} or C{LIST} (a generator).
+
+        @param line: the command, without CRLF.
+        @return: the bytes received.
+        """
         reply = yield from self.command("EPSV", 229)
         data = yield from connectTo(_epsvPort(reply.decode("ascii")))
         try:
-            self.sock.send(b"RETR " + path.encode("utf-8") + b"\r\n")
+            self.sock.send(line.encode("utf-8") + b"\r\n")
             chunks = []
             while chunk := (yield from receive(data)):
                 chunks.append(chunk)
