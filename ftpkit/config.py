@@ -41,6 +41,8 @@ class ServerConfig:
         anonymous users.
     @ivar tlsRequireSessionReuse: data connections under C{PROT P} must
         resume the control connection's TLS session.
+    @ivar logFormat: C{"text"} or C{"json"} (C{--log-format}).
+    @ivar xferlog: the path of the wu-ftpd format transfer log, or C{None}.
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     """
@@ -62,6 +64,8 @@ class ServerConfig:
     tlsRequired: bool = False
     tlsRequiredForAnonymous: bool = True
     tlsRequireSessionReuse: bool = False
+    logFormat: str = "text"
+    xferlog: Optional[str] = None
     hashAlgorithms: Tuple[str, ...] = field(
         default=("SHA-256", "SHA-1", "MD5")
     )

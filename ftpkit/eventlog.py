@@ -65,6 +65,8 @@ _FORMATS = {
 }
 
 LOGGED = tuple(_FORMATS)
+
+_log = Logger(namespace="ftpkit")
 """The kinds of event that are logged."""
 
 
@@ -94,14 +96,12 @@ class EventLog:
     L{LOGGED} through C{twisted.logger}.
     """
 
-    log = Logger(namespace="ftpkit")
-
     def __call__(self, event):
         """
         @param event: an L{events.Event} to log.
         """
         level, text, fields = logFields(event)
-        self.log.emit(level, text, **fields)
+        _log.emit(level, text, **fields)
 
     def subscribeTo(self, hub):
         """

@@ -22,6 +22,11 @@ from twisted.python import usage
 
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IRealmPlugin
+from ftpkit.opsoptions import (
+    OperationsOptionsMixin,
+    makeHub,
+    operationsConfigFields,
+)
 from ftpkit.realms import AnyOfCheckers, TextCredentialsChecker
 from ftpkit.tls import TLSOptionsMixin, tlsConfigFields
 
@@ -147,7 +152,8 @@ def findRealm(spec):
     return plugins[name], argument
 
 
-class Options(TLSOptionsMixin, usage.Options, strcred.AuthOptionMixin):
+class Options(TLSOptionsMixin, OperationsOptionsMixin, usage.Options,
+              strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
 
@@ -305,6 +311,7 @@ class Options(TLSOptionsMixin, usage.Options, strcred.AuthOptionMixin):
             "shutdownGrace": self["shutdown-grace"],
         }
         fields.update(tlsConfigFields(self))
+        fields.update(operationsConfigFields(self))
         return fields
 
     def postOptions(self):
@@ -370,7 +377,8 @@ def makeFactory(options, limiter=None):
 
     portal = makePortal(options["realmObject"],
                         options.get("credCheckers", []))
-    return FTPFactory(portal, config=options["config"], limiter=limiter)
+    return FTPFactory(portal, config=options["config"], limiter=limiter,
+                      hub=makeHub(options["config"]))
 
 
 def makeService(options):
