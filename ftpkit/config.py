@@ -67,6 +67,6 @@ class ServerConfig:
     logFormat: str = "text"
     xferlog: Optional[str] = None
     hashAlgorithms: Tuple[str, ...] = field(
-        default=("SHA-256", "SHA-1", "MD5")
+        default=("SHA-256", "SHA-512", "SHA-1", "MD5")
     )
     shutdownGrace: float = 30.0

@@ -331,6 +331,22 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(md5, "213 MD5 0-14 %s /text.txt"
                          % hashlib.md5(b"one\ntwo\nthree\n").hexdigest())
 
+    async def test_hashSHA512(self):
+        """
+        SHA-512, which the docs offer through C{OPTS HASH}, is in FEAT's
+        HASH line and checksums a file.
+        """
+        def run(ftp):
+            feat = ftp.sendcmd("FEAT")
+            chosen = ftp.sendcmd("OPTS HASH SHA-512")
+            return feat, chosen, ftp.sendcmd("HASH big.bin")
+        feat, chosen, digest = await self.session(run)
+        self.assertIn(" HASH SHA-256*;SHA-512;SHA-1;MD5\n", feat)
+        self.assertEqual(chosen, "200 SHA-512")
+        self.assertEqual(
+            digest, "213 SHA-512 0-%d %s /big.bin"
+            % (len(self.big), hashlib.sha512(self.big).hexdigest()))
+
     async def test_listVariants(self):
         os.makedirs(os.path.join(self.root, "sub"))
         with open(os.path.join(self.root, "sub", "inner.txt"), "wb") as f:
