@@ -296,9 +296,32 @@ class DataConnection(_DataConnectionBase, Protocol):
 
     def abort(self):
         """
-        Drop the connection at once, discarding unsent data.
+        Drop the connection at once (a reset), discarding unsent data.
         """
         self.transport.abortConnection()
+
+    def closeInOrder(self):
+        """
+        End the connection at once with a FIN, not a reset (ABOR): what
+        the kernel holds still goes out, the transport's buffer is dropped,
+        and a client still reading sees the end of the data. An upload
+        being received is aborted instead: it must fail, and bytes left
+        unread would turn any close into a reset anyway.
+        """
+        if self.lostReason is not None:
+            return
+        sock = getattr(self.transport, "socket", None)
+        if self._sink is not None or sock is None:
+            self.abort()
+            return
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            self.abort()
+            return
+        # The reactor now sees the end of the stream (or a failing write)
+        # and closes the socket in order.
+        self.transport.startReading()
 
     def connectionLost(self, reason):
         """
@@ -532,6 +555,21 @@ class LeanConnection(_DataConnectionBase):
         self._ended(error.ConnectionAborted())
         if receiver is not None:
             receiver.finish(TransferAborted())
+
+    def closeInOrder(self):
+        """
+        End the connection at once with a FIN, not a reset (ABOR of a
+        download whose writer has stopped): what the kernel holds still
+        goes out first. An upload is aborted instead (see
+        L{DataConnection.closeInOrder}).
+        """
+        if self.lostReason is not None:
+            return
+        if self._receiver is not None:
+            self.abort()
+            return
+        self.socket.close()
+        self._ended(error.ConnectionAborted())
 
     def _peerText(self):
         try:

@@ -185,3 +185,91 @@ class LateThiefTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(result,
                          (b"", "150", "226", b"hello.txt\r\n", b"hello\n"))
         self.assertThiefLogged()
+
+
+BIG = 32 << 20
+"""A download big enough to be running when ABOR arrives."""
+
+
+class AbortClosesInOrderTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    ABOR during a download ends the data connection with a FIN, not a
+    reset: a client still reading it sees the end of the data.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(b"\n" * BIG)
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=20))
+
+    def abortWhileReading(self, kind, passive=True):
+        """
+        RETR big.bin in TYPE C{kind}, read some, send ABOR, then read the
+        data connection to its end (blocking).
+
+        @param passive: EPSV if true, else EPRT (the server connects).
+        @return: how the data connection ended (C{"eof"} or the error's
+            name) and the two replies' codes.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=10)
+        try:
+            ftp.login("alice", "secret")
+            ftp.voidcmd("TYPE " + kind)
+            if passive:
+                host, port = epsvAddress(ftp)
+                data = socket.create_connection((host, port), timeout=10)
+                ftp.putcmd("RETR big.bin")
+            else:
+                listening = socket.socket()
+                listening.bind(("127.0.0.1", 0))
+                listening.listen(1)
+                ftp.voidcmd("EPRT |1|127.0.0.1|%d|"
+                            % listening.getsockname()[1])
+                ftp.putcmd("RETR big.bin")
+                data, _ = listening.accept()
+                listening.close()
+                data.settimeout(10)
+            with data:
+                preliminary = ftp.getmultiline()
+                data.recv(65536)
+                ftp.putcmd("ABOR")
+                try:
+                    while data.recv(1 << 20):
+                        pass
+                    ended = "eof"
+                except OSError as e:
+                    ended = type(e).__name__
+            first = ftp.getmultiline()
+            second = (ftp.getmultiline() if first.startswith("426")
+                      else first)
+            return ended, preliminary[:3], first[:3], second[:3]
+        finally:
+            ftp.close()
+
+    @defer.inlineCallbacks
+    def check(self, kind, passive=True):
+        result = yield self.inThread(self.abortWhileReading, kind, passive)
+        self.assertEqual(result, ("eof", "150", "426", "226"))
+
+    def test_binaryPassive(self):
+        """
+        A TYPE I passive download (C{sendfile} on the bare socket).
+        """
+        return self.check("I")
+
+    def test_asciiPassive(self):
+        """
+        A TYPE A download (through a Twisted transport).
+        """
+        return self.check("A")
+
+    def test_binaryActive(self):
+        """
+        A TYPE I active download (C{sendfile} under a Twisted transport).
+        """
+        return self.check("I", passive=False)

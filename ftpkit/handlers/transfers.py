@@ -62,12 +62,13 @@ class Transfer:
 
     def abort(self):
         """
-        Drop the data connection now.
+        End the data connection now: in order (a FIN) for a download, so
+        that a client still reading it sees its end, not a reset.
         """
         self.aborted = True
         if self.consumer is not None:
             self.consumer.abort()
-        self.connection.abort()
+        self.connection.closeInOrder()
 
 
 def _firstOf(operation, connection):
@@ -197,9 +198,10 @@ class TransferCommands:
                 await self._whenDone(connection.finish())
             except Exception:
                 consumer.abort()
-                connection.abort()
                 if self.transfer is not None and self.transfer.aborted:
+                    # ABOR is closing the connection in order already.
                     raise TransferAborted("Transfer aborted")
+                connection.abort()
                 raise TransferAborted()
         finally:
             readFile.close()
