@@ -15,16 +15,13 @@ import struct
 from twisted.internet import defer, error
 from twisted.internet.interfaces import (
     IHandshakeListener,
-    IReadDescriptor,
     ISSLTransport,
 )
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ftpkit import splicing
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
-from ftpkit.interfaces import ISpliceSource
 from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.tls import receivedCloseNotify
 
@@ -65,6 +62,7 @@ class _DataConnectionBase:
     """
 
     log = Logger()
+    bare = False
     timedOut = False
     _watchCall = None
 
@@ -141,8 +139,8 @@ class _DataConnectionBase:
                       "closing", peer=peer, timeout=self._timeout)
         self.timedOut = True
         transfer = self._transfer()
-        if transfer is not None and transfer.consumer is not None:
-            transfer.consumer.abort()
+        if transfer is not None:
+            transfer.mover.abort()
         self.abort()
 
 
@@ -176,7 +174,7 @@ class DataConnection(_DataConnectionBase, Protocol):
         @param timeout: seconds without progress before the connection is
             dropped.
         @param currentTransfer: returns the session's running transfer (an
-            object with C{connection}, C{consumer} and C{bytesMoved()}),
+            object with C{connection}, C{mover} and C{bytesMoved()}),
             or C{None}.
         """
         self.lostReason = None
@@ -340,137 +338,30 @@ class DataConnection(_DataConnectionBase, Protocol):
         return getattr(self.transport.getPeer(), "host", "unknown")
 
 
-@implementer(IReadDescriptor)
-class _SpliceReceiver:
-    """
-    Moves an upload from a L{LeanConnection}'s socket into a file: batches
-    of L{splicing.spliceBatch} in disk threads, and, between them, waiting
-    in the reactor for the socket to have more.
-
-    @ivar inThread: a batch is using the socket in a disk thread.
-    @ivar done: fires with the bytes moved (see
-        L{ISpliceSource.spliceInto}).
-    """
-
-    inThread = False
-    _waiting = False
-    _pipeEmpty = True
-
-    def __init__(self, connection, fd, position, run):
-        self.connection = connection
-        self.fd = fd
-        self.position = position
-        self.run = run
-        self.moved = 0
-        self.pipe = splicing.takePipe()
-        self.done = defer.Deferred()
-
-    def fileno(self):
-        """
-        @return: the socket's descriptor.
-        """
-        return self.connection.socket.fileno()
-
-    def logPrefix(self):
-        """
-        @return: the name used in logs.
-        """
-        return "ftpkit-splice"
-
-    def batch(self):
-        """
-        Move what the socket has, in a disk thread.
-        """
-        self.inThread = True
-        running = self.run(splicing.spliceBatch, self.fileno(), self.pipe,
-                           self.fd, self.position)
-        running.addCallbacks(self._batchDone, self._batchFailed)
-
-    def _batchDone(self, result):
-        moved, why = result
-        self.inThread = False
-        self.position += moved
-        self.moved += moved
-        self.connection.bytesReceived += moved
-        if self.connection.abortPending():
-            return
-        if why == splicing.MORE:
-            self.batch()
-        elif why == splicing.EMPTY:
-            self._waiting = True
-            self.connection._reactor.addReader(self)
-            self.connection.watch()
-        elif why == splicing.END:
-            self.finish(None)
-        else:
-            self.finish(TransferAborted())
-
-    def _batchFailed(self, failure):
-        self.inThread = False
-        self._pipeEmpty = False  # A failed write into the file left bytes.
-        if not self.connection.abortPending():
-            self.finish(failure)
-
-    def doRead(self):
-        """
-        The socket has more: the next batch.
-        """
-        self.stopWaiting()
-        self.batch()
-
-    def connectionLost(self, reason):
-        """
-        The reactor gave up on the descriptor.
-        """
-        self._waiting = False
-        self.finish(TransferAborted())
-
-    def stopWaiting(self):
-        """
-        Stop waiting in the reactor for the socket.
-        """
-        if self._waiting:
-            self._waiting = False
-            self.connection._reactor.removeReader(self)
-
-    def finish(self, failure):
-        """
-        Give the pipe back and fire L{done}, once.
-
-        @param failure: C{None} for success, else an exception or
-            L{Failure}.
-        """
-        if self.done.called:
-            return
-        self.stopWaiting()
-        splicing.releasePipe(self.pipe, self._pipeEmpty)
-        if failure is None:
-            self.done.callback(self.moved)
-        else:
-            self.done.errback(failure)
-
-
-@implementer(ISpliceSource)
 class LeanConnection(_DataConnectionBase):
     """
     A passive data connection used only to send a file with C{sendfile} or
     receive one with C{splice}: the accepted socket itself, with no Twisted
     transport around it, since building and tearing one down is most of
     the cost of sending a small file, and since both move the bytes without
-    passing them through Python. Only for TYPE I transfers without TLS of
-    files whose reader writes through C{sendfile}
-    (L{ftpkit.interfaces.IZeroCopyReadFile}) or whose writer reads through
-    C{splice} (L{ftpkit.interfaces.IZeroCopyWriteFile}).
+    passing them through Python. L{ftpkit.movers} asks for one (and uses
+    it).
 
     Its watchdog starts only when a transfer has to wait for the socket
     (L{watch}): a small file sent at once never needs one.
 
     @ivar socket: the connected, non-blocking socket.
+    @ivar user: what moves bytes over the socket, or C{None}: before the
+        socket is dropped, its C{stopWaiting()} takes it out of the
+        reactor; after, its C{connectionAborted()} ends its transfer; its
+        C{receiving} says whether it receives an upload.
     """
 
+    bare = True
     isSecure = False
     bytesReceived = 0
-    _receiver = None
+    user = None
+    _held = False
     _abortPending = False
 
     def __init__(self, sock, reactor, timeout, currentTransfer):
@@ -500,30 +391,22 @@ class LeanConnection(_DataConnectionBase):
         self._ended(error.ConnectionDone())
         return defer.succeed(None)
 
-    def spliceInto(self, fd, position, run):
+    def hold(self):
         """
-        See L{ISpliceSource.spliceInto}.
+        A disk thread is about to use the socket: until L{release}, an
+        L{abort} waits, so that the descriptor is not closed (and reused)
+        under it.
         """
-        receiver = self._receiver = _SpliceReceiver(self, fd, position, run)
-        receiver.done.addBoth(self._spliceOver)
-        receiver.batch()
-        return receiver.done
+        self._held = True
 
-    def _spliceOver(self, result):
+    def release(self):
         """
-        Let go of the finished receiver, which refers back to this
-        connection, so that both are freed without the garbage collector.
-        """
-        self._receiver = None
-        return result
-
-    def abortPending(self):
-        """
-        Carry out an L{abort} asked for while a splice batch was using the
-        socket (called when the batch is over).
+        The disk thread is done with the socket: carry out an L{abort}
+        asked for meanwhile.
 
         @return: whether it did.
         """
+        self._held = False
         if not self._abortPending:
             return False
         self._abortPending = False
@@ -532,20 +415,18 @@ class LeanConnection(_DataConnectionBase):
 
     def abort(self):
         """
-        Drop the connection at once (a reset), discarding unsent data; an
-        upload being received fails with L{TransferAborted}. While a splice
-        batch uses the socket in a disk thread, the socket is closed only
-        once the batch is over, so that its descriptor is not reused under
-        the batch.
+        Drop the connection at once (a reset), discarding unsent data; the
+        transfer using it fails. While a disk thread uses the socket (see
+        L{hold}), the socket is closed only once it is done.
         """
         if self.lostReason is not None:
             return
-        receiver = self._receiver
-        if receiver is not None and receiver.inThread:
+        if self._held:
             self._abortPending = True
             return
-        if receiver is not None:
-            receiver.stopWaiting()
+        user = self.user
+        if user is not None:
+            user.stopWaiting()
         try:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                    struct.pack("ii", 1, 0))
@@ -553,8 +434,8 @@ class LeanConnection(_DataConnectionBase):
             pass
         self.socket.close()
         self._ended(error.ConnectionAborted())
-        if receiver is not None:
-            receiver.finish(TransferAborted())
+        if user is not None:
+            user.connectionAborted()
 
     def closeInOrder(self):
         """
@@ -565,11 +446,16 @@ class LeanConnection(_DataConnectionBase):
         """
         if self.lostReason is not None:
             return
-        if self._receiver is not None:
+        user = self.user
+        if self._held or (user is not None and user.receiving):
             self.abort()
             return
+        if user is not None:
+            user.stopWaiting()
         self.socket.close()
         self._ended(error.ConnectionAborted())
+        if user is not None:
+            user.connectionAborted()
 
     def _peerText(self):
         try:

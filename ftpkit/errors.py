@@ -90,6 +90,13 @@ class QuotaExceeded(FTPError):
     defaultMessage = "Exceeded storage allocation"
 
 
+class UploadTooLarge(FTPError):
+    """An upload brought more bytes than C{--max-upload-size} allows."""
+
+    code = 552
+    defaultMessage = "Upload larger than the largest allowed"
+
+
 class BadArgument(FTPError):
     """A command argument that does not parse."""
 

@@ -50,3 +50,34 @@ class FileInfo:
         @return: whether this entry is a regular file.
         """
         return self.kind == FILE
+
+
+@dataclass(frozen=True)
+class FileDescriptor:
+    """
+    An open file's operating-system descriptor, for the server to move a
+    transfer's bytes between it and a data socket inside the kernel (see
+    L{ftpkit.interfaces.IDescriptorFile}).
+
+    @ivar fd: the descriptor (the file keeps owning it: the server never
+        closes it).
+    @ivar offset: a download's first byte, or where an upload's first byte
+        goes.
+    @ivar size: for a download, the bytes to send from C{offset}; C{None}
+        for an upload.
+    @ivar run: runs a blocking call that uses C{fd} off the reactor thread:
+        C{run(function, *args)} returns a Deferred with its result, failing
+        with an L{ftpkit.errors.FTPError}; the file is not closed while
+        one runs.
+    @ivar commit: for an upload, C{commit(end)}: a blocking call that puts
+        the file in place holding the bytes up to C{end} (truncating after
+        it, closing, renaming); the server calls it, through C{run}, once
+        the last byte is written, and L{ftpkit.interfaces.IWriteFile.close}
+        then only reports its outcome. C{None} for a download.
+    """
+
+    fd: int
+    offset: int
+    size: int = None
+    run: object = None
+    commit: object = None

@@ -12,9 +12,9 @@ from twisted.trial import unittest
 from ftpkit import cachedopen
 from ftpkit.errors import IsDirectory, NoSuchFile, PermissionDenied
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.movers import _sendfile
 from ftpkit.realms import FilesystemRealm
 from ftpkit.shells import filesystem
-from ftpkit.shells.diskfiles import FileReader
 from ftpkit.shells.filesystem import FilesystemShell
 
 FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
@@ -197,12 +197,12 @@ class ColdDownloadTests(LoopbackServerMixin, unittest.TestCase):
         if not evicted:
             raise unittest.SkipTest("cannot evict or tell here")
         warmed = []
-        original = FileReader.warm
+        original = _sendfile.readInto
 
-        def counting(reader, offset, count):
+        def counting(fd, offset, count):
             warmed.append((offset, count))
-            return original(reader, offset, count)
-        self.patch(FileReader, "warm", counting)
+            return original(fd, offset, count)
+        self.patch(_sendfile, "readInto", counting)
         server = self.startServer(FilesystemRealm(root))
 
         def client():

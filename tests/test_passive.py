@@ -3,13 +3,19 @@ Tests for L{ftpkit.passive}: how a passive listener finds out what waits
 in its accept queue.
 """
 
+import random
 import socket
 import time
 
 from twisted.internet import reactor
 from twisted.trial import unittest
 
-from ftpkit.passive import PassiveListener, queuedConnections
+from ftpkit.passive import (
+    EPHEMERAL_PORTS,
+    PassiveListener,
+    candidatePorts,
+    queuedConnections,
+)
 
 
 class _CountingSocket:
@@ -124,3 +130,47 @@ class QueuedConnectionsTests(unittest.TestCase):
         self.assertEqual(len(accepted), 1)
         self.assertIsNone(listener.doRead())
         self.assertEqual(len(accepted), 1)
+
+class CandidatePortsTests(unittest.SynchronousTestCase):
+    """
+    Passive ports are tried in a random order within the range.
+    """
+
+    def test_smallRangeShuffled(self):
+        ports = list(candidatePorts((5000, 5009), rng=random.Random(1)))
+        self.assertEqual(sorted(ports), list(range(5000, 5010)))
+
+    def test_largeRangeDistinctAndBounded(self):
+        ports = list(candidatePorts((2000, 60000), attempts=20,
+                                    rng=random.Random(2)))
+        self.assertEqual(len(ports), 20)
+        self.assertEqual(len(set(ports)), 20)
+        self.assertTrue(all(2000 <= port <= 60000 for port in ports))
+
+    def test_ephemeralFallsBackToAnyPort(self):
+        ports = list(candidatePorts(EPHEMERAL_PORTS, attempts=3))
+        self.assertEqual(ports[-1], 0)
+        self.assertEqual(len(ports), 4)
+
+
+class PassiveListenerTests(unittest.TestCase):
+    """
+    L{PassiveListener.listen} binds where it can.
+    """
+
+    def test_foreignInterfaceFallsBackToAll(self):
+        """
+        An address that is not this host's (a load balancer's, reported by
+        the PROXY protocol) makes the listener bind every address.
+        """
+        from twisted.internet.protocol import Factory
+
+        from ftpkit.passive import PassiveListener
+
+        listener = PassiveListener.listen(
+            reactor, Factory(), "192.0.2.10", (20000, 60000))
+        self.addCleanup(listener.stopListening)
+        self.assertEqual(listener.socket.getsockname()[0], "0.0.0.0")
+        with socket.create_connection(("127.0.0.1", listener.port),
+                                      timeout=5):
+            pass

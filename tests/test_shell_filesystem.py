@@ -10,10 +10,8 @@ from twisted.internet.defer import (
     Deferred,
     gatherResults,
     inlineCallbacks,
-    succeed,
 )
 from twisted.trial import unittest
-from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from ftpkit.errors import (
@@ -23,17 +21,12 @@ from ftpkit.errors import (
     QuotaExceeded,
 )
 from ftpkit.fileinfo import LINK
-from ftpkit.interfaces import (
-    ISendfileTarget,
-    IZeroCopyConsumer,
-    IZeroCopyReadFile,
-)
+from ftpkit.interfaces import IDescriptorFile
 from ftpkit.producers import BytesProducer
 from ftpkit.shells import diskfiles
 from ftpkit.shells.diskfiles import HIGH_WATER
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import (
-    CollectingConsumer,
     IFTPShellConformanceMixin,
     readFile,
     writeFile,
@@ -200,78 +193,63 @@ class FilesystemShellTests(unittest.TestCase):
         self.assertIsNone(opened._fd)
 
     @inlineCallbacks
-    def test_zeroCopy(self):
+    def test_descriptor(self):
         """
-        A consumer providing L{IZeroCopyConsumer} is handed the open
-        descriptor, the offset and the byte count.
+        An open file provides L{IDescriptorFile}: its descriptor, the open
+        offset, the bytes to send and a runner for blocking calls on it.
         """
-
-        @implementer(IZeroCopyConsumer)
-        class ZeroCopy(CollectingConsumer):
-            calls = []
-
-            def sendfile(self, fd, offset, count, warm=None):
-                self.calls.append((os.pread(fd, 100, offset), offset, count))
-                return succeed(count)
-
-        _write(os.path.join(self.root, b"f"), b"0123456789")
-        consumer = ZeroCopy()
-        opened = yield self.shell.openForReading(("f",), 3)
-        sent = yield opened.send(consumer)
-        opened.close()
-        self.assertEqual(sent, 7)
-        self.assertEqual(consumer.calls, [(b"3456789", 3, 7)])
-        self.assertEqual(consumer.registrations, 0)
-
-    @inlineCallbacks
-    def test_sendfileTo(self):
-        """
-        An open file provides L{IZeroCopyReadFile} and copies itself to a
-        bare L{ISendfileTarget}, from the open offset.
-        """
-
-        @implementer(ISendfileTarget)
-        class Target:
-            def __init__(self):
-                self.calls = []
-
-            def sendfile(self, fd, offset, count, warm=None):
-                self.calls.append((os.pread(fd, 100, offset), count))
-                self.warm = warm
-                return succeed(count)
-
         _write(os.path.join(self.root, b"f"), b"0123456789")
         opened = yield self.shell.openForReading(("f",), 6)
-        self.assertTrue(verifyObject(IZeroCopyReadFile, opened))
-        target = Target()
-        sent = yield opened.sendfileTo(target)
-        self.assertEqual(sent, 4)
-        self.assertEqual(target.calls, [(b"6789", 4)])
-        self.assertEqual(target.warm, opened.warm)
+        self.assertTrue(verifyObject(IDescriptorFile, opened))
+        descriptor = opened.descriptor()
+        self.assertEqual(os.pread(descriptor.fd, 100, descriptor.offset),
+                         b"6789")
+        self.assertEqual((descriptor.size, descriptor.commit), (4, None))
+        self.assertEqual((yield descriptor.run(os.pread, descriptor.fd, 2,
+                                               0)), b"01")
         opened.close()
 
     @inlineCallbacks
-    def test_warmBeforeClose(self):
+    def test_descriptorRunBeforeClose(self):
         """
-        L{FileReader.warm} reads a range in a worker thread; a C{close}
-        meanwhile waits for it before closing the descriptor.
+        A blocking call started through the descriptor's C{run} holds the
+        descriptor open: a C{close} meanwhile waits for it.
         """
-        _write(os.path.join(self.root, b"f"), b"x" * 3000000)
+        _write(os.path.join(self.root, b"f"), b"x" * 3000)
         started = []
         shell = FilesystemShell(self.root, runner=lambda f, *a: (
             started.append((f, a)) or self.held))
         self.held = Deferred()
         opened = yield shell.openForReading(("f",))
-        warming = opened.warm(1000, 2500000)
+        running = opened.descriptor().run(os.pread, opened._fd, 10, 0)
         [(function, args)] = started
-        self.assertIs(args[0], diskfiles.readInto)
-        self.assertEqual(args[2:], (1000, 2500000))
         function(*args)  # What the worker thread would run.
         opened.close()
         self.assertIsNotNone(opened._fd)
         self.held.callback(None)
-        yield warming
+        yield running
         self.assertIsNone(opened._fd)
+
+    @inlineCallbacks
+    def test_writeDescriptor(self):
+        """
+        A file opened for writing at a known offset offers its descriptor,
+        whose C{commit} puts the file in place (C{close} then has nothing
+        left to do); one opened to append offers none.
+        """
+        _write(os.path.join(self.root, b"f"), b"old")
+        opened = yield self.shell.openForWriting(("f",))
+        descriptor = opened.descriptor()
+        self.assertEqual(descriptor.offset, 0)
+        os.pwrite(descriptor.fd, b"new", 0)
+        descriptor.commit(3)
+        yield opened.close()
+        with open(os.path.join(self.root, b"f"), "rb") as f:
+            self.assertEqual(f.read(), b"new")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        appending = yield self.shell.openForWriting(("f",), append=True)
+        self.assertIsNone(appending.descriptor())
+        yield appending.abort()
 
     @inlineCallbacks
     def test_uploadBackpressure(self):

@@ -136,7 +136,7 @@ class SessionReporting:
 
     def _reportTransfer(self, verb, transfer, code):
         moved = transfer.bytesMoved()
-        if transfer.consumer is None:
+        if transfer.mover.incoming:
             self.bytesIn += moved
         else:
             self.bytesOut += moved

@@ -10,20 +10,11 @@ from twisted.internet import defer
 from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
 from ftpkit.errors import IsDirectory, TransferAborted
-from ftpkit.interfaces import (
-    IFTPShellNames,
-    ISpliceSource,
-    IZeroCopyReadFile,
-    IZeroCopyWriteFile,
-)
+from ftpkit.interfaces import IFTPShellNames
+from ftpkit.movers import Download, Upload
+from ftpkit.movers.consumers import BytesReadFile
 from ftpkit.replies import encodeText
 from ftpkit.shells.adapters import readFileFor, writeFileFor
-from ftpkit.transfer import (
-    ASCIIUploadConsumer,
-    BytesReadFile,
-    makeDownloadConsumer,
-    sendOver,
-)
 
 STOU_ATTEMPTS = 100
 
@@ -33,25 +24,25 @@ class Transfer:
     A transfer in progress, for STAT and ABOR.
 
     @ivar description: what is moving, e.g. C{"RETR /a.txt"}.
+    @ivar connection: its data connection.
+    @ivar mover: its L{ftpkit.movers.Mover}.
     @ivar aborted: ABOR was given.
     @ivar started: when its data connection opened (reactor seconds).
     """
 
     started = 0.0
 
-    def __init__(self, description, connection):
+    def __init__(self, description, connection, mover):
         self.description = description
         self.connection = connection
-        self.consumer = None
+        self.mover = mover
         self.aborted = False
 
     def bytesMoved(self):
         """
         @return: bytes sent or received so far.
         """
-        if self.consumer is not None:
-            return self.consumer.bytesSent
-        return self.connection.bytesReceived
+        return self.mover.bytesMoved
 
     def status(self):
         """
@@ -66,8 +57,7 @@ class Transfer:
         that a client still reading it sees its end, not a reset.
         """
         self.aborted = True
-        if self.consumer is not None:
-            self.consumer.abort()
+        self.mover.abort()
         self.connection.closeInOrder()
 
 
@@ -140,18 +130,20 @@ class TransferCommands:
             lambda _: self.reply(226, "ABOR command successful"))
         return None
 
-    async def _openData(self, description, lean=False):
+    async def _openData(self, description, mover):
         """
-        Get the data connection and make it the running L{Transfer}.
+        Get the data connection (a bare socket if the mover can use one)
+        and make it the running L{Transfer}.
 
+        @param mover: the transfer's L{ftpkit.movers.Mover}.
         @return: the connection, or C{None} if clear data is refused.
         """
         if self.refuseClearData():
             self.dataChannel.close()
             return None
         connection = await self.dataChannel.connect(self.dataTLSContext(),
-                                                    lean)
-        self.transfer = Transfer(description, connection)
+                                                    mover.bareSocket)
+        self.transfer = Transfer(description, connection, mover)
         self.reportTransferStarted(self.transfer)
         return connection
 
@@ -184,20 +176,18 @@ class TransferCommands:
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
-        lean = binary and IZeroCopyReadFile.providedBy(readFile)
+        mover = Download(readFile, binary, self.reactor)
         try:
-            connection = await self._openData(description, lean)
+            connection = await self._openData(description, mover)
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
             self.replyLater(150, opening)
-            consumer = makeDownloadConsumer(connection, binary, self.reactor)
-            self.transfer.consumer = consumer
             try:
                 await self._whenDone(
-                    _firstOf(sendOver(readFile, consumer), connection))
+                    _firstOf(mover.start(connection), connection))
                 await self._whenDone(connection.finish())
             except Exception:
-                consumer.abort()
+                mover.abort()
                 if self.transfer is not None and self.transfer.aborted:
                     # ABOR is closing the connection in order already.
                     raise TransferAborted("Transfer aborted")
@@ -217,20 +207,21 @@ class TransferCommands:
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
-        lean = self.binary and IZeroCopyWriteFile.providedBy(writeFile)
+        mover = Upload(writeFile, self.binary, self.reactor)
         try:
-            connection = await self._openData(description, lean)
+            connection = await self._openData(description, mover)
             if connection is None:
                 await writeFile.abort()
                 return (521, "Data connections must be protected (PROT P)")
             self.reply(150, opening)
-            if ISpliceSource.providedBy(connection):
-                await self._splice(writeFile, connection)
-            else:
-                consumer = await writeFile.receive()
-                if not self.binary:
-                    consumer = ASCIIUploadConsumer(consumer)
-                await connection.receiveInto(consumer)
+            try:
+                await mover.start(connection)
+            except BaseException:
+                mover.abort()
+                connection.abort()
+                raise
+            if connection.bare:
+                await connection.finish()
         except BaseException:
             await writeFile.abort()
             raise
@@ -239,21 +230,6 @@ class TransferCommands:
                 self._transferEnded()
         await writeFile.close()
         return (226, "Transfer complete")
-
-    async def _splice(self, writeFile, connection):
-        """
-        Receive an upload straight from a bare data socket into the file,
-        then close the connection.
-
-        @raise FTPError: the write's error (disk full, say), or
-            L{TransferAborted} when the connection broke or was aborted.
-        """
-        try:
-            await writeFile.receiveFrom(connection)
-        except BaseException:
-            connection.abort()
-            raise
-        await connection.finish()
 
     async def ftp_RETR(self, argument):
         """

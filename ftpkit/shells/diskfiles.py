@@ -1,8 +1,9 @@
 """
 The open files of L{ftpkit.shells.filesystem.FilesystemShell}: a reader
-that sends with zero copy or through a threaded producer, and a writer
-whose consumer queues uploads to a worker thread with backpressure, or
-which is filled with C{splice} straight from a data socket.
+whose threaded producer sends a download, and a writer whose consumer
+queues an upload to a worker thread with backpressure. Both offer their
+descriptor (L{IDescriptorFile}), so that the server may move the bytes
+inside the kernel instead.
 """
 
 import os
@@ -13,14 +14,9 @@ from twisted.internet.interfaces import IConsumer, IPushProducer
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit import splicing
 from ftpkit.errors import FTPError, LocalError
-from ftpkit.interfaces import (
-    IWriteFile,
-    IZeroCopyConsumer,
-    IZeroCopyReadFile,
-    IZeroCopyWriteFile,
-)
+from ftpkit.fileinfo import FileDescriptor
+from ftpkit.interfaces import IDescriptorFile, IReadFile, IWriteFile
 
 READ_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when a download goes through Python."""
@@ -38,37 +34,16 @@ PENDING = object()
 """The outcome of an upload that is not finished."""
 
 
-WARM_BUFFER_SIZE = 1 << 20
-"""Bytes read per call while reading a range into the page cache."""
-
-
-def readInto(fd, offset, count):
-    """
-    Read a range of a file, blocking, only so that it lands in the page
-    cache (see L{FileReader.warm}).
-
-    @param fd: the descriptor.
-    @param offset: the first byte.
-    @param count: how many bytes.
-    """
-    buffer = bytearray(min(count, WARM_BUFFER_SIZE))
-    end = offset + count
-    while offset < end:
-        read = os.preadv(fd, [memoryview(buffer)[:end - offset]], offset)
-        if not read:
-            return
-        offset += read
-
-
 _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 """Most buffers one C{writev} takes."""
 
 
-WRITE_CALL_SIZE = splicing.FILE_WRITE_SIZE
-"""Most bytes given to one C{pwritev}/C{writev} call (see
-L{ftpkit.splicing.FILE_WRITE_SIZE}): a TLS upload whose disk thread had
-fallen behind, and so wrote megabytes at once, cost 2.2 CPU seconds per
-GiB instead of 0.75."""
+WRITE_CALL_SIZE = 64 << 10
+"""Most bytes given to one C{pwritev}/C{writev} call. Linux sizes the
+page-cache folios of a new file by the length of the write: an upload
+whose disk thread had fallen behind, and so wrote megabytes at once, got
+large folios from cold memory and cost about three times the CPU. (Spliced
+uploads write as much at once, for the same reason.)"""
 
 
 def writeAll(fd, chunks, position):
@@ -117,7 +92,7 @@ def _leadingViews(views):
     return batch
 
 
-@implementer(IZeroCopyReadFile)
+@implementer(IReadFile, IDescriptorFile)
 class FileReader:
     """
     A file opened for a download, owning its descriptor.
@@ -141,19 +116,16 @@ class FileReader:
 
     def send(self, consumer):
         """
-        See L{IReadFile.send}: zero-copy through C{consumer.sendfile} when
-        the consumer offers it, else a L{_ThreadedFileProducer}.
+        See L{IReadFile.send}: a L{_ThreadedFileProducer}.
         """
-        if IZeroCopyConsumer.providedBy(consumer):
-            return self.sendfileTo(consumer)
         return _ThreadedFileProducer(self, consumer, self.size).start()
 
-    def sendfileTo(self, target):
+    def descriptor(self):
         """
-        See L{IZeroCopyReadFile.sendfileTo}; ranges not in memory are read
-        in by L{warm} first.
+        See L{IDescriptorFile.descriptor}.
         """
-        return target.sendfile(self._fd, self._offset, self.size, self.warm)
+        return FileDescriptor(self._fd, self._offset, self.size,
+                              self._inThread)
 
     def read(self, count, position):
         """
@@ -163,18 +135,10 @@ class FileReader:
         """
         return self._inThread(os.pread, self._fd, count, position)
 
-    def warm(self, offset, count):
-        """
-        Read a range of the file into the page cache, in a worker thread.
-
-        @return: a L{Deferred} firing when it is in memory.
-        """
-        return self._inThread(readInto, self._fd, offset, count)
-
     def _inThread(self, function, *args):
         """
-        Run a read of the descriptor in a worker thread; L{close} waits
-        for it before closing the descriptor.
+        Run a blocking call using the descriptor in a worker thread;
+        L{close} waits for it before closing the descriptor.
         """
         if self._fd is None:
             return fail(LocalError())
@@ -475,11 +439,16 @@ class _QueuedWriter:
         return waiter
 
 
-@implementer(IWriteFile)
+@implementer(IWriteFile, IDescriptorFile)
 class FileWriter:
     """
     A file opened for an upload, owning its descriptor.
+
+    @ivar committed: the server committed the file through its descriptor
+        (L{ftpkit.fileinfo.FileDescriptor.commit}).
     """
+
+    committed = False
 
     def __init__(self, run, fd, temporary, target, position):
         """
@@ -506,12 +475,37 @@ class FileWriter:
         """
         return succeed(self._consumer)
 
+    def descriptor(self):
+        """
+        See L{IDescriptorFile.descriptor}: none when appending (the
+        descriptor is C{O_APPEND}, which C{splice} cannot write to).
+        """
+        position = self._consumer.position
+        if position is None:
+            return None
+        return FileDescriptor(self._fd, position, None, self._run,
+                              self._commitAt)
+
+    def _commitAt(self, end):
+        """
+        Put the file in place holding the bytes up to C{end} (blocking;
+        see L{FileDescriptor.commit}); a failure cleans up and is raised.
+        """
+        self._consumer.position = end
+        self._commit()
+        self.committed = True
+
     def close(self):
         """
         See L{IWriteFile.close}: wait for the queued writes, close the
-        file and put it in place. On failure the temporary file is removed.
-        Calling it again, or after L{abort}, gives the same outcome.
+        file and put it in place (done already when the server committed
+        it through the descriptor). On failure the temporary file is
+        removed. Calling it again, or after L{abort}, gives the same
+        outcome.
         """
+        if self.committed and not self._started:
+            self._started = True
+            self._store(None)
         if not self._started:
             self._started = True
             finishing = self._consumer.drain()
@@ -598,68 +592,3 @@ class FileWriter:
                 os.unlink(self._temporary)
             except FileNotFoundError:
                 pass
-
-
-@implementer(IZeroCopyWriteFile)
-class SpliceFileWriter(FileWriter):
-    """
-    A L{FileWriter} written at known offsets (not C{O_APPEND}, which
-    C{splice} cannot write to), which can also be filled straight from a
-    data socket.
-
-    The batch that reaches the end of the upload also closes the file and
-    puts it in place, in the same disk-thread call, so that L{close} has
-    nothing left to do: a small upload then costs two thread round trips
-    (open, then batch and close) instead of three, each a handful of
-    context switches (16 KiB uploads by 50 clients, alternated runs: about
-    a fifth less server CPU each). An C{ABOR} that arrives while that batch
-    runs still gets C{426}, although the file, received whole, is then in
-    place.
-
-    @ivar committed: the last batch closed and renamed the file.
-    """
-
-    committed = False
-
-    def receiveFrom(self, source):
-        """
-        See L{IZeroCopyWriteFile.receiveFrom}.
-        """
-        start = self._consumer.position
-        receiving = source.spliceInto(self._fd, start, self._runBatch)
-
-        def received(count):
-            self._consumer.position = start + count
-            return count
-        return receiving.addCallback(received)
-
-    def _runBatch(self, batch, socketFD, pipe, fileFD, position):
-        """
-        Run a splice batch in a disk thread (the C{run} given to
-        L{ISpliceSource.spliceInto}), committing the file there when the
-        batch reaches the end of the upload.
-        """
-        return self._run(self._batchThenCommit, batch, socketFD, pipe, fileFD,
-                         position)
-
-    def _batchThenCommit(self, batch, socketFD, pipe, fileFD, position):
-        """
-        The blocking part of L{_runBatch}: a failed commit fails the batch
-        (the upload then ends with that error, the file cleaned up).
-        """
-        moved, why = batch(socketFD, pipe, fileFD, position)
-        if why == splicing.END:
-            self._consumer.position = position + moved
-            self._commit()
-            self.committed = True
-        return moved, why
-
-    def close(self):
-        """
-        See L{FileWriter.close}; done already when the last batch
-        committed the file.
-        """
-        if self.committed and not self._started:
-            self._started = True
-            self._store(None)
-        return FileWriter.close(self)

@@ -29,7 +29,6 @@ import stat as statModule
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit import splicing
 from ftpkit.cachedopen import openCached
 from ftpkit.diskthreads import LISTINGS, diskThreadsFor
 from ftpkit.errors import (
@@ -48,7 +47,7 @@ from ftpkit.interfaces import (
     IFTPShellHash,
     IFTPShellNames,
 )
-from ftpkit.shells.diskfiles import FileReader, FileWriter, SpliceFileWriter
+from ftpkit.shells.diskfiles import FileReader, FileWriter
 
 try:
     import grp
@@ -217,10 +216,6 @@ def _openRegular(path, flags, mode=0o644):
         os.close(fd)
         raise
     return fd, result
-
-
-_writer = SpliceFileWriter if splicing.available else FileWriter
-"""The writer of uploads at known offsets: spliced into where possible."""
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames)
@@ -568,7 +563,7 @@ class FilesystemShell:
             fd, _ = _openRegular(target, flags)
             if append:
                 return FileWriter(self._run, fd, None, target, None)
-            return _writer(self._run, fd, None, target, offset)
+            return FileWriter(self._run, fd, None, target, offset)
         try:
             old = os.stat(target)
         except FileNotFoundError:
@@ -581,7 +576,7 @@ class FilesystemShell:
                 os.fchmod(fd, statModule.S_IMODE(old.st_mode))
             except OSError:
                 pass
-        return _writer(self._run, fd, temporary, target, 0)
+        return FileWriter(self._run, fd, temporary, target, 0)
 
     @staticmethod
     def _raise(error):

@@ -1,11 +1,11 @@
 """
-Tests for L{ftpkit.transfer} (consumers and ASCII translation) and the
-pure helpers of L{ftpkit.data}.
+Tests for L{ftpkit.movers}: consumers and ASCII translation, C{sendfile}
+downloads and spliced uploads over bare sockets; and the pure helpers of
+L{ftpkit.passive}.
 """
 
 import errno
 import os
-import random
 import socket
 import threading
 
@@ -14,16 +14,18 @@ from twisted.internet.error import ConnectionAborted, ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
+from zope.interface import implementer
 
-from ftpkit import splicing
 from ftpkit.errors import TransferAborted
-from ftpkit.passive import EPHEMERAL_PORTS, candidatePorts
-from ftpkit.transfer import (
+from ftpkit.fileinfo import FileDescriptor
+from ftpkit.interfaces import IDescriptorFile
+from ftpkit.movers import Download, Upload, _sendfile
+from ftpkit.movers import _splice as splicing
+from ftpkit.movers.consumers import (
     ASCIIConsumer,
     ASCIIDecoder,
     ASCIIUploadConsumer,
     BytesReadFile,
-    SendfileConsumer,
     encodeASCII,
 )
 
@@ -70,31 +72,9 @@ class ASCIITests(unittest.SynchronousTestCase):
         self.assertEqual(sent, 9)
 
 
-class CandidatePortsTests(unittest.SynchronousTestCase):
-    """
-    Passive ports are tried in a random order within the range.
-    """
-
-    def test_smallRangeShuffled(self):
-        ports = list(candidatePorts((5000, 5009), rng=random.Random(1)))
-        self.assertEqual(sorted(ports), list(range(5000, 5010)))
-
-    def test_largeRangeDistinctAndBounded(self):
-        ports = list(candidatePorts((2000, 60000), attempts=20,
-                                    rng=random.Random(2)))
-        self.assertEqual(len(ports), 20)
-        self.assertEqual(len(set(ports)), 20)
-        self.assertTrue(all(2000 <= port <= 60000 for port in ports))
-
-    def test_ephemeralFallsBackToAnyPort(self):
-        ports = list(candidatePorts(EPHEMERAL_PORTS, attempts=3))
-        self.assertEqual(ports[-1], 0)
-        self.assertEqual(len(ports), 4)
-
-
 class _SocketTransport:
     """
-    The little of a TCP transport that L{SendfileConsumer} uses.
+    The little of a TCP transport that L{_sendfile.SendfileWriter} uses.
     """
 
     connected = True
@@ -113,7 +93,28 @@ class _SocketTransport:
         self.reading = True
 
 
-class SendfileConsumerTests(unittest.TestCase):
+def _descriptor(fd, offset=0, size=None, run=defer.maybeDeferred,
+                commit=None):
+    """
+    @return: a L{FileDescriptor} whose blocking calls run at once.
+    """
+    return FileDescriptor(fd, offset, size, run, commit)
+
+
+@implementer(IDescriptorFile)
+class _DescriptorFile:
+    """
+    An open file offering only its L{FileDescriptor}.
+    """
+
+    def __init__(self, descriptor):
+        self._descriptor = descriptor
+
+    def descriptor(self):
+        return self._descriptor
+
+
+class SendfileWriterTests(unittest.TestCase):
     """
     Zero-copy downloads: small files go out at once, large ones wait for
     room in the socket.
@@ -140,8 +141,11 @@ class SendfileConsumerTests(unittest.TestCase):
         """
         fd = self.writeFile(b"x" * 16384)
         transport = _SocketTransport(self.server)
-        consumer = SendfileConsumer(transport, reactor)
-        sent = self.successResultOf(consumer.sendfile(fd, 100, 16284))
+        writer = _sendfile.SendfileWriter(
+            reactor, self.server.fileno(), transport,
+            _descriptor(fd, 100, 16284))
+        self.assertFalse(writer.start())
+        sent = self.successResultOf(writer.done)
         self.assertEqual(sent, 16284)
         self.assertTrue(transport.reading)
         self.assertEqual(self.client.recv(65536), b"x" * 16284)
@@ -167,8 +171,11 @@ class SendfileConsumerTests(unittest.TestCase):
         reader = threading.Thread(target=drain)
         reader.start()
         transport = _SocketTransport(self.server)
-        consumer = SendfileConsumer(transport, reactor)
-        sent = await consumer.sendfile(fd, 0, len(data))
+        writer = _sendfile.SendfileWriter(
+            reactor, self.server.fileno(), transport,
+            _descriptor(fd, 0, len(data)))
+        writer.start()
+        sent = await writer.done
         reader.join(10)
         self.assertEqual(sent, len(data))
         self.assertEqual(b"".join(received), data)
@@ -182,43 +189,24 @@ class SendfileConsumerTests(unittest.TestCase):
         data = b"y" * (16 * 1024 * 1024)
         fd = self.writeFile(data)
         transport = _SocketTransport(self.server)
-        consumer = SendfileConsumer(transport, reactor)
-        done = consumer.sendfile(fd, 0, len(data))
+        writer = _sendfile.SendfileWriter(
+            reactor, self.server.fileno(), transport,
+            _descriptor(fd, 0, len(data)))
+        writer.start()
+        done = writer.done
         self.assertNoResult(done)
         self.assertFalse(transport.reading)
-        consumer.abort()
+        writer.stop()
         self.failureResultOf(done)
         self.assertTrue(transport.reading)
         self.assertNotIn(self.server.fileno(),
                          [w.fileno() for w in reactor.getWriters()])
 
 
-class PassiveListenerTests(unittest.TestCase):
-    """
-    L{PassiveListener.listen} binds where it can.
-    """
-
-    def test_foreignInterfaceFallsBackToAll(self):
-        """
-        An address that is not this host's (a load balancer's, reported by
-        the PROXY protocol) makes the listener bind every address.
-        """
-        from twisted.internet.protocol import Factory
-
-        from ftpkit.passive import PassiveListener
-
-        listener = PassiveListener.listen(
-            reactor, Factory(), "192.0.2.10", (20000, 60000))
-        self.addCleanup(listener.stopListening)
-        self.assertEqual(listener.socket.getsockname()[0], "0.0.0.0")
-        with socket.create_connection(("127.0.0.1", listener.port),
-                                      timeout=5):
-            pass
-
-
 class LeanConnectionTests(unittest.TestCase):
     """
-    L{LeanConnection} and L{LeanConsumer}: a download over a bare socket.
+    L{LeanConnection} with the movers: a download with C{sendfile} and an
+    upload with C{splice} over a bare socket.
     """
 
     def setUp(self):
@@ -245,13 +233,30 @@ class LeanConnectionTests(unittest.TestCase):
         self.addCleanup(os.close, fd)
         return fd
 
-    def test_sendAndFinish(self):
-        from ftpkit.transfer import LeanConsumer
+    def download(self, descriptor):
+        """
+        @return: a L{Download} of a file with C{descriptor}, started over
+            the connection, and its Deferred.
+        """
+        mover = Download(_DescriptorFile(descriptor), True, reactor)
+        self.assertTrue(mover.bareSocket)
+        return mover, mover.start(self.connection)
 
+    def upload(self, descriptor, limit=None):
+        """
+        @return: the Deferred of an L{Upload} into a file with
+            C{descriptor}, started over the connection.
+        """
+        mover = Upload(_DescriptorFile(descriptor), True, reactor,
+                       limit=limit)
+        self.assertTrue(mover.bareSocket)
+        return defer.ensureDeferred(mover.start(self.connection))
+
+    def test_sendAndFinish(self):
         fd = self.openSource()
-        consumer = LeanConsumer(self.connection, reactor)
-        self.assertEqual(self.successResultOf(consumer.sendfile(fd, 0, 10)),
-                         10)
+        mover, sending = self.download(_descriptor(fd, 0, 10))
+        self.assertEqual(self.successResultOf(sending), 10)
+        self.assertEqual(mover.bytesMoved, 10)
         lost = self.connection.whenLost()
         self.successResultOf(self.connection.finish())
         self.assertIsInstance(self.successResultOf(lost), ConnectionDone)
@@ -261,28 +266,26 @@ class LeanConnectionTests(unittest.TestCase):
 
     def test_freedWithoutGarbageCollector(self):
         """
-        Once a C{sendfile} copy is over, its consumer and writer do not
-        hold each other: they are freed as soon as nothing else refers to
-        them, not by the cyclic garbage collector (a cycle per download
-        made collections a visible share of a small file's time).
+        Once a C{sendfile} copy is over, its mover, writer and connection
+        do not hold each other: they are freed as soon as nothing else
+        refers to them, not by the cyclic garbage collector (a cycle per
+        download made collections a visible share of a small file's time).
         """
         import gc
         import weakref
 
-        from ftpkit.transfer import LeanConsumer
-
         fd = self.openSource()
-        consumer = LeanConsumer(self.connection, reactor)
-        self.successResultOf(consumer.sendfile(fd, 0, 10))
-        writer = weakref.ref(consumer._writer)
-        freed = weakref.ref(consumer)
         gc.collect()
         gc.disable()
         self.addCleanup(gc.enable)
-        del consumer
-        self.assertIsNone(freed())
-        self.assertIsNone(writer())
+        mover, sending = self.download(_descriptor(fd, 0, 10))
+        self.successResultOf(sending)
         self.successResultOf(self.connection.finish())
+        freed = weakref.ref(mover)
+        connection = weakref.ref(self.connection)
+        del mover, sending, self.connection
+        self.assertIsNone(freed())
+        self.assertIsNone(connection())
 
     def test_abortResets(self):
         self.connection.abort()
@@ -297,10 +300,20 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertTrue(self.connection.timedOut)
         self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
 
+    def spliceTarget(self):
+        """
+        @return: the descriptor of a new, empty file, closed when the test
+            ends.
+        """
+        fd = os.open(self.mktemp(), os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, fd)
+        return fd
+
     def test_spliceReceives(self):
         """
-        C{spliceInto} moves what the client sends, up to its end, into the
-        file at the position given.
+        An upload moves what the client sends, up to its end, into the
+        file at the offset given, and commits the file in the thread of
+        the last batch.
         """
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
@@ -308,16 +321,35 @@ class LeanConnectionTests(unittest.TestCase):
         self.patch(splicing, "_idlePipes", idle)
         self.client.sendall(b"spliced bytes")
         self.client.shutdown(socket.SHUT_WR)
-        path = self.mktemp()
-        fd = os.open(path, os.O_RDWR | os.O_CREAT)
-        self.addCleanup(os.close, fd)
-        done = self.connection.spliceInto(fd, 2, defer.maybeDeferred)
+        fd = self.spliceTarget()
+        committed = []
+        done = self.upload(_descriptor(fd, 2, commit=committed.append))
         self.assertEqual(self.successResultOf(done), 13)
+        self.assertEqual(committed, [15])
         self.assertEqual(self.connection.bytesReceived, 13)
         self.assertEqual(os.pread(fd, 100, 0), b"\0\0spliced bytes")
         self.successResultOf(self.connection.finish())
-        self.assertIsNone(self.connection._receiver)
+        self.assertIsNone(self.connection.user)
         self.assertEqual(len(idle), 1)  # Empty, so kept for the next upload.
+
+    def test_spliceLimit(self):
+        """
+        An upload bringing more than its limit fails with
+        L{UploadTooLarge}, and the file is not committed.
+        """
+        from ftpkit.errors import UploadTooLarge
+
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.client.sendall(b"eleven byte")
+        self.client.shutdown(socket.SHUT_WR)
+        committed = []
+        done = self.upload(
+            _descriptor(self.spliceTarget(), commit=committed.append),
+            limit=10)
+        self.failureResultOf(done, UploadTooLarge)
+        self.assertEqual(committed, [])
+        self.connection.abort()
 
     def test_failedBatchClosesPipe(self):
         """
@@ -331,8 +363,8 @@ class LeanConnectionTests(unittest.TestCase):
         openPipe = splicing.openPipe
         self.patch(splicing, "openPipe",
                    lambda: taken.append(openPipe()) or taken[-1])
-        done = self.connection.spliceInto(
-            99, 0, lambda *args: defer.fail(OSError(errno.EIO, "I/O")))
+        done = self.upload(_descriptor(
+            99, run=lambda *args: defer.fail(OSError(errno.EIO, "I/O"))))
         self.failureResultOf(done, OSError)
         self.assertEqual(idle, [])
         for fd in taken[0]:
@@ -348,7 +380,7 @@ class LeanConnectionTests(unittest.TestCase):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
         batch = defer.Deferred()
-        done = self.connection.spliceInto(99, 0, lambda *args: batch)
+        done = self.upload(_descriptor(99, run=lambda *args: batch))
         self.connection.abort()
         self.assertIsNone(self.connection.lostReason)
         self.assertNoResult(done)
@@ -363,42 +395,50 @@ class LeanConnectionTests(unittest.TestCase):
         """
         The watchdog starts only once a file does not go out at once.
         """
-        from ftpkit.transfer import LeanConsumer
-
         self.assertEqual(self.clock.getDelayedCalls(), [])
         fd = self.openSource(b"x" * (64 << 20))
-        consumer = LeanConsumer(self.connection, reactor)
-        sending = consumer.sendfile(fd, 0, 64 << 20)
+        mover, sending = self.download(_descriptor(fd, 0, 64 << 20))
         self.assertNoResult(sending)
         self.assertEqual(len(self.clock.getDelayedCalls()), 1)
-        consumer.abort()
+        mover.abort()
         self.failureResultOf(sending)
         self.connection.abort()
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_abortLeavesReactorFirst(self):
+        """
+        Dropping the connection while a download waits for room takes the
+        socket out of the reactor before closing it, and fails the copy.
+        """
+        fd = self.openSource(b"x" * (64 << 20))
+        mover, sending = self.download(_descriptor(fd, 0, 64 << 20))
+        socketFD = self.server.fileno()
+        self.assertIn(socketFD, [w.fileno() for w in reactor.getWriters()])
+        self.connection.abort()
+        self.failureResultOf(sending)
+        self.assertNotIn(socketFD, [w.fileno() for w in reactor.getWriters()])
+        self.assertIsNone(self.connection.user)
+
     def test_warmBeforeUncachedRange(self):
         """
-        A range not in memory is read in by C{warm} before C{sendfile}
-        copies it; meanwhile nothing is sent and the watchdog runs.
+        A range not in memory is read in by a disk thread (through the
+        descriptor's C{run}) before C{sendfile} copies it; meanwhile
+        nothing is sent and the watchdog runs.
         """
-        from ftpkit import transfer
-        from ftpkit.transfer import LeanConsumer
-
         fd = self.openSource(b"warm bytes")
         cached = [False]
-        self.patch(transfer, "isCached", lambda fd, offset, count: cached[0])
+        self.patch(_sendfile, "isCached", lambda fd, offset, count: cached[0])
         warming = defer.Deferred()
         asked = []
 
-        def warm(offset, count):
-            asked.append((offset, count))
+        def run(function, *args):
+            asked.append((function, args))
             return warming
 
-        consumer = LeanConsumer(self.connection, reactor)
-        sending = consumer.sendfile(fd, 0, 10, warm)
+        mover, sending = self.download(_descriptor(fd, 0, 10, run))
         self.assertNoResult(sending)
-        self.assertEqual(asked, [(0, 10)])
-        self.assertEqual(consumer.bytesSent, 0)
+        self.assertEqual(asked, [(_sendfile.readInto, (fd, 0, 10))])
+        self.assertEqual(mover.bytesMoved, 0)
         self.assertEqual(len(self.clock.getDelayedCalls()), 1)
         cached[0] = True
         warming.callback(None)
@@ -408,14 +448,12 @@ class LeanConnectionTests(unittest.TestCase):
 
     def test_warmFailureFailsTheCopy(self):
         """
-        A failed C{warm} fails the copy with its error.
+        A failed warming fails the copy with its error.
         """
-        from ftpkit import transfer
         from ftpkit.errors import LocalError
-        from ftpkit.transfer import LeanConsumer
 
-        self.patch(transfer, "isCached", lambda fd, offset, count: False)
-        consumer = LeanConsumer(self.connection, reactor)
-        sending = consumer.sendfile(0, 0, 10, lambda o, c: defer.fail(LocalError()))
+        self.patch(_sendfile, "isCached", lambda fd, offset, count: False)
+        mover, sending = self.download(_descriptor(
+            0, 0, 10, lambda *args: defer.fail(LocalError())))
         self.failureResultOf(sending, LocalError)
         self.connection.abort()

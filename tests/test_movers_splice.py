@@ -1,6 +1,6 @@
 """
-Tests for L{ftpkit.splicing}, and that binary uploads of the filesystem
-shell go through it.
+Tests for L{ftpkit.movers._splice}, and that binary uploads of the
+filesystem shell go through it.
 """
 
 import errno
@@ -13,9 +13,10 @@ import struct
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit import splicing
 from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.movers import Upload
+from ftpkit.movers import _splice as splicing
 from ftpkit.realms import FilesystemRealm
 from ftpkit.shells.filesystem import FilesystemShell
 
@@ -225,27 +226,31 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), ["keep.bin"])
 
 
-class _EndingSource:
+def _splicedUpload(testCase, writer, data):
     """
-    An L{ISpliceSource} whose single batch writes C{data} and reports the
-    end of the upload, as a client that sent it all and closed would.
+    Start a spliced upload of C{data}, sent whole by a client that then
+    closed its side, into C{writer} over a bare connection.
+
+    @return: C{(connection, Deferred of the upload)}.
     """
+    from twisted.internet import reactor
+    from twisted.internet.task import Clock
 
-    def __init__(self, data):
-        self.data = data
+    from ftpkit.data import LeanConnection
 
-    def spliceInto(self, fd, position, run):
-        def batch(socketFD, pipe, fileFD, at):
-            os.pwrite(fileFD, self.data, at)
-            return len(self.data), splicing.END
-        moving = run(batch, -1, None, fd, position)
-        return moving.addCallback(lambda result: result[0])
+    sender, receiver = _connectedPair(testCase)
+    sender.sendall(data)
+    sender.shutdown(socket.SHUT_WR)
+    connection = LeanConnection(receiver, Clock(), 60.0, lambda: None)
+    mover = Upload(writer, True, reactor)
+    testCase.assertTrue(mover.bareSocket)
+    return connection, defer.ensureDeferred(mover.start(connection))
 
 
 class LastBatchCommitTests(unittest.TestCase):
     """
-    L{SpliceFileWriter}: the batch that ends an upload also puts the file
-    in place, in the same disk-thread call.
+    A spliced upload into the filesystem shell: the batch that ends it
+    also commits the file, in the same disk-thread call.
     """
 
     def setUp(self):
@@ -272,8 +277,10 @@ class LastBatchCommitTests(unittest.TestCase):
         with open(self.path("f"), "wb") as f:
             f.write(b"old")
         writer = yield self.shell.openForWriting(("f",))
-        moved = yield writer.receiveFrom(_EndingSource(b"spliced"))
+        connection, receiving = _splicedUpload(self, writer, b"spliced")
+        moved = yield receiving
         self.assertEqual(moved, 7)
+        self.assertTrue(writer.committed)
         with open(self.path("f"), "rb") as f:
             self.assertEqual(f.read(), b"spliced")
         jobs = self.jobs
@@ -294,8 +301,8 @@ class LastBatchCommitTests(unittest.TestCase):
             raise OSError(errno.ENOSPC, "No space left on device")
         self.patch(os, "replace", full)
         writer = yield self.shell.openForWriting(("f",))
-        yield self.assertFailure(
-            writer.receiveFrom(_EndingSource(b"spliced")), InsufficientStorage)
+        connection, receiving = _splicedUpload(self, writer, b"spliced")
+        yield self.assertFailure(receiving, InsufficientStorage)
         yield writer.abort()
         with open(self.path("f"), "rb") as f:
             self.assertEqual(f.read(), b"old")
@@ -376,18 +383,11 @@ class AbortDuringLastBatchTests(unittest.TestCase):
 
     @defer.inlineCallbacks
     def test_fileInPlaceUploadAborted(self):
-        from twisted.internet.task import Clock
-
-        from ftpkit.data import LeanConnection
         from ftpkit.errors import TransferAborted
 
-        sender, receiver = _connectedPair(self)
         writer = yield self.shell.openForWriting(("f",))
-        sender.sendall(b"whole upload")
-        sender.shutdown(socket.SHUT_WR)
-        connection = LeanConnection(receiver, Clock(), 60.0, lambda: None)
         self.hold = True
-        receiving = writer.receiveFrom(connection)
+        connection, receiving = _splicedUpload(self, writer, b"whole upload")
         [(waiting, function, args)] = self.held
         connection.abort()  # Waits: the batch is using the socket.
         waiting.callback(function(*args))  # What the disk thread does.

@@ -1,0 +1,157 @@
+"""
+The consumers a transfer's bytes go through when they pass through Python:
+to a data connection's transport (plain or ASCII), ASCII decoding for
+uploads, and an L{IReadFile} for bytes already in memory (listings).
+"""
+
+from twisted.internet import defer
+from twisted.internet.interfaces import IConsumer
+from zope.interface import implementer
+
+from ftpkit.interfaces import IReadFile
+
+
+def encodeASCII(data):
+    """
+    Turn local line ends (LF) into network ones (CRLF).
+
+    @param data: bytes read from a file.
+    @return: the bytes to send in TYPE A.
+    """
+    return data.replace(b"\n", b"\r\n")
+
+
+class ASCIIDecoder:
+    """
+    Turns network line ends (CRLF) into local ones (LF) across chunk
+    boundaries, for TYPE A uploads.
+    """
+
+    def __init__(self):
+        self._pendingCR = False
+
+    def decode(self, data):
+        """
+        @param data: the next chunk received.
+        @return: the bytes to write to the file.
+        """
+        if self._pendingCR:
+            data = b"\r" + data
+        self._pendingCR = data.endswith(b"\r")
+        if self._pendingCR:
+            data = data[:-1]
+        return data.replace(b"\r\n", b"\n")
+
+    def flush(self):
+        """
+        @return: a held-back trailing CR, once the upload has ended.
+        """
+        pending, self._pendingCR = self._pendingCR, False
+        return b"\r" if pending else b""
+
+
+@implementer(IConsumer)
+class TransportConsumer:
+    """
+    Passes a download to the data connection's transport and counts it.
+
+    @ivar bytesSent: bytes handed to the transport so far.
+    """
+
+    def __init__(self, transport):
+        self.transport = transport
+        self.bytesSent = 0
+
+    def registerProducer(self, producer, streaming):
+        """
+        @see: L{IConsumer.registerProducer}
+        """
+        self.transport.registerProducer(producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        @see: L{IConsumer.unregisterProducer}
+        """
+        self.transport.unregisterProducer()
+
+    def write(self, data):
+        """
+        @see: L{IConsumer.write}
+        """
+        self.bytesSent += len(data)
+        self.transport.write(data)
+
+    def abort(self):
+        """
+        Stop sending at once (the transfer was aborted).
+        """
+
+
+class ASCIIConsumer(TransportConsumer):
+    """
+    A L{TransportConsumer} for TYPE A: LF becomes CRLF.
+    """
+
+    def write(self, data):
+        """
+        @see: L{IConsumer.write}
+        """
+        TransportConsumer.write(self, encodeASCII(data))
+
+
+@implementer(IConsumer)
+class ASCIIUploadConsumer:
+    """
+    Wraps an upload's consumer for TYPE A: CRLF becomes LF.
+    """
+
+    def __init__(self, consumer):
+        self._consumer = consumer
+        self._decoder = ASCIIDecoder()
+
+    def registerProducer(self, producer, streaming):
+        """
+        @see: L{IConsumer.registerProducer}
+        """
+        self._consumer.registerProducer(producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        Flush a trailing CR, then unregister.
+        """
+        tail = self._decoder.flush()
+        if tail:
+            self._consumer.write(tail)
+        self._consumer.unregisterProducer()
+
+    def write(self, data):
+        """
+        @see: L{IConsumer.write}
+        """
+        decoded = self._decoder.decode(data)
+        if decoded:
+            self._consumer.write(decoded)
+
+
+@implementer(IReadFile)
+class BytesReadFile:
+    """
+    An L{IReadFile} over bytes in memory, for directory listings.
+    """
+
+    def __init__(self, data):
+        self.data = data
+        self.size = len(data)
+
+    def send(self, consumer):
+        """
+        @see: L{IReadFile.send}
+        """
+        if self.data:
+            consumer.write(self.data)
+        return defer.succeed(len(self.data))
+
+    def close(self):
+        """
+        Nothing to release.
+        """
