@@ -19,6 +19,7 @@ Whatever the process, the service holds the same parts:
 import gc
 import importlib
 import resource
+import warnings
 
 from twisted.application import service, strports
 from twisted.logger import Logger
@@ -42,16 +43,34 @@ after C{--uid}/C{--gid} the interpreter may no longer be able to read them
 (a broken install must fail at start, not at the first login).
 """
 
+OPTIONAL_SESSION_MODULES = (
+    "spwd",
+    "crypt",
+)
+"""
+Modules a session may import on first use where they exist (C{--auth
+unix} reads shadow passwords through them; newer Pythons have neither).
+"""
 
-def preloadSessionModules(names=SESSION_MODULES):
+
+def preloadSessionModules(names=SESSION_MODULES,
+                          optional=OPTIONAL_SESSION_MODULES):
     """
-    Import every module of C{names}.
+    Import every module of C{names}, and those of C{optional} that exist.
 
     @param names: module names.
-    @raise ImportError: when one cannot be imported.
+    @param optional: names of modules that may be missing.
+    @raise ImportError: when one of C{names} cannot be imported.
     """
     for name in names:
         importlib.import_module(name)
+    for name in optional:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 def raiseDescriptorLimit(getrlimit=resource.getrlimit,

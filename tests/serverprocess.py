@@ -50,7 +50,7 @@ class ServerProcess:
     """
 
     def __init__(self, testCase, options, twistd=False, twistdOptions=(),
-                 cwd=None, env=None):
+                 cwd=None, env=None, python=None):
         """
         Start it (see L{waitForGreeting}); the test case stops it.
 
@@ -61,13 +61,16 @@ class ServerProcess:
         @param twistdOptions: C{twistd}'s options (with C{twistd}).
         @param cwd: the directory to run in.
         @param env: extra environment variables.
+        @param python: with C{twistd}, the Python arguments running it
+            [default: C{-c} and plain C{twistd}].
         """
         self.testCase = testCase
         self.port = freePort()
         self.logPath = os.path.abspath(testCase.mktemp())
         listen = ["--listen", f"tcp:{self.port}:interface=127.0.0.1"]
         if twistd:
-            command = ["-c", _TWISTD, *(twistdOptions or ["-n", "--pidfile="]),
+            command = [*(python or ["-c", _TWISTD]),
+                       *(twistdOptions or ["-n", "--pidfile="]),
                        "ftpkit", *listen, *options]
         else:
             command = ["-m", "ftpkit", *listen, *options]

@@ -234,3 +234,30 @@ class DrainTests(unittest.SynchronousTestCase):
         self.assertNoResult(stopped)
         self.clock.advance(ABORT_WAIT)
         self.successResultOf(stopped)
+
+
+class PreloadTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.service.preloadSessionModules} imports what a session needs
+    at start.
+    """
+
+    def test_imports(self):
+        import sys
+
+        from ftpkit.service import SESSION_MODULES, preloadSessionModules
+
+        preloadSessionModules()
+        for name in SESSION_MODULES:
+            self.assertIn(name, sys.modules)
+
+    def test_optionalMissing(self):
+        """
+        A missing optional module is skipped; a missing required one is an
+        error (the server does not start).
+        """
+        from ftpkit.service import preloadSessionModules
+
+        preloadSessionModules(("os",), ("ftpkit_no_such_module",))
+        self.assertRaises(ImportError, preloadSessionModules,
+                          ("ftpkit_no_such_module",), ())
