@@ -377,6 +377,37 @@ class MemoryRealm:
         return IFTPShell, shell, noLogout
 
 
+@implementer(IRealm)
+class SharedShellRealm:
+    """
+    Every user who logs in sees the same shell: the realm of a storage
+    backend with nothing per user. The server holds each session to
+    C{--read-only} and the anonymous rules itself (L{ftpkit.access}).
+
+    @ivar shell: the shared L{IFTPShell}.
+    """
+
+    def __init__(self, shell):
+        """
+        @param shell: the L{IFTPShell} every user gets.
+        """
+        self.shell = shell
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        Give a user who logged in the shared shell.
+
+        @param avatarId: a user name or C{checkers.ANONYMOUS}.
+        @param mind: unused.
+        @param interfaces: must include L{IFTPShell}.
+        @return: C{(IFTPShell, shell, logout)}.
+        @raise UnsupportedAvatarInterface: when L{IFTPShell} is not asked
+            for.
+        """
+        checkAvatarInterfaces(interfaces)
+        return IFTPShell, self.shell, noLogout
+
+
 def reloadTargets(objects):
     """
     Find what to reload on C{SIGHUP}: the C{reload} callables of a realm

@@ -4,6 +4,7 @@ Tests for the example realm plugin in C{examples/} (the one the
 """
 
 import ftplib
+import importlib.util
 import io
 import os
 import shutil
@@ -15,15 +16,16 @@ from twisted.trial import unittest
 import twisted.plugins
 from ftpkit import tap
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.testing import IFTPShellConformanceMixin
 from tests.test_plugin import _SOURCE
 
 EXAMPLES = os.path.join(_SOURCE, "examples")
 
 
-class TenantRealmTests(LoopbackServerMixin, unittest.TestCase):
+class ExamplesOnPathMixin:
     """
-    The C{tenants} realm, installed the way users install a plugin: its
-    directory put on C{sys.path}.
+    Put a copy of C{examples/} on C{sys.path}, the way users install a
+    plugin, for the length of a test.
     """
 
     def setUp(self):
@@ -39,7 +41,8 @@ class TenantRealmTests(LoopbackServerMixin, unittest.TestCase):
         def restore():
             sys.path.remove(copy)
             twisted.plugins.__path__[:] = pluginPath
-            for name in ["ftpkit_tenants", "twisted.plugins.ftpkit_example_realm"]:
+            for name in ["ftpkit_tenants", "twisted.plugins.ftpkit_example_realm",
+                         "ftpkit_sqlite", "twisted.plugins.ftpkit_example_sqlite"]:
                 sys.modules.pop(name, None)
 
         self.addCleanup(restore)
@@ -53,6 +56,13 @@ class TenantRealmTests(LoopbackServerMixin, unittest.TestCase):
         options = tap.Options()
         options.parseOptions(["--realm", spec, "--root", self.root])
         return options["realmObject"]
+
+
+class TenantRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
+                       unittest.TestCase):
+    """
+    The C{tenants} realm of C{examples/}.
+    """
 
     def test_found(self):
         """
@@ -116,3 +126,93 @@ class TenantRealmTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(outcome["bobSees"], ["report.txt"])
         self.assertTrue(outcome["bobStores"].startswith("550"), outcome)
         self.assertTrue(outcome["nodot"].startswith("530"), outcome)
+
+
+def _loadExample(name):
+    """
+    Import a module of C{examples/} by its file name.
+
+    @return: the module.
+    """
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(EXAMPLES, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class SQLiteShellConformanceTests(IFTPShellConformanceMixin,
+                                  unittest.TestCase):
+    """
+    The SQLite storage of C{examples/} (the one the "writing a storage
+    backend" tutorial builds) passes the conformance kit.
+    """
+
+    def makeShell(self):
+        """
+        @return: a L{ftpkit_sqlite.SQLiteShell} on a new database file.
+        """
+        shell = _loadExample("ftpkit_sqlite").SQLiteShell(self.mktemp())
+        self.addCleanup(shell.pool.stop)
+        return shell
+
+    def settle(self):
+        """
+        Wait for the shell's thread, then let the reactor run a moment.
+        """
+        settling = self.shell.pool.run(lambda: None)
+        settling.addCallback(
+            lambda ignored: IFTPShellConformanceMixin.settle(self))
+        return settling
+
+
+class SQLiteRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
+                       unittest.TestCase):
+    """
+    The C{sqlite} realm of C{examples/}, through a real server and ftplib.
+    """
+
+    def test_badArgument(self):
+        """
+        A missing database name or directory is a usage error.
+        """
+        from twisted.python import usage
+
+        for spec, message in (("sqlite", "give the database"),
+                              ("sqlite:/no/such/dir/db", "no directory")):
+            e = self.assertRaises(usage.UsageError, self.makeRealm, spec)
+            self.assertIn(message, str(e))
+
+    @defer.inlineCallbacks
+    def test_session(self):
+        """
+        Files uploaded, renamed and resumed are in the database, and stay
+        there for the next server.
+        """
+        database = os.path.join(self.root, "files.db")
+        realm = self.makeRealm("sqlite:" + database)
+        self.addCleanup(realm.shell.pool.stop)
+        server = self.startServer(realm, anonymous=False,
+                                  users={"alice": "pw"})
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login("alice", "pw")
+            ftp.mkd("docs")
+            ftp.storbinary("STOR docs/a.txt", io.BytesIO(b"hello world"))
+            ftp.storbinary("STOR docs/a.txt", io.BytesIO(b"WORLD"), rest=6)
+            ftp.rename("docs", "papers")
+            chunks = []
+            ftp.retrbinary("RETR papers/a.txt", chunks.append)
+            listing = ftp.nlst("papers")
+            ftp.quit()
+            return b"".join(chunks), listing
+
+        data, listing = yield self.inThread(client)
+        self.assertEqual(data, b"hello WORLD")
+        self.assertEqual(listing, ["a.txt"])
+        shell = self.makeRealm("sqlite:" + database).shell
+        self.addCleanup(shell.pool.stop)
+        info = yield shell.stat(("papers", "a.txt"))
+        self.assertEqual(info.size, 11)

@@ -13,7 +13,13 @@ from zope.interface.verify import verifyObject
 from ftpkit.errors import PermissionDenied, UnsupportedAvatarInterface
 from ftpkit.fileinfo import DIRECTORY
 from ftpkit.interfaces import IFTPShell
-from ftpkit.realms import FilesystemRealm, MemoryRealm, isSafeUserName, wrapForUser
+from ftpkit.realms import (
+    FilesystemRealm,
+    MemoryRealm,
+    SharedShellRealm,
+    isSafeUserName,
+    wrapForUser,
+)
 from ftpkit.shells.memory import MemoryShell
 
 ANONYMOUS = checkers.ANONYMOUS
@@ -149,6 +155,25 @@ class MemoryRealmTests(WriteRulesMixin, unittest.TestCase):
         d.addCallback(lambda _: avatar(realm, "bob").stat(("shared",)))
         d.addCallback(lambda info: self.assertEqual(info.kind, DIRECTORY))
         return d
+
+
+class SharedShellRealmTests(unittest.TestCase):
+    """
+    L{SharedShellRealm}.
+    """
+
+    def test_sameShell(self):
+        """
+        Every user, anonymous too, gets the given shell itself; only shell
+        avatars are given.
+        """
+        shell = MemoryShell()
+        realm = SharedShellRealm(shell)
+        self.assertTrue(verifyObject(IRealm, realm))
+        self.assertIs(avatar(realm, "alice"), shell)
+        self.assertIs(avatar(realm, ANONYMOUS), shell)
+        self.assertRaises(UnsupportedAvatarInterface, realm.requestAvatar,
+                          "alice", None, Interface)
 
 
 class FilesystemRealmTests(WriteRulesMixin, unittest.TestCase):
