@@ -43,6 +43,8 @@ class ServerConfig:
         resume the control connection's TLS session.
     @ivar logFormat: C{"text"} or C{"json"} (C{--log-format}).
     @ivar xferlog: the path of the wu-ftpd format transfer log, or C{None}.
+    @ivar metrics: the Twisted endpoint string C{/metrics} is served on,
+        or C{None}.
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     """
@@ -66,6 +68,7 @@ class ServerConfig:
     tlsRequireSessionReuse: bool = False
     logFormat: str = "text"
     xferlog: Optional[str] = None
+    metrics: Optional[str] = None
     hashAlgorithms: Tuple[str, ...] = field(
         default=("SHA-256", "SHA-512", "SHA-1", "MD5")
     )

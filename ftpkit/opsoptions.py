@@ -10,7 +10,7 @@ import os
 
 from twisted.python import usage
 
-from ftpkit import events
+from ftpkit import events, metrics
 from ftpkit.eventlog import EventLog
 from ftpkit.logformat import logFormat, useFormat
 from ftpkit.xferlog import XferLog
@@ -29,6 +29,10 @@ class OperationsOptionsMixin:
         ["xferlog", None, None,
          ("PATH of a transfer log in wu-ftpd's xferlog format (read by "
           "ftpstats and other xferlog tools).")],
+        ["metrics", None, None,
+         ("Twisted ENDPOINT serving Prometheus metrics at /metrics, e.g. "
+          "tcp:9102:interface=127.0.0.1 (needs prometheus-client: pip "
+          "install 'ftpkit[metrics]').")],
     ]
 
 
@@ -48,6 +52,23 @@ def writableFile(path):
     return path
 
 
+def metricsEndpoint(description):
+    """
+    @param description: a Twisted server endpoint string.
+    @return: C{description}, once it parses and C{prometheus_client} is
+        installed.
+    @raise ValueError: saying why not.
+    """
+    from twisted.internet import endpoints, reactor
+
+    try:
+        endpoints.serverFromString(reactor, description)
+    except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
+        raise ValueError(f"bad endpoint {description!r}: {e}")
+    metrics.checkAvailable()
+    return description
+
+
 def operationsConfigFields(options):
     """
     Check the operating options and make the L{ServerConfig} arguments
@@ -55,10 +76,11 @@ def operationsConfigFields(options):
 
     @param options: parsed options of a class mixing in
         L{OperationsOptionsMixin}.
-    @return: a C{dict} with C{logFormat} and C{xferlog}.
+    @return: a C{dict} with C{logFormat}, C{xferlog} and C{metrics}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
-    checks = {"log-format": logFormat, "xferlog": writableFile}
+    checks = {"log-format": logFormat, "xferlog": writableFile,
+              "metrics": metricsEndpoint}
     values = {}
     for name, check in checks.items():
         value = options.get(name)
@@ -69,17 +91,20 @@ def operationsConfigFields(options):
                 raise usage.UsageError(f"--{name}: {e}")
         values[name] = value
     useFormat(options, values["log-format"])
-    return {"logFormat": values["log-format"], "xferlog": values["xferlog"]}
+    return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
+            "metrics": values["metrics"]}
 
 
 def makeHub(config):
     """
     @param config: a L{ftpkit.config.ServerConfig}.
-    @return: an L{events.EventHub} with the log, and the transfer log if
-        C{config} has one, subscribed.
+    @return: an L{events.EventHub} with the log, and the transfer log
+        and metrics if C{config} has them, subscribed.
     """
     hub = events.EventHub()
     EventLog().subscribeTo(hub)
     if config.xferlog is not None:
         XferLog(config.xferlog).subscribeTo(hub)
+    if config.metrics is not None:
+        metrics.processMetrics().subscribeTo(hub)
     return hub

@@ -180,6 +180,7 @@ class FTPProtocol(
             return
         self._counted = True
         self.factory.openSessions.add(self)
+        self.publish(events.SESSION_STARTED)
         self._tuneSocket()
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
@@ -212,6 +213,7 @@ class FTPProtocol(
             self._counted = False
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
+            self.publish(events.SESSION_ENDED)
             self.abortTransfer()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
@@ -279,6 +281,7 @@ class FTPProtocol(
             self._heldReply = None
         if self.transport is not None and self.connected:
             writeNow(self.transport, data)
+        self.publish(events.REPLY, code=code)
 
     def replyLater(self, code, text):
         """
@@ -292,6 +295,7 @@ class FTPProtocol(
         """
         self.flushReplies()
         self._heldReply = replies.formatReply(code, text)
+        self.publish(events.REPLY, code=code)
 
     def flushReplies(self):
         """

@@ -25,6 +25,7 @@ from twisted.application import service, strports
 from twisted.logger import Logger
 
 from ftpkit.drain import Drain
+from ftpkit.opsservice import addMetricsServices
 from ftpkit.realms import ReloadOnHangup, reloadTargets
 
 _log = Logger()
@@ -158,9 +159,11 @@ def makeService(options, workerChannel=None):
 
         pool = WorkerPool(options["workers"], options["listen"],
                           workerArguments(options.argv), config)
+        addMetricsServices(server, config, pool=pool)
         pool.setServiceParent(server)
         reloads = [pool.reloadWorkers]
     else:
+        addMetricsServices(server, config, workerChannel=workerChannel)
         if workerChannel is None:
             factory = makeFactory(options)
             for description in options["listen"]:

@@ -28,6 +28,8 @@ from zope.interface import implementer
 
 from ftpkit.data import normalizeHost
 from ftpkit.endpoints import splitEndpoint
+from ftpkit.eventlog import EventLog
+from ftpkit.events import CONNECTION_REFUSED, Event, EventHub
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.replies import formatReply
 
@@ -273,6 +275,10 @@ class WorkerPool(service.Service):
     The acceptor: listens, limits, and dispatches to worker processes.
 
     @ivar limiter: the L{ConnectionLimiter} for all workers together.
+    @ivar events: the L{EventHub} connections refused here are published
+        to (an L{EventLog} logs them).
+    @ivar endedHooks: callables given the process id of each worker that
+        exited.
     """
 
     log = Logger()
@@ -288,6 +294,9 @@ class WorkerPool(service.Service):
             from twisted.internet import reactor
         self.reactor = reactor
         self.count = count
+        self.events = EventHub()
+        EventLog().subscribeTo(self.events)
+        self.endedHooks = []
         self.addresses = [parseListenAddress(each) for each in listens]
         self.argv = argv
         self.limiter = ConnectionLimiter(config.maxConnections,
@@ -355,6 +364,8 @@ class WorkerPool(service.Service):
         self.reactor.removeReader(worker)
         worker.channel.close()
         worker.releaseAll()
+        for hook in self.endedHooks:
+            hook(worker.logs.pid)
         if self._stopping:
             if not self.workers and self._stopped is not None:
                 stopped, self._stopped = self._stopped, None
@@ -408,8 +419,9 @@ class WorkerPool(service.Service):
                 self.limiter.release(host)
                 refusal = "Service not available; try again later"
             if refusal is not None:
-                self.log.warn("refused {peer}: {why}", peer=host,
-                              why=refusal)
+                self.events.publish(Event(
+                    CONNECTION_REFUSED, host, time=self.reactor.seconds(),
+                    reason=refusal))
                 connection.setblocking(False)
                 try:
                     connection.send(formatReply(421, refusal))
