@@ -21,6 +21,7 @@ from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit.compat import feedTLS
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.tls import receivedCloseNotify
@@ -222,7 +223,7 @@ class DataConnection(_DataConnectionBase, Protocol):
         if early:
             # The client began its handshake before the transfer command
             # (curl does): hand what it sent to the TLS layer.
-            self.transport.protocol.dataReceived(early)
+            feedTLS(self.transport, early)
         if paused:
             self.transport.resumeProducing()
 

@@ -11,18 +11,7 @@ transport has nothing queued measured about 12% more 16 KiB files per
 second (C{python -m bench --only small}).
 """
 
-from twisted.internet import main, tcp
-from twisted.python.failure import Failure
-
-
-def _idle(transport):
-    """
-    @return: whether C{transport} is an open, plain TCP connection with
-        nothing waiting to be sent.
-    """
-    return (isinstance(transport, tcp.Connection) and not transport.TLS
-            and transport.connected and not transport.disconnecting
-            and not transport.dataBuffer and not transport._tempDataBuffer)
+from ftpkit.compat import closeAtOnce, queueIsEmpty, sendNow
 
 
 def closeNow(transport):
@@ -35,10 +24,8 @@ def closeNow(transport):
 
     @param transport: the transport of a connection.
     """
-    if _idle(transport):
-        transport.stopReading()
-        transport.stopWriting()
-        transport.connectionLost(Failure(main.CONNECTION_DONE))
+    if queueIsEmpty(transport):
+        closeAtOnce(transport)
     else:
         transport.loseConnection()
 
@@ -53,12 +40,8 @@ def writeNow(transport, data):
     @param transport: the transport of a connection.
     @param data: the bytes to send.
     """
-    if _idle(transport):
-        try:
-            sent = transport.socket.send(data)
-        except OSError:
-            sent = 0
-        data = data[sent:]
+    if queueIsEmpty(transport):
+        data = data[sendNow(transport, data):]
         if not data:
             return
     transport.write(data)

@@ -26,6 +26,7 @@ from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersi
 from twisted.python import usage
 from zope.interface import implementer
 
+from ftpkit import compat
 from ftpkit.endpoints import splitEndpoint
 
 MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
@@ -197,11 +198,10 @@ def makeContextFactory(certPath, keyPath=None,
 def sessionReused(connection):
     """
     @param connection: an L{SSL.Connection} whose handshake has completed.
-    @return: whether the handshake resumed an earlier session.
+    @return: whether the handshake resumed an earlier session (see
+        L{ftpkit.compat.sessionReused}).
     """
-    # pyOpenSSL has no public wrapper for SSL_session_reused; its binding
-    # library exposes the OpenSSL function itself.
-    return bool(SSL._lib.SSL_session_reused(connection._ssl))
+    return compat.sessionReused(connection)
 
 
 def receivedCloseNotify(connection):
