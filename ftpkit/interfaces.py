@@ -278,8 +278,8 @@ class IRandomWriteFile(Interface):
         @param data: the C{bytes} to write (never empty).
         @return: a Deferred firing once written (it may stay in a
             temporary place until L{close}); failing with an
-            L{ftpkit.errors.FTPError} (L{ftpkit.errors.LocalError} for
-            disk full, say) when it cannot be.
+            L{ftpkit.errors.FTPError} (L{ftpkit.errors.InsufficientStorage}
+            when the disk is full, say) when it cannot be.
         """
 
     def close():
