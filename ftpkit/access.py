@@ -1,10 +1,12 @@
 """
 Who may change what: the one owner of the server's access rules.
 
-Two settings decide it, for every session whatever its realm: C{--read-only}
-(nobody changes anything) and the anonymous rules (anonymous users only
-look, or with C{--anonymous-write} also create new files and directories,
-never replacing, appending to, deleting, renaming or touching anything).
+These settings decide it, for every session whatever its realm:
+C{--read-only} (nobody changes anything), the anonymous rules (anonymous
+users only look, or with C{--anonymous-write} also create new files and
+directories, never replacing, appending to, deleting, renaming or touching
+anything), C{--hide-dotfiles} (names starting with C{.} do not exist for
+users) and C{--no-site-chmod}.
 
 They are enforced twice, from this one place:
 
@@ -44,11 +46,16 @@ class AccessPolicy:
     @ivar anonymous: the user logged in anonymously.
     @ivar anonymousWrite: anonymous users may create new files and
         directories (C{--anonymous-write}).
+    @ivar hideDotfiles: names starting with C{.} are hidden
+        (C{--hide-dotfiles}).
+    @ivar siteChmod: C{SITE CHMOD} is available (no C{--no-site-chmod}).
     """
 
     readOnly: bool = False
     anonymous: bool = False
     anonymousWrite: bool = False
+    hideDotfiles: bool = False
+    siteChmod: bool = True
 
     @classmethod
     def forUser(cls, config, anonymous):
@@ -57,7 +64,8 @@ class AccessPolicy:
         @param anonymous: whether the user logged in anonymously.
         @return: the L{AccessPolicy} of that user on that server.
         """
-        return cls(config.readOnly, anonymous, config.anonymousWrite)
+        return cls(config.readOnly, anonymous, config.anonymousWrite,
+                   config.hideDotfiles, config.siteChmod)
 
     def allows(self, access):
         """
@@ -77,18 +85,23 @@ class AccessPolicy:
         Hold a shell to these rules.
 
         Wrapping a shell that a realm already guarded with the same or
-        stricter rules (L{ftpkit.realms.wrapForUser}) gives it back as it
-        is, so guarding twice costs nothing.
+        stricter write rules (L{ftpkit.realms.wrapForUser}) does not wrap
+        it again, so guarding twice costs nothing.
 
         @param shell: an L{ftpkit.interfaces.IFTPShell}.
-        @return: C{shell}, or a L{ftpkit.shells.wrappers.ReadOnlyShell} or
-            L{ftpkit.shells.wrappers.UploadOnlyShell} around it.
+        @return: C{shell}, or the wrappers of
+            L{ftpkit.shells.wrappers} that these rules need around it.
         """
-        from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
+        from ftpkit.shells.wrappers import (
+            HideDotfilesShell,
+            ReadOnlyShell,
+            UploadOnlyShell,
+        )
 
-        if self.allows(CHANGE):
-            return shell
-        wrapper = UploadOnlyShell if self.allows(CREATE) else ReadOnlyShell
-        if type(shell) is ReadOnlyShell or type(shell) is wrapper:
-            return shell
-        return wrapper(shell)
+        if not self.allows(CHANGE):
+            wrapper = UploadOnlyShell if self.allows(CREATE) else ReadOnlyShell
+            if type(shell) is not ReadOnlyShell and type(shell) is not wrapper:
+                shell = wrapper(shell)
+        if self.hideDotfiles:
+            shell = HideDotfilesShell(shell)
+        return shell

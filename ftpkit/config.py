@@ -18,6 +18,13 @@ class ServerConfig:
     @ivar readOnly: no command may change anything, for any user.
     @ivar anonymousWrite: anonymous users may upload new files and make
         directories (never delete, rename or overwrite).
+    @ivar hideDotfiles: names starting with C{.} are not listed and cannot
+        be downloaded, changed or created (C{--hide-dotfiles}).
+    @ivar siteChmod: whether C{SITE CHMOD} is available (C{--no-site-chmod}
+        turns it off).
+    @ivar umask: the file-creation mask of the server's processes, for the
+        files and directories users make, or C{None} to keep the one it
+        started with (C{--umask}).
     @ivar passivePorts: C{(low, high)} inclusive port range for PASV/EPSV
         listeners, or C{None} for any free port.
     @ivar passiveAddress: IPv4 address put in the C{227} reply, or C{None}
@@ -52,6 +59,9 @@ class ServerConfig:
     banner: str = "ftpkit ready"
     readOnly: bool = False
     anonymousWrite: bool = False
+    hideDotfiles: bool = False
+    siteChmod: bool = True
+    umask: Optional[int] = None
     passivePorts: Optional[Tuple[int, int]] = None
     passiveAddress: Optional[str] = None
     maxConnections: int = 512

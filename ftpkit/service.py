@@ -18,6 +18,7 @@ Whatever the process, the service holds the same parts:
 
 import gc
 import importlib
+import os
 import resource
 import warnings
 
@@ -110,16 +111,29 @@ def freezeStartupObjects():
 
 class StartupWork(service.Service):
     """
-    What every ftpkit process does at start: raise the descriptor limit
-    and import what a session needs while still privileged (before
-    C{twistd} switches to C{--uid}), then freeze start-up objects.
+    What every ftpkit process does at start: set the file-creation mask
+    (C{--umask}), raise the descriptor limit and import what a session
+    needs while still privileged (before C{twistd} switches to C{--uid}),
+    then freeze start-up objects.
+
+    @ivar umask: the mask to set, or C{None} to keep the process's.
     """
+
+    def __init__(self, umask=None):
+        """
+        @param umask: the file-creation mask to set at start, or C{None}.
+        """
+        self.umask = umask
 
     def privilegedStartService(self):
         """
-        Raise the descriptor limit; import the session modules.
+        Set the mask (after C{twistd} set its own: 077 when it
+        daemonizes); raise the descriptor limit; import the session
+        modules.
         """
         service.Service.privilegedStartService(self)
+        if self.umask is not None:
+            os.umask(self.umask)
         raiseDescriptorLimit()
         preloadSessionModules()
 
@@ -153,7 +167,7 @@ def makeService(options, workerChannel=None):
         )
     config = options["config"]
     server = service.MultiService()
-    StartupWork().setServiceParent(server)
+    StartupWork(config.umask).setServiceParent(server)
     if options["workers"] > 1:
         from ftpkit.workers import WorkerPool, workerArguments
 

@@ -20,6 +20,7 @@ from twisted.cred import credentials, strcred
 from twisted.cred.portal import Portal
 from twisted.python import usage
 
+from ftpkit.accessoptions import AccessOptionsMixin, accessConfigFields
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IRealmPlugin
 from ftpkit.opsoptions import (
@@ -152,8 +153,8 @@ def findRealm(spec):
     return plugins[name], argument
 
 
-class Options(TLSOptionsMixin, OperationsOptionsMixin, usage.Options,
-              strcred.AuthOptionMixin):
+class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
+              usage.Options, strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
 
@@ -312,6 +313,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, usage.Options,
         }
         fields.update(tlsConfigFields(self))
         fields.update(operationsConfigFields(self))
+        fields.update(accessConfigFields(self))
         return fields
 
     def postOptions(self):

@@ -190,8 +190,12 @@ class SessionCommands:
         command, _, rest = argument.strip().partition(" ")
         command = command.upper()
         if command == "HELP":
+            if not self.session.access.siteChmod:
+                return (214, "SITE commands: HELP")
             return (214, "SITE commands: CHMOD <mode> <path>, HELP")
         if command == "CHMOD":
+            if not self.session.access.siteChmod:
+                return (502, "SITE CHMOD is turned off")
             return await self._siteChmod(rest.strip())
         return (500, "Unknown SITE command")
 

@@ -7,15 +7,16 @@ L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES} exactly when the wrapped
 shell provides it. A wrapper overrides only what it restricts, so a
 capability it does not restrict is never lost on the way.
 
-L{ReadOnlyShell} (for C{--read-only} and anonymous users) and
-L{UploadOnlyShell} (anonymous users with C{--anonymous-write}) are built
-on it, as is L{ftpkit.shells.permissions.PermissionShell}.
+L{ReadOnlyShell} (for C{--read-only} and anonymous users),
+L{UploadOnlyShell} (anonymous users with C{--anonymous-write}) and
+L{HideDotfilesShell} (C{--hide-dotfiles}) are built on it, as is
+L{ftpkit.shells.permissions.PermissionShell}.
 """
 
 from twisted.internet.defer import fail
 from zope.interface import alsoProvides, implementer
 
-from ftpkit.errors import NoSuchFile, PermissionDenied
+from ftpkit.errors import InvalidPath, NoSuchFile, PermissionDenied
 from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES, IFTPShell
 
 
@@ -195,3 +196,121 @@ class UploadOnlyShell(ReadOnlyShell):
 
         checking.addCallbacks(exists, missing)
         return checking
+
+
+def isHidden(path):
+    """
+    @param path: a tuple of segments.
+    @return: whether a segment of C{path} starts with C{.}.
+    """
+    return any(segment.startswith(".") for segment in path)
+
+
+class HideDotfilesShell(ShellWrapper):
+    """
+    A shell in which names starting with C{.} do not exist: they are not
+    listed, and looking at, downloading, changing or removing one fails
+    with L{NoSuchFile}; creating one (an upload, a directory, a rename's
+    target) fails with L{InvalidPath} (C{553}).
+    """
+
+    def _missing(self, *pathList):
+        """
+        @return: a failed Deferred if a path is hidden, else C{None}.
+        """
+        if any(isHidden(path) for path in pathList):
+            return fail(NoSuchFile())
+        return None
+
+    def _refused(self, path):
+        """
+        @return: a failed Deferred if C{path} is hidden, else C{None}.
+        """
+        if isHidden(path):
+            return fail(InvalidPath("Names starting with '.' are not allowed"))
+        return None
+
+    def stat(self, path):
+        """
+        See L{IFTPShell.stat}.
+        """
+        return self._missing(path) or ShellWrapper.stat(self, path)
+
+    def list(self, path):
+        """
+        See L{IFTPShell.list}: without the hidden names.
+        """
+        return self._missing(path) or ShellWrapper.list(self, path).addCallback(
+            lambda entries: [entry for entry in entries
+                             if not entry[0].startswith(".")])
+
+    def listNames(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellNames.listNames}: without the
+        hidden names.
+        """
+        return self._missing(path) or ShellWrapper.listNames(
+            self, path).addCallback(
+                lambda names: [name for name in names
+                               if not name.startswith(".")])
+
+    def openForReading(self, path, offset=0):
+        """
+        See L{IFTPShell.openForReading}.
+        """
+        return self._missing(path) or ShellWrapper.openForReading(
+            self, path, offset)
+
+    def hash(self, path, algorithm, start=0, end=None):
+        """
+        See L{ftpkit.interfaces.IFTPShellHash.hash}.
+        """
+        return self._missing(path) or ShellWrapper.hash(
+            self, path, algorithm, start, end)
+
+    def removeDirectory(self, path):
+        """
+        See L{IFTPShell.removeDirectory}.
+        """
+        return self._missing(path) or ShellWrapper.removeDirectory(self, path)
+
+    def removeFile(self, path):
+        """
+        See L{IFTPShell.removeFile}.
+        """
+        return self._missing(path) or ShellWrapper.removeFile(self, path)
+
+    def setModificationTime(self, path, when):
+        """
+        See L{IFTPShell.setModificationTime}.
+        """
+        return self._missing(path) or ShellWrapper.setModificationTime(
+            self, path, when)
+
+    def setPermissions(self, path, mode):
+        """
+        See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}.
+        """
+        return self._missing(path) or ShellWrapper.setPermissions(
+            self, path, mode)
+
+    def makeDirectory(self, path):
+        """
+        See L{IFTPShell.makeDirectory}.
+        """
+        return (self._missing(path[:-1]) or self._refused(path)
+                or ShellWrapper.makeDirectory(self, path))
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}.
+        """
+        return (self._missing(path[:-1]) or self._refused(path)
+                or ShellWrapper.openForWriting(self, path, offset, append))
+
+    def rename(self, fromPath, toPath):
+        """
+        See L{IFTPShell.rename}.
+        """
+        return (self._missing(fromPath, toPath[:-1]) or self._refused(toPath)
+                or ShellWrapper.rename(self, fromPath, toPath))
