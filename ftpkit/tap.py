@@ -123,6 +123,21 @@ def replyText(text):
     return text
 
 
+def usageErrorLine(program, error):
+    """
+    Format a usage error as one line.
+
+    @param program: how the command was run (C{sys.argv[0]}:
+        C{"twistd"}, or C{"ftpkit"} for C{python -m ftpkit}).
+    @param error: the L{usage.UsageError}, naming the option and why.
+    @return: the line, ending in a newline.
+    """
+    name = os.path.basename(program)
+    if name != "ftpkit":
+        name += " ftpkit"
+    return f"{name}: {error} (see --help)\n"
+
+
 def realmPlugins():
     """
     @return: a C{dict} mapping each installed realm name to its
@@ -165,6 +180,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     @cvar converters: maps a parameter name to a function checking and
         converting its text, raising C{ValueError} with the reason.
     @cvar realmOutput: where C{--help-realms} writes.
+    @cvar errorOutput: where a usage error is written under C{twistd}.
     """
 
     synopsis = "[options]"
@@ -180,6 +196,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     supportedInterfaces = (credentials.IUsernamePassword, credentials.IAnonymous)
     realmOutput = sys.stdout
+    errorOutput = sys.stderr
 
     optFlags: ClassVar[list] = [
         ["home-per-user", None,
@@ -290,9 +307,22 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     def parseOptions(self, options=None):
         """
         Parse, remembering the arguments (workers are started with them).
+
+        Run by C{twistd} (as its C{ftpkit} subcommand), a bad option ends
+        the process here with one line on standard error (C{twistd}
+        itself would print the whole help first) and exit status 1.
+
+        @raise usage.UsageError: naming the bad option, when not run by
+            C{twistd}.
         """
         self.argv = list(sys.argv[1:] if options is None else options)
-        usage.Options.parseOptions(self, options)
+        try:
+            usage.Options.parseOptions(self, options)
+        except usage.UsageError as e:
+            if getattr(self, "parent", None) is None:
+                raise
+            self.errorOutput.write(usageErrorLine(sys.argv[0], e))
+            raise SystemExit(1)
 
     def configFields(self):
         """

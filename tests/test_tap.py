@@ -4,6 +4,7 @@ Tests for L{ftpkit.tap}: the C{twistd ftpkit} options and service.
 
 import io
 import os
+import sys
 
 from twisted.application.internet import StreamServerEndpointService
 from twisted.cred import checkers, credentials, error, portal
@@ -285,6 +286,42 @@ class BadValueTests(unittest.TestCase):
         self.assertRejected("--auth", "--auth", "nosuch")
         self.assertRejected("--auth", "--auth", "file:" + self.mktemp())
         self.assertRejected("--auth", "--auth", "memory:alice")
+
+
+class UnderTwistdTests(unittest.TestCase):
+    """
+    As C{twistd}'s subcommand, a bad option is one line and exit status 1.
+    """
+
+    def test_oneLine(self):
+        from twisted.scripts.twistd import ServerOptions
+
+        errors = io.StringIO()
+        self.patch(Options, "errorOutput", errors)
+        self.patch(sys, "argv", ["/usr/bin/twistd"])
+        exit = self.assertRaises(
+            SystemExit, ServerOptions().parseOptions,
+            ["ftpkit", "--max-login-attempts", "0"])
+        self.assertEqual(exit.code, 1)
+        self.assertEqual(
+            errors.getvalue(),
+            "twistd ftpkit: --max-login-attempts: must be a positive integer,"
+            " not '0' (see --help)\n")
+
+    def test_directlyRaises(self):
+        """
+        Parsed directly (tests, the workers), the error is raised.
+        """
+        self.assertRaises(usage.UsageError, parse, "--workers", "x")
+
+    def test_lineFormat(self):
+        from ftpkit.tap import usageErrorLine
+
+        error = usage.UsageError("--x: bad")
+        self.assertEqual(usageErrorLine("ftpkit", error),
+                         "ftpkit: --x: bad (see --help)\n")
+        self.assertEqual(usageErrorLine("/usr/bin/twistd", error),
+                         "twistd ftpkit: --x: bad (see --help)\n")
 
 
 class RealmLookupTests(unittest.TestCase):
