@@ -132,6 +132,16 @@ class LocalError(FTPError):
     defaultMessage = "Requested action aborted: local error in processing"
 
 
+class ServiceUnavailable(FTPError):
+    """
+    Something the server needs (a user database, say) does not answer;
+    the control connection is closed after the reply.
+    """
+
+    code = 421
+    defaultMessage = "Service not available, closing control connection"
+
+
 class CannotOpenDataConnection(FTPError):
     """No data connection could be made."""
 

@@ -29,7 +29,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.access import AccessPolicy
-from ftpkit.errors import UnsupportedAvatarInterface
+from ftpkit.errors import FTPError, UnsupportedAvatarInterface
 from ftpkit.interfaces import IFTPShell
 
 _log = Logger()
@@ -174,9 +174,11 @@ class TextCredentialsChecker:
         @param reason: the L{Failure}.
         @raise error.UnauthorizedLogin: for a L{UnicodeError} (credentials
             a checker could not decode) or any unexpected error, which is
-            logged; other L{error.LoginFailed} pass unchanged.
+            logged; other L{error.LoginFailed} and L{FTPError}s (a checker
+            that cannot answer now, such as
+            L{ftpkit.errors.ServiceUnavailable}) pass unchanged.
         """
-        if reason.check(error.LoginFailed):
+        if reason.check(error.LoginFailed, FTPError):
             return reason
         if not reason.check(UnicodeError):
             _log.failure("credentials checker failed", reason)
@@ -215,8 +217,12 @@ class AnyOfCheckers:
 
         @param creds: the credentials.
         @return: a Deferred firing with the first avatar id given; fails
-            with L{error.UnauthorizedLogin} when none accepts them.
+            with L{error.UnauthorizedLogin} when none accepts them, or with
+            the L{FTPError} of the first checker that could not answer
+            (its user database down, say) when none of the others accepts
+            them either.
         """
+        unanswered = None
         for checker in self.checkers:
             if not any(i.providedBy(creds) for i in checker.credentialInterfaces):
                 continue
@@ -226,7 +232,12 @@ class AnyOfCheckers:
                 )
             except error.LoginFailed:
                 continue
+            except FTPError as e:
+                unanswered = unanswered or e
+                continue
             return avatarId
+        if unanswered is not None:
+            raise unanswered
         raise error.UnauthorizedLogin("no checker accepted the credentials")
 
 

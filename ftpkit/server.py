@@ -496,6 +496,9 @@ class FTPProtocol(
         if failure.check(FTPError):
             code = failure.value.code
             self.reply(code, failure.value.message)
+            if code == 421:
+                # 421 promises the control connection is closing.
+                self.close()
         else:
             code = 451
             self.log.failure("error handling {verb} from {peer}", failure,

@@ -370,7 +370,11 @@ class UsersDatabase:
     @ivar path: the file's absolute path.
     @ivar users: a C{dict} of user name to L{UserEntry}.
     @ivar generation: bumped at each successful (re)load.
+    @ivar shared: C{False}: this server alone changes the homes, so quota
+        usage is measured once and then kept up to date.
     """
+
+    shared = False
 
     def __init__(self, path):
         """
@@ -443,7 +447,9 @@ class UsersChecker:
 
     def __init__(self, database, run=threads.deferToThread):
         """
-        @param database: a L{UsersDatabase}.
+        @param database: a L{UsersDatabase}, or anything with its C{get},
+            C{reload} and C{path} whose C{get} may return a Deferred
+            (L{ftpkit.pgusers.PostgresUsers}).
         @param run: runs a blocking callable off the reactor thread,
             returning a L{Deferred}.
         """
@@ -451,13 +457,13 @@ class UsersChecker:
         self.reload = database.reload
         self._run = run
 
-    def _storedHash(self, name):
+    def _storedHash(self, entry, name):
         """
-        @param name: a user name, C{str}.
+        @param entry: the user's L{UserEntry}, or C{None}.
+        @param name: the user name, C{str}.
         @return: C{(hash, real)}: the hash to check against (C{None} for
             the dummy one) and whether it is the user's own.
         """
-        entry = self.database.get(name)
         if entry is None or entry.password is None:
             return None, False
         if not isPasswordHash(entry.password):
@@ -474,14 +480,27 @@ class UsersChecker:
 
         @param creds: L{credentials.IUsernamePassword} (C{bytes} or C{str}).
         @return: a Deferred firing with the user name (C{str}); fails with
-            L{error.UnauthorizedLogin}.
+            L{error.UnauthorizedLogin}, or with what the database's C{get}
+            failed with.
         """
         try:
             name = _text(creds.username)
             password = _text(creds.password)
         except UnicodeDecodeError:
             return _refused()
-        stored, real = self._storedHash(name)
+        entry = self.database.get(name)
+        if isinstance(entry, defer.Deferred):
+            return entry.addCallback(self._check, name, password)
+        return self._check(entry, name, password)
+
+    def _check(self, entry, name, password):
+        """
+        @param entry: the user's L{UserEntry}, or C{None}.
+        @param name: the user name.
+        @param password: the password given.
+        @return: a Deferred firing with C{name} when the password matches.
+        """
+        stored, real = self._storedHash(entry, name)
         checking = self._run(_verifyOrDummy, password, stored)
 
         def checked(match):
@@ -534,7 +553,9 @@ class UsersRealm:
     def __init__(self, database, root, readOnly=False, anonymousWrite=False,
                  reactor=None):
         """
-        @param database: a L{UsersDatabase}.
+        @param database: a L{UsersDatabase}, or anything with its C{get},
+            C{reload}, C{path}, C{generation} and C{shared} whose C{get}
+            may return a Deferred (L{ftpkit.pgusers.PostgresUsers}).
         @param root: the directory relative homes are in.
         @param readOnly: nobody may change anything (C{--read-only}).
         @param anonymousWrite: the C{anonymous} entry may upload new
@@ -595,19 +616,35 @@ class UsersRealm:
         @raise error.UnauthorizedLogin: for a user not in the file.
         """
         checkAvatarInterfaces(interfaces)
-        from ftpkit.shells.filesystem import FilesystemShell
-
         anonymous = isAnonymous(avatarId)
         name = "anonymous" if anonymous else _text(avatarId)
         entry = self.database.get(name)
+        if isinstance(entry, defer.Deferred):
+            return entry.addCallback(self._avatarFor, name, anonymous)
+        return self._avatarFor(entry, name, anonymous)
+
+    def _avatarFor(self, entry, name, anonymous):
+        """
+        @param entry: the user's L{UserEntry}, or C{None}.
+        @param name: the user name.
+        @param anonymous: whether it is the anonymous login.
+        @return: C{(IFTPShell, shell, logout)}.
+        @raise error.UnauthorizedLogin: when C{entry} is C{None}.
+        """
+        from ftpkit.shells.filesystem import FilesystemShell
+
         if entry is None:
-            raise error.UnauthorizedLogin(f"no user {name!r} in the users file")
+            raise error.UnauthorizedLogin(
+                f"no user {name!r} in {self.database.path}")
         home = self.homeOf(entry)
+        usage = None
+        if entry.quota is not None:
+            usage = self.usageOf(home)
+            if self.database.shared:
+                usage.invalidate()
         shell = PermissionShell(
             FilesystemShell(home, reactor=self._reactor),
-            entry.permissions, entry.quota,
-            self.usageOf(home) if entry.quota is not None else None,
-        )
+            entry.permissions, entry.quota, usage)
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,
                             self._anonymousWrite)
         return IFTPShell, shell, noLogout

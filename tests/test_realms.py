@@ -5,18 +5,26 @@ Tests for L{ftpkit.realms}.
 import os
 
 from twisted.cred import checkers, error
+from twisted.cred.credentials import UsernamePassword
 from twisted.cred.portal import IRealm
+from twisted.internet import defer
 from twisted.trial import unittest
 from zope.interface import Interface
 from zope.interface.verify import verifyObject
 
-from ftpkit.errors import PermissionDenied, UnsupportedAvatarInterface
+from ftpkit.errors import (
+    PermissionDenied,
+    ServiceUnavailable,
+    UnsupportedAvatarInterface,
+)
 from ftpkit.fileinfo import DIRECTORY
 from ftpkit.interfaces import IFTPShell
 from ftpkit.realms import (
+    AnyOfCheckers,
     FilesystemRealm,
     MemoryRealm,
     SharedShellRealm,
+    TextCredentialsChecker,
     isSafeUserName,
     wrapForUser,
 )
@@ -302,3 +310,47 @@ class SafeUserNameTests(unittest.TestCase):
         """
         for name in _BAD_NAMES:
             self.assertFalse(isSafeUserName(name), repr(name))
+
+
+class _Unanswering:
+    """
+    A password checker whose user database is down.
+    """
+
+    credentialInterfaces = (checkers.IUsernamePassword,)
+
+    def requestAvatarId(self, creds):
+        return defer.fail(ServiceUnavailable("database down"))
+
+
+class CheckerCannotAnswerTests(unittest.TestCase):
+    """
+    A checker that cannot answer (an L{FTPError} such as
+    L{ServiceUnavailable}) is not a wrong password: the server says so.
+    """
+
+    def setUp(self):
+        self.creds = UsernamePassword(b"alice", b"pw")
+        self.memory = checkers.InMemoryUsernamePasswordDatabaseDontUse(
+            alice=b"pw")
+
+    def test_passesThroughTextChecker(self):
+        """
+        L{TextCredentialsChecker} hands the error on instead of turning it
+        into L{error.UnauthorizedLogin}.
+        """
+        checker = TextCredentialsChecker(_Unanswering())
+        self.failureResultOf(checker.requestAvatarId(self.creds),
+                             ServiceUnavailable)
+
+    def test_otherCheckersFirst(self):
+        """
+        L{AnyOfCheckers} still asks the other checkers, and fails with the
+        error only when none of them accepts the credentials.
+        """
+        both = AnyOfCheckers([TextCredentialsChecker(_Unanswering()),
+                              TextCredentialsChecker(self.memory)])
+        self.assertEqual(self.successResultOf(both.requestAvatarId(
+            self.creds)), "alice")
+        wrong = UsernamePassword(b"alice", b"wrong")
+        self.failureResultOf(both.requestAvatarId(wrong), ServiceUnavailable)

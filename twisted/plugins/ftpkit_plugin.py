@@ -1,6 +1,6 @@
 """
 The twistd plugin C{ftpkit}, ftpkit's built-in realm plugins and the
-C{users} checker factory of C{--auth users:PATH}.
+checker factories of C{--auth users:PATH} and C{--auth pg:DSN}.
 
 Twisted skips a plugin module that fails to import with only a log line,
 so this module stays tiny: everything heavy is imported when it is used.
@@ -156,7 +156,98 @@ class UsersCheckerFactory:
         return UsersChecker(UsersDatabase(argstring))
 
 
+def _postgresUsers(dsn, usage):
+    """
+    The shared L{ftpkit.pgusers.PostgresUsers} of a connection string.
+
+    @param dsn: the text after C{pg:}.
+    @param usage: the option's form, for messages.
+    @return: a L{ftpkit.pgusers.PostgresUsers}.
+    @raise ValueError: when C{dsn} is empty or psycopg is missing.
+    """
+    if not dsn:
+        raise ValueError(f"pg needs a connection string: {usage}")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ValueError("pg needs psycopg: pip install 'ftpkit[pg]'")
+    from ftpkit.pgusers import databaseFor
+
+    return databaseFor(dsn)
+
+
+@implementer(IPlugin, IRealmPlugin)
+class PostgresRealmPlugin:
+    """
+    C{--realm pg:DSN}: virtual users in PostgreSQL, each in their home
+    under C{--root} with their permissions and quota (several servers can
+    share the database and the directory).
+    """
+
+    name = "pg"
+    description = (
+        "Virtual users in PostgreSQL (python -m ftpkit.pgadmin): home"
+        " (under --root), permissions, quota, read-only."
+    )
+    argumentHelp = (
+        "DSN: a libpq connection string, e.g. 'host=db dbname=ftp user=ftp'"
+        " (the password from PGPASSFILE or PGPASSWORD); pair with"
+        " --auth pg:DSN"
+    )
+
+    def makeRealm(self, argument, options):
+        """
+        Build a L{ftpkit.users.UsersRealm} over the database C{argument}.
+
+        @param argument: the connection string.
+        @param options: the parsed L{ftpkit.tap.Options}.
+        @return: a L{ftpkit.users.UsersRealm}.
+        @raise ValueError: when C{argument} is empty or psycopg missing.
+        """
+        database = _postgresUsers(argument, "pg:DSN")
+        from ftpkit.users import UsersRealm
+
+        return UsersRealm(
+            database,
+            options["root"],
+            readOnly=bool(options["read-only"]),
+            anonymousWrite=bool(options["anonymous-write"]),
+        )
+
+
+@implementer(IPlugin, ICheckerFactory)
+class PostgresCheckerFactory:
+    """
+    C{--auth pg:DSN}: user names and scrypt password hashes from the
+    PostgreSQL table of the C{pg} realm.
+    """
+
+    authType = "pg"
+    authHelp = (
+        "Checks user names and passwords against the scrypt hashes in a\n"
+        "PostgreSQL table (python -m ftpkit.pgadmin manages it), read at\n"
+        "each login. Needs psycopg (pip install 'ftpkit[pg]')."
+    )
+    argStringFormat = "DSN: a libpq connection string."
+    credentialInterfaces = (IUsernamePassword,)
+
+    def generateChecker(self, argstring):
+        """
+        Build a L{ftpkit.users.UsersChecker} over the database.
+
+        @param argstring: the connection string.
+        @return: a L{ftpkit.users.UsersChecker}.
+        @raise ValueError: when C{argstring} is empty or psycopg missing.
+        """
+        database = _postgresUsers(argstring, "pg:DSN")
+        from ftpkit.users import UsersChecker
+
+        return UsersChecker(database)
+
+
 filesystemRealm = FilesystemRealmPlugin()
 memoryRealm = MemoryRealmPlugin()
 usersRealm = UsersRealmPlugin()
 usersChecker = UsersCheckerFactory()
+postgresRealm = PostgresRealmPlugin()
+postgresChecker = PostgresCheckerFactory()

@@ -1,0 +1,112 @@
+"""
+A throwaway PostgreSQL server for the tests: C{initdb} into a temporary
+directory, C{pg_ctl} on a free loopback port, trust authentication,
+removed when stopped.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+
+from tests.serverprocess import freePort
+
+
+def binaries():
+    """
+    @return: the directory of the newest installed PostgreSQL server's
+        programs, or C{None} when there is none.
+    """
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(p.split("/")[4]))
+    return os.path.dirname(found[-1]) if found else None
+
+
+def _account():
+    """
+    @return: the account PostgreSQL runs as (it refuses root), or C{None}
+        when the process is not root (then it runs as itself).
+    """
+    if os.getuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    return None
+
+
+class PostgresServer:
+    """
+    One PostgreSQL cluster.
+
+    @ivar port: its port on 127.0.0.1.
+    @ivar dsn: a connection string for its C{postgres} database as the
+        superuser C{ftpkit}.
+    """
+
+    def __init__(self):
+        """
+        Create and start the cluster.
+
+        @raise RuntimeError: when PostgreSQL is not installed or fails to
+            start (with its log).
+        """
+        bin = binaries()
+        if bin is None:
+            raise RuntimeError("PostgreSQL is not installed"
+                               " (apt-get install postgresql)")
+        self._bin = bin
+        self._dir = tempfile.mkdtemp(prefix="ftpkit-pg-")
+        self._account = _account()
+        if self._account is not None:
+            os.chown(self._dir, self._account.pw_uid, self._account.pw_gid)
+        self.port = freePort()
+        self.dsn = (f"host=127.0.0.1 port={self.port} user=ftpkit"
+                    " dbname=postgres connect_timeout=5")
+        data = os.path.join(self._dir, "data")
+        self._run("initdb", "-D", data, "-U", "ftpkit", "--auth=trust",
+                  "-E", "UTF8", "--no-sync")
+        self._run("pg_ctl", "-D", data, "-l",
+                  os.path.join(self._dir, "log"), "-w", "-t", "60", "-o",
+                  f"-k {self._dir} -p {self.port}"
+                  " -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        self._data = data
+
+    def _run(self, program, *args):
+        """
+        Run one of PostgreSQL's programs as its account.
+
+        @raise RuntimeError: when it fails, with its output and the log.
+        """
+        command = [os.path.join(self._bin, program), *args]
+        if self._account is not None:
+            command = ["runuser", "-u", self._account.pw_name, "--", *command]
+        done = subprocess.run(command, cwd=self._dir, capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} failed: {done.stdout}{done.stderr}"
+                               f"{self.log()}")
+
+    def log(self):
+        """
+        @return: the server's log so far.
+        """
+        try:
+            with open(os.path.join(self._dir, "log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        """
+        Stop the server at once and remove its files.
+        """
+        try:
+            self._run("pg_ctl", "-D", self._data, "-m", "immediate", "-w",
+                      "stop")
+        finally:
+            shutil.rmtree(self._dir, ignore_errors=True)
