@@ -1,7 +1,8 @@
 """
-The services C{--metrics} adds to a process: the HTTP endpoint (in the
-single process, or in the acceptor of C{--workers}) and, under
-C{--workers}, the directory every process keeps its metrics in.
+The services C{--metrics} adds to a process: the HTTP endpoint with
+C{/metrics} and C{/sessions} (in the single process, or in the acceptor
+of C{--workers}) and, under C{--workers}, the directory every process
+keeps its metrics and session snapshots in.
 """
 
 import os
@@ -10,7 +11,7 @@ import tempfile
 
 from twisted.application import service, strports
 
-from ftpkit import metrics
+from ftpkit import metrics, who
 
 
 class MetricsDirectory(service.Service):
@@ -34,26 +35,45 @@ class MetricsDirectory(service.Service):
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def addMetricsServices(server, config, pool=None, workerChannel=None):
+def addMetricsServices(server, config, pool=None, factory=None,
+                       worker=False):
     """
     Add what C{config.metrics} asks for to a process's service.
 
     @param server: the process's L{service.MultiService}.
     @param config: the L{ftpkit.config.ServerConfig}.
     @param pool: the acceptor's L{ftpkit.workers.WorkerPool} under
-        C{--workers}, else C{None}; must not have started yet.
-    @param workerChannel: not C{None} in a worker process, which serves
-        no endpoint (the acceptor does).
+        C{--workers} (not started yet), else C{None}.
+    @param factory: the L{ftpkit.server.FTPFactory} of a process serving
+        sessions, else C{None}.
+    @param worker: whether this is a worker process of C{--workers},
+        which serves no endpoint (the acceptor does) but writes snapshots
+        of its sessions.
     """
-    if config.metrics is None or workerChannel is not None:
+    if config.metrics is None:
+        return
+    if worker:
+        directory = os.environ.get(metrics.MULTIPROCESS_VARIABLE)
+        if directory is not None:
+            who.SessionSnapshots(directory, factory).setServiceParent(server)
         return
     if pool is not None:
         if not metrics.multiprocess():
             MetricsDirectory().setServiceParent(server)
-        processMetrics = metrics.processMetrics()
-        processMetrics.subscribeTo(pool.events)
+        directory = os.environ[metrics.MULTIPROCESS_VARIABLE]
+        metrics.processMetrics().subscribeTo(pool.events)
         pool.endedHooks.append(metrics.forgetProcess)
+        pool.endedHooks.append(
+            lambda pid: who.forgetSnapshot(directory, pid))
+
+        def sessions():
+            return who.readSnapshots(directory)
+    else:
+
+        def sessions():
+            return who.sessionRecords(factory)
+
     from ftpkit.statuspage import makeSite
 
     strports.service(config.metrics, makeSite(
-        metrics.expositionRegistry)).setServiceParent(server)
+        metrics.expositionRegistry, sessions)).setServiceParent(server)

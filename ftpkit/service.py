@@ -177,7 +177,6 @@ def makeService(options, workerChannel=None):
         pool.setServiceParent(server)
         reloads = [pool.reloadWorkers]
     else:
-        addMetricsServices(server, config, workerChannel=workerChannel)
         if workerChannel is None:
             factory = makeFactory(options)
             for description in options["listen"]:
@@ -190,6 +189,8 @@ def makeService(options, workerChannel=None):
                                   limiter=ReportingLimiter(workerChannel))
             ReceiveConnections(workerChannel, factory).setServiceParent(
                 server)
+        addMetricsServices(server, config, factory=factory,
+                           worker=workerChannel is not None)
         Drain(factory, config.shutdownGrace).setServiceParent(server)
         reloads = reloadTargets([options["realmObject"], *checkers,
                                  config.tlsContextFactory])

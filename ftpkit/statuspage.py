@@ -1,7 +1,10 @@
 """
-The HTTP side of C{--metrics ENDPOINT}: C{/metrics} (Prometheus text) on
-a C{twisted.web} site, read-only.
+The HTTP side of C{--metrics ENDPOINT}: C{/metrics} (Prometheus text) and
+C{/sessions} (who is connected, JSON) on a C{twisted.web} site,
+read-only.
 """
+
+import json
 
 from twisted.web.resource import Resource
 from twisted.web.server import Site
@@ -32,13 +35,38 @@ class MetricsPage(Resource):
         return generate_latest(self._registry())
 
 
-def makeSite(registry):
+class SessionsPage(Resource):
+    """
+    C{/sessions}: the open sessions, as a JSON list of the records
+    L{ftpkit.who.sessionRecord} makes.
+    """
+
+    isLeaf = True
+
+    def __init__(self, sessions):
+        """
+        @param sessions: a function returning the records.
+        """
+        Resource.__init__(self)
+        self._sessions = sessions
+
+    def render_GET(self, request):
+        """
+        @return: the records, as JSON bytes.
+        """
+        request.setHeader(b"content-type", b"application/json")
+        return json.dumps(self._sessions()).encode("utf-8") + b"\n"
+
+
+def makeSite(registry, sessions):
     """
     @param registry: see L{MetricsPage}.
-    @return: a L{Site} serving C{/metrics}.
+    @param sessions: see L{SessionsPage}.
+    @return: a L{Site} serving C{/metrics} and C{/sessions}.
     """
     root = Resource()
     root.putChild(b"metrics", MetricsPage(registry))
+    root.putChild(b"sessions", SessionsPage(sessions))
     site = Site(root)
     site.noisy = False
     site.displayTracebacks = False
