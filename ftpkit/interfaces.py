@@ -5,7 +5,12 @@ Paths given to a shell are tuples of already-validated segments produced
 by L{ftpkit.paths}: C{()} is the root, C{("a", "b.txt")} is C{/a/b.txt}.
 A segment is never C{""}, C{"."} or C{".."} and never contains C{"/"} or
 NUL. Every shell method returns a L{twisted.internet.defer.Deferred} that
-fails with an L{ftpkit.errors.FTPError} subclass on a user-visible error.
+fails with an L{ftpkit.errors.FTPError} subclass on a user-visible error
+(a missing path, or a missing directory on the way to it, is
+L{ftpkit.errors.NoSuchFile} unless a method says otherwise); a shell whose
+work blocks runs it in threads of its own (L{ftpkit.blocking}). The
+conformance kit (L{ftpkit.testing.IFTPShellConformanceMixin}) checks every
+rule given here.
 """
 
 from twisted.internet.interfaces import IConsumer
@@ -15,11 +20,14 @@ from zope.interface import Attribute, Interface
 class IFTPShell(Interface):
     """
     What a logged-in user can see and do.
+
+    The root, C{()}, always exists and is a directory; it cannot be
+    removed, renamed or replaced.
     """
 
     def stat(path):
         """
-        Describe one path.
+        Describe one path (C{()}: the root, a directory).
 
         @param path: a tuple of segments.
         @return: a Deferred firing with a L{ftpkit.fileinfo.FileInfo};
@@ -32,8 +40,8 @@ class IFTPShell(Interface):
 
         @param path: a tuple of segments naming a directory.
         @return: a Deferred firing with a list of C{(name, FileInfo)} pairs,
-            sorted by name; fails with L{ftpkit.errors.NotDirectory} when
-            C{path} is a file.
+            sorted by name (C{.} and C{..} are not entries); fails with
+            L{ftpkit.errors.NotDirectory} when C{path} is a file.
         """
 
     def makeDirectory(path):
@@ -41,7 +49,9 @@ class IFTPShell(Interface):
         Create a directory (its parent must exist).
 
         @return: a Deferred firing with C{None}; fails with
-            L{ftpkit.errors.AlreadyExists} when the path exists.
+            L{ftpkit.errors.AlreadyExists} when the path exists (a file, a
+            directory, or C{()}), L{ftpkit.errors.NoSuchFile} when the
+            parent does not.
         """
 
     def removeDirectory(path):
@@ -58,12 +68,26 @@ class IFTPShell(Interface):
         Remove a file.
 
         @return: a Deferred firing with C{None}; fails with
-            L{ftpkit.errors.IsDirectory} for a directory.
+            L{ftpkit.errors.IsDirectory} for a directory (C{()} included).
         """
 
     def rename(fromPath, toPath):
         """
-        Rename a file or directory; an existing target file is replaced.
+        Rename (move) a file or directory, as POSIX C{rename} does, minus
+        replacing a directory:
+
+          - an existing target file is replaced, in one step;
+          - renaming a path onto itself succeeds and changes nothing;
+          - nothing replaces a directory: L{ftpkit.errors.AlreadyExists};
+          - a directory does not replace a file:
+            L{ftpkit.errors.NotDirectory};
+          - a directory cannot move into itself or below itself:
+            L{ftpkit.errors.InvalidPath};
+          - the root, as either path: L{ftpkit.errors.PermissionDenied};
+          - a missing C{fromPath}, or a missing directory holding
+            C{toPath}: L{ftpkit.errors.NoSuchFile}.
+
+        A failed rename changes nothing.
 
         @return: a Deferred firing with C{None}.
         """
@@ -88,12 +112,15 @@ class IFTPShell(Interface):
         byte, truncating after it); C{append=True} appends.
 
         @return: a Deferred firing with an L{IRandomWriteFile} (the simple
-            way) or an L{IWriteFile} (producer/consumer).
+            way) or an L{IWriteFile} (producer/consumer); fails with
+            L{ftpkit.errors.IsDirectory} when C{path} is a directory (or
+            C{()}), L{ftpkit.errors.NoSuchFile} when its directory is
+            missing.
         """
 
     def setModificationTime(path, when):
         """
-        Set a file's modification time.
+        Set a file's (or directory's) modification time.
 
         @param when: seconds since the epoch, UTC.
         @return: a Deferred firing with C{None}.

@@ -35,6 +35,7 @@ from zope.interface.verify import verifyObject
 from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
+    InvalidPath,
     IsDirectory,
     NoSuchFile,
     NotDirectory,
@@ -631,6 +632,51 @@ class IFTPShellConformanceMixin:
         )
         self.assertEqual((yield self.names()), ["d", "f"])
         self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
+
+    @inlineCallbacks
+    def test_renameOntoItself(self):
+        """
+        Renaming a file or directory onto itself succeeds and changes
+        nothing.
+        """
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.rename(("f",), ("f",))
+        yield self.shell.rename(("d",), ("d",))
+        self.assertEqual((yield self.names()), ["d", "f"])
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
+
+    @inlineCallbacks
+    def test_renameDirectoryRules(self):
+        """
+        A directory cannot move into itself (L{InvalidPath}) or replace a
+        file (L{NotDirectory}); a missing target directory is
+        L{NoSuchFile}. Nothing changes.
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield writeFile(self.shell, ("d", "inner"), b"i")
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.assertFailure(self.shell.rename(("d",), ("d", "e")),
+                                 InvalidPath)
+        yield self.assertFailure(self.shell.rename(("d",), ("f",)),
+                                 NotDirectory)
+        yield self.assertFailure(self.shell.rename(("f",), ("x", "f")),
+                                 NoSuchFile)
+        self.assertEqual((yield self.names()), ["d", "f"])
+        self.assertEqual((yield self.names(("d",))), ["inner"])
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
+
+    @inlineCallbacks
+    def test_rootEdges(self):
+        """
+        The root exists, is a directory, and cannot be made, removed as a
+        file or written to.
+        """
+        yield self.assertFailure(self.shell.makeDirectory(()), AlreadyExists)
+        yield self.assertFailure(self.shell.removeFile(()), IsDirectory)
+        yield self.assertFailure(self.shell.openForWriting(()), IsDirectory)
+        yield self.assertFailure(self.shell.openForReading(()), IsDirectory)
+        self.assertTrue((yield self.shell.stat(())).isDirectory)
 
     @inlineCallbacks
     def test_removeFile(self):
