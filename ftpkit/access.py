@@ -5,8 +5,9 @@ These settings decide it, for every session whatever its realm:
 C{--read-only} (nobody changes anything), the anonymous rules (anonymous
 users only look, or with C{--anonymous-write} also create new files and
 directories, never replacing, appending to, deleting, renaming or touching
-anything), C{--hide-dotfiles} (names starting with C{.} do not exist for
-users) and C{--no-site-chmod}.
+anything), C{--hold-anonymous-uploads} (anonymous users download only
+world-readable files, and their uploads are not), C{--hide-dotfiles}
+(names starting with C{.} do not exist for users) and C{--no-site-chmod}.
 
 They are enforced twice, from this one place:
 
@@ -46,6 +47,9 @@ class AccessPolicy:
     @ivar anonymous: the user logged in anonymously.
     @ivar anonymousWrite: anonymous users may create new files and
         directories (C{--anonymous-write}).
+    @ivar holdUploads: this user downloads only world-readable files and
+        uploads files that are not (an anonymous user under
+        C{--hold-anonymous-uploads}).
     @ivar hideDotfiles: names starting with C{.} are hidden
         (C{--hide-dotfiles}).
     @ivar siteChmod: C{SITE CHMOD} is available (no C{--no-site-chmod}).
@@ -56,6 +60,7 @@ class AccessPolicy:
     anonymousWrite: bool = False
     hideDotfiles: bool = False
     siteChmod: bool = True
+    holdUploads: bool = False
 
     @classmethod
     def forUser(cls, config, anonymous):
@@ -65,7 +70,8 @@ class AccessPolicy:
         @return: the L{AccessPolicy} of that user on that server.
         """
         return cls(config.readOnly, anonymous, config.anonymousWrite,
-                   config.hideDotfiles, config.siteChmod)
+                   config.hideDotfiles, config.siteChmod,
+                   anonymous and config.holdAnonymousUploads)
 
     def allows(self, access):
         """
@@ -80,7 +86,7 @@ class AccessPolicy:
             return self.anonymousWrite and access == CREATE
         return True
 
-    def guard(self, shell):
+    def guard(self, shell, held=None):
         """
         Hold a shell to these rules.
 
@@ -89,8 +95,10 @@ class AccessPolicy:
         it again, so guarding twice costs nothing.
 
         @param shell: an L{ftpkit.interfaces.IFTPShell}.
-        @return: C{shell}, or the wrappers of
-            L{ftpkit.shells.wrappers} that these rules need around it.
+        @param held: the server's L{ftpkit.shells.held.HeldUploads}, for
+            L{holdUploads} (a new one when omitted).
+        @return: C{shell}, or the wrappers of L{ftpkit.shells.wrappers}
+            and L{ftpkit.shells.held} that these rules need around it.
         """
         from ftpkit.shells.wrappers import (
             HideDotfilesShell,
@@ -102,6 +110,11 @@ class AccessPolicy:
             wrapper = UploadOnlyShell if self.allows(CREATE) else ReadOnlyShell
             if type(shell) is not ReadOnlyShell and type(shell) is not wrapper:
                 shell = wrapper(shell)
+        if self.holdUploads:
+            from ftpkit.shells.held import HeldUploads, HeldUploadsShell
+
+            shell = HeldUploadsShell(
+                shell, held if held is not None else HeldUploads())
         if self.hideDotfiles:
             shell = HideDotfilesShell(shell)
         return shell

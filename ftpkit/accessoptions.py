@@ -1,5 +1,5 @@
 """
-The command-line options about what users see and may do besides
+The command-line options about what users see and may do, besides
 C{--read-only} and C{--anonymous-write}: L{AccessOptionsMixin} for
 L{ftpkit.tap.Options} and L{accessConfigFields} for the
 L{ftpkit.config.ServerConfig}. L{ftpkit.access} enforces them.
@@ -10,11 +10,15 @@ from twisted.python import usage
 
 class AccessOptionsMixin:
     """
-    C{--hide-dotfiles}, C{--no-site-chmod} and C{--umask}, for a
-    L{usage.Options} subclass.
+    C{--hold-anonymous-uploads}, C{--hide-dotfiles}, C{--no-site-chmod}
+    and C{--umask}, for a L{usage.Options} subclass.
     """
 
     optFlags = [
+        ["hold-anonymous-uploads", None,
+         ("Anonymous users download only world-readable files, and their "
+          "uploads are stored without the world-read bit: an upload "
+          "becomes downloadable once released (chmod o+r).")],
         ["hide-dotfiles", None,
          ("Names starting with '.' are not listed, and cannot be "
           "downloaded, changed or created, by any user.")],
@@ -48,7 +52,8 @@ def accessConfigFields(options):
 
     @param options: parsed options of a class mixing in
         L{AccessOptionsMixin}.
-    @return: a C{dict} with C{hideDotfiles}, C{siteChmod} and C{umask}.
+    @return: a C{dict} with C{holdAnonymousUploads}, C{hideDotfiles},
+        C{siteChmod} and C{umask}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
     umask = options.get("umask")
@@ -58,6 +63,7 @@ def accessConfigFields(options):
         except ValueError as e:
             raise usage.UsageError(f"--umask: {e}")
     return {
+        "holdAnonymousUploads": bool(options.get("hold-anonymous-uploads")),
         "hideDotfiles": bool(options.get("hide-dotfiles")),
         "siteChmod": not options.get("no-site-chmod"),
         "umask": umask,

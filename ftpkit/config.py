@@ -18,6 +18,9 @@ class ServerConfig:
     @ivar readOnly: no command may change anything, for any user.
     @ivar anonymousWrite: anonymous users may upload new files and make
         directories (never delete, rename or overwrite).
+    @ivar holdAnonymousUploads: anonymous users download only
+        world-readable files, and their uploads are not world-readable
+        until released (C{--hold-anonymous-uploads}).
     @ivar hideDotfiles: names starting with C{.} are not listed and cannot
         be downloaded, changed or created (C{--hide-dotfiles}).
     @ivar siteChmod: whether C{SITE CHMOD} is available (C{--no-site-chmod}
@@ -59,6 +62,7 @@ class ServerConfig:
     banner: str = "ftpkit ready"
     readOnly: bool = False
     anonymousWrite: bool = False
+    holdAnonymousUploads: bool = False
     hideDotfiles: bool = False
     siteChmod: bool = True
     umask: Optional[int] = None

@@ -34,6 +34,7 @@ from ftpkit.handlers.transfers import TransferCommands
 from ftpkit.listenerpool import ListenerPool
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.sessionstate import Session
+from ftpkit.shells.held import HeldUploads
 from ftpkit.sockets import closeNow, writeNow
 
 KNOWN_UNIMPLEMENTED = frozenset(
@@ -519,6 +520,8 @@ class FTPFactory(ServerFactory):
         to; an L{EventLog} logs it.
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
         are done with.
+    @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
+        (C{--hold-anonymous-uploads}).
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
     """
 
@@ -551,6 +554,7 @@ class FTPFactory(ServerFactory):
             EventLog().subscribeTo(hub)
         self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
+        self.heldUploads = HeldUploads()
         self.openSessions = set()
 
     def stopFactory(self):

@@ -79,7 +79,7 @@ class LoginCommands:
             logout()
             return None
         session = self.session
-        session.shell = session.access.guard(shell)
+        session.shell = session.access.guard(shell, self.factory.heldUploads)
         session.realmLogout = logout
         self.reportLogin()
         return (230, "Login successful")

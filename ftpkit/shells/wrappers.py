@@ -115,6 +115,18 @@ class ShellWrapper:
         return self._shell.setPermissions(path, mode)
 
 
+def storageOf(shell):
+    """
+    @param shell: an L{IFTPShell}, wrapped or not.
+    @return: the shell beneath every L{ShellWrapper} around it: the
+        storage itself, for what the server does on its own behalf rather
+        than the user's.
+    """
+    while isinstance(shell, ShellWrapper):
+        shell = shell._shell
+    return shell
+
+
 class ReadOnlyShell(ShellWrapper):
     """
     A shell that can look and download, and changes nothing: every other
