@@ -55,6 +55,11 @@ class ServerConfig:
     @ivar xferlog: the path of the wu-ftpd format transfer log, or C{None}.
     @ivar metrics: the Twisted endpoint string C{/metrics} is served on,
         or C{None}.
+    @ivar onUpload: the command run after each completed upload, an
+        argument list (C{--on-upload}), or C{None}.
+    @ivar onUploadConcurrency: C{onUpload} commands run at once, at most.
+    @ivar onUploadTimeout: seconds before an C{onUpload} command is
+        killed.
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     """
@@ -83,6 +88,9 @@ class ServerConfig:
     logFormat: str = "text"
     xferlog: Optional[str] = None
     metrics: Optional[str] = None
+    onUpload: Optional[Tuple[str, ...]] = None
+    onUploadConcurrency: int = 4
+    onUploadTimeout: float = 60.0
     hashAlgorithms: Tuple[str, ...] = field(
         default=("SHA-256", "SHA-512", "SHA-1", "MD5")
     )

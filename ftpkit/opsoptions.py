@@ -13,6 +13,8 @@ from twisted.python import usage
 from ftpkit import events, metrics
 from ftpkit.eventlog import EventLog
 from ftpkit.logformat import logFormat, useFormat
+from ftpkit.observers import ObserverSubscription, findObservers
+from ftpkit.uploadhook import UploadCommand, parseCommand
 from ftpkit.xferlog import XferLog
 
 
@@ -33,6 +35,11 @@ class OperationsOptionsMixin:
          ("Twisted ENDPOINT serving Prometheus metrics at /metrics, e.g. "
           "tcp:9102:interface=127.0.0.1 (needs prometheus-client: pip "
           "install 'ftpkit[metrics]').")],
+        ["on-upload", None, None,
+         ("COMMAND run after each completed upload: an argument list, split "
+          "like a shell would but run without one; FTPKIT_PATH, FTPKIT_USER, "
+          "FTPKIT_PEER, FTPKIT_BYTES, FTPKIT_COMMAND and FTPKIT_ROOT in its "
+          "environment.")],
     ]
 
 
@@ -76,11 +83,12 @@ def operationsConfigFields(options):
 
     @param options: parsed options of a class mixing in
         L{OperationsOptionsMixin}.
-    @return: a C{dict} with C{logFormat}, C{xferlog} and C{metrics}.
+    @return: a C{dict} with C{logFormat}, C{xferlog}, C{metrics} and
+        C{onUpload}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
     checks = {"log-format": logFormat, "xferlog": writableFile,
-              "metrics": metricsEndpoint}
+              "metrics": metricsEndpoint, "on-upload": parseCommand}
     values = {}
     for name, check in checks.items():
         value = options.get(name)
@@ -92,14 +100,17 @@ def operationsConfigFields(options):
         values[name] = value
     useFormat(options, values["log-format"])
     return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
-            "metrics": values["metrics"]}
+            "metrics": values["metrics"], "onUpload": values["on-upload"]}
 
 
-def makeHub(config):
+def makeHub(config, options=None):
     """
     @param config: a L{ftpkit.config.ServerConfig}.
-    @return: an L{events.EventHub} with the log, and the transfer log
-        and metrics if C{config} has them, subscribed.
+    @param options: the parsed L{ftpkit.tap.Options}, to find observers
+        (L{findObservers}), or C{None}.
+    @return: an L{events.EventHub} with the log, and the transfer log,
+        metrics, C{--on-upload} and plugins' observers if there are any,
+        subscribed.
     """
     hub = events.EventHub()
     EventLog().subscribeTo(hub)
@@ -107,4 +118,11 @@ def makeHub(config):
         XferLog(config.xferlog).subscribeTo(hub)
     if config.metrics is not None:
         metrics.processMetrics().subscribeTo(hub)
+    observers = [] if options is None else findObservers(options)
+    if config.onUpload is not None:
+        observers.append(UploadCommand(
+            config.onUpload, None if options is None else options.get("root"),
+            config.onUploadConcurrency, config.onUploadTimeout))
+    for observer in observers:
+        ObserverSubscription(observer).subscribeTo(hub)
     return hub

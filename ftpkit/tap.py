@@ -410,7 +410,7 @@ def makeFactory(options, limiter=None):
     portal = makePortal(options["realmObject"],
                         options.get("credCheckers", []))
     return FTPFactory(portal, config=options["config"], limiter=limiter,
-                      hub=makeHub(options["config"]))
+                      hub=makeHub(options["config"], options))
 
 
 def makeService(options):

@@ -1,0 +1,170 @@
+"""
+C{--on-upload COMMAND}: after each completed upload, run a command (an
+argument list, split like a shell would but never run by one), with what
+was uploaded in its environment:
+
+    - C{FTPKIT_PATH}: the file's path as the user sees it (C{/in/a.pdf})
+    - C{FTPKIT_USER}: the user name
+    - C{FTPKIT_PEER}: the client's address
+    - C{FTPKIT_BYTES}: the bytes received
+    - C{FTPKIT_COMMAND}: C{STOR}, C{APPE} or C{STOU}
+    - C{FTPKIT_ROOT}: the server's C{--root} (with the C{filesystem}
+      realm the file is C{$FTPKIT_ROOT$FTPKIT_PATH}, or
+      C{$FTPKIT_ROOT/$FTPKIT_USER$FTPKIT_PATH} with C{--home-per-user})
+
+At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
+once (the rest wait their turn); one running longer than
+C{onUploadTimeout} seconds is killed. A command that cannot start, exits
+with a status other than 0, or is killed is logged with its output.
+"""
+
+import os
+import shlex
+import shutil
+import signal
+
+from twisted.internet import defer, error
+from twisted.internet.protocol import ProcessProtocol
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ftpkit.interfaces import IFTPEventObserver
+
+OUTPUT_KEPT = 4096
+"""Bytes of a command's output kept for the log."""
+
+
+def parseCommand(text):
+    """
+    @param text: a C{--on-upload} value.
+    @return: the argument list, its program found.
+    @raise ValueError: saying why it is unusable.
+    """
+    try:
+        argv = shlex.split(text)
+    except ValueError as e:
+        raise ValueError(f"cannot split {text!r}: {e}")
+    if not argv:
+        raise ValueError("needs a command")
+    program = argv[0]
+    found = shutil.which(program) if "/" not in program else (
+        program if os.access(program, os.X_OK) and os.path.isfile(program)
+        else None)
+    if found is None:
+        raise ValueError(f"no executable {program!r}")
+    return tuple([os.path.abspath(found)] + argv[1:])
+
+
+class _Run(ProcessProtocol):
+    """
+    One run of the command: keeps the start of its output, fires
+    L{ended} with the process's end reason.
+    """
+
+    def __init__(self):
+        self.output = b""
+        self.ended = defer.Deferred()
+
+    def childDataReceived(self, childFD, data):
+        """Keep the start of what the command writes."""
+        if len(self.output) < OUTPUT_KEPT:
+            self.output = (self.output + data)[:OUTPUT_KEPT]
+
+    def processEnded(self, reason):
+        """The command ended."""
+        self.ended.callback(reason)
+
+
+@implementer(IFTPEventObserver)
+class UploadCommand:
+    """
+    The L{IFTPEventObserver} of C{--on-upload}.
+    """
+
+    log = Logger()
+
+    def __init__(self, argv, root, concurrency, timeout, reactor=None):
+        """
+        @param argv: the command, an argument list.
+        @param root: the server's C{--root}, for C{FTPKIT_ROOT}.
+        @param concurrency: commands run at once, at most.
+        @param timeout: seconds before a command is killed.
+        @param reactor: the reactor (the global one when C{None}).
+        """
+        if reactor is None:
+            from twisted.internet import reactor
+        self.reactor = reactor
+        self.argv = list(argv)
+        self.root = root
+        self.timeout = timeout
+        self._slots = defer.DeferredSemaphore(concurrency)
+
+    def __repr__(self):
+        return f"<UploadCommand {shlex.join(self.argv)}>"
+
+    def uploadFinished(self, event):
+        """
+        Run the command for C{event} when a slot is free.
+
+        @return: a Deferred firing once it ended.
+        """
+        return self._slots.run(self._run, event)
+
+    def _run(self, event):
+        env = dict(os.environ, FTPKIT_PATH=event.path or "",
+                   FTPKIT_USER=event.user or "", FTPKIT_PEER=event.peer,
+                   FTPKIT_BYTES=str(event.bytes),
+                   FTPKIT_COMMAND=event.command or "",
+                   FTPKIT_ROOT=self.root or "")
+        run = _Run()
+        try:
+            self.reactor.spawnProcess(run, self.argv[0], self.argv, env=env)
+        except OSError as e:
+            self.log.error("--on-upload command {argv} could not start for "
+                           "{path!r}: {error}", argv=self.argv,
+                           path=event.path, error=e)
+            return None
+        killer = self.reactor.callLater(self.timeout, self._kill, run)
+        run.ended.addBoth(self._ended, run, killer, event)
+        return run.ended
+
+    def _kill(self, run):
+        try:
+            run.transport.signalProcess(signal.SIGKILL)
+        except (error.ProcessExitedAlready, OSError):
+            pass
+
+    def _ended(self, reason, run, killer, event):
+        timedOut = not killer.active()
+        if not timedOut:
+            killer.cancel()
+        if reason.check(error.ProcessDone) and not timedOut:
+            return
+        why = (f"killed after {self.timeout:g} s" if timedOut
+               else str(reason.value))
+        self.log.warn("--on-upload command {argv} failed for {path!r} by "
+                      "{user!r} from {peer}: {why}; output: {output!r}",
+                      argv=self.argv, path=event.path, user=event.user,
+                      peer=event.peer, why=why,
+                      output=run.output.decode("utf-8", "replace"))
+
+    def loggedIn(self, event):
+        """Nothing to do."""
+
+    def loggedOut(self, event):
+        """Nothing to do."""
+
+    def downloadFinished(self, event):
+        """Nothing to do."""
+
+    def deleted(self, event):
+        """Nothing to do."""
+
+    def renamed(self, event):
+        """Nothing to do."""
+
+    def madeDirectory(self, event):
+        """Nothing to do."""
+
+    def removedDirectory(self, event):
+        """Nothing to do."""
