@@ -22,16 +22,18 @@ going past it is discarded and its L{IWriteFile.close} fails with
 L{QuotaExceeded} (C{552}).
 """
 
+import dataclasses
 import os
+import threading
 
 from twisted.internet import defer, threads
 from twisted.internet.interfaces import IConsumer
 from twisted.python.failure import Failure
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from ftpkit import paths
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
-from ftpkit.interfaces import IRandomWriteFile, IWriteFile
+from ftpkit.interfaces import IDescriptorFile, IRandomWriteFile, IWriteFile
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
@@ -116,6 +118,8 @@ class QuotaUsage:
 
     @ivar used: the bytes stored, or C{None} until measured.
     @ivar inFlight: the bytes of uploads in progress, not yet in C{used}.
+    @ivar lock: held while L{used} and L{inFlight} change or are checked
+        together (a zero-copy upload's quota is checked in a disk thread).
     @ivar stale: whether L{current} should measure again.
     """
 
@@ -131,6 +135,7 @@ class QuotaUsage:
         self._waiters = []
         self.used = None
         self.inFlight = 0
+        self.lock = threading.Lock()
         self.stale = True
 
     def current(self):
@@ -169,8 +174,9 @@ class QuotaUsage:
 
         @param delta: bytes added (negative when removed).
         """
-        if self.used is not None:
-            self.used = max(0, self.used + delta)
+        with self.lock:
+            if self.used is not None:
+                self.used = max(0, self.used + delta)
 
     def invalidate(self):
         """
@@ -415,6 +421,39 @@ class _QuotaUpload:
         self._finished = False
         self.count = 0
         self.exceeded = False
+        if IDescriptorFile.providedBy(writeFile):
+            alsoProvides(self, IDescriptorFile)
+
+    def descriptor(self):
+        """
+        See L{IDescriptorFile.descriptor} (provided when the wrapped upload
+        provides it): the wrapped upload's descriptor, its commit checking
+        the quota first. The bytes then go into the file without passing
+        through Python, so the quota is checked once, at the end: an upload
+        past it is discarded before it is committed (C{552}). None for an
+        upload written in place (append, resume), which must not keep
+        bytes past the quota: that one counts its bytes on the way.
+        """
+        if self._inPlace:
+            return None
+        inner = self._writeFile.descriptor()
+        if inner is None or inner.commit is None:
+            return None
+        return dataclasses.replace(
+            inner, commit=lambda end: self._commitAt(inner, end))
+
+    def _commitAt(self, inner, end):
+        """
+        Commit a zero-copy upload of C{end - inner.offset} bytes if they
+        fit in the quota (blocking, in a disk thread: see
+        L{ftpkit.fileinfo.FileDescriptor.commit}).
+
+        @raise QuotaExceeded: when they do not; the upload is then
+            aborted, and nothing is put in place.
+        """
+        if not self.admit(end - inner.offset):
+            raise QuotaExceeded()
+        inner.commit(end)
 
     def admit(self, size):
         """
@@ -425,12 +464,13 @@ class _QuotaUpload:
         if self.exceeded or self._finished:
             return False
         freed = self._oldSize - self._kept
-        after = self._usage.used + self._usage.inFlight + size - freed
-        if after > self._quota:
-            self.exceeded = True
-            return False
+        usage = self._usage
+        with usage.lock:
+            if usage.used + usage.inFlight + size - freed > self._quota:
+                self.exceeded = True
+                return False
+            usage.inFlight += size
         self.count += size
-        self._usage.inFlight += size
         return True
 
     def _finish(self):
@@ -442,7 +482,8 @@ class _QuotaUpload:
         if self._finished:
             return False
         self._finished = True
-        self._usage.inFlight -= self.count
+        with self._usage.lock:
+            self._usage.inFlight -= self.count
         return True
 
     def close(self):
