@@ -1,0 +1,37 @@
+"""
+L{IFTPShellConformanceMixin}: the behaviour every
+L{ftpkit.interfaces.IFTPShell} must have, as trial tests (also importable
+from L{ftpkit.testing}, as it always was)::
+
+    from twisted.trial import unittest
+    from ftpkit.testing import IFTPShellConformanceMixin
+
+    class MyShellTests(IFTPShellConformanceMixin, unittest.TestCase):
+        def makeShell(self):
+            return MyShell(...)   # fresh, empty and writable
+
+The tests are in two parts: L{ftpkit.conformance.tree} (paths and
+directories) and L{ftpkit.conformance.files} (open files).
+"""
+
+from ftpkit.conformance.files import FileTests
+from ftpkit.conformance.tree import TreeTests
+
+
+class IFTPShellConformanceMixin(TreeTests, FileTests):
+    """
+    The behaviour every L{IFTPShell} must have, as trial tests.
+
+    Mix into a L{twisted.trial.unittest.TestCase} that defines
+    C{makeShell(self)}, returning a new, empty, writable L{IFTPShell}.
+    Shells providing an optional extra
+    (L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}: L{IFTPShellHash},
+    L{IFTPShellNames}, L{IFTPShellChmod}) get its tests too. A shell
+    working in threads of its own may override C{settle}.
+    """
+
+    def setUp(self):
+        """
+        Make the shell under test with the test case's C{makeShell}.
+        """
+        self.shell = self.makeShell()

@@ -1,0 +1,312 @@
+"""
+The conformance tests of a shell's tree: paths, directories, renames, the
+root, listings, modification times and the optional extras.
+"""
+
+import hashlib
+
+from twisted.internet.defer import inlineCallbacks
+from twisted.trial.unittest import SkipTest
+from zope.interface.verify import verifyObject
+
+from ftpkit.conformance.helpers import readFile, writeFile
+from ftpkit.errors import (
+    AlreadyExists,
+    DirectoryNotEmpty,
+    InvalidPath,
+    IsDirectory,
+    NoSuchFile,
+    NotDirectory,
+    PermissionDenied,
+)
+from ftpkit.interfaces import (
+    OPTIONAL_SHELL_INTERFACES,
+    IFTPShell,
+    IFTPShellChmod,
+    IFTPShellHash,
+    IFTPShellNames,
+)
+
+
+class TreeTests:
+    """
+    Part of L{ftpkit.conformance.IFTPShellConformanceMixin}: the tree.
+    """
+
+    @inlineCallbacks
+    def names(self, path=()):
+        """
+        @return: a L{Deferred} with the names listed in C{path}.
+        """
+        entries = yield self.shell.list(path)
+        return [name for name, info in entries]
+
+    def test_verifyObject(self):
+        """
+        The shell provides L{IFTPShell}, and so do its open files.
+        """
+        self.assertTrue(verifyObject(IFTPShell, self.shell))
+        for extra in OPTIONAL_SHELL_INTERFACES:
+            if extra.providedBy(self.shell):
+                self.assertTrue(verifyObject(extra, self.shell))
+
+    @inlineCallbacks
+    def test_statRoot(self):
+        """
+        The root is a directory, and is empty at first.
+        """
+        info = yield self.shell.stat(())
+        self.assertTrue(info.isDirectory)
+        self.assertEqual((yield self.shell.list(())), [])
+
+    @inlineCallbacks
+    def test_makeDirectory(self):
+        """
+        A new directory is listed and is a directory.
+        """
+        yield self.shell.makeDirectory(("d",))
+        info = yield self.shell.stat(("d",))
+        self.assertTrue(info.isDirectory)
+        entries = yield self.shell.list(())
+        self.assertEqual([(name, info.kind) for name, info in entries], [("d", "dir")])
+
+    @inlineCallbacks
+    def test_makeDirectoryExists(self):
+        """
+        Making an existing directory or file fails with L{AlreadyExists}.
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.assertFailure(self.shell.makeDirectory(("d",)), AlreadyExists)
+        yield self.assertFailure(self.shell.makeDirectory(("f",)), AlreadyExists)
+
+    def test_makeDirectoryMissingParent(self):
+        """
+        A directory needs its parent: L{NoSuchFile}.
+        """
+        return self.assertFailure(
+            self.shell.makeDirectory(("missing", "d")), NoSuchFile
+        )
+
+    @inlineCallbacks
+    def test_removeDirectory(self):
+        """
+        An empty directory can be removed.
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.removeDirectory(("d",))
+        self.assertEqual((yield self.names()), [])
+        yield self.assertFailure(self.shell.stat(("d",)), NoSuchFile)
+
+    @inlineCallbacks
+    def test_removeDirectoryErrors(self):
+        """
+        Removing a directory that is not empty, a file, a missing path or
+        the root fails, and changes nothing.
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield writeFile(self.shell, ("d", "f"), b"x")
+        yield self.assertFailure(
+            self.shell.removeDirectory(("d",)), DirectoryNotEmpty
+        )
+        yield self.assertFailure(
+            self.shell.removeDirectory(("d", "f")), NotDirectory
+        )
+        yield self.assertFailure(self.shell.removeDirectory(("x",)), NoSuchFile)
+        yield self.assertFailure(self.shell.removeDirectory(()), PermissionDenied)
+        self.assertEqual((yield self.names(("d",))), ["f"])
+
+    @inlineCallbacks
+    def test_renameFile(self):
+        """
+        A renamed file keeps its content under its new name.
+        """
+        yield writeFile(self.shell, ("a",), b"content")
+        yield self.shell.rename(("a",), ("b",))
+        self.assertEqual((yield self.names()), ["b"])
+        self.assertEqual((yield readFile(self.shell, ("b",))), b"content")
+
+    @inlineCallbacks
+    def test_renameDirectory(self):
+        """
+        A renamed directory takes its entries along, even to another
+        directory.
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.makeDirectory(("e",))
+        yield writeFile(self.shell, ("d", "f"), b"x")
+        yield self.shell.rename(("d",), ("e", "moved"))
+        self.assertEqual((yield self.names()), ["e"])
+        self.assertEqual((yield readFile(self.shell, ("e", "moved", "f"))), b"x")
+
+    @inlineCallbacks
+    def test_renameReplacesFile(self):
+        """
+        Renaming onto an existing file replaces it.
+        """
+        yield writeFile(self.shell, ("a",), b"new")
+        yield writeFile(self.shell, ("b",), b"old")
+        yield self.shell.rename(("a",), ("b",))
+        self.assertEqual((yield self.names()), ["b"])
+        self.assertEqual((yield readFile(self.shell, ("b",))), b"new")
+
+    @inlineCallbacks
+    def test_renameErrors(self):
+        """
+        Renaming a missing path fails with L{NoSuchFile}, the root or onto
+        the root with L{PermissionDenied}; renaming onto a directory fails
+        and changes nothing.
+        """
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.shell.makeDirectory(("d",))
+        yield self.assertFailure(self.shell.rename(("x",), ("y",)), NoSuchFile)
+        yield self.assertFailure(self.shell.rename((), ("y",)), PermissionDenied)
+        yield self.assertFailure(self.shell.rename(("f",), ()), PermissionDenied)
+        yield self.assertFailure(
+            self.shell.rename(("f",), ("d",)), AlreadyExists, IsDirectory
+        )
+        self.assertEqual((yield self.names()), ["d", "f"])
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
+
+    @inlineCallbacks
+    def test_renameOntoItself(self):
+        """
+        Renaming a file or directory onto itself succeeds and changes
+        nothing.
+        """
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.rename(("f",), ("f",))
+        yield self.shell.rename(("d",), ("d",))
+        self.assertEqual((yield self.names()), ["d", "f"])
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
+
+    @inlineCallbacks
+    def test_renameDirectoryRules(self):
+        """
+        A directory cannot move into itself (L{InvalidPath}) or replace a
+        file (L{NotDirectory}); a missing target directory is
+        L{NoSuchFile}. Nothing changes.
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield writeFile(self.shell, ("d", "inner"), b"i")
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.assertFailure(self.shell.rename(("d",), ("d", "e")),
+                                 InvalidPath)
+        yield self.assertFailure(self.shell.rename(("d",), ("f",)),
+                                 NotDirectory)
+        yield self.assertFailure(self.shell.rename(("f",), ("x", "f")),
+                                 NoSuchFile)
+        self.assertEqual((yield self.names()), ["d", "f"])
+        self.assertEqual((yield self.names(("d",))), ["inner"])
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
+
+    @inlineCallbacks
+    def test_rootEdges(self):
+        """
+        The root exists, is a directory, and cannot be made, removed as a
+        file or written to.
+        """
+        yield self.assertFailure(self.shell.makeDirectory(()), AlreadyExists)
+        yield self.assertFailure(self.shell.removeFile(()), IsDirectory)
+        yield self.assertFailure(self.shell.openForWriting(()), IsDirectory)
+        yield self.assertFailure(self.shell.openForReading(()), IsDirectory)
+        self.assertTrue((yield self.shell.stat(())).isDirectory)
+
+    @inlineCallbacks
+    def test_removeFile(self):
+        """
+        A removed file is gone; removing a directory fails with
+        L{IsDirectory}, a missing file with L{NoSuchFile}.
+        """
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.removeFile(("f",))
+        self.assertEqual((yield self.names()), ["d"])
+        yield self.assertFailure(self.shell.removeFile(("d",)), IsDirectory)
+        yield self.assertFailure(self.shell.removeFile(("f",)), NoSuchFile)
+
+    @inlineCallbacks
+    def test_list(self):
+        """
+        A listing is sorted by name and describes each entry; listing a
+        file fails with L{NotDirectory}, a missing path with L{NoSuchFile}.
+        """
+        yield writeFile(self.shell, ("b",), b"12345")
+        yield self.shell.makeDirectory(("a",))
+        yield writeFile(self.shell, ("c",), b"")
+        entries = yield self.shell.list(())
+        self.assertEqual(
+            [(name, info.kind, info.size if info.isFile else None)
+             for name, info in entries],
+            [("a", "dir", None), ("b", "file", 5), ("c", "file", 0)],
+        )
+        self.assertEqual(len({info.unique for name, info in entries}), 3)
+        yield self.assertFailure(self.shell.list(("b",)), NotDirectory)
+        yield self.assertFailure(self.shell.list(("x",)), NoSuchFile)
+
+    @inlineCallbacks
+    def test_listNames(self):
+        """
+        A shell that provides L{IFTPShellNames} names what C{list} lists,
+        in the same order, and fails as C{list} does.
+        """
+        if not IFTPShellNames.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellNames")
+        yield writeFile(self.shell, ("b",), b"12345")
+        yield self.shell.makeDirectory(("a",))
+        yield writeFile(self.shell, ("a", "inner"), b"")
+        names = yield self.shell.listNames(())
+        self.assertEqual(names, (yield self.names(())))
+        self.assertEqual(names, ["a", "b"])
+        self.assertEqual((yield self.shell.listNames(("a",))), ["inner"])
+        yield self.assertFailure(self.shell.listNames(("b",)), NotDirectory)
+        yield self.assertFailure(self.shell.listNames(("x",)), NoSuchFile)
+
+    @inlineCallbacks
+    def test_setModificationTime(self):
+        """
+        A modification time that was set is what C{stat} and C{list} say.
+        """
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.shell.setModificationTime(("f",), 1000000000)
+        info = yield self.shell.stat(("f",))
+        self.assertEqual(info.mtime, 1000000000)
+        entries = yield self.shell.list(())
+        self.assertEqual(entries[0][1].mtime, 1000000000)
+        yield self.assertFailure(
+            self.shell.setModificationTime(("x",), 1000000000), NoSuchFile
+        )
+
+    @inlineCallbacks
+    def test_hash(self):
+        """
+        A shell that provides L{IFTPShellHash} checksums whole files and
+        byte ranges.
+        """
+        if not IFTPShellHash.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellHash")
+        data = bytes(range(256)) * 5000
+        yield writeFile(self.shell, ("f",), data)
+        digest = yield self.shell.hash(("f",), "sha256")
+        self.assertEqual(digest, hashlib.sha256(data).hexdigest())
+        digest = yield self.shell.hash(("f",), "md5", 10, 300000)
+        self.assertEqual(digest, hashlib.md5(data[10:300000]).hexdigest())
+        yield self.assertFailure(self.shell.hash(("x",), "sha1"), NoSuchFile)
+
+    @inlineCallbacks
+    def test_chmod(self):
+        """
+        A shell that provides L{IFTPShellChmod} sets the permission bits
+        C{stat} then shows, on files and directories.
+        """
+        if not IFTPShellChmod.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellChmod")
+        yield writeFile(self.shell, ("f",), b"data")
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.setPermissions(("f",), 0o600)
+        yield self.shell.setPermissions(("d",), 0o750)
+        self.assertEqual((yield self.shell.stat(("f",))).mode, 0o600)
+        self.assertEqual((yield self.shell.stat(("d",))).mode, 0o750)
+        yield self.assertFailure(self.shell.setPermissions(("x",), 0o644),
+                                 NoSuchFile)
