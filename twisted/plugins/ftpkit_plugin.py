@@ -125,6 +125,39 @@ class UsersRealmPlugin:
         )
 
 
+@implementer(IPlugin, IRealmPlugin)
+class FsspecRealmPlugin:
+    """
+    C{--realm fsspec:URL}: any fsspec filesystem (S3, SFTP, the local disk,
+    memory, ...), a prefix per user with C{--home-per-user}.
+    """
+
+    name = "fsspec"
+    description = (
+        "Any fsspec filesystem: s3://BUCKET/PREFIX, sftp://USER@HOST/PATH,"
+        " file:///DIR, memory:// (pip install 'ftpkit[s3]' or 'ftpkit[sftp]')."
+    )
+    argumentHelp = (
+        "URL[?config=PATH&users=PATH&OPTION=VALUE...]: secrets only in the"
+        " TOML config file's [options] (see docs/object-storage.rst)"
+    )
+
+    def makeRealm(self, argument, options):
+        """
+        Build a L{ftpkit.fsspecrealm.FsspecRealm}.
+
+        @param argument: the URL and ftpkit's query (see
+            L{ftpkit.storageconfig.parseArgument}).
+        @param options: the parsed L{ftpkit.tap.Options}.
+        @return: a L{ftpkit.fsspecrealm.FsspecRealm}.
+        @raise ValueError: for a bad URL, config or users file, or a
+            backend that is not installed.
+        """
+        from ftpkit.fsspecrealm import makeFsspecRealm
+
+        return makeFsspecRealm(argument, options)
+
+
 @implementer(IPlugin, ICheckerFactory)
 class UsersCheckerFactory:
     """
@@ -248,6 +281,7 @@ class PostgresCheckerFactory:
 filesystemRealm = FilesystemRealmPlugin()
 memoryRealm = MemoryRealmPlugin()
 usersRealm = UsersRealmPlugin()
+fsspecRealm = FsspecRealmPlugin()
 usersChecker = UsersCheckerFactory()
 postgresRealm = PostgresRealmPlugin()
 postgresChecker = PostgresCheckerFactory()

@@ -1,0 +1,316 @@
+"""
+What differs between fsspec filesystems, in one place: which FTP
+operations each kind of store can honestly carry out, and how.
+
+L{backendFor} picks a L{Backend} from a filesystem's protocol:
+
+  - object stores (S3, GCS, Azure: L{ObjectStoreBackend}): directories
+    are key prefixes, made to exist by an empty marker object
+    C{"PREFIX/"}; an upload becomes the object only when it is committed
+    (an S3 multipart upload completes), and an abort leaves no object;
+    nothing can be appended or written at an offset, no modification time
+    set, and a directory is not renamed (that would be one copy per
+    object, not atomic);
+  - the local disk, SFTP and memory (L{LocalBackend}, L{SFTPBackend},
+    L{MemoryBackend}): real directories, uploads written to a temporary
+    sibling and moved into place, resumed and appended uploads written in
+    place, modification times set;
+  - anything else fsspec knows (L{Backend}): directories through fsspec's
+    C{mkdir}/C{rmdir}, uploads through a temporary sibling, nothing
+    appended or resumed.
+
+The methods with a filesystem argument block: the shell calls them in a
+thread.
+"""
+
+import os
+from datetime import datetime, timezone
+
+from ftpkit.errors import CommandNotImplemented, PermissionDenied
+
+OBJECT_STORE_PROTOCOLS = frozenset({
+    "s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl", "oss",
+})
+"""fsspec protocols whose directories are key prefixes."""
+
+READ_BLOCK = 8 * 1024 * 1024
+"""How much an object store's read-ahead fetches per request."""
+
+WRITE_BLOCK = 8 * 1024 * 1024
+"""How much an object store's upload buffers before sending it as one part
+(S3 parts are at least 5 MiB)."""
+
+_LABELS = {
+    "s3": "S3", "s3a": "S3", "gs": "GCS", "gcs": "GCS", "abfs": "Azure",
+    "abfss": "Azure", "az": "Azure", "adl": "Azure", "oss": "OSS",
+    "sftp": "SFTP", "ssh": "SFTP", "file": "local", "local": "local",
+    "memory": "memory",
+}
+
+
+def protocolsOf(fs):
+    """
+    @param fs: an fsspec filesystem (or its class).
+    @return: its protocol names, as a tuple.
+    """
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
+def asTimestamp(value):
+    """
+    Turn one of the forms fsspec backends give times in into seconds since
+    the epoch.
+
+    @param value: a C{datetime} (naive ones are UTC), a number, an ISO 8601
+        string, or C{None}.
+    @return: a C{float}, or C{None} when C{value} is none of those.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return asTimestamp(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+_TIME_KEYS = ("mtime", "LastModified", "last_modified", "updated",
+              "modified", "created")
+
+
+class Backend:
+    """
+    A filesystem fsspec knows nothing particular about here: the
+    conservative choices.
+
+    @cvar prefixDirectories: directories are key prefixes (an object
+        store), not entries of their own.
+    @cvar commitByRename: an upload is written to a temporary sibling and
+        moved into place; otherwise it is opened with C{autocommit=False}
+        and committed with the file object's C{commit}.
+    @cvar writesInPlace: resumed (C{REST}) and appended uploads can be
+        written into the existing file.
+    @cvar renamesDirectories: a directory can be renamed in one step.
+    @cvar serialized: the filesystem object takes one call at a time (its
+        client is not safe to use from several threads).
+    @cvar sharedFileObjects: every opener of a file gets the same file
+        object, position included, so reads go through C{cat_file}.
+    @cvar readOptions: keyword arguments of C{fs.open} for a download.
+    @cvar writeOptions: keyword arguments of C{fs.open} for an upload.
+    @ivar label: the name used in replies, e.g. C{"S3"}.
+    """
+
+    prefixDirectories = False
+    commitByRename = True
+    writesInPlace = False
+    renamesDirectories = True
+    serialized = False
+    sharedFileObjects = False
+    readOptions = {}
+    writeOptions = {}
+
+    def __init__(self, label):
+        """
+        @param label: the name used in replies.
+        """
+        self.label = label
+
+    def mtimeOf(self, fs, detail):
+        """
+        @param fs: the filesystem.
+        @param detail: an entry of C{fs.ls(detail=True)} or C{fs.info}.
+        @return: its modification time, seconds since the epoch (0 when
+            the backend gives none).
+        """
+        for key in _TIME_KEYS:
+            stamp = asTimestamp(detail.get(key))
+            if stamp is not None:
+                return stamp
+        return 0.0
+
+    def makeDirectory(self, fs, path):
+        """
+        Make one directory whose parent exists (blocking).
+
+        @param fs: the filesystem.
+        @param path: its path on C{fs}.
+        """
+        fs.mkdir(path, create_parents=False)
+
+    def removeDirectory(self, fs, path):
+        """
+        Remove one empty directory (blocking).
+
+        @param fs: the filesystem.
+        @param path: its path on C{fs}.
+        """
+        fs.rmdir(path)
+
+    def rename(self, fs, source, target, isDirectory):
+        """
+        Rename a file, or a directory and everything in it (blocking);
+        an existing target file is replaced.
+
+        @param fs: the filesystem.
+        @param source: the path on C{fs} to rename.
+        @param target: its new path.
+        @param isDirectory: whether C{source} is a directory.
+        """
+        fs.mv(source, target, recursive=isDirectory)
+
+    def setModificationTime(self, fs, path, when):
+        """
+        Set a file's modification time (blocking).
+
+        @param fs: the filesystem.
+        @param path: its path on C{fs}.
+        @param when: seconds since the epoch.
+        @raise CommandNotImplemented: unless the backend can.
+        """
+        raise CommandNotImplemented(
+            f"Setting modification times is not supported by {self.label} storage")
+
+    def refuseResume(self, append):
+        """
+        @param append: whether an append (C{APPE}) was asked for, rather
+            than a resumed upload (C{REST} then C{STOR}).
+        @raise CommandNotImplemented: unless L{writesInPlace}.
+        """
+        if self.writesInPlace:
+            return
+        what = "Appending" if append else "Resuming uploads (REST before STOR)"
+        raise CommandNotImplemented(f"{what} is not supported by {self.label} storage")
+
+    def refuseDirectoryRename(self):
+        """
+        @raise PermissionDenied: unless L{renamesDirectories}.
+        """
+        if not self.renamesDirectories:
+            raise PermissionDenied(
+                f"Renaming a directory is not supported by {self.label} storage")
+
+
+class ObjectStoreBackend(Backend):
+    """
+    An object store (S3, GCS, Azure): see the module's description.
+    """
+
+    prefixDirectories = True
+    commitByRename = False
+    renamesDirectories = False
+    readOptions = {"block_size": READ_BLOCK, "cache_type": "readahead"}
+    writeOptions = {"block_size": WRITE_BLOCK}
+
+    def makeDirectory(self, fs, path):
+        """
+        Write the empty marker object C{"PATH/"}, which makes the prefix
+        list as a directory (the convention of the S3 console).
+        """
+        fs.touch(path + "/")
+
+    def removeDirectory(self, fs, path):
+        """
+        Remove the marker object, if there is one.
+        """
+        try:
+            fs.rm_file(path + "/")
+        except FileNotFoundError:
+            pass
+
+
+class _PosixBackend(Backend):
+    """
+    A store with real directories, renames that replace and files that
+    can be written at an offset.
+    """
+
+    writesInPlace = True
+
+
+class LocalBackend(_PosixBackend):
+    """
+    The local disk (C{file://}).
+    """
+
+    def setModificationTime(self, fs, path, when):
+        """
+        See L{Backend.setModificationTime}: C{os.utime}.
+        """
+        os.utime(path, (when, when))
+
+
+class SFTPBackend(_PosixBackend):
+    """
+    SFTP through fsspec's paramiko filesystem (C{sftp://}): one SSH
+    connection, which takes one call at a time.
+    """
+
+    serialized = True
+
+    def rename(self, fs, source, target, isDirectory):
+        """
+        See L{Backend.rename}: one C{posix-rename@openssh.com}, which
+        replaces a file (plain SFTP C{RENAME} does not).
+        """
+        fs.mv(source, target)
+
+    def setModificationTime(self, fs, path, when):
+        """
+        See L{Backend.setModificationTime}: the SFTP C{SETSTAT} of the
+        paramiko client.
+        """
+        fs.ftp.utime(path, (when, when))
+
+
+class MemoryBackend(_PosixBackend):
+    """
+    fsspec's in-memory filesystem (C{memory://}). Its entries give only a
+    creation time; the modification time lives on the stored file object,
+    which is where L{setModificationTime} puts it too.
+    """
+
+    sharedFileObjects = True
+
+    def mtimeOf(self, fs, detail):
+        """
+        See L{Backend.mtimeOf}: the stored file's C{modified}.
+        """
+        if detail.get("type") == "file":
+            try:
+                return asTimestamp(fs.modified(detail["name"])) or 0.0
+            except FileNotFoundError:
+                return 0.0
+        return 0.0
+
+    def setModificationTime(self, fs, path, when):
+        """
+        See L{Backend.setModificationTime}.
+        """
+        stored = fs.store.get(fs._strip_protocol(path))
+        if stored is None:
+            raise FileNotFoundError(path)
+        stored.modified = datetime.fromtimestamp(when, tz=timezone.utc)
+
+
+def backendFor(fs):
+    """
+    @param fs: an fsspec filesystem.
+    @return: the L{Backend} that describes it.
+    """
+    protocols = protocolsOf(fs)
+    label = next((_LABELS[p] for p in protocols if p in _LABELS), protocols[0])
+    if any(p in OBJECT_STORE_PROTOCOLS for p in protocols):
+        return ObjectStoreBackend(label)
+    if "file" in protocols or "local" in protocols:
+        return LocalBackend(label)
+    if "sftp" in protocols:
+        return SFTPBackend(label)
+    if "memory" in protocols:
+        return MemoryBackend(label)
+    return Backend(label)

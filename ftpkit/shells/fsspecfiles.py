@@ -1,0 +1,355 @@
+"""
+Files of an L{ftpkit.shells.fsspecshell.FsspecShell}, read and written at
+an offset (the simple storage contract of L{ftpkit.interfaces}); the
+server adapts them to producers and consumers with backpressure.
+
+Every call on an fsspec file object blocks, so each one goes through the
+shell's C{call} (a thread, one call at a time for a backend that needs
+it). The files keep no more than one read or write in memory, plus what
+the fsspec file buffers (one block: a multipart upload's part, a
+download's read-ahead).
+
+Uploads are atomic where the store can be: L{CommitOnCloseWriter} asks
+fsspec to hold the result back until L{CommitOnCloseWriter.close} (an S3
+multipart upload completes only then; an abort aborts it), and
+L{RenameIntoPlaceWriter} writes a temporary sibling and moves it over the
+target. L{InPlaceWriter} resumes or appends into the file itself, as a
+local disk's C{REST}/C{APPE} do.
+"""
+
+import secrets
+import threading
+
+from twisted.internet import defer
+from zope.interface import implementer
+
+from ftpkit.errors import LocalError
+from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile
+
+TEMPORARY_PREFIX = ".ftpkit-upload-"
+"""How the temporary sibling of an upload in progress is named; the shell
+leaves such names out of listings."""
+
+def temporarySibling(fsPath):
+    """
+    @param fsPath: the path of an upload's target on the filesystem.
+    @return: a fresh path in the same directory, named with
+        L{TEMPORARY_PREFIX}.
+    """
+    directory, _, _ = fsPath.rpartition("/")
+    return f"{directory}/{TEMPORARY_PREFIX}{secrets.token_hex(8)}"
+
+
+@implementer(IRandomReadFile)
+class FsspecReadFile:
+    """
+    A file opened for a download.
+
+    @ivar size: the number of bytes from the open offset to the end.
+    """
+
+    def __init__(self, call, opened, fileSize, start):
+        """
+        @param call: the shell's C{call(function, *args)}, running a
+            blocking call off the reactor thread.
+        @param opened: an object with blocking C{readAt(offset, length)}
+            (offsets in the file) and C{close()} (see
+            L{openForReadingBlocking}).
+        @param fileSize: the file's size.
+        @param start: the byte the download starts at (C{REST}).
+        """
+        self._call = call
+        self._opened = opened
+        self._start = start
+        self.size = max(0, fileSize - start)
+
+    def readAt(self, offset, length):
+        """
+        See L{IRandomReadFile.readAt}.
+        """
+        if offset >= self.size:
+            return defer.succeed(b"")
+        return self._call(self._opened.readAt, self._start + offset, length)
+
+    def close(self):
+        """
+        See L{IRandomReadFile.close}.
+        """
+        opened, self._opened = self._opened, None
+        if opened is None:
+            return defer.succeed(None)
+        return self._call(opened.close)
+
+
+class _FileObjectReader:
+    """
+    Reads of an open fsspec file object (blocking). The server may have
+    two reads of one download running at once (in two threads): a lock
+    keeps each seek with its read.
+    """
+
+    def __init__(self, handle):
+        """
+        @param handle: a file object open for reading.
+        """
+        self._handle = handle
+        self._lock = threading.Lock()
+
+    def readAt(self, offset, length):
+        """
+        @return: up to C{length} bytes from C{offset}.
+        """
+        with self._lock:
+            if self._handle.tell() != offset:
+                self._handle.seek(offset)
+            return self._handle.read(length)
+
+    def close(self):
+        """
+        Close the file object.
+        """
+        self._handle.close()
+
+
+class _RangeReader:
+    """
+    Reads through C{cat_file} ranges, for a filesystem whose open files
+    are shared objects (fsspec's memory filesystem hands every opener the
+    same one, position included).
+    """
+
+    def __init__(self, fs, fsPath):
+        """
+        @param fs: the filesystem.
+        @param fsPath: the file's path on it.
+        """
+        self._fs = fs
+        self._path = fsPath
+
+    def readAt(self, offset, length):
+        """
+        @return: up to C{length} bytes from C{offset}.
+        """
+        return self._fs.cat_file(self._path, offset, offset + length)
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+def openForReadingBlocking(fs, backend, fsPath):
+    """
+    Open a file to read it at offsets (blocking).
+
+    @param fs: the filesystem.
+    @param backend: its L{ftpkit.shells.fsspecbackends.Backend}.
+    @param fsPath: the file's path on C{fs}.
+    @return: an object with blocking C{readAt(offset, length)} and
+        C{close()}.
+    """
+    if backend.sharedFileObjects:
+        return _RangeReader(fs, fsPath)
+    return _FileObjectReader(fs.open(fsPath, "rb", **backend.readOptions))
+
+
+@implementer(IRandomWriteFile)
+class FsspecWriteFile:
+    """
+    A file opened for an upload: writes at increasing offsets, then a
+    commit or an abort, each once.
+    """
+
+    def __init__(self, call, writer):
+        """
+        @param call: the shell's C{call(function, *args)}.
+        @param writer: a L{CommitOnCloseWriter}, L{RenameIntoPlaceWriter} or
+            L{InPlaceWriter}.
+        """
+        self._call = call
+        self._writer = writer
+        self._finished = None
+
+    def writeAt(self, offset, data):
+        """
+        See L{IRandomWriteFile.writeAt}.
+        """
+        if self._finished is not None:
+            return defer.fail(LocalError("The upload is already finished"))
+        return self._call(self._writer.writeAt, offset, bytes(data))
+
+    def close(self):
+        """
+        See L{IRandomWriteFile.close}: commit; once committed the file is
+        complete in the store.
+        """
+        return self._finish(self._writer.commit)
+
+    def abort(self):
+        """
+        See L{IRandomWriteFile.abort}: discard; the previous file, if any,
+        is untouched.
+        """
+        return self._finish(self._writer.discard)
+
+    def _finish(self, how):
+        """
+        Commit or discard, only the first time either is asked.
+
+        @param how: the writer's C{commit} or C{discard}.
+        @return: a Deferred firing with C{None} when done.
+        """
+        if self._finished is not None:
+            return defer.succeed(None)
+        self._finished = self._call(how)
+        self._finished.addCallback(lambda ignored: None)
+        return self._finished
+
+
+class _SequentialWriter:
+    """
+    Writes into a file object that only goes forward (blocking).
+
+    @ivar position: where the next write must start.
+    """
+
+    def __init__(self, handle, position=0):
+        """
+        @param handle: the file object, open for writing.
+        @param position: the offset its first byte will have.
+        """
+        self._handle = handle
+        self.position = position
+
+    def writeAt(self, offset, data):
+        """
+        Write C{data}, which must start where the previous write ended.
+
+        @raise LocalError: for any other offset.
+        """
+        if offset != self.position:
+            raise LocalError("Uploads to this storage are written in order")
+        self._handle.write(data)
+        self.position += len(data)
+
+
+class CommitOnCloseWriter(_SequentialWriter):
+    """
+    An upload through a file opened with C{autocommit=False}: nothing is
+    visible until L{commit} (for S3, parts go up as they fill, and the
+    multipart upload is completed, or aborted, at the end).
+    """
+
+    def commit(self):
+        """
+        Send what is buffered and make the object.
+        """
+        self._handle.close()
+        self._handle.commit()
+
+    def discard(self):
+        """
+        Throw the upload away (an S3 multipart upload is aborted).
+        """
+        self._handle.discard()
+        # fsspec would otherwise try to upload the rest again when the
+        # object is collected.
+        self._handle.closed = True
+
+
+class RenameIntoPlaceWriter(_SequentialWriter):
+    """
+    An upload written to a temporary sibling of its target, moved over it
+    once complete.
+    """
+
+    def __init__(self, fs, temporary, target):
+        """
+        Open the temporary file (blocking).
+
+        @param fs: the filesystem.
+        @param temporary: the temporary path (L{temporarySibling}).
+        @param target: the path the upload replaces or makes.
+        """
+        super().__init__(fs.open(temporary, "wb"))
+        self._fs = fs
+        self._temporary = temporary
+        self._target = target
+
+    def commit(self):
+        """
+        Close the temporary file and move it over the target.
+        """
+        self._handle.close()
+        try:
+            self._fs.mv(self._temporary, self._target)
+        except BaseException:
+            self._removeTemporary()
+            raise
+
+    def discard(self):
+        """
+        Close and remove the temporary file.
+        """
+        try:
+            self._handle.close()
+        finally:
+            self._removeTemporary()
+
+    def _removeTemporary(self):
+        try:
+            self._fs.rm_file(self._temporary)
+        except FileNotFoundError:
+            pass
+
+
+class InPlaceWriter:
+    """
+    A resumed or appended upload, written into the file itself (blocking):
+    what was written stays written even if the upload is aborted, as with
+    a resumed upload on a local disk.
+    """
+
+    def __init__(self, fs, fsPath, offset, append):
+        """
+        Open the file.
+
+        @param fs: the filesystem.
+        @param fsPath: the file's path.
+        @param offset: the byte to resume from (ignored when appending).
+        @param append: whether to append (creating a missing file).
+        """
+        if append:
+            self._handle = fs.open(fsPath, "ab")
+            self._handle.seek(0, 2)
+        else:
+            self._handle = fs.open(fsPath, "r+b")
+            self._handle.seek(offset)
+        self._start = self._end = self._handle.tell()
+        self._truncate = not append
+
+    def writeAt(self, offset, data):
+        """
+        Write C{data} at C{offset} bytes from where the upload started.
+        """
+        offset += self._start
+        if self._handle.tell() != offset:
+            self._handle.seek(offset)
+        self._handle.write(data)
+        self._end = max(self._end, offset + len(data))
+
+    def commit(self):
+        """
+        Drop what lay past the end of a resumed upload, and close.
+        """
+        try:
+            if self._truncate:
+                self._handle.truncate(self._end)
+        finally:
+            self._handle.close()
+
+    def discard(self):
+        """
+        Close, keeping what was written.
+        """
+        self._handle.close()

@@ -1,0 +1,435 @@
+"""
+L{FsspecShell}: any fsspec filesystem (S3, SFTP, the local disk, memory,
+GCS, Azure, ...) as an L{IFTPShell}.
+
+Every fsspec call blocks (an asynchronous filesystem such as s3fs runs its
+own event loop in a thread of fsspec's, and its synchronous methods wait
+for it), so the shell makes each one in a thread of an
+L{ftpkit.blocking.BlockingPool} and never in the reactor thread. Errors
+become L{ftpkit.errors.FTPError}s there too.
+
+What each kind of store can do (directories as key prefixes, atomic
+uploads, resuming, renaming directories) is decided in one place,
+L{ftpkit.shells.fsspecbackends}.
+"""
+
+import hashlib
+import stat
+import threading
+import weakref
+
+from twisted.internet import defer
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ftpkit import paths
+from ftpkit.blocking import BlockingPool
+from ftpkit.errors import (
+    AlreadyExists,
+    DirectoryNotEmpty,
+    FTPError,
+    InvalidPath,
+    IsDirectory,
+    LocalError,
+    NoSuchFile,
+    NotDirectory,
+    PermissionDenied,
+    fromOSError,
+)
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK, FileInfo
+from ftpkit.interfaces import IFTPShell
+from ftpkit.shells.fsspecbackends import backendFor
+from ftpkit.shells.fsspecfiles import (
+    TEMPORARY_PREFIX,
+    CommitOnCloseWriter,
+    FsspecReadFile,
+    FsspecWriteFile,
+    InPlaceWriter,
+    RenameIntoPlaceWriter,
+    openForReadingBlocking,
+    temporarySibling,
+)
+
+_log = Logger()
+
+POOL_SIZE = 16
+"""Blocking calls running at once, for all the shells of one pool: a
+store across the network spends most of a call waiting."""
+
+_KINDS = {"directory": DIRECTORY, "file": FILE, "link": LINK}
+
+
+def translateError(error):
+    """
+    Turn what an fsspec call raised into the L{FTPError} to reply with.
+
+    @param error: the exception.
+    @return: an L{FTPError}; an unexpected exception becomes
+        L{LocalError}, its text never shown to the client.
+    """
+    if isinstance(error, FTPError):
+        return error
+    if isinstance(error, FileNotFoundError):
+        return NoSuchFile()
+    if isinstance(error, FileExistsError):
+        return AlreadyExists()
+    if isinstance(error, IsADirectoryError):
+        return IsDirectory()
+    if isinstance(error, NotADirectoryError):
+        return NotDirectory()
+    if isinstance(error, PermissionError):
+        return PermissionDenied()
+    if isinstance(error, UnicodeError):
+        return InvalidPath()
+    if isinstance(error, OSError) and error.errno is not None:
+        return fromOSError(error)
+    return LocalError()
+
+
+def describe(backend, fs, detail):
+    """
+    Turn an fsspec entry into a L{FileInfo}.
+
+    @param backend: the L{ftpkit.shells.fsspecbackends.Backend}.
+    @param fs: the filesystem.
+    @param detail: an entry of C{fs.ls(detail=True)} or C{fs.info}.
+    @return: the L{FileInfo}.
+    """
+    kind = _KINDS.get(detail.get("type"), FILE)
+    mode = detail.get("mode")
+    if isinstance(mode, int):
+        mode = stat.S_IMODE(mode)
+    else:
+        mode = 0o755 if kind == DIRECTORY else 0o644
+    name = detail.get("name", "").rstrip("/")
+    return FileInfo(
+        kind=kind,
+        size=int(detail.get("size") or 0) if kind == FILE else 0,
+        mtime=backend.mtimeOf(fs, detail),
+        mode=mode,
+        nlink=2 if kind == DIRECTORY else 1,
+        unique=hashlib.blake2b(name.encode("utf-8", "surrogateescape"),
+                               digest_size=8).hexdigest(),
+    )
+
+
+_DEFAULT_POOL = None
+
+_LOCKS = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def lockFor(fs):
+    """
+    @param fs: a filesystem whose calls must be made one at a time.
+    @return: the lock every shell on C{fs} holds while calling it.
+    """
+    with _LOCKS_LOCK:
+        lock = _LOCKS.get(fs)
+        if lock is None:
+            lock = _LOCKS[fs] = threading.Lock()
+        return lock
+
+
+def defaultPool():
+    """
+    @return: the L{BlockingPool} shells use unless given one.
+    """
+    global _DEFAULT_POOL
+    if _DEFAULT_POOL is None:
+        _DEFAULT_POOL = BlockingPool("ftpkit-fsspec", size=POOL_SIZE)
+    return _DEFAULT_POOL
+
+
+@implementer(IFTPShell)
+class FsspecShell:
+    """
+    A user's view of a directory (or key prefix) of an fsspec filesystem.
+
+    @ivar fs: the filesystem.
+    @ivar root: the path on C{fs} the user sees as C{/}.
+    @ivar backend: the L{ftpkit.shells.fsspecbackends.Backend} of C{fs}.
+    """
+
+    def __init__(self, fs, root="", pool=None, backend=None):
+        """
+        @param fs: an fsspec filesystem (made with C{asynchronous=False},
+            the default).
+        @param root: the path on C{fs} shown as C{/} (C{"bucket/prefix"}
+            for S3, C{"/srv/ftp"} for the local disk or SFTP); it need not
+            exist yet on an object store.
+        @param pool: the L{ftpkit.blocking.BlockingPool} to make the calls
+            in; L{defaultPool} when omitted.
+        @param backend: the L{ftpkit.shells.fsspecbackends.Backend}; found
+            from C{fs} when omitted.
+        """
+        self.fs = fs
+        self.root = root.rstrip("/")
+        self.backend = backend if backend is not None else backendFor(fs)
+        self._pool = pool if pool is not None else defaultPool()
+        self._lock = lockFor(fs) if self.backend.serialized else None
+
+    def call(self, function, *args):
+        """
+        Run a blocking call in the pool (holding the lock of a backend that
+        takes one call at a time), errors translated by
+        L{translateError}.
+
+        @return: a Deferred with the call's result.
+        """
+        return self._pool.run(self._guarded, function, args)
+
+    def _guarded(self, function, args):
+        """
+        Make one call (in a pool thread).
+        """
+        try:
+            if self._lock is None:
+                return function(*args)
+            with self._lock:
+                return function(*args)
+        except Exception as error:  # noqa: BLE001 (every failure becomes a reply)
+            translated = translateError(error)
+            if isinstance(translated, LocalError) and translated is not error:
+                _log.error(
+                    "{backend} storage call {call} failed: {kind}: {why}",
+                    backend=self.backend.label,
+                    call=getattr(function, "__name__", "?"),
+                    kind=type(error).__name__, why=str(error)[:200])
+            raise translated from None
+
+    def fsPath(self, path):
+        """
+        @param path: a tuple of segments.
+        @return: its path on the filesystem.
+        """
+        if not path:
+            return self.root or self.fs.root_marker
+        return self.root + "/" + "/".join(path)
+
+    # Blocking helpers, run in the pool.
+
+    def _info(self, path):
+        """
+        @return: the fsspec entry of C{path}; the root always is a
+            directory.
+        @raise FileNotFoundError: when there is nothing there.
+        """
+        if not path:
+            try:
+                return self.fs.info(self.fsPath(path))
+            except FileNotFoundError:
+                return {"name": self.fsPath(path), "type": "directory", "size": 0}
+        return self.fs.info(self.fsPath(path))
+
+    def _kindOf(self, path):
+        """
+        @return: L{DIRECTORY}, L{FILE} or C{None} when nothing is there.
+        """
+        try:
+            return _KINDS.get(self._info(path).get("type"), FILE)
+        except FileNotFoundError:
+            return None
+
+    def _requireDirectory(self, path):
+        """
+        @raise NoSuchFile: when nothing is at C{path}.
+        @raise NotDirectory: when a file is.
+        """
+        kind = self._kindOf(path)
+        if kind is None:
+            raise NoSuchFile()
+        if kind != DIRECTORY:
+            raise NotDirectory()
+
+    def _entries(self, path):
+        """
+        @return: the C{(name, fsspec entry)} pairs of a directory, sorted
+            by name, without the directory's own marker object and the
+            temporary files of uploads in progress.
+        @raise NoSuchFile: when there is nothing there.
+        @raise NotDirectory: when it is a file.
+        """
+        here = self.fsPath(path).rstrip("/")
+        try:
+            details = self.fs.ls(self.fsPath(path), detail=True)
+        except FileNotFoundError:
+            if not path:
+                return []
+            raise NoSuchFile() from None
+        except NotADirectoryError:
+            raise NotDirectory() from None
+        entries = {}
+        for detail in details:
+            name = detail["name"].rstrip("/")
+            if name == here:
+                if detail.get("type") == "file" and not detail["name"].endswith("/"):
+                    raise NotDirectory()
+                continue
+            base = name.rpartition("/")[2]
+            if not base or base.startswith(TEMPORARY_PREFIX):
+                continue
+            if detail.get("type") == "directory" or base not in entries:
+                entries[base] = detail
+        return sorted(entries.items())
+
+    def _stat(self, path):
+        return describe(self.backend, self.fs, self._info(path))
+
+    def _list(self, path):
+        try:
+            entries = self._entries(path)
+        except Exception:
+            # Some stores (SFTP) answer a listing of a file with "no such
+            # file" or a vague failure.
+            if path and self._kindOf(path) == FILE:
+                raise NotDirectory() from None
+            raise
+        return [(name, describe(self.backend, self.fs, detail))
+                for name, detail in entries]
+
+    def _makeDirectory(self, path):
+        self._requireDirectory(path[:-1])
+        if self._kindOf(path) is not None:
+            raise AlreadyExists()
+        self.backend.makeDirectory(self.fs, self.fsPath(path))
+
+    def _removeDirectory(self, path):
+        kind = self._kindOf(path)
+        if kind is None:
+            raise NoSuchFile()
+        if kind != DIRECTORY:
+            raise NotDirectory()
+        if self._entries(path):
+            raise DirectoryNotEmpty()
+        self.backend.removeDirectory(self.fs, self.fsPath(path))
+
+    def _removeFile(self, path):
+        kind = self._kindOf(path)
+        if kind is None:
+            raise NoSuchFile()
+        if kind == DIRECTORY:
+            raise IsDirectory()
+        self.fs.rm_file(self.fsPath(path))
+
+    def _rename(self, fromPath, toPath):
+        kind = self._kindOf(fromPath)
+        if kind is None:
+            raise NoSuchFile()
+        self._requireDirectory(toPath[:-1])
+        if fromPath == toPath:
+            return
+        if paths.isWithin(toPath, fromPath):
+            raise InvalidPath("Cannot move a directory into itself")
+        existing = self._kindOf(toPath)
+        if existing == DIRECTORY:
+            raise AlreadyExists()
+        if kind == DIRECTORY:
+            if existing is not None:
+                raise NotDirectory()
+            self.backend.refuseDirectoryRename()
+        self.backend.rename(self.fs, self.fsPath(fromPath), self.fsPath(toPath),
+                            kind == DIRECTORY)
+
+    def _openForReading(self, path, offset):
+        info = self._info(path)
+        if info.get("type") == "directory":
+            raise IsDirectory()
+        opened = openForReadingBlocking(self.fs, self.backend, self.fsPath(path))
+        return FsspecReadFile(self.call, opened, int(info.get("size") or 0), offset)
+
+    def _openForWriting(self, path, offset, append):
+        self._requireDirectory(path[:-1])
+        if self._kindOf(path) == DIRECTORY:
+            raise IsDirectory()
+        target = self.fsPath(path)
+        if offset or append:
+            self.backend.refuseResume(append)
+            writer = InPlaceWriter(self.fs, target, offset, append)
+        elif self.backend.commitByRename:
+            writer = RenameIntoPlaceWriter(self.fs, temporarySibling(target), target)
+        else:
+            writer = CommitOnCloseWriter(self.fs.open(
+                target, "wb", autocommit=False, **self.backend.writeOptions))
+        return FsspecWriteFile(self.call, writer)
+
+    def _setModificationTime(self, path, when):
+        if self._kindOf(path) is None:
+            raise NoSuchFile()
+        self.backend.setModificationTime(self.fs, self.fsPath(path), when)
+
+    # IFTPShell
+
+    def stat(self, path):
+        """
+        See L{IFTPShell.stat}.
+        """
+        return self.call(self._stat, path)
+
+    def list(self, path):
+        """
+        See L{IFTPShell.list}. An object store lists a prefix's objects
+        and the prefixes below it, the latter as directories.
+        """
+        return self.call(self._list, path)
+
+    def makeDirectory(self, path):
+        """
+        See L{IFTPShell.makeDirectory}: on an object store, an empty marker
+        object C{"PATH/"}.
+        """
+        if not path:
+            return defer.fail(AlreadyExists())
+        return self.call(self._makeDirectory, path)
+
+    def removeDirectory(self, path):
+        """
+        See L{IFTPShell.removeDirectory}.
+        """
+        if not path:
+            return defer.fail(PermissionDenied())
+        return self.call(self._removeDirectory, path)
+
+    def removeFile(self, path):
+        """
+        See L{IFTPShell.removeFile}.
+        """
+        return self.call(self._removeFile, path)
+
+    def rename(self, fromPath, toPath):
+        """
+        See L{IFTPShell.rename}. On an object store a file is copied on the
+        server side and the original deleted, and a directory is not
+        renamed (L{PermissionDenied}).
+        """
+        if not fromPath or not toPath:
+            return defer.fail(PermissionDenied())
+        return self.call(self._rename, fromPath, toPath)
+
+    def openForReading(self, path, offset=0):
+        """
+        See L{IFTPShell.openForReading}.
+
+        @return: a Deferred firing with an L{FsspecReadFile}.
+        """
+        return self.call(self._openForReading, path, offset)
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}. Where the store cannot resume or
+        append (an object store), those fail with
+        L{ftpkit.errors.CommandNotImplemented}.
+
+        @return: a Deferred firing with an L{FsspecWriteFile}.
+        """
+        if not path:
+            return defer.fail(IsDirectory())
+        return self.call(self._openForWriting, path, offset, append)
+
+    def setModificationTime(self, path, when):
+        """
+        See L{IFTPShell.setModificationTime}; fails with
+        L{ftpkit.errors.CommandNotImplemented} where the store keeps its own
+        times (an object store).
+        """
+        return self.call(self._setModificationTime, path, when)

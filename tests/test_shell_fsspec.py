@@ -1,0 +1,239 @@
+"""
+Tests for L{ftpkit.shells.fsspecshell}: the conformance kit on fsspec's
+memory and local filesystems and on a real SFTP server, and what is
+particular to the shell.
+"""
+
+import os
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.errors import InvalidPath, LocalError, NoSuchFile
+from ftpkit.testing import IFTPShellConformanceMixin
+from tests.storageservers import sshServer
+
+try:
+    import fsspec
+except ImportError:
+    fsspec = None
+
+if fsspec is not None:
+    from fsspec.implementations.local import LocalFileSystem
+
+    from ftpkit.shells.fsspecbackends import (
+        Backend,
+        LocalBackend,
+        MemoryBackend,
+        ObjectStoreBackend,
+        SFTPBackend,
+        asTimestamp,
+        backendFor,
+    )
+    from ftpkit.shells.fsspecfiles import TEMPORARY_PREFIX
+    from ftpkit.shells.fsspecshell import FsspecShell, describe, translateError
+
+_NO_FSSPEC = "fsspec is not installed (pip install -e '.[dev]')"
+
+
+def memoryShell():
+    """
+    @return: an L{FsspecShell} on a new, private fsspec memory filesystem.
+    """
+    fs = fsspec.filesystem("memory", global_store=False, skip_instance_cache=True)
+    return FsspecShell(fs, "")
+
+
+class MemoryConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+    """
+    L{FsspecShell} on C{memory://} passes the conformance kit.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def makeShell(self):
+        return memoryShell()
+
+
+class LocalConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+    """
+    L{FsspecShell} on C{file://} passes the conformance kit.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def makeShell(self):
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        return FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
+
+
+class SFTPConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+    """
+    L{FsspecShell} on C{sftp://}, against OpenSSH's server, passes the
+    conformance kit.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def makeShell(self):
+        fs = sshServer().sharedFilesystem()
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        return FsspecShell(fs, root)
+
+
+class BackendTests(unittest.TestCase):
+    """
+    L{backendFor} picks what each kind of store can do.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def test_kinds(self):
+        """
+        Each protocol gets its backend, and its label for replies.
+        """
+
+        class Fake:
+            def __init__(self, protocol):
+                self.protocol = protocol
+
+        cases = [(("s3", "s3a"), ObjectStoreBackend, "S3"),
+                 (("gcs", "gs"), ObjectStoreBackend, "GCS"),
+                 (("file", "local"), LocalBackend, "local"),
+                 (("sftp", "ssh"), SFTPBackend, "SFTP"),
+                 ("memory", MemoryBackend, "memory"),
+                 ("webdav", Backend, "webdav")]
+        for protocol, kind, label in cases:
+            backend = backendFor(Fake(protocol))
+            self.assertIs(type(backend), kind)
+            self.assertEqual(backend.label, label)
+
+    def test_refusals(self):
+        """
+        An object store refuses resuming, appending, renaming directories
+        and setting times, saying which storage it is.
+        """
+        from ftpkit.errors import CommandNotImplemented, PermissionDenied
+
+        backend = ObjectStoreBackend("S3")
+        e = self.assertRaises(CommandNotImplemented, backend.refuseResume, True)
+        self.assertEqual(e.message, "Appending is not supported by S3 storage")
+        e = self.assertRaises(CommandNotImplemented, backend.refuseResume, False)
+        self.assertIn("REST before STOR", e.message)
+        e = self.assertRaises(PermissionDenied, backend.refuseDirectoryRename)
+        self.assertIn("Renaming a directory", e.message)
+        self.assertRaises(CommandNotImplemented, backend.setModificationTime,
+                          None, "b/f", 0)
+        LocalBackend("local").refuseResume(True)
+
+    def test_timestamps(self):
+        """
+        Times come as datetimes, numbers or ISO strings.
+        """
+        from datetime import datetime, timezone
+
+        stamp = datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+        self.assertEqual(asTimestamp(stamp), stamp.timestamp())
+        self.assertEqual(asTimestamp(stamp.replace(tzinfo=None)), stamp.timestamp())
+        self.assertEqual(asTimestamp("2020-01-02T03:04:05Z"), stamp.timestamp())
+        self.assertEqual(asTimestamp(12), 12.0)
+        self.assertIsNone(asTimestamp("soon"))
+        self.assertIsNone(asTimestamp(None))
+        self.assertEqual(Backend("x").mtimeOf(None, {"LastModified": stamp}),
+                         stamp.timestamp())
+
+
+class ShellTests(unittest.TestCase):
+    """
+    What is particular to L{FsspecShell}, on fsspec's memory filesystem.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def test_translateError(self):
+        """
+        Exceptions become FTP errors; unknown ones a L{LocalError}.
+        """
+        import errno
+
+        self.assertIsInstance(translateError(FileNotFoundError()), NoSuchFile)
+        self.assertIsInstance(translateError(RuntimeError("x")), LocalError)
+        self.assertIsInstance(translateError(UnicodeEncodeError(
+            "utf-8", "\udcff", 0, 1, "surrogates")), InvalidPath)
+        self.assertEqual(translateError(OSError(errno.ENOSPC, "full")).code, 452)
+
+    def test_describe(self):
+        """
+        An object's facts come from its metadata; the unique fact from its
+        name.
+        """
+        backend = Backend("x")
+        info = describe(backend, None, {"name": "b/f", "type": "file",
+                                        "size": 5, "mtime": 7.0})
+        self.assertEqual((info.kind, info.size, info.mtime, info.mode),
+                         ("file", 5, 7.0, 0o644))
+        other = describe(backend, None, {"name": "b/g", "type": "directory"})
+        self.assertEqual((other.kind, other.mode), ("dir", 0o755))
+        self.assertNotEqual(info.unique, other.unique)
+
+    @defer.inlineCallbacks
+    def test_uploadInProgressHidden(self):
+        """
+        The temporary sibling of an upload in progress is not listed, and
+        the upload replaces the file only once closed.
+        """
+        shell = memoryShell()
+        opened = yield shell.openForWriting(("f",))
+        yield opened.writeAt(0, b"data")
+        self.assertTrue(any(name.rpartition("/")[2].startswith(TEMPORARY_PREFIX)
+                            for name in shell.fs.store))
+        self.assertEqual((yield shell.list(())), [])
+        yield opened.close()
+        self.assertEqual([name for name, info in (yield shell.list(()))], ["f"])
+        self.assertEqual(sorted(shell.fs.store), ["/f"])
+
+    @defer.inlineCallbacks
+    def test_writesInOrder(self):
+        """
+        A replacing upload refuses a write that does not follow the last.
+        """
+        shell = memoryShell()
+        opened = yield shell.openForWriting(("f",))
+        yield opened.writeAt(0, b"abc")
+        yield self.assertFailure(opened.writeAt(10, b"x"), LocalError)
+        yield opened.abort()
+        yield self.assertFailure(opened.writeAt(3, b"x"), LocalError)
+        self.assertEqual(sorted(shell.fs.store), [])
+
+    @defer.inlineCallbacks
+    def test_readAt(self):
+        """
+        Reads are counted from the open offset; past the end is C{b""}.
+        """
+        shell = memoryShell()
+        shell.fs.pipe_file("/f", b"0123456789")
+        opened = yield shell.openForReading(("f",), 4)
+        self.assertEqual(opened.size, 6)
+        self.assertEqual((yield opened.readAt(0, 3)), b"456")
+        self.assertEqual((yield opened.readAt(4, 100)), b"89")
+        self.assertEqual((yield opened.readAt(6, 100)), b"")
+        yield opened.close()
+
+    @defer.inlineCallbacks
+    def test_homeUnderRoot(self):
+        """
+        A shell shows its root's contents only.
+        """
+        shell = memoryShell()
+        shell.fs.pipe_file("/home/alice/a", b"1")
+        shell.fs.pipe_file("/home/bob/b", b"2")
+        alice = FsspecShell(shell.fs, "/home/alice")
+        self.assertEqual([n for n, i in (yield alice.list(()))], ["a"])
+        yield self.assertFailure(alice.stat(("b",)), NoSuchFile)
