@@ -122,6 +122,11 @@ class FsspecRealm:
         @raise error.UnauthorizedLogin: for a user without a usable home.
         """
         anonymous = isAnonymous(avatarId)
+        if isinstance(avatarId, bytes):
+            try:
+                avatarId = avatarId.decode("utf-8")
+            except UnicodeDecodeError:
+                raise error.UnauthorizedLogin("user name is not UTF-8") from None
         if self.database is not None:
             name = "anonymous" if anonymous else avatarId
             entry = self.database.get(name)
@@ -130,7 +135,8 @@ class FsspecRealm:
             try:
                 return paths.resolve((), "/" + entry.home), entry
             except FTPError:
-                raise error.UnauthorizedLogin(f"user {name!r} has no usable home") from None
+                raise error.UnauthorizedLogin(
+                    f"user {name!r} has no usable home") from None
         if anonymous or not self._homePerUser:
             return (), None
         if not isSafeUserName(avatarId):

@@ -181,7 +181,8 @@ def sshServer():
         return _started["sshd"]
     sshd = shutil.which("sshd") or "/usr/sbin/sshd"
     if not os.path.exists(sshd) or shutil.which("ssh-keygen") is None:
-        raise SkipTest("OpenSSH's server is not installed (apt-get install openssh-server)")
+        raise SkipTest(
+            "OpenSSH's server is not installed (apt-get install openssh-server)")
     try:
         import paramiko  # noqa: F401
     except ImportError:

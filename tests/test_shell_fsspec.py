@@ -44,7 +44,19 @@ def memoryShell():
     return FsspecShell(fs, "")
 
 
-class MemoryConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+class FsspecConformanceMixin(IFTPShellConformanceMixin):
+    """
+    The conformance kit, settling once the shell's threads are done.
+    """
+
+    def settle(self):
+        """
+        Wait until none of the shell's blocking calls is running.
+        """
+        return self.shell.whenIdle()
+
+
+class MemoryConformanceTests(FsspecConformanceMixin, unittest.TestCase):
     """
     L{FsspecShell} on C{memory://} passes the conformance kit.
     """
@@ -56,7 +68,7 @@ class MemoryConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
         return memoryShell()
 
 
-class LocalConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+class LocalConformanceTests(FsspecConformanceMixin, unittest.TestCase):
     """
     L{FsspecShell} on C{file://} passes the conformance kit.
     """
@@ -70,7 +82,7 @@ class LocalConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
         return FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
 
 
-class SFTPConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+class SFTPConformanceTests(FsspecConformanceMixin, unittest.TestCase):
     """
     L{FsspecShell} on C{sftp://}, against OpenSSH's server, passes the
     conformance kit.

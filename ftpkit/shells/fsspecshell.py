@@ -168,6 +168,8 @@ class FsspecShell:
         self.backend = backend if backend is not None else backendFor(fs)
         self._pool = pool if pool is not None else defaultPool()
         self._lock = lockFor(fs) if self.backend.serialized else None
+        self._running = 0
+        self._idleWaiters = []
 
     def call(self, function, *args):
         """
@@ -177,7 +179,34 @@ class FsspecShell:
 
         @return: a Deferred with the call's result.
         """
-        return self._pool.run(self._guarded, function, args)
+        self._running += 1
+        running = self._pool.run(self._guarded, function, args)
+        running.addBoth(self._ended)
+        return running
+
+    def _ended(self, result):
+        """
+        Count a call as over; tell L{whenIdle}'s waiters when none is left.
+
+        @return: C{result}.
+        """
+        self._running -= 1
+        if not self._running:
+            waiters, self._idleWaiters = self._idleWaiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+        return result
+
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once none of this shell's calls is
+            running (at once if none is).
+        """
+        if not self._running:
+            return defer.succeed(None)
+        waiter = defer.Deferred()
+        self._idleWaiters.append(waiter)
+        return waiter
 
     def _guarded(self, function, args):
         """
