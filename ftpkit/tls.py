@@ -23,6 +23,7 @@ from twisted.internet.interfaces import (
     ISSLTransport,
 )
 from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersion
+from twisted.logger import Logger
 from twisted.python import usage
 from zope.interface import implementer
 
@@ -134,7 +135,12 @@ class FTPSContextFactory:
 
     @ivar chain: the certificates, the server's first.
     @ivar key: the private key.
+    @ivar paths: C{(certPath, keyPath)} they were read from, for
+        L{reload}, or C{None}.
     """
+
+    log = Logger()
+    paths = None
 
     def __init__(self, chain, key, maximumVersion=TLSVersion.TLSv1_2):
         """
@@ -177,6 +183,29 @@ class FTPSContextFactory:
         """
         return SSL.Connection(self.makeContext(), None)
 
+    def reload(self):
+        """
+        Read the certificate and key again from L{paths} (on C{SIGHUP}): new
+        connections present the new ones, sessions in progress keep theirs
+        (each has its own context). Files that became unusable are logged
+        and ignored: the last good pair stays in force.
+
+        @return: whether the certificate and key were replaced.
+        """
+        if self.paths is None:
+            return False
+        certPath, keyPath = self.paths
+        try:
+            self.chain, self.key = loadCertificateAndKey(certPath, keyPath)
+        except TLSConfigurationError as e:
+            self.log.error("TLS certificate not reloaded, keeping the old "
+                           "one: {why}", why=str(e))
+            return False
+        self.log.info("reloaded the TLS certificate from {path} (valid "
+                      "until {until:%Y-%m-%d %H:%M} UTC)", path=certPath,
+                      until=self.chain[0].not_valid_after_utc)
+        return True
+
 
 def makeContextFactory(certPath, keyPath=None,
                        maximumVersion=TLSVersion.TLSv1_2):
@@ -188,11 +217,14 @@ def makeContextFactory(certPath, keyPath=None,
     @param keyPath: the private key PEM file, or C{None} to read the key
         from C{certPath}.
     @param maximumVersion: see L{FTPSContextFactory.__init__}.
-    @return: an L{FTPSContextFactory}.
+    @return: an L{FTPSContextFactory} that can L{reload
+        <FTPSContextFactory.reload>} those files.
     @raise TLSConfigurationError: see L{loadCertificateAndKey}.
     """
     chain, key = loadCertificateAndKey(certPath, keyPath)
-    return FTPSContextFactory(chain, key, maximumVersion)
+    factory = FTPSContextFactory(chain, key, maximumVersion)
+    factory.paths = (certPath, keyPath)
+    return factory
 
 
 def sessionReused(connection):
