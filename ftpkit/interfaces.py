@@ -364,6 +364,12 @@ class IRealmPlugin(Interface):
         """
         Build the realm.
 
+        This runs while the options are parsed: as the user who started
+        the server (often root), before C{twistd} forks into the
+        background and switches to C{--uid}/C{--gid}. Check the argument
+        here, but open nothing the server needs later (files, connections,
+        threads): open them at first use.
+
         @param argument: the text after C{NAME:} in C{--realm}, or C{""}.
         @param options: the parsed L{ftpkit.tap.Options} (a mapping).
         @return: an L{twisted.cred.portal.IRealm} that answers

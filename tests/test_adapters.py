@@ -537,8 +537,8 @@ class RandomShellServerTests(LoopbackServerMixin, unittest.TestCase):
 
     def test_transfers(self):
         """
-        STOR, APPE, REST + STOR, RETR, REST + RETR and SIZE in ASCII all
-        work.
+        STOR, APPE, REST + STOR, RETR, REST + RETR, STOR in ASCII and SIZE
+        in ASCII all work.
         """
         data = bytes(range(256)) * 5000 + b"\nend\n"
 
@@ -557,6 +557,10 @@ class RandomShellServerTests(LoopbackServerMixin, unittest.TestCase):
             chunks = []
             ftp.retrbinary("RETR g", chunks.append, rest=2)
             outcome["g"] = b"".join(chunks)
+            ftp.storlines("STOR t", io.BytesIO(b"a\nb\n"))
+            chunks = []
+            ftp.retrbinary("RETR t", chunks.append)
+            outcome["t"] = b"".join(chunks)
             ftp.voidcmd("TYPE A")
             outcome["size"] = ftp.sendcmd("SIZE f")
             ftp.quit()
@@ -565,6 +569,7 @@ class RandomShellServerTests(LoopbackServerMixin, unittest.TestCase):
         def check(outcome):
             self.assertEqual(outcome["f"], data + b"more")
             self.assertEqual(outcome["g"], b"23AB")
+            self.assertEqual(outcome["t"], b"a\nb\n")
             self.assertEqual(outcome["size"],
                              "213 %d" % (len(data) + 4 + data.count(b"\n")))
 
