@@ -60,6 +60,11 @@ class ServerConfig:
     @ivar onUploadConcurrency: C{onUpload} commands run at once, at most.
     @ivar onUploadTimeout: seconds before an C{onUpload} command is
         killed.
+    @ivar maxSessionsPerUser: a login of a user with that many sessions
+        gets C{421} and is closed; C{None} for no limit.
+    @ivar allowFrom: networks (C{"10.0.0.0/8"}) clients must be in, if
+        any; others get C{421}.
+    @ivar denyFrom: networks whose clients get C{421}.
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     """
@@ -91,6 +96,9 @@ class ServerConfig:
     onUpload: Optional[Tuple[str, ...]] = None
     onUploadConcurrency: int = 4
     onUploadTimeout: float = 60.0
+    maxSessionsPerUser: Optional[int] = None
+    allowFrom: Tuple[str, ...] = ()
+    denyFrom: Tuple[str, ...] = ()
     hashAlgorithms: Tuple[str, ...] = field(
         default=("SHA-256", "SHA-512", "SHA-1", "MD5")
     )

@@ -30,6 +30,7 @@ _REASONS = {
     "Too many connections; try again later": "max-connections",
     "Too many connections from your address": "max-connections-per-ip",
     "Service not available; try again later": "no-worker",
+    "Not allowed from your address": "address-not-allowed",
 }
 
 

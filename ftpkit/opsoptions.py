@@ -14,6 +14,7 @@ from ftpkit import events, metrics
 from ftpkit.eventlog import EventLog
 from ftpkit.logformat import logFormat, useFormat
 from ftpkit.observers import ObserverSubscription, findObservers
+from ftpkit.sessionlimits import parseNetwork
 from ftpkit.uploadhook import UploadCommand, parseCommand
 from ftpkit.xferlog import XferLog
 
@@ -40,7 +41,31 @@ class OperationsOptionsMixin:
           "like a shell would but run without one; FTPKIT_PATH, FTPKIT_USER, "
           "FTPKIT_PEER, FTPKIT_BYTES, FTPKIT_COMMAND and FTPKIT_ROOT in its "
           "environment.")],
+        ["max-sessions-per-user", None, None,
+         ("A login of a user with this many sessions already gets 421 and "
+          "is closed (anonymous logins count as one user) [default: no "
+          "limit].")],
     ]
+
+    def opt_allow_from(self, network):
+        """
+        Address or CIDR network clients must be in (others get 421),
+        repeatable [default: any].
+        """
+        self._addNetwork("allow-from", network)
+
+    def opt_deny_from(self, network):
+        """
+        Address or CIDR network whose clients get 421, repeatable.
+        """
+        self._addNetwork("deny-from", network)
+
+    def _addNetwork(self, name, text):
+        try:
+            network = parseNetwork(text)
+        except ValueError as e:
+            raise usage.UsageError(f"--{name}: {e}")
+        self.setdefault(name, []).append(network)
 
 
 def writableFile(path):
@@ -83,12 +108,15 @@ def operationsConfigFields(options):
 
     @param options: parsed options of a class mixing in
         L{OperationsOptionsMixin}.
-    @return: a C{dict} with C{logFormat}, C{xferlog}, C{metrics} and
-        C{onUpload}.
+    @return: a C{dict} with C{logFormat}, C{xferlog}, C{metrics},
+        C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
+    from ftpkit.tap import positiveInteger
+
     checks = {"log-format": logFormat, "xferlog": writableFile,
-              "metrics": metricsEndpoint, "on-upload": parseCommand}
+              "metrics": metricsEndpoint, "on-upload": parseCommand,
+              "max-sessions-per-user": positiveInteger}
     values = {}
     for name, check in checks.items():
         value = options.get(name)
@@ -100,7 +128,10 @@ def operationsConfigFields(options):
         values[name] = value
     useFormat(options, values["log-format"])
     return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
-            "metrics": values["metrics"], "onUpload": values["on-upload"]}
+            "metrics": values["metrics"], "onUpload": values["on-upload"],
+            "maxSessionsPerUser": values["max-sessions-per-user"],
+            "allowFrom": tuple(options.get("allow-from", ())),
+            "denyFrom": tuple(options.get("deny-from", ()))}
 
 
 def makeHub(config, options=None):

@@ -33,6 +33,7 @@ from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
 from ftpkit.listenerpool import ListenerPool
 from ftpkit.policies import ConnectionLimiter
+from ftpkit.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
 from ftpkit.sessionstate import Session
 from ftpkit.shells.held import HeldUploads
 from ftpkit.sockets import closeNow, writeNow
@@ -516,6 +517,8 @@ class FTPFactory(ServerFactory):
     @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
     @ivar config: the L{ServerConfig}.
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
+    @ivar addressRules: the L{AddressRules} clients are checked against.
+    @ivar userSessions: the L{UserSessions} counting logins per user.
     @ivar events: the L{events.EventHub} sessions publish what happens
         to; an L{EventLog} logs it.
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
@@ -549,6 +552,9 @@ class FTPFactory(ServerFactory):
             limiter = ConnectionLimiter(self.config.maxConnections,
                                         self.config.maxConnectionsPerIP)
         self.limiter = limiter
+        self.addressRules = AddressRules(self.config.allowFrom,
+                                         self.config.denyFrom)
+        self.userSessions = UserSessions(self.config.maxSessionsPerUser)
         if hub is None:
             hub = events.EventHub()
             EventLog().subscribeTo(hub)
@@ -589,7 +595,12 @@ class FTPFactory(ServerFactory):
 
         @return: C{None} to accept it, or the reason to refuse it.
         """
-        return self.limiter.admit(host)
+        refusal = self.limiter.admit(host)
+        if refusal is None and not self.addressRules.allows(host):
+            # Released at once: under --workers the acceptor counted it.
+            self.limiter.release(host)
+            refusal = NOT_ALLOWED
+        return refusal
 
     def sessionEnded(self, host):
         """

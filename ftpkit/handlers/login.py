@@ -12,6 +12,7 @@ from twisted.internet import defer, task
 from ftpkit import events
 from ftpkit.access import AccessPolicy
 from ftpkit.interfaces import IFTPShell
+from ftpkit.sessionlimits import TOO_MANY_FOR_USER, userKey
 from ftpkit.sessionstate import Session
 
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
@@ -34,6 +35,7 @@ class LoginCommands:
         ["username", "anonymous", "access", "shell", "realmLogout"])
     failedLogins = 0
     _loginDelay = None
+    _userSessionKey = None
 
     def ftp_USER(self, name):
         """
@@ -78,6 +80,16 @@ class LoginCommands:
         if self._closed:
             logout()
             return None
+        key = userKey(self.session.username, self.session.anonymous)
+        if not self.factory.userSessions.admit(key):
+            logout()
+            self.log.warn("refused login from {peer} user {user!r}: "
+                          "{why}", peer=self.peer, user=self.session.username,
+                          why=TOO_MANY_FOR_USER)
+            self.reply(421, TOO_MANY_FOR_USER)
+            self.close()
+            return None
+        self._userSessionKey = key
         session = self.session
         session.shell = session.access.guard(shell, self.factory.heldUploads)
         session.realmLogout = logout
@@ -147,6 +159,9 @@ class LoginCommands:
         """
         session = self.session
         logout, session.realmLogout = session.realmLogout, None
+        key, self._userSessionKey = self._userSessionKey, None
+        if key is not None:
+            self.factory.userSessions.release(key)
         self.reportLogout()
         session.shell = None
         if logout is not None:

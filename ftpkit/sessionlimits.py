@@ -1,0 +1,119 @@
+"""
+Who may have a session: C{--allow-from}/C{--deny-from} address rules
+(L{AddressRules}) and C{--max-sessions-per-user} (L{UserSessions}). Pure
+bookkeeping, no reactor.
+"""
+
+import ipaddress
+
+NOT_ALLOWED = "Not allowed from your address"
+"""The C{421} text for a client outside the address rules."""
+
+TOO_MANY_FOR_USER = "Too many sessions for this user; closing"
+"""The C{421} text for a login over C{--max-sessions-per-user}."""
+
+
+def parseNetwork(text):
+    """
+    @param text: an address or a CIDR network, IPv4 or IPv6.
+    @return: C{text} as a network, in normal form (C{"10.0.0.0/8"}).
+    @raise ValueError: saying why it is not one.
+    """
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise ValueError(
+            f"must be an address or a CIDR network like 10.0.0.0/8, "
+            f"not {text!r}")
+
+
+def _address(host):
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+class AddressRules:
+    """
+    Which client addresses may connect: with allow rules, only addresses
+    in one of them; never an address in a deny rule.
+    """
+
+    def __init__(self, allow=(), deny=()):
+        """
+        @param allow: network texts (see L{parseNetwork}).
+        @param deny: network texts.
+        """
+        self.allow = [ipaddress.ip_network(each) for each in allow]
+        self.deny = [ipaddress.ip_network(each) for each in deny]
+
+    def allows(self, host):
+        """
+        @param host: a client address (C{"10.0.0.1"}, C{"::1"}; an IPv6
+            form of an IPv4 address counts as the IPv4 one), or another
+            name (a Unix socket's), which no rule matches.
+        @return: whether it may connect.
+        """
+        if not self.allow and not self.deny:
+            return True
+        address = _address(host)
+
+        def matches(networks):
+            return address is not None and any(
+                address in network for network in networks
+                if network.version == address.version)
+
+        if matches(self.deny):
+            return False
+        return not self.allow or matches(self.allow)
+
+
+def userKey(username, anonymous):
+    """
+    @param username: the name given to C{USER}.
+    @param anonymous: whether it is an anonymous login.
+    @return: what L{UserSessions} counts it as: every anonymous login as
+        one user.
+    """
+    return "anonymous" if anonymous else username
+
+
+class UserSessions:
+    """
+    Logged-in sessions per user, at most C{limit} each.
+
+    @ivar counts: sessions per user.
+    """
+
+    def __init__(self, limit=None):
+        """
+        @param limit: the most sessions one user may have, or C{None}.
+        """
+        self.limit = limit
+        self.counts = {}
+
+    def admit(self, user):
+        """
+        Count a login of C{user}, unless it has its limit already.
+
+        @return: whether it was admitted (and counted).
+        """
+        count = self.counts.get(user, 0)
+        if self.limit is not None and count >= self.limit:
+            return False
+        self.counts[user] = count + 1
+        return True
+
+    def release(self, user):
+        """
+        Forget one session of C{user} counted by L{admit}.
+        """
+        left = self.counts.get(user, 1) - 1
+        if left > 0:
+            self.counts[user] = left
+        else:
+            self.counts.pop(user, None)
