@@ -22,6 +22,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.compat import feedTLS
+from ftpkit.descriptors import closeSocket
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.tls import receivedCloseNotify
@@ -388,7 +389,7 @@ class LeanConnection(_DataConnectionBase):
         """
         if self.lostReason is not None:
             return defer.fail(TransferAborted())
-        self.socket.close()
+        closeSocket(self._reactor, self.socket)
         self._ended(error.ConnectionDone())
         return defer.succeed(None)
 
@@ -433,7 +434,7 @@ class LeanConnection(_DataConnectionBase):
                                    struct.pack("ii", 1, 0))
         except OSError:
             pass
-        self.socket.close()
+        closeSocket(self._reactor, self.socket)
         self._ended(error.ConnectionAborted())
         if user is not None:
             user.connectionAborted()
@@ -453,7 +454,7 @@ class LeanConnection(_DataConnectionBase):
             return
         if user is not None:
             user.stopWaiting()
-        self.socket.close()
+        closeSocket(self._reactor, self.socket)
         self._ended(error.ConnectionAborted())
         if user is not None:
             user.connectionAborted()

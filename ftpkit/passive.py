@@ -28,6 +28,7 @@ import struct
 from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
+from ftpkit.descriptors import closeSocket
 from ftpkit.errors import CannotOpenDataConnection
 
 _PASSIVE_BIND_ATTEMPTS = 50
@@ -287,11 +288,12 @@ class PassiveListener:
 
     def stopListening(self):
         """
-        Close the listening socket.
+        Close the listening socket (see L{ftpkit.descriptors}: its number
+        stays taken until the reactor's next turn).
         """
         if self.socket.fileno() >= 0:
             self.stopReading()
-            self.socket.close()
+            closeSocket(self.reactor, self.socket)
 
     def connectionLost(self, reason):
         """

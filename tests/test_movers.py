@@ -262,6 +262,7 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertIsInstance(self.successResultOf(lost), ConnectionDone)
         self.assertEqual(self.client.recv(100), b"lean bytes")
         self.assertEqual(self.client.recv(100), b"")
+        self.clock.advance(0)  # The descriptor number is freed.
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_freedWithoutGarbageCollector(self):
@@ -292,6 +293,7 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
         self.assertRaises(ConnectionResetError, self.client.recv, 100)
         self.failureResultOf(self.connection.finish(), TransferAborted)
+        self.clock.advance(0)  # The descriptor number is freed.
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_stallDropsIt(self):
@@ -403,6 +405,7 @@ class LeanConnectionTests(unittest.TestCase):
         mover.abort()
         self.failureResultOf(sending)
         self.connection.abort()
+        self.clock.advance(0)  # The descriptor number is freed.
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_abortLeavesReactorFirst(self):

@@ -241,7 +241,9 @@ def _splicedUpload(testCase, writer, data):
     sender, receiver = _connectedPair(testCase)
     sender.sendall(data)
     sender.shutdown(socket.SHUT_WR)
-    connection = LeanConnection(receiver, Clock(), 60.0, lambda: None)
+    clock = Clock()
+    testCase.addCleanup(clock.advance, 0)  # Frees closed descriptors.
+    connection = LeanConnection(receiver, clock, 60.0, lambda: None)
     mover = Upload(writer, True, reactor)
     testCase.assertTrue(mover.bareSocket)
     return connection, defer.ensureDeferred(mover.start(connection))

@@ -1,15 +1,19 @@
 """
 Tests for L{ftpkit.passive}: how a passive listener finds out what waits
-in its accept queue.
+in its accept queue; and L{ftpkit.descriptors}, which closes listeners.
 """
 
+import os
 import random
 import socket
+import stat
 import time
 
 from twisted.internet import reactor
+from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from ftpkit.descriptors import closeSocket
 from ftpkit.passive import (
     EPHEMERAL_PORTS,
     PassiveListener,
@@ -174,3 +178,25 @@ class PassiveListenerTests(unittest.TestCase):
         with socket.create_connection(("127.0.0.1", listener.port),
                                       timeout=5):
             pass
+
+
+class CloseSocketTests(unittest.TestCase):
+    """
+    L{closeSocket} closes a socket at once but frees its descriptor number
+    only on the reactor's next turn.
+    """
+
+    def test_closedNowNumberFreedLater(self):
+        clock = Clock()
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            client = socket.create_connection(listening.getsockname())
+            self.addCleanup(client.close)
+            server, _ = listening.accept()
+        number = server.fileno()
+        closeSocket(clock, server)
+        self.assertEqual(server.fileno(), -1)
+        self.assertEqual(client.recv(10), b"")  # Closed: FIN already sent.
+        self.assertFalse(stat.S_ISSOCK(os.fstat(number).st_mode))
+        clock.advance(0)
+        self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertRaises(OSError, os.fstat, number)

@@ -606,6 +606,7 @@ class PassiveListenFailureTests(unittest.TestCase):
             raise CannotOpenDataConnection("No free passive port")
         self.patch(PassiveListener, "listen", full)
         self.assertRaises(CannotOpenDataConnection, channel.listen)
+        clock.advance(0)  # The old listener's descriptor number is freed.
         self.assertEqual(clock.getDelayedCalls(), [])
         self.assertFalse(channel.isSetUp)
 
