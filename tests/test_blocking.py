@@ -67,9 +67,10 @@ class BlockingPoolTests(unittest.TestCase):
         No thread starts before the first call, so a pool can be made
         before C{twistd} forks.
         """
-        before = threading.active_count()
-        self.makePool()
-        self.assertEqual(threading.active_count(), before)
+        pool = BlockingPool("test-lazy-start", 4, reactor)
+        self.addCleanup(pool.stop)
+        self.assertEqual([thread for thread in threading.enumerate()
+                          if "test-lazy-start" in thread.name], [])
 
     @inlineCallbacks
     def test_stopThenRun(self):
