@@ -149,7 +149,7 @@ def lookup(verb):
     return COMMANDS.get(verb)
 
 
-def featureLines(tlsEnabled, mlstFeature, hashFeature):
+def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset()):
     """
     The lines of a FEAT reply, from the table and the session's options.
 
@@ -157,6 +157,8 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature):
     @param mlstFeature: the C{MLST ...} line with the selected facts.
     @param hashFeature: the C{HASH ...} line, or C{None} if the shell has
         no checksums.
+    @param unsupported: keywords of lines the shell's storage cannot honour
+        (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
     @return: a sorted list of feature lines (without leading space).
     """
     lines = {
@@ -170,7 +172,7 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature):
         lines.add("AUTH TLS")
     if hashFeature:
         lines.add(hashFeature)
-    return sorted(lines)
+    return sorted(line for line in lines if line.split()[0] not in unsupported)
 
 
 def helpText():

@@ -175,7 +175,22 @@ class IFTPShellChmod(Interface):
         """
 
 
-OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod)
+class IFTPShellFeatures(Interface):
+    """
+    An optional extra a shell may provide: the C{FEAT} lines its storage
+    cannot honour, so that C{FEAT} does not promise them after login (an
+    object store keeps its own modification times: no C{MFMT}).
+    """
+
+    def unsupportedFeatures():
+        """
+        @return: a C{frozenset} of C{FEAT} keywords (a line's first word,
+            such as C{"MFMT"}) to leave out.
+        """
+
+
+OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
+                             IFTPShellFeatures)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

@@ -68,6 +68,16 @@ class CommandTableTests(unittest.TestCase):
         for feature in ("AUTH TLS", "PBSZ", "PROT", "HASH MD5*"):
             self.assertIn(feature, lines)
 
+    def test_featureLinesUnsupported(self):
+        """
+        A line whose keyword the storage cannot honour is left out.
+        """
+        lines = commandtable.featureLines(False, "MLST type*;", None)
+        self.assertIn("MFMT", lines)
+        without = commandtable.featureLines(False, "MLST type*;", None,
+                                            unsupported=frozenset({"MFMT"}))
+        self.assertEqual(sorted(set(lines) - set(without)), ["MFMT"])
+
     def test_helpListsEveryVerb(self):
         """
         HELP's lines mention every verb.

@@ -103,6 +103,7 @@ class S3FtplibTests(S3ServerMixin, unittest.TestCase):
         facts = dict(client.mlsd(facts=["type", "size", "modify"]))
         client.voidcmd("TYPE I")
         replies = {
+            "feat": client.sendcmd("FEAT"),
             "size": client.sendcmd("SIZE f.bin"),
             "mdtm": client.sendcmd("MDTM f.bin"),
             "mkd": client.sendcmd("MKD sub"),
@@ -143,6 +144,8 @@ class S3FtplibTests(S3ServerMixin, unittest.TestCase):
         self.assertEqual(facts["f.bin"]["type"], "file")
         self.assertEqual(int(facts["f.bin"]["size"]), len(data))
         self.assertEqual(replies["size"], "213 %d" % len(data))
+        self.assertNotIn(" MFMT", replies["feat"])
+        self.assertIn(" REST STREAM", replies["feat"])
         self.assertTrue(replies["mdtm"].startswith("213 20"), replies["mdtm"])
         self.assertTrue(replies["mkd"].startswith("257"), replies["mkd"])
         self.assertTrue(replies["rmdFull"].startswith("550"), replies["rmdFull"])

@@ -87,7 +87,8 @@ class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
         client.retrbinary("RETR f.bin", got.write, rest=1)
         client.mkd("d")
         client.storbinary("STOR d/inner", io.BytesIO(b"inner"))
-        replies = {"mfmt": client.sendcmd("MFMT 20200102030405 f.bin"),
+        replies = {"feat": client.sendcmd("FEAT"),
+                   "mfmt": client.sendcmd("MFMT 20200102030405 f.bin"),
                    "mdtm": client.sendcmd("MDTM f.bin"),
                    "size": client.sendcmd("SIZE f.bin")}
         try:
@@ -104,6 +105,7 @@ class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
         self.assertEqual(got, b"123XY")
         self.assertEqual(replies["mfmt"], "213 Modify=20200102030405; /f.bin")
         self.assertEqual(replies["mdtm"], "213 20200102030405")
+        self.assertIn(" MFMT", replies["feat"])
         self.assertEqual(replies["size"], "213 6")
         self.assertTrue(replies["rmdFull"].startswith("550"), replies)
         self.assertEqual(facts["inner"], {"type": "file", "size": "5"})

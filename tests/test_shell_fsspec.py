@@ -195,6 +195,21 @@ class ShellTests(unittest.TestCase):
         self.assertEqual((other.kind, other.mode), ("dir", 0o755))
         self.assertNotEqual(info.unique, other.unique)
 
+    def test_unsupportedFeatures(self):
+        """
+        The shell says which FEAT lines its storage cannot honour, through
+        the wrappers too.
+        """
+        from ftpkit.interfaces import IFTPShellFeatures
+        from ftpkit.shells.wrappers import ReadOnlyShell
+
+        shell = memoryShell()
+        self.assertEqual(shell.unsupportedFeatures(), frozenset())
+        shell.backend = ObjectStoreBackend("S3")
+        wrapped = ReadOnlyShell(shell)
+        self.assertTrue(IFTPShellFeatures.providedBy(wrapped))
+        self.assertEqual(wrapped.unsupportedFeatures(), frozenset({"MFMT"}))
+
     @defer.inlineCallbacks
     def test_uploadInProgressHidden(self):
         """

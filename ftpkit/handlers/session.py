@@ -14,7 +14,7 @@ from ftpkit.commands import (
     parseTYPE,
     splitListArgument,
 )
-from ftpkit.interfaces import IFTPShellChmod, IFTPShellHash
+from ftpkit.interfaces import IFTPShellChmod, IFTPShellFeatures, IFTPShellHash
 
 HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
               "sha512": "SHA-512"}
@@ -74,10 +74,13 @@ class SessionCommands:
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
+        unsupported = frozenset()
+        if shell is not None and IFTPShellFeatures.providedBy(shell):
+            unsupported = shell.unsupportedFeatures()
         return commandtable.featureLines(
             tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listing.mlstFeature(self.session.mlstFacts),
-            hashFeature=hashFeature)
+            hashFeature=hashFeature, unsupported=unsupported)
 
     def ftp_FEAT(self, argument):
         """

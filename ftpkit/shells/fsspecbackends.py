@@ -103,6 +103,8 @@ class Backend:
         object, position included, so reads go through C{cat_file}.
     @cvar readOptions: keyword arguments of C{fs.open} for a download.
     @cvar writeOptions: keyword arguments of C{fs.open} for an upload.
+    @cvar unsupportedFeatures: the C{FEAT} keywords the store cannot
+        honour (C{MFMT} where L{setModificationTime} refuses).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -114,6 +116,7 @@ class Backend:
     sharedFileObjects = False
     readOptions = {}
     writeOptions = {}
+    unsupportedFeatures = frozenset({"MFMT"})
 
     def __init__(self, label):
         """
@@ -226,11 +229,12 @@ class ObjectStoreBackend(Backend):
 
 class _PosixBackend(Backend):
     """
-    A store with real directories, renames that replace and files that
-    can be written at an offset.
+    A store with real directories, renames that replace, files that can
+    be written at an offset and modification times that can be set.
     """
 
     writesInPlace = True
+    unsupportedFeatures = frozenset()
 
 
 class LocalBackend(_PosixBackend):

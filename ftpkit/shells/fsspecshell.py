@@ -37,7 +37,7 @@ from ftpkit.errors import (
     fromOSError,
 )
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, FileInfo
-from ftpkit.interfaces import IFTPShell
+from ftpkit.interfaces import IFTPShell, IFTPShellFeatures
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspecfiles import (
     TEMPORARY_PREFIX,
@@ -141,7 +141,7 @@ def defaultPool():
     return _DEFAULT_POOL
 
 
-@implementer(IFTPShell)
+@implementer(IFTPShell, IFTPShellFeatures)
 class FsspecShell:
     """
     A user's view of a directory (or key prefix) of an fsspec filesystem.
@@ -388,6 +388,13 @@ class FsspecShell:
         self.backend.setModificationTime(self.fs, self.fsPath(path), when)
 
     # IFTPShell
+
+    def unsupportedFeatures(self):
+        """
+        See L{IFTPShellFeatures.unsupportedFeatures}: C{MFMT} on a store
+        whose times cannot be set.
+        """
+        return self.backend.unsupportedFeatures
 
     def stat(self, path):
         """

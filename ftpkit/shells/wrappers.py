@@ -26,7 +26,8 @@ class ShellWrapper:
     A shell that hands every call on to another shell, unchanged.
 
     Subclasses override the methods they restrict. The optional methods
-    (L{listNames}, L{hash}, L{setPermissions}) are only provided, in the
+    (L{listNames}, L{hash}, L{setPermissions}, L{unsupportedFeatures}) are
+    only provided, in the
     C{zope.interface} sense, when the wrapped shell provides them.
     """
 
@@ -113,6 +114,13 @@ class ShellWrapper:
         when the wrapped shell provides it).
         """
         return self._shell.setPermissions(path, mode)
+
+    def unsupportedFeatures(self):
+        """
+        See L{ftpkit.interfaces.IFTPShellFeatures.unsupportedFeatures}
+        (provided when the wrapped shell provides it).
+        """
+        return self._shell.unsupportedFeatures()
 
 
 def storageOf(shell):
