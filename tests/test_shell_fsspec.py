@@ -98,6 +98,32 @@ class SFTPConformanceTests(FsspecConformanceMixin, unittest.TestCase):
         return FsspecShell(fs, root)
 
 
+class SFTPReconnectTests(unittest.TestCase):
+    """
+    An SFTP connection that was lost is opened again.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    @defer.inlineCallbacks
+    def test_reconnect(self):
+        """
+        The command that finds the connection gone fails with a
+        L{LocalError} (and a log line); the next one works.
+        """
+        fs = sshServer().filesystem()
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        shell = FsspecShell(fs, root)
+        self.addCleanup(lambda: shell.call(fs.client.close))
+        fs.client.close()
+        yield self.assertFailure(shell.stat(()), LocalError)
+        self.flushLoggedErrors()
+        info = yield shell.stat(())
+        self.assertTrue(info.isDirectory)
+
+
 class BackendTests(unittest.TestCase):
     """
     L{backendFor} picks what each kind of store can do.

@@ -155,6 +155,14 @@ class Backend:
         """
         fs.rmdir(path)
 
+    def recover(self, fs):
+        """
+        After a call failed unexpectedly, make the filesystem usable again
+        if it can tell it is broken (blocking). Nothing to do here.
+
+        @param fs: the filesystem.
+        """
+
     def rename(self, fs, source, target, isDirectory):
         """
         Rename a file, or a directory and everything in it (blocking);
@@ -256,6 +264,16 @@ class SFTPBackend(_PosixBackend):
     """
 
     serialized = True
+
+    def recover(self, fs):
+        """
+        See L{Backend.recover}: when the SSH connection is gone (the server
+        restarted, the network dropped it), open a new one, so that the
+        next command works; files open on the old one stay broken.
+        """
+        transport = fs.client.get_transport()
+        if transport is None or not transport.is_active():
+            fs._connect()
 
     def rename(self, fs, source, target, isDirectory):
         """

@@ -225,7 +225,20 @@ class FsspecShell:
                     backend=self.backend.label,
                     call=getattr(function, "__name__", "?"),
                     kind=type(error).__name__, why=str(error)[:200])
+                self._recover()
             raise translated from None
+
+    def _recover(self):
+        """
+        Let the backend repair the filesystem after an unexpected failure
+        (in the pool thread, holding the lock if there is one).
+        """
+        try:
+            self.backend.recover(self.fs)
+        except Exception as error:  # noqa: BLE001 (the next call tries again)
+            _log.error("{backend} storage cannot reconnect: {kind}: {why}",
+                       backend=self.backend.label, kind=type(error).__name__,
+                       why=str(error)[:200])
 
     def fsPath(self, path):
         """
