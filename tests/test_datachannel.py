@@ -180,8 +180,20 @@ class LateThiefTests(LoopbackServerMixin, unittest.TestCase):
         EPSV, LIST, a thief: the thief is refused, the client gets the
         listing.
         """
+        stolen, preliminary, final, listing, again = (
+            yield self.transferPastThief(epsvAddress, "LIST", self.readAll))
+        self.assertEqual((stolen, preliminary, final, again),
+                         (b"", "150", "226", b"hello\n"))
+        self.assertTrue(listing.endswith(b" hello.txt\r\n"), listing)
+        self.assertThiefLogged()
+
+    @defer.inlineCallbacks
+    def test_nlstPASV(self):
+        """
+        PASV, NLST, a thief: likewise.
+        """
         result = yield self.transferPastThief(
-            epsvAddress, "NLST", self.readAll)
+            pasvAddress, "NLST", self.readAll)
         self.assertEqual(result,
                          (b"", "150", "226", b"hello.txt\r\n", b"hello\n"))
         self.assertThiefLogged()
