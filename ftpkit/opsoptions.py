@@ -48,16 +48,11 @@ class OperationsOptionsMixin:
     ]
 
     def opt_allow_from(self, network):
-        """
-        Address or CIDR network clients must be in (others get 421),
-        repeatable [default: any].
-        """
+        """Network (CIDR) clients must be in, repeatable [default: any]."""
         self._addNetwork("allow-from", network)
 
     def opt_deny_from(self, network):
-        """
-        Address or CIDR network whose clients get 421, repeatable.
-        """
+        """Network (CIDR) whose clients get 421, repeatable."""
         self._addNetwork("deny-from", network)
 
     def _addNetwork(self, name, text):
