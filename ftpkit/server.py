@@ -46,23 +46,6 @@ KNOWN_UNIMPLEMENTED = frozenset(
 """Verbs of published FTP specifications that ftpkit answers with 502."""
 
 
-def _sessionField(name):
-    """
-    A shortcut to one field of the protocol's L{Session}, for code that
-    does not name the session yet.
-
-    @param name: the field.
-    @return: a property reading and writing C{self.session.<name>}.
-    """
-    def get(self):
-        return getattr(self.session, name)
-
-    def set(self, value):
-        setattr(self.session, name, value)
-
-    return property(get, set, doc="C{session.%s}: see L{Session}." % name)
-
-
 @implementer(IHandshakeListener)
 class FTPProtocol(
     LoginCommands,
@@ -90,14 +73,6 @@ class FTPProtocol(
     # The connection's own state starts as these class attributes; an
     # instance keeps only what it changed, so an idle session stays small.
     peer = None
-
-    shell = _sessionField("shell")
-    cwd = _sessionField("cwd")
-    binary = _sessionField("binary")
-    restartOffset = _sessionField("restartOffset")
-    mlstFacts = _sessionField("mlstFacts")
-    username = _sessionField("username")
-    anonymous = _sessionField("anonymous")
     _busy = None
     _readingPaused = False
     _repliesBlocked = False

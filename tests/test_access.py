@@ -272,8 +272,8 @@ class BareShellProtocolTests(unittest.TestCase):
         whatever the realm returned.
         """
         protocol, _ = loggedIn(bareFactory(readOnly=True))
-        self.assertIsInstance(protocol.shell, ReadOnlyShell)
-        return self.assertFailure(protocol.shell.removeFile(("old.txt",)),
+        self.assertIsInstance(protocol.session.shell, ReadOnlyShell)
+        return self.assertFailure(protocol.session.shell.removeFile(("old.txt",)),
                                   Exception)
 
     def test_namedUserMayChange(self):
@@ -286,7 +286,7 @@ class BareShellProtocolTests(unittest.TestCase):
         protocol.dataReceived(b"RNFR /old.txt\r\nRNTO /moved\r\n"
                               b"DELE /moved\r\n")
         self.assertEqual(replyCodes(transport), ["350", "250", "250"])
-        self.assertIs(protocol.shell, factory.realm.shell)
+        self.assertIs(protocol.session.shell, factory.realm.shell)
 
 
 class AnonymousUploadTests(LoopbackServerMixin, unittest.TestCase):

@@ -287,13 +287,13 @@ class Session:
                 openCode = match.group(1) if match.group(2) == b"-" else None
         self.testCase.assertIsNone(openCode, "unfinished multi-line reply")
         protocol = self.protocol
-        for segment in protocol.cwd:
+        for segment in protocol.session.cwd:
             self.testCase.assertIsInstance(segment, str)
             self.testCase.assertNotIn(segment, ("", ".", ".."))
             self.testCase.assertNotIn("/", segment)
             self.testCase.assertNotIn("\x00", segment)
-        if protocol.shell is None:
-            self.testCase.assertEqual(protocol.cwd, ())
+        if protocol.session.shell is None:
+            self.testCase.assertEqual(protocol.session.cwd, ())
         self.testCase.assertIsNone(protocol.transfer)
         self.testCase.assertIsNone(protocol._busy)
         self.testCase.assertLessEqual(self.factory.sessions, 1)

@@ -330,7 +330,7 @@ class PipeliningTests(unittest.TestCase):
         protocol, transport = connect(factory)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
         slow = defer.Deferred()
-        protocol.shell.stat = lambda path: slow
+        protocol.session.shell.stat = lambda path: slow
         transport.clear()
         protocol.dataReceived(b"SIZE /top.bin\r\n" + b"NOOP\r\n" * 1000)
         self.assertEqual(transport.producerState, "paused")

@@ -17,14 +17,17 @@ from ftpkit.handlers.reporting import SessionReporting
 from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
+from ftpkit.server import FTPProtocol
 from ftpkit.sessionstate import Session
 from tests.test_server import connect, makeFactory, replyCodes
 
 FIELDS = {field.name for field in dataclasses.fields(Session)}
 
-MIGRATED = [LoginCommands, SessionCommands, FileCommands,
-            DataChannelCommands, SecurityCommands, SessionReporting]
-"""The handler classes that name the session's fields they use."""
+HANDLERS = [LoginCommands, SessionCommands, FileCommands,
+            DataChannelCommands, SecurityCommands, SessionReporting,
+            TransferCommands]
+"""Every handler class of L{ftpkit.server.FTPProtocol}: each names the
+session's fields it uses."""
 
 
 def sessionFieldsUsed(cls):
@@ -59,18 +62,26 @@ class DeclarationTests(unittest.TestCase):
     L{Session} it uses, and uses no others.
     """
 
+    def test_everyHandlerClass(self):
+        """
+        Every handler mixin of L{FTPProtocol} is checked here.
+        """
+        mixins = [cls for cls in FTPProtocol.__mro__
+                  if cls.__module__.startswith("ftpkit.handlers.")]
+        self.assertEqual(set(mixins), set(HANDLERS))
+
     def test_declaredFieldsExist(self):
         """
         Every declared field is a field of L{Session}.
         """
-        for cls in MIGRATED:
+        for cls in HANDLERS:
             self.assertEqual(cls.sessionFields - FIELDS, set(), cls)
 
     def test_declarationsMatchUse(self):
         """
         A handler class uses exactly the session fields it declares.
         """
-        for cls in MIGRATED:
+        for cls in HANDLERS:
             self.assertEqual(sessionFieldsUsed(cls), set(cls.sessionFields),
                              cls)
 
@@ -79,7 +90,7 @@ class DeclarationTests(unittest.TestCase):
         No handler class keeps a session field as an attribute of its
         own, which C{REIN} would then leave behind.
         """
-        for cls in MIGRATED + [TransferCommands]:
+        for cls in HANDLERS:
             self.assertEqual(FIELDS & set(vars(cls)), set(), cls)
 
 

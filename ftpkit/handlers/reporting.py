@@ -52,7 +52,7 @@ class SessionReporting:
     @ivar bytesOut: bytes sent over data connections since login.
     """
 
-    sessionFields = frozenset(["username", "anonymous", "cwd"])
+    sessionFields = frozenset(["username", "anonymous", "cwd", "binary"])
     loginTime = None
     bytesIn = 0
     bytesOut = 0
@@ -132,7 +132,7 @@ class SessionReporting:
         elif verb in TRANSFER_VERBS and code >= 400:
             self.publish(events.TRANSFER, command=verb,
                          path=self._pathText(verb, argument), code=code,
-                         binary=self.binary)
+                         binary=self.session.binary)
 
     def _reportTransfer(self, verb, transfer, code):
         moved = transfer.bytesMoved()
@@ -145,7 +145,7 @@ class SessionReporting:
         self.publish(kind, command=command, path=path, code=code,
                      bytes=moved,
                      seconds=self.reactor.seconds() - transfer.started,
-                     binary=self.binary)
+                     binary=self.session.binary)
 
     def _reportRefusal(self, verb, argument, code):
         path = self._pathText(verb, argument)

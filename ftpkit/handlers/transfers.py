@@ -97,6 +97,8 @@ class TransferCommands:
     @ivar transfer: the running L{Transfer}, or C{None}.
     """
 
+    sessionFields = frozenset(
+        ["shell", "binary", "restartOffset", "mlstFacts"])
     transfer = None
 
     def abortTransfer(self):
@@ -107,16 +109,17 @@ class TransferCommands:
             self.transfer.abort()
 
     def _takeOffset(self):
-        offset, self.restartOffset = self.restartOffset, 0
+        session = self.session
+        offset, session.restartOffset = session.restartOffset, 0
         return offset
 
     def ftp_REST(self, argument):
         """
         Start the next RETR or STOR at an offset.
         """
-        self.restartOffset = parseREST(argument)
+        self.session.restartOffset = parseREST(argument)
         return (350, "Restarting at %d; send STORE or RETRIEVE"
-                % self.restartOffset)
+                % self.session.restartOffset)
 
     def ftp_ABOR(self, argument):
         """
@@ -207,7 +210,7 @@ class TransferCommands:
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
-        mover = Upload(writeFile, self.binary, self.reactor)
+        mover = Upload(writeFile, self.session.binary, self.reactor)
         try:
             connection = await self._openData(description, mover)
             if connection is None:
@@ -235,22 +238,24 @@ class TransferCommands:
         """
         Send a file.
         """
+        session = self.session
         offset = self._takeOffset()
         path = self.resolve(argument)
-        readFile = await self.shell.openForReading(path, offset)
+        readFile = await session.shell.openForReading(path, offset)
         size = "" if readFile.size is None else " (%d bytes)" % readFile.size
         return await self.sendFile(
-            readFile, self.binary, "RETR " + paths.toText(path),
+            readFile, session.binary, "RETR " + paths.toText(path),
             "Opening %s mode data connection for %s%s"
-            % ("BINARY" if self.binary else "ASCII", paths.toText(path),
+            % ("BINARY" if session.binary else "ASCII", paths.toText(path),
                size))
 
     async def _store(self, path, offset, append):
-        writeFile = await self.shell.openForWriting(path, offset, append)
+        session = self.session
+        writeFile = await session.shell.openForWriting(path, offset, append)
         return await self.receiveFile(
             writeFile, "STOR " + paths.toText(path),
             "Opening %s mode data connection for %s"
-            % ("BINARY" if self.binary else "ASCII", paths.toText(path)))
+            % ("BINARY" if session.binary else "ASCII", paths.toText(path)))
 
     async def ftp_STOR(self, argument):
         """
@@ -283,7 +288,7 @@ class TransferCommands:
                 break
         else:
             return (450, "No unique name available")
-        writeFile = await self.shell.openForWriting(path)
+        writeFile = await self.session.shell.openForWriting(path)
         return await self.receiveFile(
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))
@@ -291,9 +296,9 @@ class TransferCommands:
     async def _listTarget(self, argument):
         options, pathText = splitListArgument(argument)
         path = self.resolve(pathText)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if info.isDirectory:
-            return path, info, await self.shell.list(path)
+            return path, info, await self.session.shell.list(path)
         return path, info, None
 
     async def ftp_LIST(self, argument):
@@ -316,14 +321,14 @@ class TransferCommands:
         self._takeOffset()
         _, pathText = splitListArgument(argument)
         path = self.resolve(pathText)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if not info.isDirectory:
             names = [paths.toText(path) if argument.strip().startswith("/")
                      else paths.basename(path)]
-        elif IFTPShellNames.providedBy(self.shell):
-            names = await self.shell.listNames(path)
+        elif IFTPShellNames.providedBy(self.session.shell):
+            names = await self.session.shell.listNames(path)
         else:
-            names = [name for name, _ in await self.shell.list(path)]
+            names = [name for name, _ in await self.session.shell.list(path)]
         data = listing.formatNameList(names)
         return await self.sendFile(BytesReadFile(data), True,
                                    "NLST " + paths.toText(path),
@@ -335,24 +340,24 @@ class TransferCommands:
         """
         self._takeOffset()
         path = self.resolve(argument)
-        info = await self.shell.stat(path)
+        info = await self.session.shell.stat(path)
         if not info.isDirectory:
             return (501, "Not a directory")
-        entries = await self.shell.list(path)
+        entries = await self.session.shell.list(path)
         writable = self.canWriteFiles()
 
         def permFor(entryInfo):
             return listing.permissions(entryInfo, writable)
 
-        lines = [listing.formatFacts(".", info, self.mlstFacts,
+        lines = [listing.formatFacts(".", info, self.session.mlstFacts,
                                      permFor(info), typeName="cdir")]
         if path:
-            parent = await self.shell.stat(paths.parent(path))
+            parent = await self.session.shell.stat(paths.parent(path))
             lines.append(listing.formatFacts(
-                "..", parent, self.mlstFacts, permFor(parent),
+                "..", parent, self.session.mlstFacts, permFor(parent),
                 typeName="pdir"))
         data = b"".join(encodeText(line) + b"\r\n" for line in lines)
-        data += listing.formatMLSD(entries, self.mlstFacts, permFor)
+        data += listing.formatMLSD(entries, self.session.mlstFacts, permFor)
         return await self.sendFile(BytesReadFile(data), True,
                                    "MLSD " + paths.toText(path),
                                    "Here comes the directory listing")
