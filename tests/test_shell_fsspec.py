@@ -265,6 +265,44 @@ class ShellTests(unittest.TestCase):
         yield self.assertFailure(opened.writeAt(3, b"x"), LocalError)
         self.assertEqual(sorted(shell.fs.store), [])
 
+    def test_grownBlockSize(self):
+        """
+        An upload's parts double each time it has sent 1,000 parts' worth,
+        so that a 5 TiB object takes fewer than 10,000 parts of at least
+        5 MiB.
+        """
+        from ftpkit.shells.fsspecfiles import grownBlockSize
+
+        MiB = 1024 * 1024
+        self.assertEqual(grownBlockSize(1024 * MiB, 5 * MiB), 5 * MiB)
+        self.assertEqual(grownBlockSize(5000 * MiB + 1, 5 * MiB), 10 * MiB)
+        written, blockSize, parts = 0, 5 * MiB, 0
+        while written < 5 * 1024 * 1024 * MiB:
+            blockSize = grownBlockSize(written, blockSize)
+            written += blockSize
+            parts += 1
+        self.assertLess(parts, 10000)
+
+    def test_writerGrowsParts(self):
+        """
+        An object-store upload's file object is given larger parts as the
+        upload grows.
+        """
+        from ftpkit.shells.fsspecfiles import CommitOnCloseWriter
+
+        class Handle:
+            blocksize = 10
+
+            def write(self, data):
+                pass
+
+        handle = Handle()
+        writer = CommitOnCloseWriter(handle)
+        writer.writeAt(0, b"x" * 10000)
+        self.assertEqual(handle.blocksize, 10)
+        writer.writeAt(10000, b"x")
+        self.assertEqual(handle.blocksize, 20)
+
     @defer.inlineCallbacks
     def test_readAt(self):
         """

@@ -33,12 +33,13 @@ OBJECT_STORE_PROTOCOLS = frozenset({
 })
 """fsspec protocols whose directories are key prefixes."""
 
-READ_BLOCK = 8 * 1024 * 1024
+READ_BLOCK = 4 * 1024 * 1024
 """How much an object store's read-ahead fetches per request."""
 
-WRITE_BLOCK = 8 * 1024 * 1024
+WRITE_BLOCK = 5 * 1024 * 1024
 """How much an object store's upload buffers before sending it as one part
-(S3 parts are at least 5 MiB)."""
+(S3 parts are at least 5 MiB); larger uploads get larger parts
+(L{ftpkit.shells.fsspecfiles.grownBlockSize})."""
 
 _LABELS = {
     "s3": "S3", "s3a": "S3", "gs": "GCS", "gcs": "GCS", "abfs": "Azure",

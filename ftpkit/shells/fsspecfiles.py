@@ -30,6 +30,25 @@ TEMPORARY_PREFIX = ".ftpkit-upload-"
 """How the temporary sibling of an upload in progress is named; the shell
 leaves such names out of listings."""
 
+PARTS_PER_SIZE = 1000
+"""An object-store upload's parts double in size each time it has sent
+this many parts' worth at the current size (from L{PARTS_PER_SIZE} on,
+half as many parts again per doubling), so that an upload of unknown
+size stays within S3's 10,000 parts up to its 5 TiB object limit while a
+small one buffers little."""
+
+
+def grownBlockSize(written, blockSize):
+    """
+    @param written: the bytes an upload has been given so far.
+    @param blockSize: the size of its parts so far.
+    @return: the size its next parts should have.
+    """
+    while written > blockSize * PARTS_PER_SIZE:
+        blockSize *= 2
+    return blockSize
+
+
 def temporarySibling(fsPath):
     """
     @param fsPath: the path of an upload's target on the filesystem.
@@ -237,8 +256,18 @@ class CommitOnCloseWriter(_SequentialWriter):
     """
     An upload through a file opened with C{autocommit=False}: nothing is
     visible until L{commit} (for S3, parts go up as they fill, and the
-    multipart upload is completed, or aborted, at the end).
+    multipart upload is completed, or aborted, at the end). Its parts grow
+    with it (L{grownBlockSize}).
     """
+
+    def writeAt(self, offset, data):
+        """
+        See L{_SequentialWriter.writeAt}.
+        """
+        super().writeAt(offset, data)
+        blockSize = getattr(self._handle, "blocksize", None)
+        if blockSize:
+            self._handle.blocksize = grownBlockSize(self.position, blockSize)
 
     def commit(self):
         """
