@@ -237,6 +237,48 @@ class ShellTests(unittest.TestCase):
         self.assertEqual(wrapped.unsupportedFeatures(), frozenset({"MFMT"}))
 
     @defer.inlineCallbacks
+    def test_neverInReactorThread(self):
+        """
+        Every call to the filesystem is made off the reactor thread, so a
+        slow store never holds up other sessions.
+        """
+        import threading
+
+        fs = memoryShell().fs
+        calls = []
+
+        class Recording:
+            protocol = fs.protocol
+
+            def __getattr__(self, name):
+                value = getattr(fs, name)
+                if not callable(value):
+                    return value
+
+                def call(*args, **kwargs):
+                    calls.append((name, threading.current_thread()
+                                  is threading.main_thread()))
+                    return value(*args, **kwargs)
+
+                return call
+
+        shell = FsspecShell(Recording(), "")
+        yield shell.makeDirectory(("d",))
+        opened = yield shell.openForWriting(("d", "f"))
+        yield opened.writeAt(0, b"data")
+        yield opened.close()
+        opened = yield shell.openForReading(("d", "f"))
+        self.assertEqual((yield opened.readAt(0, 10)), b"data")
+        yield opened.close()
+        yield shell.list(("d",))
+        yield shell.rename(("d", "f"), ("g",))
+        yield shell.setModificationTime(("g",), 1e9)
+        yield shell.removeFile(("g",))
+        yield shell.removeDirectory(("d",))
+        self.assertGreater(len(calls), 10)
+        self.assertEqual([name for name, inReactor in calls if inReactor], [])
+
+    @defer.inlineCallbacks
     def test_uploadInProgressHidden(self):
         """
         The temporary sibling of an upload in progress is not listed, and
