@@ -32,6 +32,9 @@ class ServerConfig:
         listeners, or C{None} for any free port.
     @ivar passiveAddress: IPv4 address put in the C{227} reply, or C{None}
         for the control connection's local address.
+    @ivar trustedProxies: the networks (L{ipaddress} objects) load
+        balancers connect from, whose PROXY headers C{haproxy:} listeners
+        believe; empty: any address (C{--trusted-proxy}).
     @ivar maxConnections: sessions over this get C{421} and are closed.
     @ivar maxConnectionsPerIP: likewise, per client address.
     @ivar idleTimeout: seconds a control connection may stay idle.
@@ -78,6 +81,7 @@ class ServerConfig:
     umask: Optional[int] = None
     passivePorts: Optional[Tuple[int, int]] = None
     passiveAddress: Optional[str] = None
+    trustedProxies: Tuple = ()
     maxConnections: int = 512
     maxConnectionsPerIP: int = 32
     idleTimeout: float = 300.0

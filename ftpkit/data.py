@@ -19,12 +19,14 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.compat import feedTLS
 from ftpkit.descriptors import closeSocket
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
+from ftpkit.proxieddata import readProxyHeader
 from ftpkit.tls import receivedCloseNotify
 
 _EARLY_DATA_LIMIT = 1 << 20
@@ -518,7 +520,7 @@ class DataChannel:
     _lean = False
 
     def __init__(self, reactor, localHost, peerHost, timeout,
-                 currentTransfer=lambda: None, pool=None):
+                 currentTransfer=lambda: None, pool=None, proxyHost=None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
         @param localHost: the control connection's local address; passive
@@ -531,8 +533,15 @@ class DataChannel:
         @param pool: the server's L{ftpkit.listenerpool.ListenerPool},
             where listeners done with go and new ones come from; without
             one, each listener is closed once done with.
+        @param proxyHost: for a session that came through a load balancer
+            (L{ftpkit.proxied}), the balancer's address: a passive
+            connection from it must start with a PROXY header naming the
+            client (L{ftpkit.proxieddata}); C{None} otherwise.
         """
         self._pool = pool
+        self.proxyHost = None if proxyHost is None else normalizeHost(
+            proxyHost)
+        self._headers = set()
         self.reactor = reactor
         self.localHost = localHost
         self.peerHost = normalizeHost(peerHost)
@@ -613,7 +622,39 @@ class DataChannel:
     def _passiveAccepted(self, sock, address):
         """
         A passive connection arrived: keep it (unadopted until a transfer
-        says what it needs) if it is the first from the control peer.
+        says what it needs) if it is the first from the control peer; one
+        through the session's load balancer is judged by the client its
+        PROXY header names.
+        """
+        if self.proxyHost is not None and (
+                normalizeHost(address[0]) == self.proxyHost):
+            reading = readProxyHeader(self.reactor, sock, self.timeout)
+            self._headers.add(reading)
+            reading.addBoth(self._headerRead, reading, sock, address)
+            return
+        self._judge(sock, address)
+
+    def _headerRead(self, result, reading, sock, address):
+        """
+        Judge a proxied passive connection by the client its header names
+        (by the balancer's own address when it names none).
+        """
+        self._headers.discard(reading)
+        if isinstance(result, Failure):
+            if not result.check(defer.CancelledError):
+                self.log.warn("refused passive data connection from"
+                              " {proxy}: {why}", proxy=address[0],
+                              why=result.getErrorMessage())
+            sock.close()
+            return
+        self._judge(sock, result.source or address)
+
+    def _judge(self, sock, address):
+        """
+        Keep C{sock} if it is the first connection from the control peer.
+
+        @param sock: the accepted socket.
+        @param address: the address it comes from, C{(host, port)}.
         """
         if normalizeHost(address[0]) != self.peerHost:
             self._logStranger(address)
@@ -781,6 +822,8 @@ class DataChannel:
         self._cancelTimer()
         self._stopListening(release=True)
         self._active = None
+        for reading in list(self._headers):
+            reading.cancel()
         accepted, self._accepted = self._accepted, None
         if accepted is not None:
             accepted.close()

@@ -134,7 +134,8 @@ class FTPProtocol(
             self._dataChannel = DataChannel(
                 self.reactor, getattr(host, "host", "127.0.0.1"),
                 self.peer, self.config.dataTimeout, self._currentTransfer,
-                self.factory.listenerPool)
+                self.factory.listenerPool,
+                getattr(self.transport, "proxyHost", None))
         return self._dataChannel
 
     def _currentTransfer(self):

@@ -27,6 +27,7 @@ from twisted.logger import Logger
 
 from ftpkit.drain import Drain
 from ftpkit.opsservice import addMetricsServices
+from ftpkit.proxied import listenerFor
 from ftpkit.realms import ReloadOnHangup, reloadTargets
 
 _log = Logger()
@@ -180,8 +181,9 @@ def makeService(options, workerChannel=None):
         if workerChannel is None:
             factory = makeFactory(options)
             for description in options["listen"]:
-                strports.service(description, factory).setServiceParent(
-                    server)
+                endpoint, serving = listenerFor(description, factory,
+                                                config.trustedProxies)
+                strports.service(endpoint, serving).setServiceParent(server)
         else:
             from ftpkit.worker import ReceiveConnections, ReportingLimiter
 

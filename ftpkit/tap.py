@@ -28,6 +28,7 @@ from ftpkit.opsoptions import (
     makeHub,
     operationsConfigFields,
 )
+from ftpkit.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.realms import AnyOfCheckers, TextCredentialsChecker
 from ftpkit.tls import TLSOptionsMixin, tlsConfigFields
 
@@ -169,7 +170,7 @@ def findRealm(spec):
 
 
 class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
-              usage.Options, strcred.AuthOptionMixin):
+              ProxyOptionsMixin, usage.Options, strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
 
@@ -344,6 +345,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         fields.update(tlsConfigFields(self))
         fields.update(operationsConfigFields(self))
         fields.update(accessConfigFields(self))
+        fields.update(proxyConfigFields(self))
         return fields
 
     def postOptions(self):
