@@ -17,8 +17,8 @@ each must start with a header.
 import ipaddress
 
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.logger import Logger
 from twisted.internet.protocol import Protocol
+from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 

@@ -1,0 +1,259 @@
+"""
+Two ftpkit nodes behind a real HAProxy speaking the PROXY protocol, with
+clients on several loopback addresses: the nodes see each client's own
+address (limits, logs, the theft check), passive data connections go
+through the balancer too, and a node's death leaves the other serving.
+"""
+
+import ftplib
+import io
+import os
+import random
+import shutil
+import socket
+import subprocess
+import time
+
+from twisted.trial import unittest
+
+from tests.serverprocess import ServerProcess, freePort
+
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+
+NODES = ("127.0.0.2", "127.0.0.3")
+"""The nodes' addresses; the balancer listens on 127.0.0.1."""
+
+
+def haproxyConfig(frontend, backends, passiveRanges):
+    """
+    The balancer's configuration (the layout docs/scale-out.rst shows).
+
+    @param frontend: the control port on 127.0.0.1.
+    @param backends: C{(host, port)} of each node's C{haproxy:} listener.
+    @param passiveRanges: C{(low, high)} of each node's passive ports.
+    @return: the text of C{haproxy.cfg}.
+    """
+    lines = [
+        "global", "    maxconn 2000",
+        "defaults", "    mode tcp", "    timeout connect 5s",
+        "    timeout client 60s", "    timeout server 60s",
+        "    option redispatch", "    retries 2",
+        "frontend ftp", f"    bind 127.0.0.1:{frontend}",
+        "    default_backend nodes",
+        "backend nodes", "    balance roundrobin",
+    ]
+    for i, (host, port) in enumerate(backends):
+        lines.append(f"    server node{i} {host}:{port} send-proxy-v2"
+                     " check inter 300ms fall 1 rise 1")
+    for i, ((host, _), (low, high)) in enumerate(zip(backends,
+                                                     passiveRanges)):
+        lines += [f"frontend passive{i}", f"    bind 127.0.0.1:{low}-{high}",
+                  f"    default_backend passive{i}",
+                  f"backend passive{i}", f"    server node{i} {host} send-proxy"]
+    return "\n".join(lines) + "\n"
+
+
+def freeRange(count, hosts):
+    """
+    @param count: how many consecutive ports.
+    @param hosts: the addresses they must be free on.
+    @return: C{(low, high)}: a range that was free a moment ago.
+    """
+    for _ in range(200):
+        low = random.randrange(20000, 32000)
+        sockets = []
+        try:
+            for port in range(low, low + count):
+                for host in hosts:
+                    s = socket.socket()
+                    sockets.append(s)
+                    s.bind((host, port))
+            return low, low + count - 1
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise AssertionError("no free port range")
+
+
+class BalancedNodesTests(unittest.TestCase):
+    """
+    The real parts: HAProxy 2.x, two C{python -m ftpkit} nodes on one
+    shared root, C{ftplib} and curl clients.
+    """
+
+    def setUp(self):
+        if not os.access(HAPROXY, os.X_OK):
+            raise unittest.SkipTest("haproxy is not installed")
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        self.nodes, backends, ranges = [], [], []
+        for host in NODES:
+            port = freePort()
+            low, high = freeRange(8, ("127.0.0.1", host))
+            ranges.append((low, high))
+            node = ServerProcess(self, [
+                "--listen", f"haproxy:tcp:{port}:interface={host}",
+                "--trusted-proxy", "127.0.0.1",
+                "--passive-ports", f"{low}-{high}",
+                "--root", self.root, "--auth", "anonymous",
+                "--auth", "memory:alice:secret", "--anonymous-write",
+                "--max-connections-per-ip", "2", "--max-login-attempts", "1"])
+            node.waitForGreeting()
+            self.nodes.append(node)
+            backends.append((host, port))
+        self.frontend = freePort()
+        config = os.path.join(os.path.abspath(self.mktemp()))
+        with open(config, "w") as f:
+            f.write(haproxyConfig(self.frontend, backends, ranges))
+        self.haproxyLog = open(self.mktemp(), "w+b")
+        self.addCleanup(self.haproxyLog.close)
+        self.haproxy = subprocess.Popen(
+            [HAPROXY, "-f", config, "-db"], stdin=subprocess.DEVNULL,
+            stdout=self.haproxyLog, stderr=subprocess.STDOUT)
+        self.addCleanup(self.haproxy.wait, 30)
+        self.addCleanup(self.haproxy.terminate)
+        self.waitForBalancer()
+
+    def waitForBalancer(self):
+        """
+        Wait until the balancer listens and sees both nodes up.
+        """
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            if self.haproxy.poll() is not None:
+                break
+            try:
+                probe = socket.create_connection(
+                    ("127.0.0.1", self.frontend), timeout=5)
+                greeting = probe.recv(100)
+                probe.close()
+                if greeting.startswith(b"220"):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.haproxyLog.seek(0)
+        self.fail("haproxy did not start:\n"
+                  + self.haproxyLog.read().decode("utf-8", "replace"))
+
+    def client(self, source):
+        """
+        @param source: the client's loopback address.
+        @return: an C{ftplib.FTP} connected through the balancer.
+        """
+        ftp = ftplib.FTP(source_address=(source, 0), timeout=30)
+        ftp.connect("127.0.0.1", self.frontend)
+        return ftp
+
+    def logs(self):
+        return "".join(node.log() for node in self.nodes)
+
+    def test_clientAddresses(self):
+        """
+        A failed login is logged with the client's address, never the
+        balancer's.
+        """
+        bad = self.client("127.0.0.7")
+        self.assertRaises(ftplib.error_perm, bad.login, "alice", "wrong")
+        bad.close()
+        deadline = time.monotonic() + 30
+        while "127.0.0.7" not in self.logs() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log = self.logs()
+        self.assertRegex(log, "failed login from 127.0.0.7")
+        self.assertNotIn("from 127.0.0.1", log)
+
+    def test_perAddressLimit(self):
+        """
+        With a limit of two sessions per address, six clients from three
+        addresses (two each) all log in: the limit counts clients, not
+        the balancer (which every connection comes from).
+        """
+        sessions = [self.client(f"127.0.0.{n}") for n in (5, 5, 6, 6, 8, 8)]
+        for ftp in sessions:
+            ftp.login("anonymous", "a@b")
+        for ftp in sessions:
+            ftp.quit()
+
+    def test_transfersThroughBalancer(self):
+        """
+        Uploads and downloads over passive connections that come through
+        the balancer (with their own PROXY header) work, PASV with ftplib
+        and EPSV with curl, and a file stored through one node is served
+        by the other (round robin puts consecutive sessions on both).
+        """
+        content = os.urandom(300_000)
+        up = self.client("127.0.0.5")
+        up.login("anonymous", "a@b")
+        up.storbinary("STOR shared.bin", io.BytesIO(content))
+        up.quit()
+        for _ in range(2):
+            down = self.client("127.0.0.6")
+            down.login("anonymous", "a@b")
+            got = io.BytesIO()
+            down.retrbinary("RETR shared.bin", got.write)
+            down.quit()
+            self.assertEqual(got.getvalue(), content)
+        curl = subprocess.run(
+            ["curl", "-sS", "--interface", "127.0.0.8", "--max-time", "30",
+             f"ftp://127.0.0.1:{self.frontend}/shared.bin"],
+            capture_output=True, check=True)
+        self.assertEqual(curl.stdout, content)
+        for node in self.nodes:
+            node.waitForLog("RETR from 127.0.0.")
+        stored = [n for n in self.nodes if "STOR from 127.0.0.5" in n.log()]
+        self.assertEqual(len(stored), 1)
+
+    def test_thiefThroughBalancer(self):
+        """
+        A stranger racing for a passive port through the balancer, ahead
+        of the client, is refused (its header names its own address), and
+        the real client's transfer goes on.
+        """
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"mine")
+        ftp = self.client("127.0.0.5")
+        ftp.login("anonymous", "a@b")
+        reply = ftp.sendcmd("PASV")
+        numbers = reply[reply.index("(") + 1:reply.index(")")].split(",")
+        port = int(numbers[4]) * 256 + int(numbers[5])
+        thief = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                         source_address=("127.0.0.9", 0))
+        time.sleep(0.2)
+        data = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                        source_address=("127.0.0.5", 0))
+        ftp.sendcmd("TYPE I")
+        ftp.putcmd("RETR f.txt")
+        self.assertTrue(ftp.getresp().startswith("150"))
+        self.assertEqual(thief.recv(100), b"")
+        thief.close()
+        received = b""
+        while chunk := data.recv(100):
+            received += chunk
+        data.close()
+        self.assertTrue(ftp.getresp().startswith("226"))
+        self.assertEqual(received, b"mine")
+        self.assertIn("refused passive data connection from 127.0.0.9",
+                      self.logs())
+        ftp.quit()
+
+    def test_nodeDies(self):
+        """
+        With one node killed, new sessions go to the other, and what was
+        answered 226 before is still there.
+        """
+        ftp = self.client("127.0.0.5")
+        ftp.login("anonymous", "a@b")
+        ftp.storbinary("STOR kept.txt", io.BytesIO(b"kept"))
+        ftp.quit()
+        self.nodes[0].process.kill()
+        self.nodes[0].process.wait()
+        for _ in range(4):
+            ftp = self.client("127.0.0.6")
+            ftp.login("anonymous", "a@b")
+            got = io.BytesIO()
+            ftp.retrbinary("RETR kept.txt", got.write)
+            self.assertEqual(got.getvalue(), b"kept")
+            ftp.quit()
