@@ -326,3 +326,46 @@ class TransferEventTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual((refusal.command, refusal.path), ("RETR", "/missing"))
         self.assertEqual(logout.bytesIn, 1000)
         self.assertEqual(logout.bytesOut, 12 + listing.bytes)
+
+    @defer.inlineCallbacks
+    def test_statDuringTransfer(self):
+        """
+        C{STAT} answered while a download runs is not taken for the end
+        of that download: the download makes one event, when it ends.
+        """
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(b"b" * (8 * 1024 * 1024))
+        loggedOut = self.loggedOut()
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=10)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("RETR big.bin")
+                received = len(data.recv(65536))
+                ftp.putcmd("STAT")
+                status = ftp.getmultiline()
+                while True:
+                    chunk = data.recv(1024 * 1024)
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                data.close()
+                ftp.voidresp()
+                return status, received
+            finally:
+                ftp.quit()
+
+        status, received = yield self.inThread(client)
+        self.assertTrue(status.startswith("21"), status)
+        self.assertEqual(received, 8 * 1024 * 1024)
+        yield loggedOut
+        kinds = [(e.kind, e.command) for e in self.published
+                 if e.kind in (events.TRANSFER, events.LISTING)]
+        self.assertEqual(kinds, [(events.TRANSFER, "RETR")])
+        [transfer] = [e for e in self.published
+                      if e.kind == events.TRANSFER]
+        self.assertEqual((transfer.code, transfer.bytes),
+                         (226, 8 * 1024 * 1024))

@@ -124,7 +124,11 @@ class SessionReporting:
         @param argument: its argument.
         @param code: the final reply code.
         """
-        transfer, self._reportedTransfer = self._reportedTransfer, None
+        if verb in TRANSFER_VERBS or verb in LISTING_VERBS:
+            # Not STAT or ABOR, answered while a transfer runs.
+            transfer, self._reportedTransfer = self._reportedTransfer, None
+        else:
+            transfer = None
         if transfer is not None:
             self._reportTransfer(verb, transfer, code)
         elif code in events.REFUSAL_CODES:
