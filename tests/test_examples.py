@@ -3,6 +3,7 @@ Tests for the example realm plugin in C{examples/} (the one the
 "writing a realm plugin" tutorial shows).
 """
 
+import ast
 import ftplib
 import importlib.util
 import io
@@ -139,6 +140,36 @@ def _loadExample(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def linesOfCode(path):
+    """
+    @return: the lines of a Python file that are neither blank, comments
+        nor docstrings.
+    """
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    docstrings = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+                and isinstance(node.value.value, str):
+            docstrings.update(range(node.lineno, node.end_lineno + 1))
+    return [line for number, line in enumerate(source.splitlines(), 1)
+            if number not in docstrings and line.strip()
+            and not line.strip().startswith("#")]
+
+
+class SQLiteExampleSizeTests(unittest.TestCase):
+    """
+    The storage tutorial promises a backend in at most 200 lines of code.
+    """
+
+    def test_short(self):
+        """
+        C{examples/ftpkit_sqlite.py} has at most 200 lines of code.
+        """
+        count = len(linesOfCode(os.path.join(EXAMPLES, "ftpkit_sqlite.py")))
+        self.assertLessEqual(count, 200)
 
 
 class SQLiteShellConformanceTests(IFTPShellConformanceMixin,
