@@ -189,8 +189,27 @@ class IFTPShellFeatures(Interface):
         """
 
 
+class IFTPShellResume(Interface):
+    """
+    An optional extra a shell may provide: it keeps an upload that was cut
+    short (hidden, for a while) so that a client can resume it with
+    C{REST} + C{STOR} or C{APPE} on the same path, while the old file, if
+    any, stays in place until the upload completes. C{SIZE} answers with
+    what was kept.
+    """
+
+    def resumableSize(path):
+        """
+        @param path: a tuple of segments naming an upload's target.
+        @return: a Deferred firing with the bytes a cut upload of C{path}
+            kept for a resume, or C{None} when there is none;
+            C{openForWriting(path, size)} (or with C{append=True}) then
+            continues it.
+        """
+
+
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
-                             IFTPShellFeatures)
+                             IFTPShellFeatures, IFTPShellResume)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the
@@ -254,6 +273,23 @@ class IWriteFile(Interface):
     def abort():
         """
         Discard the upload; an old file, if any, stays as it was.
+
+        @return: a Deferred firing with C{None}.
+        """
+
+
+class IPartialWriteFile(IWriteFile):
+    """
+    An L{IWriteFile} whose L{IWriteFile.abort} may keep what the upload
+    received, hidden, for a client to resume (see L{IFTPShellResume}), and
+    which can also be dropped whole.
+    """
+
+    def discard():
+        """
+        Drop the upload and everything it wrote (the server calls it for an
+        upload refused for its size): an old file stays as it was, and a
+        file written in place goes back to its length before the upload.
 
         @return: a Deferred firing with C{None}.
         """

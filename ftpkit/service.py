@@ -6,6 +6,8 @@ Whatever the process, the service holds the same parts:
 
   - L{StartupWork}: raise the descriptor limit, import what a session
     needs (both while still privileged), freeze start-up objects;
+  - L{SweepUploads} (one process, or the acceptor): what crashed processes
+    left of uploads under the realm's root;
   - the serving part: listeners (one process), the acceptor with its
     worker processes (L{ftpkit.workers.WorkerPool}), or, in a worker, the
     connections the acceptor hands over (L{ftpkit.worker.ReceiveConnections});
@@ -146,6 +148,38 @@ class StartupWork(service.Service):
         freezeStartupObjects()
 
 
+class SweepUploads(service.Service):
+    """
+    At start, before any session: the uploads crashed processes left under
+    the realm's root become resumable or go (see
+    L{ftpkit.shells.uploads.sweep}).
+    """
+
+    def __init__(self, root):
+        """
+        @param root: the directory to sweep.
+        """
+        self.root = root
+
+    def startService(self):
+        """
+        Sweep (blocking: no session runs yet).
+        """
+        service.Service.startService(self)
+        from ftpkit.shells import uploads
+
+        try:
+            kept, removed = uploads.sweep(self.root)
+        except OSError as e:
+            _log.warn("could not sweep {root} for cut uploads: {error}",
+                      root=self.root, error=e)
+            return
+        if kept or removed:
+            _log.info("cut uploads under {root}: {kept} kept for a resume, "
+                      "{removed} expired ones removed", root=self.root,
+                      kept=kept, removed=removed)
+
+
 def makeService(options, workerChannel=None):
     """
     Build the service of one ftpkit process.
@@ -169,6 +203,9 @@ def makeService(options, workerChannel=None):
     config = options["config"]
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)
+    root = getattr(options.get("realmObject"), "root", None)
+    if workerChannel is None and root is not None:
+        SweepUploads(root).setServiceParent(server)
     if options["workers"] > 1:
         from ftpkit.workers import WorkerPool, workerArguments
 

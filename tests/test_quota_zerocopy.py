@@ -74,7 +74,7 @@ class QuotaDescriptorTests(unittest.TestCase):
             yield deferToThread(descriptor.commit,
                                 descriptor.offset + len(data))
         except QuotaExceeded:
-            yield writing.abort()
+            yield writing.discard()  # What the server does with a 552.
             raise
         yield writing.close()
 

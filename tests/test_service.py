@@ -11,7 +11,12 @@ from twisted.trial import unittest
 
 from ftpkit.drain import ABORT_WAIT, SHUTTING_DOWN, Drain
 from ftpkit.realms import ReloadOnHangup
-from ftpkit.service import StartupWork, makeService, raiseDescriptorLimit
+from ftpkit.service import (
+    StartupWork,
+    SweepUploads,
+    makeService,
+    raiseDescriptorLimit,
+)
 from tests.test_tap import parse
 
 
@@ -28,14 +33,15 @@ class MakeServiceTests(unittest.TestCase):
 
     def test_singleProcess(self):
         """
-        One process: start-up work, a listener per C{--listen}, a drain
-        and a C{SIGHUP} handler, even with nothing to reload.
+        One process: start-up work, the sweep of cut uploads under the
+        root, a listener per C{--listen}, a drain and a C{SIGHUP} handler,
+        even with nothing to reload.
         """
         server = makeService(parse("--auth", "anonymous",
                                    "--listen", "tcp:0"))
         self.assertEqual(self.kinds(server),
-                         [StartupWork, StreamServerEndpointService, Drain,
-                          ReloadOnHangup])
+                         [StartupWork, SweepUploads,
+                          StreamServerEndpointService, Drain, ReloadOnHangup])
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])
@@ -50,8 +56,8 @@ class MakeServiceTests(unittest.TestCase):
         server = makeService(parse("--auth", "anonymous", "--workers", "2",
                                    "--listen", "tcp:2121"))
         self.assertEqual(self.kinds(server),
-                         [StartupWork, WorkerPool, ReloadOnHangup])
-        pool = list(server)[1]
+                         [StartupWork, SweepUploads, WorkerPool, ReloadOnHangup])
+        pool = list(server)[2]
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [pool.reloadWorkers])

@@ -494,23 +494,24 @@ class TemporaryNameTests(unittest.TestCase):
         """
         Names differ, and each is one that listings hide.
         """
-        from ftpkit.shells import filesystem
+        from ftpkit.shells import uploads
 
-        names = {filesystem._temporaryName() for _ in range(100)}
+        names = {uploads.temporaryName(b"f") for _ in range(100)}
         self.assertEqual(len(names), 100)
-        self.assertTrue(all(filesystem._isTemporary(n) for n in names))
+        self.assertTrue(all(uploads.isHidden(n) for n in names))
 
     def test_takenNameSkipped(self):
         """
         A name someone already created is not opened: the next one is.
         """
-        from ftpkit.shells import filesystem
+        from ftpkit.shells import uploads
 
         taken = os.path.join(self.directory, b"taken")
         _write(taken, b"someone else's")
         names = iter([b"taken", b"free"])
-        self.patch(filesystem, "_temporaryName", lambda: next(names))
-        fd, path = filesystem._createTemporary(self.directory)
+        self.patch(uploads, "temporaryName", lambda target: next(names))
+        fd, path = uploads.createTemporary(
+            os.path.join(self.directory, b"target"))
         os.close(fd)
         self.assertEqual(path, os.path.join(self.directory, b"free"))
         self.assertEqual(_read(taken), b"someone else's")
@@ -519,9 +520,9 @@ class TemporaryNameTests(unittest.TestCase):
         """
         When every name tried is taken, C{FileExistsError}.
         """
-        from ftpkit.shells import filesystem
+        from ftpkit.shells import uploads
 
         _write(os.path.join(self.directory, b"taken"), b"x")
-        self.patch(filesystem, "_temporaryName", lambda: b"taken")
-        self.assertRaises(FileExistsError, filesystem._createTemporary,
-                          self.directory)
+        self.patch(uploads, "temporaryName", lambda target: b"taken")
+        self.assertRaises(FileExistsError, uploads.createTemporary,
+                          os.path.join(self.directory, b"target"))

@@ -26,7 +26,8 @@ class IFTPShellConformanceMixin(TreeTests, FileTests):
     C{makeShell(self)}, returning a new, empty, writable L{IFTPShell}.
     Shells providing an optional extra
     (L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}: L{IFTPShellHash},
-    L{IFTPShellNames}, L{IFTPShellChmod}) get its tests too. A shell
+    L{IFTPShellNames}, L{IFTPShellChmod}, L{IFTPShellResume}) get its
+    tests too. A shell
     working in threads of its own may override C{settle}.
     """
 

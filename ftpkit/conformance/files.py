@@ -18,7 +18,13 @@ from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.helpers import CollectingConsumer, readFile, writeFile
 from ftpkit.errors import IsDirectory, NoSuchFile
-from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile, IReadFile, IWriteFile
+from ftpkit.interfaces import (
+    IFTPShellResume,
+    IRandomReadFile,
+    IRandomWriteFile,
+    IReadFile,
+    IWriteFile,
+)
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 
 UPLOAD_BOUND = 16 * 1024 * 1024
@@ -410,3 +416,31 @@ class FileTests:
         yield opened.close()
         self.assertEqual(len(outcome), 1)
         self.assertEqual(len(consumer.chunks), 1)
+
+    @inlineCallbacks
+    def test_resume(self):
+        """
+        A shell that provides L{IFTPShellResume}: after an upload was cut,
+        C{resumableSize} says how much it kept (nothing, or no more than
+        it received), and an upload from there completes the file; the old
+        file stays until then.
+        """
+        if not IFTPShellResume.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellResume")
+        yield writeFile(self.shell, ("f",), b"old")
+        opened = yield self.openWriting(("f",))
+        consumer = yield opened.receive()
+        consumer.write(b"new ")
+        yield opened.abort()
+        yield self.settle()
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"old")
+        kept = yield self.shell.resumableSize(("f",))
+        if kept is None:
+            kept = 0
+        self.assertLessEqual(kept, 4)
+        yield writeFile(self.shell, ("f",), b"new content"[kept:],
+                        offset=kept)
+        self.assertEqual((yield readFile(self.shell, ("f",))),
+                         b"new content")
+        self.assertIsNone((yield self.shell.resumableSize(("f",))))
+        self.assertIsNone((yield self.shell.resumableSize(("missing",))))

@@ -17,7 +17,7 @@ from ftpkit.errors import (
     PermissionDenied,
 )
 from ftpkit.handlers.session import HASH_NAMES
-from ftpkit.interfaces import IFTPShellHash
+from ftpkit.interfaces import IFTPShellHash, IFTPShellResume
 from ftpkit.replies import quotePath
 from ftpkit.shells.adapters import readFileFor
 
@@ -146,10 +146,18 @@ class FileCommands:
 
     async def ftp_SIZE(self, argument):
         """
-        Give a file's size in the current TYPE (RFC 3659).
+        Give a file's size in the current TYPE (RFC 3659); in TYPE I, the
+        size of a cut upload of it kept for a resume, when there is one.
         """
         path = self.resolve(argument)
-        info = await self.session.shell.stat(path)
+        shell = self.session.shell
+        if self.session.binary and IFTPShellResume.providedBy(shell):
+            # A cut upload waiting for its resume: what a resuming client
+            # asks for (see IFTPShellResume).
+            kept = await shell.resumableSize(path)
+            if kept is not None:
+                return (213, str(kept))
+        info = await shell.stat(path)
         if not info.isFile:
             return (550, "Not a regular file")
         if self.session.binary:

@@ -9,8 +9,8 @@ from twisted.internet import defer
 
 from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
-from ftpkit.errors import IsDirectory, TransferAborted
-from ftpkit.interfaces import IFTPShellNames
+from ftpkit.errors import FTPError, IsDirectory, TransferAborted
+from ftpkit.interfaces import IFTPShellNames, IPartialWriteFile
 from ftpkit.movers import Download, Upload
 from ftpkit.movers.consumers import BytesReadFile
 from ftpkit.replies import encodeText
@@ -88,6 +88,25 @@ def _firstOf(operation, connection):
     operation.addCallbacks(succeeded, failed)
     connection.whenLost().addCallback(lost)
     return result
+
+
+async def _endFailedUpload(writeFile, reason):
+    """
+    An upload failed: one that was cut (the connection broke, C{ABOR}, the
+    session ended) is aborted, which may keep what it received for a
+    resume (L{IPartialWriteFile}); one that failed for its own sake (disk
+    full, over a quota or a size limit) is discarded whole where the file
+    can tell the two apart.
+
+    @param writeFile: the L{IWriteFile}.
+    @param reason: the exception.
+    """
+    if (isinstance(reason, FTPError)
+            and not isinstance(reason, TransferAborted)
+            and IPartialWriteFile.providedBy(writeFile)):
+        await writeFile.discard()
+    else:
+        await writeFile.abort()
 
 
 class TransferCommands:
@@ -225,8 +244,8 @@ class TransferCommands:
                 raise
             if connection.bare:
                 await connection.finish()
-        except BaseException:
-            await writeFile.abort()
+        except BaseException as e:
+            await _endFailedUpload(writeFile, e)
             raise
         finally:
             if self.transfer is not None:

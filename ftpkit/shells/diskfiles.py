@@ -16,7 +16,8 @@ from zope.interface import implementer
 
 from ftpkit.errors import FTPError, LocalError
 from ftpkit.fileinfo import FileDescriptor
-from ftpkit.interfaces import IDescriptorFile, IReadFile, IWriteFile
+from ftpkit.interfaces import IDescriptorFile, IPartialWriteFile, IReadFile
+from ftpkit.shells import uploads
 
 READ_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when a download goes through Python."""
@@ -439,10 +440,12 @@ class _QueuedWriter:
         return waiter
 
 
-@implementer(IWriteFile, IDescriptorFile)
+@implementer(IPartialWriteFile, IDescriptorFile)
 class FileWriter:
     """
-    A file opened for an upload, owning its descriptor.
+    A file opened for an upload, owning its descriptor. Cut short
+    (L{abort}), an upload into a temporary file is kept as its target's
+    partial upload (see L{ftpkit.shells.uploads}).
 
     @ivar committed: the server committed the file through its descriptor
         (L{ftpkit.fileinfo.FileDescriptor.commit}).
@@ -450,7 +453,8 @@ class FileWriter:
 
     committed = False
 
-    def __init__(self, run, fd, temporary, target, position):
+    def __init__(self, run, fd, temporary, target, position, start=None,
+                 resumed=False):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -458,12 +462,18 @@ class FileWriter:
             close, or C{None} when writing C{target} in place.
         @param target: the file's resolved path.
         @param position: the offset of the first byte, or C{None} to append.
+        @param start: when writing in place, the length L{discard} cuts the
+            file back to.
+        @param resumed: the temporary file is a partial upload continued
+            (so it is truncated after the last byte at close).
         """
         self._run = run
         self._fd = fd
         self._temporary = temporary
         self._target = target
-        self._truncate = temporary is None and position is not None
+        self._start = start
+        self._truncate = position is not None and (temporary is None
+                                                   or resumed)
         self._consumer = _QueuedWriter(run, fd, position)
         self._started = False
         self._outcome = PENDING
@@ -517,14 +527,46 @@ class FileWriter:
     def abort(self):
         """
         See L{IWriteFile.abort}: wait for a write in flight, then close the
-        file and remove the temporary file.
+        file; a temporary file holding bytes becomes the target's partial
+        upload (an empty one is removed). Nothing to do once the server
+        committed the file.
         """
+        return self._end(self._keep)
+
+    def discard(self):
+        """
+        See L{IPartialWriteFile.discard}: like L{abort}, but the temporary
+        file is removed, and a file written in place is cut back to its
+        length before the upload.
+        """
+        return self._end(lambda: self._cleanUp(cutBack=True))
+
+    def _end(self, blocking):
+        """
+        Unless L{close}, L{abort} or L{discard} was called already: wait
+        for a write in flight, then run C{blocking} in a disk thread.
+        """
+        if self.committed and not self._started:
+            self._started = True
+            self._store(None)
         if not self._started:
             self._started = True
             finishing = self._consumer.drain()
-            finishing.addBoth(lambda ignored: self._run(self._cleanUp))
+            finishing.addBoth(lambda ignored: self._run(blocking))
             finishing.addBoth(self._store)
         return self._whenDone()
+
+    def _keep(self):
+        """
+        The blocking part of L{abort}.
+        """
+        if self._temporary is None or self._fd is None:
+            self._cleanUp()
+            return
+        size = os.fstat(self._fd).st_size
+        fd, self._fd = self._fd, None
+        os.close(fd)
+        uploads.keepPartial(self._temporary, self._target, size)
 
     def _store(self, outcome):
         """
@@ -580,13 +622,22 @@ class FileWriter:
         cleaning.addBoth(lambda ignored: failure)
         return cleaning
 
-    def _cleanUp(self):
+    def _cleanUp(self, cutBack=False):
         """
-        Close the descriptor if open and remove the temporary file, blocking.
+        Close the descriptor if open and remove the temporary file,
+        blocking.
+
+        @param cutBack: also cut a file written in place back to its
+            length before the upload.
         """
         if self._fd is not None:
             fd, self._fd = self._fd, None
-            os.close(fd)
+            try:
+                if (cutBack and self._temporary is None
+                        and self._start is not None):
+                    os.ftruncate(fd, self._start)
+            finally:
+                os.close(fd)
         if self._temporary is not None:
             try:
                 os.unlink(self._temporary)

@@ -15,15 +15,14 @@ directory for a symbolic link between the check and the use could still
 race the jail; FTP users cannot create links.
 
 Uploads that replace a file are written to a hidden temporary file in the
-same directory (see L{TEMPORARY_PREFIX}) and renamed over the old file
-when complete, so a failed or aborted upload never destroys it.
+same directory and renamed over the old file when complete, so a failed or
+aborted upload never destroys it; a cut one is kept, hidden, for a resume
+(the rule is in L{ftpkit.shells.uploads}).
 """
 
 import functools
 import hashlib
-import itertools
 import os
-import secrets
 import stat as statModule
 
 from twisted.internet.defer import succeed
@@ -46,7 +45,9 @@ from ftpkit.interfaces import (
     IFTPShellChmod,
     IFTPShellHash,
     IFTPShellNames,
+    IFTPShellResume,
 )
+from ftpkit.shells import uploads
 from ftpkit.shells.diskfiles import FileReader, FileWriter
 
 try:
@@ -57,31 +58,6 @@ except ImportError:  # pragma: no cover (not POSIX)
 
 HASH_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when checksumming."""
-
-TEMPORARY_PREFIX = b".ftpkit-upload."
-TEMPORARY_SUFFIX = b".tmp"
-
-_TEMPORARY_TAG = secrets.token_hex(8).encode()
-"""The random part of this process's temporary names: secret (they are
-hidden from listings), so that nobody can take a name before an upload."""
-
-_temporaryNumbers = itertools.count()
-"""Numbers the temporary names of this process (thread-safe to draw from:
-C{next} on a C{count} holds the GIL)."""
-
-_TEMPORARY_ATTEMPTS = 3
-"""Names tried before an upload fails because they are all taken."""
-
-
-def _temporaryName():
-    """
-    @return: a new temporary upload file name, C{bytes}: unique in this
-        process without a system call per name (C{secrets} on every upload
-        cost a C{getrandom} and a GIL round trip in the disk thread).
-    """
-    return b"%s%s-%d%s" % (TEMPORARY_PREFIX, _TEMPORARY_TAG,
-                           next(_temporaryNumbers), TEMPORARY_SUFFIX)
-"""Temporary upload files are named C{PREFIX + random hex + SUFFIX}."""
 
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
@@ -108,34 +84,6 @@ def _name(kind, number):
         except (KeyError, AttributeError):
             _names[key] = str(number)
     return _names[key]
-
-
-def _createTemporary(directory):
-    """
-    Create a new temporary upload file (blocking).
-
-    @param directory: where, C{bytes}.
-    @return: C{(fd, path)}; O_EXCL made it, so it is a new regular file.
-    @raise FileExistsError: when every name tried was taken.
-    """
-    for attempt in range(_TEMPORARY_ATTEMPTS):
-        path = os.path.join(directory, _temporaryName())
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                         | _OPEN_FLAGS, 0o644)
-        except FileExistsError:
-            if attempt == _TEMPORARY_ATTEMPTS - 1:
-                raise
-            continue
-        return fd, path
-
-
-def _isTemporary(name):
-    """
-    @param name: a directory entry name, as C{bytes}.
-    @return: whether it is one of our temporary upload files.
-    """
-    return name.startswith(TEMPORARY_PREFIX) and name.endswith(TEMPORARY_SUFFIX)
 
 
 def _info(result, kind=None):
@@ -218,7 +166,8 @@ def _openRegular(path, flags, mode=0o644):
     return fd, result
 
 
-@implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames)
+@implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
+             IFTPShellResume)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
@@ -339,7 +288,7 @@ class FilesystemShell:
         entries = []
         with os.scandir(directory) as iterator:
             for entry in iterator:
-                if _isTemporary(entry.name):
+                if uploads.isHidden(entry.name):
                     continue
                 info = self._entryInfo(entry)
                 if info is not None:
@@ -361,7 +310,7 @@ class FilesystemShell:
         """
         directory = self._directory(path)
         return sorted(os.fsdecode(name) for name in os.listdir(directory)
-                      if not _isTemporary(name))
+                      if not uploads.isHidden(name))
 
     def _entryInfo(self, entry):
         """
@@ -542,12 +491,15 @@ class FilesystemShell:
 
         With C{offset=0, append=False} the upload goes to a temporary file,
         renamed over the target (keeping the old file's permissions) by
-        L{IWriteFile.close}. With C{offset > 0} (C{REST} then C{STOR}) the
-        file is written in place from C{offset} and truncated after the
-        last byte at close; with C{append} it is opened C{O_APPEND}. Both
-        create a missing file. In those two modes the bytes already
-        written stay when the upload fails or is aborted, so that a client
-        can resume again.
+        L{IWriteFile.close}; cut short (L{IWriteFile.abort}), it is kept as
+        the target's partial upload. With C{offset > 0} (C{REST} then
+        C{STOR}) or C{append}, a partial upload of the target is continued
+        (from C{offset}, or at its end) and replaces the target when
+        complete (see L{ftpkit.shells.uploads}). Without one, the target is
+        written in place from C{offset} and truncated after the last byte
+        at close, or opened C{O_APPEND}; both create a missing file, and
+        the bytes already written stay when the upload is cut, so that a
+        client can resume again.
         """
         if not path:
             return self._run(self._raise, IsDirectory())
@@ -559,24 +511,54 @@ class FilesystemShell:
         """
         target = self._resolve(path)
         if offset or append:
+            writer = self._continuePartial(target, offset, append)
+            if writer is not None:
+                return writer
             flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
-            fd, _ = _openRegular(target, flags)
+            fd, result = _openRegular(target, flags)
             if append:
-                return FileWriter(self._run, fd, None, target, None)
-            return FileWriter(self._run, fd, None, target, offset)
+                return FileWriter(self._run, fd, None, target, None,
+                                  start=result.st_size)
+            return FileWriter(self._run, fd, None, target, offset,
+                              start=offset)
         try:
             old = os.stat(target)
         except FileNotFoundError:
             old = None
         if old is not None and statModule.S_ISDIR(old.st_mode):
             raise IsDirectory()
-        fd, temporary = _createTemporary(os.path.dirname(target))
+        fd, temporary = uploads.createTemporary(target)
         if old is not None:
             try:
                 os.fchmod(fd, statModule.S_IMODE(old.st_mode))
             except OSError:
                 pass
         return FileWriter(self._run, fd, temporary, target, 0)
+
+    def _continuePartial(self, target, offset, append):
+        """
+        Continue the target's partial upload, if it has one (see
+        L{ftpkit.shells.uploads}), from C{offset} or at its end.
+
+        @return: a L{FileWriter}, or C{None} when there is none.
+        """
+        temporary = uploads.claimPartial(target)
+        if temporary is None:
+            return None
+        flags = os.O_WRONLY | (os.O_APPEND if append else 0)
+        try:
+            fd, _ = _openRegular(temporary, flags)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        return FileWriter(self._run, fd, temporary, target,
+                          None if append else offset, resumed=True)
+
+    def resumableSize(self, path):
+        """
+        See L{IFTPShellResume.resumableSize}.
+        """
+        return self._run(lambda: uploads.resumableSize(self._resolve(path)))
 
     @staticmethod
     def _raise(error):

@@ -33,7 +33,12 @@ from zope.interface import alsoProvides, implementer
 
 from ftpkit import paths
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
-from ftpkit.interfaces import IDescriptorFile, IRandomWriteFile, IWriteFile
+from ftpkit.interfaces import (
+    IDescriptorFile,
+    IPartialWriteFile,
+    IRandomWriteFile,
+    IWriteFile,
+)
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
@@ -423,6 +428,8 @@ class _QuotaUpload:
         self.exceeded = False
         if IDescriptorFile.providedBy(writeFile):
             alsoProvides(self, IDescriptorFile)
+        if IPartialWriteFile.providedBy(writeFile):
+            alsoProvides(self, IPartialWriteFile)
 
     def descriptor(self):
         """
@@ -493,7 +500,7 @@ class _QuotaUpload:
         if not self._finish():
             return self._writeFile.close()
         if self.exceeded:
-            aborting = self._aborted()
+            aborting = self._aborted(whole=True)
             aborting.addCallback(lambda _: defer.fail(QuotaExceeded()))
             return aborting
         closing = self._writeFile.close()
@@ -504,13 +511,19 @@ class _QuotaUpload:
         self._usage.adjust(self._kept + self.count - self._oldSize)
         return result
 
-    def _aborted(self):
+    def _aborted(self, whole=False):
         """
-        Abort the wrapped upload; one written in place may have kept the
-        bytes already handed on, so the usage is measured again.
+        Abort the wrapped upload; one written in place, or kept for a
+        resume, may have kept the bytes already handed on, so the usage is
+        measured again.
+
+        @param whole: discard it (L{IPartialWriteFile.discard}) where it
+            can be, so that it keeps nothing.
         """
-        if self._inPlace and self.count:
+        if self.count:
             self._usage.invalidate()
+        if whole and IPartialWriteFile.providedBy(self._writeFile):
+            return self._writeFile.discard()
         return self._writeFile.abort()
 
     def abort(self):
@@ -520,6 +533,15 @@ class _QuotaUpload:
         if not self._finish():
             return self._writeFile.abort()
         return self._aborted()
+
+    def discard(self):
+        """
+        See L{IPartialWriteFile.discard} (provided when the wrapped upload
+        provides it).
+        """
+        if not self._finish():
+            return self._writeFile.discard()
+        return self._aborted(whole=True)
 
 
 @implementer(IWriteFile)

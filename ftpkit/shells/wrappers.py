@@ -13,7 +13,7 @@ L{HideDotfilesShell} (C{--hide-dotfiles}) are built on it, as is
 L{ftpkit.shells.permissions.PermissionShell}.
 """
 
-from twisted.internet.defer import fail
+from twisted.internet.defer import fail, succeed
 from zope.interface import alsoProvides, implementer
 
 from ftpkit.errors import InvalidPath, NoSuchFile, PermissionDenied
@@ -122,6 +122,13 @@ class ShellWrapper:
         """
         return self._shell.unsupportedFeatures()
 
+    def resumableSize(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellResume.resumableSize} (provided
+        when the wrapped shell provides it).
+        """
+        return self._shell.resumableSize(path)
+
 
 def storageOf(shell):
     """
@@ -140,6 +147,13 @@ class ReadOnlyShell(ShellWrapper):
     A shell that can look and download, and changes nothing: every other
     method fails with L{PermissionDenied}.
     """
+
+    def resumableSize(self, path):
+        """
+        Nothing to resume for who cannot upload: see
+        L{ftpkit.interfaces.IFTPShellResume.resumableSize}.
+        """
+        return succeed(None)
 
     def makeDirectory(self, path):
         """

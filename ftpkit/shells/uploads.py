@@ -1,0 +1,255 @@
+"""
+Where the filesystem shell keeps uploads that are not in place yet, and
+the rule for those cut short (blocking functions, run in disk threads).
+
+An upload that replaces or creates a file is written to a hidden
+temporary file in the target's directory, named after the target
+(L{temporaryName}), and renamed over the target once complete, so the old
+file stays intact until then. When the upload is cut (the client went
+away, C{ABOR}, the server stopping), what it received is kept, still
+hidden, as the target's I{partial upload} (L{partialPath}:
+C{.ftpkit-partial.NAME}) for L{PARTIAL_LIFETIME} seconds: C{SIZE} on the
+target answers its size, and C{REST} + C{STOR} or C{APPE} on the target
+continue it (and the completed file then replaces the target). A partial
+upload older than the target (which a later upload completed) or than its
+lifetime is ignored and removed. An upload refused for its size keeps
+nothing.
+
+At start (L{sweep}), the temporary files a crashed process left become
+partial uploads of their targets, or are removed once expired.
+"""
+
+import itertools
+import os
+import secrets
+import time
+
+TEMPORARY_PREFIX = b".ftpkit-upload."
+TEMPORARY_SUFFIX = b".tmp"
+PARTIAL_PREFIX = b".ftpkit-partial."
+
+PARTIAL_LIFETIME = 24 * 3600
+"""Seconds a cut upload is kept for a resume (since its last byte)."""
+
+_NAME_MAX = 255
+"""The longest file name (bytes) Linux file systems take."""
+
+_TEMPORARY_TAG = secrets.token_hex(8).encode()
+"""The random part of this process's temporary names: secret (they are
+hidden from listings), so that nobody can take a name before an upload."""
+
+_temporaryNumbers = itertools.count()
+"""Numbers the temporary names of this process (thread-safe to draw from:
+C{next} on a C{count} holds the GIL)."""
+
+_TEMPORARY_ATTEMPTS = 3
+"""Names tried before an upload fails because they are all taken."""
+
+_OPEN_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+               | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+
+
+def temporaryName(target):
+    """
+    @param target: the target file's name, C{bytes}.
+    @return: a new temporary upload file name, C{bytes}, unique in this
+        process without a system call per name; it names the target when
+        that fits (so that a crashed upload can become a partial one).
+    """
+    unique = b"%s%s-%d" % (TEMPORARY_PREFIX, _TEMPORARY_TAG,
+                           next(_temporaryNumbers))
+    named = b"%s.%s%s" % (unique, target, TEMPORARY_SUFFIX)
+    if len(named) <= _NAME_MAX:
+        return named
+    return unique + TEMPORARY_SUFFIX
+
+
+def targetOfTemporary(name):
+    """
+    @param name: a temporary upload file's name, C{bytes}.
+    @return: the name of its target, or C{None} when it does not say.
+    """
+    middle = name[len(TEMPORARY_PREFIX):-len(TEMPORARY_SUFFIX)]
+    _, dot, target = middle.partition(b".")
+    return target if dot and target else None
+
+
+def isHidden(name):
+    """
+    @param name: a directory entry's name, C{bytes}.
+    @return: whether it is an upload not in place (temporary or partial),
+        which listings leave out.
+    """
+    return ((name.startswith(TEMPORARY_PREFIX)
+             and name.endswith(TEMPORARY_SUFFIX))
+            or name.startswith(PARTIAL_PREFIX))
+
+
+def partialPath(target):
+    """
+    @param target: the target's path, C{bytes}.
+    @return: the path its partial upload is kept under, or C{None} when
+        the name would be too long (such an upload is not kept).
+    """
+    directory, name = os.path.split(target)
+    if len(PARTIAL_PREFIX) + len(name) > _NAME_MAX:
+        return None
+    return os.path.join(directory, PARTIAL_PREFIX + name)
+
+
+def createTemporary(target, mode=0o644):
+    """
+    Create a new temporary upload file for C{target}.
+
+    @param target: the target's path, C{bytes}.
+    @param mode: its permission bits.
+    @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file.
+    @raise FileExistsError: when every name tried was taken.
+    """
+    directory, name = os.path.split(target)
+    for attempt in range(_TEMPORARY_ATTEMPTS):
+        path = os.path.join(directory, temporaryName(name))
+        try:
+            fd = os.open(path, _OPEN_FLAGS, mode)
+        except FileExistsError:
+            if attempt == _TEMPORARY_ATTEMPTS - 1:
+                raise
+            continue
+        return fd, path
+
+
+def _livePartial(target, now):
+    """
+    @return: the C{stat} of C{target}'s partial upload if there is one to
+        resume (younger than its lifetime and than the target), removing
+        one that is not; else C{None}.
+    """
+    partial = partialPath(target)
+    if partial is None:
+        return None
+    try:
+        result = os.lstat(partial)
+    except FileNotFoundError:
+        return None
+    try:
+        targetTime = os.stat(target).st_mtime
+    except FileNotFoundError:
+        targetTime = None
+    if (now - result.st_mtime > PARTIAL_LIFETIME
+            or (targetTime is not None and targetTime >= result.st_mtime)):
+        _remove(partial)
+        return None
+    return result
+
+
+def resumableSize(target, now=None):
+    """
+    @param target: the target's path, C{bytes}.
+    @return: the size of its partial upload, or C{None} when there is none
+        to resume.
+    """
+    result = _livePartial(target, time.time() if now is None else now)
+    return None if result is None else result.st_size
+
+
+def claimPartial(target, now=None):
+    """
+    Take C{target}'s partial upload to continue it: it is renamed to a new
+    temporary name, so that two sessions cannot both continue it.
+
+    @param target: the target's path, C{bytes}.
+    @return: the temporary path it now has, or C{None} when there is none
+        to resume (or another session took it first).
+    """
+    if _livePartial(target, time.time() if now is None else now) is None:
+        return None
+    directory, name = os.path.split(target)
+    temporary = os.path.join(directory, temporaryName(name))
+    try:
+        os.rename(partialPath(target), temporary)
+    except FileNotFoundError:
+        return None
+    return temporary
+
+
+def keepPartial(temporary, target, size):
+    """
+    An upload was cut: keep what it received as C{target}'s partial
+    upload (replacing an older one), or remove the temporary file when it
+    received nothing or the name would be too long.
+
+    @param temporary: the temporary file's path.
+    @param target: the target's path.
+    @param size: the bytes the temporary file holds.
+    """
+    partial = partialPath(target)
+    if size > 0 and partial is not None:
+        os.replace(temporary, partial)
+    else:
+        _remove(temporary)
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def sweep(root, now=None):
+    """
+    Deal with what crashed processes left under C{root}: a temporary
+    upload file becomes its target's partial upload (unless a newer one
+    is there), or is removed when it does not name its target or has
+    expired; expired partial uploads are removed. Call it only while no
+    upload runs under C{root} (at start).
+
+    @param root: the directory, C{bytes} or C{str}.
+    @return: C{(kept, removed)}: how many became partial uploads, and how
+        many files were removed.
+    """
+    now = time.time() if now is None else now
+    kept = removed = 0
+    for directory, _, names in os.walk(os.fsencode(root)):
+        for name in names:
+            if not isHidden(name):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                age = now - os.lstat(path).st_mtime
+            except OSError:
+                continue
+            target = None
+            if name.startswith(TEMPORARY_PREFIX):
+                target = targetOfTemporary(name)
+            try:
+                if age > PARTIAL_LIFETIME or (
+                        name.startswith(TEMPORARY_PREFIX)
+                        and not _becomesPartial(path, directory, target)):
+                    _remove(path)
+                    removed += 1
+                elif target is not None:
+                    kept += 1
+            except OSError:
+                continue
+    return kept, removed
+
+
+def _becomesPartial(path, directory, target):
+    """
+    Make a crashed upload's temporary file its target's partial upload.
+
+    @return: whether it did (C{False}: remove it).
+    """
+    if target is None:
+        return False
+    partial = partialPath(os.path.join(directory, target))
+    if partial is None:
+        return False
+    try:
+        if os.lstat(partial).st_mtime >= os.lstat(path).st_mtime:
+            return False
+    except FileNotFoundError:
+        pass
+    os.replace(path, partial)
+    return True
