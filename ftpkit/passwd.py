@@ -240,6 +240,16 @@ def updateUser(table, options, password):
         table["read-only"] = True
 
 
+def standardStreams(stdin, stdout, stderr):
+    """
+    @return: C{(stdin, stdout, stderr)}, each the C{sys} one when given as
+        C{None} (the commands' C{main} take them for their tests).
+    """
+    return (sys.stdin if stdin is None else stdin,
+            sys.stdout if stdout is None else stdout,
+            sys.stderr if stderr is None else stderr)
+
+
 def main(argv=None, stdin=None, stdout=None, stderr=None,
          prompt=getpass.getpass):
     """
@@ -255,9 +265,7 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
     """
     parser = makeParser()
     options = parser.parse_args(argv)
-    stdin = sys.stdin if stdin is None else stdin
-    stdout = sys.stdout if stdout is None else stdout
-    stderr = sys.stderr if stderr is None else stderr
+    stdin, stdout, stderr = standardStreams(stdin, stdout, stderr)
     if (options.user is None) == (options.delete is None):
         parser.error("give either USER or --delete USER")
     try:

@@ -23,7 +23,12 @@ import json
 import os
 import sys
 
-from ftpkit.passwd import byteCount, permissionList, readPassword
+from ftpkit.passwd import (
+    byteCount,
+    permissionList,
+    readPassword,
+    standardStreams,
+)
 from ftpkit.pgusers import COLUMN_NAMES, COLUMNS, SCHEMA, entryFromRow
 from ftpkit.users import UsersFileError, hashPassword
 
@@ -203,9 +208,7 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
         (usage errors exit with status 2 from L{argparse}).
     """
     options = makeParser().parse_args(argv)
-    stdin = sys.stdin if stdin is None else stdin
-    stdout = sys.stdout if stdout is None else stdout
-    stderr = sys.stderr if stderr is None else stderr
+    stdin, stdout, stderr = standardStreams(stdin, stdout, stderr)
     try:
         import psycopg
     except ImportError:

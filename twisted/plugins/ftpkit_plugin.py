@@ -115,14 +115,9 @@ class UsersRealmPlugin:
         """
         if not argument:
             raise ValueError("the users realm needs a file: users:PATH")
-        from ftpkit.users import UsersDatabase, UsersRealm
+        from ftpkit.users import UsersDatabase
 
-        return UsersRealm(
-            UsersDatabase(argument),
-            options["root"],
-            readOnly=bool(options["read-only"]),
-            anonymousWrite=bool(options["anonymous-write"]),
-        )
+        return _usersRealm(UsersDatabase(argument), options)
 
 
 @implementer(IPlugin, IRealmPlugin)
@@ -189,6 +184,24 @@ class UsersCheckerFactory:
         return UsersChecker(UsersDatabase(argstring))
 
 
+def _usersRealm(database, options):
+    """
+    @param database: the users' L{ftpkit.users.UsersDatabase} or
+        L{ftpkit.pgusers.PostgresUsers}.
+    @param options: the parsed L{ftpkit.tap.Options}.
+    @return: a L{ftpkit.users.UsersRealm} over C{database} with the
+        options' root, C{--read-only} and C{--anonymous-write}.
+    """
+    from ftpkit.users import UsersRealm
+
+    return UsersRealm(
+        database,
+        options["root"],
+        readOnly=bool(options["read-only"]),
+        anonymousWrite=bool(options["anonymous-write"]),
+    )
+
+
 def _postgresUsers(dsn, usage):
     """
     The shared L{ftpkit.pgusers.PostgresUsers} of a connection string.
@@ -237,15 +250,7 @@ class PostgresRealmPlugin:
         @return: a L{ftpkit.users.UsersRealm}.
         @raise ValueError: when C{argument} is empty or psycopg missing.
         """
-        database = _postgresUsers(argument, "pg:DSN")
-        from ftpkit.users import UsersRealm
-
-        return UsersRealm(
-            database,
-            options["root"],
-            readOnly=bool(options["read-only"]),
-            anonymousWrite=bool(options["anonymous-write"]),
-        )
+        return _usersRealm(_postgresUsers(argument, "pg:DSN"), options)
 
 
 @implementer(IPlugin, ICheckerFactory)
