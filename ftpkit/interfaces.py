@@ -222,7 +222,10 @@ for each of its methods to L{ftpkit.shells.wrappers.ShellWrapper}.
 
 class IReadFile(Interface):
     """
-    A file opened for a download.
+    A file opened for a download, sending itself through a producer: the
+    advanced way, for a shell that does its own flow control (or moves
+    bytes without Python, with L{IDescriptorFile}). Most shells open an
+    L{IRandomReadFile} instead, which the server adapts to this.
     """
 
     size = Attribute(
@@ -252,7 +255,10 @@ class IReadFile(Interface):
 
 class IWriteFile(Interface):
     """
-    A file opened for an upload.
+    A file opened for an upload, receiving it through a consumer: the
+    advanced way, for a shell that does its own flow control (or moves
+    bytes without Python, with L{IDescriptorFile}). Most shells open an
+    L{IRandomWriteFile} instead, which the server adapts to this.
     """
 
     def receive():
