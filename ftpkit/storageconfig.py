@@ -240,7 +240,7 @@ def resolve(config):
         with (the URL's own, such as an SFTP host and port, under the
         config's).
     @raise ValueError: see L{filesystemClass}; also for an object store
-        URL without a bucket.
+        URL without a bucket, or C{asynchronous=true}.
     """
     cls = filesystemClass(config.protocol)
     root = cls._strip_protocol(config.url)
@@ -248,6 +248,10 @@ def resolve(config):
         raise ValueError(f"the fsspec realm serves one URL, not {config.url!r}")
     options = dict(cls._get_kwargs_from_urls(config.url))
     options.update(config.options)
+    if options.get("asynchronous"):
+        raise ValueError(
+            "fsspec realm: asynchronous=true cannot be used: ftpkit calls the"
+            " store's synchronous methods from threads of its own")
     from ftpkit.shells.fsspecbackends import OBJECT_STORE_PROTOCOLS
 
     if config.protocol in OBJECT_STORE_PROTOCOLS:

@@ -195,6 +195,15 @@ class ResolveTests(unittest.TestCase):
         e = self.assertRaises(ValueError, resolve, parseArgument("s3://"))
         self.assertIn("needs a bucket", str(e))
 
+    def test_asynchronousRefused(self):
+        """
+        An asynchronous filesystem instance is refused: its synchronous
+        methods would not work, and ftpkit makes its calls from threads.
+        """
+        e = self.assertRaises(ValueError, resolve,
+                              parseArgument("memory://?asynchronous=true"))
+        self.assertIn("asynchronous=true cannot be used", str(e))
+
     def test_unknownProtocol(self):
         """
         A protocol fsspec does not know is refused.
