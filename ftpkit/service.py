@@ -226,6 +226,10 @@ def makeService(options, workerChannel=None):
 
             factory = makeFactory(options,
                                   limiter=ReportingLimiter(workerChannel))
+            if config.maxSessionsPerUser is not None:
+                from ftpkit.sharedusers import WorkerUserSessions
+
+                factory.userSessions = WorkerUserSessions(workerChannel)
             ReceiveConnections(workerChannel, factory).setServiceParent(
                 server)
         addMetricsServices(server, config, factory=factory,

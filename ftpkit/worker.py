@@ -8,8 +8,10 @@ as a single process (L{ftpkit.service.makeService}): the same start-up
 work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
 (L{ftpkit.workerlog}).
 
-Messages to the acceptor are lines: C{ready} once the worker serves, and
-C{ended HOST} for each session that ended.
+Messages to the acceptor are lines: C{ready} once the worker serves,
+C{ended HOST} for each session that ended, and, with
+C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.sharedusers},
+whose answers come back with the connections' lines).
 """
 
 import os
@@ -102,6 +104,9 @@ class ConnectionReceiver:
             if self.reactor.running:
                 self.reactor.stop()
             return
+        received = getattr(self.factory.userSessions, "received", None)
+        if message and received is not None:
+            received(message)
         for descriptor in descriptors:
             try:
                 probe = socket.socket(fileno=descriptor)
@@ -167,11 +172,13 @@ def tellAcceptor(channel, message):
 
     @param channel: the Unix socket to the acceptor.
     @param message: the line, without its end.
+    @return: whether it could be sent.
     """
     try:
         channel.sendall(message + b"\n")
     except OSError:
-        pass
+        return False
+    return True
 
 
 def main(argv=None):

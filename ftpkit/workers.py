@@ -32,6 +32,7 @@ from ftpkit.eventlog import EventLog
 from ftpkit.events import CONNECTION_REFUSED, Event, EventHub
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.replies import formatReply
+from ftpkit.sharedusers import AcceptorUserSessions
 
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
@@ -222,6 +223,13 @@ class _Worker(ProcessProtocol):
             kind, _, host = line.partition(b" ")
             if kind == b"ended":
                 self.released(host.decode("ascii", "replace"))
+            elif kind in (b"login", b"logout"):
+                answer = self.pool.userSessions.handle(self, kind, host)
+                if answer is not None:
+                    try:
+                        self.channel.sendall(answer)
+                    except OSError:
+                        pass
             elif kind == b"ready":
                 self.ready = True
                 self.pool.workerReady(self)
@@ -248,6 +256,7 @@ class _Worker(ProcessProtocol):
         for host, count in list(self.hosts.items()):
             for _ in range(count):
                 self.released(host)
+        self.pool.userSessions.forgetWorker(self)
 
     def connectionLost(self, reason):
         """Stop watching the Unix socket."""
@@ -279,6 +288,8 @@ class WorkerPool(service.Service):
         to (an L{EventLog} logs them).
     @ivar endedHooks: callables given the process id of each worker that
         exited.
+    @ivar userSessions: the L{AcceptorUserSessions} counting every
+        worker's logins (C{--max-sessions-per-user}).
     """
 
     log = Logger()
@@ -296,6 +307,7 @@ class WorkerPool(service.Service):
         self.count = count
         self.events = EventHub()
         EventLog().subscribeTo(self.events)
+        self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
         self.endedHooks = []
         self.addresses = [parseListenAddress(each) for each in listens]
         self.argv = argv

@@ -3,6 +3,7 @@ Tests for L{ftpkit.sessionlimits}: C{--allow-from}, C{--deny-from} and
 C{--max-sessions-per-user}.
 """
 
+import ftplib
 import socket
 
 from twisted.internet.testing import MemoryReactorClock
@@ -13,6 +14,11 @@ from ftpkit.sessionlimits import (
     UserSessions,
     parseNetwork,
     userKey,
+)
+from ftpkit.sharedusers import (
+    AcceptorUserSessions,
+    WorkerUserSessions,
+    encodeUser,
 )
 from tests.test_server import connect, makeFactory, replyCodes
 from tests.test_xferlog import startServer
@@ -154,3 +160,74 @@ class WorkersTests(unittest.TestCase):
                              b"421 Not allowed from your address\r\n")
         self.assertTrue(self.greeting(server.port, "127.0.0.1")
                         .startswith(b"220"))
+
+    def test_maxSessionsPerUser(self):
+        """
+        The limit holds across workers: the acceptor counts every
+        worker's logins, and a session ending in one worker frees a place
+        for a login in any.
+        """
+        server, _ = startServer(self, "--workers", "2",
+                                "--max-sessions-per-user", "2")
+        first = server.login("alice", "secret")
+        second = server.login("alice", "secret")
+        self.addCleanup(first.close)
+        self.addCleanup(second.close)
+        third = ftplib.FTP()
+        third.connect("127.0.0.1", server.port, timeout=10)
+        error = self.assertRaises(ftplib.error_temp, third.login, "alice",
+                                  "secret")
+        self.assertEqual(str(error),
+                         "421 Too many sessions for this user; closing")
+        third.close()
+        other = server.login("anonymous", "x")
+        other.quit()
+        first.quit()
+
+        def loginAgain():
+            try:
+                again = server.login("alice", "secret")
+            except ftplib.error_temp:
+                return False
+            again.quit()
+            return True
+
+        server.waitFor(loginAgain, "a login once a session ended")
+
+
+class SharedUsersTests(unittest.TestCase):
+    """
+    L{ftpkit.sharedusers}: the worker's questions and the acceptor's
+    answers.
+    """
+
+    def test_acceptor(self):
+        acceptor = AcceptorUserSessions(1)
+        user = encodeUser("al ice\n")
+        self.assertNotIn(b" ", user)
+        self.assertEqual(acceptor.handle("w1", b"login", b"1 " + user),
+                         b"login-ok 1\n")
+        self.assertEqual(acceptor.handle("w2", b"login", b"7 " + user),
+                         b"login-no 7\n")
+        self.assertIsNone(acceptor.handle("w2", b"logout", user))
+        self.assertEqual(acceptor.handle("w2", b"login", b"8 " + user),
+                         b"login-no 8\n")
+        acceptor.forgetWorker("w1")
+        self.assertEqual(acceptor.handle("w2", b"login", b"9 " + user),
+                         b"login-ok 9\n")
+
+    def test_worker(self):
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        sessions = WorkerUserSessions(ours)
+        answers = []
+        sessions.admit("alice").addCallback(answers.append)
+        sessions.admit("alice").addCallback(answers.append)
+        self.assertEqual(theirs.recv(100), b"login 1 616c696365\n"
+                         b"login 2 616c696365\n")
+        sessions.received(b"10.0.0.1\nlogin-no 2\nlogin-o")
+        sessions.received(b"k 1\n")
+        self.assertEqual(answers, [False, True])
+        sessions.release("alice")
+        self.assertEqual(theirs.recv(100), b"logout 616c696365\n")

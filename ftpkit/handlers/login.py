@@ -81,7 +81,16 @@ class LoginCommands:
             logout()
             return None
         key = userKey(self.session.username, self.session.anonymous)
-        if not self.factory.userSessions.admit(key):
+        admitted = self.factory.userSessions.admit(key)
+        if isinstance(admitted, defer.Deferred):
+            # Under --workers the acceptor counts every worker's logins.
+            admitted = await admitted
+            if admitted and self._closed:
+                self.factory.userSessions.release(key)
+        if self._closed:
+            logout()
+            return None
+        if not admitted:
             logout()
             self.log.warn("refused login from {peer} user {user!r}: "
                           "{why}", peer=self.peer, user=self.session.username,
