@@ -211,7 +211,8 @@ class S3ClientTests(S3ServerMixin, unittest.TestCase):
 
     async def test_curl(self):
         """
-        curl -T uploads (a multipart upload), curl downloads it back.
+        curl -T uploads (a multipart upload), curl downloads it back, and
+        resumes a download (ranged reads).
         """
         if CURL is None:
             raise unittest.SkipTest("curl is not installed")
@@ -230,6 +231,16 @@ class S3ClientTests(S3ServerMixin, unittest.TestCase):
             self.url + "up.bin")
         self.assertEqual(code, 0, err)
         self.assertEqual(sha256(back), sha256(source))
+        with open(source, "rb") as f:
+            part = f.read(5 * MiB + 1)
+        resumed = os.path.join(self.local, "resumed.bin")
+        with open(resumed, "wb") as f:
+            f.write(part)
+        out, err, code = await self.runProgram(
+            CURL, "-sS", "--max-time", "120", "-u", "alice:secret", "-C", "-",
+            "-o", resumed, self.url + "up.bin")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sha256(resumed), sha256(source))
 
     async def test_lftpMirror(self):
         """
