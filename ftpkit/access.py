@@ -34,10 +34,6 @@ CHANGE = "change"
 """Changes or removes what exists (delete, rename, append, set times or
 permissions): never allowed to anonymous users."""
 
-ACCESS_CLASSES = (READ, CREATE, CHANGE)
-"""Every access class, least first."""
-
-
 @dataclass(frozen=True)
 class AccessPolicy:
     """
