@@ -20,7 +20,7 @@ from bench import scenarios as sc
 from bench.certs import writeSelfSigned
 from bench.client import ReplyError
 from bench.procstat import timeWaitSockets
-from bench.servers import SERVERS, ServerFailed
+from bench.servers import SERVERS, FtpkitBaseline, ServerFailed
 
 HIGHER = {"MB/s", "files/s", "logins/s", "LIST/s", "MLSD/s", "sessions/s"}
 
@@ -116,6 +116,10 @@ def parseArguments(argv):
                         " quick 2000)")
     parser.add_argument("--slow-seconds", type=float,
                         help="slow reader duration (default 5, quick 2)")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also run ftpkit from the checkout DIR (as"
+                        " ftpkit-base), e.g. a worktree of the commit before"
+                        " a change")
     parser.add_argument("--ftpkit-arg", action="append", default=[],
                         metavar="ARG", help="extra ftpkit argument, repeatable"
                         " (e.g. --ftpkit-arg=--workers=2)")
@@ -138,6 +142,12 @@ def parseArguments(argv):
             parser.error(f"unknown server {name!r}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.baseline is not None:
+        args.baseline = os.path.abspath(args.baseline)
+        if not os.path.isdir(os.path.join(args.baseline, "ftpkit")):
+            parser.error(f"--baseline: no ftpkit package in {args.baseline}")
+        if "ftpkit-base" not in args.servers:
+            args.servers.insert(1, "ftpkit-base")
     return args
 
 
@@ -240,6 +250,7 @@ class Runner:
         pem = writeSelfSigned(os.path.join(self.workdir, "bench.pem"))
         os.chmod(pem, 0o644)
         wantTLS = any(s.tls for s in self.scenarios())
+        FtpkitBaseline.directory = args.baseline
         for name in args.servers:
             cls = SERVERS[name]
             if not cls.installed():
@@ -497,7 +508,7 @@ def table(runner, medians):
         for metric in metrics:
             better = "higher" if metric in HIGHER else "lower"
             lines.append(f"{metric} ({better} is better)")
-            header = f"  {'server':<10} {'median':>9} {'min-max':>17}"
+            header = f"  {'server':<11} {'median':>9} {'min-max':>17}"
             header += "".join(f" {'/' + n:>11}" for n in names)
             lines.append(header)
             for server in names:
@@ -505,11 +516,11 @@ def table(runner, medians):
                            results.get(server, {}).get("samples", [])
                            if metric in s]
                 if not samples:
-                    lines.append(f"  {server:<10} {'-':>9}")
+                    lines.append(f"  {server:<11} {'-':>9}")
                     continue
                 median = statistics.median(samples)
                 spread = f"{_number(min(samples))}-{_number(max(samples))}"
-                row = f"  {server:<10} {_number(median):>9} {spread:>17}"
+                row = f"  {server:<11} {_number(median):>9} {spread:>17}"
                 for other in names:
                     theirs = medians.get(scenario.name, {}).get(
                         other, {}).get(metric)

@@ -138,6 +138,7 @@ class Server:
     user = "bench"
     password = "bench"
     forksPerSession = False
+    directory = REPO
 
     @classmethod
     def installed(cls):
@@ -172,7 +173,8 @@ class Server:
         log = os.path.join(self.workdir, f"{self.name}-{port}.log")
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                self.command(port, tls), cwd=REPO, stdin=subprocess.DEVNULL,
+                self.command(port, tls), cwd=self.directory,
+                stdin=subprocess.DEVNULL,
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         instance = Instance(self, process, port, tls, log)
         deadline = time.monotonic() + timeout
@@ -223,6 +225,24 @@ class FtpkitTwoWorkers(Ftpkit):
 
     def command(self, port, tls):
         return Ftpkit.command(self, port, tls) + ["--workers", "2"]
+
+
+class FtpkitBaseline(Ftpkit):
+    """
+    ftpkit from another checkout (C{--baseline DIR}, say the commit before
+    a change), so that one run compares the two versions side by side.
+
+    @cvar directory: that checkout; C{python -m ftpkit} run there imports
+        its C{ftpkit} first.
+    """
+
+    name = "ftpkit-base"
+    directory = None
+
+    @classmethod
+    def installed(cls):
+        return cls.directory is not None and os.path.isdir(
+            os.path.join(cls.directory, "ftpkit"))
 
 
 class Pyftpdlib(Server):
@@ -404,5 +424,6 @@ def cryptPassword(password):
     return done.stdout.strip()
 
 
-SERVERS = {cls.name: cls for cls in (Ftpkit, FtpkitTwoWorkers, Pyftpdlib,
-                                     Vsftpd, ProFTPD, PureFTPd)}
+SERVERS = {cls.name: cls for cls in (Ftpkit, FtpkitTwoWorkers,
+                                     FtpkitBaseline, Pyftpdlib, Vsftpd,
+                                     ProFTPD, PureFTPd)}
