@@ -72,6 +72,8 @@ COMMANDS = _table(
     Command("XCUP", "XCUP", "RFC 775", handler="CDUP"),
     Command("REIN", "REIN", "RFC 959", needsLogin=False),
     Command("QUIT", "QUIT", "RFC 959", needsLogin=False),
+    Command("HOST", "HOST <sp> hostname", "RFC 7151", REQUIRED,
+            needsLogin=False, feature="HOST"),
     # Transfer parameters (RFC 959 4.1.2)
     Command("PORT", "PORT <sp> h1,h2,h3,h4,p1,p2", "RFC 959", REQUIRED),
     Command("PASV", "PASV", "RFC 959"),

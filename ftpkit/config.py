@@ -70,6 +70,11 @@ class ServerConfig:
     @ivar denyFrom: networks whose clients get C{421}.
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
+    @ivar virtualHosts: the L{ftpkit.vhosts.VirtualHost}s C{HOST} can
+        pick (C{--vhost}); sessions that pick none use the default realm.
+    @ivar vhostFallback: a C{HOST} name no virtual host has picks the
+        default realm instead of being refused with C{504}
+        (C{--vhost-fallback}).
     """
 
     banner: str = "ftpkit ready"
@@ -107,3 +112,5 @@ class ServerConfig:
         default=("SHA-256", "SHA-512", "SHA-1", "MD5")
     )
     shutdownGrace: float = 30.0
+    virtualHosts: Tuple = ()
+    vhostFallback: bool = False

@@ -9,6 +9,7 @@ C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 
 import socket
 
+from twisted.cred.portal import Portal
 from twisted.internet import defer
 from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
 from twisted.internet.protocol import ServerFactory
@@ -26,6 +27,7 @@ from ftpkit.errors import CannotOpenDataConnection, FTPError
 from ftpkit.eventlog import EventLog
 from ftpkit.handlers.datachannel import DataChannelCommands
 from ftpkit.handlers.files import FileCommands
+from ftpkit.handlers.host import HostCommands
 from ftpkit.handlers.login import LoginCommands
 from ftpkit.handlers.reporting import SessionReporting
 from ftpkit.handlers.security import SecurityCommands
@@ -37,6 +39,7 @@ from ftpkit.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
 from ftpkit.sessionstate import Session
 from ftpkit.shells.held import HeldUploads
 from ftpkit.sockets import closeNow, writeNow
+from ftpkit.vhosts import DEFAULT, chooseHost, hostTable
 
 KNOWN_UNIMPLEMENTED = frozenset(
     ["SMNT", "CCC", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
@@ -49,6 +52,7 @@ KNOWN_UNIMPLEMENTED = frozenset(
 @implementer(IHandshakeListener)
 class FTPProtocol(
     LoginCommands,
+    HostCommands,
     SessionCommands,
     FileCommands,
     DataChannelCommands,
@@ -502,6 +506,8 @@ class FTPFactory(ServerFactory):
     @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
         (C{--hold-anonymous-uploads}).
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
+    @ivar virtualHosts: the config's L{ftpkit.vhosts.VirtualHost}s by
+        name.
     """
 
     log = Logger()
@@ -538,6 +544,39 @@ class FTPFactory(ServerFactory):
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
         self.heldUploads = HeldUploads()
         self.openSessions = set()
+        self.virtualHosts = hostTable(self.config.virtualHosts)
+        self._hostPortals = {host: self._sharingCheckers(host.realm)
+                             for host in self.config.virtualHosts}
+
+    def _sharingCheckers(self, realm):
+        """
+        @param realm: a virtual host's realm.
+        @return: a L{Portal} to C{realm} through the checkers of
+            C{self.portal}: every virtual host shares the server's users.
+        """
+        portal = Portal(realm)
+        for interface, checker in self.portal.checkers.items():
+            portal.registerChecker(checker, interface)
+        return portal
+
+    def portalForHost(self, name, localNames):
+        """
+        The portal C{HOST} picks (see L{ftpkit.vhosts.chooseHost}).
+
+        @param name: a host name normalized by
+            L{ftpkit.vhosts.parseHostName}.
+        @param localNames: the names of the control connection's local
+            address (L{ftpkit.vhosts.localAddressNames}).
+        @return: the virtual host's portal, C{self.portal} for the
+            default realm, or C{None} for a name not served here.
+        """
+        host = chooseHost(name, self.virtualHosts, localNames,
+                          self.config.vhostFallback)
+        if host is None:
+            return None
+        if host == DEFAULT:
+            return self.portal
+        return self._hostPortals[host]
 
     def stopFactory(self):
         """

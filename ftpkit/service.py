@@ -236,7 +236,8 @@ def makeService(options, workerChannel=None):
                            worker=workerChannel is not None)
         Drain(factory, config.shutdownGrace).setServiceParent(server)
         reloads = reloadTargets([options["realmObject"], *checkers,
-                                 config.tlsContextFactory])
+                                 config.tlsContextFactory,
+                                 *(host.realm for host in config.virtualHosts)])
     ReloadOnHangup(reloads).setServiceParent(server)
     return server
 

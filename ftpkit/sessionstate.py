@@ -24,7 +24,7 @@ from ftpkit.access import AccessPolicy
 @dataclass(slots=True)
 class Session:
     """
-    The state of one session, from C{USER} to C{REIN} or the end of the
+    The state of one session, from C{HOST} or C{USER} to C{REIN} or the end of the
     connection.
 
     @ivar username: the name given to C{USER}, or C{None}.
@@ -42,6 +42,9 @@ class Session:
         C{None} for the server's first algorithm.
     @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
         connections.
+    @ivar hostName: the name accepted by C{HOST} (RFC 7151), or C{None}.
+    @ivar portal: the portal of the virtual host C{HOST} picked, or
+        C{None} for the server's default one.
     """
 
     username: Optional[str] = None
@@ -56,3 +59,5 @@ class Session:
     mlstFacts: Tuple[str, ...] = listing.DEFAULT_FACTS
     chosenHash: Optional[str] = None
     epsvAll: bool = False
+    hostName: Optional[str] = None
+    portal: object = None

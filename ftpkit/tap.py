@@ -31,6 +31,7 @@ from ftpkit.opsoptions import (
 from ftpkit.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.realms import AnyOfCheckers, TextCredentialsChecker
 from ftpkit.tls import TLSOptionsMixin, tlsConfigFields
+from ftpkit.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 
 _DEFAULTS = ServerConfig()
 
@@ -151,11 +152,12 @@ def realmPlugins():
     return {p.name: p for p in getPlugins(IRealmPlugin, twisted.plugins)}
 
 
-def findRealm(spec):
+def findRealm(spec, option="--realm"):
     """
     Look up the realm named by a C{--realm NAME[:ARGS]} value.
 
     @param spec: C{"NAME"} or C{"NAME:ARGS"}.
+    @param option: the option that gave it, for the error message.
     @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
     @raise usage.UsageError: when no installed realm has that name.
     """
@@ -164,13 +166,14 @@ def findRealm(spec):
     if name not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
         raise usage.UsageError(
-            f"--realm: unknown realm {name!r} (installed: {known})"
+            f"{option}: unknown realm {name!r} (installed: {known})"
         )
     return plugins[name], argument
 
 
 class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
-              ProxyOptionsMixin, usage.Options, strcred.AuthOptionMixin):
+              ProxyOptionsMixin, VirtualHostOptionsMixin, usage.Options,
+              strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
 
@@ -346,6 +349,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         fields.update(operationsConfigFields(self))
         fields.update(accessConfigFields(self))
         fields.update(proxyConfigFields(self))
+        fields.update(vhostConfigFields(self))
         return fields
 
     def postOptions(self):

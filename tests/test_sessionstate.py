@@ -12,6 +12,7 @@ from twisted.trial import unittest
 
 from ftpkit.handlers.datachannel import DataChannelCommands
 from ftpkit.handlers.files import FileCommands
+from ftpkit.handlers.host import HostCommands
 from ftpkit.handlers.login import LoginCommands
 from ftpkit.handlers.reporting import SessionReporting
 from ftpkit.handlers.security import SecurityCommands
@@ -23,7 +24,7 @@ from tests.test_server import connect, makeFactory, replyCodes
 
 FIELDS = {field.name for field in dataclasses.fields(Session)}
 
-HANDLERS = [LoginCommands, SessionCommands, FileCommands,
+HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
             TransferCommands]
 """Every handler class of L{ftpkit.server.FTPProtocol}: each names the

@@ -32,7 +32,8 @@ class LoginCommands:
     """
 
     sessionFields = frozenset(
-        ["username", "anonymous", "access", "shell", "realmLogout"])
+        ["username", "anonymous", "access", "shell", "realmLogout",
+         "portal"])
     failedLogins = 0
     _loginDelay = None
     _userSessionKey = None
@@ -56,7 +57,8 @@ class LoginCommands:
 
     async def ftp_PASS(self, password):
         """
-        Finish a login through the portal; failures are delayed.
+        Finish a login through the portal (the virtual host's, after
+        C{HOST}); failures are delayed.
         """
         if self.session.shell is not None:
             return (503, "Already logged in")
@@ -68,8 +70,11 @@ class LoginCommands:
             creds = UsernamePassword(
                 self.session.username.encode("utf-8", "surrogateescape"),
                 password.encode("utf-8", "surrogateescape"))
+        portal = self.session.portal
+        if portal is None:
+            portal = self.factory.portal
         try:
-            interface, shell, logout = await self.factory.portal.login(
+            interface, shell, logout = await portal.login(
                 creds, None, IFTPShell)
         except (crederror.UnauthorizedLogin, crederror.UnhandledCredentials,
                 NotImplementedError):

@@ -6,6 +6,7 @@ other commands consult.
 from twisted.internet.interfaces import ISSLTransport
 
 from ftpkit.tls import dataChannelTLS
+from ftpkit.vhosts import parseHostName
 
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
 
@@ -40,6 +41,26 @@ class SecurityCommands:
         if not self.config.tlsRequired:
             return False
         return not anonymous or self.config.tlsRequiredForAnonymous
+
+    def tlsServerName(self):
+        """
+        @return: the host name the client gave the control connection's
+            TLS handshake (SNI), normalized by
+            L{ftpkit.vhosts.parseHostName}, or C{None} when it gave none
+            (or the connection is not under TLS).
+        """
+        if not self.controlSecure:
+            return None
+        try:
+            name = self.transport.getHandle().get_servername()
+        except AttributeError:
+            return None
+        if not name:
+            return None
+        try:
+            return parseHostName(name.decode("ascii"))
+        except ValueError:
+            return None
 
     def dataTLSContext(self):
         """

@@ -25,32 +25,41 @@ ftpkit = ServiceMaker(
 @implementer(IPlugin, IRealmPlugin)
 class FilesystemRealmPlugin:
     """
-    C{--realm filesystem}: the local directory C{--root}, optionally one
-    home directory per user.
+    C{--realm filesystem[:DIR]}: the local directory C{DIR} (C{--root}
+    when omitted), optionally one home directory per user.
     """
 
     name = "filesystem"
     description = (
-        "Local disk under --root (each user in ROOT/USERNAME with"
+        "Local disk under --root or DIR (each user in ROOT/USERNAME with"
         " --home-per-user)."
     )
-    argumentHelp = "none (configured by --root and --home-per-user)"
+    argumentHelp = (
+        "optional DIR served instead of --root (e.g. for a --vhost);"
+        " --home-per-user applies"
+    )
 
     def makeRealm(self, argument, options):
         """
         Build a L{ftpkit.realms.FilesystemRealm} from C{options}.
 
-        @param argument: must be C{""}.
+        @param argument: the directory to serve, or C{""} for
+            C{options["root"]}.
         @param options: the parsed L{ftpkit.tap.Options}.
         @return: a L{ftpkit.realms.FilesystemRealm}.
-        @raise ValueError: when an argument is given.
+        @raise ValueError: when C{argument} is not an existing directory.
         """
+        import os
+
+        root = options["root"]
         if argument:
-            raise ValueError("the filesystem realm takes no argument")
+            root = os.path.abspath(argument)
+            if not os.path.isdir(root):
+                raise ValueError(f"{argument!r} is not an existing directory")
         from ftpkit.realms import FilesystemRealm
 
         return FilesystemRealm(
-            options["root"],
+            root,
             homePerUser=bool(options["home-per-user"]),
             readOnly=bool(options["read-only"]),
             anonymousWrite=bool(options["anonymous-write"]),

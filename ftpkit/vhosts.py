@@ -1,0 +1,164 @@
+"""
+Virtual hosts (RFC 7151 C{HOST}): names mapped to realms, and the one
+decision of which realm a C{HOST} command picks (L{chooseHost}).
+
+A L{VirtualHost} is what C{--vhost NAMES=REALM[:ARGS]} describes: its
+names and the realm built from C{REALM[:ARGS]} by the same realm plugins
+C{--realm} uses. The server's checkers (C{--auth}) and access rules
+(C{--read-only}, the anonymous rules) hold for every virtual host; only
+the realm, and so the files users see, differs. A session that never
+sends C{HOST}, or sends C{REIN}, uses the default realm (C{--realm}).
+
+Pure: no Twisted.
+"""
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+DEFAULT = "default"
+"""L{chooseHost}'s answer for a name the default realm serves."""
+
+
+def parseHostName(text):
+    """
+    Check and normalize the argument of C{HOST} (RFC 7151 section 3: a
+    domain name, in A-labels for an internationalized one, an IPv4
+    address, or an IPv6 address in square brackets).
+
+    @param text: the argument as received.
+    @return: the name in lower case without a trailing dot, an IPv4
+        address in dotted-quad form, or an IPv6 address in its compressed
+        form inside brackets (C{"[::1]"}): equal names compare equal.
+    @raise ValueError: saying why the text is no host name.
+    """
+    text = text.strip()
+    if text.startswith("["):
+        if not text.endswith("]"):
+            raise ValueError("an IPv6 address goes in brackets: [ADDRESS]")
+        try:
+            address = ipaddress.IPv6Address(text[1:-1])
+        except ValueError:
+            raise ValueError("not an IPv6 address in brackets")
+        return f"[{address.compressed}]"
+    if ":" in text:
+        raise ValueError("an IPv6 address goes in brackets: [ADDRESS]")
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        pass
+    if not text.isascii():
+        raise ValueError("an international name must be sent in A-labels "
+                         "(xn--...)")
+    name = text.lower()
+    if name.endswith("."):
+        name = name[:-1]
+    labels = name.split(".")
+    if (not name or len(name) > 253
+            or not all(_LABEL.match(label) for label in labels)):
+        raise ValueError("not a host name")
+    return name
+
+
+def localAddressNames(host):
+    """
+    @param host: the local address of a control connection (C{"::1"},
+        C{"127.0.0.1"}, C{"::ffff:127.0.0.1"}).
+    @return: the names by which a client may give that address to
+        C{HOST}, normalized as by L{parseHostName}.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return frozenset()
+    if address.version == 4:
+        return frozenset([str(address)])
+    names = {f"[{address.compressed}]"}
+    if address.ipv4_mapped is not None:
+        names.add(str(address.ipv4_mapped))
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class VirtualHost:
+    """
+    One virtual host.
+
+    @ivar names: the host names it answers to, normalized by
+        L{parseHostName}.
+    @ivar realmSpec: the C{NAME[:ARGS]} its realm was built from (for
+        logs and messages).
+    @ivar realm: the C{twisted.cred} realm its users log in to.
+    """
+
+    names: Tuple[str, ...]
+    realmSpec: str
+    realm: object
+
+
+def parseVhostOption(text):
+    """
+    Split a C{--vhost NAMES=REALM[:ARGS]} value.
+
+    @param text: the option value: comma-separated host names, C{=}, and
+        a realm spec as C{--realm} takes it.
+    @return: C{(names, realmSpec)}, the names normalized.
+    @raise ValueError: saying why the value is bad.
+    """
+    names, sep, spec = text.partition("=")
+    if not sep or not names.strip() or not spec.strip():
+        raise ValueError(f"must be NAMES=REALM[:ARGS], like "
+                         f"ftp.example.com=filesystem:/srv/example, "
+                         f"not {text!r}")
+    parsed = []
+    for name in names.split(","):
+        try:
+            parsed.append(parseHostName(name))
+        except ValueError as e:
+            raise ValueError(f"{name.strip()!r}: {e}")
+    return tuple(parsed), spec.strip()
+
+
+def hostTable(hosts):
+    """
+    Index virtual hosts by name.
+
+    @param hosts: L{VirtualHost}s.
+    @return: a C{dict} from each name to its L{VirtualHost}.
+    @raise ValueError: when two hosts share a name.
+    """
+    table = {}
+    for host in hosts:
+        for name in host.names:
+            if name in table:
+                raise ValueError(f"{name!r} is named by two virtual hosts")
+            table[name] = host
+    return table
+
+
+def chooseHost(name, table, localNames, fallback):
+    """
+    Decide what a C{HOST} command with a valid name picks.
+
+    @param name: the name, normalized by L{parseHostName}.
+    @param table: the server's virtual hosts by name (L{hostTable}).
+    @param localNames: the names of the control connection's local
+        address (L{localAddressNames}): an address literal naming the
+        server itself picks the default realm.
+    @param fallback: whether names no virtual host has pick the default
+        realm (C{--vhost-fallback}); without virtual hosts, every name
+        does (a server with one host answers to whatever names lead to
+        it).
+    @return: the L{VirtualHost} named; L{DEFAULT} for the default realm;
+        or C{None} for a name this server does not serve (C{504}).
+    """
+    host: Optional[VirtualHost] = table.get(name)
+    if host is not None:
+        return host
+    if fallback or not table or name in localNames:
+        return DEFAULT
+    return None
+

@@ -1,0 +1,97 @@
+"""
+C{HOST} (RFC 7151) against a real server process, with Python's ftplib
+(which has no HOST method: C{sendcmd} sends it). Neither curl nor lftp can
+send C{HOST} before logging in (their quote commands run after login), so
+ftplib is the client here.
+"""
+
+import ftplib
+import io
+import os
+
+from twisted.trial import unittest
+
+from tests.serverprocess import ServerProcess
+
+
+class VirtualHostServerTests(unittest.TestCase):
+    """
+    A server with two virtual hosts, each with its own directory, and a
+    default directory for clients that send no HOST (or another name).
+    """
+
+    def setUp(self):
+        self.roots = {}
+        for name in ("default", "a", "b"):
+            root = os.path.abspath(self.mktemp())
+            os.makedirs(os.path.join(root, "alice"))
+            with open(os.path.join(root, "here-" + name), "wb") as f:
+                f.write(name.encode())
+            self.roots[name] = root
+        self.server = ServerProcess(self, [
+            "--root", self.roots["default"], "--home-per-user",
+            "--auth", "anonymous", "--auth", "memory:alice:secret",
+            "--vhost", f"a.example,www.a.example=filesystem:{self.roots['a']}",
+            "--vhost", f"b.example=filesystem:{self.roots['b']}",
+        ], twistd=True)
+        self.server.waitForGreeting()
+
+    def connect(self, host=None):
+        """
+        @param host: the name to send with HOST, if any.
+        @return: a connected C{ftplib.FTP}, not yet logged in.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=30)
+        self.addCleanup(ftp.close)
+        if host is not None:
+            self.assertTrue(ftp.sendcmd("HOST " + host).startswith("220"))
+        return ftp
+
+    def test_anonymousPerHost(self):
+        """
+        Anonymous users see the directory of the host they named; without
+        HOST, the default one.
+        """
+        for host, name in ((None, "default"), ("a.example", "a"),
+                           ("WWW.A.EXAMPLE", "a"), ("b.example", "b")):
+            ftp = self.connect(host)
+            ftp.login()
+            self.assertEqual(ftp.nlst(), ["alice", "here-" + name], host)
+
+    def test_userHomePerHost(self):
+        """
+        With C{--home-per-user}, a user's home is under the virtual host's
+        directory; an upload lands there. Anonymous users stay read-only
+        on every host.
+        """
+        ftp = self.connect("b.example")
+        ftp.login("alice", "secret")
+        ftp.storbinary("STOR up.txt", io.BytesIO(b"data"))
+        with open(os.path.join(self.roots["b"], "alice", "up.txt"),
+                  "rb") as f:
+            self.assertEqual(f.read(), b"data")
+        anonymous = self.connect("b.example")
+        anonymous.login()
+        self.assertRaises(ftplib.error_perm, anonymous.storbinary,
+                          "STOR x", io.BytesIO(b"x"))
+
+    def test_rules(self):
+        """
+        FEAT lists HOST; an unknown name gets 504; HOST after USER gets
+        503; REIN goes back to the default host.
+        """
+        ftp = self.connect()
+        self.assertIn(" HOST\n", ftp.sendcmd("FEAT") + "\n")
+        with self.assertRaises(ftplib.error_perm) as e:
+            ftp.sendcmd("HOST c.example")
+        self.assertTrue(str(e.exception).startswith("504"))
+        ftp.sendcmd("HOST a.example")
+        ftp.login()
+        with self.assertRaises(ftplib.error_perm) as e:
+            ftp.sendcmd("HOST b.example")
+        self.assertTrue(str(e.exception).startswith("503"))
+        self.assertIn("here-a", ftp.nlst())
+        self.assertTrue(ftp.sendcmd("REIN").startswith("220"))
+        ftp.login()
+        self.assertIn("here-default", ftp.nlst())

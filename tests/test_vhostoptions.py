@@ -1,0 +1,112 @@
+"""
+Tests for C{--vhost} and C{--vhost-fallback} (L{ftpkit.vhostoptions}),
+and for the filesystem realm's optional directory.
+"""
+
+import io
+import os
+
+from twisted.python import usage
+from twisted.trial import unittest
+
+from ftpkit.realms import FilesystemRealm, MemoryRealm
+from tests.test_tap import parse
+
+
+class VhostOptionTests(unittest.TestCase):
+    """
+    Each C{--vhost NAMES=REALM[:ARGS]} becomes a
+    L{ftpkit.vhosts.VirtualHost} whose realm the realm plugins built.
+    """
+
+    def test_none(self):
+        """
+        By default there is no virtual host and no fallback.
+        """
+        config = parse()["config"]
+        self.assertEqual(config.virtualHosts, ())
+        self.assertFalse(config.vhostFallback)
+
+    def test_hosts(self):
+        """
+        Names are normalized; each realm is built by its plugin, the
+        filesystem one on its own directory.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        config = parse("--vhost", "A.example,www.a.example=filesystem:" + root,
+                        "--vhost", "b.example=memory",
+                        "--vhost-fallback")["config"]
+        a, b = config.virtualHosts
+        self.assertEqual(a.names, ("a.example", "www.a.example"))
+        self.assertIsInstance(a.realm, FilesystemRealm)
+        self.assertEqual(a.realm.root, os.path.abspath(root))
+        self.assertEqual((b.names, b.realmSpec), (("b.example",), "memory"))
+        self.assertIsInstance(b.realm, MemoryRealm)
+        self.assertTrue(config.vhostFallback)
+
+    def test_filesystemRealmDirectory(self):
+        """
+        C{--realm filesystem} serves C{--root}; C{filesystem:DIR} serves
+        C{DIR}.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        self.assertEqual(parse("--root", root)["realmObject"].root,
+                         os.path.abspath(root))
+        other = self.mktemp()
+        os.makedirs(other)
+        self.assertEqual(
+            parse("--root", root, "--realm", "filesystem:" + other)[
+                "realmObject"].root, os.path.abspath(other))
+
+    def test_help(self):
+        """
+        C{--help} shows both options.
+        """
+        from ftpkit.tap import Options
+
+        text = str(Options())
+        self.assertIn("--vhost=", text)
+        self.assertIn("--vhost-fallback", text)
+
+    def assertRejected(self, *args):
+        """
+        Parsing fails with one line naming C{--vhost}.
+
+        @return: the message.
+        """
+        e = self.assertRaises(usage.UsageError, parse, *args)
+        message = str(e)
+        self.assertTrue(message.startswith("--vhost:"), message)
+        self.assertNotIn("\n", message)
+        return message
+
+    def test_bad(self):
+        """
+        A value without C{=}, a bad name, an unknown realm, a realm that
+        refuses its argument, or a name given twice.
+        """
+        self.assertRejected("--vhost", "a.example")
+        self.assertIn("'a..b'", self.assertRejected("--vhost", "a..b=memory"))
+        self.assertIn("unknown realm",
+                      self.assertRejected("--vhost", "a.example=nosuch"))
+        self.assertIn("not an existing directory", self.assertRejected(
+            "--vhost", "a.example=filesystem:/no/such/dir"))
+        self.assertRejected("--vhost", "a.example=memory:x")
+        self.assertIn("two virtual hosts", self.assertRejected(
+            "--vhost", "a.example=memory", "--vhost", "A.example.=memory"))
+
+    def test_twistdUsageError(self):
+        """
+        Under C{twistd}, a bad value is one line on standard error.
+        """
+        from ftpkit.tap import Options
+
+        options = Options()
+        options.parent = object()
+        options.errorOutput = io.StringIO()
+        self.assertRaises(SystemExit, options.parseOptions,
+                          ["--vhost", "a.example=nosuch"])
+        self.assertEqual(options.errorOutput.getvalue().count("\n"), 1)
+        self.assertIn("--vhost:", options.errorOutput.getvalue())
