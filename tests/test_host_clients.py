@@ -1,17 +1,20 @@
 """
-C{HOST} (RFC 7151) against a real server process, with Python's ftplib
-(which has no HOST method: C{sendcmd} sends it). Neither curl nor lftp can
-send C{HOST} before logging in (their quote commands run after login), so
-ftplib is the client here.
+C{HOST} (RFC 7151) against a real server process: lftp (which sends
+C{HOST} with the name it connected to when C{FEAT} lists it) and Python's
+ftplib (which has no HOST method: C{sendcmd} sends it).
 """
 
 import ftplib
 import io
 import os
+import shutil
+import subprocess
 
 from twisted.trial import unittest
 
 from tests.serverprocess import ServerProcess
+
+LFTP = shutil.which("lftp")
 
 
 class VirtualHostServerTests(unittest.TestCase):
@@ -33,6 +36,7 @@ class VirtualHostServerTests(unittest.TestCase):
             "--auth", "anonymous", "--auth", "memory:alice:secret",
             "--vhost", f"a.example,www.a.example=filesystem:{self.roots['a']}",
             "--vhost", f"b.example=filesystem:{self.roots['b']}",
+            "--vhost", f"localhost=filesystem:{self.roots['b']}",
         ], twistd=True)
         self.server.waitForGreeting()
 
@@ -95,3 +99,32 @@ class VirtualHostServerTests(unittest.TestCase):
         self.assertTrue(ftp.sendcmd("REIN").startswith("220"))
         ftp.login()
         self.assertIn("here-default", ftp.nlst())
+
+    def lftp(self, host):
+        """
+        List the root directory with lftp as an anonymous user.
+
+        @param host: the name lftp connects to (and sends with HOST).
+        @return: lftp's output.
+        """
+        commands = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
+                    "set dns:order inet; set net:max-retries 1; "
+                    "set net:timeout 20; cls; quit")
+        done = subprocess.run(
+            [LFTP, "-u", "anonymous,x", "-p", str(self.server.port), "-e",
+             commands, host], capture_output=True, text=True, timeout=60,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return done.stdout
+
+    def test_lftp(self):
+        """
+        lftp sends HOST with the name it was given: C{localhost} is a
+        virtual host here, C{127.0.0.1} the server's own address (the
+        default realm).
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        self.assertIn("here-b", self.lftp("localhost").split())
+        self.assertIn("here-default", self.lftp("127.0.0.1").split())
+        self.server.waitForLog("chose virtual host localhost")
