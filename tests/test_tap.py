@@ -237,9 +237,10 @@ class BadValueTests(unittest.TestCase):
         """
         The realm's C{ValueError} becomes the usage error.
         """
-        for value in ["filesystem:x", "memory:x"]:
-            message = self.assertRejected("--realm", "--realm", value)
-            self.assertIn("no argument", message)
+        message = self.assertRejected("--realm", "--realm", "memory:x")
+        self.assertIn("no argument", message)
+        message = self.assertRejected("--realm", "--realm", "filesystem:/no/x")
+        self.assertIn("not an existing directory", message)
 
     def test_passivePorts(self):
         """
