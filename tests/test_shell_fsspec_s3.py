@@ -117,6 +117,17 @@ class S3ShellTests(unittest.TestCase):
         self.assertEqual((yield self.download(("f.bin",), 1000)), data[1000:])
 
     @defer.inlineCallbacks
+    def test_emptyFile(self):
+        """
+        An upload of no bytes makes an empty object.
+        """
+        yield self.upload(("empty",), b"")
+        self.assertEqual(self.keys(), ["ftp/empty"])
+        info = yield self.shell.stat(("empty",))
+        self.assertEqual((info.kind, info.size), ("file", 0))
+        self.assertEqual((yield self.download(("empty",))), b"")
+
+    @defer.inlineCallbacks
     def test_multipartCommittedOnlyOnClose(self):
         """
         A large upload goes up in parts, and the object appears, replacing
