@@ -82,7 +82,20 @@ class JSONLogTests(unittest.TestCase):
     timeout = 60
 
     def test_jsonLines(self):
-        server, _ = startServer(self, "--log-format", "json")
+        """
+        One process.
+        """
+        self.check()
+
+    def test_workers(self):
+        """
+        Under C{--workers} the workers' events reach the acceptor's log
+        with their fields.
+        """
+        self.check("--workers", "2")
+
+    def check(self, *options):
+        server, _ = startServer(self, "--log-format", "json", *options)
         ftp = server.login("alice", "secret")
         ftp.storbinary("STOR a.bin", io.BytesIO(b"x" * 100))
         ftp.quit()

@@ -140,8 +140,20 @@ class FtpstatsTests(unittest.TestCase):
         return int(files.group(1)), int(moved.group(1)), done.stdout
 
     def test_ftpstats(self):
+        """
+        One process.
+        """
+        self.check()
+
+    def test_workers(self):
+        """
+        Under C{--workers} the workers share the transfer log.
+        """
+        self.check("--workers", "2")
+
+    def check(self, *options):
         path = os.path.abspath(self.mktemp())
-        server, root = startServer(self, "--xferlog", path,
+        server, root = startServer(self, "--xferlog", path, *options,
                                    users="alice:secret:bob:pw")
         os.makedirs(os.path.join(root, "pub"))
         with open(os.path.join(root, "pub", "a.bin"), "wb") as f:
