@@ -25,6 +25,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.data import DataChannel, normalizeHost
 from ftpkit.errors import CannotOpenDataConnection, FTPError
 from ftpkit.eventlog import EventLog
+from ftpkit.fdlimit import transportRefusal
 from ftpkit.handlers.datachannel import DataChannelCommands
 from ftpkit.handlers.files import FileCommands
 from ftpkit.handlers.host import HostCommands
@@ -149,11 +150,14 @@ class FTPProtocol(
 
     def connectionMade(self):
         """
-        Apply connection limits, then greet.
+        Apply connection limits (and keep descriptors in reserve), then
+        greet.
         """
         peer = self.transport.getPeer()
         self.peer = normalizeHost(getattr(peer, "host", "unknown"))
-        refusal = self.factory.sessionStarted(self.peer)
+        refusal = transportRefusal(self.transport)
+        if refusal is None:
+            refusal = self.factory.sessionStarted(self.peer)
         if refusal is not None:
             self.publish(events.CONNECTION_REFUSED, reason=refusal)
             self.transport.write(replies.formatReply(421, refusal))

@@ -12,6 +12,7 @@ workers' logs go to the acceptor's (L{ftpkit.workerlog}); C{SIGHUP} is
 passed on to them, and C{SIGTERM} drains them (the acceptor waits).
 """
 
+import errno
 import os
 import signal
 import socket
@@ -26,6 +27,7 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger, globalLogPublisher
 from zope.interface import implementer
 
+from ftpkit import fdlimit
 from ftpkit.data import normalizeHost
 from ftpkit.endpoints import splitEndpoint
 from ftpkit.eventlog import EventLog
@@ -152,9 +154,63 @@ class _Acceptor:
             except BlockingIOError:
                 return
             except OSError as e:
-                self.log.warn("accept failed: {error}", error=e)
+                if e.errno in (errno.EMFILE, errno.ENFILE):
+                    self._refuseWithSpare()
+                else:
+                    self.log.warn("accept failed: {error}", error=e)
                 return
             self.pool.dispatch(connection, normalizeHost(address[0]))
+
+    def _refuseWithSpare(self):
+        """
+        Out of descriptors: close the spare one, accept one client with
+        it, tell it C{421} and close it, then take the spare again (else
+        the client would wait in the listen queue, unanswered).
+        """
+        if not self.pool.spare.release():
+            return
+        try:
+            connection, address = self.socket.accept()
+        except OSError:
+            pass
+        else:
+            self.pool.refuse(connection, normalizeHost(address[0]),
+                             fdlimit.REFUSAL)
+            connection.close()
+        finally:
+            self.pool.spare.reserve()
+
+
+class SpareDescriptor:
+    """
+    One descriptor (of C{/dev/null}) held to be given up when the process
+    runs out, so that a client can still be answered.
+    """
+
+    def __init__(self):
+        self.fd = None
+
+    def reserve(self):
+        """
+        Hold the descriptor (again).
+        """
+        if self.fd is None:
+            try:
+                self.fd = os.open(os.devnull, os.O_RDONLY)
+            except OSError:
+                self.fd = None
+
+    def release(self):
+        """
+        Give the descriptor up.
+
+        @return: whether one was held.
+        """
+        if self.fd is None:
+            return False
+        os.close(self.fd)
+        self.fd = None
+        return True
 
 
 @implementer(IReadDescriptor)
@@ -315,6 +371,7 @@ class WorkerPool(service.Service):
                                          config.maxConnectionsPerIP)
         self.grace = config.shutdownGrace
         self.workers = []
+        self.spare = SpareDescriptor()
         self.failures = 0
         self._acceptors = []
         self._stopping = False
@@ -340,6 +397,7 @@ class WorkerPool(service.Service):
         service.Service.startService(self)
         if not self._acceptors:
             self.privilegedStartService()
+        self.spare.reserve()
         for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
             self.log.info("ftpkit acceptor on port {port}",
@@ -424,21 +482,16 @@ class WorkerPool(service.Service):
         @param host: the client's address.
         """
         try:
-            refusal = self.limiter.admit(host)
-            ready = [worker for worker in self.workers
-                     if worker.alive and worker.ready]
-            if refusal is None and not ready:
-                self.limiter.release(host)
-                refusal = "Service not available; try again later"
+            refusal = fdlimit.connectionRefusal(connection.fileno())
+            if refusal is None:
+                refusal = self.limiter.admit(host)
+                ready = [worker for worker in self.workers
+                         if worker.alive and worker.ready]
+                if refusal is None and not ready:
+                    self.limiter.release(host)
+                    refusal = "Service not available; try again later"
             if refusal is not None:
-                self.events.publish(Event(
-                    CONNECTION_REFUSED, host, time=self.reactor.seconds(),
-                    reason=refusal))
-                connection.setblocking(False)
-                try:
-                    connection.send(formatReply(421, refusal))
-                except OSError:
-                    pass
+                self.refuse(connection, host, refusal)
                 return
             worker = min(ready, key=lambda each: each.sessions)
             try:
@@ -450,6 +503,23 @@ class WorkerPool(service.Service):
         finally:
             connection.close()
 
+    def refuse(self, connection, host, refusal):
+        """
+        Tell a client why it is refused (C{421}); the caller closes it.
+
+        @param connection: the accepted socket.
+        @param host: the client's address.
+        @param refusal: the reason.
+        """
+        self.events.publish(Event(
+            CONNECTION_REFUSED, host, time=self.reactor.seconds(),
+            reason=refusal))
+        connection.setblocking(False)
+        try:
+            connection.send(formatReply(421, refusal))
+        except OSError:
+            pass
+
     def stopService(self):
         """
         Stop listening, and stop the workers: each drains its sessions
@@ -459,6 +529,7 @@ class WorkerPool(service.Service):
         @return: a Deferred firing once every worker exited.
         """
         self._stopping = True
+        self.spare.release()
         for call in self._restarts:
             if call.active():
                 call.cancel()

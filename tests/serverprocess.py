@@ -50,7 +50,7 @@ class ServerProcess:
     """
 
     def __init__(self, testCase, options, twistd=False, twistdOptions=(),
-                 cwd=None, env=None, python=None):
+                 cwd=None, env=None, python=None, preexec=None):
         """
         Start it (see L{waitForGreeting}); the test case stops it.
 
@@ -63,6 +63,7 @@ class ServerProcess:
         @param env: extra environment variables.
         @param python: with C{twistd}, the Python arguments running it
             [default: C{-c} and plain C{twistd}].
+        @param preexec: called in the child before it runs Python.
         """
         self.testCase = testCase
         self.port = freePort()
@@ -79,7 +80,7 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 [sys.executable, *command], cwd=cwd, env=environment,
                 stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT)
+                stderr=subprocess.STDOUT, preexec_fn=preexec)
         testCase.addCleanup(self.stop)
 
     def log(self):

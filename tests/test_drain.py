@@ -1,0 +1,153 @@
+"""
+C{SIGTERM} drains a real server (C{python -m ftpkit}, one process and
+C{--workers}): transfers in flight finish with C{226} and every byte,
+idle sessions get C{421}, and an upload cut when the grace is over
+leaves nothing behind.
+"""
+
+import os
+import signal
+import socket
+
+from twisted.trial import unittest
+
+from tests.serverprocess import ServerProcess
+
+SIZE = 16 * 1024 * 1024
+"""Bytes of the transfers in flight: more than the socket buffers hold."""
+
+PART = 1024 * 1024
+"""Bytes moved before C{SIGTERM}."""
+
+
+def readExactly(sock, count):
+    """
+    @return: C{count} bytes read from C{sock} (fewer at end of file).
+    """
+    chunks = []
+    while count:
+        chunk = sock.recv(min(count, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def readAll(sock):
+    """
+    @return: what C{sock} sends until end of file.
+    """
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+class DrainTests(unittest.TestCase):
+    """
+    Transfers in flight at C{SIGTERM}.
+    """
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        self.data = os.urandom(SIZE)
+        with open(os.path.join(self.root, "big"), "wb") as f:
+            f.write(self.data)
+        with open(os.path.join(self.root, "old"), "wb") as f:
+            f.write(b"the old file")
+
+    def start(self, *extra):
+        """
+        Start a server and wait until it serves.
+        """
+        server = ServerProcess(self, ["--root", self.root,
+                                      "--auth", "memory:alice:pw", *extra])
+        if "--workers" in extra:
+            server.waitForLog(" ready\n", 2)
+        else:
+            server.waitForGreeting()
+        return server
+
+    def session(self, server):
+        """
+        @return: a logged-in C{ftplib.FTP} in binary mode.
+        """
+        ftp = server.login("alice", "pw")
+        self.addCleanup(ftp.close)
+        ftp.voidcmd("TYPE I")
+        return ftp
+
+    def finishing(self, *extra):
+        """
+        A download and an upload in flight at C{SIGTERM} both complete
+        with C{226} and every byte, then get C{421}; an idle session gets
+        C{421} at once; new clients are refused.
+        """
+        server = self.start("--shutdown-grace", "60", *extra)
+        down = self.session(server)
+        downData = down.transfercmd("RETR big")
+        self.addCleanup(downData.close)
+        received = readExactly(downData, PART)
+        up = self.session(server)
+        upData = up.transfercmd("STOR new")
+        self.addCleanup(upData.close)
+        upData.sendall(self.data[:PART])
+        idle = self.session(server)
+        server.signal(signal.SIGTERM)
+        server.waitForLog("stopping: closing", 2 if extra else 1)
+        self.assertEqual(idle.getline()[:4], "421 ")
+        server.waitFor(lambda: server.greeting() == b"", "the listener closed")
+        received += readAll(downData)
+        downData.close()
+        self.assertEqual(len(received), SIZE)
+        self.assertTrue(received == self.data)
+        self.assertEqual(down.voidresp()[:3], "226")
+        self.assertEqual(down.getline()[:4], "421 ")
+        upData.sendall(self.data[PART:])
+        upData.close()
+        self.assertEqual(up.voidresp()[:3], "226")
+        self.assertEqual(up.getline()[:4], "421 ")
+        with open(os.path.join(self.root, "new"), "rb") as f:
+            self.assertTrue(f.read() == self.data)
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
+    def test_finishing(self):
+        self.finishing()
+
+    def test_finishingWorkers(self):
+        self.finishing("--workers", "2")
+
+    def test_cut(self):
+        """
+        An upload still running when the grace is over is cut: its client
+        gets C{421} and the connection closes, the file it replaced is as
+        it was, and no temporary file is left.
+        """
+        server = self.start("--shutdown-grace", "1")
+        up = self.session(server)
+        upData = up.transfercmd("STOR old")
+        self.addCleanup(upData.close)
+        upData.sendall(self.data[:PART])
+        server.signal(signal.SIGTERM)
+        server.waitForLog("shutdown grace of 1 s over")
+        lines = []
+        while True:
+            line = up.file.readline()
+            if not line:
+                break
+            lines.append(line)
+        self.assertIn("421", [line[:3] for line in lines], lines)
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+        self.assertEqual(sorted(os.listdir(self.root)), ["big", "old"])
+        with open(os.path.join(self.root, "old"), "rb") as f:
+            self.assertEqual(f.read(), b"the old file")
+        try:
+            upData.sendall(b"x" * 65536)
+        except OSError:
+            pass
+        self.assertRaises(OSError, socket.create_connection,
+                          ("127.0.0.1", server.port), 5)
