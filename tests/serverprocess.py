@@ -66,22 +66,43 @@ class ServerProcess:
         @param preexec: called in the child before it runs Python.
         """
         self.testCase = testCase
-        self.port = freePort()
         self.logPath = os.path.abspath(testCase.mktemp())
-        listen = ["--listen", f"tcp:{self.port}:interface=127.0.0.1"]
-        if twistd:
-            command = [*(python or ["-c", _TWISTD]),
-                       *(twistdOptions or ["-n", "--pidfile="]),
-                       "ftpkit", *listen, *options]
-        else:
-            command = ["-m", "ftpkit", *listen, *options]
-        environment = dict(os.environ, PYTHONPATH=_SOURCE, **(env or {}))
-        with open(self.logPath, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, *command], cwd=cwd, env=environment,
-                stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, preexec_fn=preexec)
+        self._start = lambda listen: subprocess.Popen(
+            [sys.executable,
+             *([*(python or ["-c", _TWISTD]),
+                *(twistdOptions or ["-n", "--pidfile="]), "ftpkit"]
+               if twistd else ["-m", "ftpkit"]),
+             *listen, *options],
+            cwd=cwd, env=dict(os.environ, PYTHONPATH=_SOURCE, **(env or {})),
+            stdin=subprocess.DEVNULL, stdout=self._logFile,
+            stderr=subprocess.STDOUT, preexec_fn=preexec)
+        self._logFile = open(self.logPath, "wb")
+        testCase.addCleanup(self._logFile.close)
+        self._launch()
         testCase.addCleanup(self.stop)
+
+    def _launch(self):
+        """
+        Start the process on a port that was free a moment ago.
+        """
+        self.port = freePort()
+        self.process = self._start(
+            ["--listen", f"tcp:{self.port}:interface=127.0.0.1"])
+
+    def _portTaken(self):
+        """
+        If the server exited because another test took its port in the
+        meantime, start it again on another.
+
+        @return: whether it was started again.
+        """
+        if (self.process.poll() is None
+                or "Address already in use" not in self.log()):
+            return False
+        self._logFile.seek(0)
+        self._logFile.truncate()
+        self._launch()
+        return True
 
     def log(self):
         """
@@ -100,6 +121,7 @@ class ServerProcess:
         """
         deadline = time.monotonic() + TIMEOUT
         while True:
+            self._portTaken()
             result = condition()
             if result:
                 return result
@@ -135,7 +157,7 @@ class ServerProcess:
         Wait until a new client is greeted with C{220}.
         """
         def greeted():
-            if self.process.poll() is not None:
+            if self.process.poll() is not None and not self._portTaken():
                 self.testCase.fail("server exited with status %s; log:\n%s"
                                    % (self.process.returncode, self.log()))
             return self.greeting().startswith(b"220")

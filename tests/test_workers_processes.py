@@ -127,6 +127,9 @@ class _Daemon(ServerProcess):
         self.pid = int(self.waitFor(self._readPid, "the pid file"))
         testCase.addCleanup(self.stop)
 
+    def _portTaken(self):
+        return False
+
     def _readPid(self):
         try:
             with open(self.pidPath) as f:
