@@ -125,7 +125,8 @@ class DrainTests(unittest.TestCase):
         """
         An upload still running when the grace is over is cut: its client
         gets C{421} and the connection closes, the file it replaced is as
-        it was, and no temporary file is left.
+        it was, and no temporary file is left (what arrived may be kept as
+        a hidden partial upload, to be resumed: see docs/deployment.rst).
         """
         server = self.start("--shutdown-grace", "1")
         up = self.session(server)
@@ -142,7 +143,12 @@ class DrainTests(unittest.TestCase):
             lines.append(line)
         self.assertIn("421", [line[:3] for line in lines], lines)
         self.assertEqual(server.process.wait(60), -signal.SIGTERM)
-        self.assertEqual(sorted(os.listdir(self.root)), ["big", "old"])
+        left = sorted(os.listdir(self.root))
+        self.assertEqual([name for name in left if name.endswith(".tmp")],
+                         [], left)
+        self.assertEqual([name for name in left
+                          if not name.startswith(".ftpkit-partial.")],
+                         ["big", "old"])
         with open(os.path.join(self.root, "old"), "rb") as f:
             self.assertEqual(f.read(), b"the old file")
         try:
