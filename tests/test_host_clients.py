@@ -128,3 +128,63 @@ class VirtualHostServerTests(unittest.TestCase):
         self.assertIn("here-b", self.lftp("localhost").split())
         self.assertIn("here-default", self.lftp("127.0.0.1").split())
         self.server.waitForLog("chose virtual host localhost")
+
+
+class TLSServerNameTests(unittest.TestCase):
+    """
+    After C{AUTH TLS}, HOST must name the host the client's handshake
+    named (SNI), as ftplib sends it when it connects by name.
+    """
+
+    def setUp(self):
+        from tests.test_tls import makeCertificate
+
+        certificates = self.mktemp()
+        os.makedirs(certificates)
+        _, _, both = makeCertificate(certificates)
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "here-localhost"), "wb"):
+            pass
+        self.server = ServerProcess(self, [
+            "--realm", "memory", "--auth", "anonymous", "--tls-cert", both,
+            "--vhost", f"localhost=filesystem:{self.root}",
+            "--vhost", "a.example=memory",
+        ], twistd=True)
+        self.server.waitForGreeting()
+
+    def connect(self, host):
+        """
+        @param host: the name or address to connect to (and, for a name,
+            to send as SNI).
+        @return: an C{ftplib.FTP_TLS} after C{AUTH TLS}.
+        """
+        from tests.test_tls import clientContext
+
+        ftp = ftplib.FTP_TLS(context=clientContext())
+        ftp.connect(host, self.server.port, timeout=30)
+        self.addCleanup(ftp.close)
+        ftp.auth()
+        return ftp
+
+    def test_serverNameMustMatch(self):
+        """
+        With SNI C{localhost}, HOST a.example gets 504 and HOST localhost
+        220 (and its realm).
+        """
+        ftp = self.connect("localhost")
+        with self.assertRaises(ftplib.error_perm) as e:
+            ftp.sendcmd("HOST a.example")
+        self.assertTrue(str(e.exception).startswith("504"))
+        self.assertTrue(ftp.sendcmd("HOST LOCALHOST").startswith("220"))
+        ftp.login()
+        ftp.prot_p()
+        self.assertEqual(ftp.nlst(), ["here-localhost"])
+
+    def test_withoutServerName(self):
+        """
+        Connected by address, the client sends no SNI: any served name
+        will do.
+        """
+        ftp = self.connect("127.0.0.1")
+        self.assertTrue(ftp.sendcmd("HOST a.example").startswith("220"))
