@@ -29,6 +29,7 @@ FIELDS = {
     "count": "count",
     "reason": "reason",
     "session": "session",
+    "host": "host",
 }
 """Log event field names, each mapped to the L{events.Event} attribute it
 holds."""
@@ -66,6 +67,10 @@ _FORMATS = {
 
 LOGGED = tuple(_FORMATS)
 
+_HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED])
+"""Kinds whose lines name the virtual host, when C{HOST} chose one (a
+host name is checked: it holds no space, quote or line break)."""
+
 _log = Logger(namespace="ftpkit")
 """The kinds of event that are logged."""
 
@@ -84,6 +89,9 @@ def logFields(event):
     if event.kind == events.CHANGE and event.target is not None:
         text += " to {target!r}"
         fields["target"] = event.target
+    if event.host is not None and event.kind in _HOST_KINDS:
+        text += " on host {host}"
+        fields["host"] = event.host
     if event.kind == events.TRANSFER and event.code is not None and (
             event.code >= 400):
         level = LogLevel.warn

@@ -87,6 +87,8 @@ class Event:
     @ivar count: failed logins so far (L{LOGIN_FAILED}).
     @ivar reason: why a connection was refused, or a transfer failed.
     @ivar session: an id of the session, unique in the process.
+    @ivar host: the virtual host name the session chose with C{HOST}
+        (RFC 7151), or C{None}.
     """
 
     kind: str
@@ -106,6 +108,7 @@ class Event:
     count: int = 0
     reason: Optional[str] = None
     session: int = 0
+    host: Optional[str] = None
 
     @property
     def succeeded(self):

@@ -105,6 +105,24 @@ class EventLogTests(unittest.TestCase):
         self.assertEqual(fields["user"], user)
         self.assertEqual(fields["ftpkit_event"], "login-failed")
 
+    def test_loginHost(self):
+        """
+        A login (or failed login) in a virtual host names it, at the end
+        of the line (fail2ban's pattern is unchanged) and as C{host}; other
+        logins do not.
+        """
+        level, text, fields = logFields(events.Event(
+            events.LOGIN_FAILED, "127.0.0.1", user="bob", count=1,
+            host="a.example"))
+        self.assertEqual(formatEvent(dict(fields, log_format=text)),
+                         "failed login from 127.0.0.1 user 'bob' (1) on host "
+                         "a.example")
+        self.assertEqual(fields["host"], "a.example")
+        level, text, fields = logFields(events.Event(
+            events.LOGIN, "127.0.0.1", user="bob"))
+        self.assertNotIn("host", fields)
+        self.assertNotIn("host", text)
+
     def test_transferFields(self):
         """
         A transfer's log event has its command, path, code, bytes and

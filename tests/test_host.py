@@ -8,6 +8,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 from zope.interface import implementer
 
+from ftpkit import events
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
 from ftpkit.server import FTPFactory
@@ -105,6 +106,15 @@ class HostTests(unittest.TestCase):
         self.assertEqual(self.send(*LOGIN), ["331", "230"])
         self.assertEqual(realmOf(self.protocol, self.transport), "a")
         self.assertEqual(self.protocol.session.hostName, "www.a.example")
+
+    def test_eventsNameHost(self):
+        """
+        The session's events name the host it chose.
+        """
+        seen = []
+        self.factory.events.subscribe(seen.append, [events.LOGIN])
+        self.send("HOST a.example", *LOGIN)
+        self.assertEqual([event.host for event in seen], ["a.example"])
 
     def test_withoutHost(self):
         """

@@ -52,7 +52,8 @@ class SessionReporting:
     @ivar bytesOut: bytes sent over data connections since login.
     """
 
-    sessionFields = frozenset(["username", "anonymous", "cwd", "binary"])
+    sessionFields = frozenset(["username", "anonymous", "cwd", "binary",
+                               "hostName"])
     loginTime = None
     bytesIn = 0
     bytesOut = 0
@@ -74,7 +75,8 @@ class SessionReporting:
                 kind, self.peer, time=self.reactor.seconds(),
                 user=self.session.username,
                 anonymous=self.session.anonymous,
-                session=self.sessionId, **fields))
+                session=self.sessionId, host=self.session.hostName,
+                **fields))
 
     def reportLogin(self):
         """
