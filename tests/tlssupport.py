@@ -1,0 +1,246 @@
+"""
+What the FTPS tests share: certificates made on the fly, permissive client
+contexts, ftplib variants (implicit TLS, session reuse), an implicit-FTPS
+loopback server and the integration tests' set-up.
+"""
+
+import datetime
+import ftplib
+import os
+import shutil
+import socket
+import ssl
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServer, LoopbackServerMixin
+from ftpkit.realms import FilesystemRealm
+from ftpkit.tls import makeContextFactory
+
+_PEM = serialization.Encoding.PEM
+
+
+def _keyPEM(key):
+    return key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def makeCertificate(directory, name="server", days=30, expired=False):
+    """
+    Write a self-signed certificate for localhost and its key.
+
+    @return: C{(certPath, keyPath, bothPath)}: the certificate, the key,
+        and one file holding both.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                            "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if expired:
+        notBefore, notAfter = now - datetime.timedelta(days=10), \
+            now - datetime.timedelta(days=1)
+    else:
+        notBefore, notAfter = now - datetime.timedelta(hours=1), \
+            now + datetime.timedelta(days=days)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(notBefore).not_valid_after(notAfter)
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    certPEM = certificate.public_bytes(_PEM)
+    paths = [os.path.join(directory, name + suffix)
+             for suffix in (".crt", ".key", ".pem")]
+    for path, data in zip(paths, (certPEM, _keyPEM(key),
+                                  certPEM + _keyPEM(key))):
+        with open(path, "wb") as f:
+            f.write(data)
+    return tuple(paths)
+
+
+def clientContext(maximumVersion=None):
+    """
+    @return: an C{ssl.SSLContext} trusting anything (self-signed test
+        certificates), optionally capped at C{maximumVersion}.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if maximumVersion is not None:
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.maximum_version = maximumVersion
+        context.set_ciphers("ALL:@SECLEVEL=0")
+    return context
+
+
+class ImplicitFTPTLS(ftplib.FTP_TLS):
+    """
+    ftplib over implicit FTPS: TLS from the first byte.
+    """
+
+    def connect(self, host, port, timeout):
+        self.host, self.port, self.timeout = host, port, timeout
+        raw = socket.create_connection((host, port), timeout)
+        self.af = raw.family
+        self.sock = self.context.wrap_socket(raw, server_hostname=host)
+        self.file = self.sock.makefile("r", encoding=self.encoding)
+        self.welcome = self.getresp()
+        return self.welcome
+
+
+class ReusingFTPTLS(ftplib.FTP_TLS):
+    """
+    ftplib that resumes the control connection's TLS session on data
+    connections (as curl and lftp do).
+
+    @ivar reused: for each data connection, whether its session was resumed.
+    @ivar reuseFrom: the TLS socket whose session to resume (the control
+        connection's unless set).
+    """
+
+    reuseFrom = None
+
+    def __init__(self, *args, **kwargs):
+        ftplib.FTP_TLS.__init__(self, *args, **kwargs)
+        self.reused = []
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        source = self.reuseFrom or self.sock
+        conn = self.context.wrap_socket(conn, server_hostname=self.host,
+                                        session=source.session)
+        self.reused.append(conn.session_reused)
+        return conn, size
+
+
+class ImplicitLoopbackServer(LoopbackServer):
+    """
+    A L{LoopbackServer} speaking TLS from the first byte (implicit FTPS).
+    """
+
+    def __init__(self, realm, contextFactory, config=None):
+        LoopbackServer.__init__(self, realm, config)
+        self.contextFactory = contextFactory
+
+    def start(self):
+        """
+        Listen with TLS.
+
+        @return: the port number.
+        """
+        self._listening = self.reactor.listenSSL(
+            0, self.factory, self.contextFactory, interface=self.interface)
+        self.port = self._listening.getHost().port
+        return self.port
+
+
+class Certificates:
+    """
+    A trial mixin: C{self.cert}, C{self.key}, C{self.both} (a fresh
+    certificate, key, and both in one file) in a temporary directory.
+    """
+
+    def makeCertificates(self):
+        """
+        Create the files.
+        """
+        self.certDir = self.mktemp()
+        os.makedirs(self.certDir)
+        self.cert, self.key, self.both = makeCertificate(self.certDir)
+
+def skipUnlessBinary(name):
+    path = shutil.which(name)
+    if path is None:
+        raise unittest.SkipTest(f"{name} is not installed")
+    return path
+
+
+def hasIPv6():
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+class FTPSTestsMixin(Certificates, LoopbackServerMixin):
+    """
+    Shared set-up of the integration tests: a filesystem root with a
+    payload, a certificate, and ways to start a server.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.makeCertificates()
+        self.factory = makeContextFactory(self.both)
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.payload = os.urandom(3 * 1024 * 1024 + 5)
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(self.payload)
+
+    def serve(self, interface="127.0.0.1", **settings):
+        settings.setdefault("tlsContextFactory", self.factory)
+        config = ServerConfig(loginFailureDelay=0, **settings)
+        self.server = self.startServer(FilesystemRealm(self.root), config,
+                                       interface=interface)
+        return self.server
+
+    def serveImplicit(self, **settings):
+        config = ServerConfig(loginFailureDelay=0, **settings)
+        server = ImplicitLoopbackServer(FilesystemRealm(self.root),
+                                        self.factory, config)
+        server.start()
+        self.addCleanup(server.stop)
+        self.server = server
+        return server
+
+    def connect(self, host="127.0.0.1", context=None, implicit=False):
+        """
+        Log in as alice over TLS with ftplib (blocking: call in a thread).
+        """
+        cls = ImplicitFTPTLS if implicit else ftplib.FTP_TLS
+        ftp = cls(context=context or clientContext())
+        try:
+            ftp.connect(host, self.server.port, timeout=20)
+            ftp.login("alice", "secret")
+        except BaseException:
+            ftp.close()
+            raise
+        return ftp
+
+    def readFile(self, name):
+        with open(os.path.join(self.root, name), "rb") as f:
+            return f.read()
+
+
+def readAll(sock, limit=1 << 24):
+    """
+    Read from a blocking socket until EOF, an error or a timeout.
+
+    @return: the bytes read.
+    """
+    chunks, total = [], 0
+    while total < limit:
+        try:
+            chunk = sock.recv(65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
