@@ -8,15 +8,14 @@ name, when one changed.
     - C{tcp.Connection.dataBuffer}, C{_tempDataBuffer}, C{TLS}, C{socket}
       and its C{connectionLost}, called as the reactor would: whether a
       plain TCP transport has nothing queued, so that a short reply can be
-      sent, or a connection closed, at once (L{ftpkit.sockets}); fallback:
-      never at once (Twisted's own queue).
+      sent, or a connection closed, at once (L{ftpkit.sockets}; and
+      L{ftpkit.tls.DataTLSProtocol}, which closes a data connection the
+      peer half-closed too early as the reactor would); fallback: never at
+      once (Twisted's own queue).
     - C{OpenSSL.SSL._lib.SSL_session_reused} and C{Connection._ssl}:
       whether a TLS handshake resumed a session
       (C{--tls-require-session-reuse}); fallback: "not resumed" (data
       connections are refused rather than let through unchecked).
-    - the C{protocol} of a transport after C{startTLS}: the TLS layer, fed
-      the bytes a client sent before the server started TLS; fallback: a
-      clear error.
 """
 
 from twisted.internet import main, tcp
@@ -68,9 +67,9 @@ def sendNow(transport, data):
 
 def closeAtOnce(transport):
     """
-    Close a transport for which L{queueIsEmpty} is true now, as the
-    reactor does when it sees the connection end (no reactor turn, no
-    C{epoll_ctl} round).
+    Close a transport now, as the reactor does when it sees the connection
+    end (no reactor turn, no C{epoll_ctl} round); what it still queues is
+    dropped, so callers that must not lose it check L{queueIsEmpty} first.
 
     @param transport: the transport.
     """
@@ -105,22 +104,3 @@ def sessionReused(connection):
                    "connections are refused (see ftpkit.compat)")
         return False
     return bool(lib.SSL_session_reused(handle))
-
-
-def feedTLS(transport, data):
-    """
-    Hand bytes received before C{startTLS} to the TLS layer the transport
-    now has (the client began its handshake before the server started
-    TLS).
-
-    @param transport: a transport on which C{startTLS} was just called.
-    @param data: the bytes.
-    @raise RuntimeError: when this Twisted's TLS transport has no
-        C{protocol} to feed (the data connection then fails).
-    """
-    layer = getattr(transport, "protocol", None)
-    if layer is None or not hasattr(layer, "dataReceived"):
-        raise RuntimeError("this Twisted's startTLS transport has no "
-                           "protocol to feed early bytes to (see "
-                           "ftpkit.compat)")
-    layer.dataReceived(data)

@@ -13,16 +13,12 @@ import socket
 import struct
 
 from twisted.internet import defer, error
-from twisted.internet.interfaces import (
-    IHandshakeListener,
-    ISSLTransport,
-)
+from twisted.internet.interfaces import IHandshakeListener
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.compat import feedTLS
 from ftpkit.descriptors import closeSocket
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
@@ -159,6 +155,10 @@ class DataConnection(_DataConnectionBase, Protocol):
     seconds: neither received, nor sent by the session's transfer over it
     (its C{bytesMoved()}, which counts C{sendfile} progress too).
 
+    Under TLS (PROT P) its transport is an L{ftpkit.tls.DataTLSProtocol},
+    which answers the client's handshake as soon as the connection is
+    made.
+
     @ivar lostReason: why the connection ended, once it has.
     @ivar tlsRefused: the TLS policy refused the handshake (say, the
         session was not resumed); the connection is dropped unused.
@@ -169,9 +169,10 @@ class DataConnection(_DataConnectionBase, Protocol):
     log = Logger()
     tlsRefused = False
     outgoing = False
-    _tlsCreator = None
+    _handshakeDone = False
+    _finishing = False
 
-    def __init__(self, onMade, reactor, timeout, currentTransfer):
+    def __init__(self, onMade, reactor, timeout, currentTransfer, tls=None):
         """
         @param onMade: called with this protocol once it is connected.
         @param reactor: an L{IReactorTime} for the watchdog.
@@ -180,9 +181,13 @@ class DataConnection(_DataConnectionBase, Protocol):
         @param currentTransfer: returns the session's running transfer (an
             object with C{connection}, C{mover} and C{bytesMoved()}),
             or C{None}.
+        @param tls: the session's L{ftpkit.tls.DataTLS} when the
+            connection is under TLS, else C{None}.
         """
         self.lostReason = None
         self._lostWaiters = []
+        self._handshakeWaiters = []
+        self._tls = tls
         self._onMade = onMade
         self._sink = None
         self._early = []
@@ -205,42 +210,33 @@ class DataConnection(_DataConnectionBase, Protocol):
         """
         @return: whether TLS protects this connection.
         """
-        return ISSLTransport.providedBy(self.transport)
+        return self._tls is not None
 
-    def startTLS(self, contextFactory):
+    @property
+    def socketTransport(self):
         """
-        Secure this connection, as the TLS server (RFC 4217 section 9).
-
-        @param contextFactory: the server TLS context factory. If it has
-            an C{acceptHandshake(connection)} method (L{ftpkit.tls.DataTLS}),
-            a handshake it refuses drops the connection before any data.
+        @return: the transport of the TCP connection itself (under TLS, the
+            one beneath the TLS layer).
         """
         if self.isSecure:
-            return
-        early, self._early = b"".join(self._early), []
-        paused = self._earlySize > _EARLY_DATA_LIMIT
-        self._earlySize = 0
-        self.bytesReceived -= len(early)
-        self._tlsCreator = contextFactory
-        self.transport.startTLS(contextFactory, normal=not self.outgoing)
-        if early:
-            # The client began its handshake before the transfer command
-            # (curl does): hand what it sent to the TLS layer.
-            feedTLS(self.transport, early)
-        if paused:
-            self.transport.resumeProducing()
+            return self.transport.transport
+        return self.transport
 
     def handshakeCompleted(self):
         """
         Ask the TLS policy whether this connection may carry data; drop it
         at once (unsent data discarded) if not.
         """
-        accept = getattr(self._tlsCreator, "acceptHandshake", None)
-        if accept is not None and not accept(self.transport.getHandle()):
+        if not self._tls.acceptHandshake(self.transport.getHandle()):
             self.log.warn("data connection TLS handshake refused (no "
                           "session reuse); dropping it")
             self.tlsRefused = True
             self.abort()
+            return
+        self._handshakeDone = True
+        waiters, self._handshakeWaiters = self._handshakeWaiters, []
+        for waiter in waiters:
+            waiter.callback(None)
 
     def dataReceived(self, data):
         """
@@ -266,8 +262,8 @@ class DataConnection(_DataConnectionBase, Protocol):
             cleanly, failing with L{TransferAborted} otherwise.
         """
         self._sink = consumer
-        if hasattr(self.transport, "bufferSize"):
-            self.transport.bufferSize = UPLOAD_READ_SIZE
+        if hasattr(self.socketTransport, "bufferSize"):
+            self.socketTransport.bufferSize = UPLOAD_READ_SIZE
         consumer.registerProducer(self.transport, True)
         early, self._early = self._early, []
         for chunk in early:
@@ -284,11 +280,24 @@ class DataConnection(_DataConnectionBase, Protocol):
     def finish(self):
         """
         Close after every written byte is sent (and, under TLS, after the
-        TLS shutdown).
+        TLS shutdown). Under TLS a connection whose handshake is not over
+        (nothing was sent: an empty file or listing) is closed once it is:
+        closed before, the client would get no TLS stream at all, where an
+        empty one is the answer.
 
-        @return: a Deferred firing when the connection is closed.
+        @return: a Deferred firing when the connection is closed, failing
+            with L{TransferAborted} unless it closed cleanly: under TLS,
+            the client's close_notify arrived, or it ended the TCP
+            connection in order after the server's close_notify (see
+            L{ftpkit.tls.DataTLSProtocol.closedInOrder}).
         """
-        self.transport.loseConnection()
+        self._finishing = True
+        if self.isSecure and not self._handshakeDone:
+            waiter = defer.Deferred()
+            waiter.addCallback(lambda _: self.transport.loseConnection())
+            self._handshakeWaiters.append(waiter)
+        else:
+            self.transport.loseConnection()
         return self.whenLost().addCallback(self._checkFinished)
 
     def _checkFinished(self, reason):
@@ -330,11 +339,15 @@ class DataConnection(_DataConnectionBase, Protocol):
         Stop the watchdog and tell everyone waiting in L{whenLost}.
         """
         lost = reason.value
-        if (self.isSecure and not self.tlsRefused
-                and receivedCloseNotify(self.transport.getHandle())):
+        self._handshakeWaiters = []
+        if self.isSecure and not self.tlsRefused and (
+                receivedCloseNotify(self.transport.getHandle())
+                or (self._finishing and self.transport.closedInOrder)):
             # The client ended its TLS stream cleanly (close_notify): all
             # it sent arrived, whatever TCP did next (a reset for the
-            # session ticket it never read, say).
+            # session ticket it never read, say). Or, for a download, it
+            # closed in order after the server's close_notify, which
+            # follows the last byte: it read everything.
             lost = error.ConnectionDone()
         self._ended(lost)
 
@@ -477,12 +490,13 @@ class _AdoptingFactory(Factory):
 
     noisy = False
 
-    def __init__(self, channel):
+    def __init__(self, channel, tls):
         self.channel = channel
+        self.tls = tls
 
     def buildProtocol(self, addr):
         """The data connection for the adopted socket."""
-        return self.channel.buildConnection()
+        return self.channel.buildConnection(self.tls)
 
 
 class _ActiveFactory(ClientFactory):
@@ -492,12 +506,13 @@ class _ActiveFactory(ClientFactory):
 
     noisy = False
 
-    def __init__(self, channel):
+    def __init__(self, channel, tls):
         self.channel = channel
+        self.tls = tls
 
     def buildProtocol(self, addr):
         """The data connection to the client."""
-        connection = self.channel.buildConnection()
+        connection = self.channel.buildConnection(self.tls)
         connection.outgoing = True
         return connection
 
@@ -518,9 +533,11 @@ class DataChannel:
     log = Logger()
     _accepted = None
     _lean = False
+    _tls = None
 
     def __init__(self, reactor, localHost, peerHost, timeout,
-                 currentTransfer=lambda: None, pool=None, proxyHost=None):
+                 currentTransfer=lambda: None, pool=None, proxyHost=None,
+                 dataTLS=lambda: None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
         @param localHost: the control connection's local address; passive
@@ -537,7 +554,13 @@ class DataChannel:
             (L{ftpkit.proxied}), the balancer's address: a passive
             connection from it must start with a PROXY header naming the
             client (L{ftpkit.proxieddata}); C{None} otherwise.
+        @param dataTLS: returns the session's L{ftpkit.tls.DataTLS} while
+            PROT P is in force, else C{None}: a passive connection arriving
+            then is put under TLS at once, so that a client may complete
+            its handshake before it sends the transfer command (aioftp
+            does).
         """
+        self._dataTLS = dataTLS
         self._pool = pool
         self.proxyHost = None if proxyHost is None else normalizeHost(
             proxyHost)
@@ -554,12 +577,13 @@ class DataChannel:
         self._timer = None
         self._currentTransfer = currentTransfer
 
-    def buildConnection(self):
+    def buildConnection(self, tls=None):
         """
+        @param tls: see L{DataConnection.__init__}.
         @return: a new L{DataConnection} reporting to this channel.
         """
         return DataConnection(self.connectionMade, self.reactor,
-                              self.timeout, self._currentTransfer)
+                              self.timeout, self._currentTransfer, tls)
 
     def listen(self, portRange=None):
         """
@@ -594,6 +618,10 @@ class DataChannel:
                     timer.cancel()
                 raise
         self._port = port
+        if self._dataTLS() is not None:
+            # Under PROT P the connection is taken when it arrives, to
+            # answer its handshake (see L{_passiveAccepted}).
+            port.startReading()
         if timer is not None and timer.active():
             # The timer of the last listener, pushed back: cheaper than a
             # new one.
@@ -668,6 +696,13 @@ class DataChannel:
         self._accepted = sock
         if self._waiting is not None:
             self._useAccepted()
+            return
+        tls = self._dataTLS()
+        if tls is not None:
+            # PROT P: no bare connection can be wanted, and the client
+            # may start its handshake before the command.
+            self._tls, self._lean = tls, False
+            self._useAccepted()
 
     def _acceptQueued(self):
         """
@@ -681,7 +716,8 @@ class DataChannel:
     def _useAccepted(self):
         """
         Hand the accepted socket to the waiting transfer: bare, for a lean
-        download, or adopted as a Twisted transport.
+        transfer, or adopted as a Twisted transport (under TLS when
+        C{_tls} says so).
         """
         sock, self._accepted = self._accepted, None
         if self._lean:
@@ -689,9 +725,12 @@ class DataChannel:
                 sock, self.reactor, self.timeout, self._currentTransfer)
             self._deliver()
             return
+        factory = _AdoptingFactory(self, self._tls)
+        if self._tls is not None:
+            factory = self._tls.wrapFactory(factory)
         try:
             self.reactor.adoptStreamConnection(
-                sock.fileno(), sock.family, _AdoptingFactory(self))
+                sock.fileno(), sock.family, factory)
         except OSError:
             self._fail("Data connection closed")
         finally:
@@ -717,22 +756,31 @@ class DataChannel:
         """
         Get the data connection for a transfer.
 
-        @param tlsContextFactory: secure the connection with it (PROT P).
+        @param tlsContextFactory: secure the connection with it (PROT P):
+            an L{ftpkit.tls.DataTLS}, or C{None}.
         @param lean: the transfer only sends a file with C{sendfile} or
             receives one with C{splice}; a passive connection may then come
             as a L{LeanConnection}.
         @return: a Deferred firing with a L{DataConnection} (or
             L{LeanConnection}), failing with L{CannotOpenDataConnection}.
         """
-        if self.connection is not None and self.connection.lostReason:
+        connection = self.connection
+        if connection is not None and connection.lostReason:
             self.connection = None
             return defer.fail(
                 CannotOpenDataConnection("Data connection closed"))
+        if connection is not None and (
+                connection.isSecure != (tlsContextFactory is not None)):
+            # Put under TLS on arrival, then PROT C (or the reverse).
+            self.close()
+            return defer.fail(CannotOpenDataConnection(
+                "Protection level changed after the data connection "
+                "was opened"))
         if not self.isSetUp:
             return defer.fail(
                 CannotOpenDataConnection("Use PORT or PASV first"))
         waiting = self._waiting = defer.Deferred()
-        waiting.addCallback(self._secure, tlsContextFactory)
+        self._tls = tlsContextFactory
         self._lean = lean and tlsContextFactory is None
         if self._accepted is not None:
             self._useAccepted()
@@ -747,15 +795,13 @@ class DataChannel:
         elif self._active is not None:
             host, port = self._active
             self._active = None
+            factory = _ActiveFactory(self, tlsContextFactory)
+            if tlsContextFactory is not None:
+                factory = tlsContextFactory.wrapFactory(factory)
             self.reactor.connectTCP(
-                host, port, _ActiveFactory(self), timeout=self.timeout,
+                host, port, factory, timeout=self.timeout,
                 bindAddress=(normalizeHost(self.localHost), 0))
         return waiting
-
-    def _secure(self, connection, tlsContextFactory):
-        if tlsContextFactory is not None:
-            connection.startTLS(tlsContextFactory)
-        return connection
 
     def connectionMade(self, connection):
         """

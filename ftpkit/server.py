@@ -140,7 +140,8 @@ class FTPProtocol(
                 self.reactor, getattr(host, "host", "127.0.0.1"),
                 self.peer, self.config.dataTimeout, self._currentTransfer,
                 self.factory.listenerPool,
-                getattr(self.transport, "proxyHost", None))
+                getattr(self.transport, "proxyHost", None),
+                self.dataTLSContext)
         return self._dataChannel
 
     def _currentTransfer(self):

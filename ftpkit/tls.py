@@ -18,12 +18,15 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
+from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import (
+    IHalfCloseableProtocol,
     IOpenSSLServerConnectionCreator,
     ISSLTransport,
 )
 from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersion
 from twisted.logger import Logger
+from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
 from twisted.python import usage
 from zope.interface import implementer
 
@@ -247,6 +250,60 @@ def receivedCloseNotify(connection):
     return bool(connection.get_shutdown() & SSL.RECEIVED_SHUTDOWN)
 
 
+def sentCloseNotify(connection):
+    """
+    @param connection: an L{SSL.Connection}, or C{None}.
+    @return: whether this side ended its TLS stream with a close_notify
+        alert.
+    """
+    if connection is None:
+        return False
+    return bool(connection.get_shutdown() & SSL.SENT_SHUTDOWN)
+
+
+@implementer(IHalfCloseableProtocol)
+class DataTLSProtocol(TLSMemoryBIOProtocol):
+    """
+    The TLS layer of a data connection, which also tells how the peer
+    closed the TCP connection: Twisted's TLS layer reports a peer's
+    end of stream without a close_notify as a lost connection, whether the
+    peer closed in order (FIN) or reset the connection.
+
+    @ivar closedInOrder: (set when the connection is lost) this side's
+        close_notify had been sent when the peer ended its half of the TCP
+        connection (a FIN, not a reset), and everything queued was then
+        written before the socket closed.
+    """
+
+    closedInOrder = False
+    _finAfterCloseNotify = False
+
+    def readConnectionLost(self):
+        """
+        The peer ended its half of the TCP connection. After this side's
+        close_notify (a download read to its end), send what is queued,
+        then close; before it, close at once, as for any connection lost.
+        """
+        if sentCloseNotify(self.getHandle()):
+            self._finAfterCloseNotify = True
+            self.transport.loseConnection()
+        else:
+            compat.closeAtOnce(self.transport)
+
+    def writeConnectionLost(self):
+        """
+        This side never half-closes a data connection.
+        """
+
+    def connectionLost(self, reason):
+        """
+        Note whether the peer closed in order, then end the TLS layer.
+        """
+        self.closedInOrder = (self._finAfterCloseNotify
+                              and reason.check(ConnectionDone) is not None)
+        TLSMemoryBIOProtocol.connectionLost(self, reason)
+
+
 @implementer(IOpenSSLServerConnectionCreator)
 class DataTLS:
     """
@@ -279,6 +336,21 @@ class DataTLS:
         @return: whether the data connection may carry data.
         """
         return not self.requireSessionReuse or sessionReused(connection)
+
+    def wrapFactory(self, factory):
+        """
+        Put the TLS server side (RFC 4217 section 9: also on connections
+        the server opened) under the connections C{factory} builds.
+
+        @param factory: an L{IProtocolFactory} (a L{ClientFactory} for
+            outgoing connections).
+        @return: a factory of L{DataTLSProtocol}s wrapping C{factory}'s
+            protocols.
+        """
+        tlsFactory = TLSMemoryBIOFactory(self, False, factory)
+        tlsFactory.protocol = DataTLSProtocol
+        tlsFactory.noisy = False
+        return tlsFactory
 
 
 def dataChannelTLS(controlTransport, contextFactory,

@@ -4,7 +4,6 @@ ftpkit relies on is still there (a failure here names what changed and
 means ftpkit.compat must be updated), and each fallback holds.
 """
 
-import os
 
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor
@@ -13,7 +12,7 @@ from twisted.trial import unittest
 
 import twisted
 from ftpkit import compat
-from ftpkit.tls import DataTLS, makeContextFactory
+from ftpkit.tls import DataTLS
 
 _CHANGED = ("%s changed in Twisted %s / pyOpenSSL %s: update ftpkit.compat "
             "(the fallback keeps ftpkit working, more slowly or more "
@@ -88,22 +87,6 @@ class PrivateNamesTests(unittest.TestCase):
                         changed("OpenSSL.SSL.Connection._ssl"))
         self.assertFalse(compat.sessionReused(connection))
 
-    async def test_tlsLayer(self):
-        """
-        After C{startTLS}, a transport's C{protocol} is the TLS layer,
-        which takes the bytes received before.
-        """
-        from tests.test_tls import makeCertificate
-
-        directory = self.mktemp()
-        os.makedirs(directory)
-        certificate, key, _ = makeCertificate(directory)
-        transport = (await self.connect()).transport
-        transport.startTLS(makeContextFactory(certificate, key))
-        layer = getattr(transport, "protocol", None)
-        self.assertTrue(hasattr(layer, "dataReceived"),
-                        changed("the TLS transport's protocol"))
-
 
 class FallbackTests(unittest.SynchronousTestCase):
     """
@@ -132,9 +115,3 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertFalse(compat.sessionReusedAvailable())
         self.assertFalse(compat.sessionReused(connection))
         self.assertFalse(DataTLS(None, True).acceptHandshake(connection))
-
-    def test_noTLSLayer(self):
-        """
-        A transport without a TLS layer to feed fails clearly.
-        """
-        self.assertRaises(RuntimeError, compat.feedTLS, object(), b"x")

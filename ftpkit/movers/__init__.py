@@ -130,7 +130,7 @@ class Download(Mover):
         else:
             consumer = TransportConsumer(transport)
             if connection.isSecure:
-                transport.bufferSize = TLS_BUFFER_SIZE
+                connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
         self._consumer = consumer
         if self._pacer is not None:
             self._pipe = PacedPipe(consumer, self._pacer, self._reactor)

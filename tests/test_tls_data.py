@@ -1,0 +1,197 @@
+"""
+The TLS of data connections, driven with raw sockets and Python's C{ssl}
+where ftplib cannot show it: a handshake answered before the transfer
+command arrives, the protection level changing under an open data
+connection, and how the client ends a download or an upload.
+"""
+
+import os
+import socket
+
+from twisted.trial import unittest
+
+from tests.tlssupport import FTPSTestsMixin, clientContext, readAll
+
+
+class RawSession:
+    """
+    A blocking FTPS control connection spoken line by line: explicit
+    (AUTH TLS) or implicit, logged in as alice, PBSZ 0, PROT P and TYPE I
+    given.
+    """
+
+    def __init__(self, port, implicit=False, context=None):
+        self.port = port
+        self.context = context or clientContext()
+        raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+        if implicit:
+            raw = self.context.wrap_socket(raw)
+        self.sock = raw
+        self.file = raw.makefile("rb")
+        self.expect("220")
+        if not implicit:
+            self.command("AUTH TLS", "234")
+            self.file.close()
+            self.sock = self.context.wrap_socket(raw)
+            self.file = self.sock.makefile("rb")
+        self.command("USER alice", "331")
+        self.command("PASS secret", "230")
+        self.command("PBSZ 0", "200")
+        self.command("PROT P", "200")
+        self.command("TYPE I", "200")
+
+    def send(self, line):
+        """
+        Send one command line.
+        """
+        self.sock.sendall(line.encode("ascii") + b"\r\n")
+
+    def reply(self):
+        """
+        @return: the next reply's last line, as text.
+        """
+        while True:
+            line = self.file.readline().decode("ascii")
+            if not line:
+                raise EOFError("control connection closed")
+            if line[3:4] == " ":
+                return line.rstrip("\r\n")
+
+    def expect(self, code):
+        """
+        Read the next reply and check its code.
+
+        @return: the reply line.
+        """
+        line = self.reply()
+        if not line.startswith(code):
+            raise AssertionError("expected %s, got %r" % (code, line))
+        return line
+
+    def command(self, line, code):
+        """
+        Send C{line} and check the reply's code.
+
+        @return: the reply line.
+        """
+        self.send(line)
+        return self.expect(code)
+
+    def passive(self):
+        """
+        EPSV, then connect to the port it names.
+
+        @return: the connected raw socket.
+        """
+        line = self.command("EPSV", "229")
+        port = int(line.split("|||")[1].split("|")[0])
+        return socket.create_connection(("127.0.0.1", port), timeout=20)
+
+    def secure(self, raw):
+        """
+        @return: C{raw} after a TLS handshake, resuming the control
+            connection's session.
+        """
+        return self.context.wrap_socket(raw, session=self.sock.session)
+
+    def close(self):
+        """
+        Close the control connection.
+        """
+        self.file.close()
+        self.sock.close()
+
+
+class DataTLSTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Data connections under PROT P, with a client written out step by step.
+    """
+
+    def session(self, implicit=False):
+        """
+        @return: a logged-in L{RawSession} (blocking: in a thread).
+        """
+        return RawSession(self.server.port, implicit)
+
+    def test_protectionChangedAfterConnect(self):
+        """
+        A data connection opened (and its handshake done) under PROT P,
+        then PROT C before the command: the command gets C{425} (the
+        connection is under TLS already), and the session goes on.
+        """
+        self.serve()
+
+        def client():
+            session = self.session()
+            try:
+                data = session.secure(session.passive())
+                session.command("PROT C", "200")
+                session.send("RETR big.bin")
+                refusal = session.reply()
+                data.close()
+                session.command("PROT P", "200")
+                data = session.secure(session.passive())
+                session.send("RETR big.bin")
+                session.expect("150")
+                received = readAll(data)
+                data.close()
+                return refusal, received == self.payload, session.reply()
+            finally:
+                session.close()
+
+        def check(result):
+            refusal, complete, final = result
+            self.assertEqual((refusal[:3], complete, final[:3]),
+                             ("425", True, "226"), result)
+        return self.inThread(client).addCallback(check)
+
+    def test_downloadClosedWithoutCloseNotify(self):
+        """
+        A client that reads a download to its end (the server's
+        close_notify included), then closes the socket without a
+        close_notify of its own gets C{226}: it has every byte.
+        """
+        self.serve()
+
+        def client():
+            session = self.session()
+            try:
+                data = session.secure(session.passive())
+                session.send("RETR big.bin")
+                session.expect("150")
+                received = readAll(data)
+                data.close()
+                return received == self.payload, session.reply()
+            finally:
+                session.close()
+
+        return self.inThread(client).addCallback(
+            lambda result: self.assertEqual(
+                (result[0], result[1][:3]), (True, "226"), result))
+
+    def test_uploadWithoutCloseNotifyFails(self):
+        """
+        An upload whose client closes the connection without a
+        close_notify gets C{426} and leaves no file: the server cannot tell
+        the end of the upload from a connection cut by an attacker (a
+        truncation attack).
+        """
+        self.serve()
+
+        def client():
+            session = self.session()
+            try:
+                data = session.secure(session.passive())
+                session.send("STOR cut.bin")
+                session.expect("150")
+                data.sendall(self.payload)
+                data.close()
+                return session.reply()
+            finally:
+                session.close()
+
+        def check(final):
+            self.assertEqual(final[:3], "426", final)
+            self.assertFalse(os.path.exists(os.path.join(self.root,
+                                                         "cut.bin")))
+        return self.inThread(client).addCallback(check)
