@@ -16,7 +16,7 @@ from twisted.trial import unittest
 from ftpkit.users import hashPassword
 from tests.serverprocess import ServerProcess
 from tests.test_passwd import runCommand
-from tests.test_tls import clientContext, makeCertificate
+from tests.tlssupport import clientContext, makeCertificate
 
 _BLOCKING_TWISTD = """
 import sys
