@@ -16,7 +16,7 @@ import subprocess
 from twisted.trial import unittest
 
 from tests.serverprocess import ServerProcess
-from tests.test_tls import clientContext, makeCertificate
+from tests.tlssupport import clientContext, makeCertificate
 
 
 def presentedCertificate(port):
