@@ -137,7 +137,7 @@ class TLSServerNameTests(unittest.TestCase):
     """
 
     def setUp(self):
-        from tests.test_tls import makeCertificate
+        from tests.tlssupport import makeCertificate
 
         certificates = self.mktemp()
         os.makedirs(certificates)
@@ -159,7 +159,7 @@ class TLSServerNameTests(unittest.TestCase):
             to send as SNI).
         @return: an C{ftplib.FTP_TLS} after C{AUTH TLS}.
         """
-        from tests.test_tls import clientContext
+        from tests.tlssupport import clientContext
 
         ftp = ftplib.FTP_TLS(context=clientContext())
         ftp.connect(host, self.server.port, timeout=30)
