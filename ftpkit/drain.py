@@ -89,8 +89,9 @@ class Drain(service.Service):
             return defer.succeed(None)
         busy = sum(1 for session in sessions if not session.isIdle())
         self.log.info("stopping: closing {idle} idle sessions, {busy} "
-                      "finishing their transfers (grace {grace:g} s)",
-                      idle=len(sessions) - busy, busy=busy, grace=self.grace)
+                      "finishing their transfers (grace {grace} s)",
+                      idle=len(sessions) - busy, busy=busy,
+                      grace=f"{self.grace:g}")
         finished = defer.DeferredList(
             [self._finish(session) for session in sessions])
         graceTimer = self.reactor.callLater(self.grace, self._graceOver,
@@ -124,9 +125,9 @@ class Drain(service.Service):
         left = [session for session in sessions
                 if session in self.factory.openSessions]
         if left:
-            self.log.warn("shutdown grace of {grace:g} s over: closing "
+            self.log.warn("shutdown grace of {grace} s over: closing "
                           "{count} sessions with transfers running",
-                          grace=self.grace, count=len(left))
+                          grace=f"{self.grace:g}", count=len(left))
         for session in left:
             session.reply(421, SHUTTING_DOWN)
             session.abortTransfer()
