@@ -344,10 +344,31 @@ def utcDatetime(epoch):
     @param epoch: seconds since the epoch.
     @return: an aware C{datetime} in UTC, whole milliseconds.
     """
+    return _EPOCH + timedelta(milliseconds=_clampedMilliseconds(epoch))
+
+
+def utcSecond(epoch):
+    """
+    The whole second L{utcDatetime} puts a timestamp in, so that callers
+    formatting many timestamps to the second can format each second once.
+
+    @param epoch: seconds since the epoch.
+    @return: an L{int}; C{utcDatetime(utcSecond(t))} has the fields of
+        C{utcDatetime(t)} down to the second.
+    """
+    return _clampedMilliseconds(epoch) // 1000
+
+
+def _clampedMilliseconds(epoch):
+    """
+    @param epoch: seconds since the epoch.
+    @return: whole milliseconds since the epoch, clamped to years 1 to
+        9999, NaN taken as the epoch.
+    """
     if math.isnan(epoch):
         epoch = 0.0
     epoch = min(max(epoch, _MIN_EPOCH), _MAX_EPOCH)
-    return _EPOCH + timedelta(milliseconds=round(epoch * 1000))
+    return round(epoch * 1000)
 
 
 def formatTimeval(epoch, fraction=False):

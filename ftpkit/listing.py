@@ -10,7 +10,7 @@ LF cannot be sent on a line-based listing and is left out.
 
 import functools
 
-from ftpkit.commands import MLST_FACTS, formatTimeval, utcDatetime
+from ftpkit.commands import MLST_FACTS, formatTimeval, utcDatetime, utcSecond
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK
 from ftpkit.replies import encodeText
 
@@ -62,20 +62,45 @@ def _modeString(kind, mode):
     return "".join(characters)
 
 
-def _listDate(mtime, now):
+def _listDate(mtime, now, cache=None):
     """
     Render a modification time as C{ls -l} does, in UTC and English.
 
     @param mtime: the modification time, seconds since the epoch.
     @param now: the current time, seconds since the epoch.
+    @param cache: a L{dict} kept for one listing, so entries changed in the
+        same minute share one rendering; C{None} for none.
     @return: C{"Mon DD HH:MM"} for times within the last 180 days and at
         most an hour ahead, C{"Mon DD  YYYY"} otherwise.
     """
+    recent = now - _RECENT <= mtime <= now + _FUTURE
+    if cache is not None:
+        key = (utcSecond(mtime) // 60, recent)
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = _listDate(mtime, now)
+        return text
     when = utcDatetime(mtime)
     prefix = f"{_MONTHS[when.month - 1]} {when.day:2d}"
-    if now - _RECENT <= mtime <= now + _FUTURE:
+    if recent:
         return f"{prefix} {when.hour:02d}:{when.minute:02d}"
     return f"{prefix}  {when.year:4d}"
+
+
+def _modifyFact(mtime, cache):
+    """
+    Format the C{modify} fact of one listing entry.
+
+    @param mtime: the modification time, seconds since the epoch.
+    @param cache: a L{dict} kept for one listing, so entries changed in the
+        same second share one rendering.
+    @return: as L{formatTimeval} without fraction.
+    """
+    key = utcSecond(mtime)
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = formatTimeval(key)
+    return text
 
 
 def formatListLine(name, info, now):
@@ -89,10 +114,19 @@ def formatListLine(name, info, now):
         whether the date shows a time or a year.
     @return: the line, without line ending.
     """
+    return _listLine(name, info, now, None)
+
+
+def _listLine(name, info, now, dates):
+    """
+    Format one C{LIST} line as L{formatListLine} does.
+
+    @param dates: the date cache of L{_listDate}, or C{None}.
+    """
     return (
         f"{_modeString(info.kind, info.mode)} {info.nlink:3d} "
         f"{info.owner:<8} {info.group:<8} {info.size:8d} "
-        f"{_listDate(info.mtime, now)} {name}"
+        f"{_listDate(info.mtime, now, dates)} {name}"
     )
 
 
@@ -100,15 +134,28 @@ def _encodeLines(lines):
     """
     Join lines into a listing body, leaving out those holding CR or LF.
 
+    The body is joined and encoded in one piece (a listing is one write);
+    only one holding a character L{encodeText} must replace is encoded a
+    line at a time.
+
     @param lines: an iterable of L{str} lines.
     @return: the CRLF-terminated lines encoded by L{encodeText}; C{b""}
         for none.
     """
-    return b"".join(
-        encodeText(line) + b"\r\n"
-        for line in lines
-        if "\r" not in line and "\n" not in line
-    )
+    lines = list(lines)
+    if not lines:
+        return b""
+    body = "\r\n".join(lines)
+    if body.count("\r") != len(lines) - 1 or body.count("\n") != len(lines) - 1:
+        lines = [line for line in lines if "\r" not in line and "\n" not in line]
+        if not lines:
+            return b""
+        body = "\r\n".join(lines)
+    body += "\r\n"
+    try:
+        return body.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return b"".join(encodeText(line) + b"\r\n" for line in lines)
 
 
 def formatListing(entries, now):
@@ -119,7 +166,8 @@ def formatListing(entries, now):
     @param now: the current time, seconds since the epoch.
     @return: one L{formatListLine} line per entry, each ending in CRLF.
     """
-    return _encodeLines(formatListLine(name, info, now) for name, info in entries)
+    dates = {}
+    return _encodeLines([_listLine(name, info, now, dates) for name, info in entries])
 
 
 def formatNameList(names):
@@ -147,23 +195,52 @@ def formatFacts(name, info, facts, perm, typeName=None):
         C{size} fact is left out for directories, C{unique} when the shell
         gave none.
     """
-    kind = typeName or _MLST_TYPES.get(info.kind, "OS.unix=other")
-    values = {
-        "type": kind,
-        "modify": formatTimeval(info.mtime),
-        "perm": perm,
-        "unix.mode": f"{info.mode & 0o7777:04o}",
-    }
-    if not info.isDirectory:
-        values["size"] = str(info.size)
-    if info.unique:
-        values["unique"] = info.unique
-    factText = "".join([
-        f"{_FACT_NAMES.get(fact, fact)}={values[fact]};"
+    return _factsLine(name, info, tuple(facts), perm, typeName, {})
+
+
+def _factsLine(name, info, facts, perm, typeName, modified):
+    """
+    Format one line as L{formatFacts} does.
+
+    @param facts: the facts, a L{tuple}.
+    @param modified: the C{modify} cache of L{_modifyFact}.
+    """
+    directory = info.isDirectory
+    return _factsTemplate(facts, not directory, bool(info.unique)).format(
+        typeName or _MLST_TYPES.get(info.kind, "OS.unix=other"),
+        "" if directory else str(info.size),
+        _modifyFact(info.mtime, modified),
+        perm,
+        info.unique,
+        f"{info.mode & 0o7777:04o}",
+        name,
+    )
+
+
+_FACT_FIELDS = {
+    "type": 0, "size": 1, "modify": 2, "perm": 3, "unique": 4, "unix.mode": 5,
+}  # fmt: skip
+"""Each fact's argument to a template of L{_factsTemplate}; 6 is the name."""
+
+
+@functools.lru_cache(maxsize=64)
+def _factsTemplate(facts, withSize, withUnique):
+    """
+    Make the L{str.format} template of the lines L{formatFacts} gives
+    (remembered: a listing has few kinds of line).
+
+    @param facts: the facts selected, a L{tuple}.
+    @param withSize: whether the C{size} fact is given.
+    @param withUnique: whether the C{unique} fact is given.
+    @return: the template, taking the fields of L{_FACT_FIELDS} and the
+        name.
+    """
+    left = {"size": not withSize, "unique": not withUnique}
+    return "".join(
+        f"{_FACT_NAMES.get(fact, fact)}={{{_FACT_FIELDS[fact]}}};"
         for fact in facts
-        if fact in values
-    ])
-    return f"{factText} {name}"
+        if fact in _FACT_FIELDS and not left.get(fact)
+    ) + " {6}"
 
 
 def formatMLSD(entries, facts, permFor):
@@ -176,9 +253,12 @@ def formatMLSD(entries, facts, permFor):
         C{perm} fact.
     @return: one L{formatFacts} line per entry, each ending in CRLF.
     """
-    return _encodeLines(
-        formatFacts(name, info, facts, permFor(info)) for name, info in entries
-    )
+    facts = tuple(facts)
+    modified = {}
+    return _encodeLines([
+        _factsLine(name, info, facts, permFor(info), None, modified)
+        for name, info in entries
+    ])
 
 
 def permissions(info, writable):
