@@ -30,6 +30,10 @@ _MONTHS = (
 _RECENT = 180 * 86400
 _FUTURE = 3600
 
+_PLAIN_SECONDS = 10**11
+"""Times below this many seconds (year 5138) are precise to a microsecond
+as floats, so L{_second} can take their whole seconds directly."""
+
 _KIND_CHARACTERS = {DIRECTORY: "d", LINK: "l"}
 
 _MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink"}
@@ -75,7 +79,7 @@ def _listDate(mtime, now, cache=None):
     """
     recent = now - _RECENT <= mtime <= now + _FUTURE
     if cache is not None:
-        key = (utcSecond(mtime) // 60, recent)
+        key = (_second(mtime) // 60, recent)
         text = cache.get(key)
         if text is None:
             text = cache[key] = _listDate(mtime, now)
@@ -87,6 +91,20 @@ def _listDate(mtime, now, cache=None):
     return f"{prefix}  {when.year:4d}"
 
 
+def _second(mtime):
+    """
+    @param mtime: seconds since the epoch.
+    @return: C{utcSecond(mtime)}, without its rounding and clamping for
+        the usual time: after the epoch, long before year 9999, and not
+        within a millisecond of the next second.
+    """
+    if 0 <= mtime < _PLAIN_SECONDS:
+        whole = int(mtime)
+        if mtime - whole < 0.999:
+            return whole
+    return utcSecond(mtime)
+
+
 def _modifyFact(mtime, cache):
     """
     Format the C{modify} fact of one listing entry.
@@ -96,7 +114,7 @@ def _modifyFact(mtime, cache):
         same second share one rendering.
     @return: as L{formatTimeval} without fraction.
     """
-    key = utcSecond(mtime)
+    key = _second(mtime)
     text = cache.get(key)
     if text is None:
         text = cache[key] = formatTimeval(key)
