@@ -564,24 +564,25 @@ class FTPFactory(ServerFactory):
             portal.registerChecker(checker, interface)
         return portal
 
-    def portalForHost(self, name, localNames):
+    def pickHost(self, name, localNames):
         """
-        The portal C{HOST} picks (see L{ftpkit.vhosts.chooseHost}).
+        What C{HOST} picks (see L{ftpkit.vhosts.chooseHost}).
 
         @param name: a host name normalized by
             L{ftpkit.vhosts.parseHostName}.
         @param localNames: the names of the control connection's local
             address (L{ftpkit.vhosts.localAddressNames}).
-        @return: the virtual host's portal, C{self.portal} for the
-            default realm, or C{None} for a name not served here.
+        @return: C{(portal, banner)}: the virtual host's portal and
+            banner, C{(self.portal, None)} for the default realm; or
+            C{None} for a name not served here.
         """
         host = chooseHost(name, self.virtualHosts, localNames,
                           self.config.vhostFallback)
         if host is None:
             return None
         if host == DEFAULT:
-            return self.portal
-        return self._hostPortals[host]
+            return self.portal, None
+        return self._hostPortals[host], host.banner
 
     def stopFactory(self):
         """

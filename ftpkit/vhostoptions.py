@@ -1,19 +1,42 @@
 """
-C{--vhost NAMES=REALM[:ARGS]} and C{--vhost-fallback}: the virtual hosts
-C{HOST} (RFC 7151) picks from (L{ftpkit.vhosts}).
+C{--vhost NAMES=REALM[:ARGS]}, C{--vhost-banner NAME=TEXT} and
+C{--vhost-fallback}: the virtual hosts C{HOST} (RFC 7151) picks from
+(L{ftpkit.vhosts}).
 """
 
 from typing import ClassVar
 
 from twisted.python import usage
 
-from ftpkit.vhosts import VirtualHost, hostTable, parseVhostOption
+from ftpkit.vhosts import (
+    VirtualHost,
+    hostTable,
+    parseHostName,
+    parseVhostOption,
+)
+
+
+def parseBannerOption(text):
+    """
+    Split a C{--vhost-banner NAME=TEXT} value.
+
+    @param text: the option value.
+    @return: C{(name, banner)}, the name normalized.
+    @raise ValueError: saying why the value is bad.
+    """
+    from ftpkit.tap import replyText
+
+    name, sep, banner = text.partition("=")
+    if not sep or not banner.strip():
+        raise ValueError(f"must be NAME=TEXT, like 'ftp.example.com=Example "
+                         f"FTP', not {text!r}")
+    return parseHostName(name), replyText(banner.strip())
 
 
 class VirtualHostOptionsMixin:
     """
-    C{--vhost}, repeatable, and C{--vhost-fallback}, for a
-    L{usage.Options} subclass.
+    C{--vhost} and C{--vhost-banner}, repeatable, and
+    C{--vhost-fallback}, for a L{usage.Options} subclass.
     """
 
     optFlags: ClassVar[list] = [
@@ -33,6 +56,15 @@ class VirtualHostOptionsMixin:
             raise usage.UsageError(f"--vhost: {e}")
         self.setdefault("vhost", []).append(text)
 
+    def opt_vhost_banner(self, text):
+        """NAME=TEXT: the 220 reply to HOST for the --vhost that has NAME,
+        repeatable [default: 'Host NAME ready']."""
+        try:
+            parseBannerOption(text)
+        except ValueError as e:
+            raise usage.UsageError(f"--vhost-banner: {e}")
+        self.setdefault("vhost-banner", []).append(text)
+
 
 def vhostConfigFields(options):
     """
@@ -44,10 +76,13 @@ def vhostConfigFields(options):
         for C{--realm}).
     @return: a C{dict} with C{virtualHosts} and C{vhostFallback}.
     @raise usage.UsageError: for an unknown realm, a realm plugin
-        refusing its argument, or a name given twice.
+        refusing its argument, a name given twice, or a banner for a name
+        no C{--vhost} has or for a host that has one already.
     """
     from ftpkit.tap import findRealm
 
+    banners = dict(parseBannerOption(text)
+                   for text in options.get("vhost-banner", []))
     hosts = []
     for text in options.get("vhost", []):
         names, spec = parseVhostOption(text)
@@ -56,10 +91,18 @@ def vhostConfigFields(options):
             realm = plugin.makeRealm(argument, options)
         except ValueError as e:
             raise usage.UsageError(f"--vhost: {spec}: {e}")
-        hosts.append(VirtualHost(names, spec, realm))
+        given = [banners.pop(name) for name in names if name in banners]
+        if len(given) > 1:
+            raise usage.UsageError(
+                f"--vhost-banner: two banners for the host of {names[0]!r}")
+        hosts.append(VirtualHost(names, spec, realm,
+                                 given[0] if given else None))
     try:
         hostTable(hosts)
     except ValueError as e:
         raise usage.UsageError(f"--vhost: {e}")
+    if banners:
+        raise usage.UsageError(
+            f"--vhost-banner: no --vhost has the name {min(banners)!r}")
     return {"virtualHosts": tuple(hosts),
             "vhostFallback": bool(options["vhost-fallback"])}

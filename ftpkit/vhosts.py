@@ -92,11 +92,14 @@ class VirtualHost:
     @ivar realmSpec: the C{NAME[:ARGS]} its realm was built from (for
         logs and messages).
     @ivar realm: the C{twisted.cred} realm its users log in to.
+    @ivar banner: the text of the C{220} reply to C{HOST}, or C{None}
+        for a standard one.
     """
 
     names: Tuple[str, ...]
     realmSpec: str
     realm: object
+    banner: Optional[str] = None
 
 
 def parseVhostOption(text):

@@ -107,6 +107,21 @@ class HostTests(unittest.TestCase):
         self.assertEqual(realmOf(self.protocol, self.transport), "a")
         self.assertEqual(self.protocol.session.hostName, "www.a.example")
 
+    def test_banner(self):
+        """
+        The 220 reply to HOST is the host's banner when it has one.
+        """
+        realm = NamedRealm("a")
+        factory = makeFactory()
+        factory = FTPFactory(factory.portal, ServerConfig(virtualHosts=(
+            VirtualHost(("a.example",), "test", realm, "Welcome to A"),
+            VirtualHost(("b.example",), "test", realm))), factory.reactor)
+        protocol, transport = connect(factory)
+        transport.clear()
+        send(protocol, transport, "HOST a.example", "HOST b.example")
+        self.assertEqual(transport.value(), b"220 Welcome to A\r\n"
+                         b"220 Host b.example ready\r\n")
+
     def test_eventsNameHost(self):
         """
         The session's events name the host it chose.

@@ -60,6 +60,34 @@ class VhostOptionTests(unittest.TestCase):
             parse("--root", root, "--realm", "filesystem:" + other)[
                 "realmObject"].root, os.path.abspath(other))
 
+    def test_banner(self):
+        """
+        C{--vhost-banner NAME=TEXT} gives the host with that name its
+        banner; other hosts have none.
+        """
+        config = parse("--vhost", "a.example,www.a.example=memory",
+                       "--vhost", "b.example=memory",
+                       "--vhost-banner", "WWW.a.example=Welcome to A")["config"]
+        self.assertEqual([host.banner for host in config.virtualHosts],
+                         ["Welcome to A", None])
+
+    def test_badBanner(self):
+        """
+        A banner without C{=}, with a line break, for a name no C{--vhost}
+        has, or a second one for the same host.
+        """
+        for args, fragment in [
+                (["--vhost-banner", "a.example"], "NAME=TEXT"),
+                (["--vhost-banner", "a.example=x\r\n230 y"], "control"),
+                (["--vhost", "a.example=memory", "--vhost-banner",
+                  "b.example=B"], "'b.example'"),
+                (["--vhost", "a.example,b.example=memory", "--vhost-banner",
+                  "a.example=A", "--vhost-banner", "b.example=B"],
+                 "two banners")]:
+            e = self.assertRaises(usage.UsageError, parse, *args)
+            self.assertTrue(str(e).startswith("--vhost-banner:"), str(e))
+            self.assertIn(fragment, str(e))
+
     def test_help(self):
         """
         C{--help} shows both options.
@@ -69,6 +97,7 @@ class VhostOptionTests(unittest.TestCase):
         text = str(Options())
         self.assertIn("--vhost=", text)
         self.assertIn("--vhost-fallback", text)
+        self.assertIn("--vhost-banner=", text)
 
     def assertRejected(self, *args):
         """

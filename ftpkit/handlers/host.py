@@ -11,14 +11,15 @@ class HostCommands:
     """
     C{HOST NAME} starts a fresh L{Session} (as C{REIN} does) whose logins
     go through the portal of the virtual host C{NAME} names
-    (L{ftpkit.server.FTPFactory.portalForHost} decides which).
+    (L{ftpkit.server.FTPFactory.pickHost} decides which).
     """
 
     sessionFields = frozenset(["username", "shell", "hostName", "portal"])
 
     def ftp_HOST(self, argument):
         """
-        Choose the virtual host: C{220}; C{501} for text that is no host
+        Choose the virtual host: C{220} (with the host's banner, if it
+        has one); C{501} for text that is no host
         name; C{503} once C{USER} was given (C{REIN} first); C{504} for a
         name this server does not serve, or one other than the name the
         client gave TLS (SNI) when the control connection is secure.
@@ -34,11 +35,12 @@ class HostCommands:
             return (504, f"HOST {name} is not the name given to TLS "
                          f"({serverName})")
         local = getattr(self.transport.getHost(), "host", "")
-        portal = self.factory.portalForHost(name, localAddressNames(local))
-        if portal is None:
+        picked = self.factory.pickHost(name, localAddressNames(local))
+        if picked is None:
             self.log.info("{peer} asked for unknown virtual host {host}",
                           peer=self.peer, host=name)
             return (504, f"Unknown host {name}")
+        portal, banner = picked
         self.dataChannel.close()
         session = Session()
         session.hostName = name
@@ -46,4 +48,4 @@ class HostCommands:
         self.session = session
         self.log.info("{peer} chose virtual host {host}", peer=self.peer,
                       host=name)
-        return (220, f"Host {name} ready")
+        return (220, banner or f"Host {name} ready")
