@@ -37,6 +37,7 @@ class VirtualHostServerTests(unittest.TestCase):
             "--vhost", f"a.example,www.a.example=filesystem:{self.roots['a']}",
             "--vhost", f"b.example=filesystem:{self.roots['b']}",
             "--vhost", f"localhost=filesystem:{self.roots['b']}",
+            "--vhost-banner", "b.example=Welcome to B",
         ], twistd=True)
         self.server.waitForGreeting()
 
@@ -69,7 +70,8 @@ class VirtualHostServerTests(unittest.TestCase):
         directory; an upload lands there. Anonymous users stay read-only
         on every host.
         """
-        ftp = self.connect("b.example")
+        ftp = self.connect()
+        self.assertEqual(ftp.sendcmd("HOST b.example"), "220 Welcome to B")
         ftp.login("alice", "secret")
         ftp.storbinary("STOR up.txt", io.BytesIO(b"data"))
         with open(os.path.join(self.roots["b"], "alice", "up.txt"),
