@@ -243,8 +243,9 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
     def test_protocolErrors(self):
         """
-        PBSZ/PROT before AUTH, a second AUTH, unknown levels and CCC (not
-        supported) get replies, not tracebacks.
+        PBSZ/PROT before AUTH, a second AUTH, PROT before PBSZ (RFC 2228
+        and RFC 4217 require PBSZ first), unknown levels and CCC (not
+        allowed by default) get replies, not tracebacks.
         """
         self.serve()
 
@@ -264,7 +265,11 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
                 send("AUTH KERBEROS")
                 ftp.auth()
                 send("AUTH TLS")
+                send("PROT P")
                 send("PBSZ x")
+                send("PROT P")
+                send("PBSZ 0")
+                send("PROT P")
                 send("PROT E")
                 send("PROT Q")
                 send("CCC")
@@ -273,7 +278,8 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
                 ftp.close()
         return self.inThread(client).addCallback(
             self.assertEqual,
-            ["503", "503", "504", "503", "501", "536", "504", "502"])
+            ["503", "503", "504", "503", "503", "501", "503", "200", "200",
+             "536", "504", "502"])
 
 
 class RequiredTLSTests(FTPSTestsMixin, unittest.TestCase):

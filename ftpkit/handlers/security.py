@@ -19,11 +19,14 @@ class SecurityCommands:
 
     @ivar controlSecure: the control connection is under TLS.
     @ivar protectData: PROT P is in force.
+    @ivar bufferSizeSet: PBSZ was given since TLS started (RFC 2228
+        section 3 and RFC 4217 section 8: PROT must follow it).
     """
 
     sessionFields = frozenset(["anonymous"])
     controlSecure = False
     protectData = False
+    bufferSizeSet = False
 
     def startedImplicitTLS(self):
         """
@@ -105,6 +108,7 @@ class SecurityCommands:
             return (503, "PBSZ requires AUTH TLS first")
         if not argument.strip().isdigit():
             return (501, "PBSZ takes a number")
+        self.bufferSizeSet = True
         return (200, "PBSZ=0")
 
     def ftp_PROT(self, argument):
@@ -114,6 +118,8 @@ class SecurityCommands:
         level = argument.strip().upper()
         if not self.controlSecure:
             return (503, "PROT requires AUTH TLS first")
+        if not self.bufferSizeSet:
+            return (503, "PROT requires PBSZ first")
         if level == "C":
             self.protectData = False
             return (200, "Protection level set to Clear")
