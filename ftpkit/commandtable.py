@@ -135,6 +135,7 @@ COMMANDS = _table(
             feature="PBSZ"),
     Command("PROT", "PROT <sp> C | P", "RFC 4217", REQUIRED,
             needsLogin=False, feature="PROT"),
+    Command("CCC", "CCC", "RFC 4217", feature="CCC"),
 )
 """Every verb ftpkit implements, by name."""
 
@@ -151,7 +152,8 @@ def lookup(verb):
     return COMMANDS.get(verb)
 
 
-def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset()):
+def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
+                 allowCCC=False):
     """
     The lines of a FEAT reply, from the table and the session's options.
 
@@ -161,6 +163,8 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset()):
         no checksums.
     @param unsupported: keywords of lines the shell's storage cannot honour
         (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
+    @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it is
+        listed only then, and only with TLS.
     @return: a sorted list of feature lines (without leading space).
     """
     lines = {
@@ -168,6 +172,7 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset()):
         for command in COMMANDS.values()
         if command.feature
         and (tlsEnabled or command.verb not in ("PBSZ", "PROT"))
+        and (tlsEnabled and allowCCC or command.verb != "CCC")
     }
     lines.update({mlstFeature, "TVFS"})
     if tlsEnabled:

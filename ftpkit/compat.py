@@ -16,11 +16,21 @@ name, when one changed.
       whether a TLS handshake resumed a session
       (C{--tls-require-session-reuse}); fallback: "not resumed" (data
       connections are refused rather than let through unchecked).
+    - C{tcp.Connection.TLS}, its C{protocol} while TLS is on (the
+      L{TLSMemoryBIOProtocol} C{startTLS} put there), the
+      C{getHandle}/C{getPeerCertificate} C{startTLS} set on it, and the
+      layer's C{_aggregator} of small writes (Twisted's
+      C{BufferingTLSTransport}): taking the TLS layer away again for
+      C{CCC} (L{ftpkit.ccc}); fallback: C{CCC} is refused.
 """
 
 from twisted.internet import main, tcp
+from twisted.internet.abstract import FileDescriptor
+from twisted.internet.interfaces import ISSLTransport
 from twisted.logger import Logger
+from twisted.protocols.tls import TLSMemoryBIOProtocol
 from twisted.python.failure import Failure
+from zope.interface import directlyProvidedBy, noLongerProvides
 
 try:
     from OpenSSL import SSL
@@ -104,3 +114,67 @@ def sessionReused(connection):
                    "connections are refused (see ftpkit.compat)")
         return False
     return bool(lib.SSL_session_reused(handle))
+
+
+def tlsLayer(transport):
+    """
+    The TLS layer C{startTLS} put under a TCP transport (C{AUTH TLS}), for
+    L{ftpkit.ccc} to take away again: Twisted has no C{stopTLS}.
+
+    @param transport: a control connection's transport.
+    @return: the L{TLSMemoryBIOProtocol} that is the transport's
+        C{protocol} while its C{TLS} flag is set, or C{None} when the
+        transport is not such a one (an C{ssl:} listener's, or a Twisted
+        that renamed these private names: C{CCC} is then refused).
+    """
+    if not isinstance(transport, tcp.Connection) or not getattr(
+            transport, "TLS", False):
+        return None
+    layer = getattr(transport, "protocol", None)
+    if not isinstance(layer, TLSMemoryBIOProtocol) or not hasattr(
+            layer, "wrappedProtocol"):
+        return None
+    if type(layer) is not TLSMemoryBIOProtocol and not hasattr(
+            getattr(layer, "_aggregator", None), "flush"):
+        return None
+    return layer
+
+
+def flushTLSWrites(layer):
+    """
+    Encrypt and send what a TLS layer from L{tlsLayer} holds back to
+    aggregate small writes (a reply just written), so that it goes out
+    before the layer is taken away.
+
+    @param layer: the layer.
+    """
+    aggregator = getattr(layer, "_aggregator", None)
+    if aggregator is not None:
+        aggregator.flush()
+
+
+def dropTLSLayer(transport, protocol):
+    """
+    Make a transport for which L{tlsLayer} gave a layer plain again: its
+    bytes go to and come from C{protocol} unencrypted.
+
+    @param transport: the transport.
+    @param protocol: the protocol above the TLS layer.
+    """
+    transport.TLS = False
+    transport.protocol = protocol
+    for name in ("getHandle", "getPeerCertificate"):
+        transport.__dict__.pop(name, None)
+    if ISSLTransport in directlyProvidedBy(transport):
+        noLongerProvides(transport, ISSLTransport)
+
+
+def writePlain(transport, data):
+    """
+    Write bytes to a transport for which L{tlsLayer} gave a layer, past
+    that layer.
+
+    @param transport: the transport.
+    @param data: the bytes.
+    """
+    FileDescriptor.write(transport, data)

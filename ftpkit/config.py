@@ -54,6 +54,8 @@ class ServerConfig:
         anonymous users.
     @ivar tlsRequireSessionReuse: data connections under C{PROT P} must
         resume the control connection's TLS session.
+    @ivar tlsAllowCCC: C{CCC} may end TLS on the control connection after
+        login (C{--tls-allow-ccc}).
     @ivar logFormat: C{"text"} or C{"json"} (C{--log-format}).
     @ivar xferlog: the path of the wu-ftpd format transfer log, or C{None}.
     @ivar metrics: the Twisted endpoint string C{/metrics} is served on,
@@ -99,6 +101,7 @@ class ServerConfig:
     tlsRequired: bool = False
     tlsRequiredForAnonymous: bool = True
     tlsRequireSessionReuse: bool = False
+    tlsAllowCCC: bool = False
     logFormat: str = "text"
     xferlog: Optional[str] = None
     metrics: Optional[str] = None

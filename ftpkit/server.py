@@ -43,7 +43,7 @@ from ftpkit.sockets import closeNow, writeNow
 from ftpkit.vhosts import DEFAULT, chooseHost, hostTable
 
 KNOWN_UNIMPLEMENTED = frozenset(
-    ["SMNT", "CCC", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
+    ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
      "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
      "MRCP", "CLNT", "XMD5", "XSHA1", "XSHA256"]
 )

@@ -425,6 +425,11 @@ class TLSOptionsMixin:
          ("Data connections under PROT P must resume the control "
           "connection's TLS session (curl, lftp and FileZilla do; Python's "
           "ftplib does not).")],
+        ["tls-allow-ccc", None,
+         ("Accept CCC (RFC 4217): a logged-in client may end TLS on the "
+          "control connection (for NAT devices that read it); its later "
+          "commands, though not its data, are then in clear and open to "
+          "tampering.")],
         ["tls-allow-1.3", None,
          ("Offer TLS 1.3 too (off: TLS 1.2 only, because curl resets "
           "upload data connections on which TLS 1.3 session tickets go "
@@ -456,7 +461,8 @@ def tlsConfigFields(options):
     @param options: parsed options of a class mixing in L{TLSOptionsMixin}
         (a mapping; C{"listen"} holds the endpoint descriptions).
     @return: a C{dict} with C{tlsContextFactory}, C{tlsRequired},
-        C{tlsRequiredForAnonymous} and C{tlsRequireSessionReuse}.
+        C{tlsRequiredForAnonymous}, C{tlsRequireSessionReuse} and
+        C{tlsAllowCCC}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
     certPath = options.get("tls-cert")
@@ -465,6 +471,7 @@ def tlsConfigFields(options):
     implicit = any(isImplicitTLS(description) for description in listens)
     required = bool(options.get("tls-required"))
     reuse = bool(options.get("tls-require-session-reuse"))
+    allowCCC = bool(options.get("tls-allow-ccc"))
     if keyPath and not certPath:
         raise usage.UsageError("--tls-key: needs --tls-cert as well")
     maximumVersion = (None if options.get("tls-allow-1.3")
@@ -483,6 +490,8 @@ def tlsConfigFields(options):
     if required and factory is None and not implicit:
         raise usage.UsageError(
             "--tls-required: needs --tls-cert (or an ssl: --listen endpoint)")
+    if allowCCC and factory is None:
+        raise usage.UsageError("--tls-allow-ccc: needs --tls-cert")
     if reuse and factory is None:
         raise usage.UsageError("--tls-require-session-reuse: needs --tls-cert")
     if reuse and implicit:
@@ -494,4 +503,5 @@ def tlsConfigFields(options):
         "tlsRequired": required,
         "tlsRequiredForAnonymous": not options.get("tls-anonymous-exempt"),
         "tlsRequireSessionReuse": reuse,
+        "tlsAllowCCC": allowCCC,
     }

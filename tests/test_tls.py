@@ -159,7 +159,8 @@ class OptionsTests(Certificates, unittest.TestCase):
         fields = self.fields()
         self.assertEqual(fields, {
             "tlsContextFactory": None, "tlsRequired": False,
-            "tlsRequiredForAnonymous": True, "tlsRequireSessionReuse": False})
+            "tlsRequiredForAnonymous": True, "tlsRequireSessionReuse": False,
+            "tlsAllowCCC": False})
         ServerConfig(**fields)
 
     def test_allowTLS13(self):
@@ -174,12 +175,16 @@ class OptionsTests(Certificates, unittest.TestCase):
     def test_all(self):
         fields = self.fields("--tls-cert", self.cert, "--tls-key", self.key,
                              "--tls-required", "--tls-anonymous-exempt",
-                             "--tls-require-session-reuse")
+                             "--tls-require-session-reuse", "--tls-allow-ccc")
         self.assertIsInstance(fields["tlsContextFactory"],
                               FTPSContextFactory)
+        self.assertTrue(fields["tlsAllowCCC"])
         self.assertTrue(fields["tlsRequired"])
         self.assertFalse(fields["tlsRequiredForAnonymous"])
         self.assertTrue(fields["tlsRequireSessionReuse"])
+
+    def test_allowCCCWithoutCert(self):
+        self.assertUsage("--tls-allow-ccc: needs --tls-cert", "--tls-allow-ccc")
 
     def test_missingCert(self):
         message = self.assertUsage("no such file", "--tls-cert", "/nonexistent.pem")

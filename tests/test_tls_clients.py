@@ -244,8 +244,8 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
     def test_protocolErrors(self):
         """
         PBSZ/PROT before AUTH, a second AUTH, PROT before PBSZ (RFC 2228
-        and RFC 4217 require PBSZ first), unknown levels and CCC (not
-        allowed by default) get replies, not tracebacks.
+        and RFC 4217 require PBSZ first), unknown levels and CCC before
+        login get replies, not tracebacks.
         """
         self.serve()
 
@@ -279,7 +279,7 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
         return self.inThread(client).addCallback(
             self.assertEqual,
             ["503", "503", "504", "503", "503", "501", "503", "200", "200",
-             "536", "504", "502"])
+             "536", "504", "530"])
 
 
 class RequiredTLSTests(FTPSTestsMixin, unittest.TestCase):

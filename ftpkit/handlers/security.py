@@ -1,11 +1,12 @@
 """
-AUTH, PBSZ and PROT: explicit FTPS (RFC 4217), and the TLS rules the
+AUTH, PBSZ, PROT and CCC: explicit FTPS (RFC 4217), and the TLS rules the
 other commands consult.
 """
 
 from twisted.internet.interfaces import ISSLTransport
 
-from ftpkit.tls import dataChannelTLS
+from ftpkit.ccc import canClearTLS, clearTLS
+from ftpkit.tls import DataTLS, dataChannelTLS
 from ftpkit.vhosts import parseHostName
 
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
@@ -21,12 +22,16 @@ class SecurityCommands:
     @ivar protectData: PROT P is in force.
     @ivar bufferSizeSet: PBSZ was given since TLS started (RFC 2228
         section 3 and RFC 4217 section 8: PROT must follow it).
+    @ivar clearedContext: after C{CCC}, the TLS context the control
+        connection had, which data connections keep using (so that they
+        can still resume its session).
     """
 
     sessionFields = frozenset(["anonymous"])
     controlSecure = False
     protectData = False
     bufferSizeSet = False
+    clearedContext = None
 
     def startedImplicitTLS(self):
         """
@@ -73,6 +78,9 @@ class SecurityCommands:
         """
         if not self.protectData:
             return None
+        if self.clearedContext is not None:
+            return DataTLS(self.clearedContext,
+                           self.config.tlsRequireSessionReuse)
         return dataChannelTLS(self.transport, self.config.tlsContextFactory,
                               self.config.tlsRequireSessionReuse)
 
@@ -129,3 +137,24 @@ class SecurityCommands:
         if level in ("S", "E"):
             return (536, "Protection level not supported")
         return (504, "Unknown protection level")
+
+    async def ftp_CCC(self, argument):
+        """
+        Clear Command Channel (RFC 4217 section 6): end TLS on the control
+        connection after login, keeping the data connections' protection
+        level; only with C{--tls-allow-ccc}.
+        """
+        if not self.config.tlsAllowCCC:
+            return (534, "CCC is not allowed on this server")
+        if not self.controlSecure:
+            return (533, "The control connection is not under TLS")
+        if not canClearTLS(self.transport):
+            return (534, "CCC is not possible on this connection "
+                    "(implicit TLS)")
+        context = self.transport.getHandle().get_context()
+        self.reply(200, "CCC OK: the control connection continues in clear")
+        self.discardPipelined()
+        await clearTLS(self.transport)
+        self.clearedContext = context
+        self.controlSecure = False
+        return None

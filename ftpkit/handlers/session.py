@@ -80,7 +80,8 @@ class SessionCommands:
         return commandtable.featureLines(
             tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listing.mlstFeature(self.session.mlstFacts),
-            hashFeature=hashFeature, unsupported=unsupported)
+            hashFeature=hashFeature, unsupported=unsupported,
+            allowCCC=self.config.tlsAllowCCC)
 
     def ftp_FEAT(self, argument):
         """
