@@ -22,6 +22,10 @@ name, when one changed.
       layer's C{_aggregator} of small writes (Twisted's
       C{BufferingTLSTransport}): taking the TLS layer away again for
       C{CCC} (L{ftpkit.ccc}); fallback: C{CCC} is refused.
+    - C{TLSMemoryBIOProtocol._flushSendBIO}, which
+      L{ftpkit.tls.DataTLSProtocol} overrides to send a data connection's
+      TLS 1.3 session tickets late; fallback: they are sent at once (and
+      clients that never read an upload's connection may cut it short).
 """
 
 from twisted.internet import main, tcp

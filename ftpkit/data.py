@@ -233,6 +233,8 @@ class DataConnection(_DataConnectionBase, Protocol):
             self.tlsRefused = True
             self.abort()
             return
+        if self._tls.holdsTickets:
+            self.transport.holdTickets()
         self._handshakeDone = True
         waiters, self._handshakeWaiters = self._handshakeWaiters, []
         for waiter in waiters:

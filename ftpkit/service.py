@@ -31,6 +31,7 @@ from ftpkit.drain import Drain
 from ftpkit.opsservice import addMetricsServices
 from ftpkit.proxied import listenerFor
 from ftpkit.realms import ReloadOnHangup, reloadTargets
+from ftpkit.tls import implicitListener
 
 _log = Logger()
 
@@ -218,7 +219,9 @@ def makeService(options, workerChannel=None):
         if workerChannel is None:
             factory = makeFactory(options)
             for description in options["listen"]:
-                endpoint, serving = listenerFor(description, factory,
+                description, serving = implicitListener(
+                    description, factory, config.tlsContextFactory)
+                endpoint, serving = listenerFor(description, serving,
                                                 config.trustedProxies)
                 strports.service(endpoint, serving).setServiceParent(server)
         else:

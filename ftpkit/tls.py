@@ -151,12 +151,11 @@ class FTPSContextFactory:
         @param key: the matching C{cryptography} private key.
         @param maximumVersion: the highest TLS version offered, a
             L{TLSVersion} constant, or C{None} for the highest OpenSSL
-            knows. TLS 1.2 by default: under TLS 1.3 the server sends
-            session tickets on every data connection, which clients that
-            never read from an upload's data connection (curl) leave
-            unread, so closing it resets the connection and discards the
-            upload's tail (the server notices: C{426}, never a short file
-            with C{226}).
+            knows. TLS 1.2 by default (docs/tls.rst says why): under TLS
+            1.3 uploads by clients that never read their data connection
+            (curl) depend on the session tickets being held back
+            (L{DataTLSProtocol.holdTickets}), which session reuse rules
+            out.
         """
         self.chain = chain
         self.key = key
@@ -277,6 +276,60 @@ class DataTLSProtocol(TLSMemoryBIOProtocol):
 
     closedInOrder = False
     _finAfterCloseNotify = False
+    _holding = False
+    _held = b""
+
+    def holdTickets(self):
+        """
+        Keep the TLS 1.3 session tickets the server issues after the
+        handshake from the client until this side next sends something of
+        its own: data, or its close_notify.
+
+        A client that never reads an upload's data connection (curl) would
+        otherwise have them unread when it closes the socket, and its
+        kernel would then reset the connection, throwing away whatever
+        end of the upload (and its close_notify) it had not yet sent: the
+        upload failed (C{426}) whenever the server was reading more slowly
+        than the client wrote. Sent later, in the same order, the tickets
+        keep the TLS record stream intact. Under TLS 1.2 the handshake's
+        last flight is the server's Finished, which the client needs:
+        nothing is held.
+        """
+        if self.getHandle().get_protocol_version_name() == "TLSv1.3":
+            self._holding = True
+
+    def write(self, data):
+        """
+        Send data (after the held tickets).
+        """
+        self._holding = False
+        TLSMemoryBIOProtocol.write(self, data)
+
+    def writeSequence(self, sequence):
+        """
+        Send data (after the held tickets).
+        """
+        self._holding = False
+        TLSMemoryBIOProtocol.writeSequence(self, sequence)
+
+    def _flushSendBIO(self):
+        """
+        Send what the TLS connection has to send, holding it while
+        L{holdTickets} says so and no close_notify is under way. (Overrides
+        a private method of L{TLSMemoryBIOProtocol}; see L{ftpkit.compat}.)
+        """
+        handle = self.getHandle()
+        try:
+            data = handle.bio_read(65536)
+        except SSL.WantReadError:
+            return
+        if self._holding and not handle.get_shutdown():
+            self._held += data
+            return
+        self._holding = False
+        if self._held:
+            data, self._held = self._held + data, b""
+        self.transport.write(data)
 
     def readConnectionLost(self):
         """
@@ -337,6 +390,17 @@ class DataTLS:
         """
         return not self.requireSessionReuse or sessionReused(connection)
 
+    @property
+    def holdsTickets(self):
+        """
+        Whether data connections hold their TLS 1.3 session tickets back
+        (L{DataTLSProtocol.holdTickets}): unless session reuse is
+        required, since a client resuming on its next data connection
+        (curl) needs the ticket of this one at once: its session tickets
+        are good for one resumption each.
+        """
+        return not self.requireSessionReuse
+
     def wrapFactory(self, factory):
         """
         Put the TLS server side (RFC 4217 section 9: also on connections
@@ -375,12 +439,69 @@ def dataChannelTLS(controlTransport, contextFactory,
     return DataTLS(context, requireSessionReuse)
 
 
+_PROXIED = "haproxy:"
+"""The prefix of a C{--listen} description behind a load balancer."""
+
+_KEPT_SSL_ARGUMENTS = ("interface", "backlog")
+"""What an C{ssl:} endpoint's description says about the socket itself;
+the rest (key, certificate, method, ...) is TLS, which ftpkit decides."""
+
+
+def _splitProxied(description):
+    """
+    @return: C{(prefix, rest)}: C{"haproxy:"} (as written) or C{""}, and
+        the endpoint behind it.
+    """
+    if description[:len(_PROXIED)].lower() == _PROXIED:
+        return description[:len(_PROXIED)], description[len(_PROXIED):]
+    return "", description
+
+
 def isImplicitTLS(description):
     """
     @param description: a C{--listen} endpoint description.
-    @return: whether it is an C{ssl:} (implicit FTPS) endpoint.
+    @return: whether it is an C{ssl:} (implicit FTPS) endpoint, behind a
+        C{haproxy:} prefix or not.
     """
-    return splitEndpoint(description)[0].lower() == "ssl"
+    return splitEndpoint(_splitProxied(description)[1])[0].lower() == "ssl"
+
+
+def _escape(value):
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def implicitListener(description, factory, contextFactory):
+    """
+    Listen for implicit FTPS with ftpkit's own TLS: an C{ssl:} endpoint
+    becomes a C{tcp:} one on the same port (and C{interface}, C{backlog}),
+    its connections wrapped in TLS from C{contextFactory}, so that it
+    follows the same policy as C{AUTH TLS} (version ceiling, ciphers, a
+    session cache per connection, certificates reloaded on C{SIGHUP}),
+    where Twisted's C{ssl:} endpoint would build a context of its own.
+
+    @param description: a C{--listen} value; anything but an C{ssl:}
+        endpoint (behind C{haproxy:} or not) is returned as it is.
+    @param factory: the control-connection factory.
+    @param contextFactory: the server's L{FTPSContextFactory}.
+    @return: C{(description, factory)} to listen with.
+    """
+    if not isImplicitTLS(description) or contextFactory is None:
+        return description, factory
+    prefix, endpoint = _splitProxied(description)
+    fields = splitEndpoint(endpoint)[1:]
+    port, kept = "990", []
+    for index, field in enumerate(fields):
+        name, equals, value = field.partition("=")
+        if not equals and index == 0:
+            port = field
+        elif name == "port":
+            port = value
+        elif name in _KEPT_SSL_ARGUMENTS:
+            kept.append("%s=%s" % (name, _escape(value)))
+    tcp = ":".join(["tcp", port] + kept)
+    tlsFactory = TLSMemoryBIOFactory(contextFactory, False, factory)
+    tlsFactory.noisy = False
+    return prefix + tcp, tlsFactory
 
 
 def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):
@@ -398,8 +519,9 @@ def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):
     for description in listens:
         if not isImplicitTLS(description):
             continue
+        endpoint = _splitProxied(description)[1]
         arguments = dict(field.partition("=")[::2]
-                         for field in splitEndpoint(description)[1:]
+                         for field in splitEndpoint(endpoint)[1:]
                          if "=" in field)
         keyPath = arguments.get("privateKey")
         if keyPath:
@@ -431,9 +553,9 @@ class TLSOptionsMixin:
           "commands, though not its data, are then in clear and open to "
           "tampering.")],
         ["tls-allow-1.3", None,
-         ("Offer TLS 1.3 too (off: TLS 1.2 only, because curl resets "
-          "upload data connections on which TLS 1.3 session tickets go "
-          "unread, losing the end of the upload).")],
+         ("Offer TLS 1.3 too (off: TLS 1.2 only; with "
+          "--tls-require-session-reuse, curl uploads can fail under 1.3: "
+          "see docs/tls.rst).")],
     ]
 
     def opt_tls_cert(self, path):
@@ -494,10 +616,6 @@ def tlsConfigFields(options):
         raise usage.UsageError("--tls-allow-ccc: needs --tls-cert")
     if reuse and factory is None:
         raise usage.UsageError("--tls-require-session-reuse: needs --tls-cert")
-    if reuse and implicit:
-        raise usage.UsageError(
-            "--tls-require-session-reuse: cannot be met on ssl: listeners "
-            "(their TLS context has no session cache); use explicit FTPS")
     return {
         "tlsContextFactory": factory,
         "tlsRequired": required,

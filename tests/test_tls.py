@@ -222,7 +222,3 @@ class OptionsTests(Certificates, unittest.TestCase):
                                    "ssl:990:privateKey=/nonexistent.pem")
         self.assertTrue(message.startswith("--listen: "), message)
 
-    def test_reuseWithImplicit(self):
-        self.assertUsage("ssl:", "--tls-cert", self.both,
-                         "--listen", "ssl:990:privateKey=" + self.both,
-                         "--tls-require-session-reuse")
