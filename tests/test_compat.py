@@ -4,6 +4,7 @@ ftpkit relies on is still there (a failure here names what changed and
 means ftpkit.compat must be updated), and each fallback holds.
 """
 
+import os
 
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor
@@ -87,6 +88,28 @@ class PrivateNamesTests(unittest.TestCase):
                         changed("OpenSSL.SSL.Connection._ssl"))
         self.assertFalse(compat.sessionReused(connection))
 
+
+    async def test_tlsLayer(self):
+        """
+        After C{startTLS}, a TCP transport's C{protocol} is a TLS layer
+        with the write aggregator L{compat.tlsLayer} flushes (C{CCC});
+        and L{TLSMemoryBIOProtocol} still sends through C{_flushSendBIO},
+        which L{ftpkit.tls.DataTLSProtocol} overrides to hold TLS 1.3
+        tickets.
+        """
+        from twisted.protocols.tls import TLSMemoryBIOProtocol
+
+        from ftpkit.tls import makeContextFactory
+        from tests.tlssupport import makeCertificate
+
+        directory = self.mktemp()
+        os.makedirs(directory)
+        transport = (await self.connect()).transport
+        transport.startTLS(makeContextFactory(makeCertificate(directory)[2]))
+        self.assertIsNotNone(compat.tlsLayer(transport),
+                             changed("the TLS layer after startTLS"))
+        self.assertTrue(hasattr(TLSMemoryBIOProtocol, "_flushSendBIO"),
+                        changed("TLSMemoryBIOProtocol._flushSendBIO"))
 
 class FallbackTests(unittest.SynchronousTestCase):
     """
