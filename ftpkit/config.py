@@ -77,6 +77,13 @@ class ServerConfig:
     @ivar vhostFallback: a C{HOST} name no virtual host has picks the
         default realm instead of being refused with C{504}
         (C{--vhost-fallback}).
+    @ivar maxDownloadRate: bytes a second one session may download at, or
+        C{None} for no limit (a user's own rate in the users file wins).
+    @ivar maxUploadRate: likewise for uploads.
+    @ivar maxTotalRate: bytes a second the whole server (each process) may
+        send, and may receive, or C{None}.
+    @ivar maxUploadSize: the most bytes one upload may bring (C{552}
+        past it), or C{None}.
     """
 
     banner: str = "ftpkit ready"
@@ -117,3 +124,7 @@ class ServerConfig:
     shutdownGrace: float = 30.0
     virtualHosts: Tuple = ()
     vhostFallback: bool = False
+    maxDownloadRate: Optional[int] = None
+    maxUploadRate: Optional[int] = None
+    maxTotalRate: Optional[int] = None
+    maxUploadSize: Optional[int] = None

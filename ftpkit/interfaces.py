@@ -220,6 +220,22 @@ for each of its methods to L{ftpkit.shells.wrappers.ShellWrapper}.
 """
 
 
+class IFTPShellRates(Interface):
+    """
+    An optional extra of the shell a realm gives at login (read once, then,
+    not forwarded by wrappers): the user's own bandwidth limits, which
+    replace C{--max-download-rate} and C{--max-upload-rate} for their
+    sessions (the users file's C{max-download-rate}, say).
+    """
+
+    downloadRate = Attribute(
+        "Bytes a second the user's sessions may download at, or None for "
+        "the server's rate.")
+    uploadRate = Attribute(
+        "Bytes a second the user's sessions may upload at, or None for the "
+        "server's rate.")
+
+
 class IReadFile(Interface):
     """
     A file opened for a download, sending itself through a producer: the

@@ -35,6 +35,7 @@ from ftpkit.handlers.security import SecurityCommands
 from ftpkit.handlers.session import SessionCommands
 from ftpkit.handlers.transfers import TransferCommands
 from ftpkit.listenerpool import ListenerPool
+from ftpkit.movers.pacing import serverLimits
 from ftpkit.policies import ConnectionLimiter
 from ftpkit.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
 from ftpkit.sessionstate import Session
@@ -549,6 +550,7 @@ class FTPFactory(ServerFactory):
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
         self.heldUploads = HeldUploads()
         self.openSessions = set()
+        self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
         self.virtualHosts = hostTable(self.config.virtualHosts)
         self._hostPortals = {host: self._sharingCheckers(host.realm)
                              for host in self.config.virtualHosts}

@@ -40,6 +40,10 @@ class Session:
     @ivar mlstFacts: the facts C{MLST}/C{MLSD} show (C{OPTS MLST}).
     @ivar chosenHash: the C{hashlib} name chosen with C{OPTS HASH}, or
         C{None} for the server's first algorithm.
+    @ivar downloadRate: the logged-in user's own download rate (bytes a
+        second, L{ftpkit.interfaces.IFTPShellRates}), or C{None} for the
+        server's.
+    @ivar uploadRate: likewise for uploads.
     @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
         connections.
     @ivar hostName: the name accepted by C{HOST} (RFC 7151), or C{None}.
@@ -61,3 +65,5 @@ class Session:
     epsvAll: bool = False
     hostName: Optional[str] = None
     portal: object = None
+    downloadRate: Optional[int] = None
+    uploadRate: Optional[int] = None

@@ -23,6 +23,10 @@ from twisted.python import usage
 from ftpkit.accessoptions import AccessOptionsMixin, accessConfigFields
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IRealmPlugin
+from ftpkit.limitoptions import (
+    TransferLimitsOptionsMixin,
+    transferLimitsConfigFields,
+)
 from ftpkit.opsoptions import (
     OperationsOptionsMixin,
     makeHub,
@@ -172,7 +176,8 @@ def findRealm(spec, option="--realm"):
 
 
 class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
-              ProxyOptionsMixin, VirtualHostOptionsMixin, usage.Options,
+              ProxyOptionsMixin, VirtualHostOptionsMixin,
+              TransferLimitsOptionsMixin, usage.Options,
               strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
@@ -350,6 +355,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         fields.update(accessConfigFields(self))
         fields.update(proxyConfigFields(self))
         fields.update(vhostConfigFields(self))
+        fields.update(transferLimitsConfigFields(self))
         return fields
 
     def postOptions(self):

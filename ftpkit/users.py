@@ -35,11 +35,12 @@ from twisted.cred import checkers, credentials, error
 from twisted.cred.portal import IRealm
 from twisted.internet import defer, threads
 from twisted.logger import Logger
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from ftpkit import paths
 from ftpkit.errors import FTPError
-from ftpkit.interfaces import IFTPShell
+from ftpkit.interfaces import IFTPShell, IFTPShellRates
+from ftpkit.limitoptions import parseByteCount
 from ftpkit.realms import (
     checkAvatarInterfaces,
     isAnonymous,
@@ -76,7 +77,7 @@ _MAX_N = 2**20
 _MAX_R = 32
 _MAX_P = 16
 _USER_KEYS = {"password", "home", "permissions", "quota", "read-only",
-              "directories"}
+              "directories", "max-download-rate", "max-upload-rate"}
 
 
 class UsersFileError(ValueError):
@@ -197,6 +198,9 @@ class UserEntry:
     @ivar permissions: the L{PermissionTable}.
     @ivar quota: the most bytes the user may store, or C{None}.
     @ivar readOnly: the user may change nothing.
+    @ivar downloadRate: bytes a second the user's sessions download at,
+        or C{None} for the server's C{--max-download-rate}.
+    @ivar uploadRate: likewise for uploads.
     """
 
     name: str
@@ -206,6 +210,8 @@ class UserEntry:
         default_factory=lambda: PermissionTable(DEFAULT_PERMISSIONS))
     quota: Optional[int] = None
     readOnly: bool = False
+    downloadRate: Optional[int] = None
+    uploadRate: Optional[int] = None
 
 
 def _permissionList(value, where):
@@ -298,8 +304,28 @@ def parseUser(name, table):
         f"{where}.permissions")
     overrides = _directories(table.get("directories", {}),
                              f"{where}.directories")
+    rates = [_rate(table.get(key), f"{where}.{key}")
+             for key in ("max-download-rate", "max-upload-rate")]
     return UserEntry(name, password, home, PermissionTable(default, overrides),
-                     quota, readOnly)
+                     quota, readOnly, *rates)
+
+
+def _rate(value, where):
+    """
+    @param value: a C{max-download-rate} or C{max-upload-rate} value: a
+        number of bytes a second, or text such as C{"500K"}; or C{None}.
+    @param where: the key path, for messages.
+    @return: bytes a second, or C{None}.
+    @raise UsersFileError: when it is not a rate.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UsersFileError(f"{where}: must be bytes a second, like 500K")
+    try:
+        return parseByteCount(value)
+    except ValueError as e:
+        raise UsersFileError(f"{where}: {e}")
 
 
 def parseUsers(text, source="<users>"):
@@ -647,4 +673,8 @@ class UsersRealm:
             entry.permissions, entry.quota, usage)
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,
                             self._anonymousWrite)
+        if entry.downloadRate is not None or entry.uploadRate is not None:
+            alsoProvides(shell, IFTPShellRates)
+            shell.downloadRate = entry.downloadRate
+            shell.uploadRate = entry.uploadRate
         return IFTPShell, shell, noLogout

@@ -11,7 +11,7 @@ from twisted.internet import defer, task
 
 from ftpkit import events
 from ftpkit.access import AccessPolicy
-from ftpkit.interfaces import IFTPShell
+from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.sessionlimits import TOO_MANY_FOR_USER, userKey
 from ftpkit.sessionstate import Session
 
@@ -33,7 +33,7 @@ class LoginCommands:
 
     sessionFields = frozenset(
         ["username", "anonymous", "access", "shell", "realmLogout",
-         "portal"])
+         "portal", "downloadRate", "uploadRate"])
     failedLogins = 0
     _loginDelay = None
     _userSessionKey = None
@@ -105,6 +105,9 @@ class LoginCommands:
             return None
         self._userSessionKey = key
         session = self.session
+        if IFTPShellRates.providedBy(shell):
+            session.downloadRate = shell.downloadRate
+            session.uploadRate = shell.uploadRate
         session.shell = session.access.guard(shell, self.factory.heldUploads)
         session.realmLogout = logout
         self.reportLogin()

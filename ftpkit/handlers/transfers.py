@@ -13,6 +13,7 @@ from ftpkit.errors import FTPError, IsDirectory, TransferAborted
 from ftpkit.interfaces import IFTPShellNames, IPartialWriteFile
 from ftpkit.movers import Download, Upload
 from ftpkit.movers.consumers import BytesReadFile
+from ftpkit.movers.pacing import Pacer, RateLimit
 from ftpkit.replies import encodeText
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 
@@ -117,8 +118,25 @@ class TransferCommands:
     """
 
     sessionFields = frozenset(
-        ["shell", "binary", "restartOffset", "mlstFacts"])
+        ["shell", "binary", "restartOffset", "mlstFacts", "downloadRate",
+         "uploadRate"])
     transfer = None
+
+    def _pacer(self, incoming):
+        """
+        What paces a transfer: the session's rate (the user's own, or the
+        server's per-session one) and the server-wide one.
+
+        @param incoming: an upload (else a download or listing).
+        @return: a L{Pacer}, or C{None} when nothing limits it.
+        """
+        session, config = self.session, self.factory.config
+        if incoming:
+            rate = session.uploadRate or config.maxUploadRate
+        else:
+            rate = session.downloadRate or config.maxDownloadRate
+        own = RateLimit(rate, self.reactor) if rate else None
+        return Pacer.over([own, self.factory.totalLimits[incoming]])
 
     def abortTransfer(self):
         """
@@ -198,7 +216,7 @@ class TransferCommands:
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
-        mover = Download(readFile, binary, self.reactor)
+        mover = Download(readFile, binary, self.reactor, self._pacer(False))
         try:
             connection = await self._openData(description, mover)
             if connection is None:
@@ -229,7 +247,8 @@ class TransferCommands:
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
-        mover = Upload(writeFile, self.session.binary, self.reactor)
+        mover = Upload(writeFile, self.session.binary, self.reactor,
+                       self._pacer(True), self.factory.config.maxUploadSize)
         try:
             connection = await self._openData(description, mover)
             if connection is None:

@@ -133,8 +133,11 @@ class Download(Mover):
                 connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
         self._consumer = consumer
         if self._pacer is not None:
-            self._pipe = PacedPipe(consumer, self._pacer, self._reactor)
-            return self._file.send(self._pipe)
+            pipe = self._pipe = PacedPipe(consumer, self._pacer,
+                                          self._reactor)
+            sending = self._file.send(pipe)
+            return sending.addCallback(
+                lambda sent: pipe.whenDrained().addCallback(lambda _: sent))
         return self._file.send(consumer)
 
     def _sendfile(self, writer, bare):
@@ -276,6 +279,8 @@ class Upload(Mover):
                                               self._reactor)
         try:
             await connection.receiveInto(consumer)
+            if self._pipe is not None:
+                await self._pipe.whenDrained()
         except TransferAborted:
             if self._limited is not None and self._limited.exceeded:
                 raise UploadTooLarge() from None

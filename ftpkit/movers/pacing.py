@@ -7,6 +7,7 @@ No thread ever sleeps: a transfer over its limit stops asking for bytes
 and a reactor timer starts it again.
 """
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IConsumer, IPushProducer
 from zope.interface import implementer
 
@@ -109,14 +110,30 @@ class Pacer:
         return max(limit.delay() for limit in self.limits)
 
 
+def serverLimits(rate, clock):
+    """
+    The server-wide limits (C{--max-total-rate}): one for what it sends,
+    one for what it receives.
+
+    @param rate: bytes a second, or C{None} for no limit.
+    @param clock: an L{twisted.internet.interfaces.IReactorTime}.
+    @return: a C{dict} from "incoming" (C{True} for uploads) to a
+        L{RateLimit}, or to C{None} without a rate.
+    """
+    if rate is None:
+        return {False: None, True: None}
+    return {False: RateLimit(rate, clock), True: RateLimit(rate, clock)}
+
+
 @implementer(IConsumer, IPushProducer)
 class PacedPipe:
     """
-    Sits between a producer and a consumer and passes the bytes on,
-    pausing the producer while the pacer allows nothing more (as well as
-    whenever the consumer pauses it), and resuming it from a reactor timer.
-    Works for a file's producer sending to a transport (a download) and
-    for a transport sending to a file's consumer (an upload).
+    Sits between a producer and a consumer and passes the bytes on no
+    faster than the pacer allows: what it may not pass yet waits here (one
+    write's worth: the producer is paused meanwhile, as it is whenever the
+    consumer pauses it) and goes on from a reactor timer. Works for a
+    file's producer sending to a transport (a download) and for a
+    transport sending to a file's consumer (an upload).
 
     @ivar bytesPassed: bytes passed on so far.
     """
@@ -124,10 +141,10 @@ class PacedPipe:
     _producer = None
     _streaming = True
     _consumerPaused = False
-    _throttled = False
     _paused = False
     _pullWanted = False
     _timer = None
+    _unregisterWhenDrained = False
 
     def __init__(self, consumer, pacer, clock):
         """
@@ -138,6 +155,8 @@ class PacedPipe:
         self._consumer = consumer
         self._pacer = pacer
         self._clock = clock
+        self._pending = []
+        self._drainWaiters = []
         self.bytesPassed = 0
 
     def registerProducer(self, producer, streaming):
@@ -147,37 +166,70 @@ class PacedPipe:
         """
         self._producer = producer
         self._streaming = streaming
+        self._unregisterWhenDrained = False
         self._consumer.registerProducer(self, streaming)
 
     def unregisterProducer(self):
         """
-        See L{IConsumer.unregisterProducer}.
+        See L{IConsumer.unregisterProducer}: done on the consumer once what
+        waits here has gone on.
         """
         self._producer = None
-        self.cancel()
-        self._consumer.unregisterProducer()
+        if self._pending:
+            self._unregisterWhenDrained = True
+        else:
+            self._consumer.unregisterProducer()
 
     def write(self, data):
         """
         See L{IConsumer.write}.
         """
-        self.bytesPassed += len(data)
-        self._consumer.write(data)
-        self._pacer.spent(len(data))
-        if self._pacer.allowance(1) <= 0 and self._timer is None:
-            self._throttled = True
-            self._timer = self._clock.callLater(self._pacer.delay(),
-                                                self._unthrottle)
-            self._update()
+        if data:
+            self._pending.append(data)
+            self._passOn()
 
-    def _unthrottle(self):
-        self._timer = None
-        if self._pacer.allowance(1) <= 0:
-            self._timer = self._clock.callLater(self._pacer.delay(),
-                                                self._unthrottle)
-            return
-        self._throttled = False
+    def whenDrained(self):
+        """
+        @return: a Deferred firing once nothing waits here any more.
+        """
+        if not self._pending:
+            return succeed(None)
+        waiter = Deferred()
+        self._drainWaiters.append(waiter)
+        return waiter
+
+    def _passOn(self):
+        """
+        Pass on what the pacer allows; wait on a timer for the rest.
+        """
+        while self._pending:
+            data = self._pending[0]
+            allowed = self._pacer.allowance(len(data))
+            if allowed <= 0:
+                if self._timer is None:
+                    self._timer = self._clock.callLater(self._pacer.delay(),
+                                                        self._paced)
+                self._update()
+                return
+            if allowed < len(data):
+                self._pending[0] = data[allowed:]
+                data = data[:allowed]
+            else:
+                del self._pending[0]
+            self._pacer.spent(len(data))
+            self.bytesPassed += len(data)
+            self._consumer.write(data)
         self._update()
+        if self._unregisterWhenDrained:
+            self._unregisterWhenDrained = False
+            self._consumer.unregisterProducer()
+        waiters, self._drainWaiters = self._drainWaiters, []
+        for waiter in waiters:
+            waiter.callback(None)
+
+    def _paced(self):
+        self._timer = None
+        self._passOn()
 
     def _update(self):
         """
@@ -186,12 +238,13 @@ class PacedPipe:
         producer = self._producer
         if producer is None:
             return
+        throttled = bool(self._pending)
         if not self._streaming:
-            if self._pullWanted and not self._throttled:
+            if self._pullWanted and not throttled:
                 self._pullWanted = False
                 producer.resumeProducing()
             return
-        pause = self._consumerPaused or self._throttled
+        pause = self._consumerPaused or throttled
         if pause and not self._paused:
             self._paused = True
             producer.pauseProducing()
@@ -225,8 +278,9 @@ class PacedPipe:
 
     def cancel(self):
         """
-        Forget a pending resumption (the transfer is over).
+        Forget what waits here and a pending timer (the transfer is over).
         """
+        self._pending = []
         timer, self._timer = self._timer, None
         if timer is not None and timer.active():
             timer.cancel()

@@ -1,0 +1,85 @@
+"""
+The transfer limits of C{twistd ftpkit}: bandwidth per session and for the
+whole server, and the largest upload (L{TransferLimitsOptionsMixin},
+L{transferLimitsConfigFields}), and L{parseByteCount}, which reads their
+values (and the users file's).
+"""
+
+import re
+
+from twisted.python import usage
+
+_SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+_BYTE_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?", re.IGNORECASE)
+
+
+def parseByteCount(text):
+    """
+    Read a number of bytes (or bytes a second): digits, optionally with a
+    K, M or G suffix (powers of 1024), as C{512}, C{64K}, C{1.5M}, C{2G}.
+
+    @param text: the value, C{str} (or an C{int}, taken as it is).
+    @return: the count, an C{int} of at least 1.
+    @raise ValueError: saying why C{text} is not one.
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    else:
+        match = _BYTE_COUNT.fullmatch(str(text).strip())
+        if match is None:
+            raise ValueError(
+                f"must be a number of bytes with an optional K, M or G "
+                f"suffix (like 512K), not {text!r}")
+        number, suffix = match.groups()
+        value = int(float(number) * _SUFFIXES[suffix.upper()])
+    if value < 1:
+        raise ValueError(f"must be at least 1 byte, not {text!r}")
+    return value
+
+
+class TransferLimitsOptionsMixin:
+    """
+    The bandwidth and upload size options, for a L{usage.Options}
+    subclass.
+    """
+
+    optParameters = [
+        ["max-download-rate", None, None,
+         ("RATE in bytes a second (K, M, G suffixes: 500K) at which one "
+          "session downloads, listings included [default: no limit].")],
+        ["max-upload-rate", None, None,
+         "RATE at which one session uploads [default: no limit]."],
+        ["max-total-rate", None, None,
+         ("RATE at which the whole server (each process under --workers) "
+          "sends, and at which it receives, all sessions together "
+          "[default: no limit].")],
+        ["max-upload-size", None, None,
+         ("SIZE (K, M, G suffixes) one upload may bring; past it the "
+          "upload gets 552 and nothing is kept [default: no limit].")],
+    ]
+
+
+def transferLimitsConfigFields(options):
+    """
+    Check the transfer limit options.
+
+    @param options: parsed options of a class mixing in
+        L{TransferLimitsOptionsMixin}.
+    @return: a C{dict} with C{maxDownloadRate}, C{maxUploadRate},
+        C{maxTotalRate} and C{maxUploadSize} for the
+        L{ftpkit.config.ServerConfig}.
+    @raise usage.UsageError: with one line naming the option at fault.
+    """
+    fields = {}
+    for name, field in [("max-download-rate", "maxDownloadRate"),
+                        ("max-upload-rate", "maxUploadRate"),
+                        ("max-total-rate", "maxTotalRate"),
+                        ("max-upload-size", "maxUploadSize")]:
+        value = options.get(name)
+        if value is not None:
+            try:
+                value = parseByteCount(value)
+            except ValueError as e:
+                raise usage.UsageError(f"--{name}: {e}")
+        fields[field] = value
+    return fields
