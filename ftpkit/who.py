@@ -37,8 +37,9 @@ def sessionRecord(protocol, now):
     @param protocol: an L{ftpkit.server.FTPProtocol}.
     @param now: the time (reactor seconds, which are the wall clock's).
     @return: a C{dict}: C{session}, C{peer}, C{user} (C{None} before
-        C{USER}), C{anonymous}, C{login_time} (ISO 8601 UTC, C{None}
-        before login) and C{transfer} (C{None}, or C{command}, C{path},
+        C{USER}), C{anonymous}, C{host} (the name given to C{HOST}, or
+        C{None}), C{login_time} (ISO 8601 UTC, C{None} before login) and
+        C{transfer} (C{None}, or C{command}, C{path},
         C{bytes}, C{seconds} and C{rate} in bytes a second).
     """
     session = protocol.session
@@ -47,6 +48,7 @@ def sessionRecord(protocol, now):
         "peer": protocol.peer,
         "user": session.username,
         "anonymous": session.anonymous,
+        "host": session.hostName,
         "login_time": (None if protocol.loginTime is None
                        else _isoTime(protocol.loginTime)),
         "transfer": None,

@@ -43,6 +43,7 @@ class RecordTests(unittest.TestCase):
         [record] = who.sessionRecords(factory)
         self.assertEqual(record["user"], "alice")
         self.assertEqual(record["peer"], "10.0.0.1")
+        self.assertIsNone(record["host"])
         self.assertEqual(record["login_time"], "2023-11-14T22:13:20Z")
         self.assertIsNone(record["transfer"])
         protocol.transfer = _Transfer()
@@ -50,6 +51,16 @@ class RecordTests(unittest.TestCase):
         self.assertEqual(record["transfer"], {
             "command": "RETR", "path": "/big.bin", "bytes": 5000,
             "seconds": 2.0, "rate": 2500})
+
+    def test_host(self):
+        """
+        A session that sent HOST shows the name.
+        """
+        factory = makeFactory(MemoryReactorClock())
+        protocol, _ = connect(factory)
+        protocol.dataReceived(b"HOST Ftp.Example.COM\r\n")
+        [record] = who.sessionRecords(factory)
+        self.assertEqual(record["host"], "ftp.example.com")
 
     def test_table(self):
         text = who.formatTable([
