@@ -9,7 +9,7 @@ name, when one changed.
       and its C{connectionLost}, called as the reactor would: whether a
       plain TCP transport has nothing queued, so that a short reply can be
       sent, or a connection closed, at once (L{ftpkit.sockets}; and
-      L{ftpkit.tls.DataTLSProtocol}, which closes a data connection the
+      L{ftpkit.datatls.DataTLSProtocol}, which closes a data connection the
       peer half-closed too early as the reactor would); fallback: never at
       once (Twisted's own queue).
     - C{OpenSSL.SSL._lib.SSL_session_reused} and C{Connection._ssl}:
@@ -23,7 +23,7 @@ name, when one changed.
       C{BufferingTLSTransport}): taking the TLS layer away again for
       C{CCC} (L{ftpkit.ccc}); fallback: C{CCC} is refused.
     - C{TLSMemoryBIOProtocol._flushSendBIO}, which
-      L{ftpkit.tls.DataTLSProtocol} overrides to send a data connection's
+      L{ftpkit.datatls.DataTLSProtocol} overrides to send a data connection's
       TLS 1.3 session tickets late; fallback: they are sent at once (and
       clients that never read an upload's connection may cut it short).
 """

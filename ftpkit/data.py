@@ -19,11 +19,11 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.datatls import receivedCloseNotify
 from ftpkit.descriptors import closeSocket
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.proxieddata import readProxyHeader
-from ftpkit.tls import receivedCloseNotify
 
 _EARLY_DATA_LIMIT = 1 << 20
 UPLOAD_READ_SIZE = 1 << 20
@@ -155,7 +155,7 @@ class DataConnection(_DataConnectionBase, Protocol):
     seconds: neither received, nor sent by the session's transfer over it
     (its C{bytesMoved()}, which counts C{sendfile} progress too).
 
-    Under TLS (PROT P) its transport is an L{ftpkit.tls.DataTLSProtocol},
+    Under TLS (PROT P) its transport is an L{ftpkit.datatls.DataTLSProtocol},
     which answers the client's handshake as soon as the connection is
     made.
 
@@ -181,7 +181,7 @@ class DataConnection(_DataConnectionBase, Protocol):
         @param currentTransfer: returns the session's running transfer (an
             object with C{connection}, C{mover} and C{bytesMoved()}),
             or C{None}.
-        @param tls: the session's L{ftpkit.tls.DataTLS} when the
+        @param tls: the session's L{ftpkit.datatls.DataTLS} when the
             connection is under TLS, else C{None}.
         """
         self.lostReason = None
@@ -291,7 +291,7 @@ class DataConnection(_DataConnectionBase, Protocol):
             with L{TransferAborted} unless it closed cleanly: under TLS,
             the client's close_notify arrived, or it ended the TCP
             connection in order after the server's close_notify (see
-            L{ftpkit.tls.DataTLSProtocol.closedInOrder}).
+            L{ftpkit.datatls.DataTLSProtocol.closedInOrder}).
         """
         self._finishing = True
         if self.isSecure and not self._handshakeDone:
@@ -556,7 +556,7 @@ class DataChannel:
             (L{ftpkit.proxied}), the balancer's address: a passive
             connection from it must start with a PROXY header naming the
             client (L{ftpkit.proxieddata}); C{None} otherwise.
-        @param dataTLS: returns the session's L{ftpkit.tls.DataTLS} while
+        @param dataTLS: returns the session's L{ftpkit.datatls.DataTLS} while
             PROT P is in force, else C{None}: a passive connection arriving
             then is put under TLS at once, so that a client may complete
             its handshake before it sends the transfer command (aioftp
@@ -759,7 +759,7 @@ class DataChannel:
         Get the data connection for a transfer.
 
         @param tlsContextFactory: secure the connection with it (PROT P):
-            an L{ftpkit.tls.DataTLS}, or C{None}.
+            an L{ftpkit.datatls.DataTLS}, or C{None}.
         @param lean: the transfer only sends a file with C{sendfile} or
             receives one with C{splice}; a passive connection may then come
             as a L{LeanConnection}.

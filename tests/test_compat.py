@@ -13,7 +13,7 @@ from twisted.trial import unittest
 
 import twisted
 from ftpkit import compat
-from ftpkit.tls import DataTLS
+from ftpkit.datatls import DataTLS
 
 _CHANGED = ("%s changed in Twisted %s / pyOpenSSL %s: update ftpkit.compat "
             "(the fallback keeps ftpkit working, more slowly or more "
@@ -94,7 +94,7 @@ class PrivateNamesTests(unittest.TestCase):
         After C{startTLS}, a TCP transport's C{protocol} is a TLS layer
         with the write aggregator L{compat.tlsLayer} flushes (C{CCC});
         and L{TLSMemoryBIOProtocol} still sends through C{_flushSendBIO},
-        which L{ftpkit.tls.DataTLSProtocol} overrides to hold TLS 1.3
+        which L{ftpkit.datatls.DataTLSProtocol} overrides to hold TLS 1.3
         tickets.
         """
         from twisted.protocols.tls import TLSMemoryBIOProtocol

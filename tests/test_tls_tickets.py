@@ -15,7 +15,8 @@ from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 from zope.interface import implementer
 
-from ftpkit.tls import DataTLS, makeContextFactory
+from ftpkit.datatls import DataTLS
+from ftpkit.tls import makeContextFactory
 from tests.tlssupport import clientContext, makeCertificate
 
 
@@ -38,7 +39,7 @@ class _Holding(Protocol):
 
 class TicketTests(unittest.TestCase):
     """
-    L{ftpkit.tls.DataTLSProtocol.holdTickets} over a memory transport,
+    L{ftpkit.datatls.DataTLSProtocol.holdTickets} over a memory transport,
     with Python's C{ssl} as the client.
     """
 

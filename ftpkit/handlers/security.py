@@ -6,7 +6,7 @@ other commands consult.
 from twisted.internet.interfaces import ISSLTransport
 
 from ftpkit.ccc import canClearTLS, clearTLS
-from ftpkit.tls import DataTLS, dataChannelTLS
+from ftpkit.datatls import DataTLS, dataChannelTLS
 from ftpkit.vhosts import parseHostName
 
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
