@@ -236,3 +236,36 @@ class ShellWrapperTests(unittest.TestCase):
         self.assertEqual(inner.calls, [])
         shell.setPermissions(("d", "f"), 0o600)
         self.assertEqual(inner.calls, [("setPermissions", (("d", "f"), 0o600))])
+
+
+class ForwardersTests(unittest.TestCase):
+    """
+    L{ShellWrapper} forwards every method of every optional interface,
+    made from L{OPTIONAL_SHELL_INTERFACES}, so a new optional interface
+    needs no change to the wrappers.
+    """
+
+    def test_everyOptionalMethod(self):
+        """
+        Each optional method is handed on, arguments and result unchanged.
+        """
+        from zope.interface.interface import Method
+
+        from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES
+
+        calls = []
+
+        class Anything:
+            def __getattr__(self, name):
+                return lambda *args, **kwargs: calls.append(
+                    (name, args, kwargs)) or name
+
+        wrapper = ShellWrapper(Anything())
+        names = [name for interface in OPTIONAL_SHELL_INTERFACES
+                 for name in interface.names()
+                 if isinstance(interface[name], Method)]
+        self.assertTrue(names)
+        for name in names:
+            self.assertEqual(getattr(wrapper, name)(("a",), 1, x=2), name)
+        self.assertEqual([call for call in calls if call[0] in names],
+                         [(n, (("a",), 1), {"x": 2}) for n in names])

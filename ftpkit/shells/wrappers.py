@@ -15,6 +15,7 @@ L{ftpkit.shells.permissions.PermissionShell}.
 
 from twisted.internet.defer import fail, succeed
 from zope.interface import alsoProvides, implementer
+from zope.interface.interface import Method
 
 from ftpkit.errors import InvalidPath, NoSuchFile, PermissionDenied
 from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES, IFTPShell
@@ -25,10 +26,10 @@ class ShellWrapper:
     """
     A shell that hands every call on to another shell, unchanged.
 
-    Subclasses override the methods they restrict. The optional methods
-    (L{listNames}, L{hash}, L{setPermissions}, L{unsupportedFeatures}) are
-    only provided, in the
-    C{zope.interface} sense, when the wrapped shell provides them.
+    Subclasses override the methods they restrict. The methods of the
+    optional interfaces are made for it from
+    L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES} and are only provided,
+    in the C{zope.interface} sense, when the wrapped shell provides them.
     """
 
     def __init__(self, shell):
@@ -94,40 +95,39 @@ class ShellWrapper:
         """
         return self._shell.setModificationTime(path, when)
 
-    def listNames(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShellNames.listNames} (provided when
-        the wrapped shell provides it).
-        """
-        return self._shell.listNames(path)
 
-    def hash(self, path, algorithm, start=0, end=None):
-        """
-        See L{ftpkit.interfaces.IFTPShellHash.hash} (provided when the
-        wrapped shell provides it).
-        """
-        return self._shell.hash(path, algorithm, start, end)
+def _forwarder(interface, name):
+    """
+    @param interface: an optional shell interface.
+    @param name: one of its methods.
+    @return: a L{ShellWrapper} method handing that call on to the wrapped
+        shell.
+    """
+    def forward(self, *args, **kwargs):
+        return getattr(self._shell, name)(*args, **kwargs)
 
-    def setPermissions(self, path, mode):
-        """
-        See L{ftpkit.interfaces.IFTPShellChmod.setPermissions} (provided
-        when the wrapped shell provides it).
-        """
-        return self._shell.setPermissions(path, mode)
+    forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = (f"See L{{{interface.__module__}.{interface.__name__}."
+                       f"{name}}} (provided when the wrapped shell provides"
+                       " it).")
+    return forward
 
-    def unsupportedFeatures(self):
-        """
-        See L{ftpkit.interfaces.IFTPShellFeatures.unsupportedFeatures}
-        (provided when the wrapped shell provides it).
-        """
-        return self._shell.unsupportedFeatures()
 
-    def resumableSize(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShellResume.resumableSize} (provided
-        when the wrapped shell provides it).
-        """
-        return self._shell.resumableSize(path)
+def _addForwarders(cls):
+    """
+    Give C{cls} a forwarding method for every method of every optional
+    shell interface it does not define itself: a new optional interface
+    needs no change here, only its entry in
+    L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}.
+    """
+    for interface in OPTIONAL_SHELL_INTERFACES:
+        for name in interface.names():
+            if isinstance(interface[name], Method) and not hasattr(cls, name):
+                setattr(cls, name, _forwarder(interface, name))
+    return cls
+
+
+_addForwarders(ShellWrapper)
 
 
 def storageOf(shell):
