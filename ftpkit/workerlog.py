@@ -50,7 +50,33 @@ def workerEvent(record, pid):
         return textEvent(record, pid)
     event["log_system"] = f"worker {pid}"
     event["ftpkit_worker"] = pid
+    flattened = event.get("log_flattened")
+    if isinstance(flattened, dict):
+        _applyFormatSpecs(flattened)
     return event
+
+
+def _applyFormatSpecs(flattened):
+    """
+    Give the flattened fields of an event the format specs their log
+    format asks for (C{{seconds:.3f}}): Twisted's flattening keeps only
+    C{str} of each value, which C{formatEvent} then prints as it is.
+
+    @param flattened: an event's C{log_flattened} C{dict}, changed in
+        place: a key C{NAME!s:SPEC} gets its structured value
+        (C{NAME!:SPEC}) formatted with C{SPEC}.
+    """
+    for key in list(flattened):
+        name, _, rest = key.partition("!")
+        conversion, _, spec = rest.partition(":")
+        value = flattened.get(f"{name}!:{spec}")
+        if conversion != "s" or not spec or not isinstance(
+                value, (int, float, str)):
+            continue
+        try:
+            flattened[key] = format(value, spec)
+        except ValueError:
+            pass
 
 
 def textEvent(line, pid, level=LogLevel.info):

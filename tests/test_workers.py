@@ -218,3 +218,19 @@ class WorkerLogReaderTests(unittest.SynchronousTestCase):
 
         self.reader.recordsReceived(b"\x1enot json\n")
         self.assertEqual([formatEvent(e) for e in self.events], ["not json"])
+
+    def test_formatSpecKept(self):
+        """
+        A worker's field formatted with a format spec (C{{seconds:.3f}} in
+        the transfer log line) reads as it does in one process: Twisted's
+        flattening keeps only C{str} of the value, which dropped the spec.
+        """
+        from twisted.logger import LogLevel, eventAsJSON, formatEvent
+
+        record = ("\x1e" + eventAsJSON({
+            "log_format": "{bytes} bytes in {seconds:.3f} s {user!r}",
+            "bytes": 5, "seconds": 3.978332281112671, "user": "alice",
+            "log_level": LogLevel.info, "log_namespace": "x"}) + "\n")
+        self.reader.recordsReceived(record.encode("utf-8"))
+        self.assertEqual([formatEvent(e) for e in self.events],
+                         ["5 bytes in 3.978 s 'alice'"])
