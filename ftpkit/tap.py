@@ -265,10 +265,16 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         from twisted.internet import endpoints, reactor
 
         try:
-            endpoints.serverFromString(reactor, description)
+            endpoint = endpoints.serverFromString(reactor, description)
         except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
             raise usage.UsageError(
                 f"--listen: bad endpoint {description!r}: {e}"
+            )
+        port = _endpointPort(endpoint)
+        if port is not None and not 0 <= port <= 65535:
+            raise usage.UsageError(
+                f"--listen: bad endpoint {description!r}: port {port} is "
+                "not from 0 to 65535"
             )
         self["listen"].append(description)
 
@@ -436,3 +442,17 @@ def makeService(options):
     from ftpkit.service import makeService
 
     return makeService(options)
+
+
+def _endpointPort(endpoint):
+    """
+    @param endpoint: a server endpoint parsed from C{--listen}.
+    @return: the port number it would listen on (through a wrapper such
+        as C{haproxy:}), or C{None} for one without a port (C{unix:}).
+    """
+    while endpoint is not None:
+        port = getattr(endpoint, "_port", None)
+        if isinstance(port, int):
+            return port
+        endpoint = getattr(endpoint, "_wrappedEndpoint", None)
+    return None

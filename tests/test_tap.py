@@ -215,6 +215,15 @@ class BadValueTests(unittest.TestCase):
         self.assertRejected("--listen", "--listen", "nosuchtype:21")
         self.assertRejected("--listen", "--listen", "tcp:notaport")
 
+    def test_listenPortOutOfRange(self):
+        """
+        A port number no socket can have is a usage error, not the
+        C{OverflowError} traceback C{bind} gave once the server started.
+        """
+        for description in ["tcp:99999", "tcp6:-1", "haproxy:tcp:65536",
+                            "ssl:70000"]:
+            self.assertRejected("--listen", "--listen", description)
+
     def test_root(self):
         """
         A root that is missing or not a directory.
