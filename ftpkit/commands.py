@@ -26,6 +26,10 @@ _FIRST_NEGOTIATION = 0xFB
 
 _HOST_PORT = re.compile(r"\s*([0-9]{1,3})\s*", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+MAX_OFFSET = 2**63 - 1
+"""The largest file offset (a signed 64-bit C{off_t}): the largest C{REST}."""
+
 _TIMEVAL = re.compile(
     r"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})"
     r"(?:\.([0-9]{1,3}))?",
@@ -229,12 +233,16 @@ def parseREST(arg):
 
     @param arg: the argument text; surrounding whitespace is allowed.
     @return: the offset, a non-negative integer.
-    @raise BadArgument: unless it is 1 to 20 decimal digits.
+    @raise BadArgument: unless it is decimal digits of an offset a file can
+        have (up to L{MAX_OFFSET}).
     """
     arg = arg.strip()
     if _DIGITS.fullmatch(arg) is None or len(arg) > 20:
         raise BadArgument()
-    return int(arg)
+    offset = int(arg)
+    if offset > MAX_OFFSET:
+        raise BadArgument()
+    return offset
 
 
 def parseTYPE(arg):

@@ -378,13 +378,15 @@ class RESTTests(SynchronousTestCase):
         self.assertEqual(parseREST("0"), 0)
         self.assertEqual(parseREST("1234"), 1234)
         self.assertEqual(parseREST(" 10 "), 10)
-        self.assertEqual(parseREST("9" * 20), int("9" * 20))
+        self.assertEqual(parseREST(str(2**63 - 1)), 2**63 - 1)
 
     def test_invalid(self):
         """
-        Anything but 1 to 20 digits raises L{BadArgument}.
+        Anything but digits of an offset a file can have (below 2**63)
+        raises L{BadArgument}.
         """
-        for text in ("", "-1", "+1", "1.5", "0x10", "9" * 21, "1 2", "\u0661"):
+        for text in ("", "-1", "+1", "1.5", "0x10", "9" * 20, "9" * 21,
+                     str(2**63), "1 2", "\u0661"):
             self.assertRaises(BadArgument, parseREST, text)
 
 

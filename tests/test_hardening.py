@@ -388,6 +388,29 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(len(self.logged("privileged", "127.0.0.1")), 2)
 
     @defer.inlineCallbacks
+    def test_restBeyondFileOffsets(self):
+        """
+        C{REST} past the largest file offset (2**63 - 1) gets 501: a STOR
+        after it failed with an C{OverflowError} traceback in the log.
+        """
+        self.serve()
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.sendcmd("TYPE I")
+                with self.assertRaises(ftplib.error_perm) as caught:
+                    ftp.sendcmd("REST %d" % 2**63)
+                last = ftp.sendcmd("REST %d" % (2**63 - 1))
+                return str(caught.exception), last
+            finally:
+                ftp.quit()
+
+        refused, last = yield self.inThread(client)
+        self.assertEqual(refused[:3], "501")
+        self.assertEqual(last[:3], "350")
+
+    @defer.inlineCallbacks
     def test_passiveListenerExpires(self):
         """
         A PASV listener nobody connects to stops listening after
