@@ -366,6 +366,53 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
                          [b"source.bin", b"up.bin"])
 
 
+    async def test_reservedNamesRefused(self):
+        """
+        A client cannot name the files the server keeps uploads in: an
+        upload to C{.ftpkit-partial.NAME} was taken as NAME's cut upload,
+        so another user's resume of NAME continued (and published) it; the
+        server's own partial uploads could be read, renamed and deleted.
+        """
+        _write(self.partial(b"kept.bin"), b"kept")
+        reserved = [uploads.PARTIAL_PREFIX.decode() + "new.bin",
+                    uploads.PARTIAL_PREFIX.decode() + "kept.bin",
+                    "sub/" + uploads.PARTIAL_PREFIX.decode() + "x",
+                    uploads.TEMPORARY_PREFIX.decode() + "t.new.bin.tmp"]
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            answers = []
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                for name in reserved:
+                    for verb in ("STOR", "RETR", "SIZE", "DELE", "RNFR",
+                                 "MKD"):
+                        command = "%s %s" % (verb, name)
+                        try:
+                            if verb == "STOR":
+                                ftp.storbinary(command, io.BytesIO(b"EVIL"))
+                            elif verb == "RETR":
+                                ftp.retrbinary(command, lambda data: None)
+                            else:
+                                ftp.sendcmd(command)
+                            answers.append("ok " + command)
+                        except ftplib.error_perm as e:
+                            answers.append(str(e)[:3])
+                return answers, ftp.sendcmd("SIZE new.bin")[:3]
+            except ftplib.error_perm as e:
+                return answers, str(e)[:3]
+            finally:
+                ftp.quit()
+
+        answers, size = await self.inThread(client)
+        self.assertEqual(answers, ["553"] * len(answers))
+        self.assertEqual(size, "550")
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [uploads.PARTIAL_PREFIX + b"kept.bin"])
+
+
 class StopMidUploadTests(_Root, unittest.TestCase):
     """
     C{SIGTERM} during an upload leaves no temporary file: the cut upload

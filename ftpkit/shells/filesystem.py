@@ -231,8 +231,12 @@ class FilesystemShell:
             parent is, so that the entry itself (maybe a link) is named.
         @return: the path, C{bytes}.
         @raise PermissionDenied: when it leads outside the root.
+        @raise InvalidPath: when a segment names an upload not in place
+            (L{uploads.isHidden}): those files are the server's.
         """
         segments = [os.fsencode(segment) for segment in path]
+        if any(map(uploads.isHidden, segments)):
+            raise InvalidPath()
         if not segments:
             return self._root
         toFollow = segments if followLast else segments[:-1]
@@ -463,9 +467,12 @@ class FilesystemShell:
             decide.
         """
         try:
-            target = os.path.join(self._root, *map(os.fsencode, path))
+            segments = [os.fsencode(segment) for segment in path]
         except UnicodeEncodeError:
             return None
+        if any(map(uploads.isHidden, segments)):
+            return None
+        target = os.path.join(self._root, *segments)
         fd = openCached(target, os.O_RDONLY | _OPEN_FLAGS)
         if fd is None:
             return None
