@@ -285,6 +285,11 @@ class Upload(Mover):
             if self._limited is not None and self._limited.exceeded:
                 raise UploadTooLarge() from None
             raise
+        if self._limited is not None and self._limited.exceeded:
+            # Under TLS the client's last bytes and its close_notify can
+            # come in one read: the connection then ends cleanly although
+            # the limit dropped it.
+            raise UploadTooLarge()
         return connection.bytesReceived
 
     def abort(self):
