@@ -309,8 +309,12 @@ class DataConnection(_DataConnectionBase, Protocol):
 
     def abort(self):
         """
-        Drop the connection at once (a reset), discarding unsent data.
+        Drop the connection at once (a reset), discarding unsent data;
+        nothing once it has ended (a TLS transport has dropped its TLS
+        connection then, and aborting it would raise).
         """
+        if self.lostReason is not None:
+            return
         self.transport.abortConnection()
 
     def closeInOrder(self):

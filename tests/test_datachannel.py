@@ -285,3 +285,35 @@ class AbortClosesInOrderTests(LoopbackServerMixin, unittest.TestCase):
         A TYPE I active download (C{sendfile} under a Twisted transport).
         """
         return self.check("I", passive=False)
+
+
+class AbortAfterLossTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.data.DataConnection.abort} once the connection has ended.
+    """
+
+    def test_noop(self):
+        """
+        Aborting an ended connection leaves its transport alone: a TLS
+        transport has dropped its TLS connection by then, and aborting it
+        raised C{AttributeError} ("Unhandled Error" in the log when a
+        session whose TLS data connection had ended was closed).
+        """
+        from twisted.internet.error import ConnectionDone
+        from twisted.internet.task import Clock
+        from twisted.python.failure import Failure
+
+        from ftpkit.data import DataConnection
+
+        class Transport:
+            aborted = 0
+
+            def abortConnection(self):
+                self.aborted += 1
+
+        connection = DataConnection(lambda made: None, Clock(), 30,
+                                    lambda: None)
+        connection.transport = Transport()
+        connection.connectionLost(Failure(ConnectionDone()))
+        connection.abort()
+        self.assertEqual(connection.transport.aborted, 0)
