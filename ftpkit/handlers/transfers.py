@@ -9,8 +9,8 @@ from twisted.internet import defer
 
 from ftpkit import listing, paths
 from ftpkit.commands import parseREST, splitListArgument
-from ftpkit.errors import FTPError, IsDirectory, TransferAborted
-from ftpkit.interfaces import IFTPShellNames, IPartialWriteFile
+from ftpkit.errors import FTPError, IsDirectory, NoSuchFile, TransferAborted
+from ftpkit.interfaces import IFTPShellNames, IFTPShellResume, IPartialWriteFile
 from ftpkit.movers import Download, Upload
 from ftpkit.movers.consumers import BytesReadFile
 from ftpkit.movers.pacing import Pacer, RateLimit
@@ -297,11 +297,37 @@ class TransferCommands:
 
     async def ftp_STOR(self, argument):
         """
-        Receive a file (replacing one only once it is complete).
+        Receive a file (replacing one only once it is complete); after
+        C{REST N}, continue it from byte N, which must not be past its end
+        (RFC 3659's 554: writing there would leave a hole, a sparse file
+        of any size the client names).
         """
         offset = self._takeOffset()
         path = self.resolve(argument)
+        if offset:
+            size = await self._resumeFrom(path)
+            if size is None or offset > size:
+                return (554, "Requested action not taken: invalid REST"
+                        " parameter (past the end of the file)")
         return await self._store(path, offset, append=False)
+
+    async def _resumeFrom(self, path):
+        """
+        @param path: an upload's target.
+        @return: how many bytes an upload to it may continue from: those of
+            its partial upload kept for a resume, else the file's size;
+            C{None} when there is neither.
+        """
+        shell = self.session.shell
+        if IFTPShellResume.providedBy(shell):
+            kept = await shell.resumableSize(path)
+            if kept is not None:
+                return kept
+        try:
+            info = await shell.stat(path)
+        except NoSuchFile:
+            return None
+        return info.size if info.isFile else None
 
     async def ftp_APPE(self, argument):
         """
