@@ -25,6 +25,7 @@ import resource
 import warnings
 
 from twisted.application import service, strports
+from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
 from ftpkit.drain import Drain
@@ -34,6 +35,28 @@ from ftpkit.realms import ReloadOnHangup, reloadTargets
 from ftpkit.tls import implicitListener
 
 _log = Logger()
+
+
+class Listeners(service.MultiService):
+    """
+    The services that listen (the C{--listen} endpoints, or the acceptor
+    of C{--workers}): an address they cannot listen on (in use, not
+    allowed, not on this machine) ends the process with one log line and
+    exit status 1, instead of C{twistd}'s traceback.
+    """
+
+    name = "listeners"
+
+    def privilegedStartService(self):
+        """
+        Start listening, or end the process saying why not.
+        """
+        try:
+            service.MultiService.privilegedStartService(self)
+        except (CannotListenError, OSError) as e:
+            _log.critical("cannot listen: {why}",
+                          why=str(e).rstrip(".") or type(e).__name__)
+            raise SystemExit(1)
 
 SESSION_MODULES = (
     "ftpkit.shells.filesystem",
@@ -213,17 +236,22 @@ def makeService(options, workerChannel=None):
         pool = WorkerPool(options["workers"], options["listen"],
                           workerArguments(options.argv), config)
         addMetricsServices(server, config, pool=pool)
-        pool.setServiceParent(server)
+        listeners = Listeners()
+        listeners.setServiceParent(server)
+        pool.setServiceParent(listeners)
         reloads = [pool.reloadWorkers]
     else:
         if workerChannel is None:
             factory = makeFactory(options)
+            listeners = Listeners()
+            listeners.setServiceParent(server)
             for description in options["listen"]:
                 description, serving = implicitListener(
                     description, factory, config.tlsContextFactory)
                 endpoint, serving = listenerFor(description, serving,
                                                 config.trustedProxies)
-                strports.service(endpoint, serving).setServiceParent(server)
+                strports.service(endpoint, serving).setServiceParent(
+                    listeners)
         else:
             from ftpkit.worker import ReceiveConnections, ReportingLimiter
 

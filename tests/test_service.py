@@ -12,6 +12,7 @@ from twisted.trial import unittest
 from ftpkit.drain import ABORT_WAIT, SHUTTING_DOWN, Drain
 from ftpkit.realms import ReloadOnHangup
 from ftpkit.service import (
+    Listeners,
     StartupWork,
     SweepUploads,
     makeService,
@@ -40,8 +41,10 @@ class MakeServiceTests(unittest.TestCase):
         server = makeService(parse("--auth", "anonymous",
                                    "--listen", "tcp:0"))
         self.assertEqual(self.kinds(server),
-                         [StartupWork, SweepUploads,
-                          StreamServerEndpointService, Drain, ReloadOnHangup])
+                         [StartupWork, SweepUploads, Listeners, Drain,
+                          ReloadOnHangup])
+        self.assertEqual(self.kinds(list(server)[2]),
+                         [StreamServerEndpointService])
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])
@@ -56,8 +59,10 @@ class MakeServiceTests(unittest.TestCase):
         server = makeService(parse("--auth", "anonymous", "--workers", "2",
                                    "--listen", "tcp:2121"))
         self.assertEqual(self.kinds(server),
-                         [StartupWork, SweepUploads, WorkerPool, ReloadOnHangup])
-        pool = list(server)[2]
+                         [StartupWork, SweepUploads, Listeners,
+                          ReloadOnHangup])
+        [pool] = list(list(server)[2])
+        self.assertIsInstance(pool, WorkerPool)
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [pool.reloadWorkers])

@@ -685,9 +685,12 @@ class MakeServiceTests(unittest.TestCase):
             "--listen", "tcp:0:interface=127.0.0.2",
             "--auth", "anonymous", "--banner", "hi",
         )
+        from ftpkit.service import Listeners
+
         server = makeService(options)
-        children = [child for child in server
-                    if isinstance(child, StreamServerEndpointService)]
+        [listeners] = [child for child in server
+                       if isinstance(child, Listeners)]
+        children = list(listeners)
         self.assertEqual(len(children), 2)
         factories = set()
         for child in children:

@@ -110,7 +110,7 @@ class ImplicitServiceTests(Certificates, unittest.TestCase):
             "--auth", "memory:alice:secret", "--root", self.root,
             "--listen", "ssl:%d:privateKey=%s:interface=127.0.0.1"
             % (port, self.both), *extra))
-        [listener] = [child for child in server
+        [listener] = [child for child in server.getServiceNamed("listeners")
                       if isinstance(child, StreamServerEndpointService)]
         self.assertIsInstance(listener.factory, TLSMemoryBIOFactory)
         listener.startService()
