@@ -8,6 +8,7 @@ import time
 from twisted.internet import defer
 
 from ftpkit import listing, paths
+from ftpkit.access import CHANGE
 from ftpkit.commands import parseREST, splitListArgument
 from ftpkit.errors import FTPError, IsDirectory, NoSuchFile, TransferAborted
 from ftpkit.interfaces import IFTPShellNames, IFTPShellResume, IPartialWriteFile
@@ -118,8 +119,8 @@ class TransferCommands:
     """
 
     sessionFields = frozenset(
-        ["shell", "binary", "restartOffset", "mlstFacts", "downloadRate",
-         "uploadRate"])
+        ["shell", "access", "binary", "restartOffset", "mlstFacts",
+         "downloadRate", "uploadRate"])
     transfer = None
 
     def _pacer(self, incoming):
@@ -304,7 +305,8 @@ class TransferCommands:
         """
         offset = self._takeOffset()
         path = self.resolve(argument)
-        if offset:
+        if offset and self.session.access.allows(CHANGE):
+            # (Who may not change files is refused by the shell's guard.)
             size = await self._resumeFrom(path)
             if size is None or offset > size:
                 return (554, "Requested action not taken: invalid REST"
