@@ -1,10 +1,11 @@
 """
-L{BytesProducer}: a push producer writing bytes already in memory.
+L{BytesProducer}: a push producer writing bytes already in memory; and
+L{ConsumerFilter}, the base of consumers that pass bytes on to another.
 """
 
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IPushProducer
+from twisted.internet.interfaces import IConsumer, IPushProducer
 from zope.interface import implementer
 
 CHUNK_SIZE = 64 * 1024
@@ -98,3 +99,37 @@ class BytesProducer:
         if self._deferred is not None:
             deferred, self._deferred = self._deferred, None
             deferred.errback(ConnectionLost("The consumer stopped the transfer"))
+
+
+@implementer(IConsumer)
+class ConsumerFilter:
+    """
+    A consumer in front of another: producers register with the one behind
+    it, and what a subclass's C{write} lets through goes to it.
+
+    @ivar _consumer: the consumer behind.
+    """
+
+    def __init__(self, consumer):
+        """
+        @param consumer: the L{IConsumer} to pass bytes on to.
+        """
+        self._consumer = consumer
+
+    def registerProducer(self, producer, streaming):
+        """
+        See L{IConsumer.registerProducer}.
+        """
+        self._consumer.registerProducer(producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        See L{IConsumer.unregisterProducer}.
+        """
+        self._consumer.unregisterProducer()
+
+    def write(self, data):
+        """
+        See L{IConsumer.write}: pass everything on.
+        """
+        self._consumer.write(data)

@@ -18,9 +18,6 @@ size limit attach here, whichever way the bytes go; the data connection's
 stall watchdog reads the byte count (L{Mover.bytesMoved}).
 """
 
-from twisted.internet.interfaces import IConsumer
-from zope.interface import implementer
-
 from ftpkit.errors import TransferAborted, UploadTooLarge
 from ftpkit.interfaces import IDescriptorFile
 from ftpkit.movers import _sendfile, _splice
@@ -30,6 +27,7 @@ from ftpkit.movers.consumers import (
     TransportConsumer,
 )
 from ftpkit.movers.pacing import PacedPipe
+from ftpkit.producers import ConsumerFilter
 
 TLS_BUFFER_SIZE = 1 << 20
 """Encrypted bytes a TLS download may queue before its producer pauses:
@@ -178,8 +176,7 @@ class Download(Mover):
             self._pipe.cancel()
 
 
-@implementer(IConsumer)
-class _SizeLimit:
+class _SizeLimit(ConsumerFilter):
     """
     Passes an upload's bytes to the file's consumer until there are more
     than C{limit}; then drops the connection.
@@ -190,21 +187,9 @@ class _SizeLimit:
     exceeded = False
 
     def __init__(self, consumer, limit, connection):
-        self._consumer = consumer
+        ConsumerFilter.__init__(self, consumer)
         self._left = limit
         self._connection = connection
-
-    def registerProducer(self, producer, streaming):
-        """
-        See L{IConsumer.registerProducer}.
-        """
-        self._consumer.registerProducer(producer, streaming)
-
-    def unregisterProducer(self):
-        """
-        See L{IConsumer.unregisterProducer}.
-        """
-        self._consumer.unregisterProducer()
 
     def write(self, data):
         """

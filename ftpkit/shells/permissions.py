@@ -27,7 +27,6 @@ import os
 import threading
 
 from twisted.internet import defer, threads
-from twisted.internet.interfaces import IConsumer
 from twisted.python.failure import Failure
 from zope.interface import alsoProvides, implementer
 
@@ -39,6 +38,7 @@ from ftpkit.interfaces import (
     IRandomWriteFile,
     IWriteFile,
 )
+from ftpkit.producers import ConsumerFilter
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
@@ -361,8 +361,7 @@ def _zeroIfMissing(failure):
     return 0
 
 
-@implementer(IConsumer)
-class _CountingConsumer:
+class _CountingConsumer(ConsumerFilter):
     """
     Hand bytes on to a consumer while they fit in the quota; from the
     first chunk that does not, drop everything.
@@ -373,20 +372,8 @@ class _CountingConsumer:
         @param consumer: the wrapped shell's upload consumer.
         @param writeFile: the L{QuotaWriteFile} keeping the count.
         """
-        self._consumer = consumer
+        ConsumerFilter.__init__(self, consumer)
         self._writeFile = writeFile
-
-    def registerProducer(self, producer, streaming):
-        """
-        See L{IConsumer.registerProducer}.
-        """
-        self._consumer.registerProducer(producer, streaming)
-
-    def unregisterProducer(self):
-        """
-        See L{IConsumer.unregisterProducer}.
-        """
-        self._consumer.unregisterProducer()
 
     def write(self, data):
         """
