@@ -38,6 +38,9 @@ class ServerConfig:
     @ivar maxConnections: sessions over this get C{421} and are closed.
     @ivar maxConnectionsPerIP: likewise, per client address.
     @ivar idleTimeout: seconds a control connection may stay idle.
+    @ivar loginTimeout: seconds a session may take to log in: a command
+        after that, from a client not logged in, gets C{421} and the
+        connection is closed (C{--login-timeout}).
     @ivar dataTimeout: seconds a data connection may stall, and a passive
         listener may wait for its client.
     @ivar maxLoginAttempts: failed C{PASS} before the connection is closed.
@@ -99,6 +102,7 @@ class ServerConfig:
     maxConnections: int = 512
     maxConnectionsPerIP: int = 32
     idleTimeout: float = 300.0
+    loginTimeout: float = 300.0
     dataTimeout: float = 60.0
     maxLoginAttempts: int = 3
     loginFailureDelay: float = 1.0

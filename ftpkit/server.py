@@ -8,6 +8,7 @@ C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 """
 
 import socket
+import time
 
 from twisted.cred.portal import Portal
 from twisted.internet import defer
@@ -304,6 +305,13 @@ class FTPProtocol(
         if self._closed:
             return
         self.resetTimeout()
+        session = self.session
+        if session.shell is None and (time.monotonic() - session.startedAt
+                                      > self.config.loginTimeout):
+            self.log.warn("login timeout for {peer}", peer=self.peer)
+            self.reply(421, "Login timeout; closing control connection")
+            self.close()
+            return
         verb, argument = parseLine(line)
         command = commandtable.lookup(verb)
         if (command is not None and command.duringTransfer

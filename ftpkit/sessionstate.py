@@ -14,7 +14,8 @@ connection, not to a login), and the count of failed logins (so that
 C{REIN} cannot reset the limit on password guesses). Pure: no Twisted.
 """
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
 from ftpkit import listing
@@ -46,6 +47,8 @@ class Session:
     @ivar uploadRate: likewise for uploads.
     @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
         connections.
+    @ivar startedAt: when the session began (C{time.monotonic}): the
+        connection, C{REIN} or C{HOST}; C{--login-timeout} counts from it.
     @ivar hostName: the name accepted by C{HOST} (RFC 7151), or C{None}.
     @ivar portal: the portal of the virtual host C{HOST} picked, or
         C{None} for the server's default one.
@@ -67,3 +70,4 @@ class Session:
     portal: object = None
     downloadRate: Optional[int] = None
     uploadRate: Optional[int] = None
+    startedAt: float = field(default_factory=time.monotonic, compare=False)
