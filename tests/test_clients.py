@@ -2,9 +2,12 @@
 Integration tests: a real server on 127.0.0.1 driven by curl and lftp.
 """
 
+import ftplib
 import hashlib
 import os
 import shutil
+import socket
+import struct
 
 from twisted.internet import utils
 from twisted.trial import unittest
@@ -23,6 +26,30 @@ def sha256(path):
     """
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def breakOffUpload(client, name, chunk, count):
+    """
+    Send C{count} times C{chunk} as an upload, then reset the data
+    connection (a client that died mid-upload).
+
+    @param client: a logged-in C{ftplib.FTP}, quit afterwards.
+    @param name: the file to C{STOR}.
+    @return: the final reply to the C{STOR}.
+    """
+    client.voidcmd("TYPE I")
+    connection = client.transfercmd("STOR " + name)
+    for _ in range(count):
+        connection.sendall(chunk)
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                          struct.pack("ii", 1, 0))
+    connection.close()
+    try:
+        reply = client.voidresp()
+    except ftplib.Error as e:
+        reply = str(e)
+    client.quit()
+    return reply
 
 
 def makeTree(root, files=50):

@@ -8,8 +8,6 @@ import ftplib
 import hashlib
 import io
 import os
-import socket
-import struct
 
 from twisted.internet import task, utils
 from twisted.trial import unittest
@@ -18,7 +16,14 @@ from ftpkit import tap
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
-from tests.test_clients import CURL, LFTP, makeTree, sha256, treeDigest
+from tests.test_clients import (
+    CURL,
+    LFTP,
+    breakOffUpload,
+    makeTree,
+    sha256,
+    treeDigest,
+)
 
 MiB = 1024 * 1024
 
@@ -167,21 +172,7 @@ class S3FtplibTests(S3ServerMixin, unittest.TestCase):
 
         @return: the final reply to the STOR.
         """
-        client = self.ftp()
-        client.voidcmd("TYPE I")
-        connection = client.transfercmd("STOR " + name)
-        chunk = b"a" * MiB
-        for _ in range(size // MiB):
-            connection.sendall(chunk)
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                              struct.pack("ii", 1, 0))
-        connection.close()
-        try:
-            reply = client.voidresp()
-        except ftplib.Error as e:
-            reply = str(e)
-        client.quit()
-        return reply
+        return breakOffUpload(self.ftp(), name, b"a" * MiB, size // MiB)
 
     async def test_abortedUploadLeavesNothing(self):
         """

@@ -7,8 +7,6 @@ ftplib, curl and lftp.
 import ftplib
 import io
 import os
-import socket
-import struct
 
 from twisted.internet import utils
 from twisted.trial import unittest
@@ -17,7 +15,14 @@ from ftpkit import tap
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.storageservers import sshServer
-from tests.test_clients import CURL, LFTP, makeTree, sha256, treeDigest
+from tests.test_clients import (
+    CURL,
+    LFTP,
+    breakOffUpload,
+    makeTree,
+    sha256,
+    treeDigest,
+)
 
 MiB = 1024 * 1024
 
@@ -114,20 +119,7 @@ class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
             self.assertEqual(f.read(), b"inner")
 
     def abortedUpload(self):
-        client = self.ftp()
-        client.voidcmd("TYPE I")
-        connection = client.transfercmd("STOR old.bin")
-        for _ in range(8):
-            connection.sendall(b"n" * MiB)
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                              struct.pack("ii", 1, 0))
-        connection.close()
-        try:
-            reply = client.voidresp()
-        except ftplib.Error as e:
-            reply = str(e)
-        client.quit()
-        return reply
+        return breakOffUpload(self.ftp(), "old.bin", b"n" * MiB, 8)
 
     async def test_abortedUpload(self):
         """
