@@ -145,7 +145,7 @@ class DataTLS:
     The TLS server side of one session's data connections: the control
     connection's context, so the client may resume its session.
 
-    L{ftpkit.data.DataConnection} calls L{acceptHandshake} once the
+    L{ftpkit.dataconnection.DataConnection} calls L{acceptHandshake} once the
     handshake is done and drops the connection, before any data, when it
     says no.
 

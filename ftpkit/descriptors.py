@@ -1,7 +1,7 @@
 """
 L{closeSocket}: closing a socket that ftpkit watches in the reactor itself,
 outside Twisted's transports (a bare data socket of
-L{ftpkit.data.LeanConnection}, which the C{sendfile} writer and the splice
+L{ftpkit.dataconnection.LeanConnection}, which the C{sendfile} writer and the splice
 receiver watch, or a passive listener).
 
 The reactor handles the events of one C{epoll_wait} as a batch. Were such

@@ -289,7 +289,7 @@ class AbortClosesInOrderTests(LoopbackServerMixin, unittest.TestCase):
 
 class AbortAfterLossTests(unittest.SynchronousTestCase):
     """
-    L{ftpkit.data.DataConnection.abort} once the connection has ended.
+    L{ftpkit.dataconnection.DataConnection.abort} once the connection has ended.
     """
 
     def test_noop(self):
@@ -303,7 +303,7 @@ class AbortAfterLossTests(unittest.SynchronousTestCase):
         from twisted.internet.task import Clock
         from twisted.python.failure import Failure
 
-        from ftpkit.data import DataConnection
+        from ftpkit.dataconnection import DataConnection
 
         class Transport:
             aborted = 0

@@ -210,7 +210,7 @@ class LeanConnectionTests(unittest.TestCase):
     """
 
     def setUp(self):
-        from ftpkit.data import LeanConnection
+        from ftpkit.dataconnection import LeanConnection
 
         with socket.create_server(("127.0.0.1", 0)) as listening:
             self.client = socket.create_connection(listening.getsockname())

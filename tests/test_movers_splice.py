@@ -236,7 +236,7 @@ def _splicedUpload(testCase, writer, data):
     from twisted.internet import reactor
     from twisted.internet.task import Clock
 
-    from ftpkit.data import LeanConnection
+    from ftpkit.dataconnection import LeanConnection
 
     sender, receiver = _connectedPair(testCase)
     sender.sendall(data)

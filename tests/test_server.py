@@ -15,12 +15,8 @@ from twisted.trial import unittest
 from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
-from ftpkit.data import (
-    CannotOpenDataConnection,
-    DataChannel,
-    TransferAborted,
-)
-from ftpkit.errors import NoSuchFile
+from ftpkit.data import DataChannel
+from ftpkit.errors import CannotOpenDataConnection, NoSuchFile, TransferAborted
 from ftpkit.handlers.login import MAX_LOGIN_DELAY
 from ftpkit.interfaces import IFTPShell
 from ftpkit.passive import PassiveListener

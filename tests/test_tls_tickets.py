@@ -24,7 +24,7 @@ from tests.tlssupport import clientContext, makeCertificate
 class _Holding(Protocol):
     """
     Holds the tickets when the handshake completes, as
-    L{ftpkit.data.DataConnection} does.
+    L{ftpkit.dataconnection.DataConnection} does.
     """
 
     def __init__(self):

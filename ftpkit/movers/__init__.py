@@ -51,7 +51,7 @@ class Mover:
     it starts (what connection it got).
 
     @ivar bareSocket: the transfer can use a bare passive socket
-        (L{ftpkit.data.LeanConnection}), cheaper to set up than a Twisted
+        (L{ftpkit.dataconnection.LeanConnection}), cheaper to set up than a Twisted
         transport.
     @cvar incoming: the bytes come from the client (an upload).
     """
@@ -105,8 +105,8 @@ class Download(Mover):
         """
         Send the whole file over C{connection}.
 
-        @param connection: a L{ftpkit.data.DataConnection} or, when
-            L{bareSocket}, maybe a L{ftpkit.data.LeanConnection}.
+        @param connection: a L{ftpkit.dataconnection.DataConnection} or, when
+            L{bareSocket}, maybe a L{ftpkit.dataconnection.LeanConnection}.
         @return: a Deferred firing with the bytes sent.
         """
         descriptor = self._descriptor

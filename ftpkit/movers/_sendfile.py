@@ -55,7 +55,7 @@ class SendfileWriter:
     waits on a timer for the rest.
 
     @cvar receiving: it does not receive an upload (see
-        L{ftpkit.data.LeanConnection.user}).
+        L{ftpkit.dataconnection.LeanConnection.user}).
     @ivar registered: the reactor watches the socket for room.
     @ivar warming: a disk thread is reading the next range in.
     @ivar sent: bytes sent so far.
@@ -75,7 +75,7 @@ class SendfileWriter:
         @param socketFD: the data socket's descriptor.
         @param transport: the Twisted transport owning that socket, which
             stops reading while this writer owns the descriptor, or C{None}
-            for a bare socket (L{ftpkit.data.LeanConnection}).
+            for a bare socket (L{ftpkit.dataconnection.LeanConnection}).
         @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
         @param pacer: a L{ftpkit.movers.pacing.Pacer}, or C{None}.
         """

@@ -151,13 +151,13 @@ def _batchThenCommit(socketFD, pipe, descriptor, position, limit):
 class SpliceReceiver:
     """
     Moves an upload from a bare data socket
-    (L{ftpkit.data.LeanConnection}) into a file: batches of
+    (L{ftpkit.dataconnection.LeanConnection}) into a file: batches of
     L{spliceBatch} in the file's disk threads, and, between them, waiting
     in the reactor for the socket to have more (or, when paced, for the
     pacer to allow more).
 
     @cvar receiving: it receives an upload (see
-        L{ftpkit.data.LeanConnection.user}).
+        L{ftpkit.dataconnection.LeanConnection.user}).
     @ivar inThread: a batch is using the socket in a disk thread.
     @ivar moved: bytes moved so far.
     @ivar done: fires with the bytes moved once the client closed its side
@@ -174,7 +174,7 @@ class SpliceReceiver:
 
     def __init__(self, connection, descriptor, pacer=None, limit=None):
         """
-        @param connection: the L{ftpkit.data.LeanConnection}.
+        @param connection: the L{ftpkit.dataconnection.LeanConnection}.
         @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
         @param pacer: a L{ftpkit.movers.pacing.Pacer}, or C{None}.
         @param limit: the most bytes the upload may bring (one more is
