@@ -5,7 +5,7 @@ The API reference (api.rst) comes from the docstrings, written in epytext
 like Twisted's; L{epytextToRest} turns their markup into reStructuredText
 as autodoc reads them. Autodoc alone skips zope interfaces without a
 warning; C{sphinxcontrib.zopeext.autointerface} documents them (and
-tests/test_docs.py checks that every one is on the page).
+tests/integration/test_docs.py checks that every one is on the page).
 """
 
 import os

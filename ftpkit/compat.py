@@ -1,15 +1,15 @@
 """
 Every name private to Twisted or pyOpenSSL that ftpkit relies on, in one
 place, each with a fallback that keeps ftpkit working (more slowly, or
-more strictly) when a new release renames it. C{tests/test_compat.py}
+more strictly) when a new release renames it. C{tests/integration/test_compat.py}
 checks each against the installed versions and fails loudly, naming the
 name, when one changed.
 
     - C{tcp.Connection.dataBuffer}, C{_tempDataBuffer}, C{TLS}, C{socket}
       and its C{connectionLost}, called as the reactor would: whether a
       plain TCP transport has nothing queued, so that a short reply can be
-      sent, or a connection closed, at once (L{ftpkit.sockets}; and
-      L{ftpkit.datatls.DataTLSProtocol}, which closes a data connection the
+      sent, or a connection closed, at once (L{ftpkit.control.sockets}; and
+      L{ftpkit.data.tls.DataTLSProtocol}, which closes a data connection the
       peer half-closed too early as the reactor would); fallback: never at
       once (Twisted's own queue).
     - C{OpenSSL.SSL._lib.SSL_session_reused} and C{Connection._ssl}:
@@ -21,9 +21,9 @@ name, when one changed.
       C{getHandle}/C{getPeerCertificate} C{startTLS} set on it, and the
       layer's C{_aggregator} of small writes (Twisted's
       C{BufferingTLSTransport}): taking the TLS layer away again for
-      C{CCC} (L{ftpkit.ccc}); fallback: C{CCC} is refused.
+      C{CCC} (L{ftpkit.control.ccc}); fallback: C{CCC} is refused.
     - C{TLSMemoryBIOProtocol._flushSendBIO}, which
-      L{ftpkit.datatls.DataTLSProtocol} overrides to send a data connection's
+      L{ftpkit.data.tls.DataTLSProtocol} overrides to send a data connection's
       TLS 1.3 session tickets late; fallback: they are sent at once (and
       clients that never read an upload's connection may cut it short).
 """
@@ -123,7 +123,7 @@ def sessionReused(connection):
 def tlsLayer(transport):
     """
     The TLS layer C{startTLS} put under a TCP transport (C{AUTH TLS}), for
-    L{ftpkit.ccc} to take away again: Twisted has no C{stopTLS}.
+    L{ftpkit.control.ccc} to take away again: Twisted has no C{stopTLS}.
 
     @param transport: a control connection's transport.
     @return: the L{TLSMemoryBIOProtocol} that is the transport's

@@ -1,8 +1,8 @@
 """
 L{ServerConfig}: every setting of a server, as one immutable value.
 
-L{ftpkit.tap} builds it from the command line; L{ftpkit.server.FTPFactory}
-takes it. Nothing reads settings from class attributes.
+L{ftpkit.deploy.tap} builds it from the command line;
+L{ftpkit.control.server.FTPFactory} takes it. Nothing reads settings from class attributes.
 """
 
 from dataclasses import dataclass, field
@@ -75,7 +75,7 @@ class ServerConfig:
     @ivar denyFrom: networks whose clients get C{421}.
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
-    @ivar virtualHosts: the L{ftpkit.vhosts.VirtualHost}s C{HOST} can
+    @ivar virtualHosts: the L{ftpkit.control.vhosts.VirtualHost}s C{HOST} can
         pick (C{--vhost}); sessions that pick none use the default realm.
     @ivar vhostFallback: a C{HOST} name no virtual host has picks the
         default realm instead of being refused with C{504}

@@ -1,7 +1,7 @@
 """
 L{FileInfo}: what a shell knows about one file, as plain data.
 
-Shells return it; L{ftpkit.listing} formats it. Nothing here touches disk.
+Shells return it; L{ftpkit.protocol.listing} formats it. Nothing here touches disk.
 """
 
 from dataclasses import dataclass

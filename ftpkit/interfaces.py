@@ -2,7 +2,7 @@
 The plugin surface of ftpkit: storage (shells), open files and realms.
 
 Paths given to a shell are tuples of already-validated segments produced
-by L{ftpkit.paths}: C{()} is the root, C{("a", "b.txt")} is C{/a/b.txt}.
+by L{ftpkit.protocol.paths}: C{()} is the root, C{("a", "b.txt")} is C{/a/b.txt}.
 A segment is never C{""}, C{"."} or C{".."} and never contains C{"/"} or
 NUL. Every shell method returns a L{twisted.internet.defer.Deferred} that
 fails with an L{ftpkit.errors.FTPError} subclass on a user-visible error
@@ -409,7 +409,7 @@ class IDescriptorFile(Interface):
     transfer's bytes between it and a plain data socket inside the kernel
     (C{sendfile}, C{splice}), instead of calling L{IReadFile.send} or
     L{IWriteFile.receive}. Which way the bytes go is the server's choice
-    (L{ftpkit.movers}); a file providing this must still work through
+    (L{ftpkit.data.movers}); a file providing this must still work through
     C{send} or C{receive}.
     """
 
@@ -444,7 +444,7 @@ class IRealmPlugin(Interface):
         threads): open them at first use.
 
         @param argument: the text after C{NAME:} in C{--realm}, or C{""}.
-        @param options: the parsed L{ftpkit.tap.Options} (a mapping).
+        @param options: the parsed L{ftpkit.deploy.tap.Options} (a mapping).
         @return: an L{twisted.cred.portal.IRealm} that answers
             C{requestAvatar(avatarId, mind, IFTPShell)} with
             C{(IFTPShell, shell, logout)}.
@@ -458,7 +458,7 @@ class IFTPEventObserver(Interface):
     Told what users do, after they did it: for plugin authors (indexing
     uploads, scanning them, notifying someone).
 
-    Each method gets an L{ftpkit.events.Event}: C{event.user},
+    Each method gets an L{ftpkit.ops.events.Event}: C{event.user},
     C{event.peer} (the client's address), C{event.anonymous},
     C{event.path} (the absolute path as the user sees it), C{event.bytes},
     C{event.seconds}, C{event.time}; see its docstring for the rest.
@@ -468,7 +468,7 @@ class IFTPEventObserver(Interface):
     newest events are not given to it (and that is logged), so a slow
     observer costs memory up to a bound, and never delays a session. A
     failure is logged. A method must not block: do slow work in a thread
-    or another process (L{ftpkit.uploadhook} runs a command).
+    or another process (L{ftpkit.control.uploadhook} runs a command).
 
     Register one by having the realm a realm plugin builds provide this
     interface too, or through a plugin of its own
@@ -530,7 +530,7 @@ class IFTPEventObserverPlugin(Interface):
 
     def makeObserver(options):
         """
-        @param options: the parsed L{ftpkit.tap.Options} (a mapping).
+        @param options: the parsed L{ftpkit.deploy.tap.Options} (a mapping).
         @return: an L{IFTPEventObserver}, or C{None} to stay out.
         """
 

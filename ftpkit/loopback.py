@@ -7,7 +7,7 @@ from twisted.cred import checkers, portal
 from twisted.internet import defer, task, threads
 
 from ftpkit.config import ServerConfig
-from ftpkit.server import FTPFactory
+from ftpkit.control.server import FTPFactory
 
 USERS = {"alice": "secret", "bob": "pw"}
 """The accounts L{makePortal} creates by default."""

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from tests.test_plugin import _SOURCE, _TWISTD
+from tests.integration.test_plugin import _SOURCE, _TWISTD
 
 TIMEOUT = 60
 """Seconds to wait for a server to start, log a line, or exit."""

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.control.tls import makeContextFactory
 from ftpkit.loopback import LoopbackServer, LoopbackServerMixin
-from ftpkit.realms import FilesystemRealm
-from ftpkit.tls import makeContextFactory
 
 _PEM = serialization.Encoding.PEM
 

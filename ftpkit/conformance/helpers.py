@@ -11,7 +11,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
-from ftpkit.producers import BytesProducer
+from ftpkit.data.producers import BytesProducer
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 
 

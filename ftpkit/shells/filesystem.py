@@ -2,7 +2,7 @@
 L{FilesystemShell}: a directory of the local disk, jailed to its root.
 
 Every call that may block on the disk runs in a worker thread
-(L{ftpkit.diskthreads.DiskThreads}).
+(L{ftpkit.shells.diskthreads.DiskThreads}).
 
 The jail: a path is joined under the root's real path, and the real path
 (symbolic links resolved) of whatever is touched must stay inside it.
@@ -28,8 +28,6 @@ import stat as statModule
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit.cachedopen import openCached
-from ftpkit.diskthreads import LISTINGS, diskThreadsFor
 from ftpkit.errors import (
     AlreadyExists,
     InvalidPath,
@@ -48,7 +46,9 @@ from ftpkit.interfaces import (
     IFTPShellResume,
 )
 from ftpkit.shells import uploads
+from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.diskfiles import FileReader, FileWriter
+from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor
 
 try:
     import grp
@@ -182,7 +182,7 @@ class FilesystemShell:
             when omitted.
         @param runner: runs a blocking call off the reactor thread:
             C{runner(function, *args)} returns a Deferred with its result;
-            by default the reactor's L{ftpkit.diskthreads.DiskThreads}
+            by default the reactor's L{ftpkit.shells.diskthreads.DiskThreads}
             (listings in their own lane).
         """
         if reactor is None:
@@ -207,7 +207,7 @@ class FilesystemShell:
     def _runListing(self, function, *args):
         """
         Like L{_run}, for a directory listing: in the listings' own thread
-        (see L{ftpkit.diskthreads.LISTINGS}).
+        (see L{ftpkit.shells.diskthreads.LISTINGS}).
         """
         return self._listingRunner(_translated, function, *args)
 
@@ -451,7 +451,7 @@ class FilesystemShell:
         See L{IFTPShell.openForReading}; only regular files can be read.
 
         A file whose path is in the kernel's cache and has no link on the
-        way is opened at once (L{ftpkit.cachedopen}); any other goes to a
+        way is opened at once (L{ftpkit.shells.cachedopen}); any other goes to a
         disk thread.
         """
         reader = self._openCachedForReading(path, offset)

@@ -22,7 +22,6 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ftpkit import paths
 from ftpkit.blocking import BlockingPool
 from ftpkit.errors import (
     AlreadyExists,
@@ -38,6 +37,7 @@ from ftpkit.errors import (
 )
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, FileInfo
 from ftpkit.interfaces import IFTPShell, IFTPShellFeatures
+from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspecfiles import (
     TEMPORARY_PREFIX,

@@ -26,6 +26,7 @@ import time
 from twisted.internet.defer import fail, succeed
 from zope.interface import implementer
 
+from ftpkit.data.producers import CHUNK_SIZE, BytesProducer
 from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
@@ -47,7 +48,6 @@ from ftpkit.interfaces import (
     IReadFile,
     IWriteFile,
 )
-from ftpkit.producers import CHUNK_SIZE, BytesProducer
 from ftpkit.shells.adapters import ReadFileAdapter, WriteFileAdapter
 
 __all__ = ["MemoryShell", "BytesProducer", "CHUNK_SIZE"]
@@ -156,7 +156,7 @@ class MemoryShell:
     """
     A shell whose files live in a C{dict} tree.
 
-    Several sessions may share one instance (see L{ftpkit.realms.MemoryRealm}):
+    Several sessions may share one instance (see L{ftpkit.auth.realms.MemoryRealm}):
     everything happens in the reactor thread, so no locking is needed.
     """
 

@@ -1,7 +1,7 @@
 """
 L{PermissionShell}: a shell wrapper enforcing per-user permissions (per
 directory where given) and a byte quota, for virtual users
-(L{ftpkit.users}).
+(L{ftpkit.auth.users}).
 
 Each L{ftpkit.interfaces.IFTPShell} method needs one permission on the
 path it touches:
@@ -30,7 +30,7 @@ from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 from zope.interface import alsoProvides, implementer
 
-from ftpkit import paths
+from ftpkit.data.producers import ConsumerFilter
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
 from ftpkit.interfaces import (
     IDescriptorFile,
@@ -38,7 +38,7 @@ from ftpkit.interfaces import (
     IRandomWriteFile,
     IWriteFile,
 )
-from ftpkit.producers import ConsumerFilter
+from ftpkit.protocol import paths
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (

@@ -16,7 +16,7 @@ from ftpkit.interfaces import IRealmPlugin
 
 ftpkit = ServiceMaker(
     "ftpkit",
-    "ftpkit.tap",
+    "ftpkit.deploy.tap",
     "A pluggable FTP server (FTPS, MLSD, REST) serving a directory or a realm.",
     "ftpkit",
 )
@@ -41,12 +41,12 @@ class FilesystemRealmPlugin:
 
     def makeRealm(self, argument, options):
         """
-        Build a L{ftpkit.realms.FilesystemRealm} from C{options}.
+        Build a L{ftpkit.auth.realms.FilesystemRealm} from C{options}.
 
         @param argument: the directory to serve, or C{""} for
             C{options["root"]}.
-        @param options: the parsed L{ftpkit.tap.Options}.
-        @return: a L{ftpkit.realms.FilesystemRealm}.
+        @param options: the parsed L{ftpkit.deploy.tap.Options}.
+        @return: a L{ftpkit.auth.realms.FilesystemRealm}.
         @raise ValueError: when C{argument} is not an existing directory.
         """
         import os
@@ -56,7 +56,7 @@ class FilesystemRealmPlugin:
             root = os.path.abspath(argument)
             if not os.path.isdir(root):
                 raise ValueError(f"{argument!r} is not an existing directory")
-        from ftpkit.realms import FilesystemRealm
+        from ftpkit.auth.realms import FilesystemRealm
 
         return FilesystemRealm(
             root,
@@ -79,16 +79,16 @@ class MemoryRealmPlugin:
 
     def makeRealm(self, argument, options):
         """
-        Build a L{ftpkit.realms.MemoryRealm} from C{options}.
+        Build a L{ftpkit.auth.realms.MemoryRealm} from C{options}.
 
         @param argument: must be C{""}.
-        @param options: the parsed L{ftpkit.tap.Options}.
-        @return: a L{ftpkit.realms.MemoryRealm}.
+        @param options: the parsed L{ftpkit.deploy.tap.Options}.
+        @return: a L{ftpkit.auth.realms.MemoryRealm}.
         @raise ValueError: when an argument is given.
         """
         if argument:
             raise ValueError("the memory realm takes no argument")
-        from ftpkit.realms import MemoryRealm
+        from ftpkit.auth.realms import MemoryRealm
 
         return MemoryRealm(
             readOnly=bool(options["read-only"]),
@@ -115,16 +115,16 @@ class UsersRealmPlugin:
 
     def makeRealm(self, argument, options):
         """
-        Build a L{ftpkit.users.UsersRealm} from the file C{argument}.
+        Build a L{ftpkit.auth.users.UsersRealm} from the file C{argument}.
 
         @param argument: the users file.
-        @param options: the parsed L{ftpkit.tap.Options}.
-        @return: a L{ftpkit.users.UsersRealm}.
+        @param options: the parsed L{ftpkit.deploy.tap.Options}.
+        @return: a L{ftpkit.auth.users.UsersRealm}.
         @raise ValueError: when the file is missing or not valid.
         """
         if not argument:
             raise ValueError("the users realm needs a file: users:PATH")
-        from ftpkit.users import UsersDatabase
+        from ftpkit.auth.users import UsersDatabase
 
         return _usersRealm(UsersDatabase(argument), options)
 
@@ -148,16 +148,16 @@ class FsspecRealmPlugin:
 
     def makeRealm(self, argument, options):
         """
-        Build a L{ftpkit.fsspecrealm.FsspecRealm}.
+        Build a L{ftpkit.auth.fsspecrealm.FsspecRealm}.
 
         @param argument: the URL and ftpkit's query (see
-            L{ftpkit.storageconfig.parseArgument}).
-        @param options: the parsed L{ftpkit.tap.Options}.
-        @return: a L{ftpkit.fsspecrealm.FsspecRealm}.
+            L{ftpkit.shells.storageconfig.parseArgument}).
+        @param options: the parsed L{ftpkit.deploy.tap.Options}.
+        @return: a L{ftpkit.auth.fsspecrealm.FsspecRealm}.
         @raise ValueError: for a bad URL, config or users file, or a
             backend that is not installed.
         """
-        from ftpkit.fsspecrealm import makeFsspecRealm
+        from ftpkit.auth.fsspecrealm import makeFsspecRealm
 
         return makeFsspecRealm(argument, options)
 
@@ -180,28 +180,28 @@ class UsersCheckerFactory:
 
     def generateChecker(self, argstring):
         """
-        Build a L{ftpkit.users.UsersChecker} reading C{argstring}.
+        Build a L{ftpkit.auth.users.UsersChecker} reading C{argstring}.
 
         @param argstring: the users file.
-        @return: a L{ftpkit.users.UsersChecker}.
+        @return: a L{ftpkit.auth.users.UsersChecker}.
         @raise ValueError: when the file is missing or not valid.
         """
         if not argstring:
             raise ValueError("users needs a file: users:PATH")
-        from ftpkit.users import UsersChecker, UsersDatabase
+        from ftpkit.auth.users import UsersChecker, UsersDatabase
 
         return UsersChecker(UsersDatabase(argstring))
 
 
 def _usersRealm(database, options):
     """
-    @param database: the users' L{ftpkit.users.UsersDatabase} or
-        L{ftpkit.pgusers.PostgresUsers}.
-    @param options: the parsed L{ftpkit.tap.Options}.
-    @return: a L{ftpkit.users.UsersRealm} over C{database} with the
+    @param database: the users' L{ftpkit.auth.users.UsersDatabase} or
+        L{ftpkit.auth.pgusers.PostgresUsers}.
+    @param options: the parsed L{ftpkit.deploy.tap.Options}.
+    @return: a L{ftpkit.auth.users.UsersRealm} over C{database} with the
         options' root, C{--read-only} and C{--anonymous-write}.
     """
-    from ftpkit.users import UsersRealm
+    from ftpkit.auth.users import UsersRealm
 
     return UsersRealm(
         database,
@@ -213,11 +213,11 @@ def _usersRealm(database, options):
 
 def _postgresUsers(dsn, usage):
     """
-    The shared L{ftpkit.pgusers.PostgresUsers} of a connection string.
+    The shared L{ftpkit.auth.pgusers.PostgresUsers} of a connection string.
 
     @param dsn: the text after C{pg:}.
     @param usage: the option's form, for messages.
-    @return: a L{ftpkit.pgusers.PostgresUsers}.
+    @return: a L{ftpkit.auth.pgusers.PostgresUsers}.
     @raise ValueError: when C{dsn} is empty or psycopg is missing.
     """
     if not dsn:
@@ -226,7 +226,7 @@ def _postgresUsers(dsn, usage):
         import psycopg  # noqa: F401
     except ImportError:
         raise ValueError("pg needs psycopg: pip install 'ftpkit[pg]'")
-    from ftpkit.pgusers import databaseFor
+    from ftpkit.auth.pgusers import databaseFor
 
     return databaseFor(dsn)
 
@@ -252,11 +252,11 @@ class PostgresRealmPlugin:
 
     def makeRealm(self, argument, options):
         """
-        Build a L{ftpkit.users.UsersRealm} over the database C{argument}.
+        Build a L{ftpkit.auth.users.UsersRealm} over the database C{argument}.
 
         @param argument: the connection string.
-        @param options: the parsed L{ftpkit.tap.Options}.
-        @return: a L{ftpkit.users.UsersRealm}.
+        @param options: the parsed L{ftpkit.deploy.tap.Options}.
+        @return: a L{ftpkit.auth.users.UsersRealm}.
         @raise ValueError: when C{argument} is empty or psycopg missing.
         """
         return _usersRealm(_postgresUsers(argument, "pg:DSN"), options)
@@ -280,14 +280,14 @@ class PostgresCheckerFactory:
 
     def generateChecker(self, argstring):
         """
-        Build a L{ftpkit.users.UsersChecker} over the database.
+        Build a L{ftpkit.auth.users.UsersChecker} over the database.
 
         @param argstring: the connection string.
-        @return: a L{ftpkit.users.UsersChecker}.
+        @return: a L{ftpkit.auth.users.UsersChecker}.
         @raise ValueError: when C{argstring} is empty or psycopg missing.
         """
         database = _postgresUsers(argstring, "pg:DSN")
-        from ftpkit.users import UsersChecker
+        from ftpkit.auth.users import UsersChecker
 
         return UsersChecker(database)
 

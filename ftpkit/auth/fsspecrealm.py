@@ -1,0 +1,277 @@
+"""
+L{FsspecRealm}: the realm of C{--realm fsspec:URL}, whose users see an
+fsspec filesystem (L{ftpkit.shells.fsspecshell.FsspecShell}).
+
+The filesystem is made at the first login, in a thread (an SFTP
+connection is opened then, after C{twistd} has forked into the
+background, and a store that cannot be reached refuses logins with a log
+line instead of stopping the server), and shared by every session.
+
+Homes are prefixes under the URL: C{--home-per-user} gives each named
+user C{URL/USERNAME}; a users file (C{users=PATH}) gives each user their
+C{home} under the URL (never above it), their permissions and quota
+(measured with C{fs.du}), through L{ftpkit.shells.permissions}.
+Anonymous users see the URL itself (or, with a users file, the home of
+its C{anonymous} entry); the server applies C{--read-only} and the
+anonymous rules to every session.
+"""
+
+from twisted.cred import error
+from twisted.cred.portal import IRealm
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.auth.realms import (
+    checkAvatarInterfaces,
+    isAnonymous,
+    isSafeUserName,
+    noLogout,
+    wrapForUser,
+)
+from ftpkit.errors import FTPError
+from ftpkit.interfaces import IFTPShell
+from ftpkit.protocol import paths
+from ftpkit.shells.fsspecbackends import backendFor
+from ftpkit.shells.fsspecshell import FsspecShell, defaultPool
+
+_log = Logger()
+
+
+@implementer(IRealm)
+class FsspecRealm:
+    """
+    Users see a path of an fsspec filesystem.
+
+    @ivar root: the path on the filesystem served as C{/}.
+    @ivar database: the L{ftpkit.auth.users.UsersDatabase}, or C{None}.
+    @ivar fs: the filesystem once made, or C{None}.
+    """
+
+    def __init__(self, makeFilesystem, root, homePerUser=False, readOnly=False,
+                 anonymousWrite=False, database=None, pool=None):
+        """
+        @param makeFilesystem: makes the fsspec filesystem (blocking;
+            called once, in a thread, at the first login that finds none).
+        @param root: the path on it served as C{/}.
+        @param homePerUser: each named user gets C{ROOT/USERNAME}.
+        @param readOnly: nobody may change anything.
+        @param anonymousWrite: anonymous users may upload new files.
+        @param database: a L{ftpkit.auth.users.UsersDatabase} giving homes,
+            permissions and quotas, or C{None}.
+        @param pool: the L{ftpkit.blocking.BlockingPool} for the
+            filesystem's calls.
+        """
+        self._makeFilesystem = makeFilesystem
+        self.root = root.rstrip("/")
+        self._homePerUser = homePerUser
+        self._readOnly = readOnly
+        self._anonymousWrite = anonymousWrite
+        self.database = database
+        if database is not None:
+            self.reload = database.reload
+        self._pool = pool if pool is not None else defaultPool()
+        self.fs = None
+        self._backend = None
+        self._waiters = []
+        self._homes = set()
+        self._usages = {}
+        self._generation = database.generation if database is not None else 0
+
+    def _filesystem(self):
+        """
+        @return: a Deferred firing with the filesystem, made on first use
+            (concurrent logins wait for the same attempt; after a failed
+            one, the next login tries again).
+        """
+        if self.fs is not None:
+            return defer.succeed(self.fs)
+        waiter = defer.Deferred()
+        self._waiters.append(waiter)
+        if len(self._waiters) == 1:
+            self._pool.run(self._makeFilesystem).addBoth(self._made)
+        return waiter
+
+    def _made(self, result):
+        """
+        Keep the filesystem just made, or log why it could not be, and
+        tell the logins waiting for it.
+
+        @param result: the filesystem or a L{Failure}.
+        """
+        waiters, self._waiters = self._waiters, []
+        if isinstance(result, Failure):
+            _log.error("cannot open the storage: {kind}: {why}",
+                       kind=result.type.__name__,
+                       why=_oneLine(result.getErrorMessage()))
+            for waiter in waiters:
+                waiter.errback(error.UnauthorizedLogin("storage unavailable"))
+            return
+        self.fs = result
+        self._backend = backendFor(result)
+        for waiter in waiters:
+            waiter.callback(result)
+
+    def homeOf(self, avatarId):
+        """
+        @param avatarId: a user name or C{checkers.ANONYMOUS}.
+        @return: C{(home, entry)}: the home as a tuple of segments under
+            the root, and the user's L{ftpkit.auth.users.UserEntry} (C{None}
+            without a users file).
+        @raise error.UnauthorizedLogin: for a user without a usable home.
+        """
+        anonymous = isAnonymous(avatarId)
+        if isinstance(avatarId, bytes):
+            try:
+                avatarId = avatarId.decode("utf-8")
+            except UnicodeDecodeError:
+                raise error.UnauthorizedLogin("user name is not UTF-8") from None
+        if self.database is not None:
+            name = "anonymous" if anonymous else avatarId
+            entry = self.database.get(name)
+            if entry is None:
+                raise error.UnauthorizedLogin(f"no user {name!r} in the users file")
+            try:
+                return paths.resolve((), "/" + entry.home), entry
+            except FTPError:
+                raise error.UnauthorizedLogin(
+                    f"user {name!r} has no usable home") from None
+        if anonymous or not self._homePerUser:
+            return (), None
+        if not isSafeUserName(avatarId):
+            raise error.UnauthorizedLogin(
+                f"user name {avatarId!r} cannot name a home directory")
+        return (avatarId,), None
+
+    def shellAt(self, home):
+        """
+        @param home: a tuple of segments under the root.
+        @return: an L{FsspecShell} showing C{ROOT/home} as C{/}.
+        """
+        root = "/".join((self.root,) + home) if home else self.root
+        return FsspecShell(self.fs, root, pool=self._pool, backend=self._backend)
+
+    @defer.inlineCallbacks
+    def _makeHome(self, home):
+        """
+        Make a home's directories, once per realm.
+
+        @param home: a tuple of segments under the root.
+        """
+        if not home or home in self._homes:
+            return
+        top = self.shellAt(())
+        for depth in range(1, len(home) + 1):
+            try:
+                yield top.makeDirectory(home[:depth])
+            except FTPError:
+                info = yield top.stat(home[:depth])
+                if not info.isDirectory:
+                    raise
+        self._homes.add(home)
+
+    def usageOf(self, home, shell):
+        """
+        @param home: a tuple of segments under the root.
+        @param shell: the L{FsspecShell} of that home.
+        @return: the L{ftpkit.shells.permissions.QuotaUsage} every session
+            of that home shares (measured again after the users file is
+            reloaded).
+        """
+        from ftpkit.shells.permissions import QuotaUsage
+
+        if self._generation != self.database.generation:
+            self._generation = self.database.generation
+            for usage in self._usages.values():
+                usage.invalidate()
+        if home not in self._usages:
+            fs, where = shell.fs, shell.fsPath(())
+            self._usages[home] = QuotaUsage(lambda: _du(fs, where),
+                                            run=shell.call)
+        return self._usages[home]
+
+    @defer.inlineCallbacks
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        Build the shell of a user who logged in.
+
+        @param avatarId: a user name or C{checkers.ANONYMOUS}.
+        @param mind: unused.
+        @param interfaces: must include L{IFTPShell}.
+        @return: a Deferred firing with C{(IFTPShell, shell, logout)};
+            failing with L{error.UnauthorizedLogin} for an unknown user, a
+            home that cannot be made, or a store that cannot be reached.
+        """
+        checkAvatarInterfaces(interfaces)
+        home, entry = self.homeOf(avatarId)
+        yield self._filesystem()
+        try:
+            yield self._makeHome(home)
+        except FTPError as e:
+            _log.error("cannot make the home /{home} of {user}: {why}",
+                       home="/".join(home), user=str(avatarId), why=e.message)
+            raise error.UnauthorizedLogin("home directory unavailable") from None
+        shell = self.shellAt(home)
+        readOnly = self._readOnly
+        if entry is not None:
+            from ftpkit.shells.permissions import PermissionShell
+
+            usage = (self.usageOf(home, shell) if entry.quota is not None
+                     else None)
+            shell = PermissionShell(shell, entry.permissions, entry.quota, usage)
+            readOnly = readOnly or entry.readOnly
+        shell = wrapForUser(shell, isAnonymous(avatarId), readOnly,
+                            self._anonymousWrite)
+        return IFTPShell, shell, noLogout
+
+
+def _du(fs, where):
+    """
+    @return: the bytes stored under C{where} (blocking), 0 when nothing
+        is there yet.
+    """
+    try:
+        return int(fs.du(where, total=True))
+    except FileNotFoundError:
+        return 0
+
+
+def _oneLine(text):
+    """
+    @return: C{text} on one line, at most 200 characters.
+    """
+    return " ".join(str(text).split())[:200]
+
+
+def makeFsspecRealm(argument, options):
+    """
+    Build the realm of C{--realm fsspec:ARGUMENT}.
+
+    @param argument: the text after C{fsspec:} (see
+        L{ftpkit.shells.storageconfig.parseArgument}).
+    @param options: the parsed L{ftpkit.deploy.tap.Options}.
+    @return: an L{FsspecRealm}.
+    @raise ValueError: for an argument, config file or users file that is
+        not valid, or a backend that is not installed.
+    """
+    from ftpkit.shells.storageconfig import parseArgument, resolve
+
+    config = parseArgument(argument)
+    cls, root, fsOptions = resolve(config)
+    database = None
+    if config.users is not None:
+        from ftpkit.auth.users import UsersDatabase
+
+        database = UsersDatabase(config.users)
+
+    def makeFilesystem():
+        return cls(skip_instance_cache=True, **fsOptions)
+
+    return FsspecRealm(
+        makeFilesystem, root,
+        homePerUser=bool(options.get("home-per-user")),
+        readOnly=bool(options.get("read-only")),
+        anonymousWrite=bool(options.get("anonymous-write")),
+        database=database,
+    )

@@ -1,0 +1,292 @@
+"""
+C{python -m ftpkit.passwd}: add a user to a users file (L{ftpkit.auth.users}),
+reset a password, or delete a user::
+
+    python -m ftpkit.passwd /etc/ftpkit/users.toml alice
+    python -m ftpkit.passwd /etc/ftpkit/users.toml bob --home /srv/bob \\
+        --permissions list,read,write --quota 1000000
+    python -m ftpkit.passwd /etc/ftpkit/users.toml --delete bob
+
+The password is asked twice on the terminal, or read as one line from
+standard input with C{--password-stdin}. Other users and fields are kept;
+the file is rewritten (comments are lost) atomically, keeping its owner,
+group and mode (C{0600} for a new file).
+"""
+
+import argparse
+import getpass
+import json
+import os
+import stat
+import sys
+import tempfile
+import tomllib
+
+from ftpkit.auth.users import UsersFileError, hashPassword, parseUser, parseUsers
+from ftpkit.shells.permissions import PERMISSIONS
+
+_KEY_ORDER = ("password", "home", "permissions", "quota", "read-only")
+
+
+def quoteString(text):
+    """
+    @param text: any C{str}.
+    @return: it as a TOML basic string (JSON's escapes are all valid
+        TOML, and non-ASCII text is kept as it is; TOML also wants DEL
+        escaped).
+    """
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def formatKey(key):
+    """
+    @param key: a table key.
+    @return: C{key} bare when TOML allows it, quoted otherwise.
+    """
+    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else quoteString(key)
+
+
+def formatValue(value):
+    """
+    @param value: a C{str}, C{bool}, C{int} or list of C{str}.
+    @return: its TOML text.
+    @raise TypeError: for anything else (not in a users file).
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return quoteString(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(formatValue(item) for item in value) + "]"
+    raise TypeError(f"cannot write {value!r} to a users file")
+
+
+def formatUsers(users):
+    """
+    Write the TOML text of a users file.
+
+    @param users: a C{dict} of user name to user table, as C{tomllib}
+        reads them (already checked by L{ftpkit.auth.users.parseUsers}).
+    @return: the text.
+    """
+    lines = []
+    for name, table in users.items():
+        header = "users." + formatKey(name)
+        lines.append(f"[{header}]")
+        for key in _KEY_ORDER:
+            if key in table:
+                lines.append(f"{key} = {formatValue(table[key])}")
+        for directory, entry in table.get("directories", {}).items():
+            lines.append("")
+            lines.append(f"[{header}.directories.{formatKey(directory)}]")
+            lines.append(
+                f"permissions = {formatValue(entry['permissions'])}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def loadTables(path):
+    """
+    Read the user tables of a users file, checking it.
+
+    @param path: the file; a missing one has no users.
+    @return: a C{dict} of user name to user table.
+    @raise UsersFileError: when the file is not valid.
+    """
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsersFileError(f"cannot read {path}: {e}")
+    parseUsers(text, path)
+    return tomllib.loads(text).get("users", {})
+
+
+def writeAtomically(path, text):
+    """
+    Replace C{path} with C{text}: written to a temporary file in the same
+    directory, given the owner, group and mode of the file it replaces
+    (C{0600} for a new file, owned by whoever runs this), synced, then
+    renamed over it. A server running as another account (C{--uid}) can
+    thus still read the file it reloads.
+
+    @param path: the file.
+    @param text: its new content.
+    @raise OSError: when the file cannot be written or keep its owner
+        (it is left as it was).
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        old = None
+    fd, temporary = tempfile.mkstemp(prefix=".users-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            if old is None:
+                os.fchmod(f.fileno(), 0o600)
+            else:
+                if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                    os.fchown(f.fileno(), old.st_uid, old.st_gid)
+                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def permissionList(text):
+    """
+    @param text: comma-separated permission names.
+    @return: the list of names.
+    @raise argparse.ArgumentTypeError: for an unknown name.
+    """
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in PERMISSIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown permission {unknown[0]!r} (known: {','.join(PERMISSIONS)})")
+    return names
+
+
+def byteCount(text):
+    """
+    @param text: a number of bytes.
+    @return: it as an C{int} of at least 0.
+    @raise argparse.ArgumentTypeError: otherwise.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of bytes, not {text!r}")
+    return value
+
+
+def makeParser():
+    """
+    @return: the L{argparse.ArgumentParser} of the command.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m ftpkit.passwd",
+        description=(
+            "Add a user to an ftpkit users file or reset their password;"
+            " or delete a user. Other users and fields are kept."),
+    )
+    parser.add_argument("path", help="the users file (created if missing)")
+    parser.add_argument("user", nargs="?", help="the user to add or update")
+    parser.add_argument("--delete", metavar="USER", help="delete USER")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password as one line from stdin")
+    parser.add_argument("--home", help="home directory (relative to --root"
+                        " of the server, or absolute) [default: USER]")
+    parser.add_argument("--permissions", type=permissionList,
+                        help="comma-separated: " + ",".join(PERMISSIONS)
+                        + " [default for a new user: list,read]")
+    parser.add_argument("--quota", type=byteCount,
+                        help="the most bytes the user may store")
+    parser.add_argument("--read-only", action="store_true",
+                        help="the user may change nothing")
+    return parser
+
+
+def readPassword(fromStdin, stdin, prompt):
+    """
+    Get the new password.
+
+    @param fromStdin: read one line from C{stdin} instead of prompting.
+    @param stdin: the standard input file.
+    @param prompt: the C{getpass}-like function prompting on the terminal.
+    @return: the password.
+    @raise UsersFileError: when it is empty or the two entries differ.
+    """
+    if fromStdin:
+        password = stdin.readline().rstrip("\r\n")
+    else:
+        password = prompt("New password: ")
+        if prompt("Again: ") != password:
+            raise UsersFileError("the passwords differ")
+    if not password:
+        raise UsersFileError("empty password")
+    return password
+
+
+def updateUser(table, options, password):
+    """
+    Apply the command's options to a user's table.
+
+    @param table: the user's table (changed in place; C{{}} for a new
+        user).
+    @param options: the parsed arguments.
+    @param password: the new password.
+    """
+    table["password"] = hashPassword(password)
+    if options.home is not None:
+        table["home"] = options.home
+    if options.permissions is not None:
+        table["permissions"] = options.permissions
+    if options.quota is not None:
+        table["quota"] = options.quota
+    if options.read_only:
+        table["read-only"] = True
+
+
+def standardStreams(stdin, stdout, stderr):
+    """
+    @return: C{(stdin, stdout, stderr)}, each the C{sys} one when given as
+        C{None} (the commands' C{main} take them for their tests).
+    """
+    return (sys.stdin if stdin is None else stdin,
+            sys.stdout if stdout is None else stdout,
+            sys.stderr if stderr is None else stderr)
+
+
+def main(argv=None, stdin=None, stdout=None, stderr=None,
+         prompt=getpass.getpass):
+    """
+    Run the command.
+
+    @param argv: the arguments (C{sys.argv[1:]} when C{None}).
+    @param stdin: standard input (C{sys.stdin} when C{None}).
+    @param stdout: where to report (C{sys.stdout} when C{None}).
+    @param stderr: where errors go (C{sys.stderr} when C{None}).
+    @param prompt: asks for a password on the terminal.
+    @return: the exit status: 0, or 1 after an error message on stderr
+        (usage errors exit with status 2 from L{argparse}).
+    """
+    parser = makeParser()
+    options = parser.parse_args(argv)
+    stdin, stdout, stderr = standardStreams(stdin, stdout, stderr)
+    if (options.user is None) == (options.delete is None):
+        parser.error("give either USER or --delete USER")
+    try:
+        users = loadTables(options.path)
+        if options.delete is not None:
+            if users.pop(options.delete, None) is None:
+                raise UsersFileError(f"no user {options.delete!r} in {options.path}")
+            action = f"deleted {options.delete}"
+        else:
+            table = users.setdefault(options.user, {})
+            action = ("reset the password of " if table else "added ") + options.user
+            updateUser(table, options,
+                       readPassword(options.password_stdin, stdin, prompt))
+            parseUser(options.user, table)
+        writeAtomically(options.path, formatUsers(users))
+    except (UsersFileError, OSError) as e:
+        stderr.write(f"python -m ftpkit.passwd: error: {e}\n")
+        return 1
+    stdout.write(f"{action} in {options.path}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""
+C{python -m ftpkit.pgadmin}: create the PostgreSQL users table of
+C{--auth pg:DSN} / C{--realm pg:DSN} (L{ftpkit.auth.pgusers}) and add, change,
+list and remove its users::
+
+    python -m ftpkit.pgadmin --dsn 'host=db dbname=ftp' init
+    python -m ftpkit.pgadmin --dsn 'host=db dbname=ftp' add alice \\
+        --permissions list,read,write --quota 1000000000
+    python -m ftpkit.pgadmin set alice --password --directory /in=list,write
+    python -m ftpkit.pgadmin remove alice
+    python -m ftpkit.pgadmin list
+
+The connection string comes from C{--dsn}, else C{$FTPKIT_PG_DSN}, else
+libpq's environment (C{PGHOST}, C{PGDATABASE}, ...). A password is asked
+twice on the terminal, or read as one line from standard input with
+C{--password-stdin}. Every change is checked by the rules the server
+applies, so what this writes, the server accepts.
+"""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from ftpkit.auth.passwd import (
+    byteCount,
+    permissionList,
+    readPassword,
+    standardStreams,
+)
+from ftpkit.auth.pgusers import COLUMN_NAMES, COLUMNS, SCHEMA, entryFromRow
+from ftpkit.auth.users import UsersFileError, hashPassword
+
+
+def directoryRule(text):
+    """
+    @param text: C{/PATH=PERMISSION,...}, e.g. C{/incoming=list,write}.
+    @return: C{(path, [names])}.
+    @raise argparse.ArgumentTypeError: when it is not of that form.
+    """
+    path, sep, names = text.partition("=")
+    if not sep or not path.startswith("/"):
+        raise argparse.ArgumentTypeError(
+            f"must be /PATH=PERMISSION,..., not {text!r}")
+    return path, permissionList(names)
+
+
+def makeParser():
+    """
+    @return: the L{argparse.ArgumentParser} of the command.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m ftpkit.pgadmin",
+        description="Manage the ftpkit users table in PostgreSQL.")
+    parser.add_argument("--dsn", default=os.environ.get("FTPKIT_PG_DSN", ""),
+                        help="libpq connection string [default:"
+                        " $FTPKIT_PG_DSN, else libpq's environment]")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="create the table if it is missing")
+    commands.add_parser("list", help="list the users, one JSON object a line")
+    remove = commands.add_parser("remove", help="remove a user")
+    remove.add_argument("user")
+    for name, text in (("add", "add a user (asks for a password)"),
+                       ("set", "change a user's fields")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("user")
+        if name == "set":
+            sub.add_argument("--password", action="store_true",
+                             help="set a new password")
+        sub.add_argument("--password-stdin", action="store_true",
+                         help="read the password as one line from stdin")
+        sub.add_argument("--home", help="home directory (relative to"
+                         " --root of the servers, or absolute)"
+                         " [default for a new user: USER]")
+        sub.add_argument("--permissions", type=permissionList,
+                         help="comma-separated [default for a new user:"
+                         " list,read]")
+        sub.add_argument("--directory", type=directoryRule, action="append",
+                         metavar="/PATH=PERMISSIONS",
+                         help="permissions below one directory, repeatable"
+                         " (replaces the user's directory rules)")
+        sub.add_argument("--quota", type=byteCount,
+                         help="the most bytes the user may store")
+        sub.add_argument("--no-quota", action="store_true",
+                         help="remove the quota")
+        writable = sub.add_mutually_exclusive_group()
+        writable.add_argument("--read-only", action="store_true",
+                              help="the user may change nothing")
+        writable.add_argument("--writable", action="store_true",
+                              help="clear --read-only")
+    return parser
+
+
+def _fetch(cursor, name):
+    """
+    @return: the user's row as a C{dict} of column to value, or C{None}.
+    """
+    cursor.execute(f"SELECT {COLUMNS} FROM ftpkit_users WHERE name = %s",
+                   (name,))
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip(COLUMN_NAMES, row))
+
+
+def applyOptions(row, options, password):
+    """
+    Apply C{add}'s or C{set}'s options to a row.
+
+    @param row: the user's columns (changed in place).
+    @param options: the parsed arguments.
+    @param password: a new password, or C{None}.
+    @raise UsersFileError: when the result breaks the server's rules.
+    """
+    if password is not None:
+        row["password"] = hashPassword(password)
+    if options.home is not None:
+        row["home"] = options.home
+    if options.permissions is not None:
+        row["permissions"] = options.permissions
+    if options.directory is not None:
+        row["directories"] = dict(options.directory)
+    if options.quota is not None:
+        row["quota"] = options.quota
+    if options.no_quota:
+        row["quota"] = None
+    if options.read_only:
+        row["read_only"] = True
+    if options.writable:
+        row["read_only"] = False
+    entryFromRow([row[c] for c in COLUMN_NAMES])
+
+
+def _store(cursor, row):
+    cursor.execute(
+        "INSERT INTO ftpkit_users (name, password, home, permissions, quota,"
+        " read_only, directories) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (name) DO UPDATE SET password = EXCLUDED.password,"
+        " home = EXCLUDED.home, permissions = EXCLUDED.permissions,"
+        " quota = EXCLUDED.quota, read_only = EXCLUDED.read_only,"
+        " directories = EXCLUDED.directories",
+        (row["name"], row["password"], row["home"], list(row["permissions"]),
+         row["quota"], row["read_only"], json.dumps(row["directories"])))
+
+
+def run(connection, options, stdin, stdout, prompt):
+    """
+    Carry out one command in one transaction.
+
+    @param connection: an open psycopg connection.
+    @param options: the parsed arguments.
+    @param stdin: standard input, for C{--password-stdin}.
+    @param stdout: where to report.
+    @param prompt: asks for a password on the terminal.
+    @raise UsersFileError: with the reason a command cannot be done.
+    """
+    with connection.transaction(), connection.cursor() as cursor:
+        if options.command == "init":
+            cursor.execute(SCHEMA)
+            print("ftpkit_users is ready", file=stdout)
+            return
+        if options.command == "list":
+            cursor.execute(f"SELECT {COLUMNS} FROM ftpkit_users ORDER BY name")
+            for values in cursor.fetchall():
+                entry = dict(zip(COLUMN_NAMES, values))
+                entry.pop("password")
+                print(json.dumps(entry, default=str), file=stdout)
+            return
+        row = _fetch(cursor, options.user)
+        if options.command == "remove":
+            if row is None:
+                raise UsersFileError(f"no user {options.user!r}")
+            cursor.execute("DELETE FROM ftpkit_users WHERE name = %s",
+                           (options.user,))
+            print(f"removed {options.user}", file=stdout)
+            return
+        password = None
+        if options.command == "add":
+            if row is not None:
+                raise UsersFileError(f"user {options.user!r} exists: use set")
+            row = {"name": options.user, "password": None,
+                   "home": options.user, "permissions": ["list", "read"],
+                   "quota": None, "read_only": False, "directories": {}}
+            password = readPassword(options.password_stdin, stdin, prompt)
+        else:
+            if row is None:
+                raise UsersFileError(f"no user {options.user!r}: use add")
+            if options.password or options.password_stdin:
+                password = readPassword(options.password_stdin, stdin, prompt)
+        applyOptions(row, options, password)
+        _store(cursor, row)
+        action = "added" if options.command == "add" else "changed"
+        print(f"{action} {options.user}", file=stdout)
+
+
+def main(argv=None, stdin=None, stdout=None, stderr=None,
+         prompt=getpass.getpass):
+    """
+    Run the command.
+
+    @param argv: the arguments (C{sys.argv[1:]} when C{None}).
+    @param stdin: standard input (C{sys.stdin} when C{None}).
+    @param stdout: where to report (C{sys.stdout} when C{None}).
+    @param stderr: where errors go (C{sys.stderr} when C{None}).
+    @param prompt: asks for a password on the terminal.
+    @return: the exit status: 0, or 1 after a one-line error on stderr
+        (usage errors exit with status 2 from L{argparse}).
+    """
+    options = makeParser().parse_args(argv)
+    stdin, stdout, stderr = standardStreams(stdin, stdout, stderr)
+    try:
+        import psycopg
+    except ImportError:
+        print("pgadmin: needs psycopg: pip install 'ftpkit[pg]'", file=stderr)
+        return 1
+    try:
+        with psycopg.connect(options.dsn) as connection:
+            run(connection, options, stdin, stdout, prompt)
+    except UsersFileError as e:
+        print(f"pgadmin: {e}", file=stderr)
+        return 1
+    except psycopg.Error as e:
+        print(f"pgadmin: {' '.join(str(e).split())}", file=stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""
+Virtual users in PostgreSQL, for several servers that share one user list.
+
+The table holds what a users file holds (L{ftpkit.auth.users}): an scrypt
+password hash, a home under C{--root}, permissions, per-directory
+permissions, a quota and a read-only flag. L{PostgresUsers} reads a user
+each time one logs in, through L{twisted.enterprise.adbapi} and psycopg,
+so a user added, changed or removed with C{python -m ftpkit.pgadmin} counts
+on every node at the next login, without a reload. The checker and the
+realm are L{ftpkit.auth.users.UsersChecker} and L{ftpkit.auth.users.UsersRealm}
+over a L{PostgresUsers}: the rules are the users file's.
+
+When the database cannot be reached, logins are answered C{421} and
+logged; sessions already logged in go on.
+"""
+
+import json
+
+from twisted.enterprise import adbapi
+from twisted.logger import Logger
+
+from ftpkit.auth.users import UsersFileError, parseUser
+from ftpkit.errors import ServiceUnavailable
+
+_log = Logger()
+
+SCHEMA = """\
+CREATE TABLE IF NOT EXISTS ftpkit_users (
+    name text PRIMARY KEY,
+    password text,
+    home text NOT NULL,
+    permissions text[] NOT NULL DEFAULT '{list,read}',
+    quota bigint CHECK (quota >= 0),
+    read_only boolean NOT NULL DEFAULT false,
+    directories jsonb NOT NULL DEFAULT '{}'
+)
+"""
+"""The table, as C{python -m ftpkit.pgadmin DSN init} creates it."""
+
+COLUMN_NAMES = ("name", "password", "home", "permissions", "quota",
+                "read_only", "directories")
+"""The columns L{entryFromRow} takes, in its order."""
+
+COLUMNS = ", ".join(COLUMN_NAMES)
+"""L{COLUMN_NAMES} for a C{SELECT}."""
+
+
+def entryFromRow(row):
+    """
+    Turn a row of C{ftpkit_users} into a user, checked by the users file's
+    own rules.
+
+    @param row: the values of L{COLUMNS}, in order.
+    @return: a L{ftpkit.auth.users.UserEntry}.
+    @raise UsersFileError: when the row breaks those rules (an unknown
+        permission, a bad home, a clear-text password is allowed through
+        and refused at login as in a file).
+    """
+    name, password, home, permissions, quota, readOnly, directories = row
+    if isinstance(directories, str):
+        directories = json.loads(directories)
+    table = {"home": home, "permissions": list(permissions),
+             "read-only": bool(readOnly),
+             "directories": {path: {"permissions": list(names)}
+                             for path, names in (directories or {}).items()}}
+    if password is not None:
+        table["password"] = password
+    if quota is not None:
+        table["quota"] = int(quota)
+    return parseUser(name, table)
+
+
+class PostgresUsers:
+    """
+    The users of a PostgreSQL database, read at each login.
+
+    It stands where a L{ftpkit.auth.users.UsersDatabase} does: L{get} returns
+    a Deferred instead of a user.
+
+    @ivar path: where the users come from, for messages.
+    @ivar generation: always C{0}: every login reads the database anew.
+    @ivar shared: C{True}: other servers change the same homes, so each
+        login measures its home's usage again for the quota.
+    """
+
+    generation = 0
+    shared = True
+
+    def __init__(self, dsn, pool=None):
+        """
+        @param dsn: a libpq connection string (C{"host=... dbname=..."} or
+            C{"postgresql://..."}); libpq's environment (C{PGPASSWORD},
+            C{PGPASSFILE}, C{PGSERVICE}) fills in what it leaves out.
+        @param pool: an L{adbapi.ConnectionPool}; one on C{psycopg} is made
+            when C{None}. It starts when the reactor runs.
+        """
+        self.path = "PostgreSQL"
+        self.pool = pool if pool is not None else adbapi.ConnectionPool(
+            "psycopg", dsn, cp_min=1, cp_max=4, cp_reconnect=True,
+            cp_noisy=False)
+
+    def get(self, name):
+        """
+        @param name: a user name.
+        @return: a Deferred firing with the L{ftpkit.auth.users.UserEntry}, or
+            C{None} for an unknown user (or one whose row breaks the rules,
+            which is logged); failing with
+            L{ftpkit.errors.ServiceUnavailable} when the database cannot
+            answer.
+        """
+        query = self.pool.runQuery(
+            f"SELECT {COLUMNS} FROM ftpkit_users WHERE name = %s", (name,))
+        return query.addCallbacks(self._found, self._failed,
+                                  callbackArgs=(name,))
+
+    def _found(self, rows, name):
+        if not rows:
+            return None
+        try:
+            return entryFromRow(rows[0])
+        except UsersFileError as e:
+            _log.error("PostgreSQL user {user} refused: {why}", user=name,
+                       why=str(e))
+            return None
+
+    def _failed(self, failure):
+        why = " ".join(failure.getErrorMessage().split())
+        _log.error("PostgreSQL user database unavailable: {why}",
+                   why=why or failure.type.__name__)
+        raise ServiceUnavailable(
+            "User database unavailable, try again later")
+
+    def reload(self):
+        """
+        Nothing to do: every login reads the database (C{SIGHUP} calls
+        this as it does for a users file).
+
+        @return: C{False}.
+        """
+        return False
+
+    def close(self):
+        """
+        Close the database connections.
+        """
+        self.pool.close()
+
+
+_databases = {}
+
+
+def databaseFor(dsn):
+    """
+    One L{PostgresUsers} per connection string, so that C{--auth pg:DSN}
+    and C{--realm pg:DSN} share their connections.
+
+    @param dsn: the connection string.
+    @return: the L{PostgresUsers}.
+    """
+    if dsn not in _databases:
+        _databases[dsn] = PostgresUsers(dsn)
+    return _databases[dsn]

@@ -1,0 +1,102 @@
+"""
+PASV, EPSV, PORT and EPRT: setting up the next data connection.
+"""
+
+from ftpkit.data.channel import normalizeHost
+from ftpkit.protocol.commands import (
+    formatHostPort,
+    parseEPRT,
+    parseEPSV,
+    parseHostPort,
+)
+
+PRIVILEGED_PORTS = 1024
+"""PORT/EPRT to a port below this is refused (bounce protection)."""
+
+
+def addressFamily(host):
+    """
+    @param host: an address as text.
+    @return: 1 for IPv4 (including IPv4-mapped IPv6), 2 for IPv6.
+    """
+    return 2 if ":" in normalizeHost(host) else 1
+
+
+class DataChannelCommands:
+    """
+    The data-channel setup commands.
+    """
+
+    sessionFields = frozenset(["epsvAll"])
+
+    def _localHost(self):
+        return normalizeHost(self.dataChannel.localHost)
+
+    def ftp_PASV(self, argument):
+        """
+        Listen for an IPv4 data connection (227). On an IPv6 control
+        connection a 227 could only name an address the data connection
+        cannot come from (see docs/protocol.rst): RFC 2428's "network
+        protocol not supported" (522), pointing at EPSV, a refusal that a
+        client does not retry.
+        """
+        if self.session.epsvAll:
+            return (503, "PASV not allowed after EPSV ALL")
+        local = self._localHost()
+        if addressFamily(local) != 1:
+            return (522, "Network protocol not supported, use EPSV (2)")
+        port = self.dataChannel.listen(self.config.passivePorts)
+        address = self.config.passiveAddress or local
+        return (227, "Entering Passive Mode (%s)"
+                % formatHostPort(address, port))
+
+    def ftp_EPSV(self, argument):
+        """
+        Listen for a data connection, any family (229), or EPSV ALL.
+        """
+        family = parseEPSV(argument)
+        if family == "ALL":
+            self.session.epsvAll = True
+            return (200, "EPSV ALL ok")
+        if family is not None and family != addressFamily(self._localHost()):
+            return (522, "Network protocol not supported, use (%d)"
+                    % addressFamily(self._localHost()))
+        port = self.dataChannel.listen(self.config.passivePorts)
+        return (229, "Entering Extended Passive Mode (|||%d|)" % port)
+
+    def ftp_PORT(self, argument):
+        """
+        Connect back to the client for the next transfer (IPv4).
+        """
+        if self.session.epsvAll:
+            return (503, "PORT not allowed after EPSV ALL")
+        host, port = parseHostPort(argument)
+        return self._connectBack(host, port)
+
+    def ftp_EPRT(self, argument):
+        """
+        Connect back to the client for the next transfer (RFC 2428).
+        """
+        if self.session.epsvAll:
+            return (503, "EPRT not allowed after EPSV ALL")
+        family, host, port = parseEPRT(argument)
+        if family != addressFamily(self.peer):
+            return (522, "Network protocol not supported, use (%d)"
+                    % addressFamily(self.peer))
+        return self._connectBack(host, port)
+
+    def _connectBack(self, host, port):
+        if normalizeHost(host) != self.peer:
+            self.log.warn(
+                "refused PORT/EPRT to {host}:{port} from {peer}: "
+                "foreign address (FTP bounce)", host=host, port=port,
+                peer=self.peer)
+            return (501, "Data connection only to your own address")
+        if port < PRIVILEGED_PORTS:
+            self.log.warn(
+                "refused PORT/EPRT to privileged port {port} from {peer}",
+                port=port, peer=self.peer)
+            return (501, "Data connection to a privileged port refused")
+        self.dataChannel.connectTo(normalizeHost(host), port)
+        return (200, "PORT command successful")
+

@@ -1,0 +1,237 @@
+"""
+Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
+MLST HASH.
+"""
+
+from twisted.internet.interfaces import IConsumer
+from zope.interface import implementer
+
+from ftpkit.control.handlers.session import HASH_NAMES
+from ftpkit.errors import (
+    CommandNotImplemented,
+    IsDirectory,
+    NoSuchFile,
+    NotDirectory,
+    PermissionDenied,
+)
+from ftpkit.interfaces import IFTPShellHash, IFTPShellResume
+from ftpkit.protocol import listing, paths
+from ftpkit.protocol.access import CHANGE
+from ftpkit.protocol.commands import formatTimeval, parseMFMT
+from ftpkit.protocol.replies import quotePath
+from ftpkit.shells.adapters import readFileFor
+
+
+@implementer(IConsumer)
+class _LineEndCounter:
+    """
+    Counts a file's bytes and LFs, to give its size in TYPE A.
+    """
+
+    def __init__(self):
+        self.size = 0
+        self.lineEnds = 0
+
+    def registerProducer(self, producer, streaming):
+        """See L{IConsumer.registerProducer}."""
+        if not streaming:
+            producer.resumeProducing()
+        self._producer = producer
+        self._streaming = streaming
+
+    def unregisterProducer(self):
+        """See L{IConsumer.unregisterProducer}."""
+        self._producer = None
+
+    def write(self, data):
+        """Count the bytes and line ends of C{data}."""
+        self.size += len(data)
+        self.lineEnds += data.count(b"\n")
+        if self._producer is not None and not self._streaming:
+            self._producer.resumeProducing()
+
+
+class FileCommands:
+    """
+    Navigation and name operations.
+    """
+
+    sessionFields = frozenset(
+        ["cwd", "renameFrom", "shell", "binary", "mlstFacts", "access"])
+
+    def resolve(self, text):
+        """
+        Turn a client's path argument into a path.
+
+        @return: a tuple of segments.
+        @raise InvalidPath: for text that cannot name a path.
+        """
+        return paths.resolve(self.session.cwd, text)
+
+    def ftp_PWD(self, argument):
+        """
+        Name the current directory (257).
+        """
+        return (257, quotePath(paths.toText(self.session.cwd))
+                + " is the current directory")
+
+    async def ftp_CWD(self, argument):
+        """
+        Change the current directory.
+        """
+        path = self.resolve(argument)
+        info = await self.session.shell.stat(path)
+        if not info.isDirectory:
+            raise NotDirectory()
+        self.session.cwd = path
+        return (250, "Directory changed to " + paths.toText(path))
+
+    async def ftp_CDUP(self, argument):
+        """
+        Change to the parent directory.
+        """
+        return await self.ftp_CWD("..")
+
+    async def ftp_MKD(self, argument):
+        """
+        Make a directory (257 with its path).
+        """
+        path = self.resolve(argument)
+        await self.session.shell.makeDirectory(path)
+        self.reportChange("MKD", path)
+        return (257, quotePath(paths.toText(path)) + " created")
+
+    async def ftp_RMD(self, argument):
+        """
+        Remove an empty directory.
+        """
+        path = self.resolve(argument)
+        await self.session.shell.removeDirectory(path)
+        self.reportChange("RMD", path)
+        return (250, "Directory removed")
+
+    async def ftp_DELE(self, argument):
+        """
+        Delete a file.
+        """
+        path = self.resolve(argument)
+        await self.session.shell.removeFile(path)
+        self.reportChange("DELE", path)
+        return (250, "File removed")
+
+    async def ftp_RNFR(self, argument):
+        """
+        Name the file or directory the next RNTO renames.
+        """
+        path = self.resolve(argument)
+        self.session.renameFrom = None
+        if not path:
+            raise PermissionDenied("The root cannot be renamed")
+        await self.session.shell.stat(path)
+        self.session.renameFrom = path
+        return (350, "Ready for RNTO")
+
+    async def ftp_RNTO(self, argument):
+        """
+        Rename what RNFR named.
+        """
+        session = self.session
+        source, session.renameFrom = session.renameFrom, None
+        if source is None:
+            return (503, "RNFR required first")
+        target = self.resolve(argument)
+        await session.shell.rename(source, target)
+        self.reportChange("RNTO", source, target)
+        return (250, "Rename successful")
+
+    async def ftp_SIZE(self, argument):
+        """
+        Give a file's size in the current TYPE (RFC 3659); in TYPE I, the
+        size of a cut upload of it kept for a resume, when there is one.
+        """
+        path = self.resolve(argument)
+        shell = self.session.shell
+        if self.session.binary and IFTPShellResume.providedBy(shell):
+            # A cut upload waiting for its resume: what a resuming client
+            # asks for (see IFTPShellResume).
+            kept = await shell.resumableSize(path)
+            if kept is not None:
+                return (213, str(kept))
+        info = await shell.stat(path)
+        if not info.isFile:
+            return (550, "Not a regular file")
+        if self.session.binary:
+            return (213, str(info.size))
+        readFile = readFileFor(await self.session.shell.openForReading(path))
+        counter = _LineEndCounter()
+        try:
+            await readFile.send(counter)
+        finally:
+            readFile.close()
+        return (213, str(counter.size + counter.lineEnds))
+
+    async def ftp_MDTM(self, argument):
+        """
+        Give a file's modification time, UTC (RFC 3659).
+        """
+        path = self.resolve(argument)
+        info = await self.session.shell.stat(path)
+        if not info.isFile:
+            return (550, "Not a regular file")
+        return (213, formatTimeval(info.mtime))
+
+    async def ftp_MFMT(self, argument):
+        """
+        Set a file's modification time.
+        """
+        when, pathText = parseMFMT(argument)
+        path = self.resolve(pathText)
+        info = await self.session.shell.stat(path)
+        if info.isDirectory:
+            raise IsDirectory()
+        await self.session.shell.setModificationTime(path, when)
+        return (213, "Modify=" + formatTimeval(when) + "; "
+                + paths.toText(path))
+
+    async def ftp_MLST(self, argument):
+        """
+        Describe one path with MLST facts, on the control connection.
+        """
+        path = self.resolve(argument)
+        info = await self.session.shell.stat(path)
+        line = listing.formatFacts(
+            paths.toText(path), info, self.session.mlstFacts,
+            listing.permissions(info, self.canWriteFiles()))
+        return (250, ["Listing " + paths.toText(path), " " + line, "End"])
+
+    def canWriteFiles(self):
+        """
+        @return: whether the session may change files (for the perm fact).
+        """
+        return self.session.access.allows(CHANGE)
+
+    async def ftp_HASH(self, argument):
+        """
+        Checksum a file with the selected algorithm.
+        """
+        if not IFTPShellHash.providedBy(self.session.shell):
+            raise CommandNotImplemented("HASH not available here")
+        path = self.resolve(argument)
+        info = await self.session.shell.stat(path)
+        if not info.isFile:
+            return (553, "Not a regular file")
+        digest = await self.session.shell.hash(path, self.hashAlgorithm)
+        return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
+                                         info.size, digest,
+                                         paths.toText(path)))
+
+    async def exists(self, path):
+        """
+        @return: a Deferred firing with whether C{path} exists.
+        """
+        try:
+            await self.session.shell.stat(path)
+        except NoSuchFile:
+            return False
+        return True
+

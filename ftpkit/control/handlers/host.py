@@ -1,0 +1,51 @@
+"""
+HOST (RFC 7151): pick a virtual host, and so the realm users log in to,
+before logging in.
+"""
+
+from ftpkit.control.vhosts import localAddressNames, parseHostName
+from ftpkit.protocol.sessionstate import Session
+
+
+class HostCommands:
+    """
+    C{HOST NAME} starts a fresh L{Session} (as C{REIN} does) whose logins
+    go through the portal of the virtual host C{NAME} names
+    (L{ftpkit.control.server.FTPFactory.pickHost} decides which).
+    """
+
+    sessionFields = frozenset(["username", "shell", "hostName", "portal"])
+
+    def ftp_HOST(self, argument):
+        """
+        Choose the virtual host: C{220} (with the host's banner, if it
+        has one); C{501} for text that is no host
+        name; C{503} once C{USER} was given (C{REIN} first); C{504} for a
+        name this server does not serve, or one other than the name the
+        client gave TLS (SNI) when the control connection is secure.
+        """
+        if self.session.shell is not None or self.session.username is not None:
+            return (503, "HOST must come before USER; send REIN first")
+        try:
+            name = parseHostName(argument)
+        except ValueError as e:
+            return (501, f"HOST: {e}")
+        serverName = self.tlsServerName()
+        if serverName is not None and serverName != name:
+            return (504, f"HOST {name} is not the name given to TLS "
+                         f"({serverName})")
+        local = getattr(self.transport.getHost(), "host", "")
+        picked = self.factory.pickHost(name, localAddressNames(local))
+        if picked is None:
+            self.log.info("{peer} asked for unknown virtual host {host}",
+                          peer=self.peer, host=name)
+            return (504, f"Unknown host {name}")
+        portal, banner = picked
+        self.dataChannel.close()
+        session = Session()
+        session.hostName = name
+        session.portal = portal
+        self.session = session
+        self.log.info("{peer} chose virtual host {host}", peer=self.peer,
+                      host=name)
+        return (220, banner or f"Host {name} ready")

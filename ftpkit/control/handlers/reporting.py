@@ -1,0 +1,171 @@
+"""
+The session's side of L{ftpkit.ops.events}: what a session publishes, and the
+little state that needs (login time, bytes in and out, the transfer a
+command ran).
+"""
+
+import itertools
+
+from ftpkit.errors import FTPError
+from ftpkit.ops import events
+from ftpkit.protocol import commandtable, paths
+from ftpkit.protocol.commands import splitListArgument
+
+_sessionIds = itertools.count(1)
+
+TRANSFER_VERBS = frozenset(["RETR", "STOR", "APPE", "STOU"])
+"""Commands whose data connection moves a file (L{events.TRANSFER})."""
+
+LISTING_VERBS = frozenset(["LIST", "NLST", "MLSD"])
+"""Commands whose data connection moves a listing (L{events.LISTING})."""
+
+
+def pathArgument(verb, argument):
+    """
+    @param verb: a command's verb.
+    @param argument: its argument.
+    @return: the part of C{argument} naming a path, or C{None} when the
+        command names none.
+    """
+    command = commandtable.lookup(verb)
+    if command is None or "pathname" not in command.syntax:
+        return None
+    if verb == "SITE":
+        words = argument.split(None, 2)
+        if len(words) < 3 or words[0].upper() != "CHMOD":
+            return None
+        return words[2]
+    if verb == "MFMT":
+        return argument.partition(" ")[2]
+    if verb in ("LIST", "NLST", "STAT"):
+        return splitListArgument(argument)[1]
+    return argument
+
+
+class SessionReporting:
+    """
+    Publishes the session's events to the factory's
+    L{events.EventHub}.
+
+    @ivar sessionId: a number naming the session in events.
+    @ivar loginTime: when the user logged in (reactor seconds), or C{None}.
+    @ivar bytesIn: bytes received over data connections since login.
+    @ivar bytesOut: bytes sent over data connections since login.
+    """
+
+    sessionFields = frozenset(["username", "anonymous", "cwd", "binary",
+                               "hostName"])
+    loginTime = None
+    bytesIn = 0
+    bytesOut = 0
+    sessionId = 0
+    _reportedTransfer = None
+
+    def publish(self, kind, **fields):
+        """
+        Publish an event of this session, if anyone wants it.
+
+        @param kind: one of L{events.KINDS}.
+        @param fields: the event's other fields (L{events.Event}).
+        """
+        hub = self.factory.events
+        if hub.wants(kind):
+            if not self.sessionId:
+                self.sessionId = next(_sessionIds)
+            hub.publish(events.Event(
+                kind, self.peer, time=self.reactor.seconds(),
+                user=self.session.username,
+                anonymous=self.session.anonymous,
+                session=self.sessionId, host=self.session.hostName,
+                **fields))
+
+    def reportLogin(self):
+        """
+        The user logged in.
+        """
+        self.loginTime = self.reactor.seconds()
+        self.bytesIn = self.bytesOut = 0
+        self.publish(events.LOGIN)
+
+    def reportLogout(self):
+        """
+        The logged-in user leaves (before the session forgets who it was).
+        """
+        if self.loginTime is None:
+            return
+        seconds = self.reactor.seconds() - self.loginTime
+        self.loginTime = None
+        self.publish(events.LOGOUT, seconds=seconds, bytesIn=self.bytesIn,
+                     bytesOut=self.bytesOut)
+
+    def reportChange(self, command, path, target=None):
+        """
+        A command changed something.
+
+        @param command: C{"DELE"}, C{"RNTO"}, C{"MKD"}, C{"RMD"} or
+            C{"SITE CHMOD"}.
+        @param path: the path it changed, a tuple of segments.
+        @param target: a rename's new path, a tuple of segments.
+        """
+        self.publish(events.CHANGE, command=command, path=paths.toText(path),
+                     target=None if target is None else paths.toText(target))
+
+    def reportTransferStarted(self, transfer):
+        """
+        A data connection is open for the running command.
+
+        @param transfer: its L{ftpkit.control.handlers.transfers.Transfer}.
+        """
+        transfer.started = self.reactor.seconds()
+        self._reportedTransfer = transfer
+
+    def reportReplied(self, verb, argument, code):
+        """
+        A command got its final reply: publish what it did.
+
+        @param verb: the command's verb.
+        @param argument: its argument.
+        @param code: the final reply code.
+        """
+        if verb in TRANSFER_VERBS or verb in LISTING_VERBS:
+            # Not STAT or ABOR, answered while a transfer runs.
+            transfer, self._reportedTransfer = self._reportedTransfer, None
+        else:
+            transfer = None
+        if transfer is not None:
+            self._reportTransfer(verb, transfer, code)
+        elif code in events.REFUSAL_CODES:
+            self._reportRefusal(verb, argument, code)
+        elif verb in TRANSFER_VERBS and code >= 400:
+            self.publish(events.TRANSFER, command=verb,
+                         path=self._pathText(verb, argument), code=code,
+                         binary=self.session.binary)
+
+    def _reportTransfer(self, verb, transfer, code):
+        moved = transfer.bytesMoved()
+        if transfer.mover.incoming:
+            self.bytesIn += moved
+        else:
+            self.bytesOut += moved
+        command, _, path = transfer.description.partition(" ")
+        kind = events.TRANSFER if verb in TRANSFER_VERBS else events.LISTING
+        self.publish(kind, command=command, path=path, code=code,
+                     bytes=moved,
+                     seconds=self.reactor.seconds() - transfer.started,
+                     binary=self.session.binary)
+
+    def _reportRefusal(self, verb, argument, code):
+        path = self._pathText(verb, argument)
+        if path is not None:
+            if verb == "SITE":
+                verb = "SITE CHMOD"
+            self.publish(events.REFUSAL, command=verb, path=path, code=code)
+
+    def _pathText(self, verb, argument):
+        text = pathArgument(verb, argument)
+        if text is None:
+            return None
+        try:
+            return paths.toText(paths.resolve(self.session.cwd, text))
+        except FTPError:
+            return text

@@ -1,0 +1,160 @@
+"""
+AUTH, PBSZ, PROT and CCC: explicit FTPS (RFC 4217), and the TLS rules the
+other commands consult.
+"""
+
+from twisted.internet.interfaces import ISSLTransport
+
+from ftpkit.control.ccc import canClearTLS, clearTLS
+from ftpkit.control.vhosts import parseHostName
+from ftpkit.data.tls import DataTLS, dataChannelTLS
+
+TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
+
+
+class SecurityCommands:
+    """
+    TLS state: the control connection is plain or TLS; data connections
+    are clear (PROT C) or private (PROT P). It belongs to the connection,
+    not to the L{ftpkit.protocol.sessionstate.Session}: C{REIN} keeps it.
+
+    @ivar controlSecure: the control connection is under TLS.
+    @ivar protectData: PROT P is in force.
+    @ivar bufferSizeSet: PBSZ was given since TLS started (RFC 2228
+        section 3 and RFC 4217 section 8: PROT must follow it).
+    @ivar clearedContext: after C{CCC}, the TLS context the control
+        connection had, which data connections keep using (so that they
+        can still resume its session).
+    """
+
+    sessionFields = frozenset(["anonymous"])
+    controlSecure = False
+    protectData = False
+    bufferSizeSet = False
+    clearedContext = None
+
+    def startedImplicitTLS(self):
+        """
+        The session was TLS from its first byte (an C{ssl:} endpoint):
+        data connections are protected by default.
+        """
+        self.controlSecure = True
+        self.protectData = True
+
+    def tlsRequiredFor(self, anonymous):
+        """
+        @param anonymous: whether the user is anonymous.
+        @return: whether this user must use TLS.
+        """
+        if not self.config.tlsRequired:
+            return False
+        return not anonymous or self.config.tlsRequiredForAnonymous
+
+    def tlsServerName(self):
+        """
+        @return: the host name the client gave the control connection's
+            TLS handshake (SNI), normalized by
+            L{ftpkit.control.vhosts.parseHostName}, or C{None} when it gave none
+            (or the connection is not under TLS).
+        """
+        if not self.controlSecure:
+            return None
+        try:
+            name = self.transport.getHandle().get_servername()
+        except AttributeError:
+            return None
+        if not name:
+            return None
+        try:
+            return parseHostName(name.decode("ascii"))
+        except ValueError:
+            return None
+
+    def dataTLSContext(self):
+        """
+        @return: the context factory securing data connections (sharing
+            the control connection's TLS context, so its session can be
+            resumed), or C{None} for clear data connections.
+        """
+        if not self.protectData:
+            return None
+        if self.clearedContext is not None:
+            return DataTLS(self.clearedContext,
+                           self.config.tlsRequireSessionReuse)
+        return dataChannelTLS(self.transport, self.config.tlsContextFactory,
+                              self.config.tlsRequireSessionReuse)
+
+    def refuseClearData(self):
+        """
+        @return: whether a clear data transfer must be refused (C{521}).
+        """
+        return not self.protectData and self.tlsRequiredFor(
+            self.session.anonymous)
+
+    def ftp_AUTH(self, argument):
+        """
+        Switch the control connection to TLS (RFC 4217).
+        """
+        mechanism = argument.strip().upper()
+        if self.controlSecure or ISSLTransport.providedBy(self.transport):
+            return (503, "Already using TLS")
+        if self.config.tlsContextFactory is None:
+            return (502, "TLS is not configured on this server")
+        if mechanism not in TLS_MECHANISMS:
+            return (504, "Unknown security mechanism; use AUTH TLS")
+        self.reply(234, "AUTH %s successful" % mechanism)
+        self.discardPipelined()
+        self.transport.startTLS(self.config.tlsContextFactory)
+        self.controlSecure = True
+        return None
+
+    def ftp_PBSZ(self, argument):
+        """
+        Protection buffer size: always 0 for TLS.
+        """
+        if not self.controlSecure:
+            return (503, "PBSZ requires AUTH TLS first")
+        if not argument.strip().isdigit():
+            return (501, "PBSZ takes a number")
+        self.bufferSizeSet = True
+        return (200, "PBSZ=0")
+
+    def ftp_PROT(self, argument):
+        """
+        Choose clear (C) or private (P) data connections.
+        """
+        level = argument.strip().upper()
+        if not self.controlSecure:
+            return (503, "PROT requires AUTH TLS first")
+        if not self.bufferSizeSet:
+            return (503, "PROT requires PBSZ first")
+        if level == "C":
+            self.protectData = False
+            return (200, "Protection level set to Clear")
+        if level == "P":
+            self.protectData = True
+            return (200, "Protection level set to Private")
+        if level in ("S", "E"):
+            return (536, "Protection level not supported")
+        return (504, "Unknown protection level")
+
+    async def ftp_CCC(self, argument):
+        """
+        Clear Command Channel (RFC 4217 section 6): end TLS on the control
+        connection after login, keeping the data connections' protection
+        level; only with C{--tls-allow-ccc}.
+        """
+        if not self.config.tlsAllowCCC:
+            return (534, "CCC is not allowed on this server")
+        if not self.controlSecure:
+            return (533, "The control connection is not under TLS")
+        if not canClearTLS(self.transport):
+            return (534, "CCC is not possible on this connection "
+                    "(implicit TLS)")
+        context = self.transport.getHandle().get_context()
+        self.reply(200, "CCC OK: the control connection continues in clear")
+        self.discardPipelined()
+        await clearTLS(self.transport)
+        self.clearedContext = context
+        self.controlSecure = False
+        return None

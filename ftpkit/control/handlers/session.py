@@ -1,0 +1,220 @@
+"""
+Commands about the session itself: SYST NOOP HELP FEAT OPTS STAT TYPE
+MODE STRU ALLO SITE.
+"""
+
+import time
+
+from ftpkit.interfaces import IFTPShellChmod, IFTPShellFeatures, IFTPShellHash
+from ftpkit.protocol import commandtable, listing, paths
+from ftpkit.protocol.commands import (
+    parseHASHAlgorithm,
+    parseMODE,
+    parseOptsMLST,
+    parseSTRU,
+    parseTYPE,
+    splitListArgument,
+)
+
+HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
+              "sha512": "SHA-512"}
+
+
+class SessionCommands:
+    """
+    Session settings: transfer type, the facts MLST/MLSD show, the HASH
+    algorithm; and the status and help commands.
+    """
+
+    sessionFields = frozenset(
+        ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
+         "access"])
+
+    @property
+    def hashAlgorithm(self):
+        """
+        @return: the C{hashlib} name selected with C{OPTS HASH}, or the
+            server's first algorithm.
+        """
+        return self.session.chosenHash or parseHASHAlgorithm(
+            self.config.hashAlgorithms[0])
+
+    def ftp_SYST(self, argument):
+        """
+        Name the system type, as Unix servers do.
+        """
+        return (215, "UNIX Type: L8")
+
+    def ftp_NOOP(self, argument):
+        """
+        Do nothing, successfully.
+        """
+        return (200, "NOOP ok")
+
+    def ftp_HELP(self, argument):
+        """
+        List the commands, or give one command's syntax.
+        """
+        if argument:
+            command = commandtable.lookup(argument.strip().upper())
+            if command is None:
+                return (502, "Unknown command")
+            return (214, "Syntax: " + command.syntax)
+        return (214, ["The following commands are recognized:"]
+                + commandtable.helpText() + ["Help OK"])
+
+    def featureLines(self):
+        """
+        @return: this session's FEAT lines.
+        """
+        hashFeature = None
+        shell = self.session.shell
+        if shell is None or IFTPShellHash.providedBy(shell):
+            offered = [name + ("*" if parseHASHAlgorithm(name)
+                               == self.hashAlgorithm else "")
+                       for name in self.config.hashAlgorithms]
+            hashFeature = "HASH " + ";".join(offered)
+        unsupported = frozenset()
+        if shell is not None and IFTPShellFeatures.providedBy(shell):
+            unsupported = shell.unsupportedFeatures()
+        return commandtable.featureLines(
+            tlsEnabled=self.config.tlsContextFactory is not None,
+            mlstFeature=listing.mlstFeature(self.session.mlstFacts),
+            hashFeature=hashFeature, unsupported=unsupported,
+            allowCCC=self.config.tlsAllowCCC)
+
+    def ftp_FEAT(self, argument):
+        """
+        List the extensions this session offers (RFC 2389).
+        """
+        return (211, ["Features:"]
+                + [" " + line for line in self.featureLines()] + ["End"])
+
+    def ftp_OPTS(self, argument):
+        """
+        Set options: UTF8, MLST facts, the HASH algorithm.
+        """
+        name, _, value = argument.strip().partition(" ")
+        name = name.upper()
+        value = value.strip()
+        if name == "UTF8":
+            if value.upper() in ("ON", ""):
+                return (200, "UTF8 mode enabled")
+            return (504, "UTF8 is always on")
+        if name == "MLST":
+            self.session.mlstFacts = parseOptsMLST(value)
+            return (200, "MLST OPTS " + "".join(
+                fact + ";" for fact in self._factNames()))
+        if name == "HASH":
+            if not value:
+                return (200, HASH_NAMES[self.hashAlgorithm])
+            algorithm = parseHASHAlgorithm(value)
+            if HASH_NAMES.get(algorithm) not in self.config.hashAlgorithms:
+                return (501, "Unknown algorithm")
+            self.session.chosenHash = algorithm
+            return (200, HASH_NAMES[algorithm])
+        return (501, "Unknown option")
+
+    def _factNames(self):
+        return ["UNIX.mode" if fact == "unix.mode" else fact
+                for fact in self.session.mlstFacts]
+
+    async def ftp_STAT(self, argument):
+        """
+        Report transfer progress, the session's status, or a listing.
+        """
+        if self.transfer is not None:
+            return (213, self.transfer.status())
+        if not argument:
+            return (211, self._statusLines())
+        session = self.session
+        if session.shell is None:
+            return (530, "Please log in with USER and PASS first")
+        options, pathText = splitListArgument(argument)
+        path = paths.resolve(session.cwd, pathText)
+        info = await session.shell.stat(path)
+        if info.isDirectory:
+            entries = await session.shell.list(path)
+        else:
+            entries = [(paths.basename(path), info)]
+        text = listing.formatListing(entries, time.time()).decode(
+            "utf-8", "surrogateescape")
+        return (213, ["Status of " + paths.toText(path) + ":"]
+                + text.splitlines() + ["End of status"])
+
+    def _statusLines(self):
+        session = self.session
+        user = session.username if session.shell is not None else (
+            "(not logged in)")
+        return [
+            "ftpkit status:",
+            "Connected to " + str(self.peer),
+            "Logged in as " + str(user),
+            "TYPE: " + ("BINARY" if session.binary else "ASCII")
+            + ", STRUcture: File, MODE: Stream",
+            "Control connection: " + ("TLS" if self.controlSecure
+                                      else "plain"),
+            "Data protection: " + ("Private" if self.protectData
+                                   else "Clear"),
+            "End of status",
+        ]
+
+    def ftp_TYPE(self, argument):
+        """
+        Choose ASCII (A) or binary (I, L 8) transfers.
+        """
+        kind = parseTYPE(argument)
+        self.session.binary = kind == "I"
+        return (200, "Type set to " + ("I" if self.session.binary else "A"))
+
+    def ftp_MODE(self, argument):
+        """
+        Only stream mode (S) is supported.
+        """
+        parseMODE(argument)
+        return (200, "Mode set to S")
+
+    def ftp_STRU(self, argument):
+        """
+        Only file structure (F) is supported.
+        """
+        parseSTRU(argument)
+        return (200, "Structure set to F")
+
+    def ftp_ALLO(self, argument):
+        """
+        No space needs reserving: 202.
+        """
+        return (202, "No storage allocation necessary")
+
+    async def ftp_SITE(self, argument):
+        """
+        SITE CHMOD and SITE HELP.
+        """
+        command, _, rest = argument.strip().partition(" ")
+        command = command.upper()
+        if command == "HELP":
+            if not self.session.access.siteChmod:
+                return (214, "SITE commands: HELP")
+            return (214, "SITE commands: CHMOD <mode> <path>, HELP")
+        if command == "CHMOD":
+            if not self.session.access.siteChmod:
+                return (502, "SITE CHMOD is turned off")
+            return await self._siteChmod(rest.strip())
+        return (500, "Unknown SITE command")
+
+    async def _siteChmod(self, argument):
+        modeText, _, pathText = argument.partition(" ")
+        if (not pathText or not modeText
+                or any(c not in "01234567" for c in modeText)
+                or int(modeText, 8) > 0o777):
+            return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
+        session = self.session
+        if not session.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
+            return (550, "Permission denied")
+        if not IFTPShellChmod.providedBy(session.shell):
+            return (502, "SITE CHMOD not available here")
+        path = paths.resolve(session.cwd, pathText)
+        await session.shell.setPermissions(path, int(modeText, 8))
+        self.reportChange("SITE CHMOD", path)
+        return (200, "SITE CHMOD command successful")

@@ -1,0 +1,430 @@
+"""
+Commands that move data: RETR STOR APPE STOU LIST NLST MLSD, with REST
+and ABOR.
+"""
+
+import time
+
+from twisted.internet import defer
+
+from ftpkit.data.movers import Download, Upload
+from ftpkit.data.movers.consumers import BytesReadFile
+from ftpkit.data.movers.pacing import Pacer, RateLimit
+from ftpkit.errors import FTPError, IsDirectory, NoSuchFile, TransferAborted
+from ftpkit.interfaces import IFTPShellNames, IFTPShellResume, IPartialWriteFile
+from ftpkit.protocol import listing, paths
+from ftpkit.protocol.access import CHANGE
+from ftpkit.protocol.commands import parseREST, splitListArgument
+from ftpkit.protocol.replies import encodeText
+from ftpkit.shells.adapters import readFileFor, writeFileFor
+
+STOU_ATTEMPTS = 100
+
+
+class Transfer:
+    """
+    A transfer in progress, for STAT and ABOR.
+
+    @ivar description: what is moving, e.g. C{"RETR /a.txt"}.
+    @ivar connection: its data connection.
+    @ivar mover: its L{ftpkit.data.movers.Mover}.
+    @ivar aborted: ABOR was given.
+    @ivar started: when its data connection opened (reactor seconds).
+    """
+
+    started = 0.0
+
+    def __init__(self, description, connection, mover):
+        self.description = description
+        self.connection = connection
+        self.mover = mover
+        self.aborted = False
+
+    def bytesMoved(self):
+        """
+        @return: bytes sent or received so far.
+        """
+        return self.mover.bytesMoved
+
+    def status(self):
+        """
+        @return: a line for STAT.
+        """
+        return "%s: %d bytes transferred" % (self.description,
+                                             self.bytesMoved())
+
+    def abort(self):
+        """
+        End the data connection now: in order (a FIN) for a download, so
+        that a client still reading it sees its end, not a reset.
+        """
+        self.aborted = True
+        self.mover.abort()
+        self.connection.closeInOrder()
+
+
+def _firstOf(operation, connection):
+    """
+    Wait for C{operation}, failing early if the data connection ends.
+
+    @return: a Deferred firing with C{operation}'s result, or failing with
+        L{TransferAborted} if the connection ended first; C{operation}
+        itself when it is already done.
+    """
+    if operation.called:
+        return operation
+    result = defer.Deferred()
+
+    def succeeded(value):
+        if not result.called:
+            result.callback(value)
+
+    def failed(failure):
+        if not result.called:
+            result.errback(failure)
+
+    def lost(reason):
+        if not result.called:
+            result.errback(TransferAborted())
+
+    operation.addCallbacks(succeeded, failed)
+    connection.whenLost().addCallback(lost)
+    return result
+
+
+async def _endFailedUpload(writeFile, reason):
+    """
+    An upload failed: one that was cut (the connection broke, C{ABOR}, the
+    session ended) is aborted, which may keep what it received for a
+    resume (L{IPartialWriteFile}); one that failed for its own sake (disk
+    full, over a quota or a size limit) is discarded whole where the file
+    can tell the two apart.
+
+    @param writeFile: the L{IWriteFile}.
+    @param reason: the exception.
+    """
+    if (isinstance(reason, FTPError)
+            and not isinstance(reason, TransferAborted)
+            and IPartialWriteFile.providedBy(writeFile)):
+        await writeFile.discard()
+    else:
+        await writeFile.abort()
+
+
+class TransferCommands:
+    """
+    Data transfers.
+
+    @ivar transfer: the running L{Transfer}, or C{None}.
+    """
+
+    sessionFields = frozenset(
+        ["shell", "access", "binary", "restartOffset", "mlstFacts",
+         "downloadRate", "uploadRate"])
+    transfer = None
+
+    def _pacer(self, incoming):
+        """
+        What paces a transfer: the session's rate (the user's own, or the
+        server's per-session one) and the server-wide one.
+
+        @param incoming: an upload (else a download or listing).
+        @return: a L{Pacer}, or C{None} when nothing limits it.
+        """
+        session, config = self.session, self.factory.config
+        if incoming:
+            rate = session.uploadRate or config.maxUploadRate
+        else:
+            rate = session.downloadRate or config.maxDownloadRate
+        own = RateLimit(rate, self.reactor) if rate else None
+        return Pacer.over([own, self.factory.totalLimits[incoming]])
+
+    def abortTransfer(self):
+        """
+        Abort the running transfer, if any (the session is going away).
+        """
+        if self.transfer is not None:
+            self.transfer.abort()
+
+    def _takeOffset(self):
+        session = self.session
+        offset, session.restartOffset = session.restartOffset, 0
+        return offset
+
+    def ftp_REST(self, argument):
+        """
+        Start the next RETR or STOR at an offset.
+        """
+        self.session.restartOffset = parseREST(argument)
+        return (350, "Restarting at %d; send STORE or RETRIEVE"
+                % self.session.restartOffset)
+
+    def ftp_ABOR(self, argument):
+        """
+        Abort the running transfer: 426 for it, then 226.
+        """
+        if self.transfer is None:
+            self.dataChannel.close()
+            return (225, "No transfer to abort")
+        self.transfer.abort()
+        self.whenIdle().addCallback(
+            lambda _: self.reply(226, "ABOR command successful"))
+        return None
+
+    async def _openData(self, description, mover):
+        """
+        Get the data connection (a bare socket if the mover can use one)
+        and make it the running L{Transfer}.
+
+        @param mover: the transfer's L{ftpkit.data.movers.Mover}.
+        @return: the connection, or C{None} if clear data is refused.
+        """
+        if self.refuseClearData():
+            self.dataChannel.close()
+            return None
+        connection = await self.dataChannel.connect(self.dataTLSContext(),
+                                                    mover.bareSocket)
+        self.transfer = Transfer(description, connection, mover)
+        self.reportTransferStarted(self.transfer)
+        return connection
+
+    def _whenDone(self, deferred):
+        """
+        Send the held C{150} (see L{FTPProtocol.replyLater}) if
+        C{deferred} has not fired yet, since the command is about to wait
+        for it.
+
+        @return: C{deferred}, to be awaited.
+        """
+        if not deferred.called:
+            self.flushReplies()
+        return deferred
+
+    def _transferEnded(self):
+        """
+        The transfer is over: the session's idle time starts again.
+        """
+        self.transfer = None
+        if not self._closed:
+            self.resetTimeout()
+
+    async def sendFile(self, readFile, binary, description, opening):
+        """
+        Send a file a shell opened (an L{IReadFile}, or an
+        L{IRandomReadFile} adapted to one) over a data connection: 150,
+        bytes, 226.
+
+        @return: the final reply, or C{None} if refused.
+        """
+        readFile = readFileFor(readFile)
+        mover = Download(readFile, binary, self.reactor, self._pacer(False))
+        try:
+            connection = await self._openData(description, mover)
+            if connection is None:
+                return (521, "Data connections must be protected (PROT P)")
+            self.replyLater(150, opening)
+            try:
+                await self._whenDone(
+                    _firstOf(mover.start(connection), connection))
+                await self._whenDone(connection.finish())
+            except Exception:
+                mover.abort()
+                if self.transfer is not None and self.transfer.aborted:
+                    # ABOR is closing the connection in order already.
+                    raise TransferAborted("Transfer aborted")
+                connection.abort()
+                raise TransferAborted()
+        finally:
+            readFile.close()
+            if self.transfer is not None:
+                self._transferEnded()
+        return (226, "Transfer complete")
+
+    async def receiveFile(self, writeFile, description, opening):
+        """
+        Receive an upload into a file a shell opened (an L{IWriteFile}, or
+        an L{IRandomWriteFile} adapted to one): 150, bytes, 226.
+
+        @return: the final reply.
+        """
+        writeFile = writeFileFor(writeFile)
+        mover = Upload(writeFile, self.session.binary, self.reactor,
+                       self._pacer(True), self.factory.config.maxUploadSize)
+        try:
+            connection = await self._openData(description, mover)
+            if connection is None:
+                await writeFile.abort()
+                return (521, "Data connections must be protected (PROT P)")
+            self.reply(150, opening)
+            try:
+                await mover.start(connection)
+            except BaseException:
+                mover.abort()
+                connection.abort()
+                raise
+            if connection.bare:
+                await connection.finish()
+        except BaseException as e:
+            await _endFailedUpload(writeFile, e)
+            raise
+        finally:
+            if self.transfer is not None:
+                self._transferEnded()
+        await writeFile.close()
+        return (226, "Transfer complete")
+
+    async def ftp_RETR(self, argument):
+        """
+        Send a file.
+        """
+        session = self.session
+        offset = self._takeOffset()
+        path = self.resolve(argument)
+        readFile = await session.shell.openForReading(path, offset)
+        size = "" if readFile.size is None else " (%d bytes)" % readFile.size
+        return await self.sendFile(
+            readFile, session.binary, "RETR " + paths.toText(path),
+            "Opening %s mode data connection for %s%s"
+            % ("BINARY" if session.binary else "ASCII", paths.toText(path),
+               size))
+
+    async def _store(self, path, offset, append):
+        session = self.session
+        writeFile = await session.shell.openForWriting(path, offset, append)
+        return await self.receiveFile(
+            writeFile, "STOR " + paths.toText(path),
+            "Opening %s mode data connection for %s"
+            % ("BINARY" if session.binary else "ASCII", paths.toText(path)))
+
+    async def ftp_STOR(self, argument):
+        """
+        Receive a file (replacing one only once it is complete); after
+        C{REST N}, continue it from byte N, which must not be past its end
+        (RFC 3659's 554: writing there would leave a hole, a sparse file
+        of any size the client names).
+        """
+        offset = self._takeOffset()
+        path = self.resolve(argument)
+        if offset and self.session.access.allows(CHANGE):
+            # (Who may not change files is refused by the shell's guard.)
+            size = await self._resumeFrom(path)
+            if size is None or offset > size:
+                return (554, "Requested action not taken: invalid REST"
+                        " parameter (past the end of the file)")
+        return await self._store(path, offset, append=False)
+
+    async def _resumeFrom(self, path):
+        """
+        @param path: an upload's target.
+        @return: how many bytes an upload to it may continue from: those of
+            its partial upload kept for a resume, else the file's size;
+            C{None} when there is neither.
+        """
+        shell = self.session.shell
+        if IFTPShellResume.providedBy(shell):
+            kept = await shell.resumableSize(path)
+            if kept is not None:
+                return kept
+        try:
+            info = await shell.stat(path)
+        except NoSuchFile:
+            return None
+        return info.size if info.isFile else None
+
+    async def ftp_APPE(self, argument):
+        """
+        Receive data appended to a file.
+        """
+        self._takeOffset()
+        path = self.resolve(argument)
+        return await self._store(path, 0, append=True)
+
+    async def ftp_STOU(self, argument):
+        """
+        Receive a file under a new, unique name (150 FILE: name).
+        """
+        self._takeOffset()
+        base = self.resolve(argument or "ftpkit.upload")
+        if not base:
+            raise IsDirectory()
+        for attempt in range(STOU_ATTEMPTS):
+            path = base if attempt == 0 else (
+                base[:-1] + ("%s.%d" % (base[-1], attempt),))
+            if not await self.exists(path):
+                break
+        else:
+            return (450, "No unique name available")
+        writeFile = await self.session.shell.openForWriting(path)
+        return await self.receiveFile(
+            writeFile, "STOU " + paths.toText(path),
+            "FILE: " + paths.basename(path))
+
+    async def _listTarget(self, argument):
+        options, pathText = splitListArgument(argument)
+        path = self.resolve(pathText)
+        info = await self.session.shell.stat(path)
+        if info.isDirectory:
+            return path, info, await self.session.shell.list(path)
+        return path, info, None
+
+    async def ftp_LIST(self, argument):
+        """
+        Send a directory listing in ls -l format.
+        """
+        self._takeOffset()
+        path, info, entries = await self._listTarget(argument)
+        if entries is None:
+            entries = [(paths.basename(path), info)]
+        data = listing.formatListing(entries, time.time())
+        return await self.sendFile(BytesReadFile(data), True,
+                                   "LIST " + paths.toText(path),
+                                   "Here comes the directory listing")
+
+    async def ftp_NLST(self, argument):
+        """
+        Send the names in a directory.
+        """
+        self._takeOffset()
+        _, pathText = splitListArgument(argument)
+        path = self.resolve(pathText)
+        info = await self.session.shell.stat(path)
+        if not info.isDirectory:
+            names = [paths.toText(path) if argument.strip().startswith("/")
+                     else paths.basename(path)]
+        elif IFTPShellNames.providedBy(self.session.shell):
+            names = await self.session.shell.listNames(path)
+        else:
+            names = [name for name, _ in await self.session.shell.list(path)]
+        data = listing.formatNameList(names)
+        return await self.sendFile(BytesReadFile(data), True,
+                                   "NLST " + paths.toText(path),
+                                   "Here comes the name list")
+
+    async def ftp_MLSD(self, argument):
+        """
+        Send a directory listing as MLSD facts (RFC 3659).
+        """
+        self._takeOffset()
+        path = self.resolve(argument)
+        info = await self.session.shell.stat(path)
+        if not info.isDirectory:
+            return (501, "Not a directory")
+        entries = await self.session.shell.list(path)
+        writable = self.canWriteFiles()
+
+        def permFor(entryInfo):
+            return listing.permissions(entryInfo, writable)
+
+        lines = [listing.formatFacts(".", info, self.session.mlstFacts,
+                                     permFor(info), typeName="cdir")]
+        if path:
+            parent = await self.session.shell.stat(paths.parent(path))
+            lines.append(listing.formatFacts(
+                "..", parent, self.session.mlstFacts, permFor(parent),
+                typeName="pdir"))
+        data = b"".join(encodeText(line) + b"\r\n" for line in lines)
+        data += listing.formatMLSD(entries, self.session.mlstFacts, permFor)
+        return await self.sendFile(BytesReadFile(data), True,
+                                   "MLSD " + paths.toText(path),
+                                   "Here comes the directory listing")
+

@@ -1,0 +1,56 @@
+"""
+L{ConnectionLimiter}: how many sessions, in all and per client address.
+
+Pure bookkeeping, shared by L{ftpkit.control.server.FTPFactory} (one process) and
+L{ftpkit.deploy.workers} (an acceptor handing sessions to worker processes), so
+both enforce the limits the same way.
+"""
+
+from collections import Counter
+
+
+class ConnectionLimiter:
+    """
+    Counts live sessions and refuses those over the limits.
+
+    @ivar sessions: live sessions in all.
+    @ivar sessionsByHost: live sessions per client address.
+    """
+
+    def __init__(self, maxConnections, maxConnectionsPerIP):
+        """
+        @param maxConnections: most sessions at once.
+        @param maxConnectionsPerIP: most sessions from one address.
+        """
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerIP = maxConnectionsPerIP
+        self.sessions = 0
+        self.sessionsByHost = Counter()
+
+    def admit(self, host):
+        """
+        Count a new session unless it is over a limit.
+
+        @param host: the client's address.
+        @return: C{None} when admitted, else the reason it is refused.
+        """
+        if self.sessions >= self.maxConnections:
+            return "Too many connections; try again later"
+        if self.sessionsByHost[host] >= self.maxConnectionsPerIP:
+            return "Too many connections from your address"
+        self.sessions += 1
+        self.sessionsByHost[host] += 1
+        return None
+
+    def release(self, host):
+        """
+        Forget a session that L{admit} counted.
+
+        @param host: the address given to L{admit}.
+        """
+        if self.sessionsByHost[host] <= 0:
+            return
+        self.sessions -= 1
+        self.sessionsByHost[host] -= 1
+        if self.sessionsByHost[host] == 0:
+            del self.sessionsByHost[host]

@@ -1,0 +1,641 @@
+"""
+The control channel: L{FTPFactory} builds an L{FTPProtocol} per session.
+
+The protocol parses lines, queues pipelined commands, checks each one
+against L{ftpkit.protocol.commandtable} and runs its C{ftp_VERB} handler. Handlers
+live in the mixins of L{ftpkit.control.handlers}; they return a reply
+C{(code, text)}, C{None} (already replied), or a coroutine producing one.
+"""
+
+import socket
+import time
+
+from twisted.cred.portal import Portal
+from twisted.internet import defer
+from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
+from twisted.internet.protocol import ServerFactory
+from twisted.logger import Logger
+from twisted.protocols.basic import LineReceiver
+from twisted.protocols.policies import TimeoutMixin
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.control.handlers.datachannel import DataChannelCommands
+from ftpkit.control.handlers.files import FileCommands
+from ftpkit.control.handlers.host import HostCommands
+from ftpkit.control.handlers.login import LoginCommands
+from ftpkit.control.handlers.reporting import SessionReporting
+from ftpkit.control.handlers.security import SecurityCommands
+from ftpkit.control.handlers.session import SessionCommands
+from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.policies import ConnectionLimiter
+from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
+from ftpkit.control.sockets import closeNow, writeNow
+from ftpkit.control.vhosts import DEFAULT, chooseHost, hostTable
+from ftpkit.data.channel import DataChannel, normalizeHost
+from ftpkit.data.listenerpool import ListenerPool
+from ftpkit.data.movers.pacing import serverLimits
+from ftpkit.deploy.fdlimit import transportRefusal
+from ftpkit.errors import CannotOpenDataConnection, FTPError
+from ftpkit.ops import events
+from ftpkit.ops.eventlog import EventLog
+from ftpkit.protocol import commandtable, replies
+from ftpkit.protocol.commands import parseLine
+from ftpkit.protocol.sessionstate import Session
+from ftpkit.shells.held import HeldUploads
+
+KNOWN_UNIMPLEMENTED = frozenset(
+    ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
+     "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
+     "MRCP", "CLNT", "XMD5", "XSHA1", "XSHA256"]
+)
+"""Verbs of published FTP specifications that ftpkit answers with 502."""
+
+
+@implementer(IHandshakeListener)
+class FTPProtocol(
+    LoginCommands,
+    HostCommands,
+    SessionCommands,
+    FileCommands,
+    DataChannelCommands,
+    TransferCommands,
+    SecurityCommands,
+    SessionReporting,
+    LineReceiver,
+    TimeoutMixin,
+):
+    """
+    One FTP session (the control connection).
+
+    @ivar factory: the L{FTPFactory} that built it.
+    @ivar session: the L{Session}: everything the commands set, replaced
+        by a fresh one on C{REIN}.
+    @ivar peer: the client's address.
+    """
+
+    delimiter = b"\n"
+    log = Logger()
+
+    # The connection's own state starts as these class attributes; an
+    # instance keeps only what it changed, so an idle session stays small.
+    peer = None
+    _busy = None
+    _readingPaused = False
+    _repliesBlocked = False
+    _watchingReplies = False
+    _counted = False
+    _closed = False
+    _dataChannel = None
+    _heldReply = None
+    _stopping = False
+
+    def __init__(self, factory):
+        """
+        @param factory: the L{FTPFactory} holding portal and config.
+        """
+        self.factory = factory
+        self.session = Session()
+        self._queue = []
+
+    @property
+    def config(self):
+        """
+        @return: the server's L{ServerConfig}.
+        """
+        return self.factory.config
+
+    @property
+    def reactor(self):
+        """
+        @return: the reactor the server runs on.
+        """
+        return self.factory.reactor
+
+    @property
+    def MAX_LENGTH(self):
+        """
+        @return: the longest command line accepted (L{LineReceiver} reads
+            it).
+        """
+        return self.factory.config.maxLineLength
+
+    def callLater(self, delay, function, *args, **kwargs):
+        """
+        Schedule on the server's reactor (L{TimeoutMixin} uses it).
+        """
+        return self.factory.reactor.callLater(delay, function, *args,
+                                              **kwargs)
+
+    @property
+    def dataChannel(self):
+        """
+        @return: the session's L{DataChannel}, made when first needed.
+        @raise CannotOpenDataConnection: once the session is closed (a
+            command still running then gets its 425, unsent).
+        """
+        if self._dataChannel is None:
+            if self._closed:
+                raise CannotOpenDataConnection("Session closed")
+            host = self.transport.getHost()
+            self._dataChannel = DataChannel(
+                self.reactor, getattr(host, "host", "127.0.0.1"),
+                self.peer, self.config.dataTimeout, self._currentTransfer,
+                self.factory.listenerPool,
+                getattr(self.transport, "proxyHost", None),
+                self.dataTLSContext)
+        return self._dataChannel
+
+    def _currentTransfer(self):
+        return self.transfer
+
+    # -- connection life --------------------------------------------------
+
+    def connectionMade(self):
+        """
+        Apply connection limits (and keep descriptors in reserve), then
+        greet.
+        """
+        peer = self.transport.getPeer()
+        self.peer = normalizeHost(getattr(peer, "host", "unknown"))
+        refusal = transportRefusal(self.transport)
+        if refusal is None:
+            refusal = self.factory.sessionStarted(self.peer)
+        if refusal is not None:
+            self.publish(events.CONNECTION_REFUSED, reason=refusal)
+            self.transport.write(replies.formatReply(421, refusal))
+            self.transport.loseConnection()
+            self._closed = True
+            return
+        self._counted = True
+        self.factory.openSessions.add(self)
+        self.publish(events.SESSION_STARTED)
+        self._tuneSocket()
+        if ISSLTransport.providedBy(self.transport):
+            self.startedImplicitTLS()
+        else:
+            self._watchReplies()
+        self.setTimeout(self.config.idleTimeout)
+        self.reply(220, self.config.banner)
+
+    def _tuneSocket(self):
+        """
+        Clients send ABOR as TCP urgent data (RFC 959 section 4.1.3); keep
+        that byte in the stream so the line stays whole. Replies go out at
+        once (no Nagle delay): a client waits for each one.
+        """
+        try:
+            self.transport.setTcpNoDelay(True)
+            self.transport.getHandle().setsockopt(
+                socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+        except (AttributeError, OSError):
+            pass
+
+    def connectionLost(self, reason):
+        """
+        Release everything the session held; the user is logged out once
+        the running command, if any, has ended.
+        """
+        self._closed = True
+        self.setTimeout(None)
+        if self._counted:
+            self._counted = False
+            self.factory.openSessions.discard(self)
+            self.factory.sessionEnded(self.peer)
+            self.publish(events.SESSION_ENDED)
+            self.abortTransfer()
+            if self._dataChannel is not None:
+                # The channel holds the session (currentTransfer): let go
+                # of it, so that both are freed now, not by the garbage
+                # collector.
+                self._dataChannel.close()
+                self._dataChannel = None
+            self.cancelLoginDelay()
+            # A command still running (waiting for the shell, say) keeps
+            # the shell it started with until it ends, so that it never
+            # runs without one; with its data channel gone it ends with a
+            # 425 nobody reads.
+            self.whenIdle().addCallback(lambda _: self.logout())
+
+    def timeoutConnection(self):
+        """
+        Close an idle session with C{421}. A session with a transfer
+        running is not idle (its data connection has a watchdog of its
+        own): its idle time starts again instead.
+        """
+        if self.transfer is not None:
+            self.setTimeout(self.config.idleTimeout)
+            return
+        self.log.warn("idle timeout for {peer}", peer=self.peer)
+        self.reply(421, "Idle timeout; closing control connection")
+        self.close()
+
+    def dataReceived(self, data):
+        """
+        Split lines, dropping whatever arrives once the session is closing.
+        """
+        if not self._closed:
+            LineReceiver.dataReceived(self, data)
+
+    def lineLengthExceeded(self, line):
+        """
+        Refuse an over-long command line and close.
+        """
+        self.log.warn("over-long command line ({length} bytes or more) "
+                      "from {peer}; closing", length=len(line),
+                      peer=self.peer)
+        self.reply(500, "Command line too long")
+        self.close()
+
+    def close(self):
+        """
+        Stop reading and close the control connection after replies.
+        """
+        self._closed = True
+        self._queue.clear()
+        closeNow(self.transport)
+
+    # -- replies -----------------------------------------------------------
+
+    def reply(self, code, text):
+        """
+        Send one reply (after the one held by L{replyLater}, if any).
+
+        @param code: the three-digit reply code.
+        @param text: a line, or a list of lines for a multi-line reply.
+        """
+        data = replies.formatReply(code, text)
+        if self._heldReply is not None:
+            data = self._heldReply + data
+            self._heldReply = None
+        if self.transport is not None and self.connected:
+            writeNow(self.transport, data)
+        self.publish(events.REPLY, code=code)
+
+    def replyLater(self, code, text):
+        """
+        Hold a preliminary reply (C{150}) until the next reply or
+        L{flushReplies}, so that a transfer done without waiting sends its
+        C{150} and C{226} in one write: one segment, one wake-up of the
+        client, instead of two.
+
+        @param code: the reply code.
+        @param text: the reply text.
+        """
+        self.flushReplies()
+        self._heldReply = replies.formatReply(code, text)
+        self.publish(events.REPLY, code=code)
+
+    def flushReplies(self):
+        """
+        Send the reply held by L{replyLater} now: the command is about to
+        wait (for the network or the disk), and the client must not wait
+        for that reply meanwhile.
+        """
+        held, self._heldReply = self._heldReply, None
+        if held is not None and self.transport is not None and self.connected:
+            writeNow(self.transport, held)
+
+    # -- commands ----------------------------------------------------------
+
+    def lineReceived(self, line):
+        """
+        Queue a command; ABOR and STAT run at once during a transfer.
+        """
+        if self._closed:
+            return
+        self.resetTimeout()
+        session = self.session
+        if session.shell is None and (time.monotonic() - session.startedAt
+                                      > self.config.loginTimeout):
+            self.log.warn("login timeout for {peer}", peer=self.peer)
+            self.reply(421, "Login timeout; closing control connection")
+            self.close()
+            return
+        verb, argument = parseLine(line)
+        command = commandtable.lookup(verb)
+        if (command is not None and command.duringTransfer
+                and self.transfer is not None):
+            self.runCommand(verb, argument)
+            return
+        if self._stopping:
+            return
+        self._queue.append((verb, argument))
+        self._processQueue()
+        if (len(self._queue) >= self.config.maxPendingCommands
+                and not self._readingPaused and not self._closed):
+            self.log.info("{peer} pipelined {count} commands; pausing",
+                          peer=self.peer, count=len(self._queue))
+            self._readingPaused = True
+            self._updateReading()
+
+    def discardPipelined(self):
+        """
+        Forget commands the client sent ahead (after C{AUTH TLS}, what came
+        in clear must not run under TLS).
+        """
+        self._queue.clear()
+        self.clearLineBuffer()
+
+    def _processQueue(self):
+        while (self._queue and self._busy is None and not self._closed
+               and not self._stopping):
+            verb, argument = self._queue.pop(0)
+            result = self.runCommand(verb, argument)
+            if result is not None and not result.called:
+                self._busy = result
+                result.addBoth(self._commandFinished)
+        if (self._readingPaused and not self._closed
+                and len(self._queue) <= self.config.maxPendingCommands // 2):
+            self._readingPaused = False
+            self._updateReading()
+
+    def _watchReplies(self):
+        """
+        Become the producer of the transport, so that a full write buffer
+        (a client not reading its replies) pauses reading its commands.
+        """
+        if not self._watchingReplies:
+            self._watchingReplies = True
+            self.transport.registerProducer(self, True)
+
+    def handshakeCompleted(self):
+        """
+        An implicit-TLS session finished its handshake: only now may reading
+        pause for unread replies (pausing during the handshake would stall
+        it, since the greeting waits in the TLS layer until then).
+        """
+        self._watchReplies()
+
+    def pauseProducing(self):
+        """
+        The transport's write buffer is full: the client is not reading its
+        replies, so stop reading its commands.
+        """
+        self._repliesBlocked = True
+        self._updateReading()
+
+    def resumeProducing(self):
+        """
+        The replies went out: read commands again.
+        """
+        self._repliesBlocked = False
+        self._updateReading()
+
+    def _updateReading(self):
+        """
+        Read commands unless too many wait in the queue or too many replies
+        wait to be sent.
+        """
+        if self._closed:
+            return
+        pause = self._readingPaused or self._repliesBlocked
+        if pause and not self.paused:
+            LineReceiver.pauseProducing(self)
+        elif not pause and self.paused:
+            LineReceiver.resumeProducing(self)
+
+    def _commandFinished(self, ignored):
+        self._busy = None
+        self._processQueue()
+
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once the running command (a transfer,
+            say) has replied.
+        """
+        waiter = defer.Deferred()
+        if self._busy is None:
+            waiter.callback(None)
+            return waiter
+
+        def replied(result):
+            waiter.callback(None)
+            return result
+
+        self._busy.addBoth(replied)
+        return waiter
+
+    def isIdle(self):
+        """
+        @return: whether no command is running.
+        """
+        return self._busy is None
+
+    def stopTaking(self):
+        """
+        The server is stopping: run no further command (those pipelined
+        are dropped; C{ABOR} and C{STAT} still work during a transfer).
+
+        @return: L{whenIdle}.
+        """
+        self._stopping = True
+        self._queue.clear()
+        return self.whenIdle()
+
+    def runCommand(self, verb, argument):
+        """
+        Check and run one command, replying to it.
+
+        @return: a Deferred firing once it has replied, or C{None} if it
+            replied at once.
+        """
+        command = commandtable.lookup(verb)
+        refusal = self.refusal(verb, command, argument)
+        if refusal is not None:
+            self.reply(*refusal)
+            self.reportReplied(verb, argument, refusal[0])
+            return None
+        if verb != "RNTO" and verb != "RNFR":
+            self.session.renameFrom = None
+        handler = getattr(self, "ftp_" + command.handlerVerb)
+        try:
+            result = handler(argument)
+        except Exception:
+            self._replyFailure(Failure(), verb, argument)
+            return None
+        if result is None:
+            return None
+        if isinstance(result, tuple):
+            self._replyResult(result, verb, argument)
+            return None
+        d = defer.Deferred.fromCoroutine(result)
+        d.addCallbacks(self._replyResult, self._replyFailure,
+                       callbackArgs=(verb, argument),
+                       errbackArgs=(verb, argument))
+        return d
+
+    def refusal(self, verb, command, argument):
+        """
+        Decide whether a command may run at all.
+
+        @return: a reply C{(code, text)} refusing it, or C{None}.
+        """
+        if command is None:
+            if verb in KNOWN_UNIMPLEMENTED:
+                return (502, "Command not implemented")
+            return (500, "Unknown command")
+        if command.argument == commandtable.REQUIRED and not argument:
+            return (501, "Syntax: " + command.syntax)
+        if command.needsLogin and self.session.shell is None:
+            return (530, "Please log in with USER and PASS first")
+        if not self.session.access.allows(command.access):
+            return (550, "Permission denied")
+        return None
+
+    def _replyResult(self, result, verb, argument):
+        if result is not None:
+            self.reply(*result)
+            self.reportReplied(verb, argument, result[0])
+
+    def _replyFailure(self, failure, verb, argument):
+        if failure.check(FTPError):
+            code = failure.value.code
+            self.reply(code, failure.value.message)
+            if code == 421:
+                # 421 promises the control connection is closing.
+                self.close()
+        else:
+            code = 451
+            self.log.failure("error handling {verb} from {peer}", failure,
+                             verb=verb, peer=self.peer)
+            self.reply(451,
+                       "Requested action aborted: local error in processing")
+        self.reportReplied(verb, argument, code)
+
+
+class FTPFactory(ServerFactory):
+    """
+    Builds L{FTPProtocol} sessions and enforces the connection limits.
+
+    @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
+    @ivar config: the L{ServerConfig}.
+    @ivar limiter: the L{ConnectionLimiter} counting sessions.
+    @ivar addressRules: the L{AddressRules} clients are checked against.
+    @ivar userSessions: the L{UserSessions} counting logins per user.
+    @ivar events: the L{events.EventHub} sessions publish what happens
+        to; an L{EventLog} logs it.
+    @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
+        are done with.
+    @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
+        (C{--hold-anonymous-uploads}).
+    @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
+    @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
+        name.
+    """
+
+    log = Logger()
+    noisy = False
+
+    def __init__(self, portal, config=None, reactor=None, limiter=None,
+                 hub=None):
+        """
+        @param portal: a Portal whose realm gives
+            L{ftpkit.interfaces.IFTPShell} avatars.
+        @param config: a L{ServerConfig}; defaults apply when omitted.
+        @param reactor: the reactor (the global one when omitted).
+        @param limiter: what admits and counts sessions; by default a
+            L{ConnectionLimiter} with the limits of C{config}.
+        @param hub: the L{events.EventHub} to publish to; by default a
+            new one that only logs.
+        """
+        if reactor is None:
+            from twisted.internet import reactor
+        self.portal = portal
+        self.config = config if config is not None else ServerConfig()
+        self.reactor = reactor
+        if limiter is None:
+            limiter = ConnectionLimiter(self.config.maxConnections,
+                                        self.config.maxConnectionsPerIP)
+        self.limiter = limiter
+        self.addressRules = AddressRules(self.config.allowFrom,
+                                         self.config.denyFrom)
+        self.userSessions = UserSessions(self.config.maxSessionsPerUser)
+        if hub is None:
+            hub = events.EventHub()
+            EventLog().subscribeTo(hub)
+        self.events = hub
+        self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
+        self.heldUploads = HeldUploads()
+        self.openSessions = set()
+        self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
+        self.virtualHosts = hostTable(self.config.virtualHosts)
+        self._hostPortals = {host: self._sharingCheckers(host.realm)
+                             for host in self.config.virtualHosts}
+
+    def _sharingCheckers(self, realm):
+        """
+        @param realm: a virtual host's realm.
+        @return: a L{Portal} to C{realm} through the checkers of
+            C{self.portal}: every virtual host shares the server's users.
+        """
+        portal = Portal(realm)
+        for interface, checker in self.portal.checkers.items():
+            portal.registerChecker(checker, interface)
+        return portal
+
+    def pickHost(self, name, localNames):
+        """
+        What C{HOST} picks (see L{ftpkit.control.vhosts.chooseHost}).
+
+        @param name: a host name normalized by
+            L{ftpkit.control.vhosts.parseHostName}.
+        @param localNames: the names of the control connection's local
+            address (L{ftpkit.control.vhosts.localAddressNames}).
+        @return: C{(portal, banner)}: the virtual host's portal and
+            banner, C{(self.portal, None)} for the default realm; or
+            C{None} for a name not served here.
+        """
+        host = chooseHost(name, self.virtualHosts, localNames,
+                          self.config.vhostFallback)
+        if host is None:
+            return None
+        if host == DEFAULT:
+            return self.portal, None
+        return self._hostPortals[host], host.banner
+
+    def stopFactory(self):
+        """
+        Close the pooled passive listeners.
+        """
+        self.listenerPool.closeAll()
+
+    @property
+    def sessions(self):
+        """
+        @return: the number of live sessions.
+        """
+        return self.limiter.sessions
+
+    @property
+    def sessionsByHost(self):
+        """
+        @return: live sessions per client address.
+        """
+        return self.limiter.sessionsByHost
+
+    def buildProtocol(self, addr):
+        """
+        @return: a new L{FTPProtocol}.
+        """
+        return FTPProtocol(self)
+
+    def sessionStarted(self, host):
+        """
+        Count a new session.
+
+        @return: C{None} to accept it, or the reason to refuse it.
+        """
+        refusal = self.limiter.admit(host)
+        if refusal is None and not self.addressRules.allows(host):
+            # Released at once: under --workers the acceptor counted it.
+            self.limiter.release(host)
+            refusal = NOT_ALLOWED
+        return refusal
+
+    def sessionEnded(self, host):
+        """
+        Forget a session counted by L{sessionStarted}.
+        """
+        self.limiter.release(host)

@@ -1,0 +1,421 @@
+"""
+TLS for FTPS (RFC 4217): server contexts from PEM files, implicit-TLS
+listeners, and the command-line options that turn it on (the data
+connections' TLS is in L{ftpkit.data.tls}).
+
+Every control connection gets its own OpenSSL context (L{FTPSContextFactory}
+makes one per connection), holding a session cache that only that client's
+sessions enter. Its data connections use the same context, so a client can
+resume the control connection's session on them, and a session resumed
+there can only be one of this client's: what
+C{tlsRequireSessionReuse} (vsftpd's C{require_ssl_reuse}) relies on to
+keep a stranger from taking over a data connection.
+"""
+
+import datetime
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from OpenSSL import SSL
+from twisted.internet.interfaces import (
+    IOpenSSLServerConnectionCreator,
+)
+from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersion
+from twisted.logger import Logger
+from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.python import usage
+from zope.interface import implementer
+
+from ftpkit import compat
+from ftpkit.deploy.endpoints import splitEndpoint
+
+MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+"""TLS 1.2 cipher suites allowed: forward secret and AEAD only (TLS 1.3
+suites are all of that kind and stay OpenSSL's default)."""
+
+_PUBLIC = (serialization.Encoding.DER,
+           serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+class TLSConfigurationError(ValueError):
+    """
+    A certificate or key cannot be used. The message is one line, naming
+    the file and the problem.
+
+    @ivar part: C{"cert"} or C{"key"}: which file is at fault.
+    """
+
+    def __init__(self, message, part="cert"):
+        ValueError.__init__(self, message)
+        self.part = part
+
+
+def _readFile(path, part):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise TLSConfigurationError(f"{path}: no such file", part)
+    except OSError as e:
+        raise TLSConfigurationError(
+            f"{path}: cannot read it ({e.strerror or e})", part)
+
+
+def _loadChain(path):
+    data = _readFile(path, "cert")
+    try:
+        chain = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise TLSConfigurationError(
+            f"{path}: no valid PEM certificate in it", "cert")
+    return chain
+
+
+def _loadKey(path):
+    data = _readFile(path, "key")
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise TLSConfigurationError(
+            f"{path}: the private key is encrypted; give an unencrypted key",
+            "key")
+    except (ValueError, UnsupportedAlgorithm):
+        raise TLSConfigurationError(
+            f"{path}: no valid PEM private key in it", "key")
+
+
+def loadCertificateAndKey(certPath, keyPath=None, now=None):
+    """
+    Load and check a certificate (with its chain) and its private key.
+
+    @param certPath: a PEM file: the server certificate first, then any
+        intermediate certificates (and, if C{keyPath} is C{None}, the key).
+    @param keyPath: a PEM file holding the private key, or C{None} to read
+        it from C{certPath}.
+    @param now: the time to check validity at (a timezone-aware
+        C{datetime}), now if C{None}.
+    @return: C{(chain, key)}: a list of C{cryptography} certificates, the
+        server's first, and its C{cryptography} private key.
+    @raise TLSConfigurationError: for a missing or unreadable file, a file
+        without a valid PEM certificate or key, an encrypted key, a key not
+        matching the certificate, or a certificate expired or not yet valid.
+    """
+    keyPath = keyPath or certPath
+    chain = _loadChain(certPath)
+    key = _loadKey(keyPath)
+    certificate = chain[0]
+    if (certificate.public_key().public_bytes(*_PUBLIC)
+            != key.public_key().public_bytes(*_PUBLIC)):
+        raise TLSConfigurationError(
+            f"{keyPath}: the private key does not match the certificate "
+            f"in {certPath}", "key")
+    if now is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+    if certificate.not_valid_after_utc < now:
+        raise TLSConfigurationError(
+            f"{certPath}: the certificate expired on "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC", "cert")
+    if certificate.not_valid_before_utc > now:
+        raise TLSConfigurationError(
+            f"{certPath}: the certificate is not valid before "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC", "cert")
+    return chain, key
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class FTPSContextFactory:
+    """
+    Makes the TLS server side of control connections, each with a context
+    of its own (TLS 1.2 at least, L{MODERN_CIPHERS}, a server-side session
+    cache), which the connection's data connections then share.
+
+    Give it to C{ITLSTransport.startTLS} (C{AUTH TLS}) or to
+    C{reactor.listenSSL} (implicit FTPS).
+
+    @ivar chain: the certificates, the server's first.
+    @ivar key: the private key.
+    @ivar paths: C{(certPath, keyPath)} they were read from, for
+        L{reload}, or C{None}.
+    """
+
+    log = Logger()
+    paths = None
+
+    def __init__(self, chain, key, maximumVersion=TLSVersion.TLSv1_2):
+        """
+        @param chain: C{cryptography} certificates, the server's first.
+        @param key: the matching C{cryptography} private key.
+        @param maximumVersion: the highest TLS version offered, a
+            L{TLSVersion} constant, or C{None} for the highest OpenSSL
+            knows. TLS 1.2 by default (docs/tls.rst says why): under TLS
+            1.3 uploads by clients that never read their data connection
+            (curl) depend on the session tickets being held back
+            (L{ftpkit.data.tls.DataTLSProtocol.holdTickets}), which session
+            reuse rules out.
+        """
+        self.chain = chain
+        self.key = key
+        self.maximumVersion = maximumVersion
+        self._ciphers = AcceptableCiphers.fromOpenSSLCipherString(
+            MODERN_CIPHERS)
+
+    def makeContext(self):
+        """
+        @return: a new L{SSL.Context} for one control connection and its
+            data connections.
+        """
+        options = CertificateOptions(
+            privateKey=self.key,
+            certificate=self.chain[0],
+            extraCertChain=self.chain[1:],
+            raiseMinimumTo=TLSVersion.TLSv1_2,
+            lowerMaximumSecurityTo=self.maximumVersion,
+            acceptableCiphers=self._ciphers,
+            enableSessions=True,
+        )
+        return options.getContext()
+
+    def serverConnectionForTLS(self, tlsProtocol):
+        """
+        @see: L{IOpenSSLServerConnectionCreator.serverConnectionForTLS}
+        """
+        return SSL.Connection(self.makeContext(), None)
+
+    def reload(self):
+        """
+        Read the certificate and key again from L{paths} (on C{SIGHUP}): new
+        connections present the new ones, sessions in progress keep theirs
+        (each has its own context). Files that became unusable are logged
+        and ignored: the last good pair stays in force.
+
+        @return: whether the certificate and key were replaced.
+        """
+        if self.paths is None:
+            return False
+        certPath, keyPath = self.paths
+        try:
+            self.chain, self.key = loadCertificateAndKey(certPath, keyPath)
+        except TLSConfigurationError as e:
+            self.log.error("TLS certificate not reloaded, keeping the old "
+                           "one: {why}", why=str(e))
+            return False
+        self.log.info("reloaded the TLS certificate from {path} (valid "
+                      "until {until:%Y-%m-%d %H:%M} UTC)", path=certPath,
+                      until=self.chain[0].not_valid_after_utc)
+        return True
+
+
+def makeContextFactory(certPath, keyPath=None,
+                       maximumVersion=TLSVersion.TLSv1_2):
+    """
+    Build the server's TLS context factory from PEM files.
+
+    @param certPath: the certificate PEM file (chain allowed; it may also
+        hold the key).
+    @param keyPath: the private key PEM file, or C{None} to read the key
+        from C{certPath}.
+    @param maximumVersion: see L{FTPSContextFactory.__init__}.
+    @return: an L{FTPSContextFactory} that can L{reload
+        <FTPSContextFactory.reload>} those files.
+    @raise TLSConfigurationError: see L{loadCertificateAndKey}.
+    """
+    chain, key = loadCertificateAndKey(certPath, keyPath)
+    factory = FTPSContextFactory(chain, key, maximumVersion)
+    factory.paths = (certPath, keyPath)
+    return factory
+
+
+def sessionReused(connection):
+    """
+    @param connection: an L{SSL.Connection} whose handshake has completed.
+    @return: whether the handshake resumed an earlier session (see
+        L{ftpkit.compat.sessionReused}).
+    """
+    return compat.sessionReused(connection)
+
+
+_PROXIED = "haproxy:"
+"""The prefix of a C{--listen} description behind a load balancer."""
+
+_KEPT_SSL_ARGUMENTS = ("interface", "backlog")
+"""What an C{ssl:} endpoint's description says about the socket itself;
+the rest (key, certificate, method, ...) is TLS, which ftpkit decides."""
+
+
+def _splitProxied(description):
+    """
+    @return: C{(prefix, rest)}: C{"haproxy:"} (as written) or C{""}, and
+        the endpoint behind it.
+    """
+    if description[:len(_PROXIED)].lower() == _PROXIED:
+        return description[:len(_PROXIED)], description[len(_PROXIED):]
+    return "", description
+
+
+def isImplicitTLS(description):
+    """
+    @param description: a C{--listen} endpoint description.
+    @return: whether it is an C{ssl:} (implicit FTPS) endpoint, behind a
+        C{haproxy:} prefix or not.
+    """
+    return splitEndpoint(_splitProxied(description)[1])[0].lower() == "ssl"
+
+
+def _escape(value):
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def implicitListener(description, factory, contextFactory):
+    """
+    Listen for implicit FTPS with ftpkit's own TLS: an C{ssl:} endpoint
+    becomes a C{tcp:} one on the same port (and C{interface}, C{backlog}),
+    its connections wrapped in TLS from C{contextFactory}, so that it
+    follows the same policy as C{AUTH TLS} (version ceiling, ciphers, a
+    session cache per connection, certificates reloaded on C{SIGHUP}),
+    where Twisted's C{ssl:} endpoint would build a context of its own.
+
+    @param description: a C{--listen} value; anything but an C{ssl:}
+        endpoint (behind C{haproxy:} or not) is returned as it is.
+    @param factory: the control-connection factory.
+    @param contextFactory: the server's L{FTPSContextFactory}.
+    @return: C{(description, factory)} to listen with.
+    """
+    if not isImplicitTLS(description) or contextFactory is None:
+        return description, factory
+    prefix, endpoint = _splitProxied(description)
+    fields = splitEndpoint(endpoint)[1:]
+    port, kept = "990", []
+    for index, field in enumerate(fields):
+        name, equals, value = field.partition("=")
+        if not equals and index == 0:
+            port = field
+        elif name == "port":
+            port = value
+        elif name in _KEPT_SSL_ARGUMENTS:
+            kept.append("%s=%s" % (name, _escape(value)))
+    tcp = ":".join(["tcp", port] + kept)
+    tlsFactory = TLSMemoryBIOFactory(contextFactory, False, factory)
+    tlsFactory.noisy = False
+    return prefix + tcp, tlsFactory
+
+
+def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):
+    """
+    Derive the server's context factory from the first C{ssl:} endpoint
+    (its C{privateKey} and C{certKey} arguments), for servers that listen
+    with implicit TLS but were given no C{--tls-cert}.
+
+    @param listens: C{--listen} endpoint descriptions.
+    @param maximumVersion: see L{FTPSContextFactory.__init__}.
+    @return: an L{FTPSContextFactory}, or C{None} if no C{ssl:} endpoint
+        names a key.
+    @raise TLSConfigurationError: when its certificate or key is unusable.
+    """
+    for description in listens:
+        if not isImplicitTLS(description):
+            continue
+        endpoint = _splitProxied(description)[1]
+        arguments = dict(field.partition("=")[::2]
+                         for field in splitEndpoint(endpoint)[1:]
+                         if "=" in field)
+        keyPath = arguments.get("privateKey")
+        if keyPath:
+            return makeContextFactory(arguments.get("certKey") or keyPath,
+                                      keyPath, maximumVersion)
+    return None
+
+
+class TLSOptionsMixin:
+    """
+    The TLS options of C{twistd ftpkit}, for a L{usage.Options} subclass;
+    L{tlsConfigFields} turns them into L{ftpkit.config.ServerConfig}
+    arguments.
+    """
+
+    optFlags = [
+        ["tls-required", None,
+         ("USER/PASS before AUTH TLS get 530 and data transfers need "
+          "PROT P (521 otherwise).")],
+        ["tls-anonymous-exempt", None,
+         "With --tls-required, anonymous users may still work without TLS."],
+        ["tls-require-session-reuse", None,
+         ("Data connections under PROT P must resume the control "
+          "connection's TLS session (curl, lftp and FileZilla do; Python's "
+          "ftplib does not).")],
+        ["tls-allow-ccc", None,
+         ("Accept CCC (RFC 4217): a logged-in client may end TLS on the "
+          "control connection (for NAT devices that read it); its later "
+          "commands, though not its data, are then in clear and open to "
+          "tampering.")],
+        ["tls-allow-1.3", None,
+         ("Offer TLS 1.3 too (off: TLS 1.2 only; with "
+          "--tls-require-session-reuse, curl uploads can fail under 1.3: "
+          "see docs/tls.rst).")],
+    ]
+
+    def opt_tls_cert(self, path):
+        """
+        PEM file with the server certificate (then any intermediates, and
+        the key if --tls-key is not given); enables AUTH TLS.
+        """
+        self["tls-cert"] = path
+
+    def opt_tls_key(self, path):
+        """
+        PEM file with the private key [default: the --tls-cert file].
+        """
+        self["tls-key"] = path
+
+
+def tlsConfigFields(options):
+    """
+    Check the TLS options and make the L{ftpkit.config.ServerConfig}
+    arguments they describe.
+
+    Without C{--tls-cert}, the context comes from the first C{ssl:}
+    C{--listen} endpoint's C{privateKey}/C{certKey}, if any.
+
+    @param options: parsed options of a class mixing in L{TLSOptionsMixin}
+        (a mapping; C{"listen"} holds the endpoint descriptions).
+    @return: a C{dict} with C{tlsContextFactory}, C{tlsRequired},
+        C{tlsRequiredForAnonymous}, C{tlsRequireSessionReuse} and
+        C{tlsAllowCCC}.
+    @raise usage.UsageError: with one line naming the option at fault.
+    """
+    certPath = options.get("tls-cert")
+    keyPath = options.get("tls-key")
+    listens = options.get("listen") or []
+    implicit = any(isImplicitTLS(description) for description in listens)
+    required = bool(options.get("tls-required"))
+    reuse = bool(options.get("tls-require-session-reuse"))
+    allowCCC = bool(options.get("tls-allow-ccc"))
+    if keyPath and not certPath:
+        raise usage.UsageError("--tls-key: needs --tls-cert as well")
+    maximumVersion = (None if options.get("tls-allow-1.3")
+                      else TLSVersion.TLSv1_2)
+    try:
+        if certPath:
+            factory = makeContextFactory(certPath, keyPath, maximumVersion)
+        else:
+            factory = contextFromEndpointStrings(listens, maximumVersion)
+    except TLSConfigurationError as e:
+        if not certPath:
+            raise usage.UsageError(f"--listen: {e}")
+        raise usage.UsageError(
+            "--tls-%s: %s" % ("key" if e.part == "key" and keyPath
+                              else "cert", e))
+    if required and factory is None and not implicit:
+        raise usage.UsageError(
+            "--tls-required: needs --tls-cert (or an ssl: --listen endpoint)")
+    if allowCCC and factory is None:
+        raise usage.UsageError("--tls-allow-ccc: needs --tls-cert")
+    if reuse and factory is None:
+        raise usage.UsageError("--tls-require-session-reuse: needs --tls-cert")
+    return {
+        "tlsContextFactory": factory,
+        "tlsRequired": required,
+        "tlsRequiredForAnonymous": not options.get("tls-anonymous-exempt"),
+        "tlsRequireSessionReuse": reuse,
+        "tlsAllowCCC": allowCCC,
+    }

@@ -1,0 +1,435 @@
+"""
+The data channel: passive listeners and active connects, handing a
+transfer its connection (L{ftpkit.data.connection}).
+
+A session owns at most one L{DataChannel}. PASV/EPSV make it listen,
+PORT/EPRT make it remember where to connect; a transfer command then asks
+it for a L{DataConnection} with L{DataChannel.connect}.
+"""
+
+import functools
+import ipaddress
+
+from twisted.internet import defer
+from twisted.internet.protocol import ClientFactory, Factory
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from ftpkit.data.connection import DataConnection, LeanConnection
+from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
+from ftpkit.data.proxied import readProxyHeader
+from ftpkit.errors import CannotOpenDataConnection
+
+
+@functools.lru_cache(maxsize=4096)
+def normalizeHost(host):
+    """
+    Reduce an address to a comparable form (IPv4-mapped IPv6 to IPv4).
+    Cached: the same few addresses come back for every data connection.
+
+    @param host: an IPv4 or IPv6 address as text.
+    @return: the canonical text form, or C{host} unchanged if unparsable.
+    """
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
+
+
+class _AdoptingFactory(Factory):
+    """
+    Builds the L{DataConnection} for a passive socket adopted as a Twisted
+    transport.
+    """
+
+    noisy = False
+
+    def __init__(self, channel, tls):
+        self.channel = channel
+        self.tls = tls
+
+    def buildProtocol(self, addr):
+        """The data connection for the adopted socket."""
+        return self.channel.buildConnection(self.tls)
+
+
+class _ActiveFactory(ClientFactory):
+    """
+    Connects back to the client for PORT/EPRT.
+    """
+
+    noisy = False
+
+    def __init__(self, channel, tls):
+        self.channel = channel
+        self.tls = tls
+
+    def buildProtocol(self, addr):
+        """The data connection to the client."""
+        connection = self.channel.buildConnection(self.tls)
+        connection.outgoing = True
+        return connection
+
+    def clientConnectionFailed(self, connector, reason):
+        """The connect failed: the transfer gets 425."""
+        self.channel.connectionFailed(reason)
+
+
+class DataChannel:
+    """
+    The (at most one) pending or open data connection of a session.
+
+    @ivar peerHost: the control connection's peer, normalised; the only
+        address a data connection may come from or go to.
+    @ivar connection: the L{DataConnection} once there is one.
+    """
+
+    log = Logger()
+    _accepted = None
+    _lean = False
+    _tls = None
+
+    def __init__(self, reactor, localHost, peerHost, timeout,
+                 currentTransfer=lambda: None, pool=None, proxyHost=None,
+                 dataTLS=lambda: None):
+        """
+        @param reactor: provides IReactorTCP and IReactorTime.
+        @param localHost: the control connection's local address; passive
+            listeners bind to it.
+        @param peerHost: the control connection's peer address.
+        @param timeout: seconds to wait for a data connection, and that a
+            data connection may go without moving a byte.
+        @param currentTransfer: returns the session's running transfer, or
+            C{None} (see L{DataConnection}).
+        @param pool: the server's L{ftpkit.data.listenerpool.ListenerPool},
+            where listeners done with go and new ones come from; without
+            one, each listener is closed once done with.
+        @param proxyHost: for a session that came through a load balancer
+            (L{ftpkit.control.proxied}), the balancer's address: a passive
+            connection from it must start with a PROXY header naming the
+            client (L{ftpkit.data.proxied}); C{None} otherwise.
+        @param dataTLS: returns the session's L{ftpkit.data.tls.DataTLS} while
+            PROT P is in force, else C{None}: a passive connection arriving
+            then is put under TLS at once, so that a client may complete
+            its handshake before it sends the transfer command (aioftp
+            does).
+        """
+        self._dataTLS = dataTLS
+        self._pool = pool
+        self.proxyHost = None if proxyHost is None else normalizeHost(
+            proxyHost)
+        self._headers = set()
+        self.reactor = reactor
+        self.localHost = localHost
+        self.peerHost = normalizeHost(peerHost)
+        self.timeout = timeout
+        self.connection = None
+        self.claimed = False
+        self._port = None
+        self._active = None
+        self._waiting = None
+        self._timer = None
+        self._currentTransfer = currentTransfer
+
+    def buildConnection(self, tls=None):
+        """
+        @param tls: see L{DataConnection.__init__}.
+        @return: a new L{DataConnection} reporting to this channel.
+        """
+        return DataConnection(self.connectionMade, self.reactor,
+                              self.timeout, self._currentTransfer, tls)
+
+    def listen(self, portRange=None):
+        """
+        Open a passive listener, replacing whatever was set up before.
+
+        Without a configured port range, a listener of the server's
+        L{ftpkit.data.listenerpool.ListenerPool} is reused when there is one,
+        after refusing whatever connected to it meanwhile; otherwise a new
+        one is bound. It closes after C{timeout} seconds unless a transfer
+        uses it.
+
+        @param portRange: C{(low, high)} inclusive, or C{None} for any.
+        @return: the port number listened on.
+        @raise CannotOpenDataConnection: when no port could be bound.
+        """
+        timer, self._timer = self._timer, None
+        self.close()
+        self.claimed = False
+        port = None
+        if self._pool is not None and portRange is None:
+            port = self._pool.take(self.localHost)
+        if port is not None:
+            port.onAccept = self._passiveAccepted
+            port.discardQueued(self._refuse)
+        else:
+            try:
+                port = PassiveListener.listen(self.reactor,
+                                              self._passiveAccepted,
+                                              self.localHost, portRange)
+            except CannotOpenDataConnection:
+                if timer is not None and timer.active():
+                    timer.cancel()
+                raise
+        self._port = port
+        if self._dataTLS() is not None:
+            # Under PROT P the connection is taken when it arrives, to
+            # answer its handshake (see L{_passiveAccepted}).
+            port.startReading()
+        if timer is not None and timer.active():
+            # The timer of the last listener, pushed back: cheaper than a
+            # new one.
+            timer.reset(self.timeout)
+            self._timer = timer
+        else:
+            self._timer = self.reactor.callLater(self.timeout, self._expire)
+        return port.port
+
+    def _refuse(self, sock, address):
+        """
+        Close a connection left queued on a listener being reused: a
+        stranger's (logged), or a stale one of the client's.
+        """
+        if normalizeHost(address[0]) != self.peerHost:
+            self._logStranger(address)
+        sock.close()
+
+    def _logStranger(self, address):
+        self.log.warn(
+            "refused passive data connection from {stranger} "
+            "(control peer is {peer}): possible port theft",
+            stranger=address[0], peer=self.peerHost,
+        )
+
+    def _passiveAccepted(self, sock, address):
+        """
+        A passive connection arrived: keep it (unadopted until a transfer
+        says what it needs) if it is the first from the control peer; one
+        through the session's load balancer is judged by the client its
+        PROXY header names.
+        """
+        if self.proxyHost is not None and (
+                normalizeHost(address[0]) == self.proxyHost):
+            reading = readProxyHeader(self.reactor, sock, self.timeout)
+            self._headers.add(reading)
+            reading.addBoth(self._headerRead, reading, sock, address)
+            return
+        self._judge(sock, address)
+
+    def _headerRead(self, result, reading, sock, address):
+        """
+        Judge a proxied passive connection by the client its header names
+        (by the balancer's own address when it names none).
+        """
+        self._headers.discard(reading)
+        if isinstance(result, Failure):
+            if not result.check(defer.CancelledError):
+                self.log.warn("refused passive data connection from"
+                              " {proxy}: {why}", proxy=address[0],
+                              why=result.getErrorMessage())
+            sock.close()
+            return
+        self._judge(sock, result.source or address)
+
+    def _judge(self, sock, address):
+        """
+        Keep C{sock} if it is the first connection from the control peer.
+
+        @param sock: the accepted socket.
+        @param address: the address it comes from, C{(host, port)}.
+        """
+        if normalizeHost(address[0]) != self.peerHost:
+            self._logStranger(address)
+            sock.close()
+            return
+        if self.claimed:
+            sock.close()
+            return
+        self.claimed = True
+        self._stopListening(release=True)
+        self._accepted = sock
+        if self._waiting is not None:
+            self._useAccepted()
+            return
+        tls = self._dataTLS()
+        if tls is not None:
+            # PROT P: no bare connection can be wanted, and the client
+            # may start its handshake before the command.
+            self._tls, self._lean = tls, False
+            self._useAccepted()
+
+    def _acceptQueued(self):
+        """
+        Accept the connections already queued on the passive listener,
+        refusing strangers, until the client's own is found.
+        """
+        for _ in range(PASSIVE_BACKLOG + 1):
+            if self._port is None or not self._port.acceptOne():
+                return
+
+    def _useAccepted(self):
+        """
+        Hand the accepted socket to the waiting transfer: bare, for a lean
+        transfer, or adopted as a Twisted transport (under TLS when
+        C{_tls} says so).
+        """
+        sock, self._accepted = self._accepted, None
+        if self._lean:
+            self.connection = LeanConnection(
+                sock, self.reactor, self.timeout, self._currentTransfer)
+            self._deliver()
+            return
+        factory = _AdoptingFactory(self, self._tls)
+        if self._tls is not None:
+            factory = self._tls.wrapFactory(factory)
+        try:
+            self.reactor.adoptStreamConnection(
+                sock.fileno(), sock.family, factory)
+        except OSError:
+            self._fail("Data connection closed")
+        finally:
+            sock.close()
+
+    def connectTo(self, host, port):
+        """
+        Remember where to connect for the next transfer (PORT/EPRT),
+        replacing whatever was set up before.
+        """
+        self.close()
+        self._active = (host, port)
+
+    @property
+    def isSetUp(self):
+        """
+        @return: whether PASV/EPSV/PORT/EPRT prepared a connection.
+        """
+        return (self._port is not None or self._active is not None
+                or self.connection is not None or self._accepted is not None)
+
+    def connect(self, tlsContextFactory=None, lean=False):
+        """
+        Get the data connection for a transfer.
+
+        @param tlsContextFactory: secure the connection with it (PROT P):
+            an L{ftpkit.data.tls.DataTLS}, or C{None}.
+        @param lean: the transfer only sends a file with C{sendfile} or
+            receives one with C{splice}; a passive connection may then come
+            as a L{LeanConnection}.
+        @return: a Deferred firing with a L{DataConnection} (or
+            L{LeanConnection}), failing with L{CannotOpenDataConnection}.
+        """
+        connection = self.connection
+        if connection is not None and connection.lostReason:
+            self.connection = None
+            return defer.fail(
+                CannotOpenDataConnection("Data connection closed"))
+        if connection is not None and (
+                connection.isSecure != (tlsContextFactory is not None)):
+            # Put under TLS on arrival, then PROT C (or the reverse).
+            self.close()
+            return defer.fail(CannotOpenDataConnection(
+                "Protection level changed after the data connection "
+                "was opened"))
+        if not self.isSetUp:
+            return defer.fail(
+                CannotOpenDataConnection("Use PORT or PASV first"))
+        waiting = self._waiting = defer.Deferred()
+        self._tls = tlsContextFactory
+        self._lean = lean and tlsContextFactory is None
+        if self._accepted is not None:
+            self._useAccepted()
+        elif self.connection is not None:
+            self._deliver()
+        elif self._port is not None:
+            self._acceptQueued()
+            if self._port is not None:
+                self._port.startReading()
+                self._cancelTimer()
+                self._timer = self.reactor.callLater(self.timeout, self._expire)
+        elif self._active is not None:
+            host, port = self._active
+            self._active = None
+            factory = _ActiveFactory(self, tlsContextFactory)
+            if tlsContextFactory is not None:
+                factory = tlsContextFactory.wrapFactory(factory)
+            self.reactor.connectTCP(
+                host, port, factory, timeout=self.timeout,
+                bindAddress=(normalizeHost(self.localHost), 0))
+        return waiting
+
+    def connectionMade(self, connection):
+        """
+        Called by the factories when a data connection arrives.
+        """
+        self.connection = connection
+        if self._waiting is not None:
+            self._deliver()
+
+    def connectionFailed(self, reason):
+        """
+        Called when an active connect fails.
+        """
+        self._fail("Can't open data connection")
+
+    def _deliver(self):
+        # The timer is left to run out (harmlessly: there is no listener
+        # left to close), so that the next listen can push it back.
+        waiting, self._waiting = self._waiting, None
+        connection, self.connection = self.connection, None
+        waiting.callback(connection)
+
+    def _fail(self, message):
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            waiting.errback(CannotOpenDataConnection(message))
+
+    def _expire(self):
+        self._timer = None
+        self._stopListening()
+        self._fail("Data connection timed out")
+
+    def _stopListening(self, release=False):
+        """
+        Be done with the listener, if any.
+
+        @param release: hand it to the pool (which closes it if it cannot
+            keep it); otherwise close it.
+        """
+        port, self._port = self._port, None
+        if port is None:
+            return
+        if release and self._pool is not None:
+            port.stopReading()
+            if not self.claimed:
+                # Unused: what the client queued on it is this session's
+                # to refuse (and log). (Once claimed, the next session's
+                # listen refuses whatever came after the client's.)
+                port.discardQueued(self._refuse)
+            self._pool.give(port)
+        else:
+            port.stopListening()
+
+    def _cancelTimer(self):
+        timer, self._timer = self._timer, None
+        if timer is not None and timer.active():
+            timer.cancel()
+
+    def close(self):
+        """
+        Drop any listener (to the pool), pending connect and unused
+        connection.
+        """
+        self._cancelTimer()
+        self._stopListening(release=True)
+        self._active = None
+        for reading in list(self._headers):
+            reading.cancel()
+        accepted, self._accepted = self._accepted, None
+        if accepted is not None:
+            accepted.close()
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.abort()
+        self._fail("Data connection closed")

@@ -1,0 +1,464 @@
+"""
+The connections a data channel hands to a transfer: L{DataConnection}, a
+Twisted protocol (TLS, ASCII, active mode), and L{LeanConnection}, a bare
+socket for zero-copy transfers (L{ftpkit.data.movers}); both with the stall
+watchdog of L{_DataConnectionBase}. L{ftpkit.data.channel.DataChannel} makes them.
+"""
+
+import socket
+import struct
+
+from twisted.internet import defer, error
+from twisted.internet.interfaces import IHandshakeListener
+from twisted.internet.protocol import Protocol
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ftpkit.data.descriptors import closeSocket
+from ftpkit.data.tls import receivedCloseNotify
+from ftpkit.errors import TransferAborted
+
+_EARLY_DATA_LIMIT = 1 << 20
+UPLOAD_READ_SIZE = 1 << 20
+"""Bytes read from the socket at once while receiving an upload."""
+
+
+class _DataConnectionBase:
+    """
+    What every kind of data connection has: a watchdog that drops it when
+    no byte has moved for C{_timeout} seconds (neither received nor sent by
+    the session's transfer over it, whose C{bytesMoved()} counts
+    C{sendfile} progress), and L{whenLost}.
+
+    Subclasses set C{_reactor}, C{_timeout}, C{_currentTransfer},
+    C{bytesReceived}, C{lostReason} and C{_lostWaiters}, and provide
+    C{abort()} and C{_peerText()}.
+
+    @ivar timedOut: the watchdog dropped the connection.
+    """
+
+    log = Logger()
+    bare = False
+    timedOut = False
+    _watchCall = None
+
+    def whenLost(self):
+        """
+        @return: a Deferred firing with the reason (an exception, such as
+            L{error.ConnectionDone}) once the connection has ended (at once
+            if it already has).
+        """
+        if self.lostReason is not None:
+            return defer.succeed(self.lostReason)
+        waiter = defer.Deferred()
+        self._lostWaiters.append(waiter)
+        return waiter
+
+    def _ended(self, reason):
+        """
+        Stop the watchdog and tell everyone waiting in L{whenLost}.
+
+        @param reason: why the connection ended (an exception).
+        """
+        self._stopWatch()
+        self.lostReason = reason
+        waiters, self._lostWaiters = self._lostWaiters, []
+        for waiter in waiters:
+            waiter.callback(reason)
+
+    def watch(self):
+        """
+        Start the watchdog, unless it runs already or the connection has
+        ended.
+        """
+        if self._watchCall is None and self.lostReason is None:
+            self._startWatch()
+
+    def _startWatch(self):
+        self._lastMoved = self._bytesMoved()
+        self._lastMovedAt = self._reactor.seconds()
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
+
+    def _stopWatch(self):
+        call, self._watchCall = self._watchCall, None
+        if call is not None and call.active():
+            call.cancel()
+
+    def _transfer(self):
+        transfer = self._currentTransfer()
+        if transfer is not None and transfer.connection is self:
+            return transfer
+        return None
+
+    def _bytesMoved(self):
+        transfer = self._transfer()
+        if transfer is None:
+            return self.bytesReceived
+        return self.bytesReceived + transfer.bytesMoved()
+
+    def _watch(self):
+        self._watchCall = None
+        moved = self._bytesMoved()
+        now = self._reactor.seconds()
+        if moved != self._lastMoved:
+            self._lastMoved, self._lastMovedAt = moved, now
+        elif now - self._lastMovedAt >= self._timeout:
+            self._stalled()
+            return
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
+
+    def _stalled(self):
+        peer = self._peerText()
+        self.log.warn("data connection from {peer} idle for {timeout}s; "
+                      "closing", peer=peer, timeout=self._timeout)
+        self.timedOut = True
+        transfer = self._transfer()
+        if transfer is not None:
+            transfer.mover.abort()
+        self.abort()
+
+
+
+@implementer(IHandshakeListener)
+class DataConnection(_DataConnectionBase, Protocol):
+    """
+    One data connection. It reads nothing into a file until a transfer
+    gives it a sink; bytes that arrive before are held (bounded).
+
+    A watchdog drops the connection when no byte has moved for C{timeout}
+    seconds: neither received, nor sent by the session's transfer over it
+    (its C{bytesMoved()}, which counts C{sendfile} progress too).
+
+    Under TLS (PROT P) its transport is an L{ftpkit.data.tls.DataTLSProtocol},
+    which answers the client's handshake as soon as the connection is
+    made.
+
+    @ivar lostReason: why the connection ended, once it has.
+    @ivar tlsRefused: the TLS policy refused the handshake (say, the
+        session was not resumed); the connection is dropped unused.
+    @ivar outgoing: the server connected out (PORT/EPRT); it is still the
+        TLS server (RFC 4217 section 9).
+    """
+
+    log = Logger()
+    tlsRefused = False
+    outgoing = False
+    _handshakeDone = False
+    _finishing = False
+
+    def __init__(self, onMade, reactor, timeout, currentTransfer, tls=None):
+        """
+        @param onMade: called with this protocol once it is connected.
+        @param reactor: an L{IReactorTime} for the watchdog.
+        @param timeout: seconds without progress before the connection is
+            dropped.
+        @param currentTransfer: returns the session's running transfer (an
+            object with C{connection}, C{mover} and C{bytesMoved()}),
+            or C{None}.
+        @param tls: the session's L{ftpkit.data.tls.DataTLS} when the
+            connection is under TLS, else C{None}.
+        """
+        self.lostReason = None
+        self._lostWaiters = []
+        self._handshakeWaiters = []
+        self._tls = tls
+        self._onMade = onMade
+        self._sink = None
+        self._early = []
+        self._earlySize = 0
+        self.bytesReceived = 0
+        self._reactor = reactor
+        self._timeout = timeout
+        self._currentTransfer = currentTransfer
+
+    def connectionMade(self):
+        """
+        Start the watchdog and report the connection to the channel that
+        expects it.
+        """
+        self._startWatch()
+        self._onMade(self)
+
+    @property
+    def isSecure(self):
+        """
+        @return: whether TLS protects this connection.
+        """
+        return self._tls is not None
+
+    @property
+    def socketTransport(self):
+        """
+        @return: the transport of the TCP connection itself (under TLS, the
+            one beneath the TLS layer).
+        """
+        if self.isSecure:
+            return self.transport.transport
+        return self.transport
+
+    def handshakeCompleted(self):
+        """
+        Ask the TLS policy whether this connection may carry data; drop it
+        at once (unsent data discarded) if not.
+        """
+        if not self._tls.acceptHandshake(self.transport.getHandle()):
+            self.log.warn("data connection TLS handshake refused (no "
+                          "session reuse); dropping it")
+            self.tlsRefused = True
+            self.abort()
+            return
+        if self._tls.holdsTickets:
+            self.transport.holdTickets()
+        self._handshakeDone = True
+        waiters, self._handshakeWaiters = self._handshakeWaiters, []
+        for waiter in waiters:
+            waiter.callback(None)
+
+    def dataReceived(self, data):
+        """
+        Pass uploaded bytes to the sink, or hold them until there is one.
+        """
+        if self.tlsRefused:
+            return
+        self.bytesReceived += len(data)
+        if self._sink is not None:
+            self._sink.write(data)
+            return
+        self._early.append(data)
+        self._earlySize += len(data)
+        if self._earlySize > _EARLY_DATA_LIMIT:
+            self.transport.pauseProducing()
+
+    def receiveInto(self, consumer):
+        """
+        Write everything the client sends to C{consumer}, with backpressure.
+
+        @param consumer: an L{IConsumer}.
+        @return: a Deferred firing when the client closed the connection
+            cleanly, failing with L{TransferAborted} otherwise.
+        """
+        self._sink = consumer
+        if hasattr(self.socketTransport, "bufferSize"):
+            self.socketTransport.bufferSize = UPLOAD_READ_SIZE
+        consumer.registerProducer(self.transport, True)
+        early, self._early = self._early, []
+        for chunk in early:
+            consumer.write(chunk)
+        self.transport.resumeProducing()
+        return self.whenLost().addCallback(self._checkClean)
+
+    def _checkClean(self, reason):
+        consumer, self._sink = self._sink, None
+        consumer.unregisterProducer()
+        if not isinstance(reason, error.ConnectionDone):
+            raise TransferAborted()
+
+    def finish(self):
+        """
+        Close after every written byte is sent (and, under TLS, after the
+        TLS shutdown). Under TLS a connection whose handshake is not over
+        (nothing was sent: an empty file or listing) is closed once it is:
+        closed before, the client would get no TLS stream at all, where an
+        empty one is the answer.
+
+        @return: a Deferred firing when the connection is closed, failing
+            with L{TransferAborted} unless it closed cleanly: under TLS,
+            the client's close_notify arrived, or it ended the TCP
+            connection in order after the server's close_notify (see
+            L{ftpkit.data.tls.DataTLSProtocol.closedInOrder}).
+        """
+        self._finishing = True
+        if self.isSecure and not self._handshakeDone:
+            waiter = defer.Deferred()
+            waiter.addCallback(lambda _: self.transport.loseConnection())
+            self._handshakeWaiters.append(waiter)
+        else:
+            self.transport.loseConnection()
+        return self.whenLost().addCallback(self._checkFinished)
+
+    def _checkFinished(self, reason):
+        if not isinstance(reason, error.ConnectionDone):
+            raise TransferAborted()
+        return reason
+
+    def abort(self):
+        """
+        Drop the connection at once (a reset), discarding unsent data;
+        nothing once it has ended (a TLS transport has dropped its TLS
+        connection then, and aborting it would raise).
+        """
+        if self.lostReason is not None:
+            return
+        self.transport.abortConnection()
+
+    def closeInOrder(self):
+        """
+        End the connection at once with a FIN, not a reset (ABOR): what
+        the kernel holds still goes out, the transport's buffer is dropped,
+        and a client still reading sees the end of the data. An upload
+        being received is aborted instead: it must fail, and bytes left
+        unread would turn any close into a reset anyway.
+        """
+        if self.lostReason is not None:
+            return
+        sock = getattr(self.transport, "socket", None)
+        if self._sink is not None or sock is None:
+            self.abort()
+            return
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            self.abort()
+            return
+        # The reactor now sees the end of the stream (or a failing write)
+        # and closes the socket in order.
+        self.transport.startReading()
+
+    def connectionLost(self, reason):
+        """
+        Stop the watchdog and tell everyone waiting in L{whenLost}.
+        """
+        lost = reason.value
+        self._handshakeWaiters = []
+        if self.isSecure and not self.tlsRefused and (
+                receivedCloseNotify(self.transport.getHandle())
+                or (self._finishing and self.transport.closedInOrder)):
+            # The client ended its TLS stream cleanly (close_notify): all
+            # it sent arrived, whatever TCP did next (a reset for the
+            # session ticket it never read, say). Or, for a download, it
+            # closed in order after the server's close_notify, which
+            # follows the last byte: it read everything.
+            lost = error.ConnectionDone()
+        self._ended(lost)
+
+    def _peerText(self):
+        return getattr(self.transport.getPeer(), "host", "unknown")
+
+
+class LeanConnection(_DataConnectionBase):
+    """
+    A passive data connection used only to send a file with C{sendfile} or
+    receive one with C{splice}: the accepted socket itself, with no Twisted
+    transport around it, since building and tearing one down is most of
+    the cost of sending a small file, and since both move the bytes without
+    passing them through Python. L{ftpkit.data.movers} asks for one (and uses
+    it).
+
+    Its watchdog starts only when a transfer has to wait for the socket
+    (L{watch}): a small file sent at once never needs one.
+
+    @ivar socket: the connected, non-blocking socket.
+    @ivar user: what moves bytes over the socket, or C{None}: before the
+        socket is dropped, its C{stopWaiting()} takes it out of the
+        reactor; after, its C{connectionAborted()} ends its transfer; its
+        C{receiving} says whether it receives an upload.
+    """
+
+    bare = True
+    isSecure = False
+    bytesReceived = 0
+    user = None
+    _held = False
+    _abortPending = False
+
+    def __init__(self, sock, reactor, timeout, currentTransfer):
+        """
+        @param sock: the accepted socket.
+        @param reactor: an L{IReactorTime} for the watchdog.
+        @param timeout: seconds without progress before it is dropped.
+        @param currentTransfer: see L{DataConnection.__init__}.
+        """
+        self.socket = sock
+        self.lostReason = None
+        self._lostWaiters = []
+        self._reactor = reactor
+        self._timeout = timeout
+        self._currentTransfer = currentTransfer
+
+    def finish(self):
+        """
+        Close: the kernel sends what is left, then the end of the data.
+
+        @return: a Deferred firing once closed, failing with
+            L{TransferAborted} if the connection was dropped before.
+        """
+        if self.lostReason is not None:
+            return defer.fail(TransferAborted())
+        closeSocket(self._reactor, self.socket)
+        self._ended(error.ConnectionDone())
+        return defer.succeed(None)
+
+    def hold(self):
+        """
+        A disk thread is about to use the socket: until L{release}, an
+        L{abort} waits, so that the descriptor is not closed (and reused)
+        under it.
+        """
+        self._held = True
+
+    def release(self):
+        """
+        The disk thread is done with the socket: carry out an L{abort}
+        asked for meanwhile.
+
+        @return: whether it did.
+        """
+        self._held = False
+        if not self._abortPending:
+            return False
+        self._abortPending = False
+        self.abort()
+        return True
+
+    def abort(self):
+        """
+        Drop the connection at once (a reset), discarding unsent data; the
+        transfer using it fails. While a disk thread uses the socket (see
+        L{hold}), the socket is closed only once it is done.
+        """
+        if self.lostReason is not None:
+            return
+        if self._held:
+            self._abortPending = True
+            return
+        user = self.user
+        if user is not None:
+            user.stopWaiting()
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        closeSocket(self._reactor, self.socket)
+        self._ended(error.ConnectionAborted())
+        if user is not None:
+            user.connectionAborted()
+
+    def closeInOrder(self):
+        """
+        End the connection at once with a FIN, not a reset (ABOR of a
+        download whose writer has stopped): what the kernel holds still
+        goes out first. An upload is aborted instead (see
+        L{DataConnection.closeInOrder}).
+        """
+        if self.lostReason is not None:
+            return
+        user = self.user
+        if self._held or (user is not None and user.receiving):
+            self.abort()
+            return
+        if user is not None:
+            user.stopWaiting()
+        closeSocket(self._reactor, self.socket)
+        self._ended(error.ConnectionAborted())
+        if user is not None:
+            user.connectionAborted()
+
+    def _peerText(self):
+        try:
+            peer = self.socket.getpeername()
+        except OSError:
+            return "unknown"
+        return peer[0] if isinstance(peer, tuple) else str(peer)

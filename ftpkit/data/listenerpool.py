@@ -1,0 +1,85 @@
+"""
+L{ListenerPool}: passive listeners whose connection has been accepted,
+kept for a while for the next PASV/EPSV of any session of the server.
+
+A data connection's listener costs a socket, a bind (often several: ports
+in use are skipped), a listen and a close: a fifth of a small file's time.
+Since a listener is reused only after whatever queued on it meanwhile has
+been refused (L{ftpkit.data.passive.PassiveListener.discardQueued}) and every
+connection is checked against the session's peer when accepted, a port
+handed to one session after another is no easier to steal than a new one.
+
+Only listeners on the kernel's ephemeral range are pooled: a configured
+C{--passive-ports} range is usually small, and a pooled port would be one
+fewer for the sessions. A pooled listener is closed after C{keep} seconds.
+"""
+
+
+class ListenerPool:
+    """
+    Listeners kept for reuse, most recently released first.
+
+    @ivar listeners: the pooled listeners, oldest first.
+    """
+
+    def __init__(self, reactor, keep, size=64):
+        """
+        @param reactor: an L{IReactorTime}.
+        @param keep: seconds a listener is kept unused.
+        @param size: the most listeners kept.
+        """
+        self._reactor = reactor
+        self._keep = keep
+        self._size = size
+        self._purging = None
+        self.listeners = []
+
+    def give(self, listener):
+        """
+        Keep a listener for reuse, or close it when it is not poolable or
+        the pool is full.
+
+        @param listener: a L{ftpkit.data.passive.PassiveListener} nobody watches.
+        """
+        if listener.portRange is not None or len(self.listeners) >= self._size:
+            listener.stopListening()
+            return
+        listener.onAccept = None  # Let go of the session that used it.
+        listener.releasedAt = self._reactor.seconds()
+        self.listeners.append(listener)
+        if self._purging is None:
+            self._purging = self._reactor.callLater(self._keep, self._purge)
+
+    def take(self, interface):
+        """
+        @param interface: the local address the listener must be bound for.
+        @return: the most recently released listener for C{interface}, or
+            C{None}.
+        """
+        for index in range(len(self.listeners) - 1, -1, -1):
+            if self.listeners[index].interface == interface:
+                return self.listeners.pop(index)
+        return None
+
+    def _purge(self):
+        """
+        Close the listeners kept for C{keep} seconds.
+        """
+        self._purging = None
+        deadline = self._reactor.seconds() - self._keep
+        while self.listeners and self.listeners[0].releasedAt <= deadline:
+            self.listeners.pop(0).stopListening()
+        if self.listeners:
+            wait = self.listeners[0].releasedAt + self._keep - self._reactor.seconds()
+            self._purging = self._reactor.callLater(max(wait, 0), self._purge)
+
+    def closeAll(self):
+        """
+        Close every pooled listener (the server is stopping).
+        """
+        if self._purging is not None:
+            self._purging.cancel()
+            self._purging = None
+        listeners, self.listeners = self.listeners, []
+        for listener in listeners:
+            listener.stopListening()

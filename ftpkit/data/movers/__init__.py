@@ -1,0 +1,289 @@
+"""
+Movers: the one place that decides how a transfer's bytes move between a
+data connection and an open file, from the connection (a bare socket or a
+Twisted transport, TLS or not), the file (whether it provides
+L{ftpkit.interfaces.IDescriptorFile}) and the TYPE:
+
+    - a TYPE I download of a descriptor-backed file over a plain socket:
+      C{sendfile} (L{ftpkit.data.movers._sendfile});
+    - a TYPE I upload into a descriptor-backed file over a bare passive
+      socket: C{splice} (L{ftpkit.data.movers._splice});
+    - anything else passes through Python: the file's producer writes to
+      the transport (L{IReadFile.send}), or the transport writes to the
+      file's consumer (L{IWriteFile.receive}), through the ASCII
+      translation for TYPE A (L{ftpkit.data.movers.consumers}).
+
+A transfer's byte count, its pacing (L{ftpkit.data.movers.pacing}) and its
+size limit attach here, whichever way the bytes go; the data connection's
+stall watchdog reads the byte count (L{Mover.bytesMoved}).
+"""
+
+from ftpkit.data.movers import _sendfile, _splice
+from ftpkit.data.movers.consumers import (
+    ASCIIConsumer,
+    ASCIIUploadConsumer,
+    TransportConsumer,
+)
+from ftpkit.data.movers.pacing import PacedPipe
+from ftpkit.data.producers import ConsumerFilter
+from ftpkit.errors import TransferAborted, UploadTooLarge
+from ftpkit.interfaces import IDescriptorFile
+
+TLS_BUFFER_SIZE = 1 << 20
+"""Encrypted bytes a TLS download may queue before its producer pauses:
+fewer pause/resume rounds than Twisted's 64 KiB default."""
+
+def _descriptorOf(openFile, binary, possible):
+    """
+    @return: the file's L{ftpkit.fileinfo.FileDescriptor} when the bytes
+        may move inside the kernel (TYPE I, the system call exists, the
+        file offers one), else C{None}.
+    """
+    if binary and possible and IDescriptorFile.providedBy(openFile):
+        return openFile.descriptor()
+    return None
+
+
+class Mover:
+    """
+    One transfer's bytes on their way: how they go is decided when it is
+    made (what kind of data connection to ask for: L{bareSocket}) and when
+    it starts (what connection it got).
+
+    @ivar bareSocket: the transfer can use a bare passive socket
+        (L{ftpkit.data.connection.LeanConnection}), cheaper to set up than a Twisted
+        transport.
+    @cvar incoming: the bytes come from the client (an upload).
+    """
+
+    incoming = False
+
+    _pipe = None
+
+    def __init__(self, openFile, binary, reactor, pacer=None):
+        """
+        @param openFile: the L{IReadFile} or L{IWriteFile}.
+        @param binary: whether TYPE I is in force (else TYPE A).
+        @param reactor: the reactor.
+        @param pacer: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
+        """
+        self._file = openFile
+        self._binary = binary
+        self._reactor = reactor
+        self._pacer = pacer
+
+
+class Download(Mover):
+    """
+    A download: an L{IReadFile} to a data connection.
+    """
+
+    _sent = 0
+
+    def __init__(self, readFile, binary, reactor, pacer=None):
+        Mover.__init__(self, readFile, binary, reactor, pacer)
+        self._descriptor = _descriptorOf(readFile, binary,
+                                         _sendfile.available)
+        self.bareSocket = self._descriptor is not None
+
+    _writer = None
+    _consumer = None
+
+    @property
+    def bytesMoved(self):
+        """
+        @return: the bytes sent so far.
+        """
+        writer = self._writer
+        if writer is not None:
+            return self._sent + writer.sent
+        if self._consumer is not None:
+            return self._consumer.bytesSent
+        return self._sent
+
+    def start(self, connection):
+        """
+        Send the whole file over C{connection}.
+
+        @param connection: a L{ftpkit.data.connection.DataConnection} or, when
+            L{bareSocket}, maybe a L{ftpkit.data.connection.LeanConnection}.
+        @return: a Deferred firing with the bytes sent.
+        """
+        descriptor = self._descriptor
+        if connection.bare:
+            writer = _sendfile.SendfileWriter(
+                self._reactor, connection.socket.fileno(), None, descriptor,
+                self._pacer)
+            connection.user = writer
+            return self._sendfile(writer, connection)
+        transport = connection.transport
+        if (descriptor is not None and not connection.isSecure
+                and hasattr(transport, "stopReading")):
+            writer = _sendfile.SendfileWriter(
+                self._reactor, transport.getHandle().fileno(), transport,
+                descriptor, self._pacer)
+            return self._sendfile(writer, None)
+        if not self._binary:
+            consumer = ASCIIConsumer(transport)
+        else:
+            consumer = TransportConsumer(transport)
+            if connection.isSecure:
+                connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
+        self._consumer = consumer
+        if self._pacer is not None:
+            pipe = self._pipe = PacedPipe(consumer, self._pacer,
+                                          self._reactor)
+            sending = self._file.send(pipe)
+            return sending.addCallback(
+                lambda sent: pipe.whenDrained().addCallback(lambda _: sent))
+        return self._file.send(consumer)
+
+    def _sendfile(self, writer, bare):
+        """
+        Run a L{_sendfile.SendfileWriter}; a bare connection's watchdog
+        starts only if the socket is full.
+        """
+        self._writer = writer
+        if writer.start() and bare is not None:
+            bare.watch()
+        done = writer.done
+        if done.called:
+            self._over(None, bare)
+        else:
+            done.addBoth(self._over, bare)
+        return done
+
+    def _over(self, result, bare):
+        """
+        Let go of the finished writer (it and a bare connection hold each
+        other), so that everything is freed without the garbage collector.
+        """
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            self._sent += writer.sent
+        if bare is not None and bare.user is writer:
+            bare.user = None
+        return result
+
+    def abort(self):
+        """
+        Stop sending at once (the connection is about to be dropped).
+        """
+        writer = self._writer
+        if writer is not None:
+            writer.stop()
+        if self._pipe is not None:
+            self._pipe.cancel()
+
+
+class _SizeLimit(ConsumerFilter):
+    """
+    Passes an upload's bytes to the file's consumer until there are more
+    than C{limit}; then drops the connection.
+
+    @ivar exceeded: the upload brought too many bytes.
+    """
+
+    exceeded = False
+
+    def __init__(self, consumer, limit, connection):
+        ConsumerFilter.__init__(self, consumer)
+        self._left = limit
+        self._connection = connection
+
+    def write(self, data):
+        """
+        See L{IConsumer.write}.
+        """
+        if self.exceeded:
+            return
+        self._left -= len(data)
+        if self._left < 0:
+            self.exceeded = True
+            self._connection.abort()
+            return
+        self._consumer.write(data)
+
+
+class Upload(Mover):
+    """
+    An upload: a data connection to an L{IWriteFile}. Once L{start}'s
+    Deferred has fired, L{IWriteFile.close} commits the file (or, after a
+    spliced upload, which committed it already, reports that).
+    """
+
+    incoming = True
+
+    _receiver = None
+    _limited = None
+    _connection = None
+
+    def __init__(self, writeFile, binary, reactor, pacer=None, limit=None):
+        """
+        @param limit: the most bytes the upload may bring, or C{None}; over
+            it, L{start}'s Deferred fails with L{UploadTooLarge}.
+        """
+        Mover.__init__(self, writeFile, binary, reactor, pacer)
+        self._limit = limit
+        self._descriptor = _descriptorOf(writeFile, binary,
+                                         _splice.available)
+        self.bareSocket = self._descriptor is not None
+
+    @property
+    def bytesMoved(self):
+        """
+        @return: the bytes received so far.
+        """
+        connection = self._connection
+        return connection.bytesReceived if connection is not None else 0
+
+    async def start(self, connection):
+        """
+        Receive the whole upload from C{connection} into the file.
+
+        @return: the bytes received.
+        @raise FTPError: L{TransferAborted} when the connection broke or
+            was aborted, L{UploadTooLarge}, or the file's error.
+        """
+        self._connection = connection
+        if connection.bare:
+            receiver = self._receiver = _splice.SpliceReceiver(
+                connection, self._descriptor, self._pacer, self._limit)
+            try:
+                return await receiver.start()
+            finally:
+                self._receiver = None
+        consumer = await self._file.receive()
+        if not self._binary:
+            consumer = ASCIIUploadConsumer(consumer)
+        if self._limit is not None:
+            consumer = self._limited = _SizeLimit(consumer, self._limit,
+                                                  connection)
+        if self._pacer is not None:
+            consumer = self._pipe = PacedPipe(consumer, self._pacer,
+                                              self._reactor)
+        try:
+            await connection.receiveInto(consumer)
+            if self._pipe is not None:
+                await self._pipe.whenDrained()
+        except TransferAborted:
+            if self._limited is not None and self._limited.exceeded:
+                raise UploadTooLarge() from None
+            raise
+        if self._limited is not None and self._limited.exceeded:
+            # Under TLS the client's last bytes and its close_notify can
+            # come in one read: the connection then ends cleanly although
+            # the limit dropped it.
+            raise UploadTooLarge()
+        return connection.bytesReceived
+
+    def abort(self):
+        """
+        Stop receiving at once (the connection is about to be dropped).
+        """
+        receiver = self._receiver
+        if receiver is not None:
+            receiver.stopWaiting()
+        if self._pipe is not None:
+            self._pipe.cancel()
+

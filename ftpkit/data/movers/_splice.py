@@ -1,0 +1,320 @@
+"""
+Moving an upload from a bare socket into a file with C{splice(2)}: the
+bytes go from the socket into a pipe and from the pipe into the file inside
+the kernel, never copied into Python (docs/benchmark.rst has the
+measurements). Private to L{ftpkit.data.movers}.
+
+L{spliceBatch} blocks on the disk, so it runs in a disk thread; the socket
+is non-blocking, so it returns as soon as the socket has nothing to give.
+L{SpliceReceiver} runs the batches of one upload and waits in the reactor
+between them.
+"""
+
+import errno
+import fcntl
+import os
+
+from twisted.internet import defer
+from twisted.internet.interfaces import IReadDescriptor
+from zope.interface import implementer
+
+from ftpkit.errors import TransferAborted, UploadTooLarge
+
+PIPE_SIZE = 1 << 20
+"""Bytes a splice pipe is asked to hold (one C{splice} call's worth)."""
+
+FILE_WRITE_SIZE = 64 << 10
+"""Most bytes one call writes into a file (here, and in
+L{ftpkit.shells.diskfiles.writeAll}). Linux sizes the page-cache folios of
+a new file by the length of the write: writes of a megabyte or more got
+large folios from cold memory, and copying into them made an upload cost
+two or three times the CPU, now and then. In 64 KiB writes it costs the
+same every time."""
+
+BATCH_SIZE = 16 << 20
+"""Most bytes one L{spliceBatch} moves, so that one upload cannot keep a
+disk thread from the others for long."""
+
+MORE, EMPTY, END, BROKEN = "more", "empty", "end", "broken"
+"""What L{spliceBatch} stopped at: its byte limit, a socket with nothing
+to read yet, the end of the upload, a broken connection."""
+
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+
+available = hasattr(os, "splice")
+"""Whether this system has C{splice} (Linux)."""
+
+
+def openPipe():
+    """
+    @return: C{(readFD, writeFD)} of a new close-on-exec pipe, enlarged to
+        L{PIPE_SIZE} where the system allows.
+    """
+    readFD, writeFD = os.pipe2(os.O_CLOEXEC)
+    try:
+        fcntl.fcntl(writeFD, _F_SETPIPE_SZ, PIPE_SIZE)
+    except OSError:
+        pass  # Over /proc/sys/fs/pipe-max-size: the default size works.
+    return readFD, writeFD
+
+
+_IDLE_PIPES_KEPT = 32
+"""Empty pipes kept for the next uploads (see L{takePipe})."""
+
+_idlePipes = []
+
+
+def takePipe():
+    """
+    A pipe for one upload: an empty one left by an earlier upload, else a
+    new one (L{openPipe}): creating, enlarging and closing a pipe is a
+    visible share of a small upload. Reactor thread only.
+
+    @return: C{(readFD, writeFD)}.
+    """
+    if _idlePipes:
+        return _idlePipes.pop()
+    return openPipe()
+
+
+def releasePipe(pipe, empty):
+    """
+    Give back a pipe from L{takePipe}: kept for the next upload when it is
+    known to be empty (no batch failed while bytes were in it), closed
+    otherwise or when enough are kept already. Reactor thread only.
+
+    @param pipe: C{(readFD, writeFD)}.
+    @param empty: whether it holds no bytes.
+    """
+    if empty and len(_idlePipes) < _IDLE_PIPES_KEPT:
+        _idlePipes.append(pipe)
+        return
+    for fd in pipe:
+        os.close(fd)
+
+
+def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
+    """
+    Move what the socket has (up to C{limit} bytes) into the file (blocking
+    on the disk; run it in a disk thread).
+
+    @param socketFD: the non-blocking socket's descriptor.
+    @param pipe: C{(readFD, writeFD)} from L{openPipe}, empty.
+    @param fileFD: the file's descriptor.
+    @param position: the file offset for the first byte.
+    @param limit: the most bytes to move.
+    @return: C{(moved, why)}: the bytes moved and one of L{MORE},
+        L{EMPTY}, L{END} or L{BROKEN}.
+    @raise OSError: when writing the file fails (the pipe may then hold
+        bytes; close it).
+    """
+    readFD, writeFD = pipe
+    moved = 0
+    while moved < limit:
+        try:
+            count = os.splice(socketFD, writeFD, min(PIPE_SIZE, limit - moved),
+                              flags=os.SPLICE_F_MOVE | os.SPLICE_F_NONBLOCK)
+        except BlockingIOError:
+            return moved, EMPTY
+        except OSError:
+            return moved, BROKEN
+        if count == 0:
+            return moved, END
+        while count:
+            written = os.splice(readFD, fileFD, min(count, FILE_WRITE_SIZE),
+                                offset_dst=position,
+                                flags=os.SPLICE_F_MOVE)
+            if written == 0:
+                raise OSError(errno.EIO, "splice into the file wrote nothing")
+            count -= written
+            position += written
+            moved += written
+    return moved, MORE
+
+
+def _batchThenCommit(socketFD, pipe, descriptor, position, limit):
+    """
+    One batch, in a disk thread; the batch that reaches the end of the
+    upload also commits the file (L{ftpkit.fileinfo.FileDescriptor.commit})
+    in the same call, so that a small upload costs one thread round trip
+    less.
+
+    @return: C{(moved, why)} as L{spliceBatch}.
+    """
+    moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit)
+    if why == END and descriptor.commit is not None:
+        descriptor.commit(position + moved)
+    return moved, why
+
+
+@implementer(IReadDescriptor)
+class SpliceReceiver:
+    """
+    Moves an upload from a bare data socket
+    (L{ftpkit.data.connection.LeanConnection}) into a file: batches of
+    L{spliceBatch} in the file's disk threads, and, between them, waiting
+    in the reactor for the socket to have more (or, when paced, for the
+    pacer to allow more).
+
+    @cvar receiving: it receives an upload (see
+        L{ftpkit.data.connection.LeanConnection.user}).
+    @ivar inThread: a batch is using the socket in a disk thread.
+    @ivar moved: bytes moved so far.
+    @ivar done: fires with the bytes moved once the client closed its side
+        and the file is committed; fails with L{TransferAborted} when the
+        connection broke or was aborted, or with the
+        L{ftpkit.errors.FTPError} of a failed write or commit.
+    """
+
+    receiving = True
+    inThread = False
+    _waiting = False
+    _pipeEmpty = True
+    _timer = None
+
+    def __init__(self, connection, descriptor, pacer=None, limit=None):
+        """
+        @param connection: the L{ftpkit.data.connection.LeanConnection}.
+        @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
+        @param pacer: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
+        @param limit: the most bytes the upload may bring (one more is
+            read, to tell that it brought more), or C{None}.
+        """
+        self.connection = connection
+        self.descriptor = descriptor
+        self.position = descriptor.offset
+        self.pacer = pacer
+        self.limit = limit
+        self.moved = 0
+        self.pipe = takePipe()
+        self.done = defer.Deferred()
+        connection.user = self
+
+    def fileno(self):
+        """
+        @return: the socket's descriptor.
+        """
+        return self.connection.socket.fileno()
+
+    def logPrefix(self):
+        """
+        @return: the name used in logs.
+        """
+        return "ftpkit-splice"
+
+    def start(self):
+        """
+        Start moving.
+
+        @return: L{done}.
+        """
+        self.batch()
+        return self.done
+
+    def batch(self):
+        """
+        Move what the socket has, in a disk thread.
+        """
+        limit = BATCH_SIZE
+        if self.limit is not None:
+            limit = min(limit, self.limit + 1 - self.moved)
+        if self.pacer is not None:
+            limit = self.pacer.allowance(limit)
+            if limit <= 0:
+                self._timer = self.connection._reactor.callLater(
+                    self.pacer.delay(), self._paced)
+                return
+        self.inThread = True
+        self.connection.hold()
+        running = self.descriptor.run(
+            _batchThenCommit, self.fileno(), self.pipe, self.descriptor,
+            self.position, limit)
+        running.addCallbacks(self._batchDone, self._batchFailed)
+
+    def _paced(self):
+        self._timer = None
+        self.batch()
+
+    def _batchDone(self, result):
+        moved, why = result
+        self.inThread = False
+        self.position += moved
+        self.moved += moved
+        self.connection.bytesReceived += moved
+        if self.pacer is not None:
+            self.pacer.spent(moved)
+        if self.connection.release():
+            return
+        if self.limit is not None and self.moved > self.limit:
+            self.finish(UploadTooLarge())
+        elif why == MORE:
+            self.batch()
+        elif why == EMPTY:
+            self._waiting = True
+            self.connection._reactor.addReader(self)
+            self.connection.watch()
+        elif why == END:
+            self.finish(None)
+        else:
+            self.finish(TransferAborted())
+
+    def _batchFailed(self, failure):
+        self.inThread = False
+        self._pipeEmpty = False  # A failed write into the file left bytes.
+        if not self.connection.release():
+            self.finish(failure)
+
+    def doRead(self):
+        """
+        The socket has more: the next batch.
+        """
+        self.stopWaiting()
+        self.batch()
+
+    def connectionLost(self, reason):
+        """
+        The reactor gave up on the descriptor.
+        """
+        self._waiting = False
+        self.finish(TransferAborted())
+
+    def stopWaiting(self):
+        """
+        Stop waiting in the reactor for the socket or the pacer (called
+        before the socket is closed).
+        """
+        if self._waiting:
+            self._waiting = False
+            self.connection._reactor.removeReader(self)
+        timer, self._timer = self._timer, None
+        if timer is not None and timer.active():
+            timer.cancel()
+
+    def connectionAborted(self):
+        """
+        The connection was dropped (after L{stopWaiting}): the upload fails
+        with L{TransferAborted}.
+        """
+        self.finish(TransferAborted())
+
+    def finish(self, failure):
+        """
+        Give the pipe back, let go of the connection, and fire L{done},
+        once.
+
+        @param failure: C{None} for success, else an exception or
+            L{Failure}.
+        """
+        if self.done.called:
+            return
+        self.stopWaiting()
+        releasePipe(self.pipe, self._pipeEmpty)
+        if self.connection.user is self:
+            # The connection and its user hold each other: let go, so
+            # that both are freed without the garbage collector.
+            self.connection.user = None
+        if failure is None:
+            self.done.callback(self.moved)
+        else:
+            self.done.errback(failure)
+

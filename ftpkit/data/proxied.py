@@ -1,0 +1,111 @@
+"""
+Passive data connections that come through the load balancer of a proxied
+session: each starts with a PROXY header of its own naming the client, so
+the theft check compares real client addresses (L{ftpkit.data.channel.DataChannel}).
+
+The header is read from the accepted socket with C{MSG_PEEK} and then
+exactly its bytes are consumed, so whatever follows (an upload, a TLS
+handshake) stays in the socket for the transfer.
+"""
+
+import socket
+
+from twisted.internet import defer
+from twisted.internet.interfaces import IReadDescriptor
+from zope.interface import implementer
+
+from ftpkit.protocol.proxyheader import V2_MAX, InvalidProxyHeader, parseProxyHeader
+
+RETRY = 0.005
+"""Seconds before peeking again at a header that came in pieces (the
+reactor would report the socket readable at once: its bytes are only
+peeked at)."""
+
+
+@implementer(IReadDescriptor)
+class _HeaderReader:
+    """
+    Waits, in the reactor, for the PROXY header of one accepted socket.
+    """
+
+    def __init__(self, reactor, sock, timeout):
+        self.reactor = reactor
+        self.sock = sock
+        self.done = defer.Deferred(self._cancel)
+        self._timer = reactor.callLater(timeout, self._fail,
+                                        "no PROXY header in time")
+        self._retry = None
+        reactor.addReader(self)
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def logPrefix(self):
+        return "PROXY data"
+
+    def doRead(self):
+        try:
+            data = self.sock.recv(V2_MAX, socket.MSG_PEEK)
+        except BlockingIOError:
+            return None
+        except OSError as e:
+            self._fail(e.strerror or "receive failed")
+            return None
+        if not data:
+            self._fail("closed before its PROXY header")
+            return None
+        try:
+            header, rest = parseProxyHeader(data)
+        except InvalidProxyHeader as e:
+            self._fail(str(e))
+            return None
+        if header is None:
+            self.reactor.removeReader(self)
+            self._retry = self.reactor.callLater(RETRY, self.reactor.addReader,
+                                                 self)
+            return None
+        try:
+            self.sock.recv(len(data) - len(rest))
+        except OSError as e:
+            self._fail(e.strerror or "receive failed")
+            return None
+        self._finish()
+        self.done.callback(header)
+        return None
+
+    def connectionLost(self, reason):
+        self._fail("connection lost")
+
+    def _finish(self):
+        """
+        Leave the reactor and cancel the timers.
+        """
+        self.reactor.removeReader(self)
+        for timer in (self._timer, self._retry):
+            if timer is not None and timer.active():
+                timer.cancel()
+        self._timer = self._retry = None
+
+    def _fail(self, why):
+        self._finish()
+        if not self.done.called:
+            self.done.errback(InvalidProxyHeader(why))
+
+    def _cancel(self, deferred):
+        self._finish()
+
+
+def readProxyHeader(reactor, sock, timeout):
+    """
+    Read the PROXY header at the start of an accepted socket.
+
+    @param reactor: an C{IReactorFDSet} and C{IReactorTime}.
+    @param sock: a connected, non-blocking socket.
+    @param timeout: seconds to wait for the header.
+    @return: a Deferred firing with the L{ftpkit.protocol.proxyheader.ProxyHeader}
+        once its bytes are consumed; failing with
+        L{ftpkit.protocol.proxyheader.InvalidProxyHeader} when it is missing, bad,
+        or does not come in time. Cancelling it stops the wait (the socket
+        is the caller's to close either way).
+    """
+    return _HeaderReader(reactor, sock, timeout).done

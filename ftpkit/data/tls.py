@@ -1,0 +1,221 @@
+"""
+The TLS of data connections (RFC 4217 section 9): the server side of each
+session's data connections (L{DataTLS}), sharing the control connection's
+context so that its session can be resumed, and the TLS layer under them
+(L{DataTLSProtocol}), which also tells how the client closed and holds TLS
+1.3 session tickets back.
+"""
+
+from OpenSSL import SSL
+from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import (
+    IHalfCloseableProtocol,
+    IOpenSSLServerConnectionCreator,
+    ISSLTransport,
+)
+from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
+from zope.interface import implementer
+
+from ftpkit import compat
+from ftpkit.control.tls import FTPSContextFactory, sessionReused
+
+
+def receivedCloseNotify(connection):
+    """
+    @param connection: an L{SSL.Connection}, or C{None}.
+    @return: whether the peer ended its TLS stream with a close_notify
+        alert (a clean end of the data it sent).
+    """
+    if connection is None:
+        return False
+    return bool(connection.get_shutdown() & SSL.RECEIVED_SHUTDOWN)
+
+
+def sentCloseNotify(connection):
+    """
+    @param connection: an L{SSL.Connection}, or C{None}.
+    @return: whether this side ended its TLS stream with a close_notify
+        alert.
+    """
+    if connection is None:
+        return False
+    return bool(connection.get_shutdown() & SSL.SENT_SHUTDOWN)
+
+
+@implementer(IHalfCloseableProtocol)
+class DataTLSProtocol(TLSMemoryBIOProtocol):
+    """
+    The TLS layer of a data connection, which also tells how the peer
+    closed the TCP connection: Twisted's TLS layer reports a peer's
+    end of stream without a close_notify as a lost connection, whether the
+    peer closed in order (FIN) or reset the connection.
+
+    @ivar closedInOrder: (set when the connection is lost) this side's
+        close_notify had been sent when the peer ended its half of the TCP
+        connection (a FIN, not a reset), and everything queued was then
+        written before the socket closed.
+    """
+
+    closedInOrder = False
+    _finAfterCloseNotify = False
+    _holding = False
+    _held = b""
+
+    def holdTickets(self):
+        """
+        Keep the TLS 1.3 session tickets the server issues after the
+        handshake from the client until this side next sends something of
+        its own: data, or its close_notify.
+
+        A client that never reads an upload's data connection (curl) would
+        otherwise have them unread when it closes the socket, and its
+        kernel would then reset the connection, throwing away whatever
+        end of the upload (and its close_notify) it had not yet sent: the
+        upload failed (C{426}) whenever the server was reading more slowly
+        than the client wrote. Sent later, in the same order, the tickets
+        keep the TLS record stream intact. Under TLS 1.2 the handshake's
+        last flight is the server's Finished, which the client needs:
+        nothing is held.
+        """
+        if self.getHandle().get_protocol_version_name() == "TLSv1.3":
+            self._holding = True
+
+    def write(self, data):
+        """
+        Send data (after the held tickets).
+        """
+        self._holding = False
+        TLSMemoryBIOProtocol.write(self, data)
+
+    def writeSequence(self, sequence):
+        """
+        Send data (after the held tickets).
+        """
+        self._holding = False
+        TLSMemoryBIOProtocol.writeSequence(self, sequence)
+
+    def _flushSendBIO(self):
+        """
+        Send what the TLS connection has to send, holding it while
+        L{holdTickets} says so and no close_notify is under way. (Overrides
+        a private method of L{TLSMemoryBIOProtocol}; see L{ftpkit.compat}.)
+        """
+        handle = self.getHandle()
+        try:
+            data = handle.bio_read(65536)
+        except SSL.WantReadError:
+            return
+        if self._holding and not handle.get_shutdown():
+            self._held += data
+            return
+        self._holding = False
+        if self._held:
+            data, self._held = self._held + data, b""
+        self.transport.write(data)
+
+    def readConnectionLost(self):
+        """
+        The peer ended its half of the TCP connection. After this side's
+        close_notify (a download read to its end), send what is queued,
+        then close; before it, close at once, as for any connection lost.
+        """
+        if sentCloseNotify(self.getHandle()):
+            self._finAfterCloseNotify = True
+            self.transport.loseConnection()
+        else:
+            compat.closeAtOnce(self.transport)
+
+    def writeConnectionLost(self):
+        """
+        This side never half-closes a data connection.
+        """
+
+    def connectionLost(self, reason):
+        """
+        Note whether the peer closed in order, then end the TLS layer.
+        """
+        self.closedInOrder = (self._finAfterCloseNotify
+                              and reason.check(ConnectionDone) is not None)
+        TLSMemoryBIOProtocol.connectionLost(self, reason)
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class DataTLS:
+    """
+    The TLS server side of one session's data connections: the control
+    connection's context, so the client may resume its session.
+
+    L{ftpkit.data.connection.DataConnection} calls L{acceptHandshake} once the
+    handshake is done and drops the connection, before any data, when it
+    says no.
+
+    @ivar context: the L{SSL.Context} shared with the control connection.
+    @ivar requireSessionReuse: refuse handshakes that did not resume a
+        session of this context.
+    """
+
+    def __init__(self, context, requireSessionReuse=False):
+        self.context = context
+        self.requireSessionReuse = requireSessionReuse
+
+    def serverConnectionForTLS(self, tlsProtocol):
+        """
+        @see: L{IOpenSSLServerConnectionCreator.serverConnectionForTLS}
+        """
+        return SSL.Connection(self.context, None)
+
+    def acceptHandshake(self, connection):
+        """
+        @param connection: the data connection's L{SSL.Connection}, its
+            handshake complete.
+        @return: whether the data connection may carry data.
+        """
+        return not self.requireSessionReuse or sessionReused(connection)
+
+    @property
+    def holdsTickets(self):
+        """
+        Whether data connections hold their TLS 1.3 session tickets back
+        (L{DataTLSProtocol.holdTickets}): unless session reuse is
+        required, since a client resuming on its next data connection
+        (curl) needs the ticket of this one at once: its session tickets
+        are good for one resumption each.
+        """
+        return not self.requireSessionReuse
+
+    def wrapFactory(self, factory):
+        """
+        Put the TLS server side (RFC 4217 section 9: also on connections
+        the server opened) under the connections C{factory} builds.
+
+        @param factory: an L{IProtocolFactory} (a L{ClientFactory} for
+            outgoing connections).
+        @return: a factory of L{DataTLSProtocol}s wrapping C{factory}'s
+            protocols.
+        """
+        tlsFactory = TLSMemoryBIOFactory(self, False, factory)
+        tlsFactory.protocol = DataTLSProtocol
+        tlsFactory.noisy = False
+        return tlsFactory
+
+
+def dataChannelTLS(controlTransport, contextFactory,
+                   requireSessionReuse=False):
+    """
+    The TLS for a session's data connections.
+
+    @param controlTransport: the control connection's transport.
+    @param contextFactory: the configured context factory, used when the
+        control transport offers no OpenSSL context.
+    @param requireSessionReuse: see L{DataTLS.requireSessionReuse}.
+    @return: a L{DataTLS}, or C{None} when there is no TLS to offer.
+    """
+    if ISSLTransport.providedBy(controlTransport):
+        context = controlTransport.getHandle().get_context()
+    elif isinstance(contextFactory, FTPSContextFactory):
+        context = contextFactory.makeContext()
+    elif contextFactory is not None:
+        context = contextFactory.getContext()
+    else:
+        return None
+    return DataTLS(context, requireSessionReuse)

@@ -1,0 +1,70 @@
+"""
+The command-line options about what users see and may do, besides
+C{--read-only} and C{--anonymous-write}: L{AccessOptionsMixin} for
+L{ftpkit.deploy.tap.Options} and L{accessConfigFields} for the
+L{ftpkit.config.ServerConfig}. L{ftpkit.protocol.access} enforces them.
+"""
+
+from twisted.python import usage
+
+
+class AccessOptionsMixin:
+    """
+    C{--hold-anonymous-uploads}, C{--hide-dotfiles}, C{--no-site-chmod}
+    and C{--umask}, for a L{usage.Options} subclass.
+    """
+
+    optFlags = [
+        ["hold-anonymous-uploads", None,
+         ("Anonymous users download only world-readable files, and their "
+          "uploads are stored without the world-read bit: an upload "
+          "becomes downloadable once released (chmod o+r).")],
+        ["hide-dotfiles", None,
+         ("Names starting with '.' are not listed, and cannot be "
+          "downloaded, changed or created, by any user.")],
+        ["no-site-chmod", None,
+         "Turn SITE CHMOD off (502) for every user."],
+    ]
+
+    optParameters = [
+        ["umask", None, None,
+         ("OCTAL file-creation mask for the files and directories users "
+          "make, e.g. 022 or 077 [default: the mask ftpkit starts with].")],
+    ]
+
+
+def octalMask(text):
+    """
+    @param text: an option value, e.g. C{"022"}.
+    @return: C{text} as an C{int} from C{0} to C{0o777}.
+    @raise ValueError: saying why otherwise.
+    """
+    if not text or any(c not in "01234567" for c in text) or (
+            int(text, 8) > 0o777):
+        raise ValueError(f"must be an octal mask from 000 to 777, not {text!r}")
+    return int(text, 8)
+
+
+def accessConfigFields(options):
+    """
+    Check the access options and make the L{ServerConfig} arguments they
+    describe.
+
+    @param options: parsed options of a class mixing in
+        L{AccessOptionsMixin}.
+    @return: a C{dict} with C{holdAnonymousUploads}, C{hideDotfiles},
+        C{siteChmod} and C{umask}.
+    @raise usage.UsageError: with one line naming the option at fault.
+    """
+    umask = options.get("umask")
+    if umask is not None:
+        try:
+            umask = octalMask(umask)
+        except ValueError as e:
+            raise usage.UsageError(f"--umask: {e}")
+    return {
+        "holdAnonymousUploads": bool(options.get("hold-anonymous-uploads")),
+        "hideDotfiles": bool(options.get("hide-dotfiles")),
+        "siteChmod": not options.get("no-site-chmod"),
+        "umask": umask,
+    }

@@ -1,0 +1,154 @@
+"""
+The operating options of C{twistd ftpkit} (logs, transfer log, metrics,
+hooks) and the event hub they describe: L{OperationsOptionsMixin} for the
+command line, L{operationsConfigFields} for the
+L{ftpkit.config.ServerConfig}, and L{makeHub} to subscribe what the
+configuration asks for.
+"""
+
+import os
+
+from twisted.python import usage
+
+from ftpkit.control.sessionlimits import parseNetwork
+from ftpkit.control.uploadhook import UploadCommand, parseCommand
+from ftpkit.ops import events, metrics
+from ftpkit.ops.eventlog import EventLog
+from ftpkit.ops.logformat import logFormat, useFormat
+from ftpkit.ops.observers import ObserverSubscription, findObservers
+from ftpkit.ops.xferlog import XferLog
+
+
+class OperationsOptionsMixin:
+    """
+    The logging, metrics and hook options, for a L{usage.Options}
+    subclass.
+    """
+
+    optParameters = [
+        ["log-format", None, "text",
+         ("text (twistd's lines) or json (one JSON object per line, "
+          "field names in the docs' Logging page).")],
+        ["xferlog", None, None,
+         ("PATH of a transfer log in wu-ftpd's xferlog format (read by "
+          "ftpstats and other xferlog tools).")],
+        ["metrics", None, None,
+         ("Twisted ENDPOINT serving Prometheus metrics at /metrics, e.g. "
+          "tcp:9102:interface=127.0.0.1 (needs prometheus-client: pip "
+          "install 'ftpkit[metrics]').")],
+        ["on-upload", None, None,
+         ("COMMAND run after each completed upload: an argument list, split "
+          "like a shell would but run without one; FTPKIT_PATH, FTPKIT_USER, "
+          "FTPKIT_PEER, FTPKIT_BYTES, FTPKIT_COMMAND and FTPKIT_ROOT in its "
+          "environment.")],
+        ["max-sessions-per-user", None, None,
+         ("A login of a user with this many sessions already gets 421 and "
+          "is closed (anonymous logins count as one user) [default: no "
+          "limit].")],
+    ]
+
+    def opt_allow_from(self, network):
+        """Network (CIDR) clients must be in, repeatable [default: any]."""
+        self._addNetwork("allow-from", network)
+
+    def opt_deny_from(self, network):
+        """Network (CIDR) whose clients get 421, repeatable."""
+        self._addNetwork("deny-from", network)
+
+    def _addNetwork(self, name, text):
+        try:
+            network = parseNetwork(text)
+        except ValueError as e:
+            raise usage.UsageError(f"--{name}: {e}")
+        self.setdefault(name, []).append(network)
+
+
+def writableFile(path):
+    """
+    @param path: a file to append to.
+    @return: C{path}, absolute, once it could be opened for appending
+        (created if missing).
+    @raise ValueError: saying why it cannot.
+    """
+    path = os.path.abspath(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                         0o640))
+    except OSError as e:
+        raise ValueError(f"cannot append to {path!r}: {e.strerror}")
+    return path
+
+
+def metricsEndpoint(description):
+    """
+    @param description: a Twisted server endpoint string.
+    @return: C{description}, once it parses and C{prometheus_client} is
+        installed.
+    @raise ValueError: saying why not.
+    """
+    from twisted.internet import endpoints, reactor
+
+    try:
+        endpoints.serverFromString(reactor, description)
+    except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
+        raise ValueError(f"bad endpoint {description!r}: {e}")
+    metrics.checkAvailable()
+    return description
+
+
+def operationsConfigFields(options):
+    """
+    Check the operating options and make the L{ServerConfig} arguments
+    they describe; with C{--log-format json}, tell C{twistd} to log so.
+
+    @param options: parsed options of a class mixing in
+        L{OperationsOptionsMixin}.
+    @return: a C{dict} with C{logFormat}, C{xferlog}, C{metrics},
+        C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
+    @raise usage.UsageError: with one line naming the option at fault.
+    """
+    from ftpkit.deploy.tap import positiveInteger
+
+    checks = {"log-format": logFormat, "xferlog": writableFile,
+              "metrics": metricsEndpoint, "on-upload": parseCommand,
+              "max-sessions-per-user": positiveInteger}
+    values = {}
+    for name, check in checks.items():
+        value = options.get(name)
+        if value is not None:
+            try:
+                value = check(value)
+            except ValueError as e:
+                raise usage.UsageError(f"--{name}: {e}")
+        values[name] = value
+    useFormat(options, values["log-format"])
+    return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
+            "metrics": values["metrics"], "onUpload": values["on-upload"],
+            "maxSessionsPerUser": values["max-sessions-per-user"],
+            "allowFrom": tuple(options.get("allow-from", ())),
+            "denyFrom": tuple(options.get("deny-from", ()))}
+
+
+def makeHub(config, options=None):
+    """
+    @param config: a L{ftpkit.config.ServerConfig}.
+    @param options: the parsed L{ftpkit.deploy.tap.Options}, to find observers
+        (L{findObservers}), or C{None}.
+    @return: an L{events.EventHub} with the log, and the transfer log,
+        metrics, C{--on-upload} and plugins' observers if there are any,
+        subscribed.
+    """
+    hub = events.EventHub()
+    EventLog().subscribeTo(hub)
+    if config.xferlog is not None:
+        XferLog(config.xferlog).subscribeTo(hub)
+    if config.metrics is not None:
+        metrics.processMetrics().subscribeTo(hub)
+    observers = [] if options is None else findObservers(options)
+    if config.onUpload is not None:
+        observers.append(UploadCommand(
+            config.onUpload, None if options is None else options.get("root"),
+            config.onUploadConcurrency, config.onUploadTimeout))
+    for observer in observers:
+        ObserverSubscription(observer).subscribeTo(hub)
+    return hub

@@ -1,0 +1,79 @@
+"""
+The services C{--metrics} adds to a process: the HTTP endpoint with
+C{/metrics} and C{/sessions} (in the single process, or in the acceptor
+of C{--workers}) and, under C{--workers}, the directory every process
+keeps its metrics and session snapshots in.
+"""
+
+import os
+import shutil
+import tempfile
+
+from twisted.application import service, strports
+
+from ftpkit.ops import metrics, who
+
+
+class MetricsDirectory(service.Service):
+    """
+    A new directory for C{prometheus_client}'s multiprocess mode, named
+    in the environment (so that the workers, started later, inherit it),
+    and removed when the server stops.
+
+    @ivar path: the directory.
+    """
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="ftpkit-metrics-")
+        os.environ[metrics.MULTIPROCESS_VARIABLE] = self.path
+
+    def stopService(self):
+        """
+        Remove the directory.
+        """
+        service.Service.stopService(self)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def addMetricsServices(server, config, pool=None, factory=None,
+                       worker=False):
+    """
+    Add what C{config.metrics} asks for to a process's service.
+
+    @param server: the process's L{service.MultiService}.
+    @param config: the L{ftpkit.config.ServerConfig}.
+    @param pool: the acceptor's L{ftpkit.deploy.workers.WorkerPool} under
+        C{--workers} (not started yet), else C{None}.
+    @param factory: the L{ftpkit.control.server.FTPFactory} of a process serving
+        sessions, else C{None}.
+    @param worker: whether this is a worker process of C{--workers},
+        which serves no endpoint (the acceptor does) but writes snapshots
+        of its sessions.
+    """
+    if config.metrics is None:
+        return
+    if worker:
+        directory = os.environ.get(metrics.MULTIPROCESS_VARIABLE)
+        if directory is not None:
+            who.SessionSnapshots(directory, factory).setServiceParent(server)
+        return
+    if pool is not None:
+        if not metrics.multiprocess():
+            MetricsDirectory().setServiceParent(server)
+        directory = os.environ[metrics.MULTIPROCESS_VARIABLE]
+        metrics.processMetrics().subscribeTo(pool.events)
+        pool.endedHooks.append(metrics.forgetProcess)
+        pool.endedHooks.append(
+            lambda pid: who.forgetSnapshot(directory, pid))
+
+        def sessions():
+            return who.readSnapshots(directory)
+    else:
+
+        def sessions():
+            return who.sessionRecords(factory)
+
+    from ftpkit.ops.statuspage import makeSite
+
+    strports.service(config.metrics, makeSite(
+        metrics.expositionRegistry, sessions)).setServiceParent(server)

@@ -1,0 +1,290 @@
+"""
+The one service builder: what C{twistd ftpkit}, C{python -m ftpkit} and
+every process of C{--workers} run (L{makeService}).
+
+Whatever the process, the service holds the same parts:
+
+  - L{StartupWork}: raise the descriptor limit, import what a session
+    needs (both while still privileged), freeze start-up objects;
+  - L{SweepUploads} (one process, or the acceptor): what crashed processes
+    left of uploads under the realm's root;
+  - the serving part: listeners (one process), the acceptor with its
+    worker processes (L{ftpkit.deploy.workers.WorkerPool}), or, in a worker, the
+    connections the acceptor hands over (L{ftpkit.deploy.worker.ReceiveConnections});
+  - L{ftpkit.ops.drain.Drain} where sessions are served: C{SIGTERM} lets them
+    finish (C{--shutdown-grace});
+  - L{ftpkit.auth.realms.ReloadOnHangup}: C{SIGHUP} reloads what can reload (the
+    users file, the TLS certificate; the acceptor passes it on to its
+    workers) and never stops the process.
+"""
+
+import gc
+import importlib
+import os
+import resource
+import warnings
+
+from twisted.application import service, strports
+from twisted.internet.error import CannotListenError
+from twisted.logger import Logger
+
+from ftpkit.auth.realms import ReloadOnHangup, reloadTargets
+from ftpkit.control.proxied import listenerFor
+from ftpkit.control.tls import implicitListener
+from ftpkit.deploy.opsservice import addMetricsServices
+from ftpkit.ops.drain import Drain
+
+_log = Logger()
+
+
+class Listeners(service.MultiService):
+    """
+    The services that listen (the C{--listen} endpoints, or the acceptor
+    of C{--workers}): an address they cannot listen on (in use, not
+    allowed, not on this machine) ends the process with one log line and
+    exit status 1, instead of C{twistd}'s traceback.
+    """
+
+    name = "listeners"
+
+    def privilegedStartService(self):
+        """
+        Start listening, or end the process saying why not.
+        """
+        try:
+            service.MultiService.privilegedStartService(self)
+        except (CannotListenError, OSError) as e:
+            _log.critical("cannot listen: {why}",
+                          why=str(e).rstrip(".") or type(e).__name__)
+            raise SystemExit(1)
+
+SESSION_MODULES = (
+    "ftpkit.shells.filesystem",
+    "ftpkit.shells.memory",
+    "ftpkit.shells.wrappers",
+    "ftpkit.shells.permissions",
+    "grp",
+    "pwd",
+)
+"""
+Modules a session may import on first use, imported at start instead:
+after C{--uid}/C{--gid} the interpreter may no longer be able to read them
+(a broken install must fail at start, not at the first login).
+"""
+
+OPTIONAL_SESSION_MODULES = (
+    "spwd",
+    "crypt",
+)
+"""
+Modules a session may import on first use where they exist (C{--auth
+unix} reads shadow passwords through them; newer Pythons have neither).
+"""
+
+
+def preloadSessionModules(names=SESSION_MODULES,
+                          optional=OPTIONAL_SESSION_MODULES):
+    """
+    Import every module of C{names}, and those of C{optional} that exist.
+
+    @param names: module names.
+    @param optional: names of modules that may be missing.
+    @raise ImportError: when one of C{names} cannot be imported.
+    """
+    for name in names:
+        importlib.import_module(name)
+    for name in optional:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+def raiseDescriptorLimit(getrlimit=resource.getrlimit,
+                         setrlimit=resource.setrlimit):
+    """
+    Raise the soft limit on open descriptors to the hard limit, so that
+    the server is not out of descriptors at a thousand sessions while the
+    system allows more.
+
+    @param getrlimit: L{resource.getrlimit}.
+    @param setrlimit: L{resource.setrlimit}.
+    @return: the soft limit now in force.
+    """
+    soft, hard = getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft == hard:
+        return soft
+    try:
+        setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError) as e:
+        _log.warn("could not raise the descriptor limit from {soft} to "
+                  "{hard}: {error}", soft=soft, hard=hard, error=e)
+        return soft
+    return hard
+
+
+def freezeStartupObjects():
+    """
+    Take every object made so far (modules, options, the factory) out of
+    the garbage collector's sight with C{gc.freeze}: they live as long as
+    the process, and a full collection then no longer walks through
+    them (one such collection on a fresh server fell within its first
+    thousand logins).
+    """
+    gc.freeze()
+
+
+class StartupWork(service.Service):
+    """
+    What every ftpkit process does at start: set the file-creation mask
+    (C{--umask}), raise the descriptor limit and import what a session
+    needs while still privileged (before C{twistd} switches to C{--uid}),
+    then freeze start-up objects.
+
+    @ivar umask: the mask to set, or C{None} to keep the process's.
+    """
+
+    def __init__(self, umask=None):
+        """
+        @param umask: the file-creation mask to set at start, or C{None}.
+        """
+        self.umask = umask
+
+    def privilegedStartService(self):
+        """
+        Set the mask (after C{twistd} set its own: 077 when it
+        daemonizes); raise the descriptor limit; import the session
+        modules.
+        """
+        service.Service.privilegedStartService(self)
+        if self.umask is not None:
+            os.umask(self.umask)
+        raiseDescriptorLimit()
+        preloadSessionModules()
+
+    def startService(self):
+        """
+        Freeze what start-up made.
+        """
+        service.Service.startService(self)
+        freezeStartupObjects()
+
+
+class SweepUploads(service.Service):
+    """
+    At start, before any session: the uploads crashed processes left under
+    the realm's root become resumable or go (see
+    L{ftpkit.shells.uploads.sweep}).
+    """
+
+    def __init__(self, root):
+        """
+        @param root: the directory to sweep.
+        """
+        self.root = root
+
+    def startService(self):
+        """
+        Sweep (blocking: no session runs yet).
+        """
+        service.Service.startService(self)
+        from ftpkit.shells import uploads
+
+        try:
+            kept, removed = uploads.sweep(self.root)
+        except OSError as e:
+            _log.warn("could not sweep {root} for cut uploads: {error}",
+                      root=self.root, error=e)
+            return
+        if kept or removed:
+            _log.info("cut uploads under {root}: {kept} kept for a resume, "
+                      "{removed} expired ones removed", root=self.root,
+                      kept=kept, removed=removed)
+
+
+def makeService(options, workerChannel=None):
+    """
+    Build the service of one ftpkit process.
+
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    @param workerChannel: in a worker process of C{--workers}, its Unix
+        socket to the acceptor; C{None} otherwise.
+    @return: a L{service.MultiService}: L{StartupWork}, the serving part
+        (one listening service per C{--listen}, the acceptor, or a
+        worker's receiver), a L{Drain} where sessions are served, and a
+        L{ReloadOnHangup}.
+    """
+    from ftpkit.deploy.tap import makeFactory
+
+    checkers = options.get("credCheckers", [])
+    if not checkers and workerChannel is None:
+        _log.warn(
+            "No --auth given: nobody can log in. Add --auth anonymous, "
+            "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
+        )
+    config = options["config"]
+    server = service.MultiService()
+    StartupWork(config.umask).setServiceParent(server)
+    root = getattr(options.get("realmObject"), "root", None)
+    if workerChannel is None and root is not None:
+        SweepUploads(root).setServiceParent(server)
+    if options["workers"] > 1:
+        from ftpkit.deploy.workers import WorkerPool, workerArguments
+
+        pool = WorkerPool(options["workers"], options["listen"],
+                          workerArguments(options.argv), config)
+        addMetricsServices(server, config, pool=pool)
+        listeners = Listeners()
+        listeners.setServiceParent(server)
+        pool.setServiceParent(listeners)
+        reloads = [pool.reloadWorkers]
+    else:
+        if workerChannel is None:
+            factory = makeFactory(options)
+            listeners = Listeners()
+            listeners.setServiceParent(server)
+            for description in options["listen"]:
+                description, serving = implicitListener(
+                    description, factory, config.tlsContextFactory)
+                endpoint, serving = listenerFor(description, serving,
+                                                config.trustedProxies)
+                strports.service(endpoint, serving).setServiceParent(
+                    listeners)
+        else:
+            from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
+
+            factory = makeFactory(options,
+                                  limiter=ReportingLimiter(workerChannel))
+            if config.maxSessionsPerUser is not None:
+                from ftpkit.auth.sharedusers import WorkerUserSessions
+
+                factory.userSessions = WorkerUserSessions(workerChannel)
+            ReceiveConnections(workerChannel, factory).setServiceParent(
+                server)
+        addMetricsServices(server, config, factory=factory,
+                           worker=workerChannel is not None)
+        Drain(factory, config.shutdownGrace).setServiceParent(server)
+        reloads = reloadTargets([options["realmObject"], *checkers,
+                                 config.tlsContextFactory,
+                                 *(host.realm for host in config.virtualHosts)])
+    ReloadOnHangup(reloads).setServiceParent(server)
+    return server
+
+
+def runService(server, reactor=None):
+    """
+    Run a service the way C{twistd} does, for processes started without
+    it (the workers): start it, stop it (waiting for it) when the reactor
+    stops, and run the reactor.
+
+    @param server: an L{service.IService}.
+    @param reactor: the reactor (the global one when C{None}).
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    server.privilegedStartService()
+    server.startService()
+    reactor.addSystemEventTrigger("before", "shutdown", server.stopService)
+    reactor.run()

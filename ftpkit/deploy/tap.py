@@ -1,0 +1,463 @@
+"""
+C{twistd ftpkit}: the command line (L{Options}) and the service it builds
+(L{makeService}).
+
+Every option value is checked in L{Options}: a bad one is a
+L{usage.UsageError} whose one-line message starts with the option's name,
+which C{twistd} prints before exiting with status 1. To add an option,
+add it to C{optParameters} (or C{optFlags}), give it a converter in
+L{Options.converters} if its text needs checking, and map it into the
+L{ServerConfig} in L{Options.configFields}.
+"""
+
+import ipaddress
+import math
+import os
+import sys
+from typing import ClassVar
+
+from twisted.cred import credentials, strcred
+from twisted.cred.portal import Portal
+from twisted.python import usage
+
+from ftpkit.auth.realms import AnyOfCheckers, TextCredentialsChecker
+from ftpkit.config import ServerConfig
+from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
+from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
+from ftpkit.deploy.limitoptions import (
+    TransferLimitsOptionsMixin,
+    transferLimitsConfigFields,
+)
+from ftpkit.deploy.opsoptions import (
+    OperationsOptionsMixin,
+    makeHub,
+    operationsConfigFields,
+)
+from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
+from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
+from ftpkit.interfaces import IRealmPlugin
+
+_DEFAULTS = ServerConfig()
+
+
+def positiveInteger(text):
+    """
+    @param text: an option value.
+    @return: C{text} as an C{int} of at least 1.
+    @raise ValueError: saying why otherwise.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"must be a positive integer, not {text!r}")
+    if value < 1:
+        raise ValueError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+def positiveNumber(text):
+    """
+    @param text: an option value.
+    @return: C{text} as a finite C{float} greater than 0.
+    @raise ValueError: saying why otherwise.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a positive number, not {text!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"must be a positive number, not {text!r}")
+    return value
+
+
+def nonNegativeNumber(text):
+    """
+    @param text: an option value.
+    @return: C{text} as a finite C{float} of at least 0.
+    @raise ValueError: saying why otherwise.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, not {text!r}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"must be a number of seconds, not {text!r}")
+    return value
+
+
+def portRange(text):
+    """
+    @param text: C{"LOW-HIGH"}, both ports inclusive.
+    @return: C{(low, high)} with C{1024 <= low <= high <= 65535}.
+    @raise ValueError: saying why otherwise.
+    """
+    low, sep, high = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError()
+        bounds = (int(low), int(high))
+    except ValueError:
+        raise ValueError(f"must be LOW-HIGH, like 60000-60100, not {text!r}")
+    if not 1024 <= bounds[0] <= bounds[1] <= 65535:
+        raise ValueError(
+            f"needs 1024 <= LOW <= HIGH <= 65535, not {text!r}"
+        )
+    return bounds
+
+
+def ipv4Address(text):
+    """
+    @param text: an option value.
+    @return: C{text} in normal dotted-quad form.
+    @raise ValueError: when it is not an IPv4 address.
+    """
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise ValueError(f"must be an IPv4 address, not {text!r}")
+
+
+def replyText(text):
+    """
+    @param text: an option value shown to clients in a reply.
+    @return: C{text}.
+    @raise ValueError: when it holds CR, LF or another control character,
+        which could forge reply lines.
+    """
+    if not text.isprintable():
+        raise ValueError("must not contain control characters (CR, LF, ...)")
+    return text
+
+
+def usageErrorLine(program, error):
+    """
+    Format a usage error as one line.
+
+    @param program: how the command was run (C{sys.argv[0]}:
+        C{"twistd"}, or C{"ftpkit"} for C{python -m ftpkit}).
+    @param error: the L{usage.UsageError}, naming the option and why.
+    @return: the line, ending in a newline.
+    """
+    name = os.path.basename(program)
+    if name != "ftpkit":
+        name += " ftpkit"
+    return f"{name}: {error} (see --help)\n"
+
+
+def realmPlugins():
+    """
+    @return: a C{dict} mapping each installed realm name to its
+        L{IRealmPlugin}.
+    """
+    from twisted.plugin import getPlugins
+
+    import twisted.plugins
+
+    return {p.name: p for p in getPlugins(IRealmPlugin, twisted.plugins)}
+
+
+def findRealm(spec, option="--realm"):
+    """
+    Look up the realm named by a C{--realm NAME[:ARGS]} value.
+
+    @param spec: C{"NAME"} or C{"NAME:ARGS"}.
+    @param option: the option that gave it, for the error message.
+    @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
+    @raise usage.UsageError: when no installed realm has that name.
+    """
+    name, _, argument = spec.partition(":")
+    plugins = realmPlugins()
+    if name not in plugins:
+        known = ", ".join(sorted(plugins)) or "none"
+        raise usage.UsageError(
+            f"{option}: unknown realm {name!r} (installed: {known})"
+        )
+    return plugins[name], argument
+
+
+class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
+              ProxyOptionsMixin, VirtualHostOptionsMixin,
+              TransferLimitsOptionsMixin, usage.Options,
+              strcred.AuthOptionMixin):
+    """
+    The options of C{twistd ftpkit} and C{python -m ftpkit}.
+
+    After L{parseOptions}: C{self["config"]} is the L{ServerConfig},
+    C{self["realmObject"]} the realm, C{self["listen"]} the endpoint
+    strings and C{self.get("credCheckers", [])} the checkers.
+
+    @cvar converters: maps a parameter name to a function checking and
+        converting its text, raising C{ValueError} with the reason.
+    @cvar realmOutput: where C{--help-realms} writes.
+    @cvar errorOutput: where a usage error is written under C{twistd}.
+    """
+
+    synopsis = "[options]"
+    longdesc = (
+        "Serve FTP. Users log in with --auth checkers and see the realm "
+        "chosen with --realm. With no --auth nobody can log in.\n\n"
+        "--listen takes Twisted endpoint strings: tcp:2121:interface=127.0.0.1, "
+        "'tcp6:2121:interface=\\:\\:1', ssl:990:privateKey=key.pem:certKey="
+        "cert.pem, haproxy:tcp:2121, unix:/run/ftp.sock.\n\n"
+        "--auth examples: anonymous, memory:alice:secret:bob:pw, "
+        "file:/etc/ftpkit.auth.passwd (USER:PASSWORD lines), unix."
+    )
+
+    supportedInterfaces = (credentials.IUsernamePassword, credentials.IAnonymous)
+    realmOutput = sys.stdout
+    errorOutput = sys.stderr
+
+    optFlags: ClassVar[list] = [
+        ["home-per-user", None,
+         ("Each user's / is ROOT/USERNAME, created on first login; "
+          "anonymous users still get ROOT.")],
+        ["read-only", None, "No command may change anything, for any user."],
+        ["anonymous-write", None,
+         ("Anonymous users may upload new files and make directories "
+          "(never delete, rename or overwrite).")],
+    ]
+
+    optParameters: ClassVar[list] = [
+        ["realm", None, "filesystem",
+         "NAME[:ARGS] of the realm plugin that gives users their files."],
+        ["passive-ports", None, None,
+         "LOW-HIGH ports for PASV/EPSV listeners [default: any free port]."],
+        ["passive-address", None, None,
+         ("IPv4 address put in 227 replies (NAT, load balancer) "
+          "[default: the control connection's local address].")],
+        ["max-connections", None, str(_DEFAULTS.maxConnections),
+         "Sessions over this get 421 and are closed."],
+        ["max-connections-per-ip", None, str(_DEFAULTS.maxConnectionsPerIP),
+         "Likewise per client address."],
+        ["login-timeout", None, f"{_DEFAULTS.loginTimeout:g}",
+         ("Seconds a client may take to log in (after connecting, REIN "
+          "or HOST); later commands get 421 and the connection closes.")],
+        ["idle-timeout", None, f"{_DEFAULTS.idleTimeout:g}",
+         "Seconds a control connection may stay idle."],
+        ["max-login-attempts", None, str(_DEFAULTS.maxLoginAttempts),
+         "Failed PASS before the connection is closed."],
+        ["banner", None, _DEFAULTS.banner, "Text of the 220 greeting."],
+        ["shutdown-grace", None, f"{_DEFAULTS.shutdownGrace:g}",
+         ("Seconds SIGTERM lets running transfers finish before closing "
+          "them (idle sessions are closed at once).")],
+        ["workers", None, "1",
+         ("Processes serving sessions: with N > 1 an acceptor process hands "
+          "connections to N workers (tcp: and tcp6: listeners only).")],
+    ]
+
+    converters: ClassVar[dict] = {
+        "passive-ports": portRange,
+        "passive-address": ipv4Address,
+        "max-connections": positiveInteger,
+        "max-connections-per-ip": positiveInteger,
+        "idle-timeout": positiveNumber,
+        "login-timeout": positiveNumber,
+        "max-login-attempts": positiveInteger,
+        "banner": replyText,
+        "workers": positiveInteger,
+        "shutdown-grace": nonNegativeNumber,
+    }
+
+    def __init__(self):
+        usage.Options.__init__(self)
+        self.argv = []
+        self["listen"] = []
+        self["root"] = os.getcwd()
+
+    def opt_listen(self, description):
+        """Endpoint to listen on, repeatable [default: tcp:2121]."""
+        from twisted.internet import endpoints, reactor
+
+        try:
+            endpoint = endpoints.serverFromString(reactor, description)
+        except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
+            raise usage.UsageError(
+                f"--listen: bad endpoint {description!r}: {e}"
+            )
+        port = _endpointPort(endpoint)
+        if port is not None and not 0 <= port <= 65535:
+            raise usage.UsageError(
+                f"--listen: bad endpoint {description!r}: port {port} is "
+                "not from 0 to 65535"
+            )
+        self["listen"].append(description)
+
+    def opt_root(self, directory):
+        """Directory users see as / [default: the current directory]."""
+        path = os.path.abspath(directory)
+        if not os.path.isdir(path):
+            raise usage.UsageError(
+                f"--root: {directory!r} is not an existing directory"
+            )
+        self["root"] = path
+
+    def opt_auth(self, description):
+        """A twisted.cred checker (see --help-auth), repeatable."""
+        kind, _, argument = description.partition(":")
+        if kind in ("file", "users") and not os.path.isfile(argument):
+            raise usage.UsageError(f"--auth: no such file {argument!r}")
+        try:
+            strcred.AuthOptionMixin.opt_auth(self, description)
+        except usage.UsageError as e:
+            # strcred prefixes a checker factory's own ValueError message.
+            why = str(e).removeprefix("Unexpected error: ")
+            raise usage.UsageError(f"--auth: {why}")
+
+    def addChecker(self, checker):
+        """
+        Add a checker from C{--auth}, wrapped in a
+        L{TextCredentialsChecker} so that it sees credentials in the type
+        it stores.
+
+        @param checker: a C{twisted.cred} checker.
+        """
+        strcred.AuthOptionMixin.addChecker(self, TextCredentialsChecker(checker))
+
+    def opt_help_realms(self):
+        """List the installed realms (--realm NAME) and exit."""
+        out = self.realmOutput
+        out.write("Usage: --realm NAME[:ARGS]\n\n")
+        for name, plugin in sorted(realmPlugins().items()):
+            out.write(f"  {name}\n")
+            out.write(f"      {plugin.description}\n")
+            out.write(f"      ARGS: {plugin.argumentHelp}\n")
+        raise SystemExit(0)
+
+    def parseOptions(self, options=None):
+        """
+        Parse, remembering the arguments (workers are started with them).
+
+        Run by C{twistd} (as its C{ftpkit} subcommand), a bad option ends
+        the process here with one line on standard error (C{twistd}
+        itself would print the whole help first) and exit status 1.
+
+        @raise usage.UsageError: naming the bad option, when not run by
+            C{twistd}.
+        """
+        self.argv = list(sys.argv[1:] if options is None else options)
+        try:
+            usage.Options.parseOptions(self, options)
+        except usage.UsageError as e:
+            if getattr(self, "parent", None) is None:
+                raise
+            self.errorOutput.write(usageErrorLine(sys.argv[0], e))
+            raise SystemExit(1)
+
+    def configFields(self):
+        """
+        @return: the keyword arguments of the L{ServerConfig} these
+            options describe (the values already converted).
+        """
+        fields = {
+            "banner": self["banner"],
+            "readOnly": bool(self["read-only"]),
+            "anonymousWrite": bool(self["anonymous-write"]),
+            "passivePorts": self["passive-ports"],
+            "passiveAddress": self["passive-address"],
+            "maxConnections": self["max-connections"],
+            "maxConnectionsPerIP": self["max-connections-per-ip"],
+            "idleTimeout": self["idle-timeout"],
+            "loginTimeout": self["login-timeout"],
+            "maxLoginAttempts": self["max-login-attempts"],
+            "shutdownGrace": self["shutdown-grace"],
+        }
+        fields.update(tlsConfigFields(self))
+        fields.update(operationsConfigFields(self))
+        fields.update(accessConfigFields(self))
+        fields.update(proxyConfigFields(self))
+        fields.update(vhostConfigFields(self))
+        fields.update(transferLimitsConfigFields(self))
+        return fields
+
+    def postOptions(self):
+        """
+        Convert and check every value, build the realm and the
+        L{ServerConfig}.
+
+        @raise usage.UsageError: naming the option whose value is bad.
+        """
+        for name, convert in self.converters.items():
+            if self[name] is None:
+                continue
+            try:
+                self[name] = convert(self[name])
+            except ValueError as e:
+                raise usage.UsageError(f"--{name}: {e}")
+        if not self["listen"]:
+            self["listen"] = ["tcp:2121"]
+        plugin, argument = findRealm(self["realm"])
+        try:
+            self["realmObject"] = plugin.makeRealm(argument, self)
+        except ValueError as e:
+            raise usage.UsageError(f"--realm: {e}")
+        self["realmPlugin"] = plugin
+        self["config"] = ServerConfig(**self.configFields())
+        if self["workers"] > 1:
+            from ftpkit.deploy.workers import parseListenAddress
+
+            for description in self["listen"]:
+                try:
+                    parseListenAddress(description)
+                except ValueError as e:
+                    raise usage.UsageError(f"--workers: {e}")
+
+
+def makePortal(realm, checkerList):
+    """
+    Build the portal users log in through.
+
+    @param realm: the realm giving L{ftpkit.interfaces.IFTPShell} avatars.
+    @param checkerList: the checkers from C{--auth}; a user any of them
+        accepts logs in.
+    @return: a L{Portal}: with the checkers themselves when no two share
+        a credentials interface, else with one L{AnyOfCheckers} (which
+        costs every login a few more Deferreds).
+    """
+    interfaces = [interface for checker in checkerList
+                  for interface in checker.credentialInterfaces]
+    if len(set(interfaces)) == len(interfaces):
+        return Portal(realm, checkerList)
+    return Portal(realm, [AnyOfCheckers(checkerList)])
+
+
+def makeFactory(options, limiter=None):
+    """
+    Build the control-channel factory that C{options} describe.
+
+    @param options: a parsed L{Options}.
+    @param limiter: what admits sessions (see L{ftpkit.control.server.FTPFactory}).
+    @return: an L{ftpkit.control.server.FTPFactory}.
+    """
+    from ftpkit.control.server import FTPFactory
+
+    portal = makePortal(options["realmObject"],
+                        options.get("credCheckers", []))
+    return FTPFactory(portal, config=options["config"], limiter=limiter,
+                      hub=makeHub(options["config"], options))
+
+
+def makeService(options):
+    """
+    Build the FTP server that C{options} describes (see
+    L{ftpkit.deploy.service.makeService}, which every ftpkit process uses).
+
+    @param options: a parsed L{Options}.
+    @return: a L{twisted.application.service.MultiService}.
+    """
+    from ftpkit.deploy.service import makeService
+
+    return makeService(options)
+
+
+def _endpointPort(endpoint):
+    """
+    @param endpoint: a server endpoint parsed from C{--listen}.
+    @return: the port number it would listen on (through a wrapper such
+        as C{haproxy:}), or C{None} for one without a port (C{unix:}).
+    """
+    while endpoint is not None:
+        port = getattr(endpoint, "_port", None)
+        if isinstance(port, int):
+            return port
+        endpoint = getattr(endpoint, "_wrappedEndpoint", None)
+    return None

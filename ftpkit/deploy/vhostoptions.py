@@ -1,0 +1,108 @@
+"""
+C{--vhost NAMES=REALM[:ARGS]}, C{--vhost-banner NAME=TEXT} and
+C{--vhost-fallback}: the virtual hosts C{HOST} (RFC 7151) picks from
+(L{ftpkit.control.vhosts}).
+"""
+
+from typing import ClassVar
+
+from twisted.python import usage
+
+from ftpkit.control.vhosts import (
+    VirtualHost,
+    hostTable,
+    parseHostName,
+    parseVhostOption,
+)
+
+
+def parseBannerOption(text):
+    """
+    Split a C{--vhost-banner NAME=TEXT} value.
+
+    @param text: the option value.
+    @return: C{(name, banner)}, the name normalized.
+    @raise ValueError: saying why the value is bad.
+    """
+    from ftpkit.deploy.tap import replyText
+
+    name, sep, banner = text.partition("=")
+    if not sep or not banner.strip():
+        raise ValueError(f"must be NAME=TEXT, like 'ftp.example.com=Example "
+                         f"FTP', not {text!r}")
+    return parseHostName(name), replyText(banner.strip())
+
+
+class VirtualHostOptionsMixin:
+    """
+    C{--vhost} and C{--vhost-banner}, repeatable, and
+    C{--vhost-fallback}, for a L{usage.Options} subclass.
+    """
+
+    optFlags: ClassVar[list] = [
+        ["vhost-fallback", None,
+         ("HOST with a name no --vhost has picks the default realm "
+          "instead of getting 504.")],
+    ]
+
+    def opt_vhost(self, text):
+        """NAMES=REALM[:ARGS]: clients that send HOST with one of the
+        comma-separated NAMES log in to that realm (built as --realm
+        builds it, e.g. ftp.example.com=filesystem:/srv/example),
+        repeatable [default: none; HOST keeps the default realm]."""
+        try:
+            parseVhostOption(text)
+        except ValueError as e:
+            raise usage.UsageError(f"--vhost: {e}")
+        self.setdefault("vhost", []).append(text)
+
+    def opt_vhost_banner(self, text):
+        """NAME=TEXT: the 220 reply to HOST for the --vhost that has NAME,
+        repeatable [default: 'Host NAME ready']."""
+        try:
+            parseBannerOption(text)
+        except ValueError as e:
+            raise usage.UsageError(f"--vhost-banner: {e}")
+        self.setdefault("vhost-banner", []).append(text)
+
+
+def vhostConfigFields(options):
+    """
+    Build each C{--vhost}'s realm with the realm plugins, and make the
+    L{ftpkit.config.ServerConfig} arguments.
+
+    @param options: parsed options mixing in L{VirtualHostOptionsMixin}
+        (the C{ftpkit.deploy.tap.Options}: realm plugins read it as they read it
+        for C{--realm}).
+    @return: a C{dict} with C{virtualHosts} and C{vhostFallback}.
+    @raise usage.UsageError: for an unknown realm, a realm plugin
+        refusing its argument, a name given twice, or a banner for a name
+        no C{--vhost} has or for a host that has one already.
+    """
+    from ftpkit.deploy.tap import findRealm
+
+    banners = dict(parseBannerOption(text)
+                   for text in options.get("vhost-banner", []))
+    hosts = []
+    for text in options.get("vhost", []):
+        names, spec = parseVhostOption(text)
+        plugin, argument = findRealm(spec, "--vhost")
+        try:
+            realm = plugin.makeRealm(argument, options)
+        except ValueError as e:
+            raise usage.UsageError(f"--vhost: {spec}: {e}")
+        given = [banners.pop(name) for name in names if name in banners]
+        if len(given) > 1:
+            raise usage.UsageError(
+                f"--vhost-banner: two banners for the host of {names[0]!r}")
+        hosts.append(VirtualHost(names, spec, realm,
+                                 given[0] if given else None))
+    try:
+        hostTable(hosts)
+    except ValueError as e:
+        raise usage.UsageError(f"--vhost: {e}")
+    if banners:
+        raise usage.UsageError(
+            f"--vhost-banner: no --vhost has the name {min(banners)!r}")
+    return {"virtualHosts": tuple(hosts),
+            "vhostFallback": bool(options["vhost-fallback"])}

@@ -1,0 +1,211 @@
+"""
+A worker process of C{--workers} (see L{ftpkit.deploy.workers}): it serves the
+control connections the acceptor hands it over descriptor L{WORKER_FD}.
+
+Run by the acceptor as C{python -m ftpkit.deploy.worker OPTIONS}, with the same
+options as the server itself, it builds its service with the same builder
+as a single process (L{ftpkit.deploy.service.makeService}): the same start-up
+work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
+(L{ftpkit.ops.workerlog}).
+
+Messages to the acceptor are lines: C{ready} once the worker serves,
+C{ended HOST} for each session that ended, and, with
+C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
+whose answers come back with the connections' lines).
+"""
+
+import os
+import signal
+import socket
+import sys
+
+from twisted.application import service
+from twisted.internet.interfaces import IReadDescriptor
+from twisted.logger import Logger
+from twisted.python import usage
+from zope.interface import implementer
+
+from ftpkit.deploy.workers import WORKER_FD
+
+
+class ReportingLimiter:
+    """
+    The limiter of a worker's factory: the acceptor already admitted every
+    session; the worker counts them and reports each one that ends.
+
+    @ivar sessions: live sessions in this worker.
+    @ivar sessionsByHost: live sessions per client address.
+    """
+
+    def __init__(self, channel):
+        """
+        @param channel: the Unix socket to the acceptor.
+        """
+        self.channel = channel
+        self.sessions = 0
+        self.sessionsByHost = {}
+
+    def admit(self, host):
+        """
+        Count a session the acceptor admitted.
+
+        @return: C{None}.
+        """
+        self.sessions += 1
+        self.sessionsByHost[host] = self.sessionsByHost.get(host, 0) + 1
+        return None
+
+    def release(self, host):
+        """
+        Tell the acceptor a session ended.
+        """
+        self.sessions -= 1
+        left = self.sessionsByHost.get(host, 1) - 1
+        if left:
+            self.sessionsByHost[host] = left
+        else:
+            self.sessionsByHost.pop(host, None)
+        tellAcceptor(self.channel, b"ended " + host.encode("ascii", "replace"))
+
+
+@implementer(IReadDescriptor)
+class ConnectionReceiver:
+    """
+    Receives control connections from the acceptor and starts a session
+    on each; stops the reactor when the acceptor goes away.
+    """
+
+    log = Logger()
+
+    def __init__(self, reactor, channel, factory):
+        self.reactor = reactor
+        self.channel = channel
+        self.factory = factory
+
+    def fileno(self):
+        """The Unix socket to the acceptor."""
+        return self.channel.fileno()
+
+    def logPrefix(self):
+        """The name used in logs."""
+        return "ftpkit-worker"
+
+    def doRead(self):
+        """Adopt the connections the acceptor sent; stop when it is gone."""
+        try:
+            message, descriptors, _, _ = socket.recv_fds(
+                self.channel, 4096, 64)
+        except BlockingIOError:
+            return
+        except OSError:
+            message, descriptors = b"", []
+        if not message and not descriptors:
+            self.reactor.removeReader(self)
+            if self.reactor.running:
+                self.reactor.stop()
+            return
+        received = getattr(self.factory.userSessions, "received", None)
+        if message and received is not None:
+            received(message)
+        for descriptor in descriptors:
+            try:
+                probe = socket.socket(fileno=descriptor)
+                addressFamily = probe.family
+                probe.detach()
+                self.reactor.adoptStreamConnection(
+                    descriptor, addressFamily, self.factory)
+            except OSError as e:
+                self.log.warn("could not adopt a connection: {error}",
+                              error=e)
+            finally:
+                os.close(descriptor)
+
+    def connectionLost(self, reason):
+        """The reactor dropped the socket: close it."""
+        self.channel.close()
+
+
+class ReceiveConnections(service.Service):
+    """
+    The serving part of a worker's service: receive connections from the
+    acceptor, and tell it the worker is ready.
+    """
+
+    def __init__(self, channel, factory, reactor=None):
+        """
+        @param channel: the Unix socket to the acceptor.
+        @param factory: the factory sessions are built with.
+        @param reactor: the reactor (the global one when C{None}).
+        """
+        if reactor is None:
+            from twisted.internet import reactor
+        self.reactor = reactor
+        self.channel = channel
+        self.factory = factory
+        self._receiver = None
+
+    def startService(self):
+        """
+        Read connections, and say so to the acceptor.
+        """
+        service.Service.startService(self)
+        self.factory.doStart()
+        self._receiver = ConnectionReceiver(self.reactor, self.channel,
+                                            self.factory)
+        self.reactor.addReader(self._receiver)
+        tellAcceptor(self.channel, b"ready")
+
+    def stopService(self):
+        """
+        Take no more connections.
+        """
+        service.Service.stopService(self)
+        if self._receiver is not None:
+            self.reactor.removeReader(self._receiver)
+            self._receiver = None
+        self.factory.doStop()
+
+
+def tellAcceptor(channel, message):
+    """
+    Send one line to the acceptor.
+
+    @param channel: the Unix socket to the acceptor.
+    @param message: the line, without its end.
+    @return: whether it could be sent.
+    """
+    try:
+        channel.sendall(message + b"\n")
+    except OSError:
+        return False
+    return True
+
+
+def main(argv=None):
+    """
+    Parse the server's options, build the service, and serve what the
+    acceptor sends until it goes away or C{SIGTERM} comes.
+
+    @param argv: the options (C{sys.argv[1:]} by default).
+    """
+    from ftpkit.deploy import tap
+    from ftpkit.deploy.service import makeService, runService
+    from ftpkit.ops.workerlog import beginWorkerLogging
+
+    # Until the service handles SIGHUP, its default action (ending the
+    # process) must not apply.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    beginWorkerLogging()
+    channel = socket.socket(fileno=WORKER_FD)
+    channel.setblocking(False)
+    options = tap.Options()
+    try:
+        options.parseOptions(sys.argv[1:] if argv is None else argv)
+    except usage.UsageError as e:
+        sys.stderr.write(f"ftpkit worker: {e}\n")
+        sys.exit(1)
+    runService(makeService(options, workerChannel=channel))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,561 @@
+"""
+C{--workers N}: use every core. One acceptor process listens, applies the
+connection limits for all, and hands each accepted control connection to
+one of N worker processes (over a Unix socket, C{SCM_RIGHTS}); each worker
+is a full server (its own reactor, passive ports and thread pool) and
+tells the acceptor when a session ends, so the limits hold across them.
+
+A worker's sessions are released when it dies. A worker that dies before
+it is ready is started again after a delay doubling at each such failure
+(L{restartDelay}); while no worker is ready, clients get C{421}. The
+workers' logs go to the acceptor's (L{ftpkit.ops.workerlog}); C{SIGHUP} is
+passed on to them, and C{SIGTERM} drains them (the acceptor waits).
+"""
+
+import errno
+import os
+import signal
+import socket
+import sys
+from collections import Counter
+
+from twisted.application import service
+from twisted.internet import defer
+from twisted.internet import error as netError
+from twisted.internet.interfaces import IReadDescriptor
+from twisted.internet.protocol import ProcessProtocol
+from twisted.logger import Logger, globalLogPublisher
+from zope.interface import implementer
+
+from ftpkit.auth.sharedusers import AcceptorUserSessions
+from ftpkit.control.policies import ConnectionLimiter
+from ftpkit.data.channel import normalizeHost
+from ftpkit.deploy import fdlimit
+from ftpkit.deploy.endpoints import splitEndpoint
+from ftpkit.ops.eventlog import EventLog
+from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
+from ftpkit.protocol.replies import formatReply
+
+WORKER_FD = 3
+"""The descriptor number of a worker's Unix socket to the acceptor."""
+
+_ACCEPTS_PER_TURN = 64
+
+FIRST_RESTART_DELAY = 0.5
+"""Seconds before starting again a worker that died before it was ready."""
+
+LONGEST_RESTART_DELAY = 30.0
+"""The most seconds between attempts to start a failing worker."""
+
+STOP_MARGIN = 10.0
+"""
+Seconds the acceptor waits for its workers after their shutdown grace
+before killing them.
+"""
+
+
+def restartDelay(failures, first=FIRST_RESTART_DELAY,
+                 longest=LONGEST_RESTART_DELAY):
+    """
+    How long to wait before starting a worker again.
+
+    @param failures: workers that died before they were ready, in a row.
+    @param first: the delay after one such failure.
+    @param longest: the longest delay.
+    @return: seconds: 0 when no worker failed at start, else C{first}
+        doubled at each further failure, at most C{longest}.
+    """
+    if failures <= 0:
+        return 0.0
+    return min(longest, first * 2 ** min(failures - 1, 32))
+
+
+def parseListenAddress(description):
+    """
+    Read the address of a C{tcp:} or C{tcp6:} endpoint description, the
+    kinds the acceptor can listen on.
+
+    @param description: e.g. C{"tcp:2121:interface=127.0.0.1"} or
+        C{"tcp6:2121:interface=\\:\\:1"}.
+    @return: C{(family, host, port)}.
+    @raise ValueError: for any other kind of endpoint, or a bad port.
+    """
+    fields = splitEndpoint(description)
+    kind = fields[0]
+    if kind not in ("tcp", "tcp6") or len(fields) < 2:
+        raise ValueError(
+            "--workers needs tcp: or tcp6: listeners, not %r" % description)
+    port, host = None, None
+    for field in fields[1:]:
+        name, equals, value = field.partition("=")
+        if not equals:
+            port = name
+        elif name == "port":
+            port = value
+        elif name == "interface":
+            host = value
+    if port is None or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("bad port in %r" % description)
+    family = socket.AF_INET6 if kind == "tcp6" else socket.AF_INET
+    if host is None:
+        host = "::" if kind == "tcp6" else "0.0.0.0"
+    return family, host, int(port)
+
+
+def workerArguments(argv):
+    """
+    The command line of a worker: the server's own options, less
+    C{--workers}.
+
+    @param argv: the options given to C{twistd ftpkit}.
+    @return: the list of options for L{ftpkit.deploy.worker}.
+    """
+    result, skip = [], False
+    for argument in argv:
+        if skip:
+            skip = False
+        elif argument == "--workers":
+            skip = True
+        elif not argument.startswith("--workers="):
+            result.append(argument)
+    return result
+
+
+@implementer(IReadDescriptor)
+class _Acceptor:
+    """
+    Accepts control connections on one listening socket and dispatches
+    them.
+    """
+
+    log = Logger()
+
+    def __init__(self, pool, listening):
+        self.pool = pool
+        self.socket = listening
+
+    def fileno(self):
+        """The listening socket."""
+        return self.socket.fileno()
+
+    def logPrefix(self):
+        """The name used in logs."""
+        return "ftpkit-acceptor"
+
+    def connectionLost(self, reason):
+        """The reactor dropped the socket: close it."""
+        self.socket.close()
+
+    def doRead(self):
+        """Accept what is waiting and dispatch it."""
+        for _ in range(_ACCEPTS_PER_TURN):
+            try:
+                connection, address = self.socket.accept()
+            except BlockingIOError:
+                return
+            except OSError as e:
+                if e.errno in (errno.EMFILE, errno.ENFILE):
+                    self._refuseWithSpare()
+                else:
+                    self.log.warn("accept failed: {error}", error=e)
+                return
+            self.pool.dispatch(connection, normalizeHost(address[0]))
+
+    def _refuseWithSpare(self):
+        """
+        Out of descriptors: close the spare one, accept one client with
+        it, tell it C{421} and close it, then take the spare again (else
+        the client would wait in the listen queue, unanswered).
+        """
+        if not self.pool.spare.release():
+            return
+        try:
+            connection, address = self.socket.accept()
+        except OSError:
+            pass
+        else:
+            self.pool.refuse(connection, normalizeHost(address[0]),
+                             fdlimit.REFUSAL)
+            connection.close()
+        finally:
+            self.pool.spare.reserve()
+
+
+class SpareDescriptor:
+    """
+    One descriptor (of C{/dev/null}) held to be given up when the process
+    runs out, so that a client can still be answered.
+    """
+
+    def __init__(self):
+        self.fd = None
+
+    def reserve(self):
+        """
+        Hold the descriptor (again).
+        """
+        if self.fd is None:
+            try:
+                self.fd = os.open(os.devnull, os.O_RDONLY)
+            except OSError:
+                self.fd = None
+
+    def release(self):
+        """
+        Give the descriptor up.
+
+        @return: whether one was held.
+        """
+        if self.fd is None:
+            return False
+        os.close(self.fd)
+        self.fd = None
+        return True
+
+
+@implementer(IReadDescriptor)
+class _Worker(ProcessProtocol):
+    """
+    One worker process, and the acceptor's end of its Unix socket.
+
+    @ivar sessions: sessions this worker holds.
+    @ivar hosts: sessions this worker holds, per client address.
+    @ivar ready: whether the worker said it serves.
+    @ivar alive: whether the process runs.
+    """
+
+    log = Logger()
+
+    def __init__(self, pool, channel):
+        self.pool = pool
+        self.channel = channel
+        self.sessions = 0
+        self.hosts = Counter()
+        self._buffer = b""
+        self.alive = True
+        self.ready = False
+        self.logs = None
+
+    def fileno(self):
+        """This worker's Unix socket."""
+        return self.channel.fileno()
+
+    def logPrefix(self):
+        """The name used in logs."""
+        return "ftpkit-worker"
+
+    def makeConnection(self, transport):
+        """
+        The process started: read its logs.
+        """
+        from ftpkit.ops.workerlog import WorkerLogReader
+
+        self.logs = WorkerLogReader(transport.pid, globalLogPublisher)
+        ProcessProtocol.makeConnection(self, transport)
+
+    def childDataReceived(self, childFD, data):
+        """
+        Log what the worker wrote: log records on standard output, lines
+        on standard error.
+        """
+        if childFD == 1:
+            self.logs.recordsReceived(data)
+        else:
+            self.logs.errorsReceived(data)
+
+    def doRead(self):
+        """Read the worker's messages: ready, and sessions that ended."""
+        try:
+            data = self.channel.recv(65536)
+        except BlockingIOError:
+            return None
+        except OSError:
+            data = b""
+        if not data:
+            return netError.ConnectionDone()
+        lines = (self._buffer + data).split(b"\n")
+        self._buffer = lines.pop()
+        for line in lines:
+            kind, _, host = line.partition(b" ")
+            if kind == b"ended":
+                self.released(host.decode("ascii", "replace"))
+            elif kind in (b"login", b"logout"):
+                answer = self.pool.userSessions.handle(self, kind, host)
+                if answer is not None:
+                    try:
+                        self.channel.sendall(answer)
+                    except OSError:
+                        pass
+            elif kind == b"ready":
+                self.ready = True
+                self.pool.workerReady(self)
+        return None
+
+    def released(self, host):
+        """
+        A session of this worker ended: release it from the limits.
+
+        @param host: its client's address.
+        """
+        if self.hosts[host] <= 0:
+            return
+        self.hosts[host] -= 1
+        if not self.hosts[host]:
+            del self.hosts[host]
+        self.sessions -= 1
+        self.pool.limiter.release(host)
+
+    def releaseAll(self):
+        """
+        The worker is gone: release every session it held.
+        """
+        for host, count in list(self.hosts.items()):
+            for _ in range(count):
+                self.released(host)
+        self.pool.userSessions.forgetWorker(self)
+
+    def connectionLost(self, reason):
+        """Stop watching the Unix socket."""
+        self.pool.reactor.removeReader(self)
+
+    def processEnded(self, reason):
+        """The worker process exited."""
+        self.alive = False
+        if self.logs is not None:
+            self.logs.flush()
+        self.pool.workerEnded(self, reason)
+
+    def send(self, connection, host):
+        """
+        Hand a connection to this worker.
+        """
+        socket.send_fds(self.channel, [host.encode("ascii") + b"\n"],
+                        [connection.fileno()])
+        self.sessions += 1
+        self.hosts[host] += 1
+
+
+class WorkerPool(service.Service):
+    """
+    The acceptor: listens, limits, and dispatches to worker processes.
+
+    @ivar limiter: the L{ConnectionLimiter} for all workers together.
+    @ivar events: the L{EventHub} connections refused here are published
+        to (an L{EventLog} logs them).
+    @ivar endedHooks: callables given the process id of each worker that
+        exited.
+    @ivar userSessions: the L{AcceptorUserSessions} counting every
+        worker's logins (C{--max-sessions-per-user}).
+    """
+
+    log = Logger()
+
+    def __init__(self, count, listens, argv, config, reactor=None):
+        """
+        @param count: the number of worker processes.
+        @param listens: C{tcp:}/C{tcp6:} endpoint descriptions.
+        @param argv: the options each worker is started with.
+        @param config: the L{ftpkit.config.ServerConfig} (for its limits).
+        """
+        if reactor is None:
+            from twisted.internet import reactor
+        self.reactor = reactor
+        self.count = count
+        self.events = EventHub()
+        EventLog().subscribeTo(self.events)
+        self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
+        self.endedHooks = []
+        self.addresses = [parseListenAddress(each) for each in listens]
+        self.argv = argv
+        self.limiter = ConnectionLimiter(config.maxConnections,
+                                         config.maxConnectionsPerIP)
+        self.grace = config.shutdownGrace
+        self.workers = []
+        self.spare = SpareDescriptor()
+        self.failures = 0
+        self._acceptors = []
+        self._stopping = False
+        self._restarts = []
+        self._stopped = None
+
+    def privilegedStartService(self):
+        """
+        Bind the listening sockets while still privileged (port 21), before
+        twistd switches to C{--uid}.
+        """
+        service.Service.privilegedStartService(self)
+        for family, host, port in self.addresses:
+            listening = socket.create_server(
+                (host, port), family=family, backlog=511)
+            listening.setblocking(False)
+            self._acceptors.append(_Acceptor(self, listening))
+
+    def startService(self):
+        """
+        Accept, and start the workers.
+        """
+        service.Service.startService(self)
+        if not self._acceptors:
+            self.privilegedStartService()
+        self.spare.reserve()
+        for acceptor in self._acceptors:
+            self.reactor.addReader(acceptor)
+            self.log.info("ftpkit acceptor on port {port}",
+                          port=acceptor.socket.getsockname()[1])
+        for _ in range(self.count):
+            self._startWorker()
+
+    def _startWorker(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        ours.setblocking(False)
+        worker = _Worker(self, ours)
+        self.reactor.spawnProcess(
+            worker, sys.executable,
+            [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
+            env=os.environ,
+            childFDs={0: 0, 1: "r", 2: "r", WORKER_FD: theirs.fileno()})
+        theirs.close()
+        self.reactor.addReader(worker)
+        self.workers.append(worker)
+
+    def workerReady(self, worker):
+        """
+        A worker serves: workers no longer fail at start.
+        """
+        self.failures = 0
+        self.log.info("worker {pid} ready", pid=worker.transport.pid)
+
+    def workerEnded(self, worker, reason):
+        """
+        A worker exited: release its sessions and, unless shutting down,
+        start another (after L{restartDelay} when it never got ready).
+        """
+        self.workers.remove(worker)
+        self.reactor.removeReader(worker)
+        worker.channel.close()
+        worker.releaseAll()
+        for hook in self.endedHooks:
+            hook(worker.logs.pid)
+        if self._stopping:
+            if not self.workers and self._stopped is not None:
+                stopped, self._stopped = self._stopped, None
+                stopped.callback(None)
+            return
+        if not worker.ready:
+            self.failures += 1
+        delay = restartDelay(self.failures)
+        if delay:
+            self.log.error("worker exited before it was ready ({reason}); "
+                           "starting another in {delay:g} s",
+                           reason=reason.value, delay=delay)
+            self._restarts.append(
+                self.reactor.callLater(delay, self._restart))
+        else:
+            self.log.error("worker exited ({reason}); starting another",
+                           reason=reason.value)
+            self._startWorker()
+
+    def _restart(self):
+        self._restarts = [call for call in self._restarts if call.active()]
+        if not self._stopping:
+            self._startWorker()
+
+    def reloadWorkers(self):
+        """
+        Pass C{SIGHUP} on to every ready worker (each reloads its users
+        file and certificate; one still starting reads them anyway).
+        """
+        for worker in self.workers:
+            if not worker.ready:
+                continue
+            try:
+                worker.transport.signalProcess("HUP")
+            except (netError.ProcessExitedAlready, OSError):
+                pass
+
+    def dispatch(self, connection, host):
+        """
+        Refuse a connection over the limits, or when no worker is ready;
+        else hand it to the least busy ready worker.
+
+        @param connection: the accepted socket (closed here either way).
+        @param host: the client's address.
+        """
+        try:
+            refusal = fdlimit.connectionRefusal(connection.fileno())
+            if refusal is None:
+                refusal = self.limiter.admit(host)
+                ready = [worker for worker in self.workers
+                         if worker.alive and worker.ready]
+                if refusal is None and not ready:
+                    self.limiter.release(host)
+                    refusal = "Service not available; try again later"
+            if refusal is not None:
+                self.refuse(connection, host, refusal)
+                return
+            worker = min(ready, key=lambda each: each.sessions)
+            try:
+                worker.send(connection, host)
+            except OSError as e:
+                self.limiter.release(host)
+                self.log.error("could not hand a session to a worker: "
+                               "{error}", error=e)
+        finally:
+            connection.close()
+
+    def refuse(self, connection, host, refusal):
+        """
+        Tell a client why it is refused (C{421}); the caller closes it.
+
+        @param connection: the accepted socket.
+        @param host: the client's address.
+        @param refusal: the reason.
+        """
+        self.events.publish(Event(
+            CONNECTION_REFUSED, host, time=self.reactor.seconds(),
+            reason=refusal))
+        connection.setblocking(False)
+        try:
+            connection.send(formatReply(421, refusal))
+        except OSError:
+            pass
+
+    def stopService(self):
+        """
+        Stop listening, and stop the workers: each drains its sessions
+        (C{SIGTERM}); those still running after their grace and
+        L{STOP_MARGIN} are killed.
+
+        @return: a Deferred firing once every worker exited.
+        """
+        self._stopping = True
+        self.spare.release()
+        for call in self._restarts:
+            if call.active():
+                call.cancel()
+        self._restarts = []
+        for acceptor in self._acceptors:
+            self.reactor.removeReader(acceptor)
+            acceptor.socket.close()
+        self._acceptors = []
+        service.Service.stopService(self)
+        if not self.workers:
+            return defer.succeed(None)
+        self._stopped = defer.Deferred()
+        self._signalWorkers(signal.SIGTERM)
+        killer = self.reactor.callLater(self.grace + STOP_MARGIN,
+                                        self._signalWorkers, signal.SIGKILL)
+
+        def stopped(result):
+            if killer.active():
+                killer.cancel()
+            return result
+
+        return self._stopped.addCallback(stopped)
+
+    def _signalWorkers(self, signalNumber):
+        for worker in self.workers:
+            try:
+                worker.transport.signalProcess(signalNumber)
+            except (netError.ProcessExitedAlready, OSError):
+                pass

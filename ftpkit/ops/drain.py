@@ -1,0 +1,134 @@
+"""
+Stopping without losing anything (C{SIGTERM}): L{Drain} stops a
+factory's sessions in order once the listeners are closed.
+
+An idle session is told C{421} and closed at once. A session running a
+command (a transfer, most often) finishes it, gets its reply (C{226}),
+then C{421}, and is closed. Those still running after the grace period
+are told C{421} and closed, which aborts their transfers (an upload's
+L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was).
+"""
+
+from twisted.application import service
+from twisted.internet import defer
+from twisted.logger import Logger
+
+SHUTTING_DOWN = "Server shutting down; try again later"
+"""The text of the C{421} a drained session gets."""
+
+ABORT_WAIT = 10.0
+"""
+Seconds to wait, once the grace is over and sessions are closed, for
+their commands to finish aborting (an upload removing its temporary
+file): a shell that never answers must not keep the process from
+exiting.
+"""
+
+
+def _within(deferred, seconds, reactor):
+    """
+    @return: a Deferred firing with C{None} when C{deferred} fires or
+        C{seconds} have passed, whichever is first (C{deferred} itself is
+        left alone).
+    """
+    done = defer.Deferred()
+    timer = reactor.callLater(seconds, done.callback, None)
+
+    def fired(result):
+        if timer.active():
+            timer.cancel()
+            done.callback(None)
+        return result
+
+    deferred.addBoth(fired)
+    return done
+
+
+class Drain(service.Service):
+    """
+    When stopped, drains the sessions of one
+    L{ftpkit.control.server.FTPFactory}; its C{stopService} fires once every one
+    is gone.
+
+    @ivar factory: the factory whose sessions are drained.
+    @ivar grace: seconds running commands may take to finish.
+    """
+
+    log = Logger()
+
+    def __init__(self, factory, grace, reactor=None):
+        """
+        @param factory: an L{ftpkit.control.server.FTPFactory}.
+        @param grace: seconds running commands may take to finish.
+        @param reactor: the reactor (the factory's when C{None}).
+        """
+        self.factory = factory
+        self.grace = grace
+        self.reactor = reactor if reactor is not None else factory.reactor
+
+    def stopService(self):
+        """
+        Drain every session.
+
+        @return: a Deferred firing once each one is closed and its
+            command has finished (or given up).
+        """
+        service.Service.stopService(self)
+        return self.drain()
+
+    def drain(self):
+        """
+        Close idle sessions now, busy ones once their command replied,
+        and the rest when the grace is over.
+
+        @return: a Deferred firing once every session is closed and its
+            command has finished, or L{ABORT_WAIT} after the grace.
+        """
+        sessions = list(self.factory.openSessions)
+        if not sessions:
+            return defer.succeed(None)
+        busy = sum(1 for session in sessions if not session.isIdle())
+        self.log.info("stopping: closing {idle} idle sessions, {busy} "
+                      "finishing their transfers (grace {grace} s)",
+                      idle=len(sessions) - busy, busy=busy,
+                      grace=f"{self.grace:g}")
+        finished = defer.DeferredList(
+            [self._finish(session) for session in sessions])
+        graceTimer = self.reactor.callLater(self.grace, self._graceOver,
+                                            sessions)
+
+        def allFinished(result):
+            if graceTimer.active():
+                graceTimer.cancel()
+            return None
+
+        finished.addCallback(allFinished)
+        return _within(finished, self.grace + ABORT_WAIT, self.reactor)
+
+    def _finish(self, session):
+        """
+        Let one session finish what it is doing, then close it.
+
+        @return: a Deferred firing once it is closed and idle.
+        """
+        def idle(ignored):
+            session.reply(421, SHUTTING_DOWN)
+            session.close()
+            return session.whenIdle()
+
+        return session.stopTaking().addCallback(idle)
+
+    def _graceOver(self, sessions):
+        """
+        The grace is over: close the sessions still running a command.
+        """
+        left = [session for session in sessions
+                if session in self.factory.openSessions]
+        if left:
+            self.log.warn("shutdown grace of {grace} s over: closing "
+                          "{count} sessions with transfers running",
+                          grace=f"{self.grace:g}", count=len(left))
+        for session in left:
+            session.reply(421, SHUTTING_DOWN)
+            session.abortTransfer()
+            session.close()

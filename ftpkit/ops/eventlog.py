@@ -1,0 +1,118 @@
+"""
+L{EventLog}: one C{twisted.logger} event per session L{Event} worth a log
+line, with stable field names (listed in L{FIELDS} and in
+C{docs/logging.rst}) for C{--log-format json} and log shippers.
+
+In the text form the client's address comes before anything the client
+chose, and user names and paths are quoted with C{repr}, so that a user
+name holding C{" from 10.9.8.7 "} or a line break cannot pass for another
+address or another line (fail2ban reads these lines).
+"""
+
+from twisted.logger import Logger, LogLevel
+
+from ftpkit.ops import events
+
+FIELDS = {
+    "ftpkit_event": "kind",
+    "peer": "peer",
+    "user": "user",
+    "anonymous": "anonymous",
+    "command": "command",
+    "path": "path",
+    "target": "target",
+    "code": "code",
+    "bytes": "bytes",
+    "seconds": "seconds",
+    "bytes_in": "bytesIn",
+    "bytes_out": "bytesOut",
+    "count": "count",
+    "reason": "reason",
+    "session": "session",
+    "host": "host",
+}
+"""Log event field names, each mapped to the L{events.Event} attribute it
+holds."""
+
+_FORMATS = {
+    events.LOGIN: (
+        LogLevel.info, "login from {peer} user {user!r}",
+        ("user", "anonymous")),
+    events.LOGIN_FAILED: (
+        LogLevel.warn, "failed login from {peer} user {user!r} ({count})",
+        ("user", "anonymous", "count")),
+    events.LOGOUT: (
+        LogLevel.info,
+        "logout from {peer} user {user!r}: {seconds:.3f} s, "
+        "{bytes_in} bytes in, {bytes_out} bytes out",
+        ("user", "anonymous", "seconds", "bytes_in", "bytes_out")),
+    events.TRANSFER: (
+        LogLevel.info,
+        "{command} from {peer} user {user!r} path {path!r}: {code}, "
+        "{bytes} bytes in {seconds:.3f} s",
+        ("user", "anonymous", "command", "path", "code", "bytes",
+         "seconds")),
+    events.CHANGE: (
+        LogLevel.info, "{command} from {peer} user {user!r} path {path!r}",
+        ("user", "anonymous", "command", "path")),
+    events.REFUSAL: (
+        LogLevel.info,
+        "refused {command} from {peer} user {user!r} path {path!r}: "
+        "{code}",
+        ("user", "anonymous", "command", "path", "code")),
+    events.CONNECTION_REFUSED: (
+        LogLevel.warn, "refused connection from {peer}: {reason}",
+        ("reason",)),
+}
+
+LOGGED = tuple(_FORMATS)
+
+_HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED])
+"""Kinds whose lines name the virtual host, when C{HOST} chose one (a
+host name is checked: it holds no space, quote or line break)."""
+
+_log = Logger(namespace="ftpkit")
+"""The kinds of event that are logged."""
+
+
+def logFields(event):
+    """
+    @param event: an L{events.Event} of a kind in L{LOGGED}.
+    @return: C{(level, format, fields)}: the log level, the text format
+        and the log event's fields.
+    """
+    level, text, names = _FORMATS[event.kind]
+    fields = {"ftpkit_event": event.kind, "peer": event.peer,
+              "session": event.session}
+    for name in names:
+        fields[name] = getattr(event, FIELDS[name])
+    if event.kind == events.CHANGE and event.target is not None:
+        text += " to {target!r}"
+        fields["target"] = event.target
+    if event.host is not None and event.kind in _HOST_KINDS:
+        text += " on host {host}"
+        fields["host"] = event.host
+    if event.kind == events.TRANSFER and event.code is not None and (
+            event.code >= 400):
+        level = LogLevel.warn
+    return level, text, fields
+
+
+class EventLog:
+    """
+    Subscribes to an L{events.EventHub} and logs each event of a kind in
+    L{LOGGED} through C{twisted.logger}.
+    """
+
+    def __call__(self, event):
+        """
+        @param event: an L{events.Event} to log.
+        """
+        level, text, fields = logFields(event)
+        _log.emit(level, text, **fields)
+
+    def subscribeTo(self, hub):
+        """
+        @param hub: the L{events.EventHub} whose events to log.
+        """
+        hub.subscribe(self, LOGGED)

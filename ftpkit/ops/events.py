@@ -1,0 +1,180 @@
+"""
+What happens in sessions, as events: a session publishes one L{Event} per
+thing that happened (a login, a finished transfer, a deletion...) to the
+factory's L{EventHub}, and whatever wants to know subscribes to the hub:
+the log (L{ftpkit.ops.eventlog}), the transfer log (L{ftpkit.ops.xferlog}),
+metrics, and observers written by plugin authors.
+
+Events are plain values: subscribers may keep them.
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from twisted.logger import Logger
+
+LOGIN = "login"
+"""A user logged in."""
+
+LOGIN_FAILED = "login-failed"
+"""A C{PASS} was refused (C{count} is the session's failures so far)."""
+
+LOGOUT = "logout"
+"""A logged-in user left (C{QUIT}, C{REIN}, or the connection closed):
+C{seconds} since login, C{bytesIn} and C{bytesOut} moved meanwhile."""
+
+TRANSFER = "transfer"
+"""A file transfer (C{RETR}, C{STOR}, C{APPE}, C{STOU}) finished or
+failed: C{code} is its final reply, C{bytes} and C{seconds} what moved
+and for how long."""
+
+LISTING = "listing"
+"""A listing (C{LIST}, C{NLST}, C{MLSD}) finished or failed over a data
+connection."""
+
+CHANGE = "change"
+"""Something was changed: C{command} is C{DELE}, C{RNTO} (C{path} the old
+name, C{target} the new), C{MKD}, C{RMD} or C{SITE CHMOD}."""
+
+REFUSAL = "refusal"
+"""A command naming a path was refused with C{550}, C{552} or C{553}."""
+
+CONNECTION_REFUSED = "connection-refused"
+"""A connection was refused before its greeting (C{reason} says why)."""
+
+SESSION_STARTED = "session-started"
+"""A control connection was accepted and greeted."""
+
+SESSION_ENDED = "session-ended"
+"""A control connection accepted earlier closed."""
+
+REPLY = "reply"
+"""A reply was sent (C{code}); published only while someone subscribes."""
+
+KINDS = (LOGIN, LOGIN_FAILED, LOGOUT, TRANSFER, LISTING, CHANGE, REFUSAL,
+         CONNECTION_REFUSED, SESSION_STARTED, SESSION_ENDED, REPLY)
+"""Every kind of event."""
+
+UPLOADS = frozenset(["STOR", "APPE", "STOU"])
+"""Transfer commands that receive a file."""
+
+REFUSAL_CODES = frozenset([550, 552, 553])
+"""Final replies that make a L{REFUSAL} event when the command named a
+path."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """
+    One thing that happened in a session.
+
+    @ivar kind: one of L{KINDS}.
+    @ivar peer: the client's address.
+    @ivar time: when it happened, seconds since the epoch.
+    @ivar user: the user name (as given to C{USER}), or C{None} before
+        C{USER}.
+    @ivar anonymous: whether the user logged in (or tried to) anonymously.
+    @ivar command: the verb (C{"RETR"}, C{"SITE CHMOD"}...), or C{None}.
+    @ivar path: the path the command named (absolute, as the user sees
+        it), or C{None}.
+    @ivar target: a rename's new path, or C{None}.
+    @ivar code: the final reply code, or C{None}.
+    @ivar bytes: bytes a transfer moved.
+    @ivar seconds: how long a transfer or a session lasted.
+    @ivar binary: whether a transfer was in C{TYPE I}.
+    @ivar bytesIn: bytes a session received (L{LOGOUT}).
+    @ivar bytesOut: bytes a session sent (L{LOGOUT}).
+    @ivar count: failed logins so far (L{LOGIN_FAILED}).
+    @ivar reason: why a connection was refused, or a transfer failed.
+    @ivar session: an id of the session, unique in the process.
+    @ivar host: the virtual host name the session chose with C{HOST}
+        (RFC 7151), or C{None}.
+    """
+
+    kind: str
+    peer: str
+    time: float = 0.0
+    user: Optional[str] = None
+    anonymous: bool = False
+    command: Optional[str] = None
+    path: Optional[str] = None
+    target: Optional[str] = None
+    code: Optional[int] = None
+    bytes: int = 0
+    seconds: float = 0.0
+    binary: bool = True
+    bytesIn: int = 0
+    bytesOut: int = 0
+    count: int = 0
+    reason: Optional[str] = None
+    session: int = 0
+    host: Optional[str] = None
+
+    @property
+    def succeeded(self):
+        """
+        @return: whether the final reply (if any) was a success (1xx-3xx).
+        """
+        return self.code is None or self.code < 400
+
+    @property
+    def upload(self):
+        """
+        @return: whether this is a transfer into the server.
+        """
+        return self.command in UPLOADS
+
+
+class EventHub:
+    """
+    Hands each published L{Event} to the subscribers of its kind, in the
+    order they subscribed. A subscriber that raises is logged and the
+    others still get the event; a subscriber must not block (see
+    L{ftpkit.ops.observers} for ones that do slow work).
+    """
+
+    log = Logger()
+
+    def __init__(self):
+        self._subscribers = {}
+
+    def subscribe(self, subscriber, kinds=KINDS):
+        """
+        @param subscriber: a callable taking an L{Event}.
+        @param kinds: the kinds of event it gets.
+        """
+        for kind in kinds:
+            self._subscribers[kind] = self._subscribers.get(kind, ()) + (
+                subscriber,)
+
+    def unsubscribe(self, subscriber):
+        """
+        @param subscriber: a callable given to L{subscribe}; it gets no
+            more events.
+        """
+        for kind, subscribers in list(self._subscribers.items()):
+            left = tuple(each for each in subscribers if each != subscriber)
+            if left:
+                self._subscribers[kind] = left
+            else:
+                del self._subscribers[kind]
+
+    def wants(self, kind):
+        """
+        @param kind: one of L{KINDS}.
+        @return: whether anyone subscribes to it (so that an event nobody
+            wants is not even built).
+        """
+        return kind in self._subscribers
+
+    def publish(self, event):
+        """
+        @param event: an L{Event}, given to each subscriber of its kind.
+        """
+        for subscriber in self._subscribers.get(event.kind, ()):
+            try:
+                subscriber(event)
+            except Exception:
+                self.log.failure("event subscriber {subscriber!r} failed "
+                                 "on a {kind} event", subscriber=subscriber,
+                                 kind=event.kind)

@@ -1,0 +1,211 @@
+"""
+C{--metrics ENDPOINT}: Prometheus metrics, kept by L{ServerMetrics} (a
+subscriber of the event hub) through C{prometheus_client}, and served as
+text at C{/metrics} (L{ftpkit.ops.statuspage}).
+
+Under C{--workers}, each process writes its values to files in one
+directory (C{prometheus_client}'s multiprocess mode, chosen by the
+C{PROMETHEUS_MULTIPROC_DIR} environment variable, which the acceptor sets
+before any process imports C{prometheus_client}); the acceptor adds them
+up when scraped, so one scrape covers every worker.
+
+C{prometheus_client} is an optional dependency (the C{metrics} extra);
+nothing imports it unless C{--metrics} is given.
+"""
+
+import importlib.util
+import os
+import re
+
+from ftpkit.ops import events
+
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""The environment variable naming the directory of multiprocess mode."""
+
+DURATION_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0,
+                    300.0, 900.0, 3600.0)
+"""Upper bounds, in seconds, of the transfer-duration histogram."""
+
+_REASONS = {
+    "Too many connections; try again later": "max-connections",
+    "Too many connections from your address": "max-connections-per-ip",
+    "Service not available; try again later": "no-worker",
+    "Not allowed from your address": "address-not-allowed",
+}
+
+
+def reasonLabel(reason):
+    """
+    @param reason: the text of a C{421} refusing a connection.
+    @return: a short, stable label value for it (the text, lower case,
+        words joined with C{-}, for reasons not known here).
+    """
+    known = _REASONS.get(reason)
+    if known is not None:
+        return known
+    return re.sub(r"[^a-z0-9]+", "-", (reason or "other").lower()).strip("-")
+
+
+def multiprocess():
+    """
+    @return: whether this process keeps its metrics in multiprocess mode.
+    """
+    return MULTIPROCESS_VARIABLE in os.environ
+
+
+def checkAvailable():
+    """
+    Check that C{prometheus_client} is installed, without importing it
+    (importing it picks multiprocess mode or not, once for the process).
+
+    @raise ValueError: when it is not.
+    """
+    if importlib.util.find_spec("prometheus_client") is None:
+        raise ValueError("needs prometheus-client (pip install "
+                         "'ftpkit[metrics]')")
+
+
+class ServerMetrics:
+    """
+    The server's metrics, updated from session events.
+
+    @ivar registry: the C{CollectorRegistry} they are registered in, or
+        C{None} in multiprocess mode (there they are collected from the
+        files).
+    """
+
+    def __init__(self, registry=None):
+        """
+        @param registry: see L{registry}.
+        """
+        from prometheus_client import Counter, Gauge, Histogram
+
+        self.registry = registry
+        self.sessions = Gauge(
+            "ftpkit_sessions", "Control connections open now.",
+            registry=registry, multiprocess_mode="livesum")
+        self.sessionsStarted = Counter(
+            "ftpkit_sessions_started", "Control connections accepted.",
+            registry=registry)
+        self.logins = Counter(
+            "ftpkit_logins", "Login attempts (PASS), by result.",
+            ["result"], registry=registry)
+        self.transfers = Counter(
+            "ftpkit_transfers",
+            "Data transfers (RETR, STOR, APPE, STOU, LIST, NLST, MLSD), by "
+            "command and result.", ["command", "result"], registry=registry)
+        self.received = Counter(
+            "ftpkit_received_bytes", "Bytes received over data connections.",
+            registry=registry)
+        self.sent = Counter(
+            "ftpkit_sent_bytes", "Bytes sent over data connections.",
+            registry=registry)
+        self.duration = Histogram(
+            "ftpkit_transfer_duration_seconds",
+            "How long file transfers took, from the data connection's "
+            "opening to the final reply.", ["command"],
+            buckets=DURATION_BUCKETS, registry=registry)
+        self.replies = Counter(
+            "ftpkit_replies", "Replies sent, by code.", ["code"],
+            registry=registry)
+        self.refused = Counter(
+            "ftpkit_connections_refused",
+            "Connections refused with 421 before their greeting, by reason.",
+            ["reason"], registry=registry)
+        self._handlers = {
+            events.SESSION_STARTED: self._sessionStarted,
+            events.SESSION_ENDED: self._sessionEnded,
+            events.LOGIN: self._login,
+            events.LOGIN_FAILED: self._loginFailed,
+            events.TRANSFER: self._transfer,
+            events.LISTING: self._transfer,
+            events.REPLY: self._reply,
+            events.CONNECTION_REFUSED: self._refused,
+        }
+
+    def subscribeTo(self, hub):
+        """
+        @param hub: the L{events.EventHub} whose events to count.
+        """
+        hub.subscribe(self, tuple(self._handlers))
+
+    def __call__(self, event):
+        """
+        @param event: an L{events.Event} to count.
+        """
+        self._handlers[event.kind](event)
+
+    def _sessionStarted(self, event):
+        self.sessions.inc()
+        self.sessionsStarted.inc()
+
+    def _sessionEnded(self, event):
+        self.sessions.dec()
+
+    def _login(self, event):
+        self.logins.labels("success").inc()
+
+    def _loginFailed(self, event):
+        self.logins.labels("failure").inc()
+
+    def _transfer(self, event):
+        self.transfers.labels(
+            event.command, "success" if event.succeeded else "failure").inc()
+        if event.bytes:
+            counter = self.received if event.upload else self.sent
+            counter.inc(event.bytes)
+        if event.kind == events.TRANSFER:
+            self.duration.labels(event.command).observe(event.seconds)
+
+    def _reply(self, event):
+        self.replies.labels(str(event.code)).inc()
+
+    def _refused(self, event):
+        self.refused.labels(reasonLabel(event.reason)).inc()
+
+
+_metrics = None
+
+
+def processMetrics():
+    """
+    @return: this process's L{ServerMetrics}, made on first use: in its
+        own registry, or unregistered in multiprocess mode.
+    """
+    global _metrics
+    if _metrics is None:
+        if multiprocess():
+            _metrics = ServerMetrics(None)
+        else:
+            from prometheus_client import CollectorRegistry
+
+            _metrics = ServerMetrics(CollectorRegistry())
+    return _metrics
+
+
+def expositionRegistry():
+    """
+    @return: the registry to serve: every process's values, collected
+        from the files in multiprocess mode, else this process's.
+    """
+    if multiprocess():
+        from prometheus_client import CollectorRegistry
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return registry
+    return processMetrics().registry
+
+
+def forgetProcess(pid):
+    """
+    A worker process ended: its share of live gauges (sessions now) no
+    longer counts.
+
+    @param pid: its process id.
+    """
+    if multiprocess():
+        from prometheus_client.multiprocess import mark_process_dead
+
+        mark_process_dead(pid)

@@ -1,0 +1,123 @@
+"""
+L{ObserverSubscription}: hands the events an
+L{ftpkit.interfaces.IFTPEventObserver} wants to its methods, never waiting
+for their Deferreds, and bounding how many may be unfinished; and
+L{findObservers}, the observers a server's options give it.
+"""
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin
+from ftpkit.ops import events
+
+MAX_PENDING = 1000
+"""Unfinished calls an observer may have before new events skip it."""
+
+_CHANGES = {
+    "DELE": "deleted",
+    "RNTO": "renamed",
+    "MKD": "madeDirectory",
+    "RMD": "removedDirectory",
+}
+
+
+def methodFor(event):
+    """
+    @param event: an L{events.Event}.
+    @return: the name of the L{IFTPEventObserver} method it goes to, or
+        C{None}.
+    """
+    if event.kind == events.LOGIN:
+        return "loggedIn"
+    if event.kind == events.LOGOUT:
+        return "loggedOut"
+    if event.kind == events.TRANSFER and event.code == 226:
+        return "uploadFinished" if event.upload else "downloadFinished"
+    if event.kind == events.CHANGE:
+        return _CHANGES.get(event.command)
+    return None
+
+
+class ObserverSubscription:
+    """
+    Subscribes one L{IFTPEventObserver} to an L{events.EventHub}.
+
+    @ivar pending: the observer's calls not finished yet.
+    @ivar skipped: events not given to it because too many were pending.
+    """
+
+    log = Logger()
+
+    def __init__(self, observer, maxPending=MAX_PENDING):
+        """
+        @param observer: the L{IFTPEventObserver}.
+        @param maxPending: see L{MAX_PENDING}.
+        """
+        self.observer = observer
+        self.maxPending = maxPending
+        self.pending = 0
+        self.skipped = 0
+
+    def subscribeTo(self, hub):
+        """
+        @param hub: the L{events.EventHub} to observe.
+        """
+        hub.subscribe(self, [events.LOGIN, events.LOGOUT, events.TRANSFER,
+                             events.CHANGE])
+
+    def __call__(self, event):
+        """
+        @param event: an L{events.Event}: call the observer's method for
+            it, if any.
+        """
+        name = methodFor(event)
+        if name is None:
+            return
+        if self.pending >= self.maxPending:
+            if not self.skipped:
+                self.log.warn("observer {observer!r} has {count} calls "
+                              "unfinished; skipping events until it "
+                              "catches up", observer=self.observer,
+                              count=self.pending)
+            self.skipped += 1
+            return
+        if self.skipped:
+            self.log.warn("observer {observer!r} caught up; {count} "
+                          "events skipped", observer=self.observer,
+                          count=self.skipped)
+            self.skipped = 0
+        self.pending += 1
+        result = defer.maybeDeferred(getattr(self.observer, name), event)
+        result.addErrback(self._failed, name, event)
+        result.addBoth(self._finished)
+
+    def _failed(self, failure, name, event):
+        self.log.failure("observer {observer!r} failed in {method} for "
+                         "{peer} {user!r} {path!r}", failure,
+                         observer=self.observer, method=name,
+                         peer=event.peer, user=event.user, path=event.path)
+
+    def _finished(self, ignored):
+        self.pending -= 1
+
+
+def findObservers(options):
+    """
+    @param options: the parsed L{ftpkit.deploy.tap.Options} (a mapping).
+    @return: the L{IFTPEventObserver}s to register: the realm, if it is
+        one, and what each installed L{IFTPEventObserverPlugin} gives.
+    """
+    from twisted.plugin import getPlugins
+
+    import twisted.plugins
+
+    found = []
+    realm = options.get("realmObject")
+    if IFTPEventObserver.providedBy(realm):
+        found.append(realm)
+    for plugin in getPlugins(IFTPEventObserverPlugin, twisted.plugins):
+        observer = plugin.makeObserver(options)
+        if observer is not None:
+            found.append(observer)
+    return found

@@ -1,0 +1,209 @@
+"""
+Who is connected: each session's user, address, login time and running
+transfer, as records (L{sessionRecord}) that C{/sessions} on the
+C{--metrics} endpoint serves as JSON, and C{python -m ftpkit.who [URL]}
+prints as a table (like ProFTPD's C{ftpwho}).
+
+Under C{--workers} each worker writes its records to a file in the
+metrics directory once a second (L{SessionSnapshots}); the acceptor's
+C{/sessions} joins them (L{readSnapshots}), so there the bytes and rates
+are up to a second old.
+"""
+
+import glob
+import json
+import os
+import sys
+import time
+import urllib.request
+
+from twisted.application import internet
+
+DEFAULT_URL = "http://127.0.0.1:9102/sessions"
+"""Where C{python -m ftpkit.who} looks when given no URL."""
+
+SNAPSHOT_INTERVAL = 1.0
+"""Seconds between a worker's snapshots of its sessions."""
+
+
+def _isoTime(when):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+def sessionRecord(protocol, now):
+    """
+    Describe one session.
+
+    @param protocol: an L{ftpkit.control.server.FTPProtocol}.
+    @param now: the time (reactor seconds, which are the wall clock's).
+    @return: a C{dict}: C{session}, C{peer}, C{user} (C{None} before
+        C{USER}), C{anonymous}, C{host} (the name given to C{HOST}, or
+        C{None}), C{login_time} (ISO 8601 UTC, C{None} before login) and
+        C{transfer} (C{None}, or C{command}, C{path},
+        C{bytes}, C{seconds} and C{rate} in bytes a second).
+    """
+    session = protocol.session
+    record = {
+        "session": protocol.sessionId,
+        "peer": protocol.peer,
+        "user": session.username,
+        "anonymous": session.anonymous,
+        "host": session.hostName,
+        "login_time": (None if protocol.loginTime is None
+                       else _isoTime(protocol.loginTime)),
+        "transfer": None,
+    }
+    transfer = protocol.transfer
+    if transfer is not None:
+        command, _, path = transfer.description.partition(" ")
+        moved = transfer.bytesMoved()
+        seconds = max(0.0, now - transfer.started)
+        record["transfer"] = {
+            "command": command, "path": path, "bytes": moved,
+            "seconds": round(seconds, 3),
+            "rate": round(moved / seconds) if seconds > 0 else 0,
+        }
+    return record
+
+
+def sessionRecords(factory):
+    """
+    @param factory: an L{ftpkit.control.server.FTPFactory}.
+    @return: the records of its open sessions, oldest session first.
+    """
+    now = factory.reactor.seconds()
+    records = [sessionRecord(each, now) for each in factory.openSessions]
+    return sorted(records, key=lambda record: record["session"])
+
+
+def snapshotPath(directory, pid):
+    """
+    @return: the file of process C{pid}'s records in C{directory}.
+    """
+    return os.path.join(directory, f"sessions_{pid}.json")
+
+
+def writeSnapshot(directory, records, pid=None):
+    """
+    Replace this process's snapshot file (written aside, then renamed:
+    a reader never sees half of one).
+
+    @param directory: the metrics directory.
+    @param records: the session records.
+    @param pid: the process id (this process's by default).
+    """
+    path = snapshotPath(directory, os.getpid() if pid is None else pid)
+    with open(path + ".new", "w") as f:
+        json.dump(records, f)
+    os.replace(path + ".new", path)
+
+
+def readSnapshots(directory):
+    """
+    @param directory: the metrics directory.
+    @return: the records of every process's snapshot, joined.
+    """
+    records = []
+    for path in sorted(glob.glob(os.path.join(directory, "sessions_*.json"))):
+        try:
+            with open(path) as f:
+                records.extend(json.load(f))
+        except (OSError, ValueError):
+            continue
+    return records
+
+
+def forgetSnapshot(directory, pid):
+    """
+    A worker ended: remove its snapshot.
+    """
+    try:
+        os.remove(snapshotPath(directory, pid))
+    except OSError:
+        pass
+
+
+class SessionSnapshots(internet.TimerService):
+    """
+    In a worker: write the snapshot of its sessions every
+    L{SNAPSHOT_INTERVAL} seconds.
+    """
+
+    def __init__(self, directory, factory):
+        """
+        @param directory: the metrics directory.
+        @param factory: the worker's L{ftpkit.control.server.FTPFactory}.
+        """
+        internet.TimerService.__init__(self, SNAPSHOT_INTERVAL, self.write)
+        self.directory = directory
+        self.factory = factory
+
+    def write(self):
+        """
+        Write the snapshot now.
+        """
+        try:
+            writeSnapshot(self.directory, sessionRecords(self.factory))
+        except OSError:
+            pass
+
+
+def formatTable(records):
+    """
+    @param records: session records.
+    @return: a table of them, a line each, as text.
+    """
+    lines = ["%-21s %-39s %-20s %s" % ("USER", "FROM", "LOGIN (UTC)",
+                                        "DOING")]
+    for record in records:
+        transfer = record.get("transfer")
+        if transfer is None:
+            doing = "idle"
+        else:
+            doing = "%s %s: %d bytes, %d B/s" % (
+                transfer["command"], transfer["path"], transfer["bytes"],
+                transfer["rate"])
+        user = record.get("user") or "(not logged in)"
+        if record.get("login_time") is None and record.get("user"):
+            user += " (logging in)"
+        lines.append("%-21s %-39s %-20s %s" % (
+            json.dumps(user)[1:-1], record.get("peer"),
+            record.get("login_time") or "-", json.dumps(doing)[1:-1]))
+    lines.append("%d session(s)" % len(records))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None, out=None, err=None):
+    """
+    C{python -m ftpkit.who [--json] [URL]}: print who is connected to the
+    server whose C{--metrics} endpoint serves C{URL}.
+
+    @param argv: the arguments (C{sys.argv[1:]} by default).
+    @param out: where to print (standard output by default).
+    @param err: where to print errors (standard error by default).
+    @return: the exit status: 0, or 1 when the server cannot be asked.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    raw = "--json" in argv
+    rest = [each for each in argv if each != "--json"]
+    if len(rest) > 1 or any(each.startswith("-") for each in rest):
+        err.write("usage: python -m ftpkit.who [--json] [URL]\n")
+        return 1
+    url = rest[0] if rest else DEFAULT_URL
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            records = json.loads(response.read())
+    except (OSError, ValueError) as e:
+        err.write(f"ftpkit.ops.who: cannot read {url}: {e}\n")
+        return 1
+    if raw:
+        out.write(json.dumps(records, indent=1) + "\n")
+    else:
+        out.write(formatTable(records))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""
+One log for every process of C{--workers}: a worker writes its log events
+as JSON records to its standard output (L{beginWorkerLogging}); the
+acceptor reads them (L{WorkerLogReader}) and hands them to its own
+observers, which C{twistd}'s C{--logfile}, C{--syslog} or the terminal
+decide. Anything else a worker writes (to standard error: an interpreter
+that cannot start, say) is logged by the acceptor a line at a time.
+"""
+
+import sys
+
+from twisted.logger import (
+    LogLevel,
+    eventFromJSON,
+    globalLogBeginner,
+    jsonFileLogObserver,
+)
+
+RECORD_SEPARATOR = "\x1e"
+"""Starts each JSON record (RFC 7464, as L{jsonFileLogObserver} writes)."""
+
+
+def beginWorkerLogging(out=None):
+    """
+    Send every log event of this (worker) process to the acceptor.
+
+    @param out: the text file to write to (standard output when C{None}).
+    """
+    if out is None:
+        out = sys.stdout
+    globalLogBeginner.beginLoggingTo(
+        [jsonFileLogObserver(out, recordSeparator=RECORD_SEPARATOR)],
+        redirectStandardIO=False)
+
+
+def workerEvent(record, pid):
+    """
+    Turn one JSON record of a worker into an event of the acceptor's log.
+
+    @param record: the text of one record, without its separator.
+    @param pid: the worker's process id.
+    @return: the event (a C{dict}), its C{log_system} naming the worker;
+        text that is not a JSON event becomes an event of its own.
+    """
+    try:
+        event = eventFromJSON(record)
+    except ValueError:
+        event = None
+    if not isinstance(event, dict):
+        return textEvent(record, pid)
+    event["log_system"] = f"worker {pid}"
+    event["ftpkit_worker"] = pid
+    flattened = event.get("log_flattened")
+    if isinstance(flattened, dict):
+        _applyFormatSpecs(flattened)
+    return event
+
+
+def _applyFormatSpecs(flattened):
+    """
+    Give the flattened fields of an event the format specs their log
+    format asks for (C{{seconds:.3f}}): Twisted's flattening keeps only
+    C{str} of each value, which C{formatEvent} then prints as it is.
+
+    @param flattened: an event's C{log_flattened} C{dict}, changed in
+        place: a key C{NAME!s:SPEC} gets its structured value
+        (C{NAME!:SPEC}) formatted with C{SPEC}.
+    """
+    for key in list(flattened):
+        name, _, rest = key.partition("!")
+        conversion, _, spec = rest.partition(":")
+        value = flattened.get(f"{name}!:{spec}")
+        if conversion != "s" or not spec or not isinstance(
+                value, (int, float, str)):
+            continue
+        try:
+            flattened[key] = format(value, spec)
+        except ValueError:
+            pass
+
+
+def textEvent(line, pid, level=LogLevel.info):
+    """
+    @param line: a line a worker wrote outside its log.
+    @param pid: the worker's process id.
+    @param level: the level to log it at.
+    @return: an event logging C{line} as it is.
+    """
+    return {
+        "log_format": "{line}",
+        "line": line.rstrip("\n"),
+        "log_level": level,
+        "log_namespace": "ftpkit.deploy.worker",
+        "log_system": f"worker {pid}",
+        "ftpkit_worker": pid,
+    }
+
+
+class WorkerLogReader:
+    """
+    Reads one worker's log records and standard error.
+
+    @ivar publish: where events go (the global log publisher).
+    """
+
+    def __init__(self, pid, publish):
+        """
+        @param pid: the worker's process id.
+        @param publish: a callable taking an event.
+        """
+        self.pid = pid
+        self.publish = publish
+        self._records = ""
+        self._errors = ""
+
+    def recordsReceived(self, data):
+        """
+        Publish the complete records in C{data} (the worker's standard
+        output), keeping a partial one for next time.
+
+        @param data: C{bytes} read.
+        """
+        text = self._records + data.decode("utf-8", "replace")
+        pieces = text.split(RECORD_SEPARATOR)
+        last = pieces.pop()
+        if last.endswith("\n"):
+            pieces.append(last)
+            last = ""
+        self._records = last
+        for piece in pieces:
+            if piece.strip():
+                self.publish(workerEvent(piece, self.pid))
+
+    def errorsReceived(self, data):
+        """
+        Publish each complete line of the worker's standard error as an
+        error event.
+
+        @param data: C{bytes} read.
+        """
+        lines = (self._errors + data.decode("utf-8", "replace")).split("\n")
+        self._errors = lines.pop()
+        for line in lines:
+            if line.strip():
+                self.publish(textEvent(line, self.pid, LogLevel.error))
+
+    def flush(self):
+        """
+        The worker exited: publish whatever it left unfinished.
+        """
+        if self._records.strip():
+            self.publish(workerEvent(self._records, self.pid))
+        if self._errors.strip():
+            self.publish(textEvent(self._errors, self.pid, LogLevel.error))
+        self._records = self._errors = ""
+

@@ -1,0 +1,133 @@
+"""
+C{--xferlog PATH}: the transfer log format of wu-ftpd, which vsftpd,
+ProFTPD and Pure-FTPd also write and tools such as ProFTPD's C{ftpstats}
+read. One line per file transfer, finished (C{c}) or not (C{i})::
+
+    Mon Nov 30 06:10:00 2026 1 10.0.0.1 1000 /pub/a.bin b _ i r alice ftp 0 alice c
+
+The fields: the time the transfer ended, its length in whole seconds (at
+least 1), the client's address, the bytes moved, the path as the user
+sees it, the type (C{a} ASCII, C{b} binary), the special-action flag
+(C{_}: none), the direction (C{o} out, C{i} in), the access mode (C{a}
+anonymous, C{r} real user), the user name, the service (C{ftp}), the
+authentication method (C{0}: no RFC 931 look-up), the authenticated user
+id (the user name a password was checked for; C{*} for anonymous users,
+who proved nothing; C{ftpstats -u USER} selects on this field) and the
+completion status. Fields are split at white space by their readers,
+so white space and control characters in a path or user name become
+C{_}.
+"""
+
+import os
+import re
+import time
+
+from twisted.logger import Logger
+
+from ftpkit.ops import events
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+           "Oct", "Nov", "Dec")
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def _field(text):
+    """
+    @return: C{text} with white space and control characters as C{_}
+        (C{_} for an empty or missing value).
+    """
+    return _UNSAFE.sub("_", text) if text else "_"
+
+
+def formatTime(when):
+    """
+    @param when: seconds since the epoch.
+    @return: the local time in C{ctime} form, C{"Mon Nov  3 06:10:00
+        2026"}, with English names whatever the locale.
+    """
+    t = time.localtime(when)
+    return "%s %s %2d %02d:%02d:%02d %d" % (
+        _DAYS[t.tm_wday], _MONTHS[t.tm_mon - 1], t.tm_mday, t.tm_hour,
+        t.tm_min, t.tm_sec, t.tm_year)
+
+
+def formatLine(event):
+    """
+    @param event: an L{events.Event} of kind L{events.TRANSFER}.
+    @return: its xferlog line, ending with a line feed.
+    """
+    user = _field(event.user)
+    return "%s %d %s %d %s %s _ %s %s %s ftp 0 %s %s\n" % (
+        formatTime(event.time),
+        max(1, round(event.seconds)),
+        _field(event.peer),
+        event.bytes,
+        _field(event.path),
+        "b" if event.binary else "a",
+        "i" if event.upload else "o",
+        "a" if event.anonymous else "r",
+        user,
+        "*" if event.anonymous else user,
+        "c" if event.code == 226 else "i",
+    )
+
+
+class XferLog:
+    """
+    Subscribes to L{events.TRANSFER} events and appends their lines to a
+    file. Each line is one C{write} to a file opened C{O_APPEND}, so the
+    worker processes of C{--workers} can share it; a file renamed away
+    (by logrotate, say) is noticed and a new one started.
+    """
+
+    log = Logger()
+
+    def __init__(self, path):
+        """
+        @param path: the file to append to (created if missing).
+        @raise OSError: when it cannot be opened.
+        """
+        self.path = path
+        self._fd = None
+        self._open()
+
+    def _open(self):
+        self._fd = os.open(self.path,
+                           os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._inode = os.fstat(self._fd).st_ino
+
+    def _reopenIfMoved(self):
+        try:
+            moved = os.stat(self.path).st_ino != self._inode
+        except FileNotFoundError:
+            moved = True
+        if moved:
+            self.close()
+            self._open()
+
+    def __call__(self, event):
+        """
+        @param event: a L{events.TRANSFER} event to log.
+        """
+        try:
+            self._reopenIfMoved()
+            os.write(self._fd, formatLine(event).encode(
+                "utf-8", "surrogateescape"))
+        except OSError as e:
+            self.log.error("cannot write the transfer log {path}: {error}",
+                           path=self.path, error=e)
+
+    def subscribeTo(self, hub):
+        """
+        @param hub: the L{events.EventHub} whose transfers to log.
+        """
+        hub.subscribe(self, [events.TRANSFER])
+
+    def close(self):
+        """
+        Close the file.
+        """
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,116 @@
+"""
+Who may change what: the one owner of the server's access rules.
+
+These settings decide it, for every session whatever its realm:
+C{--read-only} (nobody changes anything), the anonymous rules (anonymous
+users only look, or with C{--anonymous-write} also create new files and
+directories, never replacing, appending to, deleting, renaming or touching
+anything), C{--hold-anonymous-uploads} (anonymous users download only
+world-readable files, and their uploads are not), C{--hide-dotfiles}
+(names starting with C{.} do not exist for users) and C{--no-site-chmod}.
+
+They are enforced twice, from this one place:
+
+    - before a command runs, from the command's L{access class
+      <ftpkit.protocol.commandtable.Command.access>} (L{AccessPolicy.allows}), so a
+      refused command costs nothing and says so at once;
+    - on the shell the realm gave (L{AccessPolicy.guard}), so that what
+      the verb alone cannot tell (an upload onto an existing file, a
+      resumed upload) is refused too, whatever shell a realm returns.
+
+Pure: no reactor.
+"""
+
+from dataclasses import dataclass
+
+READ = "read"
+"""Changes nothing: allowed to everybody logged in."""
+
+CREATE = "create"
+"""Makes something new (an upload, a directory) and touches nothing that
+exists: allowed to anonymous users with C{--anonymous-write}."""
+
+CHANGE = "change"
+"""Changes or removes what exists (delete, rename, append, set times or
+permissions): never allowed to anonymous users."""
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """
+    The access rules of one logged-in user.
+
+    @ivar readOnly: nobody may change anything (C{--read-only}).
+    @ivar anonymous: the user logged in anonymously.
+    @ivar anonymousWrite: anonymous users may create new files and
+        directories (C{--anonymous-write}).
+    @ivar holdUploads: this user downloads only world-readable files and
+        uploads files that are not (an anonymous user under
+        C{--hold-anonymous-uploads}).
+    @ivar hideDotfiles: names starting with C{.} are hidden
+        (C{--hide-dotfiles}).
+    @ivar siteChmod: C{SITE CHMOD} is available (no C{--no-site-chmod}).
+    """
+
+    readOnly: bool = False
+    anonymous: bool = False
+    anonymousWrite: bool = False
+    hideDotfiles: bool = False
+    siteChmod: bool = True
+    holdUploads: bool = False
+
+    @classmethod
+    def forUser(cls, config, anonymous):
+        """
+        @param config: the server's L{ftpkit.config.ServerConfig}.
+        @param anonymous: whether the user logged in anonymously.
+        @return: the L{AccessPolicy} of that user on that server.
+        """
+        return cls(config.readOnly, anonymous, config.anonymousWrite,
+                   config.hideDotfiles, config.siteChmod,
+                   anonymous and config.holdAnonymousUploads)
+
+    def allows(self, access):
+        """
+        @param access: an access class: L{READ}, L{CREATE} or L{CHANGE}.
+        @return: whether this user may do something of that class at all.
+        """
+        if access == READ:
+            return True
+        if self.readOnly:
+            return False
+        if self.anonymous:
+            return self.anonymousWrite and access == CREATE
+        return True
+
+    def guard(self, shell, held=None):
+        """
+        Hold a shell to these rules.
+
+        Wrapping a shell that a realm already guarded with the same or
+        stricter write rules (L{ftpkit.auth.realms.wrapForUser}) does not wrap
+        it again, so guarding twice costs nothing.
+
+        @param shell: an L{ftpkit.interfaces.IFTPShell}.
+        @param held: the server's L{ftpkit.shells.held.HeldUploads}, for
+            L{holdUploads} (a new one when omitted).
+        @return: C{shell}, or the wrappers of L{ftpkit.shells.wrappers}
+            and L{ftpkit.shells.held} that these rules need around it.
+        """
+        from ftpkit.shells.wrappers import (
+            HideDotfilesShell,
+            ReadOnlyShell,
+            UploadOnlyShell,
+        )
+
+        if not self.allows(CHANGE):
+            wrapper = UploadOnlyShell if self.allows(CREATE) else ReadOnlyShell
+            if type(shell) is not ReadOnlyShell and type(shell) is not wrapper:
+                shell = wrapper(shell)
+        if self.holdUploads:
+            from ftpkit.shells.held import HeldUploads, HeldUploadsShell
+
+            shell = HeldUploadsShell(
+                shell, held if held is not None else HeldUploads())
+        if self.hideDotfiles:
+            shell = HideDotfilesShell(shell)
+        return shell

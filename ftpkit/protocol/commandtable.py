@@ -1,0 +1,229 @@
+"""
+Every FTP verb ftpkit knows, as data.
+
+Login checks, access rules (C{--read-only}, anonymous users), FEAT and HELP
+all read this one table, so the server can never advertise what it does not
+implement, nor let a verb change what its access class does not allow.
+Pure: no Twisted.
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ftpkit.protocol.access import CHANGE, CREATE, READ
+
+NONE = "none"
+REQUIRED = "required"
+OPTIONAL = "optional"
+
+
+@dataclass(frozen=True)
+class Command:
+    """
+    How one verb behaves before its handler runs.
+
+    @ivar verb: the upper-case verb, e.g. C{"RETR"}.
+    @ivar handler: the verb whose C{ftp_VERB} method handles it (aliases
+        such as C{XPWD} point at C{PWD}).
+    @ivar argument: L{NONE}, L{REQUIRED} or L{OPTIONAL}.
+    @ivar needsLogin: refused with C{530} before login.
+    @ivar access: what it may change, checked by
+        L{ftpkit.protocol.access.AccessPolicy.allows} before it runs:
+        L{ftpkit.protocol.access.READ} (nothing),
+        L{ftpkit.protocol.access.CREATE} (makes
+        something new) or L{ftpkit.protocol.access.CHANGE} (changes or removes
+        what exists).
+    @ivar feature: its FEAT line, if any.
+    @ivar syntax: the HELP text.
+    @ivar rfc: where it is specified.
+    @ivar duringTransfer: handled at once while a transfer runs, instead
+        of waiting for it to finish.
+    """
+
+    verb: str
+    syntax: str
+    rfc: str
+    argument: str = NONE
+    needsLogin: bool = True
+    access: str = READ
+    feature: Optional[str] = None
+    handler: str = ""
+    duringTransfer: bool = False
+
+    @property
+    def handlerVerb(self) -> str:
+        """
+        @return: the verb whose method implements this command.
+        """
+        return self.handler or self.verb
+
+
+def _table(*commands):
+    return {command.verb: command for command in commands}
+
+
+COMMANDS = _table(
+    # Access control (RFC 959 4.1.1)
+    Command("USER", "USER <sp> username", "RFC 959", REQUIRED, needsLogin=False),
+    Command("PASS", "PASS <sp> password", "RFC 959", OPTIONAL, needsLogin=False),
+    Command("ACCT", "ACCT <sp> account", "RFC 959", REQUIRED, needsLogin=False),
+    Command("CWD", "CWD <sp> pathname", "RFC 959", REQUIRED),
+    Command("XCWD", "XCWD <sp> pathname", "RFC 775", REQUIRED, handler="CWD"),
+    Command("CDUP", "CDUP", "RFC 959"),
+    Command("XCUP", "XCUP", "RFC 775", handler="CDUP"),
+    Command("REIN", "REIN", "RFC 959", needsLogin=False),
+    Command("QUIT", "QUIT", "RFC 959", needsLogin=False),
+    Command("HOST", "HOST <sp> hostname", "RFC 7151", REQUIRED,
+            needsLogin=False, feature="HOST"),
+    # Transfer parameters (RFC 959 4.1.2)
+    Command("PORT", "PORT <sp> h1,h2,h3,h4,p1,p2", "RFC 959", REQUIRED),
+    Command("PASV", "PASV", "RFC 959"),
+    Command("EPRT", "EPRT <sp> |proto|addr|port|", "RFC 2428", REQUIRED,
+            feature="EPRT"),
+    Command("EPSV", "EPSV [<sp> proto|ALL]", "RFC 2428", OPTIONAL,
+            feature="EPSV"),
+    Command("TYPE", "TYPE <sp> A | I | L 8", "RFC 959", REQUIRED),
+    Command("STRU", "STRU <sp> F", "RFC 959", REQUIRED),
+    Command("MODE", "MODE <sp> S", "RFC 959", REQUIRED),
+    # Service commands (RFC 959 4.1.3)
+    Command("RETR", "RETR <sp> pathname", "RFC 959", REQUIRED),
+    Command("STOR", "STOR <sp> pathname", "RFC 959", REQUIRED,
+            access=CREATE),
+    Command("STOU", "STOU [<sp> pathname]", "RFC 959", OPTIONAL,
+            access=CREATE),
+    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("ALLO", "ALLO <sp> bytes", "RFC 959", OPTIONAL),
+    Command("REST", "REST <sp> offset", "RFC 3659", REQUIRED,
+            feature="REST STREAM"),
+    Command("RNFR", "RNFR <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("RNTO", "RNTO <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("ABOR", "ABOR", "RFC 959", needsLogin=False, duringTransfer=True),
+    Command("DELE", "DELE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("RMD", "RMD <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("XRMD", "XRMD <sp> pathname", "RFC 775", REQUIRED, access=CHANGE,
+            handler="RMD"),
+    Command("MKD", "MKD <sp> pathname", "RFC 959", REQUIRED, access=CREATE),
+    Command("XMKD", "XMKD <sp> pathname", "RFC 775", REQUIRED, access=CREATE,
+            handler="MKD"),
+    Command("PWD", "PWD", "RFC 959"),
+    Command("XPWD", "XPWD", "RFC 775", handler="PWD"),
+    Command("LIST", "LIST [<sp> pathname]", "RFC 959", OPTIONAL),
+    Command("NLST", "NLST [<sp> pathname]", "RFC 959", OPTIONAL),
+    Command("SITE", "SITE <sp> CHMOD <sp> mode <sp> pathname | HELP",
+            "RFC 959", REQUIRED),
+    Command("SYST", "SYST", "RFC 959", needsLogin=False),
+    Command("STAT", "STAT [<sp> pathname]", "RFC 959", OPTIONAL,
+            needsLogin=False, duringTransfer=True),
+    Command("HELP", "HELP [<sp> command]", "RFC 959", OPTIONAL,
+            needsLogin=False),
+    Command("NOOP", "NOOP", "RFC 959", needsLogin=False),
+    # Extensions
+    Command("FEAT", "FEAT", "RFC 2389", needsLogin=False),
+    Command("OPTS", "OPTS <sp> command [<sp> options]", "RFC 2389",
+            REQUIRED, needsLogin=False, feature="UTF8"),
+    Command("SIZE", "SIZE <sp> pathname", "RFC 3659", REQUIRED,
+            feature="SIZE"),
+    Command("MDTM", "MDTM <sp> pathname", "RFC 3659", REQUIRED,
+            feature="MDTM"),
+    Command("MFMT", "MFMT <sp> YYYYMMDDHHMMSS pathname",
+            "draft-somers-ftp-mfxx", REQUIRED, access=CHANGE,
+            feature="MFMT"),
+    Command("MLST", "MLST [<sp> pathname]", "RFC 3659", OPTIONAL),
+    Command("MLSD", "MLSD [<sp> pathname]", "RFC 3659", OPTIONAL),
+    Command("HASH", "HASH <sp> pathname", "draft-bryan-ftpext-hash", REQUIRED),
+    Command("AUTH", "AUTH <sp> TLS", "RFC 4217", REQUIRED, needsLogin=False),
+    Command("PBSZ", "PBSZ <sp> 0", "RFC 4217", REQUIRED, needsLogin=False,
+            feature="PBSZ"),
+    Command("PROT", "PROT <sp> C | P", "RFC 4217", REQUIRED,
+            needsLogin=False, feature="PROT"),
+    Command("CCC", "CCC", "RFC 4217", feature="CCC"),
+)
+"""Every verb ftpkit implements, by name."""
+
+SITE_ACCESS = {"CHMOD": CHANGE, "HELP": READ}
+"""The access class of each C{SITE} command (C{SITE} itself changes
+nothing: each of its commands is checked on its own)."""
+
+
+def lookup(verb):
+    """
+    @param verb: an upper-case verb as parsed from a command line.
+    @return: its L{Command}, or C{None} when ftpkit does not know it.
+    """
+    return COMMANDS.get(verb)
+
+
+def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
+                 allowCCC=False):
+    """
+    The lines of a FEAT reply, from the table and the session's options.
+
+    @param tlsEnabled: whether C{AUTH TLS} is available.
+    @param mlstFeature: the C{MLST ...} line with the selected facts.
+    @param hashFeature: the C{HASH ...} line, or C{None} if the shell has
+        no checksums.
+    @param unsupported: keywords of lines the shell's storage cannot honour
+        (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
+    @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it is
+        listed only then, and only with TLS.
+    @return: a sorted list of feature lines (without leading space).
+    """
+    lines = {
+        command.feature
+        for command in COMMANDS.values()
+        if command.feature
+        and (tlsEnabled or command.verb not in ("PBSZ", "PROT"))
+        and (tlsEnabled and allowCCC or command.verb != "CCC")
+    }
+    lines.update({mlstFeature, "TVFS"})
+    if tlsEnabled:
+        lines.add("AUTH TLS")
+    if hashFeature:
+        lines.add(hashFeature)
+    return sorted(line for line in lines if line.split()[0] not in unsupported)
+
+
+def helpText():
+    """
+    @return: lines listing every verb, eight to a line, for C{HELP}.
+    """
+    verbs = sorted(COMMANDS)
+    return [" ".join(verbs[i:i + 8]) for i in range(0, len(verbs), 8)]
+
+
+def protocolTable():
+    """
+    The reST table of every command for C{docs/protocol.rst}.
+
+    @return: the table as text, generated from L{COMMANDS} so the docs
+        cannot drift from the dispatch table.
+    """
+    rows = [("Command", "Syntax", "Specification", "FEAT", "Login",
+             "Access")]
+    for verb in sorted(COMMANDS):
+        command = COMMANDS[verb]
+        alias = "" if command.handlerVerb == verb else (
+            " (alias of %s)" % command.handlerVerb)
+        rows.append((
+            "``%s``%s" % (verb, alias),
+            "``%s``" % command.syntax,
+            command.rfc,
+            "``%s``" % command.feature if command.feature else "",
+            "yes" if command.needsLogin else "no",
+            command.access,
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    border = "  ".join("=" * width for width in widths)
+
+    def line(row):
+        return "  ".join(cell.ljust(width)
+                         for cell, width in zip(row, widths)).rstrip()
+
+    out = [border, line(rows[0]), border]
+    out.extend(line(row) for row in rows[1:])
+    out.append(border)
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(protocolTable(), end="")

@@ -1,0 +1,73 @@
+"""
+L{Session}: what a control connection's commands set, as one value.
+
+The protocol (L{ftpkit.control.server.FTPProtocol}) owns one, as its C{session};
+the handlers (L{ftpkit.control.handlers}) read and change its fields, each handler
+class naming the fields it uses in its C{sessionFields}. C{REIN} replaces
+it with a fresh one, so that after C{REIN} a session is as a new
+connection's.
+
+What belongs to the connection rather than to the session stays out of it
+and survives C{REIN}: the client's address, the control connection's TLS
+state (C{AUTH}, C{PBSZ}, C{PROT}: RFC 4217 ties them to the control
+connection, not to a login), and the count of failed logins (so that
+C{REIN} cannot reset the limit on password guesses). Pure: no Twisted.
+"""
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Tuple
+
+from ftpkit.protocol import listing
+from ftpkit.protocol.access import AccessPolicy
+
+
+@dataclass(slots=True)
+class Session:
+    """
+    The state of one session, from C{HOST} or C{USER} to C{REIN} or the end of the
+    connection.
+
+    @ivar username: the name given to C{USER}, or C{None}.
+    @ivar anonymous: whether that name means an anonymous login.
+    @ivar access: the L{AccessPolicy} of that user.
+    @ivar shell: the logged-in user's L{ftpkit.interfaces.IFTPShell}, or
+        C{None} before login.
+    @ivar realmLogout: the realm's logout callable for C{shell}, or C{None}.
+    @ivar cwd: the current directory, a tuple of segments.
+    @ivar renameFrom: the path given to C{RNFR}, until C{RNTO} uses it.
+    @ivar binary: C{TYPE I} (C{True}) or C{TYPE A} (C{False}).
+    @ivar restartOffset: the offset C{REST} set for the next transfer.
+    @ivar mlstFacts: the facts C{MLST}/C{MLSD} show (C{OPTS MLST}).
+    @ivar chosenHash: the C{hashlib} name chosen with C{OPTS HASH}, or
+        C{None} for the server's first algorithm.
+    @ivar downloadRate: the logged-in user's own download rate (bytes a
+        second, L{ftpkit.interfaces.IFTPShellRates}), or C{None} for the
+        server's.
+    @ivar uploadRate: likewise for uploads.
+    @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
+        connections.
+    @ivar startedAt: when the session began (C{time.monotonic}): the
+        connection, C{REIN} or C{HOST}; C{--login-timeout} counts from it.
+    @ivar hostName: the name accepted by C{HOST} (RFC 7151), or C{None}.
+    @ivar portal: the portal of the virtual host C{HOST} picked, or
+        C{None} for the server's default one.
+    """
+
+    username: Optional[str] = None
+    anonymous: bool = False
+    access: AccessPolicy = AccessPolicy()
+    shell: object = None
+    realmLogout: Optional[Callable[[], object]] = None
+    cwd: Tuple[str, ...] = ()
+    renameFrom: Optional[Tuple[str, ...]] = None
+    binary: bool = False
+    restartOffset: int = 0
+    mlstFacts: Tuple[str, ...] = listing.DEFAULT_FACTS
+    chosenHash: Optional[str] = None
+    epsvAll: bool = False
+    hostName: Optional[str] = None
+    portal: object = None
+    downloadRate: Optional[int] = None
+    uploadRate: Optional[int] = None
+    startedAt: float = field(default_factory=time.monotonic, compare=False)

@@ -1,0 +1,264 @@
+"""
+What C{--realm fsspec:URL} says, checked: the storage URL, the backend's
+options and where the users file is. Pure parsing; L{resolve} only asks
+fsspec which class serves a protocol (importing nothing it would not
+import to serve it).
+
+The argument is an fsspec URL, optionally followed by ftpkit's own query::
+
+    s3://bucket/prefix?config=/etc/ftpkit/storage.toml&users=/etc/ftpkit/users.toml
+    sftp://ftpgw@files.example.com:2222/srv/data?config=/etc/ftpkit/sftp.toml
+    file:///srv/ftp
+    memory://
+
+  - C{config=PATH}: a TOML file (keep it mode 0600) whose C{[options]}
+    table holds the backend's keyword arguments, secrets included
+    (C{key}, C{secret}, C{password}, C{key_filename}, ...), and whose
+    C{users} key may name the users file;
+  - C{users=PATH}: a users file (L{ftpkit.auth.users}): each user's home is a
+    prefix under the URL, with their permissions and quota;
+  - any other C{NAME=VALUE}: a backend option that is not a secret
+    (C{endpoint_url}, C{region_name}, C{profile}, C{port}...): C{true},
+    C{false} and whole numbers become C{bool} and C{int}. A secret's name
+    is refused there (and so is a password in the URL): the command line
+    is seen by every user of the machine (C{ps}) and lands in shell
+    history and logs.
+
+fsspec's own configuration (C{~/.config/fsspec/*.json}, the
+C{FSSPEC_<PROTOCOL>_<OPTION>} environment variables) and each backend's
+(the AWS credential chain and profiles for S3, C{~/.ssh} for SFTP) apply
+under these: an option given here wins.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import Optional
+from urllib.parse import parse_qsl, urlsplit
+
+SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
+                "private", "sas")
+"""Option names holding one of these are secrets."""
+
+SECRET_NAMES = frozenset({"key", "pkey", "account_key", "access_key",
+                          "connection_string", "client_key"})
+"""Option names that are secrets though they hold no L{SECRET_WORDS}."""
+
+_OWN_KEYS = ("config", "users")
+
+_EXTRAS = {"s3": "s3", "s3a": "s3", "sftp": "sftp", "ssh": "sftp"}
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """
+    The storage of C{--realm fsspec:...}.
+
+    @ivar url: the fsspec URL, without ftpkit's query.
+    @ivar protocol: its protocol (C{"file"} for a bare path).
+    @ivar options: the backend's keyword arguments from the config file
+        and the query (not those fsspec reads from the URL itself).
+    @ivar users: the users file, or C{None}.
+    @ivar configFile: the config file, or C{None}.
+    """
+
+    url: str
+    protocol: str
+    options: dict = field(default_factory=dict)
+    users: Optional[str] = None
+    configFile: Optional[str] = None
+
+
+def isSecretName(name):
+    """
+    @param name: a backend option's name.
+    @return: whether its value would be a secret.
+    """
+    lowered = name.lower()
+    return lowered in SECRET_NAMES or any(word in lowered for word in SECRET_WORDS)
+
+
+def optionValue(text):
+    """
+    @param text: an option's value as written in a query.
+    @return: C{True}/C{False} for C{true}/C{false}, an C{int} for a whole
+        number, the text otherwise.
+    """
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if text.isdigit():
+        return int(text)
+    return text
+
+
+def protocolOf(url):
+    """
+    @param url: an fsspec URL or a local path.
+    @return: its protocol, C{"file"} for a path.
+    """
+    scheme, separator, _ = url.partition("://")
+    if not separator:
+        return "file"
+    return scheme.lower()
+
+
+def parseArgument(argument, readFile=None):
+    """
+    Check the argument of C{--realm fsspec:...}.
+
+    @param argument: the text after C{fsspec:}.
+    @param readFile: reads a file's bytes given its path (for tests);
+        C{open(path, "rb").read()} when omitted.
+    @return: a L{StorageConfig}.
+    @raise ValueError: with a one-line message saying what is wrong.
+    """
+    if not argument:
+        raise ValueError(
+            "the fsspec realm needs a URL: fsspec:s3://bucket/prefix,"
+            " fsspec:sftp://user@host/path, fsspec:file:///srv/ftp, ...")
+    url, _, query = argument.partition("?")
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise ValueError(f"fsspec realm: cannot parse the query {query!r}") from None
+    if _hasPassword(url):
+        raise ValueError(
+            "fsspec realm: no password in the URL (it would show in ps and"
+            " logs); put it in the config file: ?config=PATH")
+    own = {}
+    queryOptions = {}
+    for name, value in pairs:
+        if name in _OWN_KEYS:
+            if not value:
+                raise ValueError(f"fsspec realm: {name}= needs a path")
+            own[name] = value
+        elif isSecretName(name):
+            raise ValueError(
+                f"fsspec realm: {name!r} is a secret and cannot be given on the"
+                " command line; put it in the config file (?config=PATH) or the"
+                " backend's own configuration")
+        else:
+            queryOptions[name] = optionValue(value)
+    options = {}
+    users = own.get("users")
+    configFile = own.get("config")
+    if configFile is not None:
+        fileOptions, fileUsers = readConfig(configFile, readFile)
+        options.update(fileOptions)
+        users = users or fileUsers
+    options.update(queryOptions)
+    return StorageConfig(url, protocolOf(url), options, users, configFile)
+
+
+def _hasPassword(url):
+    """
+    @return: whether the URL's authority holds C{user:password@}.
+    """
+    if "://" not in url:
+        return False
+    try:
+        return urlsplit(url).password is not None
+    except ValueError:
+        return False
+
+
+def readConfig(path, readFile=None):
+    """
+    Read a storage config file::
+
+        users = "/etc/ftpkit/users.toml"    # optional
+
+        [options]                          # the backend's keyword arguments
+        endpoint_url = "https://s3.eu-west-1.amazonaws.com"
+        key = "AKIA..."
+        secret = "..."
+
+    @param path: the file.
+    @param readFile: see L{parseArgument}.
+    @return: C{(options, users)}: a C{dict} and a path or C{None}.
+    @raise ValueError: when it cannot be read or is not valid (the message
+        never quotes the file's values).
+    """
+    try:
+        data = readFile(path) if readFile else _read(path)
+    except OSError as e:
+        raise ValueError(f"cannot read storage config {path!r}: {e.strerror}") from None
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise ValueError(f"{path}: not a valid TOML file") from None
+    unknown = sorted(set(document) - {"options", "users"})
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown key {unknown[0]!r} (known: options, users)")
+    options = document.get("options", {})
+    if not isinstance(options, dict):
+        raise ValueError(f"{path}: options must be a table")
+    users = document.get("users")
+    if users is not None and (not isinstance(users, str) or not users):
+        raise ValueError(f"{path}: users must be the path of a users file")
+    return dict(options), users
+
+
+def _read(path):
+    """
+    @return: the bytes of the file at C{path}.
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def filesystemClass(protocol):
+    """
+    Find the fsspec class serving a protocol.
+
+    @param protocol: e.g. C{"s3"}.
+    @return: the class.
+    @raise ValueError: when fsspec, or the package for that protocol, is
+        not installed, or the protocol is unknown.
+    """
+    extra = _EXTRAS.get(protocol)
+    hint = f"pip install 'ftpkit[{extra}]'" if extra else "install its fsspec package"
+    try:
+        import fsspec
+    except ImportError:
+        raise ValueError(f"the fsspec realm needs fsspec: {hint}") from None
+    try:
+        return fsspec.get_filesystem_class(protocol)
+    except ImportError:
+        raise ValueError(f"{protocol}:// storage is not installed: {hint}") from None
+    except ValueError:
+        raise ValueError(f"unknown storage protocol {protocol!r}") from None
+
+
+def resolve(config):
+    """
+    Work out what to build from a L{StorageConfig}.
+
+    @param config: the L{StorageConfig}.
+    @return: C{(cls, root, options)}: the fsspec class, the path on the
+        filesystem served as C{/}, and every keyword argument to make it
+        with (the URL's own, such as an SFTP host and port, under the
+        config's).
+    @raise ValueError: see L{filesystemClass}; also for an object store
+        URL without a bucket, or C{asynchronous=true}.
+    """
+    cls = filesystemClass(config.protocol)
+    root = cls._strip_protocol(config.url)
+    if isinstance(root, list):
+        raise ValueError(f"the fsspec realm serves one URL, not {config.url!r}")
+    options = dict(cls._get_kwargs_from_urls(config.url))
+    options.update(config.options)
+    if options.get("asynchronous"):
+        raise ValueError(
+            "fsspec realm: asynchronous=true cannot be used: ftpkit calls the"
+            " store's synchronous methods from threads of its own")
+    from ftpkit.shells.fsspecbackends import OBJECT_STORE_PROTOCOLS
+
+    if config.protocol in OBJECT_STORE_PROTOCOLS:
+        if not root.strip("/"):
+            raise ValueError(
+                f"{config.protocol}:// needs a bucket: {config.protocol}://BUCKET[/PREFIX]")
+        # Several servers (or other programs) may change the bucket: a
+        # cached listing would show them stale contents.
+        options.setdefault("use_listings_cache", False)
+    return cls, root, options

@@ -1,0 +1,324 @@
+"""
+Tests for L{ftpkit.protocol.access}: the server holds every session to
+C{--read-only} and the anonymous rules, whatever shell the realm returns.
+"""
+
+import ftplib
+import io
+
+from twisted.cred import portal
+from twisted.internet.defer import inlineCallbacks
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.auth.realms import wrapForUser
+from ftpkit.config import ServerConfig
+from ftpkit.interfaces import IFTPShell
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.protocol import commandtable
+from ftpkit.protocol.access import CHANGE, CREATE, READ, AccessPolicy
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
+from ftpkit.testing import readFile
+from tests.protocol.test_server import connect, replyCodes
+
+
+@implementer(portal.IRealm)
+class BareRealm:
+    """
+    Gives every user the same bare L{MemoryShell}: no wrapper, no rules of
+    its own, as a third-party realm that never heard of
+    L{ftpkit.auth.realms.wrapForUser} would.
+
+    @ivar shell: the shared shell.
+    """
+
+    def __init__(self):
+        self.shell = MemoryShell({"/old.txt": b"original\n", "/d/f": b"f"})
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: C{(IFTPShell, shell, logout)}.
+        """
+        return IFTPShell, self.shell, lambda: None
+
+
+def bareFactory(**settings):
+    """
+    @param settings: L{ServerConfig} fields.
+    @return: an L{ftpkit.control.server.FTPFactory} on a L{MemoryReactorClock}
+        around a L{BareRealm}, with user C{alice}/C{secret} and anonymous.
+    """
+    from ftpkit.control.server import FTPFactory
+    from ftpkit.loopback import makePortal
+
+    realm = BareRealm()
+    factory = FTPFactory(makePortal(realm, {"alice": "secret"}),
+                         ServerConfig(**settings), MemoryReactorClock())
+    factory.realm = realm
+    return factory
+
+
+def loggedIn(factory, user=b"alice", password=b"secret"):
+    """
+    @return: C{(protocol, transport)} of a session logged in as C{user},
+        its transport cleared.
+    """
+    protocol, transport = connect(factory)
+    protocol.dataReceived(b"USER " + user + b"\r\nPASS " + password
+                          + b"\r\n")
+    assert replyCodes(transport)[-1] == "230", transport.value()
+    transport.clear()
+    return protocol, transport
+
+
+class AccessPolicyTests(unittest.TestCase):
+    """
+    L{AccessPolicy.allows}: who may do what class of thing.
+    """
+
+    def test_namedUser(self):
+        """
+        A named user may do everything.
+        """
+        policy = AccessPolicy()
+        for access in (READ, CREATE, CHANGE):
+            self.assertTrue(policy.allows(access))
+
+    def test_readOnly(self):
+        """
+        Under C{readOnly}, nobody may change anything, even with
+        C{anonymousWrite}.
+        """
+        for anonymous in (False, True):
+            policy = AccessPolicy(True, anonymous, True)
+            self.assertEqual([policy.allows(a) for a in (READ, CREATE, CHANGE)],
+                             [True, False, False])
+
+    def test_anonymous(self):
+        """
+        Anonymous users only read, or with C{anonymousWrite} also create;
+        they never change what exists.
+        """
+        self.assertEqual(
+            [AccessPolicy(False, True, False).allows(a)
+             for a in (READ, CREATE, CHANGE)], [True, False, False])
+        self.assertEqual(
+            [AccessPolicy(False, True, True).allows(a)
+             for a in (READ, CREATE, CHANGE)], [True, True, False])
+
+    def test_forUser(self):
+        """
+        L{AccessPolicy.forUser} takes the settings of a L{ServerConfig}.
+        """
+        config = ServerConfig(readOnly=True, anonymousWrite=True)
+        self.assertEqual(AccessPolicy.forUser(config, True),
+                         AccessPolicy(True, True, True))
+
+    def test_everyCommandHasAnAccessClass(self):
+        """
+        Each verb of the table names one of the three access classes, and
+        every verb that creates is an upload or a directory.
+        """
+        for command in commandtable.COMMANDS.values():
+            self.assertIn(command.access, (READ, CREATE, CHANGE))
+        creating = sorted(verb for verb, command
+                          in commandtable.COMMANDS.items()
+                          if command.access == CREATE)
+        self.assertEqual(creating, ["MKD", "STOR", "STOU", "XMKD"])
+
+
+class GuardTests(unittest.TestCase):
+    """
+    L{AccessPolicy.guard}: the wrapper each user's shell gets.
+    """
+
+    def test_namedUserUnwrapped(self):
+        """
+        A named user's shell is given back as it is.
+        """
+        shell = MemoryShell()
+        self.assertIs(AccessPolicy().guard(shell), shell)
+
+    def test_wrappers(self):
+        """
+        Read-only users get a L{ReadOnlyShell}; anonymous uploaders an
+        L{UploadOnlyShell}.
+        """
+        shell = MemoryShell()
+        self.assertIsInstance(AccessPolicy(True).guard(shell), ReadOnlyShell)
+        self.assertIs(type(AccessPolicy(False, True).guard(shell)),
+                      ReadOnlyShell)
+        self.assertIs(type(AccessPolicy(False, True, True).guard(shell)),
+                      UploadOnlyShell)
+
+    def test_guardTwice(self):
+        """
+        Guarding a shell already guarded by a realm with the same or
+        stricter rules gives it back unchanged.
+        """
+        shell = MemoryShell()
+        for realmRules in [(False, True, False), (False, True, True),
+                           (True, False, False)]:
+            guarded = wrapForUser(shell, realmRules[1], realmRules[0],
+                                  realmRules[2])
+            self.assertIs(AccessPolicy(*realmRules).guard(guarded), guarded)
+        readOnly = wrapForUser(shell, True, False, False)
+        self.assertIs(AccessPolicy(False, True, True).guard(readOnly),
+                      readOnly)
+
+    def test_stricterServerWins(self):
+        """
+        A shell a realm made upload-only is made read-only when the
+        server is read-only.
+        """
+        uploadOnly = wrapForUser(MemoryShell(), True, False, True)
+        guarded = AccessPolicy(True, True, True).guard(uploadOnly)
+        self.assertIs(type(guarded), ReadOnlyShell)
+
+
+class BareShellProtocolTests(unittest.TestCase):
+    """
+    The rules hold at the protocol level for a realm returning a bare
+    shell.
+    """
+
+    @inlineCallbacks
+    def test_anonymousOverwriteRefused(self):
+        """
+        With C{anonymousWrite}, an anonymous C{STOR} onto an existing file
+        is refused (C{550}) and the file is unchanged; so is a resumed
+        C{STOR} (C{REST}) onto a new name.
+        """
+        factory = bareFactory(anonymousWrite=True)
+        protocol, transport = loggedIn(factory, b"anonymous", b"a@b")
+        protocol.dataReceived(b"STOR /old.txt\r\nREST 5\r\nSTOR /new\r\n")
+        self.assertEqual(replyCodes(transport), ["550", "350", "550"])
+        self.assertEqual((yield readFile(factory.realm.shell, ("old.txt",))),
+                         b"original\n")
+
+    def test_anonymousChangesRefused(self):
+        """
+        Anonymous users never delete, rename, append or touch, with or
+        without C{anonymousWrite}.
+        """
+        for anonymousWrite in (False, True):
+            protocol, transport = loggedIn(
+                bareFactory(anonymousWrite=anonymousWrite), b"ftp", b"x")
+            protocol.dataReceived(
+                b"DELE /old.txt\r\nRNFR /old.txt\r\nAPPE /old.txt\r\n"
+                b"RMD /d\r\nMFMT 20200101000000 /old.txt\r\n"
+                b"SITE CHMOD 600 /old.txt\r\n")
+            self.assertEqual(replyCodes(transport), ["550"] * 6)
+
+    def test_anonymousReadOnlyByDefault(self):
+        """
+        Without C{anonymousWrite}, anonymous users may not upload or make
+        directories.
+        """
+        protocol, transport = loggedIn(bareFactory(), b"anonymous", b"x")
+        protocol.dataReceived(b"STOR /new\r\nSTOU\r\nMKD /e\r\n")
+        self.assertEqual(replyCodes(transport), ["550"] * 3)
+
+    def test_anonymousMayMakeDirectory(self):
+        """
+        With C{anonymousWrite}, anonymous users may make a directory.
+        """
+        protocol, transport = loggedIn(bareFactory(anonymousWrite=True),
+                                       b"anonymous", b"x")
+        protocol.dataReceived(b"MKD /e\r\n")
+        self.assertEqual(replyCodes(transport), ["257"])
+
+    def test_readOnlyRefusesBeforeRunning(self):
+        """
+        C{--read-only} refuses every command that changes something before
+        it runs: C{RNFR}, which only looks at its path, gets C{550}, not
+        C{350}, and no C{RNTO} can follow.
+        """
+        protocol, transport = loggedIn(bareFactory(readOnly=True))
+        protocol.dataReceived(b"RNFR /old.txt\r\nRNTO /moved\r\n")
+        self.assertEqual(replyCodes(transport), ["550", "550"])
+
+    @inlineCallbacks
+    def test_readOnlyRefusesEveryChange(self):
+        """
+        Under C{--read-only}, every command of class C{create} or
+        C{change} is refused with C{550} for named users, and nothing
+        changes.
+        """
+        factory = bareFactory(readOnly=True)
+        protocol, transport = loggedIn(factory)
+        lines = [b"STOR /old.txt", b"STOR /new", b"STOU", b"APPE /old.txt",
+                 b"DELE /old.txt", b"RNFR /old.txt", b"RNTO /x",
+                 b"MKD /e", b"XMKD /e", b"RMD /d", b"XRMD /d",
+                 b"MFMT 20200101000000 /old.txt",
+                 b"SITE CHMOD 600 /old.txt"]
+        changing = [verb for verb, command in commandtable.COMMANDS.items()
+                    if command.access != READ]
+        self.assertEqual(
+            sorted(changing),
+            sorted({line.split()[0].decode() for line in lines} - {"SITE"}))
+        protocol.dataReceived(b"".join(line + b"\r\n" for line in lines))
+        self.assertEqual(replyCodes(transport), ["550"] * len(lines))
+        entries = yield factory.realm.shell.list(())
+        self.assertEqual([name for name, _ in entries], ["d", "old.txt"])
+        self.assertEqual((yield readFile(factory.realm.shell, ("old.txt",))),
+                         b"original\n")
+
+    def test_readOnlyShell(self):
+        """
+        Under C{--read-only} the session's shell itself refuses changes,
+        whatever the realm returned.
+        """
+        protocol, _ = loggedIn(bareFactory(readOnly=True))
+        self.assertIsInstance(protocol.session.shell, ReadOnlyShell)
+        return self.assertFailure(protocol.session.shell.removeFile(("old.txt",)),
+                                  Exception)
+
+    def test_namedUserMayChange(self):
+        """
+        Without C{--read-only}, named users change what their shell lets
+        them.
+        """
+        factory = bareFactory()
+        protocol, transport = loggedIn(factory)
+        protocol.dataReceived(b"RNFR /old.txt\r\nRNTO /moved\r\n"
+                              b"DELE /moved\r\n")
+        self.assertEqual(replyCodes(transport), ["350", "250", "250"])
+        self.assertIs(protocol.session.shell, factory.realm.shell)
+
+
+class AnonymousUploadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A real client (ftplib) uploading anonymously through a bare realm.
+    """
+
+    @inlineCallbacks
+    def test_overwriteRefused(self):
+        """
+        With C{--anonymous-write}, ftplib may upload a new file but gets
+        C{550} storing onto an existing one, which keeps its bytes.
+        """
+        realm = BareRealm()
+        server = self.startServer(realm, ServerConfig(anonymousWrite=True))
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            ftp.login()
+            try:
+                ftp.storbinary("STOR new.txt", io.BytesIO(b"new"))
+                try:
+                    ftp.storbinary("STOR old.txt", io.BytesIO(b"evil"))
+                except ftplib.error_perm as e:
+                    return str(e)[:3]
+                return "accepted"
+            finally:
+                ftp.quit()
+
+        code = yield self.inThread(client)
+        self.assertEqual(code, "550")
+        self.assertEqual((yield readFile(realm.shell, ("old.txt",))),
+                         b"original\n")
+        self.assertEqual((yield readFile(realm.shell, ("new.txt",))), b"new")

@@ -1,0 +1,219 @@
+"""
+Tests for L{ftpkit.shells.cachedopen} and the filesystem shell's and the
+downloads' use of it.
+"""
+
+import ftplib
+import os
+
+from twisted.internet.defer import maybeDeferred
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.data.movers import _sendfile
+from ftpkit.errors import IsDirectory, NoSuchFile, PermissionDenied
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import cachedopen, filesystem
+from ftpkit.shells.filesystem import FilesystemShell
+
+FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
+
+
+def _tree(testCase):
+    """
+    A root with a file, a directory, a FIFO and links (all inside).
+
+    @return: the root's real path, C{bytes}.
+    """
+    root = os.fsencode(os.path.realpath(testCase.mktemp()))
+    os.makedirs(os.path.join(root, b"d"))
+    for name in (b"f", b"d/g"):
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(b"content of " + name)
+    os.symlink(b"f", os.path.join(root, b"fileLink"))
+    os.symlink(b"d", os.path.join(root, b"dirLink"))
+    os.mkfifo(os.path.join(root, b"fifo"))
+    return root
+
+
+class OpenCachedTests(unittest.TestCase):
+    """
+    L{cachedopen.openCached} opens plain, cached paths and declines the
+    rest.
+    """
+
+    def setUp(self):
+        if not cachedopen.isAvailable():
+            raise unittest.SkipTest("openat2 with RESOLVE_CACHED unavailable")
+        self.root = _tree(self)
+
+    def opened(self, *segments):
+        fd = cachedopen.openCached(os.path.join(self.root, *segments), FLAGS)
+        if fd is not None:
+            self.addCleanup(os.close, fd)
+        return fd
+
+    def test_regularFile(self):
+        """
+        A file just written (so cached) is opened; it is that file.
+        """
+        os.stat(os.path.join(self.root, b"d", b"g"))
+        fd = self.opened(b"d", b"g")
+        self.assertIsNotNone(fd)
+        self.assertEqual(os.read(fd, 100), b"content of d/g")
+
+    def test_linksDeclined(self):
+        """
+        A symbolic link anywhere on the way makes it decline, so that the
+        caller's jail decides.
+        """
+        self.assertIsNone(self.opened(b"fileLink"))
+        self.assertIsNone(self.opened(b"dirLink", b"g"))
+
+    def test_missingDeclined(self):
+        """
+        A missing file gives C{None}, not an exception.
+        """
+        self.assertIsNone(self.opened(b"nothing"))
+
+
+class _RecordingRunner:
+    """
+    A shell runner that runs calls at once and records them.
+    """
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, function, *args):
+        self.calls += 1
+        return maybeDeferred(function, *args)
+
+
+class FilesystemShellFastOpenTests(unittest.TestCase):
+    """
+    L{FilesystemShell.openForReading} opens plain cached files without a
+    disk thread, and leaves everything else to one.
+    """
+
+    def setUp(self):
+        self.root = _tree(self)
+        self.runner = _RecordingRunner()
+        self.shell = FilesystemShell(self.root, runner=self.runner)
+
+    def read(self, path):
+        d = self.shell.openForReading(path)
+
+        def content(reader):
+            try:
+                return os.pread(reader._fd, 100, 0)
+            finally:
+                reader.close()
+        return d.addCallback(content)
+
+    async def test_plainFileWithoutThread(self):
+        """
+        A plain file is opened at once, without the runner.
+        """
+        if not cachedopen.isAvailable():
+            raise unittest.SkipTest("openat2 with RESOLVE_CACHED unavailable")
+        d = self.read(("d", "g"))
+        self.assertTrue(d.called)
+        self.assertEqual(await d, b"content of d/g")
+        self.assertEqual(self.runner.calls, 0)
+
+    async def test_linksThroughThread(self):
+        """
+        Paths through links (inside the root) still work, by the runner.
+        """
+        self.assertEqual(await self.read(("fileLink",)), b"content of f")
+        self.assertEqual(await self.read(("dirLink", "g")), b"content of d/g")
+        self.assertEqual(self.runner.calls, 2)
+
+    async def test_errorsThroughThread(self):
+        """
+        Directories, FIFOs and missing files are declined by the fast way
+        and refused, as before, by the threaded one.
+        """
+        for path, error in [((), IsDirectory), (("d",), IsDirectory),
+                            (("fifo",), PermissionDenied),
+                            (("nothing",), NoSuchFile)]:
+            await self.assertFailure(self.shell.openForReading(path), error)
+        self.assertEqual(self.runner.calls, 4)
+
+    async def test_unavailable(self):
+        """
+        Without C{openat2} every open takes the threaded way.
+        """
+        self.patch(filesystem, "openCached", lambda path, flags: None)
+        self.assertEqual(await self.read(("f",)), b"content of f")
+        self.assertEqual(self.runner.calls, 1)
+
+
+class IsCachedTests(unittest.TestCase):
+    """
+    L{cachedopen.isCached} tells whether a range of a file is in memory.
+    """
+
+    def test_evictedThenRead(self):
+        """
+        A file dropped from the page cache is not cached; once read, it is.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(os.urandom(1 << 20))
+            f.flush()
+            os.fsync(f.fileno())
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        if cachedopen.isCached(fd, 0, 1 << 20):
+            raise unittest.SkipTest("cannot evict or tell here")
+        os.pread(fd, 1 << 20, 0)
+        self.assertTrue(cachedopen.isCached(fd, 0, 1 << 20))
+        self.assertTrue(cachedopen.isCached(fd, 4096, 10))
+
+
+class ColdDownloadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A download of a file that is not in memory has its ranges read in by
+    a disk thread before C{sendfile} sends them.
+    """
+
+    async def test_coldFile(self):
+        root = self.mktemp()
+        os.makedirs(root)
+        payload = os.urandom(9 << 20)
+        path = os.path.join(root, "cold.bin")
+        with open(path, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        fd = os.open(path, os.O_RDONLY)
+        evicted = not cachedopen.isCached(fd, 0, 1)
+        os.close(fd)
+        if not evicted:
+            raise unittest.SkipTest("cannot evict or tell here")
+        warmed = []
+        original = _sendfile.readInto
+
+        def counting(fd, offset, count):
+            warmed.append((offset, count))
+            return original(fd, offset, count)
+        self.patch(_sendfile, "readInto", counting)
+        server = self.startServer(FilesystemRealm(root))
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            try:
+                ftp.login("alice", "secret")
+                out = []
+                ftp.retrbinary("RETR cold.bin", out.append)
+                return b"".join(out)
+            finally:
+                ftp.quit()
+        self.assertEqual(await self.inThread(client), payload)
+        self.assertTrue(warmed)
+        self.assertEqual(warmed[0][0], 0)

@@ -1,0 +1,244 @@
+"""
+Integration tests: a real server on 127.0.0.1 driven by curl and lftp.
+"""
+
+import ftplib
+import hashlib
+import os
+import shutil
+import socket
+import struct
+
+from twisted.internet import utils
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+
+CURL = shutil.which("curl")
+LFTP = shutil.which("lftp")
+
+
+def sha256(path):
+    """
+    @return: the hex SHA-256 of a local file.
+    """
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def breakOffUpload(client, name, chunk, count):
+    """
+    Send C{count} times C{chunk} as an upload, then reset the data
+    connection (a client that died mid-upload).
+
+    @param client: a logged-in C{ftplib.FTP}, quit afterwards.
+    @param name: the file to C{STOR}.
+    @return: the final reply to the C{STOR}.
+    """
+    client.voidcmd("TYPE I")
+    connection = client.transfercmd("STOR " + name)
+    for _ in range(count):
+        connection.sendall(chunk)
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                          struct.pack("ii", 1, 0))
+    connection.close()
+    try:
+        reply = client.voidresp()
+    except ftplib.Error as e:
+        reply = str(e)
+    client.quit()
+    return reply
+
+
+def makeTree(root, files=50):
+    """
+    Write a nested tree of C{files} files of varied sizes under C{root}.
+    """
+    for i in range(files):
+        directory = os.path.join(root, "d%d" % (i % 5), "e%d" % (i % 3))
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, "f%02d.bin" % i), "wb") as f:
+            f.write(os.urandom(i * 997 + (i % 7) * 65536))
+
+
+def treeDigest(root):
+    """
+    @return: a sorted list of (relative path, sha256) for every file.
+    """
+    result = []
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            result.append((os.path.relpath(path, root), sha256(path)))
+    return sorted(result)
+
+
+class ClientTestMixin(LoopbackServerMixin):
+    """
+    A filesystem-backed server with a file in it, and a scratch directory.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        self.local = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        os.makedirs(self.local)
+        self.payload = os.urandom(3 * 1024 * 1024 + 5)
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(self.payload)
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0.01))
+        self.url = "ftp://127.0.0.1:%d/" % self.server.port
+
+
+class CurlTests(ClientTestMixin, unittest.TestCase):
+    """
+    curl as a client: it uses EPSV, SIZE, REST, APPE and -Q commands.
+    """
+
+    if CURL is None:
+        skip = "curl is not installed"
+
+    def curl(self, *args, user="alice:secret"):
+        """
+        Run curl against the server.
+
+        @return: a Deferred firing with (stdout, stderr, exit code).
+        """
+        argv = ["-sS", "--max-time", "60"]
+        if user:
+            argv += ["-u", user]
+        return utils.getProcessOutputAndValue(CURL, argv + list(args),
+                                              env=os.environ)
+
+    async def test_downloadAndList(self):
+        out = os.path.join(self.local, "big.bin")
+        stdout, stderr, code = await self.curl("-o", out, self.url + "big.bin")
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(sha256(out), hashlib.sha256(self.payload).hexdigest())
+        stdout, stderr, code = await self.curl(self.url)
+        self.assertEqual(code, 0, stderr)
+        self.assertIn(b" big.bin", stdout)
+        self.assertTrue(stdout.startswith(b"-rw"), stdout)
+
+    async def test_uploadActiveMode(self):
+        source = os.path.join(self.local, "up.bin")
+        with open(source, "wb") as f:
+            f.write(self.payload)
+        stdout, stderr, code = await self.curl(
+            "-P", "127.0.0.1", "-T", source, self.url + "up.bin")
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(sha256(os.path.join(self.root, "up.bin")),
+                         sha256(source))
+
+    async def test_resumeDownload(self):
+        out = os.path.join(self.local, "part.bin")
+        with open(out, "wb") as f:
+            f.write(self.payload[:1000000])
+        stdout, stderr, code = await self.curl(
+            "-C", "-", "-o", out, self.url + "big.bin")
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(sha256(out), hashlib.sha256(self.payload).hexdigest())
+
+    async def test_resumeUpload(self):
+        with open(os.path.join(self.root, "part.bin"), "wb") as f:
+            f.write(self.payload[:1234567])
+        source = os.path.join(self.local, "full.bin")
+        with open(source, "wb") as f:
+            f.write(self.payload)
+        stdout, stderr, code = await self.curl(
+            "-C", "-", "-T", source, self.url + "part.bin")
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(sha256(os.path.join(self.root, "part.bin")),
+                         sha256(source))
+
+    async def test_quoteCommands(self):
+        stdout, stderr, code = await self.curl(
+            "-Q", "MKD newdir", "-Q", "RNFR big.bin", "-Q", "RNTO moved.bin",
+            self.url)
+        self.assertEqual(code, 0, stderr)
+        self.assertTrue(os.path.isdir(os.path.join(self.root, "newdir")))
+        self.assertTrue(os.path.exists(os.path.join(self.root, "moved.bin")))
+        stdout, stderr, code = await self.curl(
+            "-Q", "DELE moved.bin", "-Q", "RMD newdir", self.url)
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(os.listdir(self.root), [])
+
+    async def test_badPassword(self):
+        stdout, stderr, code = await self.curl(self.url, user="alice:wrong")
+        self.assertEqual(code, 67, stderr)
+
+    async def test_anonymousUploadRefused(self):
+        source = os.path.join(self.local, "x.txt")
+        with open(source, "wb") as f:
+            f.write(b"nope")
+        stdout, stderr, code = await self.curl(
+            "-T", source, self.url + "x.txt", user="anonymous:a@b")
+        self.assertEqual(code, 25, stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "x.txt")))
+
+    async def test_missingFile(self):
+        stdout, stderr, code = await self.curl(self.url + "nothere.txt")
+        self.assertEqual(code, 78, stderr)
+
+
+class LftpTests(ClientTestMixin, unittest.TestCase):
+    """
+    lftp as a client: FEAT, MLSD, mirror in both directions.
+    """
+
+    if LFTP is None:
+        skip = "lftp is not installed"
+
+    def lftp(self, script, user="alice,secret"):
+        """
+        Run an lftp script against the server.
+
+        @return: a Deferred firing with (stdout, stderr, exit code).
+        """
+        commands = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
+                    "set net:max-retries 1; set net:timeout 20; " + script
+                    + "; quit")
+        return utils.getProcessOutputAndValue(
+            LFTP, ["-u", user, "-p", str(self.server.port), "-e", commands,
+                   "127.0.0.1"], env=os.environ)
+
+    async def test_mirrorBothWays(self):
+        upload = os.path.join(self.local, "up")
+        makeTree(upload)
+        stdout, stderr, code = await self.lftp(
+            "mirror -R %s /tree" % upload)
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(treeDigest(os.path.join(self.root, "tree")),
+                         treeDigest(upload))
+        down = os.path.join(self.local, "down")
+        stdout, stderr, code = await self.lftp("mirror /tree %s" % down)
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(treeDigest(down), treeDigest(upload))
+        self.assertEqual(len(treeDigest(down)), 50)
+
+    async def test_getPutRenameDelete(self):
+        out = os.path.join(self.local, "got.bin")
+        stdout, stderr, code = await self.lftp(
+            "get big.bin -o %s; put %s -o copy.bin; mv copy.bin c2.bin; "
+            "mkdir sub; rmdir sub; rm big.bin" % (out, out))
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(sha256(out), hashlib.sha256(self.payload).hexdigest())
+        self.assertEqual(sorted(os.listdir(self.root)), ["c2.bin"])
+
+    async def test_listing(self):
+        os.makedirs(os.path.join(self.root, "sub"))
+        stdout, stderr, code = await self.lftp("cls -l; cls")
+        self.assertEqual(code, 0, stderr)
+        self.assertIn(b"big.bin", stdout)
+        self.assertIn(b"sub/", stdout)
+
+    async def test_badPassword(self):
+        stdout, stderr, code = await self.lftp("ls", user="alice,wrong")
+        self.assertNotEqual(code, 0)
+        self.assertIn(b"530", stderr)

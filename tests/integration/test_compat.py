@@ -1,0 +1,140 @@
+"""
+Tests for L{ftpkit.compat}: every private Twisted and pyOpenSSL name
+ftpkit relies on is still there (a failure here names what changed and
+means ftpkit.compat must be updated), and each fallback holds.
+"""
+
+import os
+
+from OpenSSL import SSL
+from twisted.internet import defer, protocol, reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
+from twisted.trial import unittest
+
+import twisted
+from ftpkit import compat
+from ftpkit.data.tls import DataTLS
+
+_CHANGED = ("%s changed in Twisted %s / pyOpenSSL %s: update ftpkit.compat "
+            "(the fallback keeps ftpkit working, more slowly or more "
+            "strictly)")
+
+
+def changed(what):
+    """
+    @return: the loud message for a private name that changed.
+    """
+    return _CHANGED % (what, twisted.__version__, SSL.__version__
+                       if hasattr(SSL, "__version__") else "?")
+
+
+class _Held(protocol.Protocol):
+    """
+    Keeps its transport for the test.
+    """
+
+    def connectionMade(self):
+        self.factory.made.callback(self)
+
+
+class PrivateNamesTests(unittest.TestCase):
+    """
+    The installed Twisted and pyOpenSSL still have what ftpkit reads.
+    """
+
+    async def connect(self):
+        """
+        @return: the server side of a loopback TCP connection.
+        """
+        serverFactory = protocol.Factory.forProtocol(_Held)
+        serverFactory.made = defer.Deferred()
+        port = await TCP4ServerEndpoint(reactor, 0,
+                                        interface="127.0.0.1").listen(
+            serverFactory)
+        self.addCleanup(port.stopListening)
+        client = await TCP4ClientEndpoint(
+            reactor, "127.0.0.1", port.getHost().port).connect(
+            protocol.Factory.forProtocol(protocol.Protocol))
+        self.addCleanup(client.transport.loseConnection)
+        server = await serverFactory.made
+        self.addCleanup(server.transport.loseConnection)
+        return server
+
+    async def test_tcpQueue(self):
+        """
+        A TCP transport has the attributes that tell its queue is empty,
+        and L{compat.queueIsEmpty} reads them.
+        """
+        transport = (await self.connect()).transport
+        for name in ("dataBuffer", "_tempDataBuffer", "TLS", "socket",
+                     "connectionLost"):
+            self.assertTrue(hasattr(transport, name),
+                            changed("tcp.Connection.%s" % (name,)))
+        self.assertTrue(compat.queueIsEmpty(transport),
+                        changed("tcp.Connection's send queue"))
+        transport.write(b"queued")
+        self.assertFalse(compat.queueIsEmpty(transport),
+                         changed("tcp.Connection._tempDataBuffer"))
+
+    def test_sessionReused(self):
+        """
+        pyOpenSSL's binding still exposes C{SSL_session_reused}, and a
+        connection its C{_ssl} handle.
+        """
+        self.assertTrue(compat.sessionReusedAvailable(),
+                        changed("OpenSSL.SSL._lib.SSL_session_reused"))
+        connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        self.assertTrue(hasattr(connection, "_ssl"),
+                        changed("OpenSSL.SSL.Connection._ssl"))
+        self.assertFalse(compat.sessionReused(connection))
+
+
+    async def test_tlsLayer(self):
+        """
+        After C{startTLS}, a TCP transport's C{protocol} is a TLS layer
+        with the write aggregator L{compat.tlsLayer} flushes (C{CCC});
+        and L{TLSMemoryBIOProtocol} still sends through C{_flushSendBIO},
+        which L{ftpkit.data.tls.DataTLSProtocol} overrides to hold TLS 1.3
+        tickets.
+        """
+        from twisted.protocols.tls import TLSMemoryBIOProtocol
+
+        from ftpkit.control.tls import makeContextFactory
+        from tests.tlssupport import makeCertificate
+
+        directory = self.mktemp()
+        os.makedirs(directory)
+        transport = (await self.connect()).transport
+        transport.startTLS(makeContextFactory(makeCertificate(directory)[2]))
+        self.assertIsNotNone(compat.tlsLayer(transport),
+                             changed("the TLS layer after startTLS"))
+        self.assertTrue(hasattr(TLSMemoryBIOProtocol, "_flushSendBIO"),
+                        changed("TLSMemoryBIOProtocol._flushSendBIO"))
+
+class FallbackTests(unittest.SynchronousTestCase):
+    """
+    What ftpkit does when a private name is gone.
+    """
+
+    def test_queueUnknown(self):
+        """
+        A transport without the private attributes is never taken as
+        idle: replies go through Twisted's own queue.
+        """
+        from twisted.internet import tcp
+
+        transport = tcp.Connection.__new__(tcp.Connection)
+        self.assertFalse(compat.queueIsEmpty(transport))
+        self.assertEqual(compat.sendNow(object(), b"x"), 0)
+
+    def test_sessionReuseUnknown(self):
+        """
+        Without C{SSL_session_reused}, no handshake counts as resumed (so
+        C{--tls-require-session-reuse} refuses rather than lets through),
+        and the reason is logged.
+        """
+        connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        self.patch(SSL, "_lib", object())
+        self.assertFalse(compat.sessionReusedAvailable())
+        self.assertFalse(compat.sessionReused(connection))
+        self.assertFalse(DataTLS(None, True).acceptHandshake(connection))

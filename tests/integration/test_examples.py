@@ -1,0 +1,249 @@
+"""
+Tests for the example realm plugin in C{examples/} (the one the
+"writing a realm plugin" tutorial shows).
+"""
+
+import ast
+import ftplib
+import importlib.util
+import io
+import os
+import shutil
+import sys
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+import twisted.plugins
+from ftpkit.deploy import tap
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.testing import IFTPShellConformanceMixin
+from tests.integration.test_plugin import _SOURCE
+
+EXAMPLES = os.path.join(_SOURCE, "examples")
+
+
+class ExamplesOnPathMixin:
+    """
+    Put a copy of C{examples/} on C{sys.path}, the way users install a
+    plugin, for the length of a test.
+    """
+
+    def setUp(self):
+        # A copy, so that Twisted's plugin cache is not written into the
+        # source tree.
+        copy = os.path.abspath(self.mktemp())
+        shutil.copytree(EXAMPLES, copy,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.cache"))
+        sys.path.insert(0, copy)
+        pluginPath = list(twisted.plugins.__path__)
+        twisted.plugins.__path__.append(os.path.join(copy, "twisted", "plugins"))
+
+        def restore():
+            sys.path.remove(copy)
+            twisted.plugins.__path__[:] = pluginPath
+            for name in ["ftpkit_tenants", "twisted.plugins.ftpkit_example_realm",
+                         "ftpkit_sqlite", "twisted.plugins.ftpkit_example_sqlite"]:
+                sys.modules.pop(name, None)
+
+        self.addCleanup(restore)
+        self.root = os.path.abspath(self.mktemp())
+        os.mkdir(self.root)
+
+    def makeRealm(self, spec):
+        """
+        @return: the realm C{--realm SPEC} builds.
+        """
+        options = tap.Options()
+        options.parseOptions(["--realm", spec, "--root", self.root])
+        return options["realmObject"]
+
+
+class TenantRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
+                       unittest.TestCase):
+    """
+    The C{tenants} realm of C{examples/}.
+    """
+
+    def test_found(self):
+        """
+        The plugin is found and listed by C{--help-realms}.
+        """
+        self.assertIn("tenants", tap.realmPlugins())
+        options = tap.Options()
+        options.realmOutput = io.StringIO()
+        self.assertRaises(SystemExit, options.parseOptions, ["--help-realms"])
+        self.assertIn("TENANT.USER sees ROOT/TENANT",
+                      options.realmOutput.getvalue())
+
+    def test_badArgument(self):
+        """
+        A directory that does not exist is a usage error.
+        """
+        from twisted.python import usage
+
+        e = self.assertRaises(usage.UsageError, self.makeRealm,
+                              "tenants:" + self.mktemp())
+        self.assertIn("is not a directory", str(e))
+
+    @defer.inlineCallbacks
+    def test_login(self):
+        """
+        C{acme.alice} uploads into C{ROOT/acme}; C{acme.ro-bob} sees the
+        file and may not upload; a name without a tenant cannot log in.
+        """
+        realm = self.makeRealm("tenants")
+        server = self.startServer(realm, anonymous=False, users={
+            "acme.alice": "pw", "acme.ro-bob": "pw", "nodot": "pw"})
+
+        def client():
+            outcome = {}
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login("acme.alice", "pw")
+            ftp.storbinary("STOR report.txt", io.BytesIO(b"numbers"))
+            ftp.quit()
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login("acme.ro-bob", "pw")
+            outcome["bobSees"] = ftp.nlst()
+            try:
+                ftp.storbinary("STOR x.txt", io.BytesIO(b"x"))
+            except ftplib.error_perm as e:
+                outcome["bobStores"] = str(e)
+            ftp.quit()
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            try:
+                ftp.login("nodot", "pw")
+            except ftplib.error_perm as e:
+                outcome["nodot"] = str(e)
+            ftp.close()
+            return outcome
+
+        outcome = yield self.inThread(client)
+        with open(os.path.join(self.root, "acme", "report.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"numbers")
+        self.assertEqual(outcome["bobSees"], ["report.txt"])
+        self.assertTrue(outcome["bobStores"].startswith("550"), outcome)
+        self.assertTrue(outcome["nodot"].startswith("530"), outcome)
+
+
+def _loadExample(name):
+    """
+    Import a module of C{examples/} by its file name.
+
+    @return: the module.
+    """
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(EXAMPLES, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def linesOfCode(path):
+    """
+    @return: the lines of a Python file that are neither blank, comments
+        nor docstrings.
+    """
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    docstrings = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+                and isinstance(node.value.value, str):
+            docstrings.update(range(node.lineno, node.end_lineno + 1))
+    return [line for number, line in enumerate(source.splitlines(), 1)
+            if number not in docstrings and line.strip()
+            and not line.strip().startswith("#")]
+
+
+class SQLiteExampleSizeTests(unittest.TestCase):
+    """
+    The storage tutorial promises a backend in at most 200 lines of code.
+    """
+
+    def test_short(self):
+        """
+        C{examples/ftpkit_sqlite.py} has at most 200 lines of code.
+        """
+        count = len(linesOfCode(os.path.join(EXAMPLES, "ftpkit_sqlite.py")))
+        self.assertLessEqual(count, 200)
+
+
+class SQLiteShellConformanceTests(IFTPShellConformanceMixin,
+                                  unittest.TestCase):
+    """
+    The SQLite storage of C{examples/} (the one the "writing a storage
+    backend" tutorial builds) passes the conformance kit.
+    """
+
+    def makeShell(self):
+        """
+        @return: a L{ftpkit_sqlite.SQLiteShell} on a new database file.
+        """
+        shell = _loadExample("ftpkit_sqlite").SQLiteShell(self.mktemp())
+        self.addCleanup(shell.pool.stop)
+        return shell
+
+    def settle(self):
+        """
+        Wait for the shell's thread, then let the reactor run a moment.
+        """
+        settling = self.shell.pool.run(lambda: None)
+        settling.addCallback(
+            lambda ignored: IFTPShellConformanceMixin.settle(self))
+        return settling
+
+
+class SQLiteRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
+                       unittest.TestCase):
+    """
+    The C{sqlite} realm of C{examples/}, through a real server and ftplib.
+    """
+
+    def test_badArgument(self):
+        """
+        A missing database name or directory is a usage error.
+        """
+        from twisted.python import usage
+
+        for spec, message in (("sqlite", "give the database"),
+                              ("sqlite:/no/such/dir/db", "no directory")):
+            e = self.assertRaises(usage.UsageError, self.makeRealm, spec)
+            self.assertIn(message, str(e))
+
+    @defer.inlineCallbacks
+    def test_session(self):
+        """
+        Files uploaded, renamed and resumed are in the database, and stay
+        there for the next server.
+        """
+        database = os.path.join(self.root, "files.db")
+        realm = self.makeRealm("sqlite:" + database)
+        self.addCleanup(realm.shell.pool.stop)
+        server = self.startServer(realm, anonymous=False,
+                                  users={"alice": "pw"})
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login("alice", "pw")
+            ftp.mkd("docs")
+            ftp.storbinary("STOR docs/a.txt", io.BytesIO(b"hello world"))
+            ftp.storbinary("STOR docs/a.txt", io.BytesIO(b"WORLD"), rest=6)
+            ftp.rename("docs", "papers")
+            chunks = []
+            ftp.retrbinary("RETR papers/a.txt", chunks.append)
+            listing = ftp.nlst("papers")
+            ftp.quit()
+            return b"".join(chunks), listing
+
+        data, listing = yield self.inThread(client)
+        self.assertEqual(data, b"hello WORLD")
+        self.assertEqual(listing, ["a.txt"])
+        shell = self.makeRealm("sqlite:" + database).shell
+        self.addCleanup(shell.pool.stop)
+        info = yield shell.stat(("papers", "a.txt"))
+        self.assertEqual(info.size, 11)

@@ -1,0 +1,111 @@
+"""
+Tests for L{ftpkit.deploy.fdlimit} and the descriptor limit of a real
+server: raised to the hard limit at start, and new clients told C{421}
+when descriptors run low.
+"""
+
+import os
+import resource
+import socket
+
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+
+from ftpkit.deploy.fdlimit import (
+    REFUSAL,
+    RESERVE,
+    headroomRefusal,
+    transportRefusal,
+)
+from tests.serverprocess import ServerProcess
+
+
+class HeadroomTests(unittest.SynchronousTestCase):
+    """
+    L{headroomRefusal} keeps L{RESERVE} descriptors for running sessions.
+    """
+
+    def test_belowReserve(self):
+        self.assertIsNone(headroomRefusal(10, 1024))
+        self.assertIsNone(headroomRefusal(1024 - RESERVE - 1, 1024))
+
+    def test_inReserve(self):
+        self.assertEqual(headroomRefusal(1024 - RESERVE, 1024), REFUSAL)
+        self.assertEqual(headroomRefusal(5000, 1024), REFUSAL)
+
+    def test_unlimited(self):
+        self.assertIsNone(headroomRefusal(10 ** 9, resource.RLIM_INFINITY))
+
+    def test_noDescriptor(self):
+        """
+        A transport without a descriptor (a test's) is never refused.
+        """
+        self.assertIsNone(transportRefusal(StringTransport()))
+
+
+def limitDescriptors(soft, hard):
+    """
+    @return: a callable setting C{RLIMIT_NOFILE} in a child process.
+    """
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+class ServerLimitTests(unittest.TestCase):
+    """
+    A server's descriptor limit.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+
+    def test_raised(self):
+        """
+        The soft limit is raised to the hard limit at start.
+        """
+        server = ServerProcess(self, ["--root", self.root,
+                                      "--auth", "anonymous"],
+                               preexec=limitDescriptors(256, 4096))
+        server.waitForGreeting()
+        with open(f"/proc/{server.process.pid}/limits") as f:
+            [line] = [each for each in f if each.startswith("Max open files")]
+        self.assertEqual(line.split()[3:5], ["4096", "4096"])
+
+    def runOut(self, *extra):
+        """
+        With 100 descriptors at most, clients beyond what the reserve
+        allows get C{421} at once, not silence; once they leave, new
+        clients are served again.
+        """
+        server = ServerProcess(self, ["--root", self.root,
+                                      "--auth", "anonymous",
+                                      "--max-connections-per-ip", "1000",
+                                      *extra],
+                               preexec=limitDescriptors(100, 100))
+        if extra:
+            server.waitForLog(" ready\n", 2)
+        else:
+            server.waitForGreeting()
+        clients, refused = [], None
+        try:
+            for _ in range(100):
+                client = socket.create_connection(("127.0.0.1", server.port))
+                clients.append(client)
+                client.settimeout(20)
+                greeting = client.recv(200)
+                if greeting.startswith(b"421"):
+                    refused = greeting
+                    break
+                self.assertTrue(greeting.startswith(b"220"), greeting)
+        finally:
+            for client in clients:
+                client.close()
+        self.assertIn(REFUSAL.encode("ascii"), refused)
+        server.waitFor(lambda: server.greeting().startswith(b"220"),
+                       "a 220 greeting again")
+
+    def test_runOut(self):
+        self.runOut()
+
+    def test_runOutWorkers(self):
+        self.runOut("--workers", "2")

@@ -1,0 +1,140 @@
+"""
+Large transfers through the fsspec realm keep the server's memory bounded:
+a server process (C{twistd ftpkit --realm fsspec:...}) moves 1 GiB each way
+on the local disk and 128 MiB each way on S3 (moto), and its peak resident
+memory stays within L{BOUND} of what it held before.
+"""
+
+import ftplib
+import os
+import subprocess
+import sys
+import time
+
+from twisted.trial import unittest
+
+from tests.integration.test_plugin import _SOURCE, _TWISTD, connectWithRetry, freePort
+from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
+
+MiB = 1024 * 1024
+
+BOUND = 64 * MiB
+"""How much more than before the transfers the server may hold at its
+peak."""
+
+
+def memoryOf(pid):
+    """
+    @return: C{(resident, peak)} bytes of process C{pid}, from
+        C{/proc/PID/status}.
+    """
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) * 1024
+    return values["VmRSS"], values["VmHWM"]
+
+
+class _Zeros:
+    """
+    A file-like object reading C{size} zero bytes, for uploads that need
+    no disk space on the client's side.
+    """
+
+    def __init__(self, size):
+        self.left = size
+
+    def read(self, n):
+        n = min(n, self.left)
+        self.left -= n
+        return bytes(n)
+
+
+class MemoryBoundTests(unittest.TestCase):
+    """
+    Transfers much larger than L{BOUND}, through a server process.
+    """
+
+    timeout = 600
+
+    def setUp(self):
+        if not os.path.exists("/proc/self/status"):
+            raise unittest.SkipTest("needs /proc to read a process's memory")
+
+    def startServer(self, realm):
+        """
+        Start C{twistd -n ftpkit --realm REALM}, with the user alice.
+
+        @return: its port and process.
+        """
+        port = freePort()
+        log = open(self.mktemp(), "w+b")
+        self.addCleanup(log.close)
+        server = subprocess.Popen(
+            [sys.executable, "-c", _TWISTD, "-n", "--pidfile=", "ftpkit",
+             "--listen", f"tcp:{port}:interface=127.0.0.1", "--realm", realm,
+             "--auth", "memory:alice:secret"],
+            env=dict(os.environ, PYTHONPATH=_SOURCE), stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(log.name))
+        self.addCleanup(server.wait, 60)
+        self.addCleanup(server.terminate)
+        try:
+            connectWithRetry(port, time.monotonic() + 60, server).close()
+        except OSError as e:
+            log.seek(0)
+            self.fail(f"{e}; server output:\n{log.read().decode()}")
+        return port, server
+
+    def transfer(self, port, size):
+        """
+        Upload C{size} zero bytes as C{big}, then download it, counting.
+
+        @return: the number of bytes downloaded.
+        """
+        client = ftplib.FTP()
+        client.connect("127.0.0.1", port, timeout=120)
+        client.login("alice", "secret")
+        client.storbinary("STOR big", _Zeros(size), blocksize=MiB)
+        received = [0]
+
+        def count(data):
+            received[0] += len(data)
+
+        client.retrbinary("RETR big", count, blocksize=MiB)
+        client.quit()
+        return received[0]
+
+    def assertBounded(self, realm, size):
+        port, server = self.startServer(realm)
+        # One small transfer first, so that the server's start-up
+        # allocations (thread pools, the store's client) are counted in
+        # "before".
+        self.assertEqual(self.transfer(port, MiB), MiB)
+        before, _ = memoryOf(server.pid)
+        self.assertEqual(self.transfer(port, size), size)
+        _, peak = memoryOf(server.pid)
+        self.assertLess(peak - before, BOUND,
+                        f"grew from {before // MiB} MiB to a peak of {peak // MiB} MiB")
+
+    def test_localDisk(self):
+        """
+        1 GiB up and down on C{file://}.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        self.assertBounded(f"fsspec:file://{root}", 1024 * MiB)
+
+    def test_s3(self):
+        """
+        128 MiB up (a multipart upload) and down on S3.
+        """
+        endpoint = motoServer()
+        bucket = newBucket(s3Filesystem(endpoint))
+        config = os.path.abspath(self.mktemp())
+        with open(config, "w") as f:
+            f.write(f'[options]\nkey = "{S3_KEY}"\nsecret = "{S3_SECRET}"\n')
+        self.assertBounded(
+            f"fsspec:s3://{bucket}?config={config}&endpoint_url={endpoint}",
+            128 * MiB)

@@ -1,0 +1,190 @@
+"""
+Integration tests: ftpkit as an FTP-to-SFTP gateway, in front of a real
+OpenSSH server started on loopback (L{tests.storageservers}), driven by
+ftplib, curl and lftp.
+"""
+
+import ftplib
+import io
+import os
+
+from twisted.internet import utils
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.deploy import tap
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_clients import (
+    CURL,
+    LFTP,
+    breakOffUpload,
+    makeTree,
+    sha256,
+    treeDigest,
+)
+from tests.storageservers import sshServer
+
+MiB = 1024 * 1024
+
+
+class SFTPGatewayMixin(LoopbackServerMixin):
+    """
+    A server whose realm is C{--realm fsspec:sftp://USER@127.0.0.1:PORT/DIR}
+    (the user's key named in the query), DIR being a scratch directory
+    the test can look into directly.
+    """
+
+    timeout = 180
+
+    def setUp(self):
+        ssh = sshServer()
+        self.root = os.path.abspath(self.mktemp())
+        self.local = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        os.makedirs(self.local)
+        argument = (f"fsspec:sftp://{ssh.user}@127.0.0.1:{ssh.port}{self.root}"
+                    f"?key_filename={ssh.keyFile}&look_for_keys=false"
+                    "&allow_agent=false")
+        options = tap.Options()
+        options.parseOptions(["--realm", argument])
+        realm = options["realmObject"]
+        self.server = self.startServer(realm, ServerConfig(loginFailureDelay=0.01))
+        self.addCleanup(self.closeConnection, realm)
+        self.url = "ftp://127.0.0.1:%d/" % self.server.port
+
+    def closeConnection(self, realm):
+        """
+        Close the realm's SSH connection once its last calls are over.
+        """
+        if realm.fs is not None:
+            return realm.shellAt(()).call(realm.fs.client.close)
+
+    def ftp(self):
+        """
+        @return: a logged-in L{ftplib.FTP} (blocking; call in a thread).
+        """
+        client = ftplib.FTP()
+        client.connect("127.0.0.1", self.server.port, timeout=60)
+        client.login("alice", "secret")
+        return client
+
+    def runProgram(self, program, *args):
+        return utils.getProcessOutputAndValue(program, list(args), env=os.environ)
+
+
+class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
+    """
+    ftplib through the gateway: SFTP can resume, append, set times and
+    rename directories, so all of it works.
+    """
+
+    def session(self):
+        client = self.ftp()
+        client.storbinary("STOR f.bin", io.BytesIO(b"0123456789"))
+        client.storbinary("APPE f.bin", io.BytesIO(b"abc"))
+        client.voidcmd("TYPE I")
+        client.sendcmd("REST 4")
+        connection = client.transfercmd("STOR f.bin")
+        connection.sendall(b"XY")
+        connection.close()
+        client.voidresp()
+        got = io.BytesIO()
+        client.retrbinary("RETR f.bin", got.write, rest=1)
+        client.mkd("d")
+        client.storbinary("STOR d/inner", io.BytesIO(b"inner"))
+        replies = {"feat": client.sendcmd("FEAT"),
+                   "mfmt": client.sendcmd("MFMT 20200102030405 f.bin"),
+                   "mdtm": client.sendcmd("MDTM f.bin"),
+                   "size": client.sendcmd("SIZE f.bin")}
+        try:
+            client.rmd("d")
+        except ftplib.error_perm as e:
+            replies["rmdFull"] = str(e)
+        client.rename("d", "e")
+        facts = dict(client.mlsd("e", facts=["type", "size"]))
+        client.quit()
+        return got.getvalue(), replies, facts
+
+    async def test_session(self):
+        got, replies, facts = await self.inThread(self.session)
+        self.assertEqual(got, b"123XY")
+        self.assertEqual(replies["mfmt"], "213 Modify=20200102030405; /f.bin")
+        self.assertEqual(replies["mdtm"], "213 20200102030405")
+        self.assertIn(" MFMT", replies["feat"])
+        self.assertEqual(replies["size"], "213 6")
+        self.assertTrue(replies["rmdFull"].startswith("550"), replies)
+        self.assertEqual(facts["inner"], {"type": "file", "size": "5"})
+        self.assertEqual(sorted(os.listdir(self.root)), ["e", "f.bin"])
+        with open(os.path.join(self.root, "e", "inner"), "rb") as f:
+            self.assertEqual(f.read(), b"inner")
+
+    def abortedUpload(self):
+        return breakOffUpload(self.ftp(), "old.bin", b"n" * MiB, 8)
+
+    async def test_abortedUpload(self):
+        """
+        A broken-off upload leaves the old file as it was, and no
+        temporary file.
+        """
+        with open(os.path.join(self.root, "old.bin"), "wb") as f:
+            f.write(b"previous")
+        reply = await self.inThread(self.abortedUpload)
+        self.assertTrue(reply.startswith("426"), reply)
+        self.assertEqual(os.listdir(self.root), ["old.bin"])
+        with open(os.path.join(self.root, "old.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"previous")
+
+
+class SFTPClientTests(SFTPGatewayMixin, unittest.TestCase):
+    """
+    curl and lftp through the gateway.
+    """
+
+    async def test_curl(self):
+        """
+        curl uploads, resumes an upload and downloads.
+        """
+        if CURL is None:
+            raise unittest.SkipTest("curl is not installed")
+        source = os.path.join(self.local, "up.bin")
+        data = os.urandom(5 * MiB + 3)
+        with open(source, "wb") as f:
+            f.write(data)
+        with open(os.path.join(self.root, "part.bin"), "wb") as f:
+            f.write(data[:1234567])
+        curl = [CURL, "-sS", "--max-time", "120", "-u", "alice:secret"]
+        out, err, code = await self.runProgram(
+            *curl, "-T", source, self.url + "up.bin")
+        self.assertEqual(code, 0, err)
+        out, err, code = await self.runProgram(
+            *curl, "-C", "-", "-T", source, self.url + "part.bin")
+        self.assertEqual(code, 0, err)
+        back = os.path.join(self.local, "back.bin")
+        out, err, code = await self.runProgram(
+            *curl, "-o", back, self.url + "up.bin")
+        self.assertEqual(code, 0, err)
+        for path in (os.path.join(self.root, "up.bin"),
+                     os.path.join(self.root, "part.bin"), back):
+            self.assertEqual(sha256(path), sha256(source))
+
+    async def test_lftpMirror(self):
+        """
+        lftp mirror -R through the gateway writes the tree on the SFTP
+        server; mirror brings it back the same.
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        upload = os.path.join(self.local, "up")
+        makeTree(upload)
+        down = os.path.join(self.local, "down")
+        script = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
+                  "set net:max-retries 1; set net:timeout 30; "
+                  f"mirror -R {upload} /tree; mirror /tree {down}; quit")
+        out, err, code = await self.runProgram(
+            LFTP, "-u", "alice,secret", "-p", str(self.server.port), "-e",
+            script, "127.0.0.1")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(treeDigest(os.path.join(self.root, "tree")),
+                         treeDigest(upload))
+        self.assertEqual(treeDigest(down), treeDigest(upload))
+        self.assertEqual(len(treeDigest(down)), 50)

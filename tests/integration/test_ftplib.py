@@ -1,0 +1,257 @@
+"""
+Integration tests: a real server on 127.0.0.1 driven by Python's ftplib.
+"""
+
+import ftplib
+import hashlib
+import io
+import os
+import socket
+import time
+
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_hardening import retrOver
+
+
+class FtplibTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Log in, list, upload, download, rename and delete with ftplib.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "hello.txt"), "wb") as f:
+            f.write(b"hello\nworld\n")
+        self.server = self.startServer(FilesystemRealm(self.root))
+
+    def connect(self, user="alice", password="secret"):
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=10)
+        try:
+            ftp.login(user, password)
+        except BaseException:
+            ftp.close()
+            raise
+        return ftp
+
+    def test_loginAndPwd(self):
+        def client():
+            ftp = self.connect()
+            try:
+                return ftp.pwd()
+            finally:
+                ftp.quit()
+        return self.inThread(client).addCallback(self.assertEqual, "/")
+
+    def test_badPassword(self):
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=10)
+            try:
+                ftp.login("alice", "wrong")
+            except ftplib.error_perm as e:
+                return str(e)
+            finally:
+                ftp.close()
+        self.server.factory.config = ServerConfig(loginFailureDelay=0)
+        d = self.inThread(client)
+        d.addCallback(lambda message: self.assertTrue(
+            message.startswith("530"), message))
+        return d
+
+    def test_uploadDownloadHash(self):
+        payload = os.urandom(3 * 1024 * 1024 + 17)
+
+        def client():
+            ftp = self.connect()
+            try:
+                ftp.storbinary("STOR big.bin", io.BytesIO(payload))
+                out = io.BytesIO()
+                ftp.retrbinary("RETR big.bin", out.write)
+                size = ftp.size("big.bin")
+                return out.getvalue(), size
+            finally:
+                ftp.quit()
+
+        def check(result):
+            data, size = result
+            self.assertEqual(hashlib.sha256(data).hexdigest(),
+                             hashlib.sha256(payload).hexdigest())
+            self.assertEqual(size, len(payload))
+            with open(os.path.join(self.root, "big.bin"), "rb") as f:
+                self.assertEqual(f.read(), payload)
+        return self.inThread(client).addCallback(check)
+
+    def test_preliminaryReplyBeforeData(self):
+        """
+        A client that reads the C{150} before it reads any data gets it
+        while a download too large for the socket buffers is under way
+        (the C{150} is held only while nothing has to wait), and a small
+        download still answers C{150} then C{226}.
+        """
+        payload = os.urandom(32 * 1024 * 1024)
+        with open(os.path.join(self.root, "large.bin"), "wb") as f:
+            f.write(payload)
+
+        def fetch(ftp, name):
+            return retrOver(ftp, *ftp.makepasv(), name)
+
+        def client():
+            ftp = self.connect()
+            try:
+                ftp.voidcmd("TYPE I")
+                return fetch(ftp, "large.bin"), fetch(ftp, "hello.txt")
+            finally:
+                ftp.quit()
+
+        def check(result):
+            large, small = result
+            self.assertEqual(large, ("150", payload, "226"))
+            self.assertEqual(small, ("150", b"hello\nworld\n", "226"))
+        return self.inThread(client).addCallback(check)
+
+    def test_transferCommandBeforeConnecting(self):
+        """
+        A client may send RETR before it connects to the PASV port: the
+        server then waits for the connection.
+        """
+        def client():
+            ftp = self.connect()
+            try:
+                ftp.voidcmd("TYPE I")
+                host, port = ftp.makepasv()
+                ftp.putcmd("RETR hello.txt")
+                time.sleep(0.2)
+                with socket.create_connection((host, port), timeout=10) as data:
+                    preliminary = ftp.getresp()
+                    received = b""
+                    while chunk := data.recv(65536):
+                        received += chunk
+                return preliminary[:3], received, ftp.voidresp()[:3]
+            finally:
+                ftp.quit()
+
+        return self.inThread(client).addCallback(
+            self.assertEqual, ("150", b"hello\nworld\n", "226"))
+
+    def test_activeMode(self):
+        def client():
+            ftp = self.connect()
+            ftp.set_pasv(False)
+            try:
+                out = io.BytesIO()
+                ftp.retrbinary("RETR hello.txt", out.write)
+                ftp.storbinary("STOR up.txt", io.BytesIO(b"active\n"))
+                return out.getvalue()
+            finally:
+                ftp.quit()
+
+        def check(data):
+            self.assertEqual(data, b"hello\nworld\n")
+            with open(os.path.join(self.root, "up.txt"), "rb") as f:
+                self.assertEqual(f.read(), b"active\n")
+        return self.inThread(client).addCallback(check)
+
+    def test_asciiMode(self):
+        def client():
+            ftp = self.connect()
+            try:
+                lines = []
+                ftp.retrlines("RETR hello.txt", lines.append)
+                raw = io.BytesIO()
+                ftp.sendcmd("TYPE A")
+                conn = ftp.transfercmd("RETR hello.txt")
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    raw.write(chunk)
+                conn.close()
+                ftp.voidresp()
+                ftp.storlines("STOR lines.txt", io.BytesIO(b"a\r\nb\r\n"))
+                return lines, raw.getvalue()
+            finally:
+                ftp.quit()
+
+        def check(result):
+            lines, raw = result
+            self.assertEqual(lines, ["hello", "world"])
+            self.assertEqual(raw, b"hello\r\nworld\r\n")
+            with open(os.path.join(self.root, "lines.txt"), "rb") as f:
+                self.assertEqual(f.read(), b"a\nb\n")
+        return self.inThread(client).addCallback(check)
+
+    def test_listAndNames(self):
+        def client():
+            ftp = self.connect()
+            try:
+                ftp.mkd("sub")
+                lines = []
+                ftp.retrlines("LIST", lines.append)
+                names = ftp.nlst()
+                facts = dict(ftp.mlsd())
+                return lines, names, facts
+            finally:
+                ftp.quit()
+
+        def check(result):
+            lines, names, facts = result
+            self.assertEqual(sorted(names), ["hello.txt", "sub"])
+            self.assertTrue(any(line.startswith("d") and line.endswith(" sub")
+                                for line in lines), lines)
+            self.assertEqual(facts["hello.txt"]["type"], "file")
+            self.assertEqual(facts["hello.txt"]["size"], "12")
+            self.assertEqual(facts["sub"]["type"], "dir")
+        return self.inThread(client).addCallback(check)
+
+    def test_renameDeleteDirectories(self):
+        def client():
+            ftp = self.connect()
+            try:
+                ftp.rename("hello.txt", "renamed.txt")
+                ftp.mkd("d")
+                ftp.cwd("d")
+                pwd = ftp.pwd()
+                ftp.cwd("..")
+                ftp.rmd("d")
+                ftp.delete("renamed.txt")
+                try:
+                    ftp.delete("renamed.txt")
+                except ftplib.error_perm as e:
+                    missing = str(e)
+                return pwd, missing
+            finally:
+                ftp.quit()
+
+        def check(result):
+            pwd, missing = result
+            self.assertEqual(pwd, "/d")
+            self.assertTrue(missing.startswith("550"), missing)
+            self.assertEqual(os.listdir(self.root), [])
+        return self.inThread(client).addCallback(check)
+
+    def test_anonymousReadOnly(self):
+        def client():
+            ftp = self.connect("anonymous", "guest@example.com")
+            try:
+                data = io.BytesIO()
+                ftp.retrbinary("RETR hello.txt", data.write)
+                try:
+                    ftp.storbinary("STOR x.txt", io.BytesIO(b"no"))
+                except ftplib.error_perm as e:
+                    refused = str(e)
+                return data.getvalue(), refused
+            finally:
+                ftp.quit()
+
+        def check(result):
+            data, refused = result
+            self.assertEqual(data, b"hello\nworld\n")
+            self.assertTrue(refused.startswith("550"), refused)
+            self.assertFalse(os.path.exists(os.path.join(self.root, "x.txt")))
+        return self.inThread(client).addCallback(check)

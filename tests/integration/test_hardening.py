@@ -1,0 +1,675 @@
+"""
+Attacks over real loopback sockets: port theft, bounce, stalled and
+vanished clients, limits.
+"""
+
+import ftplib
+import os
+import re
+import socket
+import struct
+import time
+
+from twisted.internet import defer, reactor, task
+from twisted.logger import LogLevel, globalLogPublisher
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+
+BIG = 32 << 20
+"""Size of the file whose download is stalled or dropped: more than the
+kernel buffers of both ends hold."""
+
+
+def captureWarnings(testCase):
+    """
+    Collect warning-or-worse log events until the test ends.
+
+    @return: the list of their texts (format plus every field).
+    """
+    events = []
+
+    def observe(event):
+        level = event.get("log_level")
+        if level is not None and level >= LogLevel.warn:
+            events.append(repr(sorted(event.items(), key=str)))
+
+    globalLogPublisher.addObserver(observe)
+    testCase.addCleanup(globalLogPublisher.removeObserver, observe)
+    return events
+
+
+def pasvAddress(ftp):
+    """
+    @return: C{(host, port)} from a PASV reply.
+    """
+    reply = ftp.sendcmd("PASV")
+    numbers = [int(n) for n in re.search(r"(\d+,\d+,\d+,\d+,\d+,\d+)",
+                                         reply).group(1).split(",")]
+    return ".".join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]
+
+
+def retrOver(ftp, host, port, name="hello.txt"):
+    """
+    C{RETR} a file over a passive connection the test opens itself
+    (blocking).
+
+    @param ftp: a logged-in C{ftplib.FTP}, after PASV or EPSV.
+    @param host: the data connection's address.
+    @param port: its port.
+    @return: C{(preliminary code, data, final code)}.
+    """
+    with socket.create_connection((host, port), timeout=10) as data:
+        ftp.putcmd("RETR " + name)
+        preliminary = ftp.getresp()
+        chunks = []
+        while chunk := data.recv(1 << 20):
+            chunks.append(chunk)
+    return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
+
+
+def waitUntilRefused(host, port, source=None, timeout=10):
+    """
+    Probe a port until connecting to it is refused (blocking).
+
+    @param source: the address to connect from, or C{None} for any.
+    @return: whether it was refused within C{timeout} seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        probe = socket.socket()
+        try:
+            if source is not None:
+                probe.bind((source, 0))
+            probe.connect((host, port))
+        except ConnectionRefusedError:
+            return True
+        finally:
+            probe.close()
+        time.sleep(0.05)
+    return False
+
+
+def hardClose(sock):
+    """
+    Close a socket with a reset, like a client that vanished.
+    """
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                    struct.pack("ii", 1, 0))
+    sock.close()
+
+
+@defer.inlineCallbacks
+def waitFor(predicate, timeout=10.0):
+    """
+    Poll C{predicate} on the reactor until it is true.
+
+    @return: a Deferred firing with whether it became true in time.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        yield task.deferLater(reactor, 0.02, lambda: None)
+    return True
+
+
+class HardeningTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A real server on 127.0.0.1 serving a temporary directory.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "hello.txt"), "wb") as f:
+            f.write(b"hello\n")
+        self.warnings = captureWarnings(self)
+
+    def serve(self, **settings):
+        """
+        Start the server with these L{ServerConfig} fields.
+        """
+        settings.setdefault("loginFailureDelay", 0)
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(**settings))
+        return self.server
+
+    def login(self):
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=10)
+        ftp.login("alice", "secret")
+        return ftp
+
+    def writeFile(self, name, data):
+        with open(os.path.join(self.root, name), "wb") as f:
+            f.write(data)
+
+    def readFile(self, name):
+        with open(os.path.join(self.root, name), "rb") as f:
+            return f.read()
+
+    def temporaryFiles(self):
+        return [name for name in os.listdir(self.root)
+                if name.startswith(".ftpkit-upload")]
+
+    def logged(self, *words):
+        return [text for text in self.warnings
+                if all(word in text for word in words)]
+
+    def _fetchPastThieves(self, thieves):
+        """
+        Connect C{thieves} sockets from 127.0.0.2 to a PASV port before the
+        real client does, then fetch C{hello.txt} (in a thread).
+
+        @return: a Deferred firing with what each thief received, the
+            preliminary reply code, the data and the final reply.
+        """
+        def client():
+            ftp = self.login()
+            stolen = []
+            try:
+                host, port = pasvAddress(ftp)
+                sockets = []
+                for _ in range(thieves):
+                    thief = socket.socket()
+                    thief.settimeout(10)
+                    thief.bind(("127.0.0.2", 0))
+                    thief.connect((host, port))
+                    sockets.append(thief)
+                ftp.sendcmd("TYPE I")
+                preliminary, received, final = retrOver(ftp, host, port)
+                for thief in sockets:
+                    try:
+                        stolen.append(thief.recv(100))
+                    except ConnectionResetError:
+                        stolen.append(b"")
+                    thief.close()
+                return stolen, preliminary, received, final
+            finally:
+                ftp.quit()
+        return self.inThread(client)
+
+    @defer.inlineCallbacks
+    def test_passiveTheftRefused(self):
+        """
+        A connection to the PASV port from another address is refused and
+        logged; the real client still gets its data.
+        """
+        self.serve()
+        stolen, preliminary, received, final = yield self._fetchPastThieves(1)
+        self.assertEqual(stolen, [b""])
+        self.assertEqual(preliminary, "150")
+        self.assertEqual(received, b"hello\n")
+        self.assertEqual(final, "226")
+        self.assertTrue(self.logged("127.0.0.2", "passive"), self.warnings)
+
+    @defer.inlineCallbacks
+    def test_passiveThievesQueuedFirst(self):
+        """
+        Several strangers queued on the PASV port before the client do not
+        keep it out: each is refused when the transfer accepts them.
+        """
+        self.serve()
+        stolen, preliminary, received, final = yield self._fetchPastThieves(8)
+        self.assertEqual(stolen, [b""] * 8)
+        self.assertEqual(received, b"hello\n")
+        self.assertEqual(final, "226")
+        self.assertEqual(len(self.logged("127.0.0.2", "passive")), 8)
+
+    @defer.inlineCallbacks
+    def test_passivePortReused(self):
+        """
+        After a transfer the session's next PASV gets the same port (the
+        listener is kept in the server's pool), for ASCII and binary
+        transfers alike, and so does the next session. Connections queued
+        on it in between, a stranger's or a stale one of the client's, are
+        refused, and the next transfer gets the client's new connection.
+        """
+        self.serve()
+
+        def client():
+            ftp = self.login()
+            try:
+                results, ports = [], []
+                for kind in ("A", "I"):
+                    ftp.sendcmd("TYPE " + kind)
+                    host, port = pasvAddress(ftp)
+                    ports.append(port)
+                    results.append(retrOver(ftp, host, port))
+                stale = socket.create_connection((host, port), timeout=10)
+                thief = socket.socket()
+                thief.settimeout(10)
+                thief.bind(("127.0.0.2", 0))
+                thief.connect((host, port))
+                host, port = pasvAddress(ftp)
+                ports.append(port)
+                refused = []
+                for sock in (stale, thief):
+                    try:
+                        refused.append(sock.recv(10))
+                    except ConnectionResetError:
+                        refused.append(b"")
+                    sock.close()
+                results.append(retrOver(ftp, host, port))
+            finally:
+                ftp.quit()
+            ftp = self.login()
+            try:
+                ftp.sendcmd("TYPE I")
+                host, port = pasvAddress(ftp)
+                ports.append(port)
+                results.append(retrOver(ftp, host, port))
+            finally:
+                ftp.quit()
+            return results, ports, refused
+
+        results, ports, refused = yield self.inThread(client)
+        self.assertEqual(results, [("150", b"hello\r\n", "226"),
+                                   ("150", b"hello\n", "226"),
+                                   ("150", b"hello\n", "226"),
+                                   ("150", b"hello\n", "226")])
+        self.assertEqual(len(set(ports)), 1, ports)
+        self.assertEqual(refused, [b"", b""])
+        self.assertEqual(len(self.logged("127.0.0.2", "passive")), 1)
+
+    @defer.inlineCallbacks
+    def test_configuredRangeNotKept(self):
+        """
+        With C{--passive-ports}, a port is freed as soon as its connection
+        is accepted: with a one-port range, a second session can transfer
+        right after the first, which stays logged in.
+        """
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.serve(passivePorts=(port, port))
+
+        def fetch(ftp):
+            out = []
+            ftp.retrbinary("RETR hello.txt", out.append)
+            return b"".join(out)
+
+        def client():
+            first, second = self.login(), self.login()
+            try:
+                return fetch(first), fetch(second), fetch(first)
+            finally:
+                first.quit()
+                second.quit()
+
+        results = yield self.inThread(client)
+        self.assertEqual(results, (b"hello\n",) * 3)
+
+    @defer.inlineCallbacks
+    def test_pooledListenerCleanForNextSession(self):
+        """
+        A connection a session left unused on its passive port is refused
+        when the session is done with the port, not blamed on the next
+        session (from another address) that gets the port.
+        """
+        self.serve()
+
+        def client():
+            first = self.login()
+            host, port = pasvAddress(first)
+            unused = socket.create_connection((host, port), timeout=10)
+            first.quit()
+            unused.close()
+            second = ftplib.FTP()
+            second.connect("127.0.0.1", self.server.port, timeout=10,
+                           source_address=("127.0.0.2", 0))
+            try:
+                second.login("alice", "secret")
+                second.sendcmd("TYPE I")
+                again = pasvAddress(second)[1]
+                out = []
+                second.retrbinary("RETR hello.txt", out.append)
+                return port, again, b"".join(out)
+            finally:
+                second.quit()
+
+        port, again, data = yield self.inThread(client)
+        self.assertEqual((again, data), (port, b"hello\n"))
+        self.assertEqual(self.logged("passive"), [])
+
+    @defer.inlineCallbacks
+    def test_keptListenerExpires(self):
+        """
+        A listener kept after a transfer is closed once C{dataTimeout}
+        passes without another PASV; the next PASV opens a new one.
+        """
+        self.serve(dataTimeout=0.3)
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.sendcmd("TYPE I")
+                host, port = pasvAddress(ftp)
+                retrOver(ftp, host, port)
+                refused = waitUntilRefused(host, port)
+                return refused, ftp.retrbinary("RETR hello.txt", lambda data: None)
+            finally:
+                ftp.quit()
+
+        refused, final = yield self.inThread(client)
+        self.assertTrue(refused)
+        self.assertTrue(final.startswith("226"), final)
+
+    @defer.inlineCallbacks
+    def test_bounceRefused(self):
+        """
+        PORT/EPRT to another address, or to a port below 1024, get 501 and
+        a log line naming the client.
+        """
+        self.serve()
+
+        def client():
+            ftp = self.login()
+            answers = []
+            try:
+                for command in ("PORT 127,0,0,2,8,0",
+                                "EPRT |1|127.0.0.2|2048|",
+                                "PORT 127,0,0,1,0,21",
+                                "EPRT |1|127.0.0.1|22|"):
+                    try:
+                        answers.append(ftp.sendcmd(command))
+                    except ftplib.error_perm as e:
+                        answers.append(str(e))
+                return answers
+            finally:
+                ftp.quit()
+
+        answers = yield self.inThread(client)
+        self.assertEqual([answer[:3] for answer in answers], ["501"] * 4)
+        self.assertEqual(len(self.logged("127.0.0.2", "bounce")), 2)
+        self.assertEqual(len(self.logged("privileged", "127.0.0.1")), 2)
+
+    @defer.inlineCallbacks
+    def test_restBeyondFileOffsets(self):
+        """
+        C{REST} past the largest file offset (2**63 - 1) gets 501: a STOR
+        after it failed with an C{OverflowError} traceback in the log.
+        """
+        self.serve()
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.sendcmd("TYPE I")
+                with self.assertRaises(ftplib.error_perm) as caught:
+                    ftp.sendcmd("REST %d" % 2**63)
+                last = ftp.sendcmd("REST %d" % (2**63 - 1))
+                return str(caught.exception), last
+            finally:
+                ftp.quit()
+
+        refused, last = yield self.inThread(client)
+        self.assertEqual(refused[:3], "501")
+        self.assertEqual(last[:3], "350")
+
+    @defer.inlineCallbacks
+    def test_passiveListenerExpires(self):
+        """
+        A PASV listener nobody connects to stops listening after
+        C{dataTimeout}; a transfer then gets C{425}.
+        """
+        self.serve(dataTimeout=0.3)
+
+        def client():
+            ftp = self.login()
+            try:
+                host, port = pasvAddress(ftp)
+                refused = waitUntilRefused(host, port, source="127.0.0.2")
+                try:
+                    answer = ftp.sendcmd("RETR hello.txt")
+                except ftplib.error_temp as e:
+                    answer = str(e)
+                return refused, answer
+            finally:
+                ftp.quit()
+
+        refused, answer = yield self.inThread(client)
+        self.assertTrue(refused)
+        self.assertTrue(answer.startswith("425"), answer)
+
+    @defer.inlineCallbacks
+    def test_stalledUploadAborted(self):
+        """
+        An upload whose client stops sending gets C{426} after
+        C{dataTimeout}; the file it was replacing is intact and no
+        temporary file remains.
+        """
+        self.serve(dataTimeout=0.5)
+        self.writeFile("keep.bin", b"old contents")
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("STOR keep.bin")
+                data.sendall(b"new" * 1000)
+                try:
+                    answer = ftp.voidresp()
+                except ftplib.error_temp as e:
+                    answer = str(e)
+                data.close()
+                return answer
+            finally:
+                ftp.quit()
+
+        answer = yield self.inThread(client)
+        self.assertTrue(answer.startswith("426"), answer)
+        yield waitFor(lambda: not self.temporaryFiles())
+        self.assertEqual(self.readFile("keep.bin"), b"old contents")
+        self.assertEqual(self.temporaryFiles(), [])
+        self.assertTrue(self.logged("idle", "127.0.0.1"), self.warnings)
+
+    @defer.inlineCallbacks
+    def test_stalledDownloadAborted(self):
+        """
+        A download whose client stops reading gets C{426} after
+        C{dataTimeout} (the C{sendfile} path included), and the session
+        goes on.
+        """
+        self.serve(dataTimeout=0.5)
+        self.writeFile("big.bin", b"\0" * BIG)
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("RETR big.bin")
+                data.recv(1000)
+                try:
+                    answer = ftp.voidresp()
+                except ftplib.error_temp as e:
+                    answer = str(e)
+                data.close()
+                return answer, ftp.sendcmd("NOOP")
+            finally:
+                ftp.quit()
+
+        answer, noop = yield self.inThread(client)
+        self.assertTrue(answer.startswith("426"), answer)
+        self.assertTrue(noop.startswith("200"), noop)
+
+    @defer.inlineCallbacks
+    def test_slowDownloadKeepsGoing(self):
+        """
+        A download that keeps moving, however slowly, is never cut off by
+        the data timeout.
+        """
+        self.serve(dataTimeout=1.0)
+        payload = os.urandom(BIG // 2)
+        self.writeFile("big.bin", payload)
+
+        def client():
+            ftp = self.login()
+            try:
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("RETR big.bin")
+                received = []
+                while True:
+                    chunk = data.recv(1 << 20)
+                    if not chunk:
+                        break
+                    received.append(chunk)
+                    time.sleep(0.05)
+                data.close()
+                return b"".join(received), ftp.voidresp()
+            finally:
+                ftp.quit()
+
+        received, answer = yield self.inThread(client)
+        self.assertTrue(answer.startswith("226"), answer)
+        self.assertEqual(received, payload)
+
+    @defer.inlineCallbacks
+    def test_vanishingClientFreesEverything(self):
+        """
+        Clients killed mid-download and mid-upload: the sessions end, no
+        temporary file remains and the replaced file is intact.
+        """
+        server = self.serve()
+        self.writeFile("big.bin", b"\1" * BIG)
+        self.writeFile("keep.bin", b"precious")
+
+        def client():
+            download = self.login()
+            download.voidcmd("TYPE I")
+            readData = download.transfercmd("RETR big.bin")
+            readData.recv(65536)
+            upload = self.login()
+            upload.voidcmd("TYPE I")
+            writeData = upload.transfercmd("STOR keep.bin")
+            writeData.sendall(b"partial" * 100000)
+            for sock in (readData, download.sock, writeData, upload.sock):
+                hardClose(sock)
+
+        yield self.inThread(client)
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
+        yield waitFor(lambda: not self.temporaryFiles())
+        self.assertEqual(self.temporaryFiles(), [])
+        self.assertEqual(self.readFile("keep.bin"), b"precious")
+        self.assertEqual(dict(server.factory.sessionsByHost), {})
+
+    @defer.inlineCallbacks
+    def test_connectionLimits(self):
+        """
+        Over C{maxConnectionsPerIP}, a client gets C{421} and a close, with
+        a log line naming it.
+        """
+        self.serve(maxConnectionsPerIP=1)
+
+        def client():
+            first = self.login()
+            second = socket.create_connection(("127.0.0.1", self.server.port),
+                                              timeout=10)
+            received = b""
+            while True:
+                chunk = second.recv(1000)
+                if not chunk:
+                    break
+                received += chunk
+            second.close()
+            first.quit()
+            return received
+
+        received = yield self.inThread(client)
+        self.assertTrue(received.startswith(b"421 "), received)
+        self.assertTrue(self.logged("refused", "127.0.0.1"), self.warnings)
+
+    @defer.inlineCallbacks
+    def test_idleTimeout(self):
+        """
+        An idle client gets C{421} and is disconnected.
+        """
+        self.serve(idleTimeout=0.3)
+
+        def client():
+            sock = socket.create_connection(("127.0.0.1", self.server.port),
+                                            timeout=10)
+            received = b""
+            while True:
+                chunk = sock.recv(1000)
+                if not chunk:
+                    break
+                received += chunk
+            sock.close()
+            return received
+
+        received = yield self.inThread(client)
+        self.assertEqual(received.split(b"\r\n")[1][:4], b"421 ")
+
+    @defer.inlineCallbacks
+    def test_hugeLineClosed(self):
+        """
+        A 1 MiB line without newline ends the session, logged.
+        """
+        server = self.serve()
+
+        def client():
+            sock = socket.create_connection(("127.0.0.1", self.server.port),
+                                            timeout=10)
+            received = b""
+            try:
+                sock.sendall(b"A" * (1 << 20))
+                while True:
+                    chunk = sock.recv(1000)
+                    if not chunk:
+                        break
+                    received += chunk
+            except OSError:
+                pass
+            sock.close()
+            return received
+
+        received = yield self.inThread(client)
+        self.assertNotIn(b"\r\n200", received)
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended)
+        self.assertTrue(self.logged("over-long", "127.0.0.1"), self.warnings)
+
+
+class UnreadRepliesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client that sends commands but never reads the replies cannot make
+    the server buffer replies without limit: the server stops reading.
+    """
+
+    timeout = 60
+
+    def test_serverStopsReading(self):
+        root = self.mktemp()
+        os.makedirs(root)
+        server = self.startServer(FilesystemRealm(root))
+
+        def flood():
+            client = socket.create_connection(("127.0.0.1", server.port))
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            client.setblocking(False)
+            chunk = b"NOOP\r\n" * 10000
+            sent = 0
+            idleSince = time.monotonic()
+            try:
+                while time.monotonic() - idleSince < 1.0:
+                    try:
+                        sent += client.send(chunk)
+                        idleSince = time.monotonic()
+                    except BlockingIOError:
+                        time.sleep(0.01)
+                    if sent > 20 * 1024 * 1024:
+                        break
+            finally:
+                client.close()
+            return sent
+
+        def check(sent):
+            # Without backpressure the server reads (and answers into its
+            # own memory) everything: the client gets all 20 MiB out.
+            self.assertLess(sent, 10 * 1024 * 1024)
+        return self.inThread(flood).addCallback(check)

@@ -1,0 +1,184 @@
+"""
+Tests for C{--hold-anonymous-uploads} (L{ftpkit.shells.held}).
+"""
+
+import ftplib
+import io
+import os
+
+from twisted.internet.defer import fail, inlineCallbacks
+from twisted.trial import unittest
+from zope.interface import providedBy
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.errors import LocalError, PermissionDenied
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.protocol.access import AccessPolicy
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.held import HeldUploads, HeldUploadsShell
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.testing import readFile, writeFile
+from tests.unit.test_tap import parse
+
+
+def mode(path):
+    """
+    @return: the permission bits of C{path}.
+    """
+    return os.stat(path).st_mode & 0o777
+
+
+class HeldUploadsShellTests(unittest.TestCase):
+    """
+    An anonymous user's shell under C{--hold-anonymous-uploads}.
+    """
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.mkdir(self.root)
+        for name, bits in [("public", 0o644), ("private", 0o600)]:
+            with open(os.path.join(self.root, name), "wb") as f:
+                f.write(name.encode())
+            os.chmod(os.path.join(self.root, name), bits)
+        self.storage = FilesystemShell(self.root)
+        self.held = HeldUploads()
+        self.shell = AccessPolicy(anonymous=True, anonymousWrite=True,
+                                  holdUploads=True).guard(self.storage,
+                                                          self.held)
+
+    @inlineCallbacks
+    def test_downloadsWorldReadableOnly(self):
+        """
+        Only world-readable files can be downloaded or hashed.
+        """
+        self.assertEqual((yield readFile(self.shell, ("public",))), b"public")
+        yield self.assertFailure(readFile(self.shell, ("private",)),
+                                 PermissionDenied)
+        yield self.assertFailure(self.shell.hash(("private",), "md5"),
+                                 PermissionDenied)
+
+    @inlineCallbacks
+    def test_uploadHeldUntilReleased(self):
+        """
+        An upload loses its world-read bit: it cannot be downloaded until
+        someone makes it world-readable; the storage still has it.
+        """
+        yield writeFile(self.shell, ("drop",), b"warez")
+        path = os.path.join(self.root, "drop")
+        self.assertEqual(mode(path) & 0o007, 0)
+        yield self.assertFailure(readFile(self.shell, ("drop",)),
+                                 PermissionDenied)
+        self.assertEqual((yield readFile(self.storage, ("drop",))), b"warez")
+        os.chmod(path, 0o644)
+        self.assertEqual((yield readFile(self.shell, ("drop",))), b"warez")
+
+    @inlineCallbacks
+    def test_heldWhileUploading(self):
+        """
+        An upload in progress cannot be downloaded either; an aborted one
+        is forgotten.
+        """
+        writing = yield self.shell.openForWriting(("incoming",))
+        self.assertIn(("incoming",), self.held)
+        yield writing.abort()
+        self.assertNotIn(("incoming",), self.held)
+
+    @inlineCallbacks
+    def test_keepsCapabilities(self):
+        """
+        The held upload provides whatever the storage's open upload
+        provides.
+        """
+        inner = yield self.storage.openForWriting(("a",))
+        yield inner.abort()
+        writing = yield self.shell.openForWriting(("b",))
+        self.assertEqual(list(providedBy(writing)), list(providedBy(inner)))
+        yield writing.abort()
+
+    def test_storageWithoutChmod(self):
+        """
+        On storage that cannot change modes, uploads are refused rather
+        than left downloadable.
+        """
+        shell = HeldUploadsShell(MemoryShell(), HeldUploads())
+        return self.assertFailure(shell.openForWriting(("f",)),
+                                  PermissionDenied)
+
+    @inlineCallbacks
+    def test_chmodFails(self):
+        """
+        An upload whose mode cannot be changed is removed, and its close
+        fails (C{451}).
+        """
+        self.storage.setPermissions = lambda path, bits: fail(OSError())
+        error = yield self.assertFailure(
+            writeFile(self.shell, ("drop",), b"x"), LocalError)
+        self.assertEqual(error.code, 451)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "drop")))
+        self.assertNotIn(("drop",), self.held)
+
+    def test_namedUsersUnaffected(self):
+        """
+        The hold is for anonymous users only.
+        """
+        config = ServerConfig(holdAnonymousUploads=True)
+        self.assertFalse(AccessPolicy.forUser(config, False).holdUploads)
+        self.assertTrue(AccessPolicy.forUser(config, True).holdUploads)
+
+    def test_option(self):
+        """
+        C{--hold-anonymous-uploads} sets the config field.
+        """
+        self.assertTrue(parse("--hold-anonymous-uploads")[
+            "config"].holdAnonymousUploads)
+        self.assertFalse(parse()["config"].holdAnonymousUploads)
+
+
+class HeldUploadsClientTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The hold seen by ftplib, through the filesystem realm.
+    """
+
+    @inlineCallbacks
+    def test_anonymousDrop(self):
+        """
+        An anonymous upload succeeds (C{226}) but the same anonymous user
+        gets C{550} downloading it, while a named user can.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        server = self.startServer(
+            FilesystemRealm(root, anonymousWrite=True),
+            ServerConfig(anonymousWrite=True, holdAnonymousUploads=True))
+
+        def session(user, password, commands):
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            ftp.login(user, password)
+            try:
+                return commands(ftp)
+            finally:
+                ftp.quit()
+
+        def anonymous(ftp):
+            stored = ftp.storbinary("STOR drop.bin", io.BytesIO(b"warez"))
+            try:
+                ftp.retrbinary("RETR drop.bin", io.BytesIO().write)
+                return stored, "downloaded"
+            except ftplib.error_perm as e:
+                return stored, str(e)[:3]
+
+        def named(ftp):
+            data = io.BytesIO()
+            ftp.retrbinary("RETR drop.bin", data.write)
+            return data.getvalue()
+
+        stored, refused = yield self.inThread(
+            session, "anonymous", "a@b", anonymous)
+        self.assertTrue(stored.startswith("226"), stored)
+        self.assertEqual(refused, "550")
+        self.assertEqual(
+            (yield self.inThread(session, "alice", "secret", named)),
+            b"warez")
+        self.assertEqual(mode(os.path.join(root, "drop.bin")) & 0o007, 0)

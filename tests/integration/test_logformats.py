@@ -1,0 +1,162 @@
+"""
+What a real server writes to its log: C{--log-format json}, and the
+fail2ban filter in C{contrib/fail2ban} run by C{fail2ban-regex} against
+a real log.
+"""
+
+import ftplib
+import io
+import json
+import os
+import shutil
+import subprocess
+
+from twisted.python import usage
+from twisted.trial import unittest
+
+from ftpkit.deploy.tap import Options
+from ftpkit.ops.logformat import logFormat
+from tests.integration.test_plugin import _SOURCE
+from tests.integration.test_xferlog import startServer
+
+FILTER = os.path.join(_SOURCE, "contrib", "fail2ban", "ftpkit.conf")
+
+
+def failLogin(server, user):
+    """
+    Try to log in as C{user} with a wrong password.
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", server.port, timeout=10)
+    try:
+        ftp.login(user, "wrong")
+    except ftplib.error_perm:
+        pass
+    finally:
+        ftp.close()
+
+
+class OptionTests(unittest.TestCase):
+    """
+    C{--log-format} takes C{text} or C{json}.
+    """
+
+    def test_values(self):
+        self.assertEqual(logFormat("json"), "json")
+        self.assertRaises(ValueError, logFormat, "xml")
+
+    def test_usageError(self):
+        options = Options()
+        error = self.assertRaises(usage.UsageError, options.parseOptions,
+                                  ["--log-format", "xml"])
+        self.assertEqual(str(error),
+                         "--log-format: must be text or json, not 'xml'")
+
+    def test_config(self):
+        options = Options()
+        options.parseOptions(["--log-format", "json"])
+        self.assertEqual(options["config"].logFormat, "json")
+
+    def test_xferlogUsageError(self):
+        """
+        A C{--xferlog} that cannot be appended to is a one-line usage
+        error; a good one is in the config, absolute.
+        """
+        options = Options()
+        error = self.assertRaises(usage.UsageError, options.parseOptions,
+                                  ["--xferlog", "/nonexistent/dir/xferlog"])
+        self.assertEqual(
+            str(error), "--xferlog: cannot append to "
+            "'/nonexistent/dir/xferlog': No such file or directory")
+        options = Options()
+        options.parseOptions(["--xferlog", self.mktemp()])
+        self.assertTrue(os.path.isabs(options["config"].xferlog))
+
+
+class JSONLogTests(unittest.TestCase):
+    """
+    C{--log-format json}: every line of the log is one JSON object, with
+    the documented fields.
+    """
+
+    timeout = 60
+
+    def test_jsonLines(self):
+        """
+        One process.
+        """
+        self.check()
+
+    def test_workers(self):
+        """
+        Under C{--workers} the workers' events reach the acceptor's log
+        with their fields.
+        """
+        self.check("--workers", "2")
+
+    def check(self, *options):
+        server, _ = startServer(self, "--log-format", "json", *options)
+        ftp = server.login("alice", "secret")
+        ftp.storbinary("STOR a.bin", io.BytesIO(b"x" * 100))
+        ftp.quit()
+        server.waitForLog('"ftpkit_event": "logout"')
+        server.stop()
+        records = [json.loads(line) for line in server.log().splitlines()
+                   if line.strip()]
+        byKind = {record.get("ftpkit_event"): record for record in records}
+        self.assertEqual(byKind["login"]["user"], "alice")
+        self.assertEqual(byKind["login"]["peer"], "127.0.0.1")
+        self.assertEqual(byKind["login"]["log_namespace"], "ftpkit")
+        transfer = byKind["transfer"]
+        self.assertEqual(
+            (transfer["command"], transfer["path"], transfer["code"],
+             transfer["bytes"]), ("STOR", "/a.bin", 226, 100))
+        self.assertIsInstance(transfer["seconds"], float)
+        self.assertEqual(byKind["logout"]["bytes_in"], 100)
+        self.assertEqual(byKind["logout"]["session"],
+                         byKind["login"]["session"])
+
+
+class Fail2banTests(unittest.TestCase):
+    """
+    C{contrib/fail2ban/ftpkit.conf} finds the address of each failed
+    login in a real log, and only the real address, whatever the user
+    name says.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        if shutil.which("fail2ban-regex") is None:
+            raise unittest.SkipTest("fail2ban-regex not installed (apt-get "
+                                    "install fail2ban)")
+
+    def test_onlyRealAddress(self):
+        """
+        Crafted user names match only with the real client address.
+        """
+        self.check(startServer(self)[0])
+
+    def test_workers(self):
+        """
+        Under C{--workers} the worker's lines (C{[worker PID]}) match too.
+        """
+        self.check(startServer(self, "--workers", "2")[0])
+
+    def check(self, server):
+        crafted = ["x' from 10.9.8.7 '", "failed login from 10.9.8.6 user x",
+                   'y" from 10.9.8.5 "', "plain"]
+        for user in crafted:
+            failLogin(server, user)
+        ftp = server.login("alice", "secret")
+        ftp.quit()
+        server.waitForLog("user 'plain'")
+        server.stop()
+        done = subprocess.run(
+            ["fail2ban-regex", "-o", "ip", server.logPath, FILTER],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        found = [line.strip() for line in done.stdout.splitlines()
+                 if line.strip()]
+        self.assertEqual(found, ["127.0.0.1"] * len(crafted),
+                         server.log())

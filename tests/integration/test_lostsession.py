@@ -1,0 +1,131 @@
+"""
+Commands still running when their session ends: the shell they use stays
+theirs until they finish, so none runs without one (no traceback, no
+AttributeError on C{None}).
+"""
+
+import socket
+
+from twisted.cred.portal import IRealm
+from twisted.internet import defer
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.interfaces import IFTPShell
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.memory import MemoryShell
+from tests.integration.test_hardening import waitFor
+
+
+class GatedShell(MemoryShell):
+    """
+    A L{MemoryShell} whose C{stat} waits, while L{gated}, until the test
+    opens the gate.
+
+    @ivar waiting: the Deferreds of the C{stat} calls held at the gate.
+    """
+
+    gated = False
+
+    def __init__(self):
+        MemoryShell.__init__(self)
+        self.waiting = []
+
+    def stat(self, path):
+        """
+        Like L{MemoryShell.stat}, held at the gate while L{gated}.
+        """
+        if not self.gated:
+            return MemoryShell.stat(self, path)
+        gate = defer.Deferred()
+        self.waiting.append(gate)
+        return gate.addCallback(lambda _: MemoryShell.stat(self, path))
+
+
+@implementer(IRealm)
+class GatedRealm:
+    """
+    Gives every user the same L{GatedShell} and counts logouts.
+    """
+
+    def __init__(self):
+        self.shell = GatedShell()
+        self.logouts = 0
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: the shared shell, and a logout that counts.
+        """
+        def logout():
+            self.logouts += 1
+        return IFTPShell, self.shell, logout
+
+
+class CommandOutlivesSessionTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client sends a listing command and goes away while the command waits
+    for the shell (Twisted's C{FTPClient} does: it closes the connection
+    when PASV fails, after queueing LIST).
+    """
+
+    def setUp(self):
+        self.realm = GatedRealm()
+        self.realm.shell.makeDirectory(("dir",))
+        self.server = self.startServer(self.realm,
+                                       ServerConfig(loginFailureDelay=0))
+
+    def clientSends(self, command):
+        """
+        Log in over a raw socket, send C{command}, and return the socket
+        (blocking).
+        """
+        sock = socket.create_connection(("127.0.0.1", self.server.port),
+                                        timeout=10)
+        reader = sock.makefile("rb")
+        reader.readline()
+        for line in (b"USER alice\r\n", b"PASS secret\r\n"):
+            sock.sendall(line)
+            reader.readline()
+        reader.close()
+        sock.sendall(command + b"\r\n")
+        return sock
+
+    @defer.inlineCallbacks
+    def endSessionDuring(self, command):
+        """
+        Send C{command}, close the control connection while its C{stat}
+        waits, then let the C{stat} go on.
+        """
+        shell = self.realm.shell
+        shell.gated = True
+        sock = yield self.inThread(self.clientSends, command)
+        held = yield waitFor(lambda: shell.waiting)
+        self.assertTrue(held)
+        sock.close()
+        ended = yield waitFor(lambda: self.server.factory.sessions == 0)
+        self.assertTrue(ended)
+        self.assertEqual(self.realm.logouts, 0)
+        shell.gated = False
+        shell.waiting.pop().callback(None)
+        loggedOut = yield waitFor(lambda: self.realm.logouts == 1)
+        self.assertTrue(loggedOut)
+
+    def test_LIST(self):
+        """
+        LIST outliving its session ends quietly, then the user is logged
+        out (an error logged would fail the test).
+        """
+        return self.endSessionDuring(b"LIST dir")
+
+    def test_NLST(self):
+        """
+        NLST likewise.
+        """
+        return self.endSessionDuring(b"NLST dir")
+
+    def test_MLSD(self):
+        """
+        MLSD likewise.
+        """
+        return self.endSessionDuring(b"MLSD dir")

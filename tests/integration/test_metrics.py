@@ -1,0 +1,236 @@
+"""
+Tests for C{--metrics} (L{ftpkit.ops.metrics}, L{ftpkit.ops.statuspage}): the
+counters, and real scrapes of a real server with curl, parsed with
+C{prometheus_client}'s parser, in one process and under C{--workers}.
+"""
+
+import ftplib
+import io
+import shutil
+import subprocess
+
+from twisted.python import usage
+from twisted.trial import unittest
+
+from ftpkit.deploy.tap import Options
+from ftpkit.ops import events
+from tests.integration.test_xferlog import startServer
+from tests.serverprocess import freePort
+
+try:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:
+    CollectorRegistry = None
+
+
+def samples(text):
+    """
+    @param text: Prometheus text.
+    @return: a C{dict} mapping C{(name, sorted label items)} to values.
+    """
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = (
+                sample.value)
+    return found
+
+
+class MetricsTestCase(unittest.TestCase):
+    """
+    Skips without prometheus-client.
+    """
+
+    def setUp(self):
+        if CollectorRegistry is None:
+            raise unittest.SkipTest("prometheus-client not installed")
+
+
+class ServerMetricsTests(MetricsTestCase):
+    """
+    L{ServerMetrics} counts what the events say.
+    """
+
+    def test_counts(self):
+        from ftpkit.ops.metrics import ServerMetrics
+
+        registry = CollectorRegistry()
+        metrics = ServerMetrics(registry)
+        hub = events.EventHub()
+        metrics.subscribeTo(hub)
+
+        def publish(kind, **fields):
+            hub.publish(events.Event(kind, "10.0.0.1", **fields))
+
+        publish(events.SESSION_STARTED)
+        publish(events.SESSION_STARTED)
+        publish(events.SESSION_ENDED)
+        publish(events.LOGIN)
+        publish(events.LOGIN_FAILED)
+        publish(events.TRANSFER, command="STOR", code=226, bytes=10,
+                seconds=0.2)
+        publish(events.TRANSFER, command="RETR", code=426, bytes=5,
+                seconds=0.02)
+        publish(events.LISTING, command="LIST", code=226, bytes=7)
+        publish(events.REPLY, code=230)
+        publish(events.CONNECTION_REFUSED,
+                reason="Too many connections from your address")
+        value = registry.get_sample_value
+        self.assertEqual(value("ftpkit_sessions"), 1)
+        self.assertEqual(value("ftpkit_sessions_started_total"), 2)
+        self.assertEqual(value("ftpkit_logins_total", {"result": "success"}),
+                         1)
+        self.assertEqual(value("ftpkit_logins_total", {"result": "failure"}),
+                         1)
+        self.assertEqual(value("ftpkit_transfers_total",
+                               {"command": "RETR", "result": "failure"}), 1)
+        self.assertEqual(value("ftpkit_transfers_total",
+                               {"command": "LIST", "result": "success"}), 1)
+        self.assertEqual(value("ftpkit_received_bytes_total"), 10)
+        self.assertEqual(value("ftpkit_sent_bytes_total"), 12)
+        self.assertEqual(value("ftpkit_transfer_duration_seconds_count",
+                               {"command": "STOR"}), 1)
+        self.assertEqual(value("ftpkit_transfer_duration_seconds_bucket",
+                               {"command": "STOR", "le": "0.5"}), 1)
+        self.assertEqual(value("ftpkit_replies_total", {"code": "230"}), 1)
+        self.assertEqual(value("ftpkit_connections_refused_total",
+                               {"reason": "max-connections-per-ip"}), 1)
+
+    def test_reasonLabel(self):
+        from ftpkit.ops.metrics import reasonLabel
+
+        self.assertEqual(reasonLabel("Too many connections; try again later"),
+                         "max-connections")
+        self.assertEqual(reasonLabel("Address not allowed!"),
+                         "address-not-allowed")
+
+
+class OptionTests(MetricsTestCase):
+    """
+    C{--metrics} takes a server endpoint string.
+    """
+
+    def test_badEndpoint(self):
+        error = self.assertRaises(usage.UsageError, Options().parseOptions,
+                                  ["--metrics", "nosuch:1"])
+        self.assertTrue(str(error).startswith("--metrics: bad endpoint "
+                                              "'nosuch:1'"), str(error))
+        self.assertNotIn("\n", str(error))
+
+    def test_config(self):
+        options = Options()
+        options.parseOptions(["--metrics", "tcp:9102:interface=127.0.0.1"])
+        self.assertEqual(options["config"].metrics,
+                         "tcp:9102:interface=127.0.0.1")
+
+
+class ScrapeTests(MetricsTestCase):
+    """
+    A real server's C{/metrics}, scraped with curl.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        MetricsTestCase.setUp(self)
+        if shutil.which("curl") is None:
+            raise unittest.SkipTest("curl not installed")
+
+    def start(self, *options):
+        self.metricsPort = freePort()
+        self.server, self.root = startServer(
+            self, "--metrics", f"tcp:{self.metricsPort}:interface=127.0.0.1",
+            *options)
+
+    def scrape(self):
+        done = subprocess.run(
+            ["curl", "-sS", "--fail",
+             f"http://127.0.0.1:{self.metricsPort}/metrics"],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return samples(done.stdout)
+
+    def waitForSample(self, name, labels, expected):
+        """
+        Scrape until a sample has the expected value.
+
+        @return: the last scrape.
+        """
+        key = (name, tuple(sorted(labels.items())))
+        last = {}
+
+        def check():
+            last.update(self.scrape())
+            return last.get(key) == expected
+
+        self.server.waitFor(check, f"{name}{labels} == {expected}")
+        return last
+
+    def session(self):
+        """
+        Log in, fail a login, upload, download, refused download.
+        """
+        failed = ftplib.FTP()
+        failed.connect("127.0.0.1", self.server.port, timeout=10)
+        try:
+            failed.login("alice", "wrong")
+        except ftplib.error_perm:
+            pass
+        failed.close()
+        ftp = self.server.login("alice", "secret")
+        ftp.storbinary("STOR a.bin", io.BytesIO(b"a" * 1500))
+        ftp.retrbinary("RETR a.bin", lambda data: None)
+        try:
+            ftp.retrbinary("RETR missing", lambda data: None)
+        except ftplib.error_perm:
+            pass
+        ftp.quit()
+
+    def checkCounts(self, scraped, sessions, logins=1):
+        self.assertEqual(scraped[("ftpkit_sessions_started_total", ())],
+                         sessions)
+        self.assertEqual(scraped[("ftpkit_logins_total",
+                                  (("result", "failure"),))], 1)
+        self.assertEqual(scraped[("ftpkit_logins_total",
+                                  (("result", "success"),))], logins)
+        self.assertEqual(scraped[("ftpkit_transfers_total", (
+            ("command", "STOR"), ("result", "success")))], 1)
+        self.assertEqual(scraped[("ftpkit_received_bytes_total", ())], 1500)
+        self.assertEqual(scraped[("ftpkit_sent_bytes_total", ())], 1500)
+        self.assertEqual(scraped[("ftpkit_replies_total",
+                                  (("code", "550"),))], 1)
+        self.assertEqual(scraped[(
+            "ftpkit_transfer_duration_seconds_count",
+            (("command", "RETR"),))], 1)
+
+    def test_oneProcess(self):
+        self.start()
+        self.session()
+        scraped = self.waitForSample("ftpkit_sessions", {}, 0)
+        # Two sessions, and the probe that waited for the greeting.
+        self.checkCounts(scraped, 2 + 1)
+
+    def test_workers(self):
+        """
+        Under C{--workers 2} one scrape shows the sessions of both
+        workers, and connections the acceptor refused.
+        """
+        self.start("--workers", "2", "--max-connections-per-ip", "4")
+        self.session()
+        held = [self.server.login("alice", "secret") for _ in range(4)]
+        self.addCleanup(lambda: [each.close() for each in held])
+        refused = ftplib.FTP()
+        self.assertRaises(ftplib.error_temp, refused.connect, "127.0.0.1",
+                          self.server.port, timeout=10)
+        refused.close()
+        scraped = self.waitForSample("ftpkit_sessions", {}, 4)
+        # (The probes waiting for the greeting may have been refused
+        # with "no-worker" while the workers started.)
+        self.assertEqual(scraped[("ftpkit_connections_refused_total",
+                                  (("reason", "max-connections-per-ip"),))],
+                         1)
+        for each in held:
+            each.quit()
+        scraped = self.waitForSample("ftpkit_sessions", {}, 0)
+        self.checkCounts(scraped, 2 + 1 + 4, logins=1 + 4)

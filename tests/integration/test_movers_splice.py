@@ -1,0 +1,401 @@
+"""
+Tests for L{ftpkit.data.movers._splice}, and that binary uploads of the
+filesystem shell go through it.
+"""
+
+import errno
+import ftplib
+import io
+import os
+import socket
+import struct
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.data.movers import Upload
+from ftpkit.data.movers import _splice as splicing
+from ftpkit.errors import InsufficientStorage
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.filesystem import FilesystemShell
+
+
+def _connectedPair(testCase):
+    """
+    @return: C{(sender, receiver)}, a TCP connection on 127.0.0.1; the
+        receiver is non-blocking.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    sender = socket.create_connection(listener.getsockname())
+    receiver, _ = listener.accept()
+    listener.close()
+    receiver.setblocking(False)
+    for sock in (sender, receiver):
+        testCase.addCleanup(sock.close)
+    return sender, receiver
+
+
+class SpliceBatchTests(unittest.TestCase):
+    """
+    L{splicing.spliceBatch} moves what a socket has into a file and says
+    why it stopped.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.sender, self.receiver = _connectedPair(self)
+        self.pipe = splicing.openPipe()
+        for fd in self.pipe:
+            self.addCleanup(os.close, fd)
+        self.path = self.mktemp()
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, self.fd)
+
+    def batch(self, position=0, limit=splicing.BATCH_SIZE):
+        return splicing.spliceBatch(self.receiver.fileno(), self.pipe,
+                                    self.fd, position, limit)
+
+    def content(self):
+        with open(self.path, "rb") as f:
+            return f.read()
+
+    def test_emptyThenEnd(self):
+        """
+        Nothing sent yet: L{splicing.EMPTY}. Bytes then the end: they land
+        at the position given, and L{splicing.END}.
+        """
+        self.assertEqual(self.batch(), (0, splicing.EMPTY))
+        self.sender.sendall(b"hello")
+        self.sender.shutdown(socket.SHUT_WR)
+        moved, why = self.batch(position=3)
+        self.assertEqual((moved, why), (5, splicing.END))
+        self.assertEqual(self.content(), b"\0\0\0hello")
+
+    def test_limit(self):
+        """
+        At most C{limit} bytes per batch: L{splicing.MORE} then the rest.
+        """
+        payload = os.urandom(300000)
+        self.sender.sendall(payload)
+        self.sender.close()
+        self.assertEqual(self.batch(limit=100000), (100000, splicing.MORE))
+        moved, why = self.batch(position=100000)
+        self.assertEqual((moved, why), (200000, splicing.END))
+        self.assertEqual(self.content(), payload)
+
+    def test_fileWritesBounded(self):
+        """
+        Each splice into the file moves at most
+        L{splicing.FILE_WRITE_SIZE} bytes, however much the pipe holds.
+        """
+        real = os.splice
+        intoFile = []
+
+        def recording(source, destination, count, **kwargs):
+            if destination == self.fd:
+                intoFile.append(count)
+            return real(source, destination, count, **kwargs)
+        self.patch(os, "splice", recording)
+        payload = os.urandom(5 * splicing.FILE_WRITE_SIZE + 1)
+        self.sender.sendall(payload)
+        self.sender.close()
+        moved, why = self.batch()
+        while why == splicing.MORE:
+            more, why = self.batch(position=moved)
+            moved += more
+        self.assertEqual(self.content(), payload)
+        self.assertLessEqual(max(intoFile), splicing.FILE_WRITE_SIZE)
+
+    def test_broken(self):
+        """
+        A reset connection: L{splicing.BROKEN}.
+        """
+        self.sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               struct.pack("ii", 1, 0))
+        self.sender.close()
+        self.assertEqual(self.batch(), (0, splicing.BROKEN))
+
+    def test_writeErrorRaised(self):
+        """
+        A failing write raises its C{OSError}.
+        """
+        readOnly = os.open(self.path, os.O_RDONLY)
+        self.addCleanup(os.close, readOnly)
+        self.sender.sendall(b"data")
+        self.assertRaises(OSError, splicing.spliceBatch,
+                          self.receiver.fileno(), self.pipe, readOnly, 0)
+
+
+class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Binary uploads to the filesystem shell over passive connections are
+    spliced; the others are not, and every kind lands intact.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.server = self.startServer(FilesystemRealm(self.root))
+        self.batches = 0
+        original = splicing.spliceBatch
+
+        def counting(*args, **kwargs):
+            self.batches += 1
+            return original(*args, **kwargs)
+        self.patch(splicing, "spliceBatch", counting)
+
+    def session(self, function):
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=10)
+            try:
+                ftp.login("alice", "secret")
+                return function(ftp)
+            finally:
+                ftp.quit()
+        return self.inThread(run)
+
+    def stored(self, name):
+        with open(os.path.join(self.root, name), "rb") as f:
+            return f.read()
+
+    async def test_binarySpliced(self):
+        """
+        A binary upload, new or replacing a file or resumed with REST, is
+        spliced and lands intact.
+        """
+        payload = os.urandom(5 * 1024 * 1024 + 3)
+
+        def run(ftp):
+            ftp.storbinary("STOR new.bin", io.BytesIO(payload))
+            ftp.storbinary("STOR new.bin", io.BytesIO(payload[::-1]))
+            ftp.storbinary("STOR resumed.bin", io.BytesIO(payload[:1000]))
+            ftp.storbinary("STOR resumed.bin", io.BytesIO(payload[1000:]),
+                           rest=1000)
+        await self.session(run)
+        self.assertEqual(self.stored("new.bin"), payload[::-1])
+        self.assertEqual(self.stored("resumed.bin"), payload)
+        self.assertGreaterEqual(self.batches, 4)
+
+    async def test_othersNotSpliced(self):
+        """
+        ASCII uploads, appends and active-mode uploads take the usual way.
+        """
+        def run(ftp):
+            ftp.storlines("STOR text.txt", io.BytesIO(b"a\r\nb\r\n"))
+            ftp.storbinary("APPE text.txt", io.BytesIO(b"c"))
+            ftp.set_pasv(False)
+            ftp.storbinary("STOR active.bin", io.BytesIO(b"active"))
+        await self.session(run)
+        self.assertEqual(self.stored("text.txt"), b"a\nb\nc")
+        self.assertEqual(self.stored("active.bin"), b"active")
+        self.assertEqual(self.batches, 0)
+
+    async def test_diskFull(self):
+        """
+        A spliced write failing with C{ENOSPC} answers C{452}; the file it
+        was replacing is intact and no temporary file remains.
+        """
+        with open(os.path.join(self.root, "keep.bin"), "wb") as f:
+            f.write(b"old contents")
+
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.patch(splicing, "spliceBatch", full)
+
+        def run(ftp):
+            try:
+                try:
+                    ftp.storbinary("STOR keep.bin", io.BytesIO(b"x" * 100000))
+                except ftplib.error_temp:
+                    raise
+                except OSError:
+                    # The reset reached ftplib while it was still sending.
+                    ftp.getresp()
+            except ftplib.error_temp as e:
+                return str(e)
+        answer = await self.session(run)
+        self.assertTrue(answer.startswith("452"), answer)
+        self.assertEqual(self.stored("keep.bin"), b"old contents")
+        self.assertEqual(os.listdir(self.root), ["keep.bin"])
+
+
+def _splicedUpload(testCase, writer, data):
+    """
+    Start a spliced upload of C{data}, sent whole by a client that then
+    closed its side, into C{writer} over a bare connection.
+
+    @return: C{(connection, Deferred of the upload)}.
+    """
+    from twisted.internet import reactor
+    from twisted.internet.task import Clock
+
+    from ftpkit.data.connection import LeanConnection
+
+    sender, receiver = _connectedPair(testCase)
+    sender.sendall(data)
+    sender.shutdown(socket.SHUT_WR)
+    clock = Clock()
+    testCase.addCleanup(clock.advance, 0)  # Frees closed descriptors.
+    connection = LeanConnection(receiver, clock, 60.0, lambda: None)
+    mover = Upload(writer, True, reactor)
+    testCase.assertTrue(mover.bareSocket)
+    return connection, defer.ensureDeferred(mover.start(connection))
+
+
+class LastBatchCommitTests(unittest.TestCase):
+    """
+    A spliced upload into the filesystem shell: the batch that ends it
+    also commits the file, in the same disk-thread call.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.jobs = 0
+
+        def runner(function, *args):
+            self.jobs += 1
+            return defer.maybeDeferred(function, *args)
+        self.shell = FilesystemShell(self.root, runner=runner)
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    @defer.inlineCallbacks
+    def test_inPlaceAtTheEnd(self):
+        """
+        Once the last batch is done the file is in place; C{close} runs
+        no further disk call.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+        writer = yield self.shell.openForWriting(("f",))
+        connection, receiving = _splicedUpload(self, writer, b"spliced")
+        moved = yield receiving
+        self.assertEqual(moved, 7)
+        self.assertTrue(writer.committed)
+        with open(self.path("f"), "rb") as f:
+            self.assertEqual(f.read(), b"spliced")
+        jobs = self.jobs
+        yield writer.close()
+        self.assertEqual(self.jobs, jobs)
+        self.assertEqual(os.listdir(self.root), ["f"])
+
+    @defer.inlineCallbacks
+    def test_commitFailureFailsTheBatch(self):
+        """
+        A rename that fails fails the upload with its FTP error; the old
+        file stays and the temporary file is removed.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+
+        def full(source, target):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.patch(os, "replace", full)
+        writer = yield self.shell.openForWriting(("f",))
+        connection, receiving = _splicedUpload(self, writer, b"spliced")
+        yield self.assertFailure(receiving, InsufficientStorage)
+        yield writer.abort()
+        with open(self.path("f"), "rb") as f:
+            self.assertEqual(f.read(), b"old")
+        self.assertEqual(os.listdir(self.root), ["f"])
+
+
+def _isOpen(fd):
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+class PipePoolTests(unittest.TestCase):
+    """
+    L{splicing.takePipe} and L{splicing.releasePipe}: empty pipes are kept
+    for the next upload, others closed.
+    """
+
+    def setUp(self):
+        self.idle = []
+        self.patch(splicing, "_idlePipes", self.idle)
+
+    def test_emptyPipeReused(self):
+        """
+        A pipe given back empty is the next one taken.
+        """
+        pipe = splicing.takePipe()
+        splicing.releasePipe(pipe, empty=True)
+        self.assertIs(splicing.takePipe(), pipe)
+        splicing.releasePipe(pipe, empty=False)
+
+    def test_dirtyPipeClosed(self):
+        """
+        A pipe that may hold bytes is closed, not kept.
+        """
+        pipe = splicing.takePipe()
+        splicing.releasePipe(pipe, empty=False)
+        self.assertEqual(self.idle, [])
+        self.assertFalse(any(_isOpen(fd) for fd in pipe))
+
+    def test_bounded(self):
+        """
+        Past L{splicing._IDLE_PIPES_KEPT}, pipes given back are closed.
+        """
+        self.patch(splicing, "_IDLE_PIPES_KEPT", 1)
+        first, second = splicing.takePipe(), splicing.takePipe()
+        splicing.releasePipe(first, empty=True)
+        splicing.releasePipe(second, empty=True)
+        self.assertEqual(self.idle, [first])
+        self.assertFalse(any(_isOpen(fd) for fd in second))
+        splicing.releasePipe(splicing.takePipe(), empty=False)
+
+
+class AbortDuringLastBatchTests(unittest.TestCase):
+    """
+    An abort asked for while the last batch of an upload runs: the batch
+    has put the whole file in place, and the upload still fails with
+    L{TransferAborted} (the client gets C{426}).
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.held = []
+
+        def runner(function, *args):
+            if self.hold:
+                waiting = defer.Deferred()
+                self.held.append((waiting, function, args))
+                return waiting
+            return defer.maybeDeferred(function, *args)
+        self.hold = False
+        self.shell = FilesystemShell(self.root, runner=runner)
+
+    @defer.inlineCallbacks
+    def test_fileInPlaceUploadAborted(self):
+        from ftpkit.errors import TransferAborted
+
+        writer = yield self.shell.openForWriting(("f",))
+        self.hold = True
+        connection, receiving = _splicedUpload(self, writer, b"whole upload")
+        [(waiting, function, args)] = self.held
+        connection.abort()  # Waits: the batch is using the socket.
+        waiting.callback(function(*args))  # What the disk thread does.
+        yield self.assertFailure(receiving, TransferAborted)
+        with open(os.path.join(self.root, "f"), "rb") as f:
+            self.assertEqual(f.read(), b"whole upload")
+        self.hold = False
+        yield writer.abort()
+        self.assertEqual(os.listdir(self.root), ["f"])

@@ -1,0 +1,274 @@
+"""
+Tests for L{ftpkit.ops.observers} (the L{IFTPEventObserver} interface for
+plugin authors) and L{ftpkit.control.uploadhook} (C{--on-upload}).
+"""
+
+import io
+import os
+import sys
+import textwrap
+
+from twisted.internet import defer
+from twisted.python import usage
+from twisted.trial import unittest
+from zope.interface import implementer
+from zope.interface.verify import verifyObject
+
+from ftpkit.control.uploadhook import UploadCommand, parseCommand
+from ftpkit.deploy.tap import Options
+from ftpkit.interfaces import IFTPEventObserver
+from ftpkit.ops import events
+from ftpkit.ops.observers import ObserverSubscription, findObservers, methodFor
+from tests.integration.test_xferlog import startServer
+from tests.protocol.test_server import captureLogs
+
+
+def event(kind, **fields):
+    """
+    @return: an L{events.Event} from C{10.0.0.1} by C{alice}.
+    """
+    return events.Event(kind, "10.0.0.1", user="alice", **fields)
+
+
+@implementer(IFTPEventObserver)
+class Recorder:
+    """
+    Records each call; answers with C{self.answer()}.
+    """
+
+    def __init__(self, answer=lambda: None):
+        self.calls = []
+        self.answer = answer
+
+    def _record(name):
+        def method(self, event):
+            self.calls.append((name, event))
+            return self.answer()
+        return method
+
+    loggedIn = _record("loggedIn")
+    loggedOut = _record("loggedOut")
+    uploadFinished = _record("uploadFinished")
+    downloadFinished = _record("downloadFinished")
+    deleted = _record("deleted")
+    renamed = _record("renamed")
+    madeDirectory = _record("madeDirectory")
+    removedDirectory = _record("removedDirectory")
+    del _record
+
+
+class MethodTests(unittest.TestCase):
+    """
+    L{methodFor} picks the observer method of an event.
+    """
+
+    def test_methods(self):
+        self.assertEqual(methodFor(event(events.LOGIN)), "loggedIn")
+        self.assertEqual(methodFor(event(events.LOGOUT)), "loggedOut")
+        self.assertEqual(methodFor(event(events.TRANSFER, command="STOU",
+                                         code=226)), "uploadFinished")
+        self.assertEqual(methodFor(event(events.TRANSFER, command="RETR",
+                                         code=226)), "downloadFinished")
+        self.assertIsNone(methodFor(event(events.TRANSFER, command="STOR",
+                                          code=426)))
+        for command, name in [("DELE", "deleted"), ("RNTO", "renamed"),
+                              ("MKD", "madeDirectory"),
+                              ("RMD", "removedDirectory")]:
+            self.assertEqual(methodFor(event(events.CHANGE,
+                                             command=command)), name)
+        self.assertIsNone(methodFor(event(events.CHANGE,
+                                          command="SITE CHMOD")))
+        self.assertIsNone(methodFor(event(events.REFUSAL)))
+
+
+class SubscriptionTests(unittest.TestCase):
+    """
+    L{ObserverSubscription} never waits for an observer, and bounds what a
+    slow one may have unfinished.
+    """
+
+    def test_verify(self):
+        verifyObject(IFTPEventObserver, Recorder())
+
+    def test_slowObserverBounded(self):
+        """
+        Calls whose Deferreds have not fired do not hold up the hub;
+        past the bound, events skip the observer (logged), until it
+        catches up.
+        """
+        logged = captureLogs(self)
+        waiting = []
+
+        def slow():
+            waiting.append(defer.Deferred())
+            return waiting[-1]
+
+        observer = Recorder(slow)
+        hub = events.EventHub()
+        subscription = ObserverSubscription(observer, maxPending=2)
+        subscription.subscribeTo(hub)
+        for _ in range(4):
+            hub.publish(event(events.LOGIN))
+        self.assertEqual(len(observer.calls), 2)
+        self.assertEqual(subscription.skipped, 2)
+        for each in waiting:
+            each.callback(None)
+        self.assertEqual(subscription.pending, 0)
+        hub.publish(event(events.LOGIN))
+        self.assertEqual(len(observer.calls), 3)
+        texts = [e.get("log_format", "") for e in logged]
+        self.assertTrue(any("skipping" in text for text in texts))
+        self.assertTrue(any("caught up" in text for text in texts))
+
+    def test_failureLogged(self):
+        """
+        An observer's failure (raised or as a failed Deferred) is logged.
+        """
+        def fail():
+            raise RuntimeError("observer broke")
+
+        hub = events.EventHub()
+        ObserverSubscription(Recorder(fail)).subscribeTo(hub)
+        hub.publish(event(events.LOGIN))
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+    def test_realmFound(self):
+        """
+        A realm that provides L{IFTPEventObserver} is registered.
+        """
+        realm = Recorder()
+        self.assertIn(realm, findObservers({"realmObject": realm}))
+        self.assertEqual(findObservers({"realmObject": object()}), [])
+
+
+class ParseTests(unittest.TestCase):
+    """
+    C{--on-upload} takes a command whose program exists.
+    """
+
+    def test_split(self):
+        argv = parseCommand("true --flag 'a b'")
+        self.assertTrue(os.path.isabs(argv[0]))
+        self.assertEqual(argv[1:], ("--flag", "a b"))
+
+    def test_usageErrors(self):
+        for value, why in [
+                ("", "needs a command"),
+                ("'unbalanced", "cannot split"),
+                ("/nonexistent/prog", "no executable '/nonexistent/prog'")]:
+            error = self.assertRaises(
+                usage.UsageError, Options().parseOptions,
+                ["--on-upload", value])
+            self.assertTrue(str(error).startswith("--on-upload: " + why),
+                            str(error))
+
+    def test_config(self):
+        options = Options()
+        options.parseOptions(["--on-upload", "true x"])
+        self.assertEqual(options["config"].onUpload[1:], ("x",))
+
+
+SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    out = sys.argv[1]
+    with open(out, "a") as f:
+        f.write("start %s\\n" % os.environ["FTPKIT_PATH"])
+    time.sleep(float(sys.argv[2]))
+    with open(out, "a") as f:
+        f.write("end %s %s %s %s %s %s\\n" % tuple(os.environ[name] for name in
+                ["FTPKIT_PATH", "FTPKIT_USER", "FTPKIT_PEER", "FTPKIT_BYTES",
+                 "FTPKIT_COMMAND", "FTPKIT_ROOT"]))
+    sys.exit(int(sys.argv[3]))
+""")
+
+
+class UploadCommandTests(unittest.TestCase):
+    """
+    L{UploadCommand} runs its command per upload, a bounded number at
+    once, and logs failures and commands that time out.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.script = os.path.abspath(self.mktemp())
+        with open(self.script, "w") as f:
+            f.write(SCRIPT)
+        self.out = os.path.abspath(self.mktemp())
+
+    def command(self, sleep=0.0, status=0, concurrency=4, timeout=30.0):
+        return UploadCommand(
+            [sys.executable, self.script, self.out, str(sleep), str(status)],
+            "/srv/ftp", concurrency, timeout)
+
+    def upload(self, path):
+        return event(events.TRANSFER, command="STOR", code=226, path=path,
+                     bytes=12)
+
+    def lines(self):
+        with open(self.out) as f:
+            return f.read().splitlines()
+
+    @defer.inlineCallbacks
+    def test_oneAtATime(self):
+        """
+        With a concurrency of 1 the commands run one after the other,
+        each with the upload in its environment.
+        """
+        hook = self.command(sleep=0.2, concurrency=1)
+        yield defer.gatherResults([hook.uploadFinished(self.upload(path))
+                                   for path in ("/a", "/b", "/c")])
+        lines = self.lines()
+        self.assertEqual([line.split()[0] for line in lines],
+                         ["start", "end"] * 3)
+        self.assertEqual(lines[1], "end /a alice 10.0.0.1 12 STOR /srv/ftp")
+
+    @defer.inlineCallbacks
+    def test_failureLogged(self):
+        logged = captureLogs(self)
+        yield self.command(status=3).uploadFinished(self.upload("/f"))
+        [warning] = [e for e in logged
+                     if "--on-upload" in e.get("log_format", "")]
+        self.assertEqual(warning["path"], "/f")
+        self.assertIn("code 3", warning["why"])
+
+    @defer.inlineCallbacks
+    def test_timeout(self):
+        logged = captureLogs(self)
+        yield self.command(sleep=30, timeout=0.5).uploadFinished(
+            self.upload("/slow"))
+        [warning] = [e for e in logged
+                     if "--on-upload" in e.get("log_format", "")]
+        self.assertEqual(warning["why"], "killed after 0.5 s")
+        self.assertEqual(self.lines(), ["start /slow"])
+
+
+class OnUploadServerTests(unittest.TestCase):
+    """
+    A real server runs C{--on-upload} after a completed upload.
+    """
+
+    timeout = 60
+
+    def test_upload(self):
+        script = os.path.abspath(self.mktemp())
+        with open(script, "w") as f:
+            f.write(SCRIPT)
+        out = os.path.abspath(self.mktemp())
+        server, root = startServer(
+            self, "--on-upload", f"{sys.executable} {script} {out} 0 0")
+        ftp = server.login("alice", "secret")
+        ftp.storbinary("STOR up.bin", io.BytesIO(b"u" * 12))
+        ftp.quit()
+
+        def ran():
+            return os.path.exists(out) and "end" in open(out).read()
+
+        server.waitFor(ran, "the --on-upload command")
+        with open(out) as f:
+            last = f.read().splitlines()[-1].split()
+        self.assertEqual(last[:6], ["end", "/up.bin", "alice", "127.0.0.1",
+                                    "12", "STOR"])
+        self.assertEqual(last[6], root)
+
+

@@ -1,0 +1,424 @@
+"""
+Tests for bandwidth limits and the upload size limit: L{ftpkit.data.movers.pacing}
+(token buckets and the paced pipe, on a fake clock), their options, the
+users file's per-user rates, and, over loopback with real clients, the rate
+achieved over a short transfer by each way bytes move.
+"""
+
+import ftplib
+import io
+import os
+import threading
+import time
+
+from twisted.internet.task import Clock
+from twisted.python import usage
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.data.movers.pacing import PacedPipe, Pacer, RateLimit
+from ftpkit.deploy.limitoptions import parseByteCount
+from ftpkit.deploy.tap import Options
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.testing import CollectingConsumer
+
+
+class ParseByteCountTests(unittest.SynchronousTestCase):
+    """
+    L{parseByteCount} reads sizes and rates.
+    """
+
+    def test_values(self):
+        self.assertEqual(parseByteCount("512"), 512)
+        self.assertEqual(parseByteCount("64K"), 64 << 10)
+        self.assertEqual(parseByteCount("1.5m"), 3 << 19)
+        self.assertEqual(parseByteCount("2G"), 2 << 30)
+        self.assertEqual(parseByteCount("10MiB"), 10 << 20)
+        self.assertEqual(parseByteCount(100), 100)
+
+    def test_bad(self):
+        for text in ("", "0", "-5", "12Q", "K", "1 2"):
+            self.assertRaises(ValueError, parseByteCount, text)
+
+    def test_options(self):
+        """
+        The options reach the L{ServerConfig}; a bad value is a one-line
+        usage error naming the option.
+        """
+        options = Options()
+        options.parseOptions(["--max-download-rate", "100K",
+                              "--max-upload-rate", "1M",
+                              "--max-total-rate", "2M",
+                              "--max-upload-size", "5G"])
+        config = options["config"]
+        self.assertEqual(
+            (config.maxDownloadRate, config.maxUploadRate,
+             config.maxTotalRate, config.maxUploadSize),
+            (100 << 10, 1 << 20, 2 << 20, 5 << 30))
+        for name in ("max-download-rate", "max-upload-rate",
+                     "max-total-rate", "max-upload-size"):
+            error = self.assertRaises(usage.UsageError,
+                                      Options().parseOptions,
+                                      ["--" + name, "lots"])
+            self.assertTrue(str(error).startswith("--" + name + ": "))
+            self.assertNotIn("\n", str(error))
+
+
+class RateLimitTests(unittest.SynchronousTestCase):
+    """
+    L{RateLimit} and L{Pacer} on a fake clock.
+    """
+
+    def test_bucket(self):
+        clock = Clock()
+        limit = RateLimit(100000, clock)
+        self.assertEqual(limit.available(), 10000)
+        limit.spend(30000)
+        self.assertEqual(limit.available(), 0)
+        self.assertAlmostEqual(limit.delay(), 0.25)
+        clock.advance(0.25)
+        self.assertEqual(limit.available(), 5000)
+        clock.advance(10)
+        self.assertEqual(limit.available(), 10000)
+
+    def test_pacerTakesTheSmallest(self):
+        clock = Clock()
+        pacer = Pacer.over([RateLimit(100000, clock), None,
+                            RateLimit(40960, clock)])
+        self.assertEqual(pacer.allowance(1 << 20), 4096)
+        pacer.spent(8192)
+        self.assertEqual(pacer.allowance(1 << 20), 0)
+        self.assertGreater(pacer.delay(), 0)
+        self.assertIsNone(Pacer.over([None, None]))
+
+
+class _Producer:
+    """
+    A push producer that records being paused and resumed.
+    """
+
+    paused = False
+    stopped = False
+
+    def pauseProducing(self):
+        self.paused = True
+
+    def resumeProducing(self):
+        self.paused = False
+
+    def stopProducing(self):
+        self.stopped = True
+
+
+class PacedPipeTests(unittest.SynchronousTestCase):
+    """
+    L{PacedPipe} pauses its producer while over the rate, and whenever the
+    consumer pauses it, and resumes it from a timer.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.consumer = CollectingConsumer()
+        self.pipe = PacedPipe(self.consumer,
+                              Pacer([RateLimit(100000, self.clock)]),
+                              self.clock)
+        self.producer = _Producer()
+        self.pipe.registerProducer(self.producer, True)
+
+    def advance(self, seconds, step=0.005):
+        for _ in range(round(seconds / step)):
+            self.clock.advance(step)
+
+    def passed(self):
+        return len(b"".join(self.consumer.chunks))
+
+    def test_paced(self):
+        """
+        What the rate allows goes on at once; the rest waits, the producer
+        paused, and goes on as the rate allows.
+        """
+        self.pipe.write(b"x" * 30000)
+        self.assertEqual(self.passed(), 10000)
+        self.assertTrue(self.producer.paused)
+        self.advance(0.1)
+        self.assertTrue(15000 <= self.passed() <= 20000, self.passed())
+        self.assertTrue(self.producer.paused)
+        self.advance(0.2)
+        self.assertEqual(self.passed(), 30000)
+        self.assertFalse(self.producer.paused)
+        self.assertEqual(self.pipe.bytesPassed, 30000)
+
+    def test_unregisterWhenDrained(self):
+        """
+        A producer that is done while bytes wait: the consumer hears of it
+        once they went on, and L{PacedPipe.whenDrained} fires then.
+        """
+        self.pipe.write(b"x" * 30000)
+        self.pipe.unregisterProducer()
+        drained = self.pipe.whenDrained()
+        self.assertIsNotNone(self.consumer.producer)
+        self.assertNoResult(drained)
+        self.advance(0.3)
+        self.successResultOf(drained)
+        self.assertIsNone(self.consumer.producer)
+
+    def test_consumerPauseWins(self):
+        """
+        Unthrottled, a producer the consumer paused stays paused.
+        """
+        self.pipe.pauseProducing()
+        self.assertTrue(self.producer.paused)
+        self.pipe.write(b"x" * 30000)
+        self.advance(1)
+        self.assertEqual(self.passed(), 30000)
+        self.assertTrue(self.producer.paused)
+        self.pipe.resumeProducing()
+        self.assertFalse(self.producer.paused)
+
+    def test_cancel(self):
+        self.pipe.write(b"x" * 30000)
+        self.pipe.cancel()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+RATE = 200 << 10
+"""The limit the loopback tests pace at (bytes a second)."""
+
+SIZE = 500 << 10
+"""What they move: about 2.5 seconds at L{RATE}."""
+
+
+class PacedTransferTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Over loopback, a transfer's rate stays within 10% of the limit,
+    whichever way its bytes move (C{sendfile}, C{splice}, through Python).
+    The bounds are generous: this checks the pacing, not the machine.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.payload = os.urandom(SIZE)
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.write(self.payload)
+
+    def start(self, **config):
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(**config))
+
+    def session(self, function, binary=True, passive=True):
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.set_pasv(passive)
+                ftp.voidcmd("TYPE I" if binary else "TYPE A")
+                started = time.monotonic()
+                function(ftp)
+                return time.monotonic() - started
+            finally:
+                ftp.quit()
+        return self.inThread(run)
+
+    def assertRate(self, elapsed, size=SIZE, rate=RATE):
+        achieved = size / elapsed
+        self.assertTrue(0.9 * rate <= achieved <= 1.1 * rate,
+                        "%d bytes/s achieved, limit %d" % (achieved, rate))
+
+    async def download(self):
+        received = []
+        elapsed = await self.session(
+            lambda ftp: ftp.retrbinary("RETR f.bin", received.append))
+        self.assertEqual(b"".join(received), self.payload)
+        self.assertRate(elapsed)
+
+    async def upload(self, passive=True):
+        elapsed = await self.session(
+            lambda ftp: ftp.storbinary("STOR up.bin",
+                                       io.BytesIO(self.payload)),
+            True, passive)
+        with open(os.path.join(self.root, "up.bin"), "rb") as f:
+            self.assertEqual(f.read(), self.payload)
+        self.assertRate(elapsed)
+
+    async def test_sendfileDownload(self):
+        """
+        A binary passive download (C{sendfile} from a bare socket).
+        """
+        self.start(maxDownloadRate=RATE)
+        await self.download()
+
+    async def test_splicedUpload(self):
+        """
+        A binary passive upload (C{splice} into the file).
+        """
+        self.start(maxUploadRate=RATE)
+        await self.upload()
+
+    async def test_throughPython(self):
+        """
+        An active-mode upload (through the file's consumer).
+        """
+        self.start(maxUploadRate=RATE)
+        await self.upload(passive=False)
+
+    async def test_asciiDownload(self):
+        """
+        A TYPE A download (the file's producer through the ASCII
+        translation, paused by the pacer).
+        """
+        self.start(maxDownloadRate=RATE)
+        lines = [b"%07d" % (number,) for number in range(SIZE // 8)]
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"".join(line + b"\n" for line in lines))
+        received = []
+        elapsed = await self.session(
+            lambda ftp: ftp.retrlines("RETR f.txt",
+                                      lambda line: received.append(
+                                          line.encode())), binary=False)
+        self.assertEqual(received, lines)
+        self.assertRate(elapsed, size=len(lines) * 8)
+
+    async def test_serverWide(self):
+        """
+        Two sessions downloading at once share the server-wide rate.
+        """
+        self.start(maxTotalRate=RATE)
+        half = SIZE // 2
+        with open(os.path.join(self.root, "half.bin"), "wb") as f:
+            f.write(self.payload[:half])
+        ends = []
+
+        def fetch():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.retrbinary("RETR half.bin", lambda data: None)
+            finally:
+                ftp.quit()
+            ends.append(time.monotonic())
+
+        def both():
+            started = time.monotonic()
+            threads = [threading.Thread(target=fetch) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            return max(ends) - started
+        self.assertRate(await self.inThread(both), size=2 * half)
+
+
+class UserRatesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The users file's C{max-download-rate} and C{max-upload-rate}: a
+    user's own rates, which win over the server's.
+    """
+
+    def test_parsed(self):
+        from ftpkit.auth.users import UsersFileError, parseUsers
+
+        users = parseUsers('[users.alice]\nmax-download-rate = "500K"\n'
+                           'max-upload-rate = 1000\n[users.bob]\n')
+        self.assertEqual((users["alice"].downloadRate,
+                          users["alice"].uploadRate), (500 << 10, 1000))
+        self.assertEqual((users["bob"].downloadRate,
+                          users["bob"].uploadRate), (None, None))
+        error = self.assertRaises(
+            UsersFileError, parseUsers,
+            '[users.alice]\nmax-upload-rate = "fast"\n')
+        self.assertIn("users.alice.max-upload-rate", str(error))
+
+    async def test_userRateWins(self):
+        """
+        A user's own download rate paces their downloads, although the
+        server's is much higher.
+        """
+        from ftpkit.auth.users import UsersDatabase, UsersRealm
+
+        root = self.mktemp()
+        os.makedirs(os.path.join(root, "alice"))
+        payload = os.urandom(SIZE)
+        with open(os.path.join(root, "alice", "f.bin"), "wb") as f:
+            f.write(payload)
+        path = self.mktemp()
+        with open(path, "w") as f:
+            f.write('[users.alice]\nmax-download-rate = %d\n' % (RATE,))
+        server = self.startServer(
+            UsersRealm(UsersDatabase(path), root),
+            ServerConfig(maxDownloadRate=100 * RATE), users={"alice": "pw"},
+            anonymous=False)
+
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            try:
+                ftp.login("alice", "pw")
+                received = []
+                started = time.monotonic()
+                ftp.retrbinary("RETR f.bin", received.append)
+                return time.monotonic() - started, b"".join(received)
+            finally:
+                ftp.quit()
+        elapsed, received = await self.inThread(run)
+        self.assertEqual(received, payload)
+        achieved = SIZE / elapsed
+        self.assertTrue(0.9 * RATE <= achieved <= 1.1 * RATE,
+                        "%d bytes/s achieved, limit %d" % (achieved, RATE))
+
+
+class UploadSizeTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{--max-upload-size}: an upload past it gets C{552} and nothing is
+    kept, whichever way its bytes move.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "old.bin"), "wb") as f:
+            f.write(b"old")
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(maxUploadSize=100000))
+
+    def store(self, name, size, passive=True):
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.set_pasv(passive)
+                data = io.BytesIO(b"x" * size)
+                try:
+                    try:
+                        return ftp.storbinary("STOR " + name, data)
+                    except ftplib.error_perm:
+                        raise
+                    except OSError:
+                        # The reset reached ftplib while it was still
+                        # sending: the reply is still to be read.
+                        return ftp.getresp()
+                except ftplib.error_perm as e:
+                    return str(e)
+            finally:
+                ftp.close()
+        return self.inThread(run)
+
+    async def test_withinLimit(self):
+        reply = await self.store("ok.bin", 100000)
+        self.assertTrue(reply.startswith("226"), reply)
+
+    async def test_splicedOver(self):
+        reply = await self.store("old.bin", 300000)
+        self.assertTrue(reply.startswith("552"), reply)
+        self.assertEqual(sorted(os.listdir(self.root)), ["old.bin"])
+        with open(os.path.join(self.root, "old.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"old")
+
+    async def test_throughPythonOver(self):
+        reply = await self.store("new.bin", 300000, passive=False)
+        self.assertTrue(reply.startswith("552"), reply)
+        self.assertEqual(sorted(os.listdir(self.root)), ["old.bin"])

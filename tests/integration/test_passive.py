@@ -1,0 +1,202 @@
+"""
+Tests for L{ftpkit.data.passive}: how a passive listener finds out what waits
+in its accept queue; and L{ftpkit.data.descriptors}, which closes listeners.
+"""
+
+import os
+import random
+import socket
+import stat
+import time
+
+from twisted.internet import reactor
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from ftpkit.data.descriptors import closeSocket
+from ftpkit.data.passive import (
+    EPHEMERAL_PORTS,
+    PassiveListener,
+    candidatePorts,
+    queuedConnections,
+)
+
+
+class _CountingSocket:
+    """
+    A listening socket that counts its C{accept} calls.
+    """
+
+    def __init__(self, listening):
+        self.listening = listening
+        self.accepts = 0
+
+    def accept(self):
+        self.accepts += 1
+        return self.listening.accept()
+
+    def __getattr__(self, name):
+        return getattr(self.listening, name)
+
+
+def _waitForQueue(listening, count):
+    """
+    Wait (briefly) until C{count} connections are queued on C{listening}:
+    the handshake of a loopback connect completes in the kernel at once,
+    but give it a moment anyway.
+    """
+    for _ in range(100):
+        if queuedConnections(listening) == count:
+            return
+        time.sleep(0.01)
+
+
+class QueuedConnectionsTests(unittest.TestCase):
+    """
+    L{queuedConnections} reads a listening socket's accept queue length.
+    """
+
+    def setUp(self):
+        self.listening = socket.socket()
+        self.addCleanup(self.listening.close)
+        self.listening.bind(("127.0.0.1", 0))
+        self.listening.listen(8)
+        self.listening.setblocking(False)
+
+    def connect(self):
+        client = socket.create_connection(self.listening.getsockname())
+        self.addCleanup(client.close)
+        return client
+
+    def test_counts(self):
+        """
+        Zero at first, then one per connection not yet accepted.
+        """
+        self.assertEqual(queuedConnections(self.listening), 0)
+        self.connect()
+        self.connect()
+        _waitForQueue(self.listening, 2)
+        self.assertEqual(queuedConnections(self.listening), 2)
+        accepted, _ = self.listening.accept()
+        accepted.close()
+        self.assertEqual(queuedConnections(self.listening), 1)
+
+    def test_notListening(self):
+        """
+        A socket that is not listening cannot tell: C{None}.
+        """
+        self.assertIsNone(queuedConnections(self.connect()))
+        unbound = socket.socket()
+        self.addCleanup(unbound.close)
+        self.assertIsNone(queuedConnections(unbound))
+
+    def test_discardQueuedSkipsEmptyQueue(self):
+        """
+        L{PassiveListener.discardQueued} does not call C{accept} on an
+        empty queue (a failing C{accept} costs an exception), and still
+        discards everything queued otherwise.
+        """
+        counting = _CountingSocket(self.listening)
+        listener = PassiveListener(reactor, counting, None,
+                                   port=self.listening.getsockname()[1])
+        discarded = []
+
+        def discard(connection, address):
+            connection.close()
+            discarded.append(address)
+
+        listener.discardQueued(discard)
+        self.assertEqual((counting.accepts, discarded), (0, []))
+        self.connect()
+        self.connect()
+        _waitForQueue(self.listening, 2)
+        listener.discardQueued(discard)
+        self.assertEqual(len(discarded), 2)
+        self.assertEqual(queuedConnections(self.listening), 0)
+
+    def test_doReadKeepsListening(self):
+        """
+        L{PassiveListener.doRead} (called by the reactor) accepts a
+        connection and returns C{None} whatever C{onAccept} did with it: a
+        true value would make the reactor drop the listener.
+        """
+        accepted = []
+
+        def refuse(connection, address):
+            accepted.append(address)
+            connection.close()
+
+        listener = PassiveListener(reactor, self.listening, refuse,
+                                   port=self.listening.getsockname()[1])
+        self.connect()
+        _waitForQueue(self.listening, 1)
+        self.assertIsNone(listener.doRead())
+        self.assertEqual(len(accepted), 1)
+        self.assertIsNone(listener.doRead())
+        self.assertEqual(len(accepted), 1)
+
+class CandidatePortsTests(unittest.SynchronousTestCase):
+    """
+    Passive ports are tried in a random order within the range.
+    """
+
+    def test_smallRangeShuffled(self):
+        ports = list(candidatePorts((5000, 5009), rng=random.Random(1)))
+        self.assertEqual(sorted(ports), list(range(5000, 5010)))
+
+    def test_largeRangeDistinctAndBounded(self):
+        ports = list(candidatePorts((2000, 60000), attempts=20,
+                                    rng=random.Random(2)))
+        self.assertEqual(len(ports), 20)
+        self.assertEqual(len(set(ports)), 20)
+        self.assertTrue(all(2000 <= port <= 60000 for port in ports))
+
+    def test_ephemeralFallsBackToAnyPort(self):
+        ports = list(candidatePorts(EPHEMERAL_PORTS, attempts=3))
+        self.assertEqual(ports[-1], 0)
+        self.assertEqual(len(ports), 4)
+
+
+class PassiveListenerTests(unittest.TestCase):
+    """
+    L{PassiveListener.listen} binds where it can.
+    """
+
+    def test_foreignInterfaceFallsBackToAll(self):
+        """
+        An address that is not this host's (a load balancer's, reported by
+        the PROXY protocol) makes the listener bind every address.
+        """
+        from twisted.internet.protocol import Factory
+
+        from ftpkit.data.passive import PassiveListener
+
+        listener = PassiveListener.listen(
+            reactor, Factory(), "192.0.2.10", (20000, 60000))
+        self.addCleanup(listener.stopListening)
+        self.assertEqual(listener.socket.getsockname()[0], "0.0.0.0")
+        with socket.create_connection(("127.0.0.1", listener.port),
+                                      timeout=5):
+            pass
+
+
+class CloseSocketTests(unittest.TestCase):
+    """
+    L{closeSocket} closes a socket at once but frees its descriptor number
+    only on the reactor's next turn.
+    """
+
+    def test_closedNowNumberFreedLater(self):
+        clock = Clock()
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            client = socket.create_connection(listening.getsockname())
+            self.addCleanup(client.close)
+            server, _ = listening.accept()
+        number = server.fileno()
+        closeSocket(clock, server)
+        self.assertEqual(server.fileno(), -1)
+        self.assertEqual(client.recv(10), b"")  # Closed: FIN already sent.
+        self.assertFalse(stat.S_ISSOCK(os.fstat(number).st_mode))
+        clock.advance(0)
+        self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertRaises(OSError, os.fstat, number)

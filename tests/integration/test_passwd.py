@@ -1,0 +1,239 @@
+"""
+Tests for L{ftpkit.auth.passwd}, the C{python -m ftpkit.passwd} command.
+"""
+
+import io
+import os
+import stat
+import subprocess
+import sys
+import tomllib
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth import passwd
+from ftpkit.auth.users import UsersDatabase, verifyPassword
+from tests.integration.test_plugin import _SOURCE
+
+EXISTING = """
+# a comment, lost on rewrite
+[users.alice]
+password = "scrypt$16$1$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=="
+home = "/srv/alice"
+permissions = ["list", "read", "write"]
+quota = 5000
+read-only = true
+
+[users.alice.directories."/in \\"box\\""]
+permissions = ["write"]
+
+[users."bob smith"]
+home = "bob"
+"""
+
+
+def runCommand(*args, stdin=b""):
+    """
+    Run C{python -m ftpkit.passwd ARGS} in a child process.
+
+    @return: C{(exitCode, stdout, stderr)} as text.
+    """
+    env = dict(os.environ, PYTHONPATH=_SOURCE)
+    done = subprocess.run(
+        [sys.executable, "-m", "ftpkit.passwd", *args], input=stdin,
+        capture_output=True, env=env, timeout=120, check=False)
+    return (done.returncode, done.stdout.decode("utf-8"),
+            done.stderr.decode("utf-8"))
+
+
+def readTables(path):
+    """
+    @return: the user tables of the TOML file at C{path}.
+    """
+    with open(path, "rb") as f:
+        return tomllib.load(f).get("users", {})
+
+
+class CommandTests(unittest.TestCase):
+    """
+    The command, run as users run it.
+    """
+
+    def setUp(self):
+        self.path = os.path.join(os.path.abspath(self.mktemp()), "users.toml")
+        os.makedirs(os.path.dirname(self.path))
+
+    def test_addResetDelete(self):
+        """
+        Add a user to a new file (mode 0600), reset their password, then
+        delete them.
+        """
+        code, out, err = runCommand(
+            self.path, "carol", "--password-stdin", "--home", "c",
+            "--permissions", "list,read,write", "--quota", "100",
+            stdin=b"first\n")
+        self.assertEqual(code, 0, err)
+        self.assertIn("added carol", out)
+        self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o600)
+        carol = readTables(self.path)["carol"]
+        self.assertTrue(verifyPassword("first", carol["password"]))
+        self.assertEqual(
+            (carol["home"], carol["permissions"], carol["quota"]),
+            ("c", ["list", "read", "write"], 100))
+        code, out, err = runCommand(self.path, "carol", "--password-stdin",
+                                    stdin=b"second\n")
+        self.assertEqual(code, 0, err)
+        self.assertIn("reset the password of carol", out)
+        carol = readTables(self.path)["carol"]
+        self.assertTrue(verifyPassword("second", carol["password"]))
+        self.assertEqual(carol["quota"], 100)
+        code, out, err = runCommand(self.path, "--delete", "carol")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(readTables(self.path), {})
+        UsersDatabase(self.path)
+
+    def test_preservesOthers(self):
+        """
+        Resetting one password keeps every other field and user.
+        """
+        with open(self.path, "w") as f:
+            f.write(EXISTING)
+        before = readTables(self.path)
+        code, out, err = runCommand(self.path, "bob smith", "--password-stdin",
+                                    stdin=b"pw\n")
+        self.assertEqual(code, 0, err)
+        after = readTables(self.path)
+        self.assertEqual(after["alice"], before["alice"])
+        self.assertTrue(verifyPassword("pw", after["bob smith"].pop("password")))
+        self.assertEqual(after["bob smith"], before["bob smith"])
+
+    def test_errors(self):
+        """
+        Mistakes exit with a status and a message, changing nothing.
+        """
+        with open(self.path, "w") as f:
+            f.write(EXISTING)
+        code, out, err = runCommand(self.path, "--delete", "nobody")
+        self.assertEqual(code, 1)
+        self.assertIn("no user 'nobody'", err)
+        code, out, err = runCommand(self.path, "x", "--permissions", "fly")
+        self.assertEqual(code, 2)
+        self.assertIn("unknown permission 'fly'", err)
+        code, out, err = runCommand(self.path)
+        self.assertEqual(code, 2)
+        code, out, err = runCommand(self.path, "x", "--password-stdin",
+                                    stdin=b"\n")
+        self.assertEqual(code, 1)
+        self.assertIn("empty password", err)
+        with open(self.path) as f:
+            self.assertEqual(f.read(), EXISTING)
+        with open(self.path, "w") as f:
+            f.write("[users.x]\nquota = -1\n")
+        code, out, err = runCommand(self.path, "x", "--password-stdin",
+                                    stdin=b"pw\n")
+        self.assertEqual(code, 1)
+        self.assertIn("users.x.quota", err)
+        self.assertNotIn("Traceback", err)
+
+
+class OwnerTests(unittest.TestCase):
+    """
+    Rewriting keeps the file's owner, group and mode, so a server running
+    under C{--uid} can still read it, and a deleted user cannot log in.
+    """
+
+    def setUp(self):
+        self.path = os.path.join(os.path.abspath(self.mktemp()), "users.toml")
+        os.makedirs(os.path.dirname(self.path))
+        with open(self.path, "w") as f:
+            f.write(EXISTING)
+
+    def test_modeKept(self):
+        os.chmod(self.path, 0o640)
+        code, out, err = runCommand(self.path, "--delete", "bob smith")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o640)
+
+    def test_ownerKept(self):
+        """
+        Run as root on a file of the service account, the file stays that
+        account's, and that account can read it.
+        """
+        if os.getuid() != 0:
+            raise unittest.SkipTest("needs root to give the file away")
+        os.chmod(os.path.dirname(os.path.dirname(self.path)), 0o755)
+        os.chown(os.path.dirname(self.path), 65534, 65534)
+        os.chown(self.path, 65534, 65534)
+        os.chmod(self.path, 0o600)
+        code, out, err = runCommand(self.path, "--delete", "bob smith")
+        self.assertEqual(code, 0, err)
+        info = os.stat(self.path)
+        self.assertEqual((info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)),
+                         (65534, 65534, 0o600))
+        read = subprocess.run(["cat", self.path], user=65534, group=65534,
+                              extra_groups=[], capture_output=True,
+                              check=False)
+        self.assertEqual(read.returncode, 0, read.stderr)
+        self.assertNotIn(b"bob smith", read.stdout)
+
+    def test_deletedUserRefused(self):
+        """
+        A checker on the file refuses a user deleted while it runs.
+        """
+        from twisted.cred.credentials import UsernamePassword
+        from twisted.cred.error import UnauthorizedLogin
+
+        from ftpkit.auth.users import UsersChecker, hashPassword
+
+        with open(self.path, "w") as f:
+            f.write(f'[users.carol]\npassword = "{hashPassword("pw")}"\n')
+        checker = UsersChecker(UsersDatabase(self.path),
+                               run=lambda f, *a: defer.maybeDeferred(f, *a))
+        self.assertEqual(self.successResultOf(checker.requestAvatarId(
+            UsernamePassword(b"carol", b"pw"))), "carol")
+        self.assertEqual(passwd.main([self.path, "--delete", "carol"],
+                                     stdout=io.StringIO()), 0)
+        self.failureResultOf(checker.requestAvatarId(
+            UsernamePassword(b"carol", b"pw")), UnauthorizedLogin)
+
+
+class MainTests(unittest.TestCase):
+    """
+    L{passwd.main} in-process, and the TOML writer.
+    """
+
+    def test_prompt(self):
+        """
+        Without C{--password-stdin} the password is asked twice; two
+        different answers change nothing.
+        """
+        path = self.mktemp()
+        answers = iter(["one", "two"])
+        errors = io.StringIO()
+        status = passwd.main([path, "dave"], stdout=io.StringIO(),
+                             stderr=errors, prompt=lambda text: next(answers))
+        self.assertEqual(status, 1)
+        self.assertIn("the passwords differ", errors.getvalue())
+        self.assertFalse(os.path.exists(path))
+        status = passwd.main([path, "dave"], stdout=io.StringIO(),
+                             prompt=lambda text: "same")
+        self.assertEqual(status, 0)
+        self.assertTrue(verifyPassword("same",
+                                       readTables(path)["dave"]["password"]))
+
+    def test_roundTrip(self):
+        """
+        L{passwd.formatUsers} writes what C{tomllib} reads back the same,
+        awkward names and paths included.
+        """
+        users = {
+            "alice": {"password": "scrypt$x", "quota": 0, "read-only": False,
+                      "permissions": [], "directories": {
+                          '/a "b"\\c': {"permissions": ["list"]},
+                          "/ünï\x7f\t": {"permissions": []}}},
+            "bob.smith": {"home": "/x\ny"},
+            "émile": {},
+        }
+        text = passwd.formatUsers(users)
+        self.assertEqual(tomllib.loads(text)["users"], users)

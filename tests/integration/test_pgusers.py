@@ -1,0 +1,281 @@
+"""
+Users in PostgreSQL: L{ftpkit.auth.pgusers}, C{python -m ftpkit.pgadmin}, and
+C{--auth pg:DSN --realm pg:DSN} servers against a real PostgreSQL started
+by the tests.
+"""
+
+import atexit
+import ftplib
+import io
+import json
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.auth import pgadmin
+from ftpkit.auth.pgusers import entryFromRow
+from ftpkit.auth.users import UsersFileError, hashPassword
+from tests.pgserver import PostgresServer, binaries
+from tests.serverprocess import ServerProcess, freePort
+
+try:
+    import psycopg
+except ImportError:
+    psycopg = None
+
+ROW = ("alice", hashPassword("pw", n=2), "alice",
+       ["list", "read"], None, False, {})
+
+
+class EntryFromRowTests(unittest.TestCase):
+    """
+    L{entryFromRow} applies the users file's rules to a row.
+    """
+
+    def test_row(self):
+        """
+        Columns become the L{ftpkit.auth.users.UserEntry} fields; directory
+        rules (as JSON text or already decoded) become permission overrides.
+        """
+        row = ROW[:4] + (1000, True, '{"/in": ["list", "write"]}')
+        entry = entryFromRow(row)
+        self.assertEqual((entry.name, entry.home, entry.quota,
+                          entry.readOnly), ("alice", "alice", 1000, True))
+        self.assertEqual(dict(entry.permissions.overrides),
+                         {("in",): frozenset({"list", "write"})})
+
+    def test_badRow(self):
+        """
+        An unknown permission or an unsafe name is refused, as in a file.
+        """
+        self.assertRaises(UsersFileError, entryFromRow,
+                          ROW[:3] + (["fly"],) + ROW[4:])
+        self.assertRaises(UsersFileError, entryFromRow, ("../x",) + ROW[1:])
+
+
+_shared = []
+
+
+def sharedServer():
+    """
+    @return: the L{PostgresServer} the tests of this module share, started
+        at first use (with the table made) and stopped when the test
+        process exits.
+    @raise unittest.SkipTest: when psycopg or PostgreSQL is missing.
+    """
+    if psycopg is None:
+        raise unittest.SkipTest("psycopg is not installed")
+    if binaries() is None:
+        raise unittest.SkipTest("PostgreSQL is not installed")
+    if not _shared:
+        server = PostgresServer()
+        atexit.register(server.stop)
+        _shared.append(server)
+        status = pgadmin.main(["--dsn", server.dsn, "init"],
+                              stdout=io.StringIO())
+        if status != 0:
+            raise RuntimeError("pgadmin init failed:\n" + server.log())
+    return _shared[0]
+
+
+class PostgresTestCase(unittest.TestCase):
+    """
+    Tests on the module's shared PostgreSQL server.
+
+    @ivar dsn: its connection string.
+    """
+
+    def setUp(self):
+        self.dsn = sharedServer().dsn
+
+    def admin(self, *args, password=None, dsn=None):
+        """
+        Run C{python -m ftpkit.pgadmin} in this process.
+
+        @return: C{(status, stdout, stderr)}.
+        """
+        out, err = io.StringIO(), io.StringIO()
+        argv = ["--dsn", dsn or self.dsn, *args]
+        if password is not None:
+            argv.append("--password-stdin")
+        status = pgadmin.main(argv, stdin=io.StringIO(f"{password}\n"),
+                              stdout=out, stderr=err)
+        return status, out.getvalue(), err.getvalue()
+
+    def addUser(self, name, password, *options):
+        """
+        Add a user (removed again after the test).
+        """
+        status, _, err = self.admin("add", name, *options, password=password)
+        self.assertEqual((status, err), (0, ""))
+        self.addCleanup(self.admin, "remove", name)
+
+
+class AdminTests(PostgresTestCase):
+    """
+    C{python -m ftpkit.pgadmin} manages the table.
+    """
+
+    def listed(self):
+        status, out, _ = self.admin("list")
+        self.assertEqual(status, 0)
+        return {e["name"]: e for e in map(json.loads, out.splitlines())}
+
+    def test_addSetRemove(self):
+        """
+        C{add} stores a user with defaults, C{set} changes fields, C{list}
+        shows them without the password hash, C{remove} removes.
+        """
+        self.addUser("bob", "pw")
+        self.assertEqual(self.listed()["bob"], {
+            "name": "bob", "home": "bob", "permissions": ["list", "read"],
+            "quota": None, "read_only": False, "directories": {}})
+        status, out, _ = self.admin(
+            "set", "bob", "--quota", "5000", "--read-only",
+            "--directory", "/in=list,write")
+        self.assertEqual((status, out), (0, "changed bob\n"))
+        bob = self.listed()["bob"]
+        self.assertEqual((bob["quota"], bob["read_only"], bob["directories"]),
+                         (5000, True, {"/in": ["list", "write"]}))
+        self.assertEqual(self.admin("remove", "bob")[:2], (0, "removed bob\n"))
+        self.assertNotIn("bob", self.listed())
+
+    def test_errors(self):
+        """
+        Adding a user twice, changing or removing a missing one, and an
+        unreachable database are one-line errors with status 1.
+        """
+        self.addUser("carol", "pw")
+        status, _, err = self.admin("add", "carol", password="pw")
+        self.assertEqual((status, err),
+                         (1, "pgadmin: user 'carol' exists: use set\n"))
+        self.assertEqual(self.admin("set", "nobody-here", "--quota", "1")[0],
+                         1)
+        self.assertEqual(self.admin("remove", "nobody-here")[0], 1)
+        status, _, err = self.admin(
+            "list", dsn=f"host=127.0.0.1 port={freePort()} connect_timeout=2")
+        self.assertEqual(status, 1)
+        self.assertEqual(err.count("\n"), 1)
+        self.assertTrue(err.startswith("pgadmin: "), err)
+
+
+def login(port, user, password):
+    """
+    @return: a logged-in C{ftplib.FTP}.
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", port, timeout=30)
+    ftp.login(user, password)
+    return ftp
+
+
+class ServerTests(PostgresTestCase):
+    """
+    C{python -m ftpkit --auth pg:DSN --realm pg:DSN}: users as in a users
+    file, read at each login, shared by several servers.
+    """
+
+    def startServer(self, root, dsn=None):
+        dsn = dsn or self.dsn
+        server = ServerProcess(self, ["--root", root, "--auth", f"pg:{dsn}",
+                                      "--realm", f"pg:{dsn}"])
+        server.waitForGreeting()
+        return server
+
+    def test_twoServers(self):
+        """
+        Two servers on one database and one root: a user added while they
+        run logs in on both; a file uploaded through one is listed and
+        downloaded through the other; a removed user is refused at once.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        first, second = self.startServer(root), self.startServer(root)
+        self.addUser("dave", "secret", "--permissions", "list,read,write")
+        ftp = login(first.port, "dave", "secret")
+        ftp.storbinary("STOR shared.txt", io.BytesIO(b"from one"))
+        ftp.quit()
+        ftp = login(second.port, "dave", "secret")
+        self.assertEqual(ftp.nlst(), ["shared.txt"])
+        got = io.BytesIO()
+        ftp.retrbinary("RETR shared.txt", got.write)
+        self.assertEqual(got.getvalue(), b"from one")
+        ftp.quit()
+        self.assertRaises(ftplib.error_perm, login, second.port, "dave",
+                          "wrong")
+        self.admin("remove", "dave")
+        self.assertRaises(ftplib.error_perm, login, first.port, "dave",
+                          "secret")
+
+    def test_quotaAndReadOnly(self):
+        """
+        The quota and read-only flag of the row hold: 552 past the quota,
+        550 for a read-only user's upload.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        server = self.startServer(root)
+        self.addUser("erin", "pw", "--permissions", "list,read,write",
+                     "--quota", "100")
+        ftp = login(server.port, "erin", "pw")
+        ftp.storbinary("STOR a", io.BytesIO(b"x" * 60))
+        with self.assertRaises(ftplib.error_perm) as caught:
+            ftp.storbinary("STOR b", io.BytesIO(b"x" * 60))
+        self.assertTrue(str(caught.exception).startswith("552"))
+        ftp.quit()
+        self.admin("set", "erin", "--read-only")
+        ftp = login(server.port, "erin", "pw")
+        with self.assertRaises(ftplib.error_perm) as caught:
+            ftp.storbinary("STOR c", io.BytesIO(b"x"))
+        self.assertTrue(str(caught.exception).startswith("550"))
+        ftp.quit()
+
+
+class DatabaseDownTests(unittest.TestCase):
+    """
+    With the database down, logins get C{421} and a log line; sessions
+    already logged in go on.
+    """
+
+    def setUp(self):
+        if psycopg is None:
+            raise unittest.SkipTest("psycopg is not installed")
+        if binaries() is None:
+            raise unittest.SkipTest("PostgreSQL is not installed")
+
+    def test_databaseStops(self):
+        postgres = PostgresServer()
+        stopped = []
+        self.addCleanup(lambda: stopped or postgres.stop())
+        status = pgadmin.main(["--dsn", postgres.dsn, "init"],
+                              stdout=io.StringIO())
+        self.assertEqual(status, 0)
+        status = pgadmin.main(
+            ["--dsn", postgres.dsn, "add", "frank", "--password-stdin"],
+            stdin=io.StringIO("pw\n"), stdout=io.StringIO())
+        self.assertEqual(status, 0)
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(root, "frank"))
+        with open(os.path.join(root, "frank", "f.txt"), "wb") as f:
+            f.write(b"still here")
+        server = ServerProcess(self, [
+            "--root", root, "--auth", f"pg:{postgres.dsn}",
+            "--realm", f"pg:{postgres.dsn}"])
+        server.waitForGreeting()
+        ftp = login(server.port, "frank", "pw")
+        postgres.stop()
+        stopped.append(True)
+        got = io.BytesIO()
+        ftp.retrbinary("RETR f.txt", got.write)
+        self.assertEqual(got.getvalue(), b"still here")
+        late = ftplib.FTP()
+        late.connect("127.0.0.1", server.port, timeout=30)
+        late.sendcmd("USER frank")
+        with self.assertRaises(ftplib.error_temp) as caught:
+            late.sendcmd("PASS pw")
+        self.assertTrue(str(caught.exception).startswith("421"))
+        self.assertEqual(late.sock.recv(100), b"")
+        late.close()
+        server.waitForLog("PostgreSQL user database unavailable")
+        self.assertEqual(ftp.nlst(), ["f.txt"])
+        ftp.quit()

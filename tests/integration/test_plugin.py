@@ -1,0 +1,216 @@
+"""
+Tests for C{twisted/plugins/ftpkit_plugin.py}, run the way users run it:
+C{twistd} in a child process.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from twisted.trial import unittest
+
+import ftpkit
+
+_SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(ftpkit.__file__)))
+
+_TWISTD = (
+    "import sys; sys.argv[0] = 'twistd'; "
+    "from twisted.scripts.twistd import run; run()"
+)
+
+
+def runPython(args, cwd, pythonPath):
+    """
+    Run Python in a child process, with no standard input.
+
+    @param args: the arguments after C{python}.
+    @param cwd: the directory to run in.
+    @param pythonPath: C{PYTHONPATH} for the child, or C{None} for none.
+    @return: C{(exitCode, output)}, stdout and stderr together as text.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if pythonPath is not None:
+        env["PYTHONPATH"] = pythonPath
+    done = subprocess.run(
+        [sys.executable, *args], check=False, cwd=cwd, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, timeout=120,
+    )
+    return done.returncode, done.stdout.decode("utf-8", "replace")
+
+
+class SourceTreeTests(unittest.TestCase):
+    """
+    The plugin, found from the source tree.
+    """
+
+    def twistd(self, *args):
+        """
+        Run C{twistd ARGS} with the source tree first on the path.
+
+        @return: C{(exitCode, output)}.
+        """
+        cwd = self.mktemp()
+        os.mkdir(cwd)
+        return runPython(["-c", _TWISTD, *args], cwd, _SOURCE)
+
+    def test_listed(self):
+        """
+        C{twistd --help} lists C{ftpkit}.
+        """
+        code, output = self.twistd("--help")
+        self.assertEqual(code, 0, output)
+        self.assertIn("    ftpkit ", output)
+
+    def test_badValue(self):
+        """
+        A bad value exits with status 1 and one line naming the option and
+        why (not twistd's whole help first).
+        """
+        code, output = self.twistd("ftpkit", "--max-connections", "x")
+        self.assertEqual(code, 1, output)
+        self.assertEqual(
+            output,
+            "twistd ftpkit: --max-connections: must be a positive integer,"
+            " not 'x' (see --help)\n")
+
+    def test_helpRealms(self):
+        """
+        C{twistd ftpkit --help-realms} lists both built-in realms and
+        exits with status 0.
+        """
+        code, output = self.twistd("ftpkit", "--help-realms")
+        self.assertEqual(code, 0, output)
+        self.assertIn("filesystem", output)
+        self.assertIn("memory", output)
+
+    def test_lazyImports(self):
+        """
+        Loading the plugin module imports neither L{ftpkit.deploy.tap},
+        L{ftpkit.auth.realms} nor L{ftpkit.control.server}: a plugin that fails
+        to import is silently skipped, so it stays tiny.
+        """
+        code, output = runPython(
+            ["-c", ("import sys, twisted.plugins.ftpkit_plugin; "
+                    "print(' '.join(sys.modules))")],
+            _SOURCE, _SOURCE,
+        )
+        self.assertEqual(code, 0, output)
+        loaded = output.split()
+        self.assertIn("ftpkit.interfaces", loaded)
+        for heavy in ["ftpkit.deploy.tap", "ftpkit.auth.realms",
+                      "ftpkit.control.server"]:
+            self.assertNotIn(heavy, loaded)
+
+    def test_mainModule(self):
+        """
+        C{python -m ftpkit} takes the same options as C{twistd ftpkit}.
+        """
+        cwd = self.mktemp()
+        os.mkdir(cwd)
+        code, output = runPython(
+            ["-m", "ftpkit", "--idle-timeout", "0"], cwd, _SOURCE
+        )
+        self.assertEqual(code, 1, output)
+        self.assertEqual(
+            output,
+            "ftpkit: --idle-timeout: must be a positive number, not '0'"
+            " (see --help)\n")
+
+
+class InstalledTests(unittest.TestCase):
+    """
+    The plugin, as installed: C{twistd} run outside the source tree.
+    """
+
+    def test_listed(self):
+        """
+        Where ftpkit is installed, C{twistd --help} lists C{ftpkit}: a
+        setuptools editable install in its default mode (an import hook)
+        fails this.
+        """
+        cwd = self.mktemp()
+        os.mkdir(cwd)
+        code, output = runPython(["-c", "import ftpkit"], cwd, None)
+        if code != 0:
+            raise unittest.SkipTest("ftpkit is not installed")
+        code, output = runPython(["-c", _TWISTD, "--help"], cwd, None)
+        self.assertEqual(code, 0, output)
+        self.assertIn("    ftpkit ", output)
+
+
+def freePort():
+    """
+    @return: a TCP port on 127.0.0.1 that was free a moment ago.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connectWithRetry(port, deadline, server):
+    """
+    Connect to C{127.0.0.1:port}, retrying until the server listens.
+
+    @param deadline: a C{time.monotonic()} value after which to give up.
+    @param server: the server's L{subprocess.Popen}.
+    @return: a file reading and writing the connection as bytes.
+    @raise OSError: when the server exited or the deadline passed.
+    """
+    while True:
+        try:
+            conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError:
+            if server.poll() is not None:
+                raise OSError(f"the server exited with {server.returncode}")
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+            continue
+        if conn.getsockname() == conn.getpeername():
+            # A loopback connect to a free port can connect to itself.
+            conn.close()
+            if time.monotonic() > deadline:
+                raise OSError(f"nothing listens on port {port}")
+            continue
+        return conn.makefile("rwb", buffering=0)
+
+
+class ServeTests(unittest.TestCase):
+    """
+    C{python -m ftpkit} serves a directory, as the README shows.
+    """
+
+    def test_anonymousLogin(self):
+        """
+        The server greets with the banner and lets C{anonymous} log in.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        port = freePort()
+        env = dict(os.environ, PYTHONPATH=_SOURCE)
+        log = open(self.mktemp(), "w+b")
+        self.addCleanup(log.close)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "ftpkit",
+             "--listen", f"tcp:{port}:interface=127.0.0.1",
+             "--root", root, "--auth", "anonymous", "--banner", "hello"],
+            cwd=root, env=env, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.addCleanup(server.wait, 60)
+        self.addCleanup(server.terminate)
+        try:
+            conn = connectWithRetry(port, time.monotonic() + 60, server)
+        except OSError as e:
+            log.seek(0)
+            self.fail(f"{e}; server output:\n{log.read().decode()}")
+        self.addCleanup(conn.close)
+        self.assertEqual(conn.readline(), b"220 hello\r\n")
+        conn.write(b"USER anonymous\r\n")
+        self.assertTrue(conn.readline().startswith(b"331"))
+        conn.write(b"PASS guest@\r\n")
+        self.assertTrue(conn.readline().startswith(b"230"))

@@ -1,0 +1,171 @@
+"""
+C{SIGHUP} reloads the TLS certificate and key of a running server
+(C{python -m ftpkit}, one process and C{--workers}): new connections
+present the new certificate (C{openssl s_client -starttls ftp} and
+Python's C{ssl}), sessions in progress keep theirs and keep working.
+"""
+
+import ftplib
+import io
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+
+from twisted.trial import unittest
+
+from tests.serverprocess import ServerProcess
+from tests.tlssupport import clientContext, makeCertificate
+
+
+def presentedCertificate(port):
+    """
+    @return: the DER certificate a new explicit-FTPS session on C{port}
+        presents (Python's C{ssl}).
+    """
+    ftp = ftplib.FTP_TLS(context=clientContext())
+    ftp.connect("127.0.0.1", port, timeout=30)
+    try:
+        ftp.auth()
+        return ftp.sock.getpeercert(binary_form=True)
+    finally:
+        ftp.close()
+
+
+def openSSLCertificate(port):
+    """
+    @return: the PEM certificate C{openssl s_client -starttls ftp} is
+        shown on C{port}, as DER.
+    """
+    done = subprocess.run(
+        ["openssl", "s_client", "-starttls", "ftp", "-connect",
+         f"127.0.0.1:{port}"], input=b"", capture_output=True, timeout=60,
+        check=False)
+    text = done.stdout.decode("ascii", "replace")
+    begin = text.index("-----BEGIN CERTIFICATE-----")
+    end = text.index("-----END CERTIFICATE-----") + 25
+    return ssl.PEM_cert_to_DER_cert(text[begin:end])
+
+
+def derOf(path):
+    """
+    @return: the certificate in PEM file C{path}, as DER.
+    """
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+class CertificateReloadTests(unittest.TestCase):
+    """
+    A renewed certificate is served after C{SIGHUP}, without a restart.
+    """
+
+    def setUp(self):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("needs openssl (apt-get install openssl)")
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(self.root, "old"))
+        os.makedirs(os.path.join(self.root, "new"))
+        self.cert, self.key, _ = makeCertificate(self.root)
+        self.newCert, self.newKey, _ = makeCertificate(
+            os.path.join(self.root, "new"))
+        self.oldCert = shutil.copy(self.cert, os.path.join(self.root, "old"))
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"data" * 10000)
+
+    def renew(self):
+        """
+        Put the new certificate and key where the server reads them.
+        """
+        os.replace(self.newCert, self.cert)
+        os.replace(self.newKey, self.key)
+
+    def reloads(self, extra, hangups):
+        """
+        Start a server with C{extra} options, renew, send C{SIGHUP}, and
+        check what old and new sessions see.
+
+        @param hangups: how many processes log the reload.
+        """
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:pw",
+            "--tls-cert", self.cert, "--tls-key", self.key, *extra])
+        if extra:
+            server.waitForLog(" ready\n", 2)
+        else:
+            server.waitForGreeting()
+        old = derOf(self.oldCert)
+        self.assertEqual(presentedCertificate(server.port), old)
+        session = ftplib.FTP_TLS(context=clientContext())
+        session.connect("127.0.0.1", server.port, timeout=30)
+        session.auth()
+        session.login("alice", "pw")
+        session.prot_p()
+        self.addCleanup(session.close)
+        self.renew()
+        server.signal(signal.SIGHUP)
+        server.waitForLog("reloaded the TLS certificate", hangups)
+        new = derOf(self.cert)
+        self.assertNotEqual(new, old)
+        self.assertEqual(openSSLCertificate(server.port), new)
+        self.assertEqual(presentedCertificate(server.port), new)
+        self.assertEqual(session.sock.getpeercert(binary_form=True), old)
+        out = io.BytesIO()
+        session.retrbinary("RETR f.txt", out.write)
+        self.assertEqual(out.getvalue(), b"data" * 10000)
+        session.quit()
+
+    def test_oneProcess(self):
+        self.reloads([], 1)
+
+    def test_workers(self):
+        self.reloads(["--workers", "2"], 2)
+
+    def test_badNewCertificate(self):
+        """
+        A renewed certificate that does not match the key is refused with
+        a log line; the old one stays in force.
+        """
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:pw",
+            "--tls-cert", self.cert, "--tls-key", self.key])
+        server.waitForGreeting()
+        os.replace(self.newCert, self.cert)
+        server.signal(signal.SIGHUP)
+        server.waitForLog("TLS certificate not reloaded")
+        self.assertEqual(presentedCertificate(server.port),
+                         derOf(self.oldCert))
+
+
+class ContextFactoryReloadTests(unittest.TestCase):
+    """
+    L{ftpkit.control.tls.FTPSContextFactory.reload}.
+    """
+
+    def test_reload(self):
+        from ftpkit.control.tls import makeContextFactory
+
+        directory = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(directory, "new"))
+        cert, key, _ = makeCertificate(directory)
+        factory = makeContextFactory(cert, key)
+        before = factory.chain[0]
+        newCert, newKey, _ = makeCertificate(os.path.join(directory, "new"))
+        os.replace(newCert, cert)
+        os.replace(newKey, key)
+        self.assertTrue(factory.reload())
+        self.assertNotEqual(factory.chain[0], before)
+        factory.makeContext()
+
+    def test_noFiles(self):
+        """
+        A factory not made from files has nothing to reload.
+        """
+        from ftpkit.control.tls import FTPSContextFactory, makeContextFactory
+
+        directory = os.path.abspath(self.mktemp())
+        os.makedirs(directory)
+        made = makeContextFactory(*makeCertificate(directory)[:2])
+        factory = FTPSContextFactory(made.chain, made.key)
+        self.assertFalse(factory.reload())

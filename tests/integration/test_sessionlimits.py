@@ -1,0 +1,233 @@
+"""
+Tests for L{ftpkit.control.sessionlimits}: C{--allow-from}, C{--deny-from} and
+C{--max-sessions-per-user}.
+"""
+
+import ftplib
+import socket
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from ftpkit.auth.sharedusers import (
+    AcceptorUserSessions,
+    WorkerUserSessions,
+    encodeUser,
+)
+from ftpkit.control.sessionlimits import (
+    AddressRules,
+    UserSessions,
+    parseNetwork,
+    userKey,
+)
+from tests.integration.test_xferlog import startServer
+from tests.protocol.test_server import connect, makeFactory, replyCodes
+
+
+class AddressRulesTests(unittest.TestCase):
+    """
+    L{AddressRules.allows}.
+    """
+
+    def test_noRules(self):
+        self.assertTrue(AddressRules().allows("10.0.0.1"))
+        self.assertTrue(AddressRules().allows("/run/ftp.sock"))
+
+    def test_allow(self):
+        rules = AddressRules(allow=["10.0.0.0/8", "2001:db8::/32"])
+        self.assertTrue(rules.allows("10.2.3.4"))
+        self.assertTrue(rules.allows("2001:db8::1"))
+        self.assertTrue(rules.allows("::ffff:10.2.3.4"))
+        self.assertFalse(rules.allows("192.168.0.1"))
+        self.assertFalse(rules.allows("::1"))
+        self.assertFalse(rules.allows("/run/ftp.sock"))
+
+    def test_denyWins(self):
+        rules = AddressRules(allow=["10.0.0.0/8"], deny=["10.9.0.0/16"])
+        self.assertFalse(rules.allows("10.9.8.7"))
+        self.assertTrue(rules.allows("10.8.0.1"))
+        rules = AddressRules(deny=["10.9.8.7/32"])
+        self.assertFalse(rules.allows("10.9.8.7"))
+        self.assertTrue(rules.allows("10.9.8.6"))
+        self.assertTrue(rules.allows("/run/ftp.sock"))
+
+    def test_parse(self):
+        self.assertEqual(parseNetwork("10.1.2.3/8"), "10.0.0.0/8")
+        self.assertEqual(parseNetwork("::1"), "::1/128")
+        self.assertRaises(ValueError, parseNetwork, "10.0.0.0/33")
+        self.assertRaises(ValueError, parseNetwork, "example.com")
+
+
+class UserSessionsTests(unittest.TestCase):
+    """
+    L{UserSessions} counts logins per user.
+    """
+
+    def test_limit(self):
+        sessions = UserSessions(2)
+        self.assertTrue(sessions.admit("alice"))
+        self.assertTrue(sessions.admit("alice"))
+        self.assertFalse(sessions.admit("alice"))
+        self.assertTrue(sessions.admit("bob"))
+        sessions.release("alice")
+        self.assertTrue(sessions.admit("alice"))
+        sessions.release("bob")
+        self.assertNotIn("bob", sessions.counts)
+
+    def test_noLimit(self):
+        sessions = UserSessions()
+        for _ in range(100):
+            self.assertTrue(sessions.admit("alice"))
+
+    def test_anonymousIsOne(self):
+        self.assertEqual(userKey("ftp", True), userKey("anonymous", True))
+        self.assertEqual(userKey("alice", False), "alice")
+
+
+class SessionTests(unittest.TestCase):
+    """
+    The rules applied to sessions.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+
+    def test_notAllowed(self):
+        """
+        A client outside the rules gets 421 before any greeting, and is
+        not counted.
+        """
+        factory = makeFactory(self.clock, allowFrom=("10.9.0.0/16",))
+        _, transport = connect(factory, "10.0.0.1")
+        self.assertEqual(replyCodes(transport), ["421"])
+        self.assertIn(b"Not allowed from your address", transport.value())
+        self.assertEqual(factory.sessions, 0)
+        _, transport = connect(factory, "10.9.1.1")
+        self.assertEqual(replyCodes(transport), ["220"])
+
+    def test_maxSessionsPerUser(self):
+        """
+        A login of a user with the most sessions gets 421 and is closed;
+        once one of them ends, the user may log in again.
+        """
+        factory = makeFactory(self.clock, maxSessionsPerUser=1)
+        first, _ = connect(factory)
+        first.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        second, transport = connect(factory, "10.0.0.2")
+        second.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "421")
+        self.assertTrue(transport.disconnecting)
+        self.assertIsNone(second.session.shell)
+        anonymous, transport = connect(factory, "10.0.0.3")
+        anonymous.dataReceived(b"USER anonymous\r\nPASS x\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "230")
+        first.connectionLost(None)
+        third, transport = connect(factory, "10.0.0.4")
+        third.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "230")
+
+    def test_reinReleases(self):
+        """
+        C{REIN} ends the login, so it no longer counts.
+        """
+        factory = makeFactory(self.clock, maxSessionsPerUser=1)
+        first, _ = connect(factory)
+        first.dataReceived(b"USER alice\r\nPASS secret\r\nREIN\r\n")
+        second, transport = connect(factory, "10.0.0.2")
+        second.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "230")
+
+
+class WorkersTests(unittest.TestCase):
+    """
+    Under C{--workers}, a client the rules refuse is released from the
+    acceptor's counts: refused again and again, it is still refused for
+    its address, never for too many connections.
+    """
+
+    timeout = 60
+
+    def greeting(self, port, source):
+        with socket.create_connection(("127.0.0.1", port), timeout=10,
+                                      source_address=(source, 0)) as conn:
+            return conn.recv(200)
+
+    def test_deniedReleased(self):
+        server, _ = startServer(self, "--workers", "2", "--deny-from",
+                                "127.0.0.2", "--max-connections-per-ip", "2")
+        for _ in range(4):
+            self.assertEqual(self.greeting(server.port, "127.0.0.2"),
+                             b"421 Not allowed from your address\r\n")
+        self.assertTrue(self.greeting(server.port, "127.0.0.1")
+                        .startswith(b"220"))
+
+    def test_maxSessionsPerUser(self):
+        """
+        The limit holds across workers: the acceptor counts every
+        worker's logins, and a session ending in one worker frees a place
+        for a login in any.
+        """
+        server, _ = startServer(self, "--workers", "2",
+                                "--max-sessions-per-user", "2")
+        first = server.login("alice", "secret")
+        second = server.login("alice", "secret")
+        self.addCleanup(first.close)
+        self.addCleanup(second.close)
+        third = ftplib.FTP()
+        third.connect("127.0.0.1", server.port, timeout=10)
+        error = self.assertRaises(ftplib.error_temp, third.login, "alice",
+                                  "secret")
+        self.assertEqual(str(error),
+                         "421 Too many sessions for this user; closing")
+        third.close()
+        other = server.login("anonymous", "x")
+        other.quit()
+        first.quit()
+
+        def loginAgain():
+            try:
+                again = server.login("alice", "secret")
+            except ftplib.error_temp:
+                return False
+            again.quit()
+            return True
+
+        server.waitFor(loginAgain, "a login once a session ended")
+
+
+class SharedUsersTests(unittest.TestCase):
+    """
+    L{ftpkit.auth.sharedusers}: the worker's questions and the acceptor's
+    answers.
+    """
+
+    def test_acceptor(self):
+        acceptor = AcceptorUserSessions(1)
+        user = encodeUser("al ice\n")
+        self.assertNotIn(b" ", user)
+        self.assertEqual(acceptor.handle("w1", b"login", b"1 " + user),
+                         b"login-ok 1\n")
+        self.assertEqual(acceptor.handle("w2", b"login", b"7 " + user),
+                         b"login-no 7\n")
+        self.assertIsNone(acceptor.handle("w2", b"logout", user))
+        self.assertEqual(acceptor.handle("w2", b"login", b"8 " + user),
+                         b"login-no 8\n")
+        acceptor.forgetWorker("w1")
+        self.assertEqual(acceptor.handle("w2", b"login", b"9 " + user),
+                         b"login-ok 9\n")
+
+    def test_worker(self):
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        sessions = WorkerUserSessions(ours)
+        answers = []
+        sessions.admit("alice").addCallback(answers.append)
+        sessions.admit("alice").addCallback(answers.append)
+        self.assertEqual(theirs.recv(100), b"login 1 616c696365\n"
+                         b"login 2 616c696365\n")
+        sessions.received(b"10.0.0.1\nlogin-no 2\nlogin-o")
+        sessions.received(b"k 1\n")
+        self.assertEqual(answers, [False, True])
+        sessions.release("alice")
+        self.assertEqual(theirs.recv(100), b"logout 616c696365\n")

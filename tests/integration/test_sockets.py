@@ -1,0 +1,123 @@
+"""
+Tests for L{ftpkit.control.sockets}, over real TCP connections.
+"""
+
+from twisted.internet import defer, reactor
+from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+
+from ftpkit.control.sockets import closeNow, writeNow
+
+
+class _Collect(Protocol):
+    def __init__(self):
+        self.received = b""
+        self.made = defer.Deferred()
+        self.closed = defer.Deferred()
+
+    def connectionMade(self):
+        self.made.callback(self)
+
+    def dataReceived(self, data):
+        self.received += data
+
+    def connectionLost(self, reason):
+        self.closed.callback(self.received)
+
+
+class _ConnectedPairMixin:
+    """
+    Makes a real TCP connection on 127.0.0.1 between two L{_Collect}s.
+    """
+
+    async def connectedPair(self):
+        server = _Collect()
+        factory = ServerFactory()
+        factory.protocol = lambda: server
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+        client = _Collect()
+        clientFactory = ClientFactory()
+        clientFactory.protocol = lambda: client
+        reactor.connectTCP("127.0.0.1", port.getHost().port, clientFactory)
+        await server.made
+        await client.made
+        return server, client
+
+
+class WriteNowTests(_ConnectedPairMixin, unittest.TestCase):
+    """
+    Bytes go out at once when nothing is queued, and in order otherwise.
+    """
+
+    async def test_sentAtOnce(self):
+        """
+        With nothing queued, the bytes are in the socket before
+        C{writeNow} returns: the transport has nothing left to send.
+        """
+        server, client = await self.connectedPair()
+        writeNow(server.transport, b"220 ready\r\n")
+        self.assertEqual(server.transport.dataBuffer, b"")
+        self.assertEqual(server.transport._tempDataBuffer, [])
+        server.transport.loseConnection()
+        self.assertEqual(await client.closed, b"220 ready\r\n")
+
+    async def test_orderKeptBehindQueuedData(self):
+        """
+        When the transport already queued bytes, later ones queue behind
+        them instead of overtaking them.
+        """
+        server, client = await self.connectedPair()
+        server.transport.write(b"first ")
+        writeNow(server.transport, b"second")
+        server.transport.loseConnection()
+        self.assertEqual(await client.closed, b"first second")
+
+    def test_otherTransportsQueue(self):
+        """
+        A transport that is not plain TCP (TLS, PROXY, a test's) just gets
+        C{write}.
+        """
+        transport = StringTransport()
+        writeNow(transport, b"x")
+        self.assertEqual(transport.value(), b"x")
+
+
+
+
+class CloseNowTests(_ConnectedPairMixin, unittest.TestCase):
+    """
+    L{closeNow} closes at once when nothing is queued, and after the
+    queued bytes otherwise.
+    """
+
+    async def test_closedAtOnce(self):
+        """
+        With nothing queued the connection is closed (and the protocol
+        told) before C{closeNow} returns; the peer gets every byte sent.
+        """
+        server, client = await self.connectedPair()
+        writeNow(server.transport, b"221 Goodbye\r\n")
+        closeNow(server.transport)
+        self.assertTrue(server.closed.called)
+        self.assertEqual(await client.closed, b"221 Goodbye\r\n")
+
+    async def test_queuedBytesSentFirst(self):
+        """
+        With bytes queued it waits for them, as C{loseConnection} does.
+        """
+        server, client = await self.connectedPair()
+        server.transport.write(b"queued")
+        closeNow(server.transport)
+        self.assertFalse(server.closed.called)
+        self.assertEqual(await client.closed, b"queued")
+        await server.closed
+
+    def test_otherTransportsLoseConnection(self):
+        """
+        Other transports get C{loseConnection}.
+        """
+        transport = StringTransport()
+        closeNow(transport)
+        self.assertTrue(transport.disconnecting)

@@ -1,0 +1,442 @@
+"""
+Tests for L{ftpkit.shells.uploads}: a cut upload is kept, hidden, for a
+resume, the old file staying in place until the upload completes; what
+crashes leave is swept at start; and real clients resume.
+"""
+
+import ftplib
+import io
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import uploads
+from ftpkit.shells.filesystem import FilesystemShell
+from tests.integration.test_clients import LFTP
+from tests.serverprocess import ServerProcess
+
+
+def _write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class _Root:
+    """
+    A temporary directory for a test, C{bytes}.
+    """
+
+    def makeRoot(self):
+        self.root = os.fsencode(os.path.abspath(self.mktemp()))
+        os.makedirs(self.root)
+        return self.root
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    def partial(self, name):
+        return self.path(uploads.PARTIAL_PREFIX + name)
+
+
+class PartialUploadTests(_Root, unittest.TestCase):
+    """
+    The filesystem shell keeps a cut upload as the target's partial
+    upload, which C{REST} + C{STOR} and C{APPE} continue.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        self.shell = FilesystemShell(self.root,
+                                     runner=defer.maybeDeferred)
+
+    @defer.inlineCallbacks
+    def upload(self, name, data, offset=0, append=False, cut=False):
+        """
+        Upload C{data}; C{cut} aborts it after the bytes instead of
+        closing it.
+        """
+        writer = yield self.shell.openForWriting((name,), offset, append)
+        consumer = yield writer.receive()
+        consumer.write(data)
+        if cut:
+            yield writer.abort()
+        else:
+            yield writer.close()
+        return writer
+
+    @defer.inlineCallbacks
+    def test_cutUploadKept(self):
+        """
+        A cut upload is kept under a hidden name; the old file stays, and
+        listings show neither.
+        """
+        _write(self.path(b"f"), b"old")
+        time.sleep(0.01)
+        yield self.upload("f", b"new by", cut=True)
+        self.assertEqual(_read(self.path(b"f")), b"old")
+        self.assertEqual(_read(self.partial(b"f")), b"new by")
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [uploads.PARTIAL_PREFIX + b"f", b"f"])
+        self.assertEqual([n for n, _ in (yield self.shell.list(()))], ["f"])
+        self.assertEqual((yield self.shell.resumableSize(("f",))), 6)
+
+    @defer.inlineCallbacks
+    def test_resumeWithRest(self):
+        """
+        C{REST} + C{STOR} continues the partial upload and, complete, it
+        replaces the target; nothing else is left.
+        """
+        _write(self.path(b"f"), b"old")
+        time.sleep(0.01)
+        yield self.upload("f", b"new by", cut=True)
+        yield self.upload("f", b"bytes", offset=4)
+        self.assertEqual(_read(self.path(b"f")), b"new bytes")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        self.assertIsNone((yield self.shell.resumableSize(("f",))))
+
+    @defer.inlineCallbacks
+    def test_resumeWithAppend(self):
+        """
+        C{APPE} continues the partial upload at its end.
+        """
+        yield self.upload("g", b"first ", cut=True)
+        self.assertFalse(os.path.exists(self.path(b"g")))
+        yield self.upload("g", b"second", append=True)
+        self.assertEqual(_read(self.path(b"g")), b"first second")
+        self.assertEqual(os.listdir(self.root), [b"g"])
+
+    @defer.inlineCallbacks
+    def test_cutResumeKeptAgain(self):
+        """
+        A resume cut in turn is kept again, with what both brought.
+        """
+        yield self.upload("g", b"one ", cut=True)
+        yield self.upload("g", b"two ", offset=4, cut=True)
+        self.assertEqual((yield self.shell.resumableSize(("g",))), 8)
+        yield self.upload("g", b"three", offset=8)
+        self.assertEqual(_read(self.path(b"g")), b"one two three")
+
+    @defer.inlineCallbacks
+    def test_emptyCutLeavesNothing(self):
+        """
+        A cut upload that received nothing leaves nothing.
+        """
+        yield self.upload("f", b"", cut=True)
+        self.assertEqual(os.listdir(self.root), [])
+
+    @defer.inlineCallbacks
+    def test_discardKeepsNothing(self):
+        """
+        A discarded upload leaves nothing; one written in place is cut
+        back to its length before.
+        """
+        writer = yield self.shell.openForWriting(("f",))
+        (yield writer.receive()).write(b"too large")
+        yield writer.discard()
+        self.assertEqual(os.listdir(self.root), [])
+        _write(self.path(b"g"), b"keep")
+        writer = yield self.shell.openForWriting(("g",), append=True)
+        (yield writer.receive()).write(b" and more")
+        yield writer.discard()
+        self.assertEqual(_read(self.path(b"g")), b"keep")
+
+    @defer.inlineCallbacks
+    def test_olderThanTargetIgnored(self):
+        """
+        A partial upload older than its target (a later upload completed)
+        is not resumed: it is removed.
+        """
+        yield self.upload("f", b"cut", cut=True)
+        time.sleep(0.01)
+        _write(self.path(b"f"), b"complete")
+        self.assertIsNone((yield self.shell.resumableSize(("f",))))
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+    @defer.inlineCallbacks
+    def test_expiredIgnored(self):
+        """
+        A partial upload past its lifetime is not resumed: it is removed.
+        """
+        yield self.upload("f", b"cut", cut=True)
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(self.partial(b"f"), (old, old))
+        self.assertIsNone((yield self.shell.resumableSize(("f",))))
+        self.assertEqual(os.listdir(self.root), [])
+
+
+class SweepTests(_Root, unittest.TestCase):
+    """
+    L{uploads.sweep}: what a crashed process left.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        os.makedirs(self.path(b"sub"))
+
+    def test_sweep(self):
+        """
+        A crashed upload's temporary file becomes its target's partial
+        upload; one not naming its target, and expired ones, are removed.
+        """
+        crashed = os.path.join(self.path(b"sub"), uploads.temporaryName(b"f"))
+        _write(crashed, b"half")
+        unnamed = self.path(uploads.TEMPORARY_PREFIX + b"x"
+                            + uploads.TEMPORARY_SUFFIX)
+        _write(unnamed, b"?")
+        expired = self.partial(b"old")
+        _write(expired, b"old")
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(expired, (old, old))
+        _write(self.path(b"plain"), b"untouched")
+        self.assertEqual(uploads.sweep(self.root), (1, 2))
+        self.assertEqual(sorted(os.listdir(self.root)), [b"plain", b"sub"])
+        self.assertEqual(
+            _read(os.path.join(self.path(b"sub"),
+                               uploads.PARTIAL_PREFIX + b"f")), b"half")
+
+    def test_atStart(self):
+        """
+        The service sweeps the realm's root when it starts.
+        """
+        from ftpkit.deploy.service import SweepUploads
+
+        _write(self.path(uploads.temporaryName(b"f")), b"half")
+        SweepUploads(self.root).startService()
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [uploads.PARTIAL_PREFIX + b"f", b"sub"])
+
+
+def _temporarySize(root):
+    """
+    @return: the size of the largest temporary upload file in C{root}.
+    """
+    return max([os.path.getsize(os.path.join(root, name))
+                for name in os.listdir(root)
+                if name.startswith(uploads.TEMPORARY_PREFIX)], default=0)
+
+
+def _cutUpload(port, root, name, data):
+    """
+    Log in, start C{STOR name}, send C{data} and, once the server wrote it
+    into the file, vanish: reset the data connection and drop the control
+    connection without a word, as a killed client does.
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", port, timeout=30)
+    ftp.login("alice", "secret")
+    ftp.voidcmd("TYPE I")
+    data_socket = ftp.transfercmd("STOR " + name)
+    data_socket.sendall(data)
+    deadline = time.monotonic() + 30
+    while _temporarySize(root) < len(data) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    data_socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                           b"\1\0\0\0\0\0\0\0")
+    data_socket.close()
+    ftp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        b"\1\0\0\0\0\0\0\0")
+    ftp.sock.close()
+
+
+class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
+    """
+    Real clients resume an upload cut by the client's death.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        self.server = self.startServer(FilesystemRealm(self.root))
+
+    def waitForPartial(self, name):
+        """
+        @return: a Deferred firing once the server kept C{name}'s partial
+            upload.
+        """
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        async def poll():
+            for _ in range(500):
+                if os.path.exists(self.partial(name)):
+                    return
+                await deferLater(reactor, 0.02, lambda: None)
+            self.fail("no partial upload kept: %r" % (os.listdir(self.root),))
+        return defer.ensureDeferred(poll())
+
+    async def test_ftplibRestStor(self):
+        """
+        After a client died mid-upload, C{SIZE} gives what was kept and
+        C{REST} + C{STOR} of the rest completes the file.
+        """
+        payload = os.urandom(3 << 20)
+        await self.inThread(_cutUpload, self.server.port, self.root,
+                            "big.bin", payload[:1 << 20])
+        await self.waitForPartial(b"big.bin")
+
+        def resume():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                kept = ftp.size("big.bin")
+                ftp.storbinary("STOR big.bin", io.BytesIO(payload[kept:]),
+                               rest=kept)
+                return kept
+            finally:
+                ftp.quit()
+        kept = await self.inThread(resume)
+        self.assertGreater(kept, 0)
+        self.assertEqual(_read(self.path(b"big.bin")), payload)
+        self.assertEqual(os.listdir(self.root), [b"big.bin"])
+
+    async def test_lftpPutContinue(self):
+        """
+        lftp killed mid-upload, then C{put -c}: the file completes,
+        identical.
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        source = os.path.join(self.root, b"source.bin")
+        payload = os.urandom(4 << 20)
+        _write(source, payload)
+        target = "ftp://alice:secret@127.0.0.1:%d" % (self.server.port,)
+
+        def killedMidway():
+            lftp = subprocess.Popen(
+                [LFTP, "-c", "set net:limit-rate 1M; set xfer:clobber on; "
+                 "open %s; put %s -o up.bin"
+                 % (target, os.fsdecode(source))],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while (not any(name.startswith(uploads.TEMPORARY_PREFIX)
+                           and os.path.getsize(os.path.join(self.root, name))
+                           > (256 << 10)
+                           for name in os.listdir(self.root))
+                   and time.monotonic() < deadline):
+                time.sleep(0.02)
+            lftp.send_signal(signal.SIGKILL)
+            lftp.wait()
+
+        await self.inThread(killedMidway)
+
+        def kept():
+            # The server saw the end of the data connection (and put the
+            # file in place) or the end of the session (and kept the cut
+            # upload): either way, SIZE says what to resume from.
+            deadline = time.monotonic() + 30
+            while (any(name.startswith(uploads.TEMPORARY_PREFIX)
+                       for name in os.listdir(self.root))
+                   and time.monotonic() < deadline):
+                time.sleep(0.02)
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                return ftp.size("up.bin")
+            finally:
+                ftp.quit()
+        size = await self.inThread(kept)
+        self.assertGreater(size, 0)
+        self.assertLess(size, len(payload))
+
+        def resume():
+            return subprocess.run(
+                [LFTP, "-c", "open %s; put -c %s -o up.bin"
+                 % (target, os.fsdecode(source))],
+                capture_output=True, timeout=60)
+        done = await self.inThread(resume)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(_read(self.path(b"up.bin")), payload)
+        self.assertIn(b"up.bin", os.listdir(self.root))
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [b"source.bin", b"up.bin"])
+
+
+    async def test_reservedNamesRefused(self):
+        """
+        A client cannot name the files the server keeps uploads in: an
+        upload to C{.ftpkit-partial.NAME} was taken as NAME's cut upload,
+        so another user's resume of NAME continued (and published) it; the
+        server's own partial uploads could be read, renamed and deleted.
+        """
+        _write(self.partial(b"kept.bin"), b"kept")
+        reserved = [uploads.PARTIAL_PREFIX.decode() + "new.bin",
+                    uploads.PARTIAL_PREFIX.decode() + "kept.bin",
+                    "sub/" + uploads.PARTIAL_PREFIX.decode() + "x",
+                    uploads.TEMPORARY_PREFIX.decode() + "t.new.bin.tmp"]
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            answers = []
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                for name in reserved:
+                    for verb in ("STOR", "RETR", "SIZE", "DELE", "RNFR",
+                                 "MKD"):
+                        command = "%s %s" % (verb, name)
+                        try:
+                            if verb == "STOR":
+                                ftp.storbinary(command, io.BytesIO(b"EVIL"))
+                            elif verb == "RETR":
+                                ftp.retrbinary(command, lambda data: None)
+                            else:
+                                ftp.sendcmd(command)
+                            answers.append("ok " + command)
+                        except ftplib.error_perm as e:
+                            answers.append(str(e)[:3])
+                return answers, ftp.sendcmd("SIZE new.bin")[:3]
+            except ftplib.error_perm as e:
+                return answers, str(e)[:3]
+            finally:
+                ftp.quit()
+
+        answers, size = await self.inThread(client)
+        self.assertEqual(answers, ["553"] * len(answers))
+        self.assertEqual(size, "550")
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [uploads.PARTIAL_PREFIX + b"kept.bin"])
+
+
+class StopMidUploadTests(_Root, unittest.TestCase):
+    """
+    C{SIGTERM} during an upload leaves no temporary file: the cut upload
+    is kept as the target's partial upload, per the rule.
+    """
+
+    def test_sigterm(self):
+        self.makeRoot()
+        server = ServerProcess(self, [
+            "--root", os.fsdecode(self.root), "--auth", "memory:alice:secret",
+            "--shutdown-grace", "0"])
+        server.waitForGreeting()
+        ftp = server.login("alice", "secret")
+        ftp.voidcmd("TYPE I")
+        data_socket = ftp.transfercmd("STOR up.bin")
+        data_socket.sendall(b"x" * (1 << 20))
+        server.waitFor(lambda: any(
+            name.startswith(uploads.TEMPORARY_PREFIX)
+            and os.path.getsize(self.path(name)) >= (1 << 20)
+            for name in os.listdir(self.root)), "the upload's bytes on disk")
+        server.signal(signal.SIGTERM)
+        server.process.wait(60)
+        data_socket.close()
+        ftp.sock.close()
+        self.assertEqual(os.listdir(self.root),
+                         [uploads.PARTIAL_PREFIX + b"up.bin"])
+        self.assertEqual(os.path.getsize(self.partial(b"up.bin")), 1 << 20)

@@ -1,0 +1,170 @@
+"""
+Tests for L{ftpkit.ops.who}: C{/sessions} on the C{--metrics} endpoint and
+C{python -m ftpkit.who}.
+"""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from ftpkit.ops import who
+from tests.integration.test_metrics import MetricsTestCase
+from tests.integration.test_plugin import _SOURCE
+from tests.integration.test_xferlog import startServer
+from tests.protocol.test_server import connect, makeFactory
+from tests.serverprocess import freePort
+
+
+class _Transfer:
+    description = "RETR /big.bin"
+    started = 100.0
+
+    def bytesMoved(self):
+        return 5000
+
+
+class RecordTests(unittest.TestCase):
+    """
+    L{who.sessionRecord} describes a session.
+    """
+
+    def test_loggedIn(self):
+        clock = MemoryReactorClock()
+        clock.advance(1700000000)
+        factory = makeFactory(clock)
+        protocol, _ = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        [record] = who.sessionRecords(factory)
+        self.assertEqual(record["user"], "alice")
+        self.assertEqual(record["peer"], "10.0.0.1")
+        self.assertIsNone(record["host"])
+        self.assertEqual(record["login_time"], "2023-11-14T22:13:20Z")
+        self.assertIsNone(record["transfer"])
+        protocol.transfer = _Transfer()
+        record = who.sessionRecord(protocol, 102.0)
+        self.assertEqual(record["transfer"], {
+            "command": "RETR", "path": "/big.bin", "bytes": 5000,
+            "seconds": 2.0, "rate": 2500})
+
+    def test_host(self):
+        """
+        A session that sent HOST shows the name.
+        """
+        factory = makeFactory(MemoryReactorClock())
+        protocol, _ = connect(factory)
+        protocol.dataReceived(b"HOST Ftp.Example.COM\r\n")
+        [record] = who.sessionRecords(factory)
+        self.assertEqual(record["host"], "ftp.example.com")
+
+    def test_table(self):
+        text = who.formatTable([
+            {"session": 1, "peer": "10.0.0.1", "user": "al\nice",
+             "anonymous": False, "login_time": "2026-01-01T00:00:00Z",
+             "transfer": {"command": "STOR", "path": "/a", "bytes": 10,
+                          "seconds": 1.0, "rate": 10}},
+            {"session": 2, "peer": "::1", "user": None, "anonymous": False,
+             "login_time": None, "transfer": None}])
+        lines = text.splitlines()
+        self.assertEqual(len(lines), 4)
+        self.assertIn("al\\nice", lines[1])
+        self.assertIn("STOR /a: 10 bytes, 10 B/s", lines[1])
+        self.assertIn("(not logged in)", lines[2])
+        self.assertEqual(lines[3], "2 session(s)")
+
+    def test_snapshots(self):
+        directory = self.mktemp()
+        os.makedirs(directory)
+        who.writeSnapshot(directory, [{"session": 1}], pid=10)
+        who.writeSnapshot(directory, [{"session": 2}], pid=11)
+        self.assertEqual(who.readSnapshots(directory),
+                         [{"session": 1}, {"session": 2}])
+        who.forgetSnapshot(directory, 10)
+        self.assertEqual(who.readSnapshots(directory), [{"session": 2}])
+
+
+class SessionsPageTests(MetricsTestCase):
+    """
+    A real server lists its sessions at C{/sessions}, a running download
+    with its bytes, and C{python -m ftpkit.who} prints them.
+    """
+
+    timeout = 120
+
+    def fetch(self):
+        with urllib.request.urlopen(self.url, timeout=30) as response:
+            return json.loads(response.read())
+
+    def check(self, *options):
+        metricsPort = freePort()
+        self.url = f"http://127.0.0.1:{metricsPort}/sessions"
+        server, root = startServer(
+            self, "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1",
+            *options)
+        with open(os.path.join(root, "big.bin"), "wb") as f:
+            f.write(b"b" * (32 * 1024 * 1024))
+        idle = server.login("anonymous", "x")
+        self.addCleanup(idle.close)
+        busy = server.login("alice", "secret")
+        self.addCleanup(busy.close)
+        data = busy.transfercmd("RETR big.bin")
+        self.addCleanup(data.close)
+        data.recv(1024)
+
+        def downloading():
+            # Under --workers each worker's snapshot comes in its own time.
+            records = self.fetch()
+            running = [r for r in records if r["transfer"] is not None]
+            users = {r["user"] for r in records}
+            if (running and running[0]["transfer"]["bytes"] > 0
+                    and {"alice", "anonymous"} <= users):
+                return records
+            return None
+
+        records = server.waitFor(downloading, "a download in /sessions")
+        users = sorted(r["user"] for r in records if r["user"])
+        self.assertEqual(users, ["alice", "anonymous"])
+        [running] = [r for r in records if r["transfer"] is not None]
+        self.assertEqual(running["user"], "alice")
+        self.assertEqual(running["transfer"]["command"], "RETR")
+        self.assertEqual(running["transfer"]["path"], "/big.bin")
+        self.assertIsNotNone(running["login_time"])
+        done = subprocess.run(
+            [sys.executable, "-m", "ftpkit.who", self.url],
+            capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, PYTHONPATH=_SOURCE))
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("RETR /big.bin", done.stdout)
+        self.assertIn("anonymous", done.stdout)
+
+    def test_oneProcess(self):
+        self.check()
+
+    def test_workers(self):
+        self.check("--workers", "2")
+
+
+class CommandTests(unittest.TestCase):
+    """
+    C{python -m ftpkit.who} fails with one line when it cannot ask.
+    """
+
+    def test_unreachable(self):
+        out, err = io.StringIO(), io.StringIO()
+        url = f"http://127.0.0.1:{freePort()}/sessions"
+        self.assertEqual(who.main([url], out, err), 1)
+        self.assertEqual(out.getvalue(), "")
+        self.assertTrue(err.getvalue().startswith(
+            f"ftpkit.ops.who: cannot read {url}: "))
+        self.assertEqual(err.getvalue().count("\n"), 1)
+
+    def test_usage(self):
+        err = io.StringIO()
+        self.assertEqual(who.main(["-x"], io.StringIO(), err), 1)
+        self.assertEqual(err.getvalue(),
+                         "usage: python -m ftpkit.who [--json] [URL]\n")

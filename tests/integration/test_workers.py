@@ -1,0 +1,236 @@
+"""
+Tests for L{ftpkit.deploy.workers}: the pure parts, and a real multi-process
+server driven by ftplib.
+"""
+
+import ftplib
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from twisted.trial import unittest
+
+from ftpkit.deploy.workers import parseListenAddress, workerArguments
+
+
+class ParseListenAddressTests(unittest.SynchronousTestCase):
+    """
+    The acceptor understands tcp: and tcp6: endpoint descriptions.
+    """
+
+    def test_tcp(self):
+        self.assertEqual(parseListenAddress("tcp:2121"),
+                         (socket.AF_INET, "0.0.0.0", 2121))
+        self.assertEqual(
+            parseListenAddress("tcp:port=21:interface=127.0.0.1"),
+            (socket.AF_INET, "127.0.0.1", 21))
+
+    def test_tcp6EscapedInterface(self):
+        self.assertEqual(parseListenAddress("tcp6:2121:interface=\\:\\:1"),
+                         (socket.AF_INET6, "::1", 2121))
+
+    def test_otherKindsRefused(self):
+        for description in ("ssl:990", "unix:/tmp/s", "haproxy:tcp:21"):
+            self.assertRaises(ValueError, parseListenAddress, description)
+
+    def test_badPort(self):
+        for description in ("tcp:x", "tcp:0", "tcp:70000", "tcp"):
+            self.assertRaises(ValueError, parseListenAddress, description)
+
+
+class WorkerArgumentsTests(unittest.SynchronousTestCase):
+    """
+    Workers get the server's options without --workers.
+    """
+
+    def test_dropsWorkers(self):
+        self.assertEqual(
+            workerArguments(["--root", "/x", "--workers", "2",
+                             "--workers=3", "--auth", "anonymous"]),
+            ["--root", "/x", "--auth", "anonymous"])
+
+
+def freePort():
+    """
+    @return: a TCP port on 127.0.0.1 that was free a moment ago.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WorkersIntegrationTests(unittest.TestCase):
+    """
+    C{python -m ftpkit --workers 2} serves sessions from two worker
+    processes, with the connection limits holding across them.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"served by a worker\n")
+        self.port = freePort()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ftpkit", "--workers", "2",
+             "--listen", "tcp:%d:interface=127.0.0.1" % self.port,
+             "--root", self.root, "--auth", "memory:alice:secret",
+             "--max-connections-per-ip", "3"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(self.stopServer)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              timeout=1) as probe:
+                    if probe.recv(100).startswith(b"220"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.fail("server did not start")
+
+    def stopServer(self):
+        self.process.terminate()
+        self.process.wait(20)
+        self.process.stderr.close()
+
+    def login(self):
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.port, timeout=10)
+        ftp.login("alice", "secret")
+        return ftp
+
+    def test_sessionsAcrossWorkers(self):
+        """
+        Sessions are served, and the per-address limit counts sessions of
+        every worker together.
+        """
+        sessions = [self.login() for _ in range(3)]
+        try:
+            for ftp in sessions:
+                out = io.BytesIO()
+                ftp.retrbinary("RETR f.txt", out.write)
+                self.assertEqual(out.getvalue(), b"served by a worker\n")
+            with socket.create_connection(("127.0.0.1", self.port)) as extra:
+                extra.settimeout(10)
+                self.assertTrue(extra.recv(100).startswith(b"421"))
+        finally:
+            for ftp in sessions:
+                ftp.quit()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.login().quit()
+                break
+            except (ftplib.Error, OSError, EOFError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+
+class SplitEndpointTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.deploy.endpoints.splitEndpoint} splits on unescaped colons only.
+    """
+
+    def test_escapes(self):
+        from ftpkit.deploy.endpoints import splitEndpoint
+
+        self.assertEqual(splitEndpoint("tcp6:21:interface=\\:\\:1"),
+                         ["tcp6", "21", "interface=::1"])
+        self.assertEqual(splitEndpoint("ssl:990:privateKey=a\\\\b.pem"),
+                         ["ssl", "990", "privateKey=a\\b.pem"])
+
+
+class RestartDelayTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.deploy.workers.restartDelay}: workers failing at start are retried
+    after doubling delays.
+    """
+
+    def test_noFailure(self):
+        from ftpkit.deploy.workers import restartDelay
+
+        self.assertEqual(restartDelay(0), 0)
+
+    def test_doubling(self):
+        from ftpkit.deploy.workers import restartDelay
+
+        self.assertEqual([restartDelay(n, 0.5, 30) for n in range(1, 9)],
+                         [0.5, 1, 2, 4, 8, 16, 30, 30])
+        self.assertEqual(restartDelay(10 ** 6, 0.5, 30), 30)
+
+
+class WorkerLogReaderTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.ops.workerlog.WorkerLogReader} turns a worker's output into
+    events of the acceptor's log.
+    """
+
+    def setUp(self):
+        from ftpkit.ops.workerlog import WorkerLogReader
+
+        self.events = []
+        self.reader = WorkerLogReader(42, self.events.append)
+
+    def test_records(self):
+        """
+        JSON records, split anywhere, become events naming the worker.
+        """
+        from twisted.logger import LogLevel, eventAsJSON, formatEvent
+
+        record = ("\x1e" + eventAsJSON({
+            "log_format": "login {user}", "user": "alice",
+            "log_level": LogLevel.info, "log_namespace": "x"}) + "\n")
+        data = (record * 2).encode("utf-8")
+        self.reader.recordsReceived(data[:7])
+        self.assertEqual(self.events, [])
+        self.reader.recordsReceived(data[7:])
+        self.assertEqual([formatEvent(e) for e in self.events],
+                         ["login alice"] * 2)
+        self.assertEqual(self.events[0]["log_system"], "worker 42")
+        self.assertEqual(self.events[0]["log_level"], LogLevel.info)
+
+    def test_errors(self):
+        """
+        Standard error is logged a line at a time, as errors; what is left
+        is logged when the worker exits.
+        """
+        from twisted.logger import LogLevel, formatEvent
+
+        self.reader.errorsReceived(b"Traceback:\n  boom\nlast")
+        self.assertEqual([formatEvent(e) for e in self.events],
+                         ["Traceback:", "  boom"])
+        self.reader.flush()
+        self.assertEqual(formatEvent(self.events[-1]), "last")
+        self.assertEqual(self.events[-1]["log_level"], LogLevel.error)
+
+    def test_notJSON(self):
+        """
+        A record that is not JSON is logged as text.
+        """
+        from twisted.logger import formatEvent
+
+        self.reader.recordsReceived(b"\x1enot json\n")
+        self.assertEqual([formatEvent(e) for e in self.events], ["not json"])
+
+    def test_formatSpecKept(self):
+        """
+        A worker's field formatted with a format spec (C{{seconds:.3f}} in
+        the transfer log line) reads as it does in one process: Twisted's
+        flattening keeps only C{str} of the value, which dropped the spec.
+        """
+        from twisted.logger import LogLevel, eventAsJSON, formatEvent
+
+        record = ("\x1e" + eventAsJSON({
+            "log_format": "{bytes} bytes in {seconds:.3f} s {user!r}",
+            "bytes": 5, "seconds": 3.978332281112671, "user": "alice",
+            "log_level": LogLevel.info, "log_namespace": "x"}) + "\n")
+        self.reader.recordsReceived(record.encode("utf-8"))
+        self.assertEqual([formatEvent(e) for e in self.events],
+                         ["5 bytes in 3.978 s 'alice'"])

@@ -1,0 +1,164 @@
+"""
+C{--workers} processes living and dying: a dead worker's sessions are
+released, a worker failing at start is retried with back-off while
+clients get C{421}, and the workers log where the acceptor logs.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from twisted.trial import unittest
+
+from ftpkit.auth.users import hashPassword
+from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf, freePort
+
+READY = " ready\n"
+"""What the acceptor logs when a worker is ready."""
+
+
+def killWorkers(server):
+    """
+    Kill every worker of a server (C{SIGKILL}).
+
+    @return: their process ids.
+    """
+    workers = childrenOf(server.process.pid)
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    return workers
+
+
+class WorkerDeathTests(unittest.TestCase):
+    """
+    A worker that dies.
+    """
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+
+    def test_sessionsReleased(self):
+        """
+        When both workers of a C{--max-connections-per-ip 2} server die
+        holding two sessions from one address, that address may log in
+        again once new workers are ready (it got C{421} forever).
+        """
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "anonymous", "--workers", "2",
+            "--max-connections-per-ip", "2"])
+        server.waitForLog(READY, 2)
+        sessions = [server.login(), server.login()]
+        self.addCleanup(lambda: [ftp.close() for ftp in sessions])
+        self.assertEqual(len(killWorkers(server)), 2)
+        server.waitForLog(READY, 4)
+        server.login().quit()
+
+    def test_failingAtStart(self):
+        """
+        Workers that cannot start (their users file is gone) are started
+        again after growing delays, clients meanwhile get C{421}, the
+        workers' error reaches the log, and once the file is back a
+        worker starts and serves.
+        """
+        users = os.path.join(self.root, "users.toml")
+        text = f'[users.alice]\npassword = "{hashPassword("secret")}"\n'
+        with open(users, "w") as f:
+            f.write(text)
+        server = ServerProcess(self, [
+            "--root", self.root, "--workers", "2",
+            "--realm", f"users:{users}", "--auth", f"users:{users}"])
+        server.waitForLog(READY, 2)
+        os.unlink(users)
+        killWorkers(server)
+        log = server.waitForLog("starting another in 2 s")
+        self.assertIn("starting another in 0.5 s", log)
+        self.assertIn("starting another in 1 s", log)
+        self.assertIn("ftpkit worker: --auth: no such file", log)
+        self.assertTrue(server.greeting().startswith(b"421"))
+        with open(users, "w") as f:
+            f.write(text)
+        server.waitForLog(READY, 3)
+        server.login("alice", "secret").quit()
+
+
+class WorkerLogTests(unittest.TestCase):
+    """
+    Workers log where the acceptor logs.
+    """
+
+    def test_daemonizedLogFile(self):
+        """
+        With C{twistd} daemonizing and C{--logfile}, the workers' lines
+        (a login) are in that file, naming the worker.
+        """
+        directory = os.path.abspath(self.mktemp())
+        os.makedirs(directory)
+        logPath = os.path.join(directory, "ftpkit.log")
+        pidPath = os.path.join(directory, "ftpkit.pid")
+        port = freePort()
+        subprocess.run(
+            [sys.executable, "-c", _TWISTD, f"--logfile={logPath}",
+             f"--pidfile={pidPath}", "ftpkit", "--workers", "2",
+             "--listen", f"tcp:{port}:interface=127.0.0.1",
+             "--root", directory, "--auth", "anonymous"],
+            cwd=directory, env=dict(os.environ, PYTHONPATH=_SOURCE),
+            stdin=subprocess.DEVNULL, check=True, timeout=TIMEOUT)
+        server = _Daemon(self, pidPath, logPath, port)
+        server.waitForLog(READY, 2)
+        server.login().quit()
+        log = server.waitForLog("login from 127.0.0.1")
+        self.assertRegex(log, r"\[worker \d+\] login from 127.0.0.1")
+
+
+class _Daemon(ServerProcess):
+    """
+    A server C{twistd} started in the background: found by its pid file.
+    """
+
+    def __init__(self, testCase, pidPath, logPath, port):
+        self.testCase = testCase
+        self.port = port
+        self.logPath = logPath
+        self.pidPath = pidPath
+        self.pid = int(self.waitFor(self._readPid, "the pid file"))
+        testCase.addCleanup(self.stop)
+
+    def _portTaken(self):
+        return False
+
+    def _readPid(self):
+        try:
+            with open(self.pidPath) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+    def log(self):
+        """
+        @return: the log file's text so far.
+        """
+        try:
+            return ServerProcess.log(self)
+        except FileNotFoundError:
+            return ""
+
+    def stop(self):
+        """
+        Stop it with C{SIGTERM} and wait until it is gone.
+        """
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        os.kill(self.pid, signal.SIGKILL)

@@ -1,0 +1,186 @@
+"""
+Tests for L{ftpkit.ops.xferlog} (C{--xferlog}), read back by ProFTPD's
+C{ftpstats}, a real consumer of the format.
+"""
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from twisted.trial import unittest
+
+from ftpkit.ops import events
+from ftpkit.ops.xferlog import XferLog, formatLine, formatTime
+from tests.serverprocess import ServerProcess
+
+
+def startServer(testCase, *options, users="alice:secret"):
+    """
+    Start C{python -m ftpkit} serving a new directory to anonymous and
+    C{users}, and wait for its greeting.
+
+    @return: C{(server, root)}: the L{ServerProcess} and the directory.
+    """
+    root = os.path.abspath(testCase.mktemp())
+    os.makedirs(root)
+    server = ServerProcess(
+        testCase, ["--root", root, "--auth", "anonymous",
+                   "--auth", "memory:" + users, *options], cwd=root)
+    server.waitForGreeting()
+    return server, root
+
+
+def transfer(**fields):
+    """
+    @return: a L{events.TRANSFER} event with C{fields}.
+    """
+    defaults = dict(peer="10.0.0.1", time=time.time(), user="alice",
+                    command="RETR", path="/pub/a.bin", code=226, bytes=1000,
+                    seconds=2.4)
+    defaults.update(fields)
+    return events.Event(events.TRANSFER, **defaults)
+
+
+class FormatTests(unittest.TestCase):
+    """
+    L{formatLine} writes wu-ftpd's fields.
+    """
+
+    def test_fields(self):
+        """
+        A download by a real user, finished.
+        """
+        line = formatLine(transfer())
+        self.assertTrue(line.endswith("\n"))
+        fields = line.split()
+        self.assertEqual(len(fields), 18)
+        self.assertEqual(fields[5:], [
+            "2", "10.0.0.1", "1000", "/pub/a.bin", "b", "_", "o", "r",
+            "alice", "ftp", "0", "alice", "c"])
+
+    def test_uploadAnonymousIncomplete(self):
+        """
+        An anonymous ASCII upload cut short: C{i}, C{a}, C{i}, C{a}; a
+        transfer under a second counts as one.
+        """
+        fields = formatLine(transfer(
+            command="STOR", anonymous=True, user="anonymous", binary=False,
+            code=426, seconds=0.01)).split()
+        self.assertEqual(fields[5], "1")
+        self.assertEqual(fields[9:14], ["a", "_", "i", "a", "anonymous"])
+        self.assertEqual(fields[16], "*")
+        self.assertEqual(fields[-1], "i")
+
+    def test_whiteSpace(self):
+        """
+        White space and control characters in a path or user name become
+        C{_}: the line keeps its fields.
+        """
+        line = formatLine(transfer(path="/a b\tc\nd", user="x y"))
+        self.assertEqual(line.count("\n"), 1)
+        fields = line.split()
+        self.assertEqual(len(fields), 18)
+        self.assertEqual(fields[8], "/a_b_c_d")
+        self.assertEqual(fields[13], "x_y")
+
+    def test_time(self):
+        """
+        The time is C{ctime}'s form, in English.
+        """
+        when = time.mktime((2026, 3, 4, 5, 6, 7, 0, 0, -1))
+        self.assertEqual(formatTime(when), time.ctime(when))
+        self.assertEqual(formatTime(when)[:10], "Wed Mar  4")
+
+
+class XferLogFileTests(unittest.TestCase):
+    """
+    L{XferLog} appends a line per transfer, and follows a rotated file.
+    """
+
+    def test_appendAndRotate(self):
+        path = self.mktemp()
+        xferlog = XferLog(path)
+        self.addCleanup(xferlog.close)
+        xferlog(transfer(path="/one"))
+        os.rename(path, path + ".1")
+        xferlog(transfer(path="/two"))
+        with open(path + ".1") as f:
+            self.assertIn("/one", f.read())
+        with open(path) as f:
+            self.assertIn("/two", f.read())
+
+
+class FtpstatsTests(unittest.TestCase):
+    """
+    ProFTPD's C{ftpstats} reads the transfer log of a real server and
+    reports the files, bytes and users that moved.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        if shutil.which("ftpstats") is None:
+            raise unittest.SkipTest("ftpstats not installed (apt-get "
+                                    "install proftpd-core)")
+
+    def ftpstats(self, path, *args):
+        """
+        @return: C{(files, bytes)} from C{ftpstats -f PATH ARGS}.
+        """
+        done = subprocess.run(["ftpstats", "-f", path, *args],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        files = re.search(r"Files Transmitted During Summary Period\s+(\d+)",
+                          done.stdout)
+        moved = re.search(r"Bytes Transmitted During Summary Period\s+(\d+)",
+                          done.stdout)
+        return int(files.group(1)), int(moved.group(1)), done.stdout
+
+    def test_ftpstats(self):
+        """
+        One process.
+        """
+        self.check()
+
+    def test_workers(self):
+        """
+        Under C{--workers} the workers share the transfer log.
+        """
+        self.check("--workers", "2")
+
+    def check(self, *options):
+        path = os.path.abspath(self.mktemp())
+        server, root = startServer(self, "--xferlog", path, *options,
+                                   users="alice:secret:bob:pw")
+        os.makedirs(os.path.join(root, "pub"))
+        with open(os.path.join(root, "pub", "a.bin"), "wb") as f:
+            f.write(b"a" * 3000)
+        ftp = server.login("alice", "secret")
+        ftp.storbinary("STOR /pub/up one.bin", io.BytesIO(b"u" * 1234))
+        ftp.retrbinary("RETR /pub/a.bin", lambda data: None)
+        ftp.quit()
+        ftp = server.login("bob", "pw")
+        ftp.retrbinary("RETR /pub/a.bin", lambda data: None)
+        ftp.quit()
+        ftp = server.login("anonymous", "guest@")
+        ftp.retrbinary("RETR /pub/a.bin", lambda data: None)
+        ftp.quit()
+
+        def lines():
+            with open(path) as f:
+                return len(f.readlines()) >= 4
+
+        server.waitFor(lines, "4 lines in the transfer log")
+        files, moved, report = self.ftpstats(path, "-r", "-a")
+        self.assertEqual((files, moved), (4, 1234 + 3 * 3000), report)
+        self.assertIn("/pub", report)
+        self.assertEqual(self.ftpstats(path, "-u", "alice")[:2],
+                         (2, 1234 + 3000))
+        self.assertEqual(self.ftpstats(path, "-u", "bob")[:2], (1, 3000))
+        self.assertEqual(self.ftpstats(path, "-r", "-a", "-i")[:2],
+                         (1, 1234))
+        self.assertEqual(self.ftpstats(path, "-r", "-a", "-o")[:2],
+                         (3, 9000))

@@ -1,0 +1,4 @@
+"""
+Protocol tests: a session driven over Twisted's StringTransport, no real
+sockets.
+"""

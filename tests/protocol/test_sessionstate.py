@@ -1,0 +1,186 @@
+"""
+Tests for L{ftpkit.protocol.sessionstate}: the session is one value, C{REIN}
+replaces it, and each handler module names the fields it uses.
+"""
+
+import ast
+import dataclasses
+import inspect
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from ftpkit.control.handlers.datachannel import DataChannelCommands
+from ftpkit.control.handlers.files import FileCommands
+from ftpkit.control.handlers.host import HostCommands
+from ftpkit.control.handlers.login import LoginCommands
+from ftpkit.control.handlers.reporting import SessionReporting
+from ftpkit.control.handlers.security import SecurityCommands
+from ftpkit.control.handlers.session import SessionCommands
+from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.server import FTPProtocol
+from ftpkit.protocol.sessionstate import Session
+from tests.protocol.test_server import connect, makeFactory, replyCodes
+
+FIELDS = {field.name for field in dataclasses.fields(Session)}
+
+HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
+            DataChannelCommands, SecurityCommands, SessionReporting,
+            TransferCommands]
+"""Every handler class of L{ftpkit.control.server.FTPProtocol}: each names the
+session's fields it uses."""
+
+
+def sessionFieldsUsed(cls):
+    """
+    Find the session fields a class's methods use: attributes of
+    C{self.session}, or of a local C{session} variable.
+
+    @param cls: a handler class.
+    @return: the set of field names.
+    """
+    tree = ast.parse(inspect.getsource(inspect.getmodule(cls)))
+    used = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
+            for inner in ast.walk(node):
+                if not isinstance(inner, ast.Attribute):
+                    continue
+                owner = inner.value
+                if (isinstance(owner, ast.Attribute)
+                        and owner.attr == "session"
+                        and isinstance(owner.value, ast.Name)
+                        and owner.value.id == "self"):
+                    used.add(inner.attr)
+                elif isinstance(owner, ast.Name) and owner.id == "session":
+                    used.add(inner.attr)
+    return used
+
+
+class DeclarationTests(unittest.TestCase):
+    """
+    Each handler class declares, in C{sessionFields}, the fields of the
+    L{Session} it uses, and uses no others.
+    """
+
+    def test_everyHandlerClass(self):
+        """
+        Every handler mixin of L{FTPProtocol} is checked here.
+        """
+        mixins = [cls for cls in FTPProtocol.__mro__
+                  if cls.__module__.startswith("ftpkit.control.handlers.")]
+        self.assertEqual(set(mixins), set(HANDLERS))
+
+    def test_declaredFieldsExist(self):
+        """
+        Every declared field is a field of L{Session}.
+        """
+        for cls in HANDLERS:
+            self.assertEqual(cls.sessionFields - FIELDS, set(), cls)
+
+    def test_declarationsMatchUse(self):
+        """
+        A handler class uses exactly the session fields it declares.
+        """
+        for cls in HANDLERS:
+            self.assertEqual(sessionFieldsUsed(cls), set(cls.sessionFields),
+                             cls)
+
+    def test_handlersKeepNoSessionState(self):
+        """
+        No handler class keeps a session field as an attribute of its
+        own, which C{REIN} would then leave behind.
+        """
+        for cls in HANDLERS:
+            self.assertEqual(FIELDS & set(vars(cls)), set(), cls)
+
+
+def loggedIn(factory):
+    """
+    @return: C{(protocol, transport)} of a session logged in as alice,
+        its transport cleared.
+    """
+    protocol, transport = connect(factory)
+    protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+    transport.clear()
+    return protocol, transport
+
+
+class ReinitializeTests(unittest.TestCase):
+    """
+    After C{REIN} a session is as a new connection's, except for what
+    belongs to the connection.
+    """
+
+    def test_settingsReset(self):
+        """
+        C{EPSV ALL}, C{OPTS MLST}, C{OPTS HASH}, C{TYPE}, C{REST}, the
+        current directory and a pending C{RNFR} do not survive C{REIN}.
+        """
+        factory = makeFactory(MemoryReactorClock())
+        fresh, freshTransport = loggedIn(factory)
+        fresh.dataReceived(b"FEAT\r\nSTAT\r\n")
+        expected = freshTransport.value()
+        protocol, transport = loggedIn(factory)
+        protocol.dataReceived(
+            b"EPSV ALL\r\nOPTS MLST type;\r\nOPTS HASH MD5\r\nTYPE I\r\n"
+            b"REST 5\r\nCWD /d\r\nRNFR f.txt\r\n")
+        self.assertEqual(replyCodes(transport),
+                         ["200", "200", "200", "200", "350", "250", "350"])
+        protocol.dataReceived(b"REIN\r\nUSER alice\r\nPASS secret\r\n")
+        transport.clear()
+        protocol.dataReceived(b"FEAT\r\nSTAT\r\n")
+        self.assertEqual(transport.value(), expected)
+        transport.clear()
+        protocol.dataReceived(b"PWD\r\nRNTO g.txt\r\n"
+                              b"PORT 10,0,0,1,200,10\r\n")
+        self.assertEqual(replyCodes(transport), ["257", "503", "200"])
+        self.assertIn(b'"/"', transport.value())
+        self.assertEqual(protocol.session, Session(
+            username="alice", access=protocol.session.access,
+            shell=protocol.session.shell, realmLogout=protocol.session.realmLogout))
+
+    def test_loggedOut(self):
+        """
+        C{REIN} logs the user out: commands need a login again.
+        """
+        protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
+        protocol.dataReceived(b"REIN\r\nPWD\r\n")
+        self.assertEqual(replyCodes(transport), ["220", "530"])
+        self.assertIsNone(protocol.session.shell)
+
+    def test_anonymousForgotten(self):
+        """
+        An anonymous user's rules do not outlive C{REIN}: the next user is
+        held to their own.
+        """
+        factory = makeFactory(MemoryReactorClock())
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER anonymous\r\nPASS x\r\nREIN\r\n"
+                              b"USER alice\r\nPASS secret\r\nMKD /new\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "257")
+
+    def test_failedLoginsSurvive(self):
+        """
+        C{REIN} does not reset the count of failed logins: it cannot buy
+        more password guesses.
+        """
+        factory = makeFactory(MemoryReactorClock(), maxLoginAttempts=2,
+                              loginFailureDelay=0)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS wrong\r\nREIN\r\n"
+                              b"USER alice\r\nPASS wrong\r\n")
+        self.assertEqual(replyCodes(transport)[-2:], ["530", "421"])
+        self.assertTrue(transport.disconnecting)
+
+    def test_tlsStateSurvives(self):
+        """
+        The control connection's TLS state (C{AUTH}, C{PROT}) belongs to
+        the connection: C{REIN} keeps it.
+        """
+        protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
+        protocol.controlSecure = True
+        protocol.protectData = True
+        protocol.dataReceived(b"REIN\r\n")
+        self.assertTrue(protocol.controlSecure)
+        self.assertTrue(protocol.protectData)

@@ -1,0 +1,4 @@
+"""
+Unit tests: pure functions and single objects, no network and no
+reactor-driven servers.
+"""

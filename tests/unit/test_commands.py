@@ -1,0 +1,660 @@
+"""
+Tests for L{ftpkit.protocol.commands}.
+"""
+
+import calendar
+from datetime import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twisted.trial.unittest import SynchronousTestCase
+
+from ftpkit.errors import (
+    BadArgument,
+    FTPError,
+    ParameterNotImplemented,
+    UnsupportedNetworkProtocol,
+)
+from ftpkit.protocol.commands import (
+    MLST_FACTS,
+    formatHostPort,
+    formatTimeval,
+    parseEPRT,
+    parseEPSV,
+    parseHASHAlgorithm,
+    parseHostPort,
+    parseLine,
+    parseMFMT,
+    parseMODE,
+    parseOptsMLST,
+    parseREST,
+    parseSTRU,
+    parseTimeval,
+    parseTYPE,
+    splitListArgument,
+    utcDatetime,
+)
+
+
+class ParseLineTests(SynchronousTestCase):
+    """
+    Tests for L{parseLine}.
+    """
+
+    def test_verbOnly(self):
+        """
+        A line without a space is all verb, with an empty argument.
+        """
+        self.assertEqual(parseLine(b"PWD"), ("PWD", ""))
+
+    def test_verbUpperCased(self):
+        """
+        The verb is upper-cased.
+        """
+        self.assertEqual(parseLine(b"user alice"), ("USER", "alice"))
+
+    def test_trailingCR(self):
+        """
+        A trailing CR is removed from the argument or verb.
+        """
+        self.assertEqual(parseLine(b"NOOP\r"), ("NOOP", ""))
+        self.assertEqual(parseLine(b"CWD dir\r"), ("CWD", "dir"))
+
+    def test_onlyOneTrailingCR(self):
+        """
+        Only the last CR is removed; another one stays in the argument
+        (where path resolution refuses it).
+        """
+        self.assertEqual(parseLine(b"CWD dir\r\r"), ("CWD", "dir\r"))
+
+    def test_whitespaceKept(self):
+        """
+        Only the single separating space is removed: other spaces are part
+        of the argument.
+        """
+        self.assertEqual(parseLine(b"STOR  two  spaces \r"), ("STOR", " two  spaces "))
+        self.assertEqual(parseLine(b"LIST \r"), ("LIST", ""))
+
+    def test_utf8Argument(self):
+        """
+        The argument is decoded as UTF-8.
+        """
+        self.assertEqual(parseLine("RETR caf\u00e9".encode()), ("RETR", "caf\u00e9"))
+
+    def test_undecodableArgument(self):
+        """
+        Bytes that are not UTF-8 become lone surrogates that encode back to
+        the same bytes.
+        """
+        _verb, argument = parseLine(b"RETR caf\xe9")
+        self.assertEqual(argument, "caf\udce9")
+        self.assertEqual(argument.encode("utf-8", "surrogateescape"), b"caf\xe9")
+
+    def test_nonASCIIVerb(self):
+        """
+        A verb that is not ASCII is returned as received, not upper-cased.
+        """
+        self.assertEqual(parseLine("r\u00e9tr x".encode()), ("r\u00e9tr", "x"))
+        self.assertEqual(parseLine(b"re\x80 x")[0], "re\udc80")
+
+    def test_telnetInterruptAndSynch(self):
+        """
+        C{IAC IP IAC DM} before C{ABOR} is stripped.
+        """
+        self.assertEqual(parseLine(b"\xff\xf4\xff\xf2ABOR\r"), ("ABOR", ""))
+
+    def test_telnetNegotiation(self):
+        """
+        C{IAC WILL/WONT/DO/DONT} are stripped with their option byte.
+        """
+        for command in b"\xfb\xfc\xfd\xfe":
+            line = b"NO" + bytes([0xFF, command, 0x01]) + b"OP"
+            self.assertEqual(parseLine(line), ("NOOP", ""))
+
+    def test_telnetEscapedIAC(self):
+        """
+        C{IAC IAC} stands for one C{0xff} data byte.
+        """
+        self.assertEqual(parseLine(b"RETR a\xff\xffb")[1], "a\udcffb")
+
+    def test_loneIAC(self):
+        """
+        An C{IAC} not followed by a Telnet command is kept as data.
+        """
+        self.assertEqual(parseLine(b"RETR a\xffb")[1], "a\udcffb")
+        self.assertEqual(parseLine(b"RETR a\xff")[1], "a\udcff")
+
+    def test_truncatedNegotiation(self):
+        """
+        A negotiation cut off at the end of the line is dropped.
+        """
+        self.assertEqual(parseLine(b"NOOP\xff\xfb"), ("NOOP", ""))
+
+    def test_empty(self):
+        """
+        An empty line gives an empty verb.
+        """
+        self.assertEqual(parseLine(b""), ("", ""))
+        self.assertEqual(parseLine(b"\r"), ("", ""))
+
+    @settings(deadline=None)
+    @given(st.binary())
+    def test_neverRaises(self, line):
+        """
+        Any bytes give two strings, the argument free of a trailing CR.
+        """
+        verb, argument = parseLine(line)
+        self.assertIsInstance(verb, str)
+        self.assertIsInstance(argument, str)
+        self.assertNotIn(" ", verb)
+
+    @settings(deadline=None)
+    @given(st.binary().filter(lambda data: b"\xff" not in data and b" " not in data))
+    def test_argumentRoundTrip(self, data):
+        """
+        Without Telnet bytes, the argument encodes back to what was sent.
+        """
+        _verb, argument = parseLine(b"STOR " + data + b"\r")
+        self.assertEqual(
+            argument.encode("utf-8", "surrogateescape") + b"\r", data + b"\r"
+        )
+
+
+class HostPortTests(SynchronousTestCase):
+    """
+    Tests for L{parseHostPort} and L{formatHostPort}.
+    """
+
+    def test_parse(self):
+        """
+        Six numbers give a dotted host and a port.
+        """
+        self.assertEqual(parseHostPort("127,0,0,1,4,1"), ("127.0.0.1", 1025))
+        self.assertEqual(parseHostPort("10,1,2,3,255,255"), ("10.1.2.3", 65535))
+
+    def test_whitespace(self):
+        """
+        Whitespace around numbers is allowed.
+        """
+        self.assertEqual(parseHostPort(" 127, 0 ,0,1,0, 21 "), ("127.0.0.1", 21))
+
+    def test_leadingZeros(self):
+        """
+        Leading zeros do not change a number.
+        """
+        self.assertEqual(parseHostPort("010,0,0,001,0,21"), ("10.0.0.1", 21))
+
+    def test_invalid(self):
+        """
+        Anything but six numbers from 0 to 255 is a L{BadArgument}.
+        """
+        for text in [
+            "",
+            "127,0,0,1,4",
+            "127,0,0,1,4,1,1",
+            "256,0,0,1,4,1",
+            "127,0,0,1,4,256",
+            "127,0,0,-1,4,1",
+            "127,0,0,1,4,",
+            "a,b,c,d,e,f",
+            "127.0.0.1,4,1",
+            "1 27,0,0,1,4,1",
+            "\u0661,0,0,1,4,1",
+            "0001,0,0,1,4,1",
+        ]:
+            self.assertRaises(BadArgument, parseHostPort, text)
+
+    def test_format(self):
+        """
+        L{formatHostPort} writes the six numbers.
+        """
+        self.assertEqual(formatHostPort("127.0.0.1", 1025), "127,0,0,1,4,1")
+        self.assertEqual(formatHostPort("10.0.0.2", 0), "10,0,0,2,0,0")
+        self.assertEqual(formatHostPort("10.0.0.2", 65535), "10,0,0,2,255,255")
+
+    def test_formatMapped(self):
+        """
+        An IPv4-mapped IPv6 address is written as its IPv4 address.
+        """
+        self.assertEqual(formatHostPort("::ffff:192.0.2.7", 21), "192,0,2,7,0,21")
+
+    def test_formatInvalid(self):
+        """
+        A plain IPv6 address or a bad port is a server-side C{ValueError}.
+        """
+        self.assertRaises(ValueError, formatHostPort, "::1", 21)
+        self.assertRaises(ValueError, formatHostPort, "127.0.0.1", 65536)
+        self.assertRaises(ValueError, formatHostPort, "127.0.0.1", -1)
+
+    @given(
+        st.tuples(*[st.integers(0, 255)] * 4),
+        st.integers(0, 65535),
+    )
+    def test_roundTrip(self, octets, port):
+        """
+        L{parseHostPort} reads what L{formatHostPort} writes.
+        """
+        host = ".".join(map(str, octets))
+        self.assertEqual(parseHostPort(formatHostPort(host, port)), (host, port))
+
+
+class EPRTTests(SynchronousTestCase):
+    """
+    Tests for L{parseEPRT}.
+    """
+
+    def test_ipv4(self):
+        """
+        Family 1 takes an IPv4 address.
+        """
+        self.assertEqual(parseEPRT("|1|132.235.1.2|6275|"), (1, "132.235.1.2", 6275))
+
+    def test_ipv6(self):
+        """
+        Family 2 takes an IPv6 address, given back in its normal form.
+        """
+        self.assertEqual(parseEPRT("|2|::1|5282|"), (2, "::1", 5282))
+        self.assertEqual(
+            parseEPRT("|2|1080:0:0:0:8:800:200C:417A|5282|"),
+            (2, "1080::8:800:200c:417a", 5282),
+        )
+
+    def test_ipv4Mapped(self):
+        """
+        Family 2 accepts an IPv4-mapped address.
+        """
+        self.assertEqual(
+            parseEPRT("|2|::ffff:127.0.0.1|2000|"), (2, "::ffff:7f00:1", 2000)
+        )
+
+    def test_otherDelimiter(self):
+        """
+        Any printable ASCII character may delimit.
+        """
+        self.assertEqual(parseEPRT("!1!10.0.0.1!21!"), (1, "10.0.0.1", 21))
+        self.assertEqual(parseEPRT("~2~::1~21~"), (2, "::1", 21))
+
+    def test_surroundingWhitespace(self):
+        """
+        Whitespace around the argument is ignored.
+        """
+        self.assertEqual(parseEPRT(" |1|10.0.0.1|21| "), (1, "10.0.0.1", 21))
+
+    def test_unsupportedFamily(self):
+        """
+        A family other than 1 or 2 raises L{UnsupportedNetworkProtocol},
+        whose reply is 522.
+        """
+        error = self.assertRaises(
+            UnsupportedNetworkProtocol, parseEPRT, "|3|10.0.0.1|21|"
+        )
+        self.assertEqual(error.code, 522)
+        self.assertEqual(error.message, "Network protocol not supported, use (1,2)")
+        self.assertIsInstance(error, FTPError)
+
+    def test_invalid(self):
+        """
+        Syntax errors, wrong-family addresses and bad ports raise
+        L{BadArgument}.
+        """
+        for text in [
+            "",
+            "|1|10.0.0.1|21",
+            "1|10.0.0.1|21|",
+            "|1|10.0.0.1|21|x",
+            "|1|10.0.0.1|21||",
+            " 1 10.0.0.1 21 ",
+            "\x7f1\x7f10.0.0.1\x7f21\x7f",
+            "\u00e91\u00e910.0.0.1\u00e921\u00e9",
+            "|x|10.0.0.1|21|",
+            "||10.0.0.1|21|",
+            "|1|::1|21|",
+            "|2|10.0.0.1|21|",
+            "|1|10.0.0.256|21|",
+            "|1|010.0.0.1|21|",
+            "|1|host.example|21|",
+            "|2|fe80::1%eth0|21|",
+            "|1|10.0.0.1|0|",
+            "|1|10.0.0.1|65536|",
+            "|1|10.0.0.1|-1|",
+            "|1|10.0.0.1||",
+            "|1|10.0.0.1|2 1|",
+            "|1|10.0.0.1|\u0662\u0661|",
+            "|1|10.0.0.1|000000021|",
+        ]:
+            self.assertRaises(BadArgument, parseEPRT, text)
+
+
+class EPSVTests(SynchronousTestCase):
+    """
+    Tests for L{parseEPSV}.
+    """
+
+    def test_none(self):
+        """
+        No argument gives C{None}.
+        """
+        self.assertIsNone(parseEPSV(""))
+        self.assertIsNone(parseEPSV("  "))
+
+    def test_all(self):
+        """
+        C{ALL}, in any case, gives C{"ALL"}.
+        """
+        self.assertEqual(parseEPSV("ALL"), "ALL")
+        self.assertEqual(parseEPSV("all"), "ALL")
+
+    def test_family(self):
+        """
+        C{1} and C{2} give the number.
+        """
+        self.assertEqual(parseEPSV("1"), 1)
+        self.assertEqual(parseEPSV("2"), 2)
+
+    def test_unsupportedFamily(self):
+        """
+        Other numbers raise L{UnsupportedNetworkProtocol}.
+        """
+        for text in ("0", "3", "99"):
+            self.assertRaises(UnsupportedNetworkProtocol, parseEPSV, text)
+
+    def test_invalid(self):
+        """
+        Anything else raises L{BadArgument}.
+        """
+        for text in ("x", "-1", "1 2", "ALLX", "9" * 100, "\u0661"):
+            self.assertRaises(BadArgument, parseEPSV, text)
+
+
+class RESTTests(SynchronousTestCase):
+    """
+    Tests for L{parseREST}.
+    """
+
+    def test_offset(self):
+        """
+        Decimal digits give the offset.
+        """
+        self.assertEqual(parseREST("0"), 0)
+        self.assertEqual(parseREST("1234"), 1234)
+        self.assertEqual(parseREST(" 10 "), 10)
+        self.assertEqual(parseREST(str(2**63 - 1)), 2**63 - 1)
+
+    def test_invalid(self):
+        """
+        Anything but digits of an offset a file can have (below 2**63)
+        raises L{BadArgument}.
+        """
+        for text in ("", "-1", "+1", "1.5", "0x10", "9" * 20, "9" * 21,
+                     str(2**63), "1 2", "\u0661"):
+            self.assertRaises(BadArgument, parseREST, text)
+
+
+class RepresentationTests(SynchronousTestCase):
+    """
+    Tests for L{parseTYPE}, L{parseMODE} and L{parseSTRU}.
+    """
+
+    def test_typeASCII(self):
+        """
+        C{A} and C{A N} give C{"A"}, in any case.
+        """
+        for text in ("A", "a", "A N", "a n", " A  N "):
+            self.assertEqual(parseTYPE(text), "A")
+
+    def test_typeImage(self):
+        """
+        C{I} and C{L 8} give C{"I"}.
+        """
+        for text in ("I", "i", "L 8", "l 8"):
+            self.assertEqual(parseTYPE(text), "I")
+
+    def test_typeNotImplemented(self):
+        """
+        Valid types this server does not do raise
+        L{ParameterNotImplemented}, whose reply is 504.
+        """
+        for text in ("E", "E N", "e t", "A T", "A C", "L 16", "L 7"):
+            error = self.assertRaises(ParameterNotImplemented, parseTYPE, text)
+            self.assertEqual(error.code, 504)
+
+    def test_typeInvalid(self):
+        """
+        Anything else raises L{BadArgument}.
+        """
+        for text in ("", "X", "AN", "A X", "I N", "L", "L x", "L 0", "A N N", "L 9999"):
+            self.assertRaises(BadArgument, parseTYPE, text)
+
+    def test_mode(self):
+        """
+        C{MODE S} is all there is; C{B} and C{C} are not implemented.
+        """
+        self.assertEqual(parseMODE("S"), "S")
+        self.assertEqual(parseMODE("s"), "S")
+        self.assertRaises(ParameterNotImplemented, parseMODE, "B")
+        self.assertRaises(ParameterNotImplemented, parseMODE, "c")
+        for text in ("", "X", "SS", "BC"):
+            self.assertRaises(BadArgument, parseMODE, text)
+
+    def test_stru(self):
+        """
+        C{STRU F} is all there is; C{R} and C{P} are not implemented.
+        """
+        self.assertEqual(parseSTRU("F"), "F")
+        self.assertEqual(parseSTRU("f"), "F")
+        self.assertRaises(ParameterNotImplemented, parseSTRU, "R")
+        self.assertRaises(ParameterNotImplemented, parseSTRU, "p")
+        for text in ("", "X", "FF", "RP"):
+            self.assertRaises(BadArgument, parseSTRU, text)
+
+
+class TimevalTests(SynchronousTestCase):
+    """
+    Tests for L{parseTimeval}, L{formatTimeval} and L{utcDatetime}.
+    """
+
+    def test_parse(self):
+        """
+        A time value is read as UTC.
+        """
+        expected = calendar.timegm((2026, 11, 25, 13, 1, 0))
+        self.assertEqual(parseTimeval("20261125130100"), expected)
+        self.assertEqual(parseTimeval("19700101000000"), 0)
+
+    def test_parseFraction(self):
+        """
+        One to three fraction digits add to the seconds.
+        """
+        base = calendar.timegm((2026, 11, 25, 13, 1, 0))
+        self.assertEqual(parseTimeval("20261125130100.5"), base + 0.5)
+        self.assertEqual(parseTimeval("20261125130100.25"), base + 0.25)
+        self.assertEqual(parseTimeval("20261125130100.125"), base + 0.125)
+
+    def test_parseInvalid(self):
+        """
+        Invalid time values raise L{BadArgument}.
+        """
+        for text in [
+            "",
+            "2026112513010",
+            "202611251301000",
+            "20261325130100",
+            "20260230130100",
+            "20261125250100",
+            "20261125136000",
+            "20261125130160",
+            "00001125130100",
+            "20261125130100.",
+            "20261125130100.1234",
+            "2026-11-25 13:01",
+            "\u0662\u0660261125130100",
+        ]:
+            self.assertRaises(BadArgument, parseTimeval, text)
+
+    def test_format(self):
+        """
+        L{formatTimeval} writes UTC, whole seconds unless asked.
+        """
+        epoch = calendar.timegm((2026, 11, 25, 13, 1, 0)) + 0.25
+        self.assertEqual(formatTimeval(epoch), "20261125130100")
+        self.assertEqual(formatTimeval(epoch, fraction=True), "20261125130100.250")
+        self.assertEqual(formatTimeval(0), "19700101000000")
+
+    def test_formatBeforeEpoch(self):
+        """
+        Times before 1970 format correctly.
+        """
+        self.assertEqual(formatTimeval(-1), "19691231235959")
+        self.assertEqual(formatTimeval(-0.5, fraction=True), "19691231235959.500")
+
+    def test_formatClamped(self):
+        """
+        Times outside years 1 to 9999, and NaN, format without raising.
+        """
+        self.assertEqual(formatTimeval(1e20), "99991231235959")
+        self.assertEqual(formatTimeval(-1e20), "00010101000000")
+        self.assertEqual(formatTimeval(float("inf")), "99991231235959")
+        self.assertEqual(formatTimeval(float("nan")), "19700101000000")
+
+    def test_utcDatetime(self):
+        """
+        L{utcDatetime} gives an aware UTC datetime.
+        """
+        when = utcDatetime(86400.5)
+        self.assertEqual((when.year, when.month, when.day), (1970, 1, 2))
+        self.assertEqual(when.microsecond, 500000)
+        self.assertEqual(when.utcoffset().total_seconds(), 0)
+
+    @given(
+        st.datetimes(
+            min_value=datetime(1, 1, 1),
+            max_value=datetime(9999, 12, 31, 23, 59, 59),
+        ),
+        st.integers(0, 999),
+    )
+    def test_roundTrip(self, when, milliseconds):
+        """
+        A time value read and formatted again with its fraction comes back
+        unchanged.
+        """
+        text = (
+            f"{when.year:04d}{when.month:02d}{when.day:02d}"
+            f"{when.hour:02d}{when.minute:02d}{when.second:02d}"
+            f".{milliseconds:03d}"
+        )
+        self.assertEqual(formatTimeval(parseTimeval(text), fraction=True), text)
+
+    def test_mfmt(self):
+        """
+        L{parseMFMT} splits the time from the path, which keeps its spaces.
+        """
+        base = calendar.timegm((2026, 11, 25, 13, 1, 0))
+        self.assertEqual(parseMFMT("20261125130100 a file"), (base, "a file"))
+        self.assertEqual(parseMFMT("20261125130100.5 /x"), (base + 0.5, "/x"))
+        self.assertEqual(parseMFMT("20261125130100  x "), (base, " x "))
+
+    def test_mfmtInvalid(self):
+        """
+        A bad time or a missing path raises L{BadArgument}.
+        """
+        for text in ("", "20261125130100", "20261125130100 ", "x file", " file"):
+            self.assertRaises(BadArgument, parseMFMT, text)
+
+
+class ListArgumentTests(SynchronousTestCase):
+    """
+    Tests for L{splitListArgument}.
+    """
+
+    def test_empty(self):
+        """
+        No argument: no options, no path.
+        """
+        self.assertEqual(splitListArgument(""), ("", ""))
+
+    def test_optionsOnly(self):
+        """
+        Option tokens alone leave no path.
+        """
+        self.assertEqual(splitListArgument("-la"), ("la", ""))
+        self.assertEqual(splitListArgument("-l -a"), ("la", ""))
+        self.assertEqual(splitListArgument("-a "), ("a", ""))
+
+    def test_optionsAndPath(self):
+        """
+        Options come off the front, the rest is the path.
+        """
+        self.assertEqual(splitListArgument("-la /tmp"), ("la", "/tmp"))
+        self.assertEqual(splitListArgument("-l  -a  my dir"), ("la", "my dir"))
+
+    def test_pathOnly(self):
+        """
+        Without options the argument is the path, unchanged.
+        """
+        self.assertEqual(splitListArgument("/tmp"), ("", "/tmp"))
+        self.assertEqual(splitListArgument(" a b "), ("", " a b "))
+
+    def test_dashPathAfterOptions(self):
+        """
+        Only leading tokens are options: a later token starting with C{-}
+        belongs to the path.
+        """
+        self.assertEqual(splitListArgument("-l dir -x"), ("l", "dir -x"))
+
+    def test_doubleDash(self):
+        """
+        C{--} ends the options, so a path may start with C{-}.
+        """
+        self.assertEqual(splitListArgument("-- -dir"), ("", "-dir"))
+        self.assertEqual(splitListArgument("-l -- -dir"), ("l", "-dir"))
+        self.assertEqual(splitListArgument("--"), ("", ""))
+
+    def test_loneDash(self):
+        """
+        A lone C{-} is a path, not an option.
+        """
+        self.assertEqual(splitListArgument("-"), ("", "-"))
+        self.assertEqual(splitListArgument("-l -"), ("l", "-"))
+
+
+class OptsTests(SynchronousTestCase):
+    """
+    Tests for L{parseOptsMLST} and L{parseHASHAlgorithm}.
+    """
+
+    def test_mlstFacts(self):
+        """
+        Known facts are given lower-case, in canonical order.
+        """
+        self.assertEqual(parseOptsMLST("Modify;TYPE;size;"), ("type", "size", "modify"))
+        self.assertEqual(parseOptsMLST("UNIX.mode;perm"), ("perm", "unix.mode"))
+
+    def test_mlstAll(self):
+        """
+        Naming every fact selects them all.
+        """
+        self.assertEqual(parseOptsMLST(";".join(MLST_FACTS) + ";"), MLST_FACTS)
+
+    def test_mlstUnknownIgnored(self):
+        """
+        Unknown facts are ignored, and none may be selected.
+        """
+        self.assertEqual(parseOptsMLST("charset;type;lang;"), ("type",))
+        self.assertEqual(parseOptsMLST(""), ())
+        self.assertEqual(parseOptsMLST("nothing;"), ())
+
+    def test_hashAlgorithms(self):
+        """
+        RFC names map to C{hashlib} names, in any case.
+        """
+        self.assertEqual(parseHASHAlgorithm("SHA-256"), "sha256")
+        self.assertEqual(parseHASHAlgorithm("sha-1"), "sha1")
+        self.assertEqual(parseHASHAlgorithm("MD5"), "md5")
+        self.assertEqual(parseHASHAlgorithm("Sha-512"), "sha512")
+
+    def test_hashUnknown(self):
+        """
+        Other names raise L{BadArgument}.
+        """
+        for name in ("", "SHA256", "CRC32", "sha-224"):
+            self.assertRaises(BadArgument, parseHASHAlgorithm, name)

@@ -1,0 +1,86 @@
+"""
+Tests for L{ftpkit.protocol.commandtable}: the table is consistent with the
+handlers and with docs/protocol.rst.
+"""
+
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.control.server import FTPProtocol
+from ftpkit.protocol import commandtable
+
+DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "docs", "protocol.rst")
+
+
+class CommandTableTests(unittest.TestCase):
+    """
+    The command table drives dispatch, FEAT, HELP and the docs.
+    """
+
+    def test_everyCommandHasAHandler(self):
+        """
+        Each verb in the table has an C{ftp_VERB} method.
+        """
+        missing = [verb for verb, command in commandtable.COMMANDS.items()
+                   if not hasattr(FTPProtocol,
+                                  "ftp_" + command.handlerVerb)]
+        self.assertEqual(missing, [])
+
+    def test_everyHandlerIsInTheTable(self):
+        """
+        No C{ftp_VERB} method exists that the table (and so FEAT, HELP and
+        the docs) does not know about.
+        """
+        handlers = {name[4:] for name in dir(FTPProtocol)
+                    if name.startswith("ftp_")}
+        self.assertEqual(handlers - set(commandtable.COMMANDS), set())
+
+    def test_docsMatchTable(self):
+        """
+        docs/protocol.rst holds the table generated from the code.
+        """
+        with open(DOCS, encoding="utf-8") as f:
+            text = f.read()
+        start = text.index(".. BEGIN COMMAND TABLE\n\n") + len(
+            ".. BEGIN COMMAND TABLE\n\n")
+        end = text.index("\n.. END COMMAND TABLE")
+        self.assertEqual(text[start:end], commandtable.protocolTable())
+
+    def test_featureLinesWithoutTLS(self):
+        """
+        Without TLS, FEAT offers neither AUTH TLS nor PBSZ/PROT.
+        """
+        lines = commandtable.featureLines(False, "MLST type*;", None)
+        self.assertNotIn("AUTH TLS", lines)
+        self.assertNotIn("PBSZ", lines)
+        self.assertNotIn("PROT", lines)
+        self.assertIn("EPSV", lines)
+        self.assertIn("REST STREAM", lines)
+
+    def test_featureLinesWithTLS(self):
+        """
+        With TLS, FEAT offers AUTH TLS, PBSZ and PROT, and a HASH line
+        when given.
+        """
+        lines = commandtable.featureLines(True, "MLST type*;", "HASH MD5*")
+        for feature in ("AUTH TLS", "PBSZ", "PROT", "HASH MD5*"):
+            self.assertIn(feature, lines)
+
+    def test_featureLinesUnsupported(self):
+        """
+        A line whose keyword the storage cannot honour is left out.
+        """
+        lines = commandtable.featureLines(False, "MLST type*;", None)
+        self.assertIn("MFMT", lines)
+        without = commandtable.featureLines(False, "MLST type*;", None,
+                                            unsupported=frozenset({"MFMT"}))
+        self.assertEqual(sorted(set(lines) - set(without)), ["MFMT"])
+
+    def test_helpListsEveryVerb(self):
+        """
+        HELP's lines mention every verb.
+        """
+        words = " ".join(commandtable.helpText()).split()
+        self.assertEqual(sorted(words), sorted(commandtable.COMMANDS))

@@ -1,0 +1,82 @@
+"""
+Tests for L{ftpkit.shells.diskthreads}.
+"""
+
+import threading
+
+from twisted.internet import reactor
+from twisted.trial import unittest
+
+from ftpkit.shells.diskthreads import DiskThreads, diskThreadsFor
+
+
+class DiskThreadsTests(unittest.TestCase):
+    """
+    Calls run in other threads and their outcome comes back to the reactor
+    thread.
+    """
+
+    async def test_result(self):
+        pool = DiskThreads(reactor, size=2)
+        main = threading.current_thread()
+        ran = []
+
+        def work(x):
+            ran.append(threading.current_thread())
+            return x * 2
+
+        self.assertEqual(await pool.run(work, 21), 42)
+        self.assertIsNot(ran[0], main)
+
+    async def test_failure(self):
+        pool = DiskThreads(reactor, size=1)
+
+        def fail():
+            raise OSError("disk on fire")
+
+        with self.assertRaises(OSError):
+            await pool.run(fail)
+
+    async def test_boundedThreads(self):
+        """
+        No more than C{size} threads run calls at once.
+        """
+        pool = DiskThreads(reactor, size=2)
+        gate = threading.Event()
+        running = []
+        lock = threading.Lock()
+        peak = [0]
+
+        def work():
+            with lock:
+                running.append(1)
+                peak[0] = max(peak[0], len(running))
+            gate.wait(5)
+            with lock:
+                running.pop()
+
+        calls = [pool.run(work) for _ in range(6)]
+        reactor.callLater(0.2, gate.set)
+        for call in calls:
+            await call
+        self.assertEqual(peak[0], 2)
+
+    def test_onePoolPerReactor(self):
+        self.assertIs(diskThreadsFor(reactor), diskThreadsFor(reactor))
+
+    def test_listingsLane(self):
+        """
+        Listings have a pool of their own, of one thread; the filesystem
+        shell lists there and does everything else in the main lane.
+        """
+        from ftpkit.shells.diskthreads import DISK, LISTINGS
+        from ftpkit.shells.filesystem import FilesystemShell
+
+        listings = diskThreadsFor(reactor, LISTINGS)
+        self.assertIsNot(listings, diskThreadsFor(reactor, DISK))
+        self.assertIs(diskThreadsFor(reactor), diskThreadsFor(reactor, DISK))
+        self.assertEqual((listings._size, diskThreadsFor(reactor)._size),
+                         (1, 8))
+        shell = FilesystemShell(self.mktemp().rsplit("/", 1)[0], reactor)
+        self.assertIs(shell._listingRunner.__self__, listings)
+        self.assertIs(shell._runner.__self__, diskThreadsFor(reactor))

@@ -1,0 +1,366 @@
+"""
+Tests for L{ftpkit.protocol.listing}.
+"""
+
+import calendar
+import locale
+
+from hypothesis import given
+from hypothesis import strategies as st
+from twisted.trial.unittest import SynchronousTestCase
+
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo
+from ftpkit.protocol.listing import (
+    DEFAULT_FACTS,
+    FACTS,
+    formatFacts,
+    formatListing,
+    formatListLine,
+    formatMLSD,
+    formatNameList,
+    mlstFeature,
+    permissions,
+)
+
+NOW = calendar.timegm((2026, 11, 25, 13, 1, 0))
+DAY = 86400
+
+
+def _file(**kwargs):
+    """
+    @param kwargs: L{FileInfo} fields to set.
+    @return: a regular file's L{FileInfo}, modified an hour before L{NOW}.
+    """
+    fields = {
+        "kind": FILE,
+        "size": 1234,
+        "mtime": NOW - 3600,
+        "owner": "owner",
+        "group": "group",
+    }
+    fields.update(kwargs)
+    return FileInfo(**fields)
+
+
+class ListLineTests(SynchronousTestCase):
+    """
+    Tests for L{formatListLine}.
+    """
+
+    def test_file(self):
+        """
+        A file gets an C{ls -l} line with a time for a recent date.
+        """
+        self.assertEqual(
+            formatListLine("name", _file(), NOW),
+            "-rw-r--r--   1 owner    group        1234 Nov 25 12:01 name",
+        )
+
+    def test_directory(self):
+        """
+        A directory's mode starts with C{d}.
+        """
+        info = _file(kind=DIRECTORY, mode=0o755, nlink=3, size=4096)
+        self.assertEqual(
+            formatListLine("dir", info, NOW),
+            "drwxr-xr-x   3 owner    group        4096 Nov 25 12:01 dir",
+        )
+
+    def test_link(self):
+        """
+        A link's mode starts with C{l}.
+        """
+        line = formatListLine("ln", _file(kind=LINK, mode=0o777), NOW)
+        self.assertTrue(line.startswith("lrwxrwxrwx "))
+
+    def test_other(self):
+        """
+        Other kinds show as C{-}.
+        """
+        line = formatListLine("fifo", _file(kind=OTHER, mode=0o600), NOW)
+        self.assertTrue(line.startswith("-rw------- "))
+
+    def test_specialBits(self):
+        """
+        Setuid, setgid and sticky bits show as C{s}/C{S} and C{t}/C{T}.
+        """
+        cases = {
+            0o4755: "-rwsr-xr-x",
+            0o4644: "-rwSr--r--",
+            0o2755: "-rwxr-sr-x",
+            0o2745: "-rwxr-Sr-x",
+            0o1777: "-rwxrwxrwt",
+            0o1776: "-rwxrwxrwT",
+            0o7000: "---S--S--T",
+            0o0000: "----------",
+        }
+        for mode, expected in cases.items():
+            line = formatListLine("x", _file(mode=mode), NOW)
+            self.assertEqual(line.split(" ")[0], expected)
+
+    def test_longFields(self):
+        """
+        Long owner names and sizes widen their columns.
+        """
+        info = _file(owner="a-long-owner", group="g", size=12345678901, nlink=1000)
+        self.assertEqual(
+            formatListLine("x", info, NOW),
+            "-rw-r--r-- 1000 a-long-owner g        12345678901 Nov 25 12:01 x",
+        )
+
+    def test_nameWithSpaces(self):
+        """
+        The name is the rest of the line, spaces included.
+        """
+        self.assertTrue(formatListLine(" a b ", _file(), NOW).endswith("12:01  a b "))
+
+    def test_oldDate(self):
+        """
+        A date more than 180 days ago shows the year.
+        """
+        mtime = calendar.timegm((2025, 5, 1, 10, 0, 0))
+        line = formatListLine("x", _file(mtime=mtime), NOW)
+        self.assertIn(" May  1  2025 x", line)
+
+    def test_dateBoundaries(self):
+        """
+        Exactly 180 days ago and exactly an hour ahead still show the
+        time; a second beyond either shows the year.
+        """
+        self.assertIn(
+            "May 29 13:01", formatListLine("x", _file(mtime=NOW - 180 * DAY), NOW)
+        )
+        self.assertIn(
+            "May 29  2026", formatListLine("x", _file(mtime=NOW - 180 * DAY - 1), NOW)
+        )
+        self.assertIn("Nov 25 14:01", formatListLine("x", _file(mtime=NOW + 3600), NOW))
+        self.assertIn("Nov 25  2026", formatListLine("x", _file(mtime=NOW + 3601), NOW))
+
+    def test_dayPadding(self):
+        """
+        A one-digit day is padded with a space.
+        """
+        mtime = calendar.timegm((2026, 11, 5, 9, 7, 0))
+        self.assertIn(" Nov  5 09:07 ", formatListLine("x", _file(mtime=mtime), NOW))
+
+    def test_englishMonthsWhateverTheLocale(self):
+        """
+        Month names are English even under another C{LC_TIME} locale.
+        """
+        previous = locale.setlocale(locale.LC_TIME)
+        self.addCleanup(locale.setlocale, locale.LC_TIME, previous)
+        for name in ("de_DE.UTF-8", "fr_FR.UTF-8", "C.UTF-8"):
+            try:
+                locale.setlocale(locale.LC_TIME, name)
+            except locale.Error:
+                continue
+            mtime = calendar.timegm((2026, 3, 2, 0, 0, 0))
+            self.assertIn(
+                " Mar  2  2026 ", formatListLine("x", _file(mtime=mtime), NOW)
+            )
+
+    def test_strangeTimes(self):
+        """
+        Times far outside the calendar do not break a line.
+        """
+        for mtime in (1e20, -1e20, float("nan")):
+            self.assertTrue(formatListLine("x", _file(mtime=mtime), NOW).endswith(" x"))
+
+
+class ListingTests(SynchronousTestCase):
+    """
+    Tests for L{formatListing} and L{formatNameList}.
+    """
+
+    def test_listing(self):
+        """
+        Lines are CRLF-terminated, in the order given.
+        """
+        data = formatListing([("b", _file()), ("a", _file(size=1))], NOW)
+        self.assertEqual(
+            data,
+            b"-rw-r--r--   1 owner    group        1234 Nov 25 12:01 b\r\n"
+            b"-rw-r--r--   1 owner    group           1 Nov 25 12:01 a\r\n",
+        )
+
+    def test_empty(self):
+        """
+        No entries give no bytes.
+        """
+        self.assertEqual(formatListing([], NOW), b"")
+        self.assertEqual(formatNameList([]), b"")
+
+    def test_encoding(self):
+        """
+        Names are UTF-8, and undecodable names go back as their bytes.
+        """
+        data = formatListing([("caf\u00e9", _file()), ("caf\udce9", _file())], NOW)
+        self.assertEqual(data.count(b"\r\n"), 2)
+        self.assertIn(b" caf\xc3\xa9\r\n", data)
+        self.assertTrue(data.endswith(b" caf\xe9\r\n"))
+        self.assertEqual(
+            formatNameList(["caf\u00e9", "caf\udce9"]), b"caf\xc3\xa9\r\ncaf\xe9\r\n"
+        )
+
+    def test_unencodableSurrogate(self):
+        """
+        A surrogate standing for no byte becomes C{?} instead of raising.
+        """
+        self.assertEqual(formatNameList(["a\ud800"]), b"a?\r\n")
+
+    def test_lineBreaksSkipped(self):
+        """
+        Names holding CR or LF are left out.
+        """
+        entries = [("a\rb", _file()), ("ok", _file()), ("c\nd", _file())]
+        data = formatListing(entries, NOW)
+        self.assertEqual(data.count(b"\r\n"), 1)
+        self.assertTrue(data.endswith(b" ok\r\n"))
+        self.assertEqual(formatNameList(["a\rb", "ok", "c\nd"]), b"ok\r\n")
+
+    @given(st.lists(st.text(alphabet=st.characters(exclude_categories=()))))
+    def test_oneLinePerRepresentableName(self, names):
+        """
+        NLST gives exactly one line per name without CR or LF.
+        """
+        data = formatNameList(names)
+        wanted = [name for name in names if "\r" not in name and "\n" not in name]
+        self.assertEqual(data.count(b"\r\n"), len(wanted))
+        self.assertEqual(data.count(b"\n"), len(wanted))
+
+
+class FactsTests(SynchronousTestCase):
+    """
+    Tests for L{formatFacts}, L{formatMLSD}, L{permissions} and
+    L{mlstFeature}.
+    """
+
+    def test_factNames(self):
+        """
+        The known facts, all selected by default.
+        """
+        self.assertEqual(
+            FACTS, ("type", "size", "modify", "perm", "unique", "unix.mode")
+        )
+        self.assertEqual(DEFAULT_FACTS, FACTS)
+
+    def test_file(self):
+        """
+        A file gets every requested fact, in order, then a space and its
+        name.
+        """
+        info = _file(mtime=NOW, unique="803g1a2b")
+        self.assertEqual(
+            formatFacts("name", info, FACTS, "adfrw"),
+            "type=file;size=1234;modify=20261125130100;perm=adfrw;"
+            "unique=803g1a2b;UNIX.mode=0644; name",
+        )
+
+    def test_selectedFactsInGivenOrder(self):
+        """
+        Only the facts asked for are given, in the order given.
+        """
+        self.assertEqual(
+            formatFacts("x", _file(mtime=NOW), ("modify", "type"), "r"),
+            "modify=20261125130100;type=file; x",
+        )
+
+    def test_noFacts(self):
+        """
+        With no facts, the line is a space and the name.
+        """
+        self.assertEqual(formatFacts("x", _file(), (), "r"), " x")
+
+    def test_directory(self):
+        """
+        A directory has type C{dir} and no size.
+        """
+        info = _file(kind=DIRECTORY, mode=0o755, mtime=NOW)
+        self.assertEqual(
+            formatFacts("d", info, FACTS, "el"),
+            "type=dir;modify=20261125130100;perm=el;UNIX.mode=0755; d",
+        )
+
+    def test_typeName(self):
+        """
+        C{typeName} gives C{cdir} or C{pdir} instead of C{dir}.
+        """
+        info = _file(kind=DIRECTORY, mtime=NOW)
+        self.assertEqual(
+            formatFacts(".", info, ("type",), "el", "cdir"), "type=cdir; ."
+        )
+        self.assertEqual(
+            formatFacts("..", info, ("type", "size"), "el", "pdir"), "type=pdir; .."
+        )
+
+    def test_otherKinds(self):
+        """
+        Links and other kinds are given as C{OS.unix} types, with a size.
+        """
+        self.assertEqual(
+            formatFacts("l", _file(kind=LINK, size=3), ("type", "size"), "r"),
+            "type=OS.unix=symlink;size=3; l",
+        )
+        self.assertEqual(
+            formatFacts("o", _file(kind=OTHER, size=0), ("type",), "r"),
+            "type=OS.unix=other; o",
+        )
+
+    def test_uniqueOmittedWhenEmpty(self):
+        """
+        No C{unique} fact is given when the shell gave none.
+        """
+        self.assertEqual(
+            formatFacts("x", _file(), ("unique", "perm"), "r"), "perm=r; x"
+        )
+
+    def test_modeSpecialBits(self):
+        """
+        C{UNIX.mode} keeps setuid, setgid and sticky bits.
+        """
+        self.assertEqual(
+            formatFacts("x", _file(mode=0o4755), ("unix.mode",), "r"),
+            "UNIX.mode=4755; x",
+        )
+
+    def test_mlsd(self):
+        """
+        MLSD lines are CRLF-terminated, with each entry's C{perm} from
+        C{permFor}; names with CR or LF are left out.
+        """
+        entries = [
+            ("f", _file()),
+            ("bad\nname", _file()),
+            ("d\udce9", _file(kind=DIRECTORY)),
+        ]
+        data = formatMLSD(
+            entries, ("type", "perm"), lambda info: permissions(info, False)
+        )
+        self.assertEqual(data, b"type=file;perm=r; f\r\ntype=dir;perm=el; d\xe9\r\n")
+        self.assertEqual(formatMLSD([], FACTS, lambda info: ""), b"")
+
+    def test_permissions(self):
+        """
+        The C{perm} letters follow RFC 3659 section 7.5.5.
+        """
+        directory = _file(kind=DIRECTORY)
+        self.assertEqual(permissions(_file(), False), "r")
+        self.assertEqual(permissions(_file(), True), "adfrw")
+        self.assertEqual(permissions(directory, False), "el")
+        self.assertEqual(permissions(directory, True), "cdeflmp")
+        self.assertEqual(permissions(_file(kind=LINK), True), "adfrw")
+
+    def test_mlstFeature(self):
+        """
+        The FEAT line lists every fact, starring the selected ones.
+        """
+        self.assertEqual(
+            mlstFeature(FACTS), "MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"
+        )
+        self.assertEqual(
+            mlstFeature(("size", "unix.mode")),
+            "MLST type;size*;modify;perm;unique;UNIX.mode*;",
+        )
+        self.assertEqual(
+            mlstFeature(()), "MLST type;size;modify;perm;unique;UNIX.mode;"
+        )

@@ -1,0 +1,462 @@
+"""
+Tests for L{ftpkit.data.movers}: consumers and ASCII translation, C{sendfile}
+downloads and spliced uploads over bare sockets; and the pure helpers of
+L{ftpkit.data.passive}.
+"""
+
+import errno
+import os
+import socket
+import threading
+
+from twisted.internet import defer, reactor
+from twisted.internet.error import ConnectionAborted, ConnectionDone
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.data.movers import Download, Upload, _sendfile
+from ftpkit.data.movers import _splice as splicing
+from ftpkit.data.movers.consumers import (
+    ASCIIConsumer,
+    ASCIIDecoder,
+    ASCIIUploadConsumer,
+    BytesReadFile,
+    encodeASCII,
+)
+from ftpkit.errors import TransferAborted
+from ftpkit.fileinfo import FileDescriptor
+from ftpkit.interfaces import IDescriptorFile
+
+
+class ASCIITests(unittest.SynchronousTestCase):
+    """
+    TYPE A translation, both ways.
+    """
+
+    def test_encode(self):
+        self.assertEqual(encodeASCII(b"a\nb\n"), b"a\r\nb\r\n")
+
+    def test_decodeAcrossChunks(self):
+        decoder = ASCIIDecoder()
+        out = decoder.decode(b"a\r") + decoder.decode(b"\nb\r")
+        out += decoder.decode(b"c\r\n") + decoder.flush()
+        self.assertEqual(out, b"a\nb\rc\n")
+
+    def test_trailingCRKept(self):
+        decoder = ASCIIDecoder()
+        self.assertEqual(decoder.decode(b"x\r") + decoder.flush(), b"x\r")
+
+    def test_uploadConsumerFlushesOnUnregister(self):
+        sink = StringTransport()
+        consumer = ASCIIUploadConsumer(sink)
+        consumer.registerProducer(object(), True)
+        consumer.write(b"one\r\ntwo\r")
+        consumer.unregisterProducer()
+        self.assertEqual(sink.value(), b"one\ntwo\r")
+        self.assertIsNone(sink.producer)
+
+    def test_downloadConsumerCounts(self):
+        sink = StringTransport()
+        consumer = ASCIIConsumer(sink)
+        consumer.write(b"a\nb\n")
+        self.assertEqual(sink.value(), b"a\r\nb\r\n")
+        self.assertEqual(consumer.bytesSent, 6)
+
+    def test_bytesReadFile(self):
+        sink = StringTransport()
+        readFile = BytesReadFile(b"listing\r\n")
+        self.assertEqual(readFile.size, 9)
+        sent = self.successResultOf(readFile.send(ASCIIConsumer(sink)))
+        self.assertEqual(sent, 9)
+
+
+class _SocketTransport:
+    """
+    The little of a TCP transport that L{_sendfile.SendfileWriter} uses.
+    """
+
+    connected = True
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.reading = True
+
+    def getHandle(self):
+        return self.sock
+
+    def stopReading(self):
+        self.reading = False
+
+    def startReading(self):
+        self.reading = True
+
+
+def _descriptor(fd, offset=0, size=None, run=defer.maybeDeferred,
+                commit=None):
+    """
+    @return: a L{FileDescriptor} whose blocking calls run at once.
+    """
+    return FileDescriptor(fd, offset, size, run, commit)
+
+
+@implementer(IDescriptorFile)
+class _DescriptorFile:
+    """
+    An open file offering only its L{FileDescriptor}.
+    """
+
+    def __init__(self, descriptor):
+        self._descriptor = descriptor
+
+    def descriptor(self):
+        return self._descriptor
+
+
+class SendfileWriterTests(unittest.TestCase):
+    """
+    Zero-copy downloads: small files go out at once, large ones wait for
+    room in the socket.
+    """
+
+    def setUp(self):
+        self.server, self.client = socket.socketpair()
+        self.server.setblocking(False)
+        self.addCleanup(self.server.close)
+        self.addCleanup(self.client.close)
+        self.path = self.mktemp()
+
+    def writeFile(self, data):
+        with open(self.path, "wb") as f:
+            f.write(data)
+        fd = os.open(self.path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        return fd
+
+    def test_smallFileAtOnce(self):
+        """
+        A file the socket buffer takes whole is sent without registering
+        with the reactor.
+        """
+        fd = self.writeFile(b"x" * 16384)
+        transport = _SocketTransport(self.server)
+        writer = _sendfile.SendfileWriter(
+            reactor, self.server.fileno(), transport,
+            _descriptor(fd, 100, 16284))
+        self.assertFalse(writer.start())
+        sent = self.successResultOf(writer.done)
+        self.assertEqual(sent, 16284)
+        self.assertTrue(transport.reading)
+        self.assertEqual(self.client.recv(65536), b"x" * 16284)
+
+    async def test_largeFileWaitsForRoom(self):
+        """
+        A file larger than the socket buffer is sent as the peer reads,
+        and the transport reads again afterwards.
+        """
+        data = os.urandom(8 * 1024 * 1024)
+        fd = self.writeFile(data)
+        received = []
+
+        def drain():
+            total = 0
+            while total < len(data):
+                chunk = self.client.recv(1 << 20)
+                if not chunk:
+                    break
+                received.append(chunk)
+                total += len(chunk)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        transport = _SocketTransport(self.server)
+        writer = _sendfile.SendfileWriter(
+            reactor, self.server.fileno(), transport,
+            _descriptor(fd, 0, len(data)))
+        writer.start()
+        sent = await writer.done
+        reader.join(10)
+        self.assertEqual(sent, len(data))
+        self.assertEqual(b"".join(received), data)
+        self.assertTrue(transport.reading)
+
+    def test_abortWhileWaiting(self):
+        """
+        Aborting a copy that waits for room fails it and releases the
+        socket's descriptor.
+        """
+        data = b"y" * (16 * 1024 * 1024)
+        fd = self.writeFile(data)
+        transport = _SocketTransport(self.server)
+        writer = _sendfile.SendfileWriter(
+            reactor, self.server.fileno(), transport,
+            _descriptor(fd, 0, len(data)))
+        writer.start()
+        done = writer.done
+        self.assertNoResult(done)
+        self.assertFalse(transport.reading)
+        writer.stop()
+        self.failureResultOf(done)
+        self.assertTrue(transport.reading)
+        self.assertNotIn(self.server.fileno(),
+                         [w.fileno() for w in reactor.getWriters()])
+
+
+class LeanConnectionTests(unittest.TestCase):
+    """
+    L{LeanConnection} with the movers: a download with C{sendfile} and an
+    upload with C{splice} over a bare socket.
+    """
+
+    def setUp(self):
+        from ftpkit.data.connection import LeanConnection
+
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            self.client = socket.create_connection(listening.getsockname())
+            self.server, _ = listening.accept()
+        self.server.setblocking(False)
+        self.addCleanup(self.client.close)
+        self.clock = Clock()
+        self.connection = LeanConnection(self.server, self.clock, 60.0,
+                                         lambda: None)
+
+    def openSource(self, content=b"lean bytes"):
+        """
+        @return: the descriptor of a new file holding C{content}, closed
+            when the test ends.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as f:
+            f.write(content)
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        return fd
+
+    def download(self, descriptor):
+        """
+        @return: a L{Download} of a file with C{descriptor}, started over
+            the connection, and its Deferred.
+        """
+        mover = Download(_DescriptorFile(descriptor), True, reactor)
+        self.assertTrue(mover.bareSocket)
+        return mover, mover.start(self.connection)
+
+    def upload(self, descriptor, limit=None):
+        """
+        @return: the Deferred of an L{Upload} into a file with
+            C{descriptor}, started over the connection.
+        """
+        mover = Upload(_DescriptorFile(descriptor), True, reactor,
+                       limit=limit)
+        self.assertTrue(mover.bareSocket)
+        return defer.ensureDeferred(mover.start(self.connection))
+
+    def test_sendAndFinish(self):
+        fd = self.openSource()
+        mover, sending = self.download(_descriptor(fd, 0, 10))
+        self.assertEqual(self.successResultOf(sending), 10)
+        self.assertEqual(mover.bytesMoved, 10)
+        lost = self.connection.whenLost()
+        self.successResultOf(self.connection.finish())
+        self.assertIsInstance(self.successResultOf(lost), ConnectionDone)
+        self.assertEqual(self.client.recv(100), b"lean bytes")
+        self.assertEqual(self.client.recv(100), b"")
+        self.clock.advance(0)  # The descriptor number is freed.
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_freedWithoutGarbageCollector(self):
+        """
+        Once a C{sendfile} copy is over, its mover, writer and connection
+        do not hold each other: they are freed as soon as nothing else
+        refers to them, not by the cyclic garbage collector (a cycle per
+        download made collections a visible share of a small file's time).
+        """
+        import gc
+        import weakref
+
+        fd = self.openSource()
+        gc.collect()
+        gc.disable()
+        self.addCleanup(gc.enable)
+        mover, sending = self.download(_descriptor(fd, 0, 10))
+        self.successResultOf(sending)
+        self.successResultOf(self.connection.finish())
+        freed = weakref.ref(mover)
+        connection = weakref.ref(self.connection)
+        del mover, sending, self.connection
+        self.assertIsNone(freed())
+        self.assertIsNone(connection())
+
+    def test_abortResets(self):
+        self.connection.abort()
+        self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
+        self.assertRaises(ConnectionResetError, self.client.recv, 100)
+        self.failureResultOf(self.connection.finish(), TransferAborted)
+        self.clock.advance(0)  # The descriptor number is freed.
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_stallDropsIt(self):
+        self.connection.watch()
+        self.clock.advance(61)
+        self.assertTrue(self.connection.timedOut)
+        self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
+
+    def spliceTarget(self):
+        """
+        @return: the descriptor of a new, empty file, closed when the test
+            ends.
+        """
+        fd = os.open(self.mktemp(), os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, fd)
+        return fd
+
+    def test_spliceReceives(self):
+        """
+        An upload moves what the client sends, up to its end, into the
+        file at the offset given, and commits the file in the thread of
+        the last batch.
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        idle = []
+        self.patch(splicing, "_idlePipes", idle)
+        self.client.sendall(b"spliced bytes")
+        self.client.shutdown(socket.SHUT_WR)
+        fd = self.spliceTarget()
+        committed = []
+        done = self.upload(_descriptor(fd, 2, commit=committed.append))
+        self.assertEqual(self.successResultOf(done), 13)
+        self.assertEqual(committed, [15])
+        self.assertEqual(self.connection.bytesReceived, 13)
+        self.assertEqual(os.pread(fd, 100, 0), b"\0\0spliced bytes")
+        self.successResultOf(self.connection.finish())
+        self.assertIsNone(self.connection.user)
+        self.assertEqual(len(idle), 1)  # Empty, so kept for the next upload.
+
+    def test_spliceLimit(self):
+        """
+        An upload bringing more than its limit fails with
+        L{UploadTooLarge}, and the file is not committed.
+        """
+        from ftpkit.errors import UploadTooLarge
+
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.client.sendall(b"eleven byte")
+        self.client.shutdown(socket.SHUT_WR)
+        committed = []
+        done = self.upload(
+            _descriptor(self.spliceTarget(), commit=committed.append),
+            limit=10)
+        self.failureResultOf(done, UploadTooLarge)
+        self.assertEqual(committed, [])
+        self.connection.abort()
+
+    def test_failedBatchClosesPipe(self):
+        """
+        After a batch that failed (bytes may be left in the pipe), the pipe
+        is closed rather than kept for the next upload.
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        idle, taken = [], []
+        self.patch(splicing, "_idlePipes", idle)
+        openPipe = splicing.openPipe
+        self.patch(splicing, "openPipe",
+                   lambda: taken.append(openPipe()) or taken[-1])
+        done = self.upload(_descriptor(
+            99, run=lambda *args: defer.fail(OSError(errno.EIO, "I/O"))))
+        self.failureResultOf(done, OSError)
+        self.assertEqual(idle, [])
+        for fd in taken[0]:
+            self.assertRaises(OSError, os.fstat, fd)
+        self.connection.abort()
+
+    def test_abortWaitsForSpliceBatch(self):
+        """
+        An abort while a splice batch uses the socket in a thread closes
+        the socket only once the batch is over; the upload then fails with
+        L{TransferAborted}.
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        batch = defer.Deferred()
+        done = self.upload(_descriptor(99, run=lambda *args: batch))
+        self.connection.abort()
+        self.assertIsNone(self.connection.lostReason)
+        self.assertNoResult(done)
+        self.assertGreaterEqual(self.server.fileno(), 0)
+        batch.callback((0, splicing.EMPTY))
+        self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
+        self.failureResultOf(done, TransferAborted)
+        self.assertEqual(self.server.fileno(), -1)
+        self.assertRaises(ConnectionResetError, self.client.recv, 100)
+
+    def test_watchOnlyWhenWaiting(self):
+        """
+        The watchdog starts only once a file does not go out at once.
+        """
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        fd = self.openSource(b"x" * (64 << 20))
+        mover, sending = self.download(_descriptor(fd, 0, 64 << 20))
+        self.assertNoResult(sending)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        mover.abort()
+        self.failureResultOf(sending)
+        self.connection.abort()
+        self.clock.advance(0)  # The descriptor number is freed.
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_abortLeavesReactorFirst(self):
+        """
+        Dropping the connection while a download waits for room takes the
+        socket out of the reactor before closing it, and fails the copy.
+        """
+        fd = self.openSource(b"x" * (64 << 20))
+        mover, sending = self.download(_descriptor(fd, 0, 64 << 20))
+        socketFD = self.server.fileno()
+        self.assertIn(socketFD, [w.fileno() for w in reactor.getWriters()])
+        self.connection.abort()
+        self.failureResultOf(sending)
+        self.assertNotIn(socketFD, [w.fileno() for w in reactor.getWriters()])
+        self.assertIsNone(self.connection.user)
+
+    def test_warmBeforeUncachedRange(self):
+        """
+        A range not in memory is read in by a disk thread (through the
+        descriptor's C{run}) before C{sendfile} copies it; meanwhile
+        nothing is sent and the watchdog runs.
+        """
+        fd = self.openSource(b"warm bytes")
+        cached = [False]
+        self.patch(_sendfile, "isCached", lambda fd, offset, count: cached[0])
+        warming = defer.Deferred()
+        asked = []
+
+        def run(function, *args):
+            asked.append((function, args))
+            return warming
+
+        mover, sending = self.download(_descriptor(fd, 0, 10, run))
+        self.assertNoResult(sending)
+        self.assertEqual(asked, [(_sendfile.readInto, (fd, 0, 10))])
+        self.assertEqual(mover.bytesMoved, 0)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        cached[0] = True
+        warming.callback(None)
+        self.assertEqual(self.successResultOf(sending), 10)
+        self.successResultOf(self.connection.finish())
+        self.assertEqual(self.client.recv(100), b"warm bytes")
+
+    def test_warmFailureFailsTheCopy(self):
+        """
+        A failed warming fails the copy with its error.
+        """
+        from ftpkit.errors import LocalError
+
+        self.patch(_sendfile, "isCached", lambda fd, offset, count: False)
+        mover, sending = self.download(_descriptor(
+            0, 0, 10, lambda *args: defer.fail(LocalError())))
+        self.failureResultOf(sending, LocalError)
+        self.connection.abort()

@@ -1,0 +1,142 @@
+"""
+Tests for L{ftpkit.protocol.proxyheader}: the PROXY protocol header as data.
+"""
+
+from hypothesis import given
+from hypothesis import strategies as st
+from twisted.trial import unittest
+
+from ftpkit.protocol.proxyheader import (
+    V2_SIGNATURE,
+    InvalidProxyHeader,
+    ProxyHeader,
+    formatV1,
+    formatV2,
+    parseProxyHeader,
+)
+
+V1 = b"PROXY TCP4 203.0.113.7 192.0.2.1 50123 21\r\n"
+
+
+class VersionOneTests(unittest.TestCase):
+    """
+    The text header.
+    """
+
+    def test_tcp4(self):
+        """
+        The source and destination come out, and the bytes after the
+        header are handed back.
+        """
+        self.assertEqual(parseProxyHeader(V1 + b"USER x\r\n"), (
+            ProxyHeader(("203.0.113.7", 50123), ("192.0.2.1", 21), 1),
+            b"USER x\r\n"))
+
+    def test_tcp6(self):
+        header, rest = parseProxyHeader(
+            b"PROXY TCP6 2001:db8::7 2001:db8::1 4000 21\r\n")
+        self.assertEqual(header.source, ("2001:db8::7", 4000))
+        self.assertEqual(rest, b"")
+
+    def test_unknown(self):
+        """
+        C{UNKNOWN} names no client: the connection's own address applies.
+        """
+        self.assertEqual(parseProxyHeader(b"PROXY UNKNOWN\r\n"),
+                         (ProxyHeader(None, None, 1), b""))
+
+    def test_incomplete(self):
+        """
+        Every prefix of a header asks for more bytes.
+        """
+        for end in range(len(V1)):
+            self.assertEqual(parseProxyHeader(V1[:end]), (None, V1[:end]))
+
+    def test_bad(self):
+        """
+        A malformed line, a wrong family, a bad port, an address with
+        leading zeros, or no CRLF within 107 bytes is refused.
+        """
+        for line in [b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n",
+                     b"PROXY TCP4 2001:db8::1 5.6.7.8 1 2\r\n",
+                     b"PROXY TCP4 1.2.3.4 5.6.7.8 70000 2\r\n",
+                     b"PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n",
+                     b"PROXY TCP4 01.2.3.4 5.6.7.8 1 2\r\n",
+                     b"PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n",
+                     b"PROXY " + b"x" * 120,
+                     b"USER anonymous\r\n"]:
+            self.assertRaises(InvalidProxyHeader, parseProxyHeader, line)
+
+
+class VersionTwoTests(unittest.TestCase):
+    """
+    The binary header.
+    """
+
+    def test_tcp4(self):
+        data = formatV2(("203.0.113.7", 50123), ("192.0.2.1", 21))
+        self.assertEqual(parseProxyHeader(data + b"rest"), (
+            ProxyHeader(("203.0.113.7", 50123), ("192.0.2.1", 21), 2),
+            b"rest"))
+
+    def test_tcp6(self):
+        data = formatV2(("2001:db8::7", 1), ("2001:db8::1", 2))
+        self.assertEqual(parseProxyHeader(data)[0].source, ("2001:db8::7", 1))
+
+    def test_local(self):
+        """
+        A C{LOCAL} header (the balancer's health check) names no client.
+        """
+        data = V2_SIGNATURE + b"\x20\x00\x00\x00"
+        self.assertEqual(parseProxyHeader(data),
+                         (ProxyHeader(None, None, 2), b""))
+
+    def test_tlvsSkipped(self):
+        """
+        Bytes after the addresses within the stated length (TLVs) belong
+        to the header.
+        """
+        data = bytearray(formatV2(("10.0.0.1", 1), ("10.0.0.2", 2)))
+        data[15] += 5
+        data += b"\x04\x00\x02ab" + b"after"
+        self.assertEqual(parseProxyHeader(bytes(data))[1], b"after")
+
+    def test_bad(self):
+        """
+        Another version, an unknown command, a length past what is
+        accepted, or an address block too short is refused.
+        """
+        good = formatV2(("10.0.0.1", 1), ("10.0.0.2", 2))
+        for data in [good[:12] + b"\x31" + good[13:],
+                     good[:12] + b"\x22" + good[13:],
+                     good[:14] + b"\xff\xff" + good[16:],
+                     good[:14] + b"\x00\x04" + good[16:20]]:
+            self.assertRaises(InvalidProxyHeader, parseProxyHeader, data)
+
+
+class PropertyTests(unittest.TestCase):
+    """
+    Whatever the bytes, the parser answers with a header, a request for
+    more, or L{InvalidProxyHeader}.
+    """
+
+    @given(st.binary(max_size=300))
+    def test_anyBytes(self, data):
+        try:
+            header, rest = parseProxyHeader(data)
+        except InvalidProxyHeader:
+            return
+        if header is None:
+            self.assertEqual(rest, data)
+        else:
+            self.assertTrue(data.endswith(rest))
+
+    @given(st.ip_addresses(v=4), st.ip_addresses(v=4),
+           st.integers(0, 65535), st.integers(0, 65535),
+           st.sampled_from([formatV1, formatV2]))
+    def test_roundTrip(self, source, destination, sport, dport, format):
+        data = format((str(source), sport), (str(destination), dport))
+        header, rest = parseProxyHeader(data)
+        self.assertEqual((header.source, header.destination, rest),
+                         ((str(source), sport), (str(destination), dport),
+                          b""))

@@ -1,0 +1,175 @@
+"""
+Tests for L{ftpkit.protocol.replies}.
+"""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twisted.trial.unittest import SynchronousTestCase
+
+from ftpkit.protocol.replies import encodeText, formatReply, quotePath
+
+_ANY_TEXT = st.one_of(
+    st.text(alphabet=st.characters(exclude_categories=())),
+    st.lists(
+        st.sampled_from(
+            ["\r", "\n", "\r\n", "226 ", "226-", "x", " ", "\udcff", "\ud800"]
+        )
+    ).map("".join),
+)
+
+
+def _replyLines(data):
+    """
+    Split reply bytes into lines the way a client does.
+
+    @param data: the bytes of one reply.
+    @return: the lines without their CRLF.
+    """
+    return data.split(b"\r\n")[:-1]
+
+
+def _isFinalLine(line, code):
+    """
+    @param line: one line of a reply.
+    @param code: the reply code.
+    @return: whether a client reading C{line} would take the reply as done.
+    """
+    return line.startswith(b"%03d " % (code,))
+
+
+class FormatReplyTests(SynchronousTestCase):
+    """
+    Tests for L{formatReply}.
+    """
+
+    def test_singleLine(self):
+        """
+        One line is C{CODE text CRLF}.
+        """
+        self.assertEqual(formatReply(200, "OK"), b"200 OK\r\n")
+        self.assertEqual(formatReply(200, ["OK"]), b"200 OK\r\n")
+
+    def test_emptyText(self):
+        """
+        Empty text, or no lines at all, still gives one well-formed line.
+        """
+        self.assertEqual(formatReply(200, ""), b"200 \r\n")
+        self.assertEqual(formatReply(200, []), b"200 \r\n")
+
+    def test_multiLine(self):
+        """
+        Several lines make an RFC 959 multi-line reply.
+        """
+        self.assertEqual(
+            formatReply(214, ["Commands:", " USER PASS", "End"]),
+            b"214-Commands:\r\n USER PASS\r\n214 End\r\n",
+        )
+
+    def test_twoLines(self):
+        """
+        Two lines give a first and a last line only.
+        """
+        self.assertEqual(formatReply(211, ["a", "b"]), b"211-a\r\n211 b\r\n")
+
+    def test_middleLineStartingWithDigits(self):
+        """
+        A middle line starting with three digits gets a leading space.
+        """
+        self.assertEqual(
+            formatReply(211, ["first", "211 fake end", "123x", "12x", "last"]),
+            b"211-first\r\n 211 fake end\r\n 123x\r\n12x\r\n211 last\r\n",
+        )
+
+    def test_lineBreaksSplitLines(self):
+        """
+        A CR, LF or CRLF inside the text splits it into lines of one
+        multi-line reply, never a second reply.
+        """
+        self.assertEqual(
+            formatReply(550, "bad\r\n230 Logged in"),
+            b"550-bad\r\n550 230 Logged in\r\n",
+        )
+        self.assertEqual(
+            formatReply(550, ["a\rb", "c\nd"]),
+            b"550-a\r\nb\r\nc\r\n550 d\r\n",
+        )
+
+    def test_forgedMiddleLine(self):
+        """
+        A forged reply line hidden in a middle line is indented.
+        """
+        self.assertEqual(
+            formatReply(250, ["a", "x\n230 forged", "z"]),
+            b"250-a\r\nx\r\n 230 forged\r\n250 z\r\n",
+        )
+
+    def test_encoding(self):
+        """
+        Replies are always valid UTF-8: surrogates, whether they stand for
+        undecodable bytes or not, become C{?}.
+        """
+        self.assertEqual(formatReply(257, "caf\u00e9"), b"257 caf\xc3\xa9\r\n")
+        self.assertEqual(formatReply(257, "caf\udce9"), b"257 caf?\r\n")
+        self.assertEqual(formatReply(257, "a\ud800\udce9"), b"257 a??\r\n")
+        self.assertEqual(formatReply(211, ["x\udce9", "y", "z"]),
+                         b"211-x?\r\ny\r\n211 z\r\n")
+
+    @settings(deadline=None)
+    @given(st.integers(100, 599), st.one_of(_ANY_TEXT, st.lists(_ANY_TEXT)))
+    def test_exactlyOneFinalLine(self, code, text):
+        """
+        Whatever the text, the reply has exactly one final line, and it is
+        the last; every line before it starts with C{CODE-} or does not
+        look like a reply line.
+        """
+        data = formatReply(code, text)
+        self.assertTrue(data.endswith(b"\r\n"))
+        lines = _replyLines(data)
+        self.assertEqual(b"\r\n".join(lines) + b"\r\n", data)
+        self.assertTrue(_isFinalLine(lines[-1], code))
+        if len(lines) > 1:
+            self.assertTrue(lines[0].startswith(b"%03d-" % (code,)))
+        for line in lines[:-1]:
+            self.assertFalse(re.match(rb"[0-9]{3} ", line), line)
+            self.assertNotIn(b"\r", line)
+            self.assertNotIn(b"\n", line)
+
+
+class EncodeTextTests(SynchronousTestCase):
+    """
+    Tests for L{encodeText}.
+    """
+
+    @given(st.binary())
+    def test_roundTrip(self, data):
+        """
+        Bytes decoded with C{surrogateescape} encode back to themselves.
+        """
+        self.assertEqual(encodeText(data.decode("utf-8", "surrogateescape")), data)
+
+    @given(st.text(alphabet=st.characters(exclude_categories=())))
+    def test_neverRaises(self, text):
+        """
+        Any text encodes.
+        """
+        self.assertIsInstance(encodeText(text), bytes)
+
+
+class QuotePathTests(SynchronousTestCase):
+    """
+    Tests for L{quotePath}.
+    """
+
+    def test_plain(self):
+        """
+        A path is wrapped in double quotes.
+        """
+        self.assertEqual(quotePath("/a b"), '"/a b"')
+
+    def test_embeddedQuotes(self):
+        """
+        Embedded double quotes are doubled.
+        """
+        self.assertEqual(quotePath('/say "hi"'), '"/say ""hi"""')

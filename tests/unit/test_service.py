@@ -1,0 +1,274 @@
+"""
+Tests for L{ftpkit.deploy.service} (the one service builder) and
+L{ftpkit.ops.drain} (stopping sessions in order).
+"""
+
+import resource
+
+from twisted.application.internet import StreamServerEndpointService
+from twisted.internet import defer, task
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import ReloadOnHangup
+from ftpkit.deploy.service import (
+    Listeners,
+    StartupWork,
+    SweepUploads,
+    makeService,
+    raiseDescriptorLimit,
+)
+from ftpkit.ops.drain import ABORT_WAIT, SHUTTING_DOWN, Drain
+from tests.unit.test_tap import parse
+
+
+class MakeServiceTests(unittest.TestCase):
+    """
+    Every process gets the same parts.
+    """
+
+    def kinds(self, server):
+        """
+        @return: the types of C{server}'s children, in order.
+        """
+        return [type(child) for child in server]
+
+    def test_singleProcess(self):
+        """
+        One process: start-up work, the sweep of cut uploads under the
+        root, a listener per C{--listen}, a drain and a C{SIGHUP} handler,
+        even with nothing to reload.
+        """
+        server = makeService(parse("--auth", "anonymous",
+                                   "--listen", "tcp:0"))
+        self.assertEqual(self.kinds(server),
+                         [StartupWork, SweepUploads, Listeners, Drain,
+                          ReloadOnHangup])
+        self.assertEqual(self.kinds(list(server)[2]),
+                         [StreamServerEndpointService])
+        [hangup] = [child for child in server
+                    if isinstance(child, ReloadOnHangup)]
+        self.assertEqual(hangup.targets, [])
+
+    def test_acceptor(self):
+        """
+        With C{--workers}: start-up work, the acceptor, and a C{SIGHUP}
+        handler passing it on to the workers.
+        """
+        from ftpkit.deploy.workers import WorkerPool
+
+        server = makeService(parse("--auth", "anonymous", "--workers", "2",
+                                   "--listen", "tcp:2121"))
+        self.assertEqual(self.kinds(server),
+                         [StartupWork, SweepUploads, Listeners,
+                          ReloadOnHangup])
+        [pool] = list(list(server)[2])
+        self.assertIsInstance(pool, WorkerPool)
+        [hangup] = [child for child in server
+                    if isinstance(child, ReloadOnHangup)]
+        self.assertEqual(hangup.targets, [pool.reloadWorkers])
+
+    def test_worker(self):
+        """
+        A worker: the same parts as one process, receiving connections
+        from the acceptor instead of listening.
+        """
+        import socket
+
+        from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
+
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        server = makeService(parse("--auth", "anonymous"),
+                             workerChannel=theirs)
+        self.assertEqual(self.kinds(server),
+                         [StartupWork, ReceiveConnections, Drain,
+                          ReloadOnHangup])
+        self.assertIsInstance(list(server)[1].factory.limiter,
+                              ReportingLimiter)
+
+    def test_gracePassedOn(self):
+        """
+        C{--shutdown-grace} reaches the drain.
+        """
+        server = makeService(parse("--shutdown-grace", "2.5"))
+        [drain] = [child for child in server if isinstance(child, Drain)]
+        self.assertEqual(drain.grace, 2.5)
+
+
+class RaiseDescriptorLimitTests(unittest.SynchronousTestCase):
+    """
+    L{raiseDescriptorLimit} raises the soft limit to the hard one.
+    """
+
+    def test_raised(self):
+        calls = []
+        result = raiseDescriptorLimit(
+            lambda which: (1024, 4096),
+            lambda which, limits: calls.append((which, limits)))
+        self.assertEqual(result, 4096)
+        self.assertEqual(calls, [(resource.RLIMIT_NOFILE, (4096, 4096))])
+
+    def test_alreadyThere(self):
+        calls = []
+        result = raiseDescriptorLimit(lambda which: (4096, 4096),
+                                      lambda *a: calls.append(a))
+        self.assertEqual((result, calls), (4096, []))
+
+    def test_refused(self):
+        """
+        A refusal is logged; the soft limit stays.
+        """
+        def refuse(which, limits):
+            raise ValueError("not allowed")
+
+        self.assertEqual(raiseDescriptorLimit(lambda which: (1024, 4096),
+                                              refuse), 1024)
+        self.assertEqual(len(self.flushLoggedErrors()), 0)
+
+
+class FakeSession:
+    """
+    What L{Drain} sees of an L{ftpkit.control.server.FTPProtocol}.
+    """
+
+    def __init__(self, factory, busy=False):
+        self.factory = factory
+        self.replies = []
+        self.closed = False
+        self.aborted = False
+        self.stopped = False
+        self.running = defer.Deferred() if busy else None
+        factory.openSessions.add(self)
+
+    def isIdle(self):
+        return self.running is None
+
+    def whenIdle(self):
+        if self.running is None:
+            return defer.succeed(None)
+        waiter = defer.Deferred()
+        self.running.addBoth(lambda r: waiter.callback(None))
+        return waiter
+
+    def stopTaking(self):
+        self.stopped = True
+        return self.whenIdle()
+
+    def finish(self):
+        running, self.running = self.running, None
+        running.callback(None)
+
+    def reply(self, code, text):
+        self.replies.append((code, text))
+
+    def abortTransfer(self):
+        self.aborted = True
+
+    def close(self):
+        self.closed = True
+        self.factory.openSessions.discard(self)
+
+
+class FakeFactory:
+    def __init__(self):
+        self.openSessions = set()
+
+
+class DrainTests(unittest.SynchronousTestCase):
+    """
+    L{Drain} closes idle sessions at once and busy ones once done or once
+    the grace is over.
+    """
+
+    def setUp(self):
+        self.clock = task.Clock()
+        self.factory = FakeFactory()
+        self.drain = Drain(self.factory, 30, self.clock)
+        self.drain.startService()
+
+    def test_nothing(self):
+        self.successResultOf(self.drain.stopService())
+
+    def test_idle(self):
+        """
+        An idle session gets C{421} and is closed at once.
+        """
+        session = FakeSession(self.factory)
+        self.successResultOf(self.drain.stopService())
+        self.assertEqual(session.replies, [(421, SHUTTING_DOWN)])
+        self.assertTrue(session.closed)
+        self.assertFalse(session.aborted)
+
+    def test_busy(self):
+        """
+        A busy session takes no more commands, finishes the one running,
+        then gets C{421} and is closed; the drain is done then.
+        """
+        busy = FakeSession(self.factory, busy=True)
+        idle = FakeSession(self.factory)
+        stopped = self.drain.stopService()
+        self.assertTrue(idle.closed)
+        self.assertTrue(busy.stopped)
+        self.assertFalse(busy.closed)
+        self.assertNoResult(stopped)
+        self.clock.advance(29)
+        busy.finish()
+        self.assertEqual(busy.replies, [(421, SHUTTING_DOWN)])
+        self.assertTrue(busy.closed)
+        self.assertFalse(busy.aborted)
+        self.successResultOf(stopped)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_graceOver(self):
+        """
+        A session still busy when the grace is over has its transfer
+        aborted and is closed; the drain waits for its command to end.
+        """
+        busy = FakeSession(self.factory, busy=True)
+        stopped = self.drain.stopService()
+        self.clock.advance(30)
+        self.assertTrue(busy.aborted)
+        self.assertTrue(busy.closed)
+        self.assertNoResult(stopped)
+        busy.finish()
+        self.successResultOf(stopped)
+
+    def test_neverEnds(self):
+        """
+        A command that never ends does not keep the drain waiting more
+        than L{ABORT_WAIT} after the grace.
+        """
+        FakeSession(self.factory, busy=True)
+        stopped = self.drain.stopService()
+        self.clock.advance(30)
+        self.assertNoResult(stopped)
+        self.clock.advance(ABORT_WAIT)
+        self.successResultOf(stopped)
+
+
+class PreloadTests(unittest.SynchronousTestCase):
+    """
+    L{ftpkit.deploy.service.preloadSessionModules} imports what a session needs
+    at start.
+    """
+
+    def test_imports(self):
+        import sys
+
+        from ftpkit.deploy.service import SESSION_MODULES, preloadSessionModules
+
+        preloadSessionModules()
+        for name in SESSION_MODULES:
+            self.assertIn(name, sys.modules)
+
+    def test_optionalMissing(self):
+        """
+        A missing optional module is skipped; a missing required one is an
+        error (the server does not start).
+        """
+        from ftpkit.deploy.service import preloadSessionModules
+
+        preloadSessionModules(("os",), ("ftpkit_no_such_module",))
+        self.assertRaises(ImportError, preloadSessionModules,
+                          ("ftpkit_no_such_module",), ())

@@ -1,0 +1,528 @@
+"""
+Tests for L{ftpkit.shells.filesystem}.
+"""
+
+import errno
+import os
+import pwd
+
+from twisted.internet.defer import (
+    Deferred,
+    gatherResults,
+    inlineCallbacks,
+)
+from twisted.trial import unittest
+from zope.interface.verify import verifyObject
+
+from ftpkit.data.producers import BytesProducer
+from ftpkit.errors import (
+    InsufficientStorage,
+    NoSuchFile,
+    PermissionDenied,
+    QuotaExceeded,
+)
+from ftpkit.fileinfo import LINK
+from ftpkit.interfaces import IDescriptorFile
+from ftpkit.shells import diskfiles
+from ftpkit.shells.diskfiles import HIGH_WATER
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.testing import (
+    IFTPShellConformanceMixin,
+    readFile,
+    writeFile,
+)
+
+
+def _makeRoot(testCase):
+    """
+    @return: a new empty directory, C{bytes}.
+    """
+    root = os.fsencode(os.path.abspath(testCase.mktemp()))
+    os.makedirs(root)
+    return root
+
+
+def _read(path):
+    """
+    @return: the content of a local file.
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _write(path, data):
+    """
+    Write a local file.
+    """
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+class FilesystemShellConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+    """
+    L{FilesystemShell} passes the shell conformance tests.
+    """
+
+    def makeShell(self):
+        """
+        @return: a L{FilesystemShell} on a new empty directory.
+        """
+        return FilesystemShell(_makeRoot(self))
+
+    def settle(self):
+        """
+        Wait for the disk threads the shell works in, then let the reactor
+        run for a moment.
+        """
+        from twisted.internet import reactor
+
+        from ftpkit.shells.diskthreads import DISK, LISTINGS, diskThreadsFor
+
+        settling = gatherResults([diskThreadsFor(reactor, lane).run(
+            lambda: None) for lane in (DISK, LISTINGS)])
+        settling.addCallback(
+            lambda ignored: IFTPShellConformanceMixin.settle(self))
+        return settling
+
+
+class FilesystemShellTests(unittest.TestCase):
+    """
+    What is particular to L{FilesystemShell}.
+    """
+
+    def setUp(self):
+        self.root = _makeRoot(self)
+        self.shell = FilesystemShell(self.root)
+
+    @inlineCallbacks
+    def test_fileInfo(self):
+        """
+        C{stat} reports mode, owner, group, links and a device/inode id.
+        """
+        path = os.path.join(self.root, b"f")
+        _write(path, b"12345")
+        os.chmod(path, 0o640)
+        info = yield self.shell.stat(("f",))
+        result = os.stat(path)
+        self.assertEqual(info.size, 5)
+        self.assertEqual(info.mode, 0o640)
+        self.assertEqual(info.nlink, 1)
+        self.assertEqual(info.owner, pwd.getpwuid(os.getuid()).pw_name)
+        self.assertEqual(info.unique, f"{result.st_dev:x}g{result.st_ino:x}")
+
+    @inlineCallbacks
+    def test_nonUTF8Names(self):
+        """
+        Names that are not UTF-8 are listed with lone surrogates, and such
+        names read and write the right files.
+        """
+        _write(os.path.join(self.root, b"\xff.txt"), b"latin")
+        self.assertEqual(
+            [name for name, info in (yield self.shell.list(()))], ["\udcff.txt"]
+        )
+        self.assertEqual((yield readFile(self.shell, ("\udcff.txt",))), b"latin")
+        yield writeFile(self.shell, ("\udcfe.bin",), b"new")
+        self.assertEqual(_read(os.path.join(self.root, b"\xfe.bin")), b"new")
+
+    @inlineCallbacks
+    def test_temporaryFilesHidden(self):
+        """
+        Temporary upload files, ours in progress or left behind, are not
+        listed.
+        """
+        _write(os.path.join(self.root, b".ftpkit-upload.0123.tmp"), b"")
+        opened = yield self.shell.openForWriting(("f",))
+        self.assertEqual(len(os.listdir(self.root)), 2)
+        self.assertEqual((yield self.shell.list(())), [])
+        yield opened.abort()
+        self.assertEqual(os.listdir(self.root), [b".ftpkit-upload.0123.tmp"])
+
+    @inlineCallbacks
+    def test_replaceKeepsMode(self):
+        """
+        A file replaced by an upload keeps its permissions.
+        """
+        path = os.path.join(self.root, b"f")
+        _write(path, b"old")
+        os.chmod(path, 0o600)
+        yield writeFile(self.shell, ("f",), b"new")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+
+    @inlineCallbacks
+    def test_resumeCreates(self):
+        """
+        Resuming an upload of a missing file creates it.
+        """
+        yield writeFile(self.shell, ("f",), b"z", offset=2)
+        self.assertEqual(_read(os.path.join(self.root, b"f")), b"\0\0z")
+
+    @inlineCallbacks
+    def test_fifoRefused(self):
+        """
+        Something that is not a regular file cannot be read (and a FIFO
+        does not hang the open).
+        """
+        os.mkfifo(os.path.join(self.root, b"fifo"))
+        yield self.assertFailure(
+            self.shell.openForReading(("fifo",)), PermissionDenied
+        )
+        entries = yield self.shell.list(())
+        self.assertEqual(entries[0][1].kind, "other")
+
+    @inlineCallbacks
+    def test_rootThroughLink(self):
+        """
+        The root may itself be reached through a symbolic link.
+        """
+        link = os.fsencode(os.path.abspath(self.mktemp()))
+        os.symlink(self.root, link)
+        shell = FilesystemShell(link)
+        yield writeFile(shell, ("f",), b"x")
+        self.assertEqual((yield readFile(shell, ("f",))), b"x")
+        self.assertEqual(len((yield shell.list(()))), 1)
+
+    @inlineCallbacks
+    def test_readFileClose(self):
+        """
+        C{close} of an open file is idempotent.
+        """
+        _write(os.path.join(self.root, b"f"), b"x")
+        opened = yield self.shell.openForReading(("f",))
+        opened.close()
+        opened.close()
+        self.assertIsNone(opened._fd)
+
+    @inlineCallbacks
+    def test_descriptor(self):
+        """
+        An open file provides L{IDescriptorFile}: its descriptor, the open
+        offset, the bytes to send and a runner for blocking calls on it.
+        """
+        _write(os.path.join(self.root, b"f"), b"0123456789")
+        opened = yield self.shell.openForReading(("f",), 6)
+        self.assertTrue(verifyObject(IDescriptorFile, opened))
+        descriptor = opened.descriptor()
+        self.assertEqual(os.pread(descriptor.fd, 100, descriptor.offset),
+                         b"6789")
+        self.assertEqual((descriptor.size, descriptor.commit), (4, None))
+        self.assertEqual((yield descriptor.run(os.pread, descriptor.fd, 2,
+                                               0)), b"01")
+        opened.close()
+
+    @inlineCallbacks
+    def test_descriptorRunBeforeClose(self):
+        """
+        A blocking call started through the descriptor's C{run} holds the
+        descriptor open: a C{close} meanwhile waits for it.
+        """
+        _write(os.path.join(self.root, b"f"), b"x" * 3000)
+        started = []
+        shell = FilesystemShell(self.root, runner=lambda f, *a: (
+            started.append((f, a)) or self.held))
+        self.held = Deferred()
+        opened = yield shell.openForReading(("f",))
+        running = opened.descriptor().run(os.pread, opened._fd, 10, 0)
+        [(function, args)] = started
+        function(*args)  # What the worker thread would run.
+        opened.close()
+        self.assertIsNotNone(opened._fd)
+        self.held.callback(None)
+        yield running
+        self.assertIsNone(opened._fd)
+
+    @inlineCallbacks
+    def test_writeDescriptor(self):
+        """
+        A file opened for writing at a known offset offers its descriptor,
+        whose C{commit} puts the file in place (C{close} then has nothing
+        left to do); one opened to append offers none.
+        """
+        _write(os.path.join(self.root, b"f"), b"old")
+        opened = yield self.shell.openForWriting(("f",))
+        descriptor = opened.descriptor()
+        self.assertEqual(descriptor.offset, 0)
+        os.pwrite(descriptor.fd, b"new", 0)
+        descriptor.commit(3)
+        yield opened.close()
+        with open(os.path.join(self.root, b"f"), "rb") as f:
+            self.assertEqual(f.read(), b"new")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        appending = yield self.shell.openForWriting(("f",), append=True)
+        self.assertIsNone(appending.descriptor())
+        yield appending.abort()
+
+    @inlineCallbacks
+    def test_uploadBackpressure(self):
+        """
+        A producer writing faster than the disk is paused above the high
+        water mark, then resumed, and every byte arrives.
+        """
+        data = os.urandom(3 * HIGH_WATER)
+        opened = yield self.shell.openForWriting(("f",))
+        consumer = yield opened.receive()
+        producer = _CountingProducer(data, consumer)
+        yield producer.start()
+        yield opened.close()
+        self.assertGreater(producer.pauses, 0)
+        self.assertEqual(_read(os.path.join(self.root, b"f")), data)
+
+    @inlineCallbacks
+    def test_diskFull(self):
+        """
+        A write failing with C{ENOSPC} makes C{close} fail with
+        L{InsufficientStorage}; the old file and no temporary file remain.
+        """
+        yield self._failingUpload(errno.ENOSPC, InsufficientStorage)
+
+    @inlineCallbacks
+    def test_quotaExceeded(self):
+        """
+        A write failing with C{EDQUOT} makes C{close} fail with
+        L{QuotaExceeded}.
+        """
+        yield self._failingUpload(errno.EDQUOT, QuotaExceeded)
+
+    @inlineCallbacks
+    def _failingUpload(self, number, exception):
+        """
+        Upload over a file while every write fails with C{number}, and
+        check that C{close} fails with C{exception} and changes nothing.
+        """
+        path = os.path.join(self.root, b"f")
+        _write(path, b"old")
+
+        def failingWrite(fd, data, position):
+            raise OSError(number, os.strerror(number))
+
+        self.patch(diskfiles, "writeAll", failingWrite)
+        yield self.assertFailure(
+            writeFile(self.shell, ("f",), b"x" * (3 * HIGH_WATER)), exception
+        )
+        self.assertEqual(_read(path), b"old")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+
+class _CountingProducer(BytesProducer):
+    """
+    A L{BytesProducer} counting how often it was paused.
+
+    @ivar pauses: the number of C{pauseProducing} calls.
+    """
+
+    pauses = 0
+
+    def pauseProducing(self):
+        """
+        Count, then pause.
+        """
+        self.pauses += 1
+        super().pauseProducing()
+
+
+class JailTests(unittest.TestCase):
+    """
+    Symbolic links never lead a L{FilesystemShell} outside its root.
+    """
+
+    def setUp(self):
+        base = _makeRoot(self)
+        self.root = os.path.join(base, b"root")
+        self.outside = os.path.join(base, b"outside")
+        os.mkdir(self.root)
+        os.mkdir(self.outside)
+        self.secret = os.path.join(self.outside, b"secret.txt")
+        _write(self.secret, b"secret")
+        os.mkdir(os.path.join(self.root, b"sub"))
+        _write(os.path.join(self.root, b"sub", b"f.txt"), b"inside")
+        os.symlink(self.outside, os.path.join(self.root, b"out"))
+        os.symlink(self.secret, os.path.join(self.root, b"secret"))
+        os.symlink(b"sub", os.path.join(self.root, b"in"))
+        os.symlink(b"sub/f.txt", os.path.join(self.root, b"inFile"))
+        os.symlink(b"../../outside/secret.txt", os.path.join(self.root, b"sub", b"up"))
+        self.shell = FilesystemShell(self.root)
+
+    @inlineCallbacks
+    def test_refused(self):
+        """
+        Every operation through a link leading outside fails with
+        L{PermissionDenied}.
+        """
+        shell = self.shell
+        for path in [("secret",), ("out",), ("out", "secret.txt"), ("sub", "up")]:
+            for operation in [
+                shell.stat(path),
+                shell.openForReading(path),
+                shell.openForWriting(path),
+                shell.openForWriting(path, 1),
+                shell.openForWriting(path, append=True),
+                shell.setModificationTime(path, 1000),
+                shell.hash(path, "sha256"),
+            ]:
+                yield self.assertFailure(operation, PermissionDenied)
+        for operation in [
+            shell.list(("out",)),
+            shell.makeDirectory(("out", "d")),
+            shell.removeFile(("out", "secret.txt")),
+            shell.rename(("out", "secret.txt"), ("stolen",)),
+            shell.rename(("sub", "f.txt"), ("out", "planted")),
+            shell.openForWriting(("out", "new.txt")),
+        ]:
+            yield self.assertFailure(operation, PermissionDenied)
+        self.assertEqual(_read(self.secret), b"secret")
+        self.assertEqual(os.listdir(self.outside), [b"secret.txt"])
+        self.assertNotEqual(os.stat(self.secret).st_mtime, 1000)
+
+    @inlineCallbacks
+    def test_listShowsEscapingLinks(self):
+        """
+        A link leading outside is listed as a link, not followed; links
+        staying inside are listed as what they point at.
+        """
+        entries = dict((yield self.shell.list(())))
+        self.assertEqual(entries["out"].kind, LINK)
+        self.assertEqual(entries["secret"].kind, LINK)
+        self.assertNotEqual(entries["secret"].size, len(b"secret"))
+        self.assertEqual(entries["in"].kind, "dir")
+        self.assertEqual(entries["inFile"].kind, "file")
+        self.assertEqual(entries["inFile"].size, len(b"inside"))
+
+    @inlineCallbacks
+    def test_insideLinksWork(self):
+        """
+        Links staying inside the root can be read, listed and written
+        through.
+        """
+        self.assertEqual((yield readFile(self.shell, ("inFile",))), b"inside")
+        self.assertEqual((yield readFile(self.shell, ("in", "f.txt"))), b"inside")
+        names = [name for name, info in (yield self.shell.list(("in",)))]
+        self.assertEqual(names, ["f.txt", "up"])
+        self.assertTrue((yield self.shell.stat(("in",))).isDirectory)
+        yield writeFile(self.shell, ("inFile",), b"changed")
+        self.assertEqual(
+            _read(os.path.join(self.root, b"sub", b"f.txt")), b"changed"
+        )
+        self.assertTrue(os.path.islink(os.path.join(self.root, b"inFile")))
+
+    @inlineCallbacks
+    def test_removeEscapingLink(self):
+        """
+        Removing a link leading outside removes the link, not its target.
+        """
+        yield self.shell.removeFile(("secret",))
+        self.assertFalse(os.path.lexists(os.path.join(self.root, b"secret")))
+        self.assertEqual(_read(self.secret), b"secret")
+
+    def test_missingInsideLink(self):
+        """
+        A dangling link inside the root is a missing file.
+        """
+        os.symlink(b"nowhere", os.path.join(self.root, b"dangling"))
+        return self.assertFailure(self.shell.stat(("dangling",)), NoSuchFile)
+
+
+class WriteAllTests(unittest.TestCase):
+    """
+    L{diskfiles.writeAll} writes every chunk, in order, whatever the
+    kernel takes per call.
+    """
+
+    def setUp(self):
+        self.path = self.mktemp()
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, self.fd)
+
+    def test_manyChunks(self):
+        """
+        More chunks than one C{pwritev} takes, empty ones among them, at an
+        offset.
+        """
+        chunks = [bytes([i % 256]) * (i % 7) for i in range(5000)]
+        diskfiles.writeAll(self.fd, chunks, 3)
+        self.assertEqual(_read(self.path), b"\0\0\0" + b"".join(chunks))
+
+    def test_boundedCalls(self):
+        """
+        No call is given more than L{diskfiles.WRITE_CALL_SIZE} bytes, be
+        the chunks small or large; every byte still lands in order.
+        """
+        real = os.pwritev
+        sizes = []
+
+        def recording(fd, buffers, position):
+            sizes.append(sum(len(buffer) for buffer in buffers))
+            return real(fd, buffers, position)
+        self.patch(os, "pwritev", recording)
+        limit = diskfiles.WRITE_CALL_SIZE
+        chunks = [b"a" * 16384] * 9 + [b"b" * (3 * limit + 5), b"c" * 7]
+        diskfiles.writeAll(self.fd, chunks, 0)
+        self.assertLessEqual(max(sizes), limit)
+        self.assertEqual(sum(sizes), sum(len(chunk) for chunk in chunks))
+        self.assertEqual(_read(self.path), b"".join(chunks))
+
+    def test_shortWrites(self):
+        """
+        A write that takes fewer bytes than given is carried on from there,
+        mid-chunk too; without a position, C{writev} is used the same way.
+        """
+        real = os.pwritev
+
+        def short(fd, buffers, position):
+            return real(fd, [bytes(buffers[0][:5])], position)
+        self.patch(os, "pwritev", short)
+        chunks = [b"abcdefgh", b"ij", b"klmnopqrstu"]
+        diskfiles.writeAll(self.fd, chunks, 0)
+        self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstu")
+        os.lseek(self.fd, 0, os.SEEK_END)
+        realWritev = os.writev
+        self.patch(os, "writev",
+                   lambda fd, buffers: realWritev(fd, [bytes(buffers[0][:3])]))
+        diskfiles.writeAll(self.fd, [b"vwxyz", b"!"], None)
+        self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstuvwxyz!")
+
+
+class TemporaryNameTests(unittest.TestCase):
+    """
+    Temporary upload files get names unique in the process, hidden from
+    listings, and another name when one is taken.
+    """
+
+    def setUp(self):
+        self.directory = os.fsencode(self.mktemp())
+        os.makedirs(self.directory)
+
+    def test_unique(self):
+        """
+        Names differ, and each is one that listings hide.
+        """
+        from ftpkit.shells import uploads
+
+        names = {uploads.temporaryName(b"f") for _ in range(100)}
+        self.assertEqual(len(names), 100)
+        self.assertTrue(all(uploads.isHidden(n) for n in names))
+
+    def test_takenNameSkipped(self):
+        """
+        A name someone already created is not opened: the next one is.
+        """
+        from ftpkit.shells import uploads
+
+        taken = os.path.join(self.directory, b"taken")
+        _write(taken, b"someone else's")
+        names = iter([b"taken", b"free"])
+        self.patch(uploads, "temporaryName", lambda target: next(names))
+        fd, path = uploads.createTemporary(
+            os.path.join(self.directory, b"target"))
+        os.close(fd)
+        self.assertEqual(path, os.path.join(self.directory, b"free"))
+        self.assertEqual(_read(taken), b"someone else's")
+
+    def test_allTaken(self):
+        """
+        When every name tried is taken, C{FileExistsError}.
+        """
+        from ftpkit.shells import uploads
+
+        _write(os.path.join(self.directory, b"taken"), b"x")
+        self.patch(uploads, "temporaryName", lambda target: b"taken")
+        self.assertRaises(FileExistsError, uploads.createTemporary,
+                          os.path.join(self.directory, b"target"))

@@ -1,0 +1,212 @@
+"""
+Tests for L{ftpkit.shells.storageconfig}: what C{--realm fsspec:...} accepts.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.shells.storageconfig import (
+    isSecretName,
+    optionValue,
+    parseArgument,
+    protocolOf,
+    readConfig,
+    resolve,
+)
+
+
+def files(mapping):
+    """
+    @param mapping: path to bytes.
+    @return: a C{readFile} serving C{mapping}, raising C{OSError} for any
+        other path.
+    """
+
+    def readFile(path):
+        if path not in mapping:
+            raise FileNotFoundError(2, "No such file or directory")
+        return mapping[path]
+
+    return readFile
+
+
+class ParseArgumentTests(unittest.TestCase):
+    """
+    L{parseArgument} splits the URL from ftpkit's query.
+    """
+
+    def test_plainURL(self):
+        """
+        A URL alone has no options, no users file.
+        """
+        config = parseArgument("s3://bucket/prefix")
+        self.assertEqual((config.url, config.protocol, config.options,
+                          config.users), ("s3://bucket/prefix", "s3", {}, None))
+
+    def test_bareLocalPath(self):
+        """
+        A path is on the local disk.
+        """
+        self.assertEqual(parseArgument("/srv/ftp").protocol, "file")
+        self.assertEqual(protocolOf("file:///srv/ftp"), "file")
+        self.assertEqual(protocolOf("S3://b"), "s3")
+
+    def test_queryOptions(self):
+        """
+        Query pairs become backend options, with booleans and whole numbers
+        converted; C{users} names the users file.
+        """
+        config = parseArgument(
+            "s3://b?endpoint_url=http://127.0.0.1:9000&anon=false&port=2222"
+            "&users=/etc/u.toml")
+        self.assertEqual(config.options, {
+            "endpoint_url": "http://127.0.0.1:9000", "anon": False,
+            "port": 2222})
+        self.assertEqual(config.users, "/etc/u.toml")
+
+    def test_secretsRefused(self):
+        """
+        A secret's name in the query, or a password in the URL, is refused
+        with a message pointing at the config file and not repeating the
+        secret.
+        """
+        for argument in ("s3://b?secret=hunter2", "s3://b?key=hunter2",
+                         "sftp://h/p?password=hunter2",
+                         "s3://b?aws_session_token=hunter2",
+                         "sftp://bob:hunter2@host/path"):
+            e = self.assertRaises(ValueError, parseArgument, argument)
+            self.assertIn("config", str(e))
+            self.assertNotIn("hunter2", str(e))
+
+    def test_secretNames(self):
+        """
+        Secrets are told by name.
+        """
+        for name in ("key", "secret", "password", "token", "passphrase",
+                     "account_key", "sas_token", "client_secret", "pkey"):
+            self.assertTrue(isSecretName(name), name)
+        for name in ("endpoint_url", "region_name", "profile", "port",
+                     "username", "key_filename", "anon"):
+            self.assertFalse(isSecretName(name), name)
+
+    def test_optionValue(self):
+        """
+        Only C{true}, C{false} and whole numbers are converted.
+        """
+        self.assertEqual([optionValue(v) for v in ("TRUE", "false", "12", "1.5", "x")],
+                         [True, False, 12, "1.5", "x"])
+
+    def test_empty(self):
+        """
+        No URL is a usage error saying what to give.
+        """
+        e = self.assertRaises(ValueError, parseArgument, "")
+        self.assertIn("needs a URL", str(e))
+
+    def test_badQuery(self):
+        """
+        A query that does not parse is refused.
+        """
+        self.assertRaises(ValueError, parseArgument, "s3://b?novalue")
+        self.assertRaises(ValueError, parseArgument, "s3://b?config=")
+
+    def test_configFile(self):
+        """
+        The config file gives options (secrets allowed) and the users file;
+        the query's options win over it.
+        """
+        readFile = files({"/c.toml": (
+            b'users = "/u.toml"\n[options]\nkey = "AK"\nsecret = "S"\n'
+            b'endpoint_url = "http://a"\n[options.client_kwargs]\n'
+            b'region_name = "eu"\n')})
+        config = parseArgument(
+            "s3://b?config=/c.toml&endpoint_url=http://b", readFile)
+        self.assertEqual(config.options, {
+            "key": "AK", "secret": "S", "endpoint_url": "http://b",
+            "client_kwargs": {"region_name": "eu"}})
+        self.assertEqual(config.users, "/u.toml")
+        self.assertEqual(config.configFile, "/c.toml")
+
+    def test_configFileErrors(self):
+        """
+        A config file that is missing, not TOML, or has unknown keys is
+        refused, without quoting its values.
+        """
+        readFile = files({
+            "/bad.toml": b"secret = [",
+            "/unknown.toml": b'secret = "hunter2"\n',
+            "/options.toml": b'options = "hunter2"\n',
+            "/users.toml": b"users = 3\n",
+        })
+        for path, words in (("/missing.toml", "cannot read"),
+                            ("/bad.toml", "not a valid TOML"),
+                            ("/unknown.toml", "unknown key 'secret'"),
+                            ("/options.toml", "options must be a table"),
+                            ("/users.toml", "users must be")):
+            e = self.assertRaises(ValueError, readConfig, path, readFile)
+            self.assertIn(words, str(e))
+            self.assertNotIn("hunter2", str(e))
+
+
+class ResolveTests(unittest.TestCase):
+    """
+    L{resolve} asks fsspec which class serves the URL.
+    """
+
+    def setUp(self):
+        try:
+            import fsspec  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("fsspec is not installed")
+
+    def test_memory(self):
+        """
+        C{memory://} is served from its root.
+        """
+        cls, root, options = resolve(parseArgument("memory://"))
+        self.assertEqual((cls.protocol, root, options), ("memory", "", {}))
+
+    def test_sftpURL(self):
+        """
+        An SFTP URL's host, port and user become options; the config's
+        options come on top.
+        """
+        try:
+            import paramiko  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("paramiko is not installed")
+        cls, root, options = resolve(parseArgument(
+            "sftp://bob@127.0.0.1:2222/srv/data?timeout=5"))
+        self.assertEqual(root, "/srv/data")
+        self.assertEqual(options, {"host": "127.0.0.1", "port": 2222,
+                                   "username": "bob", "timeout": 5})
+
+    def test_s3(self):
+        """
+        An S3 URL is served from its bucket and prefix, without a listings
+        cache unless asked; without a bucket it is refused.
+        """
+        try:
+            import s3fs  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("s3fs is not installed")
+        cls, root, options = resolve(parseArgument("s3://bucket/pre/fix"))
+        self.assertEqual(root, "bucket/pre/fix")
+        self.assertEqual(options, {"use_listings_cache": False})
+        e = self.assertRaises(ValueError, resolve, parseArgument("s3://"))
+        self.assertIn("needs a bucket", str(e))
+
+    def test_asynchronousRefused(self):
+        """
+        An asynchronous filesystem instance is refused: its synchronous
+        methods would not work, and ftpkit makes its calls from threads.
+        """
+        e = self.assertRaises(ValueError, resolve,
+                              parseArgument("memory://?asynchronous=true"))
+        self.assertIn("asynchronous=true cannot be used", str(e))
+
+    def test_unknownProtocol(self):
+        """
+        A protocol fsspec does not know is refused.
+        """
+        e = self.assertRaises(ValueError, resolve, parseArgument("nope://x"))
+        self.assertIn("unknown storage protocol 'nope'", str(e))

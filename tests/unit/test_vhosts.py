@@ -1,0 +1,145 @@
+"""
+Tests for L{ftpkit.control.vhosts}: host names as RFC 7151 has them, C{--vhost}
+values, and which realm a C{HOST} name picks.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.control.vhosts import (
+    DEFAULT,
+    VirtualHost,
+    chooseHost,
+    hostTable,
+    localAddressNames,
+    parseHostName,
+    parseVhostOption,
+)
+
+
+class ParseHostNameTests(unittest.TestCase):
+    """
+    L{parseHostName} takes domain names (A-labels), IPv4 addresses and
+    bracketed IPv6 addresses, and normalizes them.
+    """
+
+    def test_domainCaseAndTrailingDot(self):
+        """
+        Names compare without case and without a trailing dot.
+        """
+        self.assertEqual(parseHostName("FTP.Example.COM."), "ftp.example.com")
+        self.assertEqual(parseHostName(" localhost "), "localhost")
+
+    def test_aLabels(self):
+        """
+        An internationalized name in A-labels is a name; in U-labels it
+        is refused, saying to use A-labels.
+        """
+        self.assertEqual(parseHostName("xn--bcher-kva.example"),
+                         "xn--bcher-kva.example")
+        e = self.assertRaises(ValueError, parseHostName, "bücher.example")
+        self.assertIn("A-labels", str(e))
+
+    def test_addresses(self):
+        """
+        IPv4 addresses as they are; IPv6 addresses only in brackets, in
+        compressed form.
+        """
+        self.assertEqual(parseHostName("192.0.2.1"), "192.0.2.1")
+        self.assertEqual(parseHostName("[2001:DB8:0::1]"), "[2001:db8::1]")
+        for bad in ("::1", "[::1", "[not-an-address]", "2001:db8::1"):
+            self.assertRaises(ValueError, parseHostName, bad)
+
+    def test_notNames(self):
+        """
+        Spaces, empty labels, bad characters and over-long names are
+        refused.
+        """
+        for bad in ("", "a b", "a..b", "-a.example", "a_b.example",
+                    "a" * 64 + ".example", ".".join(["a" * 60] * 5),
+                    "a\r\n230 x"):
+            self.assertRaises(ValueError, parseHostName, bad)
+
+
+class LocalAddressNamesTests(unittest.TestCase):
+    """
+    L{localAddressNames} gives the C{HOST} spellings of the server's own
+    address.
+    """
+
+    def test_versions(self):
+        """
+        IPv4 as is, IPv6 in brackets, an IPv4-mapped address both ways.
+        """
+        self.assertEqual(localAddressNames("127.0.0.1"), {"127.0.0.1"})
+        self.assertEqual(localAddressNames("::1"), {"[::1]"})
+        self.assertEqual(localAddressNames("::ffff:127.0.0.1"),
+                         {"[::ffff:7f00:1]", "127.0.0.1"})
+        self.assertEqual(localAddressNames("/run/ftp.sock"), set())
+
+
+class ParseVhostOptionTests(unittest.TestCase):
+    """
+    L{parseVhostOption} splits C{NAMES=REALM[:ARGS]}.
+    """
+
+    def test_split(self):
+        """
+        Names are comma-separated and normalized; the realm spec keeps its
+        own colons and equals signs.
+        """
+        self.assertEqual(
+            parseVhostOption("A.example, b.example=fsspec:memory://x?a=b"),
+            (("a.example", "b.example"), "fsspec:memory://x?a=b"))
+
+    def test_bad(self):
+        """
+        A missing part, or a bad name (named in the message), is refused.
+        """
+        for bad in ("a.example", "=memory", "a.example=", "a b=memory"):
+            self.assertRaises(ValueError, parseVhostOption, bad)
+        e = self.assertRaises(ValueError, parseVhostOption, "a..b=memory")
+        self.assertIn("'a..b'", str(e))
+
+
+class ChooseHostTests(unittest.TestCase):
+    """
+    L{chooseHost}: the one decision of what C{HOST} picks.
+    """
+
+    def setUp(self):
+        self.a = VirtualHost(("a.example", "www.a.example"), "memory",
+                             object())
+        self.table = hostTable([self.a])
+
+    def test_named(self):
+        """
+        Any name of a virtual host picks it.
+        """
+        for name in self.a.names:
+            self.assertIs(chooseHost(name, self.table, set(), False), self.a)
+
+    def test_unknown(self):
+        """
+        A name no host has is unknown (C{None}: 504), unless it names the
+        server's own address, or C{fallback} is on.
+        """
+        self.assertIsNone(chooseHost("b.example", self.table, set(), False))
+        self.assertIsNone(chooseHost("192.0.2.9", self.table, {"192.0.2.1"},
+                                     False))
+        self.assertEqual(chooseHost("192.0.2.1", self.table, {"192.0.2.1"},
+                                    False), DEFAULT)
+        self.assertEqual(chooseHost("b.example", self.table, set(), True),
+                         DEFAULT)
+
+    def test_noVirtualHosts(self):
+        """
+        Without virtual hosts, every name picks the default realm.
+        """
+        self.assertEqual(chooseHost("b.example", {}, set(), False), DEFAULT)
+
+    def test_nameTwice(self):
+        """
+        Two hosts may not share a name.
+        """
+        other = VirtualHost(("www.a.example",), "memory", object())
+        self.assertRaises(ValueError, hostTable, [self.a, other])
