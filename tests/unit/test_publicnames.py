@@ -1,0 +1,51 @@
+"""
+The public import paths the contract and the docs name keep working after
+the package layout: each old name is the moved module itself, so classes
+keep their identity for C{isinstance} and for plugins outside this
+repository.
+"""
+
+import importlib
+
+from twisted.trial import unittest
+
+ALIASES = {
+    "ftpkit.realms": "ftpkit.auth.realms",
+    "ftpkit.server": "ftpkit.control.server",
+    "ftpkit.users": "ftpkit.auth.users",
+    "ftpkit.passwd": "ftpkit.auth.passwd",
+    "ftpkit.who": "ftpkit.ops.who",
+    "ftpkit.pgadmin": "ftpkit.auth.pgadmin",
+}
+
+PUBLIC = ["ftpkit.interfaces", "ftpkit.errors", "ftpkit.fileinfo",
+          "ftpkit.config", "ftpkit.testing", "ftpkit.blocking",
+          "ftpkit.shells.filesystem", "ftpkit.shells.memory"]
+
+
+class PublicNameTests(unittest.SynchronousTestCase):
+    """
+    The names of the contract's Python API import.
+    """
+
+    def test_aliases(self):
+        """
+        Each kept name gives the very module that moved.
+        """
+        for old, new in ALIASES.items():
+            self.assertIs(importlib.import_module(old),
+                          importlib.import_module(new), old)
+
+    def test_contractNames(self):
+        """
+        The contract's classes are where it says they are.
+        """
+        from ftpkit.server import FTPFactory
+        from ftpkit.shells.filesystem import FilesystemShell
+        from ftpkit.shells.memory import MemoryShell
+        from ftpkit.testing import IFTPShellConformanceMixin
+        for thing in (FTPFactory, FilesystemShell, MemoryShell,
+                      IFTPShellConformanceMixin):
+            self.assertTrue(callable(thing))
+        for name in PUBLIC:
+            importlib.import_module(name)
