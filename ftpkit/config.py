@@ -2,7 +2,8 @@
 L{ServerConfig}: every setting of a server, as one immutable value.
 
 L{ftpkit.deploy.tap} builds it from the command line;
-L{ftpkit.control.server.FTPFactory} takes it. Nothing reads settings from class attributes.
+L{ftpkit.control.server.FTPFactory} takes it. Nothing reads settings
+from class attributes.
 """
 
 from dataclasses import dataclass, field
