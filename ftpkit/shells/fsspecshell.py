@@ -113,6 +113,16 @@ def describe(backend, fs, detail):
     )
 
 
+def isReserved(name):
+    """
+    @param name: a directory entry's name.
+    @return: whether it is reserved for the shell's own use (the temporary
+        sibling of an upload in progress): not listed, and no client may
+        name it.
+    """
+    return name.startswith(TEMPORARY_PREFIX)
+
+
 _DEFAULT_POOL = None
 
 _LOCKS = weakref.WeakKeyDictionary()
@@ -146,6 +156,9 @@ class FsspecShell:
     """
     A user's view of a directory (or key prefix) of an fsspec filesystem.
 
+    Names reserved for the shell's own use (L{isReserved}) are not listed,
+    and a command naming one fails with L{InvalidPath}.
+
     @ivar fs: the filesystem.
     @ivar root: the path on C{fs} the user sees as C{/}.
     @ivar backend: the L{ftpkit.shells.fsspecbackends.Backend} of C{fs}.
@@ -170,6 +183,17 @@ class FsspecShell:
         self._lock = lockFor(fs) if self.backend.serialized else None
         self._running = 0
         self._idleWaiters = []
+
+    def _refused(self, *pathList):
+        """
+        @param pathList: the paths a client's command names.
+        @return: a Deferred failing with L{InvalidPath} when a segment of
+            one is reserved (L{isReserved}), else C{None}.
+        """
+        for path in pathList:
+            if any(map(isReserved, path)):
+                return defer.fail(InvalidPath())
+        return None
 
     def call(self, function, *args):
         """
@@ -309,7 +333,7 @@ class FsspecShell:
                     raise NotDirectory()
                 continue
             base = name.rpartition("/")[2]
-            if not base or base.startswith(TEMPORARY_PREFIX):
+            if not base or isReserved(base):
                 continue
             if detail.get("type") == "directory" or base not in entries:
                 entries[base] = detail
@@ -413,14 +437,14 @@ class FsspecShell:
         """
         See L{IFTPShell.stat}.
         """
-        return self.call(self._stat, path)
+        return self._refused(path) or self.call(self._stat, path)
 
     def list(self, path):
         """
         See L{IFTPShell.list}. An object store lists a prefix's objects
         and the prefixes below it, the latter as directories.
         """
-        return self.call(self._list, path)
+        return self._refused(path) or self.call(self._list, path)
 
     def makeDirectory(self, path):
         """
@@ -429,7 +453,7 @@ class FsspecShell:
         """
         if not path:
             return defer.fail(AlreadyExists())
-        return self.call(self._makeDirectory, path)
+        return self._refused(path) or self.call(self._makeDirectory, path)
 
     def removeDirectory(self, path):
         """
@@ -437,13 +461,13 @@ class FsspecShell:
         """
         if not path:
             return defer.fail(PermissionDenied())
-        return self.call(self._removeDirectory, path)
+        return self._refused(path) or self.call(self._removeDirectory, path)
 
     def removeFile(self, path):
         """
         See L{IFTPShell.removeFile}.
         """
-        return self.call(self._removeFile, path)
+        return self._refused(path) or self.call(self._removeFile, path)
 
     def rename(self, fromPath, toPath):
         """
@@ -453,7 +477,8 @@ class FsspecShell:
         """
         if not fromPath or not toPath:
             return defer.fail(PermissionDenied())
-        return self.call(self._rename, fromPath, toPath)
+        return (self._refused(fromPath, toPath)
+                or self.call(self._rename, fromPath, toPath))
 
     def openForReading(self, path, offset=0):
         """
@@ -461,7 +486,8 @@ class FsspecShell:
 
         @return: a Deferred firing with an L{FsspecReadFile}.
         """
-        return self.call(self._openForReading, path, offset)
+        return (self._refused(path)
+                or self.call(self._openForReading, path, offset))
 
     def openForWriting(self, path, offset=0, append=False):
         """
@@ -473,7 +499,8 @@ class FsspecShell:
         """
         if not path:
             return defer.fail(IsDirectory())
-        return self.call(self._openForWriting, path, offset, append)
+        return (self._refused(path)
+                or self.call(self._openForWriting, path, offset, append))
 
     def setModificationTime(self, path, when):
         """
@@ -481,4 +508,5 @@ class FsspecShell:
         L{ftpkit.errors.CommandNotImplemented} where the store keeps its own
         times (an object store).
         """
-        return self.call(self._setModificationTime, path, when)
+        return (self._refused(path)
+                or self.call(self._setModificationTime, path, when))

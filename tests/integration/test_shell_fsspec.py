@@ -295,6 +295,36 @@ class ShellTests(unittest.TestCase):
         self.assertEqual(sorted(shell.fs.store), ["/f"])
 
     @defer.inlineCallbacks
+    def test_reservedNamesRefused(self):
+        """
+        No client may name an upload's temporary sibling (or anything
+        called like one): looking at, downloading, replacing, renaming or
+        removing one fails with L{InvalidPath} (553), as in the filesystem
+        shell, and nothing reaches the store.
+        """
+        shell = memoryShell()
+        opened = yield shell.openForWriting(("f",))
+        yield opened.writeAt(0, b"data")
+        [temporary] = [name.rpartition("/")[2] for name in shell.fs.store]
+        for name in (temporary, TEMPORARY_PREFIX + "x"):
+            for path in ((name,), ("d", name), (name, "f")):
+                for method, args in (
+                    (shell.stat, (path,)),
+                    (shell.list, (path,)),
+                    (shell.openForReading, (path,)),
+                    (shell.openForWriting, (path,)),
+                    (shell.removeFile, (path,)),
+                    (shell.removeDirectory, (path,)),
+                    (shell.makeDirectory, (path,)),
+                    (shell.setModificationTime, (path, 1e9)),
+                    (shell.rename, (path, ("g",))),
+                    (shell.rename, (("f",), path)),
+                ):
+                    yield self.assertFailure(method(*args), InvalidPath)
+        yield opened.close()
+        self.assertEqual(sorted(shell.fs.store), ["/f"])
+
+    @defer.inlineCallbacks
     def test_writesInOrder(self):
         """
         A replacing upload refuses a write that does not follow the last.
