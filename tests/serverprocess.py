@@ -60,7 +60,8 @@ class ServerProcess:
             C{python -m ftpkit}.
         @param twistdOptions: C{twistd}'s options (with C{twistd}).
         @param cwd: the directory to run in.
-        @param env: extra environment variables.
+        @param env: extra environment variables (C{PYTHONPATH} among
+            them replaces the one that finds this checkout).
         @param python: with C{twistd}, the Python arguments running it
             [default: C{-c} and plain C{twistd}].
         @param preexec: called in the child before it runs Python.
@@ -73,7 +74,7 @@ class ServerProcess:
                 *(twistdOptions or ["-n", "--pidfile="]), "ftpkit"]
                if twistd else ["-m", "ftpkit"]),
              *listen, *options],
-            cwd=cwd, env=dict(os.environ, PYTHONPATH=_SOURCE, **(env or {})),
+            cwd=cwd, env={**os.environ, "PYTHONPATH": _SOURCE, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=self._logFile,
             stderr=subprocess.STDOUT, preexec_fn=preexec)
         self._logFile = open(self.logPath, "wb")

@@ -7,7 +7,9 @@ tells the acceptor when a session ends, so the limits hold across them.
 
 A worker's sessions are released when it dies. A worker that dies before
 it is ready is started again after a delay doubling at each such failure
-(L{restartDelay}); while no worker is ready, clients get C{421}. The
+(L{restartDelay}). Until the first worker is ready, clients wait in the
+listen queue (up to L{STARTUP_WAIT}); when no worker is ready after
+that, or after every worker died, they get C{421}. The
 workers' logs go to the acceptor's (L{ftpkit.ops.workerlog}); C{SIGHUP} is
 passed on to them, and C{SIGTERM} drains them (the acceptor waits).
 """
@@ -35,6 +37,13 @@ from ftpkit.deploy.endpoints import splitEndpoint
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
 from ftpkit.protocol.replies import formatReply
+
+STARTUP_WAIT = 30.0
+"""
+Seconds the acceptor leaves clients in the kernel's listen queue while no
+worker has started yet, so that a client connecting as the server starts
+is served a moment later instead of refused.
+"""
 
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
@@ -374,6 +383,8 @@ class WorkerPool(service.Service):
         self.spare = SpareDescriptor()
         self.failures = 0
         self._acceptors = []
+        self._accepting = False
+        self._acceptLater = None
         self._stopping = False
         self._restarts = []
         self._stopped = None
@@ -392,18 +403,35 @@ class WorkerPool(service.Service):
 
     def startService(self):
         """
-        Accept, and start the workers.
+        Start the workers; accept once one is ready (or after
+        L{STARTUP_WAIT}).
         """
         service.Service.startService(self)
         if not self._acceptors:
             self.privilegedStartService()
         self.spare.reserve()
         for acceptor in self._acceptors:
-            self.reactor.addReader(acceptor)
             self.log.info("ftpkit acceptor on port {port}",
                           port=acceptor.socket.getsockname()[1])
         for _ in range(self.count):
             self._startWorker()
+        self._acceptLater = self.reactor.callLater(
+            STARTUP_WAIT, self._startAccepting)
+
+    def _startAccepting(self):
+        """
+        Take connections from the listen queue from now on.
+        """
+        if self._accepting or self._stopping:
+            return
+        self._accepting = True
+        if self._acceptLater.active():
+            self._acceptLater.cancel()
+        else:
+            self.log.error("no worker ready after {wait:g} s; clients get "
+                           "421 until one is", wait=STARTUP_WAIT)
+        for acceptor in self._acceptors:
+            self.reactor.addReader(acceptor)
 
     def _startWorker(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -424,6 +452,7 @@ class WorkerPool(service.Service):
         """
         self.failures = 0
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
+        self._startAccepting()
 
     def workerEnded(self, worker, reason):
         """
@@ -534,6 +563,8 @@ class WorkerPool(service.Service):
             if call.active():
                 call.cancel()
         self._restarts = []
+        if self._acceptLater is not None and self._acceptLater.active():
+            self._acceptLater.cancel()
         for acceptor in self._acceptors:
             self.reactor.removeReader(acceptor)
             acceptor.socket.close()

@@ -6,6 +6,7 @@ clients get C{421}, and the workers log where the acceptor logs.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -83,6 +84,42 @@ class WorkerDeathTests(unittest.TestCase):
             f.write(text)
         server.waitForLog(READY, 3)
         server.login("alice", "secret").quit()
+
+
+class WorkerStartTests(unittest.TestCase):
+    """
+    Clients that connect while the workers are still starting.
+    """
+
+    def test_waitsForFirstWorker(self):
+        """
+        A client that connects before any worker is ready waits in the
+        listen queue and is greeted with C{220} once one is (it got
+        C{421} at once).
+        """
+        root = os.path.abspath(self.mktemp())
+        slow = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        os.makedirs(slow)
+        with open(os.path.join(slow, "sitecustomize.py"), "w") as f:
+            f.write("import sys, time\n"
+                    "if 'ftpkit.deploy.worker' in sys.orig_argv:\n"
+                    "    time.sleep(5)\n")
+        server = ServerProcess(
+            self, ["--root", root, "--auth", "anonymous", "--workers", "2"],
+            env={"PYTHONPATH": os.pathsep.join([slow, _SOURCE])})
+
+        def connected():
+            try:
+                return socket.create_connection(("127.0.0.1", server.port))
+            except OSError:
+                return None
+
+        probe = server.waitFor(connected, "the listening port")
+        self.addCleanup(probe.close)
+        self.assertNotIn(READY, server.log())
+        probe.settimeout(TIMEOUT)
+        self.assertTrue(probe.recv(200).startswith(b"220"))
 
 
 class WorkerLogTests(unittest.TestCase):
