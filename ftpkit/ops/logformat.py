@@ -2,17 +2,22 @@
 C{--log-format text|json}: how log events are written.
 
 C{text} is C{twistd}'s own format (a time, C{[namespace#level]}, the
-text). C{json} writes each event as one JSON object on a line of its own,
-through C{twisted.logger}'s L{jsonFileLogObserver}, to the place C{twistd}
-would have written the text (C{--logfile}, or standard output with
-C{-n}); the field names are in C{docs/logging.rst}.
+text), written by L{ftpkit.ops.textformat}'s observer, which makes the same
+lines as C{twistd}'s for less. C{json} writes each event as one JSON
+object on a line of its own, through C{twisted.logger}'s
+L{jsonFileLogObserver}. Either goes to the place C{twistd} would have
+written its text (C{--logfile}, or standard output with C{-n}); the field
+names are in C{docs/logging.rst}. C{twistd}'s C{--logger} and
+C{--syslog}, when given, still decide instead.
 """
 
 import signal
 import sys
 
-from twisted.logger import jsonFileLogObserver, textFileLogObserver
+from twisted.logger import jsonFileLogObserver
 from twisted.python import logfile
+
+from ftpkit.ops.textformat import textFileLogObserver
 
 FORMATS = ("text", "json")
 """The values C{--log-format} takes."""
@@ -49,8 +54,12 @@ def twistdLogFile(twistdOptions):
     @param twistdOptions: C{twistd}'s parsed options (C{logfile},
         C{nodaemon}).
     @return: a writable file: standard output, or a L{logfile.LogFile}.
+    @raise SystemExit: for C{--logfile -} without C{--nodaemon}, as
+        C{twistd} does (a daemon has no standard output).
     """
     name = twistdOptions.get("logfile") or ""
+    if name == "-" and not twistdOptions.get("nodaemon"):
+        sys.exit("Daemons cannot log to stdout, exiting!")
     if name == "-" or (not name and twistdOptions.get("nodaemon")):
         return sys.stdout
     logFile = logfile.LogFile.fromFullPath(name or "twistd.log")
@@ -66,14 +75,14 @@ def twistdLogFile(twistdOptions):
 
 
 _twistdOptions = {}
-"""The C{twistd} options L{jsonTwistdObserver} reads (set by
-L{useFormat})."""
+"""The C{twistd} options L{jsonTwistdObserver} and L{textTwistdObserver}
+read (set by L{useFormat})."""
 
 
 def jsonTwistdObserver():
     """
-    The log observer factory L{useFormat} names to C{twistd} (which takes
-    a fully-qualified name, C{--logger}).
+    The log observer factory L{useFormat} names to C{twistd} for C{json}
+    (C{twistd} takes a fully-qualified name, C{--logger}).
 
     @return: a JSON observer writing where C{twistd} would have written
         text.
@@ -81,22 +90,36 @@ def jsonTwistdObserver():
     return fileObserver(twistdLogFile(_twistdOptions), "json")
 
 
+def textTwistdObserver():
+    """
+    The log observer factory L{useFormat} names to C{twistd} for C{text}.
+
+    @return: a text observer writing what and where C{twistd}'s own
+        would have.
+    """
+    return fileObserver(twistdLogFile(_twistdOptions), "text")
+
+
+_FACTORIES = {"json": "jsonTwistdObserver", "text": "textTwistdObserver"}
+
+
 def useFormat(options, format):
     """
-    Make C{twistd} log in C{format}: for C{json}, name
-    L{jsonTwistdObserver} as C{twistd}'s C{--logger} (unless one was
-    given), which C{twistd} calls once it starts logging.
+    Make C{twistd} log in C{format}: name L{jsonTwistdObserver} or
+    L{textTwistdObserver} as C{twistd}'s C{--logger}, which C{twistd}
+    calls once it starts logging; unless a C{--logger} was given, or
+    (for C{text}) C{--syslog}.
 
     @param options: the parsed C{ftpkit} options; their C{parent}, when
         there is one, is C{twistd}'s.
     @param format: one of L{FORMATS}.
     """
     parent = getattr(options, "parent", None)
-    if format != "json" or parent is None or "logger" not in parent:
+    if parent is None or "logger" not in parent or parent.get("logger"):
         return
-    if parent.get("logger"):
+    if format == "text" and parent.get("syslog"):
         return
     _twistdOptions.clear()
     _twistdOptions.update(logfile=parent.get("logfile"),
                           nodaemon=parent.get("nodaemon"))
-    parent["logger"] = __name__ + ".jsonTwistdObserver"
+    parent["logger"] = f"{__name__}.{_FACTORIES[format]}"

@@ -9,13 +9,17 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 
 from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
+from ftpkit.ops import logformat
 from ftpkit.ops.logformat import logFormat
+from ftpkit.ops.textformat import ClassicTextFormatter
 from tests.integration.test_plugin import _SOURCE
 from tests.integration.test_xferlog import startServer
 
@@ -71,6 +75,84 @@ class OptionTests(unittest.TestCase):
         options = Options()
         options.parseOptions(["--xferlog", self.mktemp()])
         self.assertTrue(os.path.isabs(options["config"].xferlog))
+
+
+class TwistdObserverTests(unittest.TestCase):
+    """
+    Parsing the options under C{twistd} names ftpkit's observer for the
+    format as C{twistd}'s C{--logger}, unless C{--logger} or (for text)
+    C{--syslog} chose otherwise.
+    """
+
+    def parse(self, *arguments, **twistd):
+        parent = {"logger": None, "logfile": None, "nodaemon": True,
+                  "syslog": False}
+        parent.update(twistd)
+        options = Options()
+        options.parent = parent
+        options.parseOptions(list(arguments))
+        return parent
+
+    def test_text(self):
+        """
+        C{text} (the default): ftpkit's text observer, on standard output
+        with C{--nodaemon}.
+        """
+        parent = self.parse()
+        self.assertEqual(parent["logger"],
+                         "ftpkit.ops.logformat.textTwistdObserver")
+        observer = logformat.textTwistdObserver()
+        self.assertIsInstance(observer.formatEvent, ClassicTextFormatter)
+        self.assertIs(observer._outFile, sys.stdout)
+
+    def test_json(self):
+        """
+        C{json}: the JSON observer.
+        """
+        parent = self.parse("--log-format", "json")
+        self.assertEqual(parent["logger"],
+                         "ftpkit.ops.logformat.jsonTwistdObserver")
+
+    def test_logFile(self):
+        """
+        With C{--logfile}, the text goes to that file, rotated on
+        C{SIGUSR1}.
+        """
+        self.addCleanup(signal.signal, signal.SIGUSR1,
+                        signal.getsignal(signal.SIGUSR1))
+        signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+        path = os.path.abspath(self.mktemp())
+        self.parse(logfile=path, nodaemon=False)
+        observer = logformat.textTwistdObserver()
+        self.addCleanup(observer._outFile.close)
+        observer({"log_format": "hello {who}", "who": "there",
+                  "log_namespace": "x", "log_level": None, "log_time": 0.0})
+        with open(path) as f:
+            self.assertTrue(f.read().endswith(" [x#-] hello there\n"))
+        self.assertNotEqual(signal.getsignal(signal.SIGUSR1), signal.SIG_DFL)
+
+    def test_daemonStandardOutput(self):
+        """
+        C{--logfile -} without C{--nodaemon} ends C{twistd} with its own
+        message.
+        """
+        self.parse(logfile="-", nodaemon=False)
+        error = self.assertRaises(SystemExit, logformat.textTwistdObserver)
+        self.assertEqual(str(error), "Daemons cannot log to stdout, exiting!")
+
+    def test_syslog(self):
+        """
+        C{--syslog}: C{twistd}'s syslog observer, for text.
+        """
+        self.assertIsNone(self.parse(syslog=True)["logger"])
+
+    def test_logger(self):
+        """
+        A C{--logger} given stays.
+        """
+        for format in logformat.FORMATS:
+            parent = self.parse("--log-format", format, logger="my.observer")
+            self.assertEqual(parent["logger"], "my.observer")
 
 
 class JSONLogTests(unittest.TestCase):

@@ -1,0 +1,88 @@
+"""
+The classic text log line, C{TIME [SYSTEM] TEXT} (what C{twistd} writes
+with C{--log-format text}), made cheaply: the text with one
+C{str.format_map} of the event and the time formatted once a second,
+where C{twisted.logger}'s own L{formatEventAsClassicLogText} runs its
+pure-Python C{string.Formatter} over a call-aware mapping and builds a
+time zone and a C{datetime} for every line.
+
+Events this cannot take that way (a traceback to append, an event
+flattened by a worker process, a C{{name()}} call in the format, a
+format that fails, a system that is not text) go through
+L{formatEventAsClassicLogText} itself, so that every line is exactly what
+C{twistd}'s observer writes.
+"""
+
+from twisted.logger import (
+    FileLogObserver,
+    formatEventAsClassicLogText,
+    formatTime,
+)
+
+_LAST_SAFE_FRACTION = 0.999999
+"""A time further into its second than this may be rounded up to the next
+second by C{datetime} (to the microsecond), so it is formatted on its
+own."""
+
+
+class ClassicTextFormatter:
+    """
+    Formats a log event as L{formatEventAsClassicLogText} does, keeping the
+    last second's formatted time.
+    """
+
+    def __init__(self):
+        self._second = None
+        self._stamp = None
+
+    def timeStamp(self, when):
+        """
+        @param when: an event's C{log_time}: seconds since the epoch, or
+            C{None}.
+        @return: the time as L{formatTime} formats it (RFC 3339, local
+            time, to the second), or C{"-"} for C{None}.
+        """
+        if type(when) is float and when >= 0:
+            second = int(when)
+            if when - second < _LAST_SAFE_FRACTION:
+                if second != self._second:
+                    self._stamp = formatTime(float(second))
+                    self._second = second
+                return self._stamp
+        return formatTime(when)
+
+    def __call__(self, event):
+        """
+        @param event: a log event.
+        @return: its line, ending with a line feed (lines after the first
+            indented with a tab), or C{None} when it has no text.
+        """
+        format = event.get("log_format")
+        if (type(format) is not str or "()" in format
+                or "log_failure" in event or "log_flattened" in event):
+            return formatEventAsClassicLogText(event)
+        try:
+            text = format.format_map(event)
+            system = event.get("log_system")
+            if system is None:
+                level = event.get("log_level")
+                system = "{}#{}".format(event.get("log_namespace", "-"),
+                                        "-" if level is None else level.name)
+            elif type(system) is not str:
+                raise TypeError(system)
+        except Exception:
+            return formatEventAsClassicLogText(event)
+        if not text:
+            return None
+        line = f"{self.timeStamp(event.get('log_time'))} [{system}] {text}"
+        return line.replace("\n", "\n\t") + "\n"
+
+
+def textFileLogObserver(outFile):
+    """
+    @param outFile: a writable file.
+    @return: an C{ILogObserver} writing each event to C{outFile} as
+        C{twisted.logger.textFileLogObserver} does, through a
+        L{ClassicTextFormatter}.
+    """
+    return FileLogObserver(outFile, ClassicTextFormatter())
