@@ -111,11 +111,12 @@ def useFormat(options, format):
     (for C{text}) C{--syslog}.
 
     @param options: the parsed C{ftpkit} options; their C{parent}, when
-        there is one, is C{twistd}'s.
+        it is a mapping (C{usage.Options} is one), is C{twistd}'s.
     @param format: one of L{FORMATS}.
     """
     parent = getattr(options, "parent", None)
-    if parent is None or "logger" not in parent or parent.get("logger"):
+    if not isinstance(parent, dict) or "logger" not in parent or parent.get(
+            "logger"):
         return
     if format == "text" and parent.get("syslog"):
         return
