@@ -5,6 +5,7 @@ its log in a file, for the tests of signals and processes.
 
 import ftplib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -24,6 +25,31 @@ def freePort():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def chosenPort(log, process, timeout=TIMEOUT):
+    """
+    Wait until a server started with C{--listen tcp:0:...} says which
+    port it took: trusting its own word, not a connection that another
+    program on a port picked in advance could have answered.
+
+    @param log: the binary file the server writes its output to.
+    @param process: its L{subprocess.Popen}.
+    @return: the port.
+    @raise OSError: when it exited or C{timeout} passed first (with its
+        output).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        exited = process.poll() is not None
+        log.seek(0)
+        output = log.read().decode("utf-8", "replace")
+        match = re.search(r"FTPFactory starting on (\d+)", output)
+        if match:
+            return int(match.group(1))
+        if exited or time.monotonic() > deadline:
+            raise OSError(f"the server did not listen; its output:\n{output}")
+        time.sleep(0.05)
 
 
 def childrenOf(pid):

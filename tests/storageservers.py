@@ -8,6 +8,7 @@ saying why.
 
 import atexit
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -35,23 +36,46 @@ def freePort():
         return s.getsockname()[1]
 
 
-def _waitForPort(port, process, what, timeout=30.0):
-    """
-    Wait until something accepts connections on C{port}.
+PORT_ATTEMPTS = 5
+"""Ports a server that must be told its port is started on before giving
+up: another process may take a port between L{freePort} and the server's
+bind."""
 
-    @raise SkipTest: when C{process} ended or C{timeout} passed first.
+
+def _waitForLog(path, process, pattern, what, timeout=60.0):
+    """
+    Wait until a server's log says it listens: trusting the server's own
+    word, not a connection that anything else on the port (or the
+    connection itself, connected to itself on a free loopback port) could
+    have answered.
+
+    @param path: the file the server writes its log to.
+    @param process: its L{subprocess.Popen}.
+    @param pattern: a compiled regular expression its log matches once it
+        listens.
+    @param what: the server's name, for the skip reason.
+    @return: the match, or C{None} when the server exited because its
+        port was taken (start it again on another).
+    @raise SkipTest: when it exited for another reason, or C{timeout}
+        passed first.
     """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SkipTest(f"{what} exited at start ({process.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise SkipTest(f"{what} did not listen within {timeout:.0f} s")
+    while True:
+        exited = process.poll() is not None
+        with open(path, "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        match = pattern.search(log)
+        if match:
+            return match
+        if exited:
+            if "Address already in use" in log:
+                return None
+            raise SkipTest(f"{what} exited at start ({process.returncode}):"
+                           f" {log[-500:]}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise SkipTest(f"{what} did not listen within {timeout:.0f} s")
+        time.sleep(0.05)
 
 
 def _stopAtExit(process, directory=None):
@@ -87,16 +111,22 @@ def motoServer():
             __import__(module)
         except ImportError:
             raise SkipTest(f"{module} is not installed (pip install -e '.[dev]')")
-    port = freePort()
     env = dict(os.environ, AWS_ACCESS_KEY_ID=S3_KEY,
                AWS_SECRET_ACCESS_KEY=S3_SECRET, AWS_DEFAULT_REGION="us-east-1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env=env)
-    _stopAtExit(process)
-    _waitForPort(port, process, "moto's S3 server")
-    _started["moto"] = f"http://127.0.0.1:{port}"
+    directory = tempfile.mkdtemp(prefix="ftpkit-moto-")
+    log = os.path.join(directory, "log")
+    # Port 0: the server takes a free port itself and says which.
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            env=env)
+    _stopAtExit(process, directory)
+    match = _waitForLog(log, process, re.compile(r"Running on (http://127\.0\.0\.1:\d+)"),
+                        "moto's S3 server")
+    if match is None:
+        raise SkipTest("moto's S3 server could not listen on the port it chose")
+    _started["moto"] = match.group(1)
     return _started["moto"]
 
 
@@ -169,6 +199,33 @@ def _keygen(path):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _startSSHD(sshd, directory, port, hostKey):
+    """
+    Start C{sshd} on a port (its log in C{DIRECTORY/log}, replaced).
+
+    @return: its L{subprocess.Popen}.
+    """
+    config = os.path.join(directory, "sshd_config")
+    with open(config, "w") as f:
+        f.write(
+            f"Port {port}\n"
+            "ListenAddress 127.0.0.1\n"
+            f"HostKey {hostKey}\n"
+            f"PidFile {directory}/sshd.pid\n"
+            f"AuthorizedKeysFile {directory}/authorized_keys\n"
+            "PubkeyAuthentication yes\n"
+            "PasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\n"
+            "PermitRootLogin prohibit-password\n"
+            "UsePAM no\n"
+            "StrictModes no\n"
+            "Subsystem sftp internal-sftp\n")
+    with open(os.path.join(directory, "log"), "wb") as log:
+        return subprocess.Popen(
+            [sshd, "-D", "-e", "-f", config], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=log)
+
+
 def sshServer():
     """
     Start C{sshd} (once per process).
@@ -197,27 +254,17 @@ def sshServer():
     if os.geteuid() == 0:
         # sshd started by root wants its privilege separation directory.
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-    port = freePort()
-    config = os.path.join(directory, "sshd_config")
-    with open(config, "w") as f:
-        f.write(
-            f"Port {port}\n"
-            "ListenAddress 127.0.0.1\n"
-            f"HostKey {hostKey}\n"
-            f"PidFile {directory}/sshd.pid\n"
-            f"AuthorizedKeysFile {directory}/authorized_keys\n"
-            "PubkeyAuthentication yes\n"
-            "PasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\n"
-            "PermitRootLogin prohibit-password\n"
-            "UsePAM no\n"
-            "StrictModes no\n"
-            "Subsystem sftp internal-sftp\n")
-    process = subprocess.Popen(
-        [sshd, "-D", "-e", "-f", config], stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=open(os.path.join(directory, "log"), "wb"))
+    for _ in range(PORT_ATTEMPTS):
+        port = freePort()
+        process = _startSSHD(sshd, directory, port, hostKey)
+        listening = re.compile(
+            f"Server listening on 127\\.0\\.0\\.1 port {port}\\.")
+        if _waitForLog(os.path.join(directory, "log"), process, listening,
+                       "sshd"):
+            break
+    else:
+        raise SkipTest(f"sshd found no free port in {PORT_ATTEMPTS} attempts")
     _stopAtExit(process, directory)
-    _waitForPort(port, process, "sshd")
     import pwd
 
     server = SSHServer(port, pwd.getpwuid(os.geteuid()).pw_name, userKey, directory)

@@ -9,11 +9,11 @@ import ftplib
 import os
 import subprocess
 import sys
-import time
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD, connectWithRetry, freePort
+from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.serverprocess import chosenPort
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
 
 MiB = 1024 * 1024
@@ -69,23 +69,20 @@ class MemoryBoundTests(unittest.TestCase):
 
         @return: its port and process.
         """
-        port = freePort()
         log = open(self.mktemp(), "w+b")
         self.addCleanup(log.close)
         server = subprocess.Popen(
             [sys.executable, "-c", _TWISTD, "-n", "--pidfile=", "ftpkit",
-             "--listen", f"tcp:{port}:interface=127.0.0.1", "--realm", realm,
+             "--listen", "tcp:0:interface=127.0.0.1", "--realm", realm,
              "--auth", "memory:alice:secret"],
             env=dict(os.environ, PYTHONPATH=_SOURCE), stdin=subprocess.DEVNULL,
             stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(log.name))
         self.addCleanup(server.wait, 60)
         self.addCleanup(server.terminate)
         try:
-            connectWithRetry(port, time.monotonic() + 60, server).close()
+            return chosenPort(log, server), server
         except OSError as e:
-            log.seek(0)
-            self.fail(f"{e}; server output:\n{log.read().decode()}")
-        return port, server
+            self.fail(str(e))
 
     def transfer(self, port, size):
         """

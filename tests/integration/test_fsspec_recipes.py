@@ -12,11 +12,11 @@ import os
 import shlex
 import subprocess
 import sys
-import time
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD, connectWithRetry, freePort
+from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.serverprocess import chosenPort
 from tests.storageservers import (
     S3_KEY,
     S3_SECRET,
@@ -54,15 +54,16 @@ class RecipeMixin:
     def setUp(self):
         self.etc = os.path.abspath(self.mktemp())
         os.makedirs(self.etc)
-        self.port = freePort()
         self.env = dict(os.environ, PYTHONPATH=_SOURCE)
 
     def runCommands(self, script, replacements):
         """
         Run each line of a recipe's shell script but the last (C{pip
         install} skipped, C{python -m ftpkit.passwd} given the password
-        C{"secret"} on its standard input), then start the last, C{twistd},
-        and wait until it listens.
+        C{"secret"} on its standard input), then start the last, C{twistd}
+        (told to listen on port 0: a port picked in advance may be taken
+        by another process before it binds), and wait until it says which
+        port it took (C{self.port}).
         """
         lines = recipe(script, replacements).splitlines()
         for line in lines[:-1]:
@@ -86,10 +87,9 @@ class RecipeMixin:
         self.addCleanup(server.wait, 60)
         self.addCleanup(server.terminate)
         try:
-            connectWithRetry(self.port, time.monotonic() + 60, server).close()
+            self.port = chosenPort(log, server)
         except OSError as e:
-            log.seek(0)
-            self.fail(f"{e}; server output:\n{log.read().decode()}")
+            self.fail(str(e))
         self.log = log
 
     def useServer(self):
@@ -132,7 +132,7 @@ class S3RecipeTests(RecipeMixin, unittest.TestCase):
             f.write(config)
         self.runCommands("s3.sh", [
             ("/etc/ftpkit", self.etc),
-            ("tcp:2121:", f"tcp:{self.port}:"),
+            ("tcp:2121:", "tcp:0:"),
             ("example-bucket", bucket),
         ])
         listing = self.useServer()
@@ -158,7 +158,7 @@ class SFTPRecipeTests(RecipeMixin, unittest.TestCase):
             f.write(config)
         self.runCommands("sftp.sh", [
             ("/etc/ftpkit", self.etc),
-            ("tcp:2121:", f"tcp:{self.port}:"),
+            ("tcp:2121:", "tcp:0:"),
             ("ftpgw@files.example.com:22", f"{ssh.user}@127.0.0.1:{ssh.port}"),
             ("/srv/data", data),
         ])
