@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_extensions import hasIPv6
 
 CURL = shutil.which("curl")
 LFTP = shutil.which("lftp")
@@ -195,18 +196,22 @@ class LftpTests(ClientTestMixin, unittest.TestCase):
     if LFTP is None:
         skip = "lftp is not installed"
 
-    def lftp(self, script, user="alice,secret"):
+    def lftp(self, script, user="alice,secret", server=None,
+             host="127.0.0.1"):
         """
         Run an lftp script against the server.
 
+        @param server: the L{LoopbackServer} (C{self.server} if omitted).
+        @param host: its address as lftp takes it (C{[::1]} for IPv6).
         @return: a Deferred firing with (stdout, stderr, exit code).
         """
         commands = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
                     "set net:max-retries 1; set net:timeout 20; " + script
                     + "; quit")
+        port = (server or self.server).port
         return utils.getProcessOutputAndValue(
-            LFTP, ["-u", user, "-p", str(self.server.port), "-e", commands,
-                   "127.0.0.1"], env=os.environ)
+            LFTP, ["-u", user, "-p", str(port), "-e", commands, host],
+            env=os.environ)
 
     async def test_mirrorBothWays(self):
         upload = os.path.join(self.local, "up")
@@ -237,6 +242,25 @@ class LftpTests(ClientTestMixin, unittest.TestCase):
         self.assertEqual(code, 0, stderr)
         self.assertIn(b"big.bin", stdout)
         self.assertIn(b"sub/", stdout)
+
+    async def test_activeModeIPv6(self):
+        """
+        lftp in active mode on loopback listens on the unspecified address
+        and sends C{EPRT |2|::|port|}: the server connects back to it.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        server = self.startServer(FilesystemRealm(self.root),
+                                  ServerConfig(loginFailureDelay=0.01),
+                                  interface="::1")
+        out = os.path.join(self.local, "got.bin")
+        stdout, stderr, code = await self.lftp(
+            "set ftp:passive-mode off; get big.bin -o %s; put %s -o up.bin"
+            % (out, out), server=server, host="[::1]")
+        self.assertEqual(code, 0, stderr)
+        self.assertEqual(sha256(out), hashlib.sha256(self.payload).hexdigest())
+        self.assertEqual(sha256(os.path.join(self.root, "up.bin")),
+                         sha256(out))
 
     async def test_badPassword(self):
         stdout, stderr, code = await self.lftp("ls", user="alice,wrong")

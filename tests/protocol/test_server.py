@@ -431,6 +431,21 @@ class BounceTests(unittest.TestCase):
         factory.clientConnectionFailed(None, Failure(error.ConnectError()))
         self.assertEqual(replyCodes(self.transport)[-1], "425")
 
+    def test_unspecifiedAddress(self):
+        """
+        PORT or EPRT naming the unspecified address (lftp's EPRT in active
+        mode on loopback) connects back to the control peer.
+        """
+        for command in (b"PORT 0,0,0,0,8,0", b"EPRT |1|0.0.0.0|2048|"):
+            self.assertEqual(self.send(command), "200")
+            self.protocol.dataReceived(b"RETR /top.bin\r\n")
+            host, port = self.clock.tcpClients[-1][:2]
+            self.assertEqual((host, port), ("10.0.0.1", 2048))
+            factory = self.clock.tcpClients[-1][2]
+            factory.clientConnectionFailed(
+                None, Failure(error.ConnectError()))
+            self.assertEqual(replyCodes(self.transport)[-1], "425")
+
 
 class _FakeMover:
     """

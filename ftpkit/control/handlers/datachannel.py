@@ -14,6 +14,30 @@ PRIVILEGED_PORTS = 1024
 """PORT/EPRT to a port below this is refused (bounce protection)."""
 
 
+UNSPECIFIED = frozenset(["0.0.0.0", "::"])
+"""Addresses that name no host: in PORT or EPRT, the client itself."""
+
+
+def connectBackHost(host, peer):
+    """
+    Decide where a C{PORT} or C{EPRT} data connection goes.
+
+    lftp in active mode on loopback listens on the unspecified address and
+    sends it (C{EPRT |2|::|port|}); that names no other host, so it is
+    taken to mean the client. Any other address must be the client's own
+    (bounce protection).
+
+    @param host: the address the command named, as text.
+    @param peer: the client's address, normalized.
+    @return: the address to connect to, or C{None} when C{host} is a
+        foreign address.
+    """
+    host = normalizeHost(host)
+    if host in UNSPECIFIED:
+        return peer
+    return host if host == peer else None
+
+
 def addressFamily(host):
     """
     @param host: an address as text.
@@ -86,7 +110,8 @@ class DataChannelCommands:
         return self._connectBack(host, port)
 
     def _connectBack(self, host, port):
-        if normalizeHost(host) != self.peer:
+        target = connectBackHost(host, self.peer)
+        if target is None:
             self.log.warn(
                 "refused PORT/EPRT to {host}:{port} from {peer}: "
                 "foreign address (FTP bounce)", host=host, port=port,
@@ -97,6 +122,6 @@ class DataChannelCommands:
                 "refused PORT/EPRT to privileged port {port} from {peer}",
                 port=port, peer=self.peer)
             return (501, "Data connection to a privileged port refused")
-        self.dataChannel.connectTo(normalizeHost(host), port)
+        self.dataChannel.connectTo(target, port)
         return (200, "PORT command successful")
 
