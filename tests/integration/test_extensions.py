@@ -394,11 +394,11 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         """
         from zope.interface import Interface
 
-        from ftpkit.control.handlers import transfers
+        from ftpkit.control.handlers import listed
 
         class INobody(Interface):
             """Provided by no shell."""
-        self.patch(transfers, "IFTPShellNames", INobody)
+        self.patch(listed, "IFTPShellNames", INobody)
         self.assertEqual(await self.nlstOfSub(), ["inner.txt"])
 
     async def test_pasvRefusedOnIPv6(self):

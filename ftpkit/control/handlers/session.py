@@ -5,6 +5,7 @@ MODE STRU ALLO SITE.
 
 import time
 
+from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import IFTPShellChmod, IFTPShellFeatures, IFTPShellHash
 from ftpkit.protocol import commandtable, listing, paths
 from ftpkit.protocol.commands import (
@@ -13,7 +14,6 @@ from ftpkit.protocol.commands import (
     parseOptsMLST,
     parseSTRU,
     parseTYPE,
-    splitListArgument,
 )
 
 HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
@@ -130,16 +130,10 @@ class SessionCommands:
         session = self.session
         if session.shell is None:
             return (530, "Please log in with USER and PASS first")
-        options, pathText = splitListArgument(argument)
-        path = paths.resolve(session.cwd, pathText)
-        info = await session.shell.stat(path)
-        if info.isDirectory:
-            entries = await session.shell.list(path)
-        else:
-            entries = [(paths.basename(path), info)]
-        text = listing.formatListing(entries, time.time()).decode(
+        listed = await findListed(session.shell, session.cwd, argument)
+        text = listing.formatListing(listed.entries, time.time()).decode(
             "utf-8", "surrogateescape")
-        return (213, ["Status of " + paths.toText(path) + ":"]
+        return (213, ["Status of " + paths.toText(listed.path) + ":"]
                 + text.splitlines() + ["End of status"])
 
     def _statusLines(self):

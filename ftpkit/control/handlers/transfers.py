@@ -7,14 +7,15 @@ import time
 
 from twisted.internet import defer
 
+from ftpkit.control.handlers.listed import findListed
 from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.consumers import BytesReadFile
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import FTPError, IsDirectory, NoSuchFile, TransferAborted
-from ftpkit.interfaces import IFTPShellNames, IFTPShellResume, IPartialWriteFile
+from ftpkit.interfaces import IFTPShellResume, IPartialWriteFile
 from ftpkit.protocol import listing, paths
 from ftpkit.protocol.access import CHANGE
-from ftpkit.protocol.commands import parseREST, splitListArgument
+from ftpkit.protocol.commands import parseREST
 from ftpkit.protocol.replies import encodeText
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 
@@ -120,7 +121,7 @@ class TransferCommands:
 
     sessionFields = frozenset(
         ["shell", "access", "binary", "restartOffset", "mlstFacts",
-         "downloadRate", "uploadRate"])
+         "downloadRate", "uploadRate", "cwd"])
     transfer = None
 
     def _pacer(self, incoming):
@@ -359,45 +360,33 @@ class TransferCommands:
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))
 
-    async def _listTarget(self, argument):
-        options, pathText = splitListArgument(argument)
-        path = self.resolve(pathText)
-        info = await self.session.shell.stat(path)
-        if info.isDirectory:
-            return path, info, await self.session.shell.list(path)
-        return path, info, None
-
     async def ftp_LIST(self, argument):
         """
         Send a directory listing in ls -l format.
         """
         self._takeOffset()
-        path, info, entries = await self._listTarget(argument)
-        if entries is None:
-            entries = [(paths.basename(path), info)]
-        data = listing.formatListing(entries, time.time())
+        listed = await findListed(self.session.shell, self.session.cwd,
+                                  argument)
+        data = listing.formatListing(listed.entries, time.time())
         return await self.sendFile(BytesReadFile(data), True,
-                                   "LIST " + paths.toText(path),
+                                   "LIST " + paths.toText(listed.path),
                                    "Here comes the directory listing")
 
     async def ftp_NLST(self, argument):
         """
-        Send the names in a directory.
+        Send the names in a directory, or those a pattern matches.
         """
         self._takeOffset()
-        _, pathText = splitListArgument(argument)
-        path = self.resolve(pathText)
-        info = await self.session.shell.stat(path)
-        if not info.isDirectory:
-            names = [paths.toText(path) if argument.strip().startswith("/")
-                     else paths.basename(path)]
-        elif IFTPShellNames.providedBy(self.session.shell):
-            names = await self.session.shell.listNames(path)
-        else:
-            names = [name for name, _ in await self.session.shell.list(path)]
+        listed = await findListed(self.session.shell, self.session.cwd,
+                                  argument, namesOnly=True)
+        names = listed.entries
+        if listed.prefix:
+            names = [listed.prefix + name for name in names]
+        elif not listed.isDirectory and argument.strip().startswith("/"):
+            names = [paths.toText(listed.path)]
         data = listing.formatNameList(names)
         return await self.sendFile(BytesReadFile(data), True,
-                                   "NLST " + paths.toText(path),
+                                   "NLST " + paths.toText(listed.path),
                                    "Here comes the name list")
 
     async def ftp_MLSD(self, argument):

@@ -1,0 +1,106 @@
+"""
+What the argument of C{LIST}, C{NLST} or C{STAT} names: a directory, a
+file, or (L{ftpkit.protocol.globbing}) the entries a wildcard matches.
+
+The argument may start with C{ls} options (C{LIST -la dir}); a name that
+starts with C{"-"} and exists as written is taken as that name, so that
+clients sending C{LIST -dir} for a directory called C{-dir} (the Go FTP
+library rclone uses does) get its listing rather than the current
+directory's.
+"""
+
+from dataclasses import dataclass
+
+from ftpkit.errors import FTPError, NoSuchFile
+from ftpkit.interfaces import IFTPShellNames
+from ftpkit.protocol import globbing, paths
+from ftpkit.protocol.commands import splitListArgument
+
+
+@dataclass(frozen=True)
+class Listed:
+    """
+    The entries a listing command shows.
+
+    @ivar path: the directory listed, the file named, or the directory a
+        pattern was matched in.
+    @ivar entries: C{(name, info)} pairs, or names only when asked for.
+    @ivar prefix: for a pattern, its directory as the client wrote it
+        (C{"sub/"}, C{""}), which C{NLST} puts before each name so that a
+        client can fetch what it was sent; C{None} otherwise.
+    @ivar isDirectory: whether C{path} is a directory (listed whole, or
+        where a pattern was matched) rather than the one file shown.
+    """
+
+    path: tuple
+    entries: list
+    prefix: str = None
+    isDirectory: bool = True
+
+
+async def _literal(shell, cwd, argument):
+    """
+    @return: the path C{argument} names as written, if it exists;
+        C{None} otherwise.
+    """
+    try:
+        path = paths.resolve(cwd, argument)
+        await shell.stat(path)
+    except FTPError:
+        return None
+    return path
+
+
+async def _entries(shell, path, namesOnly):
+    """
+    @return: a directory's C{(name, info)} pairs, or its names.
+    """
+    if namesOnly:
+        if IFTPShellNames.providedBy(shell):
+            return await shell.listNames(path)
+        return [name for name, _ in await shell.list(path)]
+    return await shell.list(path)
+
+
+async def findListed(shell, cwd, argument, namesOnly=False):
+    """
+    Find what a C{LIST}, C{NLST} or C{STAT} argument names.
+
+    @param shell: the session's L{ftpkit.interfaces.IFTPShell}.
+    @param cwd: the current directory, a tuple of segments.
+    @param argument: the command's argument text.
+    @param namesOnly: give names instead of C{(name, info)} pairs.
+    @return: a L{Listed}.
+    @raise FTPError: L{NoSuchFile} when nothing exists there and no
+        entry matches the pattern; what the shell raises otherwise.
+    """
+    _, pathText = splitListArgument(argument)
+    path = None
+    if pathText != argument and argument.startswith("-"):
+        path = await _literal(shell, cwd, argument)
+    if path is None:
+        path = paths.resolve(cwd, pathText)
+    try:
+        info = await shell.stat(path)
+    except NoSuchFile:
+        split = globbing.splitPattern(pathText)
+        if split is None:
+            raise
+        directoryText, pattern = split
+        directory = paths.resolve(cwd, directoryText)
+        if namesOnly:
+            entries = globbing.matchNames(
+                pattern, await _entries(shell, directory, True))
+        else:
+            pairs = await shell.list(directory)
+            chosen = set(globbing.matchNames(
+                pattern, [name for name, _ in pairs]))
+            entries = [pair for pair in pairs if pair[0] in chosen]
+        if not entries:
+            raise
+        return Listed(directory, entries, directoryText)
+    if info.isDirectory:
+        return Listed(path, await _entries(shell, path, namesOnly))
+    name = paths.basename(path)
+    return Listed(path, [name if namesOnly else (name, info)],
+                  isDirectory=False)

@@ -1,0 +1,172 @@
+"""
+Tests for L{ftpkit.protocol.globbing} and L{ftpkit.control.handlers.listed}:
+wildcards and leading dashes in C{LIST}, C{NLST} and C{STAT} arguments.
+"""
+
+from twisted.internet import defer
+from twisted.trial.unittest import SynchronousTestCase
+
+from ftpkit.control.handlers.listed import findListed
+from ftpkit.errors import NoSuchFile, NotDirectory
+from ftpkit.protocol.globbing import hasMagic, matchNames, splitPattern
+from ftpkit.shells.memory import MemoryShell
+
+
+class PatternTests(SynchronousTestCase):
+    """
+    Tests for L{hasMagic}, L{splitPattern} and L{matchNames}.
+    """
+
+    def test_hasMagic(self):
+        """
+        C{*}, C{?} and C{[} are wildcards; nothing else is.
+        """
+        for text in ("*.txt", "a?", "[ab]", "dir/*"):
+            self.assertTrue(hasMagic(text), text)
+        for text in ("", "a.txt", "-la", "dir with space", "a]b", "{a,b}"):
+            self.assertFalse(hasMagic(text), text)
+
+    def test_splitPattern(self):
+        """
+        The last segment is the pattern, the rest the directory as
+        written, with its slash.
+        """
+        self.assertEqual(splitPattern("*.txt"), ("", "*.txt"))
+        self.assertEqual(splitPattern("sub/*.txt"), ("sub/", "*.txt"))
+        self.assertEqual(splitPattern("/a/b/f?"), ("/a/b/", "f?"))
+
+    def test_splitPatternNone(self):
+        """
+        No wildcard, or one in a directory segment: no pattern.
+        """
+        self.assertIsNone(splitPattern("a.txt"))
+        self.assertIsNone(splitPattern("sub/"))
+        self.assertIsNone(splitPattern("*/a.txt"))
+        self.assertIsNone(splitPattern("s*/*.txt"))
+
+    def test_matchNames(self):
+        """
+        Matching is case-sensitive and keeps the names' order.
+        """
+        names = ["b.txt", "a.txt", "A.TXT", "c.bin", "ab.txt"]
+        self.assertEqual(matchNames("*.txt", names),
+                         ["b.txt", "a.txt", "ab.txt"])
+        self.assertEqual(matchNames("?.txt", names), ["b.txt", "a.txt"])
+        self.assertEqual(matchNames("[ac]*", names),
+                         ["a.txt", "c.bin", "ab.txt"])
+        self.assertEqual(matchNames("[!a]*", names),
+                         ["b.txt", "A.TXT", "c.bin"])
+
+    def test_dotNamesNeedADot(self):
+        """
+        A wildcard does not match a leading C{.}; a pattern starting with
+        one does.
+        """
+        names = [".hidden", "shown", ".also.txt"]
+        self.assertEqual(matchNames("*", names), ["shown"])
+        self.assertEqual(matchNames(".*", names), [".hidden", ".also.txt"])
+
+
+def listed(shell, argument, cwd=(), namesOnly=False):
+    """
+    @return: the L{Listed} of C{argument}, or raise what it failed with.
+    """
+    result = defer.ensureDeferred(
+        findListed(shell, cwd, argument, namesOnly))
+    failures = []
+    values = []
+    result.addCallbacks(values.append, failures.append)
+    if failures:
+        failures[0].raiseException()
+    return values[0]
+
+
+class FindListedTests(SynchronousTestCase):
+    """
+    Tests for L{findListed}.
+    """
+
+    def setUp(self):
+        self.shell = MemoryShell({
+            "/a.txt": b"a", "/b.txt": b"b", "/c.bin": b"c",
+            "/.dot.txt": b"", "/sub/x.txt": b"x", "/sub/y.bin": b"y",
+            "/-dir/inside.txt": b"i", "/-dash.txt": b"d", "/lit[1].txt": b"",
+        })
+
+    def test_directory(self):
+        """
+        A directory, with or without options, is listed whole.
+        """
+        for argument in ("", "-la", "-l -a /", "/"):
+            result = listed(self.shell, argument, namesOnly=True)
+            self.assertEqual(result.path, ())
+            self.assertIn("sub", result.entries)
+            self.assertIsNone(result.prefix)
+            self.assertTrue(result.isDirectory)
+        result = listed(self.shell, "-la sub")
+        self.assertEqual([name for name, _ in result.entries],
+                         ["x.txt", "y.bin"])
+
+    def test_file(self):
+        """
+        A file is shown alone.
+        """
+        result = listed(self.shell, "sub/x.txt")
+        self.assertEqual(result.path, ("sub", "x.txt"))
+        self.assertEqual([name for name, _ in result.entries], ["x.txt"])
+        self.assertFalse(result.isDirectory)
+
+    def test_leadingDash(self):
+        """
+        A name starting with C{-} that exists as written is that name, not
+        options: C{LIST -dir} lists the directory C{-dir}.
+        """
+        result = listed(self.shell, "-dir", namesOnly=True)
+        self.assertEqual((result.path, result.entries),
+                         (("-dir",), ["inside.txt"]))
+        result = listed(self.shell, "-dash.txt", namesOnly=True)
+        self.assertEqual((result.path, result.entries),
+                         (("-dash.txt",), ["-dash.txt"]))
+        self.assertEqual(listed(self.shell, "-- -dir").path, ("-dir",))
+
+    def test_optionsWhenNoSuchName(self):
+        """
+        Options naming nothing are options.
+        """
+        self.assertEqual(listed(self.shell, "-nosuch").path, ())
+        self.assertEqual(listed(self.shell, "-l -dir").path, ())
+
+    def test_pattern(self):
+        """
+        A pattern gives the matching entries and its directory as written.
+        """
+        result = listed(self.shell, "*.txt", namesOnly=True)
+        self.assertEqual((result.path, result.entries, result.prefix),
+                         ((), ["-dash.txt", "a.txt", "b.txt", "lit[1].txt"],
+                          ""))
+        result = listed(self.shell, "-l sub/*.bin")
+        self.assertEqual(result.path, ("sub",))
+        self.assertEqual([name for name, _ in result.entries], ["y.bin"])
+        self.assertEqual(result.prefix, "sub/")
+        result = listed(self.shell, "/sub/?.txt", cwd=("sub",),
+                        namesOnly=True)
+        self.assertEqual((result.entries, result.prefix),
+                         (["x.txt"], "/sub/"))
+
+    def test_literalBeforePattern(self):
+        """
+        A name holding wildcard characters that exists is itself.
+        """
+        result = listed(self.shell, "lit[1].txt", namesOnly=True)
+        self.assertEqual((result.entries, result.prefix),
+                         (["lit[1].txt"], None))
+
+    def test_noMatch(self):
+        """
+        A pattern matching nothing, or in a directory that does not exist,
+        is L{NoSuchFile}; in a file, L{NotDirectory}.
+        """
+        self.assertRaises(NoSuchFile, listed, self.shell, "*.none")
+        self.assertRaises(NoSuchFile, listed, self.shell, "nodir/*.txt")
+        self.assertRaises(NotDirectory, listed, self.shell, "a.txt/*")
+        self.assertRaises(NoSuchFile, listed, self.shell, "nosuch.txt")
