@@ -8,98 +8,53 @@ through the balancer too, and a node's death leaves the other serving.
 import ftplib
 import io
 import os
-import random
-import shutil
 import socket
 import subprocess
 import time
 
 from twisted.trial import unittest
 
+from bench.balancer import (
+    freeRange,
+    haproxyConfig,
+    haproxyInstalled,
+    startHaproxy,
+    waitForGreeting,
+)
 from tests.serverprocess import ServerProcess, freePort
-
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 
 NODES = ("127.0.0.2", "127.0.0.3")
 """The nodes' addresses; the balancer listens on 127.0.0.1."""
 
 
-def haproxyConfig(frontend, backends, passiveRanges):
+class BalancerMixin:
     """
-    The balancer's configuration (the layout docs/scale-out.rst shows).
+    Starts two C{python -m ftpkit} nodes (each greeting C{220 nodeI}) and
+    HAProxy 2.x in front of them; L{nodeOptions} says what they serve.
 
-    @param frontend: the control port on 127.0.0.1.
-    @param backends: C{(host, port)} of each node's C{haproxy:} listener.
-    @param passiveRanges: C{(low, high)} of each node's passive ports.
-    @return: the text of C{haproxy.cfg}.
+    @ivar nodes: the nodes' L{ServerProcess}es.
+    @ivar frontend: the balancer's control port on 127.0.0.1.
     """
-    lines = [
-        "global", "    maxconn 2000",
-        "defaults", "    mode tcp", "    timeout connect 5s",
-        "    timeout client 60s", "    timeout server 60s",
-        "    option redispatch", "    retries 2",
-        "frontend ftp", f"    bind 127.0.0.1:{frontend}",
-        "    default_backend nodes",
-        "backend nodes", "    balance roundrobin",
-    ]
-    for i, (host, port) in enumerate(backends):
-        lines.append(f"    server node{i} {host}:{port} send-proxy-v2"
-                     " check inter 300ms fall 1 rise 1")
-    for i, ((host, _), (low, high)) in enumerate(zip(backends,
-                                                     passiveRanges)):
-        lines += [f"frontend passive{i}", f"    bind 127.0.0.1:{low}-{high}",
-                  f"    default_backend passive{i}",
-                  f"backend passive{i}", f"    server node{i} {host} send-proxy"]
-    return "\n".join(lines) + "\n"
 
-
-def freeRange(count, hosts):
-    """
-    @param count: how many consecutive ports.
-    @param hosts: the addresses they must be free on.
-    @return: C{(low, high)}: a range that was free a moment ago.
-    """
-    for _ in range(200):
-        low = random.randrange(20000, 32000)
-        sockets = []
-        try:
-            for port in range(low, low + count):
-                for host in hosts:
-                    s = socket.socket()
-                    sockets.append(s)
-                    s.bind((host, port))
-            return low, low + count - 1
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise AssertionError("no free port range")
-
-
-class BalancedNodesTests(unittest.TestCase):
-    """
-    The real parts: HAProxy 2.x, two C{python -m ftpkit} nodes on one
-    shared root, C{ftplib} and curl clients.
-    """
+    def nodeOptions(self):
+        """
+        @return: the options, storage and logins, every node gets.
+        """
+        raise NotImplementedError()
 
     def setUp(self):
-        if not os.access(HAPROXY, os.X_OK):
+        if not haproxyInstalled():
             raise unittest.SkipTest("haproxy is not installed")
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
         self.nodes, backends, ranges = [], [], []
-        for host in NODES:
+        options = self.nodeOptions()
+        for i, host in enumerate(NODES):
             port = freePort()
             low, high = freeRange(8, ("127.0.0.1", host))
             ranges.append((low, high))
             node = ServerProcess(self, [
                 "--listen", f"haproxy:tcp:{port}:interface={host}",
-                "--trusted-proxy", "127.0.0.1",
-                "--passive-ports", f"{low}-{high}",
-                "--root", self.root, "--auth", "anonymous",
-                "--auth", "memory:alice:secret", "--anonymous-write",
-                "--max-connections-per-ip", "2", "--max-login-attempts", "1"])
+                "--trusted-proxy", "127.0.0.1", "--banner", f"node{i}",
+                "--passive-ports", f"{low}-{high}", *options])
             node.waitForGreeting()
             self.nodes.append(node)
             backends.append((host, port))
@@ -109,9 +64,7 @@ class BalancedNodesTests(unittest.TestCase):
             f.write(haproxyConfig(self.frontend, backends, ranges))
         self.haproxyLog = open(self.mktemp(), "w+b")
         self.addCleanup(self.haproxyLog.close)
-        self.haproxy = subprocess.Popen(
-            [HAPROXY, "-f", config, "-db"], stdin=subprocess.DEVNULL,
-            stdout=self.haproxyLog, stderr=subprocess.STDOUT)
+        self.haproxy = startHaproxy(config, self.haproxyLog)
         self.addCleanup(self.haproxy.wait, 30)
         self.addCleanup(self.haproxy.terminate)
         self.waitForBalancer()
@@ -120,20 +73,9 @@ class BalancedNodesTests(unittest.TestCase):
         """
         Wait until the balancer listens and sees both nodes up.
         """
-        end = time.monotonic() + 30
-        while time.monotonic() < end:
-            if self.haproxy.poll() is not None:
-                break
-            try:
-                probe = socket.create_connection(
-                    ("127.0.0.1", self.frontend), timeout=5)
-                greeting = probe.recv(100)
-                probe.close()
-                if greeting.startswith(b"220"):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
+        if waitForGreeting(self.frontend, self.haproxy,
+                           probes=len(self.nodes)):
+            return
         self.haproxyLog.seek(0)
         self.fail("haproxy did not start:\n"
                   + self.haproxyLog.read().decode("utf-8", "replace"))
@@ -147,8 +89,39 @@ class BalancedNodesTests(unittest.TestCase):
         ftp.connect("127.0.0.1", self.frontend)
         return ftp
 
+    def clientOn(self, node, source="127.0.0.5"):
+        """
+        @param node: the index of a node.
+        @param source: the client's loopback address.
+        @return: an C{ftplib.FTP} connected through the balancer to that
+            node (round robin gets there within a few connections).
+        """
+        for _ in range(10):
+            ftp = self.client(source)
+            if ftp.getwelcome() == f"220 node{node}":
+                return ftp
+            ftp.close()
+        self.fail(f"no session reached node{node}")
+
     def logs(self):
+        """
+        @return: the nodes' logs, one after the other.
+        """
         return "".join(node.log() for node in self.nodes)
+
+
+class BalancedNodesTests(BalancerMixin, unittest.TestCase):
+    """
+    The real parts: HAProxy 2.x, two C{python -m ftpkit} nodes on one
+    shared root, C{ftplib} and curl clients.
+    """
+
+    def nodeOptions(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        return ["--root", self.root, "--auth", "anonymous",
+                "--auth", "memory:alice:secret", "--anonymous-write",
+                "--max-connections-per-ip", "2", "--max-login-attempts", "1"]
 
     def test_clientAddresses(self):
         """

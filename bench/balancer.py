@@ -1,0 +1,119 @@
+"""
+ftpkit nodes behind HAProxy on loopback, the layout C{docs/scale-out.rst}
+shows: one frontend for the control port (round robin, PROXY protocol v2)
+and one per node for its passive ports (v1). C{tests/test_haproxy.py} and
+C{python -m bench.scaleout} both build it from here.
+"""
+
+import os
+import random
+import shutil
+import socket
+import subprocess
+import time
+
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+"""Where Debian puts HAProxy."""
+
+
+def haproxyInstalled():
+    """
+    @return: whether L{HAPROXY} can be run.
+    """
+    return os.access(HAPROXY, os.X_OK)
+
+
+def haproxyConfig(frontend, backends, passiveRanges):
+    """
+    The balancer's configuration (the layout docs/scale-out.rst shows).
+
+    @param frontend: the control port on 127.0.0.1.
+    @param backends: C{(host, port)} of each node's C{haproxy:} listener.
+    @param passiveRanges: C{(low, high)} of each node's passive ports.
+    @return: the text of C{haproxy.cfg}.
+    """
+    lines = [
+        "global", "    maxconn 2000",
+        "defaults", "    mode tcp", "    timeout connect 5s",
+        "    timeout client 60s", "    timeout server 60s",
+        "    option redispatch", "    retries 2",
+        "frontend ftp", f"    bind 127.0.0.1:{frontend}",
+        "    default_backend nodes",
+        "backend nodes", "    balance roundrobin",
+    ]
+    for i, (host, port) in enumerate(backends):
+        lines.append(f"    server node{i} {host}:{port} send-proxy-v2"
+                     " check inter 300ms fall 1 rise 1")
+    for i, ((host, _), (low, high)) in enumerate(zip(backends,
+                                                     passiveRanges)):
+        lines += [f"frontend passive{i}", f"    bind 127.0.0.1:{low}-{high}",
+                  f"    default_backend passive{i}",
+                  f"backend passive{i}", f"    server node{i} {host} send-proxy"]
+    return "\n".join(lines) + "\n"
+
+
+def freeRange(count, hosts):
+    """
+    @param count: how many consecutive ports.
+    @param hosts: the addresses they must be free on.
+    @return: C{(low, high)}: a range that was free a moment ago.
+    @raise RuntimeError: when none was found.
+    """
+    for _ in range(200):
+        low = random.randrange(20000, 32000)
+        sockets = []
+        try:
+            for port in range(low, low + count):
+                for host in hosts:
+                    s = socket.socket()
+                    sockets.append(s)
+                    s.bind((host, port))
+            return low, low + count - 1
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+def startHaproxy(configPath, log):
+    """
+    Run HAProxy in the foreground on a configuration file.
+
+    @param configPath: the C{haproxy.cfg}.
+    @param log: a binary file its output goes to.
+    @return: the L{subprocess.Popen}.
+    """
+    return subprocess.Popen([HAPROXY, "-f", configPath, "-db"],
+                            stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def waitForGreeting(port, process, timeout=30.0, probes=1):
+    """
+    Wait until the balancer greets clients on C{127.0.0.1:port}.
+
+    @param port: its control port.
+    @param process: its L{subprocess.Popen}.
+    @param timeout: seconds to wait.
+    @param probes: how many connections in a row must be greeted (one
+        per node: round robin takes each to another).
+    @return: whether it did before C{timeout}, or before it exited.
+    """
+    end = time.monotonic() + timeout
+    greeted = 0
+    while time.monotonic() < end and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port),
+                                          timeout=5) as probe:
+                if probe.recv(100).startswith(b"220"):
+                    greeted += 1
+                    if greeted >= probes:
+                        return True
+                    continue
+        except OSError:
+            pass
+        greeted = 0
+        time.sleep(0.1)
+    return False
