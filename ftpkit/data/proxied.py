@@ -28,9 +28,10 @@ class _HeaderReader:
     Waits, in the reactor, for the PROXY header of one accepted socket.
     """
 
-    def __init__(self, reactor, sock, timeout):
+    def __init__(self, reactor, sock, timeout, consume):
         self.reactor = reactor
         self.sock = sock
+        self.consume = consume
         self.done = defer.Deferred(self._cancel)
         self._timer = reactor.callLater(timeout, self._fail,
                                         "no PROXY header in time")
@@ -64,11 +65,12 @@ class _HeaderReader:
             self._retry = self.reactor.callLater(RETRY, self.reactor.addReader,
                                                  self)
             return None
-        try:
-            self.sock.recv(len(data) - len(rest))
-        except OSError as e:
-            self._fail(e.strerror or "receive failed")
-            return None
+        if self.consume:
+            try:
+                self.sock.recv(len(data) - len(rest))
+            except OSError as e:
+                self._fail(e.strerror or "receive failed")
+                return None
         self._finish()
         self.done.callback(header)
         return None
@@ -95,17 +97,21 @@ class _HeaderReader:
         self._finish()
 
 
-def readProxyHeader(reactor, sock, timeout):
+def readProxyHeader(reactor, sock, timeout, consume=True):
     """
     Read the PROXY header at the start of an accepted socket.
 
     @param reactor: an C{IReactorFDSet} and C{IReactorTime}.
     @param sock: a connected, non-blocking socket.
     @param timeout: seconds to wait for the header.
+    @param consume: take the header's bytes out of the socket; when
+        C{False} they stay there for whoever reads the socket next (the
+        acceptor of C{--workers} looks at the header, then the worker
+        reads it).
     @return: a Deferred firing with the L{ftpkit.protocol.proxyheader.ProxyHeader}
-        once its bytes are consumed; failing with
+        once its bytes are consumed (or, without C{consume}, all there); failing with
         L{ftpkit.protocol.proxyheader.InvalidProxyHeader} when it is missing, bad,
         or does not come in time. Cancelling it stops the wait (the socket
         is the caller's to close either way).
     """
-    return _HeaderReader(reactor, sock, timeout).done
+    return _HeaderReader(reactor, sock, timeout, consume).done

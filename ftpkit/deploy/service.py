@@ -261,8 +261,9 @@ def makeService(options, workerChannel=None):
                 from ftpkit.auth.sharedusers import WorkerUserSessions
 
                 factory.userSessions = WorkerUserSessions(workerChannel)
-            ReceiveConnections(workerChannel, factory).setServiceParent(
-                server)
+            ReceiveConnections(
+                workerChannel, factory, listens=options["listen"],
+                trusted=config.trustedProxies).setServiceParent(server)
         addMetricsServices(server, config, factory=factory,
                            worker=workerChannel is not None)
         Drain(factory, config.shutdownGrace).setServiceParent(server)

@@ -242,7 +242,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
           "them (idle sessions are closed at once).")],
         ["workers", None, "1",
          ("Processes serving sessions: with N > 1 an acceptor process hands "
-          "connections to N workers (tcp: and tcp6: listeners only).")],
+          "connections to N workers (tcp:, tcp6: and haproxy:tcp: "
+          "listeners only).")],
     ]
 
     converters: ClassVar[dict] = {
@@ -393,11 +394,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         self["realmPlugin"] = plugin
         self["config"] = ServerConfig(**self.configFields())
         if self["workers"] > 1:
-            from ftpkit.deploy.workers import parseListenAddress
+            from ftpkit.deploy.workers import acceptorAddress
 
             for description in self["listen"]:
                 try:
-                    parseListenAddress(description)
+                    acceptorAddress(description)
                 except ValueError as e:
                     raise usage.UsageError(f"--workers: {e}")
 

@@ -25,7 +25,9 @@ from twisted.logger import Logger
 from twisted.python import usage
 from zope.interface import implementer
 
-from ftpkit.deploy.workers import WORKER_FD
+from ftpkit.control.proxied import ProxiedFactory
+from ftpkit.deploy.proxiedaccept import isProxiedConnection
+from ftpkit.deploy.workers import WORKER_FD, acceptorAddress
 
 
 class ReportingLimiter:
@@ -77,10 +79,21 @@ class ConnectionReceiver:
 
     log = Logger()
 
-    def __init__(self, reactor, channel, factory):
+    def __init__(self, reactor, channel, factory, proxiedFactory=None,
+                 proxiedListeners=()):
+        """
+        @param reactor: the reactor.
+        @param channel: the Unix socket to the acceptor.
+        @param factory: the factory sessions are built with.
+        @param proxiedFactory: the factory for connections accepted on a
+            C{haproxy:} listener (it reads their PROXY header first).
+        @param proxiedListeners: C{(host, port)} of those listeners.
+        """
         self.reactor = reactor
         self.channel = channel
         self.factory = factory
+        self.proxiedFactory = proxiedFactory
+        self.proxiedListeners = proxiedListeners
 
     def fileno(self):
         """The Unix socket to the acceptor."""
@@ -111,14 +124,29 @@ class ConnectionReceiver:
             try:
                 probe = socket.socket(fileno=descriptor)
                 addressFamily = probe.family
+                local = probe.getsockname()
                 probe.detach()
                 self.reactor.adoptStreamConnection(
-                    descriptor, addressFamily, self.factory)
+                    descriptor, addressFamily, self._factoryFor(local))
             except OSError as e:
                 self.log.warn("could not adopt a connection: {error}",
                               error=e)
+                # The acceptor counted it: its session ended before it began.
+                host = connectionHost(message)
+                if host is not None:
+                    tellAcceptor(self.channel, b"ended " + host)
             finally:
                 os.close(descriptor)
+
+    def _factoryFor(self, local):
+        """
+        @param local: the address a connection was accepted on.
+        @return: the factory to start its session with.
+        """
+        if self.proxiedFactory is not None and isProxiedConnection(
+                local[0], local[1], self.proxiedListeners):
+            return self.proxiedFactory
+        return self.factory
 
     def connectionLost(self, reason):
         """The reactor dropped the socket: close it."""
@@ -131,17 +159,26 @@ class ReceiveConnections(service.Service):
     acceptor, and tell it the worker is ready.
     """
 
-    def __init__(self, channel, factory, reactor=None):
+    def __init__(self, channel, factory, reactor=None, listens=(),
+                 trusted=()):
         """
         @param channel: the Unix socket to the acceptor.
         @param factory: the factory sessions are built with.
         @param reactor: the reactor (the global one when C{None}).
+        @param listens: the C{--listen} values (those behind C{haproxy:}
+            send a PROXY header first).
+        @param trusted: the C{--trusted-proxy} networks.
         """
         if reactor is None:
             from twisted.internet import reactor
         self.reactor = reactor
         self.channel = channel
         self.factory = factory
+        self.proxiedListeners = [
+            (host, port) for _, host, port, proxied
+            in map(acceptorAddress, listens) if proxied]
+        self.proxiedFactory = ProxiedFactory(
+            factory, trusted, reactor) if self.proxiedListeners else None
         self._receiver = None
 
     def startService(self):
@@ -150,8 +187,9 @@ class ReceiveConnections(service.Service):
         """
         service.Service.startService(self)
         self.factory.doStart()
-        self._receiver = ConnectionReceiver(self.reactor, self.channel,
-                                            self.factory)
+        self._receiver = ConnectionReceiver(
+            self.reactor, self.channel, self.factory, self.proxiedFactory,
+            self.proxiedListeners)
         self.reactor.addReader(self._receiver)
         tellAcceptor(self.channel, b"ready")
 
@@ -164,6 +202,22 @@ class ReceiveConnections(service.Service):
             self.reactor.removeReader(self._receiver)
             self._receiver = None
         self.factory.doStop()
+
+
+def connectionHost(message):
+    """
+    The client address the acceptor sent with a connection.
+
+    @param message: the bytes received with the connection's descriptor:
+        the acceptor sends each descriptor with its client's address as a
+        line, and a read ends with the data sent with a descriptor, so
+        that line comes last (after any answers sent before it).
+    @return: the address, C{bytes}, or C{None} when there is none.
+    """
+    lines = message.split(b"\n")
+    if len(lines) < 2 or not lines[-2]:
+        return None
+    return lines[-2]
 
 
 def tellAcceptor(channel, message):

@@ -4,6 +4,9 @@ connection limits for all, and hands each accepted control connection to
 one of N worker processes (over a Unix socket, C{SCM_RIGHTS}); each worker
 is a full server (its own reactor, passive ports and thread pool) and
 tells the acceptor when a session ends, so the limits hold across them.
+Behind a PROXY-protocol balancer (C{haproxy:} listeners) the acceptor
+looks at each header first, so the limits count clients
+(L{ftpkit.deploy.proxiedaccept}).
 
 A worker's sessions are released when it dies. A worker that dies before
 it is ready is started again after a delay doubling at each such failure
@@ -31,9 +34,12 @@ from zope.interface import implementer
 
 from ftpkit.auth.sharedusers import AcceptorUserSessions
 from ftpkit.control.policies import ConnectionLimiter
+from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
+from ftpkit.control.proxied import isProxied
 from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import splitEndpoint
+from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
 from ftpkit.protocol.replies import formatReply
@@ -92,8 +98,8 @@ def parseListenAddress(description):
     fields = splitEndpoint(description)
     kind = fields[0]
     if kind not in ("tcp", "tcp6") or len(fields) < 2:
-        raise ValueError(
-            "--workers needs tcp: or tcp6: listeners, not %r" % description)
+        raise ValueError("--workers needs tcp:, tcp6: or haproxy:tcp:"
+                         " listeners, not %r" % description)
     port, host = None, None
     for field in fields[1:]:
         name, equals, value = field.partition("=")
@@ -109,6 +115,22 @@ def parseListenAddress(description):
     if host is None:
         host = "::" if kind == "tcp6" else "0.0.0.0"
     return family, host, int(port)
+
+
+def acceptorAddress(description):
+    """
+    Read a C{--listen} value the acceptor of C{--workers} can listen on:
+    C{tcp:}, C{tcp6:}, or either behind C{haproxy:}.
+
+    @param description: e.g. C{"haproxy:tcp:2121:interface=10.0.0.2"}.
+    @return: C{(family, host, port, proxied)}, C{proxied} saying whether
+        clients come through a PROXY-protocol balancer.
+    @raise ValueError: for any other kind of endpoint, or a bad port.
+    """
+    proxied = isProxied(description)
+    if proxied:
+        description = description[len(PROXY_PREFIX):]
+    return (*parseListenAddress(description), proxied)
 
 
 def workerArguments(argv):
@@ -134,14 +156,15 @@ def workerArguments(argv):
 class _Acceptor:
     """
     Accepts control connections on one listening socket and dispatches
-    them.
+    them (from a C{haproxy:} listener, once their PROXY header came).
     """
 
     log = Logger()
 
-    def __init__(self, pool, listening):
+    def __init__(self, pool, listening, proxied=False):
         self.pool = pool
         self.socket = listening
+        self.proxied = proxied
 
     def fileno(self):
         """The listening socket."""
@@ -168,7 +191,11 @@ class _Acceptor:
                 else:
                     self.log.warn("accept failed: {error}", error=e)
                 return
-            self.pool.dispatch(connection, normalizeHost(address[0]))
+            host = normalizeHost(address[0])
+            if self.proxied:
+                self.pool.headerWaits.accepted(connection, host)
+            else:
+                self.pool.dispatch(connection, host)
 
     def _refuseWithSpare(self):
         """
@@ -362,7 +389,8 @@ class WorkerPool(service.Service):
     def __init__(self, count, listens, argv, config, reactor=None):
         """
         @param count: the number of worker processes.
-        @param listens: C{tcp:}/C{tcp6:} endpoint descriptions.
+        @param listens: C{tcp:}/C{tcp6:} endpoint descriptions, each
+            possibly behind C{haproxy:}.
         @param argv: the options each worker is started with.
         @param config: the L{ftpkit.config.ServerConfig} (for its limits).
         """
@@ -374,7 +402,9 @@ class WorkerPool(service.Service):
         EventLog().subscribeTo(self.events)
         self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
         self.endedHooks = []
-        self.addresses = [parseListenAddress(each) for each in listens]
+        self.addresses = [acceptorAddress(each) for each in listens]
+        self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
+                                       self.dispatch)
         self.argv = argv
         self.limiter = ConnectionLimiter(config.maxConnections,
                                          config.maxConnectionsPerIP)
@@ -395,11 +425,11 @@ class WorkerPool(service.Service):
         twistd switches to C{--uid}.
         """
         service.Service.privilegedStartService(self)
-        for family, host, port in self.addresses:
+        for family, host, port, proxied in self.addresses:
             listening = socket.create_server(
                 (host, port), family=family, backlog=511)
             listening.setblocking(False)
-            self._acceptors.append(_Acceptor(self, listening))
+            self._acceptors.append(_Acceptor(self, listening, proxied))
 
     def startService(self):
         """
@@ -569,6 +599,7 @@ class WorkerPool(service.Service):
             self.reactor.removeReader(acceptor)
             acceptor.socket.close()
         self._acceptors = []
+        self.headerWaits.stop()
         service.Service.stopService(self)
         if not self.workers:
             return defer.succeed(None)

@@ -33,6 +33,7 @@ class BalancerMixin:
     HAProxy 2.x in front of them; L{nodeOptions} says what they serve.
 
     @ivar nodes: the nodes' L{ServerProcess}es.
+    @ivar backends: C{(host, port)} of each node's C{haproxy:} listener.
     @ivar frontend: the balancer's control port on 127.0.0.1.
     """
 
@@ -58,6 +59,7 @@ class BalancerMixin:
             node.waitForGreeting()
             self.nodes.append(node)
             backends.append((host, port))
+        self.backends = backends
         self.frontend = freePort()
         config = os.path.join(os.path.abspath(self.mktemp()))
         with open(config, "w") as f:

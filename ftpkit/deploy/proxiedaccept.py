@@ -1,0 +1,122 @@
+"""
+C{--listen haproxy:...} with C{--workers}: PROXY-protocol listeners whose
+connections the acceptor hands to worker processes.
+
+The acceptor needs the client's address before it admits a connection
+(C{--max-connections-per-ip} counts clients, not the balancer), so it
+looks at each connection's PROXY header first (L{HeaderWaits}), leaving
+its bytes in the socket. The worker that gets the connection reads the
+header again through the same wrapper as a single process
+(L{ftpkit.control.proxied.ProxiedFactory}): it starts the session with
+the client's address, and marks it as one that came through the balancer
+(for the passive data connections' headers). A worker tells such
+connections from the others by the listener they were accepted on
+(L{isProxiedConnection}).
+"""
+
+import ipaddress
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from ftpkit.control.proxied import HEADER_TIMEOUT, inNetworks
+from ftpkit.data.channel import normalizeHost
+from ftpkit.data.proxied import readProxyHeader
+from ftpkit.protocol.proxyheader import InvalidProxyHeader
+
+_log = Logger()
+
+
+def isProxiedConnection(localHost, localPort, listeners):
+    """
+    @param localHost: the address a connection was accepted on.
+    @param localPort: its port.
+    @param listeners: C{(host, port)} of each C{haproxy:} listener
+        (C{0.0.0.0} and C{::} for every address).
+    @return: whether it came in on one of them.
+    """
+    here = _address(localHost)
+    for host, port in listeners:
+        if port == localPort and (host in ("0.0.0.0", "::")
+                                  or _address(host) == here):
+            return True
+    return False
+
+
+def _address(host):
+    """
+    @return: C{host} as an L{ipaddress} address (an IPv4-mapped IPv6
+        address as its IPv4 address), or the text itself if it is none.
+    """
+    try:
+        return ipaddress.ip_address(normalizeHost(host))
+    except ValueError:
+        return host
+
+
+class HeaderWaits:
+    """
+    The acceptor's connections from C{haproxy:} listeners whose PROXY
+    header has not come yet.
+
+    @ivar pending: their Deferreds (from
+        L{ftpkit.data.proxied.readProxyHeader}).
+    """
+
+    def __init__(self, reactor, trusted, dispatch, timeout=HEADER_TIMEOUT):
+        """
+        @param reactor: an C{IReactorFDSet} and C{IReactorTime}.
+        @param trusted: the C{--trusted-proxy} networks (empty: any).
+        @param dispatch: called with the connection and the client's
+            address once the header named it.
+        @param timeout: seconds a connection may take to send its header.
+        """
+        self.reactor = reactor
+        self.trusted = tuple(trusted)
+        self.dispatch = dispatch
+        self.timeout = timeout
+        self.pending = set()
+
+    def accepted(self, connection, host):
+        """
+        Refuse a connection from outside the trusted networks; else wait
+        for its header, then dispatch it.
+
+        @param connection: the accepted socket (closed here unless
+            dispatched).
+        @param host: the address it comes from (the balancer's).
+        """
+        if self.trusted and not inNetworks(host, self.trusted):
+            _log.warn("refused connection from {peer}: not a --trusted-proxy",
+                      peer=host)
+            connection.close()
+            return
+        connection.setblocking(False)
+        waiting = readProxyHeader(self.reactor, connection, self.timeout,
+                                  consume=False)
+        self.pending.add(waiting)
+
+        def read(header):
+            self.pending.discard(waiting)
+            client = host if header.source is None else \
+                normalizeHost(header.source[0])
+            self.dispatch(connection, client)
+
+        def refused(failure):
+            self.pending.discard(waiting)
+            connection.close()
+            if failure.check(defer.CancelledError):
+                return None
+            failure.trap(InvalidProxyHeader)
+            _log.warn("refused connection from {peer} on a PROXY-protocol"
+                      " listener: {why}", peer=host, why=failure.value)
+            return None
+
+        waiting.addCallbacks(read, refused)
+
+    def stop(self):
+        """
+        Stop waiting: close every connection whose header has not come.
+        """
+        for waiting in list(self.pending):
+            waiting.cancel()

@@ -1,0 +1,61 @@
+"""
+A worker of C{--workers} that cannot start a session on a connection the
+acceptor handed it (the client was gone already: a balancer's health
+check resets its connections) tells the acceptor the session ended, so
+the acceptor's per-address count does not keep it forever.
+"""
+
+import socket
+
+from twisted.internet import reactor
+from twisted.internet.protocol import Factory, Protocol
+from twisted.trial import unittest
+
+from ftpkit.deploy.worker import ConnectionReceiver, connectionHost
+
+
+class ConnectionHostTests(unittest.TestCase):
+    """
+    L{connectionHost} finds the address sent with a descriptor.
+    """
+
+    def test_last(self):
+        """
+        The line sent with the descriptor comes last, after answers.
+        """
+        self.assertEqual(connectionHost(b"login-ok 3\n127.0.0.9\n"),
+                         b"127.0.0.9")
+        self.assertEqual(connectionHost(b"::1\n"), b"::1")
+
+    def test_none(self):
+        """
+        Nothing, or no whole line: C{None}.
+        """
+        self.assertIsNone(connectionHost(b""))
+        self.assertIsNone(connectionHost(b"127.0"))
+        self.assertIsNone(connectionHost(b"\n"))
+
+
+class AdoptionFailureTests(unittest.TestCase):
+    """
+    L{ConnectionReceiver} releases a connection it could not adopt.
+    """
+
+    def test_released(self):
+        """
+        A descriptor that is no connection (its peer is gone) is answered
+        with C{ended HOST}, HOST being the address it came with.
+        """
+        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
+                                                   socket.SOCK_STREAM)
+        self.addCleanup(acceptorEnd.close)
+        self.addCleanup(workerEnd.close)
+        workerEnd.setblocking(False)
+        acceptorEnd.settimeout(10)
+        gone = socket.socket()
+        self.addCleanup(gone.close)
+        socket.send_fds(acceptorEnd, [b"127.0.0.9\n"], [gone.fileno()])
+        factory = Factory.forProtocol(Protocol)
+        factory.userSessions = None
+        ConnectionReceiver(reactor, workerEnd, factory).doRead()
+        self.assertEqual(acceptorEnd.recv(100), b"ended 127.0.0.9\n")
