@@ -1,9 +1,11 @@
 """
-C{--vhost NAMES=REALM[:ARGS]}, C{--vhost-banner NAME=TEXT} and
-C{--vhost-fallback}: the virtual hosts C{HOST} (RFC 7151) picks from
-(L{ftpkit.control.vhosts}).
+C{--vhost NAMES=REALM[:ARGS]}, C{--vhost-banner NAME=TEXT},
+C{--vhost-root NAME=DIR} and C{--vhost-fallback}: the virtual hosts
+C{HOST} (RFC 7151) picks from (L{ftpkit.control.vhosts}).
 """
 
+import copy
+import os
 from typing import ClassVar
 
 from twisted.python import usage
@@ -31,6 +33,39 @@ def parseBannerOption(text):
         raise ValueError(f"must be NAME=TEXT, like 'ftp.example.com=Example "
                          f"FTP', not {text!r}")
     return parseHostName(name), replyText(banner.strip())
+
+
+def parseRootOption(text):
+    """
+    Split a C{--vhost-root NAME=DIR} value.
+
+    @param text: the option value.
+    @return: C{(name, directory)}, the name normalized and the directory
+        absolute.
+    @raise ValueError: saying why the value is bad (no C{=}, or no such
+        directory).
+    """
+    name, sep, directory = text.partition("=")
+    if not sep or not directory:
+        raise ValueError(f"must be NAME=DIR, like 'ftp.example.com=/srv/"
+                         f"example', not {text!r}")
+    path = os.path.abspath(directory)
+    if not os.path.isdir(path):
+        raise ValueError(f"{directory!r} is not an existing directory")
+    return parseHostName(name), path
+
+
+def withRoot(options, root):
+    """
+    @param options: the parsed options.
+    @param root: a directory.
+    @return: a copy of C{options} whose C{root} is C{root}, for a realm
+        plugin building a virtual host's realm (the realms that serve
+        C{--root} read it there).
+    """
+    rooted = copy.copy(options)
+    rooted["root"] = root
+    return rooted
 
 
 class VirtualHostOptionsMixin:
@@ -65,6 +100,16 @@ class VirtualHostOptionsMixin:
             raise usage.UsageError(f"--vhost-banner: {e}")
         self.setdefault("vhost-banner", []).append(text)
 
+    def opt_vhost_root(self, text):
+        """NAME=DIR: the --vhost that has NAME serves DIR where its realm
+        would serve --root (filesystem without a DIR, users:PATH, pg:DSN),
+        repeatable [default: --root]."""
+        try:
+            parseRootOption(text)
+        except ValueError as e:
+            raise usage.UsageError(f"--vhost-root: {e}")
+        self.setdefault("vhost-root", []).append(text)
+
 
 def vhostConfigFields(options):
     """
@@ -76,25 +121,32 @@ def vhostConfigFields(options):
         for C{--realm}).
     @return: a C{dict} with C{virtualHosts} and C{vhostFallback}.
     @raise usage.UsageError: for an unknown realm, a realm plugin
-        refusing its argument, a name given twice, or a banner for a name
-        no C{--vhost} has or for a host that has one already.
+        refusing its argument, a name given twice, or a banner or root for
+        a name no C{--vhost} has or for a host that has one already.
     """
     from ftpkit.deploy.tap import findRealm
 
     banners = dict(parseBannerOption(text)
                    for text in options.get("vhost-banner", []))
+    roots = dict(parseRootOption(text)
+                 for text in options.get("vhost-root", []))
     hosts = []
     for text in options.get("vhost", []):
         names, spec = parseVhostOption(text)
         plugin, argument = findRealm(spec, "--vhost")
-        try:
-            realm = plugin.makeRealm(argument, options)
-        except ValueError as e:
-            raise usage.UsageError(f"--vhost: {spec}: {e}")
         given = [banners.pop(name) for name in names if name in banners]
         if len(given) > 1:
             raise usage.UsageError(
                 f"--vhost-banner: two banners for the host of {names[0]!r}")
+        rootsGiven = [roots.pop(name) for name in names if name in roots]
+        if len(rootsGiven) > 1:
+            raise usage.UsageError(
+                f"--vhost-root: two roots for the host of {names[0]!r}")
+        try:
+            realm = plugin.makeRealm(argument, withRoot(options, rootsGiven[0])
+                                     if rootsGiven else options)
+        except ValueError as e:
+            raise usage.UsageError(f"--vhost: {spec}: {e}")
         hosts.append(VirtualHost(names, spec, realm,
                                  given[0] if given else None))
     try:
@@ -104,5 +156,8 @@ def vhostConfigFields(options):
     if banners:
         raise usage.UsageError(
             f"--vhost-banner: no --vhost has the name {min(banners)!r}")
+    if roots:
+        raise usage.UsageError(
+            f"--vhost-root: no --vhost has the name {min(roots)!r}")
     return {"virtualHosts": tuple(hosts),
             "vhostFallback": bool(options["vhost-fallback"])}
