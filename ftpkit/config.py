@@ -44,6 +44,9 @@ class ServerConfig:
         connection is closed (C{--login-timeout}).
     @ivar dataTimeout: seconds a data connection may stall, and a passive
         listener may wait for its client.
+    @ivar closeTimeout: seconds a control connection being closed may take
+        to deliver its last replies (a TLS handshake that never finishes,
+        a client that stops reading) before it is cut.
     @ivar maxLoginAttempts: failed C{PASS} before the connection is closed.
     @ivar loginFailureDelay: seconds the first failed C{PASS} is delayed;
         each further failure doubles it.
@@ -105,6 +108,7 @@ class ServerConfig:
     idleTimeout: float = 300.0
     loginTimeout: float = 300.0
     dataTimeout: float = 60.0
+    closeTimeout: float = 10.0
     maxLoginAttempts: int = 3
     loginFailureDelay: float = 1.0
     maxLineLength: int = 8192

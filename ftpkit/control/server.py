@@ -90,6 +90,8 @@ class FTPProtocol(
     _dataChannel = None
     _heldReply = None
     _stopping = False
+    _closing = None
+    _lost = False
 
     def __init__(self, factory):
         """
@@ -165,8 +167,7 @@ class FTPProtocol(
         if refusal is not None:
             self.publish(events.CONNECTION_REFUSED, reason=refusal)
             self.transport.write(replies.formatReply(421, refusal))
-            self.transport.loseConnection()
-            self._closed = True
+            self.close()
             return
         self._counted = True
         self.factory.openSessions.add(self)
@@ -197,8 +198,11 @@ class FTPProtocol(
         Release everything the session held; the user is logged out once
         the running command, if any, has ended.
         """
-        self._closed = True
+        self._closed = self._lost = True
         self.setTimeout(None)
+        if self._closing is not None and self._closing.active():
+            self._closing.cancel()
+        self._closing = None
         if self._counted:
             self._counted = False
             self.factory.openSessions.discard(self)
@@ -250,11 +254,26 @@ class FTPProtocol(
 
     def close(self):
         """
-        Stop reading and close the control connection after replies.
+        Stop reading and close the control connection after replies; if
+        they are not delivered within C{closeTimeout} (a TLS handshake
+        never finished, a client that does not read), cut it.
         """
         self._closed = True
         self._queue.clear()
         closeNow(self.transport)
+        if not self._lost and self._closing is None:
+            self._closing = self.callLater(self.config.closeTimeout,
+                                           self._cut)
+
+    def _cut(self):
+        """
+        Drop a connection that did not close in time, with its unsent
+        replies.
+        """
+        self._closing = None
+        self.log.warn("{peer} did not take its last replies; dropped",
+                      peer=self.peer)
+        self.transport.abortConnection()
 
     # -- replies -----------------------------------------------------------
 

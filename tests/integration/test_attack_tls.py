@@ -1,0 +1,148 @@
+"""
+Attacks on TLS over real loopback sockets: handshakes that never finish
+must not hold a connection (and its descriptor) forever.
+"""
+
+import socket
+import time
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from tests.integration.test_hardening import waitFor
+from tests.tlssupport import FTPSTestsMixin
+
+HALF_HELLO = b"\x16\x03\x01\x02\x00\x01"
+"""The first bytes of a TLS ClientHello, the rest never sent."""
+
+
+def connectRaw(port, greeting=False):
+    """
+    Open a plain TCP connection to the server (blocking).
+
+    @param greeting: read the clear C{220} greeting first.
+    @return: the socket.
+    """
+    sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+    if greeting:
+        sock.recv(1000)
+    return sock
+
+
+def closedWithin(sock, seconds=20):
+    """
+    Wait until the server closes (or resets) a connection, whatever it
+    sends first (blocking).
+
+    @return: whether it was closed within C{seconds}.
+    """
+    sock.settimeout(seconds)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            if not sock.recv(65536):
+                return True
+    except ConnectionResetError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+    return False
+
+
+class UnfinishedHandshakeTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A client that starts TLS and never finishes the handshake is closed
+    like an idle one, and one refused (over a connection limit) is closed
+    at once: Twisted's TLS waits for the handshake before sending the
+    C{421} and closing, and so held them all forever.
+    """
+
+    @defer.inlineCallbacks
+    def test_silentImplicit(self):
+        """
+        Silent and half-sent handshakes on an implicit FTPS port end after
+        the idle timeout, and the session count returns to 0.
+        """
+        server = self.serveImplicit(idleTimeout=0.3, closeTimeout=0.3)
+
+        def client():
+            silent = connectRaw(server.port)
+            half = connectRaw(server.port)
+            half.sendall(HALF_HELLO)
+            return closedWithin(silent), closedWithin(half)
+
+        closed = yield self.inThread(client)
+        self.assertEqual(closed, (True, True))
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
+
+    @defer.inlineCallbacks
+    def test_silentAfterAuthTLS(self):
+        """
+        After C{AUTH TLS}, a client that sends nothing, or part of a
+        ClientHello, is closed after the idle timeout.
+        """
+        server = self.serve(idleTimeout=0.3, closeTimeout=0.3)
+
+        def client():
+            results = []
+            for first in (b"", HALF_HELLO):
+                sock = connectRaw(server.port, greeting=True)
+                sock.sendall(b"AUTH TLS\r\n")
+                sock.recv(1000)
+                sock.sendall(first)
+                results.append(closedWithin(sock))
+            return results
+
+        closed = yield self.inThread(client)
+        self.assertEqual(closed, [True, True])
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
+
+    @defer.inlineCallbacks
+    def test_refusedImplicitNotHeld(self):
+        """
+        Connections over C{--max-connections-per-ip} on an implicit FTPS
+        port that never handshake are closed, not kept open (one address
+        could otherwise take every descriptor of the server).
+        """
+        server = self.serveImplicit(maxConnectionsPerIP=1, closeTimeout=0.3)
+
+        def client():
+            first = connectRaw(server.port)
+            try:
+                refused = [connectRaw(server.port) for _ in range(5)]
+                return [closedWithin(sock) for sock in refused]
+            finally:
+                first.close()
+
+        closed = yield self.inThread(client)
+        self.assertEqual(closed, [True] * 5)
+
+    @defer.inlineCallbacks
+    def test_clientNotReadingClosed(self):
+        """
+        A client whose 421 cannot be delivered because it never reads is
+        still disconnected: the server does not wait forever for its
+        replies to drain.
+        """
+        server = self.serve(idleTimeout=0.5, closeTimeout=0.3)
+
+        def client():
+            sock = connectRaw(server.port)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            # Replies pile up unread until the server stops reading.
+            sock.settimeout(0.2)
+            try:
+                while True:
+                    sock.send(b"HELP\r\n" * 1000)
+            except OSError:
+                pass
+            return sock
+
+        sock = yield self.inThread(client)
+        self.addCleanup(sock.close)
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
