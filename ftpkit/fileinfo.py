@@ -74,6 +74,10 @@ class FileDescriptor:
         it, closing, renaming); the server calls it, through C{run}, once
         the last byte is written, and L{ftpkit.interfaces.IWriteFile.close}
         then only reports its outcome. C{None} for a download.
+    @ivar room: for an upload, the most bytes it may bring (what is left
+        of a quota), or C{None} for no limit: the server stops one that
+        brings more, which then fails with
+        L{ftpkit.errors.QuotaExceeded} and is never committed.
     """
 
     fd: int
@@ -81,3 +85,4 @@ class FileDescriptor:
     size: int = None
     run: object = None
     commit: object = None
+    room: int = None

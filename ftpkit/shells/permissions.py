@@ -364,8 +364,12 @@ def _zeroIfMissing(failure):
 class _CountingConsumer(ConsumerFilter):
     """
     Hand bytes on to a consumer while they fit in the quota; from the
-    first chunk that does not, drop everything.
+    first chunk that does not, drop everything and stop the producer (the
+    data connection), so that the client is not read to its end for
+    nothing.
     """
+
+    _producer = None
 
     def __init__(self, consumer, writeFile):
         """
@@ -375,12 +379,29 @@ class _CountingConsumer(ConsumerFilter):
         ConsumerFilter.__init__(self, consumer)
         self._writeFile = writeFile
 
+    def registerProducer(self, producer, streaming):
+        """
+        See L{IConsumer.registerProducer}.
+        """
+        self._producer = producer
+        ConsumerFilter.registerProducer(self, producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        See L{IConsumer.unregisterProducer}.
+        """
+        self._producer = None
+        ConsumerFilter.unregisterProducer(self)
+
     def write(self, data):
         """
         See L{IConsumer.write}.
         """
         if self._writeFile.admit(len(data)):
             self._consumer.write(data)
+        elif self._producer is not None:
+            producer, self._producer = self._producer, None
+            producer.stopProducing()
 
 
 class _QuotaUpload:
@@ -423,8 +444,10 @@ class _QuotaUpload:
         See L{IDescriptorFile.descriptor} (provided when the wrapped upload
         provides it): the wrapped upload's descriptor, its commit checking
         the quota first. The bytes then go into the file without passing
-        through Python, so the quota is checked once, at the end: an upload
-        past it is discarded before it is committed (C{552}). None for an
+        through Python, so the quota is checked at the end: an upload past
+        it is discarded before it is committed (C{552}). Its C{room} is
+        what is left of the quota now, so that the server stops it there
+        instead of letting it fill the disk first. None for an
         upload written in place (append, resume), which must not keep
         bytes past the quota: that one counts its bytes on the way.
         """
@@ -433,8 +456,14 @@ class _QuotaUpload:
         inner = self._writeFile.descriptor()
         if inner is None or inner.commit is None:
             return None
+        usage = self._usage
+        with usage.lock:
+            room = max(0, self._quota - usage.used - usage.inFlight
+                       + self._oldSize - self._kept)
+        if inner.room is not None:
+            room = min(room, inner.room)
         return dataclasses.replace(
-            inner, commit=lambda end: self._commitAt(inner, end))
+            inner, commit=lambda end: self._commitAt(inner, end), room=room)
 
     def _commitAt(self, inner, end):
         """

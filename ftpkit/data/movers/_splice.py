@@ -18,7 +18,7 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
-from ftpkit.errors import TransferAborted, UploadTooLarge
+from ftpkit.errors import QuotaExceeded, TransferAborted, UploadTooLarge
 
 PIPE_SIZE = 1 << 20
 """Bytes a splice pipe is asked to hold (one C{splice} call's worth)."""
@@ -178,13 +178,18 @@ class SpliceReceiver:
         @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
         @param pacer: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
         @param limit: the most bytes the upload may bring (one more is
-            read, to tell that it brought more), or C{None}.
+            read, to tell that it brought more), or C{None}; past it the
+            upload fails with L{UploadTooLarge}, or with L{QuotaExceeded}
+            when the descriptor's C{room} is the smaller limit.
         """
         self.connection = connection
         self.descriptor = descriptor
         self.position = descriptor.offset
         self.pacer = pacer
-        self.limit = limit
+        self.limit, self._tooLarge = limit, UploadTooLarge
+        room = descriptor.room
+        if room is not None and (limit is None or room < limit):
+            self.limit, self._tooLarge = room, QuotaExceeded
         self.moved = 0
         self.pipe = takePipe()
         self.done = defer.Deferred()
@@ -246,7 +251,7 @@ class SpliceReceiver:
         if self.connection.release():
             return
         if self.limit is not None and self.moved > self.limit:
-            self.finish(UploadTooLarge())
+            self.finish(self._tooLarge())
         elif why == MORE:
             self.batch()
         elif why == EMPTY:

@@ -1,0 +1,147 @@
+"""
+Attacks on storage over real loopback sockets: a user held to a quota
+cannot fill the disk with one upload.
+"""
+
+import ftplib
+import os
+import socket
+
+from twisted.cred import portal
+from twisted.internet import defer
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.interfaces import IFTPShell
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.permissions import (
+    PermissionShell,
+    PermissionTable,
+    QuotaUsage,
+    diskUsage,
+)
+from tests.integration.test_hardening import waitFor
+
+QUOTA = 64 * 1024
+
+FLOOD = 256 << 20
+"""Bytes the attacking client tries to upload: far past the quota."""
+
+
+@implementer(portal.IRealm)
+class QuotaRealm:
+    """
+    Every user gets the same directory with a L{QUOTA}.
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.usage = QuotaUsage(lambda: diskUsage(root))
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        shell = PermissionShell(
+            FilesystemShell(self.root),
+            PermissionTable(["list", "read", "write", "append", "delete"]),
+            quota=QUOTA, usage=self.usage)
+        return IFTPShell, shell, lambda: None
+
+
+class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    An upload past the quota is cut when it passes it, not when the
+    client stops sending: a zero-copy upload was checked only at its end,
+    so a user with a 64 KiB quota could write gigabytes into the
+    temporary file first.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        self.server = self.startServer(
+            QuotaRealm(self.root), ServerConfig(loginFailureDelay=0))
+
+    def flood(self, command):
+        """
+        Log in and send up to L{FLOOD} bytes with C{command} (blocking).
+
+        @return: C{(bytes sent, final reply)}.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=30)
+        try:
+            ftp.login("alice", "secret")
+            ftp.voidcmd("TYPE I")
+            data = ftp.transfercmd(command)
+            chunk = b"x" * (1 << 20)
+            sent = 0
+            try:
+                while sent < FLOOD:
+                    data.sendall(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass
+            data.close()
+            try:
+                final = ftp.voidresp()
+            except ftplib.Error as e:
+                final = str(e)
+            return sent, final
+        finally:
+            ftp.close()
+
+    def leftovers(self):
+        return sorted(os.listdir(self.root))
+
+    @defer.inlineCallbacks
+    def test_storCutAtQuota(self):
+        """
+        C{STOR} past the quota gets C{552} long before the client has sent
+        all it wanted to, and nothing is kept.
+        """
+        sent, final = yield self.inThread(self.flood, "STOR flood.bin")
+        self.assertTrue(final.startswith("552"), final)
+        self.assertLess(sent, FLOOD)
+        yield waitFor(lambda: not self.leftovers())
+        self.assertEqual(self.leftovers(), [])
+
+    @defer.inlineCallbacks
+    def test_appeCutAtQuota(self):
+        """
+        C{APPE} (written in place) is also cut at the quota, keeping at
+        most the quota.
+        """
+        sent, final = yield self.inThread(self.flood, "APPE flood.bin")
+        self.assertTrue(final.startswith("552"), final)
+        self.assertLess(sent, FLOOD)
+        self.assertLessEqual(diskUsage(self.root), QUOTA)
+
+    @defer.inlineCallbacks
+    def test_withinQuotaStillStored(self):
+        """
+        An upload that fits is stored whole (the zero-copy path still
+        commits it).
+        """
+        payload = os.urandom(QUOTA - 1)
+
+        def upload():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                data = ftp.transfercmd("STOR fits.bin")
+                data.sendall(payload)
+                data.shutdown(socket.SHUT_WR)
+                data.close()
+                return ftp.voidresp()
+            finally:
+                ftp.close()
+
+        final = yield self.inThread(upload)
+        self.assertTrue(final.startswith("226"), final)
+        with open(os.path.join(self.root, "fits.bin"), "rb") as f:
+            self.assertEqual(f.read(), payload)
