@@ -432,6 +432,7 @@ class _QuotaUpload:
         self._kept = kept
         self._inPlace = inPlace
         self._finished = False
+        self._uncounted = False
         self.count = 0
         self.exceeded = False
         if IDescriptorFile.providedBy(writeFile):
@@ -456,6 +457,7 @@ class _QuotaUpload:
         inner = self._writeFile.descriptor()
         if inner is None or inner.commit is None:
             return None
+        self._uncounted = True
         usage = self._usage
         with usage.lock:
             room = max(0, self._quota - usage.used - usage.inFlight
@@ -530,13 +532,14 @@ class _QuotaUpload:
     def _aborted(self, whole=False):
         """
         Abort the wrapped upload; one written in place, or kept for a
-        resume, may have kept the bytes already handed on, so the usage is
+        resume, may have kept the bytes already handed on (counted, or
+        moved through the L{descriptor} uncounted), so the usage is
         measured again.
 
         @param whole: discard it (L{IPartialWriteFile.discard}) where it
             can be, so that it keeps nothing.
         """
-        if self.count:
+        if self.count or self._uncounted:
             self._usage.invalidate()
         if whole and IPartialWriteFile.providedBy(self._writeFile):
             return self._writeFile.discard()

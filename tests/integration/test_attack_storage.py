@@ -6,6 +6,7 @@ cannot fill the disk with one upload.
 import ftplib
 import os
 import socket
+import time
 
 from twisted.cred import portal
 from twisted.internet import defer
@@ -22,12 +23,25 @@ from ftpkit.shells.permissions import (
     QuotaUsage,
     diskUsage,
 )
-from tests.integration.test_hardening import waitFor
+from tests.integration.test_hardening import hardClose, waitFor
 
 QUOTA = 64 * 1024
 
 FLOOD = 256 << 20
 """Bytes the attacking client tries to upload: far past the quota."""
+
+PART = 40 * 1024
+"""Bytes of each upload the attacking client cuts short."""
+
+
+def waitUntil(predicate, timeout):
+    """
+    Poll C{predicate} (blocking) until it is true or C{timeout} seconds
+    passed.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 @implementer(portal.IRealm)
@@ -145,3 +159,48 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(final.startswith("226"), final)
         with open(os.path.join(self.root, "fits.bin"), "rb") as f:
             self.assertEqual(f.read(), payload)
+
+    @defer.inlineCallbacks
+    def test_cutUploadsCounted(self):
+        """
+        Uploads cut short are kept (hidden) for a resume, and those bytes
+        count: cutting zero-copy uploads one after the other did not, so
+        a user could store any amount past the quota that way.
+        """
+        def cutUploads():
+            results = []
+            for number in range(5):
+                ftp = ftplib.FTP()
+                ftp.connect("127.0.0.1", self.server.port, timeout=30)
+                try:
+                    ftp.login("alice", "secret")
+                    ftp.voidcmd("TYPE I")
+                    data = ftp.transfercmd(f"STOR cut{number}.bin")
+                    try:
+                        data.sendall(b"c" * PART)
+                    except OSError:
+                        pass
+                    # All of it arrived, or the quota ended the upload.
+                    waitUntil(lambda: self.uploading() in (PART, None), 10)
+                    hardClose(data)
+                    try:
+                        results.append(ftp.voidresp()[:3])
+                    except ftplib.Error as e:
+                        results.append(str(e)[:3])
+                finally:
+                    ftp.close()
+            return results
+
+        results = yield self.inThread(cutUploads)
+        self.assertEqual(results[0], "426")
+        self.assertLessEqual(diskUsage(self.root), QUOTA + 1)
+
+    def uploading(self):
+        """
+        @return: the size of the upload in progress, or C{None} when
+            there is none.
+        """
+        sizes = [os.path.getsize(os.path.join(self.root, name))
+                 for name in os.listdir(self.root)
+                 if name.startswith(".ftpkit-upload")]
+        return max(sizes, default=None)
