@@ -202,6 +202,36 @@ class TreeTests:
         self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
 
     @inlineCallbacks
+    def test_renamePatternCharacters(self):
+        """
+        Names holding C{*}, C{?} or C{[} are names, not patterns: renaming
+        one moves that file alone (fsspec's C{mv} expanded them, moving
+        and overwriting every file they matched), and a directory with
+        such a name is renamed alone or refused with L{PermissionDenied},
+        changing nothing.
+        """
+        for name in ("f1", "f2", "f?", "f*", "[f]1"):
+            yield writeFile(self.shell, (name,), name.encode())
+        yield self.shell.makeDirectory(("d*",))
+        yield self.shell.makeDirectory(("d1",))
+        yield writeFile(self.shell, ("d1", "inner"), b"i")
+        yield self.shell.rename(("f?",), ("g",))
+        yield self.shell.rename(("f*",), ("h",))
+        yield self.shell.rename(("[f]1",), ("k",))
+        try:
+            yield self.shell.rename(("d*",), ("e",))
+        except PermissionDenied:
+            directories = ["d*", "d1"]
+        else:
+            directories = ["d1", "e"]
+        self.assertEqual(sorted((yield self.names())),
+                         sorted(directories + ["f1", "f2", "g", "h", "k"]))
+        for name, content in (("f1", b"f1"), ("f2", b"f2"), ("g", b"f?"),
+                              ("h", b"f*"), ("k", b"[f]1")):
+            self.assertEqual((yield readFile(self.shell, (name,))), content)
+        self.assertEqual((yield self.names(("d1",))), ["inner"])
+
+    @inlineCallbacks
     def test_rootEdges(self):
         """
         The root exists, is a directory, and cannot be made, removed as a

@@ -24,6 +24,7 @@ thread.
 """
 
 import os
+import re
 from datetime import datetime, timezone
 
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
@@ -84,6 +85,19 @@ def asTimestamp(value):
 _TIME_KEYS = ("mtime", "LastModified", "last_modified", "updated",
               "modified", "created")
 
+
+_PATTERN = re.compile(r"[*?[]")
+"""Characters that make fsspec's C{mv}, C{copy} and C{rm} expand a path
+as a glob pattern."""
+
+
+def isPattern(path):
+    """
+    @param path: a path on a filesystem.
+    @return: whether fsspec's C{mv}, C{copy} and C{rm} would take it for a
+        glob pattern rather than a name.
+    """
+    return _PATTERN.search(path) is not None
 
 class Backend:
     """
@@ -173,8 +187,19 @@ class Backend:
         @param source: the path on C{fs} to rename.
         @param target: its new path.
         @param isDirectory: whether C{source} is a directory.
+        @raise PermissionDenied: for a directory whose name fsspec would
+            take for a pattern (L{isPattern}).
         """
-        fs.mv(source, target, recursive=isDirectory)
+        if not isPattern(source):
+            fs.mv(source, target, recursive=isDirectory)
+        elif isDirectory:
+            raise PermissionDenied(
+                f"Renaming a directory whose name has *, ? or [ is not "
+                f"supported by {self.label} storage")
+        else:
+            # fs.mv would rename every file the name matches as a pattern.
+            fs.cp_file(source, target)
+            fs.rm_file(source)
 
     def setModificationTime(self, fs, path, when):
         """
@@ -250,6 +275,13 @@ class LocalBackend(_PosixBackend):
     """
     The local disk (C{file://}).
     """
+
+    def rename(self, fs, source, target, isDirectory):
+        """
+        See L{Backend.rename}: one C{rename(2)} (the local filesystem's
+        C{mv} takes every path as a name, never as a pattern).
+        """
+        fs.mv(source, target)
 
     def setModificationTime(self, fs, path, when):
         """

@@ -256,3 +256,18 @@ class S3ShellTests(unittest.TestCase):
         """
         return self.assertFailure(self.shell.openForWriting(("no", "f")),
                                   NoSuchFile)
+
+    @defer.inlineCallbacks
+    def test_renamePatternCharacters(self):
+        """
+        Renaming an object whose name holds C{*} or C{?} moves that
+        object alone: s3fs's C{mv} took the name for a pattern, moving
+        every object it matched onto the target and deleting them.
+        """
+        for name in ("f1", "f2", "f?", "f*"):
+            yield self.upload((name,), name.encode())
+        yield self.shell.rename(("f?",), ("g",))
+        yield self.shell.rename(("f*",), ("h",))
+        self.assertEqual(self.keys(), ["ftp/f1", "ftp/f2", "ftp/g", "ftp/h"])
+        self.assertEqual((yield self.download(("g",))), b"f?")
+        self.assertEqual((yield self.download(("f1",))), b"f1")
