@@ -203,6 +203,23 @@ class SendfileWriterTests(unittest.TestCase):
                          [w.fileno() for w in reactor.getWriters()])
 
 
+class _ReadersClock(Clock):
+    """
+    A L{Clock} that also keeps the readers added to it, as a reactor
+    would watch them.
+    """
+
+    def __init__(self):
+        Clock.__init__(self)
+        self.readers = []
+
+    def addReader(self, reader):
+        self.readers.append(reader)
+
+    def removeReader(self, reader):
+        self.readers.remove(reader)
+
+
 class LeanConnectionTests(unittest.TestCase):
     """
     L{LeanConnection} with the movers: a download with C{sendfile} and an
@@ -217,7 +234,7 @@ class LeanConnectionTests(unittest.TestCase):
             self.server, _ = listening.accept()
         self.server.setblocking(False)
         self.addCleanup(self.client.close)
-        self.clock = Clock()
+        self.clock = _ReadersClock()
         self.connection = LeanConnection(self.server, self.clock, 60.0,
                                          lambda: None)
 
@@ -365,6 +382,7 @@ class LeanConnectionTests(unittest.TestCase):
         openPipe = splicing.openPipe
         self.patch(splicing, "openPipe",
                    lambda: taken.append(openPipe()) or taken[-1])
+        self.client.sendall(b"x")
         done = self.upload(_descriptor(
             99, run=lambda *args: defer.fail(OSError(errno.EIO, "I/O"))))
         self.failureResultOf(done, OSError)
@@ -382,6 +400,7 @@ class LeanConnectionTests(unittest.TestCase):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
         batch = defer.Deferred()
+        self.client.sendall(b"x")
         done = self.upload(_descriptor(99, run=lambda *args: batch))
         self.connection.abort()
         self.assertIsNone(self.connection.lostReason)
@@ -392,6 +411,32 @@ class LeanConnectionTests(unittest.TestCase):
         self.failureResultOf(done, TransferAborted)
         self.assertEqual(self.server.fileno(), -1)
         self.assertRaises(ConnectionResetError, self.client.recv, 100)
+
+    def test_spliceWaitsForBytes(self):
+        """
+        An upload whose client has sent nothing yet waits in the reactor
+        for the socket, running no batch in a disk thread (one would find
+        nothing); once the socket has bytes, a batch moves them.
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        batches = []
+
+        def run(function, *args):
+            batches.append(args)
+            return defer.maybeDeferred(function, *args)
+        fd = self.spliceTarget()
+        done = self.upload(_descriptor(fd, run=run))
+        self.assertEqual(batches, [])
+        [receiver] = self.clock.readers
+        self.client.sendall(b"late bytes")
+        self.client.shutdown(socket.SHUT_WR)
+        receiver.doRead()
+        self.assertEqual(self.successResultOf(done), 10)
+        self.assertEqual(len(batches), 1)
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(os.pread(fd, 100, 0), b"late bytes")
+        self.successResultOf(self.connection.finish())
 
     def test_watchOnlyWhenWaiting(self):
         """

@@ -13,6 +13,7 @@ between them.
 import errno
 import fcntl
 import os
+import socket
 
 from twisted.internet import defer
 from twisted.internet.interfaces import IReadDescriptor
@@ -132,6 +133,21 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
     return moved, MORE
 
 
+def _readable(sock):
+    """
+    @param sock: a non-blocking socket.
+    @return: whether reading it would not block: it holds bytes, or the
+        peer's end (or an error, which the next batch then meets).
+    """
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
 def _batchThenCommit(socketFD, pipe, descriptor, position, limit):
     """
     One batch, in a disk thread; the batch that reaches the end of the
@@ -209,12 +225,27 @@ class SpliceReceiver:
 
     def start(self):
         """
-        Start moving.
+        Start moving: at once if the socket has something to read (bytes,
+        or the end of the upload), else once it has. A client usually
+        starts sending only once it has the C{150}, so the socket is
+        often empty yet: asking the kernel costs less than a round trip
+        to a disk thread that would find nothing.
 
         @return: L{done}.
         """
-        self.batch()
+        if _readable(self.connection.socket):
+            self.batch()
+        else:
+            self._wait()
         return self.done
+
+    def _wait(self):
+        """
+        Wait in the reactor for the socket to have more.
+        """
+        self._waiting = True
+        self.connection._reactor.addReader(self)
+        self.connection.watch()
 
     def batch(self):
         """
@@ -255,9 +286,7 @@ class SpliceReceiver:
         elif why == MORE:
             self.batch()
         elif why == EMPTY:
-            self._waiting = True
-            self.connection._reactor.addReader(self)
-            self.connection.watch()
+            self._wait()
         elif why == END:
             self.finish(None)
         else:

@@ -1,0 +1,205 @@
+"""
+C{python -m bench.cpuperop}: the server CPU time one small operation costs.
+
+Wall-clock rates swing with whatever else the machine runs; the CPU time the
+server process spends per operation does not, much. One client, one
+operation at a time, so what is measured is the server's own work per
+operation:
+
+  - C{login}: connect, C{USER}, C{PASS}, C{QUIT};
+  - C{retr}: C{EPSV} and C{RETR} of a 16 KiB file, in one logged-in session;
+  - C{stor}: C{EPSV} and C{STOR} of 16 KiB, in one logged-in session.
+
+The server's CPU time (every thread, from C{/proc}, see L{bench.procstat})
+is read before and after each run of C{--ops} operations; rounds of every
+server are interleaved, and the median and min-max of the microseconds per
+operation are printed. C{--baseline DIR} also runs ftpkit from another
+checkout (as C{ftpkit-base}); C{--profile DIR} runs each server under
+C{cProfile} and leaves C{SERVER-SCENARIO.prof} files there instead.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+
+from bench.certs import writeSelfSigned
+from bench.client import Client
+from bench.servers import Ftpkit, FtpkitBaseline, Pyftpdlib
+
+SIZE = 16 * 1024
+SCENARIOS = ("login", "retr", "stor")
+
+
+def login(port, ops):
+    """
+    Log in and out C{ops} times.
+
+    @param port: the server's control port.
+    @param ops: how many logins.
+    """
+    for _ in range(ops):
+        Client(port, "bench", "bench").quit()
+
+
+def retr(port, ops):
+    """
+    Download the 16 KiB file C{ops} times in one session.
+
+    @param port: the server's control port.
+    @param ops: how many downloads.
+    """
+    client = Client(port, "bench", "bench")
+    for _ in range(ops):
+        if client.retr("small.bin") != SIZE:
+            raise RuntimeError("short download")
+    client.quit()
+
+
+def stor(port, ops):
+    """
+    Upload 16 KiB C{ops} times in one session, each to its own name.
+
+    @param port: the server's control port.
+    @param ops: how many uploads.
+    """
+    client = Client(port, "bench", "bench")
+    with open(os.path.join(_root, "small.bin"), "rb") as f:
+        for n in range(ops):
+            client.stor(f"up/{n}.bin", f, SIZE)
+    client.quit()
+
+
+_root = None
+RUNS = {"login": login, "retr": retr, "stor": stor}
+
+
+_PROFILED = """
+import cProfile, runpy, sys, time
+from twisted.internet import reactor
+profile = cProfile.Profile(time.process_time)
+reactor.addSystemEventTrigger("after", "shutdown", profile.dump_stats,
+                              sys.argv.pop(1))
+sys.argv[0] = sys.argv.pop(1)
+profile.enable()
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def profiled(command, output):
+    """
+    @param command: a server's argument list (C{python -m MODULE ...}).
+    @param output: where the profile goes, written when the reactor has
+        stopped (C{python -m cProfile} never writes it: C{twistd} ends
+        itself with the signal that stopped it).
+    @return: the same argument list, run under C{cProfile}.
+    """
+    return [command[0], "-c", _PROFILED, output, command[2]] + command[3:]
+
+
+def measure(kind, root, workdir, pem, scenario, ops, profile=None):
+    """
+    Start a server, run one scenario against it, stop it.
+
+    @param kind: a server class (L{Ftpkit}, L{FtpkitBaseline}...).
+    @param root: the served directory.
+    @param workdir: a directory for logs.
+    @param pem: the certificate file.
+    @param scenario: one of L{SCENARIOS}.
+    @param ops: how many operations.
+    @param profile: a C{.prof} path to run the server under C{cProfile},
+        or C{None}.
+    @return: server CPU microseconds per operation.
+    """
+    server = kind(root, workdir, pem)
+    if profile is not None:
+        command = server.command
+        server.command = lambda port, tls: profiled(command(port, tls),
+                                                    profile)
+    instance = server.start()
+    try:
+        RUNS[scenario](instance.port, 50)  # Warm up: imports, caches.
+        before = instance.tree.cpu()
+        RUNS[scenario](instance.port, ops)
+        after = instance.tree.cpu()
+    finally:
+        instance.stop()
+        shutil.rmtree(os.path.join(root, "up"))
+        os.mkdir(os.path.join(root, "up"))
+    return (after - before) * 1e6 / ops
+
+
+def main(argv=None):
+    """
+    Run the measurement and print the table.
+
+    @param argv: command-line arguments.
+    """
+    global _root
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.cpuperop",
+        description="Server CPU microseconds per login, 16 KiB RETR and"
+        " 16 KiB STOR, one client.")
+    parser.add_argument("--ops", type=int, default=2000,
+                        help="operations per run (default 2000)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per server and scenario (default 3)")
+    parser.add_argument("--only", default=",".join(SCENARIOS),
+                        help="comma-separated: " + ",".join(SCENARIOS))
+    parser.add_argument("--pyftpdlib", action="store_true",
+                        help="also run pyftpdlib")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also run ftpkit from the checkout DIR")
+    parser.add_argument("--tmp", metavar="DIR",
+                        help="where the served directory goes (say /dev/shm,"
+                        " to leave the disk's cost out); default: $TMPDIR")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="run under cProfile, leaving .prof files in DIR")
+    args = parser.parse_args(argv)
+    scenarios = args.only.split(",")
+    for name in scenarios:
+        if name not in RUNS:
+            parser.error(f"unknown scenario {name!r}")
+    kinds = [Ftpkit]
+    if args.baseline:
+        FtpkitBaseline.directory = os.path.abspath(args.baseline)
+        kinds.append(FtpkitBaseline)
+    if args.pyftpdlib:
+        kinds.append(Pyftpdlib)
+    workdir = tempfile.mkdtemp(prefix="ftpkit-cpuperop-", dir=args.tmp)
+    try:
+        _root = os.path.join(workdir, "root")
+        os.makedirs(os.path.join(_root, "up"))
+        with open(os.path.join(_root, "small.bin"), "wb") as f:
+            f.write(os.urandom(SIZE))
+        pem = os.path.join(workdir, "bench.pem")
+        writeSelfSigned(pem)
+        samples = {(k.name, s): [] for k in kinds for s in scenarios}
+        for _ in range(args.repeat):
+            for scenario in scenarios:
+                for kind in kinds:
+                    profile = None
+                    if args.profile:
+                        os.makedirs(args.profile, exist_ok=True)
+                        profile = os.path.join(
+                            os.path.abspath(args.profile),
+                            f"{kind.name}-{scenario}.prof")
+                    samples[kind.name, scenario].append(measure(
+                        kind, _root, workdir, pem, scenario, args.ops,
+                        profile))
+        print(f"server CPU microseconds per operation ({args.ops} ops,"
+              f" median of {args.repeat}, min-max)")
+        for scenario in scenarios:
+            for kind in kinds:
+                values = samples[kind.name, scenario]
+                print(f"  {scenario:6} {kind.name:12}"
+                      f" {statistics.median(values):7.0f}"
+                      f"  ({min(values):.0f}-{max(values):.0f})")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
