@@ -26,6 +26,10 @@ name, when one changed.
       L{ftpkit.data.tls.DataTLSProtocol} overrides to send a data connection's
       TLS 1.3 session tickets late; fallback: they are sent at once (and
       clients that never read an upload's connection may cut it short).
+    - C{ReactorBase.threadCallQueue}, which the reactor empties at the
+      start of its next turn, once the events of this one are handled:
+      running a call there (L{afterThisTurn}) costs no timed call;
+      fallback: C{callLater(0)} (a timed call, run at the same point).
 """
 
 from twisted.internet import main, tcp
@@ -58,6 +62,26 @@ def queueIsEmpty(transport):
                 and not transport._tempDataBuffer)
     except AttributeError:
         return False
+
+
+def afterThisTurn(reactor, function, *args):
+    """
+    Run C{function(*args)} once the reactor has handled every event of the
+    current turn, as C{reactor.callLater(0, ...)} does, but without making
+    a timed call (each costs its creation and a heap push and pop). Called
+    from the reactor thread only: nothing wakes the reactor, which runs
+    the call when it next turns.
+
+    @param reactor: the reactor (or any L{IReactorTime}: without
+        C{threadCallQueue}, C{callLater(0)} is used).
+    @param function: the callable.
+    @param args: its arguments.
+    """
+    queue = getattr(reactor, "threadCallQueue", None)
+    if queue is None:
+        reactor.callLater(0, function, *args)
+    else:
+        queue.append((function, args, {}))
 
 
 def sendNow(transport, data):

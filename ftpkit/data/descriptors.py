@@ -18,10 +18,12 @@ So the owner first takes the socket out of the reactor's set
 dropped by the reactor), and L{closeSocket} closes the socket at once (the
 FIN, or the reset under C{SO_LINGER} 0, goes out now) while its number
 stays taken, by C{/dev/null}, until the reactor's next turn, when the batch
-is over.
+is over (L{ftpkit.compat.afterThisTurn}).
 """
 
 import os
+
+from ftpkit.compat import afterThisTurn
 
 _null = None
 
@@ -55,4 +57,4 @@ def closeSocket(reactor, sock):
     except OSError:
         os.close(fd)
         return
-    reactor.callLater(0, os.close, fd)
+    afterThisTurn(reactor, os.close, fd)

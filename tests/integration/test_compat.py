@@ -111,6 +111,18 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertTrue(hasattr(TLSMemoryBIOProtocol, "_flushSendBIO"),
                         changed("TLSMemoryBIOProtocol._flushSendBIO"))
 
+    def test_threadCallQueue(self):
+        """
+        The reactor still runs what its C{threadCallQueue} holds at its
+        next turn (L{compat.afterThisTurn}).
+        """
+        self.assertIsInstance(getattr(reactor, "threadCallQueue", None),
+                              list, changed("ReactorBase.threadCallQueue"))
+        ran = defer.Deferred()
+        compat.afterThisTurn(reactor, ran.callback, "ran")
+        return ran.addCallback(self.assertEqual, "ran")
+
+
 class FallbackTests(unittest.SynchronousTestCase):
     """
     What ftpkit does when a private name is gone.
@@ -126,6 +138,18 @@ class FallbackTests(unittest.SynchronousTestCase):
         transport = tcp.Connection.__new__(tcp.Connection)
         self.assertFalse(compat.queueIsEmpty(transport))
         self.assertEqual(compat.sendNow(object(), b"x"), 0)
+
+    def test_afterThisTurnTimed(self):
+        """
+        A reactor without C{threadCallQueue} gets a C{callLater(0)}.
+        """
+        from twisted.internet.task import Clock
+
+        clock, ran = Clock(), []
+        compat.afterThisTurn(clock, ran.append, 1)
+        self.assertEqual(ran, [])
+        clock.advance(0)
+        self.assertEqual(ran, [1])
 
     def test_sessionReuseUnknown(self):
         """

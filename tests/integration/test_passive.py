@@ -200,3 +200,22 @@ class CloseSocketTests(unittest.TestCase):
         clock.advance(0)
         self.assertEqual(clock.getDelayedCalls(), [])
         self.assertRaises(OSError, os.fstat, number)
+
+    async def test_freedAfterTheTurnWithoutTimedCall(self):
+        """
+        On a real reactor the number is freed once the reactor has turned,
+        and no timed call is made for it.
+        """
+        from twisted.internet import reactor, task
+
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            client = socket.create_connection(listening.getsockname())
+            self.addCleanup(client.close)
+            server, _ = listening.accept()
+        number = server.fileno()
+        calls = reactor.getDelayedCalls()
+        closeSocket(reactor, server)
+        self.assertEqual(reactor.getDelayedCalls(), calls)
+        self.assertFalse(stat.S_ISSOCK(os.fstat(number).st_mode))
+        await task.deferLater(reactor, 0, lambda: None)
+        self.assertRaises(OSError, os.fstat, number)
