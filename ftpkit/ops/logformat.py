@@ -4,8 +4,9 @@ C{--log-format text|json}: how log events are written.
 C{text} is C{twistd}'s own format (a time, C{[namespace#level]}, the
 text), written by L{ftpkit.ops.textformat}'s observer, which makes the same
 lines as C{twistd}'s for less. C{json} writes each event as one JSON
-object on a line of its own, through C{twisted.logger}'s
-L{jsonFileLogObserver}. Either goes to the place C{twistd} would have
+object on a line of its own, as C{twisted.logger}'s
+C{jsonFileLogObserver} does (through L{ftpkit.ops.jsonformat}'s, which
+is cheaper). Either goes to the place C{twistd} would have
 written its text (C{--logfile}, or standard output with C{-n}); the field
 names are in C{docs/logging.rst}. C{twistd}'s C{--logger} and
 C{--syslog}, when given, still decide instead.
@@ -14,9 +15,9 @@ C{--syslog}, when given, still decide instead.
 import signal
 import sys
 
-from twisted.logger import jsonFileLogObserver
 from twisted.python import logfile
 
+from ftpkit.ops.jsonformat import jsonFileLogObserver
 from ftpkit.ops.textformat import textFileLogObserver
 
 FORMATS = ("text", "json")

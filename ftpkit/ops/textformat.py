@@ -6,11 +6,12 @@ where C{twisted.logger}'s own L{formatEventAsClassicLogText} runs its
 pure-Python C{string.Formatter} over a call-aware mapping and builds a
 time zone and a C{datetime} for every line.
 
-Events this cannot take that way (a traceback to append, an event
-flattened by a worker process, a C{{name()}} call in the format, a
-format that fails, a system that is not text) go through
-L{formatEventAsClassicLogText} itself, so that every line is exactly what
-C{twistd}'s observer writes.
+An event flattened by a worker process (under C{--workers}) has its
+text put together from its flattened fields (L{ftpkit.ops.flatten}).
+Events this cannot take that way (a traceback to append, a C{{name()}}
+call in the format, a format that fails, a system that is not text) go
+through L{formatEventAsClassicLogText} itself, so that every line is
+exactly what C{twistd}'s observer writes.
 """
 
 from twisted.logger import (
@@ -18,6 +19,8 @@ from twisted.logger import (
     formatEventAsClassicLogText,
     formatTime,
 )
+
+from ftpkit.ops.flatten import flatText
 
 _LAST_SAFE_FRACTION = 0.999999
 """A time further into its second than this may be rounded up to the next
@@ -58,11 +61,15 @@ class ClassicTextFormatter:
             indented with a tab), or C{None} when it has no text.
         """
         format = event.get("log_format")
-        if (type(format) is not str or "()" in format
-                or "log_failure" in event or "log_flattened" in event):
+        if type(format) is not str or "log_failure" in event:
             return formatEventAsClassicLogText(event)
         try:
-            text = format.format_map(event)
+            if "log_flattened" in event:
+                text = flatText(format, event["log_flattened"])
+            elif "()" in format:
+                return formatEventAsClassicLogText(event)
+            else:
+                text = format.format_map(event)
             system = event.get("log_system")
             if system is None:
                 level = event.get("log_level")

@@ -9,12 +9,9 @@ that cannot start, say) is logged by the acceptor a line at a time.
 
 import sys
 
-from twisted.logger import (
-    LogLevel,
-    eventFromJSON,
-    globalLogBeginner,
-    jsonFileLogObserver,
-)
+from twisted.logger import LogLevel, globalLogBeginner
+
+from ftpkit.ops.jsonformat import eventFromJSON, jsonFileLogObserver
 
 RECORD_SEPARATOR = "\x1e"
 """Starts each JSON record (RFC 7464, as L{jsonFileLogObserver} writes)."""
@@ -67,6 +64,8 @@ def _applyFormatSpecs(flattened):
         (C{NAME!:SPEC}) formatted with C{SPEC}.
     """
     for key in list(flattened):
+        if key.endswith(":"):
+            continue  # No spec.
         name, _, rest = key.partition("!")
         conversion, _, spec = rest.partition(":")
         value = flattened.get(f"{name}!:{spec}")

@@ -23,6 +23,7 @@ from twisted.trial import unittest
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import LOGGED, logFields
 from ftpkit.ops.textformat import ClassicTextFormatter, textFileLogObserver
+from ftpkit.ops.workerlog import workerEvent
 
 
 def loggedEvents(emit):
@@ -87,9 +88,23 @@ def otherEvents(emit):
     emit(flattened)
 
 
-def bothLogs(produce):
+def fromWorker(event):
+    """
+    @param event: a log event of a worker process.
+    @return: the event the acceptor logs for it under C{--workers}, or
+        C{None} for one the worker cannot send (Twisted's encoding fails:
+        a field missing, a format that is not text).
+    """
+    try:
+        return workerEvent(eventAsJSON(event), 1234)
+    except Exception:
+        return None
+
+
+def bothLogs(produce, transform=dict):
     """
     @param produce: called with an observer, logs events to it.
+    @param transform: makes each event to log from the one logged.
     @return: the lines of Twisted's text observer and of ftpkit's.
     """
     twisted, ours = io.StringIO(), io.StringIO()
@@ -97,8 +112,9 @@ def bothLogs(produce):
     oursObserver = textFileLogObserver(ours)
 
     def emit(event):
-        twistedObserver(dict(event))
-        oursObserver(dict(event))
+        if transform(dict(event)) is not None:
+            twistedObserver(transform(dict(event)))
+            oursObserver(transform(dict(event)))
 
     produce(emit)
     return twisted.getvalue().splitlines(), ours.getvalue().splitlines()
@@ -125,6 +141,17 @@ class SameLinesTests(unittest.TestCase):
         twisted, ours = bothLogs(otherEvents)
         self.assertGreater(len(twisted), 15)
         self.assertEqual(ours, twisted)
+
+    def test_workerEvents(self):
+        """
+        The events of worker processes, as the acceptor logs them under
+        C{--workers}.
+        """
+        for produce in (loggedEvents, otherEvents):
+            twisted, ours = bothLogs(produce, fromWorker)
+            self.assertGreater(len(twisted), 15)
+            self.assertIn("[worker 1234]", ours[0])
+            self.assertEqual(ours, twisted)
 
     def test_format(self):
         """
