@@ -189,6 +189,37 @@ class CurlMatrixTests(EdgeTreeMixin, unittest.TestCase):
         self.assertIn(b"Last-Modified: Mon, 04 Mar 2019 05:06:07 GMT", head)
 
 
+class AnonymousTests(EdgeTreeMixin, unittest.TestCase):
+    """
+    Each client's own anonymous login (curl: C{ftp@example.com}, wget:
+    C{-wget@}, lftp: C{lftp@}) reads, and cannot upload.
+    """
+
+    async def runClient(self, executable, *args):
+        if executable is None:
+            raise unittest.SkipTest("client not installed")
+        return await utils.getProcessOutputAndValue(
+            executable, args, env=os.environ, path=self.local)
+
+    async def test_download(self):
+        url = "ftp://127.0.0.1:%d/text.txt" % self.server.port
+        for executable, args in (
+                (CURL, ["-sS", url]), (WGET, ["-q", "-O", "-", url]),
+                (LFTP, ["-e", "set ftp:ssl-allow no; set net:max-retries 1; "
+                        "cat text.txt; quit",
+                        "ftp://127.0.0.1:%d" % self.server.port])):
+            out, err, code = await self.runClient(executable, *args)
+            self.assertEqual((code, out), (0, b"one\ntwo\nthree\n"),
+                             (executable, err))
+
+    async def test_uploadRefused(self):
+        out, err, code = await self.runClient(
+            CURL, "-sS", "-T", os.path.join(self.root, "text.txt"),
+            "ftp://127.0.0.1:%d/new.txt" % self.server.port)
+        self.assertEqual(code, 25, err)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "new.txt")))
+
+
 class WgetTests(EdgeTreeMixin, unittest.TestCase):
     """
     wget: one file, a recursive download, active mode.

@@ -1,7 +1,8 @@
 """
 The classic command-line clients, tnftp (BSD ftp) and ncftp: their
 C{mget} and C{ncftpget} expand wildcards by sending C{NLST pattern} and
-fetching each name the server sends back, so the server must expand them.
+fetching each name the server sends back, so the server must expand them;
+and scripts doing the same with Python's ftplib.
 """
 
 import os
@@ -138,3 +139,33 @@ class NcftpTests(MgetTestMixin, unittest.TestCase):
             "a.txt": FILES["a.txt"], "b.txt": FILES["b.txt"],
             "x.txt": FILES["sub/x.txt"],
         })
+
+
+class FtplibTests(MgetTestMixin, unittest.TestCase):
+    """
+    Python's ftplib: C{nlst(pattern)} and C{dir(name)} as scripts use them.
+    """
+
+    def test_nlstAndDir(self):
+        import ftplib
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            try:
+                ftp.login("alice", "secret")
+                lines = []
+                ftp.dir("-dir", lines.append)
+                return (ftp.nlst("*.txt"), ftp.nlst("sub/*"),
+                        ftp.nlst("/sub/?.txt"), lines)
+            finally:
+                ftp.quit()
+
+        def check(result):
+            top, sub, absolute, lines = result
+            self.assertEqual(top, ["a.txt", "b.txt"])
+            self.assertEqual(sub, ["sub/x.txt", "sub/y.bin"])
+            self.assertEqual(absolute, ["/sub/x.txt"])
+            self.assertEqual(len(lines), 1, lines)
+            self.assertTrue(lines[0].endswith(" inside.txt"), lines)
+        return self.inThread(client).addCallback(check)
