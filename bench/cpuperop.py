@@ -13,9 +13,10 @@ operation:
 The server's CPU time (every thread, from C{/proc}, see L{bench.procstat})
 is read before and after each run of C{--ops} operations; rounds of every
 server are interleaved, and the median and min-max of the microseconds per
-operation are printed. C{--baseline DIR} also runs ftpkit from another
-checkout (as C{ftpkit-base}); C{--profile DIR} runs each server under
-C{cProfile} and leaves C{SERVER-SCENARIO.prof} files there instead.
+operation are printed. C{--baseline DIR} (repeatable) also runs ftpkit
+from another checkout (named after the directory); C{--profile DIR} runs
+each server under C{cProfile} and leaves C{SERVER-SCENARIO.prof} files
+there instead.
 """
 
 import argparse
@@ -120,7 +121,7 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None):
                                                     profile)
     instance = server.start()
     try:
-        RUNS[scenario](instance.port, 50)  # Warm up: imports, caches.
+        RUNS[scenario](instance.port, min(ops, 50))  # Warm up: imports, caches.
         before = instance.tree.cpu()
         RUNS[scenario](instance.port, ops)
         after = instance.tree.cpu()
@@ -150,8 +151,10 @@ def main(argv=None):
                         help="comma-separated: " + ",".join(SCENARIOS))
     parser.add_argument("--pyftpdlib", action="store_true",
                         help="also run pyftpdlib")
-    parser.add_argument("--baseline", metavar="DIR",
-                        help="also run ftpkit from the checkout DIR")
+    parser.add_argument("--baseline", metavar="DIR", action="append",
+                        default=[],
+                        help="also run ftpkit from the checkout DIR"
+                        " (repeatable)")
     parser.add_argument("--tmp", metavar="DIR",
                         help="where the served directory goes (say /dev/shm,"
                         " to leave the disk's cost out); default: $TMPDIR")
@@ -163,9 +166,11 @@ def main(argv=None):
         if name not in RUNS:
             parser.error(f"unknown scenario {name!r}")
     kinds = [Ftpkit]
-    if args.baseline:
-        FtpkitBaseline.directory = os.path.abspath(args.baseline)
-        kinds.append(FtpkitBaseline)
+    for directory in args.baseline:
+        directory = os.path.abspath(directory)
+        kinds.append(type("Baseline", (FtpkitBaseline,), {
+            "name": os.path.basename(directory.rstrip("/")),
+            "directory": directory}))
     if args.pyftpdlib:
         kinds.append(Pyftpdlib)
     workdir = tempfile.mkdtemp(prefix="ftpkit-cpuperop-", dir=args.tmp)
@@ -194,7 +199,7 @@ def main(argv=None):
         for scenario in scenarios:
             for kind in kinds:
                 values = samples[kind.name, scenario]
-                print(f"  {scenario:6} {kind.name:12}"
+                print(f"  {scenario:6} {kind.name:14}"
                       f" {statistics.median(values):7.0f}"
                       f"  ({min(values):.0f}-{max(values):.0f})")
     finally:
