@@ -173,7 +173,8 @@ def main(argv=None):
             "directory": directory}))
     if args.pyftpdlib:
         kinds.append(Pyftpdlib)
-    workdir = tempfile.mkdtemp(prefix="ftpkit-cpuperop-", dir=args.tmp)
+    workdir = os.path.abspath(
+        tempfile.mkdtemp(prefix="ftpkit-cpuperop-", dir=args.tmp))
     try:
         _root = os.path.join(workdir, "root")
         os.makedirs(os.path.join(_root, "up"))
