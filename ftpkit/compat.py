@@ -29,7 +29,8 @@ name, when one changed.
     - C{ReactorBase.threadCallQueue}, which the reactor empties at the
       start of its next turn, once the events of this one are handled:
       running a call there (L{afterThisTurn}) costs no timed call;
-      fallback: C{callLater(0)} (a timed call, run at the same point).
+      fallback (and while the queue holds calls): C{callLater(0)} (a timed
+      call, run at the same point).
 """
 
 from twisted.internet import main, tcp
@@ -73,12 +74,16 @@ def afterThisTurn(reactor, function, *args):
     the call when it next turns.
 
     @param reactor: the reactor (or any L{IReactorTime}: without
-        C{threadCallQueue}, C{callLater(0)} is used).
+        C{threadCallQueue}, or while it holds calls, C{callLater(0)} is
+        used).
     @param function: the callable.
     @param args: its arguments.
     """
     queue = getattr(reactor, "threadCallQueue", None)
-    if queue is None:
+    if queue is None or queue:
+        # A queue with calls in it may be the one the reactor is running
+        # now: one added to it then would make the reactor wake itself up
+        # (a write and a read of its waker) to run it.
         reactor.callLater(0, function, *args)
     else:
         queue.append((function, args, {}))

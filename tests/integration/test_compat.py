@@ -122,6 +122,23 @@ class PrivateNamesTests(unittest.TestCase):
         compat.afterThisTurn(reactor, ran.callback, "ran")
         return ran.addCallback(self.assertEqual, "ran")
 
+    async def test_afterThisTurnFromTheQueue(self):
+        """
+        Called from a call the reactor runs from its C{threadCallQueue}
+        (a disk thread's result, say), L{compat.afterThisTurn} does not
+        make the reactor wake itself up.
+        """
+        wakes = []
+        self.patch(reactor, "wakeUp", lambda: wakes.append(True))
+        ran = defer.Deferred()
+
+        def fromQueue():
+            compat.afterThisTurn(reactor, ran.callback, "ran")
+        reactor.threadCallQueue.append((fromQueue, (), {}))
+        reactor.callLater(0, lambda: None)  # Turn soon.
+        self.assertEqual(await ran, "ran")
+        self.assertEqual(wakes, [])
+
 
 class FallbackTests(unittest.SynchronousTestCase):
     """
