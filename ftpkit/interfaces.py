@@ -208,15 +208,77 @@ class IFTPShellResume(Interface):
         """
 
 
+class IFTPShellStreamedListing(Interface):
+    """
+    An optional extra a shell may provide: a directory's entries in
+    batches, so that C{LIST}, C{MLSD} and C{NLST} of a large directory
+    start sending at once and hold a batch or two in memory, not the
+    whole directory. The server asks for the next batch only once the
+    data connection has taken the previous one (a slow client slows the
+    listing down).
+
+    The server sorts each batch by name: a directory that fits in one
+    batch lists exactly as L{IFTPShell.list} would; a larger one is sent
+    batch after batch in the order the shell gives them.
+    """
+
+    def openListing(path):
+        """
+        Start listing a directory.
+
+        @param path: a tuple of segments naming a directory.
+        @return: a Deferred firing with an L{IDirectoryListing} of the
+            entries L{IFTPShell.list} would give; failing as
+            L{IFTPShell.list} does (L{ftpkit.errors.NotDirectory} for a
+            file, L{ftpkit.errors.NoSuchFile}) before any entry is given.
+        """
+
+
+IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
+IFTPShellNames.setTaggedValue("variantOf", "list")
+
+
+class IDirectoryListing(Interface):
+    """
+    A directory listing in progress (see L{IFTPShellStreamedListing}).
+    """
+
+    def nextBatch():
+        """
+        @return: a Deferred firing with the next entries, a non-empty list
+            of C{(name, FileInfo)} pairs in any order, or with an empty
+            list once every entry was given; failing with an
+            L{ftpkit.errors.FTPError} when the store fails. Called again
+            only once the previous call's Deferred fired.
+        """
+
+    def close():
+        """
+        Release what the listing holds. Called once, after the last batch
+        or when the listing is abandoned (the client went away), maybe
+        while a L{nextBatch} is still running.
+
+        @return: C{None}.
+        """
+
+
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
-                             IFTPShellFeatures, IFTPShellResume)
+                             IFTPShellFeatures, IFTPShellResume,
+                             IFTPShellStreamedListing)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the
 wrapped shell provides, and the conformance kit
 (L{ftpkit.testing.IFTPShellConformanceMixin}) checks each one a shell
-provides. A new optional interface is added here, and a forwarding method
-for each of its methods to L{ftpkit.shells.wrappers.ShellWrapper}.
+provides. A new optional interface is added here; the wrappers' forwarding
+methods are made from it.
+
+An extra that is another way to do what an L{IFTPShell} method does (a
+listing without descriptions, a listing in batches) says which with its
+tagged value C{"variantOf"} (the method's name): a wrapper that overrides
+that method (to hide entries, to check a permission) provides the extra
+only if it overrides the extra's methods too, so that a wrapper written
+before the extra existed never has its restriction bypassed through it.
 """
 
 

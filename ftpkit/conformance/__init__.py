@@ -10,15 +10,17 @@ from L{ftpkit.testing}, as it always was)::
         def makeShell(self):
             return MyShell(...)   # fresh, empty and writable
 
-The tests are in two parts: L{ftpkit.conformance.tree} (paths and
-directories) and L{ftpkit.conformance.files} (open files).
+The tests are in three parts: L{ftpkit.conformance.tree} (paths and
+directories), L{ftpkit.conformance.files} (open files) and
+L{ftpkit.conformance.listings} (listings in batches).
 """
 
 from ftpkit.conformance.files import FileTests
+from ftpkit.conformance.listings import ListingTests
 from ftpkit.conformance.tree import TreeTests
 
 
-class IFTPShellConformanceMixin(TreeTests, FileTests):
+class IFTPShellConformanceMixin(TreeTests, FileTests, ListingTests):
     """
     The behaviour every L{IFTPShell} must have, as trial tests.
 
@@ -26,8 +28,8 @@ class IFTPShellConformanceMixin(TreeTests, FileTests):
     C{makeShell(self)}, returning a new, empty, writable L{IFTPShell}.
     Shells providing an optional extra
     (L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}: L{IFTPShellHash},
-    L{IFTPShellNames}, L{IFTPShellChmod}, L{IFTPShellResume}) get its
-    tests too. A shell
+    L{IFTPShellNames}, L{IFTPShellChmod}, L{IFTPShellResume},
+    L{IFTPShellStreamedListing}) get its tests too. A shell
     working in threads of its own may override C{settle}.
     """
 

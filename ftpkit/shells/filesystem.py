@@ -44,10 +44,12 @@ from ftpkit.interfaces import (
     IFTPShellHash,
     IFTPShellNames,
     IFTPShellResume,
+    IFTPShellStreamedListing,
 )
 from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.diskfiles import FileReader, FileWriter
+from ftpkit.shells.disklistings import DiskListing, readEntries
 from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor
 
 try:
@@ -167,7 +169,7 @@ def _openRegular(path, flags, mode=0o644):
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
-             IFTPShellResume)
+             IFTPShellResume, IFTPShellStreamedListing)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
@@ -288,17 +290,21 @@ class FilesystemShell:
         """
         The blocking part of L{list}.
         """
-        directory = self._directory(path)
-        entries = []
-        with os.scandir(directory) as iterator:
-            for entry in iterator:
-                if uploads.isHidden(entry.name):
-                    continue
-                info = self._entryInfo(entry)
-                if info is not None:
-                    entries.append((os.fsdecode(entry.name), info))
+        with os.scandir(self._directory(path)) as iterator:
+            entries = readEntries(iterator, self._entryInfo)
         entries.sort(key=lambda pair: pair[0])
         return entries
+
+    def openListing(self, path):
+        """
+        See L{IFTPShellStreamedListing.openListing}: the entries L{list}
+        gives, read and described a batch at a time in the listings'
+        thread, in the directory's own order.
+        """
+        opening = self._runListing(
+            lambda: os.scandir(self._directory(path)))
+        return opening.addCallback(DiskListing, self._entryInfo,
+                                   self._runListing)
 
     def listNames(self, path):
         """

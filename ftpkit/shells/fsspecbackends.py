@@ -4,7 +4,8 @@ operations each kind of store can honestly carry out, and how.
 
 L{backendFor} picks a L{Backend} from a filesystem's protocol:
 
-  - object stores (S3, GCS, Azure: L{ObjectStoreBackend}): directories
+  - object stores (S3, GCS, Azure: L{ObjectStoreBackend}, and
+    L{S3Backend}, whose listings page through the store): directories
     are key prefixes, made to exist by an empty marker object
     C{"PREFIX/"}; an upload becomes the object only when it is committed
     (an S3 multipart upload completes), and an abort leaves no object;
@@ -28,6 +29,7 @@ import re
 from datetime import datetime, timezone
 
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
+from ftpkit.shells.listings import BATCH_SIZE
 
 OBJECT_STORE_PROTOCOLS = frozenset({
     "s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl", "oss",
@@ -152,6 +154,22 @@ class Backend:
                 return stamp
         return 0.0
 
+    def pages(self, fs, path):
+        """
+        The entries of a directory, a page at a time (a blocking
+        generator): here the store's whole listing, one C{fs.ls}, cut
+        into pages of L{BATCH_SIZE}.
+
+        @param fs: the filesystem.
+        @param path: the directory's path on C{fs}.
+        @return: an iterator of lists of C{fs.ls(detail=True)} entries.
+        @raise FileNotFoundError: when there is nothing there (from the
+            first page).
+        """
+        details = fs.ls(path, detail=True)
+        for start in range(0, len(details), BATCH_SIZE):
+            yield details[start:start + BATCH_SIZE]
+
     def makeDirectory(self, fs, path):
         """
         Make one directory whose parent exists (blocking).
@@ -261,6 +279,52 @@ class ObjectStoreBackend(Backend):
             pass
 
 
+class S3Backend(ObjectStoreBackend):
+    """
+    S3 (s3fs): listings page through the store (C{ListObjectsV2}, 1,000
+    keys a request) when the installed s3fs can
+    (C{S3FileSystem._iterdir}, s3fs 2023.9 and later).
+    """
+
+    def pages(self, fs, path):
+        """
+        See L{Backend.pages}: one request to S3 per page, made when the
+        page is asked for; a missing prefix gives no page.
+        """
+        iterdir = getattr(fs, "_iterdir", None)
+        if iterdir is None or getattr(fs, "version_aware", False):
+            yield from ObjectStoreBackend.pages(self, fs, path)
+            return
+        from fsspec.asyn import sync
+
+        bucket, key, _ = fs.split_path(path)
+        entries = iterdir(bucket, prefix=key + "/" if key else "")
+        try:
+            while True:
+                page = sync(fs.loop, _take, entries, BATCH_SIZE)
+                if page:
+                    yield page
+                if len(page) < BATCH_SIZE:
+                    return
+        finally:
+            sync(fs.loop, entries.aclose)
+
+
+async def _take(entries, count):
+    """
+    @param entries: an asynchronous iterator.
+    @param count: how many of its items to take.
+    @return: a list of its next C{count} items, fewer at its end.
+    """
+    taken = []
+    while len(taken) < count:
+        try:
+            taken.append(await entries.__anext__())
+        except StopAsyncIteration:
+            break
+    return taken
+
+
 class _PosixBackend(Backend):
     """
     A store with real directories, renames that replace, files that can
@@ -360,6 +424,8 @@ def backendFor(fs):
     """
     protocols = protocolsOf(fs)
     label = next((_LABELS[p] for p in protocols if p in _LABELS), protocols[0])
+    if "s3" in protocols or "s3a" in protocols:
+        return S3Backend(label)
     if any(p in OBJECT_STORE_PROTOCOLS for p in protocols):
         return ObjectStoreBackend(label)
     if "file" in protocols or "local" in protocols:

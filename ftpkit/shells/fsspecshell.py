@@ -36,11 +36,14 @@ from ftpkit.errors import (
     fromOSError,
 )
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, FileInfo
-from ftpkit.interfaces import IFTPShell, IFTPShellFeatures
+from ftpkit.interfaces import (
+    IFTPShell,
+    IFTPShellFeatures,
+    IFTPShellStreamedListing,
+)
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspecfiles import (
-    TEMPORARY_PREFIX,
     CommitOnCloseWriter,
     FsspecReadFile,
     FsspecWriteFile,
@@ -49,6 +52,7 @@ from ftpkit.shells.fsspecfiles import (
     openForReadingBlocking,
     temporarySibling,
 )
+from ftpkit.shells.fsspeclistings import FsspecListing, isReserved, pageEntries
 
 _log = Logger()
 
@@ -113,16 +117,6 @@ def describe(backend, fs, detail):
     )
 
 
-def isReserved(name):
-    """
-    @param name: a directory entry's name.
-    @return: whether it is reserved for the shell's own use (the temporary
-        sibling of an upload in progress): not listed, and no client may
-        name it.
-    """
-    return name.startswith(TEMPORARY_PREFIX)
-
-
 _DEFAULT_POOL = None
 
 _LOCKS = weakref.WeakKeyDictionary()
@@ -151,7 +145,7 @@ def defaultPool():
     return _DEFAULT_POOL
 
 
-@implementer(IFTPShell, IFTPShellFeatures)
+@implementer(IFTPShell, IFTPShellFeatures, IFTPShellStreamedListing)
 class FsspecShell:
     """
     A user's view of a directory (or key prefix) of an fsspec filesystem.
@@ -325,18 +319,7 @@ class FsspecShell:
             raise NoSuchFile() from None
         except NotADirectoryError:
             raise NotDirectory() from None
-        entries = {}
-        for detail in details:
-            name = detail["name"].rstrip("/")
-            if name == here:
-                if detail.get("type") == "file" and not detail["name"].endswith("/"):
-                    raise NotDirectory()
-                continue
-            base = name.rpartition("/")[2]
-            if not base or isReserved(base):
-                continue
-            if detail.get("type") == "directory" or base not in entries:
-                entries[base] = detail
+        entries = pageEntries(details, here)
         return sorted(entries.items())
 
     def _stat(self, path):
@@ -353,6 +336,32 @@ class FsspecShell:
             raise
         return [(name, describe(self.backend, self.fs, detail))
                 for name, detail in entries]
+
+    def _openListing(self, path):
+        """
+        The blocking part of L{openListing}: the listing, its first batch
+        read.
+        """
+        here = self.fsPath(path).rstrip("/")
+        listing = FsspecListing(
+            self.call, self.backend.pages(self.fs, self.fsPath(path)), here,
+            lambda detail: describe(self.backend, self.fs, detail))
+        try:
+            if not listing.readFirst() and path:
+                # An object store lists a missing prefix, or a file's
+                # name, as empty.
+                self._requireDirectory(path)
+        except (FTPError, NotADirectoryError):
+            raise
+        except Exception as error:
+            if not path and isinstance(error, FileNotFoundError):
+                return listing
+            # Some stores (SFTP) answer a listing of a file with "no such
+            # file" or a vague failure.
+            if path and self._kindOf(path) == FILE:
+                raise NotDirectory() from None
+            raise
+        return listing
 
     def _makeDirectory(self, path):
         self._requireDirectory(path[:-1])
@@ -445,6 +454,15 @@ class FsspecShell:
         and the prefixes below it, the latter as directories.
         """
         return self._refused(path) or self.call(self._list, path)
+
+    def openListing(self, path):
+        """
+        See L{IFTPShellStreamedListing.openListing}: a batch per page of
+        the store's listing (L{ftpkit.shells.fsspecbackends.Backend.pages}:
+        S3 pages through its listing, other stores list the directory in
+        one call), read when the server asks for it.
+        """
+        return self._refused(path) or self.call(self._openListing, path)
 
     def makeDirectory(self, path):
         """

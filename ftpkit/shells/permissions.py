@@ -260,6 +260,14 @@ class PermissionShell(ShellWrapper):
         return defer.maybeDeferred(self._check, "list", path).addCallback(
             lambda _: self._shell.listNames(path))
 
+    def openListing(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
+        needs C{list} (only provided when the wrapped shell provides it).
+        """
+        return defer.maybeDeferred(self._check, "list", path).addCallback(
+            lambda _: self._shell.openListing(path))
+
     def openForReading(self, path, offset=0):
         """
         See L{IFTPShell.openForReading}: needs C{read}.

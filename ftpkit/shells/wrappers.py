@@ -19,6 +19,7 @@ from zope.interface.interface import Method
 
 from ftpkit.errors import InvalidPath, NoSuchFile, PermissionDenied
 from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES, IFTPShell
+from ftpkit.shells.listings import FilteredListing
 
 
 @implementer(IFTPShell)
@@ -38,7 +39,7 @@ class ShellWrapper:
         """
         self._shell = shell
         for extra in OPTIONAL_SHELL_INTERFACES:
-            if extra.providedBy(shell):
+            if extra.providedBy(shell) and _keepsRestriction(type(self), extra):
                 alsoProvides(self, extra)
 
     def stat(self, path):
@@ -94,6 +95,23 @@ class ShellWrapper:
         See L{IFTPShell.setModificationTime}.
         """
         return self._shell.setModificationTime(path, when)
+
+
+def _keepsRestriction(cls, extra):
+    """
+    @param cls: a L{ShellWrapper} class.
+    @param extra: an optional shell interface.
+    @return: whether C{cls} may provide C{extra}: unless C{extra} is a
+        variant of an L{IFTPShell} method (its tagged value
+        C{"variantOf"}) that C{cls} overrides without overriding every
+        method of C{extra} too, which would bypass what the override
+        restricts.
+    """
+    variantOf = extra.queryTaggedValue("variantOf")
+    if variantOf is None or getattr(cls, variantOf) is getattr(ShellWrapper, variantOf):
+        return True
+    return all(getattr(cls, name) is not getattr(ShellWrapper, name)
+               for name in extra.names())
 
 
 def _forwarder(interface, name):
@@ -287,6 +305,16 @@ class HideDotfilesShell(ShellWrapper):
             self, path).addCallback(
                 lambda names: [name for name in names
                                if not name.startswith(".")])
+
+    def openListing(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
+        without the hidden names.
+        """
+        return self._missing(path) or ShellWrapper.openListing(
+            self, path).addCallback(
+                lambda listing: FilteredListing(
+                    listing, lambda name: not name.startswith(".")))
 
     def openForReading(self, path, offset=0):
         """

@@ -192,6 +192,44 @@ class S3FtplibTests(S3ServerMixin, unittest.TestCase):
         self.assertEqual(self.fs.cat_file(self.key("old.bin")), b"previous")
 
 
+class S3ListingTests(S3ServerMixin, unittest.TestCase):
+    """
+    A prefix of a few thousand objects, listed through the server.
+    """
+
+    def listings(self):
+        """
+        @return: the MLSD facts and LIST lines of C{/big} (blocking).
+        """
+        client = self.ftp()
+        facts = dict(client.mlsd("big", facts=["type", "size"]))
+        lines = []
+        client.retrlines("LIST big", lines.append)
+        client.quit()
+        return facts, lines
+
+    async def test_manyObjects(self):
+        """
+        MLSD and LIST of 3,000 objects (three pages of S3's listing) and a
+        prefix give what the store lists, with the objects' sizes.
+        """
+        self.fs.pipe({self.key(f"big/o{number:04d}"): b"x" * (number % 7)
+                      for number in range(3000)}
+                     | {self.key("big/sub/inner"): b""})
+        facts, lines = await self.inThread(self.listings)
+        stored = {
+            detail["name"].rstrip("/").rpartition("/")[2]:
+                ("file", str(detail["size"])) if detail["type"] == "file"
+                else ("dir", None)
+            for detail in self.fs.ls(self.key("big"), detail=True)}
+        self.assertEqual(len(stored), 3001)
+        self.assertEqual(
+            {name: (fact["type"], fact.get("size"))
+             for name, fact in facts.items() if fact["type"] in ("file", "dir")},
+            stored)
+        self.assertEqual(sorted(line.split()[-1] for line in lines), sorted(stored))
+
+
 class S3ClientTests(S3ServerMixin, unittest.TestCase):
     """
     curl and lftp against the bucket.

@@ -26,6 +26,7 @@ if fsspec is not None:
         LocalBackend,
         MemoryBackend,
         ObjectStoreBackend,
+        S3Backend,
         SFTPBackend,
         asTimestamp,
         backendFor,
@@ -141,7 +142,7 @@ class BackendTests(unittest.TestCase):
             def __init__(self, protocol):
                 self.protocol = protocol
 
-        cases = [(("s3", "s3a"), ObjectStoreBackend, "S3"),
+        cases = [(("s3", "s3a"), S3Backend, "S3"),
                  (("gcs", "gs"), ObjectStoreBackend, "GCS"),
                  (("file", "local"), LocalBackend, "local"),
                  (("sftp", "ssh"), SFTPBackend, "SFTP"),

@@ -250,6 +250,49 @@ class S3ShellTests(unittest.TestCase):
         listed = yield self.shell.list(("many",))
         self.assertEqual([name for name, info in listed], names)
 
+    @defer.inlineCallbacks
+    def test_streamedListingPages(self):
+        """
+        A listing in batches pages through S3 as the batches are asked
+        for: opening it makes one C{ListObjectsV2} request, and the
+        batches, a page each, give what the store lists.
+        """
+        from ftpkit.shells.listings import BATCH_SIZE
+
+        names = [f"n{i:04d}" for i in range(2 * BATCH_SIZE + 500)]
+        self.fs.pipe({f"{self.bucket}/ftp/many/{name}": b"x" for name in names}
+                     | {f"{self.bucket}/ftp/many/sub/inner": b"",
+                        f"{self.bucket}/ftp/many/": b""})
+        requests = []
+        original = self.fs._call_s3
+
+        async def counting(method, *args, **kwargs):
+            requests.append(method)
+            return await original(method, *args, **kwargs)
+
+        self.fs._call_s3 = counting
+        listing = yield self.shell.openListing(("many",))
+        self.assertEqual(requests.count("list_objects_v2"), 1)
+        batches = []
+        while True:
+            batch = yield listing.nextBatch()
+            if not batch:
+                break
+            batches.append(batch)
+        listing.close()
+        self.assertEqual(requests.count("list_objects_v2"), 3)
+        self.assertEqual(len(batches), 3)
+        listed = sorted((name, info.kind, info.size)
+                        for batch in batches for name, info in batch)
+        stored = sorted(
+            (detail["name"].rstrip("/").rpartition("/")[2],
+             "file" if detail["type"] == "file" else "dir",
+             detail["size"] if detail["type"] == "file" else 0)
+            for detail in self.fs.ls(f"{self.bucket}/ftp/many", detail=True)
+            if detail["name"].rstrip("/") != f"{self.bucket}/ftp/many")
+        self.assertEqual(listed, stored)
+        self.assertEqual(len(listed), len(names) + 1)
+
     def test_missingParent(self):
         """
         A file cannot be uploaded into a directory that does not exist.

@@ -22,7 +22,6 @@ from ftpkit.data.movers.consumers import (
     ASCIIConsumer,
     ASCIIDecoder,
     ASCIIUploadConsumer,
-    BytesReadFile,
     encodeASCII,
 )
 from ftpkit.errors import TransferAborted
@@ -63,13 +62,6 @@ class ASCIITests(unittest.SynchronousTestCase):
         consumer.write(b"a\nb\n")
         self.assertEqual(sink.value(), b"a\r\nb\r\n")
         self.assertEqual(consumer.bytesSent, 6)
-
-    def test_bytesReadFile(self):
-        sink = StringTransport()
-        readFile = BytesReadFile(b"listing\r\n")
-        self.assertEqual(readFile.size, 9)
-        sent = self.successResultOf(readFile.send(ASCIIConsumer(sink)))
-        self.assertEqual(sent, 9)
 
 
 class _SocketTransport:

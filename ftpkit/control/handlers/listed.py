@@ -15,6 +15,7 @@ from ftpkit.errors import FTPError, NoSuchFile
 from ftpkit.interfaces import IFTPShellNames
 from ftpkit.protocol import globbing, paths
 from ftpkit.protocol.commands import splitListArgument
+from ftpkit.shells.listings import openListing
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class Listed:
 
     @ivar path: the directory listed, the file named, or the directory a
         pattern was matched in.
-    @ivar entries: C{(name, info)} pairs, or names only when asked for.
+    @ivar entries: C{(name, info)} pairs, or names only when asked for;
+        or an L{ftpkit.interfaces.IDirectoryListing} of pairs (see
+        L{findListed}).
     @ivar prefix: for a pattern, its directory as the client wrote it
         (C{"sub/"}, C{""}), which C{NLST} puts before each name so that a
         client can fetch what it was sent; C{None} otherwise.
@@ -51,18 +54,22 @@ async def _literal(shell, cwd, argument):
     return path
 
 
-async def _entries(shell, path, namesOnly):
+async def _entries(shell, path, namesOnly, streamed=False):
     """
+    @param streamed: give an L{ftpkit.interfaces.IDirectoryListing}
+        instead of a list (but for names from L{IFTPShellNames}).
     @return: a directory's C{(name, info)} pairs, or its names.
     """
+    if namesOnly and IFTPShellNames.providedBy(shell):
+        return await shell.listNames(path)
+    if streamed:
+        return await openListing(shell, path)
     if namesOnly:
-        if IFTPShellNames.providedBy(shell):
-            return await shell.listNames(path)
         return [name for name, _ in await shell.list(path)]
     return await shell.list(path)
 
 
-async def findListed(shell, cwd, argument, namesOnly=False):
+async def findListed(shell, cwd, argument, namesOnly=False, streamed=False):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -70,6 +77,10 @@ async def findListed(shell, cwd, argument, namesOnly=False):
     @param cwd: the current directory, a tuple of segments.
     @param argument: the command's argument text.
     @param namesOnly: give names instead of C{(name, info)} pairs.
+    @param streamed: a whole directory's entries are an
+        L{ftpkit.interfaces.IDirectoryListing} of C{(name, info)} pairs
+        (L{ftpkit.shells.listings.openListing}) rather than a list, unless
+        the shell names them (L{IFTPShellNames}) for C{namesOnly}.
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
@@ -100,7 +111,7 @@ async def findListed(shell, cwd, argument, namesOnly=False):
             raise
         return Listed(directory, entries, directoryText)
     if info.isDirectory:
-        return Listed(path, await _entries(shell, path, namesOnly))
+        return Listed(path, await _entries(shell, path, namesOnly, streamed))
     name = paths.basename(path)
     return Listed(path, [name if namesOnly else (name, info)],
                   isDirectory=False)

@@ -9,15 +9,16 @@ from twisted.internet import defer
 
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.data.movers import Download, Upload
-from ftpkit.data.movers.consumers import BytesReadFile
+from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import FTPError, IsDirectory, NoSuchFile, TransferAborted
-from ftpkit.interfaces import IFTPShellResume, IPartialWriteFile
+from ftpkit.interfaces import IDirectoryListing, IFTPShellResume, IPartialWriteFile
 from ftpkit.protocol import listing, paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
 from ftpkit.protocol.replies import encodeText
 from ftpkit.shells.adapters import readFileFor, writeFileFor
+from ftpkit.shells.listings import WholeListing, openListing
 
 STOU_ATTEMPTS = 100
 
@@ -360,17 +361,39 @@ class TransferCommands:
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))
 
+    async def _sendListing(self, entries, formatBatch, description,
+                           opening="Here comes the directory listing",
+                           head=b""):
+        """
+        Send a listing: 150, its batches as the data connection takes
+        them (L{ListingReadFile}), 226.
+
+        @param entries: an L{IDirectoryListing}, or the C{(name, info)}
+            pairs to send.
+        @param formatBatch: turns a sorted batch into bytes.
+        @param description: the command and path, for STAT and logs.
+        @param opening: the text of the 150 reply.
+        @param head: bytes sent before the entries.
+        @return: the final reply.
+        """
+        if not IDirectoryListing.providedBy(entries):
+            entries = WholeListing(entries)
+        return await self.sendFile(
+            ListingReadFile(entries, formatBatch, head), True, description,
+            opening)
+
     async def ftp_LIST(self, argument):
         """
-        Send a directory listing in ls -l format.
+        Send a directory listing in ls -l format, a directory batch by
+        batch (L{ftpkit.interfaces.IFTPShellStreamedListing}).
         """
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument)
-        data = listing.formatListing(listed.entries, time.time())
-        return await self.sendFile(BytesReadFile(data), True,
-                                   "LIST " + paths.toText(listed.path),
-                                   "Here comes the directory listing")
+                                  argument, streamed=True)
+        now = time.time()
+        return await self._sendListing(
+            listed.entries, lambda batch: listing.formatListing(batch, now),
+            "LIST " + paths.toText(listed.path))
 
     async def ftp_NLST(self, argument):
         """
@@ -378,42 +401,49 @@ class TransferCommands:
         """
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument, namesOnly=True)
-        names = listed.entries
-        if listed.prefix:
-            names = [listed.prefix + name for name in names]
-        elif not listed.isDirectory and argument.strip().startswith("/"):
-            names = [paths.toText(listed.path)]
-        data = listing.formatNameList(names)
-        return await self.sendFile(BytesReadFile(data), True,
-                                   "NLST " + paths.toText(listed.path),
-                                   "Here comes the name list")
+                                  argument, namesOnly=True, streamed=True)
+        entries = listed.entries
+        if not IDirectoryListing.providedBy(entries):
+            if not listed.prefix and not listed.isDirectory and (
+                    argument.strip().startswith("/")):
+                entries = [paths.toText(listed.path)]
+            entries = [(name, None) for name in entries]
+        prefix = listed.prefix or ""
+        return await self._sendListing(
+            entries,
+            lambda batch: listing.formatNameList(
+                [prefix + name for name, _ in batch]),
+            "NLST " + paths.toText(listed.path), "Here comes the name list")
 
     async def ftp_MLSD(self, argument):
         """
-        Send a directory listing as MLSD facts (RFC 3659).
+        Send a directory listing as MLSD facts (RFC 3659), batch by batch.
         """
         self._takeOffset()
         path = self.resolve(argument)
-        info = await self.session.shell.stat(path)
+        shell = self.session.shell
+        info = await shell.stat(path)
         if not info.isDirectory:
             return (501, "Not a directory")
-        entries = await self.session.shell.list(path)
+        entries = await openListing(shell, path)
         writable = self.canWriteFiles()
+        facts = self.session.mlstFacts
 
         def permFor(entryInfo):
             return listing.permissions(entryInfo, writable)
 
-        lines = [listing.formatFacts(".", info, self.session.mlstFacts,
-                                     permFor(info), typeName="cdir")]
-        if path:
-            parent = await self.session.shell.stat(paths.parent(path))
-            lines.append(listing.formatFacts(
-                "..", parent, self.session.mlstFacts, permFor(parent),
-                typeName="pdir"))
-        data = b"".join(encodeText(line) + b"\r\n" for line in lines)
-        data += listing.formatMLSD(entries, self.session.mlstFacts, permFor)
-        return await self.sendFile(BytesReadFile(data), True,
-                                   "MLSD " + paths.toText(path),
-                                   "Here comes the directory listing")
+        lines = [listing.formatFacts(".", info, facts, permFor(info),
+                                     typeName="cdir")]
+        try:
+            if path:
+                parent = await shell.stat(paths.parent(path))
+                lines.append(listing.formatFacts(
+                    "..", parent, facts, permFor(parent), typeName="pdir"))
+        except BaseException:
+            entries.close()
+            raise
+        head = b"".join(encodeText(line) + b"\r\n" for line in lines)
+        return await self._sendListing(
+            entries, lambda batch: listing.formatMLSD(batch, facts, permFor),
+            "MLSD " + paths.toText(path), head=head)
 

@@ -1,14 +1,11 @@
 """
 The consumers a transfer's bytes go through when they pass through Python:
-to a data connection's transport (plain or ASCII), ASCII decoding for
-uploads, and an L{IReadFile} for bytes already in memory (listings).
+to a data connection's transport (plain or ASCII) and ASCII decoding for
+uploads (listings: L{ftpkit.data.movers.listings}).
 """
 
-from twisted.internet import defer
 from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
-
-from ftpkit.interfaces import IReadFile
 
 
 def encodeASCII(data):
@@ -131,27 +128,3 @@ class ASCIIUploadConsumer:
         decoded = self._decoder.decode(data)
         if decoded:
             self._consumer.write(decoded)
-
-
-@implementer(IReadFile)
-class BytesReadFile:
-    """
-    An L{IReadFile} over bytes in memory, for directory listings.
-    """
-
-    def __init__(self, data):
-        self.data = data
-        self.size = len(data)
-
-    def send(self, consumer):
-        """
-        @see: L{IReadFile.send}
-        """
-        if self.data:
-            consumer.write(self.data)
-        return defer.succeed(len(self.data))
-
-    def close(self):
-        """
-        Nothing to release.
-        """

@@ -1,0 +1,97 @@
+"""
+The conformance tests of listings in batches
+(L{ftpkit.interfaces.IFTPShellStreamedListing}), for shells that provide
+them.
+"""
+
+from twisted.internet.defer import inlineCallbacks
+from twisted.trial.unittest import SkipTest
+from zope.interface.verify import verifyObject
+
+from ftpkit.conformance.helpers import writeFile
+from ftpkit.errors import NoSuchFile, NotDirectory
+from ftpkit.interfaces import IDirectoryListing, IFTPShellStreamedListing
+
+
+class ListingTests:
+    """
+    Part of L{ftpkit.conformance.IFTPShellConformanceMixin}: listings in
+    batches.
+    """
+
+    def streamed(self):
+        """
+        @raise SkipTest: unless the shell provides
+            L{IFTPShellStreamedListing}.
+        """
+        if not IFTPShellStreamedListing.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellStreamedListing")
+
+    @inlineCallbacks
+    def readListing(self, path):
+        """
+        Read a whole listing in batches, then close it.
+
+        @return: a L{Deferred} with the batches (the final empty one
+            left out).
+        """
+        listing = yield self.shell.openListing(path)
+        self.assertTrue(verifyObject(IDirectoryListing, listing))
+        batches = []
+        try:
+            while True:
+                batch = yield listing.nextBatch()
+                if not batch:
+                    break
+                batches.append(batch)
+        finally:
+            listing.close()
+        return batches
+
+    @inlineCallbacks
+    def test_streamedListing(self):
+        """
+        A listing in batches gives what C{list} gives, each entry once,
+        described alike; every batch but the last (empty) one has entries.
+        """
+        self.streamed()
+        yield self.shell.makeDirectory(("d",))
+        for number in range(30):
+            yield writeFile(self.shell, ("d", f"f{number:02d}"), b"x" * number)
+        yield self.shell.makeDirectory(("d", "sub"))
+        batches = yield self.readListing(("d",))
+        self.assertTrue(all(batches))
+        entries = [entry for batch in batches for entry in batch]
+        expected = yield self.shell.list(("d",))
+        self.assertEqual(
+            sorted((name, info.kind, info.size) for name, info in entries),
+            [(name, info.kind, info.size) for name, info in expected])
+        self.assertEqual((yield self.readListing(("d", "sub"))), [])
+
+    @inlineCallbacks
+    def test_streamedListingFails(self):
+        """
+        Opening a listing of a file fails with L{NotDirectory}, of a
+        missing path with L{NoSuchFile}.
+        """
+        self.streamed()
+        yield writeFile(self.shell, ("f",), b"x")
+        yield self.assertFailure(self.shell.openListing(("f",)), NotDirectory)
+        yield self.assertFailure(self.shell.openListing(("x",)), NoSuchFile)
+        yield self.assertFailure(self.shell.openListing(("x", "y")), NoSuchFile)
+
+    @inlineCallbacks
+    def test_streamedListingAbandoned(self):
+        """
+        A listing closed before its end (the client went away), even
+        while a batch is on its way, leaves the shell working.
+        """
+        self.streamed()
+        for number in range(5):
+            yield writeFile(self.shell, (f"f{number}",), b"")
+        listing = yield self.shell.openListing(())
+        pending = listing.nextBatch()
+        listing.close()
+        yield pending
+        yield self.settle()
+        self.assertEqual(len((yield self.shell.list(()))), 5)

@@ -1,0 +1,134 @@
+"""
+Directory listings sent batch by batch: L{ListingReadFile} turns an
+L{ftpkit.interfaces.IDirectoryListing} into an L{IReadFile} that asks for
+the next batch only when the data connection has taken the previous one.
+"""
+
+from operator import itemgetter
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.error import ConnectionLost
+from twisted.internet.interfaces import IPushProducer
+from zope.interface import implementer
+
+from ftpkit.interfaces import IReadFile
+
+_byName = itemgetter(0)
+
+
+@implementer(IReadFile, IPushProducer)
+class ListingReadFile:
+    """
+    An L{IReadFile} sending a listing: an optional head, then each batch
+    sorted by name and formatted, written as it arrives; a push producer
+    that asks for no batch while its consumer is paused, so at most one
+    batch is held beyond what the data connection buffers.
+
+    @ivar batches: the batches asked for so far.
+    """
+
+    size = None
+
+    def __init__(self, listing, formatBatch, head=b""):
+        """
+        @param listing: the L{ftpkit.interfaces.IDirectoryListing}.
+        @param formatBatch: turns a sorted batch (a list of C{(name,
+            FileInfo)} pairs) into the bytes to send.
+        @param head: bytes to send before the entries.
+        """
+        self._listing = listing
+        self._format = formatBatch
+        self._head = head
+        self.batches = 0
+        self._sent = 0
+        self._paused = False
+        self._waiting = False
+        self._pumping = False
+        self._done = None
+        self._closed = False
+
+    def send(self, consumer):
+        """
+        See L{IReadFile.send}.
+        """
+        self._consumer = consumer
+        self._done = Deferred()
+        done = self._done
+        consumer.registerProducer(self, True)
+        if self._head:
+            self._write(self._head)
+        self._pump()
+        return done
+
+    def _write(self, data):
+        self._sent += len(data)
+        self._consumer.write(data)
+
+    def _pump(self):
+        """
+        Ask for batches while the consumer takes them (a listing that
+        answers at once only goes round this loop again).
+        """
+        if self._pumping:
+            return
+        self._pumping = True
+        try:
+            while not (self._paused or self._waiting or self._done is None
+                       or self._done.called):
+                self._waiting = True
+                self.batches += 1
+                maybeDeferred(self._listing.nextBatch).addCallbacks(
+                    self._arrived, self._failed)
+        finally:
+            self._pumping = False
+
+    def _arrived(self, batch):
+        """
+        Write a batch, or end once the listing has no more.
+        """
+        self._waiting = False
+        if self._done.called:
+            return
+        if not batch:
+            self._consumer.unregisterProducer()
+            self._done.callback(self._sent)
+            return
+        data = self._format(sorted(batch, key=_byName))
+        if data:
+            self._write(data)
+        self._pump()
+
+    def _failed(self, failure):
+        self._waiting = False
+        if not self._done.called:
+            self._consumer.unregisterProducer()
+            self._done.errback(failure)
+
+    def pauseProducing(self):
+        """
+        See L{IPushProducer.pauseProducing}: no batch is asked for.
+        """
+        self._paused = True
+
+    def resumeProducing(self):
+        """
+        See L{IPushProducer.resumeProducing}.
+        """
+        self._paused = False
+        self._pump()
+
+    def stopProducing(self):
+        """
+        See L{IPushProducer.stopProducing}: the L{send} Deferred fails with
+        L{ConnectionLost}.
+        """
+        if self._done is not None and not self._done.called:
+            self._done.errback(ConnectionLost())
+
+    def close(self):
+        """
+        See L{IReadFile.close}: close the listing (once).
+        """
+        if not self._closed:
+            self._closed = True
+            self._listing.close()

@@ -1,0 +1,94 @@
+"""
+Directory listings in batches (L{ftpkit.interfaces.IDirectoryListing}):
+the ones shells and wrappers build, and L{openListing}, which gives the
+server a batched listing of any shell.
+"""
+
+from twisted.internet.defer import maybeDeferred, succeed
+from zope.interface import implementer
+
+from ftpkit.interfaces import IDirectoryListing, IFTPShellStreamedListing
+
+BATCH_SIZE = 1000
+"""Entries per batch of the listings made here and by the built-in shells
+(one S3 page): a directory up to this size lists sorted as a whole."""
+
+
+def openListing(shell, path):
+    """
+    List a directory in batches, whatever the shell provides.
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @param path: a tuple of segments naming a directory.
+    @return: a Deferred firing with an L{IDirectoryListing}: the shell's
+        own when it provides L{IFTPShellStreamedListing}, else its
+        L{ftpkit.interfaces.IFTPShell.list} in batches.
+    """
+    if IFTPShellStreamedListing.providedBy(shell):
+        return shell.openListing(path)
+    return shell.list(path).addCallback(WholeListing)
+
+
+@implementer(IDirectoryListing)
+class WholeListing:
+    """
+    A listing of entries already in memory, given in batches.
+    """
+
+    def __init__(self, entries, batchSize=BATCH_SIZE):
+        """
+        @param entries: the C{(name, FileInfo)} pairs.
+        @param batchSize: the most entries per batch.
+        """
+        self._entries = entries
+        self._batchSize = batchSize
+        self._position = 0
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}.
+        """
+        start = self._position
+        self._position = start + self._batchSize
+        return succeed(self._entries[start:self._position])
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}: the entries are let go.
+        """
+        self._entries = []
+
+
+@implementer(IDirectoryListing)
+class FilteredListing:
+    """
+    The entries of another listing that a test keeps (for wrappers that
+    hide some names).
+    """
+
+    def __init__(self, listing, keep):
+        """
+        @param listing: the L{IDirectoryListing} to filter.
+        @param keep: called with each entry's name; true to keep it.
+        """
+        self._listing = listing
+        self._keep = keep
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}: a batch whose entries were all
+        left out is skipped, so that an empty batch still means the end.
+        """
+        return maybeDeferred(self._listing.nextBatch).addCallback(self._filter)
+
+    def _filter(self, batch):
+        kept = [entry for entry in batch if self._keep(entry[0])]
+        if batch and not kept:
+            return self.nextBatch()
+        return kept
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        self._listing.close()

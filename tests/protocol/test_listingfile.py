@@ -1,0 +1,171 @@
+"""
+Tests for L{ftpkit.data.movers.listings.ListingReadFile}: a listing sent
+batch by batch, with backpressure, on a L{StringTransport}.
+"""
+
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.error import ConnectionLost
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+from zope.interface import implementer
+from zope.interface.verify import verifyObject
+
+from ftpkit.data.movers.listings import ListingReadFile
+from ftpkit.errors import LocalError
+from ftpkit.interfaces import IDirectoryListing, IReadFile
+
+
+@implementer(IDirectoryListing)
+class EndlessListing:
+    """
+    A listing that answers at once with batches of two entries, as many
+    as asked for.
+
+    @ivar asked: how many batches were asked for.
+    """
+
+    def __init__(self, batches=None):
+        """
+        @param batches: how many batches to give before the end, or
+            C{None} for no end.
+        """
+        self.asked = 0
+        self.closed = False
+        self._batches = batches
+
+    def nextBatch(self):
+        self.asked += 1
+        if self._batches is not None and self.asked > self._batches:
+            return succeed([])
+        return succeed([(f"b{self.asked}", None), (f"a{self.asked}", None)])
+
+    def close(self):
+        self.closed = True
+
+
+def names(batch):
+    """
+    Format a batch as its names, one a line.
+    """
+    return b"".join(name.encode() + b"\n" for name, _ in batch)
+
+
+class PausingTransport(StringTransport):
+    """
+    A transport whose buffer holds C{limit} bytes: a write that fills it
+    pauses the producer, as a TCP transport does.
+    """
+
+    limit = 12
+
+    def write(self, data):
+        StringTransport.write(self, data)
+        if len(self.value()) >= self.limit and self.streaming:
+            self.producer.pauseProducing()
+
+    def drain(self):
+        """
+        The peer took everything: resume the producer.
+        """
+        self.clear()
+        self.producer.resumeProducing()
+
+
+class ListingReadFileTests(unittest.TestCase):
+    """
+    L{ListingReadFile}.
+    """
+
+    def test_interface(self):
+        self.assertTrue(verifyObject(IReadFile, ListingReadFile(
+            EndlessListing(1), names)))
+
+    def test_sortedBatches(self):
+        """
+        The head, then each batch sorted by name and formatted, in the
+        order the batches came; the byte count; the producer unregistered
+        at the end.
+        """
+        transport = StringTransport()
+        readFile = ListingReadFile(EndlessListing(2), names, b"head\n")
+        sent = self.successResultOf(readFile.send(transport))
+        self.assertEqual(transport.value(), b"head\na1\nb1\na2\nb2\n")
+        self.assertEqual(sent, len(transport.value()))
+        self.assertIsNone(transport.producer)
+        self.assertEqual(readFile.batches, 3)
+
+    def test_nothingAskedWhilePaused(self):
+        """
+        While the data connection is full, no batch is asked for: the
+        memory a listing holds is a batch, whatever the directory's size.
+        """
+        listing = EndlessListing()
+        transport = PausingTransport()
+        readFile = ListingReadFile(listing, names)
+        sending = readFile.send(transport)
+        self.assertEqual(listing.asked, 2)
+        transport.drain()
+        self.assertEqual(listing.asked, 4)
+        self.assertNoResult(sending)
+        transport.producer.stopProducing()
+        self.failureResultOf(sending, ConnectionLost)
+        readFile.close()
+        self.assertTrue(listing.closed)
+
+    def test_batchAskedAfterPreviousArrived(self):
+        """
+        A batch is asked for only once the previous one arrived.
+        """
+        pending = []
+
+        @implementer(IDirectoryListing)
+        class Slow:
+            def nextBatch(self):
+                pending.append(Deferred())
+                return pending[-1]
+
+            def close(self):
+                pass
+
+        transport = StringTransport()
+        sending = ListingReadFile(Slow(), names).send(transport)
+        self.assertEqual(len(pending), 1)
+        pending[0].callback([("x", None)])
+        self.assertEqual(transport.value(), b"x\n")
+        self.assertEqual(len(pending), 2)
+        pending[1].callback([])
+        self.assertEqual(self.successResultOf(sending), 2)
+
+    def test_failure(self):
+        """
+        A batch that cannot be read fails the send, the producer
+        unregistered.
+        """
+        @implementer(IDirectoryListing)
+        class Broken:
+            def nextBatch(self):
+                return fail(LocalError())
+
+            def close(self):
+                pass
+
+        transport = StringTransport()
+        self.failureResultOf(
+            ListingReadFile(Broken(), names).send(transport), LocalError)
+        self.assertIsNone(transport.producer)
+
+    def test_closeOnce(self):
+        """
+        Closing the file closes the listing, once.
+        """
+        closes = []
+
+        @implementer(IDirectoryListing)
+        class Counting(EndlessListing):
+            def close(self):
+                closes.append(None)
+
+        readFile = ListingReadFile(Counting(1), names)
+        readFile.close()
+        readFile.close()
+        self.assertEqual(len(closes), 1)

@@ -1,0 +1,186 @@
+"""
+Tests for listings in batches on the shell side: L{ftpkit.shells.listings},
+the filesystem shell's (L{ftpkit.shells.disklistings}) and what the
+wrappers do with them.
+"""
+
+import os
+
+from twisted.internet.defer import Deferred, inlineCallbacks, succeed
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.errors import NoSuchFile, PermissionDenied
+from ftpkit.fileinfo import FileInfo
+from ftpkit.interfaces import (
+    IFTPShell,
+    IFTPShellNames,
+    IFTPShellStreamedListing,
+)
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.listings import (
+    BATCH_SIZE,
+    FilteredListing,
+    WholeListing,
+    openListing,
+)
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.permissions import PermissionShell, PermissionTable
+from ftpkit.shells.wrappers import HideDotfilesShell, ShellWrapper
+
+
+def synchronous(function, *args):
+    """
+    A runner calling blocking functions at once (no threads).
+    """
+    return succeed(function(*args))
+
+
+@inlineCallbacks
+def readAll(listing):
+    """
+    @return: a Deferred with the batches of C{listing}, up to the empty
+        one.
+    """
+    batches = []
+    while True:
+        batch = yield listing.nextBatch()
+        if not batch:
+            return batches
+        batches.append(batch)
+
+
+@implementer(IFTPShell, IFTPShellStreamedListing)
+class StreamingMemoryShell(MemoryShell):
+    """
+    A memory shell also listing in batches of two.
+    """
+
+    def openListing(self, path):
+        return self.list(path).addCallback(WholeListing, 2)
+
+
+class ListingsTests(unittest.TestCase):
+    """
+    L{WholeListing}, L{FilteredListing} and L{openListing}.
+    """
+
+    def test_whole(self):
+        entries = [(str(n), None) for n in range(5)]
+        batches = self.successResultOf(readAll(WholeListing(entries, 2)))
+        self.assertEqual([len(batch) for batch in batches], [2, 2, 1])
+
+    def test_filteredSkipsEmptiedBatches(self):
+        """
+        A batch whose entries are all left out is skipped: an empty batch
+        still means the end.
+        """
+        entries = [(".a", None), (".b", None), ("c", None), (".d", None)]
+        listing = FilteredListing(WholeListing(entries, 2),
+                                  lambda name: not name.startswith("."))
+        self.assertEqual(self.successResultOf(readAll(listing)), [[("c", None)]])
+
+    def test_openListingFallsBack(self):
+        """
+        A shell that does not list in batches is listed with C{list}.
+        """
+        shell = MemoryShell({"/f": b"", "/g": b""})
+        listing = self.successResultOf(openListing(shell, ()))
+        batches = self.successResultOf(readAll(listing))
+        self.assertEqual([name for name, _ in batches[0]], ["f", "g"])
+
+
+class WrapperTests(unittest.TestCase):
+    """
+    Wrappers and listings in batches.
+    """
+
+    def test_forwarded(self):
+        shell = ShellWrapper(StreamingMemoryShell({"/f": b""}))
+        self.assertTrue(IFTPShellStreamedListing.providedBy(shell))
+
+    def test_restrictedListNotBypassed(self):
+        """
+        A wrapper written before listings in batches existed that hides
+        entries by overriding C{list} does not provide them (nor
+        L{IFTPShellNames}): its restriction would be bypassed.
+        """
+        class Hiding(ShellWrapper):
+            def list(self, path):
+                return succeed([])
+
+        shell = Hiding(StreamingMemoryShell({"/f": b""}))
+        self.assertFalse(IFTPShellStreamedListing.providedBy(shell))
+        self.assertFalse(IFTPShellNames.providedBy(shell))
+        listing = self.successResultOf(openListing(shell, ()))
+        self.assertEqual(self.successResultOf(readAll(listing)), [])
+
+    def test_hideDotfiles(self):
+        shell = HideDotfilesShell(StreamingMemoryShell(
+            {"/.a": b"", "/.b": b"", "/c": b"", "/.d/e": b""}))
+        self.assertTrue(IFTPShellStreamedListing.providedBy(shell))
+        listing = self.successResultOf(shell.openListing(()))
+        batches = self.successResultOf(readAll(listing))
+        self.assertEqual([[name for name, _ in batch] for batch in batches],
+                         [["c"]])
+        self.failureResultOf(shell.openListing((".d",)), NoSuchFile)
+
+    def test_permissions(self):
+        shell = PermissionShell(StreamingMemoryShell({"/d/f": b""}),
+                                PermissionTable([], {("d",): ["list"]}))
+        self.failureResultOf(shell.openListing(()), PermissionDenied)
+        listing = self.successResultOf(shell.openListing(("d",)))
+        self.assertEqual(len(self.successResultOf(readAll(listing))), 1)
+
+
+class DiskListingTests(unittest.TestCase):
+    """
+    The filesystem shell's listings in batches.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(os.path.join(self.root, "d"))
+        self.count = 2 * BATCH_SIZE + 10
+        for number in range(self.count):
+            open(os.path.join(self.root, "d", f"f{number:05d}"), "w").close()
+        open(os.path.join(self.root, "d", ".ftpkit-partial.x"), "w").close()
+        self.shell = FilesystemShell(self.root, runner=synchronous)
+
+    def test_batches(self):
+        """
+        A directory larger than a batch is read a batch at a time: what
+        was read by the first batch is a batch, not the directory.
+        """
+        listing = self.successResultOf(self.shell.openListing(("d",)))
+        first = self.successResultOf(listing.nextBatch())
+        self.assertEqual(len(first), BATCH_SIZE)
+        rest = self.successResultOf(readAll(listing))
+        listing.close()
+        self.assertEqual([len(batch) for batch in rest], [BATCH_SIZE, 10])
+        names = sorted(name for batch in [first, *rest] for name, _ in batch)
+        self.assertEqual(names, [f"f{number:05d}" for number in range(self.count)])
+        self.assertIsInstance(first[0][1], FileInfo)
+
+    def test_closedWhileReading(self):
+        """
+        A listing closed while a batch is being read closes its directory
+        once the read is over, and gives nothing more.
+        """
+        pending = []
+
+        def later(function, *args):
+            pending.append((function, args, Deferred()))
+            return pending[-1][2]
+
+        shell = FilesystemShell(self.root, runner=later)
+        opening = shell.openListing(("d",))
+        function, args, result = pending.pop()
+        result.callback(function(*args))
+        listing = self.successResultOf(opening)
+        reading = listing.nextBatch()
+        listing.close()
+        function, args, result = pending.pop()
+        result.callback(function(*args))
+        self.assertEqual(len(self.successResultOf(reading)), BATCH_SIZE)
+        self.assertEqual(self.successResultOf(listing.nextBatch()), [])
