@@ -122,6 +122,21 @@ class ServerMetrics:
             events.REPLY: self._reply,
             events.CONNECTION_REFUSED: self._refused,
         }
+        self._children = {}
+
+    def _labels(self, metric, *values):
+        """
+        @param metric: one of the labelled metrics.
+        @param values: its label values.
+        @return: C{metric.labels(*values)}, kept: looking a child up again
+            in C{prometheus_client} (a lock and the labels checked) costs
+            more than counting.
+        """
+        key = (metric, values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     def subscribeTo(self, hub):
         """
@@ -143,25 +158,27 @@ class ServerMetrics:
         self.sessions.dec()
 
     def _login(self, event):
-        self.logins.labels("success").inc()
+        self._labels(self.logins, "success").inc()
 
     def _loginFailed(self, event):
-        self.logins.labels("failure").inc()
+        self._labels(self.logins, "failure").inc()
 
     def _transfer(self, event):
-        self.transfers.labels(
-            event.command, "success" if event.succeeded else "failure").inc()
+        self._labels(
+            self.transfers, event.command,
+            "success" if event.succeeded else "failure").inc()
         if event.bytes:
             counter = self.received if event.upload else self.sent
             counter.inc(event.bytes)
         if event.kind == events.TRANSFER:
-            self.duration.labels(event.command).observe(event.seconds)
+            self._labels(self.duration, event.command).observe(
+                event.seconds)
 
     def _reply(self, event):
-        self.replies.labels(str(event.code)).inc()
+        self._labels(self.replies, event.code).inc()
 
     def _refused(self, event):
-        self.refused.labels(reasonLabel(event.reason)).inc()
+        self._labels(self.refused, reasonLabel(event.reason)).inc()
 
 
 _metrics = None
