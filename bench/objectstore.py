@@ -6,10 +6,13 @@ on loopback, then, interleaved, moves one object of C{--size} MiB:
 
   - RETR and STOR through ftpkit (C{bench.client.Client});
   - the same download and upload straight from Python with s3fs, which is
-    what ftpkit itself does behind the FTP session.
+    what ftpkit itself does behind the FTP session: with s3fs's defaults
+    (what a program using it gets), and a download fetching as much per
+    request as ftpkit does (its read block, smaller than s3fs's default
+    to bound a download's memory).
 
-It prints each figure's median MB/s and min-max, and ftpkit's ratio to the
-direct copy (1.0: ftpkit adds nothing). Needs C{pip install -e '.[dev]'}
+It prints each figure's median MB/s and min-max, and ftpkit's ratios to
+the direct copies (1.0: ftpkit adds nothing). Needs C{pip install -e '.[dev]'}
 (moto's server, s3fs). Like the rest of C{bench}, run it on a quiet
 machine; the numbers belong in C{docs/benchmark.rst}, not in docstrings.
 """
@@ -27,10 +30,16 @@ import time
 
 from bench.client import Client
 from bench.servers import freePort
+from ftpkit.shells.fsspecbackends import READ_BLOCK
 
 MiB = 1 << 20
 
 _KEY = _SECRET = "bench"
+
+_SAME_BLOCKS = "GET direct, same blocks"
+"""The figure of a direct download fetching what ftpkit fetches per
+request (L{ftpkit.shells.fsspecbackends.READ_BLOCK}), where C{GET direct}
+uses s3fs's default (50 MiB)."""
 
 
 def waitForPort(port, process, what, timeout=60.0):
@@ -153,16 +162,18 @@ def directPut(servers, source, size):
     return size
 
 
-def directGet(servers, digest):
+def directGet(servers, digest, blockSize=None):
     """
     Download C{direct.bin} straight from S3 with s3fs, checking its hash.
 
+    @param blockSize: the bytes s3fs fetches per request, or C{None} for
+        its own default (what a program using it gets).
     @return: the bytes moved.
     """
     hasher = hashlib.sha256()
     moved = 0
-    with servers.fs.open(f"{servers.bucket}/direct.bin", "rb",
-                         block_size=4 * MiB) as f:
+    options = {} if blockSize is None else {"block_size": blockSize}
+    with servers.fs.open(f"{servers.bucket}/direct.bin", "rb", **options) as f:
         while True:
             chunk = f.read(MiB)
             if not chunk:
@@ -204,7 +215,7 @@ def run(size, repeat, workdir):
         digest = hashlib.file_digest(f, "sha256").hexdigest()
     servers = Servers(workdir)
     figures = {"STOR via ftpkit": [], "PUT direct": [],
-               "RETR via ftpkit": [], "GET direct": []}
+               "RETR via ftpkit": [], "GET direct": [], _SAME_BLOCKS: []}
     try:
         for _ in range(repeat):
             figures["STOR via ftpkit"].append(
@@ -215,6 +226,8 @@ def run(size, repeat, workdir):
                 timed(lambda: ftpRetr(servers, digest), size))
             figures["GET direct"].append(
                 timed(lambda: directGet(servers, digest), size))
+            figures[_SAME_BLOCKS].append(
+                timed(lambda: directGet(servers, digest, READ_BLOCK), size))
     finally:
         servers.stop()
     return figures
@@ -227,9 +240,10 @@ def report(figures):
         ftpkit's ratios to the direct copies.
     """
     medians = {name: statistics.median(values) for name, values in figures.items()}
-    lines = [f"{name:16} {medians[name]:8.1f} MB/s  ({min(values):.1f}-"
+    lines = [f"{name:24} {medians[name]:8.1f} MB/s  ({min(values):.1f}-"
              f"{max(values):.1f})" for name, values in figures.items()]
     for ours, theirs in (("STOR via ftpkit", "PUT direct"),
+                         ("RETR via ftpkit", _SAME_BLOCKS),
                          ("RETR via ftpkit", "GET direct")):
         lines.append(f"{ours} / {theirs}: {medians[ours] / medians[theirs]:.2f}x")
     return lines
