@@ -14,7 +14,9 @@ The server's CPU time (every thread, from C{/proc}, see L{bench.procstat})
 is read before and after each run of C{--ops} operations; rounds of every
 server are interleaved, and the median and min-max of the microseconds per
 operation are printed. C{--baseline DIR} (repeatable) also runs ftpkit
-from another checkout (named after the directory); C{--profile DIR} runs
+from another checkout (named after the directory); C{--ftpkit-arg ARG}
+gives every ftpkit more arguments (C{--ftpkit-arg=--workers=2}: the
+acceptor and its workers are counted together); C{--profile DIR} runs
 each server under C{cProfile} and leaves C{SERVER-SCENARIO.prof} files
 there instead.
 """
@@ -100,7 +102,8 @@ def profiled(command, output):
     return [command[0], "-c", _PROFILED, output, command[2]] + command[3:]
 
 
-def measure(kind, root, workdir, pem, scenario, ops, profile=None):
+def measure(kind, root, workdir, pem, scenario, ops, profile=None,
+            extraArgs=()):
     """
     Start a server, run one scenario against it, stop it.
 
@@ -112,9 +115,11 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None):
     @param ops: how many operations.
     @param profile: a C{.prof} path to run the server under C{cProfile},
         or C{None}.
-    @return: server CPU microseconds per operation.
+    @param extraArgs: more arguments for the server.
+    @return: server CPU microseconds per operation (of its whole process
+        tree: the acceptor and workers of C{--workers}).
     """
-    server = kind(root, workdir, pem)
+    server = kind(root, workdir, pem, extraArgs)
     if profile is not None:
         command = server.command
         server.command = lambda port, tls: profiled(command(port, tls),
@@ -155,6 +160,10 @@ def main(argv=None):
                         default=[],
                         help="also run ftpkit from the checkout DIR"
                         " (repeatable)")
+    parser.add_argument("--ftpkit-arg", action="append", default=[],
+                        metavar="ARG", help="extra ftpkit argument, for this"
+                        " checkout and the baselines, repeatable (e.g."
+                        " --ftpkit-arg=--workers=2)")
     parser.add_argument("--tmp", metavar="DIR",
                         help="where the served directory goes (say /dev/shm,"
                         " to leave the disk's cost out); default: $TMPDIR")
@@ -192,9 +201,11 @@ def main(argv=None):
                         profile = os.path.join(
                             os.path.abspath(args.profile),
                             f"{kind.name}-{scenario}.prof")
+                    extra = (args.ftpkit_arg if issubclass(kind, Ftpkit)
+                             else ())
                     samples[kind.name, scenario].append(measure(
                         kind, _root, workdir, pem, scenario, args.ops,
-                        profile))
+                        profile, extra))
         print(f"server CPU microseconds per operation ({args.ops} ops,"
               f" median of {args.repeat}, min-max)")
         for scenario in scenarios:

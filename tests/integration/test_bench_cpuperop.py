@@ -11,6 +11,7 @@ import os
 from twisted.trial import unittest
 
 from bench import cpuperop
+from bench.servers import ServerFailed
 
 
 class CPUPerOperationTests(unittest.TestCase):
@@ -36,6 +37,20 @@ class CPUPerOperationTests(unittest.TestCase):
                           for scenario in cpuperop.SCENARIOS])
         for line in lines[1:]:
             self.assertRegex(line, r"\d+  \(\d+-\d+\)$")
+
+    def test_ftpkitArgument(self):
+        """
+        C{--ftpkit-arg} reaches the server: one it does not take stops it
+        from starting.
+        """
+        workdir = self.mktemp()
+        os.makedirs(workdir)
+        with contextlib.redirect_stdout(io.StringIO()):
+            error = self.assertRaises(
+                ServerFailed, cpuperop.main,
+                ["--ops", "3", "--repeat", "1", "--tmp", workdir, "--only",
+                 "login", "--ftpkit-arg=--no-such-option"])
+        self.assertIn("no-such-option", str(error))
 
     def test_unknownScenario(self):
         """
