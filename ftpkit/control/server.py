@@ -487,7 +487,9 @@ class FTPProtocol(
 
     def refusal(self, verb, command, argument):
         """
-        Decide whether a command may run at all.
+        Decide whether a command may run at all. Before login, every
+        command that needs one gets C{530}, whatever its argument (its
+        syntax is checked only once the client may run it).
 
         @return: a reply C{(code, text)} refusing it, or C{None}.
         """
@@ -495,10 +497,10 @@ class FTPProtocol(
             if verb in KNOWN_UNIMPLEMENTED:
                 return (502, "Command not implemented")
             return (500, "Unknown command")
-        if command.argument == commandtable.REQUIRED and not argument:
-            return (501, "Syntax: " + command.syntax)
         if command.needsLogin and self.session.shell is None:
             return (530, "Please log in with USER and PASS first")
+        if command.argument == commandtable.REQUIRED and not argument:
+            return (501, "Syntax: " + command.syntax)
         if not self.session.access.allows(command.access):
             return (550, "Permission denied")
         return None

@@ -146,3 +146,73 @@ class UnfinishedHandshakeTests(FTPSTestsMixin, unittest.TestCase):
         self.addCleanup(sock.close)
         ended = yield waitFor(lambda: server.factory.sessions == 0)
         self.assertTrue(ended, server.factory.sessions)
+
+
+class TLSAbuseTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Garbage and renegotiation on an implicit FTPS port.
+    """
+
+    @defer.inlineCallbacks
+    def test_garbageClosed(self):
+        """
+        Plain FTP commands, a malformed ClientHello and random bytes on an
+        implicit FTPS port each end their connection; the session count
+        returns to 0 and a real client is served after them.
+        """
+        server = self.serveImplicit(closeTimeout=0.3)
+
+        def client():
+            results = []
+            for garbage in (b"USER anonymous\r\n" * 50,
+                            b"\x16\x03\x01\xff\xff" + b"\0" * 70000,
+                            bytes(range(256)) * 40):
+                sock = connectRaw(server.port)
+                try:
+                    sock.sendall(garbage)
+                except OSError:
+                    pass
+                results.append(closedWithin(sock))
+            ftp = self.connect(implicit=True)
+            results.append(ftp.voidcmd("NOOP")[:3])
+            ftp.quit()
+            return results
+
+        results = yield self.inThread(client)
+        self.assertEqual(results, [True, True, True, "200"])
+        ended = yield waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
+
+    @defer.inlineCallbacks
+    def test_renegotiationRefused(self):
+        """
+        A client asking to renegotiate TLS (a way to make the server do
+        handshakes, its costliest work, at will) is refused.
+        """
+        from OpenSSL import SSL
+
+        server = self.serveImplicit()
+
+        def client():
+            context = SSL.Context(SSL.TLS_METHOD)
+            context.set_max_proto_version(SSL.TLS1_2_VERSION)
+            sock = connectRaw(server.port)
+            sock.settimeout(None)
+            connection = SSL.Connection(context, sock)
+            try:
+                connection.set_connect_state()
+                connection.do_handshake()
+                greeting = connection.recv(100)
+                connection.renegotiate()
+                try:
+                    connection.do_handshake()
+                    connection.send(b"NOOP\r\n")
+                    return greeting, connection.recv(100)
+                except SSL.Error as e:
+                    return greeting, str(e)
+            finally:
+                sock.close()
+
+        greeting, answer = yield self.inThread(client)
+        self.assertTrue(greeting.startswith(b"220"), greeting)
+        self.assertIn("no renegotiation", answer)
