@@ -1,0 +1,148 @@
+"""
+Resource exhaustion over real loopback sockets: floods of passive
+requests, and transfers broken every way (reset, ABOR, QUIT) while data
+moves, leave no descriptor, listener, session or temporary file behind.
+"""
+
+import os
+import random
+import re
+import socket
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_hardening import hardClose, waitFor
+
+BIG = 8 << 20
+
+
+def openDescriptors():
+    """
+    @return: how many sockets and regular files this process (the
+        server's, in the test) has open; pipes are left out (the splice
+        mover keeps a bounded pool of them for the next uploads).
+    """
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink("/proc/self/fd/" + name)
+        except OSError:
+            continue
+        if not target.startswith(("pipe:", "anon_inode:")):
+            count += 1
+    return count
+
+
+class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on a directory with one large file.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        if not os.path.isdir("/proc/self/fd"):
+            raise unittest.SkipTest("needs /proc/self/fd to count descriptors")
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(os.urandom(BIG))
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    def leftovers(self):
+        """
+        @return: names of upload files in the root that are not in place
+            (temporary files; partial uploads kept for a resume are the
+            design and are not counted).
+        """
+        return [name for name in os.listdir(self.root)
+                if name.startswith(".ftpkit-upload")]
+
+    @defer.inlineCallbacks
+    def test_passiveFlood(self):
+        """
+        Thousands of PASV and EPSV without connecting hold one listener:
+        the session's descriptors do not grow with them, and are all
+        released when it ends.
+        """
+        before = openDescriptors()
+
+        def flood():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                ports = set()
+                for number in range(1500):
+                    reply = client.command("PASV" if number % 2 else "EPSV")
+                    ports.add(re.sub(rb"[^0-9,|]", b"", reply)[-12:])
+                during = openDescriptors()
+                client.command("QUIT")
+                return during, ports
+            finally:
+                client.close()
+
+        during, ports = yield self.inThread(flood)
+        # The client's socket and the server's end of it, and one
+        # listener.
+        self.assertLessEqual(during - before, 3)
+        yield waitFor(lambda: self.server.factory.sessions == 0)
+        # The pool may keep the last listener for the next session.
+        ended = yield waitFor(lambda: openDescriptors() <= before + 1)
+        self.assertTrue(ended, (before, openDescriptors()))
+
+    @defer.inlineCallbacks
+    def test_brokenTransfers(self):
+        """
+        Downloads and uploads broken by a reset, by C{ABOR} then a reset,
+        and by C{QUIT} mid-transfer, over and over: every session ends,
+        no temporary upload file stays, and the descriptors come back.
+        """
+        rng = random.Random(7)
+
+        def attack(rounds):
+            for number in range(rounds):
+                client = RawClient(self.server.port)
+                client.login()
+                client.command("TYPE I")
+                reply = client.command("EPSV")
+                port = int(re.search(rb"\|\|\|(\d+)\|", reply).group(1))
+                data = socket.create_connection(("127.0.0.1", port),
+                                                timeout=20)
+                upload = number % 2
+                client.sock.sendall(b"STOR up%d.bin\r\n" % number if upload
+                                    else b"RETR big.bin\r\n")
+                client.reply()
+                try:
+                    if upload:
+                        data.sendall(os.urandom(rng.randint(1, 1 << 20)))
+                    else:
+                        data.recv(rng.randint(1, 1 << 16))
+                except OSError:
+                    pass
+                how = number % 3
+                if how == 1:
+                    client.sock.sendall(b"ABOR\r\n")
+                elif how == 2:
+                    client.sock.sendall(b"QUIT\r\n")
+                hardClose(data)
+                hardClose(client.sock)
+
+        # A first round makes what the server keeps for good (a listener
+        # in the pool, a descriptor in reserve for running out).
+        yield self.inThread(attack, 6)
+        yield waitFor(lambda: self.server.factory.sessions == 0)
+        before = openDescriptors()
+        yield self.inThread(attack, 30)
+        ended = yield waitFor(lambda: self.server.factory.sessions == 0)
+        self.assertTrue(ended, self.server.factory.sessions)
+        yield waitFor(lambda: not self.leftovers())
+        self.assertEqual(self.leftovers(), [])
+        released = yield waitFor(lambda: openDescriptors() <= before + 1)
+        self.assertTrue(released, (before, openDescriptors()))
+        self.assertEqual(dict(self.server.factory.sessionsByHost), {})
