@@ -25,6 +25,7 @@ import resource
 import warnings
 
 from twisted.application import service, strports
+from twisted.cred.credentials import IAnonymous
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
@@ -223,6 +224,15 @@ def makeService(options, workerChannel=None):
         _log.warn(
             "No --auth given: nobody can log in. Add --auth anonymous, "
             "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
+        )
+    if (options.get("home-per-user") and workerChannel is None
+            and any(IAnonymous in getattr(checker, "credentialInterfaces", ())
+                    for checker in checkers)):
+        _log.warn(
+            "--home-per-user with --auth anonymous: anonymous users see "
+            "--root, which holds every user's home, so they can read every "
+            "user's files. Give anonymous users a home of their own with "
+            "--realm users:PATH (an entry named anonymous) instead."
         )
     config = options["config"]
     server = service.MultiService()

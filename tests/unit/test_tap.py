@@ -737,3 +737,22 @@ class MakeServiceTests(unittest.TestCase):
         self.assertFalse(
             any("nobody can log in" in text for text in self.warnings())
         )
+
+    def test_anonymousSeesHomesWarning(self):
+        """
+        With C{--home-per-user} and anonymous logins, a warning says that
+        anonymous users can read every user's home (they see the root
+        holding them all); without anonymous logins there is none.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        makeService(parse("--root", root, "--home-per-user",
+                          "--auth", "memory:bob:pw"))
+        self.assertFalse(
+            any("every user's home" in text for text in self.warnings()))
+        makeService(parse("--root", root, "--home-per-user",
+                          "--auth", "anonymous"))
+        self.assertTrue(
+            any("every user's home" in text for text in self.warnings()),
+            self.warnings(),
+        )
