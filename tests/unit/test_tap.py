@@ -756,3 +756,18 @@ class MakeServiceTests(unittest.TestCase):
             any("every user's home" in text for text in self.warnings()),
             self.warnings(),
         )
+
+    def test_untrustedProxyWarning(self):
+        """
+        A C{haproxy:} listener without C{--trusted-proxy} believes anyone's
+        PROXY header: a warning says so; with it there is none.
+        """
+        makeService(parse("--listen", "haproxy:tcp:0:interface=127.0.0.1",
+                          "--trusted-proxy", "10.0.0.1"))
+        self.assertFalse(
+            any("--trusted-proxy" in text for text in self.warnings()))
+        makeService(parse("--listen", "haproxy:tcp:0:interface=127.0.0.1"))
+        self.assertTrue(
+            any("--trusted-proxy" in text for text in self.warnings()),
+            self.warnings(),
+        )
