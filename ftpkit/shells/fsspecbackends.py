@@ -170,6 +170,19 @@ class Backend:
         for start in range(0, len(details), BATCH_SIZE):
             yield details[start:start + BATCH_SIZE]
 
+    def confine(self, root, path):
+        """
+        Check that a path below the root stays below it (blocking). Paths
+        are joined from checked segments, never C{".."}, so only a store
+        with symbolic links can lead elsewhere; this one has none.
+
+        @param root: the shell's root on the filesystem.
+        @param path: a path below it.
+        @return: C{path}.
+        @raise PermissionDenied: when it leads outside the root.
+        """
+        return path
+
     def makeDirectory(self, fs, path):
         """
         Make one directory whose parent exists (blocking).
@@ -339,6 +352,20 @@ class LocalBackend(_PosixBackend):
     """
     The local disk (C{file://}).
     """
+
+    def confine(self, root, path):
+        """
+        See L{Backend.confine}: the real path (links resolved) must be the
+        root's or below it, as in L{ftpkit.shells.filesystem} (a link out
+        of the root, even the last segment, is refused: it can be neither
+        followed nor removed through FTP).
+        """
+        realRoot = os.path.realpath(root or "/")
+        real = os.path.realpath(path)
+        if real != realRoot and not real.startswith(
+                realRoot.rstrip("/") + "/"):
+            raise PermissionDenied()
+        return path
 
     def rename(self, fs, source, target, isDirectory):
         """

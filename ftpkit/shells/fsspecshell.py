@@ -260,12 +260,16 @@ class FsspecShell:
 
     def fsPath(self, path):
         """
+        Called in the pool only (the backend may look at the store).
+
         @param path: a tuple of segments.
         @return: its path on the filesystem.
+        @raise PermissionDenied: where the backend finds that it leads
+            outside the root (L{ftpkit.shells.fsspecbackends.Backend.confine}).
         """
         if not path:
             return self.root or self.fs.root_marker
-        return self.root + "/" + "/".join(path)
+        return self.backend.confine(self.root, self.root + "/" + "/".join(path))
 
     # Blocking helpers, run in the pool.
 

@@ -30,6 +30,8 @@ QUOTA = 64 * 1024
 FLOOD = 256 << 20
 """Bytes the attacking client tries to upload: far past the quota."""
 
+SECRET = b"TOPSECRET outside the root"
+
 PART = 40 * 1024
 """Bytes of each upload the attacking client cuts short."""
 
@@ -204,3 +206,62 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
                  for name in os.listdir(self.root)
                  if name.startswith(".ftpkit-upload")]
         return max(sizes, default=None)
+
+
+class LocalFsspecJailTests(unittest.TestCase):
+    """
+    C{--realm fsspec:file:///DIR} keeps users inside C{DIR} as the disk
+    realm does: a symbolic link in it leading outside is not followed
+    (fsspec's local filesystem followed it, reading and writing outside).
+    """
+
+    def setUp(self):
+        from fsspec.implementations.local import LocalFileSystem
+
+        from ftpkit.shells.fsspecshell import FsspecShell
+
+        base = os.path.abspath(self.mktemp())
+        self.root = os.path.join(base, "root")
+        self.outside = os.path.join(base, "outside")
+        os.makedirs(os.path.join(self.root, "inside"))
+        os.makedirs(self.outside)
+        with open(os.path.join(self.outside, "secret.txt"), "wb") as f:
+            f.write(SECRET)
+        os.symlink("../outside", os.path.join(self.root, "escape"))
+        os.symlink("../outside/secret.txt",
+                   os.path.join(self.root, "link.txt"))
+        os.symlink("inside", os.path.join(self.root, "fine"))
+        self.shell = FsspecShell(LocalFileSystem(skip_instance_cache=True),
+                                 self.root)
+        self.addCleanup(self.shell.whenIdle)
+
+    @defer.inlineCallbacks
+    def test_linksOutRefused(self):
+        """
+        Through a link leading out, nothing can be listed, looked at,
+        read, written, made or removed; a link that stays inside works.
+        """
+        from ftpkit.errors import PermissionDenied
+
+        attempts = [
+            self.shell.list(("escape",)),
+            self.shell.stat(("escape", "secret.txt")),
+            self.shell.stat(("link.txt",)),
+            self.shell.openForReading(("link.txt",)),
+            self.shell.openForReading(("escape", "secret.txt")),
+            self.shell.openForWriting(("escape", "planted.txt")),
+            self.shell.makeDirectory(("escape", "made")),
+            self.shell.removeFile(("escape", "secret.txt")),
+            self.shell.rename(("escape", "secret.txt"), ("stolen.txt",)),
+            self.shell.rename(("inside",), ("escape", "moved")),
+        ]
+        for attempt in attempts:
+            yield self.assertFailure(attempt, PermissionDenied)
+        self.assertEqual(sorted(os.listdir(self.outside)), ["secret.txt"])
+        with open(os.path.join(self.outside, "secret.txt"), "rb") as f:
+            self.assertEqual(f.read(), SECRET)
+        self.assertEqual(
+            [name for name, _ in (yield self.shell.list(("fine",)))], [])
+        yield self.shell.makeDirectory(("fine", "ok"))
+        self.assertEqual(os.listdir(os.path.join(self.root, "inside")),
+                         ["ok"])
