@@ -67,6 +67,9 @@ class DiskThreads:
                 self._reactor.callFromThread(result.errback, Failure())
             else:
                 self._reactor.callFromThread(result.callback, value)
+            # Waiting for the next call must not keep this one's result
+            # (a listing of a large directory, say) alive.
+            result = function = args = value = None
 
 
 DISK = "disk"

@@ -146,3 +146,62 @@ class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
         released = yield waitFor(lambda: openDescriptors() <= before + 1)
         self.assertTrue(released, (before, openDescriptors()))
         self.assertEqual(dict(self.server.factory.sessionsByHost), {})
+
+
+class StalledListingTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A listing whose client does not read it holds a batch of its
+    entries, not the whole directory (a client stalling listings of a
+    large directory on many sessions made the server hold them all, and
+    an idle disk thread kept the last one it read).
+    """
+
+    timeout = 120
+
+    ENTRIES = 10000
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        directory = os.path.join(self.root, "many")
+        os.makedirs(directory)
+        for number in range(self.ENTRIES):
+            with open(os.path.join(directory, "file-%05d" % number), "wb"):
+                pass
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    def liveEntries(self):
+        """
+        @return: how many L{FileInfo} objects exist now.
+        """
+        import gc
+
+        from ftpkit.fileinfo import FileInfo
+
+        gc.collect()
+        return sum(1 for each in gc.get_objects()
+                   if isinstance(each, FileInfo))
+
+    @defer.inlineCallbacks
+    def test_entriesFreedWhileSending(self):
+        """
+        While C{LIST}, C{MLSD} and C{NLST} of a large directory wait for
+        a client that reads nothing, the entries are freed.
+        """
+        for command in (b"LIST many", b"MLSD many", b"NLST many"):
+            client = yield self.inThread(RawClient, self.server.port)
+            self.addCleanup(client.close)
+
+            def stall(client, command):
+                client.login()
+                reply = client.command("EPSV")
+                port = int(re.search(rb"\|\|\|(\d+)\|", reply).group(1))
+                data = socket.socket()
+                data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                data.connect(("127.0.0.1", port))
+                return data, client.command(command)
+
+            data, first = yield self.inThread(stall, client, command)
+            self.addCleanup(data.close)
+            self.assertTrue(first.startswith(b"150"), first)
+            self.assertLess(self.liveEntries(), self.ENTRIES // 4)

@@ -4,7 +4,7 @@ Tests for L{ftpkit.shells.diskthreads}.
 
 import threading
 
-from twisted.internet import reactor
+from twisted.internet import reactor, task
 from twisted.trial import unittest
 
 from ftpkit.shells.diskthreads import DiskThreads, diskThreadsFor
@@ -27,6 +27,31 @@ class DiskThreadsTests(unittest.TestCase):
 
         self.assertEqual(await pool.run(work, 21), 42)
         self.assertIsNot(ran[0], main)
+
+    async def test_resultNotKept(self):
+        """
+        A thread waiting for its next call keeps nothing of the last one:
+        its result (a batch of a listing, say) is freed once the caller
+        is done with it.
+        """
+        import gc
+        import weakref
+
+        class Result:
+            pass
+
+        pool = DiskThreads(reactor, size=1)
+        result = await pool.run(Result)
+        seen = weakref.ref(result)
+        del result
+        # The thread lets go of the call right after handing back its
+        # result: poll until it has.
+        for _ in range(500):
+            gc.collect()
+            if seen() is None:
+                break
+            await task.deferLater(reactor, 0.01, lambda: None)
+        self.assertIsNone(seen())
 
     async def test_failure(self):
         pool = DiskThreads(reactor, size=1)
