@@ -29,6 +29,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
 from ftpkit.control.sockets import closeNow, writeNow
@@ -535,6 +536,8 @@ class FTPFactory(ServerFactory):
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
     @ivar addressRules: the L{AddressRules} clients are checked against.
     @ivar userSessions: the L{UserSessions} counting logins per user.
+    @ivar loginFailures: the L{AddressFailures} counting failed logins
+        per client address (the delay after a failed C{PASS} follows it).
     @ivar events: the L{events.EventHub} sessions publish what happens
         to; an L{EventLog} logs it.
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
@@ -573,6 +576,7 @@ class FTPFactory(ServerFactory):
         self.addressRules = AddressRules(self.config.allowFrom,
                                          self.config.denyFrom)
         self.userSessions = UserSessions(self.config.maxSessionsPerUser)
+        self.loginFailures = AddressFailures()
         if hub is None:
             hub = events.EventHub()
             EventLog().subscribeTo(hub)

@@ -117,8 +117,12 @@ class LoginCommands:
         self.failedLogins += 1
         self.publish(events.LOGIN_FAILED, count=self.failedLogins)
         self.session.username = None
+        # The delay follows the address's recent failures too, so that
+        # reconnecting does not start it again.
+        failures = max(self.failedLogins, self.factory.loginFailures.record(
+            self.peer, self.reactor.seconds()))
         delay = min(MAX_LOGIN_DELAY, self.config.loginFailureDelay
-                    * 2 ** min(self.failedLogins - 1, 32))
+                    * 2 ** min(failures - 1, 32))
         if delay > 0:
             self._loginDelay = task.deferLater(self.reactor, delay,
                                                lambda: None)

@@ -1,0 +1,63 @@
+"""
+Failed logins counted per client address (no reactor: the caller gives the
+time).
+
+The delay before a failed C{PASS} is answered doubles with each failure
+(L{ftpkit.control.handlers.login}). Counted per connection alone, it
+starts again at every connection, so a client that reconnects after each
+disconnect (C{--max-login-attempts}), or opens many connections at once,
+guesses passwords as fast as the first delay allows. Counted per address
+too, the delay follows the address's recent failures wherever they came
+from. Only failures are delayed: a correct password is answered at once,
+so users sharing an address with a guesser are not held up when they log
+in.
+"""
+
+from collections import OrderedDict
+
+FORGET_AFTER = 600.0
+"""Seconds without a failure after which an address starts again."""
+
+MAX_ADDRESSES = 10000
+"""Addresses remembered at most (those whose last failure is oldest are
+forgotten first), so that failures from many addresses cannot grow the
+table without limit."""
+
+
+class AddressFailures:
+    """
+    The recent failed logins of each client address.
+    """
+
+    def __init__(self, forgetAfter=FORGET_AFTER, maxAddresses=MAX_ADDRESSES):
+        """
+        @param forgetAfter: see L{FORGET_AFTER}.
+        @param maxAddresses: see L{MAX_ADDRESSES}.
+        """
+        self.forgetAfter = forgetAfter
+        self.maxAddresses = maxAddresses
+        self._recent = OrderedDict()
+
+    def record(self, host, now):
+        """
+        Count one more failed login from C{host}.
+
+        @param host: the client's address.
+        @param now: the time, in seconds.
+        @return: the address's failures, this one included, since it last
+            went L{FORGET_AFTER} seconds without one.
+        """
+        count, last = self._recent.pop(host, (0, now))
+        if now - last > self.forgetAfter:
+            count = 0
+        count += 1
+        self._recent[host] = (count, now)
+        while len(self._recent) > self.maxAddresses:
+            self._recent.popitem(last=False)
+        return count
+
+    def __len__(self):
+        """
+        @return: how many addresses are remembered.
+        """
+        return len(self._recent)
