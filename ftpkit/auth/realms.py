@@ -54,7 +54,8 @@ def wrapForUser(shell, anonymous, readOnly, anonymousWrite):
     @return: C{shell}, or a L{ftpkit.shells.wrappers.ReadOnlyShell} or
         L{ftpkit.shells.wrappers.UploadOnlyShell} around it.
     """
-    return AccessPolicy(readOnly, anonymous, anonymousWrite).guard(shell)
+    return AccessPolicy.of(bool(readOnly), bool(anonymous),
+                           bool(anonymousWrite)).guard(shell)
 
 
 def isAnonymous(avatarId):

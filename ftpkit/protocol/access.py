@@ -21,6 +21,7 @@ They are enforced twice, from this one place:
 Pure: no reactor.
 """
 
+import functools
 from dataclasses import dataclass
 
 READ = "read"
@@ -65,9 +66,23 @@ class AccessPolicy:
         @param anonymous: whether the user logged in anonymously.
         @return: the L{AccessPolicy} of that user on that server.
         """
-        return cls(config.readOnly, anonymous, config.anonymousWrite,
-                   config.hideDotfiles, config.siteChmod,
-                   anonymous and config.holdAnonymousUploads)
+        return cls.of(bool(config.readOnly), bool(anonymous),
+                      bool(config.anonymousWrite), bool(config.hideDotfiles),
+                      bool(config.siteChmod),
+                      bool(anonymous and config.holdAnonymousUploads))
+
+    @classmethod
+    @functools.lru_cache(maxsize=None)
+    def of(cls, *settings):
+        """
+        The policy with these settings, made once and shared: a policy is
+        an immutable value, and every login asks for one of a handful.
+
+        @param settings: the fields, in order, as C{bool}s (at most 64
+            combinations are cached).
+        @return: an L{AccessPolicy}.
+        """
+        return cls(*settings)
 
     def allows(self, access):
         """
@@ -96,13 +111,11 @@ class AccessPolicy:
         @return: C{shell}, or the wrappers of L{ftpkit.shells.wrappers}
             and L{ftpkit.shells.held} that these rules need around it.
         """
-        from ftpkit.shells.wrappers import (
-            HideDotfilesShell,
-            ReadOnlyShell,
-            UploadOnlyShell,
-        )
-
+        # The wrappers are imported only when needed: this module is pure,
+        # and most logins need none.
         if not self.allows(CHANGE):
+            from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
+
             wrapper = UploadOnlyShell if self.allows(CREATE) else ReadOnlyShell
             if type(shell) is not ReadOnlyShell and type(shell) is not wrapper:
                 shell = wrapper(shell)
@@ -112,5 +125,7 @@ class AccessPolicy:
             shell = HeldUploadsShell(
                 shell, held if held is not None else HeldUploads())
         if self.hideDotfiles:
+            from ftpkit.shells.wrappers import HideDotfilesShell
+
             shell = HideDotfilesShell(shell)
         return shell

@@ -116,6 +116,19 @@ class AccessPolicyTests(unittest.TestCase):
         self.assertEqual(AccessPolicy.forUser(config, True),
                          AccessPolicy(True, True, True))
 
+    def test_policiesShared(self):
+        """
+        Logins with the same settings share one policy value (made once,
+        not at every login).
+        """
+        config = ServerConfig(hideDotfiles=True)
+        policy = AccessPolicy.forUser(config, False)
+        self.assertIs(AccessPolicy.forUser(ServerConfig(hideDotfiles=True),
+                                           False), policy)
+        self.assertIs(AccessPolicy.of(False, False, False, True, True,
+                                      False), policy)
+        self.assertIsNot(AccessPolicy.forUser(config, True), policy)
+
     def test_everyCommandHasAnAccessClass(self):
         """
         Each verb of the table names one of the three access classes, and
