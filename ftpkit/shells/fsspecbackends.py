@@ -305,12 +305,14 @@ class S3Backend(ObjectStoreBackend):
         page is asked for; a missing prefix gives no page.
         """
         iterdir = getattr(fs, "_iterdir", None)
-        if iterdir is None or getattr(fs, "version_aware", False):
+        bucket, key, _ = fs.split_path(path)
+        if (iterdir is None or getattr(fs, "version_aware", False)
+                or not bucket):
+            # (Without a bucket, the listing is of the buckets.)
             yield from ObjectStoreBackend.pages(self, fs, path)
             return
         from fsspec.asyn import sync
 
-        bucket, key, _ = fs.split_path(path)
         entries = iterdir(bucket, prefix=key + "/" if key else "")
         try:
             while True:

@@ -293,6 +293,18 @@ class S3ShellTests(unittest.TestCase):
         self.assertEqual(listed, stored)
         self.assertEqual(len(listed), len(names) + 1)
 
+    @defer.inlineCallbacks
+    def test_streamedListingOfBuckets(self):
+        """
+        A shell rooted above the buckets lists them in batches too.
+        """
+        from ftpkit.shells.fsspecshell import FsspecShell
+
+        listing = yield FsspecShell(self.fs, "").openListing(())
+        batch = yield listing.nextBatch()
+        listing.close()
+        self.assertIn(self.bucket, [name for name, info in batch])
+
     def test_missingParent(self):
         """
         A file cannot be uploaded into a directory that does not exist.
