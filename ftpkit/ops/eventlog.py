@@ -9,6 +9,8 @@ name holding C{" from 10.9.8.7 "} or a line break cannot pass for another
 address or another line (fail2ban reads these lines).
 """
 
+from time import time
+
 from twisted.logger import Logger, LogLevel
 
 from ftpkit.ops import events
@@ -66,13 +68,14 @@ _FORMATS = {
 }
 
 LOGGED = tuple(_FORMATS)
+"""The kinds of event that are logged."""
 
 _HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED])
 """Kinds whose lines name the virtual host, when C{HOST} chose one (a
 host name is checked: it holds no space, quote or line break)."""
 
 _log = Logger(namespace="ftpkit")
-"""The kinds of event that are logged."""
+"""The logger of ftpkit's event lines (their namespace, C{ftpkit})."""
 
 
 def logFields(event):
@@ -102,6 +105,11 @@ class EventLog:
     """
     Subscribes to an L{events.EventHub} and logs each event of a kind in
     L{LOGGED} through C{twisted.logger}.
+
+    Each log event is the one C{Logger.emit} would make (the fields and
+    C{twisted.logger}'s documented C{log_*} keys), handed to the logger's
+    observer directly: C{emit} checks the level against every level and
+    copies the fields, for every line.
     """
 
     def __call__(self, event):
@@ -109,7 +117,10 @@ class EventLog:
         @param event: an L{events.Event} to log.
         """
         level, text, fields = logFields(event)
-        _log.emit(level, text, **fields)
+        fields.update(log_logger=_log, log_level=level,
+                      log_namespace=_log.namespace, log_source=_log.source,
+                      log_format=text, log_time=time())
+        _log.observer(fields)
 
     def subscribeTo(self, hub):
         """
