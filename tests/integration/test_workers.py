@@ -83,15 +83,23 @@ class WorkersIntegrationTests(unittest.TestCase):
              "--max-connections-per-ip", "3"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.addCleanup(self.stopServer)
+        # One probe, waiting for its greeting: the acceptor takes
+        # connections once a worker is ready, and probes given up on
+        # would wait in its listen queue and count against the
+        # per-address limit once taken.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port),
-                                              timeout=1) as probe:
-                    if probe.recv(100).startswith(b"220"):
-                        return
+                probe = socket.create_connection(("127.0.0.1", self.port))
             except OSError:
                 time.sleep(0.1)
+                continue
+            with probe:
+                probe.settimeout(20)
+                self.assertTrue(probe.recv(100).startswith(b"220"))
+                probe.sendall(b"QUIT\r\n")
+                self.assertTrue(probe.recv(100).startswith(b"221"))
+            return
         self.fail("server did not start")
 
     def stopServer(self):
