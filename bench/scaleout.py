@@ -10,7 +10,9 @@ one node, ...), it measures through each balancer:
     (C{USER}, C{PASS}, C{TYPE I}) and C{QUIT}, C{--logins} in all;
   - 16 KiB files per second: C{--clients} clients, logged in once, fetch
     C{--files} files over passive connections that go through the
-    balancer too (each checked).
+    balancer too (each checked);
+  - with each, the CPU milliseconds the nodes together, HAProxy and the
+    client (this process) spent per login or file.
 
 Each balancer gets a few untimed logins and files first.
 
@@ -38,6 +40,7 @@ from bench.balancer import (
     startHaproxy,
     waitForGreeting,
 )
+from bench.procstat import cpuSeconds
 from bench.scenarios import TransferError
 from bench.servers import REPO, ServerFailed, freePort
 from bench.sessions import Session
@@ -54,7 +57,9 @@ PASSIVE_PORTS = 200
 SMALL = 16384
 """The small files' size."""
 
-FIGURES = ("logins/s", "16 KiB files/s")
+FIGURES = ("logins/s", "16 KiB files/s", "node CPU ms/login",
+           "node CPU ms/file", "HAProxy CPU ms/login", "HAProxy CPU ms/file",
+           "client CPU ms/login", "client CPU ms/file")
 
 WARM_UP = 40
 """Logins and files through each balancer before the first round."""
@@ -97,6 +102,8 @@ class Cluster:
         """
         self.name = f"{len(hosts)} node" + ("s" if len(hosts) > 1 else "")
         self._processes = []
+        self._nodes = []
+        self._balancer = None
         backends, ranges = [], []
         try:
             for host in hosts:
@@ -113,6 +120,7 @@ class Cluster:
                      "--idle-timeout", "3600"],
                     os.path.join(workdir, f"node-{host}-{port}.log"))
                 waitForListening(host, port, process, f"the node on {host}")
+                self._nodes.append(process.pid)
                 backends.append((host, port))
                 ranges.append((low, high))
             self.port = freePort()
@@ -121,6 +129,7 @@ class Cluster:
                 f.write(haproxyConfig(self.port, backends, ranges))
             log = os.path.join(workdir, f"haproxy-{self.port}.log")
             balancer = self._start(None, log, config)
+            self._balancer = balancer.pid
             if not waitForGreeting(self.port, balancer, probes=len(hosts)):
                 with open(log, errors="replace") as f:
                     raise ServerFailed("haproxy did not start:\n" + f.read())
@@ -144,6 +153,14 @@ class Cluster:
         self._processes.append(process)
         return process
 
+    def cpu(self):
+        """
+        @return: CPU seconds the nodes, the balancer and this (client)
+            process used so far.
+        """
+        return (cpuSeconds(self._nodes), cpuSeconds([self._balancer]),
+                time.process_time())
+
     def stop(self):
         """
         Stop the balancer and the nodes.
@@ -158,12 +175,15 @@ class Cluster:
         self._processes = []
 
 
-def logins(port, count, clients):
+def logins(port, count, clients, cpu=lambda: (0.0, 0.0, 0.0)):
     """
     Log in and out C{count} times, C{clients} sessions at a time.
 
     @param port: the balancer's control port.
-    @return: logins per second.
+    @param cpu: returns the CPU seconds the nodes, the balancer and the
+        client used so far (L{Cluster.cpu}).
+    @return: logins per second, and the nodes', the balancer's and the
+        client's CPU milliseconds per login.
     """
     left = [count]
 
@@ -177,19 +197,23 @@ def logins(port, count, clients):
             finally:
                 session.close()
 
+    before = cpu()
     start = time.perf_counter()
     sessions.run([client() for _ in range(min(clients, count))])
-    return count / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    return (count / elapsed, *perOperation(before, cpu(), count))
 
 
-def smallFiles(port, files, clients):
+def smallFiles(port, files, clients, cpu=lambda: (0.0, 0.0, 0.0)):
     """
     Fetch every small file once, C{clients} sessions logged in before the
     clock starts, and check each.
 
     @param port: the balancer's control port.
     @param files: C{(name, content)} pairs.
-    @return: files per second.
+    @param cpu: as for L{logins}.
+    @return: files per second, and the nodes', the balancer's and the
+        client's CPU milliseconds per file.
     @raise TransferError: when a file arrived wrong.
     """
     queue = list(reversed(files))
@@ -205,14 +229,26 @@ def smallFiles(port, files, clients):
 
     try:
         sessions.run([s.connect(port, USER, PASSWORD) for s in logged])
+        before = cpu()
         start = time.perf_counter()
         sessions.run([fetch(s) for s in logged])
         elapsed = time.perf_counter() - start
+        after = cpu()
         sessions.run([s.quit() for s in logged])
     finally:
         for session in logged:
             session.close()
-    return len(files) / elapsed
+    return (len(files) / elapsed, *perOperation(before, after, len(files)))
+
+
+def perOperation(before, after, count):
+    """
+    @param before: CPU seconds of each part (L{Cluster.cpu}) before.
+    @param after: the same after.
+    @param count: the operations done in between.
+    @return: each part's CPU milliseconds per operation.
+    """
+    return tuple((b - a) * 1000 / count for a, b in zip(before, after))
 
 
 def writeFiles(root, count):
@@ -256,12 +292,20 @@ def run(args, workdir, progress=lambda line: None):
                    for figure in FIGURES}
         for number in range(1, args.repeat + 1):
             for cluster in clusters:
-                figures["logins/s"][cluster.name].append(
-                    logins(cluster.port, args.logins, args.clients))
-                figures["16 KiB files/s"][cluster.name].append(
-                    smallFiles(cluster.port, files, args.clients))
+                for kind, measured in (
+                        ("login", logins(cluster.port, args.logins,
+                                         args.clients, cluster.cpu)),
+                        ("file", smallFiles(cluster.port, files,
+                                            args.clients, cluster.cpu))):
+                    rate, nodes, balancer, client = measured
+                    for figure, value in (
+                            (FIGURES[0 if kind == "login" else 1], rate),
+                            (f"node CPU ms/{kind}", nodes),
+                            (f"HAProxy CPU ms/{kind}", balancer),
+                            (f"client CPU ms/{kind}", client)):
+                        figures[figure][cluster.name].append(value)
                 progress(f"round {number}, {cluster.name}: " + ", ".join(
-                    f"{values[cluster.name][-1]:.0f} {figure}"
+                    f"{_number(values[cluster.name][-1])} {figure}"
                     for figure, values in figures.items()))
     finally:
         for cluster in clusters:
@@ -272,7 +316,8 @@ def run(args, workdir, progress=lambda line: None):
 def report(figures):
     """
     @param figures: what L{run} returned.
-    @return: the lines to print: a heading, then one per figure with each
+    @return: the lines to print: a heading, then one per figure (rates,
+        then CPU milliseconds per operation) with each
         cluster's median and min-max and the ratio of the last cluster to
         the first (median and min-max of the rounds' ratios).
     """
@@ -284,13 +329,22 @@ def report(figures):
         cells = [f"{figure:>22}"]
         for name in names:
             samples = values[name]
-            cells.append(f"{statistics.median(samples):8.0f} "
-                         f"({min(samples):.0f}-{max(samples):.0f})".rjust(22))
-        ratios = [b / a for a, b in zip(values[first], values[last])]
+            cells.append(f"{_number(statistics.median(samples))} "
+                         f"({_number(min(samples))}-{_number(max(samples))})"
+                         .rjust(22))
+        ratios = [b / a if a else float("nan")
+                  for a, b in zip(values[first], values[last])]
         cells.append(f"{statistics.median(ratios):.2f}x "
                      f"({min(ratios):.2f}-{max(ratios):.2f})".rjust(26))
         lines.append("".join(cells))
     return lines
+
+
+def _number(value):
+    """
+    @return: C{value} as text: whole above 100, else three digits.
+    """
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def parseArguments(argv):

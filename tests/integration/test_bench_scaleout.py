@@ -25,7 +25,7 @@ class ScaleOutBenchTests(unittest.TestCase):
         """
         In quick mode, one round measures logins and small files through
         each balancer, and the report has a line for each with both
-        clusters and their ratio.
+        clusters and their ratio, then the CPU lines.
         """
         if not haproxyInstalled():
             raise unittest.SkipTest("haproxy is not installed")
@@ -34,16 +34,20 @@ class ScaleOutBenchTests(unittest.TestCase):
         args = scaleout.parseArguments(["--quick", "--files", "8",
                                         "--logins", "8", "--clients", "2"])
         figures = scaleout.run(args, workdir)
-        self.assertEqual(list(figures), ["logins/s", "16 KiB files/s"])
+        self.assertEqual(list(figures), list(scaleout.FIGURES))
         for values in figures.values():
             self.assertEqual(sorted(values), ["1 node", "2 nodes"])
-            self.assertTrue(all(len(samples) == 1 and samples[0] > 0
+            self.assertTrue(all(len(samples) == 1 and samples[0] >= 0
                                 for samples in values.values()))
-        heading, logins, files = scaleout.report(figures)
+        for figure in ("logins/s", "16 KiB files/s"):
+            self.assertTrue(all(samples[0] > 0
+                                for samples in figures[figure].values()))
+        heading, logins, files, *cpu = scaleout.report(figures)
         self.assertIn("2 nodes / 1 node", heading)
         self.assertEqual(logins.split()[0], "logins/s")
         self.assertEqual(files.split()[:3], ["16", "KiB", "files/s"])
         self.assertRegex(files, r"\d+\.\d\dx \(")
+        self.assertEqual(len(cpu), 6)
 
     def test_noHaproxy(self):
         """
