@@ -15,6 +15,9 @@ import time
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 """Where Debian puts HAProxy."""
 
+ATTEMPTS = 3
+"""Times to start a layout on new ports when its ports were taken."""
+
 
 def haproxyInstalled():
     """
@@ -32,8 +35,11 @@ def haproxyConfig(frontend, backends, passiveRanges):
     @param passiveRanges: C{(low, high)} of each node's passive ports.
     @return: the text of C{haproxy.cfg}.
     """
+    # Without SO_REUSEPORT: two balancers started at once (tests, other
+    # runs) on overlapping passive ranges would share ports and take each
+    # other's data connections; the second one now fails to start.
     lines = [
-        "global", "    maxconn 2000",
+        "global", "    maxconn 2000", "    noreuseport",
         "defaults", "    mode tcp", "    timeout connect 5s",
         "    timeout client 60s", "    timeout server 60s",
         "    option redispatch", "    retries 2",
@@ -88,6 +94,15 @@ def startHaproxy(configPath, log):
     return subprocess.Popen([HAPROXY, "-f", configPath, "-db"],
                             stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT)
+
+
+def portsTaken(log):
+    """
+    @param log: what HAProxy wrote before it exited.
+    @return: whether it exited because a port it binds was taken (start
+        the layout again on other ports).
+    """
+    return "cannot bind socket" in log
 
 
 def waitForGreeting(port, process, timeout=30.0, probes=1):

@@ -34,9 +34,11 @@ import time
 
 from bench import sessions
 from bench.balancer import (
+    ATTEMPTS,
     freeRange,
     haproxyConfig,
     haproxyInstalled,
+    portsTaken,
     startHaproxy,
     waitForGreeting,
 )
@@ -83,6 +85,12 @@ def waitForListening(host, port, process, what, timeout=60.0):
     raise ServerFailed(f"{what} did not listen within {timeout:.0f} s")
 
 
+class PortsTaken(Exception):
+    """
+    The balancer could not bind a port that was free a moment before.
+    """
+
+
 class Cluster:
     """
     ftpkit nodes and the HAProxy in front of them.
@@ -93,7 +101,8 @@ class Cluster:
 
     def __init__(self, hosts, root, workdir):
         """
-        Start the nodes, then the balancer.
+        Start the nodes, then the balancer (again on other ports, up to
+        L{ATTEMPTS} times, when a port was taken meanwhile).
 
         @param hosts: one loopback address per node.
         @param root: the directory every node serves.
@@ -102,40 +111,58 @@ class Cluster:
         """
         self.name = f"{len(hosts)} node" + ("s" if len(hosts) > 1 else "")
         self._processes = []
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                self._startAll(hosts, root, workdir)
+                return
+            except PortsTaken:
+                self.stop()
+                if attempt == ATTEMPTS:
+                    raise ServerFailed("haproxy's ports were taken"
+                                       f" {ATTEMPTS} times") from None
+            except BaseException:
+                self.stop()
+                raise
+
+    def _startAll(self, hosts, root, workdir):
+        """
+        Start the nodes on ports that were free, then the balancer.
+
+        @raise PortsTaken: when the balancer could not bind its ports.
+        """
         self._nodes = []
         self._balancer = None
         backends, ranges = [], []
-        try:
-            for host in hosts:
-                port = freePort()
-                low, high = freeRange(PASSIVE_PORTS, ("127.0.0.1", host))
-                process = self._start(
-                    [sys.executable, "-m", "ftpkit",
-                     "--listen", f"haproxy:tcp:{port}:interface={host}",
-                     "--trusted-proxy", "127.0.0.1",
-                     "--passive-ports", f"{low}-{high}", "--root", root,
-                     "--auth", f"memory:{USER}:{PASSWORD}",
-                     "--max-connections", "100000",
-                     "--max-connections-per-ip", "100000",
-                     "--idle-timeout", "3600"],
-                    os.path.join(workdir, f"node-{host}-{port}.log"))
-                waitForListening(host, port, process, f"the node on {host}")
-                self._nodes.append(process.pid)
-                backends.append((host, port))
-                ranges.append((low, high))
-            self.port = freePort()
-            config = os.path.join(workdir, f"haproxy-{self.port}.cfg")
-            with open(config, "w") as f:
-                f.write(haproxyConfig(self.port, backends, ranges))
-            log = os.path.join(workdir, f"haproxy-{self.port}.log")
-            balancer = self._start(None, log, config)
-            self._balancer = balancer.pid
-            if not waitForGreeting(self.port, balancer, probes=len(hosts)):
-                with open(log, errors="replace") as f:
-                    raise ServerFailed("haproxy did not start:\n" + f.read())
-        except BaseException:
-            self.stop()
-            raise
+        for host in hosts:
+            port = freePort()
+            low, high = freeRange(PASSIVE_PORTS, ("127.0.0.1", host))
+            process = self._start(
+                [sys.executable, "-m", "ftpkit",
+                 "--listen", f"haproxy:tcp:{port}:interface={host}",
+                 "--trusted-proxy", "127.0.0.1",
+                 "--passive-ports", f"{low}-{high}", "--root", root,
+                 "--auth", f"memory:{USER}:{PASSWORD}",
+                 "--max-connections", "100000",
+                 "--max-connections-per-ip", "100000",
+                 "--idle-timeout", "3600"],
+                os.path.join(workdir, f"node-{host}-{port}.log"))
+            waitForListening(host, port, process, f"the node on {host}")
+            self._nodes.append(process.pid)
+            backends.append((host, port))
+            ranges.append((low, high))
+        self.port = freePort()
+        config = os.path.join(workdir, f"haproxy-{self.port}.cfg")
+        with open(config, "w") as f:
+            f.write(haproxyConfig(self.port, backends, ranges))
+        log = os.path.join(workdir, f"haproxy-{self.port}.log")
+        balancer = self._start(None, log, config)
+        self._balancer = balancer.pid
+        if not waitForGreeting(self.port, balancer, probes=len(hosts)):
+            with open(log, errors="replace") as f:
+                text = f.read()
+            if portsTaken(text):
+                raise PortsTaken()
+            raise ServerFailed("haproxy did not start:\n" + text)
 
     def _start(self, argv, logPath, haproxyConfigPath=None):
         """

@@ -11,7 +11,15 @@ import sys
 from twisted.trial import unittest
 
 from bench import scaleout
-from bench.balancer import haproxyInstalled
+from bench.balancer import (
+    freeRange,
+    haproxyConfig,
+    haproxyInstalled,
+    portsTaken,
+    startHaproxy,
+)
+from bench.scaleout import waitForListening
+from bench.servers import freePort
 
 
 class ScaleOutBenchTests(unittest.TestCase):
@@ -59,3 +67,42 @@ class ScaleOutBenchTests(unittest.TestCase):
         self.assertEqual(sys.stderr.getvalue(),
                          "haproxy is not installed (apt-get install haproxy):"
                          " nothing measured\n")
+
+
+class SharedPortsTests(unittest.TestCase):
+    """
+    Two balancers started at once on overlapping ports (tests, other
+    runs) must not share them: one would take the other's passive data
+    connections to a node that does not expect them.
+    """
+
+    def test_secondFails(self):
+        """
+        The second HAProxy on a port the first holds exits at start,
+        saying so in a way L{portsTaken} recognizes (the layout is then
+        started again on other ports).
+        """
+        if not haproxyInstalled():
+            raise unittest.SkipTest("haproxy is not installed")
+        frontend = freePort()
+        passive = freeRange(2, ("127.0.0.1", "127.0.0.2"))
+        config = haproxyConfig(frontend, [("127.0.0.2", freePort())],
+                               [passive])
+        path = os.path.abspath(self.mktemp())
+        with open(path, "w") as f:
+            f.write(config)
+        balancers = []
+        for _ in range(2):
+            log = open(self.mktemp(), "w+b")
+            self.addCleanup(log.close)
+            process = startHaproxy(path, log)
+            self.addCleanup(process.wait, 30)
+            self.addCleanup(process.terminate)
+            balancers.append((process, log))
+            if len(balancers) == 1:
+                waitForListening("127.0.0.1", frontend, process, "haproxy")
+        first, second = balancers
+        self.assertEqual(second[0].wait(30), 1)
+        second[1].seek(0)
+        self.assertTrue(portsTaken(second[1].read().decode()))
+        self.assertIsNone(first[0].poll())
