@@ -296,7 +296,7 @@ class S3Backend(ObjectStoreBackend):
     """
     S3 (s3fs): listings page through the store (C{ListObjectsV2}, 1,000
     keys a request) when the installed s3fs can
-    (C{S3FileSystem._iterdir}, s3fs 2023.9 and later).
+    (C{S3FileSystem._iterdir}, which the tests' s3fs 2026.9 has).
     """
 
     def pages(self, fs, path):
