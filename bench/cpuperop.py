@@ -10,6 +10,9 @@ operation:
   - C{retr}: C{EPSV} and C{RETR} of a 16 KiB file, in one logged-in session;
   - C{stor}: C{EPSV} and C{STOR} of 16 KiB, in one logged-in session.
 
+C{--clients N} runs N such clients at once, sharing the operations (what
+changes when the reactor has several sessions' events per turn).
+
 The server's CPU time (every thread, from C{/proc}, see L{bench.procstat})
 is read before and after each run of C{--ops} operations; rounds of every
 server are interleaved, and the median and min-max of the microseconds per
@@ -27,6 +30,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 
 from bench.certs import writeSelfSigned
 from bench.client import Client
@@ -36,23 +40,25 @@ SIZE = 16 * 1024
 SCENARIOS = ("login", "retr", "stor")
 
 
-def login(port, ops):
+def login(port, ops, tag=""):
     """
     Log in and out C{ops} times.
 
     @param port: the server's control port.
     @param ops: how many logins.
+    @param tag: unused (see L{stor}).
     """
     for _ in range(ops):
         Client(port, "bench", "bench").quit()
 
 
-def retr(port, ops):
+def retr(port, ops, tag=""):
     """
     Download the 16 KiB file C{ops} times in one session.
 
     @param port: the server's control port.
     @param ops: how many downloads.
+    @param tag: unused (see L{stor}).
     """
     client = Client(port, "bench", "bench")
     for _ in range(ops):
@@ -61,22 +67,53 @@ def retr(port, ops):
     client.quit()
 
 
-def stor(port, ops):
+def stor(port, ops, tag=""):
     """
     Upload 16 KiB C{ops} times in one session, each to its own name.
 
     @param port: the server's control port.
     @param ops: how many uploads.
+    @param tag: what the names start with (one per concurrent client).
     """
     client = Client(port, "bench", "bench")
     with open(os.path.join(_root, "small.bin"), "rb") as f:
         for n in range(ops):
-            client.stor(f"up/{n}.bin", f, SIZE)
+            client.stor(f"up/{tag}{n}.bin", f, SIZE)
     client.quit()
 
 
 _root = None
 RUNS = {"login": login, "retr": retr, "stor": stor}
+
+
+def runClients(scenario, port, ops, clients):
+    """
+    Run a scenario with C{clients} clients at once (threads), C{ops}
+    operations in all.
+
+    @return: the operations run (C{ops} rounded down to a multiple of
+        C{clients}).
+    @raise Exception: the first error of a client.
+    """
+    if clients == 1:
+        RUNS[scenario](port, ops)
+        return ops
+    errors = []
+
+    def client(tag):
+        try:
+            RUNS[scenario](port, ops // clients, tag)
+        except Exception as e:
+            errors.append(e)
+    threads = [threading.Thread(target=client, args=(f"c{n}-",))
+               for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return ops // clients * clients
 
 
 _PROFILED = """
@@ -103,7 +140,7 @@ def profiled(command, output):
 
 
 def measure(kind, root, workdir, pem, scenario, ops, profile=None,
-            extraArgs=()):
+            extraArgs=(), clients=1):
     """
     Start a server, run one scenario against it, stop it.
 
@@ -116,6 +153,7 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None,
     @param profile: a C{.prof} path to run the server under C{cProfile},
         or C{None}.
     @param extraArgs: more arguments for the server.
+    @param clients: how many clients at once.
     @return: server CPU microseconds per operation (of its whole process
         tree: the acceptor and workers of C{--workers}).
     """
@@ -128,7 +166,7 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None,
     try:
         RUNS[scenario](instance.port, min(ops, 50))  # Warm up: imports, caches.
         before = instance.tree.cpu()
-        RUNS[scenario](instance.port, ops)
+        ops = runClients(scenario, instance.port, ops, clients)
         after = instance.tree.cpu()
     finally:
         instance.stop()
@@ -150,6 +188,9 @@ def main(argv=None):
         " 16 KiB STOR, one client.")
     parser.add_argument("--ops", type=int, default=2000,
                         help="operations per run (default 2000)")
+    parser.add_argument("--clients", type=int, default=1,
+                        help="clients at once, sharing the operations"
+                        " (default 1)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per server and scenario (default 3)")
     parser.add_argument("--only", default=",".join(SCENARIOS),
@@ -170,6 +211,8 @@ def main(argv=None):
     parser.add_argument("--profile", metavar="DIR",
                         help="run under cProfile, leaving .prof files in DIR")
     args = parser.parse_args(argv)
+    if args.clients < 1:
+        parser.error("--clients must be at least 1")
     scenarios = args.only.split(",")
     for name in scenarios:
         if name not in RUNS:
@@ -205,9 +248,10 @@ def main(argv=None):
                              else ())
                     samples[kind.name, scenario].append(measure(
                         kind, _root, workdir, pem, scenario, args.ops,
-                        profile, extra))
+                        profile, extra, args.clients))
         print(f"server CPU microseconds per operation ({args.ops} ops,"
-              f" median of {args.repeat}, min-max)")
+              f" {args.clients} client(s), median of {args.repeat},"
+              f" min-max)")
         for scenario in scenarios:
             for kind in kinds:
                 values = samples[kind.name, scenario]

@@ -6,9 +6,14 @@ uses) coordinates its workers through several layers of Python objects
 per call; for a small file that costs more than the C{open} it runs.
 Measured with C{python -m bench --only small --files 2000 --repeat 3}:
 4,540 files/s through Twisted's pool, 5,820 through this one. It is a plain
-queue that a few daemon threads take work from, handing each result back
-with L{IReactorFromThreads.callFromThread}; the threads end with the
-process.
+queue that a few daemon threads take work from, handing results back with
+L{IReactorFromThreads.callFromThread}; the threads end with the process.
+
+Results are handed back in batches: a thread that finishes a call while
+the reactor has not yet taken the results finished before adds its own to
+them, instead of waking the reactor once more (each wake-up is a write and
+a read of the reactor's waker and a turn of the reactor). Under many
+sessions' small uploads, calls end faster than the reactor turns.
 """
 
 import queue
@@ -35,6 +40,7 @@ class DiskThreads:
         self._threads = 0
         self._idle = 0
         self._lock = threading.Lock()
+        self._done = []
 
     def run(self, function, *args):
         """
@@ -62,14 +68,30 @@ class DiskThreads:
             with self._lock:
                 self._idle -= 1
             try:
-                value = function(*args)
+                outcome = function(*args)
             except BaseException:
-                self._reactor.callFromThread(result.errback, Failure())
-            else:
-                self._reactor.callFromThread(result.callback, value)
+                outcome = Failure()
+            with self._lock:
+                self._done.append((result, outcome))
+                wake = len(self._done) == 1
+            if wake:
+                self._reactor.callFromThread(self._handBack)
             # Waiting for the next call must not keep this one's result
             # (a listing of a large directory, say) alive.
-            result = function = args = value = None
+            result = function = args = outcome = None
+
+    def _handBack(self):
+        """
+        In the reactor thread: fire the Deferreds of every call finished
+        since the last time, in the order they finished.
+        """
+        with self._lock:
+            done, self._done = self._done, []
+        for result, outcome in done:
+            if isinstance(outcome, Failure):
+                result.errback(outcome)
+            else:
+                result.callback(outcome)
 
 
 DISK = "disk"

@@ -105,3 +105,48 @@ class DiskThreadsTests(unittest.TestCase):
         shell = FilesystemShell(self.mktemp().rsplit("/", 1)[0], reactor)
         self.assertIs(shell._listingRunner.__self__, listings)
         self.assertIs(shell._runner.__self__, diskThreadsFor(reactor))
+
+
+class _HeldReactor:
+    """
+    Keeps what threads hand to C{callFromThread} instead of running it.
+    """
+
+    def __init__(self):
+        self.calls = []
+
+    def callFromThread(self, function, *args):
+        self.calls.append((function, args))
+
+
+class BatchedResultsTests(unittest.SynchronousTestCase):
+    """
+    Calls that finish before the reactor takes the results are handed
+    back with one wake-up of the reactor.
+    """
+
+    def test_oneWakeUpForResultsWaiting(self):
+        import time
+
+        reactor = _HeldReactor()
+        pool = DiskThreads(reactor, size=2)
+
+        def fail():
+            raise OSError("disk on fire")
+        first, second = pool.run(lambda: 1), pool.run(fail)
+        deadline = time.monotonic() + 10
+        while len(pool._done) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        self.assertEqual(len(reactor.calls), 1)
+        self.assertNoResult(first)
+        [(handBack, args)] = reactor.calls
+        handBack(*args)
+        self.assertEqual(self.successResultOf(first), 1)
+        self.failureResultOf(second, OSError)
+        third = pool.run(lambda: 3)
+        while len(reactor.calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        self.assertEqual(len(reactor.calls), 2)
+        handBack, args = reactor.calls[1]
+        handBack(*args)
+        self.assertEqual(self.successResultOf(third), 3)
