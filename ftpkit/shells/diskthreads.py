@@ -20,7 +20,10 @@ import queue
 import threading
 
 from twisted.internet import defer
+from twisted.logger import Logger
 from twisted.python.failure import Failure
+
+_log = Logger()
 
 
 class DiskThreads:
@@ -88,10 +91,15 @@ class DiskThreads:
         with self._lock:
             done, self._done = self._done, []
         for result, outcome in done:
-            if isinstance(outcome, Failure):
-                result.errback(outcome)
-            else:
-                result.callback(outcome)
+            try:
+                if isinstance(outcome, Failure):
+                    result.errback(outcome)
+                else:
+                    result.callback(outcome)
+            except Exception:
+                # As the reactor does for each call from a thread: log,
+                # and go on with the others.
+                _log.failure("handing back a disk call's result")
 
 
 DISK = "disk"

@@ -150,3 +150,25 @@ class BatchedResultsTests(unittest.SynchronousTestCase):
         handBack, args = reactor.calls[1]
         handBack(*args)
         self.assertEqual(self.successResultOf(third), 3)
+
+    def test_oneBadHandBackSparesTheOthers(self):
+        """
+        A Deferred that cannot take its result (fired already) is logged,
+        and the results after it are still handed back.
+        """
+        import time
+
+        reactor = _HeldReactor()
+        pool = DiskThreads(reactor, size=2)
+        first = pool.run(lambda: 1)
+        pool.run(lambda: 2)
+        deadline = time.monotonic() + 10
+        while len(pool._done) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        early, late = pool._done[0][0], pool._done[1][0]
+        early.callback("fired already")
+        [(handBack, args)] = reactor.calls
+        handBack(*args)
+        self.assertEqual(len(self.flushLoggedErrors()), 1)
+        self.assertEqual(self.successResultOf(late),
+                         1 if late is first else 2)
