@@ -112,14 +112,19 @@ in parallel threads spent their time passing the GIL between them. Four
 clients listing 2,000 entries at once: 35 listings a second, 36 ms of
 server CPU each, in the main lane; 64 a second, 15 ms each, in this one."""
 
-_LANE_SIZES = {DISK: 8, LISTINGS: 1}
+HASHES = "hashes"
+"""The lane of checksums (C{HASH}): two threads. A checksum reads a whole
+file, minutes for a large one; in the main lane a few clients hashing
+large files took every thread, and every other file command waited."""
+
+_LANE_SIZES = {DISK: 8, LISTINGS: 1, HASHES: 2}
 
 _pools = {}
 
 
 def diskThreadsFor(reactor, lane=DISK):
     """
-    @param lane: L{DISK} or L{LISTINGS}.
+    @param lane: L{DISK}, L{LISTINGS} or L{HASHES}.
     @return: the L{DiskThreads} of C{reactor} for C{lane}, made on first
         use.
     """

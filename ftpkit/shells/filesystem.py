@@ -50,7 +50,7 @@ from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.diskfiles import FileReader, FileWriter
 from ftpkit.shells.disklistings import DiskListing, readEntries
-from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor
+from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
 
 try:
     import grp
@@ -185,17 +185,19 @@ class FilesystemShell:
         @param runner: runs a blocking call off the reactor thread:
             C{runner(function, *args)} returns a Deferred with its result;
             by default the reactor's L{ftpkit.shells.diskthreads.DiskThreads}
-            (listings in their own lane).
+            (listings and checksums in lanes of their own).
         """
         if reactor is None:
             from twisted.internet import reactor
-        listingRunner = runner
+        listingRunner = hashRunner = runner
         if runner is None:
             runner = diskThreadsFor(reactor).run
             listingRunner = diskThreadsFor(reactor, LISTINGS).run
+            hashRunner = diskThreadsFor(reactor, HASHES).run
         self._reactor = reactor
         self._runner = runner
         self._listingRunner = listingRunner
+        self._hashRunner = hashRunner
         self._root = _realRoot(os.fsencode(root))
 
     def _run(self, function, *args):
@@ -426,9 +428,14 @@ class FilesystemShell:
         """
         See L{IFTPShellHash.hash}.
 
+        Runs in the checksums' own lane
+        (L{ftpkit.shells.diskthreads.HASHES}), so that hashing large files
+        never holds up other file commands.
+
         @raise ParameterNotImplemented: for an algorithm C{hashlib} lacks.
         """
-        return self._run(self._hash, path, algorithm, start, end)
+        return self._hashRunner(_translated, self._hash, path, algorithm,
+                                start, end)
 
     def _hash(self, path, algorithm, start, end):
         """

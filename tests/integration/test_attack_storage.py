@@ -265,3 +265,59 @@ class LocalFsspecJailTests(unittest.TestCase):
         yield self.shell.makeDirectory(("fine", "ok"))
         self.assertEqual(os.listdir(os.path.join(self.root, "inside")),
                          ["ok"])
+
+
+class HashLaneTests(unittest.TestCase):
+    """
+    C{HASH} reads a whole file in a disk thread: many at once on large
+    files took every disk thread, and every user's file commands waited
+    behind them (a C{SIZE} took as long as the hashes). They run in a lane
+    of their own.
+    """
+
+    timeout = 60
+
+    def test_hashesLeaveDiskThreadsFree(self):
+        """
+        While more hashes than there are disk threads are running (each
+        stuck in its digest), a C{stat} still gets its answer.
+        """
+        import hashlib
+        import threading
+
+        from twisted.internet import reactor
+
+        from ftpkit.shells import filesystem
+
+        release = threading.Event()
+        self.addCleanup(release.set)
+
+        class StuckDigest:
+            def update(self, data):
+                release.wait(30)
+
+            def hexdigest(self):
+                return "0"
+
+        class StuckHashlib:
+            @staticmethod
+            def new(algorithm):
+                hashlib.new(algorithm)
+                return StuckDigest()
+
+        self.patch(filesystem, "hashlib", StuckHashlib)
+        root = self.mktemp()
+        os.makedirs(root)
+        with open(os.path.join(root, "f"), "wb") as f:
+            f.write(b"x")
+        shell = filesystem.FilesystemShell(root, reactor=reactor)
+        hashes = [shell.hash(("f",), "sha256") for _ in range(12)]
+        answered = []
+        shell.stat(("f",)).addCallback(answered.append)
+
+        def check(ignored):
+            self.assertEqual(len(answered), 1)
+            release.set()
+            return defer.gatherResults(hashes)
+
+        return waitFor(lambda: answered, timeout=5).addCallback(check)
