@@ -34,6 +34,7 @@ from zope.interface import implementer
 
 from ftpkit.auth.sharedusers import AcceptorUserSessions
 from ftpkit.control.policies import ConnectionLimiter
+from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.proxied import isProxied
 from ftpkit.data.channel import normalizeHost
@@ -376,6 +377,8 @@ class WorkerPool(service.Service):
     The acceptor: listens, limits, and dispatches to worker processes.
 
     @ivar limiter: the L{ConnectionLimiter} for all workers together.
+    @ivar addressRules: the L{AddressRules} (C{--allow-from},
+        C{--deny-from}) checked before a connection counts.
     @ivar events: the L{EventHub} connections refused here are published
         to (an L{EventLog} logs them).
     @ivar endedHooks: callables given the process id of each worker that
@@ -408,6 +411,7 @@ class WorkerPool(service.Service):
         self.argv = argv
         self.limiter = ConnectionLimiter(config.maxConnections,
                                          config.maxConnectionsPerIP)
+        self.addressRules = AddressRules(config.allowFrom, config.denyFrom)
         self.grace = config.shutdownGrace
         self.workers = []
         self.spare = SpareDescriptor()
@@ -534,14 +538,17 @@ class WorkerPool(service.Service):
 
     def dispatch(self, connection, host):
         """
-        Refuse a connection over the limits, or when no worker is ready;
-        else hand it to the least busy ready worker.
+        Refuse a connection from an address C{--allow-from}/C{--deny-from}
+        refuse, over the limits, or when no worker is ready; else hand it
+        to the least busy ready worker.
 
         @param connection: the accepted socket (closed here either way).
         @param host: the client's address.
         """
         try:
             refusal = fdlimit.connectionRefusal(connection.fileno())
+            if refusal is None and not self.addressRules.allows(host):
+                refusal = NOT_ALLOWED
             if refusal is None:
                 refusal = self.limiter.admit(host)
                 ready = [worker for worker in self.workers

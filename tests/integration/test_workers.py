@@ -11,9 +11,15 @@ import subprocess
 import sys
 import time
 
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
-from ftpkit.deploy.workers import parseListenAddress, workerArguments
+from ftpkit.config import ServerConfig
+from ftpkit.deploy.workers import (
+    WorkerPool,
+    parseListenAddress,
+    workerArguments,
+)
 
 
 class ParseListenAddressTests(unittest.SynchronousTestCase):
@@ -242,3 +248,27 @@ class WorkerLogReaderTests(unittest.SynchronousTestCase):
         self.reader.recordsReceived(record.encode("utf-8"))
         self.assertEqual([formatEvent(e) for e in self.events],
                          ["5 bytes in 3.978 s 'alice'"])
+
+
+class DispatchTests(unittest.SynchronousTestCase):
+    """
+    L{WorkerPool.dispatch}: what the acceptor decides itself.
+    """
+
+    def test_deniedNeverCounted(self):
+        """
+        An address C{--deny-from} names is refused by the acceptor itself
+        with C{421 Not allowed}, and never counts against the limits (the
+        worker refused it, and released it only later: a client refused
+        again and again could get "too many connections").
+        """
+        pool = WorkerPool(2, [], [], ServerConfig(
+            denyFrom=("127.0.0.2",), maxConnectionsPerIP=1),
+            reactor=MemoryReactorClock())
+        for _ in range(3):
+            ours, theirs = socket.socketpair()
+            self.addCleanup(theirs.close)
+            pool.dispatch(ours, "127.0.0.2")
+            self.assertEqual(theirs.recv(100),
+                             b"421 Not allowed from your address\r\n")
+        self.assertEqual(pool.limiter.sessionsByHost.get("127.0.0.2", 0), 0)
