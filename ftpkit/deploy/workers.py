@@ -34,9 +34,9 @@ from zope.interface import implementer
 
 from ftpkit.auth.sharedusers import AcceptorUserSessions
 from ftpkit.control.policies import ConnectionLimiter
-from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.proxied import isProxied
+from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import splitEndpoint
