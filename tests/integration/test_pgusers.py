@@ -230,6 +230,34 @@ class ServerTests(PostgresTestCase):
         self.assertTrue(str(caught.exception).startswith("550"))
         ftp.quit()
 
+    def test_vhostRoot(self):
+        """
+        With C{--vhost NAME=pg:DSN --vhost-root NAME=DIR}, a user of the
+        one table has a home under DIR on that host, under C{--root}
+        elsewhere.
+        """
+        roots = []
+        for _ in range(2):
+            roots.append(os.path.abspath(self.mktemp()))
+            os.mkdir(roots[-1])
+        server = ServerProcess(self, [
+            "--root", roots[0], "--auth", f"pg:{self.dsn}",
+            "--realm", f"pg:{self.dsn}",
+            "--vhost", f"a.example=pg:{self.dsn}",
+            "--vhost-root", f"a.example={roots[1]}"])
+        server.waitForGreeting()
+        self.addUser("finn", "pw", "--permissions", "list,read,write")
+        for host, root in ((None, roots[0]), ("a.example", roots[1])):
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            if host is not None:
+                ftp.sendcmd("HOST " + host)
+            ftp.login("finn", "pw")
+            ftp.storbinary("STOR up.txt", io.BytesIO(root.encode()))
+            ftp.quit()
+            with open(os.path.join(root, "finn", "up.txt"), "rb") as f:
+                self.assertEqual(f.read(), root.encode())
+
 
 class DatabaseDownTests(unittest.TestCase):
     """
