@@ -14,6 +14,7 @@ C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
 whose answers come back with the connections' lines).
 """
 
+import errno
 import os
 import signal
 import socket
@@ -129,8 +130,12 @@ class ConnectionReceiver:
                 self.reactor.adoptStreamConnection(
                     descriptor, addressFamily, self._factoryFor(local))
             except OSError as e:
-                self.log.warn("could not adopt a connection: {error}",
-                              error=e)
+                # A client gone before its session began (a balancer's
+                # health check resets its connection at once) is no
+                # problem of the server's: not worth a line every check.
+                if e.errno != errno.ENOTCONN:
+                    self.log.warn("could not adopt a connection: {error}",
+                                  error=e)
                 # The acceptor counted it: its session ended before it began.
                 host = connectionHost(message)
                 if host is not None:

@@ -9,6 +9,7 @@ import socket
 
 from twisted.internet import reactor
 from twisted.internet.protocol import Factory, Protocol
+from twisted.logger import Logger
 from twisted.trial import unittest
 
 from ftpkit.deploy.worker import ConnectionReceiver, connectionHost
@@ -44,7 +45,9 @@ class AdoptionFailureTests(unittest.TestCase):
     def test_released(self):
         """
         A descriptor that is no connection (its peer is gone) is answered
-        with C{ended HOST}, HOST being the address it came with.
+        with C{ended HOST}, HOST being the address it came with, and no
+        warning is logged (HAProxy's health checks do this every few
+        hundred milliseconds).
         """
         acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
                                                    socket.SOCK_STREAM)
@@ -57,5 +60,9 @@ class AdoptionFailureTests(unittest.TestCase):
         socket.send_fds(acceptorEnd, [b"127.0.0.9\n"], [gone.fileno()])
         factory = Factory.forProtocol(Protocol)
         factory.userSessions = None
-        ConnectionReceiver(reactor, workerEnd, factory).doRead()
+        receiver = ConnectionReceiver(reactor, workerEnd, factory)
+        logged = []
+        receiver.log = Logger(observer=logged.append)
+        receiver.doRead()
         self.assertEqual(acceptorEnd.recv(100), b"ended 127.0.0.9\n")
+        self.assertEqual(logged, [])
