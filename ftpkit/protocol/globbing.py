@@ -11,6 +11,7 @@ one. A name that exists as written is never taken for a pattern.
 """
 
 import fnmatch
+import re
 
 _MAGIC = frozenset("*?[")
 
@@ -48,6 +49,10 @@ def matchNames(pattern, names):
     @return: the matching names, in their order.
     """
     hidden = pattern.startswith(".")
+    # Compiled here rather than by fnmatchcase, whose cache keeps 32,768
+    # compiled patterns: clients choose the patterns, so that cache would
+    # let one hold tens of megabytes (re's own cache keeps 512).
+    matches = re.compile(fnmatch.translate(pattern)).match
     return [name for name in names
             if (hidden or not name.startswith("."))
-            and fnmatch.fnmatchcase(name, pattern)]
+            and matches(name)]

@@ -3,6 +3,8 @@ Tests for L{ftpkit.protocol.globbing} and L{ftpkit.control.handlers.listed}:
 wildcards and leading dashes in C{LIST}, C{NLST} and C{STAT} arguments.
 """
 
+import fnmatch
+
 from twisted.internet import defer
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -170,3 +172,19 @@ class FindListedTests(SynchronousTestCase):
         self.assertRaises(NoSuchFile, listed, self.shell, "nodir/*.txt")
         self.assertRaises(NotDirectory, listed, self.shell, "a.txt/*")
         self.assertRaises(NoSuchFile, listed, self.shell, "nosuch.txt")
+
+
+class PatternCacheTests(SynchronousTestCase):
+    """
+    Patterns come from clients: matching them keeps no unbounded cache.
+    """
+
+    def test_fnmatchCacheUntouched(self):
+        """
+        L{matchNames} leaves C{fnmatch}'s pattern cache (32,768 entries)
+        alone, so distinct patterns cannot make the server grow.
+        """
+        fnmatch._compile_pattern.cache_clear()
+        for n in range(50):
+            matchNames(f"x{n}*", ["x1", "x10", "y"])
+        self.assertEqual(fnmatch._compile_pattern.cache_info().currsize, 0)
