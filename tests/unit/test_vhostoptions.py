@@ -10,6 +10,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
+from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin
 from tests.unit.test_tap import parse
 
 
@@ -139,3 +140,15 @@ class VhostOptionTests(unittest.TestCase):
                           ["--vhost", "a.example=nosuch"])
         self.assertEqual(options.errorOutput.getvalue().count("\n"), 1)
         self.assertIn("--vhost:", options.errorOutput.getvalue())
+
+
+class HelpTextTests(unittest.SynchronousTestCase):
+    """
+    C{--help} shows the virtual host options' text without the gaps of
+    their docstrings' indentation.
+    """
+
+    def test_noGaps(self):
+        for name in ("opt_vhost", "opt_vhost_banner", "opt_vhost_root"):
+            doc = getattr(VirtualHostOptionsMixin, name).__doc__
+            self.assertNotIn("  ", doc, name)
