@@ -144,6 +144,18 @@ def usageErrorLine(program, error):
     return f"{name}: {error} (see --help)\n"
 
 
+def _oneLine(doc):
+    """
+    Join an option's help onto one line: C{--help} wraps it with
+    L{textwrap}, which turns each newline and indentation of a multi-line
+    C{opt_} docstring into a run of spaces in the middle of the text.
+
+    @param doc: the help text, or L{None}.
+    @return: C{doc} with each run of whitespace made one space.
+    """
+    return " ".join(doc.split()) if doc else doc
+
+
 def realmPlugins():
     """
     @return: a C{dict} mapping each installed realm name to its
@@ -261,6 +273,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     def __init__(self):
         usage.Options.__init__(self)
+        self.docs = {name: _oneLine(doc) for name, doc in self.docs.items()}
         self.argv = []
         self["listen"] = []
         self["root"] = os.getcwd()

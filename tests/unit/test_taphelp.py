@@ -1,0 +1,27 @@
+"""
+Tests for the C{--help} text of L{ftpkit.deploy.tap.Options}.
+"""
+
+import re
+
+from twisted.trial import unittest
+
+from ftpkit.deploy.tap import Options
+
+
+class HelpTextTests(unittest.TestCase):
+    """
+    C{twistd ftpkit --help} reads as written.
+    """
+
+    def test_noRunsOfSpaces(self):
+        """
+        No option's help has a run of spaces in its text: the newlines and
+        indentation of a multi-line C{opt_} docstring (C{--tls-cert},
+        C{--vhost}...) are not kept as spaces.
+        """
+        options = Options()
+        text = options.getUsage().split("\n\n")[0]
+        for line in text.splitlines()[2:]:
+            described = re.sub(r"^\s*(-\w, )?--\S+\s+", "", line).strip()
+            self.assertNotIn("  ", described, line)
