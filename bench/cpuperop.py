@@ -91,6 +91,10 @@ def runClients(scenario, port, ops, clients):
     Run a scenario with C{clients} clients at once (threads), C{ops}
     operations in all.
 
+    @param scenario: a key of L{RUNS}.
+    @param port: the server's control port.
+    @param ops: the operations to run, all clients together.
+    @param clients: how many clients run at once.
     @return: the operations run (C{ops} rounded down to a multiple of
         C{clients}).
     @raise Exception: the first error of a client.

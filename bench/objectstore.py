@@ -166,6 +166,8 @@ def directGet(servers, digest, blockSize=None):
     """
     Download C{direct.bin} straight from S3 with s3fs, checking its hash.
 
+    @param servers: the running servers (their S3 endpoint).
+    @param digest: the SHA-256 digest C{direct.bin} must have.
     @param blockSize: the bytes s3fs fetches per request, or C{None} for
         its own default (what a program using it gets).
     @return: the bytes moved.

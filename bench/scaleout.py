@@ -71,6 +71,11 @@ def waitForListening(host, port, process, what, timeout=60.0):
     """
     Wait until something accepts connections on C{(host, port)}.
 
+    @param host: the address to connect to.
+    @param port: the port to connect to.
+    @param process: the L{subprocess.Popen} that should listen there.
+    @param what: its name in the error.
+    @param timeout: seconds to wait at most.
     @raise ServerFailed: when C{process} exited or C{timeout} passed.
     """
     deadline = time.monotonic() + timeout
@@ -207,6 +212,8 @@ def logins(port, count, clients, cpu=lambda: (0.0, 0.0, 0.0)):
     Log in and out C{count} times, C{clients} sessions at a time.
 
     @param port: the balancer's control port.
+    @param count: how many logins.
+    @param clients: how many sessions at a time.
     @param cpu: returns the CPU seconds the nodes, the balancer and the
         client used so far (L{Cluster.cpu}).
     @return: logins per second, and the nodes', the balancer's and the
@@ -238,6 +245,7 @@ def smallFiles(port, files, clients, cpu=lambda: (0.0, 0.0, 0.0)):
 
     @param port: the balancer's control port.
     @param files: C{(name, content)} pairs.
+    @param clients: how many sessions fetch at a time.
     @param cpu: as for L{logins}.
     @return: files per second, and the nodes', the balancer's and the
         client's CPU milliseconds per file.
@@ -282,6 +290,8 @@ def writeFiles(root, count):
     """
     Write the small files under C{root/small}.
 
+    @param root: the directory the nodes serve.
+    @param count: how many files.
     @return: C{(name, content)} pairs.
     """
     os.makedirs(os.path.join(root, "small"))
@@ -407,6 +417,7 @@ def main(argv=None):
     """
     Parse the options, measure, print.
 
+    @param argv: the arguments, or C{None} for C{sys.argv[1:]}.
     @return: the exit status.
     """
     args = parseArguments(sys.argv[1:] if argv is None else argv)

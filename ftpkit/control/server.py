@@ -492,6 +492,10 @@ class FTPProtocol(
         command that needs one gets C{530}, whatever its argument (its
         syntax is checked only once the client may run it).
 
+        @param verb: the command's verb, upper case.
+        @param command: its L{ftpkit.protocol.commandtable} entry, or C{None}
+            for a verb ftpkit does not know.
+        @param argument: its argument.
         @return: a reply C{(code, text)} refusing it, or C{None}.
         """
         if command is None:

@@ -396,6 +396,7 @@ class WorkerPool(service.Service):
             possibly behind C{haproxy:}.
         @param argv: the options each worker is started with.
         @param config: the L{ftpkit.config.ServerConfig} (for its limits).
+        @param reactor: the reactor, or C{None} for the global one.
         """
         if reactor is None:
             from twisted.internet import reactor
@@ -483,6 +484,8 @@ class WorkerPool(service.Service):
     def workerReady(self, worker):
         """
         A worker serves: workers no longer fail at start.
+
+        @param worker: the worker that said it is ready.
         """
         self.failures = 0
         self.log.info("worker {pid} ready", pid=worker.transport.pid)

@@ -124,6 +124,7 @@ _pools = {}
 
 def diskThreadsFor(reactor, lane=DISK):
     """
+    @param reactor: the reactor the threads hand results back to.
     @param lane: L{DISK}, L{LISTINGS} or L{HASHES}.
     @return: the L{DiskThreads} of C{reactor} for C{lane}, made on first
         use.
