@@ -10,6 +10,25 @@ import socket
 from tests.integration import test_haproxy
 
 
+def firstAnswer(address, data, source=None):
+    """
+    Connect, send some bytes, and read what comes back.
+
+    @param address: C{(host, port)} to connect to.
+    @param data: the bytes to send.
+    @param source: the C{(host, port)} to connect from, or C{None}.
+    @return: the first bytes the other side sent, C{b""} when it closed
+        (or reset) the connection without a word.
+    """
+    with socket.create_connection(address, timeout=30,
+                                  source_address=source) as s:
+        s.sendall(data)
+        try:
+            return s.recv(100)
+        except ConnectionResetError:
+            return b""
+
+
 class BalancedWorkersTests(test_haproxy.BalancedNodesTests):
     """
     L{test_haproxy.BalancedNodesTests} with two worker processes a node.
@@ -24,14 +43,9 @@ class BalancedWorkersTests(test_haproxy.BalancedNodesTests):
         that is no C{--trusted-proxy} is closed unanswered, by the
         acceptor.
         """
-        host, port = self.backends[0]
-        with socket.create_connection((host, port), timeout=30,
-                                      source_address=("127.0.0.5", 0)) as s:
-            s.sendall(b"PROXY TCP4 127.0.0.7 127.0.0.1 5555 21\r\n")
-            try:
-                answer = s.recv(100)
-            except ConnectionResetError:
-                answer = b""
+        answer = firstAnswer(self.backends[0],
+                             b"PROXY TCP4 127.0.0.7 127.0.0.1 5555 21\r\n",
+                             ("127.0.0.5", 0))
         self.assertEqual(answer, b"")
         self.nodes[0].waitForLog(
             "refused connection from 127.0.0.5: not a --trusted-proxy")
@@ -41,13 +55,7 @@ class BalancedWorkersTests(test_haproxy.BalancedNodesTests):
         A trusted balancer's connection that starts with something else
         than a PROXY header is closed unanswered, and logged.
         """
-        host, port = self.backends[1]
-        with socket.create_connection((host, port), timeout=30) as s:
-            s.sendall(b"USER anonymous\r\n")
-            try:
-                answer = s.recv(100)
-            except ConnectionResetError:
-                answer = b""
+        answer = firstAnswer(self.backends[1], b"USER anonymous\r\n")
         self.assertEqual(answer, b"")
         self.nodes[1].waitForLog("refused connection from 127.0.0.1 on a"
                                  " PROXY-protocol listener")
