@@ -68,18 +68,6 @@ def withRoot(options, root):
     return rooted
 
 
-def _helpText(method):
-    """
-    Join a multi-line C{opt_} docstring into one line: C{--help} wraps
-    it, and would otherwise keep the indentation of each line inside it.
-
-    @param method: an C{opt_} method.
-    @return: C{method}, its docstring joined.
-    """
-    method.__doc__ = " ".join(method.__doc__.split())
-    return method
-
-
 class VirtualHostOptionsMixin:
     """
     C{--vhost} and C{--vhost-banner}, repeatable, and
@@ -92,7 +80,6 @@ class VirtualHostOptionsMixin:
           "instead of getting 504.")],
     ]
 
-    @_helpText
     def opt_vhost(self, text):
         """NAMES=REALM[:ARGS]: clients that send HOST with one of the
         comma-separated NAMES log in to that realm (built as --realm
@@ -104,7 +91,6 @@ class VirtualHostOptionsMixin:
             raise usage.UsageError(f"--vhost: {e}")
         self.setdefault("vhost", []).append(text)
 
-    @_helpText
     def opt_vhost_banner(self, text):
         """NAME=TEXT: the 220 reply to HOST for the --vhost that has NAME,
         repeatable [default: 'Host NAME ready']."""
@@ -114,7 +100,6 @@ class VirtualHostOptionsMixin:
             raise usage.UsageError(f"--vhost-banner: {e}")
         self.setdefault("vhost-banner", []).append(text)
 
-    @_helpText
     def opt_vhost_root(self, text):
         """NAME=DIR: the --vhost that has NAME serves DIR where its realm
         would serve --root (filesystem without a DIR, users:PATH, pg:DSN),

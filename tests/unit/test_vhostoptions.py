@@ -10,7 +10,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
-from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin
+from ftpkit.deploy.tap import Options
 from tests.unit.test_tap import parse
 
 
@@ -149,6 +149,11 @@ class HelpTextTests(unittest.SynchronousTestCase):
     """
 
     def test_noGaps(self):
-        for name in ("opt_vhost", "opt_vhost_banner", "opt_vhost_root"):
-            doc = getattr(VirtualHostOptionsMixin, name).__doc__
-            self.assertNotIn("  ", doc, name)
+        """
+        The help of C{--vhost}, C{--vhost-banner} and C{--vhost-root} has
+        no run of spaces (L{ftpkit.deploy.tap.Options} joins each option's
+        help onto one line).
+        """
+        docs = Options().docs
+        for name in ("vhost", "vhost-banner", "vhost-root"):
+            self.assertNotIn("  ", docs[name], name)
