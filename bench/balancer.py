@@ -1,7 +1,7 @@
 """
 ftpkit nodes behind HAProxy on loopback, the layout C{docs/scale-out.rst}
 shows: one frontend for the control port (round robin, PROXY protocol v2)
-and one per node for its passive ports (v1). C{tests/test_haproxy.py} and
+and one per node for its passive ports (v1). C{tests/integration/test_haproxy.py} and
 C{python -m bench.scaleout} both build it from here.
 """
 
