@@ -6,9 +6,7 @@ Twisted's TCP transport queues every write and sends it on the next turn
 of the reactor, registering the socket for writing (one C{epoll_ctl})
 and unregistering it after the send (another). A session writes two or
 three short replies per transferred file, so for small files that
-bookkeeping is a visible share of the work: sending at once when the
-transport has nothing queued measured about 12% more 16 KiB files per
-second (C{python -m bench --only small}).
+bookkeeping is a visible share of the work (C{docs/benchmark.rst}).
 """
 
 from ftpkit.compat import closeAtOnce, queueIsEmpty, sendNow

@@ -15,9 +15,8 @@ cannot keep the client out.
 Once its connection is accepted a listener goes to the server's
 L{ftpkit.data.listenerpool.ListenerPool}, for the next PASV/EPSV of any session
 (L{ftpkit.data.channel.DataChannel.listen} refuses whatever queued on it
-meanwhile): creating, binding and closing a socket per file cost about a
-fifth of a small file's time (about 8,000 -> 10,000 files/s, the two
-versions side by side).
+meanwhile): creating, binding and closing a socket per file is a visible
+share of a small file's time (C{docs/benchmark.rst}).
 """
 
 import errno
