@@ -393,10 +393,17 @@ class ProcessServerTests(unittest.TestCase):
         self.assertEqual(treeDigest(down), treeDigest(local))
 
     def test_workers(self):
+        """
+        A tree goes up and comes back whole through C{--workers 2}.
+        """
         root = os.path.abspath(self.mktemp())
         os.makedirs(root)
         return self.roundTrip(["--root", root, "--workers", "2"])
 
     def test_fsspecMemory(self):
+        """
+        A tree goes up and comes back whole through C{--realm
+        fsspec:memory://}.
+        """
         return self.roundTrip(["--realm", "fsspec:memory://"])
 

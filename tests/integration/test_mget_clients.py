@@ -147,6 +147,11 @@ class FtplibTests(MgetTestMixin, unittest.TestCase):
     """
 
     def test_nlstAndDir(self):
+        """
+        C{nlst} of a pattern in the current directory, in a subdirectory
+        and by an absolute path gives the matching names as the client can
+        fetch them; C{dir("-dir")} lists the directory called C{-dir}.
+        """
         import ftplib
 
         def client():

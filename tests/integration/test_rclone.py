@@ -127,15 +127,24 @@ class RcloneTests(FTPSTestsMixin, unittest.TestCase):
         self.assertTimesKept(back)
 
     def test_clear(self):
+        """
+        Copy, sync and copy back over a clear control connection.
+        """
         self.serve()
         return self.roundTrip()
 
     def test_explicitTLS(self):
+        """
+        The same with C{AUTH TLS} required.
+        """
         self.serve(tlsRequired=True)
         return self.roundTrip(explicit_tls="true",
                               no_check_certificate="true")
 
     def test_implicitTLS(self):
+        """
+        The same on an implicit FTPS port.
+        """
         self.serveImplicit()
         return self.roundTrip(tls="true", no_check_certificate="true")
 

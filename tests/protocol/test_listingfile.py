@@ -77,6 +77,9 @@ class ListingReadFileTests(unittest.TestCase):
     """
 
     def test_interface(self):
+        """
+        L{ListingReadFile} provides L{IReadFile}.
+        """
         self.assertTrue(verifyObject(IReadFile, ListingReadFile(
             EndlessListing(1), names)))
 

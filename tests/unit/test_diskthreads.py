@@ -126,6 +126,11 @@ class BatchedResultsTests(unittest.SynchronousTestCase):
     """
 
     def test_oneWakeUpForResultsWaiting(self):
+        """
+        Two calls ending before the reactor runs the hand-back go back in
+        one C{callFromThread}, a failure included; a later call gets a
+        hand-back of its own.
+        """
         import time
 
         reactor = _HeldReactor()

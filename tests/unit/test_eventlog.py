@@ -17,6 +17,11 @@ class SameEventTests(unittest.TestCase):
     """
 
     def test_sameAsEmit(self):
+        """
+        For each logged kind, with a success and a failure code, the event
+        L{EventLog} gives its observers equals the one C{Logger.emit} makes
+        from L{logFields} (but for its logger and, nearly, its time).
+        """
         seen = []
         self.patch(eventlog._log, "observer", seen.append)
         emitted = []

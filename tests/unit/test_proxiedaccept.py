@@ -22,10 +22,18 @@ class AcceptorAddressTests(unittest.SynchronousTestCase):
     """
 
     def test_plain(self):
+        """
+        A C{tcp:} description gives its family, interface and port, not
+        proxied.
+        """
         self.assertEqual(acceptorAddress("tcp:2121:interface=127.0.0.1"),
                          (socket.AF_INET, "127.0.0.1", 2121, False))
 
     def test_proxied(self):
+        """
+        C{haproxy:tcp:} and C{haproxy:tcp6:} give the wrapped listener's
+        address (C{::} without an interface), proxied.
+        """
         self.assertEqual(
             acceptorAddress("haproxy:tcp:2121:interface=10.0.0.2"),
             (socket.AF_INET, "10.0.0.2", 2121, True))
@@ -54,6 +62,10 @@ class IsProxiedConnectionTests(unittest.SynchronousTestCase):
     listeners = [("10.0.0.2", 2121), ("0.0.0.0", 2200), ("::", 2300)]
 
     def test_sameAddressAndPort(self):
+        """
+        A connection accepted on a C{haproxy:} listener's address and port
+        is proxied, an IPv4-mapped IPv6 address included.
+        """
         self.assertTrue(isProxiedConnection("10.0.0.2", 2121, self.listeners))
         self.assertTrue(isProxiedConnection("::ffff:10.0.0.2", 2121,
                                             self.listeners))

@@ -66,6 +66,9 @@ class ListingsTests(unittest.TestCase):
     """
 
     def test_whole(self):
+        """
+        L{WholeListing} gives its entries in batches of the size asked for.
+        """
         entries = [(str(n), None) for n in range(5)]
         batches = self.successResultOf(readAll(WholeListing(entries, 2)))
         self.assertEqual([len(batch) for batch in batches], [2, 2, 1])
@@ -96,6 +99,9 @@ class WrapperTests(unittest.TestCase):
     """
 
     def test_forwarded(self):
+        """
+        A wrapper of a shell that lists in batches lists in batches too.
+        """
         shell = ShellWrapper(StreamingMemoryShell({"/f": b""}))
         self.assertTrue(IFTPShellStreamedListing.providedBy(shell))
 
@@ -116,6 +122,10 @@ class WrapperTests(unittest.TestCase):
         self.assertEqual(self.successResultOf(readAll(listing)), [])
 
     def test_hideDotfiles(self):
+        """
+        L{HideDotfilesShell} lists in batches without the dot entries, and
+        refuses to list a dot directory.
+        """
         shell = HideDotfilesShell(StreamingMemoryShell(
             {"/.a": b"", "/.b": b"", "/c": b"", "/.d/e": b""}))
         self.assertTrue(IFTPShellStreamedListing.providedBy(shell))
@@ -126,6 +136,9 @@ class WrapperTests(unittest.TestCase):
         self.failureResultOf(shell.openListing((".d",)), NoSuchFile)
 
     def test_permissions(self):
+        """
+        L{PermissionShell} lists in batches only where the user may list.
+        """
         shell = PermissionShell(StreamingMemoryShell({"/d/f": b""}),
                                 PermissionTable([], {("d",): ["list"]}))
         self.failureResultOf(shell.openListing(()), PermissionDenied)
