@@ -7,7 +7,7 @@ before it sends its transfer command, so the transfer command finds the
 connection already queued and accepts it then (as vsftpd does). Only a
 transfer command that comes first makes the listener wait in the reactor.
 That spares each small-file transfer a reactor turn and two C{epoll_ctl}
-calls: 8,385 -> 9,104 files/s with C{python -m bench --only small}.
+calls (C{docs/benchmark.rst}).
 Strangers (see L{ftpkit.data.channel.DataChannel}) are refused when they are
 accepted; the queue (L{PASSIVE_BACKLOG}) is long enough that a few of them
 cannot keep the client out.

@@ -3,9 +3,8 @@ L{DiskThreads}: worker threads for a shell's blocking disk calls.
 
 Twisted's thread pool (what L{twisted.internet.threads.deferToThreadPool}
 uses) coordinates its workers through several layers of Python objects
-per call; for a small file that costs more than the C{open} it runs.
-Measured with C{python -m bench --only small --files 2000 --repeat 3}:
-4,540 files/s through Twisted's pool, 5,820 through this one. It is a plain
+per call; for a small file that costs more than the C{open} it runs
+(C{docs/benchmark.rst}). This one is a plain
 queue that a few daemon threads take work from, handing results back with
 L{IReactorFromThreads.callFromThread}; the threads end with the process.
 
@@ -49,6 +48,8 @@ class DiskThreads:
         """
         Call C{function(*args)} in a worker thread.
 
+        @param function: a blocking callable.
+        @param args: its positional arguments.
         @return: a Deferred firing (in the reactor thread) with its result
             or failure.
         """
@@ -108,9 +109,8 @@ DISK = "disk"
 LISTINGS = "listings"
 """The lane of directory listings: one thread. A listing makes a system
 call per entry, each giving up and taking back the GIL; several listings
-in parallel threads spent their time passing the GIL between them. Four
-clients listing 2,000 entries at once: 35 listings a second, 36 ms of
-server CPU each, in the main lane; 64 a second, 15 ms each, in this one."""
+in parallel threads spent their time passing the GIL between them
+(C{docs/benchmark.rst})."""
 
 HASHES = "hashes"
 """The lane of checksums (C{HASH}): two threads. A checksum reads a whole
