@@ -57,8 +57,8 @@ def queuedConnections(listening):
     """
     How many connections wait to be accepted on a listening socket, read
     with C{getsockopt(TCP_INFO)} (Linux gives a listening socket's accept
-    queue length as C{tcpi_unacked}): a tenth of the cost of an C{accept}
-    that fails with C{EAGAIN}, since no exception is raised.
+    queue length as C{tcpi_unacked}): cheaper than an C{accept} that fails
+    with C{EAGAIN}, since no exception is raised (C{docs/benchmark.rst}).
 
     @param listening: a listening TCP socket.
     @return: the count, or C{None} where the system cannot tell.

@@ -43,8 +43,9 @@ WRITE_CALL_SIZE = 64 << 10
 """Most bytes given to one C{pwritev}/C{writev} call. Linux sizes the
 page-cache folios of a new file by the length of the write: an upload
 whose disk thread had fallen behind, and so wrote megabytes at once, got
-large folios from cold memory and cost about three times the CPU. (Spliced
-uploads write as much at once, for the same reason.)"""
+large folios from cold memory and cost several times the CPU
+(C{docs/benchmark.rst}). (Spliced uploads write as much at once, for the
+same reason.)"""
 
 
 def writeAll(fd, chunks, position):

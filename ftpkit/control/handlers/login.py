@@ -3,8 +3,8 @@ USER, PASS, ACCT, REIN and QUIT: logging in through L{twisted.cred}.
 """
 
 # Names imported one by one: twisted.cred.credentials is a deprecation
-# proxy, and each attribute read through it cost about a microsecond a
-# login.
+# proxy, and each attribute read through it costs a lookup through the
+# proxy at every login (docs/benchmark.rst).
 from twisted.cred import error as crederror
 from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task

@@ -29,8 +29,8 @@ FILE_WRITE_SIZE = 64 << 10
 L{ftpkit.shells.diskfiles.writeAll}). Linux sizes the page-cache folios of
 a new file by the length of the write: writes of a megabyte or more got
 large folios from cold memory, and copying into them made an upload cost
-two or three times the CPU, now and then. In 64 KiB writes it costs the
-same every time."""
+several times the CPU, now and then (C{docs/benchmark.rst}). In 64 KiB
+writes it costs the same every time."""
 
 BATCH_SIZE = 16 << 20
 """Most bytes one L{spliceBatch} moves, so that one upload cannot keep a
