@@ -352,44 +352,6 @@ class FilesystemRealm:
 
 
 @implementer(IRealm)
-class MemoryRealm:
-    """
-    Every user sees one shared in-memory tree.
-
-    @ivar shell: the shared L{ftpkit.shells.memory.MemoryShell}.
-    """
-
-    def __init__(self, readOnly=False, anonymousWrite=False):
-        """
-        @param readOnly: nobody may change anything.
-        @param anonymousWrite: anonymous users may upload new files.
-        """
-        from ftpkit.shells.memory import MemoryShell
-
-        self.shell = MemoryShell()
-        self._readOnly = readOnly
-        self._anonymousWrite = anonymousWrite
-
-    def requestAvatar(self, avatarId, mind, *interfaces):
-        """
-        Give a user who logged in the shared tree.
-
-        @param avatarId: a user name or C{checkers.ANONYMOUS}.
-        @param mind: unused.
-        @param interfaces: must include L{IFTPShell}.
-        @return: C{(IFTPShell, shell, logout)}.
-        @raise UnsupportedAvatarInterface: when L{IFTPShell} is not asked
-            for.
-        """
-        checkAvatarInterfaces(interfaces)
-        shell = wrapForUser(
-            self.shell, isAnonymous(avatarId), self._readOnly,
-            self._anonymousWrite,
-        )
-        return IFTPShell, shell, noLogout
-
-
-@implementer(IRealm)
 class SharedShellRealm:
     """
     Every user who logs in sees the same shell: the realm of a storage
@@ -418,6 +380,37 @@ class SharedShellRealm:
         """
         checkAvatarInterfaces(interfaces)
         return IFTPShell, self.shell, noLogout
+
+
+class MemoryRealm(SharedShellRealm):
+    """
+    Every user sees one shared in-memory tree, held to the write rules
+    given here as well as to the server's.
+
+    @ivar shell: the shared L{ftpkit.shells.memory.MemoryShell}.
+    """
+
+    def __init__(self, readOnly=False, anonymousWrite=False):
+        """
+        @param readOnly: nobody may change anything.
+        @param anonymousWrite: anonymous users may upload new files.
+        """
+        from ftpkit.shells.memory import MemoryShell
+
+        SharedShellRealm.__init__(self, MemoryShell())
+        self._readOnly = readOnly
+        self._anonymousWrite = anonymousWrite
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        Give a user who logged in the shared tree, under this realm's
+        write rules (see L{SharedShellRealm.requestAvatar}).
+        """
+        interface, shell, logout = SharedShellRealm.requestAvatar(
+            self, avatarId, mind, *interfaces)
+        shell = wrapForUser(shell, isAnonymous(avatarId), self._readOnly,
+                            self._anonymousWrite)
+        return interface, shell, logout
 
 
 def reloadTargets(objects):
