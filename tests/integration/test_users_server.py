@@ -1,0 +1,291 @@
+"""
+The users file in a running server: quotas, C{SITE CHMOD}, reloading
+on C{SIGHUP}, and the options that name it (the file's parsing and
+the realm are in L{tests.integration.test_users}).
+"""
+
+import ftplib
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from twisted.internet import defer
+from twisted.python import usage
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import ReloadOnHangup, TextCredentialsChecker, reloadTargets
+from ftpkit.auth.users import (
+    UsersChecker,
+    UsersDatabase,
+    UsersRealm,
+)
+from ftpkit.deploy import tap
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_plugin import _SOURCE, _TWISTD, freePort
+from tests.integration.test_users import ALICE_HASH, GOOD, writeText
+
+
+class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The quota through a real server and C{ftplib}.
+    """
+
+    @defer.inlineCallbacks
+    def test_overQuota(self):
+        """
+        An upload past the quota gets 552 and leaves no trace; a replacing
+        one leaves the old file as it was; one that fits works.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(root, "alice"))
+        with open(os.path.join(root, "alice", "old.txt"), "wb") as f:
+            f.write(b"o" * 600)
+        path = os.path.join(root, "users.toml")
+        writeText(path, '[users.alice]\npermissions = ["list", "read",'
+                  ' "write"]\nquota = 1000\n')
+        server = self.startServer(UsersRealm(UsersDatabase(path), root),
+                                  users={"alice": "pw"}, anonymous=False)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login("alice", "pw")
+            replies = []
+            for name, size in [("new.txt", 500), ("old.txt", 1100),
+                               ("old.txt", 900)]:
+                try:
+                    replies.append(ftp.storbinary(
+                        "STOR " + name, io.BytesIO(b"n" * size)))
+                except ftplib.error_perm as e:
+                    replies.append(str(e))
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertTrue(replies[0].startswith("552"), replies)
+        self.assertTrue(replies[1].startswith("552"), replies)
+        self.assertTrue(replies[2].startswith("226"), replies)
+        home = os.path.join(root, "alice")
+        self.assertEqual(sorted(os.listdir(home)), ["old.txt"])
+        with open(os.path.join(home, "old.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"n" * 900)
+
+
+class SiteChmodServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{SITE CHMOD} through the users realm, a real server and C{ftplib}.
+    """
+
+    @defer.inlineCallbacks
+    def test_chmodPermission(self):
+        """
+        A user with the C{chmod} permission changes a file's mode
+        (C{200}); one without it gets C{550}, not C{502}: the permission
+        shell passes the filesystem shell's chmod capability on.
+        """
+        root = os.path.abspath(self.mktemp())
+        for name in ("alice", "bob"):
+            os.makedirs(os.path.join(root, name))
+            with open(os.path.join(root, name, "f.txt"), "wb") as f:
+                f.write(b"f")
+            os.chmod(os.path.join(root, name, "f.txt"), 0o644)
+        path = os.path.join(root, "users.toml")
+        writeText(path, '[users.alice]\npermissions = ["list", "chmod"]\n'
+                  '[users.bob]\npermissions = ["list", "read", "write"]\n')
+        server = self.startServer(UsersRealm(UsersDatabase(path), root),
+                                  users={"alice": "pw", "bob": "pw"},
+                                  anonymous=False)
+
+        def client(user):
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login(user, "pw")
+            try:
+                return ftp.sendcmd("SITE CHMOD 600 f.txt")[:3]
+            except ftplib.Error as e:
+                return str(e)[:3]
+            finally:
+                ftp.quit()
+
+        self.assertEqual((yield self.inThread(client, "alice")), "200")
+        self.assertEqual((yield self.inThread(client, "bob")), "550")
+        modes = [os.stat(os.path.join(root, name, "f.txt")).st_mode & 0o777
+                 for name in ("alice", "bob")]
+        self.assertEqual(modes, [0o600, 0o644])
+
+
+class HangupTests(unittest.TestCase):
+    """
+    L{ReloadOnHangup} and L{reloadTargets}.
+    """
+
+    def test_targets(self):
+        """
+        The realm and a (wrapped) checker of one database reload it; a
+        realm without C{reload} adds nothing; each callable comes once.
+        """
+        path = self.mktemp()
+        writeText(path, GOOD)
+        database = UsersDatabase(path)
+        realm = UsersRealm(database, ".")
+        checker = TextCredentialsChecker(UsersChecker(database))
+        targets = reloadTargets([realm, checker, object()])
+        self.assertEqual(targets, [database.reload])
+
+    def test_sighup(self):
+        """
+        C{SIGHUP} calls the targets in the reactor thread, and stopping
+        the service puts the old handler back.
+        """
+        if not hasattr(signal, "SIGHUP"):
+            raise unittest.SkipTest("no SIGHUP here")
+        called = defer.Deferred()
+
+        def broken():
+            raise RuntimeError("reload failed")
+
+        hangup = ReloadOnHangup([broken, lambda: called.callback(True)])
+        previous = signal.getsignal(signal.SIGHUP)
+        hangup.startService()
+        self.addCleanup(hangup.stopService)
+        os.kill(os.getpid(), signal.SIGHUP)
+
+        def check(result):
+            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+            hangup.stopService()
+            self.assertEqual(signal.getsignal(signal.SIGHUP), previous)
+
+        return called.addCallback(check)
+
+
+class OptionsTests(unittest.TestCase):
+    """
+    C{--realm users:PATH} and C{--auth users:PATH} on the command line.
+    """
+
+    def parse(self, *args):
+        """
+        @return: the parsed L{tap.Options}.
+        """
+        options = tap.Options()
+        options.parseOptions(list(args))
+        return options
+
+    def test_helpRealms(self):
+        """
+        C{--help-realms} lists C{users} with its argument help.
+        """
+        options = tap.Options()
+        options.realmOutput = io.StringIO()
+        self.assertRaises(SystemExit, options.parseOptions, ["--help-realms"])
+        text = options.realmOutput.getvalue()
+        self.assertIn("  users\n", text)
+        self.assertIn("ARGS: PATH of the users file", text)
+
+    def test_badRealmFile(self):
+        """
+        A missing, invalid or absent file is one usage error line.
+        """
+        missing = self.mktemp()
+        bad = self.mktemp()
+        writeText(bad, "[users.x]\nquota = -2\n")
+        for spec, fragment in [(f"users:{missing}", "cannot read users file"),
+                               (f"users:{bad}", "users.x.quota"),
+                               ("users", "needs a file")]:
+            e = self.assertRaises(usage.UsageError, self.parse, "--realm", spec)
+            self.assertTrue(str(e).startswith("--realm: "), str(e))
+            self.assertIn(fragment, str(e))
+            self.assertNotIn("\n", str(e))
+
+    def test_badAuthFile(self):
+        """
+        Likewise for C{--auth users:PATH}.
+        """
+        missing = self.mktemp()
+        bad = self.mktemp()
+        writeText(bad, "[users.x]\nquota = -2\n")
+        e = self.assertRaises(usage.UsageError, self.parse,
+                              "--auth", f"users:{missing}")
+        self.assertIn("--auth: no such file", str(e))
+        e = self.assertRaises(usage.UsageError, self.parse,
+                              "--auth", f"users:{bad}")
+        self.assertEqual(str(e).split(": ")[0], "--auth")
+        self.assertIn("users.x.quota", str(e))
+
+    def test_serviceReloads(self):
+        """
+        With the users realm and checker, the service reloads the file on
+        C{SIGHUP}.
+        """
+        path = self.mktemp()
+        writeText(path, GOOD)
+        options = self.parse("--realm", f"users:{path}", "--auth",
+                             f"users:{path}", "--listen", "tcp:0")
+        checker = options["credCheckers"][0].checker
+        self.assertIsInstance(checker, UsersChecker)
+        server = tap.makeService(options)
+        hangups = [s for s in server if isinstance(s, ReloadOnHangup)]
+        self.assertEqual(len(hangups), 1)
+        self.assertEqual(len(hangups[0].targets), 2)
+
+
+class TwistdTests(unittest.TestCase):
+    """
+    C{twistd ftpkit --realm users:PATH --auth users:PATH} in a child
+    process, with C{ftplib}.
+    """
+
+    def test_login(self):
+        """
+        A user of the file logs in with their password, lands in their
+        home and may upload; a wrong password gets 530.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        path = os.path.join(root, "users.toml")
+        writeText(path, f'[users.alice]\npassword = "{ALICE_HASH}"\n'
+                  'permissions = ["list", "read", "write"]\n')
+        port = freePort()
+        log = open(self.mktemp(), "w+b")
+        self.addCleanup(log.close)
+        server = subprocess.Popen(
+            [sys.executable, "-c", _TWISTD, "-n", "--pidfile=", "ftpkit",
+             "--listen", f"tcp:{port}:interface=127.0.0.1", "--root", root,
+             "--realm", f"users:{path}", "--auth", f"users:{path}"],
+            cwd=root, env=dict(os.environ, PYTHONPATH=_SOURCE),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(server.wait, 60)
+        self.addCleanup(server.terminate)
+        ftp = self.connect(port, server, log)
+        self.addCleanup(ftp.close)
+        self.assertRaises(ftplib.error_perm, ftp.login, "alice", "wrong")
+        ftp.close()
+        ftp = self.connect(port, server, log)
+        ftp.login("alice", "secret")
+        self.assertEqual(ftp.pwd(), "/")
+        ftp.storbinary("STOR hello.txt", io.BytesIO(b"hello"))
+        self.assertEqual(ftp.nlst(), ["hello.txt"])
+        ftp.quit()
+        with open(os.path.join(root, "alice", "hello.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"hello")
+
+    def connect(self, port, server, log):
+        """
+        @return: an C{ftplib.FTP} connected to the child server, waiting
+            up to a minute for it to listen.
+        """
+        deadline = time.monotonic() + 60
+        while True:
+            ftp = ftplib.FTP()
+            try:
+                ftp.connect("127.0.0.1", port, timeout=30)
+                return ftp
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    self.fail("server did not start:\n"
+                              + log.read().decode("utf-8", "replace"))
+                time.sleep(0.1)
