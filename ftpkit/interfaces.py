@@ -379,6 +379,21 @@ class IPartialWriteFile(IWriteFile):
         """
 
 
+class IRefusingWriteFile(IWriteFile):
+    """
+    An L{IWriteFile} whose consumer may refuse the rest of an upload (over
+    a quota, the disk full): it then stops its producer, which cuts the
+    data connection instead of reading the client to its end, and says
+    why here, so that the client gets that reply rather than C{426}.
+    """
+
+    def refusal():
+        """
+        @return: the L{ftpkit.errors.FTPError} for which the upload's bytes
+            were refused, or C{None} while they are taken.
+        """
+
+
 class IRandomReadFile(Interface):
     """
     A file opened for a download, read at offsets: the simple alternative

@@ -12,6 +12,7 @@ from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
 from ftpkit.data.producers import BytesProducer
+from ftpkit.interfaces import IRefusingWriteFile
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 
 
@@ -123,13 +124,19 @@ def writeFile(shell, path, data, offset=0, append=False):
     @param data: the bytes to upload.
     @param offset: the byte to start at (a resumed upload).
     @param append: whether to append.
-    @return: a L{Deferred} firing with C{None} once the upload was closed.
+    @return: a L{Deferred} firing with C{None} once the upload was closed;
+        failing as the server's reply would: with the file's
+        L{IRefusingWriteFile.refusal} when it stopped the producer.
     """
     opened = writeFileFor((yield shell.openForWriting(path, offset, append)))
     consumer = yield opened.receive()
     try:
         yield BytesProducer(data, consumer).start()
     except BaseException:
+        refusal = (opened.refusal() if IRefusingWriteFile.providedBy(opened)
+                   else None)
         yield opened.abort()
+        if refusal is not None:
+            raise refusal from None
         raise
     yield opened.close()

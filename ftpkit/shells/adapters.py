@@ -12,7 +12,8 @@ and L{writeFileFor} to every file a shell opens:
   - an upload writes one chunk at a time, in order, coalescing what
     arrived meanwhile, and pauses the data connection while a write is
     outstanding, so a slow storage slows the client down instead of
-    filling memory.
+    filling memory; a write that fails stops the data connection (the
+    client is not read to its end for nothing).
 
 Files that already are producer/consumer files (L{IReadFile},
 L{IWriteFile}) are used as they are. C{IReadFile(randomFile)} and
@@ -29,10 +30,12 @@ from twisted.python.components import registerAdapter
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.errors import FTPError
 from ftpkit.interfaces import (
     IRandomReadFile,
     IRandomWriteFile,
     IReadFile,
+    IRefusingWriteFile,
     IWriteFile,
 )
 
@@ -298,10 +301,11 @@ class _Chunk:
         self.wanted = wanted
 
 
-@implementer(IWriteFile)
+@implementer(IRefusingWriteFile)
 class WriteFileAdapter:
     """
-    An L{IWriteFile} writing into an L{IRandomWriteFile}.
+    An L{IWriteFile} writing into an L{IRandomWriteFile}; a failed write
+    refuses the rest of the upload (L{IRefusingWriteFile}).
 
     L{close} and L{abort} act once: calling either again gives the outcome
     of the first.
@@ -322,6 +326,18 @@ class WriteFileAdapter:
         See L{IWriteFile.receive}: a L{_WriteConsumer}.
         """
         return succeed(self._consumer)
+
+    def refusal(self):
+        """
+        See L{IRefusingWriteFile.refusal}.
+
+        @return: the error of the failed write, if it is an
+            L{FTPError} (another is reported by L{close}).
+        """
+        error = self._consumer.error
+        if error is not None and isinstance(error.value, FTPError):
+            return error.value
+        return None
 
     def close(self):
         """
@@ -394,8 +410,10 @@ class _WriteConsumer:
     A streaming producer is paused while a write is outstanding and
     resumed when everything is written; a pull producer is asked for more
     once everything is written. After a failed write, the bytes are
-    dropped and the producer carries on, so that the transfer ends
-    normally and L{WriteFileAdapter.close} reports the error.
+    dropped and the producer is stopped (the data connection is cut), and
+    L{WriteFileAdapter.close} reports the error.
+
+    @ivar error: the L{Failure} of the first failed write, or C{None}.
     """
 
     def __init__(self, randomFile):
@@ -413,7 +431,7 @@ class _WriteConsumer:
         self._pumping = False
         self._again = False
         self._ended = False
-        self._error = None
+        self.error = None
         self._waiters = []
 
     def registerProducer(self, producer, streaming):
@@ -442,7 +460,7 @@ class _WriteConsumer:
         """
         if not self._streaming:
             self._wantMore = True
-        if self._error is None and not self._ended and data:
+        if self.error is None and not self._ended and data:
             self._buffer.append(bytes(data))
         self._pump()
 
@@ -485,9 +503,12 @@ class _WriteConsumer:
 
     def _failed(self, failure):
         self._writing = False
-        if self._error is None:
-            self._error = failure
+        if self.error is None:
+            self.error = failure
         self._buffer = []
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.stopProducing()
         self._pump()
 
     def _steer(self):
@@ -538,8 +559,8 @@ class _WriteConsumer:
         return drained
 
     def _fireDrained(self, waiter):
-        if self._error is not None:
-            waiter.errback(self._error)
+        if self.error is not None:
+            waiter.errback(self.error)
         else:
             waiter.callback(None)
 

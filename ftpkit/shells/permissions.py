@@ -36,7 +36,7 @@ from ftpkit.interfaces import (
     IDescriptorFile,
     IPartialWriteFile,
     IRandomWriteFile,
-    IWriteFile,
+    IRefusingWriteFile,
 )
 from ftpkit.protocol import paths
 from ftpkit.shells.wrappers import ShellWrapper
@@ -571,11 +571,18 @@ class _QuotaUpload:
         return self._aborted(whole=True)
 
 
-@implementer(IWriteFile)
+@implementer(IRefusingWriteFile)
 class QuotaWriteFile(_QuotaUpload):
     """
-    A producer/consumer upload (L{IWriteFile}) held to a quota.
+    A producer/consumer upload (L{IWriteFile}) held to a quota: past it,
+    its consumer stops the data connection (L{IRefusingWriteFile}).
     """
+
+    def refusal(self):
+        """
+        See L{IRefusingWriteFile.refusal}.
+        """
+        return QuotaExceeded() if self.exceeded else None
 
     def receive(self):
         """
@@ -595,8 +602,9 @@ class QuotaRandomWriteFile(_QuotaUpload):
     def writeAt(self, offset, data):
         """
         See L{IRandomWriteFile.writeAt}: past the quota, the bytes are
-        dropped.
+        dropped and the write fails with L{QuotaExceeded} (the server's
+        adapter then stops the data connection).
         """
         if self.admit(len(data)):
             return self._writeFile.writeAt(offset, data)
-        return defer.succeed(None)
+        return defer.fail(QuotaExceeded())

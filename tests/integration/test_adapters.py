@@ -392,15 +392,20 @@ class WriteFileAdapterTests(unittest.TestCase):
 
     def test_failedWrite(self):
         """
-        After a failed write the bytes are dropped and the producer goes
-        on, and C{close} aborts the random file and fails with the error.
+        After a failed write the bytes are dropped and the producer (the
+        data connection) is stopped: it went on, so that a client over a
+        quota or on a full disk was read to its end for nothing. The
+        adapter says why (L{IRefusingWriteFile}), and C{close} aborts the
+        random file and fails with the error.
         """
         random = FakeWriteFile()
         writing, consumer, transport = self.receive(random)
         consumer.write(b"abc")
         consumer.write(b"def")
+        self.assertIsNone(writing.refusal())
         random.writes.pop(0)[2].errback(InsufficientStorage())
-        self.assertEqual(transport.producerState, "producing")
+        self.assertEqual(transport.producerState, "stopped")
+        self.assertIsInstance(writing.refusal(), InsufficientStorage)
         consumer.write(b"ghi")
         self.assertEqual(random.written, [(0, b"abc")])
         self.failureResultOf(writing.close(), InsufficientStorage)

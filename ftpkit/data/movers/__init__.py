@@ -27,11 +27,21 @@ from ftpkit.data.movers.consumers import (
 from ftpkit.data.movers.pacing import PacedPipe
 from ftpkit.data.producers import ConsumerFilter
 from ftpkit.errors import TransferAborted, UploadTooLarge
-from ftpkit.interfaces import IDescriptorFile
+from ftpkit.interfaces import IDescriptorFile, IRefusingWriteFile
 
 TLS_BUFFER_SIZE = 1 << 20
 """Encrypted bytes a TLS download may queue before its producer pauses:
 fewer pause/resume rounds than Twisted's 64 KiB default."""
+
+def _refusalOf(writeFile):
+    """
+    @return: the error for which C{writeFile} refused the upload's bytes
+        (L{IRefusingWriteFile}), or C{None}.
+    """
+    if IRefusingWriteFile.providedBy(writeFile):
+        return writeFile.refusal()
+    return None
+
 
 def _descriptorOf(openFile, binary, possible):
     """
@@ -243,7 +253,8 @@ class Upload(Mover):
 
         @return: the bytes received.
         @raise FTPError: L{TransferAborted} when the connection broke or
-            was aborted, L{UploadTooLarge}, or the file's error.
+            was aborted, L{UploadTooLarge}, or the file's error (its
+            L{IRefusingWriteFile.refusal}, when it cut the connection).
         """
         self._connection = connection
         if connection.bare:
@@ -269,12 +280,18 @@ class Upload(Mover):
         except TransferAborted:
             if self._limited is not None and self._limited.exceeded:
                 raise UploadTooLarge() from None
+            refusal = _refusalOf(self._file)
+            if refusal is not None:
+                raise refusal from None
             raise
         if self._limited is not None and self._limited.exceeded:
             # Under TLS the client's last bytes and its close_notify can
             # come in one read: the connection then ends cleanly although
             # the limit dropped it.
             raise UploadTooLarge()
+        refusal = _refusalOf(self._file)
+        if refusal is not None:
+            raise refusal
         return connection.bytesReceived
 
     def abort(self):
