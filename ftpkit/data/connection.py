@@ -347,7 +347,11 @@ class LeanConnection(_DataConnectionBase):
     it).
 
     Its watchdog starts only when a transfer has to wait for the socket
-    (L{watch}): a small file sent at once never needs one.
+    (L{watch}): a small file sent at once never needs one. A user calls
+    L{watch} whenever it has the reactor watch the socket, and only a
+    socket the reactor may have watched keeps its descriptor number taken
+    until the reactor's next turn once closed
+    (L{ftpkit.data.descriptors.closeSocket}).
 
     @ivar socket: the connected, non-blocking socket.
     @ivar user: what moves bytes over the socket, or C{None}: before the
@@ -361,6 +365,7 @@ class LeanConnection(_DataConnectionBase):
     bytesReceived = 0
     user = None
     _held = False
+    _waited = False
     _abortPending = False
 
     def __init__(self, sock, reactor, timeout, currentTransfer):
@@ -386,9 +391,17 @@ class LeanConnection(_DataConnectionBase):
         """
         if self.lostReason is not None:
             return defer.fail(TransferAborted())
-        closeSocket(self._reactor, self.socket)
+        closeSocket(self._reactor, self.socket, self._waited)
         self._ended(error.ConnectionDone())
         return defer.succeed(None)
+
+    def watch(self):
+        """
+        A transfer waits for the socket (in the reactor, a disk thread or
+        a timer): start the watchdog (see L{_DataConnectionBase.watch}).
+        """
+        self._waited = True
+        _DataConnectionBase.watch(self)
 
     def hold(self):
         """
@@ -431,7 +444,7 @@ class LeanConnection(_DataConnectionBase):
                                    struct.pack("ii", 1, 0))
         except OSError:
             pass
-        closeSocket(self._reactor, self.socket)
+        closeSocket(self._reactor, self.socket, self._waited)
         self._ended(error.ConnectionAborted())
         if user is not None:
             user.connectionAborted()
@@ -451,7 +464,7 @@ class LeanConnection(_DataConnectionBase):
             return
         if user is not None:
             user.stopWaiting()
-        closeSocket(self._reactor, self.socket)
+        closeSocket(self._reactor, self.socket, self._waited)
         self._ended(error.ConnectionAborted())
         if user is not None:
             user.connectionAborted()

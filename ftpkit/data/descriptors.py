@@ -18,7 +18,17 @@ So the owner first takes the socket out of the reactor's set
 dropped by the reactor), and L{closeSocket} closes the socket at once (the
 FIN, or the reset under C{SO_LINGER} 0, goes out now) while its number
 stays taken, by C{/dev/null}, until the reactor's next turn, when the batch
-is over (L{ftpkit.compat.afterThisTurn}).
+is over (L{ftpkit.compat.afterThisTurn}; the numbers closed in one turn
+are freed together, by one call).
+
+A socket the reactor never watched (a small file's data socket, sent
+whole by C{sendfile} in the transfer command's own event) can have no
+event in the batch: the batch holds events only for numbers the reactor
+watched when it fetched them, and its number, before this socket took it,
+was either free then or freed since by L{closeSocket} (still taken, by
+C{/dev/null}) or by Twisted in that descriptor's own event (already
+handled: a batch holds one event per number). Such a socket is closed
+and its number freed at once.
 """
 
 import os
@@ -38,17 +48,26 @@ def _nullDescriptor():
     return _null
 
 
-def closeSocket(reactor, sock):
+_numbersToFree = {}
+"""Per reactor, the numbers L{closeSocket} holds until its next turn."""
+
+
+def closeSocket(reactor, sock, watched=True):
     """
     Close a socket now, and free its descriptor number on the reactor's
-    next turn.
+    next turn (at once if the reactor never watched it).
 
     @param reactor: an L{IReactorTime}.
     @param sock: a socket the reactor no longer watches; it is detached
         from its descriptor (its C{fileno()} is then -1).
+    @param watched: whether the reactor may have watched the socket (its
+        current batch of events may then hold one for the number).
     """
     fd = sock.detach()
     if fd < 0:
+        return
+    if not watched:
+        os.close(fd)
         return
     try:
         # Atomically: the socket's last reference goes (closing it), and
@@ -57,4 +76,19 @@ def closeSocket(reactor, sock):
     except OSError:
         os.close(fd)
         return
-    afterThisTurn(reactor, os.close, fd)
+    numbers = _numbersToFree.get(reactor)
+    if numbers is None:
+        numbers = _numbersToFree[reactor] = []
+        afterThisTurn(reactor, _freeNumbers, reactor)
+    numbers.append(fd)
+
+
+def _freeNumbers(reactor):
+    """
+    Close the C{/dev/null} descriptors L{closeSocket} left in this
+    reactor's turn.
+
+    @param reactor: the reactor.
+    """
+    for fd in _numbersToFree.pop(reactor, ()):
+        os.close(fd)

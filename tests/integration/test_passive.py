@@ -219,3 +219,67 @@ class CloseSocketTests(unittest.TestCase):
         self.assertFalse(stat.S_ISSOCK(os.fstat(number).st_mode))
         await task.deferLater(reactor, 0, lambda: None)
         self.assertRaises(OSError, os.fstat, number)
+
+    def _connectedPair(self):
+        """
+        @return: C{(server, client)}: two connected sockets; the client
+            is closed when the test ends.
+        """
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            client = socket.create_connection(listening.getsockname())
+            self.addCleanup(client.close)
+            server, _ = listening.accept()
+        return server, client
+
+    def test_numbersOfATurnFreedTogether(self):
+        """
+        The numbers of every socket closed in one turn are freed by one
+        call on the next.
+        """
+        clock = Clock()
+        sockets = [self._connectedPair()[0] for _ in range(3)]
+        numbers = [each.fileno() for each in sockets]
+        for each in sockets:
+            closeSocket(clock, each)
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        clock.advance(0)
+        for number in numbers:
+            self.assertRaises(OSError, os.fstat, number)
+
+    def test_neverWatchedFreedAtOnce(self):
+        """
+        A socket the reactor never watched can have no stale event: it is
+        closed and its number freed at once.
+        """
+        clock = Clock()
+        server, client = self._connectedPair()
+        number = server.fileno()
+        closeSocket(clock, server, watched=False)
+        self.assertEqual(server.fileno(), -1)
+        self.assertEqual(client.recv(10), b"")
+        self.assertRaises(OSError, os.fstat, number)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_leanConnectionSentAtOnce(self):
+        """
+        A L{LeanConnection} whose transfer never waited frees its number
+        when it finishes; one whose transfer waited (L{LeanConnection.watch})
+        keeps it taken until the reactor's next turn.
+        """
+        from ftpkit.data.connection import LeanConnection
+
+        clock = Clock()
+        quick = LeanConnection(self._connectedPair()[0], clock, 30,
+                               lambda: None)
+        number = quick.socket.fileno()
+        quick.finish()
+        self.assertRaises(OSError, os.fstat, number)
+
+        waited = LeanConnection(self._connectedPair()[0], clock, 30,
+                                lambda: None)
+        number = waited.socket.fileno()
+        waited.watch()
+        waited.finish()
+        self.assertFalse(stat.S_ISSOCK(os.fstat(number).st_mode))
+        clock.advance(0)
+        self.assertRaises(OSError, os.fstat, number)
