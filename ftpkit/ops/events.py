@@ -110,6 +110,20 @@ class Event:
     session: int = 0
     host: Optional[str] = None
 
+    def __init__(self, kind, peer, time=0.0, user=None, anonymous=False,
+                 command=None, path=None, target=None, code=None, bytes=0,
+                 seconds=0.0, binary=True, bytesIn=0, bytesOut=0, count=0,
+                 reason=None, session=0, host=None):
+        # The fields in one step: the generated __init__ of a frozen
+        # dataclass sets each through object.__setattr__, which costs a
+        # transfer's event twice as much (one per transfer, for the log).
+        self.__dict__.update(
+            kind=kind, peer=peer, time=time, user=user, anonymous=anonymous,
+            command=command, path=path, target=target, code=code,
+            bytes=bytes, seconds=seconds, binary=binary, bytesIn=bytesIn,
+            bytesOut=bytesOut, count=count, reason=reason, session=session,
+            host=host)
+
     @property
     def succeeded(self):
         """

@@ -1,0 +1,55 @@
+"""
+L{events.Event} is a frozen dataclass whose C{__init__} is written out (for
+speed): it must take exactly the fields, with their defaults.
+"""
+
+import dataclasses
+import inspect
+
+from twisted.trial import unittest
+
+from ftpkit.ops import events
+
+
+class EventInitTests(unittest.TestCase):
+    """
+    The hand-written C{__init__} of L{events.Event} matches its fields.
+    """
+
+    def test_signatureIsTheFields(self):
+        """
+        Its parameters are the fields, in order, with the same defaults.
+        """
+        parameters = list(
+            inspect.signature(events.Event.__init__).parameters.values())[1:]
+        fields = dataclasses.fields(events.Event)
+        self.assertEqual(
+            [(p.name, p.default) for p in parameters],
+            [(f.name, inspect.Parameter.empty
+              if f.default is dataclasses.MISSING else f.default)
+             for f in fields])
+
+    def test_setsEveryField(self):
+        """
+        Each field holds what was given, or its default.
+        """
+        event = events.Event(events.TRANSFER, "192.0.2.1", command="RETR",
+                             code=226, bytes=5)
+        self.assertEqual(
+            dataclasses.asdict(event),
+            {f.name: f.default for f in dataclasses.fields(events.Event)}
+            | {"kind": events.TRANSFER, "peer": "192.0.2.1",
+               "command": "RETR", "code": 226, "bytes": 5})
+
+    def test_frozenValue(self):
+        """
+        It stays a frozen value: equal events are equal and hash alike,
+        and a field cannot be set.
+        """
+        one = events.Event(events.LOGIN, "192.0.2.1", user="alice")
+        two = events.Event(events.LOGIN, "192.0.2.1", user="alice")
+        self.assertEqual(one, two)
+        self.assertEqual(hash(one), hash(two))
+        self.assertRaises(dataclasses.FrozenInstanceError, setattr, one,
+                          "user", "mallory")
+        self.assertEqual(dataclasses.replace(one, user="bob").user, "bob")
