@@ -37,6 +37,7 @@ from ftpkit.control.vhosts import DEFAULT, chooseHost, hostTable
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.data.listenerpool import ListenerPool
 from ftpkit.data.movers.pacing import serverLimits
+from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import CannotOpenDataConnection, FTPError
 from ftpkit.ops import events
@@ -147,7 +148,7 @@ class FTPProtocol(
                 self.peer, self.config.dataTimeout, self._currentTransfer,
                 self.factory.listenerPool,
                 getattr(self.transport, "proxyHost", None),
-                self.dataTLSContext)
+                self.dataTLSContext, self.factory.passiveShares)
         return self._dataChannel
 
     def _currentTransfer(self):
@@ -546,6 +547,8 @@ class FTPFactory(ServerFactory):
         to; an L{EventLog} logs it.
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
         are done with.
+    @ivar passiveShares: the L{PassiveShares}: passive listeners held per
+        client address (C{--max-passive-per-ip}).
     @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
         (C{--hold-anonymous-uploads}).
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
@@ -586,6 +589,8 @@ class FTPFactory(ServerFactory):
             EventLog().subscribeTo(hub)
         self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
+        self.passiveShares = PassiveShares(passiveLimit(
+            self.config.maxPassivePerIP, self.config.passivePorts))
         self.heldUploads = HeldUploads()
         self.openSessions = set()
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)

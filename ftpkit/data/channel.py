@@ -93,7 +93,7 @@ class DataChannel:
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
-                 dataTLS=lambda: None):
+                 dataTLS=lambda: None, shares=None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
         @param localHost: the control connection's local address; passive
@@ -115,7 +115,13 @@ class DataChannel:
             then is put under TLS at once, so that a client may complete
             its handshake before it sends the transfer command (aioftp
             does).
+        @param shares: the server's
+            L{ftpkit.data.passiveshares.PassiveShares}, which a listener
+            is counted in while it listens (for C{peerHost}); C{None}
+            for no limit.
         """
+        self._shares = shares
+        self._holding = False
         self._dataTLS = dataTLS
         self._pool = pool
         self.proxyHost = None if proxyHost is None else normalizeHost(
@@ -153,11 +159,24 @@ class DataChannel:
 
         @param portRange: C{(low, high)} inclusive, or C{None} for any.
         @return: the port number listened on.
-        @raise CannotOpenDataConnection: when no port could be bound.
+        @raise CannotOpenDataConnection: when no port could be bound, or
+            the client's address holds its share of listeners already
+            (L{ftpkit.data.passiveshares}).
         """
         timer, self._timer = self._timer, None
         self.close()
         self.claimed = False
+        if self._shares is not None:
+            if not self._shares.take(self.peerHost):
+                if timer is not None and timer.active():
+                    timer.cancel()
+                self.log.warn(
+                    "refused passive listener for {peer}: it holds "
+                    "{limit} already", peer=self.peerHost,
+                    limit=self._shares.limit)
+                raise CannotOpenDataConnection(
+                    "Too many passive connections from your address")
+            self._holding = True
         port = None
         if self._pool is not None and portRange is None:
             port = self._pool.take(self.localHost)
@@ -170,6 +189,7 @@ class DataChannel:
                                               self._passiveAccepted,
                                               self.localHost, portRange)
             except CannotOpenDataConnection:
+                self._releaseShare()
                 if timer is not None and timer.active():
                     timer.cancel()
                 raise
@@ -400,6 +420,7 @@ class DataChannel:
         port, self._port = self._port, None
         if port is None:
             return
+        self._releaseShare()
         if release and self._pool is not None:
             port.stopReading()
             if not self.claimed:
@@ -410,6 +431,15 @@ class DataChannel:
             self._pool.give(port)
         else:
             port.stopListening()
+
+    def _releaseShare(self):
+        """
+        Give back the listener counted in the server's
+        L{ftpkit.data.passiveshares.PassiveShares}, if any.
+        """
+        if self._holding:
+            self._holding = False
+            self._shares.release(self.peerHost)
 
     def _cancelTimer(self):
         timer, self._timer = self._timer, None

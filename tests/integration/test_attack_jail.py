@@ -26,9 +26,14 @@ class RawClient:
     A blocking FTP client sending raw lines and reading whole replies.
     """
 
-    def __init__(self, port, timeout=20):
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=timeout)
+    def __init__(self, port, timeout=20, source=None):
+        """
+        @param source: the local address to connect from (C{127.0.0.2}
+            is another client of a server on C{127.0.0.1}), or C{None}.
+        """
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout,
+            source_address=None if source is None else (source, 0))
         self.buffer = b""
         self.greeting = self.reply()
 

@@ -1,0 +1,68 @@
+"""
+L{PassiveShares}: how many passive listeners each client address holds,
+so that one address cannot take the whole passive port range.
+
+A session holds at most one listener (a new PASV/EPSV replaces the last),
+but one address may open many sessions (up to C{--max-connections-per-ip})
+and keep each one's listener waiting: with a C{--passive-ports} range, that
+leaves the other clients no port (their PASV gets C{425}). Past its share,
+an address's PASV/EPSV gets C{425} instead, and other addresses still find
+ports.
+"""
+
+from collections import Counter
+
+
+def passiveLimit(perAddress, portRange):
+    """
+    The most passive listeners one client address may hold at once.
+
+    @param perAddress: the configured limit (C{--max-passive-per-ip}).
+    @param portRange: the C{--passive-ports} range, C{(low, high)}
+        inclusive, or C{None} (the kernel's ephemeral range).
+    @return: C{perAddress}, and never more than half of a configured
+        range (at least 1), so that one address always leaves ports for
+        the others.
+    """
+    if portRange is None:
+        return perAddress
+    low, high = portRange
+    return max(1, min(perAddress, (high - low + 1) // 2))
+
+
+class PassiveShares:
+    """
+    Passive listeners held, per client address.
+
+    @ivar limit: the most one address may hold.
+    @ivar held: listeners held, by address.
+    """
+
+    def __init__(self, limit):
+        """
+        @param limit: see L{passiveLimit}.
+        """
+        self.limit = limit
+        self.held = Counter()
+
+    def take(self, host):
+        """
+        Count one more listener for C{host}, if it is within its share.
+
+        @param host: the client's address, normalized.
+        @return: whether it may listen.
+        """
+        if self.held[host] >= self.limit:
+            return False
+        self.held[host] += 1
+        return True
+
+    def release(self, host):
+        """
+        Forget a listener counted by L{take}.
+
+        @param host: the client's address, normalized.
+        """
+        self.held[host] -= 1
+        if self.held[host] <= 0:
+            del self.held[host]

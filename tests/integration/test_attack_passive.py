@@ -1,0 +1,180 @@
+"""
+One client address cannot take the whole passive port range: each of its
+sessions held a listener, so with as many sessions as
+C{--max-connections-per-ip} allows, it left other clients no port.
+"""
+
+import os
+import random
+import socket
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.data.passiveshares import PassiveShares, passiveLimit
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_hardening import waitFor
+
+RANGE = 10
+
+
+def freeRange(size, rng=random):
+    """
+    @return: C{(low, high)}: C{size} consecutive ports, all free now, below
+        the kernel's ephemeral range.
+    """
+    while True:
+        low = rng.randrange(20000, 30000 - size)
+        probes = []
+        try:
+            for port in range(low, low + size):
+                probe = socket.socket()
+                probes.append(probe)
+                probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+        return low, low + size - 1
+
+
+class PassiveLimitTests(unittest.TestCase):
+    """
+    L{passiveLimit} and L{PassiveShares}.
+    """
+
+    def test_limit(self):
+        """
+        The configured share, never more than half a configured range, and
+        at least one.
+        """
+        self.assertEqual(passiveLimit(8, None), 8)
+        self.assertEqual(passiveLimit(8, (1000, 1099)), 8)
+        self.assertEqual(passiveLimit(8, (1000, 1009)), 5)
+        self.assertEqual(passiveLimit(8, (1000, 1000)), 1)
+
+    def test_shares(self):
+        """
+        An address gets its share, then C{False}, until one is released;
+        other addresses are counted apart.
+        """
+        shares = PassiveShares(2)
+        self.assertEqual([shares.take("a") for _ in range(3)],
+                         [True, True, False])
+        self.assertTrue(shares.take("b"))
+        shares.release("a")
+        self.assertTrue(shares.take("a"))
+        shares.release("a")
+        shares.release("a")
+        shares.release("b")
+        self.assertEqual(shares.held, {})
+
+
+class PassiveShareTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server with a ten-port passive range.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        root = self.mktemp()
+        os.makedirs(root)
+        self.range = freeRange(RANGE)
+        self.server = self.startServer(
+            FilesystemRealm(root),
+            ServerConfig(loginFailureDelay=0, passivePorts=self.range))
+
+    def sessions(self, count, source=None):
+        """
+        Log C{count} sessions in and send C{EPSV} on each (blocking).
+
+        @return: C{(clients, replies)}.
+        """
+        clients, replies = [], []
+        for _ in range(count):
+            client = RawClient(self.server.port, source=source)
+            clients.append(client)
+            client.login()
+            replies.append(client.command("EPSV")[:3])
+        return clients, replies
+
+    @defer.inlineCallbacks
+    def test_oneAddressCannotTakeTheRange(self):
+        """
+        Ten sessions from one address, each with a waiting listener: five
+        get one, the others C{425}; a PASV again on a session that holds
+        one still works; another address still gets ports, and a session
+        that ends gives its port back.
+        """
+        def attack():
+            clients, replies = self.sessions(RANGE)
+            try:
+                again = [clients[0].command(verb)[:3]
+                         for verb in ("PASV", "EPSV")]
+                others, otherReplies = self.sessions(2, "127.0.0.2")
+                clients.extend(others)
+                clients.pop(0).command("QUIT")
+                return replies, again, otherReplies
+            finally:
+                for client in clients:
+                    client.close()
+
+        replies, again, other = yield self.inThread(attack)
+        self.assertEqual(replies, [b"229"] * 5 + [b"425"] * 5)
+        self.assertEqual(again, [b"227", b"229"])
+        self.assertEqual(other, [b"229", b"229"])
+        yield waitFor(lambda: self.server.factory.sessions == 0)
+        self.assertEqual(self.server.factory.passiveShares.held, {})
+
+    @defer.inlineCallbacks
+    def test_transferGivesShareBack(self):
+        """
+        A listener whose connection arrived no longer counts: one address
+        runs transfers one after another on as many sessions as it likes.
+        """
+        def transfers():
+            clients = []
+            try:
+                results = []
+                for _ in range(RANGE):
+                    client = RawClient(self.server.port)
+                    clients.append(client)
+                    client.login()
+                    results.append(client.transfer("LIST")[2][:3])
+                return results
+            finally:
+                for client in clients:
+                    client.close()
+
+        results = yield self.inThread(transfers)
+        self.assertEqual(results, [b"226"] * RANGE)
+
+    @defer.inlineCallbacks
+    def test_refusalLogged(self):
+        """
+        The refusal names the address in the log.
+        """
+        from twisted.logger import globalLogPublisher
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+
+        def attack():
+            clients, replies = self.sessions(6)
+            for client in clients:
+                client.close()
+            return replies
+
+        replies = yield self.inThread(attack)
+        self.assertEqual(replies[-1], b"425")
+        self.assertTrue([event for event in logged
+                         if "refused passive listener" in
+                         event.get("log_format", "")])
+        yield waitFor(lambda: self.server.factory.sessions == 0)
+
+
