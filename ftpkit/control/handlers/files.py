@@ -21,6 +21,12 @@ from ftpkit.protocol.commands import formatTimeval, parseMFMT
 from ftpkit.protocol.replies import quotePath
 from ftpkit.shells.adapters import readFileFor
 
+ASCII_SIZE_LIMIT = 1 << 20
+"""The largest file whose TYPE A size C{SIZE} counts (reading it whole);
+a larger one gets C{550}, as ProFTPD and pyftpdlib answer every C{SIZE} in
+TYPE A: otherwise one short command makes the server read a file of any
+size, again and again."""
+
 
 @implementer(IConsumer)
 class _LineEndCounter:
@@ -148,6 +154,7 @@ class FileCommands:
         """
         Give a file's size in the current TYPE (RFC 3659); in TYPE I, the
         size of a cut upload of it kept for a resume, when there is one.
+        In TYPE A only up to L{ASCII_SIZE_LIMIT}.
         """
         path = self.resolve(argument)
         shell = self.session.shell
@@ -162,6 +169,9 @@ class FileCommands:
             return (550, "Not a regular file")
         if self.session.binary:
             return (213, str(info.size))
+        if info.size > ASCII_SIZE_LIMIT:
+            return (550, "SIZE not allowed in ASCII mode for files over "
+                    "1 MiB; use TYPE I")
         readFile = readFileFor(await self.session.shell.openForReading(path))
         counter = _LineEndCounter()
         try:
