@@ -629,9 +629,16 @@ class FTPFactory(ServerFactory):
             return self.portal, None
         return self._hostPortals[host], host.banner
 
+    def startFactory(self):
+        """
+        Pool passive listeners (again, after L{stopFactory}).
+        """
+        self.listenerPool.reopen()
+
     def stopFactory(self):
         """
-        Close the pooled passive listeners.
+        Close the pooled passive listeners, and those of sessions ending
+        from now on.
         """
         self.listenerPool.closeAll()
 

@@ -21,7 +21,11 @@ class ListenerPool:
     Listeners kept for reuse, most recently released first.
 
     @ivar listeners: the pooled listeners, oldest first.
+    @ivar closed: L{closeAll} was called (and not L{reopen}): listeners
+        given are closed, not kept.
     """
+
+    closed = False
 
     def __init__(self, reactor, keep, size=64):
         """
@@ -42,7 +46,8 @@ class ListenerPool:
 
         @param listener: a L{ftpkit.data.passive.PassiveListener} nobody watches.
         """
-        if listener.portRange is not None or len(self.listeners) >= self._size:
+        if (self.closed or listener.portRange is not None
+                or len(self.listeners) >= self._size):
             listener.stopListening()
             return
         listener.onAccept = None  # Let go of the session that used it.
@@ -76,11 +81,20 @@ class ListenerPool:
 
     def closeAll(self):
         """
-        Close every pooled listener (the server is stopping).
+        Close every pooled listener, and each one given from now on: the
+        server is stopping, and its sessions, ending after it stopped
+        listening, give back theirs.
         """
+        self.closed = True
         if self._purging is not None:
             self._purging.cancel()
             self._purging = None
         listeners, self.listeners = self.listeners, []
         for listener in listeners:
             listener.stopListening()
+
+    def reopen(self):
+        """
+        Keep listeners again (the server listens again).
+        """
+        self.closed = False

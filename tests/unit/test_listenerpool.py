@@ -85,3 +85,20 @@ class ListenerPoolTests(unittest.TestCase):
         self.pool.closeAll()
         self.assertTrue(listener.closed)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_givenAfterCloseAll(self):
+        """
+        A listener given after C{closeAll} (a session ending after the
+        server stopped listening) is closed, with no purge left pending
+        (it was kept, with a purge timer outliving the server); after
+        C{reopen} listeners are kept again.
+        """
+        self.pool.closeAll()
+        late = _Listener()
+        self.pool.give(late)
+        self.assertTrue(late.closed)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.pool.reopen()
+        kept = _Listener()
+        self.pool.give(kept)
+        self.assertFalse(kept.closed)
