@@ -177,6 +177,9 @@ _ERRNO_MAP = {
     errno.ENAMETOOLONG: InvalidPath,
     errno.EINVAL: InvalidPath,
     errno.ELOOP: PermissionDenied,
+    # Opening a FIFO nobody reads for writing (without blocking): not a
+    # file one may write.
+    errno.ENXIO: PermissionDenied,
     errno.ENOSPC: InsufficientStorage,
     errno.EDQUOT: QuotaExceeded,
     errno.EFBIG: QuotaExceeded,

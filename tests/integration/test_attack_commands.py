@@ -4,6 +4,7 @@ command is worth.
 """
 
 import os
+import stat
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -57,3 +58,28 @@ class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(small, b"213 6")
         self.assertTrue(large.startswith(b"550 "), large)
         self.assertEqual(binary, b"213 %d" % (ASCII_SIZE_LIMIT + 1))
+
+    @defer.inlineCallbacks
+    def test_appendToFifo(self):
+        """
+        C{APPE} to a FIFO in the root gets C{550} (it was C{451}, a local
+        error, since opening a FIFO nobody reads fails with C{ENXIO}),
+        and the FIFO is left as it was.
+        """
+        if not hasattr(os, "mkfifo"):
+            raise unittest.SkipTest("no FIFOs here")
+        fifo = os.path.join(self.root, "fifo")
+        os.mkfifo(fifo)
+
+        def client():
+            raw = RawClient(self.server.port)
+            try:
+                raw.login()
+                return raw.transfer("APPE fifo", b"x")[0], raw.command("NOOP")
+            finally:
+                raw.close()
+
+        appended, noop = yield self.inThread(client)
+        self.assertTrue(appended.startswith(b"550 "), appended)
+        self.assertEqual(noop, b"200 NOOP ok")
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
