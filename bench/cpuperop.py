@@ -7,6 +7,8 @@ operation at a time, so what is measured is the server's own work per
 operation:
 
   - C{login}: connect, C{USER}, C{PASS}, C{QUIT};
+  - C{login-tls}: the same with C{AUTH TLS} first (a full TLS handshake
+    each time: the client keeps no session), then C{PBSZ} and C{PROT};
   - C{retr}: C{EPSV} and C{RETR} of a 16 KiB file, in one logged-in session;
   - C{stor}: C{EPSV} and C{STOR} of 16 KiB, in one logged-in session.
 
@@ -33,11 +35,11 @@ import tempfile
 import threading
 
 from bench.certs import writeSelfSigned
-from bench.client import Client
+from bench.client import Client, clientContext
 from bench.servers import Ftpkit, FtpkitBaseline, Pyftpdlib
 
 SIZE = 16 * 1024
-SCENARIOS = ("login", "retr", "stor")
+SCENARIOS = ("login", "login-tls", "retr", "stor")
 
 
 def login(port, ops, tag=""):
@@ -50,6 +52,19 @@ def login(port, ops, tag=""):
     """
     for _ in range(ops):
         Client(port, "bench", "bench").quit()
+
+
+def loginTLS(port, ops, tag=""):
+    """
+    Log in over explicit FTPS and out C{ops} times.
+
+    @param port: the server's control port.
+    @param ops: how many logins.
+    @param tag: unused (see L{stor}).
+    """
+    context = clientContext()
+    for _ in range(ops):
+        Client(port, "bench", "bench", context).quit()
 
 
 def retr(port, ops, tag=""):
@@ -83,7 +98,9 @@ def stor(port, ops, tag=""):
 
 
 _root = None
-RUNS = {"login": login, "retr": retr, "stor": stor}
+RUNS = {"login": login, "login-tls": loginTLS, "retr": retr, "stor": stor}
+TLS = frozenset(["login-tls"])
+"""Scenarios whose server must offer C{AUTH TLS}."""
 
 
 def runClients(scenario, port, ops, clients):
@@ -166,7 +183,7 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None,
         command = server.command
         server.command = lambda port, tls: profiled(command(port, tls),
                                                     profile)
-    instance = server.start()
+    instance = server.start(tls=scenario in TLS)
     try:
         RUNS[scenario](instance.port, min(ops, 50))  # Warm up: imports, caches.
         before = instance.tree.cpu()
@@ -188,8 +205,8 @@ def main(argv=None):
     global _root
     parser = argparse.ArgumentParser(
         prog="python -m bench.cpuperop",
-        description="Server CPU microseconds per login, 16 KiB RETR and"
-        " 16 KiB STOR, one client.")
+        description="Server CPU microseconds per login, FTPS login, 16 KiB"
+        " RETR and 16 KiB STOR, one client.")
     parser.add_argument("--ops", type=int, default=2000,
                         help="operations per run (default 2000)")
     parser.add_argument("--clients", type=int, default=1,
@@ -259,7 +276,7 @@ def main(argv=None):
         for scenario in scenarios:
             for kind in kinds:
                 values = samples[kind.name, scenario]
-                print(f"  {scenario:6} {kind.name:14}"
+                print(f"  {scenario:9} {kind.name:14}"
                       f" {statistics.median(values):7.0f}"
                       f"  ({min(values):.0f}-{max(values):.0f})")
     finally:
