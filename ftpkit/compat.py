@@ -22,6 +22,14 @@ name, when one changed.
       layer's C{_aggregator} of small writes (Twisted's
       C{BufferingTLSTransport}): taking the TLS layer away again for
       C{CCC} (L{ftpkit.control.ccc}); fallback: C{CCC} is refused.
+    - The transport C{startTLS} gives the TLS layer (Twisted's
+      C{_BypassTLS}, with the connection as C{_connection}), replaced by
+      one that sends each TLS record at once when nothing is queued
+      (L{sendRecordsAtOnce}), as L{sendNow} does for plain connections;
+      and C{TLSMemoryBIOProtocol.write} called past the layer's
+      C{_aggregator} (L{writeThroughTLS}), so that a reply is encrypted
+      now rather than on the reactor's next turn; fallback: Twisted's
+      queue (two more turns of the reactor per reply).
     - C{TLSMemoryBIOProtocol._flushSendBIO}, which
       L{ftpkit.data.tls.DataTLSProtocol} overrides to send a data connection's
       TLS 1.3 session tickets late; fallback: they are sent at once (and
@@ -171,6 +179,121 @@ def tlsLayer(transport):
             getattr(layer, "_aggregator", None), "flush"):
         return None
     return layer
+
+
+def _unqueued(connection):
+    """
+    @param connection: a Twisted TCP connection (TLS on or not).
+    @return: whether it is open with nothing queued to send.
+    """
+    try:
+        return (connection.connected and not connection.disconnecting
+                and not connection.dataBuffer
+                and not connection._tempDataBuffer)
+    except AttributeError:
+        return False
+
+
+class _SendsAtOnce:
+    """
+    What a TLS layer started by C{startTLS} writes its records to, in place
+    of Twisted's own (which queues every record for the reactor's next
+    turn): a record goes to the socket at once when the connection has
+    nothing queued; what the socket does not take, or a record written
+    while something is queued, goes through Twisted's, in order.
+
+    @ivar below: Twisted's transport of the layer.
+    @ivar connection: the TCP connection.
+    """
+
+    def __init__(self, below, connection):
+        self.below = below
+        self.connection = connection
+
+    def __getattr__(self, name):
+        return getattr(self.below, name)
+
+    def write(self, data):
+        """
+        Send C{data} now if possible, else queue it.
+
+        @param data: bytes of TLS records.
+        """
+        if _unqueued(self.connection):
+            data = data[sendNow(self.connection, data):]
+            if not data:
+                return
+        self.below.write(data)
+
+    def writeSequence(self, iovec):
+        """
+        L{write} the pieces joined.
+
+        @param iovec: a sequence of bytes.
+        """
+        self.write(b"".join(iovec))
+
+
+def _layerAndConnection(transport):
+    """
+    @param transport: a control connection's transport.
+    @return: C{(layer, connection)}: its TLS layer and the TCP connection
+        under it, for an implicit-TLS transport (the layer itself, over a
+        TCP connection) or one L{tlsLayer} finds; else C{(None, None)}.
+    """
+    if isinstance(transport, TLSMemoryBIOProtocol):
+        below = transport.transport
+        if isinstance(below, _SendsAtOnce):
+            below = below.connection
+        if isinstance(below, tcp.Connection):
+            return transport, below
+        return None, None
+    layer = tlsLayer(transport)
+    if layer is None:
+        return None, None
+    return layer, transport
+
+
+def sendRecordsAtOnce(transport):
+    """
+    Make the TLS layer of a control connection (C{startTLS}'s, or the
+    implicit-TLS listener's) send its records at once when nothing is
+    queued (see L{_SendsAtOnce}): a handshake's flight and each reply leave
+    in the turn that made them.
+
+    @param transport: a control connection's transport, under TLS.
+    """
+    layer, connection = _layerAndConnection(transport)
+    if layer is None:
+        return
+    below = layer.transport
+    if isinstance(below, _SendsAtOnce):
+        return
+    if below is not connection and getattr(
+            below, "_connection", None) is not connection:
+        return
+    layer.transport = _SendsAtOnce(below, connection)
+
+
+def writeThroughTLS(transport, data):
+    """
+    Write on a control connection under TLS, encrypting now: past the TLS
+    layer's aggregation of small writes, which would wait for the reactor's
+    next turn (a control reply is the one write of its turn); what the
+    layer already holds goes first.
+
+    @param transport: the transport.
+    @param data: the bytes.
+    @return: whether they were written so; C{False} (nothing written) for
+        a transport with no such layer, or one no longer open.
+    """
+    layer, connection = _layerAndConnection(transport)
+    if layer is None or not connection.connected or not hasattr(
+            layer, "_aggregator"):
+        return False
+    flushTLSWrites(layer)
+    TLSMemoryBIOProtocol.write(layer, data)
+    return True
 
 
 def flushTLSWrites(layer):

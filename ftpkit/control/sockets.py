@@ -9,7 +9,7 @@ three short replies per transferred file, so for small files that
 bookkeeping is a visible share of the work (C{docs/benchmark.rst}).
 """
 
-from ftpkit.compat import closeAtOnce, queueIsEmpty, sendNow
+from ftpkit.compat import closeAtOnce, queueIsEmpty, sendNow, writeThroughTLS
 
 
 def closeNow(transport):
@@ -32,8 +32,11 @@ def writeNow(transport, data):
     """
     Write C{data} on C{transport}, sending at once what the socket takes
     when the transport is a plain TCP connection with nothing queued, and
-    queueing the rest (or everything, otherwise) with C{transport.write}.
-    Bytes always go out in the order they were written.
+    queueing the rest (or everything, otherwise) with C{transport.write};
+    under TLS, encrypted at once (L{ftpkit.compat.writeThroughTLS}), the
+    records sent at once when the layer was set up to
+    (L{ftpkit.compat.sendRecordsAtOnce}). Bytes always go out in the order
+    they were written.
 
     @param transport: the transport of a connection.
     @param data: the bytes to send.
@@ -42,4 +45,6 @@ def writeNow(transport, data):
         data = data[sendNow(transport, data):]
         if not data:
             return
+    elif writeThroughTLS(transport, data):
+        return
     transport.write(data)

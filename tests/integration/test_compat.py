@@ -37,17 +37,31 @@ class _Held(protocol.Protocol):
         self.factory.made.callback(self)
 
 
+class _Reading(_Held):
+    """
+    Keeps its transport, and tells when the first bytes arrive.
+    """
+
+    def dataReceived(self, data):
+        if not self.factory.read.called:
+            self.factory.read.callback(data)
+
+
 class PrivateNamesTests(unittest.TestCase):
     """
     The installed Twisted and pyOpenSSL still have what ftpkit reads.
     """
 
-    async def connect(self):
+    async def connect(self, serverProtocol=_Held, clientProtocol=None):
         """
+        @param serverProtocol: the server side's protocol class.
+        @param clientProtocol: a list to put the client's protocol in, or
+            C{None}.
         @return: the server side of a loopback TCP connection.
         """
-        serverFactory = protocol.Factory.forProtocol(_Held)
+        serverFactory = protocol.Factory.forProtocol(serverProtocol)
         serverFactory.made = defer.Deferred()
+        serverFactory.read = defer.Deferred()
         port = await TCP4ServerEndpoint(reactor, 0,
                                         interface="127.0.0.1").listen(
             serverFactory)
@@ -56,6 +70,8 @@ class PrivateNamesTests(unittest.TestCase):
             reactor, "127.0.0.1", port.getHost().port).connect(
             protocol.Factory.forProtocol(protocol.Protocol))
         self.addCleanup(client.transport.loseConnection)
+        if clientProtocol is not None:
+            clientProtocol.append(client)
         server = await serverFactory.made
         self.addCleanup(server.transport.loseConnection)
         return server
@@ -110,6 +126,39 @@ class PrivateNamesTests(unittest.TestCase):
                              changed("the TLS layer after startTLS"))
         self.assertTrue(hasattr(TLSMemoryBIOProtocol, "_flushSendBIO"),
                         changed("TLSMemoryBIOProtocol._flushSendBIO"))
+
+    async def test_tlsRecordsAtOnce(self):
+        """
+        L{compat.sendRecordsAtOnce} puts its sender under the TLS layer
+        C{startTLS} made (Twisted's transport of the layer is still where
+        it finds the connection), and once the handshake is done, a reply
+        written with L{compat.writeThroughTLS} is sent in the same turn:
+        nothing of it waits in the layer's aggregator of small writes nor
+        in the connection's queue.
+        """
+        from twisted.internet import ssl
+
+        from ftpkit.control.tls import makeContextFactory
+        from tests.tlssupport import makeCertificate
+
+        directory = self.mktemp()
+        os.makedirs(directory)
+        clients = []
+        server = await self.connect(_Reading, clients)
+        transport = server.transport
+        transport.startTLS(makeContextFactory(makeCertificate(directory)[2]))
+        layer = compat.tlsLayer(transport)
+        self.assertIs(getattr(layer.transport, "_connection", None),
+                      transport, changed("_BypassTLS._connection"))
+        compat.sendRecordsAtOnce(transport)
+        self.assertIsInstance(layer.transport, compat._SendsAtOnce)
+        clients[0].transport.startTLS(ssl.CertificateOptions())
+        clients[0].transport.write(b"hello")
+        self.assertEqual(await server.factory.read, b"hello")
+        self.assertTrue(compat.writeThroughTLS(transport, b"220 reply"))
+        self.assertEqual(getattr(layer._aggregator, "_buffer", None), [],
+                         changed("BufferingTLSTransport._aggregator"))
+        self.assertTrue(compat._unqueued(transport))
 
     def test_threadCallQueue(self):
         """

@@ -5,6 +5,7 @@ other commands consult.
 
 from twisted.internet.interfaces import ISSLTransport
 
+from ftpkit import compat
 from ftpkit.control.ccc import canClearTLS, clearTLS
 from ftpkit.control.vhosts import parseHostName
 from ftpkit.data.tls import DataTLS, dataChannelTLS
@@ -36,10 +37,12 @@ class SecurityCommands:
     def startedImplicitTLS(self):
         """
         The session was TLS from its first byte (an C{ssl:} endpoint):
-        data connections are protected by default.
+        data connections are protected by default; its TLS records are
+        sent at once (L{compat.sendRecordsAtOnce}).
         """
         self.controlSecure = True
         self.protectData = True
+        compat.sendRecordsAtOnce(self.transport)
 
     def tlsRequiredFor(self, anonymous):
         """
@@ -105,6 +108,7 @@ class SecurityCommands:
         self.reply(234, "AUTH %s successful" % mechanism)
         self.discardPipelined()
         self.transport.startTLS(self.config.tlsContextFactory)
+        compat.sendRecordsAtOnce(self.transport)
         self.controlSecure = True
         return None
 
