@@ -30,6 +30,12 @@ name, when one changed.
       C{_aggregator} (L{writeThroughTLS}), so that a reply is encrypted
       now rather than on the reactor's next turn; fallback: Twisted's
       queue (two more turns of the reactor per reply).
+    - C{OpenSSL.SSL._lib.SSL_CTX_set_session_id_context} and
+      C{Context._context}: giving the context of a control connection that
+      ended a new session ID context (pyOpenSSL refuses to change a context
+      once used), so that a later control connection can use it and no
+      session cached before can be resumed (L{ftpkit.control.tlspool});
+      fallback: a new context for every control connection.
     - C{TLSMemoryBIOProtocol._flushSendBIO}, which
       L{ftpkit.data.tls.DataTLSProtocol} overrides to send a data connection's
       TLS 1.3 session tickets late; fallback: they are sent at once (and
@@ -155,6 +161,24 @@ def sessionReused(connection):
                    "connections are refused (see ftpkit.compat)")
         return False
     return bool(lib.SSL_session_reused(handle))
+
+
+def renameSessionContext(context, name):
+    """
+    Set the session ID context of an OpenSSL context already used: the
+    connections it makes from now on resume only sessions cached under
+    that name (OpenSSL checks it before resuming any session).
+
+    @param context: an L{OpenSSL.SSL.Context}.
+    @param name: the new name, bytes (at most 32).
+    @return: whether it was set; C{False} when this pyOpenSSL no longer
+        lets ftpkit reach it.
+    """
+    lib = getattr(SSL, "_lib", None)
+    handle = getattr(context, "_context", None)
+    if handle is None or not hasattr(lib, "SSL_CTX_set_session_id_context"):
+        return False
+    return lib.SSL_CTX_set_session_id_context(handle, name, len(name)) == 1
 
 
 def tlsLayer(transport):

@@ -202,6 +202,7 @@ class FTPProtocol(
         """
         self._closed = self._lost = True
         self.setTimeout(None)
+        self.releaseTLSContext()
         if self._closing is not None and self._closing.active():
             self._closing.cancel()
         self._closing = None

@@ -4,12 +4,15 @@ listeners, and the command-line options that turn it on (the data
 connections' TLS is in L{ftpkit.data.tls}).
 
 Every control connection gets its own OpenSSL context (L{FTPSContextFactory}
-makes one per connection), holding a session cache that only that client's
+gives each one its own), holding a session cache that only that client's
 sessions enter. Its data connections use the same context, so a client can
 resume the control connection's session on them, and a session resumed
 there can only be one of this client's: what
 C{tlsRequireSessionReuse} (vsftpd's C{require_ssl_reuse}) relies on to
-keep a stranger from taking over a data connection.
+keep a stranger from taking over a data connection. A context no data
+connection used is, once its control connection ended, renamed so that
+nothing cached in it can be resumed, and serves a later control connection
+(L{ftpkit.control.tlspool}).
 """
 
 import datetime
@@ -28,6 +31,7 @@ from twisted.python import usage
 from zope.interface import implementer
 
 from ftpkit import compat
+from ftpkit.control.tlspool import ContextPool
 from ftpkit.deploy.endpoints import splitEndpoint
 
 MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
@@ -159,6 +163,7 @@ class FTPSContextFactory:
         self.maximumVersion = maximumVersion
         self._ciphers = AcceptableCiphers.fromOpenSSLCipherString(
             MODERN_CIPHERS)
+        self._contexts = ContextPool(self.makeContext)
 
     def makeContext(self):
         """
@@ -180,7 +185,18 @@ class FTPSContextFactory:
         """
         @see: L{IOpenSSLServerConnectionCreator.serverConnectionForTLS}
         """
-        return SSL.Connection(self.makeContext(), None)
+        return SSL.Connection(self._contexts.take(), None)
+
+    def release(self, context):
+        """
+        A control connection ended, and none of its data connections used
+        its context: a later control connection may (see
+        L{ftpkit.control.tlspool}).
+
+        @param context: the context of its L{SSL.Connection}; one this
+            factory did not make for a control connection is ignored.
+        """
+        self._contexts.give(context)
 
     def reload(self):
         """
@@ -200,6 +216,7 @@ class FTPSContextFactory:
             self.log.error("TLS certificate not reloaded, keeping the old "
                            "one: {why}", why=str(e))
             return False
+        self._contexts = ContextPool(self.makeContext)
         self.log.info("reloaded the TLS certificate from {path} (valid "
                       "until {until:%Y-%m-%d %H:%M} UTC)", path=certPath,
                       until=self.chain[0].not_valid_after_utc)

@@ -105,6 +105,20 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertFalse(compat.sessionReused(connection))
 
 
+    def test_renameSessionContext(self):
+        """
+        pyOpenSSL's binding still sets the session ID context of a context
+        already used (L{compat.renameSessionContext}).
+        """
+        context = SSL.Context(SSL.TLS_METHOD)
+        SSL.Connection(context, None)
+        self.assertTrue(hasattr(SSL._lib, "SSL_CTX_set_session_id_context"),
+                        changed("OpenSSL.SSL._lib."
+                                "SSL_CTX_set_session_id_context"))
+        self.assertTrue(hasattr(context, "_context"),
+                        changed("OpenSSL.SSL.Context._context"))
+        self.assertTrue(compat.renameSessionContext(context, b"renamed"))
+
     async def test_tlsLayer(self):
         """
         After C{startTLS}, a TCP transport's C{protocol} is a TLS layer
@@ -216,6 +230,15 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertEqual(ran, [])
         clock.advance(0)
         self.assertEqual(ran, [1])
+
+    def test_renameUnknown(self):
+        """
+        Without C{SSL_CTX_set_session_id_context}, no context is renamed
+        (so none serves a second control connection).
+        """
+        context = SSL.Context(SSL.TLS_METHOD)
+        self.patch(SSL, "_lib", object())
+        self.assertFalse(compat.renameSessionContext(context, b"renamed"))
 
     def test_sessionReuseUnknown(self):
         """

@@ -33,6 +33,8 @@ class SecurityCommands:
     protectData = False
     bufferSizeSet = False
     clearedContext = None
+    _tlsContext = None
+    _tlsContextLent = False
 
     def startedImplicitTLS(self):
         """
@@ -43,6 +45,31 @@ class SecurityCommands:
         self.controlSecure = True
         self.protectData = True
         compat.sendRecordsAtOnce(self.transport)
+        self._noteTLSContext()
+
+    def _noteTLSContext(self):
+        """
+        Remember the OpenSSL context TLS on the control connection just
+        started with, for L{releaseTLSContext}.
+        """
+        try:
+            self._tlsContext = self.transport.getHandle().get_context()
+        except AttributeError:
+            self._tlsContext = None
+
+    def releaseTLSContext(self):
+        """
+        The control connection ended: give its TLS context back to the
+        server's context factory, for a later control connection (see
+        L{ftpkit.control.tls.FTPSContextFactory.release}), unless a data
+        connection used it.
+        """
+        context, self._tlsContext = self._tlsContext, None
+        if context is None or self._tlsContextLent:
+            return
+        release = getattr(self.config.tlsContextFactory, "release", None)
+        if release is not None:
+            release(context)
 
     def tlsRequiredFor(self, anonymous):
         """
@@ -81,6 +108,7 @@ class SecurityCommands:
         """
         if not self.protectData:
             return None
+        self._tlsContextLent = True
         if self.clearedContext is not None:
             return DataTLS(self.clearedContext,
                            self.config.tlsRequireSessionReuse)
@@ -109,6 +137,7 @@ class SecurityCommands:
         self.discardPipelined()
         self.transport.startTLS(self.config.tlsContextFactory)
         compat.sendRecordsAtOnce(self.transport)
+        self._noteTLSContext()
         self.controlSecure = True
         return None
 
