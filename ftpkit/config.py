@@ -39,8 +39,9 @@ class ServerConfig:
     @ivar maxConnections: sessions over this get C{421} and are closed.
     @ivar maxConnectionsPerIP: likewise, per client address.
     @ivar maxPassivePerIP: passive listeners one client address may hold
-        at once, all its sessions together (never more than half of a
-        C{passivePorts} range); past it, PASV/EPSV get C{425}.
+        at once, all its sessions together, or C{None} for no limit of its
+        own; with a C{passivePorts} range, never more than half of it.
+        Past it, PASV/EPSV get C{425}.
     @ivar idleTimeout: seconds a control connection may stay idle.
     @ivar loginTimeout: seconds a session may take to log in: a command
         after that, from a client not logged in, gets C{421} and the
@@ -108,7 +109,7 @@ class ServerConfig:
     trustedProxies: Tuple = ()
     maxConnections: int = 512
     maxConnectionsPerIP: int = 32
-    maxPassivePerIP: int = 8
+    maxPassivePerIP: Optional[int] = None
     idleTimeout: float = 300.0
     loginTimeout: float = 300.0
     dataTimeout: float = 60.0

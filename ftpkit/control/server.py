@@ -549,7 +549,8 @@ class FTPFactory(ServerFactory):
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
         are done with.
     @ivar passiveShares: the L{PassiveShares}: passive listeners held per
-        client address (C{--max-passive-per-ip}).
+        client address (C{--max-passive-per-ip}); C{None} when there is no
+        limit.
     @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
         (C{--hold-anonymous-uploads}).
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
@@ -590,8 +591,10 @@ class FTPFactory(ServerFactory):
             EventLog().subscribeTo(hub)
         self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
-        self.passiveShares = PassiveShares(passiveLimit(
-            self.config.maxPassivePerIP, self.config.passivePorts))
+        shareLimit = passiveLimit(self.config.maxPassivePerIP,
+                                  self.config.passivePorts)
+        self.passiveShares = (None if shareLimit is None
+                              else PassiveShares(shareLimit))
         self.heldUploads = HeldUploads()
         self.openSessions = set()
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)

@@ -17,17 +17,21 @@ def passiveLimit(perAddress, portRange):
     """
     The most passive listeners one client address may hold at once.
 
-    @param perAddress: the configured limit (C{--max-passive-per-ip}).
+    @param perAddress: the configured limit (C{--max-passive-per-ip}), or
+        C{None} for none of its own.
     @param portRange: the C{--passive-ports} range, C{(low, high)}
-        inclusive, or C{None} (the kernel's ephemeral range).
+        inclusive, or C{None} (the kernel's ephemeral range, which the
+        per-address session limit already keeps one address from
+        taking).
     @return: C{perAddress}, and never more than half of a configured
         range (at least 1), so that one address always leaves ports for
-        the others.
+        the others; C{None} when there is no limit.
     """
     if portRange is None:
         return perAddress
     low, high = portRange
-    return max(1, min(perAddress, (high - low + 1) // 2))
+    half = max(1, (high - low + 1) // 2)
+    return half if perAddress is None else min(perAddress, half)
 
 
 class PassiveShares:

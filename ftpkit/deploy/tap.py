@@ -241,10 +241,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
          "Sessions over this get 421 and are closed."],
         ["max-connections-per-ip", None, str(_DEFAULTS.maxConnectionsPerIP),
          "Likewise per client address."],
-        ["max-passive-per-ip", None, str(_DEFAULTS.maxPassivePerIP),
+        ["max-passive-per-ip", None, None,
          ("Passive listeners (PASV/EPSV waiting for their connection) one "
           "client address may hold at once, over all its sessions, and "
-          "never more than half of --passive-ports; past it, 425.")],
+          "never more than half of --passive-ports; past it, 425 "
+          "[default: half of --passive-ports; no limit without it].")],
         ["login-timeout", None, f"{_DEFAULTS.loginTimeout:g}",
          ("Seconds a client may take to log in (after connecting, REIN "
           "or HOST); later commands get 421 and the connection closes.")],

@@ -50,8 +50,10 @@ class PassiveLimitTests(unittest.TestCase):
     def test_limit(self):
         """
         The configured share, never more than half a configured range, and
-        at least one.
+        at least one; without a range and a configured share, no limit.
         """
+        self.assertIsNone(passiveLimit(None, None))
+        self.assertEqual(passiveLimit(None, (1000, 1099)), 50)
         self.assertEqual(passiveLimit(8, None), 8)
         self.assertEqual(passiveLimit(8, (1000, 1099)), 8)
         self.assertEqual(passiveLimit(8, (1000, 1009)), 5)
@@ -178,3 +180,42 @@ class PassiveShareTests(LoopbackServerMixin, unittest.TestCase):
         yield waitFor(lambda: self.server.factory.sessions == 0)
 
 
+
+
+class NoRangeTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Without C{--passive-ports} and C{--max-passive-per-ip}, many sessions
+    from one address (a benchmark, an office behind NAT, lftp's parallel
+    mirror) each get a listener: the kernel's range is wide, and
+    C{--max-connections-per-ip} already bounds one address.
+    """
+
+    timeout = 60
+
+    @defer.inlineCallbacks
+    def test_manySessionsOneAddress(self):
+        """
+        Twenty sessions from one address each hold a waiting listener.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        server = self.startServer(FilesystemRealm(root),
+                                  ServerConfig(loginFailureDelay=0))
+
+        def sessions():
+            clients = []
+            try:
+                replies = []
+                for _ in range(20):
+                    client = RawClient(server.port)
+                    clients.append(client)
+                    client.login()
+                    replies.append(client.command("EPSV")[:3])
+                return replies
+            finally:
+                for client in clients:
+                    client.close()
+
+        replies = yield self.inThread(sessions)
+        self.assertEqual(replies, [b"229"] * 20)
+        self.assertIsNone(server.factory.passiveShares)
