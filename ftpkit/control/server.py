@@ -94,6 +94,7 @@ class FTPProtocol(
     _stopping = False
     _closing = None
     _lost = False
+    _lostWaiters = None
 
     def __init__(self, factory):
         """
@@ -203,6 +204,9 @@ class FTPProtocol(
         self._closed = self._lost = True
         self.setTimeout(None)
         self.releaseTLSContext()
+        waiters, self._lostWaiters = self._lostWaiters, None
+        for waiter in waiters or ():
+            waiter.callback(None)
         if self._closing is not None and self._closing.active():
             self._closing.cancel()
         self._closing = None
@@ -437,6 +441,20 @@ class FTPProtocol(
             return result
 
         self._busy.addBoth(replied)
+        return waiter
+
+    def whenLost(self):
+        """
+        @return: a Deferred firing once the control connection is closed:
+            after its last replies went out (L{close}), or were dropped
+            with it.
+        """
+        if self._lost:
+            return defer.succeed(None)
+        if self._lostWaiters is None:
+            self._lostWaiters = []
+        waiter = defer.Deferred()
+        self._lostWaiters.append(waiter)
         return waiter
 
     def isIdle(self):

@@ -4,7 +4,9 @@ factory's sessions in order once the listeners are closed.
 
 An idle session is told C{421} and closed at once. A session running a
 command (a transfer, most often) finishes it, gets its reply (C{226}),
-then C{421}, and is closed. Those still running after the grace period
+then C{421}, and is closed. Draining is over once every connection has
+closed, so that replies queued in a TLS layer are sent, not dropped when
+the process ends. Those still running after the grace period
 are told C{421} and closed, which aborts their transfers (an upload's
 L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was).
 """
@@ -109,12 +111,17 @@ class Drain(service.Service):
         """
         Let one session finish what it is doing, then close it.
 
-        @return: a Deferred firing once it is closed and idle.
+        @return: a Deferred firing once its connection is closed (its
+            last replies sent) and its command has finished.
         """
         def idle(ignored):
             session.reply(421, SHUTTING_DOWN)
             session.close()
-            return session.whenIdle()
+            # Closed, not only idle: replies still queued (in the TLS
+            # layer, or a socket's full buffer) are sent before the
+            # connection ends; the process ending first would drop them.
+            return defer.gatherResults([session.whenIdle(),
+                                        session.whenLost()])
 
         return session.stopTaking().addCallback(idle)
 

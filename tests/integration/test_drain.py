@@ -5,6 +5,7 @@ idle sessions get C{421}, and an upload cut when the grace is over
 leaves nothing behind.
 """
 
+import ftplib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import socket
 from twisted.trial import unittest
 
 from tests.serverprocess import ServerProcess
+from tests.tlssupport import clientContext, makeCertificate
 
 SIZE = 16 * 1024 * 1024
 """Bytes of the transfers in flight: more than the socket buffers hold."""
@@ -120,6 +122,45 @@ class DrainTests(unittest.TestCase):
 
     def test_finishingWorkers(self):
         self.finishing("--workers", "2")
+
+    def finishingTLS(self, *extra):
+        """
+        The last session running a transfer at C{SIGTERM}, under TLS
+        (C{AUTH TLS}, C{PROT P}): its upload completes, and its client
+        gets C{226} and C{421} before the process exits (the replies go
+        through the TLS layer, queued for the next turn of the reactor:
+        stopping as soon as the session was idle dropped them).
+        """
+        directory = self.mktemp()
+        os.makedirs(directory)
+        certificate = makeCertificate(directory)[2]
+        server = self.start("--shutdown-grace", "60", "--tls-cert",
+                            certificate, *extra)
+        up = ftplib.FTP_TLS(context=clientContext(), timeout=30)
+        up.connect("127.0.0.1", server.port)
+        up.login("alice", "pw")
+        up.prot_p()
+        self.addCleanup(up.close)
+        up.voidcmd("TYPE I")
+        upData = up.transfercmd("STOR new")
+        self.addCleanup(upData.close)
+        upData.sendall(self.data[:PART])
+        server.signal(signal.SIGTERM)
+        server.waitForLog("stopping: closing")
+        upData.sendall(self.data[PART:])
+        upData.unwrap()
+        upData.close()
+        self.assertEqual(up.voidresp()[:3], "226")
+        self.assertEqual(up.getline()[:4], "421 ")
+        with open(os.path.join(self.root, "new"), "rb") as f:
+            self.assertTrue(f.read() == self.data)
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
+    def test_finishingTLS(self):
+        self.finishingTLS()
+
+    def test_finishingTLSWorkers(self):
+        self.finishingTLS("--workers", "2")
 
     def test_cut(self):
         """

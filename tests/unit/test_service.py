@@ -132,10 +132,18 @@ class FakeSession:
     What L{Drain} sees of an L{ftpkit.control.server.FTPProtocol}.
     """
 
-    def __init__(self, factory, busy=False):
+    def __init__(self, factory, busy=False, lingering=False):
+        """
+        @param busy: whether a command runs.
+        @param lingering: whether L{close} leaves replies to send, so
+            that the connection ends only at L{lose} (as under TLS);
+            otherwise it ends at once.
+        """
         self.factory = factory
         self.replies = []
         self.closed = False
+        self.lingering = lingering
+        self.lost = defer.Deferred()
         self.aborted = False
         self.stopped = False
         self.running = defer.Deferred() if busy else None
@@ -168,6 +176,17 @@ class FakeSession:
     def close(self):
         self.closed = True
         self.factory.openSessions.discard(self)
+        if not self.lingering:
+            self.lose()
+
+    def lose(self):
+        if not self.lost.called:
+            self.lost.callback(None)
+
+    def whenLost(self):
+        waiter = defer.Deferred()
+        self.lost.addCallback(lambda r: waiter.callback(None))
+        return waiter
 
 
 class FakeFactory:
@@ -232,6 +251,21 @@ class DrainTests(unittest.SynchronousTestCase):
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
         busy.finish()
+        self.successResultOf(stopped)
+
+    def test_repliesSentFirst(self):
+        """
+        The drain is done only once each session's connection has ended,
+        not when it was told to close: its last replies (C{226}, C{421})
+        may still wait to be sent (in a TLS layer), and stopping the
+        process then would drop them.
+        """
+        busy = FakeSession(self.factory, busy=True, lingering=True)
+        stopped = self.drain.stopService()
+        busy.finish()
+        self.assertTrue(busy.closed)
+        self.assertNoResult(stopped)
+        busy.lose()
         self.successResultOf(stopped)
 
     def test_neverEnds(self):
