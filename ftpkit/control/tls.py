@@ -300,6 +300,21 @@ def implicitListener(description, factory, contextFactory):
     """
     if not isImplicitTLS(description) or contextFactory is None:
         return description, factory
+    return implicitAsTCP(description), implicitFactory(factory,
+                                                       contextFactory)
+
+
+def implicitAsTCP(description):
+    """
+    The C{tcp:} endpoint an C{ssl:} (implicit FTPS) one listens on: the
+    same port (990 when it names none), C{interface} and C{backlog}.
+
+    @param description: a C{--listen} value.
+    @return: for an C{ssl:} endpoint (behind C{haproxy:} or not), its
+        C{tcp:} one, the prefix kept; any other is returned as it is.
+    """
+    if not isImplicitTLS(description):
+        return description
     prefix, endpoint = _splitProxied(description)
     fields = splitEndpoint(endpoint)[1:]
     port, kept = "990", []
@@ -311,10 +326,20 @@ def implicitListener(description, factory, contextFactory):
             port = value
         elif name in _KEPT_SSL_ARGUMENTS:
             kept.append("%s=%s" % (name, _escape(value)))
-    tcp = ":".join(["tcp", port] + kept)
+    return prefix + ":".join(["tcp", port] + kept)
+
+
+def implicitFactory(factory, contextFactory):
+    """
+    Wrap a control-connection factory in ftpkit's TLS, for implicit FTPS.
+
+    @param factory: the control-connection factory.
+    @param contextFactory: the server's L{FTPSContextFactory}.
+    @return: a L{TLSMemoryBIOFactory} (server side) around C{factory}.
+    """
     tlsFactory = TLSMemoryBIOFactory(contextFactory, False, factory)
     tlsFactory.noisy = False
-    return prefix + tcp, tlsFactory
+    return tlsFactory
 
 
 def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):

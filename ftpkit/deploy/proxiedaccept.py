@@ -32,7 +32,8 @@ def isProxiedConnection(localHost, localPort, listeners):
     @param localHost: the address a connection was accepted on.
     @param localPort: its port.
     @param listeners: C{(host, port)} of each C{haproxy:} listener
-        (C{0.0.0.0} and C{::} for every address).
+        (C{0.0.0.0} and C{::} for every address); or of any other
+        listeners, as a worker looks for its C{ssl:} ones too.
     @return: whether it came in on one of them.
     """
     here = _address(localHost)

@@ -281,7 +281,9 @@ def makeService(options, workerChannel=None):
                 factory.userSessions = WorkerUserSessions(workerChannel)
             ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
-                trusted=config.trustedProxies).setServiceParent(server)
+                trusted=config.trustedProxies,
+                tlsContextFactory=config.tlsContextFactory,
+            ).setServiceParent(server)
         addMetricsServices(server, config, factory=factory,
                            worker=workerChannel is not None)
         Drain(factory, config.shutdownGrace).setServiceParent(server)

@@ -259,8 +259,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
           "them (idle sessions are closed at once).")],
         ["workers", None, "1",
          ("Processes serving sessions: with N > 1 an acceptor process hands "
-          "connections to N workers (tcp:, tcp6: and haproxy:tcp: "
-          "listeners only).")],
+          "connections to N workers (tcp:, tcp6: and ssl: listeners, "
+          "haproxy: in front of them or not).")],
     ]
 
     converters: ClassVar[dict] = {

@@ -27,6 +27,7 @@ from twisted.python import usage
 from zope.interface import implementer
 
 from ftpkit.control.proxied import ProxiedFactory
+from ftpkit.control.tls import implicitFactory, isImplicitTLS
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
 from ftpkit.deploy.workers import WORKER_FD, acceptorAddress
 
@@ -80,21 +81,20 @@ class ConnectionReceiver:
 
     log = Logger()
 
-    def __init__(self, reactor, channel, factory, proxiedFactory=None,
-                 proxiedListeners=()):
+    def __init__(self, reactor, channel, factory, listeners=()):
         """
         @param reactor: the reactor.
         @param channel: the Unix socket to the acceptor.
         @param factory: the factory sessions are built with.
-        @param proxiedFactory: the factory for connections accepted on a
-            C{haproxy:} listener (it reads their PROXY header first).
-        @param proxiedListeners: C{(host, port)} of those listeners.
+        @param listeners: C{((host, port), factory)} for each listener
+            whose connections start another way (L{listenerFactories}):
+            with a PROXY header (C{haproxy:}), with a TLS handshake
+            (C{ssl:}), or both.
         """
         self.reactor = reactor
         self.channel = channel
         self.factory = factory
-        self.proxiedFactory = proxiedFactory
-        self.proxiedListeners = proxiedListeners
+        self.listeners = listeners
 
     def fileno(self):
         """The Unix socket to the acceptor."""
@@ -148,9 +148,9 @@ class ConnectionReceiver:
         @param local: the address a connection was accepted on.
         @return: the factory to start its session with.
         """
-        if self.proxiedFactory is not None and isProxiedConnection(
-                local[0], local[1], self.proxiedListeners):
-            return self.proxiedFactory
+        for address, factory in self.listeners:
+            if isProxiedConnection(local[0], local[1], [address]):
+                return factory
         return self.factory
 
     def connectionLost(self, reason):
@@ -165,25 +165,24 @@ class ReceiveConnections(service.Service):
     """
 
     def __init__(self, channel, factory, reactor=None, listens=(),
-                 trusted=()):
+                 trusted=(), tlsContextFactory=None):
         """
         @param channel: the Unix socket to the acceptor.
         @param factory: the factory sessions are built with.
         @param reactor: the reactor (the global one when C{None}).
         @param listens: the C{--listen} values (those behind C{haproxy:}
-            send a PROXY header first).
+            send a PROXY header first, C{ssl:} ones speak TLS at once).
         @param trusted: the C{--trusted-proxy} networks.
+        @param tlsContextFactory: the server's TLS context factory (for
+            C{ssl:} listeners), or C{None}.
         """
         if reactor is None:
             from twisted.internet import reactor
         self.reactor = reactor
         self.channel = channel
         self.factory = factory
-        self.proxiedListeners = [
-            (host, port) for _, host, port, proxied
-            in map(acceptorAddress, listens) if proxied]
-        self.proxiedFactory = ProxiedFactory(
-            factory, trusted, reactor) if self.proxiedListeners else None
+        self.listeners = listenerFactories(listens, factory, trusted,
+                                           tlsContextFactory, reactor)
         self._receiver = None
 
     def startService(self):
@@ -193,8 +192,7 @@ class ReceiveConnections(service.Service):
         service.Service.startService(self)
         self.factory.doStart()
         self._receiver = ConnectionReceiver(
-            self.reactor, self.channel, self.factory, self.proxiedFactory,
-            self.proxiedListeners)
+            self.reactor, self.channel, self.factory, self.listeners)
         self.reactor.addReader(self._receiver)
         tellAcceptor(self.channel, b"ready")
 
@@ -207,6 +205,37 @@ class ReceiveConnections(service.Service):
             self.reactor.removeReader(self._receiver)
             self._receiver = None
         self.factory.doStop()
+
+
+def listenerFactories(listens, factory, trusted, tlsContextFactory,
+                      reactor=None):
+    """
+    The factories of a worker's connections that do not start with the
+    session itself, by the listener the acceptor took them on: as a single
+    process listens (L{ftpkit.deploy.service.makeService}), an C{ssl:}
+    listener's sessions start with a TLS handshake, a C{haproxy:} one's
+    with a PROXY header (then TLS, for C{haproxy:ssl:}).
+
+    @param listens: the C{--listen} values.
+    @param factory: the factory sessions are built with.
+    @param trusted: the C{--trusted-proxy} networks.
+    @param tlsContextFactory: the server's TLS context factory, or
+        C{None}.
+    @param reactor: see L{ProxiedFactory}.
+    @return: a C{list} of C{((host, port), factory)}, only for listeners
+        whose factory is not C{factory} itself.
+    """
+    result = []
+    for description in listens:
+        _, host, port, proxied = acceptorAddress(description)
+        serving = factory
+        if isImplicitTLS(description) and tlsContextFactory is not None:
+            serving = implicitFactory(serving, tlsContextFactory)
+        if proxied:
+            serving = ProxiedFactory(serving, trusted, reactor)
+        if serving is not factory:
+            result.append(((host, port), serving))
+    return result
 
 
 def connectionHost(message):

@@ -37,6 +37,7 @@ from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.proxied import isProxied
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
+from ftpkit.control.tls import implicitAsTCP
 from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import splitEndpoint
@@ -93,14 +94,16 @@ def parseListenAddress(description):
 
     @param description: e.g. C{"tcp:2121:interface=127.0.0.1"} or
         C{"tcp6:2121:interface=\\:\\:1"}.
-    @return: C{(family, host, port)}.
+    @return: C{(family, host, port)}: IPv6 for C{tcp6:}, and for C{tcp:}
+        with an IPv6 C{interface} (as Twisted's C{tcp:} listens).
     @raise ValueError: for any other kind of endpoint, or a bad port.
     """
     fields = splitEndpoint(description)
     kind = fields[0]
     if kind not in ("tcp", "tcp6") or len(fields) < 2:
-        raise ValueError("--workers needs tcp:, tcp6: or haproxy:tcp:"
-                         " listeners, not %r" % description)
+        raise ValueError("--workers needs tcp:, tcp6: or ssl: listeners"
+                         " (haproxy: in front of them or not), not %r"
+                         % description)
     port, host = None, None
     for field in fields[1:]:
         name, equals, value = field.partition("=")
@@ -112,7 +115,8 @@ def parseListenAddress(description):
             host = value
     if port is None or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError("bad port in %r" % description)
-    family = socket.AF_INET6 if kind == "tcp6" else socket.AF_INET
+    family = (socket.AF_INET6 if kind == "tcp6" or ":" in (host or "")
+              else socket.AF_INET)
     if host is None:
         host = "::" if kind == "tcp6" else "0.0.0.0"
     return family, host, int(port)
@@ -121,13 +125,15 @@ def parseListenAddress(description):
 def acceptorAddress(description):
     """
     Read a C{--listen} value the acceptor of C{--workers} can listen on:
-    C{tcp:}, C{tcp6:}, or either behind C{haproxy:}.
+    C{tcp:}, C{tcp6:}, C{ssl:} (implicit FTPS: the acceptor listens on
+    its port, the worker speaks TLS), or any of them behind C{haproxy:}.
 
     @param description: e.g. C{"haproxy:tcp:2121:interface=10.0.0.2"}.
     @return: C{(family, host, port, proxied)}, C{proxied} saying whether
         clients come through a PROXY-protocol balancer.
     @raise ValueError: for any other kind of endpoint, or a bad port.
     """
+    description = implicitAsTCP(description)
     proxied = isProxied(description)
     if proxied:
         description = description[len(PROXY_PREFIX):]
@@ -392,8 +398,8 @@ class WorkerPool(service.Service):
     def __init__(self, count, listens, argv, config, reactor=None):
         """
         @param count: the number of worker processes.
-        @param listens: C{tcp:}/C{tcp6:} endpoint descriptions, each
-            possibly behind C{haproxy:}.
+        @param listens: C{tcp:}/C{tcp6:}/C{ssl:} endpoint descriptions,
+            each possibly behind C{haproxy:}.
         @param argv: the options each worker is started with.
         @param config: the L{ftpkit.config.ServerConfig} (for its limits).
         @param reactor: the reactor, or C{None} for the global one.

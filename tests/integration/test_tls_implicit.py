@@ -7,6 +7,7 @@ offering TLS 1.3 whatever C{--tls-allow-1.3} said.
 import ftplib
 import io
 import os
+import re
 import socket
 import ssl
 
@@ -165,3 +166,55 @@ class ImplicitServiceTests(Certificates, unittest.TestCase):
             "listen": ["ssl:990:privateKey=" + self.both],
             "tls-require-session-reuse": True})
         self.assertTrue(fields["tlsRequireSessionReuse"])
+
+
+class ImplicitWorkersTests(Certificates, unittest.TestCase):
+    """
+    C{twistd ftpkit --workers 2} with an C{ssl:} listener: the acceptor
+    takes the connections, the workers speak TLS (it was a usage error).
+    """
+
+    def test_workers(self):
+        """
+        Sessions on the C{ssl:} listener are under TLS from the first
+        byte in every worker: login, upload and download with C{PROT P};
+        the plain listener beside it still offers C{AUTH TLS}.
+        """
+        from tests.serverprocess import ServerProcess
+
+        self.makeCertificates()
+        root = self.mktemp()
+        os.makedirs(root)
+        port = _freePort()
+        server = ServerProcess(self, [
+            "--root", root, "--auth", "memory:alice:secret",
+            "--workers", "2", "--tls-cert", self.both, "--listen",
+            "ssl:%d:privateKey=%s:interface=127.0.0.1" % (port, self.both)],
+            twistd=True)
+        server.waitForLog(" ready\n", 2)
+        data = os.urandom(300000)
+        sessions = []
+        for index in range(4):
+            # Open together: the acceptor hands each to the least busy
+            # worker, so both workers get two.
+            ftp = ImplicitFTPTLS(context=clientContext())
+            ftp.connect("127.0.0.1", port, timeout=30)
+            sessions.append(ftp)
+            ftp.login("alice", "secret")
+            ftp.prot_p()
+            name = "f%d.bin" % index
+            ftp.storbinary("STOR " + name, io.BytesIO(data))
+            out = io.BytesIO()
+            ftp.retrbinary("RETR " + name, out.write)
+            self.assertTrue(out.getvalue() == data)
+        for ftp in sessions:
+            ftp.quit()
+        workers = set(re.findall(r"\[worker (\d+)\] login from", server.log()))
+        self.assertEqual(len(workers), 2, server.log())
+        explicit = ftplib.FTP_TLS(context=clientContext())
+        explicit.connect("127.0.0.1", server.port, timeout=30)
+        explicit.login("alice", "secret")
+        self.assertIsInstance(explicit.sock, ssl.SSLSocket)
+        self.assertEqual(sorted(explicit.nlst()),
+                         ["f0.bin", "f1.bin", "f2.bin", "f3.bin"])
+        explicit.quit()

@@ -1,18 +1,25 @@
 """
-Tests for C{--listen haproxy:...} with C{--workers}: which listeners the
-acceptor takes (L{ftpkit.deploy.workers.acceptorAddress}) and which
-connections a worker reads a PROXY header from
-(L{ftpkit.deploy.proxiedaccept.isProxiedConnection}).
+Tests for C{--listen haproxy:...} and C{ssl:} with C{--workers}: which
+listeners the acceptor takes (L{ftpkit.deploy.workers.acceptorAddress}),
+which connections a worker reads a PROXY header from
+(L{ftpkit.deploy.proxiedaccept.isProxiedConnection}) and which it speaks
+TLS on first (L{ftpkit.deploy.worker.listenerFactories}).
 """
 
+import os
 import socket
 
+from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python import usage
 from twisted.trial import unittest
 
+from ftpkit.control.proxied import ProxiedFactory
+from ftpkit.control.tls import makeContextFactory
 from ftpkit.deploy import tap
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
+from ftpkit.deploy.worker import listenerFactories
 from ftpkit.deploy.workers import acceptorAddress
+from tests.tlssupport import makeCertificate
 
 
 class AcceptorAddressTests(unittest.SynchronousTestCase):
@@ -40,17 +47,42 @@ class AcceptorAddressTests(unittest.SynchronousTestCase):
         self.assertEqual(acceptorAddress("haproxy:tcp6:21"),
                          (socket.AF_INET6, "::", 21, True))
 
+    def test_implicitTLS(self):
+        """
+        An C{ssl:} listener (implicit FTPS) gives the address of the TCP
+        port under it (990 when it names none), behind C{haproxy:} or
+        not: the acceptor accepts, the worker speaks TLS.
+        """
+        self.assertEqual(
+            acceptorAddress("ssl:2990:privateKey=k.pem:certKey=c.pem"
+                            ":interface=127.0.0.1"),
+            (socket.AF_INET, "127.0.0.1", 2990, False))
+        self.assertEqual(acceptorAddress("haproxy:ssl:privateKey=k.pem"),
+                         (socket.AF_INET, "0.0.0.0", 990, True))
+
+    def test_ipv6Interface(self):
+        """
+        An IPv6 C{interface} makes an IPv6 listener, for C{tcp:} and
+        C{ssl:} as Twisted's own endpoints do (the acceptor made an IPv4
+        socket and could not bind it).
+        """
+        self.assertEqual(acceptorAddress("tcp:2121:interface=\\:\\:1"),
+                         (socket.AF_INET6, "::1", 2121, False))
+        self.assertEqual(
+            acceptorAddress("ssl:990:privateKey=k.pem:interface=\\:\\:1"),
+            (socket.AF_INET6, "::1", 990, False))
+
     def test_otherKindsRefused(self):
         """
         Anything else the acceptor cannot listen on, with the kinds it
         can in the message.
         """
-        for description in ("ssl:990", "haproxy:unix:/tmp/s",
-                            "haproxy:ssl:990", "haproxy:tcp:70000"):
+        for description in ("unix:/tmp/s", "haproxy:unix:/tmp/s",
+                            "haproxy:tcp:70000", "ssl:99999"):
             self.assertRaises(ValueError, acceptorAddress, description)
         with self.assertRaises(ValueError) as raised:
             acceptorAddress("haproxy:unix:/tmp/s")
-        self.assertIn("haproxy:tcp:", str(raised.exception))
+        self.assertIn("tcp:, tcp6: or ssl:", str(raised.exception))
 
 
 class IsProxiedConnectionTests(unittest.SynchronousTestCase):
@@ -90,6 +122,55 @@ class IsProxiedConnectionTests(unittest.SynchronousTestCase):
                                             self.listeners))
 
 
+class ListenerFactoriesTests(unittest.SynchronousTestCase):
+    """
+    L{listenerFactories}: a worker starts the sessions of each listener
+    as a single process does.
+    """
+
+    factory = object()
+
+    def setUp(self):
+        directory = self.mktemp()
+        os.makedirs(directory)
+        self.contextFactory = makeContextFactory(
+            makeCertificate(directory)[2])
+
+    def factories(self, *listens):
+        return listenerFactories(listens, self.factory, (),
+                                 self.contextFactory)
+
+    def test_plainNone(self):
+        """
+        Plain C{tcp:} and C{tcp6:} listeners need no factory of their own.
+        """
+        self.assertEqual(self.factories("tcp:21", "tcp6:2121"), [])
+
+    def test_implicitTLS(self):
+        """
+        An C{ssl:} listener's sessions start with a TLS handshake, with
+        the server's context factory.
+        """
+        [(address, factory)] = self.factories(
+            "tcp:21", "ssl:990:privateKey=k.pem:interface=127.0.0.1")
+        self.assertEqual(address, ("127.0.0.1", 990))
+        self.assertIsInstance(factory, TLSMemoryBIOFactory)
+        self.assertIs(factory.wrappedFactory, self.factory)
+
+    def test_proxiedImplicitTLS(self):
+        """
+        Behind C{haproxy:}, the PROXY header comes first, in clear, then
+        TLS.
+        """
+        [(_, proxied), (_, both)] = self.factories(
+            "haproxy:tcp:2121", "haproxy:ssl:990:privateKey=k.pem")
+        self.assertIsInstance(proxied, ProxiedFactory)
+        self.assertIs(proxied.wrappedFactory, self.factory)
+        self.assertIsInstance(both, ProxiedFactory)
+        self.assertIsInstance(both.wrappedFactory, TLSMemoryBIOFactory)
+        self.assertIs(both.wrappedFactory.wrappedFactory, self.factory)
+
+
 class OptionsTests(unittest.SynchronousTestCase):
     """
     C{--workers} with C{haproxy:} listeners on the command line.
@@ -109,11 +190,23 @@ class OptionsTests(unittest.SynchronousTestCase):
                              "--trusted-proxy", "127.0.0.1")
         self.assertEqual(options["workers"], 2)
 
+    def test_implicitTLS(self):
+        """
+        C{--workers 2 --listen ssl:...} parses.
+        """
+        directory = self.mktemp()
+        os.makedirs(directory)
+        both = makeCertificate(directory)[2]
+        options = self.parse("--workers", "2", "--listen",
+                             "ssl:2990:privateKey=%s:interface=127.0.0.1"
+                             % both)
+        self.assertEqual(options["workers"], 2)
+
     def test_unixRefused(self):
         """
         A C{haproxy:} listener on anything but TCP is a usage error.
         """
         with self.assertRaises(usage.UsageError) as raised:
             self.parse("--workers", "2", "--listen", "haproxy:unix:/tmp/s")
-        self.assertIn("--workers needs tcp:, tcp6: or haproxy:tcp:",
+        self.assertIn("--workers needs tcp:, tcp6: or ssl:",
                       str(raised.exception))
