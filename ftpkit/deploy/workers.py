@@ -140,6 +140,33 @@ def acceptorAddress(description):
     return (*parseListenAddress(description), proxied)
 
 
+def listeningSocket(family, host, port, backlog=511):
+    """
+    A listening socket as Twisted's C{tcp:} and C{tcp6:} endpoints make
+    one, so that C{--workers} listens as a single process does:
+    C{SO_REUSEADDR}, and the system's default for C{IPV6_V6ONLY}, so that
+    C{tcp6:} on C{::} takes IPv4 clients too where the system does so
+    (L{socket.create_server} made it IPv6 only).
+
+    @param family: C{AF_INET} or C{AF_INET6}.
+    @param host: the address to listen on.
+    @param port: the port.
+    @param backlog: the length of the listen queue.
+    @return: the non-blocking listening socket.
+    @raise OSError: when it cannot listen there.
+    """
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(backlog)
+    except OSError:
+        listening.close()
+        raise
+    listening.setblocking(False)
+    return listening
+
+
 def workerArguments(argv):
     """
     The command line of a worker: the server's own options, less
@@ -437,9 +464,7 @@ class WorkerPool(service.Service):
         """
         service.Service.privilegedStartService(self)
         for family, host, port, proxied in self.addresses:
-            listening = socket.create_server(
-                (host, port), family=family, backlog=511)
-            listening.setblocking(False)
+            listening = listeningSocket(family, host, port)
             self._acceptors.append(_Acceptor(self, listening, proxied))
 
     def startService(self):

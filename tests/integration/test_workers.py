@@ -17,9 +17,11 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.deploy.workers import (
     WorkerPool,
+    listeningSocket,
     parseListenAddress,
     workerArguments,
 )
+from tests.tlssupport import hasIPv6
 
 
 class ParseListenAddressTests(unittest.SynchronousTestCase):
@@ -45,6 +47,61 @@ class ParseListenAddressTests(unittest.SynchronousTestCase):
     def test_badPort(self):
         for description in ("tcp:x", "tcp:0", "tcp:70000", "tcp"):
             self.assertRaises(ValueError, parseListenAddress, description)
+
+
+class ListeningSocketTests(unittest.SynchronousTestCase):
+    """
+    The acceptor listens as Twisted's C{tcp:} and C{tcp6:} do.
+    """
+
+    if not hasIPv6():
+        skip = "no IPv6 on loopback"
+
+    def test_dualStackAsTheSystem(self):
+        """
+        An IPv6 listener on every address keeps the system's default for
+        C{IPV6_V6ONLY}, as a single process's C{tcp6:} does: where the
+        system takes IPv4 on such sockets, an IPv4 client connects (it
+        was refused under C{--workers} only).
+        """
+        with socket.socket(socket.AF_INET6) as plain:
+            default = plain.getsockopt(socket.IPPROTO_IPV6,
+                                       socket.IPV6_V6ONLY)
+        listening = listeningSocket(socket.AF_INET6, "::", 0)
+        self.addCleanup(listening.close)
+        self.assertEqual(listening.getsockopt(socket.IPPROTO_IPV6,
+                                              socket.IPV6_V6ONLY), default)
+        self.assertFalse(listening.getblocking())
+        if default:
+            return
+        port = listening.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), 5):
+            pass
+
+    def test_tcp6Workers(self):
+        """
+        C{twistd ftpkit --workers 2 --listen tcp6:PORT} serves an IPv4
+        client where the system's IPv6 sockets take IPv4, as it does
+        without C{--workers}.
+        """
+        from tests.serverprocess import ServerProcess, freePort
+
+        with socket.socket(socket.AF_INET6) as plain:
+            if plain.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY):
+                raise unittest.SkipTest("IPv6 sockets are IPv6 only here")
+        root = self.mktemp()
+        os.makedirs(root)
+        port = freePort()
+        server = ServerProcess(self, [
+            "--root", root, "--auth", "anonymous", "--workers", "2",
+            "--listen", "tcp6:%d" % port], twistd=True)
+        server.waitForLog(" ready\n", 2)
+        for host in ("127.0.0.1", "::1"):
+            ftp = ftplib.FTP()
+            ftp.connect(host, port, timeout=30)
+            ftp.login()
+            self.assertEqual(ftp.nlst(), [])
+            ftp.quit()
 
 
 class WorkerArgumentsTests(unittest.SynchronousTestCase):
