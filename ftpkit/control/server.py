@@ -227,7 +227,10 @@ class FTPProtocol(
             # the shell it started with until it ends, so that it never
             # runs without one; with its data channel gone it ends with a
             # 425 nobody reads.
-            self.whenIdle().addCallback(lambda _: self.logout())
+            if self._busy is None:
+                self.logout()
+            else:
+                self.whenIdle().addCallback(lambda _: self.logout())
 
     def timeoutConnection(self):
         """

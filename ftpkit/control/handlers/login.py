@@ -5,11 +5,15 @@ USER, PASS, ACCT, REIN and QUIT: logging in through L{twisted.cred}.
 # Names imported one by one: twisted.cred.credentials is a deprecation
 # proxy, and each attribute read through it costs a lookup through the
 # proxy at every login (docs/benchmark.rst).
+import inspect
+
 from twisted.cred import error as crederror
 from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
+from twisted.python.failure import Failure
 
 from ftpkit.control.sessionlimits import TOO_MANY_FOR_USER, userKey
+from ftpkit.control.settled import settled
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
@@ -55,10 +59,12 @@ class LoginCommands:
             return (331, "Anonymous login ok, send your e-mail as password")
         return (331, "Password required")
 
-    async def ftp_PASS(self, password):
+    def ftp_PASS(self, password):
         """
         Finish a login through the portal (the virtual host's, after
-        C{HOST}); failures are delayed.
+        C{HOST}); failures are delayed. A portal that answers at once (its
+        checker and realm do not wait) gets its reply in the same call,
+        without a coroutine.
         """
         if self.session.shell is not None:
             return (503, "Already logged in")
@@ -73,25 +79,83 @@ class LoginCommands:
         portal = self.session.portal
         if portal is None:
             portal = self.factory.portal
+        outcome = settled(portal.login(creds, None, IFTPShell))
+        if isinstance(outcome, defer.Deferred):
+            return self._loginLater(outcome)
+        return self._loggedIn(outcome)
+
+    async def _loginLater(self, waiting):
+        """
+        L{_loggedIn}, once a portal that had to wait has answered.
+
+        @param waiting: a Deferred firing with the portal's answer.
+        @return: the reply.
+        """
         try:
-            interface, shell, logout = await portal.login(
-                creds, None, IFTPShell)
-        except (crederror.UnauthorizedLogin, crederror.UnhandledCredentials,
-                NotImplementedError):
+            outcome = await waiting
+        except Exception:
+            outcome = Failure()
+        result = self._loggedIn(outcome)
+        if inspect.iscoroutine(result):
+            result = await result
+        return result
+
+    def _loggedIn(self, outcome):
+        """
+        Take the portal's answer.
+
+        @param outcome: C{(interface, shell, logout)}, or the L{Failure} the
+            portal gave.
+        @return: the reply, C{None} (replied already), or a coroutine
+            giving one (a failure's delay; the acceptor's count under
+            C{--workers}).
+        """
+        if isinstance(outcome, Failure):
             # NotImplementedError: a realm that gives no IFTPShell avatar
             # (twisted.cred's convention; ours raise the subclass
             # UnsupportedAvatarInterface).
-            return await self._loginFailed()
+            if outcome.check(crederror.UnauthorizedLogin,
+                             crederror.UnhandledCredentials,
+                             NotImplementedError):
+                return self._loginFailed()
+            outcome.raiseException()
+        interface, shell, logout = outcome
         if self._closed:
             logout()
             return None
         key = userKey(self.session.username, self.session.anonymous)
         admitted = self.factory.userSessions.admit(key)
         if isinstance(admitted, defer.Deferred):
-            # Under --workers the acceptor counts every worker's logins.
-            admitted = await admitted
-            if admitted and self._closed:
-                self.factory.userSessions.release(key)
+            return self._admitLater(admitted, key, shell, logout)
+        return self._admitted(admitted, key, shell, logout)
+
+    async def _admitLater(self, waiting, key, shell, logout):
+        """
+        L{_admitted}, once the acceptor (under C{--workers}, it counts
+        every worker's logins) has answered.
+
+        @param waiting: a Deferred firing with whether the login is
+            admitted.
+        @param key: the user's key (L{userKey}).
+        @param shell: the avatar.
+        @param logout: the realm's logout callable.
+        @return: the reply.
+        """
+        admitted = await waiting
+        if admitted and self._closed:
+            self.factory.userSessions.release(key)
+        return self._admitted(admitted, key, shell, logout)
+
+    def _admitted(self, admitted, key, shell, logout):
+        """
+        Log the user in, unless the session limits refuse.
+
+        @param admitted: whether the user's session limit lets it in.
+        @param key: the user's key (L{userKey}).
+        @param shell: the avatar.
+        @param logout: the realm's logout callable.
+        @return: the reply, or C{None} (replied already, or closed).
+        """
         if self._closed:
             logout()
             return None
@@ -185,6 +249,14 @@ class LoginCommands:
             self.factory.userSessions.release(key)
         self.reportLogout()
         session.shell = None
-        if logout is not None:
-            defer.maybeDeferred(logout).addErrback(
-                lambda f: self.log.failure("logout failed", f))
+        if logout is None:
+            return
+        try:
+            ending = logout()
+        except Exception:
+            self.log.failure("logout failed")
+            return
+        if inspect.iscoroutine(ending):
+            ending = defer.Deferred.fromCoroutine(ending)
+        if isinstance(ending, defer.Deferred):
+            ending.addErrback(lambda f: self.log.failure("logout failed", f))

@@ -1,0 +1,84 @@
+"""
+A portal that does not answer at once (a checker asking a database, a
+realm making a home on a slow disk): C{PASS} is answered once it has.
+"""
+
+from twisted.cred import checkers, error, portal
+from twisted.cred.credentials import IUsernamePassword
+from twisted.internet import defer
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
+from tests.protocol.test_server import ShellRealm, connect, replyCodes
+
+
+@implementer(checkers.ICredentialsChecker)
+class SlowChecker:
+    """
+    Answers each check when the test says.
+
+    @ivar waiting: the Deferreds of the checks asked, in order.
+    """
+
+    credentialInterfaces = (IUsernamePassword,)
+
+    def __init__(self):
+        self.waiting = []
+
+    def requestAvatarId(self, credentials):
+        self.waiting.append(defer.Deferred())
+        return self.waiting[-1]
+
+
+class SlowPortalTests(unittest.TestCase):
+    """
+    C{PASS} waits for a portal that has to.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.checker = SlowChecker()
+        self.factory = FTPFactory(
+            portal.Portal(ShellRealm(), [self.checker]),
+            ServerConfig(loginFailureDelay=0), self.clock)
+        self.protocol, self.transport = connect(self.factory)
+        self.protocol.dataReceived(b"USER alice\r\nPASS secret\r\nPWD\r\n")
+
+    def test_accepted(self):
+        """
+        The C{230} comes once the checker accepts, and the commands sent
+        after C{PASS} run then.
+        """
+        self.assertEqual(replyCodes(self.transport), ["220", "331"])
+        self.checker.waiting[0].callback("alice")
+        self.assertEqual(replyCodes(self.transport),
+                         ["220", "331", "230", "257"])
+
+    def test_refused(self):
+        """
+        The C{530} comes once the checker refuses.
+        """
+        self.checker.waiting[0].errback(error.UnauthorizedLogin())
+        self.assertEqual(replyCodes(self.transport),
+                         ["220", "331", "530", "530"])
+
+    def test_broken(self):
+        """
+        A checker failing with anything else gets C{451}, logged.
+        """
+        self.checker.waiting[0].errback(RuntimeError("database gone"))
+        self.assertEqual(replyCodes(self.transport)[2], "451")
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+    def test_closedMeanwhile(self):
+        """
+        A client gone before the checker answered is not logged in (nor
+        counted against the user's session limit).
+        """
+        self.protocol.connectionLost(None)
+        self.checker.waiting[0].callback("alice")
+        self.assertIsNone(self.protocol.session.shell)
+        self.assertEqual(self.factory.userSessions.counts, {})
