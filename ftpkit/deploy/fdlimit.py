@@ -12,6 +12,7 @@ and files.
 """
 
 import resource
+import time
 
 RESERVE = 64
 """Descriptors kept for the sessions already running."""
@@ -49,12 +50,49 @@ def connectionRefusal(fileno, getrlimit=resource.getrlimit):
     return headroomRefusal(fileno, getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
-def transportRefusal(transport):
+class SoftLimit:
     """
-    L{connectionRefusal} for a Twisted transport.
+    The process' soft C{RLIMIT_NOFILE}, read again once the value read is
+    C{maxAge} seconds old: reading it is a system call, which every new
+    connection would otherwise make. The limit changes at start
+    (L{ftpkit.deploy.service.raiseDescriptorLimit}) or by hand
+    (C{prlimit}), which is seen within C{maxAge}.
+    """
+
+    def __init__(self, getrlimit=resource.getrlimit, clock=time.monotonic,
+                 maxAge=1.0):
+        """
+        @param getrlimit: L{resource.getrlimit}.
+        @param clock: a monotonic clock, in seconds.
+        @param maxAge: how long a value read is used, in seconds.
+        """
+        self._getrlimit = getrlimit
+        self._clock = clock
+        self._maxAge = maxAge
+        self._value = None
+        self._readAt = 0.0
+
+    def __call__(self):
+        """
+        @return: the soft limit (C{resource.RLIM_INFINITY} for none).
+        """
+        now = self._clock()
+        if self._value is None or now - self._readAt >= self._maxAge:
+            self._value = self._getrlimit(resource.RLIMIT_NOFILE)[0]
+            self._readAt = now
+        return self._value
+
+
+_softLimit = SoftLimit()
+
+
+def transportRefusal(transport, softLimit=_softLimit):
+    """
+    L{headroomRefusal} for a Twisted transport.
 
     @param transport: a connection's transport, or a wrapper of one (TLS,
         PROXY protocol) whose C{transport} is the connection's.
+    @param softLimit: a callable giving the soft limit (a L{SoftLimit}).
     @return: C{None} to accept it (also when it has no descriptor), else
         L{REFUSAL}.
     """
@@ -64,5 +102,5 @@ def transportRefusal(transport):
         except (AttributeError, OSError):
             continue
         if isinstance(fileno, int):
-            return connectionRefusal(fileno)
+            return headroomRefusal(fileno, softLimit())
     return None

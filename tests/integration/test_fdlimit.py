@@ -14,6 +14,7 @@ from twisted.trial import unittest
 from ftpkit.deploy.fdlimit import (
     REFUSAL,
     RESERVE,
+    SoftLimit,
     headroomRefusal,
     transportRefusal,
 )
@@ -41,6 +42,44 @@ class HeadroomTests(unittest.SynchronousTestCase):
         A transport without a descriptor (a test's) is never refused.
         """
         self.assertIsNone(transportRefusal(StringTransport()))
+
+
+class SoftLimitTests(unittest.SynchronousTestCase):
+    """
+    L{SoftLimit} reads the limit at most once per C{maxAge} seconds.
+    """
+
+    def test_readAgainWhenOld(self):
+        """
+        A value read is used for C{maxAge} seconds, then read again (a
+        limit changed by hand is seen).
+        """
+        now, reads, limits = [100.0], [], [(256, 4096)]
+
+        def getrlimit(which):
+            self.assertEqual(which, resource.RLIMIT_NOFILE)
+            reads.append(now[0])
+            return limits[0]
+        softLimit = SoftLimit(getrlimit, lambda: now[0], maxAge=1.0)
+        self.assertEqual(softLimit(), 256)
+        limits[0] = (1024, 4096)
+        now[0] = 100.9
+        self.assertEqual(softLimit(), 256)
+        now[0] = 101.0
+        self.assertEqual(softLimit(), 1024)
+        self.assertEqual(reads, [100.0, 101.0])
+
+    def test_transport(self):
+        """
+        L{transportRefusal} judges a connection's descriptor against the
+        limit it is given.
+        """
+        with socket.socket() as sock:
+            transport = StringTransport()
+            transport.getHandle = lambda: sock
+            self.assertIsNone(transportRefusal(transport, lambda: 10 ** 6))
+            self.assertEqual(
+                transportRefusal(transport, lambda: sock.fileno()), REFUSAL)
 
 
 def limitDescriptors(soft, hard):
