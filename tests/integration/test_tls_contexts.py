@@ -12,6 +12,7 @@ import types
 from twisted.internet import reactor, task
 from twisted.trial import unittest
 
+from ftpkit.control.tls import makeContextFactory
 from tests.tlssupport import FTPSTestsMixin, ReusingFTPTLS, clientContext
 
 
@@ -51,9 +52,26 @@ class RecycledContextTests(FTPSTestsMixin, unittest.TestCase):
         has it now (with C{--tls-require-session-reuse}, such a data
         connection is refused), while that one's own session can.
         """
+        await self.earlierSessionNotResumed(ssl.TLSVersion.TLSv1_2)
+
+    async def test_earlierSessionNotResumedTLS13(self):
+        """
+        The same under TLS 1.3 (C{--tls-allow-1.3}), whose sessions are
+        resumed from tickets the server keeps in the same cache.
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        await self.earlierSessionNotResumed(ssl.TLSVersion.TLSv1_3)
+
+    async def earlierSessionNotResumed(self, version):
+        """
+        Check that a session cached under the earlier user of a context is
+        not resumed under the later one.
+
+        @param version: the TLS version both connections use.
+        """
         self.serve(tlsRequireSessionReuse=True)
         context = clientContext()
-        context.maximum_version = ssl.TLSVersion.TLSv1_2
+        context.minimum_version = context.maximum_version = version
 
         def first():
             ftp = ReusingFTPTLS(context=context)
