@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
+from ftpkit.control import coroutines
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
@@ -500,14 +501,19 @@ class FTPProtocol(
             return None
         if result is None:
             return None
-        if isinstance(result, tuple):
-            self._replyResult(result, verb, argument)
-            return None
-        d = defer.Deferred.fromCoroutine(result)
-        d.addCallbacks(self._replyResult, self._replyFailure,
-                       callbackArgs=(verb, argument),
-                       errbackArgs=(verb, argument))
-        return d
+        if not isinstance(result, tuple):
+            try:
+                result, d = coroutines.start(result)
+            except BaseException:
+                self._replyFailure(Failure(), verb, argument)
+                return None
+            if d is not None:
+                d.addCallbacks(self._replyResult, self._replyFailure,
+                               callbackArgs=(verb, argument),
+                               errbackArgs=(verb, argument))
+                return d
+        self._replyResult(result, verb, argument)
+        return None
 
     def refusal(self, verb, command, argument):
         """
