@@ -122,6 +122,27 @@ def sendNow(transport, data):
         return 0
 
 
+def underTLS(transport):
+    """
+    The transport under a connection's TLS layer: under the
+    L{TLSMemoryBIOProtocol} that an implicit-TLS listener puts first, or
+    under the one C{startTLS} (C{AUTH TLS}) puts in a TCP connection as its
+    C{protocol} (Twisted's C{_newtls}).
+
+    @param transport: a connection's transport.
+    @return: the transport below its TLS layer, or C{None} when it has
+        none (or this cannot be told).
+    """
+    layer = transport
+    if not isinstance(layer, TLSMemoryBIOProtocol):
+        if not getattr(transport, "TLS", False):
+            return None
+        layer = getattr(transport, "protocol", None)
+        if not isinstance(layer, TLSMemoryBIOProtocol):
+            return None
+    return getattr(layer, "transport", None)
+
+
 def closeAtOnce(transport):
     """
     Close a transport now, as the reactor does when it sees the connection

@@ -271,6 +271,11 @@ class FTPProtocol(
         """
         self._closed = True
         self._queue.clear()
+        if self._watchingReplies:
+            # A producer registered keeps a TLS layer from closing at all;
+            # nothing is read from now on anyway.
+            self._watchingReplies = False
+            self.transport.unregisterProducer()
         closeNow(self.transport)
         if not self._lost and self._closing is None:
             self._closing = self.callLater(self.config.closeTimeout,

@@ -9,7 +9,13 @@ three short replies per transferred file, so for small files that
 bookkeeping is a visible share of the work (C{docs/benchmark.rst}).
 """
 
-from ftpkit.compat import closeAtOnce, queueIsEmpty, sendNow, writeThroughTLS
+from ftpkit.compat import (
+    closeAtOnce,
+    queueIsEmpty,
+    sendNow,
+    underTLS,
+    writeThroughTLS,
+)
 
 
 def closeNow(transport):
@@ -20,12 +26,21 @@ def closeNow(transport):
     the queued bytes on a later turn of the reactor. Ending a session after
     C{QUIT} then costs no extra reactor turn and no C{epoll_ctl} round.
 
-    @param transport: the transport of a connection.
+    Under TLS, the connection closes once the replies and the TLS close
+    alert are sent, without waiting for the client's own alert (Twisted
+    waits for it, so a client that did not answer it, idle or busy, kept
+    the connection open until it was cut).
+
+    @param transport: the transport of a connection (with no producer
+        registered: a TLS layer does not close while one is).
     """
     if queueIsEmpty(transport):
         closeAtOnce(transport)
-    else:
-        transport.loseConnection()
+        return
+    transport.loseConnection()
+    below = underTLS(transport)
+    if below is not None:
+        below.loseConnection()
 
 
 def writeNow(transport, data):

@@ -159,6 +159,28 @@ class DrainTests(unittest.TestCase):
     def test_finishingTLS(self):
         self.finishingTLS()
 
+    def test_idleTLS(self):
+        """
+        An idle session under TLS that does not answer the server's TLS
+        close alert gets C{421}, then the alert and the end of the
+        connection at once: the server does not wait for the client's
+        alert (it did, until the connection was cut after
+        C{closeTimeout} with a reset, keeping the process from exiting).
+        """
+        directory = self.mktemp()
+        os.makedirs(directory)
+        certificate = makeCertificate(directory)[2]
+        server = self.start("--tls-cert", certificate)
+        idle = ftplib.FTP_TLS(context=clientContext(), timeout=30)
+        idle.connect("127.0.0.1", server.port)
+        self.addCleanup(idle.close)
+        idle.login("alice", "pw")
+        server.signal(signal.SIGTERM)
+        self.assertEqual(idle.getline()[:4], "421 ")
+        self.assertEqual(idle.sock.recv(100), b"")
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+        self.assertNotIn("did not take its last replies", server.log())
+
     def test_finishingTLSWorkers(self):
         self.finishingTLS("--workers", "2")
 
