@@ -10,7 +10,12 @@ operation:
   - C{login-tls}: the same with C{AUTH TLS} first (a full TLS handshake
     each time: the client keeps no session), then C{PBSZ} and C{PROT};
   - C{retr}: C{EPSV} and C{RETR} of a 16 KiB file, in one logged-in session;
-  - C{stor}: C{EPSV} and C{STOR} of 16 KiB, in one logged-in session.
+  - C{stor}: C{EPSV} and C{STOR} of 16 KiB, in one logged-in session;
+  - C{list}, C{mlsd}, C{nlst}: C{EPSV} and that listing of a directory of
+    C{--entries} files (default 10,000), in one logged-in session. The
+    files have sizes and modification times of their own (spread over
+    about two years, so that a listing shows both dates with a time and
+    dates with a year), as a directory filled over time has.
 
 C{--clients N} runs N such clients at once, sharing the operations (what
 changes when the reactor has several sessions' events per turn).
@@ -33,13 +38,16 @@ import statistics
 import sys
 import tempfile
 import threading
+import time
 
 from bench.certs import writeSelfSigned
 from bench.client import Client, clientContext
 from bench.servers import Ftpkit, FtpkitBaseline, Pyftpdlib
 
 SIZE = 16 * 1024
-SCENARIOS = ("login", "login-tls", "retr", "stor")
+SCENARIOS = ("login", "login-tls", "retr", "stor", "list", "mlsd", "nlst")
+LISTINGS = ("list", "mlsd", "nlst")
+"""The scenarios that list the directory C{many}."""
 
 
 def login(port, ops, tag=""):
@@ -97,8 +105,46 @@ def stor(port, ops, tag=""):
     client.quit()
 
 
+def listing(command):
+    """
+    @param command: C{"LIST"}, C{"MLSD"} or C{"NLST"}.
+    @return: a scenario fetching that listing of C{many} C{ops} times in
+        one session, checking that each has a line per entry.
+    """
+    def run(port, ops, tag=""):
+        client = Client(port, "bench", "bench")
+        for _ in range(ops):
+            lines = client.listing(f"{command} many").count(b"\n")
+            if lines < _entries:
+                raise RuntimeError(f"{command}: {lines} lines for"
+                                   f" {_entries} entries")
+        client.quit()
+    return run
+
+
+def makeDirectory(path, entries):
+    """
+    Fill a directory for the listing scenarios.
+
+    @param path: the directory to make.
+    @param entries: how many files it gets: file M{i} has M{i * 37 mod
+        100003} bytes (sparse) and was modified M{i * 6311} seconds
+        before the directory was made.
+    """
+    os.mkdir(path)
+    now = int(time.time())
+    for i in range(entries):
+        name = os.path.join(path, f"entry-{i:05d}.txt")
+        with open(name, "wb") as f:
+            f.truncate(i * 37 % 100003)
+        os.utime(name, (now, now - i * 6311))
+
+
 _root = None
-RUNS = {"login": login, "login-tls": loginTLS, "retr": retr, "stor": stor}
+_entries = 0
+RUNS = {"login": login, "login-tls": loginTLS, "retr": retr, "stor": stor,
+        "list": listing("LIST"), "mlsd": listing("MLSD"),
+        "nlst": listing("NLST")}
 TLS = frozenset(["login-tls"])
 """Scenarios whose server must offer C{AUTH TLS}."""
 
@@ -185,7 +231,9 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None,
                                                     profile)
     instance = server.start(tls=scenario in TLS)
     try:
-        RUNS[scenario](instance.port, min(ops, 50))  # Warm up: imports, caches.
+        # Warm up: imports, caches.
+        RUNS[scenario](instance.port,
+                       min(ops, 2 if scenario in LISTINGS else 50))
         before = instance.tree.cpu()
         ops = runClients(scenario, instance.port, ops, clients)
         after = instance.tree.cpu()
@@ -202,13 +250,17 @@ def main(argv=None):
 
     @param argv: command-line arguments.
     """
-    global _root
+    global _root, _entries
     parser = argparse.ArgumentParser(
         prog="python -m bench.cpuperop",
         description="Server CPU microseconds per login, FTPS login, 16 KiB"
-        " RETR and 16 KiB STOR, one client.")
-    parser.add_argument("--ops", type=int, default=2000,
-                        help="operations per run (default 2000)")
+        " RETR, 16 KiB STOR and listing (LIST, MLSD, NLST), one client.")
+    parser.add_argument("--ops", type=int,
+                        help="operations per run (default 2000, or 20 for"
+                        " the listings)")
+    parser.add_argument("--entries", type=int, default=10000,
+                        help="entries in the listed directory (default"
+                        " 10000)")
     parser.add_argument("--clients", type=int, default=1,
                         help="clients at once, sharing the operations"
                         " (default 1)")
@@ -234,6 +286,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.clients < 1:
         parser.error("--clients must be at least 1")
+    if args.entries < 1:
+        parser.error("--entries must be at least 1")
+    if args.ops is not None and args.ops < 1:
+        parser.error("--ops must be at least 1")
     scenarios = args.only.split(",")
     for name in scenarios:
         if name not in RUNS:
@@ -253,6 +309,9 @@ def main(argv=None):
         os.makedirs(os.path.join(_root, "up"))
         with open(os.path.join(_root, "small.bin"), "wb") as f:
             f.write(os.urandom(SIZE))
+        _entries = args.entries
+        if set(scenarios) & set(LISTINGS):
+            makeDirectory(os.path.join(_root, "many"), args.entries)
         pem = os.path.join(workdir, "bench.pem")
         writeSelfSigned(pem)
         samples = {(k.name, s): [] for k in kinds for s in scenarios}
@@ -267,12 +326,13 @@ def main(argv=None):
                             f"{kind.name}-{scenario}.prof")
                     extra = (args.ftpkit_arg if issubclass(kind, Ftpkit)
                              else ())
+                    ops = args.ops or (20 if scenario in LISTINGS else 2000)
                     samples[kind.name, scenario].append(measure(
-                        kind, _root, workdir, pem, scenario, args.ops,
+                        kind, _root, workdir, pem, scenario, ops,
                         profile, extra, args.clients))
-        print(f"server CPU microseconds per operation ({args.ops} ops,"
-              f" {args.clients} client(s), median of {args.repeat},"
-              f" min-max)")
+        print(f"server CPU microseconds per operation ({args.ops or 'default'}"
+              f" ops, {args.clients} client(s), median of {args.repeat},"
+              f" min-max; listings of {args.entries} entries)")
         for scenario in scenarios:
             for kind in kinds:
                 values = samples[kind.name, scenario]
