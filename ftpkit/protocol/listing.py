@@ -11,7 +11,7 @@ LF cannot be sent on a line-based listing and is left out.
 import functools
 
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK
-from ftpkit.protocol.commands import MLST_FACTS, formatTimeval, utcDatetime, utcSecond
+from ftpkit.protocol.commands import MLST_FACTS, utcDatetime, utcSecond
 from ftpkit.protocol.replies import encodeText
 
 FACTS = MLST_FACTS
@@ -66,29 +66,54 @@ def _modeString(kind, mode):
     return "".join(characters)
 
 
-def _listDate(mtime, now, cache=None):
+_HOURS_MINUTES = tuple(f"{hour:02d}:{minute:02d}"
+                       for hour in range(24) for minute in range(60))
+"""C{"HH:MM"} of each minute of a day."""
+
+_TIMEVAL_MINUTES = tuple(text.replace(":", "") for text in _HOURS_MINUTES)
+"""C{"HHMM"} of each minute of a day."""
+
+_TIMEVAL_SECONDS = tuple(f"{second:02d}" for second in range(60))
+"""C{"SS"} of each second of a minute."""
+
+
+def _dayTexts(day, cache):
+    """
+    The parts of the dates of one day, formatted once per listing.
+
+    @param day: whole days since the epoch (UTC).
+    @param cache: a L{dict} kept for one listing.
+    @return: C{("Mon DD ", "Mon DD  YYYY", "YYYYMMDD")}: the start of a
+        recent C{LIST} date, an older one, and the start of a C{modify}
+        fact.
+    """
+    texts = cache.get(day)
+    if texts is None:
+        when = utcDatetime(day * 86400)
+        prefix = f"{_MONTHS[when.month - 1]} {when.day:2d}"
+        texts = cache[day] = (
+            prefix + " ",
+            f"{prefix}  {when.year:4d}",
+            f"{when.year:04d}{when.month:02d}{when.day:02d}",
+        )
+    return texts
+
+
+def _listDate(mtime, now, cache):
     """
     Render a modification time as C{ls -l} does, in UTC and English.
 
     @param mtime: the modification time, seconds since the epoch.
     @param now: the current time, seconds since the epoch.
-    @param cache: a L{dict} kept for one listing, so entries changed in the
-        same minute share one rendering; C{None} for none.
+    @param cache: the L{dict} of L{_dayTexts}, kept for one listing.
     @return: C{"Mon DD HH:MM"} for times within the last 180 days and at
         most an hour ahead, C{"Mon DD  YYYY"} otherwise.
     """
-    recent = now - _RECENT <= mtime <= now + _FUTURE
-    if cache is not None:
-        key = (_second(mtime) // 60, recent)
-        text = cache.get(key)
-        if text is None:
-            text = cache[key] = _listDate(mtime, now)
-        return text
-    when = utcDatetime(mtime)
-    prefix = f"{_MONTHS[when.month - 1]} {when.day:2d}"
-    if recent:
-        return f"{prefix} {when.hour:02d}:{when.minute:02d}"
-    return f"{prefix}  {when.year:4d}"
+    day, second = divmod(_second(mtime), 86400)
+    texts = _dayTexts(day, cache)
+    if now - _RECENT <= mtime <= now + _FUTURE:
+        return texts[0] + _HOURS_MINUTES[second // 60]
+    return texts[1]
 
 
 def _second(mtime):
@@ -110,15 +135,14 @@ def _modifyFact(mtime, cache):
     Format the C{modify} fact of one listing entry.
 
     @param mtime: the modification time, seconds since the epoch.
-    @param cache: a L{dict} kept for one listing, so entries changed in the
-        same second share one rendering.
-    @return: as L{formatTimeval} without fraction.
+    @param cache: the L{dict} of L{_dayTexts}, kept for one listing.
+    @return: as C{ftpkit.protocol.commands.formatTimeval} without
+        fraction.
     """
-    key = _second(mtime)
-    text = cache.get(key)
-    if text is None:
-        text = cache[key] = formatTimeval(key)
-    return text
+    day, second = divmod(_second(mtime), 86400)
+    minute, second = divmod(second, 60)
+    return (_dayTexts(day, cache)[2] + _TIMEVAL_MINUTES[minute]
+            + _TIMEVAL_SECONDS[second])
 
 
 def formatListLine(name, info, now):
@@ -132,14 +156,14 @@ def formatListLine(name, info, now):
         whether the date shows a time or a year.
     @return: the line, without line ending.
     """
-    return _listLine(name, info, now, None)
+    return _listLine(name, info, now, {})
 
 
 def _listLine(name, info, now, dates):
     """
     Format one C{LIST} line as L{formatListLine} does.
 
-    @param dates: the date cache of L{_listDate}, or C{None}.
+    @param dates: the date cache of L{_listDate}.
     """
     return (
         f"{_modeString(info.kind, info.mode)} {info.nlink:3d} "
@@ -221,7 +245,7 @@ def _factsLine(name, info, facts, perm, typeName, modified):
     Format one line as L{formatFacts} does.
 
     @param facts: the facts, a L{tuple}.
-    @param modified: the C{modify} cache of L{_modifyFact}.
+    @param modified: the date cache of L{_modifyFact}.
     """
     directory = info.isDirectory
     return _factsTemplate(facts, not directory, bool(info.unique)).format(

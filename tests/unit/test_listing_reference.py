@@ -1,0 +1,137 @@
+"""
+L{ftpkit.protocol.listing} gives the same bytes as a plain reference
+formatter (each date formatted from its own C{datetime}, each line with
+one f-string), whatever the entries: its caches and tables change the
+speed, never the output.
+"""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twisted.trial.unittest import SynchronousTestCase
+
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo
+from ftpkit.protocol.commands import formatTimeval, utcDatetime
+from ftpkit.protocol.listing import FACTS, formatListing, formatMLSD, permissions
+
+NOW = 1_795_000_000.0
+"""A time in 2026."""
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def referenceMode(kind, mode):
+    """
+    @return: the C{ls -l} mode string of a kind and permission bits.
+    """
+    text = {DIRECTORY: "d", LINK: "l"}.get(kind, "-")
+    for shift, special, letter in ((6, 0o4000, "s"), (3, 0o2000, "s"),
+                                   (0, 0o1000, "t")):
+        bits = mode >> shift
+        text += "r" if bits & 4 else "-"
+        text += "w" if bits & 2 else "-"
+        if mode & special:
+            text += letter if bits & 1 else letter.upper()
+        else:
+            text += "x" if bits & 1 else "-"
+    return text
+
+
+def referenceListLine(name, info, now):
+    """
+    @return: the C{LIST} line of an entry.
+    """
+    when = utcDatetime(info.mtime)
+    date = f"{_MONTHS[when.month - 1]} {when.day:2d}"
+    if now - 180 * 86400 <= info.mtime <= now + 3600:
+        date += f" {when.hour:02d}:{when.minute:02d}"
+    else:
+        date += f"  {when.year:4d}"
+    return (f"{referenceMode(info.kind, info.mode)} {info.nlink:3d}"
+            f" {info.owner:<8} {info.group:<8} {info.size:8d} {date} {name}")
+
+
+def referenceFactsLine(name, info, facts, writable):
+    """
+    @return: the C{MLSD} line of an entry.
+    """
+    values = {
+        "type": {FILE: "file", DIRECTORY: "dir",
+                 LINK: "OS.unix=symlink"}.get(info.kind, "OS.unix=other"),
+        "size": None if info.isDirectory else str(info.size),
+        "modify": formatTimeval(info.mtime),
+        "perm": "".join(sorted(("el" + "cdfmp" * writable)
+                               if info.isDirectory
+                               else ("r" + "adfw" * writable))),
+        "unique": info.unique or None,
+        "unix.mode": f"{info.mode & 0o7777:04o}",
+    }
+    return "".join(
+        f"{'UNIX.mode' if fact == 'unix.mode' else fact}={values[fact]};"
+        for fact in facts if values[fact] is not None) + " " + name
+
+
+def referenceBody(lines):
+    """
+    @return: the lines without CR or LF, each encoded and ended with CRLF.
+    """
+    return b"".join(line.encode("utf-8", "surrogateescape") + b"\r\n"
+                    for line in lines if "\r" not in line and "\n" not in line)
+
+
+names = st.text(
+    st.characters(blacklist_categories=("Cs",)) | st.sampled_from(
+        ["\udcff", "\r", "\n", " "]), min_size=1, max_size=12)
+
+times = st.one_of(
+    st.floats(NOW - 400 * 86400, NOW + 2 * 86400),
+    st.integers(-10**11, 10**12).map(float),
+    st.sampled_from([NOW - 180 * 86400, NOW - 180 * 86400 - 0.0005,
+                     NOW + 3600, NOW + 3600.0004, 1e20, -1e20,
+                     float("nan"), 0.9995, -0.0004, 86399.9996]),
+    st.integers(0, 2**31).map(lambda seconds: seconds + 0.9991),
+)
+
+infos = st.builds(
+    FileInfo,
+    kind=st.sampled_from([FILE, DIRECTORY, LINK, OTHER]),
+    size=st.integers(0, 10**13),
+    mtime=times,
+    mode=st.integers(0, 0o7777),
+    nlink=st.integers(0, 10**5),
+    owner=st.text(max_size=10),
+    group=st.text(max_size=10),
+    unique=st.sampled_from(["", "803g1a2b", "fe01g7"]),
+)
+
+entries = st.lists(st.tuples(names, infos), max_size=30)
+
+
+class ReferenceTests(SynchronousTestCase):
+    """
+    Listings match the reference formatter byte for byte.
+    """
+
+    @settings(max_examples=150)
+    @given(entries)
+    def test_list(self, entries):
+        """
+        L{formatListing} gives the reference's C{LIST} lines.
+        """
+        self.assertEqual(
+            formatListing(entries, NOW),
+            referenceBody(referenceListLine(name, info, NOW)
+                          for name, info in entries))
+
+    @settings(max_examples=150)
+    @given(entries, st.lists(st.sampled_from(FACTS), unique=True),
+           st.booleans())
+    def test_mlsd(self, entries, facts, writable):
+        """
+        L{formatMLSD} gives the reference's C{MLSD} lines.
+        """
+        facts = [fact for fact in FACTS if fact in facts]
+        self.assertEqual(
+            formatMLSD(entries, facts,
+                       lambda info: permissions(info, writable)),
+            referenceBody(referenceFactsLine(name, info, facts, writable)
+                          for name, info in entries))
