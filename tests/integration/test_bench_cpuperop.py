@@ -29,7 +29,8 @@ class CPUPerOperationTests(unittest.TestCase):
         out, workdir = io.StringIO(), self.mktemp()
         os.makedirs(workdir)
         with contextlib.redirect_stdout(out):
-            cpuperop.main(["--ops", "3", "--repeat", "1", "--tmp", workdir])
+            cpuperop.main(["--ops", "3", "--repeat", "1", "--entries", "20",
+                           "--tmp", workdir])
         lines = out.getvalue().splitlines()
         self.assertIn("server CPU microseconds per operation", lines[0])
         self.assertEqual([line.split()[:2] for line in lines[1:]],
