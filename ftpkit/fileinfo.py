@@ -4,12 +4,29 @@ L{FileInfo}: what a shell knows about one file, as plain data.
 Shells return it; L{ftpkit.protocol.listing} formats it. Nothing here touches disk.
 """
 
+import stat
 from dataclasses import dataclass
 
 FILE = "file"
 DIRECTORY = "dir"
 LINK = "link"
 OTHER = "other"
+
+
+def kindOf(mode):
+    """
+    @param mode: an C{os.stat} result's C{st_mode}.
+    @return: the kind of L{FileInfo} it describes: L{DIRECTORY}, L{FILE},
+        L{LINK} (the result of an C{lstat} of a symbolic link) or
+        L{OTHER}.
+    """
+    if stat.S_ISDIR(mode):
+        return DIRECTORY
+    if stat.S_ISREG(mode):
+        return FILE
+    if stat.S_ISLNK(mode):
+        return LINK
+    return OTHER
 
 
 @dataclass(frozen=True)

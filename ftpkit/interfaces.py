@@ -262,6 +262,38 @@ class IDirectoryListing(Interface):
         """
 
 
+class IStatListing(Interface):
+    """
+    An optional extra an L{IDirectoryListing} may provide, when its
+    entries are described by C{os.stat} results: it hands each batch of
+    results to the server's formatter where it reads them (in its own
+    thread), so that no L{ftpkit.fileinfo.FileInfo} is made per entry
+    and one C{bytes} value comes back per batch. The entries are those
+    L{IDirectoryListing.nextBatch} would give, whose C{FileInfo} values
+    the formatter would make from those results; a shell wrapper that
+    changes or leaves out entries wraps the listing in one that does not
+    provide this.
+    """
+
+    def nextFormattedBatch(format):
+        """
+        Read the next entries and format them.
+
+        @param format: an L{ftpkit.protocol.listing.ListFormat},
+            L{ftpkit.protocol.listing.FactsFormat} or
+            L{ftpkit.protocol.listing.NamesFormat}: call its
+            C{stats(batch, owner, group)} with the batch, a list of
+            C{(name, result)} pairs in any order, and two callables
+            giving the names of a user id and a group id.
+        @return: a Deferred firing with what C{stats} returned (C{b""}
+            when every name of the batch was left out), or with C{None}
+            once every entry was given; failing with an
+            L{ftpkit.errors.FTPError} when the store fails. Called again
+            only once the previous call's Deferred fired, and never mixed
+            with L{IDirectoryListing.nextBatch} on one listing.
+        """
+
+
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
                              IFTPShellStreamedListing)

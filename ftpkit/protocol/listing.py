@@ -6,12 +6,28 @@ facts).
 Listings are encoded UTF-8 with C{surrogateescape}, so a name read from
 disk as undecodable bytes goes back as those bytes. A name holding CR or
 LF cannot be sent on a line-based listing and is left out.
+
+A listing sent batch by batch is formatted by one L{ListFormat},
+L{FactsFormat} or L{NamesFormat}: from C{(name, FileInfo)} pairs, or
+(for a listing that reads C{os.stat} results,
+L{ftpkit.interfaces.IStatListing}) straight from those results, the same
+bytes either way.
 """
 
 import functools
+from operator import itemgetter
 
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK
-from ftpkit.protocol.commands import MLST_FACTS, utcDatetime, utcSecond
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK, kindOf
+from ftpkit.protocol.commands import MLST_FACTS
+from ftpkit.protocol.listingdates import (
+    FUTURE,
+    HOURS_MINUTES,
+    RECENT,
+    dayTexts,
+    listDate,
+    modifyFact,
+    wholeSecond,
+)
 from ftpkit.protocol.replies import encodeText
 
 FACTS = MLST_FACTS
@@ -21,18 +37,6 @@ DEFAULT_FACTS = FACTS
 """The facts selected until the client says otherwise with C{OPTS MLST}."""
 
 _FACT_NAMES = {"unix.mode": "UNIX.mode"}
-
-_MONTHS = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
-
-_RECENT = 180 * 86400
-_FUTURE = 3600
-
-_PLAIN_SECONDS = 10**11
-"""Times below this many seconds (year 5138) are precise to a microsecond
-as floats, so L{_second} can take their whole seconds directly."""
 
 _KIND_CHARACTERS = {DIRECTORY: "d", LINK: "l"}
 
@@ -66,85 +70,6 @@ def _modeString(kind, mode):
     return "".join(characters)
 
 
-_HOURS_MINUTES = tuple(f"{hour:02d}:{minute:02d}"
-                       for hour in range(24) for minute in range(60))
-"""C{"HH:MM"} of each minute of a day."""
-
-_TIMEVAL_MINUTES = tuple(text.replace(":", "") for text in _HOURS_MINUTES)
-"""C{"HHMM"} of each minute of a day."""
-
-_TIMEVAL_SECONDS = tuple(f"{second:02d}" for second in range(60))
-"""C{"SS"} of each second of a minute."""
-
-
-def _dayTexts(day, cache):
-    """
-    The parts of the dates of one day, formatted once per listing.
-
-    @param day: whole days since the epoch (UTC).
-    @param cache: a L{dict} kept for one listing.
-    @return: C{("Mon DD ", "Mon DD  YYYY", "YYYYMMDD")}: the start of a
-        recent C{LIST} date, an older one, and the start of a C{modify}
-        fact.
-    """
-    texts = cache.get(day)
-    if texts is None:
-        when = utcDatetime(day * 86400)
-        prefix = f"{_MONTHS[when.month - 1]} {when.day:2d}"
-        texts = cache[day] = (
-            prefix + " ",
-            f"{prefix}  {when.year:4d}",
-            f"{when.year:04d}{when.month:02d}{when.day:02d}",
-        )
-    return texts
-
-
-def _listDate(mtime, now, cache):
-    """
-    Render a modification time as C{ls -l} does, in UTC and English.
-
-    @param mtime: the modification time, seconds since the epoch.
-    @param now: the current time, seconds since the epoch.
-    @param cache: the L{dict} of L{_dayTexts}, kept for one listing.
-    @return: C{"Mon DD HH:MM"} for times within the last 180 days and at
-        most an hour ahead, C{"Mon DD  YYYY"} otherwise.
-    """
-    day, second = divmod(_second(mtime), 86400)
-    texts = _dayTexts(day, cache)
-    if now - _RECENT <= mtime <= now + _FUTURE:
-        return texts[0] + _HOURS_MINUTES[second // 60]
-    return texts[1]
-
-
-def _second(mtime):
-    """
-    @param mtime: seconds since the epoch.
-    @return: C{utcSecond(mtime)}, without its rounding and clamping for
-        the usual time: after the epoch, long before year 9999, and not
-        within a millisecond of the next second.
-    """
-    if 0 <= mtime < _PLAIN_SECONDS:
-        whole = int(mtime)
-        if mtime - whole < 0.999:
-            return whole
-    return utcSecond(mtime)
-
-
-def _modifyFact(mtime, cache):
-    """
-    Format the C{modify} fact of one listing entry.
-
-    @param mtime: the modification time, seconds since the epoch.
-    @param cache: the L{dict} of L{_dayTexts}, kept for one listing.
-    @return: as C{ftpkit.protocol.commands.formatTimeval} without
-        fraction.
-    """
-    day, second = divmod(_second(mtime), 86400)
-    minute, second = divmod(second, 60)
-    return (_dayTexts(day, cache)[2] + _TIMEVAL_MINUTES[minute]
-            + _TIMEVAL_SECONDS[second])
-
-
 def formatListLine(name, info, now):
     """
     Format one C{LIST} line, like C{ls -l}:
@@ -163,12 +88,13 @@ def _listLine(name, info, now, dates):
     """
     Format one C{LIST} line as L{formatListLine} does.
 
-    @param dates: the date cache of L{_listDate}.
+    @param dates: the date cache of
+        L{ftpkit.protocol.listingdates.listDate}.
     """
     return (
         f"{_modeString(info.kind, info.mode)} {info.nlink:3d} "
         f"{info.owner:<8} {info.group:<8} {info.size:8d} "
-        f"{_listDate(info.mtime, now, dates)} {name}"
+        f"{listDate(info.mtime, now, dates)} {name}"
     )
 
 
@@ -245,13 +171,14 @@ def _factsLine(name, info, facts, perm, typeName, modified):
     Format one line as L{formatFacts} does.
 
     @param facts: the facts, a L{tuple}.
-    @param modified: the date cache of L{_modifyFact}.
+    @param modified: the date cache of
+        L{ftpkit.protocol.listingdates.modifyFact}.
     """
     directory = info.isDirectory
     return _factsTemplate(facts, not directory, bool(info.unique)).format(
         typeName or _MLST_TYPES.get(info.kind, "OS.unix=other"),
         "" if directory else str(info.size),
-        _modifyFact(info.mtime, modified),
+        modifyFact(info.mtime, modified),
         perm,
         info.unique,
         f"{info.mode & 0o7777:04o}",
@@ -342,3 +269,186 @@ def mlstFeature(selected):
         f"{_FACT_NAMES.get(fact, fact)}{'*' if fact in selected else ''};"
         for fact in FACTS
     )
+
+
+_byName = itemgetter(0)
+
+
+class ListFormat:
+    """
+    How C{LIST} formats the batches of one listing: each batch sorted by
+    name, as L{formatListing} does; the dates, modes and owner names a
+    listing shows are formatted once each.
+    """
+
+    def __init__(self, now):
+        """
+        @param now: the current time, seconds since the epoch.
+        """
+        self._now = now
+        self._dates = {}
+        self._modes = {}
+        self._owners = {}
+        self._groups = {}
+
+    def entries(self, batch):
+        """
+        @param batch: C{(name, FileInfo)} pairs, in any order.
+        @return: their C{LIST} lines, sorted by name.
+        """
+        now, dates = self._now, self._dates
+        return _encodeLines([_listLine(name, info, now, dates)
+                             for name, info in sorted(batch, key=_byName)])
+
+    def stats(self, batch, owner, group):
+        """
+        Format a batch straight from C{os.stat} results.
+
+        @param batch: C{(name, result)} pairs, in any order: each
+            C{result} an C{os.stat} result (C{st_mode}, C{st_nlink},
+            C{st_uid}, C{st_gid}, C{st_size}, C{st_mtime}), its mode
+            giving its kind (L{ftpkit.fileinfo.kindOf}).
+        @param owner: gives the name of a user id.
+        @param group: gives the name of a group id.
+        @return: what L{entries} gives for the C{FileInfo} values of those
+            results (with those names for their owner and group).
+        """
+        modes, owners, groups, dates = (self._modes, self._owners,
+                                        self._groups, self._dates)
+        low, high = self._now - RECENT, self._now + FUTURE
+        lines = []
+        add = lines.append
+        for name, result in sorted(batch, key=_byName):
+            mode = result.st_mode
+            modeText = modes.get(mode)
+            if modeText is None:
+                modeText = modes[mode] = _modeString(kindOf(mode),
+                                                     mode & 0o7777)
+            uid, gid = result.st_uid, result.st_gid
+            ownerText = owners.get(uid)
+            if ownerText is None:
+                ownerText = owners[uid] = f"{owner(uid):<8}"
+            groupText = groups.get(gid)
+            if groupText is None:
+                groupText = groups[gid] = f"{group(gid):<8}"
+            mtime = result.st_mtime
+            day, second = divmod(wholeSecond(mtime), 86400)
+            texts = dates.get(day) or dayTexts(day, dates)
+            if low <= mtime <= high:
+                date = texts[0] + HOURS_MINUTES[second // 60]
+            else:
+                date = texts[1]
+            add(f"{modeText} {result.st_nlink:3d} {ownerText} {groupText}"
+                f" {result.st_size:8d} {date} {name}")
+        return _encodeLines(lines)
+
+
+class FactsFormat:
+    """
+    How C{MLSD} formats the batches of one listing: each batch sorted by
+    name, as L{formatMLSD} does with L{permissions}; facts not selected
+    are not computed.
+    """
+
+    def __init__(self, facts, writable):
+        """
+        @param facts: the facts to give, as for L{formatFacts}.
+        @param writable: whether the user may change the entries (see
+            L{permissions}).
+        """
+        self._facts = tuple(facts)
+        self._writable = writable
+        self._dates = {}
+        self._templates = {}
+
+    def entries(self, batch):
+        """
+        @param batch: C{(name, FileInfo)} pairs, in any order.
+        @return: their C{MLSD} lines, sorted by name.
+        """
+        facts, writable, dates = self._facts, self._writable, self._dates
+        return _encodeLines([
+            _factsLine(name, info, facts,
+                       _permissionLetters(info.isDirectory, writable), None,
+                       dates)
+            for name, info in sorted(batch, key=_byName)
+        ])
+
+    def stats(self, batch, owner, group):
+        """
+        Format a batch straight from C{os.stat} results.
+
+        @param batch: C{(name, result)} pairs, in any order: each
+            C{result} an C{os.stat} result (C{st_mode}, C{st_size},
+            C{st_mtime}, C{st_dev}, C{st_ino}), its mode giving its kind
+            (L{ftpkit.fileinfo.kindOf}).
+        @param owner: gives the name of a user id (no fact shows it).
+        @param group: gives the name of a group id (likewise).
+        @return: what L{entries} gives for the C{FileInfo} values of those
+            results, whose C{unique} is C{"DEVgINO"} (device and inode in
+            hexadecimal), as the filesystem shell's are.
+        """
+        templates, dates = self._templates, self._dates
+        modify = "modify" in self._facts
+        unique = "unique" in self._facts
+        lines = []
+        add = lines.append
+        for name, result in sorted(batch, key=_byName):
+            mode = result.st_mode
+            template = templates.get(mode)
+            if template is None:
+                template = templates[mode] = self._template(mode)
+            add(template.format(
+                result.st_size,
+                modifyFact(result.st_mtime, dates) if modify else "",
+                f"{result.st_dev:x}g{result.st_ino:x}" if unique else "",
+                name))
+        return _encodeLines(lines)
+
+    def _template(self, mode):
+        """
+        @param mode: an C{st_mode}.
+        @return: the L{str.format} template of the lines of entries with
+            that mode: the facts that depend on the mode alone filled in,
+            taking the size, the C{modify} fact, the C{unique} fact and
+            the name.
+        """
+        kind = kindOf(mode)
+        directory = kind == DIRECTORY
+        return _factsTemplate(self._facts, not directory, True).format(
+            _MLST_TYPES.get(kind, "OS.unix=other"), "{0}", "{1}",
+            _permissionLetters(directory, self._writable), "{2}",
+            f"{mode & 0o7777:04o}", "{3}")
+
+
+class NamesFormat:
+    """
+    How C{NLST} formats the batches of one listing: names sorted, each
+    after a prefix, as L{formatNameList} does.
+    """
+
+    def __init__(self, prefix=""):
+        """
+        @param prefix: put before each name (for a pattern, its directory
+            as the client wrote it).
+        """
+        self._prefix = prefix
+
+    def entries(self, batch):
+        """
+        @param batch: C{(name, anything)} pairs, in any order.
+        @return: the names, sorted, one a line.
+        """
+        prefix = self._prefix
+        names = sorted(name for name, _ in batch)
+        return _encodeLines([prefix + name for name in names]
+                            if prefix else names)
+
+    def stats(self, batch, owner, group):
+        """
+        @param batch: C{(name, result)} pairs of C{os.stat} results.
+        @param owner: unused.
+        @param group: unused.
+        @return: as L{entries}.
+        """
+        return self.entries(batch)

@@ -2,60 +2,171 @@
 Directories of the local disk read in batches, for
 L{ftpkit.shells.filesystem.FilesystemShell}: one C{os.scandir} a listing,
 a batch of entries read and described at a time in a disk thread.
+
+An entry is described by an C{os.stat} result (L{readStats}): the
+server's formatter reads those directly (L{IStatListing}), and
+L{describe} makes the L{FileInfo} the other ways of listing give.
 """
 
 import os
+import stat as statModule
+from operator import itemgetter
 
 from twisted.internet.defer import succeed
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.interfaces import IDirectoryListing
+from ftpkit.fileinfo import FileInfo, kindOf
+from ftpkit.interfaces import IDirectoryListing, IStatListing
 from ftpkit.shells import uploads
 from ftpkit.shells.listings import BATCH_SIZE
 
+try:
+    import grp
+    import pwd
+except ImportError:  # pragma: no cover (not POSIX)
+    grp = pwd = None
 
-def readEntries(iterator, describe, limit=None):
+_HIDDEN_START = os.fsdecode(os.path.commonprefix(
+    [uploads.TEMPORARY_PREFIX, uploads.PARTIAL_PREFIX]))
+"""What the name of every upload not in place starts with."""
+
+_owners = {}
+_groups = {}
+"""Caches of owner and group names: id -> name."""
+
+
+def ownerName(uid):
     """
-    Read and describe the next entries of a directory (blocking), leaving
-    out the uploads not in place (L{uploads.isHidden}) and entries that
-    vanished meanwhile.
+    Look up (once) the name of a user.
 
-    @param iterator: an C{os.scandir} iterator over C{bytes} names.
-    @param describe: turns an C{os.DirEntry} into a
-        L{ftpkit.fileinfo.FileInfo}, or C{None} when it vanished.
+    @param uid: the user id.
+    @return: the name, or the number as text when it has none.
+    """
+    name = _owners.get(uid)
+    if name is None:
+        try:
+            name = pwd.getpwuid(uid).pw_name
+        except (KeyError, AttributeError):
+            name = str(uid)
+        _owners[uid] = name
+    return name
+
+
+def groupName(gid):
+    """
+    Look up (once) the name of a group.
+
+    @param gid: the group id.
+    @return: the name, or the number as text when it has none.
+    """
+    name = _groups.get(gid)
+    if name is None:
+        try:
+            name = grp.getgrgid(gid).gr_name
+        except (KeyError, AttributeError):
+            name = str(gid)
+        _groups[gid] = name
+    return name
+
+
+def describe(result):
+    """
+    Build a L{FileInfo} from an C{os.stat} result.
+
+    @param result: an C{os.stat_result}; the C{lstat} of a symbolic link
+        describes a L{ftpkit.fileinfo.LINK}.
+    @return: the L{FileInfo}.
+    """
+    return FileInfo(
+        kind=kindOf(result.st_mode),
+        size=result.st_size,
+        mtime=result.st_mtime,
+        mode=statModule.S_IMODE(result.st_mode),
+        nlink=result.st_nlink,
+        owner=ownerName(result.st_uid),
+        group=groupName(result.st_gid),
+        unique=f"{result.st_dev:x}g{result.st_ino:x}",
+    )
+
+
+def readStats(iterator, follow, limit=None):
+    """
+    Read the next entries of a directory with their C{lstat} (blocking),
+    leaving out the uploads not in place (L{uploads.isHidden}) and entries
+    that vanished meanwhile.
+
+    @param iterator: an C{os.scandir} iterator over C{str} names.
+    @param follow: called with a symbolic link's path and C{lstat} result,
+        gives the result that describes it (its target's, or its own).
     @param limit: the most entries to give, or C{None} for all.
-    @return: a list of C{(name, FileInfo)} pairs, names as C{str};
-        shorter than C{limit} only at the end of the directory.
+    @return: a list of C{(name, os.stat_result)} pairs; shorter than
+        C{limit} only at the end of the directory.
     """
-    entries = []
+    pairs = []
+    add = pairs.append
     for entry in iterator:
-        if uploads.isHidden(entry.name):
+        name = entry.name
+        if name.startswith(_HIDDEN_START) and uploads.isHidden(
+                os.fsencode(name)):
             continue
-        info = describe(entry)
-        if info is not None:
-            entries.append((os.fsdecode(entry.name), info))
-            if len(entries) == limit:
-                break
-    return entries
+        try:
+            result = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if entry.is_symlink():
+            result = follow(entry.path, result)
+        add((name, result))
+        if len(pairs) == limit:
+            break
+    return pairs
 
 
-@implementer(IDirectoryListing)
+def readEntries(iterator, follow, limit=None):
+    """
+    Read and describe the next entries of a directory (blocking).
+
+    @param iterator: as for L{readStats}.
+    @param follow: as for L{readStats}.
+    @param limit: as for L{readStats}.
+    @return: a list of C{(name, FileInfo)} pairs.
+    """
+    return [(name, describe(result))
+            for name, result in readStats(iterator, follow, limit)]
+
+
+def formatStats(iterator, follow, limit, format):
+    """
+    Read and format the next entries of a directory (blocking).
+
+    @param iterator: as for L{readStats}.
+    @param follow: as for L{readStats}.
+    @param limit: the most entries to read.
+    @param format: see L{IStatListing.nextFormattedBatch}.
+    @return: the number of entries read, and their formatted bytes.
+    """
+    pairs = readStats(iterator, follow, limit)
+    return len(pairs), format.stats(pairs, ownerName, groupName)
+
+
+@implementer(IDirectoryListing, IStatListing)
 class DiskListing:
     """
-    An L{IDirectoryListing} of a directory being read with C{os.scandir}.
+    An L{IDirectoryListing} of a directory being read with C{os.scandir},
+    which can also format its batches where it reads them.
     """
 
-    def __init__(self, iterator, describe, run, batchSize=BATCH_SIZE):
+    def __init__(self, iterator, follow, run, batchSize=BATCH_SIZE):
         """
-        @param iterator: the C{os.scandir} iterator (this listing closes
-            it).
-        @param describe: see L{readEntries}.
+        @param iterator: the C{os.scandir} iterator, over C{str} names
+            (this listing closes it).
+        @param follow: see L{readStats}.
         @param run: runs a blocking call in a disk thread:
             C{run(function, *args)} returns a Deferred with its result.
         @param batchSize: the entries per batch.
         """
         self._iterator = iterator
-        self._describe = describe
+        self._follow = follow
         self._run = run
         self._batchSize = batchSize
         self._reading = False
@@ -70,13 +181,33 @@ class DiskListing:
         if self._atEnd or self._closed:
             return succeed([])
         self._reading = True
-        reading = self._run(readEntries, self._iterator, self._describe,
+        reading = self._run(readEntries, self._iterator, self._follow,
                             self._batchSize)
-        return reading.addBoth(self._read)
+        return reading.addBoth(self._read, len)
 
-    def _read(self, result):
+    def nextFormattedBatch(self, format):
+        """
+        See L{IStatListing.nextFormattedBatch}: the next entries, read and
+        formatted in a disk thread.
+        """
+        if self._atEnd or self._closed:
+            return succeed(None)
+        self._reading = True
+        reading = self._run(formatStats, self._iterator, self._follow,
+                            self._batchSize, format)
+        return reading.addBoth(self._read, _count).addCallback(_formatted)
+
+    def _read(self, result, count):
+        """
+        Note the end of the directory, and close it if the listing was
+        closed while the batch was read.
+
+        @param result: what the disk thread gave, or a failure.
+        @param count: gives the number of entries read from C{result}.
+        @return: C{result}.
+        """
         self._reading = False
-        if not isinstance(result, list) or len(result) < self._batchSize:
+        if isinstance(result, Failure) or count(result) < self._batchSize:
             self._atEnd = True
         if self._closed:
             self._iterator.close()
@@ -90,3 +221,17 @@ class DiskListing:
         self._closed = True
         if not self._reading:
             self._iterator.close()
+
+
+_count = itemgetter(0)
+"""Gives the number of entries read from what L{formatStats} gave."""
+
+
+def _formatted(result):
+    """
+    @param result: what L{formatStats} gave.
+    @return: what L{IStatListing.nextFormattedBatch} gives for it: C{None}
+        when no entry was read (the end of the directory).
+    """
+    count, data = result
+    return data if count else None

@@ -37,7 +37,6 @@ from ftpkit.errors import (
     PermissionDenied,
     fromOSError,
 )
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellChmod,
@@ -49,71 +48,14 @@ from ftpkit.interfaces import (
 from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.diskfiles import FileReader, FileWriter
-from ftpkit.shells.disklistings import DiskListing, readEntries
+from ftpkit.shells.disklistings import DiskListing, describe, readEntries
 from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
-
-try:
-    import grp
-    import pwd
-except ImportError:  # pragma: no cover (not POSIX)
-    grp = pwd = None
 
 HASH_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when checksumming."""
 
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
-
-_names = {}
-"""Cache of owner and group names: C{("u"|"g", id)} -> name."""
-
-
-def _name(kind, number):
-    """
-    Look up (once) the name of a user or group.
-
-    @param kind: C{"u"} for a user, C{"g"} for a group.
-    @param number: the uid or gid.
-    @return: the name, or the number as text when it has none.
-    """
-    key = (kind, number)
-    if key not in _names:
-        try:
-            if kind == "u":
-                _names[key] = pwd.getpwuid(number).pw_name
-            else:
-                _names[key] = grp.getgrgid(number).gr_name
-        except (KeyError, AttributeError):
-            _names[key] = str(number)
-    return _names[key]
-
-
-def _info(result, kind=None):
-    """
-    Build a L{FileInfo} from C{os.stat} results.
-
-    @param result: an C{os.stat_result}.
-    @param kind: force the kind (L{LINK}); derived from the mode otherwise.
-    @return: the L{FileInfo}.
-    """
-    if kind is None:
-        if statModule.S_ISDIR(result.st_mode):
-            kind = DIRECTORY
-        elif statModule.S_ISREG(result.st_mode):
-            kind = FILE
-        else:
-            kind = OTHER
-    return FileInfo(
-        kind=kind,
-        size=result.st_size,
-        mtime=result.st_mtime,
-        mode=statModule.S_IMODE(result.st_mode),
-        nlink=result.st_nlink,
-        owner=_name("u", result.st_uid),
-        group=_name("g", result.st_gid),
-        unique=f"{result.st_dev:x}g{result.st_ino:x}",
-    )
-
 
 @functools.lru_cache(maxsize=1024)
 def _realRoot(root):
@@ -266,7 +208,7 @@ class FilesystemShell:
         """
         See L{IFTPShell.stat}.
         """
-        return self._run(lambda: _info(os.stat(self._resolve(path))))
+        return self._run(lambda: describe(os.stat(self._resolve(path))))
 
     def _directory(self, path):
         """
@@ -283,8 +225,8 @@ class FilesystemShell:
     def list(self, path):
         """
         See L{IFTPShell.list}: temporary upload files are left out, and a
-        link leading outside the root (or nowhere) is a L{LINK} entry
-        described by C{lstat}.
+        link leading outside the root (or nowhere) is a
+        L{ftpkit.fileinfo.LINK} entry described by C{lstat}.
         """
         return self._runListing(self._list, path)
 
@@ -292,8 +234,8 @@ class FilesystemShell:
         """
         The blocking part of L{list}.
         """
-        with os.scandir(self._directory(path)) as iterator:
-            entries = readEntries(iterator, self._entryInfo)
+        with os.scandir(os.fsdecode(self._directory(path))) as iterator:
+            entries = readEntries(iterator, self._follow)
         entries.sort(key=lambda pair: pair[0])
         return entries
 
@@ -304,8 +246,8 @@ class FilesystemShell:
         thread, in the directory's own order.
         """
         opening = self._runListing(
-            lambda: os.scandir(self._directory(path)))
-        return opening.addCallback(DiskListing, self._entryInfo,
+            lambda: os.scandir(os.fsdecode(self._directory(path))))
+        return opening.addCallback(DiskListing, self._follow,
                                    self._runListing)
 
     def listNames(self, path):
@@ -323,26 +265,22 @@ class FilesystemShell:
         return sorted(os.fsdecode(name) for name in os.listdir(directory)
                       if not uploads.isHidden(name))
 
-    def _entryInfo(self, entry):
+    def _follow(self, path, linkStat):
         """
-        Describe one entry of a listing, following links that stay inside.
+        Describe a symbolic link met in a listing: by its target when it
+        stays inside the root (and exists), by itself otherwise.
 
-        @param entry: an C{os.DirEntry}.
-        @return: its L{FileInfo}, or C{None} when it vanished meanwhile.
+        @param path: the link's path, C{str}.
+        @param linkStat: its C{lstat} result.
+        @return: the C{os.stat} result that describes it.
         """
-        try:
-            linkStat = entry.stat(follow_symlinks=False)
-        except FileNotFoundError:
-            return None
-        if not entry.is_symlink():
-            return _info(linkStat)
-        real = os.path.realpath(entry.path)
+        real = os.path.realpath(os.fsencode(path))
         if self._inside(real):
             try:
-                return _info(os.stat(real))
+                return os.stat(real)
             except OSError:
                 pass
-        return _info(linkStat, kind=LINK)
+        return linkStat
 
     def makeDirectory(self, path):
         """

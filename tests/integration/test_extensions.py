@@ -380,11 +380,11 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         C{NLST} of a directory names its entries without describing each
         (no C{stat} per entry): it works even when describing fails.
         """
-        from ftpkit.shells.filesystem import FilesystemShell
+        from ftpkit.shells import disklistings
 
-        def noDescriptions(shell, entry):
+        def noDescriptions(iterator, follow, limit=None):
             raise AssertionError("NLST described an entry")
-        self.patch(FilesystemShell, "_entryInfo", noDescriptions)
+        self.patch(disklistings, "readStats", noDescriptions)
         self.assertEqual(await self.nlstOfSub(), ["inner.txt"])
 
     async def test_nlstWithoutNames(self):

@@ -43,11 +43,17 @@ class EndlessListing:
         self.closed = True
 
 
-def names(batch):
+class Names:
     """
-    Format a batch as its names, one a line.
+    Formats a batch as its names, sorted, one a line.
     """
-    return b"".join(name.encode() + b"\n" for name, _ in batch)
+
+    @staticmethod
+    def entries(batch):
+        return b"".join(name.encode() + b"\n" for name, _ in sorted(batch))
+
+
+names = Names()
 
 
 class PausingTransport(StringTransport):

@@ -2,8 +2,13 @@
 L{ftpkit.protocol.listing} gives the same bytes as a plain reference
 formatter (each date formatted from its own C{datetime}, each line with
 one f-string), whatever the entries: its caches and tables change the
-speed, never the output.
+speed, never the output. Its batch formats give the same bytes from
+C{os.stat} results as from the L{FileInfo} values the filesystem shell
+makes of them.
 """
+
+import stat
+from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +16,16 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo
 from ftpkit.protocol.commands import formatTimeval, utcDatetime
-from ftpkit.protocol.listing import FACTS, formatListing, formatMLSD, permissions
+from ftpkit.protocol.listing import (
+    FACTS,
+    FactsFormat,
+    ListFormat,
+    NamesFormat,
+    formatListing,
+    formatMLSD,
+    permissions,
+)
+from ftpkit.shells import disklistings
 
 NOW = 1_795_000_000.0
 """A time in 2026."""
@@ -135,3 +149,98 @@ class ReferenceTests(SynchronousTestCase):
                        lambda info: permissions(info, writable)),
             referenceBody(referenceFactsLine(name, info, facts, writable)
                           for name, info in entries))
+
+
+statResults = st.builds(
+    SimpleNamespace,
+    st_mode=st.sampled_from([stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK,
+                             stat.S_IFIFO, stat.S_IFSOCK, stat.S_IFCHR]).flatmap(
+        lambda kind: st.integers(0, 0o7777).map(lambda bits: kind | bits)),
+    st_nlink=st.integers(0, 10**5),
+    st_uid=st.sampled_from([0, 1, 65534, 4242]),
+    st_gid=st.sampled_from([0, 1, 65534, 4242]),
+    st_size=st.integers(0, 10**13),
+    st_mtime=times,
+    st_dev=st.integers(0, 2**64 - 1),
+    st_ino=st.integers(0, 2**64 - 1),
+)
+
+batches = st.lists(st.tuples(names, statResults), max_size=30,
+                   unique_by=lambda pair: pair[0])
+
+
+def owner(uid):
+    """
+    @return: a name for a user id, padded or not.
+    """
+    return {0: "root", 1: "a-very-long-owner"}.get(uid, str(uid))
+
+
+def group(gid):
+    """
+    @return: a name for a group id.
+    """
+    return {0: "wheel", 1: ""}.get(gid, str(gid))
+
+
+class StatFormatTests(SynchronousTestCase):
+    """
+    The batch formats give the same bytes from C{os.stat} results
+    (C{stats}) as from the L{FileInfo} values made of them (C{entries}),
+    batch after batch.
+    """
+
+    def setUp(self):
+        self.patch(disklistings, "ownerName", owner)
+        self.patch(disklistings, "groupName", group)
+
+    def check(self, makeFormat, batches):
+        """
+        Format each batch both ways, each way with one format object.
+        """
+        fromStats, fromInfos = makeFormat(), makeFormat()
+        for batch in batches:
+            infos = [(name, disklistings.describe(result))
+                     for name, result in batch]
+            self.assertEqual(fromStats.stats(list(batch), owner, group),
+                             fromInfos.entries(infos))
+
+    @settings(max_examples=150)
+    @given(st.lists(batches, max_size=3))
+    def test_list(self, batches):
+        """
+        L{ListFormat.stats} gives what L{ListFormat.entries} gives.
+        """
+        self.check(lambda: ListFormat(NOW), batches)
+
+    @settings(max_examples=150)
+    @given(st.lists(batches, max_size=3),
+           st.lists(st.sampled_from(FACTS), unique=True), st.booleans())
+    def test_mlsd(self, batches, facts, writable):
+        """
+        L{FactsFormat.stats} gives what L{FactsFormat.entries} gives.
+        """
+        facts = [fact for fact in FACTS if fact in facts]
+        self.check(lambda: FactsFormat(facts, writable), batches)
+
+    @given(st.lists(batches, max_size=3), st.sampled_from(["", "sub/"]))
+    def test_names(self, batches, prefix):
+        """
+        L{NamesFormat.stats} gives what L{NamesFormat.entries} gives.
+        """
+        self.check(lambda: NamesFormat(prefix), batches)
+
+    def test_sortedByName(self):
+        """
+        Each batch is sent sorted by name, however it was read.
+        """
+        result = SimpleNamespace(st_mode=stat.S_IFREG | 0o644, st_nlink=1,
+                                 st_uid=0, st_gid=0, st_size=0,
+                                 st_mtime=NOW, st_dev=1, st_ino=2)
+        body = NamesFormat().stats([("b", result), ("a", result)], owner,
+                                   group)
+        self.assertEqual(body, b"a\r\nb\r\n")
+        body = ListFormat(NOW).stats([("b", result), ("a", result)], owner,
+                                     group)
+        self.assertEqual([line[-1:] for line in body.splitlines()],
+                         [b"a", b"b"])

@@ -361,7 +361,7 @@ class TransferCommands:
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))
 
-    async def _sendListing(self, entries, formatBatch, description,
+    async def _sendListing(self, entries, format, description,
                            opening="Here comes the directory listing",
                            head=b""):
         """
@@ -370,7 +370,9 @@ class TransferCommands:
 
         @param entries: an L{IDirectoryListing}, or the C{(name, info)}
             pairs to send.
-        @param formatBatch: turns a sorted batch into bytes.
+        @param format: how to format the batches (a
+            L{listing.ListFormat}, L{listing.FactsFormat} or
+            L{listing.NamesFormat}).
         @param description: the command and path, for STAT and logs.
         @param opening: the text of the 150 reply.
         @param head: bytes sent before the entries.
@@ -379,7 +381,7 @@ class TransferCommands:
         if not IDirectoryListing.providedBy(entries):
             entries = WholeListing(entries)
         return await self.sendFile(
-            ListingReadFile(entries, formatBatch, head), True, description,
+            ListingReadFile(entries, format, head), True, description,
             opening)
 
     async def ftp_LIST(self, argument):
@@ -390,9 +392,8 @@ class TransferCommands:
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
                                   argument, streamed=True)
-        now = time.time()
         return await self._sendListing(
-            listed.entries, lambda batch: listing.formatListing(batch, now),
+            listed.entries, listing.ListFormat(time.time()),
             "LIST " + paths.toText(listed.path))
 
     async def ftp_NLST(self, argument):
@@ -408,11 +409,8 @@ class TransferCommands:
                     argument.strip().startswith("/")):
                 entries = [paths.toText(listed.path)]
             entries = [(name, None) for name in entries]
-        prefix = listed.prefix or ""
         return await self._sendListing(
-            entries,
-            lambda batch: listing.formatNameList(
-                [prefix + name for name, _ in batch]),
+            entries, listing.NamesFormat(listed.prefix or ""),
             "NLST " + paths.toText(listed.path), "Here comes the name list")
 
     async def ftp_MLSD(self, argument):
@@ -444,6 +442,6 @@ class TransferCommands:
             raise
         head = b"".join(encodeText(line) + b"\r\n" for line in lines)
         return await self._sendListing(
-            entries, lambda batch: listing.formatMLSD(batch, facts, permFor),
+            entries, listing.FactsFormat(facts, writable),
             "MLSD " + paths.toText(path), head=head)
 

@@ -2,25 +2,23 @@
 Directory listings sent batch by batch: L{ListingReadFile} turns an
 L{ftpkit.interfaces.IDirectoryListing} into an L{IReadFile} that asks for
 the next batch only when the data connection has taken the previous one.
+A listing that also provides L{IStatListing} formats its batches where it
+reads them; any other gives entries, formatted here.
 """
-
-from operator import itemgetter
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
-from ftpkit.interfaces import IReadFile
-
-_byName = itemgetter(0)
+from ftpkit.interfaces import IReadFile, IStatListing
 
 
 @implementer(IReadFile, IPushProducer)
 class ListingReadFile:
     """
     An L{IReadFile} sending a listing: an optional head, then each batch
-    sorted by name and formatted, written as it arrives; a push producer
+    formatted (sorted by name), written as it arrives; a push producer
     that asks for no batch while its consumer is paused, so at most one
     batch is held beyond what the data connection buffers.
 
@@ -29,15 +27,19 @@ class ListingReadFile:
 
     size = None
 
-    def __init__(self, listing, formatBatch, head=b""):
+    def __init__(self, listing, format, head=b""):
         """
         @param listing: the L{ftpkit.interfaces.IDirectoryListing}.
-        @param formatBatch: turns a sorted batch (a list of C{(name,
-            FileInfo)} pairs) into the bytes to send.
+        @param format: how to format its batches: an
+            L{ftpkit.protocol.listing.ListFormat}, C{FactsFormat} or
+            C{NamesFormat}, or anything with their C{entries} method
+            (taking a batch of C{(name, FileInfo)} pairs, giving the bytes
+            to send) when the listing does not provide L{IStatListing}.
         @param head: bytes to send before the entries.
         """
         self._listing = listing
-        self._format = formatBatch
+        self._format = format
+        self._formatted = IStatListing.providedBy(listing)
         self._head = head
         self.batches = 0
         self._sent = 0
@@ -77,23 +79,36 @@ class ListingReadFile:
                        or self._done.called):
                 self._waiting = True
                 self.batches += 1
-                maybeDeferred(self._listing.nextBatch).addCallbacks(
-                    self._arrived, self._failed)
+                if self._formatted:
+                    maybeDeferred(self._listing.nextFormattedBatch,
+                                  self._format).addCallbacks(
+                        self._arrivedFormatted, self._failed)
+                else:
+                    maybeDeferred(self._listing.nextBatch).addCallbacks(
+                        self._arrived, self._failed)
         finally:
             self._pumping = False
 
     def _arrived(self, batch):
         """
-        Write a batch, or end once the listing has no more.
+        Format and write a batch of entries, or end once the listing has
+        no more.
+        """
+        self._arrivedFormatted(self._format.entries(batch) if batch
+                               else None)
+
+    def _arrivedFormatted(self, data):
+        """
+        Write a formatted batch, or end once the listing has no more
+        (C{None}).
         """
         self._waiting = False
         if self._done.called:
             return
-        if not batch:
+        if data is None:
             self._consumer.unregisterProducer()
             self._done.callback(self._sent)
             return
-        data = self._format(sorted(batch, key=_byName))
         if data:
             self._write(data)
         self._pump()
