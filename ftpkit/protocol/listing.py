@@ -440,7 +440,7 @@ class NamesFormat:
         @return: the names, sorted, one a line.
         """
         prefix = self._prefix
-        names = sorted(name for name, _ in batch)
+        names = sorted(map(_byName, batch))
         return _encodeLines([prefix + name for name in names]
                             if prefix else names)
 

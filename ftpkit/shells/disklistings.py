@@ -10,6 +10,7 @@ L{describe} makes the L{FileInfo} the other ways of listing give.
 
 import os
 import stat as statModule
+from bisect import bisect_left
 from operator import itemgetter
 
 from twisted.internet.defer import succeed
@@ -88,6 +89,25 @@ def describe(result):
         group=groupName(result.st_gid),
         unique=f"{result.st_dev:x}g{result.st_ino:x}",
     )
+
+
+def visibleNames(names):
+    """
+    Sort a directory's names and leave out the uploads not in place
+    (L{uploads.isHidden}), which sort together: only the names around
+    where they would be are looked at.
+
+    @param names: the names, C{str}; the list is sorted in place.
+    @return: the sorted names, but those.
+    """
+    names.sort()
+    start = end = bisect_left(names, _HIDDEN_START)
+    while end < len(names) and names[end].startswith(_HIDDEN_START):
+        end += 1
+    if start < end:
+        names[start:end] = [name for name in names[start:end]
+                            if not uploads.isHidden(os.fsencode(name))]
+    return names
 
 
 def readStats(iterator, follow, limit=None):

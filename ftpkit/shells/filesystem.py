@@ -48,7 +48,12 @@ from ftpkit.interfaces import (
 from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.diskfiles import FileReader, FileWriter
-from ftpkit.shells.disklistings import DiskListing, describe, readEntries
+from ftpkit.shells.disklistings import (
+    DiskListing,
+    describe,
+    readEntries,
+    visibleNames,
+)
 from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
 
 HASH_CHUNK_SIZE = 1024 * 1024
@@ -261,9 +266,7 @@ class FilesystemShell:
         """
         The blocking part of L{listNames}.
         """
-        directory = self._directory(path)
-        return sorted(os.fsdecode(name) for name in os.listdir(directory)
-                      if not uploads.isHidden(name))
+        return visibleNames(os.listdir(os.fsdecode(self._directory(path))))
 
     def _follow(self, path, linkStat):
         """

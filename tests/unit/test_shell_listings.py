@@ -16,7 +16,10 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellNames,
     IFTPShellStreamedListing,
+    IStatListing,
 )
+from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
+from ftpkit.shells.disklistings import visibleNames
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listings import (
     BATCH_SIZE,
@@ -197,3 +200,102 @@ class DiskListingTests(unittest.TestCase):
         result.callback(function(*args))
         self.assertEqual(len(self.successResultOf(reading)), BATCH_SIZE)
         self.assertEqual(self.successResultOf(listing.nextBatch()), [])
+
+    def test_formattedBatches(self):
+        """
+        L{IStatListing.nextFormattedBatch} reads a batch at a time too,
+        leaving the unfinished upload out, and gives C{None} at the end.
+        """
+        listing = self.successResultOf(self.shell.openListing(("d",)))
+        self.assertTrue(IStatListing.providedBy(listing))
+        names = []
+        while True:
+            data = self.successResultOf(
+                listing.nextFormattedBatch(NamesFormat()))
+            if data is None:
+                break
+            names.append(data.decode().split())
+        listing.close()
+        self.assertEqual([len(batch) for batch in names],
+                         [BATCH_SIZE, BATCH_SIZE, 10])
+        self.assertEqual(sorted(sum(names, [])),
+                         [f"f{number:05d}" for number in range(self.count)])
+
+    def test_formattedAsEntries(self):
+        """
+        A batch formatted where it is read is what the same format gives
+        for the batch's L{FileInfo} pairs: for files, directories, links
+        inside the root (their targets), and links leading outside it or
+        nowhere (themselves).
+        """
+        directory = os.path.join(self.root, "e")
+        os.makedirs(os.path.join(directory, "sub"))
+        with open(os.path.join(directory, "file"), "wb") as f:
+            f.write(b"data")
+        os.symlink("file", os.path.join(directory, "inside"))
+        os.symlink("/", os.path.join(directory, "outside"))
+        os.symlink("missing", os.path.join(directory, "dangling"))
+        os.mkfifo(os.path.join(directory, "fifo"))
+        os.utime(os.path.join(directory, "file"), (0, 86400 * 365 * 30.5))
+        for makeFormat in (lambda: ListFormat(1.8e9),
+                           lambda: FactsFormat(FACTS, True),
+                           lambda: FactsFormat(("type", "perm"), False),
+                           NamesFormat):
+            listing = self.successResultOf(self.shell.openListing(("e",)))
+            formatted = self.successResultOf(
+                listing.nextFormattedBatch(makeFormat()))
+            listing.close()
+            listing = self.successResultOf(self.shell.openListing(("e",)))
+            entries = self.successResultOf(listing.nextBatch())
+            listing.close()
+            self.assertEqual(len(entries), 6)
+            self.assertEqual(formatted, makeFormat().entries(entries))
+
+    def test_closedWhileFormatting(self):
+        """
+        A listing closed while a batch is being formatted closes its
+        directory once that is over, and gives nothing more.
+        """
+        pending = []
+
+        def later(function, *args):
+            pending.append((function, args, Deferred()))
+            return pending[-1][2]
+
+        shell = FilesystemShell(self.root, runner=later)
+        opening = shell.openListing(("d",))
+        function, args, result = pending.pop()
+        result.callback(function(*args))
+        listing = self.successResultOf(opening)
+        reading = listing.nextFormattedBatch(NamesFormat())
+        listing.close()
+        function, args, result = pending.pop()
+        result.callback(function(*args))
+        self.assertEqual(self.successResultOf(reading).count(b"\n"),
+                         BATCH_SIZE)
+        self.assertIsNone(self.successResultOf(
+            listing.nextFormattedBatch(NamesFormat())))
+
+
+class VisibleNamesTests(unittest.TestCase):
+    """
+    L{visibleNames}: a directory's names sorted, unfinished uploads left
+    out.
+    """
+
+    def test_table(self):
+        """
+        Temporary and partial uploads are left out; names that only look
+        like them are kept.
+        """
+        for names, visible in [
+            ([], []),
+            (["b", "a"], ["a", "b"]),
+            ([".ftpkit-upload.1.f.tmp", "f"], ["f"]),
+            ([".ftpkit-partial.f", ".a", "z"], [".a", "z"]),
+            ([".ftpkit-upload.1.f", ".ftpkit-other", ".ftpkit-upload.2.tmp",
+              ".ftpkit-partial."], [".ftpkit-other", ".ftpkit-upload.1.f"]),
+            ([".ftpkit-partial.\udcff", "\udcff", ".ftpkit-"],
+             [".ftpkit-", "\udcff"]),
+        ]:
+            self.assertEqual(visibleNames(list(names)), visible, names)

@@ -4,6 +4,7 @@ and ABOR.
 """
 
 import time
+from itertools import repeat
 
 from twisted.internet import defer
 
@@ -408,7 +409,7 @@ class TransferCommands:
             if not listed.prefix and not listed.isDirectory and (
                     argument.strip().startswith("/")):
                 entries = [paths.toText(listed.path)]
-            entries = [(name, None) for name in entries]
+            entries = list(zip(entries, repeat(None)))
         return await self._sendListing(
             entries, listing.NamesFormat(listed.prefix or ""),
             "NLST " + paths.toText(listed.path), "Here comes the name list")
