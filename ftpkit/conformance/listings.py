@@ -4,13 +4,20 @@ The conformance tests of listings in batches
 them.
 """
 
+import time
+
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import SkipTest
 from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.helpers import writeFile
 from ftpkit.errors import NoSuchFile, NotDirectory
-from ftpkit.interfaces import IDirectoryListing, IFTPShellStreamedListing
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    IFTPShellStreamedListing,
+    IStatListing,
+)
+from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
 
 
 class ListingTests:
@@ -95,3 +102,39 @@ class ListingTests:
         yield pending
         yield self.settle()
         self.assertEqual(len((yield self.shell.list(()))), 5)
+
+    @inlineCallbacks
+    def test_formattedListing(self):
+        """
+        A listing that formats its own batches (L{IStatListing}) gives,
+        with each format, the lines that format gives for what C{list}
+        gives.
+        """
+        self.streamed()
+        yield self.shell.makeDirectory(("d",))
+        for number in range(30):
+            yield writeFile(self.shell, ("d", f"f{number:02d}"), b"x" * number)
+        yield self.shell.makeDirectory(("d", "sub"))
+        listing = yield self.shell.openListing(("d",))
+        listing.close()
+        if not IStatListing.providedBy(listing):
+            raise SkipTest("The shell's listings do not provide IStatListing")
+        expected = yield self.shell.list(("d",))
+        now = time.time()
+        for makeFormat in (lambda: ListFormat(now),
+                           lambda: FactsFormat(FACTS, True),
+                           lambda: FactsFormat(("type", "size"), False),
+                           NamesFormat):
+            listing = yield self.shell.openListing(("d",))
+            self.assertTrue(verifyObject(IStatListing, listing))
+            format, body = makeFormat(), b""
+            try:
+                while True:
+                    data = yield listing.nextFormattedBatch(format)
+                    if data is None:
+                        break
+                    body += data
+            finally:
+                listing.close()
+            self.assertEqual(sorted(body.splitlines()),
+                             sorted(makeFormat().entries(expected).splitlines()))
