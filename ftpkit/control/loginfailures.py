@@ -15,8 +15,9 @@ in.
 
 from collections import OrderedDict
 
-FORGET_AFTER = 600.0
-"""Seconds without a failure after which an address starts again."""
+FORGET_AFTER = 60.0
+"""Seconds without a failure after which an address starts again (a
+guesser fails without pause, so it never gets there)."""
 
 MAX_ADDRESSES = 10000
 """Addresses remembered at most (those whose last failure is oldest are

@@ -6,6 +6,8 @@ failures, not only the connection's.
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
+from ftpkit.control.loginfailures import FORGET_AFTER
 from tests.protocol.test_server import connect, makeFactory, replyCodes
 
 
@@ -46,3 +48,34 @@ class ReconnectingGuesserTests(unittest.TestCase):
         self.fail(clock, otherTransport, other, 1.0)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
         self.assertEqual(replyCodes(transport)[-1], "230")
+
+    def test_addressDelayStaysShort(self):
+        """
+        However many connections from one address failed, a failure waits
+        at most L{MAX_LOGIN_DELAY} (ten seconds): a test suite or a user
+        mistyping on many connections from one address is slowed, not
+        stalled past its client's timeouts.
+        """
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, loginFailureDelay=1.0,
+                              maxLoginAttempts=1)
+        for delay in (1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0):
+            protocol, transport = connect(factory)
+            self.fail(clock, transport, protocol, delay)
+        self.assertEqual(MAX_LOGIN_DELAY, 10.0)
+
+    def test_quietMinuteStartsAgain(self):
+        """
+        An address without a failure for a minute (L{FORGET_AFTER}) starts
+        again from the first delay.
+        """
+        self.assertEqual(FORGET_AFTER, 60.0)
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, loginFailureDelay=1.0,
+                              maxLoginAttempts=1)
+        for delay in (1.0, 2.0):
+            protocol, transport = connect(factory)
+            self.fail(clock, transport, protocol, delay)
+        clock.advance(61)
+        protocol, transport = connect(factory)
+        self.fail(clock, transport, protocol, 1.0)

@@ -22,8 +22,11 @@ from ftpkit.protocol.sessionstate import Session
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
 
-MAX_LOGIN_DELAY = 60.0
-"""Longest delay, in seconds, before answering a failed PASS."""
+MAX_LOGIN_DELAY = 10.0
+"""Longest delay, in seconds, before answering a failed PASS: long enough
+that guessing from one address is slow, short enough that a user (or a
+test suite) who mistyped on several connections from one address is not
+held past its client's timeouts."""
 
 
 class LoginCommands:
