@@ -12,6 +12,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.files import ASCII_SIZE_LIMIT
+from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
 
@@ -83,3 +84,44 @@ class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(appended.startswith(b"550 "), appended)
         self.assertEqual(noop, b"200 NOOP ok")
         self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+
+
+class StatListingTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{STAT} with a path lists on the control connection, formatted in one
+    piece: a directory of any size held up every session meanwhile.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        for name, count in (("many", STAT_LIST_LIMIT + 1),
+                            ("enough", STAT_LIST_LIMIT)):
+            os.makedirs(os.path.join(self.root, name))
+            for number in range(count):
+                open(os.path.join(self.root, name, "f%05d" % number),
+                     "wb").close()
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    @defer.inlineCallbacks
+    def test_largeDirectoryRefused(self):
+        """
+        A directory over L{STAT_LIST_LIMIT} entries gets C{550}, pointing
+        at C{LIST}; one at the limit is listed whole.
+        """
+        def client():
+            raw = RawClient(self.server.port)
+            try:
+                raw.login()
+                return raw.command("STAT many"), raw.command("STAT enough")
+            finally:
+                raw.close()
+
+        many, enough = yield self.inThread(client)
+        self.assertTrue(many.startswith(b"550 "), many)
+        self.assertIn(b"LIST", many)
+        lines = enough.split(b"\n")
+        self.assertEqual(len(lines), STAT_LIST_LIMIT + 2)
+        self.assertTrue(lines[-1].startswith(b"213 "), lines[-1])

@@ -16,6 +16,12 @@ from ftpkit.protocol.commands import (
     parseTYPE,
 )
 
+STAT_LIST_LIMIT = 2000
+"""The most entries C{STAT} lists on the control connection; a directory
+with more gets C{550} (C{LIST} and C{MLSD} send it in batches): the reply
+is formatted in one piece, which held up every session of the server for
+a time growing with the directory."""
+
 HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
               "sha512": "SHA-512"}
 
@@ -121,7 +127,8 @@ class SessionCommands:
 
     async def ftp_STAT(self, argument):
         """
-        Report transfer progress, the session's status, or a listing.
+        Report transfer progress, the session's status, or a listing (of
+        at most L{STAT_LIST_LIMIT} entries).
         """
         if self.transfer is not None:
             return (213, self.transfer.status())
@@ -131,6 +138,9 @@ class SessionCommands:
         if session.shell is None:
             return (530, "Please log in with USER and PASS first")
         listed = await findListed(session.shell, session.cwd, argument)
+        if len(listed.entries) > STAT_LIST_LIMIT:
+            return (550, "Over %d entries; use LIST or MLSD"
+                    % STAT_LIST_LIMIT)
         text = listing.formatListing(listed.entries, time.time()).decode(
             "utf-8", "surrogateescape")
         return (213, ["Status of " + paths.toText(listed.path) + ":"]
