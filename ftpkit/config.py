@@ -56,6 +56,8 @@ class ServerConfig:
         each further failure doubles it.
     @ivar maxLineLength: longest command line accepted, in bytes (room
         for a verb and a path of C{PATH_MAX}, 4096 bytes).
+    @ivar maxPendingBytes: bytes of pipelined commands' arguments queued
+        before the server stops reading from the client.
     @ivar maxPendingCommands: pipelined commands queued before the server
         stops reading from the client.
     @ivar tlsContextFactory: an C{IOpenSSLServerConnectionCreator} enabling
@@ -118,6 +120,7 @@ class ServerConfig:
     loginFailureDelay: float = 1.0
     maxLineLength: int = 8192
     maxPendingCommands: int = 64
+    maxPendingBytes: int = 32768
     tlsContextFactory: object = None
     tlsRequired: bool = False
     tlsRequiredForAnonymous: bool = True

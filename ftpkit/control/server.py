@@ -358,8 +358,8 @@ class FTPProtocol(
             return
         self._queue.append((verb, argument))
         self._processQueue()
-        if (len(self._queue) >= self.config.maxPendingCommands
-                and not self._readingPaused and not self._closed):
+        if (self._queueOver(1) and not self._readingPaused
+                and not self._closed):
             self.log.info("{peer} pipelined {count} commands; pausing",
                           peer=self.peer, count=len(self._queue))
             self._readingPaused = True
@@ -382,9 +382,26 @@ class FTPProtocol(
                 self._busy = result
                 result.addBoth(self._commandFinished)
         if (self._readingPaused and not self._closed
-                and len(self._queue) <= self.config.maxPendingCommands // 2):
+                and not self._queueOver(2)):
             self._readingPaused = False
             self._updateReading()
+
+    def _queueOver(self, fraction):
+        """
+        @param fraction: 1 for the limits, 2 for half of them.
+        @return: whether the pipelined commands waiting reach
+            C{maxPendingCommands}, or their arguments
+            C{maxPendingBytes} (long arguments would otherwise make each
+            session hold up to C{maxPendingCommands} times
+            C{maxLineLength} bytes), divided by C{fraction}.
+        """
+        queue = self._queue
+        if len(queue) * fraction >= self.config.maxPendingCommands:
+            return True
+        if not queue:
+            return False
+        size = sum(len(argument) for _, argument in queue)
+        return size * fraction >= self.config.maxPendingBytes
 
     def _watchReplies(self):
         """

@@ -339,6 +339,29 @@ class PipeliningTests(unittest.TestCase):
         self.assertEqual(transport.producerState, "producing")
         self.assertEqual(len(protocol._queue), 0)
 
+    def test_pauseOnQueuedBytes(self):
+        """
+        Reading also pauses once the queued commands' arguments reach
+        C{maxPendingBytes}: long lines, each up to C{maxLineLength}, made
+        a session behind a slow command hold C{maxPendingCommands} of
+        them.
+        """
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, maxPendingBytes=4000)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        slow = defer.Deferred()
+        protocol.session.shell.stat = lambda path: slow
+        transport.clear()
+        protocol.dataReceived(b"SIZE /top.bin\r\n"
+                              + (b"NOOP " + b"x" * 1000 + b"\r\n") * 50)
+        self.assertEqual(transport.producerState, "paused")
+        self.assertLessEqual(len(protocol._queue), 4)
+        slow.errback(NoSuchFile())
+        codes = replyCodes(transport)
+        self.assertEqual(codes, ["550"] + ["200"] * 50)
+        self.assertEqual(transport.producerState, "producing")
+
 
 class ReplyHoldingTests(unittest.TestCase):
     """
