@@ -39,6 +39,7 @@ from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.data.listenerpool import ListenerPool
 from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
+from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import CannotOpenDataConnection, FTPError
 from ftpkit.ops import events
@@ -150,7 +151,8 @@ class FTPProtocol(
                 self.peer, self.config.dataTimeout, self._currentTransfer,
                 self.factory.listenerPool,
                 getattr(self.transport, "proxyHost", None),
-                self.dataTLSContext, self.factory.passiveShares)
+                self.dataTLSContext, self.factory.passiveShares,
+                self.factory.theftAlarm)
         return self._dataChannel
 
     def _currentTransfer(self):
@@ -600,6 +602,8 @@ class FTPFactory(ServerFactory):
     @ivar passiveShares: the L{PassiveShares}: passive listeners held per
         client address (C{--max-passive-per-ip}); C{None} when there is no
         limit.
+    @ivar theftAlarm: the L{TheftAlarm}: whether passive port theft was
+        seen lately.
     @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
         (C{--hold-anonymous-uploads}).
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
@@ -644,6 +648,7 @@ class FTPFactory(ServerFactory):
                                   self.config.passivePorts)
         self.passiveShares = (None if shareLimit is None
                               else PassiveShares(shareLimit))
+        self.theftAlarm = TheftAlarm(reactor)
         self.heldUploads = HeldUploads()
         self.openSessions = set()
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)

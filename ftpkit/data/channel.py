@@ -93,7 +93,7 @@ class DataChannel:
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
-                 dataTLS=lambda: None, shares=None):
+                 dataTLS=lambda: None, shares=None, alarm=None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
         @param localHost: the control connection's local address; passive
@@ -119,7 +119,11 @@ class DataChannel:
             L{ftpkit.data.passiveshares.PassiveShares}, which a listener
             is counted in while it listens (for C{peerHost}); C{None}
             for no limit.
+        @param alarm: the server's L{ftpkit.data.theftalarm.TheftAlarm}:
+            sounded when a stranger is refused; while it sounds, a new
+            listener is watched at once, not from the transfer command on.
         """
+        self._alarm = alarm
         self._shares = shares
         self._holding = False
         self._dataTLS = dataTLS
@@ -194,9 +198,11 @@ class DataChannel:
                     timer.cancel()
                 raise
         self._port = port
-        if self._dataTLS() is not None:
+        if self._dataTLS() is not None or (
+                self._alarm is not None and self._alarm.sounding):
             # Under PROT P the connection is taken when it arrives, to
-            # answer its handshake (see L{_passiveAccepted}).
+            # answer its handshake (see L{_passiveAccepted}); after port
+            # theft, to refuse strangers before they fill the queue.
             port.startReading()
         if timer is not None and timer.active():
             # The timer of the last listener, pushed back: cheaper than a
@@ -217,6 +223,8 @@ class DataChannel:
         sock.close()
 
     def _logStranger(self, address):
+        if self._alarm is not None:
+            self._alarm.sound()
         self.log.warn(
             "refused passive data connection from {stranger} "
             "(control peer is {peer}): possible port theft",

@@ -5,7 +5,8 @@ port picked at random.
 A listener is not watched by the reactor at first: the client connects
 before it sends its transfer command, so the transfer command finds the
 connection already queued and accepts it then (as vsftpd does). Only a
-transfer command that comes first makes the listener wait in the reactor.
+transfer command that comes first, C{PROT P}, or a stranger refused lately
+(L{ftpkit.data.theftalarm}) makes the listener wait in the reactor.
 That spares each small-file transfer a reactor turn and two C{epoll_ctl}
 calls (C{docs/benchmark.rst}).
 Strangers (see L{ftpkit.data.channel.DataChannel}) are refused when they are
@@ -276,14 +277,18 @@ class PassiveListener:
 
     def doRead(self):
         """
-        A connection arrived (the reactor says): accept it. The listener
-        stays open whatever C{onAccept} did with it (a stranger's is
-        refused, and the client's may still come).
+        Connections arrived (the reactor says): accept them, while the
+        listener is watched (a stranger's is refused, and the client's may
+        still come; once the client's came, its owner stops watching), up
+        to a queue's worth, so that strangers connecting as fast as they
+        can do not keep it full.
 
         @return: C{None}: anything else would tell the reactor that the
             listener is gone.
         """
-        self.acceptOne()
+        for _ in range(PASSIVE_BACKLOG + 1):
+            if not self.acceptOne() or not self.reading:
+                return
 
     def stopListening(self):
         """

@@ -69,14 +69,20 @@ class RawClient:
         self.command("USER " + user)
         return self.command("PASS " + password)
 
+    def epsvPort(self):
+        """
+        @return: the port of an C{EPSV} reply.
+        """
+        reply = self.command("EPSV")
+        return int(re.search(rb"\|\|\|(\d+)\|", reply).group(1))
+
     def transfer(self, line, upload=None):
         """
         Run a transfer command over a passive connection.
 
         @return: C{(first reply, data received, final reply or None)}.
         """
-        reply = self.command("EPSV")
-        port = int(re.search(rb"\|\|\|(\d+)\|", reply).group(1))
+        port = self.epsvPort()
         data = socket.create_connection(("127.0.0.1", port), timeout=20)
         with data:
             first = self.command(line)

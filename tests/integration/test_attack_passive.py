@@ -1,7 +1,8 @@
 """
-One client address cannot take the whole passive port range: each of its
-sessions held a listener, so with as many sessions as
-C{--max-connections-per-ip} allows, it left other clients no port.
+Attacks on passive ports: one client address cannot take the whole
+passive port range (each of its sessions held a listener, so with as many
+sessions as C{--max-connections-per-ip} allows, it left other clients no
+port), and strangers filling a port's queue cannot keep the client out.
 """
 
 import os
@@ -9,11 +10,13 @@ import random
 import socket
 
 from twisted.internet import defer
+from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
+from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_hardening import waitFor
@@ -74,6 +77,22 @@ class PassiveLimitTests(unittest.TestCase):
         shares.release("a")
         shares.release("b")
         self.assertEqual(shares.held, {})
+
+
+class TheftAlarmTests(unittest.TestCase):
+    """
+    L{TheftAlarm} sounds for its duration after a stranger was refused.
+    """
+
+    def test_sounding(self):
+        clock = Clock()
+        alarm = TheftAlarm(clock, duration=10)
+        self.assertFalse(alarm.sounding)
+        alarm.sound()
+        clock.advance(9)
+        self.assertTrue(alarm.sounding)
+        clock.advance(1)
+        self.assertFalse(alarm.sounding)
 
 
 class PassiveShareTests(LoopbackServerMixin, unittest.TestCase):
@@ -180,8 +199,6 @@ class PassiveShareTests(LoopbackServerMixin, unittest.TestCase):
         yield waitFor(lambda: self.server.factory.sessions == 0)
 
 
-
-
 class NoRangeTests(LoopbackServerMixin, unittest.TestCase):
     """
     Without C{--passive-ports} and C{--max-passive-per-ip}, many sessions
@@ -219,3 +236,81 @@ class NoRangeTests(LoopbackServerMixin, unittest.TestCase):
         replies = yield self.inThread(sessions)
         self.assertEqual(replies, [b"229"] * 20)
         self.assertIsNone(server.factory.passiveShares)
+
+
+class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A stranger filling a passive port's queue before the client connects.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        root = self.mktemp()
+        os.makedirs(root)
+        with open(os.path.join(root, "hello.txt"), "wb") as f:
+            f.write(b"hello\n")
+        self.server = self.startServer(FilesystemRealm(root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    def flood(self, port, count):
+        """
+        Open C{count} connections from C{127.0.0.2} to C{port}, without
+        waiting for them.
+
+        @return: the sockets (closed with the test).
+        """
+        thieves = []
+        for _ in range(count):
+            thief = socket.socket()
+            self.addCleanup(thief.close)
+            thief.setblocking(False)
+            thief.bind(("127.0.0.2", 0))
+            try:
+                thief.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            thieves.append(thief)
+        return thieves
+
+    def retrieve(self, client, thieves):
+        """
+        C{EPSV}, let C{thieves} strangers connect to the port first, then
+        connect and C{RETR hello.txt} (blocking).
+
+        @return: what arrived and the final reply, or the error.
+        """
+        port = client.epsvPort()
+        self.flood(port, thieves)
+        try:
+            data = socket.create_connection(("127.0.0.1", port), timeout=8)
+        except OSError as e:
+            return repr(e)
+        with data:
+            first = client.command("RETR hello.txt")
+            received = data.recv(100)
+            return first[:3], received, client.reply()[:3]
+
+    @defer.inlineCallbacks
+    def test_queueFilledByStrangers(self):
+        """
+        Once a stranger was refused on one session's port, a stranger
+        filling the next session's passive queue (more connections than
+        it holds, kept open) no longer keeps the client out: the
+        listener, watched from the EPSV on, refuses them as they come.
+        Left unwatched until the transfer command, the queue stayed full,
+        the client's connect timed out, and the command never came.
+        """
+        def attack():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                client.command("TYPE I")
+                return (self.retrieve(client, 1),
+                        self.retrieve(client, 64))
+            finally:
+                client.close()
+
+        first, flooded = yield self.inThread(attack)
+        self.assertEqual(first, (b"150", b"hello\n", b"226"))
+        self.assertEqual(flooded, (b"150", b"hello\n", b"226"))

@@ -135,6 +135,47 @@ class QueuedConnectionsTests(unittest.TestCase):
         self.assertIsNone(listener.doRead())
         self.assertEqual(len(accepted), 1)
 
+    def test_doReadDrainsWhileWatched(self):
+        """
+        While watched, L{PassiveListener.doRead} accepts every queued
+        connection (one each time let strangers connecting as fast as they
+        could keep the queue full, and the client out), until its owner
+        stops watching it (the client's came).
+        """
+        watched = _Watching()
+        kept = []
+
+        def refuse(connection, address):
+            kept.append(address)
+            connection.close()
+            if len(kept) == 3:
+                listener.stopReading()
+
+        listener = PassiveListener(watched, self.listening, refuse,
+                                   port=self.listening.getsockname()[1])
+        listener.startReading()
+        for _ in range(5):
+            self.connect()
+        _waitForQueue(self.listening, 5)
+        self.assertIsNone(listener.doRead())
+        self.assertEqual(len(kept), 3)
+        self.assertEqual(watched.readers, [])
+
+class _Watching:
+    """
+    The reactor methods a L{PassiveListener} being watched calls.
+    """
+
+    def __init__(self):
+        self.readers = []
+
+    def addReader(self, reader):
+        self.readers.append(reader)
+
+    def removeReader(self, reader):
+        self.readers.remove(reader)
+
+
 class CandidatePortsTests(unittest.SynchronousTestCase):
     """
     Passive ports are tried in a random order within the range.
