@@ -5,9 +5,13 @@ server a batched listing of any shell.
 """
 
 from twisted.internet.defer import maybeDeferred, succeed
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
-from ftpkit.interfaces import IDirectoryListing, IFTPShellStreamedListing
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    IFTPShellStreamedListing,
+    IStatListing,
+)
 
 BATCH_SIZE = 1000
 """Entries per batch of the listings made here and by the built-in shells
@@ -64,15 +68,23 @@ class FilteredListing:
     """
     The entries of another listing that a test keeps (for wrappers that
     hide some names).
+
+    A listing that formats its own batches (L{IStatListing}) keeps doing
+    so through a filter whose test is pure: the test is then applied
+    where the batch is read, maybe in another thread.
     """
 
-    def __init__(self, listing, keep):
+    def __init__(self, listing, keep, pure=False):
         """
         @param listing: the L{IDirectoryListing} to filter.
         @param keep: called with each entry's name; true to keep it.
+        @param pure: whether C{keep} looks at the name alone, so that it
+            may be called in any thread.
         """
         self._listing = listing
         self._keep = keep
+        if pure and IStatListing.providedBy(listing):
+            alsoProvides(self, IStatListing)
 
     def nextBatch(self):
         """
@@ -87,8 +99,39 @@ class FilteredListing:
             return self.nextBatch()
         return kept
 
+    def nextFormattedBatch(self, format):
+        """
+        See L{IStatListing.nextFormattedBatch} (provided when the filtered
+        listing provides it and the test is pure).
+        """
+        return self._listing.nextFormattedBatch(
+            _FilteredFormat(format, self._keep))
+
     def close(self):
         """
         See L{IDirectoryListing.close}.
         """
         self._listing.close()
+
+
+class _FilteredFormat:
+    """
+    A listing format (L{ftpkit.protocol.listing.ListFormat} and its
+    kind) that formats only the entries a test keeps.
+    """
+
+    def __init__(self, format, keep):
+        """
+        @param format: the format.
+        @param keep: called with each entry's name; true to keep it.
+        """
+        self._format = format
+        self._keep = keep
+
+    def stats(self, batch, owner, group):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.stats}.
+        """
+        keep = self._keep
+        return self._format.stats([pair for pair in batch if keep(pair[0])],
+                                  owner, group)

@@ -258,6 +258,14 @@ def isHidden(path):
     return any(segment.startswith(".") for segment in path)
 
 
+def _visible(name):
+    """
+    @param name: an entry's name.
+    @return: whether L{HideDotfilesShell} lists it.
+    """
+    return not name.startswith(".")
+
+
 class HideDotfilesShell(ShellWrapper):
     """
     A shell in which names starting with C{.} do not exist: they are not
@@ -314,7 +322,7 @@ class HideDotfilesShell(ShellWrapper):
         return self._missing(path) or ShellWrapper.openListing(
             self, path).addCallback(
                 lambda listing: FilteredListing(
-                    listing, lambda name: not name.startswith(".")))
+                    listing, _visible, pure=True))
 
     def openForReading(self, path, offset=0):
         """

@@ -19,7 +19,7 @@ from ftpkit.interfaces import (
     IStatListing,
 )
 from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
-from ftpkit.shells.disklistings import visibleNames
+from ftpkit.shells.disklistings import DiskListing, visibleNames
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listings import (
     BATCH_SIZE,
@@ -137,6 +137,52 @@ class WrapperTests(unittest.TestCase):
         self.assertEqual([[name for name, _ in batch] for batch in batches],
                          [["c"]])
         self.failureResultOf(shell.openListing((".d",)), NoSuchFile)
+
+    def test_hideDotfilesFormatted(self):
+        """
+        L{HideDotfilesShell} over the filesystem shell keeps its listings
+        formatted where they are read (L{IStatListing}), without the dot
+        entries; a batch of dot entries only is empty, not the end.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        for name in (".a", ".b", "c", ".d"):
+            open(os.path.join(root, name), "w").close()
+        disk = FilesystemShell(root, runner=synchronous)
+        listing = self.successResultOf(HideDotfilesShell(disk).openListing(()))
+        self.assertTrue(IStatListing.providedBy(listing))
+        self.assertEqual(self.successResultOf(
+            listing.nextFormattedBatch(NamesFormat())), b"c\r\n")
+        listing.close()
+        listing = FilteredListing(
+            DiskListing(os.scandir(root), lambda path, result: result,
+                        synchronous, 1),
+            lambda name: not name.startswith("."), pure=True)
+        bodies = []
+        while (body := self.successResultOf(
+                listing.nextFormattedBatch(NamesFormat()))) is not None:
+            bodies.append(body)
+        listing.close()
+        self.assertEqual(b"".join(bodies), b"c\r\n")
+        self.assertIn(b"", bodies)
+
+    def test_filterNotPure(self):
+        """
+        A L{FilteredListing} whose test is not said to be pure gives
+        entries only: its test runs where the server is.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        disk = FilesystemShell(root, runner=synchronous)
+        listing = self.successResultOf(disk.openListing(()))
+        self.addCleanup(listing.close)
+        self.assertTrue(IStatListing.providedBy(listing))
+        self.assertFalse(IStatListing.providedBy(
+            FilteredListing(listing, lambda name: True)))
+        self.assertTrue(IStatListing.providedBy(
+            FilteredListing(listing, lambda name: True, pure=True)))
+        self.assertFalse(IStatListing.providedBy(FilteredListing(
+            WholeListing([]), lambda name: True, pure=True)))
 
     def test_permissions(self):
         """
