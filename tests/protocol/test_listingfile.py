@@ -12,7 +12,7 @@ from zope.interface.verify import verifyObject
 
 from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.errors import LocalError
-from ftpkit.interfaces import IDirectoryListing, IReadFile
+from ftpkit.interfaces import IDirectoryListing, IReadFile, IStatListing
 
 
 @implementer(IDirectoryListing)
@@ -34,10 +34,16 @@ class EndlessListing:
         self._batches = batches
 
     def nextBatch(self):
+        return succeed(self.take())
+
+    def take(self):
+        """
+        @return: the next batch (counted as asked for).
+        """
         self.asked += 1
         if self._batches is not None and self.asked > self._batches:
-            return succeed([])
-        return succeed([(f"b{self.asked}", None), (f"a{self.asked}", None)])
+            return []
+        return [(f"b{self.asked}", None), (f"a{self.asked}", None)]
 
     def close(self):
         self.closed = True
@@ -51,6 +57,38 @@ class Names:
     @staticmethod
     def entries(batch):
         return b"".join(name.encode() + b"\n" for name, _ in sorted(batch))
+
+    @staticmethod
+    def stats(batch, owner, group):
+        return Names.entries(batch)
+
+
+@implementer(IStatListing)
+class FormattingListing(EndlessListing):
+    """
+    An L{EndlessListing} that formats its own batches; a batch of number
+    C{empty} has only entries left out (formatted as C{b""}).
+
+    @ivar formats: the formats it was given.
+    """
+
+    empty = 2
+
+    def __init__(self, batches=None):
+        EndlessListing.__init__(self, batches)
+        self.formats = []
+
+    def nextBatch(self):
+        raise AssertionError("entries asked of a formatting listing")
+
+    def nextFormattedBatch(self, format):
+        self.formats.append(format)
+        batch = self.take()
+        if not batch:
+            return succeed(None)
+        if self.asked == self.empty:
+            return succeed(b"")
+        return succeed(format.stats(batch, str, str))
 
 
 names = Names()
@@ -102,6 +140,36 @@ class ListingReadFileTests(unittest.TestCase):
         self.assertEqual(sent, len(transport.value()))
         self.assertIsNone(transport.producer)
         self.assertEqual(readFile.batches, 3)
+
+    def test_formattedBatches(self):
+        """
+        A listing that formats its own batches is given the format and
+        asked for no entries; a batch whose entries were all left out
+        (C{b""}) is not the end, C{None} is.
+        """
+        listing = FormattingListing(3)
+        transport = StringTransport()
+        sent = self.successResultOf(
+            ListingReadFile(listing, names, b"head\n").send(transport))
+        self.assertEqual(transport.value(), b"head\na1\nb1\na3\nb3\n")
+        self.assertEqual(sent, len(transport.value()))
+        self.assertEqual(listing.formats, [names] * 4)
+        self.assertIsNone(transport.producer)
+
+    def test_formattedNothingAskedWhilePaused(self):
+        """
+        A listing that formats its own batches is not asked for one while
+        the data connection is full either.
+        """
+        listing = FormattingListing()
+        listing.empty = None
+        transport = PausingTransport()
+        sending = ListingReadFile(listing, names).send(transport)
+        self.assertEqual(listing.asked, 2)
+        transport.drain()
+        self.assertEqual(listing.asked, 4)
+        transport.producer.stopProducing()
+        self.failureResultOf(sending, ConnectionLost)
 
     def test_nothingAskedWhilePaused(self):
         """
