@@ -13,7 +13,6 @@ from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
 from ftpkit.control.sessionlimits import TOO_MANY_FOR_USER, userKey
-from ftpkit.control.settled import settled
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
@@ -62,12 +61,13 @@ class LoginCommands:
             return (331, "Anonymous login ok, send your e-mail as password")
         return (331, "Password required")
 
-    def ftp_PASS(self, password):
+    async def ftp_PASS(self, password):
         """
         Finish a login through the portal (the virtual host's, after
         C{HOST}); failures are delayed. A portal that answers at once (its
-        checker and realm do not wait) gets its reply in the same call,
-        without a coroutine.
+        checker and realm do not wait) is awaited without suspending, so
+        the command finishes in its first step
+        (L{ftpkit.control.coroutines}).
         """
         if self.session.shell is not None:
             return (503, "Already logged in")
@@ -82,20 +82,8 @@ class LoginCommands:
         portal = self.session.portal
         if portal is None:
             portal = self.factory.portal
-        outcome = settled(portal.login(creds, None, IFTPShell))
-        if isinstance(outcome, defer.Deferred):
-            return self._loginLater(outcome)
-        return self._loggedIn(outcome)
-
-    async def _loginLater(self, waiting):
-        """
-        L{_loggedIn}, once a portal that had to wait has answered.
-
-        @param waiting: a Deferred firing with the portal's answer.
-        @return: the reply.
-        """
         try:
-            outcome = await waiting
+            outcome = await portal.login(creds, None, IFTPShell)
         except Exception:
             outcome = Failure()
         result = self._loggedIn(outcome)
