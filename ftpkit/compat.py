@@ -40,6 +40,18 @@ name, when one changed.
       L{ftpkit.data.tls.DataTLSProtocol} overrides to send a data connection's
       TLS 1.3 session tickets late; fallback: they are sent at once (and
       clients that never read an upload's connection may cut it short).
+    - The same C{tcp.Connection} buffers, its C{doWrite} (called as the
+      reactor would once the socket is writable), the C{transport} under a
+      C{ProtocolWrapper} (an C{ssl:} listener's TLS layer, a PROXY-protocol
+      wrapper) and the TLS layer's C{_aggregator}: sending a control reply
+      to the socket before a transfer's data moves (L{sendQueued});
+      fallback: Twisted sends it on its next write pass (a small download's
+      C{150} may then follow its data, and arrive with its C{226}).
+    - C{FileDescriptor._writeDisconnected}: whether a TCP transport that
+      was asked to C{loseWriteConnection} sent its last byte and its FIN
+      (L{writeSideClosed}); fallback: "not sent" (a download whose client
+      reset the connection while the server waited for its FIN counts as
+      aborted).
     - C{ReactorBase.threadCallQueue}, which the reactor empties at the
       start of its next turn, once the events of this one are handled:
       running a call there (L{afterThisTurn}) costs no timed call;
@@ -77,6 +89,49 @@ def queueIsEmpty(transport):
                 and not transport._tempDataBuffer)
     except AttributeError:
         return False
+
+
+def sendQueued(transport):
+    """
+    Send to the socket now what a connection's transport holds back: the
+    small writes a TLS layer aggregates until the reactor's next turn, and
+    the bytes a TCP transport queues until its next write pass. What the
+    socket does not take stays queued, in order, as before.
+
+    @param transport: a connection's transport: a TCP one (with or without
+        C{startTLS}), or wrappers over one (an C{ssl:} listener's TLS
+        layer, a PROXY-protocol wrapper).
+    @return: whether nothing is left queued (C{False} also when this cannot
+        be told, on a Twisted that renamed these private names).
+    """
+    while not isinstance(transport, tcp.Connection):
+        flushTLSWrites(transport)
+        transport = getattr(transport, "transport", None)
+        if transport is None:
+            return False
+    try:
+        if transport.TLS:
+            flushTLSWrites(transport.protocol)
+        if transport.disconnecting or not transport.connected:
+            return False
+        if transport.dataBuffer or transport._tempDataBuffer:
+            # An error is left for the reactor: the socket stays registered
+            # for writing, so its next write pass finds it again and closes
+            # the connection as usual.
+            transport.doWrite()
+        return not (transport.dataBuffer or transport._tempDataBuffer)
+    except AttributeError:
+        return False
+
+
+def writeSideClosed(transport):
+    """
+    @param transport: a TCP transport that was asked to
+        C{loseWriteConnection}.
+    @return: whether it has sent everything written to it and then shut
+        its sending side; C{False} when this cannot be told.
+    """
+    return getattr(transport, "_writeDisconnected", False) is True
 
 
 def afterThisTurn(reactor, function, *args):

@@ -33,7 +33,7 @@ from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
-from ftpkit.control.sockets import closeNow, writeNow
+from ftpkit.control.sockets import closeNow, writeBeforeData, writeNow
 from ftpkit.control.vhosts import DEFAULT, chooseHost, hostTable
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.data.listenerpool import ListenerPool
@@ -92,7 +92,6 @@ class FTPProtocol(
     _counted = False
     _closed = False
     _dataChannel = None
-    _heldReply = None
     _stopping = False
     _closing = None
     _lost = False
@@ -297,42 +296,23 @@ class FTPProtocol(
 
     def reply(self, code, text):
         """
-        Send one reply (after the one held by L{replyLater}, if any).
+        Send one reply. A preliminary one (C{1yz}: the C{150} before a
+        transfer) goes to the socket at once, past Twisted's write queue
+        and the TLS layer's aggregation (L{writeBeforeData}): the transfer
+        it announces starts right after, and a client that reads it only
+        when it comes before the data (aria2c) must not get it together
+        with the C{226}.
 
         @param code: the three-digit reply code.
         @param text: a line, or a list of lines for a multi-line reply.
         """
-        data = replies.formatReply(code, text)
-        if self._heldReply is not None:
-            data = self._heldReply + data
-            self._heldReply = None
         if self.transport is not None and self.connected:
-            writeNow(self.transport, data)
+            data = replies.formatReply(code, text)
+            if code < 200:
+                writeBeforeData(self.transport, data)
+            else:
+                writeNow(self.transport, data)
         self.publish(events.REPLY, code=code)
-
-    def replyLater(self, code, text):
-        """
-        Hold a preliminary reply (C{150}) until the next reply or
-        L{flushReplies}, so that a transfer done without waiting sends its
-        C{150} and C{226} in one write: one segment, one wake-up of the
-        client, instead of two.
-
-        @param code: the reply code.
-        @param text: the reply text.
-        """
-        self.flushReplies()
-        self._heldReply = replies.formatReply(code, text)
-        self.publish(events.REPLY, code=code)
-
-    def flushReplies(self):
-        """
-        Send the reply held by L{replyLater} now: the command is about to
-        wait (for the network or the disk), and the client must not wait
-        for that reply meanwhile.
-        """
-        held, self._heldReply = self._heldReply, None
-        if held is not None and self.transport is not None and self.connected:
-            writeNow(self.transport, held)
 
     # -- commands ----------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """
 L{writeNow}: send a control reply straight away when nothing is queued;
-L{closeNow}: close a control connection straight away likewise.
+L{closeNow}: close a control connection straight away likewise;
+L{writeBeforeData}: send a reply to the socket before a transfer starts.
 
 Twisted's TCP transport queues every write and sends it on the next turn
 of the reactor, registering the socket for writing (one C{epoll_ctl})
@@ -13,6 +14,7 @@ from ftpkit.compat import (
     closeAtOnce,
     queueIsEmpty,
     sendNow,
+    sendQueued,
     underTLS,
     writeThroughTLS,
 )
@@ -63,3 +65,20 @@ def writeNow(transport, data):
     elif writeThroughTLS(transport, data):
         return
     transport.write(data)
+
+
+def writeBeforeData(transport, data):
+    """
+    Write C{data} with L{writeNow}, then send to the socket at once what
+    is still held back (under TLS, everything is: the TLS layer aggregates
+    small writes until the reactor's next turn, and the TCP transport
+    queues them until its next write pass). A transfer's preliminary reply
+    is then on the wire before its data connection carries a byte, as
+    other servers send it; held back, it would leave with the final reply
+    of a small file in one segment.
+
+    @param transport: the transport of a control connection.
+    @param data: the bytes to send.
+    """
+    writeNow(transport, data)
+    sendQueued(transport)

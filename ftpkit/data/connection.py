@@ -14,13 +14,26 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit.compat import writeSideClosed
 from ftpkit.data.descriptors import closeSocket
+from ftpkit.data.linger import LINGER_TIMEOUT, Linger
 from ftpkit.data.tls import receivedCloseNotify
 from ftpkit.errors import TransferAborted
 
 _EARLY_DATA_LIMIT = 1 << 20
 UPLOAD_READ_SIZE = 1 << 20
 """Bytes read from the socket at once while receiving an upload."""
+
+
+def _checkFinished(reason):
+    """
+    @param reason: why a finishing data connection ended.
+    @return: C{reason}, if it ended in order.
+    @raise TransferAborted: if it did not.
+    """
+    if not isinstance(reason, error.ConnectionDone):
+        raise TransferAborted()
+    return reason
 
 
 class _DataConnectionBase:
@@ -147,6 +160,7 @@ class DataConnection(_DataConnectionBase, Protocol):
     outgoing = False
     _handshakeDone = False
     _finishing = False
+    _lingerCall = None
 
     def __init__(self, onMade, reactor, timeout, currentTransfer, tls=None):
         """
@@ -255,10 +269,13 @@ class DataConnection(_DataConnectionBase, Protocol):
         if not isinstance(reason, error.ConnectionDone):
             raise TransferAborted()
 
-    def finish(self):
+    def finish(self, linger=True):
         """
         Close after every written byte is sent (and, under TLS, after the
-        TLS shutdown). Under TLS a connection whose handshake is not over
+        TLS shutdown, which waits for the client's). In clear, a download
+        sends the end of its data and closes once the client has ended
+        its side too, or after L{LINGER_TIMEOUT} seconds, as a
+        L{LeanConnection} does. Under TLS a connection whose handshake is not over
         (nothing was sent: an empty file or listing) is closed once it is:
         closed before, the client would get no TLS stream at all, where an
         empty one is the answer.
@@ -267,21 +284,23 @@ class DataConnection(_DataConnectionBase, Protocol):
             with L{TransferAborted} unless it closed cleanly: under TLS,
             the client's close_notify arrived, or it ended the TCP
             connection in order after the server's close_notify (see
-            L{ftpkit.data.tls.DataTLSProtocol.closedInOrder}).
+            L{ftpkit.data.tls.DataTLSProtocol.closedInOrder}); in clear,
+            once its end of the data went out.
+        @param linger: wait for the client (a download).
         """
         self._finishing = True
         if self.isSecure and not self._handshakeDone:
             waiter = defer.Deferred()
             waiter.addCallback(lambda _: self.transport.loseConnection())
             self._handshakeWaiters.append(waiter)
+        elif linger and not self.isSecure and hasattr(
+                self.transport, "loseWriteConnection"):
+            self.transport.loseWriteConnection()
+            self._lingerCall = self._reactor.callLater(
+                LINGER_TIMEOUT, self.transport.loseConnection)
         else:
             self.transport.loseConnection()
-        return self.whenLost().addCallback(self._checkFinished)
-
-    def _checkFinished(self, reason):
-        if not isinstance(reason, error.ConnectionDone):
-            raise TransferAborted()
-        return reason
+        return self.whenLost().addCallback(_checkFinished)
 
     def abort(self):
         """
@@ -331,6 +350,14 @@ class DataConnection(_DataConnectionBase, Protocol):
             # closed in order after the server's close_notify, which
             # follows the last byte: it read everything.
             lost = error.ConnectionDone()
+        call, self._lingerCall = self._lingerCall, None
+        if call is not None:
+            if call.active():
+                call.cancel()
+            if writeSideClosed(self.transport):
+                # Every byte was sent, and then the end of the data: how
+                # the client ended its side no longer matters.
+                lost = error.ConnectionDone()
         self._ended(lost)
 
     def _peerText(self):
@@ -382,18 +409,36 @@ class LeanConnection(_DataConnectionBase):
         self._timeout = timeout
         self._currentTransfer = currentTransfer
 
-    def finish(self):
+    def finish(self, linger=True):
         """
-        Close: the kernel sends what is left, then the end of the data.
+        Close: the kernel sends what is left, then the end of the data;
+        after a download, once the client has ended its side too, or
+        after L{LINGER_TIMEOUT} seconds (L{Linger}).
 
+        @param linger: wait for the client (a download); an upload's
+            client has ended its side already.
         @return: a Deferred firing once closed, failing with
             L{TransferAborted} if the connection was dropped before.
         """
         if self.lostReason is not None:
             return defer.fail(TransferAborted())
+        if not linger:
+            self._close()
+            return defer.succeed(None)
+        lingering = self.user = Linger(self._reactor, self.socket)
+        lingering.start().addCallback(self._lingered, lingering)
+        if lingering.watched:
+            self._waited = True
+        return self.whenLost().addCallback(_checkFinished)
+
+    def _lingered(self, ignored, lingering):
+        if self.user is lingering and self.lostReason is None:
+            self.user = None
+            self._close()
+
+    def _close(self):
         closeSocket(self._reactor, self.socket, self._waited)
         self._ended(error.ConnectionDone())
-        return defer.succeed(None)
 
     def watch(self):
         """

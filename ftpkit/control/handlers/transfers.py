@@ -191,18 +191,6 @@ class TransferCommands:
         self.reportTransferStarted(self.transfer)
         return connection
 
-    def _whenDone(self, deferred):
-        """
-        Send the held C{150} (see L{FTPProtocol.replyLater}) if
-        C{deferred} has not fired yet, since the command is about to wait
-        for it.
-
-        @return: C{deferred}, to be awaited.
-        """
-        if not deferred.called:
-            self.flushReplies()
-        return deferred
-
     def _transferEnded(self):
         """
         The transfer is over: the session's idle time starts again.
@@ -225,11 +213,10 @@ class TransferCommands:
             connection = await self._openData(description, mover)
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
-            self.replyLater(150, opening)
+            self.reply(150, opening)
             try:
-                await self._whenDone(
-                    _firstOf(mover.start(connection), connection))
-                await self._whenDone(connection.finish())
+                await _firstOf(mover.start(connection), connection)
+                await connection.finish()
             except Exception:
                 mover.abort()
                 if self.transfer is not None and self.transfer.aborted:
@@ -266,7 +253,7 @@ class TransferCommands:
                 connection.abort()
                 raise
             if connection.bare:
-                await connection.finish()
+                await connection.finish(linger=False)
         except BaseException as e:
             await _endFailedUpload(writeFile, e)
             raise
