@@ -360,6 +360,17 @@ class DataConnection(_DataConnectionBase, Protocol):
                 lost = error.ConnectionDone()
         self._ended(lost)
 
+    def _stalled(self):
+        """
+        No byte moved for the timeout: drop the connection, unless a
+        download sent every byte and its end already (L{finish}), and only
+        waits for a client slow to read what the kernel holds, which the
+        linger bounds.
+        """
+        if self._lingerCall is not None and writeSideClosed(self.transport):
+            return
+        _DataConnectionBase._stalled(self)
+
     def _peerText(self):
         return getattr(self.transport.getPeer(), "host", "unknown")
 
@@ -425,6 +436,9 @@ class LeanConnection(_DataConnectionBase):
         if not linger:
             self._close()
             return defer.succeed(None)
+        # Every byte is in the kernel now: a client slow to read it is
+        # not stalled, and the wait for it is bounded by the linger.
+        self._stopWatch()
         lingering = self.user = Linger(self._reactor, self.socket)
         lingering.start().addCallback(self._lingered, lingering)
         if lingering.watched:

@@ -9,6 +9,7 @@ import os
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
+from twisted.internet.task import deferLater
 from twisted.trial import unittest
 
 import twisted
@@ -173,6 +174,35 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertEqual(getattr(layer._aggregator, "_buffer", None), [],
                          changed("BufferingTLSTransport._aggregator"))
         self.assertTrue(compat._unqueued(transport))
+
+    async def test_sendQueued(self):
+        """
+        L{compat.sendQueued} sends what a TCP transport queues at once
+        (through C{doWrite}), and says when it cannot tell.
+        """
+        transport = (await self.connect()).transport
+        transport.write(b"queued")
+        self.assertTrue(compat.sendQueued(transport),
+                        changed("tcp.Connection.doWrite"))
+        self.assertTrue(compat.queueIsEmpty(transport))
+        self.assertFalse(compat.sendQueued(object()))
+
+    async def test_writeSideClosed(self):
+        """
+        C{loseWriteConnection} still marks the transport once its FIN is
+        out (L{compat.writeSideClosed}).
+        """
+        server = await self.connect()
+        server.transport.write(b"last")
+        server.transport.loseWriteConnection()
+        self.assertFalse(compat.writeSideClosed(server.transport))
+        compat.sendQueued(server.transport)
+        # The end of the data goes on the next write pass.
+        await deferLater(reactor, 0, lambda: None)
+        while not compat.writeSideClosed(server.transport):
+            await deferLater(reactor, 0.01, lambda: None)
+        self.assertTrue(server.transport._writeDisconnected,
+                        changed("FileDescriptor._writeDisconnected"))
 
     def test_threadCallQueue(self):
         """

@@ -2,12 +2,15 @@
 Tests for L{ftpkit.control.sockets}, over real TCP connections.
 """
 
-from twisted.internet import defer, reactor
+import os
+
+from twisted.internet import defer, reactor, task
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
 from twisted.internet.testing import StringTransport
+from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.trial import unittest
 
-from ftpkit.control.sockets import closeNow, writeNow
+from ftpkit.control.sockets import closeNow, writeBeforeData, writeNow
 
 
 class _Collect(Protocol):
@@ -84,6 +87,86 @@ class WriteNowTests(_ConnectedPairMixin, unittest.TestCase):
         self.assertEqual(transport.value(), b"x")
 
 
+
+
+def _unsent(transport):
+    """
+    @return: the bytes a TCP transport still queues.
+    """
+    return transport.dataBuffer + b"".join(transport._tempDataBuffer)
+
+
+class WriteBeforeDataTests(_ConnectedPairMixin, unittest.TestCase):
+    """
+    L{writeBeforeData} leaves nothing held back: a reply is in the socket
+    when it returns, whatever the transport queued or aggregated.
+    """
+
+    async def test_queuedSentWithIt(self):
+        """
+        Bytes the transport queued go out with the reply, first.
+        """
+        server, client = await self.connectedPair()
+        server.transport.write(b"200 queued\r\n")
+        writeBeforeData(server.transport, b"150 Opening\r\n")
+        self.assertEqual(_unsent(server.transport), b"")
+        server.transport.loseConnection()
+        self.assertEqual(await client.closed,
+                         b"200 queued\r\n150 Opening\r\n")
+
+    async def test_tls(self):
+        """
+        Under C{startTLS} (C{AUTH TLS}), the TLS layer aggregates small
+        writes until the reactor's next turn and the TCP transport queues
+        the records: both are sent before L{writeBeforeData} returns.
+        """
+        from twisted.internet import ssl
+
+        from ftpkit.control.tls import makeContextFactory
+        from tests.tlssupport import makeCertificate
+
+        directory = self.mktemp()
+        os.makedirs(directory)
+        server, client = await self.connectedPair()
+        server.transport.startTLS(
+            makeContextFactory(makeCertificate(directory)[2]))
+        client.transport.startTLS(ssl.CertificateOptions(verify=False))
+        server.transport.write(b"hello ")
+        while client.received != b"hello ":
+            await _turn()
+        server.transport.write(b"220 queued\r\n")
+        writeBeforeData(server.transport, b"150 Opening\r\n")
+        self.assertEqual(server.transport.protocol._aggregator._buffer, [])
+        self.assertEqual(_unsent(server.transport), b"")
+        while len(client.received) < len(b"hello 220 queued\r\n150 "
+                                         b"Opening\r\n"):
+            await _turn()
+        self.assertEqual(client.received,
+                         b"hello 220 queued\r\n150 Opening\r\n")
+        server.transport.abortConnection()
+        await client.closed
+
+    async def test_wrapped(self):
+        """
+        Under a L{ProtocolWrapper} (a PROXY-protocol listener's), the TCP
+        transport beneath is emptied.
+        """
+        server, client = await self.connectedPair()
+        wrapper = ProtocolWrapper(WrappingFactory(None), Protocol())
+        wrapper.makeConnection(server.transport)
+        wrapper.write(b"200 queued\r\n")
+        writeBeforeData(wrapper, b"150 Opening\r\n")
+        self.assertEqual(_unsent(server.transport), b"")
+        server.transport.loseConnection()
+        self.assertEqual(await client.closed,
+                         b"200 queued\r\n150 Opening\r\n")
+
+
+async def _turn():
+    """
+    Let the reactor run briefly.
+    """
+    await task.deferLater(reactor, 0.01, lambda: None)
 
 
 class CloseNowTests(_ConnectedPairMixin, unittest.TestCase):

@@ -363,51 +363,6 @@ class PipeliningTests(unittest.TestCase):
         self.assertEqual(transport.producerState, "producing")
 
 
-class ReplyHoldingTests(unittest.TestCase):
-    """
-    L{FTPProtocol.replyLater}: a held preliminary reply goes out with the
-    next reply, in one write, or alone on L{FTPProtocol.flushReplies}.
-    """
-
-    def setUp(self):
-        self.protocol, self.transport = connect(
-            makeFactory(MemoryReactorClock()))
-        self.writes = []
-        write = self.transport.write
-
-        def recordingWrite(data):
-            self.writes.append(data)
-            write(data)
-        self.transport.write = recordingWrite
-
-    def test_heldUntilNextReply(self):
-        """
-        The held reply is written together with the next one, before it.
-        """
-        self.protocol.replyLater(150, "Opening")
-        self.assertEqual(self.writes, [])
-        self.protocol.reply(226, "Done")
-        self.assertEqual(self.writes, [b"150 Opening\r\n226 Done\r\n"])
-
-    def test_flush(self):
-        """
-        L{FTPProtocol.flushReplies} sends the held reply alone, once.
-        """
-        self.protocol.replyLater(150, "Opening")
-        self.protocol.flushReplies()
-        self.protocol.flushReplies()
-        self.protocol.reply(226, "Done")
-        self.assertEqual(self.writes, [b"150 Opening\r\n", b"226 Done\r\n"])
-
-    def test_secondHoldFlushesFirst(self):
-        """
-        Holding another reply first sends the one already held.
-        """
-        self.protocol.replyLater(150, "One")
-        self.protocol.replyLater(150, "Two")
-        self.assertEqual(self.writes, [b"150 One\r\n"])
-
-
 class BounceTests(unittest.TestCase):
     """
     PORT and EPRT connect only back to the control peer, ports >= 1024.

@@ -267,9 +267,10 @@ class LeanConnectionTests(unittest.TestCase):
         self.assertEqual(self.successResultOf(sending), 10)
         self.assertEqual(mover.bytesMoved, 10)
         lost = self.connection.whenLost()
+        self.assertEqual(self.client.recv(100), b"lean bytes")
+        self.client.shutdown(socket.SHUT_WR)
         self.successResultOf(self.connection.finish())
         self.assertIsInstance(self.successResultOf(lost), ConnectionDone)
-        self.assertEqual(self.client.recv(100), b"lean bytes")
         self.assertEqual(self.client.recv(100), b"")
         self.clock.advance(0)  # The descriptor number is freed.
         self.assertEqual(self.clock.getDelayedCalls(), [])
@@ -290,6 +291,7 @@ class LeanConnectionTests(unittest.TestCase):
         self.addCleanup(gc.enable)
         mover, sending = self.download(_descriptor(fd, 0, 10))
         self.successResultOf(sending)
+        self.client.shutdown(socket.SHUT_WR)
         self.successResultOf(self.connection.finish())
         freed = weakref.ref(mover)
         connection = weakref.ref(self.connection)
@@ -483,8 +485,9 @@ class LeanConnectionTests(unittest.TestCase):
         cached[0] = True
         warming.callback(None)
         self.assertEqual(self.successResultOf(sending), 10)
-        self.successResultOf(self.connection.finish())
         self.assertEqual(self.client.recv(100), b"warm bytes")
+        self.client.shutdown(socket.SHUT_WR)
+        self.successResultOf(self.connection.finish())
 
     def test_warmFailureFailsTheCopy(self):
         """

@@ -1,0 +1,124 @@
+"""
+Tests for L{ftpkit.data.linger} and the lingering close of a download's
+bare connection (L{ftpkit.data.connection.LeanConnection.finish}): the
+transfer is over once the client has ended its side, or after the
+linger's timeout, so that its C{226} never reaches a client that has not
+read its C{150} yet (aria2c).
+"""
+
+import socket
+
+from twisted.internet.error import ConnectionDone
+from twisted.trial import unittest
+
+from ftpkit.data.connection import LeanConnection
+from ftpkit.data.linger import LINGER_TIMEOUT, peerEnded
+from ftpkit.errors import TransferAborted
+from tests.unit.test_movers import _ReadersClock
+
+
+class LingerTests(unittest.TestCase):
+    """
+    A finished download's bare connection waits for the client.
+    """
+
+    def setUp(self):
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            self.client = socket.create_connection(listening.getsockname())
+            self.server, _ = listening.accept()
+        self.server.setblocking(False)
+        self.addCleanup(self.client.close)
+        self.clock = _ReadersClock()
+        self.connection = LeanConnection(self.server, self.clock, 60.0,
+                                         lambda: None)
+
+    def test_waitsForTheClient(self):
+        """
+        C{finish} sends the end of the data at once, and is over only once
+        the client has ended its side, which the reactor reports.
+        """
+        self.server.send(b"data")
+        finished = self.connection.finish()
+        self.assertNoResult(finished)
+        self.assertEqual(self.client.recv(100), b"data")
+        self.assertEqual(self.client.recv(100), b"")
+        [reader] = self.clock.readers
+        reader.doRead()
+        self.assertNoResult(finished)
+        self.client.shutdown(socket.SHUT_WR)
+        reader.doRead()
+        self.successResultOf(finished)
+        self.assertIsInstance(self.successResultOf(
+            self.connection.whenLost()), ConnectionDone)
+        self.assertEqual(self.clock.readers, [])
+        self.clock.advance(0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_clientDoneAlready(self):
+        """
+        A client that ended its side already costs no wait.
+        """
+        self.client.shutdown(socket.SHUT_WR)
+        self.successResultOf(self.connection.finish())
+        self.assertEqual(self.clock.readers, [])
+
+    def test_timeout(self):
+        """
+        A client that keeps its side open is waited for only
+        L{LINGER_TIMEOUT} seconds; the transfer still ended in order.
+        """
+        finished = self.connection.finish()
+        self.clock.advance(LINGER_TIMEOUT - 0.1)
+        self.assertNoResult(finished)
+        self.clock.advance(0.1)
+        self.successResultOf(finished)
+        self.assertEqual(self.clock.readers, [])
+
+    def test_reset(self):
+        """
+        A client that resets the connection has ended its side too.
+        """
+        self.client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               b"\1\0\0\0\0\0\0\0")
+        self.client.close()
+        self.successResultOf(self.connection.finish())
+
+    def test_abortMeanwhile(self):
+        """
+        An abort during the wait (ABOR, the session ending) ends it: the
+        transfer fails, and nothing is left in the reactor.
+        """
+        finished = self.connection.finish()
+        self.connection.abort()
+        self.failureResultOf(finished, TransferAborted)
+        self.assertEqual(self.clock.readers, [])
+        self.clock.advance(0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_noLingerForUploads(self):
+        """
+        An upload's C{finish(linger=False)} closes at once.
+        """
+        self.successResultOf(self.connection.finish(linger=False))
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(self.client.recv(100), b"")
+
+
+class PeerEndedTests(unittest.TestCase):
+    """
+    L{peerEnded} reads what is there and tells whether the peer is done.
+    """
+
+    def test_states(self):
+        """
+        Nothing yet: not ended; bytes then the end: read and dropped,
+        ended.
+        """
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        a.setblocking(False)
+        self.assertFalse(peerEnded(a))
+        b.sendall(b"x" * 10000)
+        b.shutdown(socket.SHUT_WR)
+        self.assertTrue(peerEnded(a))
