@@ -15,6 +15,7 @@ bytes either way.
 """
 
 import functools
+import re
 from operator import itemgetter
 
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, kindOf
@@ -146,6 +147,37 @@ def formatNameList(names):
     @return: one name per line, each ending in CRLF.
     """
     return _encodeLines(names)
+
+
+def nameListPath(pathText):
+    """
+    The path an C{NLST} argument names, as the reply shows it: as the
+    client wrote it, with runs of C{"/"} made one and leading C{"./"}
+    dropped (as ProFTPD does).
+
+    @param pathText: the argument's path, without C{ls} options.
+    @return: the text; C{""} for the current directory.
+    """
+    text = re.sub("/{2,}", "/", pathText)
+    while text.startswith("./"):
+        text = text[2:]
+    return "" if text == "." else text
+
+
+def nameListPrefix(directoryText):
+    """
+    What C{NLST} puts before each name it sends from a directory the
+    client named (C{NLST sub}, C{NLST sub/*.txt}), as vsftpd, ProFTPD and
+    pyftpdlib do: C{"sub/a.txt"}, a path the client can fetch as it is
+    (C{mget}, ftplib's C{nlst}); nothing for the current directory.
+
+    @param directoryText: the directory as the client wrote it.
+    @return: the prefix: C{"sub/"}, C{"/"}, or C{""}.
+    """
+    text = nameListPath(directoryText)
+    if not text:
+        return ""
+    return text.rstrip("/") + "/"
 
 
 def formatFacts(name, info, facts, perm, typeName=None):

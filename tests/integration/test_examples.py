@@ -242,7 +242,7 @@ class SQLiteRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
 
         data, listing = yield self.inThread(client)
         self.assertEqual(data, b"hello WORLD")
-        self.assertEqual(listing, ["a.txt"])
+        self.assertEqual(listing, ["papers/a.txt"])
         shell = self.makeRealm("sqlite:" + database).shell
         self.addCleanup(shell.pool.stop)
         info = yield shell.stat(("papers", "a.txt"))

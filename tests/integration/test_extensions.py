@@ -362,7 +362,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(len(la), 3)
         self.assertEqual(len(single), 1)
         self.assertTrue(single[0].endswith(" text.txt"))
-        self.assertEqual(nl, ["inner.txt"])
+        self.assertEqual(nl, ["sub/inner.txt"])
 
     async def nlstOfSub(self):
         """
@@ -385,7 +385,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         def noDescriptions(iterator, follow, limit=None):
             raise AssertionError("NLST described an entry")
         self.patch(disklistings, "readStats", noDescriptions)
-        self.assertEqual(await self.nlstOfSub(), ["inner.txt"])
+        self.assertEqual(await self.nlstOfSub(), ["sub/inner.txt"])
 
     async def test_nlstWithoutNames(self):
         """
@@ -399,7 +399,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         class INobody(Interface):
             """Provided by no shell."""
         self.patch(listed, "IFTPShellNames", INobody)
-        self.assertEqual(await self.nlstOfSub(), ["inner.txt"])
+        self.assertEqual(await self.nlstOfSub(), ["sub/inner.txt"])
 
     async def test_pasvRefusedOnIPv6(self):
         if not hasIPv6():

@@ -364,3 +364,35 @@ class FactsTests(SynchronousTestCase):
         self.assertEqual(
             mlstFeature(()), "MLST type;size;modify;perm;unique;UNIX.mode;"
         )
+
+
+class NameListPathTests(SynchronousTestCase):
+    """
+    L{nameListPath} and L{nameListPrefix}: what C{NLST} shows of the path
+    its argument names.
+    """
+
+    def test_prefix(self):
+        """
+        A directory's entries come after it as written, one C{"/"}
+        between; the current directory's are bare.
+        """
+        from ftpkit.protocol.listing import nameListPrefix
+
+        for written, prefix in [("sub", "sub/"), ("sub/", "sub/"),
+                                ("sub//", "sub/"), ("/sub", "/sub/"),
+                                ("/", "/"), ("//sub", "/sub/"),
+                                ("..", "../"), ("../x", "../x/"),
+                                ("./sub", "sub/"), ("", ""), (".", ""),
+                                ("./", ""), ("././", "")]:
+            self.assertEqual(nameListPrefix(written), prefix, written)
+
+    def test_path(self):
+        """
+        A file is shown as written, leading C{"./"} dropped.
+        """
+        from ftpkit.protocol.listing import nameListPath
+
+        self.assertEqual(nameListPath("sub/a.txt"), "sub/a.txt")
+        self.assertEqual(nameListPath("./a.txt"), "a.txt")
+        self.assertEqual(nameListPath("/sub//a.txt"), "/sub/a.txt")

@@ -33,12 +33,14 @@ class Listed:
         client can fetch what it was sent; C{None} otherwise.
     @ivar isDirectory: whether C{path} is a directory (listed whole, or
         where a pattern was matched) rather than the one file shown.
+    @ivar text: the path as the client wrote it, without C{ls} options.
     """
 
     path: tuple
     entries: list
     prefix: str = None
     isDirectory: bool = True
+    text: str = ""
 
 
 async def _literal(shell, cwd, argument):
@@ -89,6 +91,8 @@ async def findListed(shell, cwd, argument, namesOnly=False, streamed=False):
     path = None
     if pathText != argument and argument.startswith("-"):
         path = await _literal(shell, cwd, argument)
+        if path is not None:
+            pathText = argument
     if path is None:
         path = paths.resolve(cwd, pathText)
     try:
@@ -109,9 +113,10 @@ async def findListed(shell, cwd, argument, namesOnly=False, streamed=False):
             entries = [pair for pair in pairs if pair[0] in chosen]
         if not entries:
             raise
-        return Listed(directory, entries, directoryText)
+        return Listed(directory, entries, directoryText, text=pathText)
     if info.isDirectory:
-        return Listed(path, await _entries(shell, path, namesOnly, streamed))
+        return Listed(path, await _entries(shell, path, namesOnly, streamed),
+                      text=pathText)
     name = paths.basename(path)
     return Listed(path, [name if namesOnly else (name, info)],
-                  isDirectory=False)
+                  isDirectory=False, text=pathText)

@@ -386,19 +386,24 @@ class TransferCommands:
 
     async def ftp_NLST(self, argument):
         """
-        Send the names in a directory, or those a pattern matches.
+        Send the names in a directory, or those a pattern matches, each
+        after the directory as the client named it (C{NLST sub} sends
+        C{sub/a.txt}, L{listing.nameListPrefix}); a file's path as the
+        client named it.
         """
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
                                   argument, namesOnly=True, streamed=True)
         entries = listed.entries
+        if not listed.isDirectory:
+            # A file: named as the client wrote it, as other servers do.
+            entries = [listing.nameListPath(listed.text)]
         if not IDirectoryListing.providedBy(entries):
-            if not listed.prefix and not listed.isDirectory and (
-                    argument.strip().startswith("/")):
-                entries = [paths.toText(listed.path)]
             entries = list(zip(entries, repeat(None)))
+        prefix = ("" if not listed.isDirectory else listing.nameListPrefix(
+            listed.text if listed.prefix is None else listed.prefix))
         return await self._sendListing(
-            entries, listing.NamesFormat(listed.prefix or ""),
+            entries, listing.NamesFormat(prefix),
             "NLST " + paths.toText(listed.path), "Here comes the name list")
 
     async def ftp_MLSD(self, argument):
