@@ -475,6 +475,7 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
         def check(result):
             failure, received, noop = result
             self.assertIsNotNone(failure, "transfer without session reuse")
+            self.assertIn("session reuse required", failure)
             self.assertEqual(received, b"")
             self.assertTrue(noop.startswith("200"), noop)
         return self.inThread(client).addCallback(check)

@@ -95,6 +95,25 @@ def _firstOf(operation, connection):
     return result
 
 
+REUSE_REFUSED = ("Data connection refused: its TLS session does not resume"
+                 " the control connection's (session reuse required)")
+"""The text of the C{426} ending a transfer whose data connection the
+C{--tls-require-session-reuse} check refused."""
+
+
+def _aborted(connection):
+    """
+    @param connection: a transfer's data connection, just dropped.
+    @return: the L{TransferAborted} to end the transfer with: one saying
+        so when the TLS session reuse check refused the connection (Go
+        clients such as rclone, and ftplib, do not resume the control
+        connection's session), the generic one otherwise.
+    """
+    if getattr(connection, "tlsRefused", False):
+        return TransferAborted(REUSE_REFUSED)
+    return TransferAborted()
+
+
 async def _endFailedUpload(writeFile, reason):
     """
     An upload failed: one that was cut (the connection broke, C{ABOR}, the
@@ -223,7 +242,7 @@ class TransferCommands:
                     # ABOR is closing the connection in order already.
                     raise TransferAborted("Transfer aborted")
                 connection.abort()
-                raise TransferAborted()
+                raise _aborted(connection)
         finally:
             readFile.close()
             if self.transfer is not None:
@@ -248,9 +267,11 @@ class TransferCommands:
             self.reply(150, opening)
             try:
                 await mover.start(connection)
-            except BaseException:
+            except BaseException as e:
                 mover.abort()
                 connection.abort()
+                if getattr(connection, "tlsRefused", False):
+                    raise _aborted(connection) from e
                 raise
             if connection.bare:
                 await connection.finish(linger=False)
