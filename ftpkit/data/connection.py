@@ -439,7 +439,8 @@ class LeanConnection(_DataConnectionBase):
         # Every byte is in the kernel now: a client slow to read it is
         # not stalled, and the wait for it is bounded by the linger.
         self._stopWatch()
-        lingering = self.user = Linger(self._reactor, self.socket)
+        lingering = self.user = Linger(self._reactor, self.socket,
+                                       LINGER_TIMEOUT)
         lingering.start().addCallback(self._lingered, lingering)
         if lingering.watched:
             self._waited = True

@@ -1,0 +1,78 @@
+"""
+The lingering close of a download in clear, with a real client: the
+C{226} waits for the client to end its side of the data connection, but a
+client that keeps it open until it has the C{226} still gets it, after
+L{ftpkit.data.connection.LINGER_TIMEOUT}.
+"""
+
+import ftplib
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.data import connection
+from ftpkit.loopback import LoopbackServerMixin
+
+
+class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client that reads a download to its end and waits for the C{226}
+    before closing the data connection.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"hello\n" * 1000)
+        self.patch(connection, "LINGER_TIMEOUT", 0.2)
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    def download(self, mode):
+        """
+        RETR in C{mode} (C{"I"}: the bare socket and C{sendfile}; C{"A"}:
+        a Twisted transport), reading to the end, then the reply, and only
+        then closing.
+        """
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE " + mode)
+                data = ftp.transfercmd("RETR f.txt")
+                received = b""
+                while True:
+                    chunk = data.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
+                reply = ftp.voidresp()
+                data.close()
+                return received, reply
+            finally:
+                ftp.quit()
+
+        def check(result):
+            received, reply = result
+            self.assertTrue(reply.startswith("226"), reply)
+            self.assertEqual(received.replace(b"\r\n", b"\n"),
+                             b"hello\n" * 1000)
+        return self.inThread(client).addCallback(check)
+
+    def test_binary(self):
+        """
+        A binary download over the bare socket.
+        """
+        return self.download("I")
+
+    def test_ascii(self):
+        """
+        An ASCII download over a Twisted transport.
+        """
+        return self.download("A")
