@@ -199,11 +199,12 @@ class LargeDirectoryTests(LoopbackServerMixin, unittest.TestCase):
     @inlineCallbacks
     def test_nlst(self):
         """
-        C{NLST} sends the names, sorted (read whole: the shell names
-        entries without describing them).
+        C{NLST} sends the names after the directory's, sorted (read
+        whole: the shell names entries without describing them).
         """
         sent = yield self.listing("NLST d")
-        self.assertEqual(sent, sorted([*self.names, ".hidden"]))
+        self.assertEqual(sent, ["d/" + name for name in
+                                sorted([*self.names, ".hidden"])])
 
     @inlineCallbacks
     def test_hideDotfiles(self):
