@@ -64,6 +64,20 @@ FIRST_RESTART_DELAY = 0.5
 LONGEST_RESTART_DELAY = 30.0
 """The most seconds between attempts to start a failing worker."""
 
+RELEASE_WAIT = 2.0
+"""
+Seconds a connection over C{--max-connections} or
+C{--max-connections-per-ip} waits for a session that counts against it to
+end before it is refused. A worker tells the acceptor that a session ended
+a moment after its client got the last reply (C{221}): a client that
+reconnects at once must not be refused for the session it just ended, as
+a single process, which releases the session before its reply leaves,
+never refuses it.
+"""
+
+MOST_WAITING = 64
+"""The most connections waiting for a session to end (L{RELEASE_WAIT})."""
+
 STOP_MARGIN = 10.0
 """
 Seconds the acceptor waits for its workers after their shutdown grace
@@ -374,6 +388,7 @@ class _Worker(ProcessProtocol):
             del self.hosts[host]
         self.sessions -= 1
         self.pool.limiter.release(host)
+        self.pool.overLimit.retry()
 
     def releaseAll(self):
         """
@@ -403,6 +418,81 @@ class _Worker(ProcessProtocol):
                         [connection.fileno()])
         self.sessions += 1
         self.hosts[host] += 1
+
+
+class OverLimitWaits:
+    """
+    Connections over a limit, waiting a little for a session to end
+    (L{RELEASE_WAIT}) before they are refused: whenever a worker reports
+    one ended, each is tried again, oldest first.
+
+    @ivar waiting: C{[connection, host, refusal, timer]} of each, oldest
+        first.
+    """
+
+    def __init__(self, reactor, admit, refuse):
+        """
+        @param reactor: an C{IReactorTime}.
+        @param admit: called with a connection and its client's address
+            when a session ended; returns whether it was admitted (and
+            closed).
+        @param refuse: called with the connection, the address and the
+            refusal when the wait is over; the connection is closed after.
+        """
+        self.reactor = reactor
+        self.admit = admit
+        self.refuse = refuse
+        self.waiting = []
+
+    def wait(self, connection, host, refusal, seconds):
+        """
+        Hold a connection until a session ends or C{seconds} passed,
+        unless another one from its address waits already, or
+        L{MOST_WAITING} do in all (a client flooding the server must not
+        make it hold descriptors: only a client reconnecting after its
+        session ended has reason to wait).
+
+        @param connection: the accepted socket (closed here from now on,
+            if held).
+        @param host: the client's address.
+        @param refusal: the reason it is refused after the wait.
+        @param seconds: how long it may wait.
+        @return: whether it is held (else refuse and close it now).
+        """
+        if len(self.waiting) >= MOST_WAITING or any(
+                each[1] == host for each in self.waiting):
+            return False
+        entry = [connection, host, refusal, None]
+        entry[3] = self.reactor.callLater(seconds, self._expired, entry)
+        self.waiting.append(entry)
+        return True
+
+    def retry(self):
+        """
+        A session ended: admit those that fit now.
+        """
+        for entry in list(self.waiting):
+            connection, host, _, timer = entry
+            if entry in self.waiting and self.admit(connection, host):
+                self.waiting.remove(entry)
+                timer.cancel()
+
+    def _expired(self, entry):
+        self.waiting.remove(entry)
+        connection, host, refusal, _ = entry
+        try:
+            self.refuse(connection, host, refusal)
+        finally:
+            connection.close()
+
+    def stop(self):
+        """
+        Close every waiting connection unanswered (the server stops).
+        """
+        waiting, self.waiting = self.waiting, []
+        for connection, _, _, timer in waiting:
+            timer.cancel()
+            connection.close()
 
 
 class WorkerPool(service.Service):
@@ -442,6 +532,7 @@ class WorkerPool(service.Service):
         self.addresses = [acceptorAddress(each) for each in listens]
         self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
                                        self.dispatch)
+        self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse)
         self.argv = argv
         self.limiter = ConnectionLimiter(config.maxConnections,
                                          config.maxConnectionsPerIP)
@@ -573,35 +664,74 @@ class WorkerPool(service.Service):
     def dispatch(self, connection, host):
         """
         Refuse a connection from an address C{--allow-from}/C{--deny-from}
-        refuse, over the limits, or when no worker is ready; else hand it
-        to the least busy ready worker.
+        refuse, or when no worker is ready; one over the limits waits for
+        a session to end (L{OverLimitWaits}); else hand it to the least
+        busy ready worker.
 
-        @param connection: the accepted socket (closed here either way).
+        @param connection: the accepted socket (closed here, or by
+            L{overLimit}, either way).
         @param host: the client's address.
         """
+        held = False
         try:
             refusal = fdlimit.connectionRefusal(connection.fileno())
             if refusal is None and not self.addressRules.allows(host):
                 refusal = NOT_ALLOWED
+            if refusal is None and not self._readyWorkers():
+                refusal = "Service not available; try again later"
             if refusal is None:
                 refusal = self.limiter.admit(host)
-                ready = [worker for worker in self.workers
-                         if worker.alive and worker.ready]
-                if refusal is None and not ready:
-                    self.limiter.release(host)
-                    refusal = "Service not available; try again later"
-            if refusal is not None:
+                if refusal is None:
+                    self._handOver(connection, host)
+                    return
+                held = self.overLimit.wait(connection, host, refusal,
+                                           RELEASE_WAIT)
+            if not held:
                 self.refuse(connection, host, refusal)
-                return
-            worker = min(ready, key=lambda each: each.sessions)
-            try:
-                worker.send(connection, host)
-            except OSError as e:
-                self.limiter.release(host)
-                self.log.error("could not hand a session to a worker: "
-                               "{error}", error=e)
+        finally:
+            if not held:
+                connection.close()
+
+    def _readyWorkers(self):
+        """
+        @return: the workers that can take a session now.
+        """
+        return [worker for worker in self.workers
+                if worker.alive and worker.ready]
+
+    def _admitted(self, connection, host):
+        """
+        Count a connection that waited over a limit, if it fits now, and
+        hand it to a worker.
+
+        @return: whether it fitted (and was handed over and closed).
+        """
+        if self.limiter.admit(host) is not None:
+            return False
+        try:
+            self._handOver(connection, host)
         finally:
             connection.close()
+        return True
+
+    def _handOver(self, connection, host):
+        """
+        Hand an admitted connection to the least busy ready worker (the
+        caller closes it); refuse it when none is ready.
+        """
+        ready = self._readyWorkers()
+        if not ready:
+            self.limiter.release(host)
+            self.refuse(connection, host,
+                        "Service not available; try again later")
+            return
+        worker = min(ready, key=lambda each: each.sessions)
+        try:
+            worker.send(connection, host)
+        except OSError as e:
+            self.limiter.release(host)
+            self.log.error("could not hand a session to a worker: "
+                           "{error}", error=e)
 
     def refuse(self, connection, host, refusal):
         """
@@ -641,6 +771,7 @@ class WorkerPool(service.Service):
             acceptor.socket.close()
         self._acceptors = []
         self.headerWaits.stop()
+        self.overLimit.stop()
         service.Service.stopService(self)
         if not self.workers:
             return defer.succeed(None)

@@ -16,7 +16,9 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.deploy.workers import (
+    RELEASE_WAIT,
     WorkerPool,
+    _Worker,
     listeningSocket,
     parseListenAddress,
     workerArguments,
@@ -329,3 +331,69 @@ class DispatchTests(unittest.SynchronousTestCase):
             self.assertEqual(theirs.recv(100),
                              b"421 Not allowed from your address\r\n")
         self.assertEqual(pool.limiter.sessionsByHost.get("127.0.0.2", 0), 0)
+
+    def overLimit(self):
+        """
+        @return: C{(pool, worker channel end, client ends)}: an acceptor
+            with one ready worker, allowing one session an address, and
+            two connections from 127.0.0.5 dispatched: the first one
+            handed to the worker, the second over the limit.
+        """
+        pool = WorkerPool(1, [], [], ServerConfig(maxConnectionsPerIP=1),
+                          reactor=MemoryReactorClock())
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        worker = _Worker(pool, ours)
+        worker.ready = True
+        pool.workers.append(worker)
+        clients = []
+        for _ in range(2):
+            server, client = socket.socketpair()
+            self.addCleanup(client.close)
+            client.setblocking(False)
+            clients.append(client)
+            pool.dispatch(server, "127.0.0.5")
+        return pool, theirs, clients
+
+    def received(self, channel):
+        """
+        @return: the lines the acceptor sent a worker with descriptors
+            (closed here).
+        """
+        message, descriptors, _, _ = socket.recv_fds(channel, 4096, 8)
+        for descriptor in descriptors:
+            os.close(descriptor)
+        return message, len(descriptors)
+
+    def test_overLimitWaitsForEnd(self):
+        """
+        A connection over C{--max-connections-per-ip} waits: when the
+        worker reports a session of its address ended (a moment after
+        that client got its C{221}, and reconnected), it is handed to a
+        worker instead of refused.
+        """
+        pool, channel, clients = self.overLimit()
+        self.assertEqual(self.received(channel), (b"127.0.0.5\n", 1))
+        self.assertRaises(BlockingIOError, clients[1].recv, 100)
+        pool.workers[0].released("127.0.0.5")
+        self.assertEqual(self.received(channel), (b"127.0.0.5\n", 1))
+        self.assertEqual(pool.limiter.sessionsByHost["127.0.0.5"], 1)
+        self.assertEqual(pool.reactor.getDelayedCalls(), [])
+
+    def test_overLimitRefusedAfterWait(self):
+        """
+        When no session of its address ends within L{RELEASE_WAIT}, the
+        connection over the limit gets C{421}; another one from the same
+        address meanwhile is refused at once.
+        """
+        pool, channel, clients = self.overLimit()
+        server, client = socket.socketpair()
+        self.addCleanup(client.close)
+        pool.dispatch(server, "127.0.0.5")
+        refusal = b"421 Too many connections from your address\r\n"
+        self.assertEqual(client.recv(100), refusal)
+        pool.reactor.advance(RELEASE_WAIT)
+        self.assertEqual(clients[1].recv(100), refusal)
+        self.assertEqual(clients[1].recv(100), b"")
+        self.assertEqual(pool.limiter.sessionsByHost["127.0.0.5"], 1)
