@@ -47,9 +47,12 @@ def haproxyConfig(frontend, backends, passiveRanges):
         "    default_backend nodes",
         "backend nodes", "    balance roundrobin",
     ]
+    # Three failed checks in a row take a node out (a second for a dead
+    # one; a refused connection meanwhile goes to the other): one check
+    # late on a loaded machine must not take a live node out.
     for i, (host, port) in enumerate(backends):
         lines.append(f"    server node{i} {host}:{port} send-proxy-v2"
-                     " check inter 300ms fall 1 rise 1")
+                     " check inter 300ms fall 3 rise 1")
     for i, ((host, _), (low, high)) in enumerate(zip(backends,
                                                      passiveRanges)):
         lines += [f"frontend passive{i}", f"    bind 127.0.0.1:{low}-{high}",
@@ -58,29 +61,61 @@ def haproxyConfig(frontend, backends, passiveRanges):
     return "\n".join(lines) + "\n"
 
 
-def freeRange(count, hosts):
+def freeRange(count, hosts, low=20000, high=32000):
     """
+    Find C{count} consecutive ports free on every address in C{hosts},
+    scanning up from a random port (and around), so that ports other
+    runs hold only make the search go on past them.
+
+    The probes bind with C{SO_REUSEADDR}, as the nodes and HAProxy do: a
+    port whose connections are only in C{TIME_WAIT} (many, after other
+    tests' transfers) is free for them.
+
     @param count: how many consecutive ports.
     @param hosts: the addresses they must be free on.
-    @return: C{(low, high)}: a range that was free a moment ago.
+    @param low: the lowest port to use.
+    @param high: one past the highest port to use.
+    @return: C{(first, last)}: a range that was free a moment ago.
     @raise RuntimeError: when none was found.
     """
-    for _ in range(200):
-        low = random.randrange(20000, 32000)
-        sockets = []
-        try:
-            for port in range(low, low + count):
-                for host in hosts:
-                    s = socket.socket()
-                    sockets.append(s)
-                    s.bind((host, port))
-            return low, low + count - 1
-        except OSError:
+    span = high - low
+    start = random.randrange(span)
+    candidate, tried = 0, 0
+    while tried < span:
+        first = low + (start + candidate) % span
+        if first + count > high:
+            # Ranges do not wrap: go on from the bottom.
+            candidate += high - first
+            tried += high - first
             continue
-        finally:
-            for s in sockets:
-                s.close()
+        taken = _firstTaken(range(first, first + count), hosts)
+        if taken is None:
+            return first, first + count - 1
+        candidate += taken - first + 1
+        tried += taken - first + 1
     raise RuntimeError("no free port range")
+
+
+def _firstTaken(ports, hosts):
+    """
+    @return: the first of C{ports} that cannot be bound on one of
+        C{hosts}, or C{None} when all can.
+    """
+    sockets = []
+    try:
+        for port in ports:
+            for host in hosts:
+                s = socket.socket()
+                sockets.append(s)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    return port
+        return None
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def startHaproxy(configPath, log):

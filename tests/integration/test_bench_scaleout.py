@@ -6,6 +6,7 @@ reported (no number is judged: the benchmark is run on purpose, not here).
 
 import io
 import os
+import socket
 import sys
 
 from twisted.trial import unittest
@@ -106,3 +107,48 @@ class SharedPortsTests(unittest.TestCase):
         second[1].seek(0)
         self.assertTrue(portsTaken(second[1].read().decode()))
         self.assertIsNone(first[0].poll())
+
+
+class FreeRangeTests(unittest.TestCase):
+    """
+    L{freeRange} finds ports for a layout's passive ranges however many
+    other runs hold.
+    """
+
+    def test_skipsTaken(self):
+        """
+        A port held (listening) is never in the range found: of three
+        ports that were free, with the middle one taken, a range of one is
+        either of the others, and there is no range of two.
+        """
+        hosts = ("127.0.0.1",)
+        first, _ = freeRange(3, hosts)
+        held = socket.socket()
+        self.addCleanup(held.close)
+        held.bind(("127.0.0.1", first + 1))
+        held.listen(1)
+        self.assertIn(freeRange(1, hosts, first, first + 3),
+                      [(first, first), (first + 2, first + 2)])
+        self.assertRaises(RuntimeError, freeRange, 2, hosts, first,
+                          first + 3)
+
+    def test_timeWaitIsFree(self):
+        """
+        A port whose only connection is in C{TIME_WAIT} (closed first by
+        this side, as after a transfer) is free: the nodes and HAProxy
+        bind with C{SO_REUSEADDR}. On a machine busy with other runs'
+        transfers, most ports can be in that state.
+        """
+        listening = socket.socket()
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(1)
+        port = listening.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listening.accept()
+        accepted.close()
+        listening.close()
+        self.assertEqual(client.recv(1), b"")
+        client.close()
+        self.assertEqual(freeRange(1, ("127.0.0.1",), port, port + 1),
+                         (port, port))
