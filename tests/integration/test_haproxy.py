@@ -110,14 +110,19 @@ class BalancerMixin:
         @param node: the index of a node.
         @param source: the client's loopback address.
         @return: an C{ftplib.FTP} connected through the balancer to that
-            node (round robin gets there within a few connections).
+            node: round robin gets there within a few connections, unless
+            a health check late on a loaded machine had the balancer take
+            the node out for a moment; so this tries until a deadline.
         """
-        for _ in range(10):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
             ftp = self.client(source)
             if ftp.getwelcome() == f"220 node{node}":
                 return ftp
-            ftp.close()
-        self.fail(f"no session reached node{node}")
+            ftp.quit()
+        self.haproxyLog.seek(0)
+        self.fail(f"no session reached node{node}:\n"
+                  + self.haproxyLog.read().decode("utf-8", "replace"))
 
     def logs(self):
         """
