@@ -189,11 +189,33 @@ SIZE = 500 << 10
 """What they move: about 2.5 seconds at L{RATE}."""
 
 
+def assertPaced(case, achieved, rate):
+    """
+    Assert a transfer was paced at C{rate}: never faster than the limit
+    (10% over it at most: the bucket's burst and the clock's grain), and
+    not grossly slower.
+
+    The upper bound is what the limit means, and holds on any machine: a
+    loaded one only makes a transfer slower. The lower bound is loose on
+    purpose: on a machine busy with other work, the server and the client
+    thread wake late after each pause, and an upload was seen at 0.9 of
+    the limit; 0.6 still catches a pacer that throttles grossly, such as
+    one counting each byte twice (half the limit) or pausing longer than
+    the bucket needs.
+
+    @param case: the L{unittest.TestCase}.
+    @param achieved: the bytes a second achieved.
+    @param rate: the limit, bytes a second.
+    """
+    case.assertTrue(0.6 * rate <= achieved <= 1.1 * rate,
+                    "%d bytes/s achieved, limit %d" % (achieved, rate))
+
+
 class PacedTransferTests(LoopbackServerMixin, unittest.TestCase):
     """
-    Over loopback, a transfer's rate stays within 10% of the limit,
-    whichever way its bytes move (C{sendfile}, C{splice}, through Python).
-    The bounds are generous: this checks the pacing, not the machine.
+    Over loopback, a transfer's rate never goes over the limit, and comes
+    near it (L{assertPaced}), whichever way its bytes move (C{sendfile},
+    C{splice}, through Python).
     """
 
     def setUp(self):
@@ -223,9 +245,10 @@ class PacedTransferTests(LoopbackServerMixin, unittest.TestCase):
         return self.inThread(run)
 
     def assertRate(self, elapsed, size=SIZE, rate=RATE):
-        achieved = size / elapsed
-        self.assertTrue(0.9 * rate <= achieved <= 1.1 * rate,
-                        "%d bytes/s achieved, limit %d" % (achieved, rate))
+        """
+        Assert the rate achieved is the limit's: see L{assertPaced}.
+        """
+        assertPaced(self, size / elapsed, rate)
 
     async def download(self):
         received = []
@@ -365,9 +388,7 @@ class UserRatesTests(LoopbackServerMixin, unittest.TestCase):
                 ftp.quit()
         elapsed, received = await self.inThread(run)
         self.assertEqual(received, payload)
-        achieved = SIZE / elapsed
-        self.assertTrue(0.9 * RATE <= achieved <= 1.1 * RATE,
-                        "%d bytes/s achieved, limit %d" % (achieved, RATE))
+        assertPaced(self, SIZE / elapsed, RATE)
 
 
 class UploadSizeTests(LoopbackServerMixin, unittest.TestCase):
