@@ -37,38 +37,42 @@ _groups = {}
 """Caches of owner and group names: id -> name."""
 
 
-def ownerName(uid):
+def _cachedName(cache, lookup, number):
     """
-    Look up (once) the name of a user.
+    Look up (once) the name of a user or group.
 
-    @param uid: the user id.
+    @param cache: the names found so far, by id.
+    @param lookup: gives the name of an id, raising L{KeyError} when it
+        has none.
+    @param number: the id.
     @return: the name, or the number as text when it has none.
     """
-    name = _owners.get(uid)
+    name = cache.get(number)
     if name is None:
         try:
-            name = pwd.getpwuid(uid).pw_name
+            name = lookup(number)
         except (KeyError, AttributeError):
-            name = str(uid)
-        _owners[uid] = name
+            name = str(number)
+        cache[number] = name
     return name
+
+
+def ownerName(uid):
+    """
+    @param uid: a user id.
+    @return: its name, or the number as text when it has none.
+    """
+    return _cachedName(_owners, lambda number: pwd.getpwuid(number).pw_name,
+                       uid)
 
 
 def groupName(gid):
     """
-    Look up (once) the name of a group.
-
-    @param gid: the group id.
-    @return: the name, or the number as text when it has none.
+    @param gid: a group id.
+    @return: its name, or the number as text when it has none.
     """
-    name = _groups.get(gid)
-    if name is None:
-        try:
-            name = grp.getgrgid(gid).gr_name
-        except (KeyError, AttributeError):
-            name = str(gid)
-        _groups[gid] = name
-    return name
+    return _cachedName(_groups, lambda number: grp.getgrgid(number).gr_name,
+                       gid)
 
 
 def describe(result):
