@@ -25,7 +25,8 @@ _READ_SIZE = 65536
 
 def peerEnded(sock):
     """
-    Read and drop what a non-blocking socket holds.
+    Read and drop what a socket holds, without waiting (whether the socket
+    blocks or not).
 
     @param sock: the socket.
     @return: whether the peer has ended its side (or the connection
@@ -33,7 +34,7 @@ def peerEnded(sock):
     """
     while True:
         try:
-            data = sock.recv(_READ_SIZE)
+            data = sock.recv(_READ_SIZE, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return False
         except OSError:

@@ -304,8 +304,10 @@ class CloseSocketTests(unittest.TestCase):
     def test_leanConnectionSentAtOnce(self):
         """
         A L{LeanConnection} whose transfer never waited frees its number
-        when it finishes; one whose transfer waited (L{LeanConnection.watch})
-        keeps it taken until the reactor's next turn.
+        when it finishes without lingering (an upload's); one whose
+        transfer waited (L{LeanConnection.watch}) keeps it taken until the
+        reactor's next turn. (A download's lingering close is
+        L{tests.unit.test_linger}'s.)
         """
         from ftpkit.data.connection import LeanConnection
 
@@ -313,14 +315,14 @@ class CloseSocketTests(unittest.TestCase):
         quick = LeanConnection(self._connectedPair()[0], clock, 30,
                                lambda: None)
         number = quick.socket.fileno()
-        quick.finish()
+        quick.finish(linger=False)
         self.assertRaises(OSError, os.fstat, number)
 
         waited = LeanConnection(self._connectedPair()[0], clock, 30,
                                 lambda: None)
         number = waited.socket.fileno()
         waited.watch()
-        waited.finish()
+        waited.finish(linger=False)
         self.assertFalse(stat.S_ISSOCK(os.fstat(number).st_mode))
         clock.advance(0)
         self.assertRaises(OSError, os.fstat, number)

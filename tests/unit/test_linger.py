@@ -7,6 +7,7 @@ read its C{150} yet (aria2c).
 """
 
 import socket
+import threading
 
 from twisted.internet.error import ConnectionDone
 from twisted.trial import unittest
@@ -122,3 +123,22 @@ class PeerEndedTests(unittest.TestCase):
         b.sendall(b"x" * 10000)
         b.shutdown(socket.SHUT_WR)
         self.assertTrue(peerEnded(a))
+
+    def test_blockingSocket(self):
+        """
+        A socket left blocking is read without waiting: a lingering close
+        on it never stops the reactor (a test's blocking socket pair hung
+        the whole suite).
+        """
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        results = []
+        reader = threading.Thread(target=lambda: results.append(peerEnded(a)),
+                                  daemon=True)
+        reader.start()
+        reader.join(10)
+        # Ending the peer lets a read that waited return, whatever it did.
+        b.shutdown(socket.SHUT_WR)
+        reader.join(10)
+        self.assertEqual(results[:1], [False])
