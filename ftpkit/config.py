@@ -37,7 +37,12 @@ class ServerConfig:
         balancers connect from, whose PROXY headers C{haproxy:} listeners
         believe; empty: any address (C{--trusted-proxy}).
     @ivar maxConnections: sessions over this get C{421} and are closed.
-    @ivar maxConnectionsPerIP: likewise, per client address.
+    @ivar maxConnectionsPerIP: likewise, per client address (an IPv6
+        client's network: see C{ipv6PrefixLength}).
+    @ivar ipv6PrefixLength: the bits of an IPv6 address that name its
+        client for every per-address limit (sessions, passive listeners,
+        the failed-login delay): 64 counts a whole C{/64} as one client,
+        128 each address on its own (L{ftpkit.protocol.limitkeys}).
     @ivar maxPassivePerIP: passive listeners one client address may hold
         at once, all its sessions together, or C{None} for no limit of its
         own; with a C{passivePorts} range, never more than half of it.
@@ -111,6 +116,7 @@ class ServerConfig:
     trustedProxies: Tuple = ()
     maxConnections: int = 512
     maxConnectionsPerIP: int = 32
+    ipv6PrefixLength: int = 64
     maxPassivePerIP: Optional[int] = None
     idleTimeout: float = 300.0
     loginTimeout: float = 300.0

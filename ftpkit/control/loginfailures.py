@@ -10,10 +10,13 @@ guesses passwords as fast as the first delay allows. Counted per address
 too, the delay follows the address's recent failures wherever they came
 from. Only failures are delayed: a correct password is answered at once,
 so users sharing an address with a guesser are not held up when they log
-in.
+in. An IPv6 client is counted by its network (L{limitKey}), so that it
+cannot start again from another of its addresses.
 """
 
 from collections import OrderedDict
+
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
 FORGET_AFTER = 60.0
 """Seconds without a failure after which an address starts again (a
@@ -30,13 +33,17 @@ class AddressFailures:
     The recent failed logins of each client address.
     """
 
-    def __init__(self, forgetAfter=FORGET_AFTER, maxAddresses=MAX_ADDRESSES):
+    def __init__(self, forgetAfter=FORGET_AFTER, maxAddresses=MAX_ADDRESSES,
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
         @param forgetAfter: see L{FORGET_AFTER}.
         @param maxAddresses: see L{MAX_ADDRESSES}.
+        @param ipv6PrefixLength: the bits of an IPv6 address that name
+            its client (see L{limitKey}).
         """
         self.forgetAfter = forgetAfter
         self.maxAddresses = maxAddresses
+        self.ipv6PrefixLength = ipv6PrefixLength
         self._recent = OrderedDict()
 
     def record(self, host, now):
@@ -45,9 +52,11 @@ class AddressFailures:
 
         @param host: the client's address.
         @param now: the time, in seconds.
-        @return: the address's failures, this one included, since it last
-            went L{FORGET_AFTER} seconds without one.
+        @return: the client's failures (its address's, or its IPv6
+            network's), this one included, since it last went
+            L{FORGET_AFTER} seconds without one.
         """
+        host = limitKey(host, self.ipv6PrefixLength)
         count, last = self._recent.pop(host, (0, now))
         if now - last > self.forgetAfter:
             count = 0

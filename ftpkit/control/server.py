@@ -613,12 +613,14 @@ class FTPFactory(ServerFactory):
         self.reactor = reactor
         if limiter is None:
             limiter = ConnectionLimiter(self.config.maxConnections,
-                                        self.config.maxConnectionsPerIP)
+                                        self.config.maxConnectionsPerIP,
+                                        self.config.ipv6PrefixLength)
         self.limiter = limiter
         self.addressRules = AddressRules(self.config.allowFrom,
                                          self.config.denyFrom)
         self.userSessions = UserSessions(self.config.maxSessionsPerUser)
-        self.loginFailures = AddressFailures()
+        self.loginFailures = AddressFailures(
+            ipv6PrefixLength=self.config.ipv6PrefixLength)
         if hub is None:
             hub = events.EventHub()
             EventLog().subscribeTo(hub)
@@ -627,7 +629,8 @@ class FTPFactory(ServerFactory):
         shareLimit = passiveLimit(self.config.maxPassivePerIP,
                                   self.config.passivePorts)
         self.passiveShares = (None if shareLimit is None
-                              else PassiveShares(shareLimit))
+                              else PassiveShares(
+                                  shareLimit, self.config.ipv6PrefixLength))
         self.theftAlarm = TheftAlarm(reactor)
         self.heldUploads = HeldUploads()
         self.openSessions = set()

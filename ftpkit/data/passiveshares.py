@@ -7,10 +7,13 @@ but one address may open many sessions (up to C{--max-connections-per-ip})
 and keep each one's listener waiting: with a C{--passive-ports} range, that
 leaves the other clients no port (their PASV gets C{425}). Past its share,
 an address's PASV/EPSV gets C{425} instead, and other addresses still find
-ports.
+ports. An IPv6 client's share is its network's (L{limitKey}), or one
+client with a C{/64} would hold a share per address.
 """
 
 from collections import Counter
+
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
 
 def passiveLimit(perAddress, portRange):
@@ -38,15 +41,19 @@ class PassiveShares:
     """
     Passive listeners held, per client address.
 
-    @ivar limit: the most one address may hold.
-    @ivar held: listeners held, by address.
+    @ivar limit: the most one client may hold.
+    @ivar held: listeners held, by L{limitKey} (an IPv4 address, an IPv6
+        network).
     """
 
-    def __init__(self, limit):
+    def __init__(self, limit, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
         @param limit: see L{passiveLimit}.
+        @param ipv6PrefixLength: the bits of an IPv6 address that name
+            its client (see L{limitKey}).
         """
         self.limit = limit
+        self.ipv6PrefixLength = ipv6PrefixLength
         self.held = Counter()
 
     def take(self, host):
@@ -56,6 +63,7 @@ class PassiveShares:
         @param host: the client's address, normalized.
         @return: whether it may listen.
         """
+        host = limitKey(host, self.ipv6PrefixLength)
         if self.held[host] >= self.limit:
             return False
         self.held[host] += 1
@@ -67,6 +75,7 @@ class PassiveShares:
 
         @param host: the client's address, normalized.
         """
+        host = limitKey(host, self.ipv6PrefixLength)
         self.held[host] -= 1
         if self.held[host] <= 0:
             del self.held[host]

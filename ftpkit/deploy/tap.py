@@ -36,6 +36,7 @@ from ftpkit.deploy.opsoptions import (
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.interfaces import IRealmPlugin
+from ftpkit.protocol.limitkeys import parsePrefixLength
 
 _DEFAULTS = ServerConfig()
 
@@ -241,6 +242,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
          "Sessions over this get 421 and are closed."],
         ["max-connections-per-ip", None, str(_DEFAULTS.maxConnectionsPerIP),
          "Likewise per client address."],
+        ["ipv6-prefix-length", None, str(_DEFAULTS.ipv6PrefixLength),
+         ("Bits of an IPv6 address that name one client for every "
+          "per-address limit (sessions, passive listeners, the failed-login "
+          "delay): 64 counts a /64 as one client, 128 each address.")],
         ["max-passive-per-ip", None, None,
          ("Passive listeners (PASV/EPSV waiting for their connection) one "
           "client address may hold at once, over all its sessions, and "
@@ -268,6 +273,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         "passive-address": ipv4Address,
         "max-connections": positiveInteger,
         "max-connections-per-ip": positiveInteger,
+        "ipv6-prefix-length": parsePrefixLength,
         "max-passive-per-ip": positiveInteger,
         "idle-timeout": positiveNumber,
         "login-timeout": positiveNumber,
@@ -376,6 +382,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             "passiveAddress": self["passive-address"],
             "maxConnections": self["max-connections"],
             "maxConnectionsPerIP": self["max-connections-per-ip"],
+            "ipv6PrefixLength": self["ipv6-prefix-length"],
             "maxPassivePerIP": self["max-passive-per-ip"],
             "idleTimeout": self["idle-timeout"],
             "loginTimeout": self["login-timeout"],

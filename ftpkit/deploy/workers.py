@@ -44,6 +44,7 @@ from ftpkit.deploy.endpoints import splitEndpoint
 from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 from ftpkit.protocol.replies import formatReply
 
 STARTUP_WAIT = 30.0
@@ -430,7 +431,8 @@ class OverLimitWaits:
         first.
     """
 
-    def __init__(self, reactor, admit, refuse):
+    def __init__(self, reactor, admit, refuse,
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
         @param reactor: an C{IReactorTime}.
         @param admit: called with a connection and its client's address
@@ -438,16 +440,19 @@ class OverLimitWaits:
             closed).
         @param refuse: called with the connection, the address and the
             refusal when the wait is over; the connection is closed after.
+        @param ipv6PrefixLength: the bits of an IPv6 address that name
+            its client (L{limitKey}): one connection per client waits.
         """
         self.reactor = reactor
         self.admit = admit
         self.refuse = refuse
+        self.ipv6PrefixLength = ipv6PrefixLength
         self.waiting = []
 
     def wait(self, connection, host, refusal, seconds):
         """
         Hold a connection until a session ends or C{seconds} passed,
-        unless another one from its address waits already, or
+        unless another one from its client (L{limitKey}) waits already, or
         L{MOST_WAITING} do in all (a client flooding the server must not
         make it hold descriptors: only a client reconnecting after its
         session ended has reason to wait).
@@ -459,8 +464,10 @@ class OverLimitWaits:
         @param seconds: how long it may wait.
         @return: whether it is held (else refuse and close it now).
         """
+        client = limitKey(host, self.ipv6PrefixLength)
         if len(self.waiting) >= MOST_WAITING or any(
-                each[1] == host for each in self.waiting):
+                limitKey(each[1], self.ipv6PrefixLength) == client
+                for each in self.waiting):
             return False
         entry = [connection, host, refusal, None]
         entry[3] = self.reactor.callLater(seconds, self._expired, entry)
@@ -532,10 +539,12 @@ class WorkerPool(service.Service):
         self.addresses = [acceptorAddress(each) for each in listens]
         self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
                                        self.dispatch)
-        self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse)
+        self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse,
+                                        config.ipv6PrefixLength)
         self.argv = argv
         self.limiter = ConnectionLimiter(config.maxConnections,
-                                         config.maxConnectionsPerIP)
+                                         config.maxConnectionsPerIP,
+                                         config.ipv6PrefixLength)
         self.addressRules = AddressRules(config.allowFrom, config.denyFrom)
         self.grace = config.shutdownGrace
         self.workers = []

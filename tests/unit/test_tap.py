@@ -123,11 +123,13 @@ class OptionTests(unittest.TestCase):
             "--max-connections-per-ip", "2",
             "--idle-timeout", "2.5",
             "--max-login-attempts", "5",
+            "--ipv6-prefix-length", "48",
         )["config"]
         self.assertEqual(
             (config.maxConnections, config.maxConnectionsPerIP,
-             config.idleTimeout, config.maxLoginAttempts),
-            (10, 2, 2.5, 5),
+             config.idleTimeout, config.maxLoginAttempts,
+             config.ipv6PrefixLength),
+            (10, 2, 2.5, 5, 48),
         )
 
     def test_passive(self):
@@ -269,6 +271,15 @@ class BadValueTests(unittest.TestCase):
             for value in ["x", "0", "-1", "1.5", ""]:
                 message = self.assertRejected(option, option, value)
                 self.assertIn("positive integer", message)
+
+    def test_ipv6PrefixLength(self):
+        """
+        An IPv6 prefix length is from 1 to 128.
+        """
+        for value in ["x", "0", "129", "-1", "1.5", ""]:
+            message = self.assertRejected("--ipv6-prefix-length",
+                                          "--ipv6-prefix-length", value)
+            self.assertIn("from 1 to 128", message)
 
     def test_idleTimeout(self):
         """
