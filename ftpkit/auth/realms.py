@@ -382,6 +382,12 @@ class SharedShellRealm:
         return IFTPShell, self.shell, noLogout
 
 
+MEMORY_REALM_BYTES = 256 << 20
+"""The most bytes a L{MemoryRealm}'s tree holds unless told otherwise
+(C{--realm memory:SIZE}): without a limit, uploaders could fill the
+server's memory."""
+
+
 class MemoryRealm(SharedShellRealm):
     """
     Every user sees one shared in-memory tree, held to the write rules
@@ -390,14 +396,18 @@ class MemoryRealm(SharedShellRealm):
     @ivar shell: the shared L{ftpkit.shells.memory.MemoryShell}.
     """
 
-    def __init__(self, readOnly=False, anonymousWrite=False):
+    def __init__(self, readOnly=False, anonymousWrite=False,
+                 maxBytes=MEMORY_REALM_BYTES):
         """
         @param readOnly: nobody may change anything.
         @param anonymousWrite: anonymous users may upload new files.
+        @param maxBytes: the most bytes the tree holds, files and uploads
+            in progress together (past it, uploads get C{552}), or
+            C{None} for no limit: see L{MEMORY_REALM_BYTES}.
         """
         from ftpkit.shells.memory import MemoryShell
 
-        SharedShellRealm.__init__(self, MemoryShell())
+        SharedShellRealm.__init__(self, MemoryShell(maxBytes=maxBytes))
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
 

@@ -16,6 +16,11 @@ server adapts to producers and consumers (L{ftpkit.shells.adapters}):
 files it used to have, for code that calls them directly; a new storage
 needs neither.)
 
+A shell given C{maxBytes} holds at most that many bytes, its files and the
+uploads in progress together (L{_Budget}): an upload that would pass it
+is cut with L{QuotaExceeded} (C{552}) and nothing of it is kept, so that
+uploaders cannot fill the server's memory (C{--realm memory:SIZE}).
+
 A storage whose calls block would run them with
 L{ftpkit.blocking.BlockingPool} and return its L{Deferred}s instead.
 """
@@ -37,6 +42,7 @@ from ftpkit.errors import (
     NotDirectory,
     ParameterNotImplemented,
     PermissionDenied,
+    QuotaExceeded,
 )
 from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
 from ftpkit.interfaces import (
@@ -131,6 +137,37 @@ class _Directory(_Node):
         )
 
 
+class _Budget:
+    """
+    The bytes a L{MemoryShell} holds, at most C{limit}.
+
+    @ivar limit: the most bytes, or C{None} for no limit.
+    @ivar used: the bytes of the files and of the uploads in progress.
+    """
+
+    def __init__(self, limit):
+        """
+        @param limit: see L{limit}.
+        """
+        self.limit = limit
+        self.used = 0
+
+    def fits(self, size):
+        """
+        @param size: bytes more to hold (fewer, when negative).
+        @return: whether the shell may hold them.
+        """
+        return (self.limit is None or size <= 0
+                or self.used + size <= self.limit)
+
+    def full(self):
+        """
+        @return: the error of an upload refused for want of room.
+        """
+        return QuotaExceeded(f"Exceeded storage allocation: the server "
+                             f"holds at most {self.limit} bytes")
+
+
 def _deferred(method):
     """
     Turn a method that returns a value or raises into one that returns a
@@ -160,14 +197,19 @@ class MemoryShell:
     everything happens in the reactor thread, so no locking is needed.
     """
 
-    def __init__(self, files=None, clock=None):
+    def __init__(self, files=None, clock=None, maxBytes=None):
         """
         @param files: optional C{dict} mapping absolute path text such as
             C{"/a/b.txt"} to C{bytes}; the directories they need are made.
         @param clock: an L{twisted.internet.interfaces.IReactorTime} giving
             modification times; the system clock when omitted.
+        @param maxBytes: the most bytes the shell holds, its files and the
+            uploads in progress together (an upload replacing a file needs
+            room for both until it is complete), or C{None} for no limit.
+            C{files} count towards it, but are never refused.
         """
         self._clock = clock
+        self._budget = _Budget(maxBytes)
         self._root = _Directory(self._now())
         for text, data in (files or {}).items():
             segments = tuple(segment for segment in text.split("/") if segment)
@@ -176,7 +218,22 @@ class MemoryShell:
                 directory = directory.children.setdefault(
                     segment, _Directory(self._now())
                 )
-            directory.children[segments[-1]] = _File(self._now(), data)
+            self._place(directory, segments[-1], _File(self._now(), data))
+
+    @property
+    def maxBytes(self):
+        """
+        @return: the most bytes the shell holds, or C{None} for no limit.
+        """
+        return self._budget.limit
+
+    @property
+    def bytesHeld(self):
+        """
+        @return: the bytes the shell holds now: its files' and those
+            received by uploads in progress.
+        """
+        return self._budget.used
 
     def _now(self):
         """
@@ -201,6 +258,22 @@ class MemoryShell:
                 raise NoSuchFile()
             node = node.children[segment]
         return node
+
+    def _place(self, directory, name, node):
+        """
+        Put C{node} in C{directory} as C{name}, replacing what was there,
+        and count the bytes held (L{_Budget.used}): a file's, less a
+        replaced file's.
+
+        @param directory: a L{_Directory}.
+        @param name: the entry's name.
+        @param node: a L{_File} or L{_Directory} not in the tree.
+        """
+        old = directory.children.get(name)
+        for each, sign in ((old, -1), (node, 1)):
+            if isinstance(each, _File):
+                self._budget.used += sign * len(each.data)
+        directory.children[name] = node
 
     def _parent(self, path):
         """
@@ -294,7 +367,9 @@ class MemoryShell:
         @param path: a non-empty tuple of segments that exists.
         """
         parent = self._parent(path)
-        del parent.children[path[-1]]
+        node = parent.children.pop(path[-1])
+        if isinstance(node, _File):
+            self._budget.used -= len(node.data)
         parent.mtime = self._now()
 
     @_deferred
@@ -322,7 +397,7 @@ class MemoryShell:
         if existing is not None and isinstance(node, _Directory):
             raise NotDirectory()
         self._remove(fromPath)
-        target.children[toPath[-1]] = node
+        self._place(target, toPath[-1], node)
         target.mtime = self._now()
 
     @_deferred
@@ -361,19 +436,25 @@ class MemoryShell:
         @param path: the file's path.
         @param offset: the byte the upload started at (0 to replace).
         @param append: whether the upload is appended.
-        @param data: the uploaded bytes.
+        @param data: the uploaded bytes (no longer counted as held by the
+            upload).
         @raise FTPError: when the path no longer suits a file.
+        @raise QuotaExceeded: when the file would not fit in C{maxBytes}
+            (a resume far past the end, say, padded with zero bytes).
         """
         parent = self._parent(path)
         existing = parent.children.get(path[-1])
         if isinstance(existing, _Directory):
             raise IsDirectory()
         old = existing.data if existing is not None else b""
+        size = (len(old) if append else offset) + len(data)
+        if not self._budget.fits(size - len(old)):
+            raise self._budget.full()
         if append:
             data = old + data
         elif offset:
             data = old[:offset].ljust(offset, b"\0") + data
-        parent.children[path[-1]] = _File(self._now(), data)
+        self._place(parent, path[-1], _File(self._now(), data))
         parent.mtime = self._now()
 
     @_deferred
@@ -444,7 +525,8 @@ class _MemoryReadFile:
 class _MemoryWriteFile:
     """
     A file opened for an upload; nothing changes in the shell until
-    L{close}.
+    L{close}. Its bytes count in the shell's L{_Budget} as they arrive: a
+    write that does not fit is refused, and the upload with it.
     """
 
     def __init__(self, shell, path, offset, append):
@@ -459,27 +541,52 @@ class _MemoryWriteFile:
         self._offset = offset
         self._append = append
         self._data = bytearray()
+        self._held = 0
+        self._refused = None
 
     def writeAt(self, offset, data):
         """
-        See L{IRandomWriteFile.writeAt}.
+        See L{IRandomWriteFile.writeAt}: past the shell's C{maxBytes}, the
+        upload is dropped and the write fails with L{QuotaExceeded}.
         """
+        budget = self._shell._budget
+        growth = max(0, offset + len(data) - len(self._data))
+        if self._refused is None and not budget.fits(growth):
+            self._refused = budget.full()
+            self._forget()
+        if self._refused is not None:
+            return fail(self._refused)
+        budget.used += growth
+        self._held += growth
         self._data[offset : offset + len(data)] = data
         return succeed(None)
+
+    def _forget(self):
+        """
+        Drop the bytes received, which the shell no longer holds.
+        """
+        self._shell._budget.used -= self._held
+        self._held = 0
+        self._data = bytearray()
 
     @_deferred
     def close(self):
         """
         See L{IRandomWriteFile.close}: store the upload in one step.
+
+        @raise QuotaExceeded: after a refused write (nothing is stored).
         """
-        data, self._data = bytes(self._data), bytearray()
+        if self._refused is not None:
+            raise self._refused
+        data = bytes(self._data)
+        self._forget()
         self._shell._commit(self._path, self._offset, self._append, data)
 
     def abort(self):
         """
         See L{IRandomWriteFile.abort}: forget what was received.
         """
-        self._data = bytearray()
+        self._forget()
         return succeed(None)
 
     def receive(self):

@@ -165,6 +165,16 @@ class OptionTests(unittest.TestCase):
         self.assertEqual(options["realmPlugin"].name, "memory")
         self.assertIsInstance(options["realmObject"], MemoryRealm)
 
+    def test_memoryRealmSize(self):
+        """
+        C{--realm memory} holds 256 MiB by default, C{memory:SIZE} that
+        size.
+        """
+        realm = parse("--realm", "memory")["realmObject"]
+        self.assertEqual(realm.shell.maxBytes, 256 << 20)
+        realm = parse("--realm", "memory:1.5M")["realmObject"]
+        self.assertEqual(realm.shell.maxBytes, 1536 << 10)
+
     def test_readOnlyReachesRealm(self):
         """
         C{--read-only} makes the realm's shells read-only.
@@ -243,7 +253,9 @@ class BadValueTests(unittest.TestCase):
         The realm's C{ValueError} becomes the usage error.
         """
         message = self.assertRejected("--realm", "--realm", "memory:x")
-        self.assertIn("no argument", message)
+        self.assertIn("number of bytes", message)
+        message = self.assertRejected("--realm", "--realm", "memory:0")
+        self.assertIn("at least 1 byte", message)
         message = self.assertRejected("--realm", "--realm", "filesystem:/no/x")
         self.assertIn("not an existing directory", message)
 

@@ -69,30 +69,42 @@ class FilesystemRealmPlugin:
 @implementer(IPlugin, IRealmPlugin)
 class MemoryRealmPlugin:
     """
-    C{--realm memory}: one in-memory tree shared by every user, gone when
-    the server stops.
+    C{--realm memory[:SIZE]}: one in-memory tree shared by every user,
+    holding at most C{SIZE} bytes, gone when the server stops.
     """
 
     name = "memory"
     description = "One in-memory tree shared by all users, lost on exit."
-    argumentHelp = "none"
+    argumentHelp = (
+        "optional SIZE (K, M, G suffixes) the tree may hold, files and"
+        " uploads in progress together; past it uploads get 552"
+        " [default: 256M]"
+    )
 
     def makeRealm(self, argument, options):
         """
         Build a L{ftpkit.auth.realms.MemoryRealm} from C{options}.
 
-        @param argument: must be C{""}.
+        @param argument: the most bytes the tree holds (L{parseByteCount
+            <ftpkit.deploy.limitoptions.parseByteCount>}), or C{""} for
+            L{ftpkit.auth.realms.MEMORY_REALM_BYTES}.
         @param options: the parsed L{ftpkit.deploy.tap.Options}.
         @return: a L{ftpkit.auth.realms.MemoryRealm}.
-        @raise ValueError: when an argument is given.
+        @raise ValueError: when C{argument} is no size.
         """
-        if argument:
-            raise ValueError("the memory realm takes no argument")
-        from ftpkit.auth.realms import MemoryRealm
+        from ftpkit.auth.realms import MEMORY_REALM_BYTES, MemoryRealm
+        from ftpkit.deploy.limitoptions import parseByteCount
 
+        maxBytes = MEMORY_REALM_BYTES
+        if argument:
+            try:
+                maxBytes = parseByteCount(argument)
+            except ValueError as e:
+                raise ValueError(f"memory:{argument}: {e}") from None
         return MemoryRealm(
             readOnly=bool(options["read-only"]),
             anonymousWrite=bool(options["anonymous-write"]),
+            maxBytes=maxBytes,
         )
 
 

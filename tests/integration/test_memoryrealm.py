@@ -1,0 +1,95 @@
+"""
+C{--realm memory:SIZE} over real sockets: an uploader cannot fill the
+server's memory (the tree had no limit at all).
+"""
+
+import ftplib
+import io
+
+from twisted.trial import unittest
+
+from tests.serverprocess import ServerProcess
+
+LIMIT = 1 << 20
+"""The realm's size in these tests: C{--realm memory:1M}."""
+
+FLOOD = 64 << 20
+"""Bytes the uploader tries to send: far past the limit."""
+
+
+class MemoryRealmLimitTests(unittest.TestCase):
+    """
+    A server started with C{--realm memory:1M}.
+    """
+
+    def setUp(self):
+        self.server = ServerProcess(self, [
+            "--realm", "memory:1M", "--auth", "memory:alice:secret"])
+        self.server.waitForGreeting()
+
+    def login(self):
+        ftp = self.server.login("alice", "secret")
+        self.addCleanup(ftp.close)
+        ftp.voidcmd("TYPE I")
+        return ftp
+
+    def flood(self, ftp, command):
+        """
+        Send up to L{FLOOD} bytes with C{command}.
+
+        @return: C{(bytes sent, final reply)}.
+        """
+        data = ftp.transfercmd(command)
+        chunk = b"x" * (256 << 10)
+        sent = 0
+        try:
+            while sent < FLOOD:
+                data.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        data.close()
+        try:
+            final = ftp.voidresp()
+        except ftplib.Error as e:
+            final = str(e)
+        return sent, final
+
+    def test_uploadPastLimit(self):
+        """
+        C{STOR} of more than the realm holds gets C{552} before the client
+        has sent it all, and nothing of it is kept; the room is still
+        there for an upload that fits.
+        """
+        ftp = self.login()
+        sent, final = self.flood(ftp, "STOR flood.bin")
+        self.assertTrue(final.startswith("552"), final)
+        self.assertLess(sent, FLOOD)
+        self.assertEqual(ftp.nlst(), [])
+        fits = b"y" * (LIMIT - 1)
+        ftp.storbinary("STOR fits.bin", io.BytesIO(fits))
+        self.assertEqual(ftp.size("fits.bin"), LIMIT - 1)
+        received = []
+        ftp.retrbinary("RETR fits.bin", received.append)
+        self.assertEqual(b"".join(received), fits)
+        with self.assertRaises(ftplib.error_perm) as caught:
+            ftp.storbinary("STOR more.bin", io.BytesIO(b"z" * 2))
+        self.assertTrue(str(caught.exception).startswith("552"))
+        self.assertEqual(ftp.nlst(), ["fits.bin"])
+
+    def test_appendPastLimit(self):
+        """
+        C{APPE} and a resumed C{STOR} (C{REST}) that would grow a file
+        past the limit get C{552}; the file stays as it was.
+        """
+        ftp = self.login()
+        start = b"a" * (LIMIT - 10)
+        ftp.storbinary("STOR f", io.BytesIO(start))
+        for command, rest in [("APPE f", None), ("STOR f", LIMIT - 10)]:
+            with self.assertRaises(ftplib.error_perm) as caught:
+                ftp.storbinary(command, io.BytesIO(b"z" * 20), rest=rest)
+            self.assertTrue(str(caught.exception).startswith("552"),
+                            (command, caught.exception))
+            self.assertEqual(ftp.size("f"), LIMIT - 10)
+        ftp.storbinary("APPE f", io.BytesIO(b"z" * 10))
+        self.assertEqual(ftp.size("f"), LIMIT)
