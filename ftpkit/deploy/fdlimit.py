@@ -8,9 +8,11 @@ A process gets the lowest free descriptor number, so a connection
 accepted on descriptor C{n} means about C{n} descriptors are in use. Past
 C{softLimit - RESERVE}, new sessions are refused: the sessions already
 running keep the reserve for their data connections, passive listeners
-and files.
+and files. The acceptor of C{--workers} also holds a L{SpareDescriptor},
+given up to answer a client when it has run out all the same.
 """
 
+import os
 import resource
 import time
 
@@ -104,3 +106,35 @@ def transportRefusal(transport, softLimit=_softLimit):
         if isinstance(fileno, int):
             return headroomRefusal(fileno, softLimit())
     return None
+
+
+class SpareDescriptor:
+    """
+    One descriptor (of C{/dev/null}) held to be given up when the process
+    runs out, so that a client can still be answered.
+    """
+
+    def __init__(self):
+        self.fd = None
+
+    def reserve(self):
+        """
+        Hold the descriptor (again).
+        """
+        if self.fd is None:
+            try:
+                self.fd = os.open(os.devnull, os.O_RDONLY)
+            except OSError:
+                self.fd = None
+
+    def release(self):
+        """
+        Give the descriptor up.
+
+        @return: whether one was held.
+        """
+        if self.fd is None:
+            return False
+        os.close(self.fd)
+        self.fd = None
+        return True

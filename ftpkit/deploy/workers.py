@@ -6,7 +6,8 @@ is a full server (its own reactor, passive ports and thread pool) and
 tells the acceptor when a session ends, so the limits hold across them.
 Behind a PROXY-protocol balancer (C{haproxy:} listeners) the acceptor
 looks at each header first, so the limits count clients
-(L{ftpkit.deploy.proxiedaccept}).
+(L{ftpkit.deploy.proxiedaccept}); a connection over a limit waits a
+moment for a session to end (L{ftpkit.deploy.overlimit}).
 
 A worker's sessions are released when it dies. A worker that dies before
 it is ready is started again after a delay doubling at each such failure
@@ -41,10 +42,10 @@ from ftpkit.control.tls import implicitAsTCP
 from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import splitEndpoint
+from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
 from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
-from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 from ftpkit.protocol.replies import formatReply
 
 STARTUP_WAIT = 30.0
@@ -64,20 +65,6 @@ FIRST_RESTART_DELAY = 0.5
 
 LONGEST_RESTART_DELAY = 30.0
 """The most seconds between attempts to start a failing worker."""
-
-RELEASE_WAIT = 2.0
-"""
-Seconds a connection over C{--max-connections} or
-C{--max-connections-per-ip} waits for a session that counts against it to
-end before it is refused. A worker tells the acceptor that a session ended
-a moment after its client got the last reply (C{221}): a client that
-reconnects at once must not be refused for the session it just ended, as
-a single process, which releases the session before its reply leaves,
-never refuses it.
-"""
-
-MOST_WAITING = 64
-"""The most connections waiting for a session to end (L{RELEASE_WAIT})."""
 
 STOP_MARGIN = 10.0
 """
@@ -266,38 +253,6 @@ class _Acceptor:
             self.pool.spare.reserve()
 
 
-class SpareDescriptor:
-    """
-    One descriptor (of C{/dev/null}) held to be given up when the process
-    runs out, so that a client can still be answered.
-    """
-
-    def __init__(self):
-        self.fd = None
-
-    def reserve(self):
-        """
-        Hold the descriptor (again).
-        """
-        if self.fd is None:
-            try:
-                self.fd = os.open(os.devnull, os.O_RDONLY)
-            except OSError:
-                self.fd = None
-
-    def release(self):
-        """
-        Give the descriptor up.
-
-        @return: whether one was held.
-        """
-        if self.fd is None:
-            return False
-        os.close(self.fd)
-        self.fd = None
-        return True
-
-
 @implementer(IReadDescriptor)
 class _Worker(ProcessProtocol):
     """
@@ -421,87 +376,6 @@ class _Worker(ProcessProtocol):
         self.hosts[host] += 1
 
 
-class OverLimitWaits:
-    """
-    Connections over a limit, waiting a little for a session to end
-    (L{RELEASE_WAIT}) before they are refused: whenever a worker reports
-    one ended, each is tried again, oldest first.
-
-    @ivar waiting: C{[connection, host, refusal, timer]} of each, oldest
-        first.
-    """
-
-    def __init__(self, reactor, admit, refuse,
-                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
-        """
-        @param reactor: an C{IReactorTime}.
-        @param admit: called with a connection and its client's address
-            when a session ended; returns whether it was admitted (and
-            closed).
-        @param refuse: called with the connection, the address and the
-            refusal when the wait is over; the connection is closed after.
-        @param ipv6PrefixLength: the bits of an IPv6 address that name
-            its client (L{limitKey}): one connection per client waits.
-        """
-        self.reactor = reactor
-        self.admit = admit
-        self.refuse = refuse
-        self.ipv6PrefixLength = ipv6PrefixLength
-        self.waiting = []
-
-    def wait(self, connection, host, refusal, seconds):
-        """
-        Hold a connection until a session ends or C{seconds} passed,
-        unless another one from its client (L{limitKey}) waits already, or
-        L{MOST_WAITING} do in all (a client flooding the server must not
-        make it hold descriptors: only a client reconnecting after its
-        session ended has reason to wait).
-
-        @param connection: the accepted socket (closed here from now on,
-            if held).
-        @param host: the client's address.
-        @param refusal: the reason it is refused after the wait.
-        @param seconds: how long it may wait.
-        @return: whether it is held (else refuse and close it now).
-        """
-        client = limitKey(host, self.ipv6PrefixLength)
-        if len(self.waiting) >= MOST_WAITING or any(
-                limitKey(each[1], self.ipv6PrefixLength) == client
-                for each in self.waiting):
-            return False
-        entry = [connection, host, refusal, None]
-        entry[3] = self.reactor.callLater(seconds, self._expired, entry)
-        self.waiting.append(entry)
-        return True
-
-    def retry(self):
-        """
-        A session ended: admit those that fit now.
-        """
-        for entry in list(self.waiting):
-            connection, host, _, timer = entry
-            if entry in self.waiting and self.admit(connection, host):
-                self.waiting.remove(entry)
-                timer.cancel()
-
-    def _expired(self, entry):
-        self.waiting.remove(entry)
-        connection, host, refusal, _ = entry
-        try:
-            self.refuse(connection, host, refusal)
-        finally:
-            connection.close()
-
-    def stop(self):
-        """
-        Close every waiting connection unanswered (the server stops).
-        """
-        waiting, self.waiting = self.waiting, []
-        for connection, _, _, timer in waiting:
-            timer.cancel()
-            connection.close()
-
-
 class WorkerPool(service.Service):
     """
     The acceptor: listens, limits, and dispatches to worker processes.
@@ -548,7 +422,7 @@ class WorkerPool(service.Service):
         self.addressRules = AddressRules(config.allowFrom, config.denyFrom)
         self.grace = config.shutdownGrace
         self.workers = []
-        self.spare = SpareDescriptor()
+        self.spare = fdlimit.SpareDescriptor()
         self.failures = 0
         self._acceptors = []
         self._accepting = False

@@ -15,8 +15,8 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
+from ftpkit.deploy.overlimit import RELEASE_WAIT
 from ftpkit.deploy.workers import (
-    RELEASE_WAIT,
     WorkerPool,
     _Worker,
     listeningSocket,

@@ -14,7 +14,7 @@ from twisted.trial import unittest
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.data.passiveshares import PassiveShares
-from ftpkit.deploy.workers import OverLimitWaits
+from ftpkit.deploy.overlimit import OverLimitWaits
 from ftpkit.protocol.limitkeys import (
     DEFAULT_IPV6_PREFIX_LENGTH,
     limitKey,
