@@ -34,6 +34,7 @@ from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
 from ftpkit.control.sockets import closeNow, writeBeforeData, writeNow
+from ftpkit.control.turns import Turn, Turns
 from ftpkit.control.vhosts import DEFAULT, chooseHost, hostTable
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.data.listenerpool import ListenerPool
@@ -157,6 +158,22 @@ class FTPProtocol(
     def _currentTransfer(self):
         return self.transfer
 
+    @property
+    def listingTurn(self):
+        """
+        @return: the L{Turn} this session's directory listings take among
+            those of every client address (L{FTPFactory.listingTurns}).
+        """
+        return Turn(self.factory.listingTurns, self.peer, self)
+
+    @property
+    def hashTurn(self):
+        """
+        @return: the L{Turn} this session's checksums take
+            (L{FTPFactory.hashTurns}).
+        """
+        return Turn(self.factory.hashTurns, self.peer, self)
+
     # -- connection life --------------------------------------------------
 
     def connectionMade(self):
@@ -217,6 +234,8 @@ class FTPProtocol(
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
             self.publish(events.SESSION_ENDED)
+            self.factory.listingTurns.forget(self.peer, self)
+            self.factory.hashTurns.forget(self.peer, self)
             self.abortTransfer()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
@@ -587,6 +606,10 @@ class FTPFactory(ServerFactory):
     @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
         (C{--hold-anonymous-uploads}).
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
+    @ivar listingTurns: the L{Turns} in which client addresses read
+        directory listings from their shells: one call of each address at
+        a time.
+    @ivar hashTurns: the L{Turns} of checksums (C{HASH}), likewise.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.
     """
@@ -634,6 +657,8 @@ class FTPFactory(ServerFactory):
         self.theftAlarm = TheftAlarm(reactor)
         self.heldUploads = HeldUploads()
         self.openSessions = set()
+        self.listingTurns = Turns()
+        self.hashTurns = Turns()
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
         self.virtualHosts = hostTable(self.config.virtualHosts)
         self._hostPortals = {host: self._sharingCheckers(host.realm)

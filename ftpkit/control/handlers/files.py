@@ -230,7 +230,8 @@ class FileCommands:
         info = await self.session.shell.stat(path)
         if not info.isFile:
             return (553, "Not a regular file")
-        digest = await self.session.shell.hash(path, self.hashAlgorithm)
+        digest = await self.hashTurn.call(self.session.shell.hash, path,
+                                          self.hashAlgorithm)
         return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
                                          info.size, digest,
                                          paths.toText(path)))

@@ -11,6 +11,7 @@ directory's.
 
 from dataclasses import dataclass
 
+from ftpkit.control.turns import DirectTurn
 from ftpkit.errors import FTPError, NoSuchFile
 from ftpkit.interfaces import IFTPShellNames
 from ftpkit.protocol import globbing, paths
@@ -56,22 +57,24 @@ async def _literal(shell, cwd, argument):
     return path
 
 
-async def _entries(shell, path, namesOnly, streamed=False):
+async def _entries(shell, path, namesOnly, streamed, turn):
     """
     @param streamed: give an L{ftpkit.interfaces.IDirectoryListing}
         instead of a list (but for names from L{IFTPShellNames}).
+    @param turn: the L{ftpkit.control.turns.Turn} the shell is asked in.
     @return: a directory's C{(name, info)} pairs, or its names.
     """
     if namesOnly and IFTPShellNames.providedBy(shell):
-        return await shell.listNames(path)
+        return await turn.call(shell.listNames, path)
     if streamed:
-        return await openListing(shell, path)
+        return turn.listing(await turn.call(openListing, shell, path))
     if namesOnly:
-        return [name for name, _ in await shell.list(path)]
-    return await shell.list(path)
+        return [name for name, _ in await turn.call(shell.list, path)]
+    return await turn.call(shell.list, path)
 
 
-async def findListed(shell, cwd, argument, namesOnly=False, streamed=False):
+async def findListed(shell, cwd, argument, namesOnly=False, streamed=False,
+                     turn=DirectTurn):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -83,6 +86,10 @@ async def findListed(shell, cwd, argument, namesOnly=False, streamed=False):
         L{ftpkit.interfaces.IDirectoryListing} of C{(name, info)} pairs
         (L{ftpkit.shells.listings.openListing}) rather than a list, unless
         the shell names them (L{IFTPShellNames}) for C{namesOnly}.
+    @param turn: the L{ftpkit.control.turns.Turn} in which the shell is
+        asked for a directory's entries (a streamed listing's batches
+        too): the session's, so that no client address takes more than
+        its turn.
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
@@ -105,9 +112,9 @@ async def findListed(shell, cwd, argument, namesOnly=False, streamed=False):
         directory = paths.resolve(cwd, directoryText)
         if namesOnly:
             entries = globbing.matchNames(
-                pattern, await _entries(shell, directory, True))
+                pattern, await _entries(shell, directory, True, False, turn))
         else:
-            pairs = await shell.list(directory)
+            pairs = await turn.call(shell.list, directory)
             chosen = set(globbing.matchNames(
                 pattern, [name for name, _ in pairs]))
             entries = [pair for pair in pairs if pair[0] in chosen]
@@ -115,7 +122,8 @@ async def findListed(shell, cwd, argument, namesOnly=False, streamed=False):
             raise
         return Listed(directory, entries, directoryText, text=pathText)
     if info.isDirectory:
-        return Listed(path, await _entries(shell, path, namesOnly, streamed),
+        return Listed(path, await _entries(shell, path, namesOnly, streamed,
+                                           turn),
                       text=pathText)
     name = paths.basename(path)
     return Listed(path, [name if namesOnly else (name, info)],

@@ -137,7 +137,8 @@ class SessionCommands:
         session = self.session
         if session.shell is None:
             return (530, "Please log in with USER and PASS first")
-        listed = await findListed(session.shell, session.cwd, argument)
+        listed = await findListed(session.shell, session.cwd, argument,
+                                  turn=self.listingTurn)
         if len(listed.entries) > STAT_LIST_LIMIT:
             return (550, "Over %d entries; use LIST or MLSD"
                     % STAT_LIST_LIMIT)

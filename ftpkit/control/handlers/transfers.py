@@ -400,7 +400,8 @@ class TransferCommands:
         """
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument, streamed=True)
+                                  argument, streamed=True,
+                                  turn=self.listingTurn)
         return await self._sendListing(
             listed.entries, listing.ListFormat(time.time()),
             "LIST " + paths.toText(listed.path))
@@ -414,7 +415,8 @@ class TransferCommands:
         """
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument, namesOnly=True, streamed=True)
+                                  argument, namesOnly=True, streamed=True,
+                                  turn=self.listingTurn)
         entries = listed.entries
         if not listed.isDirectory:
             # A file: named as the client wrote it, as other servers do.
@@ -437,7 +439,8 @@ class TransferCommands:
         info = await shell.stat(path)
         if not info.isDirectory:
             return (501, "Not a directory")
-        entries = await openListing(shell, path)
+        turn = self.listingTurn
+        entries = turn.listing(await turn.call(openListing, shell, path))
         writable = self.canWriteFiles()
         facts = self.session.mlstFacts
 

@@ -1,0 +1,304 @@
+"""
+Fair turns at the shell's slow work: directory listings and checksums.
+
+A shell does that work in a few shared threads, first come, first served
+(the disk shell's lanes, L{ftpkit.shells.diskthreads}). Left to that
+order, one client address flooding listings of a huge directory (or
+checksums of big files) from many sessions fills the queue, and every
+other user's listing waits behind all of it. L{Turns} takes the calls
+first: each client address has at most C{perKey} calls at the shell at
+once, and its further calls wait, in the order they came, until one of
+its own ends. As every address has no more than that queued at the
+shell, the shell's own first-come order serves the addresses in turn: a
+listing waits for at most one batch of each other address busy listing,
+however many sessions or pipelined commands that address sends.
+
+A turn is one call to the shell: opening a listing, reading one batch of
+it (L{TurnListing}), a whole listing, a checksum. A client that stops
+reading its data connection holds no turn while it does not read.
+
+Pure bookkeeping on L{Deferred}s; no reactor.
+"""
+
+from collections import deque
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.errors import TransferAborted
+from ftpkit.interfaces import IDirectoryListing, IStatListing
+
+
+class _Call:
+    """
+    A call waiting for its turn, or at the shell.
+
+    @ivar owner: who asked (a session), for L{Turns.forget}.
+    @ivar function: the callable.
+    @ivar args: its positional arguments.
+    @ivar result: the Deferred its caller holds.
+    """
+
+    __slots__ = ("owner", "function", "args", "result")
+
+    def __init__(self, owner, function, args):
+        self.owner = owner
+        self.function = function
+        self.args = args
+        self.result = Deferred()
+
+
+class Turns:
+    """
+    Calls taking turns by key (a client address): at most C{perKey} of a
+    key running at once, the others waiting first come, first served.
+
+    @ivar perKey: the most calls of one key running at once.
+    """
+
+    def __init__(self, perKey=1):
+        """
+        @param perKey: see L{perKey}.
+        """
+        self.perKey = perKey
+        self._running = {}
+        self._waiting = {}
+        self._granting = set()
+
+    def run(self, key, owner, function, *args):
+        """
+        Call C{function(*args)} in C{key}'s turn: at once if C{key} has
+        fewer than C{perKey} calls running and none waiting, else once the
+        calls before it have ended.
+
+        @param key: whose turn (a client address).
+        @param owner: who asks (a session), for L{forget}.
+        @param function: returns a Deferred (or a value) once its work
+            is done; the turn is held until then.
+        @param args: its positional arguments.
+        @return: a Deferred firing with C{function}'s result or failure.
+        """
+        call = _Call(owner, function, args)
+        if key not in self._waiting and self._running.get(key, 0) < self.perKey:
+            self._start(key, call)
+        else:
+            queue = self._waiting.get(key)
+            if queue is None:
+                queue = self._waiting[key] = deque()
+            queue.append(call)
+        return call.result
+
+    def running(self, key):
+        """
+        @param key: a key.
+        @return: how many of its calls are running.
+        """
+        return self._running.get(key, 0)
+
+    def waiting(self, key):
+        """
+        @param key: a key.
+        @return: how many of its calls wait for their turn.
+        """
+        return len(self._waiting.get(key, ()))
+
+    def withdraw(self, key, result):
+        """
+        Take back a call that still waits: it will not run, and its
+        Deferred fails with L{TransferAborted}.
+
+        @param key: the key it was run with.
+        @param result: the Deferred L{run} gave.
+        @return: whether it was still waiting (C{False} when it already
+            ran or is running: that one ends as it will).
+        """
+        return self._drop(key, lambda call: call.result is result)
+
+    def forget(self, key, owner):
+        """
+        Take back every call of C{owner} that still waits (its session
+        ended): each Deferred fails with L{TransferAborted}.
+
+        @param key: the key they were run with.
+        @param owner: the owner they were run with.
+        """
+        self._drop(key, lambda call: call.owner is owner)
+
+    def _drop(self, key, chosen):
+        """
+        Take back the waiting calls of C{key} that C{chosen} picks.
+
+        @return: whether there was one.
+        """
+        queue = self._waiting.get(key)
+        if queue is None:
+            return False
+        dropped = [call for call in queue if chosen(call)]
+        if not dropped:
+            return False
+        kept = deque(call for call in queue if not chosen(call))
+        if kept:
+            self._waiting[key] = kept
+        else:
+            del self._waiting[key]
+        for call in dropped:
+            call.result.errback(TransferAborted())
+        return True
+
+    def _start(self, key, call):
+        """
+        Run a call, holding one of C{key}'s turns until it ends.
+        """
+        self._running[key] = self._running.get(key, 0) + 1
+        maybeDeferred(call.function, *call.args).addBoth(
+            self._finished, key, call)
+
+    def _finished(self, outcome, key, call):
+        """
+        A call ended: give the turn to the next one of its key, then hand
+        the outcome to its caller (whose next call, if it makes one at
+        once, comes after those already waiting).
+        """
+        count = self._running[key] - 1
+        if count:
+            self._running[key] = count
+        else:
+            del self._running[key]
+        self._next(key)
+        if isinstance(outcome, Failure):
+            call.result.errback(outcome)
+        else:
+            call.result.callback(outcome)
+
+    def _next(self, key):
+        """
+        Start the calls of C{key} that have a turn now. A call ending at
+        once (a shell answering without waiting) starts the next from
+        this loop, not from deeper in the stack.
+        """
+        if key in self._granting:
+            return
+        self._granting.add(key)
+        try:
+            while (key in self._waiting
+                   and self._running.get(key, 0) < self.perKey):
+                queue = self._waiting[key]
+                call = queue.popleft()
+                if not queue:
+                    del self._waiting[key]
+                self._start(key, call)
+        finally:
+            self._granting.discard(key)
+
+
+class Turn:
+    """
+    One session's side of a L{Turns}: its key (the client address) and
+    itself as the owner.
+    """
+
+    __slots__ = ("_turns", "_key", "_owner")
+
+    def __init__(self, turns, key, owner):
+        """
+        @param turns: the server's L{Turns}.
+        @param key: the session's client address.
+        @param owner: the session.
+        """
+        self._turns = turns
+        self._key = key
+        self._owner = owner
+
+    def call(self, function, *args):
+        """
+        See L{Turns.run}.
+        """
+        return self._turns.run(self._key, self._owner, function, *args)
+
+    def withdraw(self, result):
+        """
+        See L{Turns.withdraw}.
+        """
+        return self._turns.withdraw(self._key, result)
+
+    def listing(self, listing):
+        """
+        @param listing: an L{IDirectoryListing}.
+        @return: the same listing reading each batch in this turn
+            (L{TurnListing}), still formatting its own batches
+            (L{IStatListing}) when it did.
+        """
+        if IStatListing.providedBy(listing):
+            return TurnStatListing(listing, self)
+        return TurnListing(listing, self)
+
+
+class DirectTurn:
+    """
+    A L{Turn} that waits for nobody: for callers outside a session.
+    """
+
+    @staticmethod
+    def call(function, *args):
+        """
+        @return: C{function(*args)} as a Deferred.
+        """
+        return maybeDeferred(function, *args)
+
+    @staticmethod
+    def listing(listing):
+        """
+        @return: C{listing}, unchanged.
+        """
+        return listing
+
+
+@implementer(IDirectoryListing)
+class TurnListing:
+    """
+    An L{IDirectoryListing} whose batches are each read in a L{Turn};
+    closed while a batch waits for its turn, that batch is taken back
+    (its Deferred fails with L{TransferAborted}) so that an abandoned
+    listing holds nothing in the queue.
+    """
+
+    def __init__(self, listing, turn):
+        """
+        @param listing: the L{IDirectoryListing}.
+        @param turn: the session's L{Turn}.
+        """
+        self._listing = listing
+        self._turn = turn
+        self._asked = None
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}.
+        """
+        self._asked = self._turn.call(self._listing.nextBatch)
+        return self._asked
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        if self._asked is not None:
+            self._turn.withdraw(self._asked)
+            self._asked = None
+        self._listing.close()
+
+
+@implementer(IStatListing)
+class TurnStatListing(TurnListing):
+    """
+    A L{TurnListing} of a listing that formats its own batches.
+    """
+
+    def nextFormattedBatch(self, format):
+        """
+        See L{IStatListing.nextFormattedBatch}.
+        """
+        self._asked = self._turn.call(self._listing.nextFormattedBatch,
+                                      format)
+        return self._asked
