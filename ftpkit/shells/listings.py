@@ -33,6 +33,33 @@ def openListing(shell, path):
     return shell.list(path).addCallback(WholeListing)
 
 
+async def readListing(listing, limit):
+    """
+    Read a listing's entries, stopping as soon as there are more than
+    C{limit}, and close it.
+
+    @param listing: an L{IDirectoryListing}.
+    @param limit: the most entries wanted.
+    @return: the C{(name, info)} pairs, sorted by name; C{None} when there
+        are more than C{limit}, of which no more than one batch past
+        C{limit} were read.
+    """
+    entries = []
+    try:
+        while batch := await listing.nextBatch():
+            entries.extend(batch)
+            if len(entries) > limit:
+                return None
+    finally:
+        listing.close()
+    entries.sort(key=_name)
+    return entries
+
+
+def _name(entry):
+    return entry[0]
+
+
 @implementer(IDirectoryListing)
 class WholeListing:
     """

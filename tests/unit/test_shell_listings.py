@@ -26,6 +26,7 @@ from ftpkit.shells.listings import (
     FilteredListing,
     WholeListing,
     openListing,
+    readListing,
 )
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, PermissionTable
@@ -345,3 +346,55 @@ class VisibleNamesTests(unittest.TestCase):
              [".ftpkit-", "\udcff"]),
         ]:
             self.assertEqual(visibleNames(list(names)), visible, names)
+
+
+class ReadListingTests(unittest.TestCase):
+    """
+    L{readListing}: a listing read whole, up to a limit (for C{STAT}).
+    """
+
+    def listing(self, count):
+        """
+        @return: a L{WholeListing} of C{count} entries in batches of ten,
+            in reverse order, counting the batches asked for and whether
+            it was closed.
+        """
+        entries = [("e%03d" % n, None) for n in reversed(range(count))]
+        listing = WholeListing(entries, batchSize=10)
+        listing.asked = 0
+        listing.closed = False
+        nextBatch, close = listing.nextBatch, listing.close
+
+        def counted():
+            listing.asked += 1
+            return nextBatch()
+
+        def closing():
+            listing.closed = True
+            close()
+
+        listing.nextBatch, listing.close = counted, closing
+        return listing
+
+    def test_withinLimit(self):
+        """
+        Up to the limit, every entry, sorted by name; the listing is
+        closed.
+        """
+        listing = self.listing(25)
+        entries = self.successResultOf(
+            Deferred.fromCoroutine(readListing(listing, 25)))
+        self.assertEqual([name for name, _ in entries],
+                         ["e%03d" % n for n in range(25)])
+        self.assertTrue(listing.closed)
+
+    def test_overLimit(self):
+        """
+        Over the limit: C{None}, once the first batch past it was read,
+        and no further.
+        """
+        listing = self.listing(1000)
+        self.assertIsNone(self.successResultOf(
+            Deferred.fromCoroutine(readListing(listing, 15))))
+        self.assertEqual(listing.asked, 2)
+        self.assertTrue(listing.closed)

@@ -6,7 +6,12 @@ MODE STRU ALLO SITE.
 import time
 
 from ftpkit.control.handlers.listed import findListed
-from ftpkit.interfaces import IFTPShellChmod, IFTPShellFeatures, IFTPShellHash
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    IFTPShellChmod,
+    IFTPShellFeatures,
+    IFTPShellHash,
+)
 from ftpkit.protocol import commandtable, listing, paths
 from ftpkit.protocol.commands import (
     parseHASHAlgorithm,
@@ -15,12 +20,15 @@ from ftpkit.protocol.commands import (
     parseSTRU,
     parseTYPE,
 )
+from ftpkit.shells.listings import readListing
 
 STAT_LIST_LIMIT = 2000
 """The most entries C{STAT} lists on the control connection; a directory
 with more gets C{550} (C{LIST} and C{MLSD} send it in batches): the reply
 is formatted in one piece, which held up every session of the server for
-a time growing with the directory."""
+a time growing with the directory. A directory is read batch by batch,
+and no further than this limit, so a C{STAT} of a huge one costs a few
+batches, not the whole directory."""
 
 HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
               "sha512": "SHA-512"}
@@ -138,11 +146,14 @@ class SessionCommands:
         if session.shell is None:
             return (530, "Please log in with USER and PASS first")
         listed = await findListed(session.shell, session.cwd, argument,
-                                  turn=self.listingTurn)
-        if len(listed.entries) > STAT_LIST_LIMIT:
+                                  streamed=True, turn=self.listingTurn)
+        entries = listed.entries
+        if IDirectoryListing.providedBy(entries):
+            entries = await readListing(entries, STAT_LIST_LIMIT)
+        if entries is None or len(entries) > STAT_LIST_LIMIT:
             return (550, "Over %d entries; use LIST or MLSD"
                     % STAT_LIST_LIMIT)
-        text = listing.formatListing(listed.entries, time.time()).decode(
+        text = listing.formatListing(entries, time.time()).decode(
             "utf-8", "surrogateescape")
         return (213, ["Status of " + paths.toText(listed.path) + ":"]
                 + text.splitlines() + ["End of status"])

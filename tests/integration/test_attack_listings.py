@@ -1,0 +1,209 @@
+"""
+Floods of slow shell work over real loopback sockets: many sessions of
+one client address listing a huge directory, or checksumming a big file,
+while a client at another address (C{127.0.0.2}) wants the same kind of
+work done. The other client is served in turn (L{ftpkit.control.turns}),
+not after the whole flood. Assertions are on the order things end in.
+"""
+
+import ftplib
+import os
+import threading
+
+from twisted.internet import defer, reactor
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor
+from tests.integration.test_hardening import waitFor
+
+ENTRIES = 10000
+"""Entries of the huge directory: ten batches of a streamed listing."""
+
+BIG = 256 << 20
+"""Size of the (sparse) file whose checksum the flood asks for."""
+
+VICTIM = "127.0.0.2"
+"""The other client's address (the server listens on 127.0.0.1)."""
+
+
+def inOwnThread(function, *args):
+    """
+    Run a blocking client in a thread of its own (Twisted's pool has too
+    few for a flood and its victim at once).
+
+    @return: a Deferred firing, in the reactor thread, with its result.
+    """
+    result = defer.Deferred()
+
+    def run():
+        try:
+            value = function(*args)
+        except BaseException as e:
+            reactor.callFromThread(result.errback, e)
+        else:
+            reactor.callFromThread(result.callback, value)
+
+    threading.Thread(target=run, daemon=True).start()
+    return result
+
+
+class CountingLane:
+    """
+    Counts the jobs at the listings lane (queued or running): installed
+    on the lane before the sessions log in, since a shell takes the
+    lane's C{run} when it is made.
+
+    @ivar atLane: jobs submitted and not yet finished.
+    @ivar most: the most there ever were at once.
+    """
+
+    def __init__(self, testCase):
+        self.atLane = 0
+        self.most = 0
+        self._pool = diskThreadsFor(reactor, LISTINGS)
+        self._run = self._pool.run
+        self._pool.run = self.run
+        testCase.addCleanup(delattr, self._pool, "run")
+
+    def run(self, function, *args):
+        self.atLane += 1
+        self.most = max(self.most, self.atLane)
+        return self._run(function, *args).addBoth(self._finished)
+
+    def _finished(self, result):
+        self.atLane -= 1
+        return result
+
+
+class FloodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on 127.0.0.1 with a huge directory and a big file.
+    """
+
+    timeout = 120
+    attackers = 10
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        huge = os.path.join(self.root, "huge")
+        os.makedirs(huge)
+        for number in range(ENTRIES):
+            os.close(os.open(os.path.join(huge, "f%05d" % number),
+                             os.O_CREAT | os.O_WRONLY, 0o644))
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.truncate(BIG)
+        with open(os.path.join(self.root, "small.txt"), "wb") as f:
+            f.write(b"small\n")
+        os.makedirs(os.path.join(self.root, "few", "one"))
+        self.lane = CountingLane(self)
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+        self.ended = []
+
+    def client(self, source="127.0.0.1"):
+        """
+        @return: a logged-in C{ftplib.FTP} connected from C{source}
+            (its data connections too).
+        """
+        ftp = ftplib.FTP(source_address=(source, 0), timeout=60)
+        ftp.connect("127.0.0.1", self.server.port)
+        ftp.login("alice", "secret")
+        self.addCleanup(ftp.close)
+        return ftp
+
+    def busyAttackers(self):
+        """
+        @return: how many sessions from 127.0.0.1 have a command running.
+        """
+        return sum(1 for session in self.server.factory.openSessions
+                   if session.peer == "127.0.0.1" and not session.isIdle())
+
+    def note(self, who):
+        """
+        @return: a callback noting, in the reactor thread, that C{who}
+            was answered.
+        """
+        def noted(result):
+            self.ended.append(who)
+            return result
+        return noted
+
+    @defer.inlineCallbacks
+    def flood(self, run, count):
+        """
+        Start C{count} attacker sessions each doing C{run(ftp)} (blocking),
+        and wait until every one has a command running.
+
+        @return: a Deferred firing with the Deferreds of their ends.
+        """
+        clients = []
+        for _ in range(count):
+            clients.append((yield inOwnThread(self.client)))
+        ends = [inOwnThread(run, ftp).addCallback(self.note("attacker"))
+                for ftp in clients]
+        self.assertTrue((yield waitFor(
+            lambda: self.busyAttackers() == count)))
+        return ends
+
+    @defer.inlineCallbacks
+    def test_victimListsDuringListingFlood(self):
+        """
+        Ten sessions of one address list a huge directory; a client at
+        another address listing the same directory afterwards gets its
+        whole listing while most of the flood's are still being read
+        (first come, first served, it came after them all).
+        """
+        ends = yield self.flood(
+            lambda ftp: ftp.retrlines("LIST huge", lambda _: None),
+            self.attackers)
+        victim = yield inOwnThread(self.client, VICTIM)
+        lines = []
+        yield inOwnThread(victim.retrlines, "LIST huge", lines.append)
+        attackersDone = self.ended.count("attacker")
+        yield defer.gatherResults(ends)
+        self.assertEqual(len(lines), ENTRIES)
+        self.assertLessEqual(attackersDone, self.attackers // 2,
+                             "the victim's listing ended after %d of the"
+                             " flood's %d" % (attackersDone, self.attackers))
+
+    @defer.inlineCallbacks
+    def test_laneHoldsOneJobPerAddress(self):
+        """
+        However many sessions an address floods with, and whatever they
+        pipeline (here three C{STAT}s each of the huge directory, refused
+        with C{550}), the listings lane holds at most one job of each
+        address: with two addresses, never more than two jobs; and the
+        other address's C{STAT} is answered before most of the flood's.
+        """
+        def pipelined(ftp):
+            ftp.sock.sendall(b"STAT huge\r\n" * 3)
+            return [ftp.getmultiline()[:3] for _ in range(3)]
+
+        ends = yield self.flood(pipelined, self.attackers)
+        victim = yield inOwnThread(self.client, VICTIM)
+        reply = yield inOwnThread(victim.sendcmd, "STAT few")
+        attackersDone = self.ended.count("attacker")
+        replies = yield defer.gatherResults(ends)
+        self.assertIn("one", reply)
+        self.assertEqual(replies, [["550"] * 3] * self.attackers)
+        self.assertLessEqual(self.lane.most, 2)
+        self.assertLessEqual(attackersDone, self.attackers // 2)
+
+    @defer.inlineCallbacks
+    def test_victimHashesDuringHashFlood(self):
+        """
+        Four sessions of one address ask for the checksum of a big file
+        (the checksums' lane has two threads); the checksum a client at
+        another address then asks for, of a small file, comes back before
+        all but at most one of the flood's.
+        """
+        ends = yield self.flood(lambda ftp: ftp.sendcmd("HASH big.bin"), 4)
+        victim = yield inOwnThread(self.client, VICTIM)
+        reply = yield inOwnThread(victim.sendcmd, "HASH small.txt")
+        attackersDone = self.ended.count("attacker")
+        yield defer.gatherResults(ends)
+        self.assertTrue(reply.startswith("213"), reply)
+        self.assertLessEqual(attackersDone, 1)
