@@ -25,7 +25,7 @@ import hashlib
 import os
 import stat as statModule
 
-from twisted.internet.defer import succeed
+from twisted.internet.defer import Deferred, succeed
 from zope.interface import implementer
 
 from ftpkit.errors import (
@@ -59,6 +59,10 @@ from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
 HASH_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when checksumming."""
 
+HASH_STEP_SIZE = 16 * HASH_CHUNK_SIZE
+"""Bytes checksummed per call in the checksums' lane: between two, the
+lane takes other calls waiting."""
+
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
 
@@ -89,6 +93,27 @@ def _translated(function, *args):
         raise fromOSError(error) from None
     except UnicodeEncodeError:
         raise InvalidPath() from None
+
+
+def _hashStep(digest, fd, position, stop):
+    """
+    Checksum the next L{HASH_STEP_SIZE} bytes of a file (blocking).
+
+    @param digest: the C{hashlib} object.
+    @param fd: the open file.
+    @param position: where to go on from.
+    @param stop: where to stop.
+    @return: where the next step goes on from: C{stop} at the end (or
+        when the file turned out shorter).
+    """
+    end = min(stop, position + HASH_STEP_SIZE)
+    while position < end:
+        chunk = os.pread(fd, min(HASH_CHUNK_SIZE, end - position), position)
+        if not chunk:
+            return stop
+        digest.update(chunk)
+        position += len(chunk)
+    return position
 
 
 def _openRegular(path, flags, mode=0o644):
@@ -370,34 +395,44 @@ class FilesystemShell:
 
         Runs in the checksums' own lane
         (L{ftpkit.shells.diskthreads.HASHES}), so that hashing large files
-        never holds up other file commands.
+        never holds up other file commands; a step of L{HASH_STEP_SIZE}
+        bytes at a time, so that checksums of other clients, queued
+        meanwhile, take their steps between this one's.
 
         @raise ParameterNotImplemented: for an algorithm C{hashlib} lacks.
         """
-        return self._hashRunner(_translated, self._hash, path, algorithm,
-                                start, end)
+        return Deferred.fromCoroutine(
+            self._hashInSteps(path, algorithm, start, end))
 
-    def _hash(self, path, algorithm, start, end):
+    async def _hashInSteps(self, path, algorithm, start, end):
         """
-        The blocking part of L{hash}.
+        The steps of L{hash}.
+        """
+        run = self._hashRunner
+        digest, fd, stop = await run(_translated, self._openForHash, path,
+                                     algorithm, end)
+        try:
+            position = start
+            while position < stop:
+                position = await run(_translated, _hashStep, digest, fd,
+                                     position, stop)
+        finally:
+            os.close(fd)
+        return digest.hexdigest()
+
+    def _openForHash(self, path, algorithm, end):
+        """
+        The first, blocking, step of L{hash}.
+
+        @return: the C{hashlib} object, the open file and where to stop.
         """
         try:
             digest = hashlib.new(algorithm)
         except ValueError:
             raise ParameterNotImplemented() from None
         fd, result = _openRegular(self._resolve(path), os.O_RDONLY)
-        try:
-            stop = result.st_size if end is None else min(end, result.st_size)
-            position = start
-            while position < stop:
-                chunk = os.pread(fd, min(HASH_CHUNK_SIZE, stop - position), position)
-                if not chunk:
-                    break
-                digest.update(chunk)
-                position += len(chunk)
-        finally:
-            os.close(fd)
-        return digest.hexdigest()
+        stop = result.st_size if end is None else min(end, result.st_size)
+        return digest, fd, stop
 
     def openForReading(self, path, offset=0):
         """

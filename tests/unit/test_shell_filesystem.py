@@ -3,6 +3,7 @@ Tests for L{ftpkit.shells.filesystem}.
 """
 
 import errno
+import hashlib
 import os
 import pwd
 
@@ -23,7 +24,7 @@ from ftpkit.errors import (
 )
 from ftpkit.fileinfo import LINK
 from ftpkit.interfaces import IDescriptorFile
-from ftpkit.shells import diskfiles
+from ftpkit.shells import diskfiles, filesystem
 from ftpkit.shells.diskfiles import HIGH_WATER
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import (
@@ -526,3 +527,71 @@ class TemporaryNameTests(unittest.TestCase):
         self.patch(uploads, "temporaryName", lambda target: b"taken")
         self.assertRaises(FileExistsError, uploads.createTemporary,
                           os.path.join(self.directory, b"target"))
+
+
+class HashStepTests(unittest.TestCase):
+    """
+    L{FilesystemShell.hash} checksums a big file in steps, each a call of
+    its own to the runner, so that a first-come, first-served lane
+    alternates between checksums.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.calls = []
+        self.queued = []
+
+    def runner(self, function, *args):
+        """
+        Queue a blocking call, run by L{drain} in the order they came.
+        """
+        done = Deferred()
+        self.queued.append((done, function, args))
+        return done
+
+    def drain(self):
+        while self.queued:
+            done, function, args = self.queued.pop(0)
+            self.calls.append(args[-2] if args[0] is filesystem._hashStep
+                              else None)
+            try:
+                result = function(*args)
+            except Exception:
+                done.errback()
+            else:
+                done.callback(result)
+
+    def bigFile(self, name, size):
+        data = (name.encode("ascii") * size)[:size]
+        with open(os.path.join(self.root, name), "wb") as f:
+            f.write(data)
+        return hashlib.sha256(data).hexdigest()
+
+    def test_steps(self):
+        """
+        A file of two and a half steps is read in three, and checksummed
+        whole.
+        """
+        size = filesystem.HASH_STEP_SIZE * 5 // 2
+        expected = self.bigFile("a", size)
+        shell = FilesystemShell(self.root, runner=self.runner)
+        hashing = shell.hash(("a",), "sha256")
+        self.drain()
+        self.assertEqual(self.successResultOf(hashing), expected)
+        step = filesystem.HASH_STEP_SIZE
+        self.assertEqual(self.calls, [None, 0, step, 2 * step])
+
+    def test_alternate(self):
+        """
+        Two checksums at once take their steps in turn.
+        """
+        size = filesystem.HASH_STEP_SIZE * 2
+        expected = [self.bigFile("a", size), self.bigFile("b", size)]
+        shell = FilesystemShell(self.root, runner=self.runner)
+        hashing = [shell.hash((name,), "sha256") for name in ("a", "b")]
+        self.drain()
+        self.assertEqual([self.successResultOf(each) for each in hashing],
+                         expected)
+        step = filesystem.HASH_STEP_SIZE
+        self.assertEqual(self.calls, [None, None, 0, 0, step, step])
