@@ -47,6 +47,7 @@ from ftpkit.ops import events
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.protocol import commandtable, replies
 from ftpkit.protocol.commands import parseLine
+from ftpkit.protocol.limitkeys import limitKey
 from ftpkit.protocol.sessionstate import Session
 from ftpkit.shells.held import HeldUploads
 
@@ -159,12 +160,20 @@ class FTPProtocol(
         return self.transfer
 
     @property
+    def _turnKey(self):
+        """
+        @return: whose turn this session's listings and checksums take:
+            its client's L{limitKey} (an IPv6 client's network).
+        """
+        return limitKey(self.peer, self.config.ipv6PrefixLength)
+
+    @property
     def listingTurn(self):
         """
         @return: the L{Turn} this session's directory listings take among
-            those of every client address (L{FTPFactory.listingTurns}).
+            those of every client (L{FTPFactory.listingTurns}).
         """
-        return Turn(self.factory.listingTurns, self.peer, self)
+        return Turn(self.factory.listingTurns, self._turnKey, self)
 
     @property
     def hashTurn(self):
@@ -172,7 +181,7 @@ class FTPProtocol(
         @return: the L{Turn} this session's checksums take
             (L{FTPFactory.hashTurns}).
         """
-        return Turn(self.factory.hashTurns, self.peer, self)
+        return Turn(self.factory.hashTurns, self._turnKey, self)
 
     # -- connection life --------------------------------------------------
 
@@ -234,8 +243,9 @@ class FTPProtocol(
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
             self.publish(events.SESSION_ENDED)
-            self.factory.listingTurns.forget(self.peer, self)
-            self.factory.hashTurns.forget(self.peer, self)
+            key = self._turnKey
+            self.factory.listingTurns.forget(key, self)
+            self.factory.hashTurns.forget(key, self)
             self.abortTransfer()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
@@ -606,9 +616,9 @@ class FTPFactory(ServerFactory):
     @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
         (C{--hold-anonymous-uploads}).
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
-    @ivar listingTurns: the L{Turns} in which client addresses read
-        directory listings from their shells: one call of each address at
-        a time.
+    @ivar listingTurns: the L{Turns} in which clients (by
+        L{ftpkit.protocol.limitkeys.limitKey}) read directory listings
+        from their shells: one call of each client at a time.
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}), likewise.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.

@@ -15,7 +15,9 @@ however many sessions or pipelined commands that address sends.
 
 A turn is one call to the shell: opening a listing, reading one batch of
 it (L{TurnListing}), a whole listing, a checksum. A client that stops
-reading its data connection holds no turn while it does not read.
+reading its data connection holds no turn while it does not read. The
+server keys turns by L{ftpkit.protocol.limitkeys.limitKey}, so an IPv6
+client's whole network is one address here.
 
 Pure bookkeeping on L{Deferred}s; no reactor.
 """
