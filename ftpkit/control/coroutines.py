@@ -1,60 +1,95 @@
 """
-L{start}: run a command handler's coroutine as
+L{start}: run a command handler's coroutine, as
 L{Deferred.fromCoroutine<twisted.internet.defer.Deferred.fromCoroutine>}
-does, but take its result at once, without a L{Deferred}, when its first
-step finishes it.
+does, for less.
 
 Many commands finish without waiting (a small file in the page cache is
-sent whole while its C{RETR} runs); making a L{Deferred}, a cancellation
-status and a context per such command, and running its callbacks, costs
-more than the rest of the command's bookkeeping. A coroutine that does
-wait goes on under Twisted's own driver, from where it stopped.
+sent whole while its C{RETR} runs); their result is taken at once, with no
+L{Deferred} at all. A command that waits (a download, for its client to
+end the data connection) is resumed from the callbacks of the
+L{Deferred} it waits on. Twisted's driver also gives every coroutine a
+copy of the context variables and a logging context, and runs each step
+through them; a command's coroutine uses neither, and paying for them on
+every download cost more than the rest of its bookkeeping in the control
+connection.
 """
 
 from twisted.internet import defer
+from twisted.python.failure import Failure
 
 
 def start(coroutine):
     """
     Run the first step of C{coroutine}.
 
-    @param coroutine: a coroutine (or generator) that waits only on what
-        Twisted's driver accepts (L{defer.Deferred}s, other coroutines).
+    @param coroutine: a coroutine (or generator) that waits only on
+        L{defer.Deferred}s (directly or through other coroutines).
     @return: C{(result, None)} when the first step finished it; otherwise
-        C{(None, deferred)}, the L{defer.Deferred} of
-        L{defer.Deferred.fromCoroutine} driving the rest.
+        C{(None, deferred)}, a L{defer.Deferred} firing with what it
+        returns, or failing with what it raises.
     @raise BaseException: what the coroutine raised in its first step.
     """
     try:
         waitingOn = coroutine.send(None)
     except StopIteration as finished:
         return finished.value, None
-    return None, defer.Deferred.fromCoroutine(_resumed(coroutine, waitingOn))
+    driver = _Driver(coroutine)
+    driver.waitOn(waitingOn)
+    return None, driver.result
 
 
-def _resumed(coroutine, waitingOn):
+class _Driver:
     """
-    The rest of a coroutine whose first step ran and stopped at
-    C{waitingOn}, as a generator for Twisted's driver: what the driver
-    sends or throws goes into the coroutine, what the coroutine yields or
-    returns goes to the driver (C{yield from}, for a coroutine already
-    started).
+    Resumes a coroutine whenever the L{defer.Deferred} it waits on fires,
+    until it ends.
 
-    @param coroutine: the coroutine.
-    @param waitingOn: what its first step yielded.
+    @ivar result: a L{defer.Deferred} firing with what the coroutine
+        returns, or failing with what it raises; cancelling it cancels
+        what the coroutine waits on.
     """
-    yielded = waitingOn
-    while True:
-        try:
-            sent = yield yielded
-        except GeneratorExit:
-            coroutine.close()
-            raise
-        except BaseException as e:
-            step, value = coroutine.throw, e
+
+    __slots__ = ("_coroutine", "_waitingOn", "result")
+
+    def __init__(self, coroutine):
+        self._coroutine = coroutine
+        self._waitingOn = None
+        self.result = defer.Deferred(self._cancel)
+
+    def _cancel(self, result):
+        waitingOn = self._waitingOn
+        if waitingOn is not None:
+            waitingOn.cancel()
+
+    def waitOn(self, waitingOn):
+        """
+        @param waitingOn: what the coroutine yielded: an unfired
+            L{defer.Deferred} (awaiting a fired one does not yield), or
+            anything else, sent straight back as Twisted's driver does.
+        """
+        if isinstance(waitingOn, defer.Deferred):
+            self._waitingOn = waitingOn
+            waitingOn.addCallbacks(self._sent, self._thrown)
         else:
-            step, value = coroutine.send, sent
+            self._sent(waitingOn)
+
+    def _sent(self, value):
+        self._waitingOn = None
         try:
-            yielded = step(value)
+            waitingOn = self._coroutine.send(value)
         except StopIteration as finished:
-            return finished.value
+            self.result.callback(finished.value)
+        except BaseException:
+            self.result.errback(Failure())
+        else:
+            self.waitOn(waitingOn)
+
+    def _thrown(self, failure):
+        self._waitingOn = None
+        try:
+            waitingOn = failure.throwExceptionIntoGenerator(self._coroutine)
+        except StopIteration as finished:
+            self.result.callback(finished.value)
+        except BaseException:
+            self.result.errback(Failure())
+        else:
+            self.waitOn(waitingOn)

@@ -16,7 +16,7 @@ from zope.interface import implementer
 
 from ftpkit.compat import writeSideClosed
 from ftpkit.data.descriptors import closeSocket
-from ftpkit.data.linger import LINGER_TIMEOUT, Linger
+from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
 from ftpkit.data.tls import receivedCloseNotify
 from ftpkit.errors import TransferAborted
 
@@ -439,17 +439,18 @@ class LeanConnection(_DataConnectionBase):
         # Every byte is in the kernel now: a client slow to read it is
         # not stalled, and the wait for it is bounded by the linger.
         self._stopWatch()
-        lingering = self.user = Linger(self._reactor, self.socket,
-                                       LINGER_TIMEOUT)
-        lingering.start().addCallback(self._lingered, lingering)
+        lingering = self.user = lingerOn(self._reactor, self.socket,
+                                         self._lingered, LINGER_TIMEOUT)
+        if lingering is None:
+            self._close()
+            return defer.succeed(None)
         if lingering.watched:
             self._waited = True
         return self.whenLost().addCallback(_checkFinished)
 
-    def _lingered(self, ignored, lingering):
-        if self.user is lingering and self.lostReason is None:
-            self.user = None
-            self._close()
+    def _lingered(self):
+        self.user = None
+        self._close()
 
     def _close(self):
         closeSocket(self._reactor, self.socket, self._waited)

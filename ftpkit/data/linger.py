@@ -1,6 +1,6 @@
 """
-A lingering close for a download's bare data socket (L{Linger}): after the
-last byte, the server's end of the data (a FIN), then a wait for the
+A lingering close for a download's bare data socket (L{lingerOn}): after
+the last byte, the server's end of the data (a FIN), then a wait for the
 client's before the transfer counts as finished, as ProFTPD does.
 
 The final C{226} then leaves only once the client has taken the data
@@ -11,11 +11,21 @@ waits for the socket to say more, hangs until its timeout (it does so
 against pyftpdlib too, and, rarely, vsftpd). Every client ftpkit is tested
 with closes its data connection when the data ends; one that waits for the
 C{226} first gets it after L{LINGER_TIMEOUT}.
+
+Every download in clear lingers, so the wait is made cheap: one
+L{LingerWatcher} per reactor watches all the lingering sockets through an
+C{epoll} descriptor of its own, which the reactor watches, and bounds them
+with one timer. A socket starts waiting with one system call and needs
+none to stop (closing it takes it out of the C{epoll} set); the sockets
+whose clients ended in the same turn are handled in one event. Where
+there is no C{epoll}, each socket is watched by the reactor itself.
 """
 
+import heapq
+import itertools
+import select
 import socket
-
-from twisted.internet import defer
+import weakref
 
 LINGER_TIMEOUT = 5.0
 """Seconds a finished download waits for the client to close its side."""
@@ -45,62 +55,40 @@ def peerEnded(sock):
 
 class Linger:
     """
-    Ends a bare socket's sending side and waits, watching it for reading,
-    until the client ends its side too (or resets it), or for
-    L{LINGER_TIMEOUT} seconds. What the client sends meanwhile is read and
-    dropped.
-
-    It is the L{ftpkit.data.connection.LeanConnection}'s C{user} meanwhile,
-    so that an abort takes it out of the reactor (L{stopWaiting}) and ends
-    the wait (L{connectionAborted}).
+    One socket's wait, from L{lingerOn}. It is the
+    L{ftpkit.data.connection.LeanConnection}'s C{user} meanwhile, so that
+    an abort ends the wait (L{stopWaiting}, L{connectionAborted}) without
+    telling its owner.
 
     @cvar receiving: it does not receive an upload.
-    @ivar done: fires with C{None} once the wait is over.
-    @ivar watched: the reactor watched the socket (see
+    @ivar socket: the socket, until the wait is over.
+    @ivar fd: its descriptor number.
+    @ivar ended: the wait is over.
+    @ivar watched: the reactor itself watched the socket (see
         L{ftpkit.data.descriptors.closeSocket}).
     """
 
     receiving = False
+    ended = False
     watched = False
-    _registered = False
-    _timer = None
 
-    def __init__(self, reactor, sock, timeout=LINGER_TIMEOUT):
+    def __init__(self, watcher, sock, onEnd):
         """
-        @param reactor: the reactor.
-        @param sock: the connected, non-blocking socket, its data all sent.
-        @param timeout: the longest wait, in seconds.
+        @param watcher: the L{LingerWatcher} it waits in.
+        @param sock: the socket.
+        @param onEnd: called with no argument once the client has ended
+            its side, or the timeout passed.
         """
-        self.reactor = reactor
+        self._watcher = watcher
         self.socket = sock
-        self.timeout = timeout
-        self.done = defer.Deferred()
-
-    def start(self):
-        """
-        Send the end of the data and start waiting, unless the client has
-        ended its side already (then L{done} has fired on return).
-
-        @return: L{done}.
-        """
-        try:
-            self.socket.shutdown(socket.SHUT_WR)
-        except OSError:
-            self._end()
-            return self.done
-        if peerEnded(self.socket):
-            self._end()
-            return self.done
-        self.reactor.addReader(self)
-        self._registered = self.watched = True
-        self._timer = self.reactor.callLater(self.timeout, self._end)
-        return self.done
+        self.fd = sock.fileno()
+        self._onEnd = onEnd
 
     def fileno(self):
         """
-        @return: the socket's descriptor.
+        @return: the socket's descriptor (when the reactor watches it).
         """
-        return self.socket.fileno()
+        return self.fd
 
     def logPrefix(self):
         """
@@ -110,35 +98,220 @@ class Linger:
 
     def doRead(self):
         """
-        The client sent something, or ended its side.
+        The client sent something, or ended its side (when the reactor
+        watches the socket).
         """
-        if peerEnded(self.socket):
-            self._end()
+        self._watcher.check(self)
 
     def connectionLost(self, reason):
         """
-        The reactor gave up on the descriptor.
+        The reactor gave up on the socket: the wait is over.
         """
-        self._end()
+        self.end()
 
     def stopWaiting(self):
         """
-        Leave the reactor (before the socket is closed).
+        Leave the watcher, before the owner closes the socket; the owner
+        is not told.
         """
-        if self._registered:
-            self._registered = False
-            self.reactor.removeReader(self)
-        timer, self._timer = self._timer, None
-        if timer is not None and timer.active():
-            timer.cancel()
+        if not self.ended:
+            self.ended = True
+            self._onEnd = self.socket = None
+            self._watcher.forget(self)
 
     def connectionAborted(self):
         """
-        The connection was dropped meanwhile: the wait is over.
+        The connection was dropped meanwhile (after L{stopWaiting}).
         """
-        self._end()
-
-    def _end(self):
         self.stopWaiting()
-        if not self.done.called:
-            self.done.callback(None)
+
+    def end(self):
+        """
+        The wait is over: leave the watcher and tell the owner.
+        """
+        if not self.ended:
+            onEnd = self._onEnd
+            self.stopWaiting()
+            onEnd()
+
+
+class LingerWatcher:
+    """
+    Watches a reactor's lingering sockets (L{Linger}s) until their clients
+    end their sides, or their timeouts pass. A socket that waits alone is
+    watched by the reactor; those that start while others wait are watched
+    through the C{epoll} descriptor, which the reactor watches meanwhile.
+    There is a timer while a socket waits.
+
+    @ivar poller: the C{epoll} object the sockets are registered with (the
+        reactor watches its descriptor), or C{None}: the reactor watches
+        each socket itself.
+    """
+
+    def __init__(self, reactor, useEpoll=True):
+        """
+        @param reactor: an L{IReactorFDSet} and L{IReactorTime}.
+        @param useEpoll: use an C{epoll} descriptor of its own where the
+            system has one.
+        """
+        self._reactor = weakref.proxy(reactor)
+        self._waiting = {}
+        self._deadlines = []
+        self._order = itertools.count()
+        self._timer = None
+        self._polled = 0
+        self.poller = None
+        if useEpoll and hasattr(select, "epoll"):
+            self.poller = select.epoll()
+
+    def fileno(self):
+        """
+        @return: the C{epoll} descriptor, which is readable while a socket
+            registered with it is.
+        """
+        return self.poller.fileno()
+
+    def logPrefix(self):
+        """
+        @return: the name used in logs.
+        """
+        return "ftpkit-linger"
+
+    def linger(self, sock, onEnd, timeout):
+        """
+        Wait for a socket's client to end its side.
+
+        @param sock: a connected, non-blocking socket, its sending side
+            ended.
+        @param onEnd: called with no argument once the wait is over
+            (not after L{Linger.stopWaiting}).
+        @param timeout: the longest wait, in seconds.
+        @return: the L{Linger}.
+        """
+        linger = Linger(self, sock, onEnd)
+        if self.poller is None or not self._waiting:
+            # Alone, a socket costs less watched by the reactor itself.
+            self._reactor.addReader(linger)
+            linger.watched = True
+        else:
+            if not self._polled:
+                self._reactor.addReader(self)
+            self._polled += 1
+            try:
+                self.poller.register(linger.fd, select.EPOLLIN)
+            except FileExistsError:
+                # The number's last socket was not closed when its wait
+                # ended (see doRead).
+                self.poller.modify(linger.fd, select.EPOLLIN)
+        self._waiting[linger.fd] = linger
+        deadline = self._reactor.seconds() + timeout
+        heapq.heappush(self._deadlines, (deadline, next(self._order), linger))
+        if self._timer is None:
+            self._timer = self._reactor.callLater(timeout, self._expire)
+        elif deadline < self._timer.getTime():
+            self._timer.reset(timeout)
+        return linger
+
+    def check(self, linger):
+        """
+        A lingering socket is readable: end its wait if its client ended
+        its side.
+
+        @param linger: the L{Linger}.
+        """
+        if not linger.ended and peerEnded(linger.socket):
+            linger.end()
+
+    def forget(self, linger):
+        """
+        Stop watching an ended L{Linger}. Its socket stays in the C{epoll}
+        set until closed, which its owner does at once.
+
+        @param linger: the L{Linger}.
+        """
+        if self._waiting.get(linger.fd) is linger:
+            del self._waiting[linger.fd]
+        if linger.watched:
+            self._reactor.removeReader(linger)
+        else:
+            self._polled -= 1
+            if not self._polled:
+                self._reactor.removeReader(self)
+        if not self._waiting:
+            self._deadlines.clear()
+            timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()
+        elif len(self._deadlines) > 4 * len(self._waiting) + 64:
+            # Ended waits leave the heap when their deadlines pass; bound
+            # how many it holds meanwhile.
+            self._deadlines[:] = [entry for entry in self._deadlines
+                                  if not entry[2].ended]
+            heapq.heapify(self._deadlines)
+
+    def doRead(self):
+        """
+        Some lingering sockets are readable: check each.
+        """
+        waiting = self._waiting
+        for fd, _events in self.poller.poll(0):
+            linger = waiting.get(fd)
+            if linger is not None:
+                self.check(linger)
+                continue
+            try:
+                self.poller.unregister(fd)
+            except OSError:
+                pass
+
+    def connectionLost(self, reason):
+        """
+        The reactor dropped the C{epoll} descriptor: end every wait.
+        """
+        for linger in list(self._waiting.values()):
+            linger.end()
+
+    def _expire(self):
+        """
+        End the waits whose timeouts passed, and set the timer for the
+        next.
+        """
+        self._timer = None
+        now = self._reactor.seconds()
+        deadlines = self._deadlines
+        while deadlines and (deadlines[0][0] <= now
+                             or deadlines[0][2].ended):
+            linger = heapq.heappop(deadlines)[2]
+            linger.end()
+        if deadlines and self._timer is None:
+            self._timer = self._reactor.callLater(deadlines[0][0] - now,
+                                                  self._expire)
+
+
+_watchers = weakref.WeakKeyDictionary()
+
+
+def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
+    """
+    End a socket's sending side and wait, until the client ends its side
+    too (or resets it), or for C{timeout} seconds. What the client sends
+    meanwhile is read and dropped.
+
+    @param reactor: the reactor.
+    @param sock: a connected, non-blocking socket, its data all sent.
+    @param onEnd: called with no argument once the wait is over, unless
+        stopped (L{Linger.stopWaiting}).
+    @param timeout: the longest wait, in seconds.
+    @return: the L{Linger}, or C{None} when there was nothing to wait for
+        (the client had ended its side already; C{onEnd} was not called).
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        return None
+    if peerEnded(sock):
+        return None
+    watcher = _watchers.get(reactor)
+    if watcher is None:
+        watcher = _watchers[reactor] = LingerWatcher(reactor)
+    return watcher.linger(sock, onEnd, timeout)

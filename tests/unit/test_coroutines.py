@@ -1,7 +1,7 @@
 """
 L{ftpkit.control.coroutines.start} runs a coroutine as
 L{Deferred.fromCoroutine} does, giving the result at once when the first
-step finishes it.
+step finishes it, and resuming it from the callbacks of what it waits on.
 """
 
 from twisted.internet import defer
@@ -12,8 +12,8 @@ from ftpkit.control.coroutines import start
 
 class StartTests(unittest.TestCase):
     """
-    L{start} takes a coroutine's result at once, or hands the rest to
-    Twisted's driver with the same behaviour.
+    L{start} takes a coroutine's result at once, or drives the rest as
+    Twisted's driver would.
     """
 
     def test_finishedAtOnce(self):
@@ -122,3 +122,19 @@ class StartTests(unittest.TestCase):
         _, waiting = start(outer())
         waitingOn.callback("x")
         self.assertEqual(self.successResultOf(waiting), ["x"])
+
+    def test_notADeferred(self):
+        """
+        Anything else a generator yields is sent straight back, as
+        Twisted's driver does.
+        """
+        waitingOn = defer.Deferred()
+
+        def generator():
+            echoed = yield "not a Deferred"
+            return (echoed, (yield waitingOn))
+
+        _, waiting = start(generator())
+        waitingOn.callback(2)
+        self.assertEqual(self.successResultOf(waiting),
+                         ("not a Deferred", 2))

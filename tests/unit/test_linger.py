@@ -13,7 +13,7 @@ from twisted.internet.error import ConnectionDone
 from twisted.trial import unittest
 
 from ftpkit.data.connection import LeanConnection
-from ftpkit.data.linger import LINGER_TIMEOUT, peerEnded
+from ftpkit.data.linger import LINGER_TIMEOUT, LingerWatcher, peerEnded
 from ftpkit.errors import TransferAborted
 from tests.unit.test_movers import _ReadersClock
 
@@ -51,6 +51,12 @@ class LingerTests(unittest.TestCase):
         self.successResultOf(finished)
         self.assertIsInstance(self.successResultOf(
             self.connection.whenLost()), ConnectionDone)
+        self.assertNothingWaits()
+
+    def assertNothingWaits(self):
+        """
+        Nothing is left in the reactor: no reader, no timer.
+        """
         self.assertEqual(self.clock.readers, [])
         self.clock.advance(0)
         self.assertEqual(self.clock.getDelayedCalls(), [])
@@ -61,7 +67,7 @@ class LingerTests(unittest.TestCase):
         """
         self.client.shutdown(socket.SHUT_WR)
         self.successResultOf(self.connection.finish())
-        self.assertEqual(self.clock.readers, [])
+        self.assertNothingWaits()
 
     def test_timeout(self):
         """
@@ -73,7 +79,7 @@ class LingerTests(unittest.TestCase):
         self.assertNoResult(finished)
         self.clock.advance(0.1)
         self.successResultOf(finished)
-        self.assertEqual(self.clock.readers, [])
+        self.assertNothingWaits()
 
     def test_reset(self):
         """
@@ -92,9 +98,7 @@ class LingerTests(unittest.TestCase):
         finished = self.connection.finish()
         self.connection.abort()
         self.failureResultOf(finished, TransferAborted)
-        self.assertEqual(self.clock.readers, [])
-        self.clock.advance(0)
-        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.assertNothingWaits()
 
     def test_noLingerForUploads(self):
         """
@@ -103,6 +107,132 @@ class LingerTests(unittest.TestCase):
         self.successResultOf(self.connection.finish(linger=False))
         self.assertEqual(self.clock.readers, [])
         self.assertEqual(self.client.recv(100), b"")
+
+
+class LingerWatcherTests(unittest.TestCase):
+    """
+    One L{LingerWatcher} watches every lingering socket of a reactor, with
+    one reader and one timer.
+    """
+
+    def setUp(self):
+        self.clock = _ReadersClock()
+        self.ended = []
+
+    def pair(self):
+        """
+        @return: a connected C{(server, client)} pair of sockets, the
+            server's non-blocking with its sending side ended, both closed
+            when the test ends.
+        """
+        server, client = socket.socketpair()
+        self.addCleanup(server.close)
+        self.addCleanup(client.close)
+        server.setblocking(False)
+        server.shutdown(socket.SHUT_WR)
+        return server, client
+
+    def linger(self, watcher, name, timeout=LINGER_TIMEOUT):
+        """
+        @return: the client socket of a new lingering pair, whose end adds
+            C{name} to C{self.ended}.
+        """
+        server, client = self.pair()
+        watcher.linger(server, lambda: self.ended.append(name), timeout)
+        return client
+
+    def test_oneReaderOneTimer(self):
+        """
+        A socket that waits alone is watched by the reactor; however many
+        wait with it, the reactor watches one more descriptor, the
+        watcher's, and there is one timer. The sockets whose clients ended
+        are all handled in one event, and the watcher leaves the reactor
+        with the last.
+        """
+        watcher = LingerWatcher(self.clock)
+        clients = [self.linger(watcher, n) for n in range(5)]
+        [alone, reader] = self.clock.readers
+        self.assertIs(reader, watcher)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        for n in (3, 1, 4):
+            clients[n].shutdown(socket.SHUT_WR)
+        watcher.doRead()
+        self.assertEqual(sorted(self.ended), [1, 3, 4])
+        clients[2].send(b"ignored")
+        watcher.doRead()
+        self.assertEqual(sorted(self.ended), [1, 3, 4])
+        clients[2].close()
+        watcher.doRead()
+        self.assertEqual(self.clock.readers, [alone])
+        clients[0].close()
+        alone.doRead()
+        self.assertEqual(sorted(self.ended), [0, 1, 2, 3, 4])
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_timeoutsInOrder(self):
+        """
+        Each wait ends after its own timeout, whatever the order they
+        started in.
+        """
+        watcher = LingerWatcher(self.clock)
+        self.linger(watcher, "long", 5)
+        self.linger(watcher, "short", 1)
+        self.clock.advance(1)
+        self.assertEqual(self.ended, ["short"])
+        self.clock.advance(3.9)
+        self.assertEqual(self.ended, ["short"])
+        self.clock.advance(0.1)
+        self.assertEqual(self.ended, ["short", "long"])
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_endedWaitsLeaveTheHeap(self):
+        """
+        Waits that ended do not pile up until their deadlines while
+        another socket keeps waiting.
+        """
+        watcher = LingerWatcher(self.clock)
+        self.linger(watcher, "slow")
+        for n in range(300):
+            self.linger(watcher, n).close()
+            watcher.doRead()
+            self.assertEqual(self.clock.readers[1:], [])
+        self.assertEqual(len(self.ended), 300)
+        self.assertLessEqual(len(watcher._deadlines), 4 + 64)
+
+    def test_stopWaiting(self):
+        """
+        A wait stopped by its owner (an abort) does not tell the owner,
+        and leaves nothing behind.
+        """
+        watcher = LingerWatcher(self.clock)
+        server, client = self.pair()
+        linger = watcher.linger(server, lambda: self.ended.append(1), 5)
+        linger.stopWaiting()
+        client.close()
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.assertEqual(self.ended, [])
+
+    def test_withoutEpoll(self):
+        """
+        Without an C{epoll} descriptor of its own, the reactor watches each
+        socket itself.
+        """
+        watcher = LingerWatcher(self.clock, useEpoll=False)
+        server, client = self.pair()
+        linger = watcher.linger(server, lambda: self.ended.append(1), 5)
+        self.assertTrue(linger.watched)
+        self.assertEqual(self.clock.readers, [linger])
+        self.assertEqual(linger.fileno(), server.fileno())
+        linger.doRead()
+        self.assertEqual(self.ended, [])
+        client.close()
+        linger.doRead()
+        self.assertEqual(self.ended, [1])
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
 
 
 class PeerEndedTests(unittest.TestCase):
