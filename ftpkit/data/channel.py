@@ -121,7 +121,8 @@ class DataChannel:
             for no limit.
         @param alarm: the server's L{ftpkit.data.theftalarm.TheftAlarm}:
             sounded when a stranger is refused; while it sounds, a new
-            listener is watched at once, not from the transfer command on.
+            listener is watched at once, not from the transfer command on,
+            and otherwise from when it has waited too long.
         """
         self._alarm = alarm
         self._shares = shares
@@ -204,6 +205,8 @@ class DataChannel:
             # answer its handshake (see L{_passiveAccepted}); after port
             # theft, to refuse strangers before they fill the queue.
             port.startReading()
+        elif self._alarm is not None:
+            self._alarm.watchLater(port)
         if timer is not None and timer.active():
             # The timer of the last listener, pushed back: cheaper than a
             # new one.
@@ -428,6 +431,8 @@ class DataChannel:
         port, self._port = self._port, None
         if port is None:
             return
+        if self._alarm is not None:
+            self._alarm.taken(port)
         self._releaseShare()
         if release and self._pool is not None:
             port.stopReading()

@@ -1,21 +1,28 @@
 """
-L{TheftAlarm}: whether a stranger connected to a passive port lately,
-anywhere on the server.
+L{TheftAlarm}: when the server watches its passive listeners, against
+strangers filling their queues.
 
 A passive listener is normally not watched until the transfer command
 comes (L{ftpkit.data.passive}): the client connects first and its
 connection waits in the listener's queue. A stranger who fills that queue
 first (many connections to the port, kept open) keeps the client's
 connection out, and the client, waiting for its connect before it sends
-the command, never sends it: the session stalls until a timeout. Once a
-stranger has been refused, new listeners are watched from the PASV on for
-a while, so that strangers are refused as they come and the queue keeps
-room for the client.
+the command, never sends it. So a listener not taken within
+L{LATE_WATCH_SECONDS} is watched from then on: its strangers are refused
+(which sounds the alarm) and the client's retried connect gets in. Once a
+stranger has been refused, anywhere on the server, new listeners are
+watched from the PASV on for a while, so that strangers are refused as
+they come and the queue keeps room for the client.
 """
 
 ALARM_SECONDS = 300.0
 """How long new listeners are watched from the PASV on after a stranger
 was refused."""
+
+LATE_WATCH_SECONDS = 1.0
+"""How long a passive listener may wait unwatched for its transfer command
+(a client connects and sends it within milliseconds; one kept out of a
+full queue retries its connect after a second)."""
 
 
 class TheftAlarm:
@@ -23,14 +30,19 @@ class TheftAlarm:
     When a stranger was last refused on a passive port.
     """
 
-    def __init__(self, clock, duration=ALARM_SECONDS):
+    def __init__(self, clock, duration=ALARM_SECONDS,
+                 lateWatch=LATE_WATCH_SECONDS):
         """
         @param clock: an L{twisted.internet.interfaces.IReactorTime}.
         @param duration: see L{ALARM_SECONDS}.
+        @param lateWatch: see L{LATE_WATCH_SECONDS}.
         """
         self._clock = clock
         self._duration = duration
         self._until = None
+        self._lateWatch = lateWatch
+        self._unwatched = {}
+        self._lateCall = None
 
     def sound(self):
         """
@@ -46,3 +58,46 @@ class TheftAlarm:
             seconds.
         """
         return self._until is not None and self._clock.seconds() < self._until
+
+    def watchLater(self, listener):
+        """
+        Watch a listener left unwatched (C{startReading()}) if it is still
+        listening for its session after L{LATE_WATCH_SECONDS}.
+
+        @param listener: a L{ftpkit.data.passive.PassiveListener}.
+        """
+        unwatched = self._unwatched
+        unwatched.pop(listener, None)
+        unwatched[listener] = self._clock.seconds() + self._lateWatch
+        if self._lateCall is None:
+            self._lateCall = self._clock.callLater(self._lateWatch,
+                                                   self._watchLate)
+
+    def taken(self, listener):
+        """
+        A listener's session is done with it (its connection came, or it
+        was closed or given back to the pool): forget it.
+
+        @param listener: a listener given to L{watchLater}.
+        """
+        unwatched = self._unwatched
+        if unwatched.pop(listener, None) is not None and not unwatched:
+            call, self._lateCall = self._lateCall, None
+            if call is not None:
+                call.cancel()
+
+    def _watchLate(self):
+        """
+        Watch the listeners whose time ran out, and wait for the next.
+        """
+        self._lateCall = None
+        now = self._clock.seconds()
+        unwatched = self._unwatched
+        while unwatched:
+            listener, deadline = next(iter(unwatched.items()))
+            if deadline > now:
+                self._lateCall = self._clock.callLater(deadline - now,
+                                                       self._watchLate)
+                return
+            del unwatched[listener]
+            listener.startReading()

@@ -94,6 +94,64 @@ class TheftAlarmTests(unittest.TestCase):
         clock.advance(1)
         self.assertFalse(alarm.sounding)
 
+    def test_lateWatch(self):
+        """
+        A listener still waiting after C{lateWatch} seconds is watched;
+        one taken before is not; the timer runs only while one waits.
+        """
+        clock = Clock()
+        alarm = TheftAlarm(clock, lateWatch=1)
+        first, second, taken = _Listener(), _Listener(), _Listener()
+        alarm.watchLater(first)
+        clock.advance(0.5)
+        alarm.watchLater(second)
+        alarm.watchLater(taken)
+        alarm.taken(taken)
+        clock.advance(0.5)
+        self.assertEqual((first.reading, second.reading), (True, False))
+        clock.advance(0.5)
+        self.assertEqual((second.reading, taken.reading), (True, False))
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_lateWatchTimerCancelled(self):
+        """
+        Once every listener is taken, no timer is left.
+        """
+        clock = Clock()
+        alarm = TheftAlarm(clock, lateWatch=1)
+        listener = _Listener()
+        alarm.watchLater(listener)
+        alarm.taken(listener)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_reusedListener(self):
+        """
+        A listener handed to L{TheftAlarm.watchLater} again (a pooled one,
+        for its next session) waits from then on.
+        """
+        clock = Clock()
+        alarm = TheftAlarm(clock, lateWatch=1)
+        listener = _Listener()
+        alarm.watchLater(listener)
+        clock.advance(0.9)
+        alarm.taken(listener)
+        alarm.watchLater(listener)
+        clock.advance(0.9)
+        self.assertFalse(listener.reading)
+        clock.advance(0.1)
+        self.assertTrue(listener.reading)
+
+
+class _Listener:
+    """
+    A passive listener, as far as L{TheftAlarm} uses it.
+    """
+
+    reading = False
+
+    def startReading(self):
+        self.reading = True
+
 
 class PassiveShareTests(LoopbackServerMixin, unittest.TestCase):
     """
@@ -314,3 +372,26 @@ class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
         first, flooded = yield self.inThread(attack)
         self.assertEqual(first, (b"150", b"hello\n", b"226"))
         self.assertEqual(flooded, (b"150", b"hello\n", b"226"))
+
+    @defer.inlineCallbacks
+    def test_firstQueueFilledByStrangers(self):
+        """
+        Strangers filling a passive queue before any stranger was ever
+        refused do not keep the client out either: a listener not taken
+        within L{ftpkit.data.theftalarm.LATE_WATCH_SECONDS} is watched,
+        its strangers are refused, and the client's retried connect gets
+        in. Before, the listener stayed unwatched until a transfer command
+        that the client, still connecting, never sent.
+        """
+        def attack():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                client.command("TYPE I")
+                return self.retrieve(client, 64)
+            finally:
+                client.close()
+
+        flooded = yield self.inThread(attack)
+        self.assertEqual(flooded, (b"150", b"hello\n", b"226"))
+        self.assertTrue(self.server.factory.theftAlarm.sounding)
