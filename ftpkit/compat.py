@@ -198,17 +198,26 @@ def underTLS(transport):
     return getattr(layer, "transport", None)
 
 
+_CONNECTION_DONE = Failure(main.CONNECTION_DONE)
+
+
 def closeAtOnce(transport):
     """
     Close a transport now, as the reactor does when it sees the connection
     end (no reactor turn, no C{epoll_ctl} round); what it still queues is
     dropped, so callers that must not lose it check L{queueIsEmpty} first.
 
+    The reason given is one L{Failure} shared by every such close: it
+    wraps Twisted's one C{CONNECTION_DONE} exception, as the reactor's
+    own would, and has no traceback to clean. Making one per close, and
+    the list of its type's names that the transport reads at once (a
+    shared one keeps it), was work repeated for every session.
+
     @param transport: the transport.
     """
     transport.stopReading()
     transport.stopWriting()
-    transport.connectionLost(Failure(main.CONNECTION_DONE))
+    transport.connectionLost(_CONNECTION_DONE)
 
 
 def sessionReusedAvailable():

@@ -46,10 +46,12 @@ class ConnectionLimiter:
         host = limitKey(host, self.ipv6PrefixLength)
         if self.sessions >= self.maxConnections:
             return "Too many connections; try again later"
-        if self.sessionsByHost[host] >= self.maxConnectionsPerIP:
+        byHost = self.sessionsByHost
+        count = byHost.get(host, 0)
+        if count >= self.maxConnectionsPerIP:
             return "Too many connections from your address"
         self.sessions += 1
-        self.sessionsByHost[host] += 1
+        byHost[host] = count + 1
         return None
 
     def release(self, host):
@@ -59,9 +61,12 @@ class ConnectionLimiter:
         @param host: the address given to L{admit}.
         """
         host = limitKey(host, self.ipv6PrefixLength)
-        if self.sessionsByHost[host] <= 0:
+        byHost = self.sessionsByHost
+        count = byHost.get(host, 0)
+        if count <= 0:
             return
         self.sessions -= 1
-        self.sessionsByHost[host] -= 1
-        if self.sessionsByHost[host] == 0:
-            del self.sessionsByHost[host]
+        if count == 1:
+            byHost.pop(host)
+        else:
+            byHost[host] = count - 1

@@ -341,7 +341,8 @@ class FTPProtocol(
                 writeBeforeData(self.transport, data)
             else:
                 writeNow(self.transport, data)
-        self.publish(events.REPLY, code=code)
+        if self.factory.events.wants(events.REPLY):
+            self.publish(events.REPLY, code=code)
 
     # -- commands ----------------------------------------------------------
 
@@ -360,7 +361,7 @@ class FTPProtocol(
             self.close()
             return
         verb, argument = parseLine(line)
-        command = commandtable.lookup(verb)
+        command = commandtable.COMMANDS.get(verb)
         if (command is not None and command.duringTransfer
                 and self.transfer is not None):
             self.runCommand(verb, argument)
@@ -369,7 +370,7 @@ class FTPProtocol(
             return
         self._queue.append((verb, argument))
         self._processQueue()
-        if (self._queueOver(1) and not self._readingPaused
+        if (self._queue and self._queueOver(1) and not self._readingPaused
                 and not self._closed):
             self.log.info("{peer} pipelined {count} commands; pausing",
                           peer=self.peer, count=len(self._queue))
@@ -518,7 +519,7 @@ class FTPProtocol(
         @return: a Deferred firing once it has replied, or C{None} if it
             replied at once.
         """
-        command = commandtable.lookup(verb)
+        command = commandtable.COMMANDS.get(verb)
         refusal = self.refusal(verb, command, argument)
         if refusal is not None:
             self.reply(*refusal)

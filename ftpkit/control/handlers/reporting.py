@@ -73,7 +73,7 @@ class SessionReporting:
             if not self.sessionId:
                 self.sessionId = next(_sessionIds)
             hub.publish(events.Event(
-                kind, self.peer, time=self.reactor.seconds(),
+                kind, self.peer, time=self.factory.reactor.seconds(),
                 user=self.session.username,
                 anonymous=self.session.anonymous,
                 session=self.sessionId, host=self.session.hostName,
