@@ -23,6 +23,7 @@ from ftpkit.shells.permissions import (
     QuotaUsage,
     diskUsage,
 )
+from tests.floods import uploadUntilCut
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
 QUOTA = 64 * 1024
@@ -93,24 +94,7 @@ class QuotaCutTests(FTPSTestsMixin, unittest.TestCase):
             if tls:
                 ftp.prot_p()
             ftp.voidcmd("TYPE I")
-            data = ftp.transfercmd(command)
-            chunk = b"x" * (1 << 20)
-            sent = 0
-            try:
-                while sent < FLOOD:
-                    data.sendall(chunk)
-                    sent += len(chunk)
-            except OSError:
-                pass
-            try:
-                data.close()
-            except OSError:
-                pass
-            try:
-                final = ftp.voidresp()
-            except ftplib.Error as e:
-                final = str(e)
-            return sent, final
+            return uploadUntilCut(ftp, command, FLOOD)
         finally:
             ftp.close()
 

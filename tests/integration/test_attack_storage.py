@@ -23,6 +23,7 @@ from ftpkit.shells.permissions import (
     QuotaUsage,
     diskUsage,
 )
+from tests.floods import uploadUntilCut
 from tests.integration.test_hardening import hardClose, waitFor
 
 QUOTA = 64 * 1024
@@ -91,21 +92,7 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
         try:
             ftp.login("alice", "secret")
             ftp.voidcmd("TYPE I")
-            data = ftp.transfercmd(command)
-            chunk = b"x" * (1 << 20)
-            sent = 0
-            try:
-                while sent < FLOOD:
-                    data.sendall(chunk)
-                    sent += len(chunk)
-            except OSError:
-                pass
-            data.close()
-            try:
-                final = ftp.voidresp()
-            except ftplib.Error as e:
-                final = str(e)
-            return sent, final
+            return uploadUntilCut(ftp, command, FLOOD)
         finally:
             ftp.close()
 

@@ -8,6 +8,7 @@ import io
 
 from twisted.trial import unittest
 
+from tests.floods import uploadUntilCut
 from tests.serverprocess import ServerProcess
 
 LIMIT = 1 << 20
@@ -39,21 +40,7 @@ class MemoryRealmLimitTests(unittest.TestCase):
 
         @return: C{(bytes sent, final reply)}.
         """
-        data = ftp.transfercmd(command)
-        chunk = b"x" * (256 << 10)
-        sent = 0
-        try:
-            while sent < FLOOD:
-                data.sendall(chunk)
-                sent += len(chunk)
-        except OSError:
-            pass
-        data.close()
-        try:
-            final = ftp.voidresp()
-        except ftplib.Error as e:
-            final = str(e)
-        return sent, final
+        return uploadUntilCut(ftp, command, FLOOD, 256 << 10)
 
     def test_uploadPastLimit(self):
         """

@@ -3,29 +3,14 @@ Per-address limits count an IPv6 client by its network
 (C{--ipv6-prefix-length}), on L{StringTransport}s with faked peers.
 """
 
-from twisted.internet.address import IPv6Address
-from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
-from tests.protocol.test_server import makeFactory, replyCodes
+from tests.protocol.test_server import connect, makeFactory, replyCodes
 
 FIRST = "2001:db8:0:1::a"
 SECOND = "2001:db8:0:1:ffff::b"
 ELSEWHERE = "2001:db8:0:2::a"
-
-
-def connect6(factory, host):
-    """
-    Start a session from the IPv6 address C{host}.
-
-    @return: C{(protocol, transport)}.
-    """
-    peer = IPv6Address("TCP", host, 40000)
-    protocol = factory.buildProtocol(peer)
-    transport = StringTransport(
-        hostAddress=IPv6Address("TCP", "2001:db8::21", 21), peerAddress=peer)
-    protocol.makeConnection(transport)
-    return protocol, transport
 
 
 class SessionsPerNetworkTests(unittest.TestCase):
@@ -39,9 +24,9 @@ class SessionsPerNetworkTests(unittest.TestCase):
         session; an address of another C{/64} is not.
         """
         factory = makeFactory(MemoryReactorClock(), maxConnectionsPerIP=1)
-        _, first = connect6(factory, FIRST)
-        _, second = connect6(factory, SECOND)
-        _, elsewhere = connect6(factory, ELSEWHERE)
+        _, first = connect(factory, FIRST)
+        _, second = connect(factory, SECOND)
+        _, elsewhere = connect(factory, ELSEWHERE)
         self.assertEqual(replyCodes(first), ["220"])
         self.assertEqual(replyCodes(second), ["421"])
         self.assertTrue(second.disconnecting)
@@ -53,9 +38,9 @@ class SessionsPerNetworkTests(unittest.TestCase):
         """
         factory = makeFactory(MemoryReactorClock(), maxConnectionsPerIP=1,
                               ipv6PrefixLength=128)
-        _, first = connect6(factory, FIRST)
-        _, second = connect6(factory, SECOND)
-        _, again = connect6(factory, FIRST)
+        _, first = connect(factory, FIRST)
+        _, second = connect(factory, SECOND)
+        _, again = connect(factory, FIRST)
         self.assertEqual(replyCodes(first), ["220"])
         self.assertEqual(replyCodes(second), ["220"])
         self.assertEqual(replyCodes(again), ["421"])
@@ -89,11 +74,11 @@ class FailedLoginsPerNetworkTests(unittest.TestCase):
         clock = MemoryReactorClock()
         factory = makeFactory(clock, loginFailureDelay=1.0,
                               maxLoginAttempts=5)
-        protocol, transport = connect6(factory, FIRST)
+        protocol, transport = connect(factory, FIRST)
         self.assertEqual(
             [self.failAfter(clock, protocol, transport) for _ in range(2)],
             [1.0, 2.0])
-        protocol, transport = connect6(factory, SECOND)
+        protocol, transport = connect(factory, SECOND)
         self.assertEqual(self.failAfter(clock, protocol, transport), 4.0)
-        protocol, transport = connect6(factory, ELSEWHERE)
+        protocol, transport = connect(factory, ELSEWHERE)
         self.assertEqual(self.failAfter(clock, protocol, transport), 1.0)

@@ -7,7 +7,7 @@ import re
 
 from twisted.cred import checkers, portal
 from twisted.internet import defer, error
-from twisted.internet.address import IPv4Address
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import LogLevel, globalLogPublisher
 from twisted.python.failure import Failure
@@ -55,14 +55,19 @@ def makeFactory(clock, **settings):
 
 def connect(factory, host="10.0.0.1"):
     """
-    Start a session from C{host} on a L{StringTransport}.
+    Start a session from C{host} (an IPv4 or IPv6 address) on a
+    L{StringTransport}.
 
     @return: C{(protocol, transport)}.
     """
-    peer = IPv4Address("TCP", host, 40000)
+    if ":" in host:
+        peer = IPv6Address("TCP", host, 40000)
+        local = IPv6Address("TCP", "2001:db8::21", 21)
+    else:
+        peer = IPv4Address("TCP", host, 40000)
+        local = IPv4Address("TCP", "10.0.0.254", 21)
     protocol = factory.buildProtocol(peer)
-    transport = StringTransport(
-        hostAddress=IPv4Address("TCP", "10.0.0.254", 21), peerAddress=peer)
+    transport = StringTransport(hostAddress=local, peerAddress=peer)
     protocol.makeConnection(transport)
     return protocol, transport
 

@@ -16,8 +16,8 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_ipv6clients import ELSEWHERE, FIRST, SECOND, connect6
-from tests.protocol.test_server import replyCodes
+from tests.protocol.test_ipv6clients import ELSEWHERE, FIRST, SECOND
+from tests.protocol.test_server import connect, replyCodes
 
 
 @implementer(portal.IRealm)
@@ -62,7 +62,7 @@ class HashTurnTests(unittest.TestCase):
 
         @return: C{(protocol, transport)}.
         """
-        protocol, transport = connect6(factory, host)
+        protocol, transport = connect(factory, host)
         for line in (b"USER alice", b"PASS secret", b"HASH " + name):
             protocol.dataReceived(line + b"\r\n")
         return protocol, transport
