@@ -236,26 +236,6 @@ class Turn:
         return TurnListing(listing, self)
 
 
-class DirectTurn:
-    """
-    A L{Turn} that waits for nobody: for callers outside a session.
-    """
-
-    @staticmethod
-    def call(function, *args):
-        """
-        @return: C{function(*args)} as a Deferred.
-        """
-        return maybeDeferred(function, *args)
-
-    @staticmethod
-    def listing(listing):
-        """
-        @return: C{listing}, unchanged.
-        """
-        return listing
-
-
 @implementer(IDirectoryListing)
 class TurnListing:
     """

@@ -207,3 +207,26 @@ class FloodTests(LoopbackServerMixin, unittest.TestCase):
         yield defer.gatherResults(ends)
         self.assertTrue(reply.startswith("213"), reply)
         self.assertLessEqual(attackersDone, 1)
+
+    @defer.inlineCallbacks
+    def test_abortedListingsDoNotPileUp(self):
+        """
+        A session starting listings of the huge directory and aborting
+        each (C{ABOR}) at once leaves at most one job of its address at
+        the listings lane: a batch still being read when its listing was
+        aborted holds the address's turn, and the next listing waits for
+        it instead of queueing beside it.
+        """
+        def abortLoop(ftp):
+            for _ in range(20):
+                data = ftp.transfercmd("LIST huge")
+                data.recv(1000)
+                ftp.abort()
+                ftp.getresp()
+                data.close()
+            return ftp.sendcmd("NOOP")
+
+        attacker = yield inOwnThread(self.client)
+        reply = yield inOwnThread(abortLoop, attacker)
+        self.assertTrue(reply.startswith("200"), reply)
+        self.assertEqual(self.lane.most, 1)

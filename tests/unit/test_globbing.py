@@ -9,6 +9,7 @@ from twisted.internet import defer
 from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.control.handlers.listed import findListed
+from ftpkit.control.turns import Turn, Turns
 from ftpkit.errors import NoSuchFile, NotDirectory
 from ftpkit.protocol.globbing import hasMagic, matchNames, splitPattern
 from ftpkit.shells.memory import MemoryShell
@@ -74,7 +75,8 @@ def listed(shell, argument, cwd=(), namesOnly=False):
     @return: the L{Listed} of C{argument}, or raise what it failed with.
     """
     result = defer.ensureDeferred(
-        findListed(shell, cwd, argument, namesOnly))
+        findListed(shell, cwd, argument, Turn(Turns(), "client", None),
+                   namesOnly))
     failures = []
     values = []
     result.addCallbacks(values.append, failures.append)

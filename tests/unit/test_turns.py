@@ -8,7 +8,7 @@ from twisted.trial import unittest
 from zope.interface import implementer, implementer_only
 from zope.interface.verify import verifyObject
 
-from ftpkit.control.turns import DirectTurn, Turn, Turns
+from ftpkit.control.turns import Turn, Turns
 from ftpkit.errors import TransferAborted
 from ftpkit.interfaces import IDirectoryListing, IStatListing
 
@@ -301,11 +301,3 @@ class TurnListingTests(unittest.TestCase):
         self.lane.drain()
         self.assertEqual(self.successResultOf(asked), [("mine", None)])
         self.assertEqual(self.turns.running("k"), 0)
-
-    def test_directTurn(self):
-        """
-        L{DirectTurn} calls at once and leaves listings as they are.
-        """
-        listing = LaneListing(self.lane, "a", 1)
-        self.assertIs(DirectTurn.listing(listing), listing)
-        self.assertEqual(self.successResultOf(DirectTurn.call(succeed, 3)), 3)

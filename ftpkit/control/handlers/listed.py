@@ -11,7 +11,6 @@ directory's.
 
 from dataclasses import dataclass
 
-from ftpkit.control.turns import DirectTurn
 from ftpkit.errors import FTPError, NoSuchFile
 from ftpkit.interfaces import IFTPShellNames
 from ftpkit.protocol import globbing, paths
@@ -73,23 +72,23 @@ async def _entries(shell, path, namesOnly, streamed, turn):
     return await turn.call(shell.list, path)
 
 
-async def findListed(shell, cwd, argument, namesOnly=False, streamed=False,
-                     turn=DirectTurn):
+async def findListed(shell, cwd, argument, turn, namesOnly=False,
+                     streamed=False):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
     @param shell: the session's L{ftpkit.interfaces.IFTPShell}.
     @param cwd: the current directory, a tuple of segments.
     @param argument: the command's argument text.
+    @param turn: the L{ftpkit.control.turns.Turn} in which the shell is
+        asked for a directory's entries (a streamed listing's batches
+        too): the session's, so that no client address takes more than
+        its turn.
     @param namesOnly: give names instead of C{(name, info)} pairs.
     @param streamed: a whole directory's entries are an
         L{ftpkit.interfaces.IDirectoryListing} of C{(name, info)} pairs
         (L{ftpkit.shells.listings.openListing}) rather than a list, unless
         the shell names them (L{IFTPShellNames}) for C{namesOnly}.
-    @param turn: the L{ftpkit.control.turns.Turn} in which the shell is
-        asked for a directory's entries (a streamed listing's batches
-        too): the session's, so that no client address takes more than
-        its turn.
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.

@@ -146,7 +146,7 @@ class SessionCommands:
         if session.shell is None:
             return (530, "Please log in with USER and PASS first")
         listed = await findListed(session.shell, session.cwd, argument,
-                                  streamed=True, turn=self.listingTurn)
+                                  self.listingTurn, streamed=True)
         entries = listed.entries
         if IDirectoryListing.providedBy(entries):
             entries = await readListing(entries, STAT_LIST_LIMIT)

@@ -400,8 +400,8 @@ class TransferCommands:
         """
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument, streamed=True,
-                                  turn=self.listingTurn)
+                                  argument, self.listingTurn,
+                                  streamed=True)
         return await self._sendListing(
             listed.entries, listing.ListFormat(time.time()),
             "LIST " + paths.toText(listed.path))
@@ -415,8 +415,8 @@ class TransferCommands:
         """
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument, namesOnly=True, streamed=True,
-                                  turn=self.listingTurn)
+                                  argument, self.listingTurn,
+                                  namesOnly=True, streamed=True)
         entries = listed.entries
         if not listed.isDirectory:
             # A file: named as the client wrote it, as other servers do.
