@@ -90,6 +90,26 @@ class QuotaExceeded(FTPError):
     defaultMessage = "Exceeded storage allocation"
 
 
+class FileQuotaExceeded(QuotaExceeded):
+    """
+    A new file would pass the user's allowance of files and directories
+    (C{quota-files}): C{552}, as for bytes (RFC 959 gives C{STOR},
+    C{STOU} and C{APPE} that code).
+    """
+
+    code = 552
+    defaultMessage = "Exceeded storage allocation: too many files"
+
+
+class DirectoryOverFileQuota(FileQuotaExceeded):
+    """
+    C{MKD} of a directory that would pass the user's allowance of files
+    and directories: C{550}, the one refusal RFC 959 lists for C{MKD}.
+    """
+
+    code = 550
+
+
 class UploadTooLarge(FTPError):
     """An upload brought more bytes than C{--max-upload-size} allows."""
 

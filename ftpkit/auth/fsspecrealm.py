@@ -9,8 +9,8 @@ line instead of stopping the server), and shared by every session.
 
 Homes are prefixes under the URL: C{--home-per-user} gives each named
 user C{URL/USERNAME}; a users file (C{users=PATH}) gives each user their
-C{home} under the URL (never above it), their permissions and quota
-(measured with C{fs.du}), through L{ftpkit.shells.permissions}.
+C{home} under the URL (never above it), their permissions and quotas
+(measured with C{fs.find}), through L{ftpkit.shells.permissions}.
 Anonymous users see the URL itself (or, with a users file, the home of
 its C{anonymous} entry); the server applies C{--read-only} and the
 anonymous rules to every session.
@@ -217,9 +217,10 @@ class FsspecRealm:
         if entry is not None:
             from ftpkit.shells.permissions import PermissionShell
 
-            usage = (self.usageOf(home, shell) if entry.quota is not None
-                     else None)
-            shell = PermissionShell(shell, entry.permissions, entry.quota, usage)
+            limited = entry.quota is not None or entry.fileQuota is not None
+            usage = self.usageOf(home, shell) if limited else None
+            shell = PermissionShell(shell, entry.permissions, entry.quota,
+                                    usage, entry.fileQuota)
             readOnly = readOnly or entry.readOnly
         shell = wrapForUser(shell, isAnonymous(avatarId), readOnly,
                             self._anonymousWrite)
@@ -228,13 +229,24 @@ class FsspecRealm:
 
 def _du(fs, where):
     """
-    @return: the bytes stored under C{where} (blocking), 0 when nothing
-        is there yet.
+    @return: the L{ftpkit.shells.quotas.Footprint} of what is stored under
+        C{where} (blocking): the bytes of its files, and its entries
+        (files, and directories where the store has them); nothing when
+        nothing is there yet.
     """
+    from ftpkit.shells.quotas import Footprint
+
     try:
-        return int(fs.du(where, total=True))
+        found = fs.find(where, withdirs=True, detail=True)
     except FileNotFoundError:
-        return 0
+        found = {}
+    top = fs._strip_protocol(where).rstrip("/")
+    entries = [info for name, info in found.items()
+               if name.rstrip("/") != top]
+    return Footprint(
+        sum(int(info.get("size") or 0) for info in entries
+            if info.get("type") == "file"),
+        len(entries))
 
 
 def _oneLine(text):

@@ -4,7 +4,7 @@ reset a password, or delete a user::
 
     python -m ftpkit.passwd /etc/ftpkit/users.toml alice
     python -m ftpkit.passwd /etc/ftpkit/users.toml bob --home /srv/bob \\
-        --permissions list,read,write --quota 1000000
+        --permissions list,read,write --quota 1000000 --quota-files 1000
     python -m ftpkit.passwd /etc/ftpkit/users.toml --delete bob
 
 The password is asked twice on the terminal, or read as one line from
@@ -25,7 +25,10 @@ import tomllib
 from ftpkit.auth.users import UsersFileError, hashPassword, parseUser, parseUsers
 from ftpkit.shells.permissions import PERMISSIONS
 
-_KEY_ORDER = ("password", "home", "permissions", "quota", "read-only")
+_KEY_ORDER = ("password", "home", "permissions", "quota", "quota-files",
+              "read-only", "max-download-rate", "max-upload-rate")
+"""The keys of a user's table, in the order they are written (all but
+C{directories}, written as tables of their own)."""
 
 
 def quoteString(text):
@@ -172,6 +175,22 @@ def byteCount(text):
     return value
 
 
+def positiveCount(text):
+    """
+    @param text: a count, such as a number of files.
+    @return: it as an C{int} of at least 1.
+    @raise argparse.ArgumentTypeError: otherwise.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer, not {text!r}")
+    return value
+
+
 def makeParser():
     """
     @return: the L{argparse.ArgumentParser} of the command.
@@ -194,6 +213,9 @@ def makeParser():
                         + " [default for a new user: list,read]")
     parser.add_argument("--quota", type=byteCount,
                         help="the most bytes the user may store")
+    parser.add_argument("--quota-files", type=positiveCount, metavar="N",
+                        help="the most files and directories the user may"
+                        " store")
     parser.add_argument("--read-only", action="store_true",
                         help="the user may change nothing")
     return parser
@@ -236,6 +258,8 @@ def updateUser(table, options, password):
         table["permissions"] = options.permissions
     if options.quota is not None:
         table["quota"] = options.quota
+    if options.quota_files is not None:
+        table["quota-files"] = options.quota_files
     if options.read_only:
         table["read-only"] = True
 

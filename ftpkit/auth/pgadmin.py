@@ -5,7 +5,7 @@ list and remove its users::
 
     python -m ftpkit.pgadmin --dsn 'host=db dbname=ftp' init
     python -m ftpkit.pgadmin --dsn 'host=db dbname=ftp' add alice \\
-        --permissions list,read,write --quota 1000000000
+        --permissions list,read,write --quota 1000000000 --quota-files 10000
     python -m ftpkit.pgadmin set alice --password --directory /in=list,write
     python -m ftpkit.pgadmin remove alice
     python -m ftpkit.pgadmin list
@@ -14,7 +14,8 @@ The connection string comes from C{--dsn}, else C{$FTPKIT_PG_DSN}, else
 libpq's environment (C{PGHOST}, C{PGDATABASE}, ...). A password is asked
 twice on the terminal, or read as one line from standard input with
 C{--password-stdin}. Every change is checked by the rules the server
-applies, so what this writes, the server accepts.
+applies, so what this writes, the server accepts. C{init} also brings a
+table made by an older ftpkit up to date (new columns, the users kept).
 """
 
 import argparse
@@ -26,10 +27,11 @@ import sys
 from ftpkit.auth.passwd import (
     byteCount,
     permissionList,
+    positiveCount,
     readPassword,
     standardStreams,
 )
-from ftpkit.auth.pgusers import COLUMN_NAMES, COLUMNS, SCHEMA, entryFromRow
+from ftpkit.auth.pgusers import COLUMN_NAMES, ROW, SCHEMA, entryFromRow
 from ftpkit.auth.users import UsersFileError, hashPassword
 
 
@@ -57,7 +59,8 @@ def makeParser():
                         help="libpq connection string [default:"
                         " $FTPKIT_PG_DSN, else libpq's environment]")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init", help="create the table if it is missing")
+    commands.add_parser("init", help="create the table if it is missing,"
+                        " or add the columns an older ftpkit did not have")
     commands.add_parser("list", help="list the users, one JSON object a line")
     remove = commands.add_parser("remove", help="remove a user")
     remove.add_argument("user")
@@ -84,6 +87,11 @@ def makeParser():
                          help="the most bytes the user may store")
         sub.add_argument("--no-quota", action="store_true",
                          help="remove the quota")
+        sub.add_argument("--quota-files", type=positiveCount, metavar="N",
+                         help="the most files and directories the user may"
+                         " store")
+        sub.add_argument("--no-quota-files", action="store_true",
+                         help="remove the file quota")
         writable = sub.add_mutually_exclusive_group()
         writable.add_argument("--read-only", action="store_true",
                               help="the user may change nothing")
@@ -94,14 +102,15 @@ def makeParser():
 
 def _fetch(cursor, name):
     """
-    @return: the user's row as a C{dict} of column to value, or C{None}.
+    @return: the user's row as a C{dict} of every column (C{None} for one
+        the table does not have yet) to its value, or C{None}.
     """
-    cursor.execute(f"SELECT {COLUMNS} FROM ftpkit_users WHERE name = %s",
+    cursor.execute(f"SELECT {ROW} FROM ftpkit_users WHERE name = %s",
                    (name,))
     row = cursor.fetchone()
     if row is None:
         return None
-    return dict(zip(COLUMN_NAMES, row))
+    return {column: row[0].get(column) for column in COLUMN_NAMES}
 
 
 def applyOptions(row, options, password):
@@ -125,23 +134,31 @@ def applyOptions(row, options, password):
         row["quota"] = options.quota
     if options.no_quota:
         row["quota"] = None
+    if options.quota_files is not None:
+        row["quota_files"] = options.quota_files
+    if options.no_quota_files:
+        row["quota_files"] = None
     if options.read_only:
         row["read_only"] = True
     if options.writable:
         row["read_only"] = False
-    entryFromRow([row[c] for c in COLUMN_NAMES])
+    entryFromRow(row)
 
 
 def _store(cursor, row):
+    """
+    Insert or update a user's row (every column: on a table an older
+    ftpkit made, this fails until C{init} brings it up to date).
+    """
+    values = dict(row, permissions=list(row["permissions"]),
+                  directories=json.dumps(row["directories"]))
+    updates = ", ".join(f"{column} = EXCLUDED.{column}"
+                        for column in COLUMN_NAMES[1:])
     cursor.execute(
-        "INSERT INTO ftpkit_users (name, password, home, permissions, quota,"
-        " read_only, directories) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (name) DO UPDATE SET password = EXCLUDED.password,"
-        " home = EXCLUDED.home, permissions = EXCLUDED.permissions,"
-        " quota = EXCLUDED.quota, read_only = EXCLUDED.read_only,"
-        " directories = EXCLUDED.directories",
-        (row["name"], row["password"], row["home"], list(row["permissions"]),
-         row["quota"], row["read_only"], json.dumps(row["directories"])))
+        f"INSERT INTO ftpkit_users ({', '.join(COLUMN_NAMES)})"
+        f" VALUES ({', '.join(['%s'] * len(COLUMN_NAMES))})"
+        f" ON CONFLICT (name) DO UPDATE SET {updates}",
+        [values[column] for column in COLUMN_NAMES])
 
 
 def run(connection, options, stdin, stdout, prompt):
@@ -161,10 +178,10 @@ def run(connection, options, stdin, stdout, prompt):
             print("ftpkit_users is ready", file=stdout)
             return
         if options.command == "list":
-            cursor.execute(f"SELECT {COLUMNS} FROM ftpkit_users ORDER BY name")
-            for values in cursor.fetchall():
-                entry = dict(zip(COLUMN_NAMES, values))
-                entry.pop("password")
+            cursor.execute(f"SELECT {ROW} FROM ftpkit_users ORDER BY name")
+            for (values,) in cursor.fetchall():
+                entry = {column: values.get(column)
+                         for column in COLUMN_NAMES if column != "password"}
                 print(json.dumps(entry, default=str), file=stdout)
             return
         row = _fetch(cursor, options.user)
@@ -179,9 +196,10 @@ def run(connection, options, stdin, stdout, prompt):
         if options.command == "add":
             if row is not None:
                 raise UsersFileError(f"user {options.user!r} exists: use set")
-            row = {"name": options.user, "password": None,
-                   "home": options.user, "permissions": ["list", "read"],
-                   "quota": None, "read_only": False, "directories": {}}
+            row = dict.fromkeys(COLUMN_NAMES)
+            row.update(name=options.user, home=options.user,
+                       permissions=["list", "read"], read_only=False,
+                       directories={})
             password = readPassword(options.password_stdin, stdin, prompt)
         else:
             if row is None:
@@ -219,6 +237,11 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
             run(connection, options, stdin, stdout, prompt)
     except UsersFileError as e:
         print(f"pgadmin: {e}", file=stderr)
+        return 1
+    except psycopg.errors.UndefinedColumn as e:
+        print(f"pgadmin: {' '.join(str(e).split())}: the table is older than"
+              " this ftpkit; bring it up to date with"
+              " python -m ftpkit.pgadmin init", file=stderr)
         return 1
     except psycopg.Error as e:
         print(f"pgadmin: {' '.join(str(e).split())}", file=stderr)

@@ -3,7 +3,7 @@ Virtual users in PostgreSQL, for several servers that share one user list.
 
 The table holds what a users file holds (L{ftpkit.auth.users}): an scrypt
 password hash, a home under C{--root}, permissions, per-directory
-permissions, a quota and a read-only flag. L{PostgresUsers} reads a user
+permissions, quotas and a read-only flag. L{PostgresUsers} reads a user
 each time one logs in, through L{twisted.enterprise.adbapi} and psycopg,
 so a user added, changed or removed with C{python -m ftpkit.pgadmin} counts
 on every node at the next login, without a reload. The checker and the
@@ -33,16 +33,22 @@ CREATE TABLE IF NOT EXISTS ftpkit_users (
     quota bigint CHECK (quota >= 0),
     read_only boolean NOT NULL DEFAULT false,
     directories jsonb NOT NULL DEFAULT '{}'
-)
+);
+-- Columns added since, to tables made before them:
+ALTER TABLE ftpkit_users
+    ADD COLUMN IF NOT EXISTS quota_files bigint CHECK (quota_files > 0);
 """
-"""The table, as C{python -m ftpkit.pgadmin DSN init} creates it."""
+"""The table, as C{python -m ftpkit.pgadmin DSN init} creates it, or
+brings a table made by an older ftpkit up to date (keeping its users)."""
 
 COLUMN_NAMES = ("name", "password", "home", "permissions", "quota",
-                "read_only", "directories")
-"""The columns L{entryFromRow} takes, in its order."""
+                "read_only", "directories", "quota_files")
+"""The columns of the table, in the order L{entryFromRow} takes them."""
 
-COLUMNS = ", ".join(COLUMN_NAMES)
-"""L{COLUMN_NAMES} for a C{SELECT}."""
+ROW = "to_jsonb(ftpkit_users)"
+"""A whole row as one JSON object, for a C{SELECT}: what the table has,
+so that a table not yet brought up to date (without C{quota_files}) is
+still read, its users having no file quota."""
 
 
 def entryFromRow(row):
@@ -50,24 +56,30 @@ def entryFromRow(row):
     Turn a row of C{ftpkit_users} into a user, checked by the users file's
     own rules.
 
-    @param row: the values of L{COLUMNS}, in order.
+    @param row: the values of L{COLUMN_NAMES}, in order (a row of a table
+        without the last ones may leave them out), or a C{dict} of column
+        to value (a row as L{ROW} selects it; a missing column is
+        C{NULL}).
     @return: a L{ftpkit.auth.users.UserEntry}.
     @raise UsersFileError: when the row breaks those rules (an unknown
         permission, a bad home, a clear-text password is allowed through
         and refused at login as in a file).
     """
-    name, password, home, permissions, quota, readOnly, directories = row
+    if not isinstance(row, dict):
+        row = dict(zip(COLUMN_NAMES, row))
+    directories = row.get("directories")
     if isinstance(directories, str):
         directories = json.loads(directories)
-    table = {"home": home, "permissions": list(permissions),
-             "read-only": bool(readOnly),
+    table = {"home": row["home"], "permissions": list(row["permissions"]),
+             "read-only": bool(row.get("read_only")),
              "directories": {path: {"permissions": list(names)}
                              for path, names in (directories or {}).items()}}
-    if password is not None:
-        table["password"] = password
-    if quota is not None:
-        table["quota"] = int(quota)
-    return parseUser(name, table)
+    if row.get("password") is not None:
+        table["password"] = row["password"]
+    for column, key in (("quota", "quota"), ("quota_files", "quota-files")):
+        if row.get(column) is not None:
+            table[key] = int(row[column])
+    return parseUser(row["name"], table)
 
 
 class PostgresUsers:
@@ -109,7 +121,7 @@ class PostgresUsers:
             answer.
         """
         query = self.pool.runQuery(
-            f"SELECT {COLUMNS} FROM ftpkit_users WHERE name = %s", (name,))
+            f"SELECT {ROW} FROM ftpkit_users WHERE name = %s", (name,))
         return query.addCallbacks(self._found, self._failed,
                                   callbackArgs=(name,))
 
@@ -117,7 +129,7 @@ class PostgresUsers:
         if not rows:
             return None
         try:
-            return entryFromRow(rows[0])
+            return entryFromRow(rows[0][0])
         except UsersFileError as e:
             _log.error("PostgreSQL user {user} refused: {why}", user=name,
                        why=str(e))

@@ -9,6 +9,7 @@ The file (see C{docs/virtual-users.rst})::
     home = "alice"
     permissions = ["list", "read", "write", "mkdir"]
     quota = 104857600
+    quota-files = 10000
     read-only = false
 
     [users.alice.directories."/incoming"]
@@ -53,8 +54,8 @@ from ftpkit.shells.permissions import (
     PermissionShell,
     PermissionTable,
     QuotaUsage,
-    diskUsage,
 )
+from ftpkit.shells.quotas import diskFootprint
 
 _log = Logger()
 
@@ -76,8 +77,9 @@ _HASH_BYTES = 32
 _MAX_N = 2**20
 _MAX_R = 32
 _MAX_P = 16
-_USER_KEYS = {"password", "home", "permissions", "quota", "read-only",
-              "directories", "max-download-rate", "max-upload-rate"}
+_USER_KEYS = {"password", "home", "permissions", "quota", "quota-files",
+              "read-only", "directories", "max-download-rate",
+              "max-upload-rate"}
 
 
 class UsersFileError(ValueError):
@@ -201,6 +203,8 @@ class UserEntry:
     @ivar downloadRate: bytes a second the user's sessions download at,
         or C{None} for the server's C{--max-download-rate}.
     @ivar uploadRate: likewise for uploads.
+    @ivar fileQuota: the most files and directories the user may store,
+        or C{None}.
     """
 
     name: str
@@ -212,6 +216,7 @@ class UserEntry:
     readOnly: bool = False
     downloadRate: Optional[int] = None
     uploadRate: Optional[int] = None
+    fileQuota: Optional[int] = None
 
 
 def _permissionList(value, where):
@@ -296,6 +301,12 @@ def parseUser(name, table):
         isinstance(quota, bool) or not isinstance(quota, int) or quota < 0
     ):
         raise UsersFileError(f"{where}.quota: must be a number of bytes >= 0")
+    fileQuota = table.get("quota-files")
+    if fileQuota is not None and (
+        isinstance(fileQuota, bool) or not isinstance(fileQuota, int)
+        or fileQuota < 1
+    ):
+        raise UsersFileError(f"{where}.quota-files: must be a positive integer")
     readOnly = table.get("read-only", False)
     if not isinstance(readOnly, bool):
         raise UsersFileError(f"{where}.read-only: must be true or false")
@@ -307,7 +318,7 @@ def parseUser(name, table):
     rates = [_rate(table.get(key), f"{where}.{key}")
              for key in ("max-download-rate", "max-upload-rate")]
     return UserEntry(name, password, home, PermissionTable(default, overrides),
-                     quota, readOnly, *rates)
+                     quota, readOnly, *rates, fileQuota=fileQuota)
 
 
 def _rate(value, where):
@@ -626,7 +637,7 @@ class UsersRealm:
             for usage in self._usages.values():
                 usage.invalidate()
         if home not in self._usages:
-            self._usages[home] = QuotaUsage(lambda: diskUsage(home))
+            self._usages[home] = QuotaUsage(lambda: diskFootprint(home))
         return self._usages[home]
 
     def requestAvatar(self, avatarId, mind, *interfaces):
@@ -664,13 +675,13 @@ class UsersRealm:
                 f"no user {name!r} in {self.database.path}")
         home = self.homeOf(entry)
         usage = None
-        if entry.quota is not None:
+        if entry.quota is not None or entry.fileQuota is not None:
             usage = self.usageOf(home)
             if self.database.shared:
                 usage.invalidate()
         shell = PermissionShell(
             FilesystemShell(home, reactor=self._reactor),
-            entry.permissions, entry.quota, usage)
+            entry.permissions, entry.quota, usage, entry.fileQuota)
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,
                             self._anonymousWrite)
         if entry.downloadRate is not None or entry.uploadRate is not None:

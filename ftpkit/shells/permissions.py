@@ -1,6 +1,6 @@
 """
 L{PermissionShell}: a shell wrapper enforcing per-user permissions (per
-directory where given) and a byte quota, for virtual users
+directory where given), a byte quota and a file quota, for virtual users
 (L{ftpkit.auth.users}).
 
 Each L{ftpkit.interfaces.IFTPShell} method needs one permission on the
@@ -19,13 +19,22 @@ path it touches:
 A missing permission is L{PermissionDenied}. The quota counts the bytes of
 the user's files (L{QuotaUsage}) plus those being uploaded; an upload
 going past it is discarded and its L{IWriteFile.close} fails with
-L{QuotaExceeded} (C{552}).
+L{QuotaExceeded} (C{552}). The file quota counts the user's files and
+directories (each takes an inode, and a home full of empty ones exhausts
+a disk's inodes as surely as bytes fill it) plus those being made: a new
+file past it is refused before it is opened (L{FileQuotaExceeded},
+C{552}), a new directory likewise (L{DirectoryOverFileQuota}, C{550}).
 """
 
 from twisted.internet import defer
 
-from ftpkit.errors import NoSuchFile, PermissionDenied
-from ftpkit.interfaces import IRandomWriteFile
+from ftpkit.errors import (
+    DirectoryOverFileQuota,
+    FileQuotaExceeded,
+    NoSuchFile,
+    PermissionDenied,
+)
+from ftpkit.interfaces import IFTPShellResume, IRandomWriteFile
 from ftpkit.protocol import paths
 from ftpkit.shells.quotas import (
     QuotaRandomWriteFile,
@@ -86,7 +95,7 @@ class PermissionTable:
 class PermissionShell(ShellWrapper):
     """
     A shell allowing each operation only where the user has its
-    permission, and uploads only within a quota.
+    permission, and uploads and new directories only within its quotas.
 
     Provides each optional extra (L{ftpkit.interfaces.IFTPShellHash},
     L{ftpkit.interfaces.IFTPShellNames},
@@ -94,20 +103,24 @@ class PermissionShell(ShellWrapper):
     does (see L{ShellWrapper}).
     """
 
-    def __init__(self, shell, table, quota=None, usage=None):
+    def __init__(self, shell, table, quota=None, usage=None, fileQuota=None):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.
         @param table: the user's L{PermissionTable}.
         @param quota: the most bytes the user may store, or C{None}.
         @param usage: the L{QuotaUsage} of the user's files (required
-            with a C{quota}).
+            with a C{quota} or a C{fileQuota}).
+        @param fileQuota: the most files and directories the user may
+            store, or C{None}.
         """
-        if quota is not None and usage is None:
+        limited = quota is not None or fileQuota is not None
+        if limited and usage is None:
             raise ValueError("a quota needs a QuotaUsage")
         ShellWrapper.__init__(self, shell)
         self._table = table
         self._quota = quota
-        self._usage = usage
+        self._fileQuota = fileQuota
+        self._usage = usage if limited else None
 
     def _check(self, permission, *pathList):
         """
@@ -118,15 +131,34 @@ class PermissionShell(ShellWrapper):
             if not self._table.allows(path, permission):
                 raise PermissionDenied()
 
+    def _statOrNone(self, path):
+        """
+        @return: a Deferred firing with the L{ftpkit.fileinfo.FileInfo} of
+            C{path}, or C{None} when there is nothing there.
+        """
+        return self._shell.stat(path).addErrback(_noneIfMissing)
+
     def _sizeOf(self, path):
         """
         @return: a Deferred firing with the size of the file at C{path},
             or 0 when there is none (or it is a directory).
         """
-        d = self._shell.stat(path)
-        d.addCallbacks(lambda info: info.size if info.isFile else 0,
-                       _zeroIfMissing)
-        return d
+        return self._statOrNone(path).addCallback(
+            lambda info: info.size if info is not None and info.isFile else 0)
+
+    @defer.inlineCallbacks
+    def _makesFile(self, path, inPlace):
+        """
+        Whether an upload to C{path}, where nothing is, adds a file to
+        those the file quota counts: it does, unless it continues (in
+        place) a cut upload the shell kept for a resume, a file counted
+        already (L{IFTPShellResume}).
+
+        @return: a Deferred firing with C{True} or C{False}.
+        """
+        if inPlace and IFTPShellResume.providedBy(self._shell):
+            return (yield self._shell.resumableSize(path)) is None
+        return True
 
     def stat(self, path):
         """
@@ -175,42 +207,67 @@ class PermissionShell(ShellWrapper):
         return defer.maybeDeferred(self._check, "read", path).addCallback(
             lambda _: self._shell.hash(path, algorithm, start, end))
 
+    @defer.inlineCallbacks
     def makeDirectory(self, path):
         """
-        See L{IFTPShell.makeDirectory}: needs C{mkdir}.
+        See L{IFTPShell.makeDirectory}: needs C{mkdir}; with a file quota,
+        room for one more entry (L{DirectoryOverFileQuota} otherwise).
         """
-        return defer.maybeDeferred(self._check, "mkdir", path).addCallback(
-            lambda _: self._shell.makeDirectory(path))
+        self._check("mkdir", path)
+        usage = self._usage
+        if usage is None:
+            return (yield self._shell.makeDirectory(path))
+        yield usage.current()
+        if not usage.reserveFile(self._fileQuota):
+            raise DirectoryOverFileQuota()
+        try:
+            result = yield self._shell.makeDirectory(path)
+        except BaseException:
+            usage.settleFile(made=False)
+            raise
+        usage.settleFile(made=True)
+        return result
 
+    @defer.inlineCallbacks
     def removeDirectory(self, path):
         """
-        See L{IFTPShell.removeDirectory}: needs C{delete}.
+        See L{IFTPShell.removeDirectory}: needs C{delete}; gives its entry
+        back to the file quota.
         """
-        return defer.maybeDeferred(self._check, "delete", path).addCallback(
-            lambda _: self._shell.removeDirectory(path))
+        self._check("delete", path)
+        result = yield self._shell.removeDirectory(path)
+        if self._usage is not None:
+            self._usage.adjust(0, files=-1)
+        return result
 
     @defer.inlineCallbacks
     def removeFile(self, path):
         """
-        See L{IFTPShell.removeFile}: needs C{delete}; frees quota.
+        See L{IFTPShell.removeFile}: needs C{delete}; frees quota (its
+        bytes, and its entry).
         """
         self._check("delete", path)
-        size = (yield self._sizeOf(path)) if self._quota is not None else 0
+        usage = self._usage
+        size = (yield self._sizeOf(path)) if usage is not None else 0
         yield self._shell.removeFile(path)
-        if self._quota is not None:
-            self._usage.adjust(-size)
+        if usage is not None:
+            usage.adjust(-size, files=-1)
 
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):
         """
         See L{IFTPShell.rename}: needs C{rename} at both paths; a replaced
-        target file frees quota.
+        target frees quota (its bytes, and its entry). A path renamed to
+        itself replaces nothing.
         """
         self._check("rename", fromPath, toPath)
-        replaced = (yield self._sizeOf(toPath)) if self._quota is not None else 0
+        usage = self._usage
+        replaced = None
+        if usage is not None and toPath != fromPath:
+            replaced = yield self._statOrNone(toPath)
         yield self._shell.rename(fromPath, toPath)
-        if self._quota is not None:
-            self._usage.adjust(-replaced)
+        if replaced is not None:
+            usage.adjust(-replaced.size if replaced.isFile else 0, files=-1)
 
     def setModificationTime(self, path, when):
         """
@@ -232,30 +289,40 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.openForWriting}: needs C{append} to append or
         resume (C{offset > 0}), C{write} otherwise. With a quota, the
-        L{IWriteFile} counts the bytes and refuses to go past it.
+        L{IWriteFile} counts the bytes and refuses to go past it. With a
+        file quota, a new file must have room (L{FileQuotaExceeded}
+        otherwise, before anything is opened); replacing a file, or
+        continuing a cut upload, adds none.
         """
         inPlace = bool(append or offset)
         self._check("append" if inPlace else "write", path)
-        if self._quota is None:
+        usage = self._usage
+        if usage is None:
             return (yield self._shell.openForWriting(path, offset, append))
-        yield self._usage.current()
-        oldSize = yield self._sizeOf(path)
-        if append:
-            kept = oldSize
-        else:
-            kept = min(offset, oldSize)
-        writeFile = yield self._shell.openForWriting(path, offset, append)
+        yield usage.current()
+        info = yield self._statOrNone(path)
+        oldSize = info.size if info is not None and info.isFile else 0
+        kept = oldSize if append else min(offset, oldSize)
+        newFile = info is None and (yield self._makesFile(path, inPlace))
+        if newFile and not usage.reserveFile(self._fileQuota):
+            raise FileQuotaExceeded()
+        try:
+            writeFile = yield self._shell.openForWriting(path, offset, append)
+        except BaseException:
+            if newFile:
+                usage.settleFile(made=False)
+            raise
         quotaFile = (QuotaRandomWriteFile
                      if IRandomWriteFile.providedBy(writeFile)
                      else QuotaWriteFile)
-        return quotaFile(writeFile, self._usage, self._quota, oldSize, kept,
-                         inPlace)
+        return quotaFile(writeFile, usage, self._quota, oldSize, kept,
+                         inPlace, newFile)
 
 
-def _zeroIfMissing(failure):
+def _noneIfMissing(failure):
     """
     @param failure: the L{Failure} of a C{stat}.
-    @return: 0 for L{NoSuchFile}; any other failure is passed on.
+    @return: C{None} for L{NoSuchFile}; any other failure is passed on.
     """
     failure.trap(NoSuchFile)
-    return 0
+    return None

@@ -24,21 +24,38 @@ from ftpkit.interfaces import (
 )
 
 
-def diskUsage(directory):
+@dataclasses.dataclass(frozen=True)
+class Footprint:
     """
-    Add up the sizes of the regular files under a directory, not
-    following symbolic links (blocking: run it in a thread).
+    What a home holds, as a quota counts it.
+
+    @ivar bytes: the bytes of its regular files.
+    @ivar files: its entries, at every depth below it (not itself): files,
+        directories, links, anything that takes an inode.
+    """
+
+    bytes: int
+    files: int
+
+
+def diskFootprint(directory):
+    """
+    Walk a directory, not following symbolic links (blocking: run it in
+    a thread), adding up the sizes of its regular files and counting its
+    entries.
 
     @param directory: a path.
-    @return: the total in bytes; entries that cannot be read count 0.
+    @return: a L{Footprint}; entries that cannot be read count 0 bytes (a
+        directory that cannot be read, no entries below it).
     """
-    total = 0
+    total = files = 0
     pending = [directory]
     while pending:
         try:
             entries = list(os.scandir(pending.pop()))
         except OSError:
             continue
+        files += len(entries)
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -47,27 +64,45 @@ def diskUsage(directory):
                     total += entry.stat(follow_symlinks=False).st_size
             except OSError:
                 continue
-    return total
+    return Footprint(total, files)
+
+
+def diskUsage(directory):
+    """
+    Add up the sizes of the regular files under a directory, not
+    following symbolic links (blocking: run it in a thread).
+
+    @param directory: a path.
+    @return: the total in bytes; entries that cannot be read count 0.
+    """
+    return diskFootprint(directory).bytes
 
 
 class QuotaUsage:
     """
-    The bytes a home holds, measured (in a thread) when first needed and
-    then kept up to date as uploads and deletions go through
+    The bytes and the files (and directories) a home holds, measured (in a
+    thread) when first needed and then kept up to date as uploads,
+    deletions and new directories go through
     L{ftpkit.shells.permissions.PermissionShell}s. Sessions of the same home
     share one.
 
     @ivar used: the bytes stored, or C{None} until measured.
+    @ivar files: the files and directories stored (L{Footprint.files}), or
+        C{None} until measured.
     @ivar inFlight: the bytes of uploads in progress, not yet in C{used}.
-    @ivar lock: held while L{used} and L{inFlight} change or are checked
-        together (a zero-copy upload's quota is checked in a disk thread).
+    @ivar filesInFlight: the new files being uploaded and directories
+        being made, not yet in L{files} (L{reserveFile}).
+    @ivar lock: held while these change or are checked together (a
+        zero-copy upload's quota is checked in a disk thread).
     @ivar stale: whether L{current} should measure again.
     """
 
     def __init__(self, measure, run=threads.deferToThread):
         """
-        @param measure: a blocking callable returning the bytes stored,
-            e.g. C{lambda: diskUsage(home)}.
+        @param measure: a blocking callable returning what the home holds:
+            a L{Footprint}, e.g. C{lambda: diskFootprint(home)}, or the
+            bytes alone, an C{int} (no files are counted then: fit for a
+            byte quota only).
         @param run: runs a blocking callable off the reactor thread,
             returning a L{Deferred}.
         """
@@ -75,14 +110,17 @@ class QuotaUsage:
         self._run = run
         self._waiters = []
         self.used = None
+        self.files = None
         self.inFlight = 0
+        self.filesInFlight = 0
         self.lock = threading.Lock()
         self.stale = True
 
     def current(self):
         """
-        @return: a L{Deferred} firing with L{used}, measuring it first
-            when L{stale} (concurrent callers share one measurement).
+        @return: a L{Deferred} firing with L{used}, measuring it (and
+            L{files}) first when L{stale} (concurrent callers share one
+            measurement).
         """
         if not self.stale:
             return defer.succeed(self.used)
@@ -96,11 +134,15 @@ class QuotaUsage:
         """
         Keep a measurement and hand it (or its failure) to the waiters.
 
-        @param result: the bytes stored, or a L{Failure}.
+        @param result: a L{Footprint}, the bytes stored, or a L{Failure}.
         """
         if not isinstance(result, Failure):
-            self.used = result
+            if not isinstance(result, Footprint):
+                result = Footprint(result, 0)
+            with self.lock:
+                self.used, self.files = result.bytes, result.files
             self.stale = False
+            result = result.bytes
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if isinstance(result, Failure):
@@ -108,21 +150,53 @@ class QuotaUsage:
             else:
                 waiter.callback(result)
 
-    def adjust(self, delta):
+    def adjust(self, delta, files=0):
         """
-        Record that the stored bytes changed by C{delta} (ignored until
-        first measured: the measurement will see the change).
+        Record that the stored bytes changed by C{delta} and the files and
+        directories by C{files} (ignored until first measured: the
+        measurement will see the change).
 
         @param delta: bytes added (negative when removed).
+        @param files: files and directories added (negative when removed).
         """
         with self.lock:
             if self.used is not None:
                 self.used = max(0, self.used + delta)
+                self.files = max(0, self.files + files)
+
+    def reserveFile(self, limit):
+        """
+        Count a file or directory about to be made, if it fits: the files
+        stored and those being made must leave room for it. Call only once
+        measured (after L{current}); L{settleFile} must follow.
+
+        @param limit: the most files and directories the home may hold,
+            or C{None} for no limit (the file is counted all the same, for
+            the other sessions of the home).
+        @return: whether it fits (and was counted in L{filesInFlight}).
+        """
+        with self.lock:
+            if limit is not None and self.files + self.filesInFlight >= limit:
+                return False
+            self.filesInFlight += 1
+            return True
+
+    def settleFile(self, made):
+        """
+        End a L{reserveFile}.
+
+        @param made: whether the file or directory was made (it then joins
+            L{files}).
+        """
+        with self.lock:
+            self.filesInFlight -= 1
+            if made and self.files is not None:
+                self.files += 1
 
     def invalidate(self):
         """
-        Mark L{used} as L{stale}: the next L{current} measures again, and
-        until then the old value stands.
+        Mark L{used} and L{files} as L{stale}: the next L{current}
+        measures again, and until then the old values stand.
         """
         self.stale = True
 
@@ -174,22 +248,29 @@ class _QuotaUpload:
     """
     An upload held to a quota: past it, the bytes are dropped and
     L{close} aborts the wrapped upload and fails with L{QuotaExceeded}.
+    The upload of a new file settles the file its opener reserved
+    (L{QuotaUsage.reserveFile}): made when it commits, not when it is
+    aborted or discarded.
 
     @ivar count: the bytes handed on to the wrapped upload.
     @ivar exceeded: whether the upload went past the quota.
     """
 
-    def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace):
+    def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace,
+                 newFile=False):
         """
         @param writeFile: the wrapped L{IWriteFile} or
             L{IRandomWriteFile}.
         @param usage: the user's L{QuotaUsage} (already measured).
-        @param quota: the most bytes the user may store.
+        @param quota: the most bytes the user may store, or C{None} (the
+            bytes are still counted, for the other sessions of the home).
         @param oldSize: the size of the file being written, 0 if new.
         @param kept: how many of its bytes stay (appended to or resumed
             after); the others are freed when the upload commits.
         @param inPlace: whether the wrapped upload writes the file in
             place (append or resume), so that aborting it may keep bytes.
+        @param newFile: whether it makes a new file, reserved with
+            L{QuotaUsage.reserveFile}.
         """
         self._writeFile = writeFile
         self._usage = usage
@@ -197,6 +278,7 @@ class _QuotaUpload:
         self._oldSize = oldSize
         self._kept = kept
         self._inPlace = inPlace
+        self._newFile = newFile
         self._finished = False
         self._uncounted = False
         self.count = 0
@@ -224,12 +306,13 @@ class _QuotaUpload:
         if inner is None or inner.commit is None:
             return None
         self._uncounted = True
-        usage = self._usage
-        with usage.lock:
-            room = max(0, self._quota - usage.used - usage.inFlight
-                       + self._oldSize - self._kept)
-        if inner.room is not None:
-            room = min(room, inner.room)
+        room = inner.room
+        if self._quota is not None:
+            usage = self._usage
+            with usage.lock:
+                left = max(0, self._quota - usage.used - usage.inFlight
+                           + self._oldSize - self._kept)
+            room = left if room is None else min(room, left)
         return dataclasses.replace(
             inner, commit=lambda end: self._commitAt(inner, end), room=room)
 
@@ -257,7 +340,8 @@ class _QuotaUpload:
         freed = self._oldSize - self._kept
         usage = self._usage
         with usage.lock:
-            if usage.used + usage.inFlight + size - freed > self._quota:
+            if (self._quota is not None
+                    and usage.used + usage.inFlight + size - freed > self._quota):
                 self.exceeded = True
                 return False
             usage.inFlight += size
@@ -288,25 +372,49 @@ class _QuotaUpload:
             aborting.addCallback(lambda _: defer.fail(QuotaExceeded()))
             return aborting
         closing = self._writeFile.close()
-        closing.addCallback(self._committed)
+        closing.addCallbacks(self._committed, self._notCommitted)
         return closing
 
     def _committed(self, result):
         self._usage.adjust(self._kept + self.count - self._oldSize)
+        self._settleFile(made=True)
         return result
+
+    def _notCommitted(self, failure):
+        """
+        The wrapped upload failed to close: what it left is not known, so
+        the usage is measured again.
+        """
+        self._usage.invalidate()
+        self._settleFile(made=False)
+        return failure
+
+    def _settleFile(self, made):
+        """
+        Settle the new file reserved for this upload, if any, once.
+
+        @param made: whether it is in place now.
+        """
+        if self._newFile:
+            self._newFile = False
+            self._usage.settleFile(made)
 
     def _aborted(self, whole=False):
         """
         Abort the wrapped upload; one written in place, or kept for a
         resume, may have kept the bytes already handed on (counted, or
         moved through the L{descriptor} uncounted), so the usage is
-        measured again.
+        measured again. So it is when a new file was written in place:
+        opening it may have made it (an empty file is still a file). Its
+        reserved file is given back: a file it left is found by that
+        measurement, as its bytes are.
 
         @param whole: discard it (L{IPartialWriteFile.discard}) where it
             can be, so that it keeps nothing.
         """
-        if self.count or self._uncounted:
+        if self.count or self._uncounted or (self._newFile and self._inPlace):
             self._usage.invalidate()
+        self._settleFile(made=False)
         if whole and IPartialWriteFile.providedBy(self._writeFile):
             return self._writeFile.discard()
         return self._writeFile.abort()

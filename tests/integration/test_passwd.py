@@ -23,7 +23,10 @@ password = "scrypt$16$1$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=="
 home = "/srv/alice"
 permissions = ["list", "read", "write"]
 quota = 5000
+quota-files = 300
 read-only = true
+max-download-rate = "500K"
+max-upload-rate = 1048576
 
 [users.alice.directories."/in \\"box\\""]
 permissions = ["write"]
@@ -72,15 +75,16 @@ class CommandTests(unittest.TestCase):
         code, out, err = runCommand(
             self.path, "carol", "--password-stdin", "--home", "c",
             "--permissions", "list,read,write", "--quota", "100",
-            stdin=b"first\n")
+            "--quota-files", "7", stdin=b"first\n")
         self.assertEqual(code, 0, err)
         self.assertIn("added carol", out)
         self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o600)
         carol = readTables(self.path)["carol"]
         self.assertTrue(verifyPassword("first", carol["password"]))
         self.assertEqual(
-            (carol["home"], carol["permissions"], carol["quota"]),
-            ("c", ["list", "read", "write"], 100))
+            (carol["home"], carol["permissions"], carol["quota"],
+             carol["quota-files"]),
+            ("c", ["list", "read", "write"], 100, 7))
         code, out, err = runCommand(self.path, "carol", "--password-stdin",
                                     stdin=b"second\n")
         self.assertEqual(code, 0, err)
@@ -95,7 +99,8 @@ class CommandTests(unittest.TestCase):
 
     def test_preservesOthers(self):
         """
-        Resetting one password keeps every other field and user.
+        Resetting one password keeps every other field and user (the
+        rates and the file quota too: the rates were dropped).
         """
         with open(self.path, "w") as f:
             f.write(EXISTING)
@@ -107,6 +112,21 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(after["alice"], before["alice"])
         self.assertTrue(verifyPassword("pw", after["bob smith"].pop("password")))
         self.assertEqual(after["bob smith"], before["bob smith"])
+
+    def test_keepsRates(self):
+        """
+        A user's rates stay when their password is reset (they were
+        dropped: the file was written back without them).
+        """
+        with open(self.path, "w") as f:
+            f.write('[users.x]\nmax-download-rate = "500K"\n'
+                    'max-upload-rate = 2048\n')
+        code, out, err = runCommand(self.path, "x", "--password-stdin",
+                                    stdin=b"pw\n")
+        self.assertEqual(code, 0, err)
+        x = readTables(self.path)["x"]
+        self.assertEqual((x["max-download-rate"], x["max-upload-rate"]),
+                         ("500K", 2048))
 
     def test_errors(self):
         """
@@ -122,6 +142,11 @@ class CommandTests(unittest.TestCase):
         self.assertIn("unknown permission 'fly'", err)
         code, out, err = runCommand(self.path)
         self.assertEqual(code, 2)
+        for bad in ("0", "-3", "many"):
+            code, out, err = runCommand(self.path, "x", "--quota-files", bad)
+            self.assertEqual(code, 2)
+            self.assertIn("--quota-files: must be a positive integer", err)
+            self.assertNotIn("Traceback", err)
         code, out, err = runCommand(self.path, "x", "--password-stdin",
                                     stdin=b"\n")
         self.assertEqual(code, 1)

@@ -13,7 +13,7 @@ import os
 from twisted.trial import unittest
 
 from ftpkit.auth import pgadmin
-from ftpkit.auth.pgusers import entryFromRow
+from ftpkit.auth.pgusers import COLUMN_NAMES, entryFromRow
 from ftpkit.auth.users import UsersFileError, hashPassword
 from tests.pgserver import PostgresServer, binaries
 from tests.serverprocess import ServerProcess, freePort
@@ -43,6 +43,21 @@ class EntryFromRowTests(unittest.TestCase):
                           entry.readOnly), ("alice", "alice", 1000, True))
         self.assertEqual(dict(entry.permissions.overrides),
                          {("in",): frozenset({"list", "write"})})
+
+    def test_fileQuota(self):
+        """
+        C{quota_files} becomes the file quota, from a row as a C{dict}
+        (what the server selects) or as values in L{COLUMN_NAMES} order; a
+        row without it (a table not brought up to date) has none; zero is
+        refused, as in a file.
+        """
+        columns = dict(zip(COLUMN_NAMES, ROW), quota_files=3)
+        self.assertEqual(entryFromRow(columns).fileQuota, 3)
+        self.assertEqual(entryFromRow(ROW + (3,)).fileQuota, 3)
+        del columns["quota_files"]
+        self.assertIsNone(entryFromRow(columns).fileQuota)
+        self.assertIsNone(entryFromRow(ROW).fileQuota)
+        self.assertRaises(UsersFileError, entryFromRow, ROW + (0,))
 
     def test_badRow(self):
         """
@@ -129,14 +144,18 @@ class AdminTests(PostgresTestCase):
         self.addUser("bob", "pw")
         self.assertEqual(self.listed()["bob"], {
             "name": "bob", "home": "bob", "permissions": ["list", "read"],
-            "quota": None, "read_only": False, "directories": {}})
+            "quota": None, "read_only": False, "directories": {},
+            "quota_files": None})
         status, out, _ = self.admin(
             "set", "bob", "--quota", "5000", "--read-only",
-            "--directory", "/in=list,write")
+            "--directory", "/in=list,write", "--quota-files", "20")
         self.assertEqual((status, out), (0, "changed bob\n"))
         bob = self.listed()["bob"]
-        self.assertEqual((bob["quota"], bob["read_only"], bob["directories"]),
-                         (5000, True, {"/in": ["list", "write"]}))
+        self.assertEqual((bob["quota"], bob["read_only"], bob["directories"],
+                          bob["quota_files"]),
+                         (5000, True, {"/in": ["list", "write"]}, 20))
+        self.assertEqual(self.admin("set", "bob", "--no-quota-files")[0], 0)
+        self.assertIsNone(self.listed()["bob"]["quota_files"])
         self.assertEqual(self.admin("remove", "bob")[:2], (0, "removed bob\n"))
         self.assertNotIn("bob", self.listed())
 
@@ -257,6 +276,82 @@ class ServerTests(PostgresTestCase):
             ftp.quit()
             with open(os.path.join(root, "finn", "up.txt"), "rb") as f:
                 self.assertEqual(f.read(), root.encode())
+
+
+OLD_SCHEMA = """\
+CREATE TABLE ftpkit_users (
+    name text PRIMARY KEY,
+    password text,
+    home text NOT NULL,
+    permissions text[] NOT NULL DEFAULT '{list,read}',
+    quota bigint CHECK (quota >= 0),
+    read_only boolean NOT NULL DEFAULT false,
+    directories jsonb NOT NULL DEFAULT '{}'
+)
+"""
+"""The table as ftpkit made it before C{quota_files}."""
+
+
+class OlderTableTests(PostgresTestCase):
+    """
+    A table made by an older ftpkit, without C{quota_files}.
+    """
+
+    def olderDatabase(self):
+        """
+        @return: the connection string of a new database holding the older
+            table, with user C{gus} (password C{pw}, may write).
+        """
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            connection.execute("CREATE DATABASE older")
+        self.addCleanup(self.dropOlder)
+        dsn = self.dsn.replace("dbname=postgres", "dbname=older")
+        with psycopg.connect(dsn) as connection:
+            connection.execute(OLD_SCHEMA)
+            connection.execute(
+                "INSERT INTO ftpkit_users (name, password, home, permissions)"
+                " VALUES ('gus', %s, 'gus', '{list,read,write}')",
+                (hashPassword("pw", n=2),))
+        return dsn
+
+    def dropOlder(self):
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            connection.execute("DROP DATABASE older WITH (FORCE)")
+
+    def test_olderTable(self):
+        """
+        Its users log in, without a file quota; C{pgadmin set
+        --quota-files} says, in one line, to run C{init}; C{init} adds the
+        column keeping the users, and the file quota then holds (552 for
+        the file past it).
+        """
+        dsn = self.olderDatabase()
+        root = os.path.abspath(self.mktemp())
+        os.mkdir(root)
+        server = ServerProcess(self, ["--root", root, "--auth", f"pg:{dsn}",
+                                      "--realm", f"pg:{dsn}"])
+        server.waitForGreeting()
+        ftp = login(server.port, "gus", "pw")
+        for name in "abc":
+            ftp.storbinary("STOR " + name, io.BytesIO(b"x"))
+        ftp.quit()
+        status, _, err = self.admin("set", "gus", "--quota-files", "3",
+                                    dsn=dsn)
+        self.assertEqual((status, err.count("\n")), (1, 1))
+        self.assertIn("python -m ftpkit.pgadmin init", err)
+        self.assertEqual(self.admin("init", dsn=dsn)[:2],
+                         (0, "ftpkit_users is ready\n"))
+        self.assertEqual(self.admin("init", dsn=dsn)[0], 0)
+        self.assertEqual(self.admin("set", "gus", "--quota-files", "3",
+                                    dsn=dsn)[:2], (0, "changed gus\n"))
+        ftp = login(server.port, "gus", "pw")
+        with self.assertRaises(ftplib.error_perm) as caught:
+            ftp.storbinary("STOR d", io.BytesIO(b"x"))
+        self.assertTrue(str(caught.exception).startswith("552"))
+        ftp.storbinary("STOR a", io.BytesIO(b"replaced"))
+        ftp.quit()
+        self.assertEqual(sorted(os.listdir(os.path.join(root, "gus"))),
+                         ["a", "b", "c"])
 
 
 class DatabaseDownTests(unittest.TestCase):

@@ -21,7 +21,7 @@ from ftpkit.auth.users import (
     parseUsers,
     verifyPassword,
 )
-from ftpkit.errors import PermissionDenied
+from ftpkit.errors import PermissionDenied, QuotaExceeded
 from ftpkit.interfaces import IFTPShell
 from ftpkit.testing import readFile, writeFile
 
@@ -36,6 +36,7 @@ password = "{ALICE_HASH}"
 home = "alice"
 permissions = ["list", "read", "write", "mkdir"]
 quota = 1000
+quota-files = 50
 read-only = false
 
 [users.alice.directories."/incoming"]
@@ -130,7 +131,7 @@ class ParseTests(unittest.TestCase):
         alice = users["alice"]
         self.assertEqual(alice.password, ALICE_HASH)
         self.assertEqual(alice.home, "alice")
-        self.assertEqual(alice.quota, 1000)
+        self.assertEqual((alice.quota, alice.fileQuota), (1000, 50))
         self.assertFalse(alice.readOnly)
         self.assertEqual(alice.permissions.permissionsAt(("x",)),
                          {"list", "read", "write", "mkdir"})
@@ -139,8 +140,8 @@ class ParseTests(unittest.TestCase):
         self.assertEqual(
             alice.permissions.permissionsAt(("incoming", "private")), set())
         bob = users["bob"]
-        self.assertEqual((bob.home, bob.quota, bob.readOnly),
-                         ("bob", None, False))
+        self.assertEqual((bob.home, bob.quota, bob.fileQuota, bob.readOnly),
+                         ("bob", None, None, False))
         self.assertEqual(bob.permissions.default, {"list", "read"})
         self.assertEqual(users["carol"].home, "/absolute/carol")
         self.assertIsNone(users["carol"].password)
@@ -172,6 +173,10 @@ class ParseTests(unittest.TestCase):
         self.assertBad("[users.alice]\nquota = -1\n", "users.alice.quota")
         self.assertBad("[users.alice]\nquota = true\n", "users.alice.quota")
         self.assertBad("[users.alice]\nquota = 1.5\n", "users.alice.quota")
+        for value in ("0", "-1", "true", "1.5", "'9'"):
+            self.assertBad(f"[users.alice]\nquota-files = {value}\n",
+                           "users.alice.quota-files: must be a positive"
+                           " integer")
         self.assertBad("[users.alice]\nhome = 3\n", "users.alice.home")
         self.assertBad("[users.alice]\nread-only = 1\n", "users.alice.read-only")
         self.assertBad("[users.alice]\npassword = 1\n", "users.alice.password")
@@ -418,6 +423,27 @@ class RealmTests(unittest.TestCase):
         yield self.assertFailure(before.removeDirectory(("d",)),
                                  PermissionDenied)
         yield after.removeDirectory(("d",))
+
+    @defer.inlineCallbacks
+    def test_fileQuota(self):
+        """
+        A user's C{quota-files} holds in their shell: counted from what
+        their home holds (its files and directories), a new file past it
+        is refused with C{552}, a directory with C{550}.
+        """
+        writeText(self.path, '[users.dora]\npermissions = ["write",'
+                  ' "mkdir"]\nquota-files = 2\n')
+        os.makedirs(os.path.join(self.root, "dora", "sub"))
+        shell = self.shell("dora")
+        yield writeFile(shell, ("a",), b"a")
+        failure = yield self.assertFailure(writeFile(shell, ("b",), b"b"),
+                                           QuotaExceeded)
+        self.assertEqual(failure.code, 552)
+        failure = yield self.assertFailure(shell.makeDirectory(("d",)),
+                                           QuotaExceeded)
+        self.assertEqual(failure.code, 550)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.root, "dora"))),
+                         ["a", "sub"])
 
     def test_quotaUsageShared(self):
         """

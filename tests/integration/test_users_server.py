@@ -74,6 +74,59 @@ class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(f.read(), b"n" * 900)
 
 
+class FileQuotaServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The file quota (C{quota-files}) through a real server and C{ftplib}.
+    """
+
+    @defer.inlineCallbacks
+    def test_fileQuota(self):
+        """
+        With C{quota-files = 3}: three files fit, the fourth gets 552 and
+        leaves no file; replacing a file works at the quota; C{MKD} gets
+        550; after C{DELE}, one more file fits.
+        """
+        root = os.path.abspath(self.mktemp())
+        path = os.path.join(root, "users.toml")
+        os.makedirs(root)
+        writeText(path, '[users.alice]\npermissions = ["list", "read",'
+                  ' "write", "delete", "mkdir"]\nquota-files = 3\n')
+        server = self.startServer(UsersRealm(UsersDatabase(path), root),
+                                  users={"alice": "pw"}, anonymous=False)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login("alice", "pw")
+            replies = []
+
+            def attempt(command, *args):
+                try:
+                    replies.append(command(*args)[:3])
+                except ftplib.error_perm as e:
+                    replies.append(str(e))
+
+            for name in ("1", "2", "3", "4"):
+                attempt(ftp.storbinary, "STOR " + name, io.BytesIO(b"x"))
+            attempt(ftp.storbinary, "STOR 2", io.BytesIO(b"replaced"))
+            attempt(ftp.mkd, "dir")
+            attempt(ftp.delete, "1")
+            attempt(ftp.storbinary, "STOR 5", io.BytesIO(b"y"))
+            attempt(ftp.storbinary, "STOR 6", io.BytesIO(b"z"))
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual([reply[:3] for reply in replies],
+                         ["226", "226", "226", "552", "226", "550", "250",
+                          "226", "552"])
+        self.assertIn("too many files", replies[3])
+        home = os.path.join(root, "alice")
+        self.assertEqual(sorted(os.listdir(home)), ["2", "3", "5"])
+        with open(os.path.join(home, "2"), "rb") as f:
+            self.assertEqual(f.read(), b"replaced")
+
+
 class SiteChmodServerTests(LoopbackServerMixin, unittest.TestCase):
     """
     C{SITE CHMOD} through the users realm, a real server and C{ftplib}.

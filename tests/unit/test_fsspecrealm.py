@@ -148,3 +148,33 @@ class RealmTests(unittest.TestCase):
         yield self.assertFailure(shell.makeDirectory(("x",)), PermissionDenied)
         yield self.assertFailure(self.login(realm, "bob"), error.UnauthorizedLogin)
         self.assertIs(realm.reload.__self__, realm.database)
+
+    @defer.inlineCallbacks
+    def test_fileQuota(self):
+        """
+        A users file's C{quota-files} holds on the store: what the home
+        holds (files and directories) is counted, and a new file past the
+        quota is refused with C{552}, a directory with C{550}.
+        """
+        from ftpkit.auth.users import UsersDatabase
+        from ftpkit.errors import QuotaExceeded
+        from ftpkit.testing import writeFile
+
+        path = os.path.abspath(self.mktemp())
+        with open(path, "w") as f:
+            f.write('[users.alice]\npermissions = ["write", "mkdir"]\n'
+                    'quota-files = 3\n')
+        self.fs.makedirs("/srv/alice/sub")
+        self.fs.pipe("/srv/alice/sub/a", b"a")
+        realm = FsspecRealm(lambda: self.fs, "/srv",
+                            database=UsersDatabase(path))
+        interface, shell, logout = yield self.login(realm, "alice")
+        yield writeFile(shell, ("b",), b"b")
+        failure = yield self.assertFailure(writeFile(shell, ("c",), b"c"),
+                                           QuotaExceeded)
+        self.assertEqual(failure.code, 552)
+        failure = yield self.assertFailure(shell.makeDirectory(("d",)),
+                                           QuotaExceeded)
+        self.assertEqual(failure.code, 550)
+        self.assertEqual(sorted(self.fs.ls("/srv/alice", detail=False)),
+                         ["/srv/alice/b", "/srv/alice/sub"])

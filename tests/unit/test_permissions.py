@@ -284,6 +284,20 @@ class QuotaTests(unittest.TestCase):
         self.assertEqual(usage.used, 20)
 
     @defer.inlineCallbacks
+    def test_renameToItself(self):
+        """
+        A file renamed to its own name frees nothing: RNFR and RNTO of one
+        name, repeated, emptied any quota.
+        """
+        shell, inner, usage = self.makeShell(10)
+        yield usage.current()
+        for _ in range(2):
+            yield shell.rename(("old.txt",), ("old.txt",))
+        self.assertEqual(usage.used, 10)
+        yield self.assertFailure(writeFile(shell, ("new.txt",), b"x"),
+                                 QuotaExceeded)
+
+    @defer.inlineCallbacks
     def test_concurrentUploadsShare(self):
         """
         Bytes of an upload in progress count against another one.

@@ -1,0 +1,339 @@
+"""
+The file quota of L{ftpkit.shells.permissions.PermissionShell}: how many
+files and directories a user may store (C{quota-files}), counted by
+L{ftpkit.shells.quotas.QuotaUsage}.
+"""
+
+import os
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.errors import (
+    AlreadyExists,
+    DirectoryOverFileQuota,
+    FileQuotaExceeded,
+    NoSuchFile,
+    QuotaExceeded,
+)
+from ftpkit.shells.adapters import writeFileFor
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.permissions import PERMISSIONS, PermissionShell, PermissionTable
+from ftpkit.shells.quotas import Footprint, QuotaUsage, diskFootprint
+from ftpkit.testing import IFTPShellConformanceMixin, writeFile
+
+
+def syncRun(function):
+    """
+    Run C{function} now: a L{QuotaUsage} C{run} for tests.
+
+    @return: a Deferred with its result.
+    """
+    return defer.maybeDeferred(function)
+
+
+def memoryQuotaShell(fileQuota, quota=None):
+    """
+    @return: C{(shell, inner, usage)}: a shell with every permission and
+        the quotas, over a L{MemoryShell} holding C{/old} (10 bytes) and
+        C{/dir/}: two entries, as its L{QuotaUsage} measures.
+    """
+    inner = MemoryShell({"/old": b"0123456789"})
+    inner.makeDirectory(("dir",))
+    usage = QuotaUsage(lambda: Footprint(10, 2), syncRun)
+    shell = PermissionShell(inner, PermissionTable(PERMISSIONS), quota,
+                            usage, fileQuota)
+    return shell, inner, usage
+
+
+class FileQuotaTests(unittest.TestCase):
+    """
+    A L{PermissionShell} with a file quota, over a L{MemoryShell}.
+    """
+
+    def test_needsUsage(self):
+        """
+        A file quota without a L{QuotaUsage} is a programming error.
+        """
+        self.assertRaises(ValueError, PermissionShell, MemoryShell(),
+                          PermissionTable(PERMISSIONS), fileQuota=3)
+
+    @defer.inlineCallbacks
+    def test_newFilesUpToQuota(self):
+        """
+        New files fit up to the quota; the next one is refused with
+        L{FileQuotaExceeded} (C{552}) when opened, before any byte, and
+        leaves no file.
+        """
+        shell, inner, usage = memoryQuotaShell(4)
+        yield writeFile(shell, ("one",), b"1")
+        yield writeFile(shell, ("dir", "two"), b"2")
+        self.assertEqual((usage.files, usage.filesInFlight), (4, 0))
+        failure = yield self.assertFailure(shell.openForWriting(("three",)),
+                                           FileQuotaExceeded)
+        self.assertEqual(failure.code, 552)
+        self.assertIsInstance(failure, QuotaExceeded)
+        yield self.assertFailure(inner.stat(("three",)), NoSuchFile)
+        yield self.assertFailure(
+            shell.openForWriting(("three",), append=True), FileQuotaExceeded)
+        self.assertEqual((usage.files, usage.filesInFlight), (4, 0))
+
+    @defer.inlineCallbacks
+    def test_replaceAtQuota(self):
+        """
+        Replacing or appending to an existing file adds none: both work at
+        the quota.
+        """
+        shell, inner, usage = memoryQuotaShell(2)
+        yield writeFile(shell, ("old",), b"new")
+        yield writeFile(shell, ("old",), b"+", append=True)
+        self.assertEqual((yield inner.stat(("old",))).size, 4)
+        self.assertEqual((usage.files, usage.filesInFlight, usage.used),
+                         (2, 0, 4))
+
+    @defer.inlineCallbacks
+    def test_uploadsInFlightCount(self):
+        """
+        A new file being uploaded holds its place: another one opened
+        meanwhile is refused; once the first is aborted, its place is free
+        again.
+        """
+        shell, inner, usage = memoryQuotaShell(3)
+        first = writeFileFor((yield shell.openForWriting(("one",))))
+        self.assertEqual(usage.filesInFlight, 1)
+        yield self.assertFailure(shell.openForWriting(("two",)),
+                                 FileQuotaExceeded)
+        yield first.abort()
+        self.assertEqual((usage.files, usage.filesInFlight), (2, 0))
+        yield self.assertFailure(inner.stat(("one",)), NoSuchFile)
+        yield writeFile(shell, ("two",), b"2")
+        self.assertEqual(usage.files, 3)
+
+    @defer.inlineCallbacks
+    def test_refusedForBytes(self):
+        """
+        A new file refused by the byte quota gives its place back.
+        """
+        shell, inner, usage = memoryQuotaShell(3, quota=12)
+        yield self.assertFailure(writeFile(shell, ("big",), b"x" * 3),
+                                 QuotaExceeded)
+        self.assertEqual((usage.files, usage.filesInFlight, usage.used),
+                         (2, 0, 10))
+
+    @defer.inlineCallbacks
+    def test_openFails(self):
+        """
+        A new file the wrapped shell cannot open gives its place back.
+        """
+        shell, inner, usage = memoryQuotaShell(3)
+        yield self.assertFailure(shell.openForWriting(("nowhere", "f")),
+                                 NoSuchFile)
+        self.assertEqual((usage.files, usage.filesInFlight), (2, 0))
+
+    @defer.inlineCallbacks
+    def test_directories(self):
+        """
+        A directory counts as a file: C{MKD} past the quota is refused
+        with L{DirectoryOverFileQuota} (C{550}, as RFC 959 has C{MKD}
+        refuse), and removing one gives its place back.
+        """
+        shell, inner, usage = memoryQuotaShell(3)
+        yield shell.makeDirectory(("sub",))
+        self.assertEqual(usage.files, 3)
+        failure = yield self.assertFailure(shell.makeDirectory(("more",)),
+                                           DirectoryOverFileQuota)
+        self.assertEqual(failure.code, 550)
+        yield self.assertFailure(inner.stat(("more",)), NoSuchFile)
+        yield shell.removeDirectory(("dir",))
+        self.assertEqual((usage.files, usage.filesInFlight), (2, 0))
+        yield self.assertFailure(shell.makeDirectory(("sub",)), AlreadyExists)
+        self.assertEqual((usage.files, usage.filesInFlight), (2, 0))
+        yield shell.makeDirectory(("more",))
+        self.assertEqual((usage.files, usage.filesInFlight), (3, 0))
+
+    @defer.inlineCallbacks
+    def test_deleteAndRenameGiveBack(self):
+        """
+        C{DELE} gives a place back, and so does renaming over a file (one
+        of the two is gone); a plain rename changes nothing.
+        """
+        shell, inner, usage = memoryQuotaShell(4)
+        yield writeFile(shell, ("a",), b"aa")
+        yield writeFile(shell, ("b",), b"bbb")
+        yield shell.rename(("a",), ("c",))
+        self.assertEqual((usage.files, usage.used), (4, 15))
+        yield shell.rename(("c",), ("b",))
+        self.assertEqual((usage.files, usage.used), (3, 12))
+        yield shell.removeFile(("b",))
+        self.assertEqual((usage.files, usage.used), (2, 10))
+        yield writeFile(shell, ("d",), b"")
+        yield writeFile(shell, ("e",), b"")
+        self.assertEqual(usage.files, 4)
+
+    @defer.inlineCallbacks
+    def test_renameToItself(self):
+        """
+        A file renamed to its own name replaces nothing: neither its bytes
+        nor its place are given back (they were, so that RNFR and RNTO of
+        one name, repeated, emptied any quota).
+        """
+        shell, inner, usage = memoryQuotaShell(2, quota=10)
+        yield usage.current()
+        yield shell.rename(("old",), ("old",))
+        self.assertEqual((usage.used, usage.files), (10, 2))
+        yield self.assertFailure(writeFile(shell, ("x",), b"x"),
+                                 FileQuotaExceeded)
+
+    @defer.inlineCallbacks
+    def test_fileQuotaAlone(self):
+        """
+        A file quota alone does not limit bytes.
+        """
+        shell, inner, usage = memoryQuotaShell(3)
+        yield writeFile(shell, ("big",), b"x" * 100000)
+        self.assertEqual((usage.files, usage.used), (3, 100010))
+
+    @defer.inlineCallbacks
+    def test_byteQuotaAloneCounts(self):
+        """
+        A byte quota alone still counts files and directories, for another
+        user of the same home who has a file quota.
+        """
+        shell, inner, usage = memoryQuotaShell(None, quota=1000)
+        other = PermissionShell(inner, PermissionTable(PERMISSIONS),
+                                usage=usage, fileQuota=4)
+        yield writeFile(shell, ("new",), b"n")
+        yield shell.makeDirectory(("sub",))
+        self.assertEqual(usage.files, 4)
+        yield self.assertFailure(writeFile(other, ("x",), b"x"),
+                                 FileQuotaExceeded)
+
+
+class QuotaUsageFileTests(unittest.TestCase):
+    """
+    L{QuotaUsage} counts files, and L{diskFootprint} measures them.
+    """
+
+    def test_reserveAndSettle(self):
+        """
+        L{QuotaUsage.reserveFile} holds a place while there is room;
+        L{QuotaUsage.settleFile} makes it a file, or frees it.
+        """
+        usage = QuotaUsage(lambda: Footprint(0, 1), syncRun)
+        self.successResultOf(usage.current())
+        self.assertTrue(usage.reserveFile(2))
+        self.assertFalse(usage.reserveFile(2))
+        self.assertTrue(usage.reserveFile(None))
+        usage.settleFile(made=False)
+        usage.settleFile(made=True)
+        self.assertEqual((usage.files, usage.filesInFlight), (2, 0))
+
+    def test_bytesAlone(self):
+        """
+        A measure giving bytes alone (as before files were counted) counts
+        no files, and L{QuotaUsage.current} still fires with the bytes.
+        """
+        usage = QuotaUsage(lambda: 42, syncRun)
+        self.assertEqual(self.successResultOf(usage.current()), 42)
+        self.assertEqual((usage.used, usage.files), (42, 0))
+        footprint = QuotaUsage(lambda: Footprint(7, 3), syncRun)
+        self.assertEqual(self.successResultOf(footprint.current()), 7)
+        self.assertEqual(footprint.files, 3)
+
+    def test_diskFootprint(self):
+        """
+        L{diskFootprint} counts every entry below a directory (files,
+        directories, links; not the directory itself) and adds up the
+        regular files' bytes, not following links.
+        """
+        top = self.mktemp()
+        os.makedirs(os.path.join(top, "sub", "empty"))
+        with open(os.path.join(top, "a"), "wb") as f:
+            f.write(b"x" * 3)
+        with open(os.path.join(top, "sub", "b"), "wb") as f:
+            f.write(b"x" * 4)
+        os.symlink(os.path.join(top, "sub"), os.path.join(top, "link"))
+        self.assertEqual(diskFootprint(top), Footprint(7, 5))
+        self.assertEqual(diskFootprint(os.path.join(top, "missing")),
+                         Footprint(0, 0))
+
+
+class DiskFileQuotaTests(unittest.TestCase):
+    """
+    The file quota over the filesystem shell, whose cut uploads are kept
+    for a resume (L{ftpkit.interfaces.IFTPShellResume}) and whose
+    appends make their file when opened.
+    """
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.mkdir(self.root)
+        with open(os.path.join(self.root, "old"), "wb") as f:
+            f.write(b"o" * 10)
+        self.usage = QuotaUsage(lambda: diskFootprint(self.root))
+        self.shell = PermissionShell(
+            FilesystemShell(self.root), PermissionTable(PERMISSIONS),
+            usage=self.usage, fileQuota=2)
+
+    @defer.inlineCallbacks
+    def test_cutUploadKept(self):
+        """
+        A cut upload of a new file gives its place back, and is then
+        counted as what it is on disk, a file (kept for a resume), as the
+        byte quota counts its bytes. Resuming it adds no file: it works at
+        the quota.
+        """
+        upload = writeFileFor((yield self.shell.openForWriting(("new",))))
+        (yield upload.receive()).write(b"12345")
+        yield upload.abort()
+        self.assertEqual(self.usage.filesInFlight, 0)
+        yield self.usage.current()
+        self.assertEqual((self.usage.files, self.usage.used), (2, 15))
+        yield self.assertFailure(self.shell.openForWriting(("other",)),
+                                 FileQuotaExceeded)
+        yield writeFile(self.shell, ("new",), b"678", offset=5)
+        with open(os.path.join(self.root, "new"), "rb") as f:
+            self.assertEqual(f.read(), b"12345678")
+        self.assertEqual((self.usage.files, self.usage.filesInFlight), (2, 0))
+
+    @defer.inlineCallbacks
+    def test_cutEmptyUpload(self):
+        """
+        A new upload cut before its first byte keeps nothing, and gives
+        its place back.
+        """
+        upload = yield self.shell.openForWriting(("new",))
+        yield upload.abort()
+        self.assertEqual(sorted(os.listdir(self.root)), ["old"])
+        self.assertEqual((self.usage.files, self.usage.filesInFlight), (1, 0))
+        yield writeFile(self.shell, ("new",), b"n")
+
+    @defer.inlineCallbacks
+    def test_cutEmptyAppend(self):
+        """
+        An append to a new file made it when opened: cut before its first
+        byte, the empty file it leaves is counted (measured again), so
+        that cutting appends to new names cannot fill the disk with empty
+        files past the quota.
+        """
+        upload = yield self.shell.openForWriting(("new",), append=True)
+        yield upload.abort()
+        self.assertEqual(sorted(os.listdir(self.root)), ["new", "old"])
+        yield self.assertFailure(self.shell.openForWriting(("other",)),
+                                 FileQuotaExceeded)
+        self.assertEqual((self.usage.files, self.usage.filesInFlight), (2, 0))
+
+
+class FileQuotaShellConformanceTests(IFTPShellConformanceMixin,
+                                     unittest.TestCase):
+    """
+    A L{PermissionShell} with a file quota that is never reached keeps the
+    whole contract.
+    """
+
+    def makeShell(self):
+        return PermissionShell(MemoryShell(), PermissionTable(PERMISSIONS),
+                               usage=QuotaUsage(lambda: Footprint(0, 0),
+                                                syncRun),
+                               fileQuota=2**40)
