@@ -208,8 +208,9 @@ class FTPProtocol(
             self.startedImplicitTLS()
         else:
             self._watchReplies()
-        self.setTimeout(self.config.idleTimeout)
-        self.reply(220, self.config.banner)
+        config = self.factory.config
+        self.setTimeout(config.idleTimeout)
+        self.reply(220, config.banner)
 
     def _tuneSocket(self):
         """

@@ -72,10 +72,25 @@ def _realRoot(root):
     The real path of a shell's root, looked up once per process (a shell is
     made at every login, in the reactor thread).
 
-    @param root: the root as given, C{bytes}.
+    @param root: the root as given, C{str} or C{bytes}.
     @return: its real path, C{bytes}.
     """
-    return os.path.realpath(root)
+    return os.path.realpath(os.fsencode(root))
+
+
+@functools.lru_cache(maxsize=None)
+def _laneRunners(reactor):
+    """
+    The default runners of a shell, found once per reactor (a shell is
+    made at every login; the lanes' threads are made once per reactor and
+    kept).
+
+    @param reactor: the reactor results come back to.
+    @return: C{(disk, listings, checksums)}: the C{run} of each of its
+        L{ftpkit.shells.diskthreads} lanes.
+    """
+    return (diskThreadsFor(reactor).run, diskThreadsFor(reactor, LISTINGS).run,
+            diskThreadsFor(reactor, HASHES).run)
 
 
 def _translated(function, *args):
@@ -163,14 +178,12 @@ class FilesystemShell:
             from twisted.internet import reactor
         listingRunner = hashRunner = runner
         if runner is None:
-            runner = diskThreadsFor(reactor).run
-            listingRunner = diskThreadsFor(reactor, LISTINGS).run
-            hashRunner = diskThreadsFor(reactor, HASHES).run
+            runner, listingRunner, hashRunner = _laneRunners(reactor)
         self._reactor = reactor
         self._runner = runner
         self._listingRunner = listingRunner
         self._hashRunner = hashRunner
-        self._root = _realRoot(os.fsencode(root))
+        self._root = _realRoot(root)
 
     def _run(self, function, *args):
         """

@@ -2,12 +2,13 @@
 USER, PASS, ACCT, REIN and QUIT: logging in through L{twisted.cred}.
 """
 
+from types import CoroutineType
+
+from twisted.cred import error as crederror
+
 # Names imported one by one: twisted.cred.credentials is a deprecation
 # proxy, and each attribute read through it costs a lookup through the
 # proxy at every login (docs/benchmark.rst).
-import inspect
-
-from twisted.cred import error as crederror
 from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
 from twisted.python.failure import Failure
@@ -87,7 +88,7 @@ class LoginCommands:
         except Exception:
             outcome = Failure()
         result = self._loggedIn(outcome)
-        if inspect.iscoroutine(result):
+        if isinstance(result, CoroutineType):
             result = await result
         return result
 
@@ -247,7 +248,7 @@ class LoginCommands:
         except Exception:
             self.log.failure("logout failed")
             return
-        if inspect.iscoroutine(ending):
+        if isinstance(ending, CoroutineType):
             ending = defer.Deferred.fromCoroutine(ending)
         if isinstance(ending, defer.Deferred):
             ending.addErrback(lambda f: self.log.failure("logout failed", f))

@@ -83,7 +83,7 @@ class SessionReporting:
         """
         The user logged in.
         """
-        self.loginTime = self.reactor.seconds()
+        self.loginTime = self.factory.reactor.seconds()
         self.bytesIn = self.bytesOut = 0
         self.publish(events.LOGIN)
 
@@ -93,7 +93,7 @@ class SessionReporting:
         """
         if self.loginTime is None:
             return
-        seconds = self.reactor.seconds() - self.loginTime
+        seconds = self.factory.reactor.seconds() - self.loginTime
         self.loginTime = None
         self.publish(events.LOGOUT, seconds=seconds, bytesIn=self.bytesIn,
                      bytesOut=self.bytesOut)
