@@ -2,6 +2,17 @@
 Reading Twisted endpoint descriptions (C{--listen} values) as data.
 """
 
+LISTEN_BACKLOG = 511
+"""Connections the kernel completes and queues for a listener until the
+server accepts them. Twisted's endpoints queue 50: clients connecting at
+once to a busy server overflowed that, and those whose connections the
+kernel dropped were greeted only after their retries (one second, three,
+seven...). The acceptor of C{--workers} listens with it too."""
+
+_QUEUED_KINDS = ("tcp", "tcp6", "unix")
+"""The endpoints whose description may name a C{backlog}, third after
+the kind: C{tcp:PORT:INTERFACE:BACKLOG}, C{unix:PATH:MODE:BACKLOG}."""
+
 
 def splitEndpoint(description):
     """
@@ -25,3 +36,24 @@ def splitEndpoint(description):
             current.append(character)
     fields.append("".join(current))
     return fields
+
+
+def withBacklog(description, backlog=LISTEN_BACKLOG):
+    """
+    Give a C{tcp:}, C{tcp6:} or C{unix:} listener that names no listen
+    queue one of C{backlog} connections.
+
+    @param description: an endpoint description (without C{haproxy:}).
+    @param backlog: the queue's length.
+    @return: C{description}, with C{:backlog=N} added when it is one of
+        those kinds and names no C{backlog}, by name or in its place.
+    """
+    kind, *arguments = splitEndpoint(description)
+    if kind.lower() not in _QUEUED_KINDS:
+        return description
+    placed = [argument for argument in arguments if "=" not in argument]
+    named = [argument.partition("=")[0] for argument in arguments
+             if "=" in argument]
+    if len(placed) >= 3 or "backlog" in named:
+        return description
+    return "%s:backlog=%d" % (description, backlog)

@@ -32,6 +32,7 @@ from twisted.logger import Logger
 from ftpkit.auth.realms import ReloadOnHangup, reloadTargets
 from ftpkit.control.proxied import isProxied, listenerFor
 from ftpkit.control.tls import implicitListener
+from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.ops.drain import Drain
 
@@ -268,8 +269,8 @@ def makeService(options, workerChannel=None):
                     description, factory, config.tlsContextFactory)
                 endpoint, serving = listenerFor(description, serving,
                                                 config.trustedProxies)
-                strports.service(endpoint, serving).setServiceParent(
-                    listeners)
+                strports.service(withBacklog(endpoint),
+                                 serving).setServiceParent(listeners)
         else:
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
 

@@ -41,7 +41,7 @@ from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.control.tls import implicitAsTCP
 from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy import fdlimit
-from ftpkit.deploy.endpoints import splitEndpoint
+from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
 from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops.eventlog import EventLog
@@ -142,7 +142,7 @@ def acceptorAddress(description):
     return (*parseListenAddress(description), proxied)
 
 
-def listeningSocket(family, host, port, backlog=511):
+def listeningSocket(family, host, port, backlog=LISTEN_BACKLOG):
     """
     A listening socket as Twisted's C{tcp:} and C{tcp6:} endpoints make
     one, so that C{--workers} listens as a single process does:

@@ -10,6 +10,7 @@ from twisted.internet import defer, task
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import ReloadOnHangup
+from ftpkit.deploy.endpoints import LISTEN_BACKLOG
 from ftpkit.deploy.service import (
     Listeners,
     StartupWork,
@@ -48,6 +49,28 @@ class MakeServiceTests(unittest.TestCase):
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])
+
+    def test_listenQueue(self):
+        """
+        A listener that names no listen queue, behind C{haproxy:} or not,
+        listens with ftpkit's (L{LISTEN_BACKLOG}), as the acceptor of
+        C{--workers} does, not with Twisted's 50: fifty clients
+        connecting at once to a busy server overflowed that, and those
+        the kernel dropped were greeted only after their retries (one
+        second, three, seven...). One that names its queue keeps it.
+        """
+        server = makeService(parse(
+            "--auth", "anonymous",
+            "--listen", "tcp:0:interface=127.0.0.1",
+            "--listen", "haproxy:tcp:0:interface=127.0.0.1",
+            "--listen", "tcp:0:interface=127.0.0.1:backlog=7"))
+        backlogs = []
+        for listener in server.getServiceNamed("listeners"):
+            port = self.successResultOf(
+                listener.endpoint.listen(listener.factory))
+            self.addCleanup(port.stopListening)
+            backlogs.append(port.backlog)
+        self.assertEqual(backlogs, [LISTEN_BACKLOG, LISTEN_BACKLOG, 7])
 
     def test_acceptor(self):
         """

@@ -1,0 +1,56 @@
+"""
+Tests for L{ftpkit.deploy.endpoints}: C{--listen} descriptions as data.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.deploy.endpoints import LISTEN_BACKLOG, withBacklog
+
+
+class WithBacklogTests(unittest.TestCase):
+    """
+    L{withBacklog} gives a listener that names no listen queue ftpkit's
+    (L{LISTEN_BACKLOG}), not Twisted's 50: a burst of clients connecting
+    while the server is busy then waits in the kernel's queue instead of
+    having its connections dropped and retried seconds later.
+    """
+
+    def test_default(self):
+        """
+        ftpkit's queue is as long as the acceptor of C{--workers} has.
+        """
+        self.assertEqual(LISTEN_BACKLOG, 511)
+
+    def test_added(self):
+        """
+        C{tcp:}, C{tcp6:} and C{unix:} listeners get a C{backlog}.
+        """
+        for description in ("tcp:2121", "tcp:2121:interface=127.0.0.1",
+                            "tcp6:2121:interface=\\:\\:1",
+                            "TCP:port=21", "unix:/run/ftp.sock"):
+            self.assertEqual(withBacklog(description),
+                             description + ":backlog=511", description)
+
+    def test_kept(self):
+        """
+        A C{backlog} written, by name or in its place, is kept.
+        """
+        for description in ("tcp:2121:backlog=10",
+                            "tcp:2121:interface=127.0.0.1:backlog=10",
+                            "tcp:2121:127.0.0.1:10", "unix:/s:666:10"):
+            self.assertEqual(withBacklog(description), description)
+
+    def test_otherKinds(self):
+        """
+        Other endpoints are left as they are (a C{systemd:} listener's
+        queue is the socket unit's C{Backlog=}).
+        """
+        for description in ("systemd:domain=INET:index=0",
+                            "ssl:990:privateKey=k.pem", "le:/certs:tcp:443"):
+            self.assertEqual(withBacklog(description), description)
+
+    def test_length(self):
+        """
+        Another length may be asked for.
+        """
+        self.assertEqual(withBacklog("tcp:21", 100), "tcp:21:backlog=100")
