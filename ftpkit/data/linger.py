@@ -274,7 +274,8 @@ class LingerWatcher:
     def _expire(self):
         """
         End the waits whose timeouts passed, and set the timer for the
-        next.
+        next (a wait started meanwhile, by the end of another, may have
+        set it for its own, later deadline).
         """
         self._timer = None
         now = self._reactor.seconds()
@@ -283,9 +284,13 @@ class LingerWatcher:
                              or deadlines[0][2].ended):
             linger = heapq.heappop(deadlines)[2]
             linger.end()
-        if deadlines and self._timer is None:
-            self._timer = self._reactor.callLater(deadlines[0][0] - now,
-                                                  self._expire)
+        if not deadlines:
+            return
+        delay = deadlines[0][0] - now
+        if self._timer is None:
+            self._timer = self._reactor.callLater(delay, self._expire)
+        elif deadlines[0][0] < self._timer.getTime():
+            self._timer.reset(delay)
 
 
 _watchers = weakref.WeakKeyDictionary()

@@ -187,6 +187,30 @@ class LingerWatcherTests(unittest.TestCase):
         self.assertEqual(self.clock.readers, [])
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_waitStartedByAnEnd(self):
+        """
+        A wait started by the end of another (a pipelined command run
+        once its transfer's 226 went out) does not put off the timeouts of
+        those already waiting.
+        """
+        watcher = LingerWatcher(self.clock)
+        server, client = self.pair()
+
+        def ended():
+            self.ended.append("first")
+            self.linger(watcher, "third")
+
+        watcher.linger(server, ended, 5)
+        self.clock.advance(1)
+        self.linger(watcher, "second", 5)
+        self.clock.advance(4)
+        self.assertEqual(self.ended, ["first"])
+        self.clock.advance(1)
+        self.assertEqual(self.ended, ["first", "second"])
+        self.clock.advance(4)
+        self.assertEqual(self.ended, ["first", "second", "third"])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
     def test_endedWaitsLeaveTheHeap(self):
         """
         Waits that ended do not pile up until their deadlines while
