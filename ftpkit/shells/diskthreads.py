@@ -4,9 +4,17 @@ L{DiskThreads}: worker threads for a shell's blocking disk calls.
 Twisted's thread pool (what L{twisted.internet.threads.deferToThreadPool}
 uses) coordinates its workers through several layers of Python objects
 per call; for a small file that costs more than the C{open} it runs
-(C{docs/benchmark.rst}). This one is a plain
-queue that a few daemon threads take work from, handing results back with
+(C{docs/benchmark.rst}). This one hands each call to one idle thread,
+waking only that thread, and the threads hand results back with
 L{IReactorFromThreads.callFromThread}; the threads end with the process.
+
+A call wakes one thread: an idle thread waits on a lock of its own, which
+L{DiskThreads.run} releases. (Threads that all wait on one
+C{queue.SimpleQueue} wake each other: a C{get} that takes an item releases
+the queue's lock again when another thread waits, and that thread takes
+the GIL only to find the queue empty; with two idle threads or more, every
+call paid that second wake-up.) The thread that went idle last takes the
+next call.
 
 Results are handed back in batches: a thread that finishes a call while
 the reactor has not yet taken the results finished before adds its own to
@@ -15,14 +23,31 @@ a read of the reactor's waker and a turn of the reactor). Under many
 sessions' small uploads, calls end faster than the reactor turns.
 """
 
-import queue
 import threading
+from collections import deque
 
 from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 _log = Logger()
+
+
+class _Worker:
+    """
+    One thread's mailbox: the call handed to it while it was idle, and the
+    lock it waits on until then.
+
+    @ivar call: C{(deferred, function, args)}, or C{None}.
+    @ivar wake: held while the thread waits; released to wake it.
+    """
+
+    __slots__ = ("call", "wake")
+
+    def __init__(self):
+        self.call = None
+        self.wake = threading.Lock()
+        self.wake.acquire()
 
 
 class DiskThreads:
@@ -38,9 +63,9 @@ class DiskThreads:
         """
         self._reactor = reactor
         self._size = size
-        self._queue = queue.SimpleQueue()
+        self._pending = deque()
+        self._idleWorkers = []
         self._threads = 0
-        self._idle = 0
         self._lock = threading.Lock()
         self._done = []
 
@@ -54,9 +79,15 @@ class DiskThreads:
             or failure.
         """
         result = defer.Deferred()
-        self._queue.put((result, function, args))
+        call = (result, function, args)
         with self._lock:
-            grow = self._idle == 0 and self._threads < self._size
+            if self._idleWorkers:
+                worker = self._idleWorkers.pop()
+                worker.call = call
+                worker.wake.release()
+                return result
+            self._pending.append(call)
+            grow = self._threads < self._size
             if grow:
                 self._threads += 1
         if grow:
@@ -65,24 +96,32 @@ class DiskThreads:
         return result
 
     def _work(self):
+        worker = _Worker()
+        lock, pending = self._lock, self._pending
+        with lock:
+            call = pending.popleft() if pending else None
+            if call is None:
+                self._idleWorkers.append(worker)
         while True:
-            with self._lock:
-                self._idle += 1
-            result, function, args = self._queue.get()
-            with self._lock:
-                self._idle -= 1
+            if call is None:
+                worker.wake.acquire()
+                call, worker.call = worker.call, None
+            result, function, args = call
             try:
                 outcome = function(*args)
             except BaseException:
                 outcome = Failure()
-            with self._lock:
+            with lock:
                 self._done.append((result, outcome))
                 wake = len(self._done) == 1
-            if wake:
-                self._reactor.callFromThread(self._handBack)
+                call = pending.popleft() if pending else None
+                if call is None:
+                    self._idleWorkers.append(worker)
             # Waiting for the next call must not keep this one's result
             # (a listing of a large directory, say) alive.
             result = function = args = outcome = None
+            if wake:
+                self._reactor.callFromThread(self._handBack)
 
     def _handBack(self):
         """

@@ -4,7 +4,7 @@ Tests for L{ftpkit.shells.diskthreads}.
 
 import threading
 
-from twisted.internet import reactor, task
+from twisted.internet import defer, reactor, task
 from twisted.trial import unittest
 
 from ftpkit.shells.diskthreads import DiskThreads, diskThreadsFor
@@ -85,6 +85,27 @@ class DiskThreadsTests(unittest.TestCase):
         for call in calls:
             await call
         self.assertEqual(peak[0], 2)
+
+    async def test_oneThreadWoken(self):
+        """
+        A call goes to one idle thread, the one that went idle last: the
+        others keep waiting (none of them takes it or wakes for it), so
+        calls one after another all run in one thread.
+        """
+        pool = DiskThreads(reactor, size=3)
+        barrier = threading.Barrier(3, timeout=10)
+        await defer.gatherResults([pool.run(barrier.wait)
+                                   for _ in range(3)])
+        self.assertEqual(pool._threads, 3)
+        seen = []
+
+        def where():
+            seen.append((threading.current_thread(),
+                         len(getattr(pool, "_idleWorkers", ()))))
+        for _ in range(20):
+            await pool.run(where)
+        self.assertEqual(len({thread for thread, _ in seen}), 1)
+        self.assertEqual({idle for _, idle in seen}, {2})
 
     def test_onePoolPerReactor(self):
         self.assertIs(diskThreadsFor(reactor), diskThreadsFor(reactor))
