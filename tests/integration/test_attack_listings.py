@@ -17,6 +17,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor
+from ftpkit.shells.filesystem import _laneRunners
 from tests.integration.test_hardening import waitFor
 
 ENTRIES = 10000
@@ -65,8 +66,13 @@ class CountingLane:
         self.most = 0
         self._pool = diskThreadsFor(reactor, LISTINGS)
         self._run = self._pool.run
+        # Shells take the lanes' run once per reactor: the shells made
+        # from now on must take this one, and those after the test the
+        # lane's own again.
+        testCase.addCleanup(_laneRunners.cache_clear)
         self._pool.run = self.run
         testCase.addCleanup(delattr, self._pool, "run")
+        _laneRunners.cache_clear()
 
     def run(self, function, *args):
         self.atLane += 1
