@@ -19,7 +19,10 @@ needs neither.)
 A shell given C{maxBytes} holds at most that many bytes, its files and the
 uploads in progress together (L{_Budget}): an upload that would pass it
 is cut with L{QuotaExceeded} (C{552}) and nothing of it is kept, so that
-uploaders cannot fill the server's memory (C{--realm memory:SIZE}).
+uploaders cannot fill the server's memory (C{--realm memory:SIZE}). It
+also holds at most one file or directory per L{BYTES_PER_ENTRY} bytes of
+that (L{MIN_ENTRIES} at least): an entry costs memory though it holds no
+byte, and a flood of C{MKD}s or empty uploads would otherwise fill it too.
 
 A storage whose calls block would run them with
 L{ftpkit.blocking.BlockingPool} and return its L{Deferred}s instead.
@@ -35,6 +38,8 @@ from ftpkit.data.producers import CHUNK_SIZE, BytesProducer
 from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
+    DirectoryOverFileQuota,
+    FileQuotaExceeded,
     FTPError,
     InvalidPath,
     IsDirectory,
@@ -57,6 +62,14 @@ from ftpkit.interfaces import (
 from ftpkit.shells.adapters import ReadFileAdapter, WriteFileAdapter
 
 __all__ = ["MemoryShell", "BytesProducer", "CHUNK_SIZE"]
+
+BYTES_PER_ENTRY = 1024
+"""A shell with C{maxBytes} holds one file or directory per this many bytes
+of it: an entry (its node, its name of up to 255 bytes, its directory's
+slot) takes less memory than that."""
+
+MIN_ENTRIES = 1024
+"""The fewest files and directories a shell with C{maxBytes} may hold."""
 
 
 class _Node:
@@ -139,10 +152,14 @@ class _Directory(_Node):
 
 class _Budget:
     """
-    The bytes a L{MemoryShell} holds, at most C{limit}.
+    The bytes a L{MemoryShell} holds, at most C{limit}, and its files and
+    directories, at most C{maxEntries}.
 
     @ivar limit: the most bytes, or C{None} for no limit.
     @ivar used: the bytes of the files and of the uploads in progress.
+    @ivar maxEntries: the most files and directories, or C{None} for no
+        limit.
+    @ivar entries: the files and directories (the root aside).
     """
 
     def __init__(self, limit):
@@ -151,6 +168,15 @@ class _Budget:
         """
         self.limit = limit
         self.used = 0
+        self.maxEntries = (None if limit is None
+                           else max(MIN_ENTRIES, limit // BYTES_PER_ENTRY))
+        self.entries = 0
+
+    def roomForEntry(self):
+        """
+        @return: whether the shell may hold one more file or directory.
+        """
+        return self.maxEntries is None or self.entries < self.maxEntries
 
     def fits(self, size):
         """
@@ -166,6 +192,15 @@ class _Budget:
         """
         return QuotaExceeded(f"Exceeded storage allocation: the server "
                              f"holds at most {self.limit} bytes")
+
+    def tooMany(self, error=FileQuotaExceeded):
+        """
+        @param error: the L{FileQuotaExceeded} class to return (C{MKD}'s
+            is L{DirectoryOverFileQuota}).
+        @return: the error of a new entry refused for want of room.
+        """
+        return error(f"Exceeded storage allocation: the server holds at "
+                     f"most {self.maxEntries} files and directories")
 
 
 def _deferred(method):
@@ -206,7 +241,8 @@ class MemoryShell:
         @param maxBytes: the most bytes the shell holds, its files and the
             uploads in progress together (an upload replacing a file needs
             room for both until it is complete), or C{None} for no limit.
-            C{files} count towards it, but are never refused.
+            C{files} count towards it, but are never refused. It also
+            bounds the files and directories (see L{maxEntries}).
         """
         self._clock = clock
         self._budget = _Budget(maxBytes)
@@ -215,9 +251,11 @@ class MemoryShell:
             segments = tuple(segment for segment in text.split("/") if segment)
             directory = self._root
             for segment in segments[:-1]:
-                directory = directory.children.setdefault(
-                    segment, _Directory(self._now())
-                )
+                child = directory.children.get(segment)
+                if child is None:
+                    child = _Directory(self._now())
+                    self._place(directory, segment, child)
+                directory = child
             self._place(directory, segments[-1], _File(self._now(), data))
 
     @property
@@ -234,6 +272,22 @@ class MemoryShell:
             received by uploads in progress.
         """
         return self._budget.used
+
+    @property
+    def maxEntries(self):
+        """
+        @return: the most files and directories the shell holds (one per
+            L{BYTES_PER_ENTRY} bytes of C{maxBytes}, at least
+            L{MIN_ENTRIES}), or C{None} for no limit.
+        """
+        return self._budget.maxEntries
+
+    @property
+    def entriesHeld(self):
+        """
+        @return: the files and directories the shell holds now.
+        """
+        return self._budget.entries
 
     def _now(self):
         """
@@ -263,13 +317,15 @@ class MemoryShell:
         """
         Put C{node} in C{directory} as C{name}, replacing what was there,
         and count the bytes held (L{_Budget.used}): a file's, less a
-        replaced file's.
+        replaced file's; and the entries, one more unless it replaced one.
 
         @param directory: a L{_Directory}.
         @param name: the entry's name.
         @param node: a L{_File} or L{_Directory} not in the tree.
         """
         old = directory.children.get(name)
+        if old is None:
+            self._budget.entries += 1
         for each, sign in ((old, -1), (node, 1)):
             if isinstance(each, _File):
                 self._budget.used += sign * len(each.data)
@@ -334,7 +390,9 @@ class MemoryShell:
         parent = self._parent(path)
         if path[-1] in parent.children:
             raise AlreadyExists()
-        parent.children[path[-1]] = _Directory(self._now())
+        if not self._budget.roomForEntry():
+            raise self._budget.tooMany(DirectoryOverFileQuota)
+        self._place(parent, path[-1], _Directory(self._now()))
         parent.mtime = self._now()
 
     @_deferred
@@ -368,6 +426,7 @@ class MemoryShell:
         """
         parent = self._parent(path)
         node = parent.children.pop(path[-1])
+        self._budget.entries -= 1
         if isinstance(node, _File):
             self._budget.used -= len(node.data)
         parent.mtime = self._now()
@@ -440,12 +499,15 @@ class MemoryShell:
             upload).
         @raise FTPError: when the path no longer suits a file.
         @raise QuotaExceeded: when the file would not fit in C{maxBytes}
-            (a resume far past the end, say, padded with zero bytes).
+            (a resume far past the end, say, padded with zero bytes), or
+            a new file in L{MemoryShell.maxEntries}.
         """
         parent = self._parent(path)
         existing = parent.children.get(path[-1])
         if isinstance(existing, _Directory):
             raise IsDirectory()
+        if existing is None and not self._budget.roomForEntry():
+            raise self._budget.tooMany()
         old = existing.data if existing is not None else b""
         size = (len(old) if append else offset) + len(data)
         if not self._budget.fits(size - len(old)):

@@ -80,3 +80,31 @@ class MemoryRealmLimitTests(unittest.TestCase):
             self.assertEqual(ftp.size("f"), LIMIT - 10)
         ftp.storbinary("APPE f", io.BytesIO(b"z" * 10))
         self.assertEqual(ftp.size("f"), LIMIT)
+
+    def test_directoryFlood(self):
+        """
+        Directories hold no byte, but each costs the server memory: a
+        client sending C{MKD} after C{MKD} (pipelined) gets C{550} once
+        the realm holds as many files and directories as its size allows
+        (1024 for 1M), and an empty upload then gets C{552}; removing
+        one makes room again.
+        """
+        ftp = self.login()
+        count = 1100
+        ftp.sock.sendall(b"".join(b"MKD d%04d\r\n" % number
+                                  for number in range(count)))
+        codes = [_reply(ftp) for _ in range(count)]
+        self.assertEqual(codes, ["257"] * 1024 + ["550"] * (count - 1024))
+        with self.assertRaises(ftplib.error_perm) as caught:
+            ftp.storbinary("STOR empty", io.BytesIO(b""))
+        self.assertTrue(str(caught.exception).startswith("552"))
+        ftp.rmd("d0000")
+        ftp.storbinary("STOR empty", io.BytesIO(b""))
+        self.assertEqual(ftp.size("empty"), 0)
+
+
+def _reply(ftp):
+    """
+    @return: the code of the next reply, whatever it is.
+    """
+    return ftp.getmultiline()[:3]

@@ -13,7 +13,7 @@ from ftpkit.errors import (
     QuotaExceeded,
 )
 from ftpkit.shells.adapters import readFileFor
-from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.memory import BYTES_PER_ENTRY, MIN_ENTRIES, MemoryShell
 from ftpkit.testing import (
     CollectingConsumer,
     IFTPShellConformanceMixin,
@@ -206,3 +206,69 @@ class MaxBytesTests(unittest.TestCase):
         self.assertIsNone(shell.maxBytes)
         self.successResultOf(writeFile(shell, ("f",), b"x" * 100000))
         self.assertEqual(shell.bytesHeld, 100000)
+
+
+class MaxEntriesTests(unittest.TestCase):
+    """
+    C{maxBytes} also bounds the files and directories the tree holds (one
+    per L{BYTES_PER_ENTRY} bytes of it, at least L{MIN_ENTRIES}): each
+    costs the server memory though it holds no byte, so a flood of
+    C{MKD}s or empty uploads filled the memory of a tree with a limit.
+    """
+
+    def full(self):
+        """
+        @return: a shell with a limit, holding as many entries as it may:
+            a directory and files in it.
+        """
+        shell = MemoryShell({"/d/kept": b"k"}, maxBytes=MIN_ENTRIES)
+        self.assertEqual(shell.maxEntries, MIN_ENTRIES)
+        self.assertEqual(shell.entriesHeld, 2)
+        for number in range(MIN_ENTRIES - 2):
+            self.successResultOf(writeFile(shell, ("d", str(number)), b""))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES)
+        return shell
+
+    def test_entriesOfTheLimit(self):
+        """
+        A limit gives one entry per L{BYTES_PER_ENTRY} bytes, and no
+        fewer than L{MIN_ENTRIES}; no limit, none.
+        """
+        self.assertEqual(
+            MemoryShell(maxBytes=BYTES_PER_ENTRY * MIN_ENTRIES * 3).maxEntries,
+            MIN_ENTRIES * 3)
+        self.assertEqual(MemoryShell(maxBytes=10).maxEntries, MIN_ENTRIES)
+        self.assertIsNone(MemoryShell().maxEntries)
+
+    def test_refused(self):
+        """
+        Past it, C{MKD} gets C{550} and a new file, even empty, C{552};
+        neither is made.
+        """
+        shell = self.full()
+        failure = self.failureResultOf(shell.makeDirectory(("new",)),
+                                       QuotaExceeded)
+        self.assertEqual(failure.value.code, 550)
+        failure = self.failureResultOf(writeFile(shell, ("empty",), b""),
+                                       QuotaExceeded)
+        self.assertEqual(failure.value.code, 552)
+        self.failureResultOf(shell.stat(("new",)), NoSuchFile)
+        self.failureResultOf(shell.stat(("empty",)), NoSuchFile)
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES)
+
+    def test_replacingAndFreeing(self):
+        """
+        Replacing a file adds no entry; removing one, or renaming a file
+        over another, gives one back.
+        """
+        shell = self.full()
+        self.successResultOf(writeFile(shell, ("d", "kept"), b"again"))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES)
+        self.successResultOf(shell.rename(("d", "0"), ("d", "kept")))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES - 1)
+        self.successResultOf(shell.makeDirectory(("new",)))
+        self.successResultOf(shell.removeDirectory(("new",)))
+        self.successResultOf(shell.removeFile(("d", "1")))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES - 2)
+        self.successResultOf(writeFile(shell, ("new",), b""))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES - 1)

@@ -77,8 +77,8 @@ class MemoryRealmPlugin:
     description = "One in-memory tree shared by all users, lost on exit."
     argumentHelp = (
         "optional SIZE (K, M, G suffixes) the tree may hold, files and"
-        " uploads in progress together; past it uploads get 552"
-        " [default: 256M]"
+        " uploads in progress together, and one file or directory per"
+        " KiB of it; past them uploads get 552 [default: 256M]"
     )
 
     def makeRealm(self, argument, options):
