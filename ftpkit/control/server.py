@@ -202,7 +202,8 @@ class FTPProtocol(
             return
         self._counted = True
         self.factory.openSessions.add(self)
-        self.publish(events.SESSION_STARTED)
+        if self.factory.events.wants(events.SESSION_STARTED):
+            self.publish(events.SESSION_STARTED)
         self._tuneSocket()
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
@@ -243,7 +244,8 @@ class FTPProtocol(
             self._counted = False
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
-            self.publish(events.SESSION_ENDED)
+            if self.factory.events.wants(events.SESSION_ENDED):
+                self.publish(events.SESSION_ENDED)
             key = self._turnKey
             self.factory.listingTurns.forget(key, self)
             self.factory.hashTurns.forget(key, self)

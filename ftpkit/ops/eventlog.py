@@ -117,9 +117,12 @@ class EventLog:
         @param event: an L{events.Event} to log.
         """
         level, text, fields = logFields(event)
-        fields.update(log_logger=_log, log_level=level,
-                      log_namespace=_log.namespace, log_source=_log.source,
-                      log_format=text, log_time=time())
+        fields["log_logger"] = _log
+        fields["log_level"] = level
+        fields["log_namespace"] = _log.namespace
+        fields["log_source"] = _log.source
+        fields["log_format"] = text
+        fields["log_time"] = time()
         _log.observer(fields)
 
     def subscribeTo(self, hub):

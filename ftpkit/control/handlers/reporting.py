@@ -68,16 +68,16 @@ class SessionReporting:
         @param kind: one of L{events.KINDS}.
         @param fields: the event's other fields (L{events.Event}).
         """
-        hub = self.factory.events
+        factory = self.factory
+        hub = factory.events
         if hub.wants(kind):
             if not self.sessionId:
                 self.sessionId = next(_sessionIds)
+            session = self.session
             hub.publish(events.Event(
-                kind, self.peer, time=self.factory.reactor.seconds(),
-                user=self.session.username,
-                anonymous=self.session.anonymous,
-                session=self.sessionId, host=self.session.hostName,
-                **fields))
+                kind, self.peer, time=factory.reactor.seconds(),
+                user=session.username, anonymous=session.anonymous,
+                session=self.sessionId, host=session.hostName, **fields))
 
     def reportLogin(self):
         """
