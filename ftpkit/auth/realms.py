@@ -394,7 +394,11 @@ class MemoryRealm(SharedShellRealm):
     given here as well as to the server's.
 
     @ivar shell: the shared L{ftpkit.shells.memory.MemoryShell}.
+    @cvar oneProcess: its tree lives in this process: the workers of
+        C{--workers} cannot share it (C{--workers} refuses it).
     """
+
+    oneProcess = True
 
     def __init__(self, readOnly=False, anonymousWrite=False,
                  maxBytes=MEMORY_REALM_BYTES):

@@ -428,6 +428,26 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
                     acceptorAddress(description)
                 except ValueError as e:
                     raise usage.UsageError(f"--workers: {e}")
+            self._checkSharedRealms()
+
+    def _checkSharedRealms(self):
+        """
+        Refuse a realm that lives in one process (its C{oneProcess} is
+        true: C{memory}) under C{--workers}, where each worker would build
+        one of its own: a client would find its upload, or not, depending
+        on the worker its next session landed on.
+
+        @raise usage.UsageError: naming the realm.
+        """
+        realms = [("--realm " + self["realm"], self["realmObject"])]
+        realms += [("--vhost " + ",".join(host.names), host.realm)
+                   for host in self["config"].virtualHosts]
+        for where, realm in realms:
+            if getattr(realm, "oneProcess", False):
+                raise usage.UsageError(
+                    f"--workers: {where} keeps its files in one process' "
+                    f"memory, and each worker would have its own; serve it "
+                    f"with one process")
 
 
 def makePortal(realm, checkerList):

@@ -315,6 +315,41 @@ class BadValueTests(unittest.TestCase):
         self.assertRejected("--auth", "--auth", "memory:alice")
 
 
+class OneProcessRealmTests(unittest.TestCase):
+    """
+    A realm that lives in one process (C{memory}: its tree is in the
+    process' memory) cannot serve C{--workers}: each worker would build a
+    tree of its own, and a client would find its upload or not depending
+    on the worker its next session landed on.
+    """
+
+    assertRejected = BadValueTests.assertRejected
+
+    def test_defaultRealm(self):
+        """
+        C{--realm memory} with C{--workers} is refused, naming both.
+        """
+        message = self.assertRejected(
+            "--workers", "--workers", "2", "--realm", "memory:1M")
+        self.assertIn("memory", message)
+
+    def test_virtualHost(self):
+        """
+        So is a C{--vhost} whose realm is C{memory}.
+        """
+        message = self.assertRejected(
+            "--workers", "--workers", "2",
+            "--vhost", "a.example=memory")
+        self.assertIn("a.example", message)
+
+    def test_oneWorker(self):
+        """
+        One process may serve it, and with C{--workers} a realm on disk.
+        """
+        parse("--workers", "1", "--realm", "memory")
+        parse("--workers", "2", "--realm", "filesystem")
+
+
 class UnderTwistdTests(unittest.TestCase):
     """
     As C{twistd}'s subcommand, a bad option is one line and exit status 1.
