@@ -121,6 +121,26 @@ class SourceTreeTests(unittest.TestCase):
             " (see --help)\n")
 
 
+    def test_workersRefuseMemoryRealm(self):
+        """
+        C{--workers} with C{--realm memory} exits with status 1 and one
+        line: each worker would have served a tree of its own, so a
+        client (ftplib) found its upload on one session and not on the
+        next.
+        """
+        cwd = self.mktemp()
+        os.mkdir(cwd)
+        code, output = runPython(
+            ["-m", "ftpkit", "--workers", "2", "--realm", "memory",
+             "--listen", "tcp:2121:interface=127.0.0.1"], cwd, _SOURCE)
+        self.assertEqual(code, 1, output)
+        self.assertEqual(
+            output,
+            "ftpkit: --workers: --realm memory keeps its files in one "
+            "process' memory, and each worker would have its own; serve it "
+            "with one process (see --help)\n")
+
+
 class InstalledTests(unittest.TestCase):
     """
     The plugin, as installed: C{twistd} run outside the source tree.
