@@ -47,7 +47,11 @@ class FsspecRealm:
     @ivar root: the path on the filesystem served as C{/}.
     @ivar database: the L{ftpkit.auth.users.UsersDatabase}, or C{None}.
     @ivar fs: the filesystem once made, or C{None}.
+    @ivar oneProcess: the filesystem lives in this process (fsspec's
+        C{memory://}): the workers of C{--workers} cannot share it.
     """
+
+    oneProcess = False
 
     def __init__(self, makeFilesystem, root, homePerUser=False, readOnly=False,
                  anonymousWrite=False, database=None, pool=None):
@@ -280,10 +284,21 @@ def makeFsspecRealm(argument, options):
     def makeFilesystem():
         return cls(skip_instance_cache=True, **fsOptions)
 
-    return FsspecRealm(
+    realm = FsspecRealm(
         makeFilesystem, root,
         homePerUser=bool(options.get("home-per-user")),
         readOnly=bool(options.get("read-only")),
         anonymousWrite=bool(options.get("anonymous-write")),
         database=database,
     )
+    realm.oneProcess = "memory" in _protocols(cls)
+    return realm
+
+
+def _protocols(cls):
+    """
+    @param cls: an fsspec filesystem class.
+    @return: the protocols it serves (its C{protocol}, a name or a tuple).
+    """
+    protocol = getattr(cls, "protocol", ())
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)

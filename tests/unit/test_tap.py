@@ -342,6 +342,14 @@ class OneProcessRealmTests(unittest.TestCase):
             "--vhost", "a.example=memory")
         self.assertIn("a.example", message)
 
+    def test_fsspecMemory(self):
+        """
+        So is C{--realm fsspec:memory://}: fsspec's memory filesystem
+        lives in the process too.
+        """
+        self.assertRejected("--workers", "--workers", "2",
+                            "--realm", "fsspec:memory://served")
+
     def test_oneWorker(self):
         """
         One process may serve it, and with C{--workers} a realm on disk.
