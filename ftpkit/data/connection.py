@@ -464,6 +464,17 @@ class LeanConnection(_DataConnectionBase):
         self._waited = True
         _DataConnectionBase.watch(self)
 
+    def unwatched(self):
+        """
+        The reactor has not watched the socket since before the events it
+        is handling now were fetched: its user took it out of the
+        reactor's set in an earlier turn (or in the socket's own event)
+        and has not put it back. Closing it then needs no protection of
+        its number (L{ftpkit.data.descriptors.closeSocket}), until the
+        next L{watch}.
+        """
+        self._waited = False
+
     def hold(self):
         """
         A disk thread is about to use the socket: until L{release}, an

@@ -399,3 +399,47 @@ class AbortDuringLastBatchTests(unittest.TestCase):
         self.hold = False
         yield writer.abort()
         self.assertEqual(os.listdir(self.root), ["f"])
+
+
+class WaitedUploadClosedAtOnceTests(unittest.TestCase):
+    """
+    An upload whose socket had nothing at first waits in the reactor; its
+    last batch comes back from a disk thread once the socket has left the
+    reactor's set, so the socket is closed and its number freed at once,
+    with no C{/dev/null} holding the number until the reactor's next turn.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+
+    async def test_numberFreedAtOnce(self):
+        import stat
+
+        from twisted.internet import reactor, threads
+
+        from ftpkit.data.connection import LeanConnection
+
+        shell = FilesystemShell(self.root, runner=threads.deferToThread)
+        writer = await shell.openForWriting(("f",))
+        sender, receiver = _connectedPair(self)
+        number = receiver.fileno()
+        connection = LeanConnection(receiver, reactor, 60.0, lambda: None)
+        receiving = defer.ensureDeferred(
+            Upload(writer, True, reactor).start(connection))
+        self.assertNoResult(receiving)  # Waiting in the reactor.
+        sender.sendall(b"late bytes")
+        sender.shutdown(socket.SHUT_WR)
+        self.assertEqual(await receiving, 10)
+        await connection.finish(linger=False)
+        try:
+            mode = os.fstat(number).st_mode
+        except OSError:
+            pass  # Freed.
+        else:
+            self.assertFalse(stat.S_ISCHR(mode), "held by /dev/null")
+        await writer.close()
+        with open(os.path.join(self.root, "f"), "rb") as f:
+            self.assertEqual(f.read(), b"late bytes")

@@ -274,6 +274,11 @@ class SpliceReceiver:
     def _batchDone(self, result):
         moved, why = result
         self.inThread = False
+        # The socket left the reactor's set before the batch started (in
+        # its own event, or it never joined): no event the reactor has
+        # yet to handle can name its number, so closing it needs no
+        # placeholder.
+        self.connection.unwatched()
         self.position += moved
         self.moved += moved
         self.connection.bytesReceived += moved
@@ -294,6 +299,7 @@ class SpliceReceiver:
 
     def _batchFailed(self, failure):
         self.inThread = False
+        self.connection.unwatched()
         self._pipeEmpty = False  # A failed write into the file left bytes.
         if not self.connection.release():
             self.finish(failure)
