@@ -73,20 +73,19 @@ class _Driver:
             self._sent(waitingOn)
 
     def _sent(self, value):
-        self._waitingOn = None
-        try:
-            waitingOn = self._coroutine.send(value)
-        except StopIteration as finished:
-            self.result.callback(finished.value)
-        except BaseException:
-            self.result.errback(Failure())
-        else:
-            self.waitOn(waitingOn)
+        self._step(self._coroutine.send, value)
 
     def _thrown(self, failure):
+        self._step(failure.throwExceptionIntoGenerator, self._coroutine)
+
+    def _step(self, step, argument):
+        """
+        Resume the coroutine with C{step(argument)}, then wait on what it
+        yields next, or fire L{result} with how it ended.
+        """
         self._waitingOn = None
         try:
-            waitingOn = failure.throwExceptionIntoGenerator(self._coroutine)
+            waitingOn = step(argument)
         except StopIteration as finished:
             self.result.callback(finished.value)
         except BaseException:

@@ -102,7 +102,7 @@ class SourceTreeTests(unittest.TestCase):
         loaded = output.split()
         self.assertIn("ftpkit.interfaces", loaded)
         for heavy in ["ftpkit.deploy.tap", "ftpkit.auth.realms",
-                      "ftpkit.control.server"]:
+                      "ftpkit.control.server", "ftpkit.control.connection"]:
             self.assertNotIn(heavy, loaded)
 
     def test_mainModule(self):

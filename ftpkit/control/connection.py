@@ -1,0 +1,588 @@
+"""
+The control connection: an L{FTPProtocol} per session, which
+L{ftpkit.control.server.FTPFactory} builds.
+
+The protocol parses lines, queues pipelined commands, checks each one
+against L{ftpkit.protocol.commandtable} and runs its C{ftp_VERB} handler.
+Handlers live in the mixins of L{ftpkit.control.handlers}; they return a reply
+C{(code, text)}, C{None} (already replied), or a coroutine producing one.
+"""
+
+import socket
+import time
+
+from twisted.internet import defer
+from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
+from twisted.logger import Logger
+from twisted.protocols.basic import LineReceiver
+from twisted.protocols.policies import TimeoutMixin
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.control import coroutines
+from ftpkit.control.handlers.datachannel import DataChannelCommands
+from ftpkit.control.handlers.files import FileCommands
+from ftpkit.control.handlers.host import HostCommands
+from ftpkit.control.handlers.login import LoginCommands
+from ftpkit.control.handlers.reporting import SessionReporting
+from ftpkit.control.handlers.security import SecurityCommands
+from ftpkit.control.handlers.session import SessionCommands
+from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.sockets import closeNow, writeBeforeData, writeNow
+from ftpkit.control.turns import Turn
+from ftpkit.data.channel import DataChannel, normalizeHost
+from ftpkit.deploy.fdlimit import transportRefusal
+from ftpkit.errors import CannotOpenDataConnection, FTPError
+from ftpkit.ops import events
+from ftpkit.protocol import commandtable, replies
+from ftpkit.protocol.commands import parseLine
+from ftpkit.protocol.limitkeys import limitKey
+from ftpkit.protocol.sessionstate import Session
+
+KNOWN_UNIMPLEMENTED = frozenset(
+    ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
+     "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
+     "MRCP", "CLNT", "XMD5", "XSHA1", "XSHA256"]
+)
+"""Verbs of published FTP specifications that ftpkit answers with 502."""
+
+
+@implementer(IHandshakeListener)
+class FTPProtocol(
+    LoginCommands,
+    HostCommands,
+    SessionCommands,
+    FileCommands,
+    DataChannelCommands,
+    TransferCommands,
+    SecurityCommands,
+    SessionReporting,
+    LineReceiver,
+    TimeoutMixin,
+):
+    """
+    One FTP session (the control connection).
+
+    @ivar factory: the L{ftpkit.control.server.FTPFactory} that built it.
+    @ivar session: the L{Session}: everything the commands set, replaced
+        by a fresh one on C{REIN}.
+    @ivar peer: the client's address.
+    """
+
+    delimiter = b"\n"
+    # The name its log lines carried when it lived in control.server.
+    log = Logger(namespace="ftpkit.control.server.FTPProtocol")
+
+    # The connection's own state starts as these class attributes; an
+    # instance keeps only what it changed, so an idle session stays small.
+    peer = None
+    _busy = None
+    _readingPaused = False
+    _repliesBlocked = False
+    _watchingReplies = False
+    _counted = False
+    _closed = False
+    _dataChannel = None
+    _stopping = False
+    _closing = None
+    _lost = False
+    _lostWaiters = None
+
+    def __init__(self, factory):
+        """
+        @param factory: the L{ftpkit.control.server.FTPFactory} holding
+            portal and config.
+        """
+        self.factory = factory
+        self.session = Session()
+        self._queue = []
+
+    @property
+    def config(self):
+        """
+        @return: the server's L{ServerConfig}.
+        """
+        return self.factory.config
+
+    @property
+    def reactor(self):
+        """
+        @return: the reactor the server runs on.
+        """
+        return self.factory.reactor
+
+    @property
+    def MAX_LENGTH(self):
+        """
+        @return: the longest command line accepted (L{LineReceiver} reads
+            it).
+        """
+        return self.factory.config.maxLineLength
+
+    def callLater(self, delay, function, *args, **kwargs):
+        """
+        Schedule on the server's reactor (L{TimeoutMixin} uses it).
+        """
+        return self.factory.reactor.callLater(delay, function, *args,
+                                              **kwargs)
+
+    @property
+    def dataChannel(self):
+        """
+        @return: the session's L{DataChannel}, made when first needed.
+        @raise CannotOpenDataConnection: once the session is closed (a
+            command still running then gets its 425, unsent).
+        """
+        if self._dataChannel is None:
+            if self._closed:
+                raise CannotOpenDataConnection("Session closed")
+            host = self.transport.getHost()
+            self._dataChannel = DataChannel(
+                self.reactor, getattr(host, "host", "127.0.0.1"),
+                self.peer, self.config.dataTimeout, self._currentTransfer,
+                self.factory.listenerPool,
+                getattr(self.transport, "proxyHost", None),
+                self.dataTLSContext, self.factory.passiveShares,
+                self.factory.theftAlarm)
+        return self._dataChannel
+
+    def _currentTransfer(self):
+        return self.transfer
+
+    @property
+    def _turnKey(self):
+        """
+        @return: whose turn this session's listings and checksums take:
+            its client's L{limitKey} (an IPv6 client's network).
+        """
+        return limitKey(self.peer, self.config.ipv6PrefixLength)
+
+    @property
+    def listingTurn(self):
+        """
+        @return: the L{Turn} this session's directory listings take among
+            those of every client
+            (L{ftpkit.control.server.FTPFactory.listingTurns}).
+        """
+        return Turn(self.factory.listingTurns, self._turnKey, self)
+
+    @property
+    def hashTurn(self):
+        """
+        @return: the L{Turn} this session's checksums take
+            (L{ftpkit.control.server.FTPFactory.hashTurns}).
+        """
+        return Turn(self.factory.hashTurns, self._turnKey, self)
+
+    # -- connection life --------------------------------------------------
+
+    def connectionMade(self):
+        """
+        Apply connection limits (and keep descriptors in reserve), then
+        greet.
+        """
+        peer = self.transport.getPeer()
+        self.peer = normalizeHost(getattr(peer, "host", "unknown"))
+        refusal = transportRefusal(self.transport)
+        if refusal is None:
+            refusal = self.factory.sessionStarted(self.peer)
+        if refusal is not None:
+            self.publish(events.CONNECTION_REFUSED, reason=refusal)
+            self.transport.write(replies.formatReply(421, refusal))
+            self.close()
+            return
+        self._counted = True
+        self.factory.openSessions.add(self)
+        if self.factory.events.wants(events.SESSION_STARTED):
+            self.publish(events.SESSION_STARTED)
+        self._tuneSocket()
+        if ISSLTransport.providedBy(self.transport):
+            self.startedImplicitTLS()
+        else:
+            self._watchReplies()
+        config = self.factory.config
+        self.setTimeout(config.idleTimeout)
+        self.reply(220, config.banner)
+
+    def _tuneSocket(self):
+        """
+        Clients send ABOR as TCP urgent data (RFC 959 section 4.1.3); keep
+        that byte in the stream so the line stays whole. Replies go out at
+        once (no Nagle delay): a client waits for each one.
+        """
+        try:
+            self.transport.setTcpNoDelay(True)
+            self.transport.getHandle().setsockopt(
+                socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+        except (AttributeError, OSError):
+            pass
+
+    def connectionLost(self, reason):
+        """
+        Release everything the session held; the user is logged out once
+        the running command, if any, has ended.
+        """
+        self._closed = self._lost = True
+        self.setTimeout(None)
+        self.releaseTLSContext()
+        waiters, self._lostWaiters = self._lostWaiters, None
+        for waiter in waiters or ():
+            waiter.callback(None)
+        if self._closing is not None and self._closing.active():
+            self._closing.cancel()
+        self._closing = None
+        if self._counted:
+            self._counted = False
+            self.factory.openSessions.discard(self)
+            self.factory.sessionEnded(self.peer)
+            if self.factory.events.wants(events.SESSION_ENDED):
+                self.publish(events.SESSION_ENDED)
+            key = self._turnKey
+            self.factory.listingTurns.forget(key, self)
+            self.factory.hashTurns.forget(key, self)
+            self.abortTransfer()
+            if self._dataChannel is not None:
+                # The channel holds the session (currentTransfer): let go
+                # of it, so that both are freed now, not by the garbage
+                # collector.
+                self._dataChannel.close()
+                self._dataChannel = None
+            self.cancelLoginDelay()
+            # A command still running (waiting for the shell, say) keeps
+            # the shell it started with until it ends, so that it never
+            # runs without one; with its data channel gone it ends with a
+            # 425 nobody reads.
+            if self._busy is None:
+                self.logout()
+            else:
+                self.whenIdle().addCallback(lambda _: self.logout())
+
+    def timeoutConnection(self):
+        """
+        Close an idle session with C{421}. A session with a transfer
+        running is not idle (its data connection has a watchdog of its
+        own): its idle time starts again instead.
+        """
+        if self.transfer is not None:
+            self.setTimeout(self.config.idleTimeout)
+            return
+        self.log.warn("idle timeout for {peer}", peer=self.peer)
+        self.reply(421, "Idle timeout; closing control connection")
+        self.close()
+
+    def dataReceived(self, data):
+        """
+        Split lines, dropping whatever arrives once the session is closing.
+        """
+        if not self._closed:
+            LineReceiver.dataReceived(self, data)
+
+    def lineLengthExceeded(self, line):
+        """
+        Refuse an over-long command line and close.
+        """
+        self.log.warn("over-long command line ({length} bytes or more) "
+                      "from {peer}; closing", length=len(line),
+                      peer=self.peer)
+        self.reply(500, "Command line too long")
+        self.close()
+
+    def close(self):
+        """
+        Stop reading and close the control connection after replies; if
+        they are not delivered within C{closeTimeout} (a TLS handshake
+        never finished, a client that does not read), cut it.
+        """
+        self._closed = True
+        self._queue.clear()
+        if self._watchingReplies:
+            # A producer registered keeps a TLS layer from closing at all;
+            # nothing is read from now on anyway.
+            self._watchingReplies = False
+            self.transport.unregisterProducer()
+        closeNow(self.transport)
+        if not self._lost and self._closing is None:
+            self._closing = self.callLater(self.config.closeTimeout,
+                                           self._cut)
+
+    def _cut(self):
+        """
+        Drop a connection that did not close in time, with its unsent
+        replies.
+        """
+        self._closing = None
+        self.log.warn("{peer} did not take its last replies; dropped",
+                      peer=self.peer)
+        self.transport.abortConnection()
+
+    # -- replies -----------------------------------------------------------
+
+    def reply(self, code, text):
+        """
+        Send one reply. A preliminary one (C{1yz}: the C{150} before a
+        transfer) goes to the socket at once, past Twisted's write queue
+        and the TLS layer's aggregation (L{writeBeforeData}): the transfer
+        it announces starts right after, and a client that reads it only
+        when it comes before the data (aria2c) must not get it together
+        with the C{226}.
+
+        @param code: the three-digit reply code.
+        @param text: a line, or a list of lines for a multi-line reply.
+        """
+        if self.transport is not None and self.connected:
+            data = replies.formatReply(code, text)
+            if code < 200:
+                writeBeforeData(self.transport, data)
+            else:
+                writeNow(self.transport, data)
+        if self.factory.events.wants(events.REPLY):
+            self.publish(events.REPLY, code=code)
+
+    # -- commands ----------------------------------------------------------
+
+    def lineReceived(self, line):
+        """
+        Queue a command; ABOR and STAT run at once during a transfer.
+        """
+        if self._closed:
+            return
+        self.resetTimeout()
+        session = self.session
+        if session.shell is None and (time.monotonic() - session.startedAt
+                                      > self.config.loginTimeout):
+            self.log.warn("login timeout for {peer}", peer=self.peer)
+            self.reply(421, "Login timeout; closing control connection")
+            self.close()
+            return
+        verb, argument = parseLine(line)
+        command = commandtable.COMMANDS.get(verb)
+        if (command is not None and command.duringTransfer
+                and self.transfer is not None):
+            self.runCommand(verb, argument)
+            return
+        if self._stopping:
+            return
+        self._queue.append((verb, argument))
+        self._processQueue()
+        if (self._queue and self._queueOver(1) and not self._readingPaused
+                and not self._closed):
+            self.log.info("{peer} pipelined {count} commands; pausing",
+                          peer=self.peer, count=len(self._queue))
+            self._readingPaused = True
+            self._updateReading()
+
+    def discardPipelined(self):
+        """
+        Forget commands the client sent ahead (after C{AUTH TLS}, what came
+        in clear must not run under TLS).
+        """
+        self._queue.clear()
+        self.clearLineBuffer()
+
+    def _processQueue(self):
+        while (self._queue and self._busy is None and not self._closed
+               and not self._stopping):
+            verb, argument = self._queue.pop(0)
+            result = self.runCommand(verb, argument)
+            if result is not None and not result.called:
+                self._busy = result
+                result.addBoth(self._commandFinished)
+        if (self._readingPaused and not self._closed
+                and not self._queueOver(2)):
+            self._readingPaused = False
+            self._updateReading()
+
+    def _queueOver(self, fraction):
+        """
+        @param fraction: 1 for the limits, 2 for half of them.
+        @return: whether the pipelined commands waiting reach
+            C{maxPendingCommands}, or their arguments
+            C{maxPendingBytes} (long arguments would otherwise make each
+            session hold up to C{maxPendingCommands} times
+            C{maxLineLength} bytes), divided by C{fraction}.
+        """
+        queue = self._queue
+        if len(queue) * fraction >= self.config.maxPendingCommands:
+            return True
+        if not queue:
+            return False
+        size = sum(len(argument) for _, argument in queue)
+        return size * fraction >= self.config.maxPendingBytes
+
+    def _watchReplies(self):
+        """
+        Become the producer of the transport, so that a full write buffer
+        (a client not reading its replies) pauses reading its commands.
+        """
+        if not self._watchingReplies:
+            self._watchingReplies = True
+            self.transport.registerProducer(self, True)
+
+    def handshakeCompleted(self):
+        """
+        An implicit-TLS session finished its handshake: only now may reading
+        pause for unread replies (pausing during the handshake would stall
+        it, since the greeting waits in the TLS layer until then).
+        """
+        self._watchReplies()
+
+    def pauseProducing(self):
+        """
+        The transport's write buffer is full: the client is not reading its
+        replies, so stop reading its commands.
+        """
+        self._repliesBlocked = True
+        self._updateReading()
+
+    def resumeProducing(self):
+        """
+        The replies went out: read commands again.
+        """
+        self._repliesBlocked = False
+        self._updateReading()
+
+    def _updateReading(self):
+        """
+        Read commands unless too many wait in the queue or too many replies
+        wait to be sent.
+        """
+        if self._closed:
+            return
+        pause = self._readingPaused or self._repliesBlocked
+        if pause and not self.paused:
+            LineReceiver.pauseProducing(self)
+        elif not pause and self.paused:
+            LineReceiver.resumeProducing(self)
+
+    def _commandFinished(self, ignored):
+        self._busy = None
+        self._processQueue()
+
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once the running command (a transfer,
+            say) has replied.
+        """
+        waiter = defer.Deferred()
+        if self._busy is None:
+            waiter.callback(None)
+            return waiter
+
+        def replied(result):
+            waiter.callback(None)
+            return result
+
+        self._busy.addBoth(replied)
+        return waiter
+
+    def whenLost(self):
+        """
+        @return: a Deferred firing once the control connection is closed:
+            after its last replies went out (L{close}), or were dropped
+            with it.
+        """
+        if self._lost:
+            return defer.succeed(None)
+        if self._lostWaiters is None:
+            self._lostWaiters = []
+        waiter = defer.Deferred()
+        self._lostWaiters.append(waiter)
+        return waiter
+
+    def isIdle(self):
+        """
+        @return: whether no command is running.
+        """
+        return self._busy is None
+
+    def stopTaking(self):
+        """
+        The server is stopping: run no further command (those pipelined
+        are dropped; C{ABOR} and C{STAT} still work during a transfer).
+
+        @return: L{whenIdle}.
+        """
+        self._stopping = True
+        self._queue.clear()
+        return self.whenIdle()
+
+    def runCommand(self, verb, argument):
+        """
+        Check and run one command, replying to it.
+
+        @return: a Deferred firing once it has replied, or C{None} if it
+            replied at once.
+        """
+        command = commandtable.COMMANDS.get(verb)
+        refusal = self.refusal(verb, command, argument)
+        if refusal is not None:
+            self.reply(*refusal)
+            self.reportReplied(verb, argument, refusal[0])
+            return None
+        if verb != "RNTO" and verb != "RNFR":
+            self.session.renameFrom = None
+        handler = getattr(self, "ftp_" + command.handlerVerb)
+        try:
+            result = handler(argument)
+        except Exception:
+            self._replyFailure(Failure(), verb, argument)
+            return None
+        if result is None:
+            return None
+        if not isinstance(result, tuple):
+            try:
+                result, d = coroutines.start(result)
+            except BaseException:
+                self._replyFailure(Failure(), verb, argument)
+                return None
+            if d is not None:
+                d.addCallbacks(self._replyResult, self._replyFailure,
+                               callbackArgs=(verb, argument),
+                               errbackArgs=(verb, argument))
+                return d
+        self._replyResult(result, verb, argument)
+        return None
+
+    def refusal(self, verb, command, argument):
+        """
+        Decide whether a command may run at all. Before login, every
+        command that needs one gets C{530}, whatever its argument (its
+        syntax is checked only once the client may run it).
+
+        @param verb: the command's verb, upper case.
+        @param command: its L{ftpkit.protocol.commandtable} entry, or C{None}
+            for a verb ftpkit does not know.
+        @param argument: its argument.
+        @return: a reply C{(code, text)} refusing it, or C{None}.
+        """
+        if command is None:
+            if verb in KNOWN_UNIMPLEMENTED:
+                return (502, "Command not implemented")
+            return (500, "Unknown command")
+        if command.needsLogin and self.session.shell is None:
+            return (530, "Please log in with USER and PASS first")
+        if command.argument == commandtable.REQUIRED and not argument:
+            return (501, "Syntax: " + command.syntax)
+        if not self.session.access.allows(command.access):
+            return (550, "Permission denied")
+        return None
+
+    def _replyResult(self, result, verb, argument):
+        if result is not None:
+            self.reply(*result)
+            self.reportReplied(verb, argument, result[0])
+
+    def _replyFailure(self, failure, verb, argument):
+        if failure.check(FTPError):
+            code = failure.value.code
+            self.reply(code, failure.value.message)
+            if code == 421:
+                # 421 promises the control connection is closing.
+                self.close()
+        else:
+            code = 451
+            self.log.failure("error handling {verb} from {peer}", failure,
+                             verb=verb, peer=self.peer)
+            self.reply(451,
+                       "Requested action aborted: local error in processing")
+        self.reportReplied(verb, argument, code)
