@@ -6,6 +6,11 @@ a batch of entries read and described at a time in a disk thread.
 An entry is described by an C{os.stat} result (L{readStats}): the
 server's formatter reads those directly (L{IStatListing}), and
 L{describe} makes the L{FileInfo} the other ways of listing give.
+
+A directory is read through a descriptor of its own (L{OpenDirectory}),
+so that each entry's C{lstat} is an C{fstatat} of its name in that
+directory: the kernel looks up one name, not every directory of the path
+again (C{docs/benchmark.rst}).
 """
 
 import os
@@ -114,15 +119,72 @@ def visibleNames(names):
     return names
 
 
+_DIRECTORY_FLAGS = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                    | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+"""Flags of the descriptor a directory is read through."""
+
+
+class OpenDirectory:
+    """
+    A directory open for reading: iterating gives the C{os.DirEntry}
+    values of C{os.scandir} over a descriptor of the directory, whose
+    C{stat} looks up the entry's name in it, and whose C{path} is that name
+    alone; iterating again goes on where the last iteration stopped.
+
+    @ivar path: the directory's path, C{str}.
+    """
+
+    def __init__(self, path):
+        """
+        Open the directory (blocking).
+
+        @param path: its path, C{str}, with no symbolic link at its end.
+        @raise OSError: when it cannot be opened (C{ENOTDIR} for a file).
+        """
+        self.path = path
+        self._fd = None
+        fd = os.open(path, _DIRECTORY_FLAGS)
+        try:
+            self._entries = os.scandir(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def __iter__(self):
+        return self._entries
+
+    def close(self):
+        """
+        Close the directory (again: nothing).
+        """
+        if self._fd is not None:
+            self._entries.close()
+            os.close(self._fd)
+            self._fd = None
+
+    __del__ = close
+    """A directory dropped unclosed (a listing opened for a session that
+    went away meanwhile) does not keep its descriptor."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        self.close()
+
+
 def readStats(iterator, follow, limit=None):
     """
     Read the next entries of a directory with their C{lstat} (blocking),
     leaving out the uploads not in place (L{uploads.isHidden}) and entries
     that vanished meanwhile.
 
-    @param iterator: an C{os.scandir} iterator over C{str} names.
-    @param follow: called with a symbolic link's path and C{lstat} result,
-        gives the result that describes it (its target's, or its own).
+    @param iterator: an L{OpenDirectory}, or an C{os.scandir} iterator
+        over C{str} names.
+    @param follow: called with a symbolic link's C{os.DirEntry.path} (for
+        an L{OpenDirectory}, its name) and C{lstat} result, gives the
+        result that describes it (its target's, or its own).
     @param limit: the most entries to give, or C{None} for all.
     @return: a list of C{(name, os.stat_result)} pairs; shorter than
         C{limit} only at the end of the directory.
@@ -182,8 +244,8 @@ class DiskListing:
 
     def __init__(self, iterator, follow, run, batchSize=BATCH_SIZE):
         """
-        @param iterator: the C{os.scandir} iterator, over C{str} names
-            (this listing closes it).
+        @param iterator: the L{OpenDirectory}, or an C{os.scandir}
+            iterator over C{str} names (this listing closes it).
         @param follow: see L{readStats}.
         @param run: runs a blocking call in a disk thread:
             C{run(function, *args)} returns a Deferred with its result.

@@ -50,6 +50,7 @@ from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.diskfiles import FileReader, FileWriter
 from ftpkit.shells.disklistings import (
     DiskListing,
+    OpenDirectory,
     describe,
     readEntries,
     visibleNames,
@@ -277,8 +278,8 @@ class FilesystemShell:
         """
         The blocking part of L{list}.
         """
-        with os.scandir(os.fsdecode(self._directory(path))) as iterator:
-            entries = readEntries(iterator, self._follow)
+        with self._openDirectory(path) as directory:
+            entries = readEntries(directory, self._followIn(directory))
         entries.sort(key=lambda pair: pair[0])
         return entries
 
@@ -288,10 +289,31 @@ class FilesystemShell:
         gives, read and described a batch at a time in the listings'
         thread, in the directory's own order.
         """
-        opening = self._runListing(
-            lambda: os.scandir(os.fsdecode(self._directory(path))))
-        return opening.addCallback(DiskListing, self._follow,
-                                   self._runListing)
+        opening = self._runListing(self._openDirectory, path)
+        return opening.addCallback(
+            lambda directory: DiskListing(directory,
+                                          self._followIn(directory),
+                                          self._runListing))
+
+    def _openDirectory(self, path):
+        """
+        Open a directory for reading (blocking).
+
+        @param path: a tuple of segments.
+        @return: an L{OpenDirectory}.
+        @raise NotDirectory: when it names something else.
+        """
+        return OpenDirectory(os.fsdecode(self._resolve(path)))
+
+    def _followIn(self, directory):
+        """
+        @param directory: an L{OpenDirectory}.
+        @return: the C{follow} of
+            L{ftpkit.shells.disklistings.readStats} for its entries, whose
+            paths are their names.
+        """
+        return lambda name, linkStat: self._follow(
+            os.path.join(directory.path, name), linkStat)
 
     def listNames(self, path):
         """

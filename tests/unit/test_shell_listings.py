@@ -298,6 +298,41 @@ class DiskListingTests(unittest.TestCase):
             self.assertEqual(len(entries), 6)
             self.assertEqual(formatted, makeFormat().entries(entries))
 
+    def test_directoryMovedMeanwhile(self):
+        """
+        A listing reads the directory it opened: when the directory is
+        renamed between two batches, the later batches still describe
+        their entries (each C{lstat} looks up a name in the open
+        directory, not the path it had).
+        """
+        for read in (lambda listing: listing.nextBatch(),
+                     lambda listing: listing.nextFormattedBatch(
+                         NamesFormat())):
+            listing = self.successResultOf(self.shell.openListing(("d",)))
+            self.successResultOf(read(listing))
+            os.rename(os.path.join(self.root, "d"),
+                      os.path.join(self.root, "moved"))
+            try:
+                rest = self.successResultOf(read(listing))
+            finally:
+                listing.close()
+                os.rename(os.path.join(self.root, "moved"),
+                          os.path.join(self.root, "d"))
+            self.assertEqual(len(rest) if isinstance(rest, list)
+                             else rest.count(b"\n"), BATCH_SIZE)
+
+    def test_directoryClosed(self):
+        """
+        Closing a listing closes the descriptor of its directory, also
+        when closed again.
+        """
+        before = len(os.listdir("/proc/self/fd"))
+        listing = self.successResultOf(self.shell.openListing(("d",)))
+        self.assertEqual(len(os.listdir("/proc/self/fd")), before + 2)
+        listing.close()
+        listing.close()
+        self.assertEqual(len(os.listdir("/proc/self/fd")), before)
+
     def test_closedWhileFormatting(self):
         """
         A listing closed while a batch is being formatted closes its
