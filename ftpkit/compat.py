@@ -52,6 +52,21 @@ name, when one changed.
       (L{writeSideClosed}); fallback: "not sent" (a download whose client
       reset the connection while the server waited for its FIN counts as
       aborted).
+    - C{OpenSSL.SSL._lib.BIO_get_mem_data}, C{_ffi.NULL} and a
+      connection's memory buffers C{_from_ssl} and C{_into_ssl}: how many
+      bytes of TLS records wait to be sent or read (L{recordsWaiting},
+      L{inputWaiting}), so that the control connection's TLS layer
+      (L{ftpkit.control.tlslayer}) need not raise C{WantReadError} to learn
+      there are none; and the C{TLSMemoryBIOProtocol} names that layer
+      follows (C{_creatorCallable}, C{_connectWrapped},
+      C{_checkHandshakeStatus}, C{_flushReceiveBIO}, C{_shutdownTLS},
+      C{_tlsShutdownFinished}, C{_lostTLSConnection}, C{_aborted});
+      fallback: Twisted's layer as it is.
+    - What Twisted's C{startTLS} does to a TCP connection (its C{protocol},
+      C{producer}, C{streamingProducer}, C{TLS}, C{getHandle},
+      C{getPeerCertificate}, C{_tlsClientDefault}, and C{_BypassTLS}),
+      followed by L{startTLSWith} to put the control connection's own TLS
+      layer under it; fallback: C{startTLS} with Twisted's layer.
     - C{ReactorBase.threadCallQueue}, which the reactor empties at the
       start of its next turn, once the events of this one are handled:
       running a call there (L{afterThisTurn}) costs no timed call;
@@ -61,16 +76,25 @@ name, when one changed.
 
 from twisted.internet import main, tcp
 from twisted.internet.abstract import FileDescriptor
-from twisted.internet.interfaces import ISSLTransport
+from twisted.internet.interfaces import ISSLTransport, ITLSTransport
 from twisted.logger import Logger
 from twisted.protocols.tls import TLSMemoryBIOProtocol
 from twisted.python.failure import Failure
-from zope.interface import directlyProvidedBy, noLongerProvides
+from zope.interface import (
+    directlyProvidedBy,
+    directlyProvides,
+    noLongerProvides,
+)
 
 try:
     from OpenSSL import SSL
 except ImportError:  # pragma: no cover (pyOpenSSL is a dependency)
     SSL = None
+
+try:
+    from twisted.internet._newtls import _BypassTLS
+except ImportError:  # pragma: no cover (a Twisted that renamed it)
+    _BypassTLS = None
 
 _log = Logger()
 
@@ -443,3 +467,73 @@ def writePlain(transport, data):
     @param data: the bytes.
     """
     FileDescriptor.write(transport, data)
+
+
+_bioMemData = getattr(getattr(SSL, "_lib", None), "BIO_get_mem_data", None)
+_NULL = getattr(getattr(SSL, "_ffi", None), "NULL", None)
+if _NULL is None:  # pragma: no cover (a pyOpenSSL without its ffi)
+    _bioMemData = None
+
+
+def recordsWaiting(connection):
+    """
+    @param connection: an L{SSL.Connection} made with memory buffers (no
+        socket), or C{None}.
+    @return: how many bytes of TLS records OpenSSL wrote that wait to be
+        read from it (C{bio_read}) and sent; C{None} when this cannot be
+        told (no such connection, a pyOpenSSL that renamed its private
+        names).
+    """
+    bio = getattr(connection, "_from_ssl", None)
+    if bio is None or _bioMemData is None:
+        return None
+    return _bioMemData(bio, _NULL)
+
+
+def inputWaiting(connection):
+    """
+    @param connection: an L{SSL.Connection} made with memory buffers (no
+        socket), or C{None}.
+    @return: how many bytes a C{recv} could still work on: received TLS
+        records not yet read from the incoming buffer, and application
+        data OpenSSL decrypted and holds; C{None} when this cannot be told.
+    """
+    bio = getattr(connection, "_into_ssl", None)
+    if bio is None or _bioMemData is None:
+        return None
+    return _bioMemData(bio, _NULL) + connection.pending()
+
+
+def startTLSWith(transport, layerFactory):
+    """
+    Start TLS on a TCP connection as its C{startTLS} does, server side,
+    with a layer from C{layerFactory} instead of Twisted's own.
+
+    @param transport: the connection's transport: a Twisted TCP connection
+        (the server's side, without TLS).
+    @param layerFactory: a server-side L{TLSMemoryBIOFactory}; its
+        C{protocol} is the layer, put under the connection's protocol.
+    @return: whether TLS was started so; C{False} (nothing done) when this
+        Twisted's C{startTLS} cannot be followed, or the transport is not
+        such a connection.
+    """
+    if (_BypassTLS is None or not isinstance(transport, tcp.Connection)
+            or not ITLSTransport.providedBy(transport)
+            or getattr(transport, "TLS", True)
+            or getattr(transport, "_tlsClientDefault", True)
+            or not hasattr(transport, "producer")
+            or not hasattr(transport, "streamingProducer")):
+        return False
+    producer, streaming = transport.producer, transport.streamingProducer
+    if producer is not None:
+        transport.unregisterProducer()
+    layer = layerFactory.protocol(layerFactory, transport.protocol, False)
+    transport.protocol = layer
+    transport.getHandle = layer.getHandle
+    transport.getPeerCertificate = layer.getPeerCertificate
+    directlyProvides(transport, ISSLTransport)
+    transport.TLS = True
+    layer.makeConnection(_BypassTLS(FileDescriptor, transport))
+    if producer is not None:
+        transport.registerProducer(producer, streaming)
+    return True

@@ -26,11 +26,11 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersion
 from twisted.logger import Logger
-from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python import usage
 from zope.interface import implementer
 
 from ftpkit import compat
+from ftpkit.control.tlslayer import layerFactory
 from ftpkit.control.tlspool import ContextPool
 from ftpkit.deploy.endpoints import splitEndpoint
 
@@ -335,11 +335,10 @@ def implicitFactory(factory, contextFactory):
 
     @param factory: the control-connection factory.
     @param contextFactory: the server's L{FTPSContextFactory}.
-    @return: a L{TLSMemoryBIOFactory} (server side) around C{factory}.
+    @return: a L{TLSMemoryBIOFactory} (server side) around C{factory},
+        making L{ftpkit.control.tlslayer.ControlTLSProtocol} layers.
     """
-    tlsFactory = TLSMemoryBIOFactory(contextFactory, False, factory)
-    tlsFactory.noisy = False
-    return tlsFactory
+    return layerFactory(contextFactory, factory)
 
 
 def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):

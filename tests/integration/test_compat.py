@@ -142,6 +142,32 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertTrue(hasattr(TLSMemoryBIOProtocol, "_flushSendBIO"),
                         changed("TLSMemoryBIOProtocol._flushSendBIO"))
 
+    def test_controlTLSLayer(self):
+        """
+        pyOpenSSL still tells how much its memory buffers hold, and
+        Twisted's TLS layer and C{startTLS} still have the names that
+        L{ftpkit.control.tlslayer} follows.
+        """
+        from twisted.internet.ssl import CertificateOptions
+        from twisted.protocols.tls import TLSMemoryBIOFactory
+
+        from ftpkit.control import tlslayer
+
+        self.assertTrue(tlslayer.FOLLOWS_TWISTED,
+                        changed("TLSMemoryBIOProtocol's private names"))
+        self.assertIsNotNone(compat._BypassTLS,
+                             changed("twisted.internet._newtls._BypassTLS"))
+        factory = TLSMemoryBIOFactory(CertificateOptions(), True, None)
+        self.assertTrue(hasattr(factory, "_creatorCallable"),
+                        changed("TLSMemoryBIOFactory._creatorCallable"))
+        connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        connection.set_connect_state()
+        with self.assertRaises(SSL.WantReadError):
+            connection.do_handshake()
+        self.assertGreater(compat.recordsWaiting(connection) or 0, 0,
+                           changed("OpenSSL.SSL._lib.BIO_get_mem_data"))
+        self.assertEqual(compat.inputWaiting(connection), 0)
+
     async def test_tlsRecordsAtOnce(self):
         """
         L{compat.sendRecordsAtOnce} puts its sender under the TLS layer

@@ -6,6 +6,7 @@ other commands consult.
 from twisted.internet.interfaces import ISSLTransport
 
 from ftpkit import compat
+from ftpkit.control import tlslayer
 from ftpkit.control.ccc import canClearTLS, clearTLS
 from ftpkit.control.vhosts import parseHostName
 from ftpkit.data.tls import DataTLS, dataChannelTLS
@@ -135,7 +136,7 @@ class SecurityCommands:
             return (504, "Unknown security mechanism; use AUTH TLS")
         self.reply(234, "AUTH %s successful" % mechanism)
         self.discardPipelined()
-        self.transport.startTLS(self.config.tlsContextFactory)
+        tlslayer.startTLS(self.transport, self.config.tlsContextFactory)
         compat.sendRecordsAtOnce(self.transport)
         self._noteTLSContext()
         self.controlSecure = True

@@ -1,0 +1,200 @@
+"""
+The TLS layer of control connections (L{ControlTLSProtocol}), and
+L{startTLS}, which puts it under a connection for C{AUTH TLS}.
+
+It is Twisted's layer (L{BufferingTLSTransport}) with the work each login
+repeated for nothing taken out, the protocol and its records unchanged:
+
+  - no C{WantReadError} raised (a Python exception, about as costly as
+    the call itself) to learn that OpenSSL has nothing to send, or that a
+    record already read was the last one the peer sent: the memory
+    buffers are asked first (L{ftpkit.compat.recordsWaiting},
+    L{ftpkit.compat.inputWaiting});
+  - the transport's interfaces declared on the layer with one call, as
+    Twisted's ten calls leave them, not one call per interface;
+  - one L{TLSMemoryBIOFactory} per context factory, not one per
+    connection.
+"""
+
+import weakref
+
+from OpenSSL.SSL import Error, WantReadError, ZeroReturnError
+from twisted.internet.protocol import Protocol
+from twisted.protocols.policies import ProtocolWrapper
+from twisted.protocols.tls import (
+    BufferingTLSTransport,
+    TLSMemoryBIOFactory,
+    TLSMemoryBIOProtocol,
+)
+from twisted.python.failure import Failure
+from zope.interface import directlyProvides, providedBy
+
+from ftpkit import compat
+
+FOLLOWS_TWISTED = all(
+    hasattr(TLSMemoryBIOProtocol, name) for name in (
+        "_checkHandshakeStatus", "_flushSendBIO", "_flushReceiveBIO",
+        "_shutdownTLS", "_tlsShutdownFinished", "_lostTLSConnection",
+        "_aborted"))
+"""Whether this Twisted's TLS layer still has the private names
+L{ControlTLSProtocol} reads and overrides; without them it is Twisted's
+layer unchanged."""
+
+_DECLARED_KEPT = 64
+"""How many transports' sets of interfaces L{_lastInterface} remembers."""
+
+_lastInterfaces = {}
+
+
+def _lastInterface(transport):
+    """
+    What Twisted's TLS layer ends up providing of its transport's
+    interfaces: it declares each in turn with C{directlyProvides}, each
+    call replacing the one before, so only the last stays.
+
+    @param transport: the transport under the layer.
+    @return: that interface, or C{None} when the transport provides none.
+    """
+    provided = providedBy(transport)
+    try:
+        return _lastInterfaces[provided]
+    except KeyError:
+        pass
+    except TypeError:
+        return _last(provided)
+    if len(_lastInterfaces) >= _DECLARED_KEPT:
+        _lastInterfaces.clear()
+    # Kept with a strong reference: zope caches the declaration of a class
+    # plus interfaces only while something holds it, and would otherwise
+    # work it out again for the next connection.
+    last = _lastInterfaces[provided] = _last(provided)
+    return last
+
+
+def _last(provided):
+    interfaces = tuple(provided)
+    return interfaces[-1] if interfaces else None
+
+
+class ControlTLSProtocol(BufferingTLSTransport):
+    """
+    Twisted's TLS layer for a control connection, with less work per
+    record (see the module's docstring).
+    """
+
+    _ending = False
+
+    def makeConnection(self, transport):
+        """
+        As L{TLSMemoryBIOProtocol.makeConnection}, the transport's
+        interfaces declared at once.
+
+        @param transport: the transport under the layer.
+        """
+        creator = getattr(self.factory, "_creatorCallable", None)
+        if not FOLLOWS_TWISTED or creator is None or not hasattr(
+                self, "_connectWrapped"):
+            BufferingTLSTransport.makeConnection(self, transport)
+            return
+        self._tlsConnection = creator(self)
+        self._appSendBuffer = []
+        interface = _lastInterface(transport)
+        if interface is not None:
+            directlyProvides(self, interface)
+        Protocol.makeConnection(self, transport)
+        self.factory.registerProtocol(self)
+        if self._connectWrapped:
+            ProtocolWrapper.makeConnection(self, transport)
+        self._checkHandshakeStatus()
+
+    def _flushSendBIO(self):
+        """
+        Send what OpenSSL wrote to its outgoing buffer, if anything.
+        """
+        if not FOLLOWS_TWISTED or compat.recordsWaiting(
+                self._tlsConnection) != 0:
+            TLSMemoryBIOProtocol._flushSendBIO(self)
+
+    def _flushReceiveBIO(self):
+        """
+        Deliver the application data of the records received, stopping
+        once nothing is left to read rather than at the C{WantReadError}
+        of one more read; then send what reading made OpenSSL write.
+        """
+        if not FOLLOWS_TWISTED:
+            BufferingTLSTransport._flushReceiveBIO(self)
+            return
+        connection = self._tlsConnection
+        while not self._lostTLSConnection:
+            try:
+                data = connection.recv(2 ** 15)
+            except WantReadError:
+                break
+            except ZeroReturnError:
+                self._shutdownTLS()
+                self._tlsShutdownFinished(None)
+            except Error:
+                self._tlsShutdownFinished(Failure())
+            else:
+                if not self._aborted:
+                    ProtocolWrapper.dataReceived(self, data)
+                if not self._ending and compat.inputWaiting(
+                        self._tlsConnection) == 0:
+                    break
+        self._flushSendBIO()
+
+    def connectionLost(self, reason):
+        """
+        The connection ended: what is left in the buffers is read to its
+        end as Twisted's layer does (its last read tells how TLS ended).
+
+        @param reason: why.
+        """
+        self._ending = True
+        BufferingTLSTransport.connectionLost(self, reason)
+
+
+_layerFactories = weakref.WeakKeyDictionary()
+
+
+def layerFactory(contextFactory, wrappedFactory=None):
+    """
+    @param contextFactory: the server's TLS context factory.
+    @param wrappedFactory: for an implicit-TLS listener, the factory of
+        the protocol above the layer; C{None} for C{AUTH TLS} (the layer
+        goes under a connection's protocol).
+    @return: a server-side L{TLSMemoryBIOFactory} making
+        L{ControlTLSProtocol} layers; for C{AUTH TLS}, the same one for
+        every connection of a context factory.
+    """
+    if wrappedFactory is not None:
+        return _newLayerFactory(contextFactory, wrappedFactory)
+    try:
+        return _layerFactories[contextFactory]
+    except KeyError:
+        factory = _layerFactories[contextFactory] = _newLayerFactory(
+            contextFactory, None)
+        return factory
+    except TypeError:
+        return _newLayerFactory(contextFactory, None)
+
+
+def _newLayerFactory(contextFactory, wrappedFactory):
+    factory = TLSMemoryBIOFactory(contextFactory, False, wrappedFactory)
+    factory.protocol = ControlTLSProtocol
+    factory.noisy = False
+    return factory
+
+
+def startTLS(transport, contextFactory):
+    """
+    Start TLS on a control connection (C{AUTH TLS}), server side, with a
+    L{ControlTLSProtocol} layer; as C{transport.startTLS} where this
+    Twisted's C{startTLS} cannot be followed (see
+    L{ftpkit.compat.startTLSWith}).
+
+    @param transport: the connection's transport.
+    @param contextFactory: the server's TLS context factory.
+    """
+    if not compat.startTLSWith(transport, layerFactory(contextFactory)):
+        transport.startTLS(contextFactory)

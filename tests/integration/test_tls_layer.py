@@ -1,0 +1,272 @@
+"""
+Tests for L{ftpkit.control.tlslayer}: the TLS layer of control
+connections reads every record it is given, however they arrive, asks
+OpenSSL's buffers rather than raise C{WantReadError} to learn that
+nothing waits, and declares what Twisted's layer declares.
+"""
+
+import socket
+import ssl
+
+from OpenSSL import SSL
+from twisted.internet import defer, protocol, reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
+from twisted.protocols.tls import BufferingTLSTransport
+from twisted.trial import unittest
+from zope.interface import providedBy
+
+from ftpkit import compat
+from ftpkit.control import tlslayer
+from tests.tlssupport import FTPSTestsMixin, clientContext
+
+
+class _CountingConnection:
+    """
+    An L{SSL.Connection} seen through: counts the C{WantReadError}s its
+    C{bio_read} and C{recv} raise.
+    """
+
+    def __init__(self, connection):
+        self._connection = connection
+        self.wantRead = []
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+    def _counted(self, name, *args):
+        try:
+            return getattr(self._connection, name)(*args)
+        except SSL.WantReadError:
+            self.wantRead.append(name)
+            raise
+
+    def bio_read(self, size):
+        return self._counted("bio_read", size)
+
+    def recv(self, size):
+        return self._counted("recv", size)
+
+
+class _Client:
+    """
+    A blocking explicit-FTPS client whose TLS records the test makes
+    itself (L{ssl.SSLObject} over memory buffers), so that it decides
+    which records leave in one TCP segment.
+    """
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.buffered = b""
+        self.plainLine()
+        self.sock.sendall(b"AUTH TLS\r\n")
+        self.plainLine()
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = clientContext().wrap_bio(self.incoming, self.outgoing)
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self.flush()
+                self.incoming.write(self.sock.recv(65536))
+        self.flush()
+
+    def plainLine(self):
+        while b"\r\n" not in self.buffered:
+            self.buffered += self.sock.recv(1000)
+        line, _, self.buffered = self.buffered.partition(b"\r\n")
+        return line
+
+    def flush(self):
+        data = self.outgoing.read()
+        if data:
+            self.sock.sendall(data)
+
+    def records(self, *pieces):
+        """
+        Send each piece as a TLS record of its own, all in one C{sendall}.
+        """
+        for piece in pieces:
+            self.tls.write(piece)
+        self.flush()
+
+    def replies(self, count):
+        """
+        @return: the next C{count} reply lines.
+        """
+        lines = []
+        while len(lines) < count:
+            if b"\r\n" in self.buffered:
+                line, _, self.buffered = self.buffered.partition(b"\r\n")
+                lines.append(line)
+                continue
+            try:
+                self.buffered += self.tls.read(65536)
+            except ssl.SSLWantReadError:
+                self.incoming.write(self.sock.recv(65536))
+        return lines
+
+    def close(self):
+        self.sock.close()
+
+
+class RecordsTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Records arriving together or one at a time are all read.
+    """
+
+    def setUp(self):
+        FTPSTestsMixin.setUp(self)
+        self.serve()
+
+    def session(self):
+        """
+        @return: the server's one session.
+        """
+        (session,) = self.server.factory.openSessions
+        return session
+
+    async def client(self):
+        client = await self.inThread(_Client, self.server.port)
+        self.addCleanup(client.close)
+        return client
+
+    async def test_layer(self):
+        """
+        C{AUTH TLS} puts a L{tlslayer.ControlTLSProtocol} under the session.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        self.assertEqual(await self.inThread(client.replies, 1),
+                         [b"200 NOOP ok"])
+        self.assertIsInstance(compat.tlsLayer(self.session().transport),
+                              tlslayer.ControlTLSProtocol)
+
+    async def test_recordsInOneSegment(self):
+        """
+        Commands each in a record of its own, all sent at once, are all
+        answered: the layer reads on while records wait.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n", b"PBSZ 0\r\n", b"PROT P\r\n")
+        self.assertEqual(await self.inThread(client.replies, 3),
+                         [b"200 NOOP ok", b"200 PBSZ=0",
+                          b"200 Protection level set to Private"])
+
+    async def test_lineOverRecords(self):
+        """
+        A command split over records sent at once is one command.
+        """
+        client = await self.client()
+        client.records(b"NO", b"OP", b"\r\nPBSZ 0\r\n")
+        self.assertEqual(await self.inThread(client.replies, 2),
+                         [b"200 NOOP ok", b"200 PBSZ=0"])
+
+    async def test_fallback(self):
+        """
+        On a Twisted or pyOpenSSL without the private names the layer
+        follows, it works as Twisted's own layer.
+        """
+        self.patch(tlslayer, "FOLLOWS_TWISTED", False)
+        self.patch(compat, "_bioMemData", None)
+        client = await self.client()
+        client.records(b"NOOP\r\n", b"PBSZ 0\r\n")
+        self.assertEqual(await self.inThread(client.replies, 2),
+                         [b"200 NOOP ok", b"200 PBSZ=0"])
+
+    async def test_noWantRead(self):
+        """
+        Once the handshake is done, a command and its reply cost no
+        C{WantReadError}: the layer asks OpenSSL's buffers whether anything
+        waits to be read or sent.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        layer = compat.tlsLayer(self.session().transport)
+        counting = _CountingConnection(layer._tlsConnection)
+        layer._tlsConnection = counting
+        for _ in range(3):
+            client.records(b"NOOP\r\n")
+            await self.inThread(client.replies, 1)
+        client.records(b"NOOP\r\n", b"NOOP\r\n")
+        await self.inThread(client.replies, 2)
+        self.assertEqual(counting.wantRead, [])
+
+
+class _Held(protocol.Protocol):
+    def connectionMade(self):
+        self.factory.made.callback(self)
+
+
+class DeclarationsTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    The layer declares what Twisted's declares.
+    """
+
+    async def serverTransport(self):
+        """
+        @return: the server's side of a new loopback TCP connection.
+        """
+        factory = protocol.Factory.forProtocol(_Held)
+        factory.made = defer.Deferred()
+        port = await TCP4ServerEndpoint(reactor, 0,
+                                        interface="127.0.0.1").listen(factory)
+        self.addCleanup(port.stopListening)
+        client = await TCP4ClientEndpoint(
+            reactor, "127.0.0.1", port.getHost().port).connect(
+            protocol.Factory.forProtocol(protocol.Protocol))
+        self.addCleanup(client.transport.loseConnection)
+        server = await factory.made
+        self.addCleanup(server.transport.loseConnection)
+        return server.transport
+
+    async def test_sameInterfaces(self):
+        """
+        L{compat.startTLSWith} and the layer leave the transport and the
+        layer providing what C{startTLS} and Twisted's layer do.
+        """
+        twisted = await self.serverTransport()
+        twisted.startTLS(self.factory)
+        ours = await self.serverTransport()
+        self.assertTrue(compat.startTLSWith(
+            ours, tlslayer.layerFactory(self.factory)))
+        self.assertIsInstance(ours.protocol, tlslayer.ControlTLSProtocol)
+        self.assertIs(type(twisted.protocol), BufferingTLSTransport)
+        self.assertEqual(set(providedBy(ours)), set(providedBy(twisted)))
+        self.assertEqual(set(providedBy(ours.protocol)),
+                         set(providedBy(twisted.protocol)))
+        self.assertTrue(ours.TLS)
+        self.assertIs(ours.getHandle(), ours.protocol.getHandle())
+
+    async def test_notTwice(self):
+        """
+        L{compat.startTLSWith} does nothing on a transport already under
+        TLS, nor on one that is not a TCP connection.
+        """
+        transport = await self.serverTransport()
+        factory = tlslayer.layerFactory(self.factory)
+        self.assertTrue(compat.startTLSWith(transport, factory))
+        layer = transport.protocol
+        self.assertFalse(compat.startTLSWith(transport, factory))
+        self.assertIs(transport.protocol, layer)
+        self.assertFalse(compat.startTLSWith(object(), factory))
+
+    def test_oneFactory(self):
+        """
+        C{AUTH TLS} connections of one context factory share one layer
+        factory; an implicit-TLS listener's wraps its own.
+        """
+        self.assertIs(tlslayer.layerFactory(self.factory),
+                      tlslayer.layerFactory(self.factory))
+        wrapped = protocol.Factory()
+        implicit = tlslayer.layerFactory(self.factory, wrapped)
+        self.assertIs(implicit.wrappedFactory, wrapped)
+        self.assertIs(implicit.protocol, tlslayer.ControlTLSProtocol)
+
+    def test_buffersUnknown(self):
+        """
+        Without an L{SSL.Connection} to ask, how much waits cannot be told.
+        """
+        self.assertIsNone(compat.recordsWaiting(None))
+        self.assertIsNone(compat.inputWaiting(None))
