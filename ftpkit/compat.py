@@ -67,6 +67,11 @@ name, when one changed.
       C{getPeerCertificate}, C{_tlsClientDefault}, and C{_BypassTLS}),
       followed by L{startTLSWith} to put the control connection's own TLS
       layer under it; fallback: C{startTLS} with Twisted's layer.
+    - The TLS layer's C{_tlsConnection}, C{_appSendBuffer} and
+      C{_producer}: whether closing a control connection under TLS has
+      sent everything, its close_notify included, so that the TCP
+      connection can be closed at once (L{closeTLSAtOnce}); fallback: on
+      the reactor's next turn.
     - C{ReactorBase.threadCallQueue}, which the reactor empties at the
       start of its next turn, once the events of this one are handled:
       running a call there (L{afterThisTurn}) costs no timed call;
@@ -242,6 +247,36 @@ def closeAtOnce(transport):
     transport.stopReading()
     transport.stopWriting()
     transport.connectionLost(_CONNECTION_DONE)
+
+
+def closeTLSAtOnce(transport):
+    """
+    Close the TCP connection under a TLS layer now, as L{closeAtOnce} does,
+    once its C{loseConnection} has sent everything: the replies and this
+    side's close_notify (L{sendRecordsAtOnce} sends them at once when
+    nothing is queued); the reactor would close it on its next turn, after
+    an C{epoll_ctl} to watch the socket for writing.
+
+    @param transport: a control connection's transport, under TLS, whose
+        C{loseConnection} was called.
+    @return: whether the connection was closed; C{False} (nothing done)
+        when something is still to be sent, the close_notify was not, the
+        layer cannot be closed under itself while it reads (only
+        L{ftpkit.control.tlslayer.ControlTLSProtocol} can, its
+        C{closesAtOnce} says), or this cannot be told.
+    """
+    layer, connection = _layerAndConnection(transport)
+    if (layer is None or not getattr(layer, "closesAtOnce", False)
+            or not _unqueued(connection)):
+        return False
+    tls = getattr(layer, "_tlsConnection", None)
+    if (tls is None or getattr(layer, "_appSendBuffer", True)
+            or getattr(layer, "_producer", True) is not None
+            or not tls.get_shutdown() & SSL.SENT_SHUTDOWN
+            or recordsWaiting(tls) != 0):
+        return False
+    closeAtOnce(connection)
+    return True
 
 
 def sessionReusedAvailable():

@@ -12,6 +12,7 @@ bookkeeping is a visible share of the work (C{docs/benchmark.rst}).
 
 from ftpkit.compat import (
     closeAtOnce,
+    closeTLSAtOnce,
     queueIsEmpty,
     sendNow,
     sendQueued,
@@ -31,7 +32,8 @@ def closeNow(transport):
     Under TLS, the connection closes once the replies and the TLS close
     alert are sent, without waiting for the client's own alert (Twisted
     waits for it, so a client that did not answer it, idle or busy, kept
-    the connection open until it was cut).
+    the connection open until it was cut): at once when they were sent at
+    once (L{ftpkit.compat.closeTLSAtOnce}).
 
     @param transport: the transport of a connection (with no producer
         registered: a TLS layer does not close while one is).
@@ -41,7 +43,7 @@ def closeNow(transport):
         return
     transport.loseConnection()
     below = underTLS(transport)
-    if below is not None:
+    if below is not None and not closeTLSAtOnce(transport):
         below.loseConnection()
 
 

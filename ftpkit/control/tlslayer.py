@@ -82,6 +82,11 @@ class ControlTLSProtocol(BufferingTLSTransport):
     record (see the module's docstring).
     """
 
+    closesAtOnce = FOLLOWS_TWISTED
+    """Whether the TCP connection under it may be closed while it reads
+    (L{ftpkit.compat.closeTLSAtOnce}): its reading stops at a layer whose
+    connection was lost, where Twisted's would read on from nothing."""
+
     _ending = False
 
     def makeConnection(self, transport):
@@ -109,9 +114,13 @@ class ControlTLSProtocol(BufferingTLSTransport):
 
     def _flushSendBIO(self):
         """
-        Send what OpenSSL wrote to its outgoing buffer, if anything.
+        Send what OpenSSL wrote to its outgoing buffer, if anything; a
+        layer whose connection was closed at once while it was reading
+        (L{ftpkit.compat.closeTLSAtOnce}) has none left.
         """
-        if not FOLLOWS_TWISTED or compat.recordsWaiting(
+        if not FOLLOWS_TWISTED:
+            TLSMemoryBIOProtocol._flushSendBIO(self)
+        elif self._tlsConnection is not None and compat.recordsWaiting(
                 self._tlsConnection) != 0:
             TLSMemoryBIOProtocol._flushSendBIO(self)
 

@@ -194,6 +194,81 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(counting.wantRead, [])
 
 
+class CloseTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Closing a control connection under TLS closes the TCP connection at
+    once when the replies and the close_notify went out at once.
+    """
+
+    def setUp(self):
+        FTPSTestsMixin.setUp(self)
+        self.serve()
+
+    async def loggedOn(self):
+        """
+        @return: C{(client, session)} after C{AUTH TLS} and a C{NOOP}.
+        """
+        client = await self.inThread(_Client, self.server.port)
+        self.addCleanup(client.close)
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        (session,) = self.server.factory.openSessions
+        return client, session
+
+    def readToEnd(self, client):
+        """
+        @return: the rest of the client's TLS stream, once the server
+            closed the connection.
+        """
+        while True:
+            data = client.sock.recv(65536)
+            if not data:
+                break
+            client.incoming.write(data)
+        client.incoming.write_eof()
+        try:
+            return client.tls.read(65536)
+        except ssl.SSLZeroReturnError:
+            return b""
+
+    async def test_atOnce(self):
+        """
+        C{closeNow} sends the close_notify and closes the TCP connection
+        before it returns: no reactor turn, no close timer.
+        """
+        client, session = await self.loggedOn()
+        transport = session.transport
+        session.close()
+        self.assertFalse(transport.connected)
+        self.assertTrue(session._lost)
+        self.assertIsNone(session._closing)
+        self.assertEqual(await self.inThread(self.readToEnd, client), b"")
+
+    async def test_quit(self):
+        """
+        C{QUIT} gets C{221}, then the end of the TLS stream.
+        """
+        client, session = await self.loggedOn()
+        client.records(b"QUIT\r\n")
+        self.assertEqual(await self.inThread(client.replies, 1),
+                         [b"221 Goodbye"])
+        self.assertEqual(await self.inThread(self.readToEnd, client), b"")
+        self.assertTrue(session._lost)
+
+    async def test_notWithTwistedsLayer(self):
+        """
+        Under a layer that cannot be closed under itself, the connection
+        closes on a later turn, as before.
+        """
+        self.patch(tlslayer.ControlTLSProtocol, "closesAtOnce", False)
+        client, session = await self.loggedOn()
+        transport = session.transport
+        session.close()
+        self.assertTrue(transport.connected)
+        self.assertEqual(await self.inThread(self.readToEnd, client), b"")
+        self.assertFalse(transport.connected)
+
+
 class _Held(protocol.Protocol):
     def connectionMade(self):
         self.factory.made.callback(self)
