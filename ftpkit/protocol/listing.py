@@ -484,3 +484,16 @@ class NamesFormat:
         @return: as L{entries}.
         """
         return self.entries(batch)
+
+    def names(self, names):
+        """
+        Format a listing of names alone (L{ftpkit.interfaces.IFTPShellNames})
+        in one piece.
+
+        @param names: the names, in any order (usually sorted already).
+        @return: what L{entries} gives for them as one batch.
+        """
+        prefix = self._prefix
+        names = sorted(names)
+        return _encodeLines([prefix + name for name in names]
+                            if prefix else names)

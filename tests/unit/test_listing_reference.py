@@ -230,6 +230,16 @@ class StatFormatTests(SynchronousTestCase):
         """
         self.check(lambda: NamesFormat(prefix), batches)
 
+    @given(st.lists(names, unique=True), st.sampled_from(["", "sub/"]))
+    def test_namesInOnePiece(self, listed, prefix):
+        """
+        L{NamesFormat.names} gives what L{NamesFormat.entries} gives for
+        the same names as one batch.
+        """
+        self.assertEqual(
+            NamesFormat(prefix).names(listed),
+            NamesFormat(prefix).entries([(name, None) for name in listed]))
+
     def test_sortedByName(self):
         """
         Each batch is sent sorted by name, however it was read.

@@ -4,7 +4,6 @@ and ABOR.
 """
 
 import time
-from itertools import repeat
 
 from twisted.internet import defer
 
@@ -421,13 +420,16 @@ class TransferCommands:
         if not listed.isDirectory:
             # A file: named as the client wrote it, as other servers do.
             entries = [listing.nameListPath(listed.text)]
-        if not IDirectoryListing.providedBy(entries):
-            entries = list(zip(entries, repeat(None)))
         prefix = ("" if not listed.isDirectory else listing.nameListPrefix(
             listed.text if listed.prefix is None else listed.prefix))
+        format = listing.NamesFormat(prefix)
+        head = b""
+        if not IDirectoryListing.providedBy(entries):
+            # Names only: formatted in one piece, no batches to go through.
+            entries, head = [], format.names(entries)
         return await self._sendListing(
-            entries, listing.NamesFormat(prefix),
-            "NLST " + paths.toText(listed.path), "Here comes the name list")
+            entries, format, "NLST " + paths.toText(listed.path),
+            "Here comes the name list", head)
 
     async def ftp_MLSD(self, argument):
         """
