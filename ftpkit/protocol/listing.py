@@ -21,9 +21,13 @@ from operator import itemgetter
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, kindOf
 from ftpkit.protocol.commands import MLST_FACTS
 from ftpkit.protocol.listingdates import (
+    DAYS,
     FUTURE,
     HOURS_MINUTES,
+    PLAIN_SECONDS,
     RECENT,
+    TIMEVAL_MINUTES,
+    TIMEVAL_SECONDS,
     dayTexts,
     listDate,
     modifyFact,
@@ -309,8 +313,9 @@ _byName = itemgetter(0)
 class ListFormat:
     """
     How C{LIST} formats the batches of one listing: each batch sorted by
-    name, as L{formatListing} does; the dates, modes and owner names a
-    listing shows are formatted once each.
+    name, as L{formatListing} does; what an entry's mode, links, owner and
+    group show is formatted once per distinct four, and dates a day at a
+    time.
     """
 
     def __init__(self, now):
@@ -318,10 +323,8 @@ class ListFormat:
         @param now: the current time, seconds since the epoch.
         """
         self._now = now
-        self._dates = {}
-        self._modes = {}
-        self._owners = {}
-        self._groups = {}
+        self._dates = DAYS
+        self._heads = {}
 
     def entries(self, batch):
         """
@@ -345,34 +348,46 @@ class ListFormat:
         @return: what L{entries} gives for the C{FileInfo} values of those
             results (with those names for their owner and group).
         """
-        modes, owners, groups, dates = (self._modes, self._owners,
-                                        self._groups, self._dates)
+        heads, dates = self._heads, self._dates
         low, high = self._now - RECENT, self._now + FUTURE
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=_byName):
-            mode = result.st_mode
-            modeText = modes.get(mode)
-            if modeText is None:
-                modeText = modes[mode] = _modeString(kindOf(mode),
-                                                     mode & 0o7777)
-            uid, gid = result.st_uid, result.st_gid
-            ownerText = owners.get(uid)
-            if ownerText is None:
-                ownerText = owners[uid] = f"{owner(uid):<8}"
-            groupText = groups.get(gid)
-            if groupText is None:
-                groupText = groups[gid] = f"{group(gid):<8}"
+            key = (result.st_mode, result.st_nlink, result.st_uid,
+                   result.st_gid)
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = _statHead(key, owner, group)
+            # wholeSecond, inline.
             mtime = result.st_mtime
-            day, second = divmod(wholeSecond(mtime), 86400)
+            if 0 <= mtime < PLAIN_SECONDS:
+                whole = int(mtime)
+                if mtime - whole >= 0.999:
+                    whole = wholeSecond(mtime)
+            else:
+                whole = wholeSecond(mtime)
+            day = whole // 86400
             texts = dates.get(day) or dayTexts(day, dates)
             if low <= mtime <= high:
-                date = texts[0] + HOURS_MINUTES[second // 60]
+                add(f"{head}{result.st_size:8d} {texts[0]}"
+                    f"{HOURS_MINUTES[(whole - day * 86400) // 60]} {name}")
             else:
-                date = texts[1]
-            add(f"{modeText} {result.st_nlink:3d} {ownerText} {groupText}"
-                f" {result.st_size:8d} {date} {name}")
+                add(f"{head}{result.st_size:8d} {texts[1]} {name}")
         return _encodeLines(lines)
+
+
+def _statHead(key, owner, group):
+    """
+    @param key: an C{os.stat} result's C{(st_mode, st_nlink, st_uid,
+        st_gid)}.
+    @param owner: gives the name of a user id.
+    @param group: gives the name of a group id.
+    @return: the start of the C{LIST} lines of entries with those, up to
+        the size.
+    """
+    mode, nlink, uid, gid = key
+    return (f"{_modeString(kindOf(mode), mode & 0o7777)} {nlink:3d} "
+            f"{owner(uid):<8} {group(gid):<8} ")
 
 
 class FactsFormat:
@@ -390,8 +405,11 @@ class FactsFormat:
         """
         self._facts = tuple(facts)
         self._writable = writable
-        self._dates = {}
-        self._templates = {}
+        self._dates = DAYS
+        self._modify = "modify" in self._facts
+        self._unique = "unique" in self._facts
+        self._pieces = {}
+        self._devices = {}
 
     def entries(self, batch):
         """
@@ -420,37 +438,71 @@ class FactsFormat:
             results, whose C{unique} is C{"DEVgINO"} (device and inode in
             hexadecimal), as the filesystem shell's are.
         """
-        templates, dates = self._templates, self._dates
-        modify = "modify" in self._facts
-        unique = "unique" in self._facts
+        pieces, dates, devices = self._pieces, self._dates, self._devices
+        modify, unique = self._modify, self._unique
+        modified = uniqueText = ""
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=_byName):
             mode = result.st_mode
-            template = templates.get(mode)
-            if template is None:
-                template = templates[mode] = self._template(mode)
-            add(template.format(
-                result.st_size,
-                modifyFact(result.st_mtime, dates) if modify else "",
-                f"{result.st_dev:x}g{result.st_ino:x}" if unique else "",
-                name))
+            around = pieces.get(mode)
+            if around is None:
+                around = pieces[mode] = self._around(mode)
+            first, sized, second, third, last = around
+            if modify:
+                # wholeSecond, inline.
+                mtime = result.st_mtime
+                if 0 <= mtime < PLAIN_SECONDS:
+                    whole = int(mtime)
+                    if mtime - whole >= 0.999:
+                        whole = wholeSecond(mtime)
+                else:
+                    whole = wholeSecond(mtime)
+                day = whole // 86400
+                seconds = whole - day * 86400
+                modified = (f"{(dates.get(day) or dayTexts(day, dates))[2]}"
+                            f"{TIMEVAL_MINUTES[seconds // 60]}"
+                            f"{TIMEVAL_SECONDS[seconds % 60]}")
+            if unique:
+                device = result.st_dev
+                uniqueText = (f"{devices.get(device) or _device(devices, device)}"
+                              f"{result.st_ino:x}")
+            add(f"{first}{result.st_size if sized else ''}{second}{modified}"
+                f"{third}{uniqueText}{last}{name}")
         return _encodeLines(lines)
 
-    def _template(self, mode):
+    def _around(self, mode):
         """
         @param mode: an C{st_mode}.
-        @return: the L{str.format} template of the lines of entries with
-            that mode: the facts that depend on the mode alone filled in,
-            taking the size, the C{modify} fact, the C{unique} fact and
-            the name.
+        @return: C{(first, sized, second, third, last)}: the text of the
+            lines of entries with that mode before the size, whether the
+            size is given, and the texts between the size, the C{modify}
+            fact, the C{unique} fact and the name (each C{""} where the
+            fact around it is not given).
         """
         kind = kindOf(mode)
         directory = kind == DIRECTORY
-        return _factsTemplate(self._facts, not directory, True).format(
-            _MLST_TYPES.get(kind, "OS.unix=other"), "{0}", "{1}",
-            _permissionLetters(directory, self._writable), "{2}",
-            f"{mode & 0o7777:04o}", "{3}")
+        sized = "size" in self._facts and not directory
+        cut = "\0"
+        texts = iter(_factsTemplate(self._facts, not directory, True).format(
+            _MLST_TYPES.get(kind, "OS.unix=other"), cut, cut,
+            _permissionLetters(directory, self._writable), cut,
+            f"{mode & 0o7777:04o}", cut).split(cut))
+        first, second, third, last = (
+            next(texts) if given else ""
+            for given in (sized, self._modify, self._unique, True))
+        return first, sized, second, third, last
+
+
+def _device(devices, device):
+    """
+    @param devices: the texts of L{_device} so far, by device.
+    @param device: an C{st_dev}.
+    @return: the start of the C{unique} fact of its entries,
+        C{"DEVg"}, remembered in C{devices}.
+    """
+    text = devices[device] = f"{device:x}g"
+    return text
 
 
 class NamesFormat:

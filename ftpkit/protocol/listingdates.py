@@ -4,9 +4,9 @@ C{"Mon DD HH:MM"} or C{"Mon DD  YYYY"} and C{MLSD}'s C{modify} fact, in
 UTC and English.
 
 A listing's dates are formatted a day at a time (L{dayTexts}, remembered
-in a L{dict} kept for one listing) and the time of day is looked up in
-tables: entries changed over the years have a minute or a second of their
-own, but share days.
+in L{DAYS}, which every listing shares: a day's texts never change) and
+the time of day is looked up in tables: entries changed over the years
+have a minute or a second of their own, but share days.
 """
 
 from ftpkit.protocol.commands import utcDatetime, utcSecond
@@ -23,7 +23,7 @@ RECENT = 180 * 86400
 FUTURE = 3600
 """How far ahead a C{LIST} date shows the time rather than the year."""
 
-_PLAIN_SECONDS = 10**11
+PLAIN_SECONDS = 10**11
 """Times below this many seconds (year 5138) are precise to a microsecond
 as floats, so L{wholeSecond} can take their whole seconds directly."""
 
@@ -37,6 +37,12 @@ TIMEVAL_MINUTES = tuple(text.replace(":", "") for text in HOURS_MINUTES)
 TIMEVAL_SECONDS = tuple(f"{second:02d}" for second in range(60))
 """C{"SS"} of each second of a minute."""
 
+DAYS = {}
+"""The texts of L{dayTexts} of the days listed so far, by day."""
+
+DAYS_KEPT = 4096
+"""The most days L{dayTexts} remembers in a cache before emptying it."""
+
 
 def wholeSecond(mtime):
     """
@@ -45,7 +51,7 @@ def wholeSecond(mtime):
         the usual time: after the epoch, long before year 9999, and not
         within a millisecond of the next second.
     """
-    if 0 <= mtime < _PLAIN_SECONDS:
+    if 0 <= mtime < PLAIN_SECONDS:
         whole = int(mtime)
         if mtime - whole < 0.999:
             return whole
@@ -57,13 +63,16 @@ def dayTexts(day, cache):
     The parts of the dates of one day, formatted once per listing.
 
     @param day: whole days since the epoch (UTC).
-    @param cache: a L{dict} kept for one listing.
+    @param cache: L{DAYS}, or a L{dict} of one's own; emptied when it
+        holds L{DAYS_KEPT} days.
     @return: C{("Mon DD ", "Mon DD  YYYY", "YYYYMMDD")}: the start of a
         recent C{LIST} date, an older one, and the start of a C{modify}
         fact.
     """
     texts = cache.get(day)
     if texts is None:
+        if len(cache) >= DAYS_KEPT:
+            cache.clear()
         when = utcDatetime(day * 86400)
         prefix = f"{MONTHS[when.month - 1]} {when.day:2d}"
         texts = cache[day] = (
@@ -80,7 +89,7 @@ def listDate(mtime, now, cache):
 
     @param mtime: the modification time, seconds since the epoch.
     @param now: the current time, seconds since the epoch.
-    @param cache: the L{dict} of L{dayTexts}, kept for one listing.
+    @param cache: the cache of L{dayTexts}.
     @return: C{"Mon DD HH:MM"} for times within the last 180 days and at
         most an hour ahead, C{"Mon DD  YYYY"} otherwise.
     """
@@ -96,7 +105,7 @@ def modifyFact(mtime, cache):
     Format the C{modify} fact of one listing entry.
 
     @param mtime: the modification time, seconds since the epoch.
-    @param cache: the L{dict} of L{dayTexts}, kept for one listing.
+    @param cache: the cache of L{dayTexts}.
     @return: as C{ftpkit.protocol.commands.formatTimeval} without
         fraction.
     """

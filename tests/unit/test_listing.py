@@ -396,3 +396,23 @@ class NameListPathTests(SynchronousTestCase):
         self.assertEqual(nameListPath("sub/a.txt"), "sub/a.txt")
         self.assertEqual(nameListPath("./a.txt"), "a.txt")
         self.assertEqual(nameListPath("/sub//a.txt"), "/sub/a.txt")
+
+
+class DayTextsTests(SynchronousTestCase):
+    """
+    L{listingdates.dayTexts}, whose cache every listing shares.
+    """
+
+    def test_cacheBounded(self):
+        """
+        A cache holding L{listingdates.DAYS_KEPT} days is emptied before
+        another is added, and the texts stay right.
+        """
+        from ftpkit.protocol import listingdates
+        self.patch(listingdates, "DAYS_KEPT", 3)
+        cache = {}
+        for day in range(5):
+            listingdates.dayTexts(day, cache)
+        self.assertEqual(sorted(cache), [3, 4])
+        self.assertEqual(listingdates.dayTexts(365, cache),
+                         ("Jan  1 ", "Jan  1  1971", "19710101"))
