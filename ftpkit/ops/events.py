@@ -55,6 +55,9 @@ KINDS = (LOGIN, LOGIN_FAILED, LOGOUT, TRANSFER, LISTING, CHANGE, REFUSAL,
          CONNECTION_REFUSED, SESSION_STARTED, SESSION_ENDED, REPLY)
 """Every kind of event."""
 
+_new = object.__new__
+_setAttribute = object.__setattr__
+
 UPLOADS = frozenset(["STOR", "APPE", "STOU"])
 """Transfer commands that receive a file."""
 
@@ -123,6 +126,26 @@ class Event:
             bytes=bytes, seconds=seconds, binary=binary, bytesIn=bytesIn,
             bytesOut=bytesOut, count=count, reason=reason, session=session,
             host=host)
+
+    @classmethod
+    def fromFields(cls, fields):
+        """
+        An event made without calling the class: what the server's
+        sessions use, where events are made at every login and logout.
+        Calling a class with keyword arguments and setting every field is
+        most of what building an event costs; an event made here holds
+        only the fields given, and the others read their defaults from
+        the class, so that it equals, hashes, prints and pickles as the
+        event L{Event} makes from the same fields.
+
+        @param fields: a dict of field names (those of the class, C{kind}
+            and C{peer} among them) to values; the event keeps it as its
+            own, so the caller must not change it afterwards.
+        @return: an L{Event}.
+        """
+        event = _new(cls)
+        _setAttribute(event, "__dict__", fields)
+        return event
 
     @property
     def succeeded(self):

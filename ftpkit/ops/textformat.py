@@ -27,6 +27,10 @@ _LAST_SAFE_FRACTION = 0.999999
 second by C{datetime} (to the microsecond), so it is formatted on its
 own."""
 
+_KEPT_SYSTEMS = 64
+"""Most C{NAMESPACE#LEVEL} texts kept (there is one per namespace and
+level that logs)."""
+
 
 class ClassicTextFormatter:
     """
@@ -37,6 +41,9 @@ class ClassicTextFormatter:
     def __init__(self):
         self._second = None
         self._stamp = None
+        # The times that share the kept text: [_low, _high).
+        self._low = self._high = 0.0
+        self._systems = {}
 
     def timeStamp(self, when):
         """
@@ -51,8 +58,29 @@ class ClassicTextFormatter:
                 if second != self._second:
                     self._stamp = formatTime(float(second))
                     self._second = second
+                    self._low = float(second)
+                    self._high = second + _LAST_SAFE_FRACTION
                 return self._stamp
         return formatTime(when)
+
+    def _system(self, event):
+        """
+        @param event: a log event without C{log_system}.
+        @return: the system Twisted's text names for it,
+            C{NAMESPACE#LEVEL}, kept for the next events of that namespace
+            and level.
+        """
+        namespace = event.get("log_namespace", "-")
+        level = event.get("log_level")
+        key = (namespace, level)
+        system = self._systems.get(key)
+        if system is None:
+            system = "{}#{}".format(namespace,
+                                    "-" if level is None else level.name)
+            if len(self._systems) >= _KEPT_SYSTEMS:
+                self._systems.clear()
+            self._systems[key] = system
+        return system
 
     def __call__(self, event):
         """
@@ -72,17 +100,22 @@ class ClassicTextFormatter:
                 text = format.format_map(event)
             system = event.get("log_system")
             if system is None:
-                level = event.get("log_level")
-                system = "{}#{}".format(event.get("log_namespace", "-"),
-                                        "-" if level is None else level.name)
+                system = self._system(event)
             elif type(system) is not str:
                 raise TypeError(system)
         except Exception:
             return formatEventAsClassicLogText(event)
         if not text:
             return None
-        line = f"{self.timeStamp(event.get('log_time'))} [{system}] {text}"
-        return line.replace("\n", "\n\t") + "\n"
+        when = event.get("log_time")
+        if type(when) is float and self._low <= when < self._high:
+            stamp = self._stamp
+        else:
+            stamp = self.timeStamp(when)
+        if "\n" in text or "\n" in system:
+            line = f"{stamp} [{system}] {text}"
+            return line.replace("\n", "\n\t") + "\n"
+        return f"{stamp} [{system}] {text}\n"
 
 
 def textFileLogObserver(outFile):

@@ -53,3 +53,33 @@ class EventInitTests(unittest.TestCase):
         self.assertRaises(dataclasses.FrozenInstanceError, setattr, one,
                           "user", "mallory")
         self.assertEqual(dataclasses.replace(one, user="bob").user, "bob")
+
+
+class FromFieldsTests(unittest.TestCase):
+    """
+    L{events.Event.fromFields} makes the event the class makes from the
+    same fields.
+    """
+
+    def test_sameEvent(self):
+        """
+        It equals, hashes, prints, converts and pickles as the event made
+        by calling the class, and the fields not given read their
+        defaults.
+        """
+        import pickle
+
+        given = {"kind": events.LOGOUT, "peer": "192.0.2.1",
+                 "user": "alice", "seconds": 2.5, "bytesIn": 7}
+        made = events.Event.fromFields(dict(given))
+        called = events.Event(**given)
+        self.assertIs(type(made), events.Event)
+        self.assertEqual(made, called)
+        self.assertEqual(hash(made), hash(called))
+        self.assertEqual(repr(made), repr(called))
+        self.assertEqual(dataclasses.asdict(made), dataclasses.asdict(called))
+        self.assertEqual(pickle.loads(pickle.dumps(made)), called)
+        self.assertIsNone(made.path)
+        self.assertTrue(made.binary)
+        self.assertRaises(dataclasses.FrozenInstanceError, setattr, made,
+                          "user", "mallory")

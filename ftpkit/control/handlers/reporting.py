@@ -74,10 +74,14 @@ class SessionReporting:
             if not self.sessionId:
                 self.sessionId = next(_sessionIds)
             session = self.session
-            hub.publish(events.Event(
-                kind, self.peer, time=factory.reactor.seconds(),
-                user=session.username, anonymous=session.anonymous,
-                session=self.sessionId, host=session.hostName, **fields))
+            fields["kind"] = kind
+            fields["peer"] = self.peer
+            fields["time"] = factory.reactor.seconds()
+            fields["user"] = session.username
+            fields["anonymous"] = session.anonymous
+            fields["session"] = self.sessionId
+            fields["host"] = session.hostName
+            hub.publish(events.Event.fromFields(fields))
 
     def reportLogin(self):
         """
