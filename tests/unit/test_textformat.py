@@ -254,3 +254,42 @@ class FallbackTests(unittest.TestCase):
         """
         self.assertIsNone(ClassicTextFormatter()(
             {"log_format": "", "log_time": 0.0}))
+
+
+class KeptTextTests(unittest.TestCase):
+    """
+    The texts L{ClassicTextFormatter} keeps from one line to the next (the
+    second's time, each namespace's and level's system) give the lines
+    Twisted gives.
+    """
+
+    def test_timesInLines(self):
+        """
+        Lines at times through a second and into the next, in one
+        formatter, are Twisted's lines.
+        """
+        formatter = ClassicTextFormatter()
+        base = float(int(time.time()))
+        for when in [base + 0.1, base + 0.5, base + 0.9999994,
+                     base + 0.9999996, base + 1.0, base + 0.2, base + 1.3,
+                     None, -2.5]:
+            event = {"log_format": "at {when!r}", "when": when,
+                     "log_time": when, "log_level": LogLevel.info,
+                     "log_namespace": "ftpkit"}
+            self.assertEqual(formatter(event),
+                             formatEventAsClassicLogText(event), repr(when))
+
+    def test_manySystems(self):
+        """
+        Many namespaces and levels each get their own system, and the
+        formatter keeps a bounded number of them.
+        """
+        formatter = ClassicTextFormatter()
+        for _ in range(2):
+            for n in range(150):
+                for level in (LogLevel.info, LogLevel.warn, None):
+                    event = {"log_format": "x", "log_time": 1.5,
+                             "log_namespace": f"name{n}", "log_level": level}
+                    self.assertEqual(formatter(event),
+                                     formatEventAsClassicLogText(event))
+        self.assertLessEqual(len(formatter._systems), 64)
