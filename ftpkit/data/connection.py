@@ -14,10 +14,10 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ftpkit.compat import writeSideClosed
+from ftpkit.compat import queueIsEmpty, writeSideClosed
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
-from ftpkit.data.tls import receivedCloseNotify
+from ftpkit.data.tls import receivedCloseNotify, sentCloseNotify
 from ftpkit.errors import TransferAborted
 
 _EARLY_DATA_LIMIT = 1 << 20
@@ -271,19 +271,22 @@ class DataConnection(_DataConnectionBase, Protocol):
 
     def finish(self, linger=True):
         """
-        Close after every written byte is sent (and, under TLS, after the
-        TLS shutdown, which waits for the client's). In clear, a download
-        sends the end of its data and closes once the client has ended
-        its side too, or after L{LINGER_TIMEOUT} seconds, as a
-        L{LeanConnection} does. Under TLS a connection whose handshake is not over
-        (nothing was sent: an empty file or listing) is closed once it is:
-        closed before, the client would get no TLS stream at all, where an
-        empty one is the answer.
+        Close after every written byte is sent. A download (C{linger})
+        then waits for the client to end its side too, or for
+        L{LINGER_TIMEOUT} seconds, as a L{LeanConnection} does: in clear
+        after the end of its data (a FIN), under TLS after the server's
+        close_notify (the client's close_notify, or its FIN, ends the
+        wait), as ProFTPD does. Every byte has gone out then, so a client
+        that waits for the C{226} before it closes the data connection
+        gets it once the wait is over. Under TLS a connection whose
+        handshake is not over (nothing was sent: an empty file or listing)
+        is closed once it is: closed before, the client would get no TLS
+        stream at all, where an empty one is the answer.
 
         @return: a Deferred firing when the connection is closed, failing
             with L{TransferAborted} unless it closed cleanly: under TLS,
-            the client's close_notify arrived, or it ended the TCP
-            connection in order after the server's close_notify (see
+            the client's close_notify arrived, or the TCP connection ended
+            in order after the server's close_notify (see
             L{ftpkit.data.tls.DataTLSProtocol.closedInOrder}); in clear,
             once its end of the data went out.
         @param linger: wait for the client (a download).
@@ -291,16 +294,40 @@ class DataConnection(_DataConnectionBase, Protocol):
         self._finishing = True
         if self.isSecure and not self._handshakeDone:
             waiter = defer.Deferred()
-            waiter.addCallback(lambda _: self.transport.loseConnection())
+            waiter.addCallback(lambda _: self._endTLS(linger))
             self._handshakeWaiters.append(waiter)
-        elif linger and not self.isSecure and hasattr(
-                self.transport, "loseWriteConnection"):
+        elif self.isSecure:
+            self._endTLS(linger)
+        elif linger and hasattr(self.transport, "loseWriteConnection"):
             self.transport.loseWriteConnection()
             self._lingerCall = self._reactor.callLater(
                 LINGER_TIMEOUT, self.transport.loseConnection)
         else:
             self.transport.loseConnection()
         return self.whenLost().addCallback(_checkFinished)
+
+    def _endTLS(self, linger):
+        """
+        Send the server's close_notify, once every written byte has gone
+        (see L{finish}); a download then waits for the client.
+
+        @param linger: wait for the client (a download).
+        """
+        self.transport.loseConnection()
+        if linger and self.lostReason is None:
+            self._lingerCall = self._reactor.callLater(
+                LINGER_TIMEOUT, self.transport.closeUnanswered)
+
+    def _allSent(self):
+        """
+        @return: whether a finishing download has sent everything (the
+            kernel may still hold it), and then the end of its data: in
+            clear its FIN, under TLS its close_notify.
+        """
+        if self.isSecure:
+            return (sentCloseNotify(self.transport.getHandle())
+                    and queueIsEmpty(self.socketTransport))
+        return writeSideClosed(self.transport)
 
     def abort(self):
         """
@@ -354,7 +381,7 @@ class DataConnection(_DataConnectionBase, Protocol):
         if call is not None:
             if call.active():
                 call.cancel()
-            if writeSideClosed(self.transport):
+            if not self.isSecure and writeSideClosed(self.transport):
                 # Every byte was sent, and then the end of the data: how
                 # the client ended its side no longer matters.
                 lost = error.ConnectionDone()
@@ -364,10 +391,10 @@ class DataConnection(_DataConnectionBase, Protocol):
         """
         No byte moved for the timeout: drop the connection, unless a
         download sent every byte and its end already (L{finish}), and only
-        waits for a client slow to read what the kernel holds, which the
-        linger bounds.
+        waits for a client slow to read what the kernel holds, or to end
+        its side, which the linger bounds.
         """
-        if self._lingerCall is not None and writeSideClosed(self.transport):
+        if self._lingerCall is not None and self._allSent():
             return
         _DataConnectionBase._stalled(self)
 

@@ -130,6 +130,23 @@ class DataTLSProtocol(TLSMemoryBIOProtocol):
         This side never half-closes a data connection.
         """
 
+    def closeUnanswered(self):
+        """
+        End a connection whose peer did not answer this side's
+        close_notify in time (a download's client that waits for the
+        final reply before it closes its data connection): close the TCP
+        connection once everything queued is sent. Then it closed in order
+        (L{closedInOrder}), as if the peer had ended its half, unless the
+        peer reset it first.
+
+        @return: whether it did (not before this side's close_notify).
+        """
+        if not sentCloseNotify(self.getHandle()):
+            return False
+        self._finAfterCloseNotify = True
+        self.transport.loseConnection()
+        return True
+
     def connectionLost(self, reason):
         """
         Note whether the peer closed in order, then end the TLS layer.
