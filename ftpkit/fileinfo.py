@@ -95,6 +95,14 @@ class FileDescriptor:
         of a quota), or C{None} for no limit: the server stops one that
         brings more, which then fails with
         L{ftpkit.errors.QuotaExceeded} and is never committed.
+    @ivar runShort: C{None}, or, for an upload, a runner for the short
+        calls of a small upload (moving at most
+        L{ftpkit.data.movers._splice.SHORT_BATCH_SIZE} bytes, and its
+        commit), called as C{runShort(function, *args)}: it runs the call
+        at once in the calling thread and returns a fired Deferred with its
+        outcome when the storage answers such calls at once, else returns
+        C{None} without calling it (the server then uses C{run}); see
+        L{ftpkit.shells.shortcalls}.
     """
 
     fd: int
@@ -103,3 +111,4 @@ class FileDescriptor:
     run: object = None
     commit: object = None
     room: int = None
+    runShort: object = None

@@ -455,7 +455,7 @@ class FileWriter:
     committed = False
 
     def __init__(self, run, fd, temporary, target, position, start=None,
-                 resumed=False):
+                 resumed=False, runShort=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -467,8 +467,10 @@ class FileWriter:
             file back to.
         @param resumed: the temporary file is a partial upload continued
             (so it is truncated after the last byte at close).
+        @param runShort: see L{FileDescriptor.runShort}, or C{None}.
         """
         self._run = run
+        self._runShort = runShort
         self._fd = fd
         self._temporary = temporary
         self._target = target
@@ -495,7 +497,7 @@ class FileWriter:
         if position is None:
             return None
         return FileDescriptor(self._fd, position, None, self._run,
-                              self._commitAt)
+                              self._commitAt, runShort=self._runShort)
 
     def _commitAt(self, end):
         """

@@ -56,6 +56,7 @@ from ftpkit.shells.disklistings import (
     visibleNames,
 )
 from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
+from ftpkit.shells.shortcalls import ShortCalls
 
 HASH_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when checksumming."""
@@ -92,6 +93,17 @@ def _laneRunners(reactor):
     """
     return (diskThreadsFor(reactor).run, diskThreadsFor(reactor, LISTINGS).run,
             diskThreadsFor(reactor, HASHES).run)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shortCallsFor(realRoot):
+    """
+    @param realRoot: a shell's real root, C{bytes}.
+    @return: the L{ShortCalls} of every default shell of that root in this
+        process (a shell is made at every login; a slow call seen by one
+        pauses them all).
+    """
+    return ShortCalls(realRoot)
 
 
 def _translated(function, *args):
@@ -163,7 +175,7 @@ class FilesystemShell:
     A directory of the local disk, seen as C{/}.
     """
 
-    def __init__(self, root, reactor=None, runner=None):
+    def __init__(self, root, reactor=None, runner=None, shortCalls=None):
         """
         @param root: the directory (C{str} or C{bytes}); it is resolved
             (once per process) so that it may itself be reached through
@@ -174,17 +186,26 @@ class FilesystemShell:
             C{runner(function, *args)} returns a Deferred with its result;
             by default the reactor's L{ftpkit.shells.diskthreads.DiskThreads}
             (listings and checksums in lanes of their own).
+        @param shortCalls: runs the short blocking calls of an upload (its
+            open; a small upload's bytes and commit) at once, in the
+            reactor thread, when that is safe, or returns C{None} (a
+            L{ftpkit.shells.shortcalls.ShortCalls}); by default the one of
+            this root when C{runner} is omitted, else none (C{runner} runs
+            them).
         """
         if reactor is None:
             from twisted.internet import reactor
+        self._root = _realRoot(root)
         listingRunner = hashRunner = runner
         if runner is None:
             runner, listingRunner, hashRunner = _laneRunners(reactor)
+            if shortCalls is None:
+                shortCalls = _shortCallsFor(self._root)
         self._reactor = reactor
         self._runner = runner
         self._listingRunner = listingRunner
         self._hashRunner = hashRunner
-        self._root = _realRoot(root)
+        self._shortCalls = shortCalls
 
     def _run(self, function, *args):
         """
@@ -193,6 +214,18 @@ class FilesystemShell:
         @return: a L{Deferred} with its result, failing with L{FTPError}.
         """
         return self._runner(_translated, function, *args)
+
+    def _runShort(self, function, *args):
+        """
+        Run a short blocking function at once, in this thread, when that is
+        safe (L{ftpkit.shells.shortcalls}).
+
+        @return: a fired L{Deferred} with its result, failing with
+            L{FTPError}; or C{None} when it did not run.
+        """
+        if self._shortCalls is None:
+            return None
+        return self._shortCalls(_translated, function, *args)
 
     def _runListing(self, function, *args):
         """
@@ -533,7 +566,10 @@ class FilesystemShell:
         """
         if not path:
             return self._run(self._raise, IsDirectory())
-        return self._run(self._openForWriting, path, offset, append)
+        opening = self._runShort(self._openForWriting, path, offset, append)
+        if opening is None:
+            opening = self._run(self._openForWriting, path, offset, append)
+        return opening
 
     def _openForWriting(self, path, offset, append):
         """
@@ -550,7 +586,7 @@ class FilesystemShell:
                 return FileWriter(self._run, fd, None, target, None,
                                   start=result.st_size)
             return FileWriter(self._run, fd, None, target, offset,
-                              start=offset)
+                              start=offset, runShort=self._runShort)
         try:
             old = os.stat(target)
         except FileNotFoundError:
@@ -563,7 +599,8 @@ class FilesystemShell:
                 os.fchmod(fd, statModule.S_IMODE(old.st_mode))
             except OSError:
                 pass
-        return FileWriter(self._run, fd, temporary, target, 0)
+        return FileWriter(self._run, fd, temporary, target, 0,
+                          runShort=self._runShort)
 
     def _continuePartial(self, target, offset, append):
         """
@@ -582,7 +619,8 @@ class FilesystemShell:
             os.unlink(temporary)
             raise
         return FileWriter(self._run, fd, temporary, target,
-                          None if append else offset, resumed=True)
+                          None if append else offset, resumed=True,
+                          runShort=self._runShort)
 
     def resumableSize(self, path):
         """

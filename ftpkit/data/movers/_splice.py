@@ -4,10 +4,11 @@ bytes go from the socket into a pipe and from the pipe into the file inside
 the kernel, never copied into Python (docs/benchmark.rst has the
 measurements). Private to L{ftpkit.data.movers}.
 
-L{spliceBatch} blocks on the disk, so it runs in a disk thread; the socket
-is non-blocking, so it returns as soon as the socket has nothing to give.
-L{SpliceReceiver} runs the batches of one upload and waits in the reactor
-between them.
+L{spliceBatch} blocks on the disk, so it runs in a disk thread (or, for
+the first L{SHORT_BATCH_SIZE} bytes of an upload, at once where the
+storage allows it); the socket is non-blocking, so it returns as soon as
+the socket has nothing to give. L{SpliceReceiver} runs the batches of one
+upload and waits in the reactor between them.
 """
 
 import errno
@@ -35,6 +36,12 @@ writes it costs the same every time."""
 BATCH_SIZE = 16 << 20
 """Most bytes one L{spliceBatch} moves, so that one upload cannot keep a
 disk thread from the others for long."""
+
+SHORT_BATCH_SIZE = 64 << 10
+"""Most bytes of an upload moved at once in the reactor thread, where its
+storage allows (L{ftpkit.fileinfo.FileDescriptor.runShort}): a small
+upload is then written and committed without a disk thread; the rest of a
+larger one goes through the disk threads."""
 
 MORE, EMPTY, END, BROKEN = "more", "empty", "end", "broken"
 """What L{spliceBatch} stopped at: its byte limit, a socket with nothing
@@ -229,7 +236,8 @@ class SpliceReceiver:
         or the end of the upload), else once it has. A client usually
         starts sending only once it has the C{150}, so the socket is
         often empty yet: asking the kernel costs less than a round trip
-        to a disk thread that would find nothing.
+        to a disk thread, or a batch run at once, that would find
+        nothing.
 
         @return: L{done}.
         """
@@ -238,6 +246,30 @@ class SpliceReceiver:
         else:
             self._wait()
         return self.done
+
+    def _batchAtOnce(self):
+        """
+        While the upload is small (under L{SHORT_BATCH_SIZE} bytes moved)
+        and not paced, move what the socket has at once, in this thread,
+        if the file's storage allows it now
+        (L{ftpkit.fileinfo.FileDescriptor.runShort}); a batch that reaches
+        the end commits the file there too.
+
+        @return: whether it did.
+        """
+        runShort = self.descriptor.runShort
+        if (runShort is None or self.pacer is not None
+                or self.moved >= SHORT_BATCH_SIZE):
+            return False
+        limit = SHORT_BATCH_SIZE - self.moved
+        if self.limit is not None:
+            limit = min(limit, self.limit + 1 - self.moved)
+        running = runShort(_batchThenCommit, self.fileno(), self.pipe,
+                           self.descriptor, self.position, limit)
+        if running is None:
+            return False
+        running.addCallbacks(self._batchDone, self._batchFailed)
+        return True
 
     def _wait(self):
         """
@@ -249,8 +281,11 @@ class SpliceReceiver:
 
     def batch(self):
         """
-        Move what the socket has, in a disk thread.
+        Move what the socket has: at once while that is allowed
+        (L{_batchAtOnce}), else in a disk thread.
         """
+        if self._batchAtOnce():
+            return
         limit = BATCH_SIZE
         if self.limit is not None:
             limit = min(limit, self.limit + 1 - self.moved)

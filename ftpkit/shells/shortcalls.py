@@ -1,0 +1,198 @@
+"""
+L{ShortCalls}: short blocking calls run in the calling (reactor) thread
+while the file system answers them at once, else in the disk threads.
+
+A round trip to a disk thread (the thread woken, the GIL handed back and
+forth, the reactor woken with the result and one more reactor turn) costs
+a small upload more than its open, write, close and rename themselves on
+a local file system, where those only touch memory (C{docs/benchmark.rst},
+"Small uploads"). So an upload's open, and a small upload's bytes and
+commit, run at once where:
+
+  - the served directory and every file system mounted below it are of a
+    local kind (L{LOCAL_TYPES}: memory or a local disk; never a network
+    or FUSE file system, whose calls wait on another machine or process),
+    as the mount table (C{/proc/self/mountinfo}) says, read again every
+    L{MOUNTS_MAX_AGE} seconds;
+  - the last L{SLOW_IN_A_ROW} such calls did not all take longer than
+    L{SLOW_CALL} seconds, nor did the last ones before a pause within
+    L{PAUSE} seconds: a local disk under pressure (its journal being
+    written, too many dirty pages to write back) makes call after call
+    wait, and while it does they go to the disk threads, so that the
+    reactor waits for it only a few calls per pause. (One slow call alone
+    says little: on a busy machine the reactor thread is now and then
+    switched out for longer than a call takes.)
+
+Everything else (large batches of bytes, listings, checksums) always goes
+to the disk threads.
+"""
+
+import time
+
+from twisted.internet import defer
+
+LOCAL_TYPES = frozenset([
+    "tmpfs", "ramfs", "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs",
+    "overlay", "zfs", "bcachefs", "jfs",
+])
+"""File system types whose calls never wait on another machine or process
+(C{/proc/self/mountinfo}'s names)."""
+
+SLOW_CALL = 0.01
+"""Seconds past which a call run at once counts as slow (longer than a
+scheduler's time slice)."""
+
+SLOW_IN_A_ROW = 3
+"""Slow calls in a row after which short calls go to the disk threads for
+L{PAUSE} seconds."""
+
+PAUSE = 10.0
+"""Seconds short calls go to the disk threads after L{SLOW_IN_A_ROW} slow
+ones."""
+
+MOUNTS_MAX_AGE = 10.0
+"""Seconds the mount table's answer is kept before it is read again (so
+that a network file system mounted below the served directory later is
+seen)."""
+
+MOUNTINFO = "/proc/self/mountinfo"
+
+
+def _unescape(field):
+    """
+    @param field: a path field of C{/proc/self/mountinfo}, C{bytes}, with
+        spaces, tabs, newlines and backslashes as octal escapes.
+    @return: the path, C{bytes}.
+    """
+    if b"\\" not in field:
+        return field
+    out, index = bytearray(), 0
+    while index < len(field):
+        if (field[index:index + 1] == b"\\"
+                and field[index + 1:index + 4].isdigit()):
+            out.append(int(field[index + 1:index + 4], 8))
+            index += 4
+        else:
+            out.append(field[index])
+            index += 1
+    return bytes(out)
+
+
+def parseMounts(text):
+    """
+    @param text: the contents of C{/proc/self/mountinfo}, C{bytes}.
+    @return: C{(mountPoint, fsType)} pairs (C{bytes}, C{str}), in the
+        table's order; lines it cannot read are left out.
+    """
+    mounts = []
+    for line in text.splitlines():
+        fields = line.split(b" ")
+        try:
+            separator = fields.index(b"-", 6)
+            mounts.append((_unescape(fields[4]),
+                           fields[separator + 1].decode("ascii", "replace")))
+        except (ValueError, IndexError):
+            continue
+    return mounts
+
+
+def _below(path, directory):
+    """
+    @return: whether C{path} is C{directory} or inside it (both absolute,
+        normalized, C{bytes}).
+    """
+    if directory == b"/":
+        return True
+    return path == directory or path.startswith(directory + b"/")
+
+
+def isLocal(mounts, root):
+    """
+    @param mounts: the pairs of L{parseMounts}.
+    @param root: a real (resolved) absolute directory, C{bytes}.
+    @return: whether the file system holding C{root}, and every one mounted
+        below it, is of a type in L{LOCAL_TYPES}.
+    """
+    holding, depth = None, -1
+    for point, kind in mounts:
+        if _below(root, point) and len(point) >= depth:
+            # The last mount on the longest matching point is the one on
+            # top.
+            holding, depth = kind, len(point)
+        elif point != root and _below(point, root) and (
+                kind not in LOCAL_TYPES):
+            return False
+    return holding in LOCAL_TYPES
+
+
+def readMounts(path=MOUNTINFO):
+    """
+    @param path: the mount table.
+    @return: the pairs of L{parseMounts}, or C{[]} when there is no such
+        table (not Linux).
+    """
+    try:
+        with open(path, "rb") as table:
+            return parseMounts(table.read())
+    except OSError:
+        return []
+
+
+class ShortCalls:
+    """
+    Runs the short blocking calls made for one served directory at once, in
+    the calling thread, while that is safe (see the module's docstring);
+    says so when it is not, and the caller then hands them to the disk
+    threads.
+    """
+
+    _localUntil = float("-inf")
+    _local = False
+    _pausedUntil = float("-inf")
+    _slowInARow = 0
+
+    def __init__(self, root, clock=time.monotonic, mounts=readMounts):
+        """
+        @param root: the served directory's real path, C{bytes}.
+        @param clock: returns seconds, for timing the calls.
+        @param mounts: returns the pairs of L{parseMounts}.
+        """
+        self._root = root
+        self._clock = clock
+        self._mounts = mounts
+
+    def _atOnce(self, now):
+        """
+        @return: whether a call now may run at once.
+        """
+        if now < self._pausedUntil:
+            return False
+        if now >= self._localUntil:
+            self._local = isLocal(self._mounts(), self._root)
+            self._localUntil = now + MOUNTS_MAX_AGE
+        return self._local
+
+    def __call__(self, function, *args):
+        """
+        Run C{function(*args)} at once, if that is safe now.
+
+        @return: a fired Deferred with its result or failure, or C{None}
+            when it did not run (the caller runs it in a disk thread).
+        """
+        started = self._clock()
+        if not self._atOnce(started):
+            return None
+        try:
+            result = function(*args)
+        except BaseException:
+            return defer.fail()
+        finally:
+            ended = self._clock()
+            if ended - started <= SLOW_CALL:
+                self._slowInARow = 0
+            else:
+                self._slowInARow += 1
+                if self._slowInARow >= SLOW_IN_A_ROW:
+                    self._slowInARow = 0
+                    self._pausedUntil = ended + PAUSE
+        return defer.succeed(result)

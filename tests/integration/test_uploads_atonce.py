@@ -1,0 +1,174 @@
+"""
+Small uploads into the filesystem shell run at once, in the reactor
+thread, where its L{ftpkit.shells.shortcalls.ShortCalls} allows it: the
+open, and the bytes and commit of an upload that fits in
+L{ftpkit.data.movers._splice.SHORT_BATCH_SIZE}; everything else still goes
+to the disk threads, and failures keep the same guarantees.
+"""
+
+import errno
+import os
+import socket
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.data.connection import LeanConnection
+from ftpkit.data.movers import Upload
+from ftpkit.data.movers import _splice as splicing
+from ftpkit.data.movers.pacing import Pacer, RateLimit
+from ftpkit.errors import InsufficientStorage, UploadTooLarge
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.shortcalls import ShortCalls
+from tests.integration.test_movers_splice import _connectedPair
+
+
+class UploadsAtOnceTests(unittest.TestCase):
+    """
+    The filesystem shell with a runner that counts the calls handed to
+    the disk threads, and short calls allowed (a local file system) or
+    not (a network one).
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.jobs = []
+
+        def runner(translated, function, *args):
+            # (The shell hands every call through its error translation.)
+            self.jobs.append(function)
+            return defer.maybeDeferred(translated, function, *args)
+        self.mounts = [(b"/", "ext4")]
+        self.shell = FilesystemShell(
+            self.root, runner=runner,
+            shortCalls=ShortCalls(os.path.realpath(os.fsencode(self.root)),
+                                  mounts=lambda: self.mounts))
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    def content(self, name):
+        with open(self.path(name), "rb") as f:
+            return f.read()
+
+    def upload(self, writer, data, close=True, **kwargs):
+        """
+        Start a spliced upload of C{data} into C{writer}; the client sent
+        it whole and closed its side (unless C{close} is false).
+
+        @return: C{(sender, Deferred of the upload)}.
+        """
+        from twisted.internet import reactor
+
+        sender, receiver = _connectedPair(self)
+        sender.sendall(data)
+        if close:
+            sender.shutdown(socket.SHUT_WR)
+        connection = LeanConnection(receiver, reactor, 60.0, lambda: None)
+        self.addCleanup(connection.abort)
+        mover = Upload(writer, True, reactor, **kwargs)
+        return sender, defer.ensureDeferred(mover.start(connection))
+
+    def test_smallUploadWithoutThreads(self):
+        """
+        A small upload whose bytes are there is opened, written and
+        committed at once: no call goes to the disk threads, and the old
+        file is replaced only by the whole new one.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        _, receiving = self.upload(writer, b"new contents")
+        self.assertEqual(self.successResultOf(receiving), 12)
+        self.assertTrue(writer.committed)
+        self.successResultOf(writer.close())
+        self.assertEqual(self.content("f"), b"new contents")
+        self.assertEqual(os.listdir(self.root), ["f"])
+        self.assertEqual(self.jobs, [])
+
+    async def test_bytesLater(self):
+        """
+        Bytes that come after the start are moved at once when the socket
+        has them.
+        """
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        sender, receiving = self.upload(writer, b"", close=False)
+        self.assertNoResult(receiving)
+        sender.sendall(b"late")
+        sender.shutdown(socket.SHUT_WR)
+        self.assertEqual(await receiving, 4)
+        self.assertEqual(self.content("f"), b"late")
+        self.assertEqual(self.jobs, [])
+
+    async def test_largerUploadGoesOnInThreads(self):
+        """
+        Past L{splicing.SHORT_BATCH_SIZE} bytes, the upload goes on in the
+        disk threads, and lands whole.
+        """
+        payload = os.urandom(3 * splicing.SHORT_BATCH_SIZE + 5)
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        _, receiving = self.upload(writer, payload)
+        self.assertEqual(await receiving, len(payload))
+        self.assertEqual(self.content("f"), payload)
+        self.assertEqual(self.jobs, [splicing._batchThenCommit])
+
+    async def test_networkFileSystemUsesThreads(self):
+        """
+        On a file system that is not local, the open and the upload go to
+        the disk threads, as before.
+        """
+        self.mounts = [(b"/", "nfs4")]
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        _, receiving = self.upload(writer, b"remote")
+        self.assertEqual(await receiving, 6)
+        self.assertEqual(self.content("f"), b"remote")
+        self.assertEqual(len(self.jobs), 2)
+
+    def test_commitFailureAtOnce(self):
+        """
+        A commit that fails at once fails the upload with its FTP error;
+        the old file stays and no temporary file is left.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+
+        def full(source, target):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        self.patch(os, "replace", full)
+        _, receiving = self.upload(writer, b"spliced")
+        self.failureResultOf(receiving, InsufficientStorage)
+        self.successResultOf(writer.abort())
+        self.assertEqual(self.content("f"), b"old")
+        self.assertEqual(os.listdir(self.root), ["f"])
+
+    def test_tooLargeAtOnce(self):
+        """
+        An upload over the size limit fails with L{UploadTooLarge} and is
+        never committed.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        _, receiving = self.upload(writer, b"x" * 100, limit=10)
+        self.failureResultOf(receiving, UploadTooLarge)
+        self.assertFalse(writer.committed)
+        self.successResultOf(writer.discard())
+        self.assertEqual(self.content("f"), b"old")
+        self.assertEqual(os.listdir(self.root), ["f"])
+
+    async def test_pacedUploadUsesThreads(self):
+        """
+        A paced upload takes its batches from the pacer, in the disk
+        threads.
+        """
+        from twisted.internet import reactor
+
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        pacer = Pacer.over([RateLimit(10 ** 9, reactor)])
+        _, receiving = self.upload(writer, b"paced", pacer=pacer)
+        self.assertEqual(await receiving, 5)
+        self.assertEqual(self.jobs, [splicing._batchThenCommit])
