@@ -87,6 +87,7 @@ class FTPProtocol(
     _closing = None
     _lost = False
     _lostWaiters = None
+    _idleWatch = None
 
     def __init__(self, factory):
         """
@@ -203,6 +204,34 @@ class FTPProtocol(
         config = self.factory.config
         self.setTimeout(config.idleTimeout)
         self.reply(220, config.banner)
+
+    def setTimeout(self, period):
+        """
+        Watch the session's idle time (L{TimeoutMixin}'s method, on the
+        factory's shared L{ftpkit.control.idlewatch.IdleWatch} instead of a
+        timed call of its own).
+
+        @param period: the seconds it may stay idle from now on, or
+            C{None} to stop watching it.
+        @return: the period it had before.
+        """
+        previous = self.timeOut
+        self.timeOut = period
+        if self._idleWatch is not None:
+            self._idleWatch.forget(self)
+            self._idleWatch = None
+        if period is not None:
+            self._idleWatch = self.factory.idleWatch(period)
+            self._idleWatch.touch(self)
+        return previous
+
+    def resetTimeout(self):
+        """
+        The session did something: its idle time starts again.
+        """
+        watch = self._idleWatch
+        if watch is not None:
+            watch.touch(self)
 
     def _tuneSocket(self):
         """
@@ -346,7 +375,9 @@ class FTPProtocol(
         """
         if self._closed:
             return
-        self.resetTimeout()
+        watch = self._idleWatch
+        if watch is not None:
+            watch.touch(self)
         session = self.session
         if session.shell is None and (time.monotonic() - session.startedAt
                                       > self.config.loginTimeout):

@@ -11,6 +11,7 @@ from twisted.logger import Logger
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.connection import FTPProtocol
+from ftpkit.control.idlewatch import IdleWatch
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
@@ -105,6 +106,18 @@ class FTPFactory(ServerFactory):
         self.virtualHosts = hostTable(self.config.virtualHosts)
         self._hostPortals = {host: self._sharingCheckers(host.realm)
                              for host in self.config.virtualHosts}
+        self._idleWatches = {}
+
+    def idleWatch(self, timeout):
+        """
+        @param timeout: an idle timeout, in seconds.
+        @return: the L{IdleWatch} of the sessions with that timeout.
+        """
+        watch = self._idleWatches.get(timeout)
+        if watch is None:
+            watch = self._idleWatches[timeout] = IdleWatch(self.reactor,
+                                                           timeout)
+        return watch
 
     def _sharingCheckers(self, realm):
         """

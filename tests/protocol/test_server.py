@@ -187,6 +187,24 @@ class IdleTimeoutTests(unittest.TestCase):
         clock.advance(1)
         self.assertEqual(replyCodes(transport), ["220", "421"])
 
+    def test_oneTimerForAllSessions(self):
+        """
+        Idle sessions share one timed call (a timed call each held memory
+        for as long as each lived), and each still times out at its own
+        time.
+        """
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, idleTimeout=10)
+        first, firstTransport = connect(factory)
+        clock.advance(4)
+        second, secondTransport = connect(factory)
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        clock.advance(6)
+        self.assertEqual(replyCodes(firstTransport), ["220", "421"])
+        self.assertEqual(replyCodes(secondTransport), ["220"])
+        clock.advance(4)
+        self.assertEqual(replyCodes(secondTransport), ["220", "421"])
+
     def test_noTimerLeftAfterDisconnect(self):
         """
         A session that ends leaves nothing scheduled.
