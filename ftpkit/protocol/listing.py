@@ -103,24 +103,27 @@ def _listLine(name, info, now, dates):
     )
 
 
-def _encodeLines(lines):
+def _encodeLines(lines, prefix=""):
     """
     Join lines into a listing body, leaving out those holding CR or LF.
 
-    The body is joined and encoded in one piece (a listing is one write);
-    only one holding a character L{encodeText} must replace is encoded a
-    line at a time.
+    The body is joined and encoded in one piece (a listing is one write),
+    the prefix joined in with the line ends rather than added to each
+    line; only one holding a character L{encodeText} must replace is
+    encoded a line at a time.
 
     @param lines: an iterable of L{str} lines.
+    @param prefix: put before each line.
     @return: the CRLF-terminated lines encoded by L{encodeText}; C{b""}
         for none.
     """
     lines = list(lines)
     if not lines:
         return b""
-    body = "\r\n".join(lines)
+    body = prefix + ("\r\n" + prefix).join(lines)
     if body.count("\r") != len(lines) - 1 or body.count("\n") != len(lines) - 1:
-        lines = [line for line in lines if "\r" not in line and "\n" not in line]
+        lines = [line for line in (prefix + line for line in lines)
+                 if "\r" not in line and "\n" not in line]
         if not lines:
             return b""
         body = "\r\n".join(lines)
@@ -128,7 +131,9 @@ def _encodeLines(lines):
     try:
         return body.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
-        return b"".join(encodeText(line) + b"\r\n" for line in lines)
+        # No line holds CR or LF any more: the body splits back into them.
+        return b"".join(encodeText(line) + b"\r\n"
+                        for line in body.split("\r\n")[:-1])
 
 
 def formatListing(entries, now):
@@ -523,10 +528,7 @@ class NamesFormat:
         @param batch: C{(name, anything)} pairs, in any order.
         @return: the names, sorted, one a line.
         """
-        prefix = self._prefix
-        names = sorted(map(_byName, batch))
-        return _encodeLines([prefix + name for name in names]
-                            if prefix else names)
+        return _encodeLines(sorted(map(_byName, batch)), self._prefix)
 
     def stats(self, batch, owner, group):
         """
@@ -545,7 +547,4 @@ class NamesFormat:
         @param names: the names, in any order (usually sorted already).
         @return: what L{entries} gives for them as one batch.
         """
-        prefix = self._prefix
-        names = sorted(names)
-        return _encodeLines([prefix + name for name in names]
-                            if prefix else names)
+        return _encodeLines(sorted(names), self._prefix)

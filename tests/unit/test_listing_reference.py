@@ -25,6 +25,7 @@ from ftpkit.protocol.listing import (
     formatMLSD,
     permissions,
 )
+from ftpkit.protocol.replies import encodeText
 from ftpkit.shells import disklistings
 
 NOW = 1_795_000_000.0
@@ -149,6 +150,23 @@ class ReferenceTests(SynchronousTestCase):
                        lambda info: permissions(info, writable)),
             referenceBody(referenceFactsLine(name, info, facts, writable)
                           for name, info in entries))
+
+
+    @settings(max_examples=150)
+    @given(st.lists(names | st.sampled_from(["\ud800", "a\udfffb"]),
+                    unique=True),
+           st.sampled_from(["", "sub/", "a\rb/", "\udcff/", "\ud800/"]))
+    def test_names(self, listed, prefix):
+        """
+        L{NamesFormat.names} gives each name after the prefix, sorted,
+        leaving out lines holding CR or LF, each line encoded by
+        L{encodeText} (which replaces what cannot be encoded).
+        """
+        lines = [prefix + name for name in sorted(listed)]
+        self.assertEqual(
+            NamesFormat(prefix).names(listed),
+            b"".join(encodeText(line) + b"\r\n" for line in lines
+                     if "\r" not in line and "\n" not in line))
 
 
 statResults = st.builds(
