@@ -155,6 +155,7 @@ class FTPFactory(ServerFactory):
         Pool passive listeners (again, after L{stopFactory}).
         """
         self.listenerPool.reopen()
+        self.theftAlarm.start()
 
     def stopFactory(self):
         """
@@ -162,6 +163,7 @@ class FTPFactory(ServerFactory):
         from now on.
         """
         self.listenerPool.closeAll()
+        self.theftAlarm.stop()
 
     @property
     def sessions(self):

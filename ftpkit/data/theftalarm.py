@@ -43,6 +43,7 @@ class TheftAlarm:
         self._lateWatch = lateWatch
         self._unwatched = {}
         self._lateCall = None
+        self._stopped = False
 
     def sound(self):
         """
@@ -78,13 +79,39 @@ class TheftAlarm:
         A listener's session is done with it (its connection came, or it
         was closed or given back to the pool): forget it.
 
+        The timer is left to run out even when no listener is left: a
+        client takes its listener within milliseconds, so a session
+        transferring file after file would otherwise make and cancel a
+        timed call for each (and leave the cancelled ones in the reactor's
+        heap until their time); this way there is one a second at most.
+
         @param listener: a listener given to L{watchLater}.
         """
         unwatched = self._unwatched
-        if unwatched.pop(listener, None) is not None and not unwatched:
-            call, self._lateCall = self._lateCall, None
-            if call is not None:
-                call.cancel()
+        if (unwatched.pop(listener, None) is not None and not unwatched
+                and self._stopped):
+            self._cancel()
+
+    def start(self):
+        """
+        The server listens (again): see L{taken}.
+        """
+        self._stopped = False
+
+    def stop(self):
+        """
+        The server stops listening: from now on the timer is cancelled
+        once no listener waits for it (at once if none does), so that the
+        reactor is left clean.
+        """
+        self._stopped = True
+        if not self._unwatched:
+            self._cancel()
+
+    def _cancel(self):
+        call, self._lateCall = self._lateCall, None
+        if call is not None:
+            call.cancel()
 
     def _watchLate(self):
         """

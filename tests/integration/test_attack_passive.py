@@ -113,16 +113,47 @@ class TheftAlarmTests(unittest.TestCase):
         self.assertEqual((second.reading, taken.reading), (True, False))
         self.assertEqual(clock.getDelayedCalls(), [])
 
-    def test_lateWatchTimerCancelled(self):
+    def test_lateWatchTimerLeftToRunOut(self):
         """
-        Once every listener is taken, no timer is left.
+        Once every listener is taken, the timer is left to run out rather
+        than cancelled (a session transferring file after file makes no
+        timed call per file), and finds nothing to watch.
         """
         clock = Clock()
         alarm = TheftAlarm(clock, lateWatch=1)
-        listener = _Listener()
-        alarm.watchLater(listener)
-        alarm.taken(listener)
+        listeners = [_Listener() for _ in range(3)]
+        for listener in listeners:
+            alarm.watchLater(listener)
+            alarm.taken(listener)
+            clock.advance(0.1)
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        clock.advance(1)
         self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertEqual([each.reading for each in listeners],
+                         [False] * 3)
+
+    def test_stopCancelsTimer(self):
+        """
+        Once the server stops listening (L{TheftAlarm.stop}), no timer is
+        left once every listener is taken; after L{TheftAlarm.start}, the
+        timer is left to run out again.
+        """
+        clock = Clock()
+        alarm = TheftAlarm(clock, lateWatch=1)
+        first, second = _Listener(), _Listener()
+        alarm.watchLater(first)
+        alarm.taken(first)
+        alarm.stop()
+        self.assertEqual(clock.getDelayedCalls(), [])
+        alarm.watchLater(second)
+        alarm.stop()
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        alarm.taken(second)
+        self.assertEqual(clock.getDelayedCalls(), [])
+        alarm.start()
+        alarm.watchLater(first)
+        alarm.taken(first)
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
 
     def test_reusedListener(self):
         """
