@@ -121,6 +121,11 @@ class Download(Mover):
         """
         descriptor = self._descriptor
         if connection.bare:
+            if self._pacer is None:
+                # Unpaced, the writer sends as fast as the socket takes
+                # the bytes and the connection ends right after the last:
+                # no partial segment needs to leave before then.
+                connection.endWithLastSegment()
             writer = _sendfile.SendfileWriter(
                 self._reactor, connection.socket.fileno(), None, descriptor,
                 self._pacer)

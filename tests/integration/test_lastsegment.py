@@ -1,0 +1,86 @@
+"""
+A download sent whole over a bare data socket leaves with the end of the
+data in its last segment (L{ftpkit.data.connection.LeanConnection.
+endWithLastSegment}): the socket is corked by the time the transfer
+finishes, so that the client wakes once for a small file's bytes and their
+end; a paced download, which sends a little at a time, is not.
+"""
+
+import ftplib
+import os
+import socket
+
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.data import connection
+from ftpkit.loopback import LoopbackServerMixin
+
+DATA = os.urandom(16 * 1024)
+
+
+class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Whether a bare download's socket holds partial segments back when it
+    finishes, with ftplib as the client.
+    """
+
+    if not hasattr(socket, "TCP_CORK"):
+        skip = "the system has no TCP_CORK"
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.write(DATA)
+        self.corked = []
+        finish = connection.LeanConnection.finish
+
+        def recordingFinish(lean, *args, **kwargs):
+            self.corked.append(lean.socket.getsockopt(
+                socket.IPPROTO_TCP, socket.TCP_CORK))
+            return finish(lean, *args, **kwargs)
+        self.patch(connection.LeanConnection, "finish", recordingFinish)
+
+    def download(self, config):
+        """
+        Download C{f.bin} in binary mode from a server with C{config}.
+
+        @return: a Deferred firing with the C{TCP_CORK} values the data
+            sockets had when their transfers finished.
+        """
+        server = self.startServer(FilesystemRealm(self.root), config)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=20)
+            try:
+                ftp.login("alice", "secret")
+                received = []
+                ftp.retrbinary("RETR f.bin", received.append)
+                return b"".join(received)
+            finally:
+                ftp.quit()
+
+        def check(received):
+            self.assertEqual(received, DATA)
+            return self.corked
+        return self.inThread(client).addCallback(check)
+
+    def test_sentWhole(self):
+        """
+        A file sent with C{sendfile} at once ends corked.
+        """
+        d = self.download(ServerConfig(loginFailureDelay=0))
+        d.addCallback(self.assertEqual, [1])
+        return d
+
+    def test_paced(self):
+        """
+        A paced download is not corked: its pieces leave as they are sent.
+        """
+        d = self.download(ServerConfig(loginFailureDelay=0,
+                                       maxDownloadRate=1 << 30))
+        d.addCallback(self.assertEqual, [0])
+        return d
