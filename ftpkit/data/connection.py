@@ -478,7 +478,11 @@ class LeanConnection(_DataConnectionBase):
         return self.whenLost().addCallback(_checkFinished)
 
     def _lingered(self):
-        self.user = None
+        linger, self.user = self.user, None
+        if linger.settled:
+            # Closed at once, its number freed with it: the reactor had
+            # taken it out of its set when the wait ended (see unwatched).
+            self.unwatched()
         self._close()
 
     def endWithLastSegment(self):

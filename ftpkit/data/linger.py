@@ -66,11 +66,17 @@ class Linger:
     @ivar ended: the wait is over.
     @ivar watched: the reactor itself watched the socket (see
         L{ftpkit.data.descriptors.closeSocket}).
+    @ivar settled: the wait ended where no event the reactor has yet to
+        handle can name the socket's number: in the socket's own event, in
+        a timed call (no batch of events is being handled then), or while
+        the reactor did not watch the socket. Its owner may then close it
+        and free the number at once.
     """
 
     receiving = False
     ended = False
     watched = False
+    settled = False
 
     def __init__(self, watcher, sock, onEnd):
         """
@@ -125,11 +131,14 @@ class Linger:
         """
         self.stopWaiting()
 
-    def end(self):
+    def end(self, settled=True):
         """
         The wait is over: leave the watcher and tell the owner.
+
+        @param settled: see L{settled}.
         """
         if not self.ended:
+            self.settled = settled
             onEnd = self._onEnd
             self.stopWaiting()
             onEnd()
@@ -266,10 +275,12 @@ class LingerWatcher:
 
     def connectionLost(self, reason):
         """
-        The reactor dropped the C{epoll} descriptor: end every wait.
+        The reactor dropped the C{epoll} descriptor: end every wait (in
+        this descriptor's event, so those of the sockets the reactor
+        watches itself may still come in its batch).
         """
         for linger in list(self._waiting.values()):
-            linger.end()
+            linger.end(settled=not linger.watched)
 
     def _expire(self):
         """

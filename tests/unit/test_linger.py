@@ -6,7 +6,9 @@ linger's timeout, so that its C{226} never reaches a client that has not
 read its C{150} yet (aria2c).
 """
 
+import os
 import socket
+import stat
 import threading
 
 from twisted.internet.error import ConnectionDone
@@ -60,6 +62,42 @@ class LingerTests(unittest.TestCase):
         self.assertEqual(self.clock.readers, [])
         self.clock.advance(0)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_numberFreedAtOnce(self):
+        """
+        A wait that ends in its socket's own event (or on its timer) closes
+        the socket and frees its number at once: no event of the reactor's
+        batch can name it, so it needs no C{/dev/null} placeholder until
+        the next turn (L{ftpkit.data.descriptors.closeSocket}).
+        """
+        number = self.server.fileno()
+        finished = self.connection.finish()
+        [reader] = self.clock.readers
+        self.client.close()
+        reader.doRead()
+        self.successResultOf(finished)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.assertNumberFree(number)
+
+    def test_numberFreedAtOnceAfterTimeout(self):
+        """
+        Likewise when the wait ends on its timer.
+        """
+        number = self.server.fileno()
+        finished = self.connection.finish()
+        freed = finished.addCallback(lambda _: self.assertNumberFree(number))
+        self.clock.advance(LINGER_TIMEOUT)
+        self.successResultOf(freed)
+
+    def assertNumberFree(self, number):
+        """
+        The descriptor C{number} is closed, not held by C{/dev/null}.
+        """
+        try:
+            mode = os.fstat(number).st_mode
+        except OSError:
+            return
+        self.assertFalse(stat.S_ISCHR(mode), "held by /dev/null")
 
     def test_clientDoneAlready(self):
         """
@@ -238,6 +276,27 @@ class LingerWatcherTests(unittest.TestCase):
         self.assertEqual(self.clock.readers, [])
         self.assertEqual(self.clock.getDelayedCalls(), [])
         self.assertEqual(self.ended, [])
+
+    def test_settled(self):
+        """
+        A wait ended by its own event or its timer is settled (its socket
+        may be closed at once); one the reactor watched itself, ended
+        because the reactor dropped the watcher's descriptor (in that
+        descriptor's event), is not.
+        """
+        watcher = LingerWatcher(self.clock)
+        alone, aloneClient = self.pair()
+        polled, polledClient = self.pair()
+        first = watcher.linger(alone, lambda: None, 5)
+        second = watcher.linger(polled, lambda: None, 5)
+        self.assertEqual((first.watched, second.watched), (True, False))
+        watcher.connectionLost(None)
+        self.assertEqual((first.settled, second.settled), (False, True))
+        ownEvent = watcher.linger(self.pair()[0], lambda: None, 5)
+        ownEvent.connectionLost(None)
+        timedOut = watcher.linger(self.pair()[0], lambda: None, 5)
+        self.clock.advance(5)
+        self.assertEqual((ownEvent.settled, timedOut.settled), (True, True))
 
     def test_withoutEpoll(self):
         """
