@@ -17,6 +17,7 @@ from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
 from ftpkit.control.turns import Turns
 from ftpkit.control.vhosts import DEFAULT, chooseHost, hostTable
+from ftpkit.data.linger import watcherFor
 from ftpkit.data.listenerpool import ListenerPool
 from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
@@ -152,18 +153,22 @@ class FTPFactory(ServerFactory):
 
     def startFactory(self):
         """
-        Pool passive listeners (again, after L{stopFactory}).
+        Pool passive listeners (again, after L{stopFactory}); keep the
+        timers of the theft alarm and of the lingering close between uses
+        (L{ftpkit.data.linger.LingerWatcher.holdTimer}).
         """
         self.listenerPool.reopen()
         self.theftAlarm.start()
+        watcherFor(self.reactor).holdTimer()
 
     def stopFactory(self):
         """
         Close the pooled passive listeners, and those of sessions ending
-        from now on.
+        from now on; the timers kept between uses end once unused.
         """
         self.listenerPool.closeAll()
         self.theftAlarm.stop()
+        watcherFor(self.reactor).releaseTimer()
 
     @property
     def sessions(self):

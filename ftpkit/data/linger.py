@@ -169,6 +169,7 @@ class LingerWatcher:
         self._order = itertools.count()
         self._timer = None
         self._polled = 0
+        self._timerHolders = 0
         self.poller = None
         if useEpoll and hasattr(select, "epoll"):
             self.poller = select.epoll()
@@ -248,15 +249,40 @@ class LingerWatcher:
                 self._reactor.removeReader(self)
         if not self._waiting:
             self._deadlines.clear()
-            timer, self._timer = self._timer, None
-            if timer is not None:
-                timer.cancel()
+            if not self._timerHolders:
+                self._cancelTimer()
         elif len(self._deadlines) > 4 * len(self._waiting) + 64:
             # Ended waits leave the heap when their deadlines pass; bound
             # how many it holds meanwhile.
             self._deadlines[:] = [entry for entry in self._deadlines
                                   if not entry[2].ended]
             heapq.heapify(self._deadlines)
+
+    def holdTimer(self):
+        """
+        A server started: until it calls L{releaseTimer}, the timer is left
+        to run out when the last wait ends, rather than cancelled. A
+        session downloading file after file, each waiting alone (on an
+        idle machine, each does), would otherwise make and cancel a timed
+        call per file; this way there is one per L{LINGER_TIMEOUT} at
+        most, which finds nothing to end.
+        """
+        self._timerHolders += 1
+
+    def releaseTimer(self):
+        """
+        A server that called L{holdTimer} stopped: once none holds the
+        timer, it is cancelled when no socket waits (at once if none
+        does), so that the reactor is left clean.
+        """
+        self._timerHolders -= 1
+        if not self._timerHolders and not self._waiting:
+            self._cancelTimer()
+
+    def _cancelTimer(self):
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
 
     def doRead(self):
         """
@@ -307,6 +333,17 @@ class LingerWatcher:
 _watchers = weakref.WeakKeyDictionary()
 
 
+def watcherFor(reactor):
+    """
+    @param reactor: the reactor.
+    @return: its L{LingerWatcher}, made when first needed.
+    """
+    watcher = _watchers.get(reactor)
+    if watcher is None:
+        watcher = _watchers[reactor] = LingerWatcher(reactor)
+    return watcher
+
+
 def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
     """
     End a socket's sending side and wait, until the client ends its side
@@ -327,7 +364,4 @@ def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
         return None
     if peerEnded(sock):
         return None
-    watcher = _watchers.get(reactor)
-    if watcher is None:
-        watcher = _watchers[reactor] = LingerWatcher(reactor)
-    return watcher.linger(sock, onEnd, timeout)
+    return watcherFor(reactor).linger(sock, onEnd, timeout)

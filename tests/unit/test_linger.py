@@ -298,6 +298,56 @@ class LingerWatcherTests(unittest.TestCase):
         self.clock.advance(5)
         self.assertEqual((ownEvent.settled, timedOut.settled), (True, True))
 
+    def test_heldTimerLeftToRunOut(self):
+        """
+        While a server holds the timer (L{LingerWatcher.holdTimer}), it is
+        left to run out when the last wait ends: waits one after the other
+        make one timed call, not one each, and it ends nothing when it
+        fires; a wait started meanwhile with a later deadline still ends
+        on time.
+        """
+        watcher = LingerWatcher(self.clock)
+        watcher.holdTimer()
+        for n in range(3):
+            self.linger(watcher, n).close()
+            [reader] = self.clock.readers
+            reader.doRead()
+            self.clock.advance(1)
+        self.assertEqual(self.ended, [0, 1, 2])
+        [call] = self.clock.getDelayedCalls()
+        self.assertEqual(call.getTime(), 5)
+        self.linger(watcher, "late")  # At 3, until 8.
+        self.clock.advance(2)
+        self.assertEqual(self.ended, [0, 1, 2])
+        self.clock.advance(2.9)
+        self.assertEqual(self.ended, [0, 1, 2])
+        self.clock.advance(0.1)
+        self.assertEqual(self.ended, [0, 1, 2, "late"])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_releaseTimer(self):
+        """
+        Once no server holds the timer, it is cancelled when no socket
+        waits: at once, or when the last wait ends.
+        """
+        watcher = LingerWatcher(self.clock)
+        watcher.holdTimer()
+        watcher.holdTimer()
+        self.linger(watcher, "first").close()
+        self.clock.readers[0].doRead()
+        watcher.releaseTimer()
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        watcher.releaseTimer()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        watcher.holdTimer()
+        client = self.linger(watcher, "second")
+        watcher.releaseTimer()
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        client.close()
+        self.clock.readers[0].doRead()
+        self.assertEqual(self.ended, ["first", "second"])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
     def test_withoutEpoll(self):
         """
         Without an C{epoll} descriptor of its own, the reactor watches each
