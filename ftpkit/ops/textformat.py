@@ -1,7 +1,8 @@
 """
 The classic text log line, C{TIME [SYSTEM] TEXT} (what C{twistd} writes
 with C{--log-format text}), made cheaply: the text with one
-C{str.format_map} of the event and the time formatted once a second,
+C{str.format_map} of the event (compiled once per format, where it can be:
+L{ftpkit.ops.renderers}) and the time formatted once a second,
 where C{twisted.logger}'s own L{formatEventAsClassicLogText} runs its
 pure-Python C{string.Formatter} over a call-aware mapping and builds a
 time zone and a C{datetime} for every line.
@@ -21,6 +22,7 @@ from twisted.logger import (
 )
 
 from ftpkit.ops.flatten import flatText
+from ftpkit.ops.renderers import renderer
 
 _LAST_SAFE_FRACTION = 0.999999
 """A time further into its second than this may be rounded up to the next
@@ -97,7 +99,9 @@ class ClassicTextFormatter:
             elif "()" in format:
                 return formatEventAsClassicLogText(event)
             else:
-                text = format.format_map(event)
+                render = renderer(format)
+                text = (format.format_map(event) if render is None
+                        else render(event))
             system = event.get("log_system")
             if system is None:
                 system = self._system(event)
