@@ -8,6 +8,10 @@ L{ftpkit.compat} keeps in one place): it sends the server's close_notify,
 waits for the client's, then hands the connection back to the FTP
 protocol unencrypted. Replies the protocol writes meanwhile are held and
 sent in clear afterwards.
+
+A client may also send no close_notify and go on in clear (curl's default
+C{--ftp-ssl-ccc-mode passive}): where a TLS record would start, a byte
+that starts none (L{TLSRecords}) is its next command, as ProFTPD tells.
 """
 
 from OpenSSL import SSL
@@ -25,6 +29,47 @@ def canClearTLS(transport):
         C{AUTH TLS} on a Twisted whose private names ftpkit knows).
     """
     return compat.tlsLayer(transport) is not None
+
+
+TLS_CONTENT_TYPES = frozenset(range(20, 25))
+"""The first byte of every TLS record (its content type: change cipher
+spec, alert, handshake, application data, heartbeat); an FTP command
+starts with a letter."""
+
+
+class TLSRecords:
+    """
+    Follows the TLS records a client sends, to tell where they end and
+    commands in clear begin.
+    """
+
+    def __init__(self):
+        self._left = 0
+        self._header = b""
+
+    def split(self, data):
+        """
+        @param data: the next bytes from the client.
+        @return: C{(records, clear)}: the bytes of C{data} that belong to
+            TLS records, and those from the first byte that starts no
+            record on (C{None} if there is none).
+        """
+        i, end = 0, len(data)
+        while i < end:
+            if self._left:
+                step = min(self._left, end - i)
+                self._left -= step
+                i += step
+                continue
+            if not self._header and data[i] not in TLS_CONTENT_TYPES:
+                return data[:i], data[i:]
+            taken = data[i:i + 5 - len(self._header)]
+            self._header += taken
+            i += len(taken)
+            if len(self._header) == 5:
+                self._left = int.from_bytes(self._header[3:5], "big")
+                self._header = b""
+        return data, None
 
 
 class TLSShutdown:
@@ -47,6 +92,7 @@ class TLSShutdown:
         self.protocol = layer.wrappedProtocol
         self.held = []
         self.done = defer.Deferred()
+        self._records = TLSRecords()
 
     def start(self):
         """
@@ -68,25 +114,37 @@ class TLSShutdown:
 
     def dataReceived(self, data):
         """
-        Feed the TLS connection until the client's close_notify; anything
-        else the client sends under TLS now is dropped.
+        Feed the TLS connection until the client's close_notify, or a
+        command in clear; anything else the client sends under TLS now is
+        dropped. What follows goes to the FTP protocol in clear.
         """
-        self.connection.bio_write(data)
+        records, clear = self._records.split(data)
+        if records:
+            self.connection.bio_write(records)
         while True:
             try:
                 self.connection.recv(65536)
             except SSL.WantReadError:
                 break
             except SSL.ZeroReturnError:
-                self._cleared()
+                self._cleared(clear)
                 return
             except SSL.Error:
                 self._flush()
                 FileDescriptor.loseConnection(self.transport)
                 return
         self._flush()
+        if clear is not None:
+            self._cleared(clear)
 
-    def _cleared(self):
+    def _cleared(self, clear=None):
+        """
+        The client ended TLS: answer its close_notify (if it sent one),
+        hand the connection back to the FTP protocol, send the held
+        replies, and give the protocol what the client sent in clear.
+
+        @param clear: bytes that followed the TLS records, or C{None}.
+        """
         try:
             self.connection.shutdown()
         except SSL.Error:
@@ -97,6 +155,8 @@ class TLSShutdown:
         for data in held:
             self.transport.write(data)
         self.done.callback(None)
+        if clear:
+            self.protocol.dataReceived(clear)
 
     # What the FTP protocol may call on its transport meanwhile (the
     # transport forwards these to its protocol while its TLS flag is on).

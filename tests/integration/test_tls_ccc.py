@@ -1,15 +1,18 @@
 """
 C{CCC} (RFC 4217 section 6), off by default, with Python's ftplib (whose
-C{FTP_TLS.ccc} ends TLS on the control connection).
+C{FTP_TLS.ccc} ends TLS on the control connection) and curl (whose default
+C{--ftp-ssl-ccc-mode passive} sends no close_notify of its own).
 """
 
 import ftplib
 import io
+import os
 import ssl
 
+from twisted.internet import reactor, utils
 from twisted.trial import unittest
 
-from tests.tlssupport import FTPSTestsMixin, clientContext
+from tests.tlssupport import FTPSTestsMixin, clientContext, skipUnlessBinary
 
 
 def _code(send, line):
@@ -121,3 +124,24 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
         return self.inThread(client).addCallback(self.assertEqual,
                                                  ("534", "/"))
 
+
+    async def test_curlWithoutCloseNotify(self):
+        """
+        curl's default C{CCC} mode (C{--ftp-ssl-ccc-mode passive}) reads
+        the server's close_notify, sends none, and goes on in clear: its
+        next command is read in clear, as ProFTPD does. Before, the server
+        fed the command to the TLS session, and closed the connection.
+        """
+        curl = skipUnlessBinary("curl")
+        self.serve(tlsAllowCCC=True)
+        out = os.path.join(self.certDir, "got.bin")
+        for mode in ("passive", "active"):
+            output, err, code = await utils.getProcessOutputAndValue(
+                curl, ("-sS", "-k", "--max-time", "50", "--ssl-reqd",
+                       "--ftp-ssl-ccc", "--ftp-ssl-ccc-mode", mode,
+                       "-u", "alice:secret", "-o", out,
+                       "ftp://127.0.0.1:%d/big.bin" % self.server.port),
+                env=os.environ, reactor=reactor)
+            self.assertEqual(code, 0, (mode, err))
+            with open(out, "rb") as f:
+                self.assertTrue(f.read() == self.payload, mode)
