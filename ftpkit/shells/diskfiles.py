@@ -48,6 +48,14 @@ large folios from cold memory and cost several times the CPU
 same reason.)"""
 
 
+SHORT_UPLOAD_SIZE = 64 << 10
+"""Bytes of an upload through Python (TLS, ASCII, active mode) written at
+once, in the reactor thread, where the shell allows it
+(L{ftpkit.fileinfo.FileDescriptor.runShort}); so is the commit or the
+clean-up of an upload that wrote no more. The rest of a larger upload is
+written in the disk threads."""
+
+
 def writeAll(fd, chunks, position):
     """
     Write all of C{chunks}, in order, blocking: gathered by C{pwritev} (or
@@ -299,17 +307,26 @@ class _QueuedWriter:
 
     After a write error the rest of the upload is read and thrown away, and
     L{drain} fails with the error.
+
+    The writes of the first L{SHORT_UPLOAD_SIZE} bytes run at once, in the
+    calling thread, where C{runShort} allows it.
+
+    @ivar written: the bytes handed to writes so far.
     """
 
-    def __init__(self, run, fd, position):
+    written = 0
+
+    def __init__(self, run, fd, position, runShort=None):
         """
         @param run: runs a blocking function in a worker thread, returning
             a L{Deferred}.
         @param fd: the descriptor to write to.
         @param position: where the first byte goes, or C{None} to write at
             the descriptor's position (C{O_APPEND}).
+        @param runShort: see L{FileDescriptor.runShort}, or C{None}.
         """
         self._run = run
+        self._runShort = runShort
         self._fd = fd
         self.position = position
         self._queue = []
@@ -369,7 +386,12 @@ class _QueuedWriter:
         position = self.position
         if position is not None:
             self.position += size
-        writing = self._run(writeAll, self._fd, chunks, position)
+        writing = None
+        self.written += size
+        if self._runShort is not None and self.written <= SHORT_UPLOAD_SIZE:
+            writing = self._runShort(writeAll, self._fd, chunks, position)
+        if writing is None:
+            writing = self._run(writeAll, self._fd, chunks, position)
         writing.addCallbacks(self._wrote, self._failed)
         self._resumeIfLow()
 
@@ -453,6 +475,7 @@ class FileWriter:
     """
 
     committed = False
+    _descriptorGiven = False
 
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None):
@@ -477,7 +500,7 @@ class FileWriter:
         self._start = start
         self._truncate = position is not None and (temporary is None
                                                    or resumed)
-        self._consumer = _QueuedWriter(run, fd, position)
+        self._consumer = _QueuedWriter(run, fd, position, runShort)
         self._started = False
         self._outcome = PENDING
         self._waiters = []
@@ -496,6 +519,7 @@ class FileWriter:
         position = self._consumer.position
         if position is None:
             return None
+        self._descriptorGiven = True
         return FileDescriptor(self._fd, position, None, self._run,
                               self._commitAt, runShort=self._runShort)
 
@@ -522,7 +546,7 @@ class FileWriter:
         if not self._started:
             self._started = True
             finishing = self._consumer.drain()
-            finishing.addCallback(lambda ignored: self._run(self._commit))
+            finishing.addCallback(lambda ignored: self._runEnd(self._commit))
             finishing.addErrback(self._discard)
             finishing.addBoth(self._store)
         return self._whenDone()
@@ -555,9 +579,29 @@ class FileWriter:
         if not self._started:
             self._started = True
             finishing = self._consumer.drain()
-            finishing.addBoth(lambda ignored: self._run(blocking))
+            finishing.addBoth(lambda ignored: self._runEnd(blocking))
             finishing.addBoth(self._store)
         return self._whenDone()
+
+    def _runEnd(self, blocking):
+        """
+        Run the blocking end of the upload (its commit, or its clean-up):
+        at once where the shell allows it and the upload wrote no more
+        than L{SHORT_UPLOAD_SIZE} bytes, all through Python, into a new
+        file, else in a disk thread (removing a large file can take a
+        while, and so can cutting one written in place or resumed after
+        its new end; the bytes that went through L{descriptor} are not
+        counted here).
+
+        @return: a L{Deferred} with its outcome.
+        """
+        if (self._runShort is not None and not self._descriptorGiven
+                and not self._truncate
+                and self._consumer.written <= SHORT_UPLOAD_SIZE):
+            ending = self._runShort(blocking)
+            if ending is not None:
+                return ending
+        return self._run(blocking)
 
     def _keep(self):
         """
@@ -621,7 +665,7 @@ class FileWriter:
         """
         After a failed upload: clean up, then report the failure.
         """
-        cleaning = self._run(self._cleanUp)
+        cleaning = self._runEnd(self._cleanUp)
         cleaning.addBoth(lambda ignored: failure)
         return cleaning
 

@@ -18,6 +18,7 @@ from ftpkit.data.movers import Upload
 from ftpkit.data.movers import _splice as splicing
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import InsufficientStorage, UploadTooLarge
+from ftpkit.shells import diskfiles
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.shortcalls import ShortCalls
 from tests.integration.test_movers_splice import _connectedPair
@@ -172,3 +173,115 @@ class UploadsAtOnceTests(unittest.TestCase):
         _, receiving = self.upload(writer, b"paced", pacer=pacer)
         self.assertEqual(await receiving, 5)
         self.assertEqual(self.jobs, [splicing._batchThenCommit])
+
+
+class QueuedUploadsAtOnceTests(unittest.TestCase):
+    """
+    An upload through Python (TLS, ASCII, active mode) into the
+    filesystem shell: its first L{diskfiles.SHORT_UPLOAD_SIZE} bytes are
+    written, and a small one committed or cleaned up, at once where short
+    calls are allowed.
+    """
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        self.jobs = []
+
+        def runner(translated, function, *args):
+            self.jobs.append(function)
+            return defer.maybeDeferred(translated, function, *args)
+        self.mounts = [(b"/", "ext4")]
+        self.shell = FilesystemShell(
+            self.root, runner=runner,
+            shortCalls=ShortCalls(os.path.realpath(os.fsencode(self.root)),
+                                  mounts=lambda: self.mounts))
+
+    def content(self, name):
+        with open(os.path.join(self.root, name), "rb") as f:
+            return f.read()
+
+    def write(self, chunks, name="f", **kwargs):
+        """
+        Open C{name}, write C{chunks} to its consumer.
+
+        @return: the writer.
+        """
+        writer = self.successResultOf(self.shell.openForWriting((name,),
+                                                                **kwargs))
+        consumer = self.successResultOf(writer.receive())
+        for chunk in chunks:
+            consumer.write(chunk)
+        return writer
+
+    def test_smallUploadWithoutThreads(self):
+        """
+        A small upload is written and committed with no disk-thread call.
+        """
+        with open(os.path.join(self.root, "f"), "wb") as f:
+            f.write(b"old")
+        writer = self.write([b"new ", b"contents"])
+        self.successResultOf(writer.close())
+        self.assertEqual(self.content("f"), b"new contents")
+        self.assertEqual(os.listdir(self.root), ["f"])
+        self.assertEqual(self.jobs, [])
+
+    def test_cutSmallUploadKept(self):
+        """
+        A small upload cut short is kept for a resume, at once.
+        """
+        writer = self.write([b"part"])
+        self.successResultOf(writer.abort())
+        self.assertEqual(self.content(".ftpkit-partial.f"), b"part")
+        self.assertEqual(self.jobs, [])
+
+    def test_largerUploadInThreads(self):
+        """
+        Past L{diskfiles.SHORT_UPLOAD_SIZE} bytes, the writes and the
+        commit go to the disk threads; the file lands whole.
+        """
+        chunk = os.urandom(diskfiles.SHORT_UPLOAD_SIZE // 2)
+        writer = self.write([chunk, chunk, chunk])
+        self.successResultOf(writer.close())
+        self.assertEqual(self.content("f"), chunk * 3)
+        self.assertEqual(self.jobs, [diskfiles.writeAll, writer._commit])
+
+    def test_resumedEndInThreads(self):
+        """
+        The end of an upload written in place (C{REST}) goes to the disk
+        threads: cutting the file after its new end may free much.
+        """
+        with open(os.path.join(self.root, "f"), "wb") as f:
+            f.write(b"0123456789")
+        writer = self.write([b"ab"], offset=2)
+        self.successResultOf(writer.close())
+        self.assertEqual(self.content("f"), b"01ab")
+        self.assertEqual(self.jobs, [writer._commit])
+
+    def test_failedWriteAtOnce(self):
+        """
+        A write that fails at once fails the close with its FTP error; the
+        old file stays and no temporary file is left.
+        """
+        with open(os.path.join(self.root, "f"), "wb") as f:
+            f.write(b"old")
+
+        def full(*args):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.patch(os, "pwritev", full)
+        writer = self.write([b"new"])
+        self.failureResultOf(writer.close(), InsufficientStorage)
+        self.assertEqual(self.content("f"), b"old")
+        self.assertEqual(os.listdir(self.root), ["f"])
+        self.assertEqual(self.jobs, [])
+
+    def test_networkFileSystemUsesThreads(self):
+        """
+        Where short calls are not allowed, every call goes to the disk
+        threads, as before.
+        """
+        self.mounts = [(b"/", "nfs4")]
+        writer = self.write([b"remote"])
+        self.successResultOf(writer.close())
+        self.assertEqual(self.content("f"), b"remote")
+        self.assertEqual(len(self.jobs), 3)
