@@ -52,7 +52,7 @@ class TLSLingerTests(FTPSTestsMixin, unittest.TestCase):
             self.factory = makeContextFactory(self.both, maximumVersion=None)
         # Without the lingering close the server waits for the client
         # until the data timeout, then gives 426.
-        self.serve(dataTimeout=3)
+        self.serve(dataTimeout=10)
 
         def client():
             ftp = self.connect()
@@ -88,7 +88,7 @@ class TLSLingerTests(FTPSTestsMixin, unittest.TestCase):
         A client that resets its data connection before the download's
         data went out gets C{426}.
         """
-        self.serve(dataTimeout=3)
+        self.serve(dataTimeout=10)
 
         def client():
             ftp = self.connect()
