@@ -372,7 +372,9 @@ class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
         port = client.epsvPort()
         self.flood(port, thieves)
         try:
-            data = socket.create_connection(("127.0.0.1", port), timeout=8)
+            # Linux retries a dropped SYN after 1, 3, 7 and 15 seconds:
+            # 20 leaves a loaded machine the last of those.
+            data = socket.create_connection(("127.0.0.1", port), timeout=20)
         except OSError as e:
             return repr(e)
         with data:
