@@ -155,11 +155,11 @@ class FTPFactory(ServerFactory):
         """
         Pool passive listeners (again, after L{stopFactory}); keep the
         timers of the theft alarm and of the lingering close between uses
-        (L{ftpkit.data.linger.LingerWatcher.holdTimer}).
+        (L{ftpkit.data.linger.LingerWatcher.hold}).
         """
         self.listenerPool.reopen()
         self.theftAlarm.start()
-        watcherFor(self.reactor).holdTimer()
+        watcherFor(self.reactor).hold()
 
     def stopFactory(self):
         """
@@ -168,7 +168,7 @@ class FTPFactory(ServerFactory):
         """
         self.listenerPool.closeAll()
         self.theftAlarm.stop()
-        watcherFor(self.reactor).releaseTimer()
+        watcherFor(self.reactor).release()
 
     @property
     def sessions(self):

@@ -149,8 +149,9 @@ class LingerWatcher:
     Watches a reactor's lingering sockets (L{Linger}s) until their clients
     end their sides, or their timeouts pass. A socket that waits alone is
     watched by the reactor; those that start while others wait are watched
-    through the C{epoll} descriptor, which the reactor watches meanwhile.
-    There is a timer while a socket waits.
+    through the C{epoll} descriptor, which the reactor watches meanwhile
+    (and, while a server holds the watcher, throughout: L{hold}). There
+    is a timer while a socket waits.
 
     @ivar poller: the C{epoll} object the sockets are registered with (the
         reactor watches its descriptor), or C{None}: the reactor watches
@@ -169,7 +170,8 @@ class LingerWatcher:
         self._order = itertools.count()
         self._timer = None
         self._polled = 0
-        self._timerHolders = 0
+        self._holders = 0
+        self._inReactor = False
         self.poller = None
         if useEpoll and hasattr(select, "epoll"):
             self.poller = select.epoll()
@@ -199,12 +201,14 @@ class LingerWatcher:
         @return: the L{Linger}.
         """
         linger = Linger(self, sock, onEnd)
-        if self.poller is None or not self._waiting:
-            # Alone, a socket costs less watched by the reactor itself.
+        if self.poller is None or not (self._waiting or self._holders):
+            # Alone, a socket costs less watched by the reactor itself
+            # (unless the watcher stays in the reactor anyway: hold).
             self._reactor.addReader(linger)
             linger.watched = True
         else:
-            if not self._polled:
+            if not self._inReactor:
+                self._inReactor = True
                 self._reactor.addReader(self)
             self._polled += 1
             try:
@@ -245,11 +249,11 @@ class LingerWatcher:
             self._reactor.removeReader(linger)
         else:
             self._polled -= 1
-            if not self._polled:
-                self._reactor.removeReader(self)
+            if not (self._polled or self._holders):
+                self._leaveReactor()
         if not self._waiting:
             self._deadlines.clear()
-            if not self._timerHolders:
+            if not self._holders:
                 self._cancelTimer()
         elif len(self._deadlines) > 4 * len(self._waiting) + 64:
             # Ended waits leave the heap when their deadlines pass; bound
@@ -258,26 +262,40 @@ class LingerWatcher:
                                   if not entry[2].ended]
             heapq.heapify(self._deadlines)
 
-    def holdTimer(self):
+    def hold(self):
         """
-        A server started: until it calls L{releaseTimer}, the timer is left
-        to run out when the last wait ends, rather than cancelled. A
+        A server started: until it calls L{release}, the timer is left to
+        run out when the last wait ends, rather than cancelled, and the
+        watcher's C{epoll} descriptor, once the reactor watches it, stays
+        there, so that every socket waits in its set, even alone. A
         session downloading file after file, each waiting alone (on an
         idle machine, each does), would otherwise make and cancel a timed
-        call per file; this way there is one per L{LINGER_TIMEOUT} at
-        most, which finds nothing to end.
+        call per file, and add each socket to the reactor and remove it
+        (Twisted's C{addReader} and C{removeReader}); this way there is
+        one timed call per L{LINGER_TIMEOUT} at most, which finds nothing
+        to end, and a socket joins the set with one call and leaves it by
+        its close.
         """
-        self._timerHolders += 1
+        self._holders += 1
 
-    def releaseTimer(self):
+    def release(self):
         """
-        A server that called L{holdTimer} stopped: once none holds the
-        timer, it is cancelled when no socket waits (at once if none
-        does), so that the reactor is left clean.
+        A server that called L{hold} stopped: once none holds the watcher,
+        the timer is cancelled and the descriptor leaves the reactor when
+        no socket waits (at once if none does), so that the reactor is
+        left clean.
         """
-        self._timerHolders -= 1
-        if not self._timerHolders and not self._waiting:
-            self._cancelTimer()
+        self._holders -= 1
+        if not self._holders:
+            if not self._waiting:
+                self._cancelTimer()
+            if not self._polled:
+                self._leaveReactor()
+
+    def _leaveReactor(self):
+        if self._inReactor:
+            self._inReactor = False
+            self._reactor.removeReader(self)
 
     def _cancelTimer(self):
         timer, self._timer = self._timer, None
@@ -305,6 +323,7 @@ class LingerWatcher:
         this descriptor's event, so those of the sockets the reactor
         watches itself may still come in its batch).
         """
+        self._inReactor = False
         for linger in list(self._waiting.values()):
             linger.end(settled=not linger.watched)
 

@@ -300,14 +300,14 @@ class LingerWatcherTests(unittest.TestCase):
 
     def test_heldTimerLeftToRunOut(self):
         """
-        While a server holds the timer (L{LingerWatcher.holdTimer}), it is
+        While a server holds the timer (L{LingerWatcher.hold}), it is
         left to run out when the last wait ends: waits one after the other
         make one timed call, not one each, and it ends nothing when it
         fires; a wait started meanwhile with a later deadline still ends
         on time.
         """
         watcher = LingerWatcher(self.clock)
-        watcher.holdTimer()
+        watcher.hold()
         for n in range(3):
             self.linger(watcher, n).close()
             [reader] = self.clock.readers
@@ -325,23 +325,50 @@ class LingerWatcherTests(unittest.TestCase):
         self.assertEqual(self.ended, [0, 1, 2, "late"])
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
-    def test_releaseTimer(self):
+    def test_heldWatcherStaysInTheReactor(self):
+        """
+        While held, even a socket waiting alone waits in the watcher's
+        C{epoll} set (not added to the reactor and removed), and the
+        watcher stays in the reactor between waits; once released, it
+        leaves when no socket waits.
+        """
+        watcher = LingerWatcher(self.clock)
+        watcher.hold()
+        server, client = self.pair()
+        linger = watcher.linger(server, lambda: self.ended.append(1), 5)
+        self.assertFalse(linger.watched)
+        self.assertEqual(self.clock.readers, [watcher])
+        client.close()
+        watcher.doRead()
+        self.assertEqual(self.ended, [1])
+        self.assertTrue(linger.settled)
+        self.assertEqual(self.clock.readers, [watcher])
+        client = self.linger(watcher, 2)
+        watcher.release()
+        self.assertEqual(self.clock.readers, [watcher])
+        client.close()
+        watcher.doRead()
+        self.assertEqual(self.ended, [1, 2])
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_release(self):
         """
         Once no server holds the timer, it is cancelled when no socket
         waits: at once, or when the last wait ends.
         """
         watcher = LingerWatcher(self.clock)
-        watcher.holdTimer()
-        watcher.holdTimer()
+        watcher.hold()
+        watcher.hold()
         self.linger(watcher, "first").close()
         self.clock.readers[0].doRead()
-        watcher.releaseTimer()
+        watcher.release()
         self.assertEqual(len(self.clock.getDelayedCalls()), 1)
-        watcher.releaseTimer()
+        watcher.release()
         self.assertEqual(self.clock.getDelayedCalls(), [])
-        watcher.holdTimer()
+        watcher.hold()
         client = self.linger(watcher, "second")
-        watcher.releaseTimer()
+        watcher.release()
         self.assertEqual(len(self.clock.getDelayedCalls()), 1)
         client.close()
         self.clock.readers[0].doRead()
