@@ -41,34 +41,40 @@ L{ControlTLSProtocol} reads and overrides; without them it is Twisted's
 layer unchanged."""
 
 _DECLARED_KEPT = 64
-"""How many transports' sets of interfaces L{_lastInterface} remembers."""
+"""How many declarations L{_declareAsTwisted} keeps."""
 
 _lastInterfaces = {}
+_layerDeclarations = {}
 
 
-def _lastInterface(transport):
+def _declareAsTwisted(layer, transport):
     """
-    What Twisted's TLS layer ends up providing of its transport's
-    interfaces: it declares each in turn with C{directlyProvides}, each
-    call replacing the one before, so only the last stays.
+    Declare on a layer what Twisted's TLS layer ends up providing of its
+    transport's interfaces: it declares each in turn with
+    C{directlyProvides}, each call replacing the one before, so only the
+    last stays.
 
-    @param transport: the transport under the layer.
-    @return: that interface, or C{None} when the transport provides none.
+    zope caches the declaration of a class plus interfaces only while
+    something holds it, and would otherwise work it out again (its
+    resolution order) for every connection: the transport's and the
+    layer's are kept here.
+
+    @param layer: the layer.
+    @param transport: the transport under it.
     """
     provided = providedBy(transport)
-    try:
-        return _lastInterfaces[provided]
-    except KeyError:
-        pass
-    except TypeError:
-        return _last(provided)
-    if len(_lastInterfaces) >= _DECLARED_KEPT:
-        _lastInterfaces.clear()
-    # Kept with a strong reference: zope caches the declaration of a class
-    # plus interfaces only while something holds it, and would otherwise
-    # work it out again for the next connection.
-    last = _lastInterfaces[provided] = _last(provided)
-    return last
+    interface = _lastInterfaces.get(provided, _lastInterfaces)
+    if interface is _lastInterfaces:
+        if len(_lastInterfaces) >= _DECLARED_KEPT:
+            _lastInterfaces.clear()
+            _layerDeclarations.clear()
+        interface = _lastInterfaces[provided] = _last(provided)
+    if interface is None:
+        return
+    directlyProvides(layer, interface)
+    key = (type(layer), interface)
+    if key not in _layerDeclarations:
+        _layerDeclarations[key] = providedBy(layer)
 
 
 def _last(provided):
@@ -92,7 +98,8 @@ class ControlTLSProtocol(BufferingTLSTransport):
     def makeConnection(self, transport):
         """
         As L{TLSMemoryBIOProtocol.makeConnection}, the transport's
-        interfaces declared at once.
+        interfaces declared at once, and the handshake left for the
+        client's first record (the layer is a server's).
 
         @param transport: the transport under the layer.
         """
@@ -103,14 +110,16 @@ class ControlTLSProtocol(BufferingTLSTransport):
             return
         self._tlsConnection = creator(self)
         self._appSendBuffer = []
-        interface = _lastInterface(transport)
-        if interface is not None:
-            directlyProvides(self, interface)
+        _declareAsTwisted(self, transport)
         Protocol.makeConnection(self, transport)
         self.factory.registerProtocol(self)
         if self._connectWrapped:
             ProtocolWrapper.makeConnection(self, transport)
-        self._checkHandshakeStatus()
+        if compat.inputWaiting(self._tlsConnection) != 0:
+            # A server has nothing to say before the ClientHello: with
+            # nothing received, the handshake would only raise
+            # WantReadError.
+            self._checkHandshakeStatus()
 
     def _flushSendBIO(self):
         """
@@ -128,13 +137,16 @@ class ControlTLSProtocol(BufferingTLSTransport):
         """
         Deliver the application data of the records received, stopping
         once nothing is left to read rather than at the C{WantReadError}
-        of one more read; then send what reading made OpenSSL write.
+        of one more read (nor reading at all after a handshake's last
+        record); then send what reading made OpenSSL write.
         """
         if not FOLLOWS_TWISTED:
             BufferingTLSTransport._flushReceiveBIO(self)
             return
         connection = self._tlsConnection
         while not self._lostTLSConnection:
+            if not self._ending and compat.inputWaiting(connection) == 0:
+                break
             try:
                 data = connection.recv(2 ** 15)
             except WantReadError:
@@ -147,9 +159,6 @@ class ControlTLSProtocol(BufferingTLSTransport):
             else:
                 if not self._aborted:
                     ProtocolWrapper.dataReceived(self, data)
-                if not self._ending and compat.inputWaiting(
-                        self._tlsConnection) == 0:
-                    break
         self._flushSendBIO()
 
     def connectionLost(self, reason):
