@@ -19,6 +19,7 @@ from ftpkit.compat import (
     underTLS,
     writeThroughTLS,
 )
+from ftpkit.control.tlslayer import ControlTLSProtocol
 
 
 def closeNow(transport):
@@ -52,14 +53,24 @@ def writeNow(transport, data):
     Write C{data} on C{transport}, sending at once what the socket takes
     when the transport is a plain TCP connection with nothing queued, and
     queueing the rest (or everything, otherwise) with C{transport.write};
-    under TLS, encrypted at once (L{ftpkit.compat.writeThroughTLS}), the
-    records sent at once when the layer was set up to
+    under TLS, encrypted at once (by ftpkit's layer,
+    L{ftpkit.control.tlslayer.ControlTLSProtocol.writeAtOnce}, or past
+    Twisted's aggregation, L{ftpkit.compat.writeThroughTLS}), the records
+    sent at once when the layer was set up to
     (L{ftpkit.compat.sendRecordsAtOnce}). Bytes always go out in the order
     they were written.
 
     @param transport: the transport of a connection.
     @param data: the bytes to send.
     """
+    if type(transport) is ControlTLSProtocol:
+        transport.writeAtOnce(data)
+        return
+    if getattr(transport, "TLS", False):
+        layer = getattr(transport, "protocol", None)
+        if type(layer) is ControlTLSProtocol:
+            layer.writeAtOnce(data)
+            return
     if queueIsEmpty(transport):
         data = data[sendNow(transport, data):]
         if not data:

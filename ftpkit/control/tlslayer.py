@@ -35,10 +35,13 @@ FOLLOWS_TWISTED = all(
     hasattr(TLSMemoryBIOProtocol, name) for name in (
         "_checkHandshakeStatus", "_flushSendBIO", "_flushReceiveBIO",
         "_shutdownTLS", "_tlsShutdownFinished", "_lostTLSConnection",
-        "_aborted"))
+        "_aborted", "_handshakeDone", "_bufferedWrite"))
 """Whether this Twisted's TLS layer still has the private names
 L{ControlTLSProtocol} reads and overrides; without them it is Twisted's
 layer unchanged."""
+
+_RECORD = 2 ** 14
+"""The most application data a TLS record holds."""
 
 _DECLARED_KEPT = 64
 """How many declarations L{_declareAsTwisted} keeps."""
@@ -120,6 +123,38 @@ class ControlTLSProtocol(BufferingTLSTransport):
             # nothing received, the handshake would only raise
             # WantReadError.
             self._checkHandshakeStatus()
+
+    def writeAtOnce(self, data):
+        """
+        Write a control reply as L{ftpkit.compat.writeThroughTLS} does
+        (encrypted now, after what the layer holds back to aggregate small
+        writes; its records written to the transport below, which sends
+        them at once when L{ftpkit.compat.sendRecordsAtOnce} set it up), in
+        fewer steps once the handshake is done: one record, read from
+        OpenSSL's buffer and written as it is. Otherwise, or for more than
+        a record holds, it takes L{TLSMemoryBIOProtocol.write}'s way.
+
+        @param data: the bytes (dropped once the connection was lost, as
+            the TCP transport drops them).
+        """
+        if not self.connected:
+            return
+        compat.flushTLSWrites(self)
+        if (not FOLLOWS_TWISTED or self.disconnecting
+                or self._lostTLSConnection or not self._handshakeDone
+                or self._appSendBuffer or len(data) > _RECORD):
+            TLSMemoryBIOProtocol.write(self, data)
+            return
+        connection = self._tlsConnection
+        try:
+            connection.send(data)
+        except WantReadError:
+            self._bufferedWrite(data)
+            return
+        except Error:
+            self._tlsShutdownFinished(Failure())
+            return
+        self.transport.write(connection.bio_read(2 ** 15))
 
     def _flushSendBIO(self):
         """

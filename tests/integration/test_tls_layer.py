@@ -5,6 +5,7 @@ OpenSSL's buffers rather than raise C{WantReadError} to learn that
 nothing waits, and declares what Twisted's layer declares.
 """
 
+import os
 import socket
 import ssl
 
@@ -161,6 +162,42 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         client.records(b"NO", b"OP", b"\r\nPBSZ 0\r\n")
         self.assertEqual(await self.inThread(client.replies, 2),
                          [b"200 NOOP ok", b"200 PBSZ=0"])
+
+    async def test_replyAtOnce(self):
+        """
+        A reply under the layer is written by the layer itself
+        (L{tlslayer.ControlTLSProtocol.writeAtOnce}), not through
+        L{compat.writeThroughTLS}.
+        """
+        through = []
+        self.patch(compat, "writeThroughTLS",
+                   lambda *args: through.append(args))
+        client = await self.client()
+        client.records(b"NOOP\r\n", b"PBSZ 0\r\n")
+        self.assertEqual(await self.inThread(client.replies, 2),
+                         [b"200 NOOP ok", b"200 PBSZ=0"])
+        self.assertEqual(through, [])
+
+    async def test_longReply(self):
+        """
+        A reply longer than a TLS record holds comes whole, in order with
+        the next.
+        """
+        for n in range(400):
+            with open(os.path.join(self.root, "a-rather-long-file-name-%03d"
+                                   % (n,) + "x" * 40), "wb"):
+                pass
+        client = await self.client()
+        client.records(b"USER alice\r\n", b"PASS secret\r\n")
+        await self.inThread(client.replies, 2)
+        client.records(b"STAT /\r\n", b"NOOP\r\n")
+        lines = await self.inThread(client.replies, 404)
+        self.assertGreater(sum(len(line) for line in lines), 2 ** 14)
+        self.assertTrue(lines[0].startswith(b"213-"))
+        self.assertEqual(len([line for line in lines
+                              if b"a-rather-long-file-name-" in line]), 400)
+        self.assertTrue(lines[-2].startswith(b"213 "))
+        self.assertEqual(lines[-1], b"200 NOOP ok")
 
     async def test_fallback(self):
         """
