@@ -24,16 +24,14 @@ from ftpkit.shells.shortcalls import ShortCalls
 from tests.integration.test_movers_splice import _connectedPair
 
 
-class UploadsAtOnceTests(unittest.TestCase):
+class CountedShellMixin:
     """
     The filesystem shell with a runner that counts the calls handed to
-    the disk threads, and short calls allowed (a local file system) or
-    not (a network one).
+    the disk threads, and short calls allowed (C{self.mounts}: a local file
+    system) or not (a network one).
     """
 
     def setUp(self):
-        if not splicing.available:
-            raise unittest.SkipTest("no splice(2) here")
         self.root = self.mktemp()
         os.makedirs(self.root)
         self.jobs = []
@@ -54,6 +52,17 @@ class UploadsAtOnceTests(unittest.TestCase):
     def content(self, name):
         with open(self.path(name), "rb") as f:
             return f.read()
+
+
+class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
+    """
+    Spliced uploads into the counted filesystem shell.
+    """
+
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        CountedShellMixin.setUp(self)
 
     def upload(self, writer, data, close=True, **kwargs):
         """
@@ -175,31 +184,13 @@ class UploadsAtOnceTests(unittest.TestCase):
         self.assertEqual(self.jobs, [splicing._batchThenCommit])
 
 
-class QueuedUploadsAtOnceTests(unittest.TestCase):
+class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
     """
     An upload through Python (TLS, ASCII, active mode) into the
     filesystem shell: its first L{diskfiles.SHORT_UPLOAD_SIZE} bytes are
     written, and a small one committed or cleaned up, at once where short
     calls are allowed.
     """
-
-    def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
-        self.jobs = []
-
-        def runner(translated, function, *args):
-            self.jobs.append(function)
-            return defer.maybeDeferred(translated, function, *args)
-        self.mounts = [(b"/", "ext4")]
-        self.shell = FilesystemShell(
-            self.root, runner=runner,
-            shortCalls=ShortCalls(os.path.realpath(os.fsencode(self.root)),
-                                  mounts=lambda: self.mounts))
-
-    def content(self, name):
-        with open(os.path.join(self.root, name), "rb") as f:
-            return f.read()
 
     def write(self, chunks, name="f", **kwargs):
         """
