@@ -120,6 +120,34 @@ def queueIsEmpty(transport):
         return False
 
 
+def sendAtOnce(transport, data):
+    """
+    Send C{data} to the socket at once, bypassing Twisted's queue, when
+    L{queueIsEmpty} is true of C{transport}: L{queueIsEmpty} and
+    L{sendNow} in one call, for the control replies that make it for each
+    command.
+
+    @param transport: a connection's transport.
+    @param data: the bytes.
+    @return: what the socket did not take (C{b""} when it took
+        everything), or C{None} when nothing was sent because
+        L{queueIsEmpty} is false: the caller queues C{data} then.
+    """
+    if not isinstance(transport, tcp.Connection):
+        return None
+    try:
+        if (transport.TLS or not transport.connected
+                or transport.disconnecting or transport.dataBuffer
+                or transport._tempDataBuffer):
+            return None
+        sent = transport.socket.send(data)
+    except AttributeError:
+        return None
+    except OSError:
+        sent = 0
+    return data[sent:]
+
+
 def sendQueued(transport):
     """
     Send to the socket now what a connection's transport holds back: the

@@ -364,7 +364,7 @@ class FTPProtocol(
                 writeBeforeData(self.transport, data)
             else:
                 writeNow(self.transport, data)
-        if self.factory.events.wants(events.REPLY):
+        if events.REPLY in self.factory.events.wanted:
             self.publish(events.REPLY, code=code)
 
     # -- commands ----------------------------------------------------------

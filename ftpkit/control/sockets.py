@@ -14,7 +14,7 @@ from ftpkit.compat import (
     closeAtOnce,
     closeTLSAtOnce,
     queueIsEmpty,
-    sendNow,
+    sendAtOnce,
     sendQueued,
     underTLS,
     writeThroughTLS,
@@ -66,18 +66,18 @@ def writeNow(transport, data):
     if type(transport) is ControlTLSProtocol:
         transport.writeAtOnce(data)
         return
-    if getattr(transport, "TLS", False):
-        layer = getattr(transport, "protocol", None)
-        if type(layer) is ControlTLSProtocol:
-            layer.writeAtOnce(data)
+    left = sendAtOnce(transport, data)
+    if left is None:
+        if getattr(transport, "TLS", False):
+            layer = getattr(transport, "protocol", None)
+            if type(layer) is ControlTLSProtocol:
+                layer.writeAtOnce(data)
+                return
+        if writeThroughTLS(transport, data):
             return
-    if queueIsEmpty(transport):
-        data = data[sendNow(transport, data):]
-        if not data:
-            return
-    elif writeThroughTLS(transport, data):
-        return
-    transport.write(data)
+        left = data
+    if left:
+        transport.write(left)
 
 
 def writeBeforeData(transport, data):

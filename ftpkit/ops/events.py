@@ -172,6 +172,11 @@ class EventHub:
 
     log = Logger()
 
+    #: The kinds that have subscribers, a C{frozenset} worked out again at
+    #: each subscription change, so that a check made for every reply (the
+    #: L{REPLY} event) is one lookup, not a call of L{wants}.
+    wanted = frozenset()
+
     def __init__(self):
         self._subscribers = {}
 
@@ -183,6 +188,7 @@ class EventHub:
         for kind in kinds:
             self._subscribers[kind] = self._subscribers.get(kind, ()) + (
                 subscriber,)
+        self.wanted = frozenset(self._subscribers)
 
     def unsubscribe(self, subscriber):
         """
@@ -195,6 +201,7 @@ class EventHub:
                 self._subscribers[kind] = left
             else:
                 del self._subscribers[kind]
+        self.wanted = frozenset(self._subscribers)
 
     def wants(self, kind):
         """
@@ -202,7 +209,7 @@ class EventHub:
         @return: whether anyone subscribes to it (so that an event nobody
             wants is not even built).
         """
-        return kind in self._subscribers
+        return kind in self.wanted
 
     def publish(self, event):
         """

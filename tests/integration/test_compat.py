@@ -93,6 +93,18 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertFalse(compat.queueIsEmpty(transport),
                          changed("tcp.Connection._tempDataBuffer"))
 
+    async def test_sendAtOnce(self):
+        """
+        L{compat.sendAtOnce} sends to the socket of an idle TCP transport
+        and gives back what it did not take; it sends nothing, giving
+        C{None}, when something is queued.
+        """
+        server = await self.connect()
+        self.assertEqual(compat.sendAtOnce(server.transport, b"220 hi\r\n"),
+                         b"")
+        server.transport.write(b"queued")
+        self.assertIsNone(compat.sendAtOnce(server.transport, b"later"))
+
     def test_sessionReused(self):
         """
         pyOpenSSL's binding still exposes C{SSL_session_reused}, and a
@@ -274,6 +286,8 @@ class FallbackTests(unittest.SynchronousTestCase):
         transport = tcp.Connection.__new__(tcp.Connection)
         self.assertFalse(compat.queueIsEmpty(transport))
         self.assertEqual(compat.sendNow(object(), b"x"), 0)
+        self.assertIsNone(compat.sendAtOnce(transport, b"x"))
+        self.assertIsNone(compat.sendAtOnce(object(), b"x"))
 
     def test_afterThisTurnTimed(self):
         """

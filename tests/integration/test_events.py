@@ -55,6 +55,21 @@ class EventHubTests(unittest.TestCase):
         hub.unsubscribe(everything.append)
         self.assertFalse(hub.wants(events.LOGIN))
 
+    def test_wanted(self):
+        """
+        L{events.EventHub.wanted} holds the kinds that have subscribers,
+        kept up to date at each subscription change.
+        """
+        hub = events.EventHub()
+        self.assertEqual(hub.wanted, frozenset())
+        hub.subscribe(print, [events.REPLY])
+        hub.subscribe(repr, [events.REPLY, events.LOGIN])
+        self.assertEqual(hub.wanted, {events.REPLY, events.LOGIN})
+        hub.unsubscribe(repr)
+        self.assertEqual(hub.wanted, {events.REPLY})
+        hub.unsubscribe(print)
+        self.assertEqual(hub.wanted, frozenset())
+
     def test_failingSubscriber(self):
         """
         A subscriber that raises is logged; the next one still gets the
