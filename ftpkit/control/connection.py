@@ -88,6 +88,7 @@ class FTPProtocol(
     _lost = False
     _lostWaiters = None
     _idleWatch = None
+    _tookTurns = False
 
     def __init__(self, factory):
         """
@@ -165,6 +166,7 @@ class FTPProtocol(
             those of every client
             (L{ftpkit.control.server.FTPFactory.listingTurns}).
         """
+        self._tookTurns = True
         return Turn(self.factory.listingTurns, self._turnKey, self)
 
     @property
@@ -173,6 +175,7 @@ class FTPProtocol(
         @return: the L{Turn} this session's checksums take
             (L{ftpkit.control.server.FTPFactory.hashTurns}).
         """
+        self._tookTurns = True
         return Turn(self.factory.hashTurns, self._turnKey, self)
 
     # -- connection life --------------------------------------------------
@@ -266,9 +269,12 @@ class FTPProtocol(
             self.factory.sessionEnded(self.peer)
             if self.factory.events.wants(events.SESSION_ENDED):
                 self.publish(events.SESSION_ENDED)
-            key = self._turnKey
-            self.factory.listingTurns.forget(key, self)
-            self.factory.hashTurns.forget(key, self)
+            if self._tookTurns:
+                # Only a session that asked for a turn can have calls
+                # waiting for one (most sessions never list).
+                key = self._turnKey
+                self.factory.listingTurns.forget(key, self)
+                self.factory.hashTurns.forget(key, self)
             self.abortTransfer()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
