@@ -26,8 +26,10 @@ from twisted.cred.credentials import IUsernamePassword, UsernamePassword
 from twisted.cred.portal import IRealm
 from twisted.internet import defer
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.auth import quicklogin
 from ftpkit.errors import FTPError, UnsupportedAvatarInterface
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol.access import AccessPolicy
@@ -161,12 +163,22 @@ class TextCredentialsChecker:
         @return: a Deferred firing with the avatar id as C{str} (or
             C{checkers.ANONYMOUS}); fails with L{error.UnauthorizedLogin}
             (or another L{error.LoginFailed} from the wrapped checker).
+            When the wrapped checker has answered at once, the Deferred
+            is one already fired with the id, and no callback runs.
         """
-        d = defer.maybeDeferred(
-            lambda: self.checker.requestAvatarId(self._present(creds))
-        )
-        d.addCallbacks(_textAvatarId, self._refuse)
-        return d
+        try:
+            answer = self.checker.requestAvatarId(self._present(creds))
+        except Exception:
+            answer = Failure()
+        avatarId = quicklogin.settled(answer)
+        if avatarId is quicklogin.UNSETTLED:
+            d = defer.maybeDeferred(lambda: answer)
+            d.addCallbacks(_textAvatarId, self._refuse)
+            return d
+        try:
+            return defer.succeed(_textAvatarId(avatarId))
+        except error.UnauthorizedLogin:
+            return defer.fail()
 
     def _refuse(self, reason):
         """

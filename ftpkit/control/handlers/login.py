@@ -13,6 +13,7 @@ from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
+from ftpkit.auth import quicklogin
 from ftpkit.control.sessionlimits import TOO_MANY_FOR_USER, userKey
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.ops import events
@@ -62,13 +63,13 @@ class LoginCommands:
             return (331, "Anonymous login ok, send your e-mail as password")
         return (331, "Password required")
 
-    async def ftp_PASS(self, password):
+    def ftp_PASS(self, password):
         """
         Finish a login through the portal (the virtual host's, after
-        C{HOST}); failures are delayed. A portal that answers at once (its
-        checker and realm do not wait) is awaited without suspending, so
-        the command finishes in its first step
-        (L{ftpkit.control.coroutines}).
+        C{HOST}); failures are delayed. A portal whose checker and realm
+        answer at once gives its answer without a Deferred
+        (L{ftpkit.auth.quicklogin}), and the command replies at once; one
+        that waits is waited for in a coroutine (L{_loginLater}).
         """
         if self.session.shell is not None:
             return (503, "Already logged in")
@@ -84,7 +85,22 @@ class LoginCommands:
         if portal is None:
             portal = self.factory.portal
         try:
-            outcome = await portal.login(creds, None, IFTPShell)
+            outcome = quicklogin.login(portal, creds, None, IFTPShell)
+        except Exception:
+            outcome = Failure()
+        if isinstance(outcome, defer.Deferred):
+            return self._loginLater(outcome)
+        return self._loggedIn(outcome)
+
+    async def _loginLater(self, waiting):
+        """
+        L{_loggedIn}, once the portal has answered.
+
+        @param waiting: a Deferred firing with the portal's answer.
+        @return: the reply, or C{None} (replied already).
+        """
+        try:
+            outcome = await waiting
         except Exception:
             outcome = Failure()
         result = self._loggedIn(outcome)
