@@ -8,6 +8,11 @@ end, and the memory of a C{DelayedCall} for as long as the session lives.
 Sessions with one timeout expire in the order they were last active, so
 keeping them in that order (a dict: moving one to the end is a pop and an
 insert) lets one call, at the first of their deadlines, serve them all.
+
+While a server holds the watch (L{IdleWatch.hold}), the call is not
+cancelled when the last session leaves: it runs out, finding nobody, or
+serves the next session. A lone client logging in again and again would
+otherwise make and cancel a timed call per session.
 """
 
 from twisted.logger import Logger
@@ -33,6 +38,7 @@ class IdleWatch:
         self._deadlines = {}
         self._call = None
         self._expiring = False
+        self._holders = 0
 
     def __len__(self):
         """
@@ -55,14 +61,39 @@ class IdleWatch:
 
     def forget(self, session):
         """
-        Stop watching C{session}; with no session left, nothing stays
-        scheduled.
+        Stop watching C{session}; with no session left and no server
+        holding the watch, nothing stays scheduled.
 
         @param session: a session given to L{touch}, or another object.
         """
         deadlines = self._deadlines
         deadlines.pop(session, None)
-        if not deadlines and self._call is not None:
+        if not deadlines and not self._holders:
+            self._cancel()
+
+    def hold(self):
+        """
+        A server started: until it calls L{release}, the timed call is
+        left to run out when the last session leaves, rather than
+        cancelled.
+        """
+        self._holders += 1
+
+    def release(self):
+        """
+        A server that called L{hold} stopped: once none holds the watch,
+        the timed call is cancelled when no session is left (at once if
+        none is), so that the reactor is left clean.
+        """
+        self._holders -= 1
+        if not self._holders and not self._deadlines:
+            self._cancel()
+
+    def _cancel(self):
+        """
+        Cancel the timed call, if any.
+        """
+        if self._call is not None:
             self._call.cancel()
             self._call = None
 

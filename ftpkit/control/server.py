@@ -108,6 +108,7 @@ class FTPFactory(ServerFactory):
         self._hostPortals = {host: self._sharingCheckers(host.realm)
                              for host in self.config.virtualHosts}
         self._idleWatches = {}
+        self._started = False
 
     def idleWatch(self, timeout):
         """
@@ -118,6 +119,8 @@ class FTPFactory(ServerFactory):
         if watch is None:
             watch = self._idleWatches[timeout] = IdleWatch(self.reactor,
                                                            timeout)
+            if self._started:
+                watch.hold()
         return watch
 
     def _sharingCheckers(self, realm):
@@ -154,12 +157,17 @@ class FTPFactory(ServerFactory):
     def startFactory(self):
         """
         Pool passive listeners (again, after L{stopFactory}); keep the
-        timers of the theft alarm and of the lingering close between uses
-        (L{ftpkit.data.linger.LingerWatcher.hold}).
+        timers of the theft alarm, of the lingering close
+        (L{ftpkit.data.linger.LingerWatcher.hold}) and of the idle
+        timeouts (L{IdleWatch.hold}) between uses.
         """
         self.listenerPool.reopen()
         self.theftAlarm.start()
         watcherFor(self.reactor).hold()
+        if not self._started:
+            self._started = True
+            for watch in self._idleWatches.values():
+                watch.hold()
 
     def stopFactory(self):
         """
@@ -169,6 +177,10 @@ class FTPFactory(ServerFactory):
         self.listenerPool.closeAll()
         self.theftAlarm.stop()
         watcherFor(self.reactor).release()
+        if self._started:
+            self._started = False
+            for watch in self._idleWatches.values():
+                watch.release()
 
     @property
     def sessions(self):

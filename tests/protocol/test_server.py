@@ -214,6 +214,31 @@ class IdleTimeoutTests(unittest.TestCase):
         protocol.connectionLost(Failure(error.ConnectionDone()))
         self.assertEqual(clock.getDelayedCalls(), [])
 
+    def test_startedServerKeepsItsTimer(self):
+        """
+        A started factory keeps the idle timer when its last session ends
+        (the next session uses it: no timed call made and cancelled per
+        session), and cancels it when it stops.
+        """
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, idleTimeout=10)
+        factory.doStart()
+        self.addCleanup(lambda: factory.numPorts and factory.doStop())
+        before = set(clock.getDelayedCalls())
+        protocol, _ = connect(factory)
+        [timer] = set(clock.getDelayedCalls()) - before
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        self.assertIn(timer, clock.getDelayedCalls())
+        protocol, transport = connect(factory)
+        self.assertEqual(set(clock.getDelayedCalls()) - before, {timer})
+        clock.advance(10)
+        self.assertEqual(replyCodes(transport), ["220", "421"])
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        protocol, _ = connect(factory)
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        factory.doStop()
+        self.assertEqual(clock.getDelayedCalls(), [])
+
 
 class LoginThrottleTests(unittest.TestCase):
     """

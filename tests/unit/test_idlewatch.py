@@ -118,3 +118,67 @@ class IdleWatchTests(unittest.TestCase):
         self.clock.advance(10)
         self.assertEqual(self.log, [("fine", 10)])
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+
+
+class HeldWatchTests(unittest.TestCase):
+    """
+    L{IdleWatch.hold} and L{IdleWatch.release}: the timed call of a watch
+    a server holds outlives its last session.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.watch = IdleWatch(self.clock, 10)
+        self.log = []
+
+    def test_callKept(self):
+        """
+        While held, the last session leaving leaves the timed call, which
+        serves the next session (told at its own deadline) instead of a
+        new one.
+        """
+        self.watch.hold()
+        first = Session(self.clock, "first", self.log)
+        self.watch.touch(first)
+        [call] = self.clock.getDelayedCalls()
+        self.watch.forget(first)
+        self.assertEqual(self.clock.getDelayedCalls(), [call])
+        self.clock.advance(5)
+        second = Session(self.clock, "second", self.log)
+        self.watch.touch(second)
+        self.assertEqual(self.clock.getDelayedCalls(), [call])
+        self.clock.advance(5)
+        self.assertEqual(self.log, [])
+        self.clock.advance(5)
+        self.assertEqual(self.log, [("second", 15)])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_runsOutAlone(self):
+        """
+        A kept call that finds nobody ends without another.
+        """
+        self.watch.hold()
+        one = Session(self.clock, "one", self.log)
+        self.watch.touch(one)
+        self.watch.forget(one)
+        self.clock.advance(10)
+        self.assertEqual(self.log, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_release(self):
+        """
+        Released with no session left, the call is cancelled at once;
+        released with sessions, once the last leaves.
+        """
+        self.watch.hold()
+        one = Session(self.clock, "one", self.log)
+        self.watch.touch(one)
+        self.watch.forget(one)
+        self.watch.release()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.watch.hold()
+        self.watch.touch(one)
+        self.watch.release()
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.watch.forget(one)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
