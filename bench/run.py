@@ -20,7 +20,7 @@ from bench import scenarios as sc
 from bench.certs import writeSelfSigned
 from bench.client import ReplyError
 from bench.procstat import timeWaitSockets
-from bench.servers import SERVERS, FtpkitBaseline, ServerFailed
+from bench.servers import SERVERS, ServerFailed, baselineServers
 
 HIGHER = {"MB/s", "files/s", "logins/s", "LIST/s", "MLSD/s", "sessions/s"}
 
@@ -116,10 +116,12 @@ def parseArguments(argv):
                         " quick 2000)")
     parser.add_argument("--slow-seconds", type=float,
                         help="slow reader duration (default 5, quick 2)")
-    parser.add_argument("--baseline", metavar="DIR",
+    parser.add_argument("--baseline", metavar="DIR", action="append",
+                        default=[],
                         help="also run ftpkit from the checkout DIR (as"
-                        " ftpkit-base), e.g. a worktree of the commit before"
-                        " a change")
+                        " ftpkit-base; a second as ftpkit-base2, and so on),"
+                        " e.g. a worktree of the commit before a change;"
+                        " repeatable")
     parser.add_argument("--ftpkit-arg", action="append", default=[],
                         metavar="ARG", help="extra ftpkit argument, repeatable"
                         " (e.g. --ftpkit-arg=--workers=2)")
@@ -142,12 +144,14 @@ def parseArguments(argv):
             parser.error(f"unknown server {name!r}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    if args.baseline is not None:
-        args.baseline = os.path.abspath(args.baseline)
-        if not os.path.isdir(os.path.join(args.baseline, "ftpkit")):
-            parser.error(f"--baseline: no ftpkit package in {args.baseline}")
-        if "ftpkit-base" not in args.servers:
-            args.servers.insert(1, "ftpkit-base")
+    args.baseline = [os.path.abspath(d) for d in args.baseline]
+    for directory in args.baseline:
+        if not os.path.isdir(os.path.join(directory, "ftpkit")):
+            parser.error(f"--baseline: no ftpkit package in {directory}")
+    args.baselines = baselineServers(args.baseline)
+    for i, name in enumerate(args.baselines, 1):
+        if name not in args.servers:
+            args.servers.insert(i, name)
     return args
 
 
@@ -250,9 +254,10 @@ class Runner:
         pem = writeSelfSigned(os.path.join(self.workdir, "bench.pem"))
         os.chmod(pem, 0o644)
         wantTLS = any(s.tls for s in self.scenarios())
-        FtpkitBaseline.directory = args.baseline
+        for name, cls in args.baselines.items():
+            self.notes.append(f"{name} is ftpkit from {cls.directory}")
         for name in args.servers:
-            cls = SERVERS[name]
+            cls = args.baselines.get(name) or SERVERS[name]
             if not cls.installed():
                 self.notes.append(
                     f"{name} is not installed: skipped (python -m"
@@ -537,6 +542,15 @@ def table(runner, medians):
     return "\n".join(lines)
 
 
+def optionsRecord(args):
+    """
+    @param args: the parsed options.
+    @return: them as plain values for the C{--json} file (the baseline
+        checkouts as their directories, in C{baseline}).
+    """
+    return {k: v for k, v in vars(args).items() if k != "baselines"}
+
+
 def main(argv=None):
     """
     Run the benchmark.
@@ -581,7 +595,7 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({
-                "options": {k: v for k, v in vars(args).items()},
+                "options": optionsRecord(args),
                 "loopback MB/s": baseline,
                 "servers": [s.name for s in runner.servers],
                 "scenarios": {

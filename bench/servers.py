@@ -245,6 +245,22 @@ class FtpkitBaseline(Ftpkit):
             os.path.join(cls.directory, "ftpkit"))
 
 
+def baselineServers(directories):
+    """
+    The L{FtpkitBaseline} kinds of the C{--baseline} checkouts.
+
+    @param directories: the checkouts, in the order given.
+    @return: a dict, in that order, of names (C{ftpkit-base}, then
+        C{ftpkit-base2}, C{ftpkit-base3}...) to server classes.
+    """
+    kinds = {}
+    for i, directory in enumerate(directories, 1):
+        name = FtpkitBaseline.name + (str(i) if i > 1 else "")
+        kinds[name] = type("FtpkitBaseline", (FtpkitBaseline,), {
+            "name": name, "directory": directory})
+    return kinds
+
+
 class Pyftpdlib(Server):
     """
     pyftpdlib, through L{bench.pyftpd}.
