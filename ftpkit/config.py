@@ -47,6 +47,10 @@ class ServerConfig:
         at once, all its sessions together, or C{None} for no limit of its
         own; with a C{passivePorts} range, never more than half of it.
         Past it, PASV/EPSV get C{425}.
+    @ivar workers: the processes serving sessions side by side
+        (C{--workers}); each counts the passive listeners of its own
+        sessions, so each allows a client address its part of
+        C{maxPassivePerIP} (L{ftpkit.data.passiveshares.passiveLimit}).
     @ivar idleTimeout: seconds a control connection may stay idle.
     @ivar loginTimeout: seconds a session may take to log in: a command
         after that, from a client not logged in, gets C{421} and the
@@ -118,6 +122,7 @@ class ServerConfig:
     maxConnectionsPerIP: int = 32
     ipv6PrefixLength: int = 64
     maxPassivePerIP: Optional[int] = None
+    workers: int = 1
     idleTimeout: float = 300.0
     loginTimeout: float = 300.0
     dataTimeout: float = 60.0

@@ -94,7 +94,8 @@ class FTPFactory(ServerFactory):
         self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
         shareLimit = passiveLimit(self.config.maxPassivePerIP,
-                                  self.config.passivePorts)
+                                  self.config.passivePorts,
+                                  self.config.workers)
         self.passiveShares = (None if shareLimit is None
                               else PassiveShares(
                                   shareLimit, self.config.ipv6PrefixLength))

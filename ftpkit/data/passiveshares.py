@@ -16,9 +16,10 @@ from collections import Counter
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
 
-def passiveLimit(perAddress, portRange):
+def passiveLimit(perAddress, portRange, workers=1):
     """
-    The most passive listeners one client address may hold at once.
+    The most passive listeners one client address may hold at once in
+    one process.
 
     @param perAddress: the configured limit (C{--max-passive-per-ip}), or
         C{None} for none of its own.
@@ -26,15 +27,22 @@ def passiveLimit(perAddress, portRange):
         inclusive, or C{None} (the kernel's ephemeral range, which the
         per-address session limit already keeps one address from
         taking).
+    @param workers: the processes (C{--workers}) serving sessions from
+        that range, each counting its own sessions' listeners.
     @return: C{perAddress}, and never more than half of a configured
-        range (at least 1), so that one address always leaves ports for
-        the others; C{None} when there is no limit.
+        range, divided among the C{workers} (at least 1 each), so that
+        one address, whatever worker its sessions land on, always leaves
+        ports for the others; C{None} when there is no limit.
     """
     if portRange is None:
-        return perAddress
-    low, high = portRange
-    half = max(1, (high - low + 1) // 2)
-    return half if perAddress is None else min(perAddress, half)
+        limit = perAddress
+    else:
+        low, high = portRange
+        half = max(1, (high - low + 1) // 2)
+        limit = half if perAddress is None else min(perAddress, half)
+    if limit is None:
+        return None
+    return max(1, limit // workers)
 
 
 class PassiveShares:

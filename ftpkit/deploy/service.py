@@ -249,11 +249,13 @@ def makeService(options, workerChannel=None):
     root = getattr(options.get("realmObject"), "root", None)
     if workerChannel is None and root is not None:
         SweepUploads(root).setServiceParent(server)
-    if options["workers"] > 1:
-        from ftpkit.deploy.workers import WorkerPool, workerArguments
+    if workerChannel is None and options["workers"] > 1:
+        from ftpkit.deploy.workers import WorkerPool
 
+        # The workers get the same options, --workers among them: each
+        # needs to know how many share the passive ports (passiveLimit).
         pool = WorkerPool(options["workers"], options["listen"],
-                          workerArguments(options.argv), config)
+                          options.argv, config)
         addMetricsServices(server, config, pool=pool)
         listeners = Listeners()
         listeners.setServiceParent(server)

@@ -169,25 +169,6 @@ def listeningSocket(family, host, port, backlog=LISTEN_BACKLOG):
     return listening
 
 
-def workerArguments(argv):
-    """
-    The command line of a worker: the server's own options, less
-    C{--workers}.
-
-    @param argv: the options given to C{twistd ftpkit}.
-    @return: the list of options for L{ftpkit.deploy.worker}.
-    """
-    result, skip = [], False
-    for argument in argv:
-        if skip:
-            skip = False
-        elif argument == "--workers":
-            skip = True
-        elif not argument.startswith("--workers="):
-            result.append(argument)
-    return result
-
-
 @implementer(IReadDescriptor)
 class _Acceptor:
     """
@@ -398,7 +379,8 @@ class WorkerPool(service.Service):
         @param count: the number of worker processes.
         @param listens: C{tcp:}/C{tcp6:}/C{ssl:} endpoint descriptions,
             each possibly behind C{haproxy:}.
-        @param argv: the options each worker is started with.
+        @param argv: the options each worker is started with (the
+            server's own, C{--workers} among them).
         @param config: the L{ftpkit.config.ServerConfig} (for its limits).
         @param reactor: the reactor, or C{None} for the global one.
         """

@@ -62,6 +62,17 @@ class PassiveLimitTests(unittest.TestCase):
         self.assertEqual(passiveLimit(8, (1000, 1009)), 5)
         self.assertEqual(passiveLimit(8, (1000, 1000)), 1)
 
+    def test_limitPerWorker(self):
+        """
+        Under C{--workers}, each worker allows its part of the share (at
+        least one), so that all of them together stay within it.
+        """
+        self.assertEqual(passiveLimit(None, (1000, 1009), 2), 2)
+        self.assertEqual(passiveLimit(None, (1000, 1099), 4), 12)
+        self.assertEqual(passiveLimit(8, None, 2), 4)
+        self.assertEqual(passiveLimit(1, (1000, 1099), 2), 1)
+        self.assertIsNone(passiveLimit(None, None, 2))
+
     def test_shares(self):
         """
         An address gets its share, then C{False}, until one is released;

@@ -21,7 +21,6 @@ from ftpkit.deploy.workers import (
     _Worker,
     listeningSocket,
     parseListenAddress,
-    workerArguments,
 )
 from tests.tlssupport import hasIPv6
 
@@ -104,18 +103,6 @@ class ListeningSocketTests(unittest.SynchronousTestCase):
             ftp.login()
             self.assertEqual(ftp.nlst(), [])
             ftp.quit()
-
-
-class WorkerArgumentsTests(unittest.SynchronousTestCase):
-    """
-    Workers get the server's options without --workers.
-    """
-
-    def test_dropsWorkers(self):
-        self.assertEqual(
-            workerArguments(["--root", "/x", "--workers", "2",
-                             "--workers=3", "--auth", "anonymous"]),
-            ["--root", "/x", "--auth", "anonymous"])
 
 
 def freePort():
