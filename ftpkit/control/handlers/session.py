@@ -231,6 +231,10 @@ class SessionCommands:
         if not IFTPShellChmod.providedBy(session.shell):
             return (502, "SITE CHMOD not available here")
         path = paths.resolve(session.cwd, pathText)
+        if not path:
+            # The root is every user's (and anonymous's): one user's
+            # SITE CHMOD 000 / would lock them all out of it.
+            return (550, "The root's permissions cannot be changed")
         await session.shell.setPermissions(path, int(modeText, 8))
         self.reportChange("SITE CHMOD", path)
         return (200, "SITE CHMOD command successful")
