@@ -8,6 +8,7 @@ watchdog of L{_DataConnectionBase}. L{ftpkit.data.channel.DataChannel} makes the
 import socket
 import struct
 
+from OpenSSL import SSL
 from twisted.internet import defer, error
 from twisted.internet.interfaces import IHandshakeListener
 from twisted.internet.protocol import Protocol
@@ -370,7 +371,11 @@ class DataConnection(_DataConnectionBase, Protocol):
         """
         lost = reason.value
         self._handshakeWaiters = []
-        if self.isSecure and not self.tlsRefused and (
+        # A fatal alert from the client (its TLS failed) also counts as a
+        # received shutdown in OpenSSL, but ends the TLS layer with an
+        # SSL.Error: that transfer failed.
+        if self.isSecure and not self.tlsRefused and not reason.check(
+                SSL.Error) and (
                 receivedCloseNotify(self.transport.getHandle())
                 or (self._finishing and self.transport.closedInOrder)):
             # The client ended its TLS stream cleanly (close_notify): all

@@ -85,14 +85,32 @@ class DataTLSProtocol(TLSMemoryBIOProtocol):
         Send data (after the held tickets).
         """
         self._holding = False
-        TLSMemoryBIOProtocol.write(self, data)
+        if not self._writingIntoLostTLS():
+            TLSMemoryBIOProtocol.write(self, data)
 
     def writeSequence(self, sequence):
         """
         Send data (after the held tickets).
         """
         self._holding = False
-        TLSMemoryBIOProtocol.writeSequence(self, sequence)
+        if not self._writingIntoLostTLS():
+            TLSMemoryBIOProtocol.writeSequence(self, sequence)
+
+    def _writingIntoLostTLS(self):
+        """
+        A download still writing once its TLS connection ended (the
+        client's fatal alert, its close_notify): Twisted's layer drops the
+        bytes, and its producer, never paused again, would read the rest of
+        the file for nothing. Drop the TCP connection instead, which stops
+        the producer now. (Reads a private attribute of
+        L{TLSMemoryBIOProtocol}; see L{ftpkit.compat}.)
+
+        @return: whether the TLS connection has ended.
+        """
+        if not getattr(self, "_lostTLSConnection", False):
+            return False
+        self.transport.abortConnection()
+        return True
 
     def _flushSendBIO(self):
         """

@@ -1,14 +1,18 @@
 """
 Attacks on TLS over real loopback sockets: handshakes that never finish
-must not hold a connection (and its descriptor) forever.
+must not hold a connection (and its descriptor) forever, and a data
+connection the client ends with a TLS alert is a failed transfer.
 """
 
+import ftplib
+import os
 import socket
 import time
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.ops import events
 from tests.integration.test_hardening import waitFor
 from tests.tlssupport import FTPSTestsMixin
 
@@ -216,3 +220,90 @@ class TLSAbuseTests(FTPSTestsMixin, unittest.TestCase):
         greeting, answer = yield self.inThread(client)
         self.assertTrue(greeting.startswith(b"220"), greeting)
         self.assertIn("no renegotiation", answer)
+
+
+class FatalAlertTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A client whose TLS fails on a data connection mid-transfer sends a
+    fatal alert, which OpenSSL records as a received shutdown, as it does
+    a close_notify: the server took it for a clean end, answered C{226},
+    and committed the cut upload over the file it replaced; a download
+    went on reading the rest of its file into the dead TLS layer.
+    """
+
+    def transferWithFailingTLS(self, command, upload):
+        """
+        Log in with ftplib under C{PROT P}, run C{command} over a data
+        connection whose TLS 1.2 client asks to renegotiate mid-transfer
+        (the server refuses; the client then sends a fatal alert), and
+        close that connection only once the final reply came (blocking).
+
+        @param upload: send bytes (else read them) before the request.
+        @return: the final reply.
+        """
+        from OpenSSL import SSL
+
+        ftp = self.connect()
+        try:
+            ftp.prot_p()
+            ftp.voidcmd("TYPE I")
+            port = int(ftp.sendcmd("EPSV").split("|")[3])
+            sock = socket.create_connection(("127.0.0.1", port))
+            try:
+                ftp.putcmd(command)
+                self.assertTrue(ftp.getresp().startswith("150"))
+                context = SSL.Context(SSL.TLS_METHOD)
+                context.set_max_proto_version(SSL.TLS1_2_VERSION)
+                connection = SSL.Connection(context, sock)
+                connection.set_connect_state()
+                connection.do_handshake()
+                if upload:
+                    for _ in range(16):
+                        connection.sendall(b"x" * 16384)
+                else:
+                    connection.recv(65536)
+                connection.renegotiate()
+                try:
+                    connection.do_handshake()
+                    while connection.recv(65536):
+                        pass
+                except SSL.Error:
+                    pass
+                try:
+                    return ftp.getresp()
+                except ftplib.Error as e:
+                    return str(e)
+            finally:
+                sock.close()
+        finally:
+            ftp.close()
+
+    @defer.inlineCallbacks
+    def test_uploadFailed(self):
+        """
+        The upload gets C{426}, and the file it was replacing stays whole.
+        """
+        self.serve()
+        final = yield self.inThread(
+            self.transferWithFailingTLS, "STOR big.bin", True)
+        self.assertTrue(final.startswith("426"), final)
+        self.assertEqual(self.readFile("big.bin"), self.payload)
+
+    @defer.inlineCallbacks
+    def test_downloadFailed(self):
+        """
+        The download gets C{426}, and stops: the server does not read the
+        rest of a large file for a connection that can no longer carry it.
+        """
+        size = 256 * 1024 * 1024
+        with open(os.path.join(self.root, "huge.bin"), "wb") as f:
+            f.truncate(size)
+        server = self.serve()
+        transfers = []
+        server.factory.events.subscribe(transfers.append,
+                                        (events.TRANSFER,))
+        final = yield self.inThread(
+            self.transferWithFailingTLS, "RETR huge.bin", False)
+        self.assertTrue(final.startswith("426"), final)
+        self.assertEqual([event.code for event in transfers], [426])
+        self.assertLess(transfers[0].bytes, size // 4)
