@@ -40,11 +40,14 @@ name, when one changed.
       L{ftpkit.data.tls.DataTLSProtocol} overrides to send a data connection's
       TLS 1.3 session tickets late; fallback: they are sent at once (and
       clients that never read an upload's connection may cut it short).
-    - C{TLSMemoryBIOProtocol._lostTLSConnection}, which
-      L{ftpkit.data.tls.DataTLSProtocol} reads to drop a download whose TLS
-      connection ended while its producer still writes; fallback (the name
-      gone): the producer reads the rest of the file into nothing, and the
-      transfer still fails.
+    - C{TLSMemoryBIOProtocol._lostTLSConnection} and C{_handshakeDone},
+      which L{ftpkit.data.tls.DataTLSProtocol} reads, and its
+      C{_tlsShutdownFinished}, which it overrides, to drop a data
+      connection whose TLS failed mid-transfer, or a download whose TLS
+      connection ended while its producer still writes; fallback (the names
+      gone): such a transfer still fails, once the stall watchdog drops it
+      (and a download's producer may read the rest of its file for
+      nothing).
     - The same C{tcp.Connection} buffers, its C{doWrite} (called as the
       reactor would once the socket is writable), the C{transport} under a
       C{ProtocolWrapper} (an C{ssl:} listener's TLS layer, a PROXY-protocol

@@ -96,6 +96,23 @@ class DataTLSProtocol(TLSMemoryBIOProtocol):
         if not self._writingIntoLostTLS():
             TLSMemoryBIOProtocol.writeSequence(self, sequence)
 
+    def _tlsShutdownFinished(self, reason):
+        """
+        The TLS connection ended. If it failed after the handshake (the
+        client's fatal alert, a record that does not decrypt), drop the TCP
+        connection at once, with whatever a download still queued for it:
+        Twisted closes it only once that queue is sent, which a client
+        that stopped reading never lets happen, so the transfer's failure
+        waited for the stall watchdog. A failed handshake still gets its
+        alert out first. (Overrides a private method of
+        L{TLSMemoryBIOProtocol}; see L{ftpkit.compat}.)
+
+        @param reason: the failure, or C{None} for a clean end.
+        """
+        TLSMemoryBIOProtocol._tlsShutdownFinished(self, reason)
+        if reason is not None and getattr(self, "_handshakeDone", True):
+            self.transport.abortConnection()
+
     def _writingIntoLostTLS(self):
         """
         A download still writing once its TLS connection ended (the
