@@ -208,6 +208,30 @@ class IFTPShellResume(Interface):
         """
 
 
+class IFTPShellCreate(Interface):
+    """
+    An optional extra a shell may provide: an upload that only creates a
+    file, never replacing one, even one that another upload of the same
+    name completed while it ran. C{STOU} (a name nobody has) and
+    anonymous uploads (which may only create) use it; without it they
+    check the name when they start, and the later of two uploads racing
+    for one name replaces the earlier.
+    """
+
+    def openForCreating(path):
+        """
+        Like C{openForWriting(path)} (from byte 0, not appending), for a
+        file that does not exist.
+
+        @param path: a tuple of segments naming the new file.
+        @return: a Deferred firing with an L{IWriteFile}, failing with
+            L{ftpkit.errors.AlreadyExists} when C{path} exists; and if a
+            file of that name appears before the upload is complete, its
+            L{IWriteFile.close} fails with L{ftpkit.errors.AlreadyExists}
+            and stores nothing.
+        """
+
+
 class IFTPShellStreamedListing(Interface):
     """
     An optional extra a shell may provide: a directory's entries in
@@ -236,6 +260,7 @@ class IFTPShellStreamedListing(Interface):
 
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
 IFTPShellNames.setTaggedValue("variantOf", "list")
+IFTPShellCreate.setTaggedValue("variantOf", "openForWriting")
 
 
 class IDirectoryListing(Interface):
@@ -296,7 +321,7 @@ class IStatListing(Interface):
 
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
-                             IFTPShellStreamedListing)
+                             IFTPShellStreamedListing, IFTPShellCreate)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

@@ -17,8 +17,9 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.helpers import CollectingConsumer, readFile, writeFile
-from ftpkit.errors import IsDirectory, NoSuchFile
+from ftpkit.errors import AlreadyExists, IsDirectory, NoSuchFile
 from ftpkit.interfaces import (
+    IFTPShellCreate,
     IFTPShellResume,
     IRandomReadFile,
     IRandomWriteFile,
@@ -416,6 +417,31 @@ class FileTests:
         yield opened.close()
         self.assertEqual(len(outcome), 1)
         self.assertEqual(len(consumer.chunks), 1)
+
+    @inlineCallbacks
+    def test_create(self):
+        """
+        A shell that provides L{IFTPShellCreate}: C{openForCreating} of an
+        existing file fails with L{AlreadyExists}; of a new name it makes
+        the file; and of two uploads of one new name running at once, the
+        one that closes later fails with L{AlreadyExists} and stores
+        nothing (the earlier one's file stays).
+        """
+        if not IFTPShellCreate.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellCreate")
+        yield writeFile(self.shell, ("old",), b"old")
+        yield self.assertFailure(self.shell.openForCreating(("old",)),
+                                 AlreadyExists)
+        first = writeFileFor((yield self.shell.openForCreating(("f",))))
+        second = writeFileFor((yield self.shell.openForCreating(("f",))))
+        for opened, data in ((first, b"first"), (second, b"second")):
+            consumer = yield opened.receive()
+            consumer.write(data)
+        yield first.close()
+        yield self.assertFailure(second.close(), AlreadyExists)
+        yield self.settle()
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"first")
+        self.assertEqual((yield readFile(self.shell, ("old",))), b"old")
 
     @inlineCallbacks
     def test_resume(self):

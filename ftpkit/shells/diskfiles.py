@@ -6,6 +6,7 @@ descriptor (L{IDescriptorFile}), so that the server may move the bytes
 inside the kernel instead.
 """
 
+import errno
 import os
 
 from twisted.internet.defer import Deferred, fail, succeed
@@ -14,7 +15,7 @@ from twisted.internet.interfaces import IConsumer, IPushProducer
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.errors import FTPError, LocalError
+from ftpkit.errors import AlreadyExists, FTPError, LocalError
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import IDescriptorFile, IPartialWriteFile, IReadFile
 from ftpkit.shells import uploads
@@ -34,6 +35,11 @@ LOW_WATER = 1024 * 1024
 PENDING = object()
 """The outcome of an upload that is not finished."""
 
+
+_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
+                       errno.EMLINK, errno.ENOSYS})
+"""Errors of C{link} on a file system that has no hard links (FAT, some
+FUSE and network file systems), or no more for that file."""
 
 _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 """Most buffers one C{writev} takes."""
@@ -463,6 +469,32 @@ class _QueuedWriter:
         return waiter
 
 
+def placeNew(temporary, target):
+    """
+    Give a complete upload its name, unless a file of that name exists:
+    a hard link does that in one step, which a check before a rename
+    cannot (blocking).
+
+    @param temporary: the upload's temporary file, removed once linked.
+    @param target: the name it gets.
+    @raise AlreadyExists: when C{target} exists (the temporary file stays
+        for the caller to remove).
+    """
+    try:
+        os.link(temporary, target, follow_symlinks=False)
+    except FileExistsError:
+        raise AlreadyExists() from None
+    except OSError as e:
+        if e.errno not in _NO_LINKS:
+            raise
+        # A file system without hard links: check, then rename.
+        if os.path.lexists(target):
+            raise AlreadyExists() from None
+        os.rename(temporary, target)
+        return
+    os.unlink(temporary)
+
+
 @implementer(IPartialWriteFile, IDescriptorFile)
 class FileWriter:
     """
@@ -478,7 +510,7 @@ class FileWriter:
     _descriptorGiven = False
 
     def __init__(self, run, fd, temporary, target, position, start=None,
-                 resumed=False, runShort=None):
+                 resumed=False, runShort=None, exclusive=False):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -491,7 +523,10 @@ class FileWriter:
         @param resumed: the temporary file is a partial upload continued
             (so it is truncated after the last byte at close).
         @param runShort: see L{FileDescriptor.runShort}, or C{None}.
+        @param exclusive: the temporary file becomes the target only if no
+            file of that name exists by then (L{AlreadyExists} otherwise).
         """
+        self._exclusive = exclusive
         self._run = run
         self._runShort = runShort
         self._fd = fd
@@ -655,7 +690,9 @@ class FileWriter:
                 os.ftruncate(self._fd, self._consumer.position)
             fd, self._fd = self._fd, None
             os.close(fd)
-            if self._temporary is not None:
+            if self._temporary is not None and self._exclusive:
+                placeNew(self._temporary, self._target)
+            elif self._temporary is not None:
                 os.replace(self._temporary, self._target)
         except BaseException:
             self._cleanUp()

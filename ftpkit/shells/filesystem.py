@@ -40,6 +40,7 @@ from ftpkit.errors import (
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellChmod,
+    IFTPShellCreate,
     IFTPShellHash,
     IFTPShellNames,
     IFTPShellResume,
@@ -169,7 +170,7 @@ def _openRegular(path, flags, mode=0o644):
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
-             IFTPShellResume, IFTPShellStreamedListing)
+             IFTPShellResume, IFTPShellStreamedListing, IFTPShellCreate)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
@@ -601,6 +602,30 @@ class FilesystemShell:
                 pass
         return FileWriter(self._run, fd, temporary, target, 0,
                           runShort=self._runShort)
+
+    def openForCreating(self, path):
+        """
+        See L{IFTPShellCreate.openForCreating}: the upload goes to a
+        temporary file as for L{openForWriting}, which L{IWriteFile.close}
+        links to the target's name, failing if that name exists by then.
+        """
+        if not path:
+            return self._run(self._raise, IsDirectory())
+        opening = self._runShort(self._openForCreating, path)
+        if opening is None:
+            opening = self._run(self._openForCreating, path)
+        return opening
+
+    def _openForCreating(self, path):
+        """
+        The blocking part of L{openForCreating}.
+        """
+        target = self._resolve(path)
+        if os.path.lexists(target):
+            raise AlreadyExists()
+        fd, temporary = uploads.createTemporary(target)
+        return FileWriter(self._run, fd, temporary, target, 0,
+                          runShort=self._runShort, exclusive=True)
 
     def _continuePartial(self, target, offset, append):
         """

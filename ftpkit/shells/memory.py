@@ -52,6 +52,7 @@ from ftpkit.errors import (
 from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
 from ftpkit.interfaces import (
     IFTPShell,
+    IFTPShellCreate,
     IFTPShellHash,
     IFTPShellNames,
     IRandomReadFile,
@@ -223,7 +224,7 @@ def _deferred(method):
     return wrapper
 
 
-@implementer(IFTPShell, IFTPShellHash, IFTPShellNames)
+@implementer(IFTPShell, IFTPShellHash, IFTPShellNames, IFTPShellCreate)
 class MemoryShell:
     """
     A shell whose files live in a C{dict} tree.
@@ -488,7 +489,18 @@ class MemoryShell:
             raise IsDirectory()
         return _MemoryWriteFile(self, path, offset, append)
 
-    def _commit(self, path, offset, append, data):
+    @_deferred
+    def openForCreating(self, path):
+        """
+        See L{IFTPShellCreate.openForCreating}.
+        """
+        if not path:
+            raise IsDirectory()
+        if path[-1] in self._parent(path).children:
+            raise AlreadyExists()
+        return _MemoryWriteFile(self, path, 0, False, exclusive=True)
+
+    def _commit(self, path, offset, append, data, exclusive=False):
         """
         Store the result of an upload.
 
@@ -497,7 +509,9 @@ class MemoryShell:
         @param append: whether the upload is appended.
         @param data: the uploaded bytes (no longer counted as held by the
             upload).
-        @raise FTPError: when the path no longer suits a file.
+        @param exclusive: store it only as a new file.
+        @raise FTPError: when the path no longer suits a file
+            (L{AlreadyExists} when it must be new and is not).
         @raise QuotaExceeded: when the file would not fit in C{maxBytes}
             (a resume far past the end, say, padded with zero bytes), or
             a new file in L{MemoryShell.maxEntries}.
@@ -506,6 +520,8 @@ class MemoryShell:
         existing = parent.children.get(path[-1])
         if isinstance(existing, _Directory):
             raise IsDirectory()
+        if exclusive and existing is not None:
+            raise AlreadyExists()
         if existing is None and not self._budget.roomForEntry():
             raise self._budget.tooMany()
         old = existing.data if existing is not None else b""
@@ -591,13 +607,16 @@ class _MemoryWriteFile:
     write that does not fit is refused, and the upload with it.
     """
 
-    def __init__(self, shell, path, offset, append):
+    def __init__(self, shell, path, offset, append, exclusive=False):
         """
         @param shell: the L{MemoryShell} to commit to.
         @param path: the file's path.
         @param offset: the byte the upload starts at.
         @param append: whether the upload is appended.
+        @param exclusive: store it only as a new file
+            (L{MemoryShell.openForCreating}).
         """
+        self._exclusive = exclusive
         self._shell = shell
         self._path = path
         self._offset = offset
@@ -642,7 +661,8 @@ class _MemoryWriteFile:
             raise self._refused
         data = bytes(self._data)
         self._forget()
-        self._shell._commit(self._path, self._offset, self._append, data)
+        self._shell._commit(self._path, self._offset, self._append, data,
+                            self._exclusive)
 
     def abort(self):
         """

@@ -284,7 +284,6 @@ class PermissionShell(ShellWrapper):
         return defer.maybeDeferred(self._check, "chmod", path).addCallback(
             lambda _: self._shell.setPermissions(path, mode))
 
-    @defer.inlineCallbacks
     def openForWriting(self, path, offset=0, append=False):
         """
         See L{IFTPShell.openForWriting}: needs C{append} to append or
@@ -294,11 +293,33 @@ class PermissionShell(ShellWrapper):
         otherwise, before anything is opened); replacing a file, or
         continuing a cut upload, adds none.
         """
+        return self._open(path, offset, append,
+                          lambda: self._shell.openForWriting(
+                              path, offset, append))
+
+    def openForCreating(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellCreate.openForCreating} (provided
+        only when the wrapped shell provides it): needs C{write}, and
+        counts as L{openForWriting} does.
+        """
+        return self._open(path, 0, False,
+                          lambda: self._shell.openForCreating(path))
+
+    @defer.inlineCallbacks
+    def _open(self, path, offset, append, opening):
+        """
+        Check the permission and the quotas of an upload, and open it.
+
+        @param opening: opens the wrapped shell's file, returning a
+            Deferred.
+        @return: a Deferred firing with the L{IWriteFile}.
+        """
         inPlace = bool(append or offset)
         self._check("append" if inPlace else "write", path)
         usage = self._usage
         if usage is None:
-            return (yield self._shell.openForWriting(path, offset, append))
+            return (yield opening())
         yield usage.current()
         info = yield self._statOrNone(path)
         oldSize = info.size if info is not None and info.isFile else 0
@@ -307,7 +328,7 @@ class PermissionShell(ShellWrapper):
         if newFile and not usage.reserveFile(self._fileQuota):
             raise FileQuotaExceeded()
         try:
-            writeFile = yield self._shell.openForWriting(path, offset, append)
+            writeFile = yield opening()
         except BaseException:
             if newFile:
                 usage.settleFile(made=False)

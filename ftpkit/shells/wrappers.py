@@ -17,8 +17,17 @@ from twisted.internet.defer import fail, succeed
 from zope.interface import alsoProvides, implementer
 from zope.interface.interface import Method
 
-from ftpkit.errors import InvalidPath, NoSuchFile, PermissionDenied
-from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES, IFTPShell
+from ftpkit.errors import (
+    AlreadyExists,
+    InvalidPath,
+    NoSuchFile,
+    PermissionDenied,
+)
+from ftpkit.interfaces import (
+    OPTIONAL_SHELL_INTERFACES,
+    IFTPShell,
+    IFTPShellCreate,
+)
 from ftpkit.shells.listings import FilteredListing
 
 
@@ -203,6 +212,12 @@ class ReadOnlyShell(ShellWrapper):
         """
         return fail(PermissionDenied())
 
+    def openForCreating(self, path):
+        """
+        Refuse: see L{IFTPShellCreate.openForCreating}.
+        """
+        return fail(PermissionDenied())
+
     def setModificationTime(self, path, when):
         """
         Refuse: see L{IFTPShell.setModificationTime}.
@@ -221,8 +236,11 @@ class UploadOnlyShell(ReadOnlyShell):
     A read-only shell that may also make directories and upload files that
     do not exist yet (never overwrite, resume or append).
 
-    Two uploads of the same new name racing each other both pass the
-    check; the one that closes last wins.
+    Over a shell that provides L{IFTPShellCreate}, an upload never
+    replaces a file, even one that another upload of the same name
+    completed while it ran (its close fails with L{AlreadyExists}). Over
+    one that does not, two uploads of the same new name racing each other
+    both pass the check, and the one that closes last wins.
     """
 
     def makeDirectory(self, path):
@@ -244,10 +262,29 @@ class UploadOnlyShell(ReadOnlyShell):
 
         def missing(failure):
             failure.trap(NoSuchFile)
+            if IFTPShellCreate.providedBy(self._shell):
+                return self._shell.openForCreating(path).addErrback(
+                    _overwriteRefused)
             return self._shell.openForWriting(path)
 
         checking.addCallbacks(exists, missing)
         return checking
+
+    def openForCreating(self, path):
+        """
+        See L{IFTPShellCreate.openForCreating} (provided only when the
+        wrapped shell provides it).
+        """
+        return self.openForWriting(path)
+
+
+def _overwriteRefused(failure):
+    """
+    An upload that may only create found its name taken: refused as an
+    overwrite is.
+    """
+    failure.trap(AlreadyExists)
+    raise PermissionDenied("Overwrite not allowed")
 
 
 def isHidden(path):

@@ -12,7 +12,12 @@ from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import FTPError, IsDirectory, NoSuchFile, TransferAborted
-from ftpkit.interfaces import IDirectoryListing, IFTPShellResume, IPartialWriteFile
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    IFTPShellCreate,
+    IFTPShellResume,
+    IPartialWriteFile,
+)
 from ftpkit.protocol import listing, paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
@@ -364,7 +369,13 @@ class TransferCommands:
                 break
         else:
             return (450, "No unique name available")
-        writeFile = await self.session.shell.openForWriting(path)
+        shell = self.session.shell
+        if IFTPShellCreate.providedBy(shell):
+            # Another upload of that name, started since the check, must
+            # not be replaced by this one (nor this one by it).
+            writeFile = await shell.openForCreating(path)
+        else:
+            writeFile = await shell.openForWriting(path)
         return await self.receiveFile(
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))

@@ -1,0 +1,117 @@
+"""
+Uploads racing each other for one name over real loopback sockets: an
+upload that must not replace a file (C{STOU}, which names a file nobody
+has; an anonymous upload, which may only create) never does, even when
+another upload of that name completes while it runs. Both used to check
+the name when they started and rename over it when they ended, so the
+later one replaced the earlier, and both clients got C{226}.
+"""
+
+import os
+import socket
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+
+
+def overlappingUploads(port, first, second, user, password):
+    """
+    Two sessions start uploads, C{first} then C{second}, before either
+    sends a byte; the first completes, then the second (blocking).
+
+    @param first: the first session's upload command.
+    @param second: the second's.
+    @return: for each, C{(its 150 reply, its final reply)}.
+    """
+    clients = [RawClient(port), RawClient(port)]
+    try:
+        sockets, openings = [], []
+        for client, command in zip(clients, (first, second)):
+            client.login(user, password)
+            client.command("TYPE I")
+            port = client.epsvPort()
+            sockets.append(socket.create_connection(("127.0.0.1", port),
+                                                    timeout=20))
+            openings.append(client.command(command))
+        results = []
+        for client, sock, opening, data in zip(
+                clients, sockets, openings, (b"first" * 1000, b"second")):
+            if opening.startswith(b"150"):
+                sock.sendall(data)
+                sock.close()
+                results.append((opening, client.reply()))
+            else:
+                sock.close()
+                results.append((opening, None))
+        return results
+    finally:
+        for client in clients:
+            client.close()
+
+
+class RacingUploadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Two sessions uploading to one name at once.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+
+    def contents(self):
+        """
+        @return: every file in the root and its bytes.
+        """
+        result = {}
+        for name in os.listdir(self.root):
+            if not name.startswith("."):
+                with open(os.path.join(self.root, name), "rb") as f:
+                    result[name] = f.read()
+        return result
+
+    @defer.inlineCallbacks
+    def test_stouNeverReplaces(self):
+        """
+        Two C{STOU} uploads overlapping in time each end up in a file of
+        their own, or the later one fails: neither replaces the other.
+        """
+        server = self.startServer(FilesystemRealm(self.root),
+                                  ServerConfig(loginFailureDelay=0))
+        results = yield self.inThread(
+            overlappingUploads, server.port, "STOU f", "STOU f", "alice",
+            "secret")
+        stored = self.contents()
+        self.assertEqual(results[0][1], b"226 Transfer complete")
+        first = results[0][0].split(b"FILE: ")[1].decode()
+        self.assertEqual(stored[first], b"first" * 1000)
+        opening, final = results[1]
+        if final is not None and final.startswith(b"226"):
+            second = opening.split(b"FILE: ")[1].decode()
+            self.assertNotEqual(second, first)
+            self.assertEqual(stored[second], b"second")
+        else:
+            self.assertEqual(len(stored), 1, stored)
+
+    @defer.inlineCallbacks
+    def test_anonymousNeverReplaces(self):
+        """
+        Two anonymous uploads of one new name overlapping in time: the
+        first is stored, the second fails (C{550}) and does not replace it.
+        """
+        server = self.startServer(
+            FilesystemRealm(self.root, anonymousWrite=True),
+            ServerConfig(loginFailureDelay=0, anonymousWrite=True))
+        results = yield self.inThread(
+            overlappingUploads, server.port, "STOR new.txt", "STOR new.txt",
+            "anonymous", "x")
+        self.assertEqual(results[0][1], b"226 Transfer complete", results)
+        opening, final = results[1]
+        self.assertTrue((final or opening).startswith(b"550"), results)
+        self.assertEqual(self.contents(), {"new.txt": b"first" * 1000})
