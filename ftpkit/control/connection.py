@@ -35,6 +35,7 @@ from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import CannotOpenDataConnection, FTPError
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
+from ftpkit.protocol.access import READ
 from ftpkit.protocol.commands import parseLine
 from ftpkit.protocol.limitkeys import limitKey
 from ftpkit.protocol.sessionstate import Session
@@ -67,6 +68,8 @@ class FTPProtocol(
     @ivar session: the L{Session}: everything the commands set, replaced
         by a fresh one on C{REIN}.
     @ivar peer: the client's address.
+    @ivar MAX_LENGTH: the longest command line accepted (L{LineReceiver}
+        reads it), the config's C{maxLineLength}.
     """
 
     delimiter = b"\n"
@@ -98,6 +101,7 @@ class FTPProtocol(
         self.factory = factory
         self.session = Session()
         self._queue = []
+        self.MAX_LENGTH = factory.config.maxLineLength
 
     @property
     def config(self):
@@ -112,14 +116,6 @@ class FTPProtocol(
         @return: the reactor the server runs on.
         """
         return self.factory.reactor
-
-    @property
-    def MAX_LENGTH(self):
-        """
-        @return: the longest command line accepted (L{LineReceiver} reads
-            it).
-        """
-        return self.factory.config.maxLineLength
 
     def callLater(self, delay, function, *args, **kwargs):
         """
@@ -386,7 +382,7 @@ class FTPProtocol(
             watch.touch(self)
         session = self.session
         if session.shell is None and (time.monotonic() - session.startedAt
-                                      > self.config.loginTimeout):
+                                      > self.factory.config.loginTimeout):
             self.log.warn("login timeout for {peer}", peer=self.peer)
             self.reply(421, "Login timeout; closing control connection")
             self.close()
@@ -398,6 +394,14 @@ class FTPProtocol(
             self.runCommand(verb, argument)
             return
         if self._stopping:
+            return
+        if not self._queue and self._busy is None and not self._readingPaused:
+            # Nothing waits: the command runs now, as _processQueue would
+            # run it.
+            result = self.runCommand(verb, argument)
+            if result is not None and not result.called:
+                self._busy = result
+                result.addBoth(self._commandFinished)
             return
         self._queue.append((verb, argument))
         self._processQueue()
@@ -558,7 +562,7 @@ class FTPProtocol(
             return None
         if verb != "RNTO" and verb != "RNFR":
             self.session.renameFrom = None
-        handler = getattr(self, "ftp_" + command.handlerVerb)
+        handler = getattr(self, command.method)
         try:
             result = handler(argument)
         except Exception:
@@ -577,7 +581,10 @@ class FTPProtocol(
                                callbackArgs=(verb, argument),
                                errbackArgs=(verb, argument))
                 return d
-        self._replyResult(result, verb, argument)
+            if result is None:
+                return None
+        self.reply(*result)
+        self.reportReplied(verb, argument, result[0])
         return None
 
     def refusal(self, verb, command, argument):
@@ -600,7 +607,8 @@ class FTPProtocol(
             return (530, "Please log in with USER and PASS first")
         if command.argument == commandtable.REQUIRED and not argument:
             return (501, "Syntax: " + command.syntax)
-        if not self.session.access.allows(command.access):
+        if (command.access != READ
+                and not self.session.access.allows(command.access)):
             return (550, "Permission denied")
         return None
 

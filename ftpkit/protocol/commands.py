@@ -100,7 +100,8 @@ def parseLine(line):
     """
     if line.endswith(b"\r"):
         line = line[:-1]
-    line = _stripTelnet(line)
+    if _IAC in line:
+        line = _stripTelnet(line)
     verb, _, argument = line.partition(b" ")
     if verb.isascii():
         verbText = verb.decode("ascii").upper()

@@ -38,6 +38,8 @@ class Command:
     @ivar rfc: where it is specified.
     @ivar duringTransfer: handled at once while a transfer runs, instead
         of waiting for it to finish.
+    @ivar method: the name of the protocol's method that handles it,
+        C{"ftp_"} and L{handlerVerb}.
     """
 
     verb: str
@@ -49,6 +51,11 @@ class Command:
     feature: Optional[str] = None
     handler: str = ""
     duringTransfer: bool = False
+
+    def __post_init__(self):
+        # Worked out once: the control connection reads it for every
+        # command.
+        object.__setattr__(self, "method", "ftp_" + self.handlerVerb)
 
     @property
     def handlerVerb(self) -> str:
