@@ -33,6 +33,7 @@ from ftpkit.auth import quicklogin
 from ftpkit.errors import FTPError, UnsupportedAvatarInterface
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol.access import AccessPolicy
+from ftpkit.shells.filesystem import FilesystemShell
 
 _log = Logger()
 
@@ -354,8 +355,6 @@ class FilesystemRealm:
         @raise error.UnauthorizedLogin: see L{homeFor}.
         """
         checkAvatarInterfaces(interfaces)
-        from ftpkit.shells.filesystem import FilesystemShell
-
         shell = FilesystemShell(self.homeFor(avatarId), reactor=self._reactor)
         shell = wrapForUser(
             shell, isAnonymous(avatarId), self._readOnly, self._anonymousWrite
