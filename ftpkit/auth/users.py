@@ -49,6 +49,7 @@ from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.errors import FTPError
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.protocol import paths
+from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import (
     PERMISSIONS,
     PermissionShell,
@@ -668,8 +669,6 @@ class UsersRealm:
         @return: C{(IFTPShell, shell, logout)}.
         @raise error.UnauthorizedLogin: when C{entry} is C{None}.
         """
-        from ftpkit.shells.filesystem import FilesystemShell
-
         if entry is None:
             raise error.UnauthorizedLogin(
                 f"no user {name!r} in {self.database.path}")
