@@ -280,6 +280,10 @@ def _textAvatarId(avatarId):
         raise error.UnauthorizedLogin("user name is not UTF-8")
 
 
+KEPT_SHELLS = 1024
+"""Most shells a L{FilesystemRealm} keeps (one per home directory)."""
+
+
 @implementer(IRealm)
 class FilesystemRealm:
     """
@@ -287,6 +291,10 @@ class FilesystemRealm:
 
     Anonymous users always see C{root}. With C{homePerUser}, a named user
     sees C{root/USERNAME}, created on first login; otherwise C{root}.
+
+    A L{FilesystemShell} holds nothing of a session, so the sessions of
+    one home share one (at most L{KEPT_SHELLS} are kept), rather than a
+    shell being made at every login.
 
     @ivar root: the absolute path of the directory served.
     """
@@ -308,6 +316,7 @@ class FilesystemRealm:
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor
+        self._shells = {}
 
     def homeFor(self, avatarId):
         """
@@ -355,7 +364,13 @@ class FilesystemRealm:
         @raise error.UnauthorizedLogin: see L{homeFor}.
         """
         checkAvatarInterfaces(interfaces)
-        shell = FilesystemShell(self.homeFor(avatarId), reactor=self._reactor)
+        home = self.homeFor(avatarId)
+        shell = self._shells.get(home)
+        if shell is None:
+            if len(self._shells) >= KEPT_SHELLS:
+                self._shells.clear()
+            shell = self._shells[home] = FilesystemShell(
+                home, reactor=self._reactor)
         shell = wrapForUser(
             shell, isAnonymous(avatarId), self._readOnly, self._anonymousWrite
         )

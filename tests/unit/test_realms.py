@@ -354,3 +354,23 @@ class CheckerCannotAnswerTests(unittest.TestCase):
             self.creds)), "alice")
         wrong = UsernamePassword(b"alice", b"wrong")
         self.failureResultOf(both.requestAvatarId(wrong), ServiceUnavailable)
+
+
+class FilesystemShellSharingTests(unittest.TestCase):
+    """
+    L{FilesystemRealm} gives the sessions of one home one shell.
+    """
+
+    def test_oneShellPerHome(self):
+        """
+        Two logins of one user get the same shell; another user with a
+        home of its own gets another, and the anonymous user the root's.
+        """
+        root = self.mktemp()
+        os.mkdir(root)
+        realm = FilesystemRealm(root, homePerUser=True)
+        self.assertIs(avatar(realm, "alice"), avatar(realm, "alice"))
+        self.assertIsNot(avatar(realm, "alice"), avatar(realm, "bob"))
+        anonymous = avatar(realm, ANONYMOUS)
+        self.assertIs(anonymous._shell, avatar(realm, ANONYMOUS)._shell)
+        self.assertIsNot(anonymous._shell, avatar(realm, "alice"))
