@@ -14,7 +14,7 @@ from twisted.trial import unittest
 
 from ftpkit.ops import events
 from tests.integration.test_hardening import waitFor
-from tests.tlssupport import FTPSTestsMixin
+from tests.tlssupport import FTPSTestsMixin, clientContext
 
 HALF_HELLO = b"\x16\x03\x01\x02\x00\x01"
 """The first bytes of a TLS ClientHello, the rest never sent."""
@@ -307,3 +307,39 @@ class FatalAlertTests(FTPSTestsMixin, unittest.TestCase):
         self.assertTrue(final.startswith("426"), final)
         self.assertEqual([event.code for event in transfers], [426])
         self.assertLess(transfers[0].bytes, size // 4)
+
+
+class AuthForgetsUserTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    C{AUTH} makes a client that has not logged in start its login again
+    (RFC 2228: the user must reissue C{USER}): a C{USER} sent in clear,
+    which anyone on the path could have sent or changed, does not carry
+    over into the TLS session.
+    """
+
+    @defer.inlineCallbacks
+    def test_userBeforeAuthForgotten(self):
+        """
+        C{USER} in clear, C{AUTH TLS}, then C{PASS} under TLS: C{503}; a
+        C{USER} under TLS then logs in.
+        """
+        server = self.serve()
+
+        def client():
+            sock = connectRaw(server.port, greeting=True)
+            try:
+                sock.sendall(b"USER alice\r\n")
+                sock.recv(1000)
+                sock.sendall(b"AUTH TLS\r\n")
+                sock.recv(1000)
+                tls = clientContext().wrap_socket(sock)
+                replies = []
+                for line in (b"PASS secret", b"USER alice", b"PASS secret"):
+                    tls.sendall(line + b"\r\n")
+                    replies.append(tls.recv(1000)[:3])
+                return replies
+            finally:
+                sock.close()
+
+        replies = yield self.inThread(client)
+        self.assertEqual(replies, [b"503", b"331", b"230"])

@@ -136,6 +136,10 @@ class SecurityCommands:
             return (504, "Unknown security mechanism; use AUTH TLS")
         self.reply(234, "AUTH %s successful" % mechanism)
         self.discardPipelined()
+        if self.session.shell is None:
+            # RFC 2228: after AUTH the user logs in again; a USER sent in
+            # clear does not carry over into the TLS session.
+            self.session.username = None
         tlslayer.startTLS(self.transport, self.config.tlsContextFactory)
         compat.sendRecordsAtOnce(self.transport)
         self._noteTLSContext()
