@@ -29,7 +29,7 @@ class SecurityCommands:
         can still resume its session).
     """
 
-    sessionFields = frozenset(["anonymous"])
+    sessionFields = frozenset(["anonymous", "shell", "username"])
     controlSecure = False
     protectData = False
     bufferSizeSet = False
