@@ -19,6 +19,7 @@ from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.compat import sendAtOnce
 from ftpkit.control import coroutines
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
@@ -28,7 +29,11 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
-from ftpkit.control.sockets import closeNow, writeBeforeData, writeNow
+from ftpkit.control.sockets import (
+    closeNow,
+    writeBeforeData,
+    writeUnsent,
+)
 from ftpkit.control.turns import Turn
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.deploy.fdlimit import transportRefusal
@@ -360,12 +365,22 @@ class FTPProtocol(
         @param code: the three-digit reply code.
         @param text: a line, or a list of lines for a multi-line reply.
         """
-        if self.transport is not None and self.connected:
-            data = replies.formatReply(code, text)
-            if code < 200:
-                writeBeforeData(self.transport, data)
+        transport = self.transport
+        if transport is not None and self.connected:
+            if type(text) is str and "\r" not in text and "\n" not in text:
+                # formatReply's one-line case, without the call.
+                data = f"{code:03d} {text}\r\n".encode("utf-8", "replace")
             else:
-                writeNow(self.transport, data)
+                data = replies.formatReply(code, text)
+            if code < 200:
+                writeBeforeData(transport, data)
+            else:
+                # writeNow's plain case first, without the call.
+                left = sendAtOnce(transport, data)
+                if left is None:
+                    writeUnsent(transport, data)
+                elif left:
+                    transport.write(left)
         if events.REPLY in self.factory.events.wanted:
             self.publish(events.REPLY, code=code)
 

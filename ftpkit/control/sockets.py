@@ -68,16 +68,29 @@ def writeNow(transport, data):
         return
     left = sendAtOnce(transport, data)
     if left is None:
-        if getattr(transport, "TLS", False):
-            layer = getattr(transport, "protocol", None)
-            if type(layer) is ControlTLSProtocol:
-                layer.writeAtOnce(data)
-                return
-        if writeThroughTLS(transport, data):
-            return
-        left = data
-    if left:
+        writeUnsent(transport, data)
+    elif left:
         transport.write(left)
+
+
+def writeUnsent(transport, data):
+    """
+    L{writeNow}'s course for C{data} that L{sendAtOnce} did not send (it
+    returned C{None}): under TLS, encrypted at once; otherwise queued.
+
+    @param transport: the transport of a connection.
+    @param data: the bytes to send.
+    """
+    if type(transport) is ControlTLSProtocol:
+        transport.writeAtOnce(data)
+        return
+    if getattr(transport, "TLS", False):
+        layer = getattr(transport, "protocol", None)
+        if type(layer) is ControlTLSProtocol:
+            layer.writeAtOnce(data)
+            return
+    if not writeThroughTLS(transport, data):
+        transport.write(data)
 
 
 def writeBeforeData(transport, data):
