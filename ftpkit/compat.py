@@ -85,7 +85,14 @@ name, when one changed.
       running a call there (L{afterThisTurn}) costs no timed call;
       fallback (and while the queue holds calls): C{callLater(0)} (a timed
       call, run at the same point).
+    - C{EPollReactor._poller}, the reactor's C{epoll} object, whose
+      descriptor polls readable whenever the reactor has an event to
+      handle (L{readyDescriptor}): a download's lingering close waits for
+      its client in place while the reactor has nothing else to do
+      (L{ftpkit.data.linger}); fallback: it always waits in the reactor.
 """
+
+import select
 
 from twisted.internet import main, tcp
 from twisted.internet.abstract import FileDescriptor
@@ -221,6 +228,24 @@ def afterThisTurn(reactor, function, *args):
         reactor.callLater(0, function, *args)
     else:
         queue.append((function, args, {}))
+
+
+def readyDescriptor(reactor):
+    """
+    @param reactor: a reactor.
+    @return: a descriptor that polls readable whenever the reactor has an
+        event ready to handle (the C{epoll} reactor's own C{epoll}
+        descriptor: ready while any descriptor it watches is), or C{None}
+        for a reactor without one.
+    """
+    poller = getattr(reactor, "_poller", None)
+    epoll = getattr(select, "epoll", None)
+    if epoll is None or type(poller) is not epoll:
+        return None
+    try:
+        return poller.fileno()
+    except ValueError:
+        return None
 
 
 def sendNow(transport, data):

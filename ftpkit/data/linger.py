@@ -19,6 +19,16 @@ with one timer. A socket starts waiting with one system call and needs
 none to stop (closing it takes it out of the C{epoll} set); the sockets
 whose clients ended in the same turn are handled in one event. Where
 there is no C{epoll}, each socket is watched by the reactor itself.
+
+Before any of that, a socket waits in place (L{LingerWatcher.waitHere}):
+while the reactor has no event ready and no timed call due, the reactor's
+thread waits in one C{poll} of the socket and the reactor's own C{epoll}
+descriptor, which is ready as soon as the reactor has anything else to
+handle. The reactor would be asleep meanwhile anyway; a client that ends
+its side first (on an idle machine each does) gets its C{226} in the same
+turn, without the reactor's turn, the socket's registration and the
+resumed command a wait in the reactor costs. Anything else ready first
+ends the wait in place, and the socket waits in the reactor as above.
 """
 
 import heapq
@@ -26,6 +36,8 @@ import itertools
 import select
 import socket
 import weakref
+
+from ftpkit.compat import readyDescriptor
 
 LINGER_TIMEOUT = 5.0
 """Seconds a finished download waits for the client to close its side."""
@@ -175,6 +187,11 @@ class LingerWatcher:
         self.poller = None
         if useEpoll and hasattr(select, "epoll"):
             self.poller = select.epoll()
+        self._here = None
+        ready = readyDescriptor(reactor)
+        if ready is not None and hasattr(select, "poll"):
+            self._here = select.poll()
+            self._here.register(ready, select.POLLIN)
 
     def fileno(self):
         """
@@ -225,6 +242,47 @@ class LingerWatcher:
         elif deadline < self._timer.getTime():
             self._timer.reset(timeout)
         return linger
+
+    def waitHere(self, sock, timeout):
+        """
+        Wait for a socket's client to end its side in place, the reactor's
+        thread blocked in C{poll}, for as long as the reactor has nothing
+        else to do: until the reactor's C{epoll} descriptor is ready (any
+        event it watches: a command, another lingering socket, a thread's
+        result or a signal through the reactor's waker), its next timed
+        call is due, or C{timeout} seconds have passed. Without the
+        reactor's descriptor (another reactor), the socket is only read
+        once, without waiting.
+
+        @param sock: a connected, non-blocking socket, its sending side
+            ended.
+        @param timeout: the longest wait, in seconds.
+        @return: C{None} when the wait is over (the client ended its side,
+            or C{timeout} passed); otherwise the seconds left of
+            C{timeout}, for a wait in the reactor (L{linger}).
+        """
+        here = self._here
+        if here is None:
+            return None if peerEnded(sock) else timeout
+        reactor = self._reactor
+        delay = reactor.timeout()
+        if delay is None or delay > timeout:
+            delay = timeout
+        fd = sock.fileno()
+        here.register(fd, select.POLLIN)
+        try:
+            if delay <= 0:
+                ready = here.poll(0)
+            else:
+                started = reactor.seconds()
+                ready = here.poll(delay * 1000)
+                timeout -= reactor.seconds() - started
+        finally:
+            here.unregister(fd)
+        for readyFd, _events in ready:
+            if readyFd == fd and peerEnded(sock):
+                return None
+        return timeout if timeout > 0 else None
 
     def check(self, linger):
         """
@@ -375,12 +433,16 @@ def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
         stopped (L{Linger.stopWaiting}).
     @param timeout: the longest wait, in seconds.
     @return: the L{Linger}, or C{None} when there was nothing to wait for
-        (the client had ended its side already; C{onEnd} was not called).
+        in the reactor (the client had ended its side already, or did
+        while waited for in place, L{LingerWatcher.waitHere}; C{onEnd} was
+        not called).
     """
     try:
         sock.shutdown(socket.SHUT_WR)
     except OSError:
         return None
-    if peerEnded(sock):
+    watcher = watcherFor(reactor)
+    left = watcher.waitHere(sock, timeout)
+    if left is None:
         return None
-    return watcherFor(reactor).linger(sock, onEnd, timeout)
+    return watcher.linger(sock, onEnd, left)

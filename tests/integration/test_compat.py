@@ -270,6 +270,53 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertEqual(await ran, "ran")
         self.assertEqual(wakes, [])
 
+    def test_readyDescriptor(self):
+        """
+        The epoll reactor's C{_poller} is its C{epoll} object: its
+        descriptor polls readable once a descriptor the reactor watches
+        is ready (L{compat.readyDescriptor}, for a download's lingering
+        close).
+        """
+        import select
+        import socket
+
+        if type(reactor).__name__ != "EPollReactor":
+            raise unittest.SkipTest("not the epoll reactor")
+        ready = compat.readyDescriptor(reactor)
+        self.assertIsInstance(ready, int, changed("EPollReactor._poller"))
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        reader = _SocketReader(a)
+        reactor.addReader(reader)
+        self.addCleanup(reactor.removeReader, reader)
+        poll = select.poll()
+        poll.register(ready, select.POLLIN)
+        self.assertEqual(poll.poll(0), [])
+        b.send(b"x")
+        self.assertEqual(poll.poll(1000), [(ready, select.POLLIN)])
+
+
+class _SocketReader:
+    """
+    A reader for the reactor that reads nothing (its socket stays ready).
+    """
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def logPrefix(self):
+        return "test"
+
+    def doRead(self):
+        pass
+
+    def connectionLost(self, reason):
+        pass
+
 
 class FallbackTests(unittest.SynchronousTestCase):
     """
@@ -300,6 +347,18 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertEqual(ran, [])
         clock.advance(0)
         self.assertEqual(ran, [1])
+
+    def test_readyUnknown(self):
+        """
+        A reactor without an C{epoll} C{_poller} has no ready descriptor
+        (a lingering close then always waits in the reactor).
+        """
+        from twisted.internet.task import Clock
+
+        self.assertIsNone(compat.readyDescriptor(Clock()))
+        clock = Clock()
+        clock._poller = object()
+        self.assertIsNone(compat.readyDescriptor(clock))
 
     def test_renameUnknown(self):
         """

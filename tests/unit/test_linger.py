@@ -7,15 +7,23 @@ read its C{150} yet (aria2c).
 """
 
 import os
+import select
 import socket
 import stat
 import threading
+import time
 
 from twisted.internet.error import ConnectionDone
 from twisted.trial import unittest
 
 from ftpkit.data.connection import LeanConnection
-from ftpkit.data.linger import LINGER_TIMEOUT, LingerWatcher, peerEnded
+from ftpkit.data.linger import (
+    LINGER_TIMEOUT,
+    LingerWatcher,
+    lingerOn,
+    peerEnded,
+    watcherFor,
+)
 from ftpkit.errors import TransferAborted
 from tests.unit.test_movers import _ReadersClock
 
@@ -393,6 +401,137 @@ class LingerWatcherTests(unittest.TestCase):
         self.assertEqual(self.ended, [1])
         self.assertEqual(self.clock.readers, [])
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class _EpollClock(_ReadersClock):
+    """
+    A L{_ReadersClock} with an C{epoll} object as the epoll reactor has
+    (C{_poller}), and the reactor's C{timeout}.
+    """
+
+    def __init__(self):
+        _ReadersClock.__init__(self)
+        self._poller = select.epoll()
+
+    def timeout(self):
+        """
+        @return: the seconds to the next timed call, or C{None}.
+        """
+        calls = self.getDelayedCalls()
+        if not calls:
+            return None
+        return max(0.0, min(c.getTime() for c in calls) - self.seconds())
+
+
+class WaitHereTests(unittest.TestCase):
+    """
+    A lingering socket waits in place while the reactor has nothing else
+    to do (L{LingerWatcher.waitHere}), and in the reactor otherwise.
+    """
+
+    def setUp(self):
+        self.reactor = _EpollClock()
+        self.addCleanup(self.reactor._poller.close)
+        self.ended = []
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            self.client = socket.create_connection(listening.getsockname())
+            self.server, _ = listening.accept()
+        self.server.setblocking(False)
+        self.addCleanup(self.client.close)
+        self.addCleanup(self.server.close)
+
+    def closeClientSoon(self):
+        """
+        Close the client from a thread, once it has read the server's end.
+        """
+        def close():
+            self.client.settimeout(10)
+            while self.client.recv(100):
+                pass
+            time.sleep(0.05)
+            self.client.close()
+        closing = threading.Thread(target=close, daemon=True)
+        closing.start()
+        self.addCleanup(closing.join, 10)
+
+    def lingerOn(self, timeout=LINGER_TIMEOUT):
+        """
+        @return: what L{lingerOn} returns for the server's socket.
+        """
+        return lingerOn(self.reactor, self.server,
+                        lambda: self.ended.append(True), timeout)
+
+    def test_waitsHere(self):
+        """
+        With nothing ready in the reactor and no timed call, the socket
+        waits in place until its client ends its side: nothing is left to
+        wait for in the reactor (no reader, no timer).
+        """
+        self.closeClientSoon()
+        self.assertIsNone(self.lingerOn())
+        self.assertEqual(self.reactor.readers, [])
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+
+    def test_reactorBusy(self):
+        """
+        A descriptor the reactor watches is ready: the socket waits in
+        the reactor at once.
+        """
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        self.reactor._poller.register(a.fileno(), select.EPOLLIN)
+        b.send(b"ready")
+        linger = self.lingerOn()
+        self.assertIsNotNone(linger)
+        self.assertEqual(self.reactor.readers, [linger])
+        self.client.close()
+        linger.doRead()
+        self.assertEqual(self.ended, [True])
+
+    def test_timedCallDue(self):
+        """
+        A timed call due now: the socket waits in the reactor at once.
+        """
+        self.reactor.callLater(0, lambda: None)
+        self.assertIsNotNone(self.lingerOn())
+
+    def test_untilTheNextTimedCall(self):
+        """
+        The wait in place lasts until the reactor's next timed call at
+        most; the socket then waits in the reactor, for what is left of
+        the timeout.
+        """
+        self.patch(self.reactor, "seconds", time.monotonic)
+        self.reactor.callLater(0.01, lambda: None)
+        watcher = watcherFor(self.reactor)
+        timeouts = []
+        linger = watcher.linger
+        self.patch(watcher, "linger", lambda sock, onEnd, timeout: (
+            timeouts.append(timeout), linger(sock, onEnd, timeout))[1])
+        self.assertIsNotNone(self.lingerOn())
+        [timeout] = timeouts
+        self.assertLess(timeout, LINGER_TIMEOUT)
+        self.assertEqual(self.ended, [])
+
+    def test_timeoutPassesHere(self):
+        """
+        A client that does not end its side within the timeout, waited
+        for in place: the wait is over all the same.
+        """
+        self.patch(self.reactor, "seconds", time.monotonic)
+        self.assertIsNone(self.lingerOn(0.01))
+        self.assertEqual(self.reactor.readers, [])
+
+    def test_clientSendsFirst(self):
+        """
+        A client that sends bytes without ending its side ends the wait in
+        place; its bytes are dropped and the socket waits in the reactor.
+        """
+        self.client.send(b"junk")
+        self.assertIsNotNone(self.lingerOn())
+        self.assertRaises(BlockingIOError, self.server.recv, 100,
+                          socket.MSG_DONTWAIT)
 
 
 class PeerEndedTests(unittest.TestCase):
