@@ -149,17 +149,36 @@ class HeldUploadsShell(ShellWrapper):
         return self._checkReleased(path).addCallback(
             lambda _: self._shell.hash(path, algorithm, start, end))
 
-    @defer.inlineCallbacks
     def openForWriting(self, path, offset=0, append=False):
         """
         See L{ftpkit.interfaces.IFTPShell.openForWriting}: the upload is
         held from its start, and loses its world-read bit once committed.
         """
+        return self._openHeld(
+            path, lambda: self._shell.openForWriting(path, offset, append))
+
+    def openForCreating(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellCreate.openForCreating} (provided
+        only when the wrapped shell provides it): held as L{openForWriting}
+        holds an upload.
+        """
+        return self._openHeld(path, lambda: self._shell.openForCreating(path))
+
+    @defer.inlineCallbacks
+    def _openHeld(self, path, opening):
+        """
+        Open an upload and hold it (see L{openForWriting}).
+
+        @param opening: opens the wrapped shell's file, returning a
+            Deferred.
+        @return: a Deferred firing with the held L{IWriteFile}.
+        """
         if not IFTPShellChmod.providedBy(self._storage):
             raise PermissionDenied("Uploads cannot be held on this storage")
         self._held.add(path)
         try:
-            writeFile = yield self._shell.openForWriting(path, offset, append)
+            writeFile = yield opening()
         except BaseException:
             self._held.discard(path)
             raise

@@ -415,6 +415,14 @@ class HideDotfilesShell(ShellWrapper):
         return (self._missing(path[:-1]) or self._refused(path)
                 or ShellWrapper.openForWriting(self, path, offset, append))
 
+    def openForCreating(self, path):
+        """
+        See L{IFTPShellCreate.openForCreating} (provided only when the
+        wrapped shell provides it).
+        """
+        return (self._missing(path[:-1]) or self._refused(path)
+                or self._shell.openForCreating(path))
+
     def rename(self, fromPath, toPath):
         """
         See L{IFTPShell.rename}.

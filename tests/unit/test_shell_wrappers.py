@@ -7,17 +7,24 @@ from twisted.trial import unittest
 from zope.interface import implementer, implementer_only
 from zope.interface.verify import verifyObject
 
-from ftpkit.errors import PermissionDenied
+from ftpkit.errors import InvalidPath, PermissionDenied
 from ftpkit.interfaces import (
     OPTIONAL_SHELL_INTERFACES,
     IFTPShell,
     IFTPShellChmod,
+    IFTPShellCreate,
     IFTPShellHash,
     IFTPShellNames,
 )
+from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, PermissionTable
-from ftpkit.shells.wrappers import ReadOnlyShell, ShellWrapper, UploadOnlyShell
+from ftpkit.shells.wrappers import (
+    HideDotfilesShell,
+    ReadOnlyShell,
+    ShellWrapper,
+    UploadOnlyShell,
+)
 from ftpkit.testing import readFile, writeFile
 
 
@@ -269,3 +276,30 @@ class ForwardersTests(unittest.TestCase):
             self.assertEqual(getattr(wrapper, name)(("a",), 1, x=2), name)
         self.assertEqual([call for call in calls if call[0] in names],
                          [(n, (("a",), 1), {"x": 2}) for n in names])
+
+
+class CreateKeptTests(unittest.TestCase):
+    """
+    The wrappers that restrict uploads keep
+    L{ftpkit.interfaces.IFTPShellCreate}, with their restriction, so that
+    C{STOU} through them still never replaces a file.
+    """
+
+    def test_hideDotfiles(self):
+        """
+        L{HideDotfilesShell} provides it and refuses hidden names, as
+        uploads.
+        """
+        shell = HideDotfilesShell(MemoryShell())
+        self.assertTrue(verifyObject(IFTPShellCreate, shell))
+        self.failureResultOf(shell.openForCreating((".x",)), InvalidPath)
+        self.successResultOf(shell.openForCreating(("x",)))
+
+    def test_held(self):
+        """
+        L{ftpkit.shells.held.HeldUploadsShell} provides it, and refuses it
+        as uploads on storage that cannot hold them.
+        """
+        shell = HeldUploadsShell(MemoryShell(), HeldUploads())
+        self.assertTrue(verifyObject(IFTPShellCreate, shell))
+        self.failureResultOf(shell.openForCreating(("x",)), PermissionDenied)
