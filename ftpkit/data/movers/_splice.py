@@ -26,12 +26,13 @@ PIPE_SIZE = 1 << 20
 """Bytes a splice pipe is asked to hold (one C{splice} call's worth)."""
 
 FILE_WRITE_SIZE = 64 << 10
-"""Most bytes one call writes into a file (here, and in
-L{ftpkit.shells.diskfiles.writeAll}). Linux sizes the page-cache folios of
-a new file by the length of the write: writes of a megabyte or more got
-large folios from cold memory, and copying into them made an upload cost
-several times the CPU, now and then (C{docs/benchmark.rst}). In 64 KiB
-writes it costs the same every time."""
+"""Most bytes one splice writes into a file (uploads through Python have
+the same limit, L{ftpkit.shells.diskfiles.WRITE_CALL_SIZE}). Linux sizes
+the page-cache folios of a new file by the length of the write: larger
+writes cost less CPU on most uploads, but every larger size measured made
+some uploads cost several times the CPU, the more often with the memory
+full of page cache and the machine busy (C{docs/benchmark.rst}). In 64 KiB
+writes it costs about the same every time."""
 
 BATCH_SIZE = 16 << 20
 """Most bytes one L{spliceBatch} moves, so that one upload cannot keep a
