@@ -162,8 +162,11 @@ class TransferCommands:
             rate = session.uploadRate or config.maxUploadRate
         else:
             rate = session.downloadRate or config.maxDownloadRate
+        total = self.factory.totalLimits[incoming]
+        if not rate and total is None:
+            return None
         own = RateLimit(rate, self.reactor) if rate else None
-        return Pacer.over([own, self.factory.totalLimits[incoming]])
+        return Pacer.over([own, total])
 
     def abortTransfer(self):
         """
