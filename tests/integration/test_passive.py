@@ -17,6 +17,7 @@ from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.passive import (
     EPHEMERAL_PORTS,
     PassiveListener,
+    acceptBare,
     candidatePorts,
     queuedConnections,
 )
@@ -326,3 +327,55 @@ class CloseSocketTests(unittest.TestCase):
         self.assertFalse(stat.S_ISSOCK(os.fstat(number).st_mode))
         clock.advance(0)
         self.assertRaises(OSError, os.fstat, number)
+
+
+class AcceptBareTests(unittest.TestCase):
+    """
+    L{acceptBare} accepts as C{socket.accept} does, without the wrapper.
+    """
+
+    def accepted(self, family, host):
+        """
+        @return: the client socket and what L{acceptBare} gave for it.
+        """
+        try:
+            listening = socket.socket(family, socket.SOCK_STREAM)
+            listening.bind((host, 0))
+        except OSError:
+            raise unittest.SkipTest(f"no {host}") from None
+        self.addCleanup(listening.close)
+        listening.listen(1)
+        listening.setblocking(False)
+        self.assertRaises(BlockingIOError, acceptBare, listening,
+                          listening.family)
+        client = socket.create_connection(listening.getsockname()[:2])
+        self.addCleanup(client.close)
+        sock, address = acceptBare(listening, listening.family)
+        self.addCleanup(sock.close)
+        return client, sock, address
+
+    def test_ipv4(self):
+        """
+        An IPv4 connection: its address, non-blocking, bytes both ways.
+        """
+        self.assertConnected(*self.accepted(socket.AF_INET, "127.0.0.1"))
+
+    def test_ipv6(self):
+        """
+        Likewise over IPv6.
+        """
+        self.assertConnected(*self.accepted(socket.AF_INET6, "::1"))
+
+    def assertConnected(self, client, sock, address):
+        """
+        C{sock} is the non-blocking server end of C{client}'s connection,
+        accepted from C{address}.
+        """
+        self.assertEqual(address[:2], client.getsockname()[:2])
+        self.assertEqual(sock.family, client.family)
+        self.assertEqual(sock.gettimeout(), 0.0)
+        self.assertRaises(BlockingIOError, sock.recv, 1)
+        client.sendall(b"up")
+        sock.send(b"down")
+        self.assertEqual(client.recv(4), b"down")
+        self.assertEqual(sock.getpeername()[:2], client.getsockname()[:2])
