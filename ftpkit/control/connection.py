@@ -198,7 +198,7 @@ class FTPProtocol(
             return
         self._counted = True
         self.factory.openSessions.add(self)
-        if self.factory.events.wants(events.SESSION_STARTED):
+        if events.SESSION_STARTED in self.factory.events.wanted:
             self.publish(events.SESSION_STARTED)
         self._tuneSocket()
         if ISSLTransport.providedBy(self.transport):
@@ -257,7 +257,8 @@ class FTPProtocol(
         """
         self._closed = self._lost = True
         self.setTimeout(None)
-        self.releaseTLSContext()
+        if self._tlsContext is not None:
+            self.releaseTLSContext()
         waiters, self._lostWaiters = self._lostWaiters, None
         for waiter in waiters or ():
             waiter.callback(None)
@@ -268,7 +269,7 @@ class FTPProtocol(
             self._counted = False
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
-            if self.factory.events.wants(events.SESSION_ENDED):
+            if events.SESSION_ENDED in self.factory.events.wanted:
                 self.publish(events.SESSION_ENDED)
             if self._tookTurns:
                 # Only a session that asked for a turn can have calls
@@ -276,14 +277,16 @@ class FTPProtocol(
                 key = self._turnKey
                 self.factory.listingTurns.forget(key, self)
                 self.factory.hashTurns.forget(key, self)
-            self.abortTransfer()
+            if self.transfer is not None:
+                self.abortTransfer()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage
                 # collector.
                 self._dataChannel.close()
                 self._dataChannel = None
-            self.cancelLoginDelay()
+            if self._loginDelay is not None:
+                self.cancelLoginDelay()
             # A command still running (waiting for the shell, say) keeps
             # the shell it started with until it ends, so that it never
             # runs without one; with its data channel gone it ends with a

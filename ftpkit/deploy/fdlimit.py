@@ -98,14 +98,19 @@ def transportRefusal(transport, softLimit=_softLimit):
     @return: C{None} to accept it (also when it has no descriptor), else
         L{REFUSAL}.
     """
-    for candidate in (transport, getattr(transport, "transport", None)):
+    try:
+        fileno = transport.getHandle().fileno()
+    except (AttributeError, OSError):
+        fileno = None
+    if not isinstance(fileno, int):
+        # A wrapper (TLS, the PROXY protocol): its connection's.
         try:
-            fileno = candidate.getHandle().fileno()
+            fileno = transport.transport.getHandle().fileno()
         except (AttributeError, OSError):
-            continue
-        if isinstance(fileno, int):
-            return headroomRefusal(fileno, softLimit())
-    return None
+            return None
+        if not isinstance(fileno, int):
+            return None
+    return headroomRefusal(fileno, softLimit())
 
 
 class SpareDescriptor:
