@@ -21,14 +21,15 @@ whose clients ended in the same turn are handled in one event. Where
 there is no C{epoll}, each socket is watched by the reactor itself.
 
 Before any of that, a socket waits in place (L{LingerWatcher.waitHere}):
-while the reactor has no event ready and no timed call due, the reactor's
-thread waits in one C{poll} of the socket and the reactor's own C{epoll}
-descriptor, which is ready as soon as the reactor has anything else to
-handle. The reactor would be asleep meanwhile anyway; a client that ends
-its side first (on an idle machine each does) gets its C{226} in the same
-turn, without the reactor's turn, the socket's registration and the
-resumed command a wait in the reactor costs. Anything else ready first
-ends the wait in place, and the socket waits in the reactor as above.
+while the reactor has no event ready, no timed call due and no call
+queued for its next turn, the reactor's thread waits in one C{poll} of
+the socket and the reactor's own C{epoll} descriptor, which is ready as
+soon as the reactor has anything else to handle. The reactor would be
+asleep meanwhile anyway; a client that ends its side first (on an idle
+machine each does) gets its C{226} in the same turn, without the
+reactor's turn, the socket's registration and the resumed command a wait
+in the reactor costs. Anything else ready first ends the wait in place,
+and the socket waits in the reactor as above.
 """
 
 import heapq
@@ -250,7 +251,8 @@ class LingerWatcher:
         else to do: until the reactor's C{epoll} descriptor is ready (any
         event it watches: a command, another lingering socket, a thread's
         result or a signal through the reactor's waker), its next timed
-        call is due, or C{timeout} seconds have passed. Without the
+        call is due, or C{timeout} seconds have passed; not at all while
+        its C{threadCallQueue} holds calls. Without the
         reactor's descriptor (another reactor), the socket is only read
         once, without waiting.
 
@@ -265,9 +267,14 @@ class LingerWatcher:
         if here is None:
             return None if peerEnded(sock) else timeout
         reactor = self._reactor
-        delay = reactor.timeout()
-        if delay is None or delay > timeout:
-            delay = timeout
+        if reactor.threadCallQueue:
+            # Calls the reactor runs before its next poll (threads'
+            # results, or the one running this): it has work to do.
+            delay = 0
+        else:
+            delay = reactor.timeout()
+            if delay is None or delay > timeout:
+                delay = timeout
         fd = sock.fileno()
         here.register(fd, select.POLLIN)
         try:

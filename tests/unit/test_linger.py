@@ -412,6 +412,7 @@ class _EpollClock(_ReadersClock):
     def __init__(self):
         _ReadersClock.__init__(self)
         self._poller = select.epoll()
+        self.threadCallQueue = []
 
     def timeout(self):
         """
@@ -495,6 +496,16 @@ class WaitHereTests(unittest.TestCase):
         """
         self.reactor.callLater(0, lambda: None)
         self.assertIsNotNone(self.lingerOn())
+
+    def test_threadCallsQueued(self):
+        """
+        Calls queued for the reactor's next turn (a disk thread's result,
+        say, or the one running now): the socket waits in the reactor at
+        once.
+        """
+        self.patch(self.reactor, "seconds", time.monotonic)
+        self.reactor.threadCallQueue = [(lambda: None, (), {})]
+        self.assertIsNotNone(self.lingerOn(0.05))
 
     def test_untilTheNextTimedCall(self):
         """
