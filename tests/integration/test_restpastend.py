@@ -1,6 +1,7 @@
 """
-C{REST} past the end of a file, then C{STOR}: refused with RFC 3659's
-554, never a sparse file of the size the client names.
+C{REST} past the end of a file, then C{STOR} or C{RETR}: refused with
+RFC 3659's 554, never a sparse file of the size the client names, nor an
+empty download that looks complete.
 """
 
 import ftplib
@@ -10,7 +11,7 @@ import os
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
 
 
@@ -54,3 +55,49 @@ class RestPastEndTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(sorted(os.listdir(root)), ["f.bin"])
         with open(os.path.join(root, "f.bin"), "rb") as f:
             self.assertEqual(f.read(), b"12345abc")
+
+    @defer.inlineCallbacks
+    def test_retrieveRefused(self):
+        """
+        REST beyond the file's size then RETR gets 554 before any data
+        connection is used (as ProFTPD and pyftpdlib reply; it was 150
+        then 226 with no byte, which a client takes for a complete
+        download); REST at the exact size sends nothing, below it the
+        rest of the file. Alike on the disk and in memory.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        for realm in (FilesystemRealm(root), MemoryRealm()):
+            server = self.startServer(realm, users={"alice": "pw"},
+                                      anonymous=False)
+            replies = yield self.inThread(self._retrieve, server.port)
+            self.assertTrue(str(replies[0]).startswith("554"), replies)
+            self.assertEqual(replies[1:], [("226", b""), ("226", b"45"),
+                                           "200"])
+
+    @staticmethod
+    def _retrieve(port):
+        """
+        Upload C{f.bin}, then download it after C{REST} past its end, at
+        its end and within it.
+
+        @return: the replies (the 554's text; the final code and the
+            bytes of each download; NOOP's code).
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", port, timeout=30)
+        ftp.login("alice", "pw")
+        ftp.storbinary("STOR f.bin", io.BytesIO(b"12345"))
+        replies = []
+        for rest in (6, 5, 3):
+            received = []
+            try:
+                final = ftp.retrbinary("RETR f.bin", received.append,
+                                       rest=rest)
+            except ftplib.error_perm as e:
+                replies.append(str(e))
+            else:
+                replies.append((final[:3], b"".join(received)))
+        replies.append(ftp.voidcmd("NOOP")[:3])
+        ftp.quit()
+        return replies

@@ -293,18 +293,38 @@ class TransferCommands:
 
     async def ftp_RETR(self, argument):
         """
-        Send a file.
+        Send a file; after C{REST N}, from byte N, which must not be past
+        its end (RFC 3659's 554, as ProFTPD and pyftpdlib reply: an empty
+        download there would look complete).
         """
         session = self.session
         offset = self._takeOffset()
         path = self.resolve(argument)
         readFile = await session.shell.openForReading(path, offset)
+        if offset and readFile.size == 0 and await self._pastEnd(path,
+                                                                 offset):
+            readFile.close()
+            return (554, "Requested action not taken: invalid REST"
+                    " parameter (past the end of the file)")
         size = "" if readFile.size is None else " (%d bytes)" % readFile.size
         return await self.sendFile(
             readFile, session.binary, "RETR " + paths.toText(path),
             "Opening %s mode data connection for %s%s"
             % ("BINARY" if session.binary else "ASCII", paths.toText(path),
                size))
+
+    async def _pastEnd(self, path, offset):
+        """
+        @param path: a file just opened for a download from C{offset}
+            that has no byte left there.
+        @param offset: where the download would start.
+        @return: whether C{offset} is past the file's end (not at it).
+        """
+        try:
+            info = await self.session.shell.stat(path)
+        except NoSuchFile:
+            return False
+        return info.size is not None and offset > info.size
 
     async def _store(self, path, offset, append):
         session = self.session
