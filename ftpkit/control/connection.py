@@ -273,10 +273,11 @@ class FTPProtocol(
                 self.publish(events.SESSION_ENDED)
             if self._tookTurns:
                 # Only a session that asked for a turn can have calls
-                # waiting for one (most sessions never list).
+                # waiting for one (most sessions never list). A checksum
+                # running stops: nobody would read it.
                 key = self._turnKey
                 self.factory.listingTurns.forget(key, self)
-                self.factory.hashTurns.forget(key, self)
+                self.factory.hashTurns.stop(key, self)
             if self.transfer is not None:
                 self.abortTransfer()
             if self._dataChannel is not None:

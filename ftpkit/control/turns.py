@@ -24,7 +24,7 @@ Pure bookkeeping on L{Deferred}s; no reactor.
 
 from collections import deque
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -40,15 +40,18 @@ class _Call:
     @ivar function: the callable.
     @ivar args: its positional arguments.
     @ivar result: the Deferred its caller holds.
+    @ivar work: the Deferred of C{function}'s work while it runs, else
+        C{None}.
     """
 
-    __slots__ = ("owner", "function", "args", "result")
+    __slots__ = ("owner", "function", "args", "result", "work")
 
     def __init__(self, owner, function, args):
         self.owner = owner
         self.function = function
         self.args = args
         self.result = Deferred()
+        self.work = None
 
 
 class Turns:
@@ -82,7 +85,7 @@ class Turns:
         @return: a Deferred firing with C{function}'s result or failure.
         """
         call = _Call(owner, function, args)
-        if key not in self._waiting and self._running.get(key, 0) < self.perKey:
+        if key not in self._waiting and self.running(key) < self.perKey:
             self._start(key, call)
         else:
             queue = self._waiting.get(key)
@@ -96,7 +99,7 @@ class Turns:
         @param key: a key.
         @return: how many of its calls are running.
         """
-        return self._running.get(key, 0)
+        return len(self._running.get(key, ()))
 
     def waiting(self, key):
         """
@@ -127,6 +130,21 @@ class Turns:
         """
         self._drop(key, lambda call: call.owner is owner)
 
+    def stop(self, key, owner):
+        """
+        L{forget} C{owner}'s calls, and cancel those of them running (a
+        checksum stops at its next step; a shell that cannot stop early
+        goes on, its result dropped): each Deferred fails with
+        L{TransferAborted}, and their turns pass on at once.
+
+        @param key: the key they were run with.
+        @param owner: the owner they were run with.
+        """
+        self.forget(key, owner)
+        for call in list(self._running.get(key, ())):
+            if call.owner is owner:
+                call.work.cancel()
+
     def _drop(self, key, chosen):
         """
         Take back the waiting calls of C{key} that C{chosen} picks.
@@ -152,9 +170,12 @@ class Turns:
         """
         Run a call, holding one of C{key}'s turns until it ends.
         """
-        self._running[key] = self._running.get(key, 0) + 1
-        maybeDeferred(call.function, *call.args).addBoth(
-            self._finished, key, call)
+        running = self._running.get(key)
+        if running is None:
+            running = self._running[key] = []
+        running.append(call)
+        call.work = maybeDeferred(call.function, *call.args)
+        call.work.addBoth(self._finished, key, call)
 
     def _finished(self, outcome, key, call):
         """
@@ -162,13 +183,15 @@ class Turns:
         the outcome to its caller (whose next call, if it makes one at
         once, comes after those already waiting).
         """
-        count = self._running[key] - 1
-        if count:
-            self._running[key] = count
-        else:
+        running = self._running[key]
+        running.remove(call)
+        if not running:
             del self._running[key]
+        call.work = None
         self._next(key)
         if isinstance(outcome, Failure):
+            if outcome.check(CancelledError):
+                outcome = Failure(TransferAborted())
             call.result.errback(outcome)
         else:
             call.result.callback(outcome)
@@ -184,7 +207,7 @@ class Turns:
         self._granting.add(key)
         try:
             while (key in self._waiting
-                   and self._running.get(key, 0) < self.perKey):
+                   and self.running(key) < self.perKey):
                 queue = self._waiting[key]
                 call = queue.popleft()
                 if not queue:

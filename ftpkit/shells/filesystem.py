@@ -26,7 +26,8 @@ import os
 import stat as statModule
 import sys
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import CancelledError, Deferred, succeed
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.errors import (
@@ -473,14 +474,32 @@ class FilesystemShell:
         bytes at a time, so that checksums of other clients, queued
         meanwhile, take their steps between this one's.
 
+        Cancelling the Deferred stops the checksum before its next step
+        (the step running, if any, ends first, then the file is closed).
+
         @raise ParameterNotImplemented: for an algorithm C{hashlib} lacks.
         """
-        return Deferred.fromCoroutine(
-            self._hashInSteps(path, algorithm, start, end))
+        stopped = []
+        result = Deferred(lambda _: stopped.append(True))
 
-    async def _hashInSteps(self, path, algorithm, start, end):
+        def ended(outcome):
+            if result.called:
+                # Cancelled: the caller already has its CancelledError.
+                return None
+            if isinstance(outcome, Failure):
+                result.errback(outcome)
+            else:
+                result.callback(outcome)
+
+        Deferred.fromCoroutine(
+            self._hashInSteps(path, algorithm, start, end, stopped)
+        ).addBoth(ended)
+        return result
+
+    async def _hashInSteps(self, path, algorithm, start, end, stopped):
         """
-        The steps of L{hash}.
+        The steps of L{hash}, until the end or until C{stopped} is not
+        empty.
         """
         run = self._hashRunner
         digest, fd, stop = await run(_translated, self._openForHash, path,
@@ -488,6 +507,8 @@ class FilesystemShell:
         try:
             position = start
             while position < stop:
+                if stopped:
+                    raise CancelledError()
                 position = await run(_translated, _hashStep, digest, fd,
                                      position, stop)
         finally:

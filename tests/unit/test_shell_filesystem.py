@@ -8,6 +8,7 @@ import os
 import pwd
 
 from twisted.internet.defer import (
+    CancelledError,
     Deferred,
     gatherResults,
     inlineCallbacks,
@@ -595,3 +596,23 @@ class HashStepTests(unittest.TestCase):
                          expected)
         step = filesystem.HASH_STEP_SIZE
         self.assertEqual(self.calls, [None, None, 0, 0, step, step])
+
+    def test_cancel(self):
+        """
+        A checksum cancelled during a step fails at once with
+        C{CancelledError}, takes no further step once that one ends, and
+        closes its file then, not under the step still reading it.
+        """
+        self.bigFile("a", filesystem.HASH_STEP_SIZE * 3)
+        shell = FilesystemShell(self.root, runner=self.runner)
+        hashing = shell.hash(("a",), "sha256")
+        done, function, args = self.queued.pop(0)
+        digest, fd, stop = function(*args)
+        done.callback((digest, fd, stop))
+        self.assertEqual(len(self.queued), 1)
+        hashing.cancel()
+        self.failureResultOf(hashing, CancelledError)
+        os.fstat(fd)
+        self.drain()
+        self.assertEqual(self.calls, [0])
+        self.assertRaises(OSError, os.fstat, fd)

@@ -194,6 +194,32 @@ class TurnsTests(unittest.TestCase):
         self.assertEqual(self.lane.finished, ["s1-a", "s2"])
         self.assertEqual(self.turns.waiting("k"), 0)
 
+    def test_stop(self):
+        """
+        L{Turns.stop} takes back a session's waiting calls and cancels its
+        running one: that call fails with L{TransferAborted} at once and
+        its turn goes to the next session of the address, whose call is
+        not touched.
+        """
+        cancelled = []
+
+        def work(label):
+            return Deferred(lambda _: cancelled.append(label))
+
+        running = self.turns.run("k", "s1", work, "s1-a")
+        waiting = self.turns.run("k", "s1", work, "s1-b")
+        other = self.turns.run("k", "s2", self.lane.submit, "s2")
+        self.turns.stop("k", "s1")
+        self.turns.stop("other", "s1")
+        self.assertEqual(cancelled, ["s1-a"])
+        self.failureResultOf(running, TransferAborted)
+        self.failureResultOf(waiting, TransferAborted)
+        self.assertEqual(self.turns.running("k"), 1)
+        self.turns.stop("k", "s1")
+        self.lane.drain()
+        self.assertEqual(self.successResultOf(other), "s2")
+        self.assertEqual(self.turns.running("k"), 0)
+
 
 @implementer(IDirectoryListing, IStatListing)
 class LaneListing:
