@@ -3,7 +3,8 @@ L{MemoryShell}: a whole file tree held in memory.
 
 It is meant for tests and as the example to copy when writing a shell:
 every method of L{ftpkit.interfaces.IFTPShell} is here, each returning an
-already-fired L{Deferred}, and its open files are the simple kind the
+already-fired L{Deferred} (but C{hash} of a large file, which runs in a
+thread: see L{MemoryShell.hash}), and its open files are the simple kind the
 server adapts to producers and consumers (L{ftpkit.shells.adapters}):
 
   - L{_MemoryReadFile} (an L{IRandomReadFile}) reads a snapshot at an
@@ -32,6 +33,7 @@ import hashlib
 import time
 
 from twisted.internet.defer import fail, succeed
+from twisted.internet.threads import deferToThread
 from zope.interface import implementer
 
 from ftpkit.data.producers import CHUNK_SIZE, BytesProducer
@@ -202,6 +204,32 @@ class _Budget:
         """
         return error(f"Exceeded storage allocation: the server holds at "
                      f"most {self.maxEntries} files and directories")
+
+
+HASH_AT_ONCE = 1 << 20
+"""The most bytes L{MemoryShell.hash} checksums in the reactor's thread;
+past it, a thread does (C{hashlib} lets go of the GIL meanwhile)."""
+
+
+def _checksum(toHash):
+    """
+    Checksum bytes: at once when they are few, else in a thread.
+
+    @param toHash: the C{hashlib} object and the bytes.
+    @return: the hex digest, or a Deferred firing with it.
+    """
+    digest, data = toHash
+    if len(data) <= HASH_AT_ONCE:
+        return _hexdigest(digest, data)
+    return deferToThread(_hexdigest, digest, data)
+
+
+def _hexdigest(digest, data):
+    """
+    @return: the hex digest of C{digest} updated with C{data}.
+    """
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def _deferred(method):
@@ -542,12 +570,24 @@ class MemoryShell:
         """
         self._lookup(path).mtime = when
 
-    @_deferred
     def hash(self, path, algorithm, start=0, end=None):
         """
-        See L{IFTPShellHash.hash}.
+        See L{IFTPShellHash.hash}: a range of up to L{HASH_AT_ONCE} bytes
+        is checksummed at once, a larger one in a thread (the reactor's
+        pool), so that other sessions are not held up meanwhile.
 
         @raise ParameterNotImplemented: for an algorithm C{hashlib} lacks.
+        """
+        return self._toHash(path, algorithm, start, end).addCallback(
+            _checksum)
+
+    @_deferred
+    def _toHash(self, path, algorithm, start, end):
+        """
+        The checks of L{hash}.
+
+        @return: the C{hashlib} object and a C{memoryview} of the bytes
+            to checksum (a file's C{bytes} never change).
         """
         node = self._lookup(path)
         if isinstance(node, _Directory):
@@ -556,8 +596,7 @@ class MemoryShell:
             digest = hashlib.new(algorithm)
         except ValueError:
             raise ParameterNotImplemented() from None
-        digest.update(node.data[start:end])
-        return digest.hexdigest()
+        return digest, memoryview(node.data)[start:end]
 
 
 @implementer(IRandomReadFile, IReadFile)

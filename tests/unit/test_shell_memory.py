@@ -2,6 +2,8 @@
 Tests for L{ftpkit.shells.memory}.
 """
 
+import hashlib
+
 from twisted.internet.defer import inlineCallbacks
 from twisted.internet.task import Clock
 from twisted.trial import unittest
@@ -13,7 +15,12 @@ from ftpkit.errors import (
     QuotaExceeded,
 )
 from ftpkit.shells.adapters import readFileFor
-from ftpkit.shells.memory import BYTES_PER_ENTRY, MIN_ENTRIES, MemoryShell
+from ftpkit.shells.memory import (
+    BYTES_PER_ENTRY,
+    HASH_AT_ONCE,
+    MIN_ENTRIES,
+    MemoryShell,
+)
 from ftpkit.testing import (
     CollectingConsumer,
     IFTPShellConformanceMixin,
@@ -87,6 +94,22 @@ class MemoryShellTests(unittest.TestCase):
         """
         shell = MemoryShell({"/f": b"x"})
         return self.assertFailure(shell.hash(("f",), "nope"), ParameterNotImplemented)
+
+    @inlineCallbacks
+    def test_hashLargeInThread(self):
+        """
+        A file over L{HASH_AT_ONCE} bytes is checksummed in a thread, not
+        in the reactor's (which a flood of C{HASH} of such a file held up
+        for every session); a small one at once.
+        """
+        data = b"ab" * (HASH_AT_ONCE // 2 + 1)
+        shell = MemoryShell({"/big": data, "/small": data[:HASH_AT_ONCE]})
+        self.assertEqual(
+            self.successResultOf(shell.hash(("small",), "sha256")),
+            hashlib.sha256(data[:HASH_AT_ONCE]).hexdigest())
+        hashing = shell.hash(("big",), "sha256", 1)
+        self.assertNoResult(hashing)
+        self.assertEqual((yield hashing), hashlib.sha256(data[1:]).hexdigest())
 
     def test_readIsSnapshot(self):
         """
