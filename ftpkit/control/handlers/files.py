@@ -192,15 +192,19 @@ class FileCommands:
 
     async def ftp_MFMT(self, argument):
         """
-        Set a file's modification time.
+        Set a file's modification time; the reply gives the time the file
+        then has, which a file system may have clamped to its range
+        (ext4 keeps 1901 to 2446).
         """
         when, pathText = parseMFMT(argument)
         path = self.resolve(pathText)
-        info = await self.session.shell.stat(path)
+        shell = self.session.shell
+        info = await shell.stat(path)
         if info.isDirectory:
             raise IsDirectory()
-        await self.session.shell.setModificationTime(path, when)
-        return (213, "Modify=" + formatTimeval(when) + "; "
+        await shell.setModificationTime(path, when)
+        kept = await shell.stat(path)
+        return (213, "Modify=" + formatTimeval(kept.mtime) + "; "
                 + paths.toText(path))
 
     async def ftp_MLST(self, argument):

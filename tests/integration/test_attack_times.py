@@ -1,0 +1,58 @@
+"""
+C{MFMT} with times the storage cannot keep (year 1, year 9999: ext4 and
+most file systems keep 1901 to 2446): the reply tells the time the file
+now has, never one it does not have.
+"""
+
+import os
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+
+
+class UnkeptTimeTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on a directory with one file, and a user who may change it.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"abc")
+        self.server = self.startServer(
+            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret"}, anonymous=False)
+
+    @defer.inlineCallbacks
+    def test_replyIsTheTimeKept(self):
+        """
+        Each C{MFMT}'s 213 gives the modification time C{MDTM} then reads
+        (it echoed the time asked for, which the file system had clamped
+        or wrapped); a time the storage keeps is echoed as asked.
+        """
+        def client():
+            raw = RawClient(self.server.port)
+            try:
+                raw.login()
+                replies = []
+                for when in ("00010101000000", "99991231235959",
+                             "20200102030405"):
+                    replies.append((raw.command(f"MFMT {when} f.txt"),
+                                    raw.command("MDTM f.txt")))
+                return replies
+            finally:
+                raw.close()
+
+        replies = yield self.inThread(client)
+        for mfmt, mdtm in replies:
+            self.assertTrue(mdtm.startswith(b"213 "), mdtm)
+            self.assertEqual(mfmt, b"213 Modify=%s; /f.txt" % mdtm[4:])
+        self.assertEqual(replies[-1][1], b"213 20200102030405")
