@@ -132,9 +132,11 @@ class _FileObjectReader:
 
 class _RangeReader:
     """
-    Reads through C{cat_file} ranges, for a filesystem whose open files
-    are shared objects (fsspec's memory filesystem hands every opener the
-    same one, position included).
+    Reads at offsets from the buffer of a shared file object, for a
+    filesystem whose open files are shared objects (fsspec's memory
+    filesystem hands every opener the same one, position included): the
+    object opened, not the path, so that an upload replacing the file
+    meanwhile (a new object at the path) leaves the download whole.
     """
 
     def __init__(self, fs, fsPath):
@@ -142,19 +144,20 @@ class _RangeReader:
         @param fs: the filesystem.
         @param fsPath: the file's path on it.
         """
-        self._fs = fs
-        self._path = fsPath
+        self._file = fs.open(fsPath, "rb")
 
     def readAt(self, offset, length):
         """
         @return: up to C{length} bytes from C{offset}.
         """
-        return self._fs.cat_file(self._path, offset, offset + length)
+        return bytes(self._file.getbuffer()[offset : offset + length])
 
     def close(self):
         """
-        Nothing to release.
+        Let go of the file object (not closed: it is the stored file, and
+        a replaced one is freed once no download holds it).
         """
+        self._file = None
 
 
 def openForReadingBlocking(fs, backend, fsPath):

@@ -391,6 +391,26 @@ class ShellTests(unittest.TestCase):
         yield opened.close()
 
     @defer.inlineCallbacks
+    def test_readWhileReplaced(self):
+        """
+        A download of C{memory://} keeps reading the file it opened when an
+        upload replaces it meanwhile (it read the new file's bytes from
+        there on: a mix of both); a new download reads the new file.
+        """
+        shell = memoryShell()
+        shell.fs.pipe_file("/f", b"old-content")
+        opened = yield shell.openForReading(("f",))
+        self.assertEqual((yield opened.readAt(0, 4)), b"old-")
+        writer = yield shell.openForWriting(("f",))
+        yield writer.writeAt(0, b"NEW-CONTENT")
+        yield writer.close()
+        self.assertEqual((yield opened.readAt(4, 100)), b"content")
+        yield opened.close()
+        again = yield shell.openForReading(("f",))
+        self.assertEqual((yield again.readAt(0, 100)), b"NEW-CONTENT")
+        yield again.close()
+
+    @defer.inlineCallbacks
     def test_homeUnderRoot(self):
         """
         A shell shows its root's contents only.
