@@ -90,9 +90,16 @@ name, when one changed.
       handle (L{readyDescriptor}): a download's lingering close waits for
       its client in place while the reactor has nothing else to do
       (L{ftpkit.data.linger}); fallback: it always waits in the reactor.
+    - Python's own C{socket.socket._accept} (a listener's accept without
+      the wrapper class), for a passive data connection accepted as a
+      bare C{_socket.socket} (L{acceptBare}); fallback: C{accept}, and
+      its wrapper.
 """
 
+import _socket
+import os
 import select
+import socket
 
 from twisted.internet import main, tcp
 from twisted.internet.abstract import FileDescriptor
@@ -228,6 +235,36 @@ def afterThisTurn(reactor, function, *args):
         reactor.callLater(0, function, *args)
     else:
         queue.append((function, args, {}))
+
+
+def acceptBare(listening, family):
+    """
+    Accept a connection as C{listening.accept()} does, as the bare
+    C{_socket.socket} under Python's L{socket.socket} class: the class's
+    C{accept} looks the listener's family and type up again as enums and
+    builds a wrapper for every connection, a dozen Python-level calls that
+    a passive data connection (one per small file) does not need; the
+    bare socket has every method a data connection uses.
+
+    @param listening: a listening TCP socket.
+    @param family: its address family (looked up once by the caller).
+    @return: C{(socket, address)}, the socket non-blocking.
+    @raise OSError: as C{accept} does (C{BlockingIOError} when none is
+        queued).
+    """
+    accept = getattr(listening, "_accept", None)
+    if accept is None:  # The name is gone: the wrapper.
+        connection, address = listening.accept()
+    else:
+        fd, address = accept()
+        try:
+            connection = _socket.socket(family, socket.SOCK_STREAM,
+                                        listening.proto, fd)
+        except BaseException:
+            os.close(fd)
+            raise
+    connection.setblocking(False)
+    return connection, address
 
 
 def readyDescriptor(reactor):

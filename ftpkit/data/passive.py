@@ -20,9 +20,7 @@ meanwhile): creating, binding and closing a socket per file is a visible
 share of a small file's time (C{docs/benchmark.rst}).
 """
 
-import _socket
 import errno
-import os
 import random
 import socket
 import struct
@@ -30,6 +28,7 @@ import struct
 from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
+from ftpkit import compat
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.errors import CannotOpenDataConnection
 
@@ -76,36 +75,6 @@ def queuedConnections(listening):
     if len(info) < 28 or info[0] != _TCP_LISTEN:
         return None
     return _LISTEN_QUEUE.unpack_from(info, 24)[0]
-
-
-def acceptBare(listening, family):
-    """
-    Accept a connection as C{listening.accept()} does, as the bare
-    C{_socket.socket} under Python's L{socket.socket} class: the class's
-    C{accept} looks the listener's family and type up again as enums and
-    builds a wrapper for every connection, a dozen Python-level calls that
-    a passive data connection (one per small file) does not need; the
-    bare socket has every method a data connection uses.
-
-    @param listening: a listening TCP socket.
-    @param family: its address family (looked up once by the caller).
-    @return: C{(socket, address)}, the socket non-blocking.
-    @raise OSError: as C{accept} does (C{BlockingIOError} when none is
-        queued).
-    """
-    accept = getattr(listening, "_accept", None)
-    if accept is None:  # pragma: no cover (a Python without it)
-        connection, address = listening.accept()
-    else:
-        fd, address = accept()
-        try:
-            connection = _socket.socket(family, socket.SOCK_STREAM,
-                                        listening.proto, fd)
-        except BaseException:
-            os.close(fd)
-            raise
-    connection.setblocking(False)
-    return connection, address
 
 
 def _ephemeralPorts():
@@ -301,7 +270,8 @@ class PassiveListener:
         @return: whether one was accepted.
         """
         try:
-            connection, address = acceptBare(self.socket, self._family)
+            connection, address = compat.acceptBare(self.socket,
+                                                    self._family)
         except OSError:
             return False
         self.onAccept(connection, address)

@@ -270,6 +270,17 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertEqual(await ran, "ran")
         self.assertEqual(wakes, [])
 
+    def test_acceptBare(self):
+        """
+        Python's C{socket.socket} still has C{_accept}, which
+        L{compat.acceptBare} calls to accept a passive data connection
+        without the wrapper class.
+        """
+        import socket
+
+        self.assertTrue(callable(getattr(socket.socket, "_accept", None)),
+                        changed("socket.socket._accept"))
+
     def test_readyDescriptor(self):
         """
         The epoll reactor's C{_poller} is its C{epoll} object: its
@@ -359,6 +370,26 @@ class FallbackTests(unittest.SynchronousTestCase):
         clock = Clock()
         clock._poller = object()
         self.assertIsNone(compat.readyDescriptor(clock))
+
+    def test_acceptUnknown(self):
+        """
+        A listener without C{_accept} is accepted from with C{accept}; the
+        connection is made non-blocking all the same.
+        """
+        import socket
+
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+
+        class Listener:
+            def accept(self):
+                return b, ("127.0.0.1", 1)
+
+        connection, address = compat.acceptBare(Listener(), socket.AF_INET)
+        self.assertIs(connection, b)
+        self.assertEqual(address, ("127.0.0.1", 1))
+        self.assertFalse(b.getblocking())
 
     def test_renameUnknown(self):
         """

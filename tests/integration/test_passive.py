@@ -13,11 +13,11 @@ from twisted.internet import reactor
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from ftpkit import compat
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.passive import (
     EPHEMERAL_PORTS,
     PassiveListener,
-    acceptBare,
     candidatePorts,
     queuedConnections,
 )
@@ -331,12 +331,12 @@ class CloseSocketTests(unittest.TestCase):
 
 class AcceptBareTests(unittest.TestCase):
     """
-    L{acceptBare} accepts as C{socket.accept} does, without the wrapper.
+    L{compat.acceptBare} accepts as C{socket.accept} does, without the wrapper.
     """
 
     def accepted(self, family, host):
         """
-        @return: the client socket and what L{acceptBare} gave for it.
+        @return: the client socket and what L{compat.acceptBare} gave for it.
         """
         try:
             listening = socket.socket(family, socket.SOCK_STREAM)
@@ -346,11 +346,11 @@ class AcceptBareTests(unittest.TestCase):
         self.addCleanup(listening.close)
         listening.listen(1)
         listening.setblocking(False)
-        self.assertRaises(BlockingIOError, acceptBare, listening,
+        self.assertRaises(BlockingIOError, compat.acceptBare, listening,
                           listening.family)
         client = socket.create_connection(listening.getsockname()[:2])
         self.addCleanup(client.close)
-        sock, address = acceptBare(listening, listening.family)
+        sock, address = compat.acceptBare(listening, listening.family)
         self.addCleanup(sock.close)
         return client, sock, address
 
