@@ -21,6 +21,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.loopback import LoopbackServer, LoopbackServerMixin
+from tests.scratch import scratchDirectory
 
 _PEM = serialization.Encoding.PEM
 
@@ -153,8 +154,7 @@ class Certificates:
         """
         Create the files.
         """
-        self.certDir = self.mktemp()
-        os.makedirs(self.certDir)
+        self.certDir = scratchDirectory(self)
         self.cert, self.key, self.both = makeCertificate(self.certDir)
 
 def skipUnlessBinary(name):
@@ -186,8 +186,7 @@ class FTPSTestsMixin(Certificates, LoopbackServerMixin):
     def setUp(self):
         self.makeCertificates()
         self.factory = makeContextFactory(self.both)
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.payload = os.urandom(3 * 1024 * 1024 + 5)
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(self.payload)

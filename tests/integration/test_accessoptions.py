@@ -23,6 +23,7 @@ from ftpkit.shells.wrappers import HideDotfilesShell
 from ftpkit.testing import readFile, writeFile
 from tests.integration.test_access import BareRealm, bareFactory, loggedIn
 from tests.protocol.test_server import replyCodes
+from tests.scratch import scratchDirectory
 from tests.unit.test_tap import parse
 
 
@@ -87,8 +88,7 @@ class UmaskTests(unittest.TestCase):
         get the modes the mask leaves.
         """
         StartupWork(0o027).privilegedStartService()
-        root = self.mktemp()
-        os.mkdir(root)
+        root = scratchDirectory(self)
         factory = FTPFactory(makePortal(FilesystemRealm(root)),
                              ServerConfig(), MemoryReactorClock())
         protocol, transport = loggedIn(factory)
@@ -110,8 +110,7 @@ class NoSiteChmodTests(unittest.TestCase):
     """
 
     def factory(self, **settings):
-        root = self.mktemp()
-        os.mkdir(root)
+        root = scratchDirectory(self)
         with open(os.path.join(root, "f"), "wb"):
             pass
         os.chmod(os.path.join(root, "f"), 0o644)

@@ -14,6 +14,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_hardening import waitFor
+from tests.scratch import scratchDirectory
 
 HUGE = 1 << 40
 """Size of the (sparse) file whose checksum the client walks away from:
@@ -28,8 +29,7 @@ class AbandonedChecksumTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "small.txt"), "wb") as f:
             f.write(b"abc")
         try:

@@ -15,6 +15,7 @@ from ftpkit.control.handlers.files import ASCII_SIZE_LIMIT
 from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
+from tests.scratch import scratchDirectory
 
 
 class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
@@ -25,8 +26,7 @@ class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "small.txt"), "wb") as f:
             f.write(b"a\nb\n")
         with open(os.path.join(self.root, "large.bin"), "wb") as f:

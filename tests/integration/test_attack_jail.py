@@ -17,6 +17,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.commandtable import COMMANDS
+from tests.scratch import scratchDirectory
 
 SECRET = b"TOPSECRET outside the root"
 
@@ -259,8 +260,7 @@ class LoginGateTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         self.server = self.startServer(
             FilesystemRealm(root),
             ServerConfig(loginFailureDelay=0, maxLoginAttempts=10))

@@ -20,6 +20,7 @@ from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_hardening import waitFor
+from tests.scratch import scratchDirectory
 
 RANGE = 10
 
@@ -203,8 +204,7 @@ class PassiveShareTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         self.range = freeRange(RANGE)
         self.server = self.startServer(
             FilesystemRealm(root),
@@ -314,8 +314,7 @@ class NoRangeTests(LoopbackServerMixin, unittest.TestCase):
         """
         Twenty sessions from one address each hold a waiting listener.
         """
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         server = self.startServer(FilesystemRealm(root),
                                   ServerConfig(loginFailureDelay=0))
 
@@ -346,8 +345,7 @@ class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         with open(os.path.join(root, "hello.txt"), "wb") as f:
             f.write(b"hello\n")
         self.server = self.startServer(FilesystemRealm(root),

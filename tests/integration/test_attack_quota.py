@@ -24,6 +24,7 @@ from ftpkit.shells.permissions import (
     diskUsage,
 )
 from tests.floods import uploadUntilCut
+from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
 QUOTA = 64 * 1024
@@ -58,8 +59,7 @@ class QuotaCutTests(FTPSTestsMixin, unittest.TestCase):
     timeout = 120
 
     def serveDisk(self):
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         self.server = self.startServer(
             _QuotaRealm(lambda: FilesystemShell(root),
                         lambda: diskUsage(root)),

@@ -17,6 +17,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_hardening import hardClose, waitFor
+from tests.scratch import scratchDirectory
 
 BIG = 8 << 20
 
@@ -48,8 +49,7 @@ class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
     def setUp(self):
         if not os.path.isdir("/proc/self/fd"):
             raise unittest.SkipTest("needs /proc/self/fd to count descriptors")
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(os.urandom(BIG))
         self.server = self.startServer(FilesystemRealm(self.root),

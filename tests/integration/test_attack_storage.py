@@ -25,6 +25,7 @@ from ftpkit.shells.permissions import (
 )
 from tests.floods import uploadUntilCut
 from tests.integration.test_hardening import hardClose, waitFor
+from tests.scratch import scratchDirectory
 
 QUOTA = 64 * 1024
 
@@ -76,8 +77,7 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 120
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.server = self.startServer(
             QuotaRealm(self.root), ServerConfig(loginFailureDelay=0))
 
@@ -298,8 +298,7 @@ class HashLaneTests(unittest.TestCase):
                 return StuckDigest()
 
         self.patch(filesystem, "hashlib", StuckHashlib)
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         with open(os.path.join(root, "f"), "wb") as f:
             f.write(b"x")
         shell = filesystem.FilesystemShell(root, reactor=reactor)

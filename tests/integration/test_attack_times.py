@@ -13,6 +13,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
+from tests.scratch import scratchDirectory
 
 
 class UnkeptTimeTests(LoopbackServerMixin, unittest.TestCase):
@@ -23,8 +24,7 @@ class UnkeptTimeTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "f.txt"), "wb") as f:
             f.write(b"abc")
         self.server = self.startServer(

@@ -17,6 +17,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
+from tests.scratch import scratchDirectory
 
 
 def overlappingUploads(port, first, second, user, password):
@@ -62,8 +63,7 @@ class RacingUploadTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
 
     def contents(self):
         """

@@ -5,12 +5,12 @@ worker counted its share on its own, so with two workers one address held
 all of it and other clients got C{425}).
 """
 
-import os
 
 from twisted.trial import unittest
 
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_passive import freeRange
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
 READY = " ready\n"
@@ -30,8 +30,7 @@ class WorkersPassiveShareTests(unittest.TestCase):
         with a waiting listener, hold at most half of the range; a client
         from another address still gets a port.
         """
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         low, high = freeRange(10)
         server = ServerProcess(self, [
             "--root", root, "--auth", "anonymous", "--workers", "2",

@@ -12,6 +12,7 @@ from twisted.trial import unittest
 
 from bench import cpuperop
 from bench.servers import ServerFailed
+from tests.scratch import scratchDirectory
 
 
 class CPUPerOperationTests(unittest.TestCase):
@@ -44,8 +45,7 @@ class CPUPerOperationTests(unittest.TestCase):
         C{--ftpkit-arg} reaches the server: one it does not take stops it
         from starting.
         """
-        workdir = self.mktemp()
-        os.makedirs(workdir)
+        workdir = scratchDirectory(self)
         with contextlib.redirect_stdout(io.StringIO()):
             error = self.assertRaises(
                 ServerFailed, cpuperop.main,

@@ -4,10 +4,10 @@ object checks that every figure is made and reported (no number is
 judged: the benchmark is run on a quiet machine, not here).
 """
 
-import os
 
 from twisted.trial import unittest
 
+from tests.scratch import scratchDirectory
 from tests.storageservers import motoServer
 
 
@@ -26,8 +26,7 @@ class ObjectStoreBenchTests(unittest.TestCase):
         motoServer()  # skips, saying why, when moto or s3fs is missing
         from bench.objectstore import report, run
 
-        workdir = os.path.abspath(self.mktemp())
-        os.mkdir(workdir)
+        workdir = scratchDirectory(self)
         figures = run(1024 * 1024 + 5, 1, workdir)
         self.assertEqual(sorted(figures), [
             "GET direct", "GET direct, same blocks", "PUT direct",

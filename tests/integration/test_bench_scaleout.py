@@ -21,6 +21,7 @@ from bench.balancer import (
 )
 from bench.scaleout import waitForListening
 from bench.servers import freePort
+from tests.scratch import scratchDirectory
 
 
 class ScaleOutBenchTests(unittest.TestCase):
@@ -38,8 +39,7 @@ class ScaleOutBenchTests(unittest.TestCase):
         """
         if not haproxyInstalled():
             raise unittest.SkipTest("haproxy is not installed")
-        workdir = os.path.abspath(self.mktemp())
-        os.mkdir(workdir)
+        workdir = scratchDirectory(self)
         args = scaleout.parseArguments(["--quick", "--files", "8",
                                         "--logins", "8", "--clients", "2"])
         figures = scaleout.run(args, workdir)

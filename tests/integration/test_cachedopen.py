@@ -15,6 +15,7 @@ from ftpkit.errors import IsDirectory, NoSuchFile, PermissionDenied
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import cachedopen, filesystem
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.scratch import scratchDirectory
 
 FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
 
@@ -181,8 +182,7 @@ class ColdDownloadTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     async def test_coldFile(self):
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         payload = os.urandom(9 << 20)
         path = os.path.join(root, "cold.bin")
         with open(path, "wb") as f:

@@ -21,6 +21,7 @@ from tests.integration.test_clients import (
     treeDigest,
 )
 from tests.integration.test_extensions import hasIPv6
+from tests.scratch import scratchDirectory
 
 CURL = shutil.which("curl")
 WGET = shutil.which("wget")
@@ -396,8 +397,7 @@ class ProcessServerTests(unittest.TestCase):
         """
         A tree goes up and comes back whole through C{--workers 2}.
         """
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         return self.roundTrip(["--root", root, "--workers", "2"])
 
     def test_fsspecMemory(self):

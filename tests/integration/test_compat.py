@@ -4,7 +4,6 @@ ftpkit relies on is still there (a failure here names what changed and
 means ftpkit.compat must be updated), and each fallback holds.
 """
 
-import os
 
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor
@@ -15,6 +14,7 @@ from twisted.trial import unittest
 import twisted
 from ftpkit import compat
 from ftpkit.data.tls import DataTLS
+from tests.scratch import scratchDirectory
 
 _CHANGED = ("%s changed in Twisted %s / pyOpenSSL %s: update ftpkit.compat "
             "(the fallback keeps ftpkit working, more slowly or more "
@@ -145,8 +145,7 @@ class PrivateNamesTests(unittest.TestCase):
         from ftpkit.control.tls import makeContextFactory
         from tests.tlssupport import makeCertificate
 
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         transport = (await self.connect()).transport
         transport.startTLS(makeContextFactory(makeCertificate(directory)[2]))
         self.assertIsNotNone(compat.tlsLayer(transport),
@@ -194,8 +193,7 @@ class PrivateNamesTests(unittest.TestCase):
         from ftpkit.control.tls import makeContextFactory
         from tests.tlssupport import makeCertificate
 
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         clients = []
         server = await self.connect(_Reading, clients)
         transport = server.transport

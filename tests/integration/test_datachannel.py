@@ -19,6 +19,7 @@ from tests.integration.test_hardening import (
     pasvAddress,
     waitFor,
 )
+from tests.scratch import scratchDirectory
 
 
 def epsvAddress(ftp):
@@ -63,8 +64,7 @@ class LateThiefTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "hello.txt"), "wb") as f:
             f.write(b"hello\n")
         self.warnings = captureWarnings(self)
@@ -210,8 +210,7 @@ class AbortClosesInOrderTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(b"\n" * BIG)
         self.server = self.startServer(

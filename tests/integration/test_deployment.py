@@ -15,6 +15,7 @@ import sys
 from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE
+from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT
 
 _ACTIVATED_TWISTD = """
@@ -37,8 +38,7 @@ class SocketActivationTests(unittest.TestCase):
     """
 
     def test_serves(self):
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         listener = socket.create_server(("127.0.0.1", 0))
         self.addCleanup(listener.close)
         port = listener.getsockname()[1]

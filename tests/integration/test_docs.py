@@ -13,6 +13,7 @@ from twisted.trial import unittest
 from zope.interface.interface import InterfaceClass
 
 from tests.integration.test_plugin import _SOURCE
+from tests.scratch import scratchDirectory
 
 DOCS = os.path.join(_SOURCE, "docs")
 
@@ -59,8 +60,7 @@ class APIReferenceTests(unittest.TestCase):
 
         @return: the HTML of the page.
         """
-        source = os.path.abspath(self.mktemp())
-        os.mkdir(source)
+        source = scratchDirectory(self)
         with open(os.path.join(DOCS, "api.rst"), encoding="utf-8") as f:
             api = f.read()
         with open(os.path.join(source, "api.rst"), "w", encoding="utf-8") as f:

@@ -12,6 +12,7 @@ import socket
 
 from twisted.trial import unittest
 
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate
 
@@ -54,8 +55,7 @@ class DrainTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.data = os.urandom(SIZE)
         with open(os.path.join(self.root, "big"), "wb") as f:
             f.write(self.data)
@@ -131,8 +131,7 @@ class DrainTests(unittest.TestCase):
         through the TLS layer, queued for the next turn of the reactor:
         stopping as soon as the session was idle dropped them).
         """
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         certificate = makeCertificate(directory)[2]
         server = self.start("--shutdown-grace", "60", "--tls-cert",
                             certificate, *extra)
@@ -167,8 +166,7 @@ class DrainTests(unittest.TestCase):
         alert (it did, until the connection was cut after
         C{closeTimeout} with a reset, keeping the process from exiting).
         """
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         certificate = makeCertificate(directory)[2]
         server = self.start("--tls-cert", certificate)
         idle = ftplib.FTP_TLS(context=clientContext(), timeout=30)

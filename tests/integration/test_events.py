@@ -18,6 +18,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import FIELDS, EventLog, logFields
 from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
+from tests.scratch import scratchDirectory
 
 
 def collect(factory):
@@ -303,8 +304,7 @@ class TransferEventTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "hello.txt"), "wb") as f:
             f.write(b"hello\nworld\n")
         self.server = self.startServer(FilesystemRealm(self.root))

@@ -19,6 +19,7 @@ from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.testing import IFTPShellConformanceMixin
 from tests.integration.test_plugin import _SOURCE
+from tests.scratch import scratchDirectory
 
 EXAMPLES = os.path.join(_SOURCE, "examples")
 
@@ -47,8 +48,7 @@ class ExamplesOnPathMixin:
                 sys.modules.pop(name, None)
 
         self.addCleanup(restore)
-        self.root = os.path.abspath(self.mktemp())
-        os.mkdir(self.root)
+        self.root = scratchDirectory(self)
 
     def makeRealm(self, spec):
         """

@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.scratch import scratchDirectory
 
 
 def hasIPv6():
@@ -38,8 +39,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
     interface = "127.0.0.1"
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.big = os.urandom(32 * 1024 * 1024)
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(self.big)

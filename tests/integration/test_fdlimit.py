@@ -4,7 +4,6 @@ server: raised to the hard limit at start, and new clients told C{421}
 when descriptors run low.
 """
 
-import os
 import resource
 import socket
 
@@ -18,6 +17,7 @@ from ftpkit.deploy.fdlimit import (
     headroomRefusal,
     transportRefusal,
 )
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
 
@@ -95,8 +95,7 @@ class ServerLimitTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
 
     def test_raised(self):
         """

@@ -13,6 +13,7 @@ import sys
 from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.scratch import scratchDirectory
 from tests.serverprocess import chosenPort
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
 
@@ -119,8 +120,7 @@ class MemoryBoundTests(unittest.TestCase):
         """
         1 GiB up and down on C{file://}.
         """
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         self.assertBounded(f"fsspec:file://{root}", 1024 * MiB)
 
     def test_s3(self):

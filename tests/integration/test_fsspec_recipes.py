@@ -16,6 +16,7 @@ import sys
 from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.scratch import scratchDirectory
 from tests.serverprocess import chosenPort
 from tests.storageservers import (
     S3_KEY,
@@ -52,8 +53,7 @@ class RecipeMixin:
     timeout = 240
 
     def setUp(self):
-        self.etc = os.path.abspath(self.mktemp())
-        os.makedirs(self.etc)
+        self.etc = scratchDirectory(self)
         self.env = dict(os.environ, PYTHONPATH=_SOURCE)
 
     def runCommands(self, script, replacements):
@@ -151,8 +151,7 @@ class SFTPRecipeTests(RecipeMixin, unittest.TestCase):
 
     def test_recipe(self):
         ssh = sshServer()
-        data = os.path.abspath(self.mktemp())
-        os.mkdir(data)
+        data = scratchDirectory(self)
         config = recipe("sftp.toml", [("/etc/ftpkit", self.etc)])
         with open(os.path.join(self.etc, "sftp.toml"), "w") as f:
             f.write(config)

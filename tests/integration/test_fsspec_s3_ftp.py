@@ -23,6 +23,7 @@ from tests.integration.test_clients import (
     sha256,
     treeDigest,
 )
+from tests.scratch import scratchDirectory
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
 
 MiB = 1024 * 1024
@@ -50,8 +51,7 @@ class S3ServerMixin(LoopbackServerMixin):
         self.endpoint = motoServer()
         self.fs = s3Filesystem(self.endpoint)
         self.bucket = newBucket(self.fs)
-        self.local = os.path.abspath(self.mktemp())
-        os.makedirs(self.local)
+        self.local = scratchDirectory(self)
         config = os.path.join(self.local, "storage.toml")
         writeText(config, f'[options]\nkey = "{S3_KEY}"\nsecret = "{S3_SECRET}"\n')
         argument = (f"fsspec:s3://{self.bucket}/ftp?config={config}"

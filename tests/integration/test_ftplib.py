@@ -15,6 +15,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_hardening import retrOver
+from tests.scratch import scratchDirectory
 
 
 class FtplibTests(LoopbackServerMixin, unittest.TestCase):
@@ -23,8 +24,7 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "hello.txt"), "wb") as f:
             f.write(b"hello\nworld\n")
         self.server = self.startServer(FilesystemRealm(self.root))

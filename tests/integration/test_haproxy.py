@@ -23,6 +23,7 @@ from bench.balancer import (
     startHaproxy,
     waitForGreeting,
 )
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
 
 NODES = ("127.0.0.2", "127.0.0.3")
@@ -152,8 +153,7 @@ class BalancedNodesTests(BalancerMixin, unittest.TestCase):
     """
 
     def nodeOptions(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         return ["--root", self.root, "--auth", "anonymous",
                 "--auth", "memory:alice:secret", "--anonymous-write",
                 "--max-connections-per-ip", "2", "--max-login-attempts", "1"]

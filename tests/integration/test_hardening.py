@@ -17,6 +17,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.scratch import scratchDirectory
 
 BIG = 32 << 20
 """Size of the file whose download is stalled or dropped: more than the
@@ -122,8 +123,7 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "hello.txt"), "wb") as f:
             f.write(b"hello\n")
         self.warnings = captureWarnings(self)
@@ -644,8 +644,7 @@ class UnreadRepliesTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def test_serverStopsReading(self):
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         server = self.startServer(FilesystemRealm(root))
 
         def flood():

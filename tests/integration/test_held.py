@@ -19,6 +19,7 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import readFile, writeFile
+from tests.scratch import scratchDirectory
 from tests.unit.test_tap import parse
 
 
@@ -35,8 +36,7 @@ class HeldUploadsShellTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.mkdir(self.root)
+        self.root = scratchDirectory(self)
         for name, bits in [("public", 0o644), ("private", 0o600)]:
             with open(os.path.join(self.root, name), "wb") as f:
                 f.write(name.encode())
@@ -146,8 +146,7 @@ class HeldUploadsClientTests(LoopbackServerMixin, unittest.TestCase):
         An anonymous upload succeeds (C{226}) but the same anonymous user
         gets C{550} downloading it, while a named user can.
         """
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         server = self.startServer(
             FilesystemRealm(root, anonymousWrite=True),
             ServerConfig(anonymousWrite=True, holdAnonymousUploads=True))

@@ -12,6 +12,7 @@ import subprocess
 
 from twisted.trial import unittest
 
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
 LFTP = shutil.which("lftp")
@@ -141,11 +142,9 @@ class TLSServerNameTests(unittest.TestCase):
     def setUp(self):
         from tests.tlssupport import makeCertificate
 
-        certificates = self.mktemp()
-        os.makedirs(certificates)
+        certificates = scratchDirectory(self)
         _, _, both = makeCertificate(certificates)
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "here-localhost"), "wb"):
             pass
         self.server = ServerProcess(self, [

@@ -4,11 +4,11 @@ behind the PROXY protocol (the one way a test on one machine can come
 from many IPv6 addresses), in one process and under C{--workers}.
 """
 
-import os
 import socket
 
 from twisted.trial import unittest
 
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
 FIRST = "2001:db8:0:1::a"
@@ -47,8 +47,7 @@ class PrefixLengthTests(unittest.TestCase):
         port = _ipv6Loopback()
         if port is None:
             raise unittest.SkipTest("no IPv6 loopback (::1) on this machine")
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         server = ServerProcess(self, [
             "--root", root, "--auth", "anonymous",
             "--max-connections-per-ip", "1",

@@ -16,6 +16,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data import connection
 from ftpkit.loopback import LoopbackServerMixin
+from tests.scratch import scratchDirectory
 
 DATA = os.urandom(16 * 1024)
 
@@ -30,8 +31,7 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
         skip = "the system has no TCP_CORK"
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(DATA)
         self.corked = []

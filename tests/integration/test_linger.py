@@ -14,6 +14,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data import connection
 from ftpkit.loopback import LoopbackServerMixin
+from tests.scratch import scratchDirectory
 
 
 class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
@@ -25,8 +26,7 @@ class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "f.txt"), "wb") as f:
             f.write(b"hello\n" * 1000)
         self.patch(connection, "LINGER_TIMEOUT", 0.2)

@@ -14,6 +14,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.scratch import scratchDirectory
 
 TNFTP = shutil.which("tnftp")
 NCFTPGET = shutil.which("ncftpget")
@@ -38,8 +39,7 @@ class MgetTestMixin(LoopbackServerMixin):
 
     def setUp(self):
         self.root = os.path.abspath(self.mktemp())
-        self.local = os.path.abspath(self.mktemp())
-        os.makedirs(self.local)
+        self.local = scratchDirectory(self)
         for name, data in FILES.items():
             path = os.path.join(self.root, name)
             os.makedirs(os.path.dirname(path), exist_ok=True)

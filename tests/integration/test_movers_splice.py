@@ -19,6 +19,7 @@ from ftpkit.data.movers import _splice as splicing
 from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.scratch import scratchDirectory
 
 
 def _connectedPair(testCase):
@@ -139,8 +140,7 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
     def setUp(self):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.server = self.startServer(FilesystemRealm(self.root))
         self.batches = 0
         original = splicing.spliceBatch
@@ -258,8 +258,7 @@ class LastBatchCommitTests(unittest.TestCase):
     def setUp(self):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.jobs = 0
 
         def runner(function, *args):
@@ -370,8 +369,7 @@ class AbortDuringLastBatchTests(unittest.TestCase):
     def setUp(self):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.held = []
 
         def runner(function, *args):
@@ -412,8 +410,7 @@ class WaitedUploadClosedAtOnceTests(unittest.TestCase):
     def setUp(self):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
 
     async def test_numberFreedAtOnce(self):
         import stat

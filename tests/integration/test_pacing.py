@@ -22,6 +22,7 @@ from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.tap import Options
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.testing import CollectingConsumer
+from tests.scratch import scratchDirectory
 
 
 class ParseByteCountTests(unittest.SynchronousTestCase):
@@ -219,8 +220,7 @@ class PacedTransferTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.payload = os.urandom(SIZE)
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(self.payload)
@@ -398,8 +398,7 @@ class UploadSizeTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "old.bin"), "wb") as f:
             f.write(b"old")
         self.server = self.startServer(FilesystemRealm(self.root),

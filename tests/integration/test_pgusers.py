@@ -16,6 +16,7 @@ from ftpkit.auth import pgadmin
 from ftpkit.auth.pgusers import COLUMN_NAMES, entryFromRow
 from ftpkit.auth.users import UsersFileError, hashPassword
 from tests.pgserver import PostgresServer, binaries
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
 
 try:
@@ -207,8 +208,7 @@ class ServerTests(PostgresTestCase):
         run logs in on both; a file uploaded through one is listed and
         downloaded through the other; a removed user is refused at once.
         """
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         first, second = self.startServer(root), self.startServer(root)
         self.addUser("dave", "secret", "--permissions", "list,read,write")
         ftp = login(first.port, "dave", "secret")
@@ -231,8 +231,7 @@ class ServerTests(PostgresTestCase):
         The quota and read-only flag of the row hold: 552 past the quota,
         550 for a read-only user's upload.
         """
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         server = self.startServer(root)
         self.addUser("erin", "pw", "--permissions", "list,read,write",
                      "--quota", "100")
@@ -326,8 +325,7 @@ class OlderTableTests(PostgresTestCase):
         the file past it).
         """
         dsn = self.olderDatabase()
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         server = ServerProcess(self, ["--root", root, "--auth", f"pg:{dsn}",
                                       "--realm", f"pg:{dsn}"])
         server.waitForGreeting()

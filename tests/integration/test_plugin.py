@@ -12,6 +12,7 @@ import time
 from twisted.trial import unittest
 
 import ftpkit
+from tests.scratch import scratchDirectory
 
 _SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(ftpkit.__file__)))
 
@@ -53,8 +54,7 @@ class SourceTreeTests(unittest.TestCase):
 
         @return: C{(exitCode, output)}.
         """
-        cwd = self.mktemp()
-        os.mkdir(cwd)
+        cwd = scratchDirectory(self)
         return runPython(["-c", _TWISTD, *args], cwd, _SOURCE)
 
     def test_listed(self):
@@ -109,8 +109,7 @@ class SourceTreeTests(unittest.TestCase):
         """
         C{python -m ftpkit} takes the same options as C{twistd ftpkit}.
         """
-        cwd = self.mktemp()
-        os.mkdir(cwd)
+        cwd = scratchDirectory(self)
         code, output = runPython(
             ["-m", "ftpkit", "--idle-timeout", "0"], cwd, _SOURCE
         )
@@ -128,8 +127,7 @@ class SourceTreeTests(unittest.TestCase):
         client (ftplib) found its upload on one session and not on the
         next.
         """
-        cwd = self.mktemp()
-        os.mkdir(cwd)
+        cwd = scratchDirectory(self)
         code, output = runPython(
             ["-m", "ftpkit", "--workers", "2", "--realm", "memory",
              "--listen", "tcp:2121:interface=127.0.0.1"], cwd, _SOURCE)
@@ -152,8 +150,7 @@ class InstalledTests(unittest.TestCase):
         setuptools editable install in its default mode (an import hook)
         fails this.
         """
-        cwd = self.mktemp()
-        os.mkdir(cwd)
+        cwd = scratchDirectory(self)
         code, output = runPython(["-c", "import ftpkit"], cwd, None)
         if code != 0:
             raise unittest.SkipTest("ftpkit is not installed")
@@ -208,8 +205,7 @@ class ServeTests(unittest.TestCase):
         """
         The server greets with the banner and lets C{anonymous} log in.
         """
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         port = freePort()
         env = dict(os.environ, PYTHONPATH=_SOURCE)
         log = open(self.mktemp(), "w+b")

@@ -15,6 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.users import hashPassword
 from tests.integration.test_passwd import runCommand
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate
 
@@ -132,8 +133,7 @@ class LazyImportTests(unittest.TestCase):
         A login checked by C{--auth unix} imports nothing (it imported
         C{spwd} at the first login).
         """
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         server = ServerProcess(self, ["--root", root, "--auth", "unix"],
                                twistd=True, python=["-c", _BLOCKING_TWISTD])
         server.waitForGreeting()

@@ -15,6 +15,7 @@ import subprocess
 
 from twisted.trial import unittest
 
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate
 
@@ -164,8 +165,7 @@ class ContextFactoryReloadTests(unittest.TestCase):
         """
         from ftpkit.control.tls import FTPSContextFactory, makeContextFactory
 
-        directory = os.path.abspath(self.mktemp())
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         made = makeContextFactory(*makeCertificate(directory)[:2])
         factory = FTPSContextFactory(made.chain, made.key)
         self.assertFalse(factory.reload())

@@ -13,6 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
+from tests.scratch import scratchDirectory
 
 
 class RestPastEndTests(LoopbackServerMixin, unittest.TestCase):
@@ -26,8 +27,7 @@ class RestPastEndTests(LoopbackServerMixin, unittest.TestCase):
         REST beyond the file's size (or of a missing file) then STOR gets
         554 and changes nothing; REST at the exact size resumes.
         """
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         with open(os.path.join(root, "f.bin"), "wb") as f:
             f.write(b"12345")
         server = self.startServer(FilesystemRealm(root),
@@ -65,8 +65,7 @@ class RestPastEndTests(LoopbackServerMixin, unittest.TestCase):
         download); REST at the exact size sends nothing, below it the
         rest of the file. Alike on the disk and in memory.
         """
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         for realm in (FilesystemRealm(root), MemoryRealm()):
             server = self.startServer(realm, users={"alice": "pw"},
                                       anonymous=False)

@@ -4,13 +4,13 @@ memory and local filesystems and on a real SFTP server, and what is
 particular to the shell.
 """
 
-import os
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.errors import InvalidPath, LocalError, NoSuchFile
 from ftpkit.testing import IFTPShellConformanceMixin
+from tests.scratch import scratchDirectory
 from tests.storageservers import sshServer
 
 try:
@@ -78,8 +78,7 @@ class LocalConformanceTests(FsspecConformanceMixin, unittest.TestCase):
         skip = _NO_FSSPEC
 
     def makeShell(self):
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         return FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
 
 
@@ -94,8 +93,7 @@ class SFTPConformanceTests(FsspecConformanceMixin, unittest.TestCase):
 
     def makeShell(self):
         fs = sshServer().sharedFilesystem()
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         return FsspecShell(fs, root)
 
 
@@ -114,8 +112,7 @@ class SFTPReconnectTests(unittest.TestCase):
         L{LocalError} (and a log line); the next one works.
         """
         fs = sshServer().filesystem()
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         shell = FsspecShell(fs, root)
         self.addCleanup(lambda: shell.call(fs.client.close))
         fs.client.close()

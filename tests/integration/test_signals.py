@@ -3,12 +3,12 @@ Signals reaching a real server (C{twistd ftpkit}, C{python -m ftpkit}):
 C{SIGHUP} reloads and never stops it, with or without C{--workers}.
 """
 
-import os
 import re
 import signal
 
 from twisted.trial import unittest
 
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
 
@@ -18,8 +18,7 @@ class HangupTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
 
     def assertServes(self, server):
         """
@@ -69,8 +68,7 @@ class TerminateTests(unittest.TestCase):
         C{twistd} does on C{SIGTERM} (by that signal, which systemd counts
         as a clean stop), with and without workers.
         """
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
+        root = scratchDirectory(self)
         for extra in ([], ["--workers", "2"]):
             server = ServerProcess(self, ["--root", root,
                                           "--auth", "anonymous", *extra])

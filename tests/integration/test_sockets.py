@@ -2,7 +2,6 @@
 Tests for L{ftpkit.control.sockets}, over real TCP connections.
 """
 
-import os
 
 from twisted.internet import defer, reactor, task
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
@@ -11,6 +10,7 @@ from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.trial import unittest
 
 from ftpkit.control.sockets import closeNow, writeBeforeData, writeNow
+from tests.scratch import scratchDirectory
 
 
 class _Collect(Protocol):
@@ -125,8 +125,7 @@ class WriteBeforeDataTests(_ConnectedPairMixin, unittest.TestCase):
         from ftpkit.control.tls import makeContextFactory
         from tests.tlssupport import makeCertificate
 
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         server, client = await self.connectedPair()
         server.transport.startTLS(
             makeContextFactory(makeCertificate(directory)[2]))

@@ -23,6 +23,7 @@ from twisted.trial import unittest
 
 from ftpkit.data.passive import EPHEMERAL_PORTS
 from tests.integration.test_plugin import _SOURCE
+from tests.scratch import scratchDirectory
 
 NEWCOMERS = 6
 """Clients that connect while the server is stopped."""
@@ -89,8 +90,7 @@ class StaleEventTests(unittest.TestCase):
     def setUp(self):
         if not sys.platform.startswith("linux"):
             raise unittest.SkipTest("epoll and /proc are Linux's")
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(b"\0" * (16 << 20))
         self.port = _quietPort()

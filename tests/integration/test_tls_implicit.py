@@ -17,6 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.control.tls import implicitListener, makeContextFactory, tlsConfigFields
 from ftpkit.deploy.service import makeService
+from tests.scratch import scratchDirectory
 from tests.tlssupport import (
     Certificates,
     ImplicitFTPTLS,
@@ -35,8 +36,7 @@ class ImplicitListenerTests(unittest.TestCase):
     factory = object()
 
     def setUp(self):
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         self.contextFactory = makeContextFactory(makeCertificate(directory)[2])
 
     def convert(self, description):
@@ -95,8 +95,7 @@ class ImplicitServiceTests(Certificates, unittest.TestCase):
 
     def setUp(self):
         self.makeCertificates()
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(b"implicit" * 1000)
 
@@ -183,8 +182,7 @@ class ImplicitWorkersTests(Certificates, unittest.TestCase):
         from tests.serverprocess import ServerProcess
 
         self.makeCertificates()
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         port = _freePort()
         server = ServerProcess(self, [
             "--root", root, "--auth", "memory:alice:secret",

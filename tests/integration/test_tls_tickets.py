@@ -6,7 +6,6 @@ it closed the socket, and its kernel's reset threw away the end of the
 upload it had not sent yet (C{426} about one upload in fifteen).
 """
 
-import os
 import ssl
 
 from twisted.internet.interfaces import IHandshakeListener
@@ -17,6 +16,7 @@ from zope.interface import implementer
 
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.data.tls import DataTLS
+from tests.scratch import scratchDirectory
 from tests.tlssupport import clientContext, makeCertificate
 
 
@@ -59,8 +59,7 @@ class TicketTests(unittest.TestCase):
         @return: C{(client, incoming, outgoing, layer, transport)}; the
             transport is cleared after the handshake.
         """
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         context = makeContextFactory(makeCertificate(directory)[2],
                                      maximumVersion=None).makeContext()
         factory = DataTLS(context).wrapFactory(Factory.forProtocol(_Holding))

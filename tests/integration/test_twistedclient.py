@@ -21,6 +21,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_extensions import hasIPv6
 from tests.integration.test_hardening import waitFor
+from tests.scratch import scratchDirectory
 
 
 class _Lines(LineReceiver):
@@ -61,8 +62,7 @@ class TwistedClientTests(LoopbackServerMixin, unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "hello.txt"), "wb") as f:
             f.write(b"hello\n")
 

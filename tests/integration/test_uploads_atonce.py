@@ -22,6 +22,7 @@ from ftpkit.shells import diskfiles
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.shortcalls import ShortCalls
 from tests.integration.test_movers_splice import _connectedPair
+from tests.scratch import scratchDirectory
 
 
 class CountedShellMixin:
@@ -32,8 +33,7 @@ class CountedShellMixin:
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.jobs = []
 
         def runner(translated, function, *args):

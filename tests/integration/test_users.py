@@ -24,6 +24,7 @@ from ftpkit.auth.users import (
 from ftpkit.errors import PermissionDenied, QuotaExceeded
 from ftpkit.interfaces import IFTPShell
 from ftpkit.testing import readFile, writeFile
+from tests.scratch import scratchDirectory
 
 FAST = {"n": 16, "r": 1, "p": 1}
 """Cheap scrypt parameters for tests."""
@@ -324,8 +325,7 @@ class RealmTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.mkdir(self.root)
+        self.root = scratchDirectory(self)
         self.path = os.path.join(self.root, "users.toml")
         self.carol = os.path.abspath(self.mktemp())
         writeText(self.path, GOOD.replace("/absolute/carol", self.carol)

@@ -26,6 +26,7 @@ from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_plugin import _SOURCE, _TWISTD, freePort
 from tests.integration.test_users import ALICE_HASH, GOOD, writeText
+from tests.scratch import scratchDirectory
 
 
 class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
@@ -296,8 +297,7 @@ class TwistdTests(unittest.TestCase):
         A user of the file logs in with their password, lands in their
         home and may upload; a wrong password gets 530.
         """
-        root = os.path.abspath(self.mktemp())
-        os.mkdir(root)
+        root = scratchDirectory(self)
         path = os.path.join(root, "users.toml")
         writeText(path, f'[users.alice]\npassword = "{ALICE_HASH}"\n'
                   'permissions = ["list", "read", "write"]\n')

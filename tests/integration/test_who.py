@@ -18,6 +18,7 @@ from tests.integration.test_metrics import MetricsTestCase
 from tests.integration.test_plugin import _SOURCE
 from tests.integration.test_xferlog import startServer
 from tests.protocol.test_server import connect, makeFactory
+from tests.scratch import scratchDirectory
 from tests.serverprocess import freePort
 
 
@@ -78,8 +79,7 @@ class RecordTests(unittest.TestCase):
         self.assertEqual(lines[3], "2 session(s)")
 
     def test_snapshots(self):
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         who.writeSnapshot(directory, [{"session": 1}], pid=10)
         who.writeSnapshot(directory, [{"session": 2}], pid=11)
         self.assertEqual(who.readSnapshots(directory),

@@ -22,6 +22,7 @@ from ftpkit.deploy.workers import (
     listeningSocket,
     parseListenAddress,
 )
+from tests.scratch import scratchDirectory
 from tests.tlssupport import hasIPv6
 
 
@@ -90,8 +91,7 @@ class ListeningSocketTests(unittest.SynchronousTestCase):
         with socket.socket(socket.AF_INET6) as plain:
             if plain.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY):
                 raise unittest.SkipTest("IPv6 sockets are IPv6 only here")
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         port = freePort()
         server = ServerProcess(self, [
             "--root", root, "--auth", "anonymous", "--workers", "2",
@@ -123,8 +123,7 @@ class WorkersIntegrationTests(unittest.TestCase):
     timeout = 60
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "f.txt"), "wb") as f:
             f.write(b"served by a worker\n")
         self.port = freePort()

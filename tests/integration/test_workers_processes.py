@@ -15,6 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.users import hashPassword
 from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf, freePort
 
 READY = " ready\n"
@@ -39,8 +40,7 @@ class WorkerDeathTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
 
     def test_sessionsReleased(self):
         """
@@ -132,8 +132,7 @@ class WorkerLogTests(unittest.TestCase):
         With C{twistd} daemonizing and C{--logfile}, the workers' lines
         (a login) are in that file, naming the worker.
         """
-        directory = os.path.abspath(self.mktemp())
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         logPath = os.path.join(directory, "ftpkit.log")
         pidPath = os.path.join(directory, "ftpkit.pid")
         port = freePort()

@@ -14,6 +14,7 @@ from twisted.trial import unittest
 
 from ftpkit.ops import events
 from ftpkit.ops.xferlog import XferLog, formatLine, formatTime
+from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
 
@@ -24,8 +25,7 @@ def startServer(testCase, *options, users="alice:secret"):
 
     @return: C{(server, root)}: the L{ServerProcess} and the directory.
     """
-    root = os.path.abspath(testCase.mktemp())
-    os.makedirs(root)
+    root = scratchDirectory(testCase)
     server = ServerProcess(
         testCase, ["--root", root, "--auth", "anonymous",
                    "--auth", "memory:" + users, *options], cwd=root)

@@ -11,6 +11,7 @@ from twisted.trial import unittest
 
 from bench import listfloor, run
 from bench.procstat import timeWaitSockets
+from tests.scratch import scratchDirectory
 
 SOCKSTAT = """sockets: used 10
 TCP: inuse 3 orphan 0 tw 53787 alloc 3 mem 162
@@ -52,8 +53,7 @@ class ListFloorTests(unittest.TestCase):
         """
         A run over a few entries prints a line for each way.
         """
-        tmp = self.mktemp()
-        os.makedirs(tmp)
+        tmp = scratchDirectory(self)
         out = io.StringIO()
         with redirect_stdout(out):
             listfloor.main(["--entries", "3", "--repeat", "1", "--tmp", tmp])

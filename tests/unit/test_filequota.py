@@ -22,6 +22,7 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PERMISSIONS, PermissionShell, PermissionTable
 from ftpkit.shells.quotas import Footprint, QuotaUsage, diskFootprint
 from ftpkit.testing import IFTPShellConformanceMixin, writeFile
+from tests.scratch import scratchDirectory
 
 
 def syncRun(function):
@@ -267,8 +268,7 @@ class DiskFileQuotaTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.mkdir(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "old"), "wb") as f:
             f.write(b"o" * 10)
         self.usage = QuotaUsage(lambda: diskFootprint(self.root))

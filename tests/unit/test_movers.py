@@ -27,6 +27,7 @@ from ftpkit.data.movers.consumers import (
 from ftpkit.errors import TransferAborted
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import IDescriptorFile
+from tests.scratch import scratchDirectory
 
 
 class ASCIITests(unittest.SynchronousTestCase):
@@ -117,7 +118,7 @@ class SendfileWriterTests(unittest.TestCase):
         self.server.setblocking(False)
         self.addCleanup(self.server.close)
         self.addCleanup(self.client.close)
-        self.path = self.mktemp()
+        self.path = os.path.join(scratchDirectory(self), "file")
 
     def writeFile(self, data):
         with open(self.path, "wb") as f:
@@ -235,7 +236,7 @@ class LeanConnectionTests(unittest.TestCase):
         @return: the descriptor of a new file holding C{content}, closed
             when the test ends.
         """
-        path = self.mktemp()
+        path = os.path.join(scratchDirectory(self), "source")
         with open(path, "wb") as f:
             f.write(content)
         fd = os.open(path, os.O_RDONLY)

@@ -6,7 +6,6 @@ which connections a worker reads a PROXY header from
 TLS on first (L{ftpkit.deploy.worker.listenerFactories}).
 """
 
-import os
 import socket
 
 from twisted.protocols.tls import TLSMemoryBIOFactory
@@ -19,6 +18,7 @@ from ftpkit.deploy import tap
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
 from ftpkit.deploy.worker import listenerFactories
 from ftpkit.deploy.workers import acceptorAddress
+from tests.scratch import scratchDirectory
 from tests.tlssupport import makeCertificate
 
 
@@ -131,8 +131,7 @@ class ListenerFactoriesTests(unittest.SynchronousTestCase):
     factory = object()
 
     def setUp(self):
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         self.contextFactory = makeContextFactory(
             makeCertificate(directory)[2])
 
@@ -194,8 +193,7 @@ class OptionsTests(unittest.SynchronousTestCase):
         """
         C{--workers 2 --listen ssl:...} parses.
         """
-        directory = self.mktemp()
-        os.makedirs(directory)
+        directory = scratchDirectory(self)
         both = makeCertificate(directory)[2]
         options = self.parse("--workers", "2", "--listen",
                              "ssl:2990:privateKey=%s:interface=127.0.0.1"

@@ -20,6 +20,7 @@ from ftpkit.shells.permissions import (
     QuotaUsage,
     diskUsage,
 )
+from tests.scratch import scratchDirectory
 
 
 class QuotaDescriptorTests(unittest.TestCase):
@@ -28,8 +29,7 @@ class QuotaDescriptorTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.mkdir(self.root)
+        self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "old"), "wb") as f:
             f.write(b"o" * 100)
         self.usage = QuotaUsage(lambda: diskUsage(self.root))

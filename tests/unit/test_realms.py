@@ -29,6 +29,7 @@ from ftpkit.errors import (
 from ftpkit.fileinfo import DIRECTORY
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
+from tests.scratch import scratchDirectory
 
 ANONYMOUS = checkers.ANONYMOUS
 
@@ -190,8 +191,7 @@ class FilesystemRealmTests(WriteRulesMixin, unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.mkdir(self.root)
+        self.root = scratchDirectory(self)
 
     def makeRealm(self, **kwargs):
         return FilesystemRealm(self.root, **kwargs)
@@ -366,8 +366,7 @@ class FilesystemShellSharingTests(unittest.TestCase):
         Two logins of one user get the same shell; another user with a
         home of its own gets another, and the anonymous user the root's.
         """
-        root = self.mktemp()
-        os.mkdir(root)
+        root = scratchDirectory(self)
         realm = FilesystemRealm(root, homePerUser=True)
         self.assertIs(avatar(realm, "alice"), avatar(realm, "alice"))
         self.assertIsNot(avatar(realm, "alice"), avatar(realm, "bob"))

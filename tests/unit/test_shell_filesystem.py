@@ -33,15 +33,14 @@ from ftpkit.testing import (
     readFile,
     writeFile,
 )
+from tests.scratch import scratchDirectory
 
 
 def _makeRoot(testCase):
     """
     @return: a new empty directory, C{bytes}.
     """
-    root = os.fsencode(os.path.abspath(testCase.mktemp()))
-    os.makedirs(root)
-    return root
+    return os.fsencode(scratchDirectory(testCase))
 
 
 def _read(path):
@@ -538,8 +537,7 @@ class HashStepTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = self.mktemp()
-        os.makedirs(self.root)
+        self.root = scratchDirectory(self)
         self.calls = []
         self.queued = []
 

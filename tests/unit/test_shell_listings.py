@@ -31,6 +31,7 @@ from ftpkit.shells.listings import (
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, PermissionTable
 from ftpkit.shells.wrappers import HideDotfilesShell, ShellWrapper
+from tests.scratch import scratchDirectory
 
 
 def synchronous(function, *args):
@@ -145,8 +146,7 @@ class WrapperTests(unittest.TestCase):
         formatted where they are read (L{IStatListing}), without the dot
         entries; a batch of dot entries only is empty, not the end.
         """
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         for name in (".a", ".b", "c", ".d"):
             open(os.path.join(root, name), "w").close()
         disk = FilesystemShell(root, runner=synchronous)
@@ -172,8 +172,7 @@ class WrapperTests(unittest.TestCase):
         A L{FilteredListing} whose test is not said to be pure gives
         entries only: its test runs where the server is.
         """
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         disk = FilesystemShell(root, runner=synchronous)
         listing = self.successResultOf(disk.openListing(()))
         self.addCleanup(listing.close)

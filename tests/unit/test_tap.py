@@ -24,6 +24,7 @@ from ftpkit.deploy.tap import (
 )
 from ftpkit.errors import PermissionDenied
 from ftpkit.interfaces import IFTPShell
+from tests.scratch import scratchDirectory
 
 
 def parse(*args):
@@ -91,8 +92,7 @@ class OptionTests(unittest.TestCase):
         """
         C{--root} is made absolute and handed to the realm.
         """
-        root = self.mktemp()
-        os.mkdir(root)
+        root = scratchDirectory(self)
         options = parse("--root", root)
         self.assertEqual(options["root"], os.path.abspath(root))
         self.assertEqual(options["realmObject"].root, os.path.abspath(root))
@@ -109,8 +109,7 @@ class OptionTests(unittest.TestCase):
         """
         C{--home-per-user} reaches the filesystem realm.
         """
-        root = self.mktemp()
-        os.mkdir(root)
+        root = scratchDirectory(self)
         realm = parse("--root", root, "--home-per-user")["realmObject"]
         self.assertEqual(realm.homeFor("alice"), os.path.join(realm.root, "alice"))
 
@@ -484,8 +483,7 @@ class MakeServiceTests(unittest.TestCase):
         anonymous users can read every user's home (they see the root
         holding them all); without anonymous logins there is none.
         """
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         makeService(parse("--root", root, "--home-per-user",
                           "--auth", "memory:bob:pw"))
         self.assertFalse(

@@ -11,6 +11,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.deploy.tap import Options
+from tests.scratch import scratchDirectory
 from tests.unit.test_tap import parse
 
 
@@ -33,8 +34,7 @@ class VhostOptionTests(unittest.TestCase):
         Names are normalized; each realm is built by its plugin, the
         filesystem one on its own directory.
         """
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         config = parse("--vhost", "A.example,www.a.example=filesystem:" + root,
                         "--vhost", "b.example=memory",
                         "--vhost-fallback")["config"]
@@ -51,12 +51,10 @@ class VhostOptionTests(unittest.TestCase):
         C{--realm filesystem} serves C{--root}; C{filesystem:DIR} serves
         C{DIR}.
         """
-        root = self.mktemp()
-        os.makedirs(root)
+        root = scratchDirectory(self)
         self.assertEqual(parse("--root", root)["realmObject"].root,
                          os.path.abspath(root))
-        other = self.mktemp()
-        os.makedirs(other)
+        other = scratchDirectory(self)
         self.assertEqual(
             parse("--root", root, "--realm", "filesystem:" + other)[
                 "realmObject"].root, os.path.abspath(other))

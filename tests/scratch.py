@@ -1,0 +1,30 @@
+"""
+Scratch directories that tests leave behind empty.
+
+Trial keeps every test's C{mktemp} directory, which is handy when one
+test fails but adds up to gigabytes over the whole suite: many tests
+write payloads of several megabytes. A test that takes its directory
+from here gets it removed when it ends, pass or fail.
+"""
+
+import os
+import shutil
+
+
+def scratchDirectory(testCase):
+    """
+    Make a new, empty directory for C{testCase}, removed with everything
+    in it when the test ends.
+
+    The removal is the first cleanup made, so it runs after the test's
+    later cleanups (servers stopped, files closed).
+
+    @param testCase: the running test.
+    @type testCase: L{twisted.trial.unittest.TestCase}
+    @return: the directory's absolute path.
+    @rtype: L{str}
+    """
+    path = os.path.abspath(testCase.mktemp())
+    os.makedirs(path)
+    testCase.addCleanup(shutil.rmtree, path, True)
+    return path
