@@ -83,7 +83,7 @@ class APIReferenceTests(unittest.TestCase):
         """
         expected = [name for module in documentedModules()
                     for name in interfacesOf(module)]
-        self.assertIn("ftpkit.interfaces.IFTPShell", expected)
-        self.assertIn("ftpkit.interfaces.IRandomWriteFile.writeAt", expected)
+        self.assertIn("ftpkit.interfaces.shell.IFTPShell", expected)
+        self.assertIn("ftpkit.interfaces.files.IRandomWriteFile.writeAt", expected)
         rendered = set(re.findall(r'\bid="([^"]+)"', self.buildAPIPage()))
         self.assertEqual([name for name in expected if name not in rendered], [])

@@ -6,8 +6,10 @@ repository.
 """
 
 import importlib
+import pkgutil
 
 from twisted.trial import unittest
+from zope.interface.interface import InterfaceClass
 
 ALIASES = {
     "ftpkit.realms": "ftpkit.auth.realms",
@@ -49,3 +51,23 @@ class PublicNameTests(unittest.SynchronousTestCase):
             self.assertTrue(callable(thing))
         for name in PUBLIC:
             importlib.import_module(name)
+
+    def test_interfacesReexported(self):
+        """
+        Every interface of the modules in the C{ftpkit.interfaces} package
+        is importable from C{ftpkit.interfaces} itself, as the same object,
+        and named in its C{__all__}.
+        """
+        import ftpkit.interfaces as public
+        defined = {}
+        for info in pkgutil.iter_modules(public.__path__):
+            module = importlib.import_module(f"ftpkit.interfaces.{info.name}")
+            for name, value in vars(module).items():
+                if (isinstance(value, InterfaceClass)
+                        and value.__module__ == module.__name__):
+                    defined[name] = value
+        self.assertIn("IFTPShell", defined)
+        for name, value in defined.items():
+            self.assertIs(getattr(public, name, None), value, name)
+        self.assertEqual(sorted(set(public.__all__) - {"OPTIONAL_SHELL_INTERFACES"}),
+                         sorted(defined))

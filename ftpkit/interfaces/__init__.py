@@ -1,0 +1,67 @@
+"""
+The plugin surface of ftpkit: storage (shells), open files and realms.
+Import every name from here; each is defined in the submodule of its
+kind: L{shell} (L{IFTPShell}), L{extras} (what a shell may provide
+besides), L{files} (the files opened for transfers), L{plugins} (realm and
+observer plugins) and L{zerocopy} (deprecated).
+
+Paths given to a shell are tuples of already-validated segments produced
+by L{ftpkit.protocol.paths}: C{()} is the root, C{("a", "b.txt")} is C{/a/b.txt}.
+A segment is never C{""}, C{"."} or C{".."} and never contains C{"/"} or
+NUL. Every shell method returns a L{twisted.internet.defer.Deferred} that
+fails with an L{ftpkit.errors.FTPError} subclass on a user-visible error
+(a missing path, or a missing directory on the way to it, is
+L{ftpkit.errors.NoSuchFile} unless a method says otherwise); a shell whose
+work blocks runs it in threads of its own (L{ftpkit.blocking}). The
+conformance kit (L{ftpkit.testing.IFTPShellConformanceMixin}) checks every
+rule given here.
+"""
+
+from ftpkit.interfaces.extras import (
+    OPTIONAL_SHELL_INTERFACES,
+    IDirectoryListing,
+    IFTPShellChmod,
+    IFTPShellCreate,
+    IFTPShellFeatures,
+    IFTPShellHash,
+    IFTPShellNames,
+    IFTPShellRates,
+    IFTPShellResume,
+    IFTPShellStreamedListing,
+    IStatListing,
+)
+from ftpkit.interfaces.files import (
+    IDescriptorFile,
+    IPartialWriteFile,
+    IRandomReadFile,
+    IRandomWriteFile,
+    IReadFile,
+    IRefusingWriteFile,
+    IWriteFile,
+)
+from ftpkit.interfaces.plugins import (
+    IFTPEventObserver,
+    IFTPEventObserverPlugin,
+    IRealmPlugin,
+)
+from ftpkit.interfaces.shell import IFTPShell
+from ftpkit.interfaces.zerocopy import (
+    ISendfileTarget,
+    ISpliceSource,
+    IZeroCopyConsumer,
+    IZeroCopyReadFile,
+    IZeroCopyWriteFile,
+)
+
+__all__ = [
+    "IFTPShell",
+    "OPTIONAL_SHELL_INTERFACES", "IFTPShellHash", "IFTPShellNames",
+    "IFTPShellChmod", "IFTPShellFeatures", "IFTPShellResume",
+    "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
+    "IStatListing", "IFTPShellRates",
+    "IReadFile", "IWriteFile", "IPartialWriteFile", "IRefusingWriteFile",
+    "IRandomReadFile", "IRandomWriteFile", "IDescriptorFile",
+    "IRealmPlugin", "IFTPEventObserver", "IFTPEventObserverPlugin",
+    "IZeroCopyReadFile", "IZeroCopyWriteFile", "ISpliceSource",
+    "ISendfileTarget", "IZeroCopyConsumer",
+]

@@ -1,0 +1,236 @@
+"""
+The optional extras a shell may provide besides
+L{ftpkit.interfaces.shell.IFTPShell} (L{OPTIONAL_SHELL_INTERFACES}), the
+listings in batches one of them opens, and the user's own rates a realm's
+shell may carry.
+"""
+
+from zope.interface import Attribute, Interface
+
+
+class IFTPShellHash(Interface):
+    """
+    An optional extra a shell may provide: checksums for the HASH command.
+    """
+
+    def hash(path, algorithm, start=0, end=None):
+        """
+        Checksum a file (or the byte range C{[start, end)}).
+
+        @param algorithm: a C{hashlib} name: C{"sha256"}, C{"sha1"}, C{"md5"}.
+        @return: a Deferred firing with the lowercase hex digest.
+        """
+
+
+class IFTPShellNames(Interface):
+    """
+    An optional extra a shell may provide: a directory's names without
+    describing each entry, for C{NLST} (a filesystem listing otherwise
+    costs a C{stat} per entry).
+    """
+
+    def listNames(path):
+        """
+        Name the entries of a directory.
+
+        @param path: a tuple of segments naming a directory.
+        @return: a Deferred firing with the names (C{str}) that
+            L{IFTPShell.list} would give, sorted; fails with
+            L{ftpkit.errors.NotDirectory} when C{path} is a file.
+        """
+
+
+class IFTPShellChmod(Interface):
+    """
+    An optional extra a shell may provide: changing permission bits, for
+    C{SITE CHMOD}.
+    """
+
+    def setPermissions(path, mode):
+        """
+        Set a file's or directory's permission bits.
+
+        @param mode: the bits, from C{0} to C{0o777} (no set-id or sticky
+            bits).
+        @return: a Deferred firing with C{None}.
+        """
+
+
+class IFTPShellFeatures(Interface):
+    """
+    An optional extra a shell may provide: the C{FEAT} lines its storage
+    cannot honour, so that C{FEAT} does not promise them after login (an
+    object store keeps its own modification times: no C{MFMT}).
+    """
+
+    def unsupportedFeatures():
+        """
+        @return: a C{frozenset} of C{FEAT} keywords (a line's first word,
+            such as C{"MFMT"}) to leave out.
+        """
+
+
+class IFTPShellResume(Interface):
+    """
+    An optional extra a shell may provide: it keeps an upload that was cut
+    short (hidden, for a while) so that a client can resume it with
+    C{REST} + C{STOR} or C{APPE} on the same path, while the old file, if
+    any, stays in place until the upload completes. C{SIZE} answers with
+    what was kept.
+    """
+
+    def resumableSize(path):
+        """
+        @param path: a tuple of segments naming an upload's target.
+        @return: a Deferred firing with the bytes a cut upload of C{path}
+            kept for a resume, or C{None} when there is none;
+            C{openForWriting(path, size)} (or with C{append=True}) then
+            continues it.
+        """
+
+
+class IFTPShellCreate(Interface):
+    """
+    An optional extra a shell may provide: an upload that only creates a
+    file, never replacing one, even one that another upload of the same
+    name completed while it ran. C{STOU} (a name nobody has) and
+    anonymous uploads (which may only create) use it; without it they
+    check the name when they start, and the later of two uploads racing
+    for one name replaces the earlier.
+    """
+
+    def openForCreating(path):
+        """
+        Like C{openForWriting(path)} (from byte 0, not appending), for a
+        file that does not exist.
+
+        @param path: a tuple of segments naming the new file.
+        @return: a Deferred firing with an L{IWriteFile}, failing with
+            L{ftpkit.errors.AlreadyExists} when C{path} exists; and if a
+            file of that name appears before the upload is complete, its
+            L{IWriteFile.close} fails with L{ftpkit.errors.AlreadyExists}
+            and stores nothing.
+        """
+
+
+class IFTPShellStreamedListing(Interface):
+    """
+    An optional extra a shell may provide: a directory's entries in
+    batches, so that C{LIST}, C{MLSD} and C{NLST} of a large directory
+    start sending at once and hold a batch or two in memory, not the
+    whole directory. The server asks for the next batch only once the
+    data connection has taken the previous one (a slow client slows the
+    listing down).
+
+    The server sorts each batch by name: a directory that fits in one
+    batch lists exactly as L{IFTPShell.list} would; a larger one is sent
+    batch after batch in the order the shell gives them.
+    """
+
+    def openListing(path):
+        """
+        Start listing a directory.
+
+        @param path: a tuple of segments naming a directory.
+        @return: a Deferred firing with an L{IDirectoryListing} of the
+            entries L{IFTPShell.list} would give; failing as
+            L{IFTPShell.list} does (L{ftpkit.errors.NotDirectory} for a
+            file, L{ftpkit.errors.NoSuchFile}) before any entry is given.
+        """
+
+
+IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
+IFTPShellNames.setTaggedValue("variantOf", "list")
+IFTPShellCreate.setTaggedValue("variantOf", "openForWriting")
+
+
+class IDirectoryListing(Interface):
+    """
+    A directory listing in progress (see L{IFTPShellStreamedListing}).
+    """
+
+    def nextBatch():
+        """
+        @return: a Deferred firing with the next entries, a non-empty list
+            of C{(name, FileInfo)} pairs in any order, or with an empty
+            list once every entry was given; failing with an
+            L{ftpkit.errors.FTPError} when the store fails. Called again
+            only once the previous call's Deferred fired.
+        """
+
+    def close():
+        """
+        Release what the listing holds. Called once, after the last batch
+        or when the listing is abandoned (the client went away), maybe
+        while a L{nextBatch} is still running.
+
+        @return: C{None}.
+        """
+
+
+class IStatListing(Interface):
+    """
+    An optional extra an L{IDirectoryListing} may provide, when its
+    entries are described by C{os.stat} results: it hands each batch of
+    results to the server's formatter where it reads them (in its own
+    thread), so that no L{ftpkit.fileinfo.FileInfo} is made per entry
+    and one C{bytes} value comes back per batch. The entries are those
+    L{IDirectoryListing.nextBatch} would give, whose C{FileInfo} values
+    the formatter would make from those results; a shell wrapper that
+    changes or leaves out entries wraps the listing in one that does not
+    provide this.
+    """
+
+    def nextFormattedBatch(format):
+        """
+        Read the next entries and format them.
+
+        @param format: an L{ftpkit.protocol.listing.ListFormat},
+            L{ftpkit.protocol.listing.FactsFormat} or
+            L{ftpkit.protocol.listing.NamesFormat}: call its
+            C{stats(batch, owner, group)} with the batch, a list of
+            C{(name, result)} pairs in any order, and two callables
+            giving the names of a user id and a group id.
+        @return: a Deferred firing with what C{stats} returned (C{b""}
+            when every name of the batch was left out), or with C{None}
+            once every entry was given; failing with an
+            L{ftpkit.errors.FTPError} when the store fails. Called again
+            only once the previous call's Deferred fired, and never mixed
+            with L{IDirectoryListing.nextBatch} on one listing.
+        """
+
+
+OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
+                             IFTPShellFeatures, IFTPShellResume,
+                             IFTPShellStreamedListing, IFTPShellCreate)
+"""
+Every optional extra a shell may provide besides L{IFTPShell}: the shell
+wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the
+wrapped shell provides, and the conformance kit
+(L{ftpkit.testing.IFTPShellConformanceMixin}) checks each one a shell
+provides. A new optional interface is added here (and re-exported by
+L{ftpkit.interfaces}); the wrappers' forwarding methods are made from it.
+
+An extra that is another way to do what an L{IFTPShell} method does (a
+listing without descriptions, a listing in batches) says which with its
+tagged value C{"variantOf"} (the method's name): a wrapper that overrides
+that method (to hide entries, to check a permission) provides the extra
+only if it overrides the extra's methods too, so that a wrapper written
+before the extra existed never has its restriction bypassed through it.
+"""
+
+
+class IFTPShellRates(Interface):
+    """
+    An optional extra of the shell a realm gives at login (read once, then,
+    not forwarded by wrappers): the user's own bandwidth limits, which
+    replace C{--max-download-rate} and C{--max-upload-rate} for their
+    sessions (the users file's C{max-download-rate}, say).
+    """
+
+    downloadRate = Attribute(
+        "Bytes a second the user's sessions may download at, or None for "
+        "the server's rate.")
+    uploadRate = Attribute(
+        "Bytes a second the user's sessions may upload at, or None for the "
+        "server's rate.")
