@@ -50,7 +50,6 @@ from ftpkit.interfaces import (
 )
 from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openCached
-from ftpkit.shells.diskfiles import FileReader, FileWriter
 from ftpkit.shells.disklistings import (
     DiskListing,
     OpenDirectory,
@@ -58,7 +57,9 @@ from ftpkit.shells.disklistings import (
     readEntries,
     visibleNames,
 )
+from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
+from ftpkit.shells.diskwriter import FileWriter
 from ftpkit.shells.shortcalls import ShortCalls
 
 HASH_CHUNK_SIZE = 1024 * 1024

@@ -18,7 +18,7 @@ from ftpkit.data.movers import Upload
 from ftpkit.data.movers import _splice as splicing
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import InsufficientStorage, UploadTooLarge
-from ftpkit.shells import diskfiles
+from ftpkit.shells import diskqueue
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.shortcalls import ShortCalls
 from tests.integration.test_movers_splice import _connectedPair
@@ -187,7 +187,7 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
 class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
     """
     An upload through Python (TLS, ASCII, active mode) into the
-    filesystem shell: its first L{diskfiles.SHORT_UPLOAD_SIZE} bytes are
+    filesystem shell: its first L{diskqueue.SHORT_UPLOAD_SIZE} bytes are
     written, and a small one committed or cleaned up, at once where short
     calls are allowed.
     """
@@ -228,14 +228,14 @@ class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
 
     def test_largerUploadInThreads(self):
         """
-        Past L{diskfiles.SHORT_UPLOAD_SIZE} bytes, the writes and the
+        Past L{diskqueue.SHORT_UPLOAD_SIZE} bytes, the writes and the
         commit go to the disk threads; the file lands whole.
         """
-        chunk = os.urandom(diskfiles.SHORT_UPLOAD_SIZE // 2)
+        chunk = os.urandom(diskqueue.SHORT_UPLOAD_SIZE // 2)
         writer = self.write([chunk, chunk, chunk])
         self.successResultOf(writer.close())
         self.assertEqual(self.content("f"), chunk * 3)
-        self.assertEqual(self.jobs, [diskfiles.writeAll, writer._commit])
+        self.assertEqual(self.jobs, [diskqueue.writeAll, writer._commit])
 
     def test_resumedEndInThreads(self):
         """

@@ -25,8 +25,8 @@ from ftpkit.errors import (
 )
 from ftpkit.fileinfo import LINK
 from ftpkit.interfaces import IDescriptorFile
-from ftpkit.shells import diskfiles, filesystem
-from ftpkit.shells.diskfiles import HIGH_WATER
+from ftpkit.shells import diskqueue, filesystem
+from ftpkit.shells.diskqueue import HIGH_WATER
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import (
     IFTPShellConformanceMixin,
@@ -295,7 +295,7 @@ class FilesystemShellTests(unittest.TestCase):
         def failingWrite(fd, data, position):
             raise OSError(number, os.strerror(number))
 
-        self.patch(diskfiles, "writeAll", failingWrite)
+        self.patch(diskqueue, "writeAll", failingWrite)
         yield self.assertFailure(
             writeFile(self.shell, ("f",), b"x" * (3 * HIGH_WATER)), exception
         )
@@ -423,7 +423,7 @@ class JailTests(unittest.TestCase):
 
 class WriteAllTests(unittest.TestCase):
     """
-    L{diskfiles.writeAll} writes every chunk, in order, whatever the
+    L{diskqueue.writeAll} writes every chunk, in order, whatever the
     kernel takes per call.
     """
 
@@ -438,12 +438,12 @@ class WriteAllTests(unittest.TestCase):
         offset.
         """
         chunks = [bytes([i % 256]) * (i % 7) for i in range(5000)]
-        diskfiles.writeAll(self.fd, chunks, 3)
+        diskqueue.writeAll(self.fd, chunks, 3)
         self.assertEqual(_read(self.path), b"\0\0\0" + b"".join(chunks))
 
     def test_boundedCalls(self):
         """
-        No call is given more than L{diskfiles.WRITE_CALL_SIZE} bytes, be
+        No call is given more than L{diskqueue.WRITE_CALL_SIZE} bytes, be
         the chunks small or large; every byte still lands in order.
         """
         real = os.pwritev
@@ -453,9 +453,9 @@ class WriteAllTests(unittest.TestCase):
             sizes.append(sum(len(buffer) for buffer in buffers))
             return real(fd, buffers, position)
         self.patch(os, "pwritev", recording)
-        limit = diskfiles.WRITE_CALL_SIZE
+        limit = diskqueue.WRITE_CALL_SIZE
         chunks = [b"a" * 16384] * 9 + [b"b" * (3 * limit + 5), b"c" * 7]
-        diskfiles.writeAll(self.fd, chunks, 0)
+        diskqueue.writeAll(self.fd, chunks, 0)
         self.assertLessEqual(max(sizes), limit)
         self.assertEqual(sum(sizes), sum(len(chunk) for chunk in chunks))
         self.assertEqual(_read(self.path), b"".join(chunks))
@@ -471,13 +471,13 @@ class WriteAllTests(unittest.TestCase):
             return real(fd, [bytes(buffers[0][:5])], position)
         self.patch(os, "pwritev", short)
         chunks = [b"abcdefgh", b"ij", b"klmnopqrstu"]
-        diskfiles.writeAll(self.fd, chunks, 0)
+        diskqueue.writeAll(self.fd, chunks, 0)
         self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstu")
         os.lseek(self.fd, 0, os.SEEK_END)
         realWritev = os.writev
         self.patch(os, "writev",
                    lambda fd, buffers: realWritev(fd, [bytes(buffers[0][:3])]))
-        diskfiles.writeAll(self.fd, [b"vwxyz", b"!"], None)
+        diskqueue.writeAll(self.fd, [b"vwxyz", b"!"], None)
         self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstuvwxyz!")
 
 

@@ -27,7 +27,7 @@ PIPE_SIZE = 1 << 20
 
 FILE_WRITE_SIZE = 64 << 10
 """Most bytes one splice writes into a file (uploads through Python have
-the same limit, L{ftpkit.shells.diskfiles.WRITE_CALL_SIZE}). Linux sizes
+the same limit, L{ftpkit.shells.diskqueue.WRITE_CALL_SIZE}). Linux sizes
 the page-cache folios of a new file by the length of the write: larger
 writes cost less CPU on most uploads, but every larger size measured made
 some uploads cost several times the CPU, the more often with the memory

@@ -1,0 +1,253 @@
+"""
+L{QueuedWriter}: the consumer an upload of
+L{ftpkit.shells.filesystem.FilesystemShell} writes to, which queues the
+bytes for a disk thread with backpressure, and L{writeAll}, the blocking
+gathered write it runs there.
+"""
+
+import os
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IConsumer
+from zope.interface import implementer
+
+from ftpkit.errors import FTPError, LocalError
+
+HIGH_WATER = 4 * 1024 * 1024
+"""Queued upload bytes above which the data connection is paused."""
+
+
+LOW_WATER = 1024 * 1024
+"""Queued upload bytes below which a paused data connection resumes."""
+
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
+"""Most buffers one C{writev} takes."""
+
+
+WRITE_CALL_SIZE = 64 << 10
+"""Most bytes given to one C{pwritev}/C{writev} call. Linux sizes the
+page-cache folios of a new file by the length of the write: an upload
+whose disk thread had fallen behind, and so wrote megabytes at once, got
+large folios from cold memory and cost several times the CPU
+(C{docs/benchmark.rst}). (Spliced uploads write as much at once, for the
+same reason.)"""
+
+
+SHORT_UPLOAD_SIZE = 64 << 10
+"""Bytes of an upload through Python (TLS, ASCII, active mode) written at
+once, in the reactor thread, where the shell allows it
+(L{ftpkit.fileinfo.FileDescriptor.runShort}); so is the commit or the
+clean-up of an upload that wrote no more. The rest of a larger upload is
+written in the disk threads."""
+
+def writeAll(fd, chunks, position):
+    """
+    Write all of C{chunks}, in order, blocking: gathered by C{pwritev} (or
+    C{writev}), so that they are never joined into one copy first.
+
+    @param fd: the descriptor.
+    @param chunks: a list of bytes-like objects.
+    @param position: the offset to write at, or C{None} to write at the
+        descriptor's own position (for C{O_APPEND}).
+    """
+    views = [memoryview(chunk) for chunk in chunks if len(chunk)]
+    while views:
+        batch = _leadingViews(views)
+        if position is None:
+            written = os.writev(fd, batch)
+        else:
+            written = os.pwritev(fd, batch, position)
+            position += written
+        while written:
+            first = len(views[0])
+            if written >= first:
+                written -= first
+                del views[0]
+            else:
+                views[0] = views[0][written:]
+                written = 0
+
+
+def _leadingViews(views):
+    """
+    The buffers for one write call: the first of C{views}, up to
+    L{WRITE_CALL_SIZE} bytes (the last one cut if needed) and L{_IOV_MAX}
+    buffers.
+
+    @param views: a non-empty list of non-empty L{memoryview}s.
+    @return: a list of L{memoryview}s.
+    """
+    batch, room = [], WRITE_CALL_SIZE
+    for view in views[:_IOV_MAX]:
+        if room <= 0:
+            break
+        batch.append(view[:room])
+        room -= len(view)
+    return batch
+
+
+@implementer(IConsumer)
+class QueuedWriter:
+    """
+    A consumer writing an upload to a descriptor without blocking the
+    reactor: data is queued and at most one write (of everything queued,
+    gathered) runs in a worker thread at a time. A streaming producer is
+    paused above L{HIGH_WATER} queued bytes and resumed below L{LOW_WATER};
+    a pull producer is asked for more each time the queue is empty.
+
+    After a write error the rest of the upload is read and thrown away, and
+    L{drain} fails with the error.
+
+    The writes of the first L{SHORT_UPLOAD_SIZE} bytes run at once, in the
+    calling thread, where C{runShort} allows it.
+
+    @ivar written: the bytes handed to writes so far.
+    """
+
+    written = 0
+
+    def __init__(self, run, fd, position, runShort=None):
+        """
+        @param run: runs a blocking function in a worker thread, returning
+            a L{Deferred}.
+        @param fd: the descriptor to write to.
+        @param position: where the first byte goes, or C{None} to write at
+            the descriptor's position (C{O_APPEND}).
+        @param runShort: see L{FileDescriptor.runShort}, or C{None}.
+        """
+        self._run = run
+        self._runShort = runShort
+        self._fd = fd
+        self.position = position
+        self._queue = []
+        self._queued = 0
+        self._writing = False
+        self._error = None
+        self._producer = None
+        self._streaming = True
+        self._paused = False
+        self._waiters = []
+
+    def registerProducer(self, producer, streaming):
+        """
+        See L{IConsumer.registerProducer}.
+        """
+        if self._producer is not None:
+            raise RuntimeError("A producer is already registered")
+        self._producer = producer
+        self._streaming = streaming
+        self._paused = False
+        if not streaming:
+            producer.resumeProducing()
+
+    def unregisterProducer(self):
+        """
+        See L{IConsumer.unregisterProducer}.
+        """
+        self._producer = None
+
+    def write(self, data):
+        """
+        See L{IConsumer.write}.
+        """
+        if self._error is not None or not data:
+            return
+        self._queue.append(data)
+        self._queued += len(data)
+        if not self._writing:
+            self._startWrite()
+        if (
+            self._queued > HIGH_WATER
+            and self._streaming
+            and self._producer is not None
+            and not self._paused
+        ):
+            self._paused = True
+            self._producer.pauseProducing()
+
+    def _startWrite(self):
+        """
+        Write everything queued in a worker thread.
+        """
+        chunks, size = self._queue, self._queued
+        self._queue = []
+        self._queued = 0
+        self._writing = True
+        position = self.position
+        if position is not None:
+            self.position += size
+        writing = None
+        self.written += size
+        if self._runShort is not None and self.written <= SHORT_UPLOAD_SIZE:
+            writing = self._runShort(writeAll, self._fd, chunks, position)
+        if writing is None:
+            writing = self._run(writeAll, self._fd, chunks, position)
+        writing.addCallbacks(self._wrote, self._failed)
+        self._resumeIfLow()
+
+    def _wrote(self, ignored):
+        """
+        A write finished: start the next one, or report being drained.
+        """
+        self._writing = False
+        if self._queue:
+            self._startWrite()
+            return
+        self._notifyDrained()
+        if self._producer is not None and not self._streaming:
+            self._producer.resumeProducing()
+
+    def _failed(self, failure):
+        """
+        A write failed: remember the error and drop the queue, letting the
+        producer carry on so that the transfer ends normally.
+        """
+        self._writing = False
+        error = failure.value
+        self._error = error if isinstance(error, FTPError) else LocalError()
+        self._queue = []
+        self._queued = 0
+        self._resumeIfLow()
+        self._notifyDrained()
+        if self._producer is not None and not self._streaming:
+            self._producer.resumeProducing()
+
+    def _resumeIfLow(self):
+        """
+        Resume a producer paused by L{write} once the queue is short.
+        """
+        if self._paused and self._queued < LOW_WATER:
+            self._paused = False
+            if self._producer is not None:
+                self._producer.resumeProducing()
+
+    def _notifyDrained(self):
+        """
+        Fire the L{Deferred}s of L{drain}.
+        """
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            self._fireDrained(waiter)
+
+    def _fireDrained(self, waiter):
+        """
+        Fire one L{drain} L{Deferred} with the outcome of the writes.
+        """
+        if self._error is not None:
+            waiter.errback(self._error)
+        else:
+            waiter.callback(None)
+
+    def drain(self):
+        """
+        Wait for every queued byte to be written.
+
+        @return: a L{Deferred} firing with C{None}, or failing with the
+            L{FTPError} of the first failed write.
+        """
+        waiter = Deferred()
+        if self._writing:
+            self._waiters.append(waiter)
+        else:
+            self._fireDrained(waiter)
+        return waiter

@@ -1,0 +1,288 @@
+"""
+L{FileWriter}: a file of L{ftpkit.shells.filesystem.FilesystemShell}
+opened for an upload. Its bytes go through a L{QueuedWriter} (or, through
+its descriptor, L{IDescriptorFile}, inside the kernel); it commits the
+upload (an atomic rename, or a hard link for a new file only), or keeps
+what an upload cut short received as a partial upload, or discards it.
+"""
+
+import errno
+import os
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ftpkit.errors import AlreadyExists
+from ftpkit.fileinfo import FileDescriptor
+from ftpkit.interfaces import IDescriptorFile, IPartialWriteFile
+from ftpkit.shells import uploads
+from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
+
+PENDING = object()
+"""The outcome of an upload that is not finished."""
+
+
+_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
+                       errno.EMLINK, errno.ENOSYS})
+"""Errors of C{link} on a file system that has no hard links (FAT, some
+FUSE and network file systems), or no more for that file."""
+
+def placeNew(temporary, target):
+    """
+    Give a complete upload its name, unless a file of that name exists:
+    a hard link does that in one step, which a check before a rename
+    cannot (blocking).
+
+    @param temporary: the upload's temporary file, removed once linked.
+    @param target: the name it gets.
+    @raise AlreadyExists: when C{target} exists (the temporary file stays
+        for the caller to remove).
+    """
+    try:
+        os.link(temporary, target, follow_symlinks=False)
+    except FileExistsError:
+        raise AlreadyExists() from None
+    except OSError as e:
+        if e.errno not in _NO_LINKS:
+            raise
+        # A file system without hard links: check, then rename.
+        if os.path.lexists(target):
+            raise AlreadyExists() from None
+        os.rename(temporary, target)
+        return
+    os.unlink(temporary)
+
+
+@implementer(IPartialWriteFile, IDescriptorFile)
+class FileWriter:
+    """
+    A file opened for an upload, owning its descriptor. Cut short
+    (L{abort}), an upload into a temporary file is kept as its target's
+    partial upload (see L{ftpkit.shells.uploads}).
+
+    @ivar committed: the server committed the file through its descriptor
+        (L{ftpkit.fileinfo.FileDescriptor.commit}).
+    """
+
+    committed = False
+    _descriptorGiven = False
+
+    def __init__(self, run, fd, temporary, target, position, start=None,
+                 resumed=False, runShort=None, exclusive=False):
+        """
+        @param run: L{FilesystemShell._run}.
+        @param fd: the open descriptor.
+        @param temporary: the temporary file to rename over C{target} at
+            close, or C{None} when writing C{target} in place.
+        @param target: the file's resolved path.
+        @param position: the offset of the first byte, or C{None} to append.
+        @param start: when writing in place, the length L{discard} cuts the
+            file back to.
+        @param resumed: the temporary file is a partial upload continued
+            (so it is truncated after the last byte at close).
+        @param runShort: see L{FileDescriptor.runShort}, or C{None}.
+        @param exclusive: the temporary file becomes the target only if no
+            file of that name exists by then (L{AlreadyExists} otherwise).
+        """
+        self._exclusive = exclusive
+        self._run = run
+        self._runShort = runShort
+        self._fd = fd
+        self._temporary = temporary
+        self._target = target
+        self._start = start
+        self._truncate = position is not None and (temporary is None
+                                                   or resumed)
+        self._consumer = QueuedWriter(run, fd, position, runShort)
+        self._started = False
+        self._outcome = PENDING
+        self._waiters = []
+
+    def receive(self):
+        """
+        See L{IWriteFile.receive}.
+        """
+        return succeed(self._consumer)
+
+    def descriptor(self):
+        """
+        See L{IDescriptorFile.descriptor}: none when appending (the
+        descriptor is C{O_APPEND}, which C{splice} cannot write to).
+        """
+        position = self._consumer.position
+        if position is None:
+            return None
+        self._descriptorGiven = True
+        return FileDescriptor(self._fd, position, None, self._run,
+                              self._commitAt, runShort=self._runShort)
+
+    def _commitAt(self, end):
+        """
+        Put the file in place holding the bytes up to C{end} (blocking;
+        see L{FileDescriptor.commit}); a failure cleans up and is raised.
+        """
+        self._consumer.position = end
+        self._commit()
+        self.committed = True
+
+    def close(self):
+        """
+        See L{IWriteFile.close}: wait for the queued writes, close the
+        file and put it in place (done already when the server committed
+        it through the descriptor). On failure the temporary file is
+        removed. Calling it again, or after L{abort}, gives the same
+        outcome.
+        """
+        if self.committed and not self._started:
+            self._started = True
+            self._store(None)
+        if not self._started:
+            self._started = True
+            finishing = self._consumer.drain()
+            finishing.addCallback(lambda ignored: self._runEnd(self._commit))
+            finishing.addErrback(self._discard)
+            finishing.addBoth(self._store)
+        return self._whenDone()
+
+    def abort(self):
+        """
+        See L{IWriteFile.abort}: wait for a write in flight, then close the
+        file; a temporary file holding bytes becomes the target's partial
+        upload (an empty one is removed). Nothing to do once the server
+        committed the file.
+        """
+        return self._end(self._keep)
+
+    def discard(self):
+        """
+        See L{IPartialWriteFile.discard}: like L{abort}, but the temporary
+        file is removed, and a file written in place is cut back to its
+        length before the upload.
+        """
+        return self._end(lambda: self._cleanUp(cutBack=True))
+
+    def _end(self, blocking):
+        """
+        Unless L{close}, L{abort} or L{discard} was called already: wait
+        for a write in flight, then run C{blocking} in a disk thread.
+        """
+        if self.committed and not self._started:
+            self._started = True
+            self._store(None)
+        if not self._started:
+            self._started = True
+            finishing = self._consumer.drain()
+            finishing.addBoth(lambda ignored: self._runEnd(blocking))
+            finishing.addBoth(self._store)
+        return self._whenDone()
+
+    def _runEnd(self, blocking):
+        """
+        Run the blocking end of the upload (its commit, or its clean-up):
+        at once where the shell allows it and the upload wrote no more
+        than L{SHORT_UPLOAD_SIZE} bytes, all through Python, into a new
+        file, else in a disk thread (removing a large file can take a
+        while, and so can cutting one written in place or resumed after
+        its new end; the bytes that went through L{descriptor} are not
+        counted here).
+
+        @return: a L{Deferred} with its outcome.
+        """
+        if (self._runShort is not None and not self._descriptorGiven
+                and not self._truncate
+                and self._consumer.written <= SHORT_UPLOAD_SIZE):
+            ending = self._runShort(blocking)
+            if ending is not None:
+                return ending
+        return self._run(blocking)
+
+    def _keep(self):
+        """
+        The blocking part of L{abort}.
+        """
+        if self._temporary is None or self._fd is None:
+            self._cleanUp()
+            return
+        size = os.fstat(self._fd).st_size
+        fd, self._fd = self._fd, None
+        os.close(fd)
+        uploads.keepPartial(self._temporary, self._target, size)
+
+    def _store(self, outcome):
+        """
+        Keep the outcome of L{close} or L{abort} and hand it to the callers.
+
+        @param outcome: C{None} or a L{Failure}.
+        """
+        self._outcome = outcome
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            self._fire(waiter)
+
+    def _whenDone(self):
+        """
+        @return: a new L{Deferred} with the outcome of L{close} or L{abort}.
+        """
+        waiter = Deferred()
+        if self._outcome is PENDING:
+            self._waiters.append(waiter)
+        else:
+            self._fire(waiter)
+        return waiter
+
+    def _fire(self, waiter):
+        """
+        Fire one L{Deferred} with the stored outcome.
+        """
+        if isinstance(self._outcome, Failure):
+            waiter.errback(self._outcome)
+        else:
+            waiter.callback(self._outcome)
+
+    def _commit(self):
+        """
+        Truncate (after a resumed upload), close and rename, blocking.
+        """
+        try:
+            if self._truncate:
+                os.ftruncate(self._fd, self._consumer.position)
+            fd, self._fd = self._fd, None
+            os.close(fd)
+            if self._temporary is not None and self._exclusive:
+                placeNew(self._temporary, self._target)
+            elif self._temporary is not None:
+                os.replace(self._temporary, self._target)
+        except BaseException:
+            self._cleanUp()
+            raise
+
+    def _discard(self, failure):
+        """
+        After a failed upload: clean up, then report the failure.
+        """
+        cleaning = self._runEnd(self._cleanUp)
+        cleaning.addBoth(lambda ignored: failure)
+        return cleaning
+
+    def _cleanUp(self, cutBack=False):
+        """
+        Close the descriptor if open and remove the temporary file,
+        blocking.
+
+        @param cutBack: also cut a file written in place back to its
+            length before the upload.
+        """
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                if (cutBack and self._temporary is None
+                        and self._start is not None):
+                    os.ftruncate(fd, self._start)
+            finally:
+                os.close(fd)
+        if self._temporary is not None:
+            try:
+                os.unlink(self._temporary)
+            except FileNotFoundError:
+                pass
