@@ -1,0 +1,147 @@
+"""
+The tree a L{ftpkit.shells.memory.MemoryShell} holds: its files and
+directories (L{FileNode}, L{DirectoryNode}), and the L{Budget} that
+bounds the bytes and entries it may hold.
+"""
+
+from ftpkit.errors import FileQuotaExceeded, QuotaExceeded
+from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
+
+BYTES_PER_ENTRY = 1024
+"""A shell with C{maxBytes} holds one file or directory per this many bytes
+of it: an entry (its node, its name of up to 255 bytes, its directory's
+slot) takes less memory than that."""
+
+MIN_ENTRIES = 1024
+"""The fewest files and directories a shell with C{maxBytes} may hold."""
+
+
+class Node:
+    """
+    One entry of the tree.
+
+    @ivar mtime: modification time, seconds since the epoch.
+    @ivar unique: the MLSD C{unique} fact of this entry.
+    """
+
+    _counter = 0
+
+    def __init__(self, mtime):
+        """
+        @param mtime: the creation (and so modification) time.
+        """
+        Node._counter += 1
+        self.unique = f"m{Node._counter:x}"
+        self.mtime = mtime
+
+
+class FileNode(Node):
+    """
+    A regular file.
+
+    @ivar data: the content, as C{bytes}.
+    """
+
+    def __init__(self, mtime, data=b""):
+        """
+        @param mtime: see L{Node}.
+        @param data: the initial content.
+        """
+        super().__init__(mtime)
+        self.data = data
+
+    def info(self):
+        """
+        @return: the L{FileInfo} of this file.
+        """
+        return FileInfo(
+            kind=FILE,
+            size=len(self.data),
+            mtime=self.mtime,
+            mode=0o644,
+            unique=self.unique,
+        )
+
+
+class DirectoryNode(Node):
+    """
+    A directory.
+
+    @ivar children: a C{dict} mapping names to L{FileNode}s and L{DirectoryNode}s.
+    """
+
+    def __init__(self, mtime):
+        """
+        @param mtime: see L{Node}.
+        """
+        super().__init__(mtime)
+        self.children = {}
+
+    def info(self):
+        """
+        @return: the L{FileInfo} of this directory.
+        """
+        subdirectories = sum(
+            isinstance(child, DirectoryNode) for child in self.children.values()
+        )
+        return FileInfo(
+            kind=DIRECTORY,
+            size=0,
+            mtime=self.mtime,
+            mode=0o755,
+            nlink=2 + subdirectories,
+            unique=self.unique,
+        )
+
+
+class Budget:
+    """
+    The bytes a L{MemoryShell} holds, at most C{limit}, and its files and
+    directories, at most C{maxEntries}.
+
+    @ivar limit: the most bytes, or C{None} for no limit.
+    @ivar used: the bytes of the files and of the uploads in progress.
+    @ivar maxEntries: the most files and directories, or C{None} for no
+        limit.
+    @ivar entries: the files and directories (the root aside).
+    """
+
+    def __init__(self, limit):
+        """
+        @param limit: see L{limit}.
+        """
+        self.limit = limit
+        self.used = 0
+        self.maxEntries = (None if limit is None
+                           else max(MIN_ENTRIES, limit // BYTES_PER_ENTRY))
+        self.entries = 0
+
+    def roomForEntry(self):
+        """
+        @return: whether the shell may hold one more file or directory.
+        """
+        return self.maxEntries is None or self.entries < self.maxEntries
+
+    def fits(self, size):
+        """
+        @param size: bytes more to hold (fewer, when negative).
+        @return: whether the shell may hold them.
+        """
+        return (self.limit is None or size <= 0
+                or self.used + size <= self.limit)
+
+    def full(self):
+        """
+        @return: the error of an upload refused for want of room.
+        """
+        return QuotaExceeded(f"Exceeded storage allocation: the server "
+                             f"holds at most {self.limit} bytes")
+
+    def tooMany(self, error=FileQuotaExceeded):
+        """
+        @param error: the L{FileQuotaExceeded} class to return (C{MKD}'s
+            is L{DirectoryOverFileQuota}).
+        @return: the error of a new entry refused for want of room.
+        """
+        return error(f"Exceeded storage allocation: the server holds at "
+                     f"most {self.maxEntries} files and directories")
