@@ -14,7 +14,7 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
 )
-from ftpkit.interfaces import IFTPShellHash, IFTPShellResume
+from ftpkit.interfaces import IFTPShellResume
 from ftpkit.protocol import listing, paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import formatTimeval, parseMFMT
@@ -228,7 +228,7 @@ class FileCommands:
         """
         Checksum a file with the selected algorithm.
         """
-        if not IFTPShellHash.providedBy(self.session.shell):
+        if not self.hashOffered():
             raise CommandNotImplemented("HASH not available here")
         path = self.resolve(argument)
         info = await self.session.shell.stat(path)

@@ -82,20 +82,37 @@ class SessionCommands:
         @return: this session's FEAT lines.
         """
         hashFeature = None
-        shell = self.session.shell
-        if shell is None or IFTPShellHash.providedBy(shell):
+        if self.hashOffered():
             offered = [name + ("*" if parseHASHAlgorithm(name)
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
-        unsupported = frozenset()
-        if shell is not None and IFTPShellFeatures.providedBy(shell):
-            unsupported = shell.unsupportedFeatures()
         return commandtable.featureLines(
             tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listing.mlstFeature(self.session.mlstFacts),
-            hashFeature=hashFeature, unsupported=unsupported,
+            hashFeature=hashFeature, unsupported=self._unsupported(),
             allowCCC=self.config.tlsAllowCCC)
+
+    def _unsupported(self):
+        """
+        @return: the C{FEAT} keywords the session's shell says its storage
+            cannot honour (L{IFTPShellFeatures}); none before login.
+        """
+        shell = self.session.shell
+        if shell is not None and IFTPShellFeatures.providedBy(shell):
+            return shell.unsupportedFeatures()
+        return frozenset()
+
+    def hashOffered(self):
+        """
+        @return: whether C{FEAT} lists C{HASH}, and so whether C{HASH} and
+            C{OPTS HASH} are accepted: before login (the shell is not known
+            yet), and after it when the shell checksums
+            (L{IFTPShellHash}) and does not say its storage cannot.
+        """
+        shell = self.session.shell
+        return shell is None or (IFTPShellHash.providedBy(shell)
+                                 and "HASH" not in self._unsupported())
 
     def ftp_FEAT(self, argument):
         """
@@ -120,6 +137,8 @@ class SessionCommands:
             return (200, "MLST OPTS " + "".join(
                 fact + ";" for fact in self._factNames()))
         if name == "HASH":
+            if not self.hashOffered():
+                return (501, "HASH is not available here")
             if not value:
                 return (200, HASH_NAMES[self.hashAlgorithm])
             algorithm = parseHASHAlgorithm(value)
