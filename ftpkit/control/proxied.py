@@ -203,6 +203,9 @@ class ProxiedFactory(WrappingFactory):
         return super().buildProtocol(addr)
 
     def logPrefix(self):
+        """
+        @return: the prefix of this factory's log lines.
+        """
         return "FTP (PROXY)"
 
 

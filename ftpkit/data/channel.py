@@ -68,9 +68,7 @@ class _ActiveFactory(ClientFactory):
 
     def buildProtocol(self, addr):
         """The data connection to the client."""
-        connection = self.channel.buildConnection(self.tls)
-        connection.outgoing = True
-        return connection
+        return self.channel.buildConnection(self.tls)
 
     def clientConnectionFailed(self, connector, reason):
         """The connect failed: the transfer gets 425."""

@@ -154,13 +154,10 @@ class DataConnection(_DataConnectionBase, Protocol):
     @ivar lostReason: why the connection ended, once it has.
     @ivar tlsRefused: the TLS policy refused the handshake (say, the
         session was not resumed); the connection is dropped unused.
-    @ivar outgoing: the server connected out (PORT/EPRT); it is still the
-        TLS server (RFC 4217 section 9).
     """
 
     log = Logger()
     tlsRefused = False
-    outgoing = False
     _handshakeDone = False
     _finishing = False
     _lingerCall = None

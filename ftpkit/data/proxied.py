@@ -29,6 +29,13 @@ class _HeaderReader:
     """
 
     def __init__(self, reactor, sock, timeout, consume):
+        """
+        @param reactor: the reactor to wait in.
+        @param sock: the accepted socket.
+        @param timeout: seconds the header may take.
+        @param consume: read the header off the socket once complete (else
+            it is only peeked at, and left for whoever reads next).
+        """
         self.reactor = reactor
         self.sock = sock
         self.consume = consume
@@ -39,12 +46,24 @@ class _HeaderReader:
         reactor.addReader(self)
 
     def fileno(self):
+        """
+        @return: the accepted socket's descriptor.
+        """
         return self.sock.fileno()
 
     def logPrefix(self):
+        """
+        @return: the prefix of the reactor's log lines about this reader.
+        """
         return "PROXY data"
 
     def doRead(self):
+        """
+        Peek at what arrived: fire L{done} with a complete header (read
+        off the socket when C{consume}), fail it with a bad one or a
+        closed socket, or look again in L{RETRY} seconds when only part
+        of one came.
+        """
         try:
             data = self.sock.recv(V2_MAX, socket.MSG_PEEK)
         except BlockingIOError:
@@ -76,6 +95,9 @@ class _HeaderReader:
         return None
 
     def connectionLost(self, reason):
+        """
+        The reactor dropped the socket: the header will never come.
+        """
         self._fail("connection lost")
 
     def _finish(self):

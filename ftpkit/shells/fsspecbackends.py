@@ -106,8 +106,6 @@ class Backend:
     A filesystem fsspec knows nothing particular about here: the
     conservative choices.
 
-    @cvar prefixDirectories: directories are key prefixes (an object
-        store), not entries of their own.
     @cvar commitByRename: an upload is written to a temporary sibling and
         moved into place; otherwise it is opened with C{autocommit=False}
         and committed with the file object's C{commit}.
@@ -125,7 +123,6 @@ class Backend:
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
-    prefixDirectories = False
     commitByRename = True
     writesInPlace = False
     renamesDirectories = True
@@ -269,7 +266,6 @@ class ObjectStoreBackend(Backend):
     An object store (S3, GCS, Azure): see the module's description.
     """
 
-    prefixDirectories = True
     commitByRename = False
     renamesDirectories = False
     readOptions = {"block_size": READ_BLOCK, "cache_type": "readahead"}

@@ -71,3 +71,15 @@ class PublicNameTests(unittest.SynchronousTestCase):
             self.assertIs(getattr(public, name, None), value, name)
         self.assertEqual(sorted(set(public.__all__) - {"OPTIONAL_SHELL_INTERFACES"}),
                          sorted(defined))
+
+    def test_diskfilesNames(self):
+        """
+        C{ftpkit.shells.diskfiles}, split into a module per job, still
+        gives each of its public names, as the same objects.
+        """
+        from ftpkit.shells import diskfiles, diskqueue, diskreader, diskwriter
+        for name in diskfiles.__all__:
+            homes = [module for module in (diskqueue, diskreader, diskwriter)
+                     if hasattr(module, name)]
+            self.assertTrue(homes, name)
+            self.assertIs(getattr(diskfiles, name), getattr(homes[0], name))

@@ -182,7 +182,6 @@ class SpliceReceiver:
 
     @cvar receiving: it receives an upload (see
         L{ftpkit.data.connection.LeanConnection.user}).
-    @ivar inThread: a batch is using the socket in a disk thread.
     @ivar moved: bytes moved so far.
     @ivar done: fires with the bytes moved once the client closed its side
         and the file is committed; fails with L{TransferAborted} when the
@@ -191,7 +190,6 @@ class SpliceReceiver:
     """
 
     receiving = True
-    inThread = False
     _waiting = False
     _pipeEmpty = True
     _timer = None
@@ -296,7 +294,6 @@ class SpliceReceiver:
                 self._timer = self.connection._reactor.callLater(
                     self.pacer.delay(), self._paced)
                 return
-        self.inThread = True
         self.connection.hold()
         running = self.descriptor.run(
             _batchThenCommit, self.fileno(), self.pipe, self.descriptor,
@@ -309,7 +306,6 @@ class SpliceReceiver:
 
     def _batchDone(self, result):
         moved, why = result
-        self.inThread = False
         # The socket left the reactor's set before the batch started (in
         # its own event, or it never joined): no event the reactor has
         # yet to handle can name its number, so closing it needs no
@@ -334,7 +330,6 @@ class SpliceReceiver:
             self.finish(TransferAborted())
 
     def _batchFailed(self, failure):
-        self.inThread = False
         self.connection.unwatched()
         self._pipeEmpty = False  # A failed write into the file left bytes.
         if not self.connection.release():

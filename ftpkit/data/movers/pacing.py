@@ -134,8 +134,6 @@ class PacedPipe:
     consumer pauses it) and goes on from a reactor timer. Works for a
     file's producer sending to a transport (a download) and for a
     transport sending to a file's consumer (an upload).
-
-    @ivar bytesPassed: bytes passed on so far.
     """
 
     _producer = None
@@ -157,7 +155,6 @@ class PacedPipe:
         self._clock = clock
         self._pending = []
         self._drainWaiters = []
-        self.bytesPassed = 0
 
     def registerProducer(self, producer, streaming):
         """
@@ -217,7 +214,6 @@ class PacedPipe:
             else:
                 del self._pending[0]
             self._pacer.spent(len(data))
-            self.bytesPassed += len(data)
             self._consumer.write(data)
         self._update()
         if self._unregisterWhenDrained:
