@@ -11,7 +11,8 @@ path it touches:
     - C{write}: L{openForWriting} of a new file or one it replaces;
     - C{append}: L{openForWriting} with C{append} or an C{offset} (REST);
     - C{delete}: L{removeFile} and L{removeDirectory};
-    - C{rename}: L{rename}, on both paths;
+    - C{rename}: L{rename}, on both paths (and neither may be above a
+      directory that has permissions of its own);
     - C{mkdir}: L{makeDirectory};
     - C{set-time}: L{setModificationTime};
     - C{chmod}: L{setPermissions} (C{SITE CHMOD}).
@@ -90,6 +91,18 @@ class PermissionTable:
         @return: whether C{permission} is granted at C{path}.
         """
         return permission in self.permissionsAt(path)
+
+    def rulesBelow(self, path):
+        """
+        @param path: a tuple of segments.
+        @return: whether an override names a directory strictly below
+            C{path}: renaming C{path} would carry that directory's
+            contents out from under its rule, and renaming something to
+            C{path} would put what it holds under the rule.
+        """
+        depth = len(path)
+        return any(len(directory) > depth and paths.isWithin(directory, path)
+                   for directory, _ in self.overrides)
 
 
 class PermissionShell(ShellWrapper):
@@ -256,11 +269,18 @@ class PermissionShell(ShellWrapper):
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):
         """
-        See L{IFTPShell.rename}: needs C{rename} at both paths; a replaced
-        target frees quota (its bytes, and its entry). A path renamed to
-        itself replaces nothing.
+        See L{IFTPShell.rename}: needs C{rename} at both paths, and
+        neither may hold a directory with permissions of its own below it
+        (L{PermissionTable.rulesBelow}): a rule follows the path, not the
+        directory, so renaming C{/pub} away would free C{/pub/readonly}'s
+        files of their rule, and renaming a directory to C{/pub} would
+        fill C{/pub/readonly} past it. A replaced target frees quota (its
+        bytes, and its entry). A path renamed to itself replaces nothing.
         """
         self._check("rename", fromPath, toPath)
+        table = self._table
+        if table.rulesBelow(fromPath) or table.rulesBelow(toPath):
+            raise PermissionDenied()
         usage = self._usage
         replaced = None
         if usage is not None and toPath != fromPath:

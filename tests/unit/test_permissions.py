@@ -80,6 +80,19 @@ class PermissionTableTests(unittest.TestCase):
         self.assertEqual(table.permissionsAt(("a", "b", "c")), {"write"})
         self.assertEqual(table.permissionsAt(("ab",)), {"list"})
 
+    def test_rulesBelow(self):
+        """
+        L{PermissionTable.rulesBelow} tells whether an override lies
+        strictly below a path, on whole segments.
+        """
+        table = PermissionTable(["list"], {("a", "b"): ["read"]})
+        self.assertTrue(table.rulesBelow(()))
+        self.assertTrue(table.rulesBelow(("a",)))
+        self.assertFalse(table.rulesBelow(("a", "b")))
+        self.assertFalse(table.rulesBelow(("a", "b", "c")))
+        self.assertFalse(table.rulesBelow(("ab",)))
+        self.assertFalse(PermissionTable(["list"]).rulesBelow(()))
+
 
 class PermissionShellTests(unittest.TestCase):
     """

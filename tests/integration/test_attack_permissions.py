@@ -1,0 +1,123 @@
+"""
+Attacks on the per-directory permissions of the users file, over real
+loopback sockets: a user with C{rename} where the default rules apply
+cannot carry a protected directory out from under its rule, nor put one
+of its own under it.
+"""
+
+import os
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.users import UsersDatabase, UsersRealm
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_users import writeText
+from tests.scratch import scratchDirectory
+
+USERS = """
+[users.alice]
+permissions = ["list", "read", "write", "append", "delete", "rename",
+               "mkdir", "set-time", "chmod"]
+
+[users.alice.directories."/pub/readonly"]
+permissions = ["list", "read"]
+"""
+"""Alice may do anything, except change what is in C{/pub/readonly}."""
+
+OFFICIAL = b"official release"
+
+
+class AncestorRenameTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A home whose C{/pub/readonly} is read-only by a directory rule.
+    """
+
+    def setUp(self):
+        root = scratchDirectory(self)
+        self.home = os.path.join(root, "alice")
+        os.makedirs(os.path.join(self.home, "pub", "readonly"))
+        self.release = os.path.join(self.home, "pub", "readonly",
+                                    "release.txt")
+        with open(self.release, "wb") as f:
+            f.write(OFFICIAL)
+        os.makedirs(os.path.join(self.home, "mine", "readonly"))
+        path = os.path.join(root, "users.toml")
+        writeText(path, USERS)
+        self.server = self.startServer(UsersRealm(UsersDatabase(path), root),
+                                       users={"alice": "secret"},
+                                       anonymous=False)
+
+    def attack(self, lines):
+        """
+        Log in and send C{lines}, then try to replace the release through
+        the names the renames may have given it.
+
+        @return: a Deferred firing with the replies.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                replies = [client.login()]
+                replies += [client.command(line) for line in lines]
+                for name in ("moved", "pub"):
+                    replies.append(client.transfer(
+                        "STOR %s/readonly/release.txt" % (name,),
+                        b"tampered")[0])
+                return replies
+            finally:
+                client.close()
+
+        return self.inThread(run)
+
+    def assertReleaseKept(self):
+        with open(self.release, "rb") as f:
+            self.assertEqual(f.read(), OFFICIAL)
+
+    @defer.inlineCallbacks
+    def test_directRefused(self):
+        """
+        The rule holds on its own path: no upload, no rename.
+        """
+        replies = yield self.attack(["RNFR pub/readonly", "RNTO elsewhere"])
+        self.assertEqual([reply[:3] for reply in replies[2:]],
+                         [b"550", b"550", b"550"])
+        self.assertReleaseKept()
+
+    @defer.inlineCallbacks
+    def test_renameAboveRefused(self):
+        """
+        C{/pub}, above the rule, cannot be renamed: the release would then
+        be writable at C{/moved/readonly}.
+        """
+        replies = yield self.attack(["RNFR pub", "RNTO moved",
+                                     "RNFR moved", "RNTO pub"])
+        self.assertTrue(replies[2].startswith(b"550"), replies)
+        self.assertTrue(os.path.isdir(os.path.join(self.home, "pub")))
+        self.assertFalse(os.path.exists(os.path.join(self.home, "moved")))
+        self.assertReleaseKept()
+
+    @defer.inlineCallbacks
+    def test_renameOntoRefused(self):
+        """
+        Nothing can be renamed to C{/pub} either: a directory of the
+        user's own would put its files under the rule, as if the rule's
+        directory had been written.
+        """
+        os.rename(os.path.join(self.home, "pub"),
+                  os.path.join(self.home, "kept"))
+        replies = yield self.attack(["RNFR mine", "RNTO pub"])
+        self.assertTrue(replies[2].startswith(b"550"), replies)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "pub")))
+
+    @defer.inlineCallbacks
+    def test_otherRenamesWork(self):
+        """
+        Renames away from any rule still work.
+        """
+        replies = yield self.attack(["RNFR mine", "RNTO yours",
+                                     "RNFR yours/readonly", "RNTO yours/ro"])
+        self.assertEqual([reply[:3] for reply in replies[1:5]],
+                         [b"350", b"250", b"350", b"250"])
+        self.assertTrue(os.path.isdir(os.path.join(self.home, "yours", "ro")))
