@@ -18,6 +18,12 @@ from collections import OrderedDict
 
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
+MAX_LOGIN_DELAY = 10.0
+"""Longest delay, in seconds, before answering a failed PASS: long enough
+that guessing from one address is slow, short enough that a user (or a
+test suite) who mistyped on several connections from one address is not
+held past its client's timeouts."""
+
 FORGET_AFTER = 60.0
 """Seconds without a failure after which an address starts again (a
 guesser fails without pause, so it never gets there)."""
@@ -26,6 +32,16 @@ MAX_ADDRESSES = 10000
 """Addresses remembered at most (those whose last failure is oldest are
 forgotten first), so that failures from many addresses cannot grow the
 table without limit."""
+
+
+def failureDelay(failures, first):
+    """
+    @param failures: the failed logins counted (this one included).
+    @param first: the delay of the first failure, in seconds.
+    @return: the seconds a failed C{PASS} is answered after: C{first},
+        doubled with each failure, at most L{MAX_LOGIN_DELAY}.
+    """
+    return min(MAX_LOGIN_DELAY, first * 2 ** min(failures - 1, 32))
 
 
 class AddressFailures:
@@ -65,6 +81,36 @@ class AddressFailures:
         while len(self._recent) > self.maxAddresses:
             self._recent.popitem(last=False)
         return count
+
+    def hold(self, host, now, first):
+        """
+        Whether a password from C{host} may be checked now; if it may,
+        the check is counted as started.
+
+        A check may start once the address's last failure has been
+        answered (L{failureDelay} after it). A check that starts moves
+        the address's last failure to now, so that other connections of
+        the address then wait their turn, one check a delay.
+
+        @param host: the client's address.
+        @param now: the time, in seconds.
+        @param first: the delay of the first failure, in seconds.
+        @return: C{0} when the check may start (it is then counted), or
+            the seconds to wait before asking again.
+        """
+        host = limitKey(host, self.ipv6PrefixLength)
+        recent = self._recent.get(host)
+        if recent is None:
+            return 0
+        count, last = recent
+        if now - last > self.forgetAfter:
+            return 0
+        wait = last + failureDelay(count, first) - now
+        if wait > 0:
+            return wait
+        self._recent[host] = (count, now)
+        self._recent.move_to_end(host)
+        return 0
 
     def __len__(self):
         """

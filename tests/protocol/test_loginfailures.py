@@ -79,3 +79,77 @@ class ReconnectingGuesserTests(unittest.TestCase):
         clock.advance(61)
         protocol, transport = connect(factory)
         self.fail(clock, transport, protocol, 1.0)
+
+
+class HangingUpGuesserTests(unittest.TestCase):
+    """
+    A guesser that hangs up instead of waiting for a failure's answer
+    (a correct password would have been answered at once) gets no more
+    passwords checked than one that waits.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.factory = makeFactory(self.clock, loginFailureDelay=1.0,
+                                   maxLoginAttempts=3)
+
+    def guess(self, password, host="10.0.0.1"):
+        """
+        Send a password on a new connection.
+
+        @return: C{(protocol, transport)}.
+        """
+        protocol, transport = connect(self.factory, host=host)
+        protocol.dataReceived(b"USER alice\r\nPASS %s\r\n" % (password,))
+        return protocol, transport
+
+    def test_correctPasswordWaitsItsTurn(self):
+        """
+        While a failure from the address is unanswered, a correct password
+        from another connection of that address is not answered either:
+        it is checked once the failure is, so its answer tells a guesser
+        nothing sooner.
+        """
+        protocol, transport = self.guess(b"wrong")
+        protocol.connectionLost(None)
+        protocol, transport = self.guess(b"secret")
+        self.assertNotIn("230", replyCodes(transport))
+        self.clock.advance(0.99)
+        self.assertNotIn("230", replyCodes(transport))
+        self.clock.advance(0.01)
+        self.assertEqual(replyCodes(transport)[-1], "230")
+
+    def test_oneCheckPerDelay(self):
+        """
+        Fifty connections guessing at once and hanging up get one password
+        checked: the others were still waiting their turn.
+        """
+        for index in range(50):
+            protocol, transport = self.guess(b"wrong%d" % (index,))
+            protocol.connectionLost(None)
+        self.assertEqual(self.factory.loginFailures.record("10.0.0.1", 0), 2)
+
+    def test_waitersTakeTurns(self):
+        """
+        Connections waiting at once are checked one a delay, the delay
+        doubling with each failure, not all together when the first wait
+        ends.
+        """
+        guessers = [self.guess(b"wrong%d" % (index,)) for index in range(3)]
+
+        def failed():
+            return sum(replyCodes(transport).count("530")
+                       for _, transport in guessers)
+
+        self.clock.pump([1.0] * 2)
+        self.assertEqual(failed(), 1)
+        self.clock.pump([1.0] * 2)
+        self.assertEqual(failed(), 2)
+
+    def test_otherAddressAtOnce(self):
+        """
+        Another address's correct password is answered at once.
+        """
+        self.guess(b"wrong")
+        protocol, transport = self.guess(b"secret", host="10.0.0.2")
+        self.assertEqual(replyCodes(transport)[-1], "230")

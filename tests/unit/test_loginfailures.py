@@ -4,7 +4,11 @@ L{AddressFailures}: failed logins counted per client address.
 
 from twisted.trial import unittest
 
-from ftpkit.control.loginfailures import AddressFailures
+from ftpkit.control.loginfailures import (
+    MAX_LOGIN_DELAY,
+    AddressFailures,
+    failureDelay,
+)
 
 
 class AddressFailuresTests(unittest.TestCase):
@@ -45,3 +49,56 @@ class AddressFailuresTests(unittest.TestCase):
         self.assertEqual(len(failures), 2)
         self.assertEqual(failures.record("10.0.0.2", 4), 1)
         self.assertEqual(failures.record("10.0.0.3", 5), 2)
+
+
+class FailureDelayTests(unittest.TestCase):
+    """
+    L{failureDelay}.
+    """
+
+    def test_doubles(self):
+        """
+        The first delay, doubled with each failure, at most
+        L{MAX_LOGIN_DELAY}.
+        """
+        self.assertEqual([failureDelay(count, 1.0) for count in (1, 2, 3)],
+                         [1.0, 2.0, 4.0])
+        self.assertEqual(failureDelay(10 ** 6, 1.0), MAX_LOGIN_DELAY)
+
+
+class HoldTests(unittest.TestCase):
+    """
+    L{AddressFailures.hold}: one password check a delay per address that
+    is failing.
+    """
+
+    def test_noFailures(self):
+        """
+        An address without failures has its passwords checked at once,
+        as many as it sends.
+        """
+        failures = AddressFailures()
+        self.assertEqual([failures.hold("10.0.0.1", 0, 1.0)
+                          for _ in range(3)], [0, 0, 0])
+
+    def test_untilAnswered(self):
+        """
+        After a failure, a check waits until the failure is answered; the
+        check that starts then makes the next one wait a whole delay.
+        """
+        failures = AddressFailures()
+        failures.record("10.0.0.1", 10)
+        self.assertEqual(failures.hold("10.0.0.1", 10.25, 1.0), 0.75)
+        self.assertEqual(failures.hold("10.0.0.2", 10.25, 1.0), 0)
+        self.assertEqual(failures.hold("10.0.0.1", 11, 1.0), 0)
+        self.assertEqual(failures.hold("10.0.0.1", 11, 1.0), 1.0)
+        failures.record("10.0.0.1", 11.5)
+        self.assertEqual(failures.hold("10.0.0.1", 12, 1.0), 1.5)
+
+    def test_forgotten(self):
+        """
+        An address whose failures are forgotten is not held.
+        """
+        failures = AddressFailures(forgetAfter=60)
+        failures.record("10.0.0.1", 0)
+        self.assertEqual(failures.hold("10.0.0.1", 61, 100.0), 0)

@@ -14,6 +14,10 @@ from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
 from ftpkit.auth import quicklogin
+from ftpkit.control.loginfailures import (
+    MAX_LOGIN_DELAY,  # noqa: F401 (importable from here, as before)
+    failureDelay,
+)
 from ftpkit.control.sessionlimits import TOO_MANY_FOR_USER, userKey
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.ops import events
@@ -22,12 +26,6 @@ from ftpkit.protocol.sessionstate import Session
 
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
-
-MAX_LOGIN_DELAY = 10.0
-"""Longest delay, in seconds, before answering a failed PASS: long enough
-that guessing from one address is slow, short enough that a user (or a
-test suite) who mistyped on several connections from one address is not
-held past its client's timeouts."""
 
 
 class LoginCommands:
@@ -66,8 +64,10 @@ class LoginCommands:
     def ftp_PASS(self, password):
         """
         Finish a login through the portal (the virtual host's, after
-        C{HOST}); failures are delayed. A portal whose checker and realm
-        answer at once gives its answer without a Deferred
+        C{HOST}); failures are delayed, and a password from an address
+        whose failures are recent waits its turn to be checked
+        (L{ftpkit.control.loginfailures}). A portal whose checker and
+        realm answer at once gives its answer without a Deferred
         (L{ftpkit.auth.quicklogin}), and the command replies at once; one
         that waits is waited for in a coroutine (L{_loginLater}).
         """
@@ -81,6 +81,48 @@ class LoginCommands:
             creds = UsernamePassword(
                 self.session.username.encode("utf-8", "surrogateescape"),
                 password.encode("utf-8", "surrogateescape"))
+            if self._hold():
+                return self._checkLater(creds)
+        return self._check(creds)
+
+    def _hold(self):
+        """
+        @return: the seconds a password from this client must wait before
+            it is checked (C{0}: it is checked now).
+        """
+        delay = self.config.loginFailureDelay
+        if delay <= 0:
+            return 0
+        return self.factory.loginFailures.hold(
+            self.peer, self.reactor.seconds(), delay)
+
+    async def _checkLater(self, creds):
+        """
+        L{_check}, once this client's address may have a password checked.
+
+        @param creds: the credentials.
+        @return: the reply, or C{None} (replied already, or gone).
+        """
+        while (wait := self._hold()) > 0:
+            self._loginDelay = task.deferLater(self.reactor, wait,
+                                               lambda: None)
+            try:
+                await self._loginDelay
+            except defer.CancelledError:
+                return None
+            finally:
+                self._loginDelay = None
+        result = self._check(creds)
+        if isinstance(result, CoroutineType):
+            result = await result
+        return result
+
+    def _check(self, creds):
+        """
+        Check C{creds} through the portal.
+
+        @return: the reply, C{None} or a coroutine (see L{_loggedIn}).
+        """
         portal = self.session.portal
         if portal is None:
             portal = self.factory.portal
@@ -193,8 +235,7 @@ class LoginCommands:
         # reconnecting does not start it again.
         failures = max(self.failedLogins, self.factory.loginFailures.record(
             self.peer, self.reactor.seconds()))
-        delay = min(MAX_LOGIN_DELAY, self.config.loginFailureDelay
-                    * 2 ** min(failures - 1, 32))
+        delay = failureDelay(failures, self.config.loginFailureDelay)
         if delay > 0:
             self._loginDelay = task.deferLater(self.reactor, delay,
                                                lambda: None)
