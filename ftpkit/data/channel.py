@@ -47,6 +47,10 @@ class _AdoptingFactory(Factory):
     noisy = False
 
     def __init__(self, channel, tls):
+        """
+        @param channel: the L{DataChannel} whose connection it builds.
+        @param tls: the TLS context factory, or C{None} (no C{PROT P}).
+        """
         self.channel = channel
         self.tls = tls
 
@@ -55,20 +59,11 @@ class _AdoptingFactory(Factory):
         return self.channel.buildConnection(self.tls)
 
 
-class _ActiveFactory(ClientFactory):
+class _ActiveFactory(_AdoptingFactory, ClientFactory):
     """
-    Connects back to the client for PORT/EPRT.
+    Connects back to the client for PORT/EPRT, building the data
+    connection as for an adopted socket.
     """
-
-    noisy = False
-
-    def __init__(self, channel, tls):
-        self.channel = channel
-        self.tls = tls
-
-    def buildProtocol(self, addr):
-        """The data connection to the client."""
-        return self.channel.buildConnection(self.tls)
 
     def clientConnectionFailed(self, connector, reason):
         """The connect failed: the transfer gets 425."""

@@ -5,7 +5,7 @@ L{ftpkit.deploy.tap.Options} and L{accessConfigFields} for the
 L{ftpkit.config.ServerConfig}. L{ftpkit.protocol.access} enforces them.
 """
 
-from twisted.python import usage
+from ftpkit.deploy.optionvalues import checkValues
 
 
 class AccessOptionsMixin:
@@ -56,12 +56,7 @@ def accessConfigFields(options):
         C{siteChmod} and C{umask}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
-    umask = options.get("umask")
-    if umask is not None:
-        try:
-            umask = octalMask(umask)
-        except ValueError as e:
-            raise usage.UsageError(f"--umask: {e}")
+    umask = checkValues(options, {"umask": octalMask})["umask"]
     return {
         "holdAnonymousUploads": bool(options.get("hold-anonymous-uploads")),
         "hideDotfiles": bool(options.get("hide-dotfiles")),

@@ -7,7 +7,7 @@ values (and the users file's).
 
 import re
 
-from twisted.python import usage
+from ftpkit.deploy.optionvalues import checkValues
 
 _SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 _BYTE_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?", re.IGNORECASE)
@@ -70,16 +70,9 @@ def transferLimitsConfigFields(options):
         L{ftpkit.config.ServerConfig}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
-    fields = {}
-    for name, field in [("max-download-rate", "maxDownloadRate"),
-                        ("max-upload-rate", "maxUploadRate"),
-                        ("max-total-rate", "maxTotalRate"),
-                        ("max-upload-size", "maxUploadSize")]:
-        value = options.get(name)
-        if value is not None:
-            try:
-                value = parseByteCount(value)
-            except ValueError as e:
-                raise usage.UsageError(f"--{name}: {e}")
-        fields[field] = value
-    return fields
+    fields = {"max-download-rate": "maxDownloadRate",
+              "max-upload-rate": "maxUploadRate",
+              "max-total-rate": "maxTotalRate",
+              "max-upload-size": "maxUploadSize"}
+    values = checkValues(options, dict.fromkeys(fields, parseByteCount))
+    return {field: values[name] for name, field in fields.items()}

@@ -12,6 +12,7 @@ from twisted.python import usage
 
 from ftpkit.control.sessionlimits import parseNetwork
 from ftpkit.control.uploadhook import UploadCommand, parseCommand
+from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.ops import events, metrics
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.logformat import logFormat, useFormat
@@ -107,20 +108,10 @@ def operationsConfigFields(options):
         C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
-    from ftpkit.deploy.tap import positiveInteger
-
-    checks = {"log-format": logFormat, "xferlog": writableFile,
-              "metrics": metricsEndpoint, "on-upload": parseCommand,
-              "max-sessions-per-user": positiveInteger}
-    values = {}
-    for name, check in checks.items():
-        value = options.get(name)
-        if value is not None:
-            try:
-                value = check(value)
-            except ValueError as e:
-                raise usage.UsageError(f"--{name}: {e}")
-        values[name] = value
+    values = checkValues(options, {
+        "log-format": logFormat, "xferlog": writableFile,
+        "metrics": metricsEndpoint, "on-upload": parseCommand,
+        "max-sessions-per-user": positiveInteger})
     useFormat(options, values["log-format"])
     return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
             "metrics": values["metrics"], "onUpload": values["on-upload"],

@@ -10,8 +10,6 @@ L{Options.converters} if its text needs checking, and map it into the
 L{ServerConfig} in L{Options.configFields}.
 """
 
-import ipaddress
-import math
 import os
 import sys
 from typing import ClassVar
@@ -33,101 +31,21 @@ from ftpkit.deploy.opsoptions import (
     makeHub,
     operationsConfigFields,
 )
+from ftpkit.deploy.optionvalues import (
+    checkValues,
+    ipv4Address,
+    nonNegativeNumber,
+    portRange,
+    positiveInteger,
+    positiveNumber,
+    replyText,
+)
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.interfaces import IRealmPlugin
 from ftpkit.protocol.limitkeys import parsePrefixLength
 
 _DEFAULTS = ServerConfig()
-
-
-def positiveInteger(text):
-    """
-    @param text: an option value.
-    @return: C{text} as an C{int} of at least 1.
-    @raise ValueError: saying why otherwise.
-    """
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"must be a positive integer, not {text!r}")
-    if value < 1:
-        raise ValueError(f"must be a positive integer, not {text!r}")
-    return value
-
-
-def positiveNumber(text):
-    """
-    @param text: an option value.
-    @return: C{text} as a finite C{float} greater than 0.
-    @raise ValueError: saying why otherwise.
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"must be a positive number, not {text!r}")
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"must be a positive number, not {text!r}")
-    return value
-
-
-def nonNegativeNumber(text):
-    """
-    @param text: an option value.
-    @return: C{text} as a finite C{float} of at least 0.
-    @raise ValueError: saying why otherwise.
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"must be a number of seconds, not {text!r}")
-    if not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"must be a number of seconds, not {text!r}")
-    return value
-
-
-def portRange(text):
-    """
-    @param text: C{"LOW-HIGH"}, both ports inclusive.
-    @return: C{(low, high)} with C{1024 <= low <= high <= 65535}.
-    @raise ValueError: saying why otherwise.
-    """
-    low, sep, high = text.partition("-")
-    try:
-        if not sep:
-            raise ValueError()
-        bounds = (int(low), int(high))
-    except ValueError:
-        raise ValueError(f"must be LOW-HIGH, like 60000-60100, not {text!r}")
-    if not 1024 <= bounds[0] <= bounds[1] <= 65535:
-        raise ValueError(
-            f"needs 1024 <= LOW <= HIGH <= 65535, not {text!r}"
-        )
-    return bounds
-
-
-def ipv4Address(text):
-    """
-    @param text: an option value.
-    @return: C{text} in normal dotted-quad form.
-    @raise ValueError: when it is not an IPv4 address.
-    """
-    try:
-        return str(ipaddress.IPv4Address(text))
-    except ValueError:
-        raise ValueError(f"must be an IPv4 address, not {text!r}")
-
-
-def replyText(text):
-    """
-    @param text: an option value shown to clients in a reply.
-    @return: C{text}.
-    @raise ValueError: when it holds CR, LF or another control character,
-        which could forge reply lines.
-    """
-    if not text.isprintable():
-        raise ValueError("must not contain control characters (CR, LF, ...)")
-    return text
 
 
 def usageErrorLine(program, error):
@@ -405,13 +323,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
         @raise usage.UsageError: naming the option whose value is bad.
         """
-        for name, convert in self.converters.items():
-            if self[name] is None:
-                continue
-            try:
-                self[name] = convert(self[name])
-            except ValueError as e:
-                raise usage.UsageError(f"--{name}: {e}")
+        self.update(checkValues(self, self.converters))
         if not self["listen"]:
             self["listen"] = ["tcp:2121"]
         plugin, argument = findRealm(self["realm"])

@@ -16,6 +16,7 @@ from ftpkit.control.vhosts import (
     parseHostName,
     parseVhostOption,
 )
+from ftpkit.deploy.optionvalues import replyText
 
 
 def parseBannerOption(text):
@@ -26,8 +27,6 @@ def parseBannerOption(text):
     @return: C{(name, banner)}, the name normalized.
     @raise ValueError: saying why the value is bad.
     """
-    from ftpkit.deploy.tap import replyText
-
     name, sep, banner = text.partition("=")
     if not sep or not banner.strip():
         raise ValueError(f"must be NAME=TEXT, like 'ftp.example.com=Example "

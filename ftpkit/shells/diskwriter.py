@@ -134,11 +134,7 @@ class FileWriter:
         removed. Calling it again, or after L{abort}, gives the same
         outcome.
         """
-        if self.committed and not self._started:
-            self._started = True
-            self._store(None)
-        if not self._started:
-            self._started = True
+        if self._first():
             finishing = self._consumer.drain()
             finishing.addCallback(lambda ignored: self._runEnd(self._commit))
             finishing.addErrback(self._discard)
@@ -167,15 +163,27 @@ class FileWriter:
         Unless L{close}, L{abort} or L{discard} was called already: wait
         for a write in flight, then run C{blocking} in a disk thread.
         """
-        if self.committed and not self._started:
-            self._started = True
-            self._store(None)
-        if not self._started:
-            self._started = True
+        if self._first():
             finishing = self._consumer.drain()
             finishing.addBoth(lambda ignored: self._runEnd(blocking))
             finishing.addBoth(self._store)
         return self._whenDone()
+
+    def _first(self):
+        """
+        Mark the upload as ending (by L{close}, L{abort} or L{discard}).
+
+        @return: whether this is the first of those calls, and the end
+            still has to be run; once the server committed the file
+            through its descriptor, the outcome is stored at once instead.
+        """
+        if self._started:
+            return False
+        self._started = True
+        if self.committed:
+            self._store(None)
+            return False
+        return True
 
     def _runEnd(self, blocking):
         """

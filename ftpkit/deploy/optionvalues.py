@@ -1,0 +1,125 @@
+"""
+The values of command-line options: one function per kind of value,
+taking the option's text and giving the value or raising L{ValueError}
+saying why the text is not one (no Twisted in them), and L{checkValues},
+which turns that error into the usage error naming the option.
+"""
+
+import ipaddress
+import math
+
+from twisted.python import usage
+
+
+def checkValues(options, checks):
+    """
+    Convert the values of the options named in C{checks}.
+
+    @param options: the parsed options (a mapping from an option's name
+        to its text, or C{None} when not given).
+    @param checks: a mapping from an option's name to the function that
+        converts its text (see this module's functions).
+    @return: a C{dict} from each name in C{checks} to its converted value,
+        or C{None} for an option not given.
+    @raise usage.UsageError: C{"--NAME: why"} for the first option whose
+        text is bad.
+    """
+    values = {}
+    for name, check in checks.items():
+        value = options.get(name)
+        if value is not None:
+            try:
+                value = check(value)
+            except ValueError as e:
+                raise usage.UsageError(f"--{name}: {e}")
+        values[name] = value
+    return values
+
+
+def positiveInteger(text):
+    """
+    @param text: an option value.
+    @return: C{text} as an C{int} of at least 1.
+    @raise ValueError: saying why otherwise.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"must be a positive integer, not {text!r}")
+    if value < 1:
+        raise ValueError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+def positiveNumber(text):
+    """
+    @param text: an option value.
+    @return: C{text} as a finite C{float} greater than 0.
+    @raise ValueError: saying why otherwise.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a positive number, not {text!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"must be a positive number, not {text!r}")
+    return value
+
+
+def nonNegativeNumber(text):
+    """
+    @param text: an option value.
+    @return: C{text} as a finite C{float} of at least 0.
+    @raise ValueError: saying why otherwise.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, not {text!r}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"must be a number of seconds, not {text!r}")
+    return value
+
+
+def portRange(text):
+    """
+    @param text: C{"LOW-HIGH"}, both ports inclusive.
+    @return: C{(low, high)} with C{1024 <= low <= high <= 65535}.
+    @raise ValueError: saying why otherwise.
+    """
+    low, sep, high = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError()
+        bounds = (int(low), int(high))
+    except ValueError:
+        raise ValueError(f"must be LOW-HIGH, like 60000-60100, not {text!r}")
+    if not 1024 <= bounds[0] <= bounds[1] <= 65535:
+        raise ValueError(
+            f"needs 1024 <= LOW <= HIGH <= 65535, not {text!r}"
+        )
+    return bounds
+
+
+def ipv4Address(text):
+    """
+    @param text: an option value.
+    @return: C{text} in normal dotted-quad form.
+    @raise ValueError: when it is not an IPv4 address.
+    """
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise ValueError(f"must be an IPv4 address, not {text!r}")
+
+
+def replyText(text):
+    """
+    @param text: an option value shown to clients in a reply.
+    @return: C{text}.
+    @raise ValueError: when it holds CR, LF or another control character,
+        which could forge reply lines.
+    """
+    if not text.isprintable():
+        raise ValueError("must not contain control characters (CR, LF, ...)")
+    return text
