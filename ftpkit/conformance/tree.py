@@ -24,6 +24,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellChmod,
     IFTPShellHash,
+    IFTPShellListSome,
     IFTPShellNames,
 )
 
@@ -292,6 +293,27 @@ class TreeTests:
         self.assertEqual((yield self.shell.listNames(("a",))), ["inner"])
         yield self.assertFailure(self.shell.listNames(("b",)), NotDirectory)
         yield self.assertFailure(self.shell.listNames(("x",)), NoSuchFile)
+
+    @inlineCallbacks
+    def test_listSome(self):
+        """
+        A shell that provides L{IFTPShellListSome} describes the entries
+        named as C{list} does, in the order named, leaving out a name that
+        is not there; and fails as C{list} does.
+        """
+        if not IFTPShellListSome.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellListSome")
+        yield writeFile(self.shell, ("b",), b"12345")
+        yield self.shell.makeDirectory(("a",))
+        yield writeFile(self.shell, ("c",), b"")
+        listed = dict((yield self.shell.list(())))
+        some = yield self.shell.listSome((), ["c", "missing", "a"])
+        self.assertEqual(some, [("c", listed["c"]), ("a", listed["a"])])
+        self.assertEqual((yield self.shell.listSome((), [])), [])
+        yield self.assertFailure(self.shell.listSome(("b",), ["x"]),
+                                 NotDirectory)
+        yield self.assertFailure(self.shell.listSome(("x",), ["y"]),
+                                 NoSuchFile)
 
     @inlineCallbacks
     def test_setModificationTime(self):

@@ -24,6 +24,7 @@ from ftpkit.interfaces.extras import (
     IFTPShellCreate,
     IFTPShellFeatures,
     IFTPShellHash,
+    IFTPShellListSome,
     IFTPShellNames,
     IFTPShellRates,
     IFTPShellResume,
@@ -56,6 +57,7 @@ from ftpkit.interfaces.zerocopy import (
 __all__ = [
     "IFTPShell",
     "OPTIONAL_SHELL_INTERFACES", "IFTPShellHash", "IFTPShellNames",
+    "IFTPShellListSome",
     "IFTPShellChmod", "IFTPShellFeatures", "IFTPShellResume",
     "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
     "IStatListing", "IFTPShellRates",

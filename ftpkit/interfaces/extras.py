@@ -40,6 +40,31 @@ class IFTPShellNames(Interface):
         """
 
 
+class IFTPShellListSome(Interface):
+    """
+    An optional extra a shell may provide: some entries of a directory
+    described, for a wildcard (C{LIST *.txt}): the server names the
+    directory's entries (L{IFTPShellNames}), matches the pattern, and asks
+    for the matches alone, rather than describing the whole directory (a
+    filesystem listing costs a C{stat} per entry).
+    """
+
+    def listSome(path, names):
+        """
+        Describe some entries of a directory.
+
+        @param path: a tuple of segments naming a directory.
+        @param names: names of entries of that directory (C{str}), as
+            L{IFTPShellNames.listNames} gives them.
+        @return: a Deferred firing with the C{(name, FileInfo)} pairs
+            L{IFTPShell.list} would give for those of C{names} it lists,
+            in the order of C{names}; a name it would not list (gone
+            meanwhile, or never there) is left out. Fails as
+            L{IFTPShell.list} does (L{ftpkit.errors.NotDirectory} for a
+            file).
+        """
+
+
 class IFTPShellChmod(Interface):
     """
     An optional extra a shell may provide: changing permission bits, for
@@ -141,6 +166,7 @@ class IFTPShellStreamedListing(Interface):
 
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
 IFTPShellNames.setTaggedValue("variantOf", "list")
+IFTPShellListSome.setTaggedValue("variantOf", "list")
 IFTPShellCreate.setTaggedValue("variantOf", "openForWriting")
 
 
@@ -202,7 +228,8 @@ class IStatListing(Interface):
 
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
-                             IFTPShellStreamedListing, IFTPShellCreate)
+                             IFTPShellStreamedListing, IFTPShellCreate,
+                             IFTPShellListSome)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

@@ -154,6 +154,17 @@ class OpenDirectory:
     def __iter__(self):
         return self._entries
 
+    def lstat(self, name):
+        """
+        Look up one entry (blocking).
+
+        @param name: the entry's name, C{str}: one segment.
+        @return: its C{os.lstat} result.
+        @raise OSError: when it cannot be looked up (C{ENOENT} when it is
+            not there).
+        """
+        return os.lstat(name, dir_fd=self._fd)
+
     def close(self):
         """
         Close the directory (again: nothing).
@@ -205,6 +216,36 @@ def readStats(iterator, follow, limit=None):
         add((name, result))
         if len(pairs) == limit:
             break
+    return pairs
+
+
+def readNamedStats(directory, names, follow):
+    """
+    Read the C{lstat} of some entries of a directory (blocking), as
+    L{readStats} would read them among the others: the uploads not in
+    place (L{uploads.isHidden}) and the entries not there are left out.
+
+    @param directory: an L{OpenDirectory}.
+    @param names: the entries' names, C{str}; one that is not a single
+        segment (C{"."}, C{".."}, holding C{"/"} or NUL) is left out.
+    @param follow: as for L{readStats}, called with an entry's name.
+    @return: a list of C{(name, os.stat_result)} pairs, in the order of
+        C{names}.
+    """
+    pairs = []
+    add = pairs.append
+    for name in names:
+        if (name in (".", "..") or "/" in name or "\0" in name
+                or name.startswith(_HIDDEN_START) and uploads.isHidden(
+                    os.fsencode(name))):
+            continue
+        try:
+            result = directory.lstat(name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if statModule.S_ISLNK(result.st_mode):
+            result = follow(name, result)
+        add((name, result))
     return pairs
 
 

@@ -44,6 +44,7 @@ from ftpkit.interfaces import (
     IFTPShellChmod,
     IFTPShellCreate,
     IFTPShellHash,
+    IFTPShellListSome,
     IFTPShellNames,
     IFTPShellResume,
     IFTPShellStreamedListing,
@@ -55,6 +56,7 @@ from ftpkit.shells.disklistings import (
     OpenDirectory,
     describe,
     readEntries,
+    readNamedStats,
     visibleNames,
 )
 from ftpkit.shells.diskreader import FileReader
@@ -177,7 +179,8 @@ def _openRegular(path, flags, mode=0o644):
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
-             IFTPShellResume, IFTPShellStreamedListing, IFTPShellCreate)
+             IFTPShellResume, IFTPShellStreamedListing, IFTPShellCreate,
+             IFTPShellListSome)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
@@ -368,6 +371,22 @@ class FilesystemShell:
         The blocking part of L{listNames}.
         """
         return visibleNames(os.listdir(os.fsdecode(self._directory(path))))
+
+    def listSome(self, path, names):
+        """
+        See L{ftpkit.interfaces.IFTPShellListSome.listSome}: a C{stat}
+        for each of C{names} alone.
+        """
+        return self._runListing(self._listSome, path, list(names))
+
+    def _listSome(self, path, names):
+        """
+        The blocking part of L{listSome}.
+        """
+        with self._openDirectory(path) as directory:
+            pairs = readNamedStats(directory, names,
+                                   self._followIn(directory))
+        return [(name, describe(result)) for name, result in pairs]
 
     def _follow(self, path, linkStat):
         """

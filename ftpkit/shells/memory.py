@@ -55,6 +55,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellCreate,
     IFTPShellHash,
+    IFTPShellListSome,
     IFTPShellNames,
 )
 from ftpkit.shells.memoryfiles import MemoryReadFile, MemoryWriteFile
@@ -115,7 +116,8 @@ def _deferred(method):
     return wrapper
 
 
-@implementer(IFTPShell, IFTPShellHash, IFTPShellNames, IFTPShellCreate)
+@implementer(IFTPShell, IFTPShellHash, IFTPShellNames, IFTPShellCreate,
+             IFTPShellListSome)
 class MemoryShell:
     """
     A shell whose files live in a C{dict} tree.
@@ -261,6 +263,15 @@ class MemoryShell:
         See L{IFTPShellNames.listNames}.
         """
         return sorted(self._directoryAt(path).children)
+
+    @_deferred
+    def listSome(self, path, names):
+        """
+        See L{ftpkit.interfaces.IFTPShellListSome.listSome}.
+        """
+        children = self._directoryAt(path).children
+        return [(name, children[name].info()) for name in names
+                if name in children]
 
     def _directoryAt(self, path):
         """

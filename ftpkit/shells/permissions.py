@@ -197,6 +197,14 @@ class PermissionShell(ShellWrapper):
         return defer.maybeDeferred(self._check, "list", path).addCallback(
             lambda _: self._shell.listNames(path))
 
+    def listSome(self, path, names):
+        """
+        See L{ftpkit.interfaces.IFTPShellListSome.listSome}: needs C{list}
+        (only provided when the wrapped shell provides it).
+        """
+        return defer.maybeDeferred(self._check, "list", path).addCallback(
+            lambda _: self._shell.listSome(path, names))
+
     def openListing(self, path):
         """
         See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:

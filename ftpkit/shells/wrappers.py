@@ -351,6 +351,14 @@ class HideDotfilesShell(ShellWrapper):
                 lambda names: [name for name in names
                                if not name.startswith(".")])
 
+    def listSome(self, path, names):
+        """
+        See L{ftpkit.interfaces.IFTPShellListSome.listSome}: without the
+        hidden names.
+        """
+        return self._missing(path) or ShellWrapper.listSome(
+            self, path, [name for name in names if not name.startswith(".")])
+
     def openListing(self, path):
         """
         See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:

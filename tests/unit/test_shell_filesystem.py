@@ -421,6 +421,34 @@ class JailTests(unittest.TestCase):
         return self.assertFailure(self.shell.stat(("dangling",)), NoSuchFile)
 
 
+class ListSomeJailTests(unittest.TestCase):
+    """
+    L{FilesystemShell.listSome} describes entries as C{list} does (links
+    outside the root by themselves) and names nothing but entries.
+    """
+
+    setUp = JailTests.setUp
+
+    @inlineCallbacks
+    def test_asListed(self):
+        """
+        Each entry is described as C{list} describes it, links included.
+        """
+        names = ["in", "inFile", "out", "secret", "sub"]
+        listed = yield self.shell.list(())
+        self.assertEqual((yield self.shell.listSome((), names)), listed)
+
+    @inlineCallbacks
+    def test_onlyEntries(self):
+        """
+        A name that is not one segment (C{".."}, C{"sub/f.txt"}) is left
+        out rather than looked up.
+        """
+        some = yield self.shell.listSome(
+            ("sub",), ["..", ".", "../out", "f.txt/..", "x\0", "f.txt"])
+        self.assertEqual([name for name, _ in some], ["f.txt"])
+
+
 class WriteAllTests(unittest.TestCase):
     """
     L{diskqueue.writeAll} writes every chunk, in order, whatever the

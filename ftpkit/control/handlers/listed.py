@@ -12,7 +12,7 @@ directory's.
 from dataclasses import dataclass
 
 from ftpkit.errors import FTPError, NoSuchFile
-from ftpkit.interfaces import IFTPShellNames
+from ftpkit.interfaces import IFTPShellListSome, IFTPShellNames
 from ftpkit.protocol import globbing, paths
 from ftpkit.protocol.commands import splitListArgument
 from ftpkit.shells.listings import openListing
@@ -72,6 +72,26 @@ async def _entries(shell, path, namesOnly, streamed, turn):
     return await turn.call(shell.list, path)
 
 
+async def _matches(shell, directory, pattern, turn):
+    """
+    Describe the entries of a directory a pattern matches: where the
+    shell can, it names the entries (L{IFTPShellNames}), and only the
+    matches are described (L{IFTPShellListSome}), not the whole directory.
+
+    @param turn: as for L{_entries}.
+    @return: their C{(name, info)} pairs, in the order C{list} gives.
+    """
+    if IFTPShellNames.providedBy(shell) and IFTPShellListSome.providedBy(
+            shell):
+        names = globbing.matchNames(
+            pattern, await turn.call(shell.listNames, directory))
+        return (await turn.call(shell.listSome, directory, names)
+                if names else [])
+    pairs = await turn.call(shell.list, directory)
+    chosen = set(globbing.matchNames(pattern, [name for name, _ in pairs]))
+    return [pair for pair in pairs if pair[0] in chosen]
+
+
 async def findListed(shell, cwd, argument, turn, namesOnly=False,
                      streamed=False):
     """
@@ -113,10 +133,7 @@ async def findListed(shell, cwd, argument, turn, namesOnly=False,
             entries = globbing.matchNames(
                 pattern, await _entries(shell, directory, True, False, turn))
         else:
-            pairs = await turn.call(shell.list, directory)
-            chosen = set(globbing.matchNames(
-                pattern, [name for name, _ in pairs]))
-            entries = [pair for pair in pairs if pair[0] in chosen]
+            entries = await _matches(shell, directory, pattern, turn)
         if not entries:
             raise
         return Listed(directory, entries, directoryText, text=pathText)
