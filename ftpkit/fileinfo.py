@@ -12,6 +12,12 @@ DIRECTORY = "dir"
 LINK = "link"
 OTHER = "other"
 
+FIFO = "fifo"
+SOCKET = "socket"
+CHARACTER_DEVICE = "chardev"
+BLOCK_DEVICE = "blockdev"
+"""What an L{OTHER} entry may be (L{FileInfo.special})."""
+
 
 def kindOf(mode):
     """
@@ -29,6 +35,23 @@ def kindOf(mode):
     return OTHER
 
 
+def specialOf(mode):
+    """
+    @param mode: an C{os.stat} result's C{st_mode}.
+    @return: what an L{OTHER} entry of that mode is: L{FIFO}, L{SOCKET},
+        L{CHARACTER_DEVICE} or L{BLOCK_DEVICE}; C{""} for any other mode.
+    """
+    if stat.S_ISFIFO(mode):
+        return FIFO
+    if stat.S_ISSOCK(mode):
+        return SOCKET
+    if stat.S_ISCHR(mode):
+        return CHARACTER_DEVICE
+    if stat.S_ISBLK(mode):
+        return BLOCK_DEVICE
+    return ""
+
+
 @dataclass(frozen=True)
 class FileInfo:
     """
@@ -43,6 +66,10 @@ class FileInfo:
     @ivar group: group name shown in listings.
     @ivar unique: an identifier unique to this file on its shell
         (the MLSD C{unique} fact), e.g. C{"803g1a2b"} from device and inode.
+    @ivar special: for an L{OTHER} entry, what it is when known
+        (L{specialOf}: L{FIFO}, L{SOCKET}, L{CHARACTER_DEVICE},
+        L{BLOCK_DEVICE}), which listings show (C{p}, C{s}, C{c}, C{b} in
+        C{LIST}, an C{OS.unix} type in C{MLSD}); C{""} otherwise.
     """
 
     kind: str
@@ -53,6 +80,7 @@ class FileInfo:
     owner: str = "ftp"
     group: str = "ftp"
     unique: str = ""
+    special: str = ""
 
     @property
     def isDirectory(self) -> bool:

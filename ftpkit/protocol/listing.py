@@ -18,7 +18,18 @@ import functools
 import re
 from operator import itemgetter
 
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK, kindOf
+from ftpkit.fileinfo import (
+    BLOCK_DEVICE,
+    CHARACTER_DEVICE,
+    DIRECTORY,
+    FIFO,
+    FILE,
+    LINK,
+    OTHER,
+    SOCKET,
+    kindOf,
+    specialOf,
+)
 from ftpkit.protocol.commands import MLST_FACTS
 from ftpkit.protocol.listingdates import (
     DAYS,
@@ -43,9 +54,28 @@ DEFAULT_FACTS = FACTS
 
 _FACT_NAMES = {"unix.mode": "UNIX.mode"}
 
-_KIND_CHARACTERS = {DIRECTORY: "d", LINK: "l"}
+_KIND_CHARACTERS = {DIRECTORY: "d", LINK: "l", FIFO: "p", SOCKET: "s",
+                    CHARACTER_DEVICE: "c", BLOCK_DEVICE: "b"}
+"""The first character of a C{LIST} mode, by kind or, for an L{OTHER}
+entry, by what it is (C{ls -l}'s letters); C{-} for the rest."""
 
-_MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink"}
+_MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink",
+               FIFO: "OS.unix=fifo", SOCKET: "OS.unix=socket",
+               CHARACTER_DEVICE: "OS.unix=chr", BLOCK_DEVICE: "OS.unix=blk"}
+"""The C{type} fact (RFC 3659 section 7.5.1) by kind or, for an L{OTHER}
+entry, by what it is: C{OS.unix=} and the names of RFC 3659's examples
+(C{chr}, C{blk}) and of other servers (C{fifo}, C{socket}), which
+clients recognise; C{OS.unix=other} for the rest."""
+
+
+def _typeOf(kind, special):
+    """
+    @param kind: a L{FileInfo} kind.
+    @param special: what an L{OTHER} entry is (L{FileInfo.special}).
+    @return: the key of L{_KIND_CHARACTERS} and L{_MLST_TYPES}: the
+        kind, or what an L{OTHER} entry is.
+    """
+    return special if kind == OTHER and special else kind
 
 
 @functools.lru_cache(maxsize=512)
@@ -54,7 +84,8 @@ def _modeString(kind, mode):
     Render a kind and permission bits as C{ls -l} does, e.g. C{drwxr-xr-x}
     (remembered: a directory has few distinct modes).
 
-    @param kind: a L{FileInfo} kind.
+    @param kind: a L{FileInfo} kind, or what an L{OTHER} entry is
+        (L{_typeOf}).
     @param mode: the permission bits, including setuid, setgid and sticky.
     @return: the ten-character mode string.
     """
@@ -97,7 +128,8 @@ def _listLine(name, info, now, dates):
         L{ftpkit.protocol.listingdates.listDate}.
     """
     return (
-        f"{_modeString(info.kind, info.mode)} {info.nlink:3d} "
+        f"{_modeString(_typeOf(info.kind, info.special), info.mode)}"
+        f" {info.nlink:3d} "
         f"{info.owner:<8} {info.group:<8} {info.size:8d} "
         f"{listDate(info.mtime, now, dates)} {name}"
     )
@@ -217,7 +249,8 @@ def _factsLine(name, info, facts, perm, typeName, modified):
     """
     directory = info.isDirectory
     return _factsTemplate(facts, not directory, bool(info.unique)).format(
-        typeName or _MLST_TYPES.get(info.kind, "OS.unix=other"),
+        typeName or _MLST_TYPES.get(_typeOf(info.kind, info.special),
+                                    "OS.unix=other"),
         "" if directory else str(info.size),
         modifyFact(info.mtime, modified),
         perm,
@@ -278,21 +311,29 @@ def permissions(info, writable):
     @param info: the entry's L{FileInfo}.
     @param writable: whether the user may change it.
     @return: for a directory C{"el"}, plus C{"cdfmp"} (create, delete,
-        rename, make directory, purge) when writable; for anything else
+        rename, make directory, purge) when writable; for a FIFO, socket
+        or device (which cannot be read or appended to) nothing, or
+        C{"dfw"} (delete, rename, store) when writable; for anything else
         C{"r"}, plus C{"adfw"} (append, delete, rename, store) when
         writable; letters in alphabetical order.
     """
-    return _permissionLetters(info.isDirectory, writable)
+    return _permissionLetters(_typeOf(info.kind, info.special), writable)
 
 
-@functools.lru_cache(maxsize=4)
-def _permissionLetters(isDirectory, writable):
+_SPECIAL = frozenset({FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE})
+
+
+@functools.lru_cache(maxsize=32)
+def _permissionLetters(kind, writable):
     """
+    @param kind: what L{_typeOf} gives.
     @return: the letters of L{permissions}, sorted (remembered: there are
-        four answers).
+        few answers).
     """
-    if isDirectory:
+    if kind == DIRECTORY:
         letters = "el" + ("cdfmp" if writable else "")
+    elif kind in _SPECIAL:
+        letters = "dfw" if writable else ""
     else:
         letters = "r" + ("adfw" if writable else "")
     return "".join(sorted(letters))
@@ -391,7 +432,7 @@ def _statHead(key, owner, group):
         the size.
     """
     mode, nlink, uid, gid = key
-    return (f"{_modeString(kindOf(mode), mode & 0o7777)} {nlink:3d} "
+    return (f"{_modeString(_kindOfMode(mode), mode & 0o7777)} {nlink:3d} "
             f"{owner(uid):<8} {group(gid):<8} ")
 
 
@@ -424,8 +465,8 @@ class FactsFormat:
         facts, writable, dates = self._facts, self._writable, self._dates
         return _encodeLines([
             _factsLine(name, info, facts,
-                       _permissionLetters(info.isDirectory, writable), None,
-                       dates)
+                       _permissionLetters(_typeOf(info.kind, info.special),
+                                          writable), None, dates)
             for name, info in sorted(batch, key=_byName)
         ])
 
@@ -485,18 +526,27 @@ class FactsFormat:
             fact, the C{unique} fact and the name (each C{""} where the
             fact around it is not given).
         """
-        kind = kindOf(mode)
+        kind = _kindOfMode(mode)
         directory = kind == DIRECTORY
         sized = "size" in self._facts and not directory
         cut = "\0"
         texts = iter(_factsTemplate(self._facts, not directory, True).format(
             _MLST_TYPES.get(kind, "OS.unix=other"), cut, cut,
-            _permissionLetters(directory, self._writable), cut,
+            _permissionLetters(kind, self._writable), cut,
             f"{mode & 0o7777:04o}", cut).split(cut))
         first, second, third, last = (
             next(texts) if given else ""
             for given in (sized, self._modify, self._unique, True))
         return first, sized, second, third, last
+
+
+def _kindOfMode(mode):
+    """
+    @param mode: an C{st_mode}.
+    @return: what L{_typeOf} gives for the L{FileInfo} of that mode.
+    """
+    kind = kindOf(mode)
+    return _typeOf(kind, specialOf(mode) if kind == OTHER else "")
 
 
 def _device(devices, device):

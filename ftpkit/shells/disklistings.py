@@ -22,7 +22,7 @@ from twisted.internet.defer import succeed
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.fileinfo import FileInfo, kindOf
+from ftpkit.fileinfo import OTHER, FileInfo, kindOf, specialOf
 from ftpkit.interfaces import IDirectoryListing, IStatListing
 from ftpkit.shells import uploads
 from ftpkit.shells.listings import BATCH_SIZE
@@ -88,8 +88,9 @@ def describe(result):
         describes a L{ftpkit.fileinfo.LINK}.
     @return: the L{FileInfo}.
     """
+    kind = kindOf(result.st_mode)
     return FileInfo(
-        kind=kindOf(result.st_mode),
+        kind=kind,
         size=result.st_size,
         mtime=result.st_mtime,
         mode=statModule.S_IMODE(result.st_mode),
@@ -97,6 +98,7 @@ def describe(result):
         owner=ownerName(result.st_uid),
         group=groupName(result.st_gid),
         unique=f"{result.st_dev:x}g{result.st_ino:x}",
+        special=specialOf(result.st_mode) if kind == OTHER else "",
     )
 
 

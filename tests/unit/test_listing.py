@@ -9,7 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo
+from ftpkit.fileinfo import (
+    BLOCK_DEVICE,
+    CHARACTER_DEVICE,
+    DIRECTORY,
+    FIFO,
+    FILE,
+    LINK,
+    OTHER,
+    SOCKET,
+    FileInfo,
+)
 from ftpkit.protocol.listing import (
     DEFAULT_FACTS,
     FACTS,
@@ -75,10 +85,21 @@ class ListLineTests(SynchronousTestCase):
 
     def test_other(self):
         """
-        Other kinds show as C{-}.
+        Other kinds show as C{-} when the shell does not say what they are.
         """
         line = formatListLine("fifo", _file(kind=OTHER, mode=0o600), NOW)
         self.assertTrue(line.startswith("-rw------- "))
+
+    def test_special(self):
+        """
+        FIFOs, sockets and devices show as C{ls -l} shows them: C{p},
+        C{s}, C{c} and C{b}.
+        """
+        for special, letter in ((FIFO, "p"), (SOCKET, "s"),
+                                (CHARACTER_DEVICE, "c"), (BLOCK_DEVICE, "b")):
+            line = formatListLine(
+                "x", _file(kind=OTHER, mode=0o640, special=special), NOW)
+            self.assertTrue(line.startswith(letter + "rw-r----- "), line)
 
     def test_specialBits(self):
         """
@@ -305,6 +326,22 @@ class FactsTests(SynchronousTestCase):
             formatFacts("o", _file(kind=OTHER, size=0), ("type",), "r"),
             "type=OS.unix=other; o",
         )
+
+    def test_specialKinds(self):
+        """
+        FIFOs, sockets and devices are given C{OS.unix} types (RFC 3659
+        section 7.5.1) naming what they are, and a C{perm} fact without
+        C{r} or C{a}: they cannot be downloaded or appended to.
+        """
+        for special, name in ((FIFO, "fifo"), (SOCKET, "socket"),
+                              (CHARACTER_DEVICE, "chr"),
+                              (BLOCK_DEVICE, "blk")):
+            info = _file(kind=OTHER, size=0, special=special)
+            self.assertEqual(
+                formatFacts("x", info, ("type", "perm"),
+                            permissions(info, False)),
+                f"type=OS.unix={name};perm=; x")
+            self.assertEqual(permissions(info, True), "dfw")
 
     def test_uniqueOmittedWhenEmpty(self):
         """

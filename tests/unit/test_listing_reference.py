@@ -14,7 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo
+from ftpkit.fileinfo import (
+    BLOCK_DEVICE,
+    CHARACTER_DEVICE,
+    DIRECTORY,
+    FIFO,
+    FILE,
+    LINK,
+    OTHER,
+    SOCKET,
+    FileInfo,
+)
 from ftpkit.protocol.commands import formatTimeval, utcDatetime
 from ftpkit.protocol.listing import (
     FACTS,
@@ -34,11 +44,15 @@ NOW = 1_795_000_000.0
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
-def referenceMode(kind, mode):
+def referenceMode(kind, mode, special=""):
     """
-    @return: the C{ls -l} mode string of a kind and permission bits.
+    @return: the C{ls -l} mode string of a kind (and what an L{OTHER}
+        entry is) and permission bits.
     """
     text = {DIRECTORY: "d", LINK: "l"}.get(kind, "-")
+    if kind == OTHER:
+        text = {FIFO: "p", SOCKET: "s", CHARACTER_DEVICE: "c",
+                BLOCK_DEVICE: "b"}.get(special, "-")
     for shift, special, letter in ((6, 0o4000, "s"), (3, 0o2000, "s"),
                                    (0, 0o1000, "t")):
         bits = mode >> shift
@@ -61,7 +75,8 @@ def referenceListLine(name, info, now):
         date += f" {when.hour:02d}:{when.minute:02d}"
     else:
         date += f"  {when.year:4d}"
-    return (f"{referenceMode(info.kind, info.mode)} {info.nlink:3d}"
+    return (f"{referenceMode(info.kind, info.mode, info.special)}"
+            f" {info.nlink:3d}"
             f" {info.owner:<8} {info.group:<8} {info.size:8d} {date} {name}")
 
 
@@ -69,14 +84,23 @@ def referenceFactsLine(name, info, facts, writable):
     """
     @return: the C{MLSD} line of an entry.
     """
+    special = info.kind == OTHER and info.special in (
+        FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE)
+    if special:
+        typeName = "OS.unix=" + {FIFO: "fifo", SOCKET: "socket",
+                                 CHARACTER_DEVICE: "chr",
+                                 BLOCK_DEVICE: "blk"}[info.special]
+        perm = "dfw" * writable
+    else:
+        typeName = {FILE: "file", DIRECTORY: "dir",
+                    LINK: "OS.unix=symlink"}.get(info.kind, "OS.unix=other")
+        perm = ("el" + "cdfmp" * writable if info.isDirectory
+                else "r" + "adfw" * writable)
     values = {
-        "type": {FILE: "file", DIRECTORY: "dir",
-                 LINK: "OS.unix=symlink"}.get(info.kind, "OS.unix=other"),
+        "type": typeName,
         "size": None if info.isDirectory else str(info.size),
         "modify": formatTimeval(info.mtime),
-        "perm": "".join(sorted(("el" + "cdfmp" * writable)
-                               if info.isDirectory
-                               else ("r" + "adfw" * writable))),
+        "perm": "".join(sorted(perm)),
         "unique": info.unique or None,
         "unix.mode": f"{info.mode & 0o7777:04o}",
     }
@@ -116,6 +140,8 @@ infos = st.builds(
     owner=st.text(max_size=10),
     group=st.text(max_size=10),
     unique=st.sampled_from(["", "803g1a2b", "fe01g7"]),
+    special=st.sampled_from(["", FIFO, SOCKET, CHARACTER_DEVICE,
+                             BLOCK_DEVICE]),
 )
 
 entries = st.lists(st.tuples(names, infos), max_size=30)
@@ -172,7 +198,8 @@ class ReferenceTests(SynchronousTestCase):
 statResults = st.builds(
     SimpleNamespace,
     st_mode=st.sampled_from([stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK,
-                             stat.S_IFIFO, stat.S_IFSOCK, stat.S_IFCHR]).flatmap(
+                             stat.S_IFIFO, stat.S_IFSOCK, stat.S_IFCHR,
+                             stat.S_IFBLK]).flatmap(
         lambda kind: st.integers(0, 0o7777).map(lambda bits: kind | bits)),
     st_nlink=st.integers(0, 10**5),
     st_uid=st.sampled_from([0, 1, 65534, 4242]),
