@@ -14,6 +14,12 @@ C{home} under the URL (never above it), their permissions and quotas
 Anonymous users see the URL itself (or, with a users file, the home of
 its C{anonymous} entry); the server applies C{--read-only} and the
 anonymous rules to every session.
+
+fsspec's C{memory://} keeps its tree in the server's memory: the realm
+holds it to a size (C{size=}, L{ftpkit.auth.realms.MEMORY_REALM_BYTES}
+unless given) as a quota over the whole root, in bytes and in files and
+directories (one per KiB), so that uploaders cannot fill the server's
+memory: past it, uploads get C{552} and C{MKD} C{550}.
 """
 
 from twisted.cred import error
@@ -54,7 +60,8 @@ class FsspecRealm:
     oneProcess = False
 
     def __init__(self, makeFilesystem, root, homePerUser=False, readOnly=False,
-                 anonymousWrite=False, database=None, pool=None):
+                 anonymousWrite=False, database=None, pool=None,
+                 maxBytes=None):
         """
         @param makeFilesystem: makes the fsspec filesystem (blocking;
             called once, in a thread, at the first login that finds none).
@@ -66,6 +73,11 @@ class FsspecRealm:
             permissions and quotas, or C{None}.
         @param pool: the L{ftpkit.blocking.BlockingPool} for the
             filesystem's calls.
+        @param maxBytes: the most bytes stored under the root, files and
+            uploads in progress together, for every user (with one file
+            or directory per L{ftpkit.shells.memorytree.BYTES_PER_ENTRY}
+            bytes of it), or C{None} for no bound: a store held in the
+            server's memory needs one.
         """
         self._makeFilesystem = makeFilesystem
         self.root = root.rstrip("/")
@@ -81,6 +93,8 @@ class FsspecRealm:
         self._waiters = []
         self._homes = set()
         self._usages = {}
+        self.maxBytes = maxBytes
+        self._storeUsage = None
         self._generation = database.generation if database is not None else 0
 
     def _filesystem(self):
@@ -174,6 +188,38 @@ class FsspecRealm:
                 if not info.isDirectory:
                     raise
         self._homes.add(home)
+        if self._storeUsage is not None:
+            # Made past the bound's count: measured again when next needed.
+            self._storeUsage.invalidate()
+
+    def _bounded(self, shell):
+        """
+        Hold a shell of this realm to L{maxBytes}.
+
+        @param shell: an L{FsspecShell} of this realm.
+        @return: C{shell} in a L{ftpkit.shells.permissions.PermissionShell}
+            allowing everything within quotas that every session of the
+            realm shares: L{maxBytes}, and one file or directory per
+            L{ftpkit.shells.memorytree.BYTES_PER_ENTRY} bytes of it (at
+            least L{ftpkit.shells.memorytree.MIN_ENTRIES}).
+        """
+        from ftpkit.shells.memorytree import BYTES_PER_ENTRY, MIN_ENTRIES
+        from ftpkit.shells.permissions import (
+            PERMISSIONS,
+            PermissionShell,
+            PermissionTable,
+            QuotaUsage,
+        )
+
+        if self._storeUsage is None:
+            top = self.shellAt(())
+            fs, where = top.fs, top.fsPath(())
+            self._storeUsage = QuotaUsage(lambda: _du(fs, where),
+                                          run=top.call)
+        return PermissionShell(
+            shell, PermissionTable(PERMISSIONS), self.maxBytes,
+            self._storeUsage,
+            max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY))
 
     def usageOf(self, home, shell):
         """
@@ -217,6 +263,8 @@ class FsspecRealm:
                        home="/".join(home), user=str(avatarId), why=e.message)
             raise error.UnauthorizedLogin("home directory unavailable") from None
         shell = self.shellAt(home)
+        if self.maxBytes is not None:
+            shell = self._bounded(shell)
         readOnly = self._readOnly
         if entry is not None:
             from ftpkit.shells.permissions import PermissionShell
@@ -284,14 +332,21 @@ def makeFsspecRealm(argument, options):
     def makeFilesystem():
         return cls(skip_instance_cache=True, **fsOptions)
 
+    inMemory = "memory" in _protocols(cls)
+    maxBytes = None
+    if inMemory:
+        from ftpkit.auth.realms import MEMORY_REALM_BYTES
+
+        maxBytes = config.maxBytes or MEMORY_REALM_BYTES
     realm = FsspecRealm(
         makeFilesystem, root,
         homePerUser=bool(options.get("home-per-user")),
         readOnly=bool(options.get("read-only")),
         anonymousWrite=bool(options.get("anonymous-write")),
         database=database,
+        maxBytes=maxBytes,
     )
-    realm.oneProcess = "memory" in _protocols(cls)
+    realm.oneProcess = inMemory
     return realm
 
 

@@ -17,6 +17,10 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
     C{users} key may name the users file;
   - C{users=PATH}: a users file (L{ftpkit.auth.users}): each user's home is a
     prefix under the URL, with their permissions and quota;
+  - C{size=SIZE} (C{memory://} only; K, M, G suffixes): the most bytes
+    the tree in the server's memory holds, files and uploads in progress
+    together, and one file or directory per KiB of it
+    (L{ftpkit.auth.realms.MEMORY_REALM_BYTES} unless given);
   - any other C{NAME=VALUE}: a backend option that is not a secret
     (C{endpoint_url}, C{region_name}, C{profile}, C{port}...): C{true},
     C{false} and whole numbers become C{bool} and C{int}. A secret's name
@@ -43,7 +47,7 @@ SECRET_NAMES = frozenset({"key", "pkey", "account_key", "access_key",
                           "connection_string", "client_key"})
 """Option names that are secrets though they hold no L{SECRET_WORDS}."""
 
-_OWN_KEYS = ("config", "users")
+_OWN_KEYS = ("config", "users", "size")
 
 _EXTRAS = {"s3": "s3", "s3a": "s3", "sftp": "sftp", "ssh": "sftp"}
 
@@ -59,6 +63,8 @@ class StorageConfig:
         and the query (not those fsspec reads from the URL itself).
     @ivar users: the users file, or C{None}.
     @ivar configFile: the config file, or C{None}.
+    @ivar maxBytes: C{size=}, the most bytes a C{memory://} tree holds, or
+        C{None} when not given.
     """
 
     url: str
@@ -66,6 +72,7 @@ class StorageConfig:
     options: dict = field(default_factory=dict)
     users: Optional[str] = None
     configFile: Optional[str] = None
+    maxBytes: Optional[int] = None
 
 
 def isSecretName(name):
@@ -129,7 +136,8 @@ def parseArgument(argument, readFile=None):
     for name, value in pairs:
         if name in _OWN_KEYS:
             if not value:
-                raise ValueError(f"fsspec realm: {name}= needs a path")
+                raise ValueError(f"fsspec realm: {name}= needs a "
+                                 + ("size" if name == "size" else "path"))
             own[name] = value
         elif isSecretName(name):
             raise ValueError(
@@ -146,7 +154,30 @@ def parseArgument(argument, readFile=None):
         options.update(fileOptions)
         users = users or fileUsers
     options.update(queryOptions)
-    return StorageConfig(url, protocolOf(url), options, users, configFile)
+    protocol = protocolOf(url)
+    return StorageConfig(url, protocol, options, users, configFile,
+                         _maxBytes(own.get("size"), protocol))
+
+
+def _maxBytes(text, protocol):
+    """
+    @param text: the value of C{size=}, or C{None}.
+    @param protocol: the URL's protocol.
+    @return: the bytes it says, or C{None} without it.
+    @raise ValueError: for a size that is not one, or one given for a
+        store other than C{memory://} (whose room is its own).
+    """
+    if text is None:
+        return None
+    if protocol != "memory":
+        raise ValueError(
+            f"fsspec realm: size= bounds memory:// only, not {protocol}://")
+    from ftpkit.deploy.limitoptions import parseByteCount
+
+    try:
+        return parseByteCount(text)
+    except ValueError as e:
+        raise ValueError(f"fsspec realm: size={text}: {e}") from None
 
 
 def _hasPassword(url):

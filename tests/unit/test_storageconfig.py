@@ -210,3 +210,32 @@ class ResolveTests(unittest.TestCase):
         """
         e = self.assertRaises(ValueError, resolve, parseArgument("nope://x"))
         self.assertIn("unknown storage protocol 'nope'", str(e))
+
+
+class SizeTests(unittest.TestCase):
+    """
+    C{size=} bounds a C{memory://} tree.
+    """
+
+    def test_memory(self):
+        """
+        C{size=} is read with K, M, G suffixes and is no backend option;
+        without it nothing is said.
+        """
+        config = parseArgument("memory://srv?size=64K")
+        self.assertEqual((config.maxBytes, config.options), (65536, {}))
+        self.assertIsNone(parseArgument("memory://").maxBytes)
+
+    def test_refused(self):
+        """
+        A size that is not one, and a size for another store, are one-line
+        errors.
+        """
+        for argument, words in (
+                ("memory://?size=lots", "size=lots: must be a number"),
+                ("memory://?size=0", "size=0: must be at least 1 byte"),
+                ("memory://?size=", "size= needs a size"),
+                ("s3://bucket?size=1G", "size= bounds memory:// only")):
+            e = self.assertRaises(ValueError, parseArgument, argument)
+            self.assertIn(words, str(e))
+            self.assertNotIn("\n", str(e))

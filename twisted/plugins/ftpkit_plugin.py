@@ -155,7 +155,10 @@ class FsspecRealmPlugin:
     )
     argumentHelp = (
         "URL[?config=PATH&users=PATH&OPTION=VALUE...]: secrets only in the"
-        " TOML config file's [options] (see docs/object-storage.rst)"
+        " TOML config file's [options] (see docs/object-storage.rst);"
+        " memory:// holds at most size=SIZE (K, M, G suffixes) and one file"
+        " or directory per KiB of it, past them uploads get 552"
+        " [default: 256M]"
     )
 
     def makeRealm(self, argument, options):
