@@ -35,7 +35,7 @@ from ftpkit.errors import (
     PermissionDenied,
     fromOSError,
 )
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK, FileInfo
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo, specialOf
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellFeatures,
@@ -60,7 +60,10 @@ POOL_SIZE = 16
 """Blocking calls running at once, for all the shells of one pool: a
 store across the network spends most of a call waiting."""
 
-_KINDS = {"directory": DIRECTORY, "file": FILE, "link": LINK}
+_KINDS = {"directory": DIRECTORY, "file": FILE, "link": LINK,
+          "other": OTHER}
+"""Our kinds of fsspec's types; C{"other"} is what C{file://} says of a
+FIFO, a socket or a device."""
 
 
 def translateError(error):
@@ -101,7 +104,10 @@ def describe(backend, fs, detail):
     """
     kind = _KINDS.get(detail.get("type"), FILE)
     mode = detail.get("mode")
+    special = ""
     if isinstance(mode, int):
+        if kind == OTHER:
+            special = specialOf(mode)
         mode = stat.S_IMODE(mode)
     else:
         mode = 0o755 if kind == DIRECTORY else 0o644
@@ -114,6 +120,7 @@ def describe(backend, fs, detail):
         nlink=2 if kind == DIRECTORY else 1,
         unique=hashlib.blake2b(name.encode("utf-8", "surrogateescape"),
                                digest_size=8).hexdigest(),
+        special=special,
     )
 
 
@@ -414,6 +421,10 @@ class FsspecShell:
         info = self._info(path)
         if info.get("type") == "directory":
             raise IsDirectory()
+        if info.get("type") == "other":
+            # A FIFO (a device...) on file://: its open would wait for a
+            # writer, holding one of the pool's threads for good.
+            raise PermissionDenied()
         opened = openForReadingBlocking(self.fs, self.backend, self.fsPath(path))
         return FsspecReadFile(self.call, opened, int(info.get("size") or 0), offset)
 

@@ -418,3 +418,33 @@ class ShellTests(unittest.TestCase):
         alice = FsspecShell(shell.fs, "/home/alice")
         self.assertEqual([n for n, i in (yield alice.list(()))], ["a"])
         yield self.assertFailure(alice.stat(("b",)), NoSuchFile)
+
+
+class LocalSpecialFilesTests(unittest.TestCase):
+    """
+    A FIFO on C{file://}: listed as one, and never opened for a download
+    (the open would wait for a writer, holding a thread of the pool).
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    @defer.inlineCallbacks
+    def test_fifo(self):
+        """
+        A FIFO is an L{ftpkit.fileinfo.OTHER} entry that is a
+        L{ftpkit.fileinfo.FIFO}, and reading it fails with
+        L{PermissionDenied} at once.
+        """
+        import os
+
+        from ftpkit.errors import PermissionDenied
+        from ftpkit.fileinfo import FIFO, OTHER
+
+        root = scratchDirectory(self)
+        os.mkfifo(os.path.join(root, "fifo"))
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
+        [(name, info)] = yield shell.list(())
+        self.assertEqual((name, info.kind, info.special), ("fifo", OTHER, FIFO))
+        yield self.assertFailure(shell.openForReading(("fifo",)),
+                                 PermissionDenied)
