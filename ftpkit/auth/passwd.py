@@ -22,7 +22,8 @@ import sys
 import tempfile
 import tomllib
 
-from ftpkit.auth.users import UsersFileError, hashPassword, parseUser, parseUsers
+from ftpkit.auth.passwordhash import hashPassword
+from ftpkit.auth.usersfile import UsersFileError, parseUser, parseUsers
 from ftpkit.shells.permissions import PERMISSIONS
 
 _KEY_ORDER = ("password", "home", "permissions", "quota", "quota-files",

@@ -31,8 +31,9 @@ from ftpkit.auth.passwd import (
     readPassword,
     standardStreams,
 )
+from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.auth.pgusers import COLUMN_NAMES, ROW, SCHEMA, entryFromRow
-from ftpkit.auth.users import UsersFileError, hashPassword
+from ftpkit.auth.usersfile import UsersFileError
 
 
 def directoryRule(text):

@@ -19,7 +19,7 @@ import json
 from twisted.enterprise import adbapi
 from twisted.logger import Logger
 
-from ftpkit.auth.users import UsersFileError, parseUser
+from ftpkit.auth.usersfile import UsersFileError, parseUser
 from ftpkit.errors import ServiceUnavailable
 
 _log = Logger()

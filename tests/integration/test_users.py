@@ -92,10 +92,10 @@ class HashTests(unittest.TestCase):
         The dummy check runs a real scrypt hash of the default cost and
         matches nothing.
         """
-        from ftpkit.auth import users
+        from ftpkit.auth import passwordhash, users
 
         self.assertFalse(users._verifyOrDummy("", None))
-        self.assertEqual(parseHash(users._dummyHash())[:3], (2**14, 8, 1))
+        self.assertEqual(parseHash(passwordhash.dummyHash())[:3], (2**14, 8, 1))
 
     def test_defaultCost(self):
         """

@@ -1,0 +1,239 @@
+"""
+The users file of virtual users (see C{docs/virtual-users.rst}), a TOML
+file that L{readUsersFile} and L{parseUsers} check, giving a L{UserEntry}
+per user::
+
+    [users.alice]
+    password = "scrypt$16384$8$1$c2FsdA==$aGFzaA=="
+    home = "alice"
+    permissions = ["list", "read", "write", "mkdir"]
+    quota = 104857600
+    quota-files = 10000
+    read-only = false
+
+    [users.alice.directories."/incoming"]
+    permissions = ["list", "write"]
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ftpkit.auth.passwordhash import isPasswordHash, parseHash
+from ftpkit.auth.realms import isSafeUserName
+from ftpkit.deploy.limitoptions import parseByteCount
+from ftpkit.errors import FTPError
+from ftpkit.protocol import paths
+from ftpkit.shells.permissions import PERMISSIONS, PermissionTable
+
+DEFAULT_PERMISSIONS = ("list", "read")
+"""The permissions of a user whose entry gives none."""
+
+_USER_KEYS = {"password", "home", "permissions", "quota", "quota-files",
+              "read-only", "directories", "max-download-rate",
+              "max-upload-rate"}
+
+
+class UsersFileError(ValueError):
+    """
+    A users file that cannot be read or is not valid; the message names
+    the file and the entry at fault.
+    """
+
+
+@dataclass(frozen=True)
+class UserEntry:
+    """
+    One user of a users file.
+
+    @ivar name: the user name.
+    @ivar password: the password hash (or the clear text found in a bad
+        file, which L{UsersChecker} refuses), or C{None}.
+    @ivar home: the home directory as written (relative to the realm's
+        root, or absolute).
+    @ivar permissions: the L{PermissionTable}.
+    @ivar quota: the most bytes the user may store, or C{None}.
+    @ivar readOnly: the user may change nothing.
+    @ivar downloadRate: bytes a second the user's sessions download at,
+        or C{None} for the server's C{--max-download-rate}.
+    @ivar uploadRate: likewise for uploads.
+    @ivar fileQuota: the most files and directories the user may store,
+        or C{None}.
+    """
+
+    name: str
+    password: Optional[str] = None
+    home: str = ""
+    permissions: PermissionTable = field(
+        default_factory=lambda: PermissionTable(DEFAULT_PERMISSIONS))
+    quota: Optional[int] = None
+    readOnly: bool = False
+    downloadRate: Optional[int] = None
+    uploadRate: Optional[int] = None
+    fileQuota: Optional[int] = None
+
+
+def _permissionList(value, where):
+    """
+    @param value: a C{permissions} value.
+    @param where: the key path, for messages.
+    @return: the names, as a C{frozenset}.
+    @raise UsersFileError: when it is not a list of known names.
+    """
+    if not isinstance(value, list) or not all(
+        isinstance(name, str) for name in value
+    ):
+        raise UsersFileError(f"{where}: must be a list of permission names")
+    unknown = sorted(set(value) - set(PERMISSIONS))
+    if unknown:
+        raise UsersFileError(
+            f"{where}: unknown permission {unknown[0]!r} (known: "
+            f"{', '.join(PERMISSIONS)})")
+    return frozenset(value)
+
+
+def _directories(value, where):
+    """
+    @param value: a C{directories} table.
+    @param where: the key path, for messages.
+    @return: a C{dict} of directory path (a tuple of segments) to
+        permission names.
+    @raise UsersFileError: when a key is not an absolute path or an entry
+        is not C{{permissions = [...]}}.
+    """
+    if not isinstance(value, dict):
+        raise UsersFileError(f"{where}: must be a table of directories")
+    result = {}
+    for text, entry in value.items():
+        here = f'{where}."{text}"'
+        if not text.startswith("/"):
+            raise UsersFileError(f"{here}: must be an absolute path like /incoming")
+        try:
+            path = paths.resolve((), text)
+        except FTPError:
+            raise UsersFileError(f"{here}: not a valid path")
+        if not isinstance(entry, dict) or set(entry) != {"permissions"}:
+            raise UsersFileError(f"{here}: must hold exactly permissions = [...]")
+        result[path] = _permissionList(entry["permissions"],
+                                       f"{here}.permissions")
+    return result
+
+
+def parseUser(name, table):
+    """
+    Check and convert one C{[users.NAME]} table.
+
+    @param name: the user name.
+    @param table: the table, as C{tomllib} gives it.
+    @return: a L{UserEntry}.
+    @raise UsersFileError: saying which key is wrong and why.
+    """
+    where = f"users.{name}"
+    if not isSafeUserName(name):
+        raise UsersFileError(f"{where}: not a usable user name")
+    if not isinstance(table, dict):
+        raise UsersFileError(f"{where}: must be a table")
+    unknown = sorted(set(table) - _USER_KEYS)
+    if unknown:
+        raise UsersFileError(
+            f"{where}: unknown key {unknown[0]!r} (known: "
+            f"{', '.join(sorted(_USER_KEYS))})")
+    password = table.get("password")
+    if password is not None:
+        if not isinstance(password, str):
+            raise UsersFileError(f"{where}.password: must be a string")
+        if isPasswordHash(password):
+            try:
+                parseHash(password)
+            except ValueError as e:
+                raise UsersFileError(f"{where}.password: {e}")
+    home = table.get("home", name)
+    if not isinstance(home, str) or not home or "\0" in home:
+        raise UsersFileError(f"{where}.home: must be a non-empty path")
+    quota = table.get("quota")
+    if quota is not None and (
+        isinstance(quota, bool) or not isinstance(quota, int) or quota < 0
+    ):
+        raise UsersFileError(f"{where}.quota: must be a number of bytes >= 0")
+    fileQuota = table.get("quota-files")
+    if fileQuota is not None and (
+        isinstance(fileQuota, bool) or not isinstance(fileQuota, int)
+        or fileQuota < 1
+    ):
+        raise UsersFileError(f"{where}.quota-files: must be a positive integer")
+    readOnly = table.get("read-only", False)
+    if not isinstance(readOnly, bool):
+        raise UsersFileError(f"{where}.read-only: must be true or false")
+    default = _permissionList(
+        table.get("permissions", list(DEFAULT_PERMISSIONS)),
+        f"{where}.permissions")
+    overrides = _directories(table.get("directories", {}),
+                             f"{where}.directories")
+    rates = [_rate(table.get(key), f"{where}.{key}")
+             for key in ("max-download-rate", "max-upload-rate")]
+    return UserEntry(name, password, home, PermissionTable(default, overrides),
+                     quota, readOnly, *rates, fileQuota=fileQuota)
+
+
+def _rate(value, where):
+    """
+    @param value: a C{max-download-rate} or C{max-upload-rate} value: a
+        number of bytes a second, or text such as C{"500K"}; or C{None}.
+    @param where: the key path, for messages.
+    @return: bytes a second, or C{None}.
+    @raise UsersFileError: when it is not a rate.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UsersFileError(f"{where}: must be bytes a second, like 500K")
+    try:
+        return parseByteCount(value)
+    except ValueError as e:
+        raise UsersFileError(f"{where}: {e}")
+
+
+def parseUsers(text, source="<users>"):
+    """
+    Parse the text of a users file.
+
+    @param text: the TOML text.
+    @param source: the file name, for messages.
+    @return: a C{dict} of user name to L{UserEntry}.
+    @raise UsersFileError: saying where the file is wrong.
+    """
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UsersFileError(f"{source}: not valid TOML: {e}")
+    extra = sorted(set(document) - {"users"})
+    if extra:
+        raise UsersFileError(
+            f"{source}: unknown top-level key {extra[0]!r} (only [users.NAME] tables)")
+    users = document.get("users", {})
+    if not isinstance(users, dict):
+        raise UsersFileError(f"{source}: users must be a table")
+    try:
+        return {name: parseUser(name, table) for name, table in users.items()}
+    except UsersFileError as e:
+        raise UsersFileError(f"{source}: {e}")
+
+
+def readUsersFile(path):
+    """
+    Read and parse a users file.
+
+    @param path: its path.
+    @return: see L{parseUsers}.
+    @raise UsersFileError: when it cannot be read or is not valid.
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise UsersFileError(f"cannot read users file {path!r}: {e.strerror}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsersFileError(f"{path}: not UTF-8")
+    return parseUsers(text, path)
