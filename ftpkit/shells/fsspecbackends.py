@@ -15,7 +15,9 @@ L{backendFor} picks a L{Backend} from a filesystem's protocol:
   - the local disk, SFTP and memory (L{LocalBackend}, L{SFTPBackend},
     L{MemoryBackend}): real directories, uploads written to a temporary
     sibling and moved into place, resumed and appended uploads written in
-    place, modification times set;
+    place, modification times set; on the local disk, an upload that may
+    only create its file is linked to its name, which fails if the name
+    exists (L{Backend.createsAtomically});
   - anything else fsspec knows (L{Backend}): directories through fsspec's
     C{mkdir}/C{rmdir}, uploads through a temporary sibling, nothing
     appended or resumed.
@@ -120,6 +122,9 @@ class Backend:
     @cvar writeOptions: keyword arguments of C{fs.open} for an upload.
     @cvar unsupportedFeatures: the C{FEAT} keywords the store cannot
         honour (C{MFMT} where L{setModificationTime} refuses).
+    @cvar createsAtomically: L{moveNew} puts an upload in place only if
+        its name is free, in one step (the shell then provides
+        L{ftpkit.interfaces.IFTPShellCreate}).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -131,6 +136,7 @@ class Backend:
     readOptions = {}
     writeOptions = {}
     unsupportedFeatures = frozenset({"MFMT"})
+    createsAtomically = False
 
     def __init__(self, label):
         """
@@ -228,6 +234,19 @@ class Backend:
             # fs.mv would rename every file the name matches as a pattern.
             fs.cp_file(source, target)
             fs.rm_file(source)
+
+    def moveNew(self, fs, source, target):
+        """
+        Move a complete upload to a name that must be free, in one step
+        (blocking): only where L{createsAtomically}.
+
+        @param fs: the filesystem.
+        @param source: the upload's temporary path on C{fs}.
+        @param target: its name.
+        @raise FileExistsError: when something has that name.
+        """
+        raise NotImplementedError(
+            f"{self.label} storage cannot create a file only if it is new")
 
     def setModificationTime(self, fs, path, when):
         """
@@ -350,6 +369,16 @@ class LocalBackend(_PosixBackend):
     """
     The local disk (C{file://}).
     """
+
+    createsAtomically = True
+
+    def moveNew(self, fs, source, target):
+        """
+        See L{Backend.moveNew}: C{link(2)}, which fails if the name exists
+        (a link or a FIFO included), then the temporary name is removed.
+        """
+        os.link(source, target)
+        os.unlink(source)
 
     def confine(self, root, path):
         """

@@ -295,26 +295,30 @@ class RenameIntoPlaceWriter(_SequentialWriter):
     once complete.
     """
 
-    def __init__(self, fs, temporary, target):
+    def __init__(self, fs, temporary, target, move=None):
         """
         Open the temporary file (blocking).
 
         @param fs: the filesystem.
         @param temporary: the temporary path (L{temporarySibling}).
         @param target: the path the upload replaces or makes.
+        @param move: moves it into place, called (blocking) as
+            C{move(temporary, target)}; C{fs.mv} when omitted.
         """
         super().__init__(fs.open(temporary, "wb"))
         self._fs = fs
         self._temporary = temporary
         self._target = target
+        self._move = move if move is not None else fs.mv
 
     def commit(self):
         """
-        Close the temporary file and move it over the target.
+        Close the temporary file and move it into place; the temporary
+        file is removed if that fails.
         """
         self._handle.close()
         try:
-            self._fs.mv(self._temporary, self._target)
+            self._move(self._temporary, self._target)
         except BaseException:
             self._removeTemporary()
             raise

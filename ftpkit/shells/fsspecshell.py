@@ -20,7 +20,7 @@ import weakref
 
 from twisted.internet import defer
 from twisted.logger import Logger
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from ftpkit.blocking import BlockingPool
 from ftpkit.errors import (
@@ -38,6 +38,7 @@ from ftpkit.errors import (
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo, specialOf
 from ftpkit.interfaces import (
     IFTPShell,
+    IFTPShellCreate,
     IFTPShellFeatures,
     IFTPShellStreamedListing,
 )
@@ -160,6 +161,10 @@ class FsspecShell:
     Names reserved for the shell's own use (L{isReserved}) are not listed,
     and a command naming one fails with L{InvalidPath}.
 
+    Where the backend puts a new file in place only if its name is free
+    (L{ftpkit.shells.fsspecbackends.Backend.createsAtomically}: the local
+    disk), the shell also provides L{IFTPShellCreate}.
+
     @ivar fs: the filesystem.
     @ivar root: the path on C{fs} the user sees as C{/}.
     @ivar backend: the L{ftpkit.shells.fsspecbackends.Backend} of C{fs}.
@@ -182,6 +187,8 @@ class FsspecShell:
         self.backend = backend if backend is not None else backendFor(fs)
         self._pool = pool if pool is not None else defaultPool()
         self._lock = lockFor(fs) if self.backend.serialized else None
+        if self.backend.createsAtomically:
+            alsoProvides(self, IFTPShellCreate)
         self._running = 0
         self._idleWaiters = []
 
@@ -443,6 +450,15 @@ class FsspecShell:
                 target, "wb", autocommit=False, **self.backend.writeOptions))
         return FsspecWriteFile(self.call, writer)
 
+    def _openForCreating(self, path):
+        self._requireDirectory(path[:-1])
+        if self._kindOf(path) is not None:
+            raise AlreadyExists()
+        target = self.fsPath(path)
+        return FsspecWriteFile(self.call, RenameIntoPlaceWriter(
+            self.fs, temporarySibling(target), target,
+            lambda source, name: self.backend.moveNew(self.fs, source, name)))
+
     def _setModificationTime(self, path, when):
         if self._kindOf(path) is None:
             raise NoSuchFile()
@@ -534,6 +550,21 @@ class FsspecShell:
             return defer.fail(IsDirectory())
         return (self._refused(path)
                 or self.call(self._openForWriting, path, offset, append))
+
+    def openForCreating(self, path):
+        """
+        See L{IFTPShellCreate.openForCreating} (provided where the backend
+        L{createsAtomically
+        <ftpkit.shells.fsspecbackends.Backend.createsAtomically>}): the
+        upload goes to a temporary sibling, which its commit moves to the
+        name only if that is still free (L{AlreadyExists} otherwise).
+
+        @return: a Deferred firing with an L{FsspecWriteFile}.
+        """
+        if not path:
+            return defer.fail(IsDirectory())
+        return (self._refused(path)
+                or self.call(self._openForCreating, path))
 
     def setModificationTime(self, path, when):
         """

@@ -448,3 +448,51 @@ class LocalSpecialFilesTests(unittest.TestCase):
         self.assertEqual((name, info.kind, info.special), ("fifo", OTHER, FIFO))
         yield self.assertFailure(shell.openForReading(("fifo",)),
                                  PermissionDenied)
+
+
+class CreateTests(unittest.TestCase):
+    """
+    Which fsspec shells provide L{ftpkit.interfaces.IFTPShellCreate}: those
+    whose backend puts a new file in place only if its name is free, in
+    one step (the local disk's C{link(2)}); the conformance kit's
+    C{test_create} then runs for them (L{LocalConformanceTests}).
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def test_provided(self):
+        """
+        The C{file://} shell provides it, through the wrappers too; the
+        C{memory://} one does not.
+        """
+        from ftpkit.interfaces import IFTPShellCreate
+        from ftpkit.shells.wrappers import UploadOnlyShell
+
+        local = FsspecShell(LocalFileSystem(skip_instance_cache=True),
+                            scratchDirectory(self))
+        self.assertTrue(IFTPShellCreate.providedBy(local))
+        self.assertTrue(IFTPShellCreate.providedBy(UploadOnlyShell(local)))
+        self.assertFalse(IFTPShellCreate.providedBy(memoryShell()))
+
+    @defer.inlineCallbacks
+    def test_nameTakenByLink(self):
+        """
+        A dangling link has the name: a creating upload's commit fails
+        with L{ftpkit.errors.AlreadyExists}, leaves the link, and leaves no
+        temporary file.
+        """
+        import os
+
+        from ftpkit.errors import AlreadyExists
+        from ftpkit.shells.adapters import writeFileFor
+
+        root = scratchDirectory(self)
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
+        opened = writeFileFor((yield shell.openForCreating(("f",))))
+        os.symlink("nowhere", os.path.join(root, "f"))
+        consumer = yield opened.receive()
+        consumer.write(b"data")
+        yield self.assertFailure(opened.close(), AlreadyExists)
+        self.assertEqual(os.listdir(root), ["f"])
+        self.assertEqual(os.readlink(os.path.join(root, "f")), "nowhere")
