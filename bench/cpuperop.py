@@ -21,8 +21,9 @@ C{--clients N} runs N such clients at once, sharing the operations (what
 changes when the reactor has several sessions' events per turn).
 
 The server's CPU time (every thread, from C{/proc}, see L{bench.procstat})
-is read before and after each run of C{--ops} operations; rounds of every
-server are interleaved, and the median and min-max of the microseconds per
+is read before and after each run of C{--ops} operations (each run's
+uploads are set aside, not removed, until the end: L{bench.spent}); rounds
+of every server are interleaved, and the median and min-max of the microseconds per
 operation are printed. C{--baseline DIR} (repeatable) also runs ftpkit
 from another checkout (named after the directory); C{--ftpkit-arg ARG}
 gives every ftpkit more arguments (C{--ftpkit-arg=--workers=2}: the
@@ -43,6 +44,7 @@ import time
 from bench.certs import writeSelfSigned
 from bench.client import Client, clientContext
 from bench.servers import Ftpkit, FtpkitBaseline, Pyftpdlib
+from bench.spent import CREATE_WARNING, createCost, setAside
 
 SIZE = 16 * 1024
 SCENARIOS = ("login", "login-tls", "retr", "stor", "list", "mlsd", "nlst")
@@ -239,7 +241,7 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None,
         after = instance.tree.cpu()
     finally:
         instance.stop()
-        shutil.rmtree(os.path.join(root, "up"))
+        setAside(os.path.join(root, "up"), os.path.join(workdir, "spent"))
         os.mkdir(os.path.join(root, "up"))
     return (after - before) * 1e6 / ops
 
@@ -312,6 +314,13 @@ def main(argv=None):
         _entries = args.entries
         if set(scenarios) & set(LISTINGS):
             makeDirectory(os.path.join(_root, "many"), args.entries)
+        cost = createCost(workdir)
+        if cost > CREATE_WARNING and "stor" in scenarios:
+            print(f"warning: creating a file in {workdir} costs"
+                  f" {cost * 1e6:.0f} µs of CPU now (recently freed inodes"
+                  " nearby, see bench.spent); stor will mostly measure"
+                  " that: try --tmp /dev/shm or another directory",
+                  file=sys.stderr)
         pem = os.path.join(workdir, "bench.pem")
         writeSelfSigned(pem)
         samples = {(k.name, s): [] for k in kinds for s in scenarios}

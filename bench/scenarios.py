@@ -5,7 +5,6 @@ returns a C{dict} of figures; a wrong transfer raises L{TransferError}.
 
 import hashlib
 import os
-import shutil
 import socket
 import threading
 import time
@@ -13,6 +12,7 @@ import time
 from bench import sessions
 from bench.client import CHUNK, ReplyError, clientContext
 from bench.sessions import Session
+from bench.spent import setAside
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -267,9 +267,8 @@ def smallUploads(instance, work, verify=False):
     """
     Small files uploaded into a new directory below C{up/}, each client
     logged in once; every stored file is compared with what was sent, then
-    the directory is removed. A new directory per sample: in one that has
-    seen thousands of files come and go, every server's creates slow down
-    by a factor that changes from sample to sample.
+    the directory is set aside (L{bench.spent}: removing it at once would
+    slow the next sample's creates, whichever server it runs).
 
     @return: the figures of L{_small}.
     """
@@ -289,8 +288,17 @@ def smallUploads(instance, work, verify=False):
                 if f.read() != content:
                     raise TransferError(f"{name}: stored content differs")
     finally:
-        shutil.rmtree(local, ignore_errors=True)
+        setAside(local, spentDirectory(instance))
     return figures
+
+
+def spentDirectory(instance):
+    """
+    @param instance: a running server.
+    @return: where its finished upload directories go: beside its root,
+        in the benchmark's temporary directory (removed at the end).
+    """
+    return os.path.join(os.path.dirname(instance.server.root), "spent")
 
 
 def _holdSessions(instance, count, measure):
@@ -507,7 +515,7 @@ def mixed(instance, work, verify=False):
                 if f.read() != content:
                     raise TransferError(f"{target}: stored content differs")
     finally:
-        shutil.rmtree(local, ignore_errors=True)
+        setAside(local, spentDirectory(instance))
     return {
         "sessions/s": work.clients / elapsed,
         "server CPU ms/session": cpu * 1000 / work.clients,
