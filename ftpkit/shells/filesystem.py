@@ -268,29 +268,57 @@ class FilesystemShell:
         @raise InvalidPath: when a segment names an upload not in place
             (L{uploads.isHidden}): those files are the server's.
         """
-        segments = [os.fsencode(segment) for segment in path]
+        return self._walk(path, followLast)[0]
+
+    def _walk(self, path, followLast=True):
+        """
+        L{_resolve}, also giving what the walk learnt of the last segment,
+        so that a caller needing the file's C{stat} (an upload's open)
+        does not ask the kernel again.
+
+        @param path: a tuple of segments.
+        @param followLast: as for L{_resolve}.
+        @return: C{(real, found)}: the path, C{bytes}; and the
+            C{stat_result} of what it names where the walk read it (the
+            last segment's C{lstat}, not a symbolic link), C{False} where
+            that C{lstat} found nothing there, else C{None} (not known).
+        @raise PermissionDenied: when it leads outside the root.
+        @raise InvalidPath: as for L{_resolve}.
+        """
+        # os.fsencode and os.path.join, without their calls per segment.
+        segments = [segment.encode(_FS_ENCODING, _FS_ERRORS)
+                    for segment in path]
         if any(map(uploads.isHidden, segments)):
             raise InvalidPath()
         if not segments:
-            return self._root
+            return self._root, None
         toFollow = segments if followLast else segments[:-1]
+        last = len(segments) - 1 if followLast else -1
         current = self._root
+        found = None
         for index, segment in enumerate(toFollow):
-            candidate = os.path.join(current, segment)
+            if current.endswith(b"/"):
+                candidate = current + segment
+            else:
+                candidate = current + b"/" + segment
             try:
-                mode = os.lstat(candidate).st_mode
-            except OSError:
+                result = os.lstat(candidate)
+            except OSError as e:
                 # Missing (or unreadable): nothing below can be a link.
-                current = os.path.join(candidate, *toFollow[index + 1:])
+                if index == last and isinstance(e, FileNotFoundError):
+                    found = False
+                current = b"/".join([candidate, *toFollow[index + 1:]])
                 break
-            if statModule.S_ISLNK(mode):
+            if statModule.S_ISLNK(result.st_mode):
                 candidate = os.path.realpath(candidate)
                 if not self._inside(candidate):
                     raise PermissionDenied()
+            elif index == last:
+                found = result
             current = candidate
         if not followLast:
             current = os.path.join(current, segments[-1])
-        return current
+        return current, found
 
     def stat(self, path):
         """
@@ -625,7 +653,7 @@ class FilesystemShell:
         """
         The blocking part of L{openForWriting}.
         """
-        target = self._resolve(path)
+        target, found = self._walk(path)
         if offset or append:
             writer = self._continuePartial(target, offset, append)
             if writer is not None:
@@ -637,10 +665,12 @@ class FilesystemShell:
                                   start=result.st_size)
             return FileWriter(self._run, fd, None, target, offset,
                               start=offset, runShort=self._runShort)
-        try:
-            old = os.stat(target)
-        except FileNotFoundError:
-            old = None
+        if found is None:
+            try:
+                found = os.stat(target)
+            except FileNotFoundError:
+                found = False
+        old = found or None
         if old is not None and statModule.S_ISDIR(old.st_mode):
             raise IsDirectory()
         fd, temporary = uploads.createTemporary(target)

@@ -106,9 +106,11 @@ def createTemporary(target, mode=0o644):
     @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file.
     @raise FileExistsError: when every name tried was taken.
     """
-    directory, name = os.path.split(target)
+    # os.path.split and os.path.join, without their calls.
+    name = target.rpartition(b"/")[2]
+    directory = target[:len(target) - len(name)]
     for attempt in range(_TEMPORARY_ATTEMPTS):
-        path = os.path.join(directory, temporaryName(name))
+        path = directory + temporaryName(name)
         try:
             fd = os.open(path, _OPEN_FLAGS, mode)
         except FileExistsError:

@@ -449,6 +449,58 @@ class ListSomeJailTests(unittest.TestCase):
         self.assertEqual([name for name, _ in some], ["f.txt"])
 
 
+class WalkTests(unittest.TestCase):
+    """
+    L{FilesystemShell._walk} resolves a path as L{FilesystemShell._resolve}
+    does, and tells what it learnt of the last segment.
+    """
+
+    def setUp(self):
+        self.root = _makeRoot(self)
+        os.mkdir(os.path.join(self.root, b"sub"))
+        _write(os.path.join(self.root, b"sub", b"f.txt"), b"x")
+        os.symlink(b"sub/f.txt", os.path.join(self.root, b"link"))
+        self.shell = FilesystemShell(self.root)
+
+    def test_file(self):
+        """
+        A file's C{stat} comes with its path.
+        """
+        real, found = self.shell._walk(("sub", "f.txt"))
+        self.assertEqual(real, os.path.join(self.root, b"sub", b"f.txt"))
+        self.assertEqual(found, os.stat(real))
+
+    def test_missing(self):
+        """
+        C{False} where the last segment is missing; C{None} where a
+        directory on the way is (the walk stopped before the last).
+        """
+        real, found = self.shell._walk(("sub", "new.txt"))
+        self.assertEqual(real, os.path.join(self.root, b"sub", b"new.txt"))
+        self.assertIs(found, False)
+        real, found = self.shell._walk(("nodir", "new.txt"))
+        self.assertEqual(real, os.path.join(self.root, b"nodir", b"new.txt"))
+        self.assertIsNone(found)
+
+    def test_link(self):
+        """
+        Through a symbolic link, the link's own C{lstat} is not given: the
+        caller asks for the target's.
+        """
+        real, found = self.shell._walk(("link",))
+        self.assertEqual(real, os.path.realpath(
+            os.path.join(self.root, b"sub", b"f.txt")))
+        self.assertIsNone(found)
+
+    def test_notFollowed(self):
+        """
+        Without following the last segment, it is only named.
+        """
+        real, found = self.shell._walk(("link",), followLast=False)
+        self.assertEqual(real, os.path.join(self.root, b"link"))
+        self.assertIsNone(found)
+
+
 class WriteAllTests(unittest.TestCase):
     """
     L{diskqueue.writeAll} writes every chunk, in order, whatever the
