@@ -38,7 +38,7 @@ import select
 import socket
 import weakref
 
-from ftpkit.compat import readyDescriptor
+from ftpkit.data.inplace import pollerFor
 
 LINGER_TIMEOUT = 5.0
 """Seconds a finished download waits for the client to close its side."""
@@ -188,11 +188,7 @@ class LingerWatcher:
         self.poller = None
         if useEpoll and hasattr(select, "epoll"):
             self.poller = select.epoll()
-        self._here = None
-        ready = readyDescriptor(reactor)
-        if ready is not None and hasattr(select, "poll"):
-            self._here = select.poll()
-            self._here.register(ready, select.POLLIN)
+        self._here = pollerFor(reactor)
 
     def fileno(self):
         """

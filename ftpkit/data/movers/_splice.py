@@ -8,7 +8,8 @@ L{spliceBatch} blocks on the disk, so it runs in a disk thread (or, for
 the first L{SHORT_BATCH_SIZE} bytes of an upload, at once where the
 storage allows it); the socket is non-blocking, so it returns as soon as
 the socket has nothing to give. L{SpliceReceiver} runs the batches of one
-upload and waits in the reactor between them.
+upload and waits between them: in place while the reactor has nothing
+else to do (L{ftpkit.data.inplace}), else in the reactor.
 """
 
 import errno
@@ -20,6 +21,7 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
+from ftpkit.data.inplace import waitInPlace
 from ftpkit.errors import QuotaExceeded, TransferAborted, UploadTooLarge
 
 PIPE_SIZE = 1 << 20
@@ -43,6 +45,10 @@ SHORT_BATCH_SIZE = 64 << 10
 storage allows (L{ftpkit.fileinfo.FileDescriptor.runShort}): a small
 upload is then written and committed without a disk thread; the rest of a
 larger one goes through the disk threads."""
+
+IN_PLACE_TIMEOUT = 1.0
+"""Most seconds an upload waits in place for its client (L{waitInPlace})
+before it waits in the reactor, with its watchdog."""
 
 MORE, EMPTY, END, BROKEN = "more", "empty", "end", "broken"
 """What L{spliceBatch} stopped at: its byte limit, a socket with nothing
@@ -191,6 +197,8 @@ class SpliceReceiver:
 
     receiving = True
     _waiting = False
+    _inPlace = False
+    _again = False
     _pipeEmpty = True
     _timer = None
 
@@ -232,10 +240,10 @@ class SpliceReceiver:
     def start(self):
         """
         Start moving: at once if the socket has something to read (bytes,
-        or the end of the upload), else once it has. A client usually
-        starts sending only once it has the C{150}, so the socket is
-        often empty yet: asking the kernel costs less than a round trip
-        to a disk thread, or a batch run at once, that would find
+        or the end of the upload), else once it has (L{_wait}). A client
+        usually starts sending only once it has the C{150}, so the socket
+        is often empty yet: asking the kernel costs less than a round
+        trip to a disk thread, or a batch run at once, that would find
         nothing.
 
         @return: L{done}.
@@ -272,11 +280,32 @@ class SpliceReceiver:
 
     def _wait(self):
         """
-        Wait in the reactor for the socket to have more.
+        Wait for the socket to have more: in place, in this thread, while
+        the reactor has nothing else to do and the upload is not paced
+        (L{waitInPlace}), moving what comes as it comes; else in the
+        reactor.
         """
+        if self._inPlace:
+            # A batch run from the loop below found the socket empty: the
+            # loop waits again (no recursion per batch).
+            self._again = True
+            return
+        connection = self.connection
+        self._inPlace = True
+        try:
+            while self.pacer is None and waitInPlace(
+                    connection._reactor, connection.socket,
+                    IN_PLACE_TIMEOUT):
+                self._again = False
+                self.batch()
+                if not self._again:
+                    # Finished, or on to a disk thread.
+                    return
+        finally:
+            self._inPlace = False
         self._waiting = True
-        self.connection._reactor.addReader(self)
-        self.connection.watch()
+        connection._reactor.addReader(self)
+        connection.watch()
 
     def batch(self):
         """
