@@ -1,10 +1,13 @@
 """
-Password guessing over real loopback sockets by a client that does not
-wait for its answers: a correct password is answered at once and a wrong
-one only after the failed-login delay, so a guesser hanging up as soon
-as an answer is late learns as much as one that waits, on as many
-connections as it may open.
+Attacks on logging in, over real loopback sockets: password guessing by
+a client that does not wait for its answers (a correct password is
+answered at once and a wrong one only after the failed-login delay, so a
+guesser hanging up as soon as an answer is late learns as much as one
+that waits, on as many connections as it may open); and a client staying
+connected without logging in past C{--login-timeout}.
 """
+
+import time
 
 from twisted.cred import checkers, portal
 from twisted.internet import defer, task
@@ -93,3 +96,54 @@ class HangingUpGuesserTests(LoopbackServerMixin, unittest.TestCase):
         yield self.waitForNoSession()
         # Guesses and alice's login from 127.0.0.2.
         self.assertEqual(self.checker.checked, 2)
+
+
+class StayingWithoutLoginTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client that never logs in, sending commands that start a session
+    afresh (C{HOST}, C{REIN}) more often than the login timeout.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.server = self.startServer(
+            FilesystemRealm(scratchDirectory(self)),
+            ServerConfig(loginTimeout=1.0))
+
+    def stay(self, line):
+        """
+        Send C{line} every 0.2 seconds, for up to 40 times the login
+        timeout, until an answer is not C{220}.
+
+        @return: a Deferred firing with that answer, or C{None}.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                for _ in range(200):
+                    answer = client.command(line)
+                    if not answer.startswith(b"220"):
+                        return answer
+                    time.sleep(0.2)
+                return None
+            finally:
+                client.close()
+
+        return self.inThread(run)
+
+    @defer.inlineCallbacks
+    def test_host(self):
+        """
+        C{HOST} does not keep it connected: it gets C{421}.
+        """
+        answer = yield self.stay(b"HOST ftp.example.com")
+        self.assertEqual((answer or b"")[:3], b"421", answer)
+
+    @defer.inlineCallbacks
+    def test_rein(self):
+        """
+        Nor does C{REIN}.
+        """
+        answer = yield self.stay(b"REIN")
+        self.assertEqual((answer or b"")[:3], b"421", answer)

@@ -49,6 +49,32 @@ class LoginTimeoutTests(unittest.TestCase):
         protocol.dataReceived(b"REIN\r\nNOOP\r\n")
         self.assertEqual(replyCodes(transport), ["220", "200"])
 
+    def test_notLoggedInReinKeepsCounting(self):
+        """
+        C{REIN} from a client that never logged in does not start the time
+        again: sending it now and then does not keep a client connected
+        without logging in.
+        """
+        protocol, transport = connect(bareFactory(loginTimeout=60))
+        protocol.session.startedAt -= 50
+        protocol.dataReceived(b"REIN\r\n")
+        protocol.session.startedAt -= 11
+        protocol.dataReceived(b"NOOP\r\n")
+        self.assertEqual(replyCodes(transport), ["220", "220", "421"])
+        self.assertTrue(transport.disconnecting)
+
+    def test_hostKeepsCounting(self):
+        """
+        Nor does C{HOST} (which comes before C{USER}).
+        """
+        protocol, transport = connect(bareFactory(loginTimeout=60))
+        protocol.session.startedAt -= 50
+        protocol.dataReceived(b"HOST ftp.example.com\r\n")
+        protocol.session.startedAt -= 11
+        protocol.dataReceived(b"NOOP\r\n")
+        self.assertEqual(replyCodes(transport), ["220", "220", "421"])
+        self.assertTrue(transport.disconnecting)
+
     def test_option(self):
         """
         C{--login-timeout} sets it (300 by default); a bad value is a

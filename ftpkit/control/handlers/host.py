@@ -14,7 +14,8 @@ class HostCommands:
     (L{ftpkit.control.server.FTPFactory.pickHost} decides which).
     """
 
-    sessionFields = frozenset(["username", "shell", "hostName", "portal"])
+    sessionFields = frozenset(["username", "shell", "hostName", "portal",
+                               "startedAt"])
 
     def ftp_HOST(self, argument):
         """
@@ -43,6 +44,10 @@ class HostCommands:
         portal, banner = picked
         self.dataChannel.close()
         session = Session()
+        # Before USER, as HOST must be: the time to log in runs on (else
+        # a client could stay without logging in by sending HOST now and
+        # then).
+        session.startedAt = self.session.startedAt
         session.hostName = name
         session.portal = portal
         self.session = session

@@ -39,7 +39,7 @@ class LoginCommands:
 
     sessionFields = frozenset(
         ["username", "anonymous", "access", "shell", "realmLogout",
-         "portal", "downloadRate", "uploadRate"])
+         "portal", "downloadRate", "uploadRate", "startedAt"])
     failedLogins = 0
     _loginDelay = None
     _userSessionKey = None
@@ -263,13 +263,20 @@ class LoginCommands:
     def ftp_REIN(self, argument):
         """
         Log out and start a fresh L{Session}, keeping the connection (and
-        what belongs to it: its TLS state, its failed logins).
+        what belongs to it: its TLS state, its failed logins). The time to
+        log in (C{--login-timeout}) starts again only for a client that
+        was logged in: one that never was would otherwise stay connected
+        without logging in by sending C{REIN} now and then.
         """
         if self.transfer is not None:
             return (503, "Transfer in progress")
+        wasLoggedIn = self.session.shell is not None
+        startedAt = self.session.startedAt
         self.logout()
         self.dataChannel.close()
         self.session = Session()
+        if not wasLoggedIn:
+            self.session.startedAt = startedAt
         return (220, self.config.banner)
 
     def ftp_QUIT(self, argument):
