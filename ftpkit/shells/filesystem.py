@@ -26,8 +26,7 @@ import os
 import stat as statModule
 import sys
 
-from twisted.internet.defer import CancelledError, Deferred, succeed
-from twisted.python.failure import Failure
+from twisted.internet.defer import succeed
 from zope.interface import implementer
 
 from ftpkit.errors import (
@@ -51,6 +50,11 @@ from ftpkit.interfaces import (
 )
 from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openCached
+from ftpkit.shells.diskhash import (
+    HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
+    HASH_STEP_SIZE,  # noqa: F401 (likewise)
+    checksum,
+)
 from ftpkit.shells.disklistings import (
     DiskListing,
     OpenDirectory,
@@ -63,13 +67,6 @@ from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
 from ftpkit.shells.diskwriter import FileWriter
 from ftpkit.shells.shortcalls import ShortCalls
-
-HASH_CHUNK_SIZE = 1024 * 1024
-"""Bytes read per C{os.pread} when checksumming."""
-
-HASH_STEP_SIZE = 16 * HASH_CHUNK_SIZE
-"""Bytes checksummed per call in the checksums' lane: between two, the
-lane takes other calls waiting."""
 
 _FS_ENCODING = sys.getfilesystemencoding()
 _FS_ERRORS = sys.getfilesystemencodeerrors()
@@ -131,27 +128,6 @@ def _translated(function, *args):
         raise fromOSError(error) from None
     except UnicodeEncodeError:
         raise InvalidPath() from None
-
-
-def _hashStep(digest, fd, position, stop):
-    """
-    Checksum the next L{HASH_STEP_SIZE} bytes of a file (blocking).
-
-    @param digest: the C{hashlib} object.
-    @param fd: the open file.
-    @param position: where to go on from.
-    @param stop: where to stop.
-    @return: where the next step goes on from: C{stop} at the end (or
-        when the file turned out shorter).
-    """
-    end = min(stop, position + HASH_STEP_SIZE)
-    while position < end:
-        chunk = os.pread(fd, min(HASH_CHUNK_SIZE, end - position), position)
-        if not chunk:
-            return stop
-        digest.update(chunk)
-        position += len(chunk)
-    return position
 
 
 def _openRegular(path, flags, mode=0o644):
@@ -514,54 +490,15 @@ class FilesystemShell:
 
     def hash(self, path, algorithm, start=0, end=None):
         """
-        See L{IFTPShellHash.hash}.
-
-        Runs in the checksums' own lane
-        (L{ftpkit.shells.diskthreads.HASHES}), so that hashing large files
-        never holds up other file commands; a step of L{HASH_STEP_SIZE}
-        bytes at a time, so that checksums of other clients, queued
-        meanwhile, take their steps between this one's.
-
-        Cancelling the Deferred stops the checksum before its next step
-        (the step running, if any, ends first, then the file is closed).
+        See L{IFTPShellHash.hash}: L{ftpkit.shells.diskhash.checksum}, in
+        the checksums' own lane (L{ftpkit.shells.diskthreads.HASHES}), so
+        that hashing large files never holds up other file commands.
 
         @raise ParameterNotImplemented: for an algorithm C{hashlib} lacks.
         """
-        stopped = []
-        result = Deferred(lambda _: stopped.append(True))
-
-        def ended(outcome):
-            if result.called:
-                # Cancelled: the caller already has its CancelledError.
-                return None
-            if isinstance(outcome, Failure):
-                result.errback(outcome)
-            else:
-                result.callback(outcome)
-
-        Deferred.fromCoroutine(
-            self._hashInSteps(path, algorithm, start, end, stopped)
-        ).addBoth(ended)
-        return result
-
-    async def _hashInSteps(self, path, algorithm, start, end, stopped):
-        """
-        The steps of L{hash}, until the end or until C{stopped} is not
-        empty.
-        """
-        run = self._hashRunner
-        digest, fd, stop = await run(_translated, self._openForHash, path,
-                                     algorithm, end)
-        try:
-            position = start
-            while position < stop:
-                if stopped:
-                    raise CancelledError()
-                position = await run(_translated, _hashStep, digest, fd,
-                                     position, stop)
-        finally:
-            os.close(fd)
-        return digest.hexdigest()
+        return checksum(functools.partial(self._hashRunner, _translated),
+                        functools.partial(self._openForHash, path, algorithm,
+                                          end), start)
 
     def _openForHash(self, path, algorithm, end):
         """

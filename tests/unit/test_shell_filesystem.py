@@ -25,7 +25,7 @@ from ftpkit.errors import (
 )
 from ftpkit.fileinfo import LINK
 from ftpkit.interfaces import IDescriptorFile
-from ftpkit.shells import diskqueue, filesystem
+from ftpkit.shells import diskhash, diskqueue
 from ftpkit.shells.diskqueue import HIGH_WATER
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import (
@@ -632,7 +632,7 @@ class HashStepTests(unittest.TestCase):
     def drain(self):
         while self.queued:
             done, function, args = self.queued.pop(0)
-            self.calls.append(args[-2] if args[0] is filesystem._hashStep
+            self.calls.append(args[-2] if args[0] is diskhash.hashStep
                               else None)
             try:
                 result = function(*args)
@@ -652,27 +652,27 @@ class HashStepTests(unittest.TestCase):
         A file of two and a half steps is read in three, and checksummed
         whole.
         """
-        size = filesystem.HASH_STEP_SIZE * 5 // 2
+        size = diskhash.HASH_STEP_SIZE * 5 // 2
         expected = self.bigFile("a", size)
         shell = FilesystemShell(self.root, runner=self.runner)
         hashing = shell.hash(("a",), "sha256")
         self.drain()
         self.assertEqual(self.successResultOf(hashing), expected)
-        step = filesystem.HASH_STEP_SIZE
+        step = diskhash.HASH_STEP_SIZE
         self.assertEqual(self.calls, [None, 0, step, 2 * step])
 
     def test_alternate(self):
         """
         Two checksums at once take their steps in turn.
         """
-        size = filesystem.HASH_STEP_SIZE * 2
+        size = diskhash.HASH_STEP_SIZE * 2
         expected = [self.bigFile("a", size), self.bigFile("b", size)]
         shell = FilesystemShell(self.root, runner=self.runner)
         hashing = [shell.hash((name,), "sha256") for name in ("a", "b")]
         self.drain()
         self.assertEqual([self.successResultOf(each) for each in hashing],
                          expected)
-        step = filesystem.HASH_STEP_SIZE
+        step = diskhash.HASH_STEP_SIZE
         self.assertEqual(self.calls, [None, None, 0, 0, step, step])
 
     def test_cancel(self):
@@ -681,7 +681,7 @@ class HashStepTests(unittest.TestCase):
         C{CancelledError}, takes no further step once that one ends, and
         closes its file then, not under the step still reading it.
         """
-        self.bigFile("a", filesystem.HASH_STEP_SIZE * 3)
+        self.bigFile("a", diskhash.HASH_STEP_SIZE * 3)
         shell = FilesystemShell(self.root, runner=self.runner)
         hashing = shell.hash(("a",), "sha256")
         done, function, args = self.queued.pop(0)
