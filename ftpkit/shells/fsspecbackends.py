@@ -15,9 +15,9 @@ L{backendFor} picks a L{Backend} from a filesystem's protocol:
   - the local disk, SFTP and memory (L{LocalBackend}, L{SFTPBackend},
     L{MemoryBackend}): real directories, uploads written to a temporary
     sibling and moved into place, resumed and appended uploads written in
-    place, modification times set; on the local disk, an upload that may
-    only create its file is linked to its name, which fails if the name
-    exists (L{Backend.createsAtomically});
+    place, modification times set; on the local disk and SFTP, an upload
+    that may only create its file is linked or renamed to its name in a
+    way that fails if the name exists (L{Backend.createsAtomically});
   - anything else fsspec knows (L{Backend}): directories through fsspec's
     C{mkdir}/C{rmdir}, uploads through a temporary sibling, nothing
     appended or resumed.
@@ -415,6 +415,25 @@ class SFTPBackend(_PosixBackend):
     """
 
     serialized = True
+    createsAtomically = True
+
+    def moveNew(self, fs, source, target):
+        """
+        See L{Backend.moveNew}: the plain SFTP C{RENAME}, which fails when
+        the new name exists (draft-ietf-secsh-filexfer-02 section 6.5;
+        OpenSSH's server makes it a C{link(2)} and an C{unlink}), unlike
+        the C{posix-rename} of L{rename}, which replaces. (A server that
+        replaces on C{RENAME} against the draft makes the later of two
+        racing uploads win, as without this.)
+        """
+        try:
+            fs.ftp.rename(source, target)
+        except OSError as error:
+            try:
+                fs.ftp.lstat(target)
+            except OSError:
+                raise error from None
+            raise FileExistsError(target) from None
 
     def recover(self, fs):
         """

@@ -454,8 +454,9 @@ class CreateTests(unittest.TestCase):
     """
     Which fsspec shells provide L{ftpkit.interfaces.IFTPShellCreate}: those
     whose backend puts a new file in place only if its name is free, in
-    one step (the local disk's C{link(2)}); the conformance kit's
-    C{test_create} then runs for them (L{LocalConformanceTests}).
+    one step (the local disk's C{link(2)}, SFTP's plain C{RENAME}); the
+    conformance kit's C{test_create} then runs for them
+    (L{LocalConformanceTests}, L{SFTPConformanceTests}).
     """
 
     if fsspec is None:
@@ -474,6 +475,16 @@ class CreateTests(unittest.TestCase):
         self.assertTrue(IFTPShellCreate.providedBy(local))
         self.assertTrue(IFTPShellCreate.providedBy(UploadOnlyShell(local)))
         self.assertFalse(IFTPShellCreate.providedBy(memoryShell()))
+
+    def test_providedOverSFTP(self):
+        """
+        The C{sftp://} shell provides it.
+        """
+        from ftpkit.interfaces import IFTPShellCreate
+
+        shell = FsspecShell(sshServer().sharedFilesystem(),
+                            scratchDirectory(self))
+        self.assertTrue(IFTPShellCreate.providedBy(shell))
 
     @defer.inlineCallbacks
     def test_nameTakenByLink(self):
