@@ -104,14 +104,8 @@ class LoginCommands:
         @return: the reply, or C{None} (replied already, or gone).
         """
         while (wait := self._hold()) > 0:
-            self._loginDelay = task.deferLater(self.reactor, wait,
-                                               lambda: None)
-            try:
-                await self._loginDelay
-            except defer.CancelledError:
+            if not await self._delayLogin(wait):
                 return None
-            finally:
-                self._loginDelay = None
         result = self._check(creds)
         if isinstance(result, CoroutineType):
             result = await result
@@ -236,15 +230,8 @@ class LoginCommands:
         failures = max(self.failedLogins, self.factory.loginFailures.record(
             self.peer, self.reactor.seconds()))
         delay = failureDelay(failures, self.config.loginFailureDelay)
-        if delay > 0:
-            self._loginDelay = task.deferLater(self.reactor, delay,
-                                               lambda: None)
-            try:
-                await self._loginDelay
-            except defer.CancelledError:
-                return None
-            finally:
-                self._loginDelay = None
+        if delay > 0 and not await self._delayLogin(delay):
+            return None
         if self.failedLogins >= self.config.maxLoginAttempts:
             self.log.warn("too many failed logins from {peer}; closing",
                           peer=self.peer)
@@ -286,6 +273,25 @@ class LoginCommands:
         self.reply(221, "Goodbye")
         self.close()
         return None
+
+    async def _delayLogin(self, seconds):
+        """
+        Wait before answering a login, as L{cancelLoginDelay} can cut
+        short.
+
+        @param seconds: how long.
+        @return: whether the wait ran its course (C{False}: cancelled, the
+            client is gone).
+        """
+        self._loginDelay = task.deferLater(self.reactor, seconds,
+                                           lambda: None)
+        try:
+            await self._loginDelay
+        except defer.CancelledError:
+            return False
+        finally:
+            self._loginDelay = None
+        return True
 
     def cancelLoginDelay(self):
         """
