@@ -57,12 +57,16 @@ def _makeBusy(testCase, reactor):
     """
     Give C{reactor}'s C{epoll} object a ready descriptor, as a reactor
     with an event to handle has.
+
+    @return: that descriptor's socket: reading what it holds makes the
+        reactor idle again.
     """
     a, b = socket.socketpair()
     testCase.addCleanup(a.close)
     testCase.addCleanup(b.close)
     reactor._poller.register(a.fileno(), select.EPOLLIN)
     b.send(b"ready")
+    return a
 
 
 class WaitInPlaceTests(unittest.TestCase):
@@ -198,6 +202,42 @@ class SpliceInPlaceTests(unittest.TestCase):
         receiver.doRead()
         self.assertEqual(self.successResultOf(done), 5)
         self.assertEqual(self.reactor.readers, [])
+
+    def test_othersRunning(self):
+        """
+        While another upload runs, an upload waits in the reactor, even
+        with the reactor idle; none is counted as running once both are
+        over.
+        """
+        ready = _makeBusy(self, self.reactor)
+        first = self.upload()
+        [firstReceiver] = self.reactor.readers
+        ready.recv(100)  # The reactor is idle again.
+        inPlace = []
+        self.patch(splicing, "waitInPlace",
+                   lambda *args: inPlace.append(args) or False)
+        otherClient, otherServer = _connectedPair(self)
+        otherConnection = LeanConnection(otherServer, self.reactor, 60.0,
+                                         lambda: None)
+        self.addCleanup(otherConnection.abort)
+        otherFD = os.open(self.mktemp(), os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, otherFD)
+        descriptor = FileDescriptor(
+            otherFD, 0, None, defer.maybeDeferred, None, None,
+            defer.maybeDeferred)
+        second = defer.ensureDeferred(Upload(
+            _DescriptorFile(descriptor), True, self.reactor).start(
+                otherConnection))
+        self.assertNoResult(second)
+        self.assertEqual(inPlace, [])
+        secondReceiver = self.reactor.readers[1]
+        otherClient.close()
+        secondReceiver.doRead()
+        self.assertEqual(self.successResultOf(second), 0)
+        self.client.close()
+        firstReceiver.doRead()
+        self.assertEqual(self.successResultOf(first), 0)
+        self.assertEqual(splicing._receiving, 0)
 
     def test_clientSilent(self):
         """
