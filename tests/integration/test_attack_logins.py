@@ -55,7 +55,7 @@ class HangingUpGuesserTests(LoopbackServerMixin, unittest.TestCase):
         self.checker = CountingChecker({"alice": b"secret"})
         self.server = self.startServer(
             FilesystemRealm(scratchDirectory(self)),
-            ServerConfig(loginFailureDelay=5.0))
+            ServerConfig(loginFailureDelay=10.0))
         self.server.factory.portal = portal.Portal(
             self.server.factory.portal.realm, [self.checker])
 
