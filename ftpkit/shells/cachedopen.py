@@ -1,6 +1,8 @@
 """
 L{openCached}: open a file only if that cannot wait on the disk;
-L{isCached}: whether a file's bytes are in memory.
+L{openWithoutLinks}: open a path the jail resolved, only if no symbolic
+link has appeared on it since; L{isCached}: whether a file's bytes are
+in memory.
 
 Linux's C{openat2(2)} with C{RESOLVE_CACHED} (Linux 5.12) looks a path up
 in the kernel's dentry cache alone and fails with C{EAGAIN} where it would
@@ -15,6 +17,14 @@ the directory it is joined to, so the caller's jail needs no other check.
 Paths through links, uncached paths, kernels without C{openat2} and
 sandboxes that forbid it all give C{None}, and the caller takes its usual,
 threaded way.
+
+The filesystem shell's threaded way resolves a path's links itself and
+checks that they stay in its root, then opens the path it found, which has
+no link left in it. A local user able to replace a directory on it by a
+symbolic link between the two would have the open follow that link, out of
+the root: L{openWithoutLinks} opens with C{RESOLVE_NO_SYMLINKS} (Linux
+5.6), so that such a path fails (C{ELOOP}) instead. Where C{openat2} cannot
+be used, it opens the usual way.
 
 Likewise C{sendfile} of bytes that are not in memory would wait for the
 disk in the reactor thread: L{isCached} tells the sender to have them read
@@ -95,6 +105,32 @@ def openCached(path, flags):
         # stop trying.
         _syscall = None
     return None
+
+
+def openWithoutLinks(path, flags, mode=0o777):
+    """
+    Open a path that has no symbolic link on the way, as C{os.open} would
+    (blocking), failing if one is there by now.
+
+    @param path: the path, C{bytes}, every link on it resolved.
+    @param flags: C{os.open} flags.
+    @param mode: the permission bits of a file C{O_CREAT} makes.
+    @return: the descriptor.
+    @raise OSError: as C{os.open} would, and C{ELOOP} when a symbolic link
+        is on the way.
+    """
+    syscall = _syscall
+    if syscall is not None:
+        how = _OpenHow(flags, mode if flags & os.O_CREAT else 0,
+                       _RESOLVE_NO_SYMLINKS)
+        fd = syscall(_SYS_OPENAT2, _AT_FDCWD, path, ctypes.byref(how),
+                     ctypes.sizeof(how))
+        if fd >= 0:
+            return fd
+        code = ctypes.get_errno()
+        if code not in _GIVE_UP:
+            raise OSError(code, os.strerror(code), path)
+    return os.open(path, flags, mode)
 
 
 def isAvailable():

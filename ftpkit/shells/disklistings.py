@@ -25,6 +25,7 @@ from zope.interface import implementer
 from ftpkit.fileinfo import OTHER, FileInfo, kindOf, specialOf
 from ftpkit.interfaces import IDirectoryListing, IStatListing
 from ftpkit.shells import uploads
+from ftpkit.shells.cachedopen import openWithoutLinks
 from ftpkit.shells.listings import BATCH_SIZE
 
 try:
@@ -145,7 +146,7 @@ class OpenDirectory:
         """
         self.path = path
         self._fd = None
-        fd = os.open(path, _DIRECTORY_FLAGS)
+        fd = openWithoutLinks(os.fsencode(path), _DIRECTORY_FLAGS)
         try:
             self._entries = os.scandir(fd)
         except BaseException:

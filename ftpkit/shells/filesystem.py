@@ -10,9 +10,14 @@ Symbolic links that stay inside the root work as if they were what they
 point at; one leading outside makes every operation through it fail with
 L{PermissionDenied}, and L{FilesystemShell.list} shows it as a link
 (L{ftpkit.fileinfo.LINK}) without following it. Files are opened with
-C{O_NOFOLLOW} on their resolved path. A local user able to swap a checked
-directory for a symbolic link between the check and the use could still
-race the jail; FTP users cannot create links.
+C{O_NOFOLLOW} on their resolved path. A local user (FTP users cannot
+create links) could swap a checked directory for a link out of the root
+between the check and the use: so (where Linux's C{openat2} is there)
+files and directories are opened with no link allowed anywhere on their
+resolved path (L{ftpkit.shells.cachedopen.openWithoutLinks}), and entries
+are made, removed, renamed and changed through such descriptors
+(L{ftpkit.shells.linkfree}): the swap gets a refusal instead of leading
+out of the root.
 
 Uploads that replace a file are written to a hidden temporary file in the
 same directory and renamed over the old file when complete, so a failed or
@@ -48,8 +53,8 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellStreamedListing,
 )
-from ftpkit.shells import uploads
-from ftpkit.shells.cachedopen import openCached
+from ftpkit.shells import linkfree, uploads
+from ftpkit.shells.cachedopen import openCached, openWithoutLinks
 from ftpkit.shells.diskhash import (
     HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
     HASH_STEP_SIZE,  # noqa: F401 (likewise)
@@ -141,7 +146,7 @@ def _openRegular(path, flags, mode=0o644):
     @raise IsDirectory: for a directory.
     @raise PermissionDenied: for anything else that is not a regular file.
     """
-    fd = os.open(path, flags | _OPEN_FLAGS, mode)
+    fd = openWithoutLinks(path, flags | _OPEN_FLAGS, mode)
     try:
         result = os.fstat(fd)
         if statModule.S_ISDIR(result.st_mode):
@@ -415,7 +420,9 @@ class FilesystemShell:
         """
         if not path:
             return self._run(self._raise, AlreadyExists())
-        return self._run(lambda: os.mkdir(self._resolve(path, followLast=False)))
+        return self._run(lambda: linkfree.inParent(
+            self._resolve(path, followLast=False),
+            lambda name, fd: os.mkdir(name, dir_fd=fd)))
 
     def removeDirectory(self, path):
         """
@@ -423,7 +430,9 @@ class FilesystemShell:
         """
         if not path:
             return self._run(self._raise, PermissionDenied())
-        return self._run(lambda: os.rmdir(self._resolve(path, followLast=False)))
+        return self._run(lambda: linkfree.inParent(
+            self._resolve(path, followLast=False),
+            lambda name, fd: os.rmdir(name, dir_fd=fd)))
 
     def removeFile(self, path):
         """
@@ -435,10 +444,8 @@ class FilesystemShell:
         """
         The blocking part of L{removeFile}.
         """
-        target = self._resolve(path, followLast=False)
-        if statModule.S_ISDIR(os.lstat(target).st_mode):
-            raise IsDirectory()
-        os.unlink(target)
+        linkfree.inParent(self._resolve(path, followLast=False),
+                          linkfree.unlinkFile)
 
     def rename(self, fromPath, toPath):
         """
@@ -453,27 +460,17 @@ class FilesystemShell:
         """
         The blocking part of L{rename}.
         """
-        source = self._resolve(fromPath, followLast=False)
-        target = self._resolve(toPath, followLast=False)
-        os.lstat(source)
-        try:
-            targetStat = os.lstat(target)
-        except FileNotFoundError:
-            targetStat = None
-        if (
-            targetStat is not None
-            and statModule.S_ISDIR(targetStat.st_mode)
-            and not os.path.samestat(targetStat, os.lstat(source))
-        ):
-            raise AlreadyExists()
-        os.rename(source, target)
+        linkfree.inParents(self._resolve(fromPath, followLast=False),
+                           self._resolve(toPath, followLast=False),
+                           linkfree.renameEntry)
 
     def setPermissions(self, path, mode):
         """
         See L{IFTPShellChmod.setPermissions}; only the C{0o777} bits are
         ever set.
         """
-        return self._run(lambda: os.chmod(self._resolve(path), mode & 0o777))
+        return self._run(lambda: linkfree.onItself(
+            self._resolve(path), lambda itself: os.chmod(itself, mode & 0o777)))
 
     def setModificationTime(self, path, when):
         """
@@ -485,8 +482,8 @@ class FilesystemShell:
         """
         The blocking part of L{setModificationTime}.
         """
-        target = self._resolve(path)
-        os.utime(target, (os.stat(target).st_atime, when), follow_symlinks=False)
+        linkfree.onItself(self._resolve(path), lambda itself: os.utime(
+            itself, (os.stat(itself).st_atime, when)))
 
     def hash(self, path, algorithm, start=0, end=None):
         """

@@ -24,6 +24,8 @@ import os
 import secrets
 import time
 
+from ftpkit.shells.cachedopen import openWithoutLinks
+
 TEMPORARY_PREFIX = b".ftpkit-upload."
 TEMPORARY_SUFFIX = b".tmp"
 PARTIAL_PREFIX = b".ftpkit-partial."
@@ -112,7 +114,7 @@ def createTemporary(target, mode=0o644):
     for attempt in range(_TEMPORARY_ATTEMPTS):
         path = directory + temporaryName(name)
         try:
-            fd = os.open(path, _OPEN_FLAGS, mode)
+            fd = openWithoutLinks(path, _OPEN_FLAGS, mode)
         except FileExistsError:
             if attempt == _TEMPORARY_ATTEMPTS - 1:
                 raise

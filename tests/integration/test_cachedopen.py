@@ -3,6 +3,7 @@ Tests for L{ftpkit.shells.cachedopen} and the filesystem shell's and the
 downloads' use of it.
 """
 
+import errno
 import ftplib
 import os
 
@@ -76,6 +77,51 @@ class OpenCachedTests(unittest.TestCase):
         A missing file gives C{None}, not an exception.
         """
         self.assertIsNone(self.opened(b"nothing"))
+
+
+class OpenWithoutLinksTests(unittest.TestCase):
+    """
+    L{cachedopen.openWithoutLinks} opens what C{os.open} would, but fails
+    where a symbolic link is on the way.
+    """
+
+    def setUp(self):
+        self.root = _tree(self)
+
+    def test_plain(self):
+        """
+        A path without a link is opened; errors are C{os.open}'s.
+        """
+        fd = cachedopen.openWithoutLinks(
+            os.path.join(self.root, b"d", b"g"), FLAGS)
+        self.addCleanup(os.close, fd)
+        self.assertEqual(os.read(fd, 100), b"content of d/g")
+        error = self.assertRaises(
+            OSError, cachedopen.openWithoutLinks,
+            os.path.join(self.root, b"nothing"), FLAGS)
+        self.assertEqual(error.errno, errno.ENOENT)
+
+    def test_linkRefused(self):
+        """
+        A link anywhere on the way fails with C{ELOOP}.
+        """
+        if not cachedopen.isAvailable():
+            raise unittest.SkipTest("openat2 unavailable")
+        for segments in [(b"fileLink",), (b"dirLink", b"g")]:
+            error = self.assertRaises(
+                OSError, cachedopen.openWithoutLinks,
+                os.path.join(self.root, *segments), os.O_RDONLY)
+            self.assertEqual(error.errno, errno.ELOOP)
+
+    def test_unavailable(self):
+        """
+        Without C{openat2}, it opens as C{os.open} does.
+        """
+        self.patch(cachedopen, "_syscall", None)
+        fd = cachedopen.openWithoutLinks(
+            os.path.join(self.root, b"dirLink", b"g"), os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        self.assertEqual(os.read(fd, 100), b"content of d/g")
 
 
 class _RecordingRunner:
