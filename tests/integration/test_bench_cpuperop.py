@@ -11,7 +11,7 @@ import os
 from twisted.trial import unittest
 
 from bench import cpuperop
-from bench.servers import ServerFailed
+from bench.servers import SERVERS, ServerFailed
 from tests.scratch import scratchDirectory
 
 
@@ -59,3 +59,65 @@ class CPUPerOperationTests(unittest.TestCase):
         """
         with contextlib.redirect_stderr(io.StringIO()):
             self.assertRaises(SystemExit, cpuperop.main, ["--only", "nope"])
+
+
+class PeerTests(unittest.TestCase):
+    """
+    C{--peer} adds a C server, started as C{python -m bench} starts it.
+    """
+
+    timeout = 120
+
+    def cpuperop(self, *argv):
+        """
+        Run C{python -m bench.cpuperop} with C{argv}, in a directory of its
+        own below C{$TMPDIR} (which it removes): the C servers' sessions,
+        running as the C{ftp} user, could not reach one inside trial's
+        private directory.
+
+        @return: its table's lines, the header left out.
+        """
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cpuperop.main(["--repeat", "1", *argv])
+        return out.getvalue().splitlines()[1:]
+
+    def requirePeer(self, name):
+        """
+        Skip unless the server C{name} can be started here.
+
+        @param name: a key of L{SERVERS}.
+        """
+        if not SERVERS[name].installed():
+            raise unittest.SkipTest(f"{name} is not installed")
+
+    def test_forkingServerCounted(self):
+        """
+        ProFTPD's CPU time is its session process's too, a process that
+        has ended by the time the run is over (200 downloads: its time is
+        known to the clock tick once the process is reaped).
+        """
+        self.requirePeer("proftpd")
+        lines = self.cpuperop("--ops", "200", "--only", "retr", "--peer",
+                              "proftpd")
+        self.assertEqual([line.split()[:2] for line in lines],
+                         [["retr", "ftpkit"], ["retr", "proftpd"]])
+        self.assertGreater(int(lines[1].split()[2]), 0)
+
+    def test_unsupportedLeftOut(self):
+        """
+        vsftpd has no C{MLSD}: its line is left out.
+        """
+        self.requirePeer("vsftpd")
+        lines = self.cpuperop("--ops", "3", "--entries", "20", "--only",
+                              "list,mlsd", "--peer", "vsftpd")
+        self.assertEqual([line.split()[:2] for line in lines],
+                         [["list", "ftpkit"], ["list", "vsftpd"],
+                          ["mlsd", "ftpkit"]])
+
+    def test_unknownPeer(self):
+        """
+        A server C{--peer} does not know is a usage error.
+        """
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertRaises(SystemExit, cpuperop.main, ["--peer", "nope"])
