@@ -38,7 +38,6 @@ from ftpkit.errors import (
     AlreadyExists,
     InvalidPath,
     IsDirectory,
-    NotDirectory,
     ParameterNotImplemented,
     PermissionDenied,
     fromOSError,
@@ -305,19 +304,8 @@ class FilesystemShell:
         """
         See L{IFTPShell.stat}.
         """
-        return self._run(lambda: describe(os.stat(self._resolve(path))))
-
-    def _directory(self, path):
-        """
-        Resolve a path that must name a directory (blocking).
-
-        @return: the resolved path, C{bytes}.
-        @raise NotDirectory: when it names something else.
-        """
-        directory = self._resolve(path)
-        if not statModule.S_ISDIR(os.stat(directory).st_mode):
-            raise NotDirectory()
-        return directory
+        return self._run(lambda: describe(
+            linkfree.statOf(self._resolve(path))))
 
     def list(self, path):
         """
@@ -379,7 +367,8 @@ class FilesystemShell:
         """
         The blocking part of L{listNames}.
         """
-        return visibleNames(os.listdir(os.fsdecode(self._directory(path))))
+        with self._openDirectory(path) as directory:
+            return visibleNames([entry.name for entry in directory])
 
     def listSome(self, path, names):
         """
@@ -409,7 +398,7 @@ class FilesystemShell:
         real = os.path.realpath(os.fsencode(path))
         if self._inside(real):
             try:
-                return os.stat(real)
+                return linkfree.statOf(real)
             except OSError:
                 pass
         return linkStat
@@ -601,7 +590,7 @@ class FilesystemShell:
                               start=offset, runShort=self._runShort)
         if found is None:
             try:
-                found = os.stat(target)
+                found = linkfree.statOf(target)
             except FileNotFoundError:
                 found = False
         old = found or None

@@ -1,7 +1,7 @@
 """
-Changing what a resolved path names, without following a symbolic link
-that appeared on it since it was resolved (blocking functions, run in disk
-threads).
+Changing (or describing) what a resolved path names, without following a
+symbolic link that appeared on it since it was resolved (blocking
+functions, run in disk threads).
 
 The filesystem shell resolves a path's links and checks that they stay in
 its root; what it then finds has no link left in it. A local user who
@@ -11,7 +11,8 @@ outside. So the directory holding the entry is opened first with no link
 allowed on the way (L{ftpkit.shells.cachedopen.openWithoutLinks}), and
 the change is made relative to that descriptor, on the last segment alone
 (L{inParent}); a change to the entry itself (its mode, its times) is made
-through a descriptor of the entry, opened the same way (L{onItself}).
+through a descriptor of the entry, opened the same way (L{onItself}); and
+what it describes is looked up the same way (L{statOf}).
 Where Linux's C{openat2} is missing, the opens follow links as before.
 """
 
@@ -85,6 +86,27 @@ def onItself(path, call):
     fd = openWithoutLinks(path, _ITSELF_FLAGS)
     try:
         return call(b"/proc/self/fd/%d" % (fd,))
+    finally:
+        os.close(fd)
+
+
+def statOf(path):
+    """
+    The C{os.stat} of what a resolved path names now, looked up with no
+    link on the way: a link put there since it was resolved gives
+    C{ELOOP} rather than what it leads to (C{os.stat} itself where
+    C{O_PATH} is missing, since opening could have side effects).
+
+    @param path: a resolved path, C{bytes}, absolute.
+    @return: its C{os.stat_result}.
+    @raise OSError: as C{os.stat} would, and C{ELOOP} when a symbolic
+        link is on the way.
+    """
+    if not hasattr(os, "O_PATH"):
+        return os.stat(path)
+    fd = openWithoutLinks(path, _ITSELF_FLAGS)
+    try:
+        return os.fstat(fd)
     finally:
         os.close(fd)
 

@@ -181,3 +181,43 @@ class LinkRaceTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(self.outsideState(), self.outsideBefore)
         self.assertFalse(os.path.exists(
             os.path.join(self.base, "root", "stolen.txt")), seen)
+
+    @defer.inlineCallbacks
+    def test_swappedDirectoryNotDescribed(self):
+        """
+        Nor do the commands that describe an entry look through it:
+        C{SIZE}, C{MDTM}, C{MLST} and C{STAT} never give the size or the
+        time of the secret outside, and C{NLST} never names what is
+        there.
+        """
+        secret = os.path.join(self.outside, "secret.txt")
+        os.utime(secret, (978307200, 978307200))  # 2001-01-01
+        self.outsideBefore = self.outsideState()
+
+        def attack():
+            client = RawClient(self.server.port)
+            seen = []
+            try:
+                client.login()
+                for line in [b"SIZE race/secret.txt",
+                             b"MDTM race/secret.txt",
+                             b"MLST race/secret.txt",
+                             b"STAT race/secret.txt",
+                             b"MLST race/empty", b"STAT race/empty"]:
+                    self.shell.restore()
+                    seen.append(client.command(line))
+                self.shell.restore()
+                seen.append(b"%r" % (client.transfer(b"NLST race"),))
+                self.shell.restore()
+                self.shell.armed = False
+                return b"\n".join(seen)
+            finally:
+                client.close()
+
+        seen = yield self.inThread(attack)
+        size = b"%d" % (len(SECRET),)
+        for told in [b"213 " + size, b"size=" + size, b" " + size + b" "]:
+            self.assertNotIn(told, seen)
+        self.assertNotIn(b"2001", seen)
+        self.assertNotIn(b"empty", seen.replace(b"race/empty", b""))
+        self.assertEqual(self.outsideState(), self.outsideBefore)
