@@ -4,6 +4,7 @@ command is worth.
 """
 
 import os
+import re
 import stat
 
 from twisted.internet import defer
@@ -125,3 +126,76 @@ class StatListingTests(LoopbackServerMixin, unittest.TestCase):
         lines = enough.split(b"\n")
         self.assertEqual(len(lines), STAT_LIST_LIMIT + 2)
         self.assertTrue(lines[-1].startswith(b"213 "), lines[-1])
+
+
+class AnnouncedSizeTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The byte count a download's C{150} reply announces is the count sent.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        with open(os.path.join(self.root, "small.txt"), "wb") as f:
+            f.write(b"a\nb\n")
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    def download(self, *commands):
+        """
+        @param commands: sent before C{RETR small.txt}.
+        @return: a L{defer.Deferred} of C{(first reply, data)}.
+        """
+        def client():
+            raw = RawClient(self.server.port)
+            try:
+                raw.login()
+                for command in commands:
+                    raw.command(command)
+                first, data, _ = raw.transfer(b"RETR small.txt")
+                return first, data
+            finally:
+                raw.close()
+
+        return self.inThread(client)
+
+    def assertTold(self, first, data):
+        """
+        Fail unless the C{150} reply C{first} announces no count, or the
+        length of C{data}.
+        """
+        self.assertTrue(first.startswith(b"150 "), first)
+        told = re.search(rb"\((\d+) bytes\)", first)
+        if told is not None:
+            self.assertEqual(int(told.group(1)), len(data), first)
+
+    @defer.inlineCallbacks
+    def test_asciiRestart(self):
+        """
+        C{TYPE A}, C{REST 1}, C{RETR}: the lines' ends are sent as CRLF,
+        so the file's remaining size is not the count sent (it announced
+        3 bytes and sent 4).
+        """
+        first, data = yield self.download("TYPE A", "REST 1")
+        self.assertEqual(data, b"\r\nb\r\n")
+        self.assertTold(first, data)
+
+    @defer.inlineCallbacks
+    def test_ascii(self):
+        """
+        Nor is the file's size in C{TYPE A} from the start.
+        """
+        first, data = yield self.download("TYPE A")
+        self.assertEqual(data, b"a\r\nb\r\n")
+        self.assertTold(first, data)
+
+    @defer.inlineCallbacks
+    def test_binaryRestart(self):
+        """
+        In C{TYPE I} the count is announced, and is the one sent.
+        """
+        first, data = yield self.download("TYPE I", "REST 1")
+        self.assertEqual(data, b"\nb\n")
+        self.assertIn(b"(3 bytes)", first)
+        self.assertTold(first, data)

@@ -295,7 +295,8 @@ class TransferCommands:
         """
         Send a file; after C{REST N}, from byte N, which must not be past
         its end (RFC 3659's 554, as ProFTPD and pyftpdlib reply: an empty
-        download there would look complete).
+        download there would look complete). The 150 reply announces the
+        count of bytes to be sent in TYPE I only.
         """
         session = self.session
         offset = self._takeOffset()
@@ -306,7 +307,10 @@ class TransferCommands:
             readFile.close()
             return (554, "Requested action not taken: invalid REST"
                     " parameter (past the end of the file)")
-        size = "" if readFile.size is None else " (%d bytes)" % readFile.size
+        # In TYPE A every LF is sent as CRLF: the count sent is not the
+        # file's without reading it, so none is announced.
+        size = ("" if readFile.size is None or not session.binary
+                else " (%d bytes)" % readFile.size)
         return await self.sendFile(
             readFile, session.binary, "RETR " + paths.toText(path),
             "Opening %s mode data connection for %s%s"
