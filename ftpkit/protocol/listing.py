@@ -304,29 +304,46 @@ def formatMLSD(entries, facts, permFor):
     ])
 
 
-def permissions(info, writable):
+def permissions(info, writable, held=False):
     """
     Compute the C{perm} fact (RFC 3659 section 7.5.5).
 
     @param info: the entry's L{FileInfo}.
     @param writable: whether the user may change it.
+    @param held: whether the user downloads only world-readable regular
+        files (C{--hold-anonymous-uploads}, L{ftpkit.shells.held}).
     @return: for a directory C{"el"}, plus C{"cdfmp"} (create, delete,
         rename, make directory, purge) when writable; for a FIFO, socket
         or device (which cannot be read or appended to) nothing, or
         C{"dfw"} (delete, rename, store) when writable; for anything else
-        C{"r"}, plus C{"adfw"} (append, delete, rename, store) when
-        writable; letters in alphabetical order.
+        C{"r"} (but for a held file: a regular file that is not
+        world-readable when C{held}), plus C{"adfw"} (append, delete,
+        rename, store) when writable; letters in alphabetical order.
     """
-    return _permissionLetters(_typeOf(info.kind, info.special), writable)
+    return _permissionLetters(
+        _typeOf(info.kind, info.special), writable,
+        not (held and info.kind == FILE and _isHeldMode(info.mode)))
+
+
+def _isHeldMode(mode):
+    """
+    @param mode: a regular file's mode (its permission bits will do),
+        or C{None}.
+    @return: whether a user who downloads only world-readable files
+        (L{ftpkit.shells.held.WORLD_READABLE}) cannot download it.
+    """
+    return not (mode or 0) & 0o004
 
 
 _SPECIAL = frozenset({FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE})
 
 
 @functools.lru_cache(maxsize=32)
-def _permissionLetters(kind, writable):
+def _permissionLetters(kind, writable, readable=True):
     """
     @param kind: what L{_typeOf} gives.
+    @param readable: whether an entry that is neither a directory nor
+        special may be read.
     @return: the letters of L{permissions}, sorted (remembered: there are
         few answers).
     """
@@ -335,7 +352,7 @@ def _permissionLetters(kind, writable):
     elif kind in _SPECIAL:
         letters = "dfw" if writable else ""
     else:
-        letters = "r" + ("adfw" if writable else "")
+        letters = ("r" if readable else "") + ("adfw" if writable else "")
     return "".join(sorted(letters))
 
 
@@ -443,14 +460,16 @@ class FactsFormat:
     are not computed.
     """
 
-    def __init__(self, facts, writable):
+    def __init__(self, facts, writable, held=False):
         """
         @param facts: the facts to give, as for L{formatFacts}.
         @param writable: whether the user may change the entries (see
             L{permissions}).
+        @param held: as for L{permissions}.
         """
         self._facts = tuple(facts)
         self._writable = writable
+        self._held = held
         self._dates = DAYS
         self._modify = "modify" in self._facts
         self._unique = "unique" in self._facts
@@ -463,10 +482,10 @@ class FactsFormat:
         @return: their C{MLSD} lines, sorted by name.
         """
         facts, writable, dates = self._facts, self._writable, self._dates
+        held = self._held
         return _encodeLines([
             _factsLine(name, info, facts,
-                       _permissionLetters(_typeOf(info.kind, info.special),
-                                          writable), None, dates)
+                       permissions(info, writable, held), None, dates)
             for name, info in sorted(batch, key=_byName)
         ])
 
@@ -532,7 +551,8 @@ class FactsFormat:
         cut = "\0"
         texts = iter(_factsTemplate(self._facts, not directory, True).format(
             _MLST_TYPES.get(kind, "OS.unix=other"), cut, cut,
-            _permissionLetters(kind, self._writable), cut,
+            _permissionLetters(kind, self._writable, not (
+                self._held and kind == FILE and _isHeldMode(mode))), cut,
             f"{mode & 0o7777:04o}", cut).split(cut))
         first, second, third, last = (
             next(texts) if given else ""

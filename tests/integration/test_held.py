@@ -181,3 +181,45 @@ class HeldUploadsClientTests(LoopbackServerMixin, unittest.TestCase):
             (yield self.inThread(session, "alice", "secret", named)),
             b"warez")
         self.assertEqual(mode(os.path.join(root, "drop.bin")) & 0o007, 0)
+
+    @inlineCallbacks
+    def test_permFactWithoutRead(self):
+        """
+        C{MLST} and C{MLSD} do not offer an anonymous user C{r} (read) in
+        the C{perm} fact of a held upload, which it cannot download, but
+        do for a world-readable file; a named user gets C{r} for both.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "public.txt"), "wb") as f:
+            f.write(b"public")
+        os.chmod(os.path.join(root, "public.txt"), 0o644)
+        server = self.startServer(
+            FilesystemRealm(root, anonymousWrite=True),
+            ServerConfig(anonymousWrite=True, holdAnonymousUploads=True))
+
+        def perms(user, password, upload):
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            ftp.login(user, password)
+            try:
+                if upload:
+                    ftp.storbinary("STOR drop.bin", io.BytesIO(b"warez"))
+                listed = {name: facts["perm"]
+                          for name, facts in ftp.mlsd(facts=["perm"])}
+                for name in ["drop.bin", "public.txt"]:
+                    line = ftp.sendcmd("MLST " + name).splitlines()[1]
+                    listed["MLST " + name] = dict(
+                        fact.split("=") for fact in
+                        line.split(" ", 2)[1].split(";") if fact)["perm"]
+                return listed
+            finally:
+                ftp.quit()
+
+        anonymous = yield self.inThread(perms, "anonymous", "a@b", True)
+        self.assertNotIn("r", anonymous["drop.bin"])
+        self.assertNotIn("r", anonymous["MLST drop.bin"])
+        self.assertIn("r", anonymous["public.txt"])
+        self.assertIn("r", anonymous["MLST public.txt"])
+        named = yield self.inThread(perms, "alice", "secret", False)
+        self.assertIn("r", named["drop.bin"])
+        self.assertIn("r", named["MLST drop.bin"])

@@ -215,7 +215,8 @@ class FileCommands:
         info = await self.session.shell.stat(path)
         line = listing.formatFacts(
             paths.toText(path), info, self.session.mlstFacts,
-            listing.permissions(info, self.canWriteFiles()))
+            listing.permissions(info, self.canWriteFiles(),
+                                self.session.access.holdUploads))
         return (250, ["Listing " + paths.toText(path), " " + line, "End"])
 
     def canWriteFiles(self):

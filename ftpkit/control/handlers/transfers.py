@@ -482,10 +482,11 @@ class TransferCommands:
         turn = self.listingTurn
         entries = turn.listing(await turn.call(openListing, shell, path))
         writable = self.canWriteFiles()
+        held = self.session.access.holdUploads
         facts = self.session.mlstFacts
 
         def permFor(entryInfo):
-            return listing.permissions(entryInfo, writable)
+            return listing.permissions(entryInfo, writable, held)
 
         lines = [listing.formatFacts(".", info, facts, permFor(info),
                                      typeName="cdir")]
@@ -499,6 +500,6 @@ class TransferCommands:
             raise
         head = b"".join(encodeText(line) + b"\r\n" for line in lines)
         return await self._sendListing(
-            entries, listing.FactsFormat(facts, writable),
+            entries, listing.FactsFormat(facts, writable, held),
             "MLSD " + paths.toText(path), head=head)
 
