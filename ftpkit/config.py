@@ -7,6 +7,7 @@ from class attributes.
 """
 
 from dataclasses import dataclass, field
+from ipaddress import ip_network
 from typing import Optional, Tuple
 
 
@@ -35,7 +36,10 @@ class ServerConfig:
         for the control connection's local address.
     @ivar trustedProxies: the networks (L{ipaddress} objects) load
         balancers connect from, whose PROXY headers C{haproxy:} listeners
-        believe; empty: any address (C{--trusted-proxy}).
+        believe (C{--trusted-proxy}); by default the loopback networks
+        (a balancer on the node itself), for anyone else who can reach a
+        C{haproxy:} listener directly could claim any address with a
+        header of their own; empty: any address.
     @ivar maxConnections: sessions over this get C{421} and are closed.
     @ivar maxConnectionsPerIP: likewise, per client address (an IPv6
         client's network: see C{ipv6PrefixLength}).
@@ -117,7 +121,7 @@ class ServerConfig:
     umask: Optional[int] = None
     passivePorts: Optional[Tuple[int, int]] = None
     passiveAddress: Optional[str] = None
-    trustedProxies: Tuple = ()
+    trustedProxies: Tuple = (ip_network("127.0.0.0/8"), ip_network("::1"))
     maxConnections: int = 512
     maxConnectionsPerIP: int = 32
     ipv6PrefixLength: int = 64

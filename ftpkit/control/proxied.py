@@ -9,9 +9,10 @@ C{haproxy:} wrapper starts the session at once (so the greeting went out
 first and the limits counted the balancer), which is why ftpkit reads the
 header itself (L{ftpkit.protocol.proxyheader}).
 
-With C{--trusted-proxy CIDR}, only connections from those addresses are
-taken (a header from anyone else would let them claim any address), and
-each must start with a header.
+Only connections from the C{--trusted-proxy} networks (by default the
+loopback ones) and from Unix-socket peers are taken (a header from anyone
+else would let them claim any address), and each must start with a
+header.
 """
 
 import ipaddress
@@ -191,12 +192,15 @@ class ProxiedFactory(WrappingFactory):
 
     def buildProtocol(self, addr):
         """
-        Refuse connections from outside the trusted networks.
+        Refuse connections from outside the trusted networks. A peer with
+        no address (a Unix socket's) is on this machine, as a loopback
+        one is, and is let in.
 
         @return: a L{ProxiedProtocol}, or C{None} to refuse.
         """
         host = getattr(addr, "host", None)
-        if self.trusted and not inNetworks(host, self.trusted):
+        if (self.trusted and host is not None
+                and not inNetworks(host, self.trusted)):
             _log.warn("refused connection from {peer}: not a --trusted-proxy",
                       peer=host)
             return None

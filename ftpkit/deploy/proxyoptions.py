@@ -5,6 +5,7 @@ C{--listen haproxy:...} listener believes (L{ftpkit.control.proxied}).
 
 from twisted.python import usage
 
+from ftpkit.config import ServerConfig
 from ftpkit.control.proxied import isProxied, parseNetworks
 
 
@@ -16,8 +17,8 @@ class ProxyOptionsMixin:
 
     def opt_trusted_proxy(self, text):
         """Address or CIDR block of a load balancer allowed to send PROXY
-        protocol headers to haproxy: listeners, repeatable [default: any
-        address]."""
+        protocol headers to haproxy: listeners, repeatable [default:
+        loopback only, 127.0.0.0/8 and ::1]."""
         try:
             parseNetworks([text])
         except ValueError as e:
@@ -31,7 +32,9 @@ def proxyConfigFields(options):
 
     @param options: parsed options mixing in L{ProxyOptionsMixin}, with
         C{options["listen"]} final.
-    @return: a C{dict} with C{trustedProxies}.
+    @return: a C{dict} with C{trustedProxies}: the C{--trusted-proxy}
+        networks, or L{ServerConfig}'s default (the loopback networks)
+        when none is given.
     @raise usage.UsageError: when C{--trusted-proxy} is given without a
         C{haproxy:} listener (it would trust nobody's header: a mistake).
     """
@@ -39,4 +42,6 @@ def proxyConfigFields(options):
     if trusted and not any(isProxied(d) for d in options["listen"]):
         raise usage.UsageError(
             "--trusted-proxy: needs a --listen haproxy:... listener")
+    if not trusted:
+        return {"trustedProxies": ServerConfig.trustedProxies}
     return {"trustedProxies": parseNetworks(trusted)}

@@ -30,7 +30,7 @@ from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
 from ftpkit.auth.realms import ReloadOnHangup, reloadTargets
-from ftpkit.control.proxied import isProxied, listenerFor
+from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.opsservice import addMetricsServices
@@ -234,14 +234,6 @@ def makeService(options, workerChannel=None):
             "--root, which holds every user's home, so they can read every "
             "user's files. Give anonymous users a home of their own with "
             "--realm users:PATH (an entry named anonymous) instead."
-        )
-    if (workerChannel is None and not options["config"].trustedProxies
-            and any(isProxied(listen) for listen in options["listen"])):
-        _log.warn(
-            "haproxy: listener without --trusted-proxy: any client that "
-            "can reach it directly may send a PROXY header claiming any "
-            "address (and so get past --deny-from and the per-address "
-            "limits, and have its logins logged under another address)."
         )
     config = options["config"]
     server = service.MultiService()

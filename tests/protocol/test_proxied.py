@@ -6,7 +6,7 @@ headers off control and passive data connections.
 import socket
 
 from twisted.internet import defer, task
-from twisted.internet.address import IPv4Address
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
@@ -271,3 +271,25 @@ class TrustedProxyOptionTests(unittest.TestCase):
             error = self.assertRaises(usage.UsageError, self.parse, *args)
             self.assertTrue(str(error).startswith("--trusted-proxy: "))
             self.assertNotIn("\n", str(error))
+
+    def test_defaultLoopback(self):
+        """
+        Without C{--trusted-proxy}, a C{haproxy:} listener trusts the
+        loopback networks only: anyone else who reaches it directly is
+        refused, instead of claiming any address with a forged header.
+        A Unix-socket peer (no address) is local, and trusted.
+        """
+        trusted = self.parse("--listen", "haproxy:tcp:0")[
+            "config"].trustedProxies
+        self.assertEqual(trusted, parseNetworks(["127.0.0.0/8", "::1"]))
+        factory = ProxiedFactory(Factory.forProtocol(Protocol), trusted,
+                                 reactor=task.Clock())
+        def peer(host):
+            return (IPv6Address if ":" in host else IPv4Address)(
+                "TCP", host, 1)
+
+        for host in ["192.0.2.1", "10.0.0.5", "2001:db8::1"]:
+            self.assertIsNone(factory.buildProtocol(peer(host)), host)
+        for host in ["127.0.0.1", "127.0.0.5", "::1", "::ffff:127.0.0.1"]:
+            self.assertIsNotNone(factory.buildProtocol(peer(host)), host)
+        self.assertIsNotNone(factory.buildProtocol(UNIXAddress(b"/tmp/s")))
