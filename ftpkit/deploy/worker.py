@@ -9,7 +9,9 @@ work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
 (L{ftpkit.ops.workerlog}).
 
 Messages to the acceptor are lines: C{ready} once the worker serves,
-C{ended HOST} for each session that ended, and, with
+C{took} for each connection received (the acceptor keeps its copy until
+then, L{ftpkit.deploy.handover}), C{ended HOST} for each session that
+ended, and, with
 C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
 whose answers come back with the connections' lines).
 """
@@ -142,6 +144,7 @@ class ConnectionReceiver:
                     tellAcceptor(self.channel, b"ended " + host)
             finally:
                 os.close(descriptor)
+                tellAcceptor(self.channel, b"took")
 
     def _factoryFor(self, local):
         """

@@ -9,7 +9,11 @@ looks at each header first, so the limits count clients
 (L{ftpkit.deploy.proxiedaccept}); a connection over a limit waits a
 moment for a session to end (L{ftpkit.deploy.overlimit}).
 
-A worker's sessions are released when it dies. A worker that dies before
+A worker's sessions are released when it dies. The acceptor keeps each
+connection it handed over until the worker acknowledges it
+(L{ftpkit.deploy.handover}): those a worker had not taken when it died go
+to another worker, and a worker that leaves one unacknowledged too long
+(stopped, or stuck) is killed and replaced. A worker that dies before
 it is ready is started again after a delay doubling at each such failure
 (L{restartDelay}). Until the first worker is ready, clients wait in the
 listen queue (up to L{STARTUP_WAIT}); when no worker is ready after
@@ -42,6 +46,7 @@ from ftpkit.control.tls import implicitAsTCP
 from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint
+from ftpkit.deploy.handover import Handovers
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
 from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops.eventlog import EventLog
@@ -243,6 +248,9 @@ class _Worker(ProcessProtocol):
     @ivar hosts: sessions this worker holds, per client address.
     @ivar ready: whether the worker said it serves.
     @ivar alive: whether the process runs.
+    @ivar hung: whether it left a connection unacknowledged too long
+        (it is being killed).
+    @ivar handovers: the L{Handovers} it has not acknowledged.
     """
 
     log = Logger()
@@ -255,7 +263,10 @@ class _Worker(ProcessProtocol):
         self._buffer = b""
         self.alive = True
         self.ready = False
+        self.hung = False
+        self.handovers = Handovers()
         self.logs = None
+        self._answerCall = None
 
     def fileno(self):
         """This worker's Unix socket."""
@@ -285,7 +296,10 @@ class _Worker(ProcessProtocol):
             self.logs.errorsReceived(data)
 
     def doRead(self):
-        """Read the worker's messages: ready, and sessions that ended."""
+        """
+        Read the worker's messages: ready, connections taken, and sessions
+        that ended.
+        """
         try:
             data = self.channel.recv(65536)
         except BlockingIOError:
@@ -294,6 +308,23 @@ class _Worker(ProcessProtocol):
             data = b""
         if not data:
             return netError.ConnectionDone()
+        self._messagesReceived(data)
+        return None
+
+    def drain(self):
+        """
+        Read what the worker sent before it exited.
+        """
+        while True:
+            try:
+                data = self.channel.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self._messagesReceived(data)
+
+    def _messagesReceived(self, data):
         lines = (self._buffer + data).split(b"\n")
         self._buffer = lines.pop()
         for line in lines:
@@ -307,10 +338,22 @@ class _Worker(ProcessProtocol):
                         self.channel.sendall(answer)
                     except OSError:
                         pass
+            elif kind == b"took":
+                self._took()
             elif kind == b"ready":
                 self.ready = True
                 self.pool.workerReady(self)
-        return None
+
+    def _took(self):
+        """
+        The worker took the oldest connection handed to it: close the
+        acceptor's copy.
+        """
+        connection = self.handovers.acknowledged()
+        if connection is not None:
+            connection.close()
+        if not self.handovers:
+            self._stopWaiting()
 
     def released(self, host):
         """
@@ -343,18 +386,66 @@ class _Worker(ProcessProtocol):
     def processEnded(self, reason):
         """The worker process exited."""
         self.alive = False
+        self._stopWaiting()
         if self.logs is not None:
             self.logs.flush()
         self.pool.workerEnded(self, reason)
 
     def send(self, connection, host):
         """
-        Hand a connection to this worker.
+        Hand a connection to this worker, keeping it until the worker
+        acknowledges it.
+
+        @param connection: the accepted socket (this worker owns it once
+            sent).
+        @param host: its client's address.
+        @raise OSError: when it could not be sent (the caller still owns
+            it).
         """
         socket.send_fds(self.channel, [host.encode("ascii") + b"\n"],
                         [connection.fileno()])
         self.sessions += 1
         self.hosts[host] += 1
+        self.handovers.sent(connection, host, self.pool.reactor.seconds())
+        if self._answerCall is None:
+            self._waitForAnswer()
+
+    def unacknowledged(self):
+        """
+        Take back the connections the worker did not acknowledge (it is
+        gone), without releasing them from the limits.
+
+        @return: a C{list} of C{(connection, host)}, each now the
+            caller's.
+        """
+        taken = self.handovers.takeAll()
+        for _, host in taken:
+            self.sessions -= 1
+            self.hosts[host] -= 1
+            if not self.hosts[host]:
+                del self.hosts[host]
+        return taken
+
+    def _waitForAnswer(self):
+        """
+        Check again when the oldest unacknowledged connection is due; when
+        it is overdue, the worker is hung.
+        """
+        self._answerCall = None
+        left = self.handovers.overdue(self.pool.reactor.seconds())
+        if left is None or self.hung:
+            return
+        if left <= 0:
+            self.pool.workerHung(self)
+        else:
+            self._answerCall = self.pool.reactor.callLater(
+                left, self._waitForAnswer)
+
+    def _stopWaiting(self):
+        if self._answerCall is not None:
+            if self._answerCall.active():
+                self._answerCall.cancel()
+            self._answerCall = None
 
 
 class WorkerPool(service.Service):
@@ -478,14 +569,37 @@ class WorkerPool(service.Service):
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
         self._startAccepting()
 
+    def workerHung(self, worker):
+        """
+        A worker left a connection unacknowledged too long: hand it no
+        more, and kill it (L{workerEnded} hands its unacknowledged
+        connections to others and starts another).
+
+        @param worker: the hung worker.
+        """
+        worker.hung = True
+        self.log.error("worker {pid} did not take a connection within "
+                       "{timeout:g} s; killing it and starting another",
+                       pid=worker.transport.pid,
+                       timeout=worker.handovers.timeout)
+        try:
+            worker.transport.signalProcess("KILL")
+        except (netError.ProcessExitedAlready, OSError):
+            pass
+
     def workerEnded(self, worker, reason):
         """
-        A worker exited: release its sessions and, unless shutting down,
-        start another (after L{restartDelay} when it never got ready).
+        A worker exited: release its sessions, hand the connections it had
+        not taken to the others and, unless shutting down, start another
+        (after L{restartDelay} when it never got ready).
         """
         self.workers.remove(worker)
         self.reactor.removeReader(worker)
+        worker.drain()
         worker.channel.close()
+        for connection, host in worker.unacknowledged():
+            if not self._handOver(connection, host):
+                connection.close()
         worker.releaseAll()
         for hook in self.endedHooks:
             hook(worker.logs.pid)
@@ -504,8 +618,9 @@ class WorkerPool(service.Service):
             self._restarts.append(
                 self.reactor.callLater(delay, self._restart))
         else:
-            self.log.error("worker exited ({reason}); starting another",
-                           reason=reason.value)
+            if not worker.hung:
+                self.log.error("worker exited ({reason}); starting another",
+                               reason=reason.value)
             self._startWorker()
 
     def _restart(self):
@@ -547,7 +662,7 @@ class WorkerPool(service.Service):
             if refusal is None:
                 refusal = self.limiter.admit(host)
                 if refusal is None:
-                    self._handOver(connection, host)
+                    held = self._handOver(connection, host)
                     return
                 held = self.overLimit.wait(connection, host, refusal,
                                            RELEASE_WAIT)
@@ -559,44 +674,50 @@ class WorkerPool(service.Service):
 
     def _readyWorkers(self):
         """
-        @return: the workers that can take a session now.
+        @return: the workers that can take a session now (none while
+            stopping).
         """
+        if self._stopping:
+            return []
         return [worker for worker in self.workers
-                if worker.alive and worker.ready]
+                if worker.alive and worker.ready and not worker.hung]
 
     def _admitted(self, connection, host):
         """
         Count a connection that waited over a limit, if it fits now, and
         hand it to a worker.
 
-        @return: whether it fitted (and was handed over and closed).
+        @return: whether it fitted (and was handed over, or refused and
+            closed).
         """
         if self.limiter.admit(host) is not None:
             return False
-        try:
-            self._handOver(connection, host)
-        finally:
+        if not self._handOver(connection, host):
             connection.close()
         return True
 
     def _handOver(self, connection, host):
         """
-        Hand an admitted connection to the least busy ready worker (the
-        caller closes it); refuse it when none is ready.
+        Hand an admitted connection to the least busy ready worker (one
+        that cannot take it is skipped); refuse it when none can.
+
+        @return: whether a worker has it now; else the caller closes it.
         """
         ready = self._readyWorkers()
-        if not ready:
-            self.limiter.release(host)
-            self.refuse(connection, host,
-                        "Service not available; try again later")
-            return
-        worker = min(ready, key=lambda each: each.sessions)
-        try:
-            worker.send(connection, host)
-        except OSError as e:
-            self.limiter.release(host)
-            self.log.error("could not hand a session to a worker: "
-                           "{error}", error=e)
+        while ready:
+            worker = min(ready, key=lambda each: each.sessions)
+            try:
+                worker.send(connection, host)
+            except OSError as e:
+                ready.remove(worker)
+                self.log.error("could not hand a session to a worker: "
+                               "{error}", error=e)
+            else:
+                return True
+        self.limiter.release(host)
+        self.refuse(connection, host,
+                    "Service not available; try again later")
+        return False
 
     def refuse(self, connection, host, refusal):
         """

@@ -365,6 +365,8 @@ class DispatchTests(unittest.SynchronousTestCase):
         pool.workers[0].released("127.0.0.5")
         self.assertEqual(self.received(channel), (b"127.0.0.5\n", 1))
         self.assertEqual(pool.limiter.sessionsByHost["127.0.0.5"], 1)
+        channel.sendall(b"took\ntook\n")
+        pool.workers[0].doRead()
         self.assertEqual(pool.reactor.getDelayedCalls(), [])
 
     def test_overLimitRefusedAfterWait(self):

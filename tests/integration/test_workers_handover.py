@@ -1,0 +1,235 @@
+"""
+C{--workers}: the acceptor keeps each connection it hands a worker until
+the worker acknowledges it. A worker that is stopped or stuck is noticed,
+killed and replaced, its clients greeted by another worker (they hung
+without a greeting); a connection handed to a worker that dies before
+taking it goes to another worker (the client got end of file).
+"""
+
+import os
+import signal
+import socket
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.deploy.handover import ANSWER_TIMEOUT, Handovers
+from ftpkit.deploy.workers import WorkerPool, _Worker
+from tests.scratch import scratchDirectory
+from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
+
+READY = " ready\n"
+"""What the acceptor logs when a worker is ready."""
+
+HUNG = "did not take a connection within"
+"""What the acceptor logs when it kills a hung worker."""
+
+
+class HandoversTests(unittest.SynchronousTestCase):
+    """
+    L{Handovers}: the bookkeeping, without a reactor.
+    """
+
+    def test_oldestFirst(self):
+        """
+        Acknowledgements take the connections in the order they were
+        sent; L{Handovers.overdue} counts from the oldest one.
+        """
+        handovers = Handovers(timeout=5)
+        self.assertIsNone(handovers.overdue(0))
+        self.assertIsNone(handovers.acknowledged())
+        handovers.sent("first", "h1", 10)
+        handovers.sent("second", "h2", 12)
+        self.assertEqual(handovers.overdue(11), 4)
+        self.assertEqual(handovers.acknowledged(), "first")
+        self.assertEqual(handovers.overdue(17), 0)
+        self.assertEqual(handovers.takeAll(), [("second", "h2")])
+        self.assertEqual(len(handovers), 0)
+
+
+class _Transport:
+    """
+    A worker's process transport that records signals.
+    """
+
+    pid = 4321
+
+    def __init__(self):
+        self.signals = []
+
+    def signalProcess(self, name):
+        self.signals.append(name)
+
+
+class PoolHandoverTests(unittest.SynchronousTestCase):
+    """
+    L{WorkerPool} with in-memory workers.
+    """
+
+    def setUp(self):
+        self.pool = WorkerPool(2, [], [], ServerConfig(),
+                               reactor=MemoryReactorClock())
+        self.started = []
+        self.pool._startWorker = lambda: self.started.append(True)
+        self.channels = []
+        for _ in range(2):
+            ours, theirs = socket.socketpair()
+            ours.setblocking(False)
+            self.addCleanup(ours.close)
+            self.addCleanup(theirs.close)
+            worker = _Worker(self.pool, ours)
+            worker.ready = True
+            worker.transport = _Transport()
+            self.pool.workers.append(worker)
+            self.channels.append(theirs)
+
+    def dispatch(self):
+        """
+        @return: the client end of a connection dispatched now.
+        """
+        server, client = socket.socketpair()
+        self.addCleanup(client.close)
+        self.pool.dispatch(server, "127.0.0.7")
+        return client
+
+    def received(self, channel):
+        """
+        @return: the descriptors a worker's end received (the caller
+            closes them).
+        """
+        _, descriptors, _, _ = socket.recv_fds(channel, 4096, 8)
+        return descriptors
+
+    def test_hungWorkerKilled(self):
+        """
+        A worker that does not acknowledge a connection within
+        L{ANSWER_TIMEOUT} is killed and gets no more connections; when it
+        ended, the connection goes to the other worker and another worker
+        is started.
+        """
+        first, second = self.pool.workers
+        self.dispatch()
+        self.pool.reactor.advance(ANSWER_TIMEOUT)
+        self.assertEqual(first.transport.signals, ["KILL"])
+        self.assertEqual(second.transport.signals, [])
+        for descriptor in self.received(self.channels[0]):
+            os.close(descriptor)
+        self.dispatch()
+        self.assertEqual(second.sessions, 1)
+        first.processEnded(Failure(Exception("killed")))
+        self.assertEqual(self.pool.workers, [second])
+        self.assertEqual(second.sessions, 2)
+        self.assertEqual(len(second.handovers), 2)
+        self.assertEqual(self.started, [True])
+        self.assertEqual(self.pool.limiter.sessionsByHost["127.0.0.7"], 2)
+
+    def test_acknowledgedNotHandedAgain(self):
+        """
+        A connection the worker acknowledged (even in its last words,
+        read once it exited) stays its own: it is closed here, not handed
+        to another worker, and nothing waits for it.
+        """
+        first, second = self.pool.workers
+        client = self.dispatch()
+        for descriptor in self.received(self.channels[0]):
+            os.close(descriptor)
+        self.channels[0].sendall(b"took\n")
+        self.channels[0].close()
+        first.processEnded(Failure(Exception("killed")))
+        self.assertEqual(second.sessions, 0)
+        client.setblocking(False)
+        self.assertEqual(client.recv(10), b"")
+        self.assertEqual(self.pool.reactor.getDelayedCalls(), [])
+
+    def test_lastWorkerGoneRefuses(self):
+        """
+        A connection no worker took when none is left gets C{421}, and
+        is released from the limits.
+        """
+        first, second = self.pool.workers
+        client = self.dispatch()
+        self.pool.workers.remove(second)
+        first.processEnded(Failure(Exception("killed")))
+        self.assertTrue(client.recv(100).startswith(b"421 "))
+        self.assertEqual(self.pool.limiter.sessionsByHost.get("127.0.0.7", 0),
+                         0)
+
+
+class HungWorkerTests(unittest.TestCase):
+    """
+    A two-worker server whose workers are stopped or killed.
+    """
+
+    timeout = 4 * TIMEOUT
+
+    def startServer(self):
+        """
+        @return: the server, both workers ready, and their process ids (a
+            cleanup lets any still stopped go on).
+        """
+        server = ServerProcess(self, [
+            "--root", scratchDirectory(self), "--auth", "anonymous",
+            "--workers", "2"])
+        server.waitForLog(READY, 2)
+        workers = childrenOf(server.process.pid)
+        self.assertEqual(len(workers), 2)
+
+        def resume():
+            for pid in workers:
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+
+        self.addCleanup(resume)
+        return server, workers
+
+    def connect(self, server):
+        """
+        @return: a client socket connected to the server (closed at the
+            end of the test).
+        """
+        client = socket.create_connection(("127.0.0.1", server.port),
+                                          timeout=TIMEOUT)
+        self.addCleanup(client.close)
+        return client
+
+    def test_stoppedWorkerReplaced(self):
+        """
+        With one of two workers stopped (C{SIGSTOP}), every new session
+        is greeted with C{220}; the stopped worker is killed and another
+        one started in its place.
+        """
+        server, workers = self.startServer()
+        os.kill(workers[0], signal.SIGSTOP)
+        clients = [self.connect(server) for _ in range(4)]
+        for client in clients:
+            self.assertTrue(client.recv(200).startswith(b"220"))
+        log = server.waitForLog(READY, 3)
+        self.assertEqual(log.count(HUNG), 1, log)
+        self.assertIn(f"worker {workers[0]} {HUNG}", log)
+        server.waitFor(
+            lambda: workers[0] not in childrenOf(server.process.pid),
+            "the stopped worker to be gone")
+
+    def test_diedBeforeTaking(self):
+        """
+        A connection handed to a worker that is killed before it took it
+        is greeted by the other worker.
+        """
+        server, workers = self.startServer()
+        held = len(os.listdir(f"/proc/{server.process.pid}/fd"))
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        clients = [self.connect(server) for _ in range(2)]
+        # Both handed over (one to each worker, the less busy): the
+        # acceptor holds them until they are taken.
+        server.waitFor(
+            lambda: len(os.listdir(f"/proc/{server.process.pid}/fd"))
+            >= held + 2, "the acceptor to hand both connections over")
+        os.kill(workers[0], signal.SIGKILL)
+        os.kill(workers[1], signal.SIGCONT)
+        for client in clients:
+            self.assertTrue(client.recv(200).startswith(b"220"))
