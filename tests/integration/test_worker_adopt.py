@@ -45,7 +45,8 @@ class AdoptionFailureTests(unittest.TestCase):
     def test_released(self):
         """
         A descriptor that is no connection (its peer is gone) is answered
-        with C{ended HOST}, HOST being the address it came with, and no
+        with C{ended HOST}, HOST being the address it came with (then
+        C{took}, as every descriptor received is), and no
         warning is logged (HAProxy's health checks do this every few
         hundred milliseconds).
         """
@@ -64,5 +65,5 @@ class AdoptionFailureTests(unittest.TestCase):
         logged = []
         receiver.log = Logger(observer=logged.append)
         receiver.doRead()
-        self.assertEqual(acceptorEnd.recv(100), b"ended 127.0.0.9\n")
+        self.assertEqual(acceptorEnd.recv(100), b"ended 127.0.0.9\ntook\n")
         self.assertEqual(logged, [])
