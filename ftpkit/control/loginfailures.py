@@ -8,10 +8,13 @@ starts again at every connection, so a client that reconnects after each
 disconnect (C{--max-login-attempts}), or opens many connections at once,
 guesses passwords as fast as the first delay allows. Counted per address
 too, the delay follows the address's recent failures wherever they came
-from. Only failures are delayed: a correct password is answered at once,
-so users sharing an address with a guesser are not held up when they log
-in. An IPv6 client is counted by its network (L{limitKey}), so that it
-cannot start again from another of its addresses.
+from. While an address has recent failures, its passwords are checked one
+a delay (L{AddressFailures.hold}), correct ones too: answered at once, a
+correct password would tell a guesser that hangs up on late answers what
+it wanted. The hold ends L{FORGET_AFTER} seconds after the address's last
+failure, however many logins it checked meanwhile. An IPv6 client is
+counted by its network (L{limitKey}), so that it cannot start again from
+another of its addresses.
 """
 
 from collections import OrderedDict
@@ -73,11 +76,11 @@ class AddressFailures:
             L{FORGET_AFTER} seconds without one.
         """
         host = limitKey(host, self.ipv6PrefixLength)
-        count, last = self._recent.pop(host, (0, now))
+        count, last, nextCheck = self._recent.pop(host, (0, now, now))
         if now - last > self.forgetAfter:
             count = 0
         count += 1
-        self._recent[host] = (count, now)
+        self._recent[host] = (count, now, nextCheck)
         while len(self._recent) > self.maxAddresses:
             self._recent.popitem(last=False)
         return count
@@ -88,9 +91,10 @@ class AddressFailures:
         the check is counted as started.
 
         A check may start once the address's last failure has been
-        answered (L{failureDelay} after it). A check that starts moves
-        the address's last failure to now, so that other connections of
-        the address then wait their turn, one check a delay.
+        answered (L{failureDelay} after it) and a delay has passed since
+        the address's last check started, so that its connections wait
+        their turn, one check a delay. Checks do not prolong the hold:
+        it ends L{FORGET_AFTER} seconds after the last failure.
 
         @param host: the client's address.
         @param now: the time, in seconds.
@@ -102,14 +106,14 @@ class AddressFailures:
         recent = self._recent.get(host)
         if recent is None:
             return 0
-        count, last = recent
+        count, last, nextCheck = recent
         if now - last > self.forgetAfter:
             return 0
-        wait = last + failureDelay(count, first) - now
+        delay = failureDelay(count, first)
+        wait = max(last + delay, nextCheck) - now
         if wait > 0:
             return wait
-        self._recent[host] = (count, now)
-        self._recent.move_to_end(host)
+        self._recent[host] = (count, last, now + delay)
         return 0
 
     def __len__(self):

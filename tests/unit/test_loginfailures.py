@@ -102,3 +102,21 @@ class HoldTests(unittest.TestCase):
         failures = AddressFailures(forgetAfter=60)
         failures.record("10.0.0.1", 0)
         self.assertEqual(failures.hold("10.0.0.1", 61, 100.0), 0)
+
+    def test_checksDoNotProlong(self):
+        """
+        Logins checked while an address is held do not keep it held: the
+        hold ends C{forgetAfter} seconds after the last failure. Each
+        check started used to count as a failure's time, so a client
+        that kept logging in after one mistyped password stayed at one
+        login a delay for as long as it kept on.
+        """
+        failures = AddressFailures(forgetAfter=60)
+        failures.record("10.0.0.1", 0)
+        now = 0.0
+        while now <= 60:
+            now += failures.hold("10.0.0.1", now, 2.0)
+            self.assertEqual(failures.hold("10.0.0.1", now, 2.0), 0)
+        now = 61.0
+        self.assertEqual([failures.hold("10.0.0.1", now, 2.0)
+                          for _ in range(3)], [0, 0, 0])
