@@ -244,8 +244,10 @@ class Backend:
         @param source: the upload's temporary path on C{fs}.
         @param target: its name.
         @raise FileExistsError: when something has that name.
+        @raise CommandNotImplemented: unless L{createsAtomically} (the
+            shell then offers no creating upload, so nothing asks).
         """
-        raise NotImplementedError(
+        raise CommandNotImplemented(
             f"{self.label} storage cannot create a file only if it is new")
 
     def setModificationTime(self, fs, path, when):
