@@ -334,7 +334,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         self["realmPlugin"] = plugin
         self["config"] = ServerConfig(**self.configFields())
         if self["workers"] > 1:
-            from ftpkit.deploy.workers import acceptorAddress
+            from ftpkit.deploy.acceptor import acceptorAddress
 
             for description in self["listen"]:
                 try:

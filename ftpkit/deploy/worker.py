@@ -30,8 +30,9 @@ from zope.interface import implementer
 
 from ftpkit.control.proxied import ProxiedFactory
 from ftpkit.control.tls import implicitFactory, isImplicitTLS
+from ftpkit.deploy.acceptor import acceptorAddress
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
-from ftpkit.deploy.workers import WORKER_FD, acceptorAddress
+from ftpkit.deploy.workerprocess import WORKER_FD
 
 
 class ReportingLimiter:

@@ -1,0 +1,176 @@
+"""
+The listening side of C{--workers} (L{ftpkit.deploy.workers}): which
+C{--listen} values the acceptor can take, its listening sockets, and the
+accept loop that passes each accepted control connection on to be
+dispatched (L{ftpkit.deploy.dispatch}), or, on a C{haproxy:} listener, to
+wait for its PROXY header first (L{ftpkit.deploy.proxiedaccept}). Out of
+descriptors, it still tells the client C{421} (L{ftpkit.deploy.fdlimit}).
+"""
+
+import errno
+import socket
+
+from twisted.internet.interfaces import IReadDescriptor
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
+from ftpkit.control.proxied import isProxied
+from ftpkit.control.tls import implicitAsTCP
+from ftpkit.data.channel import normalizeHost
+from ftpkit.deploy import fdlimit
+from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint
+
+_ACCEPTS_PER_TURN = 64
+
+
+def parseListenAddress(description):
+    """
+    Read the address of a C{tcp:} or C{tcp6:} endpoint description, the
+    kinds the acceptor can listen on.
+
+    @param description: e.g. C{"tcp:2121:interface=127.0.0.1"} or
+        C{"tcp6:2121:interface=\\:\\:1"}.
+    @return: C{(family, host, port)}: IPv6 for C{tcp6:}, and for C{tcp:}
+        with an IPv6 C{interface} (as Twisted's C{tcp:} listens).
+    @raise ValueError: for any other kind of endpoint, or a bad port.
+    """
+    fields = splitEndpoint(description)
+    kind = fields[0]
+    if kind not in ("tcp", "tcp6") or len(fields) < 2:
+        raise ValueError("--workers needs tcp:, tcp6: or ssl: listeners"
+                         " (haproxy: in front of them or not), not %r"
+                         % description)
+    port, host = None, None
+    for field in fields[1:]:
+        name, equals, value = field.partition("=")
+        if not equals:
+            port = name
+        elif name == "port":
+            port = value
+        elif name == "interface":
+            host = value
+    if port is None or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("bad port in %r" % description)
+    family = (socket.AF_INET6 if kind == "tcp6" or ":" in (host or "")
+              else socket.AF_INET)
+    if host is None:
+        host = "::" if kind == "tcp6" else "0.0.0.0"
+    return family, host, int(port)
+
+
+def acceptorAddress(description):
+    """
+    Read a C{--listen} value the acceptor of C{--workers} can listen on:
+    C{tcp:}, C{tcp6:}, C{ssl:} (implicit FTPS: the acceptor listens on
+    its port, the worker speaks TLS), or any of them behind C{haproxy:}.
+
+    @param description: e.g. C{"haproxy:tcp:2121:interface=10.0.0.2"}.
+    @return: C{(family, host, port, proxied)}, C{proxied} saying whether
+        clients come through a PROXY-protocol balancer.
+    @raise ValueError: for any other kind of endpoint, or a bad port.
+    """
+    description = implicitAsTCP(description)
+    proxied = isProxied(description)
+    if proxied:
+        description = description[len(PROXY_PREFIX):]
+    return (*parseListenAddress(description), proxied)
+
+
+def listeningSocket(family, host, port, backlog=LISTEN_BACKLOG):
+    """
+    A listening socket as Twisted's C{tcp:} and C{tcp6:} endpoints make
+    one, so that C{--workers} listens as a single process does:
+    C{SO_REUSEADDR}, and the system's default for C{IPV6_V6ONLY}, so that
+    C{tcp6:} on C{::} takes IPv4 clients too where the system does so
+    (L{socket.create_server} made it IPv6 only).
+
+    @param family: C{AF_INET} or C{AF_INET6}.
+    @param host: the address to listen on.
+    @param port: the port.
+    @param backlog: the length of the listen queue.
+    @return: the non-blocking listening socket.
+    @raise OSError: when it cannot listen there.
+    """
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(backlog)
+    except OSError:
+        listening.close()
+        raise
+    listening.setblocking(False)
+    return listening
+
+
+@implementer(IReadDescriptor)
+class Acceptor:
+    """
+    Accepts control connections on one listening socket and dispatches
+    them (from a C{haproxy:} listener, once their PROXY header came).
+    """
+
+    log = Logger()
+
+    def __init__(self, dispatcher, listening, proxied=False):
+        """
+        @param dispatcher: the L{ftpkit.deploy.dispatch.Dispatcher} that
+            decides what becomes of each connection.
+        @param listening: the listening socket (L{listeningSocket}).
+        @param proxied: whether clients send a PROXY header first.
+        """
+        self.dispatcher = dispatcher
+        self.socket = listening
+        self.proxied = proxied
+
+    def fileno(self):
+        """The listening socket."""
+        return self.socket.fileno()
+
+    def logPrefix(self):
+        """The name used in logs."""
+        return "ftpkit-acceptor"
+
+    def connectionLost(self, reason):
+        """The reactor dropped the socket: close it."""
+        self.socket.close()
+
+    def doRead(self):
+        """Accept what is waiting and dispatch it."""
+        for _ in range(_ACCEPTS_PER_TURN):
+            try:
+                connection, address = self.socket.accept()
+            except BlockingIOError:
+                return
+            except OSError as e:
+                if e.errno in (errno.EMFILE, errno.ENFILE):
+                    self._refuseWithSpare()
+                else:
+                    self.log.warn("accept failed: {error}", error=e)
+                return
+            host = normalizeHost(address[0])
+            if self.proxied:
+                self.dispatcher.headerWaits.accepted(connection, host)
+            else:
+                self.dispatcher.dispatch(connection, host)
+
+    def _refuseWithSpare(self):
+        """
+        Out of descriptors: close the spare one, accept one client with
+        it, tell it C{421} and close it, then take the spare again (else
+        the client would wait in the listen queue, unanswered).
+        """
+        spare = self.dispatcher.spare
+        if not spare.release():
+            return
+        try:
+            connection, address = self.socket.accept()
+        except OSError:
+            pass
+        else:
+            self.dispatcher.refuse(connection, normalizeHost(address[0]),
+                                   fdlimit.REFUSAL)
+            connection.close()
+        finally:
+            spare.reserve()

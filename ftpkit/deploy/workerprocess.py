@@ -1,0 +1,238 @@
+"""
+The acceptor's handle on one worker process of C{--workers}
+(L{ftpkit.deploy.workers}): the process itself (its logs go to the
+acceptor's, L{ftpkit.ops.workerlog}), and the acceptor's end of the Unix
+socket between them. Over it the acceptor hands the worker connections
+(C{SCM_RIGHTS}) and the worker says it is ready, acknowledges each
+connection (C{took}), reports each session that ended, and asks about
+logins (L{ftpkit.auth.sharedusers}). The handle keeps what the worker
+holds: its sessions for the limits, and the connections it has not
+acknowledged yet (L{ftpkit.deploy.handover}), which decide when it is hung.
+"""
+
+import socket
+from collections import Counter
+
+from twisted.internet import error as netError
+from twisted.internet.interfaces import IReadDescriptor
+from twisted.internet.protocol import ProcessProtocol
+from twisted.logger import Logger, globalLogPublisher
+from zope.interface import implementer
+
+from ftpkit.deploy.handover import Handovers
+
+WORKER_FD = 3
+"""The descriptor number of a worker's Unix socket to the acceptor."""
+
+
+@implementer(IReadDescriptor)
+class WorkerProcess(ProcessProtocol):
+    """
+    One worker process, and the acceptor's end of its Unix socket.
+
+    @ivar sessions: sessions this worker holds.
+    @ivar hosts: sessions this worker holds, per client address.
+    @ivar ready: whether the worker said it serves.
+    @ivar alive: whether the process runs.
+    @ivar hung: whether it left a connection unacknowledged too long
+        (it is being killed).
+    @ivar handovers: the L{Handovers} it has not acknowledged.
+    """
+
+    log = Logger()
+
+    def __init__(self, pool, channel):
+        """
+        @param pool: the L{ftpkit.deploy.workers.WorkerPool} it belongs to.
+        @param channel: the acceptor's end of the Unix socket.
+        """
+        self.pool = pool
+        self.channel = channel
+        self.sessions = 0
+        self.hosts = Counter()
+        self._buffer = b""
+        self.alive = True
+        self.ready = False
+        self.hung = False
+        self.handovers = Handovers()
+        self.logs = None
+        self._answerCall = None
+
+    def fileno(self):
+        """This worker's Unix socket."""
+        return self.channel.fileno()
+
+    def logPrefix(self):
+        """The name used in logs."""
+        return "ftpkit-worker"
+
+    def makeConnection(self, transport):
+        """
+        The process started: read its logs.
+        """
+        from ftpkit.ops.workerlog import WorkerLogReader
+
+        self.logs = WorkerLogReader(transport.pid, globalLogPublisher)
+        ProcessProtocol.makeConnection(self, transport)
+
+    def childDataReceived(self, childFD, data):
+        """
+        Log what the worker wrote: log records on standard output, lines
+        on standard error.
+        """
+        if childFD == 1:
+            self.logs.recordsReceived(data)
+        else:
+            self.logs.errorsReceived(data)
+
+    def doRead(self):
+        """
+        Read the worker's messages: ready, connections taken, and sessions
+        that ended.
+        """
+        try:
+            data = self.channel.recv(65536)
+        except BlockingIOError:
+            return None
+        except OSError:
+            data = b""
+        if not data:
+            return netError.ConnectionDone()
+        self._messagesReceived(data)
+        return None
+
+    def drain(self):
+        """
+        Read what the worker sent before it exited.
+        """
+        while True:
+            try:
+                data = self.channel.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self._messagesReceived(data)
+
+    def _messagesReceived(self, data):
+        lines = (self._buffer + data).split(b"\n")
+        self._buffer = lines.pop()
+        for line in lines:
+            kind, _, host = line.partition(b" ")
+            if kind == b"ended":
+                self.released(host.decode("ascii", "replace"))
+            elif kind in (b"login", b"logout"):
+                answer = self.pool.userSessions.handle(self, kind, host)
+                if answer is not None:
+                    try:
+                        self.channel.sendall(answer)
+                    except OSError:
+                        pass
+            elif kind == b"took":
+                self._took()
+            elif kind == b"ready":
+                self.ready = True
+                self.pool.workerReady(self)
+
+    def _took(self):
+        """
+        The worker took the oldest connection handed to it: close the
+        acceptor's copy.
+        """
+        connection = self.handovers.acknowledged()
+        if connection is not None:
+            connection.close()
+        if not self.handovers:
+            self._stopWaiting()
+
+    def released(self, host):
+        """
+        A session of this worker ended: release it from the limits.
+
+        @param host: its client's address.
+        """
+        if self.hosts[host] <= 0:
+            return
+        self.hosts[host] -= 1
+        if not self.hosts[host]:
+            del self.hosts[host]
+        self.sessions -= 1
+        self.pool.limiter.release(host)
+        self.pool.overLimit.retry()
+
+    def releaseAll(self):
+        """
+        The worker is gone: release every session it held.
+        """
+        for host, count in list(self.hosts.items()):
+            for _ in range(count):
+                self.released(host)
+        self.pool.userSessions.forgetWorker(self)
+
+    def connectionLost(self, reason):
+        """Stop watching the Unix socket."""
+        self.pool.reactor.removeReader(self)
+
+    def processEnded(self, reason):
+        """The worker process exited."""
+        self.alive = False
+        self._stopWaiting()
+        if self.logs is not None:
+            self.logs.flush()
+        self.pool.workerEnded(self, reason)
+
+    def send(self, connection, host):
+        """
+        Hand a connection to this worker, keeping it until the worker
+        acknowledges it.
+
+        @param connection: the accepted socket (this worker owns it once
+            sent).
+        @param host: its client's address.
+        @raise OSError: when it could not be sent (the caller still owns
+            it).
+        """
+        socket.send_fds(self.channel, [host.encode("ascii") + b"\n"],
+                        [connection.fileno()])
+        self.sessions += 1
+        self.hosts[host] += 1
+        self.handovers.sent(connection, host, self.pool.reactor.seconds())
+        if self._answerCall is None:
+            self._waitForAnswer()
+
+    def unacknowledged(self):
+        """
+        Take back the connections the worker did not acknowledge (it is
+        gone), without releasing them from the limits.
+
+        @return: a C{list} of C{(connection, host)}, each now the
+            caller's.
+        """
+        taken = self.handovers.takeAll()
+        for _, host in taken:
+            self.sessions -= 1
+            self.hosts[host] -= 1
+            if not self.hosts[host]:
+                del self.hosts[host]
+        return taken
+
+    def _waitForAnswer(self):
+        """
+        Check again when the oldest unacknowledged connection is due; when
+        it is overdue, the worker is hung.
+        """
+        self._answerCall = None
+        left = self.handovers.overdue(self.pool.reactor.seconds())
+        if left is None or self.hung:
+            return
+        if left <= 0:
+            self.pool.workerHung(self)
+        else:
+            self._answerCall = self.pool.reactor.callLater(
+                left, self._waitForAnswer)
+
+    def _stopWaiting(self):
+        if self._answerCall is not None:
+            if self._answerCall.active():
+                self._answerCall.cancel()
+            self._answerCall = None
