@@ -31,6 +31,11 @@ FORGET_AFTER = 60.0
 """Seconds without a failure after which an address starts again (a
 guesser fails without pause, so it never gets there)."""
 
+HOLD_AFTER = 5
+"""Recent failures an address may have before its passwords wait their
+turn (as fail2ban's default C{maxretry}): a guesser gets no more guesses
+than that before it is held, a user who mistyped is never held."""
+
 MAX_ADDRESSES = 10000
 """Addresses remembered at most (those whose last failure is oldest are
 forgotten first), so that failures from many addresses cannot grow the
@@ -53,14 +58,17 @@ class AddressFailures:
     """
 
     def __init__(self, forgetAfter=FORGET_AFTER, maxAddresses=MAX_ADDRESSES,
-                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH,
+                 holdAfter=HOLD_AFTER):
         """
         @param forgetAfter: see L{FORGET_AFTER}.
         @param maxAddresses: see L{MAX_ADDRESSES}.
         @param ipv6PrefixLength: the bits of an IPv6 address that name
             its client (see L{limitKey}).
+        @param holdAfter: see L{HOLD_AFTER}.
         """
         self.forgetAfter = forgetAfter
+        self.holdAfter = holdAfter
         self.maxAddresses = maxAddresses
         self.ipv6PrefixLength = ipv6PrefixLength
         self._recent = OrderedDict()
@@ -90,7 +98,8 @@ class AddressFailures:
         Whether a password from C{host} may be checked now; if it may,
         the check is counted as started.
 
-        A check may start once the address's last failure has been
+        An address with fewer than L{HOLD_AFTER} recent failures is not
+        held. Past that, a check may start once its last failure has been
         answered (L{failureDelay} after it) and a delay has passed since
         the address's last check started, so that its connections wait
         their turn, one check a delay. Checks do not prolong the hold:
@@ -107,7 +116,7 @@ class AddressFailures:
         if recent is None:
             return 0
         count, last, nextCheck = recent
-        if now - last > self.forgetAfter:
+        if count < self.holdAfter or now - last > self.forgetAfter:
             return 0
         delay = failureDelay(count, first)
         wait = max(last + delay, nextCheck) - now

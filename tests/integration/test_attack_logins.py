@@ -16,6 +16,7 @@ from zope.interface import implementer
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.control.loginfailures import HOLD_AFTER
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
 from tests.scratch import scratchDirectory
@@ -74,9 +75,9 @@ class HangingUpGuesserTests(LoopbackServerMixin, unittest.TestCase):
     def test_guessesWaitTheirTurn(self):
         """
         Of many passwords sent at once from one address by connections
-        that hang up, one is checked: the others waited for the first
-        failure's answer, and went with their connections. Another address
-        logs in at once meanwhile.
+        that hang up, L{HOLD_AFTER} are checked: the others waited for
+        the last failure's answer, and went with their connections.
+        Another address logs in at once meanwhile.
         """
         def guess():
             clients = [RawClient(self.server.port) for _ in range(GUESSERS)]
@@ -95,7 +96,7 @@ class HangingUpGuesserTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(answer.startswith(b"230"), answer)
         yield self.waitForNoSession()
         # Guesses and alice's login from 127.0.0.2.
-        self.assertEqual(self.checker.checked, 2)
+        self.assertEqual(self.checker.checked, HOLD_AFTER + 1)
 
 
 class StayingWithoutLoginTests(LoopbackServerMixin, unittest.TestCase):

@@ -7,7 +7,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
-from ftpkit.control.loginfailures import FORGET_AFTER
+from ftpkit.control.loginfailures import FORGET_AFTER, HOLD_AFTER
 from tests.protocol.test_server import connect, makeFactory, replyCodes
 
 
@@ -92,6 +92,9 @@ class HangingUpGuesserTests(unittest.TestCase):
         self.clock = MemoryReactorClock()
         self.factory = makeFactory(self.clock, loginFailureDelay=1.0,
                                    maxLoginAttempts=3)
+        # Held from the first failure, so that each delay is the first's
+        # doubled (the default, HOLD_AFTER failures: FewFailuresTests).
+        self.factory.loginFailures.holdAfter = 1
 
     def guess(self, password, host="10.0.0.1"):
         """
@@ -153,3 +156,55 @@ class HangingUpGuesserTests(unittest.TestCase):
         self.guess(b"wrong")
         protocol, transport = self.guess(b"secret", host="10.0.0.2")
         self.assertEqual(replyCodes(transport)[-1], "230")
+
+
+class FewFailuresTests(unittest.TestCase):
+    """
+    An address with fewer than L{HOLD_AFTER} recent failures is not held:
+    a user who mistyped a password does not hold up the logins of the
+    others sharing the address, nor a transfer client's parallel
+    connections.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.factory = makeFactory(self.clock, loginFailureDelay=1.0,
+                                   maxLoginAttempts=1)
+
+    def failOnce(self):
+        """
+        Fail a login from C{10.0.0.1} and wait for its answer.
+        """
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(b"USER alice\r\nPASS wrong\r\n")
+        self.clock.advance(MAX_LOGIN_DELAY)
+        self.assertIn("530", replyCodes(transport))
+
+    def login(self):
+        """
+        Log in from C{10.0.0.1} on five connections at once.
+
+        @return: the last reply code of each.
+        """
+        sessions = [connect(self.factory) for _ in range(5)]
+        for protocol, _ in sessions:
+            protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        return [replyCodes(transport)[-1] for _, transport in sessions]
+
+    def test_mistypedOnce(self):
+        """
+        After one failure, five connections of the address log in at
+        once.
+        """
+        self.failOnce()
+        self.assertEqual(self.login(), ["230"] * 5)
+
+    def test_heldAfterEnough(self):
+        """
+        After L{HOLD_AFTER} failures, the address's logins wait their
+        turn.
+        """
+        self.assertEqual(HOLD_AFTER, 5)
+        for _ in range(HOLD_AFTER):
+            self.failOnce()
+        self.assertEqual(self.login().count("230"), 1)

@@ -81,12 +81,25 @@ class HoldTests(unittest.TestCase):
         self.assertEqual([failures.hold("10.0.0.1", 0, 1.0)
                           for _ in range(3)], [0, 0, 0])
 
+    def test_fewFailures(self):
+        """
+        An address with fewer than C{holdAfter} recent failures has its
+        passwords checked at once; from C{holdAfter} on, one a delay.
+        """
+        failures = AddressFailures(holdAfter=3)
+        for now in (0, 1):
+            failures.record("10.0.0.1", now)
+        self.assertEqual([failures.hold("10.0.0.1", 10, 1.0)
+                          for _ in range(3)], [0, 0, 0])
+        failures.record("10.0.0.1", 10)
+        self.assertEqual(failures.hold("10.0.0.1", 10, 1.0), 4.0)
+
     def test_untilAnswered(self):
         """
         After a failure, a check waits until the failure is answered; the
         check that starts then makes the next one wait a whole delay.
         """
-        failures = AddressFailures()
+        failures = AddressFailures(holdAfter=1)
         failures.record("10.0.0.1", 10)
         self.assertEqual(failures.hold("10.0.0.1", 10.25, 1.0), 0.75)
         self.assertEqual(failures.hold("10.0.0.2", 10.25, 1.0), 0)
@@ -99,7 +112,7 @@ class HoldTests(unittest.TestCase):
         """
         An address whose failures are forgotten is not held.
         """
-        failures = AddressFailures(forgetAfter=60)
+        failures = AddressFailures(forgetAfter=60, holdAfter=1)
         failures.record("10.0.0.1", 0)
         self.assertEqual(failures.hold("10.0.0.1", 61, 100.0), 0)
 
@@ -111,7 +124,7 @@ class HoldTests(unittest.TestCase):
         that kept logging in after one mistyped password stayed at one
         login a delay for as long as it kept on.
         """
-        failures = AddressFailures(forgetAfter=60)
+        failures = AddressFailures(forgetAfter=60, holdAfter=1)
         failures.record("10.0.0.1", 0)
         now = 0.0
         while now <= 60:
