@@ -13,6 +13,8 @@ from twisted.trial import unittest
 
 import twisted
 from ftpkit import compat
+from ftpkit.compat import starttls, tlswrites
+from ftpkit.compat.tcp import unqueued
 from ftpkit.data.tls import DataTLS
 from tests.scratch import scratchDirectory
 
@@ -166,7 +168,7 @@ class PrivateNamesTests(unittest.TestCase):
 
         self.assertTrue(tlslayer.FOLLOWS_TWISTED,
                         changed("TLSMemoryBIOProtocol's private names"))
-        self.assertIsNotNone(compat._BypassTLS,
+        self.assertIsNotNone(starttls._BypassTLS,
                              changed("twisted.internet._newtls._BypassTLS"))
         factory = TLSMemoryBIOFactory(CertificateOptions(), True, None)
         self.assertTrue(hasattr(factory, "_creatorCallable"),
@@ -202,14 +204,14 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertIs(getattr(layer.transport, "_connection", None),
                       transport, changed("_BypassTLS._connection"))
         compat.sendRecordsAtOnce(transport)
-        self.assertIsInstance(layer.transport, compat._SendsAtOnce)
+        self.assertIsInstance(layer.transport, tlswrites._SendsAtOnce)
         clients[0].transport.startTLS(ssl.CertificateOptions())
         clients[0].transport.write(b"hello")
         self.assertEqual(await server.factory.read, b"hello")
         self.assertTrue(compat.writeThroughTLS(transport, b"220 reply"))
         self.assertEqual(getattr(layer._aggregator, "_buffer", None), [],
                          changed("BufferingTLSTransport._aggregator"))
-        self.assertTrue(compat._unqueued(transport))
+        self.assertTrue(unqueued(transport))
 
     async def test_sendQueued(self):
         """

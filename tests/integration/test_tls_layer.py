@@ -17,6 +17,7 @@ from twisted.trial import unittest
 from zope.interface import providedBy
 
 from ftpkit import compat
+from ftpkit.compat import openssl
 from ftpkit.control import tlslayer
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
@@ -205,7 +206,7 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         follows, it works as Twisted's own layer.
         """
         self.patch(tlslayer, "FOLLOWS_TWISTED", False)
-        self.patch(compat, "_bioMemData", None)
+        self.patch(openssl, "_bioMemData", None)
         client = await self.client()
         client.records(b"NOOP\r\n", b"PBSZ 0\r\n")
         self.assertEqual(await self.inThread(client.replies, 2),

@@ -1,0 +1,94 @@
+"""
+Every name private to Twisted or pyOpenSSL that ftpkit relies on, in one
+package, each with a fallback that keeps ftpkit working (more slowly, or
+more strictly) when a new release renames it.
+C{tests/integration/test_compat.py} checks each against the installed
+versions and fails loudly, naming the name, when one changed.
+
+One module a job, each listing the private names it reads and why:
+
+    - L{ftpkit.compat.tcp}: Twisted's TCP transport (its send queue, its
+      socket): a short reply sent, or a connection closed, at once.
+    - L{ftpkit.compat.starttls}: what Twisted's C{startTLS} does, followed
+      to put ftpkit's own TLS layer under a control connection
+      (C{AUTH TLS}) and to take it away again (C{CCC}).
+    - L{ftpkit.compat.tlswrites}: Twisted's TLS layer and the transport
+      under it: replies and closing records sent in the turn that made
+      them.
+    - L{ftpkit.compat.openssl}: pyOpenSSL's binding of OpenSSL
+      (C{SSL._lib}): session reuse, session ID contexts, and the bytes
+      waiting in a connection's memory buffers.
+    - L{ftpkit.compat.eventloop}: the reactor's next-turn queue and
+      C{epoll} object, and Python's bare C{accept}.
+
+Two modules outside this package subclass Twisted's L{TLSMemoryBIOProtocol}
+and so use its private methods where they are: L{ftpkit.data.tls} (its
+C{_flushSendBIO}, overridden to send a data connection's TLS 1.3 session
+tickets late, and C{_lostTLSConnection}, C{_handshakeDone} and
+C{_tlsShutdownFinished}, to drop a data connection whose TLS failed
+mid-transfer; fallback: the tickets are sent at once, and such a transfer
+fails once the stall watchdog drops it) and L{ftpkit.control.tlslayer}
+(C{_creatorCallable}, C{_connectWrapped}, C{_checkHandshakeStatus},
+C{_flushReceiveBIO}, C{_shutdownTLS}, C{_tlsShutdownFinished},
+C{_lostTLSConnection}, C{_aborted}; fallback: Twisted's layer as it is).
+The same test checks those names.
+
+Every function of these modules that ftpkit uses elsewhere is importable
+from C{ftpkit.compat} itself, as it was when this was one module.
+"""
+
+from ftpkit.compat.eventloop import acceptBare, afterThisTurn, readyDescriptor
+from ftpkit.compat.openssl import (
+    inputWaiting,
+    recordsWaiting,
+    renameSessionContext,
+    sessionReused,
+    sessionReusedAvailable,
+)
+from ftpkit.compat.starttls import (
+    dropTLSLayer,
+    flushTLSWrites,
+    startTLSWith,
+    tlsLayer,
+    writePlain,
+)
+from ftpkit.compat.tcp import (
+    closeAtOnce,
+    queueIsEmpty,
+    sendAtOnce,
+    sendNow,
+    writeSideClosed,
+)
+from ftpkit.compat.tlswrites import (
+    closeTLSAtOnce,
+    sendQueued,
+    sendRecordsAtOnce,
+    underTLS,
+    writeThroughTLS,
+)
+
+__all__ = [
+    "acceptBare",
+    "afterThisTurn",
+    "closeAtOnce",
+    "closeTLSAtOnce",
+    "dropTLSLayer",
+    "flushTLSWrites",
+    "inputWaiting",
+    "queueIsEmpty",
+    "readyDescriptor",
+    "recordsWaiting",
+    "renameSessionContext",
+    "sendAtOnce",
+    "sendNow",
+    "sendQueued",
+    "sendRecordsAtOnce",
+    "sessionReused",
+    "sessionReusedAvailable",
+    "startTLSWith",
+    "tlsLayer",
+    "underTLS",
+    "writePlain",
+    "writeSideClosed",
+    "writeThroughTLS",
+]

@@ -1,0 +1,97 @@
+"""
+The private names of Twisted's reactor and of Python's C{socket} module
+that ftpkit reads to spare the reactor work it does for every connection
+or every turn.
+
+    - C{ReactorBase.threadCallQueue}, which the reactor empties at the
+      start of its next turn, once the events of this one are handled:
+      running a call there (L{afterThisTurn}) costs no timed call;
+      fallback (and while the queue holds calls): C{callLater(0)} (a timed
+      call, run at the same point).
+    - C{EPollReactor._poller}, the reactor's C{epoll} object, whose
+      descriptor polls readable whenever the reactor has an event to
+      handle (L{readyDescriptor}): a download's lingering close waits for
+      its client in place while the reactor has nothing else to do
+      (L{ftpkit.data.linger}); fallback: it always waits in the reactor.
+    - Python's own C{socket.socket._accept} (a listener's accept without
+      the wrapper class), for a passive data connection accepted as a
+      bare C{_socket.socket} (L{acceptBare}); fallback: C{accept}, and
+      its wrapper.
+"""
+
+import _socket
+import os
+import select
+import socket
+
+
+def afterThisTurn(reactor, function, *args):
+    """
+    Run C{function(*args)} once the reactor has handled every event of the
+    current turn, as C{reactor.callLater(0, ...)} does, but without making
+    a timed call (each costs its creation and a heap push and pop). Called
+    from the reactor thread only: nothing wakes the reactor, which runs
+    the call when it next turns.
+
+    @param reactor: the reactor (or any L{IReactorTime}: without
+        C{threadCallQueue}, or while it holds calls, C{callLater(0)} is
+        used).
+    @param function: the callable.
+    @param args: its arguments.
+    """
+    queue = getattr(reactor, "threadCallQueue", None)
+    if queue is None or queue:
+        # A queue with calls in it may be the one the reactor is running
+        # now: one added to it then would make the reactor wake itself up
+        # (a write and a read of its waker) to run it.
+        reactor.callLater(0, function, *args)
+    else:
+        queue.append((function, args, {}))
+
+
+def readyDescriptor(reactor):
+    """
+    @param reactor: a reactor.
+    @return: a descriptor that polls readable whenever the reactor has an
+        event ready to handle (the C{epoll} reactor's own C{epoll}
+        descriptor: ready while any descriptor it watches is), or C{None}
+        for a reactor without one.
+    """
+    poller = getattr(reactor, "_poller", None)
+    epoll = getattr(select, "epoll", None)
+    if epoll is None or type(poller) is not epoll:
+        return None
+    try:
+        return poller.fileno()
+    except ValueError:
+        return None
+
+
+def acceptBare(listening, family):
+    """
+    Accept a connection as C{listening.accept()} does, as the bare
+    C{_socket.socket} under Python's L{socket.socket} class: the class's
+    C{accept} looks the listener's family and type up again as enums and
+    builds a wrapper for every connection, a dozen Python-level calls that
+    a passive data connection (one per small file) does not need; the
+    bare socket has every method a data connection uses.
+
+    @param listening: a listening TCP socket.
+    @param family: its address family (looked up once by the caller).
+    @return: C{(socket, address)}, the socket non-blocking.
+    @raise OSError: as C{accept} does (C{BlockingIOError} when none is
+        queued).
+    """
+    accept = getattr(listening, "_accept", None)
+    if accept is None:  # The name is gone: the wrapper.
+        connection, address = listening.accept()
+    else:
+        fd, address = accept()
+        try:
+            connection = _socket.socket(family, socket.SOCK_STREAM,
+                                        listening.proto, fd)
+        except BaseException:
+            os.close(fd)
+            raise
+    connection.setblocking(False)
+    return connection, address

@@ -1,0 +1,131 @@
+"""
+The private names of Twisted's TCP transport (C{tcp.Connection}) that
+ftpkit reads to send a short reply, or close a connection, at once rather
+than on the reactor's next turn.
+
+    - C{tcp.Connection.dataBuffer}, C{_tempDataBuffer}, C{TLS}, C{socket}
+      and its C{connectionLost}, called as the reactor would: whether a
+      plain TCP transport has nothing queued, so that a short reply can be
+      sent, or a connection closed, at once (L{queueIsEmpty},
+      L{sendAtOnce}, L{sendNow}, L{closeAtOnce}; used by
+      L{ftpkit.control.sockets}, and by L{ftpkit.data.tls.DataTLSProtocol},
+      which closes a data connection the peer half-closed too early as the
+      reactor would); fallback: never at once (Twisted's own queue).
+    - C{FileDescriptor._writeDisconnected}: whether a TCP transport that
+      was asked to C{loseWriteConnection} sent its last byte and its FIN
+      (L{writeSideClosed}); fallback: "not sent" (a download whose client
+      reset the connection while the server waited for its FIN counts as
+      aborted).
+"""
+
+from twisted.internet import main, tcp
+from twisted.python.failure import Failure
+
+
+def queueIsEmpty(transport):
+    """
+    @param transport: a connection's transport.
+    @return: whether it is an open, plain (no TLS) Twisted TCP connection
+        with nothing waiting to be sent; C{False} when this cannot be told
+        (a Twisted that renamed its private attributes).
+    """
+    if not isinstance(transport, tcp.Connection):
+        return False
+    try:
+        return (not transport.TLS and transport.connected
+                and not transport.disconnecting and not transport.dataBuffer
+                and not transport._tempDataBuffer)
+    except AttributeError:
+        return False
+
+
+def sendAtOnce(transport, data):
+    """
+    Send C{data} to the socket at once, bypassing Twisted's queue, when
+    L{queueIsEmpty} is true of C{transport}: L{queueIsEmpty} and
+    L{sendNow} in one call, for the control replies that make it for each
+    command.
+
+    @param transport: a connection's transport.
+    @param data: the bytes.
+    @return: what the socket did not take (C{b""} when it took
+        everything), or C{None} when nothing was sent because
+        L{queueIsEmpty} is false: the caller queues C{data} then.
+    """
+    if not isinstance(transport, tcp.Connection):
+        return None
+    try:
+        if (transport.TLS or not transport.connected
+                or transport.disconnecting or transport.dataBuffer
+                or transport._tempDataBuffer):
+            return None
+        sent = transport.socket.send(data)
+    except AttributeError:
+        return None
+    except OSError:
+        sent = 0
+    return data[sent:]
+
+
+def sendNow(transport, data):
+    """
+    Send what the socket of a transport for which L{queueIsEmpty} is true
+    takes at once, bypassing Twisted's queue.
+
+    @param transport: the transport.
+    @param data: the bytes.
+    @return: how many bytes went (0 when the socket took none or is not
+        reachable).
+    """
+    sock = getattr(transport, "socket", None)
+    if sock is None:
+        return 0
+    try:
+        return sock.send(data)
+    except OSError:
+        return 0
+
+
+def unqueued(connection):
+    """
+    @param connection: a Twisted TCP connection (TLS on or not).
+    @return: whether it is open with nothing queued to send.
+    """
+    try:
+        return (connection.connected and not connection.disconnecting
+                and not connection.dataBuffer
+                and not connection._tempDataBuffer)
+    except AttributeError:
+        return False
+
+
+def writeSideClosed(transport):
+    """
+    @param transport: a TCP transport that was asked to
+        C{loseWriteConnection}.
+    @return: whether it has sent everything written to it and then shut
+        its sending side; C{False} when this cannot be told.
+    """
+    return getattr(transport, "_writeDisconnected", False) is True
+
+
+_CONNECTION_DONE = Failure(main.CONNECTION_DONE)
+
+
+def closeAtOnce(transport):
+    """
+    Close a transport now, as the reactor does when it sees the connection
+    end (no reactor turn, no C{epoll_ctl} round); what it still queues is
+    dropped, so callers that must not lose it check L{queueIsEmpty} first.
+
+    The reason given is one L{Failure} shared by every such close: it
+    wraps Twisted's one C{CONNECTION_DONE} exception, as the reactor's
+    own would, and has no traceback to clean. Making one per close, and
+    the list of its type's names that the transport reads at once (a
+    shared one keeps it), was work repeated for every session.
+
+    @param transport: the transport.
+    """
+    transport.stopReading()
+    transport.stopWriting()
+    transport.connectionLost(_CONNECTION_DONE)
