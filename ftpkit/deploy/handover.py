@@ -1,22 +1,35 @@
 """
-The connections the acceptor of C{--workers} handed to one worker and
-that worker has not yet acknowledged (its C{took} line,
-L{ftpkit.deploy.worker}).
+The answers the acceptor of C{--workers} waits for from one worker: the
+acknowledgement of each connection it handed over (the worker's C{took}
+line, L{ftpkit.deploy.worker}), and the answer to its periodic ping.
 
-The acceptor keeps its copy of each such connection: when the worker dies
-first, the connection goes to another worker instead of being lost, and a
-worker that leaves one unacknowledged for L{ANSWER_TIMEOUT} is taken for
-hung (stopped, or its reactor stuck) and replaced
-(L{ftpkit.deploy.workers}). No reactor here: the caller gives the time.
+The acceptor keeps its copy of each connection until it is acknowledged:
+when the worker dies first, the connection goes to another worker instead
+of being lost. A worker that leaves a connection unacknowledged, or a
+ping unanswered, for L{ANSWER_TIMEOUT} is taken for hung (stopped, or its
+reactor stuck) and replaced (L{ftpkit.deploy.workers}); the pings find an
+idle worker hung too, whose clients would otherwise hang unnoticed.
+L{answerDue} is the one place that decides. No reactor here: the caller
+gives the time.
 """
 
 from collections import deque
 
 ANSWER_TIMEOUT = 5.0
 """
-Seconds a worker may take to acknowledge a connection before the acceptor
-takes it for hung.
+Seconds a worker may take to acknowledge a connection, or to answer a
+ping, before the acceptor takes it for hung.
 """
+
+PING_INTERVAL = 3.0
+"""Seconds between the acceptor's pings of each ready worker."""
+
+TAKE = "take a connection"
+"""What a worker hung on a connection did not do, for the log."""
+
+ANSWER = "answer a ping"
+"""What a worker hung on a ping did not do, for the log."""
+
 
 
 class Handovers:
@@ -81,3 +94,67 @@ class Handovers:
         if not self._waiting:
             return None
         return self._waiting[0][2] + self.timeout - now
+
+
+class Pings:
+    """
+    The acceptor's ping of one worker: at most one waits for its answer.
+    """
+
+    def __init__(self, timeout=ANSWER_TIMEOUT):
+        """
+        @param timeout: seconds the answer may take.
+        """
+        self.timeout = timeout
+        self._sentAt = None
+
+    def due(self):
+        """
+        @return: whether to ping now (none waits for its answer; the
+            caller pings every L{PING_INTERVAL}).
+        """
+        return self._sentAt is None
+
+    def sent(self, now):
+        """
+        A ping was sent.
+
+        @param now: the time it was sent.
+        """
+        self._sentAt = now
+
+    def answered(self):
+        """
+        The worker answered the ping.
+        """
+        self._sentAt = None
+
+    def overdue(self, now):
+        """
+        How long until the ping is overdue.
+
+        @param now: the time now.
+        @return: C{None} when none waits; else seconds until it has waited
+            L{timeout} (0 or less when it has).
+        """
+        if self._sentAt is None:
+            return None
+        return self._sentAt + self.timeout - now
+
+
+def answerDue(now, handovers, pings):
+    """
+    When the answer a worker owes first is due: whether it is hung.
+
+    @param now: the time now.
+    @param handovers: its L{Handovers}.
+    @param pings: its L{Pings}.
+    @return: C{None} when it owes no answer; else C{(left, what,
+        timeout)}: seconds until the first answer is overdue (0 or less:
+        the worker is hung), what it did not do (L{TAKE} or L{ANSWER}),
+        and how long it was given.
+    """
+    waits = [(left, what, timeout) for left, what, timeout in (
+        (handovers.overdue(now), TAKE, handovers.timeout),
+        (pings.overdue(now), ANSWER, pings.timeout)) if left is not None]
+    return min(waits, default=None)

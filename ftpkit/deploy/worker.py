@@ -10,8 +10,9 @@ work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
 
 Messages to the acceptor are lines: C{ready} once the worker serves,
 C{took} for each connection received (the acceptor keeps its copy until
-then, L{ftpkit.deploy.handover}), C{ended HOST} for each session that
-ended, and, with
+then, L{ftpkit.deploy.handover}), C{pong} for each C{ping} the acceptor
+sends to learn whether the worker's reactor runs, C{ended HOST} for each
+session that ended, and, with
 C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
 whose answers come back with the connections' lines).
 """
@@ -98,6 +99,7 @@ class ConnectionReceiver:
         self.channel = channel
         self.factory = factory
         self.listeners = listeners
+        self._partial = b""
 
     def fileno(self):
         """The Unix socket to the acceptor."""
@@ -108,7 +110,10 @@ class ConnectionReceiver:
         return "ftpkit-worker"
 
     def doRead(self):
-        """Adopt the connections the acceptor sent; stop when it is gone."""
+        """
+        Adopt the connections the acceptor sent, and answer its pings;
+        stop when it is gone.
+        """
         try:
             message, descriptors, _, _ = socket.recv_fds(
                 self.channel, 4096, 64)
@@ -124,6 +129,10 @@ class ConnectionReceiver:
         received = getattr(self.factory.userSessions, "received", None)
         if message and received is not None:
             received(message)
+        lines = (self._partial + message).split(b"\n")
+        self._partial = lines.pop()
+        for _ in range(lines.count(b"ping")):
+            tellAcceptor(self.channel, b"pong")
         for descriptor in descriptors:
             try:
                 probe = socket.socket(fileno=descriptor)

@@ -5,9 +5,11 @@ acceptor's, L{ftpkit.ops.workerlog}), and the acceptor's end of the Unix
 socket between them. Over it the acceptor hands the worker connections
 (C{SCM_RIGHTS}) and the worker says it is ready, acknowledges each
 connection (C{took}), reports each session that ended, and asks about
-logins (L{ftpkit.auth.sharedusers}). The handle keeps what the worker
+logins (L{ftpkit.auth.sharedusers}); the acceptor pings it every few
+seconds (C{ping}, answered C{pong}). The handle keeps what the worker
 holds: its sessions for the limits, and the connections it has not
-acknowledged yet (L{ftpkit.deploy.handover}), which decide when it is hung.
+acknowledged yet; these and its ping decide when it is hung
+(L{ftpkit.deploy.handover}).
 """
 
 import socket
@@ -19,7 +21,7 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger, globalLogPublisher
 from zope.interface import implementer
 
-from ftpkit.deploy.handover import Handovers
+from ftpkit.deploy.handover import Handovers, Pings, answerDue
 
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
@@ -34,9 +36,10 @@ class WorkerProcess(ProcessProtocol):
     @ivar hosts: sessions this worker holds, per client address.
     @ivar ready: whether the worker said it serves.
     @ivar alive: whether the process runs.
-    @ivar hung: whether it left a connection unacknowledged too long
-        (it is being killed).
+    @ivar hung: whether it left a connection unacknowledged, or a ping
+        unanswered, too long (it is being killed).
     @ivar handovers: the L{Handovers} it has not acknowledged.
+    @ivar pings: its L{Pings}.
     """
 
     log = Logger()
@@ -55,6 +58,7 @@ class WorkerProcess(ProcessProtocol):
         self.ready = False
         self.hung = False
         self.handovers = Handovers()
+        self.pings = Pings()
         self.logs = None
         self._answerCall = None
 
@@ -130,6 +134,9 @@ class WorkerProcess(ProcessProtocol):
                         pass
             elif kind == b"took":
                 self._took()
+            elif kind == b"pong":
+                self.pings.answered()
+                self._answered()
             elif kind == b"ready":
                 self.ready = True
                 self.pool.workerReady(self)
@@ -142,8 +149,7 @@ class WorkerProcess(ProcessProtocol):
         connection = self.handovers.acknowledged()
         if connection is not None:
             connection.close()
-        if not self.handovers:
-            self._stopWaiting()
+        self._answered()
 
     def released(self, host):
         """
@@ -200,6 +206,22 @@ class WorkerProcess(ProcessProtocol):
         if self._answerCall is None:
             self._waitForAnswer()
 
+    def ping(self):
+        """
+        Ask the worker whether its reactor runs, unless an earlier ping
+        still waits for its answer. One that cannot be sent (the worker
+        reads nothing) is waited for all the same.
+        """
+        if not self.pings.due():
+            return
+        try:
+            self.channel.send(b"ping\n")
+        except OSError:
+            pass
+        self.pings.sent(self.pool.reactor.seconds())
+        if self._answerCall is None:
+            self._waitForAnswer()
+
     def unacknowledged(self):
         """
         Take back the connections the worker did not acknowledge (it is
@@ -216,17 +238,27 @@ class WorkerProcess(ProcessProtocol):
                 del self.hosts[host]
         return taken
 
+    def _answered(self):
+        """
+        An answer came: stop waiting when the worker owes none any more
+        (else the check already scheduled looks again when it comes).
+        """
+        if answerDue(0, self.handovers, self.pings) is None:
+            self._stopWaiting()
+
     def _waitForAnswer(self):
         """
-        Check again when the oldest unacknowledged connection is due; when
-        it is overdue, the worker is hung.
+        Check again when the first answer the worker owes is due
+        (L{answerDue}); when it is overdue, the worker is hung.
         """
         self._answerCall = None
-        left = self.handovers.overdue(self.pool.reactor.seconds())
-        if left is None or self.hung:
+        due = answerDue(self.pool.reactor.seconds(), self.handovers,
+                        self.pings)
+        if due is None or self.hung:
             return
+        left, what, timeout = due
         if left <= 0:
-            self.pool.workerHung(self)
+            self.pool.workerHung(self, what, timeout)
         else:
             self._answerCall = self.pool.reactor.callLater(
                 left, self._waitForAnswer)

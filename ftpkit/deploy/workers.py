@@ -13,7 +13,9 @@ A worker's sessions are released when it dies. The acceptor keeps each
 connection it handed over until the worker acknowledges it
 (L{ftpkit.deploy.handover}): those a worker had not taken when it died go
 to another worker, and a worker that leaves one unacknowledged too long
-(stopped, or stuck) is killed and replaced. A worker that dies before
+(stopped, or stuck) is killed and replaced; so is one that does not
+answer the acceptor's ping, sent every few seconds, in time (it would
+leave its clients hanging while it is not handed connections). A worker that dies before
 it is ready is started again after a delay doubling at each such failure
 (L{restartDelay}). Until the first worker is ready, clients wait in the
 listen queue (up to L{STARTUP_WAIT}); when no worker is ready after
@@ -36,7 +38,7 @@ import socket
 import sys
 
 from twisted.application import service
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.internet import error as netError
 from twisted.logger import Logger
 
@@ -48,6 +50,7 @@ from ftpkit.deploy.acceptor import (
     parseListenAddress,
 )
 from ftpkit.deploy.dispatch import Dispatcher
+from ftpkit.deploy.handover import PING_INTERVAL
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
 
 _Worker = WorkerProcess
@@ -136,6 +139,8 @@ class WorkerPool(Dispatcher, service.Service):
         self._stopping = False
         self._restarts = []
         self._stopped = None
+        self._pinging = task.LoopingCall(self.pingWorkers)
+        self._pinging.clock = reactor
 
     def privilegedStartService(self):
         """
@@ -163,6 +168,7 @@ class WorkerPool(Dispatcher, service.Service):
             self._startWorker()
         self._acceptLater = self.reactor.callLater(
             STARTUP_WAIT, self._startAccepting)
+        self._pinging.start(PING_INTERVAL, now=False)
 
     def _startAccepting(self):
         """
@@ -202,19 +208,21 @@ class WorkerPool(Dispatcher, service.Service):
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
         self._startAccepting()
 
-    def workerHung(self, worker):
+    def workerHung(self, worker, what, timeout):
         """
-        A worker left a connection unacknowledged too long: hand it no
-        more, and kill it (L{workerEnded} hands its unacknowledged
-        connections to others and starts another).
+        A worker left a connection unacknowledged, or a ping unanswered,
+        too long: hand it no more, and kill it (L{workerEnded} hands its
+        unacknowledged connections to others and starts another).
 
         @param worker: the hung worker.
+        @param what: what it did not do (L{ftpkit.deploy.handover.TAKE} or
+            L{ftpkit.deploy.handover.ANSWER}).
+        @param timeout: the seconds it was given.
         """
         worker.hung = True
-        self.log.error("worker {pid} did not take a connection within "
-                       "{timeout:g} s; killing it and starting another",
-                       pid=worker.transport.pid,
-                       timeout=worker.handovers.timeout)
+        self.log.error("worker {pid} did not {what} within {timeout:g} s; "
+                       "killing it and starting another",
+                       pid=worker.transport.pid, what=what, timeout=timeout)
         try:
             worker.transport.signalProcess("KILL")
         except (netError.ProcessExitedAlready, OSError):
@@ -274,6 +282,15 @@ class WorkerPool(Dispatcher, service.Service):
             except (netError.ProcessExitedAlready, OSError):
                 pass
 
+    def pingWorkers(self):
+        """
+        Ask every ready worker whether its reactor runs (one that does not
+        answer in time is hung, L{WorkerProcess.ping}): an idle worker
+        stopped or stuck is found too, not only one handed a connection.
+        """
+        for worker in self.readyWorkers():
+            worker.ping()
+
     def readyWorkers(self):
         """
         @return: the workers that can take a session now (none while
@@ -293,6 +310,8 @@ class WorkerPool(Dispatcher, service.Service):
         @return: a Deferred firing once every worker exited.
         """
         self._stopping = True
+        if self._pinging.running:
+            self._pinging.stop()
         self.spare.release()
         for call in self._restarts:
             if call.active():

@@ -67,3 +67,29 @@ class AdoptionFailureTests(unittest.TestCase):
         receiver.doRead()
         self.assertEqual(acceptorEnd.recv(100), b"ended 127.0.0.9\ntook\n")
         self.assertEqual(logged, [])
+
+
+class PingTests(unittest.TestCase):
+    """
+    L{ConnectionReceiver} answers the acceptor's pings.
+    """
+
+    def test_pong(self):
+        """
+        Each C{ping} line is answered C{pong}, also when it came in two
+        reads, or with a connection's address.
+        """
+        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
+                                                   socket.SOCK_STREAM)
+        self.addCleanup(acceptorEnd.close)
+        self.addCleanup(workerEnd.close)
+        workerEnd.setblocking(False)
+        acceptorEnd.settimeout(10)
+        factory = Factory.forProtocol(Protocol)
+        factory.userSessions = None
+        receiver = ConnectionReceiver(reactor, workerEnd, factory)
+        acceptorEnd.sendall(b"pi")
+        receiver.doRead()
+        acceptorEnd.sendall(b"ng\nlogin-ok 3\nping\n")
+        receiver.doRead()
+        self.assertEqual(acceptorEnd.recv(100), b"pong\npong\n")

@@ -1,9 +1,10 @@
 """
 C{--workers}: the acceptor keeps each connection it hands a worker until
-the worker acknowledges it. A worker that is stopped or stuck is noticed,
-killed and replaced, its clients greeted by another worker (they hung
-without a greeting); a connection handed to a worker that dies before
-taking it goes to another worker (the client got end of file).
+the worker acknowledges it, and pings each worker every few seconds. A
+worker that is stopped or stuck is noticed, killed and replaced, its
+clients greeted by another worker (they hung without a greeting), even
+while it is handed no connection; a connection handed to a worker that
+dies before taking it goes to another worker (the client got end of file).
 """
 
 import os
@@ -23,8 +24,11 @@ from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
 
-HUNG = "did not take a connection within"
+HUNG = "; killing it and starting another"
 """What the acceptor logs when it kills a hung worker."""
+
+HUNG_ON_PING = "did not answer a ping within"
+"""What it logs when that worker held no connection."""
 
 
 class HandoversTests(unittest.SynchronousTestCase):
@@ -143,6 +147,31 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         self.assertEqual(client.recv(10), b"")
         self.assertEqual(self.pool.reactor.getDelayedCalls(), [])
 
+    def test_idleWorkerPinged(self):
+        """
+        Every ready worker is pinged, once until it answers; one that
+        answers is left alone, one that does not within
+        L{ANSWER_TIMEOUT} is killed (once) though it holds no connection.
+        """
+        first, second = self.pool.workers
+        self.pool.pingWorkers()
+        self.pool.reactor.advance(1)
+        self.pool.pingWorkers()
+        for channel in self.channels:
+            channel.setblocking(False)
+            self.assertEqual(channel.recv(100), b"ping\n")
+        self.channels[1].sendall(b"pong\n")
+        second.doRead()
+        self.pool.reactor.advance(ANSWER_TIMEOUT)
+        self.assertEqual(first.transport.signals, ["KILL"])
+        self.assertEqual(second.transport.signals, [])
+        self.pool.pingWorkers()
+        self.pool.reactor.advance(ANSWER_TIMEOUT - 1)
+        self.assertEqual(first.transport.signals, ["KILL"])
+        self.assertEqual(second.transport.signals, [])
+        self.assertEqual(self.channels[1].recv(100), b"ping\n")
+        self.assertRaises(BlockingIOError, self.channels[0].recv, 100)
+
     def test_lastWorkerGoneRefuses(self):
         """
         A connection no worker took when none is left gets C{421}, and
@@ -209,10 +238,32 @@ class HungWorkerTests(unittest.TestCase):
             self.assertTrue(client.recv(200).startswith(b"220"))
         log = server.waitForLog(READY, 3)
         self.assertEqual(log.count(HUNG), 1, log)
-        self.assertIn(f"worker {workers[0]} {HUNG}", log)
+        self.assertIn(f"worker {workers[0]} did not ", log)
         server.waitFor(
             lambda: workers[0] not in childrenOf(server.process.pid),
             "the stopped worker to be gone")
+
+    def test_stoppedIdleWorkerReplaced(self):
+        """
+        A worker stopped (C{SIGSTOP}) while it serves nobody is found by
+        the acceptor's ping, logged once, killed and replaced before any
+        client comes; new logins keep working.
+        """
+        server, workers = self.startServer()
+        os.kill(workers[0], signal.SIGSTOP)
+        log = server.waitForLog(READY, 3)
+        self.assertEqual(log.count(HUNG), 1, log)
+        self.assertIn(f"worker {workers[0]} {HUNG_ON_PING}", log)
+        server.waitFor(
+            lambda: workers[0] not in childrenOf(server.process.pid),
+            "the stopped worker to be gone")
+        replaced = childrenOf(server.process.pid)
+        self.assertEqual(len(replaced), 2)
+        self.assertIn(workers[1], replaced)
+        for _ in range(4):
+            ftp = server.login()
+            self.assertTrue(ftp.pwd())
+            ftp.quit()
 
     def test_diedBeforeTaking(self):
         """
