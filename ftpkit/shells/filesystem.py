@@ -52,7 +52,7 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellStreamedListing,
 )
-from ftpkit.shells import linkfree, uploads
+from ftpkit.shells import linkfree, shortcalls, uploads
 from ftpkit.shells.cachedopen import openCached, openWithoutLinks
 from ftpkit.shells.diskhash import (
     HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
@@ -567,17 +567,25 @@ class FilesystemShell:
         """
         if not path:
             return self._run(self._raise, IsDirectory())
-        opening = self._runShort(self._openForWriting, path, offset, append)
+        opening = self._runShort(self._openForWriting, path, offset, append,
+                                 True)
         if opening is None:
             opening = self._run(self._openForWriting, path, offset, append)
         return opening
 
-    def _openForWriting(self, path, offset, append):
+    def _openForWriting(self, path, offset, append, atOnce=False):
         """
-        The blocking part of L{openForWriting}.
+        The blocking part of L{openForWriting}. An upload replacing a large
+        file commits in a disk thread (L{shortcalls.freesMuch}).
+
+        @param atOnce: it runs in the reactor thread
+            (L{ShortCalls.__call__}): it declines when it may remove a
+            large stale partial upload.
         """
         target, found = self._walk(path)
         if offset or append:
+            if atOnce and shortcalls.freesMuch(uploads.partialPath(target)):
+                raise shortcalls.Declined()
             writer = self._continuePartial(target, offset, append)
             if writer is not None:
                 return writer
@@ -603,7 +611,16 @@ class FilesystemShell:
             except OSError:
                 pass
         return FileWriter(self._run, fd, temporary, target, 0,
-                          runShort=self._runShort)
+                          runShort=self._shortUnlessFreeing(old))
+
+    def _shortUnlessFreeing(self, replaced):
+        """
+        @param replaced: the C{stat} of the file an upload's commit
+            replaces, or C{None}.
+        @return: the runner of the upload's short calls: L{_runShort},
+            or C{None} when the commit may free a large file.
+        """
+        return None if shortcalls.holdsMuch(replaced) else self._runShort
 
     def openForCreating(self, path):
         """
@@ -645,9 +662,13 @@ class FilesystemShell:
         except BaseException:
             os.unlink(temporary)
             raise
+        try:
+            replaced = os.lstat(target)
+        except OSError:
+            replaced = None
         return FileWriter(self._run, fd, temporary, target,
                           None if append else offset, resumed=True,
-                          runShort=self._runShort)
+                          runShort=self._shortUnlessFreeing(replaced))
 
     def resumableSize(self, path):
         """

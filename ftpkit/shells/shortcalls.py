@@ -24,9 +24,14 @@ commit, run at once where:
     switched out for longer than a call takes.)
 
 Everything else (large batches of bytes, listings, checksums) always goes
-to the disk threads.
+to the disk threads, and so does a call that drops the last name of a
+large file (L{freesMuch}): an upload's commit replacing one, a stale
+partial upload removed. Freeing a file's blocks is work done in the call
+itself, in proportion to them (about a second for a few GiB on ext4), so a
+small upload over a large file would otherwise stall every session.
 """
 
+import os
 import time
 
 from twisted.internet import defer
@@ -56,6 +61,43 @@ that a network file system mounted below the served directory later is
 seen)."""
 
 MOUNTINFO = "/proc/self/mountinfo"
+
+FREES_LITTLE = 4 << 20
+"""The most bytes a file may hold on disk for a call that may free it to
+run at once (L{freesMuch})."""
+
+
+class Declined(Exception):
+    """
+    Raised by a function run at once (L{ShortCalls.__call__}) before it
+    changed anything, when it finds it is not short after all: the caller
+    then runs it in a disk thread.
+    """
+
+
+def holdsMuch(result):
+    """
+    @param result: an C{os.stat_result}, or C{None}.
+    @return: whether it is of a file holding more than L{FREES_LITTLE}
+        bytes on disk (a sparse file's holes cost nothing to free).
+    """
+    return result is not None and result.st_blocks * 512 > FREES_LITTLE
+
+
+def freesMuch(path):
+    """
+    Whether dropping the name C{path} (replacing or removing it) may free
+    more than L{FREES_LITTLE} bytes (blocking: one C{lstat}).
+
+    @param path: a resolved path, C{bytes}, or C{None} for none.
+    @return: C{True} or C{False}; C{False} when nothing is there.
+    """
+    if path is None:
+        return False
+    try:
+        return holdsMuch(os.lstat(path))
+    except OSError:
+        return False
 
 
 def _unescape(field):
@@ -177,13 +219,16 @@ class ShortCalls:
         Run C{function(*args)} at once, if that is safe now.
 
         @return: a fired Deferred with its result or failure, or C{None}
-            when it did not run (the caller runs it in a disk thread).
+            when it did not run, or raised L{Declined} (the caller runs it
+            in a disk thread).
         """
         started = self._clock()
         if not self._atOnce(started):
             return None
         try:
             result = function(*args)
+        except Declined:
+            return None
         except BaseException:
             return defer.fail()
         finally:

@@ -8,6 +8,7 @@ from twisted.trial import unittest
 from ftpkit.errors import NoSuchFile
 from ftpkit.shells import shortcalls
 from ftpkit.shells.shortcalls import ShortCalls, isLocal, parseMounts
+from tests.scratch import scratchDirectory
 
 MOUNTINFO = (
     b"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
@@ -121,6 +122,15 @@ class ShortCallsTests(unittest.TestCase):
         self.assertIsNone(self.calls(ran.append, 1))
         self.assertEqual(ran, [])
 
+    def test_declined(self):
+        """
+        A call raising L{shortcalls.Declined} did not run, as far as the
+        caller knows: C{None}, for it to run the call in a disk thread.
+        """
+        def declines():
+            raise shortcalls.Declined()
+        self.assertIsNone(self.calls(declines))
+
     def slow(self):
         self.now += shortcalls.SLOW_CALL * 2
         return "done"
@@ -177,3 +187,29 @@ class ShortCallsTests(unittest.TestCase):
         self.now += shortcalls.MOUNTS_MAX_AGE
         self.assertIsNone(self.calls(lambda: None))
         self.assertEqual(self.mountReads, 2)
+
+
+class FreesMuchTests(unittest.TestCase):
+    """
+    L{shortcalls.freesMuch} tells a file whose blocks take long to free.
+    """
+
+    def test_sizes(self):
+        """
+        A missing path, C{None}, a small file and a large sparse one free
+        little; a file holding more than L{shortcalls.FREES_LITTLE} bytes
+        on disk frees much.
+        """
+        directory = scratchDirectory(self).encode()
+        small, sparse, large = (directory + name
+                                for name in (b"/small", b"/sparse", b"/large"))
+        with open(small, "wb") as f:
+            f.write(b"x" * 4096)
+        with open(sparse, "wb") as f:
+            f.truncate(shortcalls.FREES_LITTLE * 4)
+        with open(large, "wb") as f:
+            f.write(b"x" * (shortcalls.FREES_LITTLE + 65536))
+        self.assertEqual(
+            [shortcalls.freesMuch(path) for path in
+             (None, directory + b"/missing", small, sparse, large)],
+            [False, False, False, False, True])

@@ -1,0 +1,127 @@
+"""
+The fourth attack sweep, over real loopback sockets: a small upload over a
+large file must not stall every session while the file's blocks are freed.
+
+A small upload's commit runs at once, in the reactor thread, on a local
+file system (L{ftpkit.shells.shortcalls}); its rename over the file it
+replaces frees that file's blocks in the call itself, about a second for
+a few GiB on ext4, during which no other session was served. Such a
+commit, and an open removing a large stale partial upload, now run in a
+disk thread.
+"""
+
+import ftplib
+import io
+import os
+
+from twisted.internet import defer
+from twisted.python import threadable
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import shortcalls, uploads
+from tests.scratch import scratchDirectory
+
+LARGE = shortcalls.FREES_LITTLE + (1 << 20)
+"""Bytes of the large file: more than a call at once may free."""
+
+
+class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on a directory with a large file, and a user who may replace
+    it. Every C{os.replace} and C{os.unlink} dropping the large file's name
+    is recorded with whether it ran in the reactor thread.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.big = os.path.join(self.root, "big")
+        with open(self.big, "wb") as f:
+            f.write(b"\1" * LARGE)
+        self.server = self.startServer(
+            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret"}, anonymous=False)
+        self.freed = []
+        self.watched = {os.fsencode(self.big),
+                        uploads.partialPath(os.fsencode(self.big))}
+        replace, unlink = os.replace, os.unlink
+
+        def recordingReplace(source, target, *args, **kwargs):
+            self.note(target)
+            return replace(source, target, *args, **kwargs)
+
+        def recordingUnlink(path, *args, **kwargs):
+            self.note(path)
+            return unlink(path, *args, **kwargs)
+
+        self.patch(os, "replace", recordingReplace)
+        self.patch(os, "unlink", recordingUnlink)
+
+    def note(self, path):
+        """
+        Record whether C{path}, when it is one watched, is dropped in the
+        reactor thread.
+        """
+        if os.fsencode(path) in self.watched:
+            self.freed.append(threadable.isInIOThread())
+
+    def upload(self, mode, command="STOR"):
+        """
+        Log in and upload four bytes over C{big} (blocking).
+
+        @param mode: C{"I"} or C{"A"}.
+        @param command: C{"STOR"} or C{"APPE"}.
+        @return: the final reply.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=30)
+        try:
+            ftp.login("alice", "secret")
+            ftp.voidcmd("TYPE " + mode)
+            return ftp.storbinary(command + " big", io.BytesIO(b"tiny"))
+        finally:
+            ftp.close()
+
+    @defer.inlineCallbacks
+    def test_binaryReplaceOffReactor(self):
+        """
+        A four-byte C{STOR} in C{TYPE I} (spliced, committed with its last
+        batch) over the large file replaces it in a disk thread.
+        """
+        reply = yield self.inThread(self.upload, "I")
+        self.assertTrue(reply.startswith("226"), reply)
+        self.assertEqual(os.path.getsize(self.big), 4)
+        self.assertEqual(self.freed, [False])
+
+    @defer.inlineCallbacks
+    def test_asciiReplaceOffReactor(self):
+        """
+        Likewise in C{TYPE A} (the bytes through Python, written at once).
+        """
+        reply = yield self.inThread(self.upload, "A")
+        self.assertTrue(reply.startswith("226"), reply)
+        self.assertEqual(os.path.getsize(self.big), 4)
+        self.assertEqual(self.freed, [False])
+
+    @defer.inlineCallbacks
+    def test_stalePartialRemovedOffReactor(self):
+        """
+        C{APPE} to a file whose partial upload is large and older than it
+        (so it is removed when the upload opens) removes it in a disk
+        thread.
+        """
+        partial = uploads.partialPath(os.fsencode(self.big))
+        os.rename(self.big, partial)
+        os.utime(partial, (1, 1))
+        with open(self.big, "wb") as f:
+            f.write(b"small")
+        reply = yield self.inThread(self.upload, "I", "APPE")
+        self.assertTrue(reply.startswith("226"), reply)
+        self.assertFalse(os.path.exists(partial))
+        with open(self.big, "rb") as f:
+            self.assertEqual(f.read(), b"smalltiny")
+        self.assertEqual(self.freed, [False])
