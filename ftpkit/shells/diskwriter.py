@@ -16,7 +16,7 @@ from zope.interface import implementer
 from ftpkit.errors import AlreadyExists
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import IDescriptorFile, IPartialWriteFile
-from ftpkit.shells import uploads
+from ftpkit.shells import shortcalls, uploads
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
 
 PENDING = object()
@@ -114,8 +114,11 @@ class FileWriter:
         if position is None:
             return None
         self._descriptorGiven = True
+        runShort = None
+        if self._runShort is not None:
+            runShort = self._runShortUnlessFreeing
         return FileDescriptor(self._fd, position, None, self._run,
-                              self._commitAt, runShort=self._runShort)
+                              self._commitAt, runShort=runShort)
 
     def _commitAt(self, end):
         """
@@ -200,10 +203,39 @@ class FileWriter:
         if (self._runShort is not None and not self._descriptorGiven
                 and not self._truncate
                 and self._consumer.written <= SHORT_UPLOAD_SIZE):
-            ending = self._runShort(blocking)
+            ending = self._runShortUnlessFreeing(blocking)
             if ending is not None:
                 return ending
         return self._run(blocking)
+
+    def _runShortUnlessFreeing(self, function, *args):
+        """
+        Run C{function(*args)} at once where the shell allows it, unless
+        the upload's end may drop the last name of a large file (see
+        L{shortcalls.freesMuch}): its target, which the commit replaces;
+        the target's partial upload, which one kept replaces; its own
+        temporary file (a large partial upload continued), which a
+        clean-up removes. Freeing those blocks is work done in the call
+        itself, too long for the reactor thread. They are looked at just
+        before C{function} runs, since other sessions may have put a
+        large file there since this upload opened.
+
+        @return: as L{shortcalls.ShortCalls.__call__}.
+        """
+        return self._runShort(self._unlessFreeing, function, *args)
+
+    def _unlessFreeing(self, function, *args):
+        """
+        The blocking part of L{_runShortUnlessFreeing}.
+
+        @raise shortcalls.Declined: when it may free a large file.
+        """
+        if self._temporary is not None and (
+                shortcalls.freesMuch(self._target)
+                or shortcalls.freesMuch(uploads.partialPath(self._target))
+                or shortcalls.freesMuch(self._temporary)):
+            raise shortcalls.Declined()
+        return function(*args)
 
     def _keep(self):
         """

@@ -575,8 +575,7 @@ class FilesystemShell:
 
     def _openForWriting(self, path, offset, append, atOnce=False):
         """
-        The blocking part of L{openForWriting}. An upload replacing a large
-        file commits in a disk thread (L{shortcalls.freesMuch}).
+        The blocking part of L{openForWriting}.
 
         @param atOnce: it runs in the reactor thread
             (L{ShortCalls.__call__}): it declines when it may remove a
@@ -611,16 +610,7 @@ class FilesystemShell:
             except OSError:
                 pass
         return FileWriter(self._run, fd, temporary, target, 0,
-                          runShort=self._shortUnlessFreeing(old))
-
-    def _shortUnlessFreeing(self, replaced):
-        """
-        @param replaced: the C{stat} of the file an upload's commit
-            replaces, or C{None}.
-        @return: the runner of the upload's short calls: L{_runShort},
-            or C{None} when the commit may free a large file.
-        """
-        return None if shortcalls.holdsMuch(replaced) else self._runShort
+                          runShort=self._runShort)
 
     def openForCreating(self, path):
         """
@@ -662,13 +652,9 @@ class FilesystemShell:
         except BaseException:
             os.unlink(temporary)
             raise
-        try:
-            replaced = os.lstat(target)
-        except OSError:
-            replaced = None
         return FileWriter(self._run, fd, temporary, target,
                           None if append else offset, resumed=True,
-                          runShort=self._shortUnlessFreeing(replaced))
+                          runShort=self._runShort)
 
     def resumableSize(self, path):
         """

@@ -6,13 +6,14 @@ A small upload's commit runs at once, in the reactor thread, on a local
 file system (L{ftpkit.shells.shortcalls}); its rename over the file it
 replaces frees that file's blocks in the call itself, about a second for
 a few GiB on ext4, during which no other session was served. Such a
-commit, and an open removing a large stale partial upload, now run in a
-disk thread.
+commit, a cut upload kept over a large partial upload, and an open
+removing a large stale partial upload, now run in a disk thread.
 """
 
 import ftplib
 import io
 import os
+import time
 
 from twisted.internet import defer
 from twisted.python import threadable
@@ -69,6 +70,21 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         if os.fsencode(path) in self.watched:
             self.freed.append(threadable.isInIOThread())
 
+    def waitForUpload(self, size):
+        """
+        Wait (blocking) until a temporary upload file in the root holds
+        C{size} bytes.
+        """
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for name in os.listdir(self.root):
+                if (name.startswith(".ftpkit-upload.")
+                        and os.path.getsize(
+                            os.path.join(self.root, name)) == size):
+                    return
+            time.sleep(0.01)
+        self.fail("no upload of %d bytes" % (size,))
+
     def upload(self, mode, command="STOR"):
         """
         Log in and upload four bytes over C{big} (blocking).
@@ -124,4 +140,63 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         self.assertFalse(os.path.exists(partial))
         with open(self.big, "rb") as f:
             self.assertEqual(f.read(), b"smalltiny")
+        self.assertEqual(self.freed, [False])
+
+    @defer.inlineCallbacks
+    def test_largeFileArrivingMeanwhile(self):
+        """
+        A small upload that opened while its target was small commits in a
+        disk thread when, by its end, another upload made the target large.
+        """
+        aside = os.path.join(self.root, "aside")
+        os.rename(self.big, aside)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                with ftp.transfercmd("STOR big") as conn:
+                    conn.sendall(b"tiny")
+                    self.waitForUpload(4)
+                    os.rename(aside, self.big)
+                return ftp.voidresp()
+            finally:
+                ftp.close()
+
+        reply = yield self.inThread(client)
+        self.assertTrue(reply.startswith("226"), reply)
+        self.assertEqual(os.path.getsize(self.big), 4)
+        self.assertEqual(self.freed, [False])
+
+    @defer.inlineCallbacks
+    def test_cutUploadKeptOffReactor(self):
+        """
+        A small upload (in C{TYPE A}, through Python) cut by C{ABOR} is
+        kept as its target's partial upload, replacing a large one, in a
+        disk thread.
+        """
+        partial = uploads.partialPath(os.fsencode(self.big))
+        with open(self.big, "wb") as f:
+            f.write(b"old")
+        os.utime(self.big, (1, 1))
+        with open(partial, "wb") as f:
+            f.write(b"\1" * LARGE)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE A")
+                with ftp.transfercmd("STOR big") as conn:
+                    conn.sendall(b"x")
+                    self.waitForUpload(1)
+                    return ftp.abort()
+            finally:
+                ftp.close()
+
+        yield self.inThread(client)
+        self.assertEqual(os.path.getsize(partial), 1)
         self.assertEqual(self.freed, [False])
