@@ -4,6 +4,7 @@ root, listings, modification times and the optional extras.
 """
 
 import hashlib
+import zlib
 
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import SkipTest
@@ -17,6 +18,7 @@ from ftpkit.errors import (
     IsDirectory,
     NoSuchFile,
     NotDirectory,
+    ParameterNotImplemented,
     PermissionDenied,
 )
 from ftpkit.interfaces import (
@@ -345,6 +347,25 @@ class TreeTests:
         digest = yield self.shell.hash(("f",), "md5", 10, 300000)
         self.assertEqual(digest, hashlib.md5(data[10:300000]).hexdigest())
         yield self.assertFailure(self.shell.hash(("x",), "sha1"), NoSuchFile)
+
+    @inlineCallbacks
+    def test_hashCRC32(self):
+        """
+        A shell that provides L{IFTPShellHash} either refuses C{"crc32"}
+        with L{ParameterNotImplemented} or gives zlib's CRC-32 as eight
+        hex digits, of whole files and byte ranges.
+        """
+        if not IFTPShellHash.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellHash")
+        data = bytes(range(256)) * 64
+        yield writeFile(self.shell, ("f",), data)
+        try:
+            digest = yield self.shell.hash(("f",), "crc32")
+        except ParameterNotImplemented:
+            raise SkipTest("The shell has no CRC-32") from None
+        self.assertEqual(digest, "%08x" % zlib.crc32(data))
+        digest = yield self.shell.hash(("f",), "crc32", 3, 1000)
+        self.assertEqual(digest, "%08x" % zlib.crc32(data[3:1000]))
 
     @inlineCallbacks
     def test_chmod(self):

@@ -21,6 +21,7 @@ from zope.interface import implementer
 
 from ftpkit.compat import sendAtOnce
 from ftpkit.control import coroutines
+from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
@@ -48,7 +49,7 @@ from ftpkit.protocol.sessionstate import Session
 KNOWN_UNIMPLEMENTED = frozenset(
     ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
      "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
-     "MRCP", "CLNT", "XMD5", "XSHA1", "XSHA256"]
+     "MRCP", "CLNT"]
 )
 """Verbs of published FTP specifications that ftpkit answers with 502."""
 
@@ -59,6 +60,7 @@ class FTPProtocol(
     HostCommands,
     SessionCommands,
     FileCommands,
+    ChecksumCommands,
     DataChannelCommands,
     TransferCommands,
     SecurityCommands,

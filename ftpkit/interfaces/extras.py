@@ -10,14 +10,19 @@ from zope.interface import Attribute, Interface
 
 class IFTPShellHash(Interface):
     """
-    An optional extra a shell may provide: checksums for the HASH command.
+    An optional extra a shell may provide: checksums for the C{HASH}
+    command and the X-verbs (C{XMD5}, C{XCRC}...).
     """
 
     def hash(path, algorithm, start=0, end=None):
         """
         Checksum a file (or the byte range C{[start, end)}).
 
-        @param algorithm: a C{hashlib} name: C{"sha256"}, C{"sha1"}, C{"md5"}.
+        @param algorithm: a C{hashlib} name: C{"sha256"}, C{"sha512"},
+            C{"sha1"}, C{"md5"}; or C{"crc32"} (for C{XCRC}: zlib's
+            CRC-32, eight hex digits, big-endian), which a shell may
+            refuse with L{ftpkit.errors.ParameterNotImplemented}
+            (L{ftpkit.shells.digests.newDigest} knows them all).
         @return: a Deferred firing with the lowercase hex digest.
         """
 

@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ftpkit.protocol.access import CHANGE, CREATE, READ
+from ftpkit.protocol.checksums import X_SYNTAX, X_VERBS
 
 NONE = "none"
 REQUIRED = "required"
 OPTIONAL = "optional"
+
+HASHING = "hashing"
+"""The capability of a shell that checksums files
+(L{ftpkit.interfaces.IFTPShellHash}), which C{HASH} and the X-verbs
+need."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,9 @@ class Command:
     @ivar rfc: where it is specified.
     @ivar duringTransfer: handled at once while a transfer runs, instead
         of waiting for it to finish.
+    @ivar capability: what the session's shell must offer for the verb to
+        work (L{HASHING} or C{None}): C{FEAT} lists its feature only in
+        sessions that offer it.
     @ivar method: the name of the protocol's method that handles it,
         C{"ftp_"} and L{handlerVerb}.
     """
@@ -51,6 +60,7 @@ class Command:
     feature: Optional[str] = None
     handler: str = ""
     duringTransfer: bool = False
+    capability: Optional[str] = None
 
     def __post_init__(self):
         # Worked out once: the control connection reads it for every
@@ -137,7 +147,12 @@ COMMANDS = _table(
             feature="MFMT"),
     Command("MLST", "MLST [<sp> pathname]", "RFC 3659", OPTIONAL),
     Command("MLSD", "MLSD [<sp> pathname]", "RFC 3659", OPTIONAL),
-    Command("HASH", "HASH <sp> pathname", "draft-bryan-ftpext-hash", REQUIRED),
+    Command("HASH", "HASH <sp> pathname", "draft-bryan-ftpext-hash", REQUIRED,
+            capability=HASHING),
+    *(Command(verb, verb + " " + X_SYNTAX, "ProFTPD mod_digest", REQUIRED,
+              feature=verb, capability=HASHING,
+              handler="XSHA1" if verb == "XSHA" else "")
+      for verb in X_VERBS),
     Command("AUTH", "AUTH <sp> TLS", "RFC 4217", REQUIRED, needsLogin=False),
     Command("PBSZ", "PBSZ <sp> 0", "RFC 4217", REQUIRED, needsLogin=False,
             feature="PBSZ"),
@@ -161,7 +176,7 @@ def lookup(verb):
 
 
 def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
-                 allowCCC=False):
+                 allowCCC=False, capabilities=frozenset()):
     """
     The lines of a FEAT reply, from the table and the session's options.
 
@@ -173,6 +188,8 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
     @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it is
         listed only then, and only with TLS.
+    @param capabilities: what the session's shell offers (L{HASHING}...):
+        a command that needs another capability is left out.
     @return: a sorted list of feature lines (without leading space).
     """
     lines = {
@@ -181,6 +198,8 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         if command.feature
         and (tlsEnabled or command.verb not in ("PBSZ", "PROT"))
         and (tlsEnabled and allowCCC or command.verb != "CCC")
+        and (command.capability is None
+             or command.capability in capabilities)
     }
     lines.update({mlstFeature, "TVFS"})
     if tlsEnabled:

@@ -26,7 +26,6 @@ aborted upload never destroys it; a cut one is kept, hidden, for a resume
 """
 
 import functools
-import hashlib
 import os
 import stat as statModule
 import sys
@@ -38,7 +37,6 @@ from ftpkit.errors import (
     AlreadyExists,
     InvalidPath,
     IsDirectory,
-    ParameterNotImplemented,
     PermissionDenied,
     fromOSError,
 )
@@ -54,6 +52,7 @@ from ftpkit.interfaces import (
 )
 from ftpkit.shells import linkfree, shortcalls, uploads
 from ftpkit.shells.cachedopen import openCached, openWithoutLinks
+from ftpkit.shells.digests import newDigest
 from ftpkit.shells.diskhash import (
     HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
     HASH_STEP_SIZE,  # noqa: F401 (likewise)
@@ -480,7 +479,8 @@ class FilesystemShell:
         the checksums' own lane (L{ftpkit.shells.diskthreads.HASHES}), so
         that hashing large files never holds up other file commands.
 
-        @raise ParameterNotImplemented: for an algorithm C{hashlib} lacks.
+        @raise ParameterNotImplemented: for an algorithm
+            L{ftpkit.shells.digests.newDigest} lacks.
         """
         return checksum(functools.partial(self._hashRunner, _translated),
                         functools.partial(self._openForHash, path, algorithm,
@@ -490,12 +490,9 @@ class FilesystemShell:
         """
         The first, blocking, step of L{hash}.
 
-        @return: the C{hashlib} object, the open file and where to stop.
+        @return: the digest object, the open file and where to stop.
         """
-        try:
-            digest = hashlib.new(algorithm)
-        except ValueError:
-            raise ParameterNotImplemented() from None
+        digest = newDigest(algorithm)
         fd, result = _openRegular(self._resolve(path), os.O_RDONLY)
         stop = result.st_size if end is None else min(end, result.st_size)
         return digest, fd, stop

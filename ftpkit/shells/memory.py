@@ -31,7 +31,6 @@ L{ftpkit.blocking.BlockingPool} and return its L{Deferred}s instead.
 """
 
 import functools
-import hashlib
 import time
 
 from twisted.internet.defer import fail, succeed
@@ -48,7 +47,6 @@ from ftpkit.errors import (
     IsDirectory,
     NoSuchFile,
     NotDirectory,
-    ParameterNotImplemented,
     PermissionDenied,
 )
 from ftpkit.interfaces import (
@@ -58,6 +56,7 @@ from ftpkit.interfaces import (
     IFTPShellListSome,
     IFTPShellNames,
 )
+from ftpkit.shells.digests import newDigest
 from ftpkit.shells.memoryfiles import MemoryReadFile, MemoryWriteFile
 from ftpkit.shells.memorytree import (
     BYTES_PER_ENTRY,
@@ -79,7 +78,7 @@ def _checksum(toHash):
     """
     Checksum bytes: at once when they are few, else in a thread.
 
-    @param toHash: the C{hashlib} object and the bytes.
+    @param toHash: the digest object and the bytes.
     @return: the hex digest, or a Deferred firing with it.
     """
     digest, data = toHash
@@ -452,7 +451,8 @@ class MemoryShell:
         is checksummed at once, a larger one in a thread (the reactor's
         pool), so that other sessions are not held up meanwhile.
 
-        @raise ParameterNotImplemented: for an algorithm C{hashlib} lacks.
+        @raise ParameterNotImplemented: for an algorithm
+            L{ftpkit.shells.digests.newDigest} lacks.
         """
         return self._toHash(path, algorithm, start, end).addCallback(
             _checksum)
@@ -462,14 +462,10 @@ class MemoryShell:
         """
         The checks of L{hash}.
 
-        @return: the C{hashlib} object and a C{memoryview} of the bytes
+        @return: the digest object and a C{memoryview} of the bytes
             to checksum (a file's C{bytes} never change).
         """
         node = self._lookup(path)
         if isinstance(node, DirectoryNode):
             raise IsDirectory()
-        try:
-            digest = hashlib.new(algorithm)
-        except ValueError:
-            raise ParameterNotImplemented() from None
-        return digest, memoryview(node.data)[start:end]
+        return newDigest(algorithm), memoryview(node.data)[start:end]

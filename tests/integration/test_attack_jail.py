@@ -5,9 +5,11 @@ of naming something outside the root fails, nothing outside changes or is
 revealed, and nothing but the login commands works before login.
 """
 
+import hashlib
 import os
 import re
 import socket
+import zlib
 
 from twisted.internet import defer
 from twisted.logger import formatEvent, globalLogPublisher
@@ -141,7 +143,7 @@ COMMANDS_ON_PATHS = [
     "CWD {}", "XCWD {}", "SIZE {}", "MDTM {}", "MLST {}", "STAT {}",
     "DELE {}", "RMD {}", "MKD {}/new", "XMKD {}/new",
     "SITE CHMOD 777 {}", "HASH {}", "MFMT 20200101000000 {}",
-    "RNFR {}",
+    "RNFR {}", "XMD5 {}", 'XSHA256 "{}" 0 1', "XCRC {}/secret.txt",
 ]
 
 
@@ -171,7 +173,11 @@ class JailTests(LoopbackServerMixin, unittest.TestCase):
             ServerConfig(loginFailureDelay=0, maxLoginAttempts=1000))
 
     def assertUnrevealed(self, seen):
-        for secret in (SECRET, b"secret.txt", os.fsencode(self.base)):
+        digests = [hashlib.new(name, SECRET).hexdigest().upper().encode()
+                   for name in ("md5", "sha1", "sha256")]
+        digests.append(b"%08X" % zlib.crc32(SECRET))
+        digests += [digest.lower() for digest in digests]
+        for secret in [SECRET, b"secret.txt", os.fsencode(self.base)] + digests:
             self.assertNotIn(secret, seen)
 
     @defer.inlineCallbacks

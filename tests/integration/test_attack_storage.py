@@ -291,13 +291,11 @@ class HashLaneTests(unittest.TestCase):
             def hexdigest(self):
                 return "0"
 
-        class StuckHashlib:
-            @staticmethod
-            def new(algorithm):
-                hashlib.new(algorithm)
-                return StuckDigest()
+        def stuckDigest(algorithm):
+            hashlib.new(algorithm)
+            return StuckDigest()
 
-        self.patch(filesystem, "hashlib", StuckHashlib)
+        self.patch(filesystem, "newDigest", stuckDigest)
         root = scratchDirectory(self)
         with open(os.path.join(root, "f"), "wb") as f:
             f.write(b"x")

@@ -10,6 +10,7 @@ import inspect
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
@@ -26,7 +27,7 @@ FIELDS = {field.name for field in dataclasses.fields(Session)}
 
 HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
-            TransferCommands]
+            TransferCommands, ChecksumCommands]
 """Every handler class of L{ftpkit.control.server.FTPProtocol}: each names the
 session's fields it uses."""
 

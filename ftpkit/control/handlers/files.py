@@ -1,14 +1,12 @@
 """
 Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
-MLST HASH.
+MLST.
 """
 
 from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
-from ftpkit.control.handlers.session import HASH_NAMES
 from ftpkit.errors import (
-    CommandNotImplemented,
     IsDirectory,
     NoSuchFile,
     NotDirectory,
@@ -224,22 +222,6 @@ class FileCommands:
         @return: whether the session may change files (for the perm fact).
         """
         return self.session.access.allows(CHANGE)
-
-    async def ftp_HASH(self, argument):
-        """
-        Checksum a file with the selected algorithm.
-        """
-        if not self.hashOffered():
-            raise CommandNotImplemented("HASH not available here")
-        path = self.resolve(argument)
-        info = await self.session.shell.stat(path)
-        if not info.isFile:
-            return (553, "Not a regular file")
-        digest = await self.hashTurn.call(self.session.shell.hash, path,
-                                          self.hashAlgorithm)
-        return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
-                                         info.size, digest,
-                                         paths.toText(path)))
 
     async def exists(self, path):
         """

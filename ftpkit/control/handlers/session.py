@@ -82,7 +82,9 @@ class SessionCommands:
         @return: this session's FEAT lines.
         """
         hashFeature = None
+        capabilities = set()
         if self.hashOffered():
+            capabilities.add(commandtable.HASHING)
             offered = [name + ("*" if parseHASHAlgorithm(name)
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
@@ -91,7 +93,7 @@ class SessionCommands:
             tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listing.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=self._unsupported(),
-            allowCCC=self.config.tlsAllowCCC)
+            allowCCC=self.config.tlsAllowCCC, capabilities=capabilities)
 
     def _unsupported(self):
         """
@@ -105,8 +107,9 @@ class SessionCommands:
 
     def hashOffered(self):
         """
-        @return: whether C{FEAT} lists C{HASH}, and so whether C{HASH} and
-            C{OPTS HASH} are accepted: before login (the shell is not known
+        @return: whether C{FEAT} lists C{HASH} and the X-verbs
+            (C{XMD5}...), and so whether they and C{OPTS HASH} are
+            accepted: before login (the shell is not known
             yet), and after it when the shell checksums
             (L{IFTPShellHash}) and does not say its storage cannot.
         """

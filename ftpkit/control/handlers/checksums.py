@@ -1,0 +1,118 @@
+"""
+Checksum commands: HASH (draft-bryan-ftpext-hash) and the X-verbs XCRC
+XMD5 XSHA XSHA1 XSHA256 XSHA512 (ProFTPD mod_digest's).
+
+All of them reach the shell through L{ChecksumCommands.checksum}: the same
+checks (a regular file, a range inside it), the same turn among every
+client's checksums (L{ftpkit.control.turns}) and the shell's own threads;
+they differ only in how they name the algorithm and format the reply.
+"""
+
+from ftpkit.control.handlers.session import HASH_NAMES
+from ftpkit.errors import BadArgument, CommandNotImplemented, FTPError
+from ftpkit.protocol import paths
+from ftpkit.protocol.checksums import X_VERBS, formatXReply, parseXArgument
+
+
+class NotRegularFile(FTPError):
+    """A checksum asked of a directory, device, FIFO or socket."""
+
+    code = 550
+    defaultMessage = "Not a regular file"
+
+
+class ChecksumCommands:
+    """
+    Checksums of files, by the shell (L{ftpkit.interfaces.IFTPShellHash}).
+    """
+
+    sessionFields = frozenset(["shell", "cwd"])
+
+    async def checksum(self, path, algorithm, start=0, end=None):
+        """
+        Checksum a regular file, or the bytes C{[start, end)} of it, in
+        this session's turn among every client's checksums.
+
+        @param path: a tuple of segments.
+        @param algorithm: a name L{ftpkit.interfaces.IFTPShellHash.hash}
+            takes.
+        @param end: where to stop, or C{None} for the file's end.
+        @return: C{(info, digest)}: the file's
+            L{ftpkit.fileinfo.FileInfo} and the lowercase hex digest.
+        @raise NotRegularFile: for anything but a regular file.
+        @raise BadArgument: for a range past the file's end.
+        """
+        shell = self.session.shell
+        info = await shell.stat(path)
+        if not info.isFile:
+            raise NotRegularFile()
+        if end is not None and end > info.size:
+            raise BadArgument("End (%d) exceeds the file's size (%d)"
+                              % (end, info.size))
+        digest = await self.hashTurn.call(shell.hash, path, algorithm,
+                                          start, end)
+        return info, digest
+
+    def _requireChecksums(self, verb):
+        """
+        @param verb: the command, for the reply.
+        @raise CommandNotImplemented: where the shell does not checksum
+            (see C{hashOffered}), whatever the argument.
+        """
+        if not self.hashOffered():
+            raise CommandNotImplemented(verb + " not available here")
+
+    async def ftp_HASH(self, argument):
+        """
+        Checksum a file with the algorithm C{OPTS HASH} selected.
+        """
+        self._requireChecksums("HASH")
+        path = paths.resolve(self.session.cwd, argument)
+        try:
+            info, digest = await self.checksum(path, self.hashAlgorithm)
+        except NotRegularFile as error:
+            # The draft's code for a name that is not a file.
+            return (553, error.message)
+        return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
+                                         info.size, digest,
+                                         paths.toText(path)))
+
+    async def _xChecksum(self, verb, argument):
+        """
+        Answer an X-verb: C{250} and the digest, upper-case.
+        """
+        self._requireChecksums(verb)
+        pathText, start, end = parseXArgument(verb, argument)
+        path = paths.resolve(self.session.cwd, pathText)
+        _, digest = await self.checksum(path, X_VERBS[verb], start, end)
+        return formatXReply(digest)
+
+    def ftp_XCRC(self, argument):
+        """
+        CRC-32 of a file or a range of it.
+        """
+        return self._xChecksum("XCRC", argument)
+
+    def ftp_XMD5(self, argument):
+        """
+        MD5 of a file or a range of it.
+        """
+        return self._xChecksum("XMD5", argument)
+
+    def ftp_XSHA1(self, argument):
+        """
+        SHA-1 of a file or a range of it (C{XSHA} too).
+        """
+        return self._xChecksum("XSHA1", argument)
+
+    def ftp_XSHA256(self, argument):
+        """
+        SHA-256 of a file or a range of it.
+        """
+        return self._xChecksum("XSHA256", argument)
+
+    def ftp_XSHA512(self, argument):
+        """
+        SHA-512 of a file or a range of it.
+        """
+        return self._xChecksum("XSHA512", argument)

@@ -1,0 +1,95 @@
+"""
+The checksum commands' arguments and replies, as pure functions: C{HASH}
+(draft-bryan-ftpext-hash) and the older one-algorithm verbs C{XCRC},
+C{XMD5}, C{XSHA1} (and its alias C{XSHA}), C{XSHA256} and C{XSHA512}
+that ProFTPD's mod_digest, Serv-U and others answer, and that WinSCP,
+Total Commander and FluentFTP send when C{FEAT} lists them.
+
+The X-verbs take C{path [start end]}: the checksum of the bytes from
+C{start} up to (not including) C{end}. WinSCP puts a path holding a space
+in double quotes; an unquoted path whose last two words are numbers is
+read as a path and a range, so such a name must be quoted to be
+checksummed whole.
+"""
+
+import re
+
+from ftpkit.errors import BadArgument
+from ftpkit.protocol.commands import MAX_OFFSET
+
+X_VERBS = {
+    "XCRC": "crc32",
+    "XMD5": "md5",
+    "XSHA": "sha1",
+    "XSHA1": "sha1",
+    "XSHA256": "sha256",
+    "XSHA512": "sha512",
+}
+"""Each X-verb's algorithm, by the name a shell's
+L{ftpkit.interfaces.IFTPShellHash.hash} takes."""
+
+X_SYNTAX = "<sp> pathname [<sp> start <sp> end]"
+"""The argument of every X-verb, for C{HELP} and C{501} replies."""
+
+_RANGE = re.compile(r" +([0-9]+) +([0-9]+) *", re.ASCII)
+_UNQUOTED_RANGE = re.compile(r"(.*?[^ ]) +([0-9]+) +([0-9]+) *", re.ASCII)
+
+
+def parseXArgument(verb, text):
+    """
+    Read an X-verb's argument.
+
+    @param verb: the verb, for the syntax hint of an error.
+    @param text: C{path}, C{path start end}, C{"quoted path"} or
+        C{"quoted path" start end}.
+    @return: C{(pathText, start, end)}; C{end} is C{None} (the file's end)
+        when no range was given.
+    @raise BadArgument: for a quoted path followed by anything but a
+        range, for no path, or for a range whose end is not past its start.
+    """
+    syntax = "Syntax: %s %s" % (verb, X_SYNTAX)
+    if text.startswith('"') and '"' in text[1:]:
+        closing = text.index('"', 1)
+        pathText, rest = text[1:closing], text[closing + 1:]
+        if rest.strip(" "):
+            match = _RANGE.fullmatch(rest)
+            if match is None:
+                raise BadArgument(syntax)
+            return _withRange(pathText, match.group(1), match.group(2),
+                              syntax)
+    else:
+        match = _UNQUOTED_RANGE.fullmatch(text)
+        if match is not None:
+            return _withRange(match.group(1), match.group(2), match.group(3),
+                              syntax)
+        pathText = text
+    if not pathText:
+        raise BadArgument(syntax)
+    return pathText, 0, None
+
+
+def _withRange(pathText, startText, endText, syntax):
+    """
+    @return: C{(pathText, start, end)} from the range's digits.
+    @raise BadArgument: when C{end} is not past C{start}, or past the
+        largest file offset, or the path is empty.
+    """
+    start, end = int(startText), int(endText)
+    if not pathText or end > MAX_OFFSET:
+        raise BadArgument(syntax)
+    if start >= end:
+        raise BadArgument("End (%d) must be greater than start (%d)"
+                          % (end, start))
+    return pathText, start, end
+
+
+def formatXReply(digest):
+    """
+    The reply to an X-verb: C{250} and the digest alone, upper-case, as
+    ProFTPD's mod_digest ends its reply (clients take the reply's last
+    word).
+
+    @param digest: the lowercase hex digest a shell gave.
+    @return: C{(code, text)}.
+    """
+    return (250, digest.upper())

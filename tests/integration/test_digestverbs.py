@@ -1,0 +1,182 @@
+"""
+The X-verbs (C{XCRC}, C{XMD5}, C{XSHA1}, C{XSHA256}, C{XSHA512}) on a
+real server over the filesystem shell, from ftplib, curl's C{--quote}
+and lftp's C{quote}.
+"""
+
+import ftplib
+import hashlib
+import os
+import shutil
+import zlib
+
+from twisted.internet import utils
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.scratch import scratchDirectory
+
+CURL = shutil.which("curl")
+LFTP = shutil.which("lftp")
+
+
+class DigestServerMixin(LoopbackServerMixin):
+    """
+    A filesystem server whose root holds C{data.bin} (a few MiB, so that
+    the disk shell checksums it in several steps), C{a b.txt}, a
+    directory and a FIFO.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.data = os.urandom(3 * 1024 * 1024 + 7)
+        with open(os.path.join(self.root, "data.bin"), "wb") as f:
+            f.write(self.data)
+        with open(os.path.join(self.root, "a b.txt"), "wb") as f:
+            f.write(b"spaced\n")
+        os.mkdir(os.path.join(self.root, "dir"))
+        if hasattr(os, "mkfifo"):
+            os.mkfifo(os.path.join(self.root, "pipe"))
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    def session(self, function):
+        """
+        Run C{function(ftp)} in a thread with a logged-in ftplib client.
+        """
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            ftp.login("alice", "secret")
+            try:
+                return function(ftp)
+            finally:
+                ftp.close()
+        return self.inThread(run)
+
+
+def _send(ftp, line):
+    """
+    @return: the reply to C{line}, an error's text included.
+    """
+    try:
+        return ftp.sendcmd(line)
+    except ftplib.Error as e:
+        return str(e)
+
+
+class FtplibTests(DigestServerMixin, unittest.TestCase):
+    """
+    ftplib's C{sendcmd}, as a script checking uploads would.
+    """
+
+    async def test_everyVerb(self):
+        """
+        Each verb's C{250} carries the digest of the whole file.
+        """
+        def run(ftp):
+            return [ftp.sendcmd(verb + " data.bin") for verb in (
+                "XCRC", "XMD5", "XSHA1", "XSHA256", "XSHA512", "XSHA")]
+        replies = await self.session(run)
+        self.assertEqual(replies, ["250 " + digest.upper() for digest in (
+            "%08x" % zlib.crc32(self.data),
+            hashlib.md5(self.data).hexdigest(),
+            hashlib.sha1(self.data).hexdigest(),
+            hashlib.sha256(self.data).hexdigest(),
+            hashlib.sha512(self.data).hexdigest(),
+            hashlib.sha1(self.data).hexdigest())])
+
+    async def test_rangesAndQuotes(self):
+        """
+        A range spanning the disk shell's steps, and a quoted name with a
+        space (as WinSCP sends it).
+        """
+        def run(ftp):
+            return (ftp.sendcmd("XSHA256 data.bin 5 %d" % (len(self.data) - 1)),
+                    ftp.sendcmd('XMD5 "a b.txt"'),
+                    ftp.sendcmd("XMD5 /a b.txt"))
+        ranged, quoted, bare = await self.session(run)
+        self.assertEqual(ranged, "250 " + hashlib.sha256(
+            self.data[5:-1]).hexdigest().upper())
+        expected = "250 " + hashlib.md5(b"spaced\n").hexdigest().upper()
+        self.assertEqual((quoted, bare), (expected, expected))
+
+    async def test_refusals(self):
+        """
+        A directory, a FIFO (never opened: nothing blocks) and a missing
+        file get C{550}; a range past the end C{501}.
+        """
+        def run(ftp):
+            return [_send(ftp, line)[:4] for line in (
+                "XMD5 dir", "XCRC pipe", "XSHA1 missing",
+                "XSHA1 data.bin 0 %d" % (len(self.data) + 1))]
+        codes = await self.session(run)
+        self.assertEqual(codes, ["550 ", "550 ", "550 ", "501 "])
+
+    async def test_featAndHelp(self):
+        """
+        C{FEAT} lists the verbs and C{HELP} knows them.
+        """
+        def run(ftp):
+            return ftp.sendcmd("FEAT"), ftp.sendcmd("HELP XSHA512")
+        feat, helped = await self.session(run)
+        features = {line.strip() for line in feat.splitlines()[1:-1]}
+        self.assertTrue({"XCRC", "XMD5", "XSHA", "XSHA1", "XSHA256",
+                         "XSHA512"} <= features, features)
+        self.assertEqual(
+            helped, "214 Syntax: XSHA512 <sp> pathname [<sp> start <sp> end]")
+
+
+class CurlTests(DigestServerMixin, unittest.TestCase):
+    """
+    curl's C{--quote}: a C{250} lets the command line go on.
+    """
+
+    if CURL is None:
+        skip = "curl is not installed"
+
+    async def test_quote(self):
+        out, err, code = await utils.getProcessOutputAndValue(
+            CURL, ["-sS", "-v", "--max-time", "30", "-u", "alice:secret",
+                   "-Q", "XMD5 data.bin", "-Q", "XCRC data.bin",
+                   "ftp://127.0.0.1:%d/" % self.server.port],
+            env=os.environ)
+        self.assertEqual(code, 0, err)
+        self.assertIn(b"< 250 " + hashlib.md5(
+            self.data).hexdigest().upper().encode(), err)
+        self.assertIn(b"< 250 %08X" % zlib.crc32(self.data), err)
+
+    async def test_quoteRefused(self):
+        """
+        A C{550} makes curl fail, as for any refused quote command.
+        """
+        out, err, code = await utils.getProcessOutputAndValue(
+            CURL, ["-sS", "--max-time", "30", "-u", "alice:secret",
+                   "-Q", "XMD5 dir", "ftp://127.0.0.1:%d/" % self.server.port],
+            env=os.environ)
+        self.assertNotEqual(code, 0)
+        self.assertIn(b"550", err)
+
+
+class LftpTests(DigestServerMixin, unittest.TestCase):
+    """
+    lftp's C{quote} prints the reply.
+    """
+
+    if LFTP is None:
+        skip = "lftp is not installed"
+
+    async def test_quote(self):
+        commands = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
+                    "set net:max-retries 1; set net:timeout 20; "
+                    'quote XSHA256 "a b.txt"; quit')
+        out, err, code = await utils.getProcessOutputAndValue(
+            LFTP, ["-u", "alice,secret", "-p", str(self.server.port), "-e",
+                   commands, "127.0.0.1"], env=os.environ)
+        self.assertEqual(code, 0, err)
+        self.assertIn(hashlib.sha256(b"spaced\n").hexdigest().upper().encode(),
+                      out)

@@ -1,0 +1,167 @@
+"""
+The X-verbs (C{XCRC}, C{XMD5}, C{XSHA}, C{XSHA1}, C{XSHA256},
+C{XSHA512}) on L{StringTransport}: the replies, the refusals, and that
+they go through the same checks and turns as C{HASH}.
+"""
+
+import hashlib
+import zlib
+
+from twisted.cred import checkers, portal
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
+from ftpkit.protocol.checksums import X_VERBS
+from tests.protocol.test_hashoffer import _replies, _session, withoutHash
+from tests.protocol.test_ipv6clients import FIRST, SECOND
+from tests.protocol.test_server import connect, makeFactory, replyCodes
+from tests.protocol.test_sessionstate import loggedIn
+from tests.protocol.test_turns import HeldHashRealm
+
+TOP = b"x" * 10
+"""The bytes of C{/top.bin} in L{tests.protocol.test_server.ShellRealm}'s
+shells."""
+
+
+class XChecksumTests(unittest.TestCase):
+    """
+    A logged-in session on a L{ftpkit.shells.memory.MemoryShell} of
+    C{/d/f.txt} and C{/top.bin}.
+    """
+
+    def setUp(self):
+        self.protocol, self.transport = loggedIn(
+            makeFactory(MemoryReactorClock()))
+
+    def replies(self, *commands):
+        return _replies(self.protocol, self.transport, *commands)
+
+    def test_feat(self):
+        """
+        C{FEAT} lists every X-verb, one line each.
+        """
+        [feat] = self.replies(b"FEAT")
+        for verb in X_VERBS:
+            self.assertIn(b"\r\n " + verb.encode() + b"\r\n", feat)
+
+    def test_digests(self):
+        """
+        Each verb replies C{250} and its digest of the whole file,
+        upper-case.
+        """
+        replies = self.replies(b"XCRC top.bin", b"XMD5 top.bin",
+                               b"XSHA top.bin", b"XSHA1 /top.bin",
+                               b"XSHA256 top.bin", b"XSHA512 top.bin")
+        expected = ["%08X" % zlib.crc32(TOP)] + [
+            getattr(hashlib, name)(TOP).hexdigest().upper()
+            for name in ("md5", "sha1", "sha1", "sha256", "sha512")]
+        self.assertEqual(replies, [
+            b"250 " + digest.encode() + b"\r\n" for digest in expected])
+
+    def test_range(self):
+        """
+        C{path start end} checksums the bytes C{[start, end)}; a quoted
+        path takes one too.
+        """
+        data = b"hello\n"
+        ranged, quoted = self.replies(b"XMD5 d/f.txt 1 4",
+                                      b'XCRC "/d/f.txt" 0 6')
+        self.assertEqual(ranged, b"250 %s\r\n" % hashlib.md5(
+            data[1:4]).hexdigest().upper().encode())
+        self.assertEqual(quoted, b"250 %08X\r\n" % zlib.crc32(data))
+
+    def test_relativeToCwd(self):
+        """
+        A relative path is read from the current directory.
+        """
+        [_, reply] = self.replies(b"CWD d", b"XSHA256 f.txt")
+        self.assertEqual(reply, b"250 %s\r\n" % hashlib.sha256(
+            b"hello\n").hexdigest().upper().encode())
+
+    def test_notAFile(self):
+        """
+        A directory and a missing file get C{550}.
+        """
+        directory, missing = self.replies(b"XMD5 d", b"XMD5 nothing")
+        self.assertEqual(directory, b"550 Not a regular file\r\n")
+        self.assertTrue(missing.startswith(b"550 "), missing)
+
+    def test_badArguments(self):
+        """
+        No path, a range past the file's end or not past its start, and
+        junk after a quoted path get C{501}, never a traceback.
+        """
+        replies = self.replies(b"XMD5", b"XMD5 top.bin 0 11",
+                               b"XMD5 top.bin 4 4", b'XMD5 "top.bin" x',
+                               b"XCRC /../../etc/passwd 0 5")
+        self.assertEqual([reply[:4] for reply in replies],
+                         [b"501 ", b"501 ", b"501 ", b"501 ", b"550 "])
+        self.assertIn(b"exceeds", replies[1])
+        self.assertIn(b"XMD5 <sp> pathname [<sp> start <sp> end]",
+                      replies[3])
+
+    def test_help(self):
+        """
+        C{HELP XCRC} gives the syntax, range included.
+        """
+        [reply] = self.replies(b"HELP XCRC")
+        self.assertEqual(
+            reply, b"214 Syntax: XCRC <sp> pathname [<sp> start <sp> end]"
+            b"\r\n")
+
+    def test_beforeLogin(self):
+        """
+        Before login an X-verb gets C{530}, as C{HASH} does.
+        """
+        protocol, transport = connect(makeFactory(MemoryReactorClock()))
+        transport.clear()
+        self.assertEqual(_replies(protocol, transport, b"XMD5 top.bin"),
+                         [b"530 Please log in with USER and PASS first\r\n"])
+
+
+class WithoutChecksumsTests(unittest.TestCase):
+    """
+    On a shell without L{ftpkit.interfaces.IFTPShellHash} the X-verbs are
+    not listed and get C{502}, as C{HASH} does.
+    """
+
+    def test_refused(self):
+        protocol, transport = _session(withoutHash)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        feat, md5, bad = _replies(protocol, transport, b"FEAT",
+                                  b"XMD5 f.txt", b'XCRC "f.txt" junk')
+        for verb in X_VERBS:
+            self.assertNotIn(b" " + verb.encode() + b"\r\n", feat)
+        self.assertEqual(md5, b"502 XMD5 not available here\r\n")
+        self.assertTrue(bad.startswith(b"502 "), bad)
+
+
+class SharedTurnTests(unittest.TestCase):
+    """
+    X-verbs and C{HASH} take the same turns among one network's
+    sessions.
+    """
+
+    def test_xVerbWaitsForHash(self):
+        realm = HeldHashRealm()
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        factory = FTPFactory(portal.Portal(realm, [passwords]),
+                             ServerConfig(loginFailureDelay=0),
+                             MemoryReactorClock())
+        sessions = []
+        for host, line in ((FIRST, b"HASH a.bin"),
+                           (SECOND, b"XSHA512 b.bin 0 1")):
+            protocol, transport = connect(factory, host)
+            for sent in (b"USER alice", b"PASS secret", line):
+                protocol.dataReceived(sent + b"\r\n")
+            sessions.append(transport)
+        self.assertEqual([path for path, _ in realm.asked], [("a.bin",)])
+        realm.asked[0][1].callback("aa")
+        self.assertEqual(replyCodes(sessions[0])[-1], "213")
+        self.assertEqual([path for path, _ in realm.asked],
+                         [("a.bin",), ("b.bin",)])
+        realm.asked[1][1].callback("bb")
+        self.assertEqual(sessions[1].value().split(b"\r\n")[-2], b"250 BB")

@@ -1,0 +1,117 @@
+"""
+Tests for L{ftpkit.protocol.checksums} (the X-verbs' arguments and
+replies) and L{ftpkit.shells.digests} (the digests shells compute).
+"""
+
+import hashlib
+import zlib
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from ftpkit.errors import BadArgument, ParameterNotImplemented
+from ftpkit.protocol.checksums import X_VERBS, formatXReply, parseXArgument
+from ftpkit.shells.digests import CRC32, newDigest
+
+
+class ParseXArgumentTests(SynchronousTestCase):
+    """
+    L{parseXArgument} reads C{path [start end]}, quoted or not.
+    """
+
+    def test_path(self):
+        """
+        A path alone checksums the whole file; spaces belong to it.
+        """
+        self.assertEqual(parseXArgument("XMD5", "f.txt"), ("f.txt", 0, None))
+        self.assertEqual(parseXArgument("XMD5", "a b.txt"),
+                         ("a b.txt", 0, None))
+        self.assertEqual(parseXArgument("XMD5", "report 2024"),
+                         ("report 2024", 0, None))
+
+    def test_range(self):
+        """
+        Two numbers after the path are the range C{[start, end)}.
+        """
+        self.assertEqual(parseXArgument("XCRC", "/d/f.bin 10 200"),
+                         ("/d/f.bin", 10, 200))
+        self.assertEqual(parseXArgument("XCRC", "a b 0 5"), ("a b", 0, 5))
+
+    def test_quoted(self):
+        """
+        WinSCP quotes a path holding a space; a range may follow.
+        """
+        self.assertEqual(parseXArgument("XSHA1", '"/a b/c d.txt"'),
+                         ("/a b/c d.txt", 0, None))
+        self.assertEqual(parseXArgument("XSHA1", '"x 1 2"'),
+                         ("x 1 2", 0, None))
+        self.assertEqual(parseXArgument("XSHA1", '"a b" 3 9'), ("a b", 3, 9))
+
+    def test_unclosedQuote(self):
+        """
+        A lone leading quote is part of the name.
+        """
+        self.assertEqual(parseXArgument("XMD5", '"odd'), ('"odd', 0, None))
+
+    def test_bad(self):
+        """
+        A quoted path followed by anything but a range, an empty path, or
+        a range that does not end past its start: L{BadArgument} (501),
+        with the syntax.
+        """
+        for text in ('"a" junk', '"a" 5', '""', '"" 1 2', "f 5 5", "f 9 3",
+                     "f 0 %d" % 2**63):
+            error = self.assertRaises(BadArgument, parseXArgument, "XMD5",
+                                      text)
+            self.assertEqual(error.code, 501)
+        error = self.assertRaises(BadArgument, parseXArgument, "XMD5",
+                                  '"a" x')
+        self.assertIn("XMD5 <sp> pathname [<sp> start <sp> end]",
+                      error.message)
+
+    def test_reply(self):
+        """
+        The reply is C{250} and the digest, upper-case.
+        """
+        self.assertEqual(formatXReply("00ab12"), (250, "00AB12"))
+
+    def test_verbs(self):
+        """
+        Each X-verb names its algorithm; C{XSHA} is C{XSHA1}.
+        """
+        self.assertEqual(X_VERBS, {
+            "XCRC": "crc32", "XMD5": "md5", "XSHA": "sha1",
+            "XSHA1": "sha1", "XSHA256": "sha256", "XSHA512": "sha512"})
+
+
+class DigestTests(SynchronousTestCase):
+    """
+    L{newDigest} gives C{hashlib}'s digests and L{CRC32}.
+    """
+
+    def test_crc32(self):
+        """
+        CRC-32 is zlib's, in steps, eight hex digits (leading zeros
+        kept).
+        """
+        digest = newDigest("crc32")
+        self.assertIsInstance(digest, CRC32)
+        self.assertEqual(digest.hexdigest(), "00000000")
+        digest.update(b"hello ")
+        digest.update(memoryview(b"world"))
+        self.assertEqual(digest.hexdigest(),
+                         "%08x" % zlib.crc32(b"hello world"))
+        self.assertEqual(int(digest.hexdigest(), 16), 0x0D4A1185)
+
+    def test_hashlib(self):
+        """
+        Other names are C{hashlib}'s.
+        """
+        digest = newDigest("sha512")
+        digest.update(b"x")
+        self.assertEqual(digest.hexdigest(), hashlib.sha512(b"x").hexdigest())
+
+    def test_unknown(self):
+        """
+        An algorithm neither knows is L{ParameterNotImplemented} (504).
+        """
+        self.assertRaises(ParameterNotImplemented, newDigest, "nonesuch")
