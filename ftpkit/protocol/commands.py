@@ -416,6 +416,47 @@ def parseMFMT(arg):
     return parseTimeval(timeText), pathText
 
 
+SITE_UTIME_SYNTAX = ("Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path> | SITE UTIME"
+                     " <path> <atime> <mtime> <ctime> UTC")
+"""The C{501} text of a C{SITE UTIME} that does not parse."""
+
+_UTIME_STAMP = r"([0-9]{12}(?:[0-9]{2})?)"
+_UTIME_THREE = re.compile(
+    r"(.*?[^ ]) +%s +%s +%s +UTC *" % ((_UTIME_STAMP,) * 3),
+    re.ASCII | re.IGNORECASE)
+_UTIME_ONE = re.compile(_UTIME_STAMP + r" +(.*)", re.ASCII)
+
+
+def parseSiteUtime(arg):
+    """
+    Parse the argument of C{SITE UTIME} (ProFTPD's mod_site_misc), in
+    either form clients send, times in UTC:
+    C{"YYYYMMDDhhmm[ss] path"}, or C{"path atime mtime ctime UTC"} (each
+    time C{YYYYMMDDhhmm[ss]}). Paths keep their spaces; the second form is
+    the one whose last word is C{UTC} after three times.
+
+    @param arg: what follows C{SITE UTIME}.
+    @return: C{(epoch, pathText)}: the modification time to set (the
+        second form's access and creation times are not kept, as
+        C{MFMT} keeps none) and the path.
+    @raise BadArgument: with L{SITE_UTIME_SYNTAX}, for anything else or
+        any time that does not exist.
+    """
+    three = _UTIME_THREE.fullmatch(arg)
+    if three is not None:
+        pathText, *times = three.groups()
+    else:
+        one = _UTIME_ONE.fullmatch(arg)
+        if one is None or not one.group(2):
+            raise BadArgument(SITE_UTIME_SYNTAX)
+        times, pathText = [one.group(1)], one.group(2)
+    try:
+        epochs = [parseTimeval(text.ljust(14, "0")) for text in times]
+    except BadArgument:
+        raise BadArgument(SITE_UTIME_SYNTAX) from None
+    return epochs[len(epochs) // 2], pathText
+
+
 def splitListArgument(arg):
     """
     Separate C{ls}-style options from the path in a C{LIST}/C{NLST}

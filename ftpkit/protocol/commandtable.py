@@ -126,8 +126,8 @@ COMMANDS = _table(
     Command("XPWD", "XPWD", "RFC 775", handler="PWD"),
     Command("LIST", "LIST [<sp> pathname]", "RFC 959", OPTIONAL),
     Command("NLST", "NLST [<sp> pathname]", "RFC 959", OPTIONAL),
-    Command("SITE", "SITE <sp> CHMOD <sp> mode <sp> pathname | HELP",
-            "RFC 959", REQUIRED),
+    Command("SITE", "SITE <sp> CHMOD <sp> mode <sp> pathname | UTIME <sp> "
+            "YYYYMMDDhhmm[ss] <sp> pathname | HELP", "RFC 959", REQUIRED),
     Command("SYST", "SYST", "RFC 959", needsLogin=False),
     Command("STAT", "STAT [<sp> pathname]", "RFC 959", OPTIONAL,
             needsLogin=False, duringTransfer=True),
@@ -162,7 +162,7 @@ COMMANDS = _table(
 )
 """Every verb ftpkit implements, by name."""
 
-SITE_ACCESS = {"CHMOD": CHANGE, "HELP": READ}
+SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "HELP": READ}
 """The access class of each C{SITE} command (C{SITE} itself changes
 nothing: each of its commands is checked on its own)."""
 

@@ -213,8 +213,8 @@ class BareShellProtocolTests(unittest.TestCase):
 
     def test_anonymousChangesRefused(self):
         """
-        Anonymous users never delete, rename, append or touch, with or
-        without C{anonymousWrite}.
+        Anonymous users never delete, rename, append or touch (C{MFMT},
+        C{SITE UTIME}), with or without C{anonymousWrite}.
         """
         for anonymousWrite in (False, True):
             protocol, transport = loggedIn(
@@ -222,8 +222,9 @@ class BareShellProtocolTests(unittest.TestCase):
             protocol.dataReceived(
                 b"DELE /old.txt\r\nRNFR /old.txt\r\nAPPE /old.txt\r\n"
                 b"RMD /d\r\nMFMT 20200101000000 /old.txt\r\n"
-                b"SITE CHMOD 600 /old.txt\r\n")
-            self.assertEqual(replyCodes(transport), ["550"] * 6)
+                b"SITE CHMOD 600 /old.txt\r\n"
+                b"SITE UTIME 202001010000 /old.txt\r\n")
+            self.assertEqual(replyCodes(transport), ["550"] * 7)
 
     def test_anonymousReadOnlyByDefault(self):
         """
@@ -266,7 +267,10 @@ class BareShellProtocolTests(unittest.TestCase):
                  b"DELE /old.txt", b"RNFR /old.txt", b"RNTO /x",
                  b"MKD /e", b"XMKD /e", b"RMD /d", b"XRMD /d",
                  b"MFMT 20200101000000 /old.txt",
-                 b"SITE CHMOD 600 /old.txt"]
+                 b"SITE CHMOD 600 /old.txt",
+                 b"SITE UTIME 202001010000 /old.txt",
+                 b"SITE UTIME /old.txt 202001010000 202001010000"
+                 b" 202001010000 UTC"]
         changing = [verb for verb, command in commandtable.COMMANDS.items()
                     if command.access != READ]
         self.assertEqual(

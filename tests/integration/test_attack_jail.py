@@ -143,7 +143,8 @@ COMMANDS_ON_PATHS = [
     "CWD {}", "XCWD {}", "SIZE {}", "MDTM {}", "MLST {}", "STAT {}",
     "DELE {}", "RMD {}", "MKD {}/new", "XMKD {}/new",
     "SITE CHMOD 777 {}", "HASH {}", "MFMT 20200101000000 {}",
-    "RNFR {}", "XMD5 {}", 'XSHA256 "{}" 0 1', "XCRC {}/secret.txt",
+    "RNFR {}", "SITE UTIME 200402240836 {}", "XMD5 {}", 'XSHA256 "{}" 0 1',
+    "XCRC {}/secret.txt",
 ]
 
 

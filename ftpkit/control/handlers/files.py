@@ -195,6 +195,20 @@ class FileCommands:
         (ext4 keeps 1901 to 2446).
         """
         when, pathText = parseMFMT(argument)
+        path, kept = await self.changeModificationTime(pathText, when)
+        return (213, "Modify=" + formatTimeval(kept) + "; "
+                + paths.toText(path))
+
+    async def changeModificationTime(self, pathText, when):
+        """
+        Set a file's modification time: what C{MFMT} and C{SITE UTIME}
+        do (directories are refused).
+
+        @param pathText: the client's path.
+        @param when: seconds since the epoch.
+        @return: C{(path, kept)}: the path, a tuple of segments, and the
+            modification time the file then has.
+        """
         path = self.resolve(pathText)
         shell = self.session.shell
         info = await shell.stat(path)
@@ -202,8 +216,7 @@ class FileCommands:
             raise IsDirectory()
         await shell.setModificationTime(path, when)
         kept = await shell.stat(path)
-        return (213, "Modify=" + formatTimeval(kept.mtime) + "; "
-                + paths.toText(path))
+        return path, kept.mtime
 
     async def ftp_MLST(self, argument):
         """

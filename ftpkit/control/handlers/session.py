@@ -17,6 +17,7 @@ from ftpkit.protocol.commands import (
     parseHASHAlgorithm,
     parseMODE,
     parseOptsMLST,
+    parseSiteUtime,
     parseSTRU,
     parseTYPE,
 )
@@ -227,19 +228,34 @@ class SessionCommands:
 
     async def ftp_SITE(self, argument):
         """
-        SITE CHMOD and SITE HELP.
+        SITE CHMOD, SITE UTIME and SITE HELP.
         """
         command, _, rest = argument.strip().partition(" ")
         command = command.upper()
         if command == "HELP":
-            if not self.session.access.siteChmod:
-                return (214, "SITE commands: HELP")
-            return (214, "SITE commands: CHMOD <mode> <path>, HELP")
+            offered = ["UTIME YYYYMMDDhhmm[ss] <path>", "HELP"]
+            if self.session.access.siteChmod:
+                offered.insert(0, "CHMOD <mode> <path>")
+            return (214, "SITE commands: " + ", ".join(offered))
         if command == "CHMOD":
             if not self.session.access.siteChmod:
                 return (502, "SITE CHMOD is turned off")
             return await self._siteChmod(rest.strip())
+        if command == "UTIME":
+            return await self._siteUtime(rest.strip())
         return (500, "Unknown SITE command")
+
+    async def _siteUtime(self, argument):
+        """
+        Set a file's modification time as C{MFMT} does (the same check of
+        C{SITE_ACCESS}, the same shell method), in either form of
+        ProFTPD's mod_site_misc (L{parseSiteUtime}).
+        """
+        when, pathText = parseSiteUtime(argument)
+        if not self.session.access.allows(commandtable.SITE_ACCESS["UTIME"]):
+            return (550, "Permission denied")
+        await self.changeModificationTime(pathText, when)
+        return (200, "SITE UTIME command successful")
 
     async def _siteChmod(self, argument):
         modeText, _, pathText = argument.partition(" ")

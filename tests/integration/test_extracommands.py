@@ -1,7 +1,7 @@
 """
-The X-verbs (C{XCRC}, C{XMD5}, C{XSHA1}, C{XSHA256}, C{XSHA512}) on a
-real server over the filesystem shell, from ftplib, curl's C{--quote}
-and lftp's C{quote}.
+ProFTPD's extra commands on a real server over the filesystem shell, from
+ftplib, curl's C{--quote} and lftp's C{quote}: the X-verbs (C{XCRC},
+C{XMD5}, C{XSHA1}, C{XSHA256}, C{XSHA512}) and C{SITE UTIME}.
 """
 
 import ftplib
@@ -131,6 +131,51 @@ class FtplibTests(DigestServerMixin, unittest.TestCase):
             helped, "214 Syntax: XSHA512 <sp> pathname [<sp> start <sp> end]")
 
 
+class SiteUtimeTests(DigestServerMixin, unittest.TestCase):
+    """
+    C{SITE UTIME} sets the file's modification time on disk.
+    """
+
+    def mtime(self, name):
+        return os.stat(os.path.join(self.root, name)).st_mtime
+
+    async def test_bothForms(self):
+        def run(ftp):
+            return (ftp.sendcmd("SITE UTIME 20040224083655 a b.txt"),
+                    ftp.sendcmd("SITE UTIME data.bin 20200101000000 "
+                                "200402240836 20200101000000 UTC"),
+                    ftp.sendcmd("MDTM data.bin"))
+        first, second, mdtm = await self.session(run)
+        self.assertEqual((first, second),
+                         ("200 SITE UTIME command successful",) * 2)
+        self.assertEqual(self.mtime("a b.txt"), 1077611815)
+        self.assertEqual(self.mtime("data.bin"), 1077611760)
+        self.assertEqual(mdtm, "213 20040224083600")
+
+    async def test_refusals(self):
+        def run(ftp):
+            return [_send(ftp, line)[:4] for line in (
+                "SITE UTIME 200402240836 dir",
+                "SITE UTIME 200402240836 missing", "SITE UTIME 2004 a b.txt",
+                "SITE UTIME")]
+        codes = await self.session(run)
+        self.assertEqual(codes, ["550 ", "550 ", "501 ", "501 "])
+
+    async def test_anonymousRefused(self):
+        def run():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            ftp.login()
+            try:
+                return _send(ftp, "SITE UTIME 200402240836 a b.txt")
+            finally:
+                ftp.close()
+        before = self.mtime("a b.txt")
+        reply = await self.inThread(run)
+        self.assertEqual(reply[:4], "550 ")
+        self.assertEqual(self.mtime("a b.txt"), before)
+
+
 class CurlTests(DigestServerMixin, unittest.TestCase):
     """
     curl's C{--quote}: a C{250} lets the command line go on.
@@ -149,6 +194,19 @@ class CurlTests(DigestServerMixin, unittest.TestCase):
         self.assertIn(b"< 250 " + hashlib.md5(
             self.data).hexdigest().upper().encode(), err)
         self.assertIn(b"< 250 %08X" % zlib.crc32(self.data), err)
+
+    async def test_quoteUtime(self):
+        """
+        curl's C{-Q "SITE UTIME ..."} gets its C{200}.
+        """
+        out, err, code = await utils.getProcessOutputAndValue(
+            CURL, ["-sS", "--max-time", "30", "-u", "alice:secret",
+                   "-Q", "SITE UTIME 200402240836 data.bin",
+                   "ftp://127.0.0.1:%d/" % self.server.port],
+            env=os.environ)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(
+            os.stat(os.path.join(self.root, "data.bin")).st_mtime, 1077611760)
 
     async def test_quoteRefused(self):
         """
@@ -173,10 +231,14 @@ class LftpTests(DigestServerMixin, unittest.TestCase):
     async def test_quote(self):
         commands = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
                     "set net:max-retries 1; set net:timeout 20; "
-                    'quote XSHA256 "a b.txt"; quit')
+                    'quote XSHA256 "a b.txt"; '
+                    "quote SITE UTIME 200402240836 a b.txt; quit")
         out, err, code = await utils.getProcessOutputAndValue(
             LFTP, ["-u", "alice,secret", "-p", str(self.server.port), "-e",
                    commands, "127.0.0.1"], env=os.environ)
         self.assertEqual(code, 0, err)
         self.assertIn(hashlib.sha256(b"spaced\n").hexdigest().upper().encode(),
                       out)
+        self.assertIn(b"200 SITE UTIME command successful", out)
+        self.assertEqual(
+            os.stat(os.path.join(self.root, "a b.txt")).st_mtime, 1077611760)

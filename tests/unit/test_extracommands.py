@@ -1,6 +1,8 @@
 """
-Tests for L{ftpkit.protocol.checksums} (the X-verbs' arguments and
-replies) and L{ftpkit.shells.digests} (the digests shells compute).
+Tests of the pure parts of ProFTPD's extra commands:
+L{ftpkit.protocol.checksums} (the X-verbs' arguments and replies),
+L{ftpkit.shells.digests} (the digests shells compute) and
+L{ftpkit.protocol.commands.parseSiteUtime}.
 """
 
 import hashlib
@@ -10,6 +12,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.errors import BadArgument, ParameterNotImplemented
 from ftpkit.protocol.checksums import X_VERBS, formatXReply, parseXArgument
+from ftpkit.protocol.commands import SITE_UTIME_SYNTAX, parseSiteUtime
 from ftpkit.shells.digests import CRC32, newDigest
 
 
@@ -115,3 +118,51 @@ class DigestTests(SynchronousTestCase):
         An algorithm neither knows is L{ParameterNotImplemented} (504).
         """
         self.assertRaises(ParameterNotImplemented, newDigest, "nonesuch")
+
+
+class ParseSiteUtimeTests(SynchronousTestCase):
+    """
+    L{parseSiteUtime} reads both forms of C{SITE UTIME}, in UTC.
+    """
+
+    def test_timeFirst(self):
+        """
+        C{YYYYMMDDhhmm[ss] path}: ProFTPD's documented examples.
+        """
+        self.assertEqual(parseSiteUtime("200402240836 file.txt"),
+                         (1077611760.0, "file.txt"))
+        self.assertEqual(parseSiteUtime("20040224083655 a  b.txt"),
+                         (1077611815.0, "a  b.txt"))
+
+    def test_threeTimes(self):
+        """
+        C{path atime mtime ctime UTC}: the modification time is the
+        second; the path keeps its spaces; C{UTC} in any case.
+        """
+        self.assertEqual(
+            parseSiteUtime("/a b/c.txt 20200101000000 200402240836 "
+                           "20200101000000 utc"),
+            (1077611760.0, "/a b/c.txt"))
+
+    def test_timeFirstWinsWithoutUTC(self):
+        """
+        Without a final C{UTC}, a path of numbers after a time is a path.
+        """
+        self.assertEqual(
+            parseSiteUtime("200402240836 x 200402240836 200402240836 "
+                           "200402240836"),
+            (1077611760.0, "x 200402240836 200402240836 200402240836"))
+
+    def test_bad(self):
+        """
+        Anything else is L{BadArgument} (501) with the syntax.
+        """
+        for text in ("", "200402240836", "200402240836 ", "2004022408 f",
+                     "2004022408361 f", "200413240836 f", "200402300836 f",
+                     "f 200402240836", "f 1 2 3 UTC",
+                     "f 200402240836 200413240836 200402240836 UTC",
+                     "f 200413240836 200402240836 200402240836 UTC",
+                     "f 200402240836 200402240836 200402241260 UTC"):
+            error = self.assertRaises(BadArgument, parseSiteUtime, text)
+            self.assertEqual((error.code, error.message),
+                             (501, SITE_UTIME_SYNTAX), text)

@@ -1,0 +1,159 @@
+"""
+C{SITE UTIME} (ProFTPD's mod_site_misc) on L{StringTransport}: both forms,
+the refusals, and that it is C{MFMT}'s change (same permission, same shell
+method).
+"""
+
+from twisted.cred import checkers, portal
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
+from ftpkit.interfaces import IFTPShell
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.permissions import PermissionShell, PermissionTable
+from tests.protocol.test_hashoffer import _replies
+from tests.protocol.test_server import connect, replyCodes
+
+FEB_24_2004 = 1077611760
+"""2004-02-24 08:36:00 UTC, ProFTPD's example."""
+
+
+@implementer(portal.IRealm)
+class OneShellRealm:
+    """
+    Gives every login the same shell.
+    """
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        return IFTPShell, self.shell, lambda: None
+
+
+def loggedIn(shell, **settings):
+    """
+    @return: C{(protocol, transport)} of alice logged in on C{shell}.
+    """
+    passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+    passwords.addUser(b"alice", b"secret")
+    factory = FTPFactory(
+        portal.Portal(OneShellRealm(shell),
+                      [passwords, checkers.AllowAnonymousAccess()]),
+        ServerConfig(loginFailureDelay=0, **settings), MemoryReactorClock())
+    protocol, transport = connect(factory)
+    protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+    transport.clear()
+    return protocol, transport
+
+
+class SiteUtimeTests(unittest.TestCase):
+    """
+    C{SITE UTIME} on a L{MemoryShell} of C{/a b.txt}, C{/f.txt} and
+    C{/d}.
+    """
+
+    def setUp(self):
+        self.shell = MemoryShell({"/a b.txt": b"x", "/f.txt": b"y",
+                                  "/d/g.txt": b"z"})
+        self.protocol, self.transport = loggedIn(self.shell)
+
+    def mtime(self, *path):
+        return self.successResultOf(self.shell.stat(path)).mtime
+
+    def test_timeFirst(self):
+        """
+        C{SITE UTIME YYYYMMDDhhmm path} and C{YYYYMMDDhhmmss}: UTC, path
+        with spaces; C{200}.
+        """
+        minutes, seconds = _replies(
+            self.protocol, self.transport,
+            b"SITE UTIME 200402240836 f.txt",
+            b"site utime 20040224083655 a b.txt")
+        self.assertEqual(minutes, b"200 SITE UTIME command successful\r\n")
+        self.assertEqual(seconds, minutes)
+        self.assertEqual(self.mtime("f.txt"), FEB_24_2004)
+        self.assertEqual(self.mtime("a b.txt"), FEB_24_2004 + 55)
+
+    def test_threeTimes(self):
+        """
+        C{SITE UTIME path atime mtime ctime UTC} sets the second time.
+        """
+        [reply] = _replies(
+            self.protocol, self.transport,
+            b"SITE UTIME /a b.txt 20200101000000 200402240836 "
+            b"20200101000000 UTC")
+        self.assertEqual(reply, b"200 SITE UTIME command successful\r\n")
+        self.assertEqual(self.mtime("a b.txt"), FEB_24_2004)
+
+    def test_relativeToCwd(self):
+        _replies(self.protocol, self.transport, b"CWD d",
+                 b"SITE UTIME 200402240836 g.txt")
+        self.assertEqual(self.mtime("d", "g.txt"), FEB_24_2004)
+
+    def test_badArguments(self):
+        """
+        No path, a malformed or impossible time: C{501} with the syntax.
+        """
+        replies = _replies(
+            self.protocol, self.transport, b"SITE UTIME",
+            b"SITE UTIME 200402240836", b"SITE UTIME 2004022408 f.txt",
+            b"SITE UTIME 200413240836 f.txt", b"SITE UTIME f.txt",
+            b"SITE UTIME f.txt 1 2 3 UTC")
+        for reply in replies:
+            self.assertTrue(reply.startswith(
+                b"501 Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path>"), reply)
+
+    def test_notAFile(self):
+        """
+        A directory is refused as C{MFMT} refuses it; a missing file is
+        C{550}.
+        """
+        directory, missing = _replies(
+            self.protocol, self.transport, b"SITE UTIME 200402240836 d",
+            b"SITE UTIME 200402240836 nothing")
+        self.assertTrue(directory.startswith(b"550 "), directory)
+        self.assertTrue(missing.startswith(b"550 "), missing)
+
+    def test_help(self):
+        """
+        C{SITE HELP} lists C{UTIME}, with C{SITE CHMOD} or without.
+        """
+        [helped] = _replies(self.protocol, self.transport, b"SITE HELP")
+        self.assertEqual(helped, b"214 SITE commands: CHMOD <mode> <path>, "
+                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+        protocol, transport = loggedIn(self.shell, siteChmod=False)
+        [helped] = _replies(protocol, transport, b"SITE HELP")
+        self.assertEqual(helped, b"214 SITE commands: "
+                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+
+    def test_readOnly(self):
+        """
+        Under C{--read-only}, C{550}, and nothing changes.
+        """
+        before = self.mtime("f.txt")
+        protocol, transport = loggedIn(self.shell, readOnly=True)
+        protocol.dataReceived(b"SITE UTIME 200402240836 f.txt\r\n")
+        self.assertEqual(replyCodes(transport), ["550"])
+        self.assertEqual(self.mtime("f.txt"), before)
+
+
+class PermissionTests(unittest.TestCase):
+    """
+    C{SITE UTIME} needs the C{set-time} permission, as C{MFMT} does.
+    """
+
+    def test_setTime(self):
+        shell = MemoryShell({"/f.txt": b"y"})
+        for names, code in ((["list", "read"], b"550"),
+                            (["list", "read", "set-time"], b"200")):
+            protocol, transport = loggedIn(
+                PermissionShell(shell, PermissionTable(names)))
+            mfmt, utime = _replies(protocol, transport,
+                                   b"MFMT 20040224083600 f.txt",
+                                   b"SITE UTIME 200402240836 f.txt")
+            self.assertEqual(utime[:3], code)
+            self.assertEqual(mfmt[:1], code[:1])
