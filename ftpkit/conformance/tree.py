@@ -24,6 +24,7 @@ from ftpkit.errors import (
 from ftpkit.interfaces import (
     OPTIONAL_SHELL_INTERFACES,
     IFTPShell,
+    IFTPShellAvailable,
     IFTPShellChmod,
     IFTPShellHash,
     IFTPShellListSome,
@@ -366,6 +367,24 @@ class TreeTests:
         self.assertEqual(digest, "%08x" % zlib.crc32(data))
         digest = yield self.shell.hash(("f",), "crc32", 3, 1000)
         self.assertEqual(digest, "%08x" % zlib.crc32(data[3:1000]))
+
+    @inlineCallbacks
+    def test_available(self):
+        """
+        A shell that provides L{IFTPShellAvailable} gives a directory's
+        room left as a non-negative C{int}, and fails for a file
+        (L{NotDirectory}) and a missing path (L{NoSuchFile}).
+        """
+        if not IFTPShellAvailable.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellAvailable")
+        yield writeFile(self.shell, ("f",), b"data")
+        yield self.shell.makeDirectory(("d",))
+        for path in ((), ("d",)):
+            room = yield self.shell.available(path)
+            self.assertIsInstance(room, int)
+            self.assertGreaterEqual(room, 0)
+        yield self.assertFailure(self.shell.available(("f",)), NotDirectory)
+        yield self.assertFailure(self.shell.available(("x",)), NoSuchFile)
 
     @inlineCallbacks
     def test_chmod(self):

@@ -20,6 +20,7 @@ rule given here.
 from ftpkit.interfaces.extras import (
     OPTIONAL_SHELL_INTERFACES,
     IDirectoryListing,
+    IFTPShellAvailable,
     IFTPShellChmod,
     IFTPShellCreate,
     IFTPShellFeatures,
@@ -60,7 +61,7 @@ __all__ = [
     "IFTPShellListSome",
     "IFTPShellChmod", "IFTPShellFeatures", "IFTPShellResume",
     "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
-    "IStatListing", "IFTPShellRates",
+    "IStatListing", "IFTPShellRates", "IFTPShellAvailable",
     "IReadFile", "IWriteFile", "IPartialWriteFile", "IRefusingWriteFile",
     "IRandomReadFile", "IRandomWriteFile", "IDescriptorFile",
     "IRealmPlugin", "IFTPEventObserver", "IFTPEventObserverPlugin",

@@ -169,7 +169,29 @@ class IFTPShellStreamedListing(Interface):
         """
 
 
+class IFTPShellAvailable(Interface):
+    """
+    An optional extra a shell may provide: how many bytes an upload may
+    still bring, for C{AVBL} (draft-peterson-streamlined-ftp-command-
+    extensions). It tells about a path as L{IFTPShell.stat} does, so a
+    wrapper that restricts C{stat} provides it only if it restricts this
+    too.
+    """
+
+    def available(path):
+        """
+        Measure the room left for uploads into a directory.
+
+        @param path: a tuple of segments naming a directory.
+        @return: a Deferred firing with the bytes an upload there may
+            still bring (an C{int}, C{0} when none), as far as the storage
+            knows; failing with L{ftpkit.errors.NotDirectory} for a file
+            and L{ftpkit.errors.NoSuchFile} where nothing is.
+        """
+
+
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
+IFTPShellAvailable.setTaggedValue("variantOf", "stat")
 IFTPShellNames.setTaggedValue("variantOf", "list")
 IFTPShellListSome.setTaggedValue("variantOf", "list")
 IFTPShellCreate.setTaggedValue("variantOf", "openForWriting")
@@ -234,7 +256,7 @@ class IStatListing(Interface):
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
                              IFTPShellStreamedListing, IFTPShellCreate,
-                             IFTPShellListSome)
+                             IFTPShellListSome, IFTPShellAvailable)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

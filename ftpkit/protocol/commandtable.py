@@ -22,6 +22,10 @@ HASHING = "hashing"
 (L{ftpkit.interfaces.IFTPShellHash}), which C{HASH} and the X-verbs
 need."""
 
+MEASURING = "measuring"
+"""The capability of a shell that knows the room left for uploads
+(L{ftpkit.interfaces.IFTPShellAvailable}), which C{AVBL} needs."""
+
 
 @dataclass(frozen=True)
 class Command:
@@ -45,7 +49,7 @@ class Command:
     @ivar duringTransfer: handled at once while a transfer runs, instead
         of waiting for it to finish.
     @ivar capability: what the session's shell must offer for the verb to
-        work (L{HASHING} or C{None}): C{FEAT} lists its feature only in
+        work (L{HASHING}, L{MEASURING} or C{None}): C{FEAT} lists its feature only in
         sessions that offer it.
     @ivar method: the name of the protocol's method that handles it,
         C{"ftp_"} and L{handlerVerb}.
@@ -147,6 +151,9 @@ COMMANDS = _table(
             feature="MFMT"),
     Command("MLST", "MLST [<sp> pathname]", "RFC 3659", OPTIONAL),
     Command("MLSD", "MLSD [<sp> pathname]", "RFC 3659", OPTIONAL),
+    Command("AVBL", "AVBL [<sp> pathname]",
+            "draft-peterson-streamlined-ftp-command-extensions", OPTIONAL,
+            feature="AVBL", capability=MEASURING),
     Command("HASH", "HASH <sp> pathname", "draft-bryan-ftpext-hash", REQUIRED,
             capability=HASHING),
     *(Command(verb, verb + " " + X_SYNTAX, "ProFTPD mod_digest", REQUIRED,
@@ -188,7 +195,8 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
     @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it is
         listed only then, and only with TLS.
-    @param capabilities: what the session's shell offers (L{HASHING}...):
+    @param capabilities: what the session's shell offers (L{HASHING},
+        L{MEASURING}):
         a command that needs another capability is left out.
     @return: a sorted list of feature lines (without leading space).
     """

@@ -42,6 +42,7 @@ from ftpkit.errors import (
 )
 from ftpkit.interfaces import (
     IFTPShell,
+    IFTPShellAvailable,
     IFTPShellChmod,
     IFTPShellCreate,
     IFTPShellHash,
@@ -67,6 +68,7 @@ from ftpkit.shells.disklistings import (
     visibleNames,
 )
 from ftpkit.shells.diskreader import FileReader
+from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
 from ftpkit.shells.diskwriter import FileWriter
 from ftpkit.shells.shortcalls import ShortCalls
@@ -159,7 +161,7 @@ def _openRegular(path, flags, mode=0o644):
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
              IFTPShellResume, IFTPShellStreamedListing, IFTPShellCreate,
-             IFTPShellListSome)
+             IFTPShellListSome, IFTPShellAvailable)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
@@ -472,6 +474,13 @@ class FilesystemShell:
         """
         linkfree.onItself(self._resolve(path), lambda itself: os.utime(
             itself, (os.stat(itself).st_atime, when)))
+
+    def available(self, path):
+        """
+        See L{IFTPShellAvailable.available}: the free space of the
+        directory's file system (L{ftpkit.shells.diskspace.spaceLeft}).
+        """
+        return self._run(lambda: spaceLeft(self._resolve(path)))
 
     def hash(self, path, algorithm, start=0, end=None):
         """

@@ -35,7 +35,7 @@ import time
 
 from twisted.internet.defer import fail, succeed
 from twisted.internet.threads import deferToThread
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from ftpkit.data.producers import CHUNK_SIZE, BytesProducer
 from ftpkit.errors import (
@@ -51,6 +51,7 @@ from ftpkit.errors import (
 )
 from ftpkit.interfaces import (
     IFTPShell,
+    IFTPShellAvailable,
     IFTPShellCreate,
     IFTPShellHash,
     IFTPShellListSome,
@@ -135,10 +136,14 @@ class MemoryShell:
             uploads in progress together (an upload replacing a file needs
             room for both until it is complete), or C{None} for no limit.
             C{files} count towards it, but are never refused. It also
-            bounds the files and directories (see L{maxEntries}).
+            bounds the files and directories (see L{maxEntries}); with
+            it, the shell provides L{IFTPShellAvailable}.
         """
         self._clock = clock
         self._budget = Budget(maxBytes)
+        if maxBytes is not None:
+            # Only a bounded shell knows how much room it has left.
+            alsoProvides(self, IFTPShellAvailable)
         self._root = DirectoryNode(self._now())
         for text, data in (files or {}).items():
             segments = tuple(segment for segment in text.split("/") if segment)
@@ -444,6 +449,16 @@ class MemoryShell:
         See L{IFTPShell.setModificationTime}.
         """
         self._lookup(path).mtime = when
+
+    @_deferred
+    def available(self, path):
+        """
+        See L{IFTPShellAvailable.available}: what L{maxBytes} leaves
+        beside L{bytesHeld} (provided only with a L{maxBytes}).
+        """
+        if not isinstance(self._lookup(path), DirectoryNode):
+            raise NotDirectory()
+        return max(0, self.maxBytes - self.bytesHeld)
 
     def hash(self, path, algorithm, start=0, end=None):
         """

@@ -173,14 +173,37 @@ class PermissionShell(ShellWrapper):
             return (yield self._shell.resumableSize(path)) is None
         return True
 
+    def _mayLook(self, path):
+        """
+        @return: whether the user may look at C{path}: with C{list} or
+            C{read} there.
+        """
+        permissions = self._table.permissionsAt(path)
+        return "list" in permissions or "read" in permissions
+
     def stat(self, path):
         """
         See L{IFTPShell.stat}: needs C{list} or C{read}.
         """
-        permissions = self._table.permissionsAt(path)
-        if "list" not in permissions and "read" not in permissions:
+        if not self._mayLook(path):
             return defer.fail(PermissionDenied())
         return self._shell.stat(path)
+
+    @defer.inlineCallbacks
+    def available(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellAvailable.available}: needs what
+        L{stat} needs (only provided when the wrapped shell provides it);
+        with a byte quota, no more than the quota leaves (the bytes stored
+        and those of uploads in progress taken off), if that is less.
+        """
+        if not self._mayLook(path):
+            raise PermissionDenied()
+        room = yield self._shell.available(path)
+        if self._quota is not None:
+            used = yield self._usage.current()
+            room = min(room, max(0, self._quota - used - self._usage.inFlight))
+        return room
 
     def list(self, path):
         """

@@ -182,6 +182,14 @@ class ReadOnlyShell(ShellWrapper):
         """
         return succeed(None)
 
+    def available(self, path):
+        """
+        No room for who cannot upload: C{0} (where the path is a
+        directory): see
+        L{ftpkit.interfaces.IFTPShellAvailable.available}.
+        """
+        return self._shell.available(path).addCallback(lambda _: 0)
+
     def makeDirectory(self, path):
         """
         Refuse: see L{IFTPShell.makeDirectory}.
@@ -242,6 +250,13 @@ class UploadOnlyShell(ReadOnlyShell):
     one that does not, two uploads of the same new name racing each other
     both pass the check, and the one that closes last wins.
     """
+
+    def available(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellAvailable.available}: the wrapped
+        shell's answer, new files being allowed.
+        """
+        return self._shell.available(path)
 
     def makeDirectory(self, path):
         """
@@ -382,6 +397,12 @@ class HideDotfilesShell(ShellWrapper):
         """
         return self._missing(path) or ShellWrapper.hash(
             self, path, algorithm, start, end)
+
+    def available(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellAvailable.available}.
+        """
+        return self._missing(path) or ShellWrapper.available(self, path)
 
     def removeDirectory(self, path):
         """

@@ -144,7 +144,7 @@ COMMANDS_ON_PATHS = [
     "DELE {}", "RMD {}", "MKD {}/new", "XMKD {}/new",
     "SITE CHMOD 777 {}", "HASH {}", "MFMT 20200101000000 {}",
     "RNFR {}", "SITE UTIME 200402240836 {}", "XMD5 {}", 'XSHA256 "{}" 0 1',
-    "XCRC {}/secret.txt",
+    "XCRC {}/secret.txt", "AVBL {}",
 ]
 
 

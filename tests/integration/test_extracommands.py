@@ -1,11 +1,12 @@
 """
 ProFTPD's extra commands on a real server over the filesystem shell, from
 ftplib, curl's C{--quote} and lftp's C{quote}: the X-verbs (C{XCRC},
-C{XMD5}, C{XSHA1}, C{XSHA256}, C{XSHA512}) and C{SITE UTIME}.
+C{XMD5}, C{XSHA1}, C{XSHA256}, C{XSHA512}), C{SITE UTIME} and C{AVBL}.
 """
 
 import ftplib
 import hashlib
+import io
 import os
 import shutil
 import zlib
@@ -14,8 +15,10 @@ from twisted.internet import utils
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_users import writeText
 from tests.scratch import scratchDirectory
 
 CURL = shutil.which("curl")
@@ -176,6 +179,59 @@ class SiteUtimeTests(DigestServerMixin, unittest.TestCase):
         self.assertEqual(self.mtime("a b.txt"), before)
 
 
+class AvblTests(DigestServerMixin, unittest.TestCase):
+    """
+    C{AVBL} on the disk, and under a users file's quota.
+    """
+
+    async def test_disk(self):
+        """
+        The room of the disk holding the root, as C{statvfs} gives it
+        (others write to this disk meanwhile: compared within a GiB); a
+        file is refused.
+        """
+        def run(ftp):
+            return (ftp.sendcmd("FEAT"), ftp.sendcmd("AVBL"),
+                    ftp.sendcmd("AVBL /dir"), _send(ftp, "AVBL data.bin"))
+        feat, here, named, onFile = await self.session(run)
+        self.assertIn("\n AVBL\n", feat)
+        result = os.statvfs(self.root)
+        for reply in (here, named):
+            code, room = reply.split()
+            self.assertEqual(code, "213")
+            self.assertLess(abs(int(room) - result.f_bavail * result.f_frsize),
+                            2**30)
+        self.assertEqual(onFile[:4], "550 ")
+
+    async def test_quota(self):
+        """
+        A user's quota, smaller than the disk, is what bounds the room;
+        an upload takes its bytes off.
+        """
+        root = scratchDirectory(self)
+        os.makedirs(os.path.join(root, "alice"))
+        path = os.path.join(root, "users.toml")
+        writeText(path, '[users.alice]\npermissions = ["list", "read",'
+                  ' "write"]\nquota = 1000000\n')
+        server = self.startServer(UsersRealm(UsersDatabase(path), root),
+                                  users={"alice": "pw"}, anonymous=False)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            ftp.login("alice", "pw")
+            try:
+                before = ftp.sendcmd("AVBL")
+                ftp.storbinary("STOR up.bin", io.BytesIO(b"u" * 100000))
+                return before, ftp.sendcmd("AVBL")
+            finally:
+                ftp.close()
+
+        before, after = await self.inThread(client)
+        self.assertEqual(before, "213 1000000")
+        self.assertLessEqual(int(after.split()[1]), 900000)
+
+
 class CurlTests(DigestServerMixin, unittest.TestCase):
     """
     curl's C{--quote}: a C{250} lets the command line go on.
@@ -208,6 +264,17 @@ class CurlTests(DigestServerMixin, unittest.TestCase):
         self.assertEqual(
             os.stat(os.path.join(self.root, "data.bin")).st_mtime, 1077611760)
 
+    async def test_quoteAvbl(self):
+        """
+        curl's C{-Q AVBL} gets its C{213}.
+        """
+        out, err, code = await utils.getProcessOutputAndValue(
+            CURL, ["-sS", "-v", "--max-time", "30", "-u", "alice:secret",
+                   "-Q", "AVBL", "ftp://127.0.0.1:%d/" % self.server.port],
+            env=os.environ)
+        self.assertEqual(code, 0, err)
+        self.assertRegex(err, rb"< 213 [0-9]+\r?\n")
+
     async def test_quoteRefused(self):
         """
         A C{550} makes curl fail, as for any refused quote command.
@@ -232,7 +299,8 @@ class LftpTests(DigestServerMixin, unittest.TestCase):
         commands = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
                     "set net:max-retries 1; set net:timeout 20; "
                     'quote XSHA256 "a b.txt"; '
-                    "quote SITE UTIME 200402240836 a b.txt; quit")
+                    "quote SITE UTIME 200402240836 a b.txt; quote AVBL dir; "
+                    "quit")
         out, err, code = await utils.getProcessOutputAndValue(
             LFTP, ["-u", "alice,secret", "-p", str(self.server.port), "-e",
                    commands, "127.0.0.1"], env=os.environ)
@@ -240,5 +308,6 @@ class LftpTests(DigestServerMixin, unittest.TestCase):
         self.assertIn(hashlib.sha256(b"spaced\n").hexdigest().upper().encode(),
                       out)
         self.assertIn(b"200 SITE UTIME command successful", out)
+        self.assertRegex(out, rb"213 [0-9]+")
         self.assertEqual(
             os.stat(os.path.join(self.root, "a b.txt")).st_mtime, 1077611760)

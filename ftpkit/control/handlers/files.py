@@ -1,6 +1,6 @@
 """
 Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
-MLST.
+MLST AVBL.
 """
 
 from twisted.internet.interfaces import IConsumer
@@ -229,6 +229,18 @@ class FileCommands:
             listing.permissions(info, self.canWriteFiles(),
                                 self.session.access.holdUploads))
         return (250, ["Listing " + paths.toText(path), " " + line, "End"])
+
+    async def ftp_AVBL(self, argument):
+        """
+        Give the bytes an upload into a directory (the current one when
+        none is named) may still bring: C{213} and the number
+        (draft-peterson-streamlined-ftp-command-extensions); C{550} where
+        the shell cannot tell.
+        """
+        if not self.availableOffered():
+            return (550, "Available space unknown here")
+        room = await self.session.shell.available(self.resolve(argument))
+        return (213, str(room))
 
     def canWriteFiles(self):
         """

@@ -8,6 +8,7 @@ import time
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import (
     IDirectoryListing,
+    IFTPShellAvailable,
     IFTPShellChmod,
     IFTPShellFeatures,
     IFTPShellHash,
@@ -84,6 +85,8 @@ class SessionCommands:
         """
         hashFeature = None
         capabilities = set()
+        if self.availableOffered():
+            capabilities.add(commandtable.MEASURING)
         if self.hashOffered():
             capabilities.add(commandtable.HASHING)
             offered = [name + ("*" if parseHASHAlgorithm(name)
@@ -117,6 +120,17 @@ class SessionCommands:
         shell = self.session.shell
         return shell is None or (IFTPShellHash.providedBy(shell)
                                  and "HASH" not in self._unsupported())
+
+    def availableOffered(self):
+        """
+        @return: whether C{FEAT} lists C{AVBL}, and so whether C{AVBL}
+            answers: before login, and after it when the shell knows the
+            room left (L{IFTPShellAvailable}) and does not say its storage
+            cannot.
+        """
+        shell = self.session.shell
+        return shell is None or (IFTPShellAvailable.providedBy(shell)
+                                 and "AVBL" not in self._unsupported())
 
     def ftp_FEAT(self, argument):
         """

@@ -1,0 +1,99 @@
+"""
+C{AVBL} (draft-peterson-streamlined-ftp-command-extensions) on
+L{StringTransport}: the room a shell reports, and where it cannot.
+"""
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.permissions import (
+    PermissionShell,
+    PermissionTable,
+    QuotaUsage,
+)
+from tests.protocol.test_hashoffer import _replies
+from tests.protocol.test_server import connect, makeFactory
+from tests.protocol.test_siteutime import loggedIn
+from tests.unit.test_permissions import PERMISSIONS, syncRun
+
+
+def capped():
+    """
+    @return: a L{MemoryShell} of 1,000 bytes holding C{/d/f.txt} (six).
+    """
+    return MemoryShell({"/d/f.txt": b"hello\n"}, maxBytes=1000)
+
+
+class AvblTests(unittest.TestCase):
+    """
+    C{AVBL} on memory shells, bounded or not.
+    """
+
+    def test_room(self):
+        """
+        C{AVBL} alone measures the current directory; with a path, that
+        directory: C{213} and the bytes.
+        """
+        protocol, transport = loggedIn(capped())
+        feat, here, named, cwd, inCwd = _replies(
+            protocol, transport, b"FEAT", b"AVBL", b"AVBL /d", b"CWD d",
+            b"AVBL")
+        self.assertIn(b"\r\n AVBL\r\n", feat)
+        self.assertEqual((here, named, inCwd), (b"213 994\r\n",) * 3)
+
+    def test_refusals(self):
+        """
+        A file or a missing path: C{550}.
+        """
+        protocol, transport = loggedIn(capped())
+        onFile, missing, escaping = _replies(
+            protocol, transport, b"AVBL d/f.txt", b"AVBL nothing",
+            b"AVBL ../../..")
+        self.assertTrue(onFile.startswith(b"550 "), onFile)
+        self.assertTrue(missing.startswith(b"550 "), missing)
+        self.assertEqual(escaping, b"213 994\r\n")
+
+    def test_shellCannotTell(self):
+        """
+        A shell without L{ftpkit.interfaces.IFTPShellAvailable}: no
+        C{AVBL} in C{FEAT}, and C{550}.
+        """
+        protocol, transport = loggedIn(MemoryShell())
+        feat, reply = _replies(protocol, transport, b"FEAT", b"AVBL")
+        self.assertNotIn(b" AVBL\r\n", feat)
+        self.assertEqual(reply, b"550 Available space unknown here\r\n")
+
+    def test_readOnly(self):
+        """
+        Under C{--read-only} there is no room for uploads: C{213 0}.
+        """
+        protocol, transport = loggedIn(capped(), readOnly=True)
+        self.assertEqual(_replies(protocol, transport, b"AVBL"),
+                         [b"213 0\r\n"])
+
+    def test_quota(self):
+        """
+        A user's quota leaving less than the storage: what it leaves.
+        """
+        shell = PermissionShell(capped(), PermissionTable(PERMISSIONS), 100,
+                                QuotaUsage(lambda: 6, syncRun))
+        protocol, transport = loggedIn(shell)
+        self.assertEqual(_replies(protocol, transport, b"AVBL d"),
+                         [b"213 94\r\n"])
+
+    def test_beforeLogin(self):
+        """
+        Before login: C{530}, while C{FEAT} lists C{AVBL} (the shell is
+        not known yet, as for C{HASH}).
+        """
+        protocol, transport = connect(makeFactory(MemoryReactorClock()))
+        transport.clear()
+        feat, reply = _replies(protocol, transport, b"FEAT", b"AVBL")
+        self.assertIn(b"\r\n AVBL\r\n", feat)
+        self.assertTrue(reply.startswith(b"530 "), reply)
+
+    def test_help(self):
+        protocol, transport = loggedIn(capped())
+        self.assertEqual(_replies(protocol, transport, b"HELP AVBL"),
+                         [b"214 Syntax: AVBL [<sp> pathname]\r\n"])
