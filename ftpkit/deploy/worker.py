@@ -9,8 +9,9 @@ work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
 (L{ftpkit.ops.workerlog}).
 
 Messages to the acceptor are lines: C{ready} once the worker serves,
-C{took} for each connection received (the acceptor keeps its copy until
-then, L{ftpkit.deploy.handover}), C{pong} for each C{ping} the acceptor
+C{took} for each connection received, once its session wrote its greeting
+to it (the acceptor keeps its copy until then, L{ftpkit.deploy.handover};
+L{writeGreeting}), C{pong} for each C{ping} the acceptor
 sends to learn whether the worker's reactor runs, C{ended HOST} for each
 session that ended, and, with
 C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
@@ -27,6 +28,7 @@ from twisted.application import service
 from twisted.internet.interfaces import IReadDescriptor
 from twisted.logger import Logger
 from twisted.python import usage
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.control.proxied import ProxiedFactory
@@ -139,8 +141,9 @@ class ConnectionReceiver:
                 addressFamily = probe.family
                 local = probe.getsockname()
                 probe.detach()
-                self.reactor.adoptStreamConnection(
+                transport = self.reactor.adoptStreamConnection(
                     descriptor, addressFamily, self._factoryFor(local))
+                writeGreeting(self.reactor, transport)
             except OSError as e:
                 # A client gone before its session began (a balancer's
                 # health check resets its connection at once) is no
@@ -249,6 +252,32 @@ def listenerFactories(listens, factory, trusted, tlsContextFactory,
         if serving is not factory:
             result.append(((host, port), serving))
     return result
+
+
+def writeGreeting(reactor, transport):
+    """
+    Write what a session said as it started to its socket now, instead of
+    at the reactor's next turn, so that the worker acknowledges the
+    connection (C{took}) only once its client has its C{220} (or C{421}):
+    a worker that dies before has its connection handed to another worker
+    by the acceptor, where the client would have been left without a
+    greeting. A session that first waits for its client (a PROXY header,
+    a TLS handshake) has nothing to write yet: it is acknowledged at once,
+    so that the acceptor's answer timeout never waits on a client.
+
+    @param reactor: the reactor the connection was adopted by.
+    @param transport: its transport (an L{IWriteDescriptor}), or C{None}
+        when its factory built no session.
+    """
+    if transport is None:
+        return
+    why = transport.doWrite()
+    if why is not None:
+        # As the reactor does with a descriptor whose write ended it (a
+        # 421 written, then closed; or the client gone already).
+        reactor.removeReader(transport)
+        reactor.removeWriter(transport)
+        transport.connectionLost(Failure(why))
 
 
 def connectionHost(message):

@@ -7,7 +7,7 @@ the acceptor's per-address count does not keep it forever.
 
 import socket
 
-from twisted.internet import reactor
+from twisted.internet import defer, reactor
 from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 from twisted.trial import unittest
@@ -93,3 +93,54 @@ class PingTests(unittest.TestCase):
         acceptorEnd.sendall(b"ng\nlogin-ok 3\nping\n")
         receiver.doRead()
         self.assertEqual(acceptorEnd.recv(100), b"pong\npong\n")
+
+
+class _Greeter(Protocol):
+    """
+    A session that greets as it starts, and says when it ended.
+    """
+
+    def connectionMade(self):
+        self.factory.sessions.append(self)
+        self.transport.write(b"220 hello\r\n")
+
+    def connectionLost(self, reason):
+        self.factory.ended.callback(None)
+
+
+class GreetedBeforeTookTests(unittest.TestCase):
+    """
+    L{ConnectionReceiver} acknowledges a connection (C{took}) only once its
+    client can read its greeting: a worker dying before that has the
+    acceptor hand the connection to another worker (which greets it),
+    instead of leaving the client without one.
+    """
+
+    def test_greetedFirst(self):
+        """
+        When the acceptor reads C{took}, the greeting is in the client's
+        socket already.
+        """
+        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
+                                                   socket.SOCK_STREAM)
+        self.addCleanup(acceptorEnd.close)
+        self.addCleanup(workerEnd.close)
+        workerEnd.setblocking(False)
+        acceptorEnd.settimeout(10)
+        client, served = socket.socketpair(socket.AF_UNIX,
+                                           socket.SOCK_STREAM)
+        self.addCleanup(client.close)
+        self.addCleanup(served.close)
+        served.setblocking(False)
+        socket.send_fds(acceptorEnd, [b"127.0.0.9\n"], [served.fileno()])
+        factory = Factory.forProtocol(_Greeter)
+        factory.userSessions = None
+        factory.sessions = []
+        factory.ended = defer.Deferred()
+        receiver = ConnectionReceiver(reactor, workerEnd, factory)
+        receiver.doRead()
+        self.assertEqual(acceptorEnd.recv(100), b"took\n")
+        client.setblocking(False)
+        self.assertEqual(client.recv(100), b"220 hello\r\n")
+        factory.sessions[0].transport.loseConnection()
+        return factory.ended
