@@ -203,14 +203,17 @@ class ReceiveConnections(service.Service):
 
     def startService(self):
         """
-        Read connections, and say so to the acceptor.
+        Read connections, and say so to the acceptor once the reactor
+        runs: after every other service of the worker started, its
+        C{SIGHUP} handler among them (the acceptor passes C{SIGHUP} on to
+        ready workers, and the signal is ignored until then).
         """
         service.Service.startService(self)
         self.factory.doStart()
         self._receiver = ConnectionReceiver(
             self.reactor, self.channel, self.factory, self.listeners)
         self.reactor.addReader(self._receiver)
-        tellAcceptor(self.channel, b"ready")
+        self.reactor.callWhenRunning(tellAcceptor, self.channel, b"ready")
 
     def stopService(self):
         """

@@ -9,10 +9,15 @@ import socket
 
 from twisted.internet import defer, reactor
 from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.testing import MemoryReactor
 from twisted.logger import Logger
 from twisted.trial import unittest
 
-from ftpkit.deploy.worker import ConnectionReceiver, connectionHost
+from ftpkit.deploy.worker import (
+    ConnectionReceiver,
+    ReceiveConnections,
+    connectionHost,
+)
 
 
 class ConnectionHostTests(unittest.TestCase):
@@ -144,3 +149,27 @@ class GreetedBeforeTookTests(unittest.TestCase):
         self.assertEqual(client.recv(100), b"220 hello\r\n")
         factory.sessions[0].transport.loseConnection()
         return factory.ended
+
+
+class ReadyTests(unittest.TestCase):
+    """
+    L{ReceiveConnections} says the worker is ready once it runs.
+    """
+
+    def test_readyOnceRunning(self):
+        """
+        C{ready} is sent when the reactor runs, after every service
+        started (the worker's C{SIGHUP} handler among them), not as the
+        receiving service starts.
+        """
+        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
+                                                   socket.SOCK_STREAM)
+        self.addCleanup(acceptorEnd.close)
+        self.addCleanup(workerEnd.close)
+        acceptorEnd.setblocking(False)
+        fake = MemoryReactor()
+        receiving = ReceiveConnections(workerEnd, Factory(), reactor=fake)
+        receiving.startService()
+        self.assertRaises(BlockingIOError, acceptorEnd.recv, 100)
+        fake.run()
+        self.assertEqual(acceptorEnd.recv(100), b"ready\n")
