@@ -13,8 +13,9 @@ was uploaded in its environment:
       C{$FTPKIT_ROOT/$FTPKIT_USER$FTPKIT_PATH} with C{--home-per-user})
 
 At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
-once (the rest wait their turn); one running longer than
-C{onUploadTimeout} seconds is killed. A command that cannot start, exits
+once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a
+burst of uploads while the command is slow loses none. One running longer
+than C{onUploadTimeout} seconds is killed. A command that cannot start, exits
 with a status other than 0, or is killed is logged with its output.
 """
 
@@ -32,6 +33,18 @@ from ftpkit.interfaces import IFTPEventObserver
 
 OUTPUT_KEPT = 4096
 """Bytes of a command's output kept for the log."""
+
+QUEUED_UPLOADS = 100_000
+"""
+Uploads whose command may be running or waiting its turn before later
+ones are skipped (logged once when skipping starts, once when it ends):
+far more than an observer's default bound
+(L{ftpkit.ops.observers.MAX_PENDING}), since an operator who ingests or
+scans uploads with the command must not lose files from the pipeline in a
+burst. Each waiting upload holds its event and the Deferreds that queue
+it, about 2.5 KB (measured with C{tracemalloc} for 100,000 of them), so a
+full queue holds about 250 MB.
+"""
 
 
 def parseCommand(text):
@@ -79,9 +92,13 @@ class _Run(ProcessProtocol):
 class UploadCommand:
     """
     The L{IFTPEventObserver} of C{--on-upload}.
+
+    @ivar maxPending: the uploads that may wait for the command, read by
+        L{ftpkit.ops.observers.ObserverSubscription}: L{QUEUED_UPLOADS}.
     """
 
     log = Logger()
+    maxPending = QUEUED_UPLOADS
 
     def __init__(self, argv, root, concurrency, timeout, reactor=None):
         """

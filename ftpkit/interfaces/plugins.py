@@ -50,8 +50,11 @@ class IFTPEventObserver(Interface):
     A method may return a L{twisted.internet.defer.Deferred}: the session
     never waits for it. While an observer has many calls unfinished, the
     newest events are not given to it (and that is logged), so a slow
-    observer costs memory up to a bound, and never delays a session. A
-    failure is logged. A method must not block: do slow work in a thread
+    observer costs memory up to a bound, and never delays a session: by
+    default 1,000 unfinished calls (L{ftpkit.ops.observers.MAX_PENDING});
+    an observer that must not miss events while it works through a burst
+    states its own bound as an optional C{maxPending} attribute (an
+    C{int}). A failure is logged. A method must not block: do slow work in a thread
     or another process (L{ftpkit.control.uploadhook} runs a command).
 
     Register one by having the realm a realm plugin builds provide this

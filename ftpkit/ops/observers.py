@@ -12,7 +12,10 @@ from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin
 from ftpkit.ops import events
 
 MAX_PENDING = 1000
-"""Unfinished calls an observer may have before new events skip it."""
+"""
+Unfinished calls an observer may have before new events skip it, unless
+it states its own bound (see L{ObserverSubscription}).
+"""
 
 _CHANGES = {
     "DELE": "deleted",
@@ -49,11 +52,17 @@ class ObserverSubscription:
 
     log = Logger()
 
-    def __init__(self, observer, maxPending=MAX_PENDING):
+    def __init__(self, observer, maxPending=None):
         """
         @param observer: the L{IFTPEventObserver}.
-        @param maxPending: see L{MAX_PENDING}.
+        @param maxPending: how many of its calls may be unfinished before
+            new events skip it; C{None} for the observer's own
+            C{maxPending} attribute, if it has one (an observer that
+            queues its work, such as L{ftpkit.control.uploadhook}, states
+            how much it may queue), else L{MAX_PENDING}.
         """
+        if maxPending is None:
+            maxPending = getattr(observer, "maxPending", MAX_PENDING)
         self.observer = observer
         self.maxPending = maxPending
         self.pending = 0

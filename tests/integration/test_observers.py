@@ -8,8 +8,10 @@ import os
 import sys
 import textwrap
 
-from twisted.internet import defer
+from twisted.internet import defer, error
+from twisted.internet.task import Clock
 from twisted.python import usage
+from twisted.python.failure import Failure
 from twisted.trial import unittest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -18,7 +20,12 @@ from ftpkit.control.uploadhook import UploadCommand, parseCommand
 from ftpkit.deploy.tap import Options
 from ftpkit.interfaces import IFTPEventObserver
 from ftpkit.ops import events
-from ftpkit.ops.observers import ObserverSubscription, findObservers, methodFor
+from ftpkit.ops.observers import (
+    MAX_PENDING,
+    ObserverSubscription,
+    findObservers,
+    methodFor,
+)
 from tests.integration.test_xferlog import startServer
 from tests.protocol.test_server import captureLogs
 
@@ -117,8 +124,10 @@ class SubscriptionTests(unittest.TestCase):
         hub.publish(event(events.LOGIN))
         self.assertEqual(len(observer.calls), 3)
         texts = [e.get("log_format", "") for e in logged]
-        self.assertTrue(any("skipping" in text for text in texts))
-        self.assertTrue(any("caught up" in text for text in texts))
+        self.assertEqual(len([text for text in texts if "skipping" in text]),
+                         1)
+        self.assertEqual(len([text for text in texts if "caught up" in text]),
+                         1)
 
     def test_failureLogged(self):
         """
@@ -241,6 +250,72 @@ class UploadCommandTests(unittest.TestCase):
                      if "--on-upload" in e.get("log_format", "")]
         self.assertEqual(warning["why"], "killed after 0.5 s")
         self.assertEqual(self.lines(), ["start /slow"])
+
+
+class _Spawner(Clock):
+    """
+    A reactor that keeps each process L{UploadCommand} would spawn
+    instead of running it.
+
+    @ivar runs: the process protocols, with the event's path.
+    """
+
+    def __init__(self):
+        Clock.__init__(self)
+        self.runs = []
+
+    def spawnProcess(self, processProtocol, executable, args, env):
+        self.runs.append((processProtocol, env["FTPKIT_PATH"]))
+
+
+class UploadBurstTests(unittest.TestCase):
+    """
+    L{UploadCommand} queues far more uploads than an observer's default
+    bound (L{ftpkit.ops.observers.MAX_PENDING}) while its command is slow.
+    """
+
+    def test_burstAllRun(self):
+        """
+        1,500 uploads published while every command still runs all get
+        their command, one after the other, none skipped or logged as
+        skipped.
+        """
+        logged = captureLogs(self)
+        reactor = _Spawner()
+        hook = UploadCommand(["/bin/true"], "/srv/ftp", 1, 60.0,
+                             reactor=reactor)
+        hub = events.EventHub()
+        subscription = ObserverSubscription(hook)
+        subscription.subscribeTo(hub)
+        paths = ["/in/%04d" % (n,) for n in range(1500)]
+        for path in paths:
+            hub.publish(event(events.TRANSFER, command="STOR", code=226,
+                              path=path, bytes=12))
+        self.assertEqual(subscription.skipped, 0)
+        ended = 0
+        while ended < len(reactor.runs):
+            run, _ = reactor.runs[ended]
+            ended += 1
+            run.processEnded(Failure(error.ProcessDone(0)))
+        self.assertEqual([path for _, path in reactor.runs], paths)
+        self.assertEqual(subscription.pending, 0)
+        self.assertFalse([e for e in logged
+                          if "skipping" in e.get("log_format", "")])
+
+    def test_ownBound(self):
+        """
+        An observer's C{maxPending} attribute is its bound; one given to
+        the subscription wins over it.
+        """
+        hook = UploadCommand(["/bin/true"], None, 1, 60.0,
+                             reactor=_Spawner())
+        self.assertEqual(ObserverSubscription(hook).maxPending,
+                         hook.maxPending)
+        self.assertGreater(hook.maxPending, MAX_PENDING)
+        self.assertEqual(ObserverSubscription(hook, maxPending=3).maxPending,
+                         3)
+        self.assertEqual(ObserverSubscription(Recorder()).maxPending,
+                         MAX_PENDING)
 
 
 class OnUploadServerTests(unittest.TestCase):
