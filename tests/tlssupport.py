@@ -226,6 +226,22 @@ class FTPSTestsMixin(Certificates, LoopbackServerMixin):
             return f.read()
 
 
+def readToEnd(sock):
+    """
+    Read from a blocking socket until the peer ends the stream.
+
+    @return: the bytes read.
+    @raise OSError: as C{recv} does (C{socket.timeout} when the stream
+        does not end within the socket's timeout).
+    """
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def readAll(sock, limit=1 << 24):
     """
     Read from a blocking socket until EOF, an error or a timeout.

@@ -14,7 +14,7 @@ from twisted.trial import unittest
 
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import clientContext, makeCertificate
+from tests.tlssupport import clientContext, makeCertificate, readToEnd
 
 SIZE = 16 * 1024 * 1024
 """Bytes of the transfers in flight: more than the socket buffers hold."""
@@ -35,18 +35,6 @@ def readExactly(sock, count):
         chunks.append(chunk)
         count -= len(chunk)
     return b"".join(chunks)
-
-
-def readAll(sock):
-    """
-    @return: what C{sock} sends until end of file.
-    """
-    chunks = []
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 class DrainTests(unittest.TestCase):
@@ -103,7 +91,7 @@ class DrainTests(unittest.TestCase):
         server.waitForLog("stopping: closing", 2 if extra else 1)
         self.assertEqual(idle.getline()[:4], "421 ")
         server.waitFor(lambda: server.greeting() == b"", "the listener closed")
-        received += readAll(downData)
+        received += readToEnd(downData)
         downData.close()
         self.assertEqual(len(received), SIZE)
         self.assertTrue(received == self.data)

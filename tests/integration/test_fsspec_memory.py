@@ -7,14 +7,11 @@ memory stays within L{BOUND} of what it held before.
 
 import ftplib
 import os
-import subprocess
-import sys
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
-from tests.serverprocess import chosenPort
+from tests.serverprocess import ServerProcess
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
 
 MiB = 1024 * 1024
@@ -68,22 +65,13 @@ class MemoryBoundTests(unittest.TestCase):
         """
         Start C{twistd -n ftpkit --realm REALM}, with the user alice.
 
-        @return: its port and process.
+        @return: the L{ServerProcess}, greeting.
         """
-        log = open(self.mktemp(), "w+b")
-        self.addCleanup(log.close)
-        server = subprocess.Popen(
-            [sys.executable, "-c", _TWISTD, "-n", "--pidfile=", "ftpkit",
-             "--listen", "tcp:0:interface=127.0.0.1", "--realm", realm,
-             "--auth", "memory:alice:secret"],
-            env=dict(os.environ, PYTHONPATH=_SOURCE), stdin=subprocess.DEVNULL,
-            stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(log.name))
-        self.addCleanup(server.wait, 60)
-        self.addCleanup(server.terminate)
-        try:
-            return chosenPort(log, server), server
-        except OSError as e:
-            self.fail(str(e))
+        server = ServerProcess(self, ["--realm", realm,
+                                      "--auth", "memory:alice:secret"],
+                               twistd=True)
+        server.waitForGreeting()
+        return server
 
     def transfer(self, port, size):
         """
@@ -105,14 +93,14 @@ class MemoryBoundTests(unittest.TestCase):
         return received[0]
 
     def assertBounded(self, realm, size):
-        port, server = self.startServer(realm)
+        server = self.startServer(realm)
         # One small transfer first, so that the server's start-up
         # allocations (thread pools, the store's client) are counted in
         # "before".
-        self.assertEqual(self.transfer(port, MiB), MiB)
-        before, _ = memoryOf(server.pid)
-        self.assertEqual(self.transfer(port, size), size)
-        _, peak = memoryOf(server.pid)
+        self.assertEqual(self.transfer(server.port, MiB), MiB)
+        before, _ = memoryOf(server.process.pid)
+        self.assertEqual(self.transfer(server.port, size), size)
+        _, peak = memoryOf(server.process.pid)
         self.assertLess(peak - before, BOUND,
                         f"grew from {before // MiB} MiB to a peak of {peak // MiB} MiB")
 

@@ -23,18 +23,11 @@ from tests.integration.test_clients import (
     sha256,
     treeDigest,
 )
+from tests.integration.test_users import writeText
 from tests.scratch import scratchDirectory
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
 
 MiB = 1024 * 1024
-
-
-def writeText(path, text):
-    """
-    Write C{text} to C{path} (UTF-8).
-    """
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
 
 
 class S3ServerMixin(LoopbackServerMixin):

@@ -10,7 +10,7 @@ import socket
 from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
-from tests.tlssupport import FTPSTestsMixin, clientContext
+from tests.tlssupport import FTPSTestsMixin, clientContext, readToEnd
 
 
 class QuitTests(FTPSTestsMixin, unittest.TestCase):
@@ -27,12 +27,7 @@ class QuitTests(FTPSTestsMixin, unittest.TestCase):
             timeout (far less than the server's C{closeTimeout}).
         """
         sock.sendall(b"QUIT\r\n")
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+        return readToEnd(sock)
 
     async def test_explicit(self):
         """

@@ -8,9 +8,6 @@ import ftplib
 import io
 import os
 import signal
-import subprocess
-import sys
-import time
 
 from twisted.internet import defer
 from twisted.python import usage
@@ -24,9 +21,9 @@ from ftpkit.auth.users import (
 )
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_plugin import _SOURCE, _TWISTD, freePort
 from tests.integration.test_users import ALICE_HASH, GOOD, writeText
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
 
 
 class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
@@ -301,44 +298,19 @@ class TwistdTests(unittest.TestCase):
         path = os.path.join(root, "users.toml")
         writeText(path, f'[users.alice]\npassword = "{ALICE_HASH}"\n'
                   'permissions = ["list", "read", "write"]\n')
-        port = freePort()
-        log = open(self.mktemp(), "w+b")
-        self.addCleanup(log.close)
-        server = subprocess.Popen(
-            [sys.executable, "-c", _TWISTD, "-n", "--pidfile=", "ftpkit",
-             "--listen", f"tcp:{port}:interface=127.0.0.1", "--root", root,
-             "--realm", f"users:{path}", "--auth", f"users:{path}"],
-            cwd=root, env=dict(os.environ, PYTHONPATH=_SOURCE),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        self.addCleanup(server.wait, 60)
-        self.addCleanup(server.terminate)
-        ftp = self.connect(port, server, log)
+        server = ServerProcess(self, [
+            "--root", root, "--realm", f"users:{path}",
+            "--auth", f"users:{path}"], twistd=True, cwd=root)
+        server.waitForGreeting()
+        refused = ftplib.FTP()
+        refused.connect("127.0.0.1", server.port, timeout=30)
+        self.addCleanup(refused.close)
+        self.assertRaises(ftplib.error_perm, refused.login, "alice", "wrong")
+        ftp = server.login("alice", "secret")
         self.addCleanup(ftp.close)
-        self.assertRaises(ftplib.error_perm, ftp.login, "alice", "wrong")
-        ftp.close()
-        ftp = self.connect(port, server, log)
-        ftp.login("alice", "secret")
         self.assertEqual(ftp.pwd(), "/")
         ftp.storbinary("STOR hello.txt", io.BytesIO(b"hello"))
         self.assertEqual(ftp.nlst(), ["hello.txt"])
         ftp.quit()
         with open(os.path.join(root, "alice", "hello.txt"), "rb") as f:
             self.assertEqual(f.read(), b"hello")
-
-    def connect(self, port, server, log):
-        """
-        @return: an C{ftplib.FTP} connected to the child server, waiting
-            up to a minute for it to listen.
-        """
-        deadline = time.monotonic() + 60
-        while True:
-            ftp = ftplib.FTP()
-            try:
-                ftp.connect("127.0.0.1", port, timeout=30)
-                return ftp
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    self.fail("server did not start:\n"
-                              + log.read().decode("utf-8", "replace"))
-                time.sleep(0.1)

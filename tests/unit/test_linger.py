@@ -16,7 +16,6 @@ import time
 from twisted.internet.error import ConnectionDone
 from twisted.trial import unittest
 
-from ftpkit.data.connection import LeanConnection
 from ftpkit.data.linger import (
     LINGER_TIMEOUT,
     LingerWatcher,
@@ -25,23 +24,13 @@ from ftpkit.data.linger import (
     watcherFor,
 )
 from ftpkit.errors import TransferAborted
-from tests.unit.test_movers import _ReadersClock
+from tests.unit.test_movers import LeanConnectionMixin, _ReadersClock
 
 
-class LingerTests(unittest.TestCase):
+class LingerTests(LeanConnectionMixin, unittest.TestCase):
     """
     A finished download's bare connection waits for the client.
     """
-
-    def setUp(self):
-        with socket.create_server(("127.0.0.1", 0)) as listening:
-            self.client = socket.create_connection(listening.getsockname())
-            self.server, _ = listening.accept()
-        self.server.setblocking(False)
-        self.addCleanup(self.client.close)
-        self.clock = _ReadersClock()
-        self.connection = LeanConnection(self.server, self.clock, 60.0,
-                                         lambda: None)
 
     def test_waitsForTheClient(self):
         """

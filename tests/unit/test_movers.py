@@ -213,10 +213,12 @@ class _ReadersClock(Clock):
         self.readers.remove(reader)
 
 
-class LeanConnectionTests(unittest.TestCase):
+class LeanConnectionMixin:
     """
-    L{LeanConnection} with the movers: a download with C{sendfile} and an
-    upload with C{splice} over a bare socket.
+    A test with a L{LeanConnection} (C{self.connection}) over the server
+    side (C{self.server}, non-blocking) of a TCP connection on 127.0.0.1,
+    its client side C{self.client}, a L{_ReadersClock} (C{self.clock})
+    for its reactor.
     """
 
     def setUp(self):
@@ -230,6 +232,13 @@ class LeanConnectionTests(unittest.TestCase):
         self.clock = _ReadersClock()
         self.connection = LeanConnection(self.server, self.clock, 60.0,
                                          lambda: None)
+
+
+class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
+    """
+    L{LeanConnection} with the movers: a download with C{sendfile} and an
+    upload with C{splice} over a bare socket.
+    """
 
     def openSource(self, content=b"lean bytes"):
         """
