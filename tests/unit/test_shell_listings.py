@@ -224,10 +224,11 @@ class DiskListingTests(unittest.TestCase):
         self.assertEqual(names, [f"f{number:05d}" for number in range(self.count)])
         self.assertIsInstance(first[0][1], FileInfo)
 
-    def test_closedWhileReading(self):
+    def heldListing(self):
         """
-        A listing closed while a batch is being read closes its directory
-        once the read is over, and gives nothing more.
+        @return: C{(listing, pending)}: the listing of C{d} of a shell whose
+            disk calls wait in C{pending}, as C{(function, args, Deferred)},
+            until the test runs them (its opening was run).
         """
         pending = []
 
@@ -239,7 +240,14 @@ class DiskListingTests(unittest.TestCase):
         opening = shell.openListing(("d",))
         function, args, result = pending.pop()
         result.callback(function(*args))
-        listing = self.successResultOf(opening)
+        return self.successResultOf(opening), pending
+
+    def test_closedWhileReading(self):
+        """
+        A listing closed while a batch is being read closes its directory
+        once the read is over, and gives nothing more.
+        """
+        listing, pending = self.heldListing()
         reading = listing.nextBatch()
         listing.close()
         function, args, result = pending.pop()
@@ -337,17 +345,7 @@ class DiskListingTests(unittest.TestCase):
         A listing closed while a batch is being formatted closes its
         directory once that is over, and gives nothing more.
         """
-        pending = []
-
-        def later(function, *args):
-            pending.append((function, args, Deferred()))
-            return pending[-1][2]
-
-        shell = FilesystemShell(self.root, runner=later)
-        opening = shell.openListing(("d",))
-        function, args, result = pending.pop()
-        result.callback(function(*args))
-        listing = self.successResultOf(opening)
+        listing, pending = self.heldListing()
         reading = listing.nextFormattedBatch(NamesFormat())
         listing.close()
         function, args, result = pending.pop()
