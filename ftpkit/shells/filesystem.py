@@ -159,6 +159,39 @@ def _openRegular(path, flags, mode=0o644):
     return fd, result
 
 
+_PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
+"""Mode bits that make a program run as its file's owner or group. An
+upload never leaves them on the file it writes: replacing a file, the new
+one is the server's (root's, when it runs as root) and holds the user's
+bytes; written in place, the owner's program holds them."""
+
+
+def _withoutPrivilege(mode):
+    """
+    @param mode: a file's permission bits.
+    @return: them without L{_PRIVILEGE_BITS}.
+    """
+    return statModule.S_IMODE(mode) & ~_PRIVILEGE_BITS
+
+
+def _dropPrivilege(fd, result):
+    """
+    Clear the set-user-ID and set-group-ID bits of a file an upload writes
+    in place, as the kernel does when a writer without C{CAP_FSETID}
+    writes (a server running as root has it, so the kernel does not).
+
+    @param fd: the file's descriptor.
+    @param result: its C{os.stat_result}.
+    """
+    if result.st_mode & _PRIVILEGE_BITS:
+        try:
+            os.fchmod(fd, _withoutPrivilege(result.st_mode))
+        except PermissionError:
+            # Not the server's file: the kernel clears them at the first
+            # write.
+            pass
+
+
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
              IFTPShellResume, IFTPShellStreamedListing, IFTPShellCreate,
              IFTPShellListSome, IFTPShellAvailable)
@@ -560,7 +593,8 @@ class FilesystemShell:
         See L{IFTPShell.openForWriting}.
 
         With C{offset=0, append=False} the upload goes to a temporary file,
-        renamed over the target (keeping the old file's permissions) by
+        renamed over the target (keeping the old file's permissions but
+        for the set-user-ID and set-group-ID bits, L{_PRIVILEGE_BITS}) by
         L{IWriteFile.close}; cut short (L{IWriteFile.abort}), it is kept as
         the target's partial upload. With C{offset > 0} (C{REST} then
         C{STOR}) or C{append}, a partial upload of the target is continued
@@ -596,6 +630,11 @@ class FilesystemShell:
                 return writer
             flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
             fd, result = _openRegular(target, flags)
+            try:
+                _dropPrivilege(fd, result)
+            except BaseException:
+                os.close(fd)
+                raise
             if append:
                 return FileWriter(self._run, fd, None, target, None,
                                   start=result.st_size)
@@ -612,7 +651,7 @@ class FilesystemShell:
         fd, temporary = uploads.createTemporary(target)
         if old is not None:
             try:
-                os.fchmod(fd, statModule.S_IMODE(old.st_mode))
+                os.fchmod(fd, _withoutPrivilege(old.st_mode))
             except OSError:
                 pass
         return FileWriter(self._run, fd, temporary, target, 0,
@@ -654,9 +693,14 @@ class FilesystemShell:
             return None
         flags = os.O_WRONLY | (os.O_APPEND if append else 0)
         try:
-            fd, _ = _openRegular(temporary, flags)
+            fd, result = _openRegular(temporary, flags)
         except BaseException:
             os.unlink(temporary)
+            raise
+        try:
+            _dropPrivilege(fd, result)
+        except BaseException:
+            os.close(fd)
             raise
         return FileWriter(self._run, fd, temporary, target,
                           None if append else offset, resumed=True,
