@@ -266,7 +266,10 @@ def writeGreeting(reactor, transport):
     by the acceptor, where the client would have been left without a
     greeting. A session that first waits for its client (a PROXY header,
     a TLS handshake) has nothing to write yet: it is acknowledged at once,
-    so that the acceptor's answer timeout never waits on a client.
+    so that the acceptor's answer timeout never waits on a client. (A
+    worker dying between the greeting and its C{took} leaves a client
+    greeted twice, by it and by the next worker: a window of one system
+    call, where the client was lost before.)
 
     @param reactor: the reactor the connection was adopted by.
     @param transport: its transport (an L{IWriteDescriptor}), or C{None}
