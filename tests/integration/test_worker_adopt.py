@@ -20,6 +20,22 @@ from ftpkit.deploy.worker import (
 )
 
 
+def workerLink(testCase):
+    """
+    @param testCase: the running test, which closes both ends as it ends.
+    @return: C{(acceptorEnd, workerEnd)}: a worker's link to its acceptor
+        (a UNIX socket pair), the worker's end non-blocking, the
+        acceptor's waiting up to 10 s for each read.
+    """
+    acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
+                                               socket.SOCK_STREAM)
+    testCase.addCleanup(acceptorEnd.close)
+    testCase.addCleanup(workerEnd.close)
+    workerEnd.setblocking(False)
+    acceptorEnd.settimeout(10)
+    return acceptorEnd, workerEnd
+
+
 class ConnectionHostTests(unittest.TestCase):
     """
     L{connectionHost} finds the address sent with a descriptor.
@@ -55,12 +71,7 @@ class AdoptionFailureTests(unittest.TestCase):
         warning is logged (HAProxy's health checks do this every few
         hundred milliseconds).
         """
-        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
-                                                   socket.SOCK_STREAM)
-        self.addCleanup(acceptorEnd.close)
-        self.addCleanup(workerEnd.close)
-        workerEnd.setblocking(False)
-        acceptorEnd.settimeout(10)
+        acceptorEnd, workerEnd = workerLink(self)
         gone = socket.socket()
         self.addCleanup(gone.close)
         socket.send_fds(acceptorEnd, [b"127.0.0.9\n"], [gone.fileno()])
@@ -84,12 +95,7 @@ class PingTests(unittest.TestCase):
         Each C{ping} line is answered C{pong}, also when it came in two
         reads, or with a connection's address.
         """
-        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
-                                                   socket.SOCK_STREAM)
-        self.addCleanup(acceptorEnd.close)
-        self.addCleanup(workerEnd.close)
-        workerEnd.setblocking(False)
-        acceptorEnd.settimeout(10)
+        acceptorEnd, workerEnd = workerLink(self)
         factory = Factory.forProtocol(Protocol)
         factory.userSessions = None
         receiver = ConnectionReceiver(reactor, workerEnd, factory)
@@ -126,12 +132,7 @@ class GreetedBeforeTookTests(unittest.TestCase):
         When the acceptor reads C{took}, the greeting is in the client's
         socket already.
         """
-        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
-                                                   socket.SOCK_STREAM)
-        self.addCleanup(acceptorEnd.close)
-        self.addCleanup(workerEnd.close)
-        workerEnd.setblocking(False)
-        acceptorEnd.settimeout(10)
+        acceptorEnd, workerEnd = workerLink(self)
         client, served = socket.socketpair(socket.AF_UNIX,
                                            socket.SOCK_STREAM)
         self.addCleanup(client.close)
@@ -162,10 +163,7 @@ class ReadyTests(unittest.TestCase):
         started (the worker's C{SIGHUP} handler among them), not as the
         receiving service starts.
         """
-        acceptorEnd, workerEnd = socket.socketpair(socket.AF_UNIX,
-                                                   socket.SOCK_STREAM)
-        self.addCleanup(acceptorEnd.close)
-        self.addCleanup(workerEnd.close)
+        acceptorEnd, workerEnd = workerLink(self)
         acceptorEnd.setblocking(False)
         fake = MemoryReactor()
         receiving = ReceiveConnections(workerEnd, Factory(), reactor=fake)
