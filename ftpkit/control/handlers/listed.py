@@ -7,9 +7,17 @@ starts with C{"-"} and exists as written is taken as that name, so that
 clients sending C{LIST -dir} for a directory called C{-dir} (the Go FTP
 library rclone uses does) get its listing rather than the current
 directory's.
+
+A pattern is matched in a thread, in the client address's turn: matching
+costs up to a name's length times the pattern's per name (C{*} then a
+long tail of C{?}), a large fraction of a second over a directory of tens
+of thousands of entries, which the reactor thread would spend serving
+nobody else.
 """
 
 from dataclasses import dataclass
+
+from twisted.internet import threads
 
 from ftpkit.errors import FTPError, NoSuchFile
 from ftpkit.interfaces import IFTPShellListSome, IFTPShellNames
@@ -72,28 +80,43 @@ async def _entries(shell, path, namesOnly, streamed, turn):
     return await turn.call(shell.list, path)
 
 
-async def _matches(shell, directory, pattern, turn):
+def _match(pattern, names, turn, inThread):
+    """
+    Pick the names a pattern matches (L{globbing.matchNames}) in a thread,
+    in C{turn}.
+
+    @param turn: as for L{_entries}.
+    @param inThread: as for L{findListed}.
+    @return: a L{Deferred} firing with the matching names, in their order.
+    """
+    return turn.call(inThread, globbing.matchNames, pattern, names)
+
+
+async def _matches(shell, directory, pattern, turn, inThread):
     """
     Describe the entries of a directory a pattern matches: where the
     shell can, it names the entries (L{IFTPShellNames}), and only the
     matches are described (L{IFTPShellListSome}), not the whole directory.
 
     @param turn: as for L{_entries}.
+    @param inThread: as for L{findListed}.
     @return: their C{(name, info)} pairs, in the order C{list} gives.
     """
     if IFTPShellNames.providedBy(shell) and IFTPShellListSome.providedBy(
             shell):
-        names = globbing.matchNames(
-            pattern, await turn.call(shell.listNames, directory))
+        names = await _match(
+            pattern, await turn.call(shell.listNames, directory), turn,
+            inThread)
         return (await turn.call(shell.listSome, directory, names)
                 if names else [])
     pairs = await turn.call(shell.list, directory)
-    chosen = set(globbing.matchNames(pattern, [name for name, _ in pairs]))
+    chosen = set(await _match(pattern, [name for name, _ in pairs], turn,
+                              inThread))
     return [pair for pair in pairs if pair[0] in chosen]
 
 
 async def findListed(shell, cwd, argument, turn, namesOnly=False,
-                     streamed=False):
+                     streamed=False, inThread=threads.deferToThread):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -109,6 +132,8 @@ async def findListed(shell, cwd, argument, turn, namesOnly=False,
         L{ftpkit.interfaces.IDirectoryListing} of C{(name, info)} pairs
         (L{ftpkit.shells.listings.openListing}) rather than a list, unless
         the shell names them (L{IFTPShellNames}) for C{namesOnly}.
+    @param inThread: runs C{function(*args)} in a thread and returns a
+        L{Deferred} of its result (how a pattern is matched).
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
@@ -130,10 +155,12 @@ async def findListed(shell, cwd, argument, turn, namesOnly=False,
         directoryText, pattern = split
         directory = paths.resolve(cwd, directoryText)
         if namesOnly:
-            entries = globbing.matchNames(
-                pattern, await _entries(shell, directory, True, False, turn))
+            entries = await _match(
+                pattern, await _entries(shell, directory, True, False, turn),
+                turn, inThread)
         else:
-            entries = await _matches(shell, directory, pattern, turn)
+            entries = await _matches(shell, directory, pattern, turn,
+                                     inThread)
         if not entries:
             raise
         return Listed(directory, entries, directoryText, text=pathText)
