@@ -337,19 +337,35 @@ class NoRangeTests(LoopbackServerMixin, unittest.TestCase):
         self.assertIsNone(server.factory.passiveShares)
 
 
+DATA_TIMEOUT = 25
+"""TheftFloodTests' server's data timeout (seconds)."""
+
+CLIENT_TIMEOUT = 60
+"""How long TheftFloodTests' client waits for a reply (seconds): past a
+lost connection's C{425}."""
+
+TRANSFER_ATTEMPTS = 3
+"""How many times TheftFloodTests' client tries a transfer whose data
+connection was lost."""
+
+
 class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
     """
     A stranger filling a passive port's queue before the client connects.
     """
 
-    timeout = 60
+    timeout = 240
 
     def setUp(self):
         root = scratchDirectory(self)
         with open(os.path.join(root, "hello.txt"), "wb") as f:
             f.write(b"hello\n")
-        self.server = self.startServer(FilesystemRealm(root),
-                                       ServerConfig(loginFailureDelay=0))
+        # A listener waits DATA_TIMEOUT for its connection: long enough
+        # for the kernel's connect retries (see retrieve), short enough
+        # for the 425 of a lost connection to come within RawClient's.
+        self.server = self.startServer(
+            FilesystemRealm(root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=DATA_TIMEOUT))
 
     def flood(self, port, count):
         """
@@ -376,20 +392,34 @@ class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
         C{EPSV}, let C{thieves} strangers connect to the port first, then
         connect and C{RETR hello.txt} (blocking).
 
+        A connect that succeeds may still be lost: strangers' connections
+        completing in the same burst as the client's (their retried SYNs
+        come with its own) can fill the queue before its last ACK, which
+        the kernel then drops; answered with a SYN cookie, the client's
+        socket is connected, but the server never sees it. The server's
+        C{425} says so once its data timeout runs out, and the client
+        then tries again with a new C{EPSV}, as a real one would. A
+        connect that fails (the queue stayed full) is not retried.
+
         @return: what arrived and the final reply, or the error.
         """
         port = client.epsvPort()
         self.flood(port, thieves)
-        try:
-            # Linux retries a dropped SYN after 1, 3, 7 and 15 seconds:
-            # 20 leaves a loaded machine the last of those.
-            data = socket.create_connection(("127.0.0.1", port), timeout=20)
-        except OSError as e:
-            return repr(e)
-        with data:
-            first = client.command("RETR hello.txt")
-            received = data.recv(100)
-            return first[:3], received, client.reply()[:3]
+        for _ in range(TRANSFER_ATTEMPTS):
+            try:
+                # Linux retries a dropped SYN after 1, 3, 7 and 15
+                # seconds: 20 leaves a loaded machine the last of those.
+                data = socket.create_connection(("127.0.0.1", port),
+                                                timeout=20)
+            except OSError as e:
+                return repr(e)
+            with data:
+                first = client.command("RETR hello.txt")
+                if not first.startswith(b"425"):
+                    received = data.recv(100)
+                    return first[:3], received, client.reply()[:3]
+            port = client.epsvPort()
+        return first
 
     @defer.inlineCallbacks
     def test_queueFilledByStrangers(self):
@@ -402,7 +432,7 @@ class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
         the client's connect timed out, and the command never came.
         """
         def attack():
-            client = RawClient(self.server.port)
+            client = RawClient(self.server.port, timeout=CLIENT_TIMEOUT)
             try:
                 client.login()
                 client.command("TYPE I")
@@ -426,7 +456,7 @@ class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
         that the client, still connecting, never sent.
         """
         def attack():
-            client = RawClient(self.server.port)
+            client = RawClient(self.server.port, timeout=CLIENT_TIMEOUT)
             try:
                 client.login()
                 client.command("TYPE I")
