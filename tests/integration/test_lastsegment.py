@@ -1,9 +1,10 @@
 """
-A download sent whole over a bare data socket leaves with the end of the
-data in its last segment (L{ftpkit.data.connection.LeanConnection.
+A small download sent whole over a bare data socket leaves with the end of
+the data in its last segment (L{ftpkit.data.connection.LeanConnection.
 endWithLastSegment}): the socket is corked by the time the transfer
 finishes, so that the client wakes once for a small file's bytes and their
-end; a paced download, which sends a little at a time, is not.
+end; a paced download, which sends a little at a time, is not, nor is a
+large one (L{ftpkit.data.movers.CORKED_SIZE}), which streams.
 """
 
 import ftplib
@@ -15,6 +16,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data import connection
+from ftpkit.data.movers import CORKED_SIZE
 from ftpkit.loopback import LoopbackServerMixin
 from tests.scratch import scratchDirectory
 
@@ -32,8 +34,6 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
 
     def setUp(self):
         self.root = scratchDirectory(self)
-        with open(os.path.join(self.root, "f.bin"), "wb") as f:
-            f.write(DATA)
         self.corked = []
         finish = connection.LeanConnection.finish
 
@@ -43,13 +43,16 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
             return finish(lean, *args, **kwargs)
         self.patch(connection.LeanConnection, "finish", recordingFinish)
 
-    def download(self, config):
+    def download(self, config, data=DATA):
         """
-        Download C{f.bin} in binary mode from a server with C{config}.
+        Download C{f.bin}, holding C{data}, in binary mode from a server
+        with C{config}.
 
         @return: a Deferred firing with the C{TCP_CORK} values the data
             sockets had when their transfers finished.
         """
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.write(data)
         server = self.startServer(FilesystemRealm(self.root), config)
 
         def client():
@@ -64,7 +67,7 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
                 ftp.quit()
 
         def check(received):
-            self.assertEqual(received, DATA)
+            self.assertEqual(received, data)
             return self.corked
         return self.inThread(client).addCallback(check)
 
@@ -82,5 +85,15 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
         """
         d = self.download(ServerConfig(loginFailureDelay=0,
                                        maxDownloadRate=1 << 30))
+        d.addCallback(self.assertEqual, [0])
+        return d
+
+    def test_large(self):
+        """
+        A file larger than L{CORKED_SIZE} is not corked: a bulk
+        C{sendfile} into a corked socket costs more.
+        """
+        d = self.download(ServerConfig(loginFailureDelay=0),
+                          os.urandom(CORKED_SIZE + 1))
         d.addCallback(self.assertEqual, [0])
         return d

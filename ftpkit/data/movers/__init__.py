@@ -33,6 +33,15 @@ TLS_BUFFER_SIZE = 1 << 20
 """Encrypted bytes a TLS download may queue before its producer pauses:
 fewer pause/resume rounds than Twisted's 64 KiB default."""
 
+CORKED_SIZE = 256 << 10
+"""
+Largest download whose bare socket holds partial segments back until the
+end (L{ftpkit.data.connection.LeanConnection.endWithLastSegment}), so that
+a small file's bytes leave with their end. A larger one streams uncorked:
+a bulk C{sendfile} into a corked socket cost more CPU per byte and moved
+fewer bytes a second (docs/benchmark.rst, "Corked bulk downloads").
+"""
+
 def _refusalOf(writeFile):
     """
     @return: the error for which C{writeFile} refused the upload's bytes
@@ -121,10 +130,11 @@ class Download(Mover):
         """
         descriptor = self._descriptor
         if connection.bare:
-            if self._pacer is None:
-                # Unpaced, the writer sends as fast as the socket takes
-                # the bytes and the connection ends right after the last:
-                # no partial segment needs to leave before then.
+            if self._pacer is None and descriptor.size <= CORKED_SIZE:
+                # Unpaced, the writer sends a small file as fast as the
+                # socket takes it and the connection ends right after the
+                # last byte: no partial segment needs to leave before
+                # then.
                 connection.endWithLastSegment()
             writer = _sendfile.SendfileWriter(
                 self._reactor, connection.socket.fileno(), None, descriptor,
