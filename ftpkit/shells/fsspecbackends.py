@@ -31,6 +31,7 @@ import re
 from datetime import datetime, timezone
 
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
+from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
 
 OBJECT_STORE_PROTOCOLS = frozenset({
@@ -173,18 +174,29 @@ class Backend:
         for start in range(0, len(details), BATCH_SIZE):
             yield details[start:start + BATCH_SIZE]
 
-    def confine(self, root, path):
+    def confine(self, root, path, followLast=True):
         """
         Check that a path below the root stays below it (blocking). Paths
         are joined from checked segments, never C{".."}, so only a store
         with symbolic links can lead elsewhere; this one has none.
 
         @param root: the shell's root on the filesystem.
-        @param path: a path below it.
-        @return: C{path}.
+        @param path: the root or a path below it.
+        @param followLast: whether the call to be made follows a link
+            that the last segment may be (a read) or acts on the entry
+            itself (a removal, a rename).
+        @return: the path to make the call on: C{path}.
         @raise PermissionDenied: when it leads outside the root.
         """
         return path
+
+    def bind(self, fs, root):
+        """
+        @param fs: the filesystem.
+        @param root: the root of a shell on it.
+        @return: the filesystem that shell makes its calls on: C{fs}.
+        """
+        return fs
 
     def makeDirectory(self, fs, path):
         """
@@ -369,32 +381,57 @@ class _PosixBackend(Backend):
 
 class LocalBackend(_PosixBackend):
     """
-    The local disk (C{file://}).
+    The local disk (C{file://}), jailed as the disk realm is: paths are
+    resolved and checked to stay in the root (L{confine}), and the calls
+    are made on them with no link followed
+    (L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem}, which L{bind}
+    gives), so that a directory swapped for a link out of the root after
+    the check leads nowhere.
     """
 
     createsAtomically = True
+
+    def bind(self, fs, root):
+        """
+        See L{Backend.bind}: a
+        L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem} over C{fs}.
+        """
+        return LinkFreeLocalFileSystem(fs, root)
 
     def moveNew(self, fs, source, target):
         """
         See L{Backend.moveNew}: C{link(2)}, which fails if the name exists
         (a link or a FIFO included), then the temporary name is removed.
         """
-        os.link(source, target)
-        os.unlink(source)
+        fs.link(source, target)
+        fs.rm_file(source)
 
-    def confine(self, root, path):
+    def confine(self, root, path, followLast=True):
         """
         See L{Backend.confine}: the real path (links resolved) must be the
         root's or below it, as in L{ftpkit.shells.filesystem} (a link out
         of the root, even the last segment, is refused: it can be neither
-        followed nor removed through FTP).
+        followed nor removed through FTP), and so must its directory's.
+
+        @return: the real path; where C{followLast} is false, the real
+            path of the directory and the last segment.
         """
         realRoot = os.path.realpath(root or "/")
+
+        def inside(real):
+            return real == realRoot or real.startswith(
+                realRoot.rstrip("/") + "/")
+
         real = os.path.realpath(path)
-        if real != realRoot and not real.startswith(
-                realRoot.rstrip("/") + "/"):
+        if not inside(real):
             raise PermissionDenied()
-        return path
+        if followLast:
+            return real
+        directory, _, name = path.rpartition("/")
+        realDirectory = os.path.realpath(directory or "/")
+        if not inside(realDirectory):
+            raise PermissionDenied()
+        return realDirectory.rstrip("/") + "/" + name
 
     def rename(self, fs, source, target, isDirectory):
         """
@@ -405,9 +442,9 @@ class LocalBackend(_PosixBackend):
 
     def setModificationTime(self, fs, path, when):
         """
-        See L{Backend.setModificationTime}: C{os.utime}.
+        See L{Backend.setModificationTime}: C{utime(2)}.
         """
-        os.utime(path, (when, when))
+        fs.utime(path, when)
 
 
 class SFTPBackend(_PosixBackend):

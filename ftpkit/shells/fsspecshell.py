@@ -165,7 +165,10 @@ class FsspecShell:
     (L{ftpkit.shells.fsspecbackends.Backend.createsAtomically}: the local
     disk), the shell also provides L{IFTPShellCreate}.
 
-    @ivar fs: the filesystem.
+    @ivar fs: the filesystem the calls are made on: the one given, or
+        what the backend makes of it for this root
+        (L{ftpkit.shells.fsspecbackends.Backend.bind}: on the local disk,
+        one that follows no link).
     @ivar root: the path on C{fs} the user sees as C{/}.
     @ivar backend: the L{ftpkit.shells.fsspecbackends.Backend} of C{fs}.
     """
@@ -182,9 +185,9 @@ class FsspecShell:
         @param backend: the L{ftpkit.shells.fsspecbackends.Backend}; found
             from C{fs} when omitted.
         """
-        self.fs = fs
         self.root = root.rstrip("/")
         self.backend = backend if backend is not None else backendFor(fs)
+        self.fs = self.backend.bind(fs, self.root)
         self._pool = pool if pool is not None else defaultPool()
         self._lock = lockFor(fs) if self.backend.serialized else None
         if self.backend.createsAtomically:
@@ -272,18 +275,23 @@ class FsspecShell:
                        backend=self.backend.label, kind=type(error).__name__,
                        why=str(error)[:200])
 
-    def fsPath(self, path):
+    def fsPath(self, path, followLast=True):
         """
         Called in the pool only (the backend may look at the store).
 
         @param path: a tuple of segments.
+        @param followLast: whether the call to be made on it follows a
+            link that its last segment may be, or acts on the entry itself
+            (see L{ftpkit.shells.fsspecbackends.Backend.confine}).
         @return: its path on the filesystem.
         @raise PermissionDenied: where the backend finds that it leads
             outside the root (L{ftpkit.shells.fsspecbackends.Backend.confine}).
         """
         if not path:
-            return self.root or self.fs.root_marker
-        return self.backend.confine(self.root, self.root + "/" + "/".join(path))
+            return self.backend.confine(self.root,
+                                        self.root or self.fs.root_marker)
+        return self.backend.confine(self.root, self.root + "/" + "/".join(path),
+                                    followLast)
 
     # Blocking helpers, run in the pool.
 
@@ -385,7 +393,7 @@ class FsspecShell:
         self._requireDirectory(path[:-1])
         if self._kindOf(path) is not None:
             raise AlreadyExists()
-        self.backend.makeDirectory(self.fs, self.fsPath(path))
+        self.backend.makeDirectory(self.fs, self.fsPath(path, followLast=False))
 
     def _removeDirectory(self, path):
         kind = self._kindOf(path)
@@ -395,7 +403,8 @@ class FsspecShell:
             raise NotDirectory()
         if self._entries(path):
             raise DirectoryNotEmpty()
-        self.backend.removeDirectory(self.fs, self.fsPath(path))
+        self.backend.removeDirectory(self.fs,
+                                     self.fsPath(path, followLast=False))
 
     def _removeFile(self, path):
         kind = self._kindOf(path)
@@ -403,7 +412,7 @@ class FsspecShell:
             raise NoSuchFile()
         if kind == DIRECTORY:
             raise IsDirectory()
-        self.fs.rm_file(self.fsPath(path))
+        self.fs.rm_file(self.fsPath(path, followLast=False))
 
     def _rename(self, fromPath, toPath):
         kind = self._kindOf(fromPath)
@@ -421,7 +430,8 @@ class FsspecShell:
             if existing is not None:
                 raise NotDirectory()
             self.backend.refuseDirectoryRename()
-        self.backend.rename(self.fs, self.fsPath(fromPath), self.fsPath(toPath),
+        self.backend.rename(self.fs, self.fsPath(fromPath, followLast=False),
+                            self.fsPath(toPath, followLast=False),
                             kind == DIRECTORY)
 
     def _openForReading(self, path, offset):
@@ -454,7 +464,7 @@ class FsspecShell:
         self._requireDirectory(path[:-1])
         if self._kindOf(path) is not None:
             raise AlreadyExists()
-        target = self.fsPath(path)
+        target = self.fsPath(path, followLast=False)
         return FsspecWriteFile(self.call, RenameIntoPlaceWriter(
             self.fs, temporarySibling(target), target,
             lambda source, name: self.backend.moveNew(self.fs, source, name)))
