@@ -29,7 +29,8 @@ class IFTPShellConformanceMixin(TreeTests, FileTests, ListingTests):
     Shells providing an optional extra
     (L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}: L{IFTPShellHash},
     L{IFTPShellNames}, L{IFTPShellChmod}, L{IFTPShellResume},
-    L{IFTPShellStreamedListing}, L{IFTPShellCreate}) get its tests too. A shell
+    L{IFTPShellStreamedListing}, L{IFTPShellCreate}, L{IFTPShellResolve})
+    get its tests too. A shell
     working in threads of its own may override C{settle}.
     """
 

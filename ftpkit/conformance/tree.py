@@ -29,6 +29,7 @@ from ftpkit.interfaces import (
     IFTPShellHash,
     IFTPShellListSome,
     IFTPShellNames,
+    IFTPShellResolve,
 )
 
 
@@ -296,6 +297,24 @@ class TreeTests:
         self.assertEqual((yield self.shell.listNames(("a",))), ["inner"])
         yield self.assertFailure(self.shell.listNames(("b",)), NotDirectory)
         yield self.assertFailure(self.shell.listNames(("x",)), NoSuchFile)
+
+    @inlineCallbacks
+    def test_resolve(self):
+        """
+        A shell that provides L{IFTPShellResolve} resolves a path without
+        links to itself (a missing one too), finds no link where none was
+        made, and fails C{linkTargets} as C{list} does.
+        """
+        if not IFTPShellResolve.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellResolve")
+        yield self.shell.makeDirectory(("a",))
+        yield writeFile(self.shell, ("a", "f"), b"")
+        for path in [(), ("a",), ("a", "f"), ("a", "missing")]:
+            self.assertEqual((yield self.shell.resolve(path)), path)
+        self.assertEqual((yield self.shell.linkTargets(("a",))), {})
+        yield self.assertFailure(self.shell.linkTargets(("a", "f")),
+                                 NotDirectory)
+        yield self.assertFailure(self.shell.linkTargets(("x",)), NoSuchFile)
 
     @inlineCallbacks
     def test_listSome(self):

@@ -190,6 +190,35 @@ class IFTPShellAvailable(Interface):
         """
 
 
+class IFTPShellResolve(Interface):
+    """
+    An optional extra a shell with symbolic links may provide: where a
+    path leads once its links are followed, so that a rule about names
+    (C{--hide-dotfiles}, L{ftpkit.shells.wrappers.HideDotfilesShell}) can
+    apply to the names a link leads to, not only to the names a client
+    gives.
+    """
+
+    def resolve(path):
+        """
+        @param path: a tuple of segments.
+        @return: a Deferred firing with the tuple of segments, under the
+            root, that C{path} names once every symbolic link on it is
+            followed (its last segment's too, even a link to nothing yet;
+            segments past a missing one are kept as given), or with
+            C{None} where it leads outside the root or cannot be resolved
+            (the shell refuses such a path itself).
+        """
+
+    def linkTargets(path):
+        """
+        @param path: a tuple of segments naming a directory.
+        @return: a Deferred firing with a C{dict} from the name of each
+            symbolic link in that directory to what L{resolve} gives for
+            it; failing as L{IFTPShell.list} does.
+        """
+
+
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
 IFTPShellAvailable.setTaggedValue("variantOf", "stat")
 IFTPShellNames.setTaggedValue("variantOf", "list")
@@ -256,7 +285,8 @@ class IStatListing(Interface):
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
                              IFTPShellStreamedListing, IFTPShellCreate,
-                             IFTPShellListSome, IFTPShellAvailable)
+                             IFTPShellListSome, IFTPShellAvailable,
+                             IFTPShellResolve)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

@@ -35,6 +35,7 @@ from zope.interface import implementer
 
 from ftpkit.errors import (
     AlreadyExists,
+    FTPError,
     InvalidPath,
     IsDirectory,
     PermissionDenied,
@@ -48,6 +49,7 @@ from ftpkit.interfaces import (
     IFTPShellHash,
     IFTPShellListSome,
     IFTPShellNames,
+    IFTPShellResolve,
     IFTPShellResume,
     IFTPShellStreamedListing,
 )
@@ -194,7 +196,7 @@ def _dropPrivilege(fd, result):
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
              IFTPShellResume, IFTPShellStreamedListing, IFTPShellCreate,
-             IFTPShellListSome, IFTPShellAvailable)
+             IFTPShellListSome, IFTPShellAvailable, IFTPShellResolve)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
@@ -333,6 +335,51 @@ class FilesystemShell:
         if not followLast:
             current = os.path.join(current, segments[-1])
         return current, found
+
+    def resolve(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellResolve.resolve}.
+        """
+        return self._run(self._resolveUnder, path)
+
+    def _resolveUnder(self, path):
+        """
+        The blocking part of L{resolve}.
+        """
+        try:
+            return self._segmentsOf(self._resolve(path))
+        except FTPError:
+            return None
+
+    def _segmentsOf(self, real):
+        """
+        @param real: a resolved path in the root, C{bytes}.
+        @return: its segments under the root.
+        """
+        below = real[len(self._root):].strip(b"/")
+        return tuple(segment.decode(_FS_ENCODING, _FS_ERRORS)
+                     for segment in below.split(b"/") if segment)
+
+    def linkTargets(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellResolve.linkTargets}: one read of
+        the directory, and a C{realpath} per link.
+        """
+        return self._runListing(self._linkTargets, path)
+
+    def _linkTargets(self, path):
+        """
+        The blocking part of L{linkTargets}.
+        """
+        with self._openDirectory(path) as directory:
+            links = [entry.name for entry in directory if entry.is_symlink()]
+        targets = {}
+        for name in links:
+            target = os.path.realpath(
+                os.fsencode(os.path.join(directory.path, name)))
+            targets[name] = (self._segmentsOf(target) if self._inside(target)
+                             else None)
+        return targets
 
     def stat(self, path):
         """

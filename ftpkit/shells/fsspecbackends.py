@@ -126,6 +126,9 @@ class Backend:
     @cvar createsAtomically: L{moveNew} puts an upload in place only if
         its name is free, in one step (the shell then provides
         L{ftpkit.interfaces.IFTPShellCreate}).
+    @cvar resolvesLinks: the store has symbolic links, which L{confine}
+        resolves to real paths (the shell then provides
+        L{ftpkit.interfaces.IFTPShellResolve}).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -138,6 +141,7 @@ class Backend:
     writeOptions = {}
     unsupportedFeatures = frozenset({"MFMT"})
     createsAtomically = False
+    resolvesLinks = False
 
     def __init__(self, label):
         """
@@ -390,6 +394,7 @@ class LocalBackend(_PosixBackend):
     """
 
     createsAtomically = True
+    resolvesLinks = True
 
     def bind(self, fs, root):
         """

@@ -130,6 +130,22 @@ class LinkFreeLocalFileSystem:
         finally:
             os.close(fd)
 
+    def links(self, path):
+        """
+        @param path: a resolved path of a directory.
+        @return: a C{dict} from the name of each symbolic link in it to
+            the real path it leads to (wherever that is).
+        @raise NotADirectoryError: for a file.
+        """
+        fd = openWithoutLinks(os.fsencode(path), _DIRECTORY_FLAGS)
+        try:
+            with os.scandir(fd) as entries:
+                names = [entry.name for entry in entries if entry.is_symlink()]
+        finally:
+            os.close(fd)
+        return {name: os.path.realpath(path.rstrip("/") + "/" + name)
+                for name in names}
+
     def _follow(self, name, linkStat):
         """
         @param name: a link's path.

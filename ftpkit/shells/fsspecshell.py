@@ -40,6 +40,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellCreate,
     IFTPShellFeatures,
+    IFTPShellResolve,
     IFTPShellStreamedListing,
 )
 from ftpkit.protocol import paths
@@ -163,7 +164,9 @@ class FsspecShell:
 
     Where the backend puts a new file in place only if its name is free
     (L{ftpkit.shells.fsspecbackends.Backend.createsAtomically}: the local
-    disk), the shell also provides L{IFTPShellCreate}.
+    disk), the shell also provides L{IFTPShellCreate}; where the store
+    has symbolic links that the backend resolves (the local disk),
+    L{IFTPShellResolve}.
 
     @ivar fs: the filesystem the calls are made on: the one given, or
         what the backend makes of it for this root
@@ -192,6 +195,8 @@ class FsspecShell:
         self._lock = lockFor(fs) if self.backend.serialized else None
         if self.backend.createsAtomically:
             alsoProvides(self, IFTPShellCreate)
+        if self.backend.resolvesLinks:
+            alsoProvides(self, IFTPShellResolve)
         self._running = 0
         self._idleWaiters = []
 
@@ -469,6 +474,29 @@ class FsspecShell:
             self.fs, temporarySibling(target), target,
             lambda source, name: self.backend.moveNew(self.fs, source, name)))
 
+    def _segmentsOf(self, real):
+        """
+        @param real: a real path on the filesystem.
+        @return: its segments under the root's real path, or C{None} when
+            it is not there.
+        """
+        top = self.fsPath(()).rstrip("/")
+        if real != top and not real.startswith(top + "/"):
+            return None
+        return tuple(segment for segment in real[len(top):].split("/")
+                     if segment)
+
+    def _resolve(self, path):
+        try:
+            return self._segmentsOf(self.fsPath(path))
+        except FTPError:
+            return None
+
+    def _linkTargets(self, path):
+        self._requireDirectory(path)
+        return {name: self._segmentsOf(real) for name, real
+                in self.fs.links(self.fsPath(path)).items()}
+
     def _setModificationTime(self, path, when):
         if self._kindOf(path) is None:
             raise NoSuchFile()
@@ -575,6 +603,21 @@ class FsspecShell:
             return defer.fail(IsDirectory())
         return (self._refused(path)
                 or self.call(self._openForCreating, path))
+
+    def resolve(self, path):
+        """
+        See L{IFTPShellResolve.resolve} (provided where the backend
+        L{resolvesLinks
+        <ftpkit.shells.fsspecbackends.Backend.resolvesLinks>}).
+        """
+        return self.call(self._resolve, path)
+
+    def linkTargets(self, path):
+        """
+        See L{IFTPShellResolve.linkTargets} (provided where the backend
+        resolves links).
+        """
+        return self._refused(path) or self.call(self._linkTargets, path)
 
     def setModificationTime(self, path, when):
         """
