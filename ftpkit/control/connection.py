@@ -75,6 +75,10 @@ class FTPProtocol(
     @ivar session: the L{Session}: everything the commands set, replaced
         by a fresh one on C{REIN}.
     @ivar peer: the client's address.
+    @ivar greeted: the client was greeted already, by a worker of
+        C{--workers} that died before it acknowledged the connection
+        (L{ftpkit.deploy.worker.AlreadyGreeted}): the session starts
+        without a C{220}.
     @ivar MAX_LENGTH: the longest command line accepted (L{LineReceiver}
         reads it), the config's C{maxLineLength}.
     """
@@ -86,6 +90,7 @@ class FTPProtocol(
     # The connection's own state starts as these class attributes; an
     # instance keeps only what it changed, so an idle session stays small.
     peer = None
+    greeted = False
     _busy = None
     _readingPaused = False
     _repliesBlocked = False
@@ -209,7 +214,8 @@ class FTPProtocol(
             self._watchReplies()
         config = self.factory.config
         self.setTimeout(config.idleTimeout)
-        self.reply(220, config.banner)
+        if not self.greeted:
+            self.reply(220, config.banner)
 
     def setTimeout(self, period):
         """

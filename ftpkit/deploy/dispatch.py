@@ -111,20 +111,22 @@ class Dispatcher:
             connection.close()
         return True
 
-    def handOver(self, connection, host):
+    def handOver(self, connection, host, greeted=False):
         """
         Hand an admitted connection to the least busy ready worker (one
         that cannot take it is skipped); refuse it when none can.
 
         @param connection: the accepted socket.
         @param host: its client's address (counted in L{limiter}).
+        @param greeted: whether its client was greeted already (by a
+            worker that died before it acknowledged the connection).
         @return: whether a worker has it now; else the caller closes it.
         """
         ready = self.readyWorkers()
         while ready:
             worker = min(ready, key=lambda each: each.sessions)
             try:
-                worker.send(connection, host)
+                worker.send(connection, host, greeted)
             except OSError as e:
                 ready.remove(worker)
                 self.log.error("could not hand a session to a worker: "

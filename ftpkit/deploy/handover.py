@@ -11,8 +11,21 @@ reactor stuck) and replaced (L{ftpkit.deploy.workers}); the pings find an
 idle worker hung too, whose clients would otherwise hang unnoticed.
 L{answerDue} is the one place that decides. No reactor here: the caller
 gives the time.
+
+A worker acknowledges a connection once it wrote its greeting, so one
+that dies in between leaves a connection whose client may have its C{220}
+already. The kernel knows: the acceptor's copy is the same socket, and
+L{bytesWritten} reads how many bytes were ever written to it; the
+connection then goes to another worker marked as greeted, whose session
+starts without a C{220} of its own (the client reads one greeting in
+every interleaving, and what it sent meanwhile waits in the socket for
+the new worker).
 """
 
+import fcntl
+import socket
+import struct
+import termios
 from collections import deque
 
 ANSWER_TIMEOUT = 5.0
@@ -158,3 +171,31 @@ def answerDue(now, handovers, pings):
         (handovers.overdue(now), TAKE, handovers.timeout),
         (pings.overdue(now), ANSWER, pings.timeout)) if left is not None]
     return min(waits, default=None)
+
+
+_TCP_INFO_BYTES_ACKED = 120
+"""The offset of C{tcpi_bytes_acked} (a 64-bit count, Linux 4.1 and
+later) in Linux's C{struct tcp_info}."""
+
+
+def bytesWritten(connection):
+    """
+    How many bytes were ever written to a TCP connection, by any process
+    holding it: those the peer acknowledged (C{TCP_INFO}'s
+    C{tcpi_bytes_acked}) and those still in the send queue
+    (C{TIOCOUTQ}).
+
+    @param connection: a connected TCP socket.
+    @return: the count, or C{None} where the system cannot tell (not
+        Linux, not TCP).
+    """
+    try:
+        info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+        queued = fcntl.ioctl(connection.fileno(), termios.TIOCOUTQ,
+                             b"\0" * 4)
+    except (AttributeError, OSError):
+        return None
+    if len(info) < _TCP_INFO_BYTES_ACKED + 8:
+        return None
+    acked, = struct.unpack_from("=Q", info, _TCP_INFO_BYTES_ACKED)
+    return acked + struct.unpack("=i", queued)[0]

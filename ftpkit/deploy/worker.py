@@ -8,7 +8,10 @@ as a single process (L{ftpkit.deploy.service.makeService}): the same start-up
 work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
 (L{ftpkit.ops.workerlog}).
 
-Messages to the acceptor are lines: C{ready} once the worker serves,
+Each connection comes with a line, its client's address, followed by
+C{greeted} where a worker that died had greeted it already
+(L{AlreadyGreeted}). Messages to the acceptor are lines: C{ready} once
+the worker serves,
 C{took} for each connection received, once its session wrote its greeting
 to it (the acceptor keeps its copy until then, L{ftpkit.deploy.handover};
 L{writeGreeting}), C{pong} for each C{ping} the acceptor
@@ -141,9 +144,13 @@ class ConnectionReceiver:
                 addressFamily = probe.family
                 local = probe.getsockname()
                 probe.detach()
+                factory = self._factoryFor(local)
+                if wasGreeted(message):
+                    factory = AlreadyGreeted(factory)
                 transport = self.reactor.adoptStreamConnection(
-                    descriptor, addressFamily, self._factoryFor(local))
+                    descriptor, addressFamily, factory)
                 writeGreeting(self.reactor, transport)
+                dieAfterGreetingIfAsked()
             except OSError as e:
                 # A client gone before its session began (a balancer's
                 # health check resets its connection at once) is no
@@ -257,6 +264,30 @@ def listenerFactories(listens, factory, trusted, tlsContextFactory,
     return result
 
 
+DIE_AFTER_GREETING = "FTPKIT_TEST_DIE_AFTER_GREETING"
+"""
+The environment variable of a fault-injection seam for the tests: when
+it names a file that does not exist yet, the first worker to greet a
+client makes that file and dies at once (C{SIGKILL}), after the greeting
+and before its C{took}: the moment at which the acceptor must hand the
+connection on without the client being greeted twice.
+"""
+
+
+def dieAfterGreetingIfAsked():
+    """
+    The seam of L{DIE_AFTER_GREETING}: nothing unless it is set.
+    """
+    marker = os.environ.get(DIE_AFTER_GREETING)
+    if not marker:
+        return
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def writeGreeting(reactor, transport):
     """
     Write what a session said as it started to its socket now, instead of
@@ -267,9 +298,9 @@ def writeGreeting(reactor, transport):
     greeting. A session that first waits for its client (a PROXY header,
     a TLS handshake) has nothing to write yet: it is acknowledged at once,
     so that the acceptor's answer timeout never waits on a client. (A
-    worker dying between the greeting and its C{took} leaves a client
-    greeted twice, by it and by the next worker: a window of one system
-    call, where the client was lost before.)
+    worker dying between the greeting and its C{took} has its connection
+    handed on as greeted, L{ftpkit.deploy.handover.bytesWritten}: the
+    next worker does not greet it again.)
 
     @param reactor: the reactor the connection was adopted by.
     @param transport: its transport (an L{IWriteDescriptor}), or C{None}
@@ -286,20 +317,69 @@ def writeGreeting(reactor, transport):
         transport.connectionLost(Failure(why))
 
 
-def connectionHost(message):
+def _connectionLine(message):
     """
-    The client address the acceptor sent with a connection.
-
-    @param message: the bytes received with the connection's descriptor:
-        the acceptor sends each descriptor with its client's address as a
-        line, and a read ends with the data sent with a descriptor, so
-        that line comes last (after any answers sent before it).
-    @return: the address, C{bytes}, or C{None} when there is none.
+    @param message: the bytes received with a connection's descriptor:
+        the acceptor sends each descriptor with a line, C{HOST} or
+        C{HOST greeted}, and a read ends with the data sent with a
+        descriptor, so that line comes last (after any answers sent
+        before it).
+    @return: that line's words, or C{None} when there is none.
     """
     lines = message.split(b"\n")
     if len(lines) < 2 or not lines[-2]:
         return None
-    return lines[-2]
+    return lines[-2].split(b" ")
+
+
+def connectionHost(message):
+    """
+    The client address the acceptor sent with a connection.
+
+    @param message: the bytes received with the connection's descriptor
+        (see L{_connectionLine}).
+    @return: the address, C{bytes}, or C{None} when there is none.
+    """
+    words = _connectionLine(message)
+    return None if words is None else words[0]
+
+
+def wasGreeted(message):
+    """
+    Whether the acceptor sent a connection whose client was greeted
+    already, by a worker that died before it acknowledged the connection
+    (L{ftpkit.deploy.handover.bytesWritten}).
+
+    @param message: the bytes received with the connection's descriptor
+        (see L{_connectionLine}).
+    """
+    words = _connectionLine(message)
+    return words is not None and words[1:] == [b"greeted"]
+
+
+class AlreadyGreeted:
+    """
+    The factory of a connection whose client has its greeting already:
+    its session is built by the server's factory, told not to greet
+    (L{ftpkit.control.connection.FTPProtocol.greeted}).
+    """
+
+    def __init__(self, factory):
+        """
+        @param factory: the server's factory.
+        """
+        self._factory = factory
+
+    def buildProtocol(self, address):
+        """
+        @param address: the client's address.
+        @return: the server's session for it, marked as greeted (or
+            C{None} when the server builds none).
+        """
+        protocol = self._factory.buildProtocol(address)
+        if protocol is not None:
+            protocol.greeted = True
+        return protocol
 
 
 def tellAcceptor(channel, message):

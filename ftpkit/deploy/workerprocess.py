@@ -187,7 +187,7 @@ class WorkerProcess(ProcessProtocol):
             self.logs.flush()
         self.pool.workerEnded(self, reason)
 
-    def send(self, connection, host):
+    def send(self, connection, host, greeted=False):
         """
         Hand a connection to this worker, keeping it until the worker
         acknowledges it.
@@ -195,11 +195,14 @@ class WorkerProcess(ProcessProtocol):
         @param connection: the accepted socket (this worker owns it once
             sent).
         @param host: its client's address.
+        @param greeted: whether its client has its greeting already (the
+            line says C{HOST greeted}, and the session starts without
+            one).
         @raise OSError: when it could not be sent (the caller still owns
             it).
         """
-        socket.send_fds(self.channel, [host.encode("ascii") + b"\n"],
-                        [connection.fileno()])
+        line = host.encode("ascii") + (b" greeted\n" if greeted else b"\n")
+        socket.send_fds(self.channel, [line], [connection.fileno()])
         self.sessions += 1
         self.hosts[host] += 1
         self.handovers.sent(connection, host, self.pool.reactor.seconds())

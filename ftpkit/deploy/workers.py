@@ -12,7 +12,8 @@ moment for a session to end (L{ftpkit.deploy.overlimit}).
 A worker's sessions are released when it dies. The acceptor keeps each
 connection it handed over until the worker acknowledges it
 (L{ftpkit.deploy.handover}): those a worker had not taken when it died go
-to another worker, and a worker that leaves one unacknowledged too long
+to another worker (without a second greeting where the dead one had
+greeted the client already), and a worker that leaves one unacknowledged too long
 (stopped, or stuck) is killed and replaced; so is one that does not
 answer the acceptor's ping, sent every few seconds, in time (it would
 leave its clients hanging while it is not handed connections). A worker that dies before
@@ -50,7 +51,7 @@ from ftpkit.deploy.acceptor import (
     parseListenAddress,
 )
 from ftpkit.deploy.dispatch import Dispatcher
-from ftpkit.deploy.handover import PING_INTERVAL
+from ftpkit.deploy.handover import PING_INTERVAL, bytesWritten
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
 
 _Worker = WorkerProcess
@@ -239,7 +240,9 @@ class WorkerPool(Dispatcher, service.Service):
         worker.drain()
         worker.channel.close()
         for connection, host in worker.unacknowledged():
-            if not self.handOver(connection, host):
+            # It may have died after greeting the client: no second 220.
+            if not self.handOver(connection, host,
+                                 greeted=bool(bytesWritten(connection))):
                 connection.close()
         worker.releaseAll()
         for hook in self.endedHooks:

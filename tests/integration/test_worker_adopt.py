@@ -17,6 +17,7 @@ from ftpkit.deploy.worker import (
     ConnectionReceiver,
     ReceiveConnections,
     connectionHost,
+    wasGreeted,
 )
 
 
@@ -56,6 +57,16 @@ class ConnectionHostTests(unittest.TestCase):
         self.assertIsNone(connectionHost(b""))
         self.assertIsNone(connectionHost(b"127.0"))
         self.assertIsNone(connectionHost(b"\n"))
+
+    def test_greeted(self):
+        """
+        A connection handed on as greeted has its address before the
+        word C{greeted} (L{wasGreeted}); others are not greeted.
+        """
+        self.assertEqual(connectionHost(b"pong\n::1 greeted\n"), b"::1")
+        self.assertTrue(wasGreeted(b"pong\n::1 greeted\n"))
+        self.assertFalse(wasGreeted(b"greeted\n::1\n"))
+        self.assertFalse(wasGreeted(b""))
 
 
 class AdoptionFailureTests(unittest.TestCase):

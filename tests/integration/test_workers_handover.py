@@ -17,6 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.deploy.handover import ANSWER_TIMEOUT, Handovers
+from ftpkit.deploy.worker import DIE_AFTER_GREETING
 from ftpkit.deploy.workers import WorkerPool, _Worker
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
@@ -172,6 +173,37 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         self.assertEqual(self.channels[1].recv(100), b"ping\n")
         self.assertRaises(BlockingIOError, self.channels[0].recv, 100)
 
+    def test_greetedHandedAsGreeted(self):
+        """
+        A connection its dead worker had written to (its greeting) goes to
+        the other worker marked C{greeted}; one it had not, unmarked.
+        """
+        first, second = self.pool.workers
+        second.ready = False
+        listening = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listening.close)
+        clients = []
+        for greeting in (b"220 hello\r\n", b""):
+            client = socket.create_connection(listening.getsockname())
+            self.addCleanup(client.close)
+            clients.append(client)
+            server, _ = listening.accept()
+            server.sendall(greeting)
+            self.pool.handOver(server, "127.0.0.7")
+        self.assertEqual(len(first.handovers), 2)
+        for descriptor in self.received(self.channels[0]):
+            os.close(descriptor)
+        second.ready = True
+        first.processEnded(Failure(Exception("killed")))
+        lines = b""
+        while lines.count(b"\n") < 2:
+            message, descriptors, _, _ = socket.recv_fds(
+                self.channels[1], 4096, 8)
+            lines += message
+            for descriptor in descriptors:
+                os.close(descriptor)
+        self.assertEqual(lines, b"127.0.0.7 greeted\n127.0.0.7\n")
+
     def test_lastWorkerGoneRefuses(self):
         """
         A connection no worker took when none is left gets C{421}, and
@@ -193,14 +225,15 @@ class HungWorkerTests(unittest.TestCase):
 
     timeout = 4 * TIMEOUT
 
-    def startServer(self):
+    def startServer(self, env=None):
         """
+        @param env: extra environment variables of the server.
         @return: the server, both workers ready, and their process ids (a
             cleanup lets any still stopped go on).
         """
         server = ServerProcess(self, [
             "--root", scratchDirectory(self), "--auth", "anonymous",
-            "--workers", "2"])
+            "--workers", "2"], env=env)
         server.waitForLog(READY, 2)
         workers = childrenOf(server.process.pid)
         self.assertEqual(len(workers), 2)
@@ -284,3 +317,24 @@ class HungWorkerTests(unittest.TestCase):
         os.kill(workers[1], signal.SIGCONT)
         for client in clients:
             self.assertTrue(client.recv(200).startswith(b"220"))
+
+    def test_diedAfterGreeting(self):
+        """
+        A worker that dies after it greeted a client, before it
+        acknowledged the connection (the fault-injection seam
+        L{ftpkit.deploy.worker.DIE_AFTER_GREETING}), leaves the client
+        greeted once: the next worker serves the session without a second
+        C{220}, and the client's next command gets its own reply.
+        """
+        marker = os.path.abspath(self.mktemp())
+        server, workers = self.startServer({DIE_AFTER_GREETING: marker})
+        client = self.connect(server)
+        replies = client.makefile("rb")
+        first = replies.readline()
+        self.assertTrue(first.startswith(b"220 "), first)
+        self.assertTrue(os.path.exists(marker))
+        client.sendall(b"NOOP\r\n")
+        second = replies.readline()
+        self.assertTrue(second.startswith(b"200 "), second)
+        log = server.waitForLog(READY, 3)
+        self.assertEqual(log.count("worker exited"), 1, log)
