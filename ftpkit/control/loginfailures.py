@@ -111,7 +111,7 @@ class AddressFailures:
         @return: C{0} when the check may start (it is then counted), or
             the seconds to wait before asking again.
         """
-        host = limitKey(host, self.ipv6PrefixLength)
+        address, host = host, limitKey(host, self.ipv6PrefixLength)
         recent = self._recent.get(host)
         if recent is None:
             return 0
@@ -123,7 +123,53 @@ class AddressFailures:
         if wait > 0:
             return wait
         self._recent[host] = (count, last, now + delay)
+        self.checkStarted(address, now)
         return 0
+
+    def checkStarted(self, host, now):
+        """
+        A held address had a check started (L{hold}): nothing here; the
+        workers of C{--workers} tell each other
+        (L{ftpkit.deploy.sharedfailures}).
+
+        @param host: the client's address.
+        @param now: the time, in seconds.
+        """
+
+    def learn(self, host, count, now):
+        """
+        Take in another count of C{host}'s recent failures (another
+        worker's, L{ftpkit.deploy.sharedfailures}): its count becomes the
+        larger of the two, its last failure now.
+
+        @param host: the client's address.
+        @param count: the failures counted elsewhere.
+        @param now: the time, in seconds.
+        """
+        host = limitKey(host, self.ipv6PrefixLength)
+        known, last, nextCheck = self._recent.pop(host, (0, now, now))
+        if now - last > self.forgetAfter:
+            known = 0
+        self._recent[host] = (max(known, count), now, nextCheck)
+        while len(self._recent) > self.maxAddresses:
+            self._recent.popitem(last=False)
+
+    def checkedElsewhere(self, host, now, first):
+        """
+        A held address had a check started elsewhere (another worker):
+        its next check here waits a delay too, as after L{hold}.
+
+        @param host: the client's address.
+        @param now: the time, in seconds.
+        @param first: the delay of the first failure, in seconds.
+        """
+        host = limitKey(host, self.ipv6PrefixLength)
+        recent = self._recent.get(host)
+        if recent is None:
+            return
+        count, last, nextCheck = recent
+        self._recent[host] = (count, last,
+                              max(nextCheck, now + failureDelay(count, first)))
 
     def __len__(self):
         """

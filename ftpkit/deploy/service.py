@@ -266,6 +266,7 @@ def makeService(options, workerChannel=None):
                 strports.service(withBacklog(endpoint),
                                  serving).setServiceParent(listeners)
         else:
+            from ftpkit.deploy.sharedfailures import WorkerAddressFailures
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
 
             factory = makeFactory(options,
@@ -274,6 +275,9 @@ def makeService(options, workerChannel=None):
                 from ftpkit.auth.sharedusers import WorkerUserSessions
 
                 factory.userSessions = WorkerUserSessions(workerChannel)
+            factory.loginFailures = WorkerAddressFailures(
+                workerChannel, config.loginFailureDelay,
+                config.ipv6PrefixLength)
             ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,

@@ -16,7 +16,9 @@ C{took} for each connection received, once its session wrote its greeting
 to it (the acceptor keeps its copy until then, L{ftpkit.deploy.handover};
 L{writeGreeting}), C{pong} for each C{ping} the acceptor
 sends to learn whether the worker's reactor runs, C{ended HOST} for each
-session that ended, and, with
+session that ended, C{failed HOST} and C{checking HOST} for failed
+logins (L{ftpkit.deploy.sharedfailures}, whose counts come back with the
+connections' lines), and, with
 C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
 whose answers come back with the connections' lines).
 """
@@ -134,6 +136,10 @@ class ConnectionReceiver:
         received = getattr(self.factory.userSessions, "received", None)
         if message and received is not None:
             received(message)
+        failures = getattr(getattr(self.factory, "loginFailures", None),
+                           "received", None)
+        if message and failures is not None:
+            failures(message, self.reactor.seconds())
         lines = (self._partial + message).split(b"\n")
         self._partial = lines.pop()
         for _ in range(lines.count(b"ping")):

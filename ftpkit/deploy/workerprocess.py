@@ -4,8 +4,9 @@ The acceptor's handle on one worker process of C{--workers}
 acceptor's, L{ftpkit.ops.workerlog}), and the acceptor's end of the Unix
 socket between them. Over it the acceptor hands the worker connections
 (C{SCM_RIGHTS}) and the worker says it is ready, acknowledges each
-connection (C{took}), reports each session that ended, and asks about
-logins (L{ftpkit.auth.sharedusers}); the acceptor pings it every few
+connection (C{took}), reports each session that ended, asks about
+logins (L{ftpkit.auth.sharedusers}) and reports failed ones
+(L{ftpkit.deploy.sharedfailures}); the acceptor pings it every few
 seconds (C{ping}, answered C{pong}). The handle keeps what the worker
 holds: its sessions for the limits, and the connections it has not
 acknowledged yet; these and its ping decide when it is hung
@@ -132,6 +133,8 @@ class WorkerProcess(ProcessProtocol):
                         self.channel.sendall(answer)
                     except OSError:
                         pass
+            elif kind in (b"failed", b"checking"):
+                self.pool.loginFailed(kind, host)
             elif kind == b"took":
                 self._took()
             elif kind == b"pong":

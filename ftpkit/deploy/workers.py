@@ -52,6 +52,7 @@ from ftpkit.deploy.acceptor import (
 )
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL, bytesWritten
+from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
 
 _Worker = WorkerProcess
@@ -109,6 +110,8 @@ class WorkerPool(Dispatcher, service.Service):
         exited.
     @ivar userSessions: the L{AcceptorUserSessions} counting every
         worker's logins (C{--max-sessions-per-user}).
+    @ivar loginFailures: the L{AcceptorFailures} counting every worker's
+        failed logins per address.
     """
 
     log = Logger()
@@ -128,6 +131,7 @@ class WorkerPool(Dispatcher, service.Service):
         Dispatcher.__init__(self, config, reactor)
         self.count = count
         self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
+        self.loginFailures = AcceptorFailures(config.ipv6PrefixLength)
         self.endedHooks = []
         self.addresses = [acceptorAddress(each) for each in listens]
         self.argv = argv
@@ -271,6 +275,22 @@ class WorkerPool(Dispatcher, service.Service):
         self._restarts = [call for call in self._restarts if call.active()]
         if not self._stopping:
             self._startWorker()
+
+    def loginFailed(self, kind, host):
+        """
+        A worker reported a failed login, or a held address's check it
+        started: tell every worker (L{ftpkit.deploy.sharedfailures}).
+
+        @param kind: C{b"failed"} or C{b"checking"}.
+        @param host: the client's address, C{bytes}.
+        """
+        line = self.loginFailures.handle(kind, host, self.reactor.seconds())
+        for worker in self.workers:
+            if worker.alive:
+                try:
+                    worker.channel.sendall(line)
+                except OSError:
+                    pass
 
     def reloadWorkers(self):
         """

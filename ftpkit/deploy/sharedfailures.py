@@ -1,0 +1,105 @@
+"""
+Failed logins counted per client address across the workers of
+C{--workers} (L{ftpkit.control.loginfailures}): each worker counting
+alone, a password guesser whose connections the acceptor spread over N
+workers got N times L{ftpkit.control.loginfailures.HOLD_AFTER} guesses
+before its passwords were held, and N checks a delay once held.
+
+A worker tells the acceptor each failure (C{failed HOST}) and each held
+check it starts (C{checking HOST}); the acceptor counts the failures of
+every worker (L{AcceptorFailures}) and tells every worker the count
+(C{failures HOST COUNT}) and each held check (C{checking HOST}), which
+each worker takes into its own table (L{WorkerAddressFailures}). A
+worker decides from its table at once, without asking: what another
+worker counted in the last moment (a message's way there and back) may
+be missed, not more.
+"""
+
+from ftpkit.control.loginfailures import AddressFailures
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH
+
+
+class WorkerAddressFailures(AddressFailures):
+    """
+    The C{loginFailures} of a worker's factory: the worker's own count,
+    told to the acceptor, and the counts the acceptor tells it.
+    """
+
+    def __init__(self, channel, first,
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+        """
+        @param channel: the Unix socket to the acceptor.
+        @param first: the delay of a first failure, in seconds (the
+            server's C{loginFailureDelay}).
+        @param ipv6PrefixLength: see L{AddressFailures}.
+        """
+        AddressFailures.__init__(self, ipv6PrefixLength=ipv6PrefixLength)
+        self.channel = channel
+        self.first = first
+        self._buffer = b""
+
+    def record(self, host, now):
+        """
+        See L{AddressFailures.record}; the acceptor is told.
+        """
+        from ftpkit.deploy.worker import tellAcceptor
+
+        count = AddressFailures.record(self, host, now)
+        tellAcceptor(self.channel,
+                     b"failed " + host.encode("ascii", "replace"))
+        return count
+
+    def checkStarted(self, host, now):
+        """
+        See L{AddressFailures.checkStarted}: the acceptor is told.
+        """
+        from ftpkit.deploy.worker import tellAcceptor
+
+        tellAcceptor(self.channel,
+                     b"checking " + host.encode("ascii", "replace"))
+
+    def received(self, data, now):
+        """
+        Take in what the acceptor tells about failures, in what it sent
+        (other lines are skipped).
+
+        @param data: bytes from the Unix socket.
+        @param now: the time, in seconds.
+        """
+        lines = (self._buffer + data).split(b"\n")
+        self._buffer = lines.pop()
+        for line in lines:
+            words = line.split(b" ")
+            if len(words) == 3 and words[0] == b"failures" \
+                    and words[2].isdigit():
+                self.learn(words[1].decode("ascii", "replace"),
+                           int(words[2]), now)
+            elif len(words) == 2 and words[0] == b"checking":
+                self.checkedElsewhere(words[1].decode("ascii", "replace"),
+                                      now, self.first)
+
+
+class AcceptorFailures:
+    """
+    The acceptor's count of every worker's failed logins per address.
+    """
+
+    def __init__(self, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+        """
+        @param ipv6PrefixLength: see L{AddressFailures}.
+        """
+        self.failures = AddressFailures(ipv6PrefixLength=ipv6PrefixLength)
+
+    def handle(self, kind, host, now):
+        """
+        Act on one message of a worker.
+
+        @param kind: C{b"failed"} or C{b"checking"}.
+        @param host: the client's address, C{bytes}.
+        @param now: the time, in seconds.
+        @return: the line to tell every worker.
+        """
+        if kind == b"failed":
+            count = self.failures.record(host.decode("ascii", "replace"), now)
+            return b"failures %s %d\n" % (host, count)
+        return b"checking " + host + b"\n"

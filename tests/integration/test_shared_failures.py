@@ -1,0 +1,113 @@
+"""
+Failed logins per address counted across the workers of C{--workers}
+(L{ftpkit.deploy.sharedfailures}): two workers' factories, as
+C{makeService} builds them, linked to an acceptor's L{WorkerPool} by
+real Unix sockets.
+"""
+
+import socket
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.control.loginfailures import HOLD_AFTER
+from ftpkit.deploy.service import makeService
+from ftpkit.deploy.worker import ConnectionReceiver
+from ftpkit.deploy.workers import WorkerPool, _Worker
+from tests.unit.test_tap import parse
+
+GUESSER = "203.0.113.9"
+
+FIRST = 1.0
+"""The delay of a first failure (the server's default)."""
+
+
+class _Transport:
+    """
+    A worker's process transport.
+    """
+
+    pid = 4321
+
+
+class SharedFailuresTests(unittest.SynchronousTestCase):
+    """
+    A guesser spread over two workers is held after L{HOLD_AFTER}
+    failures in all, not per worker.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.pool = WorkerPool(2, [], [], ServerConfig(), reactor=self.clock)
+        self.factories = []
+        self.receivers = []
+        for _ in range(2):
+            ours, theirs = socket.socketpair()
+            for end in (ours, theirs):
+                end.setblocking(False)
+                self.addCleanup(end.close)
+            worker = _Worker(self.pool, ours)
+            worker.ready = True
+            worker.transport = _Transport()
+            self.pool.workers.append(worker)
+            server = makeService(parse("--auth", "anonymous"),
+                                 workerChannel=theirs)
+            factory = list(server)[1].factory
+            self.factories.append(factory)
+            self.receivers.append(
+                ConnectionReceiver(self.clock, theirs, factory))
+
+    def pump(self):
+        """
+        Let the acceptor read what the workers sent, and the workers what
+        it sent them.
+        """
+        for worker in self.pool.workers:
+            worker.doRead()
+        for receiver in self.receivers:
+            receiver.doRead()
+
+    def failLogins(self, worker, count):
+        """
+        Count C{count} failed logins of L{GUESSER} on a worker, as its
+        sessions do.
+        """
+        for _ in range(count):
+            self.factories[worker].loginFailures.record(
+                GUESSER, self.clock.seconds())
+            self.pump()
+
+    def test_heldAcrossWorkers(self):
+        """
+        Failures on one worker count on the other: the worker that saw
+        fewer than L{HOLD_AFTER} of them holds the guesser's passwords
+        too.
+        """
+        self.failLogins(0, HOLD_AFTER - 2)
+        self.failLogins(1, 2)
+        self.assertGreater(self.factories[1].loginFailures.hold(
+            GUESSER, self.clock.seconds(), FIRST), 0)
+        self.assertGreater(self.factories[0].loginFailures.hold(
+            GUESSER, self.clock.seconds(), FIRST), 0)
+
+    def test_checksTakeTurns(self):
+        """
+        Once held, a check started on one worker makes the other wait a
+        delay too: one check a delay for the address, not one per worker.
+        """
+        self.failLogins(0, HOLD_AFTER)
+        self.clock.advance(30)
+        self.assertEqual(self.factories[0].loginFailures.hold(
+            GUESSER, self.clock.seconds(), FIRST), 0)
+        self.pump()
+        self.assertGreater(self.factories[1].loginFailures.hold(
+            GUESSER, self.clock.seconds(), FIRST), 0)
+
+    def test_otherAddressesFree(self):
+        """
+        Another address is not held.
+        """
+        self.failLogins(0, HOLD_AFTER)
+        self.assertEqual(self.factories[1].loginFailures.hold(
+            "198.51.100.1", self.clock.seconds(), FIRST), 0)
