@@ -163,8 +163,8 @@ class LinkFreeLocalFileSystem:
 
     def find(self, path, withdirs=False, detail=False):
         """
-        Everything below a directory, links not followed (the quotas'
-        measure).
+        Everything below a directory, links not followed and counted as
+        themselves (type C{"link"}, no size): the quotas' measure.
 
         @param path: a resolved path of a directory.
         @param withdirs: include the directories.
@@ -176,8 +176,10 @@ class LinkFreeLocalFileSystem:
         waiting = [path]
         while waiting:
             for entry in self.ls(waiting.pop()):
+                if entry["islink"]:
+                    entry = dict(entry, type="link", size=0)
                 isDirectory = entry["type"] == "directory"
-                if isDirectory and not entry["islink"]:
+                if isDirectory:
                     waiting.append(entry["name"])
                 if withdirs or not isDirectory:
                     found[entry["name"]] = entry

@@ -263,3 +263,27 @@ class RaceTests(unittest.TestCase):
         ]
         for attempt in attempts:
             yield self.assertFailure(attempt, FTPError)
+
+
+class QuotaWalkTests(unittest.TestCase):
+    """
+    The measure of a home's quota on C{file://} follows no link: a link
+    to a big file outside, or to the home itself, counts as one entry of
+    no size, and the walk ends.
+    """
+
+    def test_linksCountedAsThemselves(self):
+        from ftpkit.auth.fsspecrealm import _du
+
+        base, root, outside = makeTree(self)
+        with open(os.path.join(root, "mine"), "wb") as f:
+            f.write(b"12345")
+        os.symlink(os.path.join(outside, "secret.txt"),
+                   os.path.join(root, "far"))
+        os.symlink(".", os.path.join(root, "loop"))
+        os.symlink("mine", os.path.join(root, "again"))
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
+        footprint = _du(shell.fs, shell.fsPath(()))
+        # real/, real/sub/, real/secret.txt, mine and the three links.
+        self.assertEqual((footprint.bytes, footprint.files),
+                         (5 + len(SECRET), 7))
