@@ -29,7 +29,9 @@ _OPEN_FLAGS = {
     "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
     "r+b": os.O_RDWR,
 }
-"""The C{os.open} flags of each mode the shell opens files in."""
+"""The C{os.open} flags of each mode the shell opens files in (with
+C{O_NONBLOCK}: a FIFO put in a file's place since the shell looked at it
+must not hold a thread waiting for its other end)."""
 
 _DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC
 
@@ -191,9 +193,18 @@ class LinkFreeLocalFileSystem:
         @param mode: C{"rb"}, C{"wb"}, C{"ab"} or C{"r+b"}.
         @param options: fsspec's options of C{open} (ignored).
         @return: a file object.
+        @raise PermissionError: when what is there is not a regular file.
         """
-        fd = openWithoutLinks(os.fsencode(path), _OPEN_FLAGS[mode] | _CLOEXEC,
+        fd = openWithoutLinks(os.fsencode(path),
+                              _OPEN_FLAGS[mode] | os.O_NONBLOCK | _CLOEXEC,
                               0o666)
+        try:
+            if not statModule.S_ISREG(os.fstat(fd).st_mode):
+                raise PermissionError(path)
+            os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
         return os.fdopen(fd, mode)
 
     def rm_file(self, path):

@@ -287,3 +287,59 @@ class QuotaWalkTests(unittest.TestCase):
         # real/, real/sub/, real/secret.txt, mine and the three links.
         self.assertEqual((footprint.bytes, footprint.files),
                          (5 + len(SECRET), 7))
+
+
+class FifoSwapBackend(LocalBackend):
+    """
+    The local disk, where a local user puts a FIFO in the place of
+    C{ROOT/f} right after the second check of a path (a download's: the
+    first is its look at the file, the second the one before its open).
+    """
+
+    def __init__(self, root):
+        LocalBackend.__init__(self, "local disk")
+        self.target = os.path.join(root, "f")
+        self.checks = 0
+
+    def confine(self, root, path, *args, **kwargs):
+        try:
+            return LocalBackend.confine(self, root, path, *args, **kwargs)
+        finally:
+            self.checks += 1
+            if self.checks == 2:
+                os.rename(self.target, self.target + "-moved")
+                os.mkfifo(self.target + "-fifo")
+                os.link(self.target + "-fifo", self.target)
+
+
+class FifoSwapTests(unittest.TestCase):
+    """
+    A FIFO swapped in for a file after the shell looked at it is refused,
+    not opened (its open would hold one of the shell's threads, waiting
+    for a writer, for good).
+    """
+
+    timeout = 30
+    """Seconds before trial gives up on an open that waits (the bug)."""
+
+    def test_refused(self):
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        with open(os.path.join(root, "f"), "wb") as f:
+            f.write(b"data")
+        self.addCleanup(self.unblock, os.path.join(root, "f"))
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root,
+                            backend=FifoSwapBackend(root))
+        self.addCleanup(shell.whenIdle)
+        return self.assertFailure(shell.openForReading(("f",)),
+                                  PermissionDenied)
+
+    def unblock(self, fifo):
+        """
+        Open C{fifo}'s writing end, so that a thread waiting to read it
+        (should its open have been made) goes on and the process can end.
+        """
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
