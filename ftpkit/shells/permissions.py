@@ -17,7 +17,11 @@ path it touches:
     - C{set-time}: L{setModificationTime};
     - C{chmod}: L{setPermissions} (C{SITE CHMOD}).
 
-A missing permission is L{PermissionDenied}. The quota counts the bytes of
+A missing permission is L{PermissionDenied}. Where the table has
+permissions per directory and the wrapped shell has symbolic links
+(L{ftpkit.interfaces.IFTPShellResolve}), the permission must be granted
+where a path leads too: a link in C{/incoming} (writable) to C{/docs}
+(read-only) does not make C{/docs} writable. The quota counts the bytes of
 the user's files (L{QuotaUsage}) plus those being uploaded; an upload
 going past it is discarded and its L{IWriteFile.close} fails with
 L{QuotaExceeded} (C{552}). The file quota counts the user's files and
@@ -35,7 +39,7 @@ from ftpkit.errors import (
     NoSuchFile,
     PermissionDenied,
 )
-from ftpkit.interfaces import IFTPShellResume, IRandomWriteFile
+from ftpkit.interfaces import IFTPShellResolve, IFTPShellResume, IRandomWriteFile
 from ftpkit.protocol import paths
 from ftpkit.shells.quotas import (
     QuotaRandomWriteFile,
@@ -134,15 +138,48 @@ class PermissionShell(ShellWrapper):
         self._quota = quota
         self._fileQuota = fileQuota
         self._usage = usage if limited else None
+        self._resolves = (bool(table.overrides)
+                          and IFTPShellResolve.providedBy(shell))
 
-    def _check(self, permission, *pathList):
+    def _allows(self, permission):
         """
-        @raise PermissionDenied: unless C{permission} is granted at every
-            path.
+        @return: the test of whether C{permission} is granted at a path.
         """
-        for path in pathList:
-            if not self._table.allows(path, permission):
+        return lambda path: self._table.allows(path, permission)
+
+    def _checked(self, allowed, pathList, then=lambda: None):
+        """
+        Call C{then} once C{allowed} holds at every path, and where each
+        leads (when that can differ: see the module's description).
+
+        @param allowed: a test of a path.
+        @param pathList: the paths.
+        @param then: called with no argument.
+        @return: a Deferred with what C{then} gives, or failing with
+            L{PermissionDenied}.
+        """
+        if not all(map(allowed, pathList)):
+            return defer.fail(PermissionDenied())
+        if not self._resolves:
+            return defer.maybeDeferred(then)
+        return self._leadsAllowed(allowed, list(pathList)).addCallback(
+            lambda _: then())
+
+    def _leadsAllowed(self, allowed, pathList):
+        """
+        @return: a Deferred firing once C{allowed} holds where each path
+            leads (resolved one after another), or failing with
+            L{PermissionDenied}.
+        """
+        if not pathList:
+            return defer.succeed(None)
+
+        def check(resolved):
+            if resolved is not None and not allowed(resolved):
                 raise PermissionDenied()
+            return self._leadsAllowed(allowed, pathList[1:])
+
+        return self._shell.resolve(pathList[0]).addCallback(check)
 
     def _statOrNone(self, path):
         """
@@ -185,9 +222,8 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.stat}: needs C{list} or C{read}.
         """
-        if not self._mayLook(path):
-            return defer.fail(PermissionDenied())
-        return self._shell.stat(path)
+        return self._checked(self._mayLook, [path],
+                             lambda: self._shell.stat(path))
 
     @defer.inlineCallbacks
     def available(self, path):
@@ -197,8 +233,7 @@ class PermissionShell(ShellWrapper):
         with a byte quota, no more than the quota leaves (the bytes stored
         and those of uploads in progress taken off), if that is less.
         """
-        if not self._mayLook(path):
-            raise PermissionDenied()
+        yield self._checked(self._mayLook, [path])
         room = yield self._shell.available(path)
         if self._quota is not None:
             used = yield self._usage.current()
@@ -209,47 +244,48 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.list}: needs C{list}.
         """
-        return defer.maybeDeferred(self._check, "list", path).addCallback(
-            lambda _: self._shell.list(path))
+        return self._checked(self._allows("list"), [path],
+                             lambda: self._shell.list(path))
 
     def listNames(self, path):
         """
         See L{IFTPShellNames.listNames}: needs C{list} (only provided when
         the wrapped shell provides it).
         """
-        return defer.maybeDeferred(self._check, "list", path).addCallback(
-            lambda _: self._shell.listNames(path))
+        return self._checked(self._allows("list"), [path],
+                             lambda: self._shell.listNames(path))
 
     def listSome(self, path, names):
         """
         See L{ftpkit.interfaces.IFTPShellListSome.listSome}: needs C{list}
         (only provided when the wrapped shell provides it).
         """
-        return defer.maybeDeferred(self._check, "list", path).addCallback(
-            lambda _: self._shell.listSome(path, names))
+        return self._checked(self._allows("list"), [path],
+                             lambda: self._shell.listSome(path, names))
 
     def openListing(self, path):
         """
         See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
         needs C{list} (only provided when the wrapped shell provides it).
         """
-        return defer.maybeDeferred(self._check, "list", path).addCallback(
-            lambda _: self._shell.openListing(path))
+        return self._checked(self._allows("list"), [path],
+                             lambda: self._shell.openListing(path))
 
     def openForReading(self, path, offset=0):
         """
         See L{IFTPShell.openForReading}: needs C{read}.
         """
-        return defer.maybeDeferred(self._check, "read", path).addCallback(
-            lambda _: self._shell.openForReading(path, offset))
+        return self._checked(self._allows("read"), [path],
+                             lambda: self._shell.openForReading(path, offset))
 
     def hash(self, path, algorithm, start=0, end=None):
         """
         See L{IFTPShellHash.hash}: needs C{read} (only provided when the
         wrapped shell provides it).
         """
-        return defer.maybeDeferred(self._check, "read", path).addCallback(
-            lambda _: self._shell.hash(path, algorithm, start, end))
+        return self._checked(
+            self._allows("read"), [path],
+            lambda: self._shell.hash(path, algorithm, start, end))
 
     @defer.inlineCallbacks
     def makeDirectory(self, path):
@@ -257,7 +293,7 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShell.makeDirectory}: needs C{mkdir}; with a file quota,
         room for one more entry (L{DirectoryOverFileQuota} otherwise).
         """
-        self._check("mkdir", path)
+        yield self._checked(self._allows("mkdir"), [path])
         usage = self._usage
         if usage is None:
             return (yield self._shell.makeDirectory(path))
@@ -278,7 +314,7 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShell.removeDirectory}: needs C{delete}; gives its entry
         back to the file quota.
         """
-        self._check("delete", path)
+        yield self._checked(self._allows("delete"), [path])
         result = yield self._shell.removeDirectory(path)
         if self._usage is not None:
             self._usage.adjust(0, files=-1)
@@ -290,7 +326,7 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShell.removeFile}: needs C{delete}; frees quota (its
         bytes, and its entry).
         """
-        self._check("delete", path)
+        yield self._checked(self._allows("delete"), [path])
         usage = self._usage
         size = (yield self._sizeOf(path)) if usage is not None else 0
         yield self._shell.removeFile(path)
@@ -308,7 +344,7 @@ class PermissionShell(ShellWrapper):
         fill C{/pub/readonly} past it. A replaced target frees quota (its
         bytes, and its entry). A path renamed to itself replaces nothing.
         """
-        self._check("rename", fromPath, toPath)
+        yield self._checked(self._allows("rename"), [fromPath, toPath])
         table = self._table
         if table.rulesBelow(fromPath) or table.rulesBelow(toPath):
             raise PermissionDenied()
@@ -324,16 +360,17 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.setModificationTime}: needs C{set-time}.
         """
-        return defer.maybeDeferred(self._check, "set-time", path).addCallback(
-            lambda _: self._shell.setModificationTime(path, when))
+        return self._checked(
+            self._allows("set-time"), [path],
+            lambda: self._shell.setModificationTime(path, when))
 
     def setPermissions(self, path, mode):
         """
         See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}: needs
         C{chmod} (only provided when the wrapped shell provides it).
         """
-        return defer.maybeDeferred(self._check, "chmod", path).addCallback(
-            lambda _: self._shell.setPermissions(path, mode))
+        return self._checked(self._allows("chmod"), [path],
+                             lambda: self._shell.setPermissions(path, mode))
 
     def openForWriting(self, path, offset=0, append=False):
         """
@@ -367,7 +404,8 @@ class PermissionShell(ShellWrapper):
         @return: a Deferred firing with the L{IWriteFile}.
         """
         inPlace = bool(append or offset)
-        self._check("append" if inPlace else "write", path)
+        yield self._checked(self._allows("append" if inPlace else "write"),
+                            [path])
         usage = self._usage
         if usage is None:
             return (yield opening())

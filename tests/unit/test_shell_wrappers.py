@@ -15,6 +15,7 @@ from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellHash,
     IFTPShellNames,
+    IFTPShellResolve,
 )
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
@@ -162,6 +163,15 @@ class _RecordingShell:
         return method
 
 
+@implementer_only(IFTPShell, *(extra for extra in OPTIONAL_SHELL_INTERFACES
+                                if extra is not IFTPShellResolve))
+class _LinklessRecordingShell(_RecordingShell):
+    """
+    A L{_RecordingShell} of a storage without symbolic links (no
+    L{IFTPShellResolve}): a permission shell checks the paths alone.
+    """
+
+
 def _methods(interface):
     """
     @return: the names of the methods C{interface} declares.
@@ -235,7 +245,7 @@ class ShellWrapperTests(unittest.TestCase):
         L{PermissionShell} forwards C{setPermissions} where the user has
         the C{chmod} permission, and refuses it elsewhere.
         """
-        inner = _RecordingShell()
+        inner = _LinklessRecordingShell()
         shell = PermissionShell(inner, PermissionTable(["list"],
                                                        {("d",): ["chmod"]}))
         self.failureResultOf(shell.setPermissions(("f",), 0o600),
