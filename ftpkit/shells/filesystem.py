@@ -338,9 +338,14 @@ class FilesystemShell:
 
     def resolve(self, path):
         """
-        See L{ftpkit.interfaces.IFTPShellResolve.resolve}.
+        See L{ftpkit.interfaces.IFTPShellResolve.resolve}: an C{lstat} a
+        segment, run at once where short calls may be
+        (L{ftpkit.shells.shortcalls}), since it comes before each command
+        a rule about names (C{--hide-dotfiles}) or per-directory
+        permissions let through.
         """
-        return self._run(self._resolveUnder, path)
+        return (self._runShort(self._resolveUnder, path)
+                or self._run(self._resolveUnder, path))
 
     def _resolveUnder(self, path):
         """
