@@ -332,7 +332,9 @@ class HungWorkerTests(unittest.TestCase):
         replies = client.makefile("rb")
         first = replies.readline()
         self.assertTrue(first.startswith(b"220 "), first)
-        self.assertTrue(os.path.exists(marker))
+        # The worker makes the marker after the greeting, then dies.
+        server.waitFor(lambda: os.path.exists(marker),
+                       "the first worker to greet to die")
         client.sendall(b"NOOP\r\n")
         second = replies.readline()
         self.assertTrue(second.startswith(b"200 "), second)
