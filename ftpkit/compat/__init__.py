@@ -16,8 +16,9 @@ One module a job, each listing the private names it reads and why:
       under it: replies and closing records sent in the turn that made
       them.
     - L{ftpkit.compat.openssl}: pyOpenSSL's binding of OpenSSL
-      (C{SSL._lib}): session reuse, session ID contexts, and the bytes
-      waiting in a connection's memory buffers.
+      (C{SSL._lib}): session reuse, session ID contexts, the bytes
+      waiting in a connection's memory buffers, and a control
+      connection's records read and written with OpenSSL's own calls.
     - L{ftpkit.compat.eventloop}: the reactor's next-turn queue and
       C{epoll} object, and Python's bare C{accept}.
 
@@ -39,11 +40,17 @@ from C{ftpkit.compat} itself, as it was when this was one module.
 
 from ftpkit.compat.eventloop import acceptBare, afterThisTurn, readyDescriptor
 from ftpkit.compat.openssl import (
+    feedRecords,
     inputWaiting,
+    memoryHandles,
+    plaintextWaiting,
+    readPlaintext,
     recordsWaiting,
     renameSessionContext,
     sessionReused,
     sessionReusedAvailable,
+    takeRecords,
+    writePlaintext,
 )
 from ftpkit.compat.starttls import (
     dropTLSLayer,
@@ -73,9 +80,13 @@ __all__ = [
     "closeAtOnce",
     "closeTLSAtOnce",
     "dropTLSLayer",
+    "feedRecords",
     "flushTLSWrites",
     "inputWaiting",
+    "memoryHandles",
+    "plaintextWaiting",
     "queueIsEmpty",
+    "readPlaintext",
     "readyDescriptor",
     "recordsWaiting",
     "renameSessionContext",
@@ -86,9 +97,11 @@ __all__ = [
     "sessionReused",
     "sessionReusedAvailable",
     "startTLSWith",
+    "takeRecords",
     "tlsLayer",
     "underTLS",
     "writePlain",
     "writeSideClosed",
+    "writePlaintext",
     "writeThroughTLS",
 ]

@@ -21,6 +21,15 @@ needs.
       L{inputWaiting}), so that the control connection's TLS layer
       (L{ftpkit.control.tlslayer}) need not raise C{WantReadError} to learn
       there are none; fallback: Twisted's layer as it is.
+    - C{OpenSSL.SSL._lib.SSL_read}, C{SSL_write}, C{BIO_read},
+      C{BIO_write}, C{SSL_pending}, the connection's C{_ssl} and
+      C{Connection._raise_ssl_error}: a control connection's records read
+      and written with OpenSSL's own calls, past pyOpenSSL's wrappers
+      (L{memoryHandles}, L{plaintextWaiting}, L{feedRecords}, L{readPlaintext},
+      L{writePlaintext}, L{takeRecords}): each wrapper checks its
+      arguments, and on success too its context's callback helpers and
+      C{SSL_get_error}, some ten Python-level calls per record; fallback:
+      pyOpenSSL's C{bio_write}, C{recv}, C{send} and C{bio_read}.
 """
 
 from twisted.logger import Logger
@@ -112,3 +121,128 @@ def inputWaiting(connection):
     if bio is None or _bioMemData is None:
         return None
     return _bioMemData(bio, _NULL) + connection.pending()
+
+
+_lib = getattr(SSL, "_lib", None)
+_ffi = getattr(SSL, "_ffi", None)
+_RAW_NAMES = ("SSL_read", "SSL_write", "SSL_pending", "BIO_read",
+              "BIO_write", "BIO_get_mem_data")
+if (_ffi is None or not all(hasattr(_lib, name) for name in _RAW_NAMES)
+        or not hasattr(getattr(SSL, "Connection", None),
+                       "_raise_ssl_error")):  # pragma: no cover
+    _lib = None
+else:
+    _SSL_read = _lib.SSL_read
+    _SSL_write = _lib.SSL_write
+    _SSL_pending = _lib.SSL_pending
+    _BIO_read = _lib.BIO_read
+    _BIO_write = _lib.BIO_write
+    _allocate = _ffi.new_allocator(should_clear_after_alloc=False)
+    _unpack = _ffi.unpack
+
+_READ_SIZE = 2 ** 15
+"""The most plaintext one L{readPlaintext} asks OpenSSL for, as Twisted's
+layer reads."""
+
+
+def memoryHandles(connection):
+    """
+    @param connection: an L{SSL.Connection} made with memory buffers (no
+        socket).
+    @return: C{(ssl, incoming, outgoing)}, its OpenSSL handle and its two
+        memory buffers, for L{feedRecords}, L{readPlaintext},
+        L{writePlaintext} and L{takeRecords}; C{None} when this pyOpenSSL
+        no longer lets ftpkit reach them (the caller then uses
+        pyOpenSSL's own calls).
+    """
+    if _lib is None or _bioMemData is None:
+        return None
+    handles = (getattr(connection, "_ssl", None),
+               getattr(connection, "_into_ssl", None),
+               getattr(connection, "_from_ssl", None))
+    if None in handles:
+        return None
+    return handles
+
+
+def plaintextWaiting(handles):
+    """
+    L{inputWaiting} from L{memoryHandles}.
+
+    @param handles: L{memoryHandles} of the connection.
+    @return: how many bytes a read could still work on.
+    """
+    return _bioMemData(handles[1], _NULL) + _SSL_pending(handles[0])
+
+
+def feedRecords(handles, data):
+    """
+    Give OpenSSL TLS records received, as C{bio_write} does.
+
+    @param handles: L{memoryHandles} of the connection.
+    @param data: the bytes received.
+    @return: whether they were all taken (a memory buffer takes all or,
+        out of memory, nothing: the caller then calls C{bio_write}, which
+        raises pyOpenSSL's error).
+    """
+    return _BIO_write(handles[1], data, len(data)) == len(data)
+
+
+def readPlaintext(handles, connection, size):
+    """
+    Read the application data of the next record OpenSSL holds, as
+    C{recv} does.
+
+    @param handles: L{memoryHandles} of C{connection}.
+    @param connection: the L{SSL.Connection}.
+    @param size: how many bytes the caller knows to wait (L{inputWaiting}:
+        the plaintext is shorter than its records); when it is unknown or
+        not between 0 and 32 KiB, 32 KiB are asked for, as Twisted's layer
+        does.
+    @return: the bytes.
+    @raise SSL.Error: as C{recv} raises it: C{WantReadError} when OpenSSL
+        needs more of a record first, C{ZeroReturnError} once the peer's
+        close_notify was read, and so on.
+    """
+    ssl = handles[0]
+    if size is None or not 0 < size < _READ_SIZE:
+        size = _READ_SIZE
+    buffer = _allocate("char[]", size)
+    result = _SSL_read(ssl, buffer, size)
+    if result > 0:
+        return _unpack(buffer, result)
+    connection._raise_ssl_error(ssl, result)
+    raise SSL.WantReadError()  # pragma: no cover (SSL_ERROR_NONE)
+
+
+def writePlaintext(handles, connection, data):
+    """
+    Encrypt application data, as C{send} does.
+
+    @param handles: L{memoryHandles} of C{connection}.
+    @param connection: the L{SSL.Connection}.
+    @param data: the bytes, at most a record's worth (16 KiB).
+    @return: how many were taken.
+    @raise SSL.Error: as C{send} raises it (C{WantReadError} while a
+        handshake waits for the peer).
+    """
+    ssl = handles[0]
+    result = _SSL_write(ssl, data, len(data))
+    if result <= 0:
+        connection._raise_ssl_error(ssl, result)
+    return result
+
+
+def takeRecords(handles):
+    """
+    Take the TLS records OpenSSL wrote, to be sent.
+
+    @param handles: L{memoryHandles} of the connection.
+    @return: the bytes; C{b""} when there are none.
+    """
+    outgoing = handles[2]
+    size = _bioMemData(outgoing, _NULL)
+    if size <= 0:
+        return b""
+    buffer = _allocate("char[]", size)
+    return _unpack(buffer, _BIO_read(outgoing, buffer, size))

@@ -35,7 +35,7 @@ from twisted.protocols.tls import TLSMemoryBIOProtocol
 
 from ftpkit.compat.openssl import SSL, recordsWaiting
 from ftpkit.compat.starttls import flushTLSWrites, tlsLayer
-from ftpkit.compat.tcp import closeAtOnce, sendNow, unqueued
+from ftpkit.compat.tcp import closeAtOnce, unqueued
 
 
 class _SendsAtOnce:
@@ -63,10 +63,18 @@ class _SendsAtOnce:
 
         @param data: bytes of TLS records.
         """
-        if unqueued(self.connection):
-            data = data[sendNow(self.connection, data):]
-            if not data:
-                return
+        connection = self.connection
+        try:
+            # unqueued() and sendNow(), without the two calls: this is
+            # every record of a control connection.
+            if (connection.connected and not connection.disconnecting
+                    and not connection.dataBuffer
+                    and not connection._tempDataBuffer):
+                data = data[connection.socket.send(data):]
+                if not data:
+                    return
+        except (AttributeError, OSError):
+            pass
         self.below.write(data)
 
     def writeSequence(self, iovec):

@@ -13,7 +13,12 @@ repeated for nothing taken out, the protocol and its records unchanged:
   - the transport's interfaces declared on the layer with one call, as
     Twisted's ten calls leave them, not one call per interface;
   - one L{TLSMemoryBIOFactory} per context factory, not one per
-    connection.
+    connection;
+  - once the handshake is done, records given to OpenSSL, and replies
+    encrypted and taken out, with OpenSSL's own calls
+    (L{ftpkit.compat.memoryHandles}): pyOpenSSL's C{bio_write},
+    C{recv}, C{send} and C{bio_read} check their arguments and, on
+    success too, the context's callback helpers and C{SSL_get_error}.
 """
 
 import weakref
@@ -97,6 +102,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
     connection was lost, where Twisted's would read on from nothing."""
 
     _ending = False
+    _handles = None
 
     def makeConnection(self, transport):
         """
@@ -112,6 +118,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
             BufferingTLSTransport.makeConnection(self, transport)
             return
         self._tlsConnection = creator(self)
+        self._handles = compat.memoryHandles(self._tlsConnection)
         self._appSendBuffer = []
         _declareAsTwisted(self, transport)
         Protocol.makeConnection(self, transport)
@@ -146,15 +153,38 @@ class ControlTLSProtocol(BufferingTLSTransport):
             TLSMemoryBIOProtocol.write(self, data)
             return
         connection = self._tlsConnection
+        handles = self._handles
         try:
-            connection.send(data)
+            if handles is None:
+                connection.send(data)
+            else:
+                compat.writePlaintext(handles, connection, data)
         except WantReadError:
             self._bufferedWrite(data)
             return
         except Error:
             self._tlsShutdownFinished(Failure())
             return
-        self.transport.write(connection.bio_read(2 ** 15))
+        if handles is None:
+            self.transport.write(connection.bio_read(2 ** 15))
+        else:
+            self.transport.write(compat.takeRecords(handles))
+
+    def dataReceived(self, data):
+        """
+        Give OpenSSL the records received and deliver what they hold, as
+        L{TLSMemoryBIOProtocol.dataReceived} does; once the handshake is
+        done, with OpenSSL's own calls.
+
+        @param data: bytes of TLS records.
+        """
+        handles = self._handles
+        if (handles is None or not self._handshakeDone
+                or self._appSendBuffer or self._lostTLSConnection
+                or not compat.feedRecords(handles, data)):
+            BufferingTLSTransport.dataReceived(self, data)
+            return
+        self._flushReceiveBIO()
 
     def _flushSendBIO(self):
         """
@@ -164,6 +194,10 @@ class ControlTLSProtocol(BufferingTLSTransport):
         """
         if not FOLLOWS_TWISTED:
             TLSMemoryBIOProtocol._flushSendBIO(self)
+        elif self._handles is not None:
+            records = compat.takeRecords(self._handles)
+            if records:
+                self.transport.write(records)
         elif self._tlsConnection is not None and compat.recordsWaiting(
                 self._tlsConnection) != 0:
             TLSMemoryBIOProtocol._flushSendBIO(self)
@@ -179,11 +213,19 @@ class ControlTLSProtocol(BufferingTLSTransport):
             BufferingTLSTransport._flushReceiveBIO(self)
             return
         connection = self._tlsConnection
+        handles = self._handles
         while not self._lostTLSConnection:
-            if not self._ending and compat.inputWaiting(connection) == 0:
+            if handles is None:
+                waiting = compat.inputWaiting(connection)
+            else:
+                waiting = compat.plaintextWaiting(handles)
+            if not self._ending and waiting == 0:
                 break
             try:
-                data = connection.recv(2 ** 15)
+                if handles is None:
+                    data = connection.recv(2 ** 15)
+                else:
+                    data = compat.readPlaintext(handles, connection, waiting)
             except WantReadError:
                 break
             except ZeroReturnError:
@@ -193,7 +235,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
                 self._tlsShutdownFinished(Failure())
             else:
                 if not self._aborted:
-                    ProtocolWrapper.dataReceived(self, data)
+                    self.wrappedProtocol.dataReceived(data)
         self._flushSendBIO()
 
     def connectionLost(self, reason):
@@ -205,6 +247,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
         """
         self._ending = True
         BufferingTLSTransport.connectionLost(self, reason)
+        self._handles = None
 
 
 _layerFactories = weakref.WeakKeyDictionary()

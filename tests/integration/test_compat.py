@@ -181,6 +181,56 @@ class PrivateNamesTests(unittest.TestCase):
                            changed("OpenSSL.SSL._lib.BIO_get_mem_data"))
         self.assertEqual(compat.inputWaiting(connection), 0)
 
+    def test_memoryHandles(self):
+        """
+        pyOpenSSL's binding still exposes the OpenSSL calls, and a
+        connection the handles, that the control connection's TLS layer
+        reads and writes its records with
+        (L{ftpkit.compat.openssl.memoryHandles}): a handshake's records
+        pass from one connection to the other, then a line each way.
+        """
+        from ftpkit.compat import openssl
+        from ftpkit.control.tls import makeContextFactory
+        from tests.tlssupport import makeCertificate
+
+        factory = makeContextFactory(
+            makeCertificate(scratchDirectory(self))[2])
+        server = factory.serverConnectionForTLS(None)
+        server.set_accept_state()
+        client = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        client.set_connect_state()
+        handles = openssl.memoryHandles(server)
+        self.assertIsNotNone(handles, changed(
+            "OpenSSL.SSL._lib's record calls, Connection._raise_ssl_error"
+            " or a connection's _ssl, _into_ssl and _from_ssl"))
+        for _ in range(4):
+            for side in (client, server):
+                try:
+                    side.do_handshake()
+                except SSL.WantReadError:
+                    pass
+            try:
+                records = client.bio_read(2 ** 16)
+            except SSL.WantReadError:
+                records = b""
+            self.assertTrue(openssl.feedRecords(handles, records))
+            records = openssl.takeRecords(handles)
+            if records:
+                client.bio_write(records)
+        client.send(b"NOOP\r\n")
+        self.assertTrue(openssl.feedRecords(handles, client.bio_read(4096)))
+        waiting = openssl.plaintextWaiting(handles)
+        self.assertGreater(waiting, 0)
+        self.assertEqual(openssl.readPlaintext(handles, server, waiting),
+                         b"NOOP\r\n")
+        with self.assertRaises(SSL.WantReadError):
+            openssl.readPlaintext(handles, server, 0)
+        self.assertEqual(openssl.writePlaintext(handles, server, b"200 ok"),
+                         6)
+        client.bio_write(openssl.takeRecords(handles))
+        self.assertEqual(client.recv(100), b"200 ok")
+        self.assertEqual(openssl.takeRecords(handles), b"")
+
     async def test_tlsRecordsAtOnce(self):
         """
         L{compat.sendRecordsAtOnce} puts its sender under the TLS layer

@@ -19,7 +19,7 @@ from zope.interface import providedBy
 from ftpkit import compat
 from ftpkit.compat import openssl
 from ftpkit.control import tlslayer
-from tests.tlssupport import FTPSTestsMixin, clientContext
+from tests.tlssupport import FTPSTestsMixin, clientContext, readToEnd
 
 
 def countWantRead(case):
@@ -47,6 +47,29 @@ def countWantRead(case):
     for name in ("do_handshake", "bio_read", "recv"):
         counting(name)
     return raised
+
+
+def countWrapperCalls(case):
+    """
+    Record every call of pyOpenSSL's wrappers that carry a control
+    connection's records and plaintext while a test runs.
+
+    @param case: the test.
+    @return: the list the names of those calls go to.
+    """
+    called = []
+
+    def counting(name):
+        original = getattr(SSL.Connection, name)
+
+        def call(self, *args):
+            called.append(name)
+            return original(self, *args)
+        case.patch(SSL.Connection, name, call)
+
+    for name in ("bio_write", "recv", "send", "bio_read"):
+        counting(name)
+    return called
 
 
 class _Client:
@@ -211,6 +234,69 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         client.records(b"NOOP\r\n", b"PBSZ 0\r\n")
         self.assertEqual(await self.inThread(client.replies, 2),
                          [b"200 NOOP ok", b"200 PBSZ=0"])
+
+    async def test_pastWrappers(self):
+        """
+        Once the handshake is done, the records a command came in are given
+        to OpenSSL, and its reply encrypted and taken out, with OpenSSL's
+        own calls: none of pyOpenSSL's wrappers runs.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        called = countWrapperCalls(self)
+        client.records(b"NOOP\r\n", b"PB", b"SZ 0\r\n")
+        self.assertEqual(await self.inThread(client.replies, 2),
+                         [b"200 NOOP ok", b"200 PBSZ=0"])
+        self.assertEqual(called, [])
+
+    async def test_wrappersWithoutHandles(self):
+        """
+        Where OpenSSL's calls cannot be reached, pyOpenSSL's wrappers carry
+        the records, and the session is the same.
+        """
+        self.patch(openssl, "_lib", None)
+        called = countWrapperCalls(self)
+        client = await self.client()
+        client.records(b"NOOP\r\n", b"PB", b"SZ 0\r\n")
+        self.assertEqual(await self.inThread(client.replies, 2),
+                         [b"200 NOOP ok", b"200 PBSZ=0"])
+        self.assertIn("recv", called)
+        self.assertIn("send", called)
+
+    async def test_corruptRecord(self):
+        """
+        A record that fails its integrity check after the handshake ends
+        the session with a TLS alert (OpenSSL's error, raised as pyOpenSSL
+        raises it), with no error logged.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        session = self.session()
+        client.tls.write(b"NOOP\r\n")
+        record = bytearray(client.outgoing.read())
+        record[-1] ^= 0xFF
+        client.sock.sendall(bytes(record))
+        rest = await self.inThread(readToEnd, client.sock)
+        self.assertEqual(rest[:1], b"\x15")
+        self.assertTrue(session._lost)
+
+    async def test_closeNotify(self):
+        """
+        The client's close_notify after the handshake ends the session.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        session = self.session()
+        try:
+            client.tls.unwrap()
+        except ssl.SSLWantReadError:
+            pass
+        client.flush()
+        await self.inThread(readToEnd, client.sock)
+        self.assertTrue(session._lost)
 
     async def test_noWantRead(self):
         """
