@@ -23,7 +23,7 @@ repeated for nothing taken out, the protocol and its records unchanged:
 
 import weakref
 
-from OpenSSL.SSL import Error, WantReadError, ZeroReturnError
+from OpenSSL.SSL import Error, SysCallError, WantReadError, ZeroReturnError
 from twisted.internet.protocol import Protocol
 from twisted.protocols.policies import ProtocolWrapper
 from twisted.protocols.tls import (
@@ -219,8 +219,18 @@ class ControlTLSProtocol(BufferingTLSTransport):
                 waiting = compat.inputWaiting(connection)
             else:
                 waiting = compat.plaintextWaiting(handles)
-            if not self._ending and waiting == 0:
-                break
+            if waiting == 0:
+                if not self._ending:
+                    break
+                if handles is not None and self._handshakeDone:
+                    # The connection ended with nothing left to read and
+                    # no close_notify read: Twisted's layer reads once
+                    # more, and pyOpenSSL raises OpenSSL's unexpected-EOF
+                    # error (an exception, and a Failure with its
+                    # traceback). The same error, without the read.
+                    self._tlsShutdownFinished(
+                        Failure(SysCallError(-1, "Unexpected EOF")))
+                    break
             try:
                 if handles is None:
                     data = connection.recv(2 ** 15)
@@ -241,7 +251,9 @@ class ControlTLSProtocol(BufferingTLSTransport):
     def connectionLost(self, reason):
         """
         The connection ended: what is left in the buffers is read to its
-        end as Twisted's layer does (its last read tells how TLS ended).
+        end as Twisted's layer does (its last read tells how TLS ended;
+        with nothing left after the handshake, it ended without the
+        peer's close_notify).
 
         @param reason: why.
         """

@@ -368,6 +368,32 @@ class CloseTests(FTPSTestsMixin, unittest.TestCase):
         self.assertIsNone(session._closing)
         self.assertEqual(await self.inThread(self.readToEnd, client), b"")
 
+    async def test_noReadAtTheEnd(self):
+        """
+        A session closed with nothing left to read ends as Twisted's layer
+        ends it (the protocol is told the connection was lost, OpenSSL's
+        unexpected-EOF error being what Twisted's last read finds), without
+        that read.
+        """
+        from twisted.internet.error import ConnectionLost
+
+        client, session = await self.loggedOn()
+        reads = []
+
+        def read(*args):
+            reads.append(args)
+            raise SSL.WantReadError()
+        self.patch(compat, "readPlaintext", read)
+        reasons = []
+        lost = session.connectionLost
+        self.patch(session, "connectionLost",
+                   lambda reason: (reasons.append(reason), lost(reason)))
+        session.close()
+        self.assertEqual(reads, [])
+        self.assertEqual([reason.type for reason in reasons],
+                         [ConnectionLost])
+        self.assertEqual(await self.inThread(self.readToEnd, client), b"")
+
     async def test_quit(self):
         """
         C{QUIT} gets C{221}, then the end of the TLS stream.
