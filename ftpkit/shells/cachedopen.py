@@ -78,6 +78,10 @@ def _loadSyscall():
 _syscall = _loadSyscall()
 
 _GIVE_UP = frozenset([errno.ENOSYS, errno.EPERM, errno.EINVAL, errno.E2BIG])
+
+_MAKES_FILE = os.O_CREAT | (getattr(os, "O_TMPFILE", 0) & ~os.O_DIRECTORY)
+"""Flags with which an open may make a file, and so takes a mode
+(C{openat2} refuses a mode with neither)."""
 """Errors meaning C{openat2} cannot be used here at all."""
 
 
@@ -121,7 +125,7 @@ def openWithoutLinks(path, flags, mode=0o777):
     """
     syscall = _syscall
     if syscall is not None:
-        how = _OpenHow(flags, mode if flags & os.O_CREAT else 0,
+        how = _OpenHow(flags, mode if flags & _MAKES_FILE else 0,
                        _RESOLVE_NO_SYMLINKS)
         fd = syscall(_SYS_OPENAT2, _AT_FDCWD, path, ctypes.byref(how),
                      ctypes.sizeof(how))

@@ -2,11 +2,13 @@
 L{FileWriter}: a file of L{ftpkit.shells.filesystem.FilesystemShell}
 opened for an upload. Its bytes go through a L{QueuedWriter} (or, through
 its descriptor, L{IDescriptorFile}, inside the kernel); it commits the
-upload (an atomic rename, or a hard link for a new file only), or keeps
-what an upload cut short received as a partial upload, or discards it.
+upload (an atomic rename, or a hard link for a new file only: the file's
+first name, for a file that had none), or keeps what an upload cut short
+received as a partial upload, or discards it.
 """
 
 import errno
+import functools
 import os
 
 from twisted.internet.defer import Deferred, succeed
@@ -69,7 +71,8 @@ class FileWriter:
     _descriptorGiven = False
 
     def __init__(self, run, fd, temporary, target, position, start=None,
-                 resumed=False, runShort=None, exclusive=False):
+                 resumed=False, runShort=None, exclusive=False,
+                 anonymous=False):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -84,16 +87,22 @@ class FileWriter:
         @param runShort: see L{FileDescriptor.runShort}, or C{None}.
         @param exclusive: the temporary file becomes the target only if no
             file of that name exists by then (L{AlreadyExists} otherwise).
+        @param anonymous: C{fd} is a file with no name yet
+            (L{uploads.createAnonymous}; C{temporary} is then C{None}),
+            which gets the target's name at close, or a temporary one to
+            replace a file of that name that appeared meanwhile (unless
+            C{exclusive}).
         """
         self._exclusive = exclusive
+        self._anonymous = anonymous
         self._run = run
         self._runShort = runShort
         self._fd = fd
         self._temporary = temporary
         self._target = target
         self._start = start
-        self._truncate = position is not None and (temporary is None
-                                                   or resumed)
+        self._truncate = position is not None and (
+            (temporary is None and not anonymous) or resumed)
         self._consumer = QueuedWriter(run, fd, position, runShort)
         self._started = False
         self._outcome = PENDING
@@ -116,7 +125,8 @@ class FileWriter:
         self._descriptorGiven = True
         runShort = None
         if self._runShort is not None:
-            runShort = self._runShortUnlessFreeing
+            runShort = functools.partial(self._runShortUnlessFreeing,
+                                         self._replaced)
         return FileDescriptor(self._fd, position, None, self._run,
                               self._commitAt, runShort=runShort)
 
@@ -139,7 +149,8 @@ class FileWriter:
         """
         if self._first():
             finishing = self._consumer.drain()
-            finishing.addCallback(lambda ignored: self._runEnd(self._commit))
+            finishing.addCallback(
+                lambda ignored: self._runEnd(self._commit, self._replaced))
             finishing.addErrback(self._discard)
             finishing.addBoth(self._store)
         return self._whenDone()
@@ -151,7 +162,7 @@ class FileWriter:
         upload (an empty one is removed). Nothing to do once the server
         committed the file.
         """
-        return self._end(self._keep)
+        return self._end(self._keep, self._keptOver)
 
     def discard(self):
         """
@@ -159,16 +170,18 @@ class FileWriter:
         file is removed, and a file written in place is cut back to its
         length before the upload.
         """
-        return self._end(lambda: self._cleanUp(cutBack=True))
+        return self._end(lambda: self._cleanUp(cutBack=True), self._removed)
 
-    def _end(self, blocking):
+    def _end(self, blocking, frees):
         """
         Unless L{close}, L{abort} or L{discard} was called already: wait
-        for a write in flight, then run C{blocking} in a disk thread.
+        for a write in flight, then run C{blocking} (L{_runEnd}).
+
+        @param frees: as for L{_runEnd}.
         """
         if self._first():
             finishing = self._consumer.drain()
-            finishing.addBoth(lambda ignored: self._runEnd(blocking))
+            finishing.addBoth(lambda ignored: self._runEnd(blocking, frees))
             finishing.addBoth(self._store)
         return self._whenDone()
 
@@ -188,7 +201,7 @@ class FileWriter:
             return False
         return True
 
-    def _runEnd(self, blocking):
+    def _runEnd(self, blocking, frees):
         """
         Run the blocking end of the upload (its commit, or its clean-up):
         at once where the shell allows it and the upload wrote no more
@@ -198,56 +211,95 @@ class FileWriter:
         its new end; the bytes that went through L{descriptor} are not
         counted here).
 
+        @param frees: what C{blocking} may drop the last name of (see
+            L{_runShortUnlessFreeing}).
         @return: a L{Deferred} with its outcome.
         """
         if (self._runShort is not None and not self._descriptorGiven
                 and not self._truncate
                 and self._consumer.written <= SHORT_UPLOAD_SIZE):
-            ending = self._runShortUnlessFreeing(blocking)
+            ending = self._runShortUnlessFreeing(frees, blocking)
             if ending is not None:
                 return ending
         return self._run(blocking)
 
-    def _runShortUnlessFreeing(self, function, *args):
+    def _runShortUnlessFreeing(self, frees, function, *args):
         """
         Run C{function(*args)} at once where the shell allows it, unless
-        the upload's end may drop the last name of a large file (see
-        L{shortcalls.freesMuch}): its target, which the commit replaces;
-        the target's partial upload, which one kept replaces; its own
-        temporary file (a large partial upload continued), which a
-        clean-up removes. Freeing those blocks is work done in the call
-        itself, too long for the reactor thread. They are looked at just
-        before C{function} runs, since other sessions may have put a
-        large file there since this upload opened.
+        it may drop the last name of a large file (see
+        L{shortcalls.freesMuch}). Freeing those blocks is work done in the
+        call itself, too long for the reactor thread. They are looked at
+        just before C{function} runs, since other sessions may have put a
+        large file there since this upload opened (a file that appears
+        between that look and a new file's first name is replaced in this
+        thread all the same).
 
+        @param frees: returns the paths C{function} may drop the last name
+            of: L{_replaced}, L{_keptOver} or L{_removed}.
         @return: as L{shortcalls.ShortCalls.__call__}.
         """
-        return self._runShort(self._unlessFreeing, function, *args)
+        return self._runShort(self._unlessFreeing, frees, function, *args)
 
-    def _unlessFreeing(self, function, *args):
+    def _unlessFreeing(self, frees, function, *args):
         """
         The blocking part of L{_runShortUnlessFreeing}.
 
         @raise shortcalls.Declined: when it may free a large file.
         """
-        if self._temporary is not None and (
-                shortcalls.freesMuch(self._target)
-                or shortcalls.freesMuch(uploads.partialPath(self._target))
-                or shortcalls.freesMuch(self._temporary)):
+        if any(map(shortcalls.freesMuch, frees())):
             raise shortcalls.Declined()
         return function(*args)
+
+    def _replaced(self):
+        """
+        @return: what the commit may free: the target it replaces, and
+            its own temporary file (a large partial upload continued from
+            before its end, which the commit cuts back after the last
+            byte); none when writing in place.
+        """
+        if self._anonymous:
+            return (self._target,)
+        if self._temporary is None:
+            return ()
+        return (self._target, self._temporary)
+
+    def _keptOver(self):
+        """
+        @return: what keeping a cut upload may drop the last name of: the
+            target's partial upload, which it replaces, and its own
+            temporary file (a large partial upload continued), which is
+            removed when the partial upload's name would be too long.
+        """
+        if self._temporary is None and not self._anonymous:
+            return ()
+        return (uploads.partialPath(self._target), self._temporary)
+
+    def _removed(self):
+        """
+        @return: what a clean-up may drop the last name of: its own
+            temporary file (a large partial upload continued).
+        """
+        return (self._temporary,)
 
     def _keep(self):
         """
         The blocking part of L{abort}.
         """
-        if self._temporary is None or self._fd is None:
+        if self._fd is None or (self._temporary is None
+                                and not self._anonymous):
             self._cleanUp()
             return
         size = os.fstat(self._fd).st_size
         fd, self._fd = self._fd, None
-        os.close(fd)
-        uploads.keepPartial(self._temporary, self._target, size)
+        try:
+            temporary = self._temporary
+            if self._anonymous:
+                if size == 0 or uploads.partialPath(self._target) is None:
+                    return
+                temporary = uploads.nameAnonymous(fd, self._target)
+        finally:
+            os.close(fd)
+        uploads.keepPartial(temporary, self._target, size)
 
     def _store(self, outcome):
         """
@@ -282,12 +334,19 @@ class FileWriter:
 
     def _commit(self):
         """
-        Truncate (after a resumed upload), close and rename, blocking.
+        Truncate (after a resumed upload), close and rename (or give a
+        file with no name its name), blocking.
         """
         try:
             if self._truncate:
                 os.ftruncate(self._fd, self._consumer.position)
             fd, self._fd = self._fd, None
+            if self._anonymous:
+                try:
+                    self._name(fd)
+                finally:
+                    os.close(fd)
+                return
             os.close(fd)
             if self._temporary is not None and self._exclusive:
                 placeNew(self._temporary, self._target)
@@ -297,11 +356,33 @@ class FileWriter:
             self._cleanUp()
             raise
 
+    def _name(self, fd):
+        """
+        Give a file with no name the target's name (blocking): a file of
+        that name that appeared since the upload opened is replaced,
+        atomically, as an upload replaces a file, unless the upload is
+        exclusive.
+
+        @param fd: the file's descriptor.
+        @raise AlreadyExists: when exclusive and the target exists.
+        """
+        try:
+            uploads.linkAnonymous(fd, self._target)
+        except FileExistsError:
+            if self._exclusive:
+                raise AlreadyExists() from None
+            temporary = uploads.nameAnonymous(fd, self._target)
+            try:
+                os.replace(temporary, self._target)
+            except BaseException:
+                _removeQuietly(temporary)
+                raise
+
     def _discard(self, failure):
         """
         After a failed upload: clean up, then report the failure.
         """
-        cleaning = self._runEnd(self._cleanUp)
+        cleaning = self._runEnd(self._cleanUp, self._removed)
         cleaning.addBoth(lambda ignored: failure)
         return cleaning
 
@@ -322,7 +403,16 @@ class FileWriter:
             finally:
                 os.close(fd)
         if self._temporary is not None:
-            try:
-                os.unlink(self._temporary)
-            except FileNotFoundError:
-                pass
+            _removeQuietly(self._temporary)
+
+
+def _removeQuietly(path):
+    """
+    Remove a file that may be gone already (blocking).
+
+    @param path: its path.
+    """
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -21,8 +21,9 @@ out of the root.
 
 Uploads that replace a file are written to a hidden temporary file in the
 same directory and renamed over the old file when complete, so a failed or
-aborted upload never destroys it; a cut one is kept, hidden, for a resume
-(the rule is in L{ftpkit.shells.uploads}).
+aborted upload never destroys it; uploads that create one, to a file with
+no name that gets its name when complete; a cut one is kept, hidden, for a
+resume (the rule is in L{ftpkit.shells.uploads}).
 """
 
 import functools
@@ -647,7 +648,9 @@ class FilesystemShell:
         With C{offset=0, append=False} the upload goes to a temporary file,
         renamed over the target (keeping the old file's permissions but
         for the set-user-ID and set-group-ID bits, L{_PRIVILEGE_BITS}) by
-        L{IWriteFile.close}; cut short (L{IWriteFile.abort}), it is kept as
+        L{IWriteFile.close}, or, for a target that does not exist, to a
+        file with no name that gets the target's name then
+        (L{uploads.createAnonymous}); cut short (L{IWriteFile.abort}), it is kept as
         the target's partial upload. With C{offset > 0} (C{REST} then
         C{STOR}) or C{append}, a partial upload of the target is continued
         (from C{offset}, or at its end) and replaces the target when
@@ -700,6 +703,11 @@ class FilesystemShell:
         old = found or None
         if old is not None and statModule.S_ISDIR(old.st_mode):
             raise IsDirectory()
+        if old is None:
+            fd = uploads.createAnonymous(target)
+            if fd is not None:
+                return FileWriter(self._run, fd, None, target, 0,
+                                  runShort=self._runShort, anonymous=True)
         fd, temporary = uploads.createTemporary(target)
         if old is not None:
             try:
@@ -712,8 +720,9 @@ class FilesystemShell:
     def openForCreating(self, path):
         """
         See L{IFTPShellCreate.openForCreating}: the upload goes to a
-        temporary file as for L{openForWriting}, which L{IWriteFile.close}
-        links to the target's name, failing if that name exists by then.
+        file with no name, or a temporary file, as for L{openForWriting},
+        which L{IWriteFile.close} links to the target's name, failing if
+        that name exists by then.
         """
         if not path:
             return self._run(self._raise, IsDirectory())
@@ -729,6 +738,11 @@ class FilesystemShell:
         target = self._resolve(path)
         if os.path.lexists(target):
             raise AlreadyExists()
+        fd = uploads.createAnonymous(target)
+        if fd is not None:
+            return FileWriter(self._run, fd, None, target, 0,
+                              runShort=self._runShort, exclusive=True,
+                              anonymous=True)
         fd, temporary = uploads.createTemporary(target)
         return FileWriter(self._run, fd, temporary, target, 0,
                           runShort=self._runShort, exclusive=True)

@@ -2,23 +2,33 @@
 Where the filesystem shell keeps uploads that are not in place yet, and
 the rule for those cut short (blocking functions, run in disk threads).
 
-An upload that replaces or creates a file is written to a hidden
-temporary file in the target's directory, named after the target
-(L{temporaryName}), and renamed over the target once complete, so the old
-file stays intact until then. When the upload is cut (the client went
-away, C{ABOR}, the server stopping), what it received is kept, still
-hidden, as the target's I{partial upload} (L{partialPath}:
-C{.ftpkit-partial.NAME}) for L{PARTIAL_LIFETIME} seconds: C{SIZE} on the
-target answers its size, and C{REST} + C{STOR} or C{APPE} on the target
-continue it (and the completed file then replaces the target). A partial
-upload older than the target (which a later upload completed) or than its
-lifetime is ignored and removed. An upload refused for its size keeps
-nothing.
+An upload that replaces a file is written to a hidden temporary file in
+the target's directory, named after the target (L{temporaryName}), and
+renamed over the target once complete, so the old file stays intact until
+then. An upload that creates a file is written to a file with no name at
+all (L{createAnonymous}: Linux's C{O_TMPFILE}), which gets the target's
+name once complete (L{linkAnonymous}): nobody sees it before, and there is
+no temporary name to make and remove (C{docs/benchmark.rst}, "Small
+uploads: a new file gets its name once"); where the file system or the
+system has no such files, it takes the temporary file's way.
+
+When an upload is cut (the client went away, C{ABOR}, the server
+stopping), what it received is kept, hidden, as the target's I{partial
+upload} (L{partialPath}: C{.ftpkit-partial.NAME}) for L{PARTIAL_LIFETIME}
+seconds: C{SIZE} on the target answers its size, and C{REST} + C{STOR} or
+C{APPE} on the target continue it (and the completed file then replaces
+the target). A partial upload older than the target (which a later upload
+completed) or than its lifetime is ignored and removed. An upload refused
+for its size keeps nothing.
 
 At start (L{sweep}), the temporary files a crashed process left become
-partial uploads of their targets, or are removed once expired.
+partial uploads of their targets, or are removed once expired. A file
+with no name does not outlive its process: the upload of a new file that
+a crash cut short is gone, as if it had never started (one cut by the
+client, C{ABOR} or C{SIGTERM} is kept as above).
 """
 
+import errno
 import itertools
 import os
 import secrets
@@ -49,6 +59,119 @@ _TEMPORARY_ATTEMPTS = 3
 
 _OPEN_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+
+
+_ANONYMOUS_FLAGS = (getattr(os, "O_TMPFILE", 0) | os.O_WRONLY | os.O_NOFOLLOW
+                    | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+"""Flags of L{createAnonymous} (never C{O_EXCL}: the file could then not
+be given a name)."""
+
+_NO_ANONYMOUS = frozenset({errno.EOPNOTSUPP, errno.ENOTSUP, errno.EISDIR,
+                           errno.EINVAL, errno.ENOSYS})
+"""Errors of an C{O_TMPFILE} open where the file system (or the kernel,
+before Linux 3.11) has no files without a name."""
+
+_FD_LINKS = b"/proc/self/fd/"
+"""Where Linux names each open descriptor of the calling process."""
+
+_anonymousWorks = None
+"""Whether files without a name can be given one on this system
+(L{_canLinkAnonymous}); C{None} until the first try."""
+
+
+def createAnonymous(target, mode=0o644):
+    """
+    Create the file of an upload that creates C{target}, with no name yet,
+    in C{target}'s directory (blocking).
+
+    @param target: the target's path, C{bytes}.
+    @param mode: its permission bits.
+    @return: its descriptor, for L{linkAnonymous}; or C{None} where such
+        files cannot be made or named here (the caller then makes a
+        temporary file, L{createTemporary}).
+    """
+    global _anonymousWorks
+    if not _ANONYMOUS_FLAGS & getattr(os, "O_TMPFILE", 0) or (
+            _anonymousWorks is False):
+        return None
+    directory = target[:target.rfind(b"/")] or b"/"
+    try:
+        fd = openWithoutLinks(directory, _ANONYMOUS_FLAGS, mode)
+    except OSError as e:
+        if e.errno in _NO_ANONYMOUS:
+            return None
+        raise
+    if _anonymousWorks is None:
+        _anonymousWorks = _canLinkAnonymous(directory, mode)
+        if not _anonymousWorks:
+            os.close(fd)
+            return None
+    return fd
+
+
+def _canLinkAnonymous(directory, mode):
+    """
+    Try once whether a file with no name can be given one here: that
+    goes through C{/proc} (L{linkAnonymous}), which a chroot or a sandbox
+    may not have, and then no upload made that way could be completed.
+
+    @param directory: a directory where C{O_TMPFILE} works, C{bytes}.
+    @param mode: the permission bits of the file tried.
+    @return: whether it worked.
+    """
+    try:
+        fd = openWithoutLinks(directory, _ANONYMOUS_FLAGS, mode)
+    except OSError:
+        return False
+    try:
+        path = nameAnonymous(fd, directory + b"/probe")
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    _remove(path)
+    return True
+
+
+def linkAnonymous(fd, path):
+    """
+    Give a file from L{createAnonymous} the name C{path}, unless a file of
+    that name exists (blocking).
+
+    @param fd: its descriptor.
+    @param path: the name, C{bytes}.
+    @raise FileExistsError: when C{path} exists.
+    """
+    # linkat(AT_SYMLINK_FOLLOW) of the descriptor's /proc link names the
+    # file itself (Linux's way without CAP_DAC_READ_SEARCH); os.link calls
+    # linkat only when given a directory descriptor, which an absolute
+    # path makes the kernel ignore.
+    os.link(_FD_LINKS + b"%d" % fd, path, src_dir_fd=fd,
+            follow_symlinks=True)
+
+
+def nameAnonymous(fd, target):
+    """
+    Give a file from L{createAnonymous} a new temporary name beside
+    C{target} (blocking): how it becomes a partial upload, or replaces a
+    file that appeared meanwhile.
+
+    @param fd: its descriptor.
+    @param target: the target's path, C{bytes}.
+    @return: the temporary path.
+    @raise FileExistsError: when every name tried was taken.
+    """
+    name = target.rpartition(b"/")[2]
+    directory = target[:len(target) - len(name)]
+    for attempt in range(_TEMPORARY_ATTEMPTS):
+        path = directory + temporaryName(name)
+        try:
+            linkAnonymous(fd, path)
+        except FileExistsError:
+            if attempt == _TEMPORARY_ATTEMPTS - 1:
+                raise
+            continue
+        return path
 
 
 def temporaryName(target):

@@ -26,6 +26,7 @@ from ftpkit.shells.permissions import (
 from tests.floods import uploadUntilCut
 from tests.integration.test_hardening import hardClose, waitFor
 from tests.scratch import scratchDirectory
+from tests.uploadsinprogress import largestUpload
 
 QUOTA = 64 * 1024
 
@@ -189,15 +190,7 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
         @return: the size of the upload in progress, or C{None} when
             there is none (one renamed while looked at is not counted).
         """
-        sizes = []
-        for name in os.listdir(self.root):
-            if name.startswith(".ftpkit-upload"):
-                try:
-                    sizes.append(os.path.getsize(os.path.join(self.root,
-                                                              name)))
-                except FileNotFoundError:
-                    pass
-        return max(sizes, default=None)
+        return largestUpload(self.root)
 
 
 class LocalFsspecJailTests(unittest.TestCase):

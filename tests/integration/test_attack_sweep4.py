@@ -24,6 +24,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import shortcalls, uploads
 from tests.scratch import scratchDirectory
+from tests.uploadsinprogress import uploadSizes
 
 LARGE = shortcalls.FREES_LITTLE + (1 << 20)
 """Bytes of the large file: more than a call at once may free."""
@@ -72,16 +73,13 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
 
     def waitForUpload(self, size):
         """
-        Wait (blocking) until a temporary upload file in the root holds
+        Wait (blocking) until an upload in progress in the root holds
         C{size} bytes.
         """
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            for name in os.listdir(self.root):
-                if (name.startswith(".ftpkit-upload.")
-                        and os.path.getsize(
-                            os.path.join(self.root, name)) == size):
-                    return
+            if size in uploadSizes(self.root):
+                return
             time.sleep(0.01)
         self.fail("no upload of %d bytes" % (size,))
 
@@ -141,6 +139,38 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         with open(self.big, "rb") as f:
             self.assertEqual(f.read(), b"smalltiny")
         self.assertEqual(self.freed, [False])
+
+    @defer.inlineCallbacks
+    def test_resumedLargePartialCutOffReactor(self):
+        """
+        A small resume (C{REST} + C{STOR}, spliced) of a large partial
+        upload from near its start cuts it back after its last byte at the
+        commit, in a disk thread: that frees the partial upload's blocks.
+        """
+        os.replace(self.big, uploads.partialPath(os.fsencode(self.big)))
+        truncated = []
+        ftruncate = os.ftruncate
+
+        def recordingTruncate(fd, length):
+            truncated.append(threadable.isInIOThread())
+            return ftruncate(fd, length)
+        self.patch(os, "ftruncate", recordingTruncate)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                return ftp.storbinary("STOR big", io.BytesIO(b"tiny"),
+                                      rest=10)
+            finally:
+                ftp.close()
+
+        reply = yield self.inThread(client)
+        self.assertTrue(reply.startswith("226"), reply)
+        self.assertEqual(os.path.getsize(self.big), 14)
+        self.assertEqual(truncated, [False])
 
     @defer.inlineCallbacks
     def test_largeFileArrivingMeanwhile(self):

@@ -21,6 +21,7 @@ from ftpkit.shells import uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.integration.test_clients import LFTP
 from tests.serverprocess import ServerProcess
+from tests.uploadsinprogress import largestUpload
 
 
 def _write(path, data):
@@ -218,15 +219,6 @@ class SweepTests(_Root, unittest.TestCase):
                          [uploads.PARTIAL_PREFIX + b"f", b"sub"])
 
 
-def _temporarySize(root):
-    """
-    @return: the size of the largest temporary upload file in C{root}.
-    """
-    return max([os.path.getsize(os.path.join(root, name))
-                for name in os.listdir(root)
-                if name.startswith(uploads.TEMPORARY_PREFIX)], default=0)
-
-
 def _cutUpload(port, root, name, data):
     """
     Log in, start C{STOR name}, send C{data} and, once the server wrote it
@@ -240,7 +232,8 @@ def _cutUpload(port, root, name, data):
     data_socket = ftp.transfercmd("STOR " + name)
     data_socket.sendall(data)
     deadline = time.monotonic() + 30
-    while _temporarySize(root) < len(data) and time.monotonic() < deadline:
+    while ((largestUpload(root) or 0) < len(data)
+           and time.monotonic() < deadline):
         time.sleep(0.01)
     data_socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                            b"\1\0\0\0\0\0\0\0")
@@ -321,10 +314,7 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
                  % (target, os.fsdecode(source))],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 30
-            while (not any(name.startswith(uploads.TEMPORARY_PREFIX)
-                           and os.path.getsize(os.path.join(self.root, name))
-                           > (256 << 10)
-                           for name in os.listdir(self.root))
+            while ((largestUpload(self.root) or 0) <= (256 << 10)
                    and time.monotonic() < deadline):
                 time.sleep(0.02)
             lftp.send_signal(signal.SIGKILL)
@@ -337,8 +327,7 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
             # file in place) or the end of the session (and kept the cut
             # upload): either way, SIZE says what to resume from.
             deadline = time.monotonic() + 30
-            while (any(name.startswith(uploads.TEMPORARY_PREFIX)
-                       for name in os.listdir(self.root))
+            while (largestUpload(self.root) is not None
                    and time.monotonic() < deadline):
                 time.sleep(0.02)
             ftp = ftplib.FTP()
@@ -429,10 +418,9 @@ class StopMidUploadTests(_Root, unittest.TestCase):
         ftp.voidcmd("TYPE I")
         data_socket = ftp.transfercmd("STOR up.bin")
         data_socket.sendall(b"x" * (1 << 20))
-        server.waitFor(lambda: any(
-            name.startswith(uploads.TEMPORARY_PREFIX)
-            and os.path.getsize(self.path(name)) >= (1 << 20)
-            for name in os.listdir(self.root)), "the upload's bytes on disk")
+        server.waitFor(
+            lambda: (largestUpload(self.root, server.process.pid) or 0)
+            >= (1 << 20), "the upload's bytes on disk")
         server.signal(signal.SIGTERM)
         server.process.wait(60)
         data_socket.close()

@@ -128,15 +128,18 @@ class FilesystemShellTests(unittest.TestCase):
     @inlineCallbacks
     def test_temporaryFilesHidden(self):
         """
-        Temporary upload files, ours in progress or left behind, are not
-        listed.
+        Temporary upload files, ours in progress (replacing a file) or
+        left behind, are not listed.
         """
         _write(os.path.join(self.root, b".ftpkit-upload.0123.tmp"), b"")
+        _write(os.path.join(self.root, b"f"), b"old")
         opened = yield self.shell.openForWriting(("f",))
-        self.assertEqual(len(os.listdir(self.root)), 2)
-        self.assertEqual((yield self.shell.list(())), [])
+        self.assertEqual(len(os.listdir(self.root)), 3)
+        self.assertEqual([name for name, info in (yield self.shell.list(()))],
+                         ["f"])
         yield opened.abort()
-        self.assertEqual(os.listdir(self.root), [b".ftpkit-upload.0123.tmp"])
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [b".ftpkit-upload.0123.tmp", b"f"])
 
     @inlineCallbacks
     def test_replaceKeepsMode(self):

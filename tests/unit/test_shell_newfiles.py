@@ -1,0 +1,254 @@
+"""
+Tests for the way L{ftpkit.shells.filesystem.FilesystemShell} uploads a
+file that does not exist yet: into a file with no name
+(L{ftpkit.shells.uploads.createAnonymous}) that gets the target's name
+once complete.
+"""
+
+import errno
+import os
+
+from twisted.internet.defer import inlineCallbacks
+from twisted.trial import unittest
+
+from ftpkit.errors import AlreadyExists
+from ftpkit.shells import uploads
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.testing import writeFile
+from tests.scratch import scratchDirectory
+from tests.uploadsinprogress import uploadSizes
+
+
+def _read(path):
+    """
+    @return: the content of a local file.
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _write(path, data):
+    """
+    Write a local file.
+    """
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _umask():
+    """
+    @return: this process's umask.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class NewFileTests(unittest.TestCase):
+    """
+    An upload that creates a file has no name until it is complete, and
+    never takes a name another file got meanwhile unless it replaces it
+    atomically.
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.shell = FilesystemShell(self.root)
+        probe = uploads.createAnonymous(os.path.join(self.root, b"probe"))
+        if probe is None:
+            raise unittest.SkipTest("no O_TMPFILE here")
+        os.close(probe)
+
+    def path(self, name):
+        """
+        @return: the local path of C{name} in the root.
+        """
+        return os.path.join(self.root, name)
+
+    @inlineCallbacks
+    def upload(self, name, data, create=False):
+        """
+        Open C{name} for writing, and write C{data} into it.
+
+        @param create: open it with C{openForCreating}.
+        @return: a L{Deferred} with the open file, not closed.
+        """
+        if create:
+            opened = yield self.shell.openForCreating((name,))
+        else:
+            opened = yield self.shell.openForWriting((name,))
+        consumer = yield opened.receive()
+        consumer.write(data)
+        yield consumer.drain()
+        return opened
+
+    @inlineCallbacks
+    def test_noNameUntilComplete(self):
+        """
+        While a new file is uploaded, nothing of it is in its directory
+        (not even a temporary file); once closed, it is there, whole, with
+        the usual permissions.
+        """
+        opened = yield self.upload("f", b"new bytes")
+        self.assertEqual(os.listdir(self.root), [])
+        self.assertEqual(uploadSizes(self.root), [9])
+        yield opened.close()
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        self.assertEqual(_read(self.path(b"f")), b"new bytes")
+        self.assertEqual(os.stat(self.path(b"f")).st_mode & 0o7777,
+                         0o644 & ~_umask())
+        self.assertEqual(uploadSizes(self.root), [])
+
+    @inlineCallbacks
+    def test_throughTheDescriptor(self):
+        """
+        A new file written and committed through its descriptor (as a
+        spliced upload is) gets its name at the commit.
+        """
+        opened = yield self.shell.openForWriting(("f",))
+        descriptor = opened.descriptor()
+        os.pwrite(descriptor.fd, b"spliced", descriptor.offset)
+        self.assertEqual(os.listdir(self.root), [])
+        descriptor.commit(7)
+        self.assertEqual(_read(self.path(b"f")), b"spliced")
+        yield opened.close()
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+    @inlineCallbacks
+    def test_appearedMeanwhileReplaced(self):
+        """
+        A file that got the target's name while the upload ran is
+        replaced at close, as any upload replaces a file, leaving no
+        temporary file.
+        """
+        opened = yield self.upload("f", b"upload")
+        _write(self.path(b"f"), b"someone else's")
+        yield opened.close()
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        self.assertEqual(_read(self.path(b"f")), b"upload")
+
+    @inlineCallbacks
+    def test_createdMeanwhileRefused(self):
+        """
+        An upload that may only create the file fails at close when a file
+        of that name appeared meanwhile, which it leaves alone.
+        """
+        opened = yield self.upload("f", b"upload", create=True)
+        _write(self.path(b"f"), b"someone else's")
+        yield self.assertFailure(opened.close(), AlreadyExists)
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        self.assertEqual(_read(self.path(b"f")), b"someone else's")
+
+    @inlineCallbacks
+    def test_cutKeptAsPartial(self):
+        """
+        A new file's upload cut short is kept as the target's partial
+        upload, to resume, as one into a temporary file is.
+        """
+        opened = yield self.upload("f", b"half")
+        yield opened.abort()
+        self.assertEqual(os.listdir(self.root),
+                         [uploads.PARTIAL_PREFIX + b"f"])
+        self.assertEqual(_read(self.path(uploads.PARTIAL_PREFIX + b"f")),
+                         b"half")
+        self.assertEqual((yield self.shell.resumableSize(("f",))), 4)
+
+    @inlineCallbacks
+    def test_cutEmptyLeavesNothing(self):
+        """
+        A new file's upload cut before any byte, or discarded, leaves
+        nothing at all.
+        """
+        opened = yield self.shell.openForWriting(("f",))
+        yield opened.abort()
+        opened = yield self.upload("g", b"discarded")
+        yield opened.discard()
+        self.assertEqual(os.listdir(self.root), [])
+        self.assertEqual(uploadSizes(self.root), [])
+
+    @inlineCallbacks
+    def test_replacingUsesTemporaryFile(self):
+        """
+        An upload replacing a file still writes a temporary file, renamed
+        over it at close: the old file stays whole until then.
+        """
+        _write(self.path(b"f"), b"old")
+        opened = yield self.upload("f", b"new")
+        names = os.listdir(self.root)
+        self.assertEqual(len(names), 2)
+        self.assertTrue(any(uploads.isHidden(name) for name in names))
+        self.assertEqual(_read(self.path(b"f")), b"old")
+        yield opened.close()
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        self.assertEqual(_read(self.path(b"f")), b"new")
+
+
+class WithoutAnonymousFilesTests(unittest.TestCase):
+    """
+    Where files with no name cannot be made, or not given a name, a new
+    file is uploaded into a temporary file, as one replacing a file is.
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.shell = FilesystemShell(self.root)
+
+    @inlineCallbacks
+    def check(self):
+        """
+        Upload a new file, and check that a temporary file was used and
+        the file completed.
+        """
+        opened = yield self.shell.openForWriting(("f",))
+        self.assertEqual(len(os.listdir(self.root)), 1)
+        self.assertTrue(uploads.isHidden(os.listdir(self.root)[0]))
+        consumer = yield opened.receive()
+        consumer.write(b"bytes")
+        yield opened.close()
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        self.assertEqual(_read(os.path.join(self.root, b"f")), b"bytes")
+
+    def test_fileSystemWithout(self):
+        """
+        A file system without C{O_TMPFILE} (the open fails with
+        C{EOPNOTSUPP}).
+        """
+        openWithoutLinks = uploads.openWithoutLinks
+
+        def refuse(path, flags, mode=0o777):
+            if flags & os.O_TMPFILE == os.O_TMPFILE:
+                raise OSError(errno.EOPNOTSUPP, "no")
+            return openWithoutLinks(path, flags, mode)
+        self.patch(uploads, "openWithoutLinks", refuse)
+        return self.check()
+
+    def test_cannotBeNamed(self):
+        """
+        A system where such a file cannot be named (no C{/proc}): found
+        on the first try, before any upload depends on it.
+        """
+        self.patch(uploads, "_anonymousWorks", None)
+
+        def refuse(fd, path):
+            raise OSError(errno.ENOENT, "no /proc")
+        self.patch(uploads, "linkAnonymous", refuse)
+        yield_ = self.check()
+
+        def checkRemembered(ignored):
+            self.assertIs(uploads._anonymousWorks, False)
+        return yield_.addCallback(checkRemembered)
+
+    def test_newFileOverwritten(self):
+        """
+        A whole upload through L{writeFile} of a new file, then of the
+        same file again, without files with no name.
+        """
+        self.patch(uploads, "_anonymousWorks", False)
+
+        @inlineCallbacks
+        def twice():
+            yield writeFile(self.shell, ("f",), b"one")
+            yield writeFile(self.shell, ("f",), b"two")
+            self.assertEqual(os.listdir(self.root), [b"f"])
+            self.assertEqual(_read(os.path.join(self.root, b"f")), b"two")
+        return twice()
