@@ -11,7 +11,7 @@ import os
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
 
-from ftpkit.errors import AlreadyExists
+from ftpkit.errors import AlreadyExists, NoSuchFile
 from ftpkit.shells import uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import writeFile
@@ -163,6 +163,23 @@ class NewFileTests(unittest.TestCase):
         yield opened.abort()
         opened = yield self.upload("g", b"discarded")
         yield opened.discard()
+        self.assertEqual(os.listdir(self.root), [])
+        self.assertEqual(uploadSizes(self.root), [])
+
+    @inlineCallbacks
+    def test_directoryRemovedMeanwhile(self):
+        """
+        A new file does not keep its directory from being removed (it has
+        no name there): when the directory is gone by the end, the upload
+        fails with L{NoSuchFile} and leaves nothing.
+        """
+        os.mkdir(self.path(b"sub"))
+        opened = yield self.shell.openForWriting(("sub", "f"))
+        consumer = yield opened.receive()
+        consumer.write(b"bytes")
+        yield consumer.drain()
+        yield self.shell.removeDirectory(("sub",))
+        yield self.assertFailure(opened.close(), NoSuchFile)
         self.assertEqual(os.listdir(self.root), [])
         self.assertEqual(uploadSizes(self.root), [])
 
