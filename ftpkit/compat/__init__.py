@@ -21,6 +21,9 @@ One module a job, each listing the private names it reads and why:
       connection's records read and written with OpenSSL's own calls.
     - L{ftpkit.compat.eventloop}: the reactor's next-turn queue and
       C{epoll} object, and Python's bare C{accept}.
+    - L{ftpkit.compat.dispatch}: the C{epoll} reactor's poll and the
+      thread's log context stack: each ready descriptor handled without
+      a log context made for it unless something logs.
 
 Two modules outside this package subclass Twisted's L{TLSMemoryBIOProtocol}
 and so use its private methods where they are: L{ftpkit.data.tls} (its

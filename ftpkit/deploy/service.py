@@ -5,7 +5,8 @@ every process of C{--workers} run (L{makeService}).
 Whatever the process, the service holds the same parts:
 
   - L{StartupWork}: raise the descriptor limit, import what a session
-    needs (both while still privileged), freeze start-up objects;
+    needs (both while still privileged), have the reactor make log
+    contexts only when used, freeze start-up objects;
   - L{SweepUploads} (one process, or the acceptor): what crashed processes
     left of uploads under the realm's root;
   - the serving part: listeners (one process), the acceptor with its
@@ -30,6 +31,7 @@ from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
 from ftpkit.auth.realms import ReloadOnHangup, reloadTargets
+from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
 from ftpkit.deploy.endpoints import withBacklog
@@ -146,13 +148,18 @@ class StartupWork(service.Service):
     then freeze start-up objects.
 
     @ivar umask: the mask to set, or C{None} to keep the process's.
+    @ivar reactor: the reactor the process runs, or C{None} for the
+        global one.
     """
 
-    def __init__(self, umask=None):
+    def __init__(self, umask=None, reactor=None):
         """
         @param umask: the file-creation mask to set at start, or C{None}.
+        @param reactor: the reactor the process runs (the global one when
+            C{None}).
         """
         self.umask = umask
+        self.reactor = reactor
 
     def privilegedStartService(self):
         """
@@ -168,9 +175,15 @@ class StartupWork(service.Service):
 
     def startService(self):
         """
-        Freeze what start-up made.
+        Have the reactor handle ready descriptors without a log context
+        made for each (L{ftpkit.compat.dispatch}); freeze what start-up
+        made.
         """
         service.Service.startService(self)
+        reactor = self.reactor
+        if reactor is None:
+            from twisted.internet import reactor
+        dispatchLazily(reactor)
         freezeStartupObjects()
 
 

@@ -320,6 +320,31 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertEqual(await ran, "ran")
         self.assertEqual(wakes, [])
 
+    def test_lazyDispatch(self):
+        """
+        Twisted's C{epoll} reactor still polls in C{doPoll} (its
+        C{doIteration}) with C{_poller}, C{_selectables} and
+        C{_doReadOrWrite}, and the threaded context tracker still keeps
+        each thread's context stack as the list C{contexts}
+        (L{ftpkit.compat.dispatch}).
+        """
+        from twisted.internet import epollreactor
+        from twisted.python import context
+
+        from ftpkit.compat.dispatch import dispatchLazily
+
+        fresh = epollreactor.EPollReactor()
+        self.addCleanup(fresh._poller.close)
+        self.addCleanup(fresh.removeAll)
+        self.assertIsInstance(
+            context.theContextTracker, context.ThreadedContextTracker,
+            changed("twisted.python.context.theContextTracker"))
+        self.assertIsInstance(
+            context.theContextTracker.currentContext().contexts, list,
+            changed("ContextTracker.contexts"))
+        self.assertTrue(dispatchLazily(fresh), changed(
+            "EPollReactor.doPoll, _poller, _selectables or _doReadOrWrite"))
+
     def test_acceptBare(self):
         """
         Python's C{socket.socket} still has C{_accept}, which

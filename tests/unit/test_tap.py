@@ -8,6 +8,7 @@ import sys
 
 from twisted.application.internet import StreamServerEndpointService
 from twisted.cred import checkers
+from twisted.internet.epollreactor import EPollReactor
 from twisted.logger import globalLogPublisher
 from twisted.python import usage
 from twisted.trial import unittest
@@ -16,6 +17,7 @@ from ftpkit.auth.realms import (
     FilesystemRealm,
     MemoryRealm,
 )
+from ftpkit.compat.dispatch import LazyDispatch
 from ftpkit.config import ServerConfig
 from ftpkit.deploy.service import StartupWork
 from ftpkit.deploy.tap import (
@@ -444,7 +446,8 @@ class MakeServiceTests(unittest.TestCase):
     def test_freezesStartupObjects(self):
         """
         Starting the service takes what start-up made out of the garbage
-        collector's sight (C{gc.freeze}).
+        collector's sight (C{gc.freeze}), and has the reactor handle its
+        descriptors with L{ftpkit.compat.dispatch.LazyDispatch}.
         """
         import gc
 
@@ -453,9 +456,13 @@ class MakeServiceTests(unittest.TestCase):
         server = makeService(parse("--auth", "anonymous"))
         [freezer] = [child for child in server
                      if isinstance(child, StartupWork)]
+        freezer.reactor = EPollReactor()
+        self.addCleanup(freezer.reactor._poller.close)
+        self.addCleanup(freezer.reactor.removeAll)
         freezer.startService()
         self.addCleanup(freezer.stopService)
         self.assertGreater(gc.get_freeze_count(), 0)
+        self.assertIsInstance(freezer.reactor.doIteration, LazyDispatch)
 
     def test_noAuthWarning(self):
         """
