@@ -41,7 +41,12 @@ Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
 """
 
-from ftpkit.compat.eventloop import acceptBare, afterThisTurn, readyDescriptor
+from ftpkit.compat.eventloop import (
+    acceptBare,
+    acceptBareOn,
+    afterThisTurn,
+    readyDescriptor,
+)
 from ftpkit.compat.openssl import (
     feedRecords,
     inputWaiting,
@@ -79,6 +84,7 @@ from ftpkit.compat.tlswrites import (
 
 __all__ = [
     "acceptBare",
+    "acceptBareOn",
     "afterThisTurn",
     "closeAtOnce",
     "closeTLSAtOnce",

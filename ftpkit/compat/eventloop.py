@@ -15,8 +15,10 @@ or every turn.
       (L{ftpkit.data.linger}); fallback: it always waits in the reactor.
     - Python's own C{socket.socket._accept} (a listener's accept without
       the wrapper class), for a passive data connection accepted as a
-      bare C{_socket.socket} (L{acceptBare}); fallback: C{accept}, and
-      its wrapper.
+      bare C{_socket.socket} (L{acceptBare}), and for the control
+      connections of a listening port (L{acceptBareOn}: the C{socket}
+      attribute of Twisted's TCP port, whose C{accept} it calls);
+      fallback: C{accept}, and its wrapper.
 """
 
 import _socket
@@ -95,3 +97,56 @@ def acceptBare(listening, family):
             raise
     connection.setblocking(False)
     return connection, address
+
+
+class _BareAccepting(socket.socket):
+    """
+    A listening socket whose C{accept} gives the bare C{_socket.socket}
+    of each connection, left blocking (Twisted's transport makes it
+    non-blocking): Python's C{socket.socket.accept} looks the listener's
+    family and type up as enums and wraps every connection in its class,
+    a dozen Python-level calls per connection, and the wrapper's C{close}
+    a few more.
+    """
+
+    __slots__ = ()
+
+    def accept(self):
+        """
+        @return: C{(socket, address)}, as C{socket.socket.accept} does.
+        @raise OSError: likewise.
+        """
+        fd, address = self._accept()
+        try:
+            connection = _socket.socket(_FAMILY.__get__(self),
+                                        socket.SOCK_STREAM, self.proto, fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        return connection, address
+
+
+_FAMILY = _socket.socket.family
+"""The C{family} of a bare socket, an C{int} (C{socket.socket}'s own
+property makes an enum of it)."""
+
+
+def acceptBareOn(port):
+    """
+    Make a listening port of Twisted's (C{tcp.Port}, whose C{socket} is
+    the listening socket it calls C{accept} on) accept its connections as
+    bare C{_socket.socket}s, which have every method Twisted's TCP
+    transport and ftpkit's control connection use.
+
+    @param port: what an endpoint's C{listen} gave.
+    @return: whether it now does (C{False}: left as it was, a port
+        without such a socket).
+    """
+    listening = getattr(port, "socket", None)
+    if type(listening) is not socket.socket or not callable(
+            getattr(listening, "_accept", None)):
+        return False
+    if listening.type != socket.SOCK_STREAM:
+        return False
+    listening.__class__ = _BareAccepting
+    return True

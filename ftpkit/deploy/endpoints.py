@@ -1,6 +1,12 @@
 """
-Reading Twisted endpoint descriptions (C{--listen} values) as data.
+Reading Twisted endpoint descriptions (C{--listen} values) as data, and
+L{BareAccepting}, the listening endpoints' wrapper.
 """
+
+from twisted.internet.interfaces import IStreamServerEndpoint
+from zope.interface import implementer
+
+from ftpkit.compat import acceptBareOn
 
 LISTEN_BACKLOG = 511
 """Connections the kernel completes and queues for a listener until the
@@ -57,3 +63,33 @@ def withBacklog(description, backlog=LISTEN_BACKLOG):
     if len(placed) >= 3 or "backlog" in named:
         return description
     return "%s:backlog=%d" % (description, backlog)
+
+
+@implementer(IStreamServerEndpoint)
+class BareAccepting:
+    """
+    A server endpoint whose TCP ports accept their connections as bare
+    sockets (L{ftpkit.compat.acceptBareOn}); any other port it gives as
+    it is.
+
+    @ivar endpoint: the endpoint listened on.
+    """
+
+    def __init__(self, endpoint):
+        """
+        @param endpoint: an C{IStreamServerEndpoint}.
+        """
+        self.endpoint = endpoint
+
+    def listen(self, factory):
+        """
+        @param factory: the protocol factory.
+        @return: a Deferred firing with the listening port, as
+            C{endpoint.listen} does.
+        """
+        return self.endpoint.listen(factory).addCallback(self._bare)
+
+    @staticmethod
+    def _bare(port):
+        acceptBareOn(port)
+        return port

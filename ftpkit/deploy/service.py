@@ -34,7 +34,7 @@ from ftpkit.auth.realms import ReloadOnHangup, reloadTargets
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
-from ftpkit.deploy.endpoints import withBacklog
+from ftpkit.deploy.endpoints import BareAccepting, withBacklog
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.ops.drain import Drain
 
@@ -276,8 +276,9 @@ def makeService(options, workerChannel=None):
                     description, factory, config.tlsContextFactory)
                 endpoint, serving = listenerFor(description, serving,
                                                 config.trustedProxies)
-                strports.service(withBacklog(endpoint),
-                                 serving).setServiceParent(listeners)
+                listening = strports.service(withBacklog(endpoint), serving)
+                listening.endpoint = BareAccepting(listening.endpoint)
+                listening.setServiceParent(listeners)
         else:
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter

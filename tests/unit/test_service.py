@@ -4,13 +4,14 @@ L{ftpkit.ops.drain} (stopping sessions in order).
 """
 
 import resource
+import socket
 
 from twisted.application.internet import StreamServerEndpointService
 from twisted.internet import defer, task
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import ReloadOnHangup
-from ftpkit.deploy.endpoints import LISTEN_BACKLOG
+from ftpkit.deploy.endpoints import LISTEN_BACKLOG, BareAccepting
 from ftpkit.deploy.service import (
     Listeners,
     StartupWork,
@@ -71,6 +72,29 @@ class MakeServiceTests(unittest.TestCase):
             self.addCleanup(port.stopListening)
             backlogs.append(port.backlog)
         self.assertEqual(backlogs, [LISTEN_BACKLOG, LISTEN_BACKLOG, 7])
+
+    def test_bareAccepting(self):
+        """
+        Every listener, behind C{haproxy:} or not, accepts its control
+        connections as bare sockets
+        (L{ftpkit.deploy.endpoints.BareAccepting}).
+        """
+        import _socket
+
+        server = makeService(parse(
+            "--auth", "anonymous",
+            "--listen", "tcp:0:interface=127.0.0.1",
+            "--listen", "haproxy:tcp:0:interface=127.0.0.1"))
+        for listener in server.getServiceNamed("listeners"):
+            port = self.successResultOf(
+                listener.endpoint.listen(listener.factory))
+            self.addCleanup(port.stopListening)
+            self.assertIsInstance(listener.endpoint, BareAccepting)
+            with socket.create_connection(
+                    ("127.0.0.1", port.getHost().port)):
+                connection, _ = port.socket.accept()
+                self.addCleanup(connection.close)
+            self.assertIs(type(connection), _socket.socket)
 
     def test_acceptor(self):
         """
