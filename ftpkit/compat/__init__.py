@@ -42,6 +42,7 @@ from C{ftpkit.compat} itself, as it was when this was one module.
 """
 
 from ftpkit.compat.eventloop import (
+    TunedConnection,
     acceptBare,
     acceptBareOn,
     afterThisTurn,
@@ -83,6 +84,7 @@ from ftpkit.compat.tlswrites import (
 )
 
 __all__ = [
+    "TunedConnection",
     "acceptBare",
     "acceptBareOn",
     "afterThisTurn",

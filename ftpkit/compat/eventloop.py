@@ -25,6 +25,7 @@ import _socket
 import os
 import select
 import socket
+import sys
 
 
 def afterThisTurn(reactor, function, *args):
@@ -99,6 +100,17 @@ def acceptBare(listening, family):
     return connection, address
 
 
+class TunedConnection(_socket.socket):
+    """
+    A bare connection accepted from a listening socket set to
+    C{TCP_NODELAY} and C{SO_OOBINLINE}, which Linux gives each connection
+    it accepts: the control connection need not set them again (two
+    system calls per session).
+    """
+
+    __slots__ = ()
+
+
 class _BareAccepting(socket.socket):
     """
     A listening socket whose C{accept} gives the bare C{_socket.socket}
@@ -107,9 +119,12 @@ class _BareAccepting(socket.socket):
     family and type up as enums and wraps every connection in its class,
     a dozen Python-level calls per connection, and the wrapper's C{close}
     a few more.
+
+    @cvar connectionType: the class of the connections it gives.
     """
 
     __slots__ = ()
+    connectionType = _socket.socket
 
     def accept(self):
         """
@@ -118,17 +133,47 @@ class _BareAccepting(socket.socket):
         """
         fd, address = self._accept()
         try:
-            connection = _socket.socket(_FAMILY.__get__(self),
-                                        socket.SOCK_STREAM, self.proto, fd)
+            connection = self.connectionType(
+                _FAMILY.__get__(self), socket.SOCK_STREAM, self.proto, fd)
         except BaseException:
             os.close(fd)
             raise
         return connection, address
 
 
+class _TunedAccepting(_BareAccepting):
+    """
+    A L{_BareAccepting} listening socket set to C{TCP_NODELAY} and
+    C{SO_OOBINLINE}: its connections are L{TunedConnection}s.
+    """
+
+    __slots__ = ()
+    connectionType = TunedConnection
+
+
 _FAMILY = _socket.socket.family
 """The C{family} of a bare socket, an C{int} (C{socket.socket}'s own
 property makes an enum of it)."""
+
+INHERITS_OPTIONS = sys.platform.startswith("linux")
+"""Whether an accepted connection has the C{TCP_NODELAY} and
+C{SO_OOBINLINE} of its listener (Linux copies the listener's socket)."""
+
+
+def _tuneListener(listening):
+    """
+    @param listening: a listening TCP socket.
+    @return: whether it now has C{TCP_NODELAY} and C{SO_OOBINLINE}, for
+        its connections to inherit.
+    """
+    if not INHERITS_OPTIONS:
+        return False
+    try:
+        listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+    except OSError:
+        return False
+    return True
 
 
 def acceptBareOn(port):
@@ -136,7 +181,9 @@ def acceptBareOn(port):
     Make a listening port of Twisted's (C{tcp.Port}, whose C{socket} is
     the listening socket it calls C{accept} on) accept its connections as
     bare C{_socket.socket}s, which have every method Twisted's TCP
-    transport and ftpkit's control connection use.
+    transport and ftpkit's control connection use; on Linux, as
+    L{TunedConnection}s of a listener set to C{TCP_NODELAY} and
+    C{SO_OOBINLINE}.
 
     @param port: what an endpoint's C{listen} gave.
     @return: whether it now does (C{False}: left as it was, a port
@@ -148,5 +195,9 @@ def acceptBareOn(port):
         return False
     if listening.type != socket.SOCK_STREAM:
         return False
-    listening.__class__ = _BareAccepting
+    if listening.family in (socket.AF_INET, socket.AF_INET6) and (
+            _tuneListener(listening)):
+        listening.__class__ = _TunedAccepting
+    else:
+        listening.__class__ = _BareAccepting
     return True

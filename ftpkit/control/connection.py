@@ -19,7 +19,7 @@ from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.compat import sendAtOnce
+from ftpkit.compat import TunedConnection, sendAtOnce
 from ftpkit.control import coroutines
 from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
@@ -249,9 +249,13 @@ class FTPProtocol(
         """
         Clients send ABOR as TCP urgent data (RFC 959 section 4.1.3); keep
         that byte in the stream so the line stays whole. Replies go out at
-        once (no Nagle delay): a client waits for each one.
+        once (no Nagle delay): a client waits for each one. A connection
+        accepted from a listener set so (L{TunedConnection}) has both
+        already.
         """
         try:
+            if type(self.transport.getHandle()) is TunedConnection:
+                return
             self.transport.setTcpNoDelay(True)
             self.transport.getHandle().setsockopt(
                 socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)

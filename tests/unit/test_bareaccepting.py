@@ -15,7 +15,9 @@ from twisted.internet.endpoints import (
 )
 from twisted.trial import unittest
 
-from ftpkit.compat import acceptBareOn
+from ftpkit.compat import TunedConnection, acceptBareOn
+from ftpkit.compat.eventloop import INHERITS_OPTIONS
+from ftpkit.control.connection import FTPProtocol
 from ftpkit.deploy.endpoints import BareAccepting
 
 
@@ -90,10 +92,30 @@ class BareAcceptingTests(unittest.TestCase):
             TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1"))
         server = await self.echo(port, factory)
         handle = server.transport.getHandle()
-        self.assertIs(type(handle), _socket.socket)
+        self.assertIsInstance(handle, _socket.socket)
+        self.assertNotIsInstance(handle, socket.socket)
         self.assertEqual(handle.family, socket.AF_INET)
         self.assertFalse(handle.getblocking())
         self.assertEqual(server.transport.getPeer().host, "127.0.0.1")
+
+    async def test_tuned(self):
+        """
+        On Linux a TCP port's connections are L{TunedConnection}s, with
+        C{TCP_NODELAY} and C{SO_OOBINLINE} from their listener; elsewhere
+        plain bare sockets.
+        """
+        port, factory = await self.listen(
+            TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1"))
+        server = await self.echo(port, factory)
+        handle = server.transport.getHandle()
+        if not INHERITS_OPTIONS:
+            self.assertIs(type(handle), _socket.socket)
+            return
+        self.assertIs(type(handle), TunedConnection)
+        self.assertEqual(
+            (handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),
+             handle.getsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE)),
+            (1, 1))
 
     async def test_ipv6(self):
         """
@@ -108,7 +130,8 @@ class BareAcceptingTests(unittest.TestCase):
             raise unittest.SkipTest(f"no IPv6 loopback: {e}")
         server = await self.echo(port, factory, "::1")
         handle = server.transport.getHandle()
-        self.assertIs(type(handle), _socket.socket)
+        self.assertIsInstance(handle, _socket.socket)
+        self.assertNotIsInstance(handle, socket.socket)
         self.assertEqual(handle.family, socket.AF_INET6)
 
     async def test_closed(self):
@@ -138,3 +161,51 @@ class BareAcceptingTests(unittest.TestCase):
 
         self.assertFalse(acceptBareOn(Port()))
         self.assertIs(type(udp), socket.socket)
+
+
+class _Transport:
+    """
+    What L{FTPProtocol._tuneSocket} uses of a TCP transport.
+    """
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def getHandle(self):
+        return self.handle
+
+    def setTcpNoDelay(self, enabled):
+        self.handle.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
+                               enabled)
+
+
+class TuneSocketTests(unittest.TestCase):
+    """
+    A control connection sets C{TCP_NODELAY} and C{SO_OOBINLINE} unless
+    its listener gave them (L{TunedConnection}).
+    """
+
+    def options(self, handle):
+        """
+        @return: the two options of C{handle} once a session tuned it.
+        """
+        self.addCleanup(handle.close)
+        session = FTPProtocol.__new__(FTPProtocol)
+        session.transport = _Transport(handle)
+        session._tuneSocket()
+        return (handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),
+                handle.getsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE))
+
+    def test_plain(self):
+        """
+        Any other socket gets both options.
+        """
+        self.assertEqual(self.options(socket.socket()), (1, 1))
+        self.assertEqual(self.options(_socket.socket()), (1, 1))
+
+    def test_tuned(self):
+        """
+        A L{TunedConnection} is left as it is (these options came from its
+        listener: no system call is made for them).
+        """
+        self.assertEqual(self.options(TunedConnection()), (0, 0))

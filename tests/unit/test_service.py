@@ -94,7 +94,8 @@ class MakeServiceTests(unittest.TestCase):
                     ("127.0.0.1", port.getHost().port)):
                 connection, _ = port.socket.accept()
                 self.addCleanup(connection.close)
-            self.assertIs(type(connection), _socket.socket)
+            self.assertIsInstance(connection, _socket.socket)
+            self.assertNotIsInstance(connection, socket.socket)
 
     def test_acceptor(self):
         """
