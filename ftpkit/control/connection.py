@@ -26,7 +26,7 @@ from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.login import LoginCommands
-from ftpkit.control.handlers.reporting import SessionReporting
+from ftpkit.control.handlers.reporting import REPORTED_VERBS, SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
@@ -615,7 +615,10 @@ class FTPProtocol(
             if result is None:
                 return None
         self.reply(*result)
-        self.reportReplied(verb, argument, result[0])
+        code = result[0]
+        if verb in REPORTED_VERBS or code in events.REFUSAL_CODES:
+            # reportReplied publishes nothing for any other command.
+            self.reportReplied(verb, argument, code)
         return None
 
     def refusal(self, verb, command, argument):

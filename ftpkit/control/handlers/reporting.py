@@ -19,6 +19,11 @@ TRANSFER_VERBS = frozenset(["RETR", "STOR", "APPE", "STOU"])
 LISTING_VERBS = frozenset(["LIST", "NLST", "MLSD"])
 """Commands whose data connection moves a listing (L{events.LISTING})."""
 
+REPORTED_VERBS = TRANSFER_VERBS | LISTING_VERBS
+"""Commands whose final reply L{SessionReporting.reportReplied} may
+publish whatever its code; for any other command it publishes only a
+refusal (a code of L{events.REFUSAL_CODES})."""
+
 
 def pathArgument(verb, argument):
     """
