@@ -33,12 +33,12 @@ class WorkerUserSessions:
 
     def __init__(self, channel):
         """
-        @param channel: the Unix socket to the acceptor.
+        @param channel: the L{ftpkit.deploy.channel.Channel} to the
+            acceptor.
         """
         self.channel = channel
         self._ids = itertools.count(1)
         self._waiting = {}
-        self._buffer = b""
 
     def admit(self, user):
         """
@@ -47,11 +47,9 @@ class WorkerUserSessions:
         @return: a Deferred firing with whether it was admitted (C{False}
             when the acceptor cannot be asked).
         """
-        from ftpkit.deploy.worker import tellAcceptor
-
         requestId = next(self._ids)
         answer = self._waiting[requestId] = defer.Deferred()
-        if not tellAcceptor(self.channel, b"login %d %s" % (
+        if not self.channel.sendLine(b"login %d %s" % (
                 requestId, encodeUser(user))):
             del self._waiting[requestId]
             answer.callback(False)
@@ -61,25 +59,20 @@ class WorkerUserSessions:
         """
         Tell the acceptor a session of C{user} ended.
         """
-        from ftpkit.deploy.worker import tellAcceptor
+        self.channel.sendLine(b"logout " + encodeUser(user))
 
-        tellAcceptor(self.channel, b"logout " + encodeUser(user))
-
-    def received(self, data):
+    def lineReceived(self, line):
         """
-        Read the acceptor's answers in what it sent (other lines, such as
-        the client addresses sent with connections, are skipped).
+        Take in the acceptor's answer to a login.
 
-        @param data: bytes from the Unix socket.
+        @param line: a line from the acceptor (one of another kind is
+            skipped).
         """
-        lines = (self._buffer + data).split(b"\n")
-        self._buffer = lines.pop()
-        for line in lines:
-            kind, _, requestId = line.partition(b" ")
-            if kind in (b"login-ok", b"login-no") and requestId.isdigit():
-                answer = self._waiting.pop(int(requestId), None)
-                if answer is not None:
-                    answer.callback(kind == b"login-ok")
+        kind, _, requestId = line.partition(b" ")
+        if kind in (b"login-ok", b"login-no") and requestId.isdigit():
+            answer = self._waiting.pop(int(requestId), None)
+            if answer is not None:
+                answer.callback(kind == b"login-ok")
 
 
 class AcceptorUserSessions:
@@ -101,15 +94,16 @@ class AcceptorUserSessions:
         @param worker: the worker it came from.
         @param kind: C{b"login"} or C{b"logout"}.
         @param rest: the rest of the line.
-        @return: the answer to send back, or C{None}.
+        @return: the answer to send back (a line without its end), or
+            C{None}.
         """
         held = self._byWorker.setdefault(worker, Counter())
         if kind == b"login":
             requestId, _, user = rest.partition(b" ")
             if self.users.admit(user):
                 held[user] += 1
-                return b"login-ok " + requestId + b"\n"
-            return b"login-no " + requestId + b"\n"
+                return b"login-ok " + requestId
+            return b"login-no " + requestId
         if held[rest] > 0:
             held[rest] -= 1
             self.users.release(rest)

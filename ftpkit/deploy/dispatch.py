@@ -12,6 +12,7 @@ from twisted.logger import Logger
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.deploy import fdlimit
+from ftpkit.deploy.channel import ChannelBusy
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
 from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops.eventlog import EventLog
@@ -114,7 +115,9 @@ class Dispatcher:
     def handOver(self, connection, host, greeted=False):
         """
         Hand an admitted connection to the least busy ready worker (one
-        that cannot take it is skipped); refuse it when none can.
+        that cannot take it is skipped, as is one whose channel holds
+        lines it has not read yet, L{ChannelBusy}); refuse it when none
+        can.
 
         @param connection: the accepted socket.
         @param host: its client's address (counted in L{limiter}).
@@ -127,6 +130,8 @@ class Dispatcher:
             worker = min(ready, key=lambda each: each.sessions)
             try:
                 worker.send(connection, host, greeted)
+            except ChannelBusy:
+                ready.remove(worker)
             except OSError as e:
                 ready.remove(worker)
                 self.log.error("could not hand a session to a worker: "

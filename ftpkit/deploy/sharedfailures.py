@@ -28,7 +28,8 @@ class WorkerAddressFailures(AddressFailures):
     def __init__(self, channel, first,
                  ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
-        @param channel: the Unix socket to the acceptor.
+        @param channel: the L{ftpkit.deploy.channel.Channel} to the
+            acceptor.
         @param first: the delay of a first failure, in seconds (the
             server's C{loginFailureDelay}).
         @param ipv6PrefixLength: see L{AddressFailures}.
@@ -36,47 +37,37 @@ class WorkerAddressFailures(AddressFailures):
         AddressFailures.__init__(self, ipv6PrefixLength=ipv6PrefixLength)
         self.channel = channel
         self.first = first
-        self._buffer = b""
 
     def record(self, host, now):
         """
         See L{AddressFailures.record}; the acceptor is told.
         """
-        from ftpkit.deploy.worker import tellAcceptor
-
         count = AddressFailures.record(self, host, now)
-        tellAcceptor(self.channel,
-                     b"failed " + host.encode("ascii", "replace"))
+        self.channel.sendLine(b"failed " + host.encode("ascii", "replace"))
         return count
 
     def checkStarted(self, host, now):
         """
         See L{AddressFailures.checkStarted}: the acceptor is told.
         """
-        from ftpkit.deploy.worker import tellAcceptor
+        self.channel.sendLine(b"checking " + host.encode("ascii", "replace"))
 
-        tellAcceptor(self.channel,
-                     b"checking " + host.encode("ascii", "replace"))
-
-    def received(self, data, now):
+    def lineReceived(self, line, now):
         """
-        Take in what the acceptor tells about failures, in what it sent
-        (other lines are skipped).
+        Take in what the acceptor tells about failures.
 
-        @param data: bytes from the Unix socket.
+        @param line: a line from the acceptor (one of another kind is
+            skipped).
         @param now: the time, in seconds.
         """
-        lines = (self._buffer + data).split(b"\n")
-        self._buffer = lines.pop()
-        for line in lines:
-            words = line.split(b" ")
-            if len(words) == 3 and words[0] == b"failures" \
-                    and words[2].isdigit():
-                self.learn(words[1].decode("ascii", "replace"),
-                           int(words[2]), now)
-            elif len(words) == 2 and words[0] == b"checking":
-                self.checkedElsewhere(words[1].decode("ascii", "replace"),
-                                      now, self.first)
+        words = line.split(b" ")
+        if len(words) == 3 and words[0] == b"failures" \
+                and words[2].isdigit():
+            self.learn(words[1].decode("ascii", "replace"),
+                       int(words[2]), now)
+        elif len(words) == 2 and words[0] == b"checking":
+            self.checkedElsewhere(words[1].decode("ascii", "replace"),
+                                  now, self.first)
 
 
 class AcceptorFailures:
@@ -97,9 +88,9 @@ class AcceptorFailures:
         @param kind: C{b"failed"} or C{b"checking"}.
         @param host: the client's address, C{bytes}.
         @param now: the time, in seconds.
-        @return: the line to tell every worker.
+        @return: the line to tell every worker, without its end.
         """
         if kind == b"failed":
             count = self.failures.record(host.decode("ascii", "replace"), now)
-            return b"failures %s %d\n" % (host, count)
-        return b"checking " + host + b"\n"
+            return b"failures %s %d" % (host, count)
+        return b"checking " + host

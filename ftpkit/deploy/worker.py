@@ -8,9 +8,11 @@ as a single process (L{ftpkit.deploy.service.makeService}): the same start-up
 work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
 (L{ftpkit.ops.workerlog}).
 
-Each connection comes with a line, its client's address, followed by
-C{greeted} where a worker that died had greeted it already
-(L{AlreadyGreeted}). Messages to the acceptor are lines: C{ready} once
+Both ways go lines, through a L{Channel} at each end
+(L{ftpkit.deploy.channel}: whole and in order, even when the other end
+is slow to read). Each connection comes with a line, its client's
+address, followed by C{greeted} where a worker that died had greeted it
+already (L{AlreadyGreeted}). Messages to the acceptor are lines: C{ready} once
 the worker serves,
 C{took} for each connection received, once its session wrote its greeting
 to it (the acceptor keeps its copy until then, L{ftpkit.deploy.handover};
@@ -30,15 +32,14 @@ import socket
 import sys
 
 from twisted.application import service
-from twisted.internet.interfaces import IReadDescriptor
 from twisted.logger import Logger
 from twisted.python import usage
 from twisted.python.failure import Failure
-from zope.interface import implementer
 
 from ftpkit.control.proxied import ProxiedFactory
 from ftpkit.control.tls import implicitFactory, isImplicitTLS
 from ftpkit.deploy.acceptor import acceptorAddress
+from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
 from ftpkit.deploy.workerprocess import WORKER_FD
 
@@ -54,7 +55,7 @@ class ReportingLimiter:
 
     def __init__(self, channel):
         """
-        @param channel: the Unix socket to the acceptor.
+        @param channel: the L{Channel} to the acceptor.
         """
         self.channel = channel
         self.sessions = 0
@@ -80,14 +81,14 @@ class ReportingLimiter:
             self.sessionsByHost[host] = left
         else:
             self.sessionsByHost.pop(host, None)
-        tellAcceptor(self.channel, b"ended " + host.encode("ascii", "replace"))
+        self.channel.sendLine(b"ended " + host.encode("ascii", "replace"))
 
 
-@implementer(IReadDescriptor)
 class ConnectionReceiver:
     """
-    Receives control connections from the acceptor and starts a session
-    on each; stops the reactor when the acceptor goes away.
+    The receiver of a worker's L{Channel}: starts a session on each
+    connection the acceptor sends, answers its pings, passes the answers
+    about logins on; stops the reactor when the acceptor goes away.
     """
 
     log = Logger()
@@ -95,7 +96,7 @@ class ConnectionReceiver:
     def __init__(self, reactor, channel, factory, listeners=()):
         """
         @param reactor: the reactor.
-        @param channel: the Unix socket to the acceptor.
+        @param channel: the L{Channel} to the acceptor.
         @param factory: the factory sessions are built with.
         @param listeners: C{((host, port), factory)} for each listener
             whose connections start another way (L{listenerFactories}):
@@ -106,71 +107,81 @@ class ConnectionReceiver:
         self.channel = channel
         self.factory = factory
         self.listeners = listeners
-        self._partial = b""
 
-    def fileno(self):
-        """The Unix socket to the acceptor."""
-        return self.channel.fileno()
-
-    def logPrefix(self):
-        """The name used in logs."""
-        return "ftpkit-worker"
-
-    def doRead(self):
+    def lineReceived(self, line, descriptors):
         """
-        Adopt the connections the acceptor sent, and answer its pings;
-        stop when it is gone.
+        Act on one line of the acceptor: adopt the connection sent with
+        it, answer a ping, or take in an answer about logins.
+
+        @param line: the line.
+        @param descriptors: the descriptors sent with it (closed here).
+        """
+        if descriptors:
+            for descriptor in descriptors:
+                self._adopt(descriptor, line)
+        elif line == b"ping":
+            self.channel.sendLine(b"pong")
+        else:
+            # Those of a worker's factory take the acceptor's lines (one
+            # process's own, or a test's factory, have none).
+            answers = getattr(getattr(self.factory, "userSessions", None),
+                              "lineReceived", None)
+            if answers is not None:
+                answers(line)
+            failures = getattr(getattr(self.factory, "loginFailures", None),
+                               "lineReceived", None)
+            if failures is not None:
+                failures(line, self.reactor.seconds())
+
+    def channelClosed(self):
+        """
+        The acceptor is gone: stop.
+        """
+        if self.reactor.running:
+            self.reactor.stop()
+
+    def channelOverflowed(self):
+        """
+        The acceptor left too many lines unread: say so once (the lines
+        are dropped from now on).
+        """
+        self.log.error("the acceptor reads nothing: {count} bytes wait for "
+                       "it; lines to it are dropped",
+                       count=self.channel.queued())
+
+    def _adopt(self, descriptor, line):
+        """
+        Start a session on a connection, and acknowledge it (C{took}).
+
+        @param descriptor: the connection (closed here).
+        @param line: its line (L{connectionHost}, L{wasGreeted}).
         """
         try:
-            message, descriptors, _, _ = socket.recv_fds(
-                self.channel, 4096, 64)
-        except BlockingIOError:
-            return
-        except OSError:
-            message, descriptors = b"", []
-        if not message and not descriptors:
-            self.reactor.removeReader(self)
-            if self.reactor.running:
-                self.reactor.stop()
-            return
-        received = getattr(self.factory.userSessions, "received", None)
-        if message and received is not None:
-            received(message)
-        failures = getattr(getattr(self.factory, "loginFailures", None),
-                           "received", None)
-        if message and failures is not None:
-            failures(message, self.reactor.seconds())
-        lines = (self._partial + message).split(b"\n")
-        self._partial = lines.pop()
-        for _ in range(lines.count(b"ping")):
-            tellAcceptor(self.channel, b"pong")
-        for descriptor in descriptors:
-            try:
-                probe = socket.socket(fileno=descriptor)
-                addressFamily = probe.family
-                local = probe.getsockname()
-                probe.detach()
-                factory = self._factoryFor(local)
-                if wasGreeted(message):
-                    factory = AlreadyGreeted(factory)
-                transport = self.reactor.adoptStreamConnection(
-                    descriptor, addressFamily, factory)
-                writeGreeting(self.reactor, transport)
-                dieAfterGreetingIfAsked()
-            except OSError as e:
-                # A client gone before its session began (a balancer's
-                # health check resets its connection at once) is no
-                # problem of the server's: not worth a line every check.
-                if e.errno != errno.ENOTCONN:
-                    self.log.warn("could not adopt a connection: {error}",
-                                  error=e)
-                # The acceptor counted it: its session ended before it began.
-                host = connectionHost(message)
-                if host is not None:
-                    tellAcceptor(self.channel, b"ended " + host)
-            finally:
-                os.close(descriptor)
-                tellAcceptor(self.channel, b"took")
+            probe = socket.socket(fileno=descriptor)
+            addressFamily = probe.family
+            local = probe.getsockname()
+            probe.detach()
+            factory = self._factoryFor(local)
+            if wasGreeted(line):
+                factory = AlreadyGreeted(factory)
+            transport = self.reactor.adoptStreamConnection(
+                descriptor, addressFamily, factory)
+            writeGreeting(self.reactor, transport)
+            dieAfterGreetingIfAsked()
+        except OSError as e:
+            # A client gone before its session began (a balancer's
+            # health check resets its connection at once) is no
+            # problem of the server's: not worth a line every check.
+            if e.errno != errno.ENOTCONN:
+                self.log.warn("could not adopt a connection: {error}",
+                              error=e)
+            # The acceptor counted it: its session ended before it began.
+            host = connectionHost(line)
+            if host is not None:
+                self.channel.sendLine(b"ended " + host)
+        finally:
+            os.close(descriptor)
+            self.channel.sendLine(b"took")
 
     def _factoryFor(self, local):
         """
@@ -182,10 +193,6 @@ class ConnectionReceiver:
                 return factory
         return self.factory
 
-    def connectionLost(self, reason):
-        """The reactor dropped the socket: close it."""
-        self.channel.close()
-
 
 class ReceiveConnections(service.Service):
     """
@@ -196,7 +203,7 @@ class ReceiveConnections(service.Service):
     def __init__(self, channel, factory, reactor=None, listens=(),
                  trusted=(), tlsContextFactory=None):
         """
-        @param channel: the Unix socket to the acceptor.
+        @param channel: the L{Channel} to the acceptor.
         @param factory: the factory sessions are built with.
         @param reactor: the reactor (the global one when C{None}).
         @param listens: the C{--listen} values (those behind C{haproxy:}
@@ -212,7 +219,6 @@ class ReceiveConnections(service.Service):
         self.factory = factory
         self.listeners = listenerFactories(listens, factory, trusted,
                                            tlsContextFactory, reactor)
-        self._receiver = None
 
     def startService(self):
         """
@@ -223,19 +229,18 @@ class ReceiveConnections(service.Service):
         """
         service.Service.startService(self)
         self.factory.doStart()
-        self._receiver = ConnectionReceiver(
+        self.channel.receiver = ConnectionReceiver(
             self.reactor, self.channel, self.factory, self.listeners)
-        self.reactor.addReader(self._receiver)
-        self.reactor.callWhenRunning(tellAcceptor, self.channel, b"ready")
+        self.reactor.addReader(self.channel)
+        self.reactor.callWhenRunning(self.channel.sendLine, b"ready")
 
     def stopService(self):
         """
-        Take no more connections.
+        Take no more connections (what the sessions still tell the
+        acceptor is still written).
         """
         service.Service.stopService(self)
-        if self._receiver is not None:
-            self.reactor.removeReader(self._receiver)
-            self._receiver = None
+        self.reactor.removeReader(self.channel)
         self.factory.doStop()
 
 
@@ -323,44 +328,28 @@ def writeGreeting(reactor, transport):
         transport.connectionLost(Failure(why))
 
 
-def _connectionLine(message):
-    """
-    @param message: the bytes received with a connection's descriptor:
-        the acceptor sends each descriptor with a line, C{HOST} or
-        C{HOST greeted}, and a read ends with the data sent with a
-        descriptor, so that line comes last (after any answers sent
-        before it).
-    @return: that line's words, or C{None} when there is none.
-    """
-    lines = message.split(b"\n")
-    if len(lines) < 2 or not lines[-2]:
-        return None
-    return lines[-2].split(b" ")
-
-
-def connectionHost(message):
+def connectionHost(line):
     """
     The client address the acceptor sent with a connection.
 
-    @param message: the bytes received with the connection's descriptor
-        (see L{_connectionLine}).
+    @param line: the line sent with the connection's descriptor: C{HOST},
+        or C{HOST greeted}.
     @return: the address, C{bytes}, or C{None} when there is none.
     """
-    words = _connectionLine(message)
-    return None if words is None else words[0]
+    host = line.split(b" ")[0]
+    return host or None
 
 
-def wasGreeted(message):
+def wasGreeted(line):
     """
     Whether the acceptor sent a connection whose client was greeted
     already, by a worker that died before it acknowledged the connection
     (L{ftpkit.deploy.handover.bytesWritten}).
 
-    @param message: the bytes received with the connection's descriptor
-        (see L{_connectionLine}).
+    @param line: the line sent with the connection's descriptor (see
+        L{connectionHost}).
     """
-    words = _connectionLine(message)
-    return words is not None and words[1:] == [b"greeted"]
+    return line.split(b" ")[1:] == [b"greeted"]
 
 
 class AlreadyGreeted:
@@ -388,21 +377,6 @@ class AlreadyGreeted:
         return protocol
 
 
-def tellAcceptor(channel, message):
-    """
-    Send one line to the acceptor.
-
-    @param channel: the Unix socket to the acceptor.
-    @param message: the line, without its end.
-    @return: whether it could be sent.
-    """
-    try:
-        channel.sendall(message + b"\n")
-    except OSError:
-        return False
-    return True
-
-
 def main(argv=None):
     """
     Parse the server's options, build the service, and serve what the
@@ -410,6 +384,8 @@ def main(argv=None):
 
     @param argv: the options (C{sys.argv[1:]} by default).
     """
+    from twisted.internet import reactor
+
     from ftpkit.deploy import tap
     from ftpkit.deploy.service import makeService, runService
     from ftpkit.ops.workerlog import beginWorkerLogging
@@ -418,8 +394,9 @@ def main(argv=None):
     # process) must not apply.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     beginWorkerLogging()
-    channel = socket.socket(fileno=WORKER_FD)
-    channel.setblocking(False)
+    linked = socket.socket(fileno=WORKER_FD)
+    linked.setblocking(False)
+    channel = Channel(linked, reactor)
     options = tap.Options()
     try:
         options.parseOptions(sys.argv[1:] if argv is None else argv)

@@ -2,10 +2,10 @@
 The acceptor's handle on one worker process of C{--workers}
 (L{ftpkit.deploy.workers}): the process itself (its logs go to the
 acceptor's, L{ftpkit.ops.workerlog}), and the acceptor's end of the Unix
-socket between them. Over it the acceptor hands the worker connections
-(C{SCM_RIGHTS}) and the worker says it is ready, acknowledges each
-connection (C{took}), reports each session that ended, asks about
-logins (L{ftpkit.auth.sharedusers}) and reports failed ones
+socket between them (L{ftpkit.deploy.channel}). Over it the acceptor
+hands the worker connections (C{SCM_RIGHTS}) and the worker says it is
+ready, acknowledges each connection (C{took}), reports each session
+that ended, asks about logins (L{ftpkit.auth.sharedusers}) and reports failed ones
 (L{ftpkit.deploy.sharedfailures}); the acceptor pings it every few
 seconds (C{ping}, answered C{pong}). The handle keeps what the worker
 holds: its sessions for the limits, and the connections it has not
@@ -13,25 +13,23 @@ acknowledged yet; these and its ping decide when it is hung
 (L{ftpkit.deploy.handover}).
 """
 
-import socket
+import os
 from collections import Counter
 
-from twisted.internet import error as netError
-from twisted.internet.interfaces import IReadDescriptor
 from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger, globalLogPublisher
-from zope.interface import implementer
 
+from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.handover import Handovers, Pings, answerDue
 
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
 
 
-@implementer(IReadDescriptor)
 class WorkerProcess(ProcessProtocol):
     """
-    One worker process, and the acceptor's end of its Unix socket.
+    One worker process, and the acceptor's end of its Unix socket: the
+    receiver of its L{Channel}.
 
     @ivar sessions: sessions this worker holds.
     @ivar hosts: sessions this worker holds, per client address.
@@ -41,6 +39,8 @@ class WorkerProcess(ProcessProtocol):
         unanswered, too long (it is being killed).
     @ivar handovers: the L{Handovers} it has not acknowledged.
     @ivar pings: its L{Pings}.
+    @ivar channel: the L{Channel} of the acceptor's end of its Unix
+        socket.
     """
 
     log = Logger()
@@ -48,13 +48,14 @@ class WorkerProcess(ProcessProtocol):
     def __init__(self, pool, channel):
         """
         @param pool: the L{ftpkit.deploy.workers.WorkerPool} it belongs to.
-        @param channel: the acceptor's end of the Unix socket.
+        @param channel: the acceptor's end of the Unix socket
+            (non-blocking).
         """
         self.pool = pool
-        self.channel = channel
+        self.channel = Channel(channel, pool.reactor)
+        self.channel.receiver = self
         self.sessions = 0
         self.hosts = Counter()
-        self._buffer = b""
         self.alive = True
         self.ready = False
         self.hung = False
@@ -62,14 +63,6 @@ class WorkerProcess(ProcessProtocol):
         self.pings = Pings()
         self.logs = None
         self._answerCall = None
-
-    def fileno(self):
-        """This worker's Unix socket."""
-        return self.channel.fileno()
-
-    def logPrefix(self):
-        """The name used in logs."""
-        return "ftpkit-worker"
 
     def makeConnection(self, transport):
         """
@@ -90,59 +83,46 @@ class WorkerProcess(ProcessProtocol):
         else:
             self.logs.errorsReceived(data)
 
-    def doRead(self):
+    def lineReceived(self, line, descriptors):
         """
-        Read the worker's messages: ready, connections taken, and sessions
-        that ended.
-        """
-        try:
-            data = self.channel.recv(65536)
-        except BlockingIOError:
-            return None
-        except OSError:
-            data = b""
-        if not data:
-            return netError.ConnectionDone()
-        self._messagesReceived(data)
-        return None
+        Act on one line of the worker (L{Channel}): ready, a connection
+        taken, a session ended, a login asked about or ended, a failed
+        login, a ping answered.
 
-    def drain(self):
+        @param line: the line.
+        @param descriptors: descriptors sent with it (a worker sends
+            none: they are closed).
         """
-        Read what the worker sent before it exited.
-        """
-        while True:
-            try:
-                data = self.channel.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self._messagesReceived(data)
+        for descriptor in descriptors:
+            os.close(descriptor)
+        kind, _, host = line.partition(b" ")
+        if kind == b"ended":
+            self.released(host.decode("ascii", "replace"))
+        elif kind in (b"login", b"logout"):
+            answer = self.pool.userSessions.handle(self, kind, host)
+            if answer is not None:
+                self.channel.sendLine(answer)
+        elif kind in (b"failed", b"checking"):
+            self.pool.loginFailed(kind, host)
+        elif kind == b"took":
+            self._took()
+        elif kind == b"pong":
+            self.pings.answered()
+            self._answered()
+        elif kind == b"ready":
+            self.ready = True
+            self.pool.workerReady(self)
 
-    def _messagesReceived(self, data):
-        lines = (self._buffer + data).split(b"\n")
-        self._buffer = lines.pop()
-        for line in lines:
-            kind, _, host = line.partition(b" ")
-            if kind == b"ended":
-                self.released(host.decode("ascii", "replace"))
-            elif kind in (b"login", b"logout"):
-                answer = self.pool.userSessions.handle(self, kind, host)
-                if answer is not None:
-                    try:
-                        self.channel.sendall(answer)
-                    except OSError:
-                        pass
-            elif kind in (b"failed", b"checking"):
-                self.pool.loginFailed(kind, host)
-            elif kind == b"took":
-                self._took()
-            elif kind == b"pong":
-                self.pings.answered()
-                self._answered()
-            elif kind == b"ready":
-                self.ready = True
-                self.pool.workerReady(self)
+    def channelClosed(self):
+        """
+        The worker closed its end (it exits): L{processEnded} follows.
+        """
+
+    def channelOverflowed(self):
+        """
+        The worker left too many lines unread: it is hung.
+        """
+        self.pool.workerOverflowed(self)
 
     def _took(self):
         """
@@ -178,10 +158,6 @@ class WorkerProcess(ProcessProtocol):
                 self.released(host)
         self.pool.userSessions.forgetWorker(self)
 
-    def connectionLost(self, reason):
-        """Stop watching the Unix socket."""
-        self.pool.reactor.removeReader(self)
-
     def processEnded(self, reason):
         """The worker process exited."""
         self.alive = False
@@ -202,10 +178,10 @@ class WorkerProcess(ProcessProtocol):
             line says C{HOST greeted}, and the session starts without
             one).
         @raise OSError: when it could not be sent (the caller still owns
-            it).
+            it): L{ChannelBusy} when lines wait for the worker.
         """
-        line = host.encode("ascii") + (b" greeted\n" if greeted else b"\n")
-        socket.send_fds(self.channel, [line], [connection.fileno()])
+        line = host.encode("ascii") + (b" greeted" if greeted else b"")
+        self.channel.sendDescriptor(line, connection.fileno())
         self.sessions += 1
         self.hosts[host] += 1
         self.handovers.sent(connection, host, self.pool.reactor.seconds())
@@ -215,15 +191,12 @@ class WorkerProcess(ProcessProtocol):
     def ping(self):
         """
         Ask the worker whether its reactor runs, unless an earlier ping
-        still waits for its answer. One that cannot be sent (the worker
-        reads nothing) is waited for all the same.
+        still waits for its answer. One that waits to be sent (the worker
+        reads nothing), or cannot be, is waited for all the same.
         """
         if not self.pings.due():
             return
-        try:
-            self.channel.send(b"ping\n")
-        except OSError:
-            pass
+        self.channel.sendLine(b"ping")
         self.pings.sent(self.pool.reactor.seconds())
         if self._answerCall is None:
             self._waitForAnswer()

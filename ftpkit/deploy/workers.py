@@ -200,7 +200,7 @@ class WorkerPool(Dispatcher, service.Service):
             env=os.environ,
             childFDs={0: 0, 1: "r", 2: "r", WORKER_FD: theirs.fileno()})
         theirs.close()
-        self.reactor.addReader(worker)
+        self.reactor.addReader(worker.channel)
         self.workers.append(worker)
 
     def workerReady(self, worker):
@@ -224,10 +224,40 @@ class WorkerPool(Dispatcher, service.Service):
             L{ftpkit.deploy.handover.ANSWER}).
         @param timeout: the seconds it was given.
         """
-        worker.hung = True
         self.log.error("worker {pid} did not {what} within {timeout:g} s; "
                        "killing it and starting another",
                        pid=worker.transport.pid, what=what, timeout=timeout)
+        self._kill(worker)
+
+    def workerOverflowed(self, worker):
+        """
+        A worker left more lines unread than its channel keeps
+        (L{ftpkit.deploy.channel.QUEUE_LIMIT}): it is hung (stopped, or
+        its reactor stuck), and killed as L{workerHung} does; lines to
+        it are dropped until it ended. A worker draining its sessions
+        as the server stops reads nothing: it is left to finish.
+
+        @param worker: the worker.
+        """
+        if self._stopping:
+            self.log.warn("worker {pid} reads nothing while it stops; "
+                          "lines to it are dropped",
+                          pid=worker.transport.pid)
+            return
+        if worker.hung:
+            return
+        self.log.error("worker {pid} left {count} bytes of messages unread; "
+                       "killing it and starting another",
+                       pid=worker.transport.pid,
+                       count=worker.channel.queued())
+        self._kill(worker)
+
+    def _kill(self, worker):
+        """
+        Hand a hung worker no more, and kill it (L{workerEnded} hands its
+        unacknowledged connections to others and starts another).
+        """
+        worker.hung = True
         try:
             worker.transport.signalProcess("KILL")
         except (netError.ProcessExitedAlready, OSError):
@@ -240,8 +270,9 @@ class WorkerPool(Dispatcher, service.Service):
         (after L{restartDelay} when it never got ready).
         """
         self.workers.remove(worker)
-        self.reactor.removeReader(worker)
-        worker.drain()
+        self.reactor.removeReader(worker.channel)
+        self.reactor.removeWriter(worker.channel)
+        worker.channel.drain()
         worker.channel.close()
         for connection, host in worker.unacknowledged():
             # It may have died after greeting the client: no second 220.
@@ -287,10 +318,7 @@ class WorkerPool(Dispatcher, service.Service):
         line = self.loginFailures.handle(kind, host, self.reactor.seconds())
         for worker in self.workers:
             if worker.alive:
-                try:
-                    worker.channel.sendall(line)
-                except OSError:
-                    pass
+                worker.channel.sendLine(line)
 
     def reloadWorkers(self):
         """

@@ -20,6 +20,7 @@ from ftpkit.control.sessionlimits import (
     parseNetwork,
     userKey,
 )
+from ftpkit.deploy.channel import Channel
 from tests.integration.test_xferlog import startServer
 from tests.protocol.test_server import connect, makeFactory, replyCodes
 
@@ -206,28 +207,28 @@ class SharedUsersTests(unittest.TestCase):
         user = encodeUser("al ice\n")
         self.assertNotIn(b" ", user)
         self.assertEqual(acceptor.handle("w1", b"login", b"1 " + user),
-                         b"login-ok 1\n")
+                         b"login-ok 1")
         self.assertEqual(acceptor.handle("w2", b"login", b"7 " + user),
-                         b"login-no 7\n")
+                         b"login-no 7")
         self.assertIsNone(acceptor.handle("w2", b"logout", user))
         self.assertEqual(acceptor.handle("w2", b"login", b"8 " + user),
-                         b"login-no 8\n")
+                         b"login-no 8")
         acceptor.forgetWorker("w1")
         self.assertEqual(acceptor.handle("w2", b"login", b"9 " + user),
-                         b"login-ok 9\n")
+                         b"login-ok 9")
 
     def test_worker(self):
         ours, theirs = socket.socketpair()
         self.addCleanup(ours.close)
         self.addCleanup(theirs.close)
-        sessions = WorkerUserSessions(ours)
+        sessions = WorkerUserSessions(Channel(ours, MemoryReactorClock()))
         answers = []
         sessions.admit("alice").addCallback(answers.append)
         sessions.admit("alice").addCallback(answers.append)
         self.assertEqual(theirs.recv(100), b"login 1 616c696365\n"
                          b"login 2 616c696365\n")
-        sessions.received(b"10.0.0.1\nlogin-no 2\nlogin-o")
-        sessions.received(b"k 1\n")
+        for line in (b"10.0.0.1", b"login-no 2", b"login-ok 1"):
+            sessions.lineReceived(line)
         self.assertEqual(answers, [False, True])
         sessions.release("alice")
         self.assertEqual(theirs.recv(100), b"logout 616c696365\n")

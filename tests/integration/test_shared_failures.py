@@ -12,6 +12,7 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.loginfailures import HOLD_AFTER
+from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.service import makeService
 from ftpkit.deploy.worker import ConnectionReceiver
 from ftpkit.deploy.workers import WorkerPool, _Worker
@@ -51,12 +52,14 @@ class SharedFailuresTests(unittest.SynchronousTestCase):
             worker.ready = True
             worker.transport = _Transport()
             self.pool.workers.append(worker)
+            channel = Channel(theirs, self.clock)
             server = makeService(parse("--auth", "anonymous"),
-                                 workerChannel=theirs)
+                                 workerChannel=channel)
             factory = list(server)[1].factory
             self.factories.append(factory)
-            self.receivers.append(
-                ConnectionReceiver(self.clock, theirs, factory))
+            channel.receiver = ConnectionReceiver(self.clock, channel,
+                                                  factory)
+            self.receivers.append(channel)
 
     def pump(self):
         """
@@ -64,7 +67,7 @@ class SharedFailuresTests(unittest.SynchronousTestCase):
         it sent them.
         """
         for worker in self.pool.workers:
-            worker.doRead()
+            worker.channel.doRead()
         for receiver in self.receivers:
             receiver.doRead()
 

@@ -366,7 +366,7 @@ class DispatchTests(unittest.SynchronousTestCase):
         self.assertEqual(self.received(channel), (b"127.0.0.5\n", 1))
         self.assertEqual(pool.limiter.sessionsByHost["127.0.0.5"], 1)
         channel.sendall(b"took\ntook\n")
-        pool.workers[0].doRead()
+        pool.workers[0].channel.doRead()
         self.assertEqual(pool.reactor.getDelayedCalls(), [])
 
     def test_overLimitRefusedAfterWait(self):

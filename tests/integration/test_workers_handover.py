@@ -162,7 +162,7 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
             channel.setblocking(False)
             self.assertEqual(channel.recv(100), b"ping\n")
         self.channels[1].sendall(b"pong\n")
-        second.doRead()
+        second.channel.doRead()
         self.pool.reactor.advance(ANSWER_TIMEOUT)
         self.assertEqual(first.transport.signals, ["KILL"])
         self.assertEqual(second.transport.signals, [])

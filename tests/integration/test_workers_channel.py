@@ -1,0 +1,209 @@
+"""
+C{--workers}: the lines between the acceptor and a worker that reads
+nothing for a while (stopped, busy) arrive whole and in order once it
+reads again (L{ftpkit.deploy.channel}); the acceptor dropped what its
+full socket did not take (a ping among them: the worker was then killed
+as hung), and sent the next lines after it.
+"""
+
+import os
+import signal
+import socket
+import time
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import Logger
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.deploy.handover import ANSWER_TIMEOUT, PING_INTERVAL
+from ftpkit.deploy.workers import WorkerPool, _Worker
+from tests.integration.test_workers_handover import (
+    HUNG,
+    READY,
+    _Transport,
+)
+from tests.scratch import scratchDirectory
+from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
+
+GUESSERS = 200
+"""Addresses failing logins at once, fewer than C{HOLD_AFTER} times each
+(so that none is held and every failure is told at once)."""
+
+SESSIONS = 3 * GUESSERS
+"""Sessions failing a login each while a worker is stopped: their
+failures, told to the stopped worker too, fill its socket many times
+over."""
+
+
+class StoppedWorkerPoolTests(unittest.SynchronousTestCase):
+    """
+    L{WorkerPool} with two in-memory workers, the first one reading
+    nothing.
+    """
+
+    def setUp(self):
+        self.pool = WorkerPool(2, [], [], ServerConfig(),
+                               reactor=MemoryReactorClock())
+        self.logged = []
+        self.pool.log = Logger(observer=self.logged.append)
+        self.channels = []
+        for _ in range(2):
+            ours, theirs = socket.socketpair()
+            for end in (ours, theirs):
+                end.setblocking(False)
+                self.addCleanup(end.close)
+            worker = _Worker(self.pool, ours)
+            worker.ready = True
+            worker.transport = _Transport()
+            self.pool.workers.append(worker)
+            self.channels.append(theirs)
+
+    def failLogins(self, count):
+        """
+        Have C{count} addresses fail a login once each.
+
+        @return: the lines every worker is to be told.
+        """
+        hosts = [b"10.0.%d.%d" % divmod(n, 250) for n in range(count)]
+        for host in hosts:
+            self.pool.loginFailed(b"failed", host)
+        return [b"failures %s 1" % host for host in hosts]
+
+    def readAll(self, index):
+        """
+        Read what the acceptor sent a worker, letting the reactor write
+        what waits whenever the socket takes more.
+
+        @param index: the worker's index.
+        @return: the lines read.
+        """
+        waiting = self.pool.workers[index].channel
+        data = b""
+        while True:
+            if waiting in self.pool.reactor.writers:
+                waiting.doWrite()
+            try:
+                data += self.channels[index].recv(65536)
+            except BlockingIOError:
+                if waiting not in self.pool.reactor.writers:
+                    break
+        self.assertTrue(data.endswith(b"\n"))
+        return data.split(b"\n")[:-1]
+
+    def test_wholeAndInOrder(self):
+        """
+        The failures told to a worker that does not read, many more than
+        its socket holds, and the ping after them, all arrive, whole, in
+        order. (Before, those the full socket did not take were dropped:
+        the ping among them, the worker was killed for not answering.)
+        """
+        expected = self.failLogins(2000)
+        self.pool.pingWorkers()
+        self.assertEqual(self.readAll(0),
+                         expected + [b"ping"])
+        self.assertEqual(self.readAll(1),
+                         expected + [b"ping"])
+
+    def test_handedToTheOther(self):
+        """
+        A connection is not handed to a worker whose lines wait: the
+        other worker gets it, and no error is logged.
+        """
+        self.failLogins(2000)
+        self.readAll(1)
+        server, client = socket.socketpair()
+        self.addCleanup(client.close)
+        self.pool.dispatch(server, "127.0.0.7")
+        first, second = self.pool.workers
+        self.assertEqual((first.sessions, second.sessions), (0, 1))
+        self.assertEqual([event for event in self.logged
+                          if event["log_level"].name == "error"], [])
+
+    def test_overflowKills(self):
+        """
+        A worker that leaves more lines unread than its channel keeps is
+        hung: killed (once, with one log line) and handed nothing more.
+        """
+        first, second = self.pool.workers
+        first.channel.limit = 4096
+        self.failLogins(2000)
+        self.assertTrue(first.hung)
+        self.assertEqual(first.transport.signals, ["KILL"])
+        self.assertEqual(second.transport.signals, [])
+        self.assertEqual(
+            [event["log_format"] for event in self.logged
+             if "unread" in event["log_format"]],
+            ["worker {pid} left {count} bytes of messages unread; "
+             "killing it and starting another"])
+        self.assertNotIn(first, self.pool.readyWorkers())
+
+
+class StoppedWorkerTests(unittest.TestCase):
+    """
+    A two-worker server, one worker stopped (C{SIGSTOP}) while hundreds
+    of failed logins are told to it, then continued (C{SIGCONT}) before
+    it counts as hung.
+    """
+
+    timeout = 4 * TIMEOUT
+
+    def test_servesAfterwards(self):
+        """
+        The stopped worker reads every line once continued: it answers
+        the pings sent to it meanwhile (it is not killed), its clients
+        are served, and later logins work, on both workers, with the
+        logins counted across them (C{--max-sessions-per-user}).
+        """
+        server = ServerProcess(self, [
+            "--root", scratchDirectory(self), "--auth", "anonymous",
+            "--workers", "2", "--max-connections", str(2 * SESSIONS),
+            "--max-sessions-per-user", "100"])
+        server.waitForLog(READY, 2)
+        workers = childrenOf(server.process.pid)
+        self.assertEqual(len(workers), 2)
+        self.addCleanup(self._resume, workers)
+        clients = []
+        for n in range(SESSIONS):
+            client = socket.create_connection(
+                ("127.0.0.1", server.port), timeout=TIMEOUT,
+                source_address=(f"127.0.0.{2 + n % GUESSERS}", 0))
+            self.addCleanup(client.close)
+            clients.append(client)
+        for client in clients:
+            self.assertTrue(client.recv(200).startswith(b"220"))
+        stopped = time.monotonic()
+        os.kill(workers[0], signal.SIGSTOP)
+        for client in clients:
+            client.sendall(b"USER guess\r\nPASS wrong\r\n")
+        # Long enough that a ping is sent while the socket is full, not
+        # so long that the worker counts as hung.
+        time.sleep(max(0, PING_INTERVAL + 1 - (time.monotonic() - stopped)))
+        os.kill(workers[0], signal.SIGCONT)
+        # Every client, those of the stopped worker too, gets its 530.
+        for client in clients:
+            replies = b""
+            while b"\r\n530" not in replies:
+                received = client.recv(200)
+                self.assertTrue(received, replies)
+                replies += received
+        # Long enough for a ping sent then to be answered, or found
+        # unanswered.
+        time.sleep(ANSWER_TIMEOUT + PING_INTERVAL)
+        self.assertEqual(sorted(childrenOf(server.process.pid)),
+                         sorted(workers))
+        logins = [server.login() for _ in range(6)]
+        for ftp in logins:
+            self.assertTrue(ftp.pwd())
+            ftp.quit()
+        log = server.log()
+        self.assertNotIn(HUNG, log)
+        self.assertNotIn("could not", log)
+        self.assertNotIn("Traceback", log)
+
+    def _resume(self, workers):
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
