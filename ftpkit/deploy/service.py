@@ -224,8 +224,9 @@ def makeService(options, workerChannel=None):
     Build the service of one ftpkit process.
 
     @param options: a parsed L{ftpkit.deploy.tap.Options}.
-    @param workerChannel: in a worker process of C{--workers}, its Unix
-        socket to the acceptor; C{None} otherwise.
+    @param workerChannel: in a worker process of C{--workers}, its
+        L{ftpkit.deploy.channel.Channel} to the acceptor; C{None}
+        otherwise.
     @return: a L{service.MultiService}: L{StartupWork}, the serving part
         (one listening service per C{--listen}, the acceptor, or a
         worker's receiver), a L{Drain} where sessions are served, and a
