@@ -232,3 +232,33 @@ class SharedUsersTests(unittest.TestCase):
         self.assertEqual(answers, [False, True])
         sessions.release("alice")
         self.assertEqual(theirs.recv(100), b"logout 616c696365\n")
+
+    def test_acceptorUnreachable(self):
+        """
+        A login the worker's channel cannot take (the acceptor left too
+        many lines unread) is refused at once, not left waiting for an
+        answer that cannot come; the worker logs that once.
+        """
+        from twisted.logger import Logger
+
+        from ftpkit.deploy.worker import ConnectionReceiver
+
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        ours.setblocking(False)
+        clock = MemoryReactorClock()
+        channel = Channel(ours, clock, limit=4096)
+        channel.receiver = ConnectionReceiver(clock, channel, None)
+        logged = []
+        channel.receiver.log = Logger(observer=logged.append)
+        sessions = WorkerUserSessions(channel)
+        answers = []
+        for _ in range(10000):
+            sessions.admit("alice").addCallback(answers.append)
+            if answers:
+                break
+        sessions.admit("alice").addCallback(answers.append)
+        self.assertEqual(answers, [False, False])
+        self.assertEqual(len(logged), 1)
+        self.assertIn("the acceptor reads nothing", logged[0]["log_format"])
