@@ -161,17 +161,30 @@ def nameAnonymous(fd, target):
     @return: the temporary path.
     @raise FileExistsError: when every name tried was taken.
     """
+    return _onTemporaryName(target, lambda path: linkAnonymous(fd, path))[1]
+
+
+def _onTemporaryName(target, make):
+    """
+    Call C{make} with a new temporary name beside C{target}, trying
+    another name while the one given is taken.
+
+    @param target: the target's path, C{bytes}.
+    @param make: called with a temporary path; raises C{FileExistsError}
+        when that path exists.
+    @return: C{(what make returned, the path)}.
+    @raise FileExistsError: when every name tried was taken.
+    """
+    # os.path.split and os.path.join, without their calls.
     name = target.rpartition(b"/")[2]
     directory = target[:len(target) - len(name)]
     for attempt in range(_TEMPORARY_ATTEMPTS):
         path = directory + temporaryName(name)
         try:
-            linkAnonymous(fd, path)
+            return make(path), path
         except FileExistsError:
             if attempt == _TEMPORARY_ATTEMPTS - 1:
                 raise
-            continue
-        return path
 
 
 def temporaryName(target):
@@ -231,18 +244,8 @@ def createTemporary(target, mode=0o644):
     @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file.
     @raise FileExistsError: when every name tried was taken.
     """
-    # os.path.split and os.path.join, without their calls.
-    name = target.rpartition(b"/")[2]
-    directory = target[:len(target) - len(name)]
-    for attempt in range(_TEMPORARY_ATTEMPTS):
-        path = directory + temporaryName(name)
-        try:
-            fd = openWithoutLinks(path, _OPEN_FLAGS, mode)
-        except FileExistsError:
-            if attempt == _TEMPORARY_ATTEMPTS - 1:
-                raise
-            continue
-        return fd, path
+    return _onTemporaryName(
+        target, lambda path: openWithoutLinks(path, _OPEN_FLAGS, mode))
 
 
 def _livePartial(target, now):

@@ -9,6 +9,7 @@ import errno
 import os
 
 from twisted.internet.defer import inlineCallbacks
+from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from ftpkit.errors import AlreadyExists, NoSuchFile
@@ -17,22 +18,6 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import writeFile
 from tests.scratch import scratchDirectory
 from tests.uploadsinprogress import uploadSizes
-
-
-def _read(path):
-    """
-    @return: the content of a local file.
-    """
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def _write(path, data):
-    """
-    Write a local file.
-    """
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def _umask():
@@ -94,7 +79,7 @@ class NewFileTests(unittest.TestCase):
         self.assertEqual(uploadSizes(self.root), [9])
         yield opened.close()
         self.assertEqual(os.listdir(self.root), [b"f"])
-        self.assertEqual(_read(self.path(b"f")), b"new bytes")
+        self.assertEqual(FilePath(self.path(b"f")).getContent(), b"new bytes")
         self.assertEqual(os.stat(self.path(b"f")).st_mode & 0o7777,
                          0o644 & ~_umask())
         self.assertEqual(uploadSizes(self.root), [])
@@ -110,7 +95,7 @@ class NewFileTests(unittest.TestCase):
         os.pwrite(descriptor.fd, b"spliced", descriptor.offset)
         self.assertEqual(os.listdir(self.root), [])
         descriptor.commit(7)
-        self.assertEqual(_read(self.path(b"f")), b"spliced")
+        self.assertEqual(FilePath(self.path(b"f")).getContent(), b"spliced")
         yield opened.close()
         self.assertEqual(os.listdir(self.root), [b"f"])
 
@@ -122,10 +107,10 @@ class NewFileTests(unittest.TestCase):
         temporary file.
         """
         opened = yield self.upload("f", b"upload")
-        _write(self.path(b"f"), b"someone else's")
+        FilePath(self.path(b"f")).setContent(b"someone else's")
         yield opened.close()
         self.assertEqual(os.listdir(self.root), [b"f"])
-        self.assertEqual(_read(self.path(b"f")), b"upload")
+        self.assertEqual(FilePath(self.path(b"f")).getContent(), b"upload")
 
     @inlineCallbacks
     def test_createdMeanwhileRefused(self):
@@ -134,10 +119,10 @@ class NewFileTests(unittest.TestCase):
         of that name appeared meanwhile, which it leaves alone.
         """
         opened = yield self.upload("f", b"upload", create=True)
-        _write(self.path(b"f"), b"someone else's")
+        FilePath(self.path(b"f")).setContent(b"someone else's")
         yield self.assertFailure(opened.close(), AlreadyExists)
         self.assertEqual(os.listdir(self.root), [b"f"])
-        self.assertEqual(_read(self.path(b"f")), b"someone else's")
+        self.assertEqual(FilePath(self.path(b"f")).getContent(), b"someone else's")
 
     @inlineCallbacks
     def test_cutKeptAsPartial(self):
@@ -149,8 +134,8 @@ class NewFileTests(unittest.TestCase):
         yield opened.abort()
         self.assertEqual(os.listdir(self.root),
                          [uploads.PARTIAL_PREFIX + b"f"])
-        self.assertEqual(_read(self.path(uploads.PARTIAL_PREFIX + b"f")),
-                         b"half")
+        partial = FilePath(self.path(uploads.PARTIAL_PREFIX + b"f"))
+        self.assertEqual(partial.getContent(), b"half")
         self.assertEqual((yield self.shell.resumableSize(("f",))), 4)
 
     @inlineCallbacks
@@ -189,15 +174,15 @@ class NewFileTests(unittest.TestCase):
         An upload replacing a file still writes a temporary file, renamed
         over it at close: the old file stays whole until then.
         """
-        _write(self.path(b"f"), b"old")
+        FilePath(self.path(b"f")).setContent(b"old")
         opened = yield self.upload("f", b"new")
         names = os.listdir(self.root)
         self.assertEqual(len(names), 2)
         self.assertTrue(any(uploads.isHidden(name) for name in names))
-        self.assertEqual(_read(self.path(b"f")), b"old")
+        self.assertEqual(FilePath(self.path(b"f")).getContent(), b"old")
         yield opened.close()
         self.assertEqual(os.listdir(self.root), [b"f"])
-        self.assertEqual(_read(self.path(b"f")), b"new")
+        self.assertEqual(FilePath(self.path(b"f")).getContent(), b"new")
 
 
 class WithoutAnonymousFilesTests(unittest.TestCase):
@@ -223,7 +208,7 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
         consumer.write(b"bytes")
         yield opened.close()
         self.assertEqual(os.listdir(self.root), [b"f"])
-        self.assertEqual(_read(os.path.join(self.root, b"f")), b"bytes")
+        self.assertEqual(FilePath(os.path.join(self.root, b"f")).getContent(), b"bytes")
 
     def test_fileSystemWithout(self):
         """
@@ -267,5 +252,6 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
             yield writeFile(self.shell, ("f",), b"one")
             yield writeFile(self.shell, ("f",), b"two")
             self.assertEqual(os.listdir(self.root), [b"f"])
-            self.assertEqual(_read(os.path.join(self.root, b"f")), b"two")
+            target = FilePath(os.path.join(self.root, b"f"))
+            self.assertEqual(target.getContent(), b"two")
         return twice()
