@@ -445,7 +445,7 @@ def _perRound(entry, metric):
             if r is not None and metric in sample}
 
 
-def bestPeerLines(results, names, metric):
+def compareWithPeers(results, names, metric):
     """
     How each ftpkit compares with the best other server on one metric:
     the ratio of medians, and the ratio of the worst round (each round's
@@ -454,14 +454,16 @@ def bestPeerLines(results, names, metric):
     @param results: one scenario's results, server name to entry.
     @param names: the servers, in table order.
     @param metric: the metric's name.
-    @return: report lines (none when there is no peer).
+    @return: C{(ftpkit name, best peer, ratio, worst round ratio or None)}
+        for each ftpkit measured (none when there is no peer). A ratio is
+        above 1 when ftpkit is better, whichever way the metric goes.
     """
     higher = metric in HIGHER
     pick = max if higher else min
     peers = {n: _perRound(results[n], metric) for n in names
              if not n.startswith("ftpkit") and n in results}
     peers = {n: rounds for n, rounds in peers.items() if rounds}
-    lines = []
+    found = []
     for name in names:
         if not name.startswith("ftpkit") or name not in results:
             continue
@@ -470,15 +472,44 @@ def bestPeerLines(results, names, metric):
             continue
         medians = {n: statistics.median(r.values()) for n, r in peers.items()}
         best = pick(medians, key=medians.get)
-        if not medians[best]:
+        mine = statistics.median(ours.values())
+        if not medians[best] or not mine:
             continue
-        ratio = statistics.median(ours.values()) / medians[best]
         rounds = []
         for r, value in ours.items():
             theirs = [p[r] for p in peers.values() if r in p]
-            if theirs and pick(theirs):
-                rounds.append(value / pick(theirs))
-        worst = (min if higher else max)(rounds) if rounds else None
+            if theirs and pick(theirs) and value:
+                rounds.append(_better(value, pick(theirs), higher))
+        found.append((name, best, _better(mine, medians[best], higher),
+                      min(rounds) if rounds else None))
+    return found
+
+
+def _better(ours, theirs, higher):
+    """
+    @param ours: ftpkit's figure.
+    @param theirs: another server's.
+    @param higher: whether a higher figure is better.
+    @return: how many times better ftpkit is (below 1 when worse).
+    """
+    return ours / theirs if higher else theirs / ours
+
+
+def bestPeerLines(results, names, metric):
+    """
+    @param results: one scenario's results, server name to entry.
+    @param names: the servers, in table order.
+    @param metric: the metric's name.
+    @return: report lines from L{compareWithPeers}, ftpkit's figure over
+        the best peer's as measured (below 1 is worse for a higher-better
+        metric, better for a lower-better one).
+    """
+    higher = metric in HIGHER
+    lines = []
+    for name, best, ratio, worst in compareWithPeers(results, names, metric):
+        if not higher:
+            ratio = 1 / ratio
+            worst = None if worst is None else 1 / worst
         text = f"  {name} / best peer ({best}): {ratio:.2f}x"
         if worst is not None:
             text += f", worst round {worst:.2f}x"

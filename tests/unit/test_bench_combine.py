@@ -1,0 +1,98 @@
+"""
+Tests for L{bench.combine}, the median of several benchmark runs.
+"""
+
+import io
+import json
+import statistics
+from contextlib import redirect_stdout
+
+from twisted.trial import unittest
+
+from bench import combine
+
+
+def entry(*samples, metric="files/s"):
+    """
+    @param samples: one figure per round.
+    @param metric: the figure's name.
+    @return: a server's results for one scenario, as C{--json} writes them.
+    """
+    return {"samples": [{metric: s} for s in samples],
+            "rounds": list(range(len(samples))), "errors": [],
+            "median": {metric: statistics.median(samples)}}
+
+
+def run(**servers):
+    """
+    @param servers: server name to its L{entry} in the C{small} scenario.
+    @return: a run's C{--json} record.
+    """
+    names = [n.replace("_", "-") for n in servers]
+    return {"servers": names,
+            "scenarios": {"small": {n.replace("_", "-"): e
+                                    for n, e in servers.items()}}}
+
+
+class CombineTests(unittest.TestCase):
+    """
+    L{combine.combine} puts each figure of several runs on one line.
+    """
+
+    def test_medianOfRuns(self):
+        """
+        ftpkit's figure is the median of the runs' medians with their
+        range; each ratio is the median over the runs with its range, the
+        best peer may change from run to run, and the worst run and the
+        worst round are given apart.
+        """
+        runs = [run(ftpkit=entry(100, 110, 90), pyftpdlib=entry(50, 50, 50),
+                    pure_ftpd=entry(200, 200, 200)),
+                run(ftpkit=entry(120, 120, 120), pyftpdlib=entry(60, 60, 60),
+                    pure_ftpd=entry(100, 100, 100)),
+                run(ftpkit=entry(80, 80, 80), pyftpdlib=entry(100, 50, 50),
+                    pure_ftpd=entry(40, 40, 40))]
+        header, row = combine.combine(runs)
+        self.assertEqual(header[1], "ftpkit, median of 3")
+        self.assertEqual(row, [
+            "small files/s", "100 (80.0-120)", "2.00x (1.60-2.00)",
+            "pure-ftpd/pyftpdlib 1.20x (0.50-1.60)", "0.50x", "0.45x"])
+
+    def test_lowerIsBetter(self):
+        """
+        For a figure where lower is better, a ratio above 1 still means
+        ftpkit is better.
+        """
+        metric = "server CPU ms/file"
+        runs = [run(ftpkit=entry(1.0, metric=metric),
+                    pyftpdlib=entry(2.0, metric=metric))]
+        row = combine.combine(runs)[1]
+        self.assertEqual(row[2], "2.00x (2.00-2.00)")
+        self.assertEqual(row[3], "pyftpdlib 2.00x (2.00-2.00)")
+
+    def test_baseline(self):
+        """
+        Runs with an C{ftpkit-base} get a column of ftpkit's ratio to it.
+        """
+        runs = [run(ftpkit=entry(100), ftpkit_base=entry(50),
+                    pyftpdlib=entry(100))]
+        header, row = combine.combine(runs)
+        self.assertEqual(header[-1], "/ftpkit-base")
+        self.assertEqual(row[-1], "2.00x (2.00-2.00)")
+
+    def test_main(self):
+        """
+        C{python -m bench.combine} prints a reStructuredText table of the
+        runs named.
+        """
+        path = self.mktemp()
+        with open(path, "w") as f:
+            json.dump(run(ftpkit=entry(100), pyftpdlib=entry(50)), f)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            self.assertEqual(combine.main([path, path]), 0)
+        lines = out.getvalue().splitlines()
+        self.assertEqual(lines[0], lines[2])
+        self.assertEqual(lines[0], lines[-1])
+        self.assertIn("ftpkit, median of 2", lines[1])
+        self.assertTrue(lines[3].startswith("small files/s"))
