@@ -23,6 +23,7 @@ a read of the reactor's waker and a turn of the reactor). Under many
 sessions' small uploads, calls end faster than the reactor turns.
 """
 
+import functools
 import threading
 from collections import deque
 
@@ -173,3 +174,18 @@ def diskThreadsFor(reactor, lane=DISK):
     if pool is None:
         pool = _pools[key] = DiskThreads(reactor, _LANE_SIZES[lane])
     return pool
+
+
+@functools.lru_cache(maxsize=None)
+def laneRunners(reactor):
+    """
+    The default runners of a shell, found once per reactor (a shell is
+    made at every login; the lanes' threads are made once per reactor and
+    kept).
+
+    @param reactor: the reactor results come back to.
+    @return: C{(disk, listings, checksums)}: the C{run} of each of its
+        lanes (L{DISK}, L{LISTINGS}, L{HASHES}).
+    """
+    return (diskThreadsFor(reactor).run, diskThreadsFor(reactor, LISTINGS).run,
+            diskThreadsFor(reactor, HASHES).run)

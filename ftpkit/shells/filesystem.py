@@ -4,18 +4,19 @@ L{FilesystemShell}: a directory of the local disk, jailed to its root.
 Every call that may block on the disk runs in a worker thread
 (L{ftpkit.shells.diskthreads.DiskThreads}).
 
-The jail: a path is joined under the root's real path, and the real path
-(symbolic links resolved) of whatever is touched must stay inside it.
-Symbolic links that stay inside the root work as if they were what they
-point at; one leading outside makes every operation through it fail with
-L{PermissionDenied}, and L{FilesystemShell.list} shows it as a link
-(L{ftpkit.fileinfo.LINK}) without following it. Files are opened with
-C{O_NOFOLLOW} on their resolved path. A local user (FTP users cannot
-create links) could swap a checked directory for a link out of the root
-between the check and the use: so (where Linux's C{openat2} is there)
-files and directories are opened with no link allowed anywhere on their
-resolved path (L{ftpkit.shells.cachedopen.openWithoutLinks}), and entries
-are made, removed, renamed and changed through such descriptors
+The jail (L{ftpkit.shells.diskpaths}): a path is joined under the root's
+real path, and the real path (symbolic links resolved) of whatever is
+touched must stay inside it. Symbolic links that stay inside the root work
+as if they were what they point at; one leading outside makes every
+operation through it fail with L{PermissionDenied}, and
+L{FilesystemShell.list} shows it as a link (L{ftpkit.fileinfo.LINK})
+without following it. Files are opened with C{O_NOFOLLOW} on their
+resolved path. A local user (FTP users cannot create links) could swap a
+checked directory for a link out of the root between the check and the
+use: so (where Linux's C{openat2} is there) files and directories are
+opened with no link allowed anywhere on their resolved path
+(L{ftpkit.shells.cachedopen.openWithoutLinks}), and entries are made,
+removed, renamed and changed through such descriptors
 (L{ftpkit.shells.linkfree}): the swap gets a refusal instead of leading
 out of the root.
 
@@ -23,13 +24,13 @@ Uploads that replace a file are written to a hidden temporary file in the
 same directory and renamed over the old file when complete, so a failed or
 aborted upload never destroys it; uploads that create one, to a file with
 no name that gets its name when complete; a cut one is kept, hidden, for a
-resume (the rule is in L{ftpkit.shells.uploads}).
+resume (the rule is in L{ftpkit.shells.uploads}; which file an upload
+opens, in L{ftpkit.shells.diskuploads}).
 """
 
 import functools
 import os
 import stat as statModule
-import sys
 
 from twisted.internet.defer import succeed
 from zope.interface import implementer
@@ -54,8 +55,8 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellStreamedListing,
 )
-from ftpkit.shells import linkfree, shortcalls, uploads
-from ftpkit.shells.cachedopen import openCached, openWithoutLinks
+from ftpkit.shells import linkfree, uploads
+from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.digests import newDigest
 from ftpkit.shells.diskhash import (
     HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
@@ -70,55 +71,12 @@ from ftpkit.shells.disklistings import (
     readNamedStats,
     visibleNames,
 )
+from ftpkit.shells.diskpaths import OPEN_FLAGS, jailFor, openRegular
 from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskspace import spaceLeft
-from ftpkit.shells.diskthreads import HASHES, LISTINGS, diskThreadsFor
-from ftpkit.shells.diskwriter import FileWriter
-from ftpkit.shells.shortcalls import ShortCalls
-
-_FS_ENCODING = sys.getfilesystemencoding()
-_FS_ERRORS = sys.getfilesystemencodeerrors()
-"""How C{os.fsencode} encodes a path."""
-
-_OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-"""Flags for every open: no final link, no hang on FIFOs, no leaking."""
-
-@functools.lru_cache(maxsize=1024)
-def _realRoot(root):
-    """
-    The real path of a shell's root, looked up once per process (a shell is
-    made at every login, in the reactor thread).
-
-    @param root: the root as given, C{str} or C{bytes}.
-    @return: its real path, C{bytes}.
-    """
-    return os.path.realpath(os.fsencode(root))
-
-
-@functools.lru_cache(maxsize=None)
-def _laneRunners(reactor):
-    """
-    The default runners of a shell, found once per reactor (a shell is
-    made at every login; the lanes' threads are made once per reactor and
-    kept).
-
-    @param reactor: the reactor results come back to.
-    @return: C{(disk, listings, checksums)}: the C{run} of each of its
-        L{ftpkit.shells.diskthreads} lanes.
-    """
-    return (diskThreadsFor(reactor).run, diskThreadsFor(reactor, LISTINGS).run,
-            diskThreadsFor(reactor, HASHES).run)
-
-
-@functools.lru_cache(maxsize=1024)
-def _shortCallsFor(realRoot):
-    """
-    @param realRoot: a shell's real root, C{bytes}.
-    @return: the L{ShortCalls} of every default shell of that root in this
-        process (a shell is made at every login; a slow call seen by one
-        pauses them all).
-    """
-    return ShortCalls(realRoot)
+from ftpkit.shells.diskthreads import laneRunners
+from ftpkit.shells.diskuploads import openNew, openUpload
+from ftpkit.shells.shortcalls import shortCallsFor
 
 
 def _translated(function, *args):
@@ -136,63 +94,6 @@ def _translated(function, *args):
         raise fromOSError(error) from None
     except UnicodeEncodeError:
         raise InvalidPath() from None
-
-
-def _openRegular(path, flags, mode=0o644):
-    """
-    Open a path that must be a regular file.
-
-    @param path: the resolved path, C{bytes}.
-    @param flags: C{os.open} flags besides L{_OPEN_FLAGS}.
-    @param mode: permission bits when it is created.
-    @return: C{(fd, stat_result)}.
-    @raise IsDirectory: for a directory.
-    @raise PermissionDenied: for anything else that is not a regular file.
-    """
-    fd = openWithoutLinks(path, flags | _OPEN_FLAGS, mode)
-    try:
-        result = os.fstat(fd)
-        if statModule.S_ISDIR(result.st_mode):
-            raise IsDirectory()
-        if not statModule.S_ISREG(result.st_mode):
-            raise PermissionDenied()
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, result
-
-
-_PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
-"""Mode bits that make a program run as its file's owner or group. An
-upload never leaves them on the file it writes: replacing a file, the new
-one is the server's (root's, when it runs as root) and holds the user's
-bytes; written in place, the owner's program holds them."""
-
-
-def _withoutPrivilege(mode):
-    """
-    @param mode: a file's permission bits.
-    @return: them without L{_PRIVILEGE_BITS}.
-    """
-    return statModule.S_IMODE(mode) & ~_PRIVILEGE_BITS
-
-
-def _dropPrivilege(fd, result):
-    """
-    Clear the set-user-ID and set-group-ID bits of a file an upload writes
-    in place, as the kernel does when a writer without C{CAP_FSETID}
-    writes (a server running as root has it, so the kernel does not).
-
-    @param fd: the file's descriptor.
-    @param result: its C{os.stat_result}.
-    """
-    if result.st_mode & _PRIVILEGE_BITS:
-        try:
-            os.fchmod(fd, _withoutPrivilege(result.st_mode))
-        except PermissionError:
-            # Not the server's file: the kernel clears them at the first
-            # write.
-            pass
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
@@ -223,12 +124,12 @@ class FilesystemShell:
         """
         if reactor is None:
             from twisted.internet import reactor
-        self._root = _realRoot(root)
+        self._jail = jailFor(root)
         listingRunner = hashRunner = runner
         if runner is None:
-            runner, listingRunner, hashRunner = _laneRunners(reactor)
+            runner, listingRunner, hashRunner = laneRunners(reactor)
             if shortCalls is None:
-                shortCalls = _shortCallsFor(self._root)
+                shortCalls = shortCallsFor(self._jail.root)
         self._reactor = reactor
         self._runner = runner
         self._listingRunner = listingRunner
@@ -262,20 +163,10 @@ class FilesystemShell:
         """
         return self._listingRunner(_translated, function, *args)
 
-    def _inside(self, real):
-        """
-        @param real: a resolved path, C{bytes}.
-        @return: whether it is the root or below it.
-        """
-        return real == self._root or real.startswith(self._root.rstrip(b"/") + b"/")
-
     def _resolve(self, path, followLast=True):
         """
-        Find the real path of a shell path (in a worker thread).
-
-        The root is already real, so only the segments below it are
-        looked at: one C{lstat} each, and a full C{realpath} only where a
-        segment is a symbolic link.
+        Find the real path of a shell path (in a worker thread): the first
+        half of L{_walk}.
 
         @param path: a tuple of segments.
         @param followLast: resolve the last segment too; otherwise only its
@@ -289,53 +180,17 @@ class FilesystemShell:
 
     def _walk(self, path, followLast=True):
         """
-        L{_resolve}, also giving what the walk learnt of the last segment,
-        so that a caller needing the file's C{stat} (an upload's open)
-        does not ask the kernel again.
+        L{_resolve}, also giving what the walk learnt of the last segment
+        (L{ftpkit.shells.diskpaths.Jail.walk}).
 
         @param path: a tuple of segments.
         @param followLast: as for L{_resolve}.
-        @return: C{(real, found)}: the path, C{bytes}; and the
-            C{stat_result} of what it names where the walk read it (the
-            last segment's C{lstat}, not a symbolic link), C{False} where
-            that C{lstat} found nothing there, else C{None} (not known).
+        @return: C{(real, found)}, as L{ftpkit.shells.diskpaths.Jail.walk}
+            gives them.
         @raise PermissionDenied: when it leads outside the root.
         @raise InvalidPath: as for L{_resolve}.
         """
-        # os.fsencode and os.path.join, without their calls per segment.
-        segments = [segment.encode(_FS_ENCODING, _FS_ERRORS)
-                    for segment in path]
-        if any(map(uploads.isHidden, segments)):
-            raise InvalidPath()
-        if not segments:
-            return self._root, None
-        toFollow = segments if followLast else segments[:-1]
-        last = len(segments) - 1 if followLast else -1
-        current = self._root
-        found = None
-        for index, segment in enumerate(toFollow):
-            if current.endswith(b"/"):
-                candidate = current + segment
-            else:
-                candidate = current + b"/" + segment
-            try:
-                result = os.lstat(candidate)
-            except OSError as e:
-                # Missing (or unreadable): nothing below can be a link.
-                if index == last and isinstance(e, FileNotFoundError):
-                    found = False
-                current = b"/".join([candidate, *toFollow[index + 1:]])
-                break
-            if statModule.S_ISLNK(result.st_mode):
-                candidate = os.path.realpath(candidate)
-                if not self._inside(candidate):
-                    raise PermissionDenied()
-            elif index == last:
-                found = result
-            current = candidate
-        if not followLast:
-            current = os.path.join(current, segments[-1])
-        return current, found
+        return self._jail.walk(path, followLast)
 
     def resolve(self, path):
         """
@@ -353,18 +208,9 @@ class FilesystemShell:
         The blocking part of L{resolve}.
         """
         try:
-            return self._segmentsOf(self._resolve(path))
+            return self._jail.segmentsOf(self._resolve(path))
         except FTPError:
             return None
-
-    def _segmentsOf(self, real):
-        """
-        @param real: a resolved path in the root, C{bytes}.
-        @return: its segments under the root.
-        """
-        below = real[len(self._root):].strip(b"/")
-        return tuple(segment.decode(_FS_ENCODING, _FS_ERRORS)
-                     for segment in below.split(b"/") if segment)
 
     def linkTargets(self, path):
         """
@@ -379,13 +225,7 @@ class FilesystemShell:
         """
         with self._openDirectory(path) as directory:
             links = [entry.name for entry in directory if entry.is_symlink()]
-        targets = {}
-        for name in links:
-            target = os.path.realpath(
-                os.fsencode(os.path.join(directory.path, name)))
-            targets[name] = (self._segmentsOf(target) if self._inside(target)
-                             else None)
-        return targets
+        return self._jail.linkTargets(directory.path, links)
 
     def stat(self, path):
         """
@@ -440,7 +280,8 @@ class FilesystemShell:
             L{ftpkit.shells.disklistings.readStats} for its entries, whose
             paths are their names.
         """
-        return lambda name, linkStat: self._follow(
+        follow = self._jail.follow
+        return lambda name, linkStat: follow(
             os.path.join(directory.path, name), linkStat)
 
     def listNames(self, path):
@@ -472,23 +313,6 @@ class FilesystemShell:
             pairs = readNamedStats(directory, names,
                                    self._followIn(directory))
         return [(name, describe(result)) for name, result in pairs]
-
-    def _follow(self, path, linkStat):
-        """
-        Describe a symbolic link met in a listing: by its target when it
-        stays inside the root (and exists), by itself otherwise.
-
-        @param path: the link's path, C{str}.
-        @param linkStat: its C{lstat} result.
-        @return: the C{os.stat} result that describes it.
-        """
-        real = os.path.realpath(os.fsencode(path))
-        if self._inside(real):
-            try:
-                return linkfree.statOf(real)
-            except OSError:
-                pass
-        return linkStat
 
     def makeDirectory(self, path):
         """
@@ -588,7 +412,7 @@ class FilesystemShell:
         @return: the digest object, the open file and where to stop.
         """
         digest = newDigest(algorithm)
-        fd, result = _openRegular(self._resolve(path), os.O_RDONLY)
+        fd, result = openRegular(self._resolve(path), os.O_RDONLY)
         stop = result.st_size if end is None else min(end, result.st_size)
         return digest, fd, stop
 
@@ -612,17 +436,10 @@ class FilesystemShell:
         @return: a L{FileReader}, or C{None} when the threaded way must
             decide.
         """
-        try:
-            # os.fsencode and os.path.join, without their calls per
-            # segment (a small download's RETR opens its file here).
-            segments = [segment.encode(_FS_ENCODING, _FS_ERRORS)
-                        for segment in path]
-        except UnicodeEncodeError:
+        target = self._jail.joined(path)
+        if target is None:
             return None
-        if any(map(uploads.isHidden, segments)):
-            return None
-        target = b"/".join([self._root.rstrip(b"/"), *segments])
-        fd = openCached(target, os.O_RDONLY | _OPEN_FLAGS)
+        fd = openCached(target, os.O_RDONLY | OPEN_FLAGS)
         if fd is None:
             return None
         try:
@@ -638,7 +455,7 @@ class FilesystemShell:
         """
         The blocking part of L{openForReading}.
         """
-        fd, result = _openRegular(self._resolve(path), os.O_RDONLY)
+        fd, result = openRegular(self._resolve(path), os.O_RDONLY)
         return FileReader(self._run, fd, offset, result.st_size)
 
     def openForWriting(self, path, offset=0, append=False):
@@ -647,7 +464,8 @@ class FilesystemShell:
 
         With C{offset=0, append=False} the upload goes to a temporary file,
         renamed over the target (keeping the old file's permissions but
-        for the set-user-ID and set-group-ID bits, L{_PRIVILEGE_BITS}) by
+        for the set-user-ID and set-group-ID bits,
+        L{ftpkit.shells.diskuploads.PRIVILEGE_BITS}) by
         L{IWriteFile.close}, or, for a target that does not exist, to a
         file with no name that gets the target's name then
         (L{uploads.createAnonymous}); cut short (L{IWriteFile.abort}), it is kept as
@@ -673,49 +491,12 @@ class FilesystemShell:
         The blocking part of L{openForWriting}.
 
         @param atOnce: it runs in the reactor thread
-            (L{ShortCalls.__call__}): it declines when it may remove a
-            large stale partial upload.
+            (L{ShortCalls.__call__}): see
+            L{ftpkit.shells.diskuploads.openUpload}.
         """
         target, found = self._walk(path)
-        if offset or append:
-            if atOnce and shortcalls.freesMuch(uploads.partialPath(target)):
-                raise shortcalls.Declined()
-            writer = self._continuePartial(target, offset, append)
-            if writer is not None:
-                return writer
-            flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
-            fd, result = _openRegular(target, flags)
-            try:
-                _dropPrivilege(fd, result)
-            except BaseException:
-                os.close(fd)
-                raise
-            if append:
-                return FileWriter(self._run, fd, None, target, None,
-                                  start=result.st_size)
-            return FileWriter(self._run, fd, None, target, offset,
-                              start=offset, runShort=self._runShort)
-        if found is None:
-            try:
-                found = linkfree.statOf(target)
-            except FileNotFoundError:
-                found = False
-        old = found or None
-        if old is not None and statModule.S_ISDIR(old.st_mode):
-            raise IsDirectory()
-        if old is None:
-            fd = uploads.createAnonymous(target)
-            if fd is not None:
-                return FileWriter(self._run, fd, None, target, 0,
-                                  runShort=self._runShort, anonymous=True)
-        fd, temporary = uploads.createTemporary(target)
-        if old is not None:
-            try:
-                os.fchmod(fd, _withoutPrivilege(old.st_mode))
-            except OSError:
-                pass
-        return FileWriter(self._run, fd, temporary, target, 0,
-                          runShort=self._runShort)
+        return openUpload(self._run, self._runShort, target, found, offset,
+                          append, atOnce)
 
     def openForCreating(self, path):
         """
@@ -735,42 +516,7 @@ class FilesystemShell:
         """
         The blocking part of L{openForCreating}.
         """
-        target = self._resolve(path)
-        if os.path.lexists(target):
-            raise AlreadyExists()
-        fd = uploads.createAnonymous(target)
-        if fd is not None:
-            return FileWriter(self._run, fd, None, target, 0,
-                              runShort=self._runShort, exclusive=True,
-                              anonymous=True)
-        fd, temporary = uploads.createTemporary(target)
-        return FileWriter(self._run, fd, temporary, target, 0,
-                          runShort=self._runShort, exclusive=True)
-
-    def _continuePartial(self, target, offset, append):
-        """
-        Continue the target's partial upload, if it has one (see
-        L{ftpkit.shells.uploads}), from C{offset} or at its end.
-
-        @return: a L{FileWriter}, or C{None} when there is none.
-        """
-        temporary = uploads.claimPartial(target)
-        if temporary is None:
-            return None
-        flags = os.O_WRONLY | (os.O_APPEND if append else 0)
-        try:
-            fd, result = _openRegular(temporary, flags)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        try:
-            _dropPrivilege(fd, result)
-        except BaseException:
-            os.close(fd)
-            raise
-        return FileWriter(self._run, fd, temporary, target,
-                          None if append else offset, resumed=True,
-                          runShort=self._runShort)
+        return openNew(self._run, self._runShort, self._resolve(path))
 
     def resumableSize(self, path):
         """

@@ -31,6 +31,7 @@ itself, in proportion to them (about a second for a few GiB on ext4), so a
 small upload over a large file would otherwise stall every session.
 """
 
+import functools
 import os
 import time
 
@@ -241,3 +242,14 @@ class ShortCalls:
                     self._slowInARow = 0
                     self._pausedUntil = ended + PAUSE
         return defer.succeed(result)
+
+
+@functools.lru_cache(maxsize=1024)
+def shortCallsFor(realRoot):
+    """
+    @param realRoot: a shell's real root, C{bytes}.
+    @return: the L{ShortCalls} of every default shell of that root in this
+        process (a shell is made at every login; a slow call seen by one
+        pauses them all).
+    """
+    return ShortCalls(realRoot)

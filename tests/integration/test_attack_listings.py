@@ -16,8 +16,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor
-from ftpkit.shells.filesystem import _laneRunners
+from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor, laneRunners
 from tests.integration.test_hardening import waitFor
 
 ENTRIES = 10000
@@ -69,10 +68,10 @@ class CountingLane:
         # Shells take the lanes' run once per reactor: the shells made
         # from now on must take this one, and those after the test the
         # lane's own again.
-        testCase.addCleanup(_laneRunners.cache_clear)
+        testCase.addCleanup(laneRunners.cache_clear)
         self._pool.run = self.run
         testCase.addCleanup(delattr, self._pool, "run")
-        _laneRunners.cache_clear()
+        laneRunners.cache_clear()
 
     def run(self, function, *args):
         self.atLane += 1

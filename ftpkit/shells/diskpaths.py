@@ -1,0 +1,215 @@
+"""
+The jail of L{ftpkit.shells.filesystem.FilesystemShell}: what a shell path
+(a tuple of segments) names on the disk, below the shell's root and never
+through a symbolic link leading out of it (blocking functions, run in
+disk threads unless said otherwise).
+
+A path is joined under the root's real path, and the real path (symbolic
+links resolved) of whatever it names must stay inside it (L{Jail.walk}).
+Symbolic links that stay inside the root work as if they were what they
+point at; one leading outside makes the path fail with
+L{PermissionDenied}, and a listing describes it by itself
+(L{Jail.follow}). Files are opened with C{O_NOFOLLOW} on their resolved
+path, with no link allowed anywhere on it (L{openRegular}), so that a
+directory swapped for a link since the walk gets a refusal instead of the
+outside. Names of uploads not in place (L{ftpkit.shells.uploads.isHidden})
+are the server's: no path may name them.
+"""
+
+import functools
+import os
+import stat as statModule
+import sys
+
+from ftpkit.errors import InvalidPath, IsDirectory, PermissionDenied
+from ftpkit.shells import linkfree, uploads
+from ftpkit.shells.cachedopen import openWithoutLinks
+
+_FS_ENCODING = sys.getfilesystemencoding()
+_FS_ERRORS = sys.getfilesystemencodeerrors()
+"""How C{os.fsencode} encodes a path."""
+
+OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+"""Flags for every open: no final link, no hang on FIFOs, no leaking."""
+
+
+@functools.lru_cache(maxsize=1024)
+def jailFor(root):
+    """
+    The jail of a shell's root, made once per process (a shell is made at
+    every login, in the reactor thread).
+
+    @param root: the root as given, C{str} or C{bytes}.
+    @return: a L{Jail} of its real path.
+    """
+    return Jail(os.path.realpath(os.fsencode(root)))
+
+
+def openRegular(path, flags, mode=0o644):
+    """
+    Open a path that must be a regular file, with no link on the way.
+
+    @param path: the resolved path, C{bytes}.
+    @param flags: C{os.open} flags besides L{OPEN_FLAGS}.
+    @param mode: permission bits when it is created.
+    @return: C{(fd, stat_result)}.
+    @raise IsDirectory: for a directory.
+    @raise PermissionDenied: for anything else that is not a regular file.
+    """
+    fd = openWithoutLinks(path, flags | OPEN_FLAGS, mode)
+    try:
+        result = os.fstat(fd)
+        if statModule.S_ISDIR(result.st_mode):
+            raise IsDirectory()
+        if not statModule.S_ISREG(result.st_mode):
+            raise PermissionDenied()
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, result
+
+
+class Jail:
+    """
+    The paths below one real root.
+
+    @ivar root: the root's real path, C{bytes}.
+    """
+
+    def __init__(self, root):
+        """
+        @param root: the root's real path, C{bytes}.
+        """
+        self.root = root
+
+    def inside(self, real):
+        """
+        @param real: a resolved path, C{bytes}.
+        @return: whether it is the root or below it.
+        """
+        return real == self.root or real.startswith(self.root.rstrip(b"/") + b"/")
+
+    def walk(self, path, followLast=True):
+        """
+        Find the real path of a shell path, and what the walk learnt of
+        its last segment, so that a caller needing the file's C{stat} (an
+        upload's open) does not ask the kernel again.
+
+        The root is already real, so only the segments below it are
+        looked at: one C{lstat} each, and a full C{realpath} only where a
+        segment is a symbolic link.
+
+        @param path: a tuple of segments.
+        @param followLast: resolve the last segment too; otherwise only its
+            parent is, so that the entry itself (maybe a link) is named.
+        @return: C{(real, found)}: the path, C{bytes}; and the
+            C{stat_result} of what it names where the walk read it (the
+            last segment's C{lstat}, not a symbolic link), C{False} where
+            that C{lstat} found nothing there, else C{None} (not known).
+        @raise PermissionDenied: when it leads outside the root.
+        @raise InvalidPath: when a segment names an upload not in place.
+        @raise UnicodeEncodeError: when a segment has no file system name.
+        """
+        segments = _encoded(path)
+        if not segments:
+            return self.root, None
+        toFollow = segments if followLast else segments[:-1]
+        last = len(segments) - 1 if followLast else -1
+        current = self.root
+        found = None
+        for index, segment in enumerate(toFollow):
+            if current.endswith(b"/"):
+                candidate = current + segment
+            else:
+                candidate = current + b"/" + segment
+            try:
+                result = os.lstat(candidate)
+            except OSError as e:
+                # Missing (or unreadable): nothing below can be a link.
+                if index == last and isinstance(e, FileNotFoundError):
+                    found = False
+                current = b"/".join([candidate, *toFollow[index + 1:]])
+                break
+            if statModule.S_ISLNK(result.st_mode):
+                candidate = os.path.realpath(candidate)
+                if not self.inside(candidate):
+                    raise PermissionDenied()
+            elif index == last:
+                found = result
+            current = candidate
+        if not followLast:
+            current = os.path.join(current, segments[-1])
+        return current, found
+
+    def joined(self, path):
+        """
+        The path a shell path names under the root, its links not looked
+        at (no call to the kernel): for an open that allows none on the
+        way (L{ftpkit.shells.cachedopen.openCached}).
+
+        @param path: a tuple of segments.
+        @return: the path, C{bytes}; or C{None} where a segment has no
+            file system name or names an upload not in place.
+        """
+        try:
+            segments = _encoded(path)
+        except (UnicodeEncodeError, InvalidPath):
+            return None
+        return b"/".join([self.root.rstrip(b"/"), *segments])
+
+    def segmentsOf(self, real):
+        """
+        @param real: a resolved path in the root, C{bytes}.
+        @return: its segments under the root.
+        """
+        below = real[len(self.root):].strip(b"/")
+        return tuple(segment.decode(_FS_ENCODING, _FS_ERRORS)
+                     for segment in below.split(b"/") if segment)
+
+    def linkTargets(self, directory, links):
+        """
+        Where the symbolic links of a directory lead: a C{realpath} each.
+
+        @param directory: the directory's resolved path, C{str}.
+        @param links: the names of its links, C{str}.
+        @return: a C{dict} from each name to the segments of its target
+            under the root, or C{None} where it leads outside.
+        """
+        targets = {}
+        for name in links:
+            target = os.path.realpath(
+                os.fsencode(os.path.join(directory, name)))
+            targets[name] = (self.segmentsOf(target) if self.inside(target)
+                             else None)
+        return targets
+
+    def follow(self, path, linkStat):
+        """
+        Describe a symbolic link met in a listing: by its target when it
+        stays inside the root (and exists), by itself otherwise.
+
+        @param path: the link's path, C{str}.
+        @param linkStat: its C{lstat} result.
+        @return: the C{os.stat} result that describes it.
+        """
+        real = os.path.realpath(os.fsencode(path))
+        if self.inside(real):
+            try:
+                return linkfree.statOf(real)
+            except OSError:
+                pass
+        return linkStat
+
+
+def _encoded(path):
+    """
+    @param path: a tuple of segments.
+    @return: their file system names, C{bytes} (C{os.fsencode} without
+        its calls per segment).
+    @raise InvalidPath: when a segment names an upload not in place.
+    @raise UnicodeEncodeError: when a segment has no file system name.
+    """
+    segments = [segment.encode(_FS_ENCODING, _FS_ERRORS) for segment in path]
+    if any(map(uploads.isHidden, segments)):
+        raise InvalidPath()
+    return segments

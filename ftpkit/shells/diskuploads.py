@@ -1,0 +1,152 @@
+"""
+Which file an upload of L{ftpkit.shells.filesystem.FilesystemShell}
+writes to, opened (blocking functions, run in a disk thread or, where
+L{ftpkit.shells.shortcalls} allows, at once): the target itself, its
+partial upload continued, a file with no name or a temporary file (the
+rule is in L{ftpkit.shells.uploads}); and the privilege bits that never
+stay on what an upload writes.
+"""
+
+import os
+import stat as statModule
+
+from ftpkit.errors import AlreadyExists, IsDirectory
+from ftpkit.shells import linkfree, shortcalls, uploads
+from ftpkit.shells.diskpaths import openRegular
+from ftpkit.shells.diskwriter import FileWriter
+
+PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
+"""Mode bits that make a program run as its file's owner or group. An
+upload never leaves them on the file it writes: replacing a file, the new
+one is the server's (root's, when it runs as root) and holds the user's
+bytes; written in place, the owner's program holds them."""
+
+
+def withoutPrivilege(mode):
+    """
+    @param mode: a file's permission bits.
+    @return: them without L{PRIVILEGE_BITS}.
+    """
+    return statModule.S_IMODE(mode) & ~PRIVILEGE_BITS
+
+
+def dropPrivilege(fd, result):
+    """
+    Clear the set-user-ID and set-group-ID bits of a file an upload writes
+    in place, as the kernel does when a writer without C{CAP_FSETID}
+    writes (a server running as root has it, so the kernel does not).
+
+    @param fd: the file's descriptor.
+    @param result: its C{os.stat_result}.
+    """
+    if result.st_mode & PRIVILEGE_BITS:
+        try:
+            os.fchmod(fd, withoutPrivilege(result.st_mode))
+        except PermissionError:
+            # Not the server's file: the kernel clears them at the first
+            # write.
+            pass
+
+
+def openUpload(run, runShort, target, found, offset, append, atOnce=False):
+    """
+    Open the file an upload writes (see
+    L{ftpkit.shells.filesystem.FilesystemShell.openForWriting}).
+
+    @param run: the shell's runner of blocking calls (its C{_run}).
+    @param runShort: the shell's runner of short calls (its C{_runShort}).
+    @param target: the resolved path, C{bytes}.
+    @param found: what L{ftpkit.shells.diskpaths.Jail.walk} learnt of it.
+    @param offset: where the upload starts (C{REST}).
+    @param append: whether it is an C{APPE}.
+    @param atOnce: it runs in the reactor thread
+        (L{ftpkit.shells.shortcalls.ShortCalls.__call__}): it declines when
+        it may remove a large stale partial upload.
+    @return: a L{FileWriter}.
+    """
+    if offset or append:
+        if atOnce and shortcalls.freesMuch(uploads.partialPath(target)):
+            raise shortcalls.Declined()
+        writer = _continuePartial(run, runShort, target, offset, append)
+        if writer is not None:
+            return writer
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
+        fd, result = openRegular(target, flags)
+        try:
+            dropPrivilege(fd, result)
+        except BaseException:
+            os.close(fd)
+            raise
+        if append:
+            return FileWriter(run, fd, None, target, None,
+                              start=result.st_size)
+        return FileWriter(run, fd, None, target, offset,
+                          start=offset, runShort=runShort)
+    if found is None:
+        try:
+            found = linkfree.statOf(target)
+        except FileNotFoundError:
+            found = False
+    old = found or None
+    if old is not None and statModule.S_ISDIR(old.st_mode):
+        raise IsDirectory()
+    if old is None:
+        fd = uploads.createAnonymous(target)
+        if fd is not None:
+            return FileWriter(run, fd, None, target, 0,
+                              runShort=runShort, anonymous=True)
+    fd, temporary = uploads.createTemporary(target)
+    if old is not None:
+        try:
+            os.fchmod(fd, withoutPrivilege(old.st_mode))
+        except OSError:
+            pass
+    return FileWriter(run, fd, temporary, target, 0, runShort=runShort)
+
+
+def openNew(run, runShort, target):
+    """
+    Open the file an upload creates (see
+    L{ftpkit.shells.filesystem.FilesystemShell.openForCreating}).
+
+    @param run: as for L{openUpload}.
+    @param runShort: as for L{openUpload}.
+    @param target: the resolved path, C{bytes}.
+    @return: a L{FileWriter}.
+    @raise AlreadyExists: when the target exists.
+    """
+    if os.path.lexists(target):
+        raise AlreadyExists()
+    fd = uploads.createAnonymous(target)
+    if fd is not None:
+        return FileWriter(run, fd, None, target, 0, runShort=runShort,
+                          exclusive=True, anonymous=True)
+    fd, temporary = uploads.createTemporary(target)
+    return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
+                      exclusive=True)
+
+
+def _continuePartial(run, runShort, target, offset, append):
+    """
+    Continue the target's partial upload, if it has one (see
+    L{ftpkit.shells.uploads}), from C{offset} or at its end.
+
+    @return: a L{FileWriter}, or C{None} when there is none.
+    """
+    temporary = uploads.claimPartial(target)
+    if temporary is None:
+        return None
+    flags = os.O_WRONLY | (os.O_APPEND if append else 0)
+    try:
+        fd, result = openRegular(temporary, flags)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    try:
+        dropPrivilege(fd, result)
+    except BaseException:
+        os.close(fd)
+        raise
+    return FileWriter(run, fd, temporary, target,
+                      None if append else offset, resumed=True,
+                      runShort=runShort)
