@@ -38,6 +38,7 @@ from ftpkit.interfaces import (
     IRefusingWriteFile,
     IWriteFile,
 )
+from ftpkit.shells.outcome import Outcome
 
 READ_SIZE = 256 * 1024
 """The bytes asked for by one L{IRandomReadFile.readAt}."""
@@ -318,8 +319,7 @@ class WriteFileAdapter:
         self._file = randomFile
         self._consumer = _WriteConsumer(randomFile)
         self._started = False
-        self._outcome = None
-        self._waiters = []
+        self._outcome = Outcome()
 
     def receive(self):
         """
@@ -347,12 +347,11 @@ class WriteFileAdapter:
         """
         if not self._started:
             self._started = True
-            self._outcome = Deferred()
             closing = self._consumer.drain()
             closing.addCallbacks(lambda ignored: self._file.close(),
                                  self._abortFor)
-            closing.addBoth(self._store)
-        return self._whenDone()
+            closing.addBoth(self._outcome.store)
+        return self._outcome.wait()
 
     def _abortFor(self, failure):
         """
@@ -371,34 +370,10 @@ class WriteFileAdapter:
         """
         if not self._started:
             self._started = True
-            self._outcome = Deferred()
             aborting = self._consumer.discard()
             aborting.addBoth(lambda ignored: self._file.abort())
-            aborting.addBoth(self._store)
-        return self._whenDone()
-
-    def _store(self, outcome):
-        """
-        Keep the outcome of L{close} or L{abort} and hand it on.
-        """
-        self._outcome = outcome
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            self._fire(waiter)
-
-    def _whenDone(self):
-        waiter = Deferred()
-        if isinstance(self._outcome, Deferred):
-            self._waiters.append(waiter)
-        else:
-            self._fire(waiter)
-        return waiter
-
-    def _fire(self, waiter):
-        if isinstance(self._outcome, Failure):
-            waiter.errback(self._outcome)
-        else:
-            waiter.callback(None)
+            aborting.addBoth(self._outcome.store)
+        return self._outcome.wait()
 
 
 @implementer(IConsumer)

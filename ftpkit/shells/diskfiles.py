@@ -14,7 +14,8 @@ from ftpkit.shells.diskqueue import (
     writeAll,
 )
 from ftpkit.shells.diskreader import READ_CHUNK_SIZE, FileReader
-from ftpkit.shells.diskwriter import PENDING, FileWriter, placeNew
+from ftpkit.shells.diskwriter import FileWriter, placeNew
+from ftpkit.shells.outcome import PENDING
 
 __all__ = ["READ_CHUNK_SIZE", "HIGH_WATER", "LOW_WATER", "PENDING",
            "WRITE_CALL_SIZE", "SHORT_UPLOAD_SIZE", "writeAll", "FileReader",

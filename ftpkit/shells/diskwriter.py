@@ -11,8 +11,7 @@ import errno
 import functools
 import os
 
-from twisted.internet.defer import Deferred, succeed
-from twisted.python.failure import Failure
+from twisted.internet.defer import succeed
 from zope.interface import implementer
 
 from ftpkit.errors import AlreadyExists
@@ -20,10 +19,7 @@ from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import IDescriptorFile, IPartialWriteFile
 from ftpkit.shells import shortcalls, uploads
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
-
-PENDING = object()
-"""The outcome of an upload that is not finished."""
-
+from ftpkit.shells.outcome import Outcome
 
 _NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
                        errno.EMLINK, errno.ENOSYS})
@@ -105,8 +101,7 @@ class FileWriter:
             (temporary is None and not anonymous) or resumed)
         self._consumer = QueuedWriter(run, fd, position, runShort)
         self._started = False
-        self._outcome = PENDING
-        self._waiters = []
+        self._outcome = Outcome()
 
     def receive(self):
         """
@@ -152,8 +147,8 @@ class FileWriter:
             finishing.addCallback(
                 lambda ignored: self._runEnd(self._commit, self._replaced))
             finishing.addErrback(self._discard)
-            finishing.addBoth(self._store)
-        return self._whenDone()
+            finishing.addBoth(self._outcome.store)
+        return self._outcome.wait()
 
     def abort(self):
         """
@@ -182,8 +177,8 @@ class FileWriter:
         if self._first():
             finishing = self._consumer.drain()
             finishing.addBoth(lambda ignored: self._runEnd(blocking, frees))
-            finishing.addBoth(self._store)
-        return self._whenDone()
+            finishing.addBoth(self._outcome.store)
+        return self._outcome.wait()
 
     def _first(self):
         """
@@ -197,7 +192,7 @@ class FileWriter:
             return False
         self._started = True
         if self.committed:
-            self._store(None)
+            self._outcome.store(None)
             return False
         return True
 
@@ -300,37 +295,6 @@ class FileWriter:
         finally:
             os.close(fd)
         uploads.keepPartial(temporary, self._target, size)
-
-    def _store(self, outcome):
-        """
-        Keep the outcome of L{close} or L{abort} and hand it to the callers.
-
-        @param outcome: C{None} or a L{Failure}.
-        """
-        self._outcome = outcome
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            self._fire(waiter)
-
-    def _whenDone(self):
-        """
-        @return: a new L{Deferred} with the outcome of L{close} or L{abort}.
-        """
-        waiter = Deferred()
-        if self._outcome is PENDING:
-            self._waiters.append(waiter)
-        else:
-            self._fire(waiter)
-        return waiter
-
-    def _fire(self, waiter):
-        """
-        Fire one L{Deferred} with the stored outcome.
-        """
-        if isinstance(self._outcome, Failure):
-            waiter.errback(self._outcome)
-        else:
-            waiter.callback(self._outcome)
 
     def _commit(self):
         """

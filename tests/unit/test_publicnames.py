@@ -77,9 +77,16 @@ class PublicNameTests(unittest.SynchronousTestCase):
         C{ftpkit.shells.diskfiles}, split into a module per job, still
         gives each of its public names, as the same objects.
         """
-        from ftpkit.shells import diskfiles, diskqueue, diskreader, diskwriter
+        from ftpkit.shells import (
+            diskfiles,
+            diskqueue,
+            diskreader,
+            diskwriter,
+            outcome,
+        )
         for name in diskfiles.__all__:
-            homes = [module for module in (diskqueue, diskreader, diskwriter)
+            homes = [module for module in (diskqueue, diskreader, diskwriter,
+                                           outcome)
                      if hasattr(module, name)]
             self.assertTrue(homes, name)
             self.assertIs(getattr(diskfiles, name), getattr(homes[0], name))
