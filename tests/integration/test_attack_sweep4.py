@@ -83,6 +83,23 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
             time.sleep(0.01)
         self.fail("no upload of %d bytes" % (size,))
 
+    def session(self, mode, action):
+        """
+        Log in, set the transfer type and run C{action} (blocking).
+
+        @param mode: C{"I"} or C{"A"}.
+        @param action: called with the logged-in C{ftplib.FTP}.
+        @return: what C{action} returns.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=30)
+        try:
+            ftp.login("alice", "secret")
+            ftp.voidcmd("TYPE " + mode)
+            return action(ftp)
+        finally:
+            ftp.close()
+
     def upload(self, mode, command="STOR"):
         """
         Log in and upload four bytes over C{big} (blocking).
@@ -91,14 +108,8 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         @param command: C{"STOR"} or C{"APPE"}.
         @return: the final reply.
         """
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=30)
-        try:
-            ftp.login("alice", "secret")
-            ftp.voidcmd("TYPE " + mode)
-            return ftp.storbinary(command + " big", io.BytesIO(b"tiny"))
-        finally:
-            ftp.close()
+        return self.session(mode, lambda ftp: ftp.storbinary(
+            command + " big", io.BytesIO(b"tiny")))
 
     @defer.inlineCallbacks
     def test_binaryReplaceOffReactor(self):
@@ -156,18 +167,10 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
             return ftruncate(fd, length)
         self.patch(os, "ftruncate", recordingTruncate)
 
-        def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                return ftp.storbinary("STOR big", io.BytesIO(b"tiny"),
-                                      rest=10)
-            finally:
-                ftp.close()
+        def client(ftp):
+            return ftp.storbinary("STOR big", io.BytesIO(b"tiny"), rest=10)
 
-        reply = yield self.inThread(client)
+        reply = yield self.inThread(self.session, "I", client)
         self.assertTrue(reply.startswith("226"), reply)
         self.assertEqual(os.path.getsize(self.big), 14)
         self.assertEqual(truncated, [False])
@@ -181,21 +184,14 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         aside = os.path.join(self.root, "aside")
         os.rename(self.big, aside)
 
-        def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                with ftp.transfercmd("STOR big") as conn:
-                    conn.sendall(b"tiny")
-                    self.waitForUpload(4)
-                    os.rename(aside, self.big)
-                return ftp.voidresp()
-            finally:
-                ftp.close()
+        def client(ftp):
+            with ftp.transfercmd("STOR big") as conn:
+                conn.sendall(b"tiny")
+                self.waitForUpload(4)
+                os.rename(aside, self.big)
+            return ftp.voidresp()
 
-        reply = yield self.inThread(client)
+        reply = yield self.inThread(self.session, "I", client)
         self.assertTrue(reply.startswith("226"), reply)
         self.assertEqual(os.path.getsize(self.big), 4)
         self.assertEqual(self.freed, [False])
@@ -214,19 +210,12 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         with open(partial, "wb") as f:
             f.write(b"\1" * LARGE)
 
-        def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE A")
-                with ftp.transfercmd("STOR big") as conn:
-                    conn.sendall(b"x")
-                    self.waitForUpload(1)
-                    return ftp.abort()
-            finally:
-                ftp.close()
+        def client(ftp):
+            with ftp.transfercmd("STOR big") as conn:
+                conn.sendall(b"x")
+                self.waitForUpload(1)
+                return ftp.abort()
 
-        yield self.inThread(client)
+        yield self.inThread(self.session, "A", client)
         self.assertEqual(os.path.getsize(partial), 1)
         self.assertEqual(self.freed, [False])

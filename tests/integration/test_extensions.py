@@ -30,6 +30,23 @@ def hasIPv6():
         return False
 
 
+def _bytesToEnd(conn):
+    """
+    Read a data connection until the server closes it, then close it.
+
+    @param conn: a blocking socket.
+    @return: how many bytes came.
+    """
+    total = 0
+    while True:
+        chunk = conn.recv(1 << 20)
+        if not chunk:
+            break
+        total += len(chunk)
+    conn.close()
+    return total
+
+
 class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
     """
     FEAT-advertised extensions, each at the reply-code level.
@@ -285,13 +302,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
             received = len(conn.recv(65536))
             ftp.putcmd("STAT")
             status = ftp.getmultiline()
-            total = received
-            while True:
-                chunk = conn.recv(1 << 20)
-                if not chunk:
-                    break
-                total += len(chunk)
-            conn.close()
+            total = received + _bytesToEnd(conn)
             return status, total, ftp.voidresp()
         status, total, done = await self.session(run)
         self.assertTrue(status.startswith("213"), status)
@@ -305,13 +316,7 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
             conn = ftp.transfercmd("RETR big.bin")
             ftp.putcmd("QUIT")
             time.sleep(0.2)
-            total = 0
-            while True:
-                chunk = conn.recv(1 << 20)
-                if not chunk:
-                    break
-                total += len(chunk)
-            conn.close()
+            total = _bytesToEnd(conn)
             return total, ftp.getresp(), ftp.getresp()
         total, first, second = await self.session(run)
         self.assertEqual(total, len(self.big))
