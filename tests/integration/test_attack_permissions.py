@@ -10,10 +10,9 @@ import os
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_users import writeText
+from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
 
 USERS = """
@@ -43,11 +42,8 @@ class AncestorRenameTests(LoopbackServerMixin, unittest.TestCase):
         with open(self.release, "wb") as f:
             f.write(OFFICIAL)
         os.makedirs(os.path.join(self.home, "mine", "readonly"))
-        path = os.path.join(root, "users.toml")
-        writeText(path, USERS)
-        self.server = self.startServer(UsersRealm(UsersDatabase(path), root),
-                                       users={"alice": "secret"},
-                                       anonymous=False)
+        self.server = startUsersServer(self, root, USERS,
+                                       {"alice": "secret"})
 
     def attack(self, lines):
         """

@@ -15,10 +15,9 @@ from twisted.internet import utils
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
-from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_users import writeText
+from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
 
 CURL = shutil.which("curl")
@@ -210,11 +209,9 @@ class AvblTests(DigestServerMixin, unittest.TestCase):
         """
         root = scratchDirectory(self)
         os.makedirs(os.path.join(root, "alice"))
-        path = os.path.join(root, "users.toml")
-        writeText(path, '[users.alice]\npermissions = ["list", "read",'
-                  ' "write"]\nquota = 1000000\n')
-        server = self.startServer(UsersRealm(UsersDatabase(path), root),
-                                  users={"alice": "pw"}, anonymous=False)
+        server = startUsersServer(
+            self, root, '[users.alice]\npermissions = ["list", "read",'
+            ' "write"]\nquota = 1000000\n', {"alice": "pw"})
 
         def client():
             ftp = ftplib.FTP()

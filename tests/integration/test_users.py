@@ -63,6 +63,24 @@ def writeText(path, text):
         f.write(text)
 
 
+def startUsersServer(testCase, root, text, users):
+    """
+    Start a loopback server whose realm is a users file.
+
+    @param testCase: a L{ftpkit.loopback.LoopbackServerMixin} test.
+    @param root: the directory relative homes are in; the file is written
+        there, as C{users.toml}.
+    @param text: the file's TOML.
+    @param users: the checker's user names and passwords (no anonymous
+        login).
+    @return: the L{ftpkit.loopback.LoopbackServer}.
+    """
+    path = os.path.join(root, "users.toml")
+    writeText(path, text)
+    return testCase.startServer(UsersRealm(UsersDatabase(path), root),
+                                users=users, anonymous=False)
+
+
 def syncRun(function, *args):
     """
     A C{run} for checkers: call now.

@@ -21,7 +21,12 @@ from ftpkit.auth.users import (
 )
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_users import ALICE_HASH, GOOD, writeText
+from tests.integration.test_users import (
+    ALICE_HASH,
+    GOOD,
+    startUsersServer,
+    writeText,
+)
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
@@ -41,11 +46,9 @@ class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
         os.makedirs(os.path.join(root, "alice"))
         with open(os.path.join(root, "alice", "old.txt"), "wb") as f:
             f.write(b"o" * 600)
-        path = os.path.join(root, "users.toml")
-        writeText(path, '[users.alice]\npermissions = ["list", "read",'
-                  ' "write"]\nquota = 1000\n')
-        server = self.startServer(UsersRealm(UsersDatabase(path), root),
-                                  users={"alice": "pw"}, anonymous=False)
+        server = startUsersServer(
+            self, root, '[users.alice]\npermissions = ["list", "read",'
+            ' "write"]\nquota = 1000\n', {"alice": "pw"})
 
         def client():
             ftp = ftplib.FTP()
@@ -85,12 +88,11 @@ class FileQuotaServerTests(LoopbackServerMixin, unittest.TestCase):
         550; after C{DELE}, one more file fits.
         """
         root = os.path.abspath(self.mktemp())
-        path = os.path.join(root, "users.toml")
         os.makedirs(root)
-        writeText(path, '[users.alice]\npermissions = ["list", "read",'
-                  ' "write", "delete", "mkdir"]\nquota-files = 3\n')
-        server = self.startServer(UsersRealm(UsersDatabase(path), root),
-                                  users={"alice": "pw"}, anonymous=False)
+        server = startUsersServer(
+            self, root, '[users.alice]\npermissions = ["list", "read",'
+            ' "write", "delete", "mkdir"]\nquota-files = 3\n',
+            {"alice": "pw"})
 
         def client():
             ftp = ftplib.FTP()
@@ -143,12 +145,10 @@ class SiteChmodServerTests(LoopbackServerMixin, unittest.TestCase):
             with open(os.path.join(root, name, "f.txt"), "wb") as f:
                 f.write(b"f")
             os.chmod(os.path.join(root, name, "f.txt"), 0o644)
-        path = os.path.join(root, "users.toml")
-        writeText(path, '[users.alice]\npermissions = ["list", "chmod"]\n'
-                  '[users.bob]\npermissions = ["list", "read", "write"]\n')
-        server = self.startServer(UsersRealm(UsersDatabase(path), root),
-                                  users={"alice": "pw", "bob": "pw"},
-                                  anonymous=False)
+        server = startUsersServer(
+            self, root, '[users.alice]\npermissions = ["list", "chmod"]\n'
+            '[users.bob]\npermissions = ["list", "read", "write"]\n',
+            {"alice": "pw", "bob": "pw"})
 
         def client(user):
             ftp = ftplib.FTP()
