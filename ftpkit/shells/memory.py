@@ -213,9 +213,23 @@ class MemoryShell:
 
     def _place(self, directory, name, node):
         """
-        Put C{node} in C{directory} as C{name}, replacing what was there,
-        and count the bytes held (L{Budget.used}): a file's, less a
-        replaced file's; and the entries, one more unless it replaced one.
+        Put a new C{node} in C{directory} as C{name}, replacing what was
+        there (see L{_put}), and count a file's bytes as held
+        (L{Budget.used}).
+
+        @param directory: a L{DirectoryNode}.
+        @param name: the entry's name.
+        @param node: a L{FileNode} or L{DirectoryNode} not in the tree.
+        """
+        if isinstance(node, FileNode):
+            self._budget.used += len(node.data)
+        self._put(directory, name, node)
+
+    def _put(self, directory, name, node):
+        """
+        Put C{node}, whose bytes are counted already, in C{directory} as
+        C{name}: a file replaced there leaves the tree
+        (L{FileNode.left}), else the entries count one more.
 
         @param directory: a L{DirectoryNode}.
         @param name: the entry's name.
@@ -224,9 +238,8 @@ class MemoryShell:
         old = directory.children.get(name)
         if old is None:
             self._budget.entries += 1
-        for each, sign in ((old, -1), (node, 1)):
-            if isinstance(each, FileNode):
-                self._budget.used += sign * len(each.data)
+        elif isinstance(old, FileNode):
+            old.left(self._budget)
         directory.children[name] = node
 
     def _parent(self, path):
@@ -327,16 +340,27 @@ class MemoryShell:
 
     def _remove(self, path):
         """
-        Take an existing entry out of its directory.
+        Take an existing entry out of the tree for good.
 
         @param path: a non-empty tuple of segments that exists.
+        """
+        node = self._take(path)
+        if isinstance(node, FileNode):
+            node.left(self._budget)
+
+    def _take(self, path):
+        """
+        Take an existing entry out of its directory, its bytes still
+        counted (for L{_put} elsewhere, or L{FileNode.left}).
+
+        @param path: a non-empty tuple of segments that exists.
+        @return: the entry's node.
         """
         parent = self._parent(path)
         node = parent.children.pop(path[-1])
         self._budget.entries -= 1
-        if isinstance(node, FileNode):
-            self._budget.used -= len(node.data)
         parent.mtime = self._now()
+        return node
 
     @_deferred
     def rename(self, fromPath, toPath):
@@ -362,8 +386,8 @@ class MemoryShell:
             raise AlreadyExists()
         if existing is not None and isinstance(node, DirectoryNode):
             raise NotDirectory()
-        self._remove(fromPath)
-        self._place(target, toPath[-1], node)
+        self._take(fromPath)
+        self._put(target, toPath[-1], node)
         target.mtime = self._now()
 
     @_deferred
@@ -372,12 +396,16 @@ class MemoryShell:
         See L{IFTPShell.openForReading}.
 
         The file is read from a snapshot taken now, so a concurrent upload
-        never mixes two versions into one download.
+        never mixes two versions into one download; the snapshot's bytes
+        count in C{maxBytes} until the download is closed, even once the
+        file is replaced or removed (L{FileNode}).
         """
         node = self._lookup(path)
         if isinstance(node, DirectoryNode):
             raise IsDirectory()
-        return MemoryReadFile(node.data, offset)
+        node.opened()
+        return MemoryReadFile(node.data, offset,
+                              functools.partial(node.closed, self._budget))
 
     @_deferred
     def openForWriting(self, path, offset=0, append=False):
@@ -434,7 +462,9 @@ class MemoryShell:
             raise self._budget.tooMany()
         old = existing.data if existing is not None else b""
         size = (len(old) if append else offset) + len(data)
-        if not self._budget.fits(size - len(old)):
+        # A file a download reads stays held once replaced (FileNode).
+        freed = 0 if existing is None or existing.readers else len(old)
+        if not self._budget.fits(size - freed):
             raise self._budget.full()
         if append:
             data = old + data

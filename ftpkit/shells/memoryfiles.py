@@ -26,13 +26,16 @@ class MemoryReadFile:
     @ivar size: the bytes from the open offset to the end.
     """
 
-    def __init__(self, data, offset):
+    def __init__(self, data, offset, release=None):
         """
         @param data: the file's bytes when it was opened.
         @param offset: the byte the download starts at.
+        @param release: called with no argument by the first L{close}
+            (the shell stops counting the snapshot), or C{None}.
         """
         self._data = data
         self._offset = offset
+        self._release = release
         self.size = max(0, len(data) - offset)
 
     def readAt(self, offset, length):
@@ -44,9 +47,12 @@ class MemoryReadFile:
 
     def close(self):
         """
-        See L{IRandomReadFile.close}: drop the snapshot.
+        See L{IRandomReadFile.close}: drop the snapshot (idempotent).
         """
         self._data = b""
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def send(self, consumer):
         """

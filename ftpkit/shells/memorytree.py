@@ -37,9 +37,15 @@ class Node:
 
 class FileNode(Node):
     """
-    A regular file.
+    A regular file. Its C{data} never changes (an upload makes a new
+    node), so a download reads a node, and a node taken out of the tree
+    (replaced or removed) still holds its bytes while one does: they are
+    counted in the shell's L{Budget} until the last such download is
+    closed, as a removed file still open takes its room on disk.
 
     @ivar data: the content, as C{bytes}.
+    @ivar readers: the downloads reading it (L{opened}, L{closed}).
+    @ivar inTree: whether it is still in the tree (until L{left}).
     """
 
     def __init__(self, mtime, data=b""):
@@ -49,6 +55,38 @@ class FileNode(Node):
         """
         super().__init__(mtime)
         self.data = data
+        self.readers = 0
+        self.inTree = True
+
+    def opened(self):
+        """
+        Count one more download reading this file.
+        """
+        self.readers += 1
+
+    def closed(self, budget):
+        """
+        Count one download fewer; its bytes leave C{budget} with the last
+        download of a file no longer in the tree.
+
+        @param budget: the shell's L{Budget}.
+        """
+        self.readers -= 1
+        self._release(budget)
+
+    def left(self, budget):
+        """
+        The file was taken out of the tree for good (replaced or
+        removed): its bytes leave C{budget} once no download reads it.
+
+        @param budget: the shell's L{Budget}.
+        """
+        self.inTree = False
+        self._release(budget)
+
+    def _release(self, budget):
+        if not self.inTree and not self.readers:
+            budget.used -= len(self.data)
 
     def info(self):
         """
@@ -100,7 +138,8 @@ class Budget:
     directories, at most C{maxEntries}.
 
     @ivar limit: the most bytes, or C{None} for no limit.
-    @ivar used: the bytes of the files and of the uploads in progress.
+    @ivar used: the bytes of the files, of the uploads in progress and of
+        the files taken out of the tree that downloads still read.
     @ivar maxEntries: the most files and directories, or C{None} for no
         limit.
     @ivar entries: the files and directories (the root aside).

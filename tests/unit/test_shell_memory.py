@@ -185,7 +185,7 @@ class MaxBytesTests(unittest.TestCase):
         second = self.successResultOf(shell.openForWriting(("2",)))
         self.successResultOf(first.writeAt(0, b"x" * 6))
         self.failureResultOf(second.writeAt(0, b"y" * 6), QuotaExceeded)
-        self.successResultOf(first.close())
+        first.close()
         self.assertEqual(shell.bytesHeld, 6)
 
     def test_replaceFreesTheOld(self):
@@ -219,6 +219,51 @@ class MaxBytesTests(unittest.TestCase):
         self.assertEqual(shell.bytesHeld, 4)
         self.successResultOf(writeFile(shell, ("f",), b"z", offset=9))
         self.assertEqual(shell.bytesHeld, 10)
+
+    def test_readersHoldReplacedBytes(self):
+        """
+        A file replaced, appended to or removed while a download reads it
+        still holds its bytes (the download's snapshot) until the last
+        such download is closed, as a removed file still open takes its
+        room on disk: downloads left unread could otherwise keep any
+        number of old versions in memory past C{maxBytes}.
+        """
+        shell = MemoryShell({"/f": b"o" * 6}, maxBytes=13)
+        first = self.successResultOf(shell.openForReading(("f",)))
+        second = self.successResultOf(shell.openForReading(("f",), 2))
+        self.successResultOf(writeFile(shell, ("f",), b"a", append=True))
+        self.assertEqual(shell.bytesHeld, 13)
+        self.failureResultOf(writeFile(shell, ("f",), b"b", append=True),
+                             QuotaExceeded)
+        first.close()
+        self.assertEqual(shell.bytesHeld, 13)
+        second.close()
+        second.close()
+        self.assertEqual(shell.bytesHeld, 7)
+        reading = self.successResultOf(shell.openForReading(("f",)))
+        self.failureResultOf(writeFile(shell, ("f",), b"n" * 7),
+                             QuotaExceeded)
+        self.successResultOf(shell.removeFile(("f",)))
+        self.assertEqual(shell.bytesHeld, 7)
+        reading.close()
+        self.assertEqual(shell.bytesHeld, 0)
+
+    def test_renamedWhileReadStaysCounted(self):
+        """
+        A file renamed while a download reads it is held once, in the
+        tree, before and after that download is closed.
+        """
+        shell = MemoryShell({"/f": b"o" * 6, "/g": b"g" * 2}, maxBytes=12)
+        reading = self.successResultOf(shell.openForReading(("f",)))
+        self.successResultOf(shell.rename(("f",), ("h",)))
+        self.assertEqual(shell.bytesHeld, 8)
+        reading.close()
+        self.assertEqual(shell.bytesHeld, 8)
+        reading = self.successResultOf(shell.openForReading(("g",)))
+        self.successResultOf(shell.rename(("h",), ("g",)))
+        self.assertEqual(shell.bytesHeld, 8)
+        reading.close()
+        self.assertEqual(shell.bytesHeld, 6)
 
     def test_noLimit(self):
         """

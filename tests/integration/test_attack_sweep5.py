@@ -1,0 +1,112 @@
+"""
+The fifth attack sweep, over real loopback sockets: downloads that the
+client never reads cannot hold old versions of a file in the memory
+realm's memory past its limit.
+
+A download of the memory realm reads a snapshot of the file (its bytes
+as they were when it was opened). The tree's limit (C{--realm
+memory:SIZE}) counted only the files in the tree, so a client that
+opened a download of a large file without reading it, then appended a
+byte to the file, left the old version held by the download and
+uncounted: with one stalled download per session, eight sessions and
+eight one-byte C{APPE}s took a server with a 256 MiB tree from 158 MiB
+to 978 MiB of memory, the tree still reporting room to spare (C{AVBL}).
+A replaced or removed file now stays counted until its last download is
+closed, as a removed file still open takes its room on disk.
+"""
+
+import ftplib
+import io
+import socket
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import MemoryRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+
+SIZE = 8 << 20
+"""The file's bytes: more than the loopback connection's buffers hold,
+so that a download left unread stays open."""
+
+LIMIT = 12 << 20
+"""The tree's limit: room for the file and an upload, not two files."""
+
+
+class StalledDownloadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A memory realm holding at most L{LIMIT} bytes, with a file of
+    L{SIZE} bytes.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.realm = MemoryRealm(maxBytes=LIMIT)
+        self.server = self.startServer(
+            self.realm, ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret"}, anonymous=False)
+
+    def _session(self):
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=30)
+        ftp.login("alice", "secret")
+        ftp.voidcmd("TYPE I")
+        return ftp
+
+    def _stalledDownload(self, ftp):
+        """
+        Start a download of C{f} on C{ftp} and read none of it.
+
+        @return: the data connection.
+        """
+        port = int(ftp.sendcmd("EPSV").split("|")[3])
+        data = socket.socket()
+        data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        data.connect(("127.0.0.1", port))
+        reply = ftp.sendcmd("RETR f")
+        if not reply.startswith("150"):
+            raise AssertionError(reply)
+        return data
+
+    def _append(self, ftp):
+        """
+        Append one byte to C{f}.
+
+        @return: the final reply, or the text of a permanent error.
+        """
+        try:
+            return ftp.storbinary("APPE f", io.BytesIO(b"x"))
+        except ftplib.error_perm as e:
+            return str(e)
+
+    @defer.inlineCallbacks
+    def test_oldVersionCounted(self):
+        """
+        While a download of C{f} is open and unread, appending to C{f}
+        needs room for both versions and gets C{552}; once the download
+        ends, the append is stored and only the file is held.
+        """
+        def client():
+            uploader = self._session()
+            reader = self._session()
+            try:
+                uploader.storbinary("STOR f", io.BytesIO(b"o" * SIZE))
+                data = self._stalledDownload(reader)
+                refused = self._append(uploader)
+                data.close()
+                try:
+                    reader.voidresp()
+                except ftplib.error_temp:
+                    pass
+                reader.voidcmd("NOOP")
+                return refused, self._append(uploader)
+            finally:
+                uploader.close()
+                reader.close()
+
+        refused, stored = yield self.inThread(client)
+        self.assertEqual(refused[:3], "552")
+        self.assertEqual(stored[:3], "226")
+        self.assertEqual(self.realm.shell.bytesHeld, SIZE + 1)
