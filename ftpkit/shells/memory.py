@@ -251,10 +251,7 @@ class MemoryShell:
         @raise NoSuchFile: when the parent does not exist.
         @raise NotDirectory: when the parent is a file.
         """
-        directory = self._lookup(path[:-1])
-        if not isinstance(directory, DirectoryNode):
-            raise NotDirectory()
-        return directory
+        return self._directoryAt(path[:-1])
 
     @_deferred
     def stat(self, path):
@@ -293,6 +290,7 @@ class MemoryShell:
     def _directoryAt(self, path):
         """
         @return: the L{DirectoryNode} at C{path}.
+        @raise NoSuchFile: when nothing is there.
         @raise NotDirectory: when something else is there.
         """
         directory = self._lookup(path)
