@@ -71,6 +71,21 @@ class DrainTests(unittest.TestCase):
         ftp.voidcmd("TYPE I")
         return ftp
 
+    def assertUploadFinished(self, up, server):
+        """
+        The upload in flight at C{SIGTERM} ended: its client got C{226}
+        then C{421}, the file holds every byte, and the process exited on
+        the signal.
+
+        @param up: the uploading C{ftplib.FTP}, its data connection closed.
+        @param server: the server process.
+        """
+        self.assertEqual(up.voidresp()[:3], "226")
+        self.assertEqual(up.getline()[:4], "421 ")
+        with open(os.path.join(self.root, "new"), "rb") as f:
+            self.assertTrue(f.read() == self.data)
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
     def finishing(self, *extra):
         """
         A download and an upload in flight at C{SIGTERM} both complete
@@ -99,11 +114,7 @@ class DrainTests(unittest.TestCase):
         self.assertEqual(down.getline()[:4], "421 ")
         upData.sendall(self.data[PART:])
         upData.close()
-        self.assertEqual(up.voidresp()[:3], "226")
-        self.assertEqual(up.getline()[:4], "421 ")
-        with open(os.path.join(self.root, "new"), "rb") as f:
-            self.assertTrue(f.read() == self.data)
-        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+        self.assertUploadFinished(up, server)
 
     def test_finishing(self):
         self.finishing()
@@ -137,11 +148,7 @@ class DrainTests(unittest.TestCase):
         upData.sendall(self.data[PART:])
         upData.unwrap()
         upData.close()
-        self.assertEqual(up.voidresp()[:3], "226")
-        self.assertEqual(up.getline()[:4], "421 ")
-        with open(os.path.join(self.root, "new"), "rb") as f:
-            self.assertTrue(f.read() == self.data)
-        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+        self.assertUploadFinished(up, server)
 
     def test_finishingTLS(self):
         self.finishingTLS()
