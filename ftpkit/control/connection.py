@@ -11,7 +11,7 @@ C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 import socket
 import time
 
-from twisted.internet import defer
+from twisted.internet import defer, threads
 from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
@@ -176,6 +176,19 @@ class FTPProtocol(
         """
         self._tookTurns = True
         return Turn(self.factory.listingTurns, self._turnKey, self)
+
+    def inThread(self, function, *args):
+        """
+        Run a blocking function in the thread pool of this session's
+        reactor (so that a session on another reactor than the global one,
+        as in the tests, gets its answer).
+
+        @param function: what to call.
+        @param args: its arguments.
+        @return: a L{defer.Deferred} of its result.
+        """
+        return threads.deferToThreadPool(
+            self.reactor, self.reactor.getThreadPool(), function, *args)
 
     @property
     def hashTurn(self):

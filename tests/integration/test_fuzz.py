@@ -365,6 +365,22 @@ class MemoryFuzzTests(unittest.TestCase):
         session.end()
         self.assertEqual(critical, [])
 
+    def test_wildcards(self):
+        """
+        A wildcard's matching runs in the session's reactor's thread pool,
+        so a listing with one finishes like any other (through the global
+        reactor's pool, the harness's session never got its answer: the
+        fuzzer found this now and then).
+        """
+        session = Session(self, lambda: MemoryShell(
+            {"/d/f.txt": b"hello\n", "/top.bin": b"\0" * 100}))
+        session.run([b"USER alice", b"PASS secret"],
+                    [b"STAT *", b"STAT [", b"STAT d/*.txt"])
+        replies = session.transport.value()
+        self.assertIn(b"top.bin", replies)
+        self.assertIn(b"f.txt", replies)
+        session.end()
+
 
 def _snapshot(base, root):
     """

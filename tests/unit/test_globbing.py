@@ -76,7 +76,7 @@ def listed(shell, argument, cwd=(), namesOnly=False):
     """
     result = defer.ensureDeferred(
         findListed(shell, cwd, argument, Turn(Turns(), "client", None),
-                   namesOnly, inThread=defer.maybeDeferred))
+                   defer.maybeDeferred, namesOnly))
     failures = []
     values = []
     result.addCallbacks(values.append, failures.append)

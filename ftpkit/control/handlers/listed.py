@@ -17,8 +17,6 @@ nobody else.
 
 from dataclasses import dataclass
 
-from twisted.internet import threads
-
 from ftpkit.errors import FTPError, NoSuchFile
 from ftpkit.interfaces import IFTPShellListSome, IFTPShellNames
 from ftpkit.protocol import globbing, paths
@@ -115,8 +113,8 @@ async def _matches(shell, directory, pattern, turn, inThread):
     return [pair for pair in pairs if pair[0] in chosen]
 
 
-async def findListed(shell, cwd, argument, turn, namesOnly=False,
-                     streamed=False, inThread=threads.deferToThread):
+async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
+                     streamed=False):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -127,13 +125,14 @@ async def findListed(shell, cwd, argument, turn, namesOnly=False,
         asked for a directory's entries (a streamed listing's batches
         too): the session's, so that no client address takes more than
         its turn.
+    @param inThread: runs C{function(*args)} in a thread and returns a
+        L{Deferred} of its result (how a pattern is matched): the
+        session's C{inThread}.
     @param namesOnly: give names instead of C{(name, info)} pairs.
     @param streamed: a whole directory's entries are an
         L{ftpkit.interfaces.IDirectoryListing} of C{(name, info)} pairs
         (L{ftpkit.shells.listings.openListing}) rather than a list, unless
         the shell names them (L{IFTPShellNames}) for C{namesOnly}.
-    @param inThread: runs C{function(*args)} in a thread and returns a
-        L{Deferred} of its result (how a pattern is matched).
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.

@@ -183,7 +183,8 @@ class SessionCommands:
         if session.shell is None:
             return (530, "Please log in with USER and PASS first")
         listed = await findListed(session.shell, session.cwd, argument,
-                                  self.listingTurn, streamed=True)
+                                  self.listingTurn, self.inThread,
+                                  streamed=True)
         entries = listed.entries
         if IDirectoryListing.providedBy(entries):
             entries = await readListing(entries, STAT_LIST_LIMIT)

@@ -438,7 +438,7 @@ class TransferCommands:
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
                                   argument, self.listingTurn,
-                                  streamed=True)
+                                  self.inThread, streamed=True)
         return await self._sendListing(
             listed.entries, listing.ListFormat(time.time()),
             "LIST " + paths.toText(listed.path))
@@ -453,7 +453,8 @@ class TransferCommands:
         self._takeOffset()
         listed = await findListed(self.session.shell, self.session.cwd,
                                   argument, self.listingTurn,
-                                  namesOnly=True, streamed=True)
+                                  self.inThread, namesOnly=True,
+                                  streamed=True)
         entries = listed.entries
         if not listed.isDirectory:
             # A file: named as the client wrote it, as other servers do.
