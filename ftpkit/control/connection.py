@@ -359,7 +359,7 @@ class FTPProtocol(
         never finished, a client that does not read), cut it.
         """
         self._closed = True
-        self._queue.clear()
+        self._dropQueued()
         if self._watchingReplies:
             # A producer registered keeps a TLS layer from closing at all;
             # nothing is read from now on anyway.
@@ -417,7 +417,9 @@ class FTPProtocol(
 
     def lineReceived(self, line):
         """
-        Queue a command; ABOR and STAT run at once during a transfer.
+        Queue a command. During a transfer ABOR ends it at once and STAT
+        is answered at once when no command is queued (otherwise each
+        reply waits for those of the commands before it).
         """
         if self._closed:
             return
@@ -435,9 +437,16 @@ class FTPProtocol(
         command = commandtable.COMMANDS.get(verb)
         if (command is not None and command.duringTransfer
                 and self.transfer is not None):
-            self.runCommand(verb, argument)
-            return
-        if self._stopping:
+            # Neither waits for the transfer it is about, but replies
+            # keep the order of the commands (RFC 959): ABOR ends the
+            # transfer now and replies in its turn; STAT is answered now
+            # only when no command waits before it.
+            if verb == "ABOR":
+                self.abortOnArrival()
+            elif not self._queue:
+                self.runCommand(verb, argument)
+                return
+        elif self._stopping:
             return
         if not self._queue and self._busy is None and not self._readingPaused:
             # Nothing waits: the command runs now, as _processQueue would
@@ -461,12 +470,22 @@ class FTPProtocol(
         Forget commands the client sent ahead (after C{AUTH TLS}, what came
         in clear must not run under TLS).
         """
-        self._queue.clear()
+        self._dropQueued()
         self.clearLineBuffer()
 
+    def _dropQueued(self):
+        """
+        Forget the queued commands (an C{ABOR} among them that ended a
+        transfer on arrival will not reply).
+        """
+        self._queue.clear()
+        if self.abortsToAnswer:
+            self.abortsToAnswer = 0
+
     def _processQueue(self):
-        while (self._queue and self._busy is None and not self._closed
-               and not self._stopping):
+        # Once stopping, only what lineReceived still queues (an ABOR or
+        # a STAT during the last transfer) is there.
+        while self._queue and self._busy is None and not self._closed:
             verb, argument = self._queue.pop(0)
             result = self.runCommand(verb, argument)
             if result is not None and not result.called:
@@ -588,7 +607,7 @@ class FTPProtocol(
         @return: L{whenIdle}.
         """
         self._stopping = True
-        self._queue.clear()
+        self._dropQueued()
         return self.whenIdle()
 
     def runCommand(self, verb, argument):

@@ -46,8 +46,9 @@ class Command:
     @ivar feature: its FEAT line, if any.
     @ivar syntax: the HELP text.
     @ivar rfc: where it is specified.
-    @ivar duringTransfer: handled at once while a transfer runs, instead
-        of waiting for it to finish.
+    @ivar duringTransfer: acted on as soon as it arrives while a transfer
+        runs, instead of waiting for it to finish (its reply still keeps
+        its turn among those of the commands before it).
     @ivar capability: what the session's shell must offer for the verb to
         work (L{HASHING}, L{MEASURING} or C{None}): C{FEAT} lists its feature only in
         sessions that offer it.

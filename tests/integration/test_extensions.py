@@ -310,6 +310,75 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(total, len(self.big))
         self.assertTrue(done.startswith("226"))
 
+    def pipelineDuringRetr(self, ftp, kind, lines, count):
+        """
+        Start C{RETR big.bin} in TYPE C{kind}, read a little, then send
+        C{lines} in one write and read C{count} replies and the data
+        connection to its end (blocking).
+
+        @return: the replies' codes, and whether fewer bytes than the
+            whole file came (the transfer was cut, not waited for).
+        """
+        ftp.sendcmd("TYPE " + kind)
+        conn = ftp.transfercmd("RETR big.bin")
+        with conn:
+            total = len(conn.recv(65536))
+            ftp.sock.sendall(b"".join(line + b"\r\n" for line in lines))
+            codes = [ftp.getmultiline()[:3] for _ in range(count)]
+            while True:
+                chunk = conn.recv(1 << 20)
+                if not chunk:
+                    break
+                total += len(chunk)
+        return codes, total < len(self.big)
+
+    async def test_abortAnsweredAfterCommandsBeforeIt(self):
+        """
+        C{ABOR} pipelined behind commands sent during a transfer ends the
+        transfer at once (C{426}), but its C{226} comes after their
+        replies: replies keep the order of the commands (RFC 959).
+        """
+        codes, cut = await self.session(
+            lambda ftp: self.pipelineDuringRetr(
+                ftp, "I", [b"SIZE big.bin", b"MDTM big.bin", b"ABOR"], 4))
+        self.assertEqual(codes, ["426", "213", "213", "226"])
+        self.assertTrue(cut)
+
+    async def test_abortAnsweredBeforeCommandsAfterIt(self):
+        """
+        A command pipelined after C{ABOR} is answered after C{ABOR}'s
+        C{226}, also when the aborted transfer ends a moment later (TYPE
+        A, through a Twisted transport).
+        """
+        codes, cut = await self.session(
+            lambda ftp: self.pipelineDuringRetr(
+                ftp, "A", [b"ABOR", b"NOOP"], 3))
+        self.assertEqual(codes, ["426", "226", "200"])
+        self.assertTrue(cut)
+
+    async def test_statAfterQueuedCommandWaitsItsTurn(self):
+        """
+        C{STAT} during a transfer, behind a command waiting for that
+        transfer, is answered in its turn (with the session's status, the
+        transfer being over by then), not before that command's reply.
+        """
+        codes, cut = await self.session(
+            lambda ftp: self.pipelineDuringRetr(
+                ftp, "I", [b"NOOP", b"STAT", b"ABOR"], 4))
+        self.assertEqual(codes, ["426", "200", "211", "226"])
+        self.assertTrue(cut)
+
+    async def test_abortWithoutTransferPipelined(self):
+        """
+        C{TYPE I}, C{PASV} and C{ABOR} in one write, with no transfer: each
+        is answered in order, C{ABOR} with C{225}.
+        """
+        def run(ftp):
+            ftp.sock.sendall(b"TYPE I\r\nPASV\r\nABOR\r\nNOOP\r\n")
+            return [ftp.getmultiline()[:3] for _ in range(4)]
+        codes = await self.session(run)
+        self.assertEqual(codes, ["200", "227", "225", "200"])
+
     async def test_quitDuringTransferAnswersAfter(self):
         def run(ftp):
             ftp.sendcmd("TYPE I")

@@ -142,12 +142,15 @@ class TransferCommands:
     Data transfers.
 
     @ivar transfer: the running L{Transfer}, or C{None}.
+    @ivar abortsToAnswer: how many queued C{ABOR}s ended a transfer on
+        arrival and are still to reply C{226}.
     """
 
     sessionFields = frozenset(
         ["shell", "access", "binary", "restartOffset", "mlstFacts",
          "downloadRate", "uploadRate", "cwd"])
     transfer = None
+    abortsToAnswer = 0
 
     def _pacer(self, incoming):
         """
@@ -188,17 +191,28 @@ class TransferCommands:
         return (350, "Restarting at %d; send STORE or RETRIEVE"
                 % self.session.restartOffset)
 
+    def abortOnArrival(self):
+        """
+        C{ABOR} arrived while a transfer runs: end the transfer now (its
+        command replies C{426}); the C{ABOR}, queued, replies C{226} in its
+        turn, after the commands the client sent before it
+        (L{ftp_ABOR}).
+        """
+        if not self.transfer.aborted:
+            self.transfer.abort()
+        self.abortsToAnswer += 1
+
     def ftp_ABOR(self, argument):
         """
-        Abort the running transfer: 426 for it, then 226.
+        C{226} for an C{ABOR} that ended a transfer on arrival
+        (L{abortOnArrival}); with no transfer to abort, close the data
+        channel: C{225}.
         """
-        if self.transfer is None:
-            self.dataChannel.close()
-            return (225, "No transfer to abort")
-        self.transfer.abort()
-        self.whenIdle().addCallback(
-            lambda _: self.reply(226, "ABOR command successful"))
-        return None
+        if self.abortsToAnswer:
+            self.abortsToAnswer -= 1
+            return (226, "ABOR command successful")
+        self.dataChannel.close()
+        return (225, "No transfer to abort")
 
     async def _openData(self, description, mover):
         """
