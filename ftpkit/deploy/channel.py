@@ -76,8 +76,10 @@ class Channel:
     @ivar receiver: what takes what arrives: C{lineReceived(line,
         descriptors)} for each line (C{descriptors} being the C{list} of
         those that came with it, the receiver's to close),
-        C{channelClosed()} when the peer is gone, and
-        C{channelOverflowed()} when the queue first takes no more.
+        C{channelClosed()} when the peer is gone,
+        C{channelOverflowed()} when the queue first takes no more, and
+        C{channelDrained()} when what waited in the queue is all written
+        (a connection can be sent again).
     @ivar overflowed: whether the queue went past its limit (no line is
         sent from then on).
     """
@@ -157,6 +159,9 @@ class Channel:
         try:
             sent = socket.send_fds(self.socket, [data], [descriptor])
         except BlockingIOError as e:
+            # Told when it can take more (channelDrained), though nothing
+            # waits.
+            self.reactor.addWriter(self)
             raise ChannelBusy("the peer reads nothing") from e
         self._wait(data[sent:])
 
@@ -171,18 +176,21 @@ class Channel:
 
     def doWrite(self):
         """
-        Write what waits; stop watching once nothing does.
+        Write what waits; stop watching once nothing does (and say so).
         """
-        try:
-            sent = self.socket.send(self._queue)
-        except BlockingIOError:
-            return None
-        except OSError:
-            self._broken = True
-            sent = len(self._queue)
-        del self._queue[:sent]
+        if self._queue:
+            try:
+                sent = self.socket.send(self._queue)
+            except BlockingIOError:
+                return None
+            except OSError:
+                self._broken = True
+                sent = len(self._queue)
+            del self._queue[:sent]
         if not self._queue:
             self.reactor.removeWriter(self)
+            if self.receiver is not None and not self._broken:
+                self.receiver.channelDrained()
         return None
 
     def doRead(self):

@@ -3,8 +3,10 @@ What the acceptor of C{--workers} (L{ftpkit.deploy.workers}) does with each
 accepted control connection: refuse it (C{--allow-from}/C{--deny-from},
 descriptors running low, no worker ready), let it wait a moment when it
 is over a connection limit (L{ftpkit.deploy.overlimit}), or hand it to the
-least busy ready worker. The limits count every worker's sessions
-together; the workers report the sessions that end.
+least busy ready worker; when every ready worker's channel has lines
+waiting (L{ChannelBusy}), it waits a moment (L{CHANNEL_WAIT}) for one to
+take it. The limits count every worker's sessions together; the workers
+report the sessions that end.
 """
 
 from twisted.logger import Logger
@@ -15,12 +17,25 @@ from ftpkit.deploy import fdlimit
 from ftpkit.deploy.channel import ChannelBusy
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
 from ftpkit.deploy.proxiedaccept import HeaderWaits
+from ftpkit.deploy.waiting import WaitingConnections
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
 from ftpkit.protocol.replies import formatReply
 
 UNAVAILABLE = "Service not available; try again later"
 """The refusal when no worker can take a connection."""
+
+CHANNEL_WAIT = 3.0
+"""
+Seconds an admitted connection waits for a worker's channel to take it
+when every ready worker's channel has lines waiting (a worker busy for a
+moment, or flooded with lines), before it gets C{421}: a working worker
+reads its lines well within that, and one that reads none is found hung
+within L{ftpkit.deploy.handover.ANSWER_TIMEOUT}.
+"""
+
+MOST_HELD = 64
+"""The most connections waiting for a worker's channel at once."""
 
 
 class Dispatcher:
@@ -36,6 +51,9 @@ class Dispatcher:
     @ivar headerWaits: the L{HeaderWaits} of C{haproxy:} listeners'
         connections.
     @ivar overLimit: the L{OverLimitWaits} of connections over a limit.
+    @ivar channelWaits: the L{WaitingConnections} of admitted connections
+        waiting for a worker's channel (L{handOver}), each with C{(host,
+        greeted)}.
     @ivar spare: the L{fdlimit.SpareDescriptor} kept to refuse clients
         when descriptors run out.
     """
@@ -54,6 +72,8 @@ class Dispatcher:
                                        self.dispatch)
         self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse,
                                         config.ipv6PrefixLength)
+        self.channelWaits = WaitingConnections(
+            reactor, self._handOverHeld, self._refuseHeld, MOST_HELD)
         self.limiter = ConnectionLimiter(config.maxConnections,
                                          config.maxConnectionsPerIP,
                                          config.ipv6PrefixLength)
@@ -116,31 +136,79 @@ class Dispatcher:
         """
         Hand an admitted connection to the least busy ready worker (one
         that cannot take it is skipped, as is one whose channel holds
-        lines it has not read yet, L{ChannelBusy}); refuse it when none
-        can.
+        lines it has not read yet, L{ChannelBusy}). When only busy
+        channels kept it from one, it waits (L{CHANNEL_WAIT}, at most
+        L{MOST_HELD} of them) for a channel to drain
+        (L{channelDrained}); else, or after that wait, it is refused.
 
         @param connection: the accepted socket.
         @param host: its client's address (counted in L{limiter}).
         @param greeted: whether its client was greeted already (by a
             worker that died before it acknowledged the connection).
-        @return: whether a worker has it now; else the caller closes it.
+        @return: whether a worker has it now, or it waits for one; else
+            the caller closes it.
+        """
+        busy = self._offer(connection, host, greeted)
+        if busy is None:
+            return True
+        if busy and self.channelWaits.wait(connection, (host, greeted),
+                                           UNAVAILABLE, CHANNEL_WAIT):
+            return True
+        self._refuseHeld(connection, (host, greeted), UNAVAILABLE)
+        return False
+
+    def _offer(self, connection, host, greeted):
+        """
+        Send a connection to the least busy ready worker that can take it
+        now.
+
+        @return: C{None} when one has it; else whether a ready worker's
+            channel was busy (L{ChannelBusy}).
         """
         ready = self.readyWorkers()
+        busy = False
         while ready:
             worker = min(ready, key=lambda each: each.sessions)
             try:
                 worker.send(connection, host, greeted)
             except ChannelBusy:
                 ready.remove(worker)
+                busy = True
             except OSError as e:
                 ready.remove(worker)
                 self.log.error("could not hand a session to a worker: "
                                "{error}", error=e)
             else:
-                return True
+                return None
+        return busy
+
+    def _handOverHeld(self, connection, about):
+        """
+        @param about: C{(host, greeted)} of a connection waiting for a
+            worker's channel.
+        @return: whether a worker took it now.
+        """
+        host, greeted = about
+        return self._offer(connection, host, greeted) is None
+
+    def _refuseHeld(self, connection, about, refusal):
+        """
+        Refuse an admitted connection no worker took: it no longer counts
+        against the limits. The caller closes it.
+
+        @param about: C{(host, greeted)}.
+        @param refusal: the reason.
+        """
+        host, _ = about
         self.limiter.release(host)
-        self.refuse(connection, host, UNAVAILABLE)
-        return False
+        self.refuse(connection, host, refusal)
+
+    def channelDrained(self):
+        """
+        A worker's channel sent every line that waited in it, or a worker
+        became ready: hand it the connections waiting for one.
+        """
+        self.channelWaits.retry()
 
     def refuse(self, connection, host, refusal):
         """
@@ -161,8 +229,9 @@ class Dispatcher:
 
     def stopDispatching(self):
         """
-        Refuse the connections still waiting (for a PROXY header, or
-        over a limit).
+        Refuse the connections still waiting (for a PROXY header, over a
+        limit, or for a worker's channel).
         """
         self.headerWaits.stop()
         self.overLimit.stop()
+        self.channelWaits.stop()

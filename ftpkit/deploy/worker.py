@@ -149,6 +149,13 @@ class ConnectionReceiver:
                        "it; lines to it are dropped",
                        count=self.channel.queued())
 
+    def channelDrained(self):
+        """
+        The acceptor read every line that waited for it: nothing to do
+        (lines to it wait in the channel, and are never refused but past
+        its limit).
+        """
+
     def _adopt(self, descriptor, line):
         """
         Start a session on a connection, and acknowledge it (C{took}).

@@ -124,6 +124,13 @@ class WorkerProcess(ProcessProtocol):
         """
         self.pool.workerOverflowed(self)
 
+    def channelDrained(self):
+        """
+        The worker read every line that waited for it: it can be handed
+        connections again.
+        """
+        self.pool.channelDrained()
+
     def _took(self):
         """
         The worker took the oldest connection handed to it: close the

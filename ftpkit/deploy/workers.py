@@ -212,6 +212,7 @@ class WorkerPool(Dispatcher, service.Service):
         self.failures = 0
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
         self._startAccepting()
+        self.channelDrained()
 
     def workerHung(self, worker, what, timeout):
         """

@@ -16,8 +16,10 @@ from twisted.logger import Logger
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
+from ftpkit.deploy.dispatch import CHANNEL_WAIT, UNAVAILABLE
 from ftpkit.deploy.handover import ANSWER_TIMEOUT, PING_INTERVAL
 from ftpkit.deploy.workers import WorkerPool, _Worker
+from ftpkit.protocol.replies import formatReply
 from tests.integration.test_workers_handover import (
     HUNG,
     READY,
@@ -119,6 +121,47 @@ class StoppedWorkerPoolTests(unittest.SynchronousTestCase):
         self.assertEqual((first.sessions, second.sessions), (0, 1))
         self.assertEqual([event for event in self.logged
                           if event["log_level"].name == "error"], [])
+
+    def dispatchWhileBusy(self):
+        """
+        Fill both workers' channels, then dispatch a connection.
+
+        @return: its client end (non-blocking).
+        """
+        self.failLogins(2000)
+        server, client = socket.socketpair()
+        self.addCleanup(client.close)
+        client.setblocking(False)
+        self.pool.dispatch(server, "127.0.0.7")
+        return client
+
+    def test_heldUntilAChannelDrains(self):
+        """
+        A connection no worker's channel can take now (lines wait in
+        every one) is not refused: it waits, and goes to the first worker
+        whose channel drains.
+        """
+        client = self.dispatchWhileBusy()
+        self.assertRaises(BlockingIOError, client.recv, 100)
+        self.assertEqual(self.pool.limiter.sessionsByHost["127.0.0.7"], 1)
+        self.assertEqual(self.readAll(1)[-1], b"127.0.0.7")
+        first, second = self.pool.workers
+        self.assertEqual((first.sessions, second.sessions), (0, 1))
+        self.assertEqual(self.pool.channelWaits.waiting, [])
+        self.pool.reactor.advance(CHANNEL_WAIT)
+        self.assertRaises(BlockingIOError, client.recv, 100)
+
+    def test_refusedAfterChannelWait(self):
+        """
+        A connection still waiting for a worker's channel after
+        L{CHANNEL_WAIT} gets C{421}, and no longer counts against the
+        limits.
+        """
+        client = self.dispatchWhileBusy()
+        self.pool.reactor.advance(CHANNEL_WAIT)
+        self.assertEqual(client.recv(100), formatReply(421, UNAVAILABLE))
+        self.assertEqual(client.recv(100), b"")
+        self.assertNotIn("127.0.0.7", self.pool.limiter.sessionsByHost)
 
     def test_overflowKills(self):
         """

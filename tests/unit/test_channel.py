@@ -69,6 +69,7 @@ class _Receiver:
         self.lines = []
         self.closed = 0
         self.overflowed = 0
+        self.drained = 0
 
     def lineReceived(self, line, descriptors):
         self.lines.append((line, descriptors))
@@ -78,6 +79,9 @@ class _Receiver:
 
     def channelOverflowed(self):
         self.overflowed += 1
+
+    def channelDrained(self):
+        self.drained += 1
 
 
 def channelOn(fake, limit=1 << 20):
@@ -217,11 +221,33 @@ class DescriptorSendTests(unittest.SynchronousTestCase):
 
     def test_full(self):
         """
-        A full socket sends nothing: L{ChannelBusy}.
+        A full socket sends nothing: L{ChannelBusy}; the receiver is told
+        once the socket takes more (C{channelDrained}).
         """
-        channel, _, _ = channelOn(_FakeSocket(room=0))
+        fake = _FakeSocket(room=0)
+        channel, reactor, receiver = channelOn(fake)
         self.assertRaises(ChannelBusy, channel.sendDescriptor, b"::1", 9)
         self.assertEqual(channel.queued(), 0)
+        self.assertEqual(reactor.writers, {channel})
+        fake.room = 100
+        channel.doWrite()
+        self.assertEqual(reactor.writers, set())
+        self.assertEqual(receiver.drained, 1)
+
+    def test_drainedOnceWritten(self):
+        """
+        The receiver is told when every line that waited is written, not
+        before.
+        """
+        fake = _FakeSocket(room=2)
+        channel, _, receiver = channelOn(fake)
+        channel.sendLine(b"ping")
+        fake.room = 1
+        channel.doWrite()
+        self.assertEqual(receiver.drained, 0)
+        fake.room = 100
+        channel.doWrite()
+        self.assertEqual(receiver.drained, 1)
 
     def test_partial(self):
         """

@@ -8,6 +8,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.fdlimit import SpareDescriptor
 from ftpkit.deploy.overlimit import MOST_WAITING, RELEASE_WAIT, OverLimitWaits
+from ftpkit.deploy.waiting import WaitingConnections
 
 
 class Connection:
@@ -100,6 +101,23 @@ class OverLimitWaitsTests(unittest.SynchronousTestCase):
         self.assertTrue(connection.closed)
         self.assertEqual(self.refused, [])
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class WaitingConnectionsTests(unittest.SynchronousTestCase):
+    """
+    L{WaitingConnections} without a rule of its own: any connection may
+    wait, up to its bound.
+    """
+
+    def test_bound(self):
+        """
+        Connections of one client wait together, up to C{most} in all.
+        """
+        waits = WaitingConnections(Clock(), lambda *_: False,
+                                   lambda *_: None, 2)
+        self.assertTrue(waits.wait(Connection(), "10.0.0.1", "busy", 3))
+        self.assertTrue(waits.wait(Connection(), "10.0.0.1", "busy", 3))
+        self.assertFalse(waits.wait(Connection(), "10.0.0.2", "busy", 3))
 
 
 class SpareDescriptorTests(unittest.SynchronousTestCase):
