@@ -5,31 +5,19 @@ C{makeService} builds them, linked to an acceptor's L{WorkerPool} by
 real Unix sockets.
 """
 
-import socket
-
-from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
-from ftpkit.config import ServerConfig
 from ftpkit.control.loginfailures import HOLD_AFTER
 from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.service import makeService
 from ftpkit.deploy.worker import ConnectionReceiver
-from ftpkit.deploy.workers import WorkerPool, _Worker
 from tests.unit.test_tap import parse
+from tests.workerpools import poolWithWorkers
 
 GUESSER = "203.0.113.9"
 
 FIRST = 1.0
 """The delay of a first failure (the server's default)."""
-
-
-class _Transport:
-    """
-    A worker's process transport.
-    """
-
-    pid = 4321
 
 
 class SharedFailuresTests(unittest.SynchronousTestCase):
@@ -39,19 +27,11 @@ class SharedFailuresTests(unittest.SynchronousTestCase):
     """
 
     def setUp(self):
-        self.clock = MemoryReactorClock()
-        self.pool = WorkerPool(2, [], [], ServerConfig(), reactor=self.clock)
+        self.pool, ends = poolWithWorkers(self)
+        self.clock = self.pool.reactor
         self.factories = []
         self.receivers = []
-        for _ in range(2):
-            ours, theirs = socket.socketpair()
-            for end in (ours, theirs):
-                end.setblocking(False)
-                self.addCleanup(end.close)
-            worker = _Worker(self.pool, ours)
-            worker.ready = True
-            worker.transport = _Transport()
-            self.pool.workers.append(worker)
+        for theirs in ends:
             channel = Channel(theirs, self.clock)
             server = makeService(parse("--auth", "anonymous"),
                                  workerChannel=channel)

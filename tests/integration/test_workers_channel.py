@@ -11,22 +11,16 @@ import signal
 import socket
 import time
 
-from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import Logger
 from twisted.trial import unittest
 
-from ftpkit.config import ServerConfig
 from ftpkit.deploy.dispatch import CHANNEL_WAIT, UNAVAILABLE
 from ftpkit.deploy.handover import ANSWER_TIMEOUT, PING_INTERVAL
-from ftpkit.deploy.workers import WorkerPool, _Worker
 from ftpkit.protocol.replies import formatReply
-from tests.integration.test_workers_handover import (
-    HUNG,
-    READY,
-    _Transport,
-)
+from tests.integration.test_workers_handover import HUNG, READY
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
+from tests.workerpools import poolWithWorkers
 
 GUESSERS = 200
 """Addresses failing logins at once, fewer than C{HOLD_AFTER} times each
@@ -45,21 +39,9 @@ class StoppedWorkerPoolTests(unittest.SynchronousTestCase):
     """
 
     def setUp(self):
-        self.pool = WorkerPool(2, [], [], ServerConfig(),
-                               reactor=MemoryReactorClock())
+        self.pool, self.channels = poolWithWorkers(self)
         self.logged = []
         self.pool.log = Logger(observer=self.logged.append)
-        self.channels = []
-        for _ in range(2):
-            ours, theirs = socket.socketpair()
-            for end in (ours, theirs):
-                end.setblocking(False)
-                self.addCleanup(end.close)
-            worker = _Worker(self.pool, ours)
-            worker.ready = True
-            worker.transport = _Transport()
-            self.pool.workers.append(worker)
-            self.channels.append(theirs)
 
     def failLogins(self, count):
         """
@@ -250,3 +232,4 @@ class StoppedWorkerTests(unittest.TestCase):
                 os.kill(pid, signal.SIGCONT)
             except ProcessLookupError:
                 pass
+

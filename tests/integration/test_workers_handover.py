@@ -21,6 +21,7 @@ from ftpkit.deploy.worker import DIE_AFTER_GREETING
 from ftpkit.deploy.workers import WorkerPool, _Worker
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
+from tests.workerpools import ProcessTransport
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
@@ -54,20 +55,6 @@ class HandoversTests(unittest.SynchronousTestCase):
         self.assertEqual(len(handovers), 0)
 
 
-class _Transport:
-    """
-    A worker's process transport that records signals.
-    """
-
-    pid = 4321
-
-    def __init__(self):
-        self.signals = []
-
-    def signalProcess(self, name):
-        self.signals.append(name)
-
-
 class PoolHandoverTests(unittest.SynchronousTestCase):
     """
     L{WorkerPool} with in-memory workers.
@@ -86,7 +73,7 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
             self.addCleanup(theirs.close)
             worker = _Worker(self.pool, ours)
             worker.ready = True
-            worker.transport = _Transport()
+            worker.transport = ProcessTransport()
             self.pool.workers.append(worker)
             self.channels.append(theirs)
 
