@@ -81,9 +81,21 @@ class Handovers:
         @return: its socket (the caller closes it), or C{None} when none
             waited.
         """
+        oldest = self.takeOldest()
+        return None if oldest is None else oldest[0]
+
+    def takeOldest(self):
+        """
+        The worker answered for the oldest connection: took it
+        (L{acknowledged}), or, draining, sent it back unopened.
+
+        @return: C{(connection, host)}, now the caller's, or C{None} when
+            none waited.
+        """
         if not self._waiting:
             return None
-        return self._waiting.popleft()[0]
+        connection, host, _ = self._waiting.popleft()
+        return connection, host
 
     def takeAll(self):
         """

@@ -20,7 +20,9 @@ L{writeGreeting}), C{pong} for each C{ping} the acceptor
 sends to learn whether the worker's reactor runs, C{ended HOST} for each
 session that ended, C{failed HOST} and C{checking HOST} for failed
 logins (L{ftpkit.deploy.sharedfailures}, whose counts come back with the
-connections' lines), and, with
+connections' lines), C{draining} once it stops (C{SIGTERM}: it keeps
+reading the acceptor's lines until it exits, and answers a connection
+sent to it after that with C{back}, unopened), and, with
 C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
 whose answers come back with the connections' lines).
 """
@@ -32,6 +34,7 @@ import socket
 import sys
 
 from twisted.application import service
+from twisted.internet.error import ReactorNotRunning
 from twisted.logger import Logger
 from twisted.python import usage
 from twisted.python.failure import Failure
@@ -89,7 +92,12 @@ class ConnectionReceiver:
     The receiver of a worker's L{Channel}: starts a session on each
     connection the acceptor sends, answers its pings, passes the answers
     about logins on; stops the reactor when the acceptor goes away.
+
+    @ivar draining: whether the worker stops: connections the acceptor
+        sends are sent back (C{back}), unopened.
     """
+
+    draining = False
 
     log = Logger()
 
@@ -116,7 +124,11 @@ class ConnectionReceiver:
         @param line: the line.
         @param descriptors: the descriptors sent with it (closed here).
         """
-        if descriptors:
+        if descriptors and self.draining:
+            for descriptor in descriptors:
+                os.close(descriptor)
+                self.channel.sendLine(b"back")
+        elif descriptors:
             for descriptor in descriptors:
                 self._adopt(descriptor, line)
         elif line == b"ping":
@@ -133,12 +145,24 @@ class ConnectionReceiver:
             if failures is not None:
                 failures(line, self.reactor.seconds())
 
+    def startDraining(self):
+        """
+        The worker stops: tell the acceptor (C{draining}), which hands it
+        no more connections; send back those it handed before it read
+        that.
+        """
+        self.draining = True
+        self.channel.sendLine(b"draining")
+
     def channelClosed(self):
         """
-        The acceptor is gone: stop.
+        The acceptor is gone: stop (unless stopping already).
         """
         if self.reactor.running:
-            self.reactor.stop()
+            try:
+                self.reactor.stop()
+            except ReactorNotRunning:
+                pass
 
     def channelOverflowed(self):
         """
@@ -243,11 +267,15 @@ class ReceiveConnections(service.Service):
 
     def stopService(self):
         """
-        Take no more connections (what the sessions still tell the
-        acceptor is still written).
+        Take no more connections (L{ConnectionReceiver.startDraining}),
+        but keep reading the acceptor's lines until the process exits:
+        the drain (L{ftpkit.ops.drain}) may take the whole shutdown grace,
+        and a worker reading nothing meanwhile would not answer the
+        acceptor's pings (it would be killed as hung, its transfers cut),
+        nor take in failed-login counts (filling the acceptor's channel).
         """
         service.Service.stopService(self)
-        self.reactor.removeReader(self.channel)
+        self.channel.receiver.startDraining()
         self.factory.doStop()
 
 

@@ -7,9 +7,12 @@ hands the worker connections (C{SCM_RIGHTS}) and the worker says it is
 ready, acknowledges each connection (C{took}), reports each session
 that ended, asks about logins (L{ftpkit.auth.sharedusers}) and reports failed ones
 (L{ftpkit.deploy.sharedfailures}); the acceptor pings it every few
-seconds (C{ping}, answered C{pong}). The handle keeps what the worker
-holds: its sessions for the limits, and the connections it has not
-acknowledged yet; these and its ping decide when it is hung
+seconds (C{ping}, answered C{pong}). A worker that stops (C{SIGTERM})
+says so (C{draining}): it is handed no more connections, and sends back
+(C{back}) one handed to it before the acceptor read that, unopened, for
+another worker; it is still pinged until it exits. The handle keeps
+what the worker holds: its sessions for the limits, and the connections
+it has not acknowledged yet; these and its ping decide when it is hung
 (L{ftpkit.deploy.handover}).
 """
 
@@ -20,7 +23,7 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger, globalLogPublisher
 
 from ftpkit.deploy.channel import Channel
-from ftpkit.deploy.handover import Handovers, Pings, answerDue
+from ftpkit.deploy.handover import Handovers, Pings, answerDue, bytesWritten
 
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
@@ -34,6 +37,8 @@ class WorkerProcess(ProcessProtocol):
     @ivar sessions: sessions this worker holds.
     @ivar hosts: sessions this worker holds, per client address.
     @ivar ready: whether the worker said it serves.
+    @ivar draining: whether the worker said it stops (it takes no more
+        connections, and finishes its sessions' commands).
     @ivar alive: whether the process runs.
     @ivar hung: whether it left a connection unacknowledged, or a ping
         unanswered, too long (it is being killed).
@@ -58,6 +63,7 @@ class WorkerProcess(ProcessProtocol):
         self.hosts = Counter()
         self.alive = True
         self.ready = False
+        self.draining = False
         self.hung = False
         self.handovers = Handovers()
         self.pings = Pings()
@@ -86,8 +92,8 @@ class WorkerProcess(ProcessProtocol):
     def lineReceived(self, line, descriptors):
         """
         Act on one line of the worker (L{Channel}): ready, a connection
-        taken, a session ended, a login asked about or ended, a failed
-        login, a ping answered.
+        taken or sent back, a session ended, a login asked about or
+        ended, a failed login, a ping answered, draining.
 
         @param line: the line.
         @param descriptors: descriptors sent with it (a worker sends
@@ -112,6 +118,10 @@ class WorkerProcess(ProcessProtocol):
         elif kind == b"ready":
             self.ready = True
             self.pool.workerReady(self)
+        elif kind == b"draining":
+            self.draining = True
+        elif kind == b"back":
+            self._sentBack()
 
     def channelClosed(self):
         """
@@ -140,6 +150,35 @@ class WorkerProcess(ProcessProtocol):
         if connection is not None:
             connection.close()
         self._answered()
+
+    def _sentBack(self):
+        """
+        The worker, draining, sent back the oldest connection handed to
+        it, unopened: another worker takes it (it still counts against
+        the limits).
+        """
+        oldest = self.handovers.takeOldest()
+        self._answered()
+        if oldest is None:
+            return
+        connection, host = oldest
+        self._forget(host)
+        if not self.pool.handOver(connection, host,
+                                  greeted=bool(bytesWritten(connection))):
+            connection.close()
+
+    def _forget(self, host):
+        """
+        A connection handed to this worker is no longer its own (sent
+        back, or left unacknowledged when it died); the limits still
+        count it.
+
+        @param host: its client's address.
+        """
+        self.sessions -= 1
+        self.hosts[host] -= 1
+        if not self.hosts[host]:
+            del self.hosts[host]
 
     def released(self, host):
         """
@@ -218,10 +257,7 @@ class WorkerProcess(ProcessProtocol):
         """
         taken = self.handovers.takeAll()
         for _, host in taken:
-            self.sessions -= 1
-            self.hosts[host] -= 1
-            if not self.hosts[host]:
-                del self.hosts[host]
+            self._forget(host)
         return taken
 
     def _answered(self):

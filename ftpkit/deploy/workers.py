@@ -235,8 +235,9 @@ class WorkerPool(Dispatcher, service.Service):
         A worker left more lines unread than its channel keeps
         (L{ftpkit.deploy.channel.QUEUE_LIMIT}): it is hung (stopped, or
         its reactor stuck), and killed as L{workerHung} does; lines to
-        it are dropped until it ended. A worker draining its sessions
-        as the server stops reads nothing: it is left to finish.
+        it are dropped until it ended. While the server stops, its
+        workers are left to finish their sessions' transfers all the
+        same.
 
         @param worker: the worker.
         """
@@ -338,20 +339,23 @@ class WorkerPool(Dispatcher, service.Service):
         """
         Ask every ready worker whether its reactor runs (one that does not
         answer in time is hung, L{WorkerProcess.ping}): an idle worker
-        stopped or stuck is found too, not only one handed a connection.
+        stopped or stuck is found too, not only one handed a connection,
+        and one draining its sessions.
         """
-        for worker in self.readyWorkers():
-            worker.ping()
+        for worker in self.workers:
+            if worker.alive and worker.ready and not worker.hung:
+                worker.ping()
 
     def readyWorkers(self):
         """
         @return: the workers that can take a session now (none while
-            stopping).
+            stopping, nor one draining).
         """
         if self._stopping:
             return []
         return [worker for worker in self.workers
-                if worker.alive and worker.ready and not worker.hung]
+                if worker.alive and worker.ready and not worker.hung
+                and not worker.draining]
 
     def stopService(self):
         """

@@ -11,15 +11,21 @@ import signal
 import socket
 import time
 
+from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.trial import unittest
 
+from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.dispatch import CHANNEL_WAIT, UNAVAILABLE
 from ftpkit.deploy.handover import ANSWER_TIMEOUT, PING_INTERVAL
+from ftpkit.deploy.service import makeService
+from ftpkit.deploy.worker import ReceiveConnections
+from ftpkit.ops.drain import Drain
 from ftpkit.protocol.replies import formatReply
 from tests.integration.test_workers_handover import HUNG, READY
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
+from tests.unit.test_tap import parse
 from tests.workerpools import poolWithWorkers
 
 GUESSERS = 200
@@ -164,6 +170,115 @@ class StoppedWorkerPoolTests(unittest.SynchronousTestCase):
         self.assertNotIn(first, self.pool.readyWorkers())
 
 
+class _BusySession:
+    """
+    A session running a command until the test ends it, as far as
+    L{Drain} uses one.
+    """
+
+    def __init__(self):
+        self.running = defer.Deferred()
+        self.replies = []
+
+    def isIdle(self):
+        return self.running.called
+
+    def stopTaking(self):
+        return self.whenIdle()
+
+    def whenIdle(self):
+        done = defer.Deferred()
+        self.running.addBoth(lambda result: done.callback(None) or result)
+        return done
+
+    def whenLost(self):
+        return defer.succeed(None)
+
+    def reply(self, code, text):
+        self.replies.append(code)
+
+    def close(self):
+        pass
+
+
+class DrainingWorkerTests(unittest.SynchronousTestCase):
+    """
+    A worker draining its sessions (its service stopped, as C{SIGTERM}
+    does) keeps reading the acceptor's lines: the first of two in-memory
+    workers has its worker side (L{ReceiveConnections}) on the test's
+    clock.
+    """
+
+    def setUp(self):
+        self.pool, ends = poolWithWorkers(self)
+        self.clock = self.pool.reactor
+        self.ends = ends
+        channel = Channel(ends[0], self.clock)
+        server = makeService(parse("--auth", "anonymous"),
+                             workerChannel=channel)
+        self.factory = list(server)[1].factory
+        self.receiving = ReceiveConnections(channel, self.factory,
+                                            reactor=self.clock)
+        self.receiving.startService()
+
+    def pump(self):
+        """
+        Let the acceptor read what the workers sent, and the worker what
+        the acceptor sent it, if it reads its channel at all.
+        """
+        for worker in self.pool.workers:
+            worker.channel.doRead()
+        for reader in list(self.clock.readers):
+            reader.doRead()
+
+    def test_answersPingsWhileDraining(self):
+        """
+        A worker holding a session open while it drains, past several
+        ping intervals, answers every ping: it is not killed as hung (it
+        read nothing once draining, and was killed after
+        L{ANSWER_TIMEOUT}, its transfers cut). The acceptor hands it no
+        more connections.
+        """
+        session = _BusySession()
+        self.factory.openSessions.add(session)
+        drained = Drain(self.factory, 60, self.clock).stopService()
+        self.receiving.stopService()
+        first = self.pool.workers[0]
+        for _ in range(4):
+            self.pool.pingWorkers()
+            self.pump()
+            self.clock.advance(PING_INTERVAL)
+        self.assertFalse(first.hung)
+        self.assertEqual(first.transport.signals, [])
+        self.assertTrue(first.draining)
+        self.assertNotIn(first, self.pool.readyWorkers())
+        self.assertNoResult(drained)
+        session.running.callback(None)
+        self.successResultOf(drained)
+        self.assertEqual(session.replies, [421])
+
+    def test_connectionSentBack(self):
+        """
+        A connection handed to a worker that drains, before the acceptor
+        read that it does, comes back unopened and goes to another
+        worker.
+        """
+        self.receiving.stopService()
+        server, client = socket.socketpair()
+        self.addCleanup(client.close)
+        self.pool.dispatch(server, "127.0.0.7")
+        first, second = self.pool.workers
+        self.assertEqual((first.sessions, second.sessions), (1, 0))
+        self.pump()
+        self.pump()
+        self.assertEqual((first.sessions, second.sessions), (0, 1))
+        message, descriptors, _, _ = socket.recv_fds(self.ends[1], 4096, 8)
+        for descriptor in descriptors:
+            os.close(descriptor)
+        self.assertEqual((message, len(descriptors)), (b"127.0.0.7\n", 1))
+        self.assertEqual(self.pool.limiter.sessionsByHost["127.0.0.7"], 1)
+
+
 class StoppedWorkerTests(unittest.TestCase):
     """
     A two-worker server, one worker stopped (C{SIGSTOP}) while hundreds
@@ -233,3 +348,46 @@ class StoppedWorkerTests(unittest.TestCase):
             except ProcessLookupError:
                 pass
 
+
+class DrainingWorkerProcessTests(unittest.TestCase):
+    """
+    A two-worker server whose workers (not the acceptor) get C{SIGTERM}
+    while one of them sends a file.
+    """
+
+    timeout = 4 * TIMEOUT
+
+    def test_transferFinishes(self):
+        """
+        The worker sending the file drains: it answers the acceptor's
+        pings meanwhile, past L{ANSWER_TIMEOUT}, so it is not killed as
+        hung (the transfer was cut), and the client gets all of the file,
+        C{226}, then C{421}.
+        """
+        root = scratchDirectory(self)
+        size = 64 << 20
+        with open(os.path.join(root, "big.bin"), "wb") as f:
+            f.truncate(size)
+        server = ServerProcess(self, [
+            "--root", root, "--auth", "anonymous", "--workers", "2"])
+        server.waitForLog(READY, 2)
+        workers = childrenOf(server.process.pid)
+        ftp = server.login()
+        self.addCleanup(ftp.close)
+        ftp.voidcmd("TYPE I")
+        with ftp.transfercmd("RETR big.bin") as data:
+            received = len(data.recv(65536))
+            for pid in workers:
+                os.kill(pid, signal.SIGTERM)
+            time.sleep(ANSWER_TIMEOUT + 2 * PING_INTERVAL)
+            draining = set(workers) & set(childrenOf(server.process.pid))
+            while True:
+                chunk = data.recv(1 << 20)
+                if not chunk:
+                    break
+                received += len(chunk)
+        self.assertEqual(len(draining), 1)
+        self.assertEqual(received, size)
+        self.assertEqual(ftp.getresp()[:3], "226")
+        self.assertEqual(ftp.getline()[:3], "421")
+        self.assertNotIn(HUNG, server.log())
