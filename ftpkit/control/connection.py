@@ -417,9 +417,10 @@ class FTPProtocol(
 
     def lineReceived(self, line):
         """
-        Queue a command. During a transfer ABOR ends it at once and STAT
-        is answered at once when no command is queued (otherwise each
-        reply waits for those of the commands before it).
+        Queue a command. During a transfer (or while its command waits
+        for the data connection) ABOR ends it at once and STAT is
+        answered at once when no command is queued (otherwise each reply
+        waits for those of the commands before it).
         """
         if self._closed:
             return
@@ -436,7 +437,7 @@ class FTPProtocol(
         verb, argument = parseLine(line)
         command = commandtable.COMMANDS.get(verb)
         if (command is not None and command.duringTransfer
-                and self.transfer is not None):
+                and self.transferUnderway()):
             # Neither waits for the transfer it is about, but replies
             # keep the order of the commands (RFC 959): ABOR ends the
             # transfer now and replies in its turn; STAT is answered now

@@ -332,6 +332,14 @@ class DataChannel:
         return (self._port is not None or self._active is not None
                 or self.connection is not None or self._accepted is not None)
 
+    @property
+    def isConnecting(self):
+        """
+        @return: whether a transfer waits for its connection
+            (L{connect}).
+        """
+        return self._waiting is not None
+
     def connect(self, tlsContextFactory=None, lean=False):
         """
         Get the data connection for a transfer.

@@ -368,6 +368,20 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(codes, ["426", "200", "211", "226"])
         self.assertTrue(cut)
 
+    async def test_abortBeforeDataConnection(self):
+        """
+        C{ABOR} while C{RETR} waits for its data connection drops it at
+        once (C{425} for the C{RETR}, then C{226}): it does not wait for
+        the data connection, or its timeout, then for the whole transfer.
+        """
+        def run(ftp):
+            ftp.sendcmd("TYPE I")
+            ftp.sendcmd("EPSV")
+            ftp.sock.sendall(b"RETR big.bin\r\nABOR\r\nNOOP\r\n")
+            return [ftp.getmultiline()[:3] for _ in range(3)]
+        codes = await self.session(run)
+        self.assertEqual(codes, ["425", "226", "200"])
+
     async def test_abortWithoutTransferPipelined(self):
         """
         C{TYPE I}, C{PASV} and C{ABOR} in one write, with no transfer: each

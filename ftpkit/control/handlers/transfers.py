@@ -191,14 +191,26 @@ class TransferCommands:
         return (350, "Restarting at %d; send STORE or RETRIEVE"
                 % self.session.restartOffset)
 
+    def transferUnderway(self):
+        """
+        @return: whether a transfer runs, or its command waits for its
+            data connection.
+        """
+        channel = self._dataChannel
+        return self.transfer is not None or (
+            channel is not None and channel.isConnecting)
+
     def abortOnArrival(self):
         """
-        C{ABOR} arrived while a transfer runs: end the transfer now (its
-        command replies C{426}); the C{ABOR}, queued, replies C{226} in its
-        turn, after the commands the client sent before it
+        C{ABOR} arrived while a transfer is underway (L{transferUnderway}):
+        end the transfer now (its command replies C{426}), or drop the
+        data connection it waits for (C{425}); the C{ABOR}, queued, replies
+        C{226} in its turn, after the commands the client sent before it
         (L{ftp_ABOR}).
         """
-        if not self.transfer.aborted:
+        if self.transfer is None:
+            self.dataChannel.close()
+        elif not self.transfer.aborted:
             self.transfer.abort()
         self.abortsToAnswer += 1
 
