@@ -192,11 +192,12 @@ class FsspecRealm:
             # Made past the bound's count: measured again when next needed.
             self._storeUsage.invalidate()
 
-    def _bounded(self, shell):
+    def _bounded(self, shell, home):
         """
         Hold a shell of this realm to L{maxBytes}.
 
         @param shell: an L{FsspecShell} of this realm.
+        @param home: the tuple of segments C{shell} shows as C{/}.
         @return: C{shell} in a L{ftpkit.shells.permissions.PermissionShell}
             allowing everything within quotas that every session of the
             realm shares: L{maxBytes}, and one file or directory per
@@ -219,7 +220,7 @@ class FsspecRealm:
         return PermissionShell(
             shell, PermissionTable(PERMISSIONS), self.maxBytes,
             self._storeUsage,
-            max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY))
+            max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY), where=home)
 
     def usageOf(self, home, shell):
         """
@@ -264,7 +265,7 @@ class FsspecRealm:
             raise error.UnauthorizedLogin("home directory unavailable") from None
         shell = self.shellAt(home)
         if self.maxBytes is not None:
-            shell = self._bounded(shell)
+            shell = self._bounded(shell, home)
         readOnly = self._readOnly
         if entry is not None:
             from ftpkit.shells.permissions import PermissionShell

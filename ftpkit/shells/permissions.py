@@ -41,6 +41,7 @@ from ftpkit.errors import (
 )
 from ftpkit.interfaces import IFTPShellResolve, IFTPShellResume, IRandomWriteFile
 from ftpkit.protocol import paths
+from ftpkit.shells.quotareads import ReleasingReadFile
 from ftpkit.shells.quotas import (
     QuotaRandomWriteFile,
     QuotaUsage,  # noqa: F401 (importable from here, as before quotas.py)
@@ -120,7 +121,8 @@ class PermissionShell(ShellWrapper):
     does (see L{ShellWrapper}).
     """
 
-    def __init__(self, shell, table, quota=None, usage=None, fileQuota=None):
+    def __init__(self, shell, table, quota=None, usage=None, fileQuota=None,
+                 where=()):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.
         @param table: the user's L{PermissionTable}.
@@ -129,6 +131,9 @@ class PermissionShell(ShellWrapper):
             with a C{quota} or a C{fileQuota}).
         @param fileQuota: the most files and directories the user may
             store, or C{None}.
+        @param where: where this shell's C{/} is in the home C{usage}
+            measures (a tuple of segments): a usage shared by shells of
+            several homes tells their files apart by it.
         """
         limited = quota is not None or fileQuota is not None
         if limited and usage is None:
@@ -138,6 +143,7 @@ class PermissionShell(ShellWrapper):
         self._quota = quota
         self._fileQuota = fileQuota
         self._usage = usage if limited else None
+        self._where = tuple(where)
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
 
@@ -237,7 +243,8 @@ class PermissionShell(ShellWrapper):
         room = yield self._shell.available(path)
         if self._quota is not None:
             used = yield self._usage.current()
-            room = min(room, max(0, self._quota - used - self._usage.inFlight))
+            room = min(room, max(0, self._quota - used - self._usage.inFlight
+                                 - self._usage.reads.held))
         return room
 
     def list(self, path):
@@ -271,12 +278,27 @@ class PermissionShell(ShellWrapper):
         return self._checked(self._allows("list"), [path],
                              lambda: self._shell.openListing(path))
 
+    @defer.inlineCallbacks
     def openForReading(self, path, offset=0):
         """
-        See L{IFTPShell.openForReading}: needs C{read}.
+        See L{IFTPShell.openForReading}: needs C{read}. With a quota, the
+        file counts until the download is closed, even once it is no
+        longer in place (L{ftpkit.shells.quotareads}).
         """
-        return self._checked(self._allows("read"), [path],
-                             lambda: self._shell.openForReading(path, offset))
+        yield self._checked(self._allows("read"), [path])
+        readFile = yield self._shell.openForReading(path, offset)
+        if self._usage is None:
+            return readFile
+        size = offset + (readFile.size or 0)
+        reads = self._usage.reads
+        return ReleasingReadFile(readFile, reads.opened(self._at(path), size))
+
+    def _at(self, path):
+        """
+        @param path: a path of this shell.
+        @return: the path as the quota's home names it.
+        """
+        return self._where + path
 
     def hash(self, path, algorithm, start=0, end=None):
         """
@@ -332,6 +354,7 @@ class PermissionShell(ShellWrapper):
         yield self._shell.removeFile(path)
         if usage is not None:
             usage.adjust(-size, files=-1)
+            usage.reads.left(self._at(path))
 
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):
@@ -355,6 +378,9 @@ class PermissionShell(ShellWrapper):
         yield self._shell.rename(fromPath, toPath)
         if replaced is not None:
             usage.adjust(-replaced.size if replaced.isFile else 0, files=-1)
+        if usage is not None and toPath != fromPath:
+            usage.reads.left(self._at(fromPath))
+            usage.reads.left(self._at(toPath))
 
     def setModificationTime(self, path, when):
         """
@@ -426,7 +452,7 @@ class PermissionShell(ShellWrapper):
                      if IRandomWriteFile.providedBy(writeFile)
                      else QuotaWriteFile)
         return quotaFile(writeFile, usage, self._quota, oldSize, kept,
-                         inPlace, newFile)
+                         inPlace, newFile, self._at(path))
 
 
 def _noneIfMissing(failure):

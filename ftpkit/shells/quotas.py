@@ -22,6 +22,7 @@ from ftpkit.interfaces import (
     IRandomWriteFile,
     IRefusingWriteFile,
 )
+from ftpkit.shells.quotareads import OpenReads
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +91,8 @@ class QuotaUsage:
     @ivar files: the files and directories stored (L{Footprint.files}), or
         C{None} until measured.
     @ivar inFlight: the bytes of uploads in progress, not yet in C{used}.
+    @ivar reads: the L{OpenReads} of the home, whose C{held} bytes (files
+        no longer in place that downloads still read) count too.
     @ivar filesInFlight: the new files being uploaded and directories
         being made, not yet in L{files} (L{reserveFile}).
     @ivar lock: held while these change or are checked together (a
@@ -112,6 +115,7 @@ class QuotaUsage:
         self.used = None
         self.files = None
         self.inFlight = 0
+        self.reads = OpenReads()
         self.filesInFlight = 0
         self.lock = threading.Lock()
         self.stale = True
@@ -257,7 +261,7 @@ class _QuotaUpload:
     """
 
     def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace,
-                 newFile=False):
+                 newFile=False, path=None):
         """
         @param writeFile: the wrapped L{IWriteFile} or
             L{IRandomWriteFile}.
@@ -271,6 +275,8 @@ class _QuotaUpload:
             place (append or resume), so that aborting it may keep bytes.
         @param newFile: whether it makes a new file, reserved with
             L{QuotaUsage.reserveFile}.
+        @param path: the file's path as the home names it, for
+            L{QuotaUsage.reads}, or C{None}.
         """
         self._writeFile = writeFile
         self._usage = usage
@@ -279,6 +285,7 @@ class _QuotaUpload:
         self._kept = kept
         self._inPlace = inPlace
         self._newFile = newFile
+        self._path = path
         self._finished = False
         self._uncounted = False
         self.count = 0
@@ -311,7 +318,7 @@ class _QuotaUpload:
             usage = self._usage
             with usage.lock:
                 left = max(0, self._quota - usage.used - usage.inFlight
-                           + self._oldSize - self._kept)
+                           - usage.reads.held + self._freed())
             room = left if room is None else min(room, left)
         return dataclasses.replace(
             inner, commit=lambda end: self._commitAt(inner, end), room=room)
@@ -329,6 +336,15 @@ class _QuotaUpload:
             raise QuotaExceeded()
         inner.commit(end)
 
+    def _freed(self):
+        """
+        @return: the bytes of the file written that its commit frees: those
+            not kept, unless downloads read it (they then hold it).
+        """
+        if self._path is not None and self._usage.reads.isRead(self._path):
+            return 0
+        return self._oldSize - self._kept
+
     def admit(self, size):
         """
         Count C{size} more bytes, if they fit.
@@ -337,11 +353,12 @@ class _QuotaUpload:
         """
         if self.exceeded or self._finished:
             return False
-        freed = self._oldSize - self._kept
+        freed = self._freed()
         usage = self._usage
         with usage.lock:
             if (self._quota is not None
-                    and usage.used + usage.inFlight + size - freed > self._quota):
+                    and usage.used + usage.inFlight + usage.reads.held
+                    + size - freed > self._quota):
                 self.exceeded = True
                 return False
             usage.inFlight += size
@@ -376,7 +393,14 @@ class _QuotaUpload:
         return closing
 
     def _committed(self, result):
-        self._usage.adjust(self._kept + self.count - self._oldSize)
+        size = self._kept + self.count
+        self._usage.adjust(size - self._oldSize)
+        if self._path is not None:
+            reads = self._usage.reads
+            if self._inPlace:
+                reads.resized(self._path, size)
+            else:
+                reads.left(self._path)
         self._settleFile(made=True)
         return result
 

@@ -1,7 +1,7 @@
 """
 The fifth attack sweep, over real loopback sockets: downloads that the
 client never reads cannot hold old versions of a file in the memory
-realm's memory past its limit.
+realm's memory, nor in C{fsspec:memory://}'s, past their limits.
 
 A download of the memory realm reads a snapshot of the file (its bytes
 as they were when it was opened). The tree's limit (C{--realm
@@ -13,11 +13,20 @@ eight one-byte C{APPE}s took a server with a 256 MiB tree from 158 MiB
 to 978 MiB of memory, the tree still reporting room to spare (C{AVBL}).
 A replaced or removed file now stays counted until its last download is
 closed, as a removed file still open takes its room on disk.
+
+C{fsspec:memory://} had the same hole, its downloads holding the stored
+file object: six stalled downloads and six C{STOR}s of a 100 MiB file
+took its server from 195 MiB to 779 MiB. Its bound is a quota
+(L{ftpkit.shells.permissions.PermissionShell}), which now counts the
+files downloads hold (L{ftpkit.shells.quotareads}), and so do the quotas
+of the users file on disk, where an unlinked file open for a download
+keeps its blocks.
 """
 
 import ftplib
 import io
 import socket
+import uuid
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -25,6 +34,14 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.floods import uploadUntilCut
+
+try:
+    import fsspec
+except ImportError:
+    fsspec = None
+else:
+    from ftpkit.auth.fsspecrealm import makeFsspecRealm
 
 SIZE = 8 << 20
 """The file's bytes: more than the loopback connection's buffers hold,
@@ -47,6 +64,20 @@ class StalledDownloadTests(LoopbackServerMixin, unittest.TestCase):
         self.server = self.startServer(
             self.realm, ServerConfig(loginFailureDelay=0),
             users={"alice": "secret"}, anonymous=False)
+
+    def _replace(self, ftp):
+        """
+        Append one byte to C{f}, making a new version of it.
+
+        @return: the final reply, or the text of a permanent error.
+        """
+        return self._append(ftp)
+
+    def _held(self):
+        """
+        @return: the bytes the tree holds.
+        """
+        return self.realm.shell.bytesHeld
 
     def _session(self):
         ftp = ftplib.FTP()
@@ -94,14 +125,14 @@ class StalledDownloadTests(LoopbackServerMixin, unittest.TestCase):
             try:
                 uploader.storbinary("STOR f", io.BytesIO(b"o" * SIZE))
                 data = self._stalledDownload(reader)
-                refused = self._append(uploader)
+                refused = self._replace(uploader)
                 data.close()
                 try:
                     reader.voidresp()
                 except ftplib.error_temp:
                     pass
                 reader.voidcmd("NOOP")
-                return refused, self._append(uploader)
+                return refused, self._replace(uploader)
             finally:
                 uploader.close()
                 reader.close()
@@ -109,4 +140,42 @@ class StalledDownloadTests(LoopbackServerMixin, unittest.TestCase):
         refused, stored = yield self.inThread(client)
         self.assertEqual(refused[:3], "552")
         self.assertEqual(stored[:3], "226")
-        self.assertEqual(self.realm.shell.bytesHeld, SIZE + 1)
+        self.assertEqual(self._held(), SIZE + 1)
+
+
+class FsspecStalledDownloadTests(StalledDownloadTests):
+    """
+    The same over C{fsspec:memory://} holding at most L{LIMIT} bytes, the
+    file replaced by a C{STOR} of as many bytes plus one.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        # fsspec's memory store is one per process: a root of our own.
+        self.where = "/sweep5-" + uuid.uuid4().hex
+        self.fs = fsspec.filesystem("memory")
+        self.addCleanup(self._clean)
+        self.server = self.startServer(
+            makeFsspecRealm(f"memory://{self.where}?size={LIMIT}", {}),
+            ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret"}, anonymous=False)
+
+    def _clean(self):
+        if self.fs.exists(self.where):
+            self.fs.rm(self.where, recursive=True)
+
+    def _replace(self, ftp):
+        """
+        Replace C{f} with a file of L{SIZE} bytes plus one.
+
+        @return: the final reply, or the text of a permanent error.
+        """
+        return uploadUntilCut(ftp, "STOR f", SIZE + 1, SIZE + 1)[1]
+
+    def _held(self):
+        """
+        @return: the bytes stored under the realm's root.
+        """
+        return self.fs.du(self.where)
