@@ -282,6 +282,7 @@ class FTPProtocol(
         """
         self._closed = self._lost = True
         self.setTimeout(None)
+        self.noteTLSEnded(reason)
         if self._tlsContext is not None:
             self.releaseTLSContext()
         waiters, self._lostWaiters = self._lostWaiters, None
@@ -527,8 +528,10 @@ class FTPProtocol(
         """
         An implicit-TLS session finished its handshake: only now may reading
         pause for unread replies (pausing during the handshake would stall
-        it, since the greeting waits in the TLS layer until then).
+        it, since the greeting waits in the TLS layer until then). An
+        C{AUTH TLS} handshake ends here too.
         """
+        self.tlsHandshakeDone = True
         self._watchReplies()
 
     def pauseProducing(self):

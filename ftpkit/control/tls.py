@@ -252,6 +252,21 @@ def sessionReused(connection):
     return compat.sessionReused(connection)
 
 
+def describeTLSError(error):
+    """
+    @param error: an L{SSL.Error}.
+    @return: a short text for the log: OpenSSL's reasons (C{unsupported
+        protocol}, C{no shared cipher}); the error's own text when it
+        holds no such list.
+    """
+    entries = error.args[0] if error.args else []
+    if not isinstance(entries, list):
+        return str(error)
+    texts = [entry[-1] for entry in entries
+             if isinstance(entry, tuple) and entry and entry[-1]]
+    return "; ".join(texts) or "no reason given"
+
+
 _PROXIED = "haproxy:"
 """The prefix of a C{--listen} description behind a load balancer."""
 

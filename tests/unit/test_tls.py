@@ -18,6 +18,7 @@ from ftpkit.control.tls import (
     TLSConfigurationError,
     TLSOptionsMixin,
     contextFromEndpointStrings,
+    describeTLSError,
     loadCertificateAndKey,
     makeContextFactory,
     tlsConfigFields,
@@ -222,3 +223,27 @@ class OptionsTests(Certificates, unittest.TestCase):
                                    "ssl:990:privateKey=/nonexistent.pem")
         self.assertTrue(message.startswith("--listen: "), message)
 
+
+
+class DescribeTLSErrorTests(unittest.TestCase):
+    """
+    L{describeTLSError}: the text a failed handshake is logged with.
+    """
+
+    def test_reasons(self):
+        """
+        OpenSSL's reasons, the last of each (library, function, reason).
+        """
+        error = SSL.Error([("SSL routines", "", "unsupported protocol"),
+                           ("SSL routines", "f", "no shared cipher")])
+        self.assertEqual(describeTLSError(error),
+                         "unsupported protocol; no shared cipher")
+
+    def test_noReasons(self):
+        """
+        An error without OpenSSL's list gives its own text, or says it
+        has none.
+        """
+        self.assertEqual(describeTLSError(SSL.Error("odd")), "odd")
+        self.assertEqual(describeTLSError(SSL.Error()), "no reason given")
+        self.assertEqual(describeTLSError(SSL.Error([])), "no reason given")

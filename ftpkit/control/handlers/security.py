@@ -3,11 +3,13 @@ AUTH, PBSZ, PROT and CCC: explicit FTPS (RFC 4217), and the TLS rules the
 other commands consult.
 """
 
+from OpenSSL import SSL
 from twisted.internet.interfaces import ISSLTransport
 
 from ftpkit import compat
 from ftpkit.control import tlslayer
 from ftpkit.control.ccc import canClearTLS, clearTLS
+from ftpkit.control.tls import describeTLSError
 from ftpkit.control.vhosts import parseHostName
 from ftpkit.data.tls import DataTLS, dataChannelTLS
 
@@ -27,6 +29,8 @@ class SecurityCommands:
     @ivar clearedContext: after C{CCC}, the TLS context the control
         connection had, which data connections keep using (so that they
         can still resume its session).
+    @ivar tlsHandshakeDone: the control connection's TLS handshake
+        completed (set by the connection's C{handshakeCompleted}).
     """
 
     sessionFields = frozenset(["anonymous", "shell", "username"])
@@ -34,6 +38,7 @@ class SecurityCommands:
     protectData = False
     bufferSizeSet = False
     clearedContext = None
+    tlsHandshakeDone = False
     _tlsContext = None
     _tlsContextLent = False
 
@@ -57,6 +62,22 @@ class SecurityCommands:
             self._tlsContext = self.transport.getHandle().get_context()
         except AttributeError:
             self._tlsContext = None
+
+    def noteTLSEnded(self, reason):
+        """
+        The control connection ended: if its TLS handshake failed, log why
+        (a client offering only TLS versions or cipher suites the server
+        refuses gets no reply it could read, so this line is the only
+        trace of it). A client that just closed the connection (a health
+        check on an C{ssl:} port) is not logged.
+
+        @param reason: the L{Failure} the connection ended with.
+        """
+        if (self.controlSecure and not self.tlsHandshakeDone
+                and reason.check(SSL.Error)):
+            self.log.info("TLS handshake with {peer} failed: {error}",
+                          peer=self.peer,
+                          error=describeTLSError(reason.value))
 
     def releaseTLSContext(self):
         """
