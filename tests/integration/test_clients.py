@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.ops import events
 from tests.integration.test_extensions import hasIPv6
 
 CURL = shutil.which("curl")
@@ -147,6 +148,14 @@ class CurlTests(ClientTestMixin, unittest.TestCase):
         self.assertEqual(sha256(out), hashlib.sha256(self.payload).hexdigest())
 
     async def test_resumeUpload(self):
+        """
+        curl resumes an upload with C{SIZE} and C{APPE}; the transfer is
+        reported (log, xferlog, metrics, C{--on-upload}) as C{APPE}, not
+        as C{STOR}.
+        """
+        published = []
+        self.server.factory.events.subscribe(published.append,
+                                             [events.TRANSFER])
         with open(os.path.join(self.root, "part.bin"), "wb") as f:
             f.write(self.payload[:1234567])
         source = os.path.join(self.local, "full.bin")
@@ -157,6 +166,9 @@ class CurlTests(ClientTestMixin, unittest.TestCase):
         self.assertEqual(code, 0, stderr)
         self.assertEqual(sha256(os.path.join(self.root, "part.bin")),
                          sha256(source))
+        self.assertEqual(
+            [(e.command, e.path, e.code, e.bytes) for e in published],
+            [("APPE", "/part.bin", 226, len(self.payload) - 1234567)])
 
     async def test_quoteCommands(self):
         stdout, stderr, code = await self.curl(

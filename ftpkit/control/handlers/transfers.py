@@ -359,8 +359,9 @@ class TransferCommands:
     async def _store(self, path, offset, append):
         session = self.session
         writeFile = await session.shell.openForWriting(path, offset, append)
+        verb = "APPE " if append else "STOR "
         return await self.receiveFile(
-            writeFile, "STOR " + paths.toText(path),
+            writeFile, verb + paths.toText(path),
             "Opening %s mode data connection for %s"
             % ("BINARY" if session.binary else "ASCII", paths.toText(path)))
 
