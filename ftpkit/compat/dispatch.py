@@ -13,11 +13,22 @@ L{EventContext} that works that context out the first time it is asked
 for, so that a line logged while handling the event names the same
 C{system} as before.
 
+It also never waits for I/O while the reactor's C{threadCallQueue} holds
+calls. Twisted's C{timeout()} counts timed calls only, and
+L{ftpkit.compat.afterThisTurn} queues there without waking the reactor:
+queued from a timed call (a passive listener closed by the listener pool's
+purge, a session closed by its idle timeout), the call would wait for the
+next event, however long an idle server had none; a socket closed that
+way kept its descriptor number, taken by C{/dev/null}
+(L{ftpkit.data.descriptors}), until then.
+
 Private names read (each checked, with Twisted's own C{doPoll} kept when
 one is missing):
 
     - C{EPollReactor._poller}, C{_selectables} and C{_doReadOrWrite}:
       what C{doPoll} itself uses;
+    - C{ReactorBase.threadCallQueue}: polled without waiting while it
+      holds calls;
     - C{twisted.python.context.theContextTracker}: its C{currentContext()}
       (a C{ContextTracker}) and that tracker's C{contexts} list, the stack
       C{callWithContext} pushes on and C{getContext} reads.
@@ -133,7 +144,10 @@ class LazyDispatch:
             limit.
         """
         reactor = self._reactor
-        if timeout is None:
+        if reactor.threadCallQueue:
+            # Queued by this turn's timed calls: run them, then wait.
+            timeout = 0
+        elif timeout is None:
             timeout = -1
         try:
             ready = reactor._poller.poll(timeout, len(reactor._selectables))
@@ -195,7 +209,8 @@ def dispatchLazily(reactor):
         return False
     if _contextStack() is None or not all(
             hasattr(reactor, name)
-            for name in ("_poller", "_selectables", "_doReadOrWrite")):
+            for name in ("_poller", "_selectables", "_doReadOrWrite",
+                         "threadCallQueue")):
         return False
     reactor.doIteration = LazyDispatch(reactor)
     return True

@@ -34,7 +34,10 @@ def afterThisTurn(reactor, function, *args):
     current turn, as C{reactor.callLater(0, ...)} does, but without making
     a timed call (each costs its creation and a heap push and pop). Called
     from the reactor thread only: nothing wakes the reactor, which runs
-    the call when it next turns.
+    the call when it next turns. Queued from a timed call, that is before
+    the reactor next waits for I/O: the server's
+    L{ftpkit.compat.dispatch.LazyDispatch} does not wait then; another
+    reactor runs the call after its next event or timed call.
 
     @param reactor: the reactor (or any L{IReactorTime}: without
         C{threadCallQueue}, or while it holds calls, C{callLater(0)} is

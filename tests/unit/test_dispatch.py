@@ -6,12 +6,14 @@ C{doPoll}.
 """
 
 import os
+import socket
 
 from twisted.internet import epollreactor, selectreactor
 from twisted.python import context, log
 from twisted.trial import unittest
 
 from ftpkit.compat.dispatch import LazyDispatch, dispatchLazily
+from ftpkit.data.descriptors import closeSocket
 
 
 class _Reader:
@@ -50,6 +52,29 @@ class _BuggyPrefix(_Reader):
 
     def logPrefix(self):
         raise ValueError("no prefix")
+
+
+class _RecordingPoller:
+    """
+    An C{epoll} object's stand-in that records each poll's timeout, and
+    polls the real one only when told not to wait (a test that would
+    otherwise block forever gets nothing instead).
+
+    @ivar timeouts: the timeouts asked for, in order.
+    """
+
+    def __init__(self, poller):
+        self._poller = poller
+        self.timeouts = []
+
+    def poll(self, timeout, maxevents=-1):
+        self.timeouts.append(timeout)
+        if timeout != 0:
+            return []
+        return self._poller.poll(0, maxevents)
+
+    def __getattr__(self, name):
+        return getattr(self._poller, name)
 
 
 class LazyDispatchTests(unittest.TestCase):
@@ -188,6 +213,54 @@ class LazyDispatchTests(unittest.TestCase):
         self.reader("plain", lambda: log.msg("hello"))
         self.assertEqual(self.systems(LazyDispatch(self.reactor)),
                          [("plain", ("hello",))])
+
+
+    def recordPolls(self):
+        """
+        @return: the L{_RecordingPoller} now standing in for the reactor's.
+        """
+        recorder = _RecordingPoller(self.reactor._poller)
+        self.patch(self.reactor, "_poller", recorder)
+        return recorder
+
+    def test_queuedCallsNoWait(self):
+        """
+        While the reactor's C{threadCallQueue} holds calls (queued by a
+        timed call with L{ftpkit.compat.afterThisTurn}), it polls without
+        waiting, whatever its timed calls allow; then it waits again.
+        """
+        recorder = self.recordPolls()
+        dispatch = LazyDispatch(self.reactor)
+        self.reactor.threadCallQueue.append((lambda: None, (), {}))
+        dispatch(None)
+        dispatch(5)
+        del self.reactor.threadCallQueue[:]
+        dispatch(None)
+        self.assertEqual(recorder.timeouts, [0, 0, -1])
+
+    def test_timedCloseFreesNumber(self):
+        """
+        A socket closed by a timed call (the listener pool's purge, an
+        idle timeout) has its descriptor number freed in that turn, not
+        held by C{/dev/null} until the next event (an idle server may
+        have none).
+        """
+        if not os.path.isdir("/proc/self/fd"):
+            raise unittest.SkipTest("needs /proc/self/fd to name descriptors")
+        dispatchLazily(self.reactor)
+        recorder = self.recordPolls()
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        number = listener.fileno()
+        self.reactor.callLater(0, closeSocket, self.reactor, listener)
+        self.reactor.runUntilCurrent()
+        self.assertEqual(os.readlink(f"/proc/self/fd/{number}"), os.devnull)
+        self.reactor.doIteration(self.reactor.timeout())
+        self.reactor.runUntilCurrent()
+        self.assertEqual(recorder.timeouts, [0])
+        self.assertFalse(os.path.exists(f"/proc/self/fd/{number}"))
 
 
 class DispatchLazilyTests(unittest.TestCase):
