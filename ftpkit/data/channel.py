@@ -299,12 +299,11 @@ class DataChannel:
         transfer, or adopted as a Twisted transport (under TLS when
         C{_tls} says so).
         """
-        sock, self._accepted = self._accepted, None
         if self._lean:
-            self.connection = LeanConnection(
-                sock, self.reactor, self.timeout, self._currentTransfer)
+            self.connection = self._leanConnection()
             self._deliver()
             return
+        sock, self._accepted = self._accepted, None
         factory = _AdoptingFactory(self, self._tls)
         if self._tls is not None:
             factory = self._tls.wrapFactory(factory)
@@ -315,6 +314,15 @@ class DataChannel:
             self._fail("Data connection closed")
         finally:
             sock.close()
+
+    def _leanConnection(self):
+        """
+        @return: a L{LeanConnection} of the accepted socket, which is no
+            longer kept.
+        """
+        sock, self._accepted = self._accepted, None
+        return LeanConnection(sock, self.reactor, self.timeout,
+                              self._currentTransfer)
 
     def connectTo(self, host, port):
         """
@@ -367,15 +375,27 @@ class DataChannel:
         if not self.isSetUp:
             return defer.fail(
                 CannotOpenDataConnection("Use PORT or PASV first"))
-        waiting = self._waiting = defer.Deferred()
         self._tls = tlsContextFactory
-        self._lean = lean and tlsContextFactory is None
+        self._lean = lean = lean and tlsContextFactory is None
+        if lean:
+            if (self._accepted is None and connection is None
+                    and self._port is not None):
+                # Nobody waits yet: the client's connection, if queued,
+                # is only kept (see _judge).
+                self._acceptQueued()
+            if self._accepted is not None:
+                # The client connected before its command (the usual
+                # case): its connection comes at once, without a
+                # Deferred fired for nobody waiting on it yet.
+                return defer.succeed(self._leanConnection())
+        waiting = self._waiting = defer.Deferred()
         if self._accepted is not None:
             self._useAccepted()
         elif self.connection is not None:
             self._deliver()
         elif self._port is not None:
-            self._acceptQueued()
+            if not lean:
+                self._acceptQueued()
             if self._port is not None:
                 self._port.startReading()
                 self._cancelTimer()
