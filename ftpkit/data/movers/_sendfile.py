@@ -59,15 +59,18 @@ class SendfileWriter:
     @ivar registered: the reactor watches the socket for room.
     @ivar warming: a disk thread is reading the next range in.
     @ivar sent: bytes sent so far.
-    @ivar done: fires with L{sent} once everything is sent (fewer bytes
-        than asked only if the file shrank).
+    @ivar finished: the copy is over (L{done} has fired, or will fire
+        when made).
     """
 
     receiving = False
     registered = False
     warming = False
+    finished = False
     _readingStopped = False
     _timer = None
+    _done = None
+    _result = None
 
     def __init__(self, reactor, socketFD, transport, descriptor, pacer=None):
         """
@@ -88,7 +91,25 @@ class SendfileWriter:
         self.run = descriptor.run
         self.pacer = pacer
         self.sent = 0
-        self.done = defer.Deferred()
+
+    @property
+    def done(self):
+        """
+        A Deferred firing with L{sent} once everything is sent (fewer
+        bytes than asked only if the file shrank), or failing. It is made
+        when first asked for: a copy over by then (a small file's, in
+        L{start}) gets one fired already, with no callbacks to run.
+        """
+        done = self._done
+        if done is None:
+            if not self.finished:
+                done = defer.Deferred()
+            elif isinstance(self._result, Failure):
+                done = defer.fail(self._result)
+            else:
+                done = defer.succeed(self._result)
+            self._done = done
+        return done
 
     def start(self):
         """
@@ -107,7 +128,7 @@ class SendfileWriter:
         Have the reactor call L{doWrite} when the socket has room.
         """
         if (self.registered or self.warming or self._timer is not None
-                or self.done.called):
+                or self.finished):
             return
         if self.transport is not None and not self._readingStopped:
             self._readingStopped = True
@@ -207,7 +228,7 @@ class SendfileWriter:
 
     def _warmed(self, ignored):
         self.warming = False
-        if not self.done.called and not self._pump():
+        if not self.finished and not self._pump():
             self._waitForRoom()
 
     def _warmFailed(self, failure):
@@ -230,8 +251,9 @@ class SendfileWriter:
     connectionAborted = stop
 
     def _finish(self, failure):
-        if self.done.called:
+        if self.finished:
             return
+        self.finished = True
         # Let go of the file's runner (which may refer back to the mover):
         # breaking cycles here frees a transfer's objects at once instead
         # of in the garbage collector.
@@ -240,7 +262,10 @@ class SendfileWriter:
         if (self._readingStopped and self.transport is not None
                 and self.transport.connected):
             self.transport.startReading()
-        if failure is None:
-            self.done.callback(self.sent)
+        done = self._done
+        if done is None:
+            self._result = self.sent if failure is None else failure
+        elif failure is None:
+            done.callback(self.sent)
         else:
-            self.done.errback(failure)
+            done.errback(failure)
