@@ -337,11 +337,11 @@ class TransferCommands:
         # file's without reading it, so none is announced.
         size = ("" if readFile.size is None or not session.binary
                 else " (%d bytes)" % readFile.size)
+        text = paths.toText(path)
         return await self.sendFile(
-            readFile, session.binary, "RETR " + paths.toText(path),
+            readFile, session.binary, "RETR " + text,
             "Opening %s mode data connection for %s%s"
-            % ("BINARY" if session.binary else "ASCII", paths.toText(path),
-               size))
+            % ("BINARY" if session.binary else "ASCII", text, size))
 
     async def _pastEnd(self, path, offset):
         """
