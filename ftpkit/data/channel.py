@@ -16,6 +16,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ftpkit.data.connection import DataConnection, LeanConnection
+from ftpkit.data.cork import uncork
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import readProxyHeader
 from ftpkit.errors import CannotOpenDataConnection
@@ -304,6 +305,9 @@ class DataChannel:
             self._deliver()
             return
         sock, self._accepted = self._accepted, None
+        # A passive connection comes corked (ftpkit.data.cork); a
+        # transport sends as it writes.
+        uncork(sock)
         factory = _AdoptingFactory(self, self._tls)
         if self._tls is not None:
             factory = self._tls.wrapFactory(factory)

@@ -16,12 +16,11 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.compat import queueIsEmpty, writeSideClosed
+from ftpkit.data.cork import uncork
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
 from ftpkit.data.tls import receivedCloseNotify, sentCloseNotify
 from ftpkit.errors import TransferAborted
-
-_TCP_CORK = getattr(socket, "TCP_CORK", None)
 
 _EARLY_DATA_LIMIT = 1 << 20
 UPLOAD_READ_SIZE = 1 << 20
@@ -487,21 +486,13 @@ class LeanConnection(_DataConnectionBase):
             self.unwatched()
         self._close()
 
-    def endWithLastSegment(self):
+    def streamUncorked(self):
         """
-        The transfer sends all it sends, then L{finish}es: from now on the
-        kernel holds back a segment that is not full until more bytes fill
-        it or the socket is shut down (C{TCP_CORK}, where the system has
-        it), so that a small file's bytes and the end of the data leave in
-        one segment, and wake the client once instead of twice. A held
-        segment waits at most a fifth of a second (the kernel's limit):
-        a transfer that stops meanwhile (a slow disk) only delays it.
+        The transfer streams (it is paced, or large): partial segments
+        leave as they are sent, rather than held back as a passive
+        connection's are when it comes (L{ftpkit.data.cork}).
         """
-        if _TCP_CORK is not None:
-            try:
-                self.socket.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, 1)
-            except OSError:
-                pass
+        uncork(self.socket)
 
     def _close(self):
         closeSocket(self._reactor, self.socket, self._waited)

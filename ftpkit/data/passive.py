@@ -29,6 +29,7 @@ from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
 from ftpkit import compat
+from ftpkit.data.cork import cork
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.errors import CannotOpenDataConnection
 
@@ -198,6 +199,8 @@ class PassiveListener:
             if listening is None:
                 listening = socket.socket(family, _NONBLOCKING_STREAM)
                 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                # Its connections come corked (see ftpkit.data.cork).
+                cork(listening)
             try:
                 _bind(listening, (interface, port), (anywhere, port))
             except OSError:

@@ -1,10 +1,10 @@
 """
 A small download sent whole over a bare data socket leaves with the end of
-the data in its last segment (L{ftpkit.data.connection.LeanConnection.
-endWithLastSegment}): the socket is corked by the time the transfer
-finishes, so that the client wakes once for a small file's bytes and their
-end; a paced download, which sends a little at a time, is not, nor is a
-large one (L{ftpkit.data.movers.CORKED_SIZE}), which streams.
+the data in its last segment (L{ftpkit.data.cork}): the socket is corked
+by the time the transfer finishes, so that the client wakes once for a
+small file's bytes and their end; a paced download, which sends a little
+at a time, is not, nor is a large one (L{ftpkit.data.movers.CORKED_SIZE}),
+which streams, nor a connection adopted as a Twisted transport.
 """
 
 import ftplib
@@ -97,3 +97,41 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
                           os.urandom(CORKED_SIZE + 1))
         d.addCallback(self.assertEqual, [0])
         return d
+
+    def test_transportsUncorked(self):
+        """
+        A passive connection comes corked (its listener is); one adopted
+        as a Twisted transport (a listing, a download in ASCII) is
+        uncorked first, so that what it writes leaves as written.
+        """
+        with open(os.path.join(self.root, "t.txt"), "wb") as f:
+            f.write(b"a line\n" * 2000)
+        server = self.startServer(FilesystemRealm(self.root),
+                                  ServerConfig(loginFailureDelay=0))
+        adopted = []
+        made = connection.DataConnection.connectionMade
+
+        def recordingMade(data):
+            adopted.append(data.transport.getHandle().getsockopt(
+                socket.IPPROTO_TCP, socket.TCP_CORK))
+            return made(data)
+        self.patch(connection.DataConnection, "connectionMade",
+                   recordingMade)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=20)
+            try:
+                ftp.login("alice", "secret")
+                names = ftp.nlst()
+                lines = []
+                ftp.retrlines("RETR t.txt", lines.append)
+                return names, len(lines)
+            finally:
+                ftp.quit()
+
+        def check(result):
+            self.assertEqual(result, (["t.txt"], 2000))
+            self.assertEqual(adopted, [0, 0])
+            self.assertEqual(self.corked, [])
+        return self.inThread(client).addCallback(check)

@@ -36,8 +36,9 @@ fewer pause/resume rounds than Twisted's 64 KiB default."""
 CORKED_SIZE = 256 << 10
 """
 Largest download whose bare socket holds partial segments back until the
-end (L{ftpkit.data.connection.LeanConnection.endWithLastSegment}), so that
-a small file's bytes leave with their end. A larger one streams uncorked:
+end (it comes corked, L{ftpkit.data.cork}), so that a small file's bytes
+leave with their end. A larger one streams uncorked
+(L{ftpkit.data.connection.LeanConnection.streamUncorked}):
 a bulk C{sendfile} into a corked socket cost more CPU per byte and moved
 fewer bytes a second (docs/benchmark.rst, "Corked bulk downloads").
 """
@@ -130,12 +131,12 @@ class Download(Mover):
         """
         descriptor = self._descriptor
         if connection.bare:
-            if self._pacer is None and descriptor.size <= CORKED_SIZE:
+            if self._pacer is not None or descriptor.size > CORKED_SIZE:
                 # Unpaced, the writer sends a small file as fast as the
                 # socket takes it and the connection ends right after the
                 # last byte: no partial segment needs to leave before
-                # then.
-                connection.endWithLastSegment()
+                # then, and the connection came corked for that.
+                connection.streamUncorked()
             writer = _sendfile.SendfileWriter(
                 self._reactor, connection.socket.fileno(), None, descriptor,
                 self._pacer)
