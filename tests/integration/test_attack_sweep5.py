@@ -25,6 +25,7 @@ keeps its blocks.
 
 import ftplib
 import io
+import os
 import socket
 import uuid
 
@@ -34,7 +35,9 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.quotas import diskUsage
 from tests.floods import uploadUntilCut
+from tests.integration.test_users import startUsersServer
 
 try:
     import fsspec
@@ -179,3 +182,27 @@ class FsspecStalledDownloadTests(StalledDownloadTests):
         @return: the bytes stored under the realm's root.
         """
         return self.fs.du(self.where)
+
+
+class DiskQuotaStalledDownloadTests(FsspecStalledDownloadTests):
+    """
+    The same on the disk, for a user of a users file held to a quota of
+    L{LIMIT} bytes: a replaced file open for a download keeps its blocks.
+    """
+
+    skip = None
+
+    def setUp(self):
+        root = os.path.abspath(self.mktemp())
+        self.home = os.path.join(root, "alice")
+        os.makedirs(self.home)
+        self.server = startUsersServer(
+            self, root, '[users.alice]\npermissions = ["list", "read",'
+            f' "write", "append"]\nquota = {LIMIT}\n', {"alice": "secret"})
+
+    def _held(self):
+        """
+        @return: the bytes of the user's files.
+        """
+        return diskUsage(self.home)
+
