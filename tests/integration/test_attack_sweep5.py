@@ -14,6 +14,9 @@ to 978 MiB of memory, the tree still reporting room to spare (C{AVBL}).
 A replaced or removed file now stays counted until its last download is
 closed, as a removed file still open takes its room on disk.
 
+(C{CCC} is at the end: a client that drops the connection after it, sending
+no close_notify, had its session log a critical error with a traceback.)
+
 C{fsspec:memory://} had the same hole, its downloads holding the stored
 file object: six stalled downloads and six C{STOR}s of a 100 MiB file
 took its server from 195 MiB to 779 MiB. Its bound is a quota
@@ -29,7 +32,7 @@ import os
 import socket
 import uuid
 
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import MemoryRealm
@@ -38,6 +41,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.quotas import diskUsage
 from tests.floods import uploadUntilCut
 from tests.integration.test_users import startUsersServer
+from tests.tlssupport import FTPSTestsMixin
 
 try:
     import fsspec
@@ -205,4 +209,33 @@ class DiskQuotaStalledDownloadTests(FsspecStalledDownloadTests):
         @return: the bytes of the user's files.
         """
         return diskUsage(self.home)
+
+
+class CCCLostTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    C{CCC} (with C{tlsAllowCCC}) from a client that then goes away.
+    """
+
+    @defer.inlineCallbacks
+    def test_lostDuringShutdown(self):
+        """
+        A client that closes the TCP connection after C{CCC}'s C{200},
+        without ending TLS, ends its session quietly: no error is logged.
+        """
+        server = self.serve(tlsAllowCCC=True)
+
+        def client():
+            ftp = self.connect()
+            reply = ftp.sendcmd("CCC")
+            ftp.sock.close()
+            return reply
+
+        reply = yield self.inThread(client)
+        self.assertEqual(reply[:3], "200")
+        for _ in range(250):
+            if not server.factory.sessions:
+                break
+            yield task.deferLater(server.reactor, 0.02, lambda: None)
+        self.assertEqual(server.factory.sessions, 0)
+        self.assertEqual(self.flushLoggedErrors(), [])
 

@@ -4,6 +4,7 @@ other commands consult.
 """
 
 from OpenSSL import SSL
+from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import ISSLTransport
 
 from ftpkit import compat
@@ -213,7 +214,11 @@ class SecurityCommands:
         context = self.transport.getHandle().get_context()
         self.reply(200, "CCC OK: the control connection continues in clear")
         self.discardPipelined()
-        await clearTLS(self.transport)
+        try:
+            await clearTLS(self.transport)
+        except ConnectionLost:
+            # The client went away before TLS ended: nobody to answer.
+            return None
         self.clearedContext = context
         self.controlSecure = False
         return None
