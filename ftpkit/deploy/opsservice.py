@@ -36,7 +36,7 @@ class MetricsDirectory(service.Service):
 
 
 def addMetricsServices(server, config, pool=None, factory=None,
-                       worker=False):
+                       worker=False, listeners=None):
     """
     Add what C{config.metrics} asks for to a process's service.
 
@@ -49,6 +49,10 @@ def addMetricsServices(server, config, pool=None, factory=None,
     @param worker: whether this is a worker process of C{--workers},
         which serves no endpoint (the acceptor does) but writes snapshots
         of its sessions.
+    @param listeners: the service the HTTP endpoint listens under (the
+        process's L{ftpkit.deploy.service.Listeners}, so that a port it
+        cannot take ends the process in one line); C{server} when
+        C{None}.
     """
     if config.metrics is None:
         return
@@ -76,4 +80,5 @@ def addMetricsServices(server, config, pool=None, factory=None,
     from ftpkit.ops.statuspage import makeSite
 
     strports.service(config.metrics, makeSite(
-        metrics.expositionRegistry, sessions)).setServiceParent(server)
+        metrics.expositionRegistry, sessions)).setServiceParent(
+            server if listeners is None else listeners)

@@ -44,9 +44,9 @@ _log = Logger()
 class Listeners(service.MultiService):
     """
     The services that listen (the C{--listen} endpoints, or the acceptor
-    of C{--workers}): an address they cannot listen on (in use, not
-    allowed, not on this machine) ends the process with one log line and
-    exit status 1, instead of C{twistd}'s traceback.
+    of C{--workers}; the C{--metrics} endpoint): an address they cannot
+    listen on (in use, not allowed, not on this machine) ends the process
+    with one log line and exit status 1, instead of C{twistd}'s traceback.
     """
 
     name = "listeners"
@@ -262,8 +262,8 @@ def makeService(options, workerChannel=None):
         # needs to know how many share the passive ports (passiveLimit).
         pool = WorkerPool(options["workers"], options["listen"],
                           options.argv, config)
-        addMetricsServices(server, config, pool=pool)
         listeners = Listeners()
+        addMetricsServices(server, config, pool=pool, listeners=listeners)
         listeners.setServiceParent(server)
         pool.setServiceParent(listeners)
         reloads = [pool.reloadWorkers]
@@ -284,6 +284,8 @@ def makeService(options, workerChannel=None):
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
 
+            listeners = None
+
             factory = makeFactory(options,
                                   limiter=ReportingLimiter(workerChannel))
             if config.maxSessionsPerUser is not None:
@@ -299,7 +301,8 @@ def makeService(options, workerChannel=None):
                 tlsContextFactory=config.tlsContextFactory,
             ).setServiceParent(server)
         addMetricsServices(server, config, factory=factory,
-                           worker=workerChannel is not None)
+                           worker=workerChannel is not None,
+                           listeners=listeners)
         Drain(factory, config.shutdownGrace).setServiceParent(server)
         reloads = reloadTargets([options["realmObject"], *checkers,
                                  config.tlsContextFactory,

@@ -1,7 +1,7 @@
 """
-A C{--listen} address that cannot be listened on ends the server with one
-log line and exit status 1, in one process and with C{--workers}, never
-a traceback.
+A C{--listen} or C{--metrics} address that cannot be listened on ends the
+server with one log line and exit status 1, in one process and with
+C{--workers}, never a traceback.
 """
 
 import os
@@ -19,25 +19,45 @@ class AddressInUseTests(unittest.TestCase):
     C{python -m ftpkit} on a port another socket holds.
     """
 
-    def runServer(self, *extra):
+    def takenPort(self):
         """
-        @return: the exit status and output of a server on a taken port.
+        @return: a port on 127.0.0.1 a socket of this test listens on.
         """
         holder = socket.socket()
         self.addCleanup(holder.close)
         holder.bind(("127.0.0.1", 0))
         holder.listen()
-        port = holder.getsockname()[1]
+        return holder.getsockname()[1]
+
+    def runServer(self, *extra, metrics=False):
+        """
+        @param metrics: whether the taken port is the C{--metrics} one
+            (else the C{--listen} one).
+        @return: the exit status and output of a server on a taken port.
+        """
+        port = f"tcp:{self.takenPort()}:interface=127.0.0.1"
+        if metrics:
+            listen = ["--listen", f"tcp:{self.freePort()}:interface=127.0.0.1",
+                      "--metrics", port]
+        else:
+            listen = ["--listen", port]
         done = subprocess.run(
-            [sys.executable, "-m", "ftpkit", "--listen",
-             f"tcp:{port}:interface=127.0.0.1", "--root", os.getcwd(),
+            [sys.executable, "-m", "ftpkit", *listen, "--root", os.getcwd(),
              "--auth", "anonymous", *extra],
             capture_output=True, text=True, timeout=60,
             env=dict(os.environ, PYTHONPATH=_SOURCE))
         return done.returncode, done.stdout + done.stderr
 
-    def check(self, *extra):
-        status, output = self.runServer(*extra)
+    def freePort(self):
+        """
+        @return: a port on 127.0.0.1 that was free a moment ago.
+        """
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+    def check(self, *extra, metrics=False):
+        status, output = self.runServer(*extra, metrics=metrics)
         self.assertEqual(status, 1, output)
         self.assertNotIn("Traceback", output)
         lines = [line for line in output.splitlines() if "cannot listen" in line]
@@ -49,3 +69,13 @@ class AddressInUseTests(unittest.TestCase):
 
     def test_workers(self):
         self.check("--workers", "2")
+
+    def test_metricsOneProcess(self):
+        """
+        A C{--metrics} port in use is said in one line too (it was a
+        traceback).
+        """
+        self.check(metrics=True)
+
+    def test_metricsWorkers(self):
+        self.check("--workers", "2", metrics=True)
