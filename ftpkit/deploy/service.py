@@ -16,7 +16,9 @@ Whatever the process, the service holds the same parts:
     finish (C{--shutdown-grace});
   - L{ftpkit.auth.realms.ReloadOnHangup}: C{SIGHUP} reloads what can reload (the
     users file, the TLS certificate; the acceptor passes it on to its
-    workers) and never stops the process.
+    workers) and never stops the process;
+  - L{ftpkit.deploy.stopsignals.StopOnce}: a second C{SIGTERM} or
+    C{SIGINT} while stopping changes nothing.
 """
 
 import gc
@@ -36,6 +38,7 @@ from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
 from ftpkit.deploy.endpoints import BareAccepting, withBacklog
 from ftpkit.deploy.opsservice import addMetricsServices
+from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.ops.drain import Drain
 
 _log = Logger()
@@ -229,8 +232,8 @@ def makeService(options, workerChannel=None):
         otherwise.
     @return: a L{service.MultiService}: L{StartupWork}, the serving part
         (one listening service per C{--listen}, the acceptor, or a
-        worker's receiver), a L{Drain} where sessions are served, and a
-        L{ReloadOnHangup}.
+        worker's receiver), a L{Drain} where sessions are served, a
+        L{ReloadOnHangup} and a L{StopOnce}.
     """
     from ftpkit.deploy.tap import makeFactory
 
@@ -308,6 +311,7 @@ def makeService(options, workerChannel=None):
                                  config.tlsContextFactory,
                                  *(host.realm for host in config.virtualHosts)])
     ReloadOnHangup(reloads).setServiceParent(server)
+    StopOnce().setServiceParent(server)
     return server
 
 

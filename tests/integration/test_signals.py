@@ -84,3 +84,39 @@ class TerminateTests(unittest.TestCase):
                 ftp.close()
             self.assertEqual(server.process.wait(60), -signal.SIGTERM,
                              server.log())
+
+    def test_terminateTwice(self):
+        """
+        A second C{SIGTERM} while the server drains changes nothing: the
+        transfer in flight still completes, the log says the signal came
+        again in one line, and no error is logged (Twisted's handler
+        stopped the reactor a second time, logging a critical
+        C{ReactorNotRunning} traceback), with and without workers.
+        """
+        root = scratchDirectory(self)
+        for extra in ([], ["--workers", "2"]):
+            server = ServerProcess(self, ["--root", root, "--auth",
+                                          "memory:alice:pw", *extra])
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            up = server.login("alice", "pw")
+            self.addCleanup(up.close)
+            data = up.transfercmd("STOR up" + str(len(extra)))
+            self.addCleanup(data.close)
+            data.sendall(b"x" * 65536)
+            server.signal(signal.SIGTERM)
+            server.waitForLog("stopping: closing")
+            server.signal(signal.SIGTERM)
+            server.waitForLog("SIGTERM again")
+            data.sendall(b"y" * 65536)
+            data.close()
+            self.assertEqual(up.voidresp()[:3], "226")
+            self.assertEqual(up.getline()[:4], "421 ")
+            self.assertEqual(server.process.wait(60), -signal.SIGTERM,
+                             server.log())
+            log = server.log()
+            self.assertNotIn("Traceback", log)
+            self.assertNotIn("#critical", log)
+            self.assertEqual(log.count("SIGTERM again"), 1, log)

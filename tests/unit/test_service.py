@@ -19,6 +19,7 @@ from ftpkit.deploy.service import (
     makeService,
     raiseDescriptorLimit,
 )
+from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.ops.drain import ABORT_WAIT, SHUTTING_DOWN, Drain
 from tests.unit.test_tap import parse
 
@@ -37,14 +38,15 @@ class MakeServiceTests(unittest.TestCase):
     def test_singleProcess(self):
         """
         One process: start-up work, the sweep of cut uploads under the
-        root, a listener per C{--listen}, a drain and a C{SIGHUP} handler,
-        even with nothing to reload.
+        root, a listener per C{--listen}, a drain, a C{SIGHUP} handler,
+        even with nothing to reload, and the guard against a second
+        C{SIGTERM}.
         """
         server = makeService(parse("--auth", "anonymous",
                                    "--listen", "tcp:0"))
         self.assertEqual(self.kinds(server),
                          [StartupWork, SweepUploads, Listeners, Drain,
-                          ReloadOnHangup])
+                          ReloadOnHangup, StopOnce])
         self.assertEqual(self.kinds(list(server)[2]),
                          [StreamServerEndpointService])
         [hangup] = [child for child in server
@@ -108,7 +110,7 @@ class MakeServiceTests(unittest.TestCase):
                                    "--listen", "tcp:2121"))
         self.assertEqual(self.kinds(server),
                          [StartupWork, SweepUploads, Listeners,
-                          ReloadOnHangup])
+                          ReloadOnHangup, StopOnce])
         [pool] = list(list(server)[2])
         self.assertIsInstance(pool, WorkerPool)
         [hangup] = [child for child in server
@@ -131,7 +133,7 @@ class MakeServiceTests(unittest.TestCase):
                              workerChannel=theirs)
         self.assertEqual(self.kinds(server),
                          [StartupWork, ReceiveConnections, Drain,
-                          ReloadOnHangup])
+                          ReloadOnHangup, StopOnce])
         self.assertIsInstance(list(server)[1].factory.limiter,
                               ReportingLimiter)
 
