@@ -7,8 +7,9 @@ command (a transfer, most often) finishes it, gets its reply (C{226}),
 then C{421}, and is closed. Draining is over once every connection has
 closed, so that replies queued in a TLS layer are sent, not dropped when
 the process ends. Those still running after the grace period
-are told C{421} and closed, which aborts their transfers (an upload's
-L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was).
+have their transfers aborted (an upload's
+L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was; the
+client gets the transfer's C{426}) and are told C{421}, once, and closed.
 """
 
 from twisted.application import service
@@ -67,6 +68,7 @@ class Drain(service.Service):
         self.factory = factory
         self.grace = grace
         self.reactor = reactor if reactor is not None else factory.reactor
+        self._told = set()
 
     def stopService(self):
         """
@@ -115,8 +117,7 @@ class Drain(service.Service):
             last replies sent) and its command has finished.
         """
         def idle(ignored):
-            session.reply(421, SHUTTING_DOWN)
-            session.close()
+            self._tellAndClose(session)
             # Closed, not only idle: replies still queued (in the TLS
             # layer, or a socket's full buffer) are sent before the
             # connection ends; the process ending first would drop them.
@@ -136,6 +137,18 @@ class Drain(service.Service):
                           "{count} sessions with transfers running",
                           grace=f"{self.grace:g}", count=len(left))
         for session in left:
-            session.reply(421, SHUTTING_DOWN)
+            # The transfer's own reply (426) first: an abort that replies
+            # at once makes the session idle, which tells it (_finish).
             session.abortTransfer()
-            session.close()
+            self._tellAndClose(session)
+
+    def _tellAndClose(self, session):
+        """
+        Tell a session C{421} and close it, once whatever comes first
+        (its command replying, the grace being over) asks.
+        """
+        if session in self._told:
+            return
+        self._told.add(session)
+        session.reply(421, SHUTTING_DOWN)
+        session.close()

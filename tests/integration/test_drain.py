@@ -177,6 +177,35 @@ class DrainTests(unittest.TestCase):
     def test_finishingTLSWorkers(self):
         self.finishingTLS("--workers", "2")
 
+    def readReplies(self, ftp):
+        """
+        @return: the reply lines a client gets until the server closes.
+        """
+        lines = []
+        while True:
+            line = ftp.file.readline()
+            if not line:
+                return lines
+            lines.append(line.rstrip("\r\n"))
+
+    def test_cutDownload(self):
+        """
+        A download still running when the grace is over gets C{426} for
+        the transfer, then one C{421}, and the connection closes: it got
+        C{421}, C{426} and C{421} again (the drain told it before aborting
+        the transfer, and again once the command had replied).
+        """
+        server = self.start("--shutdown-grace", "1")
+        down = self.session(server)
+        downData = down.transfercmd("RETR big")
+        self.addCleanup(downData.close)
+        readExactly(downData, PART)
+        server.signal(signal.SIGTERM)
+        server.waitForLog("shutdown grace of 1 s over")
+        codes = [line[:4] for line in self.readReplies(down)]
+        self.assertEqual(codes, ["426 ", "421 "])
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
     def test_cut(self):
         """
         An upload still running when the grace is over is cut: its client
@@ -191,13 +220,9 @@ class DrainTests(unittest.TestCase):
         upData.sendall(self.data[:PART])
         server.signal(signal.SIGTERM)
         server.waitForLog("shutdown grace of 1 s over")
-        lines = []
-        while True:
-            line = up.file.readline()
-            if not line:
-                break
-            lines.append(line)
-        self.assertIn("421", [line[:3] for line in lines], lines)
+        lines = self.readReplies(up)
+        self.assertEqual([line[:3] for line in lines].count("421"), 1, lines)
+        self.assertEqual(lines[-1][:3], "421", lines)
         self.assertEqual(server.process.wait(60), -signal.SIGTERM)
         left = sorted(os.listdir(self.root))
         self.assertEqual([name for name in left if name.endswith(".tmp")],

@@ -292,7 +292,8 @@ class DrainTests(unittest.SynchronousTestCase):
     def test_graceOver(self):
         """
         A session still busy when the grace is over has its transfer
-        aborted and is closed; the drain waits for its command to end.
+        aborted and is closed, told C{421} once (not again when its
+        command ends); the drain waits for its command to end.
         """
         busy = FakeSession(self.factory, busy=True)
         stopped = self.drain.stopService()
@@ -302,6 +303,25 @@ class DrainTests(unittest.SynchronousTestCase):
         self.assertNoResult(stopped)
         busy.finish()
         self.successResultOf(stopped)
+        self.assertEqual(busy.replies, [(421, SHUTTING_DOWN)])
+
+    def test_graceOverAbortReplies(self):
+        """
+        A transfer whose abort replies at once (C{426}) gets that reply
+        before the C{421}, and one C{421}.
+        """
+        busy = FakeSession(self.factory, busy=True)
+
+        def abortTransfer():
+            busy.reply(426, "Transfer aborted")
+            busy.finish()
+
+        busy.abortTransfer = abortTransfer
+        stopped = self.drain.stopService()
+        self.clock.advance(30)
+        self.successResultOf(stopped)
+        self.assertEqual(busy.replies, [(426, "Transfer aborted"),
+                                        (421, SHUTTING_DOWN)])
 
     def test_repliesSentFirst(self):
         """
