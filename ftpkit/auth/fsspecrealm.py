@@ -326,9 +326,9 @@ def makeFsspecRealm(argument, options):
     cls, root, fsOptions = resolve(config)
     database = None
     if config.users is not None:
-        from ftpkit.auth.users import UsersDatabase
+        from ftpkit.auth.users import openUsersDatabase
 
-        database = UsersDatabase(config.users)
+        database = openUsersDatabase(config.users)
 
     def makeFilesystem():
         return cls(skip_instance_cache=True, **fsOptions)

@@ -11,6 +11,7 @@ modules are importable from here too, as they were before the split.
 """
 
 import os
+import weakref
 
 from twisted.cred import checkers, credentials, error
 from twisted.cred.portal import IRealm
@@ -48,7 +49,7 @@ from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.quotas import diskFootprint
 
 __all__ = [
-    "UsersDatabase", "UsersChecker", "UsersRealm",
+    "UsersDatabase", "openUsersDatabase", "UsersChecker", "UsersRealm",
     "SCRYPT_N", "SCRYPT_R", "SCRYPT_P", "hashPassword", "parseHash",
     "isPasswordHash", "verifyPassword",
     "DEFAULT_PERMISSIONS", "UserEntry", "UsersFileError", "parseUser",
@@ -136,6 +137,26 @@ class UsersDatabase:
         """
         self.reloadIfChanged()
         return self.users.get(name)
+
+
+_open = weakref.WeakValueDictionary()
+"""The L{UsersDatabase}s in use, by absolute path."""
+
+
+def openUsersDatabase(path):
+    """
+    @param path: a users file.
+    @return: the L{UsersDatabase} of C{path} already in use in this
+        process (C{--realm users:PATH} and C{--auth users:PATH} name the
+        same file: one database reads it, and logs its reload on
+        C{SIGHUP}, once), or a new one.
+    @raise UsersFileError: see L{UsersDatabase.__init__}.
+    """
+    path = os.path.abspath(path)
+    database = _open.get(path)
+    if database is None:
+        database = _open[path] = UsersDatabase(path)
+    return database
 
 
 @implementer(checkers.ICredentialsChecker)

@@ -269,7 +269,8 @@ class OptionsTests(unittest.TestCase):
     def test_serviceReloads(self):
         """
         With the users realm and checker, the service reloads the file on
-        C{SIGHUP}.
+        C{SIGHUP}, once: both use one L{UsersDatabase} (each read the file
+        and logged "reloaded N users" at every C{SIGHUP}).
         """
         path = self.mktemp()
         writeText(path, GOOD)
@@ -280,7 +281,8 @@ class OptionsTests(unittest.TestCase):
         server = tap.makeService(options)
         hangups = [s for s in server if isinstance(s, ReloadOnHangup)]
         self.assertEqual(len(hangups), 1)
-        self.assertEqual(len(hangups[0].targets), 2)
+        self.assertIs(options["realmObject"].database, checker.database)
+        self.assertEqual(hangups[0].targets, [checker.database.reload])
 
 
 class TwistdTests(unittest.TestCase):

@@ -136,9 +136,9 @@ class UsersRealmPlugin:
         """
         if not argument:
             raise ValueError("the users realm needs a file: users:PATH")
-        from ftpkit.auth.users import UsersDatabase
+        from ftpkit.auth.users import openUsersDatabase
 
-        return _usersRealm(UsersDatabase(argument), options)
+        return _usersRealm(openUsersDatabase(argument), options)
 
 
 @implementer(IPlugin, IRealmPlugin)
@@ -203,9 +203,9 @@ class UsersCheckerFactory:
         """
         if not argstring:
             raise ValueError("users needs a file: users:PATH")
-        from ftpkit.auth.users import UsersChecker, UsersDatabase
+        from ftpkit.auth.users import UsersChecker, openUsersDatabase
 
-        return UsersChecker(UsersDatabase(argstring))
+        return UsersChecker(openUsersDatabase(argstring))
 
 
 def _usersRealm(database, options):
