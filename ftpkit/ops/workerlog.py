@@ -11,6 +11,7 @@ import sys
 
 from twisted.logger import LogLevel, globalLogBeginner
 
+from ftpkit.ops.flatten import flattenEvent
 from ftpkit.ops.jsonformat import eventFromJSON, jsonFileLogObserver
 
 RECORD_SEPARATOR = "\x1e"
@@ -25,9 +26,56 @@ def beginWorkerLogging(out=None):
     """
     if out is None:
         out = sys.stdout
-    globalLogBeginner.beginLoggingTo(
-        [jsonFileLogObserver(out, recordSeparator=RECORD_SEPARATOR)],
-        redirectStandardIO=False)
+    globalLogBeginner.beginLoggingTo([workerObserver(out)],
+                                     redirectStandardIO=False)
+
+
+def workerObserver(out):
+    """
+    @param out: the text file to write to.
+    @return: the observer writing a worker's events for the acceptor, as
+        JSON records, each with its fields formatted by
+        L{_formatUnportable} first.
+    """
+    write = jsonFileLogObserver(out, recordSeparator=RECORD_SEPARATOR)
+
+    def observe(event):
+        _formatUnportable(event)
+        write(event)
+
+    return observe
+
+
+_PORTABLE = (int, float, str, type(None))
+"""Values that reach the acceptor as they are (L{_applyFormatSpecs})."""
+
+
+def _formatUnportable(event):
+    """
+    Flatten an event (as its JSON record will be), formatting each field
+    that has a format spec and a value JSON cannot carry (a C{datetime}
+    with C{{until:%Y-%m-%d}}) with its spec: the acceptor gets only the
+    value's C{str} (see L{_applyFormatSpecs}).
+
+    @param event: a log event, changed in place.
+    """
+    if type(event.get("log_format")) is not str:
+        return
+    try:
+        flattenEvent(event)
+    except Exception:  # noqa: BLE001 (the JSON encoding says what is wrong)
+        return
+    flattened = event.get("log_flattened")
+    for key in list(flattened or ()):
+        name, _, rest = key.partition("!")
+        conversion, _, spec = rest.partition(":")
+        value = flattened.get(f"{name}!:{spec}")
+        if conversion != "s" or not spec or isinstance(value, _PORTABLE):
+            continue
+        try:
+            flattened[key] = format(value, spec)
+        except (TypeError, ValueError):
+            pass
 
 
 def workerEvent(record, pid):

@@ -295,6 +295,32 @@ class WorkerLogReaderTests(unittest.SynchronousTestCase):
                          ["5 bytes in 3.978 s 'alice'"])
 
 
+    def test_formatSpecOfAnyValue(self):
+        """
+        A worker's field whose value JSON cannot carry, formatted with a
+        format spec (the date a reloaded TLS certificate is valid until),
+        reads as it does in one process: it read as the spec-less C{str}
+        of the value (with seconds and time zone), or not at all.
+        """
+        import datetime
+        import io
+
+        from twisted.logger import LogLevel, formatEvent
+
+        from ftpkit.ops.workerlog import workerObserver
+
+        out = io.StringIO()
+        until = datetime.datetime(2026, 12, 31, 10, 13, 37,
+                                  tzinfo=datetime.timezone.utc)
+        workerObserver(out)({
+            "log_format": "valid until {until:%Y-%m-%d %H:%M} UTC",
+            "until": until, "log_level": LogLevel.info,
+            "log_namespace": "x"})
+        self.reader.recordsReceived(out.getvalue().encode("utf-8"))
+        self.assertEqual([formatEvent(e) for e in self.events],
+                         ["valid until 2026-12-31 10:13 UTC"])
+
+
 class DispatchTests(unittest.SynchronousTestCase):
     """
     L{WorkerPool.dispatch}: what the acceptor decides itself.
