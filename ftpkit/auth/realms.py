@@ -500,11 +500,17 @@ class ReloadOnHangup(service.Service):
 
     def stopService(self):
         """
-        Put the previous C{SIGHUP} handler back.
+        Put the previous C{SIGHUP} handler back; where that was the
+        default action (ending the process), ignore C{SIGHUP} instead: the
+        server stops on its own, draining its sessions meanwhile, and a
+        C{SIGHUP} then must not cut them.
         """
         service.Service.stopService(self)
         if hasattr(signal, "SIGHUP") and self._previous is not None:
-            signal.signal(signal.SIGHUP, self._previous)
+            previous = self._previous
+            if previous == signal.SIG_DFL:
+                previous = signal.SIG_IGN
+            signal.signal(signal.SIGHUP, previous)
             self._previous = None
 
     def _hangup(self, signum, frame):

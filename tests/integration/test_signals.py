@@ -3,6 +3,7 @@ Signals reaching a real server (C{twistd ftpkit}, C{python -m ftpkit}):
 C{SIGHUP} reloads and never stops it, with or without C{--workers}.
 """
 
+import os
 import re
 import signal
 
@@ -120,3 +121,39 @@ class TerminateTests(unittest.TestCase):
             self.assertNotIn("Traceback", log)
             self.assertNotIn("#critical", log)
             self.assertEqual(log.count("SIGTERM again"), 1, log)
+
+    def test_hangupWhileDraining(self):
+        """
+        C{SIGHUP} while the server drains (a C{systemctl reload} during a
+        C{systemctl stop}) does not end it: the upload in flight completes
+        and the server exits as C{SIGTERM} has it, logging the transfer.
+        The drain put back C{SIGHUP}'s default action, which ended the
+        process at once, losing the upload (one process) or the acceptor
+        with the workers' log (C{--workers}).
+        """
+        root = scratchDirectory(self)
+        for extra in ([], ["--workers", "2"]):
+            server = ServerProcess(self, ["--root", root, "--auth",
+                                          "memory:alice:pw", *extra])
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            up = server.login("alice", "pw")
+            self.addCleanup(up.close)
+            name = "up" + str(len(extra))
+            data = up.transfercmd("STOR " + name)
+            self.addCleanup(data.close)
+            data.sendall(b"x" * 65536)
+            server.signal(signal.SIGTERM)
+            server.waitForLog("stopping: closing")
+            server.signal(signal.SIGHUP)
+            data.sendall(b"y" * 65536)
+            data.close()
+            self.assertEqual(up.voidresp()[:3], "226")
+            self.assertEqual(server.process.wait(60), -signal.SIGTERM,
+                             server.log())
+            server.waitForLog(f"STOR from 127.0.0.1 user 'alice' path "
+                              f"'/{name}': 226")
+            with open(os.path.join(root, name), "rb") as f:
+                self.assertEqual(f.read(), b"x" * 65536 + b"y" * 65536)

@@ -198,8 +198,12 @@ class HangupTests(unittest.TestCase):
         def broken():
             raise RuntimeError("reload failed")
 
+        def previous(number, frame):
+            pass
+
+        self.addCleanup(signal.signal, signal.SIGHUP,
+                        signal.signal(signal.SIGHUP, previous))
         hangup = ReloadOnHangup([broken, lambda: called.callback(True)])
-        previous = signal.getsignal(signal.SIGHUP)
         hangup.startService()
         self.addCleanup(hangup.stopService)
         os.kill(os.getpid(), signal.SIGHUP)
@@ -210,6 +214,21 @@ class HangupTests(unittest.TestCase):
             self.assertEqual(signal.getsignal(signal.SIGHUP), previous)
 
         return called.addCallback(check)
+
+    def test_stoppedIgnores(self):
+        """
+        Where C{SIGHUP}'s handler was its default action (ending the
+        process), a stopped service leaves it ignored: the process is
+        draining, and a C{SIGHUP} then must not end it.
+        """
+        if not hasattr(signal, "SIGHUP"):
+            raise unittest.SkipTest("no SIGHUP here")
+        self.addCleanup(signal.signal, signal.SIGHUP,
+                        signal.signal(signal.SIGHUP, signal.SIG_DFL))
+        hangup = ReloadOnHangup([])
+        hangup.startService()
+        hangup.stopService()
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
 
 
 class OptionsTests(unittest.TestCase):
