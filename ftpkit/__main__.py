@@ -3,9 +3,8 @@ C{python -m ftpkit ARGS}: C{twistd -n ftpkit ARGS}, in the foreground,
 logging to stdout and writing no pid file.
 """
 
+import signal
 import sys
-
-from twisted.scripts.twistd import run
 
 
 def main(argv=None):
@@ -14,6 +13,11 @@ def main(argv=None):
 
     @param argv: the ftpkit options; C{sys.argv[1:]} when C{None}.
     """
+    # As the server will (ftpkit.deploy.tap.Options.parseOptions), from
+    # the first moment: a SIGHUP while it starts must not end it.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    from twisted.scripts.twistd import run
+
     args = sys.argv[1:] if argv is None else list(argv)
     sys.argv = ["ftpkit", "--nodaemon", "--pidfile=", "ftpkit", *args]
     run()

@@ -11,6 +11,7 @@ L{ServerConfig} in L{Options.configFields}.
 """
 
 import os
+import signal
 import sys
 from typing import ClassVar
 
@@ -273,12 +274,18 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
         Run by C{twistd} (as its C{ftpkit} subcommand), a bad option ends
         the process here with one line on standard error (C{twistd}
-        itself would print the whole help first) and exit status 1.
+        itself would print the whole help first) and exit status 1, and
+        C{SIGHUP} is ignored from here on until the service handles it
+        (a C{systemctl reload} right after the start ended the server).
 
         @raise usage.UsageError: naming the bad option, when not run by
             C{twistd}.
         """
         self.argv = list(sys.argv[1:] if options is None else options)
+        if getattr(self, "parent", None) is not None:
+            # The server starts: until its service handles SIGHUP
+            # (ReloadOnHangup), the default action would end it.
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
         try:
             usage.Options.parseOptions(self, options)
         except usage.UsageError as e:

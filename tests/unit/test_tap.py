@@ -512,3 +512,62 @@ class MakeServiceTests(unittest.TestCase):
             any("--trusted-proxy" in text for text in self.warnings()),
             self.warnings(),
         )
+
+
+class HangupAtStartTests(unittest.TestCase):
+    """
+    A server that starts ignores C{SIGHUP} until its service handles it
+    (L{ftpkit.auth.realms.ReloadOnHangup}): its default action ended a
+    server that got it in its first half second (a C{systemctl reload}
+    right after the start).
+    """
+
+    def setUp(self):
+        import signal
+
+        self.addCleanup(signal.signal, signal.SIGHUP,
+                        signal.signal(signal.SIGHUP, signal.SIG_DFL))
+
+    def test_twistd(self):
+        """
+        Parsed as C{twistd}'s subcommand, the options ignore C{SIGHUP}.
+        """
+        import signal
+
+        from ftpkit.deploy.tap import Options
+
+        options = Options()
+        options.parent = object()
+        options.parseOptions(["--auth", "anonymous"])
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
+
+    def test_notTwistd(self):
+        """
+        Parsed elsewhere (a test, a worker, which sees to it itself), they
+        leave C{SIGHUP} alone.
+        """
+        import signal
+
+        parse("--auth", "anonymous")
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_DFL)
+
+    def test_main(self):
+        """
+        C{python -m ftpkit} ignores C{SIGHUP} before it even imports
+        C{twistd}.
+        """
+        import signal
+
+        from twisted.scripts import twistd
+
+        from ftpkit import __main__
+
+        seen = []
+
+        def run():
+            seen.append(signal.getsignal(signal.SIGHUP))
+
+        self.patch(twistd, "run", run)
+        self.patch(sys, "argv", list(sys.argv))
+        __main__.main(["--auth", "anonymous"])
+        self.assertEqual(seen, [signal.SIG_IGN])
