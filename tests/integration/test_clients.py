@@ -9,7 +9,7 @@ import shutil
 import socket
 import struct
 
-from twisted.internet import utils
+from twisted.internet import reactor, task, utils
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
@@ -169,6 +169,40 @@ class CurlTests(ClientTestMixin, unittest.TestCase):
         self.assertEqual(
             [(e.command, e.path, e.code, e.bytes) for e in published],
             [("APPE", "/part.bin", 226, len(self.payload) - 1234567)])
+
+    async def test_uploadCutByClientTimeout(self):
+        """
+        curl cut by its own C{--max-time} closes the data connection in
+        order, then at once the control connection. Whichever end the
+        server sees first, what it reports agrees with what it kept: the
+        file whole in place and 226 (the log, the transfer log and
+        C{--on-upload}, which runs on 226 only), or a hidden partial
+        upload and 426. It used to keep the file in place and report
+        426: the session's end, seen while the last batch of the upload
+        committed the file, aborted a transfer already complete.
+        """
+        published = []
+        self.server.factory.events.subscribe(published.append,
+                                             [events.TRANSFER])
+        source = os.path.join(self.local, "slow.bin")
+        with open(source, "wb") as f:
+            f.write(self.payload * 4)
+        stdout, stderr, code = await self.curl(
+            "--limit-rate", "1M", "--max-time", "2", "-T", source,
+            self.url + "slow.bin")
+        self.assertEqual(code, 28, stderr)
+        while not published:
+            await task.deferLater(reactor, 0.05, lambda: None)
+        [event] = published
+        kept = os.path.join(self.root, "slow.bin")
+        partial = os.path.join(self.root, ".ftpkit-partial.slow.bin")
+        if os.path.exists(kept):
+            self.assertEqual((event.code, event.bytes),
+                             (226, os.path.getsize(kept)))
+        else:
+            self.assertEqual(event.code, 426)
+            self.assertEqual(event.bytes, os.path.getsize(partial))
+        self.assertEqual(event.command, "STOR")
 
     async def test_quoteCommands(self):
         stdout, stderr, code = await self.curl(

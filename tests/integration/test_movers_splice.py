@@ -226,10 +226,11 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), ["keep.bin"])
 
 
-def _splicedUpload(testCase, writer, data):
+def _splicedUpload(testCase, writer, data, end=True):
     """
     Start a spliced upload of C{data}, sent whole by a client that then
-    closed its side, into C{writer} over a bare connection.
+    closed its side (unless not C{end}), into C{writer} over a bare
+    connection.
 
     @return: C{(connection, Deferred of the upload)}.
     """
@@ -240,7 +241,8 @@ def _splicedUpload(testCase, writer, data):
 
     sender, receiver = _connectedPair(testCase)
     sender.sendall(data)
-    sender.shutdown(socket.SHUT_WR)
+    if end:
+        sender.shutdown(socket.SHUT_WR)
     clock = Clock()
     testCase.addCleanup(clock.advance, 0)  # Frees closed descriptors.
     connection = LeanConnection(receiver, clock, 60.0, lambda: None)
@@ -361,9 +363,9 @@ class PipePoolTests(unittest.TestCase):
 
 class AbortDuringLastBatchTests(unittest.TestCase):
     """
-    An abort asked for while the last batch of an upload runs: the batch
-    has put the whole file in place, and the upload still fails with
-    L{TransferAborted} (the client gets C{426}).
+    An abort asked for while a batch of an upload runs (C{ABOR}, or the
+    session ending just after the client closed the data connection, as
+    curl does when its C{--max-time} cuts an upload).
     """
 
     def setUp(self):
@@ -382,21 +384,46 @@ class AbortDuringLastBatchTests(unittest.TestCase):
         self.shell = FilesystemShell(self.root, runner=runner)
 
     @defer.inlineCallbacks
-    def test_fileInPlaceUploadAborted(self):
-        from ftpkit.errors import TransferAborted
-
+    def test_lastBatchUploadSucceeds(self):
+        """
+        The batch reached the end of the data and put the whole file in
+        place: the upload succeeded (C{226}, RFC 959's ABOR of a command
+        already complete), not C{426} with the file in place all the same.
+        """
         writer = yield self.shell.openForWriting(("f",))
         self.hold = True
         connection, receiving = _splicedUpload(self, writer, b"whole upload")
         [(waiting, function, args)] = self.held
         connection.abort()  # Waits: the batch is using the socket.
         waiting.callback(function(*args))  # What the disk thread does.
-        yield self.assertFailure(receiving, TransferAborted)
+        moved = yield receiving
+        self.assertEqual(moved, len(b"whole upload"))
+        self.assertIsNotNone(connection.lostReason)
         with open(os.path.join(self.root, "f"), "rb") as f:
             self.assertEqual(f.read(), b"whole upload")
         self.hold = False
-        yield writer.abort()
+        yield writer.close()
         self.assertEqual(os.listdir(self.root), ["f"])
+
+    @defer.inlineCallbacks
+    def test_earlierBatchUploadAborted(self):
+        """
+        A batch that did not reach the end: the upload fails with
+        L{TransferAborted}, and nothing is put in place.
+        """
+        from ftpkit.errors import TransferAborted
+
+        writer = yield self.shell.openForWriting(("f",))
+        self.hold = True
+        connection, receiving = _splicedUpload(self, writer, b"x" * 100000,
+                                               end=False)
+        [(waiting, function, args)] = self.held
+        connection.abort()
+        waiting.callback(function(*args))
+        yield self.assertFailure(receiving, TransferAborted)
+        self.hold = False
+        yield writer.abort()
+        self.assertNotIn("f", os.listdir(self.root))
 
 
 class WaitedUploadClosedAtOnceTests(unittest.TestCase):

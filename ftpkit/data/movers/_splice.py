@@ -357,16 +357,23 @@ class SpliceReceiver:
         self.connection.bytesReceived += moved
         if self.pacer is not None:
             self.pacer.spent(moved)
+        tooLarge = self.limit is not None and self.moved > self.limit
+        if why == END and not tooLarge:
+            # The client ended its data in order and the batch committed
+            # the file: the upload succeeded, even if the connection was
+            # aborted meanwhile (the session's end, seen just after the
+            # data's); carrying out that abort now only closes the socket.
+            self.finish(None)
+            self.connection.release()
+            return
         if self.connection.release():
             return
-        if self.limit is not None and self.moved > self.limit:
+        if tooLarge:
             self.finish(self._tooLarge())
         elif why == MORE:
             self.batch()
         elif why == EMPTY:
             self._wait()
-        elif why == END:
-            self.finish(None)
         else:
             self.finish(TransferAborted())
 
