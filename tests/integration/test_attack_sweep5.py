@@ -14,9 +14,6 @@ to 978 MiB of memory, the tree still reporting room to spare (C{AVBL}).
 A replaced or removed file now stays counted until its last download is
 closed, as a removed file still open takes its room on disk.
 
-(C{CCC} is at the end: a client that drops the connection after it, sending
-no close_notify, had its session log a critical error with a traceback.)
-
 C{fsspec:memory://} had the same hole, its downloads holding the stored
 file object: six stalled downloads and six C{STOR}s of a 100 MiB file
 took its server from 195 MiB to 779 MiB. Its bound is a quota
@@ -24,6 +21,13 @@ took its server from 195 MiB to 779 MiB. Its bound is a quota
 files downloads hold (L{ftpkit.shells.quotareads}), and so do the quotas
 of the users file on disk, where an unlinked file open for a download
 keeps its blocks.
+
+At the end, two more: a download of a file that shrank while it was sent
+(truncated, or rewritten in place by another session's C{REST} + C{STOR})
+ended early with C{226 Transfer complete}, 3.9 of 50 MB sent, so that the
+client took the part for the whole file; it now gets C{451}. And C{CCC}:
+a client that drops the connection after it, sending no close_notify,
+had its session log a critical error with a traceback.
 """
 
 import ftplib
@@ -35,7 +39,7 @@ import uuid
 from twisted.internet import defer, task
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import MemoryRealm
+from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.quotas import diskUsage
@@ -238,4 +242,64 @@ class CCCLostTests(FTPSTestsMixin, unittest.TestCase):
             yield task.deferLater(server.reactor, 0.02, lambda: None)
         self.assertEqual(server.factory.sessions, 0)
         self.assertEqual(self.flushLoggedErrors(), [])
+
+
+SPARSE = 64 << 20
+"""The size of the (sparse) file truncated while it is sent: far more
+than the loopback connection's buffers hold."""
+
+
+class ShrunkDownloadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A download of a file on the disk truncated while it is sent.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        self.path = os.path.join(self.root, "big.bin")
+        with open(self.path, "wb") as f:
+            f.truncate(SPARSE)
+        self.server = self.startServer(
+            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret"}, anonymous=False)
+
+    @defer.inlineCallbacks
+    def test_shrunkIsNotComplete(self):
+        """
+        The client gets C{451}, not C{226}, after the bytes the file still
+        had.
+        """
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            try:
+                ftp.login("alice", "secret")
+                ftp.voidcmd("TYPE I")
+                port = int(ftp.sendcmd("EPSV").split("|")[3])
+                data = socket.socket()
+                data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                data.connect(("127.0.0.1", port))
+                ftp.sendcmd("RETR big.bin")
+                received = len(data.recv(4096))
+                os.truncate(self.path, 1 << 20)
+                while True:
+                    chunk = data.recv(1 << 20)
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                data.close()
+                try:
+                    return received, ftp.voidresp()
+                except ftplib.Error as e:
+                    return received, str(e)
+            finally:
+                ftp.close()
+
+        received, reply = yield self.inThread(client)
+        self.assertLess(received, SPARSE)
+        self.assertEqual(reply[:4], "451 ")
+        self.assertIn(f"{received} of {SPARSE} bytes", reply)
 

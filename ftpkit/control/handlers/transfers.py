@@ -70,6 +70,23 @@ class Transfer:
         self.connection.closeInOrder()
 
 
+def shortDownload(binary, size, sent):
+    """
+    Tell a download that ended before the size it was opened with.
+
+    @param binary: whether it was sent in C{TYPE I} (in C{TYPE A} the
+        bytes sent are not the file's).
+    @param size: the bytes it was to send, or C{None} if not known.
+    @param sent: the bytes it sent, or C{None} if not known.
+    @return: the C{451} reply of a download of a file that shrank while it
+        was sent, or C{None}.
+    """
+    if not binary or size is None or sent is None or sent >= size:
+        return None
+    return (451, "File shrank during the transfer: %d of %d bytes sent"
+            % (sent, size))
+
+
 def _firstOf(operation, connection):
     """
     Wait for C{operation}, failing early if the data connection ends.
@@ -255,7 +272,10 @@ class TransferCommands:
         """
         Send a file a shell opened (an L{IReadFile}, or an
         L{IRandomReadFile} adapted to one) over a data connection: 150,
-        bytes, 226.
+        bytes, 226. A file that shrank meanwhile (truncated, or rewritten
+        in place by C{REST} + C{STOR}) ends the download early: that gets
+        451, not 226, so that the client does not take what it got for
+        the whole file (L{shortDownload}).
 
         @return: the final reply, or C{None} if refused.
         """
@@ -267,7 +287,7 @@ class TransferCommands:
                 return (521, "Data connections must be protected (PROT P)")
             self.reply(150, opening)
             try:
-                await _firstOf(mover.start(connection), connection)
+                sent = await _firstOf(mover.start(connection), connection)
                 await connection.finish()
             except Exception:
                 mover.abort()
@@ -280,7 +300,8 @@ class TransferCommands:
             readFile.close()
             if self.transfer is not None:
                 self._transferEnded()
-        return (226, "Transfer complete")
+        short = shortDownload(binary, readFile.size, sent)
+        return short if short is not None else (226, "Transfer complete")
 
     async def receiveFile(self, writeFile, description, opening):
         """

@@ -1,0 +1,37 @@
+"""
+Tests for L{ftpkit.control.handlers.transfers.shortDownload}.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.control.handlers.transfers import shortDownload
+
+
+class ShortDownloadTests(unittest.TestCase):
+    """
+    A download that sent fewer bytes than its file had when opened gets
+    C{451}; otherwise, or when that cannot be told, nothing.
+    """
+
+    def test_short(self):
+        """
+        Fewer bytes than the size, in C{TYPE I}: C{451} with both counts.
+        """
+        self.assertEqual(
+            shortDownload(True, 10, 4),
+            (451, "File shrank during the transfer: 4 of 10 bytes sent"))
+
+    def test_whole(self):
+        """
+        All the bytes (or more: a file that grew is sent to its size).
+        """
+        self.assertIsNone(shortDownload(True, 10, 10))
+        self.assertIsNone(shortDownload(True, 10, 12))
+
+    def test_unknown(self):
+        """
+        In C{TYPE A}, or without a size or a count, nothing is told.
+        """
+        self.assertIsNone(shortDownload(False, 10, 4))
+        self.assertIsNone(shortDownload(True, None, 4))
+        self.assertIsNone(shortDownload(True, 10, None))
