@@ -49,21 +49,27 @@ def addMetricsServices(server, config, pool=None, factory=None,
     @param worker: whether this is a worker process of C{--workers},
         which serves no endpoint (the acceptor does) but writes snapshots
         of its sessions.
-    @param listeners: the service the HTTP endpoint listens under (the
-        process's L{ftpkit.deploy.service.Listeners}, so that a port it
-        cannot take ends the process in one line); C{server} when
-        C{None}.
+    @param listeners: the service the HTTP endpoint (and the acceptor's
+        metrics directory, a worker's session snapshots) go under: a
+        L{ftpkit.deploy.service.Listeners}, so that a port it cannot take
+        ends the process in one line, and which stops them only once the
+        drain or the workers added after them have stopped, so that
+        C{/metrics} and C{/sessions} answer, and count, meanwhile;
+        C{server} when C{None}.
     """
     if config.metrics is None:
         return
+    parent = server if listeners is None else listeners
     if worker:
         directory = os.environ.get(metrics.MULTIPROCESS_VARIABLE)
         if directory is not None:
-            who.SessionSnapshots(directory, factory).setServiceParent(server)
+            who.SessionSnapshots(directory, factory).setServiceParent(parent)
         return
     if pool is not None:
         if not metrics.multiprocess():
-            MetricsDirectory().setServiceParent(server)
+            # Added before the endpoint and the pool, to be removed after
+            # them: the workers write to it until they exit.
+            MetricsDirectory().setServiceParent(parent)
         directory = os.environ[metrics.MULTIPROCESS_VARIABLE]
         metrics.processMetrics().subscribeTo(pool.events)
         pool.endedHooks.append(metrics.forgetProcess)
@@ -80,5 +86,4 @@ def addMetricsServices(server, config, pool=None, factory=None,
     from ftpkit.ops.statuspage import makeSite
 
     strports.service(config.metrics, makeSite(
-        metrics.expositionRegistry, sessions)).setServiceParent(
-            server if listeners is None else listeners)
+        metrics.expositionRegistry, sessions)).setServiceParent(parent)

@@ -29,6 +29,7 @@ import warnings
 
 from twisted.application import service, strports
 from twisted.cred.credentials import IAnonymous
+from twisted.internet import defer
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
@@ -50,9 +51,37 @@ class Listeners(service.MultiService):
     of C{--workers}; the C{--metrics} endpoint): an address they cannot
     listen on (in use, not allowed, not on this machine) ends the process
     with one log line and exit status 1, instead of C{twistd}'s traceback.
+    With C{--metrics}, the endpoint is stopped only after the drain (one
+    process; a worker's session snapshots likewise) or the workers (the
+    acceptor) that follow it in its L{Listeners}.
     """
 
-    name = "listeners"
+    def __init__(self, name="listeners", inOrder=False):
+        """
+        @param name: the service's name.
+        @param inOrder: whether its children stop one at a time, the last
+            added first, each once the one added after it has stopped
+            (the C{--metrics} endpoint, added first, then answers while
+            the drain or the workers added after it finish), instead of
+            all at once.
+        """
+        service.MultiService.__init__(self)
+        self.name = name
+        self.inOrder = inOrder
+
+    def stopService(self):
+        """
+        Stop the children, all at once or in order.
+
+        @return: a Deferred firing once they all stopped.
+        """
+        if not self.inOrder:
+            return service.MultiService.stopService(self)
+        service.Service.stopService(self)
+        stopped = defer.succeed(None)
+        for child in reversed(list(self)):
+            stopped.addBoth(lambda _, child=child: child.stopService())
+        return stopped
 
     def privilegedStartService(self):
         """
@@ -265,7 +294,7 @@ def makeService(options, workerChannel=None):
         # needs to know how many share the passive ports (passiveLimit).
         pool = WorkerPool(options["workers"], options["listen"],
                           options.argv, config)
-        listeners = Listeners()
+        listeners = Listeners(inOrder=True)
         addMetricsServices(server, config, pool=pool, listeners=listeners)
         listeners.setServiceParent(server)
         pool.setServiceParent(listeners)
@@ -303,10 +332,14 @@ def makeService(options, workerChannel=None):
                 trusted=config.trustedProxies,
                 tlsContextFactory=config.tlsContextFactory,
             ).setServiceParent(server)
+        draining = server
+        if config.metrics is not None:
+            draining = Listeners("draining", inOrder=True)
+            draining.setServiceParent(server)
         addMetricsServices(server, config, factory=factory,
                            worker=workerChannel is not None,
-                           listeners=listeners)
-        Drain(factory, config.shutdownGrace).setServiceParent(server)
+                           listeners=draining)
+        Drain(factory, config.shutdownGrace).setServiceParent(draining)
         reloads = reloadTargets([options["realmObject"], *checkers,
                                  config.tlsContextFactory,
                                  *(host.realm for host in config.virtualHosts)])

@@ -6,7 +6,9 @@ C{prometheus_client}'s parser, in one process and under C{--workers}.
 
 import ftplib
 import io
+import json
 import shutil
+import signal
 import subprocess
 
 from twisted.python import usage
@@ -234,3 +236,49 @@ class ScrapeTests(MetricsTestCase):
             each.quit()
         scraped = self.waitForSample("ftpkit_sessions", {}, 0)
         self.checkCounts(scraped, 2 + 1 + 4, logins=1 + 4)
+
+    def draining(self, *options):
+        """
+        C{/metrics} and C{/sessions} answer while the server drains, so
+        that an operator sees the transfers it waits for: start a server,
+        begin an upload, send C{SIGTERM}; while the upload
+        is still running, both pages answer and C{/sessions} shows it
+        (both refused connections as the drain began); once it is done
+        the server exits.
+        """
+        self.start("--shutdown-grace", "60", *options)
+        if "--workers" in options:
+            self.server.waitForLog(" ready\n", 2)
+        up = self.server.login("alice", "secret")
+        self.addCleanup(up.close)
+        up.voidcmd("TYPE I")
+        data = up.transfercmd("STOR big.bin")
+        self.addCleanup(data.close)
+        data.sendall(b"x" * 65536)
+        self.server.signal(signal.SIGTERM)
+        self.server.waitForLog("stopping: closing")
+        self.server.waitFor(lambda: self.server.greeting() == b"",
+                            "the FTP listener closed")
+        self.scrape()
+
+        def uploading():
+            done = subprocess.run(
+                ["curl", "-sS", "--fail",
+                 f"http://127.0.0.1:{self.metricsPort}/sessions"],
+                capture_output=True, text=True, timeout=30)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            return [each["transfer"]["command"]
+                    for each in json.loads(done.stdout)
+                    if each["transfer"]] == ["STOR"]
+
+        self.server.waitFor(uploading, "the upload in /sessions")
+        data.sendall(b"y" * 65536)
+        data.close()
+        self.assertEqual(up.voidresp()[:3], "226")
+        self.assertEqual(self.server.process.wait(60), -signal.SIGTERM)
+
+    def test_drainingOneProcess(self):
+        self.draining()
+
+    def test_drainingWorkers(self):
+        self.draining("--workers", "2")
