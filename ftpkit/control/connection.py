@@ -327,9 +327,10 @@ class FTPProtocol(
         """
         Close an idle session with C{421}. A session with a transfer
         running is not idle (its data connection has a watchdog of its
-        own): its idle time starts again instead.
+        own), nor one whose failed login the server is still holding back
+        (C{_delayLogin}): its idle time starts again instead.
         """
-        if self.transfer is not None:
+        if self.transfer is not None or self._loginDelay is not None:
             self.setTimeout(self.config.idleTimeout)
             return
         self.log.warn("idle timeout for {peer}", peer=self.peer)

@@ -208,3 +208,32 @@ class FewFailuresTests(unittest.TestCase):
         for _ in range(HOLD_AFTER):
             self.failOnce()
         self.assertEqual(self.login().count("230"), 1)
+
+
+class DelayNotIdleTests(unittest.TestCase):
+    """
+    The server's own delay before answering a failed C{PASS} is not the
+    client's idle time.
+    """
+
+    def test_delayLongerThanIdleTimeout(self):
+        """
+        A failed login whose answer is held longer than the idle timeout
+        gets its C{530}, not C{421}, and the idle time starts again from
+        that answer.
+        """
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, loginFailureDelay=4.0,
+                              maxLoginAttempts=3, idleTimeout=3)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS wrong\r\n")
+        for _ in range(8):
+            clock.advance(0.5)
+        self.assertEqual(replyCodes(transport)[-1], "530")
+        self.assertNotIn("421", replyCodes(transport))
+        self.assertFalse(transport.disconnecting)
+        clock.advance(2.5)
+        self.assertNotIn("421", replyCodes(transport))
+        for _ in range(4):
+            clock.advance(0.5)
+        self.assertEqual(replyCodes(transport)[-1], "421")

@@ -291,6 +291,8 @@ class LoginCommands:
             return False
         finally:
             self._loginDelay = None
+        # The client's idle time starts from the answer it waited for.
+        self.resetTimeout()
         return True
 
     def cancelLoginDelay(self):
