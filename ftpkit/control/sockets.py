@@ -1,7 +1,9 @@
 """
 L{writeNow}: send a control reply straight away when nothing is queued;
 L{closeNow}: close a control connection straight away likewise;
-L{writeBeforeData}: send a reply to the socket before a transfer starts.
+L{writeBeforeData}: send a reply to the socket before a transfer starts;
+L{holdReplies}: under TLS, the last replies and the close alert in one
+send.
 
 Twisted's TCP transport queues every write and sends it on the next turn
 of the reactor, registering the socket for writing (one C{epoll_ctl})
@@ -108,3 +110,39 @@ def writeBeforeData(transport, data):
     """
     writeNow(transport, data)
     sendQueued(transport)
+
+
+def _controlLayer(transport):
+    """
+    @param transport: the transport of a control connection.
+    @return: its L{ControlTLSProtocol} (the transport itself, for an
+        implicit-TLS listener's, or the layer C{AUTH TLS} put under it), or
+        C{None}.
+    """
+    if type(transport) is ControlTLSProtocol:
+        return transport
+    if getattr(transport, "TLS", False):
+        layer = getattr(transport, "protocol", None)
+        if type(layer) is ControlTLSProtocol:
+            return layer
+    return None
+
+
+def holdReplies(transport):
+    """
+    Make a control connection's TLS layer (L{ControlTLSProtocol}) encrypt
+    the replies written from now on but hold their records in OpenSSL's
+    buffer, to leave with the next records it sends: closing the
+    connection next (C{QUIT}'s C{221}, then L{closeNow}) sends them and the
+    TLS close alert in one C{send}, one TCP segment, instead of two. The
+    caller ends the hold with the layer's C{sendHeld}, which sends whatever
+    is still held.
+
+    @param transport: the transport of a control connection.
+    @return: the layer now holding replies back, or C{None} (no such
+        layer: nothing changed).
+    """
+    layer = _controlLayer(transport)
+    if layer is not None:
+        layer.holding = True
+    return layer

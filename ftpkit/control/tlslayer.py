@@ -104,6 +104,11 @@ class ControlTLSProtocol(BufferingTLSTransport):
     _ending = False
     _handles = None
 
+    holding = False
+    """Whether L{writeAtOnce} leaves the records of a reply in OpenSSL's
+    buffer, for the next records the layer sends to take along (see
+    L{ftpkit.control.sockets.lastReplies})."""
+
     def makeConnection(self, transport):
         """
         As L{TLSMemoryBIOProtocol.makeConnection}, the transport's
@@ -167,8 +172,18 @@ class ControlTLSProtocol(BufferingTLSTransport):
             return
         if handles is None:
             self.transport.write(connection.bio_read(2 ** 15))
-        else:
+        elif not self.holding:
             self.transport.write(compat.takeRecords(handles))
+
+    def sendHeld(self):
+        """
+        Stop holding reply records back (L{holding}) and send what is held,
+        if the connection is still open.
+        """
+        self.holding = False
+        if (self._handles is not None and self.connected
+                and not self._lostTLSConnection):
+            self._flushSendBIO()
 
     def dataReceived(self, data):
         """

@@ -18,7 +18,7 @@ from zope.interface import providedBy
 
 from ftpkit import compat
 from ftpkit.compat import openssl
-from ftpkit.control import tlslayer
+from ftpkit.control import sockets, tlslayer
 from tests.tlssupport import FTPSTestsMixin, clientContext, readToEnd
 
 
@@ -404,6 +404,43 @@ class CloseTests(FTPSTestsMixin, unittest.TestCase):
                          [b"221 Goodbye"])
         self.assertEqual(await self.inThread(self.readToEnd, client), b"")
         self.assertTrue(session._lost)
+
+    async def test_quitInOneSend(self):
+        """
+        C{QUIT}'s C{221} and the close_notify leave in one write of
+        records (L{sockets.holdReplies}): one C{send}, not two.
+        """
+        client, session = await self.loggedOn()
+        taken = []
+        take = compat.takeRecords
+
+        def counting(handles):
+            records = take(handles)
+            if records:
+                taken.append(records)
+            return records
+        self.patch(compat, "takeRecords", counting)
+        client.records(b"QUIT\r\n")
+        self.assertEqual(await self.inThread(client.replies, 1),
+                         [b"221 Goodbye"])
+        self.assertEqual(await self.inThread(self.readToEnd, client), b"")
+        self.assertEqual(len(taken), 1)
+
+    async def test_heldRepliesSent(self):
+        """
+        Replies held back by L{sockets.holdReplies} go out with the
+        layer's C{sendHeld} when nothing else sent them.
+        """
+        client, session = await self.loggedOn()
+        layer = sockets.holdReplies(session.transport)
+        self.assertIs(layer, compat.tlsLayer(session.transport))
+        session.reply(200, "held")
+        self.assertTrue(openssl.recordsWaiting(layer._tlsConnection))
+        layer.sendHeld()
+        self.assertFalse(layer.holding)
+        self.assertEqual(openssl.recordsWaiting(layer._tlsConnection), 0)
+        self.assertEqual(await self.inThread(client.replies, 1),
+                         [b"200 held"])
 
     async def test_notWithTwistedsLayer(self):
         """

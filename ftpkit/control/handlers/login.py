@@ -19,6 +19,7 @@ from ftpkit.control.loginfailures import (
     failureDelay,
 )
 from ftpkit.control.sessionlimits import TOO_MANY_FOR_USER, userKey
+from ftpkit.control.sockets import holdReplies
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
@@ -268,10 +269,16 @@ class LoginCommands:
 
     def ftp_QUIT(self, argument):
         """
-        Say goodbye and close once the replies are sent.
+        Say goodbye and close once the replies are sent (under TLS, the
+        C{221} and the close alert in one segment: L{holdReplies}).
         """
-        self.reply(221, "Goodbye")
-        self.close()
+        held = holdReplies(self.transport)
+        try:
+            self.reply(221, "Goodbye")
+            self.close()
+        finally:
+            if held is not None:
+                held.sendHeld()
         return None
 
     async def _delayLogin(self, seconds):
