@@ -73,7 +73,10 @@ class BareAccepting:
     it is.
 
     @ivar endpoint: the endpoint listened on.
+    @ivar port: the port it listens with, once listening (else C{None}).
     """
+
+    port = None
 
     def __init__(self, endpoint):
         """
@@ -89,7 +92,7 @@ class BareAccepting:
         """
         return self.endpoint.listen(factory).addCallback(self._bare)
 
-    @staticmethod
-    def _bare(port):
+    def _bare(self, port):
         acceptBareOn(port)
+        self.port = port
         return port

@@ -27,7 +27,7 @@ import os
 import resource
 import warnings
 
-from twisted.application import service, strports
+from twisted.application import service
 from twisted.cred.credentials import IAnonymous
 from twisted.internet import defer
 from twisted.internet.error import CannotListenError
@@ -37,7 +37,8 @@ from ftpkit.auth.realms import ReloadOnHangup, reloadTargets
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
-from ftpkit.deploy.endpoints import BareAccepting, withBacklog
+from ftpkit.deploy.endpoints import withBacklog
+from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.ops.drain import Drain
@@ -309,8 +310,7 @@ def makeService(options, workerChannel=None):
                     description, factory, config.tlsContextFactory)
                 endpoint, serving = listenerFor(description, serving,
                                                 config.trustedProxies)
-                listening = strports.service(withBacklog(endpoint), serving)
-                listening.endpoint = BareAccepting(listening.endpoint)
+                listening = ControlListening(withBacklog(endpoint), serving)
                 listening.setServiceParent(listeners)
         else:
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures

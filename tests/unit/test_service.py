@@ -6,12 +6,12 @@ L{ftpkit.ops.drain} (stopping sessions in order).
 import resource
 import socket
 
-from twisted.application.internet import StreamServerEndpointService
 from twisted.internet import defer, task
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import ReloadOnHangup
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, BareAccepting
+from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.service import (
     Listeners,
     StartupWork,
@@ -38,7 +38,8 @@ class MakeServiceTests(unittest.TestCase):
     def test_singleProcess(self):
         """
         One process: start-up work, the sweep of cut uploads under the
-        root, a listener per C{--listen}, a drain, a C{SIGHUP} handler,
+        root, a listener per C{--listen} (telling the clients it has
+        queued when it stops C{421}), a drain, a C{SIGHUP} handler,
         even with nothing to reload, and the guard against a second
         C{SIGTERM}.
         """
@@ -48,7 +49,7 @@ class MakeServiceTests(unittest.TestCase):
                          [StartupWork, SweepUploads, Listeners, Drain,
                           ReloadOnHangup, StopOnce])
         self.assertEqual(self.kinds(list(server)[2]),
-                         [StreamServerEndpointService])
+                         [ControlListening])
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])

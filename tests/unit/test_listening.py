@@ -1,0 +1,71 @@
+"""
+Tests for L{ftpkit.deploy.listening}: a one-process listener tells the
+clients still queued when it stops C{421}, not a reset.
+"""
+
+import socket
+
+from twisted.internet import protocol, reactor
+from twisted.trial import unittest
+
+from ftpkit.deploy.listening import REFUSAL, ControlListening, refuseQueued
+
+QUEUED = 5
+"""Clients left waiting in the listen queue."""
+
+
+class ControlListeningTests(unittest.TestCase):
+    """
+    L{ControlListening} stopping with clients in its listen queue.
+    """
+
+    def listening(self):
+        """
+        @return: a started L{ControlListening} on a loopback port, its
+            port no longer accepting (as when the reactor is busy).
+        """
+        listener = ControlListening("tcp:0:interface=127.0.0.1",
+                                    protocol.Factory.forProtocol(
+                                        protocol.Protocol), reactor)
+        listener.startService()
+        self.addCleanup(lambda: listener.running and listener.stopService())
+        port = listener.endpoint.port
+        port.stopReading()
+        return listener, port
+
+    def queue(self, port):
+        """
+        @return: C{QUEUED} clients connected to C{port}, none accepted.
+        """
+        clients = []
+        for _ in range(QUEUED):
+            client = socket.create_connection(
+                ("127.0.0.1", port.getHost().port))
+            self.addCleanup(client.close)
+            client.settimeout(5)
+            clients.append(client)
+        return clients
+
+    async def test_queuedClientsRefused(self):
+        """
+        Each client waiting in the listen queue when the listener stops
+        (the drain of C{SIGTERM}) reads the drain's C{421}, then the end
+        of the connection, instead of a reset.
+        """
+        listener, port = self.listening()
+        clients = self.queue(port)
+        await listener.stopService()
+        for client in clients:
+            self.assertEqual(client.recv(100), REFUSAL)
+            self.assertEqual(client.recv(100), b"")
+        self.assertTrue(REFUSAL.startswith(b"421 "))
+
+    def test_refuseQueuedCount(self):
+        """
+        L{refuseQueued} refuses every queued client and says how many;
+        with none left it refuses none.
+        """
+        _, port = self.listening()
+        self.queue(port)
+        self.assertEqual(refuseQueued(port.socket), QUEUED)
+        self.assertEqual(refuseQueued(port.socket), 0)
