@@ -8,6 +8,7 @@ import time
 from twisted.internet import defer
 
 from ftpkit.control.handlers.listed import findListed
+from ftpkit.control.opening import Opening, closeOpened
 from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.data.movers.pacing import Pacer, RateLimit
@@ -135,6 +136,16 @@ def _aborted(connection):
     return TransferAborted()
 
 
+def _abortWrite(writeFile):
+    """
+    Release an upload's file opened after its command was aborted.
+
+    @param writeFile: an L{IWriteFile} or L{IRandomWriteFile}.
+    @return: a Deferred firing once it is aborted.
+    """
+    return writeFileFor(writeFile).abort()
+
+
 async def _endFailedUpload(writeFile, reason):
     """
     An upload failed: one that was cut (the connection broke, C{ABOR}, the
@@ -161,6 +172,8 @@ class TransferCommands:
     @ivar transfer: the running L{Transfer}, or C{None}.
     @ivar abortsToAnswer: how many queued C{ABOR}s ended a transfer on
         arrival and are still to reply C{226}.
+    @ivar opening: the L{Opening} a transfer command waits for before
+        its data connection, or C{None}.
     """
 
     sessionFields = frozenset(
@@ -168,6 +181,7 @@ class TransferCommands:
          "downloadRate", "uploadRate", "cwd"])
     transfer = None
     abortsToAnswer = 0
+    opening = None
 
     def _pacer(self, incoming):
         """
@@ -210,22 +224,42 @@ class TransferCommands:
 
     def transferUnderway(self):
         """
-        @return: whether a transfer runs, or its command waits for its
-            data connection.
+        @return: whether a transfer runs, or its command opens what it
+            sends or receives, or waits for its data connection.
         """
         channel = self._dataChannel
-        return self.transfer is not None or (
+        return self.transfer is not None or self.opening is not None or (
             channel is not None and channel.isConnecting)
+
+    async def whileOpening(self, operation, release=closeOpened):
+        """
+        Wait for what a transfer command opens before its data connection
+        (L{Opening}): C{ABOR} meanwhile ends the command at once.
+
+        @param operation: a Deferred or coroutine, the open.
+        @param release: called with what the open gives if it comes after
+            an C{ABOR}.
+        @return: what the open gives.
+        @raise TransferAborted: C{ABOR} came first.
+        """
+        opening = self.opening = Opening(operation, release)
+        try:
+            return await opening.result
+        finally:
+            self.opening = None
 
     def abortOnArrival(self):
         """
         C{ABOR} arrived while a transfer is underway (L{transferUnderway}):
-        end the transfer now (its command replies C{426}), or drop the
-        data connection it waits for (C{425}); the C{ABOR}, queued, replies
-        C{226} in its turn, after the commands the client sent before it
-        (L{ftp_ABOR}).
+        end the transfer now (its command replies C{426}), or the wait for
+        what it opens (C{426}), or drop the data connection it waits for
+        (C{425}); the C{ABOR}, queued, replies C{226} in its turn, after
+        the commands the client sent before it (L{ftp_ABOR}).
         """
-        if self.transfer is None:
+        if self.opening is not None:
+            self.opening.abort()
+            self.dataChannel.close()
+        elif self.transfer is None:
             self.dataChannel.close()
         elif not self.transfer.aborted:
             self.transfer.abort()
@@ -348,7 +382,8 @@ class TransferCommands:
         session = self.session
         offset = self._takeOffset()
         path = self.resolve(argument)
-        readFile = await session.shell.openForReading(path, offset)
+        readFile = await self.whileOpening(
+            session.shell.openForReading(path, offset))
         if offset and readFile.size == 0 and await self._pastEnd(path,
                                                                  offset):
             readFile.close()
@@ -379,7 +414,8 @@ class TransferCommands:
 
     async def _store(self, path, offset, append):
         session = self.session
-        writeFile = await session.shell.openForWriting(path, offset, append)
+        writeFile = await self.whileOpening(
+            session.shell.openForWriting(path, offset, append), _abortWrite)
         verb = "APPE " if append else "STOR "
         return await self.receiveFile(
             writeFile, verb + paths.toText(path),
@@ -448,9 +484,11 @@ class TransferCommands:
         if IFTPShellCreate.providedBy(shell):
             # Another upload of that name, started since the check, must
             # not be replaced by this one (nor this one by it).
-            writeFile = await shell.openForCreating(path)
+            writeFile = await self.whileOpening(
+                shell.openForCreating(path), _abortWrite)
         else:
-            writeFile = await shell.openForWriting(path)
+            writeFile = await self.whileOpening(shell.openForWriting(path),
+                                                _abortWrite)
         return await self.receiveFile(
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))
@@ -484,9 +522,9 @@ class TransferCommands:
         batch (L{ftpkit.interfaces.IFTPShellStreamedListing}).
         """
         self._takeOffset()
-        listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument, self.listingTurn,
-                                  self.inThread, streamed=True)
+        listed = await self.whileOpening(findListed(
+            self.session.shell, self.session.cwd, argument,
+            self.listingTurn, self.inThread, streamed=True))
         return await self._sendListing(
             listed.entries, listing.ListFormat(time.time()),
             "LIST " + paths.toText(listed.path))
@@ -499,10 +537,9 @@ class TransferCommands:
         client named it.
         """
         self._takeOffset()
-        listed = await findListed(self.session.shell, self.session.cwd,
-                                  argument, self.listingTurn,
-                                  self.inThread, namesOnly=True,
-                                  streamed=True)
+        listed = await self.whileOpening(findListed(
+            self.session.shell, self.session.cwd, argument,
+            self.listingTurn, self.inThread, namesOnly=True, streamed=True))
         entries = listed.entries
         if not listed.isDirectory:
             # A file: named as the client wrote it, as other servers do.
@@ -525,11 +562,12 @@ class TransferCommands:
         self._takeOffset()
         path = self.resolve(argument)
         shell = self.session.shell
-        info = await shell.stat(path)
+        info = await self.whileOpening(shell.stat(path))
         if not info.isDirectory:
             return (501, "Not a directory")
         turn = self.listingTurn
-        entries = turn.listing(await turn.call(openListing, shell, path))
+        entries = turn.listing(await self.whileOpening(
+            turn.call(openListing, shell, path)))
         writable = self.canWriteFiles()
         held = self.session.access.holdUploads
         facts = self.session.mlstFacts
@@ -541,7 +579,8 @@ class TransferCommands:
                                      typeName="cdir")]
         try:
             if path:
-                parent = await shell.stat(paths.parent(path))
+                parent = await self.whileOpening(
+                    shell.stat(paths.parent(path)))
                 lines.append(listing.formatFacts(
                     "..", parent, facts, permFor(parent), typeName="pdir"))
         except BaseException:

@@ -1,0 +1,69 @@
+"""
+What a transfer command opens before its data connection (a file, a
+directory listing), which C{ABOR} may end: L{Opening}. A slow open (a
+realm on a slow store) must not hold an C{ABOR} back until it is done
+and the whole transfer after it; the command ends at once (C{426}) and
+what the open gives later is released (a file closed, an upload's file
+aborted, a listing closed).
+"""
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from ftpkit.errors import TransferAborted
+
+_log = Logger()
+
+
+class Opening:
+    """
+    One open a transfer command waits for.
+
+    @ivar result: a Deferred firing with what the open gives, or failing
+        with what it raises, or with L{TransferAborted} once L{abort} was
+        called before it gave anything.
+    """
+
+    def __init__(self, operation, release):
+        """
+        @param operation: a Deferred or coroutine: the open.
+        @param release: called with what the open gives when it comes
+            after L{abort} (it may return a Deferred).
+        """
+        self._release = release
+        self.result = defer.Deferred()
+        defer.ensureDeferred(operation).addCallbacks(self._opened,
+                                                     self._failed)
+
+    def _opened(self, value):
+        if not self.result.called:
+            self.result.callback(value)
+            return
+        released = defer.maybeDeferred(self._release, value)
+        released.addErrback(lambda failure: _log.failure(
+            "releasing what an aborted open gave", failure))
+
+    def _failed(self, failure):
+        if not self.result.called:
+            self.result.errback(failure)
+
+    def abort(self):
+        """
+        End the wait now: L{result} fails with L{TransferAborted}.
+        """
+        if not self.result.called:
+            self.result.errback(TransferAborted("Transfer aborted"))
+
+
+def closeOpened(opened):
+    """
+    Release what an open gave: close it (a file being read, an
+    L{IDirectoryListing}).
+
+    @param opened: the object, or a L{ftpkit.control.handlers.listed.Listed}
+        whose C{entries} may be a listing.
+    @return: C{None}.
+    """
+    close = getattr(getattr(opened, "entries", opened), "close", None)
+    if close is not None:
+        close()

@@ -1,0 +1,133 @@
+"""
+C{ABOR} while a transfer command still waits for the shell to open what
+it sends or receives (a slow C{openForReading}, C{openForWriting},
+C{stat}: a realm on a slow store), on L{StringTransport}: the command
+ends at once (C{426}) and C{ABOR} replies C{226} in its turn, instead of
+both waiting for the open and then the whole transfer.
+"""
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.errors import NoSuchFile
+from ftpkit.shells.memory import MemoryShell
+from tests.protocol.test_server import replyCodes
+from tests.protocol.test_siteutime import loggedIn
+
+
+class SlowShell(MemoryShell):
+    """
+    A L{MemoryShell} whose methods named in C{slow} answer only when the
+    test says so (L{answer}).
+
+    @ivar slow: the names of the methods that wait.
+    @ivar waiting: C{(Deferred, result)} of each call still waiting.
+    """
+
+    def __init__(self, files, slow):
+        MemoryShell.__init__(self, files)
+        self.slow = slow
+        self.waiting = []
+        for name in slow:
+            setattr(self, name, self._delayed(getattr(self, name)))
+
+    def _delayed(self, method):
+        def call(*args):
+            waiting = defer.Deferred()
+            self.waiting.append((waiting, method(*args)))
+            return waiting
+        return call
+
+    def answer(self):
+        """
+        Answer every call waiting, with what the memory shell gave.
+        """
+        waiting, self.waiting = self.waiting, []
+        for deferred, result in waiting:
+            result.chainDeferred(deferred)
+
+
+class _Closing:
+    """
+    Records whether the file given to it was closed or aborted.
+    """
+
+    def __init__(self, opened):
+        self.opened = opened
+        self.ended = []
+        self.size = getattr(opened, "size", None)
+
+    def __getattr__(self, name):
+        return getattr(self.opened, name)
+
+    def close(self):
+        self.ended.append("close")
+        return self.opened.close()
+
+    def abort(self):
+        self.ended.append("abort")
+        return self.opened.abort()
+
+
+class AbortWhileOpeningTests(unittest.TestCase):
+    """
+    C{EPSV}, a transfer command and C{ABOR} in one write, the shell slow to
+    open.
+    """
+
+    def pipelined(self, slow, command, files=None):
+        """
+        Send C{EPSV}, C{command} and C{ABOR} at once, the shell's C{slow}
+        methods waiting.
+
+        @return: the shell, and the reply codes written before it answers.
+        """
+        shell = SlowShell(files or {"/f.txt": b"x" * 100, "/d/g.txt": b"y"},
+                          slow)
+        protocol, transport = loggedIn(shell)
+        self.addCleanup(protocol.connectionLost, None)
+        protocol.dataReceived(b"EPSV\r\n" + command + b"\r\nABOR\r\nNOOP\r\n")
+        return shell, replyCodes(transport)
+
+    def test_retr(self):
+        """
+        C{RETR}: C{426}, then C{ABOR}'s C{226}, while the file is still
+        opening; the file, once open, is closed.
+        """
+        shell, codes = self.pipelined(["openForReading"], b"RETR f.txt")
+        self.assertEqual(codes, ["229", "426", "226", "200"])
+        [(waiting, result)] = shell.waiting
+        opened = _Closing(self.successResultOf(result))
+        shell.waiting = [(waiting, defer.succeed(opened))]
+        shell.answer()
+        self.assertEqual(opened.ended, ["close"])
+
+    def test_stor(self):
+        """
+        C{STOR}: C{426}, then C{226}; the file, once open, is aborted
+        (nothing is written).
+        """
+        shell, codes = self.pipelined(["openForWriting"], b"STOR new.txt")
+        self.assertEqual(codes, ["229", "426", "226", "200"])
+        [(waiting, result)] = shell.waiting
+        opened = _Closing(self.successResultOf(result))
+        shell.waiting = [(waiting, defer.succeed(opened))]
+        shell.answer()
+        self.assertEqual(opened.ended, ["abort"])
+        self.failureResultOf(shell.stat(("new.txt",)), NoSuchFile)
+
+    def test_list(self):
+        """
+        C{LIST} of a directory slow to look up: C{426}, then C{226}.
+        """
+        shell, codes = self.pipelined(["stat"], b"LIST d")
+        self.assertEqual(codes, ["229", "426", "226", "200"])
+        shell.answer()
+
+    def test_mlsd(self):
+        """
+        C{MLSD} of a directory slow to look up: C{426}, then C{226}.
+        """
+        shell, codes = self.pipelined(["stat"], b"MLSD d")
+        self.assertEqual(codes, ["229", "426", "226", "200"])
+        shell.answer()
