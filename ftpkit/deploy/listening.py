@@ -6,6 +6,8 @@ of C{SIGTERM}), tells each client still waiting in the listen queue
 C{421} (L{refuseQueued}) before the listening socket is closed: closing
 it with connections queued makes the kernel reset them, and a client
 that connected just before the drain got a reset instead of a reply.
+The acceptor of C{--workers} refuses its queued clients the same way
+when it stops (L{ftpkit.deploy.workers.WorkerPool.stopService}).
 """
 
 from twisted.application import internet

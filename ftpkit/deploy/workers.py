@@ -52,6 +52,7 @@ from ftpkit.deploy.acceptor import (
 )
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL, bytesWritten
+from ftpkit.deploy.listening import refuseQueued
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
 
@@ -377,6 +378,8 @@ class WorkerPool(Dispatcher, service.Service):
             self._acceptLater.cancel()
         for acceptor in self._acceptors:
             self.reactor.removeReader(acceptor)
+            # Those still queued get 421, not the reset of the close.
+            refuseQueued(acceptor.socket)
             acceptor.socket.close()
         self._acceptors = []
         self.stopDispatching()

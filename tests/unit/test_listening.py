@@ -69,3 +69,39 @@ class ControlListeningTests(unittest.TestCase):
         self.queue(port)
         self.assertEqual(refuseQueued(port.socket), QUEUED)
         self.assertEqual(refuseQueued(port.socket), 0)
+
+
+class AcceptorStopTests(unittest.TestCase):
+    """
+    The acceptor of C{--workers} stopping with clients in its listen
+    queue.
+    """
+
+    def test_queuedClientsRefused(self):
+        """
+        Each client waiting in an acceptor's listen queue when it stops
+        reads C{421}, then the end of the connection, instead of a reset.
+        """
+        from twisted.internet.testing import MemoryReactorClock
+
+        from ftpkit.config import ServerConfig
+        from ftpkit.deploy.workers import WorkerPool
+
+        with socket.socket() as probe:  # A free port (0 is refused).
+            probe.bind(("127.0.0.1", 0))
+            free = probe.getsockname()[1]
+        pool = WorkerPool(1, [f"tcp:{free}:interface=127.0.0.1"], [],
+                          ServerConfig(), reactor=MemoryReactorClock())
+        pool.privilegedStartService()
+        [acceptor] = pool._acceptors
+        self.addCleanup(acceptor.socket.close)
+        clients = []
+        for _ in range(QUEUED):
+            client = socket.create_connection(acceptor.socket.getsockname())
+            self.addCleanup(client.close)
+            client.settimeout(5)
+            clients.append(client)
+        self.successResultOf(pool.stopService())
+        for client in clients:
+            self.assertEqual(client.recv(100), REFUSAL)
+            self.assertEqual(client.recv(100), b"")
