@@ -9,6 +9,7 @@ both waiting for the open and then the whole transfer.
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.errors import NoSuchFile
 from ftpkit.shells.memory import MemoryShell
 from tests.protocol.test_server import replyCodes
@@ -131,3 +132,28 @@ class AbortWhileOpeningTests(unittest.TestCase):
         shell, codes = self.pipelined(["stat"], b"MLSD d")
         self.assertEqual(codes, ["229", "426", "226", "200"])
         shell.answer()
+
+
+class OpenedAtOnceTests(unittest.TestCase):
+    """
+    An open answered at once (a file in the kernel's cache) has nothing
+    for C{ABOR} to cut.
+    """
+
+    def test_awaitedAsItIs(self):
+        """
+        L{TransferCommands.whileOpening} gives a Deferred fired already
+        back as it is, with no L{ftpkit.control.opening.Opening} around it
+        (a small download pays nothing for the wait it does not have); one
+        still waiting gets one.
+        """
+        commands = TransferCommands()
+        opened = defer.succeed("file")
+        self.assertIs(commands.whileOpening(opened), opened)
+        self.assertIsNone(commands.opening)
+        waiting = defer.Deferred()
+        result = defer.ensureDeferred(commands.whileOpening(waiting))
+        self.assertIsNotNone(commands.opening)
+        waiting.callback("file")
+        self.assertEqual(self.successResultOf(result), "file")
+        self.assertIsNone(commands.opening)

@@ -231,16 +231,27 @@ class TransferCommands:
         return self.transfer is not None or self.opening is not None or (
             channel is not None and channel.isConnecting)
 
-    async def whileOpening(self, operation, release=closeOpened):
+    def whileOpening(self, operation, release=closeOpened):
         """
         Wait for what a transfer command opens before its data connection
-        (L{Opening}): C{ABOR} meanwhile ends the command at once.
+        (L{Opening}): C{ABOR} meanwhile ends the command at once. An open
+        that gave its answer at once (a file in the kernel's cache) has
+        nothing for C{ABOR} to cut and is awaited as it is.
 
         @param operation: a Deferred or coroutine, the open.
         @param release: called with what the open gives if it comes after
             an C{ABOR}.
-        @return: what the open gives.
-        @raise TransferAborted: C{ABOR} came first.
+        @return: an awaitable of what the open gives, which raises
+            L{TransferAborted} when C{ABOR} came first.
+        """
+        if (isinstance(operation, defer.Deferred) and operation.called
+                and not operation.paused):
+            return operation
+        return self._waitOpening(operation, release)
+
+    async def _waitOpening(self, operation, release):
+        """
+        L{whileOpening} for an open still under way.
         """
         opening = self.opening = Opening(operation, release)
         try:
