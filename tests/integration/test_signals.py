@@ -86,6 +86,23 @@ class TerminateTests(unittest.TestCase):
             self.assertEqual(server.process.wait(60), -signal.SIGTERM,
                              server.log())
 
+    def loggedIn(self, root, extra):
+        """
+        Start a server on C{root} with the C{extra} options (its workers
+        ready, if any) and log alice in.
+
+        @return: the L{ServerProcess} and the logged-in C{ftplib.FTP}.
+        """
+        server = ServerProcess(self, ["--root", root, "--auth",
+                                      "memory:alice:pw", *extra])
+        if extra:
+            server.waitForLog(" ready\n", 2)
+        else:
+            server.waitForGreeting()
+        up = server.login("alice", "pw")
+        self.addCleanup(up.close)
+        return server, up
+
     def test_terminateTwice(self):
         """
         A second C{SIGTERM} while the server drains changes nothing: the
@@ -96,14 +113,7 @@ class TerminateTests(unittest.TestCase):
         """
         root = scratchDirectory(self)
         for extra in ([], ["--workers", "2"]):
-            server = ServerProcess(self, ["--root", root, "--auth",
-                                          "memory:alice:pw", *extra])
-            if extra:
-                server.waitForLog(" ready\n", 2)
-            else:
-                server.waitForGreeting()
-            up = server.login("alice", "pw")
-            self.addCleanup(up.close)
+            server, up = self.loggedIn(root, extra)
             data = up.transfercmd("STOR up" + str(len(extra)))
             self.addCleanup(data.close)
             data.sendall(b"x" * 65536)
@@ -133,14 +143,7 @@ class TerminateTests(unittest.TestCase):
         """
         root = scratchDirectory(self)
         for extra in ([], ["--workers", "2"]):
-            server = ServerProcess(self, ["--root", root, "--auth",
-                                          "memory:alice:pw", *extra])
-            if extra:
-                server.waitForLog(" ready\n", 2)
-            else:
-                server.waitForGreeting()
-            up = server.login("alice", "pw")
-            self.addCleanup(up.close)
+            server, up = self.loggedIn(root, extra)
             name = "up" + str(len(extra))
             data = up.transfercmd("STOR " + name)
             self.addCleanup(data.close)

@@ -5,7 +5,6 @@ closed, as the storage still holds it (an unlinked file open on disk, the
 object a download of fsspec's C{memory://} keeps).
 """
 
-from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.errors import QuotaExceeded
@@ -18,15 +17,7 @@ from ftpkit.shells.permissions import (
 )
 from ftpkit.shells.quotareads import OpenReads
 from ftpkit.testing import readFile, writeFile
-
-
-def syncRun(function):
-    """
-    Run C{function} now: a L{QuotaUsage} C{run} for tests.
-
-    @return: a Deferred with its result.
-    """
-    return defer.maybeDeferred(function)
+from tests.unit.test_filequota import syncRun
 
 
 class OpenReadsTests(unittest.TestCase):
