@@ -95,7 +95,9 @@ def _ratio(values):
 def combine(runs):
     """
     @param runs: the runs' C{--json} records.
-    @return: rows of text cells, the first the header.
+    @return: rows of text cells, the first the header; a figure that is
+        zero for ftpkit in every run (no ratio to give: the slow reader's
+        memory growth, say) is left out.
     """
     header = ["figure", f"ftpkit, median of {len(runs)}", "/pyftpdlib",
               "best peer: ftpkit/it", "worst run", "worst round"]
@@ -109,6 +111,8 @@ def combine(runs):
     for scenario, metric in seen:
         lines = [lineOf(run, scenario, metric) for run in runs]
         lines = [line for line in lines if line is not None]
+        if not lines:
+            continue
         mine = _spread([line["ftpkit"] for line in lines])
         peers = []
         for line in lines:

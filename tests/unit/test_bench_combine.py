@@ -80,6 +80,16 @@ class CombineTests(unittest.TestCase):
         self.assertEqual(header[-1], "/ftpkit-base")
         self.assertEqual(row[-1], "2.00x (2.00-2.00)")
 
+    def test_zeroLeftOut(self):
+        """
+        A figure that is zero for ftpkit in every run has no ratio and no
+        line (a slow reader's memory growth of 0.00 MiB).
+        """
+        metric = "peak MiB growth"
+        runs = [run(ftpkit=entry(0.0, metric=metric),
+                    pyftpdlib=entry(0.0, metric=metric))]
+        self.assertEqual(combine.combine(runs)[1:], [])
+
     def test_main(self):
         """
         C{python -m bench.combine} prints a reStructuredText table of the
