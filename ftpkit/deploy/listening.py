@@ -13,38 +13,65 @@ when it stops (L{ftpkit.deploy.workers.WorkerPool.stopService}).
 from twisted.application import internet
 from twisted.internet import endpoints
 
+from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy.endpoints import BareAccepting
 from ftpkit.ops.drain import SHUTTING_DOWN
+from ftpkit.ops.events import CONNECTION_REFUSED, Event
 from ftpkit.protocol.replies import formatReply
 
 REFUSAL = formatReply(421, SHUTTING_DOWN)
-"""What a client queued when the server stops reads before it is closed."""
+"""What a client queued when the server stops reads before it is closed
+(each is also a C{connectionRefused} event, as a refusal at the door is)."""
 
 
-def refuseQueued(listening, reply=REFUSAL):
+def sendRefusal(connection, host):
     """
-    Accept every connection queued on a listening socket, send it
-    C{reply} and close it.
+    Send a refused client the drain's C{421} (as much as its socket takes
+    at once; a client gone already gets nothing).
+
+    @param connection: the accepted socket.
+    @param host: the client's address.
+    """
+    connection.setblocking(False)
+    try:
+        connection.send(REFUSAL)
+    except OSError:
+        pass
+
+
+def refuseQueued(listening, refuse=sendRefusal):
+    """
+    Accept every connection queued on a listening socket, refuse it and
+    close it.
 
     @param listening: a non-blocking listening socket.
-    @param reply: the bytes each client gets (as much as its socket takes
-        at once; a client gone already gets nothing).
+    @param refuse: called with each accepted socket and its client's
+        address (normalized, L{normalizeHost}): tells the client why (and
+        may publish the refusal); the socket is closed after it.
     @return: how many connections were refused.
     """
     refused = 0
     while True:
         try:
-            connection, _ = listening.accept()
+            connection, address = listening.accept()
         except OSError:  # None left (BlockingIOError), or out of descriptors.
             return refused
         try:
-            connection.setblocking(False)
-            connection.send(reply)
+            refuse(connection, normalizeHost(_hostOf(address)))
         except OSError:
             pass
         finally:
             connection.close()
         refused += 1
+
+
+def _hostOf(address):
+    """
+    @param address: what C{accept} gives as the client's address: a
+        C{(host, port[, ...])} tuple, or a path for a Unix socket.
+    @return: the host part.
+    """
+    return address[0] if isinstance(address, tuple) else str(address)
 
 
 class ControlListening(internet.StreamServerEndpointService):
@@ -62,6 +89,7 @@ class ControlListening(internet.StreamServerEndpointService):
         """
         if reactor is None:
             from twisted.internet import reactor
+        self._reactor = reactor
         internet.StreamServerEndpointService.__init__(
             self, BareAccepting(endpoints.serverFromString(
                 reactor, description)), factory)
@@ -78,5 +106,18 @@ class ControlListening(internet.StreamServerEndpointService):
         """
         listening = getattr(self.endpoint.port, "socket", None)
         if listening is not None:
-            refuseQueued(listening)
+            refuseQueued(listening, self._refuse)
         return internet.StreamServerEndpointService.stopService(self)
+
+    def _refuse(self, connection, host):
+        """
+        Refuse a queued client as a refusal at the door is (one
+        C{connectionRefused} event: the log line and the metric), then
+        send it the C{421}.
+        """
+        hub = getattr(self.factory, "events", None)
+        if hub is not None:
+            hub.publish(Event(CONNECTION_REFUSED, host,
+                              time=self._reactor.seconds(),
+                              reason=SHUTTING_DOWN))
+        sendRefusal(connection, host)

@@ -55,6 +55,7 @@ from ftpkit.deploy.handover import PING_INTERVAL, bytesWritten
 from ftpkit.deploy.listening import refuseQueued
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
+from ftpkit.ops.drain import SHUTTING_DOWN
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -358,6 +359,13 @@ class WorkerPool(Dispatcher, service.Service):
                 if worker.alive and worker.ready and not worker.hung
                 and not worker.draining]
 
+    def _refuseStopping(self, connection, host):
+        """
+        Refuse a client left in the listen queue as the acceptor stops:
+        C{421} and its C{connectionRefused} event (L{Dispatcher.refuse}).
+        """
+        self.refuse(connection, host, SHUTTING_DOWN)
+
     def stopService(self):
         """
         Stop listening, and stop the workers: each drains its sessions
@@ -379,7 +387,7 @@ class WorkerPool(Dispatcher, service.Service):
         for acceptor in self._acceptors:
             self.reactor.removeReader(acceptor)
             # Those still queued get 421, not the reset of the close.
-            refuseQueued(acceptor.socket)
+            refuseQueued(acceptor.socket, self._refuseStopping)
             acceptor.socket.close()
         self._acceptors = []
         self.stopDispatching()

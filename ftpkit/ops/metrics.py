@@ -18,6 +18,7 @@ import os
 import re
 
 from ftpkit.ops import events
+from ftpkit.ops.drain import SHUTTING_DOWN
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """The environment variable naming the directory of multiprocess mode."""
@@ -31,6 +32,7 @@ _REASONS = {
     "Too many connections from your address": "max-connections-per-ip",
     "Service not available; try again later": "no-worker",
     "Not allowed from your address": "address-not-allowed",
+    SHUTTING_DOWN: "shutting-down",
 }
 
 

@@ -100,12 +100,14 @@ class ServerMetricsTests(MetricsTestCase):
                                {"reason": "max-connections-per-ip"}), 1)
 
     def test_reasonLabel(self):
+        from ftpkit.ops.drain import SHUTTING_DOWN
         from ftpkit.ops.metrics import reasonLabel
 
         self.assertEqual(reasonLabel("Too many connections; try again later"),
                          "max-connections")
         self.assertEqual(reasonLabel("Address not allowed!"),
                          "address-not-allowed")
+        self.assertEqual(reasonLabel(SHUTTING_DOWN), "shutting-down")
 
 
 class OptionTests(MetricsTestCase):

@@ -9,6 +9,8 @@ from twisted.internet import protocol, reactor
 from twisted.trial import unittest
 
 from ftpkit.deploy.listening import REFUSAL, ControlListening, refuseQueued
+from ftpkit.ops.drain import SHUTTING_DOWN
+from ftpkit.ops.events import CONNECTION_REFUSED, EventHub
 
 QUEUED = 5
 """Clients left waiting in the listen queue."""
@@ -19,14 +21,16 @@ class ControlListeningTests(unittest.TestCase):
     L{ControlListening} stopping with clients in its listen queue.
     """
 
-    def listening(self):
+    def listening(self, factory=None):
         """
+        @param factory: the listener's factory (a bare one when omitted).
         @return: a started L{ControlListening} on a loopback port, its
             port no longer accepting (as when the reactor is busy).
         """
-        listener = ControlListening("tcp:0:interface=127.0.0.1",
-                                    protocol.Factory.forProtocol(
-                                        protocol.Protocol), reactor)
+        if factory is None:
+            factory = protocol.Factory.forProtocol(protocol.Protocol)
+        listener = ControlListening("tcp:0:interface=127.0.0.1", factory,
+                                    reactor)
         listener.startService()
         self.addCleanup(lambda: listener.running and listener.stopService())
         port = listener.endpoint.port
@@ -59,6 +63,22 @@ class ControlListeningTests(unittest.TestCase):
             self.assertEqual(client.recv(100), REFUSAL)
             self.assertEqual(client.recv(100), b"")
         self.assertTrue(REFUSAL.startswith(b"421 "))
+
+    async def test_refusalsPublished(self):
+        """
+        Each queued client refused is one C{connectionRefused} event on the
+        factory's hub, with its address and the drain's reason: the log
+        line and the refusal metric of a refusal at the door.
+        """
+        factory = protocol.Factory.forProtocol(protocol.Protocol)
+        factory.events = EventHub()
+        seen = []
+        factory.events.subscribe(seen.append, [CONNECTION_REFUSED])
+        listener, port = self.listening(factory)
+        self.queue(port)
+        await listener.stopService()
+        self.assertEqual([(e.peer, e.reason) for e in seen],
+                         [("127.0.0.1", SHUTTING_DOWN)] * QUEUED)
 
     def test_refuseQueuedCount(self):
         """
@@ -101,7 +121,11 @@ class AcceptorStopTests(unittest.TestCase):
             self.addCleanup(client.close)
             client.settimeout(5)
             clients.append(client)
+        seen = []
+        pool.events.subscribe(seen.append, [CONNECTION_REFUSED])
         self.successResultOf(pool.stopService())
         for client in clients:
             self.assertEqual(client.recv(100), REFUSAL)
             self.assertEqual(client.recv(100), b"")
+        self.assertEqual([(e.peer, e.reason) for e in seen],
+                         [("127.0.0.1", SHUTTING_DOWN)] * QUEUED)
