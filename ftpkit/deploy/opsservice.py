@@ -5,6 +5,7 @@ of C{--workers}) and, under C{--workers}, the directory every process
 keeps its metrics and session snapshots in.
 """
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -18,7 +19,8 @@ class MetricsDirectory(service.Service):
     """
     A new directory for C{prometheus_client}'s multiprocess mode, named
     in the environment (so that the workers, started later, inherit it),
-    and removed when the server stops.
+    and removed when the server stops, or when its process exits without
+    stopping it (a port it could not listen on ended it at start).
 
     @ivar path: the directory.
     """
@@ -26,12 +28,16 @@ class MetricsDirectory(service.Service):
     def __init__(self):
         self.path = tempfile.mkdtemp(prefix="ftpkit-metrics-")
         os.environ[metrics.MULTIPROCESS_VARIABLE] = self.path
+        atexit.register(self._remove)
 
     def stopService(self):
         """
         Remove the directory.
         """
         service.Service.stopService(self)
+        self._remove()
+
+    def _remove(self):
         shutil.rmtree(self.path, ignore_errors=True)
 
 

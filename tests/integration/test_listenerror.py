@@ -12,6 +12,7 @@ import sys
 from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE
+from tests.scratch import scratchDirectory
 
 
 class AddressInUseTests(unittest.TestCase):
@@ -78,4 +79,12 @@ class AddressInUseTests(unittest.TestCase):
         self.check(metrics=True)
 
     def test_metricsWorkers(self):
+        """
+        Under C{--workers} too, and the metrics directory the acceptor made
+        for its workers is removed as it exits (it was left in the
+        temporary directory at every such start).
+        """
+        tmp = scratchDirectory(self)
+        self.patch(os, "environ", dict(os.environ, TMPDIR=tmp))
         self.check("--workers", "2", metrics=True)
+        self.assertEqual(os.listdir(tmp), [])
