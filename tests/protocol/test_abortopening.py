@@ -90,6 +90,19 @@ class AbortWhileOpeningTests(unittest.TestCase):
         protocol.dataReceived(b"EPSV\r\n" + command + b"\r\nABOR\r\nNOOP\r\n")
         return shell, replyCodes(transport)
 
+    def openedLate(self, shell):
+        """
+        Let the one open still waiting give its file, after the C{ABOR}.
+
+        @return: what was done with that file (C{["close"]},
+            C{["abort"]}).
+        """
+        [(waiting, result)] = shell.waiting
+        opened = _Closing(self.successResultOf(result))
+        shell.waiting = [(waiting, defer.succeed(opened))]
+        shell.answer()
+        return opened.ended
+
     def test_retr(self):
         """
         C{RETR}: C{426}, then C{ABOR}'s C{226}, while the file is still
@@ -97,11 +110,7 @@ class AbortWhileOpeningTests(unittest.TestCase):
         """
         shell, codes = self.pipelined(["openForReading"], b"RETR f.txt")
         self.assertEqual(codes, ["229", "426", "226", "200"])
-        [(waiting, result)] = shell.waiting
-        opened = _Closing(self.successResultOf(result))
-        shell.waiting = [(waiting, defer.succeed(opened))]
-        shell.answer()
-        self.assertEqual(opened.ended, ["close"])
+        self.assertEqual(self.openedLate(shell), ["close"])
 
     def test_stor(self):
         """
@@ -110,11 +119,7 @@ class AbortWhileOpeningTests(unittest.TestCase):
         """
         shell, codes = self.pipelined(["openForWriting"], b"STOR new.txt")
         self.assertEqual(codes, ["229", "426", "226", "200"])
-        [(waiting, result)] = shell.waiting
-        opened = _Closing(self.successResultOf(result))
-        shell.waiting = [(waiting, defer.succeed(opened))]
-        shell.answer()
-        self.assertEqual(opened.ended, ["abort"])
+        self.assertEqual(self.openedLate(shell), ["abort"])
         self.failureResultOf(shell.stat(("new.txt",)), NoSuchFile)
 
     def test_list(self):

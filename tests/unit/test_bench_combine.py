@@ -5,7 +5,7 @@ Tests for L{bench.combine}, the median of several benchmark runs.
 import io
 import json
 import statistics
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 
 from twisted.trial import unittest
 
@@ -106,3 +106,18 @@ class CombineTests(unittest.TestCase):
         self.assertEqual(lines[0], lines[-1])
         self.assertIn("ftpkit, median of 2", lines[1])
         self.assertTrue(lines[3].startswith("small files/s"))
+
+    def test_unreadableRun(self):
+        """
+        A run file that is missing or not JSON is a usage error naming it
+        (status 2), not a traceback.
+        """
+        path = self.mktemp()
+        with open(path, "w") as f:
+            f.write("not json")
+        for bad in (path, self.mktemp()):
+            err = io.StringIO()
+            with redirect_stderr(err), self.assertRaises(SystemExit) as e:
+                combine.main([bad])
+            self.assertEqual(e.exception.code, 2)
+            self.assertIn(bad, err.getvalue())
