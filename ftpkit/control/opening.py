@@ -1,6 +1,7 @@
 """
-What a transfer command opens before its data connection (a file, a
-directory listing), which C{ABOR} may end: L{Opening}. A slow open (a
+What a transfer command opens or looks up before its data connection (a
+file, a directory listing, the size a C{REST} resumes from, a name
+C{STOU} may take), which C{ABOR} may end: L{Opening}. A slow open (a
 realm on a slow store) must not hold an C{ABOR} back until it is done
 and the whole transfer after it; the command ends at once (C{426}) and
 what the open gives later is released (a file closed, an upload's file

@@ -8,9 +8,11 @@ both waiting for the open and then the whole transfer.
 
 from twisted.internet import defer
 from twisted.trial import unittest
+from zope.interface import implementer
 
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.errors import NoSuchFile
+from ftpkit.interfaces import IFTPShellResume
 from ftpkit.shells.memory import MemoryShell
 from tests.protocol.test_server import replyCodes
 from tests.protocol.test_siteutime import loggedIn
@@ -162,3 +164,108 @@ class OpenedAtOnceTests(unittest.TestCase):
         waiting.callback("file")
         self.assertEqual(self.successResultOf(result), "file")
         self.assertIsNone(commands.opening)
+
+
+@implementer(IFTPShellResume)
+class ResumingShell(SlowShell):
+    """
+    A L{SlowShell} that keeps cut uploads for a resume
+    (L{IFTPShellResume}), none of them kept yet.
+    """
+
+    def resumableSize(self, path):
+        """
+        See L{IFTPShellResume.resumableSize}: nothing kept.
+        """
+        return defer.succeed(None)
+
+
+class AbortWhileCheckingTests(unittest.TestCase):
+    """
+    C{ABOR} while a transfer command still waits for the shell to look a
+    path up before it opens anything (the size a C{REST} resumes from, a
+    name C{STOU} may take): as while it opens, the command ends at once
+    (C{426}), C{ABOR} replies C{226} in its turn, and what the look-up
+    gives later is dropped.
+    """
+
+    def pipelined(self, shell, commands):
+        """
+        Send C{EPSV}, C{commands} and C{ABOR} at once to C{shell}.
+
+        @return: the reply codes written before its slow calls answer.
+        """
+        protocol, transport = loggedIn(shell)
+        self.addCleanup(protocol.connectionLost, None)
+        protocol.dataReceived(b"EPSV\r\n" + commands + b"\r\nABOR\r\nNOOP\r\n")
+        return replyCodes(transport)
+
+    def stored(self, shell, path):
+        """
+        @return: the bytes of C{path} in C{shell}, or C{None} if it has
+            no such file (looked up past the slow C{stat}).
+        """
+        opening = MemoryShell.openForReading(shell, path)
+        opening.addErrback(lambda failure: failure.trap(NoSuchFile) and None)
+        opened = self.successResultOf(opening)
+        if opened is None:
+            return None
+        data = self.successResultOf(opened.readAt(0, 1000))
+        opened.close()
+        return data
+
+    def test_retrPastEnd(self):
+        """
+        C{RETR} after a C{REST} past the end of the file waits for a
+        C{stat} telling past from at the end: C{ABOR} ends it, and the
+        file it opened is closed.
+        """
+        shell = SlowShell({"/f.txt": b"x" * 100}, ["stat"])
+        opened = []
+        openForReading = shell.openForReading
+
+        def recorded(*args):
+            result = openForReading(*args)
+            result.addCallback(lambda readFile: opened.append(
+                _Closing(readFile)) or opened[-1])
+            return result
+        shell.openForReading = recorded
+        codes = self.pipelined(shell, b"REST 200\r\nRETR f.txt")
+        self.assertEqual(codes, ["229", "350", "426", "226", "200"])
+        self.assertEqual([readFile.ended for readFile in opened], [["close"]])
+        shell.answer()
+        self.assertEqual([readFile.ended for readFile in opened], [["close"]])
+
+    def test_storResume(self):
+        """
+        C{STOR} after a C{REST} waits for the size it would resume from:
+        C{ABOR} ends it before it opens anything, and the file stays as it
+        was.
+        """
+        shell = SlowShell({"/f.txt": b"x" * 100}, ["stat"])
+        codes = self.pipelined(shell, b"REST 50\r\nSTOR f.txt")
+        self.assertEqual(codes, ["229", "350", "426", "226", "200"])
+        shell.answer()
+        self.assertEqual(self.stored(shell, ("f.txt",)), b"x" * 100)
+
+    def test_storResumeKept(self):
+        """
+        The same while a shell keeping cut uploads looks for one kept.
+        """
+        shell = ResumingShell({"/f.txt": b"x" * 100}, ["resumableSize"])
+        codes = self.pipelined(shell, b"REST 50\r\nSTOR f.txt")
+        self.assertEqual(codes, ["229", "350", "426", "226", "200"])
+        shell.answer()
+        self.assertEqual(self.stored(shell, ("f.txt",)), b"x" * 100)
+
+    def test_stou(self):
+        """
+        C{STOU} waits for the shell to tell which names are taken:
+        C{ABOR} ends it, and no file is made once the answer comes.
+        """
+        shell = SlowShell({"/f.txt": b"x"}, ["stat"])
+        codes = self.pipelined(shell, b"STOU f.txt")
+        self.assertEqual(codes, ["229", "426", "226", "200"])
+        shell.answer()
+        self.assertEqual(shell.waiting, [])
+        self.assertIsNone(self.stored(shell, ("f.txt.1",)))

@@ -8,7 +8,6 @@ from zope.interface import implementer
 
 from ftpkit.errors import (
     IsDirectory,
-    NoSuchFile,
     NotDirectory,
     PermissionDenied,
 )
@@ -247,14 +246,4 @@ class FileCommands:
         @return: whether the session may change files (for the perm fact).
         """
         return self.session.access.allows(CHANGE)
-
-    async def exists(self, path):
-        """
-        @return: a Deferred firing with whether C{path} exists.
-        """
-        try:
-            await self.session.shell.stat(path)
-        except NoSuchFile:
-            return False
-        return True
 

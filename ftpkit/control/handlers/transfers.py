@@ -395,11 +395,16 @@ class TransferCommands:
         path = self.resolve(argument)
         readFile = await self.whileOpening(
             session.shell.openForReading(path, offset))
-        if offset and readFile.size == 0 and await self._pastEnd(path,
-                                                                 offset):
-            readFile.close()
-            return (554, "Requested action not taken: invalid REST"
-                    " parameter (past the end of the file)")
+        if offset and readFile.size == 0:
+            try:
+                pastEnd = await self._pastEnd(path, offset)
+            except BaseException:
+                readFile.close()
+                raise
+            if pastEnd:
+                readFile.close()
+                return (554, "Requested action not taken: invalid REST"
+                        " parameter (past the end of the file)")
         # In TYPE A every LF is sent as CRLF: the count sent is not the
         # file's without reading it, so none is announced.
         size = ("" if readFile.size is None or not session.binary
@@ -415,10 +420,11 @@ class TransferCommands:
         @param path: a file just opened for a download from C{offset}
             that has no byte left there.
         @param offset: where the download would start.
-        @return: whether C{offset} is past the file's end (not at it).
+        @return: whether C{offset} is past the file's end (not at it);
+            C{ABOR} ends the wait (L{whileOpening}).
         """
         try:
-            info = await self.session.shell.stat(path)
+            info = await self.whileOpening(self.session.shell.stat(path))
         except NoSuchFile:
             return False
         return info.size is not None and offset > info.size
@@ -455,15 +461,16 @@ class TransferCommands:
         @param path: an upload's target.
         @return: how many bytes an upload to it may continue from: those of
             its partial upload kept for a resume, else the file's size;
-            C{None} when there is neither.
+            C{None} when there is neither. C{ABOR} ends the wait
+            (L{whileOpening}).
         """
         shell = self.session.shell
         if IFTPShellResume.providedBy(shell):
-            kept = await shell.resumableSize(path)
+            kept = await self.whileOpening(shell.resumableSize(path))
             if kept is not None:
                 return kept
         try:
-            info = await shell.stat(path)
+            info = await self.whileOpening(shell.stat(path))
         except NoSuchFile:
             return None
         return info.size if info.isFile else None
@@ -503,6 +510,18 @@ class TransferCommands:
         return await self.receiveFile(
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))
+
+    async def exists(self, path):
+        """
+        @param path: a name C{STOU} may give its upload.
+        @return: whether a file or directory has it; C{ABOR} ends the
+            wait (L{whileOpening}).
+        """
+        try:
+            await self.whileOpening(self.session.shell.stat(path))
+        except NoSuchFile:
+            return False
+        return True
 
     async def _sendListing(self, entries, format, description,
                            opening="Here comes the directory listing",
