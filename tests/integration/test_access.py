@@ -21,6 +21,7 @@ from ftpkit.protocol.access import CHANGE, CREATE, READ, AccessPolicy
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
 from ftpkit.testing import readFile
+from tests.ftpclient import ftplibLogin
 from tests.protocol.test_server import connect, replyCodes
 
 
@@ -321,18 +322,16 @@ class AnonymousUploadTests(LoopbackServerMixin, unittest.TestCase):
         server = self.startServer(realm, ServerConfig(anonymousWrite=True))
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=10)
-            ftp.login()
+            ftp = ftplibLogin(self, server.port, "anonymous", "anonymous@",
+                              timeout=10)
+            ftp.storbinary("STOR new.txt", io.BytesIO(b"new"))
             try:
-                ftp.storbinary("STOR new.txt", io.BytesIO(b"new"))
-                try:
-                    ftp.storbinary("STOR old.txt", io.BytesIO(b"evil"))
-                except ftplib.error_perm as e:
-                    return str(e)[:3]
-                return "accepted"
-            finally:
-                ftp.quit()
+                ftp.storbinary("STOR old.txt", io.BytesIO(b"evil"))
+                code = "accepted"
+            except ftplib.error_perm as e:
+                code = str(e)[:3]
+            ftp.quit()
+            return code
 
         code = yield self.inThread(client)
         self.assertEqual(code, "550")

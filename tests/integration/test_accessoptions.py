@@ -21,6 +21,7 @@ from ftpkit.loopback import LoopbackServerMixin, makePortal
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import HideDotfilesShell
 from ftpkit.testing import readFile, writeFile
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_access import BareRealm, bareFactory, loggedIn
 from tests.protocol.test_server import replyCodes
 from tests.scratch import scratchDirectory
@@ -251,22 +252,18 @@ class HideDotfilesClientTests(LoopbackServerMixin, unittest.TestCase):
         server = self.startServer(realm, ServerConfig(hideDotfiles=True))
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=10)
-            ftp.login("alice", "secret")
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            lines = []
+            ftp.retrlines("LIST -a", lines.append)
+            names = ftp.nlst()
+            facts = [name for name, _ in ftp.mlsd()]
             try:
-                lines = []
-                ftp.retrlines("LIST -a", lines.append)
-                names = ftp.nlst()
-                facts = [name for name, _ in ftp.mlsd()]
-                try:
-                    ftp.retrbinary("RETR .secret", io.BytesIO().write)
-                    refusal = "retrieved"
-                except ftplib.error_perm as e:
-                    refusal = str(e)[:3]
-                return lines, names, facts, refusal
-            finally:
-                ftp.quit()
+                ftp.retrbinary("RETR .secret", io.BytesIO().write)
+                refusal = "retrieved"
+            except ftplib.error_perm as e:
+                refusal = str(e)[:3]
+            ftp.quit()
+            return lines, names, facts, refusal
 
         lines, names, facts, refusal = yield self.inThread(client)
         self.assertEqual(len(lines), 1)

@@ -18,6 +18,7 @@ import twisted.plugins
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.testing import IFTPShellConformanceMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 
@@ -98,14 +99,10 @@ class TenantRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
 
         def client():
             outcome = {}
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login("acme.alice", "pw")
+            ftp = ftplibLogin(self, server.port, "acme.alice", "pw")
             ftp.storbinary("STOR report.txt", io.BytesIO(b"numbers"))
             ftp.quit()
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login("acme.ro-bob", "pw")
+            ftp = ftplibLogin(self, server.port, "acme.ro-bob", "pw")
             outcome["bobSees"] = ftp.nlst()
             try:
                 ftp.storbinary("STOR x.txt", io.BytesIO(b"x"))
@@ -227,9 +224,7 @@ class SQLiteRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
                                   users={"alice": "pw"})
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login("alice", "pw")
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
             ftp.mkd("docs")
             ftp.storbinary("STOR docs/a.txt", io.BytesIO(b"hello world"))
             ftp.storbinary("STOR docs/a.txt", io.BytesIO(b"WORLD"), rest=6)

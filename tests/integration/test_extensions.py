@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -66,22 +67,16 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
             FilesystemRealm(self.root), ServerConfig(),
             interface=self.interface)
 
-    def connect(self):
-        ftp = ftplib.FTP()
-        ftp.connect(self.interface, self.server.port, timeout=20)
-        ftp.login("alice", "secret")
-        return ftp
-
     def session(self, function):
         """
         Run C{function(ftp)} in a thread with a logged-in client.
         """
         def run():
-            ftp = self.connect()
-            try:
-                return function(ftp)
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, self.server.port, host=self.interface,
+                              timeout=20)
+            result = function(ftp)
+            ftp.close()
+            return result
         return self.inThread(run)
 
     async def test_feat(self):
@@ -495,19 +490,15 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         server = self.startServer(FilesystemRealm(self.root), interface="::1")
 
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("::1", server.port, timeout=20)
-            ftp.login("alice", "secret")
+            ftp = ftplibLogin(self, server.port, host="::1", timeout=20)
             try:
-                try:
-                    ftp.sendcmd("PASV")
-                except ftplib.error_perm as e:
-                    refused = str(e)
-                out = io.BytesIO()
-                ftp.retrbinary("RETR text.txt", out.write)
-                return refused, out.getvalue()
-            finally:
-                ftp.close()
+                ftp.sendcmd("PASV")
+            except ftplib.error_perm as e:
+                refused = str(e)
+            out = io.BytesIO()
+            ftp.retrbinary("RETR text.txt", out.write)
+            ftp.close()
+            return refused, out.getvalue()
         refused, data = await self.inThread(run)
         self.assertTrue(refused.startswith("522"), refused)
         self.assertEqual(data, b"one\ntwo\nthree\n")
@@ -534,18 +525,15 @@ class SiteChmodTests(LoopbackServerMixin, unittest.TestCase):
 
     def replies(self, user, password, commands):
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            ftp.login(user, password)
+            ftp = ftplibLogin(self, self.server.port, user, password,
+                              timeout=20)
             result = []
-            try:
-                for command in commands:
-                    try:
-                        result.append(ftp.sendcmd(command)[:3])
-                    except ftplib.Error as e:
-                        result.append(str(e)[:3])
-            finally:
-                ftp.close()
+            for command in commands:
+                try:
+                    result.append(ftp.sendcmd(command)[:3])
+                except ftplib.Error as e:
+                    result.append(str(e)[:3])
+            ftp.close()
             return result
         return self.inThread(run)
 

@@ -17,6 +17,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
 
@@ -51,13 +52,10 @@ class DigestServerMixin(LoopbackServerMixin):
         Run C{function(ftp)} in a thread with a logged-in ftplib client.
         """
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            ftp.login("alice", "secret")
-            try:
-                return function(ftp)
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, self.server.port, timeout=20)
+            result = function(ftp)
+            ftp.close()
+            return result
         return self.inThread(run)
 
 
@@ -165,13 +163,11 @@ class SiteUtimeTests(DigestServerMixin, unittest.TestCase):
 
     async def test_anonymousRefused(self):
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            ftp.login()
-            try:
-                return _send(ftp, "SITE UTIME 200402240836 a b.txt")
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, self.server.port, "anonymous",
+                              "anonymous@", timeout=20)
+            reply = _send(ftp, "SITE UTIME 200402240836 a b.txt")
+            ftp.close()
+            return reply
         before = self.mtime("a b.txt")
         reply = await self.inThread(run)
         self.assertEqual(reply[:4], "550 ")
@@ -214,15 +210,12 @@ class AvblTests(DigestServerMixin, unittest.TestCase):
             ' "write"]\nquota = 1000000\n', {"alice": "pw"})
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login("alice", "pw")
-            try:
-                before = ftp.sendcmd("AVBL")
-                ftp.storbinary("STOR up.bin", io.BytesIO(b"u" * 100000))
-                return before, ftp.sendcmd("AVBL")
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
+            before = ftp.sendcmd("AVBL")
+            ftp.storbinary("STOR up.bin", io.BytesIO(b"u" * 100000))
+            after = ftp.sendcmd("AVBL")
+            ftp.close()
+            return before, after
 
         before, after = await self.inThread(client)
         self.assertEqual(before, "213 1000000")

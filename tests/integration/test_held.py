@@ -19,6 +19,7 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import readFile, writeFile
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.unit.test_tap import parse
 
@@ -152,13 +153,10 @@ class HeldUploadsClientTests(LoopbackServerMixin, unittest.TestCase):
             ServerConfig(anonymousWrite=True, holdAnonymousUploads=True))
 
         def session(user, password, commands):
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=10)
-            ftp.login(user, password)
-            try:
-                return commands(ftp)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, server.port, user, password, timeout=10)
+            result = commands(ftp)
+            ftp.quit()
+            return result
 
         def anonymous(ftp):
             stored = ftp.storbinary("STOR drop.bin", io.BytesIO(b"warez"))
@@ -198,22 +196,18 @@ class HeldUploadsClientTests(LoopbackServerMixin, unittest.TestCase):
             ServerConfig(anonymousWrite=True, holdAnonymousUploads=True))
 
         def perms(user, password, upload):
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=10)
-            ftp.login(user, password)
-            try:
-                if upload:
-                    ftp.storbinary("STOR drop.bin", io.BytesIO(b"warez"))
-                listed = {name: facts["perm"]
-                          for name, facts in ftp.mlsd(facts=["perm"])}
-                for name in ["drop.bin", "public.txt"]:
-                    line = ftp.sendcmd("MLST " + name).splitlines()[1]
-                    listed["MLST " + name] = dict(
-                        fact.split("=") for fact in
-                        line.split(" ", 2)[1].split(";") if fact)["perm"]
-                return listed
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, server.port, user, password, timeout=10)
+            if upload:
+                ftp.storbinary("STOR drop.bin", io.BytesIO(b"warez"))
+            listed = {name: facts["perm"]
+                      for name, facts in ftp.mlsd(facts=["perm"])}
+            for name in ["drop.bin", "public.txt"]:
+                line = ftp.sendcmd("MLST " + name).splitlines()[1]
+                listed["MLST " + name] = dict(
+                    fact.split("=") for fact in
+                    line.split(" ", 2)[1].split(";") if fact)["perm"]
+            ftp.quit()
+            return listed
 
         anonymous = yield self.inThread(perms, "anonymous", "a@b", True)
         self.assertNotIn("r", anonymous["drop.bin"])

@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_access import BareRealm
 from tests.scratch import scratchDirectory
 
@@ -79,13 +80,10 @@ class HiddenThroughLinksTests(LoopbackServerMixin, unittest.TestCase):
         @return: a Deferred firing with what it returns.
         """
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=10)
-            ftp.login("alice", "secret")
-            try:
-                return session(ftp)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, timeout=10)
+            result = session(ftp)
+            ftp.quit()
+            return result
         return self.inThread(run)
 
     @inlineCallbacks

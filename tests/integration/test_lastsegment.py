@@ -7,7 +7,6 @@ at a time, is not, nor is a large one (L{ftpkit.data.movers.CORKED_SIZE}),
 which streams, nor a connection adopted as a Twisted transport.
 """
 
-import ftplib
 import os
 import socket
 
@@ -18,6 +17,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.data import connection
 from ftpkit.data.movers import CORKED_SIZE
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 DATA = os.urandom(16 * 1024)
@@ -56,15 +56,11 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
         server = self.startServer(FilesystemRealm(self.root), config)
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=20)
-            try:
-                ftp.login("alice", "secret")
-                received = []
-                ftp.retrbinary("RETR f.bin", received.append)
-                return b"".join(received)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, server.port, timeout=20)
+            received = []
+            ftp.retrbinary("RETR f.bin", received.append)
+            ftp.quit()
+            return b"".join(received)
 
         def check(received):
             self.assertEqual(received, data)
@@ -119,16 +115,12 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
                    recordingMade)
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=20)
-            try:
-                ftp.login("alice", "secret")
-                names = ftp.nlst()
-                lines = []
-                ftp.retrlines("RETR t.txt", lines.append)
-                return names, len(lines)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, server.port, timeout=20)
+            names = ftp.nlst()
+            lines = []
+            ftp.retrlines("RETR t.txt", lines.append)
+            ftp.quit()
+            return names, len(lines)
 
         def check(result):
             self.assertEqual(result, (["t.txt"], 2000))

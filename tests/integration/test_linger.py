@@ -5,7 +5,6 @@ client that keeps it open until it has the C{226} still gets it, after
 L{ftpkit.data.connection.LINGER_TIMEOUT}.
 """
 
-import ftplib
 import os
 
 from twisted.trial import unittest
@@ -14,6 +13,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data import connection
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -40,23 +40,19 @@ class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
         then closing.
         """
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE " + mode)
-                data = ftp.transfercmd("RETR f.txt")
-                received = b""
-                while True:
-                    chunk = data.recv(65536)
-                    if not chunk:
-                        break
-                    received += chunk
-                reply = ftp.voidresp()
-                data.close()
-                return received, reply
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, timeout=20)
+            ftp.voidcmd("TYPE " + mode)
+            data = ftp.transfercmd("RETR f.txt")
+            received = b""
+            while True:
+                chunk = data.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            reply = ftp.voidresp()
+            data.close()
+            ftp.quit()
+            return received, reply
 
         def check(result):
             received, reply = result

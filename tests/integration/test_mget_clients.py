@@ -14,6 +14,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 TNFTP = shutil.which("tnftp")
@@ -152,19 +153,15 @@ class FtplibTests(MgetTestMixin, unittest.TestCase):
         and by an absolute path gives the matching names as the client can
         fetch them; C{dir("-dir")} lists the directory called C{-dir}.
         """
-        import ftplib
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            try:
-                ftp.login("alice", "secret")
-                lines = []
-                ftp.dir("-dir", lines.append)
-                return (ftp.nlst("*.txt"), ftp.nlst("sub/*"),
-                        ftp.nlst("/sub/?.txt"), lines)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, timeout=20)
+            lines = []
+            ftp.dir("-dir", lines.append)
+            result = (ftp.nlst("*.txt"), ftp.nlst("sub/*"),
+                      ftp.nlst("/sub/?.txt"), lines)
+            ftp.quit()
+            return result
 
         def check(result):
             top, sub, absolute, lines = result

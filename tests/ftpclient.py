@@ -1,0 +1,47 @@
+"""
+A logged-in ftplib client for a test, closed when the test ends.
+
+Most integration tests open a session the same way: connect to a server
+on loopback, log in, often switch to binary, with FTPS protect the data
+connections; they call L{ftplibLogin} instead (in a thread where the test
+runs its client with C{deferToThread}).
+"""
+
+import ftplib
+
+
+def ftplibLogin(testCase, port, user="alice", password="secret", *,
+             host="127.0.0.1", timeout=30, client=None, binary=False,
+             protect=False):
+    """
+    Connect and log in with ftplib.
+
+    The client's C{close} is a cleanup of C{testCase}, made before the
+    connection is tried, so a failed test or login leaves no connection
+    open; closing an ftplib client again is harmless, so a test may still
+    C{quit} or C{close} it at the moment it means to.
+
+    @param testCase: the running test (for C{addCleanup}).
+    @type testCase: L{twisted.trial.unittest.TestCase}
+    @param port: the server's TCP port.
+    @param user: the user name sent with C{USER}.
+    @param password: the password sent with C{PASS}.
+    @param host: the server's address.
+    @param timeout: the client's socket timeout, in seconds.
+    @param client: an unconnected ftplib client to use (an
+        C{ftplib.FTP_TLS}, which secures the control connection before
+        logging in, or a subclass); a plain C{ftplib.FTP} if omitted.
+    @param binary: send C{TYPE I} after logging in.
+    @param protect: call C{prot_p} after logging in (FTPS clients only).
+    @return: the logged-in client.
+    @rtype: L{ftplib.FTP}
+    """
+    ftp = ftplib.FTP() if client is None else client
+    testCase.addCleanup(ftp.close)
+    ftp.connect(host, port, timeout=timeout)
+    ftp.login(user, password)
+    if binary:
+        ftp.voidcmd("TYPE I")
+    if protect:
+        ftp.prot_p()
+    return ftp
