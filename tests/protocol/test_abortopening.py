@@ -13,6 +13,7 @@ from zope.interface import implementer
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.errors import NoSuchFile
 from ftpkit.interfaces import IFTPShellResume
+from ftpkit.ops.drain import Drain
 from ftpkit.shells.memory import MemoryShell
 from tests.protocol.test_server import replyCodes
 from tests.protocol.test_siteutime import loggedIn
@@ -72,6 +73,22 @@ class _Closing:
         return self.opened.abort()
 
 
+def openedLate(testCase, shell):
+    """
+    Let the one open still waiting give its file, after the command waiting
+    for it ended.
+
+    @param testCase: the running test.
+    @param shell: the L{SlowShell}.
+    @return: what was done with that file (C{["close"]}, C{["abort"]}).
+    """
+    [(waiting, result)] = shell.waiting
+    opened = _Closing(testCase.successResultOf(result))
+    shell.waiting = [(waiting, defer.succeed(opened))]
+    shell.answer()
+    return opened.ended
+
+
 class AbortWhileOpeningTests(unittest.TestCase):
     """
     C{EPSV}, a transfer command and C{ABOR} in one write, the shell slow to
@@ -92,19 +109,6 @@ class AbortWhileOpeningTests(unittest.TestCase):
         protocol.dataReceived(b"EPSV\r\n" + command + b"\r\nABOR\r\nNOOP\r\n")
         return shell, replyCodes(transport)
 
-    def openedLate(self, shell):
-        """
-        Let the one open still waiting give its file, after the C{ABOR}.
-
-        @return: what was done with that file (C{["close"]},
-            C{["abort"]}).
-        """
-        [(waiting, result)] = shell.waiting
-        opened = _Closing(self.successResultOf(result))
-        shell.waiting = [(waiting, defer.succeed(opened))]
-        shell.answer()
-        return opened.ended
-
     def test_retr(self):
         """
         C{RETR}: C{426}, then C{ABOR}'s C{226}, while the file is still
@@ -112,7 +116,7 @@ class AbortWhileOpeningTests(unittest.TestCase):
         """
         shell, codes = self.pipelined(["openForReading"], b"RETR f.txt")
         self.assertEqual(codes, ["229", "426", "226", "200"])
-        self.assertEqual(self.openedLate(shell), ["close"])
+        self.assertEqual(openedLate(self, shell), ["close"])
 
     def test_stor(self):
         """
@@ -121,7 +125,7 @@ class AbortWhileOpeningTests(unittest.TestCase):
         """
         shell, codes = self.pipelined(["openForWriting"], b"STOR new.txt")
         self.assertEqual(codes, ["229", "426", "226", "200"])
-        self.assertEqual(self.openedLate(shell), ["abort"])
+        self.assertEqual(openedLate(self, shell), ["abort"])
         self.failureResultOf(shell.stat(("new.txt",)), NoSuchFile)
 
     def test_list(self):
@@ -269,3 +273,31 @@ class AbortWhileCheckingTests(unittest.TestCase):
         shell.answer()
         self.assertEqual(shell.waiting, [])
         self.assertIsNone(self.stored(shell, ("f.txt.1",)))
+
+
+class DrainWhileOpeningTests(unittest.TestCase):
+    """
+    A drain (C{SIGTERM}) whose grace ends while a transfer command still
+    waits for the shell to open its file cuts it as it cuts a running
+    transfer: the command's C{426}, then C{421}.
+    """
+
+    def test_graceOver(self):
+        """
+        C{RETR} waiting for a slow C{openForReading} when the grace is
+        over: C{426}, C{421}, the session closed and the drain done; the
+        file, once open, is closed.
+        """
+        shell = SlowShell({"/f.txt": b"x" * 100}, ["openForReading"])
+        protocol, transport = loggedIn(shell)
+        self.addCleanup(protocol.connectionLost, None)
+        protocol.dataReceived(b"EPSV\r\nRETR f.txt\r\n")
+        clock = protocol.factory.reactor
+        drained = Drain(protocol.factory, 30, clock).drain()
+        clock.advance(30)
+        self.assertEqual(replyCodes(transport), ["229", "426", "421"])
+        self.assertTrue(transport.disconnecting)
+        protocol.connectionLost(None)
+        self.successResultOf(drained)
+        self.assertEqual(openedLate(self, shell),
+                         ["close"])

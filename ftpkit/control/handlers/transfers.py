@@ -204,9 +204,13 @@ class TransferCommands:
 
     def abortTransfer(self):
         """
-        Abort the running transfer, if any (the session is going away).
+        Abort the running transfer, if any, or the wait for what its
+        command opens (L{whileOpening}): the session is going away (a
+        drain's grace is over); the command replies C{426}.
         """
-        if self.transfer is not None:
+        if self.opening is not None:
+            self.opening.abort()
+        elif self.transfer is not None:
             self.transfer.abort()
 
     def _takeOffset(self):
