@@ -11,8 +11,8 @@ import ftplib
 
 
 def ftplibLogin(testCase, port, user="alice", password="secret", *,
-             host="127.0.0.1", timeout=30, client=None, binary=False,
-             protect=False):
+                host="127.0.0.1", timeout=30, client=None, protect=False,
+                binary=False):
     """
     Connect and log in with ftplib.
 
@@ -31,8 +31,8 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     @param client: an unconnected ftplib client to use (an
         C{ftplib.FTP_TLS}, which secures the control connection before
         logging in, or a subclass); a plain C{ftplib.FTP} if omitted.
-    @param binary: send C{TYPE I} after logging in.
     @param protect: call C{prot_p} after logging in (FTPS clients only).
+    @param binary: send C{TYPE I} after logging in (and C{prot_p}).
     @return: the logged-in client.
     @rtype: L{ftplib.FTP}
     """
@@ -40,8 +40,8 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     testCase.addCleanup(ftp.close)
     ftp.connect(host, port, timeout=timeout)
     ftp.login(user, password)
-    if binary:
-        ftp.voidcmd("TYPE I")
     if protect:
         ftp.prot_p()
+    if binary:
+        ftp.voidcmd("TYPE I")
     return ftp

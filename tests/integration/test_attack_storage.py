@@ -24,6 +24,7 @@ from ftpkit.shells.permissions import (
     diskUsage,
 )
 from tests.floods import uploadUntilCut
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_hardening import hardClose, waitFor
 from tests.scratch import scratchDirectory
 from tests.uploadsinprogress import largestUpload
@@ -88,14 +89,10 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
 
         @return: C{(bytes sent, final reply)}.
         """
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=30)
-        try:
-            ftp.login("alice", "secret")
-            ftp.voidcmd("TYPE I")
-            return uploadUntilCut(ftp, command, FLOOD)
-        finally:
-            ftp.close()
+        ftp = ftplibLogin(self, self.server.port, binary=True)
+        result = uploadUntilCut(ftp, command, FLOOD)
+        ftp.close()
+        return result
 
     def leftovers(self):
         return sorted(os.listdir(self.root))
@@ -132,18 +129,14 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
         payload = os.urandom(QUOTA - 1)
 
         def upload():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                data = ftp.transfercmd("STOR fits.bin")
-                data.sendall(payload)
-                data.shutdown(socket.SHUT_WR)
-                data.close()
-                return ftp.voidresp()
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            data = ftp.transfercmd("STOR fits.bin")
+            data.sendall(payload)
+            data.shutdown(socket.SHUT_WR)
+            data.close()
+            final = ftp.voidresp()
+            ftp.close()
+            return final
 
         final = yield self.inThread(upload)
         self.assertTrue(final.startswith("226"), final)
@@ -160,25 +153,20 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
         def cutUploads():
             results = []
             for number in range(5):
-                ftp = ftplib.FTP()
-                ftp.connect("127.0.0.1", self.server.port, timeout=30)
+                ftp = ftplibLogin(self, self.server.port, binary=True)
+                data = ftp.transfercmd(f"STOR cut{number}.bin")
                 try:
-                    ftp.login("alice", "secret")
-                    ftp.voidcmd("TYPE I")
-                    data = ftp.transfercmd(f"STOR cut{number}.bin")
-                    try:
-                        data.sendall(b"c" * PART)
-                    except OSError:
-                        pass
-                    # All of it arrived, or the quota ended the upload.
-                    waitUntil(lambda: self.uploading() in (PART, None), 10)
-                    hardClose(data)
-                    try:
-                        results.append(ftp.voidresp()[:3])
-                    except ftplib.Error as e:
-                        results.append(str(e)[:3])
-                finally:
-                    ftp.close()
+                    data.sendall(b"c" * PART)
+                except OSError:
+                    pass
+                # All of it arrived, or the quota ended the upload.
+                waitUntil(lambda: self.uploading() in (PART, None), 10)
+                hardClose(data)
+                try:
+                    results.append(ftp.voidresp()[:3])
+                except ftplib.Error as e:
+                    results.append(str(e)[:3])
+                ftp.close()
             return results
 
         results = yield self.inThread(cutUploads)

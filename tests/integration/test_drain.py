@@ -12,6 +12,7 @@ import socket
 
 from twisted.trial import unittest
 
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate, readToEnd
@@ -134,12 +135,9 @@ class DrainTests(unittest.TestCase):
         certificate = makeCertificate(directory)[2]
         server = self.start("--shutdown-grace", "60", "--tls-cert",
                             certificate, *extra)
-        up = ftplib.FTP_TLS(context=clientContext(), timeout=30)
-        up.connect("127.0.0.1", server.port)
-        up.login("alice", "pw")
-        up.prot_p()
-        self.addCleanup(up.close)
-        up.voidcmd("TYPE I")
+        up = ftplibLogin(self, server.port, "alice", "pw", protect=True,
+                         binary=True,
+                         client=ftplib.FTP_TLS(context=clientContext()))
         upData = up.transfercmd("STOR new")
         self.addCleanup(upData.close)
         upData.sendall(self.data[:PART])
@@ -164,10 +162,8 @@ class DrainTests(unittest.TestCase):
         directory = scratchDirectory(self)
         certificate = makeCertificate(directory)[2]
         server = self.start("--tls-cert", certificate)
-        idle = ftplib.FTP_TLS(context=clientContext(), timeout=30)
-        idle.connect("127.0.0.1", server.port)
-        self.addCleanup(idle.close)
-        idle.login("alice", "pw")
+        idle = ftplibLogin(self, server.port, "alice", "pw",
+                           client=ftplib.FTP_TLS(context=clientContext()))
         server.signal(signal.SIGTERM)
         self.assertEqual(idle.getline()[:4], "421 ")
         self.assertEqual(idle.sock.recv(100), b"")

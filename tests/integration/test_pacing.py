@@ -22,6 +22,7 @@ from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.tap import Options
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.testing import CollectingConsumer
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -230,17 +231,14 @@ class PacedTransferTests(LoopbackServerMixin, unittest.TestCase):
 
     def session(self, function, binary=True, passive=True):
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.set_pasv(passive)
-                ftp.voidcmd("TYPE I" if binary else "TYPE A")
-                started = time.monotonic()
-                function(ftp)
-                return time.monotonic() - started
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port)
+            ftp.set_pasv(passive)
+            ftp.voidcmd("TYPE I" if binary else "TYPE A")
+            started = time.monotonic()
+            function(ftp)
+            elapsed = time.monotonic() - started
+            ftp.quit()
+            return elapsed
         return self.inThread(run)
 
     def assertRate(self, elapsed, size=SIZE, rate=RATE):
@@ -314,13 +312,9 @@ class PacedTransferTests(LoopbackServerMixin, unittest.TestCase):
         ends = []
 
         def fetch():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.retrbinary("RETR half.bin", lambda data: None)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port)
+            ftp.retrbinary("RETR half.bin", lambda data: None)
+            ftp.quit()
             ends.append(time.monotonic())
 
         def both():
@@ -375,16 +369,13 @@ class UserRatesTests(LoopbackServerMixin, unittest.TestCase):
             anonymous=False)
 
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            try:
-                ftp.login("alice", "pw")
-                received = []
-                started = time.monotonic()
-                ftp.retrbinary("RETR f.bin", received.append)
-                return time.monotonic() - started, b"".join(received)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
+            received = []
+            started = time.monotonic()
+            ftp.retrbinary("RETR f.bin", received.append)
+            elapsed = time.monotonic() - started
+            ftp.quit()
+            return elapsed, b"".join(received)
         elapsed, received = await self.inThread(run)
         self.assertEqual(received, payload)
         assertPaced(self, SIZE / elapsed, RATE)
@@ -405,25 +396,22 @@ class UploadSizeTests(LoopbackServerMixin, unittest.TestCase):
 
     def store(self, name, size, passive=True):
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            ftp = ftplibLogin(self, self.server.port)
+            ftp.set_pasv(passive)
+            data = io.BytesIO(b"x" * size)
             try:
-                ftp.login("alice", "secret")
-                ftp.set_pasv(passive)
-                data = io.BytesIO(b"x" * size)
                 try:
-                    try:
-                        return ftp.storbinary("STOR " + name, data)
-                    except ftplib.error_perm:
-                        raise
-                    except OSError:
-                        # The reset reached ftplib while it was still
-                        # sending: the reply is still to be read.
-                        return ftp.getresp()
-                except ftplib.error_perm as e:
-                    return str(e)
-            finally:
-                ftp.close()
+                    reply = ftp.storbinary("STOR " + name, data)
+                except ftplib.error_perm:
+                    raise
+                except OSError:
+                    # The reset reached ftplib while it was still
+                    # sending: the reply is still to be read.
+                    reply = ftp.getresp()
+            except ftplib.error_perm as e:
+                reply = str(e)
+            ftp.close()
+            return reply
         return self.inThread(run)
 
     async def test_withinLimit(self):

@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.auth import pgadmin
 from ftpkit.auth.pgusers import COLUMN_NAMES, entryFromRow
 from ftpkit.auth.users import UsersFileError, hashPassword
+from tests.ftpclient import ftplibLogin
 from tests.pgserver import PostgresServer, binaries
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
@@ -179,16 +180,6 @@ class AdminTests(PostgresTestCase):
         self.assertTrue(err.startswith("pgadmin: "), err)
 
 
-def login(port, user, password):
-    """
-    @return: a logged-in C{ftplib.FTP}.
-    """
-    ftp = ftplib.FTP()
-    ftp.connect("127.0.0.1", port, timeout=30)
-    ftp.login(user, password)
-    return ftp
-
-
 class ServerTests(PostgresTestCase):
     """
     C{python -m ftpkit --auth pg:DSN --realm pg:DSN}: users as in a users
@@ -211,20 +202,20 @@ class ServerTests(PostgresTestCase):
         root = scratchDirectory(self)
         first, second = self.startServer(root), self.startServer(root)
         self.addUser("dave", "secret", "--permissions", "list,read,write")
-        ftp = login(first.port, "dave", "secret")
+        ftp = ftplibLogin(self, first.port, "dave", "secret")
         ftp.storbinary("STOR shared.txt", io.BytesIO(b"from one"))
         ftp.quit()
-        ftp = login(second.port, "dave", "secret")
+        ftp = ftplibLogin(self, second.port, "dave", "secret")
         self.assertEqual(ftp.nlst(), ["shared.txt"])
         got = io.BytesIO()
         ftp.retrbinary("RETR shared.txt", got.write)
         self.assertEqual(got.getvalue(), b"from one")
         ftp.quit()
-        self.assertRaises(ftplib.error_perm, login, second.port, "dave",
-                          "wrong")
+        self.assertRaises(ftplib.error_perm, ftplibLogin, self,
+                          second.port, "dave", "wrong")
         self.admin("remove", "dave")
-        self.assertRaises(ftplib.error_perm, login, first.port, "dave",
-                          "secret")
+        self.assertRaises(ftplib.error_perm, ftplibLogin, self,
+                          first.port, "dave", "secret")
 
     def test_quotaAndReadOnly(self):
         """
@@ -235,14 +226,14 @@ class ServerTests(PostgresTestCase):
         server = self.startServer(root)
         self.addUser("erin", "pw", "--permissions", "list,read,write",
                      "--quota", "100")
-        ftp = login(server.port, "erin", "pw")
+        ftp = ftplibLogin(self, server.port, "erin", "pw")
         ftp.storbinary("STOR a", io.BytesIO(b"x" * 60))
         with self.assertRaises(ftplib.error_perm) as caught:
             ftp.storbinary("STOR b", io.BytesIO(b"x" * 60))
         self.assertTrue(str(caught.exception).startswith("552"))
         ftp.quit()
         self.admin("set", "erin", "--read-only")
-        ftp = login(server.port, "erin", "pw")
+        ftp = ftplibLogin(self, server.port, "erin", "pw")
         with self.assertRaises(ftplib.error_perm) as caught:
             ftp.storbinary("STOR c", io.BytesIO(b"x"))
         self.assertTrue(str(caught.exception).startswith("550"))
@@ -329,7 +320,7 @@ class OlderTableTests(PostgresTestCase):
         server = ServerProcess(self, ["--root", root, "--auth", f"pg:{dsn}",
                                       "--realm", f"pg:{dsn}"])
         server.waitForGreeting()
-        ftp = login(server.port, "gus", "pw")
+        ftp = ftplibLogin(self, server.port, "gus", "pw")
         for name in "abc":
             ftp.storbinary("STOR " + name, io.BytesIO(b"x"))
         ftp.quit()
@@ -342,7 +333,7 @@ class OlderTableTests(PostgresTestCase):
         self.assertEqual(self.admin("init", dsn=dsn)[0], 0)
         self.assertEqual(self.admin("set", "gus", "--quota-files", "3",
                                     dsn=dsn)[:2], (0, "changed gus\n"))
-        ftp = login(server.port, "gus", "pw")
+        ftp = ftplibLogin(self, server.port, "gus", "pw")
         with self.assertRaises(ftplib.error_perm) as caught:
             ftp.storbinary("STOR d", io.BytesIO(b"x"))
         self.assertTrue(str(caught.exception).startswith("552"))
@@ -383,7 +374,7 @@ class DatabaseDownTests(unittest.TestCase):
             "--root", root, "--auth", f"pg:{postgres.dsn}",
             "--realm", f"pg:{postgres.dsn}"])
         server.waitForGreeting()
-        ftp = login(server.port, "frank", "pw")
+        ftp = ftplibLogin(self, server.port, "frank", "pw")
         postgres.stop()
         stopped.append(True)
         got = io.BytesIO()

@@ -13,6 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -34,9 +35,7 @@ class RestPastEndTests(LoopbackServerMixin, unittest.TestCase):
                                   users={"alice": "pw"}, anonymous=False)
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login("alice", "pw")
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
             replies = []
             for name, rest in [("f.bin", 10**12), ("new.bin", 3),
                                ("f.bin", 5)]:
@@ -74,8 +73,7 @@ class RestPastEndTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(replies[1:], [("226", b""), ("226", b"45"),
                                            "200"])
 
-    @staticmethod
-    def _retrieve(port):
+    def _retrieve(self, port):
         """
         Upload C{f.bin}, then download it after C{REST} past its end, at
         its end and within it.
@@ -83,9 +81,7 @@ class RestPastEndTests(LoopbackServerMixin, unittest.TestCase):
         @return: the replies (the 554's text; the final code and the
             bytes of each download; NOOP's code).
         """
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", port, timeout=30)
-        ftp.login("alice", "pw")
+        ftp = ftplibLogin(self, port, "alice", "pw")
         ftp.storbinary("STOR f.bin", io.BytesIO(b"12345"))
         replies = []
         for rest in (6, 5, 3):

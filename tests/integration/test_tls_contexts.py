@@ -13,6 +13,7 @@ from twisted.internet import reactor, task
 from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
+from tests.ftpclient import ftplibLogin
 from tests.tlssupport import FTPSTestsMixin, ReusingFTPTLS, clientContext
 
 
@@ -74,35 +75,30 @@ class RecycledContextTests(FTPSTestsMixin, unittest.TestCase):
         context.minimum_version = context.maximum_version = version
 
         def first():
-            ftp = ReusingFTPTLS(context=context)
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            try:
-                ftp.login("alice", "secret")
-                session = ftp.sock.session
-                # A clean TLS close (close_notify both ways) keeps the
-                # session in the server's cache: OpenSSL drops those of
-                # connections cut short.
-                ftp.sock = ftp.sock.unwrap()
-                return session
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=ReusingFTPTLS(context=context))
+            session = ftp.sock.session
+            # A clean TLS close (close_notify both ways) keeps the
+            # session in the server's cache: OpenSSL drops those of
+            # connections cut short.
+            ftp.sock = ftp.sock.unwrap()
+            ftp.close()
+            return session
 
         def second(earlier):
-            ftp = ReusingFTPTLS(context=context)
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=ReusingFTPTLS(context=context),
+                              protect=True)
+            own = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", own.write)
+            ftp.reuseFrom = types.SimpleNamespace(session=earlier)
+            failure = None
             try:
-                ftp.login("alice", "secret")
-                ftp.prot_p()
-                own = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", own.write)
-                ftp.reuseFrom = types.SimpleNamespace(session=earlier)
-                try:
-                    ftp.retrbinary("RETR big.bin", lambda data: None)
-                except (ftplib.Error, ssl.SSLError, OSError) as e:
-                    return own.getvalue(), str(e), ftp.reused
-                return own.getvalue(), None, ftp.reused
-            finally:
-                ftp.close()
+                ftp.retrbinary("RETR big.bin", lambda data: None)
+            except (ftplib.Error, ssl.SSLError, OSError) as e:
+                failure = str(e)
+            ftp.close()
+            return own.getvalue(), failure, ftp.reused
 
         earlier = await self.inThread(first)
         kept = await self.keptContext()

@@ -17,6 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.control.tls import implicitListener, makeContextFactory, tlsConfigFields
 from ftpkit.deploy.service import makeService
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.tlssupport import (
     Certificates,
@@ -125,19 +126,16 @@ class ImplicitServiceTests(Certificates, unittest.TestCase):
         def client():
             context = clientContext()
             context.maximum_version = ssl.TLSVersion.TLSv1_3
-            ftp = ImplicitFTPTLS(context=context)
-            ftp.connect("127.0.0.1", port, timeout=20)
+            ftp = ftplibLogin(self, port, timeout=20, protect=True,
+                              client=ImplicitFTPTLS(context=context))
+            out = io.BytesIO()
+            ftp.retrbinary("RETR f.bin", out.write)
+            result = ftp.sock.version(), out.getvalue()
             try:
-                ftp.login("alice", "secret")
-                ftp.prot_p()
-                out = io.BytesIO()
-                ftp.retrbinary("RETR f.bin", out.write)
-                return ftp.sock.version(), out.getvalue()
-            finally:
-                try:
-                    ftp.quit()
-                except (OSError, ftplib.Error):
-                    ftp.close()
+                ftp.quit()
+            except (OSError, ftplib.Error):
+                ftp.close()
+            return result
 
         from twisted.internet import threads
         return threads.deferToThread(client)
@@ -195,11 +193,9 @@ class ImplicitWorkersTests(Certificates, unittest.TestCase):
         for index in range(4):
             # Open together: the acceptor hands each to the least busy
             # worker, so both workers get two.
-            ftp = ImplicitFTPTLS(context=clientContext())
-            ftp.connect("127.0.0.1", port, timeout=30)
+            ftp = ftplibLogin(self, port, protect=True,
+                              client=ImplicitFTPTLS(context=clientContext()))
             sessions.append(ftp)
-            ftp.login("alice", "secret")
-            ftp.prot_p()
             name = "f%d.bin" % index
             ftp.storbinary("STOR " + name, io.BytesIO(data))
             out = io.BytesIO()
@@ -209,9 +205,8 @@ class ImplicitWorkersTests(Certificates, unittest.TestCase):
             ftp.quit()
         workers = set(re.findall(r"\[worker (\d+)\] login from", server.log()))
         self.assertEqual(len(workers), 2, server.log())
-        explicit = ftplib.FTP_TLS(context=clientContext())
-        explicit.connect("127.0.0.1", server.port, timeout=30)
-        explicit.login("alice", "secret")
+        explicit = ftplibLogin(
+            self, server.port, client=ftplib.FTP_TLS(context=clientContext()))
         self.assertIsInstance(explicit.sock, ssl.SSLSocket)
         self.assertEqual(sorted(explicit.nlst()),
                          ["f0.bin", "f1.bin", "f2.bin", "f3.bin"])

@@ -19,6 +19,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_clients import LFTP
 from tests.serverprocess import ServerProcess
 from tests.uploadsinprogress import largestUpload
@@ -279,17 +280,12 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
         await self.waitForPartial(b"big.bin")
 
         def resume():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                kept = ftp.size("big.bin")
-                ftp.storbinary("STOR big.bin", io.BytesIO(payload[kept:]),
-                               rest=kept)
-                return kept
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            kept = ftp.size("big.bin")
+            ftp.storbinary("STOR big.bin", io.BytesIO(payload[kept:]),
+                           rest=kept)
+            ftp.quit()
+            return kept
         kept = await self.inThread(resume)
         self.assertGreater(kept, 0)
         self.assertEqual(_read(self.path(b"big.bin")), payload)
@@ -330,14 +326,10 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
             while (largestUpload(self.root) is not None
                    and time.monotonic() < deadline):
                 time.sleep(0.02)
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                return ftp.size("up.bin")
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            size = ftp.size("up.bin")
+            ftp.quit()
+            return size
         size = await self.inThread(kept)
         self.assertGreater(size, 0)
         self.assertLess(size, len(payload))
@@ -369,31 +361,27 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
                     uploads.TEMPORARY_PREFIX.decode() + "t.new.bin.tmp"]
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            ftp = ftplibLogin(self, self.server.port, binary=True)
             answers = []
+            for name in reserved:
+                for verb in ("STOR", "RETR", "SIZE", "DELE", "RNFR", "MKD"):
+                    command = "%s %s" % (verb, name)
+                    try:
+                        if verb == "STOR":
+                            ftp.storbinary(command, io.BytesIO(b"EVIL"))
+                        elif verb == "RETR":
+                            ftp.retrbinary(command, lambda data: None)
+                        else:
+                            ftp.sendcmd(command)
+                        answers.append("ok " + command)
+                    except ftplib.error_perm as e:
+                        answers.append(str(e)[:3])
             try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                for name in reserved:
-                    for verb in ("STOR", "RETR", "SIZE", "DELE", "RNFR",
-                                 "MKD"):
-                        command = "%s %s" % (verb, name)
-                        try:
-                            if verb == "STOR":
-                                ftp.storbinary(command, io.BytesIO(b"EVIL"))
-                            elif verb == "RETR":
-                                ftp.retrbinary(command, lambda data: None)
-                            else:
-                                ftp.sendcmd(command)
-                            answers.append("ok " + command)
-                        except ftplib.error_perm as e:
-                            answers.append(str(e)[:3])
-                return answers, ftp.sendcmd("SIZE new.bin")[:3]
+                size = ftp.sendcmd("SIZE new.bin")[:3]
             except ftplib.error_perm as e:
-                return answers, str(e)[:3]
-            finally:
-                ftp.quit()
+                size = str(e)[:3]
+            ftp.quit()
+            return answers, size
 
         answers, size = await self.inThread(client)
         self.assertEqual(answers, ["553"] * len(answers))

@@ -21,6 +21,7 @@ from ftpkit.auth.users import (
 )
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_users import (
     ALICE_HASH,
     GOOD,
@@ -51,9 +52,7 @@ class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
             ' "write"]\nquota = 1000\n', {"alice": "pw"})
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login("alice", "pw")
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
             replies = []
             for name, size in [("new.txt", 500), ("old.txt", 1100),
                                ("old.txt", 900)]:
@@ -95,9 +94,7 @@ class FileQuotaServerTests(LoopbackServerMixin, unittest.TestCase):
             {"alice": "pw"})
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login("alice", "pw")
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
             replies = []
 
             def attempt(command, *args):
@@ -151,15 +148,13 @@ class SiteChmodServerTests(LoopbackServerMixin, unittest.TestCase):
             {"alice": "pw", "bob": "pw"})
 
         def client(user):
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=30)
-            ftp.login(user, "pw")
+            ftp = ftplibLogin(self, server.port, user, "pw")
             try:
-                return ftp.sendcmd("SITE CHMOD 600 f.txt")[:3]
+                code = ftp.sendcmd("SITE CHMOD 600 f.txt")[:3]
             except ftplib.Error as e:
-                return str(e)[:3]
-            finally:
-                ftp.quit()
+                code = str(e)[:3]
+            ftp.quit()
+            return code
 
         self.assertEqual((yield self.inThread(client, "alice")), "200")
         self.assertEqual((yield self.inThread(client, "bob")), "550")

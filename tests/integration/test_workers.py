@@ -22,6 +22,7 @@ from ftpkit.deploy.workers import (
     listeningSocket,
     parseListenAddress,
 )
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.tlssupport import hasIPv6
 
@@ -98,9 +99,7 @@ class ListeningSocketTests(unittest.SynchronousTestCase):
             "--listen", "tcp6:%d" % port], twistd=True)
         server.waitForLog(" ready\n", 2)
         for host in ("127.0.0.1", "::1"):
-            ftp = ftplib.FTP()
-            ftp.connect(host, port, timeout=30)
-            ftp.login()
+            ftp = ftplibLogin(self, port, "anonymous", "anonymous@", host=host)
             self.assertEqual(ftp.nlst(), [])
             ftp.quit()
 
@@ -159,10 +158,7 @@ class WorkersIntegrationTests(unittest.TestCase):
         self.process.stderr.close()
 
     def login(self):
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.port, timeout=10)
-        ftp.login("alice", "secret")
-        return ftp
+        return ftplibLogin(self, self.port, timeout=10)
 
     def test_sessionsAcrossWorkers(self):
         """
