@@ -8,6 +8,7 @@ runs its client with C{deferToThread}).
 """
 
 import ftplib
+import weakref
 
 
 def ftplibLogin(testCase, port, user="alice", password="secret", *,
@@ -16,10 +17,13 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     """
     Connect and log in with ftplib.
 
-    The client's C{close} is a cleanup of C{testCase}, made before the
+    Closing the client is a cleanup of C{testCase}, made before the
     connection is tried, so a failed test or login leaves no connection
     open; closing an ftplib client again is harmless, so a test may still
-    C{quit} or C{close} it at the moment it means to.
+    C{quit} or C{close} it at the moment it means to. The cleanup holds
+    the client weakly: one the test lets go of is closed when it is
+    collected, as an ftplib client is (a test dropping a client whose
+    socket it closed itself means the end of the connection).
 
     @param testCase: the running test (for C{addCleanup}).
     @type testCase: L{twisted.trial.unittest.TestCase}
@@ -37,7 +41,7 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     @rtype: L{ftplib.FTP}
     """
     ftp = ftplib.FTP() if client is None else client
-    testCase.addCleanup(ftp.close)
+    testCase.addCleanup(_closeIfAlive, weakref.ref(ftp))
     ftp.connect(host, port, timeout=timeout)
     ftp.login(user, password)
     if protect:
@@ -45,3 +49,15 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     if binary:
         ftp.voidcmd("TYPE I")
     return ftp
+
+
+def _closeIfAlive(reference):
+    """
+    Close an ftplib client unless it was collected already.
+
+    @param reference: a weak reference to the client.
+    @type reference: L{weakref.ref}
+    """
+    ftp = reference()
+    if ftp is not None:
+        ftp.close()
