@@ -24,6 +24,7 @@ from ftpkit.shells.permissions import (
     diskUsage,
 )
 from tests.floods import uploadUntilCut
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
@@ -86,17 +87,12 @@ class QuotaCutTests(FTPSTestsMixin, unittest.TestCase):
 
         @return: C{(bytes sent, final reply)}.
         """
-        ftp = (ftplib.FTP_TLS(context=clientContext()) if tls
-               else ftplib.FTP())
-        ftp.connect("127.0.0.1", self.server.port, timeout=30)
-        try:
-            ftp.login("alice", "secret")
-            if tls:
-                ftp.prot_p()
-            ftp.voidcmd("TYPE I")
-            return uploadUntilCut(ftp, command, FLOOD)
-        finally:
-            ftp.close()
+        client = ftplib.FTP_TLS(context=clientContext()) if tls else None
+        ftp = ftplibLogin(self, self.server.port, client=client, protect=tls,
+                          binary=True)
+        result = uploadUntilCut(ftp, command, FLOOD)
+        ftp.close()
+        return result
 
     @defer.inlineCallbacks
     def test_tlsStorCut(self):

@@ -44,6 +44,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.quotas import diskUsage
 from tests.floods import uploadUntilCut
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_users import startUsersServer
 from tests.tlssupport import FTPSTestsMixin
 
@@ -91,11 +92,7 @@ class StalledDownloadTests(LoopbackServerMixin, unittest.TestCase):
         return self.realm.shell.bytesHeld
 
     def _session(self):
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=30)
-        ftp.login("alice", "secret")
-        ftp.voidcmd("TYPE I")
-        return ftp
+        return ftplibLogin(self, self.server.port, binary=True)
 
     def _stalledDownload(self, ftp):
         """
@@ -273,30 +270,26 @@ class ShrunkDownloadTests(LoopbackServerMixin, unittest.TestCase):
         had.
         """
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            port = int(ftp.sendcmd("EPSV").split("|")[3])
+            data = socket.socket()
+            data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            data.connect(("127.0.0.1", port))
+            ftp.sendcmd("RETR big.bin")
+            received = len(data.recv(4096))
+            os.truncate(self.path, 1 << 20)
+            while True:
+                chunk = data.recv(1 << 20)
+                if not chunk:
+                    break
+                received += len(chunk)
+            data.close()
             try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                port = int(ftp.sendcmd("EPSV").split("|")[3])
-                data = socket.socket()
-                data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                data.connect(("127.0.0.1", port))
-                ftp.sendcmd("RETR big.bin")
-                received = len(data.recv(4096))
-                os.truncate(self.path, 1 << 20)
-                while True:
-                    chunk = data.recv(1 << 20)
-                    if not chunk:
-                        break
-                    received += len(chunk)
-                data.close()
-                try:
-                    return received, ftp.voidresp()
-                except ftplib.Error as e:
-                    return received, str(e)
-            finally:
-                ftp.close()
+                reply = ftp.voidresp()
+            except ftplib.Error as e:
+                reply = str(e)
+            ftp.close()
+            return received, reply
 
         received, reply = yield self.inThread(client)
         self.assertLess(received, SPARSE)

@@ -3,7 +3,6 @@ Data connections over real loopback sockets: strangers racing the client
 for a passive port after its transfer command.
 """
 
-import ftplib
 import os
 import socket
 
@@ -14,6 +13,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data.passive import PassiveListener
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_hardening import (
     captureWarnings,
     pasvAddress,
@@ -73,11 +73,7 @@ class LateThiefTests(LoopbackServerMixin, unittest.TestCase):
             ServerConfig(loginFailureDelay=0, dataTimeout=20))
 
     def login(self):
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=10)
-        ftp.login("alice", "secret")
-        ftp.voidcmd("TYPE I")
-        return ftp
+        return ftplibLogin(self, self.server.port, timeout=10, binary=True)
 
     @defer.inlineCallbacks
     def transferPastThief(self, passive, command, move, thief=True):
@@ -96,7 +92,6 @@ class LateThiefTests(LoopbackServerMixin, unittest.TestCase):
         """
         def start():
             ftp = self.login()
-            self.addCleanup(ftp.close)
             host, port = passive(ftp)
             ftp.putcmd(command)
             return ftp, host, port
@@ -226,41 +221,35 @@ class AbortClosesInOrderTests(LoopbackServerMixin, unittest.TestCase):
         @return: how the data connection ended (C{"eof"} or the error's
             name) and the two replies' codes.
         """
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=10)
-        try:
-            ftp.login("alice", "secret")
-            ftp.voidcmd("TYPE " + kind)
-            if passive:
-                host, port = epsvAddress(ftp)
-                data = socket.create_connection((host, port), timeout=10)
-                ftp.putcmd("RETR big.bin")
-            else:
-                listening = socket.socket()
-                listening.bind(("127.0.0.1", 0))
-                listening.listen(1)
-                ftp.voidcmd("EPRT |1|127.0.0.1|%d|"
-                            % listening.getsockname()[1])
-                ftp.putcmd("RETR big.bin")
-                data, _ = listening.accept()
-                listening.close()
-                data.settimeout(10)
-            with data:
-                preliminary = ftp.getmultiline()
-                data.recv(65536)
-                ftp.putcmd("ABOR")
-                try:
-                    while data.recv(1 << 20):
-                        pass
-                    ended = "eof"
-                except OSError as e:
-                    ended = type(e).__name__
-            first = ftp.getmultiline()
-            second = (ftp.getmultiline() if first.startswith("426")
-                      else first)
-            return ended, preliminary[:3], first[:3], second[:3]
-        finally:
-            ftp.close()
+        ftp = ftplibLogin(self, self.server.port, timeout=10)
+        ftp.voidcmd("TYPE " + kind)
+        if passive:
+            host, port = epsvAddress(ftp)
+            data = socket.create_connection((host, port), timeout=10)
+            ftp.putcmd("RETR big.bin")
+        else:
+            listening = socket.socket()
+            listening.bind(("127.0.0.1", 0))
+            listening.listen(1)
+            ftp.voidcmd("EPRT |1|127.0.0.1|%d|" % listening.getsockname()[1])
+            ftp.putcmd("RETR big.bin")
+            data, _ = listening.accept()
+            listening.close()
+            data.settimeout(10)
+        with data:
+            preliminary = ftp.getmultiline()
+            data.recv(65536)
+            ftp.putcmd("ABOR")
+            try:
+                while data.recv(1 << 20):
+                    pass
+                ended = "eof"
+            except OSError as e:
+                ended = type(e).__name__
+        first = ftp.getmultiline()
+        second = ftp.getmultiline() if first.startswith("426") else first
+        ftp.close()
+        return ended, preliminary[:3], first[:3], second[:3]
 
     @defer.inlineCallbacks
     def check(self, kind, passive=True):

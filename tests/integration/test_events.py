@@ -17,6 +17,7 @@ from ftpkit.control.handlers.reporting import pathArgument
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import FIELDS, EventLog, logFields
+from tests.ftpclient import ftplibLogin
 from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
 from tests.scratch import scratchDirectory
 
@@ -328,19 +329,15 @@ class TransferEventTests(LoopbackServerMixin, unittest.TestCase):
         loggedOut = self.loggedOut()
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=10)
+            ftp = ftplibLogin(self, self.server.port, timeout=10)
+            ftp.storbinary("STOR up.bin", io.BytesIO(b"u" * 1000))
+            ftp.retrbinary("RETR hello.txt", lambda data: None)
+            ftp.nlst()
             try:
-                ftp.login("alice", "secret")
-                ftp.storbinary("STOR up.bin", io.BytesIO(b"u" * 1000))
-                ftp.retrbinary("RETR hello.txt", lambda data: None)
-                ftp.nlst()
-                try:
-                    ftp.retrbinary("RETR missing", lambda data: None)
-                except ftplib.error_perm:
-                    pass
-            finally:
-                ftp.quit()
+                ftp.retrbinary("RETR missing", lambda data: None)
+            except ftplib.error_perm:
+                pass
+            ftp.quit()
 
         yield self.inThread(client)
         logout = yield loggedOut
@@ -371,25 +368,21 @@ class TransferEventTests(LoopbackServerMixin, unittest.TestCase):
         loggedOut = self.loggedOut()
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=10)
-            try:
-                ftp.login("alice", "secret")
-                ftp.voidcmd("TYPE I")
-                data = ftp.transfercmd("RETR big.bin")
-                received = len(data.recv(65536))
-                ftp.putcmd("STAT")
-                status = ftp.getmultiline()
-                while True:
-                    chunk = data.recv(1024 * 1024)
-                    if not chunk:
-                        break
-                    received += len(chunk)
-                data.close()
-                ftp.voidresp()
-                return status, received
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, timeout=10,
+                              binary=True)
+            data = ftp.transfercmd("RETR big.bin")
+            received = len(data.recv(65536))
+            ftp.putcmd("STAT")
+            status = ftp.getmultiline()
+            while True:
+                chunk = data.recv(1024 * 1024)
+                if not chunk:
+                    break
+                received += len(chunk)
+            data.close()
+            ftp.voidresp()
+            ftp.quit()
+            return status, received
 
         status, received = yield self.inThread(client)
         self.assertTrue(status.startswith("21"), status)

@@ -14,6 +14,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_hardening import retrOver
 from tests.scratch import scratchDirectory
 
@@ -30,22 +31,14 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
         self.server = self.startServer(FilesystemRealm(self.root))
 
     def connect(self, user="alice", password="secret"):
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=10)
-        try:
-            ftp.login(user, password)
-        except BaseException:
-            ftp.close()
-            raise
-        return ftp
+        return ftplibLogin(self, self.server.port, user, password, timeout=10)
 
     def test_loginAndPwd(self):
         def client():
             ftp = self.connect()
-            try:
-                return ftp.pwd()
-            finally:
-                ftp.quit()
+            result = ftp.pwd()
+            ftp.quit()
+            return result
         return self.inThread(client).addCallback(self.assertEqual, "/")
 
     def test_badPassword(self):
@@ -69,14 +62,13 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.storbinary("STOR big.bin", io.BytesIO(payload))
-                out = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", out.write)
-                size = ftp.size("big.bin")
-                return out.getvalue(), size
-            finally:
-                ftp.quit()
+            ftp.storbinary("STOR big.bin", io.BytesIO(payload))
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
+            size = ftp.size("big.bin")
+            result = out.getvalue(), size
+            ftp.quit()
+            return result
 
         def check(result):
             data, size = result
@@ -103,11 +95,10 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.voidcmd("TYPE I")
-                return fetch(ftp, "large.bin"), fetch(ftp, "hello.txt")
-            finally:
-                ftp.quit()
+            ftp.voidcmd("TYPE I")
+            result = fetch(ftp, "large.bin"), fetch(ftp, "hello.txt")
+            ftp.quit()
+            return result
 
         def check(result):
             large, small = result
@@ -122,19 +113,18 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
         """
         def client():
             ftp = self.connect()
-            try:
-                ftp.voidcmd("TYPE I")
-                host, port = ftp.makepasv()
-                ftp.putcmd("RETR hello.txt")
-                time.sleep(0.2)
-                with socket.create_connection((host, port), timeout=10) as data:
-                    preliminary = ftp.getresp()
-                    received = b""
-                    while chunk := data.recv(65536):
-                        received += chunk
-                return preliminary[:3], received, ftp.voidresp()[:3]
-            finally:
-                ftp.quit()
+            ftp.voidcmd("TYPE I")
+            host, port = ftp.makepasv()
+            ftp.putcmd("RETR hello.txt")
+            time.sleep(0.2)
+            with socket.create_connection((host, port), timeout=10) as data:
+                preliminary = ftp.getresp()
+                received = b""
+                while chunk := data.recv(65536):
+                    received += chunk
+            result = preliminary[:3], received, ftp.voidresp()[:3]
+            ftp.quit()
+            return result
 
         return self.inThread(client).addCallback(
             self.assertEqual, ("150", b"hello\nworld\n", "226"))
@@ -143,13 +133,11 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
         def client():
             ftp = self.connect()
             ftp.set_pasv(False)
-            try:
-                out = io.BytesIO()
-                ftp.retrbinary("RETR hello.txt", out.write)
-                ftp.storbinary("STOR up.txt", io.BytesIO(b"active\n"))
-                return out.getvalue()
-            finally:
-                ftp.quit()
+            out = io.BytesIO()
+            ftp.retrbinary("RETR hello.txt", out.write)
+            ftp.storbinary("STOR up.txt", io.BytesIO(b"active\n"))
+            ftp.quit()
+            return out.getvalue()
 
         def check(data):
             self.assertEqual(data, b"hello\nworld\n")
@@ -160,23 +148,22 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
     def test_asciiMode(self):
         def client():
             ftp = self.connect()
-            try:
-                lines = []
-                ftp.retrlines("RETR hello.txt", lines.append)
-                raw = io.BytesIO()
-                ftp.sendcmd("TYPE A")
-                conn = ftp.transfercmd("RETR hello.txt")
-                while True:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    raw.write(chunk)
-                conn.close()
-                ftp.voidresp()
-                ftp.storlines("STOR lines.txt", io.BytesIO(b"a\r\nb\r\n"))
-                return lines, raw.getvalue()
-            finally:
-                ftp.quit()
+            lines = []
+            ftp.retrlines("RETR hello.txt", lines.append)
+            raw = io.BytesIO()
+            ftp.sendcmd("TYPE A")
+            conn = ftp.transfercmd("RETR hello.txt")
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                raw.write(chunk)
+            conn.close()
+            ftp.voidresp()
+            ftp.storlines("STOR lines.txt", io.BytesIO(b"a\r\nb\r\n"))
+            result = lines, raw.getvalue()
+            ftp.quit()
+            return result
 
         def check(result):
             lines, raw = result
@@ -189,15 +176,13 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
     def test_listAndNames(self):
         def client():
             ftp = self.connect()
-            try:
-                ftp.mkd("sub")
-                lines = []
-                ftp.retrlines("LIST", lines.append)
-                names = ftp.nlst()
-                facts = dict(ftp.mlsd())
-                return lines, names, facts
-            finally:
-                ftp.quit()
+            ftp.mkd("sub")
+            lines = []
+            ftp.retrlines("LIST", lines.append)
+            names = ftp.nlst()
+            facts = dict(ftp.mlsd())
+            ftp.quit()
+            return lines, names, facts
 
         def check(result):
             lines, names, facts = result
@@ -212,21 +197,19 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
     def test_renameDeleteDirectories(self):
         def client():
             ftp = self.connect()
+            ftp.rename("hello.txt", "renamed.txt")
+            ftp.mkd("d")
+            ftp.cwd("d")
+            pwd = ftp.pwd()
+            ftp.cwd("..")
+            ftp.rmd("d")
+            ftp.delete("renamed.txt")
             try:
-                ftp.rename("hello.txt", "renamed.txt")
-                ftp.mkd("d")
-                ftp.cwd("d")
-                pwd = ftp.pwd()
-                ftp.cwd("..")
-                ftp.rmd("d")
                 ftp.delete("renamed.txt")
-                try:
-                    ftp.delete("renamed.txt")
-                except ftplib.error_perm as e:
-                    missing = str(e)
-                return pwd, missing
-            finally:
-                ftp.quit()
+            except ftplib.error_perm as e:
+                missing = str(e)
+            ftp.quit()
+            return pwd, missing
 
         def check(result):
             pwd, missing = result
@@ -238,16 +221,15 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
     def test_anonymousReadOnly(self):
         def client():
             ftp = self.connect("anonymous", "guest@example.com")
+            data = io.BytesIO()
+            ftp.retrbinary("RETR hello.txt", data.write)
             try:
-                data = io.BytesIO()
-                ftp.retrbinary("RETR hello.txt", data.write)
-                try:
-                    ftp.storbinary("STOR x.txt", io.BytesIO(b"no"))
-                except ftplib.error_perm as e:
-                    refused = str(e)
-                return data.getvalue(), refused
-            finally:
-                ftp.quit()
+                ftp.storbinary("STOR x.txt", io.BytesIO(b"no"))
+            except ftplib.error_perm as e:
+                refused = str(e)
+            result = data.getvalue(), refused
+            ftp.quit()
+            return result
 
         def check(result):
             data, refused = result

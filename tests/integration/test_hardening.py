@@ -17,6 +17,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 BIG = 32 << 20
@@ -138,10 +139,7 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         return self.server
 
     def login(self):
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=10)
-        ftp.login("alice", "secret")
-        return ftp
+        return ftplibLogin(self, self.server.port, timeout=10)
 
     def writeFile(self, name, data):
         with open(os.path.join(self.root, name), "wb") as f:
@@ -232,38 +230,34 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.login()
-            try:
-                results, ports = [], []
-                for kind in ("A", "I"):
-                    ftp.sendcmd("TYPE " + kind)
-                    host, port = pasvAddress(ftp)
-                    ports.append(port)
-                    results.append(retrOver(ftp, host, port))
-                stale = socket.create_connection((host, port), timeout=10)
-                thief = socket.socket()
-                thief.settimeout(10)
-                thief.bind(("127.0.0.2", 0))
-                thief.connect((host, port))
+            results, ports = [], []
+            for kind in ("A", "I"):
+                ftp.sendcmd("TYPE " + kind)
                 host, port = pasvAddress(ftp)
                 ports.append(port)
-                refused = []
-                for sock in (stale, thief):
-                    try:
-                        refused.append(sock.recv(10))
-                    except ConnectionResetError:
-                        refused.append(b"")
-                    sock.close()
                 results.append(retrOver(ftp, host, port))
-            finally:
-                ftp.quit()
+            stale = socket.create_connection((host, port), timeout=10)
+            thief = socket.socket()
+            thief.settimeout(10)
+            thief.bind(("127.0.0.2", 0))
+            thief.connect((host, port))
+            host, port = pasvAddress(ftp)
+            ports.append(port)
+            refused = []
+            for sock in (stale, thief):
+                try:
+                    refused.append(sock.recv(10))
+                except ConnectionResetError:
+                    refused.append(b"")
+                sock.close()
+            results.append(retrOver(ftp, host, port))
+            ftp.quit()
             ftp = self.login()
-            try:
-                ftp.sendcmd("TYPE I")
-                host, port = pasvAddress(ftp)
-                ports.append(port)
-                results.append(retrOver(ftp, host, port))
-            finally:
-                ftp.quit()
+            ftp.sendcmd("TYPE I")
+            host, port = pasvAddress(ftp)
+            ports.append(port)
+            results.append(retrOver(ftp, host, port))
+            ftp.quit()
             return results, ports, refused
 
         results, ports, refused = yield self.inThread(client)
@@ -318,18 +312,15 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
             unused = socket.create_connection((host, port), timeout=10)
             first.quit()
             unused.close()
-            second = ftplib.FTP()
-            second.connect("127.0.0.1", self.server.port, timeout=10,
-                           source_address=("127.0.0.2", 0))
-            try:
-                second.login("alice", "secret")
-                second.sendcmd("TYPE I")
-                again = pasvAddress(second)[1]
-                out = []
-                second.retrbinary("RETR hello.txt", out.append)
-                return port, again, b"".join(out)
-            finally:
-                second.quit()
+            second = ftplibLogin(
+                self, self.server.port, timeout=10,
+                client=ftplib.FTP(source_address=("127.0.0.2", 0)))
+            second.sendcmd("TYPE I")
+            again = pasvAddress(second)[1]
+            out = []
+            second.retrbinary("RETR hello.txt", out.append)
+            second.quit()
+            return port, again, b"".join(out)
 
         port, again, data = yield self.inThread(client)
         self.assertEqual((again, data), (port, b"hello\n"))
@@ -345,14 +336,13 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.login()
-            try:
-                ftp.sendcmd("TYPE I")
-                host, port = pasvAddress(ftp)
-                retrOver(ftp, host, port)
-                refused = waitUntilRefused(host, port)
-                return refused, ftp.retrbinary("RETR hello.txt", lambda data: None)
-            finally:
-                ftp.quit()
+            ftp.sendcmd("TYPE I")
+            host, port = pasvAddress(ftp)
+            retrOver(ftp, host, port)
+            refused = waitUntilRefused(host, port)
+            result = refused, ftp.retrbinary("RETR hello.txt", lambda data: None)
+            ftp.quit()
+            return result
 
         refused, final = yield self.inThread(client)
         self.assertTrue(refused)
@@ -397,14 +387,13 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.login()
-            try:
-                ftp.sendcmd("TYPE I")
-                with self.assertRaises(ftplib.error_perm) as caught:
-                    ftp.sendcmd("REST %d" % 2**63)
-                last = ftp.sendcmd("REST %d" % (2**63 - 1))
-                return str(caught.exception), last
-            finally:
-                ftp.quit()
+            ftp.sendcmd("TYPE I")
+            with self.assertRaises(ftplib.error_perm) as caught:
+                ftp.sendcmd("REST %d" % 2**63)
+            last = ftp.sendcmd("REST %d" % (2**63 - 1))
+            result = str(caught.exception), last
+            ftp.quit()
+            return result
 
         refused, last = yield self.inThread(client)
         self.assertEqual(refused[:3], "501")
@@ -420,16 +409,14 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.login()
+            host, port = pasvAddress(ftp)
+            refused = waitUntilRefused(host, port, source="127.0.0.2")
             try:
-                host, port = pasvAddress(ftp)
-                refused = waitUntilRefused(host, port, source="127.0.0.2")
-                try:
-                    answer = ftp.sendcmd("RETR hello.txt")
-                except ftplib.error_temp as e:
-                    answer = str(e)
-                return refused, answer
-            finally:
-                ftp.quit()
+                answer = ftp.sendcmd("RETR hello.txt")
+            except ftplib.error_temp as e:
+                answer = str(e)
+            ftp.quit()
+            return refused, answer
 
         refused, answer = yield self.inThread(client)
         self.assertTrue(refused)
@@ -447,18 +434,16 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.login()
+            ftp.voidcmd("TYPE I")
+            data = ftp.transfercmd("STOR keep.bin")
+            data.sendall(b"new" * 1000)
             try:
-                ftp.voidcmd("TYPE I")
-                data = ftp.transfercmd("STOR keep.bin")
-                data.sendall(b"new" * 1000)
-                try:
-                    answer = ftp.voidresp()
-                except ftplib.error_temp as e:
-                    answer = str(e)
-                data.close()
-                return answer
-            finally:
-                ftp.quit()
+                answer = ftp.voidresp()
+            except ftplib.error_temp as e:
+                answer = str(e)
+            data.close()
+            ftp.quit()
+            return answer
 
         answer = yield self.inThread(client)
         self.assertTrue(answer.startswith("426"), answer)
@@ -479,18 +464,17 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.login()
+            ftp.voidcmd("TYPE I")
+            data = ftp.transfercmd("RETR big.bin")
+            data.recv(1000)
             try:
-                ftp.voidcmd("TYPE I")
-                data = ftp.transfercmd("RETR big.bin")
-                data.recv(1000)
-                try:
-                    answer = ftp.voidresp()
-                except ftplib.error_temp as e:
-                    answer = str(e)
-                data.close()
-                return answer, ftp.sendcmd("NOOP")
-            finally:
-                ftp.quit()
+                answer = ftp.voidresp()
+            except ftplib.error_temp as e:
+                answer = str(e)
+            data.close()
+            result = answer, ftp.sendcmd("NOOP")
+            ftp.quit()
+            return result
 
         answer, noop = yield self.inThread(client)
         self.assertTrue(answer.startswith("426"), answer)
@@ -508,20 +492,19 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = self.login()
-            try:
-                ftp.voidcmd("TYPE I")
-                data = ftp.transfercmd("RETR big.bin")
-                received = []
-                while True:
-                    chunk = data.recv(1 << 20)
-                    if not chunk:
-                        break
-                    received.append(chunk)
-                    time.sleep(0.05)
-                data.close()
-                return b"".join(received), ftp.voidresp()
-            finally:
-                ftp.quit()
+            ftp.voidcmd("TYPE I")
+            data = ftp.transfercmd("RETR big.bin")
+            received = []
+            while True:
+                chunk = data.recv(1 << 20)
+                if not chunk:
+                    break
+                received.append(chunk)
+                time.sleep(0.05)
+            data.close()
+            result = b"".join(received), ftp.voidresp()
+            ftp.quit()
+            return result
 
         received, answer = yield self.inThread(client)
         self.assertTrue(answer.startswith("226"), answer)

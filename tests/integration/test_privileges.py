@@ -14,6 +14,7 @@ import signal
 from twisted.trial import unittest
 
 from ftpkit.auth.users import hashPassword
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_passwd import runCommand
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -72,11 +73,8 @@ class LazyImportTests(unittest.TestCase):
             "--tls-cert", cert, "--tls-key", key],
             twistd=True, python=["-c", _BLOCKING_TWISTD])
         server.waitForGreeting()
-        ftp = ftplib.FTP_TLS(context=clientContext())
-        ftp.connect("127.0.0.1", server.port, timeout=30)
-        ftp.auth()
-        ftp.login("alice", "pw")
-        ftp.prot_p()
+        ftp = ftplibLogin(self, server.port, "alice", "pw", protect=True,
+                          client=ftplib.FTP_TLS(context=clientContext()))
         self.exercise(ftp)
         ftp.prot_c()
         self.exercise(ftp)

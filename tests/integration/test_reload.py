@@ -15,6 +15,7 @@ import subprocess
 
 from twisted.trial import unittest
 
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate
@@ -98,12 +99,8 @@ class CertificateReloadTests(unittest.TestCase):
             server.waitForGreeting()
         old = derOf(self.oldCert)
         self.assertEqual(presentedCertificate(server.port), old)
-        session = ftplib.FTP_TLS(context=clientContext())
-        session.connect("127.0.0.1", server.port, timeout=30)
-        session.auth()
-        session.login("alice", "pw")
-        session.prot_p()
-        self.addCleanup(session.close)
+        session = ftplibLogin(self, server.port, "alice", "pw", protect=True,
+                              client=ftplib.FTP_TLS(context=clientContext()))
         self.renew()
         server.signal(signal.SIGHUP)
         server.waitForLog("reloaded the TLS certificate", hangups)

@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -48,9 +49,7 @@ class SpecialFilesTests(LoopbackServerMixin, unittest.TestCase):
         @return: a Deferred with its result.
         """
         def client():
-            with ftplib.FTP() as ftp:
-                ftp.connect("127.0.0.1", self.server.port, timeout=20)
-                ftp.login("alice", "secret")
+            with ftplibLogin(self, self.server.port, timeout=20) as ftp:
                 return work(ftp)
 
         return self.inThread(client)

@@ -4,7 +4,6 @@ sent as they come (the first batch before the shell has the last), and a
 large directory of the local disk listed whole by LIST, NLST and MLSD.
 """
 
-import ftplib
 import os
 
 from twisted.internet import task
@@ -19,6 +18,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.memory import MemoryShell
+from tests.ftpclient import ftplibLogin
 
 _INFO = FileInfo(kind=FILE, size=1, mtime=0.0, mode=0o644)
 
@@ -69,26 +69,24 @@ class Realm:
         return IFTPShell, self.shell, lambda: None
 
 
-def readData(port, command, received):
+def readData(testCase, port, command, received):
     """
     Log in as alice, send C{command} and read its data connection (in a
     thread), appending what arrives to C{received} as it arrives.
 
+    @param testCase: the running test (it closes the session).
     @return: the final reply.
     """
-    client = ftplib.FTP()
-    client.connect("127.0.0.1", port, timeout=60)
-    try:
-        client.login("alice", "secret")
-        with client.transfercmd(command) as connection:
-            while True:
-                data = connection.recv(65536)
-                if not data:
-                    break
-                received.append(data)
-        return client.voidresp()
-    finally:
-        client.close()
+    client = ftplibLogin(testCase, port, timeout=60)
+    with client.transfercmd(command) as connection:
+        while True:
+            data = connection.recv(65536)
+            if not data:
+                break
+            received.append(data)
+    reply = client.voidresp()
+    client.close()
+    return reply
 
 
 def lines(received):
@@ -133,7 +131,7 @@ class StreamedListingTests(LoopbackServerMixin, unittest.TestCase):
         listing = GatedListing()
         server = self.startServer(Realm(GatedShell(listing)))
         received = []
-        done = self.inThread(readData, server.port, "LIST", received)
+        done = self.inThread(readData, self, server.port, "LIST", received)
         yield self.waitFor(lambda: len(listing.pending) == 1, "the first ask")
         listing.pending[0].callback([("b", _INFO), ("a", _INFO)])
         yield self.waitFor(lambda: len(lines(received)) == 2, "the first batch")
@@ -170,7 +168,7 @@ class LargeDirectoryTests(LoopbackServerMixin, unittest.TestCase):
         """
         server = self.startServer(Realm(FilesystemShell(self.root)), config)
         received = []
-        return self.inThread(readData, server.port, command,
+        return self.inThread(readData, self, server.port, command,
                              received).addCallback(lambda _: lines(received))
 
     @inlineCallbacks
