@@ -3,7 +3,6 @@ Tests for L{ftpkit.shells.adapters}: random-access files turned into
 producers and consumers with backpressure.
 """
 
-import ftplib
 import io
 
 from twisted.internet.defer import Deferred, fail, succeed
@@ -33,6 +32,7 @@ from ftpkit.shells.adapters import (
 )
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import CollectingConsumer, IFTPShellConformanceMixin
+from tests.ftpclient import ftplibLogin
 
 
 @implementer(IRandomReadFile)
@@ -550,9 +550,7 @@ class RandomShellServerTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             outcome = {}
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            ftp.login("alice", "pw")
+            ftp = ftplibLogin(self, self.server.port, "alice", "pw")
             ftp.storbinary("STOR f", io.BytesIO(data))
             ftp.storbinary("APPE f", io.BytesIO(b"more"))
             ftp.storbinary("STOR g", io.BytesIO(b"0123456789"))

@@ -9,7 +9,6 @@ client's C{NOOP} waiting most of a second, and a client sending such
 commands back to back kept the whole server that busy.
 """
 
-import ftplib
 import os
 
 from twisted.internet import defer
@@ -20,6 +19,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol import globbing
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -55,17 +55,13 @@ class PatternThreadTests(LoopbackServerMixin, unittest.TestCase):
         thread, and list what it matches.
         """
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                stat = ftp.sendcmd("STAT *.txt")
-                names = ftp.nlst("*.txt")
-                lines = []
-                ftp.retrlines("LIST ?.bin", lines.append)
-                return stat, names, lines
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, self.server.port)
+            stat = ftp.sendcmd("STAT *.txt")
+            names = ftp.nlst("*.txt")
+            lines = []
+            ftp.retrlines("LIST ?.bin", lines.append)
+            ftp.close()
+            return stat, names, lines
 
         stat, names, lines = yield self.inThread(client)
         self.assertIn(" a.txt\n", stat)

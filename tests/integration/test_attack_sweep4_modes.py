@@ -12,7 +12,6 @@ bytes, which the kernel prevents for a writer without C{CAP_FSETID} but a
 server running as root has it.
 """
 
-import ftplib
 import io
 import os
 import stat
@@ -23,6 +22,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -58,18 +58,14 @@ class PrivilegeBitsTests(LoopbackServerMixin, unittest.TestCase):
         one each leave it without those bits, its other bits kept.
         """
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=30)
-            try:
-                ftp.login("alice", "secret")
-                return [
-                    ftp.storbinary("STOR replaced", io.BytesIO(b"id\n")),
-                    ftp.storbinary("APPE appended", io.BytesIO(b"id\n")),
-                    ftp.storbinary("STOR resumed", io.BytesIO(b"id\n"),
-                                   rest=10),
-                ]
-            finally:
-                ftp.close()
+            ftp = ftplibLogin(self, self.server.port)
+            replies = [
+                ftp.storbinary("STOR replaced", io.BytesIO(b"id\n")),
+                ftp.storbinary("APPE appended", io.BytesIO(b"id\n")),
+                ftp.storbinary("STOR resumed", io.BytesIO(b"id\n"), rest=10),
+            ]
+            ftp.close()
+            return replies
 
         replies = yield self.inThread(client)
         self.assertEqual([reply[:3] for reply in replies], ["226"] * 3)

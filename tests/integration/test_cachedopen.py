@@ -4,7 +4,6 @@ downloads' use of it.
 """
 
 import errno
-import ftplib
 import os
 
 from twisted.internet.defer import maybeDeferred
@@ -16,6 +15,7 @@ from ftpkit.errors import IsDirectory, NoSuchFile, PermissionDenied
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import cachedopen, filesystem
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
@@ -251,15 +251,12 @@ class ColdDownloadTests(LoopbackServerMixin, unittest.TestCase):
         server = self.startServer(FilesystemRealm(root))
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=10)
-            try:
-                ftp.login("alice", "secret")
-                out = []
-                ftp.retrbinary("RETR cold.bin", out.append)
-                return b"".join(out)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            out = []
+            ftp.retrbinary("RETR cold.bin", out.append)
+            result = b"".join(out)
+            ftp.quit()
+            return result
         self.assertEqual(await self.inThread(client), payload)
         self.assertTrue(warmed)
         self.assertEqual(warmed[0][0], 0)

@@ -5,11 +5,11 @@ on the local disk and 128 MiB each way on S3 (moto), and its peak resident
 memory stays within L{BOUND} of what it held before.
 """
 
-import ftplib
 import os
 
 from twisted.trial import unittest
 
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
@@ -96,9 +96,7 @@ class MemoryBoundTests(unittest.TestCase):
 
         @return: the number of bytes downloaded.
         """
-        client = ftplib.FTP()
-        client.connect("127.0.0.1", port, timeout=120)
-        client.login("alice", "secret")
+        client = ftplibLogin(self, port, timeout=120)
         client.storbinary("STOR big", _Zeros(size), blocksize=MiB)
         received = [0]
 

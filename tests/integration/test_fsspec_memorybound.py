@@ -14,6 +14,7 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 
 try:
     import fsspec
@@ -52,9 +53,7 @@ class MemoryBoundTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             replies = []
-            with ftplib.FTP() as ftp:
-                ftp.connect("127.0.0.1", server.port, timeout=20)
-                ftp.login("alice", "secret")
+            with ftplibLogin(self, server.port, timeout=20) as ftp:
                 for name, size in uploads:
                     try:
                         replies.append(ftp.storbinary(

@@ -6,7 +6,6 @@ OpenSSH server on loopback), C{pip install} skipped and C{twistd} run as
 a child process that ftplib then uses.
 """
 
-import ftplib
 import io
 import os
 import shlex
@@ -15,6 +14,7 @@ import sys
 
 from twisted.trial import unittest
 
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import chosenPort
@@ -98,9 +98,7 @@ class RecipeMixin:
 
         @return: C{(listing, downloaded bytes)}.
         """
-        client = ftplib.FTP()
-        client.connect("127.0.0.1", self.port, timeout=60)
-        client.login("alice", "secret")
+        client = ftplibLogin(self, self.port, timeout=60)
         data = os.urandom(9 * 1024 * 1024 + 1)
         client.storbinary("STOR report.bin", io.BytesIO(data))
         client.mkd("outgoing")

@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_clients import (
     CURL,
     LFTP,
@@ -69,10 +70,7 @@ class S3ServerMixin(LoopbackServerMixin):
         """
         @return: a logged-in L{ftplib.FTP} (blocking; call in a thread).
         """
-        client = ftplib.FTP()
-        client.connect("127.0.0.1", self.server.port, timeout=60)
-        client.login(user, password)
-        return client
+        return ftplibLogin(self, self.server.port, user, password, timeout=60)
 
     def uploadsInProgress(self):
         """

@@ -14,6 +14,7 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_clients import (
     CURL,
     LFTP,
@@ -63,10 +64,7 @@ class SFTPGatewayMixin(LoopbackServerMixin):
         """
         @return: a logged-in L{ftplib.FTP} (blocking; call in a thread).
         """
-        client = ftplib.FTP()
-        client.connect("127.0.0.1", self.server.port, timeout=60)
-        client.login("alice", "secret")
-        return client
+        return ftplibLogin(self, self.server.port, timeout=60)
 
     def runProgram(self, program, *args):
         return utils.getProcessOutputAndValue(program, list(args), env=os.environ)

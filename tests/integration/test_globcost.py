@@ -17,6 +17,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.wrappers import ShellWrapper
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 OTHERS = 300
@@ -76,9 +77,7 @@ class WildcardCostTests(LoopbackServerMixin, unittest.TestCase):
                                   users={"alice": "secret"})
 
         def client():
-            with ftplib.FTP() as ftp:
-                ftp.connect("127.0.0.1", server.port, timeout=20)
-                ftp.login("alice", "secret")
+            with ftplibLogin(self, server.port, timeout=20) as ftp:
                 results = []
                 for command in commands:
                     lines = []

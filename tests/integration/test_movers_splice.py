@@ -19,6 +19,7 @@ from ftpkit.data.movers import _splice as splicing
 from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
@@ -152,13 +153,10 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
 
     def session(self, function):
         def run():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=10)
-            try:
-                ftp.login("alice", "secret")
-                return function(ftp)
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, timeout=10)
+            result = function(ftp)
+            ftp.quit()
+            return result
         return self.inThread(run)
 
     def stored(self, name):

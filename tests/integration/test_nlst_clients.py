@@ -7,13 +7,13 @@ the files. curl's default (C{CWD sub}, then C{NLST}) still gets bare
 names.
 """
 
-import ftplib
 import os
 import shutil
 
 from twisted.internet import utils
 from twisted.trial import unittest
 
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_mget_clients import FILES, TNFTP, MgetTestMixin
 
 CURL = shutil.which("curl")
@@ -32,21 +32,18 @@ class NlstDirectoryTests(MgetTestMixin, unittest.TestCase):
         written.
         """
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            try:
-                ftp.login("alice", "secret")
-                names = ftp.nlst("sub")
-                fetched = {}
-                for name in names:
-                    chunks = []
-                    ftp.retrbinary("RETR " + name, chunks.append)
-                    fetched[name] = b"".join(chunks)
-                return (names, fetched, ftp.nlst("sub/"), ftp.nlst("/sub"),
-                        ftp.nlst("./sub"), ftp.nlst("sub/x.txt"),
-                        ftp.nlst(), ftp.nlst("."))
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, timeout=20)
+            names = ftp.nlst("sub")
+            fetched = {}
+            for name in names:
+                chunks = []
+                ftp.retrbinary("RETR " + name, chunks.append)
+                fetched[name] = b"".join(chunks)
+            result = (names, fetched, ftp.nlst("sub/"), ftp.nlst("/sub"),
+                      ftp.nlst("./sub"), ftp.nlst("sub/x.txt"),
+                      ftp.nlst(), ftp.nlst("."))
+            ftp.quit()
+            return result
 
         def check(result):
             (names, fetched, slash, absolute, dotted, oneFile, bare,
