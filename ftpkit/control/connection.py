@@ -443,10 +443,14 @@ class FTPProtocol(
             # Neither waits for the transfer it is about, but replies
             # keep the order of the commands (RFC 959): ABOR ends the
             # transfer now and replies in its turn; STAT is answered now
-            # only when no command waits before it.
+            # only when no command waits before it, and only with a
+            # status: STAT of a path before the transfer runs would be a
+            # listing, which waits its turn in the queue like any other
+            # (run at once, any number of them ran side by side).
             if verb == "ABOR":
                 self.abortOnArrival()
-            elif not self._queue:
+            elif not self._queue and (self.transfer is not None
+                                      or not argument):
                 self.runCommand(verb, argument)
                 return
         elif self._stopping:
