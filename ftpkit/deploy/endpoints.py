@@ -1,6 +1,6 @@
 """
-Reading Twisted endpoint descriptions (C{--listen} values) as data, and
-L{BareAccepting}, the listening endpoints' wrapper.
+Reading Twisted endpoint descriptions (C{--listen} and C{--metrics}
+values) as data, and L{BareAccepting}, the listening endpoints' wrapper.
 """
 
 from twisted.internet.interfaces import IStreamServerEndpoint
@@ -63,6 +63,44 @@ def withBacklog(description, backlog=LISTEN_BACKLOG):
     if len(placed) >= 3 or "backlog" in named:
         return description
     return "%s:backlog=%d" % (description, backlog)
+
+
+def parseServerEndpoint(description):
+    """
+    Parse a server endpoint description (C{--listen}, C{--metrics}) as
+    C{twistd} will once the server starts, and check what Twisted leaves
+    to the listening itself: a port number out of range was an
+    C{OverflowError} traceback from C{bind}.
+
+    @param description: e.g. C{"tcp:2121:interface=127.0.0.1"}.
+    @return: the endpoint.
+    @raise ValueError: saying why it is bad, naming it.
+    """
+    from twisted.internet import endpoints, reactor
+
+    try:
+        endpoint = endpoints.serverFromString(reactor, description)
+    except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
+        raise ValueError(f"bad endpoint {description!r}: {e}") from None
+    port = endpointPort(endpoint)
+    if port is not None and not 0 <= port <= 65535:
+        raise ValueError(f"bad endpoint {description!r}: port {port} is "
+                         "not from 0 to 65535")
+    return endpoint
+
+
+def endpointPort(endpoint):
+    """
+    @param endpoint: a parsed server endpoint.
+    @return: the port number it would listen on (through a wrapper such
+        as C{haproxy:}), or C{None} for one without a port (C{unix:}).
+    """
+    while endpoint is not None:
+        port = getattr(endpoint, "_port", None)
+        if isinstance(port, int):
+            return port
+        endpoint = getattr(endpoint, "_wrappedEndpoint", None)
+    return None
 
 
 @implementer(IStreamServerEndpoint)

@@ -12,6 +12,7 @@ from twisted.python import usage
 
 from ftpkit.control.sessionlimits import parseNetwork
 from ftpkit.control.uploadhook import UploadCommand, parseCommand
+from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.ops import events, metrics
 from ftpkit.ops.eventlog import EventLog
@@ -83,16 +84,12 @@ def writableFile(path):
 def metricsEndpoint(description):
     """
     @param description: a Twisted server endpoint string.
-    @return: C{description}, once it parses and C{prometheus_client} is
-        installed.
+    @return: C{description}, once it parses
+        (L{ftpkit.deploy.endpoints.parseServerEndpoint}) and
+        C{prometheus_client} is installed.
     @raise ValueError: saying why not.
     """
-    from twisted.internet import endpoints, reactor
-
-    try:
-        endpoints.serverFromString(reactor, description)
-    except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
-        raise ValueError(f"bad endpoint {description!r}: {e}")
+    parseServerEndpoint(description)
     metrics.checkAvailable()
     return description
 

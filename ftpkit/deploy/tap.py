@@ -23,6 +23,7 @@ from ftpkit.auth.realms import AnyOfCheckers, TextCredentialsChecker
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
+from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
     transferLimitsConfigFields,
@@ -211,20 +212,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     def opt_listen(self, description):
         """Endpoint to listen on, repeatable [default: tcp:2121]."""
-        from twisted.internet import endpoints, reactor
-
         try:
-            endpoint = endpoints.serverFromString(reactor, description)
-        except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
-            raise usage.UsageError(
-                f"--listen: bad endpoint {description!r}: {e}"
-            )
-        port = _endpointPort(endpoint)
-        if port is not None and not 0 <= port <= 65535:
-            raise usage.UsageError(
-                f"--listen: bad endpoint {description!r}: port {port} is "
-                "not from 0 to 65535"
-            )
+            parseServerEndpoint(description)
+        except ValueError as e:
+            raise usage.UsageError(f"--listen: {e}")
         self["listen"].append(description)
 
     def opt_root(self, directory):
@@ -416,16 +407,3 @@ def makeService(options):
 
     return makeService(options)
 
-
-def _endpointPort(endpoint):
-    """
-    @param endpoint: a server endpoint parsed from C{--listen}.
-    @return: the port number it would listen on (through a wrapper such
-        as C{haproxy:}), or C{None} for one without a port (C{unix:}).
-    """
-    while endpoint is not None:
-        port = getattr(endpoint, "_port", None)
-        if isinstance(port, int):
-            return port
-        endpoint = getattr(endpoint, "_wrappedEndpoint", None)
-    return None

@@ -122,6 +122,20 @@ class OptionTests(MetricsTestCase):
                                               "'nosuch:1'"), str(error))
         self.assertNotIn("\n", str(error))
 
+    def test_portOutOfRange(self):
+        """
+        A port no socket can have is a usage error naming C{--metrics}, as
+        it is for C{--listen}; it was an C{OverflowError} traceback from
+        C{bind} once the server started.
+        """
+        for description in ["tcp:99999", "tcp6:-1", "tcp:65536"]:
+            error = self.assertRaises(usage.UsageError,
+                                      Options().parseOptions,
+                                      ["--metrics", description])
+            self.assertEqual(
+                str(error), f"--metrics: bad endpoint {description!r}: port "
+                f"{description.split(':')[1]} is not from 0 to 65535")
+
     def test_config(self):
         options = Options()
         options.parseOptions(["--metrics", "tcp:9102:interface=127.0.0.1"])
