@@ -79,6 +79,12 @@ class XferLog:
     file. Each line is one C{write} to a file opened C{O_APPEND}, so the
     worker processes of C{--workers} can share it; a file renamed away
     (by logrotate, say) is noticed and a new one started.
+
+    A write the file system cuts short (its disk full) leaves part of a
+    line: the next line written to that file starts on a new line, so that
+    readers see one broken line rather than two joined.
+
+    @ivar _cut: whether the file ends in part of a line this process wrote.
     """
 
     log = Logger()
@@ -90,12 +96,14 @@ class XferLog:
         """
         self.path = path
         self._fd = None
+        self._cut = False
         self._open()
 
     def _open(self):
         self._fd = os.open(self.path,
                            os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         self._inode = os.fstat(self._fd).st_ino
+        self._cut = False
 
     def _reopenIfMoved(self):
         try:
@@ -110,13 +118,22 @@ class XferLog:
         """
         @param event: a L{events.TRANSFER} event to log.
         """
+        line = formatLine(event).encode("utf-8", "surrogateescape")
         try:
             self._reopenIfMoved()
-            os.write(self._fd, formatLine(event).encode(
-                "utf-8", "surrogateescape"))
+            ending = b"\n" if self._cut else b""
+            written = os.write(self._fd, ending + line)
         except OSError as e:
             self.log.error("cannot write the transfer log {path}: {error}",
                            path=self.path, error=e)
+            return
+        written -= len(ending)
+        self._cut = written < 0 or 0 < written < len(line)
+        if written < len(line):
+            self.log.error("cannot write the transfer log {path}: "
+                           "{written} of a line's {size} bytes written "
+                           "(disk full?)", path=self.path,
+                           written=max(written, 0), size=len(line))
 
     def subscribeTo(self, hub):
         """

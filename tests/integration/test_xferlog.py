@@ -8,12 +8,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 from twisted.trial import unittest
 
 from ftpkit.ops import events
 from ftpkit.ops.xferlog import XferLog, formatLine, formatTime
+from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
@@ -111,6 +113,67 @@ class XferLogFileTests(unittest.TestCase):
             self.assertIn("/one", f.read())
         with open(path) as f:
             self.assertIn("/two", f.read())
+
+
+_CUT_SHORT = """
+import resource, signal, sys, time
+from ftpkit.ops import events
+from twisted.logger import formatEvent, globalLogPublisher
+from ftpkit.ops.xferlog import XferLog
+
+globalLogPublisher.addObserver(
+    lambda event: print(formatEvent(event), file=sys.stderr))
+
+def transfer(path):
+    return events.Event(events.TRANSFER, peer="10.0.0.1", time=time.time(),
+                        user="alice", command="RETR", path=path, code=226,
+                        bytes=1000, seconds=2.4)
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+xferlog = XferLog(sys.argv[1])
+xferlog(transfer("/one"))
+# The file may grow by half a line more: the next write is cut short,
+# and the one after fails, as on a disk that filled up.
+size = len(open(sys.argv[1], "rb").read())
+resource.setrlimit(resource.RLIMIT_FSIZE,
+                   (size * 3 // 2, resource.RLIM_INFINITY))
+xferlog(transfer("/two"))
+xferlog(transfer("/three"))
+resource.setrlimit(resource.RLIMIT_FSIZE,
+                   (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+xferlog(transfer("/four"))
+"""
+
+
+class XferLogFullTests(unittest.TestCase):
+    """
+    L{XferLog} on a file the file system stops growing (a full disk; here
+    C{RLIMIT_FSIZE}, in a process of its own).
+    """
+
+    def test_cutLineEnds(self):
+        """
+        A line cut short by a full disk is logged as an error, and the line
+        written once there is room again starts on a line of its own
+        instead of being joined to the broken one.
+        """
+        path = self.mktemp()
+        done = subprocess.run(
+            [sys.executable, "-c", _CUT_SHORT, path], capture_output=True,
+            text=True, timeout=60,
+            env=dict(os.environ, PYTHONPATH=_SOURCE))
+        self.assertEqual(done.returncode, 0, done.stderr)
+        errors = done.stderr.splitlines()
+        self.assertEqual(len(errors), 2, errors)
+        self.assertIn("bytes written (disk full?)", errors[0])
+        self.assertIn("File too large", errors[1])
+        with open(path) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), 3, lines)
+        self.assertEqual(lines[0].split()[8], "/one")
+        self.assertLess(len(lines[1].split()), 18)
+        self.assertEqual(lines[2].split()[8], "/four")
+        self.assertEqual(len(lines[2].split()), 18)
 
 
 class FtpstatsTests(unittest.TestCase):
