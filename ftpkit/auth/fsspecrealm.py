@@ -31,12 +31,13 @@ from zope.interface import implementer
 
 from ftpkit.auth.realms import (
     checkAvatarInterfaces,
+    homeUnavailable,
     isAnonymous,
     isSafeUserName,
     noLogout,
     wrapForUser,
 )
-from ftpkit.errors import FTPError
+from ftpkit.errors import FTPError, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
@@ -124,7 +125,8 @@ class FsspecRealm:
                        kind=result.type.__name__,
                        why=_oneLine(result.getErrorMessage()))
             for waiter in waiters:
-                waiter.errback(error.UnauthorizedLogin("storage unavailable"))
+                waiter.errback(ServiceUnavailable(
+                    "Storage unavailable, try again later"))
             return
         self.fs = result
         self._backend = backendFor(result)
@@ -251,8 +253,9 @@ class FsspecRealm:
         @param mind: unused.
         @param interfaces: must include L{IFTPShell}.
         @return: a Deferred firing with C{(IFTPShell, shell, logout)};
-            failing with L{error.UnauthorizedLogin} for an unknown user, a
-            home that cannot be made, or a store that cannot be reached.
+            failing with L{error.UnauthorizedLogin} for an unknown user,
+            with L{ServiceUnavailable} for a home that cannot be made
+            (L{homeUnavailable}) or a store that cannot be reached.
         """
         checkAvatarInterfaces(interfaces)
         home, entry = self.homeOf(avatarId)
@@ -262,7 +265,7 @@ class FsspecRealm:
         except FTPError as e:
             _log.error("cannot make the home /{home} of {user}: {why}",
                        home="/".join(home), user=str(avatarId), why=e.message)
-            raise error.UnauthorizedLogin("home directory unavailable") from None
+            raise homeUnavailable() from None
         shell = self.shellAt(home)
         if self.maxBytes is not None:
             shell = self._bounded(shell, home)

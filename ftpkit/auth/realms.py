@@ -30,7 +30,11 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.auth import quicklogin
-from ftpkit.errors import FTPError, UnsupportedAvatarInterface
+from ftpkit.errors import (
+    FTPError,
+    ServiceUnavailable,
+    UnsupportedAvatarInterface,
+)
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.shells.filesystem import FilesystemShell
@@ -280,6 +284,21 @@ def _textAvatarId(avatarId):
         raise error.UnauthorizedLogin("user name is not UTF-8")
 
 
+def homeUnavailable():
+    """
+    What a realm raises when the home of a user whose password was right
+    cannot be made or used (the served directory gone, a file in its
+    place, a store that does not answer): the server's failure, not the
+    user's. Refusing the login instead told the user the password was
+    wrong, counted a failed login (the delay, the closing after
+    C{--max-login-attempts}) and logged a C{failed login} line, on which
+    fail2ban bans the address.
+
+    @return: a L{ServiceUnavailable} (C{421}, and the connection closed).
+    """
+    return ServiceUnavailable("Home directory unavailable, try again later")
+
+
 KEPT_SHELLS = 1024
 """Most shells a L{FilesystemRealm} keeps (one per home directory)."""
 
@@ -325,7 +344,9 @@ class FilesystemRealm:
         @param avatarId: a C{str} user name or C{checkers.ANONYMOUS}.
         @return: an absolute path.
         @raise error.UnauthorizedLogin: for a user name that is not a safe
-            directory name, or a home that cannot be made.
+            directory name.
+        @raise ServiceUnavailable: for a home that cannot be made (see
+            L{homeUnavailable}).
         """
         if isAnonymous(avatarId) or not self._homePerUser:
             return self.root
@@ -344,11 +365,11 @@ class FilesystemRealm:
                 "cannot create home {home} for {user}: {why}",
                 home=home, user=name, why=e.strerror,
             )
-            raise error.UnauthorizedLogin("home directory unavailable")
+            raise homeUnavailable()
         if not os.path.isdir(home):
             _log.error("home {home} of {user} is not a directory",
                        home=home, user=name)
-            raise error.UnauthorizedLogin("home directory unavailable")
+            raise homeUnavailable()
         return home
 
     def requestAvatar(self, avatarId, mind, *interfaces):

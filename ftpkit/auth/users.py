@@ -31,6 +31,7 @@ from ftpkit.auth.passwordhash import (
 )
 from ftpkit.auth.realms import (
     checkAvatarInterfaces,
+    homeUnavailable,
     isAnonymous,
     noLogout,
     wrapForUser,
@@ -309,7 +310,8 @@ class UsersRealm:
 
         @param entry: a L{UserEntry}.
         @return: its absolute path.
-        @raise error.UnauthorizedLogin: when it cannot be made.
+        @raise ftpkit.errors.ServiceUnavailable: when it cannot be made
+            (L{homeUnavailable}).
         """
         home = os.path.normpath(os.path.join(self.root, entry.home))
         try:
@@ -317,7 +319,7 @@ class UsersRealm:
         except OSError as e:
             _log.error("cannot create home {home} of {user}: {why}",
                        home=home, user=entry.name, why=e.strerror)
-            raise error.UnauthorizedLogin("home directory unavailable")
+            raise homeUnavailable() from None
         return home
 
     def usageOf(self, home):

@@ -21,7 +21,7 @@ from ftpkit.auth.users import (
     parseUsers,
     verifyPassword,
 )
-from ftpkit.errors import PermissionDenied, QuotaExceeded
+from ftpkit.errors import PermissionDenied, QuotaExceeded, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.testing import readFile, writeFile
 from tests.scratch import scratchDirectory
@@ -420,6 +420,15 @@ class RealmTests(unittest.TestCase):
         writeText(self.path, GOOD)
         self.assertRaises(error.UnauthorizedLogin, self.realm.requestAvatar,
                           checkers.ANONYMOUS, None, IFTPShell)
+
+    def test_homeUnavailable(self):
+        """
+        A home that cannot be made (a file in its place) ends the login
+        with L{ServiceUnavailable}, not as a wrong password would.
+        """
+        writeText(os.path.join(self.root, "alice"), "")
+        self.assertRaises(ServiceUnavailable, self.realm.requestAvatar,
+                          "alice", None, IFTPShell)
 
     def test_unknownUser(self):
         """

@@ -3,12 +3,24 @@ The delay after a failed C{PASS} follows the client address's recent
 failures, not only the connection's.
 """
 
+import os
+
+from twisted.cred import checkers, portal
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
 from ftpkit.control.loginfailures import FORGET_AFTER, HOLD_AFTER
-from tests.protocol.test_server import connect, makeFactory, replyCodes
+from ftpkit.server import FTPFactory
+from tests.protocol.test_server import (
+    captureLogs,
+    connect,
+    makeFactory,
+    replyCodes,
+)
+from tests.scratch import scratchDirectory
 
 
 class ReconnectingGuesserTests(unittest.TestCase):
@@ -237,3 +249,40 @@ class DelayNotIdleTests(unittest.TestCase):
         for _ in range(4):
             clock.advance(0.5)
         self.assertEqual(replyCodes(transport)[-1], "421")
+
+
+class HomeUnavailableTests(unittest.TestCase):
+    """
+    A right password whose home the realm cannot make (the served
+    directory gone) is the server's failure, not a failed login.
+    """
+
+    def test_notAFailedLogin(self):
+        """
+        The client gets C{421} at once and is closed; no C{login-failed}
+        event is published (its log line is what fail2ban bans on) and
+        nothing is counted against the address. It was C{530 Login
+        incorrect}, after the failure delay.
+        """
+        root = scratchDirectory(self)
+        realm = FilesystemRealm(root, homePerUser=True)
+        os.rmdir(root)
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        clock = MemoryReactorClock()
+        factory = FTPFactory(portal.Portal(realm, [passwords]),
+                             ServerConfig(loginFailureDelay=1.0), clock)
+        logged = captureLogs(self)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(replyCodes(transport), ["220", "331", "421"])
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(
+            [event.get("ftpkit_event") for event in logged
+             if event.get("ftpkit_event") is not None], [])
+        self.assertTrue(any("cannot create home" in event.get("log_format", "")
+                            for event in logged))
+        other, otherTransport = connect(factory)
+        other.dataReceived(b"USER bob\r\nPASS wrong\r\n")
+        clock.advance(1.0)
+        self.assertEqual(replyCodes(otherTransport), ["220", "331", "530"])

@@ -11,6 +11,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy import tap
+from ftpkit.errors import ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 
 try:
@@ -109,8 +110,10 @@ class RealmTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_storageUnavailable(self):
         """
-        A store that cannot be opened refuses the login with a log line
-        that gives no option away; the next login tries again.
+        A store that cannot be opened ends the login with
+        L{ServiceUnavailable} (C{421}: the server's failure, not a wrong
+        password counted against the client) and a log line that gives no
+        option away; the next login tries again.
         """
         attempts = []
 
@@ -123,7 +126,7 @@ class RealmTests(unittest.TestCase):
         realm = FsspecRealm(makeFilesystem, "")
         with capturedLogs() as events:
             yield self.assertFailure(self.login(realm, "alice"),
-                                     error.UnauthorizedLogin)
+                                     ServiceUnavailable)
         self.assertTrue(any("cannot open the storage" in e.get("log_format", "")
                             for e in events))
         yield self.login(realm, "alice")

@@ -258,12 +258,13 @@ class FilesystemRealmTests(WriteRulesMixin, unittest.TestCase):
 
     def test_homeIsFile(self):
         """
-        A file where the home should be refuses the login.
+        A file where the home should be ends the login with
+        L{ServiceUnavailable}: the server's failure, not a wrong password.
         """
         with open(os.path.join(self.root, "alice"), "wb"):
             pass
         self.assertRaises(
-            error.UnauthorizedLogin,
+            ServiceUnavailable,
             self.makeRealm(homePerUser=True).requestAvatar,
             "alice", None, IFTPShell,
         )
