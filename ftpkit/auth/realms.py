@@ -345,10 +345,14 @@ class FilesystemRealm:
         @return: an absolute path.
         @raise error.UnauthorizedLogin: for a user name that is not a safe
             directory name.
-        @raise ServiceUnavailable: for a home that cannot be made (see
-            L{homeUnavailable}).
+        @raise ServiceUnavailable: for a home that cannot be made, or a
+            root that is gone (see L{homeUnavailable}).
         """
         if isAnonymous(avatarId) or not self._homePerUser:
+            if not os.path.isdir(self.root):
+                _log.error("the served directory {root} is missing",
+                           root=self.root)
+                raise homeUnavailable()
             return self.root
         name = _textAvatarId(avatarId)
         if not isSafeUserName(name):

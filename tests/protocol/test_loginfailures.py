@@ -257,32 +257,60 @@ class HomeUnavailableTests(unittest.TestCase):
     directory gone) is the server's failure, not a failed login.
     """
 
-    def test_notAFailedLogin(self):
+    def login(self, homePerUser):
         """
-        The client gets C{421} at once and is closed; no C{login-failed}
-        event is published (its log line is what fail2ban bans on) and
-        nothing is counted against the address. It was C{530 Login
-        incorrect}, after the failure delay.
+        Log C{alice} in, with the right password, to a realm whose root
+        was removed.
+
+        @param homePerUser: whether the realm gives her a home of her own.
+        @return: C{(transport, logged)}: the session's transport and the
+            log events since the login began.
         """
         root = scratchDirectory(self)
-        realm = FilesystemRealm(root, homePerUser=True)
+        realm = FilesystemRealm(root, homePerUser=homePerUser)
         os.rmdir(root)
         passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
         passwords.addUser(b"alice", b"secret")
-        clock = MemoryReactorClock()
-        factory = FTPFactory(portal.Portal(realm, [passwords]),
-                             ServerConfig(loginFailureDelay=1.0), clock)
+        self.clock = MemoryReactorClock()
+        self.factory = FTPFactory(portal.Portal(realm, [passwords]),
+                                  ServerConfig(loginFailureDelay=1.0),
+                                  self.clock)
         logged = captureLogs(self)
-        protocol, transport = connect(factory)
+        protocol, transport = connect(self.factory)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        return transport, logged
+
+    def assertNotFailed(self, transport, logged, why):
+        """
+        The client got C{421} at once and is closed; no C{login-failed}
+        event was published (its log line is what fail2ban bans on), the
+        error C{why} was logged, and nothing was counted against the
+        address: another client from it waits only the first delay.
+        """
         self.assertEqual(replyCodes(transport), ["220", "331", "421"])
         self.assertTrue(transport.disconnecting)
         self.assertEqual(
             [event.get("ftpkit_event") for event in logged
              if event.get("ftpkit_event") is not None], [])
-        self.assertTrue(any("cannot create home" in event.get("log_format", "")
+        self.assertTrue(any(why in event.get("log_format", "")
                             for event in logged))
-        other, otherTransport = connect(factory)
+        other, otherTransport = connect(self.factory)
         other.dataReceived(b"USER bob\r\nPASS wrong\r\n")
-        clock.advance(1.0)
+        self.clock.advance(1.0)
         self.assertEqual(replyCodes(otherTransport), ["220", "331", "530"])
+
+    def test_notAFailedLogin(self):
+        """
+        A home of her own that cannot be made. It was C{530 Login
+        incorrect}, after the failure delay.
+        """
+        self.assertNotFailed(*self.login(homePerUser=True),
+                             "cannot create home")
+
+    def test_rootGone(self):
+        """
+        The shared root itself gone: the log says so. The login succeeded
+        and every command got C{550}, each logged as if the client erred.
+        """
+        self.assertNotFailed(*self.login(homePerUser=False),
+                             "served directory {root} is missing")
