@@ -21,6 +21,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.loopback import LoopbackServer, LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 _PEM = serialization.Encoding.PEM
@@ -212,14 +213,8 @@ class FTPSTestsMixin(Certificates, LoopbackServerMixin):
         Log in as alice over TLS with ftplib (blocking: call in a thread).
         """
         cls = ImplicitFTPTLS if implicit else ftplib.FTP_TLS
-        ftp = cls(context=context or clientContext())
-        try:
-            ftp.connect(host, self.server.port, timeout=20)
-            ftp.login("alice", "secret")
-        except BaseException:
-            ftp.close()
-            raise
-        return ftp
+        return ftplibLogin(self, self.server.port, host=host, timeout=20,
+                           client=cls(context=context or clientContext()))
 
     def readFile(self, name):
         with open(os.path.join(self.root, name), "rb") as f:

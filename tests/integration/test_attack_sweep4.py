@@ -10,7 +10,6 @@ commit, a cut upload kept over a large partial upload, and an open
 removing a large stale partial upload, now run in a disk thread.
 """
 
-import ftplib
 import io
 import os
 import time
@@ -23,6 +22,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import shortcalls, uploads
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.uploadsinprogress import uploadSizes
 
@@ -91,14 +91,11 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         @param action: called with the logged-in C{ftplib.FTP}.
         @return: what C{action} returns.
         """
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=30)
-        try:
-            ftp.login("alice", "secret")
-            ftp.voidcmd("TYPE " + mode)
-            return action(ftp)
-        finally:
-            ftp.close()
+        ftp = ftplibLogin(self, self.server.port)
+        ftp.voidcmd("TYPE " + mode)
+        result = action(ftp)
+        ftp.close()
+        return result
 
     def upload(self, mode, command="STOR"):
         """

@@ -4,7 +4,6 @@ through the C{systemd:} endpoint, as systemd starts it (the listening
 socket as descriptor 3, C{LISTEN_PID}, C{LISTEN_FDS} and C{LISTEN_FDNAMES} set).
 """
 
-import ftplib
 import io
 import os
 import signal
@@ -14,6 +13,7 @@ import sys
 
 from twisted.trial import unittest
 
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT
@@ -55,9 +55,7 @@ class SocketActivationTests(unittest.TestCase):
         self.addCleanup(server.wait, TIMEOUT)
         self.addCleanup(lambda: server.poll() is None and server.kill())
         listener.close()
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", port, timeout=TIMEOUT)
-        ftp.login("alice", "pw")
+        ftp = ftplibLogin(self, port, "alice", "pw", timeout=TIMEOUT)
         ftp.storbinary("STOR f", io.BytesIO(b"activated"))
         server.send_signal(signal.SIGHUP)
         self.assertEqual(ftp.nlst(), ["f"])

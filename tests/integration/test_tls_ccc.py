@@ -41,13 +41,12 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                feat = ftp.sendcmd("FEAT").splitlines()
-                refusal = _code(ftp.sendcmd, "CCC")
-                return feat, refusal, isinstance(ftp.sock, ssl.SSLSocket), \
-                    ftp.pwd()
-            finally:
-                ftp.quit()
+            feat = ftp.sendcmd("FEAT").splitlines()
+            refusal = _code(ftp.sendcmd, "CCC")
+            result = (feat, refusal, isinstance(ftp.sock, ssl.SSLSocket),
+                      ftp.pwd())
+            ftp.quit()
+            return result
 
         def check(result):
             feat, refusal, secure, cwd = result
@@ -67,21 +66,20 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                feat = ftp.sendcmd("FEAT").splitlines()
-                ftp.prot_p()
-                cleared = ftp.ccc()[:3]
-                plain = ftp.sock.version() is None  # no TLS session left
-                cwd = ftp.pwd()
-                out = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", out.write)
-                ftp.storbinary("STOR after-ccc.bin", io.BytesIO(b"x" * 1000))
-                again = _code(ftp.sendcmd, "CCC")
-                prot = _code(ftp.sendcmd, "PROT C")
-                return (feat, cleared, plain, cwd, out.getvalue(), again,
-                        prot)
-            finally:
-                ftp.quit()
+            feat = ftp.sendcmd("FEAT").splitlines()
+            ftp.prot_p()
+            cleared = ftp.ccc()[:3]
+            plain = ftp.sock.version() is None  # no TLS session left
+            cwd = ftp.pwd()
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
+            ftp.storbinary("STOR after-ccc.bin", io.BytesIO(b"x" * 1000))
+            again = _code(ftp.sendcmd, "CCC")
+            prot = _code(ftp.sendcmd, "PROT C")
+            result = (feat, cleared, plain, cwd, out.getvalue(), again,
+                      prot)
+            ftp.quit()
+            return result
 
         def check(result):
             feat, cleared, plain, cwd, data, again, prot = result
@@ -117,10 +115,9 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect(implicit=True)
-            try:
-                return _code(ftp.sendcmd, "CCC"), ftp.pwd()
-            finally:
-                ftp.quit()
+            result = _code(ftp.sendcmd, "CCC"), ftp.pwd()
+            ftp.quit()
+            return result
         return self.inThread(client).addCallback(self.assertEqual,
                                                  ("534", "/"))
 

@@ -14,6 +14,7 @@ from twisted.internet import defer, reactor, utils
 from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
+from tests.ftpclient import ftplibLogin
 from tests.tlssupport import (
     FTPSTestsMixin,
     ReusingFTPTLS,
@@ -49,12 +50,11 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.prot_p()
-                self.assertIsInstance(ftp.sock, ssl.SSLSocket)
-                return self.roundTrip(ftp, "pasv.bin")
-            finally:
-                ftp.quit()
+            ftp.prot_p()
+            self.assertIsInstance(ftp.sock, ssl.SSLSocket)
+            result = self.roundTrip(ftp, "pasv.bin")
+            ftp.quit()
+            return result
         return self.inThread(client).addCallback(self.checkRoundTrip)
 
     def test_extendedPassive(self):
@@ -62,12 +62,11 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.prot_p()
-                ftp.af = socket.AF_INET6  # ftplib then uses EPSV
-                return self.roundTrip(ftp, "epsv.bin")
-            finally:
-                ftp.quit()
+            ftp.prot_p()
+            ftp.af = socket.AF_INET6  # ftplib then uses EPSV
+            result = self.roundTrip(ftp, "epsv.bin")
+            ftp.quit()
+            return result
         return self.inThread(client).addCallback(self.checkRoundTrip)
 
     def test_active(self):
@@ -75,12 +74,11 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.prot_p()
-                ftp.set_pasv(False)
-                return self.roundTrip(ftp, "active.bin")
-            finally:
-                ftp.quit()
+            ftp.prot_p()
+            ftp.set_pasv(False)
+            result = self.roundTrip(ftp, "active.bin")
+            ftp.quit()
+            return result
         return self.inThread(client).addCallback(self.checkRoundTrip)
 
     def test_ipv6(self):
@@ -90,14 +88,12 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect("::1")
-            try:
-                ftp.prot_p()
-                passive = self.roundTrip(ftp, "v6.bin")
-                ftp.set_pasv(False)
-                active = self.roundTrip(ftp, "v6active.bin")
-                return passive, active
-            finally:
-                ftp.quit()
+            ftp.prot_p()
+            passive = self.roundTrip(ftp, "v6.bin")
+            ftp.set_pasv(False)
+            active = self.roundTrip(ftp, "v6active.bin")
+            ftp.quit()
+            return passive, active
 
         def check(result):
             for each in result:
@@ -117,14 +113,13 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect(context=context)
-            try:
-                ftp.prot_p()
-                version = ftp.sock.version()
-                ftp.storbinary("STOR large.bin", io.BytesIO(payload),
-                               blocksize=256 * 1024)
-                return version, self.readFile("large.bin")
-            finally:
-                ftp.quit()
+            ftp.prot_p()
+            version = ftp.sock.version()
+            ftp.storbinary("STOR large.bin", io.BytesIO(payload),
+                           blocksize=256 * 1024)
+            result = version, self.readFile("large.bin")
+            ftp.quit()
+            return result
 
         def check(result):
             version, stored = result
@@ -168,12 +163,11 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                out = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", out.write)
-                return out.getvalue()
-            finally:
-                ftp.quit()
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
+            result = out.getvalue()
+            ftp.quit()
+            return result
         return self.inThread(client).addCallback(self.assertEqual,
                                                  self.payload)
 
@@ -315,16 +309,15 @@ class RequiredTLSTests(FTPSTestsMixin, unittest.TestCase):
         def client():
             ftp = self.connect()
             try:
-                try:
-                    ftp.retrbinary("RETR big.bin", lambda data: None)
-                except ftplib.error_perm as e:
-                    refused = str(e)
-                ftp.prot_p()
-                out = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", out.write)
-                return refused, out.getvalue()
-            finally:
-                ftp.quit()
+                ftp.retrbinary("RETR big.bin", lambda data: None)
+            except ftplib.error_perm as e:
+                refused = str(e)
+            ftp.prot_p()
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
+            result = refused, out.getvalue()
+            ftp.quit()
+            return result
 
         def check(result):
             refused, data = result
@@ -336,18 +329,16 @@ class RequiredTLSTests(FTPSTestsMixin, unittest.TestCase):
         self.serve(tlsRequired=True, tlsRequiredForAnonymous=False)
 
         def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            ftp = ftplibLogin(self, self.server.port, "anonymous",
+                              "guest@example.com", timeout=20)
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
             try:
-                ftp.login("anonymous", "guest@example.com")
-                out = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", out.write)
-                try:
-                    ftp.login("alice", "secret")
-                except ftplib.error_perm as e:
-                    return out.getvalue(), str(e)
-            finally:
-                ftp.close()
+                ftp.login("alice", "secret")
+            except ftplib.error_perm as e:
+                refusal = str(e)
+            ftp.close()
+            return out.getvalue(), refusal
 
         def check(result):
             data, refusal = result
@@ -427,13 +418,11 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.prot_p()
-                garbage = attempt(ftp, b"GET / HTTP/1.0\r\n\r\n" * 10)
-                silent = attempt(ftp, b"")
-                return garbage, silent
-            finally:
-                ftp.close()
+            ftp.prot_p()
+            garbage = attempt(ftp, b"GET / HTTP/1.0\r\n\r\n" * 10)
+            silent = attempt(ftp, b"")
+            ftp.close()
+            return garbage, silent
 
         def check(results):
             for reply, received, final in results:
@@ -453,24 +442,23 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
+            ftp.prot_p()
+            got = io.BytesIO()
             try:
-                ftp.prot_p()
-                got = io.BytesIO()
-                try:
-                    ftp.retrbinary("RETR big.bin", got.write)
-                    failure = None
-                except (ftplib.Error, ssl.SSLError, OSError) as e:
-                    failure = str(e)
-                # The 4xx ending the transfer may still be unread.
-                ftp.sock.settimeout(20)
-                try:
-                    noop = ftp.sendcmd("NOOP")
-                except ftplib.error_temp as e:
-                    failure = str(e)
-                    noop = ftp.getresp()
-                return failure, got.getvalue(), noop
-            finally:
-                ftp.close()
+                ftp.retrbinary("RETR big.bin", got.write)
+                failure = None
+            except (ftplib.Error, ssl.SSLError, OSError) as e:
+                failure = str(e)
+            # The 4xx ending the transfer may still be unread.
+            ftp.sock.settimeout(20)
+            try:
+                noop = ftp.sendcmd("NOOP")
+            except ftplib.error_temp as e:
+                failure = str(e)
+                noop = ftp.getresp()
+            result = failure, got.getvalue(), noop
+            ftp.close()
+            return result
 
         def check(result):
             failure, received, noop = result
@@ -491,17 +479,14 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
         def client(version):
             context = clientContext()
             context.minimum_version = context.maximum_version = version
-            ftp = ReusingFTPTLS(context=context)
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
-            try:
-                ftp.login("alice", "secret")
-                ftp.prot_p()
-                out = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", out.write)
-                ftp.storbinary("STOR reused.bin", io.BytesIO(self.payload))
-                return out.getvalue(), ftp.reused
-            finally:
-                ftp.quit()
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=ReusingFTPTLS(context=context),
+                              protect=True)
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
+            ftp.storbinary("STOR reused.bin", io.BytesIO(self.payload))
+            ftp.quit()
+            return out.getvalue(), ftp.reused
 
         def check(result):
             data, reused = result
@@ -529,20 +514,18 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
             other = ReusingFTPTLS(context=context)
             other.connect("127.0.0.1", self.server.port, timeout=20)
             other.auth()
-            ftp = ReusingFTPTLS(context=context)
-            ftp.connect("127.0.0.1", self.server.port, timeout=20)
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=ReusingFTPTLS(context=context),
+                              protect=True)
+            ftp.reuseFrom = other.sock
+            failure = None
             try:
-                ftp.login("alice", "secret")
-                ftp.prot_p()
-                ftp.reuseFrom = other.sock
-                try:
-                    ftp.retrbinary("RETR big.bin", lambda data: None)
-                except (ftplib.Error, ssl.SSLError, OSError) as e:
-                    return str(e), ftp.reused
-                return None, ftp.reused
-            finally:
-                ftp.close()
-                other.close()
+                ftp.retrbinary("RETR big.bin", lambda data: None)
+            except (ftplib.Error, ssl.SSLError, OSError) as e:
+                failure = str(e)
+            ftp.close()
+            other.close()
+            return failure, ftp.reused
 
         def check(result):
             failure, reused = result
@@ -561,21 +544,20 @@ class ImplicitTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect(implicit=True)
+            # No PBSZ/PROT: data connections are protected by default;
+            # tell ftplib so.
+            ftp._prot_p = True
+            ftp.storbinary("STOR up.bin", io.BytesIO(self.payload))
+            stored = self.readFile("up.bin")
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
             try:
-                # No PBSZ/PROT: data connections are protected by default;
-                # tell ftplib so.
-                ftp._prot_p = True
-                ftp.storbinary("STOR up.bin", io.BytesIO(self.payload))
-                stored = self.readFile("up.bin")
-                out = io.BytesIO()
-                ftp.retrbinary("RETR big.bin", out.write)
-                try:
-                    ftp.sendcmd("AUTH TLS")
-                except ftplib.error_perm as e:
-                    again = str(e)
-                return stored, out.getvalue(), again
-            finally:
-                ftp.quit()
+                ftp.sendcmd("AUTH TLS")
+            except ftplib.error_perm as e:
+                again = str(e)
+            result = stored, out.getvalue(), again
+            ftp.quit()
+            return result
 
         def check(result):
             stored, data, again = result
@@ -593,15 +575,14 @@ class ImplicitTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect(implicit=True)
+            got = io.BytesIO()
+            failure = None
             try:
-                got = io.BytesIO()
-                try:
-                    ftp.retrbinary("RETR big.bin", got.write)
-                except (ftplib.Error, OSError) as e:
-                    return got.getvalue(), str(e)
-                return got.getvalue(), None
-            finally:
-                ftp.close()
+                ftp.retrbinary("RETR big.bin", got.write)
+            except (ftplib.Error, OSError) as e:
+                failure = str(e)
+            ftp.close()
+            return got.getvalue(), failure
 
         def check(result):
             data, failure = result

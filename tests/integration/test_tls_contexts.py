@@ -120,11 +120,9 @@ class RecycledContextTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.prot_p()
-                ftp.retrbinary("RETR big.bin", lambda data: None)
-            finally:
-                ftp.quit()
+            ftp.prot_p()
+            ftp.retrbinary("RETR big.bin", lambda data: None)
+            ftp.quit()
 
         await self.inThread(client)
         await self.allEnded()

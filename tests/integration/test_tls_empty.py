@@ -64,24 +64,23 @@ class FtplibEmptyTransferTests(EmptyTransferMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect(context=context, implicit=implicit)
-            try:
-                ftp.prot_p()
-                negotiated = ftp.sock.version()
-                if mode == "epsv":
-                    ftp.af = socket.AF_INET6  # ftplib then sends EPSV
-                elif mode == "active":
-                    ftp.set_pasv(False)
-                lines, names, data = [], [], io.BytesIO()
-                finals = [
-                    ftp.retrlines("LIST emptydir", lines.append),
-                    ftp.retrlines("NLST emptydir", names.append),
-                    ftp.retrbinary("RETR empty.bin", data.write),
-                    ftp.storbinary("STOR up0.bin", io.BytesIO(b"")),
-                ]
-                return (negotiated, [final[:3] for final in finals],
-                        lines, names, data.getvalue())
-            finally:
-                ftp.quit()
+            ftp.prot_p()
+            negotiated = ftp.sock.version()
+            if mode == "epsv":
+                ftp.af = socket.AF_INET6  # ftplib then sends EPSV
+            elif mode == "active":
+                ftp.set_pasv(False)
+            lines, names, data = [], [], io.BytesIO()
+            finals = [
+                ftp.retrlines("LIST emptydir", lines.append),
+                ftp.retrlines("NLST emptydir", names.append),
+                ftp.retrbinary("RETR empty.bin", data.write),
+                ftp.storbinary("STOR up0.bin", io.BytesIO(b"")),
+            ]
+            result = (negotiated, [final[:3] for final in finals],
+                      lines, names, data.getvalue())
+            ftp.quit()
+            return result
 
         def check(result):
             negotiated, finals, lines, names, data = result

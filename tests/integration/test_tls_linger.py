@@ -56,23 +56,22 @@ class TLSLingerTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
+            ftp.prot_p()
+            if mode == "epsv":
+                ftp.af = socket.AF_INET6  # ftplib then sends EPSV
+            elif mode == "active":
+                ftp.set_pasv(False)
+            ftp.voidcmd("TYPE I")
+            data = ftp.transfercmd("RETR " + name)
             try:
-                ftp.prot_p()
-                if mode == "epsv":
-                    ftp.af = socket.AF_INET6  # ftplib then sends EPSV
-                elif mode == "active":
-                    ftp.set_pasv(False)
-                ftp.voidcmd("TYPE I")
-                data = ftp.transfercmd("RETR " + name)
-                try:
-                    received = readAll(data)
-                    reply = ftp.getmultiline()
-                finally:
-                    data.close()
-                return (received, reply, ftp.voidcmd("NOOP"),
-                        ftp.sock.version())
+                received = readAll(data)
+                reply = ftp.getmultiline()
             finally:
-                ftp.close()
+                data.close()
+            result = (received, reply, ftp.voidcmd("NOOP"),
+                      ftp.sock.version())
+            ftp.close()
+            return result
 
         def check(result):
             received, reply, after, negotiated = result
@@ -92,17 +91,16 @@ class TLSLingerTests(FTPSTestsMixin, unittest.TestCase):
 
         def client():
             ftp = self.connect()
-            try:
-                ftp.prot_p()
-                ftp.voidcmd("TYPE I")
-                data = ftp.transfercmd("RETR big.bin")
-                data.recv(1024)
-                data.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                struct.pack("ii", 1, 0))
-                data.close()
-                return ftp.getmultiline()
-            finally:
-                ftp.close()
+            ftp.prot_p()
+            ftp.voidcmd("TYPE I")
+            data = ftp.transfercmd("RETR big.bin")
+            data.recv(1024)
+            data.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            struct.pack("ii", 1, 0))
+            data.close()
+            result = ftp.getmultiline()
+            ftp.close()
+            return result
 
         return self.inThread(client).addCallback(
             lambda reply: self.assertEqual(reply[:3], "426", reply))
