@@ -340,7 +340,7 @@ def sweep(root, now=None):
     """
     now = time.time() if now is None else now
     kept = removed = 0
-    for directory, _, names in os.walk(os.fsencode(root)):
+    for directory, names in _walk(os.fsencode(root)):
         for name in names:
             if not isHidden(name):
                 continue
@@ -363,6 +363,41 @@ def sweep(root, now=None):
             except OSError:
                 continue
     return kept, removed
+
+
+def _walk(root):
+    """
+    Walk a tree as C{os.walk} does, not following symbolic links, but
+    without recursion: C{os.walk} recurses once per level (before Python
+    3.12), and a tree deeper than the interpreter's recursion limit (a
+    user with C{MKD} and C{RNFR}/C{RNTO} builds one by renaming a chain of
+    directories to the bottom of another) raised C{RecursionError}, which
+    stopped the server from starting.
+
+    @param root: the directory, C{bytes}.
+    @return: an iterator of C{(directory, names)}: each directory under
+        C{root} (C{root} first) and the names of what it holds other than
+        directories; one that cannot be read is left out.
+    """
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                entries = list(entries)
+        except OSError:
+            continue
+        names = []
+        for entry in entries:
+            try:
+                isDirectory = entry.is_dir()
+                if isDirectory and not entry.is_symlink():
+                    pending.append(entry.path)
+            except OSError:
+                isDirectory = False
+            if not isDirectory:
+                names.append(entry.name)
+        yield directory, names
 
 
 def _becomesPartial(path, directory, target):

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 from twisted.internet import defer
@@ -208,6 +209,24 @@ class SweepTests(_Root, unittest.TestCase):
             _read(os.path.join(self.path(b"sub"),
                                uploads.PARTIAL_PREFIX + b"f")), b"half")
 
+    def test_deepTree(self):
+        """
+        A tree deeper than the interpreter's recursion limit (which a user
+        builds by renaming chains of directories into one another) is
+        swept to its bottom: C{os.walk} raised C{RecursionError} there,
+        and the server did not start.
+        """
+        levels = [self.path(b"sub")]
+        for _ in range(sys.getrecursionlimit() + 50):
+            levels.append(os.path.join(levels[-1], b"d"))
+            os.mkdir(levels[-1])
+        self.addCleanup(_removeChain, levels[1:])
+        _write(os.path.join(levels[-1], uploads.temporaryName(b"f")),
+               b"half")
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual(os.listdir(levels[-1]),
+                         [uploads.PARTIAL_PREFIX + b"f"])
+
     def test_atStart(self):
         """
         The service sweeps the realm's root when it starts.
@@ -218,6 +237,20 @@ class SweepTests(_Root, unittest.TestCase):
         SweepUploads(self.root).startService()
         self.assertEqual(sorted(os.listdir(self.root)),
                          [uploads.PARTIAL_PREFIX + b"f", b"sub"])
+
+
+def _removeChain(levels):
+    """
+    Remove a chain of directories, each inside the one before it, with
+    the files in the last, from the bottom up (C{shutil.rmtree} recurses
+    once per level too).
+
+    @param levels: the directories' paths, top first.
+    """
+    for name in os.listdir(levels[-1]):
+        os.unlink(os.path.join(levels[-1], name))
+    for level in reversed(levels):
+        os.rmdir(level)
 
 
 def _cutUpload(port, root, name, data):
