@@ -419,15 +419,18 @@ def main(argv=None):
 
     @param argv: the options (C{sys.argv[1:]} by default).
     """
+    # Until the service handles SIGHUP, its default action (ending the
+    # process) must not apply: the acceptor started the worker with it
+    # blocked (WorkerPool._startWorker), ignored from now on.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
+
     from twisted.internet import reactor
 
     from ftpkit.deploy import tap
     from ftpkit.deploy.service import makeService, runService
     from ftpkit.ops.workerlog import beginWorkerLogging
 
-    # Until the service handles SIGHUP, its default action (ending the
-    # process) must not apply.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     beginWorkerLogging()
     linked = socket.socket(fileno=WORKER_FD)
     linked.setblocking(False)

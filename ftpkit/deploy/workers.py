@@ -196,11 +196,19 @@ class WorkerPool(Dispatcher, service.Service):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)
         worker = WorkerProcess(self, ours)
-        self.reactor.spawnProcess(
-            worker, sys.executable,
-            [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
-            env=os.environ,
-            childFDs={0: 0, 1: "r", 2: "r", WORKER_FD: theirs.fileno()})
+        # The worker starts with SIGHUP blocked (a process group's, a
+        # terminal's), not ended by it, until it ignores it
+        # (ftpkit.deploy.worker.main); one for the acceptor meanwhile
+        # waits the moment the spawn takes.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
+        try:
+            self.reactor.spawnProcess(
+                worker, sys.executable,
+                [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
+                env=os.environ,
+                childFDs={0: 0, 1: "r", 2: "r", WORKER_FD: theirs.fileno()})
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         theirs.close()
         self.reactor.addReader(worker.channel)
         self.workers.append(worker)

@@ -9,8 +9,41 @@ import signal
 
 from twisted.trial import unittest
 
+from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+
+HANGUPS_AT_START = """\
+import os, signal, sys, threading, time
+
+
+def hangups():
+    for _ in range(100):
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(0.02)
+
+
+def start():
+    os.kill(os.getpid(), signal.SIGHUP)
+    threading.Thread(target=hangups, daemon=True).start()
+
+
+def loaded(event, args):
+    if event == "import" and args[0] == "ftpkit.deploy.tap":
+        start()
+
+
+if "ftpkit.deploy.worker" in sys.orig_argv:
+    start()
+else:
+    sys.addaudithook(loaded)
+"""
+"""
+A C{sitecustomize} sending its process C{SIGHUP} every 20 ms for two
+seconds: a worker from its first moment, any other process from the moment
+it loads ftpkit's options (C{twistd}'s own start-up, before it loads any
+plugin, is out of ftpkit's reach).
+"""
 
 
 class HangupTests(unittest.TestCase):
@@ -56,6 +89,32 @@ class HangupTests(unittest.TestCase):
         server.signal(signal.SIGHUP)
         server.waitForLog("SIGHUP: reloading", 6)
         self.assertServes(server)
+
+    def test_atStart(self):
+        """
+        C{twistd -n ftpkit}, alone and with C{--workers 2}, with
+        C{SIGHUP} coming again and again from the moment it loads
+        ftpkit's options, and to each worker from the moment it starts:
+        the server starts, serves, and no worker dies. It died at once
+        (status -1) when the signal came before the options were parsed,
+        and a worker before its service was built.
+        """
+        hangups = self.mktemp()
+        os.makedirs(hangups)
+        with open(os.path.join(hangups, "sitecustomize.py"), "w") as f:
+            f.write(HANGUPS_AT_START)
+        path = os.pathsep.join([os.path.abspath(hangups), _SOURCE])
+        for extra in ([], ["--workers", "2"]):
+            server = ServerProcess(self, ["--root", self.root,
+                                          "--auth", "anonymous", *extra],
+                                   twistd=True, env={"PYTHONPATH": path})
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            server.waitForLog("SIGHUP: reloading", 5)
+            self.assertServes(server)
+            self.assertNotIn("worker exited", server.log())
 
 
 class TerminateTests(unittest.TestCase):

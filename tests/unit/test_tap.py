@@ -571,3 +571,46 @@ class HangupAtStartTests(unittest.TestCase):
         self.patch(sys, "argv", list(sys.argv))
         __main__.main(["--auth", "anonymous"])
         self.assertEqual(seen, [signal.SIG_IGN])
+
+    def test_plugin(self):
+        """
+        C{twistd}'s C{ftpkit} subcommand ignores C{SIGHUP} as soon as it
+        is chosen, when C{twistd} asks the plugin for its options, before
+        they are even loaded (loading them took longer than the rest of
+        ftpkit's start-up).
+        """
+        import signal
+
+        from ftpkit.deploy.tap import Options
+        from twisted.plugins.ftpkit_plugin import ftpkit
+
+        self.assertIs(ftpkit.options, Options)
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
+
+    def test_worker(self):
+        """
+        The acceptor starts each worker with C{SIGHUP} blocked (the
+        worker ignores it before it loads the server), and its own
+        C{SIGHUP} blocked only while it does.
+        """
+        import signal
+
+        from twisted.internet.testing import MemoryReactorClock
+
+        from ftpkit.config import ServerConfig
+        from ftpkit.deploy.workers import WorkerPool
+
+        pool = WorkerPool(1, [], [], ServerConfig(),
+                          reactor=MemoryReactorClock())
+        blocked = []
+
+        def spawnProcess(worker, executable, args, env, childFDs):
+            blocked.append(signal.SIGHUP in signal.pthread_sigmask(
+                signal.SIG_BLOCK, []))
+            worker.channel.close()
+
+        pool.reactor.spawnProcess = spawnProcess
+        pool._startWorker()
+        self.assertEqual(blocked, [True])
+        self.assertNotIn(signal.SIGHUP,
+                         signal.pthread_sigmask(signal.SIG_BLOCK, []))

@@ -14,7 +14,33 @@ from zope.interface import implementer
 
 from ftpkit.interfaces import IRealmPlugin
 
-ftpkit = ServiceMaker(
+
+class _ServerMaker(ServiceMaker):
+    """
+    The C{ftpkit} subcommand of C{twistd} (and C{twist}), which ignores
+    C{SIGHUP} from the moment it is chosen until the server's service
+    handles it (L{ftpkit.auth.realms.ReloadOnHangup}): its default
+    action ended a server that got it while it started (a
+    C{systemctl reload} right after the start). This is the first
+    moment ftpkit's code runs in C{twistd}; before, Python and
+    C{twistd} start up on their own.
+    """
+
+    @property
+    def options(self):
+        """
+        @return: the class of the server's options,
+            L{ftpkit.deploy.tap.Options} (its module loaded only now, with
+            C{SIGHUP} ignored first).
+        """
+        import signal
+
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        return ServiceMaker.options.fget(self)
+
+
+ftpkit = _ServerMaker(
     "ftpkit",
     "ftpkit.deploy.tap",
     "A pluggable FTP server (FTPS, MLSD, REST) serving a directory or a realm.",
