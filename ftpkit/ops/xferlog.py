@@ -29,7 +29,7 @@ from ftpkit.ops import events
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
            "Oct", "Nov", "Dec")
-_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def _field(text):

@@ -88,6 +88,16 @@ class FormatTests(unittest.TestCase):
         self.assertEqual(fields[8], "/a_b_c_d")
         self.assertEqual(fields[13], "x_y")
 
+    def test_terminalControls(self):
+        """
+        The C1 control characters (U+0080 to U+009F: C{CSI} starts a
+        terminal escape as C{ESC [} does) and C{DEL} become C{_} too, so
+        that C{tail} or C{cat} of the log in a terminal runs no escape a
+        file name carries; other non-ASCII text is kept.
+        """
+        line = formatLine(transfer(path="/a\x9b2J\x1b[31m\x7f\x80\u00e9"))
+        self.assertEqual(line.split()[8], "/a_2J_[31m__\u00e9")
+
     def test_time(self):
         """
         The time is C{ctime}'s form, in English.
