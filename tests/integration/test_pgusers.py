@@ -10,11 +10,13 @@ import io
 import json
 import os
 
+from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.auth import pgadmin
 from ftpkit.auth.pgusers import COLUMN_NAMES, entryFromRow
 from ftpkit.auth.users import UsersFileError, hashPassword
+from ftpkit.deploy.tap import Options
 from tests.ftpclient import ftplibLogin
 from tests.pgserver import PostgresServer, binaries
 from tests.scratch import scratchDirectory
@@ -93,6 +95,32 @@ def sharedServer():
         if status != 0:
             raise RuntimeError("pgadmin init failed:\n" + server.log())
     return _shared[0]
+
+
+class ConnectionStringTests(unittest.TestCase):
+    """
+    C{--auth pg:DSN} and C{--realm pg:DSN} with a connection string libpq
+    cannot parse: a usage error at start, where the server started and
+    then failed every login with the parse error.
+    """
+
+    def setUp(self):
+        if psycopg is None:
+            raise unittest.SkipTest("psycopg not installed")
+
+    def test_badSyntax(self):
+        for option in ["--auth", "--realm"]:
+            for dsn, why in [("nodb", 'missing "=" after "nodb"'),
+                             ("host=x colour=red",
+                              'invalid connection option "colour"')]:
+                error = self.assertRaises(
+                    usage.UsageError, Options().parseOptions,
+                    [option, "pg:" + dsn])
+                message = str(error)
+                self.assertTrue(message.startswith(
+                    f"{option}: pg: bad connection string: "), message)
+                self.assertIn(why, message)
+                self.assertNotIn("\n", message)
 
 
 class PostgresTestCase(unittest.TestCase):

@@ -259,14 +259,22 @@ def _postgresUsers(dsn, usage):
     @param dsn: the text after C{pg:}.
     @param usage: the option's form, for messages.
     @return: a L{ftpkit.auth.pgusers.PostgresUsers}.
-    @raise ValueError: when C{dsn} is empty or psycopg is missing.
+    @raise ValueError: when C{dsn} is empty or not libpq's syntax (the
+        server started, and every login failed with the parse error), or
+        psycopg is missing.
     """
     if not dsn:
         raise ValueError(f"pg needs a connection string: {usage}")
     try:
-        import psycopg  # noqa: F401
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
     except ImportError:
         raise ValueError("pg needs psycopg: pip install 'ftpkit[pg]'")
+    try:
+        conninfo_to_dict(dsn)
+    except psycopg.Error as e:
+        why = " ".join(str(e).split())
+        raise ValueError(f"pg: bad connection string: {why}") from None
     from ftpkit.auth.pgusers import databaseFor
 
     return databaseFor(dsn)
