@@ -468,6 +468,8 @@ def tlsConfigFields(options):
         raise usage.UsageError("--tls-allow-ccc: needs --tls-cert")
     if reuse and factory is None:
         raise usage.UsageError("--tls-require-session-reuse: needs --tls-cert")
+    if options.get("tls-anonymous-exempt") and not required:
+        raise usage.UsageError("--tls-anonymous-exempt: needs --tls-required")
     return {
         "tlsContextFactory": factory,
         "tlsRequired": required,

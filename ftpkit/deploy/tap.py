@@ -322,6 +322,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         @raise usage.UsageError: naming the option whose value is bad.
         """
         self.update(checkValues(self, self.converters))
+        if self["read-only"] and self["anonymous-write"]:
+            raise usage.UsageError(
+                "--anonymous-write: contradicts --read-only (nobody may "
+                "change anything)")
         if not self["listen"]:
             self["listen"] = ["tcp:2121"]
         plugin, argument = findRealm(self["realm"])

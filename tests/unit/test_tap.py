@@ -103,9 +103,8 @@ class OptionTests(unittest.TestCase):
         """
         C{--read-only} and C{--anonymous-write} reach the config.
         """
-        config = parse("--read-only", "--anonymous-write")["config"]
-        self.assertTrue(config.readOnly)
-        self.assertTrue(config.anonymousWrite)
+        self.assertTrue(parse("--read-only")["config"].readOnly)
+        self.assertTrue(parse("--anonymous-write")["config"].anonymousWrite)
 
     def test_homePerUser(self):
         """
@@ -230,6 +229,16 @@ class BadValueTests(unittest.TestCase):
         for description in ["tcp:99999", "tcp6:-1", "haproxy:tcp:65536",
                             "ssl:70000"]:
             self.assertRejected("--listen", "--listen", description)
+
+    def test_readOnlyAnonymousWrite(self):
+        """
+        C{--anonymous-write} with C{--read-only}, which forbids every
+        change: a usage error. It was accepted, and anonymous users could
+        not upload.
+        """
+        message = self.assertRejected("--anonymous-write", "--read-only",
+                                      "--anonymous-write")
+        self.assertIn("--read-only", message)
 
     def test_root(self):
         """

@@ -184,6 +184,14 @@ class OptionsTests(Certificates, unittest.TestCase):
         self.assertFalse(fields["tlsRequiredForAnonymous"])
         self.assertTrue(fields["tlsRequireSessionReuse"])
 
+    def test_anonymousExemptWithoutRequired(self):
+        """
+        C{--tls-anonymous-exempt} exempts anonymous users from
+        C{--tls-required}; without it, it was accepted and did nothing.
+        """
+        self.assertUsage("--tls-anonymous-exempt: needs --tls-required",
+                         "--tls-cert", self.both, "--tls-anonymous-exempt")
+
     def test_allowCCCWithoutCert(self):
         self.assertUsage("--tls-allow-ccc: needs --tls-cert", "--tls-allow-ccc")
 
