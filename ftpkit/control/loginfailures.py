@@ -12,7 +12,8 @@ from. While an address has recent failures, its passwords are checked one
 a delay (L{AddressFailures.hold}), correct ones too: answered at once, a
 correct password would tell a guesser that hangs up on late answers what
 it wanted. The hold ends L{FORGET_AFTER} seconds after the address's last
-failure, however many logins it checked meanwhile. An IPv6 client is
+failure, however many logins it checked meanwhile, and the address then
+leaves the table the next time it is used (no timer per address). An IPv6 client is
 counted by its network (L{limitKey}), so that it cannot start again from
 another of its addresses.
 """
@@ -29,7 +30,8 @@ held past its client's timeouts."""
 
 FORGET_AFTER = 60.0
 """Seconds without a failure after which an address starts again (a
-guesser fails without pause, so it never gets there)."""
+guesser fails without pause, so it never gets there) and is dropped from
+the table."""
 
 HOLD_AFTER = 5
 """Recent failures an address may have before its passwords wait their
@@ -83,6 +85,7 @@ class AddressFailures:
             network's), this one included, since it last went
             L{FORGET_AFTER} seconds without one.
         """
+        self._forgetOld(now)
         host = limitKey(host, self.ipv6PrefixLength)
         count, last, nextCheck = self._recent.pop(host, (0, now, now))
         if now - last > self.forgetAfter:
@@ -111,6 +114,7 @@ class AddressFailures:
         @return: C{0} when the check may start (it is then counted), or
             the seconds to wait before asking again.
         """
+        self._forgetOld(now)
         address, host = host, limitKey(host, self.ipv6PrefixLength)
         recent = self._recent.get(host)
         if recent is None:
@@ -146,6 +150,7 @@ class AddressFailures:
         @param count: the failures counted elsewhere.
         @param now: the time, in seconds.
         """
+        self._forgetOld(now)
         host = limitKey(host, self.ipv6PrefixLength)
         known, last, nextCheck = self._recent.pop(host, (0, now, now))
         if now - last > self.forgetAfter:
@@ -170,6 +175,23 @@ class AddressFailures:
         count, last, nextCheck = recent
         self._recent[host] = (count, last,
                               max(nextCheck, now + failureDelay(count, first)))
+
+    def _forgetOld(self, now):
+        """
+        Drop the addresses whose failures are forgotten (the last more
+        than L{FORGET_AFTER} seconds before C{now}). L{record} and
+        L{learn} move an address to the table's end, so the table is in
+        the order of last failures and those are at its start: each use
+        looks at one address more than it drops.
+
+        @param now: the time, in seconds.
+        """
+        recent = self._recent
+        while recent:
+            host = next(iter(recent))
+            if now - recent[host][1] <= self.forgetAfter:
+                return
+            del recent[host]
 
     def __len__(self):
         """

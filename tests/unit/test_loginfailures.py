@@ -2,6 +2,7 @@
 L{AddressFailures}: failed logins counted per client address.
 """
 
+from twisted.internet import task
 from twisted.trial import unittest
 
 from ftpkit.control.loginfailures import (
@@ -49,6 +50,73 @@ class AddressFailuresTests(unittest.TestCase):
         self.assertEqual(len(failures), 2)
         self.assertEqual(failures.record("10.0.0.2", 4), 1)
         self.assertEqual(failures.record("10.0.0.3", 5), 2)
+
+
+class ExpiryTests(unittest.TestCase):
+    """
+    An address is dropped from the table once its failures are forgotten
+    (C{forgetAfter} seconds after the last), when the table is next used:
+    the table shrinks with time, not only at its bound.
+    """
+
+    def setUp(self):
+        self.clock = task.Clock()
+        self.failures = AddressFailures(forgetAfter=60)
+
+    def failed(self, *hosts):
+        """
+        Record one failure of each of C{hosts}, now.
+        """
+        for host in hosts:
+            self.failures.record(host, self.clock.seconds())
+
+    def test_record(self):
+        """
+        A failure recorded after the others' were forgotten leaves only
+        its own address in the table; one a moment before, every one.
+        """
+        self.failed("10.0.0.1", "10.0.0.2", "2001:db8::1")
+        self.clock.advance(60)
+        self.failed("10.0.0.3")
+        self.assertEqual(len(self.failures), 4)
+        self.clock.advance(0.5)
+        self.failed("10.0.0.4")
+        self.assertEqual(len(self.failures), 2)
+
+    def test_lastFailureCounts(self):
+        """
+        An address that failed again is kept for C{forgetAfter} after its
+        last failure, not its first.
+        """
+        self.failed("10.0.0.1", "10.0.0.2")
+        self.clock.advance(30)
+        self.failed("10.0.0.1")
+        self.clock.advance(31)
+        self.failed("10.0.0.3")
+        self.assertEqual(len(self.failures), 2)
+        self.assertEqual(self.failures.record("10.0.0.1",
+                                              self.clock.seconds()), 3)
+
+    def test_hold(self):
+        """
+        Asking whether a password may be checked (every login, where
+        failed logins are delayed) drops the forgotten addresses too.
+        """
+        self.failed("10.0.0.1", "10.0.0.2")
+        self.clock.advance(61)
+        self.assertEqual(self.failures.hold("10.0.0.9", self.clock.seconds(),
+                                            1), 0)
+        self.assertEqual(len(self.failures), 0)
+
+    def test_learn(self):
+        """
+        So do the counts another worker tells (C{--workers}).
+        """
+        self.failed("10.0.0.1")
+        self.clock.advance(61)
+        self.failures.learn("10.0.0.2", 3, self.clock.seconds())
+        self.failures.checkedElsewhere("10.0.0.2", self.clock.seconds(), 1)
+        self.assertEqual(len(self.failures), 1)
 
 
 class FailureDelayTests(unittest.TestCase):
