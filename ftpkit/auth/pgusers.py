@@ -17,6 +17,7 @@ logged; sessions already logged in go on.
 import json
 
 from twisted.enterprise import adbapi
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from ftpkit.auth.usersfile import UsersFileError, parseUser
@@ -120,6 +121,12 @@ class PostgresUsers:
             L{ftpkit.errors.ServiceUnavailable} when the database cannot
             answer.
         """
+        if "\x00" in name:
+            # No user has it (PostgreSQL text holds no NUL), and the
+            # query would fail as if the database were down: 421 and an
+            # error line for anyone who sent USER with a NUL, instead of
+            # a failed login.
+            return defer.succeed(None)
         query = self.pool.runQuery(
             f"SELECT {ROW} FROM ftpkit_users WHERE name = %s", (name,))
         return query.addCallbacks(self._found, self._failed,

@@ -10,11 +10,12 @@ import io
 import json
 import os
 
+from twisted.internet import defer
 from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.auth import pgadmin
-from ftpkit.auth.pgusers import COLUMN_NAMES, entryFromRow
+from ftpkit.auth.pgusers import COLUMN_NAMES, PostgresUsers, entryFromRow
 from ftpkit.auth.users import UsersFileError, hashPassword
 from ftpkit.deploy.tap import Options
 from tests.ftpclient import ftplibLogin
@@ -154,6 +155,24 @@ class PostgresTestCase(unittest.TestCase):
         status, _, err = self.admin("add", name, *options, password=password)
         self.assertEqual((status, err), (0, ""))
         self.addCleanup(self.admin, "remove", name)
+
+
+class NulNameTests(PostgresTestCase):
+    """
+    A user name holding a NUL, which no PostgreSQL text can hold.
+    """
+
+    @defer.inlineCallbacks
+    def test_unknownUser(self):
+        """
+        It is an unknown user, as any name not in the table: the query
+        failed, and a client sending C{USER} with a NUL got C{421} and
+        logged C{PostgreSQL user database unavailable}, not a failed login.
+        """
+        users = PostgresUsers(self.dsn)
+        self.addCleanup(users.close)
+        entry = yield users.get("frank\x00")
+        self.assertIsNone(entry)
 
 
 class AdminTests(PostgresTestCase):
