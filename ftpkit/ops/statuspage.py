@@ -58,16 +58,31 @@ class SessionsPage(Resource):
         return json.dumps(self._sessions()).encode("utf-8") + b"\n"
 
 
+class QuietSite(Site):
+    """
+    A L{Site} that writes no access log line: Prometheus scrapes every few
+    seconds, and each request was a line of C{twisted.web}'s access log in
+    the server's own log, among the session events (thousands a day).
+    """
+
+    def log(self, request):
+        """
+        Log nothing.
+
+        @param request: the request that finished.
+        """
+
+
 def makeSite(registry, sessions):
     """
     @param registry: see L{MetricsPage}.
     @param sessions: see L{SessionsPage}.
-    @return: a L{Site} serving C{/metrics} and C{/sessions}.
+    @return: a L{QuietSite} serving C{/metrics} and C{/sessions}.
     """
     root = Resource()
     root.putChild(b"metrics", MetricsPage(registry))
     root.putChild(b"sessions", SessionsPage(sessions))
-    site = Site(root)
+    site = QuietSite(root)
     site.noisy = False
     site.displayTracebacks = False
     return site

@@ -229,6 +229,18 @@ class ScrapeTests(MetricsTestCase):
         # Two sessions, and the probe that waited for the greeting.
         self.checkCounts(scraped, 2 + 1)
 
+    def test_scrapesNotLogged(self):
+        """
+        A scrape writes no line to the server's log: it wrote
+        C{twisted.web}'s access log line, every few seconds under
+        Prometheus, among the session events.
+        """
+        self.start()
+        self.scrape()
+        self.server.login("alice", "secret").quit()
+        log = self.server.waitForLog("logout from")
+        self.assertNotIn("/metrics", log)
+
     def test_workers(self):
         """
         Under C{--workers 2} one scrape shows the sessions of both
