@@ -3,7 +3,6 @@ A server in a child process (C{twistd ftpkit} or C{python -m ftpkit}),
 its log in a file, for the tests of signals and processes.
 """
 
-import ftplib
 import os
 import re
 import signal
@@ -12,6 +11,7 @@ import subprocess
 import sys
 import time
 
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_plugin import _SOURCE, _TWISTD
 
 TIMEOUT = 60
@@ -193,12 +193,9 @@ class ServerProcess:
 
     def login(self, user="anonymous", password="x"):
         """
-        @return: a logged-in C{ftplib.FTP}.
+        @return: a logged-in C{ftplib.FTP} (see L{ftplibLogin}).
         """
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.port, timeout=30)
-        ftp.login(user, password)
-        return ftp
+        return ftplibLogin(self.testCase, self.port, user, password)
 
     def signal(self, number):
         """

@@ -68,7 +68,6 @@ class DrainTests(unittest.TestCase):
         @return: a logged-in C{ftplib.FTP} in binary mode.
         """
         ftp = server.login("alice", "pw")
-        self.addCleanup(ftp.close)
         ftp.voidcmd("TYPE I")
         return ftp
 

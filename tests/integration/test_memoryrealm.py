@@ -30,7 +30,6 @@ class MemoryRealmLimitTests(unittest.TestCase):
 
     def login(self):
         ftp = self.server.login("alice", "secret")
-        self.addCleanup(ftp.close)
         ftp.voidcmd("TYPE I")
         return ftp
 

@@ -278,7 +278,6 @@ class ScrapeTests(MetricsTestCase):
         if "--workers" in options:
             self.server.waitForLog(" ready\n", 2)
         up = self.server.login("alice", "secret")
-        self.addCleanup(up.close)
         up.voidcmd("TYPE I")
         data = up.transfercmd("STOR big.bin")
         self.addCleanup(data.close)

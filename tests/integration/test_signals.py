@@ -159,7 +159,6 @@ class TerminateTests(unittest.TestCase):
         else:
             server.waitForGreeting()
         up = server.login("alice", "pw")
-        self.addCleanup(up.close)
         return server, up
 
     def test_terminateTwice(self):

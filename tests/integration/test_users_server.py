@@ -323,7 +323,6 @@ class TwistdTests(unittest.TestCase):
         self.addCleanup(refused.close)
         self.assertRaises(ftplib.error_perm, refused.login, "alice", "wrong")
         ftp = server.login("alice", "secret")
-        self.addCleanup(ftp.close)
         self.assertEqual(ftp.pwd(), "/")
         ftp.storbinary("STOR hello.txt", io.BytesIO(b"hello"))
         self.assertEqual(ftp.nlst(), ["hello.txt"])

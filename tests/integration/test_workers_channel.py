@@ -373,7 +373,6 @@ class DrainingWorkerProcessTests(unittest.TestCase):
         server.waitForLog(READY, 2)
         workers = childrenOf(server.process.pid)
         ftp = server.login()
-        self.addCleanup(ftp.close)
         ftp.voidcmd("TYPE I")
         with ftp.transfercmd("RETR big.bin") as data:
             received = len(data.recv(65536))
