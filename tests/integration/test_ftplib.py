@@ -173,6 +173,41 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
                 self.assertEqual(f.read(), b"a\nb\n")
         return self.inThread(client).addCallback(check)
 
+    def test_asciiFileWithCRLF(self):
+        """
+        A file stored with CRLF line ends goes out in TYPE A with the same
+        line ends, not with a second CR before each LF (which ftplib and
+        curl read as a blank line after every line), and C{SIZE} in TYPE A
+        counts those bytes.
+        """
+        with open(os.path.join(self.root, "dos.txt"), "wb") as f:
+            f.write(b"one\r\ntwo\nthree\r\n")
+
+        def client():
+            ftp = self.connect()
+            try:
+                lines = []
+                ftp.retrlines("RETR dos.txt", lines.append)
+                conn = ftp.transfercmd("RETR dos.txt")
+                raw = b""
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    raw += chunk
+                conn.close()
+                ftp.voidresp()
+                return lines, raw, ftp.sendcmd("SIZE dos.txt")
+            finally:
+                ftp.quit()
+
+        def check(result):
+            lines, raw, size = result
+            self.assertEqual(lines, ["one", "two", "three"])
+            self.assertEqual(raw, b"one\r\ntwo\r\nthree\r\n")
+            self.assertEqual(size, "213 %d" % len(raw))
+        return self.inThread(client).addCallback(check)
+
     def test_listAndNames(self):
         def client():
             ftp = self.connect()

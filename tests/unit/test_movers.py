@@ -21,6 +21,7 @@ from ftpkit.data.movers import _splice as splicing
 from ftpkit.data.movers.consumers import (
     ASCIIConsumer,
     ASCIIDecoder,
+    ASCIIEncoder,
     ASCIIUploadConsumer,
     encodeASCII,
 )
@@ -37,6 +38,23 @@ class ASCIITests(unittest.SynchronousTestCase):
 
     def test_encode(self):
         self.assertEqual(encodeASCII(b"a\nb\n"), b"a\r\nb\r\n")
+
+    def test_encodeKeepsCRLF(self):
+        """
+        An LF after a CR already is a network line end: no second CR.
+        """
+        self.assertEqual(encodeASCII(b"a\r\nb\r\r\nc\rd"),
+                         b"a\r\nb\r\r\nc\rd")
+        self.assertEqual(encodeASCII(b"\nx\n", afterCR=True), b"\nx\r\n")
+
+    def test_encodeAcrossChunks(self):
+        """
+        A CRLF split between two chunks keeps its one CR.
+        """
+        encoder = ASCIIEncoder()
+        out = b"".join(encoder.encode(chunk) for chunk in
+                       (b"a\r", b"\nb\r", b"", b"\n", b"\n", b"c\n"))
+        self.assertEqual(out, b"a\r\nb\r\n\r\nc\r\n")
 
     def test_decodeAcrossChunks(self):
         decoder = ASCIIDecoder()

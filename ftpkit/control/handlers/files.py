@@ -6,6 +6,7 @@ MLST AVBL.
 from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
+from ftpkit.data.movers.consumers import ASCIIEncoder
 from ftpkit.errors import (
     IsDirectory,
     NotDirectory,
@@ -28,12 +29,12 @@ size, again and again."""
 @implementer(IConsumer)
 class _LineEndCounter:
     """
-    Counts a file's bytes and LFs, to give its size in TYPE A.
+    Counts a file's bytes as TYPE A sends them, to give its size there.
     """
 
     def __init__(self):
         self.size = 0
-        self.lineEnds = 0
+        self._encoder = ASCIIEncoder()
 
     def registerProducer(self, producer, streaming):
         """See L{IConsumer.registerProducer}."""
@@ -47,9 +48,8 @@ class _LineEndCounter:
         self._producer = None
 
     def write(self, data):
-        """Count the bytes and line ends of C{data}."""
-        self.size += len(data)
-        self.lineEnds += data.count(b"\n")
+        """Count the bytes C{data} becomes in TYPE A."""
+        self.size += len(self._encoder.encode(data))
         if self._producer is not None and not self._streaming:
             self._producer.resumeProducing()
 
@@ -175,7 +175,7 @@ class FileCommands:
             await readFile.send(counter)
         finally:
             readFile.close()
-        return (213, str(counter.size + counter.lineEnds))
+        return (213, str(counter.size))
 
     async def ftp_MDTM(self, argument):
         """

@@ -8,14 +8,41 @@ from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
 
-def encodeASCII(data):
+def encodeASCII(data, afterCR=False):
     """
-    Turn local line ends (LF) into network ones (CRLF).
+    Turn local line ends (LF) into network ones (CRLF). An LF that
+    already follows a CR (a file with CRLF line ends) is sent as it is, as
+    pyftpdlib, ProFTPD and vsftpd send it: doubling its CR gave clients an
+    extra line end (a blank line) for every line.
 
     @param data: bytes read from a file.
+    @param afterCR: whether the bytes before C{data} ended with a CR.
     @return: the bytes to send in TYPE A.
     """
-    return data.replace(b"\n", b"\r\n")
+    if afterCR and data.startswith(b"\n"):
+        return b"\n" + encodeASCII(data[1:])
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+class ASCIIEncoder:
+    """
+    L{encodeASCII} across chunk boundaries, for TYPE A downloads (and
+    their size).
+    """
+
+    def __init__(self):
+        self._afterCR = False
+
+    def encode(self, data):
+        """
+        @param data: the next chunk read from the file.
+        @return: the bytes to send.
+        """
+        if not data:
+            return data
+        encoded = encodeASCII(data, self._afterCR)
+        self._afterCR = data.endswith(b"\r")
+        return encoded
 
 
 class ASCIIDecoder:
@@ -89,11 +116,15 @@ class ASCIIConsumer(TransportConsumer):
     A L{TransportConsumer} for TYPE A: LF becomes CRLF.
     """
 
+    def __init__(self, transport):
+        TransportConsumer.__init__(self, transport)
+        self._encoder = ASCIIEncoder()
+
     def write(self, data):
         """
         @see: L{IConsumer.write}
         """
-        TransportConsumer.write(self, encodeASCII(data))
+        TransportConsumer.write(self, self._encoder.encode(data))
 
 
 @implementer(IConsumer)
