@@ -109,6 +109,14 @@ def checkAvatarInterfaces(interfaces):
         )
 
 
+def _holdsNul(value):
+    """
+    @param value: a user name or password, C{bytes} or C{str}.
+    @return: whether it holds a NUL.
+    """
+    return (b"\x00" if isinstance(value, bytes) else "\x00") in value
+
+
 @implementer(checkers.ICredentialsChecker)
 class TextCredentialsChecker:
     """
@@ -147,10 +155,15 @@ class TextCredentialsChecker:
         """
         @param creds: the credentials the server built.
         @return: C{creds}, or a C{str} copy for a checker that wants one.
-        @raise error.UnauthorizedLogin: when they are not valid UTF-8.
+        @raise error.UnauthorizedLogin: when they are not valid UTF-8, or
+            hold a NUL: no user name or password of a checker has one, and
+            C{unix}'s (C{getpwnam}, C{crypt}) raised C{ValueError} at it,
+            a critical log line with a traceback for anyone who sent one.
         """
         if not IUsernamePassword.providedBy(creds):
             return creds
+        if _holdsNul(creds.username) or _holdsNul(creds.password):
+            raise error.UnauthorizedLogin("credentials hold a NUL")
         if not self._wantsText():
             return creds
         try:

@@ -357,6 +357,50 @@ class CheckerCannotAnswerTests(unittest.TestCase):
         self.failureResultOf(both.requestAvatarId(wrong), ServiceUnavailable)
 
 
+class _NulIntolerant:
+    """
+    A password checker that fails as C{--auth unix}'s does at a NUL
+    (C{pwd.getpwnam} and C{crypt.crypt} raise C{ValueError}).
+
+    @ivar asked: the credentials it was asked about.
+    """
+
+    credentialInterfaces = (checkers.IUsernamePassword,)
+
+    def __init__(self):
+        self.asked = []
+
+    def requestAvatarId(self, creds):
+        self.asked.append(creds)
+        for value in (creds.username, creds.password):
+            if (b"\0" if isinstance(value, bytes) else "\0") in value:
+                raise ValueError("embedded null byte")
+        return defer.fail(error.UnauthorizedLogin())
+
+
+class NulCredentialsTests(unittest.TestCase):
+    """
+    A user name or password holding a NUL is refused before any checker
+    sees it: C{--auth unix} raised C{ValueError} at it, which
+    L{TextCredentialsChecker} logged as a critical failure with a
+    traceback, for anyone who sent C{USER root\\0}.
+    """
+
+    def test_refusedUnasked(self):
+        """
+        L{error.UnauthorizedLogin}, the checker not asked, nothing logged.
+        """
+        wrapped = _NulIntolerant()
+        checker = TextCredentialsChecker(wrapped)
+        for creds in (UsernamePassword(b"root\0", b"pw"),
+                      UsernamePassword(b"root", b"p\0w"),
+                      UsernamePassword("root", "p\0w")):
+            self.failureResultOf(checker.requestAvatarId(creds),
+                                 error.UnauthorizedLogin)
+        self.assertEqual(wrapped.asked, [])
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+
 class FilesystemShellSharingTests(unittest.TestCase):
     """
     L{FilesystemRealm} gives the sessions of one home one shell.
