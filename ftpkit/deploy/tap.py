@@ -218,6 +218,21 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             raise usage.UsageError(f"--listen: {e}")
         self["listen"].append(description)
 
+    def parseArgs(self, *arguments):
+        """
+        Refuse arguments that are no option's value, naming the first: a
+        value holding a space and not quoted (C{--realm pg:host=db
+        dbname=ftp}) leaves its second half here, and Twisted's own
+        message, C{Wrong number of arguments.}, said neither which nor why.
+
+        @param arguments: what follows the options.
+        @raise usage.UsageError: when there is any.
+        """
+        if arguments:
+            raise usage.UsageError(
+                f"unexpected argument {arguments[0]!r} (each option takes "
+                "one value: quote a value holding spaces)")
+
     def opt_root(self, directory):
         """Directory users see as / [default: the current directory]."""
         path = os.path.abspath(directory)

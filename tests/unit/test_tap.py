@@ -230,6 +230,16 @@ class BadValueTests(unittest.TestCase):
                             "ssl:70000"]:
             self.assertRejected("--listen", "--listen", description)
 
+    def test_strayArgument(self):
+        """
+        An argument that is no option's value (the second half of an
+        unquoted value) is named in the usage error, with why.
+        """
+        e = self.assertRaises(usage.UsageError, parse, "--banner", "Hello",
+                              "world")
+        self.assertEqual(str(e), "unexpected argument 'world' (each option "
+                         "takes one value: quote a value holding spaces)")
+
     def test_readOnlyAnonymousWrite(self):
         """
         C{--anonymous-write} with C{--read-only}, which forbids every
