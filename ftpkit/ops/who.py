@@ -173,6 +173,10 @@ def formatTable(records):
     return "\n".join(lines) + "\n"
 
 
+USAGE = "usage: python -m ftpkit.who [--json] [URL]\n"
+"""The usage line, for C{--help} and wrong arguments."""
+
+
 def main(argv=None, out=None, err=None):
     """
     C{python -m ftpkit.who [--json] [URL]}: print who is connected to the
@@ -181,22 +185,27 @@ def main(argv=None, out=None, err=None):
     @param argv: the arguments (C{sys.argv[1:]} by default).
     @param out: where to print (standard output by default).
     @param err: where to print errors (standard error by default).
-    @return: the exit status: 0, or 1 when the server cannot be asked.
+    @return: the exit status: 0 (C{--help} too, its usage line on
+        C{out}), or 1 when the arguments are wrong or the server cannot be
+        asked; errors name the command as the docs do, C{ftpkit.who}.
     """
     argv = sys.argv[1:] if argv is None else argv
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    if argv in (["-h"], ["--help"]):
+        out.write(USAGE)
+        return 0
     raw = "--json" in argv
     rest = [each for each in argv if each != "--json"]
     if len(rest) > 1 or any(each.startswith("-") for each in rest):
-        err.write("usage: python -m ftpkit.who [--json] [URL]\n")
+        err.write(USAGE)
         return 1
     url = rest[0] if rest else DEFAULT_URL
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             records = json.loads(response.read())
     except (OSError, ValueError) as e:
-        err.write(f"ftpkit.ops.who: cannot read {url}: {e}\n")
+        err.write(f"ftpkit.who: cannot read {url}: {e}\n")
         return 1
     if raw:
         out.write(json.dumps(records, indent=1) + "\n")

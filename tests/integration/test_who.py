@@ -155,12 +155,16 @@ class CommandTests(unittest.TestCase):
     """
 
     def test_unreachable(self):
+        """
+        The error names the command as the docs do (it said
+        C{ftpkit.ops.who}, the module behind it).
+        """
         out, err = io.StringIO(), io.StringIO()
         url = f"http://127.0.0.1:{freePort()}/sessions"
         self.assertEqual(who.main([url], out, err), 1)
         self.assertEqual(out.getvalue(), "")
         self.assertTrue(err.getvalue().startswith(
-            f"ftpkit.ops.who: cannot read {url}: "))
+            f"ftpkit.who: cannot read {url}: "))
         self.assertEqual(err.getvalue().count("\n"), 1)
 
     def test_usage(self):
@@ -168,3 +172,15 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(who.main(["-x"], io.StringIO(), err), 1)
         self.assertEqual(err.getvalue(),
                          "usage: python -m ftpkit.who [--json] [URL]\n")
+
+    def test_help(self):
+        """
+        C{--help} prints the usage line on standard output and succeeds (it
+        was an error: status 1, on standard error).
+        """
+        for flag in ["--help", "-h"]:
+            out, err = io.StringIO(), io.StringIO()
+            self.assertEqual(who.main([flag], out, err), 0)
+            self.assertEqual(out.getvalue(),
+                             "usage: python -m ftpkit.who [--json] [URL]\n")
+            self.assertEqual(err.getvalue(), "")
