@@ -315,7 +315,7 @@ class DataChannel:
             self.reactor.adoptStreamConnection(
                 sock.fileno(), sock.family, factory)
         except OSError:
-            self._fail("Data connection closed")
+            self._fail(CannotOpenDataConnection("Data connection closed"))
         finally:
             sock.close()
 
@@ -427,7 +427,7 @@ class DataChannel:
         """
         Called when an active connect fails.
         """
-        self._fail("Can't open data connection")
+        self._fail(CannotOpenDataConnection("Can't open data connection"))
 
     def _deliver(self):
         # The timer is left to run out (harmlessly: there is no listener
@@ -436,15 +436,19 @@ class DataChannel:
         connection, self.connection = self.connection, None
         waiting.callback(connection)
 
-    def _fail(self, message):
+    def _fail(self, error):
+        """
+        @param error: what the transfer waiting for its connection, if
+            any, fails with.
+        """
         waiting, self._waiting = self._waiting, None
         if waiting is not None:
-            waiting.errback(CannotOpenDataConnection(message))
+            waiting.errback(error)
 
     def _expire(self):
         self._timer = None
         self._stopListening()
-        self._fail("Data connection timed out")
+        self._fail(CannotOpenDataConnection("Data connection timed out"))
 
     def _stopListening(self, release=False):
         """
@@ -484,10 +488,15 @@ class DataChannel:
         if timer is not None and timer.active():
             timer.cancel()
 
-    def close(self):
+    def close(self, error=None):
         """
         Drop any listener (to the pool), pending connect and unused
         connection.
+
+        @param error: what a transfer waiting for its connection
+            (L{connect}) fails with: C{425}'s
+            L{CannotOpenDataConnection} unless given (L{TransferAborted}
+            when the session cuts the transfer).
         """
         self._cancelTimer()
         self._stopListening(release=True)
@@ -500,4 +509,5 @@ class DataChannel:
         connection, self.connection = self.connection, None
         if connection is not None:
             connection.abort()
-        self._fail("Data connection closed")
+        self._fail(error if error is not None
+                   else CannotOpenDataConnection("Data connection closed"))

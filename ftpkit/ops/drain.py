@@ -7,8 +7,8 @@ command (a transfer, most often) finishes it, gets its reply (C{226}),
 then C{421}, and is closed. Draining is over once every connection has
 closed, so that replies queued in a TLS layer are sent, not dropped when
 the process ends. Those still running after the grace period
-have their transfers aborted (or the wait for the file a transfer
-command opens) (an upload's
+have their transfers aborted (or the wait of a transfer command for
+the file it opens or for its data connection) (an upload's
 L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was; the
 client gets the transfer's C{426}) and are told C{421}, once, and closed.
 """

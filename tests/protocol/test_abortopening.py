@@ -278,8 +278,9 @@ class AbortWhileCheckingTests(unittest.TestCase):
 class DrainWhileOpeningTests(unittest.TestCase):
     """
     A drain (C{SIGTERM}) whose grace ends while a transfer command still
-    waits for the shell to open its file cuts it as it cuts a running
-    transfer: the command's C{426}, then C{421}.
+    waits for the shell to open its file (or for its data connection)
+    cuts it as it cuts a running transfer: the command's C{426}, then
+    C{421}.
     """
 
     def test_graceOver(self):
@@ -301,3 +302,22 @@ class DrainWhileOpeningTests(unittest.TestCase):
         self.successResultOf(drained)
         self.assertEqual(openedLate(self, shell),
                          ["close"])
+
+    def test_graceOverConnecting(self):
+        """
+        C{RETR} waiting for its data connection when the grace is over:
+        C{426}, then C{421}, as for a running transfer (the C{425} of its
+        data channel closing came after the C{421}, and was never sent).
+        """
+        shell = MemoryShell({"/f.txt": b"x" * 100})
+        protocol, transport = loggedIn(shell)
+        self.addCleanup(protocol.connectionLost, None)
+        protocol.dataReceived(b"EPSV\r\nRETR f.txt\r\n")
+        self.assertTrue(protocol.dataChannel.isConnecting)
+        clock = protocol.factory.reactor
+        drained = Drain(protocol.factory, 30, clock).drain()
+        clock.advance(30)
+        self.assertEqual(replyCodes(transport), ["229", "426", "421"])
+        self.assertTrue(protocol.isIdle())
+        protocol.connectionLost(None)
+        self.successResultOf(drained)

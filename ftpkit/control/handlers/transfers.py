@@ -205,13 +205,17 @@ class TransferCommands:
     def abortTransfer(self):
         """
         Abort the running transfer, if any, or the wait for what its
-        command opens (L{whileOpening}): the session is going away (a
-        drain's grace is over); the command replies C{426}.
+        command opens (L{whileOpening}) or for its data connection: the
+        session is going away (a drain's grace is over, the client left);
+        the command replies C{426}.
         """
+        channel = self._dataChannel
         if self.opening is not None:
             self.opening.abort()
         elif self.transfer is not None:
             self.transfer.abort()
+        elif channel is not None and channel.isConnecting:
+            channel.close(TransferAborted("Transfer aborted"))
 
     def _takeOffset(self):
         session = self.session
