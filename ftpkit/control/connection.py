@@ -304,8 +304,11 @@ class FTPProtocol(
                 key = self._turnKey
                 self.factory.listingTurns.forget(key, self)
                 self.factory.hashTurns.stop(key, self)
-            if self.transfer is not None:
-                self.abortTransfer()
+            # A transfer command ends now (426), whether its transfer
+            # runs or it waits for the shell to open its file or for its
+            # data connection: what a slow store opens later is released
+            # (ftpkit.control.opening).
+            self.abortTransfer()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage
@@ -314,10 +317,9 @@ class FTPProtocol(
                 self._dataChannel = None
             if self._loginDelay is not None:
                 self.cancelLoginDelay()
-            # A command still running (waiting for the shell, say) keeps
-            # the shell it started with until it ends, so that it never
-            # runs without one; with its data channel gone it ends with a
-            # 425 nobody reads.
+            # Any other command still running (waiting for the shell,
+            # say) keeps the shell it started with until it ends, so that
+            # it never runs without one.
             if self._busy is None:
                 self.logout()
             else:

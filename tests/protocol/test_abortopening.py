@@ -3,19 +3,25 @@ C{ABOR} while a transfer command still waits for the shell to open what
 it sends or receives (a slow C{openForReading}, C{openForWriting},
 C{stat}: a realm on a slow store), on L{StringTransport}: the command
 ends at once (C{426}) and C{ABOR} replies C{226} in its turn, instead of
-both waiting for the open and then the whole transfer.
+both waiting for the open and then the whole transfer. A drain's grace
+cut and the client leaving end such a command the same way.
 """
 
+from twisted.cred import checkers, portal
 from twisted.internet import defer
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 from zope.interface import implementer
 
+from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.server import FTPFactory
 from ftpkit.errors import NoSuchFile
-from ftpkit.interfaces import IFTPShellResume
+from ftpkit.interfaces import IFTPShell, IFTPShellResume
+from ftpkit.ops import events
 from ftpkit.ops.drain import Drain
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_server import replyCodes
+from tests.protocol.test_server import connect, replyCodes
 from tests.protocol.test_siteutime import loggedIn
 
 
@@ -321,3 +327,120 @@ class DrainWhileOpeningTests(unittest.TestCase):
         self.assertTrue(protocol.isIdle())
         protocol.connectionLost(None)
         self.successResultOf(drained)
+
+
+@implementer(portal.IRealm)
+class CountingRealm:
+    """
+    Gives every login the same shell, and counts the avatars' logouts.
+
+    @ivar logouts: how many times an avatar was logged out.
+    """
+
+    logouts = 0
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        See L{portal.IRealm.requestAvatar}.
+        """
+        return IFTPShell, self.shell, self._logout
+
+    def _logout(self):
+        self.logouts += 1
+
+
+class DisconnectWhileOpeningTests(unittest.TestCase):
+    """
+    A client that leaves while its transfer command waits for the shell
+    to open its file (or for its data connection) ends the command at
+    once, as C{ABOR} does: the session logs out now, not once the store
+    answers, and what the open gives later is released.
+    """
+
+    def leaving(self, shell, command):
+        """
+        Log in to C{shell}, send C{EPSV} and C{command}, and close the
+        connection.
+
+        @return: the L{CountingRealm}, the session, and the events
+            published (transfers, listings, logouts).
+        """
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        realm = CountingRealm(shell)
+        factory = FTPFactory(portal.Portal(realm, [passwords]),
+                             ServerConfig(loginFailureDelay=0),
+                             MemoryReactorClock())
+        published = []
+        factory.events.subscribe(published.append, [
+            events.TRANSFER, events.LISTING, events.LOGOUT])
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nEPSV\r\n"
+                              + command + b"\r\n")
+        self.assertFalse(protocol.isIdle())
+        protocol.connectionLost(None)
+        return realm, protocol, published
+
+    def assertCut(self, realm, protocol, published, verb):
+        """
+        The session is idle and logged out once, and published one event
+        for the cut command (C{426}, as for a transfer cut by the client
+        leaving), then its logout.
+        """
+        self.assertTrue(protocol.isIdle())
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual([(event.kind, event.command, event.code)
+                          for event in published],
+                         [(events.TRANSFER, verb, 426),
+                          (events.LOGOUT, None, None)])
+
+    def test_retr(self):
+        """
+        C{RETR} waiting for C{openForReading}: the file opened later is
+        closed, and nothing more is published.
+        """
+        shell = SlowShell({"/f.txt": b"x" * 100}, ["openForReading"])
+        realm, protocol, published = self.leaving(shell, b"RETR f.txt")
+        self.assertCut(realm, protocol, published, "RETR")
+        self.assertEqual(openedLate(self, shell), ["close"])
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(len(published), 2)
+
+    def test_stor(self):
+        """
+        C{STOR} waiting for C{openForWriting}: the file opened later is
+        aborted, and the old one stays as it was.
+        """
+        shell = SlowShell({"/f.txt": b"x" * 100}, ["openForWriting"])
+        realm, protocol, published = self.leaving(shell, b"STOR f.txt")
+        self.assertCut(realm, protocol, published, "STOR")
+        self.assertEqual(openedLate(self, shell), ["abort"])
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(len(published), 2)
+        opened = self.successResultOf(shell.openForReading(("f.txt",)))
+        self.assertEqual(self.successResultOf(opened.readAt(0, 1000)),
+                         b"x" * 100)
+        opened.close()
+
+    def test_connecting(self):
+        """
+        C{STOR} waiting for its data connection: cut as a transfer is
+        (C{426}), its file aborted.
+        """
+        shell = MemoryShell({"/f.txt": b"x" * 100})
+        ended = []
+        openForWriting = shell.openForWriting
+
+        def recorded(*args):
+            opening = openForWriting(*args)
+            opening.addCallback(lambda writeFile: ended.append(
+                _Closing(writeFile)) or ended[-1])
+            return opening
+        shell.openForWriting = recorded
+        realm, protocol, published = self.leaving(shell, b"STOR f.txt")
+        self.assertCut(realm, protocol, published, "STOR")
+        self.assertEqual([writeFile.ended for writeFile in ended],
+                         [["abort"]])
