@@ -343,3 +343,35 @@ class AuthForgetsUserTests(FTPSTestsMixin, unittest.TestCase):
 
         replies = yield self.inThread(client)
         self.assertEqual(replies, [b"503", b"331", b"230"])
+
+    @defer.inlineCallbacks
+    def test_loginBeforeAuthEnded(self):
+        """
+        A whole login in clear, then C{AUTH TLS}: under TLS the session is
+        logged out (C{PWD} gets C{530}) until C{USER} and C{PASS} come
+        again. It went on as the user logged in in clear, so someone on
+        the path who logged in first as themselves had the client, once it
+        had checked the certificate, work in their account.
+        """
+        server = self.serve()
+
+        def client():
+            sock = connectRaw(server.port, greeting=True)
+            try:
+                for line in (b"USER alice", b"PASS secret"):
+                    sock.sendall(line + b"\r\n")
+                    sock.recv(1000)
+                sock.sendall(b"AUTH TLS\r\n")
+                sock.recv(1000)
+                tls = clientContext().wrap_socket(sock)
+                replies = []
+                for line in (b"PWD", b"PASS secret", b"USER alice",
+                             b"PASS secret", b"PWD"):
+                    tls.sendall(line + b"\r\n")
+                    replies.append(tls.recv(1000)[:3])
+                return replies
+            finally:
+                sock.close()
+
+        replies = yield self.inThread(client)
+        self.assertEqual(replies, [b"530", b"503", b"331", b"230", b"257"])

@@ -13,6 +13,7 @@ from ftpkit.control.ccc import canClearTLS, clearTLS
 from ftpkit.control.tls import describeTLSError
 from ftpkit.control.vhosts import parseHostName
 from ftpkit.data.tls import DataTLS, dataChannelTLS
+from ftpkit.protocol.sessionstate import Session
 
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
 
@@ -34,7 +35,8 @@ class SecurityCommands:
         completed (set by the connection's C{handshakeCompleted}).
     """
 
-    sessionFields = frozenset(["anonymous", "shell", "username"])
+    sessionFields = frozenset(["anonymous", "shell", "username", "hostName",
+                               "portal"])
     controlSecure = False
     protectData = False
     bufferSizeSet = False
@@ -158,9 +160,15 @@ class SecurityCommands:
             return (504, "Unknown security mechanism; use AUTH TLS")
         self.reply(234, "AUTH %s successful" % mechanism)
         self.discardPipelined()
-        if self.session.shell is None:
-            # RFC 2228: after AUTH the user logs in again; a USER sent in
-            # clear does not carry over into the TLS session.
+        # RFC 2228: after AUTH the user logs in again; a USER, or a whole
+        # login, made in clear (which anyone on the path could have sent
+        # or changed) does not carry over into the TLS session.
+        if self.session.shell is not None:
+            self.logout()
+            self.dataChannel.close()
+            self.session = Session(hostName=self.session.hostName,
+                                   portal=self.session.portal)
+        else:
             self.session.username = None
         tlslayer.startTLS(self.transport, self.config.tlsContextFactory)
         compat.sendRecordsAtOnce(self.transport)
