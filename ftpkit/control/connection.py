@@ -493,8 +493,12 @@ class FTPProtocol(
 
     def _processQueue(self):
         # Once stopping, only what lineReceived still queues (an ABOR or
-        # a STAT during the last transfer) is there.
-        while self._queue and self._busy is None and not self._closed:
+        # a STAT during the last transfer) is there. While the client
+        # leaves its replies unread, the commands it queued wait too:
+        # each would add its reply to those held for it (a STAT of a
+        # large directory, 600 KB, for every pipelined command).
+        while (self._queue and self._busy is None and not self._closed
+               and not self._repliesBlocked):
             verb, argument = self._queue.pop(0)
             result = self.runCommand(verb, argument)
             if result is not None and not result.called:
@@ -544,16 +548,19 @@ class FTPProtocol(
     def pauseProducing(self):
         """
         The transport's write buffer is full: the client is not reading its
-        replies, so stop reading its commands.
+        replies, so stop reading its commands, and running those it
+        queued.
         """
         self._repliesBlocked = True
         self._updateReading()
 
     def resumeProducing(self):
         """
-        The replies went out: read commands again.
+        The replies went out: run the commands that wait, and read
+        commands again.
         """
         self._repliesBlocked = False
+        self._processQueue()
         self._updateReading()
 
     def _updateReading(self):

@@ -410,6 +410,32 @@ class PipeliningTests(unittest.TestCase):
         self.assertEqual(codes, ["550"] + ["200"] * 50)
         self.assertEqual(transport.producerState, "producing")
 
+    def test_queueWaitsForUnreadReplies(self):
+        """
+        While the client leaves its replies unread (the transport's buffer
+        is full and pauses the session), the commands it queued wait, and
+        run once the replies went out. They ran meanwhile, each adding its
+        reply to those held: eight sessions each sending C{STAT} of a
+        directory of 2,000 long names a thousand times, and reading
+        nothing, grew a server by 240 MB (64 replies of 600 KB each).
+        """
+        factory = makeFactory(MemoryReactorClock())
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        shell = protocol.session.shell
+        slow = defer.Deferred()
+        shell.stat = lambda path: slow
+        transport.clear()
+        protocol.dataReceived(b"SIZE /top.bin\r\n" + b"STAT /d\r\n" * 5)
+        del shell.stat
+        protocol.pauseProducing()
+        slow.errback(NoSuchFile())
+        self.assertEqual(replyCodes(transport), ["550"])
+        self.assertEqual(len(protocol._queue), 5)
+        protocol.resumeProducing()
+        self.assertEqual(replyCodes(transport), ["550"] + ["213"] * 5)
+        self.assertEqual(transport.producerState, "producing")
+
 
 class BounceTests(unittest.TestCase):
     """
