@@ -25,6 +25,7 @@ from ftpkit.data.movers.consumers import (
     ASCIIUploadConsumer,
     encodeASCII,
 )
+from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import TransferAborted
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import IDescriptorFile
@@ -212,6 +213,74 @@ class SendfileWriterTests(unittest.TestCase):
         self.assertTrue(transport.reading)
         self.assertNotIn(self.server.fileno(),
                          [w.fileno() for w in reactor.getWriters()])
+
+
+class _TickingReactor(Clock):
+    """
+    A L{Clock} whose time moves on a millisecond at each reading, as a
+    real one does while code runs; and that takes writers, as a reactor
+    would watch them.
+    """
+
+    def __init__(self):
+        Clock.__init__(self)
+        self.writers = []
+
+    def seconds(self):
+        self.rightNow += 0.001
+        return self.rightNow
+
+    def addWriter(self, writer):
+        self.writers.append(writer)
+
+    def removeWriter(self, writer):
+        self.writers.remove(writer)
+
+
+class PacedSendfileTests(unittest.TestCase):
+    """
+    A paced C{sendfile} download leaves the reactor once the pacer has
+    given what it had.
+    """
+
+    def test_waitsForThePacer(self):
+        """
+        The first turn sends one burst (4 KiB at 16 KiB a second) and then
+        waits on a timer: it went on asking the pacer for what time had
+        added meanwhile, a few bytes a C{sendfile}, until the whole file
+        was gone, holding the reactor (every other session of the
+        process, signals and, under C{--workers}, the acceptor's pings)
+        for the whole download. Timer after timer, the file arrives whole.
+        """
+        server, client = socket.socketpair()
+        server.setblocking(False)
+        self.addCleanup(server.close)
+        self.addCleanup(client.close)
+        path = os.path.join(scratchDirectory(self), "file")
+        data = os.urandom(64 * 1024)
+        with open(path, "wb") as f:
+            f.write(data)
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        clock = _TickingReactor()
+        pacer = Pacer([RateLimit(16 * 1024, clock)])
+        writer = _sendfile.SendfileWriter(
+            clock, server.fileno(), _SocketTransport(server),
+            _descriptor(fd, 0, len(data)), pacer)
+        self.assertTrue(writer.start())
+        self.assertLessEqual(writer.sent, 4 * 1024 + 64)
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        turns = 0
+        while not writer.finished and turns < 1000:
+            clock.advance(clock.getDelayedCalls()[0].getTime()
+                          - clock.rightNow)
+            turns += 1
+        self.assertEqual(self.successResultOf(writer.done), len(data))
+        self.assertGreater(turns, 10)
+        received = b""
+        while len(received) < len(data):
+            received += client.recv(65536)
+        self.assertEqual(received, data)
 
 
 class _ReadersClock(Clock):

@@ -175,11 +175,13 @@ class SendfileWriter:
         budget = SENDFILE_TURN_BUDGET
         while self.remaining > 0 and budget > 0:
             count = min(self.remaining, SENDFILE_CHUNK)
+            paced = False
             if self.pacer is not None:
-                count = self.pacer.allowance(count)
-                if count <= 0:
+                allowed = self.pacer.allowance(count)
+                if allowed <= 0:
                     self._waitForPacer()
                     return False
+                paced, count = allowed < count, allowed
             if not isCached(self.fileFD, self.offset, count):
                 self._startWarming(count)
                 return False
@@ -199,6 +201,13 @@ class SendfileWriter:
             budget -= sent
             if self.pacer is not None:
                 self.pacer.spent(sent)
+            if paced and self.remaining > 0:
+                # The pacer gave less than wanted: it has given what it
+                # had. Asking again at once would get the crumbs time
+                # added meanwhile, and again, a sendfile of a few bytes
+                # each, with the reactor held until the whole file went.
+                self._waitForPacer()
+                return False
         if self.remaining > 0 and budget <= 0:
             return False
         self._finish(None)
