@@ -177,10 +177,79 @@ class PacedPipeTests(unittest.SynchronousTestCase):
         self.pipe.resumeProducing()
         self.assertFalse(self.producer.paused)
 
+    def test_drainedAfterResumedWrites(self):
+        """
+        A producer resumed as the pipe empties may write its last chunk
+        and finish at once: the pipe is drained only once that chunk went
+        on too. L{PacedPipe.whenDrained} fired with it still waiting, and
+        a paced TLS download ended with C{226} a chunk short.
+        """
+        pipe, producer = self.pipe, self.producer
+        last = []
+
+        def resumeProducing():
+            producer.paused = False
+            if not last:
+                last.append(b"y" * 20000)
+                pipe.write(last[0])
+                pipe.unregisterProducer()
+                last.append(pipe.whenDrained())
+
+        producer.resumeProducing = resumeProducing
+        pipe.write(b"x" * 15000)
+        self.assertTrue(producer.paused)
+        self.clock.advance(self.clock.getDelayedCalls()[0].getTime()
+                           - self.clock.seconds())
+        drained = last[1]
+        self.assertNoResult(drained)
+        self.advance(0.5)
+        self.successResultOf(drained)
+        self.assertEqual(self.passed(), 35000)
+        self.assertIsNone(self.consumer.producer)
+
     def test_cancel(self):
         self.pipe.write(b"x" * 30000)
         self.pipe.cancel()
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class _TickingClock(Clock):
+    """
+    A L{Clock} whose time moves on a millisecond at each reading, as a
+    real one does while code runs.
+    """
+
+    def seconds(self):
+        self.rightNow += 0.001
+        return self.rightNow
+
+
+class PacedPipeTimeTests(unittest.SynchronousTestCase):
+    """
+    L{PacedPipe} with time moving while it works.
+    """
+
+    def test_waitsForThePacer(self):
+        """
+        Once the pacer gave less than what waits, the pipe waits on a
+        timer: it went on asking for what time had added meanwhile, a few
+        bytes a write (a TLS record each, under C{PROT P}), until all that
+        waited went, holding the reactor (a 3 MB download at 500K kept new
+        clients waiting up to 2 s at a time). Timer after timer, all of it
+        goes on, in few writes.
+        """
+        clock = _TickingClock()
+        consumer = CollectingConsumer()
+        pipe = PacedPipe(consumer, Pacer([RateLimit(100000, clock)]), clock)
+        pipe.registerProducer(_Producer(), True)
+        pipe.write(b"x" * 300000)
+        self.assertEqual(len(consumer.chunks), 1)
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        while clock.getDelayedCalls():
+            clock.advance(clock.getDelayedCalls()[0].getTime()
+                          - clock.rightNow)
+        self.assertEqual(len(b"".join(consumer.chunks)), 300000)
+        self.assertLess(len(consumer.chunks), 100)
 
 
 RATE = 200 << 10

@@ -203,25 +203,44 @@ class PacedPipe:
             data = self._pending[0]
             allowed = self._pacer.allowance(len(data))
             if allowed <= 0:
-                if self._timer is None:
-                    self._timer = self._clock.callLater(self._pacer.delay(),
-                                                        self._paced)
-                self._update()
+                self._waitForPacer()
                 return
-            if allowed < len(data):
+            short = allowed < len(data)
+            if short:
                 self._pending[0] = data[allowed:]
                 data = data[:allowed]
             else:
                 del self._pending[0]
             self._pacer.spent(len(data))
             self._consumer.write(data)
+            if short:
+                # The pacer gave what it had: asking again at once would
+                # pass on the crumbs time added meanwhile, one tiny write
+                # (a TLS record each) after another, holding the reactor
+                # until everything waiting here went.
+                self._waitForPacer()
+                return
         self._update()
+        if self._pending:
+            # The producer, resumed just now, wrote more: it is not
+            # drained (its last write may have come, and the transfer
+            # would end with it still waiting here).
+            return
         if self._unregisterWhenDrained:
             self._unregisterWhenDrained = False
             self._consumer.unregisterProducer()
         waiters, self._drainWaiters = self._drainWaiters, []
         for waiter in waiters:
             waiter.callback(None)
+
+    def _waitForPacer(self):
+        """
+        Go on from a timer, when the pacer allows more.
+        """
+        if self._timer is None:
+            self._timer = self._clock.callLater(self._pacer.delay(),
+                                                self._paced)
+        self._update()
 
     def _paced(self):
         self._timer = None
