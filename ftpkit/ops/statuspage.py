@@ -72,6 +72,13 @@ class QuietSite(Site):
         @param request: the request that finished.
         """
 
+    def logPrefix(self):
+        """
+        @return: C{"Site"}, as Twisted's own site is named in the log
+            (C{Site starting on 9102}).
+        """
+        return "Site"
+
 
 def makeSite(registry, sessions):
     """

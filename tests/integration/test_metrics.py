@@ -240,6 +240,8 @@ class ScrapeTests(MetricsTestCase):
         self.server.login("alice", "secret").quit()
         log = self.server.waitForLog("logout from")
         self.assertNotIn("/metrics", log)
+        # The start-up line keeps the name of Twisted's site.
+        self.assertRegex(log, r"\] Site starting on \d+\n")
 
     def test_workers(self):
         """
