@@ -230,13 +230,21 @@ def readPassword(fromStdin, stdin, prompt):
     @param stdin: the standard input file.
     @param prompt: the C{getpass}-like function prompting on the terminal.
     @return: the password.
-    @raise UsersFileError: when it is empty or the two entries differ.
+    @raise UsersFileError: when it is empty, the two entries differ or
+        the input ends at the prompt (no terminal: a script that meant
+        C{--password-stdin}).
     """
     if fromStdin:
         password = stdin.readline().rstrip("\r\n")
     else:
-        password = prompt("New password: ")
-        if prompt("Again: ") != password:
+        try:
+            password = prompt("New password: ")
+            again = prompt("Again: ")
+        except EOFError:
+            raise UsersFileError(
+                "no password: the input ended (use --password-stdin)"
+            ) from None
+        if again != password:
             raise UsersFileError("the passwords differ")
     if not password:
         raise UsersFileError("empty password")

@@ -247,6 +247,24 @@ class MainTests(unittest.TestCase):
         self.assertTrue(verifyPassword("same",
                                        readTables(path)["dave"]["password"]))
 
+    def test_promptEndOfInput(self):
+        """
+        Input that ends at the prompt (no terminal, as in a script that
+        forgot C{--password-stdin}; C{getpass} raises C{EOFError}) is an
+        error message and status 1, not a traceback; the file is kept.
+        """
+        path = self.mktemp()
+        errors = io.StringIO()
+
+        def ended(text):
+            raise EOFError()
+        status = passwd.main([path, "dave"], stdout=io.StringIO(),
+                             stderr=errors, prompt=ended)
+        self.assertEqual(status, 1)
+        self.assertIn("no password: the input ended (use --password-stdin)",
+                      errors.getvalue())
+        self.assertFalse(os.path.exists(path))
+
     def test_roundTrip(self):
         """
         L{passwd.formatUsers} writes what C{tomllib} reads back the same,
