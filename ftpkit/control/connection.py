@@ -2,8 +2,10 @@
 The control connection: an L{FTPProtocol} per session, which
 L{ftpkit.control.server.FTPFactory} builds.
 
-The protocol parses lines, queues pipelined commands, checks each one
-against L{ftpkit.protocol.commandtable} and runs its C{ftp_VERB} handler.
+The protocol parses lines, hands each command to its
+L{ftpkit.control.commandqueue.CommandQueue} (which says when it runs),
+checks each one against L{ftpkit.protocol.commandtable} and runs its
+C{ftp_VERB} handler.
 Handlers live in the mixins of L{ftpkit.control.handlers}; they return a reply
 C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 """
@@ -21,6 +23,15 @@ from zope.interface import implementer
 
 from ftpkit.compat import TunedConnection, sendAtOnce
 from ftpkit.control import coroutines
+from ftpkit.control.commandqueue import (
+    ABORT,
+    NOW,
+    QUEUED,
+    RUN,
+    RUNNING,
+    WAITING,
+    CommandQueue,
+)
 from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
@@ -92,13 +103,11 @@ class FTPProtocol(
     peer = None
     greeted = False
     _busy = None
-    _readingPaused = False
     _repliesBlocked = False
     _watchingReplies = False
     _counted = False
     _closed = False
     _dataChannel = None
-    _stopping = False
     _closing = None
     _lost = False
     _lostWaiters = None
@@ -112,7 +121,8 @@ class FTPProtocol(
         """
         self.factory = factory
         self.session = Session()
-        self._queue = []
+        self._queue = CommandQueue(factory.config.maxPendingCommands,
+                                   factory.config.maxPendingBytes)
         self.MAX_LENGTH = factory.config.maxLineLength
 
     @property
@@ -421,10 +431,10 @@ class FTPProtocol(
 
     def lineReceived(self, line):
         """
-        Queue a command. During a transfer (or while its command waits
-        for the data connection) ABOR ends it at once and STAT is
-        answered at once when no command is queued (otherwise each reply
-        waits for those of the commands before it).
+        Hand a command to the queue and do what it says. During a transfer
+        (or while its command waits for the data connection) ABOR ends it
+        at once and STAT is answered at once when no command is queued
+        (otherwise each reply waits for those of the commands before it).
         """
         if self._closed:
             return
@@ -439,40 +449,38 @@ class FTPProtocol(
             self.close()
             return
         verb, argument = parseLine(line)
-        command = commandtable.COMMANDS.get(verb)
-        if (command is not None and command.duringTransfer
-                and self.transferUnderway()):
-            # Neither waits for the transfer it is about, but replies
-            # keep the order of the commands (RFC 959): ABOR ends the
-            # transfer now and replies in its turn; STAT is answered now
-            # only when no command waits before it, and only with a
-            # status: STAT of a path before the transfer runs would be a
-            # listing, which waits its turn in the queue like any other
-            # (run at once, any number of them ran side by side).
-            if verb == "ABOR":
-                self.abortOnArrival()
-            elif not self._queue and (self.transfer is not None
-                                      or not argument):
-                self.runCommand(verb, argument)
-                return
-        elif self._stopping:
-            return
-        if not self._queue and self._busy is None and not self._readingPaused:
-            # Nothing waits: the command runs now, as _processQueue would
-            # run it.
+        queue = self._queue
+        action = queue.arrive(verb, argument, self._transferState,
+                              self._busy is None)
+        if action is ABORT:
+            self.abortOnArrival()
+            action = queue.take(verb, argument, self._busy is None)
+        if action is RUN:
+            # As _processQueue would run it.
             result = self.runCommand(verb, argument)
             if result is not None and not result.called:
                 self._busy = result
                 result.addBoth(self._commandFinished)
-            return
-        self._queue.append((verb, argument))
-        self._processQueue()
-        if (self._queue and self._queueOver(1) and not self._readingPaused
-                and not self._closed):
-            self.log.info("{peer} pipelined {count} commands; pausing",
-                          peer=self.peer, count=len(self._queue))
-            self._readingPaused = True
-            self._updateReading()
+        elif action is QUEUED:
+            self._processQueue()
+            if not self._closed and queue.overflowed():
+                self.log.info("{peer} pipelined {count} commands; pausing",
+                              peer=self.peer, count=len(queue))
+                self._updateReading()
+        elif action is NOW:
+            self.runCommand(verb, argument)
+
+    def _transferState(self):
+        """
+        @return: for the queue: L{RUNNING} while a transfer runs,
+            L{WAITING} while its command waits for what it opens or for
+            its data connection, else C{None}.
+        """
+        if self.transfer is not None:
+            return RUNNING
+        if self.transferUnderway():
+            return WAITING
+        return None
 
     def discardPipelined(self):
         """
@@ -497,34 +505,18 @@ class FTPProtocol(
         # leaves its replies unread, the commands it queued wait too:
         # each would add its reply to those held for it (a STAT of a
         # large directory, 600 KB, for every pipelined command).
-        while (self._queue and self._busy is None and not self._closed
+        queue = self._queue
+        while (self._busy is None and not self._closed
                and not self._repliesBlocked):
-            verb, argument = self._queue.pop(0)
-            result = self.runCommand(verb, argument)
+            command = queue.next()
+            if command is None:
+                break
+            result = self.runCommand(*command)
             if result is not None and not result.called:
                 self._busy = result
                 result.addBoth(self._commandFinished)
-        if (self._readingPaused and not self._closed
-                and not self._queueOver(2)):
-            self._readingPaused = False
+        if queue.full and not self._closed and queue.drained():
             self._updateReading()
-
-    def _queueOver(self, fraction):
-        """
-        @param fraction: 1 for the limits, 2 for half of them.
-        @return: whether the pipelined commands waiting reach
-            C{maxPendingCommands}, or their arguments
-            C{maxPendingBytes} (long arguments would otherwise make each
-            session hold up to C{maxPendingCommands} times
-            C{maxLineLength} bytes), divided by C{fraction}.
-        """
-        queue = self._queue
-        if len(queue) * fraction >= self.config.maxPendingCommands:
-            return True
-        if not queue:
-            return False
-        size = sum(len(argument) for _, argument in queue)
-        return size * fraction >= self.config.maxPendingBytes
 
     def _watchReplies(self):
         """
@@ -570,7 +562,7 @@ class FTPProtocol(
         """
         if self._closed:
             return
-        pause = self._readingPaused or self._repliesBlocked
+        pause = self._queue.full or self._repliesBlocked
         if pause and not self.paused:
             LineReceiver.pauseProducing(self)
         elif not pause and self.paused:
@@ -624,8 +616,8 @@ class FTPProtocol(
 
         @return: L{whenIdle}.
         """
-        self._stopping = True
         self._dropQueued()
+        self._queue.stop()
         return self.whenIdle()
 
     def runCommand(self, verb, argument):

@@ -1,0 +1,185 @@
+"""
+The commands a client pipelined: L{CommandQueue}, which says what the
+control connection runs next. It knows no reactor and no transport: the
+protocol (L{ftpkit.control.connection.FTPProtocol}) hands it each
+command as it arrives, with whether a transfer is underway, and takes
+back what to do with it.
+
+One command runs at a time; those arriving meanwhile wait, in order, and
+reply in order (RFC 959). Two verbs act on arrival while a transfer runs
+or its command waits (L{ftpkit.protocol.commandtable.Command.duringTransfer}):
+C{ABOR} ends the transfer at once but still replies in its turn, and
+C{STAT} is answered at once when nothing waits before it. Past
+C{maxPendingCommands} commands, or C{maxPendingBytes} of their arguments,
+the protocol stops reading until half of them have run.
+"""
+
+from ftpkit.protocol.commandtable import COMMANDS
+
+RUN = "run"
+"""L{CommandQueue.arrive}: run the command now; nothing waits or runs."""
+
+QUEUED = "queued"
+"""L{CommandQueue.arrive}: the command waits its turn (L{CommandQueue.next})."""
+
+NOW = "now"
+"""L{CommandQueue.arrive}: answer the command now, outside the queue and
+before the running command's reply (C{STAT} during a transfer)."""
+
+ABORT = "abort"
+"""L{CommandQueue.arrive}: end the transfer now, then hand the C{ABOR} to
+L{CommandQueue.take}."""
+
+DROP = "drop"
+"""L{CommandQueue.arrive}: ignore the command (the server is stopping)."""
+
+RUNNING = "running"
+"""A transfer's data is moving (its C{STAT} is a status)."""
+
+WAITING = "waiting"
+"""A transfer command waits for what it opens or for its data connection
+(its C{STAT} of a path would be a listing)."""
+
+
+class CommandQueue:
+    """
+    The commands waiting for the one that runs, their limit, which verbs
+    act before their turn.
+
+    @ivar full: too many commands wait: the protocol reads no more until
+        L{drained} says otherwise.
+    @ivar stopping: the server is stopping (L{stop}): commands arriving
+        are dropped, but for those acting on a transfer.
+    """
+
+    __slots__ = ("_waiting", "_maxCommands", "_maxBytes", "full", "stopping")
+
+    def __init__(self, maxCommands, maxBytes):
+        """
+        @param maxCommands: how many commands may wait
+            (C{maxPendingCommands}).
+        @param maxBytes: how many bytes of their arguments may wait
+            (C{maxPendingBytes}): long arguments would otherwise make a
+            session hold up to C{maxCommands} times the longest line.
+        """
+        self._waiting = []
+        self._maxCommands = maxCommands
+        self._maxBytes = maxBytes
+        self.full = False
+        self.stopping = False
+
+    def __len__(self):
+        """
+        @return: how many commands wait.
+        """
+        return len(self._waiting)
+
+    def arrive(self, verb, argument, transfer, idle):
+        """
+        A command arrived: say what to do with it.
+
+        @param verb: its verb, upper case.
+        @param argument: its argument.
+        @param transfer: called (only for a verb acting during a transfer)
+            for the session's transfer: L{RUNNING}, L{WAITING}, or C{None}
+            when none is underway.
+        @param idle: whether no command runs.
+        @return: L{RUN}, L{QUEUED}, L{NOW}, L{ABORT} or L{DROP}.
+        """
+        command = COMMANDS.get(verb)
+        state = None
+        if command is not None and command.duringTransfer:
+            state = transfer()
+        if state is not None:
+            # Neither waits for the transfer it is about, but replies keep
+            # the order of the commands: ABOR ends the transfer now and
+            # replies in its turn; STAT is answered now only when nothing
+            # waits before it, and only with a status: STAT of a path
+            # before the transfer runs is a listing, which waits its turn
+            # like any other (run at once, any number ran side by side).
+            if verb == "ABOR":
+                return ABORT
+            if not self._waiting and (state is RUNNING or not argument):
+                return NOW
+        elif self.stopping:
+            return DROP
+        if not self._waiting and idle and not self.full:
+            return RUN
+        return self.take(verb, argument, idle)
+
+    def take(self, verb, argument, idle):
+        """
+        Give a command its turn.
+
+        @param verb: its verb, upper case.
+        @param argument: its argument.
+        @param idle: whether no command runs.
+        @return: L{RUN} when it may run now, else L{QUEUED}.
+        """
+        if not self._waiting and idle and not self.full:
+            return RUN
+        self._waiting.append((verb, argument))
+        return QUEUED
+
+    def next(self):
+        """
+        @return: the next command to run, C{(verb, argument)}, taken out
+            of the queue, or C{None} if none waits.
+        """
+        if self._waiting:
+            return self._waiting.pop(0)
+        return None
+
+    def overflowed(self):
+        """
+        After L{take} queued a command: whether the queue just reached its
+        limit, so that reading must pause (L{full}).
+
+        @return: C{True} when it did (once, until L{drained}).
+        """
+        if self._waiting and not self.full and self._over(1):
+            self.full = True
+            return True
+        return False
+
+    def drained(self):
+        """
+        After commands ran: whether a L{full} queue is down to half its
+        limit, so that reading may resume.
+
+        @return: C{True} when it is (once, until L{overflowed}).
+        """
+        if self.full and not self._over(2):
+            self.full = False
+            return True
+        return False
+
+    def _over(self, fraction):
+        """
+        @param fraction: 1 for the limits, 2 for half of them.
+        @return: whether the commands waiting reach C{maxCommands}, or
+            their arguments C{maxBytes}, divided by C{fraction}.
+        """
+        waiting = self._waiting
+        if len(waiting) * fraction >= self._maxCommands:
+            return True
+        if not waiting:
+            return False
+        size = sum(len(argument) for _, argument in waiting)
+        return size * fraction >= self._maxBytes
+
+    def clear(self):
+        """
+        Forget the waiting commands (the session closes, or what came in
+        clear before C{AUTH TLS} must not run under TLS).
+        """
+        self._waiting.clear()
+
+    def stop(self):
+        """
+        The server is stopping: forget the waiting commands and drop those
+        arriving from now on, but for C{ABOR} and C{STAT} during a
+        transfer.
+        """
+        self.stopping = True
+        self.clear()

@@ -1,0 +1,289 @@
+"""
+Tests for L{ftpkit.control.commandqueue}: what the control connection
+does with each command a client sends, without a transport.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.control.commandqueue import (
+    ABORT,
+    DROP,
+    NOW,
+    QUEUED,
+    RUN,
+    RUNNING,
+    WAITING,
+    CommandQueue,
+)
+
+
+def noTransfer():
+    """
+    @return: no transfer is underway.
+    """
+    return None
+
+
+def running():
+    """
+    @return: a transfer's data is moving.
+    """
+    return RUNNING
+
+
+def waiting():
+    """
+    @return: a transfer command waits for its data connection.
+    """
+    return WAITING
+
+
+def asked():
+    """
+    A transfer state that must not be asked for.
+    """
+    raise AssertionError("transfer state asked for")
+
+
+class ArriveTests(unittest.TestCase):
+    """
+    L{CommandQueue.arrive} says whether a command runs now or waits.
+    """
+
+    def test_runsWhenIdle(self):
+        """
+        With nothing waiting and nothing running, a command runs now and
+        is not kept; whether a transfer is underway is not asked.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("NOOP", "", asked, True), RUN)
+        self.assertEqual(len(queue), 0)
+
+    def test_waitsWhileBusy(self):
+        """
+        While a command runs, the next ones wait and come out in order.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("MDTM", "a", noTransfer, False), QUEUED)
+        self.assertIs(queue.arrive("NOOP", "", noTransfer, False), QUEUED)
+        self.assertEqual(len(queue), 2)
+        self.assertEqual(queue.next(), ("MDTM", "a"))
+        self.assertEqual(queue.next(), ("NOOP", ""))
+        self.assertIsNone(queue.next())
+
+    def test_waitsBehindWaiting(self):
+        """
+        A command arriving while others wait waits behind them, even when
+        nothing runs at that moment.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("NOOP", "", noTransfer, False)
+        self.assertIs(queue.arrive("PWD", "", noTransfer, True), QUEUED)
+        self.assertEqual([queue.next(), queue.next()],
+                         [("NOOP", ""), ("PWD", "")])
+
+    def test_unknownVerb(self):
+        """
+        A verb ftpkit does not know is run (to be refused) like any other.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("XYZZY", "", asked, True), RUN)
+
+    def test_abortDuringTransfer(self):
+        """
+        C{ABOR} while a transfer runs or waits says to end it; the queue
+        keeps nothing until L{CommandQueue.take} is given it.
+        """
+        for state in running, waiting:
+            queue = CommandQueue(8, 1000)
+            self.assertIs(queue.arrive("ABOR", "", state, False), ABORT)
+            self.assertEqual(len(queue), 0)
+            self.assertIs(queue.take("ABOR", "", False), QUEUED)
+            self.assertEqual(queue.next(), ("ABOR", ""))
+
+    def test_abortWithoutTransfer(self):
+        """
+        C{ABOR} with no transfer underway is an ordinary command.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("ABOR", "", noTransfer, False), QUEUED)
+
+    def test_statusDuringTransfer(self):
+        """
+        C{STAT} during a transfer is answered now when nothing waits,
+        even while the transfer's command runs.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("STAT", "", running, False), NOW)
+        self.assertIs(queue.arrive("STAT", "", waiting, False), NOW)
+        self.assertEqual(len(queue), 0)
+
+    def test_statusKeepsItsTurn(self):
+        """
+        C{STAT} during a transfer waits behind the commands sent before
+        it: its reply must come after theirs.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("NOOP", "", running, False)
+        self.assertIs(queue.arrive("STAT", "", running, False), QUEUED)
+
+    def test_statOfPathWhileWaiting(self):
+        """
+        C{STAT} of a path while the transfer command still waits is a
+        listing: it waits its turn. Once the data moves, it is answered
+        now, as a status.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("STAT", "dir", waiting, False), QUEUED)
+        queue.next()
+        self.assertIs(queue.arrive("STAT", "dir", running, False), NOW)
+
+
+class StopTests(unittest.TestCase):
+    """
+    L{CommandQueue.stop}: the server is stopping.
+    """
+
+    def test_dropsWaiting(self):
+        """
+        What waits is forgotten.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("NOOP", "", noTransfer, False)
+        queue.stop()
+        self.assertEqual(len(queue), 0)
+        self.assertIsNone(queue.next())
+
+    def test_dropsArriving(self):
+        """
+        Commands arriving are dropped, C{ABOR} and C{STAT} with no
+        transfer too, even on an idle session.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.stop()
+        for verb in "NOOP", "ABOR", "STAT":
+            self.assertIs(queue.arrive(verb, "", noTransfer, True), DROP)
+        self.assertEqual(len(queue), 0)
+
+    def test_transferCommandsStillAct(self):
+        """
+        C{ABOR} and C{STAT} still act on the last transfer.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.stop()
+        self.assertIs(queue.arrive("ABOR", "", running, False), ABORT)
+        self.assertIs(queue.arrive("STAT", "", running, False), NOW)
+        self.assertIs(queue.arrive("STAT", "dir", waiting, False), QUEUED)
+
+
+class ClearTests(unittest.TestCase):
+    """
+    L{CommandQueue.clear} forgets what waits.
+    """
+
+    def test_clear(self):
+        """
+        Nothing waits afterwards; the next command runs at once.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("NOOP", "", noTransfer, False)
+        queue.clear()
+        self.assertEqual(len(queue), 0)
+        self.assertIs(queue.arrive("NOOP", "", noTransfer, True), RUN)
+
+
+class LimitTests(unittest.TestCase):
+    """
+    L{CommandQueue.overflowed} and L{CommandQueue.drained}: reading pauses
+    at the limit and resumes at half of it.
+    """
+
+    def fill(self, queue, count, argument=""):
+        """
+        Queue C{count} commands behind a running one.
+        """
+        for _ in range(count):
+            queue.arrive("SIZE", argument, noTransfer, False)
+
+    def test_underLimit(self):
+        """
+        Below the limit nothing pauses.
+        """
+        queue = CommandQueue(4, 1000)
+        self.fill(queue, 3)
+        self.assertFalse(queue.overflowed())
+        self.assertFalse(queue.full)
+
+    def test_atCommandLimit(self):
+        """
+        At C{maxCommands} waiting, reading pauses, once.
+        """
+        queue = CommandQueue(4, 1000)
+        self.fill(queue, 4)
+        self.assertTrue(queue.overflowed())
+        self.assertTrue(queue.full)
+        self.assertFalse(queue.overflowed())
+
+    def test_atByteLimit(self):
+        """
+        At C{maxBytes} of arguments waiting, reading pauses, however few
+        the commands.
+        """
+        queue = CommandQueue(64, 100)
+        self.fill(queue, 2, "x" * 50)
+        self.assertTrue(queue.overflowed())
+
+    def test_emptyNeverOverflows(self):
+        """
+        Nothing waiting is never over the limit.
+        """
+        self.assertFalse(CommandQueue(4, 1000).overflowed())
+
+    def test_fullQueues(self):
+        """
+        A full queue does not run a new command at once, even with
+        nothing waiting or running: reading is paused until it drains.
+        """
+        queue = CommandQueue(4, 1000)
+        self.fill(queue, 4)
+        queue.overflowed()
+        queue.clear()
+        self.assertIs(queue.arrive("NOOP", "", noTransfer, True), QUEUED)
+
+    def test_drainedAtHalf(self):
+        """
+        Reading resumes once the commands waiting are down to half the
+        limit, not before.
+        """
+        queue = CommandQueue(4, 1000)
+        self.fill(queue, 4)
+        queue.overflowed()
+        queue.next()
+        self.assertFalse(queue.drained())
+        queue.next()
+        self.assertFalse(queue.drained())
+        queue.next()
+        self.assertTrue(queue.drained())
+        self.assertFalse(queue.full)
+        self.assertFalse(queue.drained())
+
+    def test_drainedBytesAtHalf(self):
+        """
+        With the byte limit reached, reading resumes once the arguments
+        waiting are under half of it.
+        """
+        queue = CommandQueue(64, 100)
+        self.fill(queue, 4, "x" * 25)
+        queue.overflowed()
+        queue.next()
+        queue.next()
+        self.assertFalse(queue.drained())
+        queue.next()
+        self.assertTrue(queue.drained())
+
+    def test_notFullNotDrained(self):
+        """
+        A queue that never filled has nothing to resume.
+        """
+        queue = CommandQueue(4, 1000)
+        self.assertFalse(queue.drained())
