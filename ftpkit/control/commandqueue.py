@@ -28,7 +28,7 @@ before the running command's reply (C{STAT} during a transfer)."""
 
 ABORT = "abort"
 """L{CommandQueue.arrive}: end the transfer now, then hand the C{ABOR} to
-L{CommandQueue.take}."""
+L{CommandQueue.take} with C{ended=True}."""
 
 DROP = "drop"
 """L{CommandQueue.arrive}: ignore the command (the server is stopping)."""
@@ -44,7 +44,7 @@ WAITING = "waiting"
 class CommandQueue:
     """
     The commands waiting for the one that runs, their limit, which verbs
-    act before their turn.
+    act before their turn, and which C{ABOR}s reply C{226}.
 
     @ivar full: too many commands wait: the protocol reads no more until
         L{drained} says otherwise.
@@ -52,7 +52,8 @@ class CommandQueue:
         are dropped, but for those acting on a transfer.
     """
 
-    __slots__ = ("_waiting", "_maxCommands", "_maxBytes", "full", "stopping")
+    __slots__ = ("_waiting", "_maxCommands", "_maxBytes", "_abortsToAnswer",
+                 "full", "stopping")
 
     def __init__(self, maxCommands, maxBytes):
         """
@@ -65,6 +66,7 @@ class CommandQueue:
         self._waiting = []
         self._maxCommands = maxCommands
         self._maxBytes = maxBytes
+        self._abortsToAnswer = 0
         self.full = False
         self.stopping = False
 
@@ -107,15 +109,19 @@ class CommandQueue:
             return RUN
         return self.take(verb, argument, idle)
 
-    def take(self, verb, argument, idle):
+    def take(self, verb, argument, idle, ended=False):
         """
         Give a command its turn.
 
         @param verb: its verb, upper case.
         @param argument: its argument.
         @param idle: whether no command runs.
+        @param ended: it is an C{ABOR} that ended a transfer on arrival
+            (L{ABORT}): it replies C{226} in its turn (L{answersAbort}).
         @return: L{RUN} when it may run now, else L{QUEUED}.
         """
+        if ended:
+            self._abortsToAnswer += 1
         if not self._waiting and idle and not self.full:
             return RUN
         self._waiting.append((verb, argument))
@@ -129,6 +135,18 @@ class CommandQueue:
         if self._waiting:
             return self._waiting.pop(0)
         return None
+
+    def answersAbort(self):
+        """
+        An C{ABOR} runs: whether it is one that ended a transfer on
+        arrival (L{take} with C{ended}), which replies C{226}.
+
+        @return: C{True} once for each such C{ABOR}.
+        """
+        if self._abortsToAnswer:
+            self._abortsToAnswer -= 1
+            return True
+        return False
 
     def overflowed(self):
         """
@@ -171,9 +189,11 @@ class CommandQueue:
     def clear(self):
         """
         Forget the waiting commands (the session closes, or what came in
-        clear before C{AUTH TLS} must not run under TLS).
+        clear before C{AUTH TLS} must not run under TLS); an C{ABOR} among
+        them that ended a transfer on arrival will not reply.
         """
         self._waiting.clear()
+        self._abortsToAnswer = 0
 
     def stop(self):
         """

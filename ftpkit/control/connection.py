@@ -373,7 +373,7 @@ class FTPProtocol(
         never finished, a client that does not read), cut it.
         """
         self._closed = True
-        self._dropQueued()
+        self._queue.clear()
         if self._watchingReplies:
             # A producer registered keeps a TLS layer from closing at all;
             # nothing is read from now on anyway.
@@ -454,7 +454,8 @@ class FTPProtocol(
                               self._busy is None)
         if action is ABORT:
             self.abortOnArrival()
-            action = queue.take(verb, argument, self._busy is None)
+            action = queue.take(verb, argument, self._busy is None,
+                                ended=True)
         if action is RUN:
             # As _processQueue would run it.
             result = self.runCommand(verb, argument)
@@ -487,17 +488,8 @@ class FTPProtocol(
         Forget commands the client sent ahead (after C{AUTH TLS}, what came
         in clear must not run under TLS).
         """
-        self._dropQueued()
-        self.clearLineBuffer()
-
-    def _dropQueued(self):
-        """
-        Forget the queued commands (an C{ABOR} among them that ended a
-        transfer on arrival will not reply).
-        """
         self._queue.clear()
-        if self.abortsToAnswer:
-            self.abortsToAnswer = 0
+        self.clearLineBuffer()
 
     def _processQueue(self):
         # Once stopping, only what lineReceived still queues (an ABOR or
@@ -616,7 +608,6 @@ class FTPProtocol(
 
         @return: L{whenIdle}.
         """
-        self._dropQueued()
         self._queue.stop()
         return self.whenIdle()
 

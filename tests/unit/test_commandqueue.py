@@ -287,3 +287,58 @@ class LimitTests(unittest.TestCase):
         """
         queue = CommandQueue(4, 1000)
         self.assertFalse(queue.drained())
+
+
+class AbortAnswerTests(unittest.TestCase):
+    """
+    L{CommandQueue.answersAbort}: an C{ABOR} that ended a transfer on
+    arrival replies C{226} in its turn; any other replies C{225}.
+    """
+
+    def test_endedAnswers(self):
+        """
+        Each C{ABOR} taken with C{ended} answers once.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.take("ABOR", "", False, ended=True)
+        queue.take("ABOR", "", False, ended=True)
+        self.assertEqual(
+            [queue.answersAbort(), queue.answersAbort(),
+             queue.answersAbort()], [True, True, False])
+
+    def test_endedRunsNow(self):
+        """
+        An C{ABOR} that ended a transfer on arrival runs now when nothing
+        waits or runs (the transfer's command ended at once), and still
+        answers.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.take("ABOR", "", True, ended=True), RUN)
+        self.assertTrue(queue.answersAbort())
+
+    def test_plainDoesNotAnswer(self):
+        """
+        An C{ABOR} with no transfer underway is not one to answer.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("ABOR", "", noTransfer, False)
+        self.assertFalse(queue.answersAbort())
+
+    def test_clearedDoNotAnswer(self):
+        """
+        Once the waiting commands are forgotten (the session closes,
+        C{AUTH TLS}), the C{ABOR}s among them are not answered.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.take("ABOR", "", False, ended=True)
+        queue.clear()
+        self.assertFalse(queue.answersAbort())
+
+    def test_stoppedDoNotAnswer(self):
+        """
+        Nor once the server stops taking commands.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.take("ABOR", "", False, ended=True)
+        queue.stop()
+        self.assertFalse(queue.answersAbort())

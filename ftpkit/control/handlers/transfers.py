@@ -170,8 +170,6 @@ class TransferCommands:
     Data transfers.
 
     @ivar transfer: the running L{Transfer}, or C{None}.
-    @ivar abortsToAnswer: how many queued C{ABOR}s ended a transfer on
-        arrival and are still to reply C{226}.
     @ivar opening: the L{Opening} a transfer command waits for before
         its data connection, or C{None}.
     """
@@ -180,7 +178,6 @@ class TransferCommands:
         ["shell", "access", "binary", "restartOffset", "mlstFacts",
          "downloadRate", "uploadRate", "cwd"])
     transfer = None
-    abortsToAnswer = 0
     opening = None
 
     def _pacer(self, incoming):
@@ -282,16 +279,15 @@ class TransferCommands:
             self.dataChannel.close()
         elif not self.transfer.aborted:
             self.transfer.abort()
-        self.abortsToAnswer += 1
 
     def ftp_ABOR(self, argument):
         """
         C{226} for an C{ABOR} that ended a transfer on arrival
-        (L{abortOnArrival}); with no transfer to abort, close the data
-        channel: C{225}.
+        (L{abortOnArrival}: the session's command queue counts them,
+        L{ftpkit.control.commandqueue.CommandQueue.answersAbort}); with no
+        transfer to abort, close the data channel: C{225}.
         """
-        if self.abortsToAnswer:
-            self.abortsToAnswer -= 1
+        if self._queue.answersAbort():
             return (226, "ABOR command successful")
         self.dataChannel.close()
         return (225, "No transfer to abort")
