@@ -23,15 +23,7 @@ from zope.interface import implementer
 
 from ftpkit.compat import TunedConnection, sendAtOnce
 from ftpkit.control import coroutines
-from ftpkit.control.commandqueue import (
-    ABORT,
-    NOW,
-    QUEUED,
-    RUN,
-    RUNNING,
-    WAITING,
-    CommandQueue,
-)
+from ftpkit.control.commandqueue import ABORT, NOW, QUEUED, RUN, CommandQueue
 from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
@@ -450,7 +442,7 @@ class FTPProtocol(
             return
         verb, argument = parseLine(line)
         queue = self._queue
-        action = queue.arrive(verb, argument, self._transferState,
+        action = queue.arrive(verb, argument, self.transferState,
                               self._busy is None)
         if action is ABORT:
             self.abortOnArrival()
@@ -470,18 +462,6 @@ class FTPProtocol(
                 self._updateReading()
         elif action is NOW:
             self.runCommand(verb, argument)
-
-    def _transferState(self):
-        """
-        @return: for the queue: L{RUNNING} while a transfer runs,
-            L{WAITING} while its command waits for what it opens or for
-            its data connection, else C{None}.
-        """
-        if self.transfer is not None:
-            return RUNNING
-        if self.transferUnderway():
-            return WAITING
-        return None
 
     def discardPipelined(self):
         """

@@ -7,6 +7,7 @@ import time
 
 from twisted.internet import defer
 
+from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.control.opening import Opening, closeOpened
 from ftpkit.data.movers import Download, Upload
@@ -227,14 +228,21 @@ class TransferCommands:
         return (350, "Restarting at %d; send STORE or RETRIEVE"
                 % self.session.restartOffset)
 
-    def transferUnderway(self):
+    def transferState(self):
         """
-        @return: whether a transfer runs, or its command opens what it
-            sends or receives, or waits for its data connection.
+        @return: what the session's command queue needs to know of a
+            transfer: L{ftpkit.control.commandqueue.RUNNING} while one
+            runs, L{ftpkit.control.commandqueue.WAITING} while its command
+            opens what it sends or receives or waits for its data
+            connection, else C{None}.
         """
+        if self.transfer is not None:
+            return RUNNING
         channel = self._dataChannel
-        return self.transfer is not None or self.opening is not None or (
-            channel is not None and channel.isConnecting)
+        if self.opening is not None or (channel is not None
+                                        and channel.isConnecting):
+            return WAITING
+        return None
 
     def whileOpening(self, operation, release=closeOpened):
         """
@@ -266,7 +274,7 @@ class TransferCommands:
 
     def abortOnArrival(self):
         """
-        C{ABOR} arrived while a transfer is underway (L{transferUnderway}):
+        C{ABOR} arrived while a transfer is underway (L{transferState}):
         end the transfer now (its command replies C{426}), or the wait for
         what it opens (C{426}), or drop the data connection it waits for
         (C{425}); the C{ABOR}, queued, replies C{226} in its turn, after
