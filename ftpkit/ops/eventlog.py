@@ -43,6 +43,9 @@ _FORMATS = {
     events.LOGIN_FAILED: (
         LogLevel.warn, "failed login from {peer} user {user!r} ({count})",
         ("user", "anonymous", "count")),
+    events.LOGIN_REFUSED: (
+        LogLevel.warn, "refused login from {peer} user {user!r}: {reason}",
+        ("user", "anonymous", "reason")),
     events.LOGOUT: (
         LogLevel.info,
         "logout from {peer} user {user!r}: {seconds:.3f} s, "
@@ -70,7 +73,8 @@ _FORMATS = {
 LOGGED = tuple(_FORMATS)
 """The kinds of event that are logged."""
 
-_HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED])
+_HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED,
+                         events.LOGIN_REFUSED])
 """Kinds whose lines name the virtual host, when C{HOST} chose one (a
 host name is checked: it holds no space, quote or line break)."""
 

@@ -19,6 +19,11 @@ LOGIN = "login"
 LOGIN_FAILED = "login-failed"
 """A C{PASS} was refused (C{count} is the session's failures so far)."""
 
+LOGIN_REFUSED = "login-refused"
+"""A user whose password was right was refused by a limit
+(C{--max-sessions-per-user}): the session got C{421} and is closed;
+C{reason} says why."""
+
 LOGOUT = "logout"
 """A logged-in user left (C{QUIT}, C{REIN}, or the connection closed):
 C{seconds} since login, C{bytesIn} and C{bytesOut} moved meanwhile."""
@@ -51,7 +56,7 @@ SESSION_ENDED = "session-ended"
 REPLY = "reply"
 """A reply was sent (C{code}); published only while someone subscribes."""
 
-KINDS = (LOGIN, LOGIN_FAILED, LOGOUT, TRANSFER, LISTING, CHANGE, REFUSAL,
+KINDS = (LOGIN, LOGIN_FAILED, LOGIN_REFUSED, LOGOUT, TRANSFER, LISTING, CHANGE, REFUSAL,
          CONNECTION_REFUSED, SESSION_STARTED, SESSION_ENDED, REPLY)
 """Every kind of event."""
 

@@ -119,6 +119,7 @@ class ServerMetrics:
             events.SESSION_ENDED: self._sessionEnded,
             events.LOGIN: self._login,
             events.LOGIN_FAILED: self._loginFailed,
+            events.LOGIN_REFUSED: self._loginRefused,
             events.TRANSFER: self._transfer,
             events.LISTING: self._transfer,
             events.REPLY: self._reply,
@@ -164,6 +165,9 @@ class ServerMetrics:
 
     def _loginFailed(self, event):
         self._labels(self.logins, "failure").inc()
+
+    def _loginRefused(self, event):
+        self._labels(self.logins, "refused").inc()
 
     def _transfer(self, event):
         self._labels(

@@ -70,6 +70,8 @@ class ServerMetricsTests(MetricsTestCase):
         publish(events.SESSION_ENDED)
         publish(events.LOGIN)
         publish(events.LOGIN_FAILED)
+        publish(events.LOGIN_REFUSED,
+                reason="Too many sessions for this user; closing")
         publish(events.TRANSFER, command="STOR", code=226, bytes=10,
                 seconds=0.2)
         publish(events.TRANSFER, command="RETR", code=426, bytes=5,
@@ -84,6 +86,8 @@ class ServerMetricsTests(MetricsTestCase):
         self.assertEqual(value("ftpkit_logins_total", {"result": "success"}),
                          1)
         self.assertEqual(value("ftpkit_logins_total", {"result": "failure"}),
+                         1)
+        self.assertEqual(value("ftpkit_logins_total", {"result": "refused"}),
                          1)
         self.assertEqual(value("ftpkit_transfers_total",
                                {"command": "RETR", "result": "failure"}), 1)

@@ -7,6 +7,7 @@ import ftplib
 import socket
 
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import LogLevel, formatEvent
 from twisted.trial import unittest
 
 from ftpkit.auth.sharedusers import (
@@ -15,14 +16,21 @@ from ftpkit.auth.sharedusers import (
     encodeUser,
 )
 from ftpkit.control.sessionlimits import (
+    TOO_MANY_FOR_USER,
     AddressRules,
     UserSessions,
     parseNetwork,
     userKey,
 )
 from ftpkit.deploy.channel import Channel
+from ftpkit.ops import events
 from tests.integration.test_xferlog import startServer
-from tests.protocol.test_server import connect, makeFactory, replyCodes
+from tests.protocol.test_server import (
+    captureLogs,
+    connect,
+    makeFactory,
+    replyCodes,
+)
 
 
 class AddressRulesTests(unittest.TestCase):
@@ -127,7 +135,36 @@ class SessionTests(unittest.TestCase):
         third.dataReceived(b"USER alice\r\nPASS secret\r\n")
         self.assertEqual(replyCodes(transport)[-1], "230")
 
-    def test_reinReleases(self):
+    def test_refusedLoginEvent(self):
+        """
+        The refusal is one C{login-refused} event (a warning naming the
+        peer, the user and why), counted in C{ftpkit_logins_total} as
+        C{refused}. It was a log line of its own, outside the events: no
+        C{ftpkit_event} for JSON log readers, nothing in the metrics.
+        """
+        factory = makeFactory(self.clock, maxSessionsPerUser=1)
+        published = []
+        factory.events.subscribe(published.append)
+        first, _ = connect(factory)
+        first.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        logged = captureLogs(self)
+        second, transport = connect(factory, "10.0.0.2")
+        second.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "421")
+        refused = [event for event in published
+                   if event.kind == events.LOGIN_REFUSED]
+        self.assertEqual([(event.peer, event.user, event.reason)
+                          for event in refused],
+                         [("10.0.0.2", "alice", TOO_MANY_FOR_USER)])
+        lines = [event for event in logged if "ftpkit_event" in event]
+        self.assertEqual([event["ftpkit_event"] for event in lines],
+                         ["login-refused"])
+        self.assertEqual(lines[0]["log_level"], LogLevel.warn)
+        self.assertEqual(
+            formatEvent(lines[0]), "refused login from 10.0.0.2 user "
+            "'alice': Too many sessions for this user; closing")
+
+
         """
         C{REIN} ends the login, so it no longer counts.
         """

@@ -206,9 +206,7 @@ class LoginCommands:
             return None
         if not admitted:
             logout()
-            self.log.warn("refused login from {peer} user {user!r}: "
-                          "{why}", peer=self.peer, user=self.session.username,
-                          why=TOO_MANY_FOR_USER)
+            self.publish(events.LOGIN_REFUSED, reason=TOO_MANY_FOR_USER)
             self.reply(421, TOO_MANY_FOR_USER)
             self.close()
             return None
