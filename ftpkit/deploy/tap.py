@@ -218,6 +218,17 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             raise usage.UsageError(f"--listen: {e}")
         self["listen"].append(description)
 
+    def getSynopsis(self):
+        """
+        @return: the usage line of C{--help}: C{python -m ftpkit}'s own
+            when run by it (it said C{Usage: twistd [options] ftpkit
+            [options]}, which no one had typed), else C{twistd}'s.
+        """
+        if (getattr(self, "parent", None) is not None
+                and os.path.basename(sys.argv[0]) == "ftpkit"):
+            return "Usage: python -m ftpkit [options]"
+        return usage.Options.getSynopsis(self)
+
     def parseArgs(self, *arguments):
         """
         Refuse arguments that are no option's value, naming the first: a

@@ -398,6 +398,21 @@ class UnderTwistdTests(unittest.TestCase):
             "twistd ftpkit: --max-login-attempts: must be a positive integer,"
             " not '0' (see --help)\n")
 
+    def test_synopsis(self):
+        """
+        C{--help}'s usage line names the command that was run.
+        """
+        from twisted.scripts.twistd import ServerOptions
+
+        for argv0, expected in [
+                ("ftpkit", "Usage: python -m ftpkit [options]"),
+                ("/usr/bin/twistd", "Usage: twistd [options] ftpkit "
+                 "[options]")]:
+            self.patch(sys, "argv", [argv0])
+            server = ServerOptions()
+            server.parseOptions(["ftpkit", "--listen", "tcp:0"])
+            self.assertEqual(server.subOptions.getSynopsis(), expected)
+
     def test_directlyRaises(self):
         """
         Parsed directly (tests, the workers), the error is raised.
