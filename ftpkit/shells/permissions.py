@@ -203,6 +203,32 @@ class PermissionShell(ShellWrapper):
             lambda info: info.size if info is not None and info.isFile else 0)
 
     @defer.inlineCallbacks
+    def _resumeAllowed(self, path, offset):
+        """
+        Check a write from C{offset} (C{REST} + C{STOR}), which keeps what
+        is before it and replaces what is after: one that starts before
+        the end of what is there (the file, or the cut upload the shell
+        kept for a resume) needs C{write} as well as C{append}. With
+        C{append} alone, C{REST 1} + C{STOR} cut any file down to its
+        first byte plus what the client sent.
+
+        @return: a Deferred firing once allowed, or failing with
+            L{PermissionDenied}.
+        """
+        try:
+            yield self._checked(self._allows("write"), [path])
+            return
+        except PermissionDenied:
+            pass
+        kept = None
+        if IFTPShellResume.providedBy(self._shell):
+            kept = yield self._shell.resumableSize(path)
+        if kept is None:
+            kept = yield self._sizeOf(path)
+        if offset < kept:
+            raise PermissionDenied()
+
+    @defer.inlineCallbacks
     def _makesFile(self, path, inPlace):
         """
         Whether an upload to C{path}, where nothing is, adds a file to
@@ -401,7 +427,8 @@ class PermissionShell(ShellWrapper):
     def openForWriting(self, path, offset=0, append=False):
         """
         See L{IFTPShell.openForWriting}: needs C{append} to append or
-        resume (C{offset > 0}), C{write} otherwise. With a quota, the
+        resume (C{offset > 0}; C{write} as well to resume before the end of
+        what is there, replacing it), C{write} otherwise. With a quota, the
         L{IWriteFile} counts the bytes and refuses to go past it. With a
         file quota, a new file must have room (L{FileQuotaExceeded}
         otherwise, before anything is opened); replacing a file, or
@@ -432,6 +459,8 @@ class PermissionShell(ShellWrapper):
         inPlace = bool(append or offset)
         yield self._checked(self._allows("append" if inPlace else "write"),
                             [path])
+        if offset and not append:
+            yield self._resumeAllowed(path, offset)
         usage = self._usage
         if usage is None:
             return (yield opening())

@@ -173,7 +173,25 @@ class PermissionShellTests(unittest.TestCase):
             writeFile(shell, ("dir", "a.txt"), b"!", offset=2),
             PermissionDenied)
         shell = PermissionShell(memoryShell(), PermissionTable(["append"]))
+        yield writeFile(shell, ("dir", "a.txt"), b"!", offset=5)
+
+    @defer.inlineCallbacks
+    def test_resumeBeforeEndNeedsWrite(self):
+        """
+        Writing from an offset before the end of the file (which keeps the
+        bytes before it and replaces those after) needs C{write} as well
+        as C{append}: with C{append} alone, C{REST 1} + C{STOR} cut a file
+        the user may only add to down to one byte and what it sent.
+        """
+        inner = memoryShell()
+        shell = PermissionShell(inner, PermissionTable(["append"]))
+        yield self.assertFailure(
+            writeFile(shell, ("dir", "a.txt"), b"!", offset=2),
+            PermissionDenied)
+        self.assertEqual((yield readFile(inner, ("dir", "a.txt"))), b"hello")
+        shell = PermissionShell(inner, PermissionTable(["append", "write"]))
         yield writeFile(shell, ("dir", "a.txt"), b"!", offset=2)
+        self.assertEqual((yield readFile(inner, ("dir", "a.txt"))), b"he!")
 
     @defer.inlineCallbacks
     def test_renameNeedsBothEnds(self):
