@@ -310,6 +310,7 @@ class FTPProtocol(
             # runs or it waits for the shell to open its file or for its
             # data connection: what a slow store opens later is released
             # (ftpkit.control.opening).
+            opening = self.opening
             self.abortTransfer()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
@@ -320,12 +321,20 @@ class FTPProtocol(
             if self._loginDelay is not None:
                 self.cancelLoginDelay()
             # Any other command still running (waiting for the shell,
-            # say) keeps the shell it started with until it ends, so that
-            # it never runs without one.
-            if self._busy is None:
-                self.logout()
+            # say) keeps the shell it started with until it ends, and an
+            # open cut short keeps it until the shell has answered and
+            # what it gave is released: the shell never works for a user
+            # already logged out.
+            waits = []
+            if self._busy is not None:
+                waits.append(self.whenIdle())
+            if opening is not None and not opening.settled.called:
+                waits.append(opening.settled)
+            if waits:
+                defer.gatherResults(waits).addCallback(
+                    lambda _: self.logout())
             else:
-                self.whenIdle().addCallback(lambda _: self.logout())
+                self.logout()
 
     def timeoutConnection(self):
         """

@@ -23,6 +23,9 @@ class Opening:
     @ivar result: a Deferred firing with what the open gives, or failing
         with what it raises, or with L{TransferAborted} once L{abort} was
         called before it gave anything.
+    @ivar settled: a Deferred firing (with C{None}) once the shell has
+        answered the open and, after L{abort}, what it gave is released:
+        from then on the open no longer needs the shell.
     """
 
     def __init__(self, operation, release):
@@ -33,18 +36,22 @@ class Opening:
         """
         self._release = release
         self.result = defer.Deferred()
+        self.settled = defer.Deferred()
         defer.ensureDeferred(operation).addCallbacks(self._opened,
                                                      self._failed)
 
     def _opened(self, value):
         if not self.result.called:
+            self.settled.callback(None)
             self.result.callback(value)
             return
         released = defer.maybeDeferred(self._release, value)
         released.addErrback(lambda failure: _log.failure(
             "releasing what an aborted open gave", failure))
+        released.addCallback(lambda _: self.settled.callback(None))
 
     def _failed(self, failure):
+        self.settled.callback(None)
         if not self.result.called:
             self.result.errback(failure)
 

@@ -62,8 +62,13 @@ class _Closing:
     Records whether the file given to it was closed or aborted.
     """
 
-    def __init__(self, opened):
+    def __init__(self, opened, atEnd=lambda: None):
+        """
+        @param opened: the file.
+        @param atEnd: called when it is closed or aborted.
+        """
         self.opened = opened
+        self.atEnd = atEnd
         self.ended = []
         self.size = getattr(opened, "size", None)
 
@@ -72,24 +77,27 @@ class _Closing:
 
     def close(self):
         self.ended.append("close")
+        self.atEnd()
         return self.opened.close()
 
     def abort(self):
         self.ended.append("abort")
+        self.atEnd()
         return self.opened.abort()
 
 
-def openedLate(testCase, shell):
+def openedLate(testCase, shell, atEnd=lambda: None):
     """
     Let the one open still waiting give its file, after the command waiting
     for it ended.
 
     @param testCase: the running test.
     @param shell: the L{SlowShell}.
+    @param atEnd: called when that file is closed or aborted.
     @return: what was done with that file (C{["close"]}, C{["abort"]}).
     """
     [(waiting, result)] = shell.waiting
-    opened = _Closing(testCase.successResultOf(result))
+    opened = _Closing(testCase.successResultOf(result), atEnd)
     shell.waiting = [(waiting, defer.succeed(opened))]
     shell.answer()
     return opened.ended
@@ -356,8 +364,9 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
     """
     A client that leaves while its transfer command waits for the shell
     to open its file (or for its data connection) ends the command at
-    once, as C{ABOR} does: the session logs out now, not once the store
-    answers, and what the open gives later is released.
+    once, as C{ABOR} does, and what the open gives later is released; the
+    user is logged out once the shell has answered and that is done (the
+    shell never works for a user logged out).
     """
 
     def leaving(self, shell, command):
@@ -384,18 +393,35 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
         protocol.connectionLost(None)
         return realm, protocol, published
 
-    def assertCut(self, realm, protocol, published, verb):
+    def assertCut(self, realm, protocol, published, verb, logouts=1):
         """
-        The session is idle and logged out once, and published one event
-        for the cut command (C{426}, as for a transfer cut by the client
-        leaving), then its logout.
+        The session is idle and published one event for the cut command
+        (C{426}, as for a transfer cut by the client leaving), then, once
+        logged out, its logout.
+
+        @param logouts: how many times the user was logged out (0: not
+            yet).
         """
         self.assertTrue(protocol.isIdle())
-        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(realm.logouts, logouts)
         self.assertEqual([(event.kind, event.command, event.code)
                           for event in published],
                          [(events.TRANSFER, verb, 426),
-                          (events.LOGOUT, None, None)])
+                          (events.LOGOUT, None, None)][:1 + logouts])
+
+    def loggedOutAfterRelease(self, realm, shell):
+        """
+        Let the open still waiting give its file; the user is logged out
+        only after that file was released.
+
+        @return: what was done with that file (C{["close"]}, C{["abort"]}).
+        """
+        logoutsAtRelease = []
+        ended = openedLate(self, shell,
+                           lambda: logoutsAtRelease.append(realm.logouts))
+        self.assertEqual(logoutsAtRelease, [0])
+        self.assertEqual(realm.logouts, 1)
+        return ended
 
     def test_retr(self):
         """
@@ -404,9 +430,9 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
         """
         shell = SlowShell({"/f.txt": b"x" * 100}, ["openForReading"])
         realm, protocol, published = self.leaving(shell, b"RETR f.txt")
-        self.assertCut(realm, protocol, published, "RETR")
-        self.assertEqual(openedLate(self, shell), ["close"])
-        self.assertEqual(realm.logouts, 1)
+        self.assertCut(realm, protocol, published, "RETR", logouts=0)
+        self.assertEqual(self.loggedOutAfterRelease(realm, shell),
+                         ["close"])
         self.assertEqual(len(published), 2)
 
     def test_stor(self):
@@ -416,9 +442,9 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
         """
         shell = SlowShell({"/f.txt": b"x" * 100}, ["openForWriting"])
         realm, protocol, published = self.leaving(shell, b"STOR f.txt")
-        self.assertCut(realm, protocol, published, "STOR")
-        self.assertEqual(openedLate(self, shell), ["abort"])
-        self.assertEqual(realm.logouts, 1)
+        self.assertCut(realm, protocol, published, "STOR", logouts=0)
+        self.assertEqual(self.loggedOutAfterRelease(realm, shell),
+                         ["abort"])
         self.assertEqual(len(published), 2)
         opened = self.successResultOf(shell.openForReading(("f.txt",)))
         self.assertEqual(self.successResultOf(opened.readAt(0, 1000)),
