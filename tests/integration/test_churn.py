@@ -80,13 +80,17 @@ class _Session:
         self.sock.sendall(line.encode("ascii") + b"\r\n")
         return self.reply()
 
-    def login(self, user="u", password="p"):
+    def login(self, user="u", password="p", secure=False):
         """
         Read the greeting, then log in.
 
+        @param secure: protect the session first (L{secure}): after
+            C{AUTH TLS} the user logs in again (RFC 2228).
         @return: the reply to C{PASS}.
         """
         self.reply()
+        if secure:
+            self.secure()
         self.command("USER " + user)
         return self.command("PASS " + password)
 
@@ -152,9 +156,7 @@ def _garbledHandshake(session, rng):
 
 
 def _unconnectedPassive(session, rng):
-    session.login()
-    if rng.random() < 0.5:
-        session.secure()
+    session.login(secure=rng.random() < 0.5)
     for _ in range(3):
         session.passive()
     if rng.random() < 0.5:
@@ -163,10 +165,8 @@ def _unconnectedPassive(session, rng):
 
 
 def _cutTransfer(session, rng):
-    session.login()
     protected = rng.random() < 0.5
-    if protected:
-        session.secure()
+    session.login(secure=protected)
     session.command("TYPE I")
     port = session.passive()
     verb = rng.choice(["RETR big.bin", "STOR up%d.bin" % rng.randint(0, 9),
