@@ -203,6 +203,30 @@ class PermissionShell(ShellWrapper):
             lambda info: info.size if info is not None and info.isFile else 0)
 
     @defer.inlineCallbacks
+    def _replaceAllowed(self, path, found=None):
+        """
+        Check that a rename may replace what is at its target: allowed
+        where there is nothing, or with C{write} or C{delete} there.
+
+        @param path: the target.
+        @param found: its L{ftpkit.fileinfo.FileInfo} when already known.
+        @return: a Deferred firing once allowed, or failing with
+            L{PermissionDenied}.
+        """
+        table = self._table
+        try:
+            yield self._checked(
+                lambda each: (table.allows(each, "write")
+                              or table.allows(each, "delete")), [path])
+            return
+        except PermissionDenied:
+            pass
+        if found is None:
+            found = yield self._statOrNone(path)
+        if found is not None:
+            raise PermissionDenied()
+
+    @defer.inlineCallbacks
     def _resumeAllowed(self, path, offset):
         """
         Check a write from C{offset} (C{REST} + C{STOR}), which keeps what
@@ -390,7 +414,10 @@ class PermissionShell(ShellWrapper):
         (L{PermissionTable.rulesBelow}): a rule follows the path, not the
         directory, so renaming C{/pub} away would free C{/pub/readonly}'s
         files of their rule, and renaming a directory to C{/pub} would
-        fill C{/pub/readonly} past it. A replaced target frees quota (its
+        fill C{/pub/readonly} past it. Replacing what is at the target
+        needs C{write} or C{delete} there too, as an upload replacing it
+        or its removal would: with C{rename} alone, renaming any file over
+        another destroyed the other. A replaced target frees quota (its
         bytes, and its entry). A path renamed to itself replaces nothing.
         """
         yield self._checked(self._allows("rename"), [fromPath, toPath])
@@ -399,8 +426,10 @@ class PermissionShell(ShellWrapper):
             raise PermissionDenied()
         usage = self._usage
         replaced = None
-        if usage is not None and toPath != fromPath:
-            replaced = yield self._statOrNone(toPath)
+        if toPath != fromPath:
+            if usage is not None:
+                replaced = yield self._statOrNone(toPath)
+            yield self._replaceAllowed(toPath, replaced)
         yield self._shell.rename(fromPath, toPath)
         if replaced is not None:
             usage.adjust(-replaced.size if replaced.isFile else 0, files=-1)

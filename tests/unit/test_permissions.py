@@ -210,6 +210,30 @@ class PermissionShellTests(unittest.TestCase):
         yield shell.rename(("dir", "a.txt"), ("dir", "b.txt"))
 
     @defer.inlineCallbacks
+    def test_replacingNeedsWriteOrDelete(self):
+        """
+        Renaming over an existing file needs C{write} or C{delete} at the
+        target as well as C{rename}: with C{rename} alone, renaming any
+        file over another destroyed the other. A rename to a free name
+        needs C{rename} alone.
+        """
+        inner = memoryShell()
+        yield writeFile(inner, ("dir", "b.txt"), b"keep")
+        shell = PermissionShell(inner, PermissionTable(["rename"]))
+        yield self.assertFailure(
+            shell.rename(("dir", "a.txt"), ("dir", "b.txt")),
+            PermissionDenied)
+        self.assertEqual((yield readFile(inner, ("dir", "b.txt"))), b"keep")
+        yield shell.rename(("dir", "a.txt"), ("dir", "c.txt"))
+        for granted in ("write", "delete"):
+            yield writeFile(inner, ("dir", "a.txt"), granted.encode())
+            shell = PermissionShell(inner,
+                                    PermissionTable(["rename", granted]))
+            yield shell.rename(("dir", "a.txt"), ("dir", "b.txt"))
+            self.assertEqual((yield readFile(inner, ("dir", "b.txt"))),
+                             granted.encode())
+
+    @defer.inlineCallbacks
     def test_directoryOverride(self):
         """
         A directory's permissions replace the default below it.
