@@ -442,6 +442,27 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         self.assertIsNone(self.connection.user)
         self.assertEqual(len(idle), 1)  # Empty, so kept for the next upload.
 
+    def test_splicePaced(self):
+        """
+        A paced upload moves what the pacer allows (one burst: 4 KiB at 16
+        KiB a second) and then waits on a timer, though the socket has
+        more: it went on with batches of the few bytes time had added
+        meanwhile, a disk thread's round trip each (strace: thousands of
+        70-byte splices a second, most of a core).
+        """
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.client.sendall(b"u" * 65536)
+        mover = Upload(_DescriptorFile(_descriptor(self.spliceTarget())),
+                       True, reactor,
+                       pacer=Pacer([RateLimit(16 * 1024, _TickingReactor())]))
+        done = defer.ensureDeferred(mover.start(self.connection))
+        self.assertNoResult(done)
+        self.assertLessEqual(self.connection.user.moved, 4096 + 64)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.connection.abort()
+        self.failureResultOf(done)
+
     def test_spliceLimit(self):
         """
         An upload bringing more than its limit fails with

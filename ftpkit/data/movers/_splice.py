@@ -210,6 +210,7 @@ class SpliceReceiver:
     _again = False
     _pipeEmpty = True
     _timer = None
+    _pacedShort = False
 
     def __init__(self, connection, descriptor, pacer=None, limit=None):
         """
@@ -330,16 +331,23 @@ class SpliceReceiver:
         if self.limit is not None:
             limit = min(limit, self.limit + 1 - self.moved)
         if self.pacer is not None:
-            limit = self.pacer.allowance(limit)
-            if limit <= 0:
-                self._timer = self.connection._reactor.callLater(
-                    self.pacer.delay(), self._paced)
+            allowed = self.pacer.allowance(limit)
+            if allowed <= 0:
+                self._waitForPacer()
                 return
+            self._pacedShort, limit = allowed < limit, allowed
         self.connection.hold()
         running = self.descriptor.run(
             _batchThenCommit, self.fileno(), self.pipe, self.descriptor,
             self.position, limit)
         running.addCallbacks(self._batchDone, self._batchFailed)
+
+    def _waitForPacer(self):
+        """
+        Start the next batch from a timer, when the pacer allows more.
+        """
+        self._timer = self.connection._reactor.callLater(
+            self.pacer.delay(), self._paced)
 
     def _paced(self):
         self._timer = None
@@ -370,6 +378,11 @@ class SpliceReceiver:
             return
         if tooLarge:
             self.finish(self._tooLarge())
+        elif why == MORE and self._pacedShort:
+            # The pacer gave what it had: a batch now would move the few
+            # bytes time added meanwhile, a disk thread's round trip for
+            # each (thousands a second, most of a core).
+            self._waitForPacer()
         elif why == MORE:
             self.batch()
         elif why == EMPTY:
