@@ -524,6 +524,29 @@ class MemoryBackend(_PosixBackend):
                 return 0.0
         return 0.0
 
+    def rename(self, fs, source, target, isDirectory):
+        """
+        See L{Backend.rename}, keeping the modification times: fsspec
+        moves a file in memory by copying it, which gave the copy the time
+        of the move (C{RNFR}/C{RNTO}, C{rclone moveto}, lftp's C{mv} lost
+        the times C{MFMT} had set, as the disk keeps them).
+        """
+        source = fs._strip_protocol(source)
+        target = fs._strip_protocol(target)
+        if isDirectory:
+            inside = source + "/"
+            times = {path[len(source):]: stored.modified
+                     for path, stored in list(fs.store.items())
+                     if path.startswith(inside)}
+        else:
+            stored = fs.store.get(source)
+            times = {} if stored is None else {"": stored.modified}
+        Backend.rename(self, fs, source, target, isDirectory)
+        for suffix, modified in times.items():
+            stored = fs.store.get(target + suffix)
+            if stored is not None:
+                stored.modified = modified
+
     def setModificationTime(self, fs, path, when):
         """
         See L{Backend.setModificationTime}.

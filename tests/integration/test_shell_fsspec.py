@@ -277,6 +277,25 @@ class ShellTests(unittest.TestCase):
         self.assertEqual([name for name, inReactor in calls if inReactor], [])
 
     @defer.inlineCallbacks
+    def test_renameKeepsModificationTimes(self):
+        """
+        On fsspec's memory filesystem, which moves a file by copying it,
+        a renamed file, and the files of a renamed directory, keep their
+        modification times, as on the disk.
+        """
+        shell = memoryShell()
+        yield shell.makeDirectory(("d",))
+        for path in (("f",), ("d", "g")):
+            opened = yield shell.openForWriting(path)
+            yield opened.writeAt(0, b"data")
+            yield opened.close()
+            yield shell.setModificationTime(path, 1e9)
+        yield shell.rename(("f",), ("f2",))
+        yield shell.rename(("d",), ("d2",))
+        for path in (("f2",), ("d2", "g")):
+            self.assertEqual((yield shell.stat(path)).mtime, 1e9, path)
+
+    @defer.inlineCallbacks
     def test_uploadInProgressHidden(self):
         """
         The temporary sibling of an upload in progress is not listed, and
