@@ -7,6 +7,7 @@ which turns that error into the usage error naming the option.
 
 import ipaddress
 import math
+import os
 
 from twisted.python import usage
 
@@ -122,4 +123,46 @@ def replyText(text):
     """
     if not text.isprintable():
         raise ValueError("must not contain control characters (CR, LF, ...)")
+    return text
+
+
+def servedDirectory(text):
+    """
+    @param text: a directory to serve (C{--root}, C{--vhost-root},
+        C{--realm filesystem:DIR}).
+    @return: its absolute path.
+    @raise ValueError: when it is not an existing directory, or the server
+        cannot list it or reach what is in it (it started, and every
+        command got C{550}).
+    """
+    path = os.path.abspath(text)
+    if not os.path.isdir(path):
+        raise ValueError(f"{text!r} is not an existing directory")
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_DIRECTORY))
+        os.stat(os.path.join(path, "."))
+    except OSError as e:
+        raise ValueError(f"{text!r}: cannot read it ({e.strerror})") from None
+    return path
+
+
+def readableFile(text):
+    """
+    @param text: a file the server reads (C{--auth file:PATH},
+        C{--auth users:PATH}).
+    @return: C{text}.
+    @raise ValueError: when it is not a file the server can read (it
+        started, and every login failed, each logged as a failed login).
+    """
+    if os.path.isdir(text):
+        raise ValueError(f"{text!r} is a directory, not a file")
+    if not os.path.exists(text):
+        raise ValueError(f"no such file {text!r}")
+    if not os.path.isfile(text):
+        raise ValueError(f"{text!r} is not a regular file")
+    try:
+        with open(text, "rb"):
+            pass
+    except OSError as e:
+        raise ValueError(f"cannot read {text!r} ({e.strerror})") from None
     return text

@@ -40,7 +40,9 @@ from ftpkit.deploy.optionvalues import (
     portRange,
     positiveInteger,
     positiveNumber,
+    readableFile,
     replyText,
+    servedDirectory,
 )
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
@@ -246,18 +248,19 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     def opt_root(self, directory):
         """Directory users see as / [default: the current directory]."""
-        path = os.path.abspath(directory)
-        if not os.path.isdir(path):
-            raise usage.UsageError(
-                f"--root: {directory!r} is not an existing directory"
-            )
-        self["root"] = path
+        try:
+            self["root"] = servedDirectory(directory)
+        except ValueError as e:
+            raise usage.UsageError(f"--root: {e}")
 
     def opt_auth(self, description):
         """A twisted.cred checker (see --help-auth), repeatable."""
         kind, _, argument = description.partition(":")
-        if kind in ("file", "users") and not os.path.isfile(argument):
-            raise usage.UsageError(f"--auth: no such file {argument!r}")
+        if kind in ("file", "users"):
+            try:
+                readableFile(argument)
+            except ValueError as e:
+                raise usage.UsageError(f"--auth: {e}")
         try:
             strcred.AuthOptionMixin.opt_auth(self, description)
         except usage.UsageError as e:

@@ -5,7 +5,6 @@ C{HOST} (RFC 7151) picks from (L{ftpkit.control.vhosts}).
 """
 
 import copy
-import os
 from typing import ClassVar
 
 from twisted.python import usage
@@ -16,7 +15,7 @@ from ftpkit.control.vhosts import (
     parseHostName,
     parseVhostOption,
 )
-from ftpkit.deploy.optionvalues import replyText
+from ftpkit.deploy.optionvalues import replyText, servedDirectory
 
 
 def parseBannerOption(text):
@@ -48,10 +47,7 @@ def parseRootOption(text):
     if not sep or not directory:
         raise ValueError(f"must be NAME=DIR, like 'ftp.example.com=/srv/"
                          f"example', not {text!r}")
-    path = os.path.abspath(directory)
-    if not os.path.isdir(path):
-        raise ValueError(f"{directory!r} is not an existing directory")
-    return parseHostName(name), path
+    return parseHostName(name), servedDirectory(directory)
 
 
 def withRoot(options, root):

@@ -260,6 +260,22 @@ class BadValueTests(unittest.TestCase):
             pass
         self.assertRejected("--root", "--root", path)
 
+    def test_authNotAFile(self):
+        """
+        C{--auth file:} and C{users:} naming a directory or a FIFO say
+        what it is (a directory was C{no such file}; opening a FIFO to
+        check it would wait for a writer forever).
+        """
+        directory = scratchDirectory(self)
+        fifo = os.path.join(directory, "fifo")
+        os.mkfifo(fifo)
+        for kind in ["file", "users"]:
+            message = self.assertRejected("--auth", "--auth",
+                                          f"{kind}:{directory}")
+            self.assertIn("is a directory, not a file", message)
+            message = self.assertRejected("--auth", "--auth", f"{kind}:{fifo}")
+            self.assertIn("is not a regular file", message)
+
     def test_realmUnknown(self):
         """
         An unknown realm name; the message lists the installed ones.

@@ -73,15 +73,14 @@ class FilesystemRealmPlugin:
             C{options["root"]}.
         @param options: the parsed L{ftpkit.deploy.tap.Options}.
         @return: a L{ftpkit.auth.realms.FilesystemRealm}.
-        @raise ValueError: when C{argument} is not an existing directory.
+        @raise ValueError: when C{argument} is not a directory the server
+            can serve (L{ftpkit.deploy.optionvalues.servedDirectory}).
         """
-        import os
+        from ftpkit.deploy.optionvalues import servedDirectory
 
         root = options["root"]
         if argument:
-            root = os.path.abspath(argument)
-            if not os.path.isdir(root):
-                raise ValueError(f"{argument!r} is not an existing directory")
+            root = servedDirectory(argument)
         from ftpkit.auth.realms import FilesystemRealm
 
         return FilesystemRealm(

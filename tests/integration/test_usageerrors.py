@@ -1,0 +1,60 @@
+"""
+Usage errors of a real C{python -m ftpkit}, where the check needs the
+process itself (its privileges).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from twisted.trial import unittest
+
+from tests.integration.test_plugin import _SOURCE
+from tests.scratch import scratchDirectory
+
+
+class UnreadableTests(unittest.TestCase):
+    """
+    What the server cannot read stops it at start, with one line.
+    """
+
+    timeout = 120
+
+    def test_unreadable(self):
+        """
+        A root or an C{--auth file:} the server cannot read is a usage
+        error: the server started, and served nothing (every command
+        C{550}) or let nobody in (every login a failed login, for
+        fail2ban to ban). As root, C{python -m ftpkit} runs without the
+        capabilities that bypass file permissions.
+        """
+        directory = scratchDirectory(self)
+        secret = os.path.join(directory, "passwd")
+        with open(secret, "w") as f:
+            f.write("alice:pw\n")
+        closed = os.path.join(directory, "closed")
+        os.mkdir(closed)
+        os.chmod(secret, 0)
+        os.chmod(closed, 0)
+        self.addCleanup(os.chmod, closed, 0o700)
+        prefix = []
+        if os.getuid() == 0:
+            if shutil.which("setpriv") is None:
+                raise unittest.SkipTest("setpriv not installed")
+            prefix = ["setpriv", "--bounding-set=-dac_override,"
+                      "-dac_read_search", "--inh-caps=-dac_override,"
+                      "-dac_read_search", "--"]
+        for argv, expected in [
+                (["--root", closed], f"ftpkit: --root: {closed!r}: cannot "
+                 "read it (Permission denied) (see --help)\n"),
+                (["--root", directory, "--auth", "file:" + secret],
+                 f"ftpkit: --auth: cannot read {secret!r} (Permission "
+                 "denied) (see --help)\n")]:
+            done = subprocess.run(
+                [*prefix, sys.executable, "-m", "ftpkit", "--listen",
+                 "tcp:0:interface=127.0.0.1", *argv], capture_output=True,
+                text=True, timeout=60,
+                env=dict(os.environ, PYTHONPATH=_SOURCE))
+            self.assertEqual((done.returncode, done.stderr, done.stdout),
+                             (1, expected, ""))
