@@ -1,6 +1,7 @@
 """
 Tests for the built documentation: the API reference shows every zope
-interface (Sphinx's autodoc alone skips them without a warning).
+interface (Sphinx's autodoc alone skips them without a warning); and for
+what the pages say of the command line.
 """
 
 import importlib
@@ -87,3 +88,44 @@ class APIReferenceTests(unittest.TestCase):
         self.assertIn("ftpkit.interfaces.files.IRandomWriteFile.writeAt", expected)
         rendered = set(re.findall(r'\bid="([^"]+)"', self.buildAPIPage()))
         self.assertEqual([name for name in expected if name not in rendered], [])
+
+
+FOREIGN_OPTIONS = frozenset(["--max-time", "--no-quota-files"])
+"""Options of other programs (curl, C{python -m ftpkit.pgadmin}) the
+pages name that look like C{twistd ftpkit}'s."""
+
+
+class OptionNamesTests(unittest.TestCase):
+    """
+    The options the pages and the README name are C{twistd ftpkit}'s.
+    """
+
+    def test_documentedOptionsExist(self):
+        """
+        Every option named in the docs or the README whose first word is
+        that of one of ftpkit's options (C{--on-upload-...},
+        C{--max-...}, C{--tls-...}) is one of them. C{hooks.rst} named an
+        C{--on-upload-concurrency} that did not exist (a usage error for
+        the operator who followed it).
+        """
+        from ftpkit.deploy.tap import Options
+
+        options = Options()
+        known = {"--" + name for name in options.synonyms}
+        firstWords = {name.split("-")[0] for name in options.synonyms
+                      if "-" in name}
+        pages = [os.path.join(DOCS, name) for name in os.listdir(DOCS)
+                 if name.endswith(".rst") and name != "benchmark.rst"]
+        pages.append(os.path.join(_SOURCE, "README.md"))
+        unknown = set()
+        for page in pages:
+            with open(page, encoding="utf-8") as f:
+                text = f.read()
+            for name in re.findall(r"(?<![\w-])--([a-z][a-z0-9.]*(?:-[a-z0-9.]+)+)",
+                                   text):
+                name = name.rstrip(".")
+                option = "--" + name
+                if (name.split("-")[0] in firstWords and option not in known
+                        and option not in FOREIGN_OPTIONS):
+                    unknown.add((option, os.path.basename(page)))
+        self.assertEqual(sorted(unknown), [])
