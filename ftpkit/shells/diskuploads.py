@@ -10,7 +10,7 @@ stay on what an upload writes.
 import os
 import stat as statModule
 
-from ftpkit.errors import AlreadyExists, IsDirectory
+from ftpkit.errors import AlreadyExists, IsDirectory, PermissionDenied
 from ftpkit.shells import linkfree, shortcalls, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
@@ -90,6 +90,8 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
     old = found or None
     if old is not None and statModule.S_ISDIR(old.st_mode):
         raise IsDirectory()
+    if old is not None and not _mayWrite(target):
+        raise PermissionDenied()
     if old is None:
         fd = uploads.createAnonymous(target)
         if fd is not None:
@@ -102,6 +104,23 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
         except OSError:
             pass
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort)
+
+
+def _mayWrite(path):
+    """
+    Whether this process may write a file, as an C{open} for writing
+    would find (its mode, an ACL, the immutable attribute): a file it may
+    not write is not replaced by an upload either. The replacement is a
+    rename, which needs only the directory's write permission, so a file
+    made read-only (C{chmod 444}, C{SITE CHMOD 444}) was replaced all the
+    same, where C{APPE}, a resume and other servers' C{STOR} are refused.
+
+    @param path: the file's resolved path, C{bytes}.
+    @return: whether it may be written.
+    """
+    if os.access in os.supports_effective_ids:
+        return os.access(path, os.W_OK, effective_ids=True)
+    return os.access(path, os.W_OK)
 
 
 def openNew(run, runShort, target):

@@ -6,12 +6,15 @@ import errno
 import hashlib
 import os
 import pwd
+import shutil
+import tempfile
 
 from twisted.internet.defer import (
     CancelledError,
     Deferred,
     gatherResults,
     inlineCallbacks,
+    maybeDeferred,
 )
 from twisted.trial import unittest
 from zope.interface.verify import verifyObject
@@ -212,6 +215,33 @@ class FilesystemShellTests(unittest.TestCase):
         self.assertEqual((yield descriptor.run(os.pread, descriptor.fd, 2,
                                                0)), b"01")
         opened.close()
+
+    def test_readOnlyFileNotReplaced(self):
+        """
+        An upload does not replace a file the server may not write (made
+        read-only with C{chmod 444}): the replacement is a rename, which
+        needs only the directory's permission, so it went ahead where
+        C{APPE}, a resume and other servers' C{STOR} are refused. (As
+        root, who may write any file, the upload is opened with the
+        effective user ID of C{nobody}, in a directory it can reach.)
+        """
+        root = os.fsencode(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, root)
+        os.chmod(root, 0o777)
+        path = os.path.join(root, b"f")
+        _write(path, b"keep")
+        os.chmod(path, 0o444)
+        shell = FilesystemShell(root, runner=maybeDeferred)
+        if os.geteuid() == 0:
+            os.seteuid(pwd.getpwnam("nobody").pw_uid)
+            try:
+                opening = shell.openForWriting(("f",))
+            finally:
+                os.seteuid(0)
+        else:
+            opening = shell.openForWriting(("f",))
+        self.failureResultOf(opening, PermissionDenied)
+        self.assertEqual(_read(path), b"keep")
 
     @inlineCallbacks
     def test_descriptorRunBeforeClose(self):
