@@ -289,6 +289,16 @@ class Backend:
         what = "Appending" if append else "Resuming uploads (REST before STOR)"
         raise CommandNotImplemented(f"{what} is not supported by {self.label} storage")
 
+    def refuseReplacing(self, fs, path):
+        """
+        Refuse an upload that would replace a file the store keeps from
+        being written (blocking). Nothing is kept so here.
+
+        @param fs: the filesystem.
+        @param path: the upload's target on C{fs}.
+        @raise PermissionDenied: when that file may not be written.
+        """
+
     def refuseDirectoryRename(self):
         """
         @raise PermissionDenied: unless L{renamesDirectories}.
@@ -410,6 +420,22 @@ class LocalBackend(_PosixBackend):
         """
         fs.link(source, target)
         fs.rm_file(source)
+
+    def refuseReplacing(self, fs, path):
+        """
+        See L{Backend.refuseReplacing}: a file this process may not write
+        (read-only: C{chmod 444}) is not replaced, as the disk realm does
+        not replace it: the move over it needs only the directory's
+        permission.
+        """
+        if not os.path.isfile(path):
+            return
+        if os.access in os.supports_effective_ids:
+            writable = os.access(path, os.W_OK, effective_ids=True)
+        else:
+            writable = os.access(path, os.W_OK)
+        if not writable:
+            raise PermissionDenied()
 
     def confine(self, root, path, followLast=True):
         """

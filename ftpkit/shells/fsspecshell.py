@@ -459,6 +459,7 @@ class FsspecShell:
             self.backend.refuseResume(append)
             writer = InPlaceWriter(self.fs, target, offset, append)
         elif self.backend.commitByRename:
+            self.backend.refuseReplacing(self.fs, target)
             writer = RenameIntoPlaceWriter(self.fs, temporarySibling(target), target)
         else:
             writer = CommitOnCloseWriter(self.fs.open(

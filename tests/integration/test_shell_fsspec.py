@@ -469,6 +469,62 @@ class LocalSpecialFilesTests(unittest.TestCase):
                                  PermissionDenied)
 
 
+class _CallNow:
+    """
+    A pool that makes each call at once, in the calling thread.
+    """
+
+    def run(self, function, *args, **kwargs):
+        """
+        @return: a Deferred with what C{function} gives.
+        """
+        return defer.maybeDeferred(function, *args, **kwargs)
+
+
+class LocalReadOnlyTests(unittest.TestCase):
+    """
+    A file the server may not write on C{file://}.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def test_notReplaced(self):
+        """
+        An upload does not replace it (the move over it needs only the
+        directory's permission), as the disk realm does not. (As root, who
+        may write any file, the upload is opened with the effective user
+        ID of C{nobody}.)
+        """
+        import os
+        import pwd
+        import shutil
+        import tempfile
+
+        from ftpkit.errors import PermissionDenied
+
+        root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, root)
+        os.chmod(root, 0o777)
+        path = os.path.join(root, "f")
+        with open(path, "wb") as f:
+            f.write(b"keep")
+        os.chmod(path, 0o444)
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root,
+                            pool=_CallNow())
+        if os.geteuid() == 0:
+            os.seteuid(pwd.getpwnam("nobody").pw_uid)
+            try:
+                opening = shell.openForWriting(("f",))
+            finally:
+                os.seteuid(0)
+        else:
+            opening = shell.openForWriting(("f",))
+        self.failureResultOf(opening, PermissionDenied)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), b"keep")
+
+
 class CreateTests(unittest.TestCase):
     """
     Which fsspec shells provide L{ftpkit.interfaces.IFTPShellCreate}: those
