@@ -78,6 +78,27 @@ from ftpkit.shells.diskthreads import laneRunners
 from ftpkit.shells.diskuploads import openNew, openUpload
 from ftpkit.shells.shortcalls import shortCallsFor
 
+KEPT_DIRECTORY_BITS = statModule.S_IRUSR | statModule.S_IXUSR
+"""Bits C{SITE CHMOD} never takes from a directory: its owner's (the
+server's) read and search. Without them the server could not list it, nor
+count what it holds: a user who made a directory unreadable and had the
+quota measured again (a cut upload) had its files counted as nothing, and
+filled the disk past any quota."""
+
+
+def _chmod(path, mode):
+    """
+    Set a file's permission bits, keeping L{KEPT_DIRECTORY_BITS} on a
+    directory.
+
+    @param path: the path, which C{os.chmod} may follow.
+    @param mode: the bits asked for; only C{0o777} are set.
+    """
+    mode &= 0o777
+    if statModule.S_ISDIR(os.stat(path).st_mode):
+        mode |= KEPT_DIRECTORY_BITS
+    os.chmod(path, mode)
+
 
 def _translated(function, *args):
     """
@@ -367,10 +388,10 @@ class FilesystemShell:
     def setPermissions(self, path, mode):
         """
         See L{IFTPShellChmod.setPermissions}; only the C{0o777} bits are
-        ever set.
+        ever set, and a directory keeps L{KEPT_DIRECTORY_BITS}.
         """
         return self._run(lambda: linkfree.onItself(
-            self._resolve(path), lambda itself: os.chmod(itself, mode & 0o777)))
+            self._resolve(path), lambda itself: _chmod(itself, mode)))
 
     def setModificationTime(self, path, when):
         """

@@ -216,6 +216,24 @@ class FilesystemShellTests(unittest.TestCase):
                                                0)), b"01")
         opened.close()
 
+    @inlineCallbacks
+    def test_directoryKeepsOwnerAccess(self):
+        """
+        C{setPermissions} (C{SITE CHMOD}) never takes its owner's read and
+        search bits from a directory: a user who made one unreadable to the
+        server (C{000}) and had the quota measured again had its files
+        counted as nothing, and stored past the quota. A file takes the
+        bits asked for.
+        """
+        os.mkdir(os.path.join(self.root, b"d"))
+        _write(os.path.join(self.root, b"f"), b"x")
+        yield self.shell.setPermissions(("d",), 0o000)
+        yield self.shell.setPermissions(("f",), 0o000)
+        self.assertEqual(
+            os.stat(os.path.join(self.root, b"d")).st_mode & 0o777, 0o500)
+        self.assertEqual(
+            os.stat(os.path.join(self.root, b"f")).st_mode & 0o777, 0o000)
+
     def test_readOnlyFileNotReplaced(self):
         """
         An upload does not replace a file the server may not write (made
