@@ -46,6 +46,8 @@ class WorkerProcess(ProcessProtocol):
     @ivar pings: its L{Pings}.
     @ivar channel: the L{Channel} of the acceptor's end of its Unix
         socket.
+    @ivar pid: its process id once started (kept after it exited, when
+        Twisted's process transport no longer has it).
     """
 
     log = Logger()
@@ -68,6 +70,7 @@ class WorkerProcess(ProcessProtocol):
         self.handovers = Handovers()
         self.pings = Pings()
         self.logs = None
+        self.pid = None
         self._answerCall = None
 
     def makeConnection(self, transport):
@@ -76,6 +79,7 @@ class WorkerProcess(ProcessProtocol):
         """
         from ftpkit.ops.workerlog import WorkerLogReader
 
+        self.pid = transport.pid
         self.logs = WorkerLogReader(transport.pid, globalLogPublisher)
         ProcessProtocol.makeConnection(self, transport)
 

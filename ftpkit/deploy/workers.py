@@ -303,14 +303,16 @@ class WorkerPool(Dispatcher, service.Service):
             self.failures += 1
         delay = restartDelay(self.failures)
         if delay:
-            self.log.error("worker exited before it was ready ({reason}); "
-                           "starting another in {delay:g} s",
-                           reason=reason.value, delay=delay)
+            self.log.error("worker {pid} exited before it was ready "
+                           "({reason}); starting another in {delay:g} s",
+                           pid=worker.pid, reason=reason.value,
+                           delay=delay)
             self._restarts.append(
                 self.reactor.callLater(delay, self._restart))
         else:
             if not worker.hung:
-                self.log.error("worker exited ({reason}); starting another",
+                self.log.error("worker {pid} exited ({reason}); starting "
+                               "another", pid=worker.pid,
                                reason=reason.value)
             self._startWorker()
 

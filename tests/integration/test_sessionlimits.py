@@ -164,7 +164,7 @@ class SessionTests(unittest.TestCase):
             formatEvent(lines[0]), "refused login from 10.0.0.2 user "
             "'alice': Too many sessions for this user; closing")
 
-
+    def test_reinReleases(self):
         """
         C{REIN} ends the login, so it no longer counts.
         """

@@ -8,10 +8,12 @@ dies before taking it goes to another worker (the client got end of file).
 """
 
 import os
+import re
 import signal
 import socket
 
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import LogLevel, formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
@@ -116,6 +118,23 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         self.assertEqual(len(second.handovers), 2)
         self.assertEqual(self.started, [True])
         self.assertEqual(self.pool.limiter.sessionsByHost["127.0.0.7"], 2)
+
+    def test_exitNamesWorker(self):
+        """
+        The error line of a worker that exited names its process, as the
+        line of one killed as hung does: it said only C{worker exited},
+        and under C{--workers 8} the operator could not tell which.
+        """
+        first, second = self.pool.workers
+        first.makeConnection(first.transport)
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        first.processEnded(Failure(Exception("killed")))
+        lines = [formatEvent(event) for event in logged
+                 if event.get("log_level") == LogLevel.error]
+        self.assertEqual(lines, ["worker 4321 exited (killed); starting "
+                                 "another"])
 
     def test_acknowledgedNotHandedAgain(self):
         """
@@ -326,4 +345,4 @@ class HungWorkerTests(unittest.TestCase):
         second = replies.readline()
         self.assertTrue(second.startswith(b"200 "), second)
         log = server.waitForLog(READY, 3)
-        self.assertEqual(log.count("worker exited"), 1, log)
+        self.assertEqual(len(re.findall(r"worker \d+ exited", log)), 1, log)
