@@ -23,6 +23,7 @@ from ftpkit.deploy.workers import (
     parseListenAddress,
 )
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.tlssupport import hasIPv6
 
@@ -131,7 +132,8 @@ class WorkersIntegrationTests(unittest.TestCase):
              "--listen", "tcp:%d:interface=127.0.0.1" % self.port,
              "--root", self.root, "--auth", "memory:alice:secret",
              "--max-connections-per-ip", "3"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": _SOURCE})
         self.addCleanup(self.stopServer)
         # One probe, waiting for its greeting: the acceptor takes
         # connections once a worker is ready, and probes given up on
