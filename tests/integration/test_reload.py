@@ -10,6 +10,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 
@@ -17,7 +18,7 @@ from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, freePort
 from tests.tlssupport import clientContext, makeCertificate
 
 
@@ -33,6 +34,16 @@ def presentedCertificate(port):
         return ftp.sock.getpeercert(binary_form=True)
     finally:
         ftp.close()
+
+
+def implicitCertificate(port):
+    """
+    @return: the DER certificate an implicit-FTPS listener on C{port}
+        presents (Python's C{ssl}).
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        with clientContext().wrap_socket(raw) as wrapped:
+            return wrapped.getpeercert(binary_form=True)
 
 
 def openSSLCertificate(port):
@@ -119,6 +130,26 @@ class CertificateReloadTests(unittest.TestCase):
 
     def test_workers(self):
         self.reloads(["--workers", "2"], 2)
+
+    def test_implicitListener(self):
+        """
+        An C{ssl:} listener (implicit FTPS) whose endpoint string names the
+        certificate and key presents the renewed pair after C{SIGHUP}
+        too, as C{tls.rst} now says (it said only a restart would).
+        """
+        implicit = freePort()
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:pw", "--listen",
+            f"ssl:{implicit}:interface=127.0.0.1:privateKey={self.key}:"
+            f"certKey={self.cert}"])
+        server.waitForGreeting()
+        old = derOf(self.oldCert)
+        self.assertEqual(implicitCertificate(implicit), old)
+        self.renew()
+        server.signal(signal.SIGHUP)
+        server.waitForLog("reloaded the TLS certificate")
+        self.assertEqual(implicitCertificate(implicit), derOf(self.cert))
+        self.assertNotEqual(derOf(self.cert), old)
 
     def test_badNewCertificate(self):
         """
