@@ -38,6 +38,7 @@ from ftpkit.errors import (
     FileQuotaExceeded,
     NoSuchFile,
     PermissionDenied,
+    QuotaExceeded,
 )
 from ftpkit.interfaces import IFTPShellResolve, IFTPShellResume, IRandomWriteFile
 from ftpkit.protocol import paths
@@ -369,7 +370,12 @@ class PermissionShell(ShellWrapper):
         usage = self._usage
         if usage is None:
             return (yield self._shell.makeDirectory(path))
-        yield usage.current()
+        try:
+            yield usage.current()
+        except QuotaExceeded as e:
+            # The home could not be measured: C{550}, the one refusal
+            # RFC 959 lists for MKD.
+            raise DirectoryOverFileQuota(e.message) from None
         if not usage.reserveFile(self._fileQuota):
             raise DirectoryOverFileQuota()
         try:

@@ -7,6 +7,7 @@ one place that does.
 """
 
 import dataclasses
+import errno
 import os
 import threading
 
@@ -48,13 +49,21 @@ def diskFootprint(directory):
     @param directory: a path.
     @return: a L{Footprint}; entries that cannot be read count 0 bytes (a
         directory that cannot be read, no entries below it).
+    @raise QuotaExceeded: when a directory's path is too long to name (a
+        user builds one by renaming directories into one another): what
+        is below it cannot be counted, and counting it as nothing let the
+        user store past any quota.
     """
     total = files = 0
     pending = [directory]
     while pending:
         try:
             entries = list(os.scandir(pending.pop()))
-        except OSError:
+        except OSError as e:
+            if e.errno == errno.ENAMETOOLONG:
+                raise QuotaExceeded(
+                    "Exceeded storage allocation: paths too long to be"
+                    " measured; move deep directories up") from None
             continue
         files += len(entries)
         for entry in entries:

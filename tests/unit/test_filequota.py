@@ -260,6 +260,51 @@ class QuotaUsageFileTests(unittest.TestCase):
                          Footprint(0, 0))
 
 
+class TooLongPathTests(unittest.TestCase):
+    """
+    L{diskFootprint} of a home holding a directory whose path is longer
+    than the system can name (a user's renames of directories into one
+    another build one: each path stays within the server's limits).
+    """
+
+    def test_refused(self):
+        """
+        It fails with L{QuotaExceeded}: what is below cannot be counted,
+        and counting it as nothing let the user store past any quota (four
+        uploads of 90 KB under a quota of 100 KB).
+        """
+        top = scratchDirectory(self)
+        fd = os.open(top, os.O_RDONLY)
+        try:
+            for _ in range(25):
+                os.mkdir("d" * 200, dir_fd=fd)
+                inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+            written = os.open("f", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(written, b"x" * 1000)
+            os.close(written)
+        finally:
+            os.close(fd)
+        self.assertRaises(QuotaExceeded, diskFootprint, top)
+
+    def test_refusedReplies(self):
+        """
+        A user whose home cannot be measured so gets C{552} for an upload
+        and C{550} for C{MKD} (the one refusal RFC 959 lists for it).
+        """
+        def measure():
+            raise QuotaExceeded("too long")
+
+        usage = QuotaUsage(measure, syncRun)
+        shell = PermissionShell(MemoryShell({}), PermissionTable(PERMISSIONS),
+                                quota=10**9, usage=usage)
+        failure = self.failureResultOf(shell.makeDirectory(("d",)))
+        self.assertEqual(failure.value.code, 550)
+        failure = self.failureResultOf(writeFile(shell, ("f",), b"x"))
+        self.assertEqual(failure.value.code, 552)
+
+
 class DiskFileQuotaTests(unittest.TestCase):
     """
     The file quota over the filesystem shell, whose cut uploads are kept
