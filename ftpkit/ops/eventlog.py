@@ -102,6 +102,8 @@ def logFields(event):
     if event.kind == events.TRANSFER and event.code is not None and (
             event.code >= 400):
         level = LogLevel.warn
+    elif event.kind == events.REFUSAL and event.code < 500:
+        level = LogLevel.warn
     return level, text, fields
 
 

@@ -42,7 +42,8 @@ CHANGE = "change"
 name, C{target} the new), C{MKD}, C{RMD} or C{SITE CHMOD}."""
 
 REFUSAL = "refusal"
-"""A command naming a path was refused with C{550}, C{552} or C{553}."""
+"""A command naming a path was refused with C{550}, C{552} or C{553}, or
+failed on the server's side with C{450}, C{451} or C{452} (a full disk)."""
 
 CONNECTION_REFUSED = "connection-refused"
 """A connection was refused before its greeting (C{reason} says why)."""
@@ -66,9 +67,10 @@ _setAttribute = object.__setattr__
 UPLOADS = frozenset(["STOR", "APPE", "STOU"])
 """Transfer commands that receive a file."""
 
-REFUSAL_CODES = frozenset([550, 552, 553])
+REFUSAL_CODES = frozenset([450, 451, 452, 550, 552, 553])
 """Final replies that make a L{REFUSAL} event when the command named a
-path."""
+path. The C{45x} are the server's trouble (a full disk: C{MKD} got C{452}
+with no line in the log at all), logged as warnings."""
 
 
 @dataclass(frozen=True)

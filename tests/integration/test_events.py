@@ -14,9 +14,11 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.control.handlers.reporting import pathArgument
+from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import FIELDS, EventLog, logFields
+from ftpkit.shells.memory import MemoryShell
 from tests.ftpclient import ftplibLogin
 from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
 from tests.scratch import scratchDirectory
@@ -283,6 +285,42 @@ class SessionEventTests(unittest.TestCase):
         self.assertEqual(refusals, [("RETR", "/d/nope", 550, True),
                                     ("DELE", "/d/f.txt", 550, True),
                                     ("SIZE", "/d", 550, True)])
+
+    def test_serverTroubleLogged(self):
+        """
+        A command naming a path that fails on the server's side (C{452}: a
+        full disk) is a refusal event too, logged as a warning: C{MKD}
+        on a full disk got C{452} with no line in the log.
+        """
+        self.patch(MemoryShell, "makeDirectory",
+                   lambda shell, path: defer.fail(InsufficientStorage()))
+        logged = captureLogs(self)
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nMKD /n\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "452")
+        lines = [event for event in logged
+                 if event.get("ftpkit_event") == "refusal"]
+        self.assertEqual([formatEvent(event) for event in lines],
+                         ["refused MKD from 10.0.0.1 user 'alice' path "
+                          "'/n': 452"])
+        self.assertEqual(lines[0]["log_level"], LogLevel.warn)
+
+    def test_transferServerTrouble(self):
+        """
+        A transfer command failing so (C{452} at the open) stays a failed
+        transfer event, for the transfer log and the metrics.
+        """
+        self.patch(MemoryShell, "openForWriting",
+                   lambda shell, path, *a, **k: defer.fail(
+                       InsufficientStorage()))
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nPASV\r\n"
+                              b"STOR /n.bin\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "452")
+        self.assertEqual([(event.kind, event.command, event.code)
+                          for event in self.published
+                          if event.kind in (events.TRANSFER, events.REFUSAL)],
+                         [(events.TRANSFER, "STOR", 452)])
 
     def test_connectionRefused(self):
         """

@@ -143,7 +143,10 @@ class SessionReporting:
             transfer = None
         if transfer is not None:
             self._reportTransfer(verb, transfer, code)
-        elif code in events.REFUSAL_CODES:
+        elif code in events.REFUSAL_CODES and (
+                code >= 500 or verb not in TRANSFER_VERBS):
+            # A transfer command the server failed (452 at the open) is a
+            # failed transfer, below, as one cut short is.
             self._reportRefusal(verb, argument, code)
         elif verb in TRANSFER_VERBS and code >= 400:
             self.publish(events.TRANSFER, command=verb,
