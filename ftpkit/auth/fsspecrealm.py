@@ -22,6 +22,8 @@ directories (one per KiB), so that uploaders cannot fill the server's
 memory: past it, uploads get C{552} and C{MKD} C{550}.
 """
 
+import errno
+
 from twisted.cred import error
 from twisted.cred.portal import IRealm
 from twisted.internet import defer
@@ -37,7 +39,7 @@ from ftpkit.auth.realms import (
     noLogout,
     wrapForUser,
 )
-from ftpkit.errors import FTPError, ServiceUnavailable
+from ftpkit.errors import FTPError, QuotaExceeded, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
@@ -296,6 +298,15 @@ def _du(fs, where):
         found = fs.find(where, withdirs=True, detail=True)
     except FileNotFoundError:
         found = {}
+    except OSError as e:
+        if e.errno != errno.ENAMETOOLONG:
+            raise
+        # A directory renamed into another past what the system names
+        # (file://): as on the disk realm, refused rather than a failed
+        # measurement (451 and a traceback at every upload).
+        raise QuotaExceeded(
+            "Exceeded storage allocation: paths too long to be measured;"
+            " move deep directories up") from None
     top = fs._strip_protocol(where).rstrip("/")
     entries = [info for name, info in found.items()
                if name.rstrip("/") != top]

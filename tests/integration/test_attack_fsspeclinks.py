@@ -15,6 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.errors import FTPError, PermissionDenied
 from ftpkit.shells.adapters import writeFileFor
+from tests.scratch import scratchDirectory
 
 try:
     from fsspec.implementations.local import LocalFileSystem
@@ -287,6 +288,36 @@ class QuotaWalkTests(unittest.TestCase):
         # real/, real/sub/, real/secret.txt, mine and the three links.
         self.assertEqual((footprint.bytes, footprint.files),
                          (5 + len(SECRET), 7))
+
+
+class TooLongPathWalkTests(unittest.TestCase):
+    """
+    The measure of a home on C{file://} holding a directory whose path is
+    longer than the system names (renames of directories into one another
+    build one).
+    """
+
+    def test_refused(self):
+        """
+        It fails with L{QuotaExceeded} (C{552} for an upload), as on the
+        disk realm: the walk failed with C{ENAMETOOLONG}, so that every
+        upload of that user got C{451} and left a traceback in the log.
+        """
+        from ftpkit.auth.fsspecrealm import _du
+        from ftpkit.errors import QuotaExceeded
+
+        root = scratchDirectory(self)
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            for _ in range(25):
+                os.mkdir("d" * 200, dir_fd=fd)
+                inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+        finally:
+            os.close(fd)
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
+        self.assertRaises(QuotaExceeded, _du, shell.fs, shell.fsPath(()))
 
 
 class FifoSwapBackend(LocalBackend):
