@@ -424,6 +424,10 @@ def main(argv=None):
     # blocked (WorkerPool._startWorker), ignored from now on.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
+    # SIGUSR1 is twistd's log rotation, the acceptor's business (a worker
+    # logs through it); its default action would end the worker and cut
+    # its sessions (systemctl kill -s USR1 signals every process).
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
 
     from twisted.internet import reactor
 

@@ -90,6 +90,29 @@ class HangupTests(unittest.TestCase):
         server.waitForLog("SIGHUP: reloading", 6)
         self.assertServes(server)
 
+    def test_workersIgnoreUserSignal1(self):
+        """
+        C{SIGUSR1} (C{twistd --logfile}'s log rotation) reaching the
+        workers, as C{systemctl kill -s USR1} sends it to every process of
+        the server, ends none: a worker's log goes to the acceptor, and
+        the signal's default action ended it, cutting its sessions (the
+        acceptor started another). A worker's reload line after it proves
+        it lived.
+        """
+        server = ServerProcess(self, ["--root", self.root, "--workers", "2",
+                                      "--auth", "anonymous"])
+        log = server.waitForLog(" ready\n", 2)
+        workers = set(re.findall(r"worker (\d+) ready", log))
+        for pid in workers:
+            os.kill(int(pid), signal.SIGUSR1)
+        server.signal(signal.SIGHUP)
+        log = server.waitForLog("SIGHUP: reloading", 3)
+        self.assertEqual(
+            set(re.findall(r"\[worker (\d+)\] SIGHUP: reloading", log)),
+            workers, log)
+        self.assertNotRegex(log, r"worker \d+ exited")
+        self.assertServes(server)
+
     def test_atStart(self):
         """
         C{twistd -n ftpkit}, alone and with C{--workers 2}, with
