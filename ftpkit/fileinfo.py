@@ -57,7 +57,12 @@ class FileInfo:
     """
     The facts about one directory entry.
 
-    @ivar kind: one of L{FILE}, L{DIRECTORY}, L{LINK} or L{OTHER}.
+    @ivar kind: one of L{FILE}, L{DIRECTORY}, L{LINK} or L{OTHER}. A
+        shell describes a symbolic link it follows by what it leads to; a
+        L{LINK} is one it does not follow (leading outside the root, or
+        nowhere): nothing can be read or written through it, and its
+        C{perm} fact promises nothing
+        (L{ftpkit.protocol.listing.permissions}).
     @ivar size: size in bytes (0 for directories where unknown).
     @ivar mtime: modification time, seconds since the epoch (UTC).
     @ivar mode: permission bits, as in C{stat.S_IMODE} (e.g. C{0o644}).

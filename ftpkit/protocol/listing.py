@@ -315,7 +315,12 @@ def permissions(info, writable, held=False):
     @return: for a directory C{"el"}, plus C{"cdfmp"} (create, delete,
         rename, make directory, purge) when writable; for a FIFO, socket
         or device (which cannot be read or appended to) nothing, or
-        C{"dfw"} (delete, rename, store) when writable; for anything else
+        C{"dfw"} (delete, rename, store) when writable; for a symbolic
+        link the shell does not follow (L{LINK}: one leading outside the
+        root, or nowhere, which C{RETR} refuses) nothing, writable or not
+        (what may be done to the link itself differs between shells: the
+        disk realm's C{DELE} removes it, C{file://}'s refuses); for
+        anything else
         C{"r"} (but for a held file: a regular file that is not
         world-readable when C{held}), plus C{"adfw"} (append, delete,
         rename, store) when writable; letters in alphabetical order.
@@ -349,6 +354,8 @@ def _permissionLetters(kind, writable, readable=True):
     """
     if kind == DIRECTORY:
         letters = "el" + ("cdfmp" if writable else "")
+    elif kind == LINK:
+        letters = ""
     elif kind in _SPECIAL:
         letters = "dfw" if writable else ""
     else:

@@ -385,7 +385,16 @@ class FactsTests(SynchronousTestCase):
         self.assertEqual(permissions(_file(), True), "adfrw")
         self.assertEqual(permissions(directory, False), "el")
         self.assertEqual(permissions(directory, True), "cdeflmp")
-        self.assertEqual(permissions(_file(kind=LINK), True), "adfrw")
+
+    def test_unfollowedLinkPermissions(self):
+        """
+        A link the shell does not follow (L{LINK}: leading outside the
+        root, or nowhere) promises nothing, writable or not: C{RETR}
+        refuses it, and what may be done to the link itself differs
+        between shells.
+        """
+        self.assertEqual(permissions(_file(kind=LINK), False), "")
+        self.assertEqual(permissions(_file(kind=LINK), True), "")
 
     def test_mlstFeature(self):
         """
