@@ -6,6 +6,7 @@ Shells return it; L{ftpkit.protocol.listing} formats it. Nothing here touches di
 
 import stat
 from dataclasses import dataclass
+from typing import Optional
 
 FILE = "file"
 DIRECTORY = "dir"
@@ -64,7 +65,12 @@ class FileInfo:
         C{perm} fact promises nothing
         (L{ftpkit.protocol.listing.permissions}).
     @ivar size: size in bytes (0 for directories where unknown).
-    @ivar mtime: modification time, seconds since the epoch (UTC).
+    @ivar mtime: modification time, seconds since the epoch (UTC); or
+        C{None} where the store keeps none (a directory that is only a
+        key prefix of an object store, or of fsspec's C{memory://}): the
+        server then leaves the C{modify} fact out of C{MLSD} and C{MLST},
+        answers C{MDTM} with 550, and C{LIST} and C{STAT} show the time
+        of the listing (L{ftpkit.protocol.listing.formatListLine}).
     @ivar mode: permission bits, as in C{stat.S_IMODE} (e.g. C{0o644}).
     @ivar nlink: number of hard links.
     @ivar owner: owner name shown in listings.
@@ -79,7 +85,7 @@ class FileInfo:
 
     kind: str
     size: int = 0
-    mtime: float = 0.0
+    mtime: Optional[float] = 0.0
     mode: int = 0o644
     nlink: int = 1
     owner: str = "ftp"

@@ -112,7 +112,15 @@ def formatListLine(name, info, now):
     C{"-rw-r--r--   1 owner    group        1234 Nov 25 13:01 name"}.
 
     @param name: the entry's name.
-    @param info: the entry's L{FileInfo}.
+    @param info: the entry's L{FileInfo}; where its C{mtime} is C{None}
+        (not known: a directory that is only a key prefix), the line shows
+        C{now}, as pyftpdlib shows a time it cannot format. A C{LIST}
+        line must have a date; 1970 made lftp's C{mirror} date the
+        directories it made 1970 (SFTPGo's choice for prefixes). The newest
+        entry's time would cost a listing of each subdirectory (a request
+        each on an object store), and the server's start differs between
+        the processes of C{--workers}; C{now} is what a client that makes
+        the directory sets anyway.
     @param now: the current time, seconds since the epoch, which decides
         whether the date shows a time or a year.
     @return: the line, without line ending.
@@ -127,11 +135,12 @@ def _listLine(name, info, now, dates):
     @param dates: the date cache of
         L{ftpkit.protocol.listingdates.listDate}.
     """
+    mtime = info.mtime
     return (
         f"{_modeString(_typeOf(info.kind, info.special), info.mode)}"
         f" {info.nlink:3d} "
         f"{info.owner:<8} {info.group:<8} {info.size:8d} "
-        f"{listDate(info.mtime, now, dates)} {name}"
+        f"{listDate(now if mtime is None else mtime, now, dates)} {name}"
     )
 
 
@@ -234,7 +243,9 @@ def formatFacts(name, info, facts, perm, typeName=None):
         implies: C{"cdir"} or C{"pdir"}.
     @return: the facts, each ending in C{";"}, a space and the name. The
         C{size} fact is left out for directories, C{unique} when the shell
-        gave none.
+        gave none, C{modify} when the time is not known (C{mtime} C{None}:
+        RFC 3659 section 7 lets a server leave out a fact it cannot give
+        for an entry).
     """
     return _factsLine(name, info, tuple(facts), perm, typeName, {})
 
@@ -248,11 +259,13 @@ def _factsLine(name, info, facts, perm, typeName, modified):
         L{ftpkit.protocol.listingdates.modifyFact}.
     """
     directory = info.isDirectory
-    return _factsTemplate(facts, not directory, bool(info.unique)).format(
+    mtime = info.mtime
+    return _factsTemplate(facts, not directory, bool(info.unique),
+                          mtime is not None).format(
         typeName or _MLST_TYPES.get(_typeOf(info.kind, info.special),
                                     "OS.unix=other"),
         "" if directory else str(info.size),
-        modifyFact(info.mtime, modified),
+        "" if mtime is None else modifyFact(mtime, modified),
         perm,
         info.unique,
         f"{info.mode & 0o7777:04o}",
@@ -267,7 +280,7 @@ _FACT_FIELDS = {
 
 
 @functools.lru_cache(maxsize=64)
-def _factsTemplate(facts, withSize, withUnique):
+def _factsTemplate(facts, withSize, withUnique, withModify=True):
     """
     Make the L{str.format} template of the lines L{formatFacts} gives
     (remembered: a listing has few kinds of line).
@@ -275,10 +288,12 @@ def _factsTemplate(facts, withSize, withUnique):
     @param facts: the facts selected, a L{tuple}.
     @param withSize: whether the C{size} fact is given.
     @param withUnique: whether the C{unique} fact is given.
+    @param withModify: whether the C{modify} fact is given.
     @return: the template, taking the fields of L{_FACT_FIELDS} and the
         name.
     """
-    left = {"size": not withSize, "unique": not withUnique}
+    left = {"size": not withSize, "unique": not withUnique,
+            "modify": not withModify}
     return "".join(
         f"{_FACT_NAMES.get(fact, fact)}={{{_FACT_FIELDS[fact]}}};"
         for fact in facts

@@ -153,14 +153,15 @@ class Backend:
         """
         @param fs: the filesystem.
         @param detail: an entry of C{fs.ls(detail=True)} or C{fs.info}.
-        @return: its modification time, seconds since the epoch (0 when
-            the backend gives none).
+        @return: its modification time, seconds since the epoch; C{None}
+            when the backend gives none (a directory that is only a key
+            prefix: see L{ftpkit.fileinfo.FileInfo.mtime}).
         """
         for key in _TIME_KEYS:
             stamp = asTimestamp(detail.get(key))
             if stamp is not None:
                 return stamp
-        return 0.0
+        return None
 
     def pages(self, fs, path):
         """
@@ -541,14 +542,15 @@ class MemoryBackend(_PosixBackend):
 
     def mtimeOf(self, fs, detail):
         """
-        See L{Backend.mtimeOf}: the stored file's C{modified}.
+        See L{Backend.mtimeOf}: the stored file's C{modified}; C{None}
+        for a directory, which C{memory://} keeps no time for.
         """
         if detail.get("type") == "file":
             try:
-                return asTimestamp(fs.modified(detail["name"])) or 0.0
+                return asTimestamp(fs.modified(detail["name"]))
             except FileNotFoundError:
-                return 0.0
-        return 0.0
+                return None
+        return None
 
     def rename(self, fs, source, target, isDirectory):
         """

@@ -8,6 +8,7 @@ import ftplib
 import hashlib
 import io
 import os
+import time
 
 from twisted.internet import task, utils
 from twisted.trial import unittest
@@ -219,6 +220,38 @@ class S3ListingTests(S3ServerMixin, unittest.TestCase):
              for name, fact in facts.items() if fact["type"] in ("file", "dir")},
             stored)
         self.assertEqual(sorted(line.split()[-1] for line in lines), sorted(stored))
+
+    async def test_prefixHasNoTime(self):
+        """
+        A directory that is only a prefix has no time on S3: C{MLSD} gives
+        it no C{modify} fact (the objects theirs), C{MDTM} is 550, and
+        C{LIST} dates it at the listing. It was dated 1970.
+        """
+        self.fs.pipe({self.key("tree/sub/inner"): b"x"})
+
+        def session():
+            client = self.ftp()
+            before = time.time()
+            facts = dict(client.mlsd("tree", facts=["type", "modify"]))
+            inner = dict(client.mlsd("tree/sub", facts=["type", "modify"]))
+            lines = []
+            client.retrlines("LIST tree", lines.append)
+            try:
+                client.sendcmd("MDTM tree/sub")
+            except ftplib.error_perm as e:
+                mdtm = str(e)
+            client.quit()
+            return before, time.time(), facts, inner, lines, mdtm
+
+        before, after, facts, inner, lines, mdtm = await self.inThread(
+            session)
+        self.assertEqual(facts["sub"], {"type": "dir"})
+        self.assertGreater(int(inner["inner"]["modify"][:4]), 2000)
+        [line] = lines
+        self.assertIn(line[-16:-4], {
+            time.strftime("%b %e %H:%M", time.gmtime(when))
+            for when in (before, after)})
+        self.assertTrue(mdtm.startswith("550 "), mdtm)
 
 
 class S3ClientTests(S3ServerMixin, unittest.TestCase):

@@ -184,6 +184,28 @@ class BackendTests(unittest.TestCase):
         self.assertEqual(Backend("x").mtimeOf(None, {"LastModified": stamp}),
                          stamp.timestamp())
 
+    def test_noTime(self):
+        """
+        An entry with no time (an object store's prefix) has an unknown
+        modification time, C{None}, not the epoch; so has a directory of
+        C{memory://}, which keeps no time for directories, while its files
+        keep theirs.
+        """
+        self.assertIsNone(Backend("x").mtimeOf(None, {"type": "directory"}))
+        shell = memoryShell()
+        shell.fs.mkdir("/d")
+        shell.fs.pipe("/d/f", b"x")
+
+        def check(infos):
+            directory, root, file = infos
+            self.assertIsNone(directory.mtime)
+            self.assertIsNone(root.mtime)
+            self.assertGreater(file.mtime, 1e9)
+
+        return defer.gatherResults(
+            [shell.stat(("d",)), shell.stat(()), shell.stat(("d", "f"))]
+        ).addCallback(check)
+
 
 class ShellTests(unittest.TestCase):
     """

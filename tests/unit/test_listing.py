@@ -23,6 +23,8 @@ from ftpkit.fileinfo import (
 from ftpkit.protocol.listing import (
     DEFAULT_FACTS,
     FACTS,
+    FactsFormat,
+    ListFormat,
     formatFacts,
     formatListing,
     formatListLine,
@@ -188,6 +190,21 @@ class ListLineTests(SynchronousTestCase):
             self.assertTrue(formatListLine("x", _file(mtime=mtime), NOW).endswith(" x"))
 
 
+    def test_unknownTime(self):
+        """
+        An entry whose time is not known (C{mtime} C{None}: a directory
+        that is only a key prefix) shows the listing's time, not 1970,
+        which lftp's C{mirror} gave the directories it made.
+        """
+        info = _file(kind=DIRECTORY, mode=0o755, size=0, mtime=None)
+        self.assertEqual(
+            formatListLine("d", info, NOW),
+            "drwxr-xr-x   1 owner    group           0 Nov 25 13:01 d")
+        self.assertEqual(
+            ListFormat(NOW).entries([("d", info)]),
+            (formatListLine("d", info, NOW) + "\r\n").encode())
+
+
 class ListingTests(SynchronousTestCase):
     """
     Tests for L{formatListing} and L{formatNameList}.
@@ -342,6 +359,20 @@ class FactsTests(SynchronousTestCase):
                             permissions(info, False)),
                 f"type=OS.unix={name};perm=; x")
             self.assertEqual(permissions(info, True), "dfw")
+
+    def test_modifyOmittedWhenUnknown(self):
+        """
+        No C{modify} fact is given for an entry whose time is not known
+        (RFC 3659 section 7 lets a server leave a fact out): it was
+        C{19700101000000}.
+        """
+        info = _file(kind=DIRECTORY, mode=0o755, mtime=None)
+        self.assertEqual(formatFacts("d", info, FACTS, "el"),
+                         "type=dir;perm=el;UNIX.mode=0755; d")
+        self.assertEqual(
+            FactsFormat(("type", "modify"), False).entries(
+                [("d", info), ("f", _file(mtime=NOW))]),
+            b"type=dir; d\r\ntype=file;modify=20261125130100; f\r\n")
 
     def test_uniqueOmittedWhenEmpty(self):
         """

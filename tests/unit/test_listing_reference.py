@@ -69,9 +69,10 @@ def referenceListLine(name, info, now):
     """
     @return: the C{LIST} line of an entry.
     """
-    when = utcDatetime(info.mtime)
+    mtime = now if info.mtime is None else info.mtime
+    when = utcDatetime(mtime)
     date = f"{_MONTHS[when.month - 1]} {when.day:2d}"
-    if now - 180 * 86400 <= info.mtime <= now + 3600:
+    if now - 180 * 86400 <= mtime <= now + 3600:
         date += f" {when.hour:02d}:{when.minute:02d}"
     else:
         date += f"  {when.year:4d}"
@@ -100,7 +101,7 @@ def referenceFactsLine(name, info, facts, writable):
     values = {
         "type": typeName,
         "size": None if info.isDirectory else str(info.size),
-        "modify": formatTimeval(info.mtime),
+        "modify": None if info.mtime is None else formatTimeval(info.mtime),
         "perm": "".join(sorted(perm)),
         "unique": info.unique or None,
         "unix.mode": f"{info.mode & 0o7777:04o}",
@@ -135,7 +136,7 @@ infos = st.builds(
     FileInfo,
     kind=st.sampled_from([FILE, DIRECTORY, LINK, OTHER]),
     size=st.integers(0, 10**13),
-    mtime=times,
+    mtime=times | st.none(),
     mode=st.integers(0, 0o7777),
     nlink=st.integers(0, 10**5),
     owner=st.text(max_size=10),

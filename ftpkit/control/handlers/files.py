@@ -179,22 +179,30 @@ class FileCommands:
 
     async def ftp_MDTM(self, argument):
         """
-        Give a file's modification time, UTC (RFC 3659).
+        Give a file's modification time, UTC (RFC 3659); 550 where the
+        shell does not know it (L{ftpkit.fileinfo.FileInfo.mtime}
+        C{None}), as RFC 3659 section 3.2 has it for a time the server
+        cannot give.
         """
         path = self.resolve(argument)
         info = await self.session.shell.stat(path)
         if not info.isFile:
             return (550, "Not a regular file")
+        if info.mtime is None:
+            return (550, "Modification time not known")
         return (213, formatTimeval(info.mtime))
 
     async def ftp_MFMT(self, argument):
         """
         Set a file's modification time; the reply gives the time the file
         then has, which a file system may have clamped to its range
-        (ext4 keeps 1901 to 2446).
+        (ext4 keeps 1901 to 2446), or the time asked for where the shell
+        then does not know it.
         """
         when, pathText = parseMFMT(argument)
         path, kept = await self.changeModificationTime(pathText, when)
+        if kept is None:
+            kept = when
         return (213, "Modify=" + formatTimeval(kept) + "; "
                 + paths.toText(path))
 
@@ -206,7 +214,8 @@ class FileCommands:
         @param pathText: the client's path.
         @param when: seconds since the epoch.
         @return: C{(path, kept)}: the path, a tuple of segments, and the
-            modification time the file then has.
+            modification time the file then has (C{None} where the shell
+            does not know it).
         """
         path = self.resolve(pathText)
         shell = self.session.shell
