@@ -16,6 +16,10 @@ def main(argv=None):
     # As the server will (ftpkit.deploy.tap.Options.parseOptions), from
     # the first moment: a SIGHUP while it starts must not end it.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # Its log is standard output, which has nothing to rotate: SIGUSR1
+    # (the rotation of twistd --logfile) must not end the server, as its
+    # default action did, silently.
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     from twisted.scripts.twistd import run
 
     args = sys.argv[1:] if argv is None else list(argv)

@@ -90,6 +90,25 @@ class HangupTests(unittest.TestCase):
         server.waitForLog("SIGHUP: reloading", 6)
         self.assertServes(server)
 
+    def test_userSignal1(self):
+        """
+        C{python -m ftpkit}, alone and with C{--workers 2}, logs to
+        standard output, which has nothing to rotate: C{SIGUSR1} (the log
+        rotation of C{twistd --logfile}) does not end it, as its default
+        action did, without a line in the log.
+        """
+        for extra in [[], ["--workers", "2"]]:
+            server = ServerProcess(self, ["--root", self.root,
+                                          "--auth", "anonymous", *extra])
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            server.signal(signal.SIGUSR1)
+            server.signal(signal.SIGHUP)
+            server.waitForLog("SIGHUP: reloading")
+            self.assertServes(server)
+
     def test_workersIgnoreUserSignal1(self):
         """
         C{SIGUSR1} (C{twistd --logfile}'s log rotation) reaching the
