@@ -191,6 +191,15 @@ class DataChannel:
                 self._releaseShare()
                 if timer is not None and timer.active():
                     timer.cancel()
+                if portRange is not None:
+                    # The operator's range is too small for the load (or
+                    # taken by other programs): say so, as a refusal for
+                    # the client's share is said.
+                    self.log.warn(
+                        "refused passive listener for {peer}: no free port "
+                        "in --passive-ports {low}-{high}",
+                        peer=self.peerHost, low=portRange[0],
+                        high=portRange[1])
                 raise
         self._port = port
         if self._dataTLS() is not None or (

@@ -4,12 +4,13 @@ L{StringTransport} with a L{MemoryReactorClock}.
 """
 
 import re
+import socket
 
 from twisted.cred import checkers, portal
 from twisted.internet import defer, error
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.testing import MemoryReactorClock, StringTransport
-from twisted.logger import LogLevel, globalLogPublisher
+from twisted.logger import LogLevel, formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 from zope.interface import implementer
@@ -672,6 +673,36 @@ class PassiveListenFailureTests(unittest.TestCase):
         clock.advance(0)  # The old listener's descriptor number is freed.
         self.assertEqual(clock.getDelayedCalls(), [])
         self.assertFalse(channel.isSetUp)
+
+
+class PassiveRangeFullTests(unittest.TestCase):
+    """
+    A C{--passive-ports} range with no free port is said in the log.
+    """
+
+    def test_logged(self):
+        """
+        Each C{425} for a full range is a warning naming the client and
+        the range: it was said only to the client, so an operator whose
+        range was too small for the load (or taken by other programs)
+        could not tell from the log, as one can for a client over its
+        share.
+        """
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        logged = captureLogs(self)
+        channel = DataChannel(MemoryReactorClock(), "127.0.0.1", "10.0.0.1",
+                              8.0)
+        self.assertRaises(CannotOpenDataConnection, channel.listen,
+                          (port, port))
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") == LogLevel.warn]
+        self.assertEqual(warnings, [
+            f"refused passive listener for 10.0.0.1: no free port in "
+            f"--passive-ports {port}-{port}"])
 
 
 class ClientMistakeTests(unittest.TestCase):
