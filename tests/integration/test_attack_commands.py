@@ -182,6 +182,18 @@ class AnnouncedSizeTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTold(first, data)
 
     @defer.inlineCallbacks
+    def test_asciiRestartInsideCRLF(self):
+        """
+        C{REST} counts the file's bytes as stored: in C{TYPE A}, a restart
+        between a CRLF's CR (byte 65535, the end of the first 64 KiB read)
+        and its LF sends the LF alone, not a second CR.
+        """
+        with open(os.path.join(self.root, "small.txt"), "wb") as f:
+            f.write(b"a" * 65535 + b"\r\nb\n")
+        first, data = yield self.download("TYPE A", "REST 65536")
+        self.assertEqual(data, b"\nb\r\n")
+
+    @defer.inlineCallbacks
     def test_ascii(self):
         """
         Nor is the file's size in C{TYPE A} from the start.

@@ -325,7 +325,8 @@ class TransferCommands:
         if not self._closed:
             self.resetTimeout()
 
-    async def sendFile(self, readFile, binary, description, opening):
+    async def sendFile(self, readFile, binary, description, opening,
+                       leadByte=False):
         """
         Send a file a shell opened (an L{IReadFile}, or an
         L{IRandomReadFile} adapted to one) over a data connection: 150,
@@ -334,10 +335,13 @@ class TransferCommands:
         451, not 226, so that the client does not take what it got for
         the whole file (L{shortDownload}).
 
+        @param leadByte: in TYPE A, C{readFile} starts one byte before
+            the download (L{ftpkit.data.movers.Download}).
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
-        mover = Download(readFile, binary, self.reactor, self._pacer(False))
+        mover = Download(readFile, binary, self.reactor, self._pacer(False),
+                         leadByte)
         try:
             connection = await self._openData(description, mover)
             if connection is None:
@@ -405,8 +409,12 @@ class TransferCommands:
         session = self.session
         offset = self._takeOffset()
         path = self.resolve(argument)
+        # REST counts the file's bytes as stored. In TYPE A the file is
+        # read from the byte before, for the encoder to see whether the
+        # download starts inside a CRLF (whose LF it then sends alone).
+        leadByte = bool(offset) and not session.binary
         readFile = await self.whileOpening(
-            session.shell.openForReading(path, offset))
+            session.shell.openForReading(path, offset - leadByte))
         if offset and readFile.size == 0:
             try:
                 pastEnd = await self._pastEnd(path, offset)
@@ -425,7 +433,8 @@ class TransferCommands:
         return await self.sendFile(
             readFile, session.binary, "RETR " + text,
             "Opening %s mode data connection for %s%s"
-            % ("BINARY" if session.binary else "ASCII", text, size))
+            % ("BINARY" if session.binary else "ASCII", text, size),
+            leadByte)
 
     async def _pastEnd(self, path, offset):
         """
