@@ -99,12 +99,18 @@ def _parseV1(data):
 
 def _address(text, version):
     """
-    @return: the address C{text} as a C{str}, checked to be of C{version}.
+    @return: the address C{text} as a C{str}, checked to be of C{version}
+        and to have no IPv6 scope ID.
     @raise ValueError: when it is not.
     """
     address = ipaddress.ip_address(text.decode("ascii"))
     if address.version != version:
         raise ValueError("address family mismatch")
+    if getattr(address, "scope_id", None) is not None:
+        # A balancer writes what inet_ntop gives, which has no scope. Its
+        # text would be any bytes but space and CRLF (control characters
+        # included), carried into the acceptor-worker channel and the logs.
+        raise ValueError("scoped address")
     return str(address)
 
 

@@ -68,6 +68,21 @@ class VersionOneTests(unittest.TestCase):
             self.assertRaises(InvalidProxyHeader, parseProxyHeader, line)
 
 
+    def test_scopedAddress(self):
+        """
+        An IPv6 address with a scope ID is refused: a balancer's header
+        has none, and its text may hold control characters (a newline
+        would break lines in the acceptor-worker channel and the logs).
+        """
+        for source in [b"fe80::1%a\nb", b"fe80::1%eth0", b"fe80::1%\x00",
+                       b"fe80::1%\x1b[2J"]:
+            line = b"PROXY TCP6 " + source + b" 2001:db8::1 4000 21\r\n"
+            self.assertRaises(InvalidProxyHeader, parseProxyHeader, line)
+        self.assertRaises(
+            InvalidProxyHeader, parseProxyHeader,
+            b"PROXY TCP6 2001:db8::7 fe80::2%1 4000 21\r\n")
+
+
 class VersionTwoTests(unittest.TestCase):
     """
     The binary header.
@@ -114,6 +129,9 @@ class VersionTwoTests(unittest.TestCase):
             self.assertRaises(InvalidProxyHeader, parseProxyHeader, data)
 
 
+_ADDRESS_CHARACTERS = set("0123456789abcdef:.")
+
+
 class PropertyTests(unittest.TestCase):
     """
     Whatever the bytes, the parser answers with a header, a request for
@@ -130,6 +148,27 @@ class PropertyTests(unittest.TestCase):
             self.assertEqual(rest, data)
         else:
             self.assertTrue(data.endswith(rest))
+
+    @given(st.text(max_size=20), st.binary(min_size=32, max_size=32),
+           st.sampled_from([1, 2]))
+    def test_addressesPlain(self, scope, packed, version):
+        """
+        Any address a header names, in either version, is written only
+        with hex digits, colons and dots.
+        """
+        if version == 1:
+            source = ("fe80::1%" + scope).encode("utf-8", "surrogatepass")
+            data = b"PROXY TCP6 " + source + b" ::1 1 2\r\n"
+        else:
+            data = (V2_SIGNATURE + b"\x21\x21\x00\x24" + packed
+                    + b"\x00\x01\x00\x02")
+        try:
+            header, _ = parseProxyHeader(data)
+        except InvalidProxyHeader:
+            return
+        if header is not None and header.source is not None:
+            for host, _ in (header.source, header.destination):
+                self.assertLessEqual(set(host), _ADDRESS_CHARACTERS, host)
 
     @given(st.ip_addresses(v=4), st.ip_addresses(v=4),
            st.integers(0, 65535), st.integers(0, 65535),
