@@ -17,9 +17,11 @@ from typing import ClassVar
 
 from twisted.cred import credentials, strcred
 from twisted.cred.portal import Portal
+from twisted.plugins.cred_unix import UNIXChecker
 from twisted.python import usage
 
 from ftpkit.auth.realms import AnyOfCheckers, TextCredentialsChecker
+from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
@@ -272,10 +274,13 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         """
         Add a checker from C{--auth}, wrapped in a
         L{TextCredentialsChecker} so that it sees credentials in the type
-        it stores.
+        it stores. Twisted's C{unix} one becomes ftpkit's
+        L{UnixChecker}, which spends a C{crypt} on unknown names too.
 
         @param checker: a C{twisted.cred} checker.
         """
+        if type(checker) is UNIXChecker:
+            checker = UnixChecker(systemDummyHash())
         strcred.AuthOptionMixin.addChecker(self, TextCredentialsChecker(checker))
 
     def opt_help_realms(self):

@@ -1,0 +1,121 @@
+"""
+Tests for L{ftpkit.auth.unixusers}: the checker of C{--auth unix}.
+"""
+
+import pwd
+import warnings
+
+from twisted.cred import credentials, error
+from twisted.trial import unittest
+
+from ftpkit.auth import unixusers
+from tests.unit.test_tap import parse
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        import crypt
+    except ImportError:
+        crypt = None
+
+MISSING = "ftpkit-no-such-user"
+
+
+class CryptSpentTests(unittest.TestCase):
+    """
+    Every refused login costs one C{crypt}, whether the user exists or
+    not (C{crypt} recorded, not timed).
+    """
+
+    def setUp(self):
+        if crypt is None:
+            raise unittest.SkipTest("no crypt module")
+        self.calls = []
+        real = crypt.crypt
+
+        def recording(word, salt):
+            self.calls.append((word, salt))
+            return real(word, salt)
+
+        self.patch(crypt, "crypt", recording)
+
+    def login(self, checker, name, password):
+        return checker.requestAvatarId(
+            credentials.UsernamePassword(name, password))
+
+    def test_missingUser(self):
+        """
+        C{--auth unix} checks the password of a name the system does not
+        know against a dummy hash (it ran no C{crypt} at all).
+        """
+        self.assertRaises(KeyError, pwd.getpwnam, MISSING)
+        checker = parse("--auth", "unix")["credCheckers"][0]
+        del self.calls[:]
+        d = self.assertFailure(self.login(checker, MISSING.encode(), b"pw"),
+                               error.UnauthorizedLogin)
+        d.addCallback(lambda _: self.assertEqual(
+            [word for word, _ in self.calls], ["pw"]))
+        return d
+
+    def test_dummyOfSystemScheme(self):
+        """
+        The dummy hash is of the scheme and cost most of the system's
+        hashes have.
+        """
+        self.patch(unixusers, "_systemHashes",
+                   lambda: ["*", "!", "$6$rounds=6000$abc$def"])
+        self.assertTrue(unixusers.systemDummyHash().startswith(
+            "$6$rounds=6000$abc$"))
+        self.assertEqual(self.calls[-1][1], "$6$rounds=6000$abc")
+
+    def test_wrongPassword(self):
+        """
+        A user that exists gets one C{crypt} too, against the user's hash;
+        the right password logs in.
+        """
+        stored = crypt.crypt("right", "$6$salt")
+        self.patch(unixusers, "storedHash",
+                   lambda name: stored if name == "alice" else None)
+        checker = unixusers.UnixChecker("*")
+        del self.calls[:]
+        d = self.assertFailure(self.login(checker, b"alice", b"wrong"),
+                               error.UnauthorizedLogin)
+        d.addCallback(lambda _: self.assertEqual(
+            self.calls, [("wrong", stored)]))
+        d.addCallback(lambda _: self.login(checker, b"alice", b"right"))
+        d.addCallback(self.assertEqual, "alice")
+        return d
+
+    def test_notUTF8(self):
+        """
+        A name that is not UTF-8 is no user's, and costs a C{crypt}.
+        """
+        checker = unixusers.UnixChecker("$6$dummy")
+        d = self.assertFailure(self.login(checker, b"\xff", b"pw"),
+                               error.UnauthorizedLogin)
+        d.addCallback(lambda _: self.assertEqual(
+            self.calls, [("pw", "$6$dummy")]))
+        return d
+
+
+class CommonSettingTests(unittest.SynchronousTestCase):
+    """
+    L{unixusers.commonSetting}.
+    """
+
+    def test_mostCommonScheme(self):
+        """
+        The setting of the first hash of the most common scheme: all of
+        it before the last C{$}.
+        """
+        self.assertEqual(unixusers.commonSetting(
+            ["x", "*", "!$6$locked$h", "$1$old$h", "$y$j9T$s1$h",
+             "$6$rounds=9$s2$h", "$y$j9T$s3$h"]), "$y$j9T$s1")
+
+    def test_none(self):
+        """
+        Without a hash that has a scheme (locked, empty, placeholders,
+        old DES), there is no setting.
+        """
+        self.assertIsNone(unixusers.commonSetting(
+            ["x", "*", "!", "", "abJnggxhB/yWI", "$6$"]))
