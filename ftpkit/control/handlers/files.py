@@ -8,6 +8,7 @@ from zope.interface import implementer
 
 from ftpkit.data.movers.consumers import ASCIIEncoder
 from ftpkit.errors import (
+    FTPError,
     IsDirectory,
     NotDirectory,
     PermissionDenied,
@@ -24,6 +25,32 @@ ASCII_SIZE_LIMIT = 1 << 20
 a larger one gets C{550}, as ProFTPD and pyftpdlib answer every C{SIZE} in
 TYPE A: otherwise one short command makes the server read a file of any
 size, again and again."""
+
+
+SEARCH_PROBE = "ftpkit-search-probe"
+"""The name C{CWD} looks up in a directory whose mode does not let
+everyone search it (L{_checkSearchable})."""
+
+
+async def _checkSearchable(shell, path):
+    """
+    Look a name up in the directory C{path}, which needs its search
+    permission: a server whose account lacks it (C{chmod 000}, or C{0700}
+    of another user) could do nothing in it, not even C{stat} a file. Not
+    finding the name is the answer of a directory that can be searched.
+
+    @param shell: the session's L{ftpkit.interfaces.IFTPShell}.
+    @param path: a directory.
+    @raise PermissionDenied: when the server may not search C{path}.
+    """
+    try:
+        await shell.stat(path + (SEARCH_PROBE,))
+    except PermissionDenied:
+        raise PermissionDenied(
+            "Cannot enter %s: permission denied" % paths.toText(path)
+        ) from None
+    except FTPError:
+        pass
 
 
 @implementer(IConsumer)
@@ -80,12 +107,16 @@ class FileCommands:
 
     async def ftp_CWD(self, argument):
         """
-        Change the current directory.
+        Change the current directory: one the server may search (its
+        C{x} permission), else 550, as no command would work in it.
         """
         path = self.resolve(argument)
-        info = await self.session.shell.stat(path)
+        shell = self.session.shell
+        info = await shell.stat(path)
         if not info.isDirectory:
             raise NotDirectory()
+        if (info.mode or 0) & 0o111 != 0o111:
+            await _checkSearchable(shell, path)
         self.session.cwd = path
         return (250, "Directory changed to " + paths.toText(path))
 
