@@ -103,6 +103,12 @@ def storedHash(username):
         return None
 
 
+_LOCKED = ("!", "*")
+"""How the hash of an account that cannot log in with a password starts
+(locked, a system account): C{crypt} refuses it at once, so it is not
+checked, the dummy hash is."""
+
+
 @implementer(ICredentialsChecker)
 class UnixChecker:
     """
@@ -133,7 +139,7 @@ class UnixChecker:
             crypted = storedHash(username)
         except UnicodeDecodeError:
             crypted = None
-        if crypted is None:
+        if crypted is None or crypted.startswith(_LOCKED):
             verifyCryptedPassword(self.dummyHash, credentials.password)
         elif verifyCryptedPassword(crypted, credentials.password):
             return defer.succeed(username)

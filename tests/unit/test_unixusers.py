@@ -86,6 +86,20 @@ class CryptSpentTests(unittest.TestCase):
         d.addCallback(self.assertEqual, "alice")
         return d
 
+    def test_lockedAccount(self):
+        """
+        An account that cannot log in with a password (its hash starts
+        with C{!} or C{*}: crypt refuses it at once, so the refusal came
+        sooner than a missing user's) costs the dummy hash's C{crypt}.
+        """
+        checker = unixusers.UnixChecker("$6$dummy")
+        for stored in ["*", "!", "!$6$salt$hash"]:
+            self.patch(unixusers, "storedHash",
+                       lambda name, stored=stored: stored)
+            self.failureResultOf(self.login(checker, b"daemon", b"pw"),
+                                 error.UnauthorizedLogin)
+        self.assertEqual(self.calls, [("pw", "$6$dummy")] * 3)
+
     def test_notUTF8(self):
         """
         A name that is not UTF-8 is no user's, and costs a C{crypt}.
