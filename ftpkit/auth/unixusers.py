@@ -14,7 +14,7 @@ import warnings
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.cred.credentials import IUsernamePassword
 from twisted.cred.error import UnauthorizedLogin
-from twisted.internet import defer
+from twisted.internet import threads
 from twisted.plugins.cred_unix import verifyCryptedPassword
 from zope.interface import implementer
 
@@ -120,19 +120,34 @@ class UnixChecker:
 
     credentialInterfaces = (IUsernamePassword,)
 
-    def __init__(self, dummyHash):
+    def __init__(self, dummyHash, run=threads.deferToThread):
         """
         @param dummyHash: see L{dummyHash}, e.g. L{systemDummyHash}'s.
+        @param run: runs a blocking callable off the reactor thread,
+            returning a L{Deferred}: C{crypt} (yescrypt, SHA-512 with many
+            rounds) and the name service may take long enough to stall
+            every session otherwise.
         """
         self.dummyHash = dummyHash
+        self._run = run
 
     def requestAvatarId(self, credentials):
         """
         @param credentials: an L{IUsernamePassword}.
         @return: a Deferred firing with the user name, or failing with
-            L{UnauthorizedLogin}, after one C{crypt} either way.
+            L{UnauthorizedLogin}, after one C{crypt} either way, run off
+            the reactor thread.
         """
-        username = credentials.username
+        return self._run(self._check, credentials.username,
+                         credentials.password)
+
+    def _check(self, username, password):
+        """
+        The blocking check of L{requestAvatarId}.
+
+        @return: the user name (C{str}).
+        @raise UnauthorizedLogin: for a wrong password or unknown name.
+        """
         try:
             if isinstance(username, bytes):
                 username = username.decode("utf-8")
@@ -140,7 +155,7 @@ class UnixChecker:
         except UnicodeDecodeError:
             crypted = None
         if crypted is None or crypted.startswith(_LOCKED):
-            verifyCryptedPassword(self.dummyHash, credentials.password)
-        elif verifyCryptedPassword(crypted, credentials.password):
-            return defer.succeed(username)
-        return defer.fail(UnauthorizedLogin())
+            verifyCryptedPassword(self.dummyHash, password)
+        elif verifyCryptedPassword(crypted, password):
+            return username
+        raise UnauthorizedLogin()

@@ -3,9 +3,11 @@ Tests for L{ftpkit.auth.unixusers}: the checker of C{--auth unix}.
 """
 
 import pwd
+import threading
 import warnings
 
 from twisted.cred import credentials, error
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth import unixusers
@@ -21,6 +23,14 @@ with warnings.catch_warnings():
 MISSING = "ftpkit-no-such-user"
 
 
+def inline(function, *args):
+    """
+    Run C{function} at once: the checker's C{run}, for tests that look
+    at the result synchronously.
+    """
+    return defer.maybeDeferred(function, *args)
+
+
 class CryptSpentTests(unittest.TestCase):
     """
     Every refused login costs one C{crypt}, whether the user exists or
@@ -33,8 +43,11 @@ class CryptSpentTests(unittest.TestCase):
         self.calls = []
         real = crypt.crypt
 
+        self.threads = []
+
         def recording(word, salt):
             self.calls.append((word, salt))
+            self.threads.append(threading.current_thread())
             return real(word, salt)
 
         self.patch(crypt, "crypt", recording)
@@ -57,6 +70,20 @@ class CryptSpentTests(unittest.TestCase):
             [word for word, _ in self.calls], ["pw"]))
         return d
 
+    def test_offReactorThread(self):
+        """
+        C{crypt} runs in a thread, not the reactor's: a slow scheme
+        (yescrypt) would stall every session for each login attempt.
+        """
+        checker = parse("--auth", "unix")["credCheckers"][0]
+        del self.calls[:], self.threads[:]
+        d = self.assertFailure(self.login(checker, MISSING.encode(), b"pw"),
+                               error.UnauthorizedLogin)
+        d.addCallback(lambda _: self.assertNotIn(threading.main_thread(),
+                                                 self.threads))
+        d.addCallback(lambda _: self.assertEqual(len(self.threads), 1))
+        return d
+
     def test_dummyOfSystemScheme(self):
         """
         The dummy hash is of the scheme and cost most of the system's
@@ -76,7 +103,7 @@ class CryptSpentTests(unittest.TestCase):
         stored = crypt.crypt("right", "$6$salt")
         self.patch(unixusers, "storedHash",
                    lambda name: stored if name == "alice" else None)
-        checker = unixusers.UnixChecker("*")
+        checker = unixusers.UnixChecker("*", inline)
         del self.calls[:]
         d = self.assertFailure(self.login(checker, b"alice", b"wrong"),
                                error.UnauthorizedLogin)
@@ -92,7 +119,7 @@ class CryptSpentTests(unittest.TestCase):
         with C{!} or C{*}: crypt refuses it at once, so the refusal came
         sooner than a missing user's) costs the dummy hash's C{crypt}.
         """
-        checker = unixusers.UnixChecker("$6$dummy")
+        checker = unixusers.UnixChecker("$6$dummy", inline)
         for stored in ["*", "!", "!$6$salt$hash"]:
             self.patch(unixusers, "storedHash",
                        lambda name, stored=stored: stored)
@@ -104,7 +131,7 @@ class CryptSpentTests(unittest.TestCase):
         """
         A name that is not UTF-8 is no user's, and costs a C{crypt}.
         """
-        checker = unixusers.UnixChecker("$6$dummy")
+        checker = unixusers.UnixChecker("$6$dummy", inline)
         d = self.assertFailure(self.login(checker, b"\xff", b"pw"),
                                error.UnauthorizedLogin)
         d.addCallback(lambda _: self.assertEqual(
