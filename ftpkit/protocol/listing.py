@@ -150,8 +150,10 @@ def _encodeLines(lines, prefix=""):
 
     The body is joined and encoded in one piece (a listing is one write),
     the prefix joined in with the line ends rather than added to each
-    line; only one holding a character L{encodeText} must replace is
-    encoded a line at a time.
+    line; a line holding CR or LF is looked for in the lines joined
+    without them (C{in} finds one character faster than C{str.count}
+    counts it); only one holding a character L{encodeText} must replace
+    is encoded a line at a time.
 
     @param lines: an iterable of L{str} lines.
     @param prefix: put before each line.
@@ -161,13 +163,14 @@ def _encodeLines(lines, prefix=""):
     lines = list(lines)
     if not lines:
         return b""
-    body = prefix + ("\r\n" + prefix).join(lines)
-    if body.count("\r") != len(lines) - 1 or body.count("\n") != len(lines) - 1:
+    joined = prefix + "".join(lines)
+    if "\r" in joined or "\n" in joined:
         lines = [line for line in (prefix + line for line in lines)
                  if "\r" not in line and "\n" not in line]
         if not lines:
             return b""
-        body = "\r\n".join(lines)
+        prefix = ""
+    body = prefix + ("\r\n" + prefix).join(lines) if prefix else "\r\n".join(lines)
     body += "\r\n"
     try:
         return body.encode("utf-8", "surrogateescape")
@@ -394,6 +397,27 @@ def mlstFeature(selected):
 
 _byName = itemgetter(0)
 
+_PLAIN = float(PLAIN_SECONDS)
+"""L{PLAIN_SECONDS} as a float: the batch formats compare and divide an
+C{st_mtime} by floats alone (below it, C{mtime % 1.0} is the exact
+fraction C{mtime - int(mtime)} is), since mixing a float with a
+two-digit C{int}, as every time since 2004 is, converts the C{int}
+the slow way."""
+
+
+def _asFloat(number):
+    """
+    @param number: an L{int} or a L{float}.
+    @return: C{number} as a float when that is exact (comparing a float
+        with it then gives what comparing with C{number} gives), else
+        C{number}.
+    """
+    try:
+        value = float(number)
+    except OverflowError:
+        return number
+    return value if value == number else number
+
 
 class ListFormat:
     """
@@ -434,7 +458,7 @@ class ListFormat:
             results (with those names for their owner and group).
         """
         heads, dates = self._heads, self._dates
-        low, high = self._now - RECENT, self._now + FUTURE
+        low, high = _asFloat(self._now - RECENT), _asFloat(self._now + FUTURE)
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=_byName):
@@ -443,21 +467,20 @@ class ListFormat:
             head = heads.get(key)
             if head is None:
                 head = heads[key] = _statHead(key, owner, group)
-            # wholeSecond, inline.
+            # wholeSecond, inline: see _PLAIN.
             mtime = result.st_mtime
-            if 0 <= mtime < PLAIN_SECONDS:
+            if 0.0 <= mtime < _PLAIN and mtime % 1.0 < 0.999:
                 whole = int(mtime)
-                if mtime - whole >= 0.999:
-                    whole = wholeSecond(mtime)
             else:
                 whole = wholeSecond(mtime)
             day = whole // 86400
             texts = dates.get(day) or dayTexts(day, dates)
+            # str.rjust: what {:8d} gives an int, without parsing a spec.
             if low <= mtime <= high:
-                add(f"{head}{result.st_size:8d} {texts[0]}"
-                    f"{HOURS_MINUTES[(whole - day * 86400) // 60]} {name}")
+                add(f"{head}{str(result.st_size).rjust(8)} {texts[0]}"
+                    f"{HOURS_MINUTES[whole % 86400 // 60]} {name}")
             else:
-                add(f"{head}{result.st_size:8d} {texts[1]} {name}")
+                add(f"{head}{str(result.st_size).rjust(8)} {texts[1]} {name}")
         return _encodeLines(lines)
 
 
@@ -527,7 +550,9 @@ class FactsFormat:
         """
         pieces, dates, devices = self._pieces, self._dates, self._devices
         modify, unique = self._modify, self._unique
-        modified = uniqueText = ""
+        # The facts' parts, each put in the line as it is: "" when the
+        # fact is not given.
+        modifyDay = modifyMinute = modifySecond = device = inode = ""
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=_byName):
@@ -537,25 +562,24 @@ class FactsFormat:
                 around = pieces[mode] = self._around(mode)
             first, sized, second, third, last = around
             if modify:
-                # wholeSecond, inline.
+                # wholeSecond, inline: see _PLAIN.
                 mtime = result.st_mtime
-                if 0 <= mtime < PLAIN_SECONDS:
+                if 0.0 <= mtime < _PLAIN and mtime % 1.0 < 0.999:
                     whole = int(mtime)
-                    if mtime - whole >= 0.999:
-                        whole = wholeSecond(mtime)
                 else:
                     whole = wholeSecond(mtime)
                 day = whole // 86400
-                seconds = whole - day * 86400
-                modified = (f"{(dates.get(day) or dayTexts(day, dates))[2]}"
-                            f"{TIMEVAL_MINUTES[seconds // 60]}"
-                            f"{TIMEVAL_SECONDS[seconds % 60]}")
+                seconds = whole % 86400
+                modifyDay = (dates.get(day) or dayTexts(day, dates))[2]
+                modifyMinute = TIMEVAL_MINUTES[seconds // 60]
+                modifySecond = TIMEVAL_SECONDS[seconds % 60]
             if unique:
                 device = result.st_dev
-                uniqueText = (f"{devices.get(device) or _device(devices, device)}"
-                              f"{result.st_ino:x}")
-            add(f"{first}{result.st_size if sized else ''}{second}{modified}"
-                f"{third}{uniqueText}{last}{name}")
+                device = devices.get(device) or _device(devices, device)
+                inode = "%x" % result.st_ino
+            add(f"{first}{result.st_size if sized else ''}{second}"
+                f"{modifyDay}{modifyMinute}{modifySecond}{third}{device}"
+                f"{inode}{last}{name}")
         return _encodeLines(lines)
 
     def _around(self, mode):

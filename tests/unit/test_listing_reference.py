@@ -128,7 +128,11 @@ times = st.one_of(
     st.integers(-10**11, 10**12).map(float),
     st.sampled_from([NOW - 180 * 86400, NOW - 180 * 86400 - 0.0005,
                      NOW + 3600, NOW + 3600.0004, 1e20, -1e20,
-                     float("nan"), 0.9995, -0.0004, 86399.9996]),
+                     float("nan"), 0.9995, -0.0004, 86399.9996,
+                     # Where the recent dates end for a current time of
+                     # 2**60 + 1, which a float cannot hold.
+                     float(2**60 + 1 - 180 * 86400),
+                     float(2**60 + 1 + 3600)]),
     st.integers(0, 2**31).map(lambda seconds: seconds + 0.9991),
 )
 
@@ -259,6 +263,19 @@ class StatFormatTests(SynchronousTestCase):
         L{ListFormat.stats} gives what L{ListFormat.entries} gives.
         """
         self.check(lambda: ListFormat(NOW), batches)
+
+    @settings(max_examples=150)
+    @given(st.lists(batches, max_size=3),
+           st.one_of(st.integers(-2**70, 2**70), st.sampled_from(
+               [2**60 + 1, -(2**60) - 1, 1_795_000_000]), st.floats(
+                   allow_nan=False, allow_infinity=False)))
+    def test_listAnyNow(self, batches, now):
+        """
+        L{ListFormat.stats} gives what L{ListFormat.entries} gives
+        whatever the current time, an L{int} (one a float cannot hold
+        exactly among them) or a L{float}.
+        """
+        self.check(lambda: ListFormat(now), batches)
 
     @settings(max_examples=150)
     @given(st.lists(batches, max_size=3),
