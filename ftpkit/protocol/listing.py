@@ -163,14 +163,16 @@ def _encodeLines(lines, prefix=""):
     lines = list(lines)
     if not lines:
         return b""
-    joined = prefix + "".join(lines)
-    if "\r" in joined or "\n" in joined:
+    joined = "".join(lines)
+    if "\r" in joined or "\n" in joined or "\r" in prefix or "\n" in prefix:
         lines = [line for line in (prefix + line for line in lines)
                  if "\r" not in line and "\n" not in line]
         if not lines:
             return b""
         prefix = ""
-    body = prefix + ("\r\n" + prefix).join(lines) if prefix else "\r\n".join(lines)
+    elif prefix:
+        lines[0] = prefix + lines[0]
+    body = ("\r\n" + prefix).join(lines)
     body += "\r\n"
     try:
         return body.encode("utf-8", "surrogateescape")
