@@ -10,6 +10,9 @@ C{start} up to (not including) C{end}. WinSCP puts a path holding a space
 in double quotes; an unquoted path whose last two words are numbers is
 read as a path and a range, so such a name must be quoted to be
 checksummed whole.
+
+C{HASH} takes a path alone, and WinSCP quotes it the same way
+(C{HASH "/dir/a b.txt"}); L{parseHashArgument} takes the quotes off.
 """
 
 import re
@@ -66,6 +69,19 @@ def parseXArgument(verb, text):
     if not pathText:
         raise BadArgument(syntax)
     return pathText, 0, None
+
+
+def parseHashArgument(text):
+    """
+    Read C{HASH}'s argument: a path, or a path in double quotes (as WinSCP
+    sends one holding a space; FileZilla Server takes the quotes off too).
+
+    @param text: the argument as the client sent it.
+    @return: the path's text, without the quotes.
+    """
+    if len(text) > 2 and text.startswith('"') and text.endswith('"'):
+        return text[1:-1]
+    return text
 
 
 def _withRange(pathText, startText, endText, syntax):

@@ -11,7 +11,12 @@ import zlib
 from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.errors import BadArgument, ParameterNotImplemented
-from ftpkit.protocol.checksums import X_VERBS, formatXReply, parseXArgument
+from ftpkit.protocol.checksums import (
+    X_VERBS,
+    formatXReply,
+    parseHashArgument,
+    parseXArgument,
+)
 from ftpkit.protocol.commands import SITE_UTIME_SYNTAX, parseSiteUtime
 from ftpkit.shells.digests import CRC32, newDigest
 
@@ -70,6 +75,15 @@ class ParseXArgumentTests(SynchronousTestCase):
                                   '"a" x')
         self.assertIn("XMD5 <sp> pathname [<sp> start <sp> end]",
                       error.message)
+
+    def test_hashQuoted(self):
+        """
+        C{HASH} takes a path, quoted (as WinSCP sends one holding a space)
+        or not; a lone quote, or two, is part of the name.
+        """
+        self.assertEqual(parseHashArgument('"/a b/c d.txt"'), "/a b/c d.txt")
+        for text in ("a b.txt", '"odd', 'odd"', '""', '"'):
+            self.assertEqual(parseHashArgument(text), text)
 
     def test_reply(self):
         """

@@ -11,7 +11,12 @@ they differ only in how they name the algorithm and format the reply.
 from ftpkit.control.handlers.session import HASH_NAMES
 from ftpkit.errors import BadArgument, CommandNotImplemented, FTPError
 from ftpkit.protocol import paths
-from ftpkit.protocol.checksums import X_VERBS, formatXReply, parseXArgument
+from ftpkit.protocol.checksums import (
+    X_VERBS,
+    formatXReply,
+    parseHashArgument,
+    parseXArgument,
+)
 
 
 class NotRegularFile(FTPError):
@@ -67,7 +72,7 @@ class ChecksumCommands:
         Checksum a file with the algorithm C{OPTS HASH} selected.
         """
         self._requireChecksums("HASH")
-        path = paths.resolve(self.session.cwd, argument)
+        path = paths.resolve(self.session.cwd, parseHashArgument(argument))
         try:
             info, digest = await self.checksum(path, self.hashAlgorithm)
         except NotRegularFile as error:
