@@ -179,7 +179,9 @@ class FTPSContextFactory:
             acceptableCiphers=self._ciphers,
             enableSessions=True,
         )
-        return options.getContext()
+        context = options.getContext()
+        context.set_alpn_select_callback(declineProtocols)
+        return context
 
     def serverConnectionForTLS(self, tlsProtocol):
         """
@@ -221,6 +223,26 @@ class FTPSContextFactory:
                       "until {until:%Y-%m-%d %H:%M} UTC)", path=certPath,
                       until=self.chain[0].not_valid_after_utc)
         return True
+
+
+def declineProtocols(connection, offered):
+    """
+    Answer a client's ALPN offer with no protocol, as a server without
+    ALPN does, and go on with the handshake.
+
+    Twisted's own callback answers an empty name when nothing was
+    configured, which OpenSSL 3 refuses with an C{internal_error} alert:
+    every client offering ALPN failed its handshake (FileZilla 3 offers
+    C{ftp} and C{x-filezilla-ftp} on the control connection, C{ftp-data}
+    on data connections). Choosing C{x-filezilla-ftp} would tell
+    FileZilla that C{PBSZ}, C{PROT} and C{SYST} are not needed, so no
+    protocol is chosen.
+
+    @param connection: the L{SSL.Connection} in its handshake.
+    @param offered: the protocol names the client offered.
+    @return: L{SSL.NO_OVERLAPPING_PROTOCOLS}.
+    """
+    return SSL.NO_OVERLAPPING_PROTOCOLS
 
 
 def makeContextFactory(certPath, keyPath=None,
