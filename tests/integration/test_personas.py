@@ -9,214 +9,42 @@ Neither client runs on Linux, so each is written out here from its
 engine: FileZilla 3 (C{src/engine/ftp/}: logon, rawtransfer,
 filetransfer, transfersocket) and FileZilla 2's engine that WinSCP
 bundles (C{source/filezilla/FtpControlSocket.cpp}, with WinSCP's own
-C{source/core/FtpFileSystem.cpp} above it). The parsers below mirror
-theirs: what a client cannot parse, it cannot use, whatever the code.
+C{source/core/FtpFileSystem.cpp} above it). Replies are read with
+C{tests.personaparsers}, which mirror their parsers: what a client
+cannot parse, it cannot use, whatever the code.
 """
 
 import hashlib
 import os
-import re
 import socket
 import ssl
 import zlib
 
 from twisted.trial import unittest
 
+from tests.personaparsers import (
+    engine2Features,
+    filezillaEpsv,
+    filezillaFeatures,
+    filezillaMdtm,
+    filezillaOptsMlst,
+    filezillaPasv,
+    filezillaPwd,
+    filezillaSize,
+    listEntries,
+    mlsdEntries,
+    winscpFeatures,
+    winscpHash,
+    winscpPwd,
+)
 from tests.tlssupport import FTPSTestsMixin, clientContext, readAll
 
-_FZ3_FEATURES = ("UTF8", "CLNT", "MLSD", "MLST", "MODE Z", "MFMT", "MDTM",
-                 "SIZE", "TVFS", "REST STREAM", "EPSV")
-_FZ_FACTS = frozenset(["type", "size", "modify", "perm", "unix.mode",
-                       "unix.owner", "unix.ownername", "unix.group",
-                       "unix.groupname", "unix.user", "unix.uid", "unix.gid",
-                       "x.hidden"])
-_PASV = re.compile(r"( |\()(0*[0-9]{1,3}(?:,0*[0-9]{1,3}){5})( |\)|$)")
-_LIST_LINE = re.compile(
-    r"([-dlbcps][-rwxsStT]{9})\s+\d+\s+\S+\s+\S+\s+(\d+)\s+"
-    r"([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{4}|\d{1,2}:\d{2}) (.+)")
 
-
-def filezillaFeatures(lines):
+def connect(address):
     """
-    FileZilla 3's C{ParseFeat}: each line trimmed and upper-cased, a
-    feature is the line or the line's start followed by a space; the
-    first match in its order wins.
-
-    @param lines: the lines of the C{211} reply.
-    @return: a dict, feature to the rest of its line (C{MLST}'s facts).
+    @return: a socket connected to C{address}.
     """
-    found = {}
-    for line in lines:
-        line = line.strip()
-        upper = line.upper()
-        for feature in _FZ3_FEATURES:
-            if upper == feature or upper.startswith(feature + " "):
-                found[feature] = line[len(feature) + 1:]
-                break
-    return found
-
-
-def engine2Features(lines):
-    """
-    FileZilla 2's C{DiscardLine} (WinSCP's engine): lines inside the
-    multi-line reply, the C{211-} prefix cut, leading spaces only
-    stripped, then compared whole (a trailing space would hide it).
-
-    @return: the set of C{UTF8}, C{CLNT}, C{MLSD}, C{MDTM}, C{MFMT} found.
-    """
-    found = set()
-    for line in lines[1:-1]:
-        if line.startswith("211-"):
-            line = line[4:]
-        line = line.upper().lstrip(" ")
-        if line in ("UTF8", "MLSD", "MDTM", "MFMT", "CLNT"):
-            found.add(line)
-        elif line.startswith("MLST"):
-            found.add("MLSD")
-    return found
-
-
-def winscpFeatures(lines):
-    """
-    WinSCP's C{HandleFeatReply} and C{ProcessFeatures}: lines between the
-    first and last, trimmed; the first word is a supported command, a
-    C{HASH} line's rest its algorithms (lower-case, C{*} dropped).
-
-    @return: C{(commands, hashAlgorithms)}.
-    """
-    commands, algorithms = set(), []
-    for line in lines[1:-1]:
-        command, _, rest = line.strip().partition(" ")
-        commands.add(command.upper())
-        if command.upper() == "HASH":
-            algorithms += [a.rstrip("*").lower() for a in rest.split(";")
-                           if a]
-    return commands, algorithms
-
-
-def filezillaOptsMlst(facts):
-    """
-    FileZilla's choice of C{OPTS MLST}: the facts it knows that the
-    server offers, sent only when one of them is not on by default.
-
-    @param facts: the C{MLST} feature's facts.
-    @return: the argument FileZilla would send, or C{None} for no command.
-    """
-    wanted, unset = "", False
-    for item in facts.lower().split(";"):
-        if not item or item == "*":
-            continue
-        enabled = item.endswith("*")
-        fact = item.rstrip("*")
-        if fact in _FZ_FACTS:
-            unset |= not enabled
-            wanted += fact + ";"
-    return wanted if unset else None
-
-
-def filezillaPwd(line):
-    """
-    FileZilla 3's C{ParsePwdReply}: the text between the first and the
-    last double quote, C{""} read as one.
-    """
-    return line[line.index('"') + 1:line.rindex('"')].replace('""', '"')
-
-
-def winscpPwd(line):
-    """
-    WinSCP's C{ReadCurrentDirectory} and C{Unquote}: from the first quote,
-    doubled quotes as one, up to the closing one.
-    """
-    text, out, index = line[line.index('"') + 1:], "", 0
-    while index < len(text):
-        if text[index] == '"':
-            if text[index + 1:index + 2] != '"':
-                break
-            index += 1
-        out += text[index]
-        index += 1
-    return out
-
-
-def filezillaPasv(line):
-    """
-    FileZilla 3's C{ParsePasvResponse}: six numbers after a space or
-    C{(}, followed by a space, C{)} or the end.
-
-    @return: C{(host, port)}.
-    """
-    numbers = [int(n) for n in _PASV.search(line).group(2).split(",")]
-    return ".".join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]
-
-
-def filezillaEpsv(line):
-    """
-    FileZilla 3's C{ParseEpsvResponse}: the port between C{(|||} and C{|)}.
-    """
-    start = line.index("(|||") + 4
-    return int(line[start:line.index("|)", start)])
-
-
-def filezillaSize(line):
-    """
-    FileZilla 3 takes C{213 } and the digits that follow.
-    """
-    assert line.startswith("213 "), line
-    return int(re.match(r"[0-9]*", line[4:]).group())
-
-
-def filezillaMdtm(line):
-    """
-    FileZilla 3 takes a C{213 } reply longer than 16 characters as
-    C{YYYYMMDDhhmmss} in UTC.
-    """
-    assert line.startswith("213 ") and len(line) > 16, line
-    return line[4:18]
-
-
-def winscpHash(line):
-    """
-    WinSCP's C{DoCalculateFileChecksum} for C{HASH}: past the algorithm,
-    a range holding C{-}, then the digest.
-    """
-    words = line[4:].split(" ")
-    assert "-" in words[1], line
-    return words[2].lower()
-
-
-def listEntries(listing):
-    """
-    A C{LIST} listing read as the clients' Unix parsers read it.
-
-    @return: a dict of name to C{(mode, size, yearOrTime)}.
-    """
-    entries = {}
-    for line in listing.decode("utf-8").split("\r\n"):
-        if line:
-            match = _LIST_LINE.fullmatch(line)
-            assert match is not None, line
-            entries[match.group(6)] = (match.group(1), int(match.group(2)),
-                                       match.group(5))
-    return entries
-
-
-def mlsdEntries(listing):
-    """
-    An C{MLSD} listing read as FileZilla 2's C{parseAsMlsd} does: facts up
-    to the first space, C{name=value} of at least three characters each,
-    the name after that one space.
-
-    @return: a dict of name to a dict of facts (names lower-case).
-    """
-    entries = {}
-    for line in listing.decode("utf-8").split("\r\n"):
-        if line:
-            facts, name = line.split(" ", 1)
-            pairs = [f.split("=", 1) for f in facts.split(";") if f]
-            assert all(len(k) >= 1 and len(k) + len(v) >= 2
-                       for k, v in pairs), line
-            entries[name] = {k.lower(): v for k, v in pairs}
-    return entries
+    return socket.create_connection(address, timeout=20)
 
 
 class Wire:
@@ -308,15 +136,13 @@ class Wire:
 
     def passive(self, verb="PASV"):
         """
-        C{PASV} or C{EPSV}, read as FileZilla reads it, and a connection
-        to the port it names.
+        @return: the address a C{PASV} or C{EPSV} reply names, read as
+            FileZilla reads it.
         """
         line = self.ok(verb, 227 if verb == "PASV" else 229)
         if verb == "PASV":
-            host, port = filezillaPasv(line)
-        else:
-            host, port = "127.0.0.1", filezillaEpsv(line)
-        return socket.create_connection((host, port), timeout=20)
+            return filezillaPasv(line)
+        return "127.0.0.1", filezillaEpsv(line)
 
     def secure(self, raw):
         """
@@ -374,16 +200,12 @@ class PersonaTestsMixin(FTPSTestsMixin):
         @param upload: bytes to send, or C{None} to read.
         @return: C{(received, finalLine)}.
         """
+        address = wire.passive(verb)
         if commandFirst:
-            line = wire.ok(verb, 227 if verb == "PASV" else 229)
             wire.send(command)
-            address = (filezillaPasv(line) if verb == "PASV"
-                       else ("127.0.0.1", filezillaEpsv(line)))
-            data = socket.create_connection(address, timeout=20)
-        else:
-            data = wire.passive(verb)
-            if not protect:
-                wire.send(command)
+        data = connect(address)
+        if not commandFirst and not protect:
+            wire.send(command)
         if protect:
             data = wire.secure(data)
             if not commandFirst:
@@ -565,7 +387,7 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         def client(wire):
             wire.login()
             wire.ok("TYPE I", 200)
-            data = wire.passive("EPSV")
+            data = connect(wire.passive("EPSV"))
             wire.send("RETR big.bin")
             wire.ok(None, 150)
             data.recv(1000)
@@ -652,7 +474,7 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
             wire.login()
             codes = []
             for command in ("RETR missing.bin", "STOR nodir/x.bin"):
-                data = wire.passive()
+                data = connect(wire.passive())
                 codes.append(wire.cmd(command)[0])
                 data.close()
             codes.append(wire.cmd("CWD old.txt")[0])
@@ -781,10 +603,10 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
             self.transfer(wire, "STOR " + name, b"a" * 5000,
                           commandFirst=True)
             restStor = wire.cmd("OPTS REST STOR")[0]
-            line = wire.ok("PASV", 227)
+            address = wire.passive()
             wire.ok("REST 5000", 350)
             wire.send("STOR " + name)
-            data = socket.create_connection(filezillaPasv(line), timeout=20)
+            data = connect(address)
             wire.ok(None, 150)
             _, final = self.finish(wire, data, b"b" * 3000)
             self.transfer(wire, "APPE " + name, b"c" * 1000,
@@ -822,9 +644,9 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
         def client(wire):
             wire.login()
             wire.ok("TYPE I", 200)
-            line = wire.ok("PASV", 227)
+            address = wire.passive()
             wire.send("RETR old.txt")
-            data = socket.create_connection(filezillaPasv(line), timeout=20)
+            data = connect(address)
             wire.ok(None, 150)
             received = readAll(data)
             data.close()
