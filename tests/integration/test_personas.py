@@ -22,6 +22,7 @@ import zlib
 
 from twisted.trial import unittest
 
+from ftpkit.control.tls import makeContextFactory
 from tests.personaparsers import (
     engine2Features,
     filezillaEpsv,
@@ -37,7 +38,12 @@ from tests.personaparsers import (
     winscpHash,
     winscpPwd,
 )
-from tests.tlssupport import FTPSTestsMixin, clientContext, readAll
+from tests.tlssupport import (
+    FTPSTestsMixin,
+    clientContext,
+    hasIPv6,
+    readAll,
+)
 
 
 def connect(address):
@@ -55,13 +61,14 @@ class Wire:
     @ivar sock: the control socket (TLS once secured).
     """
 
-    def __init__(self, port, security=None, context=None):
+    def __init__(self, port, security=None, context=None, host="127.0.0.1"):
         """
         Connect, read the greeting, and with C{security="explicit"} send
         C{AUTH TLS} and secure the connection (C{"implicit"}: TLS first).
         """
         self.context = context or clientContext()
-        raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.host = host
+        raw = socket.create_connection((host, port), timeout=20)
         self.sock = (self.context.wrap_socket(raw)
                      if security == "implicit" else raw)
         self.file = self.sock.makefile("rb")
@@ -142,7 +149,7 @@ class Wire:
         line = self.ok(verb, 227 if verb == "PASV" else 229)
         if verb == "PASV":
             return filezillaPasv(line)
-        return "127.0.0.1", filezillaEpsv(line)
+        return self.host, filezillaEpsv(line)
 
     def secure(self, raw):
         """
@@ -176,14 +183,15 @@ class PersonaTestsMixin(FTPSTestsMixin):
                 f.write(data)
         os.utime(os.path.join(self.root, "old.txt"), (1e9, 1e9))
 
-    def converse(self, client, security=None, context=None):
+    def converse(self, client, security=None, context=None,
+                 host="127.0.0.1"):
         """
         Run C{client(wire)} in a thread on a fresh control connection.
 
         @return: a Deferred with its result.
         """
         def run():
-            wire = Wire(self.server.port, security, context)
+            wire = Wire(self.server.port, security, context, host)
             try:
                 return client(wire)
             finally:
@@ -263,7 +271,7 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
             self.assertEqual((optsMlst, pwd), (None, "/"))
         return self.converse(client).addCallback(check)
 
-    def explicitSession(self, verb, context=None):
+    def explicitSession(self, verb, **settings):
         """
         FileZilla over explicit FTPS: AUTH TLS, login, PBSZ 0, PROT P,
         PWD; CWD docs (and PWD) then MLSD; TYPE I, an upload then MFMT
@@ -271,8 +279,8 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         and the next one, which FileZilla starts with REST 0. FileZilla
         offers ALPN C{ftp} and C{x-filezilla-ftp}; the server picks none.
         """
-        self.serve()
-        context = context or clientContext()
+        self.serve(tlsRequireSessionReuse=True, **settings)
+        context = clientContext()
         context.set_alpn_protocols(["ftp", "x-filezilla-ftp"])
 
         def client(wire):
@@ -315,16 +323,19 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
 
     def test_explicitPassive(self):
         """
-        Explicit FTPS over PASV (IPv4), TLS 1.3 session tickets.
+        Explicit FTPS over PASV (IPv4), TLS 1.2 (the default ceiling), the
+        server requiring session reuse.
         """
         return self.explicitSession("PASV")
 
-    def test_explicitExtendedPassiveTLS12(self):
+    def test_explicitExtendedPassiveTLS13(self):
         """
-        Explicit FTPS over EPSV with TLS 1.2 (session IDs).
+        Explicit FTPS over EPSV with TLS 1.3 allowed (as FileZilla's
+        GnuTLS then negotiates): every data connection resumes the control
+        connection's session from its ticket.
         """
-        return self.explicitSession(
-            "EPSV", clientContext(ssl.TLSVersion.TLSv1_2))
+        return self.explicitSession("EPSV", tlsContextFactory=(
+            makeContextFactory(self.both, maximumVersion=None)))
 
     def test_implicit(self):
         """
@@ -375,6 +386,33 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         return self.converse(client, "explicit").addCallback(
             lambda result: self.assertEqual(
                 (result[0], result[1][:3]), (b"old", "226")))
+
+    def test_ipv6(self):
+        """
+        Over IPv6 FileZilla sends EPSV whatever FEAT says, and EPRT
+        C{|2|addr|port|} in active mode; both under PROT P.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        self.serve(interface="::1")
+
+        def client(wire):
+            wire.login(protect=True)
+            listing, _ = self.transfer(wire, "MLSD", protect=True,
+                                       verb="EPSV")
+            listener = socket.create_server(("::1", 0),
+                                            family=socket.AF_INET6)
+            wire.ok("EPRT |2|::1|%d|" % listener.getsockname()[1], 200)
+            wire.send("RETR old.txt")
+            raw, _ = listener.accept()
+            listener.close()
+            data = wire.secure(raw)
+            wire.ok(None, 150)
+            return sorted(mlsdEntries(listing))[:2], self.finish(
+                wire, data, None)[0]
+
+        return self.converse(client, "explicit", host="::1").addCallback(
+            self.assertEqual, ([".", "big.bin"], b"old"))
 
     def test_cancelledDownload(self):
         """
