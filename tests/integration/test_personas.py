@@ -585,7 +585,7 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
         REST 0, TYPE A, TYPE I, and an upload over a longer file after
         them (REST 0 does not keep the old tail).
         """
-        self.serve()
+        self.serve(tlsRequireSessionReuse=True)
         os.mkdir(os.path.join(self.root, 'q"d'))
 
         def client(wire):
@@ -673,9 +673,12 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
 
     def test_lateAbort(self):
         """
-        A transfer completes while WinSCP cancels it: it has read the
-        data, then sends ABOR before it reads the 226. Two replies come,
-        the transfer's 226 and ABOR's own 2xx, and the session goes on.
+        A client that cancels as the transfer completes with ABOR (the
+        engines close the data connection instead, as in
+        test_cancelledDownload; WinSCP's users may still type ABOR): it
+        has read the data, then sends ABOR before it reads the 226. Two
+        replies come, the transfer's 226 and ABOR's own 2xx, and the
+        session goes on.
         """
         self.serve()
 
