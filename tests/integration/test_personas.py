@@ -18,6 +18,7 @@ import hashlib
 import os
 import socket
 import ssl
+import time
 import zlib
 
 from twisted.trial import unittest
@@ -625,7 +626,8 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
 
     def test_resumedUploadAndChecksums(self):
         """
-        WinSCP's resumed upload: TYPE I, OPTS REST STOR (anything but 4xx
+        WinSCP's free space (AVBL path; the reply's text a number), its
+        resumed upload: TYPE I, OPTS REST STOR (anything but 4xx
         lets it resume), PASV, REST n, STOR of the rest (and APPE, its way
         where REST gets 50x); then MFMT to keep
         the local time, SITE CHMOD 644 (name unquoted), and checksums:
@@ -640,6 +642,7 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
             wire.ok("TYPE I", 200)
             self.transfer(wire, "STOR " + name, b"a" * 5000,
                           commandFirst=True)
+            space = int(wire.ok("AVBL /docs", 213)[4:])
             restStor = wire.cmd("OPTS REST STOR")[0]
             address = wire.passive()
             wire.ok("REST 5000", 350)
@@ -655,11 +658,13 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
             sha1 = winscpHash(wire.ok('HASH "%s"' % name, 213))
             xsha1 = wire.ok('XSHA1 "%s"' % name, 250).split(" ")[-1]
             xcrc = wire.ok('XCRC "%s"' % name, 250).split(" ")[-1]
-            return restStor, final, sha1, xsha1.lower(), xcrc.lower()
+            return space > 0, restStor, final, sha1, xsha1.lower(), \
+                xcrc.lower()
 
         def check(result):
             content = b"a" * 5000 + b"b" * 3000 + b"c" * 1000
-            restStor, final, sha1, xsha1, xcrc = result
+            space, restStor, final, sha1, xsha1, xcrc = result
+            self.assertTrue(space)
             self.assertNotEqual(restStor // 100, 4)
             self.assertEqual(final[:3], "226")
             self.assertEqual(self.readFile("docs/up load.bin"), content)
@@ -670,6 +675,27 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
             self.assertEqual(os.stat(os.path.join(
                 self.root, "docs/up load.bin")).st_mtime, 1614834367)
         return self.converse(client).addCallback(check)
+
+    def test_keepAlives(self):
+        """
+        The keep-alives sent while idle (WinSCP: PWD, REST 0, TYPE A,
+        TYPE I; FileZilla: NOOP, TYPE, PWD) each restart the idle time;
+        past it, 421 and the end of the connection, on which both
+        engines reconnect.
+        """
+        self.serve(idleTimeout=2.0)
+
+        def client(wire):
+            wire.login()
+            for keepAlive in ["PWD", "REST 0", "TYPE A", "TYPE I", "NOOP"]:
+                time.sleep(0.6)
+                wire.cmd(keepAlive)
+            alive = wire.cmd("NOOP")[0]
+            wire.sock.settimeout(30)
+            return alive, wire.reply()[0], wire.file.readline()
+
+        return self.converse(client).addCallback(
+            self.assertEqual, (200, 421, b""))
 
     def test_lateAbort(self):
         """
