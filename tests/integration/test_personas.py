@@ -500,6 +500,38 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
                 self.assertEqual(f.read(), b"utf")
         return self.converse(client).addCallback(check)
 
+    def test_textFiles(self):
+        """
+        Both clients move text files (C{*.txt} and the like) in TYPE A by
+        default: an upload with CRLF line ends is stored with LF, comes
+        back with CRLF, and SIZE in TYPE A counts what that download
+        sends. Names with spaces in CWD, RNFR/RNTO, DELE and RMD.
+        """
+        self.serve()
+
+        def client(wire):
+            wire.login()
+            wire.ok("MKD /my dir", 257)
+            wire.ok("CWD /my dir", 250)
+            wire.ok("TYPE A", 200)
+            _, stored = self.transfer(wire, "STOR my notes.txt",
+                                      b"one\r\ntwo\r\n")
+            size = filezillaSize(wire.ok("SIZE my notes.txt", 213))
+            text, _ = self.transfer(wire, "RETR my notes.txt")
+            with open(os.path.join(self.root, "my dir", "my notes.txt"),
+                      "rb") as f:
+                onDisk = f.read()
+            wire.ok("RNFR my notes.txt", 350)
+            wire.ok("RNTO your notes.txt", 250)
+            wire.ok("DELE your notes.txt", 250)
+            wire.ok("CWD ..", 250)
+            wire.ok("RMD my dir", 250)
+            return stored[:3], onDisk, size, text
+
+        return self.converse(client).addCallback(
+            self.assertEqual,
+            ("226", b"one\ntwo\n", 10, b"one\r\ntwo\r\n"))
+
     def test_refusals(self):
         """
         The codes the engines act on: 550 to RETR of a missing file (a
