@@ -233,10 +233,10 @@ def declineProtocols(connection, offered):
     Twisted's own callback answers an empty name when nothing was
     configured, which OpenSSL 3 refuses with an C{internal_error} alert:
     every client offering ALPN failed its handshake (FileZilla 3 offers
-    C{ftp} and C{x-filezilla-ftp} on the control connection, C{ftp-data}
-    on data connections). Choosing C{x-filezilla-ftp} would tell
-    FileZilla that C{PBSZ}, C{PROT} and C{SYST} are not needed, so no
-    protocol is chosen.
+    C{ftp} and C{x-filezilla-ftp} on the control connection). Choosing
+    C{x-filezilla-ftp} would tell FileZilla that C{PBSZ}, C{PROT} and
+    C{SYST} are not needed (and have it offer C{ftp-data} on data
+    connections), so no protocol is chosen.
 
     @param connection: the L{SSL.Connection} in its handshake.
     @param offered: the protocol names the client offered.

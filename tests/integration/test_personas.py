@@ -503,9 +503,10 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
     def test_textFiles(self):
         """
         FileZilla moves text files (C{*.txt} and the like) in TYPE A by
-        default, WinSCP in its Automatic mode: an upload with CRLF line ends is stored with LF, comes
-        back with CRLF, and SIZE in TYPE A counts what that download
-        sends. Names with spaces in CWD, RNFR/RNTO, DELE and RMD.
+        default, WinSCP in its Automatic mode: an upload with CRLF line
+        ends is stored with LF, comes back with CRLF, and SIZE in TYPE A
+        counts what that download sends. Names with spaces in CWD,
+        RNFR/RNTO, DELE and RMD.
         """
         self.serve()
 
