@@ -419,7 +419,8 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         """
         FileZilla cancels a download by closing the data connection, sends
         no ABOR and skips the transfer's one reply: exactly one reply
-        comes (426), then the next command's.
+        comes (426, or 226 if the file had all left), then the next
+        command's.
         """
         self.serve()
 
@@ -431,10 +432,11 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
             wire.ok(None, 150)
             data.recv(1000)
             data.close()
-            return wire.reply()[0], wire.cmd("NOOP")[0]
+            # 226 when the whole file was in the socket buffers already.
+            return wire.reply()[0] in (226, 426), wire.cmd("NOOP")[0]
 
         return self.converse(client).addCallback(
-            self.assertEqual, (426, 200))
+            self.assertEqual, (True, 200))
 
     def test_mkdirParentsAndRecursiveDelete(self):
         """
