@@ -338,6 +338,40 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         return self.explicitSession("EPSV", tlsContextFactory=(
             makeContextFactory(self.both, maximumVersion=None)))
 
+    def test_parallelConnections(self):
+        """
+        FileZilla browses on one connection and transfers on others (two
+        at once by default), each logged in over TLS of its own: every
+        data connection resumes its own control connection's session,
+        with TLS 1.3 allowed and reuse required, while the others stay
+        open.
+        """
+        self.serve(tlsRequireSessionReuse=True, tlsContextFactory=(
+            makeContextFactory(self.both, maximumVersion=None)))
+
+        def client(browser):
+            browser.login(protect=True)
+            workers = [Wire(self.server.port, "explicit") for _ in "ab"]
+            try:
+                results = []
+                for worker in workers:
+                    worker.login(protect=True)
+                    worker.ok("TYPE I", 200)
+                for worker in workers + workers:
+                    results.append(self.transfer(
+                        worker, "RETR old.txt", protect=True,
+                        verb="EPSV")[0])
+                    listing, _ = self.transfer(browser, "MLSD",
+                                               protect=True)
+                    results.append(len(mlsdEntries(listing)))
+                return results
+            finally:
+                for worker in workers:
+                    worker.close()
+
+        return self.converse(client, "explicit").addCallback(
+            self.assertEqual, [b"old", 4] * 4)
+
     def test_implicit(self):
         """
         Implicit FTPS: TLS first (FileZilla offers ALPN C{ftp}), then the
