@@ -314,8 +314,14 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
                        readPassword(options.password_stdin, stdin, prompt))
             parseUser(options.user, table)
         writeAtomically(options.path, formatUsers(users))
-    except (UsersFileError, OSError) as e:
+    except UsersFileError as e:
         stderr.write(f"python -m ftpkit.passwd: error: {e}\n")
+        return 1
+    except OSError as e:
+        # Named by the file the user gave: the error's own file name is
+        # writeAtomically's temporary one, or none (fchown).
+        stderr.write(f"python -m ftpkit.passwd: error: cannot write "
+                     f"{options.path}: {e.strerror or e}\n")
         return 1
     stdout.write(f"{action} in {options.path}\n")
     return 0

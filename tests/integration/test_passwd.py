@@ -265,6 +265,23 @@ class MainTests(unittest.TestCase):
                       errors.getvalue())
         self.assertFalse(os.path.exists(path))
 
+    def test_unwritableNamesGivenPath(self):
+        """
+        A users file that cannot be written (its directory missing) is
+        an error naming that file, not the temporary file the command
+        writes first.
+        """
+        path = os.path.join(os.path.abspath(self.mktemp()), "u.toml")
+        errors = io.StringIO()
+        status = passwd.main([path, "bob", "--password-stdin"],
+                             stdin=io.StringIO("pw\n"), stdout=io.StringIO(),
+                             stderr=errors)
+        self.assertEqual(status, 1)
+        self.assertEqual(
+            errors.getvalue(),
+            f"python -m ftpkit.passwd: error: cannot write {path}: "
+            "No such file or directory\n")
+
     def test_roundTrip(self):
         """
         L{passwd.formatUsers} writes what C{tomllib} reads back the same,
