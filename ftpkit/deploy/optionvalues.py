@@ -52,6 +52,35 @@ def positiveInteger(text):
     return value
 
 
+WORKERS_PER_CPU = 4
+"""How many C{--workers} a CPU may have at most (L{workerCount})."""
+
+
+def workerCount(text, cpus=None):
+    """
+    A number of worker processes: a positive integer, at most
+    L{WORKERS_PER_CPU} times the machine's CPUs. A worker is a whole
+    server process (some 50 MB resident before its first session) whose
+    work runs on one core, so more workers than a few a core add memory
+    and context switches, never throughput; a typo such as C{--workers
+    1000} is refused instead of forking until memory runs out.
+
+    @param text: an option value.
+    @param cpus: the number of CPUs (C{os.cpu_count()} when C{None}).
+    @return: C{text} as an C{int}.
+    @raise ValueError: saying why otherwise.
+    """
+    value = positiveInteger(text)
+    if cpus is None:
+        cpus = os.cpu_count() or 1
+    most = WORKERS_PER_CPU * cpus
+    if value > most:
+        raise ValueError(
+            f"at most {most} ({WORKERS_PER_CPU} per CPU, {cpus} CPUs), "
+            f"not {value}: a worker is a whole process serving on one core")
+    return value
+
+
 def positiveNumber(text):
     """
     @param text: an option value.

@@ -45,6 +45,7 @@ from ftpkit.deploy.optionvalues import (
     readableFile,
     replyText,
     servedDirectory,
+    workerCount,
 )
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
@@ -189,7 +190,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         ["workers", None, "1",
          ("Processes serving sessions: with N > 1 an acceptor process hands "
           "connections to N workers (tcp:, tcp6: and ssl: listeners, "
-          "haproxy: in front of them or not).")],
+          "haproxy: in front of them or not); at most 4 per CPU, as each "
+          "is a whole process serving on one core.")],
     ]
 
     converters: ClassVar[dict] = {
@@ -203,7 +205,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         "login-timeout": positiveNumber,
         "max-login-attempts": positiveInteger,
         "banner": replyText,
-        "workers": positiveInteger,
+        "workers": workerCount,
         "shutdown-grace": nonNegativeNumber,
     }
 

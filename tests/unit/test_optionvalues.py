@@ -6,7 +6,11 @@ module uses to turn a bad value into a usage error naming its option.
 from twisted.python import usage
 from twisted.trial import unittest
 
-from ftpkit.deploy.optionvalues import checkValues, positiveInteger
+from ftpkit.deploy.optionvalues import (
+    checkValues,
+    positiveInteger,
+    workerCount,
+)
 
 
 class CheckValuesTests(unittest.SynchronousTestCase):
@@ -35,3 +39,30 @@ class CheckValuesTests(unittest.SynchronousTestCase):
             {"workers": positiveInteger})
         self.assertEqual(str(error),
                          "--workers: must be a positive integer, not '0'")
+
+
+class WorkerCountTests(unittest.SynchronousTestCase):
+    """
+    L{workerCount}: C{--workers} is bounded by the CPUs, so that a typo
+    does not fork until memory runs out.
+    """
+
+    def test_bound(self):
+        """
+        Up to four workers a CPU are accepted; one more is refused,
+        saying the bound and why.
+        """
+        self.assertEqual(workerCount("1", cpus=2), 1)
+        self.assertEqual(workerCount("8", cpus=2), 8)
+        error = self.assertRaises(ValueError, workerCount, "9", cpus=2)
+        self.assertEqual(
+            str(error), "at most 8 (4 per CPU, 2 CPUs), not 9: a worker is "
+            "a whole process serving on one core")
+
+    def test_machine(self):
+        """
+        Without C{cpus}, the machine's count is used: C{--workers 100000}
+        is refused on any machine ftpkit runs on.
+        """
+        self.assertRaises(ValueError, workerCount, "100000")
+        self.assertRaises(ValueError, workerCount, "0")

@@ -414,6 +414,24 @@ class UnderTwistdTests(unittest.TestCase):
             "twistd ftpkit: --max-login-attempts: must be a positive integer,"
             " not '0' (see --help)\n")
 
+    def test_tooManyWorkers(self):
+        """
+        C{twistd ftpkit --workers 100000} (as C{python -m ftpkit}, which
+        runs it) is a usage error, not a fork of workers until memory
+        runs out.
+        """
+        from twisted.scripts.twistd import ServerOptions
+
+        errors = io.StringIO()
+        self.patch(Options, "errorOutput", errors)
+        self.patch(sys, "argv", ["/usr/bin/twistd"])
+        exit = self.assertRaises(
+            SystemExit, ServerOptions().parseOptions,
+            ["ftpkit", "--workers", "100000"])
+        self.assertEqual(exit.code, 1)
+        self.assertTrue(errors.getvalue().startswith(
+            "twistd ftpkit: --workers: at most "), errors.getvalue())
+
     def test_synopsis(self):
         """
         C{--help}'s usage line names the command that was run.
