@@ -303,7 +303,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         the process here with one line on standard error (C{twistd}
         itself would print the whole help first) and exit status 1, and
         C{SIGHUP} is ignored from here on until the service handles it
-        (a C{systemctl reload} right after the start ended the server).
+        (a C{systemctl reload} right after the start ended the server),
+        and C{SIGUSR2}, which ftpkit does not use, for good.
 
         @raise usage.UsageError: naming the bad option, when not run by
             C{twistd}.
@@ -313,6 +314,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             # The server starts: until its service handles SIGHUP
             # (ReloadOnHangup), the default action would end it.
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            # SIGUSR2 means nothing to ftpkit, and its default action
+            # would end it (twistd --debug sets its own handler later).
+            signal.signal(signal.SIGUSR2, signal.SIG_IGN)
         try:
             usage.Options.parseOptions(self, options)
         except usage.UsageError as e:

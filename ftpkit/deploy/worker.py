@@ -428,6 +428,8 @@ def main(argv=None):
     # logs through it); its default action would end the worker and cut
     # its sessions (systemctl kill -s USR1 signals every process).
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+    # SIGUSR2 means nothing to ftpkit, as for the acceptor (Options).
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
 
     from twisted.internet import reactor
 

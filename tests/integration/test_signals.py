@@ -132,6 +132,36 @@ class HangupTests(unittest.TestCase):
         self.assertNotRegex(log, r"worker \d+ exited")
         self.assertServes(server)
 
+    def test_userSignal2(self):
+        """
+        C{SIGUSR2} means nothing to ftpkit and ends no process of it:
+        C{python -m ftpkit} and C{twistd -n ftpkit} alone, and the
+        acceptor and each worker of C{--workers 2} (C{systemctl kill -s
+        USR2} signals every process). Its default action ended each,
+        cutting the sessions. A reload line after it proves each lived.
+        """
+        for twistd, extra in [(False, []), (True, []),
+                              (False, ["--workers", "2"])]:
+            server = ServerProcess(self, ["--root", self.root,
+                                          "--auth", "anonymous", *extra],
+                                   twistd=twistd)
+            if extra:
+                log = server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+                log = server.log()
+            workers = set(re.findall(r"worker (\d+) ready", log))
+            for pid in workers:
+                os.kill(int(pid), signal.SIGUSR2)
+            server.signal(signal.SIGUSR2)
+            server.signal(signal.SIGHUP)
+            log = server.waitForLog("SIGHUP: reloading", 1 + len(workers))
+            self.assertEqual(
+                set(re.findall(r"\[worker (\d+)\] SIGHUP: reloading", log)),
+                workers, log)
+            self.assertNotRegex(log, r"worker \d+ exited")
+            self.assertServes(server)
+
     def test_atStart(self):
         """
         C{twistd -n ftpkit}, alone and with C{--workers 2}, with
