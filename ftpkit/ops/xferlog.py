@@ -18,6 +18,7 @@ so white space and control characters in a path or user name become
 C{_}.
 """
 
+import fcntl
 import os
 import re
 import time
@@ -81,10 +82,17 @@ class XferLog:
     (by logrotate, say) is noticed and a new one started.
 
     A write the file system cuts short (its disk full) leaves part of a
-    line: the next line written to that file starts on a new line, so that
-    readers see one broken line rather than two joined.
+    line: the next line written to that file, by this process or another
+    sharing it, starts on a new line, so that readers see one broken line
+    rather than two joined. The processes take an exclusive C{flock} on
+    the file around looking at its last byte and writing.
 
-    @ivar _cut: whether the file ends in part of a line this process wrote.
+    The first line that cannot be written is an error in the log; the
+    next failures of that file are not logged, and the first line
+    written again afterwards logs how many were lost.
+
+    @ivar lost: how many lines have failed (wholly or in part) since the
+        last one written; C{0} while the file is written.
     """
 
     log = Logger()
@@ -96,14 +104,13 @@ class XferLog:
         """
         self.path = path
         self._fd = None
-        self._cut = False
+        self.lost = 0
         self._open()
 
     def _open(self):
         self._fd = os.open(self.path,
-                           os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                           os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
         self._inode = os.fstat(self._fd).st_ino
-        self._cut = False
 
     def _reopenIfMoved(self):
         try:
@@ -114,6 +121,24 @@ class XferLog:
             self.close()
             self._open()
 
+    def _append(self, line):
+        """
+        Append C{line}, after a line feed when the file ends in part of a
+        line (cut short by a full disk, in any process).
+
+        @param line: the line's bytes.
+        @return: how many of them were written.
+        @raise OSError: when nothing could be.
+        """
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            end = os.fstat(self._fd).st_size
+            cut = end > 0 and os.pread(self._fd, 1, end - 1) != b"\n"
+            ending = b"\n" if cut else b""
+            return os.write(self._fd, ending + line) - len(ending)
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
     def __call__(self, event):
         """
         @param event: a L{events.TRANSFER} event to log.
@@ -121,19 +146,33 @@ class XferLog:
         line = formatLine(event).encode("utf-8", "surrogateescape")
         try:
             self._reopenIfMoved()
-            ending = b"\n" if self._cut else b""
-            written = os.write(self._fd, ending + line)
+            written = self._append(line)
         except OSError as e:
-            self.log.error("cannot write the transfer log {path}: {error}",
-                           path=self.path, error=e)
+            self._failed("{error}", error=e)
             return
-        written -= len(ending)
-        self._cut = written < 0 or 0 < written < len(line)
         if written < len(line):
-            self.log.error("cannot write the transfer log {path}: "
-                           "{written} of a line's {size} bytes written "
-                           "(disk full?)", path=self.path,
-                           written=max(written, 0), size=len(line))
+            self._failed("{written} of a line's {size} bytes written "
+                         "(disk full?)", written=max(written, 0),
+                         size=len(line))
+        elif self.lost:
+            self.log.info("the transfer log {path} is written again; "
+                          "{lost} line(s) lost or cut meanwhile",
+                          path=self.path, lost=self.lost)
+            self.lost = 0
+
+    def _failed(self, why, **fields):
+        """
+        Count a line that failed, logging the first of a run.
+
+        @param why: the format of the reason.
+        @param fields: its fields.
+        """
+        if not self.lost:
+            self.log.error("cannot write the transfer log {path}: " + why
+                           + " (further failures are not logged until a "
+                           "line is written again)", path=self.path,
+                           **fields)
+        self.lost += 1
 
     def subscribeTo(self, hub):
         """

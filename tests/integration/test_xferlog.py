@@ -125,7 +125,7 @@ class XferLogFileTests(unittest.TestCase):
             self.assertIn("/two", f.read())
 
 
-_CUT_SHORT = """
+_FILLING = """
 import resource, signal, sys, time
 from ftpkit.ops import events
 from twisted.logger import formatEvent, globalLogPublisher
@@ -139,20 +139,42 @@ def transfer(path):
                         user="alice", command="RETR", path=path, code=226,
                         bytes=1000, seconds=2.4)
 
+def limit(size):
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 xferlog = XferLog(sys.argv[1])
-xferlog(transfer("/one"))
-# The file may grow by half a line more: the next write is cut short,
-# and the one after fails, as on a disk that filled up.
-size = len(open(sys.argv[1], "rb").read())
-resource.setrlimit(resource.RLIMIT_FSIZE,
-                   (size * 3 // 2, resource.RLIM_INFINITY))
-xferlog(transfer("/two"))
-xferlog(transfer("/three"))
-resource.setrlimit(resource.RLIMIT_FSIZE,
-                   (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-xferlog(transfer("/four"))
+for step in sys.argv[2:]:
+    size = len(open(sys.argv[1], "rb").read())
+    if step == "cut":
+        # The file may grow by half a line more: the next write is cut
+        # short, and the ones after fail, as on a disk that filled up.
+        limit(size + 40)
+    elif step == "full":
+        limit(size)
+    elif step == "room":
+        limit(resource.RLIM_INFINITY)
+    else:
+        xferlog(transfer(step))
 """
+
+
+def fill(testCase, path, *steps):
+    """
+    Log transfers to an L{XferLog} in a child process whose files may
+    grow only so far (C{RLIMIT_FSIZE}, as a full disk).
+
+    @param path: the transfer log.
+    @param steps: a path to log a transfer of, or C{"cut"} (the file
+        may grow by half a line more), C{"full"} (no more), C{"room"}
+        (no limit).
+    @return: the lines the child logged.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _FILLING, path, *steps], capture_output=True,
+        text=True, timeout=60, env=dict(os.environ, PYTHONPATH=_SOURCE))
+    testCase.assertEqual(done.returncode, 0, done.stderr)
+    return done.stderr.splitlines()
 
 
 class XferLogFullTests(unittest.TestCase):
@@ -161,6 +183,13 @@ class XferLogFullTests(unittest.TestCase):
     C{RLIMIT_FSIZE}, in a process of its own).
     """
 
+    def readLines(self, path):
+        """
+        @return: the lines of C{path}, each split into fields.
+        """
+        with open(path) as f:
+            return [line.split() for line in f.read().splitlines()]
+
     def test_cutLineEnds(self):
         """
         A line cut short by a full disk is logged as an error, and the line
@@ -168,22 +197,58 @@ class XferLogFullTests(unittest.TestCase):
         instead of being joined to the broken one.
         """
         path = self.mktemp()
-        done = subprocess.run(
-            [sys.executable, "-c", _CUT_SHORT, path], capture_output=True,
-            text=True, timeout=60,
-            env=dict(os.environ, PYTHONPATH=_SOURCE))
-        self.assertEqual(done.returncode, 0, done.stderr)
-        errors = done.stderr.splitlines()
-        self.assertEqual(len(errors), 2, errors)
-        self.assertIn("bytes written (disk full?)", errors[0])
-        self.assertIn("File too large", errors[1])
-        with open(path) as f:
-            lines = f.read().splitlines()
+        logged = fill(self, path, "/one", "cut", "/two", "/three", "room",
+                      "/four")
+        self.assertEqual(len(logged), 2, logged)
+        self.assertIn("bytes written (disk full?)", logged[0])
+        lines = self.readLines(path)
         self.assertEqual(len(lines), 3, lines)
-        self.assertEqual(lines[0].split()[8], "/one")
-        self.assertLess(len(lines[1].split()), 18)
-        self.assertEqual(lines[2].split()[8], "/four")
-        self.assertEqual(len(lines[2].split()), 18)
+        self.assertEqual(lines[0][8], "/one")
+        self.assertLess(len(lines[1]), 18)
+        self.assertEqual(lines[2][8], "/four")
+        self.assertEqual(len(lines[2]), 18)
+
+    def test_quietUntilWritten(self):
+        """
+        On a full disk only the first line that fails is an error in the
+        log, not one per transfer; the first written again logs one line
+        saying so and how many were lost. A file that fills again is an
+        error again.
+        """
+        path = self.mktemp()
+        logged = fill(self, path, "/one", "full", "/two", "/three", "/four",
+                      "room", "/five", "/six", "full", "/seven", "room",
+                      "/eight")
+        self.assertEqual(len(logged), 4, logged)
+        self.assertIn(f"cannot write the transfer log {path}: ", logged[0])
+        self.assertIn("File too large", logged[0])
+        self.assertEqual(
+            logged[1], f"the transfer log {path} is written again; "
+            "3 line(s) lost or cut meanwhile")
+        self.assertIn("File too large", logged[2])
+        self.assertIn("1 line(s) lost", logged[3])
+        self.assertEqual([line[8] for line in self.readLines(path)],
+                         ["/one", "/five", "/six", "/eight"])
+
+    def test_cutByAnotherProcess(self):
+        """
+        A line another process cut short (a worker of C{--workers} on a
+        full disk) is ended too before this process appends its own:
+        the processes sharing the file look at its last byte, not at what
+        each wrote itself.
+        """
+        path = self.mktemp()
+        xferlog = XferLog(path)
+        self.addCleanup(xferlog.close)
+        xferlog(transfer(path="/one"))
+        fill(self, path, "cut", "/two")
+        xferlog(transfer(path="/three"))
+        lines = self.readLines(path)
+        self.assertEqual(len(lines), 3, lines)
+        self.assertEqual(lines[0][8], "/one")
+        self.assertLess(len(lines[1]), 18)
+        self.assertEqual(lines[2][8], "/three")
+        self.assertEqual(len(lines[2]), 18)
 
 
 class FtpstatsTests(unittest.TestCase):
