@@ -206,10 +206,37 @@ def processMetrics():
     return _metrics
 
 
+class WithoutCreated:
+    """
+    A registry's metrics without the C{_created} series (the time each
+    counter and histogram was made) that C{prometheus_client} adds in one
+    process but cannot in multiprocess mode: one process and C{--workers}
+    expose the same series.
+    """
+
+    def __init__(self, registry):
+        """
+        @param registry: the C{CollectorRegistry} to serve.
+        """
+        self._registry = registry
+
+    def collect(self):
+        """
+        @return: an iterator of the registry's metric families, each
+            without its C{_created} samples.
+        """
+        for family in self._registry.collect():
+            created = family.name + "_created"
+            family.samples = [sample for sample in family.samples
+                              if sample.name != created]
+            yield family
+
+
 def expositionRegistry():
     """
     @return: the registry to serve: every process's values, collected
-        from the files in multiprocess mode, else this process's.
+        from the files in multiprocess mode, else this process's (as
+        L{WithoutCreated}).
     """
     if multiprocess():
         from prometheus_client import CollectorRegistry
@@ -218,7 +245,7 @@ def expositionRegistry():
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
         return registry
-    return processMetrics().registry
+    return WithoutCreated(processMetrics().registry)
 
 
 def forgetProcess(pid):

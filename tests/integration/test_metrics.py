@@ -271,6 +271,33 @@ class ScrapeTests(MetricsTestCase):
         scraped = self.waitForSample("ftpkit_sessions", {}, 0)
         self.checkCounts(scraped, 2 + 1 + 4, logins=1 + 4)
 
+    def sessionSeries(self, *options):
+        """
+        Start a server with C{options}, run L{session} and scrape.
+
+        @return: the names of the series scraped, each with the names of
+            its labels.
+        """
+        self.start(*options)
+        if "--workers" in options:
+            self.server.waitForLog(" ready\n", 2)
+        self.session()
+        scraped = self.waitForSample("ftpkit_sessions", {}, 0)
+        return {(name, tuple(key for key, value in labels))
+                for name, labels in scraped}
+
+    def test_sameSeries(self):
+        """
+        One process and C{--workers 2} expose the same series, so that
+        dashboards and alerts work with either: one process also showed
+        C{prometheus_client}'s C{_created} timestamps, which its
+        multiprocess mode (C{--workers}) cannot.
+        """
+        one = self.sessionSeries()
+        workers = self.sessionSeries("--workers", "2")
+        self.assertEqual(sorted(one ^ workers), [])
+        self.assertNotIn(("ftpkit_logins_created", ("result",)), one)
+
     def draining(self, *options):
         """
         C{/metrics} and C{/sessions} answer while the server drains, so
