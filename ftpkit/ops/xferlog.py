@@ -85,7 +85,10 @@ class XferLog:
     line: the next line written to that file, by this process or another
     sharing it, starts on a new line, so that readers see one broken line
     rather than two joined. The processes take an exclusive C{flock} on
-    the file around looking at its last byte and writing.
+    the file around looking at its last byte and writing, without ever
+    waiting for it: a lock held elsewhere (by another program) must not
+    stall the server, so the line is then appended as it is, as it is to
+    a file the server may write but not read.
 
     The first line that cannot be written is an error in the log; the
     next failures of that file are not logged, and the first line
@@ -108,8 +111,13 @@ class XferLog:
         self._open()
 
     def _open(self):
-        self._fd = os.open(self.path,
-                           os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            self._fd = os.open(self.path,
+                               os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+            self._readable = True
+        except PermissionError:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            self._readable = False
         self._inode = os.fstat(self._fd).st_ino
 
     def _reopenIfMoved(self):
@@ -130,7 +138,12 @@ class XferLog:
         @return: how many of them were written.
         @raise OSError: when nothing could be.
         """
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        if not self._readable:
+            return os.write(self._fd, line)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.write(self._fd, line)
         try:
             end = os.fstat(self._fd).st_size
             cut = end > 0 and os.pread(self._fd, 1, end - 1) != b"\n"

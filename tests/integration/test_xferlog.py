@@ -3,6 +3,7 @@ Tests for L{ftpkit.ops.xferlog} (C{--xferlog}), read back by ProFTPD's
 C{ftpstats}, a real consumer of the format.
 """
 
+import fcntl
 import io
 import os
 import re
@@ -159,7 +160,7 @@ for step in sys.argv[2:]:
 """
 
 
-def fill(testCase, path, *steps):
+def fill(testCase, path, *steps, timeout=60):
     """
     Log transfers to an L{XferLog} in a child process whose files may
     grow only so far (C{RLIMIT_FSIZE}, as a full disk).
@@ -168,11 +169,12 @@ def fill(testCase, path, *steps):
     @param steps: a path to log a transfer of, or C{"cut"} (the file
         may grow by half a line more), C{"full"} (no more), C{"room"}
         (no limit).
+    @param timeout: seconds the child may take.
     @return: the lines the child logged.
     """
     done = subprocess.run(
         [sys.executable, "-c", _FILLING, path, *steps], capture_output=True,
-        text=True, timeout=60, env=dict(os.environ, PYTHONPATH=_SOURCE))
+        text=True, timeout=timeout, env=dict(os.environ, PYTHONPATH=_SOURCE))
     testCase.assertEqual(done.returncode, 0, done.stderr)
     return done.stderr.splitlines()
 
@@ -249,6 +251,53 @@ class XferLogFullTests(unittest.TestCase):
         self.assertLess(len(lines[1]), 18)
         self.assertEqual(lines[2][8], "/three")
         self.assertEqual(len(lines[2]), 18)
+
+
+class XferLogAccessTests(unittest.TestCase):
+    """
+    L{XferLog} never waits for a lock, and needs only to write its file.
+    """
+
+    def paths(self, path):
+        """
+        @return: the path field of each line of the transfer log C{path}.
+        """
+        with open(path) as f:
+            return [line.split()[8] for line in f.read().splitlines()]
+
+    def test_lockHeldElsewhere(self):
+        """
+        A lock another program holds on the transfer log does not stall
+        the server (its reactor thread writes the log): the line is
+        appended without waiting.
+        """
+        path = self.mktemp()
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+        self.addCleanup(os.close, fd)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        fill(self, path, "/one", "/two", timeout=20)
+        self.assertEqual(self.paths(path), ["/one", "/two"])
+
+    def test_writeOnly(self):
+        """
+        A file the server may write but not read (its last byte cannot
+        be looked at) is appended to.
+        """
+        path = self.mktemp()
+        XferLog(path).close()
+        realOpen = os.open
+
+        def writeOnly(name, flags, *args):
+            if flags & os.O_RDWR:
+                raise PermissionError(13, "Permission denied", name)
+            return realOpen(name, flags, *args)
+
+        self.patch(os, "open", writeOnly)
+        xferlog = XferLog(path)
+        self.addCleanup(xferlog.close)
+        xferlog(transfer(path="/one"))
+        xferlog(transfer(path="/two"))
+        self.assertEqual(self.paths(path), ["/one", "/two"])
 
 
 class FtpstatsTests(unittest.TestCase):
