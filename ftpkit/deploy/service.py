@@ -18,13 +18,16 @@ Whatever the process, the service holds the same parts:
     users file, the TLS certificate; the acceptor passes it on to its
     workers) and never stops the process;
   - L{ftpkit.deploy.stopsignals.StopOnce}: a second C{SIGTERM} or
-    C{SIGINT} while stopping changes nothing.
+    C{SIGINT} while stopping changes nothing;
+  - L{KeepOnRotation} (run by C{twistd}): C{SIGUSR1} with no log file to
+    rotate does not end the process.
 """
 
 import gc
 import importlib
 import os
 import resource
+import signal
 import warnings
 
 from twisted.application import service
@@ -220,6 +223,25 @@ class StartupWork(service.Service):
         freezeStartupObjects()
 
 
+class KeepOnRotation(service.Service):
+    """
+    C{SIGUSR1} is C{twistd}'s log rotation, which it handles only for a
+    log file: logging to standard output (C{-n}) or C{--syslog}, the
+    signal kept its default action, and a C{logrotate} C{postrotate} or
+    C{systemctl kill -s USR1} ended the server without a line. At start
+    (after C{twistd} set its log up), a C{SIGUSR1} nobody handles is
+    ignored.
+    """
+
+    def startService(self):
+        """
+        Ignore C{SIGUSR1} if it has no handler.
+        """
+        service.Service.startService(self)
+        if signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL:
+            signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+
+
 class SweepUploads(service.Service):
     """
     At start, before any session: the uploads crashed processes left under
@@ -263,7 +285,8 @@ def makeService(options, workerChannel=None):
     @return: a L{service.MultiService}: L{StartupWork}, the serving part
         (one listening service per C{--listen}, the acceptor, or a
         worker's receiver), a L{Drain} where sessions are served, a
-        L{ReloadOnHangup} and a L{StopOnce}.
+        L{ReloadOnHangup}, a L{StopOnce} and, run by C{twistd}, a
+        L{KeepOnRotation}.
     """
     from ftpkit.deploy.tap import makeFactory
 
@@ -345,6 +368,8 @@ def makeService(options, workerChannel=None):
                                  *(host.realm for host in config.virtualHosts)])
     ReloadOnHangup(reloads).setServiceParent(server)
     StopOnce().setServiceParent(server)
+    if workerChannel is None and getattr(options, "parent", None) is not None:
+        KeepOnRotation().setServiceParent(server)
     return server
 
 

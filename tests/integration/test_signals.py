@@ -109,6 +109,25 @@ class HangupTests(unittest.TestCase):
             server.waitForLog("SIGHUP: reloading")
             self.assertServes(server)
 
+    def test_userSignal1Twistd(self):
+        """
+        C{twistd -n ftpkit}, alone and with C{--workers 2}, logs to
+        standard output and installs no rotation: C{SIGUSR1} does not end
+        it, as the signal's default action did.
+        """
+        for extra in [[], ["--workers", "2"]]:
+            server = ServerProcess(self, ["--root", self.root,
+                                          "--auth", "anonymous", *extra],
+                                   twistd=True)
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            server.signal(signal.SIGUSR1)
+            server.signal(signal.SIGHUP)
+            server.waitForLog("SIGHUP: reloading")
+            self.assertServes(server)
+
     def test_workersIgnoreUserSignal1(self):
         """
         C{SIGUSR1} (C{twistd --logfile}'s log rotation) reaching the
