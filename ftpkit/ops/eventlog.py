@@ -73,6 +73,10 @@ _FORMATS = {
 LOGGED = tuple(_FORMATS)
 """The kinds of event that are logged."""
 
+TEXT_FORMATS = tuple(text for _, text, _ in _FORMATS.values())
+"""The text format of each logged kind's lines (without the host or
+target a line may add)."""
+
 _HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED,
                          events.LOGIN_REFUSED])
 """Kinds whose lines name the virtual host, when C{HOST} chose one (a

@@ -17,6 +17,7 @@ import sys
 
 from twisted.python import logfile
 
+from ftpkit.ops.eventlog import TEXT_FORMATS
 from ftpkit.ops.jsonformat import jsonFileLogObserver
 from ftpkit.ops.textformat import textFileLogObserver
 
@@ -40,11 +41,12 @@ def fileObserver(outFile, format):
     @param outFile: a writable text file.
     @param format: one of L{FORMATS}.
     @return: an C{ILogObserver} writing each event to C{outFile} in that
-        format (C{json}: one object per line).
+        format (C{json}: one object per line; C{text}: with the session
+        events' formats compiled already).
     """
     if format == "json":
         return jsonFileLogObserver(outFile, recordSeparator="")
-    return textFileLogObserver(outFile)
+    return textFileLogObserver(outFile, TEXT_FORMATS)
 
 
 def twistdLogFile(twistdOptions):

@@ -22,7 +22,7 @@ from twisted.logger import (
 )
 
 from ftpkit.ops.flatten import flatText
-from ftpkit.ops.renderers import renderer
+from ftpkit.ops.renderers import prepare, renderer
 
 _LAST_SAFE_FRACTION = 0.999999
 """A time further into its second than this may be rounded up to the next
@@ -122,11 +122,14 @@ class ClassicTextFormatter:
         return f"{stamp} [{system}] {text}\n"
 
 
-def textFileLogObserver(outFile):
+def textFileLogObserver(outFile, formats=()):
     """
     @param outFile: a writable file.
+    @param formats: log formats whose renderers are made now
+        (L{ftpkit.ops.renderers.prepare}) rather than on their first line.
     @return: an C{ILogObserver} writing each event to C{outFile} as
         C{twisted.logger.textFileLogObserver} does, through a
         L{ClassicTextFormatter}.
     """
+    prepare(formats)
     return FileLogObserver(outFile, ClassicTextFormatter())

@@ -3,11 +3,15 @@ Tests for L{ftpkit.ops.renderers}: a compiled log format gives what
 C{str.format_map} gives, and raises what it raises.
 """
 
+import io
+
+from twisted.logger import LogLevel
 from twisted.trial import unittest
 
-from ftpkit.ops import renderers
-from ftpkit.ops.eventlog import _FORMATS
-from ftpkit.ops.renderers import compileFormat, renderer
+from ftpkit.ops import events, renderers
+from ftpkit.ops.eventlog import _FORMATS, TEXT_FORMATS, logFields
+from ftpkit.ops.logformat import fileObserver
+from ftpkit.ops.renderers import compileFormat, prepare, renderer
 
 FIELDS = {
     "command": "RETR", "peer": "10.0.0.1", "user": "al'ice\n\"x\"",
@@ -111,3 +115,52 @@ class RendererTests(unittest.TestCase):
         for n in range(7):
             self.assertEqual(renderer("%d {m}" % n)(FIELDS), "%d em" % n)
             self.assertLessEqual(len(renderers._renderers), 3)
+
+
+class PrepareTests(unittest.TestCase):
+    """
+    L{prepare} makes renderers ahead of their first line, and the text
+    log observer makes those of the session events' lines when it is made.
+    """
+
+    def setUp(self):
+        self.patch(renderers, "_renderers", {})
+
+    def test_prepare(self):
+        """
+        A prepared format is rendered without compiling it again.
+        """
+        prepare(["a {m}", "{a.b}"])
+        self.patch(renderers, "compileFormat", self.fail)
+        self.assertEqual(renderer("a {m}")(FIELDS), "a em")
+        self.assertIsNone(renderer("{a.b}"))
+        self.assertEqual(set(renderers._renderers), {"a {m}", "{a.b}"})
+
+    def test_textObserverPrepares(self):
+        """
+        The first login and logout lines of a text log compile nothing:
+        L{fileObserver} compiled every kind's format (L{TEXT_FORMATS}).
+        """
+        out = io.StringIO()
+        observer = fileObserver(out, "text")
+        self.assertEqual(len(TEXT_FORMATS), len(_FORMATS))
+        compiled = []
+
+        def compiling(format):
+            compiled.append(format)
+            return compileFormat(format)
+
+        self.patch(renderers, "compileFormat", compiling)
+        for kind in (events.LOGIN, events.LOGOUT):
+            event = events.Event(
+                kind, "10.0.0.1", user="bob", bytesIn=1, bytesOut=2,
+                seconds=0.5)
+            level, text, fields = logFields(event)
+            fields.update(log_format=text, log_level=LogLevel.info,
+                          log_namespace="ftpkit", log_time=0.0)
+            observer(fields)
+        self.assertEqual(compiled, [])
+        lines = out.getvalue().splitlines()
+        self.assertIn("login from 10.0.0.1 user 'bob'", lines[0])
+        self.assertIn("logout from 10.0.0.1 user 'bob': 0.500 s, "
+                      "1 bytes in, 2 bytes out", lines[1])
