@@ -3,6 +3,7 @@ PASV, EPSV, PORT and EPRT: setting up the next data connection.
 """
 
 from ftpkit.data.channel import normalizeHost
+from ftpkit.errors import UnsupportedNetworkProtocol
 from ftpkit.protocol.commands import (
     formatHostPort,
     parseEPRT,
@@ -46,6 +47,19 @@ def addressFamily(host):
     return 2 if ":" in normalizeHost(host) else 1
 
 
+def otherFamily(family):
+    """
+    The reply to C{EPSV} or C{EPRT} naming a network protocol the
+    connection cannot use (RFC 2428: 522 and the protocols it can, which
+    is the one the control connection came over, whether the one named
+    is unknown or the other).
+
+    @param family: the one usable, 1 (IPv4) or 2 (IPv6).
+    @return: the C{(522, text)} reply.
+    """
+    return (522, "Network protocol not supported, use (%d)" % family)
+
+
 class DataChannelCommands:
     """
     The data-channel setup commands.
@@ -78,13 +92,16 @@ class DataChannelCommands:
         """
         Listen for a data connection, any family (229), or EPSV ALL.
         """
-        family = parseEPSV(argument)
+        usable = addressFamily(self._localHost())
+        try:
+            family = parseEPSV(argument)
+        except UnsupportedNetworkProtocol:
+            return otherFamily(usable)
         if family == "ALL":
             self.session.epsvAll = True
             return (200, "EPSV ALL ok")
-        if family is not None and family != addressFamily(self._localHost()):
-            return (522, "Network protocol not supported, use (%d)"
-                    % addressFamily(self._localHost()))
+        if family is not None and family != usable:
+            return otherFamily(usable)
         port = self.dataChannel.listen(self.config.passivePorts)
         return (229, "Entering Extended Passive Mode (|||%d|)" % port)
 
@@ -103,10 +120,13 @@ class DataChannelCommands:
         """
         if self.session.epsvAll:
             return (503, "EPRT not allowed after EPSV ALL")
-        family, host, port = parseEPRT(argument)
-        if family != addressFamily(self.peer):
-            return (522, "Network protocol not supported, use (%d)"
-                    % addressFamily(self.peer))
+        usable = addressFamily(self.peer)
+        try:
+            family, host, port = parseEPRT(argument)
+        except UnsupportedNetworkProtocol:
+            return otherFamily(usable)
+        if family != usable:
+            return otherFamily(usable)
         return self._connectBack(host, port)
 
     def _connectBack(self, host, port):

@@ -1,0 +1,57 @@
+"""
+Replies checked against the RFCs' command-reply sequences (RFC 959
+section 5.4, RFC 2428), on L{StringTransport}.
+"""
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from tests.protocol.test_server import connect, makeFactory
+
+
+class ConformanceTests(unittest.TestCase):
+    """
+    What a logged-in client's command gets.
+    """
+
+    def login(self, host="10.0.0.1"):
+        """
+        @param host: the client's address.
+        @return: C{(protocol, transport)} of a session logged in as alice.
+        """
+        protocol, transport = connect(
+            makeFactory(MemoryReactorClock()), host)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        return protocol, transport
+
+    def replies(self, lines, host="10.0.0.1"):
+        """
+        @param lines: command lines (bytes, without CRLF).
+        @param host: the client's address.
+        @return: the reply lines sent back, one per command.
+        """
+        protocol, transport = self.login(host)
+        protocol.dataReceived(b"".join(line + b"\r\n" for line in lines))
+        return transport.value().decode().splitlines()
+
+    def test_unknownFamilyIPv4(self):
+        """
+        C{EPSV} or C{EPRT} naming an unknown network protocol on an IPv4
+        connection gets RFC 2428's C{522} listing the protocols that work
+        there, C{(1)}, as C{EPSV 2} and C{EPRT |2|...} do: not C{(1,2)},
+        which invites a C{2} that is then refused.
+        """
+        self.assertEqual(
+            self.replies([b"EPSV 3", b"EPRT |3|x|2048|", b"EPSV 2",
+                          b"EPRT |2|::1|2048|"]),
+            ["522 Network protocol not supported, use (1)"] * 4)
+
+    def test_unknownFamilyIPv6(self):
+        """
+        On an IPv6 connection the list is C{(2)}.
+        """
+        self.assertEqual(
+            self.replies([b"EPSV 3", b"EPRT |3|x|2048|", b"EPSV 1"],
+                         host="2001:db8::1"),
+            ["522 Network protocol not supported, use (2)"] * 3)
