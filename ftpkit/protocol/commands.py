@@ -246,6 +246,27 @@ def parseREST(arg):
     return offset
 
 
+def parseALLO(arg):
+    """
+    Parse the argument of C{ALLO} (RFC 959): a byte count, optionally
+    followed by C{R} and a record or page size.
+
+    @param arg: the argument text; surrounding whitespace is allowed,
+        C{R} in either case.
+    @return: the byte count.
+    @raise BadArgument: for anything else (no count, a count that is not
+        decimal digits or is longer than 20 of them, a C{R} without its
+        size).
+    """
+    words = arg.split()
+    if len(words) not in (1, 3) or (len(words) == 3 and words[1].upper() != "R"):
+        raise BadArgument()
+    for number in words[:1] + words[2:]:
+        if _DIGITS.fullmatch(number) is None or len(number) > 20:
+            raise BadArgument()
+    return int(words[0])
+
+
 def parseTYPE(arg):
     """
     Parse the argument of C{TYPE} (RFC 959), case-insensitively.

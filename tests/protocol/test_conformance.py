@@ -35,6 +35,17 @@ class ConformanceTests(unittest.TestCase):
         protocol.dataReceived(b"".join(line + b"\r\n" for line in lines))
         return transport.value().decode().splitlines()
 
+    def test_alloSyntax(self):
+        """
+        C{ALLO} takes a byte count and an optional C{R} and size (RFC 959):
+        with them it gets C{202}; without a count, or with anything else,
+        C{501}, as any command with a bad argument.
+        """
+        codes = [line[:3] for line in self.replies(
+            [b"ALLO 10", b"ALLO 10 R 512", b"ALLO", b"ALLO abc",
+             b"ALLO 10 X", b"ALLO 10 R"])]
+        self.assertEqual(codes, ["202", "202", "501", "501", "501", "501"])
+
     def test_unknownFamilyIPv4(self):
         """
         C{EPSV} or C{EPRT} naming an unknown network protocol on an IPv4

@@ -19,6 +19,7 @@ from ftpkit.protocol.commands import (
     MLST_FACTS,
     formatHostPort,
     formatTimeval,
+    parseALLO,
     parseEPRT,
     parseEPSV,
     parseHASHAlgorithm,
@@ -388,6 +389,30 @@ class RESTTests(SynchronousTestCase):
         for text in ("", "-1", "+1", "1.5", "0x10", "9" * 20, "9" * 21,
                      str(2**63), "1 2", "\u0661"):
             self.assertRaises(BadArgument, parseREST, text)
+
+
+class ALLOTests(SynchronousTestCase):
+    """
+    Tests for L{parseALLO}.
+    """
+
+    def test_count(self):
+        """
+        A byte count, alone or with C{R} and a record size (RFC 959's
+        grammar), gives the count.
+        """
+        self.assertEqual(parseALLO("10"), 10)
+        self.assertEqual(parseALLO(" 10 R 512 "), 10)
+        self.assertEqual(parseALLO("10 r 512"), 10)
+
+    def test_invalid(self):
+        """
+        No count, one that is not decimal digits, a C{R} without its size
+        or anything after it raise L{BadArgument}.
+        """
+        for text in ("", "abc", "-1", "10 X", "10 R", "10 R x", "10 R 5 6",
+                     "10 5", "9" * 21, "9" * 5000, "\u0661"):
+            self.assertRaises(BadArgument, parseALLO, text)
 
 
 class RepresentationTests(SynchronousTestCase):

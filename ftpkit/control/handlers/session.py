@@ -15,6 +15,7 @@ from ftpkit.interfaces import (
 )
 from ftpkit.protocol import commandtable, listing, paths
 from ftpkit.protocol.commands import (
+    parseALLO,
     parseHASHAlgorithm,
     parseMODE,
     parseOptsMLST,
@@ -237,8 +238,9 @@ class SessionCommands:
 
     def ftp_ALLO(self, argument):
         """
-        No space needs reserving: 202.
+        No space needs reserving: 202, once the argument is valid.
         """
+        parseALLO(argument)
         return (202, "No storage allocation necessary")
 
     async def ftp_SITE(self, argument):
