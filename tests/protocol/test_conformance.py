@@ -46,6 +46,17 @@ class ConformanceTests(unittest.TestCase):
              b"ALLO 10 X", b"ALLO 10 R"])]
         self.assertEqual(codes, ["202", "202", "501", "501", "501", "501"])
 
+    def test_optsUTF8Refused(self):
+        """
+        C{OPTS UTF8} with anything but C{ON} is refused with C{501}: RFC
+        2389 gives C{OPTS} only C{200}, C{451} and C{501}, the last for
+        any permanent error (it was C{504}).
+        """
+        self.assertEqual(
+            [line[:3] for line in self.replies(
+                [b"OPTS UTF8 OFF", b"OPTS UTF8 NLST", b"OPTS UTF8 ON"])],
+            ["501", "501", "200"])
+
     def test_unknownFamilyIPv4(self):
         """
         C{EPSV} or C{EPRT} naming an unknown network protocol on an IPv4

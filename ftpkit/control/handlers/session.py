@@ -142,7 +142,8 @@ class SessionCommands:
 
     def ftp_OPTS(self, argument):
         """
-        Set options: UTF8, MLST facts, the HASH algorithm.
+        Set options: UTF8, MLST facts, the HASH algorithm. A refusal is
+        C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
         name = name.upper()
@@ -150,7 +151,7 @@ class SessionCommands:
         if name == "UTF8":
             if value.upper() in ("ON", ""):
                 return (200, "UTF8 mode enabled")
-            return (504, "UTF8 is always on")
+            return (501, "UTF8 is always on")
         if name == "MLST":
             self.session.mlstFacts = parseOptsMLST(value)
             return (200, "MLST OPTS " + "".join(
