@@ -46,8 +46,12 @@ from ftpkit.auth.usersfile import (
 )
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.permissions import PermissionShell, QuotaUsage
+from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable from here, as before)
+    PermissionShell,
+    QuotaUsage,
+)
 from ftpkit.shells.quotas import diskFootprint
+from ftpkit.shells.sharedquota import quotaUsage
 
 __all__ = [
     "UsersDatabase", "openUsersDatabase", "UsersChecker", "UsersRealm",
@@ -325,15 +329,25 @@ class UsersRealm:
     def usageOf(self, home):
         """
         @param home: an absolute home directory.
-        @return: the L{QuotaUsage} every session of that home shares;
-            after a reload of the database each is measured again.
+        @return: the L{QuotaUsage} every session of that home shares
+            (with the other workers of C{--workers}: see
+            L{ftpkit.shells.sharedquota}); after a reload of the database
+            each is measured again.
+        @raise ftpkit.errors.ServiceUnavailable: when the workers' ledger
+            of the home cannot be opened.
         """
         if self._generation != self.database.generation:
             self._generation = self.database.generation
             for usage in self._usages.values():
                 usage.invalidate()
         if home not in self._usages:
-            self._usages[home] = QuotaUsage(lambda: diskFootprint(home))
+            try:
+                usage = quotaUsage(home, lambda: diskFootprint(home))
+            except OSError as e:
+                _log.error("cannot share the quota usage of {home}: {why}",
+                           home=home, why=e.strerror)
+                raise homeUnavailable() from None
+            self._usages[home] = usage
         return self._usages[home]
 
     def requestAvatar(self, avatarId, mind, *interfaces):

@@ -312,6 +312,7 @@ def makeService(options, workerChannel=None):
     if workerChannel is None and root is not None:
         SweepUploads(root).setServiceParent(server)
     if workerChannel is None and options["workers"] > 1:
+        from ftpkit.deploy.quotaledgers import LedgerDirectory
         from ftpkit.deploy.workers import WorkerPool
 
         # The workers get the same options, --workers among them: each
@@ -319,6 +320,9 @@ def makeService(options, workerChannel=None):
         pool = WorkerPool(options["workers"], options["listen"],
                           options.argv, config)
         listeners = Listeners(inOrder=True)
+        # Before the pool, to be removed after it: the workers share
+        # their users' quota usage in it.
+        LedgerDirectory().setServiceParent(listeners)
         addMetricsServices(server, config, pool=pool, listeners=listeners)
         listeners.setServiceParent(server)
         pool.setServiceParent(listeners)

@@ -293,9 +293,8 @@ class PermissionShell(ShellWrapper):
         yield self._checked(self._mayLook, [path])
         room = yield self._shell.available(path)
         if self._quota is not None:
-            used = yield self._usage.current()
-            room = min(room, max(0, self._quota - used - self._usage.inFlight
-                                 - self._usage.reads.held))
+            yield self._usage.current()
+            room = min(room, max(0, self._quota - self._usage.occupied()))
         return room
 
     def list(self, path):

@@ -177,6 +177,45 @@ class QuotaUsage:
                 self.used = max(0, self.used + delta)
                 self.files = max(0, self.files + files)
 
+    def occupied(self):
+        """
+        Call only once measured (after L{current}).
+
+        @return: what the quota counts now: the bytes stored, those in
+            flight, and those downloads hold (L{OpenReads.held}).
+        """
+        with self.lock:
+            return self.used + self.inFlight + self.reads.held
+
+    def reserveBytes(self, size, limit):
+        """
+        Count C{size} more bytes in flight, if they fit. Call only once
+        measured (after L{current}); L{releaseBytes} must follow.
+
+        @param size: the bytes.
+        @param limit: the most that L{occupied} may be with them, or
+            C{None} for no limit (they are counted all the same, for the
+            other sessions of the home).
+        @return: whether they fit (and were counted in L{inFlight}).
+        """
+        with self.lock:
+            if (limit is not None
+                    and self.used + self.inFlight + self.reads.held + size
+                    > limit):
+                return False
+            self.inFlight += size
+            return True
+
+    def releaseBytes(self, size):
+        """
+        Take bytes counted by L{reserveBytes} off L{inFlight} (they are
+        stored, counted by L{adjust}, or were not).
+
+        @param size: the bytes.
+        """
+        with self.lock:
+            self.inFlight -= size
+
     def reserveFile(self, limit):
         """
         Count a file or directory about to be made, if it fits: the files
@@ -324,10 +363,8 @@ class _QuotaUpload:
         self._uncounted = True
         room = inner.room
         if self._quota is not None:
-            usage = self._usage
-            with usage.lock:
-                left = max(0, self._quota - usage.used - usage.inFlight
-                           - usage.reads.held + self._freed())
+            left = max(0, self._quota - self._usage.occupied()
+                       + self._freed())
             room = left if room is None else min(room, left)
         return dataclasses.replace(
             inner, commit=lambda end: self._commitAt(inner, end), room=room)
@@ -362,15 +399,12 @@ class _QuotaUpload:
         """
         if self.exceeded or self._finished:
             return False
-        freed = self._freed()
-        usage = self._usage
-        with usage.lock:
-            if (self._quota is not None
-                    and usage.used + usage.inFlight + usage.reads.held
-                    + size - freed > self._quota):
-                self.exceeded = True
-                return False
-            usage.inFlight += size
+        limit = None
+        if self._quota is not None:
+            limit = self._quota + self._freed()
+        if not self._usage.reserveBytes(size, limit):
+            self.exceeded = True
+            return False
         self.count += size
         return True
 
@@ -383,8 +417,7 @@ class _QuotaUpload:
         if self._finished:
             return False
         self._finished = True
-        with self._usage.lock:
-            self._usage.inFlight -= self.count
+        self._usage.releaseBytes(self.count)
         return True
 
     def close(self):

@@ -1,0 +1,158 @@
+"""
+A quota usage shared by the workers of C{--workers}: L{SharedQuotaUsage}
+keeps the counts of a L{QuotaUsage} in a home's
+L{ftpkit.shells.quotaledger.Ledger}, in the directory the acceptor names
+in L{LEDGERS_VARIABLE}; L{quotaUsage} picks it, or the one process'
+L{QuotaUsage} when there is no such directory.
+"""
+
+import hashlib
+import os
+
+from twisted.internet import defer, threads
+from twisted.python.failure import Failure
+
+from ftpkit.shells.quotaledger import Ledger
+from ftpkit.shells.quotas import Footprint, QuotaUsage
+
+LEDGERS_VARIABLE = "FTPKIT_QUOTA_LEDGERS"
+"""
+The environment variable naming the directory of the ledgers, set by the
+acceptor of C{--workers} for its workers.
+"""
+
+_ledgers = {}
+"""This process's L{Ledger} of each file: one slot per process."""
+
+
+def ledgerFor(directory, home):
+    """
+    @param directory: the directory of the ledgers.
+    @param home: an absolute home directory (or any name of what a quota
+        counts).
+    @return: the L{Ledger} of C{home} in C{directory}, the same one each
+        time in a process.
+    """
+    name = hashlib.sha256(home.encode("utf-8", "surrogateescape")).hexdigest()
+    path = os.path.join(directory, name)
+    if path not in _ledgers:
+        _ledgers[path] = Ledger(path)
+    return _ledgers[path]
+
+
+def quotaUsage(home, measure, environ=os.environ):
+    """
+    @param home: an absolute home directory.
+    @param measure: see L{QuotaUsage}.
+    @param environ: the environment.
+    @return: a L{SharedQuotaUsage} when C{environ} names a directory of
+        ledgers (in a worker of C{--workers}), a L{QuotaUsage} otherwise.
+    """
+    directory = environ.get(LEDGERS_VARIABLE)
+    if directory is None:
+        return QuotaUsage(measure)
+    return SharedQuotaUsage(measure, ledgerFor(directory, home))
+
+
+class SharedQuotaUsage(QuotaUsage):
+    """
+    A L{QuotaUsage} whose counts are a L{Ledger}'s, shared with the other
+    processes of the server: each check and change reads and writes the
+    ledger. L{used} and L{files} are those of the last L{current}.
+    L{reads} stays this process' own (what its downloads hold).
+    """
+
+    def __init__(self, measure, ledger, run=threads.deferToThread):
+        """
+        @param measure: see L{QuotaUsage}.
+        @param ledger: the home's L{Ledger}.
+        @param run: see L{QuotaUsage}.
+        """
+        QuotaUsage.__init__(self, measure, run)
+        self._ledger = ledger
+        self._generation = None
+
+    def current(self):
+        """
+        See L{QuotaUsage.current}: measures when the ledger is not fresh
+        (never measured, or invalidated by any process).
+        """
+        state = self._ledger.state()
+        if state.fresh:
+            with self.lock:
+                self.used, self.files = state.used, state.files
+            self.stale = False
+            return defer.succeed(self.used)
+        if not self._waiters:
+            self._generation = state.generation
+        self.stale = True
+        return QuotaUsage.current(self)
+
+    def _measured(self, result):
+        """
+        See L{QuotaUsage._measured}: the measurement goes into the ledger.
+        """
+        if not isinstance(result, Failure):
+            footprint = (result if isinstance(result, Footprint)
+                         else Footprint(result, 0))
+            self._ledger.measured(self._generation, footprint.bytes,
+                                  footprint.files)
+        QuotaUsage._measured(self, result)
+
+    def occupied(self):
+        """
+        See L{QuotaUsage.occupied}: every process's bytes.
+        """
+        state = self._ledger.state()
+        return state.used + state.inFlight + self.reads.held
+
+    def reserveBytes(self, size, limit):
+        """
+        See L{QuotaUsage.reserveBytes}: against every process's bytes.
+        """
+        if limit is not None:
+            limit -= self.reads.held
+        with self.lock:
+            if not self._ledger.reserveBytes(size, limit):
+                return False
+            self.inFlight += size
+            return True
+
+    def releaseBytes(self, size):
+        """
+        See L{QuotaUsage.releaseBytes}.
+        """
+        with self.lock:
+            self._ledger.releaseBytes(size)
+            self.inFlight -= size
+
+    def adjust(self, delta, files=0):
+        """
+        See L{QuotaUsage.adjust}: the ledger's counts change.
+        """
+        QuotaUsage.adjust(self, delta, files)
+        self._ledger.adjust(delta, files)
+
+    def reserveFile(self, limit):
+        """
+        See L{QuotaUsage.reserveFile}: against every process's files.
+        """
+        with self.lock:
+            if not self._ledger.reserveFile(limit):
+                return False
+            self.filesInFlight += 1
+            return True
+
+    def settleFile(self, made):
+        """
+        See L{QuotaUsage.settleFile}.
+        """
+        QuotaUsage.settleFile(self, made)
+        self._ledger.settleFile(made)
+
+    def invalidate(self):
+        """
+        See L{QuotaUsage.invalidate}: every process measures again.
+        """
+        QuotaUsage.invalidate(self)
+        self._ledger.invalidate()
