@@ -56,6 +56,7 @@ class FsspecRealm:
     @ivar root: the path on the filesystem served as C{/}.
     @ivar database: the L{ftpkit.auth.users.UsersDatabase}, or C{None}.
     @ivar fs: the filesystem once made, or C{None}.
+    @ivar name: what names the store in every process of the server.
     @ivar oneProcess: the filesystem lives in this process (fsspec's
         C{memory://}): the workers of C{--workers} cannot share it.
     """
@@ -64,7 +65,7 @@ class FsspecRealm:
 
     def __init__(self, makeFilesystem, root, homePerUser=False, readOnly=False,
                  anonymousWrite=False, database=None, pool=None,
-                 maxBytes=None):
+                 maxBytes=None, name=""):
         """
         @param makeFilesystem: makes the fsspec filesystem (blocking;
             called once, in a thread, at the first login that finds none).
@@ -81,6 +82,9 @@ class FsspecRealm:
             or directory per L{ftpkit.shells.memorytree.BYTES_PER_ENTRY}
             bytes of it), or C{None} for no bound: a store held in the
             server's memory needs one.
+        @param name: what names the store in every process of the server
+            (its C{--realm} argument): the workers of C{--workers} share
+            the quota usage of the homes of one name.
         """
         self._makeFilesystem = makeFilesystem
         self.root = root.rstrip("/")
@@ -98,6 +102,7 @@ class FsspecRealm:
         self._usages = {}
         self.maxBytes = maxBytes
         self._storeUsage = None
+        self.name = name
         self._generation = database.generation if database is not None else 0
 
     def _filesystem(self):
@@ -231,10 +236,13 @@ class FsspecRealm:
         @param home: a tuple of segments under the root.
         @param shell: the L{FsspecShell} of that home.
         @return: the L{ftpkit.shells.permissions.QuotaUsage} every session
-            of that home shares (measured again after the users file is
-            reloaded).
+            of that home shares, with the other workers of C{--workers}
+            (L{ftpkit.shells.sharedquota}); measured again after the users
+            file is reloaded.
+        @raise ftpkit.errors.ServiceUnavailable: when the workers' ledger
+            of the home cannot be opened.
         """
-        from ftpkit.shells.permissions import QuotaUsage
+        from ftpkit.shells.sharedquota import quotaUsage
 
         if self._generation != self.database.generation:
             self._generation = self.database.generation
@@ -242,8 +250,14 @@ class FsspecRealm:
                 usage.invalidate()
         if home not in self._usages:
             fs, where = shell.fs, shell.fsPath(())
-            self._usages[home] = QuotaUsage(lambda: _du(fs, where),
-                                            run=shell.call)
+            try:
+                usage = quotaUsage(f"fsspec:{self.name} {where}",
+                                   lambda: _du(fs, where), run=shell.call)
+            except OSError as e:
+                _log.error("cannot share the quota usage of {home}: {why}",
+                           home=where, why=e.strerror)
+                raise homeUnavailable() from None
+            self._usages[home] = usage
         return self._usages[home]
 
     @defer.inlineCallbacks
@@ -360,6 +374,7 @@ def makeFsspecRealm(argument, options):
         anonymousWrite=bool(options.get("anonymous-write")),
         database=database,
         maxBytes=maxBytes,
+        name=argument,
     )
     realm.oneProcess = inMemory
     return realm

@@ -15,27 +15,38 @@ from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
 
 class LedgerDirectory(service.Service):
     """
-    A new private directory, named in the environment (so that the
-    workers, started later, inherit it), and removed when the server
-    stops, or when its process exits without stopping it.
+    From its start, a new private directory, named in the environment (so
+    that the workers, started after it, inherit it); removed when the
+    server stops, or when its process exits without stopping it.
 
-    @ivar path: the directory.
+    @ivar path: the directory, once started, or C{None}.
     """
+
+    path = None
 
     def __init__(self, environ=os.environ):
         """
         @param environ: the environment the workers are started with.
         """
+        self._environ = environ
+
+    def startService(self):
+        """
+        Make the directory and name it in the environment.
+        """
+        service.Service.startService(self)
         self.path = tempfile.mkdtemp(prefix="ftpkit-quota-")
-        environ[LEDGERS_VARIABLE] = self.path
+        self._environ[LEDGERS_VARIABLE] = self.path
         atexit.register(self._remove)
 
     def stopService(self):
         """
-        Remove the directory.
+        Remove the directory and its name.
         """
         service.Service.stopService(self)
+        self._environ.pop(LEDGERS_VARIABLE, None)
         self._remove()
 
     def _remove(self):
-        shutil.rmtree(self.path, ignore_errors=True)
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)

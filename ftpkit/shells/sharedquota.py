@@ -40,18 +40,22 @@ def ledgerFor(directory, home):
     return _ledgers[path]
 
 
-def quotaUsage(home, measure, environ=os.environ):
+def quotaUsage(home, measure, run=threads.deferToThread,
+               environ=os.environ):
     """
-    @param home: an absolute home directory.
+    @param home: what the quota counts, the same name in every process:
+        an absolute home directory, a URL.
     @param measure: see L{QuotaUsage}.
+    @param run: see L{QuotaUsage}.
     @param environ: the environment.
     @return: a L{SharedQuotaUsage} when C{environ} names a directory of
         ledgers (in a worker of C{--workers}), a L{QuotaUsage} otherwise.
+    @raise OSError: when the ledger cannot be opened.
     """
     directory = environ.get(LEDGERS_VARIABLE)
     if directory is None:
-        return QuotaUsage(measure)
-    return SharedQuotaUsage(measure, ledgerFor(directory, home))
+        return QuotaUsage(measure, run)
+    return SharedQuotaUsage(measure, ledgerFor(directory, home), run)
 
 
 class SharedQuotaUsage(QuotaUsage):

@@ -34,11 +34,14 @@ class WorkersQuotaTests(unittest.TestCase):
 
     timeout = 120
 
-    def test_quotaHoldsAcrossWorkers(self):
+    def storeFour(self, realm):
         """
-        Four sessions (spread over both workers) each store a byte, then
-        each tries 90000 bytes: one fits, the others get C{552}, and the
-        home holds no more than the quota.
+        Four sessions of the user (spread over both workers) each store a
+        byte, then each tries 90000 bytes: one fits, the others get
+        C{552}, and the home holds no more than the quota.
+
+        @param realm: the C{--realm} given the users file's path and the
+            root, returning the option's value.
         """
         root = scratchDirectory(self)
         users = os.path.join(root, "users.toml")
@@ -48,7 +51,7 @@ class WorkersQuotaTests(unittest.TestCase):
                     'permissions = ["list", "read", "write"]\n')
         server = ServerProcess(self, [
             "--root", root, "--workers", "2",
-            "--realm", f"users:{users}", "--auth", f"users:{users}"])
+            "--realm", realm(users, root), "--auth", f"users:{users}"])
         server.waitForLog(READY, 2)
         sessions = []
         self.addCleanup(lambda: [each.close() for each in sessions])
@@ -69,3 +72,16 @@ class WorkersQuotaTests(unittest.TestCase):
         self.assertEqual(stored, 1)
         self.assertLessEqual(storedBytes(os.path.join(root, "alice")),
                              100000)
+
+    def test_disk(self):
+        """
+        A users file's quota holds across the workers.
+        """
+        self.storeFour(lambda users, root: f"users:{users}")
+
+    def test_fsspec(self):
+        """
+        So does a users file's quota under C{--realm fsspec:file://}.
+        """
+        self.storeFour(
+            lambda users, root: f"fsspec:file://{root}?users={users}")

@@ -294,16 +294,16 @@ class SharedQuotaUsageTests(unittest.TestCase):
         L{QuotaUsage} otherwise.
         """
         environ = {LEDGERS_VARIABLE: self.directory}
-        usage = quotaUsage("/home/a", lambda: 0, environ)
+        usage = quotaUsage("/home/a", lambda: 0, environ=environ)
         self.assertIsInstance(usage, SharedQuotaUsage)
-        again = quotaUsage("/home/a", lambda: 0, environ)
-        other = quotaUsage("/home/b", lambda: 0, environ)
+        again = quotaUsage("/home/a", lambda: 0, environ=environ)
+        other = quotaUsage("/home/b", lambda: 0, environ=environ)
         for each in (usage, other):
             self.addCleanup(each._ledger.close)
             self.addCleanup(sharedquota._ledgers.pop, each._ledger.path)
         self.assertIs(again._ledger, usage._ledger)
         self.assertNotEqual(other._ledger.path, usage._ledger.path)
-        self.assertIs(type(quotaUsage("/home/a", lambda: 0, {})), QuotaUsage)
+        self.assertIs(type(quotaUsage("/home/a", lambda: 0, environ={})), QuotaUsage)
 
 
 class LedgerDirectoryTests(unittest.TestCase):
@@ -313,13 +313,15 @@ class LedgerDirectoryTests(unittest.TestCase):
 
     def test_namedAndRemoved(self):
         """
-        The directory is made private, named in the environment, and
-        removed when the service stops.
+        Started, the directory is made private and named in the
+        environment; stopped, it is removed, and its name too.
         """
         environ = {}
         directory = LedgerDirectory(environ)
+        self.assertEqual(environ, {})
+        directory.startService()
         self.assertEqual(environ[LEDGERS_VARIABLE], directory.path)
         self.assertEqual(os.stat(directory.path).st_mode & 0o777, 0o700)
-        directory.startService()
         directory.stopService()
+        self.assertEqual(environ, {})
         self.assertFalse(os.path.exists(directory.path))

@@ -102,9 +102,11 @@ class MakeServiceTests(unittest.TestCase):
 
     def test_acceptor(self):
         """
-        With C{--workers}: start-up work, the acceptor, and a C{SIGHUP}
-        handler passing it on to the workers.
+        With C{--workers}: start-up work, the acceptor (after the
+        directory of the quota ledgers it shares with the workers), and a
+        C{SIGHUP} handler passing it on to the workers.
         """
+        from ftpkit.deploy.quotaledgers import LedgerDirectory
         from ftpkit.deploy.workers import WorkerPool
 
         server = makeService(parse("--auth", "anonymous", "--workers", "2",
@@ -112,7 +114,8 @@ class MakeServiceTests(unittest.TestCase):
         self.assertEqual(self.kinds(server),
                          [StartupWork, SweepUploads, Listeners,
                           ReloadOnHangup, StopOnce])
-        [pool] = list(list(server)[2])
+        [ledgers, pool] = list(list(server)[2])
+        self.assertIsInstance(ledgers, LedgerDirectory)
         self.assertIsInstance(pool, WorkerPool)
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
