@@ -123,9 +123,9 @@ class Ledger:
 
     def _locked(self):
         """
-        @return: a context manager holding the file's lock, giving the
-            header (a C{list}) and the slots (a C{list} of pairs) as they
-            are, and writing back what was changed in them.
+        @return: a context manager holding the file's lock (and this
+            process's, as C{fcntl} locks do not tell its threads apart),
+            giving what L{_read} reads.
         """
         return _Locked(self)
 

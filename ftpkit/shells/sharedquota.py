@@ -7,6 +7,7 @@ L{QuotaUsage} when there is no such directory.
 """
 
 import hashlib
+import math
 import os
 
 from twisted.internet import defer, threads
@@ -19,6 +20,12 @@ LEDGERS_VARIABLE = "FTPKIT_QUOTA_LEDGERS"
 """
 The environment variable naming the directory of the ledgers, set by the
 acceptor of C{--workers} for its workers.
+"""
+
+GRANT = 1 << 20
+"""
+The bytes a process takes from a ledger beyond those an upload needs now,
+for its next chunks (L{SharedQuotaUsage.reserveBytes}).
 """
 
 _ledgers = {}
@@ -64,6 +71,9 @@ class SharedQuotaUsage(QuotaUsage):
     processes of the server: each check and change reads and writes the
     ledger. L{used} and L{files} are those of the last L{current}.
     L{reads} stays this process' own (what its downloads hold).
+
+    @ivar inFlight: this process's bytes in flight (the ledger counts
+        those it was granted: L{reserveBytes}).
     """
 
     def __init__(self, measure, ledger, run=threads.deferToThread):
@@ -75,6 +85,8 @@ class SharedQuotaUsage(QuotaUsage):
         QuotaUsage.__init__(self, measure, run)
         self._ledger = ledger
         self._generation = None
+        self._granted = 0
+        self._grantBound = math.inf
 
     def current(self):
         """
@@ -113,22 +125,43 @@ class SharedQuotaUsage(QuotaUsage):
     def reserveBytes(self, size, limit):
         """
         See L{QuotaUsage.reserveBytes}: against every process's bytes.
+        The ledger is asked for L{GRANT} bytes more than needed where they
+        fit, which later calls take without asking, so that an upload
+        goes to the ledger once a L{GRANT}, not once a chunk; a grant
+        taken under a limit serves only calls allowing at least as much.
         """
         if limit is not None:
             limit -= self.reads.held
+        bound = math.inf if limit is None else limit
         with self.lock:
-            if not self._ledger.reserveBytes(size, limit):
-                return False
+            if (self.inFlight + size > self._granted
+                    or bound < self._grantBound):
+                ledger = self._ledger
+                if ledger.reserveBytes(size + GRANT, limit):
+                    self._granted += size + GRANT
+                elif ledger.reserveBytes(size, limit):
+                    self._granted += size
+                else:
+                    return False
+                self._grantBound = min(self._grantBound, bound)
             self.inFlight += size
             return True
 
     def releaseBytes(self, size):
         """
-        See L{QuotaUsage.releaseBytes}.
+        See L{QuotaUsage.releaseBytes}: what this process holds in the
+        ledger beyond its bytes in flight is given back past L{GRANT}, and
+        whole when none are left.
         """
         with self.lock:
-            self._ledger.releaseBytes(size)
             self.inFlight -= size
+            spare = self._granted - self.inFlight
+            excess = spare if not self.inFlight else spare - GRANT
+            if excess > 0:
+                self._ledger.releaseBytes(excess)
+                self._granted -= excess
+            if not self.inFlight:
+                self._grantBound = math.inf
 
     def adjust(self, delta, files=0):
         """

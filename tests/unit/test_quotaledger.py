@@ -16,6 +16,7 @@ from ftpkit.shells import sharedquota
 from ftpkit.shells.quotaledger import Ledger
 from ftpkit.shells.quotas import Footprint, QuotaUsage
 from ftpkit.shells.sharedquota import (
+    GRANT,
     LEDGERS_VARIABLE,
     SharedQuotaUsage,
     quotaUsage,
@@ -273,6 +274,38 @@ class SharedQuotaUsageTests(unittest.TestCase):
         second.reads.opened(("f",), 5)
         second.reads.left(("f",))
         self.assertFalse(second.reserveBytes(6, 100))
+
+    def test_grant(self):
+        """
+        Where they fit, L{GRANT} bytes more than needed are taken from the
+        ledger, and the next bytes come out of them without asking; what
+        is held past L{GRANT} is given back, and all once nothing is in
+        flight.
+        """
+        usage = self.usage()
+        self.successResultOf(usage.current())
+        self.assertTrue(usage.reserveBytes(10, None))
+        self.assertEqual(self.ledger.state().inFlight, 10 + GRANT)
+        self.assertTrue(usage.reserveBytes(GRANT, None))
+        self.assertEqual(self.ledger.state().inFlight, 10 + GRANT)
+        self.assertTrue(usage.reserveBytes(GRANT, None))
+        self.assertEqual(self.ledger.state().inFlight, 10 + 3 * GRANT)
+        usage.releaseBytes(2 * GRANT)
+        self.assertEqual(self.ledger.state().inFlight, 10 + GRANT)
+        usage.releaseBytes(10)
+        self.assertEqual((usage.inFlight, self.ledger.state().inFlight),
+                         (0, 0))
+
+    def test_grantUnderLargerLimit(self):
+        """
+        Bytes granted under a limit do not serve a call with a smaller
+        one: the ledger decides it.
+        """
+        first, second = self.usage(), self.usage()
+        self.successResultOf(first.current())
+        self.assertTrue(first.reserveBytes(10, 10 * GRANT))
+        self.assertTrue(second.reserveBytes(GRANT - 20, None))
+        self.assertFalse(first.reserveBytes(10, GRANT))
 
     def test_filesShared(self):
         """
