@@ -117,10 +117,13 @@ class SharedQuotaUsage(QuotaUsage):
 
     def occupied(self):
         """
-        See L{QuotaUsage.occupied}: every process's bytes.
+        See L{QuotaUsage.occupied}: every process's bytes (not the room
+        this one took ahead, which its uploads may fill).
         """
-        state = self._ledger.state()
-        return state.used + state.inFlight + self.reads.held
+        with self.lock:
+            state = self._ledger.state()
+            spare = self._granted - self.inFlight
+        return state.used + state.inFlight - spare + self.reads.held
 
     def reserveBytes(self, size, limit):
         """
@@ -134,13 +137,15 @@ class SharedQuotaUsage(QuotaUsage):
             limit -= self.reads.held
         bound = math.inf if limit is None else limit
         with self.lock:
-            if (self.inFlight + size > self._granted
-                    or bound < self._grantBound):
+            need = size
+            if bound >= self._grantBound:
+                need -= self._granted - self.inFlight
+            if need > 0:
                 ledger = self._ledger
-                if ledger.reserveBytes(size + GRANT, limit):
-                    self._granted += size + GRANT
-                elif ledger.reserveBytes(size, limit):
-                    self._granted += size
+                if ledger.reserveBytes(need + GRANT, limit):
+                    self._granted += need + GRANT
+                elif ledger.reserveBytes(need, limit):
+                    self._granted += need
                 else:
                     return False
                 self._grantBound = min(self._grantBound, bound)

@@ -278,14 +278,16 @@ class SharedQuotaUsageTests(unittest.TestCase):
     def test_grant(self):
         """
         Where they fit, L{GRANT} bytes more than needed are taken from the
-        ledger, and the next bytes come out of them without asking; what
-        is held past L{GRANT} is given back, and all once nothing is in
+        ledger, and the next bytes come out of them without asking (this
+        usage's L{SharedQuotaUsage.occupied} leaves them out); what is
+        held past L{GRANT} is given back, and all once nothing is in
         flight.
         """
         usage = self.usage()
         self.successResultOf(usage.current())
         self.assertTrue(usage.reserveBytes(10, None))
         self.assertEqual(self.ledger.state().inFlight, 10 + GRANT)
+        self.assertEqual(usage.occupied(), 20)
         self.assertTrue(usage.reserveBytes(GRANT, None))
         self.assertEqual(self.ledger.state().inFlight, 10 + GRANT)
         self.assertTrue(usage.reserveBytes(GRANT, None))
