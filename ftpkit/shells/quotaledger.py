@@ -14,12 +14,12 @@ and cleared, and the home measured again (its cut uploads may have left
 bytes behind).
 """
 
-import dataclasses
 import errno
 import fcntl
 import os
 import struct
 import threading
+import typing
 
 _HEADER = struct.Struct("<4q")
 """generation, measured (the generation measured + 1), bytes, files."""
@@ -30,9 +30,11 @@ _SLOT = struct.Struct("<2q")
 MAX_SLOTS = 1024
 """The most processes sharing one ledger."""
 
+_FILE_SIZE = _HEADER.size + MAX_SLOTS * _SLOT.size
+"""The size of a ledger whose every slot was taken."""
 
-@dataclasses.dataclass(frozen=True)
-class LedgerState:
+
+class LedgerState(typing.NamedTuple):
     """
     What a L{Ledger} holds, every process's slot added up.
 
@@ -82,6 +84,7 @@ class Ledger:
         self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self._lock = threading.Lock()
+        self._readSize = _slotOffset(64)
         self.slot = self._claim()
 
     def close(self):
@@ -134,12 +137,15 @@ class Ledger:
         @return: the header (a C{list}) and the slots (a C{list} of
             C{(bytes, files)} tuples), zeros where the file ends.
         """
-        data = os.pread(self._fd, _slotOffset(MAX_SLOTS), 0)
+        while True:
+            data = os.pread(self._fd, self._readSize, 0)
+            if len(data) < self._readSize or self._readSize >= _FILE_SIZE:
+                break
+            self._readSize = min(_FILE_SIZE, 2 * self._readSize)
         data = data.ljust(_HEADER.size, b"\0")
         data += bytes(-(len(data) - _HEADER.size) % _SLOT.size)
         header = list(_HEADER.unpack_from(data))
-        slots = [_SLOT.unpack_from(data, offset)
-                 for offset in range(_HEADER.size, len(data), _SLOT.size)]
+        slots = list(_SLOT.iter_unpack(memoryview(data)[_HEADER.size:]))
         return header, slots
 
     def _write(self, header, index=None, slot=(0, 0)):
