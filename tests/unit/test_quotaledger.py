@@ -5,6 +5,7 @@ processes of one server.
 """
 
 import os
+import struct
 import subprocess
 import sys
 
@@ -155,6 +156,17 @@ class LedgerTests(unittest.TestCase):
         ledger.settleFile(made=False)
         state = ledger.state()
         self.assertEqual((state.files, state.filesInFlight), (2, 0))
+
+    def test_manySlots(self):
+        """
+        The slots of every process count, however many took one before.
+        """
+        ledger = self.ledger()
+        with open(self.path, "r+b") as f:
+            f.seek(32 + 16 * 200)
+            f.write(struct.pack("<2q", 7, 1))
+        state = ledger.state()
+        self.assertEqual((state.inFlight, state.filesInFlight), (7, 1))
 
     def test_otherProcessCounts(self):
         """
