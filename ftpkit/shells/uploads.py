@@ -35,6 +35,7 @@ import secrets
 import time
 
 from ftpkit.shells.cachedopen import openWithoutLinks
+from ftpkit.shells.emptylink import linkEmptyPath
 
 TEMPORARY_PREFIX = b".ftpkit-upload."
 TEMPORARY_SUFFIX = b".tmp"
@@ -73,6 +74,11 @@ before Linux 3.11) has no files without a name."""
 
 _FD_LINKS = b"/proc/self/fd/"
 """Where Linux names each open descriptor of the calling process."""
+
+_emptyPathWorks = None
+"""Whether L{linkEmptyPath} names files here: C{None} until it is known
+(its first success, or its first refusal where the C{/proc} way then
+worked)."""
 
 _anonymousWorks = None
 """Whether files without a name can be given one on this system
@@ -136,11 +142,30 @@ def _canLinkAnonymous(directory, mode):
 def linkAnonymous(fd, path):
     """
     Give a file from L{createAnonymous} the name C{path}, unless a file of
-    that name exists (blocking).
+    that name exists (blocking): through its descriptor alone where Linux
+    allows it (L{linkEmptyPath}), else through its C{/proc} link; a
+    process where the first way was refused and the second worked uses
+    only the second from then on.
 
     @param fd: its descriptor.
     @param path: the name, C{bytes}.
     @raise FileExistsError: when C{path} exists.
+    """
+    global _emptyPathWorks
+    if _emptyPathWorks is not False:
+        if linkEmptyPath(fd, path):
+            _emptyPathWorks = True
+            return
+        if _emptyPathWorks is None:
+            _linkThroughProc(fd, path)
+            _emptyPathWorks = False
+            return
+    _linkThroughProc(fd, path)
+
+
+def _linkThroughProc(fd, path):
+    """
+    L{linkAnonymous} through the descriptor's C{/proc} link.
     """
     # linkat(AT_SYMLINK_FOLLOW) of the descriptor's /proc link names the
     # file itself (Linux's way without CAP_DAC_READ_SEARCH); os.link calls

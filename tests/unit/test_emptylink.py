@@ -1,0 +1,125 @@
+"""
+Tests for L{ftpkit.shells.emptylink} and the way
+L{ftpkit.shells.uploads.linkAnonymous} names a file with no name.
+"""
+
+import errno
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.shells import emptylink, uploads
+from tests.scratch import scratchDirectory
+
+
+class EmptyPathTests(unittest.TestCase):
+    """
+    A file with no name (C{O_TMPFILE}) named through its descriptor alone,
+    or through its C{/proc} link where that is refused.
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.fd = uploads.createAnonymous(self.path(b"probe"))
+        if self.fd is None:
+            raise unittest.SkipTest("no O_TMPFILE here")
+        self.addCleanup(os.close, self.fd)
+        os.write(self.fd, b"data")
+        self.patch(uploads, "_emptyPathWorks", None)
+
+    def path(self, name):
+        """
+        @return: the local path of C{name} in the scratch directory.
+        """
+        return os.path.join(self.root, name)
+
+    def content(self, name):
+        """
+        @return: the bytes of the file C{name}.
+        """
+        with open(self.path(name), "rb") as f:
+            return f.read()
+
+    def test_linked(self):
+        """
+        L{emptylink.linkEmptyPath} names the file, where Linux allows it.
+        """
+        if not emptylink.linkEmptyPath(self.fd, self.path(b"f")):
+            raise unittest.SkipTest("AT_EMPTY_PATH refused here")
+        self.assertEqual(self.content(b"f"), b"data")
+
+    def test_exists(self):
+        """
+        A name taken already fails with C{FileExistsError}, both ways, and
+        the file there stays.
+        """
+        with open(self.path(b"f"), "wb") as f:
+            f.write(b"old")
+        self.assertRaises(FileExistsError, uploads.linkAnonymous, self.fd,
+                          self.path(b"f"))
+        self.patch(uploads, "_emptyPathWorks", False)
+        self.assertRaises(FileExistsError, uploads.linkAnonymous, self.fd,
+                          self.path(b"f"))
+        self.assertEqual(self.content(b"f"), b"old")
+
+    def test_noProcLookup(self):
+        """
+        Where the descriptor alone names the file, C{/proc} is not used
+        (C{os.link} of the descriptor's link is not called).
+        """
+        if not emptylink.linkEmptyPath(self.fd, self.path(b"probe2")):
+            raise unittest.SkipTest("AT_EMPTY_PATH refused here")
+        links = []
+        self.patch(os, "link", lambda *a, **k: links.append(a))
+        uploads.linkAnonymous(self.fd, self.path(b"f"))
+        self.assertEqual((links, self.content(b"f")), ([], b"data"))
+        self.assertIs(uploads._emptyPathWorks, True)
+
+    def test_refusedThenProc(self):
+        """
+        Where the descriptor alone is refused (a kernel before 6.10
+        without C{CAP_DAC_READ_SEARCH}), the file is named through
+        C{/proc}, and that way alone is used from then on.
+        """
+        tries = []
+
+        def refused(fd, path):
+            tries.append(path)
+            return False
+        self.patch(uploads, "linkEmptyPath", refused)
+        uploads.linkAnonymous(self.fd, self.path(b"f"))
+        uploads.linkAnonymous(self.fd, self.path(b"g"))
+        self.assertEqual(tries, [self.path(b"f")])
+        self.assertIs(uploads._emptyPathWorks, False)
+        self.assertEqual(self.content(b"g"), b"data")
+
+    def test_refusedAndGone(self):
+        """
+        A refusal that the C{/proc} way meets too (the directory is gone)
+        is the link's error, and says nothing of the first way.
+        """
+        self.patch(uploads, "linkEmptyPath", lambda fd, path: False)
+        error = self.assertRaises(OSError, uploads.linkAnonymous, self.fd,
+                                  self.path(b"gone/f"))
+        self.assertEqual(error.errno, errno.ENOENT)
+        self.assertIs(uploads._emptyPathWorks, None)
+
+    def test_otherErrorRaised(self):
+        """
+        An error that does not mean "not allowed here" is raised as the
+        C{OSError} it is.
+        """
+        self.patch(emptylink, "_linkat", lambda *args: -1)
+        self.patch(emptylink.ctypes, "get_errno", lambda: errno.ENOSPC)
+        error = self.assertRaises(OSError, emptylink.linkEmptyPath, self.fd,
+                                  self.path(b"f"))
+        self.assertEqual((error.errno, error.filename),
+                         (errno.ENOSPC, self.path(b"f")))
+
+    def test_noLinkat(self):
+        """
+        Without a C{linkat} to call, nothing is done.
+        """
+        self.patch(emptylink, "_linkat", None)
+        self.assertFalse(emptylink.linkEmptyPath(self.fd, self.path(b"f")))
+        self.assertFalse(os.path.exists(self.path(b"f")))
