@@ -129,7 +129,10 @@ class FileDescriptor:
         the file in place holding the bytes up to C{end} (truncating after
         it, closing, renaming); the server calls it, through C{run}, once
         the last byte is written, and L{ftpkit.interfaces.IWriteFile.close}
-        then only reports its outcome. C{None} for a download.
+        then only reports its outcome. Called through C{runShort}, it may
+        raise L{ftpkit.shells.shortcalls.Declined} before it changed
+        anything: the server then calls it again through C{run}. C{None}
+        for a download.
     @ivar room: for an upload, the most bytes it may bring (what is left
         of a quota), or C{None} for no limit: the server stops one that
         brings more, which then fails with

@@ -65,6 +65,7 @@ class FileWriter:
 
     committed = False
     _descriptorGiven = False
+    _atOnce = False
 
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None, exclusive=False,
@@ -225,9 +226,10 @@ class FileWriter:
         L{shortcalls.freesMuch}). Freeing those blocks is work done in the
         call itself, too long for the reactor thread. They are looked at
         just before C{function} runs, since other sessions may have put a
-        large file there since this upload opened (a file that appears
-        between that look and a new file's first name is replaced in this
-        thread all the same).
+        large file there since this upload opened. A new file's first name
+        needs no look first: its link fails where a file appeared, and
+        only then is that file looked at (L{_name}); C{function} runs with
+        L{_atOnce} set, so that it can tell.
 
         @param frees: returns the paths C{function} may drop the last name
             of: L{_replaced}, L{_keptOver} or L{_removed}.
@@ -243,17 +245,21 @@ class FileWriter:
         """
         if any(map(shortcalls.freesMuch, frees())):
             raise shortcalls.Declined()
-        return function(*args)
+        self._atOnce = True
+        try:
+            return function(*args)
+        finally:
+            self._atOnce = False
 
     def _replaced(self):
         """
         @return: what the commit may free: the target it replaces, and
             its own temporary file (a large partial upload continued from
             before its end, which the commit cuts back after the last
-            byte); none when writing in place.
+            byte); none when writing in place, nor for a file with no
+            name: its link frees nothing, and a file it finds at the
+            target's name is looked at then (L{_name}).
         """
-        if self._anonymous:
-            return (self._target,)
         if self._temporary is None:
             return ()
         return (self._target, self._temporary)
@@ -304,18 +310,16 @@ class FileWriter:
         try:
             if self._truncate:
                 os.ftruncate(self._fd, self._consumer.position)
-            fd, self._fd = self._fd, None
             if self._anonymous:
-                try:
-                    self._name(fd)
-                finally:
-                    os.close(fd)
-                return
+                self._name(self._fd)
+            fd, self._fd = self._fd, None
             os.close(fd)
             if self._temporary is not None and self._exclusive:
                 placeNew(self._temporary, self._target)
             elif self._temporary is not None:
                 os.replace(self._temporary, self._target)
+        except shortcalls.Declined:
+            raise
         except BaseException:
             self._cleanUp()
             raise
@@ -329,12 +333,18 @@ class FileWriter:
 
         @param fd: the file's descriptor.
         @raise AlreadyExists: when exclusive and the target exists.
+        @raise shortcalls.Declined: when it runs at once (in the reactor
+            thread) and the file there is large: replacing it would free
+            its blocks in this thread. Nothing changed; the caller runs
+            the commit again in a disk thread.
         """
         try:
             uploads.linkAnonymous(fd, self._target)
         except FileExistsError:
             if self._exclusive:
                 raise AlreadyExists() from None
+            if self._atOnce and shortcalls.freesMuch(self._target):
+                raise shortcalls.Declined() from None
             temporary = uploads.nameAnonymous(fd, self._target)
             try:
                 os.replace(temporary, self._target)

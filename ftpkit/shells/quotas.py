@@ -24,6 +24,7 @@ from ftpkit.interfaces import (
     IRefusingWriteFile,
 )
 from ftpkit.shells.quotareads import OpenReads
+from ftpkit.shells.shortcalls import Declined
 
 
 @dataclasses.dataclass(frozen=True)
@@ -377,10 +378,20 @@ class _QuotaUpload:
 
         @raise QuotaExceeded: when they do not; the upload is then
             aborted, and nothing is put in place.
+        @raise Declined: run at once, the commit declined to run there
+            (L{ftpkit.shells.shortcalls}): the bytes are counted again
+            when it runs in a disk thread, so they are given back.
         """
-        if not self.admit(end - inner.offset):
+        size = end - inner.offset
+        if not self.admit(size):
             raise QuotaExceeded()
-        inner.commit(end)
+        try:
+            inner.commit(end)
+        except Declined:
+            with self._usage.lock:
+                self._usage.inFlight -= size
+            self.count -= size
+            raise
 
     def _freed(self):
         """

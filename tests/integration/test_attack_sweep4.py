@@ -173,10 +173,13 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(truncated, [False])
 
     @defer.inlineCallbacks
-    def test_largeFileArrivingMeanwhile(self):
+    def arrivingMeanwhile(self, mode):
         """
-        A small upload that opened while its target was small commits in a
-        disk thread when, by its end, another upload made the target large.
+        Start a four-byte C{STOR} of a file that does not exist, put the
+        large file at its name once the server holds the bytes, then end
+        the upload.
+
+        @param mode: C{"I"} or C{"A"}.
         """
         aside = os.path.join(self.root, "aside")
         os.rename(self.big, aside)
@@ -188,10 +191,25 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
                 os.rename(aside, self.big)
             return ftp.voidresp()
 
-        reply = yield self.inThread(self.session, "I", client)
+        reply = yield self.inThread(self.session, mode, client)
         self.assertTrue(reply.startswith("226"), reply)
         self.assertEqual(os.path.getsize(self.big), 4)
         self.assertEqual(self.freed, [False])
+
+    def test_largeFileArrivingMeanwhile(self):
+        """
+        A small upload that opened while its target was missing commits in
+        a disk thread when, by its end, another upload put a large file
+        there (its link, run at once, finds the file and declines).
+        """
+        return self.arrivingMeanwhile("I")
+
+    def test_largeFileArrivingMeanwhileAscii(self):
+        """
+        Likewise in C{TYPE A} (the bytes through Python, the commit run at
+        once from C{close}).
+        """
+        return self.arrivingMeanwhile("A")
 
     @defer.inlineCallbacks
     def test_cutUploadKeptOffReactor(self):

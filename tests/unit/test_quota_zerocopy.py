@@ -13,6 +13,7 @@ from twisted.trial import unittest
 from ftpkit.data.movers import Upload, _splice
 from ftpkit.errors import QuotaExceeded
 from ftpkit.interfaces import IDescriptorFile
+from ftpkit.shells import shortcalls
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import (
     PermissionShell,
@@ -101,3 +102,26 @@ class QuotaDescriptorTests(unittest.TestCase):
                                  QuotaExceeded)
         self.assertEqual(sorted(os.listdir(self.root)), ["old"])
         self.assertEqual((self.usage.used, self.usage.inFlight), (100, 0))
+
+    @inlineCallbacks
+    def test_declinedAtOnceCountedOnce(self):
+        """
+        A new file's commit run at once that declines there (a large file
+        took its name meanwhile, which only a disk thread may free) and
+        then runs in a disk thread counts the upload's bytes once.
+        """
+        yield self.usage.current()
+        writing = yield self.shell.openForWriting(("new",))
+        descriptor = writing.descriptor()
+        if descriptor.runShort is None:
+            raise unittest.SkipTest("no short calls here")
+        os.pwrite(descriptor.fd, b"n" * 800, descriptor.offset)
+        with open(os.path.join(self.root, "new"), "wb") as f:
+            f.write(b"b" * (shortcalls.FREES_LITTLE + 4096))
+        end = descriptor.offset + 800
+        self.assertIsNone(descriptor.runShort(descriptor.commit, end))
+        yield deferToThread(descriptor.commit, end)
+        yield writing.close()
+        with open(os.path.join(self.root, "new"), "rb") as f:
+            self.assertEqual(f.read(), b"n" * 800)
+        self.assertEqual((self.usage.used, self.usage.inFlight), (900, 0))

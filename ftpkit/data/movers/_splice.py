@@ -23,6 +23,7 @@ from zope.interface import implementer
 
 from ftpkit.data.inplace import waitInPlace
 from ftpkit.errors import QuotaExceeded, TransferAborted, UploadTooLarge
+from ftpkit.shells.shortcalls import Declined
 
 PIPE_SIZE = 1 << 20
 """Bytes a splice pipe is asked to hold (one C{splice} call's worth)."""
@@ -61,6 +62,11 @@ with 20 clients)."""
 MORE, EMPTY, END, BROKEN = "more", "empty", "end", "broken"
 """What L{spliceBatch} stopped at: its byte limit, a socket with nothing
 to read yet, the end of the upload, a broken connection."""
+
+COMMIT = "commit"
+"""What L{_batchThenCommit} run at once gives for the end of an upload
+whose commit declined to run there (L{Declined}): the bytes are all in,
+the commit is left to a disk thread."""
 
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
@@ -177,11 +183,17 @@ def _batchThenCommit(socketFD, pipe, descriptor, position, limit):
     in the same call, so that a small upload costs one thread round trip
     less.
 
-    @return: C{(moved, why)} as L{spliceBatch}.
+    @return: C{(moved, why)} as L{spliceBatch}; at once
+        (L{ftpkit.fileinfo.FileDescriptor.runShort}), C{why} is L{COMMIT}
+        when the batch reached the end but the commit declined to run
+        there.
     """
     moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit)
     if why == END and descriptor.commit is not None:
-        descriptor.commit(position + moved)
+        try:
+            descriptor.commit(position + moved)
+        except Declined:
+            return moved, COMMIT
     return moved, why
 
 
@@ -374,6 +386,14 @@ class SpliceReceiver:
             self.finish(None)
             self.connection.release()
             return
+        if why == COMMIT:
+            # Run at once, the batch moved the last bytes but its commit
+            # found a large file to replace: a disk thread commits.
+            self.connection.hold()
+            running = self.descriptor.run(self.descriptor.commit,
+                                          self.position)
+            running.addCallbacks(self._committed, self._batchFailed)
+            return
         if self.connection.release():
             return
         if tooLarge:
@@ -389,6 +409,12 @@ class SpliceReceiver:
             self._wait()
         else:
             self.finish(TransferAborted())
+
+    def _committed(self, ignored):
+        """
+        The commit a disk thread ran after the last batch succeeded.
+        """
+        self._batchDone((0, END))
 
     def _batchFailed(self, failure):
         self.connection.unwatched()
