@@ -373,6 +373,21 @@ class DataChannel:
         @return: a Deferred firing with a L{DataConnection} (or
             L{LeanConnection}), failing with L{CannotOpenDataConnection}.
         """
+        connecting = self.connecting(tlsContextFactory, lean)
+        if isinstance(connecting, defer.Deferred):
+            return connecting
+        return defer.succeed(connecting)
+
+    def connecting(self, tlsContextFactory=None, lean=False):
+        """
+        L{connect}, giving the connection itself when it is there at once
+        (a lean one the client opened before its command, the usual case),
+        without a Deferred fired for it.
+
+        @param tlsContextFactory: as for L{connect}.
+        @param lean: as for L{connect}.
+        @return: a L{LeanConnection}, or a Deferred as L{connect} gives.
+        """
         connection = self.connection
         if connection is not None and connection.lostReason:
             self.connection = None
@@ -400,7 +415,7 @@ class DataChannel:
                 # The client connected before its command (the usual
                 # case): its connection comes at once, without a
                 # Deferred fired for nobody waiting on it yet.
-                return defer.succeed(self._leanConnection())
+                return self._leanConnection()
         waiting = self._waiting = defer.Deferred()
         if self._accepted is not None:
             self._useAccepted()

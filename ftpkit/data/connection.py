@@ -461,11 +461,14 @@ class LeanConnection(_DataConnectionBase):
         @return: a Deferred firing once closed, failing with
             L{TransferAborted} if the connection was dropped before.
         """
+        if not linger:
+            try:
+                self.closeReceived()
+            except TransferAborted:
+                return defer.fail()
+            return defer.succeed(None)
         if self.lostReason is not None:
             return defer.fail(TransferAborted())
-        if not linger:
-            self._close()
-            return defer.succeed(None)
         # Every byte is in the kernel now: a client slow to read it is
         # not stalled, and the wait for it is bounded by the linger.
         self._stopWatch()
@@ -477,6 +480,17 @@ class LeanConnection(_DataConnectionBase):
         if lingering.watched:
             self._waited = True
         return self.whenLost().addCallback(_checkFinished)
+
+    def closeReceived(self):
+        """
+        Close after an upload, whose client has ended its side already:
+        L{finish} without the linger, and without a Deferred.
+
+        @raise TransferAborted: when the connection was dropped before.
+        """
+        if self.lostReason is not None:
+            raise TransferAborted()
+        self._close()
 
     def _lingered(self):
         linger, self.user = self.user, None

@@ -19,6 +19,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
 from ftpkit.control.server import FTPFactory
 from ftpkit.data.channel import DataChannel
+from ftpkit.data.connection import LeanConnection
 from ftpkit.data.passive import PassiveListener
 from ftpkit.errors import CannotOpenDataConnection, NoSuchFile, TransferAborted
 from ftpkit.interfaces import IFTPShell
@@ -703,6 +704,42 @@ class PassiveRangeFullTests(unittest.TestCase):
         self.assertEqual(warnings, [
             f"refused passive listener for 10.0.0.1: no free port in "
             f"--passive-ports {port}-{port}"])
+
+
+class ConnectingTests(unittest.TestCase):
+    """
+    L{DataChannel.connecting} gives a lean connection the client opened
+    before its command itself, and a Deferred otherwise.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.channel = DataChannel(self.clock, "127.0.0.1", "127.0.0.1",
+                                   8.0)
+        self.port = self.channel.listen()
+        self.addCleanup(self.channel.close)
+        self.addCleanup(self.clock.advance, 0)
+
+    def test_connectedBefore(self):
+        """
+        The client's connection, queued before the command, comes as the
+        L{LeanConnection} itself.
+        """
+        client = socket.create_connection(("127.0.0.1", self.port))
+        self.addCleanup(client.close)
+        connection = self.channel.connecting(None, lean=True)
+        self.assertIsInstance(connection, LeanConnection)
+        connection.abort()
+
+    def test_notYet(self):
+        """
+        With no connection yet, a Deferred that fires once it comes, as
+        from L{DataChannel.connect}.
+        """
+        waiting = self.channel.connecting(None, lean=True)
+        self.assertIsInstance(waiting, defer.Deferred)
+        self.assertNoResult(waiting)
+        waiting.addErrback(lambda failure: None)
 
 
 class ClientMistakeTests(unittest.TestCase):

@@ -143,6 +143,25 @@ class LingerTests(LeanConnectionMixin, unittest.TestCase):
         self.assertEqual(self.clock.readers, [])
         self.assertEqual(self.client.recv(100), b"")
 
+    def test_closeReceived(self):
+        """
+        C{closeReceived} (what an upload calls, without a Deferred) closes
+        at once too.
+        """
+        self.assertIsNone(self.connection.closeReceived())
+        self.assertEqual(self.clock.readers, [])
+        self.assertEqual(self.client.recv(100), b"")
+
+    def test_closeReceivedAfterAbort(self):
+        """
+        C{closeReceived} on a connection dropped before raises
+        L{TransferAborted}, as C{finish} fails with it.
+        """
+        self.connection.abort()
+        self.assertRaises(TransferAborted, self.connection.closeReceived)
+        self.failureResultOf(self.connection.finish(linger=False),
+                             TransferAborted)
+
 
 class LingerWatcherTests(unittest.TestCase):
     """

@@ -311,8 +311,10 @@ class TransferCommands:
         if self.refuseClearData():
             self.dataChannel.close()
             return None
-        connection = await self.dataChannel.connect(self.dataTLSContext(),
-                                                    mover.bareSocket)
+        connection = self.dataChannel.connecting(self.dataTLSContext(),
+                                                 mover.bareSocket)
+        if isinstance(connection, defer.Deferred):
+            connection = await connection
         self.transfer = Transfer(description, connection, mover)
         self.reportTransferStarted(self.transfer)
         return connection
@@ -389,7 +391,7 @@ class TransferCommands:
                     raise _aborted(connection) from e
                 raise
             if connection.bare:
-                await connection.finish(linger=False)
+                connection.closeReceived()
         except BaseException as e:
             await _endFailedUpload(writeFile, e)
             raise
