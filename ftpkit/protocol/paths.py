@@ -18,7 +18,9 @@ MAX_SEGMENT_LENGTH = 255
 MAX_DEPTH = 256
 """Most segments a resolved path may have."""
 
-_FORBIDDEN = ("\x00", "\r", "\n")
+_SHORT_SEGMENT = MAX_SEGMENT_LENGTH // 4
+"""Characters of a segment that fits in L{MAX_SEGMENT_LENGTH} bytes
+whatever they are."""
 
 
 def _segmentLength(segment):
@@ -57,12 +59,17 @@ def resolve(cwd, text):
     """
     if len(text) > MAX_PATH_LENGTH:
         raise InvalidPath("File name too long")
-    if any(character in text for character in _FORBIDDEN):
+    if "\x00" in text or "\r" in text or "\n" in text:
         raise InvalidPath()
     result = [] if text.startswith("/") else list(cwd)
     for segment in text.split("/"):
-        if _segmentLength(segment) > MAX_SEGMENT_LENGTH:
-            raise InvalidPath("File name too long")
+        # A character is at most four bytes: a segment this short fits
+        # without being measured, but must still be encodable.
+        if len(segment) > _SHORT_SEGMENT:
+            if _segmentLength(segment) > MAX_SEGMENT_LENGTH:
+                raise InvalidPath("File name too long")
+        elif not segment.isascii():
+            _segmentLength(segment)
         if segment in ("", "."):
             continue
         if segment == "..":

@@ -29,6 +29,11 @@ _FS_ENCODING = sys.getfilesystemencoding()
 _FS_ERRORS = sys.getfilesystemencodeerrors()
 """How C{os.fsencode} encodes a path."""
 
+_HIDDEN_START = os.path.commonprefix([uploads.TEMPORARY_PREFIX,
+                                      uploads.PARTIAL_PREFIX])
+"""What the names of uploads not in place (L{uploads.isHidden}) start
+with."""
+
 OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
 
@@ -210,6 +215,7 @@ def _encoded(path):
     @raise UnicodeEncodeError: when a segment has no file system name.
     """
     segments = [segment.encode(_FS_ENCODING, _FS_ERRORS) for segment in path]
-    if any(map(uploads.isHidden, segments)):
-        raise InvalidPath()
+    for segment in segments:
+        if segment.startswith(_HIDDEN_START) and uploads.isHidden(segment):
+            raise InvalidPath()
     return segments
