@@ -388,8 +388,7 @@ class _QuotaUpload:
         try:
             inner.commit(end)
         except Declined:
-            with self._usage.lock:
-                self._usage.inFlight -= size
+            self._usage.releaseBytes(size)
             self.count -= size
             raise
 
