@@ -1,0 +1,435 @@
+"""
+What holds for one process holds under C{--workers 2}: each test runs a
+two-worker server (C{python -m ftpkit}) and holds a session open so that
+the next one lands in the other worker (the acceptor hands a connection to
+the least busy worker), then checks a limit, a log or a signal over both.
+"""
+
+import ftplib
+import io
+import json
+import os
+import re
+import signal
+import socket
+import threading
+import time
+import urllib.request
+
+from twisted.trial import unittest
+
+from tests.ftpclient import ftplibLogin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_attack_passive import freeRange
+from tests.integration.test_metrics import samples
+from tests.integration.test_reload import derOf
+from tests.integration.test_users import ALICE_HASH
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess, freePort
+from tests.tlssupport import (
+    ReusingFTPTLS,
+    clientContext,
+    makeCertificate,
+)
+
+READY = " ready\n"
+"""What the acceptor logs when a worker is ready."""
+
+
+class WorkersTestCase(unittest.TestCase):
+    """
+    A base for tests of a two-worker server serving C{self.root}.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"served\n")
+
+    def start(self, *options, users="memory:alice:secret"):
+        """
+        Start the server with C{options} and wait for both workers.
+
+        @return: the L{ServerProcess}.
+        """
+        self.server = ServerProcess(self, [
+            "--root", self.root, "--auth", "anonymous", "--auth", users,
+            "--workers", "2", *options])
+        self.server.waitForLog(
+            ' ready"' if "json" in options else READY, 2)
+        return self.server
+
+    def workerPids(self):
+        """
+        @return: the process ids of the workers that logged C{ready}, in
+            order.
+        """
+        return [int(pid) for pid in
+                re.findall(r"worker (\d+) ready", self.server.log())]
+
+    def download(self, ftp, name="f.txt"):
+        """
+        @return: the bytes of C{name} downloaded with C{ftp}.
+        """
+        out = io.BytesIO()
+        ftp.retrbinary("RETR " + name, out.write)
+        return out.getvalue()
+
+
+class ConnectionLimitTests(WorkersTestCase):
+    """
+    C{--max-connections} counts every worker's sessions.
+    """
+
+    def test_maxConnections(self):
+        """
+        With three sessions from three addresses (both workers serving),
+        a fourth client from a fourth address gets C{421}.
+        """
+        self.start("--max-connections", "3")
+        held = [RawClient(self.server.port, source=f"127.0.0.{n}")
+                for n in (1, 2, 3)]
+        for client in held:
+            self.addCleanup(client.close)
+            client.login("anonymous", "x")
+        with socket.create_connection(("127.0.0.1", self.server.port),
+                                      source_address=("127.0.0.4", 0),
+                                      timeout=20) as extra:
+            self.assertEqual(extra.recv(200)[:3], b"421")
+
+
+class PassivePortTests(WorkersTestCase):
+    """
+    A small C{--passive-ports} range shared by both workers.
+    """
+
+    def test_smallRangeUnderLoad(self):
+        """
+        Eight clients from eight addresses download their own file through
+        a five-port range at once, over and over: every transfer brings its
+        own client's bytes (no port handed to two sessions), and a client
+        refused a port gets C{425}, nothing else.
+        """
+        low, high = freeRange(5)
+        self.start("--passive-ports", f"{low}-{high}")
+        for n in range(8):
+            with open(os.path.join(self.root, f"{n}.bin"), "wb") as f:
+                f.write(bytes([n]) * 200000)
+        failures, done = [], []
+
+        def client(n):
+            try:
+                ftp = ftplib.FTP(source_address=(f"127.0.0.{n + 1}", 0))
+                ftp.connect("127.0.0.1", self.server.port, timeout=30)
+                ftp.login("anonymous", "x")
+                for _ in range(10):
+                    try:
+                        data = self.download(ftp, f"{n}.bin")
+                    except ftplib.error_temp as e:
+                        if not str(e).startswith("425"):
+                            failures.append((n, repr(e)))
+                        continue
+                    if data != bytes([n]) * 200000:
+                        failures.append((n, "wrong data", len(data)))
+                    done.append(n)
+                ftp.quit()
+            except Exception as e:
+                failures.append((n, repr(e)))
+
+        threads = [threading.Thread(target=client, args=(n,))
+                   for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+        self.assertEqual(failures, [])
+        self.assertGreater(len(done), 8)
+
+    def test_theftRefused(self):
+        """
+        A stranger connecting to the passive port of a session in the
+        second worker is refused, and the session still gets its file.
+        """
+        low, high = freeRange(5)
+        self.start("--passive-ports", f"{low}-{high}")
+        first = RawClient(self.server.port)
+        self.addCleanup(first.close)
+        first.login("anonymous", "x")
+        second = RawClient(self.server.port)
+        self.addCleanup(second.close)
+        second.login("anonymous", "x")
+        port = second.epsvPort()
+        thief = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                         source_address=("127.0.0.9", 0))
+        self.addCleanup(thief.close)
+        self.assertEqual(thief.recv(100), b"")
+        with socket.create_connection(("127.0.0.1", port),
+                                      timeout=10) as data:
+            self.assertEqual(second.command("RETR f.txt")[:3], b"150")
+            self.assertEqual(data.recv(100), b"served\r\n")
+        self.assertEqual(second.reply()[:3], b"226")
+
+
+class TLSTests(WorkersTestCase):
+    """
+    Explicit FTPS under C{--tls-require-session-reuse}: a data connection
+    is served by its control connection's worker, whose TLS session it
+    resumes.
+    """
+
+    def test_sessionReuse(self):
+        """
+        Two sessions, one per worker, each download over PROT P resuming
+        their control connection's session.
+        """
+        cert, key, _ = makeCertificate(scratchDirectory(self))
+        self.start("--tls-cert", cert, "--tls-key", key,
+                   "--tls-require-session-reuse")
+        sessions = [ftplibLogin(self, self.server.port, protect=True,
+                                client=ReusingFTPTLS(context=clientContext()))
+                    for _ in range(2)]
+        for ftp in sessions:
+            self.assertEqual(self.download(ftp), b"served\n")
+            self.assertEqual(ftp.reused, [True])
+
+
+class SessionFeatureTests(WorkersTestCase):
+    """
+    Virtual hosts, upload hooks and the logs, with a session in each
+    worker.
+    """
+
+    def twoSessions(self, user="alice", password="secret"):
+        """
+        @return: two logged-in clients, the second served by the worker
+            the first is not (the first is held while it connects).
+        """
+        return [ftplibLogin(self, self.server.port, user, password)
+                for _ in range(2)]
+
+    def test_vhost(self):
+        """
+        C{HOST} picks the virtual host in either worker.
+        """
+        example = scratchDirectory(self)
+        with open(os.path.join(example, "v.txt"), "wb") as f:
+            f.write(b"virtual\n")
+        self.start("--vhost", f"ftp.example.com=filesystem:{example}")
+        sessions = []
+        for _ in range(2):
+            ftp = ftplib.FTP()
+            self.addCleanup(ftp.close)
+            ftp.connect("127.0.0.1", self.server.port, timeout=30)
+            self.assertEqual(ftp.sendcmd("HOST ftp.example.com")[:3], "220")
+            ftp.login("alice", "secret")
+            sessions.append(ftp)
+        for ftp in sessions:
+            self.assertEqual(self.download(ftp, "v.txt"), b"virtual\n")
+
+    def test_onUpload(self):
+        """
+        C{--on-upload} runs once for each upload, whichever worker took
+        it.
+        """
+        ran = os.path.join(scratchDirectory(self), "ran")
+        self.start("--on-upload",
+                   f"sh -c 'echo \"$FTPKIT_PATH\" >> {ran}'")
+        for n, ftp in enumerate(self.twoSessions()):
+            ftp.storbinary(f"STOR up{n}", io.BytesIO(b"x" * n))
+
+        def ranTwice():
+            if not os.path.exists(ran):
+                return None
+            with open(ran) as f:
+                lines = f.read().splitlines()
+            return lines if len(lines) >= 2 else None
+
+        lines = self.server.waitFor(ranTwice, "two hooks")
+        time.sleep(0.5)
+        with open(ran) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(sorted(lines), ["/up0", "/up1"])
+
+    def test_logsOnceTagged(self):
+        """
+        Each transfer is one xferlog line and one JSON C{transfer} record,
+        naming the worker that served it: two workers.
+        """
+        xferlog = os.path.join(scratchDirectory(self), "xferlog")
+        self.start("--log-format", "json", "--xferlog", xferlog)
+        for n, ftp in enumerate(self.twoSessions()):
+            self.assertEqual(self.download(ftp), b"served\n")
+            ftp.storbinary(f"STOR up{n}", io.BytesIO(b"x"))
+            ftp.quit()
+        self.server.waitForLog('"logout"', 2)
+        records = [json.loads(line) for line in self.server.log().splitlines()
+                   if '"ftpkit_event"' in line]
+        transfers = [r for r in records if r["ftpkit_event"] == "transfer"]
+        self.assertEqual(len(transfers), 4, transfers)
+        self.assertEqual(len({r["ftpkit_worker"] for r in transfers}), 2)
+        self.assertEqual(
+            sorted(r["ftpkit_worker"] for r in records
+                   if r["ftpkit_event"] == "login"),
+            sorted({r["ftpkit_worker"] for r in transfers}))
+        with open(xferlog) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), 4, lines)
+        self.assertEqual(sorted(line.split()[8] for line in lines),
+                         ["/f.txt", "/f.txt", "/up0", "/up1"])
+
+    def test_idleTimeout(self):
+        """
+        Idle sessions of both workers get C{421} after C{--idle-timeout}.
+        """
+        self.start("--idle-timeout", "1")
+        for ftp in self.twoSessions():
+            ftp.sock.settimeout(20)
+            self.assertEqual(ftp.getline()[:3], "421")
+
+    def test_abort(self):
+        """
+        C{ABOR} ends a download in the second worker; the session goes on.
+        """
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(b"b" * (16 * 1024 * 1024))
+        self.start("--max-download-rate", "100K")
+        first, second = self.twoSessions()
+        second.voidcmd("TYPE I")
+        data = second.transfercmd("RETR big.bin")
+        self.addCleanup(data.close)
+        data.recv(1024)
+        self.assertEqual(second.abort()[:3], "426")
+        data.close()
+        self.assertEqual(second.getresp()[:3], "226")
+        self.assertEqual(self.download(second), b"served\n")
+        self.assertEqual(self.download(first), b"served\n")
+
+
+def eventWorkers(log, event, user):
+    """
+    @param log: a server's JSON log.
+    @param event: an C{ftpkit_event} name (C{login}, say).
+    @param user: the user name the records must have.
+    @return: the worker pid of each such record, in order.
+    """
+    return [record["ftpkit_worker"]
+            for record in map(json.loads, log.splitlines())
+            if record.get("ftpkit_event") == event
+            and record.get("user") == user]
+
+
+class SignalTests(WorkersTestCase):
+    """
+    C{SIGHUP} and a worker's C{SIGKILL}.
+    """
+
+    def test_reloadReachesEveryWorker(self):
+        """
+        After C{SIGHUP}, a user added to the users file logs in, and gets
+        the renewed certificate, in each worker.
+        """
+        certs = scratchDirectory(self)
+        os.mkdir(os.path.join(certs, "new"))
+        cert, key, _ = makeCertificate(certs)
+        newCert, newKey, _ = makeCertificate(os.path.join(certs, "new"))
+        users = os.path.join(certs, "users.toml")
+        entry = '[users.{}]\npassword = "{}"\npermissions = ["list", "read"]\n'
+        with open(users, "w") as f:
+            f.write(entry.format("alice", ALICE_HASH))
+        self.start("--tls-cert", cert, "--tls-key", key,
+                   "--log-format", "json", users=f"users:{users}")
+        held = [ftplibLogin(self, self.server.port) for _ in range(2)]
+        with open(users, "a") as f:
+            f.write(entry.format("bob", ALICE_HASH))
+        os.replace(newCert, cert)
+        os.replace(newKey, key)
+        self.server.signal(signal.SIGHUP)
+        self.server.waitForLog("reloaded the TLS certificate", 2)
+        self.server.waitForLog('"reloaded {count} users from {path}"', 2)
+        new = [ftplibLogin(self, self.server.port, "bob",
+                           client=ftplib.FTP_TLS(context=clientContext()))
+               for _ in range(2)]
+        for ftp in new:
+            self.assertEqual(ftp.sock.getpeercert(binary_form=True),
+                             derOf(cert))
+        self.server.waitFor(
+            lambda: len(eventWorkers(self.server.log(), "login", "bob")) == 2,
+            "two logins of bob")
+        self.assertEqual(
+            len(set(eventWorkers(self.server.log(), "login", "bob"))), 2)
+        del held
+
+    def test_workerKilledMidTransfer(self):
+        """
+        A worker killed during a download: its client's connection ends,
+        the other worker's session downloads on, another worker starts,
+        and the metrics count one session open and both started.
+        """
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(b"b" * (1024 * 1024))
+        metricsPort = freePort()
+        self.start("--log-format", "json", "--max-download-rate", "200K",
+                   "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1")
+        doomed = ftplibLogin(self, self.server.port, "alice", binary=True)
+        survivor = ftplibLogin(self, self.server.port, "anonymous",
+                               binary=True)
+        data = doomed.transfercmd("RETR big.bin")
+        self.addCleanup(data.close)
+        data.recv(1024)
+        alive = survivor.transfercmd("RETR big.bin")
+        self.addCleanup(alive.close)
+        received = alive.recv(1024)
+        [victim] = self.server.waitFor(
+            lambda: eventWorkers(self.server.log(), "login", "alice"),
+            "alice's login")
+        os.kill(victim, signal.SIGKILL)
+        doomed.sock.settimeout(20)
+        self.assertEqual(doomed.sock.recv(100), b"")
+        self.server.waitForLog(' ready"', 3)
+        while chunk := alive.recv(65536):
+            received += chunk
+        alive.close()
+        self.assertEqual(len(received), 1024 * 1024)
+        self.assertEqual(survivor.voidresp()[:3], "226")
+        self.assertEqual(self.download(survivor), b"served\n")
+
+        def scraped():
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{metricsPort}/metrics",
+                    timeout=20) as response:
+                found = samples(response.read().decode())
+            return found if found.get(("ftpkit_sessions", ())) == 1 else None
+
+        found = self.server.waitFor(scraped, "one session in the metrics")
+        self.assertEqual(found[("ftpkit_sessions_started_total", ())], 2)
+
+
+class FailedLoginTests(WorkersTestCase):
+    """
+    Failed logins from one address spread over both workers.
+    """
+
+    def test_delayFollowsAddress(self):
+        """
+        After two failures in one worker, a first failure of the same
+        address in the other worker is delayed as a third (4 s), not as
+        a first (1 s).
+        """
+        self.start("--log-format", "json")
+        first = RawClient(self.server.port, source="127.0.0.5")
+        self.addCleanup(first.close)
+        for _ in range(2):
+            self.assertEqual(first.login("alice", "wrong")[:3], b"530")
+        second = RawClient(self.server.port, source="127.0.0.5")
+        self.addCleanup(second.close)
+        started = time.monotonic()
+        self.assertEqual(second.login("alice", "wrong")[:3], b"530")
+        self.assertGreater(time.monotonic() - started, 3.0)
+        self.server.waitFor(
+            lambda: len(eventWorkers(self.server.log(), "login-failed",
+                                     "alice")) == 3, "three failures logged")
+        self.assertEqual(len(set(eventWorkers(
+            self.server.log(), "login-failed", "alice"))), 2)
+
