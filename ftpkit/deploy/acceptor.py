@@ -50,7 +50,7 @@ def parseListenAddress(description):
             port = value
         elif name == "interface":
             host = value
-    if port is None or not port.isdigit() or not 0 < int(port) < 65536:
+    if port is None or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError("bad port in %r" % description)
     family = (socket.AF_INET6 if kind == "tcp6" or ":" in (host or "")
               else socket.AF_INET)

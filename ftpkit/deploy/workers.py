@@ -53,6 +53,7 @@ from ftpkit.deploy.acceptor import (
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL, bytesWritten
 from ftpkit.deploy.listening import refuseQueued
+from ftpkit.deploy.pinports import pinnedArgv
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
 from ftpkit.ops.drain import SHUTTING_DOWN
@@ -158,6 +159,8 @@ class WorkerPool(Dispatcher, service.Service):
         for family, host, port, proxied in self.addresses:
             listening = listeningSocket(family, host, port)
             self._acceptors.append(Acceptor(self, listening, proxied))
+        self.argv = pinnedArgv(self.argv, [
+            acceptor.socket.getsockname()[1] for acceptor in self._acceptors])
 
     def startService(self):
         """

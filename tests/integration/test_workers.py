@@ -49,8 +49,15 @@ class ParseListenAddressTests(unittest.SynchronousTestCase):
             self.assertRaises(ValueError, parseListenAddress, description)
 
     def test_badPort(self):
-        for description in ("tcp:x", "tcp:0", "tcp:70000", "tcp"):
+        for description in ("tcp:x", "tcp:-1", "tcp:70000", "tcp"):
             self.assertRaises(ValueError, parseListenAddress, description)
+
+    def test_anyPort(self):
+        """
+        Port 0 (any free port) is taken, as a single process takes it.
+        """
+        self.assertEqual(parseListenAddress("tcp6:0:interface=\\:\\:1"),
+                         (socket.AF_INET6, "::1", 0))
 
 
 class ListeningSocketTests(unittest.SynchronousTestCase):

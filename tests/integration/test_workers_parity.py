@@ -27,6 +27,7 @@ from tests.integration.test_users import ALICE_HASH
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
 from tests.tlssupport import (
+    ImplicitFTPTLS,
     ReusingFTPTLS,
     clientContext,
     makeCertificate,
@@ -433,3 +434,29 @@ class FailedLoginTests(WorkersTestCase):
         self.assertEqual(len(set(eventWorkers(
             self.server.log(), "login-failed", "alice"))), 2)
 
+
+class AnyPortTests(WorkersTestCase):
+    """
+    Listeners on port 0 (any free port), as tests and scripts start a
+    single process.
+    """
+
+    def test_anyPort(self):
+        """
+        C{tcp6:0} on C{::1} and implicit FTPS on C{ssl:0} serve sessions
+        in both workers: each worker knows which port is the C{ssl:} one
+        (it was refused: C{bad port}).
+        """
+        both = makeCertificate(scratchDirectory(self))[2]
+        self.start("--listen", "tcp6:0:interface=\\:\\:1", "--listen",
+                   f"ssl:0:privateKey={both}:interface=127.0.0.1")
+        ports = [int(port) for port in re.findall(
+            r"ftpkit acceptor on port (\d+)", self.server.log())]
+        self.assertEqual(ports[0], self.server.port)
+        for _ in range(2):
+            ftp = ftplibLogin(self, ports[1], host="::1")
+            self.assertEqual(self.download(ftp), b"served\n")
+            implicit = ftplibLogin(
+                self, ports[2], protect=True,
+                client=ImplicitFTPTLS(context=clientContext()))
+            self.assertEqual(self.download(implicit), b"served\n")
