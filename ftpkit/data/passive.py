@@ -43,6 +43,15 @@ _NONBLOCKING_STREAM = (socket.SOCK_STREAM | getattr(socket, "SOCK_NONBLOCK", 0)
 """A listener's socket type: non-blocking from birth where Linux allows."""
 
 
+OUT_OF_DESCRIPTORS = frozenset([errno.EMFILE, errno.ENFILE, errno.ENOBUFS,
+                                errno.ENOMEM])
+"""C{accept} errors that leave the connection queued: the process (or the
+system) has no descriptor or memory for it."""
+
+EXHAUSTED_PAUSE = 1.0
+"""Seconds a watched listener is left unwatched after C{accept} failed
+with one of L{OUT_OF_DESCRIPTORS}."""
+
 _TCP_INFO = getattr(socket, "TCP_INFO", None)
 
 _TCP_INFO_SIZE = 104
@@ -176,6 +185,7 @@ class PassiveListener:
         self.port = port or listening.getsockname()[1]
         self.portRange = portRange
         self.interface = interface
+        self._pause = None
 
     @classmethod
     def listen(cls, reactor, onAccept, interface, portRange):
@@ -240,7 +250,8 @@ class PassiveListener:
         """
         if not self.reading:
             self.reading = True
-            self.reactor.addReader(self)
+            if self._pause is None:
+                self.reactor.addReader(self)
 
     def stopReading(self):
         """
@@ -248,7 +259,11 @@ class PassiveListener:
         """
         if self.reading:
             self.reading = False
-            self.reactor.removeReader(self)
+            if self._pause is None:
+                self.reactor.removeReader(self)
+            else:
+                self._pause.cancel()
+                self._pause = None
 
     def discardQueued(self, discard):
         """
@@ -275,10 +290,31 @@ class PassiveListener:
         try:
             connection, address = compat.acceptBare(self.socket,
                                                     self._family)
-        except OSError:
+        except OSError as e:
+            if e.errno in OUT_OF_DESCRIPTORS and self.reading and (
+                    self._pause is None):
+                self._rest()
             return False
         self.onAccept(connection, address)
         return True
+
+    def _rest(self):
+        """
+        Stop the reactor watching for L{EXHAUSTED_PAUSE} seconds (the
+        listener stays L{reading}): the connection that could not be
+        accepted stays queued, so C{epoll} would report the listener
+        ready at every turn, and the reactor would spin at full CPU until
+        descriptors were freed.
+        """
+        self.reactor.removeReader(self)
+        self._pause = self.reactor.callLater(EXHAUSTED_PAUSE, self._wake)
+
+    def _wake(self):
+        """
+        Watch again after L{_rest}.
+        """
+        self._pause = None
+        self.reactor.addReader(self)
 
     def doRead(self):
         """

@@ -3,6 +3,7 @@ Tests for L{ftpkit.data.passive}: how a passive listener finds out what waits
 in its accept queue; and L{ftpkit.data.descriptors}, which closes listeners.
 """
 
+import errno
 import os
 import random
 import socket
@@ -11,12 +12,14 @@ import time
 
 from twisted.internet import reactor
 from twisted.internet.task import Clock
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit import compat
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.passive import (
     EPHEMERAL_PORTS,
+    EXHAUSTED_PAUSE,
     PassiveListener,
     candidatePorts,
     queuedConnections,
@@ -220,6 +223,58 @@ class PassiveListenerTests(unittest.TestCase):
         with socket.create_connection(("127.0.0.1", listener.port),
                                       timeout=5):
             pass
+
+
+class OutOfDescriptorsTests(unittest.TestCase):
+    """
+    A watched listener whose client's connection cannot be accepted for
+    want of descriptors stops being watched for a while.
+    """
+
+    def setUp(self):
+        self.reactor = MemoryReactorClock()
+        self.accepted = []
+        self.listener = PassiveListener.listen(
+            self.reactor, lambda *accepted: self.accepted.append(accepted),
+            "127.0.0.1", None)
+        self.addCleanup(self.listener.socket.close)
+        client = socket.create_connection(("127.0.0.1", self.listener.port))
+        self.addCleanup(client.close)
+        self.addCleanup(lambda: [each.close() for each, _ in self.accepted])
+        _waitForQueue(self.listener.socket, 1)
+
+        def exhausted(listening, family):
+            raise OSError(errno.EMFILE, "Too many open files")
+        self.patch(compat, "acceptBare", exhausted)
+
+    def test_restsThenWatchesAgain(self):
+        """
+        C{EMFILE} (the connection stays queued, so C{epoll} reports the
+        listener ready at every turn: the reactor spun at full CPU until
+        descriptors were freed) takes the listener out of the reactor for
+        L{EXHAUSTED_PAUSE} seconds; then it is watched, and accepts, again.
+        """
+        self.listener.startReading()
+        self.listener.doRead()
+        self.assertNotIn(self.listener, self.reactor.readers)
+        self.assertTrue(self.listener.reading)
+        self.patch(compat, "acceptBare", compat.eventloop.acceptBare)
+        self.reactor.advance(EXHAUSTED_PAUSE)
+        self.assertIn(self.listener, self.reactor.readers)
+        self.listener.doRead()
+        self.assertEqual(len(self.accepted), 1)
+
+    def test_stoppedWhileResting(self):
+        """
+        A listener its owner stops watching while it rests leaves no timer
+        and is not watched again.
+        """
+        self.listener.startReading()
+        self.listener.doRead()
+        self.listener.stopListening()
+        self.reactor.advance(EXHAUSTED_PAUSE)
+        self.assertNotIn(self.listener, self.reactor.readers)
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
 
 
 class CloseSocketTests(unittest.TestCase):
