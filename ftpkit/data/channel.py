@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from ftpkit.data.connection import DataConnection, LeanConnection
 from ftpkit.data.cork import uncork
-from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
+from ftpkit.data.passive import PASSIVE_BACKLOG, OutOfDescriptors, PassiveListener
 from ftpkit.data.proxied import readProxyHeader
 from ftpkit.errors import CannotOpenDataConnection
 
@@ -187,19 +187,24 @@ class DataChannel:
                 port = PassiveListener.listen(self.reactor,
                                               self._passiveAccepted,
                                               self.localHost, portRange)
-            except CannotOpenDataConnection:
+            except CannotOpenDataConnection as e:
                 self._releaseShare()
                 if timer is not None and timer.active():
                     timer.cancel()
-                if portRange is not None:
-                    # The operator's range is too small for the load (or
-                    # taken by other programs): say so, as a refusal for
-                    # the client's share is said.
+                # The operator's range is too small for the load (or taken
+                # by other programs), or the process is out of descriptors:
+                # say so, as a refusal for the client's share is said.
+                if portRange is not None and not isinstance(
+                        e, OutOfDescriptors):
                     self.log.warn(
                         "refused passive listener for {peer}: no free port "
                         "in --passive-ports {low}-{high}",
                         peer=self.peerHost, low=portRange[0],
                         high=portRange[1])
+                else:
+                    self.log.warn(
+                        "refused passive listener for {peer}: {why}",
+                        peer=self.peerHost, why=e.message)
                 raise
         self._port = port
         if self._dataTLS() is not None or (

@@ -151,6 +151,28 @@ def _bind(sock, address, fallback):
 
 
 @implementer(IReadDescriptor)
+class OutOfDescriptors(CannotOpenDataConnection):
+    """No socket could be made for a listener: the process (or the system)
+    has no descriptor for it."""
+
+    defaultMessage = "Too many open files on the server; try again later"
+
+
+def _newSocket(family):
+    """
+    @param family: C{AF_INET} or C{AF_INET6}.
+    @return: a new non-blocking TCP socket.
+    @raise OutOfDescriptors: when the process (or the system) has no
+        descriptor for it (L{OUT_OF_DESCRIPTORS}).
+    """
+    try:
+        return socket.socket(family, _NONBLOCKING_STREAM)
+    except OSError as e:
+        if e.errno in OUT_OF_DESCRIPTORS:
+            raise OutOfDescriptors()
+        raise
+
+
 class PassiveListener:
     """
     A passive-mode listening socket: each accepted connection, a plain
@@ -200,14 +222,15 @@ class PassiveListener:
         @param portRange: C{(low, high)}, inclusive, or C{None} for the
             kernel's ephemeral range.
         @return: the listening L{PassiveListener}.
-        @raise CannotOpenDataConnection: when no port could be bound.
+        @raise CannotOpenDataConnection: when no port could be bound, or
+            no socket made for want of descriptors.
         """
         family = socket.AF_INET6 if ":" in interface else socket.AF_INET
         anywhere = "::" if family == socket.AF_INET6 else "0.0.0.0"
         listening = None
         for port in candidatePorts(portRange or EPHEMERAL_PORTS):
             if listening is None:
-                listening = socket.socket(family, _NONBLOCKING_STREAM)
+                listening = _newSocket(family)
                 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 # Its connections come corked (see ftpkit.data.cork).
                 cork(listening)

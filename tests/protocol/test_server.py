@@ -3,6 +3,7 @@ Unit tests of the control channel's limits and defences, on
 L{StringTransport} with a L{MemoryReactorClock}.
 """
 
+import errno
 import re
 import socket
 
@@ -740,6 +741,37 @@ class ConnectingTests(unittest.TestCase):
         self.assertIsInstance(waiting, defer.Deferred)
         self.assertNoResult(waiting)
         waiting.addErrback(lambda failure: None)
+
+
+class PassiveOutOfDescriptorsTests(unittest.TestCase):
+    """
+    A process out of descriptors refuses passive listeners cleanly.
+    """
+
+    def test_refused(self):
+        """
+        C{PASV} and C{EPSV} when no socket can be made (C{EMFILE}) get
+        C{425} and a warning naming the client: they got C{451} and a
+        critical traceback in the log per command.
+        """
+        protocol, transport = connect(makeFactory(MemoryReactorClock()))
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+
+        def exhausted(*args, **kwargs):
+            raise OSError(errno.EMFILE, "Too many open files")
+        self.patch(socket, "socket", exhausted)
+        logged = captureLogs(self)
+        protocol.dataReceived(b"PASV\r\nEPSV\r\n")
+        self.assertEqual(
+            transport.value(),
+            b"425 Too many open files on the server; try again later\r\n"
+            * 2)
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") == LogLevel.warn]
+        self.assertEqual(warnings, [
+            "refused passive listener for 10.0.0.1: Too many open files on "
+            "the server; try again later"] * 2)
 
 
 class ClientMistakeTests(unittest.TestCase):
