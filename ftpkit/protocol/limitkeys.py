@@ -19,6 +19,12 @@ C{--allow-from}/C{--deny-from} match networks the operator wrote.
 import functools
 import ipaddress
 
+NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+"""RFC 6052's well-known prefix: a translator in front of an IPv6-only
+server (SIIT-DC, RFC 7755) shows each IPv4 client as this prefix followed
+by the client's IPv4 address, so that every IPv4 client is in one
+C{/64}."""
+
 DEFAULT_IPV6_PREFIX_LENGTH = 64
 """The prefix IPv6 clients are grouped by: the network one customer gets
 at least (RFC 6177)."""
@@ -34,8 +40,9 @@ def limitKey(host, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         any other name (a Unix socket's), which is its own key.
     @param ipv6PrefixLength: the bits of an IPv6 address that name its
         client, 1 to 128 (128: the exact address).
-    @return: an IPv4 address (an IPv4-mapped IPv6 address too) in its
-        usual form (C{"192.0.2.7"}); an IPv6 address's network
+    @return: an IPv4 address (an IPv4-mapped IPv6 address too, and one
+        translated into L{NAT64_PREFIX}) in its usual form
+        (C{"192.0.2.7"}); an IPv6 address's network
         (C{"2001:db8::/64"}), or the address itself (C{"2001:db8::7"})
         when C{ipv6PrefixLength} is 128; C{host} unchanged when it is no
         address.
@@ -52,6 +59,8 @@ def limitKey(host, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         return str(address)
     if address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
+    if address in NAT64_PREFIX:
+        return str(ipaddress.IPv4Address(address.packed[12:]))
     if ipv6PrefixLength == 128:
         return str(address)
     return str(ipaddress.IPv6Network((address, ipv6PrefixLength),

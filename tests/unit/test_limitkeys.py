@@ -17,12 +17,14 @@ from ftpkit.data.passiveshares import PassiveShares
 from ftpkit.deploy.overlimit import OverLimitWaits
 from ftpkit.protocol.limitkeys import (
     DEFAULT_IPV6_PREFIX_LENGTH,
+    NAT64_PREFIX,
     limitKey,
     parsePrefixLength,
 )
 
 _V6 = st.integers(0, 2 ** 128 - 1).map(ipaddress.IPv6Address).filter(
-    lambda address: address.ipv4_mapped is None)
+    lambda address: address.ipv4_mapped is None
+    and address not in NAT64_PREFIX)
 _LENGTHS = st.integers(1, 128)
 
 
@@ -55,6 +57,21 @@ class LimitKeyTests(unittest.SynchronousTestCase):
         for length in (1, 64, 128):
             self.assertEqual(limitKey("::ffff:192.0.2.7", length), "192.0.2.7")
             self.assertEqual(limitKey("::FFFF:c000:0207", length), "192.0.2.7")
+
+    def test_translated(self):
+        """
+        An IPv4 client shown through RFC 6052's well-known prefix (a
+        SIIT-DC translator in front of an IPv6-only server) counts as its
+        IPv4 address: counted by the C{/64}, every IPv4 client of such a
+        server was one client, sharing one C{--max-connections-per-ip}
+        and one failed-login delay.
+        """
+        for length in (1, 64, 128):
+            self.assertEqual(limitKey("64:ff9b::192.0.2.7", length),
+                             "192.0.2.7")
+            self.assertEqual(limitKey("64:ff9b::c633:6401", length),
+                             "198.51.100.1")
+        self.assertEqual(limitKey("64:ff9b:0:0:1::1"), "64:ff9b::/64")
 
     def test_exact(self):
         """
