@@ -92,41 +92,25 @@ class HangupTests(unittest.TestCase):
 
     def test_userSignal1(self):
         """
-        C{python -m ftpkit}, alone and with C{--workers 2}, logs to
-        standard output, which has nothing to rotate: C{SIGUSR1} (the log
-        rotation of C{twistd --logfile}) does not end it, as its default
-        action did, without a line in the log.
+        C{python -m ftpkit} and C{twistd -n ftpkit}, alone and with
+        C{--workers 2}, log to standard output, which has nothing to
+        rotate: C{SIGUSR1} (the log rotation of C{twistd --logfile}) does
+        not end them, as its default action did, without a line in the
+        log.
         """
-        for extra in [[], ["--workers", "2"]]:
-            server = ServerProcess(self, ["--root", self.root,
-                                          "--auth", "anonymous", *extra])
-            if extra:
-                server.waitForLog(" ready\n", 2)
-            else:
-                server.waitForGreeting()
-            server.signal(signal.SIGUSR1)
-            server.signal(signal.SIGHUP)
-            server.waitForLog("SIGHUP: reloading")
-            self.assertServes(server)
-
-    def test_userSignal1Twistd(self):
-        """
-        C{twistd -n ftpkit}, alone and with C{--workers 2}, logs to
-        standard output and installs no rotation: C{SIGUSR1} does not end
-        it, as the signal's default action did.
-        """
-        for extra in [[], ["--workers", "2"]]:
-            server = ServerProcess(self, ["--root", self.root,
-                                          "--auth", "anonymous", *extra],
-                                   twistd=True)
-            if extra:
-                server.waitForLog(" ready\n", 2)
-            else:
-                server.waitForGreeting()
-            server.signal(signal.SIGUSR1)
-            server.signal(signal.SIGHUP)
-            server.waitForLog("SIGHUP: reloading")
-            self.assertServes(server)
+        for twistd in [False, True]:
+            for extra in [[], ["--workers", "2"]]:
+                server = ServerProcess(self, ["--root", self.root,
+                                              "--auth", "anonymous", *extra],
+                                       twistd=twistd)
+                if extra:
+                    server.waitForLog(" ready\n", 2)
+                else:
+                    server.waitForGreeting()
+                server.signal(signal.SIGUSR1)
+                server.signal(signal.SIGHUP)
+                server.waitForLog("SIGHUP: reloading")
+                self.assertServes(server)
 
     def test_workersIgnoreUserSignal1(self):
         """
