@@ -45,7 +45,7 @@ from ftpkit.errors import CannotOpenDataConnection, FTPError
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
 from ftpkit.protocol.access import READ
-from ftpkit.protocol.commands import parseLine
+from ftpkit.protocol.commands import isHTTPRequest, parseLine
 from ftpkit.protocol.limitkeys import limitKey
 from ftpkit.protocol.sessionstate import Session
 
@@ -450,6 +450,13 @@ class FTPProtocol(
             self.close()
             return
         verb, argument = parseLine(line)
+        if isHTTPRequest(verb, argument):
+            # A browser made to post FTP commands: none of them may run.
+            self.log.warn("HTTP request from {peer}; closing",
+                          peer=self.peer)
+            self.reply(421, "This is an FTP server, not HTTP; closing")
+            self.close()
+            return
         queue = self._queue
         action = queue.arrive(verb, argument, self.transferState,
                               self._busy is None)

@@ -110,6 +110,27 @@ def parseLine(line):
     return verbText, argument.decode("utf-8", "surrogateescape")
 
 
+_HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
+                           "CONNECT", "PATCH", "TRACE"])
+"""HTTP's methods, none of which is an FTP verb."""
+
+
+def isHTTPRequest(verb, argument):
+    """
+    Tell an HTTP request line (C{POST /form HTTP/1.1}) from a command: a
+    web page can make a visitor's browser send one, with FTP commands in
+    its body, to any port a browser does not block (2121 is not), and so
+    drive an FTP server inside the visitor's network (cross-protocol
+    request forgery).
+
+    @param verb: a command's verb, as L{parseLine} gives it.
+    @param argument: its argument.
+    @return: whether the line is an HTTP request line.
+    """
+    return (verb in _HTTP_METHODS
+            and argument.rpartition(" ")[2].startswith("HTTP/"))
+
+
 def parseHostPort(arg):
     """
     Parse the argument of C{PORT} (RFC 959): C{"h1,h2,h3,h4,p1,p2"}.

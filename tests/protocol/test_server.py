@@ -774,6 +774,31 @@ class PassiveOutOfDescriptorsTests(unittest.TestCase):
             "the server; try again later"] * 2)
 
 
+class HTTPRequestTests(unittest.TestCase):
+    """
+    An HTTP request sent to the FTP port closes the connection.
+    """
+
+    def test_formPostRunsNothing(self):
+        """
+        A browser made by a web page to post a form whose body holds FTP
+        commands gets C{421} for its request line and the connection
+        closes: none of the commands runs (they ran after a C{500} for each
+        header line: cross-protocol request forgery).
+        """
+        body = b"USER alice\r\nPASS secret\r\nMKD /posted\r\n"
+        protocol, transport = connect(makeFactory(MemoryReactorClock()))
+        transport.clear()
+        protocol.dataReceived(
+            b"POST / HTTP/1.1\r\nHost: ftp.example.com:2121\r\n"
+            b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(body), body))
+        self.assertEqual(transport.value(),
+                         b"421 This is an FTP server, not HTTP; closing\r\n")
+        self.assertTrue(protocol._closed)
+        self.assertIsNone(protocol.session.shell)
+
+
 class ClientMistakeTests(unittest.TestCase):
     """
     Mistakes a client makes get a reply code and the session goes on.

@@ -19,6 +19,7 @@ from ftpkit.protocol.commands import (
     MLST_FACTS,
     formatHostPort,
     formatTimeval,
+    isHTTPRequest,
     parseALLO,
     parseEPRT,
     parseEPSV,
@@ -159,6 +160,29 @@ class ParseLineTests(SynchronousTestCase):
         self.assertEqual(
             argument.encode("utf-8", "surrogateescape") + b"\r", data + b"\r"
         )
+
+
+class HTTPRequestTests(SynchronousTestCase):
+    """
+    L{isHTTPRequest} tells an HTTP request line from an FTP command.
+    """
+
+    def test_requestLines(self):
+        """
+        A method, a target and an HTTP version.
+        """
+        for line in (b"POST /form HTTP/1.1", b"GET / HTTP/1.0",
+                     b"get /x HTTP/1.1", b"OPTIONS * HTTP/1.1",
+                     b"CONNECT ftp.example.com:21 HTTP/1.1"):
+            self.assertTrue(isHTTPRequest(*parseLine(line)), line)
+
+    def test_commands(self):
+        """
+        FTP commands, and HTTP methods without a version, are not.
+        """
+        for line in (b"RETR HTTP/1.1", b"STOR /a HTTP/1.1", b"GET /x",
+                     b"GET", b"OPTS UTF8 ON", b"HEAD HTTP"):
+            self.assertFalse(isHTTPRequest(*parseLine(line)), line)
 
 
 class HostPortTests(SynchronousTestCase):
