@@ -195,6 +195,32 @@ class TLSTests(WorkersTestCase):
             self.assertEqual(self.download(ftp), b"served\n")
             self.assertEqual(ftp.reused, [True])
 
+    def test_implicitSessionReuse(self):
+        """
+        Implicit FTPS (C{ssl:} listener) under
+        C{--tls-require-session-reuse}: a session in each worker
+        downloads, its data connection resuming its TLS session.
+        """
+        both = makeCertificate(scratchDirectory(self))[2]
+        self.start("--tls-cert", both, "--tls-require-session-reuse",
+                   "--listen", f"ssl:0:privateKey={both}:interface=127.0.0.1")
+        port = int(re.findall(r"ftpkit acceptor on port (\d+)",
+                              self.server.log())[1])
+        sessions = [ftplibLogin(self, port, protect=True,
+                                client=_ImplicitReusing(
+                                    context=clientContext()))
+                    for _ in range(2)]
+        for ftp in sessions:
+            self.assertEqual(self.download(ftp), b"served\n")
+            self.assertEqual(ftp.reused, [True])
+
+
+class _ImplicitReusing(ImplicitFTPTLS, ReusingFTPTLS):
+    """
+    Implicit FTPS resuming the control connection's TLS session on data
+    connections.
+    """
+
 
 class SessionFeatureTests(WorkersTestCase):
     """
@@ -460,3 +486,102 @@ class AnyPortTests(WorkersTestCase):
                 self, ports[2], protect=True,
                 client=ImplicitFTPTLS(context=clientContext()))
             self.assertEqual(self.download(implicit), b"served\n")
+
+
+class KilledWorkerReleaseTests(WorkersTestCase):
+    """
+    What a worker killed with C{SIGKILL} held is released in the acceptor.
+    """
+
+    def test_userAndSessionsReleased(self):
+        """
+        Under C{--max-sessions-per-user 1}, a user whose session died with
+        its worker logs in again at once, and C{/sessions} lists only the
+        new session.
+        """
+        metricsPort = freePort()
+        self.start("--log-format", "json", "--max-sessions-per-user", "1",
+                   "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1")
+        other = ftplibLogin(self, self.server.port, "anonymous")
+        doomed = ftplibLogin(self, self.server.port, "alice")
+        [victim] = self.server.waitFor(
+            lambda: eventWorkers(self.server.log(), "login", "alice"),
+            "alice's login")
+        os.kill(victim, signal.SIGKILL)
+        doomed.sock.settimeout(20)
+        self.assertEqual(doomed.sock.recv(100), b"")
+        self.server.waitForLog(' ready"', 3)
+        again = ftplibLogin(self, self.server.port, "alice")
+        self.assertEqual(self.download(again), b"served\n")
+        self.assertEqual(self.download(other), b"served\n")
+
+        def listed():
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{metricsPort}/sessions",
+                    timeout=20) as response:
+                records = json.load(response)
+            users = sorted(record["user"] for record in records)
+            return users if users == ["alice", "anonymous"] else None
+
+        self.server.waitFor(listed, "the live sessions in /sessions")
+
+
+class MetricsParityTests(WorkersTestCase):
+    """
+    One scripted session gives the same metrics in one process and under
+    C{--workers 2}.
+    """
+
+    def scripted(self, *options):
+        """
+        Run the script against a server with C{options}.
+
+        @return: the counters and gauges scraped once every session
+            ended (durations, whose values are times, left out).
+        """
+        metricsPort = freePort()
+        self.server = ServerProcess(self, [
+            "--root", self.root, "--auth", "anonymous", "--auth",
+            "memory:alice:secret", "--max-sessions-per-user", "2",
+            "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1",
+            *options])
+        self.server.waitForLog(READY if options else "starting on",
+                               len(options) or 1)
+        refused = ftplib.FTP()
+        refused.connect("127.0.0.1", self.server.port, timeout=20)
+        self.assertRaises(ftplib.error_perm, refused.login, "alice", "x")
+        refused.close()
+        first = ftplibLogin(self, self.server.port, binary=True)
+        second = ftplibLogin(self, self.server.port, binary=True)
+        third = ftplib.FTP()
+        third.connect("127.0.0.1", self.server.port, timeout=20)
+        self.assertRaises(ftplib.error_temp, third.login, "alice", "secret")
+        third.close()
+        first.storbinary("STOR up", io.BytesIO(b"u" * 3000))
+        self.assertEqual(self.download(second, "up"), b"u" * 3000)
+        self.assertRaises(ftplib.error_perm, self.download, second, "none")
+        second.nlst()
+        first.quit()
+        second.quit()
+
+        def scrape():
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{metricsPort}/metrics",
+                    timeout=20) as response:
+                found = samples(response.read().decode())
+            if found.get(("ftpkit_sessions", ())) != 0:
+                return None
+            return {key: value for key, value in found.items()
+                    if key[0].startswith("ftpkit_")
+                    and not key[0].endswith(("_sum", "_bucket"))}
+
+        return self.server.waitFor(scrape, "every session ended")
+
+    def test_sameCounts(self):
+        one = self.scripted()
+        self.server.stop()
+        workers = self.scripted("--workers", "2")
+        self.assertEqual(
+            {key: (one.get(key), workers.get(key))
+             for key in set(one) | set(workers)
+             if one.get(key) != workers.get(key)}, {})
