@@ -44,6 +44,7 @@ from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.stopsignals import StopOnce
+from ftpkit.deploy.sweepservice import SweepUploads
 from ftpkit.ops.drain import Drain
 
 _log = Logger()
@@ -242,38 +243,6 @@ class KeepOnRotation(service.Service):
             signal.signal(signal.SIGUSR1, signal.SIG_IGN)
 
 
-class SweepUploads(service.Service):
-    """
-    At start, before any session: the uploads crashed processes left under
-    the realm's root become resumable or go (see
-    L{ftpkit.shells.uploads.sweep}).
-    """
-
-    def __init__(self, root):
-        """
-        @param root: the directory to sweep.
-        """
-        self.root = root
-
-    def startService(self):
-        """
-        Sweep (blocking: no session runs yet).
-        """
-        service.Service.startService(self)
-        from ftpkit.shells import uploads
-
-        try:
-            kept, removed = uploads.sweep(self.root)
-        except OSError as e:
-            _log.warn("could not sweep {root} for cut uploads: {error}",
-                      root=self.root, error=e)
-            return
-        if kept or removed:
-            _log.info("cut uploads under {root}: {kept} kept for a resume, "
-                      "{removed} expired ones removed", root=self.root,
-                      kept=kept, removed=removed)
-
-
 def makeService(options, workerChannel=None):
     """
     Build the service of one ftpkit process.
@@ -309,8 +278,10 @@ def makeService(options, workerChannel=None):
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)
     root = getattr(options.get("realmObject"), "root", None)
+    sweeper = None
     if workerChannel is None and root is not None:
-        SweepUploads(root).setServiceParent(server)
+        sweeper = SweepUploads(root)
+        sweeper.setServiceParent(server)
     if workerChannel is None and options["workers"] > 1:
         from ftpkit.deploy.quotaledgers import LedgerDirectory
         from ftpkit.deploy.workers import WorkerPool
@@ -319,6 +290,8 @@ def makeService(options, workerChannel=None):
         # needs to know how many share the passive ports (passiveLimit).
         pool = WorkerPool(options["workers"], options["listen"],
                           options.argv, config)
+        if sweeper is not None:
+            pool.uploadsHooks.append(sweeper.sweepCut)
         listeners = Listeners(inOrder=True)
         # Before the pool, to be removed after it: the workers share
         # their users' quota usage in it.

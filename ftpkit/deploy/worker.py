@@ -45,6 +45,7 @@ from ftpkit.deploy.acceptor import acceptorAddress
 from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
 from ftpkit.deploy.workerprocess import WORKER_FD
+from ftpkit.shells.uploads import temporaryTag
 
 
 class ReportingLimiter:
@@ -263,7 +264,10 @@ class ReceiveConnections(service.Service):
         self.channel.receiver = ConnectionReceiver(
             self.reactor, self.channel, self.factory, self.listeners)
         self.reactor.addReader(self.channel)
-        self.reactor.callWhenRunning(self.channel.sendLine, b"ready")
+        # With the name of its temporary upload files, which the acceptor
+        # sweeps should this worker die (SweepUploads.sweepCut).
+        self.reactor.callWhenRunning(self.channel.sendLine,
+                                     b"ready " + temporaryTag())
 
     def stopService(self):
         """

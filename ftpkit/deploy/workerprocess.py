@@ -48,6 +48,9 @@ class WorkerProcess(ProcessProtocol):
         socket.
     @ivar pid: its process id once started (kept after it exited, when
         Twisted's process transport no longer has it).
+    @ivar uploadTag: what its temporary upload files are named with
+        (L{ftpkit.shells.uploads.temporaryTag}), once it is ready; else
+        C{None}.
     """
 
     log = Logger()
@@ -65,6 +68,7 @@ class WorkerProcess(ProcessProtocol):
         self.hosts = Counter()
         self.alive = True
         self.ready = False
+        self.uploadTag = None
         self.draining = False
         self.hung = False
         self.handovers = Handovers()
@@ -121,6 +125,7 @@ class WorkerProcess(ProcessProtocol):
             self._answered()
         elif kind == b"ready":
             self.ready = True
+            self.uploadTag = host or None
             self.pool.workerReady(self)
         elif kind == b"draining":
             self.draining = True

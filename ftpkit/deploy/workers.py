@@ -111,6 +111,8 @@ class WorkerPool(Dispatcher, service.Service):
     @ivar workers: the L{WorkerProcess} of each worker running.
     @ivar endedHooks: callables given the process id of each worker that
         exited.
+    @ivar uploadsHooks: callables given the upload tag of each worker that
+        exited (L{WorkerProcess.uploadTag}), when it had one.
     @ivar userSessions: the L{AcceptorUserSessions} counting every
         worker's logins (C{--max-sessions-per-user}).
     @ivar loginFailures: the L{AcceptorFailures} counting every worker's
@@ -136,6 +138,7 @@ class WorkerPool(Dispatcher, service.Service):
         self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
         self.loginFailures = AcceptorFailures(config.ipv6PrefixLength)
         self.endedHooks = []
+        self.uploadsHooks = []
         self.addresses = [acceptorAddress(each) for each in listens]
         self.argv = argv
         self.grace = config.shutdownGrace
@@ -297,6 +300,9 @@ class WorkerPool(Dispatcher, service.Service):
         worker.releaseAll()
         for hook in self.endedHooks:
             hook(worker.logs.pid)
+        if worker.uploadTag is not None:
+            for hook in self.uploadsHooks:
+                hook(worker.uploadTag)
         if self._stopping:
             if not self.workers and self._stopped is not None:
                 stopped, self._stopped = self._stopped, None

@@ -351,23 +351,37 @@ def _remove(path):
         pass
 
 
-def sweep(root, now=None):
+def temporaryTag():
+    """
+    @return: what the temporary upload files of this process, and of no
+        other, are named with (after L{TEMPORARY_PREFIX}), C{bytes}.
+    """
+    return _TEMPORARY_TAG
+
+
+def sweep(root, now=None, tag=None):
     """
     Deal with what crashed processes left under C{root}: a temporary
     upload file becomes its target's partial upload (unless a newer one
     is there), or is removed when it does not name its target or has
     expired; expired partial uploads are removed. Call it only while no
-    upload runs under C{root} (at start).
+    upload runs under C{root} (at start), or with C{tag}.
 
     @param root: the directory, C{bytes} or C{str}.
+    @param now: the time, in seconds [default: now].
+    @param tag: only the temporary files of the process whose
+        L{temporaryTag} this is (a worker of C{--workers} that died while
+        the others still upload), nothing else [default: every one].
     @return: C{(kept, removed)}: how many became partial uploads, and how
         many files were removed.
     """
     now = time.time() if now is None else now
+    only = None if tag is None else TEMPORARY_PREFIX + tag + b"-"
     kept = removed = 0
     for directory, names in _walk(os.fsencode(root)):
         for name in names:
-            if not isHidden(name):
+            if not isHidden(name) or (only is not None
+                                      and not name.startswith(only)):
                 continue
             path = os.path.join(directory, name)
             try:

@@ -227,6 +227,27 @@ class SweepTests(_Root, unittest.TestCase):
         self.assertEqual(os.listdir(levels[-1]),
                          [uploads.PARTIAL_PREFIX + b"f"])
 
+    def test_oneProcessOnly(self):
+        """
+        With a tag, only that process's temporary files are swept (a dead
+        worker's): another's running upload and old partial uploads stay.
+        """
+        mine = os.path.join(self.path(b"sub"), uploads.temporaryName(b"f"))
+        _write(mine, b"half")
+        running = self.path(uploads.TEMPORARY_PREFIX + b"0123abcd-0.g"
+                            + uploads.TEMPORARY_SUFFIX)
+        _write(running, b"running")
+        expired = self.partial(b"old")
+        _write(expired, b"old")
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(expired, (old, old))
+        self.assertEqual(
+            uploads.sweep(self.root, tag=uploads.temporaryTag()), (1, 0))
+        self.assertEqual(sorted(os.listdir(self.root)), sorted(
+            [os.path.basename(running), os.path.basename(expired), b"sub"]))
+        self.assertEqual(os.listdir(self.path(b"sub")),
+                         [uploads.PARTIAL_PREFIX + b"f"])
+
     def test_atStart(self):
         """
         The service sweeps the realm's root when it starts.

@@ -20,6 +20,7 @@ from ftpkit.deploy.worker import (
     connectionHost,
     wasGreeted,
 )
+from ftpkit.shells.uploads import temporaryTag
 
 
 def workerLink(testCase):
@@ -189,4 +190,5 @@ class ReadyTests(unittest.TestCase):
         receiving.startService()
         self.assertRaises(BlockingIOError, acceptorEnd.recv, 100)
         fake.run()
-        self.assertEqual(acceptorEnd.recv(100), b"ready\n")
+        self.assertEqual(acceptorEnd.recv(100),
+                         b"ready " + temporaryTag() + b"\n")

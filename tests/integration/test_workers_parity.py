@@ -526,6 +526,40 @@ class KilledWorkerReleaseTests(WorkersTestCase):
         self.server.waitFor(listed, "the live sessions in /sessions")
 
 
+    def test_cutUploadResumable(self):
+        """
+        An upload replacing a file, cut by its worker's death, becomes a
+        partial upload the client resumes at once (C{SIZE}, C{REST} and
+        C{STOR}), as a single process's does after its restart: its
+        temporary file stayed hidden, and the old size was answered, until
+        the server restarted.
+        """
+        with open(os.path.join(self.root, "t.bin"), "wb") as f:
+            f.write(b"old")
+        self.start("--log-format", "json")
+        doomed = ftplibLogin(self, self.server.port, "alice", binary=True)
+        data = doomed.transfercmd("STOR t.bin")
+        self.addCleanup(data.close)
+        data.sendall(b"n" * 100000)
+
+        def temporarySize():
+            names = [name for name in os.listdir(self.root)
+                     if name.startswith(".ftpkit-upload.")]
+            return names and os.path.getsize(
+                os.path.join(self.root, names[0])) == 100000
+
+        self.server.waitFor(temporarySize, "the upload written")
+        [victim] = eventWorkers(self.server.log(), "login", "alice")
+        os.kill(victim, signal.SIGKILL)
+        self.server.waitForLog("kept for a resume")
+        again = ftplibLogin(self, self.server.port, "alice", binary=True)
+        self.assertEqual(again.sendcmd("SIZE t.bin"), "213 100000")
+        again.storbinary("STOR t.bin", io.BytesIO(b"m" * 100), rest=100000)
+        with open(os.path.join(self.root, "t.bin"), "rb") as f:
+            self.assertTrue(f.read() == b"n" * 100000 + b"m" * 100)
+        self.assertEqual([name for name in os.listdir(self.root)
+                          if name.startswith(".")], [])
+
 class MetricsParityTests(WorkersTestCase):
     """
     One scripted session gives the same metrics in one process and under
@@ -585,3 +619,4 @@ class MetricsParityTests(WorkersTestCase):
             {key: (one.get(key), workers.get(key))
              for key in set(one) | set(workers)
              if one.get(key) != workers.get(key)}, {})
+
