@@ -314,6 +314,7 @@ def makeService(options, workerChannel=None):
                 listening.setServiceParent(listeners)
         else:
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
+            from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
 
             listeners = None
@@ -327,6 +328,8 @@ def makeService(options, workerChannel=None):
             factory.loginFailures = WorkerAddressFailures(
                 workerChannel, config.loginFailureDelay,
                 config.ipv6PrefixLength)
+            factory.theftAlarm = WorkerTheftAlarm(factory.reactor,
+                                                  workerChannel)
             ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,

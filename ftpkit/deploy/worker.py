@@ -145,6 +145,10 @@ class ConnectionReceiver:
                                "lineReceived", None)
             if failures is not None:
                 failures(line, self.reactor.seconds())
+            alarm = getattr(getattr(self.factory, "theftAlarm", None),
+                            "lineReceived", None)
+            if alarm is not None:
+                alarm(line)
 
     def startDraining(self):
         """

@@ -101,7 +101,7 @@ class WorkerProcess(ProcessProtocol):
         """
         Act on one line of the worker (L{Channel}): ready, a connection
         taken or sent back, a session ended, a login asked about or
-        ended, a failed login, a ping answered, draining.
+        ended, a failed login, passive port theft, a ping answered, draining.
 
         @param line: the line.
         @param descriptors: descriptors sent with it (a worker sends
@@ -118,6 +118,8 @@ class WorkerProcess(ProcessProtocol):
                 self.channel.sendLine(answer)
         elif kind in (b"failed", b"checking"):
             self.pool.loginFailed(kind, host)
+        elif kind == b"theft":
+            self.pool.theftSounded()
         elif kind == b"took":
             self._took()
         elif kind == b"pong":

@@ -343,6 +343,15 @@ class WorkerPool(Dispatcher, service.Service):
             if worker.alive:
                 worker.channel.sendLine(line)
 
+    def theftSounded(self):
+        """
+        A worker refused a stranger on a passive port: tell every worker
+        (L{ftpkit.deploy.sharedtheft}).
+        """
+        for worker in self.workers:
+            if worker.alive:
+                worker.channel.sendLine(b"theft")
+
     def reloadWorkers(self):
         """
         Pass C{SIGHUP} on to every ready worker (each reloads its users
