@@ -21,6 +21,8 @@ Reading, L{LineFramer} cuts what arrives into lines, whatever pieces it
 comes in. The descriptors a read brings belong to the line in which that
 read ended: the kernel sends a descriptor with the first bytes of the
 line it was sent with, and ends a read with the bytes that carried one.
+A descriptor the kernel could not give the reader (a process out of
+descriptors: C{MSG_CTRUNC}) comes as L{LOST}.
 """
 
 import socket
@@ -37,6 +39,24 @@ more than a working peer ever leaves unread, and little memory.
 
 _READ_SIZE = 65536
 _MOST_DESCRIPTORS = 64
+
+LOST = -1
+"""In place of a descriptor the peer sent but the kernel dropped, as this
+process had no descriptor free for it."""
+
+
+def _receive(sock):
+    """
+    @param sock: the channel's socket.
+    @return: C{(data, descriptors)} of one read, L{LOST} among the
+        descriptors when the kernel dropped one.
+    @raise OSError: as C{recvmsg} does.
+    """
+    data, descriptors, flags, _ = socket.recv_fds(sock, _READ_SIZE,
+                                                  _MOST_DESCRIPTORS)
+    if flags & socket.MSG_CTRUNC:
+        descriptors = descriptors + [LOST]
+    return data, descriptors
 
 
 class ChannelBusy(OSError):
@@ -199,8 +219,7 @@ class Channel:
         is gone.
         """
         try:
-            data, descriptors, _, _ = socket.recv_fds(
-                self.socket, _READ_SIZE, _MOST_DESCRIPTORS)
+            data, descriptors = _receive(self.socket)
         except BlockingIOError:
             return None
         except OSError:
@@ -216,8 +235,7 @@ class Channel:
         """
         while True:
             try:
-                data, descriptors, _, _ = socket.recv_fds(
-                    self.socket, _READ_SIZE, _MOST_DESCRIPTORS)
+                data, descriptors = _receive(self.socket)
             except OSError:
                 return
             if not data and not descriptors:

@@ -42,7 +42,8 @@ from twisted.python.failure import Failure
 from ftpkit.control.proxied import ProxiedFactory
 from ftpkit.control.tls import implicitFactory, isImplicitTLS
 from ftpkit.deploy.acceptor import acceptorAddress
-from ftpkit.deploy.channel import Channel
+from ftpkit.deploy.channel import LOST, Channel
+from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
 from ftpkit.deploy.workerprocess import WORKER_FD
 from ftpkit.shells.uploads import temporaryTag
@@ -127,11 +128,15 @@ class ConnectionReceiver:
         """
         if descriptors and self.draining:
             for descriptor in descriptors:
-                os.close(descriptor)
+                if descriptor != LOST:
+                    os.close(descriptor)
                 self.channel.sendLine(b"back")
         elif descriptors:
             for descriptor in descriptors:
-                self._adopt(descriptor, line)
+                if descriptor == LOST:
+                    self._lost()
+                else:
+                    self._adopt(descriptor, line)
         elif line == b"ping":
             self.channel.sendLine(b"pong")
         else:
@@ -184,6 +189,18 @@ class ConnectionReceiver:
         (lines to it wait in the channel, and are never refused but past
         its limit).
         """
+
+    def _lost(self):
+        """
+        A connection sent with a line never came: this process had no
+        descriptor free for it. Say so (C{lost}): the acceptor tells the
+        client C{421}, as one process out of descriptors does; without
+        an answer it took the worker for hung and killed it, cutting
+        every session it served.
+        """
+        self.log.warn("no descriptor free for a connection: {refusal}",
+                      refusal=REFUSAL)
+        self.channel.sendLine(b"lost")
 
     def _adopt(self, descriptor, line):
         """

@@ -23,6 +23,7 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger, globalLogPublisher
 
 from ftpkit.deploy.channel import Channel
+from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.handover import Handovers, Pings, answerDue, bytesWritten
 
 WORKER_FD = 3
@@ -100,8 +101,9 @@ class WorkerProcess(ProcessProtocol):
     def lineReceived(self, line, descriptors):
         """
         Act on one line of the worker (L{Channel}): ready, a connection
-        taken or sent back, a session ended, a login asked about or
-        ended, a failed login, passive port theft, a ping answered, draining.
+        taken, sent back or lost, a session ended, a login asked about
+        or ended, a failed login, passive port theft, a ping answered,
+        draining.
 
         @param line: the line.
         @param descriptors: descriptors sent with it (a worker sends
@@ -133,6 +135,8 @@ class WorkerProcess(ProcessProtocol):
             self.draining = True
         elif kind == b"back":
             self._sentBack()
+        elif kind == b"lost":
+            self._lost()
 
     def channelClosed(self):
         """
@@ -177,6 +181,23 @@ class WorkerProcess(ProcessProtocol):
         if not self.pool.handOver(connection, host,
                                   greeted=bool(bytesWritten(connection))):
             connection.close()
+
+    def _lost(self):
+        """
+        The worker had no descriptor free for the oldest connection
+        handed to it (the kernel dropped its copy): tell the client
+        C{421}, as one process out of descriptors does, and close it.
+        """
+        oldest = self.handovers.takeOldest()
+        self._answered()
+        if oldest is None:
+            return
+        connection, host = oldest
+        self._forget(host)
+        self.pool.limiter.release(host)
+        self.pool.refuse(connection, host, REFUSAL)
+        connection.close()
+        self.pool.overLimit.retry()
 
     def _forget(self, host):
         """

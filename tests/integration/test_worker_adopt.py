@@ -105,6 +105,39 @@ class AdoptionFailureTests(unittest.TestCase):
         self.assertEqual(logged, [])
 
 
+class NoDescriptorTests(unittest.TestCase):
+    """
+    A worker with no descriptor free for a connection the acceptor sent
+    says so.
+    """
+
+    def test_lost(self):
+        """
+        The line comes without its descriptor (the kernel dropped it:
+        C{MSG_CTRUNC}): the worker answers C{lost}, and logs a warning.
+        It answered nothing, and the acceptor killed it as hung after
+        L{ftpkit.deploy.handover.ANSWER_TIMEOUT}, with every session it
+        served.
+        """
+        acceptorEnd, workerEnd = workerLink(self)
+        acceptorEnd.sendall(b"127.0.0.9\n")
+        received = socket.recv_fds
+
+        def truncated(*args):
+            data, descriptors, flags, address = received(*args)
+            return data, descriptors, flags | socket.MSG_CTRUNC, address
+        self.patch(socket, "recv_fds", truncated)
+        factory = Factory.forProtocol(Protocol)
+        factory.userSessions = None
+        receiver = receiving(workerEnd, factory)
+        logged = []
+        receiver.log = Logger(observer=logged.append)
+        workerEnd.doRead()
+        self.assertEqual(acceptorEnd.recv(100), b"lost\n")
+        self.assertEqual([event["log_level"].name for event in logged],
+                         ["warn"])
+
+
 class PingTests(unittest.TestCase):
     """
     L{ConnectionReceiver} answers the acceptor's pings.

@@ -170,6 +170,38 @@ class StoppedWorkerPoolTests(unittest.SynchronousTestCase):
         self.assertNotIn(first, self.pool.readyWorkers())
 
 
+class LostConnectionTests(unittest.SynchronousTestCase):
+    """
+    A connection a worker had no descriptor for (C{lost}) is refused by
+    the acceptor.
+    """
+
+    def test_refused(self):
+        """
+        Its client gets C{421} and the end of the connection, it no
+        longer counts against the limits, and the worker is not taken
+        for hung.
+        """
+        pool, ends = poolWithWorkers(self)
+        server, client = socket.socketpair()
+        self.addCleanup(client.close)
+        client.settimeout(10)
+        pool.dispatch(server, "127.0.0.7")
+        first = pool.workers[0]
+        message, descriptors, _, _ = socket.recv_fds(ends[0], 4096, 8)
+        for descriptor in descriptors:
+            os.close(descriptor)
+        ends[0].sendall(b"lost\n")
+        first.channel.doRead()
+        self.assertEqual(client.recv(200), formatReply(
+            421, "Too many open files on the server; try again later"))
+        self.assertEqual(client.recv(200), b"")
+        self.assertEqual(first.sessions, 0)
+        self.assertEqual(pool.limiter.sessionsByHost.get("127.0.0.7", 0), 0)
+        pool.reactor.advance(ANSWER_TIMEOUT * 2)
+        self.assertFalse(first.hung)
+
+
 class _BusySession:
     """
     A session running a command until the test ends it, as far as
