@@ -112,7 +112,8 @@ class WorkerPool(Dispatcher, service.Service):
     @ivar endedHooks: callables given the process id of each worker that
         exited.
     @ivar uploadsHooks: callables given the upload tag of each worker that
-        exited (L{WorkerProcess.uploadTag}), when it had one.
+        exited (L{WorkerProcess.uploadTag}), when it had one, unless the
+        server stops.
     @ivar userSessions: the L{AcceptorUserSessions} counting every
         worker's logins (C{--max-sessions-per-user}).
     @ivar loginFailures: the L{AcceptorFailures} counting every worker's
@@ -300,14 +301,16 @@ class WorkerPool(Dispatcher, service.Service):
         worker.releaseAll()
         for hook in self.endedHooks:
             hook(worker.logs.pid)
-        if worker.uploadTag is not None:
-            for hook in self.uploadsHooks:
-                hook(worker.uploadTag)
         if self._stopping:
             if not self.workers and self._stopped is not None:
                 stopped, self._stopped = self._stopped, None
                 stopped.callback(None)
             return
+        # Not while stopping: the sweep at the next start finds them, and
+        # a walk of a large tree would hold the exit up.
+        if worker.uploadTag is not None:
+            for hook in self.uploadsHooks:
+                hook(worker.uploadTag)
         if not worker.ready:
             self.failures += 1
         delay = restartDelay(self.failures)

@@ -136,6 +136,21 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         self.assertEqual(lines, ["worker 4321 exited (killed); starting "
                                  "another"])
 
+    def test_uploadsSweptUnlessStopping(self):
+        """
+        A worker that exited has its upload tag given to the
+        C{uploadsHooks}, unless the server stops (the next start sweeps).
+        """
+        first, second = self.pool.workers
+        first.uploadTag, second.uploadTag = b"abc123", b"def456"
+        swept = []
+        self.pool.uploadsHooks.append(swept.append)
+        first.processEnded(Failure(Exception("killed")))
+        self.assertEqual(swept, [b"abc123"])
+        self.pool._stopping = True
+        second.processEnded(Failure(Exception("killed")))
+        self.assertEqual(swept, [b"abc123"])
+
     def test_acknowledgedNotHandedAgain(self):
         """
         A connection the worker acknowledged (even in its last words,
