@@ -49,6 +49,8 @@ class WorkerProcess(ProcessProtocol):
         socket.
     @ivar pid: its process id once started (kept after it exited, when
         Twisted's process transport no longer has it).
+    @ivar reloadPending: whether C{SIGHUP} came while it was not ready
+        yet (it gets it once ready).
     @ivar uploadTag: what its temporary upload files are named with
         (L{ftpkit.shells.uploads.temporaryTag}), once it is ready; else
         C{None}.
@@ -70,6 +72,7 @@ class WorkerProcess(ProcessProtocol):
         self.alive = True
         self.ready = False
         self.uploadTag = None
+        self.reloadPending = False
         self.draining = False
         self.hung = False
         self.handovers = Handovers()

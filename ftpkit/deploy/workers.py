@@ -228,6 +228,8 @@ class WorkerPool(Dispatcher, service.Service):
         """
         self.failures = 0
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
+        if worker.reloadPending:
+            self._hangUp(worker)
         self._startAccepting()
         self.channelDrained()
 
@@ -358,15 +360,26 @@ class WorkerPool(Dispatcher, service.Service):
     def reloadWorkers(self):
         """
         Pass C{SIGHUP} on to every ready worker (each reloads its users
-        file and certificate; one still starting reads them anyway).
+        file and certificate); one still starting gets it once ready, as
+        it may have read them before they changed.
         """
         for worker in self.workers:
-            if not worker.ready:
-                continue
-            try:
-                worker.transport.signalProcess("HUP")
-            except (netError.ProcessExitedAlready, OSError):
-                pass
+            if worker.ready:
+                self._hangUp(worker)
+            else:
+                worker.reloadPending = True
+
+    def _hangUp(self, worker):
+        """
+        Send a worker C{SIGHUP}.
+
+        @param worker: the L{WorkerProcess}.
+        """
+        worker.reloadPending = False
+        try:
+            worker.transport.signalProcess("HUP")
+        except (netError.ProcessExitedAlready, OSError):
+            pass
 
     def pingWorkers(self):
         """

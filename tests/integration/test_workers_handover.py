@@ -151,6 +151,24 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         second.processEnded(Failure(Exception("killed")))
         self.assertEqual(swept, [b"abc123"])
 
+    def test_reloadOnceReady(self):
+        """
+        C{SIGHUP} reaches a worker still starting once it is ready (it may
+        have read the users file before it changed), and a ready one at
+        once, each once.
+        """
+        first, second = self.pool.workers
+        second.ready = False
+        self.pool._accepting = True
+        self.pool.reloadWorkers()
+        self.assertEqual(first.transport.signals, ["HUP"])
+        self.assertEqual(second.transport.signals, [])
+        second.ready = True
+        self.pool.workerReady(second)
+        self.assertEqual(second.transport.signals, ["HUP"])
+        self.pool.workerReady(second)
+        self.assertEqual(second.transport.signals, ["HUP"])
+
     def test_acknowledgedNotHandedAgain(self):
         """
         A connection the worker acknowledged (even in its last words,
