@@ -20,26 +20,29 @@ _QUEUED_KINDS = ("tcp", "tcp6", "unix")
 the kind: C{tcp:PORT:INTERFACE:BACKLOG}, C{unix:PATH:MODE:BACKLOG}."""
 
 
-def splitEndpoint(description):
+def splitEndpoint(description, keepEscapes=False):
     """
     Split an endpoint description on its unescaped colons.
 
     @param description: e.g. C{"ssl:990:privateKey=k.pem"} or
         C{"tcp6:2121:interface=\\:\\:1"}.
-    @return: the fields, backslash escapes resolved.
+    @param keepEscapes: keep the backslash escapes, so that joining the
+        fields with C{:} gives the description back.
+    @return: the fields, backslash escapes resolved unless kept.
     """
     fields, current, escaped = [], [], False
     for character in description:
         if escaped:
-            current.append(character)
             escaped = False
         elif character == "\\":
             escaped = True
+            if not keepEscapes:
+                continue
         elif character == ":":
             fields.append("".join(current))
             current = []
-        else:
-            current.append(character)
+            continue
+        current.append(character)
     fields.append("".join(current))
     return fields
 

@@ -7,28 +7,7 @@ connection came in on (its C{ssl:} and C{haproxy:} ones start sessions
 their own way: L{ftpkit.deploy.worker.listenerFactories}).
 """
 
-
-def _rawFields(description):
-    """
-    Split an endpoint description on its unescaped colons, keeping the
-    escapes, so that joining the fields with C{:} gives it back.
-
-    @param description: e.g. C{"tcp6:0:interface=\\:\\:1"}.
-    @return: the fields, as written.
-    """
-    fields, current, escaped = [], [], False
-    for character in description:
-        if escaped:
-            escaped = False
-        elif character == "\\":
-            escaped = True
-        elif character == ":":
-            fields.append("".join(current))
-            current = []
-            continue
-        current.append(character)
-    fields.append("".join(current))
-    return fields
+from ftpkit.deploy.endpoints import splitEndpoint
 
 
 def withPort(description, port):
@@ -39,7 +18,7 @@ def withPort(description, port):
     @return: C{description} naming C{port} where it named its port (in
         its place, or as C{port=}), everything else as written.
     """
-    fields = _rawFields(description)
+    fields = splitEndpoint(description, keepEscapes=True)
     for index, field in enumerate(fields):
         if field.isdigit():
             fields[index] = str(port)
