@@ -150,7 +150,6 @@ def _bind(sock, address, fallback):
         sock.bind(fallback)
 
 
-@implementer(IReadDescriptor)
 class OutOfDescriptors(CannotOpenDataConnection):
     """No socket could be made for a listener: the process (or the system)
     has no descriptor for it."""
@@ -173,6 +172,7 @@ def _newSocket(family):
         raise
 
 
+@implementer(IReadDescriptor)
 class PassiveListener:
     """
     A passive-mode listening socket: each accepted connection, a plain

@@ -11,15 +11,18 @@ import stat
 import time
 
 from twisted.internet import reactor
+from twisted.internet.interfaces import IReadDescriptor
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
+from zope.interface.verify import verifyObject
 
 from ftpkit import compat
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.passive import (
     EPHEMERAL_PORTS,
     EXHAUSTED_PAUSE,
+    OutOfDescriptors,
     PassiveListener,
     candidatePorts,
     queuedConnections,
@@ -223,6 +226,18 @@ class PassiveListenerTests(unittest.TestCase):
         with socket.create_connection(("127.0.0.1", listener.port),
                                       timeout=5):
             pass
+
+
+    def test_readDescriptor(self):
+        """
+        A listener is an C{IReadDescriptor}, which the reactor watches:
+        aad4e0c moved the declaration to the exception above it.
+        """
+        listener = PassiveListener.listen(
+            reactor, lambda *args: None, "127.0.0.1", None)
+        self.addCleanup(listener.stopListening)
+        verifyObject(IReadDescriptor, listener)
+        self.assertFalse(IReadDescriptor.implementedBy(OutOfDescriptors))
 
 
 class OutOfDescriptorsTests(unittest.TestCase):
