@@ -169,6 +169,16 @@ class CannotOpenDataConnection(FTPError):
     defaultMessage = "Can't open data connection"
 
 
+class OutOfDescriptors(CannotOpenDataConnection):
+    """
+    A file, directory or socket could not be opened: the process (or the
+    system) has no descriptor for it (C{EMFILE}, C{ENFILE}). Passing, so
+    the client is told to try again later.
+    """
+
+    defaultMessage = "Too many open files on the server; try again later"
+
+
 class TransferAborted(FTPError):
     """The data connection broke or was aborted mid-transfer."""
 
@@ -203,7 +213,21 @@ _ERRNO_MAP = {
     errno.ENOSPC: InsufficientStorage,
     errno.EDQUOT: QuotaExceeded,
     errno.EFBIG: QuotaExceeded,
+    errno.EMFILE: OutOfDescriptors,
+    errno.ENFILE: OutOfDescriptors,
 }
+
+
+def isOutOfDescriptors(error):
+    """
+    @param error: an exception a command raised.
+    @return: whether it says the process (or the system) has no descriptor
+        left: an L{OutOfDescriptors}, or an C{OSError} with C{EMFILE} or
+        C{ENFILE} that a shell let through untranslated.
+    """
+    return isinstance(error, OutOfDescriptors) or (
+        isinstance(error, OSError)
+        and _ERRNO_MAP.get(error.errno) is OutOfDescriptors)
 
 
 def fromOSError(error):

@@ -41,7 +41,12 @@ from ftpkit.control.sockets import (
 from ftpkit.control.turns import Turn
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.deploy.fdlimit import transportRefusal
-from ftpkit.errors import CannotOpenDataConnection, FTPError
+from ftpkit.errors import (
+    CannotOpenDataConnection,
+    FTPError,
+    OutOfDescriptors,
+    isOutOfDescriptors,
+)
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
 from ftpkit.protocol.access import READ
@@ -681,6 +686,12 @@ class FTPProtocol(
             self.reportReplied(verb, argument, result[0])
 
     def _replyFailure(self, failure, verb, argument):
+        if isOutOfDescriptors(failure.value):
+            # Neither the client's fault nor a bug: the operator is told
+            # why (once per command), the client to try again later.
+            failure = Failure(OutOfDescriptors())
+            self.log.warn("refused {verb} from {peer}: {why}", verb=verb,
+                          peer=self.peer, why=failure.value.message)
         if failure.check(FTPError):
             code = failure.value.code
             self.reply(code, failure.value.message)

@@ -17,9 +17,9 @@ from twisted.python.failure import Failure
 
 from ftpkit.data.connection import DataConnection, LeanConnection
 from ftpkit.data.cork import uncork
-from ftpkit.data.passive import PASSIVE_BACKLOG, OutOfDescriptors, PassiveListener
+from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import readProxyHeader
-from ftpkit.errors import CannotOpenDataConnection
+from ftpkit.errors import CannotOpenDataConnection, OutOfDescriptors
 
 
 @functools.lru_cache(maxsize=4096)
@@ -192,10 +192,12 @@ class DataChannel:
                 if timer is not None and timer.active():
                     timer.cancel()
                 # The operator's range is too small for the load (or taken
-                # by other programs), or the process is out of descriptors:
-                # say so, as a refusal for the client's share is said.
-                if portRange is not None and not isinstance(
-                        e, OutOfDescriptors):
+                # by other programs): say so, as a refusal for the client's
+                # share is said. (A process out of descriptors is said by
+                # the command's reply, as for any command.)
+                if isinstance(e, OutOfDescriptors):
+                    pass
+                elif portRange is not None:
                     self.log.warn(
                         "refused passive listener for {peer}: no free port "
                         "in --passive-ports {low}-{high}",

@@ -31,7 +31,7 @@ from zope.interface import implementer
 from ftpkit import compat
 from ftpkit.data.cork import cork
 from ftpkit.data.descriptors import closeSocket
-from ftpkit.errors import CannotOpenDataConnection
+from ftpkit.errors import CannotOpenDataConnection, OutOfDescriptors
 
 _PASSIVE_BIND_ATTEMPTS = 50
 
@@ -148,13 +148,6 @@ def _bind(sock, address, fallback):
         if e.errno != errno.EADDRNOTAVAIL:
             raise
         sock.bind(fallback)
-
-
-class OutOfDescriptors(CannotOpenDataConnection):
-    """No socket could be made for a listener: the process (or the system)
-    has no descriptor for it."""
-
-    defaultMessage = "Too many open files on the server; try again later"
 
 
 def _newSocket(family):

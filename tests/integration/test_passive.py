@@ -22,11 +22,11 @@ from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.passive import (
     EPHEMERAL_PORTS,
     EXHAUSTED_PAUSE,
-    OutOfDescriptors,
     PassiveListener,
     candidatePorts,
     queuedConnections,
 )
+from ftpkit.errors import OutOfDescriptors
 
 
 class _CountingSocket:

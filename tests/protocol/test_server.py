@@ -770,8 +770,8 @@ class PassiveOutOfDescriptorsTests(unittest.TestCase):
         warnings = [formatEvent(event) for event in logged
                     if event.get("log_level") == LogLevel.warn]
         self.assertEqual(warnings, [
-            "refused passive listener for 10.0.0.1: Too many open files on "
-            "the server; try again later"] * 2)
+            "refused %s from 10.0.0.1: Too many open files on the server; "
+            "try again later" % (verb,) for verb in ["PASV", "EPSV"]])
 
 
 class HTTPRequestTests(unittest.TestCase):
@@ -797,6 +797,69 @@ class HTTPRequestTests(unittest.TestCase):
                          b"421 This is an FTP server, not HTTP; closing\r\n")
         self.assertTrue(protocol._closed)
         self.assertIsNone(protocol.session.shell)
+
+
+class ExhaustedShell(MemoryShell):
+    """
+    A L{MemoryShell} in a process out of descriptors: opening a file or
+    listing a directory fails with C{EMFILE}, as a plugin's shell's
+    C{open} would.
+    """
+
+    def _exhausted(self, *args, **kwargs):
+        return defer.fail(OSError(errno.EMFILE, "Too many open files"))
+
+    openForReading = openForWriting = list = listNames = _exhausted
+
+
+@implementer(portal.IRealm)
+class ExhaustedRealm:
+    """
+    Gives every user an L{ExhaustedShell}.
+    """
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: C{(IFTPShell, shell, logout)}.
+        """
+        return IFTPShell, ExhaustedShell({"/f.txt": b"x"}), lambda: None
+
+
+class TransferOutOfDescriptorsTests(unittest.TestCase):
+    """
+    A process out of descriptors refuses transfers and listings cleanly.
+    """
+
+    def test_refused(self):
+        """
+        C{RETR}, C{STOR}, C{LIST} and C{NLST} whose file or directory
+        cannot be opened for want of descriptors (C{EMFILE}) get C{425},
+        as C{PASV} does, and one warning each naming the client and the
+        cause: they got C{451} and a critical traceback that did not say
+        why.
+        """
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        factory = FTPFactory(portal.Portal(ExhaustedRealm(), [passwords]),
+                             ServerConfig(), MemoryReactorClock())
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        logged = captureLogs(self)
+        protocol.dataReceived(
+            b"RETR f.txt\r\nSTOR g.txt\r\nLIST\r\nNLST\r\n")
+        self.assertEqual(
+            transport.value(),
+            b"425 Too many open files on the server; try again later\r\n"
+            * 4)
+        # (Besides the transfer log's record of each failed transfer.)
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") >= LogLevel.warn
+                    and event.get("log_namespace") != "ftpkit"]
+        self.assertEqual(warnings, [
+            "refused %s from 10.0.0.1: Too many open files on the server; "
+            "try again later" % (verb,)
+            for verb in ["RETR", "STOR", "LIST", "NLST"]])
 
 
 class ClientMistakeTests(unittest.TestCase):

@@ -1,0 +1,44 @@
+"""
+Tests for L{ftpkit.errors}.
+"""
+
+import errno
+
+from twisted.trial import unittest
+
+from ftpkit.errors import (
+    LocalError,
+    OutOfDescriptors,
+    fromOSError,
+    isOutOfDescriptors,
+)
+
+
+class OutOfDescriptorsTests(unittest.TestCase):
+    """
+    A shell's open failing for want of descriptors is said as such.
+    """
+
+    def test_fromOSError(self):
+        """
+        C{EMFILE} and C{ENFILE} from a filesystem call become
+        L{OutOfDescriptors} (425, try again later); they were
+        L{LocalError} (451), which said nothing of the cause.
+        """
+        for number in [errno.EMFILE, errno.ENFILE]:
+            self.assertIsInstance(fromOSError(OSError(number, "")),
+                                  OutOfDescriptors)
+        self.assertIsInstance(fromOSError(OSError(errno.EIO, "")),
+                              LocalError)
+
+    def test_isOutOfDescriptors(self):
+        """
+        L{isOutOfDescriptors} is true of L{OutOfDescriptors} and of a raw
+        C{OSError} with C{EMFILE} or C{ENFILE}, not of other errors.
+        """
+        self.assertTrue(isOutOfDescriptors(OutOfDescriptors()))
+        self.assertTrue(isOutOfDescriptors(OSError(errno.EMFILE, "")))
+        self.assertTrue(isOutOfDescriptors(OSError(errno.ENFILE, "")))
+        self.assertFalse(isOutOfDescriptors(OSError(errno.EIO, "")))
+        self.assertFalse(isOutOfDescriptors(LocalError()))
+        self.assertFalse(isOutOfDescriptors(ValueError()))
