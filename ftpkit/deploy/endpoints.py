@@ -137,3 +137,17 @@ class BareAccepting:
         acceptBareOn(port)
         self.port = port
         return port
+
+
+def endpointNames(description):
+    """
+    @param description: the C{--metrics} endpoint string, e.g.
+        C{"tcp:9102:interface=metrics.example.com"}.
+    @return: the C{frozenset} of the names it listens on (its
+        C{interface}), lower case, for L{ftpkit.ops.hostcheck.allowedHost};
+        empty without one.
+    """
+    return frozenset(
+        field.partition("=")[2].lower().rstrip(".")
+        for field in splitEndpoint(description)[1:]
+        if field.startswith("interface=") and field != "interface=")

@@ -12,6 +12,7 @@ import tempfile
 
 from twisted.application import service, strports
 
+from ftpkit.deploy.endpoints import endpointNames
 from ftpkit.ops import metrics, who
 
 
@@ -92,4 +93,5 @@ def addMetricsServices(server, config, pool=None, factory=None,
     from ftpkit.ops.statuspage import makeSite
 
     strports.service(config.metrics, makeSite(
-        metrics.expositionRegistry, sessions)).setServiceParent(parent)
+        metrics.expositionRegistry, sessions,
+        endpointNames(config.metrics))).setServiceParent(parent)

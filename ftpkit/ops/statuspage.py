@@ -1,13 +1,16 @@
 """
 The HTTP side of C{--metrics ENDPOINT}: C{/metrics} (Prometheus text) and
 C{/sessions} (who is connected, JSON) on a C{twisted.web} site,
-read-only.
+read-only, to requests naming it by address or C{localhost}
+(L{ftpkit.ops.hostcheck}).
 """
 
 import json
 
 from twisted.web.resource import Resource
 from twisted.web.server import Site
+
+from ftpkit.ops.hostcheck import allowedHost
 
 
 class MetricsPage(Resource):
@@ -58,12 +61,42 @@ class SessionsPage(Resource):
         return json.dumps(self._sessions()).encode("utf-8") + b"\n"
 
 
+class MisdirectedPage(Resource):
+    """
+    The answer to a request whose C{Host} header names another site
+    (L{ftpkit.ops.hostcheck.allowedHost}): C{421 Misdirected Request}.
+    """
+
+    isLeaf = True
+
+    def render(self, request):
+        """
+        @return: a short text saying which names are answered.
+        """
+        request.setResponseCode(421, b"Misdirected Request")
+        request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+        return (b"Misdirected request: name this endpoint by its address, "
+                b"localhost or its interface name\n")
+
+
 class QuietSite(Site):
     """
     A L{Site} that writes no access log line: Prometheus scrapes every few
     seconds, and each request was a line of C{twisted.web}'s access log in
     the server's own log, among the session events (thousands a day).
     """
+
+    names = frozenset()
+
+    def getResourceFor(self, request):
+        """
+        @return: the page asked for, or L{MisdirectedPage} when the
+            request's C{Host} header names another site (a page using DNS
+            rebinding to read C{/sessions} through a browser).
+        """
+        if not allowedHost(request.getHeader(b"host"), self.names):
+            return MisdirectedPage()
+        return Site.getResourceFor(self, request)
 
     def log(self, request):
         """
@@ -80,16 +113,19 @@ class QuietSite(Site):
         return "Site"
 
 
-def makeSite(registry, sessions):
+def makeSite(registry, sessions, names=frozenset()):
     """
     @param registry: see L{MetricsPage}.
     @param sessions: see L{SessionsPage}.
+    @param names: the names besides addresses and C{localhost} a request's
+        C{Host} header may give (L{ftpkit.deploy.endpoints.endpointNames}).
     @return: a L{QuietSite} serving C{/metrics} and C{/sessions}.
     """
     root = Resource()
     root.putChild(b"metrics", MetricsPage(registry))
     root.putChild(b"sessions", SessionsPage(sessions))
     site = QuietSite(root)
+    site.names = names
     site.noisy = False
     site.displayTracebacks = False
     return site
