@@ -195,6 +195,9 @@ class UnsupportedAvatarInterface(NotImplementedError):
     """
 
 
+NO_DESCRIPTOR_ERRNOS = frozenset([errno.EMFILE, errno.ENFILE])
+"""Errors saying the process (or the system) has no descriptor left."""
+
 _ERRNO_MAP = {
     errno.ENOENT: NoSuchFile,
     errno.EACCES: PermissionDenied,
@@ -213,8 +216,7 @@ _ERRNO_MAP = {
     errno.ENOSPC: InsufficientStorage,
     errno.EDQUOT: QuotaExceeded,
     errno.EFBIG: QuotaExceeded,
-    errno.EMFILE: OutOfDescriptors,
-    errno.ENFILE: OutOfDescriptors,
+    **dict.fromkeys(NO_DESCRIPTOR_ERRNOS, OutOfDescriptors),
 }
 
 
@@ -226,8 +228,7 @@ def isOutOfDescriptors(error):
         C{ENFILE} that a shell let through untranslated.
     """
     return isinstance(error, OutOfDescriptors) or (
-        isinstance(error, OSError)
-        and _ERRNO_MAP.get(error.errno) is OutOfDescriptors)
+        isinstance(error, OSError) and error.errno in NO_DESCRIPTOR_ERRNOS)
 
 
 def fromOSError(error):

@@ -11,6 +11,7 @@ import functools
 import ipaddress
 
 from twisted.internet import defer
+from twisted.internet.error import ConnectError
 from twisted.internet.protocol import ClientFactory, Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -19,7 +20,11 @@ from ftpkit.data.connection import DataConnection, LeanConnection
 from ftpkit.data.cork import uncork
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import readProxyHeader
-from ftpkit.errors import CannotOpenDataConnection, OutOfDescriptors
+from ftpkit.errors import (
+    NO_DESCRIPTOR_ERRNOS,
+    CannotOpenDataConnection,
+    OutOfDescriptors,
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -456,9 +461,16 @@ class DataChannel:
 
     def connectionFailed(self, reason):
         """
-        Called when an active connect fails.
+        Called when an active connect fails: for want of a socket (no
+        descriptor left), with L{OutOfDescriptors}.
+
+        @param reason: a L{Failure}, Twisted's C{ConnectError}.
         """
-        self._fail(CannotOpenDataConnection("Can't open data connection"))
+        if (reason.check(ConnectError)
+                and reason.value.osError in NO_DESCRIPTOR_ERRNOS):
+            self._fail(OutOfDescriptors())
+        else:
+            self._fail(CannotOpenDataConnection("Can't open data connection"))
 
     def _deliver(self):
         # The timer is left to run out (harmlessly: there is no listener

@@ -861,6 +861,33 @@ class TransferOutOfDescriptorsTests(unittest.TestCase):
             "try again later" % (verb,)
             for verb in ["RETR", "STOR", "LIST", "NLST"]])
 
+    def test_activeConnection(self):
+        """
+        A C{RETR} after C{PORT} whose connection cannot be made for want
+        of a socket (Twisted's C{ConnectBindError} with C{EMFILE}) gets
+        the same C{425} and warning: it got C{425 Can't open data
+        connection}, which did not say why, and nothing in the log.
+        """
+        clock = MemoryReactorClock()
+        protocol, transport = connect(makeFactory(clock))
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
+                              b"PORT 10,0,0,1,195,80\r\n")
+        transport.clear()
+        logged = captureLogs(self)
+        protocol.dataReceived(b"RETR top.bin\r\n")
+        factory, connector = clock.tcpClients[-1][2], clock.connectors[-1]
+        factory.clientConnectionFailed(connector, Failure(
+            error.ConnectBindError(errno.EMFILE, "Too many open files")))
+        self.assertEqual(
+            transport.value(),
+            b"425 Too many open files on the server; try again later\r\n")
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") >= LogLevel.warn
+                    and event.get("log_namespace") != "ftpkit"]
+        self.assertEqual(warnings, [
+            "refused RETR from 10.0.0.1: Too many open files on the server; "
+            "try again later"])
+
 
 class ClientMistakeTests(unittest.TestCase):
     """
