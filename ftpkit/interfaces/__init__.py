@@ -36,6 +36,7 @@ from ftpkit.interfaces.extras import (
 from ftpkit.interfaces.files import (
     IDescriptorFile,
     IPartialWriteFile,
+    IPrivateWriteFile,
     IRandomReadFile,
     IRandomWriteFile,
     IReadFile,
@@ -64,7 +65,8 @@ __all__ = [
     "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
     "IStatListing", "IFTPShellRates", "IFTPShellAvailable",
     "IFTPShellResolve",
-    "IReadFile", "IWriteFile", "IPartialWriteFile", "IRefusingWriteFile",
+    "IReadFile", "IWriteFile", "IPartialWriteFile", "IPrivateWriteFile",
+    "IRefusingWriteFile",
     "IRandomReadFile", "IRandomWriteFile", "IDescriptorFile",
     "IRealmPlugin", "IFTPEventObserver", "IFTPEventObserverPlugin",
     "IZeroCopyReadFile", "IZeroCopyWriteFile", "ISpliceSource",

@@ -88,6 +88,26 @@ class IPartialWriteFile(IWriteFile):
         """
 
 
+class IPrivateWriteFile(IWriteFile):
+    """
+    An L{IWriteFile} that can be committed without any permission bits
+    for others, having none from the moment it appears under its name
+    (C{--hold-anonymous-uploads}): no process can open it for them in
+    between, which a mode changed after the commit cannot promise.
+    """
+
+    def withholdFromOthers():
+        """
+        Take the others' permission bits (C{o=}) from the file before it
+        is committed. Called before any byte is written.
+
+        @return: C{None}.
+        @raise ftpkit.errors.PermissionDenied: when the file has its name
+            already (written in place), so that it cannot be withheld
+            before it appears.
+        """
+
+
 class IRefusingWriteFile(IWriteFile):
     """
     An L{IWriteFile} whose consumer may refuse the rest of an upload (over

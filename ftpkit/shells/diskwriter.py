@@ -14,9 +14,13 @@ import os
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit.errors import AlreadyExists
+from ftpkit.errors import AlreadyExists, PermissionDenied
 from ftpkit.fileinfo import FileDescriptor
-from ftpkit.interfaces import IDescriptorFile, IPartialWriteFile
+from ftpkit.interfaces import (
+    IDescriptorFile,
+    IPartialWriteFile,
+    IPrivateWriteFile,
+)
 from ftpkit.shells import shortcalls, uploads
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
 from ftpkit.shells.outcome import Outcome
@@ -52,7 +56,7 @@ def placeNew(temporary, target):
     os.unlink(temporary)
 
 
-@implementer(IPartialWriteFile, IDescriptorFile)
+@implementer(IPartialWriteFile, IDescriptorFile, IPrivateWriteFile)
 class FileWriter:
     """
     A file opened for an upload, owning its descriptor. Cut short
@@ -103,6 +107,17 @@ class FileWriter:
         self._consumer = QueuedWriter(run, fd, position, runShort)
         self._started = False
         self._outcome = Outcome()
+
+    def withholdFromOthers(self):
+        """
+        See L{IPrivateWriteFile.withholdFromOthers}: the mode of the file
+        with no name or the temporary file, which is the mode it has once
+        linked or renamed in place (a short call on its descriptor).
+        """
+        if self._temporary is None and not self._anonymous:
+            raise PermissionDenied("Upload could not be held")
+        mode = os.fstat(self._fd).st_mode
+        os.fchmod(self._fd, mode & 0o7770)
 
     def receive(self):
         """

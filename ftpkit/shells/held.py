@@ -6,17 +6,21 @@ turned into a distribution point).
 The mark is the file's mode, so that it lasts across restarts and an
 administrator releases a file with C{chmod o+r} (or C{SITE CHMOD} as a
 named user): anonymous users download only world-readable files
-(L{HeldUploadsShell.openForReading}), and their uploads lose their
-world-read bit once committed (L{HeldUploadsShell.openForWriting}).
-Between an upload's commit and that change, the path is in a
-L{HeldUploads} registry that refuses downloads too.
+(L{HeldUploadsShell.openForReading}), and their uploads have no
+permission bits for others (L{HeldUploadsShell.openForWriting}).
+
+An upload that provides L{IPrivateWriteFile} (the filesystem realm's) has
+them taken before it is committed, so that it never appears under its
+name downloadable, in any process of C{--workers}. Another has its mode
+changed once committed, its path meanwhile in a L{HeldUploads} registry
+that refuses downloads too, but only in the process that holds it.
 """
 
 from twisted.internet import defer
 from zope.interface import directlyProvides, providedBy
 
 from ftpkit.errors import LocalError, PermissionDenied
-from ftpkit.interfaces import IFTPShellChmod
+from ftpkit.interfaces import IFTPShellChmod, IPrivateWriteFile
 from ftpkit.shells.wrappers import ShellWrapper, storageOf
 
 WORLD_READABLE = 0o004
@@ -152,7 +156,8 @@ class HeldUploadsShell(ShellWrapper):
     def openForWriting(self, path, offset=0, append=False):
         """
         See L{ftpkit.interfaces.IFTPShell.openForWriting}: the upload is
-        held from its start, and loses its world-read bit once committed.
+        held from its start, and has no permission bits for others once
+        committed (see L{ftpkit.shells.held}).
         """
         return self._openHeld(
             path, lambda: self._shell.openForWriting(path, offset, append))
@@ -182,8 +187,16 @@ class HeldUploadsShell(ShellWrapper):
         except BaseException:
             self._held.discard(path)
             raise
-        return _ThenRelease(writeFile, lambda committed: self._finished(
-            path, committed))
+        if not IPrivateWriteFile.providedBy(writeFile):
+            return _ThenRelease(writeFile, lambda committed: self._finished(
+                path, committed))
+        self._held.discard(path)
+        try:
+            writeFile.withholdFromOthers()
+        except Exception:
+            yield writeFile.abort()
+            raise LocalError("Upload could not be held") from None
+        return writeFile
 
     @defer.inlineCallbacks
     def _finished(self, path, committed):

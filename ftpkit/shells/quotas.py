@@ -20,6 +20,7 @@ from ftpkit.errors import QuotaExceeded
 from ftpkit.interfaces import (
     IDescriptorFile,
     IPartialWriteFile,
+    IPrivateWriteFile,
     IRandomWriteFile,
     IRefusingWriteFile,
 )
@@ -343,6 +344,8 @@ class _QuotaUpload:
             alsoProvides(self, IDescriptorFile)
         if IPartialWriteFile.providedBy(writeFile):
             alsoProvides(self, IPartialWriteFile)
+        if IPrivateWriteFile.providedBy(writeFile):
+            alsoProvides(self, IPrivateWriteFile)
 
     def descriptor(self):
         """
@@ -511,6 +514,13 @@ class _QuotaUpload:
         if not self._finish():
             return self._writeFile.discard()
         return self._aborted(whole=True)
+
+    def withholdFromOthers(self):
+        """
+        See L{IPrivateWriteFile.withholdFromOthers} (provided when the
+        wrapped upload provides it).
+        """
+        return self._writeFile.withholdFromOthers()
 
 
 @implementer(IRefusingWriteFile)

@@ -8,11 +8,12 @@ import os
 
 from twisted.internet.defer import fail, inlineCallbacks
 from twisted.trial import unittest
-from zope.interface import providedBy
+from zope.interface import implementer, providedBy
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.errors import LocalError, PermissionDenied
+from ftpkit.interfaces import IPrivateWriteFile, IWriteFile
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.shells.filesystem import FilesystemShell
@@ -31,6 +32,61 @@ def mode(path):
     return os.stat(path).st_mode & 0o777
 
 
+@implementer(IWriteFile)
+class _PlainUpload:
+    """
+    An open upload offering nothing but L{IWriteFile} (as a storage of a
+    plugin may): it cannot be withheld before it is committed.
+    """
+
+    def __init__(self, writeFile):
+        """
+        @param writeFile: the storage's open upload.
+        """
+        self._writeFile = writeFile
+
+    def receive(self):
+        """
+        See L{IWriteFile.receive}.
+        """
+        return self._writeFile.receive()
+
+    def close(self):
+        """
+        See L{IWriteFile.close}.
+        """
+        return self._writeFile.close()
+
+    def abort(self):
+        """
+        See L{IWriteFile.abort}.
+        """
+        return self._writeFile.abort()
+
+
+class _WatchedStorage(FilesystemShell):
+    """
+    A filesystem shell whose uploads run C{onOpen} with each open upload,
+    which may wrap it or change it.
+    """
+
+    onOpen = staticmethod(lambda writeFile: writeFile)
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{FilesystemShell.openForWriting}, then C{onOpen}.
+        """
+        return FilesystemShell.openForWriting(
+            self, path, offset, append).addCallback(self.onOpen)
+
+    def openForCreating(self, path):
+        """
+        See L{FilesystemShell.openForCreating}, then C{onOpen}.
+        """
+        return FilesystemShell.openForCreating(self, path).addCallback(
+            self.onOpen)
+
+
 class HeldUploadsShellTests(unittest.TestCase):
     """
     An anonymous user's shell under C{--hold-anonymous-uploads}.
@@ -42,7 +98,7 @@ class HeldUploadsShellTests(unittest.TestCase):
             with open(os.path.join(self.root, name), "wb") as f:
                 f.write(name.encode())
             os.chmod(os.path.join(self.root, name), bits)
-        self.storage = FilesystemShell(self.root)
+        self.storage = _WatchedStorage(self.root)
         self.held = HeldUploads()
         self.shell = AccessPolicy(anonymous=True, anonymousWrite=True,
                                   holdUploads=True).guard(self.storage,
@@ -74,12 +130,80 @@ class HeldUploadsShellTests(unittest.TestCase):
         os.chmod(path, 0o644)
         self.assertEqual((yield readFile(self.shell, ("drop",))), b"warez")
 
+    def otherWorker(self):
+        """
+        @return: another anonymous shell over the same files, holding
+            uploads in a registry of its own (as another process of
+            C{--workers} does).
+        """
+        return AccessPolicy(anonymous=True, anonymousWrite=True,
+                            holdUploads=True).guard(self.storage,
+                                                    HeldUploads())
+
+    @inlineCallbacks
+    def test_heldWhenCommitted(self):
+        """
+        An upload is held from the moment it appears under its name: a
+        download in another process, at the moment the storage committed
+        it, is refused, and the file then has no bits for others (the
+        mask would have given them the world-read bit).
+        """
+        self.addCleanup(os.umask, os.umask(0o022))
+        seen = []
+
+        def watch(writeFile):
+            close = writeFile.close
+
+            @inlineCallbacks
+            def closeAndLook():
+                yield close()
+                seen.append(mode(os.path.join(self.root, "drop")))
+                reading = readFile(self.otherWorker(), ("drop",))
+                seen.append((yield reading.addErrback(
+                    lambda failure: failure.trap(PermissionDenied))))
+
+            writeFile.close = closeAndLook
+            return writeFile
+
+        self.storage.onOpen = watch
+        yield writeFile(self.shell, ("drop",), b"warez")
+        self.assertEqual(seen, [0o640, PermissionDenied])
+
+    def test_inPlaceNotWithheld(self):
+        """
+        An upload written in place has its name already: it cannot be
+        withheld before it appears.
+        """
+        writing = self.successResultOf(
+            self.storage.openForWriting(("public",), append=True))
+        self.addCleanup(writing.abort)
+        self.assertTrue(IPrivateWriteFile.providedBy(writing))
+        self.assertRaises(PermissionDenied, writing.withholdFromOthers)
+
+    @inlineCallbacks
+    def test_withholdFails(self):
+        """
+        An upload that cannot be withheld is aborted, leaving nothing,
+        and refused (C{451}).
+        """
+        def failing(writeFile):
+            writeFile.withholdFromOthers = lambda: os.fchmod(-1, 0)
+            return writeFile
+
+        self.storage.onOpen = failing
+        error = yield self.assertFailure(
+            self.shell.openForWriting(("drop",)), LocalError)
+        self.assertEqual(error.code, 451)
+        self.assertEqual(sorted(os.listdir(self.root)), ["private", "public"])
+
     @inlineCallbacks
     def test_heldWhileUploading(self):
         """
-        An upload in progress cannot be downloaded either; an aborted one
+        On storage whose uploads cannot be withheld before their commit,
+        an upload in progress cannot be downloaded either; an aborted one
         is forgotten.
         """
+        self.storage.onOpen = _PlainUpload
         writing = yield self.shell.openForWriting(("incoming",))
         self.assertIn(("incoming",), self.held)
         yield writing.abort()
@@ -109,9 +233,11 @@ class HeldUploadsShellTests(unittest.TestCase):
     @inlineCallbacks
     def test_chmodFails(self):
         """
-        An upload whose mode cannot be changed is removed, and its close
+        On storage whose uploads cannot be withheld before their commit,
+        an upload whose mode cannot be changed is removed, and its close
         fails (C{451}).
         """
+        self.storage.onOpen = _PlainUpload
         self.storage.setPermissions = lambda path, bits: fail(OSError())
         error = yield self.assertFailure(
             writeFile(self.shell, ("drop",), b"x"), LocalError)

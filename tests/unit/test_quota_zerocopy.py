@@ -12,7 +12,7 @@ from twisted.trial import unittest
 
 from ftpkit.data.movers import Upload, _splice
 from ftpkit.errors import QuotaExceeded
-from ftpkit.interfaces import IDescriptorFile
+from ftpkit.interfaces import IDescriptorFile, IPrivateWriteFile
 from ftpkit.shells import shortcalls
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import (
@@ -50,6 +50,18 @@ class QuotaDescriptorTests(unittest.TestCase):
         self.assertIsNotNone(writing.descriptor())
         if _splice.available:
             self.assertTrue(Upload(writing, True, reactor).bareSocket)
+        yield writing.abort()
+
+    @inlineCallbacks
+    def test_privateKept(self):
+        """
+        A new upload under a quota can still be withheld from others
+        before it is committed (C{--hold-anonymous-uploads}).
+        """
+        writing = yield self.shell.openForWriting(("new",))
+        self.assertTrue(IPrivateWriteFile.providedBy(writing))
+        writing.withholdFromOthers()
+        self.assertEqual(os.fstat(writing.descriptor().fd).st_mode & 0o007, 0)
         yield writing.abort()
 
     @inlineCallbacks
