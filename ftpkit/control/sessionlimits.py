@@ -6,6 +6,8 @@ bookkeeping, no reactor.
 
 import ipaddress
 
+from ftpkit.protocol.limitkeys import embeddedIPv4
+
 NOT_ALLOWED = "Not allowed from your address"
 """The C{421} text for a client outside the address rules."""
 
@@ -27,14 +29,29 @@ def parseNetwork(text):
             f"not {text!r}")
 
 
-def _address(host):
+def addressForms(host):
+    """
+    The addresses the rules match a client as: its own, and the IPv4
+    address in an IPv6 one that stands for an IPv4 client
+    (L{embeddedIPv4}), which networks written in IPv4 match. An
+    IPv4-mapped address is that IPv4 address only (the IPv4 client of a
+    dual-stack listener is no IPv6 client); one translated into
+    L{ftpkit.protocol.limitkeys.NAT64_PREFIX} is both, so that a rule for
+    the prefix itself still matches.
+
+    @param host: a client address, or another name (a Unix socket's).
+    @return: a tuple of C{ipaddress} addresses, empty for another name.
+    """
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return None
-    if address.version == 6 and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+        return ()
+    embedded = embeddedIPv4(address) if address.version == 6 else None
+    if embedded is None:
+        return (address,)
+    if address.ipv4_mapped is not None:
+        return (embedded,)
+    return (embedded, address)
 
 
 class AddressRules:
@@ -54,18 +71,18 @@ class AddressRules:
     def allows(self, host):
         """
         @param host: a client address (C{"10.0.0.1"}, C{"::1"}; an IPv6
-            form of an IPv4 address counts as the IPv4 one), or another
-            name (a Unix socket's), which no rule matches.
+            form of an IPv4 address is matched as L{addressForms} says),
+            or another name (a Unix socket's), which no rule matches.
         @return: whether it may connect.
         """
         if not self.allow and not self.deny:
             return True
-        address = _address(host)
+        forms = addressForms(host)
 
         def matches(networks):
-            return address is not None and any(
-                address in network for network in networks
-                if network.version == address.version)
+            return any(address in network for network in networks
+                       for address in forms
+                       if network.version == address.version)
 
         if matches(self.deny):
             return False

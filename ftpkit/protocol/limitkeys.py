@@ -13,7 +13,8 @@ C{--ipv6-prefix-length} bits its address is in. No reactor here.
 
 Checks that must match the exact address stay exact: a data connection
 must come from the control connection's own address, and
-C{--allow-from}/C{--deny-from} match networks the operator wrote.
+C{--allow-from}/C{--deny-from} match networks the operator wrote (an IPv4
+one matching the IPv4 address L{embeddedIPv4} finds in an IPv6 one).
 """
 
 import functools
@@ -28,6 +29,22 @@ C{/64}."""
 DEFAULT_IPV6_PREFIX_LENGTH = 64
 """The prefix IPv6 clients are grouped by: the network one customer gets
 at least (RFC 6177)."""
+
+
+def embeddedIPv4(address):
+    """
+    The IPv4 client an IPv6 address stands for, if any: an IPv4-mapped
+    address (C{::ffff:a.b.c.d}, an IPv4 client of a dual-stack listener),
+    or one translated into L{NAT64_PREFIX}.
+
+    @param address: an C{ipaddress.IPv6Address}.
+    @return: the C{ipaddress.IPv4Address} in it, or C{None}.
+    """
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in NAT64_PREFIX:
+        return ipaddress.IPv4Address(address.packed[12:])
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -57,10 +74,9 @@ def limitKey(host, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         return host
     if address.version == 4:
         return str(address)
-    if address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    if address in NAT64_PREFIX:
-        return str(ipaddress.IPv4Address(address.packed[12:]))
+    embedded = embeddedIPv4(address)
+    if embedded is not None:
+        return str(embedded)
     if ipv6PrefixLength == 128:
         return str(address)
     return str(ipaddress.IPv6Network((address, ipv6PrefixLength),

@@ -60,6 +60,37 @@ class AddressRulesTests(unittest.TestCase):
         self.assertTrue(rules.allows("10.9.8.6"))
         self.assertTrue(rules.allows("/run/ftp.sock"))
 
+    def test_translated(self):
+        """
+        An IPv4 client shown through RFC 6052's well-known prefix
+        (C{64:ff9b::a.b.c.d}, a SIIT-DC translator in front of the
+        server) is matched by the networks written in IPv4 as its IPv4
+        address, as the per-address limits count it, and still by those
+        written in IPv6.
+        """
+        rules = AddressRules(deny=["10.0.0.0/8"])
+        self.assertFalse(rules.allows("64:ff9b::10.1.2.3"))
+        self.assertFalse(rules.allows("64:ff9b::a01:203"))
+        self.assertTrue(rules.allows("64:ff9b::192.0.2.7"))
+        self.assertTrue(rules.allows("64:ff9b:0:0:1::a01:203"))
+        rules = AddressRules(allow=["10.0.0.0/8"])
+        self.assertTrue(rules.allows("64:ff9b::10.1.2.3"))
+        self.assertFalse(rules.allows("64:ff9b::192.0.2.7"))
+        rules = AddressRules(deny=["64:ff9b::/96"])
+        self.assertFalse(rules.allows("64:ff9b::10.1.2.3"))
+        self.assertTrue(rules.allows("10.1.2.3"))
+
+    def test_mappedIsIPv4(self):
+        """
+        An IPv4-mapped address is its IPv4 address only: a network
+        written in IPv6 does not match it.
+        """
+        rules = AddressRules(deny=["::/0"])
+        self.assertTrue(rules.allows("::ffff:10.1.2.3"))
+        self.assertFalse(rules.allows("2001:db8::1"))
+        self.assertFalse(AddressRules(deny=["10.0.0.0/8"]).allows(
+            "::ffff:10.1.2.3"))
+
     def test_parse(self):
         self.assertEqual(parseNetwork("10.1.2.3/8"), "10.0.0.0/8")
         self.assertEqual(parseNetwork("::1"), "::1/128")

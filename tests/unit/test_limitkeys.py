@@ -18,6 +18,7 @@ from ftpkit.deploy.overlimit import OverLimitWaits
 from ftpkit.protocol.limitkeys import (
     DEFAULT_IPV6_PREFIX_LENGTH,
     NAT64_PREFIX,
+    embeddedIPv4,
     limitKey,
     parsePrefixLength,
 )
@@ -72,6 +73,20 @@ class LimitKeyTests(unittest.SynchronousTestCase):
             self.assertEqual(limitKey("64:ff9b::c633:6401", length),
                              "198.51.100.1")
         self.assertEqual(limitKey("64:ff9b:0:0:1::1"), "64:ff9b::/64")
+
+    def test_embeddedIPv4(self):
+        """
+        L{embeddedIPv4} finds the IPv4 client in an IPv4-mapped address
+        and in one translated into L{NAT64_PREFIX}, and none in another
+        IPv6 address.
+        """
+        v6 = ipaddress.IPv6Address
+        self.assertEqual(embeddedIPv4(v6("::ffff:192.0.2.7")),
+                         ipaddress.IPv4Address("192.0.2.7"))
+        self.assertEqual(embeddedIPv4(v6("64:ff9b::c633:6401")),
+                         ipaddress.IPv4Address("198.51.100.1"))
+        self.assertIsNone(embeddedIPv4(v6("64:ff9b:0:0:1::1")))
+        self.assertIsNone(embeddedIPv4(v6("2001:db8::c633:6401")))
 
     def test_exact(self):
         """
