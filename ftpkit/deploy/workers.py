@@ -18,7 +18,7 @@ greeted the client already), and a worker that leaves one unacknowledged too lon
 answer the acceptor's ping, sent every few seconds, in time (it would
 leave its clients hanging while it is not handed connections). A worker that dies before
 it is ready is started again after a delay doubling at each such failure
-(L{restartDelay}). Until the first worker is ready, clients wait in the
+(L{ftpkit.deploy.restarts}). Until the first worker is ready, clients wait in the
 listen queue (up to L{STARTUP_WAIT}); when no worker is ready after
 that, or after every worker died, they get C{421}. The
 workers' logs go to the acceptor's (L{ftpkit.ops.workerlog}); C{SIGHUP} is
@@ -27,8 +27,11 @@ passed on to them, and C{SIGTERM} drains them (the acceptor waits).
 This module is the supervisor (L{WorkerPool}); the acceptor's other jobs
 have modules of their own: listening and accepting
 (L{ftpkit.deploy.acceptor}), what becomes of each connection
-(L{ftpkit.deploy.dispatch}), and the handle on one worker process
-(L{ftpkit.deploy.workerprocess}). The worker's side is
+(L{ftpkit.deploy.dispatch}), the handle on one worker process
+(L{ftpkit.deploy.workerprocess}), what a worker that exited held
+(L{ftpkit.deploy.deadworker}) and its replacement
+(L{ftpkit.deploy.restarts}), and what is passed on to every worker
+(L{ftpkit.deploy.workerrelay}). The worker's side is
 L{ftpkit.deploy.worker}.
 """
 
@@ -40,21 +43,29 @@ import sys
 
 from twisted.application import service
 from twisted.internet import defer, task
-from twisted.internet import error as netError
 from twisted.logger import Logger
 
 from ftpkit.auth.sharedusers import AcceptorUserSessions
+from ftpkit.deploy import workerrelay
 from ftpkit.deploy.acceptor import (
     Acceptor,
     acceptorAddress,
     listeningSocket,
     parseListenAddress,
 )
+from ftpkit.deploy.deadworker import releaseHeld, tellEnded
 from ftpkit.deploy.dispatch import Dispatcher
-from ftpkit.deploy.handover import PING_INTERVAL, bytesWritten
+from ftpkit.deploy.handover import PING_INTERVAL
 from ftpkit.deploy.listening import refuseQueued
 from ftpkit.deploy.pinports import pinnedArgv
+from ftpkit.deploy.restarts import (
+    FIRST_RESTART_DELAY,
+    LONGEST_RESTART_DELAY,
+    Restarts,
+    restartDelay,
+)
 from ftpkit.deploy.sharedfailures import AcceptorFailures
+from ftpkit.deploy.sharedtheft import THEFT
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
 from ftpkit.ops.drain import SHUTTING_DOWN
 
@@ -73,33 +84,12 @@ worker has started yet, so that a client connecting as the server starts
 is served a moment later instead of refused.
 """
 
-FIRST_RESTART_DELAY = 0.5
-"""Seconds before starting again a worker that died before it was ready."""
-
-LONGEST_RESTART_DELAY = 30.0
-"""The most seconds between attempts to start a failing worker."""
-
 STOP_MARGIN = 10.0
 """
 Seconds the acceptor waits for its workers after their shutdown grace
 before killing them.
 """
 
-
-def restartDelay(failures, first=FIRST_RESTART_DELAY,
-                 longest=LONGEST_RESTART_DELAY):
-    """
-    How long to wait before starting a worker again.
-
-    @param failures: workers that died before they were ready, in a row.
-    @param first: the delay after one such failure.
-    @param longest: the longest delay.
-    @return: seconds: 0 when no worker failed at start, else C{first}
-        doubled at each further failure, at most C{longest}.
-    """
-    if failures <= 0:
-        return 0.0
-    return min(longest, first * 2 ** min(failures - 1, 32))
 
 
 class WorkerPool(Dispatcher, service.Service):
@@ -144,12 +134,11 @@ class WorkerPool(Dispatcher, service.Service):
         self.argv = argv
         self.grace = config.shutdownGrace
         self.workers = []
-        self.failures = 0
+        self._restarts = Restarts(reactor)
         self._acceptors = []
         self._accepting = False
         self._acceptLater = None
         self._stopping = False
-        self._restarts = []
         self._stopped = None
         self._pinging = task.LoopingCall(self.pingWorkers)
         self._pinging.clock = reactor
@@ -226,10 +215,10 @@ class WorkerPool(Dispatcher, service.Service):
 
         @param worker: the worker that said it is ready.
         """
-        self.failures = 0
+        self._restarts.workerReady()
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
         if worker.reloadPending:
-            self._hangUp(worker)
+            workerrelay.hangUp(worker)
         self._startAccepting()
         self.channelDrained()
 
@@ -279,61 +268,25 @@ class WorkerPool(Dispatcher, service.Service):
         unacknowledged connections to others and starts another).
         """
         worker.hung = True
-        try:
-            worker.transport.signalProcess("KILL")
-        except (netError.ProcessExitedAlready, OSError):
-            pass
+        workerrelay.signal(worker, "KILL")
 
     def workerEnded(self, worker, reason):
         """
         A worker exited: release its sessions, hand the connections it had
         not taken to the others and, unless shutting down, start another
-        (after L{restartDelay} when it never got ready).
+        (after L{ftpkit.deploy.restarts.restartDelay} when it never got
+        ready).
         """
         self.workers.remove(worker)
-        self.reactor.removeReader(worker.channel)
-        self.reactor.removeWriter(worker.channel)
-        worker.channel.drain()
-        worker.channel.close()
-        for connection, host in worker.unacknowledged():
-            # It may have died after greeting the client: no second 220.
-            if not self.handOver(connection, host,
-                                 greeted=bool(bytesWritten(connection))):
-                connection.close()
-        worker.releaseAll()
-        for hook in self.endedHooks:
-            hook(worker.logs.pid)
+        releaseHeld(self.reactor, worker, self.handOver)
+        tellEnded(worker, self.endedHooks,
+                  () if self._stopping else self.uploadsHooks)
         if self._stopping:
             if not self.workers and self._stopped is not None:
                 stopped, self._stopped = self._stopped, None
                 stopped.callback(None)
             return
-        # Not while stopping: the sweep at the next start finds them, and
-        # a walk of a large tree would hold the exit up.
-        if worker.uploadTag is not None:
-            for hook in self.uploadsHooks:
-                hook(worker.uploadTag)
-        if not worker.ready:
-            self.failures += 1
-        delay = restartDelay(self.failures)
-        if delay:
-            self.log.error("worker {pid} exited before it was ready "
-                           "({reason}); starting another in {delay:g} s",
-                           pid=worker.pid, reason=reason.value,
-                           delay=delay)
-            self._restarts.append(
-                self.reactor.callLater(delay, self._restart))
-        else:
-            if not worker.hung:
-                self.log.error("worker {pid} exited ({reason}); starting "
-                               "another", pid=worker.pid,
-                               reason=reason.value)
-            self._startWorker()
-
-    def _restart(self):
-        self._restarts = [call for call in self._restarts if call.active()]
-        if not self._stopping:
-            self._startWorker()
+        self._restarts.workerEnded(worker, reason, self._startWorker)
 
     def loginFailed(self, kind, host):
         """
@@ -343,43 +296,22 @@ class WorkerPool(Dispatcher, service.Service):
         @param kind: C{b"failed"} or C{b"checking"}.
         @param host: the client's address, C{bytes}.
         """
-        line = self.loginFailures.handle(kind, host, self.reactor.seconds())
-        for worker in self.workers:
-            if worker.alive:
-                worker.channel.sendLine(line)
+        workerrelay.tellAll(self.workers, self.loginFailures.handle(
+            kind, host, self.reactor.seconds()))
 
     def theftSounded(self):
         """
         A worker refused a stranger on a passive port: tell every worker
         (L{ftpkit.deploy.sharedtheft}).
         """
-        for worker in self.workers:
-            if worker.alive:
-                worker.channel.sendLine(b"theft")
+        workerrelay.tellAll(self.workers, THEFT)
 
     def reloadWorkers(self):
         """
-        Pass C{SIGHUP} on to every ready worker (each reloads its users
-        file and certificate); one still starting gets it once ready, as
-        it may have read them before they changed.
+        Pass C{SIGHUP} on to the workers (each reloads its users file and
+        certificate; L{ftpkit.deploy.workerrelay.reload}).
         """
-        for worker in self.workers:
-            if worker.ready:
-                self._hangUp(worker)
-            else:
-                worker.reloadPending = True
-
-    def _hangUp(self, worker):
-        """
-        Send a worker C{SIGHUP}.
-
-        @param worker: the L{WorkerProcess}.
-        """
-        worker.reloadPending = False
-        try:
-            worker.transport.signalProcess("HUP")
-        except (netError.ProcessExitedAlready, OSError):
-            pass
+        workerrelay.reload(self.workers)
 
     def pingWorkers(self):
         """
@@ -422,10 +354,7 @@ class WorkerPool(Dispatcher, service.Service):
         if self._pinging.running:
             self._pinging.stop()
         self.spare.release()
-        for call in self._restarts:
-            if call.active():
-                call.cancel()
-        self._restarts = []
+        self._restarts.cancel()
         if self._acceptLater is not None and self._acceptLater.active():
             self._acceptLater.cancel()
         for acceptor in self._acceptors:
@@ -439,9 +368,10 @@ class WorkerPool(Dispatcher, service.Service):
         if not self.workers:
             return defer.succeed(None)
         self._stopped = defer.Deferred()
-        self._signalWorkers(signal.SIGTERM)
+        workerrelay.signalAll(self.workers, signal.SIGTERM)
         killer = self.reactor.callLater(self.grace + STOP_MARGIN,
-                                        self._signalWorkers, signal.SIGKILL)
+                                        workerrelay.signalAll, self.workers,
+                                        signal.SIGKILL)
 
         def stopped(result):
             if killer.active():
@@ -449,10 +379,3 @@ class WorkerPool(Dispatcher, service.Service):
             return result
 
         return self._stopped.addCallback(stopped)
-
-    def _signalWorkers(self, signalNumber):
-        for worker in self.workers:
-            try:
-                worker.transport.signalProcess(signalNumber)
-            except (netError.ProcessExitedAlready, OSError):
-                pass

@@ -1,0 +1,52 @@
+"""
+What the acceptor of C{--workers} (L{ftpkit.deploy.workers}) does with
+what a worker held when it exited (killed, crashed, or stopped): its
+channel is read to its last words and closed, the connections it had not
+taken go to another worker, its sessions are released, and those who
+asked are told (its process id for its logs, its upload tag for the
+sweep of the uploads it cut, L{ftpkit.deploy.sweepservice}). Its
+replacement is L{ftpkit.deploy.restarts}.
+"""
+
+from ftpkit.deploy.handover import bytesWritten
+
+__all__ = ["releaseHeld", "tellEnded"]
+
+
+def releaseHeld(reactor, worker, handOver):
+    """
+    Release what a worker that exited held.
+
+    @param reactor: the reactor its channel was read and written by.
+    @param worker: the L{ftpkit.deploy.workerprocess.WorkerProcess}.
+    @param handOver: called with a connection it had not acknowledged,
+        the client's address and C{greeted} (whether it greeted the
+        client already, so that the next one does not greet it again);
+        returns whether another worker took it (else it is closed).
+    """
+    reactor.removeReader(worker.channel)
+    reactor.removeWriter(worker.channel)
+    worker.channel.drain()
+    worker.channel.close()
+    for connection, host in worker.unacknowledged():
+        if not handOver(connection, host,
+                        greeted=bool(bytesWritten(connection))):
+            connection.close()
+    worker.releaseAll()
+
+
+def tellEnded(worker, endedHooks, uploadsHooks):
+    """
+    Tell those who asked that a worker exited.
+
+    @param worker: the L{ftpkit.deploy.workerprocess.WorkerProcess}.
+    @param endedHooks: callables given its process id.
+    @param uploadsHooks: callables given its upload tag, when it had one
+        (none while the server stops: the sweep at the next start finds
+        its uploads, and a walk of a large tree would hold the exit up).
+    """
+    for hook in endedHooks:
+        hook(worker.logs.pid)
+    if worker.uploadTag is not None:
+        for hook in uploadsHooks:
+            hook(worker.uploadTag)

@@ -1,0 +1,103 @@
+"""
+When the acceptor of C{--workers} (L{ftpkit.deploy.workers}) starts another
+worker in place of one that exited: at once after a worker that served,
+and after a delay doubling at each failure (L{restartDelay}) after one
+that died before it was ready, so that a worker failing at start (a bad
+option, a missing file) is not restarted in a tight loop.
+"""
+
+from twisted.logger import Logger
+
+__all__ = ["Restarts", "restartDelay", "FIRST_RESTART_DELAY",
+           "LONGEST_RESTART_DELAY"]
+
+FIRST_RESTART_DELAY = 0.5
+"""Seconds before starting again a worker that died before it was ready."""
+
+LONGEST_RESTART_DELAY = 30.0
+"""The most seconds between attempts to start a failing worker."""
+
+
+def restartDelay(failures, first=FIRST_RESTART_DELAY,
+                 longest=LONGEST_RESTART_DELAY):
+    """
+    How long to wait before starting a worker again.
+
+    @param failures: workers that died before they were ready, in a row.
+    @param first: the delay after one such failure.
+    @param longest: the longest delay.
+    @return: seconds: 0 when no worker failed at start, else C{first}
+        doubled at each further failure, at most C{longest}.
+    """
+    if failures <= 0:
+        return 0.0
+    return min(longest, first * 2 ** min(failures - 1, 32))
+
+
+class Restarts:
+    """
+    The replacement of the workers that exited.
+
+    @ivar failures: workers that died before they were ready, in a row.
+    """
+
+    log = Logger()
+
+    def __init__(self, reactor):
+        """
+        @param reactor: an L{twisted.internet.interfaces.IReactorTime}.
+        """
+        self.reactor = reactor
+        self.failures = 0
+        self._pending = []
+
+    def workerReady(self):
+        """
+        A worker serves: workers no longer fail at start.
+        """
+        self.failures = 0
+
+    def workerEnded(self, worker, reason, start):
+        """
+        Start another worker in place of one that exited, now or after
+        L{restartDelay} when it never got ready.
+
+        @param worker: the L{ftpkit.deploy.workerprocess.WorkerProcess}
+            that exited.
+        @param reason: the L{twisted.python.failure.Failure} it exited
+            with.
+        @param start: called with no argument to start another worker.
+        """
+        if not worker.ready:
+            self.failures += 1
+        delay = restartDelay(self.failures)
+        if delay:
+            self.log.error("worker {pid} exited before it was ready "
+                           "({reason}); starting another in {delay:g} s",
+                           pid=worker.pid, reason=reason.value,
+                           delay=delay)
+            self._pending.append(
+                self.reactor.callLater(delay, self._later, start))
+            return
+        if not worker.hung:
+            self.log.error("worker {pid} exited ({reason}); starting "
+                           "another", pid=worker.pid, reason=reason.value)
+        start()
+
+    def _later(self, start):
+        """
+        A delayed restart is due.
+
+        @param start: see L{workerEnded}.
+        """
+        self._pending = [call for call in self._pending if call.active()]
+        start()
+
+    def cancel(self):
+        """
+        The server stops: start no worker that is still waiting.
+        """
+        for call in self._pending:
+            if call.active():
+                call.cancel()
+        self._pending = []
