@@ -1,0 +1,78 @@
+"""
+Tests for L{ftpkit.deploy.restarts}: when the acceptor starts another
+worker in place of one that exited.
+"""
+
+from twisted.internet.task import Clock
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from ftpkit.deploy.restarts import FIRST_RESTART_DELAY, Restarts
+
+
+class _Ended:
+    """
+    A worker that exited, as L{Restarts} sees it.
+    """
+
+    pid = 4321
+    hung = False
+
+    def __init__(self, ready):
+        """
+        @param ready: whether it had said it was ready.
+        """
+        self.ready = ready
+
+
+class RestartsTests(unittest.SynchronousTestCase):
+    """
+    L{Restarts} on a L{Clock}.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.restarts = Restarts(self.clock)
+        self.started = []
+        self.reason = Failure(Exception("killed"))
+
+    def start(self):
+        """
+        Stand in for starting a worker.
+        """
+        self.started.append(self.clock.seconds())
+
+    def test_readyReplacedAtOnce(self):
+        """
+        A worker that had served is replaced at once.
+        """
+        self.restarts.workerEnded(_Ended(True), self.reason, self.start)
+        self.assertEqual(self.started, [0])
+
+    def test_failingDelayed(self):
+        """
+        Workers dying before they are ready are replaced after a delay
+        doubling at each; a ready worker resets it.
+        """
+        self.restarts.workerEnded(_Ended(False), self.reason, self.start)
+        self.assertEqual(self.started, [])
+        self.clock.advance(FIRST_RESTART_DELAY)
+        self.assertEqual(self.started, [FIRST_RESTART_DELAY])
+        self.restarts.workerEnded(_Ended(False), self.reason, self.start)
+        self.clock.advance(FIRST_RESTART_DELAY)
+        self.assertEqual(len(self.started), 1)
+        self.clock.advance(FIRST_RESTART_DELAY)
+        self.assertEqual(len(self.started), 2)
+        self.restarts.workerReady()
+        self.restarts.workerEnded(_Ended(True), self.reason, self.start)
+        self.assertEqual(len(self.started), 3)
+
+    def test_cancel(self):
+        """
+        A restart still waiting when the server stops never happens.
+        """
+        self.restarts.workerEnded(_Ended(False), self.reason, self.start)
+        self.restarts.cancel()
+        self.clock.advance(60)
+        self.assertEqual(self.started, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])

@@ -1,0 +1,93 @@
+"""
+Tests for L{ftpkit.deploy.workerrelay}: what the acceptor passes on to its
+workers.
+"""
+
+from twisted.internet import error as netError
+from twisted.trial import unittest
+
+from ftpkit.deploy import workerrelay
+
+
+class _Channel:
+    """
+    A worker's channel that keeps the lines sent.
+    """
+
+    def __init__(self):
+        self.lines = []
+
+    def sendLine(self, line):
+        """
+        @param line: the line, C{bytes}.
+        """
+        self.lines.append(line)
+
+
+class _Transport:
+    """
+    A worker's process transport that keeps the signals sent, or raises
+    when the process exited.
+    """
+
+    def __init__(self, exited=False):
+        self.exited = exited
+        self.signals = []
+
+    def signalProcess(self, name):
+        """
+        @param name: the signal.
+        """
+        if self.exited:
+            raise netError.ProcessExitedAlready()
+        self.signals.append(name)
+
+
+class _Worker:
+    """
+    A worker, as the relay sees it.
+    """
+
+    def __init__(self, alive=True, ready=True, exited=False):
+        self.alive = alive
+        self.ready = ready
+        self.reloadPending = False
+        self.channel = _Channel()
+        self.transport = _Transport(exited)
+
+
+class RelayTests(unittest.SynchronousTestCase):
+    """
+    L{workerrelay} with stand-in workers.
+    """
+
+    def test_tellAll(self):
+        """
+        Every running worker gets the line; one that ended does not.
+        """
+        running, ended = _Worker(), _Worker(alive=False)
+        workerrelay.tellAll([running, ended], b"theft")
+        self.assertEqual(running.channel.lines, [b"theft"])
+        self.assertEqual(ended.channel.lines, [])
+
+    def test_signalExited(self):
+        """
+        A worker that exited already is left alone, the others signalled.
+        """
+        exited, running = _Worker(exited=True), _Worker()
+        workerrelay.signalAll([exited, running], "TERM")
+        self.assertEqual(running.transport.signals, ["TERM"])
+
+    def test_reloadOnceReady(self):
+        """
+        C{SIGHUP} reaches a ready worker at once, and one still starting
+        when L{workerrelay.hangUp} is called once it is ready.
+        """
+        ready, starting = _Worker(), _Worker(ready=False)
+        workerrelay.reload([ready, starting])
+        self.assertEqual(ready.transport.signals, ["HUP"])
+        self.assertEqual(starting.transport.signals, [])
+        self.assertTrue(starting.reloadPending)
+        workerrelay.hangUp(starting)
+        self.assertEqual(starting.transport.signals, ["HUP"])
+        self.assertFalse(starting.reloadPending)
