@@ -92,9 +92,12 @@ class QuietSite(Site):
         """
         @return: the page asked for, or L{MisdirectedPage} when the
             request's C{Host} header names another site (a page using DNS
-            rebinding to read C{/sessions} through a browser).
+            rebinding to read C{/sessions} through a browser). C{/metrics}
+            answers any C{Host}: it holds only counts, and Prometheus
+            scrapes by whatever name its configuration gives.
         """
-        if not allowedHost(request.getHeader(b"host"), self.names):
+        if (request.path != b"/metrics"
+                and not allowedHost(request.getHeader(b"host"), self.names)):
             return MisdirectedPage()
         return Site.getResourceFor(self, request)
 

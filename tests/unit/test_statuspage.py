@@ -59,6 +59,20 @@ class HostCheckTests(unittest.TestCase):
                 response)
             self.assertNotIn(b"alice", response)
 
+    def test_metricsAnyHost(self):
+        """
+        C{/metrics}, which holds only counts, answers whatever name the
+        scraper uses (a Prometheus target given by a DNS name); it got
+        C{421}.
+        """
+        from prometheus_client import CollectorRegistry
+
+        site = makeSite(CollectorRegistry, lambda: SESSIONS,
+                        endpointNames("tcp:9102:interface=mon.example"))
+        site.timeOut = None
+        response = get(site, b"/metrics", b"ftp-1.internal:9102")
+        self.assertTrue(response.startswith(b"HTTP/1.1 200"), response)
+
     def test_addressOrLocalhost(self):
         """
         A request naming the endpoint by an address, C{localhost} or its
