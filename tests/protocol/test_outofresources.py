@@ -1,0 +1,206 @@
+"""
+The control connection when the process runs short of resources: no free
+passive port, no free descriptor (C{EMFILE}) for a passive listener, a data
+connection or a file (C{425}, one warning, no traceback). Same setting as
+L{tests.protocol.test_server}: a factory on a memory reactor, sessions on
+C{StringTransport}.
+"""
+
+import errno
+import socket
+
+from twisted.cred import checkers, portal
+from twisted.internet import defer, error
+from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import LogLevel, formatEvent
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
+from ftpkit.data.channel import DataChannel
+from ftpkit.data.passive import PassiveListener
+from ftpkit.errors import CannotOpenDataConnection
+from ftpkit.interfaces import IFTPShell
+from ftpkit.shells.memory import MemoryShell
+from tests.protocol.test_server import (
+    captureLogs,
+    connect,
+    makeFactory,
+)
+
+
+class PassiveListenFailureTests(unittest.TestCase):
+    """
+    A PASV that finds no free port leaves nothing scheduled.
+    """
+
+    def test_noPortNoTimer(self):
+        """
+        When binding fails, L{DataChannel.listen} raises and the timer of
+        the listener before is gone with it.
+        """
+        clock = MemoryReactorClock()
+        channel = DataChannel(clock, "127.0.0.1", "127.0.0.1", 8.0)
+        channel.listen()
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+
+        def full(*args, **kwargs):
+            raise CannotOpenDataConnection("No free passive port")
+        self.patch(PassiveListener, "listen", full)
+        self.assertRaises(CannotOpenDataConnection, channel.listen)
+        clock.advance(0)  # The old listener's descriptor number is freed.
+        self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertFalse(channel.isSetUp)
+
+
+class PassiveRangeFullTests(unittest.TestCase):
+    """
+    A C{--passive-ports} range with no free port is said in the log.
+    """
+
+    def test_logged(self):
+        """
+        Each C{425} for a full range is a warning naming the client and
+        the range: it was said only to the client, so an operator whose
+        range was too small for the load (or taken by other programs)
+        could not tell from the log, as one can for a client over its
+        share.
+        """
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        logged = captureLogs(self)
+        channel = DataChannel(MemoryReactorClock(), "127.0.0.1", "10.0.0.1",
+                              8.0)
+        self.assertRaises(CannotOpenDataConnection, channel.listen,
+                          (port, port))
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") == LogLevel.warn]
+        self.assertEqual(warnings, [
+            f"refused passive listener for 10.0.0.1: no free port in "
+            f"--passive-ports {port}-{port}"])
+
+
+class PassiveOutOfDescriptorsTests(unittest.TestCase):
+    """
+    A process out of descriptors refuses passive listeners cleanly.
+    """
+
+    def test_refused(self):
+        """
+        C{PASV} and C{EPSV} when no socket can be made (C{EMFILE}) get
+        C{425} and a warning naming the client: they got C{451} and a
+        critical traceback in the log per command.
+        """
+        protocol, transport = connect(makeFactory(MemoryReactorClock()))
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+
+        def exhausted(*args, **kwargs):
+            raise OSError(errno.EMFILE, "Too many open files")
+        self.patch(socket, "socket", exhausted)
+        logged = captureLogs(self)
+        protocol.dataReceived(b"PASV\r\nEPSV\r\n")
+        self.assertEqual(
+            transport.value(),
+            b"425 Too many open files on the server; try again later\r\n"
+            * 2)
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") == LogLevel.warn]
+        self.assertEqual(warnings, [
+            "refused %s from 10.0.0.1: Too many open files on the server; "
+            "try again later" % (verb,) for verb in ["PASV", "EPSV"]])
+
+
+class ExhaustedShell(MemoryShell):
+    """
+    A L{MemoryShell} in a process out of descriptors: opening a file or
+    listing a directory fails with C{EMFILE}, as a plugin's shell's
+    C{open} would.
+    """
+
+    def _exhausted(self, *args, **kwargs):
+        return defer.fail(OSError(errno.EMFILE, "Too many open files"))
+
+    openForReading = openForWriting = list = listNames = _exhausted
+
+
+@implementer(portal.IRealm)
+class ExhaustedRealm:
+    """
+    Gives every user an L{ExhaustedShell}.
+    """
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: C{(IFTPShell, shell, logout)}.
+        """
+        return IFTPShell, ExhaustedShell({"/f.txt": b"x"}), lambda: None
+
+
+class TransferOutOfDescriptorsTests(unittest.TestCase):
+    """
+    A process out of descriptors refuses transfers and listings cleanly.
+    """
+
+    def test_refused(self):
+        """
+        C{RETR}, C{STOR}, C{LIST} and C{NLST} whose file or directory
+        cannot be opened for want of descriptors (C{EMFILE}) get C{425},
+        as C{PASV} does, and one warning each naming the client and the
+        cause: they got C{451} and a critical traceback that did not say
+        why.
+        """
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        factory = FTPFactory(portal.Portal(ExhaustedRealm(), [passwords]),
+                             ServerConfig(), MemoryReactorClock())
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        logged = captureLogs(self)
+        protocol.dataReceived(
+            b"RETR f.txt\r\nSTOR g.txt\r\nLIST\r\nNLST\r\n")
+        self.assertEqual(
+            transport.value(),
+            b"425 Too many open files on the server; try again later\r\n"
+            * 4)
+        # (Besides the transfer log's record of each failed transfer.)
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") >= LogLevel.warn
+                    and event.get("log_namespace") != "ftpkit"]
+        self.assertEqual(warnings, [
+            "refused %s from 10.0.0.1: Too many open files on the server; "
+            "try again later" % (verb,)
+            for verb in ["RETR", "STOR", "LIST", "NLST"]])
+
+    def test_activeConnection(self):
+        """
+        A C{RETR} after C{PORT} whose connection cannot be made for want
+        of a socket (Twisted's C{ConnectBindError} with C{EMFILE}) gets
+        the same C{425} and warning: it got C{425 Can't open data
+        connection}, which did not say why, and nothing in the log.
+        """
+        clock = MemoryReactorClock()
+        protocol, transport = connect(makeFactory(clock))
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
+                              b"PORT 10,0,0,1,195,80\r\n")
+        transport.clear()
+        logged = captureLogs(self)
+        protocol.dataReceived(b"RETR top.bin\r\n")
+        factory, connector = clock.tcpClients[-1][2], clock.connectors[-1]
+        factory.clientConnectionFailed(connector, Failure(
+            error.ConnectBindError(errno.EMFILE, "Too many open files")))
+        self.assertEqual(
+            transport.value(),
+            b"425 Too many open files on the server; try again later\r\n")
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") >= LogLevel.warn
+                    and event.get("log_namespace") != "ftpkit"]
+        self.assertEqual(warnings, [
+            "refused RETR from 10.0.0.1: Too many open files on the server; "
+            "try again later"])
