@@ -25,6 +25,26 @@ from tests.tlssupport import (
 )
 
 
+class ProtectedAuthFTPTLS(ReusingFTPTLS):
+    """
+    ftplib that starts TLS with C{AUTH TLS-P} (the pre-RFC 4217 name for
+    TLS on the data connections too) and secures every data connection
+    without sending C{PBSZ} or C{PROT}.
+    """
+
+    def auth(self):
+        """
+        Send C{AUTH TLS-P} and start TLS on the control connection.
+
+        @return: the server's reply.
+        """
+        reply = self.voidcmd("AUTH TLS-P")
+        self.sock = self.context.wrap_socket(self.sock,
+                                             server_hostname=self.host)
+        self.file = self.sock.makefile(mode="r", encoding=self.encoding)
+        return reply
+
+
 class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
     """
     Explicit FTPS with Python's ftplib.
@@ -190,6 +210,28 @@ class FtplibTLSTests(FTPSTestsMixin, unittest.TestCase):
 
         def check(error):
             self.assertIsNotNone(error, "a TLS 1.1 handshake succeeded")
+        return self.inThread(client).addCallback(check)
+
+    def test_authTLSP(self):
+        """
+        C{AUTH TLS-P} starts TLS and protects the data connections with no
+        C{PBSZ} or C{PROT}: a download over a data connection the client
+        secures arrives whole.
+        """
+        self.serve()
+
+        def client():
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=ProtectedAuthFTPTLS(
+                                  context=clientContext()))
+            out = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", out.write)
+            ftp.quit()
+            return out.getvalue()
+
+        def check(received):
+            self.assertEqual(hashlib.sha256(received).hexdigest(),
+                             hashlib.sha256(self.payload).hexdigest())
         return self.inThread(client).addCallback(check)
 
     def test_featAndAuthOnlyWithTLS(self):

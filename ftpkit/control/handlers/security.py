@@ -15,7 +15,14 @@ from ftpkit.control.vhosts import parseHostName
 from ftpkit.data.tls import DataTLS, dataChannelTLS
 from ftpkit.protocol.sessionstate import Session
 
-TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "SSL"])
+TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "TLS-P", "SSL"])
+"""The C{AUTH} arguments that start TLS: RFC 4217's C{TLS}, and the names
+older clients send from the drafts before it."""
+
+PROTECTED_MECHANISMS = frozenset(["TLS-P"])
+"""The C{AUTH} arguments that protect the data connections too, as if
+C{PBSZ 0} and C{PROT P} had followed (C{TLS-C}, like C{TLS}, leaves them
+clear until C{PROT P})."""
 
 
 class SecurityCommands:
@@ -174,6 +181,9 @@ class SecurityCommands:
         compat.sendRecordsAtOnce(self.transport)
         self._noteTLSContext()
         self.controlSecure = True
+        if mechanism in PROTECTED_MECHANISMS:
+            self.bufferSizeSet = True
+            self.protectData = True
         return None
 
     def ftp_PBSZ(self, argument):
