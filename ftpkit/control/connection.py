@@ -54,12 +54,10 @@ from ftpkit.protocol.commands import isHTTPRequest, parseLine
 from ftpkit.protocol.limitkeys import limitKey
 from ftpkit.protocol.sessionstate import Session
 
-KNOWN_UNIMPLEMENTED = frozenset(
-    ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
-     "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
-     "MRCP", "CLNT"]
-)
-"""Verbs of published FTP specifications that ftpkit answers with 502."""
+KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
+"""Verbs of published FTP specifications that ftpkit answers with 502 (see
+L{ftpkit.protocol.commandtable.KNOWN_UNIMPLEMENTED}; still importable from
+here for code outside ftpkit)."""
 
 
 @implementer(IHandshakeListener)

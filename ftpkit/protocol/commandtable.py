@@ -171,6 +171,14 @@ COMMANDS = _table(
 )
 """Every verb ftpkit implements, by name."""
 
+KNOWN_UNIMPLEMENTED = frozenset(
+    ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
+     "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
+     "MRCP", "CLNT"]
+)
+"""Verbs of published FTP specifications that ftpkit answers with 502
+(and C{HELP} says are not implemented)."""
+
 SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "HELP": READ}
 """The access class of each C{SITE} command (C{SITE} itself changes
 nothing: each of its commands is checked on its own)."""

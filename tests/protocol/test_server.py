@@ -22,6 +22,7 @@ from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, NoSuchFile, TransferAborted
 from ftpkit.interfaces import IFTPShell
+from ftpkit.protocol import commandtable
 from ftpkit.shells.memory import MemoryShell
 
 REPLY = re.compile(rb"^(\d{3})[ -]")
@@ -743,6 +744,31 @@ class ClientMistakeTests(unittest.TestCase):
         protocol, transport = self.login()
         protocol.dataReceived(b"XYZZY\r\nSMNT /x\r\nretr\r\nNOOP\r\n")
         self.assertEqual(replyCodes(transport), ["500", "502", "501", "200"])
+
+    def test_helpUnimplemented(self):
+        """
+        C{HELP} of each verb ftpkit knows but does not implement (which
+        gets C{502}) says so with C{214}, rather than calling it unknown.
+        """
+        protocol, transport = self.login()
+        for verb in sorted(commandtable.KNOWN_UNIMPLEMENTED):
+            transport.clear()
+            protocol.dataReceived(b"HELP " + verb.lower().encode() + b"\r\n")
+            self.assertEqual(transport.value(),
+                             b"214 " + verb.encode()
+                             + b" is not implemented\r\n")
+            transport.clear()
+            protocol.dataReceived(verb.encode() + b"\r\n")
+            self.assertEqual(replyCodes(transport), ["502"], verb)
+
+    def test_helpUnknown(self):
+        """
+        C{HELP} of a verb ftpkit does not know still gets C{502}.
+        """
+        protocol, transport = self.login()
+        transport.clear()
+        protocol.dataReceived(b"HELP XYZZY\r\n")
+        self.assertEqual(replyCodes(transport), ["502"])
 
     def test_outOfSequence(self):
         factory = makeFactory(MemoryReactorClock())

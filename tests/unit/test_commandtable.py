@@ -37,6 +37,14 @@ class CommandTableTests(unittest.TestCase):
                     if name.startswith("ftp_")}
         self.assertEqual(handlers - set(commandtable.COMMANDS), set())
 
+    def test_unimplementedNotInTable(self):
+        """
+        No verb is both implemented and among those answered C{502}.
+        """
+        self.assertEqual(
+            commandtable.KNOWN_UNIMPLEMENTED & set(commandtable.COMMANDS),
+            set())
+
     def test_docsMatchTable(self):
         """
         docs/protocol.rst holds the table generated from the code.

@@ -70,10 +70,14 @@ class SessionCommands:
 
     def ftp_HELP(self, argument):
         """
-        List the commands, or give one command's syntax.
+        List the commands, or give one command's syntax; of a verb ftpkit
+        knows but does not implement (which gets C{502}), say so.
         """
         if argument:
-            command = commandtable.lookup(argument.strip().upper())
+            verb = argument.strip().upper()
+            if verb in commandtable.KNOWN_UNIMPLEMENTED:
+                return (214, verb + " is not implemented")
+            command = commandtable.lookup(verb)
             if command is None:
                 return (502, "Unknown command")
             return (214, "Syntax: " + command.syntax)
