@@ -9,7 +9,7 @@ from contextlib import redirect_stdout
 
 from twisted.trial import unittest
 
-from bench import listfloor, run
+from bench import listfloor, run, scenarios
 from bench.procstat import timeWaitSockets
 from tests.scratch import scratchDirectory
 
@@ -17,6 +17,65 @@ SOCKSTAT = """sockets: used 10
 TCP: inuse 3 orphan 0 tw 53787 alloc 3 mem 162
 UDP: inuse 0 mem 0
 """
+
+
+class HeapRoomServer:
+    """
+    A server whose sessions cost 1 KiB each once they have filled the
+    room its start-up left in the heap, for L{scenarios.idleSessions}.
+
+    @ivar held: how many sessions it holds.
+    @ivar room: the sessions that fit in the heap room, in KiB.
+    """
+
+    def __init__(self, room):
+        self.held = 0
+        self.room = room
+        self.tree = self
+
+    def memory(self):
+        """
+        @return: KiB: a base, plus 1 a session past the room.
+        """
+        return 10000 + max(0, self.held - self.room)
+
+    def hold(self, instance, count, measure):
+        """
+        Stand in for L{scenarios._holdSessions}: hold C{count} sessions
+        while C{measure} runs.
+
+        @param instance: the server (unused).
+        @param count: how many sessions.
+        @param measure: called while they are held.
+        @return: one second, and what C{measure} returned.
+        """
+        self.held += count
+        try:
+            return 1.0, measure()
+        finally:
+            self.held -= count
+
+
+class IdleSessionsTests(unittest.TestCase):
+    """
+    L{scenarios.idleSessions} measures what an idle session costs.
+    """
+
+    def test_heapRoom(self):
+        """
+        Room that start-up left in the heap does not make sessions read
+        as free: the growth past a held first batch is what counts.
+        """
+        server = HeapRoomServer(room=800)
+        self.patch(scenarios, "_holdSessions", server.hold)
+        self.patch(scenarios.time, "sleep", lambda seconds: None)
+
+        class Work:
+            sessions = 1000
+
+        figures = scenarios.idleSessions(server, Work)
+        self.assertEqual(figures["KiB/session"], 1.0)
+        self.assertEqual(server.held, 0)
 
 
 class TimeWaitSocketsTests(unittest.TestCase):
