@@ -378,11 +378,11 @@ def sweep(root, now=None, tag=None):
     now = time.time() if now is None else now
     only = None if tag is None else TEMPORARY_PREFIX + tag + b"-"
     kept = removed = 0
-    for directory, names in _walk(os.fsencode(root)):
+    def swept(name):
+        return isHidden(name) and (only is None or name.startswith(only))
+
+    for directory, names in _walk(os.fsencode(root), swept):
         for name in names:
-            if not isHidden(name) or (only is not None
-                                      and not name.startswith(only)):
-                continue
             path = os.path.join(directory, name)
             try:
                 age = now - os.lstat(path).st_mtime
@@ -404,38 +404,42 @@ def sweep(root, now=None, tag=None):
     return kept, removed
 
 
-def _walk(root):
+def _walk(root, wanted):
     """
     Walk a tree as C{os.walk} does, not following symbolic links, but
     without recursion: C{os.walk} recurses once per level (before Python
     3.12), and a tree deeper than the interpreter's recursion limit (a
     user with C{MKD} and C{RNFR}/C{RNTO} builds one by renaming a chain of
     directories to the bottom of another) raised C{RecursionError}, which
-    stopped the server from starting.
+    stopped the server from starting. A directory's entries are read one
+    at a time and only the names asked for kept: a directory of a million
+    files costs no more memory than one of ten.
 
     @param root: the directory, C{bytes}.
+    @param wanted: called with each name that is not a directory's; the
+        names it returns true for are given.
     @return: an iterator of C{(directory, names)}: each directory under
         C{root} (C{root} first) and the names of what it holds other than
-        directories; one that cannot be read is left out.
+        directories that are C{wanted}; one that cannot be read is left
+        out.
     """
     pending = [root]
     while pending:
         directory = pending.pop()
+        names = []
         try:
             with os.scandir(directory) as entries:
-                entries = list(entries)
+                for entry in entries:
+                    try:
+                        isDirectory = entry.is_dir()
+                        if isDirectory and not entry.is_symlink():
+                            pending.append(entry.path)
+                    except OSError:
+                        isDirectory = False
+                    if not isDirectory and wanted(entry.name):
+                        names.append(entry.name)
         except OSError:
             continue
-        names = []
-        for entry in entries:
-            try:
-                isDirectory = entry.is_dir()
-                if isDirectory and not entry.is_symlink():
-                    pending.append(entry.path)
-            except OSError:
-                isDirectory = False
-            if not isDirectory:
-                names.append(entry.name)
         yield directory, names
 
 
