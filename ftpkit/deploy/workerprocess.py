@@ -169,18 +169,30 @@ class WorkerProcess(ProcessProtocol):
             connection.close()
         self._answered()
 
+    def _takeAnswered(self):
+        """
+        The worker answered for the oldest connection handed to it
+        without taking it: take it back.
+
+        @return: C{(connection, host)}, its host forgotten, or C{None}
+            when none was waiting.
+        """
+        oldest = self.handovers.takeOldest()
+        self._answered()
+        if oldest is not None:
+            self._forget(oldest[1])
+        return oldest
+
     def _sentBack(self):
         """
         The worker, draining, sent back the oldest connection handed to
         it, unopened: another worker takes it (it still counts against
         the limits).
         """
-        oldest = self.handovers.takeOldest()
-        self._answered()
+        oldest = self._takeAnswered()
         if oldest is None:
             return
         connection, host = oldest
-        self._forget(host)
         if not self.pool.handOver(connection, host,
                                   greeted=bool(bytesWritten(connection))):
             connection.close()
@@ -191,12 +203,10 @@ class WorkerProcess(ProcessProtocol):
         handed to it (the kernel dropped its copy): tell the client
         C{421}, as one process out of descriptors does, and close it.
         """
-        oldest = self.handovers.takeOldest()
-        self._answered()
+        oldest = self._takeAnswered()
         if oldest is None:
             return
         connection, host = oldest
-        self._forget(host)
         self.pool.limiter.release(host)
         self.pool.refuse(connection, host, REFUSAL)
         connection.close()
