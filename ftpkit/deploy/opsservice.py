@@ -8,11 +8,11 @@ keeps its metrics and session snapshots in.
 import atexit
 import os
 import shutil
-import tempfile
 
 from twisted.application import service, strports
 
 from ftpkit.deploy.endpoints import endpointNames
+from ftpkit.deploy.rundirs import makeRunDirectory
 from ftpkit.ops import metrics, who
 
 
@@ -21,13 +21,14 @@ class MetricsDirectory(service.Service):
     A new directory for C{prometheus_client}'s multiprocess mode, named
     in the environment (so that the workers, started later, inherit it),
     and removed when the server stops, or when its process exits without
-    stopping it (a port it could not listen on ended it at start).
+    stopping it (a port it could not listen on ended it at start), or
+    by the next server when its process was killed (L{makeRunDirectory}).
 
     @ivar path: the directory.
     """
 
     def __init__(self):
-        self.path = tempfile.mkdtemp(prefix="ftpkit-metrics-")
+        self.path = makeRunDirectory("ftpkit-metrics-")
         os.environ[metrics.MULTIPROCESS_VARIABLE] = self.path
         atexit.register(self._remove)
 

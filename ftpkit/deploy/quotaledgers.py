@@ -6,10 +6,10 @@ The directory of the quota ledgers the workers of C{--workers} share
 import atexit
 import os
 import shutil
-import tempfile
 
 from twisted.application import service
 
+from ftpkit.deploy.rundirs import makeRunDirectory
 from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
 
 
@@ -17,7 +17,8 @@ class LedgerDirectory(service.Service):
     """
     From its start, a new private directory, named in the environment (so
     that the workers, started after it, inherit it); removed when the
-    server stops, or when its process exits without stopping it.
+    server stops, or when its process exits without stopping it, or by
+    the next server when its process was killed (L{makeRunDirectory}).
 
     @ivar path: the directory, once started, or C{None}.
     """
@@ -35,7 +36,7 @@ class LedgerDirectory(service.Service):
         Make the directory and name it in the environment.
         """
         service.Service.startService(self)
-        self.path = tempfile.mkdtemp(prefix="ftpkit-quota-")
+        self.path = makeRunDirectory("ftpkit-quota-")
         self._environ[LEDGERS_VARIABLE] = self.path
         atexit.register(self._remove)
 
