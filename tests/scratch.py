@@ -8,6 +8,7 @@ from here gets it removed when it ends, pass or fail.
 """
 
 import os
+import pwd
 import shutil
 
 
@@ -28,3 +29,20 @@ def scratchDirectory(testCase):
     os.makedirs(path)
     testCase.addCleanup(shutil.rmtree, path, True)
     return path
+
+
+def asNobody(function, *args):
+    """
+    Call C{function} as the server runs unprivileged: with the effective
+    user ID of C{nobody} when the tests run as root (whose permission
+    checks pass everywhere), as it is otherwise.
+
+    @return: what C{function} returns.
+    """
+    if os.geteuid() != 0:
+        return function(*args)
+    os.seteuid(pwd.getpwnam("nobody").pw_uid)
+    try:
+        return function(*args)
+    finally:
+        os.seteuid(0)

@@ -15,6 +15,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_clients import treeDigest
+from tests.integration.test_mget_clients import MgetTestMixin
 from tests.scratch import scratchDirectory
 
 TNFTP = shutil.which("tnftp")
@@ -38,22 +39,16 @@ class ClassicClientsMixin(LoopbackServerMixin):
 
     timeout = 90
 
+    clientTimeout = 60
+    """Seconds a client may run (L{runClient})."""
+
+    runClient = MgetTestMixin.runClient
+
     def setUp(self):
         self.root = scratchDirectory(self)
         self.local = scratchDirectory(self)
         self.server = self.startServer(
             FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0))
-
-    def runClient(self, argv, script=None):
-        """
-        Run a client in the scratch directory, in a thread.
-
-        @param script: its standard input, as text.
-        @return: a Deferred firing with the C{CompletedProcess}.
-        """
-        return self.inThread(
-            subprocess.run, argv, input=script, cwd=self.local,
-            capture_output=True, text=True, timeout=60)
 
     def write(self, top, tree):
         """

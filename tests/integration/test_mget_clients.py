@@ -36,6 +36,9 @@ class MgetTestMixin(LoopbackServerMixin):
     A filesystem-backed server holding L{FILES}, and a scratch directory.
     """
 
+    clientTimeout = 45
+    """Seconds a client may run (L{runClient})."""
+
     timeout = 60
 
     def setUp(self):
@@ -58,7 +61,7 @@ class MgetTestMixin(LoopbackServerMixin):
         """
         return self.inThread(
             subprocess.run, argv, input=script, cwd=self.local,
-            capture_output=True, text=True, timeout=45)
+            capture_output=True, text=True, timeout=self.clientTimeout)
 
     def fetched(self):
         """

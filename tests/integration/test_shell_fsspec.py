@@ -10,7 +10,7 @@ from twisted.trial import unittest
 
 from ftpkit.errors import InvalidPath, LocalError, NoSuchFile
 from ftpkit.testing import IFTPShellConformanceMixin
-from tests.scratch import scratchDirectory
+from tests.scratch import asNobody, scratchDirectory
 from tests.storageservers import sshServer
 
 try:
@@ -519,7 +519,6 @@ class LocalReadOnlyTests(unittest.TestCase):
         ID of C{nobody}.)
         """
         import os
-        import pwd
         import shutil
         import tempfile
 
@@ -534,14 +533,7 @@ class LocalReadOnlyTests(unittest.TestCase):
         os.chmod(path, 0o444)
         shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root,
                             pool=_CallNow())
-        if os.geteuid() == 0:
-            os.seteuid(pwd.getpwnam("nobody").pw_uid)
-            try:
-                opening = shell.openForWriting(("f",))
-            finally:
-                os.seteuid(0)
-        else:
-            opening = shell.openForWriting(("f",))
+        opening = asNobody(shell.openForWriting, ("f",))
         self.failureResultOf(opening, PermissionDenied)
         with open(path, "rb") as f:
             self.assertEqual(f.read(), b"keep")

@@ -6,7 +6,6 @@ run with the effective user ID of C{nobody}.
 """
 
 import os
-import pwd
 import shutil
 import tempfile
 
@@ -16,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.protocol.test_hashoffer import _replies
 from tests.protocol.test_siteutime import loggedIn
+from tests.scratch import asNobody
 
 try:
     from fsspec.implementations.local import LocalFileSystem
@@ -56,13 +56,7 @@ class UnsearchableMixin:
         @return: the replies to C{commands}, sent with the effective user
             ID of C{nobody} when run as root.
         """
-        if not AS_ROOT:
-            return _replies(self.protocol, self.transport, *commands)
-        os.seteuid(pwd.getpwnam("nobody").pw_uid)
-        try:
-            return _replies(self.protocol, self.transport, *commands)
-        finally:
-            os.seteuid(0)
+        return asNobody(_replies, self.protocol, self.transport, *commands)
 
     def test_unsearchable(self):
         """

@@ -36,7 +36,7 @@ from ftpkit.testing import (
     readFile,
     writeFile,
 )
-from tests.scratch import scratchDirectory
+from tests.scratch import asNobody, scratchDirectory
 
 
 def _makeRoot(testCase):
@@ -250,14 +250,7 @@ class FilesystemShellTests(unittest.TestCase):
         _write(path, b"keep")
         os.chmod(path, 0o444)
         shell = FilesystemShell(root, runner=maybeDeferred)
-        if os.geteuid() == 0:
-            os.seteuid(pwd.getpwnam("nobody").pw_uid)
-            try:
-                opening = shell.openForWriting(("f",))
-            finally:
-                os.seteuid(0)
-        else:
-            opening = shell.openForWriting(("f",))
+        opening = asNobody(shell.openForWriting, ("f",))
         self.failureResultOf(opening, PermissionDenied)
         self.assertEqual(_read(path), b"keep")
 
