@@ -14,6 +14,12 @@ from ftpkit.protocol.access import CHANGE, CREATE, READ
 from ftpkit.protocol.checksums import X_SYNTAX, X_VERBS
 
 NONE = "none"
+"""Takes no argument; one given is refused with C{501}, a reply RFC 959
+gives the verb."""
+IGNORED = "ignored"
+"""Takes no argument; one given is ignored: the verb's specification gives
+it no C{501} (C{NOOP}, C{QUIT}, C{REIN}, C{FEAT}, C{CCC}), or refusing it
+would leave the client's intent undone (C{ABOR})."""
 REQUIRED = "required"
 OPTIONAL = "optional"
 
@@ -35,7 +41,7 @@ class Command:
     @ivar verb: the upper-case verb, e.g. C{"RETR"}.
     @ivar handler: the verb whose C{ftp_VERB} method handles it (aliases
         such as C{XPWD} point at C{PWD}).
-    @ivar argument: L{NONE}, L{REQUIRED} or L{OPTIONAL}.
+    @ivar argument: L{NONE}, L{IGNORED}, L{REQUIRED} or L{OPTIONAL}.
     @ivar needsLogin: refused with C{530} before login.
     @ivar access: what it may change, checked by
         L{ftpkit.protocol.access.AccessPolicy.allows} before it runs:
@@ -93,8 +99,8 @@ COMMANDS = _table(
     Command("XCWD", "XCWD <sp> pathname", "RFC 775", REQUIRED, handler="CWD"),
     Command("CDUP", "CDUP", "RFC 959"),
     Command("XCUP", "XCUP", "RFC 775", handler="CDUP"),
-    Command("REIN", "REIN", "RFC 959", needsLogin=False),
-    Command("QUIT", "QUIT", "RFC 959", needsLogin=False),
+    Command("REIN", "REIN", "RFC 959", IGNORED, needsLogin=False),
+    Command("QUIT", "QUIT", "RFC 959", IGNORED, needsLogin=False),
     Command("HOST", "HOST <sp> hostname", "RFC 7151", REQUIRED,
             needsLogin=False, feature="HOST"),
     # Transfer parameters (RFC 959 4.1.2)
@@ -120,7 +126,8 @@ COMMANDS = _table(
             feature="REST STREAM"),
     Command("RNFR", "RNFR <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
     Command("RNTO", "RNTO <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
-    Command("ABOR", "ABOR", "RFC 959", needsLogin=False, duringTransfer=True),
+    Command("ABOR", "ABOR", "RFC 959", IGNORED, needsLogin=False,
+            duringTransfer=True),
     Command("DELE", "DELE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
     Command("RMD", "RMD <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
     Command("XRMD", "XRMD <sp> pathname", "RFC 775", REQUIRED, access=CHANGE,
@@ -139,9 +146,9 @@ COMMANDS = _table(
             needsLogin=False, duringTransfer=True),
     Command("HELP", "HELP [<sp> command]", "RFC 959", OPTIONAL,
             needsLogin=False),
-    Command("NOOP", "NOOP", "RFC 959", needsLogin=False),
+    Command("NOOP", "NOOP", "RFC 959", IGNORED, needsLogin=False),
     # Extensions
-    Command("FEAT", "FEAT", "RFC 2389", needsLogin=False),
+    Command("FEAT", "FEAT", "RFC 2389", IGNORED, needsLogin=False),
     Command("OPTS", "OPTS <sp> command [<sp> options]", "RFC 2389",
             REQUIRED, needsLogin=False, feature="UTF8"),
     Command("SIZE", "SIZE <sp> pathname", "RFC 3659", REQUIRED,
@@ -167,7 +174,7 @@ COMMANDS = _table(
             feature="PBSZ"),
     Command("PROT", "PROT <sp> C | P", "RFC 4217", REQUIRED,
             needsLogin=False, feature="PROT"),
-    Command("CCC", "CCC", "RFC 4217", feature="CCC"),
+    Command("CCC", "CCC", "RFC 4217", IGNORED, feature="CCC"),
 )
 """Every verb ftpkit implements, by name."""
 

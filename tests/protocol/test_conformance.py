@@ -77,3 +77,31 @@ class ConformanceTests(unittest.TestCase):
             self.replies([b"EPSV 3", b"EPRT |3|x|2048|", b"EPSV 1"],
                          host="2001:db8::1"),
             ["522 Network protocol not supported, use (2)"] * 3)
+
+    def test_argumentRefused(self):
+        """
+        An argument to a verb that takes none gets C{501} where RFC 959
+        gives that verb C{501} (C{PWD}, C{CDUP}, C{PASV}, C{SYST} and their
+        aliases), as ProFTPD and pyftpdlib answer C{PWD x}: it was ignored,
+        and C{PWD x} answered C{257}. Spaces alone are no argument.
+        """
+        lines = [b"PWD x", b"XPWD x", b"CDUP x", b"XCUP x", b"PASV x",
+                 b"SYST x", b"PWD  ", b"SYST "]
+        self.assertEqual(
+            [line[:3] for line in self.replies(lines)],
+            ["501"] * 6 + ["257", "215"])
+
+    def test_argumentIgnored(self):
+        """
+        Where the RFC gives a verb no C{501} (C{NOOP}, C{FEAT}, C{REIN},
+        C{CCC}), or refusing it would leave the client's intent undone
+        (C{ABOR}), an argument is ignored, as ProFTPD does after C{NOOP}
+        and C{QUIT}.
+        """
+        codes = [line[:3] for line in self.replies(
+            [b"NOOP x", b"ABOR x", b"CCC x", b"FEAT x"]) if line[3:4] == " "]
+        self.assertEqual(codes, ["200", "225", "534", "211"])
+        protocol, transport = self.login()
+        protocol.dataReceived(b"REIN x\r\nQUIT x\r\n")
+        self.assertEqual(transport.value().decode().splitlines(),
+                         ["220 ftpkit ready", "221 Goodbye"])
