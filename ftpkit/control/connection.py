@@ -416,7 +416,11 @@ class FTPProtocol(
         if transport is not None and self.connected:
             if type(text) is str and "\r" not in text and "\n" not in text:
                 # formatReply's one-line case, without the call.
-                data = f"{code:03d} {text}\r\n".encode("utf-8", "replace")
+                line = f"{code:03d} {text}\r\n"
+                try:
+                    data = line.encode("utf-8", "surrogateescape")
+                except UnicodeEncodeError:
+                    data = replies.encodeText(line)
             else:
                 data = replies.formatReply(code, text)
             if code < 200:

@@ -50,26 +50,27 @@ def formatReply(code, text):
 
     @param code: the three-digit reply code.
     @param text: the reply text, a L{str} or a L{list} of L{str} lines.
-    @return: the reply, CRLF-terminated, always valid UTF-8 (RFC 2640):
-        characters standing for undecodable bytes become C{"?"}, so a
-        client decoding replies as UTF-8 never fails on them.
+    @return: the reply, CRLF-terminated, encoded by L{encodeText}: a name
+        that is not UTF-8 goes back as its bytes, as in a listing, so
+        that a client can send back the path a C{257} or an C{MLST} gave
+        it (C{"?"} instead would name nothing).
     """
     if isinstance(text, str) and "\r" not in text and "\n" not in text:
-        return f"{code:03d} {text}\r\n".encode("utf-8", "replace")
+        return encodeText(f"{code:03d} {text}\r\n")
     given = [text] if isinstance(text, str) else list(text)
     lines = []
     for line in given or [""]:
         lines.extend(_LINE_BREAK.split(line))
     if len(lines) == 1:
-        return f"{code:03d} {lines[0]}\r\n".encode("utf-8", "replace")
+        return encodeText(f"{code:03d} {lines[0]}\r\n")
     middle = [
         " " + line if _STARTS_WITH_CODE.match(line) else line for line in lines[1:-1]
     ]
-    return "".join(
+    return encodeText("".join(
         [f"{code:03d}-{lines[0]}\r\n"]
         + [line + "\r\n" for line in middle]
         + [f"{code:03d} {lines[-1]}\r\n"]
-    ).encode("utf-8", "replace")
+    ))
 
 
 def quotePath(text):

@@ -107,14 +107,16 @@ class FormatReplyTests(SynchronousTestCase):
 
     def test_encoding(self):
         """
-        Replies are always valid UTF-8: surrogates, whether they stand for
-        undecodable bytes or not, become C{?}.
+        Replies are UTF-8, and a surrogate standing for an undecodable
+        byte goes back as that byte, so that a client can send back the
+        name it was given (it was C{?}); one standing for no byte becomes
+        C{?}.
         """
         self.assertEqual(formatReply(257, "caf\u00e9"), b"257 caf\xc3\xa9\r\n")
-        self.assertEqual(formatReply(257, "caf\udce9"), b"257 caf?\r\n")
-        self.assertEqual(formatReply(257, "a\ud800\udce9"), b"257 a??\r\n")
+        self.assertEqual(formatReply(257, "caf\udce9"), b"257 caf\xe9\r\n")
+        self.assertEqual(formatReply(257, "a\ud800\udce9"), b"257 a?\xe9\r\n")
         self.assertEqual(formatReply(211, ["x\udce9", "y", "z"]),
-                         b"211-x?\r\ny\r\n211 z\r\n")
+                         b"211-x\xe9\r\ny\r\n211 z\r\n")
 
     @settings(deadline=None)
     @given(st.integers(100, 599), st.one_of(_ANY_TEXT, st.lists(_ANY_TEXT)))
