@@ -125,7 +125,7 @@ class StatListingTests(LoopbackServerMixin, unittest.TestCase):
         self.assertIn(b"LIST", many)
         lines = enough.split(b"\n")
         self.assertEqual(len(lines), STAT_LIST_LIMIT + 2)
-        self.assertTrue(lines[-1].startswith(b"213 "), lines[-1])
+        self.assertTrue(lines[-1].startswith(b"212 "), lines[-1])
 
 
 class AnnouncedSizeTests(LoopbackServerMixin, unittest.TestCase):

@@ -217,10 +217,10 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         client.records(b"STAT /\r\n", b"NOOP\r\n")
         lines = await self.inThread(client.replies, 404)
         self.assertGreater(sum(len(line) for line in lines), 2 ** 14)
-        self.assertTrue(lines[0].startswith(b"213-"))
+        self.assertTrue(lines[0].startswith(b"212-"))
         self.assertEqual(len([line for line in lines
                               if b"a-rather-long-file-name-" in line]), 400)
-        self.assertTrue(lines[-2].startswith(b"213 "))
+        self.assertTrue(lines[-2].startswith(b"212 "))
         self.assertEqual(lines[-1], b"200 NOOP ok")
 
     async def test_fallback(self):

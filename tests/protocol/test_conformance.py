@@ -105,3 +105,14 @@ class ConformanceTests(unittest.TestCase):
         protocol.dataReceived(b"REIN x\r\nQUIT x\r\n")
         self.assertEqual(transport.value().decode().splitlines(),
                          ["220 ftpkit ready", "221 Goodbye"])
+
+    def test_statCodes(self):
+        """
+        C{STAT} of a directory answers C{212}, RFC 959's directory status,
+        as ProFTPD does; of a file C{213}, file status; without an argument
+        C{211}. A directory got C{213}.
+        """
+        codes = [line[:3] for line in self.replies(
+            [b"STAT /d", b"STAT -la d", b"STAT /top.bin", b"STAT"])
+            if line[3:4] == " "]
+        self.assertEqual(codes, ["212", "212", "213", "211"])

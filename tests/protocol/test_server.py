@@ -435,7 +435,7 @@ class PipeliningTests(unittest.TestCase):
         self.assertEqual(replyCodes(transport), ["550"])
         self.assertEqual(len(protocol._queue), 5)
         protocol.resumeProducing()
-        self.assertEqual(replyCodes(transport), ["550"] + ["213"] * 5)
+        self.assertEqual(replyCodes(transport), ["550"] + ["212"] * 5)
         self.assertEqual(transport.producerState, "producing")
 
 

@@ -179,7 +179,8 @@ class SessionCommands:
     async def ftp_STAT(self, argument):
         """
         Report transfer progress, the session's status, or a listing (of
-        at most L{STAT_LIST_LIMIT} entries).
+        at most L{STAT_LIST_LIMIT} entries): C{212} for a directory's,
+        C{213} for a file's.
         """
         if self.transfer is not None:
             return (213, self.transfer.status())
@@ -199,7 +200,9 @@ class SessionCommands:
                     % STAT_LIST_LIMIT)
         text = listing.formatListing(entries, time.time()).decode(
             "utf-8", "surrogateescape")
-        return (213, ["Status of " + paths.toText(listed.path) + ":"]
+        # RFC 959: 212 is a directory's status, 213 a file's.
+        return (212 if listed.isDirectory else 213,
+                ["Status of " + paths.toText(listed.path) + ":"]
                 + text.splitlines() + ["End of status"])
 
     def _statusLines(self):
