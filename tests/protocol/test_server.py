@@ -763,12 +763,15 @@ class ClientMistakeTests(unittest.TestCase):
 
     def test_helpUnknown(self):
         """
-        C{HELP} of a verb ftpkit does not know still gets C{502}.
+        C{HELP} of a verb ftpkit does not know gets C{501}: C{HELP} is
+        implemented, its argument is what is wrong (RFC 959 gives C{HELP}
+        C{501}; C{502} would say C{HELP} is not implemented), as pyftpdlib
+        answers. It was C{502}, as ProFTPD answers.
         """
         protocol, transport = self.login()
         transport.clear()
         protocol.dataReceived(b"HELP XYZZY\r\n")
-        self.assertEqual(replyCodes(transport), ["502"])
+        self.assertEqual(transport.value(), b"501 Unknown command\r\n")
 
     def test_outOfSequence(self):
         factory = makeFactory(MemoryReactorClock())

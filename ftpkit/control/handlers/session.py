@@ -71,7 +71,8 @@ class SessionCommands:
     def ftp_HELP(self, argument):
         """
         List the commands, or give one command's syntax; of a verb ftpkit
-        knows but does not implement (which gets C{502}), say so.
+        knows but does not implement (which gets C{502}), say so; of any
+        other, C{501}.
         """
         if argument:
             verb = argument.strip().upper()
@@ -79,7 +80,9 @@ class SessionCommands:
                 return (214, verb + " is not implemented")
             command = commandtable.lookup(verb)
             if command is None:
-                return (502, "Unknown command")
+                # HELP is implemented (502 would say otherwise): its
+                # argument is what is wrong.
+                return (501, "Unknown command")
             return (214, "Syntax: " + command.syntax)
         return (214, ["The following commands are recognized:"]
                 + commandtable.helpText() + ["Help OK"])
