@@ -293,7 +293,8 @@ def parseTYPE(arg):
     Parse the argument of C{TYPE} (RFC 959), case-insensitively.
 
     @param arg: the argument text.
-    @return: C{"A"} for C{A} or C{A N}; C{"I"} for C{I} or C{L 8}.
+    @return: C{"A"} for C{A} or C{A N}; C{"I"} for C{I} or C{L 8} (or
+        C{L8}, as some clients write it and vsftpd takes it).
     @raise ParameterNotImplemented: for a valid type this server does not
         do (C{E}, C{A T}, C{A C}, C{L} with another byte size).
     @raise BadArgument: for anything else.
@@ -301,7 +302,7 @@ def parseTYPE(arg):
     words = arg.upper().split()
     if words in (["A"], ["A", "N"]):
         return "A"
-    if words in (["I"], ["L", "8"]):
+    if words in (["I"], ["L", "8"], ["L8"]):
         return "I"
     if words[:1] == ["E"] and words[1:] in ([], ["N"], ["T"], ["C"]):
         raise ParameterNotImplemented()

@@ -453,9 +453,10 @@ class RepresentationTests(SynchronousTestCase):
 
     def test_typeImage(self):
         """
-        C{I} and C{L 8} give C{"I"}.
+        C{I} and C{L 8} give C{"I"}, and so does C{L8} without its space,
+        which vsftpd and pyftpdlib take too (it was refused with C{501}).
         """
-        for text in ("I", "i", "L 8", "l 8"):
+        for text in ("I", "i", "L 8", "l 8", "L8", "l8"):
             self.assertEqual(parseTYPE(text), "I")
 
     def test_typeNotImplemented(self):
