@@ -699,6 +699,8 @@ class FTPProtocol(
                           peer=self.peer, why=failure.value.message)
         if failure.check(FTPError):
             code = failure.value.code
+            if code == 553 and verb not in commandtable.NAMING_NEW:
+                code = 550
             self.reply(code, failure.value.message)
             if code == 421:
                 # 421 promises the control connection is closing.

@@ -186,6 +186,10 @@ KNOWN_UNIMPLEMENTED = frozenset(
 """Verbs of published FTP specifications that ftpkit answers with 502
 (and C{HELP} says are not implemented)."""
 
+NAMING_NEW = frozenset(["STOR", "STOU", "APPE", "RNTO"])
+"""The verbs that name a file to make, the only ones RFC 959 gives C{553}
+(file name not allowed); any other refusing a name answers C{550}."""
+
 SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "HELP": READ}
 """The access class of each C{SITE} command (C{SITE} itself changes
 nothing: each of its commands is checked on its own)."""

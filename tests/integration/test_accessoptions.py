@@ -229,11 +229,12 @@ class HideDotfilesProtocolTests(unittest.TestCase):
 
     def test_uploadRefused(self):
         """
-        An upload of a dotfile is refused with C{553}.
+        An upload of a dotfile is refused with C{553}, a directory's with
+        C{550}, the one refusal RFC 959 gives C{MKD}.
         """
         protocol, transport = loggedIn(bareFactory(hideDotfiles=True))
         protocol.dataReceived(b"STOR .htaccess\r\nMKD .d\r\n")
-        self.assertEqual(replyCodes(transport), ["553", "553"])
+        self.assertEqual(replyCodes(transport), ["553", "550"])
 
 
 class HideDotfilesClientTests(LoopbackServerMixin, unittest.TestCase):

@@ -116,3 +116,21 @@ class ConformanceTests(unittest.TestCase):
             [b"STAT /d", b"STAT -la d", b"STAT /top.bin", b"STAT"])
             if line[3:4] == " "]
         self.assertEqual(codes, ["212", "212", "213", "211"])
+
+    def test_nameNotAllowed(self):
+        """
+        A name no file can have (a NUL in it, say) gets C{553} only from
+        the commands RFC 959 gives C{553}, those naming a file to make
+        (C{STOR}, C{STOU}, C{APPE}, C{RNTO}); any other gets C{550}, which
+        RFC 959 lists for each of them (C{MKD}, C{CWD}, C{DELE}...). They
+        all got C{553}.
+        """
+        others = [b"CWD", b"XCWD", b"MKD", b"XMKD", b"RMD", b"DELE", b"RNFR",
+                  b"SIZE", b"MDTM", b"MLST", b"RETR", b"LIST", b"NLST",
+                  b"STAT", b"MLSD"]
+        codes = [line[:3] for line in self.replies(
+            [verb + b" a\x00b" for verb in others]
+            + [b"STOR a\x00b", b"APPE a\x00b", b"RNFR /top.bin",
+               b"RNTO a\x00b"])]
+        self.assertEqual(codes, ["550"] * len(others)
+                         + ["553", "553", "350", "553"])

@@ -733,11 +733,11 @@ class ClientMistakeTests(unittest.TestCase):
     def test_pathTooLongButLineFits(self):
         """
         A path longer than C{PATH_MAX} on a line the server accepts gets
-        553, not a dropped connection.
+        550 (C{CWD} has no 553 in RFC 959), not a dropped connection.
         """
         protocol, transport = self.login()
         protocol.dataReceived(b"CWD " + b"x" * 5000 + b"\r\nNOOP\r\n")
-        self.assertEqual(replyCodes(transport), ["553", "200"])
+        self.assertEqual(replyCodes(transport), ["550", "200"])
         self.assertFalse(transport.disconnecting)
 
     def test_unknownAndUnimplemented(self):
