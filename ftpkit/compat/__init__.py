@@ -21,6 +21,8 @@ One module a job, each listing the private names it reads and why:
       connection's records read and written with OpenSSL's own calls.
     - L{ftpkit.compat.eventloop}: the reactor's next-turn queue and
       C{epoll} object, and Python's bare C{accept}.
+    - L{ftpkit.compat.endpoints}: the port a parsed server endpoint
+      (through a wrapper such as C{haproxy:}) would listen on.
     - L{ftpkit.compat.dispatch}: the C{epoll} reactor's poll and the
       thread's log context stack: each ready descriptor handled without
       a log context made for it unless something logs.
@@ -41,6 +43,7 @@ Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
 """
 
+from ftpkit.compat.endpoints import endpointPort
 from ftpkit.compat.eventloop import (
     TunedConnection,
     acceptBare,
@@ -91,6 +94,7 @@ __all__ = [
     "closeAtOnce",
     "closeTLSAtOnce",
     "dropTLSLayer",
+    "endpointPort",
     "feedRecords",
     "flushTLSWrites",
     "inputWaiting",

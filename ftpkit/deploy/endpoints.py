@@ -6,7 +6,7 @@ values) as data, and L{BareAccepting}, the listening endpoints' wrapper.
 from twisted.internet.interfaces import IStreamServerEndpoint
 from zope.interface import implementer
 
-from ftpkit.compat import acceptBareOn
+from ftpkit.compat import acceptBareOn, endpointPort
 
 LISTEN_BACKLOG = 511
 """Connections the kernel completes and queues for a listener until the
@@ -90,20 +90,6 @@ def parseServerEndpoint(description):
         raise ValueError(f"bad endpoint {description!r}: port {port} is "
                          "not from 0 to 65535")
     return endpoint
-
-
-def endpointPort(endpoint):
-    """
-    @param endpoint: a parsed server endpoint.
-    @return: the port number it would listen on (through a wrapper such
-        as C{haproxy:}), or C{None} for one without a port (C{unix:}).
-    """
-    while endpoint is not None:
-        port = getattr(endpoint, "_port", None)
-        if isinstance(port, int):
-            return port
-        endpoint = getattr(endpoint, "_wrappedEndpoint", None)
-    return None
 
 
 @implementer(IStreamServerEndpoint)

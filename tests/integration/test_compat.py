@@ -382,6 +382,30 @@ class PrivateNamesTests(unittest.TestCase):
         b.send(b"x")
         self.assertEqual(poll.poll(1000), [(ready, select.POLLIN)])
 
+    def test_endpointPort(self):
+        """
+        Twisted's TCP, TCP6 and SSL server endpoints keep their port in
+        C{_port}, and a wrapper (C{haproxy:}) its endpoint in
+        C{_wrappedEndpoint}: L{compat.endpointPort} finds the port a
+        C{--listen} value names through them, so that one out of range is
+        a usage error.
+        """
+        from twisted.internet import endpoints
+
+        from tests.tlssupport import makeCertificate
+
+        pem = makeCertificate(scratchDirectory(self))[2]
+        for description, port in [
+                ("tcp:2121", 2121),
+                ("tcp6:2122:interface=\\:\\:1", 2122),
+                (f"ssl:990:privateKey={pem}:certKey={pem}", 990),
+                ("haproxy:tcp:2123", 2123)]:
+            endpoint = endpoints.serverFromString(reactor, description)
+            self.assertEqual(compat.endpointPort(endpoint), port,
+                             changed(f"{type(endpoint).__name__}._port or "
+                                     "_WrapperServerEndpoint."
+                                     "_wrappedEndpoint"))
+
 
 class _SocketReader:
     """
@@ -421,6 +445,14 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertEqual(compat.sendNow(object(), b"x"), 0)
         self.assertIsNone(compat.sendAtOnce(transport, b"x"))
         self.assertIsNone(compat.sendAtOnce(object(), b"x"))
+
+    def test_endpointPortUnknown(self):
+        """
+        An endpoint without the private names has no known port
+        (C{unix:}'s, or any when Twisted renames them): nothing is
+        refused before listening.
+        """
+        self.assertIsNone(compat.endpointPort(object()))
 
     def test_afterThisTurnTimed(self):
         """
