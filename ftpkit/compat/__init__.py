@@ -26,23 +26,24 @@ One module a job, each listing the private names it reads and why:
     - L{ftpkit.compat.dispatch}: the C{epoll} reactor's poll and the
       thread's log context stack: each ready descriptor handled without
       a log context made for it unless something logs.
+    - L{ftpkit.compat.controltls}: L{ControlTLSProtocol}, Twisted's TLS
+      layer for control connections followed from the inside, with less
+      work per record.
 
-Two modules outside this package subclass Twisted's L{TLSMemoryBIOProtocol}
-and so use its private methods where they are: L{ftpkit.data.tls} (its
-C{_flushSendBIO}, overridden to send a data connection's TLS 1.3 session
-tickets late, and C{_lostTLSConnection}, C{_handshakeDone} and
-C{_tlsShutdownFinished}, to drop a data connection whose TLS failed
-mid-transfer; fallback: the tickets are sent at once, and such a transfer
-fails once the stall watchdog drops it) and L{ftpkit.control.tlslayer}
-(C{_creatorCallable}, C{_connectWrapped}, C{_checkHandshakeStatus},
-C{_flushReceiveBIO}, C{_shutdownTLS}, C{_tlsShutdownFinished},
-C{_lostTLSConnection}, C{_aborted}; fallback: Twisted's layer as it is).
+One module outside this package subclasses Twisted's
+L{TLSMemoryBIOProtocol} and so uses its private methods where they are:
+L{ftpkit.data.tls} (its C{_flushSendBIO}, overridden to send a data
+connection's TLS 1.3 session tickets late, and C{_lostTLSConnection},
+C{_handshakeDone} and C{_tlsShutdownFinished}, to drop a data connection
+whose TLS failed mid-transfer; fallback: the tickets are sent at once, and
+such a transfer fails once the stall watchdog drops it).
 The same test checks those names.
 
 Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
 """
 
+from ftpkit.compat.controltls import ControlTLSProtocol
 from ftpkit.compat.endpoints import endpointPort
 from ftpkit.compat.eventloop import (
     TunedConnection,
@@ -87,6 +88,7 @@ from ftpkit.compat.tlswrites import (
 )
 
 __all__ = [
+    "ControlTLSProtocol",
     "TunedConnection",
     "acceptBare",
     "acceptBareOn",

@@ -21,7 +21,7 @@ from ftpkit.compat import (
     underTLS,
     writeThroughTLS,
 )
-from ftpkit.control.tlslayer import ControlTLSProtocol
+from ftpkit.compat.controltls import ControlTLSProtocol
 
 
 def closeNow(transport):

@@ -159,14 +159,14 @@ class PrivateNamesTests(unittest.TestCase):
         """
         pyOpenSSL still tells how much its memory buffers hold, and
         Twisted's TLS layer and C{startTLS} still have the names that
-        L{ftpkit.control.tlslayer} follows.
+        L{ftpkit.compat.controltls} follows.
         """
         from twisted.internet.ssl import CertificateOptions
         from twisted.protocols.tls import TLSMemoryBIOFactory
 
-        from ftpkit.control import tlslayer
+        from ftpkit.compat import controltls
 
-        self.assertTrue(tlslayer.FOLLOWS_TWISTED,
+        self.assertTrue(controltls.FOLLOWS_TWISTED,
                         changed("TLSMemoryBIOProtocol's private names"))
         self.assertIsNotNone(starttls._BypassTLS,
                              changed("twisted.internet._newtls._BypassTLS"))

@@ -1,8 +1,9 @@
 """
-Tests for L{ftpkit.control.tlslayer}: the TLS layer of control
-connections reads every record it is given, however they arrive, asks
-OpenSSL's buffers rather than raise C{WantReadError} to learn that
-nothing waits, and declares what Twisted's layer declares.
+Tests for L{ftpkit.control.tlslayer} and L{ftpkit.compat.controltls}:
+the TLS layer of control connections reads every record it is given,
+however they arrive, asks OpenSSL's buffers rather than raise
+C{WantReadError} to learn that nothing waits, and declares what
+Twisted's layer declares.
 """
 
 import os
@@ -17,7 +18,7 @@ from twisted.trial import unittest
 from zope.interface import providedBy
 
 from ftpkit import compat
-from ftpkit.compat import openssl
+from ftpkit.compat import controltls, openssl
 from ftpkit.control import sockets, tlslayer
 from tests.tlssupport import FTPSTestsMixin, clientContext, readToEnd
 
@@ -194,7 +195,7 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         L{compat.writeThroughTLS}.
         """
         through = []
-        self.patch(compat, "writeThroughTLS",
+        self.patch(sockets, "writeThroughTLS",
                    lambda *args: through.append(args))
         client = await self.client()
         client.records(b"NOOP\r\n", b"PBSZ 0\r\n")
@@ -228,7 +229,7 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         On a Twisted or pyOpenSSL without the private names the layer
         follows, it works as Twisted's own layer.
         """
-        self.patch(tlslayer, "FOLLOWS_TWISTED", False)
+        self.patch(controltls, "FOLLOWS_TWISTED", False)
         self.patch(openssl, "_bioMemData", None)
         client = await self.client()
         client.records(b"NOOP\r\n", b"PBSZ 0\r\n")
@@ -383,7 +384,7 @@ class CloseTests(FTPSTestsMixin, unittest.TestCase):
         def read(*args):
             reads.append(args)
             raise SSL.WantReadError()
-        self.patch(compat, "readPlaintext", read)
+        self.patch(openssl, "readPlaintext", read)
         reasons = []
         lost = session.connectionLost
         self.patch(session, "connectionLost",
@@ -412,14 +413,14 @@ class CloseTests(FTPSTestsMixin, unittest.TestCase):
         """
         client, session = await self.loggedOn()
         taken = []
-        take = compat.takeRecords
+        take = openssl.takeRecords
 
         def counting(handles):
             records = take(handles)
             if records:
                 taken.append(records)
             return records
-        self.patch(compat, "takeRecords", counting)
+        self.patch(openssl, "takeRecords", counting)
         client.records(b"QUIT\r\n")
         self.assertEqual(await self.inThread(client.replies, 1),
                          [b"221 Goodbye"])
