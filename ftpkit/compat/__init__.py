@@ -30,14 +30,12 @@ One module a job, each listing the private names it reads and why:
       layer for control connections followed from the inside, with less
       work per record.
 
-One module outside this package subclasses Twisted's
-L{TLSMemoryBIOProtocol} and so uses its private methods where they are:
-L{ftpkit.data.tls} (its C{_flushSendBIO}, overridden to send a data
-connection's TLS 1.3 session tickets late, and C{_lostTLSConnection},
-C{_handshakeDone} and C{_tlsShutdownFinished}, to drop a data connection
-whose TLS failed mid-transfer; fallback: the tickets are sent at once, and
-such a transfer fails once the stall watchdog drops it).
-The same test checks those names.
+    - L{ftpkit.compat.tlshooks}: L{TLSLayerHooks}, Twisted's TLS layer with
+      the private steps L{ftpkit.data.tls}'s layer changes (sending the
+      records, the end of the TLS connection) turned into public methods.
+
+Nothing outside this package reads or overrides a private name of Twisted
+or pyOpenSSL.
 
 Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
@@ -79,6 +77,7 @@ from ftpkit.compat.tcp import (
     sendNow,
     writeSideClosed,
 )
+from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.compat.tlswrites import (
     closeTLSAtOnce,
     sendQueued,
@@ -89,6 +88,7 @@ from ftpkit.compat.tlswrites import (
 
 __all__ = [
     "ControlTLSProtocol",
+    "TLSLayerHooks",
     "TunedConnection",
     "acceptBare",
     "acceptBareOn",

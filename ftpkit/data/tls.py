@@ -17,6 +17,7 @@ from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
 from zope.interface import implementer
 
 from ftpkit import compat
+from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.control.tls import FTPSContextFactory, sessionReused
 
 
@@ -43,7 +44,7 @@ def sentCloseNotify(connection):
 
 
 @implementer(IHalfCloseableProtocol)
-class DataTLSProtocol(TLSMemoryBIOProtocol):
+class DataTLSProtocol(TLSLayerHooks):
     """
     The TLS layer of a data connection, which also tells how the peer
     closed the TCP connection: Twisted's TLS layer reports a peer's
@@ -96,7 +97,7 @@ class DataTLSProtocol(TLSMemoryBIOProtocol):
         if not self._writingIntoLostTLS():
             TLSMemoryBIOProtocol.writeSequence(self, sequence)
 
-    def _tlsShutdownFinished(self, reason):
+    def tlsEnded(self, reason, afterHandshake):
         """
         The TLS connection ended. If it failed after the handshake (the
         client's fatal alert, a record that does not decrypt), drop the TCP
@@ -104,13 +105,12 @@ class DataTLSProtocol(TLSMemoryBIOProtocol):
         Twisted closes it only once that queue is sent, which a client
         that stopped reading never lets happen, so the transfer's failure
         waited for the stall watchdog. A failed handshake still gets its
-        alert out first. (Overrides a private method of
-        L{TLSMemoryBIOProtocol}; see L{ftpkit.compat}.)
+        alert out first.
 
         @param reason: the failure, or C{None} for a clean end.
+        @param afterHandshake: whether its handshake had completed.
         """
-        TLSMemoryBIOProtocol._tlsShutdownFinished(self, reason)
-        if reason is not None and getattr(self, "_handshakeDone", True):
+        if reason is not None and afterHandshake:
             self.transport.abortConnection()
 
     def _writingIntoLostTLS(self):
@@ -119,34 +119,29 @@ class DataTLSProtocol(TLSMemoryBIOProtocol):
         client's fatal alert, its close_notify): Twisted's layer drops the
         bytes, and its producer, never paused again, would read the rest of
         the file for nothing. Drop the TCP connection instead, which stops
-        the producer now. (Reads a private attribute of
-        L{TLSMemoryBIOProtocol}; see L{ftpkit.compat}.)
+        the producer now.
 
         @return: whether the TLS connection has ended.
         """
-        if not getattr(self, "_lostTLSConnection", False):
+        if not self.tlsLost:
             return False
         self.transport.abortConnection()
         return True
 
-    def _flushSendBIO(self):
+    def sendRecords(self, records):
         """
         Send what the TLS connection has to send, holding it while
-        L{holdTickets} says so and no close_notify is under way. (Overrides
-        a private method of L{TLSMemoryBIOProtocol}; see L{ftpkit.compat}.)
+        L{holdTickets} says so and no close_notify is under way.
+
+        @param records: the bytes OpenSSL wrote.
         """
-        handle = self.getHandle()
-        try:
-            data = handle.bio_read(65536)
-        except SSL.WantReadError:
-            return
-        if self._holding and not handle.get_shutdown():
-            self._held += data
+        if self._holding and not self.getHandle().get_shutdown():
+            self._held += records
             return
         self._holding = False
         if self._held:
-            data, self._held = self._held + data, b""
-        self.transport.write(data)
+            records, self._held = self._held + records, b""
+        self.transport.write(records)
 
     def readConnectionLost(self):
         """

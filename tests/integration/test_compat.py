@@ -155,6 +155,70 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertTrue(hasattr(TLSMemoryBIOProtocol, "_flushSendBIO"),
                         changed("TLSMemoryBIOProtocol._flushSendBIO"))
 
+    async def test_tlsHooks(self):
+        """
+        Twisted's TLS layer still sends its records through
+        C{_flushSendBIO} and ends through C{_tlsShutdownFinished}, noting
+        C{_handshakeDone} and C{_lostTLSConnection}: a
+        L{compat.TLSLayerHooks} layer's L{sendRecords} sees a handshake's
+        records, and its L{tlsEnded} and L{tlsLost} see its end.
+        """
+        from twisted.protocols.tls import TLSMemoryBIOFactory
+
+        from ftpkit.control.tls import makeContextFactory
+        from tests.tlssupport import makeCertificate
+
+        for name in ("_flushSendBIO", "_tlsShutdownFinished",
+                     "_handshakeDone", "_lostTLSConnection"):
+            self.assertTrue(hasattr(compat.TLSLayerHooks, name),
+                            changed("TLSMemoryBIOProtocol." + name))
+        seen = []
+
+        class Hooked(compat.TLSLayerHooks):
+            def sendRecords(self, records):
+                seen.append(("records", self.tlsLost))
+                compat.TLSLayerHooks.sendRecords(self, records)
+
+            def tlsEnded(self, reason, afterHandshake):
+                seen.append(("ended", afterHandshake, self.tlsLost))
+
+        contextFactory = makeContextFactory(
+            makeCertificate(scratchDirectory(self))[2])
+        factory = TLSMemoryBIOFactory(
+            contextFactory, False, protocol.Factory.forProtocol(_Held))
+        factory.protocol = Hooked
+        factory.wrappedFactory.made = defer.Deferred()
+        port = await TCP4ServerEndpoint(reactor, 0,
+                                        interface="127.0.0.1").listen(
+            factory)
+        self.addCleanup(port.stopListening)
+        client = await TCP4ClientEndpoint(
+            reactor, "127.0.0.1", port.getHost().port).connect(
+            protocol.Factory.forProtocol(protocol.Protocol))
+        # A ClientHello, then the end of the connection: the server's
+        # answer goes out through sendRecords, and its TLS ends before the
+        # handshake was done.
+        hello = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        hello.set_connect_state()
+        with self.assertRaises(SSL.WantReadError):
+            hello.do_handshake()
+        client.transport.write(hello.bio_read(65536))
+        await factory.wrappedFactory.made
+        for _ in range(100):
+            if seen:
+                break
+            await deferLater(reactor, 0.01, lambda: None)
+        client.transport.loseConnection()
+        for _ in range(100):
+            if any(step[0] == "ended" for step in seen):
+                break
+            await deferLater(reactor, 0.01, lambda: None)
+        self.assertIn(("records", False), seen,
+                      changed("TLSMemoryBIOProtocol._flushSendBIO"))
+        self.assertIn(("ended", False, True), seen,
+                      changed("TLSMemoryBIOProtocol._tlsShutdownFinished, "
+                              "_handshakeDone or _lostTLSConnection"))
+
     def test_controlTLSLayer(self):
         """
         pyOpenSSL still tells how much its memory buffers hold, and
