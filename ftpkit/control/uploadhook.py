@@ -41,9 +41,8 @@ ones are skipped (logged once when skipping starts, once when it ends):
 far more than an observer's default bound
 (L{ftpkit.ops.observers.MAX_PENDING}), since an operator who ingests or
 scans uploads with the command must not lose files from the pipeline in a
-burst. Each waiting upload holds its event and the Deferreds that queue
-it, about 2.5 KB (measured with C{tracemalloc} for 100,000 of them), so a
-full queue holds about 250 MB.
+burst. Each waiting upload holds only its event and the Deferreds that
+queue it (what a full queue measured to hold is in C{docs/hooks.rst}).
 """
 
 
