@@ -8,20 +8,23 @@ checks each one against L{ftpkit.protocol.commandtable} and runs its
 C{ftp_VERB} handler.
 Handlers live in the mixins of L{ftpkit.control.handlers}; they return a reply
 C{(code, text)}, C{None} (already replied), or a coroutine producing one.
+Two more mixins give the session what it shares with every other: its
+idle timeout on the server's shared watch
+(L{ftpkit.control.idlewatch.WatchedTimeout}) and its turns at the shell's
+slow work (L{ftpkit.control.turns.TakingTurns}); its socket's options are
+set by L{ftpkit.control.sockets.tuneControlSocket}.
 """
 
-import socket
 import time
 
 from twisted.internet import defer, threads
 from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
-from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.compat import TunedConnection, sendAtOnce
+from ftpkit.compat import sendAtOnce
 from ftpkit.control import coroutines
 from ftpkit.control.commandqueue import ABORT, NOW, QUEUED, RUN, CommandQueue
 from ftpkit.control.handlers.checksums import ChecksumCommands
@@ -33,12 +36,14 @@ from ftpkit.control.handlers.reporting import REPORTED_VERBS, SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.idlewatch import WatchedTimeout
 from ftpkit.control.sockets import (
     closeNow,
+    tuneControlSocket,
     writeBeforeData,
     writeUnsent,
 )
-from ftpkit.control.turns import Turn
+from ftpkit.control.turns import TakingTurns
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import (
@@ -51,7 +56,6 @@ from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
 from ftpkit.protocol.access import READ
 from ftpkit.protocol.commands import isHTTPRequest, parseLine
-from ftpkit.protocol.limitkeys import limitKey
 from ftpkit.protocol.sessionstate import Session
 
 KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
@@ -71,8 +75,9 @@ class FTPProtocol(
     TransferCommands,
     SecurityCommands,
     SessionReporting,
+    TakingTurns,
     LineReceiver,
-    TimeoutMixin,
+    WatchedTimeout,
 ):
     """
     One FTP session (the control connection).
@@ -106,8 +111,6 @@ class FTPProtocol(
     _closing = None
     _lost = False
     _lostWaiters = None
-    _idleWatch = None
-    _tookTurns = False
 
     def __init__(self, factory):
         """
@@ -136,7 +139,7 @@ class FTPProtocol(
 
     def callLater(self, delay, function, *args, **kwargs):
         """
-        Schedule on the server's reactor (L{TimeoutMixin} uses it).
+        Schedule on the server's reactor.
         """
         return self.factory.reactor.callLater(delay, function, *args,
                                               **kwargs)
@@ -164,24 +167,6 @@ class FTPProtocol(
     def _currentTransfer(self):
         return self.transfer
 
-    @property
-    def _turnKey(self):
-        """
-        @return: whose turn this session's listings and checksums take:
-            its client's L{limitKey} (an IPv6 client's network).
-        """
-        return limitKey(self.peer, self.config.ipv6PrefixLength)
-
-    @property
-    def listingTurn(self):
-        """
-        @return: the L{Turn} this session's directory listings take among
-            those of every client
-            (L{ftpkit.control.server.FTPFactory.listingTurns}).
-        """
-        self._tookTurns = True
-        return Turn(self.factory.listingTurns, self._turnKey, self)
-
     def inThread(self, function, *args):
         """
         Run a blocking function in the thread pool of this session's
@@ -194,15 +179,6 @@ class FTPProtocol(
         """
         return threads.deferToThreadPool(
             self.reactor, self.reactor.getThreadPool(), function, *args)
-
-    @property
-    def hashTurn(self):
-        """
-        @return: the L{Turn} this session's checksums take
-            (L{ftpkit.control.server.FTPFactory.hashTurns}).
-        """
-        self._tookTurns = True
-        return Turn(self.factory.hashTurns, self._turnKey, self)
 
     # -- connection life --------------------------------------------------
 
@@ -225,7 +201,7 @@ class FTPProtocol(
         self.factory.openSessions.add(self)
         if events.SESSION_STARTED in self.factory.events.wanted:
             self.publish(events.SESSION_STARTED)
-        self._tuneSocket()
+        tuneControlSocket(self.transport)
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
         else:
@@ -235,51 +211,6 @@ class FTPProtocol(
         if not self.greeted:
             self.reply(220, config.banner)
 
-    def setTimeout(self, period):
-        """
-        Watch the session's idle time (L{TimeoutMixin}'s method, on the
-        factory's shared L{ftpkit.control.idlewatch.IdleWatch} instead of a
-        timed call of its own).
-
-        @param period: the seconds it may stay idle from now on, or
-            C{None} to stop watching it.
-        @return: the period it had before.
-        """
-        previous = self.timeOut
-        self.timeOut = period
-        if self._idleWatch is not None:
-            self._idleWatch.forget(self)
-            self._idleWatch = None
-        if period is not None:
-            self._idleWatch = self.factory.idleWatch(period)
-            self._idleWatch.touch(self)
-        return previous
-
-    def resetTimeout(self):
-        """
-        The session did something: its idle time starts again.
-        """
-        watch = self._idleWatch
-        if watch is not None:
-            watch.touch(self)
-
-    def _tuneSocket(self):
-        """
-        Clients send ABOR as TCP urgent data (RFC 959 section 4.1.3); keep
-        that byte in the stream so the line stays whole. Replies go out at
-        once (no Nagle delay): a client waits for each one. A connection
-        accepted from a listener set so (L{TunedConnection}) has both
-        already.
-        """
-        try:
-            if type(self.transport.getHandle()) is TunedConnection:
-                return
-            self.transport.setTcpNoDelay(True)
-            self.transport.getHandle().setsockopt(
-                socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
-        except (AttributeError, OSError):
-            pass
-
     def connectionLost(self, reason):
         """
         Release everything the session held; the user is logged out once
@@ -287,9 +218,7 @@ class FTPProtocol(
         """
         self._closed = self._lost = True
         self.setTimeout(None)
-        self.noteTLSEnded(reason)
-        if self._tlsContext is not None:
-            self.releaseTLSContext()
+        self.tlsConnectionLost(reason)
         waiters, self._lostWaiters = self._lostWaiters, None
         for waiter in waiters or ():
             waiter.callback(None)
@@ -302,13 +231,7 @@ class FTPProtocol(
             self.factory.sessionEnded(self.peer)
             if events.SESSION_ENDED in self.factory.events.wanted:
                 self.publish(events.SESSION_ENDED)
-            if self._tookTurns:
-                # Only a session that asked for a turn can have calls
-                # waiting for one (most sessions never list). A checksum
-                # running stops: nobody would read it.
-                key = self._turnKey
-                self.factory.listingTurns.forget(key, self)
-                self.factory.hashTurns.stop(key, self)
+            self.releaseTurns()
             # A transfer command ends now (426), whether its transfer
             # runs or it waits for the shell to open its file or for its
             # data connection: what a slow store opens later is released
@@ -446,7 +369,7 @@ class FTPProtocol(
         """
         if self._closed:
             return
-        watch = self._idleWatch
+        watch = self.idleWatch
         if watch is not None:
             watch.touch(self)
         session = self.session

@@ -1,6 +1,7 @@
 """
 L{IdleWatch}: the idle timeouts of every session that has the same
-timeout, on one timed call.
+timeout, on one timed call; L{WatchedTimeout}: Twisted's C{TimeoutMixin}
+for a session, on its server's watch.
 
 A timed call per session (Twisted's C{TimeoutMixin}) costs its making, a
 place in the reactor's heap, a reset at every command and a cancel at the
@@ -16,6 +17,7 @@ otherwise make and cancel a timed call per session.
 """
 
 from twisted.logger import Logger
+from twisted.protocols.policies import TimeoutMixin
 
 
 class IdleWatch:
@@ -123,3 +125,47 @@ class IdleWatch:
             first = deadlines[next(iter(deadlines))]
             self._call = self._reactor.callLater(
                 max(0.0, first - self._reactor.seconds()), self._expire)
+
+
+class WatchedTimeout(TimeoutMixin):
+    """
+    L{TimeoutMixin} (C{setTimeout}, C{resetTimeout}, C{timeoutConnection})
+    on the factory's shared L{IdleWatch} for the session's period instead
+    of a timed call of its own.
+
+    Mixed into a protocol whose C{factory} has an C{idleWatch(period)}
+    method giving the L{IdleWatch} of that period (as
+    L{ftpkit.control.server.FTPFactory} does).
+
+    @ivar idleWatch: the L{IdleWatch} watching the session, or C{None}
+        when it is not watched. A protocol may touch it itself, as
+        L{resetTimeout} does, where a call counts.
+    """
+
+    idleWatch = None
+
+    def setTimeout(self, period):
+        """
+        Watch the session's idle time.
+
+        @param period: the seconds it may stay idle from now on, or
+            C{None} to stop watching it.
+        @return: the period it had before.
+        """
+        previous = self.timeOut
+        self.timeOut = period
+        if self.idleWatch is not None:
+            self.idleWatch.forget(self)
+            self.idleWatch = None
+        if period is not None:
+            self.idleWatch = self.factory.idleWatch(period)
+            self.idleWatch.touch(self)
+        return previous
+
+    def resetTimeout(self):
+        """
+        The session did something: its idle time starts again.
+        """
+        watch = self.idleWatch
+        if watch is not None:
+            watch.touch(self)

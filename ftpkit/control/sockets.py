@@ -3,7 +3,7 @@ L{writeNow}: send a control reply straight away when nothing is queued;
 L{closeNow}: close a control connection straight away likewise;
 L{writeBeforeData}: send a reply to the socket before a transfer starts;
 L{holdReplies}: under TLS, the last replies and the close alert in one
-send.
+send; L{tuneControlSocket}: the socket options a control connection needs.
 
 Twisted's TCP transport queues every write and sends it on the next turn
 of the reactor, registering the socket for writing (one C{epoll_ctl})
@@ -12,7 +12,10 @@ three short replies per transferred file, so for small files that
 bookkeeping is a visible share of the work (C{docs/benchmark.rst}).
 """
 
+import socket
+
 from ftpkit.compat import (
+    TunedConnection,
     closeAtOnce,
     closeTLSAtOnce,
     queueIsEmpty,
@@ -146,3 +149,24 @@ def holdReplies(transport):
     if layer is not None:
         layer.holding = True
     return layer
+
+
+def tuneControlSocket(transport):
+    """
+    Clients send ABOR as TCP urgent data (RFC 959 section 4.1.3); keep
+    that byte in the stream so the line stays whole. Replies go out at
+    once (no Nagle delay): a client waits for each one. A connection
+    accepted from a listener set so (L{TunedConnection}) has both
+    already.
+
+    @param transport: the transport of a new control connection (any
+        other kind, without a TCP socket, is left as it is).
+    """
+    try:
+        if type(transport.getHandle()) is TunedConnection:
+            return
+        transport.setTcpNoDelay(True)
+        transport.getHandle().setsockopt(
+            socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+    except (AttributeError, OSError):
+        pass

@@ -17,7 +17,8 @@ A turn is one call to the shell: opening a listing, reading one batch of
 it (L{TurnListing}), a whole listing, a checksum. A client that stops
 reading its data connection holds no turn while it does not read. The
 server keys turns by L{ftpkit.protocol.limitkeys.limitKey}, so an IPv6
-client's whole network is one address here.
+client's whole network is one address here. A session asks for its turns
+through L{TakingTurns}, which also gives them up when it ends.
 
 Pure bookkeeping on L{Deferred}s; no reactor.
 """
@@ -30,6 +31,7 @@ from zope.interface import implementer
 
 from ftpkit.errors import TransferAborted
 from ftpkit.interfaces import IDirectoryListing, IStatListing
+from ftpkit.protocol.limitkeys import limitKey
 
 
 class _Call:
@@ -307,3 +309,56 @@ class TurnStatListing(TurnListing):
         self._asked = self._turn.call(self._listing.nextFormattedBatch,
                                       format)
         return self._asked
+
+
+class TakingTurns:
+    """
+    A session's side of the turns, mixed into the control connection's
+    protocol: the L{Turn} its directory listings and its checksums take,
+    keyed by its client's L{limitKey} (an IPv6 client's network), and
+    their release when it ends.
+
+    Reads the protocol's C{factory} (its C{listingTurns} and
+    C{hashTurns}, the L{Turns} of every client), C{peer} and C{config}.
+    """
+
+    _tookTurns = False
+
+    @property
+    def _turnKey(self):
+        """
+        @return: whose turn this session's listings and checksums take:
+            its client's L{limitKey} (an IPv6 client's network).
+        """
+        return limitKey(self.peer, self.config.ipv6PrefixLength)
+
+    @property
+    def listingTurn(self):
+        """
+        @return: the L{Turn} this session's directory listings take among
+            those of every client
+            (L{ftpkit.control.server.FTPFactory.listingTurns}).
+        """
+        self._tookTurns = True
+        return Turn(self.factory.listingTurns, self._turnKey, self)
+
+    @property
+    def hashTurn(self):
+        """
+        @return: the L{Turn} this session's checksums take
+            (L{ftpkit.control.server.FTPFactory.hashTurns}).
+        """
+        self._tookTurns = True
+        return Turn(self.factory.hashTurns, self._turnKey, self)
+
+    def releaseTurns(self):
+        """
+        The session ended: its calls still waiting for a turn are
+        forgotten, and a checksum running stops (nobody would read it).
+        Only a session that asked for a turn can have calls waiting for
+        one (most sessions never list).
+        """
+        if self._tookTurns:
+            key = self._turnKey
+            self.factory.listingTurns.forget(key, self)
+            self.factory.hashTurns.stop(key, self)

@@ -17,7 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.compat import TunedConnection, acceptBareOn
 from ftpkit.compat.eventloop import INHERITS_OPTIONS
-from ftpkit.control.connection import FTPProtocol
+from ftpkit.control.sockets import tuneControlSocket
 from ftpkit.deploy.endpoints import BareAccepting
 
 
@@ -165,7 +165,7 @@ class BareAcceptingTests(unittest.TestCase):
 
 class _Transport:
     """
-    What L{FTPProtocol._tuneSocket} uses of a TCP transport.
+    What L{tuneControlSocket} uses of a TCP transport.
     """
 
     def __init__(self, handle):
@@ -190,9 +190,7 @@ class TuneSocketTests(unittest.TestCase):
         @return: the two options of C{handle} once a session tuned it.
         """
         self.addCleanup(handle.close)
-        session = FTPProtocol.__new__(FTPProtocol)
-        session.transport = _Transport(handle)
-        session._tuneSocket()
+        tuneControlSocket(_Transport(handle))
         return (handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),
                 handle.getsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE))
 

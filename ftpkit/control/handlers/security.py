@@ -73,6 +73,18 @@ class SecurityCommands:
         except AttributeError:
             self._tlsContext = None
 
+    def tlsConnectionLost(self, reason):
+        """
+        The control connection ended: say why its TLS handshake failed, if
+        it did (L{noteTLSEnded}), and give its TLS context back
+        (L{releaseTLSContext}).
+
+        @param reason: the L{Failure} the connection ended with.
+        """
+        self.noteTLSEnded(reason)
+        if self._tlsContext is not None:
+            self.releaseTLSContext()
+
     def noteTLSEnded(self, reason):
         """
         The control connection ended: if its TLS handshake failed, log why
