@@ -3,7 +3,7 @@ Virtual users from a TOML file: the C{twisted.cred} side.
 
 L{UsersDatabase} reads the file (L{ftpkit.auth.usersfile}), again when its
 modification time changes, or on C{SIGHUP} through
-L{ftpkit.auth.realms.ReloadOnHangup}; L{UsersChecker} is the checker of
+L{ftpkit.deploy.hangup.ReloadOnHangup}; L{UsersChecker} is the checker of
 C{--auth users:PATH}, against the scrypt hashes of
 L{ftpkit.auth.passwordhash} (C{python -m ftpkit.passwd} writes them), and
 L{UsersRealm} the realm of C{--realm users:PATH}. The names of those two

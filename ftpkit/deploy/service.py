@@ -14,7 +14,7 @@ Whatever the process, the service holds the same parts:
     connections the acceptor hands over (L{ftpkit.deploy.worker.ReceiveConnections});
   - L{ftpkit.ops.drain.Drain} where sessions are served: C{SIGTERM} lets them
     finish (C{--shutdown-grace});
-  - L{ftpkit.auth.realms.ReloadOnHangup}: C{SIGHUP} reloads what can reload (the
+  - L{ftpkit.deploy.hangup.ReloadOnHangup}: C{SIGHUP} reloads what can reload (the
     users file, the TLS certificate; the acceptor passes it on to its
     workers) and never stops the process;
   - L{ftpkit.deploy.stopsignals.StopOnce}: a second C{SIGTERM} or
@@ -36,11 +36,11 @@ from twisted.internet import defer
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
-from ftpkit.auth.realms import ReloadOnHangup, reloadTargets
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
 from ftpkit.deploy.endpoints import withBacklog
+from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.stopsignals import StopOnce

@@ -20,7 +20,7 @@ from twisted.cred.portal import Portal
 from twisted.plugins.cred_unix import UNIXChecker
 from twisted.python import usage
 
-from ftpkit.auth.realms import AnyOfCheckers, TextCredentialsChecker
+from ftpkit.auth.checkers import AnyOfCheckers, TextCredentialsChecker
 from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields

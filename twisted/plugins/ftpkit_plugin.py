@@ -19,7 +19,7 @@ class _ServerMaker(ServiceMaker):
     """
     The C{ftpkit} subcommand of C{twistd} (and C{twist}), which ignores
     C{SIGHUP} from the moment it is chosen until the server's service
-    handles it (L{ftpkit.auth.realms.ReloadOnHangup}): its default
+    handles it (L{ftpkit.deploy.hangup.ReloadOnHangup}): its default
     action ended a server that got it while it started (a
     C{systemctl reload} right after the start). This is the first
     moment ftpkit's code runs in C{twistd}; before, Python and

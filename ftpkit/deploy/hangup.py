@@ -1,0 +1,99 @@
+"""
+C{SIGHUP} reloads what can reload (L{ReloadOnHangup}): the C{reload}
+callables of the realm and the checkers (L{reloadTargets}; the users
+file has them) and of the TLS certificates. It never stops the server.
+Importable from L{ftpkit.auth.realms} too, where it was first.
+"""
+
+import signal
+
+from twisted.application import service
+from twisted.logger import Logger
+
+from ftpkit.auth.checkers import TextCredentialsChecker
+
+# The name its log lines carried when this lived in ftpkit.auth.realms.
+_log = Logger(namespace="ftpkit.auth.realms")
+
+
+def reloadTargets(objects):
+    """
+    Find what to reload on C{SIGHUP}: the C{reload} callables of a realm
+    and checkers (unwrapping L{TextCredentialsChecker}s), each once.
+
+    @param objects: realms and checkers.
+    @return: a list of callables taking no argument.
+    """
+    targets = []
+    for thing in objects:
+        if isinstance(thing, TextCredentialsChecker):
+            thing = thing.checker
+        reload = getattr(thing, "reload", None)
+        if callable(reload) and reload not in targets:
+            targets.append(reload)
+    return targets
+
+
+class ReloadOnHangup(service.Service):
+    """
+    A service calling some callables (see L{reloadTargets}) when the
+    process gets C{SIGHUP}, in the reactor thread. Installed even with
+    no callable: C{SIGHUP}'s default action would end the process. Where
+    there is no C{SIGHUP} (Windows) it does nothing.
+
+    @ivar targets: the callables.
+    """
+
+    def __init__(self, targets, reactor=None):
+        """
+        @param targets: callables taking no argument.
+        @param reactor: the reactor to call them in.
+        """
+        self.targets = list(targets)
+        self._reactor = reactor
+        self._previous = None
+
+    def startService(self):
+        """
+        Install the C{SIGHUP} handler.
+        """
+        service.Service.startService(self)
+        if hasattr(signal, "SIGHUP"):
+            self._previous = signal.signal(signal.SIGHUP, self._hangup)
+
+    def stopService(self):
+        """
+        Put the previous C{SIGHUP} handler back; where that was the
+        default action (ending the process), ignore C{SIGHUP} instead: the
+        server stops on its own, draining its sessions meanwhile, and a
+        C{SIGHUP} then must not cut them.
+        """
+        service.Service.stopService(self)
+        if hasattr(signal, "SIGHUP") and self._previous is not None:
+            previous = self._previous
+            if previous == signal.SIG_DFL:
+                previous = signal.SIG_IGN
+            signal.signal(signal.SIGHUP, previous)
+            self._previous = None
+
+    def _hangup(self, signum, frame):
+        """
+        The signal handler: schedule L{reloadAll} in the reactor thread.
+        """
+        reactor = self._reactor
+        if reactor is None:
+            from twisted.internet import reactor
+        reactor.callFromThread(self.reloadAll)
+
+    def reloadAll(self):
+        """
+        Call every target; one that fails is logged and the others still
+        run.
+        """
+        _log.info("SIGHUP: reloading ({count} to reload)",
+                  count=len(self.targets))
+        for reload in self.targets:
+            try:
+                reload()
+            except Exception:  # noqa: BLE001 (a bad reload must not stop the others)
+                _log.failure("reload on SIGHUP failed")
