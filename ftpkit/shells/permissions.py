@@ -44,11 +44,10 @@ from ftpkit.interfaces import IFTPShellResolve, IFTPShellResume, IRandomWriteFil
 from ftpkit.protocol import paths
 from ftpkit.shells.quotareads import ReleasingReadFile
 from ftpkit.shells.quotas import (
-    QuotaRandomWriteFile,
     QuotaUsage,  # noqa: F401 (importable from here, as before quotas.py)
-    QuotaWriteFile,
     diskUsage,  # noqa: F401 (likewise)
 )
+from ftpkit.shells.quotauploads import QuotaRandomWriteFile, QuotaWriteFile
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
