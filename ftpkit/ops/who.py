@@ -36,21 +36,23 @@ def sessionRecord(protocol, now):
 
     @param protocol: an L{ftpkit.control.server.FTPProtocol}.
     @param now: the time (reactor seconds, which are the wall clock's).
-    @return: a C{dict}: C{session}, C{peer}, C{user} (C{None} before
-        C{USER}), C{anonymous}, C{host} (the name given to C{HOST}, or
-        C{None}), C{login_time} (ISO 8601 UTC, C{None} before login) and
-        C{transfer} (C{None}, or C{command}, C{path},
-        C{bytes}, C{seconds} and C{rate} in bytes a second).
+    @return: a C{dict}: C{session}, C{peer}, C{user} (C{None} until
+        login: the name given to C{USER} before is only what the client
+        chose), C{anonymous} (C{False} until login), C{host} (the name
+        given to C{HOST}, or C{None}), C{login_time} (ISO 8601 UTC,
+        C{None} before login) and C{transfer} (C{None}, or C{command},
+        C{path}, C{bytes}, C{seconds} and C{rate} in bytes a second).
     """
     session = protocol.session
+    loginTime = protocol.loginTime
+    loggedIn = loginTime is not None
     record = {
         "session": protocol.sessionId,
         "peer": protocol.peer,
-        "user": session.username,
-        "anonymous": session.anonymous,
+        "user": session.username if loggedIn else None,
+        "anonymous": session.anonymous and loggedIn,
         "host": session.hostName,
-        "login_time": (None if protocol.loginTime is None
-                       else _isoTime(protocol.loginTime)),
+        "login_time": _isoTime(loginTime) if loggedIn else None,
         "transfer": None,
     }
     transfer = protocol.transfer
@@ -164,8 +166,6 @@ def formatTable(records):
                 transfer["command"], transfer["path"], transfer["bytes"],
                 transfer["rate"])
         user = record.get("user") or "(not logged in)"
-        if record.get("login_time") is None and record.get("user"):
-            user += " (logging in)"
         lines.append("%-21s %-39s %-20s %s" % (
             json.dumps(user)[1:-1], record.get("peer"),
             record.get("login_time") or "-", json.dumps(doing)[1:-1]))

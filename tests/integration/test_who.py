@@ -53,6 +53,23 @@ class RecordTests(unittest.TestCase):
             "command": "RETR", "path": "/big.bin", "bytes": 5000,
             "seconds": 2.0, "rate": 2500})
 
+    def test_beforeLogin(self):
+        """
+        A session that sent C{USER} but has not logged in shows no user
+        (and is not anonymous): the name is only what the client chose,
+        and showed in C{/sessions} as if someone had logged in as it.
+        """
+        factory = makeFactory(MemoryReactorClock())
+        protocol, _ = connect(factory)
+        protocol.dataReceived(b"USER root\r\n")
+        [record] = who.sessionRecords(factory)
+        self.assertIsNone(record["user"])
+        self.assertIsNone(record["login_time"])
+        protocol.dataReceived(b"PASS wrong\r\nUSER anonymous\r\n")
+        [record] = who.sessionRecords(factory)
+        self.assertIsNone(record["user"])
+        self.assertFalse(record["anonymous"])
+
     def test_host(self):
         """
         A session that sent HOST shows the name.
