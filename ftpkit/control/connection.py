@@ -32,7 +32,11 @@ from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.login import LoginCommands
-from ftpkit.control.handlers.reporting import REPORTED_VERBS, SessionReporting
+from ftpkit.control.handlers.reporting import (
+    REPORTED_VERBS,
+    TRANSFER_VERBS,
+    SessionReporting,
+)
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
@@ -614,12 +618,17 @@ class FTPProtocol(
             self.reportReplied(verb, argument, result[0])
 
     def _replyFailure(self, failure, verb, argument):
+        reason = None
         if isOutOfDescriptors(failure.value):
             # Neither the client's fault nor a bug: the operator is told
-            # why (once per command), the client to try again later.
+            # why (once per command), the client to try again later. A
+            # file transfer's failure is a warning of its own, its
+            # transfer event, which says why.
             failure = Failure(OutOfDescriptors())
-            self.log.warn("refused {verb} from {peer}: {why}", verb=verb,
-                          peer=self.peer, why=failure.value.message)
+            reason = failure.value.message
+            if verb not in TRANSFER_VERBS:
+                self.log.warn("refused {verb} from {peer}: {why}", verb=verb,
+                              peer=self.peer, why=reason)
         if failure.check(FTPError):
             code = failure.value.code
             if code == 553 and verb not in commandtable.NAMING_NEW:
@@ -634,4 +643,4 @@ class FTPProtocol(
                              verb=verb, peer=self.peer)
             self.reply(451,
                        "Requested action aborted: local error in processing")
-        self.reportReplied(verb, argument, code)
+        self.reportReplied(verb, argument, code, reason)

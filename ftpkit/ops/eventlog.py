@@ -74,8 +74,8 @@ LOGGED = tuple(_FORMATS)
 """The kinds of event that are logged."""
 
 TEXT_FORMATS = tuple(text for _, text, _ in _FORMATS.values())
-"""The text format of each logged kind's lines (without the host or
-target a line may add)."""
+"""The text format of each logged kind's lines (without the host,
+target or reason a line may add)."""
 
 _HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED,
                          events.LOGIN_REFUSED])
@@ -100,6 +100,9 @@ def logFields(event):
     if event.kind == events.CHANGE and event.target is not None:
         text += " to {target!r}"
         fields["target"] = event.target
+    elif event.kind == events.TRANSFER and event.reason is not None:
+        text += " ({reason})"
+        fields["reason"] = event.reason
     if event.host is not None and event.kind in _HOST_KINDS:
         text += " on host {host}"
         fields["host"] = event.host

@@ -153,7 +153,9 @@ class TransferOutOfDescriptorsTests(unittest.TestCase):
         cannot be opened for want of descriptors (C{EMFILE}) get C{425},
         as C{PASV} does, and one warning each naming the client and the
         cause: they got C{451} and a critical traceback that did not say
-        why.
+        why. A failed file transfer's warning is its C{transfer} event,
+        which says the cause (C{reason}): it was also a second warning,
+        C{refused RETR from ...}, two for one failure.
         """
         passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
         passwords.addUser(b"alice", b"secret")
@@ -169,21 +171,27 @@ class TransferOutOfDescriptorsTests(unittest.TestCase):
             transport.value(),
             b"425 Too many open files on the server; try again later\r\n"
             * 4)
-        # (Besides the transfer log's record of each failed transfer.)
         warnings = [formatEvent(event) for event in logged
-                    if event.get("log_level") >= LogLevel.warn
-                    and event.get("log_namespace") != "ftpkit"]
+                    if event.get("log_level") >= LogLevel.warn]
+        why = "Too many open files on the server; try again later"
         self.assertEqual(warnings, [
-            "refused %s from 10.0.0.1: Too many open files on the server; "
-            "try again later" % (verb,)
-            for verb in ["RETR", "STOR", "LIST", "NLST"]])
+            f"RETR from 10.0.0.1 user 'alice' path '/f.txt': 425, 0 bytes "
+            f"in 0.000 s ({why})",
+            f"STOR from 10.0.0.1 user 'alice' path '/g.txt': 425, 0 bytes "
+            f"in 0.000 s ({why})",
+            f"refused LIST from 10.0.0.1: {why}",
+            f"refused NLST from 10.0.0.1: {why}"])
+        self.assertEqual([event["reason"] for event in logged
+                          if event.get("ftpkit_event") == "transfer"],
+                         [why] * 2)
 
     def test_activeConnection(self):
         """
         A C{RETR} after C{PORT} whose connection cannot be made for want
         of a socket (Twisted's C{ConnectBindError} with C{EMFILE}) gets
-        the same C{425} and warning: it got C{425 Can't open data
-        connection}, which did not say why, and nothing in the log.
+        the same C{425} and one warning, its C{transfer} event saying
+        why: it got C{425 Can't open data connection}, which did not say
+        why, and then two warnings.
         """
         clock = MemoryReactorClock()
         protocol, transport = connect(makeFactory(clock))
@@ -199,8 +207,8 @@ class TransferOutOfDescriptorsTests(unittest.TestCase):
             transport.value(),
             b"425 Too many open files on the server; try again later\r\n")
         warnings = [formatEvent(event) for event in logged
-                    if event.get("log_level") >= LogLevel.warn
-                    and event.get("log_namespace") != "ftpkit"]
+                    if event.get("log_level") >= LogLevel.warn]
         self.assertEqual(warnings, [
-            "refused RETR from 10.0.0.1: Too many open files on the server; "
-            "try again later"])
+            "RETR from 10.0.0.1 user 'alice' path '/top.bin': 425, 0 bytes "
+            "in 0.000 s (Too many open files on the server; try again "
+            "later)"])

@@ -128,13 +128,16 @@ class SessionReporting:
         transfer.started = self.reactor.seconds()
         self._reportedTransfer = transfer
 
-    def reportReplied(self, verb, argument, code):
+    def reportReplied(self, verb, argument, code, reason=None):
         """
         A command got its final reply: publish what it did.
 
         @param verb: the command's verb.
         @param argument: its argument.
         @param code: the final reply code.
+        @param reason: why a file transfer failed on the server's side
+            (it had no descriptor left), for its L{events.TRANSFER}
+            event, or C{None}.
         """
         if verb in TRANSFER_VERBS or verb in LISTING_VERBS:
             # Not STAT or ABOR, answered while a transfer runs.
@@ -142,7 +145,7 @@ class SessionReporting:
         else:
             transfer = None
         if transfer is not None:
-            self._reportTransfer(verb, transfer, code)
+            self._reportTransfer(verb, transfer, code, reason)
         elif code in events.REFUSAL_CODES and (
                 code >= 500 or verb not in TRANSFER_VERBS):
             # A transfer command the server failed (452 at the open) is a
@@ -151,9 +154,9 @@ class SessionReporting:
         elif verb in TRANSFER_VERBS and code >= 400:
             self.publish(events.TRANSFER, command=verb,
                          path=self._pathText(verb, argument), code=code,
-                         binary=self.session.binary)
+                         binary=self.session.binary, reason=reason)
 
-    def _reportTransfer(self, verb, transfer, code):
+    def _reportTransfer(self, verb, transfer, code, reason):
         moved = transfer.bytesMoved()
         if transfer.mover.incoming:
             self.bytesIn += moved
@@ -164,7 +167,7 @@ class SessionReporting:
         self.publish(kind, command=command, path=path, code=code,
                      bytes=moved,
                      seconds=self.reactor.seconds() - transfer.started,
-                     binary=self.session.binary)
+                     binary=self.session.binary, reason=reason)
 
     def _reportRefusal(self, verb, argument, code):
         path = self._pathText(verb, argument)
