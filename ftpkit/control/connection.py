@@ -254,7 +254,11 @@ class FTPProtocol(
             # say) keeps the shell it started with until it ends, and an
             # open cut short keeps it until the shell has answered and
             # what it gave is released: the shell never works for a user
-            # already logged out.
+            # already logged out. The user has left all the same: the
+            # session counts no more for its user's limit (a shell that
+            # never answers locked the user out), as it counts no more
+            # for the address's.
+            self.endLogin()
             waits = []
             if self._busy is not None:
                 waits.append(self.whenIdle())

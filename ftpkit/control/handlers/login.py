@@ -307,16 +307,25 @@ class LoginCommands:
         if self._loginDelay is not None:
             self._loginDelay.cancel()
 
-    def logout(self):
+    def endLogin(self):
         """
-        End the logged-in user's avatar, if any.
+        The logged-in user, if any, is gone: the session stops counting
+        for C{--max-sessions-per-user} and the logout is published. The
+        avatar is left alone (L{logout} ends it).
         """
-        session = self.session
-        logout, session.realmLogout = session.realmLogout, None
         key, self._userSessionKey = self._userSessionKey, None
         if key is not None:
             self.factory.userSessions.release(key)
         self.reportLogout()
+
+    def logout(self):
+        """
+        End the logged-in user's avatar, if any (and the login, if
+        L{endLogin} has not already).
+        """
+        session = self.session
+        logout, session.realmLogout = session.realmLogout, None
+        self.endLogin()
         session.shell = None
         if logout is None:
             return

@@ -1,0 +1,130 @@
+"""
+A client that leaves while the shell works on its command (a slow C{MKD}
+or C{DELE} on an object store, say): the shell stays the user's until it
+answers (it never works for a user already logged out), but the session
+is gone at once from every count an operator and the limits see.
+"""
+
+from twisted.cred import checkers, portal
+from twisted.internet import defer, error
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
+from ftpkit.interfaces import IFTPShell
+from ftpkit.ops import events, who
+from ftpkit.shells.memory import MemoryShell
+from tests.protocol.test_server import connect
+
+
+class GatedShell(MemoryShell):
+    """
+    A L{MemoryShell} whose C{makeDirectory} and C{removeFile} wait for
+    the test to answer them.
+
+    @ivar waiting: the Deferreds of the calls waiting.
+    """
+
+    def __init__(self):
+        MemoryShell.__init__(self, {"/f.txt": b"x"})
+        self.waiting = []
+
+    def _gated(self, *args):
+        waiting = defer.Deferred()
+        self.waiting.append(waiting)
+        return waiting
+
+    makeDirectory = removeFile = _gated
+
+
+@implementer(portal.IRealm)
+class GatedRealm:
+    """
+    Gives every user a L{GatedShell}; counts the realm's logouts.
+    """
+
+    def __init__(self):
+        self.shells = []
+        self.loggedOut = 0
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: C{(IFTPShell, shell, logout)}.
+        """
+        shell = GatedShell()
+        self.shells.append(shell)
+
+        def logout():
+            self.loggedOut += 1
+        return IFTPShell, shell, logout
+
+
+class LeftDuringCommandTests(unittest.TestCase):
+    """
+    What a session whose client left holds while its command waits for
+    the shell.
+    """
+
+    def setUp(self):
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        self.realm = GatedRealm()
+        self.factory = FTPFactory(
+            portal.Portal(self.realm, [passwords]),
+            ServerConfig(maxSessionsPerUser=1), MemoryReactorClock())
+        self.published = []
+        self.factory.events.subscribe(
+            self.published.append,
+            [kind for kind in events.KINDS if kind != events.REPLY])
+
+    def leave(self, command):
+        """
+        Log in as alice, send C{command}, which waits for the shell, and
+        close the connection.
+
+        @return: the shell's Deferred the command waits on.
+        """
+        protocol, _ = connect(self.factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n" + command)
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        [shell] = self.realm.shells
+        [waiting] = shell.waiting
+        return waiting
+
+    def test_userMayComeBack(self):
+        """
+        The user may log in again at once under C{--max-sessions-per-user
+        1}: the session the shell still works for no longer counts. It
+        did until the shell answered, which, for a shell that never
+        answers, locked the user out for good while C{/sessions} showed
+        nobody.
+        """
+        waiting = self.leave(b"MKD new\r\n")
+        self.assertEqual(who.sessionRecords(self.factory), [])
+        _, transport = connect(self.factory)
+        transport.clear()
+        _.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(transport.value().splitlines()[-1],
+                         b"230 Login successful")
+        self.assertEqual(self.realm.loggedOut, 0)
+        waiting.callback(None)
+        self.assertEqual(self.realm.loggedOut, 1)
+
+    def test_logoutWhenLeft(self):
+        """
+        The user's C{logout} event is published when the client leaves,
+        with the session's end, not once the shell answers (its
+        C{seconds} counted the shell's wait); the shell's work done after
+        comes after it.
+        """
+        waiting = self.leave(b"DELE f.txt\r\n")
+        kinds = [event.kind for event in self.published]
+        self.assertEqual(kinds[-2:], [events.SESSION_ENDED, events.LOGOUT])
+        self.assertEqual(self.realm.loggedOut, 0)
+        waiting.callback(None)
+        self.assertEqual([event.kind for event in self.published][-1],
+                         events.CHANGE)
+        self.assertEqual(self.realm.loggedOut, 1)
