@@ -219,9 +219,11 @@ class FTPSContextFactory:
                            "one: {why}", why=str(e))
             return False
         self._contexts = ContextPool(self.makeContext)
+        # The expiry as text: a datetime is no JSON (--log-format json).
         self.log.info("reloaded the TLS certificate from {path} (valid "
-                      "until {until:%Y-%m-%d %H:%M} UTC)", path=certPath,
-                      until=self.chain[0].not_valid_after_utc)
+                      "until {until} UTC)", path=certPath,
+                      until=self.chain[0].not_valid_after_utc.strftime(
+                          "%Y-%m-%d %H:%M"))
         return True
 
 

@@ -7,6 +7,7 @@ Python's C{ssl}), sessions in progress keep theirs and keep working.
 
 import ftplib
 import io
+import json
 import os
 import shutil
 import signal
@@ -14,8 +15,10 @@ import socket
 import ssl
 import subprocess
 
+from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
+from ftpkit.ops.jsonformat import eventAsJSON
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
@@ -173,6 +176,11 @@ class ContextFactoryReloadTests(unittest.TestCase):
     """
 
     def test_reload(self):
+        """
+        The new certificate is used, and the line saying so holds its
+        expiry as text, which C{--log-format json} keeps: it held a
+        C{datetime}, written as C{{"unpersistable": true}}.
+        """
         from ftpkit.control.tls import makeContextFactory
 
         directory = os.path.abspath(self.mktemp())
@@ -183,9 +191,20 @@ class ContextFactoryReloadTests(unittest.TestCase):
         newCert, newKey, _ = makeCertificate(os.path.join(directory, "new"))
         os.replace(newCert, cert)
         os.replace(newKey, key)
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
         self.assertTrue(factory.reload())
         self.assertNotEqual(factory.chain[0], before)
         factory.makeContext()
+        [reloaded] = [event for event in logged
+                      if "reloaded" in event.get("log_format", "")]
+        until = factory.chain[0].not_valid_after_utc
+        self.assertEqual(
+            json.loads(eventAsJSON(reloaded))["until"],
+            until.strftime("%Y-%m-%d %H:%M"))
+        self.assertIn(until.strftime("(valid until %Y-%m-%d %H:%M UTC)"),
+                      formatEvent(reloaded))
 
     def test_noFiles(self):
         """
