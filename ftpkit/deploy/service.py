@@ -43,6 +43,7 @@ from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.opsservice import addMetricsServices
+from ftpkit.deploy.startfailure import endStart
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads
 from ftpkit.ops.drain import Drain
@@ -61,7 +62,7 @@ class Listeners(service.MultiService):
     acceptor) that follow it in its L{Listeners}.
     """
 
-    def __init__(self, name="listeners", inOrder=False):
+    def __init__(self, name="listeners", inOrder=False, twistdOptions=None):
         """
         @param name: the service's name.
         @param inOrder: whether its children stop one at a time, the last
@@ -69,10 +70,13 @@ class Listeners(service.MultiService):
             (the C{--metrics} endpoint, added first, then answers while
             the drain or the workers added after it finish), instead of
             all at once.
+        @param twistdOptions: the options of the C{twistd} running the
+            process, told when it cannot listen (L{endStart}), or C{None}.
         """
         service.MultiService.__init__(self)
         self.name = name
         self.inOrder = inOrder
+        self.twistdOptions = twistdOptions
 
     def stopService(self):
         """
@@ -95,9 +99,9 @@ class Listeners(service.MultiService):
         try:
             service.MultiService.privilegedStartService(self)
         except (CannotListenError, OSError) as e:
-            _log.critical("cannot listen: {why}",
-                          why=str(e).rstrip(".") or type(e).__name__)
-            raise SystemExit(1)
+            why = str(e).rstrip(".") or type(e).__name__
+            _log.critical("cannot listen: {why}", why=why)
+            endStart(self.twistdOptions, "cannot listen: " + why)
 
 SESSION_MODULES = (
     "ftpkit.shells.filesystem",
@@ -275,6 +279,7 @@ def makeService(options, workerChannel=None):
             "--realm users:PATH (an entry named anonymous) instead."
         )
     config = options["config"]
+    twistdOptions = getattr(options, "parent", None)
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)
     root = getattr(options.get("realmObject"), "root", None)
@@ -292,7 +297,7 @@ def makeService(options, workerChannel=None):
                           options.argv, config)
         if sweeper is not None:
             pool.uploadsHooks.append(sweeper.sweepCut)
-        listeners = Listeners(inOrder=True)
+        listeners = Listeners(inOrder=True, twistdOptions=twistdOptions)
         # Before the pool, to be removed after it: the workers share
         # their users' quota usage in it.
         LedgerDirectory().setServiceParent(listeners)
@@ -303,7 +308,7 @@ def makeService(options, workerChannel=None):
     else:
         if workerChannel is None:
             factory = makeFactory(options)
-            listeners = Listeners()
+            listeners = Listeners(twistdOptions=twistdOptions)
             listeners.setServiceParent(server)
             for description in options["listen"]:
                 description, serving = implicitListener(
@@ -337,7 +342,8 @@ def makeService(options, workerChannel=None):
             ).setServiceParent(server)
         draining = server
         if config.metrics is not None:
-            draining = Listeners("draining", inOrder=True)
+            draining = Listeners("draining", inOrder=True,
+                                 twistdOptions=twistdOptions)
             draining.setServiceParent(server)
         addMetricsServices(server, config, factory=factory,
                            worker=workerChannel is not None,
@@ -348,7 +354,7 @@ def makeService(options, workerChannel=None):
                                  *(host.realm for host in config.virtualHosts)])
     ReloadOnHangup(reloads).setServiceParent(server)
     StopOnce().setServiceParent(server)
-    if workerChannel is None and getattr(options, "parent", None) is not None:
+    if workerChannel is None and twistdOptions is not None:
         KeepOnRotation().setServiceParent(server)
     return server
 

@@ -1,7 +1,7 @@
 """
 A C{--listen} or C{--metrics} address that cannot be listened on ends the
 server with one log line and exit status 1, in one process and with
-C{--workers}, never a traceback.
+C{--workers}, daemonized by C{twistd} or not, never a traceback.
 """
 
 import os
@@ -11,7 +11,7 @@ import sys
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE
+from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
 
 
@@ -88,3 +88,52 @@ class AddressInUseTests(unittest.TestCase):
         self.patch(os, "environ", dict(os.environ, TMPDIR=tmp))
         self.check("--workers", "2", metrics=True)
         self.assertEqual(os.listdir(tmp), [])
+
+
+class DaemonAddressInUseTests(AddressInUseTests):
+    """
+    C{twistd ftpkit}, daemonizing, on a port another socket holds: the
+    C{twistd} command waits for the daemon to say it started, and the
+    daemon exits.
+    """
+
+    def runServer(self, *extra, metrics=False):
+        """
+        @return: the exit status and output of the C{twistd} command
+            starting a daemon on a taken port, and the daemon's log; the
+            pid file is gone.
+        """
+        directory = scratchDirectory(self)
+        pidPath = os.path.join(directory, "ftpkit.pid")
+        logPath = os.path.join(directory, "ftpkit.log")
+        taken = f"tcp:{self.takenPort()}:interface=127.0.0.1"
+        if metrics:
+            listen = ["--listen", f"tcp:{self.freePort()}:interface=127.0.0.1",
+                      "--metrics", taken]
+        else:
+            listen = ["--listen", taken]
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", _TWISTD, f"--pidfile={pidPath}",
+                 f"--logfile={logPath}", "ftpkit", *listen,
+                 "--root", directory, "--auth", "anonymous", *extra],
+                capture_output=True, text=True, timeout=30, cwd=directory,
+                stdin=subprocess.DEVNULL,
+                env=dict(os.environ, PYTHONPATH=_SOURCE))
+        except subprocess.TimeoutExpired:
+            self.fail("twistd still waits for the daemon that exited")
+        self.assertFalse(os.path.exists(pidPath))
+        with open(logPath) as f:
+            log = f.read()
+        return done.returncode, done.stdout + done.stderr + log
+
+    def check(self, *extra, metrics=False):
+        """
+        The C{twistd} command exits with status 1 and says why, and so
+        does the log: it waited for good (the daemon ended without
+        telling it, with C{SystemExit}, and left its pid file).
+        """
+        status, output = self.runServer(*extra, metrics=metrics)
+        self.assertEqual(status, 1, output)
+        self.assertNotIn("Traceback", output)
+        self.assertEqual(output.count("Address already in use"), 2, output)

@@ -1,0 +1,43 @@
+"""
+Ending a server that cannot start (an address it cannot listen on) the way
+C{twistd} ends one whose start raised, but without its traceback: the
+C{twistd} command that daemonized it, which waits to hear that it started,
+is told why (it waited for good: a C{SystemExit} passes C{twistd}'s
+handler by, and that command holds the pipe's other end open itself), and
+the pid file is removed.
+"""
+
+import os
+
+_REPORTED = 98
+"""Bytes of the reason sent to the waiting C{twistd} command (it reads
+100, two of which are the status)."""
+
+
+def endStart(twistdOptions, why):
+    """
+    End the process, at start, with exit status 1.
+
+    @param twistdOptions: C{twistd}'s options (its C{statusPipe} and
+        C{pidfile}), or C{None} in a process C{twistd} does not run (a
+        worker of C{--workers}).
+    @param why: one line saying why it cannot start (already logged).
+    @raise SystemExit: always.
+    """
+    if twistdOptions is not None:
+        pipe = twistdOptions.get("statusPipe")
+        if pipe is not None:
+            twistdOptions["statusPipe"] = None
+            reason = why.encode("utf-8", "replace")[:_REPORTED]
+            try:
+                os.write(pipe, b"1 " + reason)
+                os.close(pipe)
+            except OSError:
+                pass
+        pidfile = twistdOptions.get("pidfile")
+        if pidfile:
+            try:
+                os.unlink(pidfile)
+            except OSError:
+                pass
+    raise SystemExit(1)
