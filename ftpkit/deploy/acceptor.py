@@ -10,6 +10,7 @@ descriptors, it still tells the client C{421} (L{ftpkit.deploy.fdlimit}).
 import errno
 import socket
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IReadDescriptor
 from twisted.logger import Logger
 from zope.interface import implementer
@@ -90,16 +91,17 @@ def listeningSocket(family, host, port, backlog=LISTEN_BACKLOG):
     @param port: the port.
     @param backlog: the length of the listen queue.
     @return: the non-blocking listening socket.
-    @raise OSError: when it cannot listen there.
+    @raise CannotListenError: when it cannot listen there (naming the
+        address, as Twisted's endpoints do).
     """
     listening = socket.socket(family, socket.SOCK_STREAM)
     try:
         listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listening.bind((host, port))
         listening.listen(backlog)
-    except OSError:
+    except OSError as e:
         listening.close()
-        raise
+        raise CannotListenError(host, port, e)
     listening.setblocking(False)
     return listening
 
