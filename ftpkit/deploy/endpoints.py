@@ -84,12 +84,26 @@ def parseServerEndpoint(description):
     try:
         endpoint = endpoints.serverFromString(reactor, description)
     except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
-        raise ValueError(f"bad endpoint {description!r}: {e}") from None
+        why = str(e)
+        if isinstance(e, (IndexError, KeyError)) and _isSystemd(description):
+            # Twisted's systemd: parser looks the socket up by index or
+            # name among those passed.
+            why = ("systemd passed this process no such socket (start it "
+                   "through its .socket unit)")
+        raise ValueError(f"bad endpoint {description!r}: {why}") from None
     port = endpointPort(endpoint)
     if port is not None and not 0 <= port <= 65535:
         raise ValueError(f"bad endpoint {description!r}: port {port} is "
                          "not from 0 to 65535")
     return endpoint
+
+
+def _isSystemd(description):
+    """
+    @param description: an endpoint description.
+    @return: whether it is a C{systemd:} one (a socket systemd passes).
+    """
+    return splitEndpoint(description)[0].lower() == "systemd"
 
 
 @implementer(IStreamServerEndpoint)

@@ -4,7 +4,11 @@ Tests for L{ftpkit.deploy.endpoints}: C{--listen} descriptions as data.
 
 from twisted.trial import unittest
 
-from ftpkit.deploy.endpoints import LISTEN_BACKLOG, withBacklog
+from ftpkit.deploy.endpoints import (
+    LISTEN_BACKLOG,
+    parseServerEndpoint,
+    withBacklog,
+)
 
 
 class WithBacklogTests(unittest.TestCase):
@@ -54,3 +58,25 @@ class WithBacklogTests(unittest.TestCase):
         Another length may be asked for.
         """
         self.assertEqual(withBacklog("tcp:21", 100), "tcp:21:backlog=100")
+
+
+class ParseServerEndpointTests(unittest.TestCase):
+    """
+    L{parseServerEndpoint} says why a description is bad.
+    """
+
+    def test_systemdWithoutSocket(self):
+        """
+        A C{systemd:} listener in a process systemd passed no such socket
+        to (started by hand, or by a service without its C{.socket}
+        unit) is said to be one: it was C{list index out of range} (by
+        index) or the bare name (by name).
+        """
+        for description in ("systemd:domain=INET:index=0",
+                            "systemd:domain=INET6:name=ftp"):
+            error = self.assertRaises(ValueError, parseServerEndpoint,
+                                      description)
+            self.assertEqual(
+                str(error),
+                f"bad endpoint {description!r}: systemd passed this process "
+                f"no such socket (start it through its .socket unit)")
