@@ -129,3 +129,28 @@ class OptionNamesTests(unittest.TestCase):
                         and option not in FOREIGN_OPTIONS):
                     unknown.add((option, os.path.basename(page)))
         self.assertEqual(sorted(unknown), [])
+
+
+class SystemdUnitNamesTests(unittest.TestCase):
+    """
+    The systemd units C{deployment.rst} tells the operator to write are
+    the ones its C{systemctl} and C{journalctl} commands name.
+    """
+
+    def test_unitNames(self):
+        """
+        Every C{.service} and C{.socket} unit the page names is called as
+        the units its commands start, reload and read: the service was
+        called C{ftpkit.deploy.service} (a module rename reached the
+        page), so C{systemctl enable --now ftpkit} found no unit and
+        C{ftpkit.socket} activated no service.
+        """
+        with open(os.path.join(DOCS, "deployment.rst"), encoding="utf-8") as f:
+            text = f.read()
+        units = set(re.findall(r"``(?:/etc/systemd/system/)?([\w.-]+)"
+                               r"\.(?:service|socket)``", text))
+        commanded = set(re.findall(
+            r"(?:systemctl \w+(?: --now)?|journalctl -u) ([a-z][\w-]*)", text))
+        self.assertTrue(units)
+        self.assertEqual(units, {"ftpkit"})
+        self.assertEqual(commanded, {"ftpkit"})
