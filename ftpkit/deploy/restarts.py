@@ -74,14 +74,15 @@ class Restarts:
         if delay:
             self.log.error("worker {pid} exited before it was ready "
                            "({reason}); starting another in {delay:g} s",
-                           pid=worker.pid, reason=reason.value,
+                           pid=worker.pid, reason=str(reason.value),
                            delay=delay)
             self._pending.append(
                 self.reactor.callLater(delay, self._later, start))
             return
         if not worker.hung:
             self.log.error("worker {pid} exited ({reason}); starting "
-                           "another", pid=worker.pid, reason=reason.value)
+                           "another", pid=worker.pid,
+                           reason=str(reason.value))
         start()
 
     def _later(self, start):

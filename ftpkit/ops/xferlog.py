@@ -161,7 +161,7 @@ class XferLog:
             self._reopenIfMoved()
             written = self._append(line)
         except OSError as e:
-            self._failed("{error}", error=e)
+            self._failed("{error}", error=str(e))
             return
         if written < len(line):
             self._failed("{written} of a line's {size} bytes written "

@@ -3,8 +3,10 @@ Tests for L{ftpkit.ops.xferlog} (C{--xferlog}), read back by ProFTPD's
 C{ftpstats}, a real consumer of the format.
 """
 
+import errno
 import fcntl
 import io
+import json
 import os
 import re
 import shutil
@@ -12,9 +14,11 @@ import subprocess
 import sys
 import time
 
+from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.ops import events
+from ftpkit.ops.jsonformat import eventAsJSON
 from ftpkit.ops.xferlog import XferLog, formatLine, formatTime
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
@@ -251,6 +255,32 @@ class XferLogFullTests(unittest.TestCase):
         self.assertLess(len(lines[1]), 18)
         self.assertEqual(lines[2][8], "/three")
         self.assertEqual(len(lines[2]), 18)
+
+
+class XferLogErrorTests(unittest.TestCase):
+    """
+    The error an L{XferLog} logs when a line cannot be written.
+    """
+
+    def test_errorAsText(self):
+        """
+        It holds the system's error as text, which C{--log-format json}
+        keeps: it held the C{OSError}, written as C{{"unpersistable":
+        true}}, so a log shipper never saw why (a full disk).
+        """
+        xferlog = XferLog(self.mktemp())
+        self.addCleanup(xferlog.close)
+
+        def full(line):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        xferlog._append = full
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        xferlog(transfer())
+        [error] = logged
+        self.assertEqual(json.loads(eventAsJSON(dict(error)))["error"],
+                         "[Errno 28] No space left on device")
 
 
 class XferLogAccessTests(unittest.TestCase):

@@ -3,11 +3,15 @@ Tests for L{ftpkit.deploy.restarts}: when the acceptor starts another
 worker in place of one that exited.
 """
 
+import json
+
 from twisted.internet.task import Clock
+from twisted.logger import globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.deploy.restarts import FIRST_RESTART_DELAY, Restarts
+from ftpkit.ops.jsonformat import eventAsJSON
 
 
 class _Ended:
@@ -76,3 +80,21 @@ class RestartsTests(unittest.SynchronousTestCase):
         self.clock.advance(60)
         self.assertEqual(self.started, [])
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_reasonAsText(self):
+        """
+        The error saying a worker exited holds why as text, which
+        C{--log-format json} keeps: it held the process's exception,
+        written as C{{"unpersistable": true}}, so a log shipper alerting
+        on dead workers never saw why one died.
+        """
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        self.restarts.workerEnded(_Ended(True), self.reason, self.start)
+        self.restarts.workerEnded(_Ended(False), self.reason, self.start)
+        self.restarts.cancel()
+        self.assertEqual(
+            [json.loads(eventAsJSON(dict(event)))["reason"]
+             for event in logged],
+            ["killed", "killed"])
