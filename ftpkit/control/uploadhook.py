@@ -138,7 +138,7 @@ class UploadCommand:
         except OSError as e:
             self.log.error("--on-upload command {argv} could not start for "
                            "{path!r}: {error}", argv=self.argv,
-                           path=event.path, error=e)
+                           path=event.path, error=str(e))
             return None
         killer = self.reactor.callLater(self.timeout, self._kill, run)
         run.ended.addBoth(self._ended, run, killer, event)

@@ -149,7 +149,7 @@ class Acceptor:
                 if e.errno in (errno.EMFILE, errno.ENFILE):
                     self._refuseWithSpare()
                 else:
-                    self.log.warn("accept failed: {error}", error=e)
+                    self.log.warn("accept failed: {error}", error=str(e))
                 return
             host = normalizeHost(address[0])
             if self.proxied:

@@ -177,7 +177,7 @@ class Dispatcher:
             except OSError as e:
                 ready.remove(worker)
                 self.log.error("could not hand a session to a worker: "
-                               "{error}", error=e)
+                               "{error}", error=str(e))
             else:
                 return None
         return busy

@@ -110,7 +110,7 @@ class HeaderWaits:
                 return None
             failure.trap(InvalidProxyHeader)
             _log.warn("refused connection from {peer} on a PROXY-protocol"
-                      " listener: {why}", peer=host, why=failure.value)
+                      " listener: {why}", peer=host, why=str(failure.value))
             return None
 
         waiting.addCallbacks(read, refused)

@@ -165,7 +165,8 @@ def raiseDescriptorLimit(getrlimit=resource.getrlimit,
         setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     except (ValueError, OSError) as e:
         _log.warn("could not raise the descriptor limit from {soft} to "
-                  "{hard}: {error}", soft=soft, hard=hard, error=e)
+                  "{hard}: {error}", soft=soft, hard=hard,
+                  error=str(e))
         return soft
     return hard
 

@@ -74,4 +74,4 @@ class SweepUploads(service.Service):
         """
         failure.trap(OSError)
         _log.warn("could not sweep {root} for cut uploads: {error}",
-                  root=self.root, error=failure.value)
+                  root=self.root, error=str(failure.value))

@@ -227,7 +227,7 @@ class ConnectionReceiver:
             # problem of the server's: not worth a line every check.
             if e.errno != errno.ENOTCONN:
                 self.log.warn("could not adopt a connection: {error}",
-                              error=e)
+                              error=str(e))
             # The acceptor counted it: its session ended before it began.
             host = connectionHost(line)
             if host is not None:
