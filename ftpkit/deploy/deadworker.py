@@ -23,6 +23,7 @@ def releaseHeld(reactor, worker, handOver):
         the client's address and C{greeted} (whether it greeted the
         client already, so that the next one does not greet it again);
         returns whether another worker took it (else it is closed).
+    @return: how many sessions the worker held (they ended with it).
     """
     reactor.removeReader(worker.channel)
     reactor.removeWriter(worker.channel)
@@ -32,7 +33,7 @@ def releaseHeld(reactor, worker, handOver):
         if not handOver(connection, host,
                         greeted=bool(bytesWritten(connection))):
             connection.close()
-    worker.releaseAll()
+    return worker.releaseAll()
 
 
 def tellEnded(worker, endedHooks, uploadsHooks):

@@ -57,7 +57,7 @@ class Restarts:
         """
         self.failures = 0
 
-    def workerEnded(self, worker, reason, start):
+    def workerEnded(self, worker, reason, start, cut=0):
         """
         Start another worker in place of one that exited, now or after
         L{restartDelay} when it never got ready.
@@ -67,6 +67,7 @@ class Restarts:
         @param reason: the L{twisted.python.failure.Failure} it exited
             with.
         @param start: called with no argument to start another worker.
+        @param cut: how many sessions it held, which ended with it.
         """
         if not worker.ready:
             self.failures += 1
@@ -80,9 +81,9 @@ class Restarts:
                 self.reactor.callLater(delay, self._later, start))
             return
         if not worker.hung:
-            self.log.error("worker {pid} exited ({reason}); starting "
-                           "another", pid=worker.pid,
-                           reason=str(reason.value))
+            self.log.error("worker {pid} exited ({reason}); {cut} "
+                           "session(s) cut; starting another",
+                           pid=worker.pid, reason=str(reason.value), cut=cut)
         start()
 
     def _later(self, start):

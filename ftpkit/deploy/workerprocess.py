@@ -243,11 +243,15 @@ class WorkerProcess(ProcessProtocol):
     def releaseAll(self):
         """
         The worker is gone: release every session it held.
+
+        @return: how many it held (they ended with it).
         """
+        held = sum(self.hosts.values())
         for host, count in list(self.hosts.items()):
             for _ in range(count):
                 self.released(host)
         self.pool.userSessions.forgetWorker(self)
+        return held
 
     def processEnded(self, reason):
         """The worker process exited."""

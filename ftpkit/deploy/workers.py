@@ -278,7 +278,7 @@ class WorkerPool(Dispatcher, service.Service):
         ready).
         """
         self.workers.remove(worker)
-        releaseHeld(self.reactor, worker, self.handOver)
+        cut = releaseHeld(self.reactor, worker, self.handOver)
         tellEnded(worker, self.endedHooks,
                   () if self._stopping else self.uploadsHooks)
         if self._stopping:
@@ -286,7 +286,7 @@ class WorkerPool(Dispatcher, service.Service):
                 stopped, self._stopped = self._stopped, None
                 stopped.callback(None)
             return
-        self._restarts.workerEnded(worker, reason, self._startWorker)
+        self._restarts.workerEnded(worker, reason, self._startWorker, cut)
 
     def loginFailed(self, kind, host):
         """

@@ -133,8 +133,8 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         first.processEnded(Failure(Exception("killed")))
         lines = [formatEvent(event) for event in logged
                  if event.get("log_level") == LogLevel.error]
-        self.assertEqual(lines, ["worker 4321 exited (killed); starting "
-                                 "another"])
+        self.assertEqual(lines, ["worker 4321 exited (killed); 0 "
+                                 "session(s) cut; starting another"])
 
     def test_uploadsSweptUnlessStopping(self):
         """

@@ -5,6 +5,7 @@ clients get C{421}, and the workers log where the acceptor logs.
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -46,7 +47,10 @@ class WorkerDeathTests(unittest.TestCase):
         """
         When both workers of a C{--max-connections-per-ip 2} server die
         holding two sessions from one address, that address may log in
-        again once new workers are ready (it got C{421} forever).
+        again once new workers are ready (it got C{421} forever). The
+        line saying each exited says how many sessions ended with it:
+        they end with no line of their own (no C{logout}), and the
+        operator could not tell from the log what the death cost.
         """
         server = ServerProcess(self, [
             "--root", self.root, "--auth", "anonymous", "--workers", "2",
@@ -55,7 +59,9 @@ class WorkerDeathTests(unittest.TestCase):
         sessions = [server.login(), server.login()]
         self.addCleanup(lambda: [ftp.close() for ftp in sessions])
         self.assertEqual(len(killWorkers(server)), 2)
-        server.waitForLog(READY, 4)
+        log = server.waitForLog(READY, 4)
+        cut = re.findall(r"exited \(.*\); (\d+) session\(s\) cut", log)
+        self.assertEqual(sum(map(int, cut)), 2, log)
         server.login().quit()
 
     def test_failingAtStart(self):

@@ -6,7 +6,7 @@ worker in place of one that exited.
 import json
 
 from twisted.internet.task import Clock
-from twisted.logger import globalLogPublisher
+from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
@@ -52,6 +52,19 @@ class RestartsTests(unittest.SynchronousTestCase):
         """
         self.restarts.workerEnded(_Ended(True), self.reason, self.start)
         self.assertEqual(self.started, [0])
+
+    def test_sessionsCut(self):
+        """
+        The line saying a worker exited says how many sessions it cut.
+        """
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        self.restarts.workerEnded(_Ended(True), self.reason, self.start, 3)
+        self.assertEqual(
+            [formatEvent(event) for event in logged],
+            ["worker 4321 exited (killed); 3 session(s) cut; starting "
+             "another"])
 
     def test_failingDelayed(self):
         """
