@@ -138,7 +138,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         "'tcp6:2121:interface=\\:\\:1', ssl:990:privateKey=key.pem:certKey="
         "cert.pem, haproxy:tcp:2121, unix:/run/ftp.sock.\n\n"
         "--auth examples: anonymous, memory:alice:secret:bob:pw, "
-        "file:/etc/ftpkit.auth.passwd (USER:PASSWORD lines), unix."
+        "file:/etc/ftpkit.passwd (USER:PASSWORD lines), unix."
     )
 
     supportedInterfaces = (credentials.IUsernamePassword, credentials.IAnonymous)
@@ -284,6 +284,14 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         if type(checker) is UNIXChecker:
             checker = UnixChecker(systemDummyHash())
         strcred.AuthOptionMixin.addChecker(self, TextCredentialsChecker(checker))
+
+    def opt_version(self):
+        """Display ftpkit's version and Twisted's, and exit."""
+        import ftpkit
+        from twisted import copyright
+
+        print(f"ftpkit {ftpkit.__version__} (Twisted {copyright.version})")
+        raise SystemExit(0)
 
     def opt_help_realms(self):
         """List the installed realms (--realm NAME) and exit."""

@@ -682,3 +682,35 @@ class HangupAtStartTests(unittest.TestCase):
         self.assertEqual(blocked, [True])
         self.assertNotIn(signal.SIGHUP,
                          signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+class HelpTests(unittest.TestCase):
+    """
+    What C{--help} and C{--version} say.
+    """
+
+    def test_passwordFileExample(self):
+        """
+        The C{file:} checker's example names the password file the docs
+        use, C{/etc/ftpkit.passwd}: the package-layout rename made it
+        C{/etc/ftpkit.auth.passwd}.
+        """
+        self.assertIn("file:/etc/ftpkit.passwd (USER:PASSWORD lines)",
+                      Options.longdesc)
+
+    def test_version(self):
+        """
+        C{--version} prints ftpkit's version, then Twisted's, and exits
+        with status 0: it printed Twisted's only, which did not tell an
+        operator which ftpkit runs.
+        """
+        import ftpkit
+        from twisted import copyright
+
+        out = io.StringIO()
+        self.patch(sys, "stdout", out)
+        exit = self.assertRaises(SystemExit, parse, "--version")
+        self.assertIn(exit.code, (None, 0))
+        self.assertEqual(out.getvalue(),
+                         f"ftpkit {ftpkit.__version__} "
+                         f"(Twisted {copyright.version})\n")
