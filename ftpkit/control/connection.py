@@ -254,11 +254,12 @@ class FTPProtocol(
             # say) keeps the shell it started with until it ends, and an
             # open cut short keeps it until the shell has answered and
             # what it gave is released: the shell never works for a user
-            # already logged out. The user has left all the same: the
-            # session counts no more for its user's limit (a shell that
-            # never answers locked the user out), as it counts no more
-            # for the address's.
-            self.endLogin()
+            # already logged out, and the logout is published after
+            # what they publish (a cut upload's bytes are in it). The
+            # user has left all the same: the session counts no more for
+            # its user's limit (a shell that never answers locked the
+            # user out), as it counts no more for the address's.
+            self.releaseUserSession()
             waits = []
             if self._busy is not None:
                 waits.append(self.whenIdle())

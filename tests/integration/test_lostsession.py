@@ -4,7 +4,9 @@ theirs until they finish, so none runs without one (no traceback, no
 AttributeError on C{None}).
 """
 
+import re
 import socket
+import struct
 
 from twisted.cred.portal import IRealm
 from twisted.internet import defer
@@ -16,6 +18,8 @@ from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.memory import MemoryShell
 from tests.integration.test_hardening import waitFor
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
 
 
 class GatedShell(MemoryShell):
@@ -129,3 +133,40 @@ class CommandOutlivesSessionTests(LoopbackServerMixin, unittest.TestCase):
         MLSD likewise.
         """
         return self.endSessionDuring(b"MLSD dir")
+
+
+class UploadCutByLeavingTests(unittest.TestCase):
+    """
+    A client that resets its control connection while its upload runs.
+    """
+
+    def test_logoutCountsUpload(self):
+        """
+        The session's C{logout} line comes after the cut upload's
+        C{transfer} line and counts its bytes: an upload's abort ends
+        after the session does (it waits for the file's writer), and a
+        logout published as the connection closed came first, with
+        C{0 bytes in}.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(
+            self, ["--root", root, "--auth", "anonymous", "--anonymous-write",
+                   "--max-upload-rate", "1M"], cwd=root)
+        server.waitForGreeting()
+        ftp = server.login()
+        ftp.voidcmd("TYPE I")
+        data = ftp.transfercmd("STOR up.bin")
+        self.addCleanup(data.close)
+        data.sendall(b"x" * (2 * 1024 * 1024))
+        ftp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            struct.pack("ii", 1, 0))
+        ftp.file.close()
+        ftp.sock.close()
+        log = server.waitForLog("logout from 127.0.0.1")
+        stored = re.search(r"STOR from 127.0.0.1 .*: 426, (\d+) bytes", log)
+        loggedOut = re.search(r"logout from 127.0.0.1 .*: [\d.]+ s, (\d+) "
+                              r"bytes in", log)
+        self.assertIsNotNone(stored, log)
+        self.assertLess(stored.start(), loggedOut.start(), log)
+        self.assertEqual(loggedOut.group(1), stored.group(1), log)
+        self.assertGreater(int(stored.group(1)), 0, log)

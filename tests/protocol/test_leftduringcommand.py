@@ -1,8 +1,9 @@
 """
 A client that leaves while the shell works on its command (a slow C{MKD}
 or C{DELE} on an object store, say): the shell stays the user's until it
-answers (it never works for a user already logged out), but the session
-is gone at once from every count an operator and the limits see.
+answers (it never works for a user already logged out), and its logout
+is published then, but the session is gone at once from every count an
+operator and the limits see.
 """
 
 from twisted.cred import checkers, portal
@@ -113,18 +114,16 @@ class LeftDuringCommandTests(unittest.TestCase):
         waiting.callback(None)
         self.assertEqual(self.realm.loggedOut, 1)
 
-    def test_logoutWhenLeft(self):
+    def test_logoutOnceAnswered(self):
         """
-        The user's C{logout} event is published when the client leaves,
-        with the session's end, not once the shell answers (its
-        C{seconds} counted the shell's wait); the shell's work done after
-        comes after it.
+        The user's C{logout} event comes once the shell answered, after
+        what the command published (here C{DELE}'s C{change}): the
+        session's events end with it.
         """
         waiting = self.leave(b"DELE f.txt\r\n")
         kinds = [event.kind for event in self.published]
-        self.assertEqual(kinds[-2:], [events.SESSION_ENDED, events.LOGOUT])
-        self.assertEqual(self.realm.loggedOut, 0)
+        self.assertEqual(kinds[-1], events.SESSION_ENDED)
         waiting.callback(None)
-        self.assertEqual([event.kind for event in self.published][-1],
-                         events.CHANGE)
+        self.assertEqual([event.kind for event in self.published][-2:],
+                         [events.CHANGE, events.LOGOUT])
         self.assertEqual(self.realm.loggedOut, 1)

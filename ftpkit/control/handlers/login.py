@@ -307,25 +307,23 @@ class LoginCommands:
         if self._loginDelay is not None:
             self._loginDelay.cancel()
 
-    def endLogin(self):
+    def releaseUserSession(self):
         """
         The logged-in user, if any, is gone: the session stops counting
-        for C{--max-sessions-per-user} and the logout is published. The
-        avatar is left alone (L{logout} ends it).
+        for C{--max-sessions-per-user}, whatever its commands still do.
         """
         key, self._userSessionKey = self._userSessionKey, None
         if key is not None:
             self.factory.userSessions.release(key)
-        self.reportLogout()
 
     def logout(self):
         """
-        End the logged-in user's avatar, if any (and the login, if
-        L{endLogin} has not already).
+        End the logged-in user's avatar, if any.
         """
         session = self.session
         logout, session.realmLogout = session.realmLogout, None
-        self.endLogin()
+        self.releaseUserSession()
+        self.reportLogout()
         session.shell = None
         if logout is None:
             return
