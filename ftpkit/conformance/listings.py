@@ -15,6 +15,7 @@ from ftpkit.errors import NoSuchFile, NotDirectory
 from ftpkit.interfaces import (
     IDirectoryListing,
     IFTPShellStreamedListing,
+    INameListing,
     IStatListing,
 )
 from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
@@ -102,6 +103,33 @@ class ListingTests:
         yield pending
         yield self.settle()
         self.assertEqual(len((yield self.shell.list(()))), 5)
+
+    @inlineCallbacks
+    def test_namedListing(self):
+        """
+        A listing that names its entries (L{INameListing}) gives the names
+        C{list} gives, each once; every batch but the last (empty) one has
+        names.
+        """
+        self.streamed()
+        yield self.shell.makeDirectory(("d",))
+        for number in range(30):
+            yield writeFile(self.shell, ("d", f"f{number:02d}"), b"")
+        yield self.shell.makeDirectory(("d", "sub"))
+        listing = yield self.shell.openListing(("d",))
+        try:
+            if not INameListing.providedBy(listing):
+                raise SkipTest("The shell's listings do not provide "
+                               "INameListing")
+            self.assertTrue(verifyObject(INameListing, listing))
+            batches = []
+            while batch := (yield listing.nextNames()):
+                batches.append(batch)
+        finally:
+            listing.close()
+        expected = yield self.shell.list(("d",))
+        self.assertEqual(sorted(name for batch in batches for name in batch),
+                         [name for name, _ in expected])
 
     @inlineCallbacks
     def test_formattedListing(self):

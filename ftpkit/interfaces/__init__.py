@@ -31,6 +31,7 @@ from ftpkit.interfaces.extras import (
     IFTPShellResolve,
     IFTPShellResume,
     IFTPShellStreamedListing,
+    INameListing,
     IStatListing,
 )
 from ftpkit.interfaces.files import (
@@ -63,7 +64,7 @@ __all__ = [
     "IFTPShellListSome",
     "IFTPShellChmod", "IFTPShellFeatures", "IFTPShellResume",
     "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
-    "IStatListing", "IFTPShellRates", "IFTPShellAvailable",
+    "IStatListing", "INameListing", "IFTPShellRates", "IFTPShellAvailable",
     "IFTPShellResolve",
     "IReadFile", "IWriteFile", "IPartialWriteFile", "IPrivateWriteFile",
     "IRefusingWriteFile",

@@ -282,6 +282,31 @@ class IStatListing(Interface):
         """
 
 
+class INameListing(Interface):
+    """
+    An optional extra an L{IDirectoryListing} may provide: its entries
+    named a batch at a time without being described (a filesystem listing
+    otherwise costs a C{stat} per entry), so that C{NLST} of a large
+    directory, and a wildcard matched over one, hold a batch of names
+    rather than the whole directory. The names are those of the entries
+    L{IDirectoryListing.nextBatch} would give; a shell wrapper that
+    changes or leaves out entries wraps the listing in one that does not
+    provide this, or leaves the same names out.
+    """
+
+    def nextNames():
+        """
+        Read the names of the next entries.
+
+        @return: a Deferred firing with a list of names (C{str}) in any
+            order, empty once every entry was named (a batch whose
+            entries were all left out is skipped); failing with an
+            L{ftpkit.errors.FTPError} when the store fails. Called again
+            only once the previous call's Deferred fired, and never mixed
+            with L{IDirectoryListing.nextBatch} on one listing.
+        """
+
+
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
                              IFTPShellStreamedListing, IFTPShellCreate,

@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.fileinfo import OTHER, FileInfo, kindOf, specialOf
-from ftpkit.interfaces import IDirectoryListing, IStatListing
+from ftpkit.interfaces import IDirectoryListing, INameListing, IStatListing
 from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openWithoutLinks
 from ftpkit.shells.listings import BATCH_SIZE
@@ -227,6 +227,30 @@ def readStats(iterator, follow, limit=None):
     return pairs
 
 
+def readNames(iterator, limit):
+    """
+    Read the names of the next entries of a directory (blocking), leaving
+    out the uploads not in place (L{uploads.isHidden}), as L{readStats}
+    does, without their C{lstat}.
+
+    @param iterator: as for L{readStats}.
+    @param limit: the most names to give.
+    @return: a list of names, C{str}; shorter than C{limit} only at the
+        end of the directory.
+    """
+    names = []
+    add = names.append
+    for entry in iterator:
+        name = entry.name
+        if name[:1] == _HIDDEN_FIRST and name.startswith(_HIDDEN_START) and (
+                uploads.isHidden(os.fsencode(name))):
+            continue
+        add(name)
+        if len(names) == limit:
+            break
+    return names
+
+
 def readNamedStats(directory, names, follow):
     """
     Read the C{lstat} of some entries of a directory (blocking), as
@@ -284,11 +308,12 @@ def formatStats(iterator, follow, limit, format):
     return len(pairs), format.stats(pairs, ownerName, groupName)
 
 
-@implementer(IDirectoryListing, IStatListing)
+@implementer(IDirectoryListing, IStatListing, INameListing)
 class DiskListing:
     """
     An L{IDirectoryListing} of a directory being read with C{os.scandir},
-    which can also format its batches where it reads them.
+    which can also format its batches where it reads them, or name its
+    entries without describing them.
     """
 
     def __init__(self, iterator, follow, run, batchSize=BATCH_SIZE):
@@ -331,6 +356,17 @@ class DiskListing:
         reading = self._run(formatStats, self._iterator, self._follow,
                             self._batchSize, format)
         return reading.addBoth(self._read, _count).addCallback(_formatted)
+
+    def nextNames(self):
+        """
+        See L{INameListing.nextNames}: the next names, read in a disk
+        thread.
+        """
+        if self._atEnd or self._closed:
+            return succeed([])
+        self._reading = True
+        reading = self._run(readNames, self._iterator, self._batchSize)
+        return reading.addBoth(self._read, len)
 
     def _read(self, result, count):
         """

@@ -10,6 +10,7 @@ from zope.interface import alsoProvides, implementer
 from ftpkit.interfaces import (
     IDirectoryListing,
     IFTPShellStreamedListing,
+    INameListing,
     IStatListing,
 )
 
@@ -96,9 +97,10 @@ class FilteredListing:
     The entries of another listing that a test keeps (for wrappers that
     hide some names).
 
-    A listing that formats its own batches (L{IStatListing}) keeps doing
-    so through a filter whose test is pure: the test is then applied
-    where the batch is read, maybe in another thread.
+    A listing that formats its own batches (L{IStatListing}), or names
+    its entries (L{INameListing}), keeps doing so through a filter whose
+    test is pure: the test is then applied where the batch is read, maybe
+    in another thread.
     """
 
     def __init__(self, listing, keep, pure=False):
@@ -112,6 +114,8 @@ class FilteredListing:
         self._keep = keep
         if pure and IStatListing.providedBy(listing):
             alsoProvides(self, IStatListing)
+        if pure and INameListing.providedBy(listing):
+            alsoProvides(self, INameListing)
 
     def nextBatch(self):
         """
@@ -124,6 +128,20 @@ class FilteredListing:
         kept = [entry for entry in batch if self._keep(entry[0])]
         if batch and not kept:
             return self.nextBatch()
+        return kept
+
+    def nextNames(self):
+        """
+        See L{INameListing.nextNames} (provided when the filtered listing
+        provides it and the test is pure).
+        """
+        return maybeDeferred(self._listing.nextNames).addCallback(
+            self._filterNames)
+
+    def _filterNames(self, names):
+        kept = [name for name in names if self._keep(name)]
+        if names and not kept:
+            return self.nextNames()
         return kept
 
     def nextFormattedBatch(self, format):
@@ -162,3 +180,119 @@ class _FilteredFormat:
         keep = self._keep
         return self._format.stats([pair for pair in batch if keep(pair[0])],
                                   owner, group)
+
+
+@implementer(IDirectoryListing)
+class NamedListing:
+    """
+    The entries of a listing that names them (L{INameListing}), given as
+    C{(name, None)} pairs: for a format that looks at names alone
+    (L{ftpkit.protocol.listing.NamesFormat}).
+    """
+
+    def __init__(self, listing):
+        """
+        @param listing: the L{INameListing}.
+        """
+        self._listing = listing
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}: pairs of no description.
+        """
+        return maybeDeferred(self._listing.nextNames).addCallback(_unnamed)
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        self._listing.close()
+
+
+def _unnamed(names):
+    return [(name, None) for name in names]
+
+
+@implementer(IDirectoryListing)
+class MatchedListing:
+    """
+    The entries of a listing that names them (L{INameListing}) which a
+    wildcard matches, a batch at a time: each batch of names is matched,
+    and the matches alone described, so that a pattern over a large
+    directory holds a batch of it, not all of it.
+    """
+
+    def __init__(self, listing, match, describe):
+        """
+        @param listing: the L{INameListing}.
+        @param match: called with a batch of names, gives a Deferred
+            firing with those the pattern matches.
+        @param describe: called with matched names, gives a Deferred
+            firing with their C{(name, info)} pairs
+            (L{ftpkit.interfaces.IFTPShellListSome.listSome}); or
+            C{None} to give C{(name, None)} pairs.
+        """
+        self._listing = listing
+        self._match = match
+        self._describe = describe
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}: a batch none of whose entries
+        matched is skipped, so that an empty batch still means the end.
+        """
+        return maybeDeferred(self._listing.nextNames).addCallback(
+            self._matchBatch)
+
+    def _matchBatch(self, names):
+        if not names:
+            return []
+        return self._match(names).addCallback(self._matched)
+
+    def _matched(self, names):
+        if not names:
+            return self.nextBatch()
+        if self._describe is None:
+            return _unnamed(names)
+        return self._describe(names).addCallback(self._described)
+
+    def _described(self, pairs):
+        return pairs or self.nextBatch()
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        self._listing.close()
+
+
+@implementer(IDirectoryListing)
+class StartedListing:
+    """
+    A listing of which a first batch was read already (to learn whether
+    it had any entry), given again first.
+    """
+
+    def __init__(self, first, listing):
+        """
+        @param first: the batch read.
+        @param listing: the L{IDirectoryListing} it was read from.
+        """
+        self._first = first
+        self._listing = listing
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}.
+        """
+        first, self._first = self._first, None
+        if first is not None:
+            return succeed(first)
+        return self._listing.nextBatch()
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        self._first = None
+        self._listing.close()

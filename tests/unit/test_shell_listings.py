@@ -16,6 +16,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellNames,
     IFTPShellStreamedListing,
+    INameListing,
     IStatListing,
 )
 from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
@@ -24,6 +25,9 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listings import (
     BATCH_SIZE,
     FilteredListing,
+    MatchedListing,
+    NamedListing,
+    StartedListing,
     WholeListing,
     openListing,
     readListing,
@@ -53,6 +57,25 @@ def readAll(listing):
         if not batch:
             return batches
         batches.append(batch)
+
+
+@implementer(INameListing)
+class NameBatches:
+    """
+    A listing naming its entries in the batches given.
+
+    @ivar closed: whether it was closed.
+    """
+
+    def __init__(self, batches):
+        self._batches = list(batches)
+        self.closed = False
+
+    def nextNames(self):
+        return succeed(self._batches.pop(0) if self._batches else [])
+
+    def close(self):
+        self.closed = True
 
 
 @implementer(IFTPShell, IFTPShellStreamedListing)
@@ -87,6 +110,75 @@ class ListingsTests(unittest.TestCase):
         listing = FilteredListing(WholeListing(entries, 2),
                                   lambda name: not name.startswith("."))
         self.assertEqual(self.successResultOf(readAll(listing)), [[("c", None)]])
+
+    def test_named(self):
+        """
+        L{NamedListing} gives the names of a listing that names its
+        entries as C{(name, None)} pairs, batch by batch.
+        """
+        listing = NamedListing(NameBatches([["b", "a"], ["c"]]))
+        self.assertEqual(self.successResultOf(readAll(listing)),
+                         [[("b", None), ("a", None)], [("c", None)]])
+
+    def test_matched(self):
+        """
+        L{MatchedListing} describes only each batch's matches, and skips a
+        batch with none: an empty batch still means the end.
+        """
+        described = []
+
+        def describe(names):
+            described.append(names)
+            return succeed([(name, len(name)) for name in names])
+
+        listing = MatchedListing(
+            NameBatches([["a1", "b"], ["c", "d"], ["a22"]]),
+            lambda names: succeed([n for n in names if n.startswith("a")]),
+            describe)
+        self.assertEqual(self.successResultOf(readAll(listing)),
+                         [[("a1", 2)], [("a22", 3)]])
+        self.assertEqual(described, [["a1"], ["a22"]])
+
+    def test_matchedNames(self):
+        """
+        Without a C{describe}, L{MatchedListing} gives C{(name, None)}
+        pairs of the matches.
+        """
+        listing = MatchedListing(NameBatches([["x", "y"]]),
+                                 lambda names: succeed(names[1:]), None)
+        self.assertEqual(self.successResultOf(readAll(listing)),
+                         [[("y", None)]])
+
+    def test_started(self):
+        """
+        L{StartedListing} gives the batch read first, then the rest, and
+        closes what it wraps.
+        """
+        rest = NameBatches([["c"]])
+        listing = StartedListing([("a", None)], NamedListing(rest))
+        self.assertEqual(self.successResultOf(readAll(listing)),
+                         [[("a", None)], [("c", None)]])
+        listing.close()
+        self.assertTrue(rest.closed)
+
+    def test_filteredNames(self):
+        """
+        A L{FilteredListing} with a pure test names the entries it keeps
+        where the filtered listing names its entries, skipping a batch of
+        names all left out.
+        """
+        def keep(name):
+            return not name.startswith(".")
+
+        listing = FilteredListing(NameBatches([[".a"], ["b", ".c"]]), keep,
+                                  pure=True)
+        self.assertTrue(INameListing.providedBy(listing))
+        self.assertEqual(self.successResultOf(listing.nextNames()), ["b"])
+        self.assertEqual(self.successResultOf(listing.nextNames()), [])
+        self.assertFalse(INameListing.providedBy(
+            FilteredListing(NameBatches([]), keep)))
+        self.assertFalse(INameListing.providedBy(
+            FilteredListing(WholeListing([]), keep, pure=True)))
 
     def test_openListingFallsBack(self):
         """
@@ -223,6 +315,22 @@ class DiskListingTests(unittest.TestCase):
         names = sorted(name for batch in [first, *rest] for name, _ in batch)
         self.assertEqual(names, [f"f{number:05d}" for number in range(self.count)])
         self.assertIsInstance(first[0][1], FileInfo)
+
+    def test_names(self):
+        """
+        L{INameListing.nextNames} reads a batch of names at a time,
+        without the uploads not in place.
+        """
+        listing = self.successResultOf(self.shell.openListing(("d",)))
+        self.assertTrue(INameListing.providedBy(listing))
+        batches = []
+        while names := self.successResultOf(listing.nextNames()):
+            batches.append(names)
+        listing.close()
+        self.assertEqual([len(batch) for batch in batches],
+                         [BATCH_SIZE, BATCH_SIZE, 10])
+        self.assertEqual(sorted(name for batch in batches for name in batch),
+                         [f"f{number:05d}" for number in range(self.count)])
 
     def heldListing(self):
         """
