@@ -182,6 +182,64 @@ class StalledListingTests(LoopbackServerMixin, unittest.TestCase):
         return sum(1 for each in gc.get_objects()
                    if isinstance(each, FileInfo))
 
+    def stalled(self, command):
+        """
+        Send C{command} on a session whose data connection reads nothing.
+
+        @return: a Deferred firing with the first reply.
+        """
+        client = RawClient(self.server.port)
+        self.addCleanup(client.close)
+        client.login()
+        reply = client.command("EPSV")
+        port = int(re.search(rb"\|\|\|(\d+)\|", reply).group(1))
+        data = socket.socket()
+        data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.addCleanup(data.close)
+        data.connect(("127.0.0.1", port))
+        return client.command(command)
+
+    @defer.inlineCallbacks
+    def test_patternEntriesFreedWhileSending(self):
+        """
+        While C{LIST} of a pattern matching a large directory's entries
+        waits for a client that reads nothing, the entries are freed: they
+        were all described before the first was sent, and held until the
+        transfer ended (a hundred bytes an entry, on each session a client
+        stalls so).
+        """
+        first = yield self.inThread(self.stalled, b"LIST many/file-*")
+        self.assertTrue(first.startswith(b"150"), first)
+        self.assertLess(self.liveEntries(), self.ENTRIES // 4)
+
+    @defer.inlineCallbacks
+    def test_namesFreedWhileSending(self):
+        """
+        While C{NLST} of a large directory, or of a pattern matching its
+        entries, waits for a client that reads nothing, the server holds a
+        batch or two of names, not all of them: the names were read and
+        formatted in one piece, held until the transfer ended.
+        """
+        import tracemalloc
+
+        directory = os.path.join(self.root, "long")
+        os.mkdir(directory)
+        stem = "n" * 100
+        for number in range(self.ENTRIES):
+            with open(os.path.join(directory, "%s%05d" % (stem, number)),
+                      "wb"):
+                pass
+        everything = self.ENTRIES * len("long/%s00000\r\n" % stem)
+        for command in (b"NLST long", b"NLST long/n*"):
+            tracemalloc.start()
+            try:
+                first = yield self.inThread(self.stalled, command)
+                self.assertTrue(first.startswith(b"150"), first)
+                held = tracemalloc.get_traced_memory()[0]
+            finally:
+                tracemalloc.stop()
+            self.assertLess(held, everything // 2, command)
+
     @defer.inlineCallbacks
     def test_entriesFreedWhileSending(self):
         """

@@ -197,12 +197,16 @@ class LargeDirectoryTests(LoopbackServerMixin, unittest.TestCase):
     @inlineCallbacks
     def test_nlst(self):
         """
-        C{NLST} sends the names after the directory's, sorted (read
-        whole: the shell names entries without describing them).
+        C{NLST} sends every name once after the directory's, each batch
+        sorted, as C{LIST} does (the shell names a batch at a time without
+        describing the entries).
         """
         sent = yield self.listing("NLST d")
-        self.assertEqual(sent, ["d/" + name for name in
-                                sorted([*self.names, ".hidden"])])
+        self.assertEqual(sorted(sent), ["d/" + name for name in
+                                        sorted([*self.names, ".hidden"])])
+        for start in range(0, len(sent), BATCH_SIZE):
+            batch = sent[start:start + BATCH_SIZE]
+            self.assertEqual(batch, sorted(batch))
 
     @inlineCallbacks
     def test_hideDotfiles(self):

@@ -13,15 +13,32 @@ costs up to a name's length times the pattern's per name (C{*} then a
 long tail of C{?}), a large fraction of a second over a directory of tens
 of thousands of entries, which the reactor thread would spend serving
 nobody else.
+
+Where the shell's listing names its entries a batch at a time
+(L{INameListing}), C{NLST} of a directory and a pattern of any listing
+command go through the directory that way, a batch at a time (each batch
+matched, and its matches alone described): a client that stalls such a
+listing holds a batch of the directory, not all of it.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from ftpkit.errors import FTPError, NoSuchFile
-from ftpkit.interfaces import IFTPShellListSome, IFTPShellNames
+from ftpkit.interfaces import (
+    IFTPShellListSome,
+    IFTPShellNames,
+    IFTPShellStreamedListing,
+    INameListing,
+)
 from ftpkit.protocol import globbing, paths
 from ftpkit.protocol.commands import splitListArgument
-from ftpkit.shells.listings import openListing
+from ftpkit.shells.listings import (
+    MatchedListing,
+    NamedListing,
+    StartedListing,
+    openListing,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,10 @@ async def _entries(shell, path, namesOnly, streamed, turn):
     @param turn: the L{ftpkit.control.turns.Turn} the shell is asked in.
     @return: a directory's C{(name, info)} pairs, or its names.
     """
+    if namesOnly and streamed:
+        named = await _namedListing(shell, path, turn)
+        if named is not None:
+            return turn.listing(NamedListing(named))
     if namesOnly and IFTPShellNames.providedBy(shell):
         return await turn.call(shell.listNames, path)
     if streamed:
@@ -76,6 +97,57 @@ async def _entries(shell, path, namesOnly, streamed, turn):
     if namesOnly:
         return [name for name, _ in await turn.call(shell.list, path)]
     return await turn.call(shell.list, path)
+
+
+async def _namedListing(shell, path, turn):
+    """
+    @param turn: as for L{_entries}.
+    @return: the shell's listing of a directory (read in C{turn}) when it
+        names the entries (L{INameListing}); C{None} otherwise.
+    """
+    if not IFTPShellStreamedListing.providedBy(shell):
+        return None
+    listing = await turn.call(openListing, shell, path)
+    if INameListing.providedBy(listing):
+        return listing
+    listing.close()
+    return None
+
+
+async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
+                           inThread):
+    """
+    Match a pattern over a directory a batch of names at a time
+    (L{MatchedListing}), where the shell's listing names its entries and,
+    unless C{namesOnly}, the shell describes some entries
+    (L{IFTPShellListSome}).
+
+    @param turn: as for L{_entries}.
+    @param inThread: as for L{findListed}.
+    @return: an L{ftpkit.interfaces.IDirectoryListing} of the matches
+        (C{(name, None)} pairs for C{namesOnly}), each batch read in
+        C{turn}; C{[]} when nothing matched; C{None} where the shell
+        cannot list so.
+    """
+    describe = None
+    if not namesOnly:
+        if not IFTPShellListSome.providedBy(shell):
+            return None
+        describe = partial(shell.listSome, directory)
+    named = await _namedListing(shell, directory, turn)
+    if named is None:
+        return None
+    listing = turn.listing(MatchedListing(
+        named, partial(inThread, globbing.matchNames, pattern), describe))
+    try:
+        first = await listing.nextBatch()
+    except BaseException:
+        listing.close()
+        raise
+    if not first:
+        listing.close()
+        return []
+    return StartedListing(first, listing)
 
 
 def _match(pattern, names, turn, inThread):
@@ -132,7 +204,10 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
     @param streamed: a whole directory's entries are an
         L{ftpkit.interfaces.IDirectoryListing} of C{(name, info)} pairs
         (L{ftpkit.shells.listings.openListing}) rather than a list, unless
-        the shell names them (L{IFTPShellNames}) for C{namesOnly}.
+        the shell names them (L{IFTPShellNames}) for C{namesOnly} and its
+        listing does not (L{INameListing}); so are a pattern's matches
+        where the listing names them (C{(name, None)} pairs for
+        C{namesOnly}).
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
@@ -153,11 +228,15 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
             raise
         directoryText, pattern = split
         directory = paths.resolve(cwd, directoryText)
-        if namesOnly:
+        entries = None
+        if streamed:
+            entries = await _streamedMatches(shell, directory, pattern,
+                                             namesOnly, turn, inThread)
+        if entries is None and namesOnly:
             entries = await _match(
                 pattern, await _entries(shell, directory, True, False, turn),
                 turn, inThread)
-        else:
+        elif entries is None:
             entries = await _matches(shell, directory, pattern, turn,
                                      inThread)
         if not entries:
