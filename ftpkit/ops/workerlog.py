@@ -8,6 +8,7 @@ that cannot start, say) is logged by the acceptor a line at a time.
 """
 
 import sys
+import time
 
 from twisted.logger import LogLevel, globalLogBeginner
 
@@ -78,12 +79,13 @@ def _formatUnportable(event):
             pass
 
 
-def workerEvent(record, pid):
+def workerEvent(record, pid, when):
     """
     Turn one JSON record of a worker into an event of the acceptor's log.
 
     @param record: the text of one record, without its separator.
     @param pid: the worker's process id.
+    @param when: when it was read, the time of one that is not JSON.
     @return: the event (a C{dict}), its C{log_system} naming the worker;
         text that is not a JSON event becomes an event of its own.
     """
@@ -92,7 +94,7 @@ def workerEvent(record, pid):
     except ValueError:
         event = None
     if not isinstance(event, dict):
-        return textEvent(record, pid)
+        return textEvent(record, pid, when)
     event["log_system"] = f"worker {pid}"
     event["ftpkit_worker"] = pid
     flattened = event.get("log_flattened")
@@ -126,14 +128,16 @@ def _applyFormatSpecs(flattened):
             pass
 
 
-def textEvent(line, pid, level=LogLevel.info):
+def textEvent(line, pid, when, level=LogLevel.info):
     """
     @param line: a line a worker wrote outside its log.
     @param pid: the worker's process id.
+    @param when: when it was read (seconds since the epoch).
     @param level: the level to log it at.
     @return: an event logging C{line} as it is.
     """
     return {
+        "log_time": when,
         "log_format": "{line}",
         "line": line.rstrip("\n"),
         "log_level": level,
@@ -150,13 +154,15 @@ class WorkerLogReader:
     @ivar publish: where events go (the global log publisher).
     """
 
-    def __init__(self, pid, publish):
+    def __init__(self, pid, publish, now=time.time):
         """
         @param pid: the worker's process id.
         @param publish: a callable taking an event.
+        @param now: gives the time, for lines that bring none.
         """
         self.pid = pid
         self.publish = publish
+        self.now = now
         self._records = ""
         self._errors = ""
 
@@ -176,7 +182,7 @@ class WorkerLogReader:
         self._records = last
         for piece in pieces:
             if piece.strip():
-                self.publish(workerEvent(piece, self.pid))
+                self.publish(workerEvent(piece, self.pid, self.now()))
 
     def errorsReceived(self, data):
         """
@@ -189,15 +195,17 @@ class WorkerLogReader:
         self._errors = lines.pop()
         for line in lines:
             if line.strip():
-                self.publish(textEvent(line, self.pid, LogLevel.error))
+                self.publish(textEvent(line, self.pid, self.now(),
+                                       LogLevel.error))
 
     def flush(self):
         """
         The worker exited: publish whatever it left unfinished.
         """
         if self._records.strip():
-            self.publish(workerEvent(self._records, self.pid))
+            self.publish(workerEvent(self._records, self.pid, self.now()))
         if self._errors.strip():
-            self.publish(textEvent(self._errors, self.pid, LogLevel.error))
+            self.publish(textEvent(self._errors, self.pid, self.now(),
+                                   LogLevel.error))
         self._records = self._errors = ""
 

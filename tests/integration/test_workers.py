@@ -274,6 +274,22 @@ class WorkerLogReaderTests(unittest.SynchronousTestCase):
         self.assertEqual(formatEvent(self.events[-1]), "last")
         self.assertEqual(self.events[-1]["log_level"], LogLevel.error)
 
+    def test_textTimed(self):
+        """
+        A line of standard error, or a record that is not JSON, is dated
+        when it is read: it had no C{log_time}, so its text line began
+        with C{-} instead of the time, and its JSON record lacked the key
+        every other one has.
+        """
+        from ftpkit.ops.workerlog import WorkerLogReader
+
+        reader = WorkerLogReader(42, self.events.append, now=lambda: 1234.5)
+        reader.errorsReceived(b"Traceback:\nlast")
+        reader.recordsReceived(b"\x1enot json\n")
+        reader.flush()
+        self.assertEqual([event["log_time"] for event in self.events],
+                         [1234.5] * 3)
+
     def test_notJSON(self):
         """
         A record that is not JSON is logged as text.

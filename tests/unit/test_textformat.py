@@ -96,7 +96,7 @@ def fromWorker(event):
         a field missing, a format that is not text).
     """
     try:
-        return workerEvent(eventAsJSON(event), 1234)
+        return workerEvent(eventAsJSON(event), 1234, 0.0)
     except Exception:
         return None
 
