@@ -490,6 +490,8 @@ def tlsConfigFields(options):
             "--tls-required: needs --tls-cert (or an ssl: --listen endpoint)")
     if allowCCC and factory is None:
         raise usage.UsageError("--tls-allow-ccc: needs --tls-cert")
+    if options.get("tls-allow-1.3") and factory is None:
+        raise usage.UsageError("--tls-allow-1.3: needs --tls-cert")
     if reuse and factory is None:
         raise usage.UsageError("--tls-require-session-reuse: needs --tls-cert")
     if options.get("tls-anonymous-exempt") and not required:

@@ -195,6 +195,14 @@ class OptionsTests(Certificates, unittest.TestCase):
     def test_allowCCCWithoutCert(self):
         self.assertUsage("--tls-allow-ccc: needs --tls-cert", "--tls-allow-ccc")
 
+    def test_allowTLS13WithoutCert(self):
+        """
+        C{--tls-allow-1.3} without a certificate is a usage error, as the
+        other TLS options are: it was accepted and did nothing, so an
+        operator who meant to turn TLS on did not learn it stayed off.
+        """
+        self.assertUsage("--tls-allow-1.3: needs --tls-cert", "--tls-allow-1.3")
+
     def test_missingCert(self):
         message = self.assertUsage("no such file", "--tls-cert", "/nonexistent.pem")
         self.assertTrue(message.startswith("--tls-cert: "), message)
