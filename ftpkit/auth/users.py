@@ -119,8 +119,12 @@ class UsersDatabase:
             return False
         self.users = users
         self.generation += 1
-        _log.info("reloaded {count} users from {path}", count=len(users),
-                  path=self.path)
+        if users:
+            _log.info("reloaded {count} users from {path}", count=len(users),
+                      path=self.path)
+        else:
+            _log.warn("reloaded {path}, which names no users: nobody can "
+                      "log in with it", count=0, path=self.path)
         return True
 
     def reloadIfChanged(self):

@@ -7,7 +7,7 @@ import os
 
 from twisted.cred import checkers, credentials, error
 from twisted.internet import defer
-from twisted.logger import capturedLogs
+from twisted.logger import LogLevel, capturedLogs
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import TextCredentialsChecker
@@ -255,6 +255,19 @@ class DatabaseTests(unittest.TestCase):
         self.assertIn("alice", self.database.users)
         self.assertTrue(any("quota" in e.get("why", "") for e in events))
         self.assertIsNotNone(self.database.get("bob"))
+
+    def test_emptyReloadWarns(self):
+        """
+        A file reloaded with no users (every login now refused) is a
+        warning, not an info line an operator would skim past.
+        """
+        writeText(self.path, "")
+        with capturedLogs() as events:
+            self.assertTrue(self.database.reload())
+        self.assertEqual(self.database.users, {})
+        [event] = [e for e in events if "reloaded" in e["log_format"]]
+        self.assertEqual(event["log_level"], LogLevel.warn)
+        self.assertEqual(event["count"], 0)
 
 
 class CheckerTests(unittest.TestCase):
