@@ -54,6 +54,9 @@ from ftpkit.protocol.limitkeys import parsePrefixLength
 
 _DEFAULTS = ServerConfig()
 
+_NO_ARGUMENT = frozenset(["anonymous", "unix"])
+"""The C{--auth} checkers that take no argument (Twisted's drop one)."""
+
 
 def usageErrorLine(program, error):
     """
@@ -265,6 +268,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
                 readableFile(argument)
             except ValueError as e:
                 raise usage.UsageError(f"--auth: {e}")
+        elif kind in _NO_ARGUMENT and argument:
+            raise usage.UsageError(
+                f"--auth: {kind} takes no argument (got {argument!r})")
         try:
             strcred.AuthOptionMixin.opt_auth(self, description)
         except usage.UsageError as e:

@@ -350,6 +350,15 @@ class BadValueTests(unittest.TestCase):
         self.assertRejected("--auth", "--auth", "file:" + self.mktemp())
         self.assertRejected("--auth", "--auth", "memory:alice")
 
+    def test_authTakesNoArgument(self):
+        """
+        C{anonymous} and C{unix} take no argument: one given (a path meant
+        for another checker, say) is a usage error, not silently dropped.
+        """
+        for kind in ("anonymous", "unix"):
+            message = self.assertRejected("--auth", "--auth", f"{kind}:x")
+            self.assertIn(f"{kind} takes no argument", message)
+
 
 class OneProcessRealmTests(unittest.TestCase):
     """
