@@ -35,7 +35,8 @@ class OperationsOptionsMixin:
          ("PATH of a transfer log in wu-ftpd's xferlog format (read by "
           "ftpstats and other xferlog tools).")],
         ["metrics", None, None,
-         ("Twisted ENDPOINT serving Prometheus metrics at /metrics, e.g. "
+         ("Twisted ENDPOINT serving Prometheus metrics at /metrics, and who "
+          "is connected at /sessions (python -m ftpkit.who), e.g. "
           "tcp:9102:interface=127.0.0.1 (needs prometheus-client: pip "
           "install 'ftpkit[metrics]').")],
         ["on-upload", None, None,

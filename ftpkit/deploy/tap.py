@@ -13,6 +13,7 @@ L{ServerConfig} in L{Options.configFields}.
 import os
 import signal
 import sys
+import textwrap
 from typing import ClassVar
 
 from twisted.cred import credentials, strcred
@@ -129,19 +130,27 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     @cvar converters: maps a parameter name to a function checking and
         converting its text, raising C{ValueError} with the reason.
+    @cvar paragraphs: what C{--help} says after the options, a paragraph
+        each.
     @cvar realmOutput: where C{--help-realms} writes.
     @cvar errorOutput: where a usage error is written under C{twistd}.
     """
 
     synopsis = "[options]"
-    longdesc = (
+    # Twisted wraps longdesc as one paragraph; getUsage wraps these one by
+    # one instead.
+    longdesc = ""
+    paragraphs = (
         "Serve FTP. Users log in with --auth checkers and see the realm "
-        "chosen with --realm. With no --auth nobody can log in.\n\n"
+        "chosen with --realm. With no --auth nobody can log in.",
         "--listen takes Twisted endpoint strings: tcp:2121:interface=127.0.0.1, "
         "'tcp6:2121:interface=\\:\\:1', ssl:990:privateKey=key.pem:certKey="
-        "cert.pem, haproxy:tcp:2121, unix:/run/ftp.sock.\n\n"
+        "cert.pem, haproxy:tcp:2121, unix:/run/ftp.sock.",
         "--auth examples: anonymous, memory:alice:secret:bob:pw, "
-        "file:/etc/ftpkit.passwd (USER:PASSWORD lines), unix."
+        "file:/etc/ftpkit.passwd (USER:PASSWORD lines), unix, "
+        "users:/etc/ftpkit/users.toml (with --realm users:PATH: hashed "
+        "passwords, homes, permissions, quotas; python -m ftpkit.passwd "
+        "writes it).",
     )
 
     supportedInterfaces = (credentials.IUsernamePassword, credentials.IAnonymous)
@@ -298,6 +307,19 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
         print(f"ftpkit {ftpkit.__version__} (Twisted {copyright.version})")
         raise SystemExit(0)
+
+    def getUsage(self, width=None):
+        """
+        Twisted's help, then L{paragraphs}, each wrapped on its own
+        (Twisted wraps C{longdesc} as one paragraph, running them together).
+
+        @param width: the columns to wrap to [default: C{$COLUMNS}, or 80].
+        @return: the help text after the synopsis.
+        """
+        width = width or int(os.environ.get("COLUMNS", "80"))
+        paragraphs = ["\n".join(textwrap.wrap(p, width)) for p in self.paragraphs]
+        return (usage.Options.getUsage(self, width) + "\n"
+                + "\n\n".join(paragraphs) + "\n")
 
     def opt_help_realms(self):
         """List the installed realms (--realm NAME) and exit."""

@@ -705,7 +705,7 @@ class HelpTests(unittest.TestCase):
         C{/etc/ftpkit.auth.passwd}.
         """
         self.assertIn("file:/etc/ftpkit.passwd (USER:PASSWORD lines)",
-                      Options.longdesc)
+                      Options().getUsage(width=200))
 
     def test_version(self):
         """

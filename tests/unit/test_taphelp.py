@@ -25,3 +25,16 @@ class HelpTextTests(unittest.TestCase):
         for line in text.splitlines()[2:]:
             described = re.sub(r"^\s*(-\w, )?--\S+\s+", "", line).strip()
             self.assertNotIn("  ", described, line)
+
+    def test_paragraphs(self):
+        """
+        The text after the options keeps its paragraphs (Twisted wraps
+        C{longdesc} as one, which ran them together), each wrapped to the
+        width asked for.
+        """
+        text = Options().getUsage(width=60)
+        self.assertIn("can log in.\n\n--listen takes", text)
+        self.assertIn("unix:/run/ftp.sock.\n\n--auth examples", text)
+        epilog = text[text.index("Serve FTP."):]
+        self.assertEqual(
+            [line for line in epilog.splitlines() if len(line) > 60], [])
