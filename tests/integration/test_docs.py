@@ -7,9 +7,11 @@ what the pages say of the command line.
 import importlib
 import os
 import re
+import socket
 import subprocess
 import sys
 
+from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.trial import unittest
 from zope.interface.interface import InterfaceClass
 
@@ -154,3 +156,53 @@ class SystemdUnitNamesTests(unittest.TestCase):
         self.assertTrue(units)
         self.assertEqual(units, {"ftpkit"})
         self.assertEqual(commanded, {"ftpkit"})
+
+
+def literalBlockAfter(text, heading):
+    """
+    @return: the lines of the first literal block (after C{::}) of the
+        section of an reST page under C{heading}, unindented.
+    """
+    section = text[text.index(heading + "\n"):]
+    lines = section.split("::\n\n", 1)[1].splitlines()
+    block = []
+    for line in lines:
+        if line and not line.startswith(" "):
+            break
+        block.append(line.strip())
+    return [line for line in block if line]
+
+
+class QuickstartListenTests(unittest.TestCase):
+    """
+    The quickstart's example of repeated C{--listen}.
+    """
+
+    @defer.inlineCallbacks
+    def test_listenersListenTogether(self):
+        """
+        The C{--listen} endpoints of the example listen together on one
+        port. It was C{tcp:2121:interface=0.0.0.0} beside
+        C{tcp6:2121:interface=\\:\\:}, which on Linux (IPv4 clients mapped
+        into IPv6 sockets by default) failed with "Address already in use".
+        """
+        try:
+            probe = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        except OSError:
+            raise unittest.SkipTest("no IPv6")
+        with probe:
+            try:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                probe.bind(("::", 0))
+            except OSError:
+                raise unittest.SkipTest("no IPv6")
+            port = probe.getsockname()[1]
+        with open(os.path.join(DOCS, "quickstart.rst"), encoding="utf-8") as f:
+            command = " ".join(literalBlockAfter(f.read(), "Listening"))
+        listens = re.findall(r"--listen '?([^'\s]+)", command)
+        self.assertEqual(len(listens), 2, command)
+        for description in listens:
+            description = description.replace(":2121", f":{port}", 1)
+            listening = yield endpoints.serverFromString(
+                reactor, description).listen(protocol.Factory())
+            self.addCleanup(listening.stopListening)
