@@ -206,3 +206,27 @@ class QuickstartListenTests(unittest.TestCase):
             listening = yield endpoints.serverFromString(
                 reactor, description).listen(protocol.Factory())
             self.addCleanup(listening.stopListening)
+
+
+class TutorialSourcesTests(unittest.TestCase):
+    """
+    The tutorials show the code a plugin author writes.
+    """
+
+    def test_includesOnlyExamples(self):
+        """
+        The tutorials include code from C{examples/} only: a plugin's
+        whole tree, which an author can copy. The storage tutorial showed
+        its conformance tests from C{tests/}, calling that module's
+        C{_loadExample}, which an author outside the repository does not
+        have.
+        """
+        included = []
+        for name in ("writing-a-realm.rst", "writing-a-storage-backend.rst"):
+            with open(os.path.join(DOCS, name), encoding="utf-8") as f:
+                included.extend(re.findall(r"^\.\. literalinclude:: (\S+)",
+                                           f.read(), re.MULTILINE))
+        self.assertIn("../examples/test_ftpkit_sqlite.py", included)
+        self.assertEqual(
+            [path for path in included if not path.startswith("../examples/")],
+            [])

@@ -17,7 +17,6 @@ from twisted.trial import unittest
 import twisted.plugins
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from ftpkit.testing import IFTPShellConformanceMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
@@ -128,14 +127,25 @@ class TenantRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
 
 def _loadExample(name):
     """
-    Import a module of C{examples/} by its file name.
+    Import a module of C{examples/} by its file name, with C{examples/} on
+    C{sys.path} while it loads (so that its imports of the other examples
+    work, as in a plugin's own tree), and neither left on C{sys.path} nor
+    in C{sys.modules} after.
 
     @return: the module.
     """
-    spec = importlib.util.spec_from_file_location(
-        name, os.path.join(EXAMPLES, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    before = set(sys.modules)
+    sys.path.insert(0, EXAMPLES)
+    try:
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(EXAMPLES, name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(EXAMPLES)
+        for loaded in set(sys.modules) - before:
+            if loaded.startswith("ftpkit_"):
+                del sys.modules[loaded]
     return module
 
 
@@ -169,29 +179,13 @@ class SQLiteExampleSizeTests(unittest.TestCase):
         self.assertLessEqual(count, 200)
 
 
-class SQLiteShellConformanceTests(IFTPShellConformanceMixin,
-                                  unittest.TestCase):
+class SQLiteShellConformanceTests(
+        _loadExample("test_ftpkit_sqlite").SQLiteShellConformanceTests):
     """
     The SQLite storage of C{examples/} (the one the "writing a storage
-    backend" tutorial builds) passes the conformance kit.
+    backend" tutorial builds) passes the conformance kit, run by the
+    tests the tutorial shows (C{examples/test_ftpkit_sqlite.py}).
     """
-
-    def makeShell(self):
-        """
-        @return: a L{ftpkit_sqlite.SQLiteShell} on a new database file.
-        """
-        shell = _loadExample("ftpkit_sqlite").SQLiteShell(self.mktemp())
-        self.addCleanup(shell.pool.stop)
-        return shell
-
-    def settle(self):
-        """
-        Wait for the shell's thread, then let the reactor run a moment.
-        """
-        settling = self.shell.pool.run(lambda: None)
-        settling.addCallback(
-            lambda ignored: IFTPShellConformanceMixin.settle(self))
-        return settling
 
 
 class SQLiteRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
