@@ -4,6 +4,7 @@ Tests for L{ftpkit.auth.passwd}, the C{python -m ftpkit.passwd} command.
 
 import io
 import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -160,6 +161,28 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("users.x.quota", err)
         self.assertNotIn("Traceback", err)
+
+
+    def test_readmeExample(self):
+        """
+        The user README's example adds may upload into the quota it is
+        given: it gave only C{--quota} and C{--quota-files}, so the user
+        had the default permissions, C{list} and C{read}, and every upload
+        got C{550}.
+        """
+        with open(os.path.join(_SOURCE, "README.md"), encoding="utf-8") as f:
+            lines = f.read().replace("\\\n", " ").splitlines()
+        line, = [line for line in lines
+                 if line.startswith("python -m ftpkit.passwd ")]
+        args = shlex.split(line)[3:]
+        args[0] = self.path
+        code, out, err = runCommand(*args, "--password-stdin", stdin=b"pw\n")
+        self.assertEqual(code, 0, err)
+        user, = readTables(self.path).values()
+        self.assertIn("quota", user)
+        permissions = user.get("permissions", [])
+        self.assertIn("write", permissions)
+        self.assertIn("mkdir", permissions)
 
 
 class OwnerTests(unittest.TestCase):
