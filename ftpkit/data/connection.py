@@ -450,6 +450,15 @@ class LeanConnection(_DataConnectionBase):
         self._timeout = timeout
         self._currentTransfer = currentTransfer
 
+    @property
+    def reactor(self):
+        """
+        The reactor given to L{__init__}: the one a L{user} has watch the
+        socket (adding and removing itself as a reader) and times its
+        waits with.
+        """
+        return self._reactor
+
     def finish(self, linger=True):
         """
         Close: the kernel sends what is left, then the end of the data;

@@ -339,6 +339,39 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
     upload with C{splice} over a bare socket.
     """
 
+    def test_reactor(self):
+        """
+        The connection's reactor, for the movers that have it watch the
+        socket, is the one it was given.
+        """
+        self.assertIs(self.connection.reactor, self.clock)
+
+    def test_moversReadNoPrivateNames(self):
+        """
+        The movers read no private attribute of another object: the splice
+        receiver read C{LeanConnection._reactor}, another module's private
+        name, where the connection now offers C{reactor}.
+        """
+        import ast
+        import glob
+
+        import ftpkit.data.movers
+
+        found = []
+        folder = os.path.dirname(ftpkit.data.movers.__file__)
+        for path in sorted(glob.glob(os.path.join(folder, "*.py"))):
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Attribute)
+                        and node.attr.startswith("_")
+                        and not node.attr.startswith("__")
+                        and not (isinstance(node.value, ast.Name)
+                                 and node.value.id in ("self", "cls"))):
+                    found.append(f"{os.path.basename(path)}:{node.lineno}: "
+                                 f"{ast.unparse(node)}")
+        self.assertEqual(found, [])
+
     def openSource(self, content=b"lean bytes"):
         """
         @return: the descriptor of a new file holding C{content}, closed

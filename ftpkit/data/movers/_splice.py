@@ -319,7 +319,7 @@ class SpliceReceiver:
         self._inPlace = True
         try:
             while self.pacer is None and _receiving == 1 and waitInPlace(
-                    connection._reactor, connection.socket,
+                    connection.reactor, connection.socket,
                     IN_PLACE_TIMEOUT):
                 self._again = False
                 self.batch()
@@ -329,7 +329,7 @@ class SpliceReceiver:
         finally:
             self._inPlace = False
         self._waiting = True
-        connection._reactor.addReader(self)
+        connection.reactor.addReader(self)
         connection.watch()
 
     def batch(self):
@@ -358,7 +358,7 @@ class SpliceReceiver:
         """
         Start the next batch from a timer, when the pacer allows more.
         """
-        self._timer = self.connection._reactor.callLater(
+        self._timer = self.connection.reactor.callLater(
             self.pacer.delay(), self._paced)
 
     def _paced(self):
@@ -443,7 +443,7 @@ class SpliceReceiver:
         """
         if self._waiting:
             self._waiting = False
-            self.connection._reactor.removeReader(self)
+            self.connection.reactor.removeReader(self)
         timer, self._timer = self._timer, None
         if timer is not None and timer.active():
             timer.cancel()
