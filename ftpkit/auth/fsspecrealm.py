@@ -39,6 +39,7 @@ from ftpkit.auth.realms import (
     noLogout,
     wrapForUser,
 )
+from ftpkit.compat.fsspecnames import stripProtocol
 from ftpkit.errors import FTPError, QuotaExceeded, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
@@ -321,7 +322,7 @@ def _du(fs, where):
         raise QuotaExceeded(
             "Exceeded storage allocation: paths too long to be measured;"
             " move deep directories up") from None
-    top = fs._strip_protocol(where).rstrip("/")
+    top = stripProtocol(fs, where).rstrip("/")
     entries = [info for name, info in found.items()
                if name.rstrip("/") != top]
     return Footprint(

@@ -1,9 +1,10 @@
 """
-Every name private to Twisted or pyOpenSSL that ftpkit relies on, in one
-package, each with a fallback that keeps ftpkit working (more slowly, or
+Every name private to Twisted, pyOpenSSL or fsspec that ftpkit relies on,
+in one package, each with a fallback that keeps ftpkit working (more slowly, or
 more strictly) when a new release renames it.
-C{tests/integration/test_compat.py} checks each against the installed
-versions and fails loudly, naming the name, when one changed.
+C{tests/integration/test_compat.py} (and C{test_compat_fsspec.py}) checks
+each against the installed versions and fails loudly, naming the name,
+when one changed.
 
 One module a job, each listing the private names it reads and why:
 
@@ -33,9 +34,12 @@ One module a job, each listing the private names it reads and why:
     - L{ftpkit.compat.tlshooks}: L{TLSLayerHooks}, Twisted's TLS layer with
       the private steps L{ftpkit.data.tls}'s layer changes (sending the
       records, the end of the TLS connection) turned into public methods.
+    - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
+      the path a filesystem uses for a URL, the options a URL carries, an
+      S3 listing a page at a time, an SFTP connection opened again.
 
-Nothing outside this package reads or overrides a private name of Twisted
-or pyOpenSSL.
+Nothing outside this package reads or overrides a private name of Twisted,
+pyOpenSSL or fsspec.
 
 Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
@@ -49,6 +53,12 @@ from ftpkit.compat.eventloop import (
     acceptBareOn,
     afterThisTurn,
     readyDescriptor,
+)
+from ftpkit.compat.fsspecnames import (
+    keyPages,
+    reconnect,
+    stripProtocol,
+    urlOptions,
 )
 from ftpkit.compat.openssl import (
     feedRecords,
@@ -100,11 +110,13 @@ __all__ = [
     "feedRecords",
     "flushTLSWrites",
     "inputWaiting",
+    "keyPages",
     "memoryHandles",
     "plaintextWaiting",
     "queueIsEmpty",
     "readPlaintext",
     "readyDescriptor",
+    "reconnect",
     "recordsWaiting",
     "renameSessionContext",
     "sendAtOnce",
@@ -114,9 +126,11 @@ __all__ = [
     "sessionReused",
     "sessionReusedAvailable",
     "startTLSWith",
+    "stripProtocol",
     "takeRecords",
     "tlsLayer",
     "underTLS",
+    "urlOptions",
     "writePlain",
     "writeSideClosed",
     "writePlaintext",

@@ -30,6 +30,7 @@ import os
 import re
 from datetime import datetime, timezone
 
+from ftpkit.compat.fsspecnames import keyPages, reconnect, stripProtocol
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
@@ -340,7 +341,8 @@ class S3Backend(ObjectStoreBackend):
     """
     S3 (s3fs): listings page through the store (C{ListObjectsV2}, 1,000
     keys a request) when the installed s3fs can
-    (C{S3FileSystem._iterdir}, which the tests' s3fs 2026.9 has).
+    (L{ftpkit.compat.fsspecnames.keyPages}: s3fs's C{_iterdir}, which
+    the tests' s3fs 2026.9 has).
     """
 
     def pages(self, fs, path):
@@ -348,7 +350,7 @@ class S3Backend(ObjectStoreBackend):
         See L{Backend.pages}: one request to S3 per page, made when the
         page is asked for; a missing prefix gives no page.
         """
-        iterdir = getattr(fs, "_iterdir", None)
+        iterdir = keyPages(fs)
         bucket, key, _ = fs.split_path(path)
         if (iterdir is None or getattr(fs, "version_aware", False)
                 or not bucket):
@@ -514,7 +516,7 @@ class SFTPBackend(_PosixBackend):
         """
         transport = fs.client.get_transport()
         if transport is None or not transport.is_active():
-            fs._connect()
+            reconnect(fs)
 
     def rename(self, fs, source, target, isDirectory):
         """
@@ -559,8 +561,8 @@ class MemoryBackend(_PosixBackend):
         of the move (C{RNFR}/C{RNTO}, C{rclone moveto}, lftp's C{mv} lost
         the times C{MFMT} had set, as the disk keeps them).
         """
-        source = fs._strip_protocol(source)
-        target = fs._strip_protocol(target)
+        source = stripProtocol(fs, source)
+        target = stripProtocol(fs, target)
         if isDirectory:
             inside = source + "/"
             times = {path[len(source):]: stored.modified
@@ -579,7 +581,7 @@ class MemoryBackend(_PosixBackend):
         """
         See L{Backend.setModificationTime}.
         """
-        stored = fs.store.get(fs._strip_protocol(path))
+        stored = fs.store.get(stripProtocol(fs, path))
         if stored is None:
             raise FileNotFoundError(path)
         stored.modified = datetime.fromtimestamp(when, tz=timezone.utc)

@@ -18,6 +18,7 @@ is missing, the opens follow links as fsspec's do.
 import os
 import stat as statModule
 
+from ftpkit.compat.fsspecnames import stripProtocol
 from ftpkit.shells import linkfree
 from ftpkit.shells.cachedopen import openWithoutLinks
 
@@ -85,9 +86,10 @@ class LinkFreeLocalFileSystem:
 
     def _strip_protocol(self, path):
         """
-        See fsspec's C{AbstractFileSystem._strip_protocol}.
+        See fsspec's C{AbstractFileSystem._strip_protocol}, which
+        L{ftpkit.compat.fsspecnames.stripProtocol} calls on this too.
         """
-        return self.fs._strip_protocol(path)
+        return stripProtocol(self.fs, path)
 
     def _inside(self, real):
         """

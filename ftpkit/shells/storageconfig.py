@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import parse_qsl, urlsplit
 
+from ftpkit.compat.fsspecnames import stripProtocol, urlOptions
+
 SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
                 "private", "sas")
 """Option names holding one of these are secrets."""
@@ -274,10 +276,10 @@ def resolve(config):
         URL without a bucket, or C{asynchronous=true}.
     """
     cls = filesystemClass(config.protocol)
-    root = cls._strip_protocol(config.url)
+    root = stripProtocol(cls, config.url)
     if isinstance(root, list):
         raise ValueError(f"the fsspec realm serves one URL, not {config.url!r}")
-    options = dict(cls._get_kwargs_from_urls(config.url))
+    options = urlOptions(cls, config.url)
     options.update(config.options)
     if options.get("asynchronous"):
         raise ValueError(

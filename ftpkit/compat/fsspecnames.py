@@ -1,0 +1,120 @@
+"""
+The private names of fsspec and of its filesystems that the fsspec realm
+(C{--realm fsspec:URL}) reads, each behind a function with a fallback
+that keeps the realm working when a release renames it. fsspec itself is
+imported only when one is called: it is an optional dependency.
+
+    - C{AbstractFileSystem._strip_protocol} (a class method): the path a
+      filesystem uses for a URL or path (C{memory://a/} is C{/a}, a local
+      path made absolute). Fallback: fsspec's public C{strip_protocol}
+      (L{fsspec.core.strip_protocol}), given the path with the
+      filesystem's protocol (L{unstrip_protocol}) in front.
+    - C{AbstractFileSystem._get_kwargs_from_urls} (a static method): the
+      options a URL carries (an SFTP URL's host, port and user).
+      Fallback: those L{fsspec.utils.infer_storage_options} reads from
+      the URL, for a filesystem made with a C{host}; none for another.
+    - C{S3FileSystem._iterdir} (s3fs): a bucket's keys a page at a time.
+      Fallback: none, and listings are read whole, as from a store
+      without it.
+    - C{SFTPFileSystem._connect}: open the SSH connection again.
+      Fallback: none, and a connection the server dropped stays broken
+      (its commands fail) until ftpkit restarts.
+
+C{tests/integration/test_compat_fsspec.py} checks each against the
+installed fsspec and s3fs and fails loudly, naming the name, when one
+changed.
+"""
+
+
+def stripProtocol(fs, path):
+    """
+    @param fs: an fsspec filesystem, or its class (then C{path} is a URL
+        with its protocol).
+    @param path: a URL, or a path on C{fs}.
+    @return: the path C{fs} uses for C{path}, or a list of them for a
+        URL naming several (a glob or C{::} chain, from a class).
+    """
+    strip = getattr(fs, "_strip_protocol", None)
+    if callable(strip):
+        return strip(path)
+    return strippedPublicly(fs, path)
+
+
+def strippedPublicly(fs, path):
+    """
+    L{stripProtocol}'s fallback, through fsspec's public names only.
+
+    @param fs: see L{stripProtocol}.
+    @param path: see L{stripProtocol}.
+    @return: see L{stripProtocol}.
+    """
+    from fsspec.core import strip_protocol
+
+    if not isinstance(fs, type):
+        path = fs.unstrip_protocol(path)
+    return strip_protocol(path)
+
+
+def urlOptions(cls, url):
+    """
+    @param cls: an fsspec filesystem class.
+    @param url: a URL of that filesystem.
+    @return: a C{dict} of the keyword arguments to make C{cls} with that
+        C{url} carries.
+    """
+    options = getattr(cls, "_get_kwargs_from_urls", None)
+    if callable(options):
+        return dict(options(url))
+    return optionsPublicly(cls, url)
+
+
+def optionsPublicly(cls, url):
+    """
+    L{urlOptions}'s fallback: the host, port, user and password of the
+    URL, for a filesystem made with a C{host} (SFTP, FTP, SMB...); none
+    for another (an object store's URL names a bucket where a host
+    would be).
+
+    @param cls: see L{urlOptions}.
+    @param url: see L{urlOptions}.
+    @return: see L{urlOptions}.
+    """
+    import inspect
+
+    from fsspec.utils import infer_storage_options
+
+    try:
+        parameters = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return {}
+    if "host" not in parameters:
+        return {}
+    inferred = infer_storage_options(url)
+    return {name: inferred[name]
+            for name in ("host", "port", "username", "password")
+            if inferred.get(name) is not None}
+
+
+def keyPages(fs):
+    """
+    @param fs: an fsspec filesystem.
+    @return: s3fs's C{_iterdir(bucket, prefix=...)}, an asynchronous
+        iterator of a bucket's entries read a page at a time, or C{None}
+        when C{fs} has none.
+    """
+    pages = getattr(fs, "_iterdir", None)
+    return pages if callable(pages) else None
+
+
+def reconnect(fs):
+    """
+    Open an SFTP filesystem's SSH connection again (blocking).
+
+    @param fs: fsspec's C{SFTPFileSystem}.
+    @return: whether it could be asked to.
+    """
+    connect = getattr(fs, "_connect", None)
+    if not callable(connect):
+        return False
+    connect()
+    return True
