@@ -7,6 +7,7 @@ the realm are in L{tests.integration.test_users}).
 import ftplib
 import io
 import os
+import re
 import signal
 
 from twisted.internet import defer
@@ -22,6 +23,7 @@ from ftpkit.auth.users import (
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_plugin import _SOURCE
 from tests.integration.test_users import (
     ALICE_HASH,
     GOOD,
@@ -279,6 +281,24 @@ class OptionsTests(unittest.TestCase):
                               "--auth", f"users:{bad}")
         self.assertEqual(str(e).split(": ")[0], "--auth")
         self.assertIn("users.x.quota", str(e))
+
+    def test_documentedError(self):
+        """
+        A mistake in the file given to both options, in the order the
+        docs give them, is the usage error C{virtual-users.rst} shows: it
+        said C{--realm:}, where C{--auth}, which reads the file while the
+        options are parsed, reports it.
+        """
+        with open(os.path.join(_SOURCE, "docs", "virtual-users.rst"),
+                  encoding="utf-8") as f:
+            text = " ".join(f.read().split())
+        shown = re.search(r"``(--\w+: /etc/ftpkit/users.toml: [^`]*)``",
+                          text).group(1)
+        bad = os.path.abspath(self.mktemp())
+        writeText(bad, "[users.alice]\nquota = -1\n")
+        e = self.assertRaises(usage.UsageError, self.parse, "--realm",
+                              f"users:{bad}", "--auth", f"users:{bad}")
+        self.assertEqual(str(e), shown.replace("/etc/ftpkit/users.toml", bad))
 
     def test_serviceReloads(self):
         """
