@@ -14,6 +14,7 @@ from ftpkit.errors import AlreadyExists, IsDirectory, PermissionDenied
 from ftpkit.shells import linkfree, shortcalls, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
+from ftpkit.shells.uploadlocks import holdTemporary
 
 PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
 """Mode bits that make a program run as its file's owner or group. An
@@ -161,6 +162,7 @@ def _continuePartial(run, runShort, target, offset, append):
     except BaseException:
         os.unlink(temporary)
         raise
+    holdTemporary(fd)
     try:
         dropPrivilege(fd, result)
     except BaseException:

@@ -36,6 +36,7 @@ import time
 
 from ftpkit.shells.cachedopen import openWithoutLinks
 from ftpkit.shells.emptylink import linkEmptyPath
+from ftpkit.shells.uploadlocks import holdTemporary, isHeld
 
 TEMPORARY_PREFIX = b".ftpkit-upload."
 TEMPORARY_SUFFIX = b".tmp"
@@ -186,6 +187,7 @@ def nameAnonymous(fd, target):
     @return: the temporary path.
     @raise FileExistsError: when every name tried was taken.
     """
+    holdTemporary(fd)
     return _onTemporaryName(target, lambda path: linkAnonymous(fd, path))[1]
 
 
@@ -266,11 +268,14 @@ def createTemporary(target, mode=0o644):
 
     @param target: the target's path, C{bytes}.
     @param mode: its permission bits.
-    @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file.
+    @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file,
+        held for the upload (L{holdTemporary}) while C{fd} is open.
     @raise FileExistsError: when every name tried was taken.
     """
-    return _onTemporaryName(
+    fd, path = _onTemporaryName(
         target, lambda path: openWithoutLinks(path, _OPEN_FLAGS, mode))
+    holdTemporary(fd)
+    return fd, path
 
 
 def _livePartial(target, now):
@@ -364,7 +369,9 @@ def sweep(root, now=None, tag=None):
     Deal with what crashed processes left under C{root}: a temporary
     upload file becomes its target's partial upload (unless a newer one
     is there), or is removed when it does not name its target or has
-    expired; expired partial uploads are removed. Call it only while no
+    expired; expired partial uploads are removed. A temporary file an
+    upload still writes, in another process serving the same root, is
+    left to it (L{ftpkit.shells.uploadlocks}). Call it only while no
     upload runs under C{root} (at start), or with C{tag}.
 
     @param root: the directory, C{bytes} or C{str}.
@@ -390,6 +397,10 @@ def sweep(root, now=None, tag=None):
                 continue
             target = None
             if name.startswith(TEMPORARY_PREFIX):
+                if isHeld(path):
+                    # A running upload's, in a process that shares the
+                    # root (see ftpkit.shells.uploadlocks).
+                    continue
                 target = targetOfTemporary(name)
             try:
                 if age > PARTIAL_LIFETIME or (

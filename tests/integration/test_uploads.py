@@ -180,6 +180,58 @@ class PartialUploadTests(_Root, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), [])
 
 
+class SharedRootTests(_Root, unittest.TestCase):
+    """
+    A server starting on a root another process serves (a scale-out node
+    restarting on the shared directory) leaves that process's running
+    uploads alone: its sweep made their temporary files partial uploads,
+    and each such upload, once complete, failed with C{550}.
+    """
+
+    setUp = PartialUploadTests.setUp
+    upload = PartialUploadTests.upload
+
+    @defer.inlineCallbacks
+    def uploadAcrossSweep(self, name, offset=0, append=False):
+        """
+        Upload C{name} in two halves with a start-up sweep of the root
+        between them, as another server starting meanwhile makes.
+
+        @return: the file's content once the upload is closed.
+        """
+        from ftpkit.deploy.sweepservice import SweepUploads
+
+        writer = yield self.shell.openForWriting((name,), offset, append)
+        consumer = yield writer.receive()
+        consumer.write(b"new ")
+        SweepUploads(self.root).startService()
+        consumer.write(b"bytes")
+        yield writer.close()
+        return _read(self.path(name.encode()))
+
+    @defer.inlineCallbacks
+    def test_replacingUpload(self):
+        """
+        An upload replacing a file (written to a temporary file) completes.
+        """
+        _write(self.path(b"f"), b"old")
+        self.assertEqual((yield self.uploadAcrossSweep("f")), b"new bytes")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+    @defer.inlineCallbacks
+    def test_resumedUpload(self):
+        """
+        A resumed upload (its partial upload renamed to a temporary name
+        and written in place) completes.
+        """
+        _write(self.path(b"f"), b"old")
+        time.sleep(0.01)
+        yield self.upload("f", b"cut", cut=True)
+        self.assertEqual((yield self.uploadAcrossSweep("f", append=True)),
+                         b"cutnew bytes")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+
 class SweepTests(_Root, unittest.TestCase):
     """
     L{uploads.sweep}: what a crashed process left.
@@ -209,6 +261,39 @@ class SweepTests(_Root, unittest.TestCase):
         self.assertEqual(
             _read(os.path.join(self.path(b"sub"),
                                uploads.PARTIAL_PREFIX + b"f")), b"half")
+
+    def test_heldLeft(self):
+        """
+        A temporary file an upload still holds open, in any process, is
+        left to it; once closed (its process gone), it is swept.
+        """
+        fd, running = uploads.createTemporary(self.path(b"f"))
+        os.write(fd, b"half")
+        try:
+            self.assertEqual(uploads.sweep(self.root), (0, 0))
+            self.assertEqual(sorted(os.listdir(self.root)),
+                             sorted([os.path.basename(running), b"sub"]))
+        finally:
+            os.close(fd)
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual(_read(self.partial(b"f")), b"half")
+
+    def test_heldAnonymousLeft(self):
+        """
+        Likewise for a file with no name given a temporary one (a new
+        file's upload that became a partial one, or replaces a file that
+        appeared meanwhile).
+        """
+        fd = uploads.createAnonymous(self.path(b"f"))
+        if fd is None:
+            raise unittest.SkipTest("no O_TMPFILE here")
+        try:
+            os.write(fd, b"half")
+            uploads.nameAnonymous(fd, self.path(b"f"))
+            self.assertEqual(uploads.sweep(self.root), (0, 0))
+        finally:
+            os.close(fd)
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
 
     def test_deepTree(self):
         """

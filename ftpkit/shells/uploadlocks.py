@@ -1,0 +1,62 @@
+"""
+Which temporary upload files an upload still writes (blocking functions,
+run in disk threads).
+
+The sweep at start (L{ftpkit.shells.uploads.sweep}) takes every temporary
+upload file it finds for a crashed upload's. But the process that starts
+need not be alone on its root: a node of a scale-out set restarting on the
+shared directory every node serves, or a second server started on a
+directory one already serves. It took their running uploads' files away
+from under them (made them partial uploads), and those uploads failed
+with C{550} once complete.
+
+So an upload holds an exclusive C{flock} on its temporary file for as
+long as the file is open (L{holdTemporary}), and the sweep leaves a file
+so held (L{isHeld}). The lock belongs to the open file, so it goes when
+the upload ends, or with its process, whatever killed it. On NFS, Linux
+makes it a lock on the whole file that the other clients see; on a file
+system without locks, the sweep takes every file, as before.
+"""
+
+import fcntl
+import os
+
+_OPEN_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+               | getattr(os, "O_CLOEXEC", 0))
+"""How L{isHeld} opens a file: for writing, as an exclusive lock on NFS
+needs; no link followed, no wait for a FIFO's other end."""
+
+
+def holdTemporary(fd):
+    """
+    Mark the temporary upload file open as C{fd} as written, until that
+    open file is closed.
+
+    @param fd: its descriptor, open for writing.
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        pass
+
+
+def isHeld(path):
+    """
+    @param path: a temporary upload file's path.
+    @return: whether an upload, in any process, still writes it
+        (L{holdTemporary}); C{False} when that cannot be told (no locks
+        on the file system, a file that cannot be opened for writing).
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
