@@ -340,7 +340,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         itself would print the whole help first) and exit status 1, and
         C{SIGHUP} is ignored from here on until the service handles it
         (a C{systemctl reload} right after the start ended the server),
-        and C{SIGUSR2}, which ftpkit does not use, for good.
+        and C{SIGUSR2}, which ftpkit does not use, for good. Help read
+        through a pager or C{head} that stops reading ends the process
+        quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback.
 
         @raise usage.UsageError: naming the bad option, when not run by
             C{twistd}.
@@ -360,6 +362,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
                 raise
             self.errorOutput.write(usageErrorLine(sys.argv[0], e))
             raise SystemExit(1)
+        except BrokenPipeError:
+            helpNotRead()
 
     def configFields(self):
         """
@@ -487,3 +491,18 @@ def makeService(options):
 
     return makeService(options)
 
+
+
+def helpNotRead():
+    """
+    End the process after what it wrote to standard output (C{--help},
+    C{--help-realms}...) found nobody reading, as Python's documentation
+    advises: standard output goes to C{/dev/null}, so that flushing it at
+    exit fails no more, and the exit status is 1.
+
+    @raise SystemExit: always.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    raise SystemExit(1)

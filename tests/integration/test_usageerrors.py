@@ -58,3 +58,32 @@ class UnreadableTests(unittest.TestCase):
                 env=dict(os.environ, PYTHONPATH=_SOURCE))
             self.assertEqual((done.returncode, done.stderr, done.stdout),
                              (1, expected, ""))
+
+
+class HelpNotReadTests(unittest.TestCase):
+    """
+    Help whose reader stopped reading (C{--help | head}, a pager quit
+    early) ends the process without a traceback.
+    """
+
+    timeout = 120
+
+    def test_closedOutput(self):
+        """
+        C{python -m ftpkit --help} writing to a pipe nobody reads exits
+        with status 1 and writes nothing to standard error: it wrote a
+        C{BrokenPipeError} traceback.
+        """
+        for option in ("--help", "--help-realms"):
+            readEnd, writeEnd = os.pipe()
+            os.close(readEnd)
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "ftpkit", option],
+                    stdout=writeEnd, stderr=subprocess.PIPE,
+                    env=dict(os.environ, PYTHONPATH=_SOURCE), timeout=60,
+                    check=False)
+            finally:
+                os.close(writeEnd)
+            self.assertEqual((done.returncode, done.stderr), (1, b""),
+                             option)
