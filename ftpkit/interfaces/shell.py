@@ -47,7 +47,9 @@ class IFTPShell(Interface):
         """
         Remove an empty directory.
 
-        @return: a Deferred firing with C{None}; fails with
+        @return: a Deferred firing with C{None}, or with how many hidden
+            entries (the disk shell's partial uploads) went with it, which
+            a quota must then measure again; fails with
             L{ftpkit.errors.DirectoryNotEmpty}, L{ftpkit.errors.NotDirectory}
             or L{ftpkit.errors.PermissionDenied} (for the root).
         """

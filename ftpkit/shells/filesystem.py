@@ -348,12 +348,14 @@ class FilesystemShell:
     def removeDirectory(self, path):
         """
         See L{IFTPShell.removeDirectory}; a link to a directory is not one.
+        The partial uploads kept in it go with it when they are all it
+        holds (L{uploads.removeDirectoryAt}).
         """
         if not path:
             return self._run(self._raise, PermissionDenied())
         return self._run(lambda: linkfree.inParent(
             self._resolve(path, followLast=False),
-            lambda name, fd: os.rmdir(name, dir_fd=fd)))
+            uploads.removeDirectoryAt))
 
     def removeFile(self, path):
         """

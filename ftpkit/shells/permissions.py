@@ -388,12 +388,16 @@ class PermissionShell(ShellWrapper):
     def removeDirectory(self, path):
         """
         See L{IFTPShell.removeDirectory}: needs C{delete}; gives its entry
-        back to the file quota.
+        back to the file quota (and has the quota measured again when
+        hidden entries went with it).
         """
         yield self._checked(self._allows("delete"), [path])
         result = yield self._shell.removeDirectory(path)
         if self._usage is not None:
-            self._usage.adjust(0, files=-1)
+            if result:
+                self._usage.invalidate()
+            else:
+                self._usage.adjust(0, files=-1)
         return result
 
     @defer.inlineCallbacks

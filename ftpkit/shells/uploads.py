@@ -356,6 +356,63 @@ def _remove(path):
         pass
 
 
+def removeDirectoryAt(name, parent):
+    """
+    Remove a directory (blocking), and with it the partial uploads kept
+    in it when they are all it holds: listings leave them out, so a
+    client sees an empty directory, and its C{RMD} (lftp's C{rm -r},
+    rclone's C{purge}) failed with "Directory not empty" for a day after
+    an upload into it was cut. A running upload's temporary file, or
+    anything else, keeps the directory (and its partial uploads) there.
+
+    @param name: the directory's name, C{bytes}.
+    @param parent: a descriptor of the directory holding it.
+    @return: how many partial uploads went with it.
+    @raise OSError: as C{os.rmdir} raises it (C{ENOTEMPTY} when it holds
+        more than partial uploads).
+    """
+    try:
+        os.rmdir(name, dir_fd=parent)
+        return 0
+    except OSError as e:
+        if e.errno != errno.ENOTEMPTY:
+            raise
+        notEmpty = e
+    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                 | os.O_CLOEXEC, dir_fd=parent)
+    try:
+        partials = _onlyPartials(fd)
+        if not partials:
+            raise notEmpty
+        for partial in partials:
+            try:
+                os.unlink(partial, dir_fd=fd)
+            except FileNotFoundError:
+                pass
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=parent)
+    return len(partials)
+
+
+def _onlyPartials(directory):
+    """
+    @param directory: a descriptor of a directory.
+    @return: the names of the partial uploads it holds when it holds
+        nothing else, else C{[]} (read an entry at a time, stopping at the
+        first that is not one).
+    """
+    prefix = os.fsdecode(PARTIAL_PREFIX)
+    partials = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if (not entry.name.startswith(prefix)
+                    or not entry.is_file(follow_symlinks=False)):
+                return []
+            partials.append(entry.name)
+    return partials
+
+
 def temporaryTag():
     """
     @return: what the temporary upload files of this process, and of no

@@ -7,6 +7,7 @@ crashes leave is swept at start; and real clients resume.
 import ftplib
 import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.errors import DirectoryNotEmpty
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from ftpkit.shells.filesystem import FilesystemShell
@@ -51,7 +53,8 @@ class _Root:
         return os.path.join(self.root, name)
 
     def partial(self, name):
-        return self.path(uploads.PARTIAL_PREFIX + name)
+        directory, base = os.path.split(name)
+        return self.path(os.path.join(directory, uploads.PARTIAL_PREFIX + base))
 
 
 class PartialUploadTests(_Root, unittest.TestCase):
@@ -95,6 +98,38 @@ class PartialUploadTests(_Root, unittest.TestCase):
                          [uploads.PARTIAL_PREFIX + b"f", b"f"])
         self.assertEqual([n for n, _ in (yield self.shell.list(()))], ["f"])
         self.assertEqual((yield self.shell.resumableSize(("f",))), 6)
+
+    @defer.inlineCallbacks
+    def test_removeDirectoryWithCutUpload(self):
+        """
+        A directory that holds nothing but cut uploads lists empty, and
+        C{RMD} removes it and them: it failed with L{DirectoryNotEmpty}
+        for a day.
+        """
+        os.mkdir(self.path(b"d"))
+        yield self.upload("d/f", b"cut", cut=True)
+        yield self.upload("d/g", b"cut too", cut=True)
+        self.assertEqual(len(os.listdir(self.path(b"d"))), 2)
+        self.assertEqual((yield self.shell.list(("d",))), [])
+        yield self.shell.removeDirectory(("d",))
+        self.assertEqual(os.listdir(self.root), [])
+
+    @defer.inlineCallbacks
+    def test_removeDirectoryHoldingMore(self):
+        """
+        A directory that holds a cut upload and anything else (a running
+        upload's temporary file, a file the listing hides) is not
+        removed, and its cut upload is kept.
+        """
+        for other in (uploads.TEMPORARY_PREFIX + b"x.f.tmp", b".hidden"):
+            os.mkdir(self.path(b"d"))
+            yield self.upload("d/f", b"cut", cut=True)
+            _write(os.path.join(self.path(b"d"), other), b"")
+            yield self.assertFailure(self.shell.removeDirectory(("d",)),
+                                     DirectoryNotEmpty)
+            self.assertEqual(_read(os.path.join(
+                self.path(b"d"), uploads.PARTIAL_PREFIX + b"f")), b"cut")
+            shutil.rmtree(self.path(b"d"))
 
     @defer.inlineCallbacks
     def test_resumeWithRest(self):
@@ -447,6 +482,29 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
         self.assertGreater(kept, 0)
         self.assertEqual(_read(self.path(b"big.bin")), payload)
         self.assertEqual(os.listdir(self.root), [b"big.bin"])
+
+    async def test_lftpRemoveAfterCutUpload(self):
+        """
+        After an upload into a directory was cut, lftp's C{rm -r} of the
+        directory (which lists empty) removes it: its C{RMD} got C{550
+        Directory not empty} for a day, as the cut upload was kept in it.
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        os.mkdir(self.path(b"d"))
+        await self.inThread(_cutUpload, self.server.port, self.root,
+                            "d/big.bin", os.urandom(1 << 20))
+        await self.waitForPartial(b"d/big.bin")
+
+        def remove():
+            return subprocess.run(
+                [LFTP, "-c", "set net:max-retries 1; set cmd:fail-exit yes; "
+                 "open ftp://alice:secret@127.0.0.1:%d; rm -r d"
+                 % (self.server.port,)],
+                capture_output=True, timeout=60)
+        done = await self.inThread(remove)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(os.listdir(self.root), [])
 
     async def test_lftpPutContinue(self):
         """

@@ -370,6 +370,27 @@ class DiskFileQuotaTests(unittest.TestCase):
         self.assertEqual((self.usage.files, self.usage.filesInFlight), (2, 0))
 
 
+    @defer.inlineCallbacks
+    def test_removeDirectoryWithCutUpload(self):
+        """
+        Removing a directory whose cut upload went with it has the usage
+        measured again: its bytes and its file are given back, not just
+        the directory's entry.
+        """
+        shell = PermissionShell(
+            FilesystemShell(self.root), PermissionTable(PERMISSIONS),
+            usage=self.usage, fileQuota=3)
+        yield shell.makeDirectory(("d",))
+        upload = writeFileFor((yield shell.openForWriting(("d", "f"))))
+        (yield upload.receive()).write(b"12345")
+        yield upload.abort()
+        yield self.usage.current()
+        self.assertEqual((self.usage.files, self.usage.used), (3, 15))
+        yield shell.removeDirectory(("d",))
+        yield self.usage.current()
+        self.assertEqual((self.usage.files, self.usage.used), (1, 10))
+
+
 class FileQuotaShellConformanceTests(IFTPShellConformanceMixin,
                                      unittest.TestCase):
     """
