@@ -1,0 +1,297 @@
+"""
+What a sweep of every client on Debian 12 found untested: wget over FTPS
+(C{-m} with C{--ftp-user}, explicit and implicit), lftp's mirrors,
+C{reput}, C{reget} and C{pget} under C{PROT P} with session reuse
+required, curl's C{--ftp-skip-pasv-ip} behind a C{--passive-address},
+and GNU inetutils' C{ftp} (C{PASV}, C{PORT}, C{EPSV}, C{EPRT}, C{STOU},
+C{APPE}, C{REST}).
+"""
+
+import os
+import shutil
+
+from twisted.internet import utils
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from tests.integration.test_clients import ClientTestMixin, treeDigest
+from tests.tlssupport import FTPSTestsMixin, hasIPv6, skipUnlessBinary
+
+INETUTILS_FTP = shutil.which("inetutils-ftp")
+
+TREE = {
+    "a/b/c/leaf.bin": os.urandom(200000),
+    "dir with space/f\u00efl\u00e9 \u20ac #%.txt": b"odd\n",
+    "-dash.txt": b"dash\n",
+    "empty.txt": b"",
+}
+"""The tree the tests copy (an empty directory C{emptydir} too)."""
+
+
+def writeTree(top):
+    """
+    Write L{TREE} and an empty directory under C{top}.
+    """
+    for name, data in TREE.items():
+        path = os.path.join(top, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    os.makedirs(os.path.join(top, "emptydir"))
+
+
+def withoutListings(top):
+    """
+    Remove the C{.listing} files C{wget -m} keeps.
+    """
+    for directory, _, names in os.walk(top):
+        if ".listing" in names:
+            os.remove(os.path.join(directory, ".listing"))
+
+
+async def run(executable, *args, path=None):
+    """
+    Run a client.
+
+    @return: C{(out, err, code)}.
+    """
+    return await utils.getProcessOutputAndValue(
+        executable, args, env=os.environ, path=path)
+
+
+class WgetFTPSTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    wget 1.21's FTPS: C{ftps://} is explicit (C{AUTH TLS}, C{PROT P}),
+    C{--ftps-implicit} implicit.
+    """
+
+    async def test_mirror(self):
+        """
+        C{wget -m --ftp-user} over explicit FTPS, passive and active,
+        brings the tree back whole, its empty file and directory
+        included.
+        """
+        wget = skipUnlessBinary("wget")
+        self.serve(tlsRequired=True)
+        writeTree(os.path.join(self.root, "tree"))
+        for mode in ("--passive-ftp", "--no-passive-ftp"):
+            local = self.mktemp()
+            os.makedirs(local)
+            out, err, code = await run(
+                wget, "-q", "-m", "-nH", "--tries=1", "--timeout=20",
+                "--no-check-certificate", "--ftp-user=alice",
+                "--ftp-password=secret", mode,
+                "ftps://127.0.0.1:%d/tree/" % self.server.port, path=local)
+            self.assertEqual(code, 0, (mode, err))
+            withoutListings(os.path.join(local, "tree"))
+            self.assertEqual(treeDigest(os.path.join(local, "tree")),
+                             treeDigest(os.path.join(self.root, "tree")),
+                             mode)
+            self.assertTrue(os.path.isdir(
+                os.path.join(local, "tree", "emptydir")), mode)
+
+    async def test_implicit(self):
+        """
+        C{--ftps-implicit}: a file and an empty one.
+        """
+        wget = skipUnlessBinary("wget")
+        self.serveImplicit()
+        open(os.path.join(self.root, "empty.bin"), "wb").close()
+        local = self.mktemp()
+        os.makedirs(local)
+        for name in ("big.bin", "empty.bin"):
+            out, err, code = await run(
+                wget, "-q", "--tries=1", "--timeout=20", "--ftps-implicit",
+                "--no-check-certificate",
+                "ftps://alice:secret@127.0.0.1:%d/%s"
+                % (self.server.port, name), path=local)
+            self.assertEqual(code, 0, (name, err))
+            with open(os.path.join(local, name), "rb") as f:
+                self.assertEqual(f.read(), self.readFile(name))
+
+
+class LftpTLSTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    lftp under C{PROT P} (session reuse required): C{mirror -R
+    --parallel=4} and back, C{reput}, C{reget}, C{pget -n 4}.
+    """
+
+    timeout = 120
+
+    async def roundTrip(self, url, settings):
+        """
+        Mirror a tree up and back, then finish a cut upload and download
+        and fetch a file in four segments.
+
+        @param url: the server's URL.
+        @param settings: lftp C{set} commands for the TLS mode.
+        """
+        lftp = skipUnlessBinary("lftp")
+        local = self.mktemp()
+        writeTree(os.path.join(local, "tree"))
+        down = os.path.abspath(self.mktemp())
+        leaf = os.path.abspath(os.path.join(local, "tree", "a", "b", "c",
+                                            "leaf.bin"))
+        script = (
+            "set cmd:fail-exit yes; set net:max-retries 1; "
+            "set net:timeout 20; set ssl:verify-certificate no; "
+            "set pget:min-chunk-size 16k; %s; "
+            "mirror -R --parallel=4 %s /tree; mirror --parallel=4 /tree %s; "
+            "quit" % (settings, os.path.abspath(
+                os.path.join(local, "tree")), down))
+        out, err, code = await run(lftp, "-u", "alice,secret", "-e", script,
+                                   url)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(treeDigest(down), treeDigest(os.path.join(
+            local, "tree")))
+        self.assertTrue(os.path.isdir(os.path.join(down, "emptydir")))
+        served = os.path.join(self.root, "tree", "a", "b", "c", "leaf.bin")
+        os.truncate(served, 50000)
+        got = os.path.join(down, "a", "b", "c", "leaf.bin")
+        os.truncate(got, 70000)
+        segmented = os.path.abspath(self.mktemp())
+        script = (
+            "set cmd:fail-exit yes; set net:max-retries 1; "
+            "set net:timeout 20; set ssl:verify-certificate no; "
+            "set pget:min-chunk-size 16k; %s; "
+            "lcd %s; cd /tree/a/b/c; reput leaf.bin; "
+            "lcd %s; reget leaf.bin; pget -n 4 /big.bin -o %s; quit"
+            % (settings, os.path.dirname(leaf), os.path.dirname(got),
+               segmented))
+        out, err, code = await run(lftp, "-u", "alice,secret", "-e", script,
+                                   url)
+        self.assertEqual(code, 0, err)
+        for path in (served, got):
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), TREE["a/b/c/leaf.bin"], path)
+        with open(segmented, "rb") as f:
+            self.assertEqual(f.read(), self.payload)
+
+    def test_explicit(self):
+        """
+        Explicit FTPS (C{AUTH TLS}), C{EPSV}.
+        """
+        self.serve(tlsRequired=True, tlsRequireSessionReuse=True)
+        return self.roundTrip(
+            "ftp://127.0.0.1:%d" % self.server.port,
+            "set ftp:ssl-force yes; set ftp:ssl-protect-data yes")
+
+    def test_implicit(self):
+        """
+        Implicit FTPS, C{PASV}.
+        """
+        self.serveImplicit(tlsRequireSessionReuse=True)
+        return self.roundTrip(
+            "ftps://127.0.0.1:%d" % self.server.port,
+            "set ftp:ssl-protect-data yes; set ftp:prefer-epsv no")
+
+
+class CurlSkipPasvIPTests(ClientTestMixin, unittest.TestCase):
+    """
+    A server behind NAT (C{--passive-address}) seen from inside it: curl's
+    C{--ftp-skip-pasv-ip} (its default since 7.74) connects to the control
+    connection's host instead of the C{227} reply's address, and the
+    server takes that connection.
+    """
+
+    async def test_skipPasvIP(self):
+        curl = skipUnlessBinary("curl")
+        server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0.01,
+                         passiveAddress="192.0.2.1"))
+        url = "ftp://127.0.0.1:%d/" % server.port
+        options = ["-sS", "--max-time", "30", "-u", "alice:secret",
+                   "--disable-epsv", "--ftp-skip-pasv-ip"]
+        out, err, code = await run(curl, "-v", *options, url + "big.bin")
+        self.assertEqual((code, out == self.payload), (0, True), err)
+        self.assertIn(b"(192,0,2,1,", err)
+        source = os.path.join(self.root, "big.bin")
+        out, err, code = await run(curl, *options, "-T", source,
+                                   url + "copy.bin")
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(self.root, "copy.bin"), "rb") as f:
+            self.assertEqual(f.read(), self.payload)
+
+
+class InetutilsFtpTests(ClientTestMixin, unittest.TestCase):
+    """
+    GNU inetutils' C{ftp} (C{inetutils-ftp}): active by default, C{PASV}
+    with C{passive}; C{EPRT} and C{EPSV} over IPv6; C{sunique} uploads
+    with C{STOU}, C{append} with C{APPE}, C{reget} with C{REST}.
+    """
+
+    if INETUTILS_FTP is None:
+        skip = "inetutils-ftp is not installed"
+
+    async def session(self, host, port, mode):
+        """
+        Run one session of every command tried.
+
+        @param mode: C{""} (active) or C{"passive"}.
+        @return: the client's output.
+        """
+        source = os.path.join(self.local, "s p#%.bin")
+        with open(source, "wb") as f:
+            f.write(self.payload[:100000])
+        open(os.path.join(self.local, "zero"), "wb").close()
+        with open(os.path.join(self.local, "part.bin"), "wb") as f:
+            f.write(self.payload[:12345])
+        script = (
+            "user alice secret\nbinary\n%s\nmkdir \"d i r\"\ncd \"d i r\"\n"
+            "put \"s p#%%.bin\"\nput zero\nsunique\nput zero\nsunique\n"
+            "append zero \"s p#%%.bin\"\nmkdir empty\nls empty\n"
+            "get zero got-zero\ncd ..\nreget big.bin part.bin\n"
+            "rmdir \"d i r/empty\"\nquit\n" % (mode,))
+        scriptPath = os.path.join(self.local, "script")
+        with open(scriptPath, "w") as f:
+            f.write(script)
+        out, err, code = await utils.getProcessOutputAndValue(
+            "sh", ["-c", "%s -v -n %s %d < script"
+                   % (INETUTILS_FTP, host, port)],
+            env=os.environ, path=self.local)
+        self.assertEqual(code, 0, err)
+        return out
+
+    def checkSession(self, out):
+        """
+        Every transfer of L{session} came out whole.
+        """
+        served = os.path.join(self.root, "d i r")
+        self.assertEqual(sorted(os.listdir(served)),
+                         ["s p#%.bin", "zero", "zero.1"], out)
+        with open(os.path.join(served, "s p#%.bin"), "rb") as f:
+            self.assertEqual(f.read(), self.payload[:100000])
+        self.assertEqual(os.path.getsize(os.path.join(served, "zero.1")), 0)
+        self.assertEqual(
+            os.path.getsize(os.path.join(self.local, "got-zero")), 0)
+        with open(os.path.join(self.local, "part.bin"), "rb") as f:
+            self.assertEqual(f.read(), self.payload)
+        self.assertNotIn(b"\n5", out)
+        self.assertNotIn(b"\n4", out)
+
+    async def test_ipv4(self):
+        """
+        Active (C{PORT}) and passive (C{PASV}) on C{127.0.0.1}.
+        """
+        for mode in ("", "passive"):
+            out = await self.session("127.0.0.1", self.server.port, mode)
+            self.assertIn(b"227 " if mode else b"200 PORT", out)
+            self.checkSession(out)
+            shutil.rmtree(os.path.join(self.root, "d i r"))
+
+    async def test_ipv6(self):
+        """
+        Active (C{EPRT}) and passive (C{EPSV}) on C{::1}.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        server = self.startServer(FilesystemRealm(self.root),
+                                  ServerConfig(loginFailureDelay=0.01),
+                                  interface="::1")
+        for mode in ("", "passive"):
+            out = await self.session("::1", server.port, mode)
+            self.assertIn(b"229 " if mode else b"200 ", out)
+            self.checkSession(out)
+            shutil.rmtree(os.path.join(self.root, "d i r"))
