@@ -280,6 +280,13 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         elif kind in _NO_ARGUMENT and argument:
             raise usage.UsageError(
                 f"--auth: {kind} takes no argument (got {argument!r})")
+        installed = sorted(factory.authType
+                           for factory in strcred.findCheckerFactories()
+                           if self.supportsCheckerFactory(factory))
+        if kind not in installed:
+            raise usage.UsageError(
+                f"--auth: no checker {kind!r} for FTP logins (installed: "
+                f"{', '.join(installed)})")
         try:
             strcred.AuthOptionMixin.opt_auth(self, description)
         except usage.UsageError as e:

@@ -359,6 +359,17 @@ class BadValueTests(unittest.TestCase):
             message = self.assertRejected("--auth", "--auth", f"{kind}:x")
             self.assertIn(f"{kind} takes no argument", message)
 
+    def test_unknownChecker(self):
+        """
+        A checker name that is not installed (a typo) is named with the
+        installed ones, as an unknown C{--realm} is: Twisted's "Auth plugin
+        not recognized" did not say which there are.
+        """
+        message = self.assertRejected("--auth", "--auth", "anonymus")
+        self.assertIn("no checker 'anonymus' for FTP logins (installed: ",
+                      message)
+        self.assertIn("anonymous, file, memory", message)
+
 
 class OneProcessRealmTests(unittest.TestCase):
     """
