@@ -267,6 +267,49 @@ class MatchedListing:
 
 
 @implementer(IDirectoryListing)
+class MatchedEntries:
+    """
+    The entries of a listing whose names a wildcard matches, a batch at a
+    time, for a listing that describes every entry anyway (an object
+    store's pages).
+    """
+
+    def __init__(self, listing, match):
+        """
+        @param listing: the L{IDirectoryListing}.
+        @param match: as for L{MatchedListing}.
+        """
+        self._listing = listing
+        self._match = match
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}: a batch none of whose entries
+        matched is skipped, so that an empty batch still means the end.
+        """
+        return maybeDeferred(self._listing.nextBatch).addCallback(
+            self._matchBatch)
+
+    def _matchBatch(self, batch):
+        if not batch:
+            return []
+        described = dict(batch)
+        return self._match(list(described)).addCallback(self._matched,
+                                                        described)
+
+    def _matched(self, names, described):
+        if not names:
+            return self.nextBatch()
+        return [(name, described[name]) for name in names]
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        self._listing.close()
+
+
+@implementer(IDirectoryListing)
 class StartedListing:
     """
     A listing of which a first batch was read already (to learn whether

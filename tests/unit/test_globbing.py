@@ -7,11 +7,18 @@ import fnmatch
 
 from twisted.internet import defer
 from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer_only
 
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.control.turns import Turn, Turns
 from ftpkit.errors import NoSuchFile, NotDirectory
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    IFTPShell,
+    IFTPShellStreamedListing,
+)
 from ftpkit.protocol.globbing import hasMagic, matchNames, splitPattern
+from ftpkit.shells.listings import WholeListing, readListing
 from ftpkit.shells.memory import MemoryShell
 
 
@@ -70,13 +77,13 @@ class PatternTests(SynchronousTestCase):
         self.assertEqual(matchNames(".*", names), [".hidden", ".also.txt"])
 
 
-def listed(shell, argument, cwd=(), namesOnly=False):
+def listed(shell, argument, cwd=(), namesOnly=False, streamed=False):
     """
     @return: the L{Listed} of C{argument}, or raise what it failed with.
     """
     result = defer.ensureDeferred(
         findListed(shell, cwd, argument, Turn(Turns(), "client", None),
-                   defer.maybeDeferred, namesOnly))
+                   defer.maybeDeferred, namesOnly, streamed))
     failures = []
     values = []
     result.addCallbacks(values.append, failures.append)
@@ -190,3 +197,66 @@ class PatternCacheTests(SynchronousTestCase):
         for n in range(50):
             matchNames(f"x{n}*", ["x1", "x10", "y"])
         self.assertEqual(fnmatch._compile_pattern.cache_info().currsize, 0)
+
+
+@implementer_only(IFTPShell, IFTPShellStreamedListing)
+class CountingMemoryShell(MemoryShell):
+    """
+    A memory shell listing in batches of two, with neither names alone
+    nor some entries described, as the fsspec shell: counts the batches
+    read, and would fail to list whole.
+    """
+
+    batches = 0
+
+    def openListing(self, path):
+        def counted(listing):
+            read = listing.nextBatch
+
+            def nextBatch():
+                self.batches += 1
+                return read()
+
+            listing.nextBatch = nextBatch
+            return listing
+
+        return MemoryShell.list(self, path).addCallback(
+            WholeListing, 2).addCallback(counted)
+
+    def list(self, path):
+        raise AssertionError("listed whole")
+
+
+class StreamedPatternTests(SynchronousTestCase):
+    """
+    A pattern over a shell listing in batches whose listings do not name
+    entries alone (L{ftpkit.interfaces.INameListing}) is matched a batch
+    at a time, as its listing comes: it was listed whole (every key of an
+    object store's prefix, described) before the first match was sent.
+    """
+
+    def setUp(self):
+        self.shell = CountingMemoryShell(
+            {"/d/f%02d" % number: b"" for number in range(20)})
+
+    def test_matchedInBatches(self):
+        """
+        The first batch with a match is read; the rest only as asked for.
+        """
+        for namesOnly in (False, True):
+            self.shell.batches = 0
+            result = listed(self.shell, "d/f1*", namesOnly=namesOnly,
+                            streamed=True)
+            self.assertTrue(IDirectoryListing.providedBy(result.entries))
+            self.assertLess(self.shell.batches, 10)
+            entries = self.successResultOf(defer.ensureDeferred(
+                readListing(result.entries, 100)))
+            self.assertEqual([name for name, _ in entries],
+                             ["f%02d" % number for number in range(10, 20)])
+
+    def test_noMatch(self):
+        """
+        Nothing matched: L{NoSuchFile}, as before.
+        """
+        self.assertRaises(NoSuchFile, listed, self.shell, "d/x*",
+                          streamed=True)

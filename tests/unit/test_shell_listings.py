@@ -25,6 +25,7 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listings import (
     BATCH_SIZE,
     FilteredListing,
+    MatchedEntries,
     MatchedListing,
     NamedListing,
     StartedListing,
@@ -148,6 +149,18 @@ class ListingsTests(unittest.TestCase):
                                  lambda names: succeed(names[1:]), None)
         self.assertEqual(self.successResultOf(readAll(listing)),
                          [[("y", None)]])
+
+    def test_matchedEntries(self):
+        """
+        L{MatchedEntries} gives each batch's entries whose names match,
+        and skips a batch with none.
+        """
+        entries = [("a1", 1), ("b", 2), ("c", 3), ("a2", 4)]
+        listing = MatchedEntries(
+            WholeListing(entries, 2),
+            lambda names: succeed([n for n in names if n.startswith("a")]))
+        self.assertEqual(self.successResultOf(readAll(listing)),
+                         [[("a1", 1)], [("a2", 4)]])
 
     def test_started(self):
         """

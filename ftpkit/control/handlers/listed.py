@@ -17,8 +17,9 @@ nobody else.
 Where the shell's listing names its entries a batch at a time
 (L{INameListing}), C{NLST} of a directory and a pattern of any listing
 command go through the directory that way, a batch at a time (each batch
-matched, and its matches alone described): a client that stalls such a
-listing holds a batch of the directory, not all of it.
+matched, and its matches alone described); a pattern over another shell
+that lists in batches is matched a batch of entries at a time: a client
+that stalls such a listing holds a batch of the directory, not all of it.
 """
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from ftpkit.interfaces import (
 from ftpkit.protocol import globbing, paths
 from ftpkit.protocol.commands import splitListArgument
 from ftpkit.shells.listings import (
+    MatchedEntries,
     MatchedListing,
     NamedListing,
     StartedListing,
@@ -117,28 +119,33 @@ async def _namedListing(shell, path, turn):
 async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
                            inThread):
     """
-    Match a pattern over a directory a batch of names at a time
-    (L{MatchedListing}), where the shell's listing names its entries and,
+    Match a pattern over a directory a batch at a time, where the shell
+    lists in batches (L{IFTPShellStreamedListing}): a batch of names at a
+    time (L{MatchedListing}) where its listing names the entries and,
     unless C{namesOnly}, the shell describes some entries
-    (L{IFTPShellListSome}).
+    (L{IFTPShellListSome}); else a batch of entries at a time
+    (L{MatchedEntries}).
 
     @param turn: as for L{_entries}.
     @param inThread: as for L{findListed}.
     @return: an L{ftpkit.interfaces.IDirectoryListing} of the matches
-        (C{(name, None)} pairs for C{namesOnly}), each batch read in
-        C{turn}; C{[]} when nothing matched; C{None} where the shell
-        cannot list so.
+        (maybe C{(name, None)} pairs for C{namesOnly}), each batch read in
+        C{turn}; C{[]} when nothing matched; C{None} where the shell does
+        not list in batches.
     """
-    describe = None
-    if not namesOnly:
-        if not IFTPShellListSome.providedBy(shell):
-            return None
-        describe = partial(shell.listSome, directory)
-    named = await _namedListing(shell, directory, turn)
-    if named is None:
+    if not IFTPShellStreamedListing.providedBy(shell):
         return None
-    listing = turn.listing(MatchedListing(
-        named, partial(inThread, globbing.matchNames, pattern), describe))
+    opened = await turn.call(openListing, shell, directory)
+    match = partial(inThread, globbing.matchNames, pattern)
+    if INameListing.providedBy(opened) and namesOnly:
+        matching = MatchedListing(opened, match, None)
+    elif (INameListing.providedBy(opened)
+          and IFTPShellListSome.providedBy(shell)):
+        matching = MatchedListing(opened, match,
+                                  partial(shell.listSome, directory))
+    else:
+        matching = MatchedEntries(opened, match)
+    listing = turn.listing(matching)
     try:
         first = await listing.nextBatch()
     except BaseException:
