@@ -273,11 +273,16 @@ def makeService(options, workerChannel=None):
     if (options.get("home-per-user") and workerChannel is None
             and any(IAnonymous in getattr(checker, "credentialInterfaces", ())
                     for checker in checkers)):
+        writes = (
+            ", and with --anonymous-write upload into every user's home "
+            "and make the home of a user who has not logged in yet, with "
+            "their files in it" if options.get("anonymous-write") else "")
         _log.warn(
             "--home-per-user with --auth anonymous: anonymous users see "
             "--root, which holds every user's home, so they can read every "
-            "user's files. Give anonymous users a home of their own with "
-            "--realm users:PATH (an entry named anonymous) instead."
+            "user's files{writes}. Give anonymous users a home of their own "
+            "with --realm users:PATH (an entry named anonymous) instead.",
+            writes=writes,
         )
     config = options["config"]
     twistdOptions = getattr(options, "parent", None)

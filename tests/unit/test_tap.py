@@ -590,6 +590,25 @@ class MakeServiceTests(unittest.TestCase):
             self.warnings(),
         )
 
+    def test_anonymousWritesHomesWarning(self):
+        """
+        With C{--anonymous-write} too, the warning says that anonymous
+        users can also upload into every user's home, and make the home
+        of a user who has not logged in yet (planting files in it).
+        """
+        root = scratchDirectory(self)
+        makeService(parse("--root", root, "--home-per-user",
+                          "--auth", "anonymous"))
+        self.assertFalse(
+            any("upload into every user's home" in text
+                for text in self.warnings()), self.warnings())
+        makeService(parse("--root", root, "--home-per-user",
+                          "--auth", "anonymous", "--anonymous-write"))
+        self.assertTrue(
+            any("upload into every user's home" in text
+                and "has not logged in yet" in text
+                for text in self.warnings()), self.warnings())
+
     def test_noUntrustedProxyWarning(self):
         """
         A C{haproxy:} listener without C{--trusted-proxy} trusts only the
