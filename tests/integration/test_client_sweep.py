@@ -3,8 +3,8 @@ What a sweep of every client on Debian 12 found untested: wget over FTPS
 (C{-m} with C{--ftp-user}, explicit and implicit), lftp's mirrors,
 C{reput}, C{reget} and C{pget} under C{PROT P} with session reuse
 required, curl's C{--ftp-skip-pasv-ip} behind a C{--passive-address},
-and GNU inetutils' C{ftp} (C{PASV}, C{PORT}, C{EPSV}, C{EPRT}, C{STOU},
-C{APPE}, C{REST}).
+GNU inetutils' C{ftp} (C{PASV}, C{PORT}, C{EPSV}, C{EPRT}, C{STOU},
+C{APPE}, C{REST}), and netkit's C{ftp-ssl}.
 """
 
 import os
@@ -295,3 +295,86 @@ class InetutilsFtpTests(ClientTestMixin, unittest.TestCase):
             self.assertIn(b"229 " if mode else b"200 ", out)
             self.checkSession(out)
             shutil.rmtree(os.path.join(self.root, "d i r"))
+
+
+class FtpSslTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    netkit ftp-ssl 0.17 (Debian's C{ftp-ssl}) under C{PROT P}: its
+    downloads and listings work; it closes an upload's data connection
+    before sending its C{close_notify} (C{docs/tls.rst}), so its uploads
+    are cut, and kept as partial uploads.
+    """
+
+    timeout = 120
+
+    async def session(self, host, options, commands):
+        """
+        Run ftp-ssl as alice with C{commands}.
+
+        @return: its output.
+        """
+        ftpSsl = skipUnlessBinary("ftp-ssl")
+        script = os.path.join(self.certDir, "script")
+        with open(script, "w") as f:
+            f.write("user alice secret\nbinary\n%squit\n" % (commands,))
+        local = os.path.join(self.certDir, "local")
+        os.makedirs(local, exist_ok=True)
+        out, err, code = await utils.getProcessOutputAndValue(
+            "sh", ["-c", "%s -v -n -i -z secure -z verify=0 %s %s %d < %s"
+                   % (ftpSsl, options, host, self.server.port, script)],
+            env=os.environ, path=local)
+        self.assertEqual(code, 0, err)
+        return out
+
+    async def test_downloads(self):
+        """
+        C{RETR} (a file, an empty one, a resumed one) and listings of an
+        empty directory, passive and active, on C{127.0.0.1} (C{PASV},
+        C{PORT}) and C{::1} (C{EPSV}, C{EPRT}).
+        """
+        hosts = [("127.0.0.1", "127.0.0.1")]
+        if hasIPv6():
+            hosts.append(("::1", "::1"))
+        open(os.path.join(self.root, "empty.bin"), "wb").close()
+        os.mkdir(os.path.join(self.root, "emptydir"))
+        local = os.path.join(self.certDir, "local")
+        for interface, host in hosts:
+            self.serve(interface=interface, tlsRequired=True)
+            for options in ("-p", ""):
+                os.makedirs(local, exist_ok=True)
+                with open(os.path.join(local, "part.bin"), "wb") as f:
+                    f.write(self.payload[:7777])
+                out = await self.session(
+                    host, options, "get big.bin\nget empty.bin\n"
+                    "reget big.bin part.bin\nls emptydir\nnlist emptydir\n")
+                self.assertEqual(out.count(b"226 "), 5, out)
+                for name, expected in (("big.bin", self.payload),
+                                       ("empty.bin", b""),
+                                       ("part.bin", self.payload)):
+                    with open(os.path.join(local, name), "rb") as f:
+                        self.assertEqual(f.read(), expected,
+                                         (host, options, name))
+                shutil.rmtree(local)
+
+    async def test_removeAfterUpload(self):
+        """
+        A directory ftp-ssl uploaded into lists empty (its upload was cut
+        and kept hidden), and lftp's C{rm -r} removes it: its C{RMD} got
+        C{550 Directory not empty}.
+        """
+        lftp = skipUnlessBinary("lftp")
+        self.serve()
+        os.mkdir(os.path.join(self.root, "d"))
+        local = os.path.join(self.certDir, "local")
+        os.makedirs(local)
+        with open(os.path.join(local, "up.bin"), "wb") as f:
+            f.write(self.payload)
+        await self.session("127.0.0.1", "-p", "put up.bin d/up.bin\n")
+        self.assertNotEqual(os.listdir(os.path.join(self.root, "d")), [])
+        out, err, code = await run(
+            lftp, "-u", "alice,secret", "-e",
+            "set cmd:fail-exit yes; set net:max-retries 1; "
+            "set ssl:verify-certificate no; set ftp:ssl-force yes; "
+            "rm -r d; quit", "ftp://127.0.0.1:%d" % self.server.port)
+        self.assertEqual(code, 0, err)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "d")))
