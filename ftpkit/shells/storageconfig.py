@@ -254,7 +254,9 @@ def filesystemClass(protocol):
     try:
         import fsspec
     except ImportError:
-        raise ValueError(f"the fsspec realm needs fsspec: {hint}") from None
+        # memory:// and file:// are fsspec's own: fsspec alone serves them.
+        needed = hint if extra else "pip install fsspec"
+        raise ValueError(f"the fsspec realm needs fsspec: {needed}") from None
     try:
         return fsspec.get_filesystem_class(protocol)
     except ImportError:

@@ -5,6 +5,7 @@ Tests for L{ftpkit.shells.storageconfig}: what C{--realm fsspec:...} accepts.
 from twisted.trial import unittest
 
 from ftpkit.shells.storageconfig import (
+    filesystemClass,
     isSecretName,
     optionValue,
     parseArgument,
@@ -210,6 +211,37 @@ class ResolveTests(unittest.TestCase):
         """
         e = self.assertRaises(ValueError, resolve, parseArgument("nope://x"))
         self.assertIn("unknown storage protocol 'nope'", str(e))
+
+
+class WithoutFsspecTests(unittest.TestCase):
+    """
+    Without fsspec installed, the usage error says what to install.
+    """
+
+    def test_hints(self):
+        """
+        C{memory://} and C{file://}, which fsspec itself serves, need
+        C{pip install fsspec} (the error said "install its fsspec
+        package", as for a protocol served by a package of its own);
+        C{s3://} and C{sftp://} need ftpkit's extra.
+        """
+        import sys
+
+        imported = sys.modules.pop("fsspec", None)
+
+        def restore():
+            sys.modules.pop("fsspec", None)
+            if imported is not None:
+                sys.modules["fsspec"] = imported
+
+        self.addCleanup(restore)
+        sys.modules["fsspec"] = None  # import fsspec: ImportError
+        for protocol, hint in [("memory", "pip install fsspec"),
+                               ("file", "pip install fsspec"),
+                               ("s3", "pip install 'ftpkit[s3]'"),
+                               ("sftp", "pip install 'ftpkit[sftp]'")]:
+            e = self.assertRaises(ValueError, filesystemClass, protocol)
+            self.assertEqual(str(e), f"the fsspec realm needs fsspec: {hint}")
 
 
 class SizeTests(unittest.TestCase):
