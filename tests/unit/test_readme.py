@@ -48,6 +48,25 @@ class ReadmeTests(unittest.TestCase):
         self.assertEqual(sorted(options - _META - rows), [])
         self.assertEqual(sorted(rows - options), [])
 
+    def test_ciPackages(self):
+        """
+        README names every Debian package C{.ci/run} installs, for those
+        who install them by hand: it had not named C{aria2},
+        C{inetutils-ftp}, C{ftp-ssl} and C{openssl}, whose tests then
+        skipped.
+        """
+        script = os.path.join(_TOP, ".ci", "run")
+        if not os.path.exists(script):
+            raise unittest.SkipTest(f"no .ci/run at {script}")
+        with open(script, encoding="utf-8") as f:
+            packages = set(re.findall(r"need\+=\(([\w.+-]+)\)", f.read()))
+        self.assertIn("curl", packages)
+        text = _readme()
+        paragraph = text[text.index("It installs the Debian packages"):]
+        paragraph = paragraph[:paragraph.index("\n\n")]
+        named = set(re.findall(r"`([\w.+-]+)`", paragraph))
+        self.assertEqual(sorted(packages - named), [])
+
     def test_layout(self):
         """
         Every C{.py} file and folder the layout names is in the tree, in
