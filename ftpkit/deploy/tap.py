@@ -280,19 +280,34 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         elif kind in _NO_ARGUMENT and argument:
             raise usage.UsageError(
                 f"--auth: {kind} takes no argument (got {argument!r})")
-        installed = sorted(factory.authType
-                           for factory in strcred.findCheckerFactories()
-                           if self.supportsCheckerFactory(factory))
-        if kind not in installed:
-            raise usage.UsageError(
-                f"--auth: no checker {kind!r} for FTP logins (installed: "
-                f"{', '.join(installed)})")
+        self._checkInstalled("--auth", kind)
         try:
             strcred.AuthOptionMixin.opt_auth(self, description)
         except usage.UsageError as e:
             # strcred prefixes a checker factory's own ValueError message.
             why = str(e).removeprefix("Unexpected error: ")
             raise usage.UsageError(f"--auth: {why}")
+
+    def opt_help_auth_type(self, authType):
+        """Show help for a particular authentication type."""
+        self._checkInstalled("--help-auth-type", authType)
+        strcred.AuthOptionMixin.opt_help_auth_type(self, authType)
+
+    def _checkInstalled(self, option, kind):
+        """
+        @param option: the option naming a checker.
+        @param kind: the checker's name.
+        @raise usage.UsageError: naming the checkers FTP logins can use,
+            when C{kind} is not one (Twisted said only "Auth plugin not
+            recognized" or "Invalid auth type").
+        """
+        installed = sorted(factory.authType
+                           for factory in strcred.findCheckerFactories()
+                           if self.supportsCheckerFactory(factory))
+        if kind not in installed:
+            raise usage.UsageError(
+                f"{option}: no checker {kind!r} for FTP logins (installed: "
+                f"{', '.join(installed)})")
 
     def addChecker(self, checker):
         """

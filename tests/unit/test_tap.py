@@ -369,6 +369,10 @@ class BadValueTests(unittest.TestCase):
         self.assertIn("no checker 'anonymus' for FTP logins (installed: ",
                       message)
         self.assertIn("anonymous, file, memory", message)
+        message = self.assertRejected("--help-auth-type", "--help-auth-type",
+                                      "anonymus")
+        self.assertIn("no checker 'anonymus' for FTP logins (installed: ",
+                      message)
 
 
 class OneProcessRealmTests(unittest.TestCase):
