@@ -29,6 +29,7 @@ thread.
 import os
 import re
 from datetime import datetime, timezone
+from itertools import islice
 
 from ftpkit.compat.fsspecnames import keyPages, reconnect, stripProtocol
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
@@ -415,6 +416,19 @@ class LocalBackend(_PosixBackend):
         L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem} over C{fs}.
         """
         return LinkFreeLocalFileSystem(fs, root)
+
+    def pages(self, fs, path):
+        """
+        See L{Backend.pages}: the directory read a page at a time
+        (L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem.entries}), so
+        that a listing holds a page of it, not all of it.
+        """
+        entries = fs.entries(path)
+        try:
+            while page := list(islice(entries, BATCH_SIZE)):
+                yield page
+        finally:
+            entries.close()
 
     def moveNew(self, fs, source, target):
         """

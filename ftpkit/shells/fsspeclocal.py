@@ -116,9 +116,19 @@ class LinkFreeLocalFileSystem:
             exists, by itself (type C{"link"}) otherwise.
         @raise NotADirectoryError: for a file.
         """
+        return list(self.entries(path))
+
+    def entries(self, path):
+        """
+        The entries L{ls} gives, one at a time (a blocking generator): the
+        directory stays open until the generator ends or is closed.
+
+        @param path: as for L{ls}.
+        @return: an iterator of the entries.
+        @raise NotADirectoryError: for a file (from the first entry).
+        """
         fd = openWithoutLinks(os.fsencode(path), _DIRECTORY_FLAGS)
         try:
-            details = []
             with os.scandir(fd) as entries:
                 for entry in entries:
                     try:
@@ -129,8 +139,7 @@ class LinkFreeLocalFileSystem:
                     islink = statModule.S_ISLNK(result.st_mode)
                     if islink:
                         result = self._follow(name, result)
-                    details.append(_detail(name, result, islink))
-            return details
+                    yield _detail(name, result, islink)
         finally:
             os.close(fd)
 

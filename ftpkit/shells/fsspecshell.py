@@ -529,8 +529,9 @@ class FsspecShell:
         """
         See L{IFTPShellStreamedListing.openListing}: a batch per page of
         the store's listing (L{ftpkit.shells.fsspecbackends.Backend.pages}:
-        S3 pages through its listing, other stores list the directory in
-        one call), read when the server asks for it.
+        S3 pages through its listing and the local disk reads a page at a
+        time, other stores list the directory in one call), read when the
+        server asks for it.
         """
         return self._refused(path) or self.call(self._openListing, path)
 

@@ -1,12 +1,16 @@
 """
 Tests for L{ftpkit.shells.fsspecbackends}: what a store without an
-optional capability answers when asked for it anyway.
+optional capability answers when asked for it anyway, and the local
+disk's listing pages.
 """
+
+import os
 
 from twisted.trial import unittest
 
 from ftpkit.errors import CommandNotImplemented
-from ftpkit.shells.fsspecbackends import Backend
+from ftpkit.shells.fsspecbackends import Backend, LocalBackend
+from ftpkit.shells.listings import BATCH_SIZE
 
 
 class MoveNewTests(unittest.SynchronousTestCase):
@@ -24,3 +28,62 @@ class MoveNewTests(unittest.SynchronousTestCase):
         self.assertFalse(backend.createsAtomically)
         self.assertRaises(CommandNotImplemented,
                           backend.moveNew, None, "/upload.tmp", "/name")
+
+
+class LocalPagesTests(unittest.TestCase):
+    """
+    L{LocalBackend.pages}: the local disk read a page at a time.
+    """
+
+    def setUp(self):
+        import fsspec
+
+        self.root = os.path.realpath(self.mktemp())
+        os.makedirs(os.path.join(self.root, "d"))
+        self.count = 20 * BATCH_SIZE + 10
+        for number in range(self.count):
+            open(os.path.join(self.root, "d", f"f{number:05d}"), "w").close()
+        backend = LocalBackend("local")
+        self.fs = backend.bind(fsspec.filesystem("file"), self.root)
+        self.backend = backend
+
+    def test_pages(self):
+        """
+        Every entry comes once, in pages of L{BATCH_SIZE}.
+        """
+        pages = list(self.backend.pages(self.fs, self.root + "/d"))
+        self.assertEqual([len(page) for page in pages],
+                         [BATCH_SIZE] * 20 + [10])
+        self.assertEqual(
+            sorted(detail["name"] for page in pages for detail in page),
+            [f"{self.root}/d/f{number:05d}" for number in range(self.count)])
+
+    def test_pageHeld(self):
+        """
+        While the first page is used, the rest of the directory is not in
+        memory: the local disk was listed in one call (C{ls}), every
+        entry's description held until the listing was done, on each
+        session whose client stalled a listing of a large directory.
+        """
+        import tracemalloc
+
+        tracemalloc.start()
+        try:
+            pages = self.backend.pages(self.fs, self.root + "/d")
+            first = next(pages)
+            held = tracemalloc.get_traced_memory()[0]
+            pages.close()
+        finally:
+            tracemalloc.stop()
+        self.assertEqual(len(first), BATCH_SIZE)
+        self.assertLess(held, 2 << 20)
+
+    def test_missing(self):
+        """
+        A missing directory, or a file, fails at the first page.
+        """
+        open(os.path.join(self.root, "f"), "w").close()
+        self.assertRaises(FileNotFoundError, next,
+                          self.backend.pages(self.fs, self.root + "/x"))
+        self.assertRaises(NotADirectoryError, next,
+                          self.backend.pages(self.fs, self.root + "/f"))
