@@ -39,6 +39,7 @@ from twisted.logger import Logger
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
+from ftpkit.deploy.anonymousentry import warnAnonymousWithoutEntry
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening
@@ -284,6 +285,8 @@ def makeService(options, workerChannel=None):
             "with --realm users:PATH (an entry named anonymous) instead.",
             writes=writes,
         )
+    if workerChannel is None:
+        warnAnonymousWithoutEntry(options)
     config = options["config"]
     twistdOptions = getattr(options, "parent", None)
     server = service.MultiService()

@@ -594,6 +594,34 @@ class MakeServiceTests(unittest.TestCase):
             self.warnings(),
         )
 
+    def test_anonymousWithoutEntryWarning(self):
+        """
+        With C{--auth anonymous} and a users file without an C{anonymous}
+        entry, a warning says that anonymous logins are refused (each was
+        only a failed login in the log, as for a wrong password); with the
+        entry, or without anonymous logins, there is none.
+        """
+        root = scratchDirectory(self)
+        path = os.path.join(root, "users.toml")
+        with open(path, "w") as f:
+            f.write('[users.alice]\nhome = "alice"\n')
+        warned = "no entry named anonymous"
+        makeService(parse("--root", root, "--realm", f"users:{path}",
+                          "--auth", f"users:{path}"))
+        self.assertFalse(any(warned in text for text in self.warnings()))
+        makeService(parse("--root", root, "--realm", f"users:{path}",
+                          "--auth", f"users:{path}", "--auth", "anonymous"))
+        self.assertTrue(any(warned in text and path in text
+                            for text in self.warnings()), self.warnings())
+        with open(path, "a") as f:
+            f.write('[users.anonymous]\nhome = "pub"\n')
+        before = len(self.warnings())
+        makeService(parse("--root", root, "--realm", f"users:{path}",
+                          "--auth", "anonymous"))
+        self.assertFalse(any(warned in text
+                             for text in self.warnings()[before:]),
+                         self.warnings()[before:])
+
     def test_anonymousWritesHomesWarning(self):
         """
         With C{--anonymous-write} too, the warning says that anonymous

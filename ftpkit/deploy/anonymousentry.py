@@ -1,0 +1,45 @@
+"""
+The start-up warning for C{--auth anonymous} beside a users file that has
+no entry for anonymous users: every anonymous login is then refused, and
+logged as a failed login (C{530}), which reads like a wrong password.
+"""
+
+from twisted.cred.credentials import IAnonymous
+from twisted.logger import Logger
+
+from ftpkit.auth.users import UsersDatabase
+
+_log = Logger(namespace="ftpkit.deploy.service")
+
+
+def anonymousWithoutEntry(options):
+    """
+    @param options: parsed L{ftpkit.deploy.tap.Options}.
+    @return: the users file's path when C{--auth} lets anonymous users in
+        and the default realm is a users file (C{--realm users:PATH})
+        with no C{anonymous} entry; else C{None}.
+    """
+    checkers = options.get("credCheckers", [])
+    if not any(IAnonymous in getattr(checker, "credentialInterfaces", ())
+               for checker in checkers):
+        return None
+    database = getattr(options.get("realmObject"), "database", None)
+    if (not isinstance(database, UsersDatabase)
+            or database.get("anonymous") is not None):
+        return None
+    return database.path
+
+
+def warnAnonymousWithoutEntry(options):
+    """
+    Log a warning when L{anonymousWithoutEntry} finds the users file.
+
+    @param options: parsed L{ftpkit.deploy.tap.Options}.
+    """
+    path = anonymousWithoutEntry(options)
+    if path is not None:
+        _log.warn(
+            "--auth anonymous with --realm users:{path}: the file has no "
+            "entry named anonymous, so every anonymous login is refused "
+            "(530). Add a [users.anonymous] entry with its home (see "
+            "docs/virtual-users.rst).", path=path)
