@@ -169,7 +169,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     optParameters: ClassVar[list] = [
         ["realm", None, "filesystem",
-         "NAME[:ARGS] of the realm plugin that gives users their files."],
+         ("NAME[:ARGS] of the realm plugin that gives users their files "
+          "(see --help-realms).")],
         ["passive-ports", None, None,
          "LOW-HIGH ports for PASV/EPSV listeners [default: any free port]."],
         ["passive-address", None, None,

@@ -26,6 +26,16 @@ class HelpTextTests(unittest.TestCase):
             described = re.sub(r"^\s*(-\w, )?--\S+\s+", "", line).strip()
             self.assertNotIn("  ", described, line)
 
+    def test_helpListsNamed(self):
+        """
+        The options that pick a plugin by name say where the names are
+        listed: C{--auth} named C{--help-auth}, but C{--realm} did not
+        name C{--help-realms}.
+        """
+        text = " ".join(Options().getUsage(width=200).split())
+        self.assertIn("--auth= A twisted.cred checker (see --help-auth)", text)
+        self.assertRegex(text, r"--realm= [^-]*\(see --help-realms\)")
+
     def test_paragraphs(self):
         """
         The text after the options keeps its paragraphs (Twisted wraps
