@@ -12,6 +12,15 @@ from ftpkit.auth.users import UsersDatabase
 _log = Logger(namespace="ftpkit.deploy.service")
 
 
+def acceptsAnonymous(checkers):
+    """
+    @param checkers: the C{twisted.cred} checkers C{--auth} gave.
+    @return: whether one of them logs anonymous users in.
+    """
+    return any(IAnonymous in getattr(checker, "credentialInterfaces", ())
+               for checker in checkers)
+
+
 def anonymousWithoutEntry(options):
     """
     @param options: parsed L{ftpkit.deploy.tap.Options}.
@@ -19,9 +28,7 @@ def anonymousWithoutEntry(options):
         and the default realm is a users file (C{--realm users:PATH})
         with no C{anonymous} entry; else C{None}.
     """
-    checkers = options.get("credCheckers", [])
-    if not any(IAnonymous in getattr(checker, "credentialInterfaces", ())
-               for checker in checkers):
+    if not acceptsAnonymous(options.get("credCheckers", [])):
         return None
     database = getattr(options.get("realmObject"), "database", None)
     if (not isinstance(database, UsersDatabase)

@@ -31,7 +31,6 @@ import signal
 import warnings
 
 from twisted.application import service
-from twisted.cred.credentials import IAnonymous
 from twisted.internet import defer
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
@@ -39,7 +38,10 @@ from twisted.logger import Logger
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
-from ftpkit.deploy.anonymousentry import warnAnonymousWithoutEntry
+from ftpkit.deploy.anonymousentry import (
+    acceptsAnonymous,
+    warnAnonymousWithoutEntry,
+)
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening
@@ -272,18 +274,12 @@ def makeService(options, workerChannel=None):
             "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
         )
     if (options.get("home-per-user") and workerChannel is None
-            and any(IAnonymous in getattr(checker, "credentialInterfaces", ())
-                    for checker in checkers)):
-        writes = (
-            ", and with --anonymous-write upload into every user's home "
-            "and make the home of a user who has not logged in yet, with "
-            "their files in it" if options.get("anonymous-write") else "")
+            and acceptsAnonymous(checkers)):
         _log.warn(
             "--home-per-user with --auth anonymous: anonymous users see "
             "--root, which holds every user's home, so they can read every "
-            "user's files{writes}. Give anonymous users a home of their own "
-            "with --realm users:PATH (an entry named anonymous) instead.",
-            writes=writes,
+            "user's files. Give anonymous users a home of their own with "
+            "--realm users:PATH (an entry named anonymous) instead."
         )
     if workerChannel is None:
         warnAnonymousWithoutEntry(options)

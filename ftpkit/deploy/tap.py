@@ -26,6 +26,7 @@ from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
+from ftpkit.deploy.anonymousentry import acceptsAnonymous
 from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
@@ -164,7 +165,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         ["read-only", None, "No command may change anything, for any user."],
         ["anonymous-write", None,
          ("Anonymous users may upload new files and make directories "
-          "(never delete, rename or overwrite).")],
+          "(never delete, rename or overwrite; not with --home-per-user, "
+          "where anonymous users see every home).")],
     ]
 
     optParameters: ClassVar[list] = [
@@ -429,6 +431,15 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             raise usage.UsageError(
                 "--anonymous-write: contradicts --read-only (nobody may "
                 "change anything)")
+        if (self["home-per-user"] and self["anonymous-write"]
+                and acceptsAnonymous(self.get("credCheckers", []))):
+            raise usage.UsageError(
+                "--anonymous-write: with --home-per-user anonymous users get "
+                "--root, which holds every user's home: they could upload "
+                "into any home, and make the home of a user who has not "
+                "logged in yet with their files in it. Give anonymous users "
+                "a home of their own with --realm users:PATH (an entry "
+                "named anonymous) instead")
         if not self["listen"]:
             self["listen"] = ["tcp:2121"]
         plugin, argument = findRealm(self["realm"])
