@@ -208,8 +208,11 @@ class CountingMemoryShell(MemoryShell):
     """
 
     batches = 0
+    opened = 0
 
     def openListing(self, path):
+        self.opened += 1
+
         def counted(listing):
             read = listing.nextBatch
 
@@ -260,3 +263,15 @@ class StreamedPatternTests(SynchronousTestCase):
         """
         self.assertRaises(NoSuchFile, listed, self.shell, "d/x*",
                           streamed=True)
+
+    def test_namesOpenedOnce(self):
+        """
+        C{NLST} of a directory of such a shell opens one listing of it:
+        it opened one to learn whether it named its entries, closed it and
+        opened another (an object store's first page asked for twice).
+        """
+        result = listed(self.shell, "d", namesOnly=True, streamed=True)
+        entries = self.successResultOf(defer.ensureDeferred(
+            readListing(result.entries, 100)))
+        self.assertEqual(len(entries), 20)
+        self.assertEqual(self.shell.opened, 1)

@@ -84,14 +84,19 @@ async def _literal(shell, cwd, argument):
 async def _entries(shell, path, namesOnly, streamed, turn):
     """
     @param streamed: give an L{ftpkit.interfaces.IDirectoryListing}
-        instead of a list (but for names from L{IFTPShellNames}).
+        instead of a list (but for names from L{IFTPShellNames}, asked
+        for only when the shell's listing does not name its entries).
     @param turn: the L{ftpkit.control.turns.Turn} the shell is asked in.
     @return: a directory's C{(name, info)} pairs, or its names.
     """
-    if namesOnly and streamed:
-        named = await _namedListing(shell, path, turn)
-        if named is not None:
-            return turn.listing(NamedListing(named))
+    if (namesOnly and streamed
+            and IFTPShellStreamedListing.providedBy(shell)):
+        opened = await turn.call(openListing, shell, path)
+        if INameListing.providedBy(opened):
+            return turn.listing(NamedListing(opened))
+        if not IFTPShellNames.providedBy(shell):
+            return turn.listing(opened)
+        opened.close()
     if namesOnly and IFTPShellNames.providedBy(shell):
         return await turn.call(shell.listNames, path)
     if streamed:
@@ -99,21 +104,6 @@ async def _entries(shell, path, namesOnly, streamed, turn):
     if namesOnly:
         return [name for name, _ in await turn.call(shell.list, path)]
     return await turn.call(shell.list, path)
-
-
-async def _namedListing(shell, path, turn):
-    """
-    @param turn: as for L{_entries}.
-    @return: the shell's listing of a directory (read in C{turn}) when it
-        names the entries (L{INameListing}); C{None} otherwise.
-    """
-    if not IFTPShellStreamedListing.providedBy(shell):
-        return None
-    listing = await turn.call(openListing, shell, path)
-    if INameListing.providedBy(listing):
-        return listing
-    listing.close()
-    return None
 
 
 async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
