@@ -110,9 +110,10 @@ def parseLine(line):
     return verbText, argument.decode("utf-8", "surrogateescape")
 
 
-_HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
-                           "CONNECT", "PATCH", "TRACE"])
-"""HTTP's methods, none of which is an FTP verb."""
+HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
+                          "CONNECT", "PATCH", "TRACE"])
+"""HTTP's methods, none of which is an FTP verb: L{isHTTPRequest} is
+worth calling only for a verb among them."""
 
 
 def isHTTPRequest(verb, argument):
@@ -127,7 +128,7 @@ def isHTTPRequest(verb, argument):
     @param argument: its argument.
     @return: whether the line is an HTTP request line.
     """
-    return (verb in _HTTP_METHODS
+    return (verb in HTTP_METHODS
             and argument.rpartition(" ")[2].startswith("HTTP/"))
 
 

@@ -1,0 +1,89 @@
+"""
+How the control connection turns reads into command lines: a read holding
+one whole line goes straight to the command (L{FTPProtocol.dataReceived}'s
+short way), every other read through L{LineReceiver}'s buffer; the two give
+the same commands in the same order.
+"""
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial import unittest
+
+from tests.protocol.test_server import connect, makeFactory, replyCodes
+
+
+class LineReadTests(unittest.TestCase):
+    """
+    Reads of a line, of less, of more and of nothing.
+    """
+
+    def setUp(self):
+        self.protocol, self.transport = connect(
+            makeFactory(MemoryReactorClock(), maxLineLength=100))
+
+    def test_lineByLine(self):
+        """
+        One line per read: each command runs as it comes.
+        """
+        self.protocol.dataReceived(b"USER alice\r\n")
+        self.assertEqual(replyCodes(self.transport), ["220", "331"])
+        self.protocol.dataReceived(b"PASS secret\r\n")
+        self.assertEqual(replyCodes(self.transport), ["220", "331", "230"])
+
+    def test_lineSplitOverReads(self):
+        """
+        A line cut between reads runs once its end comes, also when the
+        end comes with a whole line of its own.
+        """
+        self.protocol.dataReceived(b"USER al")
+        self.assertEqual(replyCodes(self.transport), ["220"])
+        self.protocol.dataReceived(b"ice\r\nPA")
+        self.protocol.dataReceived(b"SS secret\r\n")
+        self.protocol.dataReceived(b"NOOP\r\n")
+        self.assertEqual(replyCodes(self.transport),
+                         ["220", "331", "230", "200"])
+
+    def test_emptyRead(self):
+        """
+        A read of nothing (what resuming a paused connection passes) runs
+        no command.
+        """
+        self.protocol.dataReceived(b"")
+        self.assertEqual(replyCodes(self.transport), ["220"])
+
+    def test_pausedLineWaits(self):
+        """
+        A whole line read while reading is paused waits, and runs once it
+        resumes.
+        """
+        self.protocol.pauseProducing()
+        self.protocol.dataReceived(b"NOOP\r\n")
+        self.assertEqual(replyCodes(self.transport), ["220"])
+        self.protocol.resumeProducing()
+        self.assertEqual(replyCodes(self.transport), ["220", "200"])
+
+    def test_readDuringCommand(self):
+        """
+        Bytes handed over while a line's command runs (a reentrant call)
+        run after it, in order.
+        """
+        protocol = self.protocol
+        original = protocol.lineReceived
+
+        def feeding(line):
+            if line.startswith(b"USER"):
+                protocol.dataReceived(b"PASS secret\r\nNOOP\r\n")
+            return original(line)
+
+        protocol.lineReceived = feeding
+        protocol.dataReceived(b"USER alice\r\n")
+        self.assertEqual(replyCodes(self.transport),
+                         ["220", "331", "230", "200"])
+
+    def test_tooLongAlone(self):
+        """
+        A whole line over the limit, read alone, is refused as one that
+        came in pieces is.
+        """
+        self.protocol.dataReceived(b"NOOP " + b"x" * 200 + b"\r\n")
+        self.assertEqual(replyCodes(self.transport), ["220", "500"])
+        self.assertTrue(self.transport.disconnecting)
