@@ -505,9 +505,11 @@ class DataChannel:
             return
         if self._alarm is not None:
             self._alarm.taken(port)
-        self._releaseShare()
+        if self._holding:
+            self._releaseShare()
         if release and self._pool is not None:
-            port.stopReading()
+            if port.reading:
+                port.stopReading()
             if not self.claimed:
                 # Unused: what the client queued on it is this session's
                 # to refuse (and log). (Once claimed, the next session's
@@ -541,16 +543,22 @@ class DataChannel:
             L{CannotOpenDataConnection} unless given (L{TransferAborted}
             when the session cuts the transfer).
         """
-        self._cancelTimer()
-        self._stopListening(release=True)
+        if self._timer is not None:
+            self._cancelTimer()
+        if self._port is not None:
+            self._stopListening(release=True)
         self._active = None
-        for reading in list(self._headers):
-            reading.cancel()
+        if self._headers:
+            for reading in list(self._headers):
+                reading.cancel()
         accepted, self._accepted = self._accepted, None
         if accepted is not None:
             accepted.close()
         connection, self.connection = self.connection, None
         if connection is not None:
             connection.abort()
-        self._fail(error if error is not None
-                   else CannotOpenDataConnection("Data connection closed"))
+        if self._waiting is not None:
+            # (The error is made only for a transfer that waits: close
+            # runs at every PASV and EPSV.)
+            self._fail(error if error is not None else
+                       CannotOpenDataConnection("Data connection closed"))

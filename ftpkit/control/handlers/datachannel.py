@@ -92,7 +92,8 @@ class DataChannelCommands:
         """
         Listen for a data connection, any family (229), or EPSV ALL.
         """
-        usable = addressFamily(self._localHost())
+        channel = self.dataChannel
+        usable = addressFamily(channel.localHost)
         try:
             family = parseEPSV(argument)
         except UnsupportedNetworkProtocol:
@@ -102,7 +103,7 @@ class DataChannelCommands:
             return (200, "EPSV ALL ok")
         if family is not None and family != usable:
             return otherFamily(usable)
-        port = self.dataChannel.listen(self.config.passivePorts)
+        port = channel.listen(self.factory.config.passivePorts)
         return (229, "Entering Extended Passive Mode (|||%d|)" % port)
 
     def ftp_PORT(self, argument):

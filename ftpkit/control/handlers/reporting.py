@@ -75,7 +75,7 @@ class SessionReporting:
         """
         factory = self.factory
         hub = factory.events
-        if hub.wants(kind):
+        if kind in hub.wanted:
             if not self.sessionId:
                 self.sessionId = next(_sessionIds)
             session = self.session
@@ -125,7 +125,7 @@ class SessionReporting:
 
         @param transfer: its L{ftpkit.control.handlers.transfers.Transfer}.
         """
-        transfer.started = self.reactor.seconds()
+        transfer.started = self.factory.reactor.seconds()
         self._reportedTransfer = transfer
 
     def reportReplied(self, verb, argument, code, reason=None):
@@ -166,7 +166,8 @@ class SessionReporting:
         kind = events.TRANSFER if verb in TRANSFER_VERBS else events.LISTING
         self.publish(kind, command=command, path=path, code=code,
                      bytes=moved,
-                     seconds=self.reactor.seconds() - transfer.started,
+                     seconds=self.factory.reactor.seconds()
+                     - transfer.started,
                      binary=self.session.binary, reason=reason)
 
     def _reportRefusal(self, verb, argument, code):

@@ -120,9 +120,10 @@ class SecurityCommands:
         @param anonymous: whether the user is anonymous.
         @return: whether this user must use TLS.
         """
-        if not self.config.tlsRequired:
+        config = self.factory.config
+        if not config.tlsRequired:
             return False
-        return not anonymous or self.config.tlsRequiredForAnonymous
+        return not anonymous or config.tlsRequiredForAnonymous
 
     def tlsServerName(self):
         """
