@@ -17,6 +17,29 @@ connection.
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
+UNSETTLED = object()
+"""What L{settled} gives for what has no success to give yet."""
+
+
+def settled(awaitable):
+    """
+    What awaiting C{awaitable} would give at once, without awaiting it:
+    a coroutine awaiting a fired L{defer.Deferred} still goes through its
+    iterator and a C{StopIteration}, a visible share of a small upload's
+    work.
+
+    @param awaitable: anything a coroutine may await.
+    @return: the result of a L{defer.Deferred} that fired with a success
+        and is not paused; L{UNSETTLED} for anything else (a failure, a
+        Deferred still waiting, a coroutine), which the caller awaits.
+    """
+    if (type(awaitable) is defer.Deferred and awaitable.called
+            and not awaitable.paused):
+        result = awaitable.result
+        if not isinstance(result, Failure):
+            return result
+    return UNSETTLED
+
 
 def start(coroutine):
     """

@@ -1,13 +1,15 @@
 """
 L{ftpkit.control.coroutines.start} runs a coroutine as
 L{Deferred.fromCoroutine} does, giving the result at once when the first
-step finishes it, and resuming it from the callbacks of what it waits on.
+step finishes it, and resuming it from the callbacks of what it waits on;
+L{ftpkit.control.coroutines.settled} takes a fired Deferred's result
+without awaiting it.
 """
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.control.coroutines import start
+from ftpkit.control.coroutines import UNSETTLED, settled, start
 
 
 class StartTests(unittest.TestCase):
@@ -138,3 +140,63 @@ class StartTests(unittest.TestCase):
         waitingOn.callback(2)
         self.assertEqual(self.successResultOf(waiting),
                          ("not a Deferred", 2))
+
+
+class SettledTests(unittest.TestCase):
+    """
+    L{settled} gives what awaiting would give at once, for a Deferred
+    fired with a success; L{UNSETTLED} for anything else.
+    """
+
+    def test_fired(self):
+        """
+        A Deferred fired with a success gives its result, and awaiting it
+        later still gives the same.
+        """
+        fired = defer.succeed(7)
+        self.assertEqual(settled(fired), 7)
+        self.assertEqual(self.successResultOf(fired), 7)
+
+    def test_firedWithNone(self):
+        """
+        C{None} is a result like any other.
+        """
+        self.assertIsNone(settled(defer.succeed(None)))
+
+    def test_failed(self):
+        """
+        A failed Deferred is left to be awaited (which raises), its
+        failure not taken.
+        """
+        failed = defer.fail(ValueError("no"))
+        self.assertIs(settled(failed), UNSETTLED)
+        self.failureResultOf(failed, ValueError)
+
+    def test_waiting(self):
+        """
+        A Deferred not fired yet is unsettled.
+        """
+        self.assertIs(settled(defer.Deferred()), UNSETTLED)
+
+    def test_paused(self):
+        """
+        A fired Deferred whose callbacks wait on another is unsettled.
+        """
+        inner = defer.Deferred()
+        outer = defer.succeed(1)
+        outer.addCallback(lambda ignored: inner)
+        self.assertIs(settled(outer), UNSETTLED)
+        inner.callback(2)
+        self.assertEqual(settled(outer), 2)
+
+    def test_notDeferred(self):
+        """
+        A coroutine, or anything else, is unsettled (and left alone).
+        """
+        async def quick():
+            return 1
+
+        coroutine = quick()
+        self.assertIs(settled(coroutine), UNSETTLED)
+        self.assertEqual(start(coroutine), (1, None))
+        self.assertIs(settled(5), UNSETTLED)

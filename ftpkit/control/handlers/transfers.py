@@ -8,6 +8,7 @@ import time
 from twisted.internet import defer
 
 from ftpkit.control.commandqueue import RUNNING, WAITING
+from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.control.opening import Opening, closeOpened
 from ftpkit.data.movers import Download, Upload
@@ -374,7 +375,7 @@ class TransferCommands:
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
-        mover = Upload(writeFile, self.session.binary, self.reactor,
+        mover = Upload(writeFile, self.session.binary, self.factory.reactor,
                        self._pacer(True), self.factory.config.maxUploadSize)
         try:
             connection = await self._openData(description, mover)
@@ -383,7 +384,9 @@ class TransferCommands:
                 return (521, "Data connections must be protected (PROT P)")
             self.reply(150, opening)
             try:
-                await mover.start(connection)
+                receiving = mover.start(connection)
+                if settled(receiving) is UNSETTLED:
+                    await receiving
             except BaseException as e:
                 mover.abort()
                 connection.abort()
@@ -398,7 +401,9 @@ class TransferCommands:
         finally:
             if self.transfer is not None:
                 self._transferEnded()
-        await writeFile.close()
+        closing = writeFile.close()
+        if settled(closing) is UNSETTLED:
+            await closing
         return (226, "Transfer complete")
 
     async def ftp_RETR(self, argument):
@@ -454,13 +459,17 @@ class TransferCommands:
 
     async def _store(self, path, offset, append):
         session = self.session
-        writeFile = await self.whileOpening(
+        opening = self.whileOpening(
             session.shell.openForWriting(path, offset, append), _abortWrite)
+        writeFile = settled(opening)
+        if writeFile is UNSETTLED:
+            writeFile = await opening
         verb = "APPE " if append else "STOR "
+        text = paths.toText(path)
         return await self.receiveFile(
-            writeFile, verb + paths.toText(path),
+            writeFile, verb + text,
             "Opening %s mode data connection for %s"
-            % ("BINARY" if session.binary else "ASCII", paths.toText(path)))
+            % ("BINARY" if session.binary else "ASCII", text))
 
     async def ftp_STOR(self, argument):
         """

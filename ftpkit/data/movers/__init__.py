@@ -270,23 +270,42 @@ class Upload(Mover):
         connection = self._connection
         return connection.bytesReceived if connection is not None else 0
 
-    async def start(self, connection):
+    def start(self, connection):
         """
         Receive the whole upload from C{connection} into the file.
 
-        @return: the bytes received.
+        @return: a Deferred (from a bare connection, L{_splice}) or a
+            coroutine (through Python) giving the bytes received.
         @raise FTPError: L{TransferAborted} when the connection broke or
             was aborted, L{UploadTooLarge}, or the file's error (its
             L{IRefusingWriteFile.refusal}, when it cut the connection).
         """
         self._connection = connection
-        if connection.bare:
-            receiver = self._receiver = _splice.SpliceReceiver(
-                connection, self._descriptor, self._pacer, self._limit)
-            try:
-                return await receiver.start()
-            finally:
-                self._receiver = None
+        if not connection.bare:
+            return self._receive(connection)
+        receiver = self._receiver = _splice.SpliceReceiver(
+            connection, self._descriptor, self._pacer, self._limit)
+        done = receiver.start()
+        if done.called:
+            # A small upload moved and committed at once (the usual case):
+            # no callback to add.
+            self._receiver = None
+        else:
+            done.addBoth(self._received)
+        return done
+
+    def _received(self, result):
+        """
+        The spliced upload is over: its receiver has nothing to stop.
+        """
+        self._receiver = None
+        return result
+
+    async def _receive(self, connection):
+        """
+        L{start} through Python: the transport writes into the file's
+        consumer.
+        """
         consumer = await self._file.receive()
         if not self._binary:
             consumer = ASCIIUploadConsumer(consumer)

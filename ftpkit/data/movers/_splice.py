@@ -19,6 +19,7 @@ import socket
 
 from twisted.internet import defer
 from twisted.internet.interfaces import IReadDescriptor
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.data.inplace import waitInPlace
@@ -296,11 +297,18 @@ class SpliceReceiver:
         limit = SHORT_BATCH_SIZE - self.moved
         if self.limit is not None:
             limit = min(limit, self.limit + 1 - self.moved)
-        running = runShort(_batchThenCommit, self.fileno(), self.pipe,
+        running = runShort(_batchThenCommit,
+                           self.connection.socket.fileno(), self.pipe,
                            self.descriptor, self.position, limit)
         if running is None:
             return False
-        running.addCallbacks(self._batchDone, self._batchFailed)
+        if running.called and not running.paused and not isinstance(
+                running.result, Failure):
+            # Fired, as runShort's Deferreds are: its result taken as it
+            # is, without a callback added and run.
+            self._batchDone(running.result)
+        else:
+            running.addCallbacks(self._batchDone, self._batchFailed)
         return True
 
     def _wait(self):
@@ -468,7 +476,8 @@ class SpliceReceiver:
         if self._started:
             global _receiving
             _receiving -= 1
-        self.stopWaiting()
+        if self._waiting or self._timer is not None:
+            self.stopWaiting()
         releasePipe(self.pipe, self._pipeEmpty)
         if self.connection.user is self:
             # The connection and its user hold each other: let go, so
