@@ -517,7 +517,7 @@ class FilesystemShell:
             (L{ShortCalls.__call__}): see
             L{ftpkit.shells.diskuploads.openUpload}.
         """
-        target, found = self._walk(path)
+        target, found = self._jail.walk(path)
         return openUpload(self._run, self._runShort, target, found, offset,
                           append, atOnce)
 

@@ -4,7 +4,7 @@ ended, given to every caller, whether it asks before that is known or
 after.
 """
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 PENDING = object()
@@ -37,8 +37,11 @@ class Outcome:
         @return: a new L{Deferred} firing with C{None} once the outcome
             is a success, or failing with it.
         """
+        outcome = self._outcome
+        if outcome is not PENDING and not isinstance(outcome, Failure):
+            return succeed(None)
         waiter = Deferred()
-        if self._outcome is PENDING:
+        if outcome is PENDING:
             self._waiters.append(waiter)
         else:
             self._fire(waiter)
