@@ -23,7 +23,10 @@ event, and the renderers start again)."""
 
 _CONVERSIONS = {None: "", "r": "!r", "s": "!s", "a": "!a"}
 
-_renderers = {}
+kept = {}
+"""The renderers made so far, by format (C{None} for a format that has
+none): L{renderer} fills it; a caller on a hot path may look a format up
+here first, without the call."""
 
 
 def compileFormat(format):
@@ -70,12 +73,12 @@ def renderer(format):
         format; C{None} when it has none (then use C{format_map}).
     """
     try:
-        return _renderers[format]
+        return kept[format]
     except KeyError:
         pass
-    if len(_renderers) >= RENDERERS_KEPT:
-        _renderers.clear()
-    render = _renderers[format] = compileFormat(format)
+    if len(kept) >= RENDERERS_KEPT:
+        kept.clear()
+    render = kept[format] = compileFormat(format)
     return render
 
 

@@ -21,6 +21,7 @@ from twisted.logger import (
     formatTime,
 )
 
+from ftpkit.ops import renderers
 from ftpkit.ops.flatten import flatText
 from ftpkit.ops.renderers import prepare, renderer
 
@@ -99,12 +100,17 @@ class ClassicTextFormatter:
             elif "()" in format:
                 return formatEventAsClassicLogText(event)
             else:
-                render = renderer(format)
+                render = renderers.kept.get(format)
+                if render is None:
+                    render = renderer(format)
                 text = (format.format_map(event) if render is None
                         else render(event))
             system = event.get("log_system")
             if system is None:
-                system = self._system(event)
+                system = self._systems.get(
+                    (event.get("log_namespace", "-"), event.get("log_level")))
+                if system is None:
+                    system = self._system(event)
             elif type(system) is not str:
                 raise TypeError(system)
         except Exception:

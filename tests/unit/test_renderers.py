@@ -96,7 +96,7 @@ class RendererTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.patch(renderers, "_renderers", {})
+        self.patch(renderers, "kept", {})
 
     def test_kept(self):
         """
@@ -105,7 +105,7 @@ class RendererTests(unittest.TestCase):
         """
         self.assertIs(renderer("{m}"), renderer("{m}"))
         self.assertIsNone(renderer("{a.b}"))
-        self.assertIn("{a.b}", renderers._renderers)
+        self.assertIn("{a.b}", renderers.kept)
 
     def test_bounded(self):
         """
@@ -114,7 +114,7 @@ class RendererTests(unittest.TestCase):
         self.patch(renderers, "RENDERERS_KEPT", 3)
         for n in range(7):
             self.assertEqual(renderer("%d {m}" % n)(FIELDS), "%d em" % n)
-            self.assertLessEqual(len(renderers._renderers), 3)
+            self.assertLessEqual(len(renderers.kept), 3)
 
 
 class PrepareTests(unittest.TestCase):
@@ -124,7 +124,7 @@ class PrepareTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.patch(renderers, "_renderers", {})
+        self.patch(renderers, "kept", {})
 
     def test_prepare(self):
         """
@@ -134,7 +134,7 @@ class PrepareTests(unittest.TestCase):
         self.patch(renderers, "compileFormat", self.fail)
         self.assertEqual(renderer("a {m}")(FIELDS), "a em")
         self.assertIsNone(renderer("{a.b}"))
-        self.assertEqual(set(renderers._renderers), {"a {m}", "{a.b}"})
+        self.assertEqual(set(renderers.kept), {"a {m}", "{a.b}"})
 
     def test_textObserverPrepares(self):
         """
