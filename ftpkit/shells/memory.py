@@ -56,9 +56,11 @@ from ftpkit.interfaces import (
     IFTPShellHash,
     IFTPShellListSome,
     IFTPShellNames,
+    IFTPShellStreamedListing,
 )
 from ftpkit.shells.digests import newDigest
 from ftpkit.shells.memoryfiles import MemoryReadFile, MemoryWriteFile
+from ftpkit.shells.memorylistings import MemoryListing
 from ftpkit.shells.memorytree import (
     BYTES_PER_ENTRY,
     MIN_ENTRIES,
@@ -117,7 +119,7 @@ def _deferred(method):
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellNames, IFTPShellCreate,
-             IFTPShellListSome)
+             IFTPShellListSome, IFTPShellStreamedListing)
 class MemoryShell:
     """
     A shell whose files live in a C{dict} tree.
@@ -277,6 +279,15 @@ class MemoryShell:
         See L{IFTPShellNames.listNames}.
         """
         return sorted(self._directoryAt(path).children)
+
+    @_deferred
+    def openListing(self, path):
+        """
+        See L{IFTPShellStreamedListing.openListing}: a
+        L{ftpkit.shells.memorylistings.MemoryListing}, which also names
+        the entries alone.
+        """
+        return MemoryListing(self._directoryAt(path))
 
     @_deferred
     def listSome(self, path, names):

@@ -263,3 +263,26 @@ class StalledListingTests(LoopbackServerMixin, unittest.TestCase):
             self.addCleanup(data.close)
             self.assertTrue(first.startswith(b"150"), first)
             self.assertLess(self.liveEntries(), self.ENTRIES // 4)
+
+
+class MemoryStalledListingTests(StalledListingTests):
+    """
+    L{StalledListingTests} on the memory realm: its listings were the
+    whole directory described (a C{FileInfo} an entry, and a sorted copy
+    of its names for C{NLST}), held while the client read nothing, on
+    every session that stalled one: memory outside the realm's bound.
+    """
+
+    def setUp(self):
+        from ftpkit.auth.realms import MemoryRealm
+
+        realm = MemoryRealm()
+        realm.shell.makeDirectory(("many",))
+        for number in range(self.ENTRIES):
+            realm.shell.makeDirectory(("many", "file-%05d" % number))
+        self.server = self.startServer(realm, ServerConfig(loginFailureDelay=0))
+
+    def test_namesFreedWhileSending(self):
+        """
+        Not here: the names are the tree's own.
+        """

@@ -8,7 +8,7 @@ import os
 
 from twisted.internet.defer import Deferred, inlineCallbacks, succeed
 from twisted.trial import unittest
-from zope.interface import implementer
+from zope.interface import implementer, implementer_only
 
 from ftpkit.errors import NoSuchFile, PermissionDenied
 from ftpkit.fileinfo import FileInfo
@@ -34,6 +34,7 @@ from ftpkit.shells.listings import (
     readListing,
 )
 from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.memorylistings import MemoryListing
 from ftpkit.shells.permissions import PermissionShell, PermissionTable
 from ftpkit.shells.wrappers import HideDotfilesShell, ShellWrapper
 from tests.scratch import scratchDirectory
@@ -77,6 +78,13 @@ class NameBatches:
 
     def close(self):
         self.closed = True
+
+
+@implementer_only(IFTPShell)
+class UnstreamedMemoryShell(MemoryShell):
+    """
+    A memory shell that does not list in batches.
+    """
 
 
 @implementer(IFTPShell, IFTPShellStreamedListing)
@@ -193,11 +201,31 @@ class ListingsTests(unittest.TestCase):
         self.assertFalse(INameListing.providedBy(
             FilteredListing(WholeListing([]), keep, pure=True)))
 
+    def test_memoryListing(self):
+        """
+        L{MemoryListing} gives the names the directory had when it was
+        opened, sorted, a batch at a time, leaving out those gone
+        meanwhile, and describes them when asked.
+        """
+        shell = MemoryShell({"/d/c": b"", "/d/a": b"x", "/d/b": b""})
+        listing = MemoryListing(shell._directoryAt(("d",)), 2)
+        self.assertEqual(self.successResultOf(listing.nextNames()),
+                         ["a", "b"])
+        self.successResultOf(shell.removeFile(("d", "c")))
+        self.assertEqual(self.successResultOf(listing.nextNames()), [])
+        listing = MemoryListing(shell._directoryAt(("d",)), 1)
+        self.successResultOf(shell.removeFile(("d", "a")))
+        batch = self.successResultOf(listing.nextBatch())
+        self.assertEqual([name for name, _ in batch], ["b"])
+        self.assertIsInstance(batch[0][1], FileInfo)
+        listing.close()
+        self.assertEqual(self.successResultOf(listing.nextBatch()), [])
+
     def test_openListingFallsBack(self):
         """
         A shell that does not list in batches is listed with C{list}.
         """
-        shell = MemoryShell({"/f": b"", "/g": b""})
+        shell = UnstreamedMemoryShell({"/f": b"", "/g": b""})
         listing = self.successResultOf(openListing(shell, ()))
         batches = self.successResultOf(readAll(listing))
         self.assertEqual([name for name, _ in batches[0]], ["f", "g"])
