@@ -90,7 +90,7 @@ def _parseV1(data):
         raise InvalidProxyHeader("malformed version 1 header")
     version = 4 if fields[1] == b"TCP4" else 6
     try:
-        source = (_address(fields[2], version), _port(fields[4]))
+        source = (_client(_address(fields[2], version)), _port(fields[4]))
         destination = (_address(fields[3], version), _port(fields[5]))
     except ValueError as e:
         raise InvalidProxyHeader(f"malformed version 1 header: {e}")
@@ -112,6 +112,28 @@ def _address(text, version):
         # included), carried into the acceptor-worker channel and the logs.
         raise ValueError("scoped address")
     return str(address)
+
+
+_NO_CLIENT = [ipaddress.ip_network(network) for network in (
+    "0.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32", "::/128", "ff00::/8")]
+"""Addresses no TCP client connects from: "this network" (C{0.0.0.0}
+among them), multicast, broadcast, IPv6's unspecified and multicast."""
+
+
+def _client(text):
+    """
+    @param text: a header's source address, as L{_address} gives it.
+    @return: C{text}.
+    @raise ValueError: when no TCP client can have it (L{_NO_CLIENT}, or
+        an IPv4-mapped IPv6 form of one): taken as the client, C{0.0.0.0}
+        would make C{PORT 0,0,0,0,...} (the client's own address) reach
+        the server's host.
+    """
+    address = ipaddress.ip_address(text)
+    address = getattr(address, "ipv4_mapped", None) or address
+    if any(address in network for network in _NO_CLIENT):
+        raise ValueError("no client has this address")
+    return text
 
 
 def _port(text):
@@ -151,8 +173,12 @@ def _parseV2(data):
         raise InvalidProxyHeader("version 2 address block too short")
     source, destination, sourcePort, destinationPort = struct.unpack_from(
         layout, data, V2_FIXED)
+    try:
+        client = _client(str(ipaddress.ip_address(source)))
+    except ValueError as e:
+        raise InvalidProxyHeader(f"version 2 header: {e}")
     return ProxyHeader(
-        (str(ipaddress.ip_address(source)), sourcePort),
+        (client, sourcePort),
         (str(ipaddress.ip_address(destination)), destinationPort), 2), rest
 
 

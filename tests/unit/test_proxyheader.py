@@ -83,6 +83,35 @@ class VersionOneTests(unittest.TestCase):
             b"PROXY TCP6 2001:db8::7 fe80::2%1 4000 21\r\n")
 
 
+class NoClientTests(unittest.TestCase):
+    """
+    A source address no TCP client can have is refused, in either
+    version: taken as the client, C{0.0.0.0} made C{PORT 0,0,0,0,...}
+    (the client's own address) connect to the server's host.
+    """
+
+    def test_refused(self):
+        for source, family in [("0.0.0.0", "TCP4"), ("0.1.2.3", "TCP4"),
+                               ("224.0.0.1", "TCP4"),
+                               ("255.255.255.255", "TCP4"), ("::", "TCP6"),
+                               ("ff02::1", "TCP6"), ("::ffff:0.0.0.0", "TCP6")]:
+            destination = "192.0.2.1" if family == "TCP4" else "2001:db8::1"
+            line = f"PROXY {family} {source} {destination} 4000 21\r\n"
+            self.assertRaises(InvalidProxyHeader, parseProxyHeader,
+                              line.encode("ascii"))
+            self.assertRaises(InvalidProxyHeader, parseProxyHeader,
+                              formatV2((source, 4000), (destination, 21)))
+
+    def test_destinationAny(self):
+        """
+        Only the source is the client: a destination of C{0.0.0.0} (what
+        a balancer listening on every address may write) is taken.
+        """
+        header, _ = parseProxyHeader(
+            b"PROXY TCP4 203.0.113.7 0.0.0.0 4000 21\r\n")
+        self.assertEqual(header.source, ("203.0.113.7", 4000))
+
+
 class VersionTwoTests(unittest.TestCase):
     """
     The binary header.
@@ -170,7 +199,9 @@ class PropertyTests(unittest.TestCase):
             for host, _ in (header.source, header.destination):
                 self.assertLessEqual(set(host), _ADDRESS_CHARACTERS, host)
 
-    @given(st.ip_addresses(v=4), st.ip_addresses(v=4),
+    @given(st.ip_addresses(v=4).filter(lambda a: not (
+               a.is_multicast or a.packed[0] == 0 or a.packed == b"\xff" * 4)),
+           st.ip_addresses(v=4),
            st.integers(0, 65535), st.integers(0, 65535),
            st.sampled_from([formatV1, formatV2]))
     def test_roundTrip(self, source, destination, sport, dport, format):
