@@ -59,7 +59,7 @@ from ftpkit.errors import (
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
 from ftpkit.protocol.access import READ
-from ftpkit.protocol.commands import HTTP_METHODS, isHTTPRequest, parseLine
+from ftpkit.protocol.commands import isHTTPRequest, parseLine
 from ftpkit.protocol.sessionstate import Session
 
 KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
@@ -288,28 +288,9 @@ class FTPProtocol(
     def dataReceived(self, data):
         """
         Split lines, dropping whatever arrives once the session is closing.
-        A read holding one whole command line and nothing else (what a
-        client that waits for each reply sends) goes to L{lineReceived}
-        without L{LineReceiver}'s buffering and splitting; anything else
-        goes through them.
         """
-        if self._closed:
-            return None
-        if (not self._buffer and not self._busyReceiving and not self.paused
-                and self.line_mode and 0 < len(data) <= self.MAX_LENGTH
-                and data.find(b"\n") == len(data) - 1):
-            self._busyReceiving = True
-            try:
-                why = self.lineReceived(data[:-1])
-            finally:
-                self._busyReceiving = False
-            if why or not self._buffer or (
-                    self.transport is not None
-                    and self.transport.disconnecting):
-                return why
-            # More came meanwhile (a reentrant call buffers it).
-            data = b""
-        return LineReceiver.dataReceived(self, data)
+        if not self._closed:
+            LineReceiver.dataReceived(self, data)
 
     def lineLengthExceeded(self, line):
         """
@@ -408,7 +389,7 @@ class FTPProtocol(
             self.close()
             return
         verb, argument = parseLine(line)
-        if verb in HTTP_METHODS and isHTTPRequest(verb, argument):
+        if isHTTPRequest(verb, argument):
             # A browser made to post FTP commands: none of them may run.
             self.log.warn("HTTP request from {peer}; closing",
                           peer=self.peer)

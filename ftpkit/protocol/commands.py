@@ -110,10 +110,9 @@ def parseLine(line):
     return verbText, argument.decode("utf-8", "surrogateescape")
 
 
-HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
-                          "CONNECT", "PATCH", "TRACE"])
-"""HTTP's methods, none of which is an FTP verb: L{isHTTPRequest} is
-worth calling only for a verb among them."""
+_HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
+                           "CONNECT", "PATCH", "TRACE"])
+"""HTTP's methods, none of which is an FTP verb."""
 
 
 def isHTTPRequest(verb, argument):
@@ -128,7 +127,7 @@ def isHTTPRequest(verb, argument):
     @param argument: its argument.
     @return: whether the line is an HTTP request line.
     """
-    return (verb in HTTP_METHODS
+    return (verb in _HTTP_METHODS
             and argument.rpartition(" ")[2].startswith("HTTP/"))
 
 

@@ -1,8 +1,7 @@
 """
-How the control connection turns reads into command lines: a read holding
-one whole line goes straight to the command (L{FTPProtocol.dataReceived}'s
-short way), every other read through L{LineReceiver}'s buffer; the two give
-the same commands in the same order.
+How the control connection turns reads into command lines: reads of a
+line, of less, of more and of nothing give the same commands in the same
+order.
 """
 
 from twisted.internet.testing import MemoryReactorClock
