@@ -9,7 +9,7 @@ Twisted's TCP transport queues every write and sends it on the next turn
 of the reactor, registering the socket for writing (one C{epoll_ctl})
 and unregistering it after the send (another). A session writes two or
 three short replies per transferred file, so for small files that
-bookkeeping is a visible share of the work (C{docs/benchmark.rst}).
+bookkeeping is a visible share of the work (C{docs/benchmark-history.rst}).
 """
 
 import socket

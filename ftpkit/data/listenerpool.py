@@ -4,7 +4,7 @@ kept for a while for the next PASV/EPSV of any session of the server.
 
 A data connection's listener costs a socket, a bind (often several: ports
 in use are skipped), a listen and a close: a visible share of a small
-file's time (C{docs/benchmark.rst}).
+file's time (C{docs/benchmark-history.rst}).
 Since a listener is reused only after whatever queued on it meanwhile has
 been refused (L{ftpkit.data.passive.PassiveListener.discardQueued}) and every
 connection is checked against the session's peer when accepted, a port

@@ -8,7 +8,7 @@ connection already queued and accepts it then (as vsftpd does). Only a
 transfer command that comes first, C{PROT P}, or a stranger refused lately
 (L{ftpkit.data.theftalarm}) makes the listener wait in the reactor.
 That spares each small-file transfer a reactor turn and two C{epoll_ctl}
-calls (C{docs/benchmark.rst}).
+calls (C{docs/benchmark-history.rst}).
 Strangers (see L{ftpkit.data.channel.DataChannel}) are refused when they are
 accepted; the queue (L{PASSIVE_BACKLOG}) is long enough that a few of them
 cannot keep the client out.
@@ -17,7 +17,7 @@ Once its connection is accepted a listener goes to the server's
 L{ftpkit.data.listenerpool.ListenerPool}, for the next PASV/EPSV of any session
 (L{ftpkit.data.channel.DataChannel.listen} refuses whatever queued on it
 meanwhile): creating, binding and closing a socket per file is a visible
-share of a small file's time (C{docs/benchmark.rst}).
+share of a small file's time (C{docs/benchmark-history.rst}).
 """
 
 import errno
@@ -70,7 +70,7 @@ def queuedConnections(listening):
     How many connections wait to be accepted on a listening socket, read
     with C{getsockopt(TCP_INFO)} (Linux gives a listening socket's accept
     queue length as C{tcpi_unacked}): cheaper than an C{accept} that fails
-    with C{EAGAIN}, since no exception is raised (C{docs/benchmark.rst}).
+    with C{EAGAIN}, since no exception is raised (C{docs/benchmark-history.rst}).
 
     @param listening: a listening TCP socket.
     @return: the count, or C{None} where the system cannot tell.

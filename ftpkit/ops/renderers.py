@@ -87,7 +87,7 @@ def prepare(formats):
     Make the renderers of C{formats} now, at start-up, rather than on the
     first line of each: compiling one costs more than a whole login, and
     the server's first login paid for its login and logout lines (the
-    counts are in C{docs/benchmark.rst}, "Logins per second: the first
+    counts are in C{docs/benchmark-history.rst}, "Logins per second: the first
     login and the 1,000").
 
     @param formats: log format strings.

@@ -10,7 +10,7 @@ L{describe} makes the L{FileInfo} the other ways of listing give.
 A directory is read through a descriptor of its own (L{OpenDirectory}),
 so that each entry's C{lstat} is an C{fstatat} of its name in that
 directory: the kernel looks up one name, not every directory of the path
-again (C{docs/benchmark.rst}).
+again (C{docs/benchmark-history.rst}).
 """
 
 import os

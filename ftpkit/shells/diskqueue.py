@@ -29,7 +29,7 @@ WRITE_CALL_SIZE = 64 << 10
 page-cache folios of a new file by the length of the write: an upload
 whose disk thread had fallen behind, and so wrote megabytes at once, got
 large folios from cold memory and cost several times the CPU
-(C{docs/benchmark.rst}). (Spliced uploads write as much at once, for the
+(C{docs/benchmark-history.rst}). (Spliced uploads write as much at once, for the
 same reason.)"""
 
 

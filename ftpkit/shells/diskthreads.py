@@ -4,7 +4,7 @@ L{DiskThreads}: worker threads for a shell's blocking disk calls.
 Twisted's thread pool (what L{twisted.internet.threads.deferToThreadPool}
 uses) coordinates its workers through several layers of Python objects
 per call; for a small file that costs more than the C{open} it runs
-(C{docs/benchmark.rst}). This one hands each call to one idle thread,
+(C{docs/benchmark-history.rst}). This one hands each call to one idle thread,
 waking only that thread, and the threads hand results back with
 L{IReactorFromThreads.callFromThread}; the threads end with the process.
 
@@ -150,7 +150,7 @@ LISTINGS = "listings"
 """The lane of directory listings: one thread. A listing makes a system
 call per entry, each giving up and taking back the GIL; several listings
 in parallel threads spent their time passing the GIL between them
-(C{docs/benchmark.rst})."""
+(C{docs/benchmark-history.rst})."""
 
 HASHES = "hashes"
 """The lane of checksums (C{HASH}): two threads. A checksum reads a whole

@@ -5,7 +5,7 @@ while the file system answers them at once, else in the disk threads.
 A round trip to a disk thread (the thread woken, the GIL handed back and
 forth, the reactor woken with the result and one more reactor turn) costs
 a small upload more than its open, write, close and rename themselves on
-a local file system, where those only touch memory (C{docs/benchmark.rst},
+a local file system, where those only touch memory (C{docs/benchmark-history.rst},
 "Small uploads"). So an upload's open, and a small upload's bytes and
 commit, run at once where:
 

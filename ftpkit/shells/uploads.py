@@ -8,7 +8,7 @@ renamed over the target once complete, so the old file stays intact until
 then. An upload that creates a file is written to a file with no name at
 all (L{createAnonymous}: Linux's C{O_TMPFILE}), which gets the target's
 name once complete (L{linkAnonymous}): nobody sees it before, and there is
-no temporary name to make and remove (C{docs/benchmark.rst}, "Small
+no temporary name to make and remove (C{docs/benchmark-history.rst}, "Small
 uploads: a new file gets its name once"); where the file system or the
 system has no such files, it takes the temporary file's way.
 

@@ -8,7 +8,7 @@ from twisted.cred import error as crederror
 
 # Names imported one by one: twisted.cred.credentials is a deprecation
 # proxy, and each attribute read through it costs a lookup through the
-# proxy at every login (docs/benchmark.rst).
+# proxy at every login (docs/benchmark-history.rst).
 from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
 from twisted.python.failure import Failure

@@ -40,7 +40,7 @@ end (it comes corked, L{ftpkit.data.cork}), so that a small file's bytes
 leave with their end. A larger one streams uncorked
 (L{ftpkit.data.connection.LeanConnection.streamUncorked}):
 a bulk C{sendfile} into a corked socket cost more CPU per byte and moved
-fewer bytes a second (docs/benchmark.rst, "Corked bulk downloads").
+fewer bytes a second (docs/benchmark-history.rst, "Corked bulk downloads").
 """
 
 def _refusalOf(writeFile):

@@ -1,7 +1,7 @@
 """
 Moving an upload from a bare socket into a file with C{splice(2)}: the
 bytes go from the socket into a pipe and from the pipe into the file inside
-the kernel, never copied into Python (docs/benchmark.rst has the
+the kernel, never copied into Python (docs/benchmark-history.rst has the
 measurements). Private to L{ftpkit.data.movers}.
 
 L{spliceBatch} blocks on the disk, so it runs in a disk thread (or, for
@@ -35,7 +35,7 @@ the same limit, L{ftpkit.shells.diskqueue.WRITE_CALL_SIZE}). Linux sizes
 the page-cache folios of a new file by the length of the write: larger
 writes cost less CPU on most uploads, but every larger size measured made
 some uploads cost several times the CPU, the more often with the memory
-full of page cache and the machine busy (C{docs/benchmark.rst}). In 64 KiB
+full of page cache and the machine busy (C{docs/benchmark-history.rst}). In 64 KiB
 writes it costs about the same every time."""
 
 BATCH_SIZE = 16 << 20
@@ -57,7 +57,7 @@ _receiving = 0
 running alone waits in place: with others running, their clients' bytes
 end such a wait at once, or wake the reactor for one upload where a wait
 in the reactor would have found several ready together
-(C{docs/benchmark.rst}: more context switches and more CPU per upload
+(C{docs/benchmark-history.rst}: more context switches and more CPU per upload
 with 20 clients)."""
 
 MORE, EMPTY, END, BROKEN = "more", "empty", "end", "broken"
