@@ -290,7 +290,7 @@ def makeService(options, workerChannel=None):
     root = getattr(options.get("realmObject"), "root", None)
     sweeper = None
     if workerChannel is None and root is not None:
-        sweeper = SweepUploads(root)
+        sweeper = SweepUploads(root, whileServing=options["workers"] <= 1)
         sweeper.setServiceParent(server)
     if workerChannel is None and options["workers"] > 1:
         from ftpkit.deploy.quotaledgers import LedgerDirectory

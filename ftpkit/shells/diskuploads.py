@@ -62,11 +62,13 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
     @param append: whether it is an C{APPE}.
     @param atOnce: it runs in the reactor thread
         (L{ftpkit.shells.shortcalls.ShortCalls.__call__}): it declines when
-        it may remove a large stale partial upload.
+        it may remove a large stale partial upload, or read the target's
+        directory (L{uploads.sweepPending}).
     @return: a L{FileWriter}.
     """
     if offset or append:
-        if atOnce and shortcalls.freesMuch(uploads.partialPath(target)):
+        if atOnce and (uploads.sweepPending() or shortcalls.freesMuch(
+                uploads.partialPath(target))):
             raise shortcalls.Declined()
         writer = _continuePartial(run, runShort, target, offset, append)
         if writer is not None:

@@ -21,8 +21,10 @@ the target). A partial upload older than the target (which a later upload
 completed) or than its lifetime is ignored and removed. An upload refused
 for its size keeps nothing.
 
-At start (L{sweep}), the temporary files a crashed process left become
-partial uploads of their targets, or are removed once expired. A file
+At start (L{sweep}, in a thread while the process serves), the temporary
+files a crashed process left become partial uploads of their targets, or
+are removed once expired; a resume before the sweep reached its target's
+file makes it a partial upload itself (L{beginSweep}). A file
 with no name does not outlive its process: the upload of a new file that
 a crash cut short is gone, as if it had never started (one cut by the
 client, C{ABOR} or C{SIGTERM} is kept as above).
@@ -287,6 +289,9 @@ def _livePartial(target, now):
     partial = partialPath(target)
     if partial is None:
         return None
+    spared = _unswept
+    if spared is not None:
+        _sweepTarget(target, now, spared)
     try:
         result = os.lstat(partial)
     except FileNotFoundError:
@@ -421,55 +426,143 @@ def temporaryTag():
     return _TEMPORARY_TAG
 
 
-def sweep(root, now=None, tag=None):
+def sweep(root, now=None, tag=None, spared=()):
     """
     Deal with what crashed processes left under C{root}: a temporary
     upload file becomes its target's partial upload (unless a newer one
     is there), or is removed when it does not name its target or has
     expired; expired partial uploads are removed. A temporary file an
     upload still writes, in another process serving the same root, is
-    left to it (L{ftpkit.shells.uploadlocks}). Call it only while no
-    upload runs under C{root} (at start), or with C{tag}.
+    left to it (L{ftpkit.shells.uploadlocks}). Call it while no upload
+    runs under C{root}, or with C{tag}, or sparing the tags of the
+    processes that upload.
 
     @param root: the directory, C{bytes} or C{str}.
     @param now: the time, in seconds [default: now].
     @param tag: only the temporary files of the process whose
         L{temporaryTag} this is (a worker of C{--workers} that died while
         the others still upload), nothing else [default: every one].
+    @param spared: the tags whose temporary files are left alone: those
+        of the processes that run uploads meanwhile (a file is made, then
+        held: between the two, only its tag tells it from a crashed
+        upload's).
     @return: C{(kept, removed)}: how many became partial uploads, and how
         many files were removed.
     """
     now = time.time() if now is None else now
     only = None if tag is None else TEMPORARY_PREFIX + tag + b"-"
     kept = removed = 0
+
     def swept(name):
-        return isHidden(name) and (only is None or name.startswith(only))
+        return isHidden(name) and (
+            only is None or name.startswith(only)) and not _spared(
+                name, spared)
 
     for directory, names in _walk(os.fsencode(root), swept):
         for name in names:
-            path = os.path.join(directory, name)
-            try:
-                age = now - os.lstat(path).st_mtime
-            except OSError:
-                continue
-            target = None
-            if name.startswith(TEMPORARY_PREFIX):
-                if isHeld(path):
-                    # A running upload's, in a process that shares the
-                    # root (see ftpkit.shells.uploadlocks).
-                    continue
-                target = targetOfTemporary(name)
-            try:
-                if age > PARTIAL_LIFETIME or (
-                        name.startswith(TEMPORARY_PREFIX)
-                        and not _becomesPartial(path, directory, target)):
-                    _remove(path)
-                    removed += 1
-                elif target is not None:
-                    kept += 1
-            except OSError:
-                continue
+            done = _sweepFile(directory, name, now)
+            kept += done == "kept"
+            removed += done == "removed"
     return kept, removed
+
+
+def _spared(name, spared):
+    """
+    @return: whether C{name} is a temporary file of one of the tags
+        C{spared}.
+    """
+    return name.startswith(TEMPORARY_PREFIX) and name[
+        len(TEMPORARY_PREFIX):].partition(b"-")[0] in spared
+
+
+def _sweepFile(directory, name, now):
+    """
+    What L{sweep} does to one hidden file.
+
+    @param directory: its directory, C{bytes}.
+    @param name: its name (L{isHidden}), C{bytes}.
+    @param now: the time, in seconds.
+    @return: C{"kept"} (it became a partial upload), C{"removed"}, or
+        C{None} (left as it is).
+    """
+    path = os.path.join(directory, name)
+    try:
+        age = now - os.lstat(path).st_mtime
+    except OSError:
+        return None
+    target = None
+    if name.startswith(TEMPORARY_PREFIX):
+        if isHeld(path):
+            # A running upload's, in a process that shares the root (see
+            # ftpkit.shells.uploadlocks).
+            return None
+        target = targetOfTemporary(name)
+    try:
+        if age > PARTIAL_LIFETIME or (
+                name.startswith(TEMPORARY_PREFIX)
+                and not _becomesPartial(path, directory, target)):
+            _remove(path)
+            return "removed"
+    except OSError:
+        return None
+    return "kept" if target is not None else None
+
+
+_unswept = None
+"""While a sweep of the whole root runs beside this process's sessions
+(L{beginSweep}): the tags it spares; else C{None}."""
+
+
+def beginSweep(spared):
+    """
+    A sweep (L{sweep}) of the served root starts while this process
+    serves: until L{endSweep}, a resume looks for its target's crashed
+    upload itself (L{_sweepTarget}), which the sweep may not have reached.
+
+    @param spared: the tags the sweep spares.
+    """
+    global _unswept
+    _unswept = spared
+
+
+def endSweep():
+    """
+    The sweep of L{beginSweep} ended.
+    """
+    global _unswept
+    _unswept = None
+
+
+def sweepPending():
+    """
+    @return: whether a resume looks for its target's crashed upload
+        (L{beginSweep}), reading the target's directory.
+    """
+    return _unswept is not None
+
+
+def _sweepTarget(target, now, spared):
+    """
+    What L{sweep} does to the temporary files that name C{target}, for a
+    resume of it before the sweep of the whole root reached them.
+
+    @param target: the target's path, C{bytes}.
+    @param now: the time, in seconds.
+    @param spared: as for L{sweep}.
+    """
+    directory, name = os.path.split(target)
+    suffix = b"." + name + TEMPORARY_SUFFIX
+    try:
+        with os.scandir(directory or b".") as entries:
+            names = [entry.name for entry in entries
+                     if entry.name.startswith(TEMPORARY_PREFIX)
+                     and entry.name.endswith(suffix)
+                     and targetOfTemporary(entry.name) == name
+                     and not _spared(entry.name, spared)]
+    except OSError:
+        return
+    for each in names:
+        _sweepFile(directory, each, now)
 
 
 def _walk(root, wanted):

@@ -398,6 +398,121 @@ class SweepTests(_Root, unittest.TestCase):
                          [uploads.PARTIAL_PREFIX + b"f", b"sub"])
 
 
+_FOREIGN_TAG = b"0123456789abcdef"
+"""The tag of a crashed process's temporary files (not this one's)."""
+
+
+def _crashedName(target):
+    """
+    @return: the name of a temporary file a crashed process left for
+        C{target}.
+    """
+    return b"%s%s-0.%s%s" % (uploads.TEMPORARY_PREFIX, _FOREIGN_TAG, target,
+                             uploads.TEMPORARY_SUFFIX)
+
+
+def _joinSweeps():
+    """
+    Wait for the sweep threads L{SweepUploads} started.
+    """
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "ftpkit-sweep":
+            thread.join()
+
+
+class SweepWhileServingTests(_Root, unittest.TestCase):
+    """
+    L{SweepUploads} with C{whileServing}: one process sweeps at start in a
+    thread, while its sessions run.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        self.addCleanup(_joinSweeps)
+
+    def sweeper(self, sweep=None):
+        from ftpkit.deploy.sweepservice import SweepUploads
+
+        return SweepUploads(self.root, whileServing=True, sweep=sweep)
+
+    def test_startsAtOnce(self):
+        """
+        The service has started (the listeners after it start) before a
+        slow sweep ends; a resume meanwhile looks for its target's crashed
+        upload itself until the sweep ends.
+        """
+        import threading
+
+        release = threading.Event()
+        done = threading.Event()
+
+        def slowSweep(root, spared=()):
+            release.wait(5)
+            done.set()
+            return (0, 0)
+
+        self.sweeper(slowSweep).startService()
+        self.assertFalse(done.is_set())
+        self.assertTrue(uploads.sweepPending())
+        release.set()
+        _joinSweeps()
+        self.assertTrue(done.is_set())
+        self.assertFalse(uploads.sweepPending())
+
+    def test_sparesOwnUploads(self):
+        """
+        A temporary file of this process's tag, not held yet (an upload of
+        a new session between the file's creation and its lock), is left
+        alone; a crashed process's becomes its target's partial upload.
+        """
+        own = self.path(uploads.temporaryName(b"f"))
+        _write(own, b"running")
+        _write(self.path(_crashedName(b"g")), b"half")
+        self.sweeper().startService()
+        _joinSweeps()
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         sorted([os.path.basename(own),
+                                 uploads.PARTIAL_PREFIX + b"g"]))
+
+    def test_resumeBeforeSweep(self):
+        """
+        A resume while the sweep runs, before it reached the target's
+        crashed upload, finds it resumable, and takes it.
+        """
+        uploads.beginSweep(frozenset({uploads.temporaryTag()}))
+        self.addCleanup(uploads.endSweep)
+        _write(self.path(_crashedName(b"f")), b"half")
+        target = self.path(b"f")
+        self.assertEqual(uploads.resumableSize(target), 4)
+        claimed = uploads.claimPartial(target)
+        self.assertEqual(_read(claimed), b"half")
+
+    def test_resumeSparesRunning(self):
+        """
+        The resume's look at the target's directory leaves the spared
+        tags' temporary files (another session's upload of the target).
+        """
+        uploads.beginSweep(frozenset({uploads.temporaryTag()}))
+        self.addCleanup(uploads.endSweep)
+        running = self.path(uploads.temporaryName(b"f"))
+        _write(running, b"running")
+        self.assertIsNone(uploads.resumableSize(self.path(b"f")))
+        self.assertEqual(os.listdir(self.root), [os.path.basename(running)])
+
+    def test_spared(self):
+        """
+        L{uploads.sweep} leaves the temporary files of the tags it spares.
+        """
+        own = self.path(uploads.temporaryName(b"f"))
+        _write(own, b"running")
+        self.assertEqual(
+            uploads.sweep(self.root, spared={uploads.temporaryTag()}),
+            (0, 0))
+        self.assertEqual(os.listdir(self.root), [os.path.basename(own)])
+
+
 def _removeChain(levels):
     """
     Remove a chain of directories, each inside the one before it, with
