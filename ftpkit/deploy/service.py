@@ -290,7 +290,7 @@ def makeService(options, workerChannel=None):
     root = getattr(options.get("realmObject"), "root", None)
     sweeper = None
     if workerChannel is None and root is not None:
-        sweeper = SweepUploads(root, whileServing=options["workers"] <= 1)
+        sweeper = SweepUploads(root, whileServing=True)
         sweeper.setServiceParent(server)
     if workerChannel is None and options["workers"] > 1:
         from ftpkit.deploy.quotaledgers import LedgerDirectory
@@ -302,6 +302,8 @@ def makeService(options, workerChannel=None):
                           options.argv, config)
         if sweeper is not None:
             pool.uploadsHooks.append(sweeper.sweepCut)
+            pool.readyHooks.append(sweeper.workerReady)
+            sweeper.pool = pool
         listeners = Listeners(inOrder=True, twistdOptions=twistdOptions)
         # Before the pool, to be removed after it: the workers share
         # their users' quota usage in it.

@@ -44,6 +44,7 @@ from ftpkit.control.tls import implicitFactory, isImplicitTLS
 from ftpkit.deploy.acceptor import acceptorAddress
 from ftpkit.deploy.channel import LOST, Channel
 from ftpkit.deploy.fdlimit import REFUSAL
+from ftpkit.deploy.pendingsweep import takeLine
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
 from ftpkit.deploy.workerprocess import WORKER_FD
 from ftpkit.shells.uploads import temporaryTag
@@ -121,7 +122,8 @@ class ConnectionReceiver:
     def lineReceived(self, line, descriptors):
         """
         Act on one line of the acceptor: adopt the connection sent with
-        it, answer a ping, or take in an answer about logins.
+        it, answer a ping, take in its sweep's start or end
+        (L{takeLine}), or an answer about logins.
 
         @param line: the line.
         @param descriptors: the descriptors sent with it (closed here).
@@ -139,7 +141,7 @@ class ConnectionReceiver:
                     self._adopt(descriptor, line)
         elif line == b"ping":
             self.channel.sendLine(b"pong")
-        else:
+        elif not takeLine(line):
             # Those of a worker's factory take the acceptor's lines (one
             # process's own, or a test's factory, have none).
             answers = getattr(getattr(self.factory, "userSessions", None),

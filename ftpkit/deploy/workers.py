@@ -101,6 +101,8 @@ class WorkerPool(Dispatcher, service.Service):
     @ivar workers: the L{WorkerProcess} of each worker running.
     @ivar endedHooks: callables given the process id of each worker that
         exited.
+    @ivar readyHooks: callables given each L{WorkerProcess} that says it
+        is ready, before it is handed a connection.
     @ivar uploadsHooks: callables given the upload tag of each worker that
         exited (L{WorkerProcess.uploadTag}), when it had one, unless the
         server stops.
@@ -130,6 +132,7 @@ class WorkerPool(Dispatcher, service.Service):
         self.loginFailures = AcceptorFailures(config.ipv6PrefixLength)
         self.endedHooks = []
         self.uploadsHooks = []
+        self.readyHooks = []
         self.addresses = [acceptorAddress(each) for each in listens]
         self.argv = argv
         self.grace = config.shutdownGrace
@@ -215,6 +218,8 @@ class WorkerPool(Dispatcher, service.Service):
 
         @param worker: the worker that said it is ready.
         """
+        for hook in self.readyHooks:
+            hook(worker)
         self._restarts.workerReady()
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
         if worker.reloadPending:

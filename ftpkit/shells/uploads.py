@@ -289,9 +289,9 @@ def _livePartial(target, now):
     partial = partialPath(target)
     if partial is None:
         return None
-    spared = _unswept
-    if spared is not None:
-        _sweepTarget(target, now, spared)
+    unswept = _unswept
+    if unswept is not None:
+        _sweepTarget(target, now, *unswept)
     try:
         result = os.lstat(partial)
     except FileNotFoundError:
@@ -510,19 +510,23 @@ def _sweepFile(directory, name, now):
 
 _unswept = None
 """While a sweep of the whole root runs beside this process's sessions
-(L{beginSweep}): the tags it spares; else C{None}."""
+(L{beginSweep}): C{(spared, before)}, as given; else C{None}."""
 
 
-def beginSweep(spared):
+def beginSweep(spared, before=None):
     """
     A sweep (L{sweep}) of the served root starts while this process
     serves: until L{endSweep}, a resume looks for its target's crashed
     upload itself (L{_sweepTarget}), which the sweep may not have reached.
 
-    @param spared: the tags the sweep spares.
+    @param spared: the tags whose temporary files a resume leaves alone.
+    @param before: when not C{None}, a resume leaves alone too the
+        temporary files made or renamed (C{st_ctime}) since this time:
+        a worker of C{--workers} does not know the other workers' tags
+        (L{ftpkit.deploy.pendingsweep}).
     """
     global _unswept
-    _unswept = spared
+    _unswept = (spared, before)
 
 
 def endSweep():
@@ -541,7 +545,7 @@ def sweepPending():
     return _unswept is not None
 
 
-def _sweepTarget(target, now, spared):
+def _sweepTarget(target, now, spared, before):
     """
     What L{sweep} does to the temporary files that name C{target}, for a
     resume of it before the sweep of the whole root reached them.
@@ -549,6 +553,7 @@ def _sweepTarget(target, now, spared):
     @param target: the target's path, C{bytes}.
     @param now: the time, in seconds.
     @param spared: as for L{sweep}.
+    @param before: as for L{beginSweep}.
     """
     directory, name = os.path.split(target)
     suffix = b"." + name + TEMPORARY_SUFFIX
@@ -562,7 +567,21 @@ def _sweepTarget(target, now, spared):
     except OSError:
         return
     for each in names:
+        if before is not None and not _madeBefore(
+                os.path.join(directory, each), before):
+            continue
         _sweepFile(directory, each, now)
+
+
+def _madeBefore(path, before):
+    """
+    @return: whether C{path} was last made or renamed before C{before}
+        (C{False} when it cannot be told).
+    """
+    try:
+        return os.lstat(path).st_ctime < before
+    except OSError:
+        return False
 
 
 def _walk(root, wanted):

@@ -453,9 +453,12 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
             done.set()
             return (0, 0)
 
-        self.sweeper(slowSweep).startService()
+        sweeper = self.sweeper(slowSweep)
+        sweeper.startService()
         self.assertFalse(done.is_set())
         self.assertTrue(uploads.sweepPending())
+        # Stopping does not wait for the sweep.
+        self.assertIsNone(sweeper.stopService())
         release.set()
         _joinSweeps()
         self.assertTrue(done.is_set())
@@ -511,6 +514,129 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
             uploads.sweep(self.root, spared={uploads.temporaryTag()}),
             (0, 0))
         self.assertEqual(os.listdir(self.root), [os.path.basename(own)])
+
+
+class _Channel:
+    """
+    A worker's channel that keeps the lines sent.
+    """
+
+    def __init__(self):
+        self.lines = []
+
+    def sendLine(self, line):
+        self.lines.append(line)
+
+
+class _Worker:
+    """
+    What L{SweepUploads} reads of a ready worker.
+    """
+
+    alive = True
+
+    def __init__(self, tag):
+        self.uploadTag = tag
+        self.channel = _Channel()
+
+
+class SweepBesideWorkersTests(_Root, unittest.TestCase):
+    """
+    Under C{--workers}, the acceptor's sweep at start spares the uploads
+    of the workers that get ready meanwhile, and tells them it runs
+    (L{ftpkit.deploy.pendingsweep}).
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        self.addCleanup(_joinSweeps)
+        self.addCleanup(uploads.endSweep)
+
+    @defer.inlineCallbacks
+    def test_readyWorker(self):
+        """
+        A worker ready while the sweep runs has its tag spared and is told
+        the sweep runs; every worker is told once it ended.
+        """
+        import threading
+
+        from ftpkit.deploy import pendingsweep
+        from ftpkit.deploy.sweepservice import SweepUploads
+
+        release = threading.Event()
+        seen = []
+
+        def slowSweep(root, spared=()):
+            release.wait(5)
+            seen.append(b"w1" in spared)
+            return (0, 0)
+
+        class Pool:
+            workers = [_Worker(b"w1"), _Worker(b"w2")]
+
+        sweeper = SweepUploads(self.root, whileServing=True, sweep=slowSweep)
+        sweeper.pool = Pool()
+        sweeper.startService()
+        sweeper.workerReady(Pool.workers[0])
+        release.set()
+        _joinSweeps()
+        self.assertEqual(seen, [True])
+        [sweeping] = Pool.workers[0].channel.lines
+        self.assertTrue(sweeping.startswith(b"sweeping "))
+        self.assertEqual(Pool.workers[1].channel.lines, [])
+        # The thread's end reaches the reactor thread.
+        d = defer.Deferred()
+        from twisted.internet import reactor
+
+        reactor.callLater(0, d.callback, None)
+        yield d
+        self.assertEqual(Pool.workers[0].channel.lines[1:],
+                         [pendingsweep.SWEPT_LINE])
+        self.assertEqual(Pool.workers[1].channel.lines,
+                         [pendingsweep.SWEPT_LINE])
+        late = _Worker(b"w3")
+        sweeper.workerReady(late)
+        self.assertEqual(late.channel.lines, [])
+
+    def test_workerResumes(self):
+        """
+        A worker told the sweep runs finds a crashed upload of its
+        target resumable before the sweep reached it, and no more once
+        told it ended.
+        """
+        from ftpkit.deploy import pendingsweep
+
+        crashed = self.path(_crashedName(b"f"))
+        _write(crashed, b"half")
+        self.assertTrue(pendingsweep.takeLine(
+            pendingsweep.sweepingLine(time.time() + 10)))
+        self.assertEqual(uploads.resumableSize(self.path(b"f")), 4)
+        self.assertTrue(pendingsweep.takeLine(pendingsweep.SWEPT_LINE))
+        self.assertFalse(uploads.sweepPending())
+
+    def test_workerSparesNewFiles(self):
+        """
+        A worker leaves a temporary file made since the sweep started:
+        another worker's upload, not held yet, whose tag it does not
+        know.
+        """
+        from ftpkit.deploy import pendingsweep
+
+        pendingsweep.takeLine(pendingsweep.sweepingLine(time.time() - 10))
+        running = self.path(_crashedName(b"f"))
+        _write(running, b"running")
+        self.assertIsNone(uploads.resumableSize(self.path(b"f")))
+        self.assertEqual(os.listdir(self.root), [os.path.basename(running)])
+
+    def test_otherLines(self):
+        """
+        Other lines, and a malformed one, are not the sweep's.
+        """
+        from ftpkit.deploy import pendingsweep
+
+        self.assertFalse(pendingsweep.takeLine(b"ping"))
+        self.assertFalse(pendingsweep.takeLine(b"sweeping soon"))
+        self.assertFalse(uploads.sweepPending())
 
 
 def _removeChain(levels):

@@ -159,6 +159,35 @@ class PingTests(unittest.TestCase):
         self.assertEqual(acceptorEnd.recv(100), b"pong\npong\n")
 
 
+class SweepLineTests(unittest.TestCase):
+    """
+    L{ConnectionReceiver} takes in the acceptor's sweep at start
+    (L{ftpkit.deploy.pendingsweep}).
+    """
+
+    def test_sweeping(self):
+        """
+        C{sweeping} starts a worker's look for crashed uploads at each
+        resume, C{swept} ends it.
+        """
+        import time
+
+        from ftpkit.deploy.pendingsweep import SWEPT_LINE, sweepingLine
+        from ftpkit.shells import uploads
+
+        self.addCleanup(uploads.endSweep)
+        acceptorEnd, workerEnd = workerLink(self)
+        factory = Factory.forProtocol(Protocol)
+        factory.userSessions = None
+        receiving(workerEnd, factory)
+        acceptorEnd.sendall(sweepingLine(time.time()) + b"\n")
+        workerEnd.doRead()
+        self.assertTrue(uploads.sweepPending())
+        acceptorEnd.sendall(SWEPT_LINE + b"\n")
+        workerEnd.doRead()
+        self.assertFalse(uploads.sweepPending())
+
+
 class _Greeter(Protocol):
     """
     A session that greets as it starts, and says when it ended.

@@ -151,6 +151,18 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         second.processEnded(Failure(Exception("killed")))
         self.assertEqual(swept, [b"abc123"])
 
+    def test_readyHooks(self):
+        """
+        A worker that says it is ready is given to the C{readyHooks}
+        (the sweep at start spares its uploads and tells it it runs).
+        """
+        first, second = self.pool.workers
+        told = []
+        self.pool.readyHooks.append(told.append)
+        self.pool._accepting = True
+        self.pool.workerReady(second)
+        self.assertEqual(told, [second])
+
     def test_reloadOnceReady(self):
         """
         C{SIGHUP} reaches a worker still starting once it is ready (it may
