@@ -213,8 +213,42 @@ def _unnamed(names):
     return [(name, None) for name in names]
 
 
+class _PickedListing:
+    """
+    The entries picked from each batch of another listing, a batch at a
+    time: a batch none of whose entries were picked is skipped, so that an
+    empty batch still means the end.
+    """
+
+    def __init__(self, listing):
+        """
+        @param listing: the L{IDirectoryListing} picked from.
+        """
+        self._listing = listing
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}.
+        """
+        return maybeDeferred(self._read).addCallback(self._picking)
+
+    def _picking(self, batch):
+        if not batch:
+            return []
+        return self._pick(batch).addCallback(self._picked)
+
+    def _picked(self, entries):
+        return entries or self.nextBatch()
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        self._listing.close()
+
+
 @implementer(IDirectoryListing)
-class MatchedListing:
+class MatchedListing(_PickedListing):
     """
     The entries of a listing that names them (L{INameListing}) which a
     wildcard matches, a batch at a time: each batch of names is matched,
@@ -232,42 +266,24 @@ class MatchedListing:
             (L{ftpkit.interfaces.IFTPShellListSome.listSome}); or
             C{None} to give C{(name, None)} pairs.
         """
-        self._listing = listing
+        _PickedListing.__init__(self, listing)
+        self._read = listing.nextNames
         self._match = match
         self._describe = describe
 
-    def nextBatch(self):
-        """
-        See L{IDirectoryListing.nextBatch}: a batch none of whose entries
-        matched is skipped, so that an empty batch still means the end.
-        """
-        return maybeDeferred(self._listing.nextNames).addCallback(
-            self._matchBatch)
-
-    def _matchBatch(self, names):
-        if not names:
-            return []
+    def _pick(self, names):
         return self._match(names).addCallback(self._matched)
 
     def _matched(self, names):
         if not names:
-            return self.nextBatch()
+            return []
         if self._describe is None:
             return _unnamed(names)
-        return self._describe(names).addCallback(self._described)
-
-    def _described(self, pairs):
-        return pairs or self.nextBatch()
-
-    def close(self):
-        """
-        See L{IDirectoryListing.close}.
-        """
-        self._listing.close()
+        return self._describe(names)
 
 
 @implementer(IDirectoryListing)
-class MatchedEntries:
+class MatchedEntries(_PickedListing):
     """
     The entries of a listing whose names a wildcard matches, a batch at a
     time, for a listing that describes every entry anyway (an object
@@ -279,34 +295,14 @@ class MatchedEntries:
         @param listing: the L{IDirectoryListing}.
         @param match: as for L{MatchedListing}.
         """
-        self._listing = listing
+        _PickedListing.__init__(self, listing)
+        self._read = listing.nextBatch
         self._match = match
 
-    def nextBatch(self):
-        """
-        See L{IDirectoryListing.nextBatch}: a batch none of whose entries
-        matched is skipped, so that an empty batch still means the end.
-        """
-        return maybeDeferred(self._listing.nextBatch).addCallback(
-            self._matchBatch)
-
-    def _matchBatch(self, batch):
-        if not batch:
-            return []
+    def _pick(self, batch):
         described = dict(batch)
-        return self._match(list(described)).addCallback(self._matched,
-                                                        described)
-
-    def _matched(self, names, described):
-        if not names:
-            return self.nextBatch()
-        return [(name, described[name]) for name in names]
-
-    def close(self):
-        """
-        See L{IDirectoryListing.close}.
-        """
-        self._listing.close()
+        return self._match(list(described)).addCallback(
+            lambda names: [(name, described[name]) for name in names])
 
 
 @implementer(IDirectoryListing)
