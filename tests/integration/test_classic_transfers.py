@@ -14,7 +14,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_clients import treeDigest
+from tests.integration.test_clients import treeDigest, writeTree
 from tests.integration.test_mget_clients import MgetTestMixin
 from tests.scratch import scratchDirectory
 
@@ -49,18 +49,6 @@ class ClassicClientsMixin(LoopbackServerMixin):
         self.local = scratchDirectory(self)
         self.server = self.startServer(
             FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0))
-
-    def write(self, top, tree):
-        """
-        Write C{tree} (relative path to bytes) under C{top}, and an empty
-        directory C{empty dir}.
-        """
-        for name, data in tree.items():
-            path = os.path.join(top, name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-        os.makedirs(os.path.join(top, "empty dir"))
 
 
 class TnftpRegetTests(ClassicClientsMixin, unittest.TestCase):
@@ -117,7 +105,7 @@ class NcftpTreeTests(ClassicClientsMixin, unittest.TestCase):
         directory included.
         """
         source = os.path.join(self.local, "tree")
-        self.write(source, TREE)
+        writeTree(source, TREE, "empty dir")
         login = ["-u", "alice", "-p", "secret", "-P", str(self.server.port),
                  "-R", "127.0.0.1"]
         os.makedirs(os.path.join(self.root, "up"))
@@ -148,9 +136,9 @@ class CurlASCIITests(ClassicClientsMixin, unittest.TestCase):
         with LF line ends and no line added: a CRLF file's CR was sent
         doubled, which curl read as a blank line after every line.
         """
-        self.write(self.root, {"crlf.txt": b"one\r\ntwo\r\n",
-                               "lf.txt": b"one\ntwo\n",
-                               "open.txt": b"one\ntwo"})
+        writeTree(self.root, {"crlf.txt": b"one\r\ntwo\r\n",
+                              "lf.txt": b"one\ntwo\n",
+                              "open.txt": b"one\ntwo"})
         expected = {"crlf.txt": b"one\ntwo\n", "lf.txt": b"one\ntwo\n",
                     "open.txt": b"one\ntwo"}
         for name, text in expected.items():

@@ -15,7 +15,11 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from tests.integration.test_clients import ClientTestMixin, treeDigest
+from tests.integration.test_clients import (
+    ClientTestMixin,
+    treeDigest,
+    writeTree,
+)
 from tests.tlssupport import FTPSTestsMixin, hasIPv6, skipUnlessBinary
 
 INETUTILS_FTP = shutil.which("inetutils-ftp")
@@ -26,19 +30,9 @@ TREE = {
     "-dash.txt": b"dash\n",
     "empty.txt": b"",
 }
-"""The tree the tests copy (an empty directory C{emptydir} too)."""
+"""The tree the tests copy (an empty directory L{EMPTY} too)."""
 
-
-def writeTree(top):
-    """
-    Write L{TREE} and an empty directory under C{top}.
-    """
-    for name, data in TREE.items():
-        path = os.path.join(top, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
-    os.makedirs(os.path.join(top, "emptydir"))
+EMPTY = "emptydir"
 
 
 def withoutListings(top):
@@ -74,7 +68,7 @@ class WgetFTPSTests(FTPSTestsMixin, unittest.TestCase):
         """
         wget = skipUnlessBinary("wget")
         self.serve(tlsRequired=True)
-        writeTree(os.path.join(self.root, "tree"))
+        writeTree(os.path.join(self.root, "tree"), TREE, EMPTY)
         for mode in ("--passive-ftp", "--no-passive-ftp"):
             local = self.mktemp()
             os.makedirs(local)
@@ -89,7 +83,7 @@ class WgetFTPSTests(FTPSTestsMixin, unittest.TestCase):
                              treeDigest(os.path.join(self.root, "tree")),
                              mode)
             self.assertTrue(os.path.isdir(
-                os.path.join(local, "tree", "emptydir")), mode)
+                os.path.join(local, "tree", EMPTY)), mode)
 
     async def test_implicit(self):
         """
@@ -129,7 +123,7 @@ class LftpTLSTests(FTPSTestsMixin, unittest.TestCase):
         """
         lftp = skipUnlessBinary("lftp")
         local = self.mktemp()
-        writeTree(os.path.join(local, "tree"))
+        writeTree(os.path.join(local, "tree"), TREE, EMPTY)
         down = os.path.abspath(self.mktemp())
         leaf = os.path.abspath(os.path.join(local, "tree", "a", "b", "c",
                                             "leaf.bin"))
@@ -145,7 +139,7 @@ class LftpTLSTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertEqual(treeDigest(down), treeDigest(os.path.join(
             local, "tree")))
-        self.assertTrue(os.path.isdir(os.path.join(down, "emptydir")))
+        self.assertTrue(os.path.isdir(os.path.join(down, EMPTY)))
         served = os.path.join(self.root, "tree", "a", "b", "c", "leaf.bin")
         os.truncate(served, 50000)
         got = os.path.join(down, "a", "b", "c", "leaf.bin")

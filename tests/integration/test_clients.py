@@ -65,6 +65,24 @@ def makeTree(root, files=50):
             f.write(os.urandom(i * 997 + (i % 7) * 65536))
 
 
+def writeTree(top, tree, emptyDirectory=None):
+    """
+    Write files under a directory, making the directories they need.
+
+    @param top: the directory.
+    @param tree: the files, a dict of relative path to bytes.
+    @param emptyDirectory: the relative path of an empty directory to make
+        too, if any.
+    """
+    for name, data in tree.items():
+        path = os.path.join(top, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    if emptyDirectory is not None:
+        os.makedirs(os.path.join(top, emptyDirectory))
+
+
 def treeDigest(root):
     """
     @return: a sorted list of (relative path, sha256) for every file.
