@@ -284,5 +284,8 @@ class MemoryStalledListingTests(StalledListingTests):
 
     def test_namesFreedWhileSending(self):
         """
-        Not here: the names are the tree's own.
+        Not here (it writes a directory on disk; the memory realm's names
+        are the tree's own): skipped, so that a report says it did not run.
         """
+
+    test_namesFreedWhileSending.skip = "a disk tree's test"
