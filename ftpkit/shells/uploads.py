@@ -512,6 +512,13 @@ _unswept = None
 """While a sweep of the whole root runs beside this process's sessions
 (L{beginSweep}): C{(spared, before)}, as given; else C{None}."""
 
+_crashedByDirectory = {}
+"""While a sweep runs (L{beginSweep}): for each directory a resume looked
+in, the names of the temporary files in it that no spared tag made, read
+once: a crashed upload's file was there before the sweep began, so a
+later look finds no other (a mirror's C{SIZE} of each file of a large
+directory read the whole directory each time)."""
+
 
 def beginSweep(spared, before=None):
     """
@@ -526,6 +533,7 @@ def beginSweep(spared, before=None):
         (L{ftpkit.deploy.pendingsweep}).
     """
     global _unswept
+    _crashedByDirectory.clear()
     _unswept = (spared, before)
 
 
@@ -535,6 +543,7 @@ def endSweep():
     """
     global _unswept
     _unswept = None
+    _crashedByDirectory.clear()
 
 
 def sweepPending():
@@ -557,20 +566,34 @@ def _sweepTarget(target, now, spared, before):
     """
     directory, name = os.path.split(target)
     suffix = b"." + name + TEMPORARY_SUFFIX
-    try:
-        with os.scandir(directory or b".") as entries:
-            names = [entry.name for entry in entries
-                     if entry.name.startswith(TEMPORARY_PREFIX)
-                     and entry.name.endswith(suffix)
-                     and targetOfTemporary(entry.name) == name
-                     and not _spared(entry.name, spared)]
-    except OSError:
-        return
+    names = [each for each in _crashedIn(directory, spared)
+             if each.endswith(suffix) and targetOfTemporary(each) == name]
     for each in names:
         if before is not None and not _madeBefore(
                 os.path.join(directory, each), before):
             continue
         _sweepFile(directory, each, now)
+
+
+def _crashedIn(directory, spared):
+    """
+    @param directory: a directory, C{bytes}.
+    @param spared: as for L{sweep}.
+    @return: the names of the temporary files in C{directory} that no
+        C{spared} tag made, read at the first call for it during a sweep
+        (L{_crashedByDirectory}); empty when it cannot be read.
+    """
+    names = _crashedByDirectory.get(directory)
+    if names is None:
+        try:
+            with os.scandir(directory or b".") as entries:
+                names = [entry.name for entry in entries
+                         if entry.name.startswith(TEMPORARY_PREFIX)
+                         and not _spared(entry.name, spared)]
+        except OSError:
+            return []
+        _crashedByDirectory[directory] = names
+    return names
 
 
 def _madeBefore(path, before):

@@ -492,6 +492,29 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         claimed = uploads.claimPartial(target)
         self.assertEqual(_read(claimed), b"half")
 
+    def test_resumeReadsDirectoryOnce(self):
+        """
+        While the sweep runs, the resumes (and C{SIZE}s) of many files of
+        one directory read it once, not once each: a mirror of a large
+        directory read it whole for every file. A crashed upload found
+        there is still taken by its target's resume.
+        """
+        uploads.beginSweep(frozenset({uploads.temporaryTag()}))
+        self.addCleanup(uploads.endSweep)
+        _write(self.path(_crashedName(b"f")), b"half")
+        scans = []
+        scandir = os.scandir
+
+        def counting(path):
+            scans.append(path)
+            return scandir(path)
+
+        self.patch(os, "scandir", counting)
+        for name in [b"a", b"b", b"c"]:
+            self.assertIsNone(uploads.resumableSize(self.path(name)))
+        self.assertEqual(uploads.resumableSize(self.path(b"f")), 4)
+        self.assertEqual(scans, [self.root])
+
     def test_resumeSparesRunning(self):
         """
         The resume's look at the target's directory leaves the spared
