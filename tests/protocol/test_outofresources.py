@@ -126,7 +126,8 @@ class ExhaustedShell(MemoryShell):
     def _exhausted(self, *args, **kwargs):
         return defer.fail(OSError(errno.EMFILE, "Too many open files"))
 
-    openForReading = openForWriting = list = listNames = _exhausted
+    openForReading = openForWriting = _exhausted
+    list = listNames = openListing = _exhausted
 
 
 @implementer(portal.IRealm)

@@ -1,0 +1,426 @@
+"""
+Tests for the sweep of L{ftpkit.shells.uploads}: what crashed processes
+leave becomes resumable or goes, at start (in a thread, beside sessions),
+under C{--workers} beside the workers, and for a resume before the sweep
+reached it.
+"""
+
+import os
+import sys
+import time
+import tracemalloc
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.shells import uploads
+from tests.integration.test_uploads import _read, _Root, _write
+
+
+class SweepTests(_Root, unittest.TestCase):
+    """
+    L{uploads.sweep}: what a crashed process left.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        os.makedirs(self.path(b"sub"))
+
+    def test_sweep(self):
+        """
+        A crashed upload's temporary file becomes its target's partial
+        upload; one not naming its target, and expired ones, are removed.
+        """
+        crashed = os.path.join(self.path(b"sub"), uploads.temporaryName(b"f"))
+        _write(crashed, b"half")
+        unnamed = self.path(uploads.TEMPORARY_PREFIX + b"x"
+                            + uploads.TEMPORARY_SUFFIX)
+        _write(unnamed, b"?")
+        expired = self.partial(b"old")
+        _write(expired, b"old")
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(expired, (old, old))
+        _write(self.path(b"plain"), b"untouched")
+        self.assertEqual(uploads.sweep(self.root), (1, 2))
+        self.assertEqual(sorted(os.listdir(self.root)), [b"plain", b"sub"])
+        self.assertEqual(
+            _read(os.path.join(self.path(b"sub"),
+                               uploads.PARTIAL_PREFIX + b"f")), b"half")
+
+    def test_heldLeft(self):
+        """
+        A temporary file an upload still holds open, in any process, is
+        left to it; once closed (its process gone), it is swept.
+        """
+        fd, running = uploads.createTemporary(self.path(b"f"))
+        os.write(fd, b"half")
+        try:
+            self.assertEqual(uploads.sweep(self.root), (0, 0))
+            self.assertEqual(sorted(os.listdir(self.root)),
+                             sorted([os.path.basename(running), b"sub"]))
+        finally:
+            os.close(fd)
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual(_read(self.partial(b"f")), b"half")
+
+    def test_heldAnonymousLeft(self):
+        """
+        Likewise for a file with no name given a temporary one (a new
+        file's upload that became a partial one, or replaces a file that
+        appeared meanwhile).
+        """
+        fd = uploads.createAnonymous(self.path(b"f"))
+        if fd is None:
+            raise unittest.SkipTest("no O_TMPFILE here")
+        try:
+            os.write(fd, b"half")
+            uploads.nameAnonymous(fd, self.path(b"f"))
+            self.assertEqual(uploads.sweep(self.root), (0, 0))
+        finally:
+            os.close(fd)
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+
+    def test_deepTree(self):
+        """
+        A tree deeper than the interpreter's recursion limit (which a user
+        builds by renaming chains of directories into one another) is
+        swept to its bottom: C{os.walk} raised C{RecursionError} there,
+        and the server did not start.
+        """
+        levels = [self.path(b"sub")]
+        for _ in range(sys.getrecursionlimit() + 50):
+            levels.append(os.path.join(levels[-1], b"d"))
+            os.mkdir(levels[-1])
+        self.addCleanup(_removeChain, levels[1:])
+        _write(os.path.join(levels[-1], uploads.temporaryName(b"f")),
+               b"half")
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual(os.listdir(levels[-1]),
+                         [uploads.PARTIAL_PREFIX + b"f"])
+
+    def test_bigDirectoryMemory(self):
+        """
+        A directory of many files is swept one entry at a time: the sweep
+        held every entry of a directory at once (10,000 files: about
+        2 MB of Python objects at every start, which the process kept).
+        """
+        big = self.path(b"big")
+        os.mkdir(big)
+        for number in range(10000):
+            os.close(os.open(os.path.join(big, b"%d" % number),
+                             os.O_CREAT | os.O_WRONLY, 0o644))
+        tracemalloc.start()
+        self.addCleanup(tracemalloc.stop)
+        uploads.sweep(self.root)
+        peak = tracemalloc.get_traced_memory()[1]
+        self.assertLess(peak, 256 * 1024)
+
+    def test_oneProcessOnly(self):
+        """
+        With a tag, only that process's temporary files are swept (a dead
+        worker's): another's running upload and old partial uploads stay.
+        """
+        mine = os.path.join(self.path(b"sub"), uploads.temporaryName(b"f"))
+        _write(mine, b"half")
+        running = self.path(uploads.TEMPORARY_PREFIX + b"0123abcd-0.g"
+                            + uploads.TEMPORARY_SUFFIX)
+        _write(running, b"running")
+        expired = self.partial(b"old")
+        _write(expired, b"old")
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(expired, (old, old))
+        self.assertEqual(
+            uploads.sweep(self.root, tag=uploads.temporaryTag()), (1, 0))
+        self.assertEqual(sorted(os.listdir(self.root)), sorted(
+            [os.path.basename(running), os.path.basename(expired), b"sub"]))
+        self.assertEqual(os.listdir(self.path(b"sub")),
+                         [uploads.PARTIAL_PREFIX + b"f"])
+
+    def test_atStart(self):
+        """
+        The service sweeps the realm's root when it starts.
+        """
+        from ftpkit.deploy.service import SweepUploads
+
+        _write(self.path(uploads.temporaryName(b"f")), b"half")
+        SweepUploads(self.root).startService()
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [uploads.PARTIAL_PREFIX + b"f", b"sub"])
+
+
+_FOREIGN_TAG = b"0123456789abcdef"
+"""The tag of a crashed process's temporary files (not this one's)."""
+
+
+def _crashedName(target):
+    """
+    @return: the name of a temporary file a crashed process left for
+        C{target}.
+    """
+    return b"%s%s-0.%s%s" % (uploads.TEMPORARY_PREFIX, _FOREIGN_TAG, target,
+                             uploads.TEMPORARY_SUFFIX)
+
+
+def _joinSweeps():
+    """
+    Wait for the sweep threads L{SweepUploads} started.
+    """
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "ftpkit-sweep":
+            thread.join()
+
+
+class SweepWhileServingTests(_Root, unittest.TestCase):
+    """
+    L{SweepUploads} with C{whileServing}: one process sweeps at start in a
+    thread, while its sessions run.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        self.addCleanup(_joinSweeps)
+
+    def sweeper(self, sweep=None):
+        from ftpkit.deploy.sweepservice import SweepUploads
+
+        return SweepUploads(self.root, whileServing=True, sweep=sweep)
+
+    def test_startsAtOnce(self):
+        """
+        The service has started (the listeners after it start) before a
+        slow sweep ends; a resume meanwhile looks for its target's crashed
+        upload itself until the sweep ends.
+        """
+        import threading
+
+        release = threading.Event()
+        done = threading.Event()
+
+        def slowSweep(root, spared=()):
+            release.wait(5)
+            done.set()
+            return (0, 0)
+
+        sweeper = self.sweeper(slowSweep)
+        sweeper.startService()
+        self.assertFalse(done.is_set())
+        self.assertTrue(uploads.sweepPending())
+        # Stopping does not wait for the sweep.
+        self.assertIsNone(sweeper.stopService())
+        release.set()
+        _joinSweeps()
+        self.assertTrue(done.is_set())
+        self.assertFalse(uploads.sweepPending())
+
+    def test_sparesOwnUploads(self):
+        """
+        A temporary file of this process's tag, not held yet (an upload of
+        a new session between the file's creation and its lock), is left
+        alone; a crashed process's becomes its target's partial upload.
+        """
+        own = self.path(uploads.temporaryName(b"f"))
+        _write(own, b"running")
+        _write(self.path(_crashedName(b"g")), b"half")
+        self.sweeper().startService()
+        _joinSweeps()
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         sorted([os.path.basename(own),
+                                 uploads.PARTIAL_PREFIX + b"g"]))
+
+    def test_resumeBeforeSweep(self):
+        """
+        A resume while the sweep runs, before it reached the target's
+        crashed upload, finds it resumable, and takes it.
+        """
+        uploads.beginSweep(frozenset({uploads.temporaryTag()}))
+        self.addCleanup(uploads.endSweep)
+        _write(self.path(_crashedName(b"f")), b"half")
+        target = self.path(b"f")
+        self.assertEqual(uploads.resumableSize(target), 4)
+        claimed = uploads.claimPartial(target)
+        self.assertEqual(_read(claimed), b"half")
+
+    def test_resumeReadsDirectoryOnce(self):
+        """
+        While the sweep runs, the resumes (and C{SIZE}s) of many files of
+        one directory read it once, not once each: a mirror of a large
+        directory read it whole for every file. A crashed upload found
+        there is still taken by its target's resume.
+        """
+        uploads.beginSweep(frozenset({uploads.temporaryTag()}))
+        self.addCleanup(uploads.endSweep)
+        _write(self.path(_crashedName(b"f")), b"half")
+        scans = []
+        scandir = os.scandir
+
+        def counting(path):
+            scans.append(path)
+            return scandir(path)
+
+        self.patch(os, "scandir", counting)
+        for name in [b"a", b"b", b"c"]:
+            self.assertIsNone(uploads.resumableSize(self.path(name)))
+        self.assertEqual(uploads.resumableSize(self.path(b"f")), 4)
+        self.assertEqual(scans, [self.root])
+
+    def test_resumeSparesRunning(self):
+        """
+        The resume's look at the target's directory leaves the spared
+        tags' temporary files (another session's upload of the target).
+        """
+        uploads.beginSweep(frozenset({uploads.temporaryTag()}))
+        self.addCleanup(uploads.endSweep)
+        running = self.path(uploads.temporaryName(b"f"))
+        _write(running, b"running")
+        self.assertIsNone(uploads.resumableSize(self.path(b"f")))
+        self.assertEqual(os.listdir(self.root), [os.path.basename(running)])
+
+    def test_spared(self):
+        """
+        L{uploads.sweep} leaves the temporary files of the tags it spares.
+        """
+        own = self.path(uploads.temporaryName(b"f"))
+        _write(own, b"running")
+        self.assertEqual(
+            uploads.sweep(self.root, spared={uploads.temporaryTag()}),
+            (0, 0))
+        self.assertEqual(os.listdir(self.root), [os.path.basename(own)])
+
+
+class _Channel:
+    """
+    A worker's channel that keeps the lines sent.
+    """
+
+    def __init__(self):
+        self.lines = []
+
+    def sendLine(self, line):
+        self.lines.append(line)
+
+
+class _Worker:
+    """
+    What L{SweepUploads} reads of a ready worker.
+    """
+
+    alive = True
+
+    def __init__(self, tag):
+        self.uploadTag = tag
+        self.channel = _Channel()
+
+
+class SweepBesideWorkersTests(_Root, unittest.TestCase):
+    """
+    Under C{--workers}, the acceptor's sweep at start spares the uploads
+    of the workers that get ready meanwhile, and tells them it runs
+    (L{ftpkit.deploy.pendingsweep}).
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        self.addCleanup(_joinSweeps)
+        self.addCleanup(uploads.endSweep)
+
+    @defer.inlineCallbacks
+    def test_readyWorker(self):
+        """
+        A worker ready while the sweep runs has its tag spared and is told
+        the sweep runs; every worker is told once it ended.
+        """
+        import threading
+
+        from ftpkit.deploy import pendingsweep
+        from ftpkit.deploy.sweepservice import SweepUploads
+
+        release = threading.Event()
+        seen = []
+
+        def slowSweep(root, spared=()):
+            release.wait(5)
+            seen.append(b"w1" in spared)
+            return (0, 0)
+
+        class Pool:
+            workers = [_Worker(b"w1"), _Worker(b"w2")]
+
+        sweeper = SweepUploads(self.root, whileServing=True, sweep=slowSweep)
+        sweeper.pool = Pool()
+        sweeper.startService()
+        sweeper.workerReady(Pool.workers[0])
+        release.set()
+        _joinSweeps()
+        self.assertEqual(seen, [True])
+        [sweeping] = Pool.workers[0].channel.lines
+        self.assertTrue(sweeping.startswith(b"sweeping "))
+        self.assertEqual(Pool.workers[1].channel.lines, [])
+        # The thread's end reaches the reactor thread.
+        d = defer.Deferred()
+        from twisted.internet import reactor
+
+        reactor.callLater(0, d.callback, None)
+        yield d
+        self.assertEqual(Pool.workers[0].channel.lines[1:],
+                         [pendingsweep.SWEPT_LINE])
+        self.assertEqual(Pool.workers[1].channel.lines,
+                         [pendingsweep.SWEPT_LINE])
+        late = _Worker(b"w3")
+        sweeper.workerReady(late)
+        self.assertEqual(late.channel.lines, [])
+
+    def test_workerResumes(self):
+        """
+        A worker told the sweep runs finds a crashed upload of its
+        target resumable before the sweep reached it, and no more once
+        told it ended.
+        """
+        from ftpkit.deploy import pendingsweep
+
+        crashed = self.path(_crashedName(b"f"))
+        _write(crashed, b"half")
+        self.assertTrue(pendingsweep.takeLine(
+            pendingsweep.sweepingLine(time.time() + 10)))
+        self.assertEqual(uploads.resumableSize(self.path(b"f")), 4)
+        self.assertTrue(pendingsweep.takeLine(pendingsweep.SWEPT_LINE))
+        self.assertFalse(uploads.sweepPending())
+
+    def test_workerSparesNewFiles(self):
+        """
+        A worker leaves a temporary file made since the sweep started:
+        another worker's upload, not held yet, whose tag it does not
+        know.
+        """
+        from ftpkit.deploy import pendingsweep
+
+        pendingsweep.takeLine(pendingsweep.sweepingLine(time.time() - 10))
+        running = self.path(_crashedName(b"f"))
+        _write(running, b"running")
+        self.assertIsNone(uploads.resumableSize(self.path(b"f")))
+        self.assertEqual(os.listdir(self.root), [os.path.basename(running)])
+
+    def test_otherLines(self):
+        """
+        Other lines, and a malformed one, are not the sweep's.
+        """
+        from ftpkit.deploy import pendingsweep
+
+        self.assertFalse(pendingsweep.takeLine(b"ping"))
+        self.assertFalse(pendingsweep.takeLine(b"sweeping soon"))
+        self.assertFalse(uploads.sweepPending())
+
+
+def _removeChain(levels):
+    """
+    Remove a chain of directories, each inside the one before it, with
+    the files in the last, from the bottom up (C{shutil.rmtree} recurses
+    once per level too).
+
+    @param levels: the directories' paths, top first.
+    """
+    for name in os.listdir(levels[-1]):
+        os.unlink(os.path.join(levels[-1], name))
+    for level in reversed(levels):
+        os.rmdir(level)
