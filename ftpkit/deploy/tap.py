@@ -367,7 +367,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         (a C{systemctl reload} right after the start ended the server),
         and C{SIGUSR2}, which ftpkit does not use, for good. Help read
         through a pager or C{head} that stops reading ends the process
-        quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback.
+        quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback;
+        help that cannot be written at all, with one line saying why.
 
         @raise usage.UsageError: naming the bad option, when not run by
             C{twistd}.
@@ -389,6 +390,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             raise SystemExit(1)
         except BrokenPipeError:
             helpNotRead()
+        except OSError as e:
+            # The help or version found its output unwritable (a full
+            # disk, /dev/full): one line, not a traceback.
+            helpNotRead(f"{os.path.basename(sys.argv[0])}: cannot write "
+                        f"to standard output: {e.strerror or e}\n")
 
     def configFields(self):
         """
@@ -527,15 +533,18 @@ def makeService(options):
 
 
 
-def helpNotRead():
+def helpNotRead(why=""):
     """
     End the process after what it wrote to standard output (C{--help},
-    C{--help-realms}...) found nobody reading, as Python's documentation
-    advises: standard output goes to C{/dev/null}, so that flushing it at
-    exit fails no more, and the exit status is 1.
+    C{--help-realms}...) found nobody reading, or could not be written, as
+    Python's documentation advises: standard output goes to C{/dev/null},
+    so that flushing it at exit fails no more, and the exit status is 1.
 
+    @param why: a line for standard error (nothing for a reader that
+        stopped reading: a pager quit early, C{head}).
     @raise SystemExit: always.
     """
+    sys.stderr.write(why)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)

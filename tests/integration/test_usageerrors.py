@@ -87,3 +87,21 @@ class HelpNotReadTests(unittest.TestCase):
                 os.close(writeEnd)
             self.assertEqual((done.returncode, done.stderr), (1, b""),
                              option)
+
+    def test_fullOutput(self):
+        """
+        Help written to a full device exits with status 1 and one line
+        saying why: it was an C{OSError} traceback.
+        """
+        if not os.path.exists("/dev/full"):
+            raise unittest.SkipTest("no /dev/full")
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "ftpkit", "--help"], stdout=full,
+                stderr=subprocess.PIPE,
+                env=dict(os.environ, PYTHONPATH=_SOURCE), timeout=60,
+                check=False)
+        self.assertEqual(
+            (done.returncode, done.stderr),
+            (1, b"ftpkit: cannot write to standard output: No space left "
+                b"on device\n"))
