@@ -29,8 +29,9 @@ from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.errors import TransferAborted
-from ftpkit.interfaces import IDirectoryListing, IStatListing
+from ftpkit.interfaces import IDirectoryListing, INameListing, IStatListing
 from ftpkit.protocol.limitkeys import limitKey
 
 
@@ -41,18 +42,19 @@ class _Call:
     @ivar owner: who asked (a session), for L{Turns.forget}.
     @ivar function: the callable.
     @ivar args: its positional arguments.
-    @ivar result: the Deferred its caller holds.
+    @ivar result: the Deferred its caller holds; C{None} for a call
+        started at once until it is seen not to succeed at once.
     @ivar work: the Deferred of C{function}'s work while it runs, else
         C{None}.
     """
 
     __slots__ = ("owner", "function", "args", "result", "work")
 
-    def __init__(self, owner, function, args):
+    def __init__(self, owner, function, args, result):
         self.owner = owner
         self.function = function
         self.args = args
-        self.result = Deferred()
+        self.result = result
         self.work = None
 
 
@@ -84,16 +86,21 @@ class Turns:
         @param function: returns a Deferred (or a value) once its work
             is done; the turn is held until then.
         @param args: its positional arguments.
-        @return: a Deferred firing with C{function}'s result or failure.
+        @return: a Deferred firing with C{function}'s result or failure
+            (C{function}'s own, fired, when it succeeded at once: a call
+            answered without waiting, such as a batch read already, costs
+            no more bookkeeping).
         """
-        call = _Call(owner, function, args)
         if key not in self._waiting and self.running(key) < self.perKey:
-            self._start(key, call)
-        else:
-            queue = self._waiting.get(key)
-            if queue is None:
-                queue = self._waiting[key] = deque()
-            queue.append(call)
+            call = _Call(owner, function, args, None)
+            if self._start(key, call) is not UNSETTLED:
+                return call.work
+            return call.result
+        call = _Call(owner, function, args, Deferred())
+        queue = self._waiting.get(key)
+        if queue is None:
+            queue = self._waiting[key] = deque()
+        queue.append(call)
         return call.result
 
     def running(self, key):
@@ -171,13 +178,35 @@ class Turns:
     def _start(self, key, call):
         """
         Run a call, holding one of C{key}'s turns until it ends.
+
+        @return: its result when it succeeded at once (a batch read
+            already): its turn is given back, C{call.work} is its fired
+            Deferred and C{call.result} is left for the caller to fire or
+            drop; L{UNSETTLED} otherwise.
         """
         running = self._running.get(key)
         if running is None:
             running = self._running[key] = []
         running.append(call)
         call.work = maybeDeferred(call.function, *call.args)
-        call.work.addBoth(self._finished, key, call)
+        result = settled(call.work)
+        if result is UNSETTLED:
+            if call.result is None:
+                call.result = Deferred()
+            call.work.addBoth(self._finished, key, call)
+        else:
+            self._release(key, call)
+        return result
+
+    def _release(self, key, call):
+        """
+        Give a call's turn to the next one of its key.
+        """
+        running = self._running[key]
+        running.remove(call)
+        if not running:
+            del self._running[key]
+        self._next(key)
 
     def _finished(self, outcome, key, call):
         """
@@ -185,12 +214,8 @@ class Turns:
         the outcome to its caller (whose next call, if it makes one at
         once, comes after those already waiting).
         """
-        running = self._running[key]
-        running.remove(call)
-        if not running:
-            del self._running[key]
         call.work = None
-        self._next(key)
+        self._release(key, call)
         if isinstance(outcome, Failure):
             if outcome.check(CancelledError):
                 outcome = Failure(TransferAborted())
@@ -204,7 +229,7 @@ class Turns:
         once (a shell answering without waiting) starts the next from
         this loop, not from deeper in the stack.
         """
-        if key in self._granting:
+        if key in self._granting or key not in self._waiting:
             return
         self._granting.add(key)
         try:
@@ -214,7 +239,9 @@ class Turns:
                 call = queue.popleft()
                 if not queue:
                     del self._waiting[key]
-                self._start(key, call)
+                result = self._start(key, call)
+                if result is not UNSETTLED:
+                    call.result.callback(result)
         finally:
             self._granting.discard(key)
 
@@ -254,11 +281,12 @@ class Turn:
         @param listing: an L{IDirectoryListing}.
         @return: the same listing reading each batch in this turn
             (L{TurnListing}), still formatting its own batches
-            (L{IStatListing}) when it did.
+            (L{IStatListing}) and naming its entries (L{INameListing})
+            when it did.
         """
-        if IStatListing.providedBy(listing):
-            return TurnStatListing(listing, self)
-        return TurnListing(listing, self)
+        return _TURN_LISTINGS[IStatListing.providedBy(listing),
+                              INameListing.providedBy(listing)](listing,
+                                                                self)
 
 
 @implementer(IDirectoryListing)
@@ -309,6 +337,37 @@ class TurnStatListing(TurnListing):
         self._asked = self._turn.call(self._listing.nextFormattedBatch,
                                       format)
         return self._asked
+
+
+@implementer(INameListing)
+class TurnNameListing(TurnListing):
+    """
+    A L{TurnListing} of a listing that names its entries.
+    """
+
+    def nextNames(self):
+        """
+        See L{INameListing.nextNames}.
+        """
+        self._asked = self._turn.call(self._listing.nextNames)
+        return self._asked
+
+
+class TurnStatNameListing(TurnStatListing, TurnNameListing):
+    """
+    A L{TurnListing} of a listing that formats its own batches and names
+    its entries.
+    """
+
+
+_TURN_LISTINGS = {
+    (False, False): TurnListing,
+    (True, False): TurnStatListing,
+    (False, True): TurnNameListing,
+    (True, True): TurnStatNameListing,
+}
+"""The L{TurnListing} of a listing, by whether it provides L{IStatListing}
+and L{INameListing}."""
 
 
 class TakingTurns:

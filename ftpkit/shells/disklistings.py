@@ -16,6 +16,7 @@ again (C{docs/benchmark-history.rst}).
 import os
 import stat as statModule
 from bisect import bisect_left
+from itertools import chain, islice
 from operator import itemgetter
 
 from twisted.internet.defer import succeed
@@ -227,28 +228,41 @@ def readStats(iterator, follow, limit=None):
     return pairs
 
 
+def readAhead(directory, limit):
+    """
+    Read the first entries of a directory just opened (blocking), without
+    their C{lstat}, for L{DiskListing}'s C{first}: the directory's open
+    and its first batch, one disk thread call.
+
+    @param directory: an L{OpenDirectory}, closed when reading fails.
+    @param limit: the most entries to read (a batch).
+    @return: a list of C{os.DirEntry} values; shorter than C{limit} only
+        when they are the whole directory.
+    """
+    try:
+        return list(islice(directory, limit))
+    except BaseException:
+        directory.close()
+        raise
+
+
 def readNames(iterator, limit):
     """
-    Read the names of the next entries of a directory (blocking), leaving
-    out the uploads not in place (L{uploads.isHidden}), as L{readStats}
-    does, without their C{lstat}.
+    Read the names of the next entries of a directory (blocking), without
+    their C{lstat}: sorted, but for the uploads not in place
+    (L{visibleNames}), as L{readStats} leaves them out.
 
-    @param iterator: as for L{readStats}.
-    @param limit: the most names to give.
-    @return: a list of names, C{str}; shorter than C{limit} only at the
-        end of the directory.
+    @param iterator: as for L{readStats}, or a list of C{os.DirEntry}
+        values (L{readAhead}), all read.
+    @param limit: the most entries to read.
+    @return: the number of entries read, fewer than C{limit} only at the
+        end of the directory, and their names.
     """
-    names = []
-    add = names.append
-    for entry in iterator:
-        name = entry.name
-        if name[:1] == _HIDDEN_FIRST and name.startswith(_HIDDEN_START) and (
-                uploads.isHidden(os.fsencode(name))):
-            continue
-        add(name)
-        if len(names) == limit:
-            break
-    return names
+    if type(iterator) is not list:
+        iterator = islice(iterator, limit)
+    names = [entry.name for entry in iterator]
+    count = len(names)
+    return count, visibleNames(names)
 
 
 def readNamedStats(directory, names, follow):
@@ -314,9 +328,15 @@ class DiskListing:
     An L{IDirectoryListing} of a directory being read with C{os.scandir},
     which can also format its batches where it reads them, or name its
     entries without describing them.
+
+    Entries read when the directory was opened (L{readAhead}) make the
+    first batch: named here, without a disk thread call, so that C{NLST}
+    of a directory that fits in one batch costs the one call that opened
+    it; described or formatted in the disk thread with the next entries.
     """
 
-    def __init__(self, iterator, follow, run, batchSize=BATCH_SIZE):
+    def __init__(self, iterator, follow, run, batchSize=BATCH_SIZE,
+                 first=None):
         """
         @param iterator: the L{OpenDirectory}, or an C{os.scandir}
             iterator over C{str} names (this listing closes it).
@@ -324,14 +344,31 @@ class DiskListing:
         @param run: runs a blocking call in a disk thread:
             C{run(function, *args)} returns a Deferred with its result.
         @param batchSize: the entries per batch.
+        @param first: the C{os.DirEntry} values read from C{iterator}
+            already (L{readAhead}), at most C{batchSize}: fewer when they
+            are the whole directory; or C{None}.
         """
         self._iterator = iterator
         self._follow = follow
         self._run = run
         self._batchSize = batchSize
+        self._first = first
         self._reading = False
         self._closed = False
         self._atEnd = False
+
+    def _entries(self):
+        """
+        @return: what the next batch is read from: the entries read ahead
+            (then, if they were a whole batch, the directory's next ones),
+            or the directory.
+        """
+        first, self._first = self._first, None
+        if first is None:
+            return self._iterator
+        if len(first) < self._batchSize:
+            return iter(first)
+        return chain(first, self._iterator)
 
     def nextBatch(self):
         """
@@ -341,7 +378,7 @@ class DiskListing:
         if self._atEnd or self._closed:
             return succeed([])
         self._reading = True
-        reading = self._run(readEntries, self._iterator, self._follow,
+        reading = self._run(readEntries, self._entries(), self._follow,
                             self._batchSize)
         return reading.addBoth(self._read, len)
 
@@ -353,20 +390,38 @@ class DiskListing:
         if self._atEnd or self._closed:
             return succeed(None)
         self._reading = True
-        reading = self._run(formatStats, self._iterator, self._follow,
+        reading = self._run(formatStats, self._entries(), self._follow,
                             self._batchSize, format)
         return reading.addBoth(self._read, _count).addCallback(_formatted)
 
     def nextNames(self):
         """
         See L{INameListing.nextNames}: the next names, read in a disk
-        thread.
+        thread; those of the entries read ahead at once.
         """
         if self._atEnd or self._closed:
             return succeed([])
+        first, self._first = self._first, None
+        if first is not None:
+            count, names = readNames(first, self._batchSize)
+            self._atEnd = count < self._batchSize
+            if names or self._atEnd:
+                return succeed(names)
         self._reading = True
         reading = self._run(readNames, self._iterator, self._batchSize)
-        return reading.addBoth(self._read, len)
+        return reading.addBoth(self._read, _count).addCallback(self._named)
+
+    def _named(self, result):
+        """
+        @param result: what L{readNames} gave.
+        @return: its names; or, when it read only uploads not in place
+            (left out) and the directory goes on, a Deferred of the next
+            batch's.
+        """
+        names = result[1]
+        if names or self._atEnd:
+            return names
+        return self.nextNames()
 
     def _read(self, result, count):
         """
@@ -395,8 +450,8 @@ class DiskListing:
 
 
 _count = itemgetter(0)
-"""Gives the number of entries read from what L{formatStats} gave."""
-
+"""Gives the number of entries read from what L{formatStats} or
+L{readNames} gave."""
 
 def _formatted(result):
     """

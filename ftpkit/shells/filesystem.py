@@ -67,6 +67,7 @@ from ftpkit.shells.disklistings import (
     DiskListing,
     OpenDirectory,
     describe,
+    readAhead,
     readEntries,
     readNamedStats,
     visibleNames,
@@ -76,6 +77,7 @@ from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import laneRunners
 from ftpkit.shells.diskuploads import openNew, openUpload
+from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.shortcalls import shortCallsFor
 
 KEPT_DIRECTORY_BITS = statModule.S_IRUSR | statModule.S_IXUSR
@@ -276,13 +278,24 @@ class FilesystemShell:
         """
         See L{IFTPShellStreamedListing.openListing}: the entries L{list}
         gives, read and described a batch at a time in the listings'
-        thread, in the directory's own order.
+        thread, in the directory's own order; the first batch is read
+        (not described) with the directory's open, so that naming a
+        directory of one batch takes one thread call.
         """
-        opening = self._runListing(self._openDirectory, path)
+        opening = self._runListing(self._openReadAhead, path)
         return opening.addCallback(
-            lambda directory: DiskListing(directory,
-                                          self._followIn(directory),
-                                          self._runListing))
+            lambda opened: DiskListing(opened[0], self._followIn(opened[0]),
+                                       self._runListing, first=opened[1]))
+
+    def _openReadAhead(self, path):
+        """
+        The blocking part of L{openListing}: the directory opened, and its
+        first batch of entries read (L{readAhead}).
+
+        @return: the L{OpenDirectory} and those entries.
+        """
+        directory = self._openDirectory(path)
+        return directory, readAhead(directory, BATCH_SIZE)
 
     def _openDirectory(self, path):
         """

@@ -182,33 +182,6 @@ class _FilteredFormat:
                                   owner, group)
 
 
-@implementer(IDirectoryListing)
-class NamedListing:
-    """
-    The entries of a listing that names them (L{INameListing}), given as
-    C{(name, None)} pairs: for a format that looks at names alone
-    (L{ftpkit.protocol.listing.NamesFormat}).
-    """
-
-    def __init__(self, listing):
-        """
-        @param listing: the L{INameListing}.
-        """
-        self._listing = listing
-
-    def nextBatch(self):
-        """
-        See L{IDirectoryListing.nextBatch}: pairs of no description.
-        """
-        return maybeDeferred(self._listing.nextNames).addCallback(_unnamed)
-
-    def close(self):
-        """
-        See L{IDirectoryListing.close}.
-        """
-        self._listing.close()
-
-
 def _unnamed(names):
     return [(name, None) for name in names]
 

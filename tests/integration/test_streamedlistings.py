@@ -6,7 +6,7 @@ large directory of the local disk listed whole by LIST, NLST and MLSD.
 
 import os
 
-from twisted.internet import task
+from twisted.internet import task, threads
 from twisted.internet.defer import Deferred, inlineCallbacks, succeed
 from twisted.trial import unittest
 from zope.interface import implementer
@@ -215,3 +215,39 @@ class LargeDirectoryTests(LoopbackServerMixin, unittest.TestCase):
         """
         sent = yield self.listing("LIST d", ServerConfig(hideDotfiles=True))
         self.assertEqual(sorted(line.split()[-1] for line in sent), self.names)
+
+
+class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    What C{NLST} of a directory of the local disk asks of the disk
+    threads.
+    """
+
+    def test_smallDirectoryOneListingCall(self):
+        """
+        C{NLST} of a directory that fits in one batch makes two disk thread
+        calls, as before its names were read in batches: the C{stat} of
+        the path, and one that opens the directory and reads its names.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(root, "d"))
+        for name in ("b", "a", "c"):
+            open(os.path.join(root, "d", name), "w").close()
+        calls = []
+
+        def counting(function, *args):
+            calls.append(args[0])
+            return threads.deferToThread(function, *args)
+
+        server = self.startServer(
+            Realm(FilesystemShell(root, runner=counting)))
+        received = []
+        sending = self.inThread(readData, self, server.port, "NLST d",
+                                received)
+
+        def sent(reply):
+            self.assertTrue(reply.startswith("226"), reply)
+            self.assertEqual(lines(received), ["d/a", "d/b", "d/c"])
+            self.assertEqual(len(calls), 2, calls)
+
+        return sending.addCallback(sent)

@@ -12,7 +12,13 @@ from zope.interface.verify import verifyObject
 
 from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.errors import LocalError
-from ftpkit.interfaces import IDirectoryListing, IReadFile, IStatListing
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    INameListing,
+    IReadFile,
+    IStatListing,
+)
+from ftpkit.protocol.listing import NamesFormat
 
 
 @implementer(IDirectoryListing)
@@ -91,6 +97,19 @@ class FormattingListing(EndlessListing):
         return succeed(format.stats(batch, str, str))
 
 
+@implementer(INameListing)
+class NamingListing(FormattingListing):
+    """
+    A L{FormattingListing} that also names its entries.
+    """
+
+    def nextFormattedBatch(self, format):
+        raise AssertionError("a formatted batch asked of a names listing")
+
+    def nextNames(self):
+        return succeed([name for name, _ in self.take()])
+
+
 names = Names()
 
 
@@ -154,6 +173,22 @@ class ListingReadFileTests(unittest.TestCase):
         self.assertEqual(transport.value(), b"head\na1\nb1\na3\nb3\n")
         self.assertEqual(sent, len(transport.value()))
         self.assertEqual(listing.formats, [names] * 4)
+        self.assertIsNone(transport.producer)
+
+    def test_names(self):
+        """
+        Told to, L{ListingReadFile} reads a listing's names alone and has
+        the format's C{names} format each batch, even of a listing that
+        formats its own batches; an empty batch is the end.
+        """
+        listing = NamingListing(2)
+        transport = StringTransport()
+        sent = self.successResultOf(ListingReadFile(
+            listing, NamesFormat("d/"), b"head\n", names=True).send(
+                transport))
+        self.assertEqual(transport.value(),
+                         b"head\nd/a1\r\nd/b1\r\nd/a2\r\nd/b2\r\n")
+        self.assertEqual(sent, len(transport.value()))
         self.assertIsNone(transport.producer)
 
     def test_formattedNothingAskedWhilePaused(self):

@@ -20,14 +20,18 @@ from ftpkit.interfaces import (
     IStatListing,
 )
 from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
-from ftpkit.shells.disklistings import DiskListing, visibleNames
+from ftpkit.shells.disklistings import (
+    DiskListing,
+    OpenDirectory,
+    readAhead,
+    visibleNames,
+)
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listings import (
     BATCH_SIZE,
     FilteredListing,
     MatchedEntries,
     MatchedListing,
-    NamedListing,
     StartedListing,
     WholeListing,
     openListing,
@@ -120,15 +124,6 @@ class ListingsTests(unittest.TestCase):
                                   lambda name: not name.startswith("."))
         self.assertEqual(self.successResultOf(readAll(listing)), [[("c", None)]])
 
-    def test_named(self):
-        """
-        L{NamedListing} gives the names of a listing that names its
-        entries as C{(name, None)} pairs, batch by batch.
-        """
-        listing = NamedListing(NameBatches([["b", "a"], ["c"]]))
-        self.assertEqual(self.successResultOf(readAll(listing)),
-                         [[("b", None), ("a", None)], [("c", None)]])
-
     def test_matched(self):
         """
         L{MatchedListing} describes only each batch's matches, and skips a
@@ -176,7 +171,8 @@ class ListingsTests(unittest.TestCase):
         closes what it wraps.
         """
         rest = NameBatches([["c"]])
-        listing = StartedListing([("a", None)], NamedListing(rest))
+        listing = StartedListing([("a", None)],
+                                 MatchedListing(rest, succeed, None))
         self.assertEqual(self.successResultOf(readAll(listing)),
                          [[("a", None)], [("c", None)]])
         listing.close()
@@ -359,8 +355,8 @@ class DiskListingTests(unittest.TestCase):
 
     def test_names(self):
         """
-        L{INameListing.nextNames} reads a batch of names at a time,
-        without the uploads not in place.
+        L{INameListing.nextNames} reads a batch of entries at a time,
+        naming them sorted, without the uploads not in place.
         """
         listing = self.successResultOf(self.shell.openListing(("d",)))
         self.assertTrue(INameListing.providedBy(listing))
@@ -368,10 +364,55 @@ class DiskListingTests(unittest.TestCase):
         while names := self.successResultOf(listing.nextNames()):
             batches.append(names)
         listing.close()
-        self.assertEqual([len(batch) for batch in batches],
-                         [BATCH_SIZE, BATCH_SIZE, 10])
+        self.assertEqual(len(batches), 3)
+        for batch in batches:
+            self.assertLessEqual(len(batch), BATCH_SIZE)
+            self.assertEqual(batch, sorted(batch))
         self.assertEqual(sorted(name for batch in batches for name in batch),
                          [f"f{number:05d}" for number in range(self.count)])
+
+    def test_namesReadAheadAtOnce(self):
+        """
+        The names of a directory of one batch, read with its open, come
+        without another disk call, and then the end.
+        """
+        root = scratchDirectory(self)
+        for name in ("b", "a"):
+            open(os.path.join(root, name), "w").close()
+        calls = []
+
+        def counting(function, *args):
+            calls.append(function)
+            return synchronous(function, *args)
+
+        listing = self.successResultOf(
+            FilesystemShell(root, runner=counting).openListing(()))
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(self.successResultOf(listing.nextNames()),
+                         ["a", "b"])
+        self.assertEqual(self.successResultOf(listing.nextNames()), [])
+        listing.close()
+        self.assertEqual(len(calls), 1)
+
+    def test_namesBatchOfUploadsOnly(self):
+        """
+        A batch whose entries are all uploads not in place (left out) is
+        not the end, read ahead or not.
+        """
+        root = scratchDirectory(self)
+        for name in ("a", ".ftpkit-partial.x", ".ftpkit-partial.y",
+                     ".ftpkit-partial.z"):
+            open(os.path.join(root, name), "w").close()
+        for ahead in (False, True):
+            directory = OpenDirectory(root)
+            listing = DiskListing(
+                directory, lambda path, result: result, synchronous, 1,
+                readAhead(directory, 1) if ahead else None)
+            batches = []
+            while names := self.successResultOf(listing.nextNames()):
+                batches.append(names)
+            listing.close()
+            self.assertEqual(batches, [["a"]])
 
     def heldListing(self):
         """

@@ -10,7 +10,7 @@ from zope.interface.verify import verifyObject
 
 from ftpkit.control.turns import Turn, Turns
 from ftpkit.errors import TransferAborted
-from ftpkit.interfaces import IDirectoryListing, IStatListing
+from ftpkit.interfaces import IDirectoryListing, INameListing, IStatListing
 
 
 class FakeLane:
@@ -111,6 +111,29 @@ class TurnsTests(unittest.TestCase):
         self.lane.drain()
         self.assertEqual(self.lane.finished,
                          ["a", "b", "c", "a", "b", "c", "a", "b"])
+
+    def test_answeredAtOnce(self):
+        """
+        A call answered at once (a batch read already) gives its answer
+        and its turn back at once, whether it was started at once or
+        waited for its turn; one that fails at once fails the same way.
+        """
+        self.assertEqual(
+            self.successResultOf(self.turns.run("k", 1, succeed, "now")),
+            "now")
+        self.assertEqual(self.turns.running("k"), 0)
+        first = self.turns.run("k", 1, self.lane.submit, "one")
+        waiting = self.turns.run("k", 2, succeed, "after")
+        failing = self.turns.run("k", 3, lambda: 1 // 0)
+        self.assertNoResult(waiting)
+        self.lane.drain()
+        self.assertEqual(self.successResultOf(first), "one")
+        self.assertEqual(self.successResultOf(waiting), "after")
+        self.failureResultOf(failing, ZeroDivisionError)
+        self.failureResultOf(self.turns.run("k", 4, lambda: 1 // 0),
+                             ZeroDivisionError)
+        self.assertEqual((self.turns.running("k"), self.turns.waiting("k")),
+                         (0, 0))
 
     def test_oneAtATimePerKey(self):
         """
@@ -257,6 +280,26 @@ class PlainListing(LaneListing):
     nextFormattedBatch = None
 
 
+@implementer(INameListing)
+class NamedListing(LaneListing):
+    """
+    A L{LaneListing} that also names its entries.
+    """
+
+    def nextNames(self):
+        return self.nextBatch().addCallback(
+            lambda batch: [name for name, _ in batch])
+
+
+@implementer_only(IDirectoryListing, INameListing)
+class NamedPlainListing(NamedListing):
+    """
+    A L{NamedListing} that does not format its own batches.
+    """
+
+    nextFormattedBatch = None
+
+
 class TurnListingTests(unittest.TestCase):
     """
     L{Turn.listing}: each batch of a listing in its session's turn.
@@ -277,6 +320,27 @@ class TurnListingTests(unittest.TestCase):
         verifyObject(IStatListing, stat)
         verifyObject(IDirectoryListing, plain)
         self.assertFalse(IStatListing.providedBy(plain))
+        self.assertFalse(INameListing.providedBy(stat))
+        for listing, formats in ((NamedListing(self.lane, "a", 1), True),
+                                 (NamedPlainListing(self.lane, "a", 1),
+                                  False)):
+            named = turn.listing(listing)
+            verifyObject(INameListing, named)
+            self.assertEqual(IStatListing.providedBy(named), formats)
+
+    def test_namesTakeTurns(self):
+        """
+        A listing's names are read in its session's turn too.
+        """
+        turn = Turn(self.turns, "k", None)
+        named = turn.listing(NamedListing(self.lane, "a", 1))
+        other = self.turns.run("k", None, self.lane.submit, "other")
+        reading = named.nextNames()
+        self.assertNoResult(reading)
+        self.lane.drain()
+        self.assertEqual(self.lane.finished, ["other", "a"])
+        self.assertEqual(self.successResultOf(reading), ["a"])
+        self.successResultOf(other)
 
     def test_batchesTakeTurns(self):
         """

@@ -37,7 +37,6 @@ from ftpkit.protocol.commands import splitListArgument
 from ftpkit.shells.listings import (
     MatchedEntries,
     MatchedListing,
-    NamedListing,
     StartedListing,
     openListing,
 )
@@ -87,14 +86,15 @@ async def _entries(shell, path, namesOnly, streamed, turn):
         instead of a list (but for names from L{IFTPShellNames}, asked
         for only when the shell's listing does not name its entries).
     @param turn: the L{ftpkit.control.turns.Turn} the shell is asked in.
-    @return: a directory's C{(name, info)} pairs, or its names.
+    @return: a directory's C{(name, info)} pairs, or its names (for
+        C{namesOnly} and C{streamed}, maybe an L{INameListing} to read
+        them from).
     """
     if (namesOnly and streamed
             and IFTPShellStreamedListing.providedBy(shell)):
         opened = await turn.call(openListing, shell, path)
-        if INameListing.providedBy(opened):
-            return turn.listing(NamedListing(opened))
-        if not IFTPShellNames.providedBy(shell):
+        if INameListing.providedBy(opened) or not IFTPShellNames.providedBy(
+                shell):
             return turn.listing(opened)
         opened.close()
     if namesOnly and IFTPShellNames.providedBy(shell):
@@ -202,9 +202,9 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
         L{ftpkit.interfaces.IDirectoryListing} of C{(name, info)} pairs
         (L{ftpkit.shells.listings.openListing}) rather than a list, unless
         the shell names them (L{IFTPShellNames}) for C{namesOnly} and its
-        listing does not (L{INameListing}); so are a pattern's matches
-        where the listing names them (C{(name, None)} pairs for
-        C{namesOnly}).
+        listing does not (L{INameListing}: for C{namesOnly}, read its
+        names alone); so are a pattern's matches where the listing names
+        them (C{(name, None)} pairs for C{namesOnly}).
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.

@@ -19,6 +19,7 @@ from ftpkit.interfaces import (
     IDirectoryListing,
     IFTPShellCreate,
     IFTPShellResume,
+    INameListing,
     IPartialWriteFile,
 )
 from ftpkit.protocol import listing, paths
@@ -557,7 +558,7 @@ class TransferCommands:
 
     async def _sendListing(self, entries, format, description,
                            opening="Here comes the directory listing",
-                           head=b""):
+                           head=b"", names=False):
         """
         Send a listing: 150, its batches as the data connection takes
         them (L{ListingReadFile}), 226.
@@ -570,12 +571,14 @@ class TransferCommands:
         @param description: the command and path, for STAT and logs.
         @param opening: the text of the 150 reply.
         @param head: bytes sent before the entries.
+        @param names: send the listing's names alone (an
+            L{ftpkit.interfaces.INameListing}; see L{ListingReadFile}).
         @return: the final reply.
         """
         if not IDirectoryListing.providedBy(entries):
             entries = WholeListing(entries)
         return await self.sendFile(
-            ListingReadFile(entries, format, head), True, description,
+            ListingReadFile(entries, format, head, names), True, description,
             opening)
 
     async def ftp_LIST(self, argument):
@@ -615,7 +618,8 @@ class TransferCommands:
             entries, head = [], format.names(entries)
         return await self._sendListing(
             entries, format, "NLST " + paths.toText(listed.path),
-            "Here comes the name list", head)
+            "Here comes the name list", head,
+            INameListing.providedBy(entries))
 
     async def ftp_MLSD(self, argument):
         """

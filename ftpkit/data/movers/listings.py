@@ -3,7 +3,8 @@ Directory listings sent batch by batch: L{ListingReadFile} turns an
 L{ftpkit.interfaces.IDirectoryListing} into an L{IReadFile} that asks for
 the next batch only when the data connection has taken the previous one.
 A listing that also provides L{IStatListing} formats its batches where it
-reads them; any other gives entries, formatted here.
+reads them; any other gives entries, formatted here, or, for C{NLST}, names
+alone (L{ftpkit.interfaces.INameListing}).
 """
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -27,19 +28,24 @@ class ListingReadFile:
 
     size = None
 
-    def __init__(self, listing, format, head=b""):
+    def __init__(self, listing, format, head=b"", names=False):
         """
         @param listing: the L{ftpkit.interfaces.IDirectoryListing}.
         @param format: how to format its batches: an
             L{ftpkit.protocol.listing.ListFormat}, C{FactsFormat} or
             C{NamesFormat}, or anything with their C{entries} method
             (taking a batch of C{(name, FileInfo)} pairs, giving the bytes
-            to send) when the listing does not provide L{IStatListing}.
+            to send) when the listing does not provide L{IStatListing};
+            or, for C{names}, anything with C{NamesFormat}'s C{names}.
         @param head: bytes to send before the entries.
+        @param names: read the listing's names alone
+            (L{ftpkit.interfaces.INameListing.nextNames}, which it
+            provides), formatted by C{format.names}.
         """
         self._listing = listing
         self._format = format
-        self._formatted = IStatListing.providedBy(listing)
+        self._named = names
+        self._formatted = not names and IStatListing.providedBy(listing)
         self._head = head
         self.batches = 0
         self._sent = 0
@@ -83,6 +89,9 @@ class ListingReadFile:
                     maybeDeferred(self._listing.nextFormattedBatch,
                                   self._format).addCallbacks(
                         self._arrivedFormatted, self._failed)
+                elif self._named:
+                    maybeDeferred(self._listing.nextNames).addCallbacks(
+                        self._arrivedNames, self._failed)
                 else:
                     maybeDeferred(self._listing.nextBatch).addCallbacks(
                         self._arrived, self._failed)
@@ -96,6 +105,13 @@ class ListingReadFile:
         """
         self._arrivedFormatted(self._format.entries(batch) if batch
                                else None)
+
+    def _arrivedNames(self, names):
+        """
+        Format and write a batch of names, or end once the listing has no
+        more.
+        """
+        self._arrivedFormatted(self._format.names(names) if names else None)
 
     def _arrivedFormatted(self, data):
         """
