@@ -198,15 +198,8 @@ class Ledger:
         @param limit: the most bytes, or C{None} for no limit.
         @return: whether they fit (and were counted).
         """
-        with self._locked() as (header, slots):
-            def fits():
-                state = _state(header, slots)
-                return (limit is None
-                        or state.used + state.inFlight + size <= limit)
-            if not fits() and not (self._reapDead(header, slots) and fits()):
-                return False
-            self._addToSlot(header, slots, size, 0)
-            return True
+        return self._reserve(size, 0, lambda state: (
+            limit is None or state.used + state.inFlight + size <= limit))
 
     def releaseBytes(self, size):
         """
@@ -224,15 +217,8 @@ class Ledger:
         @param limit: the most files, or C{None} for no limit.
         @return: whether it fits (and was counted).
         """
-        with self._locked() as (header, slots):
-            def fits():
-                state = _state(header, slots)
-                return (limit is None
-                        or state.files + state.filesInFlight < limit)
-            if not fits() and not (self._reapDead(header, slots) and fits()):
-                return False
-            self._addToSlot(header, slots, 0, 1)
-            return True
+        return self._reserve(0, 1, lambda state: (
+            limit is None or state.files + state.filesInFlight < limit))
 
     def settleFile(self, made):
         """
@@ -283,6 +269,23 @@ class Ledger:
             else:
                 header[1] = header[1] or header[0]
             self._write(header)
+
+    def _reserve(self, size, files, fits):
+        """
+        Count C{size} bytes and C{files} files more in flight for this
+        process if C{fits} says the ledger has room, clearing the slots of
+        dead processes before refusing.
+
+        @param fits: called with the ledger's L{_state}.
+        @return: whether they were counted.
+        """
+        with self._locked() as (header, slots):
+            if not fits(_state(header, slots)) and not (
+                    self._reapDead(header, slots)
+                    and fits(_state(header, slots))):
+                return False
+            self._addToSlot(header, slots, size, files)
+            return True
 
     def _addToSlot(self, header, slots, size, files):
         """
