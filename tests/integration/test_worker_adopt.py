@@ -49,6 +49,19 @@ def receiving(channel, factory):
     return channel.receiver
 
 
+def loggedReceiver(channel):
+    """
+    @param channel: a worker's L{Channel}.
+    @return: the list that the log events of a L{ConnectionReceiver} on
+        it go to (its sessions plain L{Protocol}s).
+    """
+    factory = Factory.forProtocol(Protocol)
+    factory.userSessions = None
+    logged = []
+    receiving(channel, factory).log = Logger(observer=logged.append)
+    return logged
+
+
 class ConnectionHostTests(unittest.TestCase):
     """
     L{connectionHost} finds the address sent with a descriptor.
@@ -95,11 +108,7 @@ class AdoptionFailureTests(unittest.TestCase):
         gone = socket.socket()
         self.addCleanup(gone.close)
         socket.send_fds(acceptorEnd, [b"127.0.0.9\n"], [gone.fileno()])
-        factory = Factory.forProtocol(Protocol)
-        factory.userSessions = None
-        receiver = receiving(workerEnd, factory)
-        logged = []
-        receiver.log = Logger(observer=logged.append)
+        logged = loggedReceiver(workerEnd)
         workerEnd.doRead()
         self.assertEqual(acceptorEnd.recv(100), b"ended 127.0.0.9\ntook\n")
         self.assertEqual(logged, [])
@@ -127,11 +136,7 @@ class NoDescriptorTests(unittest.TestCase):
             data, descriptors, flags, address = received(*args)
             return data, descriptors, flags | socket.MSG_CTRUNC, address
         self.patch(socket, "recv_fds", truncated)
-        factory = Factory.forProtocol(Protocol)
-        factory.userSessions = None
-        receiver = receiving(workerEnd, factory)
-        logged = []
-        receiver.log = Logger(observer=logged.append)
+        logged = loggedReceiver(workerEnd)
         workerEnd.doRead()
         self.assertEqual(acceptorEnd.recv(100), b"lost\n")
         self.assertEqual([event["log_level"].name for event in logged],

@@ -347,6 +347,25 @@ def eventWorkers(log, event, user):
             and record.get("user") == user]
 
 
+def killWorkerOf(test, user, client):
+    """
+    SIGKILL the worker serving C{user}'s session, see C{client}'s control
+    connection end, and wait for the worker started in its place.
+
+    @param test: a L{WorkersTestCase} whose server runs with
+        C{--log-format json}.
+    @param user: the user name.
+    @param client: the user's C{ftplib.FTP}.
+    """
+    [victim] = test.server.waitFor(
+        lambda: eventWorkers(test.server.log(), "login", user),
+        f"{user}'s login")
+    os.kill(victim, signal.SIGKILL)
+    client.sock.settimeout(20)
+    test.assertEqual(client.sock.recv(100), b"")
+    test.server.waitForLog(' ready"', 3)
+
+
 class SignalTests(WorkersTestCase):
     """
     C{SIGHUP} and a worker's C{SIGKILL}.
@@ -408,13 +427,7 @@ class SignalTests(WorkersTestCase):
         alive = survivor.transfercmd("RETR big.bin")
         self.addCleanup(alive.close)
         received = alive.recv(1024)
-        [victim] = self.server.waitFor(
-            lambda: eventWorkers(self.server.log(), "login", "alice"),
-            "alice's login")
-        os.kill(victim, signal.SIGKILL)
-        doomed.sock.settimeout(20)
-        self.assertEqual(doomed.sock.recv(100), b"")
-        self.server.waitForLog(' ready"', 3)
+        killWorkerOf(self, "alice", doomed)
         while chunk := alive.recv(65536):
             received += chunk
         alive.close()
@@ -504,13 +517,7 @@ class KilledWorkerReleaseTests(WorkersTestCase):
                    "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1")
         other = ftplibLogin(self, self.server.port, "anonymous")
         doomed = ftplibLogin(self, self.server.port, "alice")
-        [victim] = self.server.waitFor(
-            lambda: eventWorkers(self.server.log(), "login", "alice"),
-            "alice's login")
-        os.kill(victim, signal.SIGKILL)
-        doomed.sock.settimeout(20)
-        self.assertEqual(doomed.sock.recv(100), b"")
-        self.server.waitForLog(' ready"', 3)
+        killWorkerOf(self, "alice", doomed)
         again = ftplibLogin(self, self.server.port, "alice")
         self.assertEqual(self.download(again), b"served\n")
         self.assertEqual(self.download(other), b"served\n")
