@@ -96,10 +96,11 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
     if old is not None and not _mayWrite(target):
         raise PermissionDenied()
     if old is None:
-        fd = uploads.createAnonymous(target)
-        if fd is not None:
-            return FileWriter(run, fd, None, target, 0,
-                              runShort=runShort, anonymous=True)
+        held = uploads.createAnonymous(target)
+        if held is not None:
+            return FileWriter(run, held[0], None, target, 0,
+                              runShort=runShort, anonymous=True,
+                              directory=held[1])
     fd, temporary = uploads.createTemporary(target)
     if old is not None:
         try:
@@ -139,10 +140,10 @@ def openNew(run, runShort, target):
     """
     if os.path.lexists(target):
         raise AlreadyExists()
-    fd = uploads.createAnonymous(target)
-    if fd is not None:
-        return FileWriter(run, fd, None, target, 0, runShort=runShort,
-                          exclusive=True, anonymous=True)
+    held = uploads.createAnonymous(target)
+    if held is not None:
+        return FileWriter(run, held[0], None, target, 0, runShort=runShort,
+                          exclusive=True, anonymous=True, directory=held[1])
     fd, temporary = uploads.createTemporary(target)
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       exclusive=True)

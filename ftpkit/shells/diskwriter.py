@@ -73,7 +73,7 @@ class FileWriter:
 
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None, exclusive=False,
-                 anonymous=False):
+                 anonymous=False, directory=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -93,7 +93,11 @@ class FileWriter:
             which gets the target's name at close, or a temporary one to
             replace a file of that name that appeared meanwhile (unless
             C{exclusive}).
+        @param directory: the held descriptor of C{target}'s directory
+            (L{uploads.createAnonymous}), closed once the upload ended, or
+            C{None}.
         """
+        self._directory = directory
         self._exclusive = exclusive
         self._anonymous = anonymous
         self._run = run
@@ -305,17 +309,21 @@ class FileWriter:
                                 and not self._anonymous):
             self._cleanUp()
             return
-        size = os.fstat(self._fd).st_size
-        fd, self._fd = self._fd, None
         try:
-            temporary = self._temporary
-            if self._anonymous:
-                if size == 0 or uploads.partialPath(self._target) is None:
-                    return
-                temporary = uploads.nameAnonymous(fd, self._target)
+            size = os.fstat(self._fd).st_size
+            fd, self._fd = self._fd, None
+            try:
+                temporary = self._temporary
+                if self._anonymous:
+                    if size == 0 or uploads.partialPath(
+                            self._target) is None:
+                        return
+                    temporary = uploads.nameAnonymous(fd, self._target)
+            finally:
+                os.close(fd)
+            uploads.keepPartial(temporary, self._target, size)
         finally:
-            os.close(fd)
-        uploads.keepPartial(temporary, self._target, size)
+            self._releaseDirectory()
 
     def _commit(self):
         """
@@ -329,6 +337,7 @@ class FileWriter:
                 self._name(self._fd)
             fd, self._fd = self._fd, None
             os.close(fd)
+            self._releaseDirectory()
             if self._temporary is not None and self._exclusive:
                 placeNew(self._temporary, self._target)
             elif self._temporary is not None:
@@ -391,8 +400,18 @@ class FileWriter:
                     os.ftruncate(fd, self._start)
             finally:
                 os.close(fd)
+        self._releaseDirectory()
         if self._temporary is not None:
             _removeQuietly(self._temporary)
+
+    def _releaseDirectory(self):
+        """
+        Let the target's directory go (L{uploads.createAnonymous}): a C{RMD}
+        may remove it now.
+        """
+        directory, self._directory = self._directory, None
+        if directory is not None:
+            os.close(directory)
 
 
 def _removeQuietly(path):

@@ -16,10 +16,19 @@ so held (L{isHeld}). The lock belongs to the open file, so it goes when
 the upload ends, or with its process, whatever killed it. On NFS, Linux
 makes it a lock on the whole file that the other clients see; on a file
 system without locks, the sweep takes every file, as before.
+
+An upload that creates a file writes it with no name until it is complete
+(L{ftpkit.shells.uploads.createAnonymous}): nothing in its directory shows
+it, so C{RMD} removed the directory under it, and the upload failed once
+complete. Such an upload holds a shared C{flock} on its directory
+(L{holdDirectory}), and C{RMD} removes a directory only while it can hold
+it alone (L{mayRemoveDirectory}), in every process serving the tree.
 """
 
 import fcntl
 import os
+
+from ftpkit.shells.cachedopen import openWithoutLinks
 
 _OPEN_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
                | getattr(os, "O_CLOEXEC", 0))
@@ -38,6 +47,50 @@ def holdTemporary(fd):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         pass
+
+
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+def holdDirectory(path):
+    """
+    Mark a directory as receiving an upload of a new file, until the
+    descriptor returned is closed (L{mayRemoveDirectory} says no
+    meanwhile).
+
+    @param path: the directory's resolved path, C{bytes}, no link on it.
+    @return: a descriptor of it, or C{None} while a C{RMD} of it runs (the
+        caller then makes a file that has a name, which that C{RMD} sees).
+    @raise OSError: when it cannot be opened.
+    """
+    fd = openWithoutLinks(path, _DIRECTORY_FLAGS)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except OSError:
+        # No locks on this file system: held by nobody's count.
+        pass
+    return fd
+
+
+def mayRemoveDirectory(fd):
+    """
+    Hold a directory for its removal: from now until C{fd} is closed, no
+    upload of a new file starts in it (L{holdDirectory}).
+
+    @param fd: a descriptor of the directory, read-only.
+    @return: whether no upload of a new file runs in it (C{True} when
+        that cannot be told: no locks on the file system).
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
 
 
 def isHeld(path):

@@ -38,7 +38,12 @@ import time
 
 from ftpkit.shells.cachedopen import openWithoutLinks
 from ftpkit.shells.emptylink import linkEmptyPath
-from ftpkit.shells.uploadlocks import holdTemporary, isHeld
+from ftpkit.shells.uploadlocks import (
+    holdDirectory,
+    holdTemporary,
+    isHeld,
+    mayRemoveDirectory,
+)
 
 TEMPORARY_PREFIX = b".ftpkit-upload."
 TEMPORARY_SUFFIX = b".tmp"
@@ -91,49 +96,78 @@ _anonymousWorks = None
 def createAnonymous(target, mode=0o644):
     """
     Create the file of an upload that creates C{target}, with no name yet,
-    in C{target}'s directory (blocking).
+    in C{target}'s directory (blocking), that directory held against its
+    removal while the upload runs (L{holdDirectory}): no name in it shows
+    the upload, so C{RMD} removed it, and the upload failed once complete.
 
     @param target: the target's path, C{bytes}.
     @param mode: its permission bits.
-    @return: its descriptor, for L{linkAnonymous}; or C{None} where such
-        files cannot be made or named here (the caller then makes a
-        temporary file, L{createTemporary}).
+    @return: C{(fd, directory)}: the file's descriptor, for
+        L{linkAnonymous}, and the held directory's, which the upload
+        closes once it ended; or C{None} where such files cannot be made
+        or named here, or while the directory is being removed (the
+        caller then makes a temporary file, L{createTemporary}, which a
+        C{RMD} sees).
     """
     global _anonymousWorks
     if not _ANONYMOUS_FLAGS & getattr(os, "O_TMPFILE", 0) or (
             _anonymousWorks is False):
         return None
-    directory = target[:target.rfind(b"/")] or b"/"
+    parent = target[:target.rfind(b"/")] or b"/"
+    directory = holdDirectory(parent)
+    if directory is None:
+        return None
     try:
-        fd = openWithoutLinks(directory, _ANONYMOUS_FLAGS, mode)
+        fd = _openNoName(directory, mode)
+        if fd is not None and _anonymousWorks is None:
+            _anonymousWorks = _canLinkAnonymous(directory, parent, mode)
+            if not _anonymousWorks:
+                os.close(fd)
+                fd = None
+    except BaseException:
+        os.close(directory)
+        raise
+    if fd is None:
+        os.close(directory)
+        return None
+    return fd, directory
+
+
+def _openNoName(directory, mode):
+    """
+    @param directory: a directory's descriptor.
+    @param mode: the permission bits of the file.
+    @return: the descriptor of a new file with no name in it, or C{None}
+        where the file system has no such files.
+    """
+    try:
+        return os.open(b".", _ANONYMOUS_FLAGS, mode, dir_fd=directory)
     except OSError as e:
         if e.errno in _NO_ANONYMOUS:
             return None
         raise
-    if _anonymousWorks is None:
-        _anonymousWorks = _canLinkAnonymous(directory, mode)
-        if not _anonymousWorks:
-            os.close(fd)
-            return None
-    return fd
 
 
-def _canLinkAnonymous(directory, mode):
+def _canLinkAnonymous(directory, parent, mode):
     """
     Try once whether a file with no name can be given one here: that
     goes through C{/proc} (L{linkAnonymous}), which a chroot or a sandbox
     may not have, and then no upload made that way could be completed.
 
-    @param directory: a directory where C{O_TMPFILE} works, C{bytes}.
+    @param directory: a descriptor of a directory where C{O_TMPFILE}
+        works.
+    @param parent: its path, C{bytes}.
     @param mode: the permission bits of the file tried.
     @return: whether it worked.
     """
     try:
-        fd = openWithoutLinks(directory, _ANONYMOUS_FLAGS, mode)
+        fd = _openNoName(directory, mode)
     except OSError:
         return False
+    if fd is None:
+        return False
     try:
-        path = nameAnonymous(fd, directory + b"/probe")
+        path = nameAnonymous(fd, parent + b"/probe")
     except OSError:
         return False
     finally:
@@ -367,8 +401,9 @@ def removeDirectoryAt(name, parent):
     in it when they are all it holds: listings leave them out, so a
     client sees an empty directory, and its C{RMD} (lftp's C{rm -r},
     rclone's C{purge}) failed with "Directory not empty" for a day after
-    an upload into it was cut. A running upload's temporary file, or
-    anything else, keeps the directory (and its partial uploads) there.
+    an upload into it was cut. A running upload's temporary file, a new
+    file's upload still without a name (L{createAnonymous}), or anything else,
+    keeps the directory (and its partial uploads) there.
 
     @param name: the directory's name, C{bytes}.
     @param parent: a descriptor of the directory holding it.
@@ -377,15 +412,23 @@ def removeDirectoryAt(name, parent):
         more than partial uploads).
     """
     try:
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, dir_fd=parent)
+    except OSError:
+        # Not a directory, a link, gone, unreadable: as rmdir says.
         os.rmdir(name, dir_fd=parent)
         return 0
-    except OSError as e:
-        if e.errno != errno.ENOTEMPTY:
-            raise
-        notEmpty = e
-    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-                 | os.O_CLOEXEC, dir_fd=parent)
     try:
+        if not mayRemoveDirectory(fd):
+            raise OSError(errno.ENOTEMPTY, os.strerror(errno.ENOTEMPTY),
+                          name)
+        try:
+            os.rmdir(name, dir_fd=parent)
+            return 0
+        except OSError as e:
+            if e.errno != errno.ENOTEMPTY:
+                raise
+            notEmpty = e
         partials = _onlyPartials(fd)
         if not partials:
             raise notEmpty
@@ -394,9 +437,9 @@ def removeDirectoryAt(name, parent):
                 os.unlink(partial, dir_fd=fd)
             except FileNotFoundError:
                 pass
+        os.rmdir(name, dir_fd=parent)
     finally:
         os.close(fd)
-    os.rmdir(name, dir_fd=parent)
     return len(partials)
 
 

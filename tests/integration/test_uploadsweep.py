@@ -69,15 +69,17 @@ class SweepTests(_Root, unittest.TestCase):
         file's upload that became a partial one, or replaces a file that
         appeared meanwhile).
         """
-        fd = uploads.createAnonymous(self.path(b"f"))
-        if fd is None:
+        made = uploads.createAnonymous(self.path(b"f"))
+        if made is None:
             raise unittest.SkipTest("no O_TMPFILE here")
+        fd = made[0]
         try:
             os.write(fd, b"half")
             uploads.nameAnonymous(fd, self.path(b"f"))
             self.assertEqual(uploads.sweep(self.root), (0, 0))
         finally:
-            os.close(fd)
+            for each in made:
+                os.close(each)
         self.assertEqual(uploads.sweep(self.root), (1, 0))
 
     def test_deepTree(self):

@@ -20,10 +20,12 @@ class EmptyPathTests(unittest.TestCase):
 
     def setUp(self):
         self.root = os.fsencode(scratchDirectory(self))
-        self.fd = uploads.createAnonymous(self.path(b"probe"))
-        if self.fd is None:
+        made = uploads.createAnonymous(self.path(b"probe"))
+        if made is None:
             raise unittest.SkipTest("no O_TMPFILE here")
-        self.addCleanup(os.close, self.fd)
+        self.fd = made[0]
+        for fd in made:
+            self.addCleanup(os.close, fd)
         os.write(self.fd, b"data")
         self.patch(uploads, "_emptyPathWorks", None)
 

@@ -12,8 +12,8 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from ftpkit.errors import AlreadyExists, NoSuchFile
-from ftpkit.shells import uploads
+from ftpkit.errors import AlreadyExists, DirectoryNotEmpty
+from ftpkit.shells import uploadlocks, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import writeFile
 from tests.scratch import scratchDirectory
@@ -42,7 +42,8 @@ class NewFileTests(unittest.TestCase):
         probe = uploads.createAnonymous(os.path.join(self.root, b"probe"))
         if probe is None:
             raise unittest.SkipTest("no O_TMPFILE here")
-        os.close(probe)
+        for fd in probe:
+            os.close(fd)
 
     def path(self, name):
         """
@@ -152,21 +153,48 @@ class NewFileTests(unittest.TestCase):
         self.assertEqual(uploadSizes(self.root), [])
 
     @inlineCallbacks
-    def test_directoryRemovedMeanwhile(self):
+    def test_directoryKeptWhileUploading(self):
         """
-        A new file does not keep its directory from being removed (it has
-        no name there): when the directory is gone by the end, the upload
-        fails with L{NoSuchFile} and leaves nothing.
+        A new file's upload keeps its directory from being removed, though
+        it has no name there yet (C{RMD} removed the directory, and the
+        upload failed with L{NoSuchFile} once complete), and so does one
+        made by C{openForCreating}; once the upload is cut, C{RMD} removes
+        the directory and the partial upload kept in it.
         """
         os.mkdir(self.path(b"sub"))
-        opened = yield self.shell.openForWriting(("sub", "f"))
-        consumer = yield opened.receive()
-        consumer.write(b"bytes")
-        yield consumer.drain()
+        for create in (False, True):
+            opened = yield self.upload(os.path.join("sub", "f"), b"bytes",
+                                       create=create)
+            self.assertEqual(os.listdir(self.path(b"sub")), [])
+            yield self.assertFailure(
+                self.shell.removeDirectory(("sub",)), DirectoryNotEmpty)
+            yield opened.close()
+            self.assertEqual(
+                FilePath(self.path(b"sub/f")).getContent(), b"bytes")
+            os.unlink(self.path(b"sub/f"))
+        opened = yield self.upload(os.path.join("sub", "f"), b"cut")
+        yield opened.abort()
         yield self.shell.removeDirectory(("sub",))
-        yield self.assertFailure(opened.close(), NoSuchFile)
         self.assertEqual(os.listdir(self.root), [])
         self.assertEqual(uploadSizes(self.root), [])
+
+    @inlineCallbacks
+    def test_directoryBeingRemoved(self):
+        """
+        A new file's upload that starts while a C{RMD} holds the directory
+        (L{uploadlocks.mayRemoveDirectory}) writes a temporary file,
+        which that C{RMD} sees, and completes.
+        """
+        os.mkdir(self.path(b"sub"))
+        fd = os.open(self.path(b"sub"), os.O_RDONLY | os.O_DIRECTORY)
+        self.addCleanup(os.close, fd)
+        self.assertTrue(uploadlocks.mayRemoveDirectory(fd))
+        opened = yield self.upload(os.path.join("sub", "f"), b"bytes")
+        names = os.listdir(self.path(b"sub"))
+        self.assertEqual(len(names), 1)
+        self.assertTrue(names[0].startswith(uploads.TEMPORARY_PREFIX))
+        yield opened.close()
+        self.assertEqual(os.listdir(self.path(b"sub")), [b"f"])
 
     @inlineCallbacks
     def test_replacingUsesTemporaryFile(self):
@@ -215,13 +243,13 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
         A file system without C{O_TMPFILE} (the open fails with
         C{EOPNOTSUPP}).
         """
-        openWithoutLinks = uploads.openWithoutLinks
+        realOpen = os.open
 
-        def refuse(path, flags, mode=0o777):
+        def refuse(path, flags, mode=0o777, *, dir_fd=None):
             if flags & os.O_TMPFILE == os.O_TMPFILE:
                 raise OSError(errno.EOPNOTSUPP, "no")
-            return openWithoutLinks(path, flags, mode)
-        self.patch(uploads, "openWithoutLinks", refuse)
+            return realOpen(path, flags, mode, dir_fd=dir_fd)
+        self.patch(uploads.os, "open", refuse)
         return self.check()
 
     def test_cannotBeNamed(self):
