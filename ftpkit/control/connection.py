@@ -609,8 +609,7 @@ class FTPProtocol(
             return (530, "Please log in with USER and PASS first")
         if command.argument == commandtable.REQUIRED and not argument:
             return (501, "Syntax: " + command.syntax)
-        if (command.argument == commandtable.NONE and argument
-                and not argument.isspace()):
+        if command.argument == commandtable.NONE and argument:
             return (501, "Syntax: " + command.syntax)
         if (command.access != READ
                 and not self.session.access.allows(command.access)):

@@ -20,6 +20,10 @@ from ftpkit.errors import (
 MLST_FACTS = ("type", "size", "modify", "perm", "unique", "unix.mode")
 """The MLST/MLSD facts this server knows, lower-case, in canonical order."""
 
+VERBATIM_ARGUMENTS = frozenset(["PASS"])
+"""The verbs whose argument L{parseLine} keeps even when it is only
+whitespace: a password is whatever its owner chose."""
+
 _IAC = 0xFF
 _FIRST_COMMAND = 0xF0
 _FIRST_NEGOTIATION = 0xFB
@@ -91,7 +95,9 @@ def parseLine(line):
     when it is ASCII (a non-ASCII verb is returned as received, for the
     server to refuse). The argument is everything after that space, with
     all other whitespace kept, decoded as UTF-8 with C{surrogateescape} so
-    undecodable file names survive. Never raises.
+    undecodable file names survive. An argument that is only whitespace is
+    none (C{"MKD  "} is C{MKD} without a name, as ProFTPD reads it), but
+    for a password (L{VERBATIM_ARGUMENTS}). Never raises.
 
     @param line: one line from the control connection, without its LF.
     @type line: L{bytes}
@@ -107,7 +113,10 @@ def parseLine(line):
         verbText = verb.decode("ascii").upper()
     else:
         verbText = verb.decode("utf-8", "surrogateescape")
-    return verbText, argument.decode("utf-8", "surrogateescape")
+    text = argument.decode("utf-8", "surrogateescape")
+    if text.isspace() and verbText not in VERBATIM_ARGUMENTS:
+        text = ""
+    return verbText, text
 
 
 _HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",

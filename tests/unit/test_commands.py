@@ -76,6 +76,23 @@ class ParseLineTests(SynchronousTestCase):
         """
         self.assertEqual(parseLine(b"STOR  two  spaces \r"), ("STOR", " two  spaces "))
         self.assertEqual(parseLine(b"LIST \r"), ("LIST", ""))
+        self.assertEqual(parseLine(b"MKD  x \r"), ("MKD", " x "))
+
+    def test_blankArgumentIsNone(self):
+        """
+        An argument that is only whitespace is no argument: C{"MKD  "}
+        names no directory (it made one called C{" "}).
+        """
+        self.assertEqual(parseLine(b"MKD  \r"), ("MKD", ""))
+        self.assertEqual(parseLine(b"DELE \t \r"), ("DELE", ""))
+        self.assertEqual(parseLine(b"MLST   "), ("MLST", ""))
+
+    def test_blankPasswordKept(self):
+        """
+        A password is kept as typed, even when it is only spaces.
+        """
+        self.assertEqual(parseLine(b"PASS   \r"), ("PASS", "  "))
+        self.assertEqual(parseLine(b"pass  "), ("PASS", " "))
 
     def test_utf8Argument(self):
         """
@@ -154,11 +171,13 @@ class ParseLineTests(SynchronousTestCase):
     @given(st.binary().filter(lambda data: b"\xff" not in data and b" " not in data))
     def test_argumentRoundTrip(self, data):
         """
-        Without Telnet bytes, the argument encodes back to what was sent.
+        Without Telnet bytes, an argument that is not only whitespace
+        encodes back to what was sent.
         """
-        _verb, argument = parseLine(b"STOR " + data + b"\r")
+        _verb, argument = parseLine(b"STOR x" + data + b"\r")
         self.assertEqual(
-            argument.encode("utf-8", "surrogateescape") + b"\r", data + b"\r"
+            argument.encode("utf-8", "surrogateescape") + b"\r",
+            b"x" + data + b"\r"
         )
 
 
