@@ -52,6 +52,12 @@ PARTIAL_PREFIX = b".ftpkit-partial."
 PARTIAL_LIFETIME = 24 * 3600
 """Seconds a cut upload is kept for a resume (since its last byte)."""
 
+TAKE_GRACE = 3600
+"""Seconds past L{PARTIAL_LIFETIME} a partial upload is still taken by
+the upload that continues it (L{claimPartial}): a C{REST} checked against
+it (L{resumableSize}) just before its lifetime ended continues it, and
+does not write the target in place from that offset, mixing the two."""
+
 _NAME_MAX = 255
 """The longest file name (bytes) Linux file systems take."""
 
@@ -314,11 +320,13 @@ def createTemporary(target, mode=0o644):
     return fd, path
 
 
-def _livePartial(target, now):
+def _livePartial(target, now, lifetime=PARTIAL_LIFETIME):
     """
+    @param lifetime: the age in seconds past which a partial upload is
+        not resumed.
     @return: the C{stat} of C{target}'s partial upload if there is one to
-        resume (younger than its lifetime and than the target), removing
-        one that is not; else C{None}.
+        resume (younger than C{lifetime} and than the target), removing
+        one that is not (L{_removeSeen}); else C{None}.
     """
     partial = partialPath(target)
     if partial is None:
@@ -334,9 +342,9 @@ def _livePartial(target, now):
         targetTime = os.stat(target).st_mtime
     except FileNotFoundError:
         targetTime = None
-    if (now - result.st_mtime > PARTIAL_LIFETIME
+    if (now - result.st_mtime > lifetime
             or (targetTime is not None and targetTime >= result.st_mtime)):
-        _remove(partial)
+        _removeSeen(partial, result)
         return None
     return result
 
@@ -358,9 +366,11 @@ def claimPartial(target, now=None):
 
     @param target: the target's path, C{bytes}.
     @return: the temporary path it now has, or C{None} when there is none
-        to resume (or another session took it first).
+        to resume (or another session took it first). One past its
+        lifetime by no more than L{TAKE_GRACE} is taken all the same.
     """
-    if _livePartial(target, time.time() if now is None else now) is None:
+    if _livePartial(target, time.time() if now is None else now,
+                    PARTIAL_LIFETIME + TAKE_GRACE) is None:
         return None
     directory, name = os.path.split(target)
     temporary = os.path.join(directory, temporaryName(name))
@@ -393,6 +403,52 @@ def _remove(path):
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+def _removeSeen(path, seen):
+    """
+    Remove the file at C{path} if it is still the one C{seen}: another
+    session's cut upload kept under that name since it was looked at
+    (L{keepPartial} replaces it) stays. The file is taken away from the
+    name first (renamed to a name of this process's), which only one
+    process can do, and looked at there.
+
+    @param path: a partial upload's path, C{bytes}.
+    @param seen: its C{lstat} when it was found stale.
+    @return: whether it was removed.
+    """
+    directory = path[:path.rfind(b"/") + 1]
+    taken = directory + temporaryName(b"")
+    try:
+        os.rename(path, taken)
+        now = os.lstat(taken)
+    except FileNotFoundError:
+        return False
+    if (now.st_ino, now.st_dev) != (seen.st_ino, seen.st_dev):
+        _putBack(taken, path)
+        return False
+    _remove(taken)
+    return True
+
+
+def _putBack(taken, path):
+    """
+    Give a file taken by L{_removeSeen} that was not the one it looked at
+    its name back, unless a newer one has it by now.
+
+    @param taken: where it is, C{bytes}.
+    @param path: its name, C{bytes}.
+    """
+    try:
+        os.link(taken, path, follow_symlinks=False)
+    except FileExistsError:
+        pass
+    except OSError:
+        # A file system without hard links: check, then rename.
+        if not os.path.lexists(path):
+            os.rename(taken, path)
+            return
+    _remove(taken)
 
 
 def removeDirectoryAt(name, parent):
@@ -530,9 +586,10 @@ def _sweepFile(directory, name, now):
     """
     path = os.path.join(directory, name)
     try:
-        age = now - os.lstat(path).st_mtime
+        seen = os.lstat(path)
     except OSError:
         return None
+    age = now - seen.st_mtime
     target = None
     if name.startswith(TEMPORARY_PREFIX):
         if isHeld(path):
@@ -541,9 +598,11 @@ def _sweepFile(directory, name, now):
             return None
         target = targetOfTemporary(name)
     try:
-        if age > PARTIAL_LIFETIME or (
-                name.startswith(TEMPORARY_PREFIX)
-                and not _becomesPartial(path, directory, target)):
+        partial = name.startswith(PARTIAL_PREFIX)
+        if partial and age > PARTIAL_LIFETIME:
+            return "removed" if _removeSeen(path, seen) else None
+        if not partial and (age > PARTIAL_LIFETIME or not _becomesPartial(
+                path, directory, target)):
             _remove(path)
             return "removed"
     except OSError:

@@ -50,7 +50,7 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         self.freed = []
         self.watched = {os.fsencode(self.big),
                         uploads.partialPath(os.fsencode(self.big))}
-        replace, unlink = os.replace, os.unlink
+        replace, unlink, rename = os.replace, os.unlink, os.rename
 
         def recordingReplace(source, target, *args, **kwargs):
             self.note(target)
@@ -60,8 +60,16 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
             self.note(path)
             return unlink(path, *args, **kwargs)
 
+        def following(source, target, *args, **kwargs):
+            # A stale partial upload is renamed before it is removed
+            # (uploads._removeSeen): its new name is watched too.
+            if os.fsencode(source) in self.watched:
+                self.watched.add(os.fsencode(target))
+            return rename(source, target, *args, **kwargs)
+
         self.patch(os, "replace", recordingReplace)
         self.patch(os, "unlink", recordingUnlink)
+        self.patch(os, "rename", following)
 
     def note(self, path):
         """

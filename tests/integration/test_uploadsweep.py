@@ -174,6 +174,93 @@ def _joinSweeps():
             thread.join()
 
 
+class PartialRaceTests(_Root, unittest.TestCase):
+    """
+    A partial upload found stale, or taken to be continued, while another
+    session keeps a cut upload under its name, or its lifetime ends.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+
+    def staleReplacedWhileLooked(self):
+        """
+        Make the partial upload of C{f} stale, and have it replaced by a
+        new cut upload's right after the next look at it (L{keepPartial}
+        in another session, between the look and the removal).
+        """
+        partial = self.partial(b"f")
+        _write(partial, b"stale")
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(partial, (old, old))
+        lstat = os.lstat
+
+        def replacedAfter(path, *args, **kwargs):
+            result = lstat(path, *args, **kwargs)
+            if path == partial:
+                self.patch(os, "lstat", lstat)
+                fresh = self.path(uploads.temporaryName(b"f"))
+                _write(fresh, b"kept just now")
+                uploads.keepPartial(fresh, self.path(b"f"), 13)
+            return result
+
+        self.patch(os, "lstat", replacedAfter)
+
+    def test_sweepLeavesReplaced(self):
+        """
+        The sweep removes an expired partial upload only if it is still
+        the file it found expired: it removed the cut upload kept under
+        that name meanwhile.
+        """
+        self.staleReplacedWhileLooked()
+        self.assertEqual(uploads.sweep(self.root), (0, 0))
+        self.assertEqual(_read(self.partial(b"f")), b"kept just now")
+        self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
+
+    def test_resumeLeavesReplaced(self):
+        """
+        Likewise for a resume's (or C{SIZE}'s) removal of a stale one.
+        """
+        self.staleReplacedWhileLooked()
+        self.assertIsNone(uploads.resumableSize(self.path(b"f")))
+        self.assertEqual(uploads.resumableSize(self.path(b"f")), 13)
+        self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
+
+    def test_staleRemoved(self):
+        """
+        A stale partial upload nobody replaced is removed, by the sweep
+        and by a resume, and nothing of it is left.
+        """
+        for remove in (lambda: uploads.sweep(self.root),
+                       lambda: uploads.resumableSize(self.path(b"f"))):
+            _write(self.partial(b"f"), b"stale")
+            old = time.time() - uploads.PARTIAL_LIFETIME - 10
+            os.utime(self.partial(b"f"), (old, old))
+            remove()
+            self.assertEqual(os.listdir(self.root), [])
+
+    def test_takenPastLifetime(self):
+        """
+        A partial upload whose C{REST} was checked just before its
+        lifetime ended is taken by the upload that continues it just
+        after: it was removed, and the upload wrote the target in place
+        from the offset checked against the partial upload.
+        """
+        partial = self.partial(b"f")
+        _write(partial, b"half")
+        made = os.lstat(partial).st_mtime
+        checked = made + uploads.PARTIAL_LIFETIME - 1
+        self.assertEqual(
+            uploads.resumableSize(self.path(b"f"), now=checked), 4)
+        claimed = uploads.claimPartial(self.path(b"f"), now=checked + 2)
+        self.assertEqual(_read(claimed), b"half")
+        _write(partial, b"again")
+        os.utime(partial, (made, made))
+        self.assertIsNone(uploads.claimPartial(
+            self.path(b"f"),
+            now=made + uploads.PARTIAL_LIFETIME + uploads.TAKE_GRACE + 1))
+
+
 class SweepWhileServingTests(_Root, unittest.TestCase):
     """
     L{SweepUploads} with C{whileServing}: one process sweeps at start in a
