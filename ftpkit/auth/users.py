@@ -312,6 +312,19 @@ class UsersRealm:
         self._usages = {}
         self._generation = database.generation
 
+    def sweptRoots(self):
+        """
+        @return: the directories its users' uploads are under, whose
+            crashed uploads the sweep at start takes
+            (L{ftpkit.deploy.sweepservice.sweptRoots}): C{root}, and the
+            home of each user of a users file (one outside C{root}, an
+            absolute C{home}, is not under it); a database read at each
+            login (PostgreSQL) names no user ahead.
+        """
+        users = getattr(self.database, "users", {})
+        return [self.root] + [os.path.normpath(os.path.join(
+            self.root, entry.home)) for entry in users.values()]
+
     def homeOf(self, entry):
         """
         Find, and create if needed, a user's home directory.

@@ -48,7 +48,7 @@ from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.startfailure import endStart
 from ftpkit.deploy.stopsignals import StopOnce
-from ftpkit.deploy.sweepservice import SweepUploads
+from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
 from ftpkit.ops.drain import Drain
 
 _log = Logger()
@@ -287,10 +287,12 @@ def makeService(options, workerChannel=None):
     twistdOptions = getattr(options, "parent", None)
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)
-    root = getattr(options.get("realmObject"), "root", None)
+    roots = sweptRoots([options.get("realmObject")] + [
+        host.realm for host in config.virtualHosts])
     sweeper = None
-    if workerChannel is None and root is not None:
-        sweeper = SweepUploads(root, whileServing=True)
+    if workerChannel is None and roots:
+        sweeper = SweepUploads(roots[0], whileServing=True,
+                               others=roots[1:])
         sweeper.setServiceParent(server)
     if workerChannel is None and options["workers"] > 1:
         from ftpkit.deploy.quotaledgers import LedgerDirectory

@@ -1,7 +1,8 @@
 """
 L{SweepUploads}: the uploads crashed processes left under the served
-directory become resumable (L{ftpkit.shells.uploads.sweep}), at start
-and, under C{--workers}, whenever a worker dies.
+directories (the realm's root, and each virtual host's, L{sweptRoots})
+become resumable (L{ftpkit.shells.uploads.sweep}), at start and, under
+C{--workers}, whenever a worker dies.
 
 The sweep at start runs in a thread of its own while the process serves:
 a walk of a large tree (a million files, C{--root} left to a home
@@ -16,6 +17,7 @@ L{ftpkit.deploy.pendingsweep}). The thread is a daemon's: stopping does
 not wait for it.
 """
 
+import os
 import threading
 import time
 
@@ -27,6 +29,37 @@ from twisted.python.failure import Failure
 from ftpkit.deploy import pendingsweep, workerrelay
 
 _log = Logger()
+
+
+def sweptRoots(realms):
+    """
+    @param realms: the realms served: C{--realm}'s, then each
+        C{--vhost}'s.
+    @return: the local directories their users' uploads are under (what
+        a realm's C{sweptRoots()} names, else its C{root}; only absolute
+        paths: an object store's root is not one), in that order, without
+        one given before nor one inside another (the walk of that one
+        sweeps it).
+    """
+    roots = []
+    for realm in realms:
+        named = getattr(realm, "sweptRoots", None)
+        for root in named() if callable(named) else [
+                getattr(realm, "root", None)]:
+            if isinstance(root, (str, bytes)) and os.path.isabs(root):
+                roots.append(os.path.realpath(os.fsdecode(root)))
+    return [root for index, root in enumerate(roots)
+            if root not in roots[:index]
+            and not any(_inside(root, other) for other in roots)]
+
+
+def _inside(path, directory):
+    """
+    @return: whether C{path} is strictly below C{directory} (both real
+        paths, C{str}).
+    """
+    return path != directory and path.startswith(
+        directory.rstrip("/") + "/")
 
 
 class SweepUploads(service.Service):
@@ -44,9 +77,12 @@ class SweepUploads(service.Service):
 
     pool = None
 
-    def __init__(self, root, whileServing=False, sweep=None, reactor=None):
+    def __init__(self, root, whileServing=False, sweep=None, reactor=None,
+                 others=()):
         """
         @param root: the directory to sweep.
+        @param others: more directories to sweep after it, in the same
+            thread (the virtual hosts' roots, L{sweptRoots}).
         @param whileServing: whether the sweep at start runs in a thread
             while the process serves, or blocks until done.
         @param sweep: L{ftpkit.shells.uploads.sweep}, or a function taking
@@ -57,6 +93,7 @@ class SweepUploads(service.Service):
         from ftpkit.shells import uploads
 
         self.root = root
+        self.roots = (root,) + tuple(others)
         self.whileServing = whileServing
         self.sweep = uploads.sweep if sweep is None else sweep
         if reactor is None:
@@ -72,12 +109,7 @@ class SweepUploads(service.Service):
         """
         service.Service.startService(self)
         if not self.whileServing:
-            try:
-                counts = self.sweep(self.root)
-            except OSError as e:
-                self._failed(Failure(e))
-            else:
-                self._swept(counts)
+            self._report(self._sweepAll(self.sweep))
             return
         from ftpkit.shells import uploads
 
@@ -107,27 +139,53 @@ class SweepUploads(service.Service):
         from ftpkit.shells import uploads
 
         try:
-            result = self.sweep(self.root, spared=self._spared)
-        except Exception:
-            result = Failure()
+            results = self._sweepAll(self.sweep, spared=self._spared)
         finally:
             uploads.endSweep()
-        self.reactor.callFromThread(self._ended, result)
+        self.reactor.callFromThread(self._ended, results)
 
-    def _ended(self, result):
+    def _sweepAll(self, sweep, **kwargs):
+        """
+        Sweep each of L{roots} in turn (blocking).
+
+        @param sweep: L{ftpkit.shells.uploads.sweep}, or L{sweep}.
+        @param kwargs: for it.
+        @return: for each root, C{(result, root)}: the sweep's C{(kept,
+            removed)}, or its L{Failure}.
+        """
+        results = []
+        for root in self.roots:
+            try:
+                results.append((sweep(root, **kwargs), root))
+            except Exception:
+                results.append((Failure(), root))
+        return results
+
+    def _report(self, results):
+        """
+        Log what the sweeps of L{_sweepAll} did.
+
+        @param results: what it returned (a L{Failure} not of an
+            C{OSError} is logged as unhandled).
+        """
+        for result, root in results:
+            if isinstance(result, Failure):
+                self._failed(result, root)
+            else:
+                self._swept(result, root)
+
+    def _ended(self, results):
         """
         The sweep at start ended: say what it did, and tell the workers.
 
-        @param result: its C{(kept, removed)}, or its L{Failure} (one
-            not of an C{OSError} is logged as unhandled).
+        @param results: for each root, C{(result, root)}: the sweep's
+            C{(kept, removed)}, or its L{Failure} (one not of an
+            C{OSError} is logged as unhandled).
         """
         self._started = None
         if self.pool is not None:
             workerrelay.tellAll(self.pool.workers, pendingsweep.SWEPT_LINE)
-        if isinstance(result, Failure):
-            self._failed(result)
-        else:
-            self._swept(result)
+        self._report(results)
 
     def sweepCut(self, tag):
         """
@@ -140,27 +198,29 @@ class SweepUploads(service.Service):
         """
         from ftpkit.shells import uploads
 
-        return deferToThread(uploads.sweep, self.root, tag=tag).addCallbacks(
-            self._swept, self._failed)
+        return deferToThread(self._sweepAll, uploads.sweep,
+                             tag=tag).addCallback(self._report)
 
-    def _swept(self, counts):
+    def _swept(self, counts, root):
         """
         Log what a sweep did, if anything.
 
         @param counts: C{(kept, removed)} (L{ftpkit.shells.uploads.sweep}).
+        @param root: the directory swept.
         """
         kept, removed = counts
         if kept or removed:
             _log.info("cut uploads under {root}: {kept} kept for a resume, "
-                      "{removed} expired ones removed", root=self.root,
+                      "{removed} expired ones removed", root=root,
                       kept=kept, removed=removed)
 
-    def _failed(self, failure):
+    def _failed(self, failure, root):
         """
         Log a sweep that could not read the tree.
 
         @param failure: its L{Failure}.
+        @param root: the directory swept.
         """
         failure.trap(OSError)
         _log.warn("could not sweep {root} for cut uploads: {error}",
-                  root=self.root, error=str(failure.value))
+                  root=root, error=str(failure.value))

@@ -318,6 +318,30 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
                          sorted([os.path.basename(own),
                                  uploads.PARTIAL_PREFIX + b"g"]))
 
+    def test_everyRoot(self):
+        """
+        The roots given besides the realm's (the virtual hosts') are swept
+        in the same thread, after it, and a resume there meanwhile finds
+        its crashed upload too.
+        """
+        from ftpkit.deploy.sweepservice import SweepUploads
+
+        other = os.fsencode(os.path.abspath(self.mktemp()))
+        os.makedirs(other)
+        _write(os.path.join(other, _crashedName(b"f")), b"half")
+        expired = os.path.join(other, uploads.PARTIAL_PREFIX + b"old")
+        _write(expired, b"old")
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(expired, (old, old))
+        _write(os.path.join(other, _crashedName(b"g")), b"other half")
+        sweeper = SweepUploads(self.root, whileServing=True, others=[other])
+        sweeper.startService()
+        self.assertEqual(uploads.resumableSize(os.path.join(other, b"g")), 10)
+        _joinSweeps()
+        self.assertEqual(sorted(os.listdir(other)),
+                         [uploads.PARTIAL_PREFIX + b"f",
+                          uploads.PARTIAL_PREFIX + b"g"])
+
     def test_resumeBeforeSweep(self):
         """
         A resume while the sweep runs, before it reached the target's

@@ -3,6 +3,7 @@ Tests for L{ftpkit.deploy.service} (the one service builder) and
 L{ftpkit.ops.drain} (stopping sessions in order).
 """
 
+import os
 import resource
 import socket
 
@@ -120,6 +121,56 @@ class MakeServiceTests(unittest.TestCase):
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [pool.reloadWorkers])
+
+    def test_virtualHostRootsSwept(self):
+        """
+        The sweep at start walks each C{--vhost-root} too, in one process
+        and in the acceptor of C{--workers} (it walked C{--root} alone, so
+        the uploads crashes cut on a virtual host were never resumable nor
+        removed), but not a root inside another.
+        """
+        root, a, b = (os.path.realpath(self.mktemp()) for ignored in "rab")
+        inside = os.path.join(root, "inside")
+        for directory in (a, b, inside):
+            os.makedirs(directory)
+        for workers in ("1", "2"):
+            server = makeService(parse(
+                "--auth", "anonymous", "--root", root, "--workers", workers,
+                "--listen", "tcp:0",
+                "--vhost", "a.example=filesystem",
+                "--vhost", "b.example,c.example=filesystem",
+                "--vhost", "d.example=filesystem",
+                "--vhost-root", "a.example=" + a,
+                "--vhost-root", "c.example=" + b,
+                "--vhost-root", "d.example=" + inside))
+            [sweeper] = [child for child in server
+                         if isinstance(child, SweepUploads)]
+            self.assertEqual(sweeper.roots, (root, a, b))
+
+
+    def test_usersHomesSwept(self):
+        """
+        The sweep at start walks the homes a users file names outside
+        C{--root} (an absolute C{home}) too; those under it are walked
+        with it.
+        """
+        from ftpkit.auth.users import hashPassword
+
+        root, elsewhere = (os.path.realpath(self.mktemp())
+                           for ignored in "re")
+        os.makedirs(root)
+        users = self.mktemp()
+        with open(users, "w") as f:
+            for name, home in [("alice", "alice"), ("bob", elsewhere)]:
+                f.write(f'[users.{name}]\npassword = "{hashPassword("pw")}"'
+                        f'\nhome = "{home}"\n')
+        server = makeService(parse(
+            "--root", root, "--realm", "users:" + users,
+            "--auth", "users:" + users, "--listen", "tcp:0"))
+        [sweeper] = [child for child in server
+                     if isinstance(child, SweepUploads)]
+        self.assertEqual(sweeper.roots, (root, elsewhere))
+
 
     def test_worker(self):
         """
