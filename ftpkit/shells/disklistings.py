@@ -19,7 +19,7 @@ from bisect import bisect_left
 from itertools import chain, islice
 from operator import itemgetter
 
-from twisted.internet.defer import succeed
+from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -228,41 +228,48 @@ def readStats(iterator, follow, limit=None):
     return pairs
 
 
-def readAhead(directory, limit):
+def readAhead(directory, batchSize):
     """
     Read the first entries of a directory just opened (blocking), without
     their C{lstat}, for L{DiskListing}'s C{first}: the directory's open
-    and its first batch, one disk thread call.
+    and its first batch, one disk thread call, and one entry more, which
+    tells whether that batch is the whole directory.
 
     @param directory: an L{OpenDirectory}, closed when reading fails.
-    @param limit: the most entries to read (a batch).
-    @return: a list of C{os.DirEntry} values; shorter than C{limit} only
-        when they are the whole directory.
+    @param batchSize: the entries in a batch.
+    @return: a list of C{os.DirEntry} values, at most C{batchSize} + 1;
+        no more than C{batchSize} only when they are the whole directory.
     """
     try:
-        return list(islice(directory, limit))
+        return list(islice(directory, batchSize + 1))
     except BaseException:
         directory.close()
         raise
 
 
-def readNames(iterator, limit):
+def readNames(entries, limit):
     """
     Read the names of the next entries of a directory (blocking), without
     their C{lstat}: sorted, but for the uploads not in place
-    (L{visibleNames}), as L{readStats} leaves them out.
+    (L{visibleNames}), as L{readStats} leaves them out; and the entry
+    after them, which tells whether the directory goes on (without it, a
+    directory of a whole number of batches took one more read, of
+    nothing, to end).
 
-    @param iterator: as for L{readStats}, or a list of C{os.DirEntry}
+    @param entries: as for L{readStats}, or a list of C{os.DirEntry}
         values (L{readAhead}), all read.
-    @param limit: the most entries to read.
-    @return: the number of entries read, fewer than C{limit} only at the
-        end of the directory, and their names.
+    @param limit: the most entries to name.
+    @return: the number of entries read (the one after included), their
+        names, and a list of the entry after them, empty at the end of
+        the directory.
     """
-    if type(iterator) is not list:
-        iterator = islice(iterator, limit)
-    names = [entry.name for entry in iterator]
-    count = len(names)
-    return count, visibleNames(names)
+    if type(entries) is not list:
+        entries = list(islice(entries, limit + 1))
+    count = len(entries)
+    following = entries[limit:]
+    if following:
+        entries = entries[:limit]
+    return count, visibleNames([entry.name for entry in entries]), following
 
 
 def readNamedStats(directory, names, follow):
@@ -333,6 +340,8 @@ class DiskListing:
     first batch: named here, without a disk thread call, so that C{NLST}
     of a directory that fits in one batch costs the one call that opened
     it; described or formatted in the disk thread with the next entries.
+    Names are read with the entry after them, so that the last batch is
+    known to be the last.
     """
 
     def __init__(self, iterator, follow, run, batchSize=BATCH_SIZE,
@@ -345,30 +354,31 @@ class DiskListing:
             C{run(function, *args)} returns a Deferred with its result.
         @param batchSize: the entries per batch.
         @param first: the C{os.DirEntry} values read from C{iterator}
-            already (L{readAhead}), at most C{batchSize}: fewer when they
-            are the whole directory; or C{None}.
+            already (L{readAhead}), at most C{batchSize} + 1: no more than
+            C{batchSize} when they are the whole directory; or C{None}.
         """
         self._iterator = iterator
         self._follow = follow
         self._run = run
         self._batchSize = batchSize
         self._first = first
+        self._entriesLeft = iterator
+        self._following = []
         self._reading = False
         self._closed = False
         self._atEnd = False
 
     def _entries(self):
         """
-        @return: what the next batch is read from: the entries read ahead
-            (then, if they were a whole batch, the directory's next ones),
-            or the directory.
+        @return: what the next batch of descriptions is read from: the
+            entries read ahead (then, if they were more than a batch, the
+            directory's next ones), or the directory.
         """
         first, self._first = self._first, None
-        if first is None:
-            return self._iterator
-        if len(first) < self._batchSize:
-            return iter(first)
-        return chain(first, self._iterator)
+        if first is not None:
+            self._entriesLeft = (iter(first) if len(first) <= self._batchSize
+                                 else chain(first, self._iterator))
+        return self._entriesLeft
 
     def nextBatch(self):
         """
@@ -403,12 +413,11 @@ class DiskListing:
             return succeed([])
         first, self._first = self._first, None
         if first is not None:
-            count, names = readNames(first, self._batchSize)
-            self._atEnd = count < self._batchSize
-            if names or self._atEnd:
-                return succeed(names)
+            names = self._named(readNames(first, self._batchSize))
+            return names if isinstance(names, Deferred) else succeed(names)
         self._reading = True
-        reading = self._run(readNames, self._iterator, self._batchSize)
+        reading = self._run(readNames, chain(self._following, self._iterator),
+                            self._batchSize)
         return reading.addBoth(self._read, _count).addCallback(self._named)
 
     def _named(self, result):
@@ -418,7 +427,9 @@ class DiskListing:
             (left out) and the directory goes on, a Deferred of the next
             batch's.
         """
-        names = result[1]
+        _, names, self._following = result
+        if not self._following:
+            self._atEnd = True
         if names or self._atEnd:
             return names
         return self.nextNames()

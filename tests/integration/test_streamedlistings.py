@@ -229,9 +229,25 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
         calls, as before its names were read in batches: the C{stat} of
         the path, and one that opens the directory and reads its names.
         """
+        return self.assertListingCalls(["b", "a", "c"], 2)
+
+    def test_wholeBatchOneListingCall(self):
+        """
+        So does C{NLST} of a directory of exactly one batch (it read the
+        directory once more, finding nothing).
+        """
+        return self.assertListingCalls(
+            [f"f{number:04d}" for number in range(BATCH_SIZE)], 2)
+
+    def assertListingCalls(self, names, count):
+        """
+        @param names: the names in the directory C{NLST} lists.
+        @param count: how many disk thread calls it may make.
+        @return: a Deferred firing once that was checked.
+        """
         root = os.path.abspath(self.mktemp())
         os.makedirs(os.path.join(root, "d"))
-        for name in ("b", "a", "c"):
+        for name in names:
             open(os.path.join(root, "d", name), "w").close()
         calls = []
 
@@ -247,7 +263,8 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
 
         def sent(reply):
             self.assertTrue(reply.startswith("226"), reply)
-            self.assertEqual(lines(received), ["d/a", "d/b", "d/c"])
-            self.assertEqual(len(calls), 2, calls)
+            self.assertEqual(lines(received),
+                             ["d/" + name for name in sorted(names)])
+            self.assertEqual(len(calls), count, calls)
 
         return sending.addCallback(sent)

@@ -394,6 +394,30 @@ class DiskListingTests(unittest.TestCase):
         listing.close()
         self.assertEqual(len(calls), 1)
 
+    def test_namesWholeBatchesEnd(self):
+        """
+        Naming a directory of a whole number of batches ends with its last
+        batch: no disk call more, reading nothing (there was one).
+        """
+        for batches in (1, 2):
+            root = scratchDirectory(self)
+            for number in range(batches * BATCH_SIZE):
+                open(os.path.join(root, f"f{number:05d}"), "w").close()
+            calls = []
+
+            def counting(function, *args, calls=calls):
+                calls.append(function)
+                return synchronous(function, *args)
+
+            listing = self.successResultOf(
+                FilesystemShell(root, runner=counting).openListing(()))
+            named = []
+            while names := self.successResultOf(listing.nextNames()):
+                named.extend(names)
+            listing.close()
+            self.assertEqual(sorted(named), sorted(os.listdir(root)))
+            self.assertEqual(len(calls), batches)
+
     def test_namesBatchOfUploadsOnly(self):
         """
         A batch whose entries are all uploads not in place (left out) is
