@@ -50,7 +50,10 @@ TEMPORARY_SUFFIX = b".tmp"
 PARTIAL_PREFIX = b".ftpkit-partial."
 
 PARTIAL_LIFETIME = 24 * 3600
-"""Seconds a cut upload is kept for a resume (since its last byte)."""
+"""Seconds a cut upload is kept for a resume (since it was cut, by this
+machine's clock: L{keepPartial}). One whose time is ahead of the clock
+(the clock stepped back since) is not removed for its age until the clock
+has passed it by as much."""
 
 TAKE_GRACE = 3600
 """Seconds past L{PARTIAL_LIFETIME} a partial upload is still taken by
@@ -385,7 +388,11 @@ def keepPartial(temporary, target, size):
     """
     An upload was cut: keep what it received as C{target}'s partial
     upload (replacing an older one), or remove the temporary file when it
-    received nothing or the name would be too long.
+    received nothing or the name would be too long. Its modification time
+    is set from this machine's clock, which measures its age
+    (L{PARTIAL_LIFETIME}): a file server's (NFS) stamps its writes with
+    its own, and one behind by a day made every cut upload look expired
+    at once.
 
     @param temporary: the temporary file's path.
     @param target: the target's path.
@@ -393,6 +400,8 @@ def keepPartial(temporary, target, size):
     """
     partial = partialPath(target)
     if size > 0 and partial is not None:
+        now = time.time()
+        os.utime(temporary, (now, now), follow_symlinks=False)
         os.replace(temporary, partial)
     else:
         _remove(temporary)

@@ -213,6 +213,53 @@ class PartialUploadTests(_Root, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), [])
 
 
+class _Clock:
+    """
+    A stand-in for the C{time} module whose C{time()} is this machine's
+    clock plus C{ahead} seconds.
+    """
+
+    def __init__(self, ahead):
+        self.ahead = ahead
+
+    def time(self):
+        return time.time() + self.ahead
+
+
+class PartialAgeTests(_Root, unittest.TestCase):
+    """
+    A partial upload's age is measured by this machine's clock, at both
+    ends, whatever clock stamped its writes.
+    """
+
+    setUp = PartialUploadTests.setUp
+    upload = PartialUploadTests.upload
+
+    @defer.inlineCallbacks
+    def test_fileServerBehind(self):
+        """
+        On a file system whose clock is two days behind this machine's (a
+        file server stamps the writes it receives), a cut upload is
+        resumable: it looked expired at once, and was removed.
+        """
+        self.patch(uploads, "time", _Clock(2 * 24 * 3600))
+        yield self.upload("f", b"cut", cut=True)
+        self.assertEqual((yield self.shell.resumableSize(("f",))), 3)
+
+    @defer.inlineCallbacks
+    def test_fileServerAhead(self):
+        """
+        On one two days ahead, a cut upload expires after its lifetime:
+        it was kept two days longer.
+        """
+        clock = _Clock(-2 * 24 * 3600)
+        self.patch(uploads, "time", clock)
+        yield self.upload("f", b"cut", cut=True)
+        clock.ahead += uploads.PARTIAL_LIFETIME + 10
+        self.assertIsNone((yield self.shell.resumableSize(("f",))))
+        self.assertEqual(os.listdir(self.root), [])
+
+
 class SharedRootTests(_Root, unittest.TestCase):
     """
     A server starting on a root another process serves (a scale-out node
