@@ -258,18 +258,36 @@ class FTPProtocol(
             # what they publish (a cut upload's bytes are in it). The
             # user has left all the same: the session counts no more for
             # its user's limit (a shell that never answers locked the
-            # user out), as it counts no more for the address's.
-            self.releaseUserSession()
+            # user out), as it counts no more for the address's; it
+            # counts among the user's sessions left to the shell
+            # (LeftSessions) until the shell answered.
+            key = self.releaseUserSession()
             waits = []
             if self._busy is not None:
                 waits.append(self.whenIdle())
             if opening is not None and not opening.settled.called:
                 waits.append(opening.settled)
             if waits:
+                left = self.factory.leftSessions
+                if key is not None:
+                    left.leave(key)
                 defer.gatherResults(waits).addCallback(
-                    lambda _: self.logout())
+                    lambda _: self._answered(left, key))
             else:
                 self.logout()
+
+    def _answered(self, left, key):
+        """
+        The shell answered every command of a session whose client left:
+        it no longer counts among the user's sessions left to the shell,
+        and the user is logged out.
+
+        @param left: the factory's L{LeftSessions}.
+        @param key: the user's key, or C{None} (nobody logged in).
+        """
+        if key is not None:
+            left.release(key)
+        self.logout()
 
     def timeoutConnection(self):
         """

@@ -14,7 +14,12 @@ from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.policies import ConnectionLimiter
-from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules, UserSessions
+from ftpkit.control.sessionlimits import (
+    NOT_ALLOWED,
+    AddressRules,
+    LeftSessions,
+    UserSessions,
+)
 from ftpkit.control.turns import Turns
 from ftpkit.control.vhosts import DEFAULT, chooseHost, hostTable
 from ftpkit.data.linger import watcherFor
@@ -36,6 +41,10 @@ class FTPFactory(ServerFactory):
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
     @ivar addressRules: the L{AddressRules} clients are checked against.
     @ivar userSessions: the L{UserSessions} counting logins per user.
+    @ivar leftSessions: the L{LeftSessions} counting, per user, the
+        sessions whose client left before the shell answered: as many as
+        one client may hold live (C{--max-connections-per-ip}), in each
+        process.
     @ivar loginFailures: the L{AddressFailures} counting failed logins
         per client address (the delay after a failed C{PASS} follows it).
     @ivar events: the L{events.EventHub} sessions publish what happens
@@ -86,6 +95,7 @@ class FTPFactory(ServerFactory):
         self.addressRules = AddressRules(self.config.allowFrom,
                                          self.config.denyFrom)
         self.userSessions = UserSessions(self.config.maxSessionsPerUser)
+        self.leftSessions = LeftSessions(self.config.maxConnectionsPerIP)
         self.loginFailures = AddressFailures(
             ipv6PrefixLength=self.config.ipv6PrefixLength)
         if hub is None:

@@ -1,7 +1,8 @@
 """
 Who may have a session: C{--allow-from}/C{--deny-from} address rules
-(L{AddressRules}) and C{--max-sessions-per-user} (L{UserSessions}). Pure
-bookkeeping, no reactor.
+(L{AddressRules}), C{--max-sessions-per-user} (L{UserSessions}) and the
+sessions a user left to the shell (L{LeftSessions}). Pure bookkeeping, no
+reactor.
 """
 
 import ipaddress
@@ -13,6 +14,11 @@ NOT_ALLOWED = "Not allowed from your address"
 
 TOO_MANY_FOR_USER = "Too many sessions for this user; closing"
 """The C{421} text for a login over C{--max-sessions-per-user}."""
+
+TOO_MANY_LEFT = ("Too many commands of this user still wait for the "
+                 "storage; try again later")
+"""The C{421} text for a login of a user with L{LeftSessions.limit}
+sessions whose clients left before the shell answered their commands."""
 
 
 def parseNetwork(text):
@@ -134,3 +140,31 @@ class UserSessions:
             self.counts[user] = left
         else:
             self.counts.pop(user, None)
+
+
+class LeftSessions(UserSessions):
+    """
+    Per user, the sessions whose client left while the shell still worked
+    on one of their commands (a C{DELE} or C{MKD} on slow storage, an
+    open): each holds that work (a disk thread's call, a store's request)
+    though no connection limit counts it any more (the user must be able
+    to come back: a shell that never answers locked them out). Without a
+    bound, a user connecting, sending C{DELE} and leaving, again and
+    again, left any number of them. A user with C{limit} of them may not
+    log in until one ends (L{TOO_MANY_LEFT}).
+    """
+
+    def leave(self, user):
+        """
+        Count one more session of C{user} left to the shell, over the
+        limit or not (its client is gone already); L{release} forgets it.
+        """
+        self.counts[user] = self.counts.get(user, 0) + 1
+
+    def full(self, user):
+        """
+        @return: whether C{user} has as many sessions left to the shell as
+            L{limit}.
+        """
+        return self.limit is not None and self.counts.get(user, 0) >= (
+            self.limit)

@@ -15,6 +15,7 @@ from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
+from ftpkit.control.sessionlimits import TOO_MANY_LEFT
 from ftpkit.interfaces import IFTPShell
 from ftpkit.ops import events, who
 from ftpkit.shells.memory import MemoryShell
@@ -127,3 +128,74 @@ class LeftDuringCommandTests(unittest.TestCase):
         self.assertEqual([event.kind for event in self.published][-2:],
                          [events.CHANGE, events.LOGOUT])
         self.assertEqual(self.realm.loggedOut, 1)
+
+
+class LeftSessionsBoundTests(unittest.TestCase):
+    """
+    How many sessions one user may leave to a shell that has not answered
+    their commands.
+    """
+
+    def setUp(self):
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        passwords.addUser(b"bob", b"secret")
+        self.realm = GatedRealm()
+        self.factory = FTPFactory(
+            portal.Portal(self.realm, [passwords]),
+            ServerConfig(maxConnectionsPerIP=3), MemoryReactorClock())
+        self.refused = []
+        self.factory.events.subscribe(self.refused.append,
+                                      [events.LOGIN_REFUSED])
+
+    def login(self, user):
+        """
+        Log in as C{user}.
+
+        @return: C{(protocol, the last reply line)}.
+        """
+        protocol, transport = connect(self.factory)
+        transport.clear()
+        protocol.dataReceived(b"USER %s\r\nPASS secret\r\n" % (user,))
+        return protocol, transport.value().splitlines()[-1]
+
+    def test_bounded(self):
+        """
+        A user who left C{--max-connections-per-ip} sessions to the shell
+        (connect, C{DELE} on a slow store, leave, again and again) may not
+        log in until the shell answers one of them: each left session
+        held the shell's work, and nothing bounded how many. Other users
+        may.
+        """
+        for _ in range(3):
+            protocol, reply = self.login(b"alice")
+            self.assertEqual(reply, b"230 Login successful")
+            protocol.dataReceived(b"DELE f.txt\r\n")
+            protocol.connectionLost(Failure(error.ConnectionDone()))
+        protocol, reply = self.login(b"alice")
+        self.assertEqual(reply, b"421 " + TOO_MANY_LEFT.encode())
+        self.assertEqual([event.reason for event in self.refused],
+                         [TOO_MANY_LEFT])
+        self.assertEqual(self.realm.loggedOut, 1)
+        self.assertEqual(self.login(b"bob")[1], b"230 Login successful")
+        self.realm.shells[0].waiting[0].callback(None)
+        self.assertEqual(self.login(b"alice")[1], b"230 Login successful")
+
+    def test_countedOnce(self):
+        """
+        A session that left with nothing for the shell to answer is not
+        counted, nor one whose command was answered since.
+        """
+        for _ in range(4):
+            protocol, reply = self.login(b"alice")
+            self.assertEqual(reply, b"230 Login successful")
+            protocol.dataReceived(b"DELE f.txt\r\n")
+            self.realm.shells[-1].waiting[0].callback(None)
+            protocol.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual(self.factory.leftSessions.counts, {})
+        protocol, reply = self.login(b"alice")
+        protocol.dataReceived(b"DELE f.txt\r\n")
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual(self.factory.leftSessions.counts, {"alice": 1})
+        self.realm.shells[-1].waiting[0].callback(None)
+        self.assertEqual(self.factory.leftSessions.counts, {})

@@ -18,7 +18,11 @@ from ftpkit.control.loginfailures import (
     MAX_LOGIN_DELAY,  # noqa: F401 (importable from here, as before)
     failureDelay,
 )
-from ftpkit.control.sessionlimits import TOO_MANY_FOR_USER, userKey
+from ftpkit.control.sessionlimits import (
+    TOO_MANY_FOR_USER,
+    TOO_MANY_LEFT,
+    userKey,
+)
 from ftpkit.control.sockets import holdReplies
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.ops import events
@@ -169,6 +173,12 @@ class LoginCommands:
             logout()
             return None
         key = userKey(self.session.username, self.session.anonymous)
+        if self.factory.leftSessions.full(key):
+            logout()
+            self.publish(events.LOGIN_REFUSED, reason=TOO_MANY_LEFT)
+            self.reply(421, TOO_MANY_LEFT)
+            self.close()
+            return None
         admitted = self.factory.userSessions.admit(key)
         if isinstance(admitted, defer.Deferred):
             return self._admitLater(admitted, key, shell, logout)
@@ -311,10 +321,13 @@ class LoginCommands:
         """
         The logged-in user, if any, is gone: the session stops counting
         for C{--max-sessions-per-user}, whatever its commands still do.
+
+        @return: the user's key (L{userKey}), or C{None}.
         """
         key, self._userSessionKey = self._userSessionKey, None
         if key is not None:
             self.factory.userSessions.release(key)
+        return key
 
     def logout(self):
         """
