@@ -91,6 +91,9 @@ class Event:
     @ivar code: the final reply code, or C{None}.
     @ivar bytes: bytes a transfer moved.
     @ivar seconds: how long a transfer or a session lasted.
+    @ivar beforeData: whether a file transfer failed before its data
+        connection opened (C{425}, no descriptor left): it moved nothing
+        and lasted no time, whatever C{seconds} says.
     @ivar binary: whether a transfer was in C{TYPE I}.
     @ivar bytesIn: bytes a session received (L{LOGOUT}).
     @ivar bytesOut: bytes a session sent (L{LOGOUT}).
@@ -112,6 +115,7 @@ class Event:
     code: Optional[int] = None
     bytes: int = 0
     seconds: float = 0.0
+    beforeData: bool = False
     binary: bool = True
     bytesIn: int = 0
     bytesOut: int = 0
@@ -122,17 +126,17 @@ class Event:
 
     def __init__(self, kind, peer, time=0.0, user=None, anonymous=False,
                  command=None, path=None, target=None, code=None, bytes=0,
-                 seconds=0.0, binary=True, bytesIn=0, bytesOut=0, count=0,
-                 reason=None, session=0, host=None):
+                 seconds=0.0, beforeData=False, binary=True, bytesIn=0,
+                 bytesOut=0, count=0, reason=None, session=0, host=None):
         # The fields in one step: the generated __init__ of a frozen
         # dataclass sets each through object.__setattr__, which costs a
         # transfer's event twice as much (one per transfer, for the log).
         self.__dict__.update(
             kind=kind, peer=peer, time=time, user=user, anonymous=anonymous,
             command=command, path=path, target=target, code=code,
-            bytes=bytes, seconds=seconds, binary=binary, bytesIn=bytesIn,
-            bytesOut=bytesOut, count=count, reason=reason, session=session,
-            host=host)
+            bytes=bytes, seconds=seconds, beforeData=beforeData,
+            binary=binary, bytesIn=bytesIn, bytesOut=bytesOut, count=count,
+            reason=reason, session=session, host=host)
 
     @classmethod
     def fromFields(cls, fields):

@@ -176,7 +176,7 @@ class ServerMetrics:
         if event.bytes:
             counter = self.received if event.upload else self.sent
             counter.inc(event.bytes)
-        if event.kind == events.TRANSFER:
+        if event.kind == events.TRANSFER and not event.beforeData:
             self._labels(self.duration, event.command).observe(
                 event.seconds)
 

@@ -103,6 +103,39 @@ class ServerMetricsTests(MetricsTestCase):
         self.assertEqual(value("ftpkit_connections_refused_total",
                                {"reason": "max-connections-per-ip"}), 1)
 
+    def test_transferWithoutDataConnection(self):
+        """
+        A transfer refused with C{425} (no data connection) is one failed
+        transfer, in the transfer log as one incomplete line (as ProFTPD
+        writes it), but not in the duration histogram: it counted there
+        as a transfer of 0 s.
+        """
+        from twisted.internet.testing import MemoryReactorClock
+
+        from ftpkit.ops.metrics import ServerMetrics
+        from ftpkit.ops.xferlog import formatLine
+        from tests.protocol.test_server import connect, makeFactory, replyCodes
+
+        registry = CollectorRegistry()
+        factory = makeFactory(MemoryReactorClock())
+        ServerMetrics(registry).subscribeTo(factory.events)
+        published = []
+        factory.events.subscribe(published.append, [events.TRANSFER])
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
+                              b"RETR /top.bin\r\n")
+        self.assertEqual(replyCodes(transport)[-1], "425")
+        value = registry.get_sample_value
+        self.assertEqual(value("ftpkit_transfers_total",
+                               {"command": "RETR", "result": "failure"}), 1)
+        self.assertEqual(value("ftpkit_transfer_duration_seconds_count",
+                               {"command": "RETR"}), None)
+        [event] = published
+        self.assertTrue(event.beforeData)
+        self.assertRegex(formatLine(event),
+                         r" 1 10\.0\.0\.1 0 /top\.bin a _ o r alice ftp 0 "
+                         r"alice i\n$")
+
     def test_reasonLabel(self):
         from ftpkit.ops.drain import SHUTTING_DOWN
         from ftpkit.ops.metrics import reasonLabel

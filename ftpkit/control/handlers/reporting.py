@@ -154,7 +154,8 @@ class SessionReporting:
         elif verb in TRANSFER_VERBS and code >= 400:
             self.publish(events.TRANSFER, command=verb,
                          path=self._pathText(verb, argument), code=code,
-                         binary=self.session.binary, reason=reason)
+                         beforeData=True, binary=self.session.binary,
+                         reason=reason)
 
     def _reportTransfer(self, verb, transfer, code, reason):
         moved = transfer.bytesMoved()
