@@ -33,6 +33,7 @@ from itertools import islice
 
 from ftpkit.compat.fsspecnames import keyPages, reconnect, stripProtocol
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
+from ftpkit.shells.fsspecheld import heldEntries
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
 
@@ -169,17 +170,25 @@ class Backend:
         """
         The entries of a directory, a page at a time (a blocking
         generator): here the store's whole listing, one C{fs.ls}, cut
-        into pages of L{BATCH_SIZE}.
+        into pages of L{BATCH_SIZE}, counted among the entries listings
+        hold (L{ftpkit.shells.fsspecheld}) until it is closed.
 
         @param fs: the filesystem.
         @param path: the directory's path on C{fs}.
         @return: an iterator of lists of C{fs.ls(detail=True)} entries.
         @raise FileNotFoundError: when there is nothing there (from the
             first page).
+        @raise ftpkit.shells.fsspecheld.ListingsHeld: when listings in
+            progress hold too many entries already (from the first page).
         """
         details = fs.ls(path, detail=True)
-        for start in range(0, len(details), BATCH_SIZE):
-            yield details[start:start + BATCH_SIZE]
+        count = len(details)
+        heldEntries.take(count)
+        try:
+            for start in range(0, count, BATCH_SIZE):
+                yield details[start:start + BATCH_SIZE]
+        finally:
+            heldEntries.give(count)
 
     def confine(self, root, path, followLast=True):
         """
