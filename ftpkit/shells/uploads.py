@@ -759,7 +759,11 @@ def _walk(root, wanted):
 
 def _becomesPartial(path, directory, target):
     """
-    Make a crashed upload's temporary file its target's partial upload.
+    Make a crashed upload's temporary file its target's partial upload,
+    unless a newer one is there. It takes the name only while the name is
+    free (a hard link), and takes an older partial upload away first
+    (L{_removeSeen}): it replaced the name after looking at it, and a cut
+    upload kept under it in between (L{keepPartial}) was lost.
 
     @return: whether it did (C{False}: remove it).
     """
@@ -768,6 +772,32 @@ def _becomesPartial(path, directory, target):
     partial = partialPath(os.path.join(directory, target))
     if partial is None:
         return False
+    for _ in range(_TEMPORARY_ATTEMPTS):
+        try:
+            os.link(path, partial, follow_symlinks=False)
+        except FileExistsError:
+            try:
+                there = os.lstat(partial)
+            except FileNotFoundError:
+                continue
+            if there.st_mtime >= os.lstat(path).st_mtime:
+                return False
+            _removeSeen(partial, there)
+        except OSError:
+            # A file system without hard links: check, then replace.
+            return _replacesOlder(path, partial)
+        else:
+            _remove(path)
+            return True
+    return False
+
+
+def _replacesOlder(path, partial):
+    """
+    L{_becomesPartial} where files have one name only.
+
+    @return: whether C{path} replaced C{partial}.
+    """
     try:
         if os.lstat(partial).st_mtime >= os.lstat(path).st_mtime:
             return False

@@ -239,6 +239,59 @@ class PartialRaceTests(_Root, unittest.TestCase):
             remove()
             self.assertEqual(os.listdir(self.root), [])
 
+    def test_crashedLeavesReplaced(self):
+        """
+        The sweep makes a crashed upload its target's partial upload only
+        over an older one that is still there: it looked at the partial
+        upload, then replaced the name, and a cut upload kept under it in
+        between was lost.
+        """
+        partial = self.partial(b"f")
+        _write(partial, b"older")
+        old = time.time() - 200
+        os.utime(partial, (old, old))
+        crashed = self.path(_crashedName(b"f"))
+        _write(crashed, b"crashed")
+        os.utime(crashed, (old + 100, old + 100))
+        lstat = os.lstat
+
+        def replacedAfter(path, *args, **kwargs):
+            result = lstat(path, *args, **kwargs)
+            if path == partial:
+                self.patch(os, "lstat", lstat)
+                fresh = self.path(uploads.temporaryName(b"f"))
+                _write(fresh, b"kept just now")
+                uploads.keepPartial(fresh, self.path(b"f"), 13)
+            return result
+
+        def armed(path, *args, **kwargs):
+            # The crashed upload is looked at first, then its partial
+            # upload.
+            if path == crashed:
+                self.patch(os, "lstat", replacedAfter)
+            return lstat(path, *args, **kwargs)
+
+        self.patch(os, "lstat", armed)
+        uploads.sweep(self.root)
+        self.assertEqual(_read(partial), b"kept just now")
+        self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
+
+    def test_crashedOverOlder(self):
+        """
+        Over an older partial upload nobody replaced, or none, a crashed
+        upload becomes the partial upload, and nothing else is left.
+        """
+        _write(self.partial(b"f"), b"older")
+        old = time.time() - 200
+        os.utime(self.partial(b"f"), (old, old))
+        _write(self.path(_crashedName(b"f")), b"crashed")
+        _write(self.path(_crashedName(b"g")), b"crashed too")
+        self.assertEqual(uploads.sweep(self.root), (2, 0))
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [uploads.PARTIAL_PREFIX + b"f",
+                          uploads.PARTIAL_PREFIX + b"g"])
+        self.assertEqual(_read(self.partial(b"f")), b"crashed")
+
     def test_takenPastLifetime(self):
         """
         A partial upload whose C{REST} was checked just before its
