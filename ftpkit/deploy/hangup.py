@@ -15,6 +15,31 @@ from ftpkit.auth.checkers import TextCredentialsChecker
 # The name its log lines carried when this lived in ftpkit.auth.realms.
 _log = Logger(namespace="ftpkit.auth.realms")
 
+RELOADING = "SIGHUP: reloading users and certificates"
+"""The log line of a process that reloads for itself (one process, a
+worker), whose C{count} field says how many sources reload."""
+
+RELOADING_NOTHING = "SIGHUP: reloading nothing (no users file or certificate)"
+"""The log line of a process that has nothing to reload."""
+
+RELOADING_WORKERS = "SIGHUP: reloading {count} workers"
+"""The log line of the acceptor of C{--workers}, which passes C{SIGHUP}
+on to its workers (each logs its own line)."""
+
+
+def announcement(targets, workers):
+    """
+    @param targets: how many callables reload.
+    @param workers: under C{--workers}, how many workers the acceptor
+        passes C{SIGHUP} on to; C{None} in a process that reloads for
+        itself.
+    @return: C{(format, count)}: the log line C{SIGHUP} writes, and its
+        C{count} field.
+    """
+    if workers is not None:
+        return RELOADING_WORKERS, workers
+    return (RELOADING if targets else RELOADING_NOTHING), targets
+
 
 def reloadTargets(objects):
     """
@@ -42,14 +67,17 @@ class ReloadOnHangup(service.Service):
     there is no C{SIGHUP} (Windows) it does nothing.
 
     @ivar targets: the callables.
+    @ivar workers: see L{announcement}.
     """
 
-    def __init__(self, targets, reactor=None):
+    def __init__(self, targets, reactor=None, workers=None):
         """
         @param targets: callables taking no argument.
         @param reactor: the reactor to call them in.
+        @param workers: see L{announcement}.
         """
         self.targets = list(targets)
+        self.workers = workers
         self._reactor = reactor
         self._previous = None
 
@@ -90,8 +118,8 @@ class ReloadOnHangup(service.Service):
         Call every target; one that fails is logged and the others still
         run.
         """
-        _log.info("SIGHUP: reloading ({count} to reload)",
-                  count=len(self.targets))
+        text, count = announcement(len(self.targets), self.workers)
+        _log.info(text, count=count)
         for reload in self.targets:
             try:
                 reload()

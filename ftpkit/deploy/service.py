@@ -314,6 +314,7 @@ def makeService(options, workerChannel=None):
         listeners.setServiceParent(server)
         pool.setServiceParent(listeners)
         reloads = [pool.reloadWorkers]
+        workers = options["workers"]
     else:
         if workerChannel is None:
             factory = makeFactory(options)
@@ -361,7 +362,8 @@ def makeService(options, workerChannel=None):
         reloads = reloadTargets([options["realmObject"], *checkers,
                                  config.tlsContextFactory,
                                  *(host.realm for host in config.virtualHosts)])
-    ReloadOnHangup(reloads).setServiceParent(server)
+        workers = None
+    ReloadOnHangup(reloads, workers=workers).setServiceParent(server)
     StopOnce().setServiceParent(server)
     if workerChannel is None and twistdOptions is not None:
         KeepOnRotation().setServiceParent(server)

@@ -54,6 +54,7 @@ class MakeServiceTests(unittest.TestCase):
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])
+        self.assertIsNone(hangup.workers)
 
     def test_listenQueue(self):
         """
@@ -121,6 +122,7 @@ class MakeServiceTests(unittest.TestCase):
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [pool.reloadWorkers])
+        self.assertEqual(hangup.workers, 2)
 
     def test_virtualHostRootsSwept(self):
         """
