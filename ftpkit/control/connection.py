@@ -197,7 +197,7 @@ class FTPProtocol(
         if refusal is None:
             refusal = self.factory.sessionStarted(self.peer)
         if refusal is not None:
-            self.publish(events.CONNECTION_REFUSED, reason=refusal)
+            self.reportRefused(refusal)
             self.transport.write(replies.formatReply(421, refusal))
             self.close()
             return

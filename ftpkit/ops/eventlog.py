@@ -93,8 +93,9 @@ def logFields(event):
         and the log event's fields.
     """
     level, text, names = _FORMATS[event.kind]
-    fields = {"ftpkit_event": event.kind, "peer": event.peer,
-              "session": event.session}
+    fields = {"ftpkit_event": event.kind, "peer": event.peer}
+    if event.session:
+        fields["session"] = event.session
     for name in names:
         fields[name] = getattr(event, FIELDS[name])
     if event.kind == events.CHANGE and event.target is not None:

@@ -99,7 +99,8 @@ class Event:
     @ivar bytesOut: bytes a session sent (L{LOGOUT}).
     @ivar count: failed logins so far (L{LOGIN_FAILED}).
     @ivar reason: why a connection was refused, or a transfer failed.
-    @ivar session: an id of the session, unique in the process.
+    @ivar session: an id of the session, unique in the process; C{0} for
+        none (L{CONNECTION_REFUSED}: the connection never became one).
     @ivar host: the virtual host name the session chose with C{HOST}
         (RFC 7151), or C{None}.
     """

@@ -335,6 +335,32 @@ class SessionEventTests(unittest.TestCase):
         self.assertEqual(refused.peer, "10.0.0.1")
         self.assertIn("connections", refused.reason)
 
+    def test_connectionRefusedNamesNoSession(self):
+        """
+        A connection refused before its greeting never became a session:
+        its event names none and its log line has no C{session} field, as
+        the acceptor's refusals under C{--workers}; it took a session
+        number of its own.
+        """
+        factory = makeFactory(self.clock, maxConnectionsPerIP=1)
+        published = collect(factory)
+        connect(factory)
+        connect(factory)
+        [refused] = [event for event in published
+                     if event.kind == events.CONNECTION_REFUSED]
+        self.assertEqual(refused.session, 0)
+        self.assertNotIn("session", logFields(refused)[2])
+        # As the acceptor of --workers makes its refusals' events.
+        acceptors = events.Event(events.CONNECTION_REFUSED, "10.0.0.1",
+                                 reason="Too many connections")
+        self.assertNotIn("session", logFields(acceptors)[2])
+        protocol, _ = connect(factory, "10.0.0.2")
+        protocol.dataReceived(b"USER alice\r\n")
+        protocol.reportLogin()
+        login = published[-1]
+        self.assertEqual(login.kind, events.LOGIN)
+        self.assertEqual(logFields(login)[2]["session"], login.session)
+
 
 class TransferEventTests(LoopbackServerMixin, unittest.TestCase):
     """

@@ -88,6 +88,21 @@ class SessionReporting:
             fields["host"] = session.hostName
             hub.publish(events.Event.fromFields(fields))
 
+    def reportRefused(self, reason):
+        """
+        The connection is refused before its greeting: it never became a
+        session, so its event names none (as the acceptor's refusals under
+        C{--workers} name none), and takes no session number.
+
+        @param reason: the text of the C{421}.
+        """
+        factory = self.factory
+        hub = factory.events
+        if events.CONNECTION_REFUSED in hub.wanted:
+            hub.publish(events.Event(
+                events.CONNECTION_REFUSED, self.peer,
+                time=factory.reactor.seconds(), reason=reason))
+
     def reportLogin(self):
         """
         The user logged in.
