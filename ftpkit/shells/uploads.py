@@ -401,7 +401,11 @@ def keepPartial(temporary, target, size):
     partial = partialPath(target)
     if size > 0 and partial is not None:
         now = time.time()
-        os.utime(temporary, (now, now), follow_symlinks=False)
+        try:
+            os.utime(temporary, (now, now), follow_symlinks=False)
+        except OSError:
+            # A file system that keeps its own times: aged by them.
+            pass
         os.replace(temporary, partial)
     else:
         _remove(temporary)

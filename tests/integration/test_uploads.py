@@ -247,6 +247,22 @@ class PartialAgeTests(_Root, unittest.TestCase):
         self.assertEqual((yield self.shell.resumableSize(("f",))), 3)
 
     @defer.inlineCallbacks
+    def test_timesNotSet(self):
+        """
+        On a file system that refuses to set a file's times, a cut upload
+        is kept all the same, aged by the file system's time: it was
+        left as a temporary file, and its abort failed.
+        """
+        def refuse(*args, **kwargs):
+            raise PermissionError("times are the file system's")
+
+        self.patch(os, "utime", refuse)
+        yield self.upload("f", b"cut", cut=True)
+        self.assertEqual((yield self.shell.resumableSize(("f",))), 3)
+        self.assertEqual(os.listdir(self.root),
+                         [uploads.PARTIAL_PREFIX + b"f"])
+
+    @defer.inlineCallbacks
     def test_fileServerAhead(self):
         """
         On one two days ahead, a cut upload expires after its lifetime:
