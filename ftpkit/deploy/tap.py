@@ -27,6 +27,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
 from ftpkit.deploy.anonymousentry import acceptsAnonymous
+from ftpkit.deploy.authhelp import authTypeHelp
 from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
@@ -294,7 +295,12 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     def opt_help_auth_type(self, authType):
         """Show help for a particular authentication type."""
         self._checkInstalled("--help-auth-type", authType)
-        strcred.AuthOptionMixin.opt_help_auth_type(self, authType)
+        text = authTypeHelp(
+            authType, strcred.findCheckerFactory(authType).argStringFormat)
+        if text is None:
+            strcred.AuthOptionMixin.opt_help_auth_type(self, authType)
+        self.authOutput.write(text)
+        raise SystemExit(0)
 
     def _checkInstalled(self, option, kind):
         """

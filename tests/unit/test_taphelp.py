@@ -2,6 +2,7 @@
 Tests for the C{--help} text of L{ftpkit.deploy.tap.Options}.
 """
 
+import io
 import re
 
 from twisted.trial import unittest
@@ -48,3 +49,46 @@ class HelpTextTests(unittest.TestCase):
         epilog = text[text.index("Serve FTP."):]
         self.assertEqual(
             [line for line in epilog.splitlines() if len(line) > 60], [])
+
+
+class AuthTypeHelpTests(unittest.TestCase):
+    """
+    C{--help-auth-type NAME}.
+    """
+
+    def helpOf(self, authType):
+        """
+        @return: what C{--help-auth-type authType} writes, exiting 0.
+        """
+        options = Options()
+        options.authOutput = io.StringIO()
+        with self.assertRaises(SystemExit) as exited:
+            options.parseOptions(["--help-auth-type", authType])
+        self.assertEqual(exited.exception.code, 0)
+        return options.authOutput.getvalue()
+
+    def test_anonymous(self):
+        """
+        C{anonymous} says what it does in ftpkit and which options go with
+        it; it gave Twisted's line, "This allows anonymous authentication
+        for servers that support it."
+        """
+        text = self.helpOf("anonymous")
+        self.assertTrue(text.startswith(
+            "Usage: --auth anonymous\nArgString format: "), text)
+        self.assertNotIn("servers that support it", text)
+        flat = " ".join(text.split())
+        self.assertIn("log in as anonymous or ftp", flat)
+        for option in ("--root", "--home-per-user", "--realm users:PATH",
+                       "--anonymous-write", "--hold-anonymous-uploads",
+                       "--tls-anonymous-exempt", "--max-sessions-per-user",
+                       "--read-only"):
+            self.assertIn(option, flat)
+
+    def test_othersTwisted(self):
+        """
+        A checker ftpkit has nothing to add about keeps Twisted's help.
+        """
+        text = self.helpOf("memory")
+        self.assertTrue(text.startswith("Usage: --auth memory[:ArgString]\n"),
+                        text)

@@ -1,0 +1,44 @@
+"""
+What C{--help-auth-type NAME} says of a C{twisted.cred} checker whose use
+in ftpkit goes beyond Twisted's own help for it: ftpkit's text, in the
+layout Twisted writes its own in.
+"""
+
+ANONYMOUS_HELP = """\
+Lets anyone log in as anonymous or ftp (in any case), with any
+password (by custom, an e-mail address).
+
+With the filesystem realm they see --root (with --home-per-user
+too); --realm users:PATH gives them the home of its entry named
+anonymous, and without one they cannot log in (530; the server warns
+at start).
+
+They may only read, unless --anonymous-write lets them upload new
+files and make directories (never delete, rename or overwrite; not
+with --home-per-user, where they would see every home).
+--hold-anonymous-uploads lets them download only world-readable
+files, and stores what they upload without the world-read bit.
+--tls-anonymous-exempt lets them work without TLS when
+--tls-required holds for everyone else; --max-sessions-per-user
+counts every anonymous login as one user; --read-only holds for
+them too."""
+"""What C{--auth anonymous} does in ftpkit."""
+
+FTPKIT_HELP = {"anonymous": ANONYMOUS_HELP}
+"""ftpkit's help for checkers, by name, where Twisted's says too little."""
+
+
+def authTypeHelp(authType, argStringFormat):
+    """
+    @param authType: a checker's name, e.g. C{"anonymous"}.
+    @param argStringFormat: what its argument is, as its factory says.
+    @return: ftpkit's help for it, as C{--help-auth-type} writes it; or
+        C{None} when Twisted's own says enough.
+    """
+    text = FTPKIT_HELP.get(authType)
+    if text is None:
+        return None
+    lines = [f"Usage: --auth {authType}",
+             f"ArgString format: {argStringFormat}", ""]
+    lines.extend(f"  {line}".rstrip() for line in text.splitlines())
+    return "\n".join(lines) + "\n\n"
