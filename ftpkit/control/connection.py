@@ -270,6 +270,7 @@ class FTPProtocol(
             if waits:
                 left = self.factory.leftSessions
                 if key is not None:
+                    key = self.leftKey()
                     left.leave(key)
                 defer.gatherResults(waits).addCallback(
                     lambda _: self._answered(left, key))

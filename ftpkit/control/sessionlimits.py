@@ -7,7 +7,7 @@ reactor.
 
 import ipaddress
 
-from ftpkit.protocol.limitkeys import embeddedIPv4
+from ftpkit.protocol.limitkeys import embeddedIPv4, limitKey
 
 NOT_ALLOWED = "Not allowed from your address"
 """The C{421} text for a client outside the address rules."""
@@ -142,6 +142,22 @@ class UserSessions:
             self.counts.pop(user, None)
 
 
+def leftKey(username, anonymous, host, ipv6PrefixLength):
+    """
+    @param username: the name given to C{USER}.
+    @param anonymous: whether it is an anonymous login.
+    @param host: the client's address.
+    @param ipv6PrefixLength: see L{limitKey}.
+    @return: what L{LeftSessions} counts a session as: its user, or for
+        an anonymous login its client (L{limitKey}): anonymous users are
+        many people, and one of them leaving commands to the shell must
+        not keep the others out.
+    """
+    if anonymous:
+        return ("anonymous", limitKey(host, ipv6PrefixLength))
+    return username
+
+
 class LeftSessions(UserSessions):
     """
     Per user, the sessions whose client left while the shell still worked
@@ -150,8 +166,9 @@ class LeftSessions(UserSessions):
     though no connection limit counts it any more (the user must be able
     to come back: a shell that never answers locked them out). Without a
     bound, a user connecting, sending C{DELE} and leaving, again and
-    again, left any number of them. A user with C{limit} of them may not
-    log in until one ends (L{TOO_MANY_LEFT}).
+    again, left any number of them. A user (an anonymous client:
+    L{leftKey}) with C{limit} of them may not log in until one ends
+    (L{TOO_MANY_LEFT}).
     """
 
     def leave(self, user):

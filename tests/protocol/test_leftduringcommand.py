@@ -199,3 +199,38 @@ class LeftSessionsBoundTests(unittest.TestCase):
         self.assertEqual(self.factory.leftSessions.counts, {"alice": 1})
         self.realm.shells[-1].waiting[0].callback(None)
         self.assertEqual(self.factory.leftSessions.counts, {})
+
+
+class AnonymousLeftTests(unittest.TestCase):
+    """
+    Anonymous sessions left to the shell are counted per client.
+    """
+
+    def test_perClient(self):
+        """
+        An anonymous client that left C{--max-connections-per-ip}
+        sessions to the shell may not log in again, but another client
+        may log in anonymously: all anonymous logins are one user, whom
+        one client kept out.
+        """
+        # Anonymous users may not change anything: they wait on a look.
+        self.patch(GatedShell, "stat", GatedShell._gated)
+        self.realm = GatedRealm()
+        factory = FTPFactory(
+            portal.Portal(self.realm, [checkers.AllowAnonymousAccess()]),
+            ServerConfig(maxConnectionsPerIP=2), MemoryReactorClock())
+
+        def login(host):
+            protocol, transport = connect(factory, host)
+            transport.clear()
+            protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n")
+            return protocol, transport.value().splitlines()[-1]
+
+        for _ in range(2):
+            protocol, reply = login("192.0.2.1")
+            self.assertEqual(reply, b"230 Login successful")
+            protocol.dataReceived(b"MDTM f.txt\r\n")
+            protocol.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual(login("192.0.2.1")[1],
+                         b"421 " + TOO_MANY_LEFT.encode())
+        self.assertEqual(login("192.0.2.2")[1], b"230 Login successful")

@@ -21,6 +21,7 @@ from ftpkit.control.loginfailures import (
 from ftpkit.control.sessionlimits import (
     TOO_MANY_FOR_USER,
     TOO_MANY_LEFT,
+    leftKey,
     userKey,
 )
 from ftpkit.control.sockets import holdReplies
@@ -173,7 +174,7 @@ class LoginCommands:
             logout()
             return None
         key = userKey(self.session.username, self.session.anonymous)
-        if self.factory.leftSessions.full(key):
+        if self.factory.leftSessions.full(self.leftKey()):
             logout()
             self.publish(events.LOGIN_REFUSED, reason=TOO_MANY_LEFT)
             self.reply(421, TOO_MANY_LEFT)
@@ -316,6 +317,14 @@ class LoginCommands:
         """
         if self._loginDelay is not None:
             self._loginDelay.cancel()
+
+    def leftKey(self):
+        """
+        @return: what the logged-in user's sessions left to the shell are
+            counted as (L{ftpkit.control.sessionlimits.leftKey}).
+        """
+        return leftKey(self.session.username, self.session.anonymous,
+                       self.peer, self.config.ipv6PrefixLength)
 
     def releaseUserSession(self):
         """
