@@ -117,6 +117,18 @@ class UploadTooLarge(FTPError):
     defaultMessage = "Upload larger than the largest allowed"
 
 
+class RestPastEnd(FTPError):
+    """
+    An upload resumed past the end of what it continues (RFC 3659's
+    C{554}): writing there would leave a hole, bytes the client never sent
+    read back as zeros.
+    """
+
+    code = 554
+    defaultMessage = ("Requested action not taken: invalid REST parameter"
+                      " (past the end of the file)")
+
+
 class BadArgument(FTPError):
     """A command argument that does not parse."""
 

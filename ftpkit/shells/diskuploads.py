@@ -10,7 +10,12 @@ stay on what an upload writes.
 import os
 import stat as statModule
 
-from ftpkit.errors import AlreadyExists, IsDirectory, PermissionDenied
+from ftpkit.errors import (
+    AlreadyExists,
+    IsDirectory,
+    PermissionDenied,
+    RestPastEnd,
+)
 from ftpkit.shells import linkfree, shortcalls, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
@@ -155,6 +160,10 @@ def _continuePartial(run, runShort, target, offset, append):
     L{ftpkit.shells.uploads}), from C{offset} or at its end.
 
     @return: a L{FileWriter}, or C{None} when there is none.
+    @raise RestPastEnd: when C{offset} is past its end (it is given
+        back): the partial upload checked for the offset (C{SIZE},
+        C{REST}) was replaced since by a shorter one, another session's
+        cut upload, and writing there left a hole.
     """
     temporary = uploads.claimPartial(target)
     if temporary is None:
@@ -165,6 +174,10 @@ def _continuePartial(run, runShort, target, offset, append):
     except BaseException:
         os.unlink(temporary)
         raise
+    if not append and offset > result.st_size:
+        os.close(fd)
+        uploads.giveBack(temporary, target)
+        raise RestPastEnd()
     holdTemporary(fd)
     try:
         dropPrivilege(fd, result)

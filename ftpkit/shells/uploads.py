@@ -384,6 +384,17 @@ def claimPartial(target, now=None):
     return temporary
 
 
+def giveBack(temporary, target):
+    """
+    Give a partial upload L{claimPartial} took its name back, unless
+    another cut upload was kept under it since (blocking).
+
+    @param temporary: where L{claimPartial} put it.
+    @param target: the target's path, C{bytes}.
+    """
+    _putBack(temporary, partialPath(target))
+
+
 def keepPartial(temporary, target, size):
     """
     An upload was cut: keep what it received as C{target}'s partial

@@ -17,7 +17,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
-from ftpkit.errors import DirectoryNotEmpty
+from ftpkit.errors import DirectoryNotEmpty, RestPastEnd
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from ftpkit.shells.filesystem import FilesystemShell
@@ -142,6 +142,25 @@ class PartialUploadTests(_Root, unittest.TestCase):
         self.assertEqual(_read(self.path(b"f")), b"new bytes")
         self.assertEqual(os.listdir(self.root), [b"f"])
         self.assertIsNone((yield self.shell.resumableSize(("f",))))
+
+    @defer.inlineCallbacks
+    def test_resumePastPartialEnd(self):
+        """
+        A resume from past the end of the partial upload it takes (one
+        replaced, since its C{REST} was checked, by a shorter cut upload)
+        is refused with L{RestPastEnd}, and the partial upload stays: it
+        was written from the offset, leaving a hole of zeros.
+        """
+        _write(self.path(b"f"), b"old")
+        time.sleep(0.01)
+        yield self.upload("f", b"cut", cut=True)
+        yield self.assertFailure(
+            self.shell.openForWriting(("f",), 10, False), RestPastEnd)
+        self.assertEqual(_read(self.partial(b"f")), b"cut")
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [uploads.PARTIAL_PREFIX + b"f", b"f"])
+        self.assertEqual((yield self.upload("f", b"!", offset=3))
+                         and _read(self.path(b"f")), b"cut!")
 
     @defer.inlineCallbacks
     def test_resumeWithAppend(self):
