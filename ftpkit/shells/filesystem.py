@@ -189,7 +189,9 @@ class FilesystemShell:
     def _resolve(self, path, followLast=True):
         """
         Find the real path of a shell path (in a worker thread): the first
-        half of L{_walk}.
+        half of what L{ftpkit.shells.diskpaths.Jail.walk} gives (an
+        upload's open takes the second half too, the C{lstat} of the last
+        segment).
 
         @param path: a tuple of segments.
         @param followLast: resolve the last segment too; otherwise only its
@@ -199,21 +201,7 @@ class FilesystemShell:
         @raise InvalidPath: when a segment names an upload not in place
             (L{uploads.isHidden}): those files are the server's.
         """
-        return self._walk(path, followLast)[0]
-
-    def _walk(self, path, followLast=True):
-        """
-        L{_resolve}, also giving what the walk learnt of the last segment
-        (L{ftpkit.shells.diskpaths.Jail.walk}).
-
-        @param path: a tuple of segments.
-        @param followLast: as for L{_resolve}.
-        @return: C{(real, found)}, as L{ftpkit.shells.diskpaths.Jail.walk}
-            gives them.
-        @raise PermissionDenied: when it leads outside the root.
-        @raise InvalidPath: as for L{_resolve}.
-        """
-        return self._jail.walk(path, followLast)
+        return self._jail.walk(path, followLast)[0]
 
     def resolve(self, path):
         """

@@ -26,6 +26,30 @@ from tests.scratch import scratchDirectory
 SECRET = b"TOPSECRET outside the root"
 
 
+class RacingJail:
+    """
+    A shell's L{ftpkit.shells.diskpaths.Jail} whose every path walk (the
+    check of every command, an upload's open included) is followed at once
+    by what its shell does after a check (L{RacingShell.checked}).
+    """
+
+    def __init__(self, jail, shell):
+        """
+        @param jail: the jail to check with.
+        @param shell: the L{RacingShell} to tell.
+        """
+        self._jail = jail
+        self._shell = shell
+
+    def __getattr__(self, name):
+        return getattr(self._jail, name)
+
+    def walk(self, path, followLast=True):
+        result = self._jail.walk(path, followLast)
+        self._shell.checked(path)
+        return result
+
+
 class RacingShell(FilesystemShell):
     """
     A filesystem shell whose every path check is followed at once by a
@@ -33,6 +57,7 @@ class RacingShell(FilesystemShell):
     the directory next to the root (when armed).
 
     @ivar armed: whether the next check is followed by the swap.
+    @ivar swappedAt: the paths whose checks were followed by the swap.
     """
 
     armed = False
@@ -42,16 +67,22 @@ class RacingShell(FilesystemShell):
         @param base: the directory holding C{root} and C{outside}.
         """
         self.base = base
+        self.swappedAt = []
         FilesystemShell.__init__(self, os.path.join(base, "root"))
+        self._jail = RacingJail(self._jail, self)
 
-    def _walk(self, path, followLast=True):
-        result = FilesystemShell._walk(self, path, followLast)
+    def checked(self, path):
+        """
+        A path was checked: swap C{real} for the link, when armed.
+
+        @param path: the path checked, a tuple of segments.
+        """
         if self.armed:
             self.armed = False
+            self.swappedAt.append(path)
             real = os.path.join(self.base, "root", "real")
             os.rename(real, real + "-moved")
             os.symlink("../outside", real)
-        return result
 
     def restore(self):
         """
@@ -147,6 +178,9 @@ class LinkRaceTests(LoopbackServerMixin, unittest.TestCase):
         self.assertNotIn(SECRET, seen)
         self.assertNotIn(b"TOPSECRET", seen)
         self.assertEqual(self.outsideState(), self.outsideBefore)
+        # The upload's open was raced too: it walks its path itself, and
+        # the swap, hooked on FilesystemShell._walk, missed it.
+        self.assertIn(("race", "dropped.txt"), self.shell.swappedAt)
 
     @defer.inlineCallbacks
     def test_swappedDirectoryNotChanged(self):

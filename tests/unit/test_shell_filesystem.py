@@ -29,6 +29,7 @@ from ftpkit.errors import (
 from ftpkit.fileinfo import LINK
 from ftpkit.interfaces import IDescriptorFile
 from ftpkit.shells import diskhash, diskqueue
+from ftpkit.shells.diskpaths import jailFor
 from ftpkit.shells.diskqueue import HIGH_WATER
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import (
@@ -495,8 +496,8 @@ class ListSomeJailTests(unittest.TestCase):
 
 class WalkTests(unittest.TestCase):
     """
-    L{FilesystemShell._walk} resolves a path as L{FilesystemShell._resolve}
-    does, and tells what it learnt of the last segment.
+    L{Jail.walk} resolves a path as L{FilesystemShell._resolve} does, and
+    tells what it learnt of the last segment.
     """
 
     def setUp(self):
@@ -504,13 +505,13 @@ class WalkTests(unittest.TestCase):
         os.mkdir(os.path.join(self.root, b"sub"))
         _write(os.path.join(self.root, b"sub", b"f.txt"), b"x")
         os.symlink(b"sub/f.txt", os.path.join(self.root, b"link"))
-        self.shell = FilesystemShell(self.root)
+        self.jail = jailFor(self.root)
 
     def test_file(self):
         """
         A file's C{stat} comes with its path.
         """
-        real, found = self.shell._walk(("sub", "f.txt"))
+        real, found = self.jail.walk(("sub", "f.txt"))
         self.assertEqual(real, os.path.join(self.root, b"sub", b"f.txt"))
         self.assertEqual(found, os.stat(real))
 
@@ -519,10 +520,10 @@ class WalkTests(unittest.TestCase):
         C{False} where the last segment is missing; C{None} where a
         directory on the way is (the walk stopped before the last).
         """
-        real, found = self.shell._walk(("sub", "new.txt"))
+        real, found = self.jail.walk(("sub", "new.txt"))
         self.assertEqual(real, os.path.join(self.root, b"sub", b"new.txt"))
         self.assertIs(found, False)
-        real, found = self.shell._walk(("nodir", "new.txt"))
+        real, found = self.jail.walk(("nodir", "new.txt"))
         self.assertEqual(real, os.path.join(self.root, b"nodir", b"new.txt"))
         self.assertIsNone(found)
 
@@ -531,7 +532,7 @@ class WalkTests(unittest.TestCase):
         Through a symbolic link, the link's own C{lstat} is not given: the
         caller asks for the target's.
         """
-        real, found = self.shell._walk(("link",))
+        real, found = self.jail.walk(("link",))
         self.assertEqual(real, os.path.realpath(
             os.path.join(self.root, b"sub", b"f.txt")))
         self.assertIsNone(found)
@@ -540,7 +541,7 @@ class WalkTests(unittest.TestCase):
         """
         Without following the last segment, it is only named.
         """
-        real, found = self.shell._walk(("link",), followLast=False)
+        real, found = self.jail.walk(("link",), followLast=False)
         self.assertEqual(real, os.path.join(self.root, b"link"))
         self.assertIsNone(found)
 
