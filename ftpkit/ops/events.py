@@ -180,13 +180,15 @@ class EventHub:
     order they subscribed. A subscriber that raises is logged and the
     others still get the event; a subscriber must not block (see
     L{ftpkit.ops.observers} for ones that do slow work).
+
+    @ivar wanted: the kinds that have subscribers, a C{frozenset} worked
+        out again at each subscription change, so that a check made for
+        every reply (the L{REPLY} event) is one lookup, not a call of
+        L{wants}.
     """
 
     log = Logger()
 
-    #: The kinds that have subscribers, a C{frozenset} worked out again at
-    #: each subscription change, so that a check made for every reply (the
-    #: L{REPLY} event) is one lookup, not a call of L{wants}.
     wanted = frozenset()
 
     def __init__(self):
