@@ -24,7 +24,22 @@ counts every anonymous login as one user; --read-only holds for
 them too."""
 """What C{--auth anonymous} does in ftpkit."""
 
-FTPKIT_HELP = {"anonymous": ANONYMOUS_HELP}
+UNIX_HELP = """\
+Checks the machine's own accounts: their names in /etc/passwd and the
+crypt hashes of their passwords in /etc/shadow, which the server must
+still be able to read when a user logs in (not after twistd --uid
+switched to another account: use a file: checker then). A name the
+machine does not know is checked against a dummy hash of the scheme
+its accounts use, so a failed login takes as long whether the user
+exists or not.
+
+Users get the files --realm gives them (with the filesystem realm,
+--root, or ROOT/USERNAME with --home-per-user), not their home
+directories."""
+"""What C{--auth unix} does in ftpkit (ftpkit's checker, not Twisted's,
+whose help spoke of PAM support to come)."""
+
+FTPKIT_HELP = {"anonymous": ANONYMOUS_HELP, "unix": UNIX_HELP}
 """ftpkit's help for checkers, by name, where Twisted's says too little."""
 
 

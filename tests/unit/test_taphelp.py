@@ -85,6 +85,17 @@ class AuthTypeHelpTests(unittest.TestCase):
                        "--read-only"):
             self.assertIn(option, flat)
 
+    def test_unix(self):
+        """
+        C{unix} describes ftpkit's checker: Twisted's help promised PAM
+        support to come and said nothing of the dummy hash nor of
+        C{/etc/shadow} after the switch to another account.
+        """
+        flat = " ".join(self.helpOf("unix").split())
+        self.assertNotIn("PAM", flat)
+        for told in ("/etc/shadow", "dummy hash", "--uid", "--root"):
+            self.assertIn(told, flat)
+
     def test_othersTwisted(self):
         """
         A checker ftpkit has nothing to add about keeps Twisted's help.
