@@ -76,6 +76,16 @@ class InvalidPath(FTPError):
     defaultMessage = "File name not allowed"
 
 
+class FileBusy(FTPError):
+    """
+    Another transfer holds the file: an upload written into it in place
+    while another such upload runs (RFC 959's "file busy").
+    """
+
+    code = 450
+    defaultMessage = "File busy: another upload writes it; try again later"
+
+
 class InsufficientStorage(FTPError):
     """The disk is full."""
 

@@ -19,7 +19,7 @@ from ftpkit.errors import (
 from ftpkit.shells import linkfree, shortcalls, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
-from ftpkit.shells.uploadlocks import holdTemporary
+from ftpkit.shells.uploadlocks import holdInPlace, holdTemporary
 
 PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
 """Mode bits that make a program run as its file's owner or group. An
@@ -81,6 +81,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
         fd, result = openRegular(target, flags)
         try:
+            holdInPlace(fd)
             dropPrivilege(fd, result)
         except BaseException:
             os.close(fd)

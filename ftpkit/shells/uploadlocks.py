@@ -23,11 +23,18 @@ it, so C{RMD} removed the directory under it, and the upload failed once
 complete. Such an upload holds a shared C{flock} on its directory
 (L{holdDirectory}), and C{RMD} removes a directory only while it can hold
 it alone (L{mayRemoveDirectory}), in every process serving the tree.
+
+An upload written into its target in place (C{APPE}, C{REST} and C{STOR}
+without a partial upload) holds an exclusive lock on the target
+(L{holdInPlace}), and a second one refuses to start while it is held:
+their bytes would interleave, and each client be told it stored its own
+(vsftpd's C{lock_upload_files} makes the second wait instead).
 """
 
 import fcntl
 import os
 
+from ftpkit.errors import FileBusy
 from ftpkit.shells.cachedopen import openWithoutLinks
 
 _OPEN_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
@@ -91,6 +98,22 @@ def mayRemoveDirectory(fd):
     except OSError:
         pass
     return True
+
+
+def holdInPlace(fd):
+    """
+    Mark the file open as C{fd}, which an upload is about to write in
+    place, as written, until that open file is closed.
+
+    @param fd: its descriptor, open for writing.
+    @raise FileBusy: another upload, in any process, writes it in place.
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise FileBusy() from None
+    except OSError:
+        pass  # No locks on this file system: the upload goes on unguarded.
 
 
 def isHeld(path):
