@@ -19,7 +19,7 @@ from ftpkit.errors import (
 from ftpkit.shells import linkfree, shortcalls, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
-from ftpkit.shells.uploadlocks import holdInPlace, holdTemporary
+from ftpkit.shells.uploadlocks import holdInPlace
 
 PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
 """Mode bits that make a program run as its file's owner or group. An
@@ -166,20 +166,18 @@ def _continuePartial(run, runShort, target, offset, append):
         C{REST}) was replaced since by a shorter one, another session's
         cut upload, and writing there left a hole.
     """
-    temporary = uploads.claimPartial(target)
-    if temporary is None:
-        return None
     flags = os.O_WRONLY | (os.O_APPEND if append else 0)
-    try:
-        fd, result = openRegular(temporary, flags)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    claimed = uploads.claimPartial(
+        target, lambda path: openRegular(path, flags))
+    if claimed is None:
+        return None
+    fd, result, temporary = claimed
     if not append and offset > result.st_size:
-        os.close(fd)
-        uploads.giveBack(temporary, target)
+        try:
+            uploads.giveBack(temporary, target)
+        finally:
+            os.close(fd)
         raise RestPastEnd()
-    holdTemporary(fd)
     try:
         dropPrivilege(fd, result)
     except BaseException:

@@ -49,11 +49,17 @@ def holdTemporary(fd):
     open file is closed.
 
     @param fd: its descriptor, open for writing.
+    @return: C{False} when another open file holds it already (another
+        upload's), else C{True} (also where nothing can be held: no locks
+        on the file system).
     """
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
     except OSError:
         pass
+    return True
 
 
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)

@@ -323,63 +323,116 @@ def createTemporary(target, mode=0o644):
     return fd, path
 
 
-def _livePartial(target, now, lifetime=PARTIAL_LIFETIME):
+def _lookedUpPartial(target, now):
     """
-    @param lifetime: the age in seconds past which a partial upload is
-        not resumed.
-    @return: the C{stat} of C{target}'s partial upload if there is one to
-        resume (younger than C{lifetime} and than the target), removing
-        one that is not (L{_removeSeen}); else C{None}.
+    @return: the path of C{target}'s partial upload (L{partialPath}),
+        once a crashed upload of it the sweep running beside this process
+        has not reached yet was made one (L{beginSweep}).
     """
     partial = partialPath(target)
-    if partial is None:
-        return None
     unswept = _unswept
-    if unswept is not None:
+    if partial is not None and unswept is not None:
         _sweepTarget(target, now, *unswept)
-    try:
-        result = os.lstat(partial)
-    except FileNotFoundError:
-        return None
+    return partial
+
+
+def _isStale(result, target, now, lifetime):
+    """
+    @param result: the C{stat} of C{target}'s partial upload.
+    @param lifetime: the age in seconds past which a partial upload is
+        not resumed.
+    @return: whether it is older than C{lifetime} or than the target
+        (which a later upload completed).
+    """
     try:
         targetTime = os.stat(target).st_mtime
     except FileNotFoundError:
         targetTime = None
-    if (now - result.st_mtime > lifetime
-            or (targetTime is not None and targetTime >= result.st_mtime)):
-        _removeSeen(partial, result)
-        return None
-    return result
+    return (now - result.st_mtime > lifetime
+            or (targetTime is not None and targetTime >= result.st_mtime))
 
 
 def resumableSize(target, now=None):
     """
     @param target: the target's path, C{bytes}.
     @return: the size of its partial upload, or C{None} when there is none
-        to resume.
+        to resume; one that is stale (L{_isStale}) is removed
+        (L{_removeSeen}).
     """
-    result = _livePartial(target, time.time() if now is None else now)
-    return None if result is None else result.st_size
+    now = time.time() if now is None else now
+    partial = _lookedUpPartial(target, now)
+    if partial is None:
+        return None
+    try:
+        result = os.lstat(partial)
+    except FileNotFoundError:
+        return None
+    if _isStale(result, target, now, PARTIAL_LIFETIME):
+        _removeSeen(partial, result)
+        return None
+    return result.st_size
 
 
-def claimPartial(target, now=None):
+def claimPartial(target, opener, now=None):
     """
-    Take C{target}'s partial upload to continue it: it is renamed to a new
-    temporary name, so that two sessions cannot both continue it.
+    Take C{target}'s partial upload to continue it: it is opened and held
+    (L{holdTemporary}), then renamed to a new temporary name, so that two
+    sessions cannot both continue it. Held before it is renamed: renamed
+    first, it was for a moment a temporary file nobody held, which a sweep
+    starting in another process serving the root (L{sweep}) took.
 
     @param target: the target's path, C{bytes}.
-    @return: the temporary path it now has, or C{None} when there is none
-        to resume (or another session took it first). One past its
-        lifetime by no more than L{TAKE_GRACE} is taken all the same.
+    @param opener: opens a path for the upload (blocking), returning
+        C{(fd, stat_result)}.
+    @return: C{(fd, stat_result, temporary path)}: the file open, held
+        and renamed; or C{None} when there is none to resume (or another
+        session took it first). One past its lifetime by no more than
+        L{TAKE_GRACE} is taken all the same.
     """
-    if _livePartial(target, time.time() if now is None else now,
-                    PARTIAL_LIFETIME + TAKE_GRACE) is None:
+    now = time.time() if now is None else now
+    partial = _lookedUpPartial(target, now)
+    if partial is None:
+        return None
+    try:
+        fd, result = opener(partial)
+    except FileNotFoundError:
+        return None
+    try:
+        temporary = _take(fd, result, target, partial, now)
+    except BaseException:
+        os.close(fd)
+        raise
+    if temporary is None:
+        os.close(fd)
+        return None
+    return fd, result, temporary
+
+
+def _take(fd, result, target, partial, now):
+    """
+    The part of L{claimPartial} once the partial upload is open.
+
+    @param fd: its descriptor.
+    @param result: its C{fstat}.
+    @return: the temporary path it was renamed to, or C{None} when it is
+        stale (and removed), or held or renamed by someone else meanwhile.
+    """
+    if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
+        _removeSeen(partial, result)
+        return None
+    if not holdTemporary(fd):
+        # Another session's resume, about to take it.
         return None
     directory, name = os.path.split(target)
     temporary = os.path.join(directory, temporaryName(name))
     try:
-        os.rename(partialPath(target), temporary)
+        os.rename(partial, temporary)
+        renamed = os.lstat(temporary)
     except FileNotFoundError:
+        return None
+    if (renamed.st_ino, renamed.st_dev) != (result.st_ino, result.st_dev):
+        # Another cut upload was kept under the name since the open.
+        _putBack(temporary, partial)
         return None
     return temporary
 

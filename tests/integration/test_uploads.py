@@ -163,6 +163,30 @@ class PartialUploadTests(_Root, unittest.TestCase):
                          and _read(self.path(b"f")), b"cut!")
 
     @defer.inlineCallbacks
+    def test_resumeHeldBeforeTaken(self):
+        """
+        A resume holds the partial upload it continues before it takes it
+        (renames it to a temporary name of this process's): a sweep
+        starting meanwhile in another process serving the root (which
+        spares its own uploads only) found an upload's temporary file
+        nobody held, took it, and the resume failed.
+        """
+        yield self.upload("f", b"half", cut=True)
+        rename = os.rename
+        swept = []
+
+        def sweptAfter(source, *args, **kwargs):
+            rename(source, *args, **kwargs)
+            if source == self.partial(b"f"):
+                swept.append(uploads.sweep(self.root))
+
+        self.patch(os, "rename", sweptAfter)
+        yield self.upload("f", b"!", offset=4)
+        self.assertEqual(swept, [(0, 0)])
+        self.assertEqual(_read(self.path(b"f")), b"half!")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+    @defer.inlineCallbacks
     def test_resumeWithAppend(self):
         """
         C{APPE} continues the partial upload at its end.

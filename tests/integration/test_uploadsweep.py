@@ -174,6 +174,24 @@ def _joinSweeps():
             thread.join()
 
 
+def _claim(target, now=None):
+    """
+    Take C{target}'s partial upload (L{uploads.claimPartial}), as a resume
+    does, and close it.
+
+    @return: the temporary path it got, or C{None}.
+    """
+    def opener(path):
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+        return fd, os.fstat(fd)
+
+    claimed = uploads.claimPartial(target, opener, now)
+    if claimed is None:
+        return None
+    os.close(claimed[0])
+    return claimed[2]
+
+
 class PartialRaceTests(_Root, unittest.TestCase):
     """
     A partial upload found stale, or taken to be continued, while another
@@ -292,6 +310,26 @@ class PartialRaceTests(_Root, unittest.TestCase):
                           uploads.PARTIAL_PREFIX + b"g"])
         self.assertEqual(_read(self.partial(b"f")), b"crashed")
 
+    def test_claimLeavesReplaced(self):
+        """
+        A resume continues the partial upload it opened and holds: one
+        kept under the name since (another session's cut upload) is not
+        taken, and keeps the name.
+        """
+        _write(self.partial(b"f"), b"first")
+
+        def replacedAfter(path):
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+            fresh = self.path(uploads.temporaryName(b"f"))
+            _write(fresh, b"kept just now")
+            uploads.keepPartial(fresh, self.path(b"f"), 13)
+            return fd, os.fstat(fd)
+
+        self.assertIsNone(uploads.claimPartial(self.path(b"f"),
+                                               replacedAfter))
+        self.assertEqual(_read(self.partial(b"f")), b"kept just now")
+        self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
+
     def test_takenPastLifetime(self):
         """
         A partial upload whose C{REST} was checked just before its
@@ -305,11 +343,11 @@ class PartialRaceTests(_Root, unittest.TestCase):
         checked = made + uploads.PARTIAL_LIFETIME - 1
         self.assertEqual(
             uploads.resumableSize(self.path(b"f"), now=checked), 4)
-        claimed = uploads.claimPartial(self.path(b"f"), now=checked + 2)
+        claimed = _claim(self.path(b"f"), now=checked + 2)
         self.assertEqual(_read(claimed), b"half")
         _write(partial, b"again")
         os.utime(partial, (made, made))
-        self.assertIsNone(uploads.claimPartial(
+        self.assertIsNone(_claim(
             self.path(b"f"),
             now=made + uploads.PARTIAL_LIFETIME + uploads.TAKE_GRACE + 1))
 
@@ -405,8 +443,7 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         _write(self.path(_crashedName(b"f")), b"half")
         target = self.path(b"f")
         self.assertEqual(uploads.resumableSize(target), 4)
-        claimed = uploads.claimPartial(target)
-        self.assertEqual(_read(claimed), b"half")
+        self.assertEqual(_read(_claim(target)), b"half")
 
     def test_resumeReadsDirectoryOnce(self):
         """
