@@ -475,9 +475,16 @@ def keepPartial(temporary, target, size):
         _remove(temporary)
 
 
-def _remove(path):
+def _remove(path, directory=None):
+    """
+    Remove a file that may be gone already.
+
+    @param path: its path, C{bytes}.
+    @param directory: a descriptor of the directory C{path} is relative
+        to, or C{None}.
+    """
     try:
-        os.unlink(path)
+        os.unlink(path, dir_fd=directory)
     except FileNotFoundError:
         pass
 
@@ -508,24 +515,33 @@ def _removeSeen(path, seen):
     return True
 
 
-def _putBack(taken, path):
+def _putBack(taken, path, takenIn=None, pathIn=None):
     """
     Give a file taken by L{_removeSeen} that was not the one it looked at
     its name back, unless a newer one has it by now.
 
     @param taken: where it is, C{bytes}.
     @param path: its name, C{bytes}.
+    @param takenIn: a descriptor of the directory C{taken} is relative
+        to, or C{None}.
+    @param pathIn: likewise for C{path}.
     """
     try:
-        os.link(taken, path, follow_symlinks=False)
+        os.link(taken, path, src_dir_fd=takenIn, dst_dir_fd=pathIn,
+                follow_symlinks=False)
     except FileExistsError:
         pass
+    except FileNotFoundError:
+        # Gone meanwhile (a sweep starting in another process took it).
+        return
     except OSError:
         # A file system without hard links: check, then rename.
-        if not os.path.lexists(path):
-            os.rename(taken, path)
+        try:
+            os.lstat(path, dir_fd=pathIn)
+        except FileNotFoundError:
+            os.rename(taken, path, src_dir_fd=takenIn, dst_dir_fd=pathIn)
             return
-    _remove(taken)
+    _remove(taken, takenIn)
 
 
 def removeDirectoryAt(name, parent):
@@ -537,6 +553,12 @@ def removeDirectoryAt(name, parent):
     an upload into it was cut. A running upload's temporary file, a new
     file's upload still without a name (L{createAnonymous}), or anything else,
     keeps the directory (and its partial uploads) there.
+
+    The partial uploads are moved out of it (L{_moveOut}) before it is
+    removed, and removed only once it is: anything that appears in it
+    meanwhile (a resume takes one of them) keeps them all there. They
+    were removed first, and a resume of one made the removal of the
+    directory fail after the others were gone.
 
     @param name: the directory's name, C{bytes}.
     @param parent: a descriptor of the directory holding it.
@@ -565,15 +587,47 @@ def removeDirectoryAt(name, parent):
         partials = _onlyPartials(fd)
         if not partials:
             raise notEmpty
-        for partial in partials:
-            try:
-                os.unlink(partial, dir_fd=fd)
-            except FileNotFoundError:
-                pass
-        os.rmdir(name, dir_fd=parent)
+        moved = _moveOut(partials, fd, parent)
+        try:
+            os.rmdir(name, dir_fd=parent)
+        except BaseException:
+            for partial, taken in moved:
+                _putBack(taken, partial, parent, fd)
+            raise
     finally:
         os.close(fd)
-    return len(partials)
+    for _, taken in moved:
+        _remove(taken, parent)
+    return len(moved)
+
+
+def _moveOut(partials, directory, parent):
+    """
+    Move partial uploads out of their directory, into its parent under
+    names of this process's (L{temporaryName}), which no listing shows.
+
+    @param partials: their names, C{str}.
+    @param directory: a descriptor of their directory.
+    @param parent: a descriptor of its parent.
+    @return: C{(name, name in the parent)} of each moved (one gone
+        meanwhile is left out).
+    @raise OSError: as C{rename} fails (those moved are moved back).
+    """
+    moved = []
+    try:
+        for partial in partials:
+            taken = temporaryName(b"")
+            try:
+                os.rename(partial, taken, src_dir_fd=directory,
+                          dst_dir_fd=parent)
+            except FileNotFoundError:
+                continue
+            moved.append((os.fsencode(partial), taken))
+    except BaseException:
+        for partial, taken in moved:
+            _putBack(taken, partial, parent, directory)
+        raise
+    return moved
 
 
 def _onlyPartials(directory):

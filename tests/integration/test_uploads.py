@@ -130,6 +130,38 @@ class PartialUploadTests(_Root, unittest.TestCase):
             shutil.rmtree(self.path(b"d"))
 
     @defer.inlineCallbacks
+    def test_removeDirectoryRacingResume(self):
+        """
+        A C{RMD} that found nothing but cut uploads in the directory, and
+        a resume of one of them taken in the moment before it removed
+        them, leaves the directory and every cut upload in it: it removed
+        the others, then failed with L{DirectoryNotEmpty}.
+        """
+        os.mkdir(self.path(b"d"))
+        yield self.upload("d/f", b"cut", cut=True)
+        yield self.upload("d/g", b"cut too", cut=True)
+        onlyPartials = uploads._onlyPartials
+        resumed = []
+
+        def resumedAfter(directory):
+            found = onlyPartials(directory)
+            resumed.append(self.shell.openForWriting(("d", "f"), 3))
+            return found
+
+        self.patch(uploads, "_onlyPartials", resumedAfter)
+        yield self.assertFailure(self.shell.removeDirectory(("d",)),
+                                 DirectoryNotEmpty)
+        self.assertEqual(_read(self.partial(b"d/g")), b"cut too")
+        self.assertEqual(os.listdir(self.root), [b"d"])
+        writer = yield resumed[0]
+        consumer = yield writer.receive()
+        consumer.write(b"!")
+        yield writer.close()
+        self.assertEqual(_read(self.path(b"d/f")), b"cut!")
+        self.assertEqual(sorted(os.listdir(self.path(b"d"))),
+                         [uploads.PARTIAL_PREFIX + b"g", b"f"])
+
+    @defer.inlineCallbacks
     def test_resumeWithRest(self):
         """
         C{REST} + C{STOR} continues the partial upload and, complete, it
