@@ -157,6 +157,7 @@ class DataConnection(_DataConnectionBase, Protocol):
 
     log = Logger()
     tlsRefused = False
+    _discarding = False
     _handshakeDone = False
     _finishing = False
     _lingerCall = None
@@ -231,9 +232,10 @@ class DataConnection(_DataConnectionBase, Protocol):
 
     def dataReceived(self, data):
         """
-        Pass uploaded bytes to the sink, or hold them until there is one.
+        Pass uploaded bytes to the sink, or hold them until there is one;
+        drop them during a download (L{discardReceived}).
         """
-        if self.tlsRefused:
+        if self.tlsRefused or self._discarding:
             return
         self.bytesReceived += len(data)
         if self._sink is not None:
@@ -243,6 +245,20 @@ class DataConnection(_DataConnectionBase, Protocol):
         self._earlySize += len(data)
         if self._earlySize > _EARLY_DATA_LIMIT:
             self.transport.pauseProducing()
+
+    def discardReceived(self):
+        """
+        A download runs over this connection: what the client sends on it
+        means nothing (FTP has it send nothing), so it is dropped as it
+        arrives, with what was held already, and is no progress for the
+        watchdog. Held, it took up to L{_EARLY_DATA_LIMIT} bytes for as
+        long as the download lasted, and a client reading nothing kept its
+        download open by sending a byte now and then.
+        """
+        self._discarding = True
+        held, self._early, self._earlySize = self._earlySize, [], 0
+        if held > _EARLY_DATA_LIMIT:
+            self.transport.resumeProducing()
 
     def receiveInto(self, consumer):
         """

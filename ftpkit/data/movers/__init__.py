@@ -149,6 +149,7 @@ class Download(Mover):
                 self._pacer)
             connection.user = writer
             return self._sendfile(writer, connection)
+        connection.discardReceived()
         transport = connection.transport
         if (descriptor is not None and not connection.isSecure
                 and hasattr(transport, "stopReading")):
