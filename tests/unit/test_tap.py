@@ -132,6 +132,16 @@ class OptionTests(unittest.TestCase):
             (10, 2, 2.5, 5, 48),
         )
 
+    def test_dataTimeout(self):
+        """
+        C{--data-timeout} sets the seconds a data connection may stall
+        (vsftpd's C{data_connection_timeout}, ProFTPD's
+        C{TimeoutStalled}); 60 by default.
+        """
+        self.assertEqual(parse()["config"].dataTimeout, 60)
+        self.assertEqual(
+            parse("--data-timeout", "7.5")["config"].dataTimeout, 7.5)
+
     def test_passive(self):
         """
         C{--passive-ports} becomes a pair and C{--passive-address} a
@@ -335,6 +345,7 @@ class BadValueTests(unittest.TestCase):
         """
         for value in ["x", "0", "-3", "nan", "inf"]:
             self.assertRejected("--idle-timeout", "--idle-timeout", value)
+            self.assertRejected("--data-timeout", "--data-timeout", value)
 
     def test_banner(self):
         """
