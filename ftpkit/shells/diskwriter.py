@@ -14,7 +14,7 @@ import os
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit.errors import AlreadyExists, PermissionDenied
+from ftpkit.errors import AlreadyExists, NoSuchFile, PermissionDenied
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import (
     IDescriptorFile,
@@ -29,6 +29,11 @@ _NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
                        errno.EMLINK, errno.ENOSYS})
 """Errors of C{link} on a file system that has no hard links (FAT, some
 FUSE and network file systems), or no more for that file."""
+
+_DIRECTORY_REMOVED = "Directory removed during the upload"
+"""The reply to an upload whose directory was removed before it was
+complete (by a local user: C{RMD} waits for the uploads of new files)."""
+
 
 def placeNew(temporary, target):
     """
@@ -314,14 +319,22 @@ class FileWriter:
             fd, self._fd = self._fd, None
             try:
                 temporary = self._temporary
+                target = self._target
+                directory = None
                 if self._anonymous:
-                    if size == 0 or uploads.partialPath(
-                            self._target) is None:
+                    target, directory = self._targetName(), self._directory
+                    if size == 0 or uploads.partialPath(target) is None:
                         return
-                    temporary = uploads.nameAnonymous(fd, self._target)
+                    try:
+                        temporary = uploads.nameAnonymous(fd, target,
+                                                          directory)
+                    except FileNotFoundError:
+                        if self._directoryRemoved():
+                            return
+                        raise
             finally:
                 os.close(fd)
-            uploads.keepPartial(temporary, self._target, size)
+            uploads.keepPartial(temporary, target, size, directory)
         finally:
             self._releaseDirectory()
 
@@ -350,31 +363,53 @@ class FileWriter:
 
     def _name(self, fd):
         """
-        Give a file with no name the target's name (blocking): a file of
-        that name that appeared since the upload opened is replaced,
-        atomically, as an upload replaces a file, unless the upload is
-        exclusive.
+        Give a file with no name the target's name (blocking), in the
+        directory the upload started in, wherever it is by now (its held
+        descriptor): a file of that name that appeared since the upload
+        opened is replaced, atomically, as an upload replaces a file,
+        unless the upload is exclusive.
 
         @param fd: the file's descriptor.
         @raise AlreadyExists: when exclusive and the target exists.
+        @raise NoSuchFile: when the directory was removed meanwhile (not
+            through C{RMD}, which waits for the upload: by a local user).
         @raise shortcalls.Declined: when it runs at once (in the reactor
             thread) and the file there is large: replacing it would free
             its blocks in this thread. Nothing changed; the caller runs
             the commit again in a disk thread.
         """
+        name, directory = self._targetName(), self._directory
         try:
-            uploads.linkAnonymous(fd, self._target)
+            uploads.linkAnonymous(fd, name, directory)
         except FileExistsError:
             if self._exclusive:
                 raise AlreadyExists() from None
-            if self._atOnce and shortcalls.freesMuch(self._target):
+            if self._atOnce and shortcalls.freesMuch(name, directory):
                 raise shortcalls.Declined() from None
-            temporary = uploads.nameAnonymous(fd, self._target)
+            temporary = uploads.nameAnonymous(fd, name, directory)
             try:
-                os.replace(temporary, self._target)
+                os.replace(temporary, name, src_dir_fd=directory,
+                           dst_dir_fd=directory)
             except BaseException:
-                _removeQuietly(temporary)
+                _removeQuietly(temporary, directory)
                 raise
+        except FileNotFoundError:
+            if self._directoryRemoved():
+                raise NoSuchFile(_DIRECTORY_REMOVED) from None
+            raise
+
+    def _targetName(self):
+        """
+        @return: the target's name in its directory, C{bytes}.
+        """
+        return self._target.rpartition(b"/")[2]
+
+    def _directoryRemoved(self):
+        """
+        @return: whether the held directory (L{uploads.createAnonymous})
+            was removed since the upload started.
+        """
+        return os.fstat(self._directory).st_nlink == 0
 
     def _discard(self, failure):
         """
@@ -414,13 +449,15 @@ class FileWriter:
             os.close(directory)
 
 
-def _removeQuietly(path):
+def _removeQuietly(path, directory=None):
     """
     Remove a file that may be gone already (blocking).
 
     @param path: its path.
+    @param directory: a descriptor of the directory C{path} is relative
+        to, or C{None}.
     """
     try:
-        os.unlink(path)
+        os.unlink(path, dir_fd=directory)
     except FileNotFoundError:
         pass

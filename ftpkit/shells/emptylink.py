@@ -43,13 +43,15 @@ def _binding():
 _linkat = _binding()
 
 
-def linkEmptyPath(fd, path):
+def linkEmptyPath(fd, path, directory=AT_FDCWD):
     """
     Give the file open as C{fd} the name C{path}, unless a file of that
     name exists (blocking).
 
     @param fd: the file's descriptor.
     @param path: the name, C{bytes}.
+    @param directory: a descriptor of the directory C{path} is relative
+        to [default: the working directory].
     @return: C{True} once linked; C{False} when this way is not allowed
         or not there (L{REFUSED}, or no C{linkat} to call): nothing was
         done.
@@ -58,7 +60,7 @@ def linkEmptyPath(fd, path):
     """
     if _linkat is None:
         return False
-    if _linkat(fd, b"", AT_FDCWD, path, AT_EMPTY_PATH) == 0:
+    if _linkat(fd, b"", directory, path, AT_EMPTY_PATH) == 0:
         return True
     code = ctypes.get_errno()
     if code in REFUSED:

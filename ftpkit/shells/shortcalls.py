@@ -85,18 +85,20 @@ def holdsMuch(result):
     return result is not None and result.st_blocks * 512 > FREES_LITTLE
 
 
-def freesMuch(path):
+def freesMuch(path, directory=None):
     """
     Whether dropping the name C{path} (replacing or removing it) may free
     more than L{FREES_LITTLE} bytes (blocking: one C{lstat}).
 
     @param path: a resolved path, C{bytes}, or C{None} for none.
+    @param directory: a descriptor of the directory C{path} is relative
+        to, or C{None}.
     @return: C{True} or C{False}; C{False} when nothing is there.
     """
     if path is None:
         return False
     try:
-        return holdsMuch(os.lstat(path))
+        return holdsMuch(os.lstat(path, dir_fd=directory))
     except OSError:
         return False
 

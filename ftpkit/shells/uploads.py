@@ -37,7 +37,7 @@ import secrets
 import time
 
 from ftpkit.shells.cachedopen import openWithoutLinks
-from ftpkit.shells.emptylink import linkEmptyPath
+from ftpkit.shells.emptylink import AT_FDCWD, linkEmptyPath
 from ftpkit.shells.uploadlocks import (
     holdDirectory,
     holdTemporary,
@@ -129,7 +129,7 @@ def createAnonymous(target, mode=0o644):
     try:
         fd = _openNoName(directory, mode)
         if fd is not None and _anonymousWorks is None:
-            _anonymousWorks = _canLinkAnonymous(directory, parent, mode)
+            _anonymousWorks = _canLinkAnonymous(directory, mode)
             if not _anonymousWorks:
                 os.close(fd)
                 fd = None
@@ -157,7 +157,7 @@ def _openNoName(directory, mode):
         raise
 
 
-def _canLinkAnonymous(directory, parent, mode):
+def _canLinkAnonymous(directory, mode):
     """
     Try once whether a file with no name can be given one here: that
     goes through C{/proc} (L{linkAnonymous}), which a chroot or a sandbox
@@ -165,7 +165,6 @@ def _canLinkAnonymous(directory, parent, mode):
 
     @param directory: a descriptor of a directory where C{O_TMPFILE}
         works.
-    @param parent: its path, C{bytes}.
     @param mode: the permission bits of the file tried.
     @return: whether it worked.
     """
@@ -176,16 +175,16 @@ def _canLinkAnonymous(directory, parent, mode):
     if fd is None:
         return False
     try:
-        path = nameAnonymous(fd, parent + b"/probe")
+        name = nameAnonymous(fd, b"probe", directory)
     except OSError:
         return False
     finally:
         os.close(fd)
-    _remove(path)
+    _remove(name, directory)
     return True
 
 
-def linkAnonymous(fd, path):
+def linkAnonymous(fd, path, directory=None):
     """
     Give a file from L{createAnonymous} the name C{path}, unless a file of
     that name exists (blocking): through its descriptor alone where Linux
@@ -195,21 +194,25 @@ def linkAnonymous(fd, path):
 
     @param fd: its descriptor.
     @param path: the name, C{bytes}.
+    @param directory: a descriptor of the directory C{path} is relative
+        to (the upload's, L{createAnonymous}: wherever it is by now), or
+        C{None}.
     @raise FileExistsError: when C{path} exists.
     """
     global _emptyPathWorks
     if _emptyPathWorks is not False:
-        if linkEmptyPath(fd, path):
+        if linkEmptyPath(fd, path,
+                         AT_FDCWD if directory is None else directory):
             _emptyPathWorks = True
             return
         if _emptyPathWorks is None:
-            _linkThroughProc(fd, path)
+            _linkThroughProc(fd, path, directory)
             _emptyPathWorks = False
             return
-    _linkThroughProc(fd, path)
+    _linkThroughProc(fd, path, directory)
 
 
-def _linkThroughProc(fd, path):
+def _linkThroughProc(fd, path, directory):
     """
     L{linkAnonymous} through the descriptor's C{/proc} link.
     """
@@ -218,10 +221,10 @@ def _linkThroughProc(fd, path):
     # linkat only when given a directory descriptor, which an absolute
     # path makes the kernel ignore.
     os.link(_FD_LINKS + b"%d" % fd, path, src_dir_fd=fd,
-            follow_symlinks=True)
+            dst_dir_fd=directory, follow_symlinks=True)
 
 
-def nameAnonymous(fd, target):
+def nameAnonymous(fd, target, directory=None):
     """
     Give a file from L{createAnonymous} a new temporary name beside
     C{target} (blocking): how it becomes a partial upload, or replaces a
@@ -229,11 +232,13 @@ def nameAnonymous(fd, target):
 
     @param fd: its descriptor.
     @param target: the target's path, C{bytes}.
-    @return: the temporary path.
+    @param directory: as for L{linkAnonymous}.
+    @return: the temporary path, relative to C{directory} when given.
     @raise FileExistsError: when every name tried was taken.
     """
     holdTemporary(fd)
-    return _onTemporaryName(target, lambda path: linkAnonymous(fd, path))[1]
+    return _onTemporaryName(
+        target, lambda path: linkAnonymous(fd, path, directory))[1]
 
 
 def _onTemporaryName(target, make):
@@ -448,7 +453,7 @@ def giveBack(temporary, target):
     _putBack(temporary, partialPath(target))
 
 
-def keepPartial(temporary, target, size):
+def keepPartial(temporary, target, size, directory=None):
     """
     An upload was cut: keep what it received as C{target}'s partial
     upload (replacing an older one), or remove the temporary file when it
@@ -461,18 +466,22 @@ def keepPartial(temporary, target, size):
     @param temporary: the temporary file's path.
     @param target: the target's path.
     @param size: the bytes the temporary file holds.
+    @param directory: a descriptor of the directory both paths are
+        relative to, or C{None}.
     """
     partial = partialPath(target)
     if size > 0 and partial is not None:
         now = time.time()
         try:
-            os.utime(temporary, (now, now), follow_symlinks=False)
+            os.utime(temporary, (now, now), dir_fd=directory,
+                     follow_symlinks=False)
         except OSError:
             # A file system that keeps its own times: aged by them.
             pass
-        os.replace(temporary, partial)
+        os.replace(temporary, partial, src_dir_fd=directory,
+                   dst_dir_fd=directory)
     else:
-        _remove(temporary)
+        _remove(temporary, directory)
 
 
 def _remove(path, directory=None):

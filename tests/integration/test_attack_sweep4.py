@@ -30,6 +30,19 @@ LARGE = shortcalls.FREES_LITTLE + (1 << 20)
 """Bytes of the large file: more than a call at once may free."""
 
 
+def _fullPath(path, directory):
+    """
+    @param path: a path given to a call that drops or renames a name.
+    @param directory: the directory descriptor it is relative to, or
+        C{None}.
+    @return: the path it names, C{bytes} (the uploads of new files name
+        their files relative to their directory's descriptor).
+    """
+    path = os.fsencode(path)
+    if directory is None:
+        return path
+    return os.path.join(os.fsencode(os.readlink("/proc/self/fd/%d" % directory)), path)
+
 class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
     """
     A server on a directory with a large file, and a user who may replace
@@ -53,18 +66,18 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         replace, unlink, rename = os.replace, os.unlink, os.rename
 
         def recordingReplace(source, target, *args, **kwargs):
-            self.note(target)
+            self.note(_fullPath(target, kwargs.get("dst_dir_fd")))
             return replace(source, target, *args, **kwargs)
 
         def recordingUnlink(path, *args, **kwargs):
-            self.note(path)
+            self.note(_fullPath(path, kwargs.get("dir_fd")))
             return unlink(path, *args, **kwargs)
 
         def following(source, target, *args, **kwargs):
             # A stale partial upload is renamed before it is removed
             # (uploads._removeSeen): its new name is watched too.
-            if os.fsencode(source) in self.watched:
-                self.watched.add(os.fsencode(target))
+            if _fullPath(source, kwargs.get("src_dir_fd")) in self.watched:
+                self.watched.add(_fullPath(target, kwargs.get("dst_dir_fd")))
             return rename(source, target, *args, **kwargs)
 
         self.patch(os, "replace", recordingReplace)
@@ -73,10 +86,10 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
 
     def note(self, path):
         """
-        Record whether C{path}, when it is one watched, is dropped in the
-        reactor thread.
+        Record whether C{path} (L{_fullPath}), when it is one watched, is
+        dropped in the reactor thread.
         """
-        if os.fsencode(path) in self.watched:
+        if path in self.watched:
             self.freed.append(threadable.isInIOThread())
 
     def waitForUpload(self, size):

@@ -85,7 +85,7 @@ class EmptyPathTests(unittest.TestCase):
         """
         tries = []
 
-        def refused(fd, path):
+        def refused(fd, path, directory):
             tries.append(path)
             return False
         self.patch(uploads, "linkEmptyPath", refused)
@@ -100,7 +100,7 @@ class EmptyPathTests(unittest.TestCase):
         A refusal that the C{/proc} way meets too (the directory is gone)
         is the link's error, and says nothing of the first way.
         """
-        self.patch(uploads, "linkEmptyPath", lambda fd, path: False)
+        self.patch(uploads, "linkEmptyPath", lambda fd, path, directory: False)
         error = self.assertRaises(OSError, uploads.linkAnonymous, self.fd,
                                   self.path(b"gone/f"))
         self.assertEqual(error.errno, errno.ENOENT)

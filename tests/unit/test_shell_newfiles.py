@@ -12,7 +12,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from ftpkit.errors import AlreadyExists, DirectoryNotEmpty
+from ftpkit.errors import AlreadyExists, DirectoryNotEmpty, NoSuchFile
 from ftpkit.shells import uploadlocks, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import writeFile
@@ -197,6 +197,82 @@ class NewFileTests(unittest.TestCase):
         self.assertEqual(os.listdir(self.path(b"sub")), [b"f"])
 
     @inlineCallbacks
+    def test_directoryRenamedWhileUploading(self):
+        """
+        A new file's upload whose directory is renamed meanwhile
+        (C{RNFR}/C{RNTO}) completes in that directory, where it is now,
+        as an upload into an open file does with vsftpd or ProFTPD: it
+        failed with C{550} once complete, or, a directory made under the
+        old name since, landed in that one. A file of that name that
+        appeared there meanwhile is replaced, as anywhere.
+        """
+        for appeared in (False, True):
+            os.mkdir(self.path(b"sub"))
+            opened = yield self.upload(os.path.join("sub", "f"), b"bytes")
+            yield self.shell.rename(("sub",), ("moved",))
+            if appeared:
+                os.mkdir(self.path(b"sub"))
+                FilePath(self.path(b"moved/f")).setContent(b"other")
+            yield opened.close()
+            self.assertEqual(os.listdir(self.path(b"moved")), [b"f"])
+            self.assertEqual(
+                FilePath(self.path(b"moved/f")).getContent(), b"bytes")
+            self.assertEqual(os.path.exists(self.path(b"sub")), appeared)
+            if appeared:
+                self.assertEqual(os.listdir(self.path(b"sub")), [])
+                os.rmdir(self.path(b"sub"))
+            os.unlink(self.path(b"moved/f"))
+            os.rmdir(self.path(b"moved"))
+
+    @inlineCallbacks
+    def test_directoryRenamedThroughProc(self):
+        """
+        Likewise where the file is named through C{/proc}
+        (L{uploads.linkAnonymous}'s other way).
+        """
+        self.patch(uploads, "_emptyPathWorks", False)
+        os.mkdir(self.path(b"sub"))
+        opened = yield self.upload(os.path.join("sub", "f"), b"bytes")
+        yield self.shell.rename(("sub",), ("moved",))
+        yield opened.close()
+        self.assertEqual(os.listdir(self.path(b"moved")), [b"f"])
+
+    @inlineCallbacks
+    def test_directoryRenamedWhileCut(self):
+        """
+        A new file's upload cut after its directory was renamed is kept
+        as its target's partial upload in that directory, where it is
+        now.
+        """
+        os.mkdir(self.path(b"sub"))
+        opened = yield self.upload(os.path.join("sub", "f"), b"half")
+        yield self.shell.rename(("sub",), ("moved",))
+        yield opened.abort()
+        self.assertEqual(os.listdir(self.path(b"moved")),
+                         [uploads.PARTIAL_PREFIX + b"f"])
+        self.assertEqual((yield self.shell.resumableSize(("moved", "f"))), 4)
+
+    @inlineCallbacks
+    def test_directoryRemovedWhileUploading(self):
+        """
+        A new file's upload whose directory was removed meanwhile (by a
+        local user: C{RMD} waits for it) fails with C{550} saying so, and
+        leaves nothing; cut, it keeps nothing either.
+        """
+        for cut in (False, True):
+            os.mkdir(self.path(b"sub"))
+            opened = yield self.upload(os.path.join("sub", "f"), b"bytes")
+            os.rmdir(self.path(b"sub"))
+            if cut:
+                yield opened.abort()
+            else:
+                error = yield self.assertFailure(opened.close(), NoSuchFile)
+                self.assertEqual(str(error),
+                                 "Directory removed during the upload")
+            self.assertEqual(os.listdir(self.root), [])
+            self.assertEqual(uploadSizes(self.root), [])
+
+    @inlineCallbacks
     def test_replacingUsesTemporaryFile(self):
         """
         An upload replacing a file still writes a temporary file, renamed
@@ -259,7 +335,7 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
         """
         self.patch(uploads, "_anonymousWorks", None)
 
-        def refuse(fd, path):
+        def refuse(fd, path, directory):
             raise OSError(errno.ENOENT, "no /proc")
         self.patch(uploads, "linkAnonymous", refuse)
         yield_ = self.check()
