@@ -35,6 +35,11 @@ _DIRECTORY_REMOVED = "Directory removed during the upload"
 complete (by a local user: C{RMD} waits for the uploads of new files)."""
 
 
+_DIRECTORY_MOVED = "Directory moved or removed during the upload"
+"""The reply to an upload into a temporary file that was not where it was
+made once complete (L{FileWriter._place})."""
+
+
 def placeNew(temporary, target):
     """
     Give a complete upload its name, unless a file of that name exists:
@@ -351,15 +356,35 @@ class FileWriter:
             fd, self._fd = self._fd, None
             os.close(fd)
             self._releaseDirectory()
-            if self._temporary is not None and self._exclusive:
-                placeNew(self._temporary, self._target)
-            elif self._temporary is not None:
-                os.replace(self._temporary, self._target)
+            if self._temporary is not None:
+                self._place()
         except shortcalls.Declined:
             raise
         except BaseException:
             self._cleanUp()
             raise
+
+    def _place(self):
+        """
+        Put the temporary file in place (blocking), by its path: an upload
+        into one holds no descriptor of its directory (that costs two
+        system calls per upload), so one renamed meanwhile leaves the file
+        where the directory went, to become the target's partial upload
+        there at the next sweep (L{uploads.sweep}).
+
+        @raise AlreadyExists: when exclusive and the target exists.
+        @raise NoSuchFile: when the temporary file is not where it was
+            made (its directory moved or removed meanwhile).
+        """
+        try:
+            if self._exclusive:
+                placeNew(self._temporary, self._target)
+            else:
+                os.replace(self._temporary, self._target)
+        except FileNotFoundError:
+            if os.path.lexists(self._temporary):
+                raise
+            raise NoSuchFile(_DIRECTORY_MOVED) from None
 
     def _name(self, fd):
         """

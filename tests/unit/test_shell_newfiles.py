@@ -289,6 +289,43 @@ class NewFileTests(unittest.TestCase):
         self.assertEqual(FilePath(self.path(b"f")).getContent(), b"new")
 
 
+class RenamedTemporaryFileTests(unittest.TestCase):
+    """
+    An upload into a temporary file (one that replaces a file) whose
+    directory is renamed meanwhile: it holds no descriptor of the
+    directory (that costs two system calls per upload), so it cannot be
+    put in place; it says so, and its bytes stay.
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.shell = FilesystemShell(self.root)
+
+    @inlineCallbacks
+    def test_directoryRenamed(self):
+        """
+        It fails with C{550} saying the directory moved (it said "No such
+        file or directory", of a file the client had just sent); the old
+        file stays, and the bytes received become the target's partial
+        upload there at the next sweep.
+        """
+        os.mkdir(os.path.join(self.root, b"sub"))
+        FilePath(os.path.join(self.root, b"sub", b"f")).setContent(b"old")
+        opened = yield self.shell.openForWriting(("sub", "f"))
+        consumer = yield opened.receive()
+        consumer.write(b"new")
+        yield self.shell.rename(("sub",), ("moved",))
+        error = yield self.assertFailure(opened.close(), NoSuchFile)
+        self.assertEqual(str(error),
+                         "Directory moved or removed during the upload")
+        moved = os.path.join(self.root, b"moved")
+        self.assertEqual(FilePath(os.path.join(moved, b"f")).getContent(),
+                         b"old")
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual((yield self.shell.resumableSize(("moved", "f"))),
+                         3)
+
+
 class WithoutAnonymousFilesTests(unittest.TestCase):
     """
     Where files with no name cannot be made, or not given a name, a new
