@@ -36,6 +36,7 @@ import os
 import secrets
 import time
 
+from ftpkit.errors import FileBusy
 from ftpkit.shells.cachedopen import openWithoutLinks
 from ftpkit.shells.emptylink import AT_FDCWD, linkEmptyPath
 from ftpkit.shells.uploadlocks import (
@@ -60,6 +61,10 @@ TAKE_GRACE = 3600
 the upload that continues it (L{claimPartial}): a C{REST} checked against
 it (L{resumableSize}) just before its lifetime ended continues it, and
 does not write the target in place from that offset, mixing the two."""
+
+_TAKEN = "File busy: its partial upload was taken meanwhile; try again"
+"""The reply to a resume that lost the partial upload it opened
+(L{claimPartial})."""
 
 _NAME_MAX = 255
 """The longest file name (bytes) Linux file systems take."""
@@ -390,9 +395,9 @@ def claimPartial(target, opener, now=None):
     @param opener: opens a path for the upload (blocking), returning
         C{(fd, stat_result)}.
     @return: C{(fd, stat_result, temporary path)}: the file open, held
-        and renamed; or C{None} when there is none to resume (or another
-        session took it first). One past its lifetime by no more than
-        L{TAKE_GRACE} is taken all the same.
+        and renamed; or C{None} when there is none to resume. One past
+        its lifetime by no more than L{TAKE_GRACE} is taken all the same.
+    @raise FileBusy: when another command took it meanwhile (L{_take}).
     """
     now = time.time() if now is None else now
     partial = _lookedUpPartial(target, now)
@@ -420,25 +425,28 @@ def _take(fd, result, target, partial, now):
     @param fd: its descriptor.
     @param result: its C{fstat}.
     @return: the temporary path it was renamed to, or C{None} when it is
-        stale (and removed), or held or renamed by someone else meanwhile.
+        stale (and removed).
+    @raise FileBusy: when another command took it since the open (a
+        resume holds it, C{RMD} or a sweep took it away, another cut
+        upload replaced it): the resume would write the target in place
+        from the offset checked against the partial upload, the target's
+        bytes before it and the new ones after.
     """
     if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
         _removeSeen(partial, result)
         return None
     if not holdTemporary(fd):
-        # Another session's resume, about to take it.
-        return None
+        raise FileBusy(_TAKEN)
     directory, name = os.path.split(target)
     temporary = os.path.join(directory, temporaryName(name))
     try:
         os.rename(partial, temporary)
         renamed = os.lstat(temporary)
     except FileNotFoundError:
-        return None
+        raise FileBusy(_TAKEN) from None
     if (renamed.st_ino, renamed.st_dev) != (result.st_ino, result.st_dev):
-        # Another cut upload was kept under the name since the open.
         _putBack(temporary, partial)
-        return None
+        raise FileBusy(_TAKEN)
     return temporary
 
 

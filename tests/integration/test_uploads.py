@@ -17,7 +17,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
-from ftpkit.errors import DirectoryNotEmpty, RestPastEnd
+from ftpkit.errors import DirectoryNotEmpty, FileBusy, RestPastEnd
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from ftpkit.shells.filesystem import FilesystemShell
@@ -216,6 +216,36 @@ class PartialUploadTests(_Root, unittest.TestCase):
         yield self.upload("f", b"!", offset=4)
         self.assertEqual(swept, [(0, 0)])
         self.assertEqual(_read(self.path(b"f")), b"half!")
+        self.assertEqual(os.listdir(self.root), [b"f"])
+
+    @defer.inlineCallbacks
+    def test_resumeLosingPartialBusy(self):
+        """
+        A resume whose partial upload another command takes away between
+        the resume's open of it and its rename (here the sweep, removing
+        it in the hour past its lifetime that a resume still takes it)
+        gets C{450} and writes nothing: it wrote the target in place from
+        the offset checked against the partial upload, the target's
+        bytes before it and the new ones after.
+        """
+        _write(self.path(b"f"), b"target")
+        old = time.time() - uploads.PARTIAL_LIFETIME - 10
+        os.utime(self.path(b"f"), (old - 10, old - 10))
+        _write(self.partial(b"f"), b"partial")
+        os.utime(self.partial(b"f"), (old, old))
+        rename = os.rename
+        swept = []
+
+        def sweptBefore(source, *args, **kwargs):
+            if source == self.partial(b"f") and not swept:
+                swept.append(None)
+                swept[0] = uploads.sweep(self.root)
+            return rename(source, *args, **kwargs)
+
+        self.patch(os, "rename", sweptBefore)
+        yield self.assertFailure(self.upload("f", b"!", offset=7), FileBusy)
+        self.assertEqual(swept, [(0, 1)])
+        self.assertEqual(_read(self.path(b"f")), b"target")
         self.assertEqual(os.listdir(self.root), [b"f"])
 
     @defer.inlineCallbacks

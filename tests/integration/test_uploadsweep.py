@@ -13,6 +13,7 @@ import tracemalloc
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.errors import FileBusy
 from ftpkit.shells import uploads
 from tests.integration.test_uploads import _read, _Root, _write
 
@@ -314,7 +315,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
         """
         A resume continues the partial upload it opened and holds: one
         kept under the name since (another session's cut upload) is not
-        taken, and keeps the name.
+        taken, and keeps the name; the resume is told to try again.
         """
         _write(self.partial(b"f"), b"first")
 
@@ -325,8 +326,8 @@ class PartialRaceTests(_Root, unittest.TestCase):
             uploads.keepPartial(fresh, self.path(b"f"), 13)
             return fd, os.fstat(fd)
 
-        self.assertIsNone(uploads.claimPartial(self.path(b"f"),
-                                               replacedAfter))
+        self.assertRaises(FileBusy, uploads.claimPartial, self.path(b"f"),
+                          replacedAfter)
         self.assertEqual(_read(self.partial(b"f")), b"kept just now")
         self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
 
