@@ -374,7 +374,10 @@ class FileWriter:
 
         @raise AlreadyExists: when exclusive and the target exists.
         @raise NoSuchFile: when the temporary file is not where it was
-            made (its directory moved or removed meanwhile).
+            made: its directory moved or removed meanwhile, or (the file
+            closed, so no longer held) a sweep starting in another process
+            serving the root took it just before, and made it the
+            target's partial upload.
         """
         try:
             if self._exclusive:
