@@ -201,3 +201,178 @@ def mlsdEntries(listing):
             assert all(len(f) >= 3 and f.find("=") >= 1 for f in facts), line
             entries[name] = dict(f.lower().split("=", 1) for f in facts)
     return entries
+
+
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                "sep", "oct", "nov", "dec")
+
+
+def _tokens(line):
+    """
+    FileZilla 3's C{CLine} tokens: runs of text between spaces and tabs.
+
+    @return: a list of C{(start, text)}.
+    """
+    return [(m.start(), m.group()) for m in re.finditer(r"[^ \t]+", line)]
+
+
+def _unixDate(tokens, now):
+    """
+    FileZilla 3's C{ParseUnixDateTime} for C{ls} dates (C{Mon DD HH:MM},
+    C{Mon DD YYYY}): a time of day is in C{now}'s year, or the year
+    before when that would be more than a day ahead; a year past 3000 is
+    refused.
+
+    @param tokens: the month, day and time or year tokens.
+    @param now: the client's UTC C{time.struct_time}.
+    @return: C{(year, month, day, hour, minute)} or C{None}.
+    """
+    if len(tokens) < 3 or tokens[0].lower() not in _MONTH_NAMES:
+        return None
+    month = _MONTH_NAMES.index(tokens[0].lower()) + 1
+    if not tokens[1].isdigit() or not 1 <= int(tokens[1]) <= 31:
+        return None
+    day, last = int(tokens[1]), tokens[2]
+    if ":" in last:
+        hour, minute = (int(n) for n in last.split(":"))
+        if hour > 23 or minute > 59:
+            return None
+        year = now.tm_year
+        if now.tm_mday + 31 * (now.tm_mon - 1) + 1 < day + 31 * (month - 1):
+            year -= 1
+        return year, month, day, hour, minute
+    if not last.isdigit() or int(last) > 3000:
+        return None
+    year = int(last) + (1900 if int(last) < 1000 else 0)
+    return year, month, day, None, None
+
+
+def filezillaUnix(line, now):
+    """
+    FileZilla 3's C{ParseAsUnix} (C{directorylistingparser.cpp}) for a
+    C{LIST} line of the C{ls -l} form: permissions, an optional link
+    count, three to no owner and group fields, the size, the date, then
+    the name: the rest of the line less its trailing spaces and tabs and
+    one trailing C{/}, C{|} or C{*}; a link's name is cut at C{" -> "}.
+
+    @param line: one line of the listing, as text.
+    @param now: the client's UTC C{time.struct_time}.
+    @return: a dict (C{kind}, C{size}, C{date}, C{name}, C{target}), or
+        C{None} for a line FileZilla would not read as Unix.
+    """
+    tokens = _tokens(line)
+    if not tokens or tokens[0][1][0] not in "bcdlps-" \
+            or len(tokens[0][1]) == 1:
+        return None
+    start = 2 if len(tokens) > 1 and tokens[1][1].isdigit() else 1
+    for owners in (3, 2, 1, 0):
+        index = start + owners
+        if index >= len(tokens):
+            return None
+        if not tokens[index][1].isdigit():
+            continue
+        date = _unixDate([text for _, text in tokens[index + 1:index + 4]],
+                         now)
+        if date is None or len(tokens) <= index + 4:
+            continue
+        name = line[tokens[index + 4][0]:].rstrip(" \t")
+        if name[-1] in "/|*":
+            name = name[:-1]
+        target = None
+        if tokens[0][1][0] == "l" and " -> " in name:
+            name, target = name.split(" -> ", 1)
+        return {"kind": tokens[0][1][0], "size": int(tokens[index][1]),
+                "date": date, "name": name, "target": target}
+    return None
+
+
+def _filezillaTime(value, windows):
+    """
+    libfilezilla's C{datetime} from an C{MLSD} time: four, two and two
+    digits, then optional two-digit hours, minutes, seconds. On Windows
+    the date goes through C{SystemTimeToFileTime}, which takes the years
+    1601 to 30827 only.
+
+    @return: C{(year, month, day, hour, minute, second)} or C{None}.
+    """
+    digits = re.match(r"(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?",
+                      value)
+    if digits is None:
+        return None
+    fields = tuple(int(d or 0) for d in digits.groups())
+    if not 1 <= fields[1] <= 12 or not 1 <= fields[2] <= 31 \
+            or (windows and not 1601 <= fields[0] <= 30827):
+        return None
+    return fields
+
+
+def filezillaMlsd(line, windows=True):
+    """
+    FileZilla 3's C{ParseAsMlsd}, which drops a line on the slightest
+    error: the facts are the text up to the first space or tab, each
+    C{name=value} at least three characters; C{type} C{dir}, C{cdir},
+    C{pdir}, C{OS.unix=slink} or C{OS.unix=symlink} (a link), C{size}
+    digits only, C{modify} a time libfilezilla reads (see
+    L{_filezillaTime}); the name is everything after that one separator.
+
+    @param windows: read times as FileZilla on Windows does.
+    @return: a dict (C{kind}: C{file}, C{dir}, C{link} or C{skip} for
+        C{cdir}/C{pdir}; C{size}, C{modify}, C{perm}, C{mode}, C{name}),
+        or C{None} for a line FileZilla does not take as C{MLSD}.
+    """
+    tokens = _tokens(line)
+    if not tokens or tokens[0][0] != 0:
+        return None
+    facts, entry = tokens[0][1], {"kind": "file", "size": None,
+                                  "modify": None, "perm": None,
+                                  "mode": None}
+    start = 0
+    while start < len(facts):
+        delim = facts.find(";", start)
+        if delim == -1:
+            delim = len(facts)
+        elif delim < start + 3:
+            return None
+        equals = facts.find("=", start)
+        if equals == -1 or equals < start + 1 or equals > delim:
+            return None
+        name, value = facts[start:equals].lower(), facts[equals + 1:delim]
+        if name == "type":
+            prefix = value.split(":", 1)[0].lower()
+            if value.lower() == "dir":
+                entry["kind"] = "dir"
+            elif prefix in ("os.unix=slink", "os.unix=symlink"):
+                entry["kind"] = "link"
+            elif value.lower() in ("cdir", "pdir"):
+                entry["kind"] = "skip"
+        elif name == "size":
+            if not value.isdigit() and value:
+                return None
+            entry["size"] = int(value or 0)
+        elif name == "modify":
+            entry["modify"] = _filezillaTime(value, windows)
+            if entry["modify"] is None:
+                return None
+        elif name in ("perm", "unix.mode"):
+            entry[name[-4:]] = value
+        start = delim + 1
+    if len(facts) + 1 >= len(line):
+        return None
+    entry["name"] = line[len(facts) + 1:]
+    return entry
+
+
+def winscpMlst(line):
+    """
+    WinSCP's reading of the entry line of an C{MLST} reply (FileZilla 2's
+    C{parseAsMlsd} in its C{MLST} mode): leading spaces skipped, facts up
+    to the next space, one space, then a path whose last segment is the
+    name.
+
+    @return: C{(name, facts)}, facts a dict with lower-case names.
+    """
+    facts, name = line.lstrip(" ").split(" ", 1)
+    facts = [f for f in facts.split(";") if f]
+    assert all(len(f) >= 3 and f.find("=") >= 1 for f in facts), line
+    return (name.rstrip("/").rsplit("/", 1)[-1] or name,
+            dict(f.lower().split("=", 1) for f in facts))
