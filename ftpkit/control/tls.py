@@ -383,13 +383,15 @@ def implicitFactory(factory, contextFactory):
 def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):
     """
     Derive the server's context factory from the first C{ssl:} endpoint
-    (its C{privateKey} and C{certKey} arguments), for servers that listen
-    with implicit TLS but were given no C{--tls-cert}.
+    (its C{privateKey} and C{certKey} arguments; C{privateKey} is
+    C{server.pem} where it names none, as in Twisted's C{ssl:} endpoint),
+    for servers that listen with implicit TLS but were given no
+    C{--tls-cert}.
 
     @param listens: C{--listen} endpoint descriptions.
     @param maximumVersion: see L{FTPSContextFactory.__init__}.
-    @return: an L{FTPSContextFactory}, or C{None} if no C{ssl:} endpoint
-        names a key.
+    @return: an L{FTPSContextFactory}, or C{None} if no endpoint is an
+        C{ssl:} one.
     @raise TLSConfigurationError: when its certificate or key is unusable.
     """
     for description in listens:
@@ -399,10 +401,9 @@ def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):
         arguments = dict(field.partition("=")[::2]
                          for field in splitEndpoint(endpoint)[1:]
                          if "=" in field)
-        keyPath = arguments.get("privateKey")
-        if keyPath:
-            return makeContextFactory(arguments.get("certKey") or keyPath,
-                                      keyPath, maximumVersion)
+        keyPath = arguments.get("privateKey") or "server.pem"
+        return makeContextFactory(arguments.get("certKey") or keyPath,
+                                  keyPath, maximumVersion)
     return None
 
 

@@ -68,7 +68,7 @@ def withBacklog(description, backlog=LISTEN_BACKLOG):
     return "%s:backlog=%d" % (description, backlog)
 
 
-def parseServerEndpoint(description):
+def parseServerEndpoint(description, given=None):
     """
     Parse a server endpoint description (C{--listen}, C{--metrics}) as
     C{twistd} will once the server starts, and check what Twisted leaves
@@ -76,11 +76,16 @@ def parseServerEndpoint(description):
     C{OverflowError} traceback from C{bind}.
 
     @param description: e.g. C{"tcp:2121:interface=127.0.0.1"}.
+    @param given: the description as the user gave it, for the error
+        message, when C{description} is what the server listens on in its
+        place (the C{tcp:} one of an C{ssl:} listener) [default:
+        C{description}].
     @return: the endpoint.
     @raise ValueError: saying why it is bad, naming it.
     """
     from twisted.internet import endpoints, reactor
 
+    given = description if given is None else given
     try:
         endpoint = endpoints.serverFromString(reactor, description)
     except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
@@ -90,10 +95,10 @@ def parseServerEndpoint(description):
             # name among those passed.
             why = ("systemd passed this process no such socket (start it "
                    "through its .socket unit)")
-        raise ValueError(f"bad endpoint {description!r}: {why}") from None
+        raise ValueError(f"bad endpoint {given!r}: {why}") from None
     port = endpointPort(endpoint)
     if port is not None and not 0 <= port <= 65535:
-        raise ValueError(f"bad endpoint {description!r}: port {port} is "
+        raise ValueError(f"bad endpoint {given!r}: port {port} is "
                          "not from 0 to 65535")
     return endpoint
 

@@ -24,7 +24,11 @@ from twisted.python import usage
 from ftpkit.auth.checkers import AnyOfCheckers, TextCredentialsChecker
 from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
-from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
+from ftpkit.control.tls import (
+    TLSOptionsMixin,
+    implicitAsTCP,
+    tlsConfigFields,
+)
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
 from ftpkit.deploy.anonymousentry import acceptsAnonymous
 from ftpkit.deploy.authhelp import authTypeHelp
@@ -240,7 +244,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     def opt_listen(self, description):
         """Endpoint to listen on, repeatable [default: tcp:2121]."""
         try:
-            parseServerEndpoint(description)
+            # ftpkit listens on an ssl: endpoint's tcp: one, in its own
+            # TLS (the key is read with the other TLS options): Twisted's
+            # parser would read the key, server.pem by default, even where
+            # --tls-cert names the one used.
+            parseServerEndpoint(implicitAsTCP(description), description)
         except ValueError as e:
             raise usage.UsageError(f"--listen: {e}")
         self["listen"].append(description)
