@@ -7,8 +7,6 @@ logged as a failed login (C{530}), which reads like a wrong password.
 from twisted.cred.credentials import IAnonymous
 from twisted.logger import Logger
 
-from ftpkit.auth.users import UsersDatabase
-
 _log = Logger(namespace="ftpkit.deploy.service")
 
 
@@ -28,9 +26,14 @@ def anonymousWithoutEntry(options):
         and the default realm is a users file (C{--realm users:PATH})
         with no C{anonymous} entry; else C{None}.
     """
-    if not acceptsAnonymous(options.get("credCheckers", [])):
-        return None
     database = getattr(options.get("realmObject"), "database", None)
+    if database is None or not acceptsAnonymous(
+            options.get("credCheckers", [])):
+        return None
+    # Only a users file can lack the entry: a realm without a database
+    # does not load the users file's modules (and tomllib) for this check.
+    from ftpkit.auth.users import UsersDatabase
+
     if (not isinstance(database, UsersDatabase)
             or database.get("anonymous") is not None):
         return None

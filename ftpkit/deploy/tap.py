@@ -323,6 +323,14 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             when C{kind} is not one (Twisted said only "Auth plugin not
             recognized" or "Invalid auth type").
         """
+        # Finding the named checker stops at it; listing them all loads
+        # every checker plugin (Twisted's sshkeys one imports Conch), so
+        # only a wrong name pays for the list.
+        try:
+            if self.supportsCheckerFactory(strcred.findCheckerFactory(kind)):
+                return
+        except strcred.InvalidAuthType:
+            pass
         installed = sorted(factory.authType
                            for factory in strcred.findCheckerFactories()
                            if self.supportsCheckerFactory(factory))

@@ -22,6 +22,20 @@ _TWISTD = (
 )
 
 
+_PLAIN_START = (
+    "import sys\n"
+    "from twisted.application.service import IServiceMaker\n"
+    "from twisted.plugin import getPlugins\n"
+    "maker, = [p for p in getPlugins(IServiceMaker) if p.tapname == 'ftpkit']\n"
+    "options = maker.options()\n"
+    "options.parseOptions(sys.argv[1:])\n"
+    "maker.makeService(options).privilegedStartService()\n"
+    "print(' '.join(sys.modules))\n"
+)
+"""What C{twistd ftpkit ARGS} does before its reactor runs, then the
+names of the modules it imported."""
+
+
 def runPython(args, cwd, pythonPath):
     """
     Run Python in a child process, with no standard input.
@@ -104,6 +118,30 @@ class SourceTreeTests(unittest.TestCase):
         for heavy in ["ftpkit.deploy.tap", "ftpkit.auth.realms",
                       "ftpkit.control.server", "ftpkit.control.connection"]:
             self.assertNotIn(heavy, loaded)
+
+    def test_plainStartImportsNoExtras(self):
+        """
+        Parsing the options of a plain server (a directory, C{--auth
+        memory} or C{anonymous}) and building and privileged-starting its
+        service imports none of what only some configurations use:
+        prometheus (C{--metrics}), fsspec (its realm), psycopg (C{pg:}),
+        hypothesis (tests), tomllib (a users file) or Twisted's Conch
+        (its C{sshkeys} checker, which listing every checker loaded).
+        OpenSSL is not among them: Twisted's reactor imports it.
+        """
+        extras = ["prometheus_client", "fsspec", "psycopg", "hypothesis",
+                  "tomllib", "twisted.conch"]
+        for auth in ["memory:u:p", "anonymous"]:
+            code, output = runPython(
+                ["-c", _PLAIN_START, "--listen", "tcp:0:interface=127.0.0.1",
+                 "--root", scratchDirectory(self), "--auth", auth],
+                _SOURCE, _SOURCE,
+            )
+            self.assertEqual(code, 0, output)
+            loaded = output.splitlines()[-1].split()
+            self.assertIn("ftpkit.control.server", loaded)
+            self.assertEqual([name for name in extras if name in loaded], [],
+                             auth)
 
     def test_mainModule(self):
         """
