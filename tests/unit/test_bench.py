@@ -5,11 +5,12 @@ Tests for the parts of L{bench} that decide when to measure.
 import io
 import json
 import os
+import sys
 from contextlib import redirect_stdout
 
 from twisted.trial import unittest
 
-from bench import listfloor, run, scenarios
+from bench import firstbanner, listfloor, run, scenarios
 from bench.procstat import timeWaitSockets
 from tests.scratch import scratchDirectory
 
@@ -165,3 +166,56 @@ class BaselineArgumentsTests(unittest.TestCase):
         args = run.parseArguments(["--baseline", first])
         record = json.loads(json.dumps(run.optionsRecord(args)))
         self.assertEqual(record["baseline"], [first])
+
+
+_LATE_GREETER = (
+    "import socket, sys, time\n"
+    "time.sleep(0.2)\n"
+    "listener = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+    "connection, _ = listener.accept()\n"
+    "connection.sendall(b'220 late\\r\\n')\n"
+    "time.sleep(30)\n"
+)
+"""A server that listens only after a moment, greets one client, and
+waits to be stopped."""
+
+
+class LateGreeter:
+    """
+    A L{bench.servers.Server} running L{_LATE_GREETER}.
+    """
+
+    name = "late"
+    directory = os.getcwd()
+
+    def command(self, port, tls):
+        return [sys.executable, "-c", _LATE_GREETER, str(port)]
+
+
+class FirstBannerTests(unittest.TestCase):
+    """
+    C{python -m bench.firstbanner} times a server's start to its first 220.
+    """
+
+    def test_waitsForListener(self):
+        """
+        Connections refused while the server starts are retried until the
+        greeting, whose time counts the start.
+        """
+        self.assertGreaterEqual(firstbanner.firstBanner(LateGreeter()), 0.2)
+
+    def test_exited(self):
+        """
+        A server that exits before greeting is an error naming it.
+        """
+        server = LateGreeter()
+        server.command = lambda port, tls: [sys.executable, "-c", "pass"]
+        self.assertRaises(RuntimeError, firstbanner.firstBanner, server)
+
+    def test_summary(self):
+        """
+        A line holds the median, the range, and the ratio to pyftpdlib's
+        median.
+        """
+        self.assertEqual(firstbanner.summary("ftpkit", [0.3, 0.1, 0.2], 0.1),
+                         "ftpkit               0.200 (0.100-0.300)  2.00x")
