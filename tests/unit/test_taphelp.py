@@ -1,13 +1,16 @@
 """
-Tests for the C{--help} text of L{ftpkit.deploy.tap.Options}.
+Tests for the C{--help} text of L{ftpkit.deploy.tap.Options}, and
+C{--version}.
 """
 
 import io
 import re
+import sys
 
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
+from tests.unit.test_tap import parse
 
 
 class HelpTextTests(unittest.TestCase):
@@ -103,3 +106,35 @@ class AuthTypeHelpTests(unittest.TestCase):
         text = self.helpOf("memory")
         self.assertTrue(text.startswith("Usage: --auth memory[:ArgString]\n"),
                         text)
+
+
+class HelpTests(unittest.TestCase):
+    """
+    What C{--help} and C{--version} say.
+    """
+
+    def test_passwordFileExample(self):
+        """
+        The C{file:} checker's example names the password file the docs
+        use, C{/etc/ftpkit.passwd}: the package-layout rename made it
+        C{/etc/ftpkit.auth.passwd}.
+        """
+        self.assertIn("file:/etc/ftpkit.passwd (USER:PASSWORD lines)",
+                      Options().getUsage(width=200))
+
+    def test_version(self):
+        """
+        C{--version} prints ftpkit's version, then Twisted's, and exits
+        with status 0: it printed Twisted's only, which did not tell an
+        operator which ftpkit runs.
+        """
+        import ftpkit
+        from twisted import copyright
+
+        out = io.StringIO()
+        self.patch(sys, "stdout", out)
+        exit = self.assertRaises(SystemExit, parse, "--version")
+        self.assertIn(exit.code, (None, 0))
+        self.assertEqual(out.getvalue(),
+                         f"ftpkit {ftpkit.__version__} "
+                         f"(Twisted {copyright.version})\n")

@@ -1,0 +1,330 @@
+"""
+Tests for L{ftpkit.deploy.tap}: bad option values are one-line usage
+errors naming the option, parsed directly or under C{twistd}, and realms
+that live in one process are refused with C{--workers}.
+"""
+
+import io
+import os
+import sys
+
+from twisted.python import usage
+from twisted.trial import unittest
+
+from ftpkit.deploy.tap import (
+    Options,
+)
+from tests.scratch import scratchDirectory
+from tests.unit.test_tap import parse
+
+
+class BadValueTests(unittest.TestCase):
+    """
+    A bad value is a one-line L{usage.UsageError} naming the option.
+    """
+
+    def assertRejected(self, option, *args):
+        """
+        Parsing C{args} fails with a one-line message starting with
+        C{option}.
+
+        @param option: e.g. C{"--root"}.
+        @param args: the arguments to parse.
+        @return: the message.
+        """
+        e = self.assertRaises(usage.UsageError, parse, *args)
+        message = str(e)
+        self.assertTrue(
+            message.startswith(option + ":"), f"{message!r} names no {option}"
+        )
+        self.assertNotIn("\n", message)
+        return message
+
+    def test_listen(self):
+        """
+        An endpoint string Twisted cannot parse.
+        """
+        self.assertRejected("--listen", "--listen", "nosuchtype:21")
+        self.assertRejected("--listen", "--listen", "tcp:notaport")
+
+    def test_listenPortOutOfRange(self):
+        """
+        A port number no socket can have is a usage error, not the
+        C{OverflowError} traceback C{bind} gave once the server started.
+        """
+        for description in ["tcp:99999", "tcp6:-1", "haproxy:tcp:65536",
+                            "ssl:70000"]:
+            self.assertRejected("--listen", "--listen", description)
+
+    def test_strayArgument(self):
+        """
+        An argument that is no option's value (the second half of an
+        unquoted value) is named in the usage error, with why.
+        """
+        e = self.assertRaises(usage.UsageError, parse, "--banner", "Hello",
+                              "world")
+        self.assertEqual(str(e), "unexpected argument 'world' (each option "
+                         "takes one value: quote a value holding spaces)")
+
+    def test_readOnlyAnonymousWrite(self):
+        """
+        C{--anonymous-write} with C{--read-only}, which forbids every
+        change: a usage error. It was accepted, and anonymous users could
+        not upload.
+        """
+        message = self.assertRejected("--anonymous-write", "--read-only",
+                                      "--anonymous-write")
+        self.assertIn("--read-only", message)
+
+    def test_root(self):
+        """
+        A root that is missing or not a directory.
+        """
+        self.assertRejected("--root", "--root", self.mktemp())
+        path = self.mktemp()
+        with open(path, "w"):
+            pass
+        self.assertRejected("--root", "--root", path)
+
+    def test_authNotAFile(self):
+        """
+        C{--auth file:} and C{users:} naming a directory or a FIFO say
+        what it is (a directory was C{no such file}; opening a FIFO to
+        check it would wait for a writer forever).
+        """
+        directory = scratchDirectory(self)
+        fifo = os.path.join(directory, "fifo")
+        os.mkfifo(fifo)
+        for kind in ["file", "users"]:
+            message = self.assertRejected("--auth", "--auth",
+                                          f"{kind}:{directory}")
+            self.assertIn("is a directory, not a file", message)
+            message = self.assertRejected("--auth", "--auth", f"{kind}:{fifo}")
+            self.assertIn("is not a regular file", message)
+
+    def test_realmUnknown(self):
+        """
+        An unknown realm name; the message lists the installed ones.
+        """
+        message = self.assertRejected("--realm", "--realm", "nosuch")
+        self.assertIn("filesystem", message)
+        self.assertIn("memory", message)
+
+    def test_realmArgument(self):
+        """
+        The realm's C{ValueError} becomes the usage error.
+        """
+        message = self.assertRejected("--realm", "--realm", "memory:x")
+        self.assertIn("number of bytes", message)
+        message = self.assertRejected("--realm", "--realm", "memory:0")
+        self.assertIn("at least 1 byte", message)
+        message = self.assertRejected("--realm", "--realm", "filesystem:/no/x")
+        self.assertIn("not an existing directory", message)
+
+    def test_passivePorts(self):
+        """
+        Ranges that are malformed, reversed or outside 1024-65535.
+        """
+        for value in ["abc", "60000", "1000-2000", "60010-60000",
+                      "60000-70000", "a-b", "-"]:
+            self.assertRejected("--passive-ports", "--passive-ports", value)
+
+    def test_passiveAddress(self):
+        """
+        Anything but an IPv4 address.
+        """
+        for value in ["example.com", "::1", "300.1.1.1", ""]:
+            self.assertRejected("--passive-address", "--passive-address", value)
+
+    def test_positiveIntegers(self):
+        """
+        Counts must be positive integers.
+        """
+        for option in ["--max-connections", "--max-connections-per-ip",
+                       "--max-login-attempts"]:
+            for value in ["x", "0", "-1", "1.5", ""]:
+                message = self.assertRejected(option, option, value)
+                self.assertIn("positive integer", message)
+
+    def test_ipv6PrefixLength(self):
+        """
+        An IPv6 prefix length is from 1 to 128.
+        """
+        for value in ["x", "0", "129", "-1", "1.5", ""]:
+            message = self.assertRejected("--ipv6-prefix-length",
+                                          "--ipv6-prefix-length", value)
+            self.assertIn("from 1 to 128", message)
+
+    def test_idleTimeout(self):
+        """
+        The idle timeout must be a positive, finite number.
+        """
+        for value in ["x", "0", "-3", "nan", "inf"]:
+            self.assertRejected("--idle-timeout", "--idle-timeout", value)
+            self.assertRejected("--data-timeout", "--data-timeout", value)
+
+    def test_banner(self):
+        """
+        A banner with CR or LF could forge reply lines.
+        """
+        self.assertRejected("--banner", "--banner", "hi\r\n230 fake")
+
+    def test_auth(self):
+        """
+        Unknown checkers, missing password files and bad arguments.
+        """
+        self.assertRejected("--auth", "--auth", "nosuch")
+        self.assertRejected("--auth", "--auth", "file:" + self.mktemp())
+        self.assertRejected("--auth", "--auth", "memory:alice")
+
+    def test_authTakesNoArgument(self):
+        """
+        C{anonymous} and C{unix} take no argument: one given (a path meant
+        for another checker, say) is a usage error, not silently dropped.
+        """
+        for kind in ("anonymous", "unix"):
+            message = self.assertRejected("--auth", "--auth", f"{kind}:x")
+            self.assertIn(f"{kind} takes no argument", message)
+
+    def test_anonymousWritesHomesRefused(self):
+        """
+        C{--anonymous-write} with C{--home-per-user} and anonymous logins
+        is a usage error: anonymous users get the root holding every
+        home, so they could plant files in any home, even one made before
+        its user's first login (the client sweep did, with curl
+        C{--ftp-create-dirs}).
+        """
+        root = scratchDirectory(self)
+        message = self.assertRejected(
+            "--anonymous-write", "--root", root, "--home-per-user",
+            "--auth", "anonymous", "--anonymous-write")
+        self.assertIn("--home-per-user", message)
+        parse("--root", root, "--home-per-user", "--anonymous-write",
+              "--auth", "memory:bob:pw")
+
+    def test_unknownChecker(self):
+        """
+        A checker name that is not installed (a typo) is named with the
+        installed ones, as an unknown C{--realm} is: Twisted's "Auth plugin
+        not recognized" did not say which there are.
+        """
+        message = self.assertRejected("--auth", "--auth", "anonymus")
+        self.assertIn("no checker 'anonymus' for FTP logins (installed: ",
+                      message)
+        self.assertIn("anonymous, file, memory", message)
+        message = self.assertRejected("--help-auth-type", "--help-auth-type",
+                                      "anonymus")
+        self.assertIn("no checker 'anonymus' for FTP logins (installed: ",
+                      message)
+
+
+class OneProcessRealmTests(unittest.TestCase):
+    """
+    A realm that lives in one process (C{memory}: its tree is in the
+    process' memory) cannot serve C{--workers}: each worker would build a
+    tree of its own, and a client would find its upload or not depending
+    on the worker its next session landed on.
+    """
+
+    assertRejected = BadValueTests.assertRejected
+
+    def test_defaultRealm(self):
+        """
+        C{--realm memory} with C{--workers} is refused, naming both.
+        """
+        message = self.assertRejected(
+            "--workers", "--workers", "2", "--realm", "memory:1M")
+        self.assertIn("memory", message)
+
+    def test_virtualHost(self):
+        """
+        So is a C{--vhost} whose realm is C{memory}.
+        """
+        message = self.assertRejected(
+            "--workers", "--workers", "2",
+            "--vhost", "a.example=memory")
+        self.assertIn("a.example", message)
+
+    def test_fsspecMemory(self):
+        """
+        So is C{--realm fsspec:memory://}: fsspec's memory filesystem
+        lives in the process too.
+        """
+        self.assertRejected("--workers", "--workers", "2",
+                            "--realm", "fsspec:memory://served")
+
+    def test_oneWorker(self):
+        """
+        One process may serve it, and with C{--workers} a realm on disk.
+        """
+        parse("--workers", "1", "--realm", "memory")
+        parse("--workers", "2", "--realm", "filesystem")
+
+
+class UnderTwistdTests(unittest.TestCase):
+    """
+    As C{twistd}'s subcommand, a bad option is one line and exit status 1.
+    """
+
+    def test_oneLine(self):
+        from twisted.scripts.twistd import ServerOptions
+
+        errors = io.StringIO()
+        self.patch(Options, "errorOutput", errors)
+        self.patch(sys, "argv", ["/usr/bin/twistd"])
+        exit = self.assertRaises(
+            SystemExit, ServerOptions().parseOptions,
+            ["ftpkit", "--max-login-attempts", "0"])
+        self.assertEqual(exit.code, 1)
+        self.assertEqual(
+            errors.getvalue(),
+            "twistd ftpkit: --max-login-attempts: must be a positive integer,"
+            " not '0' (see --help)\n")
+
+    def test_tooManyWorkers(self):
+        """
+        C{twistd ftpkit --workers 100000} (as C{python -m ftpkit}, which
+        runs it) is a usage error, not a fork of workers until memory
+        runs out.
+        """
+        from twisted.scripts.twistd import ServerOptions
+
+        errors = io.StringIO()
+        self.patch(Options, "errorOutput", errors)
+        self.patch(sys, "argv", ["/usr/bin/twistd"])
+        exit = self.assertRaises(
+            SystemExit, ServerOptions().parseOptions,
+            ["ftpkit", "--workers", "100000"])
+        self.assertEqual(exit.code, 1)
+        self.assertTrue(errors.getvalue().startswith(
+            "twistd ftpkit: --workers: at most "), errors.getvalue())
+
+    def test_synopsis(self):
+        """
+        C{--help}'s usage line names the command that was run.
+        """
+        from twisted.scripts.twistd import ServerOptions
+
+        for argv0, expected in [
+                ("ftpkit", "Usage: python -m ftpkit [options]"),
+                ("/usr/bin/twistd", "Usage: twistd [options] ftpkit "
+                 "[options]")]:
+            self.patch(sys, "argv", [argv0])
+            server = ServerOptions()
+            server.parseOptions(["ftpkit", "--listen", "tcp:0"])
+            self.assertEqual(server.subOptions.getSynopsis(), expected)
+
+    def test_directlyRaises(self):
+        """
+        Parsed directly (tests, the workers), the error is raised.
+        """
+        self.assertRaises(usage.UsageError, parse, "--workers", "x")
+
+    def test_lineFormat(self):
+        from ftpkit.deploy.tap import usageErrorLine
+
+        error = usage.UsageError("--x: bad")
+        self.assertEqual(usageErrorLine("ftpkit", error),
+                         "ftpkit: --x: bad (see --help)\n")
+        self.assertEqual(usageErrorLine("/usr/bin/twistd", error),
+                         "twistd ftpkit: --x: bad (see --help)\n")

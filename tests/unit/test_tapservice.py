@@ -1,0 +1,269 @@
+"""
+Tests for L{ftpkit.deploy.tap.makeService}: the service the options
+build, its start-up warnings, and C{SIGHUP} ignored while it starts.
+"""
+
+import os
+import sys
+
+from twisted.application.internet import StreamServerEndpointService
+from twisted.internet.epollreactor import EPollReactor
+from twisted.logger import globalLogPublisher
+from twisted.trial import unittest
+
+from ftpkit.compat.dispatch import LazyDispatch
+from ftpkit.deploy.service import StartupWork
+from ftpkit.deploy.tap import (
+    makeService,
+)
+from tests.scratch import scratchDirectory
+from tests.unit.test_tap import parse
+
+
+class MakeServiceTests(unittest.TestCase):
+    """
+    L{makeService} builds one listening service per C{--listen}.
+    """
+
+    def setUp(self):
+        self.events = []
+        globalLogPublisher.addObserver(self.events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, self.events.append)
+
+    def warnings(self):
+        """
+        @return: the texts of the warnings logged so far.
+        """
+        from twisted.logger import LogLevel, formatEvent
+
+        return [formatEvent(e) for e in self.events
+                if e.get("log_level") == LogLevel.warn]
+
+    def test_children(self):
+        """
+        Each C{--listen} gives a child service sharing one factory, built
+        with the options' config.
+        """
+        from ftpkit.control.server import FTPFactory
+
+        options = parse(
+            "--listen", "tcp:0:interface=127.0.0.1",
+            "--listen", "tcp:0:interface=127.0.0.2",
+            "--auth", "anonymous", "--banner", "hi",
+        )
+        from ftpkit.deploy.service import Listeners
+
+        server = makeService(options)
+        [listeners] = [child for child in server
+                       if isinstance(child, Listeners)]
+        children = list(listeners)
+        self.assertEqual(len(children), 2)
+        factories = set()
+        for child in children:
+            self.assertIsInstance(child, StreamServerEndpointService)
+            factories.add(child.factory)
+        self.assertEqual(len(factories), 1)
+        factory = factories.pop()
+        self.assertIsInstance(factory, FTPFactory)
+        self.assertIs(factory.config, options["config"])
+        self.assertIs(factory.portal.realm, options["realmObject"])
+
+    def test_freezesStartupObjects(self):
+        """
+        Starting the service takes what start-up made out of the garbage
+        collector's sight (C{gc.freeze}), and has the reactor handle its
+        descriptors with L{ftpkit.compat.dispatch.LazyDispatch}.
+        """
+        import gc
+
+        self.addCleanup(gc.unfreeze)
+        gc.unfreeze()
+        server = makeService(parse("--auth", "anonymous"))
+        [freezer] = [child for child in server
+                     if isinstance(child, StartupWork)]
+        freezer.reactor = EPollReactor()
+        self.addCleanup(freezer.reactor._poller.close)
+        self.addCleanup(freezer.reactor.removeAll)
+        freezer.startService()
+        self.addCleanup(freezer.stopService)
+        self.assertGreater(gc.get_freeze_count(), 0)
+        self.assertIsInstance(freezer.reactor.doIteration, LazyDispatch)
+
+    def test_noAuthWarning(self):
+        """
+        Without C{--auth} the service is built and a warning says that
+        nobody can log in.
+        """
+        makeService(parse())
+        self.assertTrue(
+            any("nobody can log in" in text for text in self.warnings()),
+            self.warnings(),
+        )
+
+    def test_noWarningWithAuth(self):
+        """
+        With C{--auth} there is no such warning.
+        """
+        makeService(parse("--auth", "anonymous"))
+        self.assertFalse(
+            any("nobody can log in" in text for text in self.warnings())
+        )
+
+    def test_anonymousSeesHomesWarning(self):
+        """
+        With C{--home-per-user} and anonymous logins, a warning says that
+        anonymous users can read every user's home (they see the root
+        holding them all); without anonymous logins there is none.
+        """
+        root = scratchDirectory(self)
+        makeService(parse("--root", root, "--home-per-user",
+                          "--auth", "memory:bob:pw"))
+        self.assertFalse(
+            any("every user's home" in text for text in self.warnings()))
+        makeService(parse("--root", root, "--home-per-user",
+                          "--auth", "anonymous"))
+        self.assertTrue(
+            any("every user's home" in text for text in self.warnings()),
+            self.warnings(),
+        )
+
+    def test_anonymousWithoutEntryWarning(self):
+        """
+        With C{--auth anonymous} and a users file without an C{anonymous}
+        entry, a warning says that anonymous logins are refused (each was
+        only a failed login in the log, as for a wrong password); with the
+        entry, or without anonymous logins, there is none.
+        """
+        root = scratchDirectory(self)
+        path = os.path.join(root, "users.toml")
+        with open(path, "w") as f:
+            f.write('[users.alice]\nhome = "alice"\n')
+        warned = "no entry named anonymous"
+        makeService(parse("--root", root, "--realm", f"users:{path}",
+                          "--auth", f"users:{path}"))
+        self.assertFalse(any(warned in text for text in self.warnings()))
+        makeService(parse("--root", root, "--realm", f"users:{path}",
+                          "--auth", f"users:{path}", "--auth", "anonymous"))
+        self.assertTrue(any(warned in text and path in text
+                            for text in self.warnings()), self.warnings())
+        with open(path, "a") as f:
+            f.write('[users.anonymous]\nhome = "pub"\n')
+        before = len(self.warnings())
+        makeService(parse("--root", root, "--realm", f"users:{path}",
+                          "--auth", "anonymous"))
+        self.assertFalse(any(warned in text
+                             for text in self.warnings()[before:]),
+                         self.warnings()[before:])
+
+    def test_noUntrustedProxyWarning(self):
+        """
+        A C{haproxy:} listener without C{--trusted-proxy} trusts only the
+        loopback networks, so there is nothing to warn about.
+        """
+        makeService(parse("--listen", "haproxy:tcp:0:interface=127.0.0.1"))
+        self.assertFalse(
+            any("--trusted-proxy" in text for text in self.warnings()),
+            self.warnings(),
+        )
+
+
+class HangupAtStartTests(unittest.TestCase):
+    """
+    A server that starts ignores C{SIGHUP} until its service handles it
+    (L{ftpkit.auth.realms.ReloadOnHangup}): its default action ended a
+    server that got it in its first half second (a C{systemctl reload}
+    right after the start).
+    """
+
+    def setUp(self):
+        import signal
+
+        self.addCleanup(signal.signal, signal.SIGHUP,
+                        signal.signal(signal.SIGHUP, signal.SIG_DFL))
+
+    def test_twistd(self):
+        """
+        Parsed as C{twistd}'s subcommand, the options ignore C{SIGHUP}.
+        """
+        import signal
+
+        from ftpkit.deploy.tap import Options
+
+        options = Options()
+        options.parent = object()
+        options.parseOptions(["--auth", "anonymous"])
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
+
+    def test_notTwistd(self):
+        """
+        Parsed elsewhere (a test, a worker, which sees to it itself), they
+        leave C{SIGHUP} alone.
+        """
+        import signal
+
+        parse("--auth", "anonymous")
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_DFL)
+
+    def test_main(self):
+        """
+        C{python -m ftpkit} ignores C{SIGHUP} before it even imports
+        C{twistd}.
+        """
+        import signal
+
+        from twisted.scripts import twistd
+
+        from ftpkit import __main__
+
+        seen = []
+
+        def run():
+            seen.append(signal.getsignal(signal.SIGHUP))
+
+        self.patch(twistd, "run", run)
+        self.patch(sys, "argv", list(sys.argv))
+        __main__.main(["--auth", "anonymous"])
+        self.assertEqual(seen, [signal.SIG_IGN])
+
+    def test_plugin(self):
+        """
+        C{twistd}'s C{ftpkit} subcommand ignores C{SIGHUP} as soon as it
+        is chosen, when C{twistd} asks the plugin for its options, before
+        they are even loaded (loading them took longer than the rest of
+        ftpkit's start-up).
+        """
+        import signal
+
+        from ftpkit.deploy.tap import Options
+        from twisted.plugins.ftpkit_plugin import ftpkit
+
+        self.assertIs(ftpkit.options, Options)
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
+
+    def test_worker(self):
+        """
+        The acceptor starts each worker with C{SIGHUP} blocked (the
+        worker ignores it before it loads the server), and its own
+        C{SIGHUP} blocked only while it does.
+        """
+        import signal
+
+        from twisted.internet.testing import MemoryReactorClock
+
+        from ftpkit.config import ServerConfig
+        from ftpkit.deploy.workers import WorkerPool
+
+        pool = WorkerPool(1, [], [], ServerConfig(),
+                          reactor=MemoryReactorClock())
+        blocked = []
+
+        def spawnProcess(worker, executable, args, env, childFDs):
+            blocked.append(signal.SIGHUP in signal.pthread_sigmask(
+                signal.SIG_BLOCK, []))
+            worker.channel.close()
+
+        pool.reactor.spawnProcess = spawnProcess
+        pool._startWorker()
+        self.assertEqual(blocked, [True])
+        self.assertNotIn(signal.SIGHUP,
+                         signal.pthread_sigmask(signal.SIG_BLOCK, []))
