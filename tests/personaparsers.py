@@ -1,6 +1,6 @@
 """
 Replies read the way FileZilla and WinSCP read them, for
-C{tests/integration/test_personas.py}: each function mirrors one parser
+C{tests/integration/test_personas_*.py}: each function mirrors one parser
 of FileZilla 3's engine (C{src/engine/ftp/}), of the FileZilla 2 engine
 WinSCP bundles (C{source/filezilla/}) or of WinSCP's own
 C{source/core/FtpFileSystem.cpp}, so that a reply these would not parse

@@ -1,6 +1,6 @@
 """
 What FileZilla and WinSCP read of ftpkit's files (see
-C{test_personas.py}): odd names, links and dates in C{MLSD}, C{LIST} and
+L{tests.personas}): odd names, links and dates in C{MLSD}, C{LIST} and
 C{MLST}, read with FileZilla 3's C{directorylistingparser.cpp} and
 WinSCP's C{FtpListResult.cpp} (C{tests.personaparsers}), and files past
 4 GiB (sparse), resumed both ways as the clients resume them.
@@ -11,7 +11,6 @@ import time
 
 from twisted.trial import unittest
 
-from tests.integration.test_personas import PersonaTestsMixin
 from tests.personaparsers import (
     filezillaMlsd,
     filezillaSize,
@@ -19,6 +18,7 @@ from tests.personaparsers import (
     mlsdEntries,
     winscpMlst,
 )
+from tests.personas import PersonaTestsMixin
 
 NAMES = [" lead", "trail ", "a b", "uni \u00fc \u540d", "x -> y", "star*",
          "pipe|", "t\tab", "-dash"]

@@ -1,5 +1,5 @@
 """
-FileZilla and WinSCP (as replayed in C{test_personas.py}) against
+FileZilla and WinSCP (as replayed in L{tests.personas}) against
 C{python -m ftpkit --workers 2} as deployed for them: C{--tls-cert},
 C{--tls-allow-1.3}, C{--tls-require-session-reuse}, an IPv4 listener for
 explicit FTPS, an IPv6 one and an implicit (C{ssl:}) one. Each test holds
@@ -16,7 +16,6 @@ import ssl
 
 from twisted.trial import unittest
 
-from tests.integration.test_personas import PersonaTestsMixin, Wire
 from tests.personaparsers import (
     filezillaSize,
     mlsdEntries,
@@ -25,6 +24,7 @@ from tests.personaparsers import (
     winscpMlst,
     winscpPwd,
 )
+from tests.personas import PersonaTestsMixin, Wire
 from tests.serverprocess import ServerProcess, freePort
 from tests.tlssupport import clientContext, hasIPv6
 
