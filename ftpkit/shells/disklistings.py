@@ -315,18 +315,56 @@ def readEntries(iterator, follow, limit=None):
             for name, result in readStats(iterator, follow, limit)]
 
 
+def readStatsAhead(iterator, follow, limit):
+    """
+    Read the next entries of a directory with their C{lstat} (blocking),
+    as L{readStats} does, and the entry after them, which tells whether
+    the directory goes on (without it, a directory of a whole number of
+    batches took one more read, of nothing, to end).
+
+    @param iterator: an iterator of C{os.DirEntry} values (not a list:
+        what L{readStats} leaves of it is read on).
+    @param follow: as for L{readStats}.
+    @param limit: the most entries to give.
+    @return: the C{(name, os.stat_result)} pairs, and a list of the entry
+        after them (not looked up yet), empty at the end of the
+        directory.
+    """
+    pairs = readStats(iterator, follow, limit)
+    following = list(islice(iterator, 1)) if len(pairs) == limit else []
+    return pairs, following
+
+
+def describeStats(iterator, follow, limit):
+    """
+    Read and describe the next entries of a directory (blocking), and the
+    entry after them (L{readStatsAhead}).
+
+    @param iterator: as for L{readStatsAhead}.
+    @param follow: as for L{readStats}.
+    @param limit: the most entries to read.
+    @return: the number of entries described, a list of their C{(name,
+        FileInfo)} pairs, and a list of the entry after them.
+    """
+    pairs, following = readStatsAhead(iterator, follow, limit)
+    described = [(name, describe(result)) for name, result in pairs]
+    return len(described), described, following
+
+
 def formatStats(iterator, follow, limit, format):
     """
-    Read and format the next entries of a directory (blocking).
+    Read and format the next entries of a directory (blocking), and the
+    entry after them (L{readStatsAhead}).
 
-    @param iterator: as for L{readStats}.
+    @param iterator: as for L{readStatsAhead}.
     @param follow: as for L{readStats}.
     @param limit: the most entries to read.
     @param format: see L{IStatListing.nextFormattedBatch}.
-    @return: the number of entries read, and their formatted bytes.
+    @return: the number of entries read, their formatted bytes, and a
+        list of the entry after them.
     """
-    pairs = readStats(iterator, follow, limit)
-    return len(pairs), format.stats(pairs, ownerName, groupName)
+    pairs, following = readStatsAhead(iterator, follow, limit)
+    return len(pairs), format.stats(pairs, ownerName, groupName), following
 
 
 @implementer(IDirectoryListing, IStatListing, INameListing)
@@ -340,8 +378,8 @@ class DiskListing:
     first batch: named here, without a disk thread call, so that C{NLST}
     of a directory that fits in one batch costs the one call that opened
     it; described or formatted in the disk thread with the next entries.
-    Names are read with the entry after them, so that the last batch is
-    known to be the last.
+    Every batch is read with the entry after it, so that the last batch
+    is known to be the last; the next batch begins with that entry.
     """
 
     def __init__(self, iterator, follow, run, batchSize=BATCH_SIZE,
@@ -362,7 +400,7 @@ class DiskListing:
         self._run = run
         self._batchSize = batchSize
         self._first = first
-        self._entriesLeft = iterator
+        self._rest = iterator
         self._following = []
         self._reading = False
         self._closed = False
@@ -371,14 +409,15 @@ class DiskListing:
     def _entries(self):
         """
         @return: what the next batch of descriptions is read from: the
-            entries read ahead (then, if they were more than a batch, the
-            directory's next ones), or the directory.
+            entry read after the last batch, then the entries read ahead
+            (then, if they were more than a batch, the directory's next
+            ones), or the directory.
         """
         first, self._first = self._first, None
         if first is not None:
-            self._entriesLeft = (iter(first) if len(first) <= self._batchSize
-                                 else chain(first, self._iterator))
-        return self._entriesLeft
+            self._rest = (iter(first) if len(first) <= self._batchSize
+                          else chain(first, self._iterator))
+        return chain(self._following, self._rest)
 
     def nextBatch(self):
         """
@@ -388,9 +427,9 @@ class DiskListing:
         if self._atEnd or self._closed:
             return succeed([])
         self._reading = True
-        reading = self._run(readEntries, self._entries(), self._follow,
+        reading = self._run(describeStats, self._entries(), self._follow,
                             self._batchSize)
-        return reading.addBoth(self._read, len)
+        return reading.addBoth(self._read).addCallback(_described)
 
     def nextFormattedBatch(self, format):
         """
@@ -402,7 +441,7 @@ class DiskListing:
         self._reading = True
         reading = self._run(formatStats, self._entries(), self._follow,
                             self._batchSize, format)
-        return reading.addBoth(self._read, _count).addCallback(_formatted)
+        return reading.addBoth(self._read).addCallback(_formatted)
 
     def nextNames(self):
         """
@@ -418,7 +457,7 @@ class DiskListing:
         self._reading = True
         reading = self._run(readNames, chain(self._following, self._iterator),
                             self._batchSize)
-        return reading.addBoth(self._read, _count).addCallback(self._named)
+        return reading.addBoth(self._read).addCallback(self._named)
 
     def _named(self, result):
         """
@@ -428,24 +467,28 @@ class DiskListing:
             batch's.
         """
         _, names, self._following = result
-        if not self._following:
-            self._atEnd = True
+        self._atEnd = not self._following
         if names or self._atEnd:
             return names
         return self.nextNames()
 
-    def _read(self, result, count):
+    def _read(self, result):
         """
-        Note the end of the directory, and close it if the listing was
-        closed while the batch was read.
+        Keep the entry read after the batch, note the end of the directory
+        (no such entry), and close it if the listing was closed while the
+        batch was read.
 
-        @param result: what the disk thread gave, or a failure.
-        @param count: gives the number of entries read from C{result}.
+        @param result: what the disk thread gave (L{describeStats},
+            L{formatStats}, L{readNames}: the entry after the batch
+            last), or a failure.
         @return: C{result}.
         """
         self._reading = False
-        if isinstance(result, Failure) or count(result) < self._batchSize:
+        if isinstance(result, Failure):
             self._atEnd = True
+        else:
+            self._following = result[-1]
+            self._atEnd = not self._following
         if self._closed:
             self._iterator.close()
         return result
@@ -460,9 +503,10 @@ class DiskListing:
             self._iterator.close()
 
 
-_count = itemgetter(0)
-"""Gives the number of entries read from what L{formatStats} or
-L{readNames} gave."""
+_described = itemgetter(1)
+"""Gives what L{IDirectoryListing.nextBatch} gives for what
+L{describeStats} gave: the described entries."""
+
 
 def _formatted(result):
     """
@@ -470,5 +514,5 @@ def _formatted(result):
     @return: what L{IStatListing.nextFormattedBatch} gives for it: C{None}
         when no entry was read (the end of the directory).
     """
-    count, data = result
+    count, data, _ = result
     return data if count else None

@@ -219,8 +219,8 @@ class LargeDirectoryTests(LoopbackServerMixin, unittest.TestCase):
 
 class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
     """
-    What C{NLST} of a directory of the local disk asks of the disk
-    threads.
+    What C{NLST} (and C{LIST}, C{MLSD}) of a directory of the local disk
+    asks of the disk threads.
     """
 
     def test_smallDirectoryOneListingCall(self):
@@ -239,10 +239,30 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
         return self.assertListingCalls(
             [f"f{number:04d}" for number in range(BATCH_SIZE)], 2)
 
-    def assertListingCalls(self, names, count):
+    def test_wholeBatchesDescribed(self):
         """
-        @param names: the names in the directory C{NLST} lists.
+        So do C{LIST} and C{MLSD} of a directory of exactly one batch,
+        and of two (the C{stat} of the path, C{MLSD}'s of the directory
+        for its own line, the open with the first batch's names, one call
+        a batch formatting it): they read the directory once more,
+        finding nothing.
+        """
+        checked = succeed(None)
+        for command, before in (("LIST d", 2), ("MLSD d", 3)):
+            for batches in (1, 2):
+                names = [f"f{number:04d}"
+                         for number in range(batches * BATCH_SIZE)]
+                checked.addCallback(
+                    lambda _, names=names, count=before + batches,
+                    command=command:
+                    self.assertListingCalls(names, count, command))
+        return checked
+
+    def assertListingCalls(self, names, count, command="NLST d"):
+        """
+        @param names: the names in the directory C{command} lists.
         @param count: how many disk thread calls it may make.
+        @param command: C{NLST d}, C{LIST d} or C{MLSD d}.
         @return: a Deferred firing once that was checked.
         """
         root = os.path.abspath(self.mktemp())
@@ -258,13 +278,19 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
         server = self.startServer(
             Realm(FilesystemShell(root, runner=counting)))
         received = []
-        sending = self.inThread(readData, self, server.port, "NLST d",
+        sending = self.inThread(readData, self, server.port, command,
                                 received)
 
         def sent(reply):
             self.assertTrue(reply.startswith("226"), reply)
-            self.assertEqual(lines(received),
-                             ["d/" + name for name in sorted(names)])
-            self.assertEqual(len(calls), count, calls)
+            listed = lines(received)
+            if command.startswith("NLST"):
+                self.assertEqual(listed,
+                                 ["d/" + name for name in sorted(names)])
+            else:
+                self.assertEqual(sorted(line.split()[-1] for line in listed
+                                        if "dir;" not in line),
+                                 sorted(names))
+            self.assertEqual(len(calls), count, (command, calls))
 
         return sending.addCallback(sent)

@@ -418,6 +418,36 @@ class DiskListingTests(unittest.TestCase):
             self.assertEqual(sorted(named), sorted(os.listdir(root)))
             self.assertEqual(len(calls), batches)
 
+    def test_descriptionsWholeBatchesEnd(self):
+        """
+        Describing or formatting a directory of a whole number of batches
+        (C{LIST}, C{MLSD}) ends with its last batch, as naming it does: a
+        disk call for the open, one per batch, and none more, reading
+        nothing (there was one).
+        """
+        for batches in (1, 2):
+            root = scratchDirectory(self)
+            for number in range(batches * BATCH_SIZE):
+                open(os.path.join(root, f"f{number:05d}"), "w").close()
+            for read, size in [
+                    (lambda listing: listing.nextBatch(), len),
+                    (lambda listing: listing.nextFormattedBatch(
+                        NamesFormat()), lambda data: data.count(b"\n"))]:
+                calls = []
+
+                def counting(function, *args, calls=calls):
+                    calls.append(function)
+                    return synchronous(function, *args)
+
+                listing = self.successResultOf(
+                    FilesystemShell(root, runner=counting).openListing(()))
+                described = 0
+                while batch := self.successResultOf(read(listing)):
+                    described += size(batch)
+                listing.close()
+                self.assertEqual(described, batches * BATCH_SIZE)
+                self.assertEqual(len(calls), 1 + batches, calls)
+
     def test_namesBatchOfUploadsOnly(self):
         """
         A batch whose entries are all uploads not in place (left out) is
