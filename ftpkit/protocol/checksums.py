@@ -7,9 +7,9 @@ Total Commander and FluentFTP send when C{FEAT} lists them.
 
 The X-verbs take C{path [start end]}: the checksum of the bytes from
 C{start} up to (not including) C{end}. WinSCP puts a path holding a space
-in double quotes; an unquoted path whose last two words are numbers is
-read as a path and a range, so such a name must be quoted to be
-checksummed whole.
+in double quotes, as it is (a quote inside it stays as it is); an
+unquoted path whose last two words are numbers is read as a path and a
+range, so such a name must be quoted to be checksummed whole.
 
 C{HASH} takes a path alone, and WinSCP quotes it the same way
 (C{HASH "/dir/a b.txt"}); L{parseHashArgument} takes the quotes off.
@@ -34,7 +34,7 @@ L{ftpkit.interfaces.IFTPShellHash.hash} takes."""
 X_SYNTAX = "<sp> pathname [<sp> start <sp> end]"
 """The argument of every X-verb, for C{HELP} and C{501} replies."""
 
-_RANGE = re.compile(r" +([0-9]+) +([0-9]+) *", re.ASCII)
+_QUOTED_RANGE = re.compile(r'"(.*)" +([0-9]+) +([0-9]+) *', re.ASCII)
 _UNQUOTED_RANGE = re.compile(r"(.*?[^ ]) +([0-9]+) +([0-9]+) *", re.ASCII)
 
 
@@ -44,7 +44,8 @@ def parseXArgument(verb, text):
 
     @param verb: the verb, for the syntax hint of an error.
     @param text: C{path}, C{path start end}, C{"quoted path"} or
-        C{"quoted path" start end}.
+        C{"quoted path" start end}; a quoted path runs to the last quote
+        (before the range, if any), quotes inside it kept.
     @return: C{(pathText, start, end)}; C{end} is C{None} (the file's end)
         when no range was given.
     @raise BadArgument: for a quoted path followed by anything but a
@@ -52,14 +53,13 @@ def parseXArgument(verb, text):
     """
     syntax = "Syntax: %s %s" % (verb, X_SYNTAX)
     if text.startswith('"') and '"' in text[1:]:
-        closing = text.index('"', 1)
-        pathText, rest = text[1:closing], text[closing + 1:]
-        if rest.strip(" "):
-            match = _RANGE.fullmatch(rest)
-            if match is None:
-                raise BadArgument(syntax)
-            return _withRange(pathText, match.group(1), match.group(2),
+        match = _QUOTED_RANGE.fullmatch(text)
+        if match is not None:
+            return _withRange(match.group(1), match.group(2), match.group(3),
                               syntax)
+        if not text.endswith('"'):
+            raise BadArgument(syntax)
+        pathText = text[1:-1]
     else:
         match = _UNQUOTED_RANGE.fullmatch(text)
         if match is not None:

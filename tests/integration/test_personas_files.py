@@ -6,8 +6,10 @@ WinSCP's C{FtpListResult.cpp} (C{tests.personaparsers}), and files past
 4 GiB (sparse), resumed both ways as the clients resume them.
 """
 
+import hashlib
 import os
 import time
+import zlib
 
 from twisted.trial import unittest
 
@@ -16,12 +18,13 @@ from tests.personaparsers import (
     filezillaSize,
     filezillaUnix,
     mlsdEntries,
+    winscpHash,
     winscpMlst,
 )
 from tests.personas import PersonaTestsMixin
 
 NAMES = [" lead", "trail ", "a b", "uni \u00fc \u540d", "x -> y", "star*",
-         "pipe|", "t\tab", "-dash"]
+         "pipe|", "t\tab", "-dash", 'say "hi".txt', '"q"']
 """Regular files with names an C{ls -l} line holds awkwardly."""
 
 LOSSY = {" lead": "lead", "trail ": "trail", "star*": "star",
@@ -155,6 +158,32 @@ class ListingTests(PersonaTestsMixin, unittest.TestCase):
 
         expected = {name: ("file", "5") for name in NAMES + ["lnk"]}
         expected["sub"] = ("dir", None)
+        return self.converse(client).addCallback(self.assertEqual, expected)
+
+
+    def test_checksums(self):
+        """
+        WinSCP's checksums of each odd name: the path in double quotes
+        when it holds a space, as it is otherwise (quotes inside kept
+        either way), with C{XSHA1}, C{XCRC} and C{HASH} (after C{OPTS
+        HASH SHA-1}); the reply's last word (C{HASH}: the word after the
+        range) is the digest.
+        """
+        def client(wire):
+            wire.login()
+            wire.ok("OPTS HASH SHA-1", 200)
+            found = set()
+            for name in NAMES:
+                path = "/odd/" + name
+                if " " in path:
+                    path = '"%s"' % path
+                found.add(wire.ok("XSHA1 " + path, 250).split(" ")[-1])
+                found.add(wire.ok("XCRC " + path, 250).split(" ")[-1])
+                found.add(winscpHash(wire.ok("HASH " + path, 213)).upper())
+            return found
+
+        expected = {hashlib.sha1(b"12345").hexdigest().upper(),
+                    "%08X" % zlib.crc32(b"12345")}
         return self.converse(client).addCallback(self.assertEqual, expected)
 
 

@@ -54,6 +54,17 @@ class ParseXArgumentTests(SynchronousTestCase):
                          ("x 1 2", 0, None))
         self.assertEqual(parseXArgument("XSHA1", '"a b" 3 9'), ("a b", 3, 9))
 
+    def test_quotedQuotes(self):
+        """
+        WinSCP quotes a path holding a space as it is, quotes inside it
+        too (C{XSHA1 "/a "b".txt"} for C{a "b".txt}): the path runs to the
+        last quote. The first inner quote ended it: 501.
+        """
+        self.assertEqual(parseXArgument("XSHA1", '"/a "b".txt"'),
+                         ('/a "b".txt', 0, None))
+        self.assertEqual(parseXArgument("XCRC", '"say "hi" 2" 0 4'),
+                         ('say "hi" 2', 0, 4))
+
     def test_unclosedQuote(self):
         """
         A lone leading quote is part of the name.
