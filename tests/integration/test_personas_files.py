@@ -140,6 +140,34 @@ class ListingTests(PersonaTestsMixin, unittest.TestCase):
             self.assertEqual(byName["x -> y"]["size"], 5)
         return self.converse(self.listings).addCallback(check)
 
+    def test_relativeNames(self):
+        """
+        FileZilla's commands on one file, by its name relative to the
+        directory it changed into (C{SITE CHMOD mode name}, C{MFMT time
+        name}, C{SIZE}, C{MDTM}, C{RETR}, C{RNFR}/C{RNTO}, C{DELE}), each
+        odd name whole, blanks at either end included: C{SITE CHMOD} cut
+        a trailing blank off (C{550}).
+        """
+        def client(wire):
+            wire.login()
+            wire.ok("CWD /odd", 250)
+            wire.ok("TYPE I", 200)
+            for name in NAMES:
+                wire.ok("SITE CHMOD 600 " + name, 200)
+                wire.ok("MFMT 20200102030405 " + name, 213)
+                wire.ok("SIZE " + name, 213)
+                wire.ok("MDTM " + name, 213)
+                self.assertEqual(self.transfer(wire, "RETR " + name)[0],
+                                 b"12345")
+                wire.ok("RNFR " + name, 350)
+                wire.ok("RNTO " + name + ".old", 250)
+                wire.ok("DELE " + name + ".old", 250)
+            return sorted(os.listdir(self.odd))
+
+        return self.converse(client).addCallback(
+            self.assertEqual, ["dangling", "dirlink", "future", "lnk", "old",
+                               "soon", "sub"])
+
     def test_fileByFile(self):
         """
         WinSCP reads one file's attributes with C{MLST path} (the path

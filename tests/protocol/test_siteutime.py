@@ -89,6 +89,24 @@ class SiteUtimeTests(unittest.TestCase):
         self.assertEqual(reply, b"200 SITE UTIME command successful\r\n")
         self.assertEqual(self.mtime("a b.txt"), FEB_24_2004)
 
+    def test_trailingBlanks(self):
+        """
+        A name ending in blanks is whole in either form, as in every other
+        command (FileZilla and WinSCP send it so): they were cut off, and
+        C{t.txt } not found.
+        """
+        self.shell = MemoryShell({"/t.txt ": b"x", "/u\t": b"y"})
+        self.protocol, self.transport = loggedIn(self.shell)
+        replies = _replies(
+            self.protocol, self.transport,
+            b"SITE UTIME 200402240836 t.txt ",
+            b"SITE UTIME u\t 20200101000000 20040224083601 20200101000000 "
+            b"UTC")
+        self.assertEqual(replies, [b"200 SITE UTIME command successful\r\n"]
+                         * 2)
+        self.assertEqual((self.mtime("t.txt "), self.mtime("u\t")),
+                         (FEB_24_2004, FEB_24_2004 + 1))
+
     def test_relativeToCwd(self):
         _replies(self.protocol, self.transport, b"CWD d",
                  b"SITE UTIME 200402240836 g.txt")

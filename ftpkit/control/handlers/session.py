@@ -256,9 +256,11 @@ class SessionCommands:
 
     async def ftp_SITE(self, argument):
         """
-        SITE CHMOD, SITE UTIME and SITE HELP.
+        SITE CHMOD, SITE UTIME and SITE HELP. The path ends where the line
+        does, as every other command's: a name may end in blanks.
         """
-        command, _, rest = argument.strip().partition(" ")
+        command, _, rest = argument.lstrip(" ").partition(" ")
+        rest = rest.lstrip(" ")
         command = command.upper()
         if command == "HELP":
             offered = ["UTIME YYYYMMDDhhmm[ss] <path>", "HELP"]
@@ -268,9 +270,9 @@ class SessionCommands:
         if command == "CHMOD":
             if not self.session.access.siteChmod:
                 return (502, "SITE CHMOD is turned off")
-            return await self._siteChmod(rest.strip())
+            return await self._siteChmod(rest)
         if command == "UTIME":
-            return await self._siteUtime(rest.strip())
+            return await self._siteUtime(rest)
         return (500, "Unknown SITE command")
 
     async def _siteUtime(self, argument):
