@@ -5,8 +5,8 @@ read. One line per file transfer, finished (C{c}) or not (C{i})::
 
     Mon Nov 30 06:10:00 2026 1 10.0.0.1 1000 /pub/a.bin b _ i r alice ftp 0 alice c
 
-The fields: the time the transfer ended, its length in whole seconds (at
-least 1), the client's address, the bytes moved, the path as the user
+The fields: the time the transfer ended, its length in whole seconds
+(L{transferSeconds}), the client's address, the bytes moved, the path as the user
 sees it, the type (C{a} ASCII, C{b} binary), the special-action flag
 (C{_}: none), the direction (C{o} out, C{i} in), the access mode (C{a}
 anonymous, C{r} real user), the user name, the service (C{ftp}), the
@@ -53,6 +53,24 @@ def formatTime(when):
         t.tm_min, t.tm_sec, t.tm_year)
 
 
+def transferSeconds(event):
+    """
+    The transfer-time field, which xferlog(5) defines as the total time
+    in seconds for the transfer.
+
+    @param event: an L{events.TRANSFER} event.
+    @return: its length rounded to the nearest whole second (0 for one
+        shorter than half a second, as ProFTPD and Pure-FTPd write it;
+        vsftpd writes at least 1, which a sum of times over many small
+        transfers overstates); 0 for a transfer that failed before its
+        data connection opened (C{425}), which moved nothing and lasted
+        no time, however long its command waited (ProFTPD's 0 too).
+    """
+    if event.beforeData:
+        return 0
+    return round(event.seconds)
+
+
 def formatLine(event):
     """
     @param event: an L{events.Event} of kind L{events.TRANSFER}.
@@ -61,7 +79,7 @@ def formatLine(event):
     user = _field(event.user)
     return "%s %d %s %d %s %s _ %s %s %s ftp 0 %s %s\n" % (
         formatTime(event.time),
-        max(1, round(event.seconds)),
+        transferSeconds(event),
         _field(event.peer),
         event.bytes,
         _field(event.path),

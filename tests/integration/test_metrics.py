@@ -107,8 +107,8 @@ class ServerMetricsTests(MetricsTestCase):
         """
         A transfer refused with C{425} (no data connection) is one failed
         transfer, in the transfer log as one incomplete line (as ProFTPD
-        writes it), but not in the duration histogram: it counted there
-        as a transfer of 0 s.
+        writes it, lasting 0 s), but not in the duration histogram: it
+        counted there as a transfer of 0 s.
         """
         from twisted.internet.testing import MemoryReactorClock
 
@@ -133,7 +133,7 @@ class ServerMetricsTests(MetricsTestCase):
         [event] = published
         self.assertTrue(event.beforeData)
         self.assertRegex(formatLine(event),
-                         r" 1 10\.0\.0\.1 0 /top\.bin a _ o r alice ftp 0 "
+                         r" 0 10\.0\.0\.1 0 /top\.bin a _ o r alice ftp 0 "
                          r"alice i\n$")
 
     def test_reasonLabel(self):

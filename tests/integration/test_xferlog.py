@@ -70,16 +70,28 @@ class FormatTests(unittest.TestCase):
 
     def test_uploadAnonymousIncomplete(self):
         """
-        An anonymous ASCII upload cut short: C{i}, C{a}, C{i}, C{a}; a
-        transfer under a second counts as one.
+        An anonymous ASCII upload cut short: C{i}, C{a}, C{i}, C{a}.
         """
         fields = formatLine(transfer(
             command="STOR", anonymous=True, user="anonymous", binary=False,
             code=426, seconds=0.01)).split()
-        self.assertEqual(fields[5], "1")
         self.assertEqual(fields[9:14], ["a", "_", "i", "a", "anonymous"])
         self.assertEqual(fields[16], "*")
         self.assertEqual(fields[-1], "i")
+
+    def test_seconds(self):
+        """
+        The transfer time is the transfer's length rounded to whole
+        seconds: 0 under half a second (it was at least 1, a sum of
+        times overstated); 0 for a transfer refused before its data
+        connection opened (C{425}), however long its command waited.
+        """
+        for seconds, beforeData, written in [
+                (0.01, False, "0"), (0.6, False, "1"), (2.4, False, "2"),
+                (0.0, True, "0"), (30.0, True, "0")]:
+            line = formatLine(transfer(seconds=seconds, beforeData=beforeData,
+                                       code=425 if beforeData else 226))
+            self.assertEqual(line.split()[5], written, (seconds, beforeData))
 
     def test_whiteSpace(self):
         """
