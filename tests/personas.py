@@ -30,7 +30,7 @@ from tests.personaparsers import (
 from tests.tlssupport import (
     FTPSTestsMixin,
     clientContext,
-    readAll,
+    readToEnd,
 )
 
 
@@ -142,9 +142,13 @@ class Wire:
     def secure(self, raw):
         """
         @return: C{raw} after a client handshake resuming this control
-            connection's session, as FileZilla requires.
+            connection's session, as FileZilla requires; reading it to its
+            end raises L{ssl.SSLEOFError} where the server closes it with
+            no C{close_notify}, which FileZilla takes for a failed
+            transfer ("Server did not properly shut down TLS connection").
         """
-        data = self.context.wrap_socket(raw, session=self.sock.session)
+        data = self.context.wrap_socket(raw, session=self.sock.session,
+                                        suppress_ragged_eofs=False)
         assert data.session_reused, "data connection did not resume"
         return data
 
@@ -212,11 +216,13 @@ class PersonaTestsMixin(FTPSTestsMixin):
     def finish(self, wire, data, upload):
         """
         Move the bytes, end the data connection as the engines do (a
-        close_notify after an upload), and read the final reply.
+        close_notify after an upload), and read the final reply. A
+        download is read to its end: under TLS, the server's
+        C{close_notify} (see L{Wire.secure}).
         """
         received = b""
         if upload is None:
-            received = readAll(data)
+            received = readToEnd(data)
         else:
             data.sendall(upload)
             if isinstance(data, ssl.SSLSocket):
