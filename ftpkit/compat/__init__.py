@@ -34,6 +34,10 @@ One module a job, each listing the private names it reads and why:
     - L{ftpkit.compat.tlshooks}: L{TLSLayerHooks}, Twisted's TLS layer with
       the private steps L{ftpkit.data.tls}'s layer changes (sending the
       records, the end of the TLS connection) turned into public methods.
+    - L{ftpkit.compat.tlsbulk}: Twisted's TLS layer, pyOpenSSL's binding
+      and the TCP transport under them: a download's large writes
+      encrypted a few records at a time into one reused buffer and sent
+      at once.
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
       the path a filesystem uses for a URL, the options a URL carries, an
       S3 listing a page at a time, an SFTP connection opened again.
@@ -87,6 +91,7 @@ from ftpkit.compat.tcp import (
     sendNow,
     writeSideClosed,
 )
+from ftpkit.compat.tlsbulk import writeInBulk
 from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.compat.tlswrites import (
     closeTLSAtOnce,
@@ -134,5 +139,6 @@ __all__ = [
     "writePlain",
     "writeSideClosed",
     "writePlaintext",
+    "writeInBulk",
     "writeThroughTLS",
 ]

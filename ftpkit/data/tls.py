@@ -20,6 +20,11 @@ from ftpkit import compat
 from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.control.tls import FTPSContextFactory, sessionReused
 
+BULK_WRITE_SIZE = 16384
+"""The smallest write sent through L{compat.writeInBulk}: a full TLS
+record. Smaller ones (listings' lines, replies of a few bytes) go through
+Twisted's layer, which sends the records of one reactor turn together."""
+
 
 def receivedCloseNotify(connection):
     """
@@ -83,11 +88,31 @@ class DataTLSProtocol(TLSLayerHooks):
 
     def write(self, data):
         """
-        Send data (after the held tickets).
+        Send data (after the held tickets). A large write (a download's
+        chunk) is encrypted a few records at a time and sent at once
+        (L{compat.writeInBulk}).
         """
         self._holding = False
-        if not self._writingIntoLostTLS():
-            TLSMemoryBIOProtocol.write(self, data)
+        if self._writingIntoLostTLS():
+            return
+        if len(data) >= BULK_WRITE_SIZE:
+            self._sendHeld()
+            if compat.writeInBulk(self, data):
+                return
+        TLSMemoryBIOProtocol.write(self, data)
+
+    def _sendHeld(self):
+        """
+        Send the held tickets, if any, at once when nothing is queued
+        (as L{compat.writeInBulk} sends what follows them).
+        """
+        held, self._held = self._held, b""
+        if held:
+            rest = compat.sendAtOnce(self.transport, held)
+            if rest is None:
+                rest = held
+            if rest:
+                self.transport.write(rest)
 
     def writeSequence(self, sequence):
         """

@@ -295,6 +295,23 @@ class PrivateNamesTests(unittest.TestCase):
         self.assertEqual(client.recv(100), b"200 ok")
         self.assertEqual(openssl.takeRecords(handles), b"")
 
+    def test_tlsBulk(self):
+        """
+        Twisted's TLS layer still has the step and the state
+        L{compat.writeInBulk} reads (a data connection's large writes
+        encrypted a few records at a time; see
+        C{tests/integration/test_tls_bulk.py}), and pyOpenSSL's binding
+        what it calls.
+        """
+        from twisted.protocols.tls import TLSMemoryBIOProtocol
+
+        from ftpkit.compat import tlsbulk
+
+        self.assertTrue(hasattr(TLSMemoryBIOProtocol, "_write"),
+                        changed("TLSMemoryBIOProtocol._write"))
+        self.assertTrue(tlsbulk._usable, changed(
+            "OpenSSL.SSL._ffi.from_buffer or the record calls"))
+
     async def test_tlsRecordsAtOnce(self):
         """
         L{compat.sendRecordsAtOnce} puts its sender under the TLS layer
@@ -561,6 +578,30 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertIs(connection, b)
         self.assertEqual(address, ("127.0.0.1", 1))
         self.assertFalse(b.getblocking())
+
+    def test_bulkUnknown(self):
+        """
+        A layer without Twisted's private state, or over something other
+        than a TCP connection, is not written in bulk: Twisted's layer
+        writes it.
+        """
+        from twisted.internet.testing import StringTransport
+        from twisted.protocols.tls import TLSMemoryBIOProtocol
+
+        from ftpkit.compat import tlsbulk
+
+        self.assertFalse(compat.writeInBulk(object(), b"x" * 20000))
+        layer = TLSMemoryBIOProtocol.__new__(TLSMemoryBIOProtocol)
+        layer._tlsConnection = SSL.Connection(SSL.Context(SSL.TLS_METHOD),
+                                              None)
+        layer._lostTLSConnection = False
+        layer._appSendBuffer = []
+        layer._handshakeDone = True
+        layer.disconnecting = False
+        layer.transport = StringTransport()
+        self.assertFalse(compat.writeInBulk(layer, b"x" * 20000))
+        self.patch(tlsbulk, "_usable", False)
+        self.assertFalse(compat.writeInBulk(layer, b"x" * 20000))
 
     def test_renameUnknown(self):
         """
