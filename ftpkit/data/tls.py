@@ -204,11 +204,34 @@ class DataTLSProtocol(TLSLayerHooks):
 
     def connectionLost(self, reason):
         """
-        Note whether the peer closed in order, then end the TLS layer.
+        Note whether the peer closed in order, then end the TLS layer, and
+        keep the session it used resumable (L{keepSessionResumable}).
         """
         self.closedInOrder = (self._finAfterCloseNotify
                               and reason.check(ConnectionDone) is not None)
+        keepSessionResumable(self.getHandle())
         TLSMemoryBIOProtocol.connectionLost(self, reason)
+
+
+def keepSessionResumable(connection):
+    """
+    Keep the TLS session of a data connection that ended without this
+    side's close_notify (an upload the client cut: FileZilla cancels so)
+    in the session cache, as TLS 1.1 and later allow (RFC 4346, 7.2.1).
+
+    OpenSSL removes the session of a connection it frees unshut from the
+    cache; under TLS 1.2 a data connection resumes the control
+    connection's own session, so none of that session's later data
+    connections could resume it: FileZilla then closes its connection
+    ("TLS session resumption on data connection failed"), WinSCP stops
+    trying, and C{--tls-require-session-reuse} refused every one. A fatal
+    alert still removes the session, as OpenSSL does when it sends one.
+
+    @param connection: the data connection's L{SSL.Connection}, or
+        C{None}.
+    """
+    if connection is not None:
+        connection.set_shutdown(connection.get_shutdown() | SSL.SENT_SHUTDOWN)
 
 
 @implementer(IOpenSSLServerConnectionCreator)

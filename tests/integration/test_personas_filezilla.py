@@ -260,6 +260,40 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         return self.converse(client).addCallback(
             self.assertEqual, (True, 200))
 
+    def test_cancelledProtectedUpload(self):
+        """
+        FileZilla cancels an upload under C{PROT P} by closing the data
+        connection without a close_notify (its TLS layer is reset, not
+        shut down): one reply, C{426}, then the next command's; the
+        target is untouched, and C{SIZE} answers what arrived, which a
+        resume (C{REST} then C{STOR}) continues.
+        """
+        self.serve(tlsRequireSessionReuse=True)
+
+        def client(wire):
+            wire.login(protect=True)
+            wire.ok("TYPE I", 200)
+            data = wire.secure(connect(wire.passive()))
+            wire.send("STOR old.txt")
+            wire.ok(None, 150)
+            data.sendall(b"n" * 100000)
+            data.close()
+            cut = wire.reply()[0]
+            before = self.readFile("old.txt")
+            size = wire.ok("SIZE old.txt", 213)
+            wire.ok("REST 100000", 350)
+            _, final = self.transfer(wire, "STOR old.txt", b"m" * 10,
+                                     protect=True)
+            return cut, before, size, final[:3]
+
+        def check(result):
+            cut, before, size, final = result
+            self.assertEqual((cut, before, size, final),
+                             (426, b"old", "213 100000", "226"))
+            self.assertEqual(self.readFile("old.txt"),
+                             b"n" * 100000 + b"m" * 10)
+        return self.converse(client, "explicit").addCallback(check)
+
     def test_mkdirParentsAndRecursiveDelete(self):
         """
         FileZilla's mkdir -p: CWD into the path (550), back up to a
