@@ -22,7 +22,12 @@ from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
 from ftpkit.data.tls import receivedCloseNotify, sentCloseNotify
 from ftpkit.errors import TransferAborted
 
-_EARLY_DATA_LIMIT = 1 << 20
+_EARLY_DATA_LIMIT = 64 << 10
+"""Bytes a data connection holds, sent before a transfer takes them (an
+upload's first bytes, junk), before it stops reading: the rest waits in
+the kernel until the transfer reads. 1 MiB let a client hold that much
+of the server's memory per session, with no transfer command, until the
+data timeout."""
 UPLOAD_READ_SIZE = 1 << 20
 """Bytes read from the socket at once while receiving an upload."""
 

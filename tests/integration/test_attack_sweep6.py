@@ -17,10 +17,13 @@ import select
 import socket
 
 from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.data.connection import DataConnection
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
 
@@ -177,3 +180,32 @@ class JunkIntoDownloadTests(LoopbackServerMixin, unittest.TestCase):
         replied, reply = yield self.inThread(self._junkDuringDownload, 6)
         self.assertTrue(replied)
         self.assertEqual(reply[:4], "426 ")
+
+
+class EarlyBytesTests(unittest.TestCase):
+    """
+    Bytes a client sends on a data connection before a transfer takes it
+    are held, and the connection stops reading past a bound. The bound was
+    1 MiB: 30 FTPS sessions each connecting to its C{PASV} port and
+    sending junk, with no transfer command, took a server from 56 to 93
+    MB, held until the data timeout and taken again with the next
+    C{PASV}. What an upload's client sends before the server reads it
+    needs no more than a few records: the rest waits in the kernel.
+    """
+
+    def test_pausedEarly(self):
+        """
+        The connection stops reading once it holds 64 KiB, and reads again
+        once a transfer takes the bytes.
+        """
+        connection = DataConnection(lambda made: None, Clock(), 30,
+                                    lambda: None)
+        transport = StringTransport()
+        connection.makeConnection(transport)
+        for _ in range(5):
+            connection.dataReceived(b"x" * (16 << 10))
+        self.assertEqual(transport.producerState, "paused")
+        received = StringTransport()
+        connection.receiveInto(received)
+        self.assertEqual(transport.producerState, "producing")
+        self.assertEqual(len(received.value()), 5 * (16 << 10))
