@@ -1,5 +1,6 @@
 """
-The sixth attack sweep, over real loopback sockets.
+The sixth attack sweep, over real loopback sockets (and one data
+connection on a string transport).
 
 Two sessions appending to one file at once (C{APPE}, or C{REST} and
 C{STOR} continuing it in place) both wrote into it: their bytes
@@ -8,6 +9,10 @@ each), and both were told C{226}. vsftpd takes a write lock on an upload's
 file (C{lock_upload_files}, on by default), so that a second upload waits;
 an upload written in place now holds an exclusive lock on its file, and a
 second one gets C{450} (RFC 959's "file busy") while it runs.
+
+And what a client sends on a data connection it should not send on: into
+a download (dropped now, and no progress for the watchdog), or before a
+transfer takes the connection (held up to 64 KiB, not 1 MiB).
 """
 
 import ftplib
