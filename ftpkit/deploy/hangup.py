@@ -64,29 +64,35 @@ class ReloadOnHangup(service.Service):
     A service calling some callables (see L{reloadTargets}) when the
     process gets C{SIGHUP}, in the reactor thread. Installed even with
     no callable: C{SIGHUP}'s default action would end the process. Where
-    there is no C{SIGHUP} (Windows) it does nothing.
+    there is no C{SIGHUP} (Windows) it does nothing. A worker of
+    C{--workers} installs no handler: it reloads at its acceptor's word
+    (L{ftpkit.deploy.workersignals}), through L{reloadAll}.
 
     @ivar targets: the callables.
     @ivar workers: see L{announcement}.
+    @ivar handled: whether it handles C{SIGHUP} itself.
     """
 
-    def __init__(self, targets, reactor=None, workers=None):
+    def __init__(self, targets, reactor=None, workers=None, handled=True):
         """
         @param targets: callables taking no argument.
         @param reactor: the reactor to call them in.
         @param workers: see L{announcement}.
+        @param handled: whether to handle C{SIGHUP} (C{False} in a worker,
+            which leaves it ignored).
         """
         self.targets = list(targets)
         self.workers = workers
+        self.handled = handled
         self._reactor = reactor
         self._previous = None
 
     def startService(self):
         """
-        Install the C{SIGHUP} handler.
+        Install the C{SIGHUP} handler (unless not L{handled}).
         """
         service.Service.startService(self)
-        if hasattr(signal, "SIGHUP"):
+        if self.handled and hasattr(signal, "SIGHUP"):
             self._previous = signal.signal(signal.SIGHUP, self._hangup)
 
     def stopService(self):

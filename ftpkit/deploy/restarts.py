@@ -80,7 +80,11 @@ class Restarts:
             self._pending.append(
                 self.reactor.callLater(delay, self._later, start))
             return
-        if not worker.hung:
+        if worker.stopAsked:
+            self.log.info("worker {pid} stopped ({signal}); {cut} "
+                          "session(s) cut; starting another",
+                          pid=worker.pid, signal=worker.stopAsked, cut=cut)
+        elif not worker.hung:
             self.log.error("worker {pid} exited ({reason}); {cut} "
                            "session(s) cut; starting another",
                            pid=worker.pid, reason=str(reason.value), cut=cut)

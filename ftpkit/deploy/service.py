@@ -19,6 +19,10 @@ Whatever the process, the service holds the same parts:
     workers) and never stops the process;
   - L{ftpkit.deploy.stopsignals.StopOnce}: a second C{SIGTERM} or
     C{SIGINT} while stopping changes nothing;
+  - in a worker, instead of those two signal handlers,
+    L{ftpkit.deploy.workersignals.LeaveToAcceptor}: its signals are its
+    acceptor's, and it reloads and stops at the acceptor's word, so that
+    a signal sent to every process of the server is acted on once;
   - L{KeepOnRotation} (run by C{twistd}): C{SIGUSR1} with no log file to
     rotate does not end the process.
 """
@@ -49,6 +53,7 @@ from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.startfailure import endStart
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
+from ftpkit.deploy.workersignals import RELOAD, STOP, LeaveToAcceptor
 from ftpkit.ops.drain import Drain
 
 _log = Logger()
@@ -262,8 +267,8 @@ def makeService(options, workerChannel=None):
     @return: a L{service.MultiService}: L{StartupWork}, the serving part
         (one listening service per C{--listen}, the acceptor, or a
         worker's receiver), a L{Drain} where sessions are served, a
-        L{ReloadOnHangup}, a L{StopOnce} and, run by C{twistd}, a
-        L{KeepOnRotation}.
+        L{ReloadOnHangup}, a L{StopOnce} (in a worker, a
+        L{LeaveToAcceptor}) and, run by C{twistd}, a L{KeepOnRotation}.
     """
     from ftpkit.deploy.tap import makeFactory
 
@@ -345,11 +350,12 @@ def makeService(options, workerChannel=None):
                 config.ipv6PrefixLength)
             factory.theftAlarm = WorkerTheftAlarm(factory.reactor,
                                                   workerChannel)
-            ReceiveConnections(
+            receiving = ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,
                 tlsContextFactory=config.tlsContextFactory,
-            ).setServiceParent(server)
+            )
+            receiving.setServiceParent(server)
         draining = server
         if config.metrics is not None:
             draining = Listeners("draining", inOrder=True,
@@ -363,8 +369,18 @@ def makeService(options, workerChannel=None):
                                  config.tlsContextFactory,
                                  *(host.realm for host in config.virtualHosts)])
         workers = None
-    ReloadOnHangup(reloads, workers=workers).setServiceParent(server)
-    StopOnce().setServiceParent(server)
+    hangup = ReloadOnHangup(reloads, workers=workers,
+                            handled=workerChannel is None)
+    hangup.setServiceParent(server)
+    if workerChannel is None:
+        stopper = StopOnce()
+        stopper.setServiceParent(server)
+        if workers is not None:
+            pool.stopSignals = stopper
+    else:
+        leaving = LeaveToAcceptor(workerChannel)
+        leaving.setServiceParent(server)
+        receiving.words = {RELOAD: hangup.reloadAll, STOP: leaving.stop}
     if workerChannel is None and twistdOptions is not None:
         KeepOnRotation().setServiceParent(server)
     return server

@@ -5,8 +5,9 @@ control connections the acceptor hands it over descriptor L{WORKER_FD}.
 Run by the acceptor as C{python -m ftpkit.deploy.worker OPTIONS}, with the same
 options as the server itself, it builds its service with the same builder
 as a single process (L{ftpkit.deploy.service.makeService}): the same start-up
-work, C{SIGHUP} reload and C{SIGTERM} drain. Its log goes to the acceptor
-(L{ftpkit.ops.workerlog}).
+work, reload and drain, done at the acceptor's word (C{reload}, C{stop};
+its signals are the acceptor's, L{ftpkit.deploy.workersignals}). Its log
+goes to the acceptor (L{ftpkit.ops.workerlog}).
 
 Both ways go lines, through a L{Channel} at each end
 (L{ftpkit.deploy.channel}: whole and in order, even when the other end
@@ -20,7 +21,8 @@ L{writeGreeting}), C{pong} for each C{ping} the acceptor
 sends to learn whether the worker's reactor runs, C{ended HOST} for each
 session that ended, C{failed HOST} and C{checking HOST} for failed
 logins (L{ftpkit.deploy.sharedfailures}, whose counts come back with the
-connections' lines), C{draining} once it stops (C{SIGTERM}: it keeps
+connections' lines), C{signalled SIGTERM} when it got that signal,
+C{draining} once it stops (told C{stop}: it keeps
 reading the acceptor's lines until it exits, and answers a connection
 sent to it after that with C{back}, unopened), and, with
 C{--max-sessions-per-user}, C{login} and C{logout} (L{ftpkit.auth.sharedusers},
@@ -93,18 +95,21 @@ class ReportingLimiter:
 class ConnectionReceiver:
     """
     The receiver of a worker's L{Channel}: starts a session on each
-    connection the acceptor sends, answers its pings, passes the answers
-    about logins on; stops the reactor when the acceptor goes away.
+    connection the acceptor sends, answers its pings, does what its words
+    say (C{reload}, C{stop}), passes the answers about logins on; stops
+    the reactor when the acceptor goes away.
 
     @ivar draining: whether the worker stops: connections the acceptor
         sends are sent back (C{back}), unopened.
+    @ivar words: callables taking no argument, by the acceptor's line
+        that calls them.
     """
 
     draining = False
 
     log = Logger()
 
-    def __init__(self, reactor, channel, factory, listeners=()):
+    def __init__(self, reactor, channel, factory, listeners=(), words=None):
         """
         @param reactor: the reactor.
         @param channel: the L{Channel} to the acceptor.
@@ -113,17 +118,19 @@ class ConnectionReceiver:
             whose connections start another way (L{listenerFactories}):
             with a PROXY header (C{haproxy:}), with a TLS handshake
             (C{ssl:}), or both.
+        @param words: see L{words} (none when C{None}).
         """
         self.reactor = reactor
         self.channel = channel
         self.factory = factory
         self.listeners = listeners
+        self.words = words or {}
 
     def lineReceived(self, line, descriptors):
         """
         Act on one line of the acceptor: adopt the connection sent with
-        it, answer a ping, take in its sweep's start or end
-        (L{takeLine}), or an answer about logins.
+        it, answer a ping, do what one of its L{words} says, take in its
+        sweep's start or end (L{takeLine}), or an answer about logins.
 
         @param line: the line.
         @param descriptors: the descriptors sent with it (closed here).
@@ -141,6 +148,8 @@ class ConnectionReceiver:
                     self._adopt(descriptor, line)
         elif line == b"ping":
             self.channel.sendLine(b"pong")
+        elif line in self.words:
+            self.words[line]()
         elif not takeLine(line):
             # Those of a worker's factory take the acceptor's lines (one
             # process's own, or a test's factory, have none).
@@ -253,6 +262,9 @@ class ReceiveConnections(service.Service):
     """
     The serving part of a worker's service: receive connections from the
     acceptor, and tell it the worker is ready.
+
+    @ivar words: the callables the acceptor's lines call
+        (L{ConnectionReceiver.words}); set before the service starts.
     """
 
     def __init__(self, channel, factory, reactor=None, listens=(),
@@ -274,18 +286,19 @@ class ReceiveConnections(service.Service):
         self.factory = factory
         self.listeners = listenerFactories(listens, factory, trusted,
                                            tlsContextFactory, reactor)
+        self.words = {}
 
     def startService(self):
         """
         Read connections, and say so to the acceptor once the reactor
-        runs: after every other service of the worker started, its
-        C{SIGHUP} handler among them (the acceptor passes C{SIGHUP} on to
-        ready workers, and the signal is ignored until then).
+        runs: after every other service of the worker started (the
+        acceptor passes C{SIGHUP} on to ready workers).
         """
         service.Service.startService(self)
         self.factory.doStart()
         self.channel.receiver = ConnectionReceiver(
-            self.reactor, self.channel, self.factory, self.listeners)
+            self.reactor, self.channel, self.factory, self.listeners,
+            self.words)
         self.reactor.addReader(self.channel)
         # With the name of its temporary upload files, which the acceptor
         # sweeps should this worker die (SweepUploads.sweepCut).
@@ -442,15 +455,17 @@ class AlreadyGreeted:
 def main(argv=None):
     """
     Parse the server's options, build the service, and serve what the
-    acceptor sends until it goes away or C{SIGTERM} comes.
+    acceptor sends until it goes away or says C{stop}.
 
     @param argv: the options (C{sys.argv[1:]} by default).
     """
-    # Until the service handles SIGHUP, its default action (ending the
-    # process) must not apply: the acceptor started the worker with it
-    # blocked (WorkerPool._startWorker), ignored from now on.
+    # SIGHUP and SIGINT are the acceptor's (ftpkit.deploy.workersignals),
+    # and their default actions (ending the process, KeyboardInterrupt)
+    # must not apply: the acceptor started the worker with them blocked
+    # (WorkerPool._startWorker), ignored from now on.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP, signal.SIGINT])
     # SIGUSR1 is twistd's log rotation, the acceptor's business (a worker
     # logs through it); its default action would end the worker and cut
     # its sessions (systemctl kill -s USR1 signals every process).

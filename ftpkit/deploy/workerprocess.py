@@ -7,8 +7,10 @@ hands the worker connections (C{SCM_RIGHTS}) and the worker says it is
 ready, acknowledges each connection (C{took}), reports each session
 that ended, asks about logins (L{ftpkit.auth.sharedusers}) and reports failed ones
 (L{ftpkit.deploy.sharedfailures}); the acceptor pings it every few
-seconds (C{ping}, answered C{pong}). A worker that stops (C{SIGTERM})
-says so (C{draining}): it is handed no more connections, and sends back
+seconds (C{ping}, answered C{pong}). A worker given C{SIGTERM} says so
+(C{signalled SIGTERM}) and the acceptor decides
+(L{ftpkit.deploy.workersignals}). A worker that stops says so
+(C{draining}): it is handed no more connections, and sends back
 (C{back}) one handed to it before the acceptor read that, unopened, for
 another worker; it is still pinged until it exits. The handle keeps
 what the worker holds: its sessions for the limits, and the connections
@@ -25,6 +27,7 @@ from twisted.logger import Logger, globalLogPublisher
 from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.handover import Handovers, Pings, answerDue, bytesWritten
+from ftpkit.deploy.workersignals import SIGNALLED
 
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
@@ -40,6 +43,9 @@ class WorkerProcess(ProcessProtocol):
     @ivar ready: whether the worker said it serves.
     @ivar draining: whether the worker said it stops (it takes no more
         connections, and finishes its sessions' commands).
+    @ivar stopAsked: the name of the signal for which the acceptor told
+        it alone to stop (it was given C{SIGTERM} alone; it is handed no
+        more connections), or C{None}.
     @ivar alive: whether the process runs.
     @ivar hung: whether it left a connection unacknowledged, or a ping
         unanswered, too long (it is being killed).
@@ -74,6 +80,7 @@ class WorkerProcess(ProcessProtocol):
         self.uploadTag = None
         self.reloadPending = False
         self.draining = False
+        self.stopAsked = None
         self.hung = False
         self.handovers = Handovers()
         self.pings = Pings()
@@ -106,7 +113,7 @@ class WorkerProcess(ProcessProtocol):
         Act on one line of the worker (L{Channel}): ready, a connection
         taken, sent back or lost, a session ended, a login asked about
         or ended, a failed login, passive port theft, a ping answered,
-        draining.
+        a signal it got, draining.
 
         @param line: the line.
         @param descriptors: descriptors sent with it (a worker sends
@@ -134,6 +141,8 @@ class WorkerProcess(ProcessProtocol):
             self.ready = True
             self.uploadTag = host or None
             self.pool.workerReady(self)
+        elif kind == SIGNALLED:
+            self.pool.workerSignalled(self, host.decode("ascii", "replace"))
         elif kind == b"draining":
             self.draining = True
         elif kind == b"back":

@@ -2,13 +2,17 @@
 What the acceptor of C{--workers} (L{ftpkit.deploy.workers}) passes on to
 its workers: lines for every worker (a failed login,
 L{ftpkit.deploy.sharedfailures}; the passive port theft alarm,
-L{ftpkit.deploy.sharedtheft}) and signals (C{SIGHUP}, reaching a worker
-still starting once it is ready; C{SIGTERM}; C{SIGKILL}).
+L{ftpkit.deploy.sharedtheft}), its C{SIGHUP} and C{SIGTERM} as lines too
+(L{ftpkit.deploy.workersignals}: a reload reaches a worker still starting
+once it is ready), and C{SIGKILL}.
 """
 
 from twisted.internet import error as netError
 
-__all__ = ["tellAll", "signal", "signalAll", "reload", "hangUp"]
+from ftpkit.deploy.workersignals import RELOAD, STOP
+
+__all__ = ["tellAll", "signal", "signalAll", "reload", "hangUp", "stop",
+           "stopAll"]
 
 
 def tellAll(workers, line):
@@ -47,6 +51,25 @@ def signalAll(workers, name):
         signal(worker, name)
 
 
+def stop(worker):
+    """
+    Tell a worker to drain and exit (the acceptor's C{SIGTERM}); one that
+    exited already is left alone.
+
+    @param worker: the L{ftpkit.deploy.workerprocess.WorkerProcess}.
+    """
+    tellAll([worker], STOP)
+
+
+def stopAll(workers):
+    """
+    Tell every worker to drain and exit (L{stop}).
+
+    @param workers: the L{ftpkit.deploy.workerprocess.WorkerProcess}es.
+    """
+    tellAll(workers, STOP)
+
+
 def reload(workers):
     """
     Pass C{SIGHUP} on to every ready worker (each reloads its users file
@@ -64,9 +87,9 @@ def reload(workers):
 
 def hangUp(worker):
     """
-    Send a worker C{SIGHUP}.
+    Pass C{SIGHUP} on to a worker: tell it to reload (L{RELOAD}).
 
     @param worker: the L{ftpkit.deploy.workerprocess.WorkerProcess}.
     """
     worker.reloadPending = False
-    signal(worker, "HUP")
+    tellAll([worker], RELOAD)

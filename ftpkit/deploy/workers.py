@@ -22,7 +22,9 @@ it is ready is started again after a delay doubling at each such failure
 listen queue (up to L{STARTUP_WAIT}); when no worker is ready after
 that, or after every worker died, they get C{421}. The
 workers' logs go to the acceptor's (L{ftpkit.ops.workerlog}); C{SIGHUP} is
-passed on to them, and C{SIGTERM} drains them (the acceptor waits).
+passed on to them, and C{SIGTERM} drains them (the acceptor waits): the
+acceptor's word, a line, is what a worker acts on, not a signal of its
+own (L{ftpkit.deploy.workersignals}).
 
 This module is the supervisor (L{WorkerPool}); the acceptor's other jobs
 have modules of their own: listening and accepting
@@ -110,6 +112,9 @@ class WorkerPool(Dispatcher, service.Service):
         worker's logins (C{--max-sessions-per-user}).
     @ivar loginFailures: the L{AcceptorFailures} counting every worker's
         failed logins per address.
+    @ivar stopSignals: the process's L{ftpkit.deploy.stopsignals.StopOnce},
+        which knows from the moment a C{SIGTERM} or C{SIGINT} came that the
+        acceptor stops (its service stops a moment later); or C{None}.
     """
 
     log = Logger()
@@ -137,6 +142,7 @@ class WorkerPool(Dispatcher, service.Service):
         self.argv = argv
         self.grace = config.shutdownGrace
         self.workers = []
+        self.stopSignals = None
         self._restarts = Restarts(reactor)
         self._acceptors = []
         self._accepting = False
@@ -195,11 +201,12 @@ class WorkerPool(Dispatcher, service.Service):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)
         worker = WorkerProcess(self, ours)
-        # The worker starts with SIGHUP blocked (a process group's, a
-        # terminal's), not ended by it, until it ignores it
+        # The worker starts with SIGHUP and SIGINT blocked (a process
+        # group's, a terminal's), not ended by them, until it ignores them
         # (ftpkit.deploy.worker.main); one for the acceptor meanwhile
         # waits the moment the spawn takes.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
+        held = signal.pthread_sigmask(signal.SIG_BLOCK,
+                                      [signal.SIGHUP, signal.SIGINT])
         try:
             self.reactor.spawnProcess(
                 worker, sys.executable,
@@ -311,6 +318,39 @@ class WorkerPool(Dispatcher, service.Service):
         """
         workerrelay.tellAll(self.workers, THEFT)
 
+    def workerSignalled(self, worker, name):
+        """
+        A worker got a signal (C{SIGTERM}) and left it to the acceptor
+        (L{ftpkit.deploy.workersignals}). While the acceptor stops, or
+        its own signal has come (the same signal sent to the whole
+        server), nothing: its stop reaches every worker. Otherwise the
+        worker was signalled alone: it is told to stop, and drains while
+        the others take the new clients (another starts once it exited).
+
+        @param worker: the worker.
+        @param name: the signal's name, C{str}.
+        """
+        if self.stopping():
+            return
+        if worker.stopAsked:
+            self.log.info("worker {pid}: {signal} again: already stopping, "
+                          "transfers running still finish",
+                          pid=worker.pid, signal=name)
+            return
+        worker.stopAsked = name
+        self.log.info("worker {pid}: {signal}: stopping it; another starts "
+                      "once it exited", pid=worker.pid, signal=name)
+        workerrelay.stop(worker)
+
+    def stopping(self):
+        """
+        @return: whether the acceptor stops: its service stopped, or a
+            C{SIGTERM} or C{SIGINT} came, whose handler has run already
+            while its service stops only at the reactor's next turn.
+        """
+        return self._stopping or bool(
+            self.stopSignals is not None and self.stopSignals.stopping)
+
     def reloadWorkers(self):
         """
         Pass C{SIGHUP} on to the workers (each reloads its users file and
@@ -338,7 +378,7 @@ class WorkerPool(Dispatcher, service.Service):
             return []
         return [worker for worker in self.workers
                 if worker.alive and worker.ready and not worker.hung
-                and not worker.draining]
+                and not worker.draining and not worker.stopAsked]
 
     def _refuseStopping(self, connection, host):
         """
@@ -373,7 +413,7 @@ class WorkerPool(Dispatcher, service.Service):
         if not self.workers:
             return defer.succeed(None)
         self._stopped = defer.Deferred()
-        workerrelay.signalAll(self.workers, signal.SIGTERM)
+        workerrelay.stopAll(self.workers)
         killer = self.reactor.callLater(self.grace + STOP_MARGIN,
                                         workerrelay.signalAll, self.workers,
                                         signal.SIGKILL)

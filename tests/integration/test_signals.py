@@ -293,3 +293,101 @@ class TerminateTests(unittest.TestCase):
                               f"'/{name}': 226")
             with open(os.path.join(root, name), "rb") as f:
                 self.assertEqual(f.read(), b"x" * 65536 + b"y" * 65536)
+
+
+class GroupSignalTests(unittest.TestCase):
+    """
+    Signals sent to every process of a C{--workers 2} server at once (a
+    process group's: C{kill -- -PGID}, C{timeout}, a terminal's; every
+    process of a systemd unit: C{systemctl kill}) are acted on once: a
+    worker leaves them to its acceptor, which passes its own on.
+    """
+
+    def setUp(self):
+        root = scratchDirectory(self)
+        self.server = ServerProcess(
+            self, ["--root", root, "--workers", "2",
+                   "--auth", "memory:alice:pw"], preexec=os.setpgrp)
+        log = self.server.waitForLog(" ready\n", 2)
+        self.workers = [int(pid) for pid in
+                        re.findall(r"worker (\d+) ready", log)]
+
+    def group(self, number):
+        """
+        Send the server's process group a signal.
+        """
+        os.killpg(self.server.process.pid, number)
+
+    def test_hangup(self):
+        """
+        Each C{SIGHUP} to the group reloads each worker once: one line
+        from the acceptor, one from each worker. A worker reloaded for
+        its own copy too, and again when the acceptor passed its on (two
+        lines, or one when the two signals came as one). A C{SIGHUP} to
+        a worker alone is ignored: the acceptor's is the one that counts.
+        """
+        rounds = 5
+        for done in range(1, rounds + 1):
+            self.group(signal.SIGHUP)
+            self.server.waitForLog("SIGHUP: reloading 2 workers", done)
+            self.server.waitForLog("] SIGHUP: reloading", 2 * done)
+        for pid in self.workers:
+            os.kill(pid, signal.SIGHUP)
+        self.server.signal(signal.SIGHUP)
+        log = self.server.waitForLog("SIGHUP: reloading 2 workers",
+                                     rounds + 1)
+        log = self.server.waitForLog("] SIGHUP: reloading", 2 * (rounds + 1))
+        self.server.login("alice", "pw").quit()
+        log = self.server.log()
+        for pid in self.workers:
+            self.assertEqual(
+                log.count(f"[worker {pid}] SIGHUP: reloading"), rounds + 1,
+                log)
+
+    def stopDuringUpload(self, number):
+        """
+        Send the group C{number} while alice uploads: the upload
+        completes (C{226}, then C{421}) and the server exits by the
+        signal.
+
+        @return: the server's log.
+        """
+        up = self.server.login("alice", "pw")
+        data = up.transfercmd("STOR up")
+        self.addCleanup(data.close)
+        data.sendall(b"x" * 65536)
+        self.group(number)
+        self.server.waitForLog("stopping: closing")
+        data.sendall(b"y" * 65536)
+        data.close()
+        self.assertEqual(up.voidresp()[:3], "226")
+        self.assertEqual(up.getline()[:4], "421 ")
+        self.assertEqual(self.server.process.wait(60), -number,
+                         self.server.log())
+        return self.server.log()
+
+    def test_terminate(self):
+        """
+        C{SIGTERM} to the group stops the server once, as to the acceptor
+        alone: one C{Received SIGTERM} line (the acceptor's), none saying
+        it came again, no worker replaced, the upload in flight
+        finished. Before, each worker stopped for its own copy
+        (Twisted's line in each), then logged the acceptor's as
+        C{SIGTERM again}.
+        """
+        log = self.stopDuringUpload(signal.SIGTERM)
+        self.assertEqual(log.count("Received SIGTERM"), 1, log)
+        self.assertNotIn("again", log)
+        self.assertNotIn("starting another", log)
+        self.assertNotIn("Traceback", log)
+
+    def test_interrupt(self):
+        """
+        C{SIGINT} to the group (a terminal's Ctrl-C) does the same: one
+        C{Received SIGINT} line, the acceptor's.
+        """
+        log = self.stopDuringUpload(signal.SIGINT)
+        self.assertEqual(log.count("Received SIGINT"), 1, log)
+        self.assertNotIn("again", log)
+        self.assertNotIn("starting another", log)
+        self.assertNotIn("Traceback", log)

@@ -167,19 +167,31 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         """
         C{SIGHUP} reaches a worker still starting once it is ready (it may
         have read the users file before it changed), and a ready one at
-        once, each once.
+        once, each once, as a line (C{reload}).
         """
         first, second = self.pool.workers
         second.ready = False
         self.pool._accepting = True
         self.pool.reloadWorkers()
-        self.assertEqual(first.transport.signals, ["HUP"])
-        self.assertEqual(second.transport.signals, [])
+        self.assertEqual(self.lines(self.channels[0]), [b"reload"])
+        self.assertEqual(self.lines(self.channels[1]), [])
         second.ready = True
         self.pool.workerReady(second)
-        self.assertEqual(second.transport.signals, ["HUP"])
+        self.assertEqual(self.lines(self.channels[1]), [b"reload"])
         self.pool.workerReady(second)
-        self.assertEqual(second.transport.signals, ["HUP"])
+        self.assertEqual(self.lines(self.channels[1]), [])
+        self.assertEqual(first.transport.signals + second.transport.signals,
+                         [])
+
+    def lines(self, channel):
+        """
+        @return: the lines a worker's end holds now.
+        """
+        channel.setblocking(False)
+        try:
+            return channel.recv(65536).split(b"\n")[:-1]
+        except BlockingIOError:
+            return []
 
     def test_acknowledgedNotHandedAgain(self):
         """

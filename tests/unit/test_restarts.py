@@ -21,6 +21,7 @@ class _Ended:
 
     pid = 4321
     hung = False
+    stopAsked = None
 
     def __init__(self, ready):
         """
@@ -65,6 +66,25 @@ class RestartsTests(unittest.SynchronousTestCase):
             [formatEvent(event) for event in logged],
             ["worker 4321 exited (killed); 3 session(s) cut; starting "
              "another"])
+
+    def test_stoppedAsAsked(self):
+        """
+        A worker the acceptor told to stop (it was given C{SIGTERM}
+        alone) that exited is no error: one information line says it
+        stopped, and another starts at once.
+        """
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        stopped = _Ended(True)
+        stopped.stopAsked = "SIGTERM"
+        self.restarts.workerEnded(stopped, self.reason, self.start)
+        self.assertEqual(self.started, [0])
+        self.assertEqual(
+            [(formatEvent(event), event["log_level"].name)
+             for event in logged],
+            [("worker 4321 stopped (SIGTERM); 0 session(s) cut; starting "
+              "another", "info")])
 
     def test_failingDelayed(self):
         """

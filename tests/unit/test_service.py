@@ -177,11 +177,14 @@ class MakeServiceTests(unittest.TestCase):
     def test_worker(self):
         """
         A worker: the same parts as one process, receiving connections
-        from the acceptor instead of listening.
+        from the acceptor instead of listening, and leaving its signals
+        to the acceptor: it handles no C{SIGHUP}, and reloads and stops
+        at the acceptor's word.
         """
         import socket
 
         from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
+        from ftpkit.deploy.workersignals import RELOAD, STOP, LeaveToAcceptor
 
         ours, theirs = socket.socketpair()
         self.addCleanup(ours.close)
@@ -190,9 +193,13 @@ class MakeServiceTests(unittest.TestCase):
                              workerChannel=theirs)
         self.assertEqual(self.kinds(server),
                          [StartupWork, ReceiveConnections, Drain,
-                          ReloadOnHangup, StopOnce])
-        self.assertIsInstance(list(server)[1].factory.limiter,
-                              ReportingLimiter)
+                          ReloadOnHangup, LeaveToAcceptor])
+        receiving, hangup, leaving = (list(server)[index]
+                                      for index in (1, 3, 4))
+        self.assertIsInstance(receiving.factory.limiter, ReportingLimiter)
+        self.assertFalse(hangup.handled)
+        self.assertEqual(receiving.words,
+                         {RELOAD: hangup.reloadAll, STOP: leaving.stop})
 
     def test_gracePassedOn(self):
         """

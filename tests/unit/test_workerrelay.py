@@ -81,13 +81,28 @@ class RelayTests(unittest.SynchronousTestCase):
     def test_reloadOnceReady(self):
         """
         C{SIGHUP} reaches a ready worker at once, and one still starting
-        when L{workerrelay.hangUp} is called once it is ready.
+        when L{workerrelay.hangUp} is called once it is ready: as a line,
+        C{reload}, not as a signal (a worker's signals are its
+        acceptor's).
         """
         ready, starting = _Worker(), _Worker(ready=False)
         workerrelay.reload([ready, starting])
-        self.assertEqual(ready.transport.signals, ["HUP"])
-        self.assertEqual(starting.transport.signals, [])
+        self.assertEqual(ready.channel.lines, [b"reload"])
+        self.assertEqual(starting.channel.lines, [])
         self.assertTrue(starting.reloadPending)
         workerrelay.hangUp(starting)
-        self.assertEqual(starting.transport.signals, ["HUP"])
+        self.assertEqual(starting.channel.lines, [b"reload"])
         self.assertFalse(starting.reloadPending)
+        self.assertEqual(ready.transport.signals + starting.transport.signals,
+                         [])
+
+    def test_stopAll(self):
+        """
+        The acceptor's C{SIGTERM} reaches every running worker as a line,
+        C{stop}, not as a signal.
+        """
+        running, ended = _Worker(), _Worker(alive=False)
+        workerrelay.stopAll([running, ended])
+        self.assertEqual(running.channel.lines, [b"stop"])
+        self.assertEqual(ended.channel.lines, [])
+        self.assertEqual(running.transport.signals, [])
