@@ -4,7 +4,7 @@ reset a password, or delete a user::
 
     python -m ftpkit.passwd /etc/ftpkit/users.toml alice
     python -m ftpkit.passwd /etc/ftpkit/users.toml bob --home /srv/bob \\
-        --permissions list,read,write --quota 1000000 --quota-files 1000
+        --permissions list,read,write --quota 10M --quota-files 1000
     python -m ftpkit.passwd /etc/ftpkit/users.toml --delete bob
 
 The password is asked twice on the terminal, or read as one line from
@@ -24,6 +24,7 @@ import tomllib
 
 from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.auth.usersfile import UsersFileError, parseUser, parseUsers
+from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.shells.permissions import PERMISSIONS
 
 _KEY_ORDER = ("password", "home", "permissions", "quota", "quota-files",
@@ -163,17 +164,15 @@ def permissionList(text):
 
 def byteCount(text):
     """
-    @param text: a number of bytes.
+    @param text: a number of bytes, with an optional K, M or G suffix as
+        the server's sizes take (L{parseByteCount}): C{10M}.
     @return: it as an C{int} of at least 0.
     @raise argparse.ArgumentTypeError: otherwise.
     """
     try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number of bytes, not {text!r}")
-    return value
+        return parseByteCount(text, least=0)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def positiveCount(text):
@@ -212,8 +211,9 @@ def makeParser():
     parser.add_argument("--permissions", type=permissionList,
                         help="comma-separated: " + ",".join(PERMISSIONS)
                         + " [default for a new user: list,read]")
-    parser.add_argument("--quota", type=byteCount,
-                        help="the most bytes the user may store")
+    parser.add_argument("--quota", type=byteCount, metavar="SIZE",
+                        help="the most bytes the user may store (K, M, G"
+                        " suffixes: 10G)")
     parser.add_argument("--quota-files", type=positiveCount, metavar="N",
                         help="the most files and directories the user may"
                         " store")

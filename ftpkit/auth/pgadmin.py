@@ -5,7 +5,7 @@ list and remove its users::
 
     python -m ftpkit.pgadmin --dsn 'host=db dbname=ftp' init
     python -m ftpkit.pgadmin --dsn 'host=db dbname=ftp' add alice \\
-        --permissions list,read,write --quota 1000000000 --quota-files 10000
+        --permissions list,read,write --quota 1G --quota-files 10000
     python -m ftpkit.pgadmin set alice --password --directory /in=list,write
     python -m ftpkit.pgadmin remove alice
     python -m ftpkit.pgadmin list
@@ -84,8 +84,9 @@ def makeParser():
                          metavar="/PATH=PERMISSIONS",
                          help="permissions below one directory, repeatable"
                          " (replaces the user's directory rules)")
-        sub.add_argument("--quota", type=byteCount,
-                         help="the most bytes the user may store")
+        sub.add_argument("--quota", type=byteCount, metavar="SIZE",
+                         help="the most bytes the user may store (K, M, G"
+                         " suffixes: 10G)")
         sub.add_argument("--no-quota", action="store_true",
                          help="remove the quota")
         sub.add_argument("--quota-files", type=positiveCount, metavar="N",

@@ -6,20 +6,29 @@ values (and the users file's).
 """
 
 import re
+from fractions import Fraction
 
 from ftpkit.deploy.optionvalues import checkValues
 
 _SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 _BYTE_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?", re.IGNORECASE)
+MOST_BYTES = (1 << 63) - 1
+"""The largest count L{parseByteCount} gives: a TOML integer's (a users
+file's), PostgreSQL's C{bigint} (its users table's), and far past any
+disk or rate."""
 
 
-def parseByteCount(text):
+def parseByteCount(text, least=1):
     """
     Read a number of bytes (or bytes a second): digits, optionally with a
     K, M or G suffix (powers of 1024), as C{512}, C{64K}, C{1.5M}, C{2G}.
+    The server's options, the users file's rates and the user commands'
+    C{--quota} (L{ftpkit.auth.passwd}, L{ftpkit.auth.pgadmin}) all read
+    sizes with it.
 
     @param text: the value, C{str} (or an C{int}, taken as it is).
-    @return: the count, an C{int} of at least 1.
+    @param least: the smallest count allowed (a quota may be 0).
+    @return: the count, an C{int} from C{least} to L{MOST_BYTES}.
     @raise ValueError: saying why C{text} is not one.
     """
     if isinstance(text, int) and not isinstance(text, bool):
@@ -31,9 +40,12 @@ def parseByteCount(text):
                 f"must be a number of bytes with an optional K, M or G "
                 f"suffix (like 512K), not {text!r}")
         number, suffix = match.groups()
-        value = int(float(number) * _SUFFIXES[suffix.upper()])
-    if value < 1:
-        raise ValueError(f"must be at least 1 byte, not {text!r}")
+        value = int(Fraction(number) * _SUFFIXES[suffix.upper()])
+    if value < least:
+        unit = "byte" if least == 1 else "bytes"
+        raise ValueError(f"must be at least {least} {unit}, not {text!r}")
+    if value > MOST_BYTES:
+        raise ValueError(f"must be at most {MOST_BYTES} bytes, not {text!r}")
     return value
 
 

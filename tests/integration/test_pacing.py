@@ -18,7 +18,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data.movers.pacing import PacedPipe, Pacer, RateLimit
-from ftpkit.deploy.limitoptions import parseByteCount
+from ftpkit.deploy.limitoptions import MOST_BYTES, parseByteCount
 from ftpkit.deploy.tap import Options
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.testing import CollectingConsumer
@@ -42,6 +42,28 @@ class ParseByteCountTests(unittest.SynchronousTestCase):
     def test_bad(self):
         for text in ("", "0", "-5", "12Q", "K", "1 2"):
             self.assertRaises(ValueError, parseByteCount, text)
+
+    def test_exact(self):
+        """
+        Counts are exact, and those past a TOML or PostgreSQL integer are
+        refused with a message: a long one raised C{OverflowError} (a
+        traceback for C{--max-upload-size}), and one of 30 digits came
+        back wrong (read through a C{float}).
+        """
+        self.assertEqual(parseByteCount("9" * 18), int("9" * 18))
+        self.assertEqual(parseByteCount("0.5K"), 512)
+        self.assertEqual(parseByteCount(str(MOST_BYTES)), MOST_BYTES)
+        for text in ("9" * 400, str(MOST_BYTES + 1), "8589934592G"):
+            error = self.assertRaises(ValueError, parseByteCount, text)
+            self.assertIn("must be at most", str(error))
+
+    def test_least(self):
+        """
+        C{least} lowers the smallest count allowed, as a quota's 0.
+        """
+        self.assertEqual(parseByteCount("0", least=0), 0)
+        self.assertEqual(parseByteCount("0K", least=0), 0)
+        self.assertRaises(ValueError, parseByteCount, "-1", least=0)
 
     def test_options(self):
         """

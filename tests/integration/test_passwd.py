@@ -163,6 +163,29 @@ class CommandTests(unittest.TestCase):
         self.assertNotIn("Traceback", err)
 
 
+    def test_quotaSizes(self):
+        """
+        C{--quota} takes the server's sizes, K, M and G suffixes and all
+        (L{ftpkit.deploy.limitoptions.parseByteCount}), and writes bytes;
+        C{--quota 10M} was refused (C{must be a number of bytes}) though
+        C{--max-upload-size 10M} was not. A bad size is a one-line usage
+        error.
+        """
+        code, out, err = runCommand(self.path, "x", "--password-stdin",
+                                    "--quota", "10M", stdin=b"pw\n")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(readTables(self.path)["x"]["quota"], 10 << 20)
+        code, out, err = runCommand(self.path, "x", "--password-stdin",
+                                    "--quota", "0", stdin=b"pw\n")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(readTables(self.path)["x"]["quota"], 0)
+        for bad in ("10X", "-1", "9" * 400):
+            code, out, err = runCommand(self.path, "x", "--quota", bad)
+            self.assertEqual(code, 2)
+            self.assertIn("error: argument --quota: must be", err)
+            self.assertEqual(err.count("error"), 1)
+            self.assertNotIn("Traceback", err)
+
     def test_readmeExample(self):
         """
         The user README's example adds may upload into the quota it is

@@ -9,6 +9,7 @@ import ftplib
 import io
 import json
 import os
+import sys
 
 from twisted.internet import defer
 from twisted.python import usage
@@ -155,6 +156,30 @@ class PostgresTestCase(unittest.TestCase):
         status, _, err = self.admin("add", name, *options, password=password)
         self.assertEqual((status, err), (0, ""))
         self.addCleanup(self.admin, "remove", name)
+
+
+class AdminOptionsTests(unittest.SynchronousTestCase):
+    """
+    C{python -m ftpkit.pgadmin}'s options, read without a database.
+    """
+
+    def test_quotaSizes(self):
+        """
+        C{--quota} of C{add} and C{set} takes the server's sizes, K, M and
+        G suffixes and all, as bytes (C{--quota 10M} was refused); a bad
+        size is a usage error naming the option.
+        """
+        parser = pgadmin.makeParser()
+        for command in ("add", "set"):
+            options = parser.parse_args([command, "bob", "--quota", "1.5G"])
+            self.assertEqual(options.quota, 3 << 29)
+        stderr = io.StringIO()
+        self.patch(sys, "stderr", stderr)
+        error = self.assertRaises(SystemExit, parser.parse_args,
+                                  ["set", "bob", "--quota", "10X"])
+        self.assertEqual(error.code, 2)
+        self.assertIn("argument --quota: must be a number of bytes",
+                      stderr.getvalue())
 
 
 class NulNameTests(PostgresTestCase):
