@@ -86,11 +86,12 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
         except BaseException:
             os.close(fd)
             raise
+        inode = (result.st_dev, result.st_ino)
         if append:
             return FileWriter(run, fd, None, target, None,
-                              start=result.st_size)
+                              start=result.st_size, inode=inode)
         return FileWriter(run, fd, None, target, offset,
-                          start=offset, runShort=runShort)
+                          start=offset, runShort=runShort, inode=inode)
     if found is None:
         try:
             found = linkfree.statOf(target)

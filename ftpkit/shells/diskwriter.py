@@ -14,7 +14,12 @@ import os
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit.errors import AlreadyExists, NoSuchFile, PermissionDenied
+from ftpkit.errors import (
+    AlreadyExists,
+    FileBusy,
+    NoSuchFile,
+    PermissionDenied,
+)
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import (
     IDescriptorFile,
@@ -38,6 +43,11 @@ complete (by a local user: C{RMD} waits for the uploads of new files)."""
 _DIRECTORY_MOVED = "Directory moved or removed during the upload"
 """The reply to an upload into a temporary file that was not where it was
 made once complete (L{FileWriter._place})."""
+
+_FILE_REPLACED = ("File replaced, moved or removed during the upload;"
+                  " try again")
+"""The reply to an upload written in place whose path no longer named
+the file it wrote once complete (L{FileWriter._checkInPlace})."""
 
 
 def placeNew(temporary, target):
@@ -83,7 +93,7 @@ class FileWriter:
 
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None, exclusive=False,
-                 anonymous=False, directory=None):
+                 anonymous=False, directory=None, inode=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -106,7 +116,11 @@ class FileWriter:
         @param directory: the held descriptor of C{target}'s directory
             (L{uploads.createAnonymous}), closed once the upload ended, or
             C{None}.
+        @param inode: C{(st_dev, st_ino)} of the file written in place,
+            which C{target} must still name once the upload is complete
+            (L{_checkInPlace}), or C{None}.
         """
+        self._inode = inode
         self._directory = directory
         self._exclusive = exclusive
         self._anonymous = anonymous
@@ -353,6 +367,8 @@ class FileWriter:
                 os.ftruncate(self._fd, self._consumer.position)
             if self._anonymous:
                 self._name(self._fd)
+            if self._inode is not None:
+                self._checkInPlace()
             fd, self._fd = self._fd, None
             os.close(fd)
             self._releaseDirectory()
@@ -388,6 +404,27 @@ class FileWriter:
             if os.path.lexists(self._temporary):
                 raise
             raise NoSuchFile(_DIRECTORY_MOVED) from None
+
+    def _checkInPlace(self):
+        """
+        Check that the target still names the file this upload wrote in
+        place (blocking: one C{lstat}). Another upload writing in place
+        waits for this one (L{ftpkit.shells.uploadlocks.holdInPlace}), but
+        an upload replacing the file (its own file renamed over the
+        target), C{RNTO} onto it, C{DELE} or a rename of it does not: told
+        C{226}, the client would believe its bytes are at the target,
+        where they are not (in a file no name reaches, or under another
+        name). Checked once complete, when the bytes are written: what
+        changes the target after that comes after this upload.
+
+        @raise FileBusy: when the target is another file, or none.
+        """
+        try:
+            found = os.lstat(self._target)
+        except (FileNotFoundError, NotADirectoryError):
+            found = None
+        if found is None or (found.st_dev, found.st_ino) != self._inode:
+            raise FileBusy(_FILE_REPLACED)
 
     def _name(self, fd):
         """
