@@ -391,3 +391,20 @@ class GroupSignalTests(unittest.TestCase):
         self.assertNotIn("again", log)
         self.assertNotIn("starting another", log)
         self.assertNotIn("Traceback", log)
+
+    def test_terminateOneWorker(self):
+        """
+        C{SIGTERM} to one worker alone stops that worker: the acceptor
+        says so, then that it stopped (no error: it was asked to), and
+        starts another; the server keeps serving. It logged that the
+        worker exited as an error.
+        """
+        pid = self.workers[0]
+        os.kill(pid, signal.SIGTERM)
+        self.server.waitForLog(f"worker {pid} stopped (SIGTERM); 0 "
+                               f"session(s) cut; starting another")
+        log = self.server.waitForLog(" ready\n", 3)
+        self.assertEqual(log.count(f"worker {pid}: SIGTERM: stopping it"), 1,
+                         log)
+        self.assertNotIn("#error", log)
+        self.server.login("alice", "pw").quit()
