@@ -291,9 +291,13 @@ class WorkerPool(Dispatcher, service.Service):
         """
         self.workers.remove(worker)
         cut = releaseHeld(self.reactor, worker, self.handOver)
+        # A worker still starting when the signal came to every process
+        # (it had no handler yet) exits at once, maybe before the
+        # acceptor's service stops: no error, no replacement.
+        stopping = self.stopping()
         tellEnded(worker, self.endedHooks,
-                  () if self._stopping else self.uploadsHooks)
-        if self._stopping:
+                  () if stopping else self.uploadsHooks)
+        if stopping:
             if not self.workers and self._stopped is not None:
                 stopped, self._stopped = self._stopped, None
                 stopped.callback(None)

@@ -6,6 +6,7 @@ acceptor's; it reloads and stops at the acceptor's word.
 import signal
 
 from twisted.logger import formatEvent, globalLogPublisher
+from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.deploy.worker import ConnectionReceiver
@@ -175,4 +176,21 @@ class WorkerSignalledTests(unittest.SynchronousTestCase):
         for worker in self.pool.workers:
             worker.lineReceived(b"signalled SIGTERM", [])
         self.assertEqual([self.received(end) for end in self.ends], [[], []])
+        self.assertEqual(self.lines(), [])
+
+    def test_endedWhileSignalled(self):
+        """
+        A worker that exits once the acceptor's own C{SIGTERM} came, but
+        before its service stopped (one still starting, without the
+        worker's handler yet, ended by the signal sent to every process),
+        is not replaced, and no error is logged: it was replaced, with
+        an error line.
+        """
+        started = []
+        self.pool._startWorker = lambda: started.append(True)
+        self.pool.stopSignals.stopping = True
+        worker = self.pool.workers[0]
+        worker.pid = 4321
+        worker.processEnded(Failure(Exception("killed")))
+        self.assertEqual(started, [])
         self.assertEqual(self.lines(), [])
