@@ -19,7 +19,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.errors import DirectoryNotEmpty, FileBusy, RestPastEnd
 from ftpkit.loopback import LoopbackServerMixin
-from ftpkit.shells import uploads
+from ftpkit.shells import directoryremoval, partials, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_clients import LFTP
@@ -140,7 +140,7 @@ class PartialUploadTests(_Root, unittest.TestCase):
         os.mkdir(self.path(b"d"))
         yield self.upload("d/f", b"cut", cut=True)
         yield self.upload("d/g", b"cut too", cut=True)
-        onlyPartials = uploads._onlyPartials
+        onlyPartials = directoryremoval._onlyPartials
         resumed = []
 
         def resumedAfter(directory):
@@ -148,7 +148,7 @@ class PartialUploadTests(_Root, unittest.TestCase):
             resumed.append(self.shell.openForWriting(("d", "f"), 3))
             return found
 
-        self.patch(uploads, "_onlyPartials", resumedAfter)
+        self.patch(directoryremoval, "_onlyPartials", resumedAfter)
         yield self.assertFailure(self.shell.removeDirectory(("d",)),
                                  DirectoryNotEmpty)
         self.assertEqual(_read(self.partial(b"d/g")), b"cut too")
@@ -347,7 +347,7 @@ class PartialAgeTests(_Root, unittest.TestCase):
         file server stamps the writes it receives), a cut upload is
         resumable: it looked expired at once, and was removed.
         """
-        self.patch(uploads, "time", _Clock(2 * 24 * 3600))
+        self.patch(partials, "time", _Clock(2 * 24 * 3600))
         yield self.upload("f", b"cut", cut=True)
         self.assertEqual((yield self.shell.resumableSize(("f",))), 3)
 
@@ -374,7 +374,7 @@ class PartialAgeTests(_Root, unittest.TestCase):
         it was kept two days longer.
         """
         clock = _Clock(-2 * 24 * 3600)
-        self.patch(uploads, "time", clock)
+        self.patch(partials, "time", clock)
         yield self.upload("f", b"cut", cut=True)
         clock.ahead += uploads.PARTIAL_LIFETIME + 10
         self.assertIsNone((yield self.shell.resumableSize(("f",))))

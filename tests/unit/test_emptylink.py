@@ -1,6 +1,6 @@
 """
 Tests for L{ftpkit.shells.emptylink} and the way
-L{ftpkit.shells.uploads.linkAnonymous} names a file with no name.
+L{ftpkit.shells.anonymousfiles.linkAnonymous} names a file with no name.
 """
 
 import errno
@@ -8,7 +8,7 @@ import os
 
 from twisted.trial import unittest
 
-from ftpkit.shells import emptylink, uploads
+from ftpkit.shells import anonymousfiles, emptylink
 from tests.scratch import scratchDirectory
 
 
@@ -20,14 +20,14 @@ class EmptyPathTests(unittest.TestCase):
 
     def setUp(self):
         self.root = os.fsencode(scratchDirectory(self))
-        made = uploads.createAnonymous(self.path(b"probe"))
+        made = anonymousfiles.createAnonymous(self.path(b"probe"))
         if made is None:
             raise unittest.SkipTest("no O_TMPFILE here")
         self.fd = made[0]
         for fd in made:
             self.addCleanup(os.close, fd)
         os.write(self.fd, b"data")
-        self.patch(uploads, "_emptyPathWorks", None)
+        self.patch(anonymousfiles, "_emptyPathWorks", None)
 
     def path(self, name):
         """
@@ -57,10 +57,10 @@ class EmptyPathTests(unittest.TestCase):
         """
         with open(self.path(b"f"), "wb") as f:
             f.write(b"old")
-        self.assertRaises(FileExistsError, uploads.linkAnonymous, self.fd,
+        self.assertRaises(FileExistsError, anonymousfiles.linkAnonymous, self.fd,
                           self.path(b"f"))
-        self.patch(uploads, "_emptyPathWorks", False)
-        self.assertRaises(FileExistsError, uploads.linkAnonymous, self.fd,
+        self.patch(anonymousfiles, "_emptyPathWorks", False)
+        self.assertRaises(FileExistsError, anonymousfiles.linkAnonymous, self.fd,
                           self.path(b"f"))
         self.assertEqual(self.content(b"f"), b"old")
 
@@ -73,9 +73,9 @@ class EmptyPathTests(unittest.TestCase):
             raise unittest.SkipTest("AT_EMPTY_PATH refused here")
         links = []
         self.patch(os, "link", lambda *a, **k: links.append(a))
-        uploads.linkAnonymous(self.fd, self.path(b"f"))
+        anonymousfiles.linkAnonymous(self.fd, self.path(b"f"))
         self.assertEqual((links, self.content(b"f")), ([], b"data"))
-        self.assertIs(uploads._emptyPathWorks, True)
+        self.assertIs(anonymousfiles._emptyPathWorks, True)
 
     def test_refusedThenProc(self):
         """
@@ -88,11 +88,11 @@ class EmptyPathTests(unittest.TestCase):
         def refused(fd, path, directory):
             tries.append(path)
             return False
-        self.patch(uploads, "linkEmptyPath", refused)
-        uploads.linkAnonymous(self.fd, self.path(b"f"))
-        uploads.linkAnonymous(self.fd, self.path(b"g"))
+        self.patch(anonymousfiles, "linkEmptyPath", refused)
+        anonymousfiles.linkAnonymous(self.fd, self.path(b"f"))
+        anonymousfiles.linkAnonymous(self.fd, self.path(b"g"))
         self.assertEqual(tries, [self.path(b"f")])
-        self.assertIs(uploads._emptyPathWorks, False)
+        self.assertIs(anonymousfiles._emptyPathWorks, False)
         self.assertEqual(self.content(b"g"), b"data")
 
     def test_refusedAndGone(self):
@@ -100,11 +100,11 @@ class EmptyPathTests(unittest.TestCase):
         A refusal that the C{/proc} way meets too (the directory is gone)
         is the link's error, and says nothing of the first way.
         """
-        self.patch(uploads, "linkEmptyPath", lambda fd, path, directory: False)
-        error = self.assertRaises(OSError, uploads.linkAnonymous, self.fd,
+        self.patch(anonymousfiles, "linkEmptyPath", lambda fd, path, directory: False)
+        error = self.assertRaises(OSError, anonymousfiles.linkAnonymous, self.fd,
                                   self.path(b"gone/f"))
         self.assertEqual(error.errno, errno.ENOENT)
-        self.assertIs(uploads._emptyPathWorks, None)
+        self.assertIs(anonymousfiles._emptyPathWorks, None)
 
     def test_otherErrorRaised(self):
         """

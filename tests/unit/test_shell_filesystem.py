@@ -630,13 +630,13 @@ class TemporaryNameTests(unittest.TestCase):
         """
         A name someone already created is not opened: the next one is.
         """
-        from ftpkit.shells import uploads
+        from ftpkit.shells import uploadnames
 
         taken = os.path.join(self.directory, b"taken")
         _write(taken, b"someone else's")
         names = iter([b"taken", b"free"])
-        self.patch(uploads, "temporaryName", lambda target: next(names))
-        fd, path = uploads.createTemporary(
+        self.patch(uploadnames, "temporaryName", lambda target: next(names))
+        fd, path = uploadnames.createTemporary(
             os.path.join(self.directory, b"target"))
         os.close(fd)
         self.assertEqual(path, os.path.join(self.directory, b"free"))
@@ -646,11 +646,11 @@ class TemporaryNameTests(unittest.TestCase):
         """
         When every name tried is taken, C{FileExistsError}.
         """
-        from ftpkit.shells import uploads
+        from ftpkit.shells import uploadnames
 
         _write(os.path.join(self.directory, b"taken"), b"x")
-        self.patch(uploads, "temporaryName", lambda target: b"taken")
-        self.assertRaises(FileExistsError, uploads.createTemporary,
+        self.patch(uploadnames, "temporaryName", lambda target: b"taken")
+        self.assertRaises(FileExistsError, uploadnames.createTemporary,
                           os.path.join(self.directory, b"target"))
 
 

@@ -13,7 +13,7 @@ from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from ftpkit.errors import AlreadyExists, DirectoryNotEmpty, NoSuchFile
-from ftpkit.shells import uploadlocks, uploads
+from ftpkit.shells import anonymousfiles, uploadlocks, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import writeFile
 from tests.scratch import scratchDirectory
@@ -230,7 +230,7 @@ class NewFileTests(unittest.TestCase):
         Likewise where the file is named through C{/proc}
         (L{uploads.linkAnonymous}'s other way).
         """
-        self.patch(uploads, "_emptyPathWorks", False)
+        self.patch(anonymousfiles, "_emptyPathWorks", False)
         os.mkdir(self.path(b"sub"))
         opened = yield self.upload(os.path.join("sub", "f"), b"bytes")
         yield self.shell.rename(("sub",), ("moved",))
@@ -362,7 +362,7 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
             if flags & os.O_TMPFILE == os.O_TMPFILE:
                 raise OSError(errno.EOPNOTSUPP, "no")
             return realOpen(path, flags, mode, dir_fd=dir_fd)
-        self.patch(uploads.os, "open", refuse)
+        self.patch(os, "open", refuse)
         return self.check()
 
     def test_cannotBeNamed(self):
@@ -370,15 +370,15 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
         A system where such a file cannot be named (no C{/proc}): found
         on the first try, before any upload depends on it.
         """
-        self.patch(uploads, "_anonymousWorks", None)
+        self.patch(anonymousfiles, "_anonymousWorks", None)
 
         def refuse(fd, path, directory):
             raise OSError(errno.ENOENT, "no /proc")
-        self.patch(uploads, "linkAnonymous", refuse)
+        self.patch(anonymousfiles, "linkAnonymous", refuse)
         yield_ = self.check()
 
         def checkRemembered(ignored):
-            self.assertIs(uploads._anonymousWorks, False)
+            self.assertIs(anonymousfiles._anonymousWorks, False)
         return yield_.addCallback(checkRemembered)
 
     def test_newFileOverwritten(self):
@@ -386,7 +386,7 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
         A whole upload through L{writeFile} of a new file, then of the
         same file again, without files with no name.
         """
-        self.patch(uploads, "_anonymousWorks", False)
+        self.patch(anonymousfiles, "_anonymousWorks", False)
 
         @inlineCallbacks
         def twice():

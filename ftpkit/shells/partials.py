@@ -1,0 +1,185 @@
+"""
+Partial uploads (blocking functions, run in disk threads): what a cut
+upload received, kept hidden as its target's partial upload
+(L{keepPartial}) for L{PARTIAL_LIFETIME} seconds; its size, for C{SIZE}
+(L{resumableSize}); taken by the upload that continues it
+(L{claimPartial}), and given back when that resume cannot go on
+(L{giveBack}). One older than its target or than its lifetime is stale,
+and removed. The rule is in L{ftpkit.shells.uploads}.
+"""
+
+import os
+import time
+
+from ftpkit.errors import FileBusy
+from ftpkit.shells.partialsweep import _lookedUpPartial
+from ftpkit.shells.uploadlocks import holdTemporary
+from ftpkit.shells.uploadnames import (
+    PARTIAL_LIFETIME,
+    partialPath,
+    temporaryName,
+)
+from ftpkit.shells.uploadremoval import _putBack, _remove, _removeSeen
+
+TAKE_GRACE = 3600
+"""Seconds past L{PARTIAL_LIFETIME} a partial upload is still taken by
+the upload that continues it (L{claimPartial}): a C{REST} checked against
+it (L{resumableSize}) just before its lifetime ended continues it, and
+does not write the target in place from that offset, mixing the two."""
+
+_TAKEN = "File busy: its partial upload was taken meanwhile; try again"
+"""The reply to a resume that lost the partial upload it opened
+(L{claimPartial})."""
+
+
+
+def _isStale(result, target, now, lifetime):
+    """
+    @param result: the C{stat} of C{target}'s partial upload.
+    @param lifetime: the age in seconds past which a partial upload is
+        not resumed.
+    @return: whether it is older than C{lifetime} or than the target
+        (which a later upload completed).
+    """
+    try:
+        targetTime = os.stat(target).st_mtime
+    except FileNotFoundError:
+        targetTime = None
+    return (now - result.st_mtime > lifetime
+            or (targetTime is not None and targetTime >= result.st_mtime))
+
+
+
+def resumableSize(target, now=None):
+    """
+    @param target: the target's path, C{bytes}.
+    @return: the size of its partial upload, or C{None} when there is none
+        to resume; one that is stale (L{_isStale}) is removed
+        (L{_removeSeen}).
+    """
+    now = time.time() if now is None else now
+    partial = _lookedUpPartial(target, now)
+    if partial is None:
+        return None
+    try:
+        result = os.lstat(partial)
+    except FileNotFoundError:
+        return None
+    if _isStale(result, target, now, PARTIAL_LIFETIME):
+        _removeSeen(partial, result)
+        return None
+    return result.st_size
+
+
+
+def claimPartial(target, opener, now=None):
+    """
+    Take C{target}'s partial upload to continue it: it is opened and held
+    (L{holdTemporary}), then renamed to a new temporary name, so that two
+    sessions cannot both continue it. Held before it is renamed: renamed
+    first, it was for a moment a temporary file nobody held, which a sweep
+    starting in another process serving the root
+    (L{ftpkit.shells.partialsweep.sweep}) took.
+
+    @param target: the target's path, C{bytes}.
+    @param opener: opens a path for the upload (blocking), returning
+        C{(fd, stat_result)}.
+    @return: C{(fd, stat_result, temporary path)}: the file open, held
+        and renamed; or C{None} when there is none to resume. One past
+        its lifetime by no more than L{TAKE_GRACE} is taken all the same.
+    @raise FileBusy: when another command took it meanwhile (L{_take}).
+    """
+    now = time.time() if now is None else now
+    partial = _lookedUpPartial(target, now)
+    if partial is None:
+        return None
+    try:
+        fd, result = opener(partial)
+    except FileNotFoundError:
+        return None
+    try:
+        temporary = _take(fd, result, target, partial, now)
+    except BaseException:
+        os.close(fd)
+        raise
+    if temporary is None:
+        os.close(fd)
+        return None
+    return fd, result, temporary
+
+
+
+def _take(fd, result, target, partial, now):
+    """
+    The part of L{claimPartial} once the partial upload is open.
+
+    @param fd: its descriptor.
+    @param result: its C{fstat}.
+    @return: the temporary path it was renamed to, or C{None} when it is
+        stale (and removed).
+    @raise FileBusy: when another command took it since the open (a
+        resume holds it, C{RMD} or a sweep took it away, another cut
+        upload replaced it): the resume would write the target in place
+        from the offset checked against the partial upload, the target's
+        bytes before it and the new ones after.
+    """
+    if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
+        _removeSeen(partial, result)
+        return None
+    if not holdTemporary(fd):
+        raise FileBusy(_TAKEN)
+    directory, name = os.path.split(target)
+    temporary = os.path.join(directory, temporaryName(name))
+    try:
+        os.rename(partial, temporary)
+        renamed = os.lstat(temporary)
+    except FileNotFoundError:
+        raise FileBusy(_TAKEN) from None
+    if (renamed.st_ino, renamed.st_dev) != (result.st_ino, result.st_dev):
+        _putBack(temporary, partial)
+        raise FileBusy(_TAKEN)
+    return temporary
+
+
+
+def giveBack(temporary, target):
+    """
+    Give a partial upload L{claimPartial} took its name back, unless
+    another cut upload was kept under it since (blocking).
+
+    @param temporary: where L{claimPartial} put it.
+    @param target: the target's path, C{bytes}.
+    """
+    _putBack(temporary, partialPath(target))
+
+
+
+def keepPartial(temporary, target, size, directory=None):
+    """
+    An upload was cut: keep what it received as C{target}'s partial
+    upload (replacing an older one), or remove the temporary file when it
+    received nothing or the name would be too long. Its modification time
+    is set from this machine's clock, which measures its age
+    (L{PARTIAL_LIFETIME}): a file server's (NFS) stamps its writes with
+    its own, and one behind by a day made every cut upload look expired
+    at once.
+
+    @param temporary: the temporary file's path.
+    @param target: the target's path.
+    @param size: the bytes the temporary file holds.
+    @param directory: a descriptor of the directory both paths are
+        relative to, or C{None}.
+    """
+    partial = partialPath(target)
+    if size > 0 and partial is not None:
+        now = time.time()
+        try:
+            os.utime(temporary, (now, now), dir_fd=directory,
+                     follow_symlinks=False)
+        except OSError:
+            # A file system that keeps its own times: aged by them.
+            pass
+        os.replace(temporary, partial, src_dir_fd=directory,
+                   dst_dir_fd=directory)
+    else:
+        _remove(temporary, directory)

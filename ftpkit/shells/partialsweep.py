@@ -1,0 +1,325 @@
+"""
+The sweep of what crashed processes left (blocking functions, run in a
+thread while the process serves): L{sweep} walks the root, making the
+temporary files of crashed uploads their targets' partial uploads, or
+removing them, and expired partial uploads. While it runs beside this
+process's sessions (L{beginSweep} to L{endSweep}), a resume first sweeps
+the crashed uploads of its own target (L{_lookedUpPartial}), which the
+sweep may not have reached yet.
+"""
+
+import os
+import time
+
+from ftpkit.shells.uploadlocks import isHeld
+from ftpkit.shells.uploadnames import (
+    _TEMPORARY_ATTEMPTS,
+    PARTIAL_LIFETIME,
+    PARTIAL_PREFIX,
+    TEMPORARY_PREFIX,
+    TEMPORARY_SUFFIX,
+    isHidden,
+    partialPath,
+    targetOfTemporary,
+)
+from ftpkit.shells.uploadremoval import _remove, _removeSeen
+
+
+def _lookedUpPartial(target, now):
+    """
+    @return: the path of C{target}'s partial upload (L{partialPath}),
+        once a crashed upload of it the sweep running beside this process
+        has not reached yet was made one (L{beginSweep}).
+    """
+    partial = partialPath(target)
+    unswept = _unswept
+    if partial is not None and unswept is not None:
+        _sweepTarget(target, now, *unswept)
+    return partial
+
+
+
+def sweep(root, now=None, tag=None, spared=()):
+    """
+    Deal with what crashed processes left under C{root}: a temporary
+    upload file becomes its target's partial upload (unless a newer one
+    is there), or is removed when it does not name its target or has
+    expired; expired partial uploads are removed. A temporary file an
+    upload still writes, in another process serving the same root, is
+    left to it (L{ftpkit.shells.uploadlocks}). Call it while no upload
+    runs under C{root}, or with C{tag}, or sparing the tags of the
+    processes that upload.
+
+    @param root: the directory, C{bytes} or C{str}.
+    @param now: the time, in seconds [default: now].
+    @param tag: only the temporary files of the process whose
+        L{ftpkit.shells.uploadnames.temporaryTag} this is (a worker of
+        C{--workers} that died while the others still upload), nothing
+        else [default: every one].
+    @param spared: the tags whose temporary files are left alone: those
+        of the processes that run uploads meanwhile (a file is made, then
+        held: between the two, only its tag tells it from a crashed
+        upload's).
+    @return: C{(kept, removed)}: how many became partial uploads, and how
+        many files were removed.
+    """
+    now = time.time() if now is None else now
+    only = None if tag is None else TEMPORARY_PREFIX + tag + b"-"
+    kept = removed = 0
+
+    def swept(name):
+        return isHidden(name) and (
+            only is None or name.startswith(only)) and not _spared(
+                name, spared)
+
+    for directory, names in _walk(os.fsencode(root), swept):
+        for name in names:
+            done = _sweepFile(directory, name, now)
+            kept += done == "kept"
+            removed += done == "removed"
+    return kept, removed
+
+
+
+def _spared(name, spared):
+    """
+    @return: whether C{name} is a temporary file of one of the tags
+        C{spared}.
+    """
+    return name.startswith(TEMPORARY_PREFIX) and name[
+        len(TEMPORARY_PREFIX):].partition(b"-")[0] in spared
+
+
+
+def _sweepFile(directory, name, now):
+    """
+    What L{sweep} does to one hidden file.
+
+    @param directory: its directory, C{bytes}.
+    @param name: its name (L{isHidden}), C{bytes}.
+    @param now: the time, in seconds.
+    @return: C{"kept"} (it became a partial upload), C{"removed"}, or
+        C{None} (left as it is).
+    """
+    path = os.path.join(directory, name)
+    try:
+        seen = os.lstat(path)
+    except OSError:
+        return None
+    age = now - seen.st_mtime
+    target = None
+    if name.startswith(TEMPORARY_PREFIX):
+        if isHeld(path):
+            # A running upload's, in a process that shares the root (see
+            # ftpkit.shells.uploadlocks).
+            return None
+        target = targetOfTemporary(name)
+    try:
+        partial = name.startswith(PARTIAL_PREFIX)
+        if partial and age > PARTIAL_LIFETIME:
+            return "removed" if _removeSeen(path, seen) else None
+        if not partial and (age > PARTIAL_LIFETIME or not _becomesPartial(
+                path, directory, target)):
+            _remove(path)
+            return "removed"
+    except OSError:
+        return None
+    return "kept" if target is not None else None
+
+
+
+_unswept = None
+"""While a sweep of the whole root runs beside this process's sessions
+(L{beginSweep}): C{(spared, before)}, as given; else C{None}."""
+
+_crashedByDirectory = {}
+"""While a sweep runs (L{beginSweep}): for each directory a resume looked
+in, the names of the temporary files in it that no spared tag made, read
+once: a crashed upload's file was there before the sweep began, so a
+later look finds no other (a mirror's C{SIZE} of each file of a large
+directory read the whole directory each time)."""
+
+
+
+def beginSweep(spared, before=None):
+    """
+    A sweep (L{sweep}) of the served root starts while this process
+    serves: until L{endSweep}, a resume looks for its target's crashed
+    upload itself (L{_sweepTarget}), which the sweep may not have reached.
+
+    @param spared: the tags whose temporary files a resume leaves alone.
+    @param before: when not C{None}, a resume leaves alone too the
+        temporary files made or renamed (C{st_ctime}) since this time:
+        a worker of C{--workers} does not know the other workers' tags
+        (L{ftpkit.deploy.pendingsweep}).
+    """
+    global _unswept
+    _crashedByDirectory.clear()
+    _unswept = (spared, before)
+
+
+
+def endSweep():
+    """
+    The sweep of L{beginSweep} ended.
+    """
+    global _unswept
+    _unswept = None
+    _crashedByDirectory.clear()
+
+
+
+def sweepPending():
+    """
+    @return: whether a resume looks for its target's crashed upload
+        (L{beginSweep}), reading the target's directory.
+    """
+    return _unswept is not None
+
+
+
+def _sweepTarget(target, now, spared, before):
+    """
+    What L{sweep} does to the temporary files that name C{target}, for a
+    resume of it before the sweep of the whole root reached them.
+
+    @param target: the target's path, C{bytes}.
+    @param now: the time, in seconds.
+    @param spared: as for L{sweep}.
+    @param before: as for L{beginSweep}.
+    """
+    directory, name = os.path.split(target)
+    suffix = b"." + name + TEMPORARY_SUFFIX
+    names = [each for each in _crashedIn(directory, spared)
+             if each.endswith(suffix) and targetOfTemporary(each) == name]
+    for each in names:
+        if before is not None and not _madeBefore(
+                os.path.join(directory, each), before):
+            continue
+        _sweepFile(directory, each, now)
+
+
+
+def _crashedIn(directory, spared):
+    """
+    @param directory: a directory, C{bytes}.
+    @param spared: as for L{sweep}.
+    @return: the names of the temporary files in C{directory} that no
+        C{spared} tag made, read at the first call for it during a sweep
+        (L{_crashedByDirectory}); empty when it cannot be read.
+    """
+    names = _crashedByDirectory.get(directory)
+    if names is None:
+        try:
+            with os.scandir(directory or b".") as entries:
+                names = [entry.name for entry in entries
+                         if entry.name.startswith(TEMPORARY_PREFIX)
+                         and not _spared(entry.name, spared)]
+        except OSError:
+            return []
+        _crashedByDirectory[directory] = names
+    return names
+
+
+
+def _madeBefore(path, before):
+    """
+    @return: whether C{path} was last made or renamed before C{before}
+        (C{False} when it cannot be told).
+    """
+    try:
+        return os.lstat(path).st_ctime < before
+    except OSError:
+        return False
+
+
+
+def _walk(root, wanted):
+    """
+    Walk a tree as C{os.walk} does, not following symbolic links, but
+    without recursion: C{os.walk} recurses once per level (before Python
+    3.12), and a tree deeper than the interpreter's recursion limit (a
+    user with C{MKD} and C{RNFR}/C{RNTO} builds one by renaming a chain of
+    directories to the bottom of another) raised C{RecursionError}, which
+    stopped the server from starting. A directory's entries are read one
+    at a time and only the names asked for kept: a directory of a million
+    files costs no more memory than one of ten.
+
+    @param root: the directory, C{bytes}.
+    @param wanted: called with each name that is not a directory's; the
+        names it returns true for are given.
+    @return: an iterator of C{(directory, names)}: each directory under
+        C{root} (C{root} first) and the names of what it holds other than
+        directories that are C{wanted}; one that cannot be read is left
+        out.
+    """
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        names = []
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    try:
+                        isDirectory = entry.is_dir()
+                        if isDirectory and not entry.is_symlink():
+                            pending.append(entry.path)
+                    except OSError:
+                        isDirectory = False
+                    if not isDirectory and wanted(entry.name):
+                        names.append(entry.name)
+        except OSError:
+            continue
+        yield directory, names
+
+
+
+def _becomesPartial(path, directory, target):
+    """
+    Make a crashed upload's temporary file its target's partial upload,
+    unless a newer one is there. It takes the name only while the name is
+    free (a hard link), and takes an older partial upload away first
+    (L{_removeSeen}): it replaced the name after looking at it, and a cut
+    upload kept under it in between (L{ftpkit.shells.partials.keepPartial}) was lost.
+
+    @return: whether it did (C{False}: remove it).
+    """
+    if target is None:
+        return False
+    partial = partialPath(os.path.join(directory, target))
+    if partial is None:
+        return False
+    for _ in range(_TEMPORARY_ATTEMPTS):
+        try:
+            os.link(path, partial, follow_symlinks=False)
+        except FileExistsError:
+            try:
+                there = os.lstat(partial)
+            except FileNotFoundError:
+                continue
+            if there.st_mtime >= os.lstat(path).st_mtime:
+                return False
+            _removeSeen(partial, there)
+        except OSError:
+            # A file system without hard links: check, then replace.
+            return _replacesOlder(path, partial)
+        else:
+            _remove(path)
+            return True
+    return False
+
+
+
+def _replacesOlder(path, partial):
+    """
+    L{_becomesPartial} where files have one name only.
+
+    @return: whether C{path} replaced C{partial}.
+    """
+    try:
+        if os.lstat(partial).st_mtime >= os.lstat(path).st_mtime:
+            return False
+    except FileNotFoundError:
+        pass
+    os.replace(path, partial)
+    return True

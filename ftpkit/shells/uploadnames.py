@@ -1,0 +1,147 @@
+"""
+The names of the hidden files of uploads not in place yet (blocking
+functions, run in disk threads): the temporary file an upload writes
+beside its target (L{temporaryName}, L{createTemporary}), named after the
+target so that a crashed upload can become its partial upload; the name
+of a partial upload (L{partialPath}) and its lifetime
+(L{PARTIAL_LIFETIME}). Listings hide both (L{isHidden}). The rule they
+serve is in L{ftpkit.shells.uploads}.
+"""
+
+import itertools
+import os
+import secrets
+
+from ftpkit.shells.cachedopen import openWithoutLinks
+from ftpkit.shells.uploadlocks import holdTemporary
+
+TEMPORARY_PREFIX = b".ftpkit-upload."
+
+TEMPORARY_SUFFIX = b".tmp"
+
+PARTIAL_PREFIX = b".ftpkit-partial."
+
+PARTIAL_LIFETIME = 24 * 3600
+"""Seconds a cut upload is kept for a resume (since it was cut, by this
+machine's clock: L{ftpkit.shells.partials.keepPartial}). One whose time
+is ahead of the clock (the clock stepped back since) is not removed for
+its age until the clock has passed it by as much."""
+
+_NAME_MAX = 255
+"""The longest file name (bytes) Linux file systems take."""
+
+_TEMPORARY_TAG = secrets.token_hex(8).encode()
+"""The random part of this process's temporary names: secret (they are
+hidden from listings), so that nobody can take a name before an upload."""
+
+_temporaryNumbers = itertools.count()
+"""Numbers the temporary names of this process (thread-safe to draw from:
+C{next} on a C{count} holds the GIL)."""
+
+_TEMPORARY_ATTEMPTS = 3
+"""Names tried before an upload fails because they are all taken."""
+
+_OPEN_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+               | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+
+
+
+def _onTemporaryName(target, make):
+    """
+    Call C{make} with a new temporary name beside C{target}, trying
+    another name while the one given is taken.
+
+    @param target: the target's path, C{bytes}.
+    @param make: called with a temporary path; raises C{FileExistsError}
+        when that path exists.
+    @return: C{(what make returned, the path)}.
+    @raise FileExistsError: when every name tried was taken.
+    """
+    # os.path.split and os.path.join, without their calls.
+    name = target.rpartition(b"/")[2]
+    directory = target[:len(target) - len(name)]
+    for attempt in range(_TEMPORARY_ATTEMPTS):
+        path = directory + temporaryName(name)
+        try:
+            return make(path), path
+        except FileExistsError:
+            if attempt == _TEMPORARY_ATTEMPTS - 1:
+                raise
+
+
+
+def temporaryName(target):
+    """
+    @param target: the target file's name, C{bytes}.
+    @return: a new temporary upload file name, C{bytes}, unique in this
+        process without a system call per name; it names the target when
+        that fits (so that a crashed upload can become a partial one).
+    """
+    unique = b"%s%s-%d" % (TEMPORARY_PREFIX, _TEMPORARY_TAG,
+                           next(_temporaryNumbers))
+    named = b"%s.%s%s" % (unique, target, TEMPORARY_SUFFIX)
+    if len(named) <= _NAME_MAX:
+        return named
+    return unique + TEMPORARY_SUFFIX
+
+
+
+def targetOfTemporary(name):
+    """
+    @param name: a temporary upload file's name, C{bytes}.
+    @return: the name of its target, or C{None} when it does not say.
+    """
+    middle = name[len(TEMPORARY_PREFIX):-len(TEMPORARY_SUFFIX)]
+    _, dot, target = middle.partition(b".")
+    return target if dot and target else None
+
+
+
+def isHidden(name):
+    """
+    @param name: a directory entry's name, C{bytes}.
+    @return: whether it is an upload not in place (temporary or partial),
+        which listings leave out.
+    """
+    return ((name.startswith(TEMPORARY_PREFIX)
+             and name.endswith(TEMPORARY_SUFFIX))
+            or name.startswith(PARTIAL_PREFIX))
+
+
+
+def partialPath(target):
+    """
+    @param target: the target's path, C{bytes}.
+    @return: the path its partial upload is kept under, or C{None} when
+        the name would be too long (such an upload is not kept).
+    """
+    directory, name = os.path.split(target)
+    if len(PARTIAL_PREFIX) + len(name) > _NAME_MAX:
+        return None
+    return os.path.join(directory, PARTIAL_PREFIX + name)
+
+
+
+def createTemporary(target, mode=0o644):
+    """
+    Create a new temporary upload file for C{target}.
+
+    @param target: the target's path, C{bytes}.
+    @param mode: its permission bits.
+    @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file,
+        held for the upload (L{holdTemporary}) while C{fd} is open.
+    @raise FileExistsError: when every name tried was taken.
+    """
+    fd, path = _onTemporaryName(
+        target, lambda path: openWithoutLinks(path, _OPEN_FLAGS, mode))
+    holdTemporary(fd)
+    return fd, path
+
+
+
+def temporaryTag():
+    """
+    @return: what the temporary upload files of this process, and of no
+        other, are named with (after L{TEMPORARY_PREFIX}), C{bytes}.
+    """
+    return _TEMPORARY_TAG
