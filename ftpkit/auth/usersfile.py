@@ -21,7 +21,7 @@ from typing import Optional
 
 from ftpkit.auth.passwordhash import isPasswordHash, parseHash
 from ftpkit.auth.realms import isSafeUserName
-from ftpkit.deploy.limitoptions import parseByteCount
+from ftpkit.deploy.limitoptions import MOST_BYTES, parseByteCount
 from ftpkit.errors import FTPError
 from ftpkit.protocol import paths
 from ftpkit.shells.permissions import PERMISSIONS, PermissionTable
@@ -150,17 +150,14 @@ def parseUser(name, table):
     home = table.get("home", name)
     if not isinstance(home, str) or not home or "\0" in home:
         raise UsersFileError(f"{where}.home: must be a non-empty path")
-    quota = table.get("quota")
-    if quota is not None and (
-        isinstance(quota, bool) or not isinstance(quota, int) or quota < 0
-    ):
-        raise UsersFileError(f"{where}.quota: must be a number of bytes >= 0")
+    quota = _byteCount(table.get("quota"), f"{where}.quota", least=0)
     fileQuota = table.get("quota-files")
     if fileQuota is not None and (
         isinstance(fileQuota, bool) or not isinstance(fileQuota, int)
-        or fileQuota < 1
+        or not 1 <= fileQuota <= MOST_BYTES
     ):
-        raise UsersFileError(f"{where}.quota-files: must be a positive integer")
+        raise UsersFileError(f"{where}.quota-files: must be a positive integer"
+                             f" (at most {MOST_BYTES})")
     readOnly = table.get("read-only", False)
     if not isinstance(readOnly, bool):
         raise UsersFileError(f"{where}.read-only: must be true or false")
@@ -169,26 +166,31 @@ def parseUser(name, table):
         f"{where}.permissions")
     overrides = _directories(table.get("directories", {}),
                              f"{where}.directories")
-    rates = [_rate(table.get(key), f"{where}.{key}")
+    rates = [_byteCount(table.get(key), f"{where}.{key}")
              for key in ("max-download-rate", "max-upload-rate")]
     return UserEntry(name, password, home, PermissionTable(default, overrides),
                      quota, readOnly, *rates, fileQuota=fileQuota)
 
 
-def _rate(value, where):
+def _byteCount(value, where, least=1):
     """
-    @param value: a C{max-download-rate} or C{max-upload-rate} value: a
-        number of bytes a second, or text such as C{"500K"}; or C{None}.
+    Read a size: a C{quota} (bytes), a C{max-download-rate} or
+    C{max-upload-rate} (bytes a second), as the server's options read
+    them (L{parseByteCount}): a number, or text such as C{"500K"}.
+
+    @param value: the value, or C{None}.
     @param where: the key path, for messages.
-    @return: bytes a second, or C{None}.
-    @raise UsersFileError: when it is not a rate.
+    @param least: the smallest count allowed.
+    @return: the count, or C{None}.
+    @raise UsersFileError: when it is not one.
     """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise UsersFileError(f"{where}: must be bytes a second, like 500K")
+        raise UsersFileError(
+            f"{where}: must be a number of bytes, or text like \"500K\"")
     try:
-        return parseByteCount(value)
+        return parseByteCount(value, least=least)
     except ValueError as e:
         raise UsersFileError(f"{where}: {e}")
 

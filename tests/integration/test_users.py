@@ -166,6 +166,16 @@ class ParseTests(unittest.TestCase):
         self.assertIsNone(users["carol"].password)
         self.assertTrue(users["carol"].readOnly)
 
+    def test_sizesAsText(self):
+        """
+        A C{quota} is read as the server's size options and the file's
+        rates are: a number of bytes, or text with a K, M or G suffix.
+        """
+        users = parseUsers('[users.alice]\nquota = "10M"\n'
+                           '[users.bob]\nquota = "0"\n')
+        self.assertEqual(users["alice"].quota, 10 << 20)
+        self.assertEqual(users["bob"].quota, 0)
+
     def test_empty(self):
         """
         An empty file has no users.
@@ -192,6 +202,12 @@ class ParseTests(unittest.TestCase):
         self.assertBad("[users.alice]\nquota = -1\n", "users.alice.quota")
         self.assertBad("[users.alice]\nquota = true\n", "users.alice.quota")
         self.assertBad("[users.alice]\nquota = 1.5\n", "users.alice.quota")
+        self.assertBad("[users.alice]\nquota = 'lots'\n",
+                       "users.alice.quota: must be a number of bytes")
+        self.assertBad(f"[users.alice]\nquota = {1 << 63}\n",
+                       "users.alice.quota: must be at most")
+        self.assertBad(f"[users.alice]\nquota-files = {1 << 63}\n",
+                       "users.alice.quota-files: must be a positive")
         for value in ("0", "-1", "true", "1.5", "'9'"):
             self.assertBad(f"[users.alice]\nquota-files = {value}\n",
                            "users.alice.quota-files: must be a positive"
