@@ -86,8 +86,9 @@ def workerEvent(record, pid, when):
     @param record: the text of one record, without its separator.
     @param pid: the worker's process id.
     @param when: when it was read, the time of one that is not JSON.
-    @return: the event (a C{dict}), its C{log_system} naming the worker;
-        text that is not a JSON event becomes an event of its own.
+    @return: the event (a C{dict}), its C{log_system} naming the worker
+        (L{workerSystem}); text that is not a JSON event becomes an event
+        of its own.
     """
     try:
         event = eventFromJSON(record)
@@ -95,12 +96,32 @@ def workerEvent(record, pid, when):
         event = None
     if not isinstance(event, dict):
         return textEvent(record, pid, when)
-    event["log_system"] = f"worker {pid}"
+    event["log_system"] = workerSystem(event, pid)
     event["ftpkit_worker"] = pid
     flattened = event.get("log_flattened")
     if isinstance(flattened, dict):
         _applyFormatSpecs(flattened)
     return event
+
+
+def workerSystem(event, pid):
+    """
+    The system a worker's event is logged under: the worker's pid, then
+    the system its line would name in one process (its C{log_system}, or
+    C{NAMESPACE#LEVEL} as C{twisted.logger}'s text makes it), so that a
+    text line says C{[worker 1234 ftpkit#warn]} where one process says
+    C{[ftpkit#warn]}.
+
+    @param event: a log event of the worker.
+    @param pid: the worker's process id.
+    @return: the system, C{worker PID SYSTEM}.
+    """
+    system = event.get("log_system")
+    if system is None:
+        level = event.get("log_level")
+        system = "{}#{}".format(event.get("log_namespace", "-"),
+                                getattr(level, "name", "-"))
+    return f"worker {pid} {system}"
 
 
 def _applyFormatSpecs(flattened):
@@ -136,15 +157,16 @@ def textEvent(line, pid, when, level=LogLevel.info):
     @param level: the level to log it at.
     @return: an event logging C{line} as it is.
     """
-    return {
+    event = {
         "log_time": when,
         "log_format": "{line}",
         "line": line.rstrip("\n"),
         "log_level": level,
         "log_namespace": "ftpkit.deploy.worker",
-        "log_system": f"worker {pid}",
         "ftpkit_worker": pid,
     }
+    event["log_system"] = workerSystem(event, pid)
+    return event
 
 
 class WorkerLogReader:

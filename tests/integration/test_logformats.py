@@ -8,6 +8,7 @@ import ftplib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -199,6 +200,41 @@ class JSONLogTests(unittest.TestCase):
                          byKind["login"]["session"])
 
 
+class TextLogTests(unittest.TestCase):
+    """
+    C{--log-format text}: under C{--workers} a worker's line carries the
+    tag one process writes (C{[NAMESPACE#LEVEL]}) after the worker's pid,
+    so C{grep '#warn'} finds the same lines in either mode.
+    """
+
+    timeout = 60
+
+    def failedLine(self, *options):
+        """
+        @return: the line (without its time) a real server logs for one
+            failed login, started with C{options}.
+        """
+        server = startServer(self, *options)[0]
+        failLogin(server, "plain")
+        server.waitForLog("user 'plain'")
+        server.stop()
+        [line] = [line for line in server.log().splitlines()
+                  if "failed login" in line]
+        return line.split(" ", 1)[1]
+
+    def test_workerTag(self):
+        """
+        C{[worker PID ftpkit#warn]} where one process writes
+        C{[ftpkit#warn]}; the rest of the line is the same.
+        """
+        one = self.failedLine()
+        workers = self.failedLine("--workers", "2")
+        self.assertEqual(
+            one, "[ftpkit#warn] failed login from 127.0.0.1 user 'plain' (1)")
+        self.assertRegex(workers, r"^\[worker \d+ ftpkit#warn\] ")
+        self.assertEqual(re.sub(r"^\[worker \d+ ", "[", workers), one)
+
+
 class Fail2banTests(unittest.TestCase):
     """
     C{contrib/fail2ban/ftpkit.conf} finds the address of each failed
@@ -221,7 +257,8 @@ class Fail2banTests(unittest.TestCase):
 
     def test_workers(self):
         """
-        Under C{--workers} the worker's lines (C{[worker PID]}) match too.
+        Under C{--workers} the worker's lines
+        (C{[worker PID ftpkit#warn]}) match too.
         """
         self.check(startServer(self, "--workers", "2")[0])
 

@@ -13,6 +13,12 @@ from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
+_REALMS = "ftpkit.auth.realms#info"
+"""The tag of a worker's reload lines, after its pid."""
+
+_WORKER_RELOADING = rf"\[worker (\d+) {_REALMS}\] SIGHUP: reloading"
+"""A worker's reload line; its group is the worker's pid."""
+
 HANGUPS_AT_START = """\
 import os, signal, sys, threading, time
 
@@ -83,7 +89,7 @@ class HangupTests(unittest.TestCase):
         server.waitForLog(" ready\n", 2)
         server.signal(signal.SIGHUP)
         log = server.waitForLog("SIGHUP: reloading", 3)
-        workers = set(re.findall(r"\[worker (\d+)\] SIGHUP: reloading", log))
+        workers = set(re.findall(_WORKER_RELOADING, log))
         self.assertEqual(len(workers), 2, log)
         self.assertServes(server)
         server.signal(signal.SIGHUP)
@@ -130,7 +136,7 @@ class HangupTests(unittest.TestCase):
         server.signal(signal.SIGHUP)
         log = server.waitForLog("SIGHUP: reloading", 3)
         self.assertEqual(
-            set(re.findall(r"\[worker (\d+)\] SIGHUP: reloading", log)),
+            set(re.findall(_WORKER_RELOADING, log)),
             workers, log)
         self.assertNotRegex(log, r"worker \d+ exited")
         self.assertServes(server)
@@ -160,7 +166,7 @@ class HangupTests(unittest.TestCase):
             server.signal(signal.SIGHUP)
             log = server.waitForLog("SIGHUP: reloading", 1 + len(workers))
             self.assertEqual(
-                set(re.findall(r"\[worker (\d+)\] SIGHUP: reloading", log)),
+                set(re.findall(_WORKER_RELOADING, log)),
                 workers, log)
             self.assertNotRegex(log, r"worker \d+ exited")
             self.assertServes(server)
@@ -341,7 +347,8 @@ class GroupSignalTests(unittest.TestCase):
         log = self.server.log()
         for pid in self.workers:
             self.assertEqual(
-                log.count(f"[worker {pid}] SIGHUP: reloading"), rounds + 1,
+                log.count(f"[worker {pid} {_REALMS}] SIGHUP: reloading"),
+                rounds + 1,
                 log)
 
     def stopDuringUpload(self, number):

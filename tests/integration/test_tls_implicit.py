@@ -203,7 +203,8 @@ class ImplicitWorkersTests(Certificates, unittest.TestCase):
             self.assertTrue(out.getvalue() == data)
         for ftp in sessions:
             ftp.quit()
-        workers = set(re.findall(r"\[worker (\d+)\] login from", server.log()))
+        workers = set(re.findall(r"\[worker (\d+) ftpkit#info\] login from",
+                                 server.log()))
         self.assertEqual(len(workers), 2, server.log())
         explicit = ftplibLogin(
             self, server.port, client=ftplib.FTP_TLS(context=clientContext()))

@@ -257,7 +257,7 @@ class WorkerLogReaderTests(unittest.SynchronousTestCase):
         self.reader.recordsReceived(data[7:])
         self.assertEqual([formatEvent(e) for e in self.events],
                          ["login alice"] * 2)
-        self.assertEqual(self.events[0]["log_system"], "worker 42")
+        self.assertEqual(self.events[0]["log_system"], "worker 42 x#info")
         self.assertEqual(self.events[0]["log_level"], LogLevel.info)
 
     def test_errors(self):
@@ -273,6 +273,20 @@ class WorkerLogReaderTests(unittest.SynchronousTestCase):
         self.reader.flush()
         self.assertEqual(formatEvent(self.events[-1]), "last")
         self.assertEqual(self.events[-1]["log_level"], LogLevel.error)
+        self.assertEqual(self.events[-1]["log_system"],
+                         "worker 42 ftpkit.deploy.worker#error")
+
+    def test_ownSystem(self):
+        """
+        A record that names its own system (a C{twisted.python.log}
+        message in a connection's context) keeps it after the pid.
+        """
+        from twisted.logger import eventAsJSON
+
+        record = "\x1e" + eventAsJSON({"log_format": "x",
+                                       "log_system": "FTP,3,::1"}) + "\n"
+        self.reader.recordsReceived(record.encode("utf-8"))
+        self.assertEqual(self.events[0]["log_system"], "worker 42 FTP,3,::1")
 
     def test_textTimed(self):
         """

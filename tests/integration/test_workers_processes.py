@@ -153,7 +153,7 @@ class WorkerLogTests(unittest.TestCase):
         server.waitForLog(READY, 2)
         server.login().quit()
         log = server.waitForLog("login from 127.0.0.1")
-        self.assertRegex(log, r"\[worker \d+\] login from 127.0.0.1")
+        self.assertRegex(log, r"\[worker \d+ ftpkit#info\] login from 127.0.0.1")
 
 
 class _Daemon(ServerProcess):

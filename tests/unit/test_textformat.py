@@ -150,7 +150,7 @@ class SameLinesTests(unittest.TestCase):
         for produce in (loggedEvents, otherEvents):
             twisted, ours = bothLogs(produce, fromWorker)
             self.assertGreater(len(twisted), 15)
-            self.assertIn("[worker 1234]", ours[0])
+            self.assertRegex(ours[0], r" \[worker 1234 [^ \]]+#info\] ")
             self.assertEqual(ours, twisted)
 
     def test_format(self):
