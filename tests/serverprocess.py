@@ -44,9 +44,7 @@ def chosenPort(log, process, timeout=TIMEOUT):
         exited = process.poll() is not None
         log.seek(0)
         output = log.read().decode("utf-8", "replace")
-        match = re.search(
-            r"(?:FTPFactory starting on|ftpkit acceptor on port) (\d+)",
-            output)
+        match = re.search(r"ftpkit listening on \S+ port (\d+)", output)
         if match:
             return int(match.group(1))
         if exited or time.monotonic() > deadline:

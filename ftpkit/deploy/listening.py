@@ -17,6 +17,7 @@ from ftpkit.data.channel import normalizeHost
 from ftpkit.deploy.endpoints import BareAccepting
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.events import CONNECTION_REFUSED, Event
+from ftpkit.ops.listeninglog import logPortListening
 from ftpkit.protocol.replies import formatReply
 
 REFUSAL = formatReply(421, SHUTTING_DOWN)
@@ -96,6 +97,15 @@ class ControlListening(internet.StreamServerEndpointService):
         # As strports.service: an address that cannot be listened on
         # raises from privilegedStartService, for the caller to report.
         self._raiseSynchronously = True
+
+    def privilegedStartService(self):
+        """
+        Listen (raising when it cannot), and log where
+        (L{logPortListening}) once listening.
+        """
+        internet.StreamServerEndpointService.privilegedStartService(self)
+        self._waitingForPort.addCallback(
+            lambda port: port if port is None else logPortListening(port))
 
     def stopService(self):
         """

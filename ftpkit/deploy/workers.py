@@ -70,6 +70,7 @@ from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.sharedtheft import THEFT
 from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
 from ftpkit.ops.drain import SHUTTING_DOWN
+from ftpkit.ops.listeninglog import logListening
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -174,8 +175,7 @@ class WorkerPool(Dispatcher, service.Service):
             self.privilegedStartService()
         self.spare.reserve()
         for acceptor in self._acceptors:
-            self.log.info("ftpkit acceptor on port {port}",
-                          port=acceptor.socket.getsockname()[1])
+            logListening(*acceptor.socket.getsockname()[:2])
         for _ in range(self.count):
             self._startWorker()
         self._acceptLater = self.reactor.callLater(

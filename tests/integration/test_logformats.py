@@ -198,6 +198,10 @@ class JSONLogTests(unittest.TestCase):
         self.assertEqual(byKind["logout"]["bytes_in"], 100)
         self.assertEqual(byKind["logout"]["session"],
                          byKind["login"]["session"])
+        listening = byKind["listening"]
+        self.assertEqual((listening["interface"], listening["log_namespace"]),
+                         ("127.0.0.1", "ftpkit"))
+        self.assertIsInstance(listening["port"], int)
 
 
 class TextLogTests(unittest.TestCase):
@@ -233,6 +237,28 @@ class TextLogTests(unittest.TestCase):
             one, "[ftpkit#warn] failed login from 127.0.0.1 user 'plain' (1)")
         self.assertRegex(workers, r"^\[worker \d+ ftpkit#warn\] ")
         self.assertEqual(re.sub(r"^\[worker \d+ ", "[", workers), one)
+
+    def listeningLines(self, *options):
+        """
+        @return: the lines (without their times) a real server started
+            with C{options} logs to say it listens.
+        """
+        server = startServer(self, *options)[0]
+        server.stop()
+        return server.port, [
+            line.split(" ", 1)[1]
+            for line in server.log().splitlines() if "listening" in line]
+
+    def test_listening(self):
+        """
+        One process and the acceptor of C{--workers} log the same line
+        once they listen, naming the address and the port.
+        """
+        for options in [(), ("--workers", "2")]:
+            port, lines = self.listeningLines(*options)
+            self.assertEqual(
+                lines, [f"[ftpkit#info] ftpkit listening on 127.0.0.1 port "
+                        f"{port}"], options)
 
 
 class Fail2banTests(unittest.TestCase):

@@ -204,7 +204,7 @@ class TLSTests(WorkersTestCase):
         both = makeCertificate(scratchDirectory(self))[2]
         self.start("--tls-cert", both, "--tls-require-session-reuse",
                    "--listen", f"ssl:0:privateKey={both}:interface=127.0.0.1")
-        port = int(re.findall(r"ftpkit acceptor on port (\d+)",
+        port = int(re.findall(r"ftpkit listening on \S+ port (\d+)",
                               self.server.log())[1])
         sessions = [ftplibLogin(self, port, protect=True,
                                 client=_ImplicitReusing(
@@ -490,7 +490,7 @@ class AnyPortTests(WorkersTestCase):
         self.start("--listen", "tcp6:0:interface=\\:\\:1", "--listen",
                    f"ssl:0:privateKey={both}:interface=127.0.0.1")
         ports = [int(port) for port in re.findall(
-            r"ftpkit acceptor on port (\d+)", self.server.log())]
+            r"ftpkit listening on \S+ port (\d+)", self.server.log())]
         self.assertEqual(ports[0], self.server.port)
         for _ in range(2):
             ftp = ftplibLogin(self, ports[1], host="::1")
@@ -586,7 +586,7 @@ class MetricsParityTests(WorkersTestCase):
             "memory:alice:secret", "--max-sessions-per-user", "2",
             "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1",
             *options])
-        self.server.waitForLog(READY if options else "starting on",
+        self.server.waitForLog(READY if options else "ftpkit listening on",
                                len(options) or 1)
         refused = ftplib.FTP()
         refused.connect("127.0.0.1", self.server.port, timeout=20)
