@@ -91,8 +91,24 @@ def addMetricsServices(server, config, pool=None, factory=None,
         def sessions():
             return who.sessionRecords(factory)
 
-    from ftpkit.ops.statuspage import makeSite
-
-    strports.service(config.metrics, makeSite(
+    strports.service(config.metrics, metricsFactory(
         metrics.expositionRegistry, sessions,
         endpointNames(config.metrics))).setServiceParent(parent)
+
+
+def metricsFactory(registry, sessions, names, clock=None):
+    """
+    The factory the C{--metrics} endpoint listens with: its site, within
+    the bounds of L{ftpkit.ops.httpguard}.
+
+    @param registry: see L{ftpkit.ops.statuspage.makeSite}.
+    @param sessions: see L{ftpkit.ops.statuspage.makeSite}.
+    @param names: see L{ftpkit.ops.statuspage.makeSite}.
+    @param clock: the L{IReactorTime} for its deadlines; the reactor when
+        C{None}.
+    @return: the factory.
+    """
+    from ftpkit.ops.httpguard import guardSite
+    from ftpkit.ops.statuspage import makeSite
+
+    return guardSite(makeSite(registry, sessions, names), clock)

@@ -1,0 +1,176 @@
+"""
+Bounds on the C{--metrics} endpoint's HTTP connections. The endpoint
+shares its process, and so its descriptors, with the FTP sessions (or,
+under C{--workers}, with the acceptor handing them out): without bounds a
+client that opened connections to it and sent a request's headers a byte
+every few seconds (slowloris) kept each one open, as C{twisted.web}'s idle
+timeout starts again with every byte, until the process had no
+descriptors left and every FTP client got C{421 Too many open files}.
+
+A connection gets L{DEADLINE} seconds to send a whole request, counted
+from its opening or from the last response bytes sent, not from its last
+byte received; one address may hold L{PER_ADDRESS} connections and the
+endpoint L{TOTAL}; past them a new connection is closed at once. A
+Prometheus server scrapes over one connection at a time.
+"""
+
+from collections import Counter
+
+from twisted.protocols.policies import (
+    ProtocolWrapper,
+    TimeoutMixin,
+    WrappingFactory,
+)
+
+DEADLINE = 30
+"""Seconds a connection has to send a request (its headers included)."""
+
+PER_ADDRESS = 8
+"""Connections one client address may hold open at once."""
+
+TOTAL = 32
+"""Connections the endpoint holds open at once."""
+
+
+class DeadlineProtocol(ProtocolWrapper, TimeoutMixin):
+    """
+    A connection aborted when it sent no complete request within the
+    factory's C{deadline} of opening or of its last response bytes: only
+    what the server writes restarts the count, so a request trickling in
+    a byte at a time runs out of time all the same.
+    """
+
+    peerKey = None
+
+    def callLater(self, period, func):
+        """
+        @param period: seconds.
+        @param func: what to call then.
+        @return: the delayed call, on the factory's clock.
+        """
+        return self.factory.clock.callLater(period, func)
+
+    def makeConnection(self, transport):
+        """
+        Start the count, then connect the site's protocol.
+
+        @param transport: the connection.
+        """
+        self.setTimeout(self.factory.deadline)
+        ProtocolWrapper.makeConnection(self, transport)
+
+    def write(self, data):
+        """
+        Send response bytes, which start the count again.
+
+        @param data: bytes.
+        """
+        self.resetTimeout()
+        ProtocolWrapper.write(self, data)
+
+    def writeSequence(self, data):
+        """
+        Send response bytes, which start the count again.
+
+        @param data: a sequence of bytes.
+        """
+        self.resetTimeout()
+        ProtocolWrapper.writeSequence(self, data)
+
+    def connectionLost(self, reason):
+        """
+        Stop the count.
+
+        @param reason: why the connection ended.
+        """
+        self.setTimeout(None)
+        ProtocolWrapper.connectionLost(self, reason)
+
+    def timeoutConnection(self):
+        """
+        Abort the connection: closing it politely would wait for a client
+        that reads nothing to take what was written.
+        """
+        self.transport.abortConnection()
+
+
+class GuardedFactory(WrappingFactory):
+    """
+    Wraps a C{twisted.web} site in L{DeadlineProtocol} and refuses
+    connections past L{PER_ADDRESS} from one address or L{TOTAL} in all.
+    (C{twisted.protocols.policies.LimitConnectionsByPeer} counts
+    per peer too, but its C{unregisterProtocol} indexes the peer's address
+    as a tuple, which raises on Twisted's address objects, and forgets
+    the protocol it registered.)
+
+    @ivar clock: the L{IReactorTime} the deadlines run on.
+    @ivar deadline: seconds, L{DEADLINE}.
+    @ivar perAddress: L{PER_ADDRESS}.
+    @ivar total: L{TOTAL}.
+    @ivar peers: open connections by client address.
+    """
+
+    protocol = DeadlineProtocol
+    noisy = False
+
+    def __init__(self, site, clock, deadline=DEADLINE,
+                 perAddress=PER_ADDRESS, total=TOTAL):
+        """
+        @param site: the wrapped factory.
+        @param clock: see C{clock}.
+        @param deadline: see C{deadline}.
+        @param perAddress: see C{perAddress}.
+        @param total: see C{total}.
+        """
+        WrappingFactory.__init__(self, site)
+        self.clock = clock
+        self.deadline = deadline
+        self.perAddress = perAddress
+        self.total = total
+        self.peers = Counter()
+
+    def logPrefix(self):
+        """
+        @return: the site's own prefix (C{Site starting on 9102}), as
+            when it listened unwrapped.
+        """
+        return self.wrappedFactory.logPrefix()
+
+    def buildProtocol(self, addr):
+        """
+        @param addr: the client's address (a UNIX socket's have no host,
+            and count as one client).
+        @return: a L{DeadlineProtocol}, or C{None} (the connection is
+            closed) past the limits.
+        """
+        key = getattr(addr, "host", None)
+        if (self.peers[key] >= self.perAddress
+                or sum(self.peers.values()) >= self.total):
+            return None
+        protocol = WrappingFactory.buildProtocol(self, addr)
+        protocol.peerKey = key
+        self.peers[key] += 1
+        return protocol
+
+    def unregisterProtocol(self, p):
+        """
+        Forget a connection that ended.
+
+        @param p: its L{DeadlineProtocol}.
+        """
+        WrappingFactory.unregisterProtocol(self, p)
+        self.peers[p.peerKey] -= 1
+        if self.peers[p.peerKey] <= 0:
+            del self.peers[p.peerKey]
+
+
+def guardSite(site, clock=None):
+    """
+    @param site: the endpoint's C{twisted.web} site.
+    @param clock: the L{IReactorTime} for the deadlines; the reactor when
+        C{None}.
+    @return: a L{GuardedFactory} serving C{site}.
+    """
+    if clock is None:
+        from twisted.internet import reactor as clock
+    return GuardedFactory(site, clock)

@@ -1,0 +1,108 @@
+"""
+Tests for L{ftpkit.ops.httpguard}: the bounds on the C{--metrics}
+endpoint's connections, through the factory the endpoint listens with
+(L{ftpkit.deploy.opsservice.metricsFactory}).
+"""
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+
+from ftpkit.deploy.opsservice import metricsFactory
+from ftpkit.ops import httpguard
+
+SESSIONS = [{"session": 1, "peer": "10.0.0.1", "user": "alice"}]
+
+
+class GuardTests(unittest.TestCase):
+    """
+    A client cannot hold the endpoint's connections, and so the process's
+    descriptors, by trickling requests or opening many.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.factory = metricsFactory(lambda: None, lambda: SESSIONS,
+                                      frozenset(), self.clock)
+        site = getattr(self.factory, "wrappedFactory", self.factory)
+        site.timeOut = None
+        self.open = []
+        self.addCleanup(self.closeAll)
+
+    def closeAll(self):
+        """
+        End the connections still open.
+        """
+        for protocol, _transport in self.open:
+            if protocol in self.factory.protocols:
+                protocol.connectionLost(None)
+
+    def connect(self, host="127.0.0.1"):
+        """
+        @return: the server's protocol and transport of a new connection
+            from C{host}, or C{None} when it was refused.
+        """
+        address = IPv4Address("TCP", host, 40000)
+        protocol = self.factory.buildProtocol(address)
+        if protocol is None:
+            return None
+        transport = StringTransport(
+            hostAddress=IPv4Address("TCP", "127.0.0.1", 9102),
+            peerAddress=address)
+        protocol.makeConnection(transport)
+        self.open.append((protocol, transport))
+        return protocol, transport
+
+    def test_trickledHeaders(self):
+        """
+        A request sent a byte every 10 s is cut once the deadline has
+        passed: each byte kept it open before, for as long as the client
+        went on.
+        """
+        protocol, transport = self.connect()
+        for byte in b"GET /metrics HTTP/1.1\r\nX-Pad: a":
+            protocol.dataReceived(bytes([byte]))
+            self.clock.advance(10)
+            if transport.disconnecting:
+                break
+        self.assertTrue(transport.disconnecting)
+        self.assertTrue(transport.disconnected)
+        self.assertEqual(transport.value(), b"")
+
+    def test_answeredStays(self):
+        """
+        A connection whose requests come whole and get answers stays open
+        across scrapes made within the deadline (a Prometheus server's kept
+        connection).
+        """
+        protocol, transport = self.connect()
+        for _ in range(5):
+            transport.clear()
+            protocol.dataReceived(
+                b"GET /sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            self.assertIn(b'"alice"', transport.value())
+            self.clock.advance(httpguard.DEADLINE - 1)
+        self.assertFalse(transport.disconnecting)
+
+    def test_perAddress(self):
+        """
+        One address holds at most L{httpguard.PER_ADDRESS} connections;
+        another address still gets one, and the first gets one again when
+        one of its own closes.
+        """
+        held = [self.connect() for _ in range(httpguard.PER_ADDRESS)]
+        self.assertNotIn(None, held)
+        self.assertIsNone(self.connect())
+        self.assertIsNotNone(self.connect("127.0.0.2"))
+        held[0][0].connectionLost(None)
+        self.assertIsNotNone(self.connect())
+
+    def test_total(self):
+        """
+        The endpoint holds at most L{httpguard.TOTAL} connections,
+        whatever their addresses.
+        """
+        for n in range(httpguard.TOTAL):
+            self.assertIsNotNone(self.connect("10.0.%d.%d" % (n // 250, n)))
+        self.assertIsNone(self.connect("10.9.9.9"))
