@@ -106,7 +106,11 @@ class _ThreadedFileProducer:
 
     One read runs ahead of the consumer: while a chunk is written to the
     consumer, the next is being read, so disk and network work together.
-    At most one chunk waits in memory while the consumer is paused.
+    No read starts while the consumer is paused (a chunk read ahead of a
+    client that stopped reading would be held until the data timeout, on
+    top of what its connection queued): at most the one read in flight
+    when the pause came waits in memory, and reading goes on once the
+    consumer resumes.
     L{stopProducing} makes the L{Deferred} of L{start} fail with
     L{ConnectionLost}.
     """
@@ -154,7 +158,8 @@ class _ThreadedFileProducer:
                 return
         if self._ready is None and not self._reading:
             if self._position < self._end:
-                self._readNext()
+                if not self._paused:
+                    self._readNext()
             else:
                 deferred, self._deferred = self._deferred, None
                 self._consumer.unregisterProducer()
