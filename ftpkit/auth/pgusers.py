@@ -10,8 +10,9 @@ on every node at the next login, without a reload. The checker and the
 realm are L{ftpkit.auth.users.UsersChecker} and L{ftpkit.auth.users.UsersRealm}
 over a L{PostgresUsers}: the rules are the users file's.
 
-When the database cannot be reached, logins are answered C{421} and
-logged; sessions already logged in go on.
+When the database cannot be reached, or does not answer within
+L{QUERY_TIMEOUT} seconds (stalled, or blocked by locks), logins are
+answered C{421} and logged; sessions already logged in go on.
 """
 
 import json
@@ -19,11 +20,17 @@ import json
 from twisted.enterprise import adbapi
 from twisted.internet import defer
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from ftpkit.auth.usersfile import UsersFileError, parseUser
 from ftpkit.errors import ServiceUnavailable
 
 _log = Logger()
+
+QUERY_TIMEOUT = 10
+"""Seconds a login waits for the database's answer before it gets
+C{421}: a database that accepted the query and then stalled kept every
+login waiting, without a reply or a log line, for as long as it stalled."""
 
 SCHEMA = """\
 CREATE TABLE IF NOT EXISTS ftpkit_users (
@@ -99,14 +106,21 @@ class PostgresUsers:
     generation = 0
     shared = True
 
-    def __init__(self, dsn, pool=None):
+    def __init__(self, dsn, pool=None, clock=None, timeout=QUERY_TIMEOUT):
         """
         @param dsn: a libpq connection string (C{"host=... dbname=..."} or
             C{"postgresql://..."}); libpq's environment (C{PGPASSWORD},
             C{PGPASSFILE}, C{PGSERVICE}) fills in what it leaves out.
         @param pool: an L{adbapi.ConnectionPool}; one on C{psycopg} is made
             when C{None}. It starts when the reactor runs.
+        @param clock: the L{IReactorTime} timing queries; the reactor when
+            C{None}.
+        @param timeout: seconds a query may take, L{QUERY_TIMEOUT}.
         """
+        if clock is None:
+            from twisted.internet import reactor as clock
+        self.clock = clock
+        self.timeout = timeout
         self.path = "PostgreSQL"
         self.pool = pool if pool is not None else adbapi.ConnectionPool(
             "psycopg", dsn, cp_min=1, cp_max=4, cp_reconnect=True,
@@ -129,6 +143,8 @@ class PostgresUsers:
             return defer.succeed(None)
         query = self.pool.runQuery(
             f"SELECT {ROW} FROM ftpkit_users WHERE name = %s", (name,))
+        query.addTimeout(self.timeout, self.clock,
+                         onTimeoutCancel=self._late)
         return query.addCallbacks(self._found, self._failed,
                                   callbackArgs=(name,))
 
@@ -141,6 +157,18 @@ class PostgresUsers:
             _log.error("PostgreSQL user {user} refused: {why}", user=name,
                        why=str(e))
             return None
+
+    def _late(self, result, timeout):
+        """
+        Turn a query cancelled for taking too long into a failure that
+        says so (L{_failed} logs it). The query's thread still waits for
+        the database; its answer, when it comes, is dropped.
+
+        @param result: the L{defer.CancelledError} failure.
+        @param timeout: the seconds it had.
+        @return: a failure naming the time.
+        """
+        return Failure(TimeoutError(f"no answer in {timeout} s"))
 
     def _failed(self, failure):
         why = " ".join(failure.getErrorMessage().split())
