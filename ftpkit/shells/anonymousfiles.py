@@ -40,7 +40,6 @@ _anonymousWorks = None
 (L{_canLinkAnonymous}); C{None} until the first try."""
 
 
-
 def createAnonymous(target, mode=0o644):
     """
     Create the file of an upload that creates C{target}, with no name yet,
@@ -82,7 +81,6 @@ def createAnonymous(target, mode=0o644):
     return fd, directory
 
 
-
 def _openNoName(directory, mode):
     """
     @param directory: a directory's descriptor.
@@ -96,7 +94,6 @@ def _openNoName(directory, mode):
         if e.errno in _NO_ANONYMOUS:
             return None
         raise
-
 
 
 def _canLinkAnonymous(directory, mode):
@@ -124,7 +121,6 @@ def _canLinkAnonymous(directory, mode):
         os.close(fd)
     _remove(name, directory)
     return True
-
 
 
 def linkAnonymous(fd, path, directory=None):
@@ -155,7 +151,6 @@ def linkAnonymous(fd, path, directory=None):
     _linkThroughProc(fd, path, directory)
 
 
-
 def _linkThroughProc(fd, path, directory):
     """
     L{linkAnonymous} through the descriptor's C{/proc} link.
@@ -166,7 +161,6 @@ def _linkThroughProc(fd, path, directory):
     # path makes the kernel ignore.
     os.link(_FD_LINKS + b"%d" % fd, path, src_dir_fd=fd,
             dst_dir_fd=directory, follow_symlinks=True)
-
 
 
 def nameAnonymous(fd, target, directory=None):

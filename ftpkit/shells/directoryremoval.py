@@ -71,7 +71,6 @@ def removeDirectoryAt(name, parent):
     return len(moved)
 
 
-
 def _moveOut(partials, directory, parent):
     """
     Move partial uploads out of their directory, into its parent under
@@ -99,7 +98,6 @@ def _moveOut(partials, directory, parent):
             _putBack(taken, partial, parent, directory)
         raise
     return moved
-
 
 
 def _onlyPartials(directory):

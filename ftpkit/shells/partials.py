@@ -32,7 +32,6 @@ _TAKEN = "File busy: its partial upload was taken meanwhile; try again"
 (L{claimPartial})."""
 
 
-
 def _isStale(result, target, now, lifetime):
     """
     @param result: the C{stat} of C{target}'s partial upload.
@@ -47,7 +46,6 @@ def _isStale(result, target, now, lifetime):
         targetTime = None
     return (now - result.st_mtime > lifetime
             or (targetTime is not None and targetTime >= result.st_mtime))
-
 
 
 def resumableSize(target, now=None):
@@ -69,7 +67,6 @@ def resumableSize(target, now=None):
         _removeSeen(partial, result)
         return None
     return result.st_size
-
 
 
 def claimPartial(target, opener, now=None):
@@ -108,7 +105,6 @@ def claimPartial(target, opener, now=None):
     return fd, result, temporary
 
 
-
 def _take(fd, result, target, partial, now):
     """
     The part of L{claimPartial} once the partial upload is open.
@@ -141,7 +137,6 @@ def _take(fd, result, target, partial, now):
     return temporary
 
 
-
 def giveBack(temporary, target):
     """
     Give a partial upload L{claimPartial} took its name back, unless
@@ -151,7 +146,6 @@ def giveBack(temporary, target):
     @param target: the target's path, C{bytes}.
     """
     _putBack(temporary, partialPath(target))
-
 
 
 def keepPartial(temporary, target, size, directory=None):

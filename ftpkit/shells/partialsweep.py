@@ -38,7 +38,6 @@ def _lookedUpPartial(target, now):
     return partial
 
 
-
 def sweep(root, now=None, tag=None, spared=()):
     """
     Deal with what crashed processes left under C{root}: a temporary
@@ -80,7 +79,6 @@ def sweep(root, now=None, tag=None, spared=()):
     return kept, removed
 
 
-
 def _spared(name, spared):
     """
     @return: whether C{name} is a temporary file of one of the tags
@@ -88,7 +86,6 @@ def _spared(name, spared):
     """
     return name.startswith(TEMPORARY_PREFIX) and name[
         len(TEMPORARY_PREFIX):].partition(b"-")[0] in spared
-
 
 
 def _sweepFile(directory, name, now):
@@ -127,7 +124,6 @@ def _sweepFile(directory, name, now):
     return "kept" if target is not None else None
 
 
-
 _unswept = None
 """While a sweep of the whole root runs beside this process's sessions
 (L{beginSweep}): C{(spared, before)}, as given; else C{None}."""
@@ -138,7 +134,6 @@ in, the names of the temporary files in it that no spared tag made, read
 once: a crashed upload's file was there before the sweep began, so a
 later look finds no other (a mirror's C{SIZE} of each file of a large
 directory read the whole directory each time)."""
-
 
 
 def beginSweep(spared, before=None):
@@ -158,7 +153,6 @@ def beginSweep(spared, before=None):
     _unswept = (spared, before)
 
 
-
 def endSweep():
     """
     The sweep of L{beginSweep} ended.
@@ -168,14 +162,12 @@ def endSweep():
     _crashedByDirectory.clear()
 
 
-
 def sweepPending():
     """
     @return: whether a resume looks for its target's crashed upload
         (L{beginSweep}), reading the target's directory.
     """
     return _unswept is not None
-
 
 
 def _sweepTarget(target, now, spared, before):
@@ -199,7 +191,6 @@ def _sweepTarget(target, now, spared, before):
         _sweepFile(directory, each, now)
 
 
-
 def _crashedIn(directory, spared):
     """
     @param directory: a directory, C{bytes}.
@@ -221,7 +212,6 @@ def _crashedIn(directory, spared):
     return names
 
 
-
 def _madeBefore(path, before):
     """
     @return: whether C{path} was last made or renamed before C{before}
@@ -231,7 +221,6 @@ def _madeBefore(path, before):
         return os.lstat(path).st_ctime < before
     except OSError:
         return False
-
 
 
 def _walk(root, wanted):
@@ -273,7 +262,6 @@ def _walk(root, wanted):
         yield directory, names
 
 
-
 def _becomesPartial(path, directory, target):
     """
     Make a crashed upload's temporary file its target's partial upload,
@@ -307,7 +295,6 @@ def _becomesPartial(path, directory, target):
             _remove(path)
             return True
     return False
-
 
 
 def _replacesOlder(path, partial):

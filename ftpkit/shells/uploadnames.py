@@ -45,7 +45,6 @@ _OPEN_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
 
 
-
 def _onTemporaryName(target, make):
     """
     Call C{make} with a new temporary name beside C{target}, trying
@@ -69,7 +68,6 @@ def _onTemporaryName(target, make):
                 raise
 
 
-
 def temporaryName(target):
     """
     @param target: the target file's name, C{bytes}.
@@ -85,7 +83,6 @@ def temporaryName(target):
     return unique + TEMPORARY_SUFFIX
 
 
-
 def targetOfTemporary(name):
     """
     @param name: a temporary upload file's name, C{bytes}.
@@ -94,7 +91,6 @@ def targetOfTemporary(name):
     middle = name[len(TEMPORARY_PREFIX):-len(TEMPORARY_SUFFIX)]
     _, dot, target = middle.partition(b".")
     return target if dot and target else None
-
 
 
 def isHidden(name):
@@ -108,7 +104,6 @@ def isHidden(name):
             or name.startswith(PARTIAL_PREFIX))
 
 
-
 def partialPath(target):
     """
     @param target: the target's path, C{bytes}.
@@ -119,7 +114,6 @@ def partialPath(target):
     if len(PARTIAL_PREFIX) + len(name) > _NAME_MAX:
         return None
     return os.path.join(directory, PARTIAL_PREFIX + name)
-
 
 
 def createTemporary(target, mode=0o644):
@@ -136,7 +130,6 @@ def createTemporary(target, mode=0o644):
         target, lambda path: openWithoutLinks(path, _OPEN_FLAGS, mode))
     holdTemporary(fd)
     return fd, path
-
 
 
 def temporaryTag():

@@ -27,7 +27,6 @@ def _remove(path, directory=None):
         pass
 
 
-
 def _removeSeen(path, seen):
     """
     Remove the file at C{path} if it is still the one C{seen}: another
@@ -52,7 +51,6 @@ def _removeSeen(path, seen):
         return False
     _remove(taken)
     return True
-
 
 
 def _putBack(taken, path, takenIn=None, pathIn=None):
