@@ -15,7 +15,7 @@ import os
 from ftpkit.shells.emptylink import AT_FDCWD, linkEmptyPath
 from ftpkit.shells.uploadlocks import holdDirectory, holdTemporary
 from ftpkit.shells.uploadnames import _onTemporaryName
-from ftpkit.shells.uploadremoval import _remove
+from ftpkit.shells.uploadremoval import removeQuietly
 
 _ANONYMOUS_FLAGS = (getattr(os, "O_TMPFILE", 0) | os.O_WRONLY | os.O_NOFOLLOW
                     | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -119,7 +119,7 @@ def _canLinkAnonymous(directory, mode):
         return False
     finally:
         os.close(fd)
-    _remove(name, directory)
+    removeQuietly(name, directory)
     return True
 
 

@@ -10,7 +10,7 @@ import os
 
 from ftpkit.shells.uploadlocks import mayRemoveDirectory
 from ftpkit.shells.uploadnames import PARTIAL_PREFIX, temporaryName
-from ftpkit.shells.uploadremoval import _putBack, _remove
+from ftpkit.shells.uploadremoval import putBack, removeQuietly
 
 
 def removeDirectoryAt(name, parent):
@@ -62,12 +62,12 @@ def removeDirectoryAt(name, parent):
             os.rmdir(name, dir_fd=parent)
         except BaseException:
             for partial, taken in moved:
-                _putBack(taken, partial, parent, fd)
+                putBack(taken, partial, parent, fd)
             raise
     finally:
         os.close(fd)
     for _, taken in moved:
-        _remove(taken, parent)
+        removeQuietly(taken, parent)
     return len(moved)
 
 
@@ -95,7 +95,7 @@ def _moveOut(partials, directory, parent):
             moved.append((os.fsencode(partial), taken))
     except BaseException:
         for partial, taken in moved:
-            _putBack(taken, partial, parent, directory)
+            putBack(taken, partial, parent, directory)
         raise
     return moved
 

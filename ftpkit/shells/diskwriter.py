@@ -29,6 +29,7 @@ from ftpkit.interfaces import (
 from ftpkit.shells import shortcalls, uploads
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
 from ftpkit.shells.outcome import Outcome
+from ftpkit.shells.uploadremoval import removeQuietly
 
 _NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
                        errno.EMLINK, errno.ENOSYS})
@@ -456,7 +457,7 @@ class FileWriter:
                 os.replace(temporary, name, src_dir_fd=directory,
                            dst_dir_fd=directory)
             except BaseException:
-                _removeQuietly(temporary, directory)
+                removeQuietly(temporary, directory)
                 raise
         except FileNotFoundError:
             if self._directoryRemoved():
@@ -502,7 +503,7 @@ class FileWriter:
                 os.close(fd)
         self._releaseDirectory()
         if self._temporary is not None:
-            _removeQuietly(self._temporary)
+            removeQuietly(self._temporary)
 
     def _releaseDirectory(self):
         """
@@ -512,17 +513,3 @@ class FileWriter:
         directory, self._directory = self._directory, None
         if directory is not None:
             os.close(directory)
-
-
-def _removeQuietly(path, directory=None):
-    """
-    Remove a file that may be gone already (blocking).
-
-    @param path: its path.
-    @param directory: a descriptor of the directory C{path} is relative
-        to, or C{None}.
-    """
-    try:
-        os.unlink(path, dir_fd=directory)
-    except FileNotFoundError:
-        pass

@@ -19,7 +19,7 @@ from ftpkit.shells.uploadnames import (
     partialPath,
     temporaryName,
 )
-from ftpkit.shells.uploadremoval import _putBack, _remove, _removeSeen
+from ftpkit.shells.uploadremoval import putBack, removeQuietly, removeSeen
 
 TAKE_GRACE = 3600
 """Seconds past L{PARTIAL_LIFETIME} a partial upload is still taken by
@@ -53,7 +53,7 @@ def resumableSize(target, now=None):
     @param target: the target's path, C{bytes}.
     @return: the size of its partial upload, or C{None} when there is none
         to resume; one that is stale (L{_isStale}) is removed
-        (L{_removeSeen}).
+        (L{removeSeen}).
     """
     now = time.time() if now is None else now
     partial = _lookedUpPartial(target, now)
@@ -64,7 +64,7 @@ def resumableSize(target, now=None):
     except FileNotFoundError:
         return None
     if _isStale(result, target, now, PARTIAL_LIFETIME):
-        _removeSeen(partial, result)
+        removeSeen(partial, result)
         return None
     return result.st_size
 
@@ -120,7 +120,7 @@ def _take(fd, result, target, partial, now):
         bytes before it and the new ones after.
     """
     if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
-        _removeSeen(partial, result)
+        removeSeen(partial, result)
         return None
     if not holdTemporary(fd):
         raise FileBusy(_TAKEN)
@@ -132,7 +132,7 @@ def _take(fd, result, target, partial, now):
     except FileNotFoundError:
         raise FileBusy(_TAKEN) from None
     if (renamed.st_ino, renamed.st_dev) != (result.st_ino, result.st_dev):
-        _putBack(temporary, partial)
+        putBack(temporary, partial)
         raise FileBusy(_TAKEN)
     return temporary
 
@@ -145,7 +145,7 @@ def giveBack(temporary, target):
     @param temporary: where L{claimPartial} put it.
     @param target: the target's path, C{bytes}.
     """
-    _putBack(temporary, partialPath(target))
+    putBack(temporary, partialPath(target))
 
 
 def keepPartial(temporary, target, size, directory=None):
@@ -176,4 +176,4 @@ def keepPartial(temporary, target, size, directory=None):
         os.replace(temporary, partial, src_dir_fd=directory,
                    dst_dir_fd=directory)
     else:
-        _remove(temporary, directory)
+        removeQuietly(temporary, directory)

@@ -22,7 +22,7 @@ from ftpkit.shells.uploadnames import (
     partialPath,
     targetOfTemporary,
 )
-from ftpkit.shells.uploadremoval import _remove, _removeSeen
+from ftpkit.shells.uploadremoval import removeQuietly, removeSeen
 
 
 def _lookedUpPartial(target, now):
@@ -114,10 +114,10 @@ def _sweepFile(directory, name, now):
     try:
         partial = name.startswith(PARTIAL_PREFIX)
         if partial and age > PARTIAL_LIFETIME:
-            return "removed" if _removeSeen(path, seen) else None
+            return "removed" if removeSeen(path, seen) else None
         if not partial and (age > PARTIAL_LIFETIME or not _becomesPartial(
                 path, directory, target)):
-            _remove(path)
+            removeQuietly(path)
             return "removed"
     except OSError:
         return None
@@ -267,7 +267,7 @@ def _becomesPartial(path, directory, target):
     Make a crashed upload's temporary file its target's partial upload,
     unless a newer one is there. It takes the name only while the name is
     free (a hard link), and takes an older partial upload away first
-    (L{_removeSeen}): it replaced the name after looking at it, and a cut
+    (L{removeSeen}): it replaced the name after looking at it, and a cut
     upload kept under it in between (L{ftpkit.shells.partials.keepPartial}) was lost.
 
     @return: whether it did (C{False}: remove it).
@@ -287,12 +287,12 @@ def _becomesPartial(path, directory, target):
                 continue
             if there.st_mtime >= os.lstat(path).st_mtime:
                 return False
-            _removeSeen(partial, there)
+            removeSeen(partial, there)
         except OSError:
             # A file system without hard links: check, then replace.
             return _replacesOlder(path, partial)
         else:
-            _remove(path)
+            removeQuietly(path)
             return True
     return False
 

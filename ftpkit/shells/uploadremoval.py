@@ -1,11 +1,11 @@
 """
 Removing the hidden files of uploads (blocking functions, run in disk
-threads): one that may be gone already (L{_remove}), a partial upload
-only while it is still the file that was looked at (L{_removeSeen}), and
-giving a file taken away from its name that name back (L{_putBack}).
+threads): one that may be gone already (L{removeQuietly}), a partial upload
+only while it is still the file that was looked at (L{removeSeen}), and
+giving a file taken away from its name that name back (L{putBack}).
 L{ftpkit.shells.anonymousfiles}, L{ftpkit.shells.partials},
-L{ftpkit.shells.partialsweep} and L{ftpkit.shells.directoryremoval}
-share them.
+L{ftpkit.shells.partialsweep}, L{ftpkit.shells.directoryremoval} and
+L{ftpkit.shells.diskwriter} share them.
 """
 
 import os
@@ -13,7 +13,7 @@ import os
 from ftpkit.shells.uploadnames import temporaryName
 
 
-def _remove(path, directory=None):
+def removeQuietly(path, directory=None):
     """
     Remove a file that may be gone already.
 
@@ -27,7 +27,7 @@ def _remove(path, directory=None):
         pass
 
 
-def _removeSeen(path, seen):
+def removeSeen(path, seen):
     """
     Remove the file at C{path} if it is still the one C{seen}: another
     session's cut upload kept under that name since it was looked at
@@ -47,15 +47,15 @@ def _removeSeen(path, seen):
     except FileNotFoundError:
         return False
     if (now.st_ino, now.st_dev) != (seen.st_ino, seen.st_dev):
-        _putBack(taken, path)
+        putBack(taken, path)
         return False
-    _remove(taken)
+    removeQuietly(taken)
     return True
 
 
-def _putBack(taken, path, takenIn=None, pathIn=None):
+def putBack(taken, path, takenIn=None, pathIn=None):
     """
-    Give a file taken by L{_removeSeen} that was not the one it looked at
+    Give a file taken by L{removeSeen} that was not the one it looked at
     its name back, unless a newer one has it by now.
 
     @param taken: where it is, C{bytes}.
@@ -79,4 +79,4 @@ def _putBack(taken, path, takenIn=None, pathIn=None):
         except FileNotFoundError:
             os.rename(taken, path, src_dir_fd=takenIn, dst_dir_fd=pathIn)
             return
-    _remove(taken, takenIn)
+    removeQuietly(taken, takenIn)

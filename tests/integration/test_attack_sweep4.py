@@ -75,7 +75,7 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
 
         def following(source, target, *args, **kwargs):
             # A stale partial upload is renamed before it is removed
-            # (uploads._removeSeen): its new name is watched too.
+            # (uploadremoval.removeSeen): its new name is watched too.
             if _fullPath(source, kwargs.get("src_dir_fd")) in self.watched:
                 self.watched.add(_fullPath(target, kwargs.get("dst_dir_fd")))
             return rename(source, target, *args, **kwargs)
