@@ -43,6 +43,24 @@ _OPEN_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 needs; no link followed, no wait for a FIFO's other end."""
 
 
+def _holdAlone(fd):
+    """
+    Take an exclusive C{flock} on the open file C{fd}, without waiting.
+
+    @param fd: a descriptor of the file or directory.
+    @return: C{False} when another open file holds a lock on it, else
+        C{True} (also on a file system without locks, where nothing is
+        held and the caller goes on unguarded).
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
 def holdTemporary(fd):
     """
     Mark the temporary upload file open as C{fd} as written, until that
@@ -53,13 +71,7 @@ def holdTemporary(fd):
         upload's), else C{True} (also where nothing can be held: no locks
         on the file system).
     """
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    except OSError:
-        pass
-    return True
+    return _holdAlone(fd)
 
 
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
@@ -97,13 +109,7 @@ def mayRemoveDirectory(fd):
     @return: whether no upload of a new file runs in it (C{True} when
         that cannot be told: no locks on the file system).
     """
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    except OSError:
-        pass
-    return True
+    return _holdAlone(fd)
 
 
 def holdInPlace(fd):
@@ -114,12 +120,8 @@ def holdInPlace(fd):
     @param fd: its descriptor, open for writing.
     @raise FileBusy: another upload, in any process, writes it in place.
     """
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise FileBusy() from None
-    except OSError:
-        pass  # No locks on this file system: the upload goes on unguarded.
+    if not _holdAlone(fd):
+        raise FileBusy()
 
 
 def isHeld(path):
