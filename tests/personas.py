@@ -213,6 +213,34 @@ class PersonaTestsMixin(FTPSTestsMixin):
         wire.ok(None, 150)
         return self.finish(wire, data, upload)
 
+    def activeDownload(self, wire, name, host="127.0.0.1"):
+        """
+        A download in active mode under C{PROT P}, FileZilla's way: the
+        client listens, sends C{PORT} (over IPv4) or C{EPRT} (over IPv6)
+        and C{RETR}, and is the TLS client on the connection the server
+        makes, resuming the control connection's session.
+
+        @param wire: a logged-in L{Wire}, under C{PROT P}.
+        @param name: the file to download.
+        @param host: the client's address: C{127.0.0.1}, or C{::1}.
+        @return: C{(received, finalLine)}.
+        """
+        ipv6 = ":" in host
+        listener = socket.create_server(
+            (host, 0), family=socket.AF_INET6 if ipv6 else socket.AF_INET)
+        port = listener.getsockname()[1]
+        if ipv6:
+            wire.ok("EPRT |2|%s|%d|" % (host, port), 200)
+        else:
+            wire.ok("PORT %s,%d,%d" % (host.replace(".", ","), port // 256,
+                                       port % 256), 200)
+        wire.send("RETR " + name)
+        raw, _ = listener.accept()
+        listener.close()
+        data = wire.secure(raw)
+        wire.ok(None, 150)
+        return self.finish(wire, data, None)
+
     def finish(self, wire, data, upload):
         """
         Move the bytes, end the data connection as the engines do (a

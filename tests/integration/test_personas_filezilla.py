@@ -196,15 +196,7 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         def client(wire):
             wire.login(protect=True)
             wire.ok("TYPE I", 200)
-            listener = socket.create_server(("127.0.0.1", 0))
-            port = listener.getsockname()[1]
-            wire.ok("PORT 127,0,0,1,%d,%d" % (port // 256, port % 256), 200)
-            wire.send("RETR old.txt")
-            raw, _ = listener.accept()
-            listener.close()
-            data = wire.secure(raw)
-            wire.ok(None, 150)
-            return self.finish(wire, data, None)
+            return self.activeDownload(wire, "old.txt")
 
         return self.converse(client, "explicit").addCallback(
             lambda result: self.assertEqual(
@@ -223,16 +215,8 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
             wire.login(protect=True)
             listing, _ = self.transfer(wire, "MLSD", protect=True,
                                        verb="EPSV")
-            listener = socket.create_server(("::1", 0),
-                                            family=socket.AF_INET6)
-            wire.ok("EPRT |2|::1|%d|" % listener.getsockname()[1], 200)
-            wire.send("RETR old.txt")
-            raw, _ = listener.accept()
-            listener.close()
-            data = wire.secure(raw)
-            wire.ok(None, 150)
-            return sorted(mlsdEntries(listing))[:2], self.finish(
-                wire, data, None)[0]
+            return sorted(mlsdEntries(listing))[:2], self.activeDownload(
+                wire, "old.txt", "::1")[0]
 
         return self.converse(client, "explicit", host="::1").addCallback(
             self.assertEqual, ([".", "big.bin"], b"old"))

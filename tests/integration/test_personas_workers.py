@@ -130,15 +130,7 @@ class WorkersPersonaTests(PersonaTestsMixin, unittest.TestCase):
                 host="::1", port=self.ipv6Port) as wire:
             refused = wire.cmd("PASV")[0]
             result = self.fileZilla(wire, "EPSV")
-            listener = socket.create_server(("::1", 0),
-                                            family=socket.AF_INET6)
-            wire.ok("EPRT |2|::1|%d|" % listener.getsockname()[1], 200)
-            wire.send("RETR old.txt")
-            raw, _ = listener.accept()
-            listener.close()
-            data = wire.secure(raw)
-            wire.ok(None, 150)
-            active = self.finish(wire, data, None)[0]
+            active = self.activeDownload(wire, "old.txt", "::1")[0]
             held.ok("NOOP", 200)
         self.assertEqual(
             (refused, result, active),
