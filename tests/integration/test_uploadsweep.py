@@ -212,6 +212,16 @@ class PartialRaceTests(_Root, unittest.TestCase):
         _write(partial, b"stale")
         old = time.time() - uploads.PARTIAL_LIFETIME - 10
         os.utime(partial, (old, old))
+        self.patch(os, "lstat", self.replacedAfterLook(partial))
+
+    def replacedAfterLook(self, partial):
+        """
+        @param partial: the partial upload of C{f}.
+        @return: an C{os.lstat} that, once it looked at C{partial}, puts
+            the real one back and keeps a new cut upload of C{f} (13
+            bytes, C{kept just now}) under that name, as L{keepPartial} in
+            another session would.
+        """
         lstat = os.lstat
 
         def replacedAfter(path, *args, **kwargs):
@@ -222,8 +232,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
                 _write(fresh, b"kept just now")
                 uploads.keepPartial(fresh, self.path(b"f"), 13)
             return result
-
-        self.patch(os, "lstat", replacedAfter)
+        return replacedAfter
 
     def test_sweepLeavesReplaced(self):
         """
@@ -273,15 +282,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
         _write(crashed, b"crashed")
         os.utime(crashed, (old + 100, old + 100))
         lstat = os.lstat
-
-        def replacedAfter(path, *args, **kwargs):
-            result = lstat(path, *args, **kwargs)
-            if path == partial:
-                self.patch(os, "lstat", lstat)
-                fresh = self.path(uploads.temporaryName(b"f"))
-                _write(fresh, b"kept just now")
-                uploads.keepPartial(fresh, self.path(b"f"), 13)
-            return result
+        replacedAfter = self.replacedAfterLook(partial)
 
         def armed(path, *args, **kwargs):
             # The crashed upload is looked at first, then its partial
