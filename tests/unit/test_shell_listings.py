@@ -371,14 +371,16 @@ class DiskListingTests(unittest.TestCase):
         self.assertEqual(sorted(name for batch in batches for name in batch),
                          [f"f{number:05d}" for number in range(self.count)])
 
-    def test_namesReadAheadAtOnce(self):
+    def openCounted(self, root):
         """
-        The names of a directory of one batch, read with its open, come
-        without another disk call, and then the end.
+        Open a listing of C{root} on a filesystem shell that counts its
+        disk thread calls.
+
+        @param root: the directory to list.
+        @return: C{(listing, calls)}: the open listing, and the functions
+            run in disk threads, the open's first, a list that grows with
+            each call.
         """
-        root = scratchDirectory(self)
-        for name in ("b", "a"):
-            open(os.path.join(root, name), "w").close()
         calls = []
 
         def counting(function, *args):
@@ -387,6 +389,27 @@ class DiskListingTests(unittest.TestCase):
 
         listing = self.successResultOf(
             FilesystemShell(root, runner=counting).openListing(()))
+        return listing, calls
+
+    def wholeBatches(self, batches):
+        """
+        @param batches: how many batches of files.
+        @return: a new directory of C{batches} times L{BATCH_SIZE} files.
+        """
+        root = scratchDirectory(self)
+        for number in range(batches * BATCH_SIZE):
+            open(os.path.join(root, f"f{number:05d}"), "w").close()
+        return root
+
+    def test_namesReadAheadAtOnce(self):
+        """
+        The names of a directory of one batch, read with its open, come
+        without another disk call, and then the end.
+        """
+        root = scratchDirectory(self)
+        for name in ("b", "a"):
+            open(os.path.join(root, name), "w").close()
+        listing, calls = self.openCounted(root)
         self.assertEqual(len(calls), 1)
         self.assertEqual(self.successResultOf(listing.nextNames()),
                          ["a", "b"])
@@ -400,17 +423,8 @@ class DiskListingTests(unittest.TestCase):
         batch: no disk call more, reading nothing (there was one).
         """
         for batches in (1, 2):
-            root = scratchDirectory(self)
-            for number in range(batches * BATCH_SIZE):
-                open(os.path.join(root, f"f{number:05d}"), "w").close()
-            calls = []
-
-            def counting(function, *args, calls=calls):
-                calls.append(function)
-                return synchronous(function, *args)
-
-            listing = self.successResultOf(
-                FilesystemShell(root, runner=counting).openListing(()))
+            root = self.wholeBatches(batches)
+            listing, calls = self.openCounted(root)
             named = []
             while names := self.successResultOf(listing.nextNames()):
                 named.extend(names)
@@ -426,21 +440,12 @@ class DiskListingTests(unittest.TestCase):
         nothing (there was one).
         """
         for batches in (1, 2):
-            root = scratchDirectory(self)
-            for number in range(batches * BATCH_SIZE):
-                open(os.path.join(root, f"f{number:05d}"), "w").close()
+            root = self.wholeBatches(batches)
             for read, size in [
                     (lambda listing: listing.nextBatch(), len),
                     (lambda listing: listing.nextFormattedBatch(
                         NamesFormat()), lambda data: data.count(b"\n"))]:
-                calls = []
-
-                def counting(function, *args, calls=calls):
-                    calls.append(function)
-                    return synchronous(function, *args)
-
-                listing = self.successResultOf(
-                    FilesystemShell(root, runner=counting).openListing(()))
+                listing, calls = self.openCounted(root)
                 described = 0
                 while batch := self.successResultOf(read(listing)):
                     described += size(batch)
