@@ -175,11 +175,14 @@ class LeftSessions(UserSessions):
         """
         Count one more session of C{user} left to the shell, over the
         limit or not (its client is gone already); L{release} forgets it.
+
+        @param user: what the session counts as (L{leftKey}).
         """
         self.counts[user] = self.counts.get(user, 0) + 1
 
     def full(self, user):
         """
+        @param user: what a session counts as (L{leftKey}).
         @return: whether C{user} has as many sessions left to the shell as
             L{limit}.
         """

@@ -53,6 +53,7 @@ class HeldEntries:
         """
         Hold C{count} entries for a listing.
 
+        @param count: how many entries the listing holds.
         @raise ListingsHeld: when others are held and the total would
             pass the limit.
         """
@@ -64,6 +65,8 @@ class HeldEntries:
     def give(self, count):
         """
         Release the C{count} entries L{take} held for a listing.
+
+        @param count: as given to L{take}.
         """
         with self._lock:
             self.held -= count
