@@ -32,6 +32,24 @@ class ProcessTransport:
         self.signals.append(name)
 
 
+class LineChannel:
+    """
+    A worker's channel (its end of the acceptor's socket, as the acceptor
+    or the worker sends on it) that keeps the lines sent.
+
+    @ivar lines: the lines, C{bytes}, in order.
+    """
+
+    def __init__(self):
+        self.lines = []
+
+    def sendLine(self, line):
+        """
+        @param line: the line, C{bytes}.
+        """
+        self.lines.append(line)
+
+
 def poolWithWorkers(testCase, count=2, config=None):
     """
     An acceptor with C{count} ready workers.

@@ -16,6 +16,7 @@ from twisted.trial import unittest
 from ftpkit.errors import FileBusy
 from ftpkit.shells import uploads
 from tests.integration.test_uploads import _read, _Root, _write
+from tests.workerpools import LineChannel
 
 
 class SweepTests(_Root, unittest.TestCase):
@@ -494,17 +495,6 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), [os.path.basename(own)])
 
 
-class _Channel:
-    """
-    A worker's channel that keeps the lines sent.
-    """
-
-    def __init__(self):
-        self.lines = []
-
-    def sendLine(self, line):
-        self.lines.append(line)
-
 
 class _Worker:
     """
@@ -515,7 +505,7 @@ class _Worker:
 
     def __init__(self, tag):
         self.uploadTag = tag
-        self.channel = _Channel()
+        self.channel = LineChannel()
 
 
 class SweepBesideWorkersTests(_Root, unittest.TestCase):

@@ -7,21 +7,7 @@ from twisted.internet import error as netError
 from twisted.trial import unittest
 
 from ftpkit.deploy import workerrelay
-
-
-class _Channel:
-    """
-    A worker's channel that keeps the lines sent.
-    """
-
-    def __init__(self):
-        self.lines = []
-
-    def sendLine(self, line):
-        """
-        @param line: the line, C{bytes}.
-        """
-        self.lines.append(line)
+from tests.workerpools import LineChannel
 
 
 class _Transport:
@@ -52,7 +38,7 @@ class _Worker:
         self.alive = alive
         self.ready = ready
         self.reloadPending = False
-        self.channel = _Channel()
+        self.channel = LineChannel()
         self.transport = _Transport(exited)
 
 

@@ -16,22 +16,7 @@ from ftpkit.deploy.workersignals import (
     LeaveToAcceptor,
     signalledLine,
 )
-from tests.workerpools import poolWithWorkers
-
-
-class _Channel:
-    """
-    A channel keeping the lines sent.
-    """
-
-    def __init__(self):
-        self.lines = []
-
-    def sendLine(self, line):
-        """
-        @param line: the line, C{bytes}.
-        """
-        self.lines.append(line)
+from tests.workerpools import LineChannel, poolWithWorkers
 
 
 class _Reactor:
@@ -62,7 +47,7 @@ class LeaveToAcceptorTests(unittest.SynchronousTestCase):
     """
 
     def setUp(self):
-        self.channel = _Channel()
+        self.channel = LineChannel()
         self.reactor = _Reactor()
         self.leaving = LeaveToAcceptor(self.channel, self.reactor)
 
