@@ -113,7 +113,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
     holding = False
     """Whether L{writeAtOnce} leaves the records of a reply in OpenSSL's
     buffer, for the next records the layer sends to take along (see
-    L{ftpkit.control.sockets.lastReplies})."""
+    L{ftpkit.control.sockets.holdReplies})."""
 
     def makeConnection(self, transport):
         """
