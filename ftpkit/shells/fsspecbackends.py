@@ -346,6 +346,22 @@ class ObjectStoreBackend(Backend):
         except FileNotFoundError:
             pass
 
+    def rename(self, fs, source, target, isDirectory):
+        """
+        See L{Backend.rename}: a file is copied object to object, then
+        removed (what C{fs.mv} does in a store without renames), by name:
+        fsspec's C{mv} skips a source that is also a prefix (the object
+        C{x} beside C{x/y}, which another client of the bucket can make)
+        as a directory, then removed it all the same, so the file was
+        lost and the rename answered C{250}. Directories are
+        L{refuseDirectoryRename}'s.
+        """
+        if isDirectory:
+            Backend.rename(self, fs, source, target, isDirectory)
+            return
+        fs.cp_file(source, target)
+        fs.rm_file(source)
+
 
 class S3Backend(ObjectStoreBackend):
     """

@@ -212,6 +212,20 @@ class S3ShellTests(unittest.TestCase):
         self.assertEqual((yield self.names()), [("d", "dir")])
 
     @defer.inlineCallbacks
+    def test_renameFileThatIsAlsoPrefix(self):
+        """
+        An object that is also a prefix (C{x} beside C{x/y}, written by
+        another client of the bucket) is renamed, not lost: fsspec's C{mv}
+        took it for a directory, copied nothing, then removed it, and the
+        rename succeeded.
+        """
+        self.fs.pipe({f"{self.bucket}/ftp/x": b"file x",
+                      f"{self.bucket}/ftp/x/y": b"under x"})
+        yield self.shell.rename(("x",), ("w",))
+        self.assertEqual((yield self.download(("w",))), b"file x")
+        self.assertEqual(self.keys(), ["ftp/w", "ftp/x/y"])
+
+    @defer.inlineCallbacks
     def test_renameDirectoryRefused(self):
         """
         Renaming a directory is refused, saying why, and changes nothing.
