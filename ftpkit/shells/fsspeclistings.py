@@ -34,7 +34,8 @@ def pageEntries(details, here):
     @param here: the listed directory's path on the filesystem, without a
         trailing C{/}.
     @return: a C{dict} from each name to its entry, without the
-        directory's own marker object and reserved names (L{isReserved});
+        directory's own marker object, reserved names (L{isReserved}) and
+        C{.} and C{..};
         where a file and a directory (key prefix) share a name, the
         directory.
     @raise NotDirectory: when the page shows C{here} is a file.
@@ -47,7 +48,11 @@ def pageEntries(details, here):
                 raise NotDirectory()
             continue
         base = name.rpartition("/")[2]
-        if not base or isReserved(base):
+        if not base or base in (".", "..") or isReserved(base):
+            # An object key with a "." or ".." segment (d/../x, written by
+            # another client of the bucket) no FTP path can name: listed,
+            # ".." was a directory entry besides MLSD's pdir, which a
+            # client walking the tree entered, to find the parent again.
             continue
         if detail.get("type") == "directory" or base not in entries:
             entries[base] = detail

@@ -226,6 +226,28 @@ class S3ShellTests(unittest.TestCase):
         self.assertEqual(self.keys(), ["ftp/w", "ftp/x/y"])
 
     @defer.inlineCallbacks
+    def test_dotSegmentsNotListed(self):
+        """
+        Keys with a C{.} or C{..} segment (written by another client of
+        the bucket; no FTP path names them) are not listed: C{d} listed
+        a directory named C{..}, which a client walking the tree took for
+        a subdirectory, leading it back to the root.
+        """
+        self.fs.pipe({f"{self.bucket}/ftp/d/../x": b"dots",
+                      f"{self.bucket}/ftp/d/./y": b"dot",
+                      f"{self.bucket}/ftp/d/z": b"z"})
+        self.assertEqual((yield self.names(("d",))), [("z", "file")])
+        listing = yield self.shell.openListing(("d",))
+        names = []
+        while True:
+            batch = yield listing.nextBatch()
+            if not batch:
+                break
+            names.extend(name for name, _ in batch)
+        listing.close()
+        self.assertEqual(names, ["z"])
+
+    @defer.inlineCallbacks
     def test_renameDirectoryRefused(self):
         """
         Renaming a directory is refused, saying why, and changes nothing.
