@@ -12,7 +12,7 @@ from twisted.python import usage
 
 from ftpkit.control.sessionlimits import parseNetwork
 from ftpkit.control.uploadhook import UploadCommand, parseCommand
-from ftpkit.deploy.endpoints import parseServerEndpoint, splitEndpoint
+from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.ops import events, metrics
 from ftpkit.ops.eventlog import EventLog
@@ -37,9 +37,8 @@ class OperationsOptionsMixin:
         ["metrics", None, None,
          ("Twisted ENDPOINT serving Prometheus metrics at /metrics, and who "
           "is connected at /sessions (python -m ftpkit.who), e.g. "
-          "tcp:9102:interface=127.0.0.1; without interface= on loopback "
-          "(interface=0.0.0.0 for every address) (needs prometheus-client: "
-          "pip install 'ftpkit[metrics]').")],
+          "tcp:9102:interface=127.0.0.1 (needs prometheus-client: pip "
+          "install 'ftpkit[metrics]').")],
         ["on-upload", None, None,
          ("COMMAND run after each completed upload: an argument list, split "
           "like a shell would but run without one; FTPKIT_PATH, FTPKIT_USER, "
@@ -83,40 +82,17 @@ def writableFile(path):
     return path
 
 
-LOOPBACK = {"tcp": "127.0.0.1", "ssl": "127.0.0.1", "tcp6": "\\:\\:1"}
-"""The C{interface} a C{--metrics} endpoint of each kind gets when it
-names none."""
-
-
-def onLoopbackUnlessNamed(description):
-    """
-    @param description: a Twisted server endpoint string.
-    @return: C{description}, with C{interface=} the loopback address of
-        its kind (L{LOOPBACK}) added when it is a C{tcp:}, C{tcp6:} or
-        C{ssl:} endpoint naming no interface: Twisted would listen on
-        every address, and C{/sessions} has the users' names and
-        addresses, without authentication.
-    """
-    fields = splitEndpoint(description, keepEscapes=True)
-    kind = fields[0].lower()
-    if kind not in LOOPBACK or any(
-            field.startswith("interface=") for field in fields[1:]):
-        return description
-    return f"{description}:interface={LOOPBACK[kind]}"
-
-
 def metricsEndpoint(description):
     """
     @param description: a Twisted server endpoint string.
-    @return: C{description} (on loopback unless it names an interface:
-        L{onLoopbackUnlessNamed}), once it parses
+    @return: C{description}, once it parses
         (L{ftpkit.deploy.endpoints.parseServerEndpoint}) and
         C{prometheus_client} is installed.
     @raise ValueError: saying why not.
     """
     parseServerEndpoint(description)
     metrics.checkAvailable()
-    return onLoopbackUnlessNamed(description)
+    return description
 
 
 def operationsConfigFields(options):

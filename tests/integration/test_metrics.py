@@ -179,27 +179,6 @@ class OptionTests(MetricsTestCase):
         self.assertEqual(options["config"].metrics,
                          "tcp:9102:interface=127.0.0.1")
 
-    def test_loopbackUnlessNamed(self):
-        """
-        An endpoint naming no interface listens on loopback: Twisted's
-        C{tcp:9102} listened on every address, serving C{/sessions} (the
-        users' names and addresses, what they transfer) without
-        authentication to every network the machine is on. An interface
-        given, even every address, is kept.
-        """
-        for given, served in [
-                ("tcp:9102", "tcp:9102:interface=127.0.0.1"),
-                ("tcp:port=9102", "tcp:port=9102:interface=127.0.0.1"),
-                ("tcp6:9102", "tcp6:9102:interface=\\:\\:1"),
-                ("tcp:9102:interface=0.0.0.0", "tcp:9102:interface=0.0.0.0"),
-                ("tcp6:9102:interface=\\:\\:",
-                 "tcp6:9102:interface=\\:\\:"),
-                ("unix:/run/ftpkit-metrics.sock",
-                 "unix:/run/ftpkit-metrics.sock")]:
-            options = Options()
-            options.parseOptions(["--metrics", given])
-            self.assertEqual(options["config"].metrics, served)
-
 
 class ScrapeTests(MetricsTestCase):
     """
