@@ -144,6 +144,27 @@ class BareAccepting:
         return port
 
 
+_EVERY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
+"""The C{interface} values (none given among them) that listen on every
+address the machine has."""
+
+
+def servesEveryNetwork(description):
+    """
+    @param description: a Twisted server endpoint string, e.g.
+        C{"tcp:9102"}.
+    @return: whether it listens on every address of the machine: a
+        C{tcp:}, C{tcp6:} or C{ssl:} endpoint naming no C{interface}, or
+        C{0.0.0.0} or C{::}.
+    """
+    fields = splitEndpoint(description)
+    if fields[0].lower() not in ("tcp", "tcp6", "ssl"):
+        return False
+    interfaces = [field.partition("=")[2] for field in fields[1:]
+                  if field.startswith("interface=")]
+    return not interfaces or interfaces[-1] in _EVERY_ADDRESS
+
+
 def endpointNames(description):
     """
     @param description: the C{--metrics} endpoint string, e.g.

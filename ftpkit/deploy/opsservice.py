@@ -10,10 +10,13 @@ import os
 import shutil
 
 from twisted.application import service, strports
+from twisted.logger import Logger
 
-from ftpkit.deploy.endpoints import endpointNames
+from ftpkit.deploy.endpoints import endpointNames, servesEveryNetwork
 from ftpkit.deploy.rundirs import makeRunDirectory
 from ftpkit.ops import metrics, who
+
+_log = Logger(namespace="ftpkit.deploy.service")
 
 
 class MetricsDirectory(service.Service):
@@ -91,9 +94,28 @@ def addMetricsServices(server, config, pool=None, factory=None,
         def sessions():
             return who.sessionRecords(factory)
 
+    warnEveryNetwork(config.metrics)
     strports.service(config.metrics, metricsFactory(
         metrics.expositionRegistry, sessions,
         endpointNames(config.metrics))).setServiceParent(parent)
+
+
+def warnEveryNetwork(description):
+    """
+    Warn at start when the C{--metrics} endpoint listens on every address
+    (L{servesEveryNetwork}), as a Twisted C{tcp:PORT} does: C{/sessions}
+    shows the users' names, their addresses and the paths they transfer,
+    without authentication, to whoever reaches it.
+
+    @param description: the C{--metrics} endpoint string.
+    """
+    if servesEveryNetwork(description):
+        _log.warn(
+            "--metrics {endpoint} listens on every address: /sessions "
+            "shows user names, client addresses and paths to any network "
+            "that reaches it; add :interface=127.0.0.1 (or the address "
+            "the scraper uses) to keep it off the others",
+            endpoint=description)
 
 
 def metricsFactory(registry, sessions, names, clock=None):
