@@ -38,6 +38,8 @@ One module a job, each listing the private names it reads and why:
       and the TCP transport under them: a download's large writes
       encrypted a few records at a time into one reused buffer and sent
       at once.
+    - L{ftpkit.compat.malloctrim}: glibc's C{malloc_trim}: the memory a
+      burst of sessions freed handed back to the system.
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
       the path a filesystem uses for a URL, the options a URL carries, an
       S3 listing a page at a time, an SFTP connection opened again.

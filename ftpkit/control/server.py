@@ -9,7 +9,9 @@ from twisted.cred.portal import Portal
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
 
+from ftpkit.compat.malloctrim import releaseFreed
 from ftpkit.config import ServerConfig
+from ftpkit.control.afterburst import AfterBurst
 from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
 from ftpkit.control.loginfailures import AddressFailures
@@ -39,6 +41,8 @@ class FTPFactory(ServerFactory):
     @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
     @ivar config: the L{ServerConfig}.
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
+    @ivar afterBurst: the L{AfterBurst} releasing the memory a burst of
+        sessions freed.
     @ivar addressRules: the L{AddressRules} clients are checked against.
     @ivar userSessions: the L{UserSessions} counting logins per user.
     @ivar leftSessions: the L{LeftSessions} counting, per user, the
@@ -92,6 +96,7 @@ class FTPFactory(ServerFactory):
                                         self.config.maxConnectionsPerIP,
                                         self.config.ipv6PrefixLength)
         self.limiter = limiter
+        self.afterBurst = AfterBurst(reactor, releaseFreed)
         self.addressRules = AddressRules(self.config.allowFrom,
                                          self.config.denyFrom)
         self.userSessions = UserSessions(self.config.maxSessionsPerUser)
@@ -183,10 +188,12 @@ class FTPFactory(ServerFactory):
     def stopFactory(self):
         """
         Close the pooled passive listeners, and those of sessions ending
-        from now on; the timers kept between uses end once unused.
+        from now on; the timers kept between uses end once unused, and a
+        release of memory still to come (L{AfterBurst}) is forgotten.
         """
         self.listenerPool.closeAll()
         self.theftAlarm.stop()
+        self.afterBurst.stop()
         watcherFor(self.reactor).release()
         if self._started:
             self._started = False
@@ -224,10 +231,14 @@ class FTPFactory(ServerFactory):
             # Released at once: under --workers the acceptor counted it.
             self.limiter.release(host)
             refusal = NOT_ALLOWED
+        if refusal is None:
+            self.afterBurst.counted(self.limiter.sessions)
         return refusal
 
     def sessionEnded(self, host):
         """
-        Forget a session counted by L{sessionStarted}.
+        Forget a session counted by L{sessionStarted}; after a burst, give
+        the memory freed back to the system (L{AfterBurst}).
         """
         self.limiter.release(host)
+        self.afterBurst.counted(self.limiter.sessions)
