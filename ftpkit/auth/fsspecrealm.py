@@ -19,7 +19,10 @@ fsspec's C{memory://} keeps its tree in the server's memory: the realm
 holds it to a size (C{size=}, L{ftpkit.auth.realms.MEMORY_REALM_BYTES}
 unless given) as a quota over the whole root, in bytes and in files and
 directories (one per KiB), so that uploaders cannot fill the server's
-memory: past it, uploads get C{552} and C{MKD} C{550}.
+memory: past it, uploads get C{552} and C{MKD} C{550}. The bytes count
+each entry's key as well as its content (L{keyBytes}): the store keeps
+each file's and directory's full path, up to 4096 bytes, and long names
+held 4 times the bound in keys alone.
 """
 
 import errno
@@ -210,9 +213,10 @@ class FsspecRealm:
         @param home: the tuple of segments C{shell} shows as C{/}.
         @return: C{shell} in a L{ftpkit.shells.permissions.PermissionShell}
             allowing everything within quotas that every session of the
-            realm shares: L{maxBytes}, and one file or directory per
-            L{ftpkit.shells.memorytree.BYTES_PER_ENTRY} bytes of it (at
-            least L{ftpkit.shells.memorytree.MIN_ENTRIES}).
+            realm shares: L{maxBytes}, counting each entry's key
+            (L{keyBytes}) as well as the bytes of the files, and one file
+            or directory per L{ftpkit.shells.memorytree.BYTES_PER_ENTRY}
+            bytes of it (at least L{ftpkit.shells.memorytree.MIN_ENTRIES}).
         """
         from ftpkit.shells.memorytree import BYTES_PER_ENTRY, MIN_ENTRIES
         from ftpkit.shells.permissions import (
@@ -225,12 +229,14 @@ class FsspecRealm:
         if self._storeUsage is None:
             top = self.shellAt(())
             fs, where = top.fs, top.fsPath(())
-            self._storeUsage = QuotaUsage(lambda: _du(fs, where),
-                                          run=top.call)
+            self._storeUsage = QuotaUsage(
+                lambda: _du(fs, where, withKeys=True), run=top.call)
+        prefix = stripProtocol(top.fs, top.fsPath(())).rstrip("/")
         return PermissionShell(
             shell, PermissionTable(PERMISSIONS), self.maxBytes,
             self._storeUsage,
-            max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY), where=home)
+            max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY), where=home,
+            entryBytes=lambda path: keyBytes(prefix + "/" + "/".join(path)))
 
     def usageOf(self, home, shell):
         """
@@ -300,12 +306,22 @@ class FsspecRealm:
         return IFTPShell, shell, noLogout
 
 
-def _du(fs, where):
+def keyBytes(key):
     """
+    @param key: the path a store keeps for an entry (fsspec's
+        C{memory://} keeps each file's and directory's full path).
+    @return: the bytes it costs: its length in UTF-8.
+    """
+    return len(key.encode("utf-8", "surrogatepass"))
+
+
+def _du(fs, where, withKeys=False):
+    """
+    @param withKeys: count each entry's key (L{keyBytes}) among the bytes.
     @return: the L{ftpkit.shells.quotas.Footprint} of what is stored under
-        C{where} (blocking): the bytes of its files, and its entries
-        (files, and directories where the store has them); nothing when
-        nothing is there yet.
+        C{where} (blocking): the bytes of its files (and keys, with
+        C{withKeys}), and its entries (files, and directories where the
+        store has them); nothing when nothing is there yet.
     """
     from ftpkit.shells.quotas import Footprint
 
@@ -325,9 +341,11 @@ def _du(fs, where):
     top = stripProtocol(fs, where).rstrip("/")
     entries = [info for name, info in found.items()
                if name.rstrip("/") != top]
+    keys = (sum(keyBytes(name.rstrip("/")) for name, info in found.items()
+                if name.rstrip("/") != top) if withKeys else 0)
     return Footprint(
-        sum(int(info.get("size") or 0) for info in entries
-            if info.get("type") == "file"),
+        keys + sum(int(info.get("size") or 0) for info in entries
+                   if info.get("type") == "file"),
         len(entries))
 
 

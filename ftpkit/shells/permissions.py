@@ -29,6 +29,11 @@ directories (each takes an inode, and a home full of empty ones exhausts
 a disk's inodes as surely as bytes fill it) plus those being made: a new
 file past it is refused before it is opened (L{FileQuotaExceeded},
 C{552}), a new directory likewise (L{DirectoryOverFileQuota}, C{550}).
+Where the store keeps a key per entry that takes memory of its own
+(fsspec's C{memory://} keeps each entry's full path), each entry's key
+counts towards the byte quota too (C{entryBytes}): a new file or directory
+whose key does not fit is refused as one past the file quota is, and a
+rename that lengthens the keys past the quota is undone (L{QuotaExceeded}).
 """
 
 from twisted.internet import defer
@@ -47,7 +52,11 @@ from ftpkit.shells.quotas import (
     QuotaUsage,  # noqa: F401 (importable from here, as before quotas.py)
     diskUsage,  # noqa: F401 (likewise)
 )
-from ftpkit.shells.quotauploads import QuotaRandomWriteFile, QuotaWriteFile
+from ftpkit.shells.quotauploads import (
+    QuotaRandomWriteFile,
+    QuotaWriteFile,
+    settleEntryBytes,
+)
 from ftpkit.shells.wrappers import ShellWrapper
 
 PERMISSIONS = (
@@ -122,7 +131,7 @@ class PermissionShell(ShellWrapper):
     """
 
     def __init__(self, shell, table, quota=None, usage=None, fileQuota=None,
-                 where=()):
+                 where=(), entryBytes=None):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.
         @param table: the user's L{PermissionTable}.
@@ -134,6 +143,10 @@ class PermissionShell(ShellWrapper):
         @param where: where this shell's C{/} is in the home C{usage}
             measures (a tuple of segments): a usage shared by shells of
             several homes tells their files apart by it.
+        @param entryBytes: gives the bytes an entry costs besides its
+            content (the key the store keeps for it), from its path as
+            C{usage}'s home names it, or C{None} when entries cost nothing
+            but their count; C{usage} must count them likewise.
         """
         limited = quota is not None or fileQuota is not None
         if limited and usage is None:
@@ -144,6 +157,7 @@ class PermissionShell(ShellWrapper):
         self._fileQuota = fileQuota
         self._usage = usage if limited else None
         self._where = tuple(where)
+        self._entryBytes = entryBytes
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
 
@@ -349,6 +363,42 @@ class PermissionShell(ShellWrapper):
         """
         return self._where + path
 
+    def _keyBytes(self, path):
+        """
+        @param path: a path of this shell.
+        @return: the bytes an entry at C{path} costs besides its content
+            (see C{entryBytes}).
+        """
+        if self._entryBytes is None or self._usage is None:
+            return 0
+        return self._entryBytes(self._at(path))
+
+    def _reserveEntry(self, path):
+        """
+        Count a file or directory about to be made at C{path}, and the
+        bytes of its key, if they fit (call once measured).
+
+        @return: the bytes of its key, or C{None} when it does not fit
+            (nothing is counted then); L{_settleEntry} must follow.
+        """
+        usage = self._usage
+        if not usage.reserveFile(self._fileQuota):
+            return None
+        size = self._keyBytes(path)
+        if size and not usage.reserveBytes(size, self._quota):
+            usage.settleFile(made=False)
+            return None
+        return size
+
+    def _settleEntry(self, size, made):
+        """
+        End a L{_reserveEntry} that gave C{size}.
+
+        @param made: whether the entry was made.
+        """
+        self._usage.settleFile(made)
+        settleEntryBytes(self._usage, size, made)
+
     def hash(self, path, algorithm, start=0, end=None):
         """
         See L{IFTPShellHash.hash}: needs C{read} (only provided when the
@@ -374,14 +424,15 @@ class PermissionShell(ShellWrapper):
             # The home could not be measured: C{550}, the one refusal
             # RFC 959 lists for MKD.
             raise DirectoryOverFileQuota(e.message) from None
-        if not usage.reserveFile(self._fileQuota):
+        size = self._reserveEntry(path)
+        if size is None:
             raise DirectoryOverFileQuota()
         try:
             result = yield self._shell.makeDirectory(path)
         except BaseException:
-            usage.settleFile(made=False)
+            self._settleEntry(size, made=False)
             raise
-        usage.settleFile(made=True)
+        self._settleEntry(size, made=True)
         return result
 
     @defer.inlineCallbacks
@@ -397,7 +448,7 @@ class PermissionShell(ShellWrapper):
             if result:
                 self._usage.invalidate()
             else:
-                self._usage.adjust(0, files=-1)
+                self._usage.adjust(-self._keyBytes(path), files=-1)
         return result
 
     @defer.inlineCallbacks
@@ -411,7 +462,7 @@ class PermissionShell(ShellWrapper):
         size = (yield self._sizeOf(path)) if usage is not None else 0
         yield self._shell.removeFile(path)
         if usage is not None:
-            usage.adjust(-size, files=-1)
+            usage.adjust(-size - self._keyBytes(path), files=-1)
             usage.reads.left(self._at(path))
 
     @defer.inlineCallbacks
@@ -439,11 +490,35 @@ class PermissionShell(ShellWrapper):
                 replaced = yield self._statOrNone(toPath)
             yield self._replaceAllowed(toPath, replaced)
         yield self._shell.rename(fromPath, toPath)
-        if replaced is not None:
+        if self._keyBytes(toPath) or self._keyBytes(fromPath):
+            yield self._keysFit(fromPath, toPath)
+        elif replaced is not None:
             usage.adjust(-replaced.size if replaced.isFile else 0, files=-1)
         if usage is not None and toPath != fromPath:
             usage.reads.left(self._at(fromPath))
             usage.reads.left(self._at(toPath))
+
+    @defer.inlineCallbacks
+    def _keysFit(self, fromPath, toPath):
+        """
+        After a rename where keys cost bytes: the keys of everything
+        below C{toPath} changed, so the usage is measured again, and a
+        rename that lengthened them past the quota is undone.
+
+        @return: a Deferred firing once done, or failing with
+            L{QuotaExceeded} when the rename was undone.
+        """
+        usage = self._usage
+        usage.invalidate()
+        yield usage.current()
+        grew = self._keyBytes(toPath) > self._keyBytes(fromPath)
+        if (not grew or self._quota is None
+                or usage.occupied() <= self._quota):
+            return
+        yield self._shell.rename(toPath, fromPath)
+        usage.invalidate()
+        raise QuotaExceeded("Exceeded storage allocation: the new names"
+                            " take more room than is left")
 
     def setModificationTime(self, path, when):
         """
@@ -506,19 +581,20 @@ class PermissionShell(ShellWrapper):
         oldSize = info.size if info is not None and info.isFile else 0
         kept = oldSize if append else min(offset, oldSize)
         newFile = info is None and (yield self._makesFile(path, inPlace))
-        if newFile and not usage.reserveFile(self._fileQuota):
+        keyBytes = self._reserveEntry(path) if newFile else 0
+        if keyBytes is None:
             raise FileQuotaExceeded()
         try:
             writeFile = yield opening()
         except BaseException:
             if newFile:
-                usage.settleFile(made=False)
+                self._settleEntry(keyBytes, made=False)
             raise
         quotaFile = (QuotaRandomWriteFile
                      if IRandomWriteFile.providedBy(writeFile)
                      else QuotaWriteFile)
         return quotaFile(writeFile, usage, self._quota, oldSize, kept,
-                         inPlace, newFile, self._at(path))
+                         inPlace, newFile, self._at(path), keyBytes)
 
 
 def _noneIfMissing(failure):

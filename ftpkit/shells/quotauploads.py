@@ -80,7 +80,7 @@ class _QuotaUpload:
     """
 
     def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace,
-                 newFile=False, path=None):
+                 newFile=False, path=None, entryBytes=0):
         """
         @param writeFile: the wrapped L{IWriteFile} or
             L{IRandomWriteFile}.
@@ -96,6 +96,10 @@ class _QuotaUpload:
             L{ftpkit.shells.quotas.QuotaUsage.reserveFile}.
         @param path: the file's path as the home names it, for
             L{ftpkit.shells.quotas.QuotaUsage.reads}, or C{None}.
+        @param entryBytes: the bytes the new file's entry costs besides
+            its content (the key a store keeps for it), reserved with
+            L{ftpkit.shells.quotas.QuotaUsage.reserveBytes} along with the
+            file: stored when it is made, given back when it is not.
         """
         self._writeFile = writeFile
         self._usage = usage
@@ -104,6 +108,7 @@ class _QuotaUpload:
         self._kept = kept
         self._inPlace = inPlace
         self._newFile = newFile
+        self._entryBytes = entryBytes
         self._path = path
         self._finished = False
         self._uncounted = False
@@ -247,6 +252,7 @@ class _QuotaUpload:
         if self._newFile:
             self._newFile = False
             self._usage.settleFile(made)
+            settleEntryBytes(self._usage, self._entryBytes, made)
 
     def _aborted(self, whole=False):
         """
@@ -291,6 +297,21 @@ class _QuotaUpload:
         wrapped upload provides it).
         """
         return self._writeFile.withholdFromOthers()
+
+
+def settleEntryBytes(usage, size, made):
+    """
+    End a C{usage.reserveBytes(size, ...)} made for a new entry's own
+    bytes (its key): they are stored if it was made.
+
+    @param usage: a L{ftpkit.shells.quotas.QuotaUsage}.
+    @param size: the bytes reserved.
+    @param made: whether the entry was made.
+    """
+    if size:
+        usage.releaseBytes(size)
+        if made:
+            usage.adjust(size)
 
 
 @implementer(IRefusingWriteFile)

@@ -181,3 +181,111 @@ class RealmTests(unittest.TestCase):
         self.assertEqual(failure.code, 550)
         self.assertEqual(sorted(self.fs.ls("/srv/alice", detail=False)),
                          ["/srv/alice/b", "/srv/alice/sub"])
+
+
+class MemoryKeyTests(unittest.TestCase):
+    """
+    The bound of a C{memory://} realm (C{size=}) counts each entry's key,
+    the full path the store keeps for it, as well as its content.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    maxBytes = 1 << 20
+
+    def setUp(self):
+        self.fs = memoryFilesystem()
+        self.realm = FsspecRealm(lambda: self.fs, "", maxBytes=self.maxBytes)
+
+    @defer.inlineCallbacks
+    def shell(self):
+        interface, shell, logout = yield self.realm.requestAvatar(
+            "alice", None, IFTPShell)
+        return shell
+
+    def measured(self):
+        """
+        @return: what the store holds, keys and contents, measured afresh.
+        """
+        from ftpkit.auth.fsspecrealm import _du
+
+        return _du(self.fs, "/", withKeys=True).bytes
+
+    @defer.inlineCallbacks
+    def test_longNames(self):
+        """
+        Deep directories with long names, then files with long names,
+        are refused (C{550}, C{552}) once their keys fill the bound: far
+        fewer than the one entry per KiB the count alone allows, and the
+        bytes counted are those the store holds, within the bound.
+        """
+        from ftpkit.errors import QuotaExceeded
+        from ftpkit.testing import writeFile
+
+        shell = yield self.shell()
+        here = ()
+        for depth in range(15):
+            here += ("d%d" % depth + "x" * 248,)
+            yield shell.makeDirectory(here)
+        made = 0
+        while True:
+            try:
+                yield writeFile(shell, here + ("%04d" % made + "f" * 241,),
+                                b"")
+            except QuotaExceeded as e:
+                self.assertEqual(e.code, 552)
+                break
+            made += 1
+        self.assertLess(made, self.maxBytes // 4000)
+        failure = yield self.assertFailure(
+            shell.makeDirectory(here + ("e" * 250,)), QuotaExceeded)
+        self.assertEqual(failure.code, 550)
+        used = self.realm._storeUsage.used
+        self.assertEqual(used, self.measured())
+        self.assertLessEqual(used, self.maxBytes)
+
+    @defer.inlineCallbacks
+    def test_removeFrees(self):
+        """
+        Removing a file or a directory gives back its key's bytes as well
+        as its content's.
+        """
+        from ftpkit.testing import writeFile
+
+        shell = yield self.shell()
+        yield shell.makeDirectory(("dir",))
+        yield writeFile(shell, ("dir", "file"), b"12345")
+        usage = self.realm._storeUsage
+        self.assertEqual(usage.used, len("/dir") + len("/dir/file") + 5)
+        yield shell.removeFile(("dir", "file"))
+        self.assertEqual(usage.used, len("/dir"))
+        yield shell.removeDirectory(("dir",))
+        self.assertEqual(usage.used, 0)
+
+    @defer.inlineCallbacks
+    def test_renameLengthens(self):
+        """
+        Renaming a directory to a longer name lengthens the key of every
+        entry below it: past the bound, the rename is undone and refused
+        (C{552}); within it, the bytes counted follow the new keys.
+        """
+        from ftpkit.errors import QuotaExceeded
+        from ftpkit.testing import writeFile
+
+        shell = yield self.shell()
+        yield shell.makeDirectory(("d",))
+        yield writeFile(shell, ("d", "big"), b"b" * (700 << 10))
+        for number in range(800):
+            yield writeFile(shell, ("d", "%04d" % number + "f" * 240), b"")
+        before = self.realm._storeUsage.used
+        failure = yield self.assertFailure(
+            shell.rename(("d",), ("d" * 255,)), QuotaExceeded)
+        self.assertEqual(failure.code, 552)
+        self.assertTrue(self.fs.isdir("/d"))
+        self.assertFalse(self.fs.exists("/" + "d" * 255))
+        yield self.realm._storeUsage.current()
+        self.assertEqual(self.realm._storeUsage.used, before)
+        yield shell.rename(("d",), ("e" * 20,))
+        self.assertEqual(self.realm._storeUsage.used, self.measured())
+        self.assertEqual(self.realm._storeUsage.used, before + 19 * 802)
