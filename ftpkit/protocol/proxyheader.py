@@ -24,10 +24,13 @@ V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 V2_FIXED = 16
 """The signature, version and command, family and length."""
 
-V2_MAX = V2_FIXED + 536
-"""What a version 2 header may take here: the longest address block (two
-Unix paths) plus room for TLVs; a longer one is refused rather than
-buffered."""
+V2_MAX = V2_FIXED + 4096
+"""What a version 2 header may take here. The spec has a receiver accept
+at least 536 bytes after the fixed part (the longest address block, two
+Unix paths), but a balancer adding TLVs (HAProxy's SSL one with the
+certificate's CN, unique-id, authority, cloud endpoint IDs) can write
+more, up to what its 16-bit length field allows; 4 KiB takes every real
+one while a longer header is refused rather than buffered."""
 
 _V2_ADDRESSES = {
     0x11: (12, "!4s4sHH", 4),   # TCP over IPv4
@@ -160,7 +163,9 @@ def _parseV2(data):
         raise InvalidProxyHeader("unknown version 2 command")
     total = V2_FIXED + length
     if total > V2_MAX:
-        raise InvalidProxyHeader("version 2 header too long")
+        raise InvalidProxyHeader(
+            f"version 2 header too long ({total} bytes, at most {V2_MAX}"
+            " accepted)")
     if len(data) < total:
         return None, data
     rest = data[total:]

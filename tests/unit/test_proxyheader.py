@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from twisted.trial import unittest
 
 from ftpkit.protocol.proxyheader import (
+    V2_MAX,
     V2_SIGNATURE,
     InvalidProxyHeader,
     ProxyHeader,
@@ -144,6 +145,29 @@ class VersionTwoTests(unittest.TestCase):
         data[15] += 5
         data += b"\x04\x00\x02ab" + b"after"
         self.assertEqual(parseProxyHeader(bytes(data))[1], b"after")
+
+    def test_longTLVs(self):
+        """
+        A header whose TLVs take it past the spec's 536-byte minimum (as
+        HAProxy's SSL, unique-id and authority ones can) is read up to
+        L{V2_MAX} bytes; a longer one is refused, saying its length.
+        """
+        def header(size):
+            data = bytearray(formatV2(("10.0.0.1", 1), ("10.0.0.2", 2)))
+            padding = size - len(data) - 3
+            data[14:16] = (size - 16).to_bytes(2, "big")
+            return bytes(data) + b"\x04" + padding.to_bytes(2, "big") + \
+                b"\x00" * padding
+
+        for size in [16 + 537, 2048, V2_MAX]:
+            data = header(size)
+            self.assertEqual(parseProxyHeader(data + b"after"), (
+                ProxyHeader(("10.0.0.1", 1), ("10.0.0.2", 2), 2), b"after"),
+                size)
+        error = self.assertRaises(InvalidProxyHeader, parseProxyHeader,
+                                  header(V2_MAX + 1))
+        self.assertEqual(str(error), f"version 2 header too long"
+                         f" ({V2_MAX + 1} bytes, at most {V2_MAX} accepted)")
 
     def test_bad(self):
         """
