@@ -13,9 +13,17 @@ Only connections from the C{--trusted-proxy} networks (by default the
 loopback ones) and from Unix-socket peers are taken (a header from anyone
 else would let them claim any address), and each must start with a
 header.
+
+Connections still waiting for their header are bounded
+(L{WAITING_PER_PEER} from one balancer address, L{WAITING_TOTAL} in all):
+a trusted peer that opened connections and sent nothing held a descriptor
+for each for L{HEADER_TIMEOUT} seconds, and a thousand of them left none
+for the clients. Refusals are logged through a L{LogThrottle}: a line a
+minute for each kind, saying how many were left out.
 """
 
 import ipaddress
+from collections import Counter
 
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.protocol import Protocol
@@ -23,15 +31,26 @@ from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 
+from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.proxyheader import InvalidProxyHeader, parseProxyHeader
 
 HEADER_TIMEOUT = 10
 """Seconds a connection may take to send its header."""
 
+WAITING_PER_PEER = 64
+"""Connections from one address that may wait for their header at once (a
+balancer sends it with its first bytes, so few ever wait)."""
+
+WAITING_TOTAL = 256
+"""Connections that may wait for their header at once, from any address."""
+
 PREFIX = "haproxy:"
 """What starts a C{--listen} description of a PROXY-protocol listener."""
 
 _log = Logger()
+
+LISTENER = " on a PROXY-protocol listener"
+"""Where a connection refused for its header came, in the log line."""
 
 
 def parseNetworks(texts):
@@ -65,6 +84,43 @@ def inNetworks(host, networks):
     return any(address in network for network in networks)
 
 
+def waitingRefusal(waiting, host, perPeer, total):
+    """
+    Decide whether one more connection from C{host} may wait for its
+    header.
+
+    @param waiting: how many wait, by peer address (a L{Counter}).
+    @param host: the new one's address.
+    @param perPeer: how many one address may have waiting.
+    @param total: how many may wait in all.
+    @return: C{None} to let it wait, else why not (for the log).
+    """
+    if waiting[host] >= perPeer:
+        return (f"{waiting[host]} of its connections already wait for"
+                " their PROXY header")
+    if sum(waiting.values()) >= total:
+        return f"{total} connections already wait for their PROXY header"
+    return None
+
+
+def logRefusal(throttle, host, why, kind, where=""):
+    """
+    Log a refused connection, unless its C{throttle} leaves it out.
+
+    @param throttle: a L{LogThrottle}.
+    @param host: the connection's peer.
+    @param why: the reason, for the log line.
+    @param kind: the throttle's key (C{"untrusted"}, C{"waiting"},
+        C{"bad header"}).
+    @param where: what follows the peer, e.g. C{" on a PROXY-protocol
+        listener"}.
+    """
+    skipped = throttle.admit(kind)
+    if skipped is not None:
+        _log.warn("refused connection from {peer}{where}: {why}{more}",
+                  peer=host, where=where, why=why, more=skippedNote(skipped))
+
+
 def _twistedAddress(host, port):
     """
     @return: an L{IPv4Address} or L{IPv6Address} for C{(host, port)}.
@@ -83,6 +139,13 @@ class ProxiedProtocol(ProtocolWrapper):
     proxyHost = None
     """The balancer's address, once a header named a client (passive
     connections from it must carry a header too: L{ftpkit.data.proxied})."""
+
+    waitingKey = None
+    """The peer this connection is counted for in
+    L{ProxiedFactory.waiting}."""
+
+    waitingForHeader = False
+    """Whether it is counted there (until its header comes, or it ends)."""
 
     def __init__(self, factory, wrappedProtocol):
         super().__init__(factory, wrappedProtocol)
@@ -120,6 +183,7 @@ class ProxiedProtocol(ProtocolWrapper):
             return
         self._buffer = b""
         self._cancelTimeout()
+        self.factory.headerCame(self)
         if header.source is not None:
             self._peer = _twistedAddress(*header.source)
             self.proxyHost = self.transport.getPeer().host
@@ -134,8 +198,8 @@ class ProxiedProtocol(ProtocolWrapper):
         """
         self._cancelTimeout()
         peer = self.transport.getPeer()
-        _log.warn("refused connection from {peer} on a PROXY-protocol"
-                  " listener: {why}", peer=getattr(peer, "host", peer), why=why)
+        logRefusal(self.factory.throttle, getattr(peer, "host", peer), why,
+                   "bad header", LISTENER)
         self.transport.abortConnection()
 
     def _cancelTimeout(self):
@@ -156,6 +220,7 @@ class ProxiedProtocol(ProtocolWrapper):
         Tell the session, if it started.
         """
         self._cancelTimeout()
+        self.factory.headerCame(self)
         self.factory.unregisterProtocol(self)
         if self._started:
             self._started = False
@@ -169,19 +234,28 @@ class ProxiedFactory(WrappingFactory):
     @ivar trusted: the networks balancers connect from (an empty tuple
         trusts every address).
     @ivar headerTimeout: seconds a connection may take to send its header.
+    @ivar waitingPerPeer: see L{WAITING_PER_PEER}.
+    @ivar waitingTotal: see L{WAITING_TOTAL}.
+    @ivar waiting: by peer address (C{None} for a Unix socket's), how
+        many connections wait for their header.
+    @ivar throttle: the L{LogThrottle} of the refusals' log lines.
     """
 
     protocol = ProxiedProtocol
     noisy = False
 
     def __init__(self, wrappedFactory, trusted=(), reactor=None,
-                 headerTimeout=HEADER_TIMEOUT):
+                 headerTimeout=HEADER_TIMEOUT,
+                 waitingPerPeer=WAITING_PER_PEER,
+                 waitingTotal=WAITING_TOTAL):
         """
         @param wrappedFactory: the L{ftpkit.control.server.FTPFactory}.
         @param trusted: from L{parseNetworks}.
         @param reactor: for the header timeout (the global one when
             C{None}).
         @param headerTimeout: see L{headerTimeout}.
+        @param waitingPerPeer: see L{waitingPerPeer}.
+        @param waitingTotal: see L{waitingTotal}.
         """
         super().__init__(wrappedFactory)
         if reactor is None:
@@ -189,22 +263,51 @@ class ProxiedFactory(WrappingFactory):
         self.reactor = reactor
         self.trusted = tuple(trusted)
         self.headerTimeout = headerTimeout
+        self.waitingPerPeer = waitingPerPeer
+        self.waitingTotal = waitingTotal
+        self.waiting = Counter()
+        self.throttle = LogThrottle(reactor)
 
     def buildProtocol(self, addr):
         """
-        Refuse connections from outside the trusted networks. A peer with
-        no address (a Unix socket's) is on this machine, as a loopback
-        one is, and is let in.
+        Refuse connections from outside the trusted networks, and those
+        past the bounds on connections waiting for their header. A peer
+        with no address (a Unix socket's) is on this machine, as a
+        loopback one is, and is let in.
 
         @return: a L{ProxiedProtocol}, or C{None} to refuse.
         """
         host = getattr(addr, "host", None)
         if (self.trusted and host is not None
                 and not inNetworks(host, self.trusted)):
-            _log.warn("refused connection from {peer}: not a --trusted-proxy",
-                      peer=host)
+            logRefusal(self.throttle, host, "not a --trusted-proxy",
+                       "untrusted")
             return None
-        return super().buildProtocol(addr)
+        why = waitingRefusal(self.waiting, host, self.waitingPerPeer,
+                             self.waitingTotal)
+        if why is not None:
+            logRefusal(self.throttle, host, why, "waiting")
+            return None
+        protocol = super().buildProtocol(addr)
+        protocol.waitingKey = host
+        protocol.waitingForHeader = True
+        self.waiting[host] += 1
+        return protocol
+
+    def headerCame(self, protocol):
+        """
+        Stop counting a connection as waiting for its header (it came, or
+        the connection ended); once only.
+
+        @param protocol: its L{ProxiedProtocol}.
+        """
+        if not protocol.waitingForHeader:
+            return
+        protocol.waitingForHeader = False
+        key = protocol.waitingKey
+        self.waiting[key] -= 1
+        if self.waiting[key] <= 0:
+            del self.waiting[key]
 
     def logPrefix(self):
         """

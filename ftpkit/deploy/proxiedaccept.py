@@ -12,16 +12,30 @@ the client's address, and marks it as one that came through the balancer
 (for the passive data connections' headers). A worker tells such
 connections from the others by the listener they were accepted on
 (L{isProxiedConnection}).
+
+As in a single process, connections waiting for their header are bounded
+and their refusals logged through a L{LogThrottle}
+(L{ftpkit.control.proxied}).
 """
 
 import ipaddress
+from collections import Counter
 
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from ftpkit.control.proxied import HEADER_TIMEOUT, inNetworks
+from ftpkit.control.proxied import (
+    HEADER_TIMEOUT,
+    LISTENER,
+    WAITING_PER_PEER,
+    WAITING_TOTAL,
+    inNetworks,
+    logRefusal,
+    waitingRefusal,
+)
 from ftpkit.data.channel import normalizeHost
 from ftpkit.data.proxied import readProxyHeader
+from ftpkit.ops.logthrottle import LogThrottle
 from ftpkit.protocol.proxyheader import InvalidProxyHeader
 
 _log = Logger()
@@ -62,55 +76,81 @@ class HeaderWaits:
 
     @ivar pending: their Deferreds (from
         L{ftpkit.data.proxied.readProxyHeader}).
+    @ivar waiting: how many of them come from each address.
+    @ivar waitingPerPeer: how many may come from one address
+        (L{WAITING_PER_PEER}).
+    @ivar waitingTotal: how many there may be (L{WAITING_TOTAL}).
+    @ivar throttle: the L{LogThrottle} of the refusals' log lines.
     """
 
-    def __init__(self, reactor, trusted, dispatch, timeout=HEADER_TIMEOUT):
+    def __init__(self, reactor, trusted, dispatch, timeout=HEADER_TIMEOUT,
+                 waitingPerPeer=WAITING_PER_PEER, waitingTotal=WAITING_TOTAL):
         """
         @param reactor: an C{IReactorFDSet} and C{IReactorTime}.
         @param trusted: the C{--trusted-proxy} networks (empty: any).
         @param dispatch: called with the connection and the client's
             address once the header named it.
         @param timeout: seconds a connection may take to send its header.
+        @param waitingPerPeer: see L{waitingPerPeer}.
+        @param waitingTotal: see L{waitingTotal}.
         """
         self.reactor = reactor
         self.trusted = tuple(trusted)
         self.dispatch = dispatch
         self.timeout = timeout
         self.pending = set()
+        self.waiting = Counter()
+        self.waitingPerPeer = waitingPerPeer
+        self.waitingTotal = waitingTotal
+        self.throttle = LogThrottle(reactor)
 
     def accepted(self, connection, host):
         """
-        Refuse a connection from outside the trusted networks; else wait
-        for its header, then dispatch it.
+        Refuse a connection from outside the trusted networks, or past
+        the bounds on those waiting for their header; else wait for its
+        header, then dispatch it.
 
         @param connection: the accepted socket (closed here unless
             dispatched).
         @param host: the address it comes from (the balancer's).
         """
         if self.trusted and not inNetworks(host, self.trusted):
-            _log.warn("refused connection from {peer}: not a --trusted-proxy",
-                      peer=host)
+            logRefusal(self.throttle, host, "not a --trusted-proxy",
+                       "untrusted")
+            connection.close()
+            return
+        why = waitingRefusal(self.waiting, host, self.waitingPerPeer,
+                             self.waitingTotal)
+        if why is not None:
+            logRefusal(self.throttle, host, why, "waiting")
             connection.close()
             return
         connection.setblocking(False)
         waiting = readProxyHeader(self.reactor, connection, self.timeout,
                                   consume=False)
         self.pending.add(waiting)
+        self.waiting[host] += 1
+
+        def done():
+            self.pending.discard(waiting)
+            self.waiting[host] -= 1
+            if self.waiting[host] <= 0:
+                del self.waiting[host]
 
         def read(header):
-            self.pending.discard(waiting)
+            done()
             client = host if header.source is None else \
                 normalizeHost(header.source[0])
             self.dispatch(connection, client)
 
         def refused(failure):
-            self.pending.discard(waiting)
+            done()
             connection.close()
             if failure.check(defer.CancelledError):
                 return None
             failure.trap(InvalidProxyHeader)
-            _log.warn("refused connection from {peer} on a PROXY-protocol"
-                      " listener: {why}", peer=host, why=str(failure.value))
+            logRefusal(self.throttle, host, str(failure.value), "bad header",
+                       LISTENER)
             return None
 
         waiting.addCallbacks(read, refused)

@@ -9,6 +9,7 @@ from twisted.internet import defer, task
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.testing import StringTransport
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial import unittest
 
 from ftpkit.control.proxied import (
@@ -124,6 +125,59 @@ class ProxiedFactoryTests(unittest.TestCase):
         protocol, _ = self.connect(
             factory, IPv4Address("TCP", "10.1.2.3", 1))
         self.assertIsNotNone(protocol)
+
+    def test_waitingBounded(self):
+        """
+        Past C{waitingPerPeer} connections from one address, or
+        C{waitingTotal} in all, waiting for their header, a new one is
+        refused; one whose header came, or that ended, no longer counts.
+        """
+        factory = ProxiedFactory(Factory.forProtocol(Recorder),
+                                 reactor=self.clock, waitingPerPeer=2,
+                                 waitingTotal=3)
+        other = IPv4Address("TCP", "10.0.0.6", 1)
+        third = IPv4Address("TCP", "10.0.0.7", 1)
+        first, _ = self.connect(factory)
+        second, _ = self.connect(factory)
+        self.assertIsNone(factory.buildProtocol(BALANCER))
+        self.assertIsNotNone(self.connect(factory, other)[0])
+        self.assertIsNone(factory.buildProtocol(third))
+        first.dataReceived(HEADER)
+        self.assertIsNotNone(self.connect(factory, BALANCER)[0])
+        self.assertIsNone(factory.buildProtocol(BALANCER))
+        second.connectionLost(None)
+        first.connectionLost(None)
+        self.assertIsNotNone(self.connect(factory, third)[0])
+        self.assertEqual(factory.waiting,
+                         {"10.0.0.5": 1, "10.0.0.6": 1, "10.0.0.7": 1})
+
+    def test_refusalsThrottled(self):
+        """
+        Connections refused in a burst (no header in time, or past the
+        bounds) leave a line a minute for each kind, the next one saying
+        how many were left out.
+        """
+        factory = ProxiedFactory(Factory.forProtocol(Recorder),
+                                 reactor=self.clock, waitingPerPeer=1)
+        with capturedLogs() as events:
+            for _ in range(5):
+                protocol, _ = self.connect(factory)
+                self.clock.advance(factory.headerTimeout)
+                protocol.connectionLost(None)
+            protocol, _ = self.connect(factory)
+            for _ in range(3):
+                factory.buildProtocol(BALANCER)
+            self.clock.advance(factory.headerTimeout)
+            protocol.connectionLost(None)
+            self.clock.advance(60)
+            self.connect(factory)[0].dataReceived(b"GET /\r\n")
+        self.assertEqual([formatEvent(event) for event in events], [
+            "refused connection from 10.0.0.5 on a PROXY-protocol listener:"
+            " no PROXY header in time",
+            "refused connection from 10.0.0.5: 1 of its connections already"
+            " wait for their PROXY header",
+            "refused connection from 10.0.0.5 on a PROXY-protocol listener:"
+            " no PROXY header (and 5 more not logged)"])
 
     def test_lostAfterStart(self):
         protocol, _ = self.connect()

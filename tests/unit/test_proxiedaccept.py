@@ -8,6 +8,8 @@ TLS on first (L{ftpkit.deploy.worker.listenerFactories}).
 
 import socket
 
+from twisted.internet import task
+from twisted.logger import capturedLogs, formatEvent
 from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python import usage
 from twisted.trial import unittest
@@ -15,9 +17,10 @@ from twisted.trial import unittest
 from ftpkit.control.proxied import ProxiedFactory
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.deploy import tap
-from ftpkit.deploy.proxiedaccept import isProxiedConnection
+from ftpkit.deploy.proxiedaccept import HeaderWaits, isProxiedConnection
 from ftpkit.deploy.worker import listenerFactories
 from ftpkit.deploy.workers import acceptorAddress
+from ftpkit.protocol.proxyheader import formatV1
 from tests.scratch import scratchDirectory
 from tests.tlssupport import makeCertificate
 
@@ -208,3 +211,65 @@ class OptionsTests(unittest.SynchronousTestCase):
             self.parse("--workers", "2", "--listen", "haproxy:unix:/tmp/s")
         self.assertIn("--workers needs tcp:, tcp6: or ssl:",
                       str(raised.exception))
+
+
+class _Reactor(task.Clock):
+    """
+    A clock that keeps its readers for the test to call.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.readers = []
+
+    def addReader(self, reader):
+        self.readers.append(reader)
+
+    def removeReader(self, reader):
+        self.readers.remove(reader)
+
+
+class HeaderWaitsTests(unittest.SynchronousTestCase):
+    """
+    L{HeaderWaits} bounds the acceptor's connections waiting for their
+    header, and throttles the log lines of those it refuses.
+    """
+
+    def accept(self, waits, host="10.0.0.5"):
+        """
+        @return: the server end of a new connection from C{host}, handed
+            to C{waits}.
+        """
+        server, client = socket.socketpair()
+        self.addCleanup(client.close)
+        self.addCleanup(server.close)
+        waits.accepted(server, host)
+        return server, client
+
+    def test_bounded(self):
+        """
+        Past C{waitingPerPeer} connections from one address, or
+        C{waitingTotal} in all, a new one is closed at once, and one
+        line a minute says so; one whose header came no longer counts.
+        """
+        reactor = _Reactor()
+        dispatched = []
+        waits = HeaderWaits(reactor, (), lambda c, h: dispatched.append(h),
+                            waitingPerPeer=2, waitingTotal=3)
+        _, firstClient = self.accept(waits)
+        self.accept(waits)
+        with capturedLogs() as events:
+            over, _ = self.accept(waits)
+            self.accept(waits, "10.0.0.6")
+            third, _ = self.accept(waits, "10.0.0.7")
+            again, _ = self.accept(waits)
+        self.assertEqual([over.fileno(), third.fileno(), again.fileno()],
+                         [-1, -1, -1])
+        self.assertEqual([formatEvent(event) for event in events], [
+            "refused connection from 10.0.0.5: 2 of its connections"
+            " already wait for their PROXY header"])
+        firstClient.sendall(formatV1(("203.0.113.7", 1), ("10.0.0.1", 21)))
+        reactor.readers[0].doRead()
+        self.assertEqual(dispatched, ["203.0.113.7"])
+        self.assertEqual(waits.waiting, {"10.0.0.5": 1, "10.0.0.6": 1})
+        self.assertNotEqual(self.accept(waits, "10.0.0.7")[0].fileno(), -1)
