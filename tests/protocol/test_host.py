@@ -5,6 +5,7 @@ session logs in to, and when C{HOST} may be sent.
 
 from twisted.cred import checkers, portal
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial import unittest
 from zope.interface import implementer
 
@@ -156,6 +157,23 @@ class HostTests(unittest.TestCase):
         self.assertEqual(self.send("HOST c.example"), ["504"])
         self.send(*LOGIN)
         self.assertEqual(realmOf(self.protocol, self.transport), "a")
+
+    def test_unknownLoggedSparingly(self):
+        """
+        A client repeating C{HOST} with unknown names gets a log line a
+        minute, the next saying how many were left out, not one each.
+        """
+        with capturedLogs() as events:
+            for i in range(100):
+                self.assertEqual(self.send(f"HOST c{i}.example"), ["504"])
+            self.factory.reactor.advance(60)
+            self.send("HOST d.example")
+        lines = [formatEvent(event) for event in events
+                 if "unknown virtual host" in formatEvent(event)]
+        self.assertEqual(lines, [
+            "10.0.0.1 asked for unknown virtual host c0.example",
+            "10.0.0.1 asked for unknown virtual host d.example"
+            " (and 99 more not logged)"])
 
     def test_fallback(self):
         """

@@ -4,6 +4,7 @@ before logging in.
 """
 
 from ftpkit.control.vhosts import localAddressNames, parseHostName
+from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.sessionstate import Session
 
 
@@ -16,6 +17,11 @@ class HostCommands:
 
     sessionFields = frozenset(["username", "shell", "hostName", "portal",
                                "startedAt"])
+
+    _unknownHosts = None
+    """The L{LogThrottle} of the connection's unknown-host lines, once it
+    asked for one: a client repeating C{HOST} with unknown names gets a
+    line a minute, not one each."""
 
     def ftp_HOST(self, argument):
         """
@@ -38,8 +44,7 @@ class HostCommands:
         local = getattr(self.transport.getHost(), "host", "")
         picked = self.factory.pickHost(name, localAddressNames(local))
         if picked is None:
-            self.log.info("{peer} asked for unknown virtual host {host}",
-                          peer=self.peer, host=name)
+            self._logUnknownHost(name)
             return (504, f"Unknown host {name}")
         portal, banner = picked
         self.dataChannel.close()
@@ -54,3 +59,17 @@ class HostCommands:
         self.log.info("{peer} chose virtual host {host}", peer=self.peer,
                       host=name)
         return (220, banner or f"Host {name} ready")
+
+    def _logUnknownHost(self, name):
+        """
+        Log that C{HOST} named no virtual host, unless the connection's
+        L{_unknownHosts} throttle leaves it out.
+
+        @param name: the name asked for.
+        """
+        if self._unknownHosts is None:
+            self._unknownHosts = LogThrottle(self.reactor)
+        skipped = self._unknownHosts.admit("unknown host")
+        if skipped is not None:
+            self.log.info("{peer} asked for unknown virtual host {host}{more}",
+                          peer=self.peer, host=name, more=skippedNote(skipped))
