@@ -273,8 +273,9 @@ class DataTLS:
         Whether data connections hold their TLS 1.3 session tickets back
         (L{DataTLSProtocol.holdTickets}): unless session reuse is
         required, since a client resuming on its next data connection
-        (curl) needs the ticket of this one at once: its session tickets
-        are good for one resumption each.
+        (curl) needs the ticket of this one at once: OpenSSL's client
+        cache drops a TLS 1.3 session once it resumed it (the server
+        accepts a ticket however often it is offered).
         """
         return not self.requireSessionReuse
 
