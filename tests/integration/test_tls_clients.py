@@ -543,6 +543,43 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
         d.addCallback(check)
         return d
 
+    def test_tls13TicketResumedAgain(self):
+        """
+        Under TLS 1.3 the control connection's ticket can be resumed on
+        data connection after data connection (docs/tls.rst): the server's
+        stateful tickets are not single-use, as they would be were early
+        data (and with it OpenSSL's anti-replay) on.
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve(tlsRequireSessionReuse=True)
+
+        def client():
+            context = clientContext()
+            context.minimum_version = ssl.TLSVersion.TLSv1_3
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=ReusingFTPTLS(context=context),
+                              protect=True)
+            ticket = ftp.sock.session.id
+            sizes = []
+            for _ in range(5):
+                out = io.BytesIO()
+                try:
+                    ftp.retrbinary("RETR big.bin", out.write)
+                except (ftplib.Error, ssl.SSLError, OSError):
+                    break
+                sizes.append(len(out.getvalue()))
+            same = ftp.sock.session.id == ticket
+            ftp.close()
+            return sizes, ftp.reused, same
+
+        def check(result):
+            sizes, reused, same = result
+            self.assertTrue(same, "the control connection got a new ticket")
+            self.assertEqual(sizes, [len(self.payload)] * 5)
+            self.assertEqual(reused, [True] * 5)
+
+        return self.inThread(client).addCallback(check)
+
     def test_sessionReuseOtherSession(self):
         """
         Resuming a session of another control connection does not count:
