@@ -226,17 +226,27 @@ class FsspecRealm:
             QuotaUsage,
         )
 
+        top = self.shellAt(())
+        fs, where = top.fs, top.fsPath(())
         if self._storeUsage is None:
-            top = self.shellAt(())
-            fs, where = top.fs, top.fsPath(())
             self._storeUsage = QuotaUsage(
                 lambda: _du(fs, where, withKeys=True), run=top.call)
-        prefix = stripProtocol(top.fs, top.fsPath(())).rstrip("/")
+        prefix = stripProtocol(fs, where).rstrip("/")
+
+        def key(path):
+            """
+            @return: the store's key for C{path}, a tuple of segments
+                under the root.
+            """
+            return prefix + "/" + "/".join(path)
+
         return PermissionShell(
             shell, PermissionTable(PERMISSIONS), self.maxBytes,
             self._storeUsage,
             max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY), where=home,
-            entryBytes=lambda path: keyBytes(prefix + "/" + "/".join(path)))
+            entryBytes=lambda path: keyBytes(key(path)),
+            entriesBelow=lambda path: top.call(
+                lambda: 1 + _du(fs, key(path)).files))
 
     def usageOf(self, home, shell):
         """

@@ -33,7 +33,9 @@ Where the store keeps a key per entry that takes memory of its own
 (fsspec's C{memory://} keeps each entry's full path), each entry's key
 counts towards the byte quota too (C{entryBytes}): a new file or directory
 whose key does not fit is refused as one past the file quota is, and a
-rename that lengthens the keys past the quota is undone (L{QuotaExceeded}).
+rename that lengthens the keys past the quota is refused before anything
+is renamed (L{QuotaExceeded}): the bytes it adds are reserved as an
+upload's are, so that two sessions renaming at once cannot both pass.
 """
 
 from twisted.internet import defer
@@ -131,7 +133,7 @@ class PermissionShell(ShellWrapper):
     """
 
     def __init__(self, shell, table, quota=None, usage=None, fileQuota=None,
-                 where=(), entryBytes=None):
+                 where=(), entryBytes=None, entriesBelow=None):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.
         @param table: the user's L{PermissionTable}.
@@ -147,10 +149,16 @@ class PermissionShell(ShellWrapper):
             content (the key the store keeps for it), from its path as
             C{usage}'s home names it, or C{None} when entries cost nothing
             but their count; C{usage} must count them likewise.
+        @param entriesBelow: with C{entryBytes}: gives a Deferred firing
+            with the number of entries a directory's rename changes the
+            keys of (itself and everything below it), from its path as
+            C{usage}'s home names it.
         """
         limited = quota is not None or fileQuota is not None
         if limited and usage is None:
             raise ValueError("a quota needs a QuotaUsage")
+        if (entryBytes is None) != (entriesBelow is None):
+            raise ValueError("entryBytes and entriesBelow go together")
         ShellWrapper.__init__(self, shell)
         self._table = table
         self._quota = quota
@@ -158,6 +166,7 @@ class PermissionShell(ShellWrapper):
         self._usage = usage if limited else None
         self._where = tuple(where)
         self._entryBytes = entryBytes
+        self._entriesBelow = entriesBelow
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
 
@@ -478,6 +487,9 @@ class PermissionShell(ShellWrapper):
         or its removal would: with C{rename} alone, renaming any file over
         another destroyed the other. A replaced target frees quota (its
         bytes, and its entry). A path renamed to itself replaces nothing.
+        Where keys cost bytes (C{entryBytes}), the bytes the new keys add
+        must fit in the quota, or the rename is refused before anything is
+        renamed (L{QuotaExceeded}).
         """
         yield self._checked(self._allows("rename"), [fromPath, toPath])
         table = self._table
@@ -489,36 +501,54 @@ class PermissionShell(ShellWrapper):
             if usage is not None:
                 replaced = yield self._statOrNone(toPath)
             yield self._replaceAllowed(toPath, replaced)
-        yield self._shell.rename(fromPath, toPath)
-        if self._keyBytes(toPath) or self._keyBytes(fromPath):
-            yield self._keysFit(fromPath, toPath)
-        elif replaced is not None:
-            usage.adjust(-replaced.size if replaced.isFile else 0, files=-1)
-        if usage is not None and toPath != fromPath:
-            usage.reads.left(self._at(fromPath))
-            usage.reads.left(self._at(toPath))
+        if usage is None or toPath == fromPath:
+            yield self._shell.rename(fromPath, toPath)
+            return
+        added, listed = yield self._keysAdded(fromPath, toPath)
+        if replaced is not None:
+            # Its key goes; its content may stay held by a download.
+            added -= self._keyBytes(toPath)
+        reserved = max(0, added)
+        if reserved and not usage.reserveBytes(reserved, self._quota):
+            raise QuotaExceeded("Exceeded storage allocation: the new names"
+                                " take more room than is left")
+        try:
+            yield self._shell.rename(fromPath, toPath)
+        finally:
+            usage.releaseBytes(reserved)
+        if replaced is not None:
+            added -= replaced.size if replaced.isFile else 0
+        usage.adjust(added, files=-1 if replaced is not None else 0)
+        if listed:
+            # Entries made below the directory while it was counted: the
+            # next measurement sees their new keys.
+            usage.invalidate()
+        usage.reads.left(self._at(fromPath))
+        usage.reads.left(self._at(toPath))
 
     @defer.inlineCallbacks
-    def _keysFit(self, fromPath, toPath):
+    def _keysAdded(self, fromPath, toPath):
         """
-        After a rename where keys cost bytes: the keys of everything
-        below C{toPath} changed, so the usage is measured again, and a
-        rename that lengthened them past the quota is undone.
+        Measure what renaming C{fromPath} to C{toPath} adds to the keys:
+        the difference of their lengths, for the entry and for each entry
+        below a directory (L{ftpkit.shells.quotas.QuotaUsage.current}
+        measured first).
 
-        @return: a Deferred firing once done, or failing with
-            L{QuotaExceeded} when the rename was undone.
+        @return: a Deferred firing with the bytes added (negative when
+            the keys get shorter; 0 when C{fromPath} is not there, and the
+            rename fails), and whether a directory's entries were counted.
         """
-        usage = self._usage
-        usage.invalidate()
-        yield usage.current()
-        grew = self._keyBytes(toPath) > self._keyBytes(fromPath)
-        if (not grew or self._quota is None
-                or usage.occupied() <= self._quota):
-            return
-        yield self._shell.rename(toPath, fromPath)
-        usage.invalidate()
-        raise QuotaExceeded("Exceeded storage allocation: the new names"
-                            " take more room than is left")
+        longer = self._keyBytes(toPath) - self._keyBytes(fromPath)
+        if not longer:
+            return 0, False
+        yield self._usage.current()
+        source = yield self._statOrNone(fromPath)
+        if source is None:
+            return 0, False
+        if not source.isDirectory:
+            return longer, False
+        entries = yield self._entriesBelow(self._at(fromPath))
+        return longer * entries, True
 
     def setModificationTime(self, path, when):
         """

@@ -213,6 +213,20 @@ class MemoryKeyTests(unittest.TestCase):
         return _du(self.fs, "/", withKeys=True).bytes
 
     @defer.inlineCallbacks
+    def test_secondSession(self):
+        """
+        A second session of the realm shares the first one's bound.
+        """
+        from ftpkit.testing import writeFile
+
+        first = yield self.shell()
+        second = yield self.shell()
+        yield writeFile(first, ("a",), b"123")
+        yield writeFile(second, ("b",), b"45")
+        self.assertEqual(self.realm._storeUsage.used, self.measured())
+        self.assertEqual(self.measured(), len("/a") + 3 + len("/b") + 2)
+
+    @defer.inlineCallbacks
     def test_longNames(self):
         """
         Deep directories with long names, then files with long names,
@@ -289,3 +303,84 @@ class MemoryKeyTests(unittest.TestCase):
         yield shell.rename(("d",), ("e" * 20,))
         self.assertEqual(self.realm._storeUsage.used, self.measured())
         self.assertEqual(self.realm._storeUsage.used, before + 19 * 802)
+
+    @defer.inlineCallbacks
+    def fillTo(self, room):
+        """
+        Fill the store, outside the realm, until C{room} bytes are left
+        below the bound (or it is past the bound, for a negative C{room}).
+        """
+        usage = self.realm._storeUsage
+        usage.invalidate()
+        yield usage.current()
+        filler = "/filler"
+        self.fs.pipe(filler, b"f" * (self.maxBytes - room - usage.used
+                                     - len(filler)))
+        usage.invalidate()
+        yield usage.current()
+        self.assertEqual(self.maxBytes - usage.occupied(), room)
+
+    @defer.inlineCallbacks
+    def test_renameReplacesPastBound(self):
+        """
+        Renaming a file over another frees the other's key and content,
+        even to a longer name: with the store past the bound (filled by
+        another writer) it is done, and nothing is lost.
+        """
+        from ftpkit.testing import writeFile
+
+        shell = yield self.shell()
+        long = "l" * 200
+        yield writeFile(shell, ("a",), b"new")
+        yield writeFile(shell, (long,), b"old" * 100)
+        yield self.fillTo(-1000)
+        yield shell.rename(("a",), (long,))
+        self.assertEqual(self.fs.cat("/" + long), b"new")
+        self.assertFalse(self.fs.exists("/a"))
+        self.assertEqual(self.realm._storeUsage.used, self.measured())
+
+    @defer.inlineCallbacks
+    def test_renameFileRefusedFirst(self):
+        """
+        Renaming a file to a longer name that does not fit is refused
+        (C{552}) before the file is touched.
+        """
+        from ftpkit.errors import QuotaExceeded
+        from ftpkit.testing import writeFile
+
+        shell = yield self.shell()
+        yield writeFile(shell, ("a",), b"data")
+        yield self.fillTo(10)
+        failure = yield self.assertFailure(
+            shell.rename(("a",), ("b" * 12,)), QuotaExceeded)
+        self.assertEqual(failure.code, 552)
+        self.assertEqual(self.fs.cat("/a"), b"data")
+        self.assertEqual(self.realm._storeUsage.used, self.measured())
+        yield shell.rename(("a",), ("b" * 11,))
+        self.assertEqual(self.realm._storeUsage.used, self.measured())
+        self.assertEqual(self.realm._storeUsage.used, self.maxBytes)
+
+    @defer.inlineCallbacks
+    def test_concurrentRenames(self):
+        """
+        Two sessions lengthening names at the same time, with room left
+        for one of them: one rename is done, the other refused (C{552}),
+        and the store stays within the bound.
+        """
+        from ftpkit.errors import QuotaExceeded
+        from ftpkit.testing import writeFile
+
+        first = yield self.shell()
+        second = yield self.shell()
+        yield writeFile(first, ("a",), b"")
+        yield writeFile(second, ("b",), b"")
+        yield self.fillTo(15)
+        results = yield defer.DeferredList([
+            first.rename(("a",), ("a" * 11,)),
+            second.rename(("b",), ("b" * 11,))], consumeErrors=True)
+        done = [ok for ok, result in results if ok]
+        refused = [result for ok, result in results if not ok]
+        self.assertEqual((len(done), len(refused)), (1, 1))
+        refused[0].trap(QuotaExceeded)
+        self.assertEqual(self.realm._storeUsage.used, self.measured())
+        self.assertLessEqual(self.measured(), self.maxBytes)

@@ -275,6 +275,17 @@ class QuotaTests(unittest.TestCase):
         self.assertRaises(ValueError, PermissionShell, MemoryShell(),
                           PermissionTable(PERMISSIONS), 10)
 
+    def test_entryBytesNeedsEntriesBelow(self):
+        """
+        Keys that cost bytes without a count of the entries a directory's
+        rename changes (or the other way round) are a programming error.
+        """
+        usage = QuotaUsage(lambda: 0, syncRun)
+        for keys in [{"entryBytes": len}, {"entriesBelow": len}]:
+            self.assertRaises(ValueError, PermissionShell, MemoryShell(),
+                              PermissionTable(PERMISSIONS), 10, usage,
+                              **keys)
+
     @defer.inlineCallbacks
     def test_withinQuota(self):
         """
