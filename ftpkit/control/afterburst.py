@@ -25,6 +25,7 @@ class AfterBurst:
 
     _pending = None
     _last = None
+    _stopped = False
 
     def __init__(self, clock, release, minimumDrop=MINIMUM_DROP,
                  settle=SETTLE, interval=INTERVAL):
@@ -53,7 +54,7 @@ class AfterBurst:
         if sessions > self._peak:
             self._peak = sessions
             return
-        if (self._pending is not None
+        if (self._pending is not None or self._stopped
                 or self._peak - sessions < self._minimumDrop
                 or 2 * sessions > self._peak):
             return
@@ -72,10 +73,18 @@ class AfterBurst:
         self._peak = self._live
         self._release()
 
+    def start(self):
+        """
+        Watch again after L{stop} (the server listens again).
+        """
+        self._stopped = False
+
     def stop(self):
         """
-        Forget a release still to come (the server stops).
+        Forget a release still to come, and schedule none until L{start}
+        (the server stops: its sessions still end meanwhile).
         """
+        self._stopped = True
         if self._pending is not None:
             pending, self._pending = self._pending, None
             pending.cancel()

@@ -172,13 +172,15 @@ class FTPFactory(ServerFactory):
 
     def startFactory(self):
         """
-        Pool passive listeners (again, after L{stopFactory}); keep the
-        timers of the theft alarm, of the lingering close
+        Pool passive listeners (again, after L{stopFactory}); watch for
+        the end of bursts (L{AfterBurst}); keep the timers of the theft
+        alarm, of the lingering close
         (L{ftpkit.data.linger.LingerWatcher.hold}) and of the idle
         timeouts (L{IdleWatch.hold}) between uses.
         """
         self.listenerPool.reopen()
         self.theftAlarm.start()
+        self.afterBurst.start()
         watcherFor(self.reactor).hold()
         if not self._started:
             self._started = True

@@ -91,6 +91,21 @@ class AfterBurstTests(unittest.TestCase):
         self.assertEqual(self.released, [])
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_endedAfterStop(self):
+        """
+        Sessions that end after L{AfterBurst.stop} (the server stopped
+        listening, its clients leave) schedule no release, which would
+        outlive the server; after L{AfterBurst.start} they do again.
+        """
+        self.count(*range(9))
+        self.watch.stop()
+        self.count(0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.watch.start()
+        self.count(*range(9), 0)
+        self.clock.advance(5)
+        self.assertEqual(self.released, [5])
+
 
 class ReleaseFreedTests(unittest.TestCase):
     """
