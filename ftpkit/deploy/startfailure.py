@@ -25,6 +25,14 @@ def endStart(twistdOptions, why):
     @raise SystemExit: always.
     """
     if twistdOptions is not None:
+        # The pid file goes first: the command exits as soon as it is
+        # told, and whoever ran it may look for the file at once.
+        pidfile = twistdOptions.get("pidfile")
+        if pidfile:
+            try:
+                os.unlink(pidfile)
+            except OSError:
+                pass
         pipe = twistdOptions.get("statusPipe")
         if pipe is not None:
             twistdOptions["statusPipe"] = None
@@ -32,12 +40,6 @@ def endStart(twistdOptions, why):
             try:
                 os.write(pipe, b"1 " + reason)
                 os.close(pipe)
-            except OSError:
-                pass
-        pidfile = twistdOptions.get("pidfile")
-        if pidfile:
-            try:
-                os.unlink(pidfile)
             except OSError:
                 pass
     raise SystemExit(1)
