@@ -1,0 +1,232 @@
+"""
+The data connection's guards, on L{StringTransport} with a
+L{MemoryReactorClock}: C{PORT} and C{EPRT} only back to the control peer,
+the watchdog that closes a stalled data connection, and
+L{DataChannel.connecting}.
+"""
+
+import socket
+
+from twisted.internet import defer, error
+from twisted.internet.address import IPv4Address
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from ftpkit.data.channel import DataChannel
+from ftpkit.data.connection import LeanConnection
+from ftpkit.errors import CannotOpenDataConnection, TransferAborted
+from tests.protocol.test_server import (
+    captureLogs,
+    connect,
+    makeFactory,
+    replyCodes,
+    warningsAbout,
+)
+
+
+class BounceTests(unittest.TestCase):
+    """
+    PORT and EPRT connect only back to the control peer, ports >= 1024.
+    """
+
+    def setUp(self):
+        self.events = captureLogs(self)
+        self.clock = MemoryReactorClock()
+        self.protocol, self.transport = connect(makeFactory(self.clock))
+        self.protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.transport.clear()
+
+    def send(self, line):
+        self.protocol.dataReceived(line + b"\r\n")
+        return replyCodes(self.transport)[-1]
+
+    def test_foreignAddress(self):
+        """
+        PORT or EPRT to another host: C{501}, logged, nothing connected.
+        """
+        self.assertEqual(self.send(b"PORT 10,0,0,9,8,0"), "501")
+        self.assertEqual(self.send(b"EPRT |1|10.0.0.9|2048|"), "501")
+        self.assertEqual(self.send(b"RETR /top.bin"), "425")
+        self.assertEqual(self.clock.tcpClients, [])
+        self.assertEqual(len(warningsAbout(self.events, "10.0.0.9")), 2)
+
+    def test_privilegedPort(self):
+        """
+        PORT or EPRT to our peer's port below 1024: C{501}, logged.
+        """
+        self.assertEqual(self.send(b"PORT 10,0,0,1,0,25"), "501")
+        self.assertEqual(self.send(b"EPRT |1|10.0.0.1|1023|"), "501")
+        self.assertEqual(len(warningsAbout(self.events, "10.0.0.1")), 2)
+
+    def test_ownAddress(self):
+        """
+        PORT to the control peer on a high port is accepted and used.
+        """
+        self.assertEqual(self.send(b"PORT 10,0,0,1,8,0"), "200")
+        self.protocol.dataReceived(b"RETR /top.bin\r\n")
+        host, port = self.clock.tcpClients[0][:2]
+        self.assertEqual((host, port), ("10.0.0.1", 2048))
+        factory = self.clock.tcpClients[0][2]
+        factory.clientConnectionFailed(None, Failure(error.ConnectError()))
+        self.assertEqual(replyCodes(self.transport)[-1], "425")
+
+    def test_unspecifiedAddress(self):
+        """
+        PORT or EPRT naming the unspecified address (lftp's EPRT in active
+        mode on loopback) connects back to the control peer.
+        """
+        for command in (b"PORT 0,0,0,0,8,0", b"EPRT |1|0.0.0.0|2048|"):
+            self.assertEqual(self.send(command), "200")
+            self.protocol.dataReceived(b"RETR /top.bin\r\n")
+            host, port = self.clock.tcpClients[-1][:2]
+            self.assertEqual((host, port), ("10.0.0.1", 2048))
+            factory = self.clock.tcpClients[-1][2]
+            factory.clientConnectionFailed(
+                None, Failure(error.ConnectError()))
+            self.assertEqual(replyCodes(self.transport)[-1], "425")
+
+
+class _FakeMover:
+    """
+    A transfer's mover that remembers being aborted.
+    """
+
+    aborted = False
+
+    def abort(self):
+        self.aborted = True
+
+
+class _FakeTransfer:
+    """
+    What L{DataConnection}'s watchdog reads of a transfer.
+    """
+
+    def __init__(self):
+        self.connection = None
+        self.mover = _FakeMover()
+        self.moved = 0
+
+    def bytesMoved(self):
+        return self.moved
+
+
+class DataWatchdogTests(unittest.TestCase):
+    """
+    A data connection on which no byte moves for C{dataTimeout} is closed.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.transfer = _FakeTransfer()
+        self.channel = DataChannel(self.clock, "10.0.0.254", "10.0.0.1", 8.0,
+                                   lambda: self.transfer)
+        self.connection = self.channel.buildConnection()
+        self.transfer.connection = self.connection
+        self.transport = StringTransport(
+            peerAddress=IPv4Address("TCP", "10.0.0.1", 3000))
+        self.connection.makeConnection(self.transport)
+
+    def test_stalledIsClosed(self):
+        """
+        No progress for the timeout: the connection is dropped and logged.
+        """
+        events = captureLogs(self)
+        self.clock.advance(4)
+        self.clock.advance(4)
+        self.assertTrue(self.transport.disconnecting)
+        self.assertTrue(self.connection.timedOut)
+        self.assertTrue(warningsAbout(events, "10.0.0.1"))
+
+    def test_progressKeepsItOpen(self):
+        """
+        Bytes sent by the transfer, or received, keep it alive.
+        """
+        for _ in range(10):
+            self.transfer.moved += 1
+            self.clock.advance(2)
+            self.connection.dataReceived(b"x")
+            self.clock.advance(2)
+        self.assertFalse(self.transport.disconnecting)
+        self.clock.advance(10)
+        self.assertTrue(self.transport.disconnecting)
+
+    def test_stallAbortsMover(self):
+        """
+        The transfer's mover (a C{sendfile} writer, say) is stopped before
+        the connection is dropped.
+        """
+        self.clock.advance(10)
+        self.assertTrue(self.transfer.mover.aborted)
+
+    def test_noTimerAfterLoss(self):
+        """
+        A lost connection leaves nothing scheduled.
+        """
+        self.connection.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_finishUnclean(self):
+        """
+        L{DataConnection.finish} fails with L{TransferAborted} when the
+        connection did not close cleanly (unsent bytes were lost).
+        """
+        d = self.connection.finish()
+        self.connection.connectionLost(Failure(error.ConnectionAborted()))
+        self.failureResultOf(d, TransferAborted)
+
+    def test_finishClean(self):
+        """
+        L{DataConnection.finish} succeeds on a clean close.
+        """
+        d = self.connection.finish()
+        self.connection.connectionLost(Failure(error.ConnectionDone()))
+        self.successResultOf(d)
+
+    def test_deadConnectionNotDelivered(self):
+        """
+        A data connection that died before the transfer asked for it gives
+        C{425}, not a transfer on a dead socket.
+        """
+        self.channel.connectionMade(self.connection)
+        self.clock.advance(10)
+        self.connection.connectionLost(Failure(error.ConnectionAborted()))
+        self.failureResultOf(self.channel.connect(), CannotOpenDataConnection)
+        self.assertFalse(self.channel.isSetUp)
+
+
+class ConnectingTests(unittest.TestCase):
+    """
+    L{DataChannel.connecting} gives a lean connection the client opened
+    before its command itself, and a Deferred otherwise.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.channel = DataChannel(self.clock, "127.0.0.1", "127.0.0.1",
+                                   8.0)
+        self.port = self.channel.listen()
+        self.addCleanup(self.channel.close)
+        self.addCleanup(self.clock.advance, 0)
+
+    def test_connectedBefore(self):
+        """
+        The client's connection, queued before the command, comes as the
+        L{LeanConnection} itself.
+        """
+        client = socket.create_connection(("127.0.0.1", self.port))
+        self.addCleanup(client.close)
+        connection = self.channel.connecting(None, lean=True)
+        self.assertIsInstance(connection, LeanConnection)
+        connection.abort()
+
+    def test_notYet(self):
+        """
+        With no connection yet, a Deferred that fires once it comes, as
+        from L{DataChannel.connect}.
+        """
+        waiting = self.channel.connecting(None, lean=True)
+        self.assertIsInstance(waiting, defer.Deferred)
+        self.assertNoResult(waiting)
+        waiting.addErrback(lambda failure: None)
