@@ -1,6 +1,9 @@
 """
 Tests for L{ftpkit.control.tls}: contexts from PEM files and the TLS options.
-(The FTPS integration tests are in L{tests.integration.test_tls_clients}.)
+(The FTPS integration tests are in L{tests.integration.test_tls_clients},
+L{tests.integration.test_tls_datasecurity},
+L{tests.integration.test_tls_programs} and the other
+C{tests/integration/test_tls_*} modules.)
 """
 
 import datetime
