@@ -1,5 +1,6 @@
 """
-Scratch directories that tests leave behind empty.
+Scratch directories that tests leave behind empty, and the plain reads
+and writes of the local files tests put in them.
 
 Trial keeps every test's C{mktemp} directory, which is handy when one
 test fails but adds up to gigabytes over the whole suite: many tests
@@ -29,6 +30,42 @@ def scratchDirectory(testCase):
     os.makedirs(path)
     testCase.addCleanup(shutil.rmtree, path, True)
     return path
+
+
+def scratchRoot(testCase):
+    """
+    Make a new, empty scratch directory for C{testCase}, as
+    L{scratchDirectory} does, named the way the root of a
+    L{ftpkit.shells.filesystem.FilesystemShell} is.
+
+    @param testCase: the running test.
+    @type testCase: L{twisted.trial.unittest.TestCase}
+    @return: the directory's absolute path.
+    @rtype: L{bytes}
+    """
+    return os.fsencode(scratchDirectory(testCase))
+
+
+def readLocal(path):
+    """
+    @param path: a local file's path.
+    @return: the file's content.
+    @rtype: L{bytes}
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def writeLocal(path, data):
+    """
+    Write C{data} to the local file C{path}, replacing what it held.
+
+    @param path: a local file's path.
+    @param data: what the file is to hold.
+    @type data: L{bytes}
+    """
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def asNobody(function, *args):

@@ -37,30 +37,13 @@ from ftpkit.testing import (
     readFile,
     writeFile,
 )
-from tests.scratch import asNobody, scratchDirectory
-
-
-def _makeRoot(testCase):
-    """
-    @return: a new empty directory, C{bytes}.
-    """
-    return os.fsencode(scratchDirectory(testCase))
-
-
-def _read(path):
-    """
-    @return: the content of a local file.
-    """
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def _write(path, data):
-    """
-    Write a local file.
-    """
-    with open(path, "wb") as f:
-        f.write(data)
+from tests.scratch import (
+    asNobody,
+    readLocal,
+    scratchDirectory,
+    scratchRoot,
+    writeLocal,
+)
 
 
 class FilesystemShellConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
@@ -72,7 +55,7 @@ class FilesystemShellConformanceTests(IFTPShellConformanceMixin, unittest.TestCa
         """
         @return: a L{FilesystemShell} on a new empty directory.
         """
-        return FilesystemShell(_makeRoot(self))
+        return FilesystemShell(scratchRoot(self))
 
     def settle(self):
         """
@@ -96,7 +79,7 @@ class FilesystemShellTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = _makeRoot(self)
+        self.root = scratchRoot(self)
         self.shell = FilesystemShell(self.root)
 
     @inlineCallbacks
@@ -105,7 +88,7 @@ class FilesystemShellTests(unittest.TestCase):
         C{stat} reports mode, owner, group, links and a device/inode id.
         """
         path = os.path.join(self.root, b"f")
-        _write(path, b"12345")
+        writeLocal(path, b"12345")
         os.chmod(path, 0o640)
         info = yield self.shell.stat(("f",))
         result = os.stat(path)
@@ -121,13 +104,13 @@ class FilesystemShellTests(unittest.TestCase):
         Names that are not UTF-8 are listed with lone surrogates, and such
         names read and write the right files.
         """
-        _write(os.path.join(self.root, b"\xff.txt"), b"latin")
+        writeLocal(os.path.join(self.root, b"\xff.txt"), b"latin")
         self.assertEqual(
             [name for name, info in (yield self.shell.list(()))], ["\udcff.txt"]
         )
         self.assertEqual((yield readFile(self.shell, ("\udcff.txt",))), b"latin")
         yield writeFile(self.shell, ("\udcfe.bin",), b"new")
-        self.assertEqual(_read(os.path.join(self.root, b"\xfe.bin")), b"new")
+        self.assertEqual(readLocal(os.path.join(self.root, b"\xfe.bin")), b"new")
 
     @inlineCallbacks
     def test_temporaryFilesHidden(self):
@@ -135,8 +118,8 @@ class FilesystemShellTests(unittest.TestCase):
         Temporary upload files, ours in progress (replacing a file) or
         left behind, are not listed.
         """
-        _write(os.path.join(self.root, b".ftpkit-upload.0123.tmp"), b"")
-        _write(os.path.join(self.root, b"f"), b"old")
+        writeLocal(os.path.join(self.root, b".ftpkit-upload.0123.tmp"), b"")
+        writeLocal(os.path.join(self.root, b"f"), b"old")
         opened = yield self.shell.openForWriting(("f",))
         self.assertEqual(len(os.listdir(self.root)), 3)
         self.assertEqual([name for name, info in (yield self.shell.list(()))],
@@ -151,7 +134,7 @@ class FilesystemShellTests(unittest.TestCase):
         A file replaced by an upload keeps its permissions.
         """
         path = os.path.join(self.root, b"f")
-        _write(path, b"old")
+        writeLocal(path, b"old")
         os.chmod(path, 0o600)
         yield writeFile(self.shell, ("f",), b"new")
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
@@ -162,7 +145,7 @@ class FilesystemShellTests(unittest.TestCase):
         Resuming an upload of a missing file creates it.
         """
         yield writeFile(self.shell, ("f",), b"z", offset=2)
-        self.assertEqual(_read(os.path.join(self.root, b"f")), b"\0\0z")
+        self.assertEqual(readLocal(os.path.join(self.root, b"f")), b"\0\0z")
 
     @inlineCallbacks
     def test_fifoRefused(self):
@@ -194,7 +177,7 @@ class FilesystemShellTests(unittest.TestCase):
         """
         C{close} of an open file is idempotent.
         """
-        _write(os.path.join(self.root, b"f"), b"x")
+        writeLocal(os.path.join(self.root, b"f"), b"x")
         opened = yield self.shell.openForReading(("f",))
         opened.close()
         opened.close()
@@ -206,7 +189,7 @@ class FilesystemShellTests(unittest.TestCase):
         An open file provides L{IDescriptorFile}: its descriptor, the open
         offset, the bytes to send and a runner for blocking calls on it.
         """
-        _write(os.path.join(self.root, b"f"), b"0123456789")
+        writeLocal(os.path.join(self.root, b"f"), b"0123456789")
         opened = yield self.shell.openForReading(("f",), 6)
         self.assertTrue(verifyObject(IDescriptorFile, opened))
         descriptor = opened.descriptor()
@@ -227,7 +210,7 @@ class FilesystemShellTests(unittest.TestCase):
         bits asked for.
         """
         os.mkdir(os.path.join(self.root, b"d"))
-        _write(os.path.join(self.root, b"f"), b"x")
+        writeLocal(os.path.join(self.root, b"f"), b"x")
         yield self.shell.setPermissions(("d",), 0o000)
         yield self.shell.setPermissions(("f",), 0o000)
         self.assertEqual(
@@ -248,12 +231,12 @@ class FilesystemShellTests(unittest.TestCase):
         self.addCleanup(shutil.rmtree, root)
         os.chmod(root, 0o777)
         path = os.path.join(root, b"f")
-        _write(path, b"keep")
+        writeLocal(path, b"keep")
         os.chmod(path, 0o444)
         shell = FilesystemShell(root, runner=maybeDeferred)
         opening = asNobody(shell.openForWriting, ("f",))
         self.failureResultOf(opening, PermissionDenied)
-        self.assertEqual(_read(path), b"keep")
+        self.assertEqual(readLocal(path), b"keep")
 
     @inlineCallbacks
     def test_descriptorRunBeforeClose(self):
@@ -261,7 +244,7 @@ class FilesystemShellTests(unittest.TestCase):
         A blocking call started through the descriptor's C{run} holds the
         descriptor open: a C{close} meanwhile waits for it.
         """
-        _write(os.path.join(self.root, b"f"), b"x" * 3000)
+        writeLocal(os.path.join(self.root, b"f"), b"x" * 3000)
         started = []
         shell = FilesystemShell(self.root, runner=lambda f, *a: (
             started.append((f, a)) or self.held))
@@ -283,7 +266,7 @@ class FilesystemShellTests(unittest.TestCase):
         whose C{commit} puts the file in place (C{close} then has nothing
         left to do); one opened to append offers none.
         """
-        _write(os.path.join(self.root, b"f"), b"old")
+        writeLocal(os.path.join(self.root, b"f"), b"old")
         opened = yield self.shell.openForWriting(("f",))
         descriptor = opened.descriptor()
         self.assertEqual(descriptor.offset, 0)
@@ -310,7 +293,7 @@ class FilesystemShellTests(unittest.TestCase):
         yield producer.start()
         yield opened.close()
         self.assertGreater(producer.pauses, 0)
-        self.assertEqual(_read(os.path.join(self.root, b"f")), data)
+        self.assertEqual(readLocal(os.path.join(self.root, b"f")), data)
 
     @inlineCallbacks
     def test_diskFull(self):
@@ -335,7 +318,7 @@ class FilesystemShellTests(unittest.TestCase):
         check that C{close} fails with C{exception} and changes nothing.
         """
         path = os.path.join(self.root, b"f")
-        _write(path, b"old")
+        writeLocal(path, b"old")
 
         def failingWrite(fd, data, position):
             raise OSError(number, os.strerror(number))
@@ -344,7 +327,7 @@ class FilesystemShellTests(unittest.TestCase):
         yield self.assertFailure(
             writeFile(self.shell, ("f",), b"x" * (3 * HIGH_WATER)), exception
         )
-        self.assertEqual(_read(path), b"old")
+        self.assertEqual(readLocal(path), b"old")
         self.assertEqual(os.listdir(self.root), [b"f"])
 
 
@@ -371,15 +354,15 @@ class JailTests(unittest.TestCase):
     """
 
     def setUp(self):
-        base = _makeRoot(self)
+        base = scratchRoot(self)
         self.root = os.path.join(base, b"root")
         self.outside = os.path.join(base, b"outside")
         os.mkdir(self.root)
         os.mkdir(self.outside)
         self.secret = os.path.join(self.outside, b"secret.txt")
-        _write(self.secret, b"secret")
+        writeLocal(self.secret, b"secret")
         os.mkdir(os.path.join(self.root, b"sub"))
-        _write(os.path.join(self.root, b"sub", b"f.txt"), b"inside")
+        writeLocal(os.path.join(self.root, b"sub", b"f.txt"), b"inside")
         os.symlink(self.outside, os.path.join(self.root, b"out"))
         os.symlink(self.secret, os.path.join(self.root, b"secret"))
         os.symlink(b"sub", os.path.join(self.root, b"in"))
@@ -414,7 +397,7 @@ class JailTests(unittest.TestCase):
             shell.openForWriting(("out", "new.txt")),
         ]:
             yield self.assertFailure(operation, PermissionDenied)
-        self.assertEqual(_read(self.secret), b"secret")
+        self.assertEqual(readLocal(self.secret), b"secret")
         self.assertEqual(os.listdir(self.outside), [b"secret.txt"])
         self.assertNotEqual(os.stat(self.secret).st_mtime, 1000)
 
@@ -445,7 +428,7 @@ class JailTests(unittest.TestCase):
         self.assertTrue((yield self.shell.stat(("in",))).isDirectory)
         yield writeFile(self.shell, ("inFile",), b"changed")
         self.assertEqual(
-            _read(os.path.join(self.root, b"sub", b"f.txt")), b"changed"
+            readLocal(os.path.join(self.root, b"sub", b"f.txt")), b"changed"
         )
         self.assertTrue(os.path.islink(os.path.join(self.root, b"inFile")))
 
@@ -456,7 +439,7 @@ class JailTests(unittest.TestCase):
         """
         yield self.shell.removeFile(("secret",))
         self.assertFalse(os.path.lexists(os.path.join(self.root, b"secret")))
-        self.assertEqual(_read(self.secret), b"secret")
+        self.assertEqual(readLocal(self.secret), b"secret")
 
     def test_missingInsideLink(self):
         """
@@ -501,9 +484,9 @@ class WalkTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = _makeRoot(self)
+        self.root = scratchRoot(self)
         os.mkdir(os.path.join(self.root, b"sub"))
-        _write(os.path.join(self.root, b"sub", b"f.txt"), b"x")
+        writeLocal(os.path.join(self.root, b"sub", b"f.txt"), b"x")
         os.symlink(b"sub/f.txt", os.path.join(self.root, b"link"))
         self.jail = jailFor(self.root)
 
@@ -564,7 +547,7 @@ class WriteAllTests(unittest.TestCase):
         """
         chunks = [bytes([i % 256]) * (i % 7) for i in range(5000)]
         diskqueue.writeAll(self.fd, chunks, 3)
-        self.assertEqual(_read(self.path), b"\0\0\0" + b"".join(chunks))
+        self.assertEqual(readLocal(self.path), b"\0\0\0" + b"".join(chunks))
 
     def test_boundedCalls(self):
         """
@@ -583,7 +566,7 @@ class WriteAllTests(unittest.TestCase):
         diskqueue.writeAll(self.fd, chunks, 0)
         self.assertLessEqual(max(sizes), limit)
         self.assertEqual(sum(sizes), sum(len(chunk) for chunk in chunks))
-        self.assertEqual(_read(self.path), b"".join(chunks))
+        self.assertEqual(readLocal(self.path), b"".join(chunks))
 
     def test_shortWrites(self):
         """
@@ -597,13 +580,13 @@ class WriteAllTests(unittest.TestCase):
         self.patch(os, "pwritev", short)
         chunks = [b"abcdefgh", b"ij", b"klmnopqrstu"]
         diskqueue.writeAll(self.fd, chunks, 0)
-        self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstu")
+        self.assertEqual(readLocal(self.path), b"abcdefghijklmnopqrstu")
         os.lseek(self.fd, 0, os.SEEK_END)
         realWritev = os.writev
         self.patch(os, "writev",
                    lambda fd, buffers: realWritev(fd, [bytes(buffers[0][:3])]))
         diskqueue.writeAll(self.fd, [b"vwxyz", b"!"], None)
-        self.assertEqual(_read(self.path), b"abcdefghijklmnopqrstuvwxyz!")
+        self.assertEqual(readLocal(self.path), b"abcdefghijklmnopqrstuvwxyz!")
 
 
 class TemporaryNameTests(unittest.TestCase):
@@ -633,14 +616,14 @@ class TemporaryNameTests(unittest.TestCase):
         from ftpkit.shells import uploadnames
 
         taken = os.path.join(self.directory, b"taken")
-        _write(taken, b"someone else's")
+        writeLocal(taken, b"someone else's")
         names = iter([b"taken", b"free"])
         self.patch(uploadnames, "temporaryName", lambda target: next(names))
         fd, path = uploadnames.createTemporary(
             os.path.join(self.directory, b"target"))
         os.close(fd)
         self.assertEqual(path, os.path.join(self.directory, b"free"))
-        self.assertEqual(_read(taken), b"someone else's")
+        self.assertEqual(readLocal(taken), b"someone else's")
 
     def test_allTaken(self):
         """
@@ -648,7 +631,7 @@ class TemporaryNameTests(unittest.TestCase):
         """
         from ftpkit.shells import uploadnames
 
-        _write(os.path.join(self.directory, b"taken"), b"x")
+        writeLocal(os.path.join(self.directory, b"taken"), b"x")
         self.patch(uploadnames, "temporaryName", lambda target: b"taken")
         self.assertRaises(FileExistsError, uploadnames.createTemporary,
                           os.path.join(self.directory, b"target"))
