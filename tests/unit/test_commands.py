@@ -1,40 +1,29 @@
 """
-Tests for L{ftpkit.protocol.commands}.
+Tests for L{ftpkit.protocol.commands}: command lines, and the arguments
+of C{REST}, C{ALLO}, C{TYPE}, C{MODE}, C{STRU}, C{LIST} and C{OPTS}.
+
+The address arguments (C{PORT}, C{EPRT}, C{EPSV}) are tested in
+L{tests.unit.test_addressarguments}, times in L{tests.unit.test_timevals}.
 """
 
-import calendar
-from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.errors import (
-    BadArgument,
-    FTPError,
-    ParameterNotImplemented,
-    UnsupportedNetworkProtocol,
-)
+from ftpkit.errors import BadArgument, ParameterNotImplemented
 from ftpkit.protocol.commands import (
     MLST_FACTS,
-    formatHostPort,
-    formatTimeval,
     isHTTPRequest,
     parseALLO,
-    parseEPRT,
-    parseEPSV,
     parseHASHAlgorithm,
-    parseHostPort,
     parseLine,
-    parseMFMT,
     parseMODE,
     parseOptsMLST,
     parseREST,
     parseSTRU,
-    parseTimeval,
     parseTYPE,
     splitListArgument,
-    utcDatetime,
 )
 
 
@@ -204,212 +193,6 @@ class HTTPRequestTests(SynchronousTestCase):
             self.assertFalse(isHTTPRequest(*parseLine(line)), line)
 
 
-class HostPortTests(SynchronousTestCase):
-    """
-    Tests for L{parseHostPort} and L{formatHostPort}.
-    """
-
-    def test_parse(self):
-        """
-        Six numbers give a dotted host and a port.
-        """
-        self.assertEqual(parseHostPort("127,0,0,1,4,1"), ("127.0.0.1", 1025))
-        self.assertEqual(parseHostPort("10,1,2,3,255,255"), ("10.1.2.3", 65535))
-
-    def test_whitespace(self):
-        """
-        Whitespace around numbers is allowed.
-        """
-        self.assertEqual(parseHostPort(" 127, 0 ,0,1,0, 21 "), ("127.0.0.1", 21))
-
-    def test_leadingZeros(self):
-        """
-        Leading zeros do not change a number.
-        """
-        self.assertEqual(parseHostPort("010,0,0,001,0,21"), ("10.0.0.1", 21))
-
-    def test_invalid(self):
-        """
-        Anything but six numbers from 0 to 255 is a L{BadArgument}.
-        """
-        for text in [
-            "",
-            "127,0,0,1,4",
-            "127,0,0,1,4,1,1",
-            "256,0,0,1,4,1",
-            "127,0,0,1,4,256",
-            "127,0,0,-1,4,1",
-            "127,0,0,1,4,",
-            "a,b,c,d,e,f",
-            "127.0.0.1,4,1",
-            "1 27,0,0,1,4,1",
-            "\u0661,0,0,1,4,1",
-            "0001,0,0,1,4,1",
-        ]:
-            self.assertRaises(BadArgument, parseHostPort, text)
-
-    def test_format(self):
-        """
-        L{formatHostPort} writes the six numbers.
-        """
-        self.assertEqual(formatHostPort("127.0.0.1", 1025), "127,0,0,1,4,1")
-        self.assertEqual(formatHostPort("10.0.0.2", 0), "10,0,0,2,0,0")
-        self.assertEqual(formatHostPort("10.0.0.2", 65535), "10,0,0,2,255,255")
-
-    def test_formatMapped(self):
-        """
-        An IPv4-mapped IPv6 address is written as its IPv4 address.
-        """
-        self.assertEqual(formatHostPort("::ffff:192.0.2.7", 21), "192,0,2,7,0,21")
-
-    def test_formatInvalid(self):
-        """
-        A plain IPv6 address or a bad port is a server-side C{ValueError}.
-        """
-        self.assertRaises(ValueError, formatHostPort, "::1", 21)
-        self.assertRaises(ValueError, formatHostPort, "127.0.0.1", 65536)
-        self.assertRaises(ValueError, formatHostPort, "127.0.0.1", -1)
-
-    @given(
-        st.tuples(*[st.integers(0, 255)] * 4),
-        st.integers(0, 65535),
-    )
-    def test_roundTrip(self, octets, port):
-        """
-        L{parseHostPort} reads what L{formatHostPort} writes.
-        """
-        host = ".".join(map(str, octets))
-        self.assertEqual(parseHostPort(formatHostPort(host, port)), (host, port))
-
-
-class EPRTTests(SynchronousTestCase):
-    """
-    Tests for L{parseEPRT}.
-    """
-
-    def test_ipv4(self):
-        """
-        Family 1 takes an IPv4 address.
-        """
-        self.assertEqual(parseEPRT("|1|132.235.1.2|6275|"), (1, "132.235.1.2", 6275))
-
-    def test_ipv6(self):
-        """
-        Family 2 takes an IPv6 address, given back in its normal form.
-        """
-        self.assertEqual(parseEPRT("|2|::1|5282|"), (2, "::1", 5282))
-        self.assertEqual(
-            parseEPRT("|2|1080:0:0:0:8:800:200C:417A|5282|"),
-            (2, "1080::8:800:200c:417a", 5282),
-        )
-
-    def test_ipv4Mapped(self):
-        """
-        Family 2 accepts an IPv4-mapped address.
-        """
-        self.assertEqual(
-            parseEPRT("|2|::ffff:127.0.0.1|2000|"), (2, "::ffff:7f00:1", 2000)
-        )
-
-    def test_otherDelimiter(self):
-        """
-        Any printable ASCII character may delimit.
-        """
-        self.assertEqual(parseEPRT("!1!10.0.0.1!21!"), (1, "10.0.0.1", 21))
-        self.assertEqual(parseEPRT("~2~::1~21~"), (2, "::1", 21))
-
-    def test_surroundingWhitespace(self):
-        """
-        Whitespace around the argument is ignored.
-        """
-        self.assertEqual(parseEPRT(" |1|10.0.0.1|21| "), (1, "10.0.0.1", 21))
-
-    def test_unsupportedFamily(self):
-        """
-        A family other than 1 or 2 raises L{UnsupportedNetworkProtocol},
-        whose reply is 522.
-        """
-        error = self.assertRaises(
-            UnsupportedNetworkProtocol, parseEPRT, "|3|10.0.0.1|21|"
-        )
-        self.assertEqual(error.code, 522)
-        self.assertEqual(error.message, "Network protocol not supported, use (1,2)")
-        self.assertIsInstance(error, FTPError)
-
-    def test_invalid(self):
-        """
-        Syntax errors, wrong-family addresses and bad ports raise
-        L{BadArgument}.
-        """
-        for text in [
-            "",
-            "|1|10.0.0.1|21",
-            "1|10.0.0.1|21|",
-            "|1|10.0.0.1|21|x",
-            "|1|10.0.0.1|21||",
-            " 1 10.0.0.1 21 ",
-            "\x7f1\x7f10.0.0.1\x7f21\x7f",
-            "\u00e91\u00e910.0.0.1\u00e921\u00e9",
-            "|x|10.0.0.1|21|",
-            "||10.0.0.1|21|",
-            "|1|::1|21|",
-            "|2|10.0.0.1|21|",
-            "|1|10.0.0.256|21|",
-            "|1|010.0.0.1|21|",
-            "|1|host.example|21|",
-            "|2|fe80::1%eth0|21|",
-            "|1|10.0.0.1|0|",
-            "|1|10.0.0.1|65536|",
-            "|1|10.0.0.1|-1|",
-            "|1|10.0.0.1||",
-            "|1|10.0.0.1|2 1|",
-            "|1|10.0.0.1|\u0662\u0661|",
-            "|1|10.0.0.1|000000021|",
-        ]:
-            self.assertRaises(BadArgument, parseEPRT, text)
-
-
-class EPSVTests(SynchronousTestCase):
-    """
-    Tests for L{parseEPSV}.
-    """
-
-    def test_none(self):
-        """
-        No argument gives C{None}.
-        """
-        self.assertIsNone(parseEPSV(""))
-        self.assertIsNone(parseEPSV("  "))
-
-    def test_all(self):
-        """
-        C{ALL}, in any case, gives C{"ALL"}.
-        """
-        self.assertEqual(parseEPSV("ALL"), "ALL")
-        self.assertEqual(parseEPSV("all"), "ALL")
-
-    def test_family(self):
-        """
-        C{1} and C{2} give the number.
-        """
-        self.assertEqual(parseEPSV("1"), 1)
-        self.assertEqual(parseEPSV("2"), 2)
-
-    def test_unsupportedFamily(self):
-        """
-        Other numbers raise L{UnsupportedNetworkProtocol}.
-        """
-        for text in ("0", "3", "99"):
-            self.assertRaises(UnsupportedNetworkProtocol, parseEPSV, text)
-
-    def test_invalid(self):
-        """
-        Anything else raises L{BadArgument}.
-        """
-        for text in ("x", "-1", "1 2", "ALLX", "9" * 100, "\u0661"):
-            self.assertRaises(BadArgument, parseEPSV, text)
-
-
 class RESTTests(SynchronousTestCase):
     """
     Tests for L{parseREST}.
@@ -515,119 +298,6 @@ class RepresentationTests(SynchronousTestCase):
         self.assertRaises(ParameterNotImplemented, parseSTRU, "p")
         for text in ("", "X", "FF", "RP"):
             self.assertRaises(BadArgument, parseSTRU, text)
-
-
-class TimevalTests(SynchronousTestCase):
-    """
-    Tests for L{parseTimeval}, L{formatTimeval} and L{utcDatetime}.
-    """
-
-    def test_parse(self):
-        """
-        A time value is read as UTC.
-        """
-        expected = calendar.timegm((2026, 11, 25, 13, 1, 0))
-        self.assertEqual(parseTimeval("20261125130100"), expected)
-        self.assertEqual(parseTimeval("19700101000000"), 0)
-
-    def test_parseFraction(self):
-        """
-        One to three fraction digits add to the seconds.
-        """
-        base = calendar.timegm((2026, 11, 25, 13, 1, 0))
-        self.assertEqual(parseTimeval("20261125130100.5"), base + 0.5)
-        self.assertEqual(parseTimeval("20261125130100.25"), base + 0.25)
-        self.assertEqual(parseTimeval("20261125130100.125"), base + 0.125)
-
-    def test_parseInvalid(self):
-        """
-        Invalid time values raise L{BadArgument}.
-        """
-        for text in [
-            "",
-            "2026112513010",
-            "202611251301000",
-            "20261325130100",
-            "20260230130100",
-            "20261125250100",
-            "20261125136000",
-            "20261125130160",
-            "00001125130100",
-            "20261125130100.",
-            "20261125130100.1234",
-            "2026-11-25 13:01",
-            "\u0662\u0660261125130100",
-        ]:
-            self.assertRaises(BadArgument, parseTimeval, text)
-
-    def test_format(self):
-        """
-        L{formatTimeval} writes UTC, whole seconds unless asked.
-        """
-        epoch = calendar.timegm((2026, 11, 25, 13, 1, 0)) + 0.25
-        self.assertEqual(formatTimeval(epoch), "20261125130100")
-        self.assertEqual(formatTimeval(epoch, fraction=True), "20261125130100.250")
-        self.assertEqual(formatTimeval(0), "19700101000000")
-
-    def test_formatBeforeEpoch(self):
-        """
-        Times before 1970 format correctly.
-        """
-        self.assertEqual(formatTimeval(-1), "19691231235959")
-        self.assertEqual(formatTimeval(-0.5, fraction=True), "19691231235959.500")
-
-    def test_formatClamped(self):
-        """
-        Times outside years 1 to 9999, and NaN, format without raising.
-        """
-        self.assertEqual(formatTimeval(1e20), "99991231235959")
-        self.assertEqual(formatTimeval(-1e20), "00010101000000")
-        self.assertEqual(formatTimeval(float("inf")), "99991231235959")
-        self.assertEqual(formatTimeval(float("nan")), "19700101000000")
-
-    def test_utcDatetime(self):
-        """
-        L{utcDatetime} gives an aware UTC datetime.
-        """
-        when = utcDatetime(86400.5)
-        self.assertEqual((when.year, when.month, when.day), (1970, 1, 2))
-        self.assertEqual(when.microsecond, 500000)
-        self.assertEqual(when.utcoffset().total_seconds(), 0)
-
-    @given(
-        st.datetimes(
-            min_value=datetime(1, 1, 1),
-            max_value=datetime(9999, 12, 31, 23, 59, 59),
-        ),
-        st.integers(0, 999),
-    )
-    def test_roundTrip(self, when, milliseconds):
-        """
-        A time value read and formatted again with its fraction comes back
-        unchanged.
-        """
-        text = (
-            f"{when.year:04d}{when.month:02d}{when.day:02d}"
-            f"{when.hour:02d}{when.minute:02d}{when.second:02d}"
-            f".{milliseconds:03d}"
-        )
-        self.assertEqual(formatTimeval(parseTimeval(text), fraction=True), text)
-
-    def test_mfmt(self):
-        """
-        L{parseMFMT} splits the time from the path, which keeps its spaces.
-        """
-        base = calendar.timegm((2026, 11, 25, 13, 1, 0))
-        self.assertEqual(parseMFMT("20261125130100 a file"), (base, "a file"))
-        self.assertEqual(parseMFMT("20261125130100.5 /x"), (base + 0.5, "/x"))
-        self.assertEqual(parseMFMT("20261125130100  x "), (base, " x "))
-
-    def test_mfmtInvalid(self):
-        """
-        A bad time or a missing path raises L{BadArgument}.
-        """
-        for text in ("", "20261125130100", "20261125130100 ", "x file", " file"):
-            self.assertRaises(BadArgument, parseMFMT, text)
 
 
 class ListArgumentTests(SynchronousTestCase):
