@@ -4,8 +4,9 @@ L{ftpkit.control.server.FTPFactory} builds.
 
 The protocol parses lines, hands each command to its
 L{ftpkit.control.commandqueue.CommandQueue} (which says when it runs),
-checks each one against L{ftpkit.protocol.commandtable} and runs its
-C{ftp_VERB} handler.
+and runs it when its turn comes: L{ftpkit.control.commandrunning} checks
+it against L{ftpkit.protocol.commandtable}, runs its C{ftp_VERB} handler
+and replies with what the handler gives.
 Handlers live in the mixins of L{ftpkit.control.handlers}; they return a reply
 C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 Two more mixins give the session what it shares with every other: its
@@ -21,22 +22,17 @@ from twisted.internet import defer, threads
 from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
-from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.compat import sendAtOnce
-from ftpkit.control import coroutines
 from ftpkit.control.commandqueue import ABORT, NOW, QUEUED, RUN, CommandQueue
+from ftpkit.control.commandrunning import CommandRunning
 from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.login import LoginCommands
-from ftpkit.control.handlers.reporting import (
-    REPORTED_VERBS,
-    TRANSFER_VERBS,
-    SessionReporting,
-)
+from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
@@ -50,15 +46,9 @@ from ftpkit.control.sockets import (
 from ftpkit.control.turns import TakingTurns
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.deploy.fdlimit import transportRefusal
-from ftpkit.errors import (
-    CannotOpenDataConnection,
-    FTPError,
-    OutOfDescriptors,
-    isOutOfDescriptors,
-)
+from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
-from ftpkit.protocol.access import READ
 from ftpkit.protocol.commands import isHTTPRequest, parseLine
 from ftpkit.protocol.sessionstate import Session
 
@@ -79,6 +69,7 @@ class FTPProtocol(
     TransferCommands,
     SecurityCommands,
     SessionReporting,
+    CommandRunning,
     TakingTurns,
     LineReceiver,
     WatchedTimeout,
@@ -564,106 +555,3 @@ class FTPProtocol(
         """
         self._queue.stop()
         return self.whenIdle()
-
-    def runCommand(self, verb, argument):
-        """
-        Check and run one command, replying to it.
-
-        @return: a Deferred firing once it has replied, or C{None} if it
-            replied at once.
-        """
-        command = commandtable.COMMANDS.get(verb)
-        refusal = self.refusal(verb, command, argument)
-        if refusal is not None:
-            self.reply(*refusal)
-            self.reportReplied(verb, argument, refusal[0])
-            return None
-        if verb != "RNTO" and verb != "RNFR":
-            self.session.renameFrom = None
-        handler = getattr(self, command.method)
-        try:
-            result = handler(argument)
-        except Exception:
-            self._replyFailure(Failure(), verb, argument)
-            return None
-        if result is None:
-            return None
-        if not isinstance(result, tuple):
-            try:
-                result, d = coroutines.start(result)
-            except BaseException:
-                self._replyFailure(Failure(), verb, argument)
-                return None
-            if d is not None:
-                d.addCallbacks(self._replyResult, self._replyFailure,
-                               callbackArgs=(verb, argument),
-                               errbackArgs=(verb, argument))
-                return d
-            if result is None:
-                return None
-        self.reply(*result)
-        code = result[0]
-        if verb in REPORTED_VERBS or code in events.REFUSAL_CODES:
-            # reportReplied publishes nothing for any other command.
-            self.reportReplied(verb, argument, code)
-        return None
-
-    def refusal(self, verb, command, argument):
-        """
-        Decide whether a command may run at all. Before login, every
-        command that needs one gets C{530}, whatever its argument (its
-        syntax is checked only once the client may run it).
-
-        @param verb: the command's verb, upper case.
-        @param command: its L{ftpkit.protocol.commandtable} entry, or C{None}
-            for a verb ftpkit does not know.
-        @param argument: its argument.
-        @return: a reply C{(code, text)} refusing it, or C{None}.
-        """
-        if command is None:
-            if verb in KNOWN_UNIMPLEMENTED:
-                return (502, "Command not implemented")
-            return (500, "Unknown command")
-        if command.needsLogin and self.session.shell is None:
-            return (530, "Please log in with USER and PASS first")
-        if command.argument == commandtable.REQUIRED and not argument:
-            return (501, "Syntax: " + command.syntax)
-        if command.argument == commandtable.NONE and argument:
-            return (501, "Syntax: " + command.syntax)
-        if (command.access != READ
-                and not self.session.access.allows(command.access)):
-            return (550, "Permission denied")
-        return None
-
-    def _replyResult(self, result, verb, argument):
-        if result is not None:
-            self.reply(*result)
-            self.reportReplied(verb, argument, result[0])
-
-    def _replyFailure(self, failure, verb, argument):
-        reason = None
-        if isOutOfDescriptors(failure.value):
-            # Neither the client's fault nor a bug: the operator is told
-            # why (once per command), the client to try again later. A
-            # file transfer's failure is a warning of its own, its
-            # transfer event, which says why.
-            failure = Failure(OutOfDescriptors())
-            reason = failure.value.message
-            if verb not in TRANSFER_VERBS:
-                self.log.warn("refused {verb} from {peer}: {why}", verb=verb,
-                              peer=self.peer, why=reason)
-        if failure.check(FTPError):
-            code = failure.value.code
-            if code == 553 and verb not in commandtable.NAMING_NEW:
-                code = 550
-            self.reply(code, failure.value.message)
-            if code == 421:
-                # 421 promises the control connection is closing.
-                self.close()
-        else:
-            code = 451
-            self.log.failure("error handling {verb} from {peer}", failure,
-                             verb=verb, peer=self.peer)
-            self.reply(451,
-                       "Requested action aborted: local error in processing")
-        self.reportReplied(verb, argument, code, reason)

@@ -1,0 +1,136 @@
+"""
+Running one command of a session: L{CommandRunning}, a mixin of
+L{ftpkit.control.connection.FTPProtocol}.
+
+A command is first checked against L{ftpkit.protocol.commandtable} (a
+verb ftpkit does not know or does not implement, a command that needs a
+login, an argument it must or must not have, an access the user lacks);
+then its C{ftp_VERB} handler runs, and what it gives (a reply
+C{(code, text)}, C{None} when it replied already, or a coroutine
+producing one) is sent as the command's reply, as is an error it raises
+(its own code for an L{FTPError}, C{451} for anything else). Every final
+reply the command table and the handlers give is reported
+(L{ftpkit.control.handlers.reporting.SessionReporting}).
+"""
+
+from twisted.python.failure import Failure
+
+from ftpkit.control import coroutines
+from ftpkit.control.handlers.reporting import REPORTED_VERBS, TRANSFER_VERBS
+from ftpkit.errors import FTPError, OutOfDescriptors, isOutOfDescriptors
+from ftpkit.ops import events
+from ftpkit.protocol import commandtable
+from ftpkit.protocol.access import READ
+
+
+class CommandRunning:
+    """
+    Check and run a session's commands, replying to each.
+
+    What it uses of the protocol it is mixed into: C{session} (its shell, access and
+    C{renameFrom}), C{reply}, C{reportReplied}, C{close}, C{log} and
+    C{peer}.
+    """
+
+    def runCommand(self, verb, argument):
+        """
+        Check and run one command, replying to it.
+
+        @return: a Deferred firing once it has replied, or C{None} if it
+            replied at once.
+        """
+        command = commandtable.COMMANDS.get(verb)
+        refusal = self.refusal(verb, command, argument)
+        if refusal is not None:
+            self.reply(*refusal)
+            self.reportReplied(verb, argument, refusal[0])
+            return None
+        if verb != "RNTO" and verb != "RNFR":
+            self.session.renameFrom = None
+        handler = getattr(self, command.method)
+        try:
+            result = handler(argument)
+        except Exception:
+            self._replyFailure(Failure(), verb, argument)
+            return None
+        if result is None:
+            return None
+        if not isinstance(result, tuple):
+            try:
+                result, d = coroutines.start(result)
+            except BaseException:
+                self._replyFailure(Failure(), verb, argument)
+                return None
+            if d is not None:
+                d.addCallbacks(self._replyResult, self._replyFailure,
+                               callbackArgs=(verb, argument),
+                               errbackArgs=(verb, argument))
+                return d
+            if result is None:
+                return None
+        self.reply(*result)
+        code = result[0]
+        if verb in REPORTED_VERBS or code in events.REFUSAL_CODES:
+            # reportReplied publishes nothing for any other command.
+            self.reportReplied(verb, argument, code)
+        return None
+
+    def refusal(self, verb, command, argument):
+        """
+        Decide whether a command may run at all. Before login, every
+        command that needs one gets C{530}, whatever its argument (its
+        syntax is checked only once the client may run it).
+
+        @param verb: the command's verb, upper case.
+        @param command: its L{ftpkit.protocol.commandtable} entry, or C{None}
+            for a verb ftpkit does not know.
+        @param argument: its argument.
+        @return: a reply C{(code, text)} refusing it, or C{None}.
+        """
+        if command is None:
+            if verb in commandtable.KNOWN_UNIMPLEMENTED:
+                return (502, "Command not implemented")
+            return (500, "Unknown command")
+        if command.needsLogin and self.session.shell is None:
+            return (530, "Please log in with USER and PASS first")
+        if command.argument == commandtable.REQUIRED and not argument:
+            return (501, "Syntax: " + command.syntax)
+        if command.argument == commandtable.NONE and argument:
+            return (501, "Syntax: " + command.syntax)
+        if (command.access != READ
+                and not self.session.access.allows(command.access)):
+            return (550, "Permission denied")
+        return None
+
+    def _replyResult(self, result, verb, argument):
+        if result is not None:
+            self.reply(*result)
+            self.reportReplied(verb, argument, result[0])
+
+    def _replyFailure(self, failure, verb, argument):
+        reason = None
+        if isOutOfDescriptors(failure.value):
+            # Neither the client's fault nor a bug: the operator is told
+            # why (once per command), the client to try again later. A
+            # file transfer's failure is a warning of its own, its
+            # transfer event, which says why.
+            failure = Failure(OutOfDescriptors())
+            reason = failure.value.message
+            if verb not in TRANSFER_VERBS:
+                self.log.warn("refused {verb} from {peer}: {why}", verb=verb,
+                              peer=self.peer, why=reason)
+        if failure.check(FTPError):
+            code = failure.value.code
+            if code == 553 and verb not in commandtable.NAMING_NEW:
+                code = 550
+            self.reply(code, failure.value.message)
+            if code == 421:
+                # 421 promises the control connection is closing.
+                self.close()
+        else:
+            code = 451
+            self.log.failure("error handling {verb} from {peer}", failure,
+                             verb=verb, peer=self.peer)
+            self.reply(451,
+                       "Requested action aborted: local error in processing")
+        self.reportReplied(verb, argument, code, reason)
