@@ -2,7 +2,8 @@
 The connections a data channel hands to a transfer: L{DataConnection}, a
 Twisted protocol (TLS, ASCII, active mode), and L{LeanConnection}, a bare
 socket for zero-copy transfers (L{ftpkit.data.movers}); both with the stall
-watchdog of L{_DataConnectionBase}. L{ftpkit.data.channel.DataChannel} makes them.
+watchdog of L{ftpkit.data.watchdog.WatchedConnection}.
+L{ftpkit.data.channel.DataChannel} makes them.
 """
 
 import socket
@@ -20,6 +21,7 @@ from ftpkit.data.cork import uncork
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
 from ftpkit.data.tls import receivedCloseNotify, sentCloseNotify
+from ftpkit.data.watchdog import WatchedConnection
 from ftpkit.errors import TransferAborted
 
 _EARLY_DATA_LIMIT = 64 << 10
@@ -43,106 +45,8 @@ def _checkFinished(reason):
     return reason
 
 
-class _DataConnectionBase:
-    """
-    What every kind of data connection has: a watchdog that drops it when
-    no byte has moved for C{_timeout} seconds (neither received nor sent by
-    the session's transfer over it, whose C{bytesMoved()} counts
-    C{sendfile} progress), and L{whenLost}.
-
-    Subclasses set C{_reactor}, C{_timeout}, C{_currentTransfer},
-    C{bytesReceived}, C{lostReason} and C{_lostWaiters}, and provide
-    C{abort()} and C{_peerText()}.
-
-    @ivar timedOut: the watchdog dropped the connection.
-    """
-
-    log = Logger()
-    bare = False
-    timedOut = False
-    _watchCall = None
-
-    def whenLost(self):
-        """
-        @return: a Deferred firing with the reason (an exception, such as
-            L{error.ConnectionDone}) once the connection has ended (at once
-            if it already has).
-        """
-        if self.lostReason is not None:
-            return defer.succeed(self.lostReason)
-        waiter = defer.Deferred()
-        self._lostWaiters.append(waiter)
-        return waiter
-
-    def _ended(self, reason):
-        """
-        Stop the watchdog and tell everyone waiting in L{whenLost}.
-
-        @param reason: why the connection ended (an exception).
-        """
-        self._stopWatch()
-        self.lostReason = reason
-        waiters, self._lostWaiters = self._lostWaiters, []
-        for waiter in waiters:
-            waiter.callback(reason)
-
-    def watch(self):
-        """
-        Start the watchdog, unless it runs already or the connection has
-        ended.
-        """
-        if self._watchCall is None and self.lostReason is None:
-            self._startWatch()
-
-    def _startWatch(self):
-        self._lastMoved = self._bytesMoved()
-        self._lastMovedAt = self._reactor.seconds()
-        self._watchCall = self._reactor.callLater(self._timeout / 4,
-                                                  self._watch)
-
-    def _stopWatch(self):
-        call, self._watchCall = self._watchCall, None
-        if call is not None and call.active():
-            call.cancel()
-
-    def _transfer(self):
-        transfer = self._currentTransfer()
-        if transfer is not None and transfer.connection is self:
-            return transfer
-        return None
-
-    def _bytesMoved(self):
-        transfer = self._transfer()
-        if transfer is None:
-            return self.bytesReceived
-        return self.bytesReceived + transfer.bytesMoved()
-
-    def _watch(self):
-        self._watchCall = None
-        moved = self._bytesMoved()
-        now = self._reactor.seconds()
-        if moved != self._lastMoved:
-            self._lastMoved, self._lastMovedAt = moved, now
-        elif now - self._lastMovedAt >= self._timeout:
-            self._stalled()
-            return
-        self._watchCall = self._reactor.callLater(self._timeout / 4,
-                                                  self._watch)
-
-    def _stalled(self):
-        peer = self._peerText()
-        self.log.warn("data connection from {peer} idle for {timeout}s; "
-                      "closing", peer=peer, timeout=self._timeout)
-        self.timedOut = True
-        transfer = self._transfer()
-        if transfer is not None:
-            transfer.mover.abort()
-        self.abort()
-
-
-
 @implementer(IHandshakeListener)
-class DataConnection(_DataConnectionBase, Protocol):
+class DataConnection(WatchedConnection, Protocol):
     """
     One data connection. It reads nothing into a file until a transfer
     gives it a sink; bytes that arrive before are held (bounded).
@@ -420,13 +324,13 @@ class DataConnection(_DataConnectionBase, Protocol):
         """
         if self._lingerCall is not None and self._allSent():
             return
-        _DataConnectionBase._stalled(self)
+        WatchedConnection._stalled(self)
 
     def _peerText(self):
         return getattr(self.transport.getPeer(), "host", "unknown")
 
 
-class LeanConnection(_DataConnectionBase):
+class LeanConnection(WatchedConnection):
     """
     A passive data connection used only to send a file with C{sendfile} or
     receive one with C{splice}: the accepted socket itself, with no Twisted
@@ -545,10 +449,10 @@ class LeanConnection(_DataConnectionBase):
     def watch(self):
         """
         A transfer waits for the socket (in the reactor, a disk thread or
-        a timer): start the watchdog (see L{_DataConnectionBase.watch}).
+        a timer): start the watchdog (see L{WatchedConnection.watch}).
         """
         self._waited = True
-        _DataConnectionBase.watch(self)
+        WatchedConnection.watch(self)
 
     def unwatched(self):
         """

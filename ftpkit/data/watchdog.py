@@ -1,0 +1,106 @@
+"""
+What every kind of data connection has (L{WatchedConnection}): a watchdog
+that drops it once no byte has moved for a while, and the Deferreds of
+those waiting for its end. L{ftpkit.data.connection.DataConnection} and
+L{ftpkit.data.connection.LeanConnection} are such connections.
+"""
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+
+class WatchedConnection:
+    """
+    What every kind of data connection has: a watchdog that drops it when
+    no byte has moved for C{_timeout} seconds (neither received nor sent by
+    the session's transfer over it, whose C{bytesMoved()} counts
+    C{sendfile} progress), and L{whenLost}.
+
+    Subclasses set C{_reactor}, C{_timeout}, C{_currentTransfer},
+    C{bytesReceived}, C{lostReason} and C{_lostWaiters}, and provide
+    C{abort()} and C{_peerText()}.
+
+    @ivar timedOut: the watchdog dropped the connection.
+    """
+
+    log = Logger()
+    bare = False
+    timedOut = False
+    _watchCall = None
+
+    def whenLost(self):
+        """
+        @return: a Deferred firing with the reason (an exception, such as
+            L{twisted.internet.error.ConnectionDone}) once the connection has
+            ended (at once if it already has).
+        """
+        if self.lostReason is not None:
+            return defer.succeed(self.lostReason)
+        waiter = defer.Deferred()
+        self._lostWaiters.append(waiter)
+        return waiter
+
+    def _ended(self, reason):
+        """
+        Stop the watchdog and tell everyone waiting in L{whenLost}.
+
+        @param reason: why the connection ended (an exception).
+        """
+        self._stopWatch()
+        self.lostReason = reason
+        waiters, self._lostWaiters = self._lostWaiters, []
+        for waiter in waiters:
+            waiter.callback(reason)
+
+    def watch(self):
+        """
+        Start the watchdog, unless it runs already or the connection has
+        ended.
+        """
+        if self._watchCall is None and self.lostReason is None:
+            self._startWatch()
+
+    def _startWatch(self):
+        self._lastMoved = self._bytesMoved()
+        self._lastMovedAt = self._reactor.seconds()
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
+
+    def _stopWatch(self):
+        call, self._watchCall = self._watchCall, None
+        if call is not None and call.active():
+            call.cancel()
+
+    def _transfer(self):
+        transfer = self._currentTransfer()
+        if transfer is not None and transfer.connection is self:
+            return transfer
+        return None
+
+    def _bytesMoved(self):
+        transfer = self._transfer()
+        if transfer is None:
+            return self.bytesReceived
+        return self.bytesReceived + transfer.bytesMoved()
+
+    def _watch(self):
+        self._watchCall = None
+        moved = self._bytesMoved()
+        now = self._reactor.seconds()
+        if moved != self._lastMoved:
+            self._lastMoved, self._lastMovedAt = moved, now
+        elif now - self._lastMovedAt >= self._timeout:
+            self._stalled()
+            return
+        self._watchCall = self._reactor.callLater(self._timeout / 4,
+                                                  self._watch)
+
+    def _stalled(self):
+        peer = self._peerText()
+        self.log.warn("data connection from {peer} idle for {timeout}s; "
+                      "closing", peer=peer, timeout=self._timeout)
+        self.timedOut = True
+        transfer = self._transfer()
+        if transfer is not None:
+            transfer.mover.abort()
+        self.abort()
