@@ -32,6 +32,14 @@ of the server's memory per session, with no transfer command, until the
 data timeout."""
 UPLOAD_READ_SIZE = 1 << 20
 """Bytes read from the socket at once while receiving an upload."""
+SILENT_CLIENT_TIMEOUT = 2.0
+"""Seconds an empty download under TLS waits for a client that has sent
+nothing on its data connection, not even its handshake, before ending the
+connection without TLS: curl 7.87 and 7.88 never start the TLS of a
+connection the server opened (active mode) and wait for the C{226}
+(pyftpdlib, vsftpd, ProFTPD and Pure-FTPd wait with it until it gives
+up). Clients that want the empty TLS stream send their handshake as soon
+as they accept the connection."""
 
 
 def _checkFinished(reason):
@@ -70,6 +78,8 @@ class DataConnection(WatchedConnection, Protocol):
     _handshakeDone = False
     _finishing = False
     _lingerCall = None
+    _silenceCall = None
+    _endedSilent = False
 
     def __init__(self, onMade, reactor, timeout, currentTransfer, tls=None):
         """
@@ -205,7 +215,9 @@ class DataConnection(WatchedConnection, Protocol):
         gets it once the wait is over. Under TLS a connection whose
         handshake is not over (nothing was sent: an empty file or listing)
         is closed once it is: closed before, the client would get no TLS
-        stream at all, where an empty one is the answer.
+        stream at all, where an empty one is the answer; but a client that
+        sends nothing at all for L{SILENT_CLIENT_TIMEOUT} seconds gets the
+        end of the TCP connection instead (L{_endSilent}).
 
         @return: a Deferred firing when the connection is closed, failing
             with L{TransferAborted} unless it closed cleanly: under TLS,
@@ -220,6 +232,9 @@ class DataConnection(WatchedConnection, Protocol):
             waiter = defer.Deferred()
             waiter.addCallback(lambda _: self._endTLS(linger))
             self._handshakeWaiters.append(waiter)
+            if linger:
+                self._silenceCall = self._reactor.callLater(
+                    SILENT_CLIENT_TIMEOUT, self._endSilent)
         elif self.isSecure:
             self._endTLS(linger)
         elif linger and hasattr(self.transport, "loseWriteConnection"):
@@ -229,6 +244,19 @@ class DataConnection(WatchedConnection, Protocol):
         else:
             self.transport.loseConnection()
         return self.whenLost().addCallback(_checkFinished)
+
+    def _endSilent(self):
+        """
+        A download under TLS ended before its handshake, and the client has
+        sent nothing since the connection was made: if nothing was written
+        either (an empty file), end the TCP connection in order, which
+        completes the download; else keep waiting (the watchdog bounds
+        it).
+        """
+        self._silenceCall = None
+        if self.transport.peerSilent and not self.transport.wroteData:
+            self._endedSilent = True
+            self.socketTransport.loseConnection()
 
     def _endTLS(self, linger):
         """
@@ -292,6 +320,9 @@ class DataConnection(WatchedConnection, Protocol):
         """
         lost = reason.value
         self._handshakeWaiters = []
+        silence, self._silenceCall = self._silenceCall, None
+        if silence is not None and silence.active():
+            silence.cancel()
         # A fatal alert from the client (its TLS failed) also counts as a
         # received shutdown in OpenSSL, but ends the TLS layer with an
         # SSL.Error: that transfer failed.
@@ -304,6 +335,10 @@ class DataConnection(WatchedConnection, Protocol):
             # session ticket it never read, say). Or, for a download, it
             # closed in order after the server's close_notify, which
             # follows the last byte: it read everything.
+            lost = error.ConnectionDone()
+        elif self._endedSilent:
+            # An empty download's client that never started its TLS:
+            # nothing was owed to it but the end of the connection.
             lost = error.ConnectionDone()
         call, self._lingerCall = self._lingerCall, None
         if call is not None:

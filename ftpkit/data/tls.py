@@ -60,12 +60,24 @@ class DataTLSProtocol(TLSLayerHooks):
         close_notify had been sent when the peer ended its half of the TCP
         connection (a FIN, not a reset), and everything queued was then
         written before the socket closed.
+    @ivar peerSilent: the peer has sent no byte yet (not even the start of
+        its handshake).
+    @ivar wroteData: data was written to send over the connection.
     """
 
     closedInOrder = False
+    peerSilent = True
+    wroteData = False
     _finAfterCloseNotify = False
     _holding = False
     _held = b""
+
+    def dataReceived(self, data):
+        """
+        Note that the peer sent something (L{peerSilent}), then decrypt.
+        """
+        self.peerSilent = False
+        TLSMemoryBIOProtocol.dataReceived(self, data)
 
     def holdTickets(self):
         """
@@ -95,6 +107,8 @@ class DataTLSProtocol(TLSLayerHooks):
         self._holding = False
         if self._writingIntoLostTLS():
             return
+        if data:
+            self.wroteData = True
         if len(data) >= BULK_WRITE_SIZE:
             self._sendHeld()
             if compat.writeInBulk(self, data):

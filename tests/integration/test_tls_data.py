@@ -10,6 +10,7 @@ import socket
 
 from twisted.trial import unittest
 
+from ftpkit.data import connection
 from tests.tlssupport import FTPSTestsMixin, clientContext, readAll
 
 
@@ -86,6 +87,19 @@ class RawSession:
         line = self.command("EPSV", "229")
         port = int(line.split("|||")[1].split("|")[0])
         return socket.create_connection(("127.0.0.1", port), timeout=20)
+
+    def active(self):
+        """
+        PORT to a listening socket of this client's.
+
+        @return: the listening socket, for the server's connection.
+        """
+        listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(20)
+        port = listener.getsockname()[1]
+        self.command("PORT 127,0,0,1,%d,%d" % (port >> 8, port & 255),
+                     "200")
+        return listener
 
     def secure(self, raw):
         """
@@ -195,3 +209,73 @@ class DataTLSTests(FTPSTestsMixin, unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(self.root,
                                                          "cut.bin")))
         return self.inThread(client).addCallback(check)
+
+
+class SilentClientTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A download over a connection the server opened (active mode) whose
+    client sends nothing on it, not even its TLS handshake: curl does so
+    for a file C{SIZE} said is empty, and waits for the C{226}.
+    """
+
+    def setUp(self):
+        FTPSTestsMixin.setUp(self)
+        open(os.path.join(self.root, "empty.bin"), "wb").close()
+        self.patch(connection, "SILENT_CLIENT_TIMEOUT", 0.1)
+        self.serve(dataTimeout=2)
+
+    def download(self, name, greeting=b""):
+        """
+        RETR C{name} in active mode; accept the server's connection, send
+        C{greeting} on it and nothing else.
+
+        @return: a Deferred firing with what the client read on the data
+            connection until it ended (or C{None} if it did not within the
+            timeout) and the final reply.
+        """
+        def client():
+            session = RawSession(self.server.port)
+            try:
+                listener = session.active()
+                session.send("RETR " + name)
+                session.expect("150")
+                data, _ = listener.accept()
+                listener.close()
+                data.sendall(greeting)
+                data.settimeout(10)
+                try:
+                    received = data.recv(65536)
+                except OSError:
+                    received = None
+                final = session.reply()
+                data.close()
+                return received, final[:3]
+            finally:
+                session.close()
+        return self.inThread(client)
+
+    def test_emptyFile(self):
+        """
+        An empty file: the server ends the TCP connection and answers
+        C{226} (the client has the whole file), where it waited for the
+        handshake until the data timeout and answered C{426}.
+        """
+        return self.download("empty.bin").addCallback(
+            self.assertEqual, (b"", "226"))
+
+    def test_fileWithData(self):
+        """
+        A file with data cannot reach a client that never starts its TLS:
+        C{426} once the data timeout is over, never C{226}.
+        """
+        return self.download("big.bin").addCallback(
+            lambda result: self.assertEqual(result[1], "426"))
+
+    def test_handshakeStarted(self):
+        """
+        A client that started its handshake (the first bytes of a TLS
+        record) is no silent client: its empty download waits for the
+        handshake, and fails (C{426}) when it never ends.
+        """
+        return self.download("empty.bin", b"\x16\x03\x01").addCallback(
+            lambda result: self.assertEqual(result[1], "426"))
