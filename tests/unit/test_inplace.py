@@ -20,7 +20,7 @@ from ftpkit.data.movers import _splice as splicing
 from ftpkit.errors import TransferAborted
 from ftpkit.fileinfo import FileDescriptor
 from tests.unit.test_linger import _EpollClock
-from tests.unit.test_movers import _DescriptorFile
+from tests.unit.test_movers import DescriptorOnlyFile
 
 
 def _connectedPair(testCase):
@@ -158,7 +158,7 @@ class SpliceInPlaceTests(unittest.TestCase):
         descriptor = FileDescriptor(
             self.fd, 0, None, defer.maybeDeferred, self.committed.append,
             None, defer.maybeDeferred)
-        mover = Upload(_DescriptorFile(descriptor), True, self.reactor)
+        mover = Upload(DescriptorOnlyFile(descriptor), True, self.reactor)
         return defer.ensureDeferred(mover.start(self.connection))
 
     def test_waitsInPlace(self):
@@ -226,7 +226,7 @@ class SpliceInPlaceTests(unittest.TestCase):
             otherFD, 0, None, defer.maybeDeferred, None, None,
             defer.maybeDeferred)
         second = defer.ensureDeferred(Upload(
-            _DescriptorFile(descriptor), True, self.reactor).start(
+            DescriptorOnlyFile(descriptor), True, self.reactor).start(
                 otherConnection))
         self.assertNoResult(second)
         self.assertEqual(inPlace, [])

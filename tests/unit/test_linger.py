@@ -24,7 +24,7 @@ from ftpkit.data.linger import (
     watcherFor,
 )
 from ftpkit.errors import TransferAborted
-from tests.unit.test_movers import LeanConnectionMixin, _ReadersClock
+from tests.unit.test_movers import LeanConnectionMixin, ReadersClock
 
 
 class LingerTests(LeanConnectionMixin, unittest.TestCase):
@@ -170,7 +170,7 @@ class LingerWatcherTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.clock = _ReadersClock()
+        self.clock = ReadersClock()
         self.ended = []
 
     def pair(self):
@@ -411,14 +411,14 @@ class LingerWatcherTests(unittest.TestCase):
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
 
-class _EpollClock(_ReadersClock):
+class _EpollClock(ReadersClock):
     """
-    A L{_ReadersClock} with an C{epoll} object as the epoll reactor has
+    A L{ReadersClock} with an C{epoll} object as the epoll reactor has
     (C{_poller}), and the reactor's C{timeout}.
     """
 
     def __init__(self):
-        _ReadersClock.__init__(self)
+        ReadersClock.__init__(self)
         self._poller = select.epoll()
         self.threadCallQueue = []
 

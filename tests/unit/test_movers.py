@@ -117,8 +117,8 @@ class _SocketTransport:
         self.reading = True
 
 
-def _descriptor(fd, offset=0, size=None, run=defer.maybeDeferred,
-                commit=None):
+def immediateDescriptor(fd, offset=0, size=None, run=defer.maybeDeferred,
+                        commit=None):
     """
     @return: a L{FileDescriptor} whose blocking calls run at once.
     """
@@ -126,7 +126,7 @@ def _descriptor(fd, offset=0, size=None, run=defer.maybeDeferred,
 
 
 @implementer(IDescriptorFile)
-class _DescriptorFile:
+class DescriptorOnlyFile:
     """
     An open file offering only its L{FileDescriptor}.
     """
@@ -135,6 +135,9 @@ class _DescriptorFile:
         self._descriptor = descriptor
 
     def descriptor(self):
+        """
+        @return: the L{FileDescriptor} given.
+        """
         return self._descriptor
 
 
@@ -167,7 +170,7 @@ class SendfileWriterTests(unittest.TestCase):
         transport = _SocketTransport(self.server)
         writer = _sendfile.SendfileWriter(
             reactor, self.server.fileno(), transport,
-            _descriptor(fd, 100, 16284))
+            immediateDescriptor(fd, 100, 16284))
         self.assertFalse(writer.start())
         sent = self.successResultOf(writer.done)
         self.assertEqual(sent, 16284)
@@ -197,7 +200,7 @@ class SendfileWriterTests(unittest.TestCase):
         transport = _SocketTransport(self.server)
         writer = _sendfile.SendfileWriter(
             reactor, self.server.fileno(), transport,
-            _descriptor(fd, 0, len(data)))
+            immediateDescriptor(fd, 0, len(data)))
         writer.start()
         sent = await writer.done
         reader.join(10)
@@ -215,7 +218,7 @@ class SendfileWriterTests(unittest.TestCase):
         transport = _SocketTransport(self.server)
         writer = _sendfile.SendfileWriter(
             reactor, self.server.fileno(), transport,
-            _descriptor(fd, 0, len(data)))
+            immediateDescriptor(fd, 0, len(data)))
         writer.start()
         done = writer.done
         self.assertNoResult(done)
@@ -227,7 +230,7 @@ class SendfileWriterTests(unittest.TestCase):
                          [w.fileno() for w in reactor.getWriters()])
 
 
-class _TickingReactor(Clock):
+class TickingReactor(Clock):
     """
     A L{Clock} whose time moves on a millisecond at each reading, as a
     real one does while code runs; and that takes writers, as a reactor
@@ -274,11 +277,11 @@ class PacedSendfileTests(unittest.TestCase):
             f.write(data)
         fd = os.open(path, os.O_RDONLY)
         self.addCleanup(os.close, fd)
-        clock = _TickingReactor()
+        clock = TickingReactor()
         pacer = Pacer([RateLimit(16 * 1024, clock)])
         writer = _sendfile.SendfileWriter(
             clock, server.fileno(), _SocketTransport(server),
-            _descriptor(fd, 0, len(data)), pacer)
+            immediateDescriptor(fd, 0, len(data)), pacer)
         self.assertTrue(writer.start())
         self.assertLessEqual(writer.sent, 4 * 1024 + 64)
         self.assertEqual(len(clock.getDelayedCalls()), 1)
@@ -295,7 +298,7 @@ class PacedSendfileTests(unittest.TestCase):
         self.assertEqual(received, data)
 
 
-class _ReadersClock(Clock):
+class ReadersClock(Clock):
     """
     A L{Clock} that also keeps the readers added to it, as a reactor
     would watch them.
@@ -316,7 +319,7 @@ class LeanConnectionMixin:
     """
     A test with a L{LeanConnection} (C{self.connection}) over the server
     side (C{self.server}, non-blocking) of a TCP connection on 127.0.0.1,
-    its client side C{self.client}, a L{_ReadersClock} (C{self.clock})
+    its client side C{self.client}, a L{ReadersClock} (C{self.clock})
     for its reactor.
     """
 
@@ -328,7 +331,7 @@ class LeanConnectionMixin:
             self.server, _ = listening.accept()
         self.server.setblocking(False)
         self.addCleanup(self.client.close)
-        self.clock = _ReadersClock()
+        self.clock = ReadersClock()
         self.connection = LeanConnection(self.server, self.clock, 60.0,
                                          lambda: None)
 
@@ -389,7 +392,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         @return: a L{Download} of a file with C{descriptor}, started over
             the connection, and its Deferred.
         """
-        mover = Download(_DescriptorFile(descriptor), True, reactor)
+        mover = Download(DescriptorOnlyFile(descriptor), True, reactor)
         self.assertTrue(mover.bareSocket)
         return mover, mover.start(self.connection)
 
@@ -398,14 +401,14 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         @return: the Deferred of an L{Upload} into a file with
             C{descriptor}, started over the connection.
         """
-        mover = Upload(_DescriptorFile(descriptor), True, reactor,
+        mover = Upload(DescriptorOnlyFile(descriptor), True, reactor,
                        limit=limit)
         self.assertTrue(mover.bareSocket)
         return defer.ensureDeferred(mover.start(self.connection))
 
     def test_sendAndFinish(self):
         fd = self.openSource()
-        mover, sending = self.download(_descriptor(fd, 0, 10))
+        mover, sending = self.download(immediateDescriptor(fd, 0, 10))
         self.assertEqual(self.successResultOf(sending), 10)
         self.assertEqual(mover.bytesMoved, 10)
         lost = self.connection.whenLost()
@@ -431,7 +434,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         gc.collect()
         gc.disable()
         self.addCleanup(gc.enable)
-        mover, sending = self.download(_descriptor(fd, 0, 10))
+        mover, sending = self.download(immediateDescriptor(fd, 0, 10))
         self.successResultOf(sending)
         self.client.shutdown(socket.SHUT_WR)
         self.successResultOf(self.connection.finish())
@@ -478,7 +481,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         self.client.shutdown(socket.SHUT_WR)
         fd = self.spliceTarget()
         committed = []
-        done = self.upload(_descriptor(fd, 2, commit=committed.append))
+        done = self.upload(immediateDescriptor(fd, 2, commit=committed.append))
         self.assertEqual(self.successResultOf(done), 13)
         self.assertEqual(committed, [15])
         self.assertEqual(self.connection.bytesReceived, 13)
@@ -498,9 +501,10 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
         self.client.sendall(b"u" * 65536)
-        mover = Upload(_DescriptorFile(_descriptor(self.spliceTarget())),
-                       True, reactor,
-                       pacer=Pacer([RateLimit(16 * 1024, _TickingReactor())]))
+        mover = Upload(
+            DescriptorOnlyFile(immediateDescriptor(self.spliceTarget())),
+            True, reactor,
+            pacer=Pacer([RateLimit(16 * 1024, TickingReactor())]))
         done = defer.ensureDeferred(mover.start(self.connection))
         self.assertNoResult(done)
         self.assertLessEqual(self.connection.user.moved, 4096 + 64)
@@ -521,7 +525,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         self.client.shutdown(socket.SHUT_WR)
         committed = []
         done = self.upload(
-            _descriptor(self.spliceTarget(), commit=committed.append),
+            immediateDescriptor(self.spliceTarget(), commit=committed.append),
             limit=10)
         self.failureResultOf(done, UploadTooLarge)
         self.assertEqual(committed, [])
@@ -540,7 +544,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         self.patch(splicing, "openPipe",
                    lambda: taken.append(openPipe()) or taken[-1])
         self.client.sendall(b"x")
-        done = self.upload(_descriptor(
+        done = self.upload(immediateDescriptor(
             99, run=lambda *args: defer.fail(OSError(errno.EIO, "I/O"))))
         self.failureResultOf(done, OSError)
         self.assertEqual(idle, [])
@@ -558,7 +562,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
             raise unittest.SkipTest("no splice(2) here")
         batch = defer.Deferred()
         self.client.sendall(b"x")
-        done = self.upload(_descriptor(99, run=lambda *args: batch))
+        done = self.upload(immediateDescriptor(99, run=lambda *args: batch))
         self.connection.abort()
         self.assertIsNone(self.connection.lostReason)
         self.assertNoResult(done)
@@ -583,7 +587,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
             batches.append(args)
             return defer.maybeDeferred(function, *args)
         fd = self.spliceTarget()
-        done = self.upload(_descriptor(fd, run=run))
+        done = self.upload(immediateDescriptor(fd, run=run))
         self.assertEqual(batches, [])
         [receiver] = self.clock.readers
         self.client.sendall(b"late bytes")
@@ -601,7 +605,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         """
         self.assertEqual(self.clock.getDelayedCalls(), [])
         fd = self.openSource(b"x" * (64 << 20))
-        mover, sending = self.download(_descriptor(fd, 0, 64 << 20))
+        mover, sending = self.download(immediateDescriptor(fd, 0, 64 << 20))
         self.assertNoResult(sending)
         self.assertEqual(len(self.clock.getDelayedCalls()), 1)
         mover.abort()
@@ -616,7 +620,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         socket out of the reactor before closing it, and fails the copy.
         """
         fd = self.openSource(b"x" * (64 << 20))
-        mover, sending = self.download(_descriptor(fd, 0, 64 << 20))
+        mover, sending = self.download(immediateDescriptor(fd, 0, 64 << 20))
         socketFD = self.server.fileno()
         self.assertIn(socketFD, [w.fileno() for w in reactor.getWriters()])
         self.connection.abort()
@@ -640,7 +644,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
             asked.append((function, args))
             return warming
 
-        mover, sending = self.download(_descriptor(fd, 0, 10, run))
+        mover, sending = self.download(immediateDescriptor(fd, 0, 10, run))
         self.assertNoResult(sending)
         self.assertEqual(asked, [(_sendfile.readInto, (fd, 0, 10))])
         self.assertEqual(mover.bytesMoved, 0)
@@ -659,7 +663,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         from ftpkit.errors import LocalError
 
         self.patch(_sendfile, "isCached", lambda fd, offset, count: False)
-        mover, sending = self.download(_descriptor(
+        mover, sending = self.download(immediateDescriptor(
             0, 0, 10, lambda *args: defer.fail(LocalError())))
         self.failureResultOf(sending, LocalError)
         self.connection.abort()
