@@ -23,39 +23,46 @@ from ftpkit.shells import directoryremoval, partials, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_clients import LFTP
+from tests.scratch import readLocal, writeLocal
 from tests.serverprocess import ServerProcess
 from tests.uploadsinprogress import largestUpload
 
 
-def _write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-
-
-def _read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-class _Root:
+class UploadRoot:
     """
-    A temporary directory for a test, C{bytes}.
+    A temporary directory for a test, C{bytes}, which the tests of cut
+    uploads and their sweep upload into.
+
+    @ivar root: the directory, once L{makeRoot} made it.
     """
 
     def makeRoot(self):
+        """
+        Make the test's directory.
+
+        @return: its absolute path, C{bytes}.
+        """
         self.root = os.fsencode(os.path.abspath(self.mktemp()))
         os.makedirs(self.root)
         return self.root
 
     def path(self, name):
+        """
+        @param name: a path relative to the directory, C{bytes}.
+        @return: its absolute path.
+        """
         return os.path.join(self.root, name)
 
     def partial(self, name):
+        """
+        @param name: a file's path relative to the directory, C{bytes}.
+        @return: the absolute path of its partial upload.
+        """
         directory, base = os.path.split(name)
         return self.path(os.path.join(directory, uploads.PARTIAL_PREFIX + base))
 
 
-class PartialUploadTests(_Root, unittest.TestCase):
+class PartialUploadTests(UploadRoot, unittest.TestCase):
     """
     The filesystem shell keeps a cut upload as the target's partial
     upload, which C{REST} + C{STOR} and C{APPE} continue.
@@ -87,11 +94,11 @@ class PartialUploadTests(_Root, unittest.TestCase):
         A cut upload is kept under a hidden name; the old file stays, and
         listings show neither.
         """
-        _write(self.path(b"f"), b"old")
+        writeLocal(self.path(b"f"), b"old")
         time.sleep(0.01)
         yield self.upload("f", b"new by", cut=True)
-        self.assertEqual(_read(self.path(b"f")), b"old")
-        self.assertEqual(_read(self.partial(b"f")), b"new by")
+        self.assertEqual(readLocal(self.path(b"f")), b"old")
+        self.assertEqual(readLocal(self.partial(b"f")), b"new by")
         self.assertEqual(sorted(os.listdir(self.root)),
                          [uploads.PARTIAL_PREFIX + b"f", b"f"])
         self.assertEqual([n for n, _ in (yield self.shell.list(()))], ["f"])
@@ -122,10 +129,10 @@ class PartialUploadTests(_Root, unittest.TestCase):
         for other in (uploads.TEMPORARY_PREFIX + b"x.f.tmp", b".hidden"):
             os.mkdir(self.path(b"d"))
             yield self.upload("d/f", b"cut", cut=True)
-            _write(os.path.join(self.path(b"d"), other), b"")
+            writeLocal(os.path.join(self.path(b"d"), other), b"")
             yield self.assertFailure(self.shell.removeDirectory(("d",)),
                                      DirectoryNotEmpty)
-            self.assertEqual(_read(os.path.join(
+            self.assertEqual(readLocal(os.path.join(
                 self.path(b"d"), uploads.PARTIAL_PREFIX + b"f")), b"cut")
             shutil.rmtree(self.path(b"d"))
 
@@ -151,13 +158,13 @@ class PartialUploadTests(_Root, unittest.TestCase):
         self.patch(directoryremoval, "_onlyPartials", resumedAfter)
         yield self.assertFailure(self.shell.removeDirectory(("d",)),
                                  DirectoryNotEmpty)
-        self.assertEqual(_read(self.partial(b"d/g")), b"cut too")
+        self.assertEqual(readLocal(self.partial(b"d/g")), b"cut too")
         self.assertEqual(os.listdir(self.root), [b"d"])
         writer = yield resumed[0]
         consumer = yield writer.receive()
         consumer.write(b"!")
         yield writer.close()
-        self.assertEqual(_read(self.path(b"d/f")), b"cut!")
+        self.assertEqual(readLocal(self.path(b"d/f")), b"cut!")
         self.assertEqual(sorted(os.listdir(self.path(b"d"))),
                          [uploads.PARTIAL_PREFIX + b"g", b"f"])
 
@@ -167,11 +174,11 @@ class PartialUploadTests(_Root, unittest.TestCase):
         C{REST} + C{STOR} continues the partial upload and, complete, it
         replaces the target; nothing else is left.
         """
-        _write(self.path(b"f"), b"old")
+        writeLocal(self.path(b"f"), b"old")
         time.sleep(0.01)
         yield self.upload("f", b"new by", cut=True)
         yield self.upload("f", b"bytes", offset=4)
-        self.assertEqual(_read(self.path(b"f")), b"new bytes")
+        self.assertEqual(readLocal(self.path(b"f")), b"new bytes")
         self.assertEqual(os.listdir(self.root), [b"f"])
         self.assertIsNone((yield self.shell.resumableSize(("f",))))
 
@@ -183,16 +190,16 @@ class PartialUploadTests(_Root, unittest.TestCase):
         is refused with L{RestPastEnd}, and the partial upload stays: it
         was written from the offset, leaving a hole of zeros.
         """
-        _write(self.path(b"f"), b"old")
+        writeLocal(self.path(b"f"), b"old")
         time.sleep(0.01)
         yield self.upload("f", b"cut", cut=True)
         yield self.assertFailure(
             self.shell.openForWriting(("f",), 10, False), RestPastEnd)
-        self.assertEqual(_read(self.partial(b"f")), b"cut")
+        self.assertEqual(readLocal(self.partial(b"f")), b"cut")
         self.assertEqual(sorted(os.listdir(self.root)),
                          [uploads.PARTIAL_PREFIX + b"f", b"f"])
         self.assertEqual((yield self.upload("f", b"!", offset=3))
-                         and _read(self.path(b"f")), b"cut!")
+                         and readLocal(self.path(b"f")), b"cut!")
 
     @defer.inlineCallbacks
     def test_resumeHeldBeforeTaken(self):
@@ -215,7 +222,7 @@ class PartialUploadTests(_Root, unittest.TestCase):
         self.patch(os, "rename", sweptAfter)
         yield self.upload("f", b"!", offset=4)
         self.assertEqual(swept, [(0, 0)])
-        self.assertEqual(_read(self.path(b"f")), b"half!")
+        self.assertEqual(readLocal(self.path(b"f")), b"half!")
         self.assertEqual(os.listdir(self.root), [b"f"])
 
     @defer.inlineCallbacks
@@ -228,10 +235,10 @@ class PartialUploadTests(_Root, unittest.TestCase):
         the offset checked against the partial upload, the target's
         bytes before it and the new ones after.
         """
-        _write(self.path(b"f"), b"target")
+        writeLocal(self.path(b"f"), b"target")
         old = time.time() - uploads.PARTIAL_LIFETIME - 10
         os.utime(self.path(b"f"), (old - 10, old - 10))
-        _write(self.partial(b"f"), b"partial")
+        writeLocal(self.partial(b"f"), b"partial")
         os.utime(self.partial(b"f"), (old, old))
         rename = os.rename
         swept = []
@@ -245,7 +252,7 @@ class PartialUploadTests(_Root, unittest.TestCase):
         self.patch(os, "rename", sweptBefore)
         yield self.assertFailure(self.upload("f", b"!", offset=7), FileBusy)
         self.assertEqual(swept, [(0, 1)])
-        self.assertEqual(_read(self.path(b"f")), b"target")
+        self.assertEqual(readLocal(self.path(b"f")), b"target")
         self.assertEqual(os.listdir(self.root), [b"f"])
 
     @defer.inlineCallbacks
@@ -256,7 +263,7 @@ class PartialUploadTests(_Root, unittest.TestCase):
         yield self.upload("g", b"first ", cut=True)
         self.assertFalse(os.path.exists(self.path(b"g")))
         yield self.upload("g", b"second", append=True)
-        self.assertEqual(_read(self.path(b"g")), b"first second")
+        self.assertEqual(readLocal(self.path(b"g")), b"first second")
         self.assertEqual(os.listdir(self.root), [b"g"])
 
     @defer.inlineCallbacks
@@ -268,7 +275,7 @@ class PartialUploadTests(_Root, unittest.TestCase):
         yield self.upload("g", b"two ", offset=4, cut=True)
         self.assertEqual((yield self.shell.resumableSize(("g",))), 8)
         yield self.upload("g", b"three", offset=8)
-        self.assertEqual(_read(self.path(b"g")), b"one two three")
+        self.assertEqual(readLocal(self.path(b"g")), b"one two three")
 
     @defer.inlineCallbacks
     def test_emptyCutLeavesNothing(self):
@@ -288,11 +295,11 @@ class PartialUploadTests(_Root, unittest.TestCase):
         (yield writer.receive()).write(b"too large")
         yield writer.discard()
         self.assertEqual(os.listdir(self.root), [])
-        _write(self.path(b"g"), b"keep")
+        writeLocal(self.path(b"g"), b"keep")
         writer = yield self.shell.openForWriting(("g",), append=True)
         (yield writer.receive()).write(b" and more")
         yield writer.discard()
-        self.assertEqual(_read(self.path(b"g")), b"keep")
+        self.assertEqual(readLocal(self.path(b"g")), b"keep")
 
     @defer.inlineCallbacks
     def test_olderThanTargetIgnored(self):
@@ -302,7 +309,7 @@ class PartialUploadTests(_Root, unittest.TestCase):
         """
         yield self.upload("f", b"cut", cut=True)
         time.sleep(0.01)
-        _write(self.path(b"f"), b"complete")
+        writeLocal(self.path(b"f"), b"complete")
         self.assertIsNone((yield self.shell.resumableSize(("f",))))
         self.assertEqual(os.listdir(self.root), [b"f"])
 
@@ -331,7 +338,7 @@ class _Clock:
         return time.time() + self.ahead
 
 
-class PartialAgeTests(_Root, unittest.TestCase):
+class PartialAgeTests(UploadRoot, unittest.TestCase):
     """
     A partial upload's age is measured by this machine's clock, at both
     ends, whatever clock stamped its writes.
@@ -381,7 +388,7 @@ class PartialAgeTests(_Root, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), [])
 
 
-class SharedRootTests(_Root, unittest.TestCase):
+class SharedRootTests(UploadRoot, unittest.TestCase):
     """
     A server starting on a root another process serves (a scale-out node
     restarting on the shared directory) leaves that process's running
@@ -408,14 +415,14 @@ class SharedRootTests(_Root, unittest.TestCase):
         SweepUploads(self.root).startService()
         consumer.write(b"bytes")
         yield writer.close()
-        return _read(self.path(name.encode()))
+        return readLocal(self.path(name.encode()))
 
     @defer.inlineCallbacks
     def test_replacingUpload(self):
         """
         An upload replacing a file (written to a temporary file) completes.
         """
-        _write(self.path(b"f"), b"old")
+        writeLocal(self.path(b"f"), b"old")
         self.assertEqual((yield self.uploadAcrossSweep("f")), b"new bytes")
         self.assertEqual(os.listdir(self.root), [b"f"])
 
@@ -425,7 +432,7 @@ class SharedRootTests(_Root, unittest.TestCase):
         A resumed upload (its partial upload renamed to a temporary name
         and written in place) completes.
         """
-        _write(self.path(b"f"), b"old")
+        writeLocal(self.path(b"f"), b"old")
         time.sleep(0.01)
         yield self.upload("f", b"cut", cut=True)
         self.assertEqual((yield self.uploadAcrossSweep("f", append=True)),
@@ -457,7 +464,7 @@ def _cutUpload(port, root, name, data):
     ftp.sock.close()
 
 
-class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
+class ResumeClientTests(UploadRoot, LoopbackServerMixin, unittest.TestCase):
     """
     Real clients resume an upload cut by the client's death.
     """
@@ -501,7 +508,7 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
             return kept
         kept = await self.inThread(resume)
         self.assertGreater(kept, 0)
-        self.assertEqual(_read(self.path(b"big.bin")), payload)
+        self.assertEqual(readLocal(self.path(b"big.bin")), payload)
         self.assertEqual(os.listdir(self.root), [b"big.bin"])
 
     async def test_lftpRemoveAfterCutUpload(self):
@@ -536,7 +543,7 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
             raise unittest.SkipTest("lftp is not installed")
         source = os.path.join(self.root, b"source.bin")
         payload = os.urandom(4 << 20)
-        _write(source, payload)
+        writeLocal(source, payload)
         target = "ftp://alice:secret@127.0.0.1:%d" % (self.server.port,)
 
         def killedMidway():
@@ -577,7 +584,7 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
                 capture_output=True, timeout=60)
         done = await self.inThread(resume)
         self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertEqual(_read(self.path(b"up.bin")), payload)
+        self.assertEqual(readLocal(self.path(b"up.bin")), payload)
         self.assertIn(b"up.bin", os.listdir(self.root))
         self.assertEqual(sorted(os.listdir(self.root)),
                          [b"source.bin", b"up.bin"])
@@ -590,7 +597,7 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
         so another user's resume of NAME continued (and published) it; the
         server's own partial uploads could be read, renamed and deleted.
         """
-        _write(self.partial(b"kept.bin"), b"kept")
+        writeLocal(self.partial(b"kept.bin"), b"kept")
         reserved = [uploads.PARTIAL_PREFIX.decode() + "new.bin",
                     uploads.PARTIAL_PREFIX.decode() + "kept.bin",
                     "sub/" + uploads.PARTIAL_PREFIX.decode() + "x",
@@ -630,7 +637,7 @@ class ResumeClientTests(_Root, LoopbackServerMixin, unittest.TestCase):
                          [uploads.PARTIAL_PREFIX + b"kept.bin"])
 
 
-class StopMidUploadTests(_Root, unittest.TestCase):
+class StopMidUploadTests(UploadRoot, unittest.TestCase):
     """
     C{SIGTERM} during an upload leaves no temporary file: the cut upload
     is kept as the target's partial upload, per the rule.

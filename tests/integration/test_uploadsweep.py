@@ -15,11 +15,12 @@ from twisted.trial import unittest
 
 from ftpkit.errors import FileBusy
 from ftpkit.shells import uploads
-from tests.integration.test_uploads import _read, _Root, _write
+from tests.integration.test_uploads import UploadRoot
+from tests.scratch import readLocal, writeLocal
 from tests.workerpools import LineChannel
 
 
-class SweepTests(_Root, unittest.TestCase):
+class SweepTests(UploadRoot, unittest.TestCase):
     """
     L{uploads.sweep}: what a crashed process left.
     """
@@ -34,19 +35,19 @@ class SweepTests(_Root, unittest.TestCase):
         upload; one not naming its target, and expired ones, are removed.
         """
         crashed = os.path.join(self.path(b"sub"), uploads.temporaryName(b"f"))
-        _write(crashed, b"half")
+        writeLocal(crashed, b"half")
         unnamed = self.path(uploads.TEMPORARY_PREFIX + b"x"
                             + uploads.TEMPORARY_SUFFIX)
-        _write(unnamed, b"?")
+        writeLocal(unnamed, b"?")
         expired = self.partial(b"old")
-        _write(expired, b"old")
+        writeLocal(expired, b"old")
         old = time.time() - uploads.PARTIAL_LIFETIME - 10
         os.utime(expired, (old, old))
-        _write(self.path(b"plain"), b"untouched")
+        writeLocal(self.path(b"plain"), b"untouched")
         self.assertEqual(uploads.sweep(self.root), (1, 2))
         self.assertEqual(sorted(os.listdir(self.root)), [b"plain", b"sub"])
         self.assertEqual(
-            _read(os.path.join(self.path(b"sub"),
+            readLocal(os.path.join(self.path(b"sub"),
                                uploads.PARTIAL_PREFIX + b"f")), b"half")
 
     def test_heldLeft(self):
@@ -63,7 +64,7 @@ class SweepTests(_Root, unittest.TestCase):
         finally:
             os.close(fd)
         self.assertEqual(uploads.sweep(self.root), (1, 0))
-        self.assertEqual(_read(self.partial(b"f")), b"half")
+        self.assertEqual(readLocal(self.partial(b"f")), b"half")
 
     def test_heldAnonymousLeft(self):
         """
@@ -96,7 +97,7 @@ class SweepTests(_Root, unittest.TestCase):
             levels.append(os.path.join(levels[-1], b"d"))
             os.mkdir(levels[-1])
         self.addCleanup(_removeChain, levels[1:])
-        _write(os.path.join(levels[-1], uploads.temporaryName(b"f")),
+        writeLocal(os.path.join(levels[-1], uploads.temporaryName(b"f")),
                b"half")
         self.assertEqual(uploads.sweep(self.root), (1, 0))
         self.assertEqual(os.listdir(levels[-1]),
@@ -125,12 +126,12 @@ class SweepTests(_Root, unittest.TestCase):
         worker's): another's running upload and old partial uploads stay.
         """
         mine = os.path.join(self.path(b"sub"), uploads.temporaryName(b"f"))
-        _write(mine, b"half")
+        writeLocal(mine, b"half")
         running = self.path(uploads.TEMPORARY_PREFIX + b"0123abcd-0.g"
                             + uploads.TEMPORARY_SUFFIX)
-        _write(running, b"running")
+        writeLocal(running, b"running")
         expired = self.partial(b"old")
-        _write(expired, b"old")
+        writeLocal(expired, b"old")
         old = time.time() - uploads.PARTIAL_LIFETIME - 10
         os.utime(expired, (old, old))
         self.assertEqual(
@@ -146,7 +147,7 @@ class SweepTests(_Root, unittest.TestCase):
         """
         from ftpkit.deploy.service import SweepUploads
 
-        _write(self.path(uploads.temporaryName(b"f")), b"half")
+        writeLocal(self.path(uploads.temporaryName(b"f")), b"half")
         SweepUploads(self.root).startService()
         self.assertEqual(sorted(os.listdir(self.root)),
                          [uploads.PARTIAL_PREFIX + b"f", b"sub"])
@@ -194,7 +195,7 @@ def _claim(target, now=None):
     return claimed[2]
 
 
-class PartialRaceTests(_Root, unittest.TestCase):
+class PartialRaceTests(UploadRoot, unittest.TestCase):
     """
     A partial upload found stale, or taken to be continued, while another
     session keeps a cut upload under its name, or its lifetime ends.
@@ -210,7 +211,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
         in another session, between the look and the removal).
         """
         partial = self.partial(b"f")
-        _write(partial, b"stale")
+        writeLocal(partial, b"stale")
         old = time.time() - uploads.PARTIAL_LIFETIME - 10
         os.utime(partial, (old, old))
         self.patch(os, "lstat", self.replacedAfterLook(partial))
@@ -230,7 +231,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
             if path == partial:
                 self.patch(os, "lstat", lstat)
                 fresh = self.path(uploads.temporaryName(b"f"))
-                _write(fresh, b"kept just now")
+                writeLocal(fresh, b"kept just now")
                 uploads.keepPartial(fresh, self.path(b"f"), 13)
             return result
         return replacedAfter
@@ -243,7 +244,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
         """
         self.staleReplacedWhileLooked()
         self.assertEqual(uploads.sweep(self.root), (0, 0))
-        self.assertEqual(_read(self.partial(b"f")), b"kept just now")
+        self.assertEqual(readLocal(self.partial(b"f")), b"kept just now")
         self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
 
     def test_resumeLeavesReplaced(self):
@@ -262,7 +263,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
         """
         for remove in (lambda: uploads.sweep(self.root),
                        lambda: uploads.resumableSize(self.path(b"f"))):
-            _write(self.partial(b"f"), b"stale")
+            writeLocal(self.partial(b"f"), b"stale")
             old = time.time() - uploads.PARTIAL_LIFETIME - 10
             os.utime(self.partial(b"f"), (old, old))
             remove()
@@ -276,11 +277,11 @@ class PartialRaceTests(_Root, unittest.TestCase):
         between was lost.
         """
         partial = self.partial(b"f")
-        _write(partial, b"older")
+        writeLocal(partial, b"older")
         old = time.time() - 200
         os.utime(partial, (old, old))
         crashed = self.path(_crashedName(b"f"))
-        _write(crashed, b"crashed")
+        writeLocal(crashed, b"crashed")
         os.utime(crashed, (old + 100, old + 100))
         lstat = os.lstat
         replacedAfter = self.replacedAfterLook(partial)
@@ -294,7 +295,7 @@ class PartialRaceTests(_Root, unittest.TestCase):
 
         self.patch(os, "lstat", armed)
         uploads.sweep(self.root)
-        self.assertEqual(_read(partial), b"kept just now")
+        self.assertEqual(readLocal(partial), b"kept just now")
         self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
 
     def test_crashedOverOlder(self):
@@ -302,16 +303,16 @@ class PartialRaceTests(_Root, unittest.TestCase):
         Over an older partial upload nobody replaced, or none, a crashed
         upload becomes the partial upload, and nothing else is left.
         """
-        _write(self.partial(b"f"), b"older")
+        writeLocal(self.partial(b"f"), b"older")
         old = time.time() - 200
         os.utime(self.partial(b"f"), (old, old))
-        _write(self.path(_crashedName(b"f")), b"crashed")
-        _write(self.path(_crashedName(b"g")), b"crashed too")
+        writeLocal(self.path(_crashedName(b"f")), b"crashed")
+        writeLocal(self.path(_crashedName(b"g")), b"crashed too")
         self.assertEqual(uploads.sweep(self.root), (2, 0))
         self.assertEqual(sorted(os.listdir(self.root)),
                          [uploads.PARTIAL_PREFIX + b"f",
                           uploads.PARTIAL_PREFIX + b"g"])
-        self.assertEqual(_read(self.partial(b"f")), b"crashed")
+        self.assertEqual(readLocal(self.partial(b"f")), b"crashed")
 
     def test_claimLeavesReplaced(self):
         """
@@ -319,18 +320,18 @@ class PartialRaceTests(_Root, unittest.TestCase):
         kept under the name since (another session's cut upload) is not
         taken, and keeps the name; the resume is told to try again.
         """
-        _write(self.partial(b"f"), b"first")
+        writeLocal(self.partial(b"f"), b"first")
 
         def replacedAfter(path):
             fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
             fresh = self.path(uploads.temporaryName(b"f"))
-            _write(fresh, b"kept just now")
+            writeLocal(fresh, b"kept just now")
             uploads.keepPartial(fresh, self.path(b"f"), 13)
             return fd, os.fstat(fd)
 
         self.assertRaises(FileBusy, uploads.claimPartial, self.path(b"f"),
                           replacedAfter)
-        self.assertEqual(_read(self.partial(b"f")), b"kept just now")
+        self.assertEqual(readLocal(self.partial(b"f")), b"kept just now")
         self.assertEqual(os.listdir(self.root), [uploads.PARTIAL_PREFIX + b"f"])
 
     def test_takenPastLifetime(self):
@@ -341,21 +342,21 @@ class PartialRaceTests(_Root, unittest.TestCase):
         from the offset checked against the partial upload.
         """
         partial = self.partial(b"f")
-        _write(partial, b"half")
+        writeLocal(partial, b"half")
         made = os.lstat(partial).st_mtime
         checked = made + uploads.PARTIAL_LIFETIME - 1
         self.assertEqual(
             uploads.resumableSize(self.path(b"f"), now=checked), 4)
         claimed = _claim(self.path(b"f"), now=checked + 2)
-        self.assertEqual(_read(claimed), b"half")
-        _write(partial, b"again")
+        self.assertEqual(readLocal(claimed), b"half")
+        writeLocal(partial, b"again")
         os.utime(partial, (made, made))
         self.assertIsNone(_claim(
             self.path(b"f"),
             now=made + uploads.PARTIAL_LIFETIME + uploads.TAKE_GRACE + 1))
 
 
-class SweepWhileServingTests(_Root, unittest.TestCase):
+class SweepWhileServingTests(UploadRoot, unittest.TestCase):
     """
     L{SweepUploads} with C{whileServing}: one process sweeps at start in a
     thread, while its sessions run.
@@ -404,8 +405,8 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         alone; a crashed process's becomes its target's partial upload.
         """
         own = self.path(uploads.temporaryName(b"f"))
-        _write(own, b"running")
-        _write(self.path(_crashedName(b"g")), b"half")
+        writeLocal(own, b"running")
+        writeLocal(self.path(_crashedName(b"g")), b"half")
         self.sweeper().startService()
         _joinSweeps()
         self.assertEqual(sorted(os.listdir(self.root)),
@@ -422,12 +423,12 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
 
         other = os.fsencode(os.path.abspath(self.mktemp()))
         os.makedirs(other)
-        _write(os.path.join(other, _crashedName(b"f")), b"half")
+        writeLocal(os.path.join(other, _crashedName(b"f")), b"half")
         expired = os.path.join(other, uploads.PARTIAL_PREFIX + b"old")
-        _write(expired, b"old")
+        writeLocal(expired, b"old")
         old = time.time() - uploads.PARTIAL_LIFETIME - 10
         os.utime(expired, (old, old))
-        _write(os.path.join(other, _crashedName(b"g")), b"other half")
+        writeLocal(os.path.join(other, _crashedName(b"g")), b"other half")
         sweeper = SweepUploads(self.root, whileServing=True, others=[other])
         sweeper.startService()
         self.assertEqual(uploads.resumableSize(os.path.join(other, b"g")), 10)
@@ -443,10 +444,10 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         """
         uploads.beginSweep(frozenset({uploads.temporaryTag()}))
         self.addCleanup(uploads.endSweep)
-        _write(self.path(_crashedName(b"f")), b"half")
+        writeLocal(self.path(_crashedName(b"f")), b"half")
         target = self.path(b"f")
         self.assertEqual(uploads.resumableSize(target), 4)
-        self.assertEqual(_read(_claim(target)), b"half")
+        self.assertEqual(readLocal(_claim(target)), b"half")
 
     def test_resumeReadsDirectoryOnce(self):
         """
@@ -457,7 +458,7 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         """
         uploads.beginSweep(frozenset({uploads.temporaryTag()}))
         self.addCleanup(uploads.endSweep)
-        _write(self.path(_crashedName(b"f")), b"half")
+        writeLocal(self.path(_crashedName(b"f")), b"half")
         scans = []
         scandir = os.scandir
 
@@ -479,7 +480,7 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         uploads.beginSweep(frozenset({uploads.temporaryTag()}))
         self.addCleanup(uploads.endSweep)
         running = self.path(uploads.temporaryName(b"f"))
-        _write(running, b"running")
+        writeLocal(running, b"running")
         self.assertIsNone(uploads.resumableSize(self.path(b"f")))
         self.assertEqual(os.listdir(self.root), [os.path.basename(running)])
 
@@ -488,7 +489,7 @@ class SweepWhileServingTests(_Root, unittest.TestCase):
         L{uploads.sweep} leaves the temporary files of the tags it spares.
         """
         own = self.path(uploads.temporaryName(b"f"))
-        _write(own, b"running")
+        writeLocal(own, b"running")
         self.assertEqual(
             uploads.sweep(self.root, spared={uploads.temporaryTag()}),
             (0, 0))
@@ -508,7 +509,7 @@ class _Worker:
         self.channel = LineChannel()
 
 
-class SweepBesideWorkersTests(_Root, unittest.TestCase):
+class SweepBesideWorkersTests(UploadRoot, unittest.TestCase):
     """
     Under C{--workers}, the acceptor's sweep at start spares the uploads
     of the workers that get ready meanwhile, and tells them it runs
@@ -575,7 +576,7 @@ class SweepBesideWorkersTests(_Root, unittest.TestCase):
         from ftpkit.deploy import pendingsweep
 
         crashed = self.path(_crashedName(b"f"))
-        _write(crashed, b"half")
+        writeLocal(crashed, b"half")
         self.assertTrue(pendingsweep.takeLine(
             pendingsweep.sweepingLine(time.time() + 10)))
         self.assertEqual(uploads.resumableSize(self.path(b"f")), 4)
@@ -592,7 +593,7 @@ class SweepBesideWorkersTests(_Root, unittest.TestCase):
 
         pendingsweep.takeLine(pendingsweep.sweepingLine(time.time() - 10))
         running = self.path(_crashedName(b"f"))
-        _write(running, b"running")
+        writeLocal(running, b"running")
         self.assertIsNone(uploads.resumableSize(self.path(b"f")))
         self.assertEqual(os.listdir(self.root), [os.path.basename(running)])
 
