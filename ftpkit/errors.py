@@ -86,6 +86,17 @@ class FileBusy(FTPError):
     defaultMessage = "File busy: another upload writes it; try again later"
 
 
+class FileReplaced(FileBusy):
+    """
+    An upload written into its file in place is complete, but its path no
+    longer names that file: another command replaced, removed or renamed
+    it meanwhile, so the bytes are not where the client sent them.
+    """
+
+    defaultMessage = ("File replaced, moved or removed during the upload;"
+                      " try again")
+
+
 class InsufficientStorage(FTPError):
     """The disk is full."""
 

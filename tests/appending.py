@@ -1,8 +1,11 @@
 """
-A file on the disk appended to (C{APPE}) by one session while a second
-session runs commands, over real loopback sockets: what the in-place
-writers' tests (L{tests.integration.test_attack_sweep6},
-L{tests.integration.test_inplacereplaced}) share.
+A file appended to (C{APPE}) by one session while a second session runs
+commands, over real loopback sockets: what the in-place writers' tests
+(L{tests.integration.test_attack_sweep6},
+L{tests.integration.test_inplacereplaced}, and on the fsspec realm
+L{tests.integration.test_attack_fsspecinplace}) share. The file is on the
+disk unless a subclass serves another realm (L{AppendingTestsMixin.makeRealm}
+and the methods that reach its files).
 """
 
 import ftplib
@@ -35,11 +38,31 @@ class AppendingTestsMixin(LoopbackServerMixin):
         self.root = os.path.abspath(self.mktemp())
         os.makedirs(self.root)
         self.path = os.path.join(self.root, "f")
-        with open(self.path, "wb") as f:
-            f.write(ORIGINAL)
+        self.write("f", ORIGINAL)
         self.server = self.startServer(
-            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0),
+            self.makeRealm(), ServerConfig(loginFailureDelay=0),
             users={"alice": "secret"}, anonymous=False)
+
+    def makeRealm(self):
+        """
+        @return: the realm served: the disk under C{self.root}.
+        """
+        return FilesystemRealm(self.root)
+
+    def write(self, name, data):
+        """
+        @param name: a file's name in the root.
+        @param data: the bytes it is to hold.
+        """
+        with open(os.path.join(self.root, name), "wb") as f:
+            f.write(data)
+
+    def exists(self, name):
+        """
+        @param name: a name in the root.
+        @return: whether anything has it.
+        """
+        return os.path.lexists(os.path.join(self.root, name))
 
     def duringAppend(self, *commands):
         """

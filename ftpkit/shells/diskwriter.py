@@ -16,7 +16,7 @@ from zope.interface import implementer
 
 from ftpkit.errors import (
     AlreadyExists,
-    FileBusy,
+    FileReplaced,
     NoSuchFile,
     PermissionDenied,
 )
@@ -44,12 +44,6 @@ complete (by a local user: C{RMD} waits for the uploads of new files)."""
 _DIRECTORY_MOVED = "Directory moved or removed during the upload"
 """The reply to an upload into a temporary file that was not where it was
 made once complete (L{FileWriter._place})."""
-
-_FILE_REPLACED = ("File replaced, moved or removed during the upload;"
-                  " try again")
-"""The reply to an upload written in place whose path no longer named
-the file it wrote once complete (L{FileWriter._checkInPlace})."""
-
 
 def placeNew(temporary, target):
     """
@@ -418,14 +412,14 @@ class FileWriter:
         name). Checked once complete, when the bytes are written: what
         changes the target after that comes after this upload.
 
-        @raise FileBusy: when the target is another file, or none.
+        @raise FileReplaced: when the target is another file, or none.
         """
         try:
             found = os.lstat(self._target)
         except (FileNotFoundError, NotADirectoryError):
             found = None
         if found is None or (found.st_dev, found.st_ino) != self._inode:
-            raise FileBusy(_FILE_REPLACED)
+            raise FileReplaced()
 
     def _name(self, fd):
         """

@@ -33,7 +33,9 @@ from itertools import islice
 
 from ftpkit.compat.fsspecnames import keyPages, reconnect, stripProtocol
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
+from ftpkit.shells import uploadlocks
 from ftpkit.shells.fsspecheld import heldEntries
+from ftpkit.shells.fsspecinplace import inPlaceFilesOf, namesDescriptor
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
 
@@ -301,6 +303,33 @@ class Backend:
         what = "Appending" if append else "Resuming uploads (REST before STOR)"
         raise CommandNotImplemented(f"{what} is not supported by {self.label} storage")
 
+    def holdInPlace(self, fs, path, handle):
+        """
+        Hold the file an upload opened to write in place, so that a second
+        such upload of it meanwhile is refused (blocking): here, within
+        this process.
+
+        @param fs: the filesystem.
+        @param path: the file's path on C{fs}.
+        @param handle: the file object the upload writes.
+        @return: a function that lets the file go, to call once C{handle}
+            is closed.
+        @raise FileBusy: another upload writes it in place.
+        """
+        return inPlaceFilesOf(fs).hold(path)
+
+    def namesWritten(self, fs, path, handle):
+        """
+        Tell whether a path still names the file an upload wrote in place,
+        once the upload is complete (blocking).
+
+        @param fs: the filesystem.
+        @param path: the file's path on C{fs}.
+        @param handle: the file object the upload wrote.
+        @return: C{True} here: a store that cannot tell is believed.
+        """
+        return True
+
     def refuseReplacing(self, fs, path):
         """
         Refuse an upload that would replace a file the store keeps from
@@ -463,6 +492,23 @@ class LocalBackend(_PosixBackend):
         fs.link(source, target)
         fs.rm_file(source)
 
+    def holdInPlace(self, fs, path, handle):
+        """
+        See L{Backend.holdInPlace}: the disk realm's C{flock} on the open
+        file (L{ftpkit.shells.uploadlocks.holdInPlace}), which every
+        process serving the directory sees, the disk realm's too; it goes
+        when the file is closed.
+        """
+        uploadlocks.holdInPlace(handle.fileno())
+        return lambda: None
+
+    def namesWritten(self, fs, path, handle):
+        """
+        See L{Backend.namesWritten}: C{path}, its last segment not
+        followed, names the file open.
+        """
+        return namesDescriptor(path, handle.fileno())
+
     def refuseReplacing(self, fs, path):
         """
         See L{Backend.refuseReplacing}: a file this process may not write
@@ -615,6 +661,13 @@ class MemoryBackend(_PosixBackend):
             stored = fs.store.get(target + suffix)
             if stored is not None:
                 stored.modified = modified
+
+    def namesWritten(self, fs, path, handle):
+        """
+        See L{Backend.namesWritten}: the file object stored at C{path} is
+        the one written (every opener of a file gets the stored object).
+        """
+        return fs.store.get(stripProtocol(fs, path)) is handle
 
     def setModificationTime(self, fs, path, when):
         """

@@ -23,7 +23,7 @@ import threading
 from twisted.internet import defer
 from zope.interface import implementer
 
-from ftpkit.errors import LocalError
+from ftpkit.errors import FileReplaced, LocalError
 from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile
 
 TEMPORARY_PREFIX = ".ftpkit-upload-"
@@ -343,17 +343,22 @@ class InPlaceWriter:
     """
     A resumed or appended upload, written into the file itself (blocking):
     what was written stays written even if the upload is aborted, as with
-    a resumed upload on a local disk.
+    a resumed upload on a local disk. It holds the file against a second
+    such upload, and is complete only if its path still names the file
+    once written (L{ftpkit.shells.fsspecinplace}).
     """
 
-    def __init__(self, fs, fsPath, offset, append):
+    def __init__(self, fs, fsPath, offset, append, backend):
         """
-        Open the file.
+        Open the file and hold it.
 
         @param fs: the filesystem.
         @param fsPath: the file's path.
         @param offset: the byte to resume from (ignored when appending).
         @param append: whether to append (creating a missing file).
+        @param backend: the L{ftpkit.shells.fsspecbackends.Backend} of
+            C{fs}, which holds and checks the file.
+        @raise FileBusy: another upload writes the file in place.
         """
         if append:
             self._handle = fs.open(fsPath, "ab")
@@ -361,6 +366,12 @@ class InPlaceWriter:
         else:
             self._handle = fs.open(fsPath, "r+b")
             self._handle.seek(offset)
+        try:
+            self._release = backend.holdInPlace(fs, fsPath, self._handle)
+        except BaseException:
+            self._handle.close()
+            raise
+        self._fs, self._path, self._backend = fs, fsPath, backend
         self._start = self._end = self._handle.tell()
         self._truncate = not append
 
@@ -377,15 +388,24 @@ class InPlaceWriter:
     def commit(self):
         """
         Drop what lay past the end of a resumed upload, and close.
+
+        @raise FileReplaced: when the path no longer names the file
+            written (replaced, removed or renamed meanwhile).
         """
         try:
             if self._truncate:
                 self._handle.truncate(self._end)
+            if not self._backend.namesWritten(self._fs, self._path,
+                                              self._handle):
+                raise FileReplaced()
         finally:
-            self._handle.close()
+            self.discard()
 
     def discard(self):
         """
-        Close, keeping what was written.
+        Close, keeping what was written, and let the file go.
         """
-        self._handle.close()
+        try:
+            self._handle.close()
+        finally:
+            self._release()

@@ -457,7 +457,8 @@ class FsspecShell:
         target = self.fsPath(path)
         if offset or append:
             self.backend.refuseResume(append)
-            writer = InPlaceWriter(self.fs, target, offset, append)
+            writer = InPlaceWriter(self.fs, target, offset, append,
+                                   self.backend)
         elif self.backend.commitByRename:
             self.backend.refuseReplacing(self.fs, target)
             writer = RenameIntoPlaceWriter(self.fs, temporarySibling(target), target)

@@ -11,8 +11,6 @@ checks at its end that its path still names the file it wrote, and gets
 C{450} otherwise; the replacing upload costs nothing more.
 """
 
-import os
-
 from twisted.internet import defer
 from twisted.trial import unittest
 
@@ -42,8 +40,7 @@ class ReplacedDuringAppendTests(AppendingTestsMixin, unittest.TestCase):
         """
         C{RNTO} of another file onto it does the same.
         """
-        with open(os.path.join(self.root, "g"), "wb") as f:
-            f.write(b"g")
+        self.write("g", b"g")
         replies, final = yield self.inThread(
             self.duringAppend, "RNFR g", "RNTO f")
         self.assertEqual(replies[1][:4], "250 ")
@@ -59,7 +56,7 @@ class ReplacedDuringAppendTests(AppendingTestsMixin, unittest.TestCase):
         replies, final = yield self.inThread(self.duringAppend, "DELE f")
         self.assertEqual(replies[0][:4], "250 ")
         self.assertEqual(final[:4], "450 ")
-        self.assertFalse(os.path.lexists(self.path))
+        self.assertFalse(self.exists("f"))
 
     @defer.inlineCallbacks
     def test_moved(self):

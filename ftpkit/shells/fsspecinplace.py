@@ -1,0 +1,86 @@
+"""
+What an upload written in place on an fsspec store (C{APPE}, C{REST} and
+C{STOR}: L{ftpkit.shells.fsspecfiles.InPlaceWriter}) is held to, as the
+disk realm's are (L{ftpkit.shells.uploadlocks.holdInPlace},
+L{ftpkit.shells.diskwriter.FileWriter}): one such upload of a file at a
+time, a second one meanwhile getting C{450 File busy}; and C{450}, not
+C{226}, when once complete its path no longer names the file it wrote
+(another session's C{STOR} or C{RNTO} replaced it, C{DELE} or a rename
+took it away).
+
+Neither was checked: two sessions appending to one file at once were both
+told C{226}, their bytes interleaved on C{file://}, and on C{memory://},
+whose openers share one file object, the later writer wrote over the
+other's bytes at its own offset; an C{APPE} whose file was replaced or
+taken away was told C{226} for bytes no longer at its path.
+
+The backend says how (L{ftpkit.shells.fsspecbackends.Backend.holdInPlace}
+and C{namesWritten}): on C{file://} the disk realm's C{flock}, which every
+process serving the directory sees, and a comparison of inodes; elsewhere
+the file is held within this process (L{InPlaceFiles}), since a store
+across the network offers no lock and C{memory://} is the process's own.
+"""
+
+import os
+import threading
+import weakref
+
+from ftpkit.errors import FileBusy
+
+_FILES = weakref.WeakKeyDictionary()
+_FILES_LOCK = threading.Lock()
+
+
+class InPlaceFiles:
+    """
+    The paths of one filesystem that this process's uploads write in
+    place (the shells of a realm make their calls from several threads).
+    """
+
+    def __init__(self):
+        self._paths = set()
+        self._lock = threading.Lock()
+
+    def hold(self, path):
+        """
+        @param path: a file's path on the filesystem.
+        @return: a function that lets it go, to call once the upload
+            closed its file.
+        @raise FileBusy: another upload of this process writes it in place.
+        """
+        with self._lock:
+            if path in self._paths:
+                raise FileBusy()
+            self._paths.add(path)
+        return lambda: self._release(path)
+
+    def _release(self, path):
+        with self._lock:
+            self._paths.discard(path)
+
+
+def inPlaceFilesOf(fs):
+    """
+    @param fs: an fsspec filesystem.
+    @return: the L{InPlaceFiles} every shell on C{fs} shares.
+    """
+    with _FILES_LOCK:
+        files = _FILES.get(fs)
+        if files is None:
+            files = _FILES[fs] = InPlaceFiles()
+        return files
+
+
+def namesDescriptor(path, fd):
+    """
+    @param path: a path on the local disk.
+    @param fd: a descriptor of a file open there.
+    @return: whether C{path} (its last segment not followed) names that
+        file.
+    """
+    written = os.fstat(fd)
+    try:
+        found = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return (found.st_dev, found.st_ino) == (written.st_dev, written.st_ino)
