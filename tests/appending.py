@@ -75,10 +75,22 @@ class AppendingTestsMixin(LoopbackServerMixin):
         @return: the second session's replies and the first upload's final
             reply, each the text of an error where it was one.
         """
+        return self.duringUpload(["APPE f"], *commands)
+
+    def duringUpload(self, upload, *commands):
+        """
+        L{duringAppend} with another upload.
+
+        @param upload: the first session's command lines, the last of
+            which starts the upload (C{["REST 5", "STOR f"]}).
+        @param commands: the second session's command lines.
+        @return: what L{duringAppend} returns.
+        """
         first = ftplibLogin(self, self.server.port, binary=True)
         port = int(first.sendcmd("EPSV").split("|")[3])
         data = socket.create_connection(("127.0.0.1", port))
-        first.sendcmd("APPE f")
+        for line in upload:
+            first.sendcmd(line)
         data.sendall(APPENDED[:1000])
         second = ftplibLogin(self, self.server.port, binary=True)
         replies = []

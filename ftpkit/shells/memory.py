@@ -42,6 +42,7 @@ from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
     DirectoryOverFileQuota,
+    FileReplaced,
     FTPError,
     InvalidPath,
     IsDirectory,
@@ -423,15 +424,20 @@ class MemoryShell:
 
         Nothing changes before L{IRandomWriteFile.close}, whatever the mode;
         C{offset} beyond the end of the file pads it with zero bytes, as a
-        sparse file on disk would read.
+        sparse file on disk would read. A resume (an C{offset}, not
+        appended) continues the file there now: it is stored only if the
+        path still names that file then (L{_resume}).
         """
         if not path:
             raise IsDirectory()
         existing = self._parent(path).children.get(path[-1])
         if isinstance(existing, DirectoryNode):
             raise IsDirectory()
-        return MemoryWriteFile(self._budget, functools.partial(
-            self._commit, path, offset, append))
+        if offset and not append:
+            commit = functools.partial(self._resume, path, offset, existing)
+        else:
+            commit = functools.partial(self._commit, path, offset, append)
+        return MemoryWriteFile(self._budget, commit)
 
     @_deferred
     def openForCreating(self, path):
@@ -444,6 +450,25 @@ class MemoryShell:
             raise AlreadyExists()
         return MemoryWriteFile(self._budget, functools.partial(
             self._commit, path, 0, False, exclusive=True))
+
+    def _resume(self, path, offset, continued, data):
+        """
+        Store the result of a resumed upload, if its path still names the
+        file it continues: one another upload replaced, or a command
+        removed or renamed, meanwhile would otherwise lend its first bytes
+        to the resume's (or zero bytes, where it is gone), as no file ever
+        held them.
+
+        @param path: the file's path.
+        @param offset: the byte the upload started at.
+        @param continued: the L{FileNode} at C{path} when the upload
+            started, or C{None}.
+        @param data: the uploaded bytes.
+        @raise FileReplaced: when C{path} names another file, or none.
+        """
+        if self._parent(path).children.get(path[-1]) is not continued:
+            raise FileReplaced()
+        self._commit(path, offset, False, data)
 
     def _commit(self, path, offset, append, data, exclusive=False):
         """
