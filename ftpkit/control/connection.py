@@ -31,6 +31,7 @@ from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
+from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
 from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
@@ -67,6 +68,7 @@ class FTPProtocol(
     ChecksumCommands,
     DataChannelCommands,
     TransferCommands,
+    ListingCommands,
     SecurityCommands,
     SessionReporting,
     CommandRunning,

@@ -14,6 +14,7 @@ from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
+from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
 from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
@@ -27,7 +28,7 @@ FIELDS = {field.name for field in dataclasses.fields(Session)}
 
 HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
-            TransferCommands, ChecksumCommands]
+            TransferCommands, ListingCommands, ChecksumCommands]
 """Every handler class of L{ftpkit.control.server.FTPProtocol}: each names the
 session's fields it uses."""
 
