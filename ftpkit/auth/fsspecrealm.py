@@ -219,12 +219,8 @@ class FsspecRealm:
             bytes of it (at least L{ftpkit.shells.memorytree.MIN_ENTRIES}).
         """
         from ftpkit.shells.memorytree import BYTES_PER_ENTRY, MIN_ENTRIES
-        from ftpkit.shells.permissions import (
-            PERMISSIONS,
-            PermissionShell,
-            PermissionTable,
-            QuotaUsage,
-        )
+        from ftpkit.shells.permissions import PermissionShell, QuotaUsage
+        from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 
         top = self.shellAt(())
         fs, where = top.fs, top.fsPath(())

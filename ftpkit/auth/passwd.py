@@ -25,7 +25,7 @@ import tomllib
 from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.auth.usersfile import UsersFileError, parseUser, parseUsers
 from ftpkit.deploy.limitoptions import parseByteCount
-from ftpkit.shells.permissions import PERMISSIONS
+from ftpkit.shells.permissiontable import PERMISSIONS
 
 _KEY_ORDER = ("password", "home", "permissions", "quota", "quota-files",
               "read-only", "max-download-rate", "max-upload-rate")

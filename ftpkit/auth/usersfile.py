@@ -24,7 +24,7 @@ from ftpkit.auth.realms import isSafeUserName
 from ftpkit.deploy.limitoptions import MOST_BYTES, parseByteCount
 from ftpkit.errors import FTPError
 from ftpkit.protocol import paths
-from ftpkit.shells.permissions import PERMISSIONS, PermissionTable
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 
 DEFAULT_PERMISSIONS = ("list", "read")
 """The permissions of a user whose entry gives none."""

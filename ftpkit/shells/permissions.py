@@ -48,7 +48,10 @@ from ftpkit.errors import (
     QuotaExceeded,
 )
 from ftpkit.interfaces import IFTPShellResolve, IFTPShellResume, IRandomWriteFile
-from ftpkit.protocol import paths
+from ftpkit.shells.permissiontable import (  # noqa: F401 (importable from here)
+    PERMISSIONS,
+    PermissionTable,
+)
 from ftpkit.shells.quotareads import ReleasingReadFile
 from ftpkit.shells.quotas import (
     QuotaUsage,  # noqa: F401 (importable from here, as before quotas.py)
@@ -60,65 +63,6 @@ from ftpkit.shells.quotauploads import (
     settleEntryBytes,
 )
 from ftpkit.shells.wrappers import ShellWrapper
-
-PERMISSIONS = (
-    "list", "read", "write", "append", "delete", "rename", "mkdir",
-    "set-time", "chmod",
-)
-"""Every permission name, in the order documentation shows them."""
-
-
-class PermissionTable:
-    """
-    The permissions of one user: a default set and overrides for
-    directories, the longest matching directory winning.
-
-    @ivar default: the C{frozenset} of permissions outside any override.
-    @ivar overrides: C{(path, frozenset)} pairs, longest path first.
-    """
-
-    def __init__(self, default, overrides=()):
-        """
-        @param default: an iterable of permission names.
-        @param overrides: a mapping or pairs of directory path (a tuple of
-            segments) to an iterable of permission names.
-        """
-        self.default = frozenset(default)
-        pairs = overrides.items() if hasattr(overrides, "items") else overrides
-        self.overrides = tuple(sorted(
-            ((tuple(path), frozenset(names)) for path, names in pairs),
-            key=lambda pair: -len(pair[0]),
-        ))
-
-    def permissionsAt(self, path):
-        """
-        @param path: a tuple of segments.
-        @return: the C{frozenset} of permissions that apply at C{path}.
-        """
-        for directory, names in self.overrides:
-            if paths.isWithin(path, directory):
-                return names
-        return self.default
-
-    def allows(self, path, permission):
-        """
-        @param path: a tuple of segments.
-        @param permission: a name from L{PERMISSIONS}.
-        @return: whether C{permission} is granted at C{path}.
-        """
-        return permission in self.permissionsAt(path)
-
-    def rulesBelow(self, path):
-        """
-        @param path: a tuple of segments.
-        @return: whether an override names a directory strictly below
-            C{path}: renaming C{path} would carry that directory's
-            contents out from under its rule, and renaming something to
-            C{path} would put what it holds under the rule.
-        """
-        depth = len(path)
-        return any(len(directory) > depth and paths.isWithin(directory, path)
-                   for directory, _ in self.overrides)
 
 
 class PermissionShell(ShellWrapper):

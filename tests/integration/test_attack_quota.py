@@ -17,12 +17,8 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.permissions import (
-    PermissionShell,
-    PermissionTable,
-    QuotaUsage,
-    diskUsage,
-)
+from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
+from ftpkit.shells.permissiontable import PermissionTable
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory

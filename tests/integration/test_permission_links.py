@@ -12,7 +12,8 @@ from twisted.trial import unittest
 
 from ftpkit.errors import PermissionDenied
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.permissions import PermissionShell, PermissionTable
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PermissionTable
 from ftpkit.testing import readFile, writeFile
 from tests.scratch import scratchDirectory
 

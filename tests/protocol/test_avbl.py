@@ -7,11 +7,8 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.permissions import (
-    PermissionShell,
-    PermissionTable,
-    QuotaUsage,
-)
+from ftpkit.shells.permissions import PermissionShell, QuotaUsage
+from ftpkit.shells.permissiontable import PermissionTable
 from tests.protocol.test_hashoffer import _replies
 from tests.protocol.test_server import connect, makeFactory
 from tests.protocol.test_siteutime import loggedIn

@@ -13,7 +13,8 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.permissions import PermissionShell, PermissionTable
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PermissionTable
 from tests.protocol.test_hashoffer import _replies
 from tests.protocol.test_server import connect, replyCodes
 

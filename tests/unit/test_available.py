@@ -17,11 +17,8 @@ from ftpkit.errors import (
 from ftpkit.interfaces import IFTPShellAvailable
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.permissions import (
-    PermissionShell,
-    PermissionTable,
-    QuotaUsage,
-)
+from ftpkit.shells.permissions import PermissionShell, QuotaUsage
+from ftpkit.shells.permissiontable import PermissionTable
 from ftpkit.shells.wrappers import (
     HideDotfilesShell,
     ReadOnlyShell,

@@ -19,7 +19,8 @@ from ftpkit.errors import (
 from ftpkit.shells.adapters import writeFileFor
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.permissions import PERMISSIONS, PermissionShell, PermissionTable
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.quotas import Footprint, QuotaUsage, diskFootprint
 from ftpkit.testing import IFTPShellConformanceMixin, writeFile
 from tests.scratch import scratchDirectory

@@ -13,13 +13,8 @@ from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
 from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
 from ftpkit.shells.adapters import writeFileFor
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.permissions import (
-    PERMISSIONS,
-    PermissionShell,
-    PermissionTable,
-    QuotaUsage,
-    diskUsage,
-)
+from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.testing import IFTPShellConformanceMixin, readFile, writeFile
 
 # What each permission allows: a function of a shell returning a Deferred.

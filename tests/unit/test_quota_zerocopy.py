@@ -15,12 +15,8 @@ from ftpkit.errors import QuotaExceeded
 from ftpkit.interfaces import IDescriptorFile, IPrivateWriteFile
 from ftpkit.shells import shortcalls
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.permissions import (
-    PermissionShell,
-    PermissionTable,
-    QuotaUsage,
-    diskUsage,
-)
+from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
+from ftpkit.shells.permissiontable import PermissionTable
 from tests.scratch import scratchDirectory
 
 

@@ -9,12 +9,8 @@ from twisted.trial import unittest
 
 from ftpkit.errors import QuotaExceeded
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.permissions import (
-    PERMISSIONS,
-    PermissionShell,
-    PermissionTable,
-    QuotaUsage,
-)
+from ftpkit.shells.permissions import PermissionShell, QuotaUsage
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.quotareads import OpenReads
 from ftpkit.testing import readFile, writeFile
 from tests.unit.test_filequota import syncRun

@@ -36,7 +36,8 @@ from ftpkit.shells.listings import (
 )
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.memorylistings import MemoryListing
-from ftpkit.shells.permissions import PermissionShell, PermissionTable
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PermissionTable
 from ftpkit.shells.wrappers import HideDotfilesShell, ShellWrapper
 from tests.scratch import scratchDirectory
 

@@ -19,7 +19,8 @@ from ftpkit.interfaces import (
 )
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.permissions import PermissionShell, PermissionTable
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PermissionTable
 from ftpkit.shells.wrappers import (
     HideDotfilesShell,
     ReadOnlyShell,
