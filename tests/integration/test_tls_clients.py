@@ -448,3 +448,32 @@ class ImplicitTLSTests(FTPSTestsMixin, unittest.TestCase):
             data, failure = result
             self.assertNotIn(self.payload[:64], data)
         return self.inThread(client).addCallback(check)
+
+    def test_protWithoutPBSZ(self):
+        """
+        An implicit session starts as if C{PBSZ 0} and C{PROT P} had been
+        sent, so C{PROT} needs no C{PBSZ} (as after C{AUTH TLS-P}):
+        ftplib's C{prot_c} sends C{PROT C} alone, and the download that
+        follows is clear; C{prot_p} after it protects the next one again.
+        """
+        self.serveImplicit()
+
+        def client():
+            ftp = self.connect(implicit=True)
+            replies = [ftp.prot_c()]
+            clear = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", clear.write)
+            replies.append(ftp.voidcmd("PROT P"))
+            ftp._prot_p = True
+            private = io.BytesIO()
+            ftp.retrbinary("RETR big.bin", private.write)
+            ftp.quit()
+            return replies, clear.getvalue(), private.getvalue()
+
+        def check(result):
+            replies, clear, private = result
+            self.assertEqual([reply[:3] for reply in replies],
+                             ["200", "200"])
+            self.assertEqual(clear, self.payload)
+            self.assertEqual(private, self.payload)
+        return self.inThread(client).addCallback(check)

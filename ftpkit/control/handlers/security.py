@@ -55,10 +55,13 @@ class SecurityCommands:
     def startedImplicitTLS(self):
         """
         The session was TLS from its first byte (an C{ssl:} endpoint):
-        data connections are protected by default; its TLS records are
-        sent at once (L{compat.sendRecordsAtOnce}).
+        data connections are protected by default, as if C{PBSZ 0} and
+        C{PROT P} had been sent (so a C{PROT} needs no C{PBSZ} first, as
+        after C{AUTH TLS-P}); its TLS records are sent at once
+        (L{compat.sendRecordsAtOnce}).
         """
         self.controlSecure = True
+        self.bufferSizeSet = True
         self.protectData = True
         compat.sendRecordsAtOnce(self.transport)
         self._noteTLSContext()
