@@ -34,6 +34,7 @@ from itertools import islice
 from ftpkit.compat.fsspecnames import keyPages, reconnect, stripProtocol
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
 from ftpkit.shells import uploadlocks
+from ftpkit.shells.diskuploads import dropPrivilege
 from ftpkit.shells.fsspecheld import heldEntries
 from ftpkit.shells.fsspecinplace import inPlaceFilesOf, namesDescriptor
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
@@ -303,11 +304,11 @@ class Backend:
         what = "Appending" if append else "Resuming uploads (REST before STOR)"
         raise CommandNotImplemented(f"{what} is not supported by {self.label} storage")
 
-    def holdInPlace(self, fs, path, handle):
+    def openedInPlace(self, fs, path, handle):
         """
-        Hold the file an upload opened to write in place, so that a second
-        such upload of it meanwhile is refused (blocking): here, within
-        this process.
+        An upload opened a file to write it in place (blocking): hold it,
+        so that a second such upload of it meanwhile is refused; here,
+        within this process.
 
         @param fs: the filesystem.
         @param path: the file's path on C{fs}.
@@ -492,14 +493,20 @@ class LocalBackend(_PosixBackend):
         fs.link(source, target)
         fs.rm_file(source)
 
-    def holdInPlace(self, fs, path, handle):
+    def openedInPlace(self, fs, path, handle):
         """
-        See L{Backend.holdInPlace}: the disk realm's C{flock} on the open
+        See L{Backend.openedInPlace}: the disk realm's C{flock} on the open
         file (L{ftpkit.shells.uploadlocks.holdInPlace}), which every
-        process serving the directory sees, the disk realm's too; it goes
-        when the file is closed.
+        process serving the directory sees, the disk realm's too, and goes
+        when the file is closed; and its set-user-ID and set-group-ID bits
+        cleared, as the disk realm clears them
+        (L{ftpkit.shells.diskuploads.dropPrivilege}): a server running as
+        root keeps them when it writes, and the owner's program would hold
+        the uploader's bytes.
         """
-        uploadlocks.holdInPlace(handle.fileno())
+        fd = handle.fileno()
+        uploadlocks.holdInPlace(fd)
+        dropPrivilege(fd, os.fstat(fd))
         return lambda: None
 
     def namesWritten(self, fs, path, handle):

@@ -357,7 +357,7 @@ class InPlaceWriter:
         @param offset: the byte to resume from (ignored when appending).
         @param append: whether to append (creating a missing file).
         @param backend: the L{ftpkit.shells.fsspecbackends.Backend} of
-            C{fs}, which holds and checks the file.
+            C{fs}, which holds, prepares and checks the file.
         @raise FileBusy: another upload writes the file in place.
         """
         if append:
@@ -367,7 +367,7 @@ class InPlaceWriter:
             self._handle = fs.open(fsPath, "r+b")
             self._handle.seek(offset)
         try:
-            self._release = backend.holdInPlace(fs, fsPath, self._handle)
+            self._release = backend.openedInPlace(fs, fsPath, self._handle)
         except BaseException:
             self._handle.close()
             raise

@@ -13,14 +13,24 @@ at its own offset over the other's bytes (1,000 of the second's lost).
 And an C{APPE} whose file a C{STOR} or C{RNTO} replaced, or C{DELE} or a
 rename took away, meanwhile was told C{226} for bytes its path no longer
 held.
+
+And, as on the disk (L{tests.integration.test_attack_sweep4_modes}), an
+upload written in place on C{file://} by a server running as root kept
+the file's set-user-ID and set-group-ID bits, which the kernel clears
+for other writers: the owner's program then held the uploader's bytes.
 """
 
+import stat
 import uuid
 
 from twisted.internet import defer
 
 from tests.appending import APPENDED, ORIGINAL
-from tests.integration import test_attack_sweep6, test_inplacereplaced
+from tests.integration import (
+    test_attack_sweep4_modes,
+    test_attack_sweep6,
+    test_inplacereplaced,
+)
 
 try:
     import fsspec
@@ -134,3 +144,24 @@ class MemoryReplacedDuringAppendTests(
         self.assertEqual(final[:4], "450 ")
         self.assertEqual(self.read("h"), ORIGINAL + APPENDED[:1000])
         self.assertFalse(self.exists("f"))
+
+
+class LocalPrivilegeBitsTests(LocalMixin,
+                              test_attack_sweep4_modes.PrivilegeBitsTests):
+    """
+    Programs with their set-user-ID and set-group-ID bits on, on
+    C{file://}.
+    """
+
+    @defer.inlineCallbacks
+    def test_uploadsDropPrivilegeBits(self):
+        """
+        C{APPE} to a program and C{REST} + C{STOR} into one leave it
+        without those bits, its other bits kept; the file a C{STOR} puts
+        in place of one is new, made without them.
+        """
+        replies = yield self.inThread(self.upload)
+        self.assertEqual([reply[:3] for reply in replies], ["226"] * 3)
+        self.assertEqual([self.mode("appended"), self.mode("resumed")],
+                         [0o755] * 2)
+        self.assertFalse(self.mode("replaced") & (stat.S_ISUID | stat.S_ISGID))

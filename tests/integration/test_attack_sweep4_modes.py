@@ -42,8 +42,14 @@ class PrivilegeBitsTests(LoopbackServerMixin, unittest.TestCase):
                 f.write(b"#!/bin/sh\n")
             os.chmod(path, 0o6755)
         self.server = self.startServer(
-            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0),
+            self.makeRealm(), ServerConfig(loginFailureDelay=0),
             users={"alice": "secret"}, anonymous=False)
+
+    def makeRealm(self):
+        """
+        @return: the realm served: the disk under C{self.root}.
+        """
+        return FilesystemRealm(self.root)
 
     def mode(self, name):
         """
@@ -51,23 +57,29 @@ class PrivilegeBitsTests(LoopbackServerMixin, unittest.TestCase):
         """
         return stat.S_IMODE(os.stat(os.path.join(self.root, name)).st_mode)
 
+    def upload(self):
+        """
+        C{STOR} over C{replaced}, C{APPE} to C{appended}, C{REST} and
+        C{STOR} into C{resumed} (blocking).
+
+        @return: their final replies.
+        """
+        ftp = ftplibLogin(self, self.server.port)
+        replies = [
+            ftp.storbinary("STOR replaced", io.BytesIO(b"id\n")),
+            ftp.storbinary("APPE appended", io.BytesIO(b"id\n")),
+            ftp.storbinary("STOR resumed", io.BytesIO(b"id\n"), rest=10),
+        ]
+        ftp.close()
+        return replies
+
     @defer.inlineCallbacks
     def test_uploadsDropPrivilegeBits(self):
         """
         C{STOR} over a program, C{APPE} to one and C{REST} + C{STOR} into
         one each leave it without those bits, its other bits kept.
         """
-        def client():
-            ftp = ftplibLogin(self, self.server.port)
-            replies = [
-                ftp.storbinary("STOR replaced", io.BytesIO(b"id\n")),
-                ftp.storbinary("APPE appended", io.BytesIO(b"id\n")),
-                ftp.storbinary("STOR resumed", io.BytesIO(b"id\n"), rest=10),
-            ]
-            ftp.close()
-            return replies
-
-        replies = yield self.inThread(client)
+        replies = yield self.inThread(self.upload)
         self.assertEqual([reply[:3] for reply in replies], ["226"] * 3)
         self.assertEqual(
             [self.mode(name) for name in ("replaced", "appended", "resumed")],
