@@ -2,7 +2,10 @@
 What holds for one process holds under C{--workers 2}: each test runs a
 two-worker server (C{python -m ftpkit}) and holds a session open so that
 the next one lands in the other worker (the acceptor hands a connection to
-the least busy worker), then checks a limit, a log or a signal over both.
+the least busy worker), then checks a limit, a log or the metrics over both.
+
+Signals (C{SIGHUP}, a worker's C{SIGKILL}) are tested in
+L{tests.integration.test_workers_signals}.
 """
 
 import ftplib
@@ -10,7 +13,6 @@ import io
 import json
 import os
 import re
-import signal
 import socket
 import threading
 import time
@@ -22,8 +24,6 @@ from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_passive import freeRange
 from tests.integration.test_metrics import samples
-from tests.integration.test_reload import derOf
-from tests.integration.test_users import ALICE_HASH
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
 from tests.tlssupport import (
@@ -347,105 +347,6 @@ def eventWorkers(log, event, user):
             and record.get("user") == user]
 
 
-def killWorkerOf(test, user, client):
-    """
-    SIGKILL the worker serving C{user}'s session, see C{client}'s control
-    connection end, and wait for the worker started in its place.
-
-    @param test: a L{WorkersTestCase} whose server runs with
-        C{--log-format json}.
-    @param user: the user name.
-    @param client: the user's C{ftplib.FTP}.
-    """
-    [victim] = test.server.waitFor(
-        lambda: eventWorkers(test.server.log(), "login", user),
-        f"{user}'s login")
-    os.kill(victim, signal.SIGKILL)
-    client.sock.settimeout(20)
-    test.assertEqual(client.sock.recv(100), b"")
-    test.server.waitForLog(' ready"', 3)
-
-
-class SignalTests(WorkersTestCase):
-    """
-    C{SIGHUP} and a worker's C{SIGKILL}.
-    """
-
-    def test_reloadReachesEveryWorker(self):
-        """
-        After C{SIGHUP}, a user added to the users file logs in, and gets
-        the renewed certificate, in each worker.
-        """
-        certs = scratchDirectory(self)
-        os.mkdir(os.path.join(certs, "new"))
-        cert, key, _ = makeCertificate(certs)
-        newCert, newKey, _ = makeCertificate(os.path.join(certs, "new"))
-        users = os.path.join(certs, "users.toml")
-        entry = '[users.{}]\npassword = "{}"\npermissions = ["list", "read"]\n'
-        with open(users, "w") as f:
-            f.write(entry.format("alice", ALICE_HASH))
-        self.start("--tls-cert", cert, "--tls-key", key,
-                   "--log-format", "json", users=f"users:{users}")
-        held = [ftplibLogin(self, self.server.port) for _ in range(2)]
-        with open(users, "a") as f:
-            f.write(entry.format("bob", ALICE_HASH))
-        os.replace(newCert, cert)
-        os.replace(newKey, key)
-        self.server.signal(signal.SIGHUP)
-        self.server.waitForLog("reloaded the TLS certificate", 2)
-        self.server.waitForLog('"reloaded {count} users from {path}"', 2)
-        new = [ftplibLogin(self, self.server.port, "bob",
-                           client=ftplib.FTP_TLS(context=clientContext()))
-               for _ in range(2)]
-        for ftp in new:
-            self.assertEqual(ftp.sock.getpeercert(binary_form=True),
-                             derOf(cert))
-        self.server.waitFor(
-            lambda: len(eventWorkers(self.server.log(), "login", "bob")) == 2,
-            "two logins of bob")
-        self.assertEqual(
-            len(set(eventWorkers(self.server.log(), "login", "bob"))), 2)
-        del held
-
-    def test_workerKilledMidTransfer(self):
-        """
-        A worker killed during a download: its client's connection ends,
-        the other worker's session downloads on, another worker starts,
-        and the metrics count one session open and both started.
-        """
-        with open(os.path.join(self.root, "big.bin"), "wb") as f:
-            f.write(b"b" * (1024 * 1024))
-        metricsPort = freePort()
-        self.start("--log-format", "json", "--max-download-rate", "200K",
-                   "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1")
-        doomed = ftplibLogin(self, self.server.port, "alice", binary=True)
-        survivor = ftplibLogin(self, self.server.port, "anonymous",
-                               binary=True)
-        data = doomed.transfercmd("RETR big.bin")
-        self.addCleanup(data.close)
-        data.recv(1024)
-        alive = survivor.transfercmd("RETR big.bin")
-        self.addCleanup(alive.close)
-        received = alive.recv(1024)
-        killWorkerOf(self, "alice", doomed)
-        while chunk := alive.recv(65536):
-            received += chunk
-        alive.close()
-        self.assertEqual(len(received), 1024 * 1024)
-        self.assertEqual(survivor.voidresp()[:3], "226")
-        self.assertEqual(self.download(survivor), b"served\n")
-
-        def scraped():
-            with urllib.request.urlopen(
-                    f"http://127.0.0.1:{metricsPort}/metrics",
-                    timeout=20) as response:
-                found = samples(response.read().decode())
-            return found if found.get(("ftpkit_sessions", ())) == 1 else None
-
-        found = self.server.waitFor(scraped, "one session in the metrics")
-        self.assertEqual(found[("ftpkit_sessions_started_total", ())], 2)
-
-
 class FailedLoginTests(WorkersTestCase):
     """
     Failed logins from one address spread over both workers.
@@ -500,72 +401,6 @@ class AnyPortTests(WorkersTestCase):
                 client=ImplicitFTPTLS(context=clientContext()))
             self.assertEqual(self.download(implicit), b"served\n")
 
-
-class KilledWorkerReleaseTests(WorkersTestCase):
-    """
-    What a worker killed with C{SIGKILL} held is released in the acceptor.
-    """
-
-    def test_userAndSessionsReleased(self):
-        """
-        Under C{--max-sessions-per-user 1}, a user whose session died with
-        its worker logs in again at once, and C{/sessions} lists only the
-        new session.
-        """
-        metricsPort = freePort()
-        self.start("--log-format", "json", "--max-sessions-per-user", "1",
-                   "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1")
-        other = ftplibLogin(self, self.server.port, "anonymous")
-        doomed = ftplibLogin(self, self.server.port, "alice")
-        killWorkerOf(self, "alice", doomed)
-        again = ftplibLogin(self, self.server.port, "alice")
-        self.assertEqual(self.download(again), b"served\n")
-        self.assertEqual(self.download(other), b"served\n")
-
-        def listed():
-            with urllib.request.urlopen(
-                    f"http://127.0.0.1:{metricsPort}/sessions",
-                    timeout=20) as response:
-                records = json.load(response)
-            users = sorted(record["user"] for record in records)
-            return users if users == ["alice", "anonymous"] else None
-
-        self.server.waitFor(listed, "the live sessions in /sessions")
-
-
-    def test_cutUploadResumable(self):
-        """
-        An upload replacing a file, cut by its worker's death, becomes a
-        partial upload the client resumes at once (C{SIZE}, C{REST} and
-        C{STOR}), as a single process's does after its restart: its
-        temporary file stayed hidden, and the old size was answered, until
-        the server restarted.
-        """
-        with open(os.path.join(self.root, "t.bin"), "wb") as f:
-            f.write(b"old")
-        self.start("--log-format", "json")
-        doomed = ftplibLogin(self, self.server.port, "alice", binary=True)
-        data = doomed.transfercmd("STOR t.bin")
-        self.addCleanup(data.close)
-        data.sendall(b"n" * 100000)
-
-        def temporarySize():
-            names = [name for name in os.listdir(self.root)
-                     if name.startswith(".ftpkit-upload.")]
-            return names and os.path.getsize(
-                os.path.join(self.root, names[0])) == 100000
-
-        self.server.waitFor(temporarySize, "the upload written")
-        [victim] = eventWorkers(self.server.log(), "login", "alice")
-        os.kill(victim, signal.SIGKILL)
-        self.server.waitForLog("kept for a resume")
-        again = ftplibLogin(self, self.server.port, "alice", binary=True)
-        self.assertEqual(again.sendcmd("SIZE t.bin"), "213 100000")
-        again.storbinary("STOR t.bin", io.BytesIO(b"m" * 100), rest=100000)
-        with open(os.path.join(self.root, "t.bin"), "rb") as f:
-            self.assertTrue(f.read() == b"n" * 100000 + b"m" * 100)
-        self.assertEqual([name for name in os.listdir(self.root)
-                          if name.startswith(".")], [])
 
 class MetricsParityTests(WorkersTestCase):
     """
@@ -626,4 +461,3 @@ class MetricsParityTests(WorkersTestCase):
             {key: (one.get(key), workers.get(key))
              for key in set(one) | set(workers)
              if one.get(key) != workers.get(key)}, {})
-
