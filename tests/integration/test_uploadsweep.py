@@ -157,7 +157,7 @@ _FOREIGN_TAG = b"0123456789abcdef"
 """The tag of a crashed process's temporary files (not this one's)."""
 
 
-def _crashedName(target):
+def crashedName(target):
     """
     @return: the name of a temporary file a crashed process left for
         C{target}.
@@ -177,7 +177,7 @@ def _joinSweeps():
             thread.join()
 
 
-def _claim(target, now=None):
+def claimAndClose(target, now=None):
     """
     Take C{target}'s partial upload (L{uploads.claimPartial}), as a resume
     does, and close it.
@@ -280,7 +280,7 @@ class PartialRaceTests(UploadRoot, unittest.TestCase):
         writeLocal(partial, b"older")
         old = time.time() - 200
         os.utime(partial, (old, old))
-        crashed = self.path(_crashedName(b"f"))
+        crashed = self.path(crashedName(b"f"))
         writeLocal(crashed, b"crashed")
         os.utime(crashed, (old + 100, old + 100))
         lstat = os.lstat
@@ -306,8 +306,8 @@ class PartialRaceTests(UploadRoot, unittest.TestCase):
         writeLocal(self.partial(b"f"), b"older")
         old = time.time() - 200
         os.utime(self.partial(b"f"), (old, old))
-        writeLocal(self.path(_crashedName(b"f")), b"crashed")
-        writeLocal(self.path(_crashedName(b"g")), b"crashed too")
+        writeLocal(self.path(crashedName(b"f")), b"crashed")
+        writeLocal(self.path(crashedName(b"g")), b"crashed too")
         self.assertEqual(uploads.sweep(self.root), (2, 0))
         self.assertEqual(sorted(os.listdir(self.root)),
                          [uploads.PARTIAL_PREFIX + b"f",
@@ -347,11 +347,11 @@ class PartialRaceTests(UploadRoot, unittest.TestCase):
         checked = made + uploads.PARTIAL_LIFETIME - 1
         self.assertEqual(
             uploads.resumableSize(self.path(b"f"), now=checked), 4)
-        claimed = _claim(self.path(b"f"), now=checked + 2)
+        claimed = claimAndClose(self.path(b"f"), now=checked + 2)
         self.assertEqual(readLocal(claimed), b"half")
         writeLocal(partial, b"again")
         os.utime(partial, (made, made))
-        self.assertIsNone(_claim(
+        self.assertIsNone(claimAndClose(
             self.path(b"f"),
             now=made + uploads.PARTIAL_LIFETIME + uploads.TAKE_GRACE + 1))
 
@@ -406,7 +406,7 @@ class SweepWhileServingTests(UploadRoot, unittest.TestCase):
         """
         own = self.path(uploads.temporaryName(b"f"))
         writeLocal(own, b"running")
-        writeLocal(self.path(_crashedName(b"g")), b"half")
+        writeLocal(self.path(crashedName(b"g")), b"half")
         self.sweeper().startService()
         _joinSweeps()
         self.assertEqual(sorted(os.listdir(self.root)),
@@ -423,12 +423,12 @@ class SweepWhileServingTests(UploadRoot, unittest.TestCase):
 
         other = os.fsencode(os.path.abspath(self.mktemp()))
         os.makedirs(other)
-        writeLocal(os.path.join(other, _crashedName(b"f")), b"half")
+        writeLocal(os.path.join(other, crashedName(b"f")), b"half")
         expired = os.path.join(other, uploads.PARTIAL_PREFIX + b"old")
         writeLocal(expired, b"old")
         old = time.time() - uploads.PARTIAL_LIFETIME - 10
         os.utime(expired, (old, old))
-        writeLocal(os.path.join(other, _crashedName(b"g")), b"other half")
+        writeLocal(os.path.join(other, crashedName(b"g")), b"other half")
         sweeper = SweepUploads(self.root, whileServing=True, others=[other])
         sweeper.startService()
         self.assertEqual(uploads.resumableSize(os.path.join(other, b"g")), 10)
@@ -444,10 +444,10 @@ class SweepWhileServingTests(UploadRoot, unittest.TestCase):
         """
         uploads.beginSweep(frozenset({uploads.temporaryTag()}))
         self.addCleanup(uploads.endSweep)
-        writeLocal(self.path(_crashedName(b"f")), b"half")
+        writeLocal(self.path(crashedName(b"f")), b"half")
         target = self.path(b"f")
         self.assertEqual(uploads.resumableSize(target), 4)
-        self.assertEqual(readLocal(_claim(target)), b"half")
+        self.assertEqual(readLocal(claimAndClose(target)), b"half")
 
     def test_resumeReadsDirectoryOnce(self):
         """
@@ -458,7 +458,7 @@ class SweepWhileServingTests(UploadRoot, unittest.TestCase):
         """
         uploads.beginSweep(frozenset({uploads.temporaryTag()}))
         self.addCleanup(uploads.endSweep)
-        writeLocal(self.path(_crashedName(b"f")), b"half")
+        writeLocal(self.path(crashedName(b"f")), b"half")
         scans = []
         scandir = os.scandir
 
@@ -575,7 +575,7 @@ class SweepBesideWorkersTests(UploadRoot, unittest.TestCase):
         """
         from ftpkit.deploy import pendingsweep
 
-        crashed = self.path(_crashedName(b"f"))
+        crashed = self.path(crashedName(b"f"))
         writeLocal(crashed, b"half")
         self.assertTrue(pendingsweep.takeLine(
             pendingsweep.sweepingLine(time.time() + 10)))
@@ -592,7 +592,7 @@ class SweepBesideWorkersTests(UploadRoot, unittest.TestCase):
         from ftpkit.deploy import pendingsweep
 
         pendingsweep.takeLine(pendingsweep.sweepingLine(time.time() - 10))
-        running = self.path(_crashedName(b"f"))
+        running = self.path(crashedName(b"f"))
         writeLocal(running, b"running")
         self.assertIsNone(uploads.resumableSize(self.path(b"f")))
         self.assertEqual(os.listdir(self.root), [os.path.basename(running)])
