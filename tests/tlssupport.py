@@ -107,19 +107,26 @@ class ReusingFTPTLS(ftplib.FTP_TLS):
     @ivar reused: for each data connection, whether its session was resumed.
     @ivar reuseFrom: the TLS socket whose session to resume (the control
         connection's unless set).
+    @ivar pinned: the session to resume on every data connection, or
+        C{None}: the latest of L{reuseFrom}'s (under TLS 1.3, that of the
+        last ticket it read).
+    @ivar offered: the ID of each session offered, in order.
     """
 
     reuseFrom = None
+    pinned = None
 
     def __init__(self, *args, **kwargs):
         ftplib.FTP_TLS.__init__(self, *args, **kwargs)
         self.reused = []
+        self.offered = []
 
     def ntransfercmd(self, cmd, rest=None):
         conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        source = self.reuseFrom or self.sock
+        session = self.pinned or (self.reuseFrom or self.sock).session
+        self.offered.append(session.id)
         conn = self.context.wrap_socket(conn, server_hostname=self.host,
-                                        session=source.session)
+                                        session=session)
         self.reused.append(conn.session_reused)
         return conn, size
 

@@ -38,6 +38,10 @@ One module a job, each listing the private names it reads and why:
       and the TCP transport under them: a download's large writes
       encrypted a few records at a time into one reused buffer and sent
       at once.
+    - L{ftpkit.compat.sessiontickets}: OpenSSL's C{SSL_new_session_ticket},
+      found in the symbol table of cryptography's extension module, which
+      exports it to nobody: a TLS 1.3 client given a new ticket on the
+      control connection.
     - L{ftpkit.compat.malloctrim}: glibc's C{malloc_trim}: the memory a
       burst of sessions freed handed back to the system.
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
@@ -79,6 +83,10 @@ from ftpkit.compat.openssl import (
     takeRecords,
     writePlaintext,
 )
+from ftpkit.compat.sessiontickets import (
+    newSessionTicket,
+    newSessionTicketAvailable,
+)
 from ftpkit.compat.starttls import (
     dropTLSLayer,
     flushTLSWrites,
@@ -119,6 +127,8 @@ __all__ = [
     "inputWaiting",
     "keyPages",
     "memoryHandles",
+    "newSessionTicket",
+    "newSessionTicketAvailable",
     "plaintextWaiting",
     "queueIsEmpty",
     "readPlaintext",

@@ -155,8 +155,11 @@ class FTPSContextFactory:
             knows. TLS 1.2 by default (docs/tls.rst says why): under TLS
             1.3 uploads by clients that never read their data connection
             (curl) depend on the session tickets being held back
-            (L{ftpkit.data.tls.DataTLSProtocol.holdTickets}), which session
-            reuse rules out.
+            (L{ftpkit.data.tls.DataTLSProtocol.holdTickets}), and with
+            session reuse required, those that resume each ticket once
+            (curl again) on new tickets from the control connection
+            (L{ftpkit.compat.newSessionTicket}): both rely on names private
+            to Twisted or cryptography.
         """
         self.chain = chain
         self.key = key
@@ -274,6 +277,22 @@ def sessionReused(connection):
         L{ftpkit.compat.sessionReused}).
     """
     return compat.sessionReused(connection)
+
+
+def freshTicketsMissing(contextFactory, requireSessionReuse):
+    """
+    @param contextFactory: the server's context factory, or C{None}.
+    @param requireSessionReuse: C{--tls-require-session-reuse}.
+    @return: whether data connections must resume a TLS 1.3 session while
+        ftpkit cannot send new tickets on the control connection
+        (L{ftpkit.compat.newSessionTicket}): clients that resume each
+        ticket once (curl) then have their data connections refused after
+        an upload.
+    """
+    maximum = getattr(contextFactory, "maximumVersion", TLSVersion.TLSv1_2)
+    return (requireSessionReuse and contextFactory is not None
+            and maximum in (None, TLSVersion.TLSv1_3)
+            and not compat.newSessionTicketAvailable())
 
 
 def describeTLSError(error):
@@ -430,9 +449,8 @@ class TLSOptionsMixin:
           "commands, though not its data, are then in clear and open to "
           "tampering.")],
         ["tls-allow-1.3", None,
-         ("Offer TLS 1.3 too (off: TLS 1.2 only; with "
-          "--tls-require-session-reuse, curl uploads can fail under 1.3: "
-          "see docs/tls.rst).")],
+         ("Offer TLS 1.3 too (off: TLS 1.2 only; see docs/tls.rst for "
+          "clients and --tls-require-session-reuse under 1.3).")],
     ]
 
     def opt_tls_cert(self, path):

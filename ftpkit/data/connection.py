@@ -142,8 +142,8 @@ class DataConnection(WatchedConnection, Protocol):
             self.tlsRefused = True
             self.abort()
             return
-        if self._tls.holdsTickets:
-            self.transport.holdTickets()
+        self.transport.holdTickets()
+        self._tls.accepted(self.transport.getHandle())
         self._handshakeDone = True
         waiters, self._handshakeWaiters = self._handshakeWaiters, []
         for waiter in waiters:

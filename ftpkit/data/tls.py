@@ -261,11 +261,14 @@ class DataTLS:
     @ivar context: the L{SSL.Context} shared with the control connection.
     @ivar requireSessionReuse: refuse handshakes that did not resume a
         session of this context.
+    @ivar control: the control connection's L{SSL.Connection}, which
+        L{accepted} gives a new session ticket, or C{None}.
     """
 
-    def __init__(self, context, requireSessionReuse=False):
+    def __init__(self, context, requireSessionReuse=False, control=None):
         self.context = context
         self.requireSessionReuse = requireSessionReuse
+        self.control = control
 
     def serverConnectionForTLS(self, tlsProtocol):
         """
@@ -281,17 +284,26 @@ class DataTLS:
         """
         return not self.requireSessionReuse or sessionReused(connection)
 
-    @property
-    def holdsTickets(self):
+    def accepted(self, connection):
         """
-        Whether data connections hold their TLS 1.3 session tickets back
-        (L{DataTLSProtocol.holdTickets}): unless session reuse is
-        required, since a client resuming on its next data connection
-        (curl) needs the ticket of this one at once: OpenSSL's client
-        cache drops a TLS 1.3 session once it resumed it (the server
-        accepts a ticket however often it is offered).
+        A data connection passed L{acceptHandshake}. If session reuse is
+        required and the connection resumed a TLS 1.3 session, have the
+        control connection send the client a new ticket (with its next
+        reply: the C{150} or the final reply), for its next data
+        connection.
+
+        A client whose TLS library uses each TLS 1.3 ticket once (OpenSSL's
+        client cache, which curl uses, drops a session once resumed) would
+        otherwise have none left after an upload: the ticket of the data
+        connection itself, held back (L{DataTLSProtocol.holdTickets}), never
+        reaches it, and sent at once it came after the client had closed
+        the connection, whose reset then cut the upload.
+
+        @param connection: the data connection's L{SSL.Connection}.
         """
-        return not self.requireSessionReuse
+        if (self.requireSessionReuse and self.control is not None
+                and connection.get_protocol_version_name() == "TLSv1.3"):
+            compat.newSessionTicket(self.control)
 
     def wrapFactory(self, factory):
         """
@@ -321,8 +333,9 @@ def dataChannelTLS(controlTransport, contextFactory,
     @return: a L{DataTLS}, or C{None} when there is no TLS to offer.
     """
     if ISSLTransport.providedBy(controlTransport):
-        context = controlTransport.getHandle().get_context()
-    elif isinstance(contextFactory, FTPSContextFactory):
+        control = controlTransport.getHandle()
+        return DataTLS(control.get_context(), requireSessionReuse, control)
+    if isinstance(contextFactory, FTPSContextFactory):
         context = contextFactory.makeContext()
     elif contextFactory is not None:
         context = contextFactory.getContext()

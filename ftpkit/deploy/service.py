@@ -41,7 +41,7 @@ from twisted.logger import Logger
 
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
-from ftpkit.control.tls import implicitListener
+from ftpkit.control.tls import freshTicketsMissing, implicitListener
 from ftpkit.deploy.anonymousentry import (
     acceptsAnonymous,
     warnAnonymousWithoutEntry,
@@ -289,6 +289,14 @@ def makeService(options, workerChannel=None):
     if workerChannel is None:
         warnAnonymousWithoutEntry(options)
     config = options["config"]
+    if workerChannel is None and freshTicketsMissing(
+            config.tlsContextFactory, config.tlsRequireSessionReuse):
+        _log.warn(
+            "--tls-require-session-reuse with --tls-allow-1.3: this "
+            "cryptography gives no way to send new TLS session tickets, "
+            "so curl's data connections after an upload will be refused "
+            "(see docs/tls.rst, 'Session reuse')."
+        )
     twistdOptions = getattr(options, "parent", None)
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)

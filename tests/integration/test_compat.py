@@ -5,6 +5,9 @@ means ftpkit.compat must be updated), and each fallback holds.
 """
 
 
+import os
+import sys
+
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
@@ -13,7 +16,7 @@ from twisted.trial import unittest
 
 import twisted
 from ftpkit import compat
-from ftpkit.compat import starttls, tlswrites
+from ftpkit.compat import sessiontickets, starttls, tlswrites
 from ftpkit.compat.tcp import unqueued
 from ftpkit.data.tls import DataTLS
 from tests.scratch import scratchDirectory
@@ -119,6 +122,19 @@ class PrivateNamesTests(unittest.TestCase):
                         changed("OpenSSL.SSL.Connection._ssl"))
         self.assertFalse(compat.sessionReused(connection))
 
+
+    def test_newSessionTicket(self):
+        """
+        C{SSL_new_session_ticket} is still found in the symbol table of
+        cryptography's extension module, and called: OpenSSL refuses a
+        ticket on a connection that had no handshake yet.
+        """
+        self.assertTrue(compat.newSessionTicketAvailable(),
+                        changed("the symbol table of cryptography's _rust "
+                                "module (SSL_new_session_ticket)"))
+        connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        connection.set_accept_state()
+        self.assertFalse(compat.newSessionTicket(connection))
 
     def test_renameSessionContext(self):
         """
@@ -623,3 +639,21 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertFalse(compat.sessionReusedAvailable())
         self.assertFalse(compat.sessionReused(connection))
         self.assertFalse(DataTLS(None, True).acceptHandshake(connection))
+
+    def test_newSessionTicketUnknown(self):
+        """
+        A module whose symbol table does not hold the function, or that is
+        no ELF file, gives no address; without one no ticket is sent.
+        """
+        from cryptography.hazmat.bindings._rust import _openssl
+
+        notELF = os.path.join(scratchDirectory(self), "module.so")
+        with open(notELF, "wb") as f:
+            f.write(b"not a shared object")
+        for path in (notELF, sys.executable, notELF + ".missing"):
+            self.assertIsNone(sessiontickets.findFunction(
+                path, _openssl.ffi, _openssl.lib, "SSL_new_session_ticket"))
+        self.patch(sessiontickets, "_function", [None])
+        self.assertFalse(compat.newSessionTicketAvailable())
+        connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        self.assertFalse(compat.newSessionTicket(connection))

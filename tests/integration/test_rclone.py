@@ -11,6 +11,7 @@ import subprocess
 
 from twisted.trial import unittest
 
+from ftpkit.control.tls import makeContextFactory
 from tests.integration.test_clients import treeDigest
 from tests.tlssupport import FTPSTestsMixin
 
@@ -167,3 +168,32 @@ class RcloneTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(names.split(), ["inside.txt"])
         await self.rclone("check", "--one-way", self.local, self.remote(
             "", disable_mlsd="true"))
+
+    async def test_tls13SessionReuse(self):
+        """
+        Under TLS 1.3 with session reuse required, rclone with one control
+        connection (C{--transfers 1 --checkers 1}) uploads, lists and
+        downloads 8 files of 1 MB: the tickets each data connection sent
+        at once, which Go never reads on an upload, reset the connection
+        when it closed, and cut the upload (9 of 20 went through).
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve(tlsRequired=True, tlsRequireSessionReuse=True)
+        source = os.path.abspath(self.mktemp())
+        os.makedirs(source)
+        for index in range(8):
+            with open(os.path.join(source, "f%d.bin" % index), "wb") as f:
+                f.write(os.urandom(1000000))
+        remote = self.remote("big", explicit_tls="true",
+                             no_check_certificate="true")
+        serial = ("--transfers", "1", "--checkers", "1",
+                  "--low-level-retries", "1")
+        await self.rclone("copy", *serial, source, remote)
+        self.assertEqual(treeDigest(os.path.join(self.root, "big")),
+                         treeDigest(source))
+        listed = await self.rclone("lsf", *serial, remote)
+        self.assertEqual(sorted(listed.split()),
+                         ["f%d.bin" % index for index in range(8)])
+        back = os.path.abspath(self.mktemp())
+        await self.rclone("copy", *serial, remote, back)
+        self.assertEqual(treeDigest(back), treeDigest(source))

@@ -188,7 +188,7 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
             ftp = ftplibLogin(self, self.server.port, timeout=20,
                               client=ReusingFTPTLS(context=context),
                               protect=True)
-            ticket = ftp.sock.session.id
+            ftp.pinned = ftp.sock.session
             sizes = []
             for _ in range(5):
                 out = io.BytesIO()
@@ -197,15 +197,50 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
                 except (ftplib.Error, ssl.SSLError, OSError):
                     break
                 sizes.append(len(out.getvalue()))
-            same = ftp.sock.session.id == ticket
             ftp.close()
-            return sizes, ftp.reused, same
+            return sizes, ftp.reused, set(ftp.offered)
 
         def check(result):
-            sizes, reused, same = result
-            self.assertTrue(same, "the control connection got a new ticket")
+            sizes, reused, offered = result
+            self.assertEqual(len(offered), 1)
             self.assertEqual(sizes, [len(self.payload)] * 5)
             self.assertEqual(reused, [True] * 5)
+
+        return self.inThread(client).addCallback(check)
+
+    def test_tls13FreshTicketEachUpload(self):
+        """
+        Under TLS 1.3 with session reuse required, each data connection
+        that resumed gets the client a new ticket on the control
+        connection: a client that resumes each ticket once (curl's
+        OpenSSL cache) has one for its next data connection even after an
+        upload, whose own connection's tickets it never reads.
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve(tlsRequireSessionReuse=True)
+
+        def client():
+            context = clientContext()
+            context.minimum_version = ssl.TLSVersion.TLSv1_3
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=ReusingFTPTLS(context=context),
+                              protect=True)
+            for index in range(5):
+                try:
+                    ftp.storbinary("STOR fresh%d.bin" % index,
+                                   io.BytesIO(self.payload))
+                except (ftplib.Error, ssl.SSLError, OSError):
+                    break
+            ftp.quit()
+            return ftp.reused, ftp.offered
+
+        def check(result):
+            reused, offered = result
+            self.assertEqual(reused, [True] * 5)
+            self.assertEqual(len(set(offered)), 5, "a ticket offered twice")
+            for index in range(5):
+                self.assertEqual(self.readFile("fresh%d.bin" % index),
+                                 self.payload)
 
         return self.inThread(client).addCallback(check)
 

@@ -8,7 +8,10 @@ import os
 from twisted.internet import defer, reactor, utils
 from twisted.trial import unittest
 
-from tests.tlssupport import FTPSTestsMixin, skipUnlessBinary
+from ftpkit.control.tls import makeContextFactory
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.tlssupport import Certificates, FTPSTestsMixin, skipUnlessBinary
 
 
 class ClientProgramTests(FTPSTestsMixin, unittest.TestCase):
@@ -46,6 +49,40 @@ class ClientProgramTests(FTPSTestsMixin, unittest.TestCase):
         self.serve(tlsRequired=True, tlsRequireSessionReuse=True)
         return self.curlRoundTrip(
             "ftp://127.0.0.1:%d/" % self.server.port, "--ssl-reqd")
+
+    @defer.inlineCallbacks
+    def test_curlTLS13SessionReuse(self):
+        """
+        Under TLS 1.3 with session reuse required, curl uploads 8 files,
+        downloads one and lists the directory in one command: curl
+        resumes each ticket once, and had none left after an upload (its
+        later data connections were refused: 8 to 11 of 50 uploads went
+        through), or the tickets sent on an upload's connection reset it.
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve(tlsRequired=True, tlsRequireSessionReuse=True)
+        upload = os.path.join(self.certDir, "upload.bin")
+        with open(upload, "wb") as f:
+            f.write(self.payload[:100000])
+        url = "ftp://127.0.0.1:%d/" % self.server.port
+        common = ["-u", "alice:secret", "--ssl-reqd", "--tlsv1.3"]
+        arguments = list(common)
+        for index in range(8):
+            arguments += ["-T", upload, url + "up%d.bin" % index]
+        listing = os.path.join(self.certDir, "listing.txt")
+        # --next: the same control connection, other options.
+        arguments += ["--next", *common, url + "big.bin", "-o",
+                      upload + ".back", "--next", *common, url, "-o",
+                      listing]
+        result = yield self.curl(*arguments)
+        self.checkProcess(result)
+        for index in range(8):
+            self.assertEqual(self.readFile("up%d.bin" % index),
+                             self.payload[:100000])
+        with open(upload + ".back", "rb") as f:
+            self.assertEqual(f.read(), self.payload)
+        with open(listing) as f:
+            self.assertIn("up7.bin", f.read())
 
     def test_curlEPSV(self):
         """
@@ -98,3 +135,57 @@ class ClientProgramTests(FTPSTestsMixin, unittest.TestCase):
         with open(target, "rb") as f:
             self.assertEqual(f.read(), self.payload)
         self.assertEqual(self.readFile("lftp-up.bin"), self.payload)
+
+
+class ServerProcessTests(Certificates, unittest.TestCase):
+    """
+    lftp against a server in a process of its own (C{python -m ftpkit}),
+    which reads an upload no faster than a real one.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.makeCertificates()
+        self.root = scratchDirectory(self)
+
+    @defer.inlineCallbacks
+    def test_lftpTLS13SessionReuse(self):
+        """
+        Under TLS 1.3 with session reuse required, lftp uploads 20 files of
+        1 MB, lists them and downloads them, each upload at its first try:
+        the tickets each data connection sent at once, unread when lftp
+        closed an upload's connection, reset it and cut the upload (C{426};
+        lftp tried again after a pause, and gave up after 3 of 20).
+        """
+        lftp = skipUnlessBinary("lftp")
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:secret",
+            "--tls-cert", self.both, "--tls-allow-1.3", "--tls-required",
+            "--tls-require-session-reuse"])
+        server.waitForGreeting()
+        source = os.path.join(self.certDir, "up")
+        back = os.path.join(self.certDir, "back")
+        os.makedirs(source)
+        files = {"f%d.bin" % index: os.urandom(1000000)
+                 for index in range(20)}
+        for name, data in files.items():
+            with open(os.path.join(source, name), "wb") as f:
+                f.write(data)
+        script = (
+            "set ftp:ssl-force true; set ftp:ssl-protect-data true; "
+            "set ssl:verify-certificate no; set net:max-retries 1; "
+            "set net:timeout 20; set cmd:fail-exit yes; "
+            "open -u alice,secret ftp://127.0.0.1:%d; "
+            "mkdir up; cd up; lcd %s; mput *.bin; cls -1; "
+            "mirror . %s; bye" % (server.port, source, back))
+        out, err, code = yield utils.getProcessOutputAndValue(
+            lftp, ["-c", script], env=os.environ, reactor=reactor)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn(" 426,", server.log())
+        self.assertEqual(sorted(out.decode().split()), sorted(files))
+        for name, data in files.items():
+            with open(os.path.join(self.root, "up", name), "rb") as f:
+                self.assertEqual(f.read(), data)
+            with open(os.path.join(back, name), "rb") as f:
+                self.assertEqual(f.read(), data)

@@ -15,6 +15,7 @@ from twisted.internet.ssl import TLSVersion
 from twisted.python import usage
 from twisted.trial import unittest
 
+from ftpkit import compat
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import (
     FTPSContextFactory,
@@ -22,6 +23,7 @@ from ftpkit.control.tls import (
     TLSOptionsMixin,
     contextFromEndpointStrings,
     describeTLSError,
+    freshTicketsMissing,
     loadCertificateAndKey,
     makeContextFactory,
     tlsConfigFields,
@@ -175,6 +177,26 @@ class OptionsTests(Certificates, unittest.TestCase):
         self.assertEqual(default.maximumVersion, TLSVersion.TLSv1_2)
         lifted = self.fields("--tls-cert", self.both, "--tls-allow-1.3")
         self.assertIsNone(lifted["tlsContextFactory"].maximumVersion)
+
+    def test_freshTicketsMissing(self):
+        """
+        Session reuse under TLS 1.3 without a way to send new tickets is
+        told (a warning at start); under TLS 1.2, without the option, or
+        with the way, it is not.
+        """
+        lifted = self.fields("--tls-cert", self.both, "--tls-allow-1.3")
+        default = self.fields("--tls-cert", self.both)
+        self.patch(compat, "newSessionTicketAvailable", lambda: False)
+        self.assertTrue(freshTicketsMissing(lifted["tlsContextFactory"],
+                                            True))
+        self.assertFalse(freshTicketsMissing(lifted["tlsContextFactory"],
+                                             False))
+        self.assertFalse(freshTicketsMissing(default["tlsContextFactory"],
+                                             True))
+        self.assertFalse(freshTicketsMissing(None, True))
+        self.patch(compat, "newSessionTicketAvailable", lambda: True)
+        self.assertFalse(freshTicketsMissing(lifted["tlsContextFactory"],
+                                             True))
 
     def test_all(self):
         fields = self.fields("--tls-cert", self.cert, "--tls-key", self.key,
