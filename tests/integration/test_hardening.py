@@ -1,6 +1,10 @@
 """
-Attacks over real loopback sockets: port theft, bounce, stalled and
-vanished clients, limits.
+Attacks over real loopback sockets: bounce, stalled and vanished clients,
+limits; and what the tests of attacks share (L{HardenedServerMixin},
+L{captureWarnings}, L{pasvAddress}, L{waitFor} and the like).
+
+Attacks on passive ports (theft, listeners kept for reuse) are tested in
+L{tests.integration.test_hardening_passive}.
 """
 
 import ftplib
@@ -118,9 +122,11 @@ def waitFor(predicate, timeout=10.0):
     return True
 
 
-class HardeningTests(LoopbackServerMixin, unittest.TestCase):
+class HardenedServerMixin(LoopbackServerMixin):
     """
-    A real server on 127.0.0.1 serving a temporary directory.
+    A real server on 127.0.0.1 serving a temporary directory, for the
+    tests of attacks: C{serve} starts it, C{login} logs in with ftplib,
+    and the warnings it logs are kept (C{logged} finds them).
     """
 
     def setUp(self):
@@ -157,196 +163,11 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         return [text for text in self.warnings
                 if all(word in text for word in words)]
 
-    def _fetchPastThieves(self, thieves):
-        """
-        Connect C{thieves} sockets from 127.0.0.2 to a PASV port before the
-        real client does, then fetch C{hello.txt} (in a thread).
 
-        @return: a Deferred firing with what each thief received, the
-            preliminary reply code, the data and the final reply.
-        """
-        def client():
-            ftp = self.login()
-            stolen = []
-            try:
-                host, port = pasvAddress(ftp)
-                sockets = []
-                for _ in range(thieves):
-                    thief = socket.socket()
-                    thief.settimeout(10)
-                    thief.bind(("127.0.0.2", 0))
-                    thief.connect((host, port))
-                    sockets.append(thief)
-                ftp.sendcmd("TYPE I")
-                preliminary, received, final = retrOver(ftp, host, port)
-                for thief in sockets:
-                    try:
-                        stolen.append(thief.recv(100))
-                    except ConnectionResetError:
-                        stolen.append(b"")
-                    thief.close()
-                return stolen, preliminary, received, final
-            finally:
-                ftp.quit()
-        return self.inThread(client)
-
-    @defer.inlineCallbacks
-    def test_passiveTheftRefused(self):
-        """
-        A connection to the PASV port from another address is refused and
-        logged; the real client still gets its data.
-        """
-        self.serve()
-        stolen, preliminary, received, final = yield self._fetchPastThieves(1)
-        self.assertEqual(stolen, [b""])
-        self.assertEqual(preliminary, "150")
-        self.assertEqual(received, b"hello\n")
-        self.assertEqual(final, "226")
-        self.assertTrue(self.logged("127.0.0.2", "passive"), self.warnings)
-
-    @defer.inlineCallbacks
-    def test_passiveThievesQueuedFirst(self):
-        """
-        Several strangers queued on the PASV port before the client do not
-        keep it out: each is refused when the transfer accepts them.
-        """
-        self.serve()
-        stolen, preliminary, received, final = yield self._fetchPastThieves(8)
-        self.assertEqual(stolen, [b""] * 8)
-        self.assertEqual(received, b"hello\n")
-        self.assertEqual(final, "226")
-        self.assertEqual(len(self.logged("127.0.0.2", "passive")), 8)
-
-    @defer.inlineCallbacks
-    def test_passivePortReused(self):
-        """
-        After a transfer the session's next PASV gets the same port (the
-        listener is kept in the server's pool), for ASCII and binary
-        transfers alike, and so does the next session. Connections queued
-        on it in between, a stranger's or a stale one of the client's, are
-        refused, and the next transfer gets the client's new connection.
-        """
-        self.serve()
-
-        def client():
-            ftp = self.login()
-            results, ports = [], []
-            for kind in ("A", "I"):
-                ftp.sendcmd("TYPE " + kind)
-                host, port = pasvAddress(ftp)
-                ports.append(port)
-                results.append(retrOver(ftp, host, port))
-            stale = socket.create_connection((host, port), timeout=10)
-            thief = socket.socket()
-            thief.settimeout(10)
-            thief.bind(("127.0.0.2", 0))
-            thief.connect((host, port))
-            host, port = pasvAddress(ftp)
-            ports.append(port)
-            refused = []
-            for sock in (stale, thief):
-                try:
-                    refused.append(sock.recv(10))
-                except ConnectionResetError:
-                    refused.append(b"")
-                sock.close()
-            results.append(retrOver(ftp, host, port))
-            ftp.quit()
-            ftp = self.login()
-            ftp.sendcmd("TYPE I")
-            host, port = pasvAddress(ftp)
-            ports.append(port)
-            results.append(retrOver(ftp, host, port))
-            ftp.quit()
-            return results, ports, refused
-
-        results, ports, refused = yield self.inThread(client)
-        self.assertEqual(results, [("150", b"hello\r\n", "226"),
-                                   ("150", b"hello\n", "226"),
-                                   ("150", b"hello\n", "226"),
-                                   ("150", b"hello\n", "226")])
-        self.assertEqual(len(set(ports)), 1, ports)
-        self.assertEqual(refused, [b"", b""])
-        self.assertEqual(len(self.logged("127.0.0.2", "passive")), 1)
-
-    @defer.inlineCallbacks
-    def test_configuredRangeNotKept(self):
-        """
-        With C{--passive-ports}, a port is freed as soon as its connection
-        is accepted: with a one-port range, a second session can transfer
-        right after the first, which stays logged in.
-        """
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.serve(passivePorts=(port, port))
-
-        def fetch(ftp):
-            out = []
-            ftp.retrbinary("RETR hello.txt", out.append)
-            return b"".join(out)
-
-        def client():
-            first, second = self.login(), self.login()
-            try:
-                return fetch(first), fetch(second), fetch(first)
-            finally:
-                first.quit()
-                second.quit()
-
-        results = yield self.inThread(client)
-        self.assertEqual(results, (b"hello\n",) * 3)
-
-    @defer.inlineCallbacks
-    def test_pooledListenerCleanForNextSession(self):
-        """
-        A connection a session left unused on its passive port is refused
-        when the session is done with the port, not blamed on the next
-        session (from another address) that gets the port.
-        """
-        self.serve()
-
-        def client():
-            first = self.login()
-            host, port = pasvAddress(first)
-            unused = socket.create_connection((host, port), timeout=10)
-            first.quit()
-            unused.close()
-            second = ftplibLogin(
-                self, self.server.port, timeout=10,
-                client=ftplib.FTP(source_address=("127.0.0.2", 0)))
-            second.sendcmd("TYPE I")
-            again = pasvAddress(second)[1]
-            out = []
-            second.retrbinary("RETR hello.txt", out.append)
-            second.quit()
-            return port, again, b"".join(out)
-
-        port, again, data = yield self.inThread(client)
-        self.assertEqual((again, data), (port, b"hello\n"))
-        self.assertEqual(self.logged("passive"), [])
-
-    @defer.inlineCallbacks
-    def test_keptListenerExpires(self):
-        """
-        A listener kept after a transfer is closed once C{dataTimeout}
-        passes without another PASV; the next PASV opens a new one.
-        """
-        self.serve(dataTimeout=0.3)
-
-        def client():
-            ftp = self.login()
-            ftp.sendcmd("TYPE I")
-            host, port = pasvAddress(ftp)
-            retrOver(ftp, host, port)
-            refused = waitUntilRefused(host, port)
-            result = refused, ftp.retrbinary("RETR hello.txt", lambda data: None)
-            ftp.quit()
-            return result
-
-        refused, final = yield self.inThread(client)
-        self.assertTrue(refused)
-        self.assertTrue(final.startswith("226"), final)
+class HardeningTests(HardenedServerMixin, unittest.TestCase):
+    """
+    A real server on 127.0.0.1 serving a temporary directory.
+    """
 
     @defer.inlineCallbacks
     def test_bounceRefused(self):
@@ -398,29 +219,6 @@ class HardeningTests(LoopbackServerMixin, unittest.TestCase):
         refused, last = yield self.inThread(client)
         self.assertEqual(refused[:3], "501")
         self.assertEqual(last[:3], "350")
-
-    @defer.inlineCallbacks
-    def test_passiveListenerExpires(self):
-        """
-        A PASV listener nobody connects to stops listening after
-        C{dataTimeout}; a transfer then gets C{425}.
-        """
-        self.serve(dataTimeout=0.3)
-
-        def client():
-            ftp = self.login()
-            host, port = pasvAddress(ftp)
-            refused = waitUntilRefused(host, port, source="127.0.0.2")
-            try:
-                answer = ftp.sendcmd("RETR hello.txt")
-            except ftplib.error_temp as e:
-                answer = str(e)
-            ftp.quit()
-            return refused, answer
-
-        refused, answer = yield self.inThread(client)
-        self.assertTrue(refused)
-        self.assertTrue(answer.startswith("425"), answer)
 
     @defer.inlineCallbacks
     def test_stalledUploadAborted(self):
