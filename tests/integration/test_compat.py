@@ -34,7 +34,7 @@ def changed(what):
                        if hasattr(SSL, "__version__") else "?")
 
 
-class _Held(protocol.Protocol):
+class HeldProtocol(protocol.Protocol):
     """
     Keeps its transport for the test.
     """
@@ -43,7 +43,7 @@ class _Held(protocol.Protocol):
         self.factory.made.callback(self)
 
 
-class _Reading(_Held):
+class ReadingProtocol(HeldProtocol):
     """
     Keeps its transport, and tells when the first bytes arrive.
     """
@@ -58,7 +58,7 @@ class PrivateNamesTests(unittest.TestCase):
     The installed Twisted and pyOpenSSL still have what ftpkit reads.
     """
 
-    async def connect(self, serverProtocol=_Held, clientProtocol=None):
+    async def connect(self, serverProtocol=HeldProtocol, clientProtocol=None):
         """
         @param serverProtocol: the server side's protocol class.
         @param clientProtocol: a list to put the client's protocol in, or
@@ -201,7 +201,7 @@ class PrivateNamesTests(unittest.TestCase):
         contextFactory = makeContextFactory(
             makeCertificate(scratchDirectory(self))[2])
         factory = TLSMemoryBIOFactory(
-            contextFactory, False, protocol.Factory.forProtocol(_Held))
+            contextFactory, False, protocol.Factory.forProtocol(HeldProtocol))
         factory.protocol = Hooked
         factory.wrappedFactory.made = defer.Deferred()
         port = await TCP4ServerEndpoint(reactor, 0,
@@ -344,7 +344,7 @@ class PrivateNamesTests(unittest.TestCase):
 
         directory = scratchDirectory(self)
         clients = []
-        server = await self.connect(_Reading, clients)
+        server = await self.connect(ReadingProtocol, clients)
         transport = server.transport
         transport.startTLS(makeContextFactory(makeCertificate(directory)[2]))
         layer = compat.tlsLayer(transport)
