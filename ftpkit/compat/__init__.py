@@ -2,7 +2,8 @@
 Every name private to Twisted, pyOpenSSL or fsspec that ftpkit relies on,
 in one package, each with a fallback that keeps ftpkit working (more slowly, or
 more strictly) when a new release renames it.
-C{tests/integration/test_compat.py} (and C{test_compat_fsspec.py}) checks
+C{tests/integration/test_compat.py} (and C{test_compat_tls.py},
+C{test_compat_fsspec.py}) checks
 each against the installed versions and fails loudly, naming the name,
 when one changed.
 
