@@ -92,8 +92,7 @@ class FTPProtocol(
     """
 
     delimiter = b"\n"
-    # The name its log lines carried when it lived in control.server.
-    log = Logger(namespace="ftpkit.control.server.FTPProtocol")
+    log = Logger()
 
     # The connection's own state starts as these class attributes; an
     # instance keeps only what it changed, so an idle session stays small.
