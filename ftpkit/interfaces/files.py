@@ -81,8 +81,10 @@ class IPartialWriteFile(IWriteFile):
     def discard():
         """
         Drop the upload and everything it wrote (the server calls it for an
-        upload refused for its size): an old file stays as it was, and a
-        file written in place goes back to its length before the upload.
+        upload refused for its size, or one that failed on the disk): an
+        old file stays as it was, and a file written in place goes back to
+        its length before the upload (the disk shell also keeps a partial
+        upload it continued as it was up to where the upload took it on).
 
         @return: a Deferred firing with C{None}.
         """

@@ -185,5 +185,6 @@ def _continuePartial(run, runShort, target, offset, append):
         os.close(fd)
         raise
     return FileWriter(run, fd, temporary, target,
-                      None if append else offset, resumed=True,
-                      runShort=runShort)
+                      None if append else offset,
+                      start=result.st_size if append else offset,
+                      resumed=True, runShort=runShort)

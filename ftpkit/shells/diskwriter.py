@@ -96,10 +96,11 @@ class FileWriter:
             close, or C{None} when writing C{target} in place.
         @param target: the file's resolved path.
         @param position: the offset of the first byte, or C{None} to append.
-        @param start: when writing in place, the length L{discard} cuts the
-            file back to.
+        @param start: when writing in place, or continuing a partial
+            upload, the length L{discard} cuts the file back to.
         @param resumed: the temporary file is a partial upload continued
-            (so it is truncated after the last byte at close).
+            (so it is truncated after the last byte at close, and kept
+            again, cut back to C{start}, by L{discard}).
         @param runShort: see L{FileDescriptor.runShort}, or C{None}.
         @param exclusive: the temporary file becomes the target only if no
             file of that name exists by then (L{AlreadyExists} otherwise).
@@ -127,6 +128,7 @@ class FileWriter:
         self._start = start
         self._truncate = position is not None and (
             (temporary is None and not anonymous) or resumed)
+        self._resumed = resumed
         self._consumer = QueuedWriter(run, fd, position, runShort)
         self._started = False
         self._outcome = Outcome()
@@ -316,8 +318,12 @@ class FileWriter:
     def _removed(self):
         """
         @return: what a clean-up may drop the last name of: its own
-            temporary file (a large partial upload continued).
+            temporary file (a large partial upload continued), and the
+            target's partial upload, which a partial upload continued is
+            kept over again (L{_keptOver}).
         """
+        if self._resumed:
+            return self._keptOver()
         return (self._temporary,)
 
     def _keep(self):
@@ -473,9 +479,11 @@ class FileWriter:
 
     def _discard(self, failure):
         """
-        After a failed upload: clean up, then report the failure.
+        After a failed upload (a write failed: the disk is full, say):
+        clean up as L{discard} does, then report the failure.
         """
-        cleaning = self._runEnd(self._cleanUp, self._removed)
+        cleaning = self._runEnd(lambda: self._cleanUp(cutBack=True),
+                                self._removed)
         cleaning.addBoth(lambda ignored: failure)
         return cleaning
 
@@ -485,18 +493,23 @@ class FileWriter:
         blocking.
 
         @param cutBack: also cut a file written in place back to its
-            length before the upload.
+            length before the upload, and keep a partial upload continued
+            as it was before (its bytes are the client's earlier upload).
         """
+        kept = None
         if self._fd is not None:
             fd, self._fd = self._fd, None
             try:
-                if (cutBack and self._temporary is None
-                        and self._start is not None):
+                if cutBack and self._start is not None:
                     os.ftruncate(fd, self._start)
+                    if self._resumed:
+                        kept = self._start
             finally:
                 os.close(fd)
         self._releaseDirectory()
-        if self._temporary is not None:
+        if kept is not None:
+            uploads.keepPartial(self._temporary, self._target, kept)
+        elif self._temporary is not None:
             removeQuietly(self._temporary)
 
     def _releaseDirectory(self):

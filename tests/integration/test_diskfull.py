@@ -1,0 +1,180 @@
+"""
+Uploads onto a disk that fills up (a small C{tmpfs}, root only): each gets
+C{452}, keeps nothing of its own, and leaves what was there before as it
+was, whichever way its bytes reach the disk (spliced in clear, or written
+through Python under TLS and in active mode).
+"""
+
+import ftplib
+import io
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
+from tests.integration.test_hardening import hardClose, waitFor
+from tests.smallmounts import smallFilesystem
+from tests.tlssupport import Certificates, clientContext, makeContextFactory
+from tests.uploadsinprogress import largestUpload
+
+OLD = b"old bytes " * 300
+"""What the file an upload fails on held before."""
+
+FLOOD = 2 << 20
+"""Bytes each upload tries to send: twice the file system's size."""
+
+PART = 100000
+"""Bytes of the cut upload kept as a partial one."""
+
+
+def storeFailing(ftp, command, size, rest=None):
+    """
+    Send C{size} bytes with C{command} (blocking), as far as the server
+    reads them, and read its final reply.
+
+    @param ftp: a logged-in L{ftplib.FTP} in C{TYPE I}.
+    @param rest: the C{REST} offset to send first, or C{None}.
+    @return: the final reply's text (an error's too).
+    """
+    data = ftp.transfercmd(command, rest)
+    try:
+        data.sendall(b"n" * size)
+        if hasattr(data, "unwrap"):
+            data.unwrap()
+    except OSError:
+        pass
+    data.close()
+    try:
+        return ftp.voidresp()
+    except ftplib.Error as e:
+        return str(e)
+
+
+class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
+    """
+    A server whose root is a 1 MiB file system.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = smallFilesystem(self, size="1m")
+        self.makeCertificates()
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0,
+                         tlsContextFactory=makeContextFactory(self.both)))
+        self.old = os.path.join(self.root, "old")
+        with open(self.old, "wb") as f:
+            f.write(OLD)
+
+    def login(self, tls=False, active=False):
+        """
+        Log in as alice, in C{TYPE I} (blocking).
+
+        @param tls: secure the control and data connections.
+        @param active: use active mode (C{PORT}).
+        """
+        client = ftplib.FTP_TLS(context=clientContext()) if tls else None
+        ftp = ftplibLogin(self, self.server.port, client=client,
+                          protect=tls, binary=True)
+        ftp.set_pasv(not active)
+        return ftp
+
+    def read(self, path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    def assertFullAndIntact(self, final, expected):
+        """
+        The upload failed with C{452}, the old file holds C{expected}, and
+        the session still works.
+        """
+        self.assertTrue(final.startswith("452"), final)
+        self.assertEqual(self.read(self.old), expected)
+
+    async def test_appendInClear(self):
+        """
+        C{APPE} that fills the disk leaves the file as it was before: it
+        kept the bytes that fitted, the file at the size of the whole
+        disk, which stayed full.
+        """
+        def run():
+            ftp = self.login()
+            return storeFailing(ftp, "APPE old", FLOOD), ftp.size("old")
+        final, size = await self.inThread(run)
+        self.assertFullAndIntact(final, OLD)
+        self.assertEqual(size, len(OLD))
+
+    async def test_appendActive(self):
+        """
+        So does C{APPE} in active mode, whose bytes go through Python.
+        """
+        final = await self.inThread(
+            lambda: storeFailing(self.login(active=True), "APPE old", FLOOD))
+        self.assertFullAndIntact(final, OLD)
+
+    async def test_resumeUnderTLS(self):
+        """
+        C{REST} + C{STOR} under TLS goes back to the bytes before its
+        offset, as it does in clear: it kept all it could write.
+        """
+        final = await self.inThread(
+            lambda: storeFailing(self.login(tls=True), "STOR old", FLOOD,
+                                 rest=1000))
+        self.assertFullAndIntact(final, OLD[:1000])
+
+    async def test_replaceUnderTLS(self):
+        """
+        C{STOR} over a file leaves the old file whole, under TLS and in
+        clear, and the next upload works once the disk has room again.
+        """
+        def run():
+            finals = []
+            for tls in (True, False):
+                ftp = self.login(tls=tls)
+                finals.append(storeFailing(ftp, "STOR old", FLOOD))
+            os.remove(self.old)
+            ftp.storbinary("STOR small", io.BytesIO(b"fits"))
+            return finals
+        finals = await self.inThread(run)
+        for final in finals:
+            self.assertTrue(final.startswith("452"), final)
+        self.assertEqual(sorted(os.listdir(self.root)), ["small"])
+        self.assertEqual(self.read(os.path.join(self.root, "small")),
+                         b"fits")
+
+    async def test_resumePartialUpload(self):
+        """
+        Continuing a cut upload's partial one on a disk that fills keeps
+        the partial upload as it was, for a later resume: it was removed,
+        and the client had to send it all again.
+        """
+        def cut():
+            ftp = self.login()
+            data = ftp.transfercmd("STOR part")
+            data.sendall(b"p" * PART)
+            return ftp, data
+
+        ftp, data = await self.inThread(cut)
+        await waitFor(lambda: largestUpload(self.root) == PART)
+        hardClose(data)
+
+        def resume():
+            try:
+                ftp.voidresp()
+            except ftplib.Error:
+                pass
+            offset = ftp.size("part")
+            final = storeFailing(ftp, "STOR part", FLOOD, rest=offset)
+            return offset, final, ftp.size("part")
+        offset, final, after = await self.inThread(resume)
+        self.assertEqual(offset, PART)
+        self.assertTrue(final.startswith("452"), final)
+        self.assertEqual(after, PART)
+        partial = os.path.join(self.root, ".ftpkit-partial.part")
+        self.assertEqual(self.read(partial), b"p" * PART)
+
