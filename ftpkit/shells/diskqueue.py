@@ -95,16 +95,21 @@ class QueuedWriter:
     paused above L{HIGH_WATER} queued bytes and resumed below L{LOW_WATER};
     a pull producer is asked for more each time the queue is empty.
 
-    After a write error the rest of the upload is read and thrown away, and
-    L{drain} fails with the error.
+    After a write error the producer is stopped (the data connection cut,
+    rather than read to its end for nothing: a client sending gigabytes
+    to a full disk learnt so only once it had sent them all), anything
+    written after is thrown away, and L{drain} fails with the error,
+    which L{error} holds.
 
     The writes of the first L{SHORT_UPLOAD_SIZE} bytes run at once, in the
     calling thread, where C{runShort} allows it.
 
     @ivar written: the bytes handed to writes so far.
+    @ivar error: the L{FTPError} of the first failed write, or C{None}.
     """
 
     written = 0
+    error = None
 
     def __init__(self, run, fd, position, runShort=None):
         """
@@ -122,7 +127,6 @@ class QueuedWriter:
         self._queue = []
         self._queued = 0
         self._writing = False
-        self._error = None
         self._producer = None
         self._streaming = True
         self._paused = False
@@ -150,7 +154,7 @@ class QueuedWriter:
         """
         See L{IConsumer.write}.
         """
-        if self._error is not None or not data:
+        if self.error is not None or not data:
             return
         self._queue.append(data)
         self._queued += len(data)
@@ -199,18 +203,18 @@ class QueuedWriter:
 
     def _failed(self, failure):
         """
-        A write failed: remember the error and drop the queue, letting the
-        producer carry on so that the transfer ends normally.
+        A write failed: remember the error, drop the queue and stop the
+        producer.
         """
         self._writing = False
         error = failure.value
-        self._error = error if isinstance(error, FTPError) else LocalError()
+        self.error = error if isinstance(error, FTPError) else LocalError()
         self._queue = []
         self._queued = 0
-        self._resumeIfLow()
         self._notifyDrained()
-        if self._producer is not None and not self._streaming:
-            self._producer.resumeProducing()
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.stopProducing()
 
     def _resumeIfLow(self):
         """
@@ -233,8 +237,8 @@ class QueuedWriter:
         """
         Fire one L{drain} L{Deferred} with the outcome of the writes.
         """
-        if self._error is not None:
-            waiter.errback(self._error)
+        if self.error is not None:
+            waiter.errback(self.error)
         else:
             waiter.callback(None)
 

@@ -25,6 +25,7 @@ from ftpkit.interfaces import (
     IDescriptorFile,
     IPartialWriteFile,
     IPrivateWriteFile,
+    IRefusingWriteFile,
 )
 from ftpkit.shells import shortcalls, uploads
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
@@ -71,7 +72,8 @@ def placeNew(temporary, target):
     os.unlink(temporary)
 
 
-@implementer(IPartialWriteFile, IDescriptorFile, IPrivateWriteFile)
+@implementer(IPartialWriteFile, IDescriptorFile, IPrivateWriteFile,
+             IRefusingWriteFile)
 class FileWriter:
     """
     A file opened for an upload, owning its descriptor. Cut short
@@ -149,6 +151,13 @@ class FileWriter:
         See L{IWriteFile.receive}.
         """
         return succeed(self._consumer)
+
+    def refusal(self):
+        """
+        See L{IRefusingWriteFile.refusal}: the error of a failed write
+        (the disk full), which stopped the data connection.
+        """
+        return self._consumer.error
 
     def descriptor(self):
         """

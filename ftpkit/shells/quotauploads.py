@@ -323,9 +323,14 @@ class QuotaWriteFile(_QuotaUpload):
 
     def refusal(self):
         """
-        See L{IRefusingWriteFile.refusal}.
+        See L{IRefusingWriteFile.refusal}: over the quota, or the wrapped
+        upload's own refusal (the disk full).
         """
-        return QuotaExceeded() if self.exceeded else None
+        if self.exceeded:
+            return QuotaExceeded()
+        if IRefusingWriteFile.providedBy(self._writeFile):
+            return self._writeFile.refusal()
+        return None
 
     def receive(self):
         """

@@ -9,11 +9,17 @@ import ftplib
 import io
 import os
 
+from twisted.cred import portal
 from twisted.trial import unittest
+from zope.interface import implementer
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
+from ftpkit.shells.permissiontable import PermissionTable
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_hardening import hardClose, waitFor
 from tests.smallmounts import smallFilesystem
@@ -30,27 +36,55 @@ PART = 100000
 """Bytes of the cut upload kept as a partial one."""
 
 
-def storeFailing(ftp, command, size, rest=None):
+def storeFailing(ftp, command, size, rest=None, cut=None):
     """
     Send C{size} bytes with C{command} (blocking), as far as the server
     reads them, and read its final reply.
 
     @param ftp: a logged-in L{ftplib.FTP} in C{TYPE I}.
     @param rest: the C{REST} offset to send first, or C{None}.
+    @param cut: a list to which is appended whether the server cut the
+        data connection before the client had sent everything, or
+        C{None}.
     @return: the final reply's text (an error's too).
     """
     data = ftp.transfercmd(command, rest)
+    chunk = b"n" * (1 << 20)
+    sent = 0
     try:
-        data.sendall(b"n" * size)
+        while sent < size:
+            data.sendall(chunk[:size - sent])
+            sent += len(chunk[:size - sent])
         if hasattr(data, "unwrap"):
             data.unwrap()
     except OSError:
         pass
+    if cut is not None:
+        cut.append(sent < size)
     data.close()
     try:
         return ftp.voidresp()
     except ftplib.Error as e:
         return str(e)
+
+
+@implementer(portal.IRealm)
+class QuotaRealm:
+    """
+    Every user gets the same directory, with a quota far larger than the
+    disk.
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.usage = QuotaUsage(lambda: diskUsage(root))
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        shell = PermissionShell(
+            FilesystemShell(self.root),
+            PermissionTable(["list", "read", "write", "append", "delete"]),
+            quota=1 << 30, usage=self.usage)
+        return IFTPShell, shell, lambda: None
 
 
 class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
@@ -60,11 +94,17 @@ class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
 
     timeout = 60
 
+    def makeRealm(self, root):
+        """
+        @return: the realm serving C{root}.
+        """
+        return FilesystemRealm(root)
+
     def setUp(self):
         self.root = smallFilesystem(self, size="1m")
         self.makeCertificates()
         self.server = self.startServer(
-            FilesystemRealm(self.root),
+            self.makeRealm(self.root),
             ServerConfig(loginFailureDelay=0,
                          tlsContextFactory=makeContextFactory(self.both)))
         self.old = os.path.join(self.root, "old")
@@ -127,6 +167,19 @@ class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
                                  rest=1000))
         self.assertFullAndIntact(final, OLD[:1000])
 
+    async def test_cutUnderTLS(self):
+        """
+        An upload under TLS is cut once a write failed, as a spliced one
+        in clear is: the server read the client to its end (64 MiB to a
+        1 MiB disk here; gigabytes as well) before it said C{452}.
+        """
+        cut = []
+        final = await self.inThread(
+            lambda: storeFailing(self.login(tls=True), "APPE old", 64 << 20,
+                                 cut=cut))
+        self.assertFullAndIntact(final, OLD)
+        self.assertEqual(cut, [True])
+
     async def test_replaceUnderTLS(self):
         """
         C{STOR} over a file leaves the old file whole, under TLS and in
@@ -178,3 +231,14 @@ class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
         partial = os.path.join(self.root, ".ftpkit-partial.part")
         self.assertEqual(self.read(partial), b"p" * PART)
 
+
+
+class QuotaDiskFullTests(DiskFullTests):
+    """
+    The same, for users held to a quota the disk fills before: the quota's
+    upload passes the disk's refusal on (else a cut upload gets C{426}
+    and keeps what it wrote).
+    """
+
+    def makeRealm(self, root):
+        return QuotaRealm(root)
