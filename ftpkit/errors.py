@@ -264,13 +264,24 @@ def isOutOfDescriptors(error):
         isinstance(error, OSError) and error.errno in NO_DESCRIPTOR_ERRNOS)
 
 
+_MESSAGES = {
+    # The disk remounted read-only (after errors, often): not the
+    # permissions an operator would check on reading "Permission denied".
+    errno.EROFS: "Read-only file system",
+}
+"""The text of the reply for the errors whose class's generic text would
+send the reader the wrong way."""
+
+
 def fromOSError(error):
     """
     Translate an C{OSError} into the matching L{FTPError}.
 
-    The message never contains host paths: only the generic text.
+    The message never contains host paths: only the generic text (or, for
+    a few errors, the system's own short text: L{_MESSAGES}).
 
     @param error: the C{OSError} raised by a filesystem call.
     @return: an L{FTPError} instance (L{LocalError} for unknown errnos).
     """
-    return _ERRNO_MAP.get(error.errno, LocalError)()
+    return _ERRNO_MAP.get(error.errno, LocalError)(
+        _MESSAGES.get(error.errno))

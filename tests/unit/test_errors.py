@@ -9,6 +9,7 @@ from twisted.trial import unittest
 from ftpkit.errors import (
     LocalError,
     OutOfDescriptors,
+    PermissionDenied,
     fromOSError,
     isOutOfDescriptors,
 )
@@ -42,3 +43,20 @@ class OutOfDescriptorsTests(unittest.TestCase):
         self.assertFalse(isOutOfDescriptors(OSError(errno.EIO, "")))
         self.assertFalse(isOutOfDescriptors(LocalError()))
         self.assertFalse(isOutOfDescriptors(ValueError()))
+
+
+class ReadOnlyTests(unittest.TestCase):
+    """
+    C{EROFS} is refused as a permission is, saying why.
+    """
+
+    def test_fromOSError(self):
+        """
+        C{EROFS} becomes L{PermissionDenied} (550) with the text "Read-only
+        file system"; C{EACCES} keeps the generic text.
+        """
+        refusal = fromOSError(OSError(errno.EROFS, ""))
+        self.assertIsInstance(refusal, PermissionDenied)
+        self.assertEqual(refusal.message, "Read-only file system")
+        self.assertEqual(fromOSError(OSError(errno.EACCES, "")).message,
+                         PermissionDenied().message)
