@@ -230,3 +230,26 @@ class TutorialSourcesTests(unittest.TestCase):
         self.assertEqual(
             [path for path in included if not path.startswith("../examples/")],
             [])
+
+    def test_namedTestsInExamples(self):
+        """
+        Every test class the tutorials name (C{...Tests}) is defined in
+        C{examples/}, the code an author outside the repository copies.
+        The storage tutorial sent its reader to C{SQLiteRealmTests} "in the
+        same file" as the conformance tests, a class only the repository's
+        own C{tests/integration/test_examples.py} had.
+        """
+        defined = set()
+        for directory, _, files in os.walk(os.path.join(_SOURCE, "examples")):
+            for name in files:
+                if name.endswith(".py"):
+                    with open(os.path.join(directory, name),
+                              encoding="utf-8") as f:
+                        defined.update(re.findall(r"^class (\w+)", f.read(),
+                                                  re.MULTILINE))
+        named = set()
+        for name in ("writing-a-realm.rst", "writing-a-storage-backend.rst"):
+            with open(os.path.join(DOCS, name), encoding="utf-8") as f:
+                named.update(re.findall(r"``(\w+Tests)``", f.read()))
+        self.assertIn("SQLiteServerTests", named)
+        self.assertEqual(sorted(named - defined), [])

@@ -179,12 +179,21 @@ class SQLiteExampleSizeTests(unittest.TestCase):
         self.assertLessEqual(count, 200)
 
 
-class SQLiteShellConformanceTests(
-        _loadExample("test_ftpkit_sqlite").SQLiteShellConformanceTests):
+_SQLITE_TESTS = _loadExample("test_ftpkit_sqlite")
+
+
+class SQLiteShellConformanceTests(_SQLITE_TESTS.SQLiteShellConformanceTests):
     """
     The SQLite storage of C{examples/} (the one the "writing a storage
     backend" tutorial builds) passes the conformance kit, run by the
     tests the tutorial shows (C{examples/test_ftpkit_sqlite.py}).
+    """
+
+
+class SQLiteServerTests(_SQLITE_TESTS.SQLiteServerTests):
+    """
+    The end-to-end test the storage tutorial shows
+    (C{examples/test_ftpkit_sqlite.py}) passes.
     """
 
 
