@@ -7,6 +7,7 @@ what the pages say of the command line.
 import importlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.trial import unittest
 from zope.interface.interface import InterfaceClass
 
-from tests.integration.test_plugin import _SOURCE
+from tests.integration.test_plugin import _SOURCE, _TWISTD, runPython
 from tests.scratch import scratchDirectory
 
 DOCS = os.path.join(_SOURCE, "docs")
@@ -253,3 +254,57 @@ class TutorialSourcesTests(unittest.TestCase):
                 named.update(re.findall(r"``(\w+Tests)``", f.read()))
         self.assertIn("SQLiteServerTests", named)
         self.assertEqual(sorted(named - defined), [])
+
+
+class RealmPackagingTests(unittest.TestCase):
+    """
+    The C{pyproject.toml} the realm tutorial gives a plugin package.
+    """
+
+    def test_installsPlugin(self):
+        """
+        Built with setuptools, the tutorial's C{pyproject.toml} installs
+        the realm module and its plugin module under C{twisted/plugins/}
+        (and no C{__init__.py} that would hide Twisted's own plugins), and
+        C{twistd ftpkit --help-realms} run from there lists the realm. The
+        tutorial only said to list the plugin "in C{packages}/C{py_modules}
+        or as package data", and nothing of the editable install that
+        hides it.
+        """
+        with open(os.path.join(DOCS, "writing-a-realm.rst"),
+                  encoding="utf-8") as f:
+            text = f.read()
+        section = text[text.index("Installing it\n"):]
+        block = []
+        for line in section.split(".. code-block:: toml\n\n", 1)[1].splitlines():
+            if line and not line.startswith("    "):
+                break
+            block.append(line[4:])
+        project = "\n".join(block)
+        self.assertIn("twisted.plugins", project)
+        package = scratchDirectory(self)
+        with open(os.path.join(package, "pyproject.toml"), "w",
+                  encoding="utf-8") as f:
+            f.write(project)
+        examples = os.path.join(_SOURCE, "examples")
+        shutil.copy(os.path.join(examples, "ftpkit_tenants.py"), package)
+        plugins = os.path.join(package, "twisted", "plugins")
+        os.makedirs(plugins)
+        shutil.copy(os.path.join(examples, "twisted", "plugins",
+                                 "ftpkit_example_realm.py"), plugins)
+        built = os.path.join(package, "build-lib")
+        subprocess.run(
+            [sys.executable, "-c", "from setuptools import setup; setup()",
+             "-q", "build_py", "--build-lib", built],
+            check=True, cwd=package, capture_output=True)
+        files = sorted(
+            os.path.relpath(os.path.join(directory, name), built)
+            for directory, _, names in os.walk(built) for name in names)
+        self.assertEqual(files, [
+            "ftpkit_tenants.py",
+            os.path.join("twisted", "plugins", "ftpkit_example_realm.py")])
+        code, output = runPython(
+            ["-c", _TWISTD, "ftpkit", "--help-realms"],
+            scratchDirectory(self), os.pathsep.join([built, _SOURCE]))
+        self.assertEqual(code, 0, output)
+        self.assertIn("TENANT.USER sees ROOT/TENANT", output)
