@@ -308,3 +308,33 @@ class RealmPackagingTests(unittest.TestCase):
             scratchDirectory(self), os.pathsep.join([built, _SOURCE]))
         self.assertEqual(code, 0, output)
         self.assertIn("TENANT.USER sees ROOT/TENANT", output)
+
+
+class Fail2banLogPathTests(unittest.TestCase):
+    """
+    The fail2ban jail reads the log file the deployment page writes.
+    """
+
+    def test_jailReadsDeploymentLog(self):
+        """
+        Every C{/var/log/ftpkit/} text log the logging page and the
+        filter's comment have fail2ban read is the file C{deployment.rst}
+        tells systemd to write (C{StandardOutput=append:PATH}). The jail
+        read C{twistd.log}, a file nothing the pages show writes, so a
+        jail set up after C{deployment.rst} watched nothing and banned
+        nobody.
+        """
+        with open(os.path.join(DOCS, "deployment.rst"), encoding="utf-8") as f:
+            written = set(re.findall(r"StandardOutput=append:(\S+?)``",
+                                     f.read()))
+        self.assertEqual(len(written), 1, written)
+        read = []
+        for path in (os.path.join(DOCS, "logging.rst"),
+                     os.path.join(_SOURCE, "contrib", "fail2ban",
+                                  "ftpkit.conf")):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            read.extend(re.findall(r"logpath\s*=\s*(\S+)", text))
+            read.extend(re.findall(r"fail2ban-regex (\S+)", text))
+        self.assertEqual(len(read), 3, read)
+        self.assertEqual(set(read), written)
