@@ -16,6 +16,7 @@ from twisted.internet.protocol import ClientFactory, Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from ftpkit.data import descriptors
 from ftpkit.data.connection import DataConnection, LeanConnection
 from ftpkit.data.cork import uncork
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
@@ -89,6 +90,7 @@ class DataChannel:
     _accepted = None
     _lean = False
     _tls = None
+    _closedIn = None
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
@@ -150,6 +152,25 @@ class DataChannel:
         """
         return DataConnection(self.connectionMade, self.reactor,
                               self.timeout, self._currentTransfer, tls)
+
+    def whenListenable(self):
+        """
+        Tell whether L{listen} may open a listener now: not in a reactor
+        turn in which this channel closed one already, whose descriptor
+        number L{ftpkit.data.descriptors} holds until the next turn. A
+        client pipelining passive commands (C{EPSV}, or C{PASV} and
+        C{ABOR}, by the thousand) held a number for each, all in one
+        turn, until the process ran out of descriptors and other clients
+        were refused.
+
+        @return: C{None} when it may, else a Deferred firing on the next
+            turn.
+        """
+        closedIn = self._closedIn
+        if closedIn is None or closedIn is not descriptors.heldNumbers(
+                self.reactor):
+            return None
+        return descriptors.nextTurn(self.reactor)
 
     def listen(self, portRange=None):
         """
@@ -518,6 +539,9 @@ class DataChannel:
             self._pool.give(port)
         else:
             port.stopListening()
+        # What this turn's closes hold (the pool may have closed it too):
+        # see whenListenable.
+        self._closedIn = descriptors.heldNumbers(self.reactor)
 
     def _releaseShare(self):
         """

@@ -33,6 +33,8 @@ and its number freed at once.
 
 import os
 
+from twisted.internet import defer
+
 from ftpkit.compat import afterThisTurn
 
 _null = None
@@ -92,3 +94,25 @@ def _freeNumbers(reactor):
     """
     for fd in _numbersToFree.pop(reactor, ()):
         os.close(fd)
+
+
+def heldNumbers(reactor):
+    """
+    @param reactor: the reactor.
+    @return: the numbers L{closeSocket} holds until the reactor's next
+        turn, a list of this turn's own (a later turn's is another list,
+        so a caller that keeps it can tell when the turn is over), or
+        C{None} when it holds none.
+    """
+    return _numbersToFree.get(reactor)
+
+
+def nextTurn(reactor):
+    """
+    @param reactor: the reactor.
+    @return: a Deferred firing on the reactor's next turn, after the
+        numbers held now are freed.
+    """
+    d = defer.Deferred()
+    afterThisTurn(reactor, d.callback, None)
+    return d

@@ -83,6 +83,8 @@ class DataChannelCommands:
         local = self._localHost()
         if addressFamily(local) != 1:
             return (522, "Network protocol not supported, use EPSV (2)")
+        if self.dataChannel.whenListenable() is not None:
+            return self._listenLater(self.ftp_PASV, argument)
         port = self.dataChannel.listen(self.config.passivePorts)
         address = self.config.passiveAddress or local
         return (227, "Entering Passive Mode (%s)"
@@ -103,8 +105,24 @@ class DataChannelCommands:
             return (200, "EPSV ALL ok")
         if family is not None and family != usable:
             return otherFamily(usable)
+        if channel.whenListenable() is not None:
+            return self._listenLater(self.ftp_EPSV, argument)
         port = channel.listen(self.factory.config.passivePorts)
         return (229, "Entering Extended Passive Mode (|||%d|)" % port)
+
+    async def _listenLater(self, command, argument):
+        """
+        Run a passive command once its data channel may listen again
+        (L{ftpkit.data.channel.DataChannel.whenListenable}): on a later
+        reactor turn.
+
+        @param command: C{ftp_PASV} or C{ftp_EPSV}.
+        @param argument: its argument.
+        @return: its reply.
+        """
+        while (waiting := self.dataChannel.whenListenable()) is not None:
+            await waiting
+        return command(argument)
 
     def ftp_PORT(self, argument):
         """
