@@ -11,6 +11,7 @@ from twisted.application import service
 from twisted.logger import Logger
 
 from ftpkit.auth.checkers import TextCredentialsChecker
+from ftpkit.deploy.signalcopies import Copies
 
 # The name its log lines carried when this lived in ftpkit.auth.realms.
 _log = Logger(namespace="ftpkit.auth.realms")
@@ -66,7 +67,9 @@ class ReloadOnHangup(service.Service):
     no callable: C{SIGHUP}'s default action would end the process. Where
     there is no C{SIGHUP} (Windows) it does nothing. A worker of
     C{--workers} installs no handler: it reloads at its acceptor's word
-    (L{ftpkit.deploy.workersignals}), through L{reloadAll}.
+    (L{ftpkit.deploy.workersignals}), through L{reloadAll}. The reload
+    begins a moment after the signal, and a copy of the signal coming
+    meanwhile is part of it (L{ftpkit.deploy.signalcopies}).
 
     @ivar targets: the callables.
     @ivar workers: see L{announcement}.
@@ -86,6 +89,7 @@ class ReloadOnHangup(service.Service):
         self.handled = handled
         self._reactor = reactor
         self._previous = None
+        self._copies = Copies(reactor)
 
     def startService(self):
         """
@@ -112,12 +116,10 @@ class ReloadOnHangup(service.Service):
 
     def _hangup(self, signum, frame):
         """
-        The signal handler: schedule L{reloadAll} in the reactor thread.
+        The signal handler: L{reloadAll} in the reactor thread, once the
+        window of the signal's copies is over (unless it is a copy).
         """
-        reactor = self._reactor
-        if reactor is None:
-            from twisted.internet import reactor
-        reactor.callFromThread(self.reloadAll)
+        self._copies.first(signum, self.reloadAll)
 
     def reloadAll(self):
         """

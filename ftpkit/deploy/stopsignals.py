@@ -4,13 +4,17 @@ own handlers stop it at each signal, and stopping a reactor that is
 already stopping logs a critical C{ReactorNotRunning} traceback. A signal
 that comes again while the server drains (an operator's second C{kill},
 a terminal's C{SIGINT} reaching the workers the acceptor is stopping) is
-logged and changes nothing: the transfers in flight still finish.
+logged and changes nothing: the transfers in flight still finish. A copy
+of a signal (C{timeout} sends one to the process, then one to its group)
+is part of it, and not logged (L{ftpkit.deploy.signalcopies}).
 """
 
 import signal
 
 from twisted.application import service
 from twisted.logger import Logger
+
+from ftpkit.deploy.signalcopies import Copies
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 """The signals whose handlers stop the reactor."""
@@ -36,6 +40,7 @@ class StopOnce(service.Service):
             from twisted.internet import reactor
         self._reactor = reactor
         self.stopping = False
+        self._copies = Copies(reactor)
 
     def startService(self):
         """
@@ -64,9 +69,12 @@ class StopOnce(service.Service):
         """
         @param handler: a signal handler stopping the reactor.
         @return: a signal handler calling C{handler} unless the reactor
-            is stopping already, in which case it logs the signal.
+            is stopping already, in which case it logs the signal (unless
+            it is a copy of the one that stops it).
         """
         def handle(number, frame):
+            if not self._copies.first(number):
+                return
             if self.stopping:
                 _log.info("{name} again: already stopping, transfers "
                           "running still finish",

@@ -6,9 +6,11 @@ C{SIGHUP} reloads and never stops it, with or without C{--workers}.
 import os
 import re
 import signal
+import time
 
 from twisted.trial import unittest
 
+from ftpkit.deploy.signalcopies import COPY_WINDOW
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -171,6 +173,38 @@ class HangupTests(unittest.TestCase):
             self.assertNotRegex(log, r"worker \d+ exited")
             self.assertServes(server)
 
+    def test_copyOfTimeout(self):
+        """
+        C{timeout -s HUP} sends C{SIGHUP} to C{twistd}, then the same
+        signal to its process group: under C{--workers 2}, each such
+        pair reloads once, one line from the acceptor and one from each
+        worker. The acceptor, asleep in its reactor, often woke at the
+        first and reloaded before the second came, then reloaded again,
+        each worker with it (12 lines, not 10, for 10 pairs).
+        """
+        server = ServerProcess(self, ["--root", self.root, "--workers", "2",
+                                      "--auth", "anonymous"],
+                               twistd=True, preexec=os.setpgrp)
+        log = server.waitForLog(" ready\n", 2)
+        workers = re.findall(r"worker (\d+) ready", log)
+        rounds = 10
+        for done in range(1, rounds + 1):
+            # The race needs a server asleep in its reactor: let it fall
+            # idle after the last round's lines.
+            time.sleep(0.3)
+            os.kill(server.process.pid, signal.SIGHUP)
+            os.killpg(server.process.pid, signal.SIGHUP)
+            server.waitForLog("SIGHUP: reloading 2 workers", done)
+            server.waitForLog("] SIGHUP: reloading", 2 * done)
+        self.assertServes(server)
+        log = server.log()
+        self.assertEqual(log.count("SIGHUP: reloading 2 workers"), rounds,
+                         log)
+        for pid in workers:
+            self.assertEqual(
+                log.count(f"[worker {pid} {_REALMS}] SIGHUP: reloading"),
+                rounds, log)
+
     def test_atStart(self):
         """
         C{twistd -n ftpkit}, alone and with C{--workers 2}, with
@@ -258,6 +292,8 @@ class TerminateTests(unittest.TestCase):
             data.sendall(b"x" * 65536)
             server.signal(signal.SIGTERM)
             server.waitForLog("stopping: closing")
+            # An operator's second signal, not a copy of the first.
+            time.sleep(COPY_WINDOW)
             server.signal(signal.SIGTERM)
             server.waitForLog("SIGTERM again")
             data.sendall(b"y" * 65536)
