@@ -18,7 +18,8 @@ Whatever the process, the service holds the same parts:
     users file, the TLS certificate; the acceptor passes it on to its
     workers) and never stops the process;
   - L{ftpkit.deploy.stopsignals.StopOnce}: a second C{SIGTERM} or
-    C{SIGINT} while stopping changes nothing;
+    C{SIGINT} while stopping changes nothing, and C{SIGQUIT} stops now,
+    cutting the transfers;
   - in a worker, instead of those two signal handlers,
     L{ftpkit.deploy.workersignals.LeaveToAcceptor}: its signals are its
     acceptor's, and it reloads and stops at the acceptor's word, so that
@@ -53,7 +54,7 @@ from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.startfailure import endStart
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
-from ftpkit.deploy.workersignals import RELOAD, STOP, LeaveToAcceptor
+from ftpkit.deploy.workersignals import QUIT, RELOAD, STOP, LeaveToAcceptor
 from ftpkit.ops.drain import Drain
 
 _log = Logger()
@@ -327,6 +328,7 @@ def makeService(options, workerChannel=None):
         listeners.setServiceParent(server)
         pool.setServiceParent(listeners)
         reloads = [pool.reloadWorkers]
+        hurries = [pool.hurry]
         workers = options["workers"]
     else:
         if workerChannel is None:
@@ -372,7 +374,9 @@ def makeService(options, workerChannel=None):
         addMetricsServices(server, config, factory=factory,
                            worker=workerChannel is not None,
                            listeners=draining)
-        Drain(factory, config.shutdownGrace).setServiceParent(draining)
+        drain = Drain(factory, config.shutdownGrace)
+        drain.setServiceParent(draining)
+        hurries = [drain.hurry]
         reloads = reloadTargets([options["realmObject"], *checkers,
                                  config.tlsContextFactory,
                                  *(host.realm for host in config.virtualHosts)])
@@ -381,14 +385,15 @@ def makeService(options, workerChannel=None):
                             handled=workerChannel is None)
     hangup.setServiceParent(server)
     if workerChannel is None:
-        stopper = StopOnce()
+        stopper = StopOnce(hurries=hurries)
         stopper.setServiceParent(server)
         if workers is not None:
             pool.stopSignals = stopper
     else:
-        leaving = LeaveToAcceptor(workerChannel)
+        leaving = LeaveToAcceptor(workerChannel, hurries=hurries)
         leaving.setServiceParent(server)
-        receiving.words = {RELOAD: hangup.reloadAll, STOP: leaving.stop}
+        receiving.words = {RELOAD: hangup.reloadAll, STOP: leaving.stop,
+                           QUIT: leaving.quit}
     if workerChannel is None and twistdOptions is not None:
         KeepOnRotation().setServiceParent(server)
     return server

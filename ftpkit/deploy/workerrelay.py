@@ -2,17 +2,17 @@
 What the acceptor of C{--workers} (L{ftpkit.deploy.workers}) passes on to
 its workers: lines for every worker (a failed login,
 L{ftpkit.deploy.sharedfailures}; the passive port theft alarm,
-L{ftpkit.deploy.sharedtheft}), its C{SIGHUP} and C{SIGTERM} as lines too
+L{ftpkit.deploy.sharedtheft}), its C{SIGHUP}, C{SIGTERM} and C{SIGQUIT} as lines too
 (L{ftpkit.deploy.workersignals}: a reload reaches a worker still starting
 once it is ready), and C{SIGKILL}.
 """
 
 from twisted.internet import error as netError
 
-from ftpkit.deploy.workersignals import RELOAD, STOP
+from ftpkit.deploy.workersignals import QUIT, RELOAD, STOP
 
 __all__ = ["tellAll", "signal", "signalAll", "reload", "hangUp", "stop",
-           "stopAll"]
+           "stopAll", "quitAll"]
 
 
 def tellAll(workers, line):
@@ -68,6 +68,16 @@ def stopAll(workers):
     @param workers: the L{ftpkit.deploy.workerprocess.WorkerProcess}es.
     """
     tellAll(workers, STOP)
+
+
+def quitAll(workers):
+    """
+    Tell every worker to cut its transfers now and exit (the acceptor's
+    C{SIGQUIT}).
+
+    @param workers: the L{ftpkit.deploy.workerprocess.WorkerProcess}es.
+    """
+    tellAll(workers, QUIT)
 
 
 def reload(workers):

@@ -150,6 +150,7 @@ class WorkerPool(Dispatcher, service.Service):
         self._acceptLater = None
         self._stopping = False
         self._stopped = None
+        self._killer = None
         self._pinging = task.LoopingCall(self.pingWorkers)
         self._pinging.clock = reactor
 
@@ -355,6 +356,20 @@ class WorkerPool(Dispatcher, service.Service):
         return self._stopping or bool(
             self.stopSignals is not None and self.stopSignals.stopping)
 
+    def hurry(self):
+        """
+        The acceptor's C{SIGQUIT} (L{ftpkit.deploy.stopsignals.StopOnce.quit}):
+        tell every worker to cut its transfers now and stop
+        (L{ftpkit.deploy.workerrelay.quitAll}); those still running
+        L{STOP_MARGIN} later are killed.
+        """
+        self.grace = 0
+        workerrelay.quitAll(self.workers)
+        killer = self._killer
+        if killer is not None and killer.active() and (
+                killer.getTime() - self.reactor.seconds() > STOP_MARGIN):
+            killer.reset(STOP_MARGIN)
+
     def reloadWorkers(self):
         """
         Pass C{SIGHUP} on to the workers (each reloads its users file and
@@ -421,6 +436,7 @@ class WorkerPool(Dispatcher, service.Service):
         killer = self.reactor.callLater(self.grace + STOP_MARGIN,
                                         workerrelay.signalAll, self.workers,
                                         signal.SIGKILL)
+        self._killer = killer
 
         def stopped(result):
             if killer.active():

@@ -18,6 +18,10 @@ acts only on its acceptor's word, lines on their channel
   - L{STOP} (the acceptor's C{SIGTERM} or C{SIGINT}): drain, then exit.
     A worker ignores C{SIGINT} (a terminal's Ctrl-C reaches the acceptor
     too).
+  - L{QUIT} (the acceptor's C{SIGQUIT}): cut the transfers now
+    (L{ftpkit.ops.drain.Drain.hurry}), also in a drain under way, and
+    exit. A worker ignores C{SIGQUIT} (a terminal's Ctrl-\\ reaches the
+    acceptor too).
   - C{SIGTERM} to a worker is told to the acceptor (L{SIGNALLED}), which
     decides (L{ftpkit.deploy.workers.WorkerPool.workerSignalled}): while
     it stops itself, nothing, its own L{STOP} reaches every worker; else
@@ -39,6 +43,10 @@ RELOAD = b"reload"
 STOP = b"stop"
 """The acceptor's line telling a worker to drain and exit (C{SIGTERM})."""
 
+QUIT = b"quit"
+"""The acceptor's line telling a worker to cut its transfers and exit
+(C{SIGQUIT})."""
+
 SIGNALLED = b"signalled"
 """A worker's line telling its acceptor it got a signal, by name:
 C{signalled SIGTERM}."""
@@ -54,24 +62,29 @@ def signalledLine(number):
 
 class LeaveToAcceptor(service.Service):
     """
-    A worker's service that leaves C{SIGTERM} and C{SIGINT} to its
-    acceptor (see the module), and stops the worker at its word.
+    A worker's service that leaves C{SIGTERM}, C{SIGINT} and C{SIGQUIT}
+    to its acceptor (see the module), and stops the worker at its word.
 
     @ivar stopping: whether the worker was told to stop, or its reactor
         began stopping.
+    @ivar hurries: callables taking no argument that cut the worker's
+        transfers now (L{ftpkit.ops.drain.Drain.hurry}), called on
+        L{QUIT}.
     """
 
-    def __init__(self, channel, reactor=None):
+    def __init__(self, channel, reactor=None, hurries=()):
         """
         @param channel: the L{ftpkit.deploy.channel.Channel} to the
             acceptor.
         @param reactor: the reactor (the global one when C{None}).
+        @param hurries: see L{hurries}.
         """
         if reactor is None:
             from twisted.internet import reactor
         self.channel = channel
         self._reactor = reactor
         self.stopping = False
+        self.hurries = list(hurries)
 
     def startService(self):
         """
@@ -88,9 +101,12 @@ class LeaveToAcceptor(service.Service):
 
     def installHandlers(self):
         """
-        Ignore C{SIGINT}; tell the acceptor of each C{SIGTERM}.
+        Ignore C{SIGINT} and C{SIGQUIT}; tell the acceptor of each
+        C{SIGTERM}.
         """
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if hasattr(signal, "SIGQUIT"):
+            signal.signal(signal.SIGQUIT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, self._signalled)
 
     def _signalled(self, number, frame):
@@ -109,3 +125,12 @@ class LeaveToAcceptor(service.Service):
             return
         self.stopping = True
         self._reactor.stop()
+
+    def quit(self):
+        """
+        The acceptor's L{QUIT}: cut the transfers now (L{hurries}), and
+        stop the reactor unless it is stopping already.
+        """
+        for hurry in self.hurries:
+            hurry()
+        self.stop()

@@ -11,6 +11,7 @@ have their transfers aborted (or the wait of a transfer command for
 the file it opens or for its data connection) (an upload's
 L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was; the
 client gets the transfer's C{426}) and are told C{421}, once, and closed.
+L{Drain.hurry} (C{SIGQUIT}) ends the grace now, or makes it none.
 """
 
 from twisted.application import service
@@ -33,7 +34,7 @@ def _within(deferred, seconds, reactor):
     """
     @return: a Deferred firing with C{None} when C{deferred} fires or
         C{seconds} have passed, whichever is first (C{deferred} itself is
-        left alone).
+        left alone), and the timer of C{seconds}.
     """
     done = defer.Deferred()
     timer = reactor.callLater(seconds, done.callback, None)
@@ -45,7 +46,7 @@ def _within(deferred, seconds, reactor):
         return result
 
     deferred.addBoth(fired)
-    return done
+    return done, timer
 
 
 class Drain(service.Service):
@@ -70,6 +71,7 @@ class Drain(service.Service):
         self.grace = grace
         self.reactor = reactor if reactor is not None else factory.reactor
         self._told = set()
+        self._timers = (None, None)
 
     def stopService(self):
         """
@@ -108,7 +110,22 @@ class Drain(service.Service):
             return None
 
         finished.addCallback(allFinished)
-        return _within(finished, self.grace + ABORT_WAIT, self.reactor)
+        drained, giveUp = _within(finished, self.grace + ABORT_WAIT,
+                                  self.reactor)
+        self._timers = (graceTimer, giveUp)
+        return drained
+
+    def hurry(self):
+        """
+        Cut the transfers now (C{SIGQUIT}): a drain under way has its
+        grace over at once (and waits L{ABORT_WAIT} at most for the
+        commands to end), and one yet to come has no grace.
+        """
+        self.grace = 0
+        graceTimer, giveUp = self._timers
+        if graceTimer is not None and graceTimer.active():
+            graceTimer.reset(0)
+            giveUp.reset(ABORT_WAIT)
 
     def _finish(self, session):
         """

@@ -337,6 +337,89 @@ class TerminateTests(unittest.TestCase):
                 self.assertEqual(f.read(), b"x" * 65536 + b"y" * 65536)
 
 
+class QuitTests(unittest.TestCase):
+    """
+    C{SIGQUIT} stops the server now: the transfers running are cut (the
+    upload kept as a partial one), the log says so, and the process exits
+    with its pid file removed. Its default action ended the process where
+    it stood: no log line, the pid file and the upload's temporary file
+    left, and under C{--workers} the workers finishing their transfers
+    with no acceptor to log them.
+    """
+
+    def quitDuringUpload(self, extra, before=None):
+        """
+        Start a server (its workers, if any, in their own process group
+        with the acceptor, as a terminal runs it) with a pid file and a
+        long grace, have alice upload, optionally send it C{before} and
+        wait for the drain, then send C{SIGQUIT} (to the whole group):
+        the upload is cut (what arrived kept as a partial upload, no
+        temporary file left), the client told, and the server exits.
+
+        @param extra: more ftpkit options.
+        @param before: a signal to send before C{SIGQUIT}, or C{None}.
+        @return: the server's exit status and log.
+        """
+        root = scratchDirectory(self)
+        pidFile = os.path.abspath(self.mktemp())
+        server = ServerProcess(
+            self, ["--root", root, "--auth", "memory:alice:pw",
+                   "--shutdown-grace", "600", *extra],
+            twistd=True, twistdOptions=["-n", "--pidfile=" + pidFile],
+            preexec=os.setpgrp)
+        if extra:
+            server.waitForLog(" ready\n", 2)
+        else:
+            server.waitForGreeting()
+        up = server.login("alice", "pw")
+        data = up.transfercmd("STOR up")
+        self.addCleanup(data.close)
+        data.sendall(b"x" * 65536)
+        if before is not None:
+            server.signal(before)
+            server.waitForLog("stopping: closing")
+        os.killpg(server.process.pid, signal.SIGQUIT)
+        replies = []
+        while True:
+            line = up.file.readline()
+            if not line:
+                break
+            replies.append(line[:4])
+        self.assertEqual(replies[-1:], ["421 "], replies)
+        status = server.process.wait(60)
+        log = server.log()
+        self.assertFalse(os.path.exists(pidFile), log)
+        self.assertEqual(log.count("SIGQUIT: stopping now"), 1, log)
+        self.assertIn("STOR from 127.0.0.1 user 'alice' path '/up': 426",
+                      log)
+        self.assertNotIn("Traceback", log)
+        left = os.listdir(root)
+        self.assertEqual([name for name in left
+                          if not name.startswith(".ftpkit-partial.up")],
+                         [], left)
+        return status, log
+
+    def test_quit(self):
+        """
+        C{SIGQUIT} cuts the upload and stops a server, one process or
+        C{--workers 2}; the process exits with status 0 (C{SIGQUIT}'s
+        own status would be a crash's).
+        """
+        for extra in ([], ["--workers", "2"]):
+            status, log = self.quitDuringUpload(extra)
+            self.assertEqual(status, 0, log)
+
+    def test_quitWhileDraining(self):
+        """
+        C{SIGQUIT} while the server drains after C{SIGTERM} cuts the
+        transfers it waits for now, not once the grace is over; the
+        process exits as C{SIGTERM} has it.
+        """
+        for extra in ([], ["--workers", "2"]):
+            status, log = self.quitDuringUpload(extra, signal.SIGTERM)
+            self.assertEqual(status, -signal.SIGTERM, log)
+
+
 class GroupSignalTests(unittest.TestCase):
     """
     Signals sent to every process of a C{--workers 2} server at once (a

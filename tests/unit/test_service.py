@@ -55,6 +55,8 @@ class MakeServiceTests(unittest.TestCase):
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])
         self.assertIsNone(hangup.workers)
+        drain, stopper = list(server)[3], list(server)[5]
+        self.assertEqual(stopper.hurries, [drain.hurry])
 
     def test_listenQueue(self):
         """
@@ -123,6 +125,7 @@ class MakeServiceTests(unittest.TestCase):
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [pool.reloadWorkers])
         self.assertEqual(hangup.workers, 2)
+        self.assertEqual(list(server)[-1].hurries, [pool.hurry])
 
     def test_virtualHostRootsSwept(self):
         """
@@ -184,7 +187,12 @@ class MakeServiceTests(unittest.TestCase):
         import socket
 
         from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
-        from ftpkit.deploy.workersignals import RELOAD, STOP, LeaveToAcceptor
+        from ftpkit.deploy.workersignals import (
+            QUIT,
+            RELOAD,
+            STOP,
+            LeaveToAcceptor,
+        )
 
         ours, theirs = socket.socketpair()
         self.addCleanup(ours.close)
@@ -194,12 +202,13 @@ class MakeServiceTests(unittest.TestCase):
         self.assertEqual(self.kinds(server),
                          [StartupWork, ReceiveConnections, Drain,
                           ReloadOnHangup, LeaveToAcceptor])
-        receiving, hangup, leaving = (list(server)[index]
-                                      for index in (1, 3, 4))
+        receiving, drain, hangup, leaving = list(server)[1:]
         self.assertIsInstance(receiving.factory.limiter, ReportingLimiter)
         self.assertFalse(hangup.handled)
         self.assertEqual(receiving.words,
-                         {RELOAD: hangup.reloadAll, STOP: leaving.stop})
+                         {RELOAD: hangup.reloadAll, STOP: leaving.stop,
+                          QUIT: leaving.quit})
+        self.assertEqual(leaving.hurries, [drain.hurry])
 
     def test_gracePassedOn(self):
         """
@@ -400,6 +409,35 @@ class DrainTests(unittest.SynchronousTestCase):
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
         busy.lose()
+        self.successResultOf(stopped)
+
+    def test_hurry(self):
+        """
+        L{Drain.hurry} (C{SIGQUIT}) during a drain ends the grace now: the
+        busy session's transfer is aborted and it is closed; the drain
+        then waits L{ABORT_WAIT} at most for the command to end.
+        """
+        busy = FakeSession(self.factory, busy=True)
+        stopped = self.drain.stopService()
+        self.clock.advance(1)
+        self.drain.hurry()
+        self.clock.advance(0)
+        self.assertTrue(busy.aborted)
+        self.assertTrue(busy.closed)
+        self.assertNoResult(stopped)
+        self.clock.advance(ABORT_WAIT)
+        self.successResultOf(stopped)
+
+    def test_hurryBefore(self):
+        """
+        L{Drain.hurry} before the drain leaves it no grace.
+        """
+        busy = FakeSession(self.factory, busy=True)
+        self.drain.hurry()
+        stopped = self.drain.stopService()
+        self.clock.advance(0)
+        self.assertTrue(busy.aborted)
+        busy.finish()
         self.successResultOf(stopped)
 
     def test_neverEnds(self):

@@ -10,7 +10,9 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.deploy.worker import ConnectionReceiver
+from ftpkit.deploy.workers import STOP_MARGIN
 from ftpkit.deploy.workersignals import (
+    QUIT,
     RELOAD,
     STOP,
     LeaveToAcceptor,
@@ -71,6 +73,19 @@ class LeaveToAcceptorTests(unittest.SynchronousTestCase):
         self.assertEqual(self.reactor.stops, 1)
         self.assertTrue(self.leaving.stopping)
 
+    def test_quit(self):
+        """
+        The acceptor's C{quit} cuts the worker's transfers (its hurries)
+        and stops the reactor, once.
+        """
+        hurried = []
+        self.leaving.hurries.append(lambda: hurried.append(True))
+        self.leaving.quit()
+        self.assertEqual(hurried, [True])
+        self.assertEqual(self.reactor.stops, 1)
+        self.leaving.stop()
+        self.assertEqual(self.reactor.stops, 1)
+
     def test_signalledLine(self):
         """
         The line names the signal.
@@ -86,10 +101,11 @@ class LeaveToAcceptorTests(unittest.SynchronousTestCase):
         receiver = ConnectionReceiver(
             None, self.channel, None,
             words={RELOAD: lambda: called.append("reload"),
-                   STOP: lambda: called.append("stop")})
-        for line in (RELOAD, b"ping", STOP):
+                   STOP: lambda: called.append("stop"),
+                   QUIT: lambda: called.append("quit")})
+        for line in (RELOAD, b"ping", STOP, QUIT):
             receiver.lineReceived(line, [])
-        self.assertEqual(called, ["reload", "stop"])
+        self.assertEqual(called, ["reload", "stop", "quit"])
         self.assertEqual(self.channel.lines, [b"pong"])
 
 
@@ -150,6 +166,38 @@ class WorkerSignalledTests(unittest.SynchronousTestCase):
             "exited",
             "worker 4321: SIGTERM again: already stopping, transfers "
             "running still finish"])
+
+    def test_hurry(self):
+        """
+        The acceptor's C{SIGQUIT} tells every worker to quit, and once
+        the pool stops, kills those still running L{STOP_MARGIN} later,
+        not after their grace.
+        """
+        self.pool.hurry()
+        self.assertEqual([self.received(end) for end in self.ends],
+                         [[QUIT], [QUIT]])
+        self.pool.stopService()
+        clock = self.pool.reactor
+        clock.advance(STOP_MARGIN)
+        self.assertEqual([worker.transport.signals
+                          for worker in self.pool.workers],
+                         [[signal.SIGKILL], [signal.SIGKILL]])
+
+    def test_hurryWhileStopping(self):
+        """
+        A C{SIGQUIT} while the pool stops brings the kill of the workers
+        still running to L{STOP_MARGIN} from now.
+        """
+        self.pool.stopService()
+        clock = self.pool.reactor
+        clock.advance(1)
+        self.pool.hurry()
+        self.assertEqual([self.received(end) for end in self.ends],
+                         [[STOP, QUIT], [STOP, QUIT]])
+        clock.advance(STOP_MARGIN)
+        self.assertEqual([worker.transport.signals
+                          for worker in self.pool.workers],
+                         [[signal.SIGKILL], [signal.SIGKILL]])
 
     def test_withTheAcceptor(self):
         """
