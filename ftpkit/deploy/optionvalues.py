@@ -106,8 +106,10 @@ def nonNegativeNumber(text):
         value = float(text)
     except ValueError:
         raise ValueError(f"must be a number of seconds, not {text!r}")
-    if not (value >= 0 and math.isfinite(value)):
+    if not math.isfinite(value):
         raise ValueError(f"must be a number of seconds, not {text!r}")
+    if value < 0:
+        raise ValueError(f"must be 0 or more seconds, not {text!r}")
     return value
 
 

@@ -163,6 +163,23 @@ class BadValueTests(unittest.TestCase):
             self.assertRejected("--idle-timeout", "--idle-timeout", value)
             self.assertRejected("--data-timeout", "--data-timeout", value)
 
+    def test_shutdownGrace(self):
+        """
+        The shutdown grace is a finite number of seconds, 0 or more; a
+        negative one is told so: it was told it must be a number of
+        seconds, which C{-1} is.
+        """
+        for value in ["x", "", "nan", "inf", "1e999"]:
+            message = self.assertRejected("--shutdown-grace",
+                                          "--shutdown-grace", value)
+            self.assertIn(f"must be a number of seconds, not {value!r}",
+                          message)
+        for value in ["-1", "-0.5"]:
+            message = self.assertRejected("--shutdown-grace",
+                                          "--shutdown-grace", value)
+            self.assertIn(f"must be 0 or more seconds, not {value!r}",
+                          message)
+
     def test_banner(self):
         """
         A banner with CR or LF could forge reply lines.
