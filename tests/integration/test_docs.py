@@ -338,3 +338,34 @@ class Fail2banLogPathTests(unittest.TestCase):
             read.extend(re.findall(r"fail2ban-regex (\S+)", text))
         self.assertEqual(len(read), 3, read)
         self.assertEqual(set(read), written)
+
+
+class SandboxLogPathsTests(unittest.TestCase):
+    """
+    The systemd unit's sandbox lets ftpkit write the logs the deployment
+    page has it write.
+    """
+
+    def test_xferlogWritable(self):
+        """
+        Every file the page's C{logrotate} configuration rotates, but that
+        systemd does not write itself (C{StandardOutput=append:}), is
+        ftpkit's C{--xferlog}, so its directory is named in a
+        C{ReadWritePaths=} the page gives: C{ProtectSystem=strict} makes
+        everything else read-only, and the unit with C{--xferlog
+        /var/log/ftpkit/xferlog} stopped at start ("cannot append ...:
+        Read-only file system").
+        """
+        with open(os.path.join(DOCS, "deployment.rst"), encoding="utf-8") as f:
+            text = f.read()
+        byStandardOutput = set(re.findall(r"StandardOutput=append:(\S+?)``",
+                                          text))
+        rotated = set(re.findall(r"^    (/var/log/\S+) \{$", text, re.MULTILINE))
+        self.assertIn("/var/log/ftpkit/xferlog", rotated)
+        writable = set()
+        for line in re.findall(r"ReadWritePaths=([^`\n]+)", text):
+            writable.update(line.split())
+        self.assertEqual(
+            sorted(path for path in rotated - byStandardOutput
+                   if os.path.dirname(path) not in writable),
+            [])
