@@ -37,6 +37,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.hangup import HangupWatch, socketOf
 from ftpkit.control.idlewatch import WatchedTimeout
 from ftpkit.control.sockets import (
     closeNow,
@@ -107,6 +108,7 @@ class FTPProtocol(
     _closing = None
     _lost = False
     _lostWaiters = None
+    _hangupWatch = None
 
     def __init__(self, factory):
         """
@@ -214,6 +216,7 @@ class FTPProtocol(
         """
         self._closed = self._lost = True
         self.setTimeout(None)
+        self._stopHangupWatch()
         self.tlsConnectionLost(reason)
         waiters, self._lostWaiters = self._lostWaiters, None
         for waiter in waiters or ():
@@ -503,8 +506,42 @@ class FTPProtocol(
         pause = self._queue.full or self._repliesBlocked
         if pause and not self.paused:
             LineReceiver.pauseProducing(self)
+            self._watchHangup()
         elif not pause and self.paused:
+            self._stopHangupWatch()
             LineReceiver.resumeProducing(self)
+
+    def _watchHangup(self):
+        """
+        Reading paused: the client's hang-up waits unread behind what it
+        sent, so look at its socket now and then
+        (L{ftpkit.control.hangup}), and end the session once it hung up.
+        """
+        sock = socketOf(self.transport)
+        if sock is not None and self._hangupWatch is None:
+            self._hangupWatch = HangupWatch(self.reactor, sock,
+                                            self._hungUp)
+
+    def _stopHangupWatch(self):
+        """
+        Reading resumed, or the session ended: stop looking.
+        """
+        watch, self._hangupWatch = self._hangupWatch, None
+        if watch is not None:
+            watch.stop()
+
+    def _hungUp(self):
+        """
+        The client hung up while reading was paused: the session ends now
+        (L{connectionLost}), its queued commands and a delayed login
+        failure dropped with it.
+        """
+        self._hangupWatch = None
+        self.log.info("{peer} hung up with {count} commands queued; "
+                      "ending the session", peer=self.peer,
+                      count=len(self._queue))
+        self._queue.clear()
+        self.transport.abortConnection()
 
     def _commandFinished(self, ignored):
         self._busy = None

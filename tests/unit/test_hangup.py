@@ -1,63 +1,87 @@
 """
-The log line C{SIGHUP} writes (L{ftpkit.deploy.hangup}): a plain sentence,
-the same in one process and in each worker, and in the acceptor of
-C{--workers} one that says it passes the signal on.
+Tests for L{ftpkit.control.hangup}: telling that a client hung up while
+what it sent before is unread.
 """
 
-from twisted.logger import formatEvent, globalLogPublisher
+import socket
+import sys
+import time
+
 from twisted.trial import unittest
 
-from ftpkit.deploy.hangup import ReloadOnHangup
+from ftpkit.control.hangup import peerHungUp, socketOf
 
 
-class HangupLineTests(unittest.TestCase):
+class PeerHungUpTests(unittest.TestCase):
     """
-    L{ReloadOnHangup.reloadAll} logs one line, then reloads.
+    L{peerHungUp} on a loopback TCP connection holding unread bytes.
     """
 
-    def linesOf(self, hangup):
-        """
-        @param hangup: a L{ReloadOnHangup}.
-        @return: the text and C{count} field of each line its
-            C{reloadAll} logs.
-        """
-        logged = []
-        globalLogPublisher.addObserver(logged.append)
-        try:
-            hangup.reloadAll()
-        finally:
-            globalLogPublisher.removeObserver(logged.append)
-        return [(formatEvent(event), event["count"]) for event in logged]
+    if not sys.platform.startswith("linux"):
+        skip = "TCP_INFO's states are Linux's"
 
-    def test_reloading(self):
-        """
-        A process with something to reload says it reloads users and
-        certificates; it said C{SIGHUP: reloading (2 to reload)}.
-        """
-        called = []
-        hangup = ReloadOnHangup([lambda: called.append(1),
-                                 lambda: called.append(2)])
-        self.assertEqual(self.linesOf(hangup),
-                         [("SIGHUP: reloading users and certificates", 2)])
-        self.assertEqual(called, [1, 2])
+    def setUp(self):
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        self.client = socket.create_connection(listener.getsockname())
+        self.addCleanup(self.client.close)
+        self.server, _ = listener.accept()
+        self.addCleanup(self.server.close)
+        self.client.sendall(b"NOOP\r\n" * 100)
 
-    def test_nothing(self):
-        """
-        A process with nothing to reload says so.
-        """
-        self.assertEqual(
-            self.linesOf(ReloadOnHangup([])),
-            [("SIGHUP: reloading nothing (no users file or certificate)",
-              0)])
+    def waitFor(self, condition):
+        for _ in range(200):
+            if condition():
+                return True
+            time.sleep(0.01)
+        return False
 
-    def test_acceptor(self):
+    def test_connected(self):
         """
-        The acceptor of C{--workers} says how many workers it passes the
-        signal on to; it said C{SIGHUP: reloading (1 to reload)}, its one
-        callable passing it on.
+        A client still connected has not hung up.
         """
-        called = []
-        hangup = ReloadOnHangup([lambda: called.append(True)], workers=3)
-        self.assertEqual(self.linesOf(hangup),
-                         [("SIGHUP: reloading 3 workers", 3)])
-        self.assertEqual(called, [True])
+        self.assertFalse(peerHungUp(self.server))
+
+    def test_ended(self):
+        """
+        A client that closed has, though its bytes are unread.
+        """
+        self.client.close()
+        self.assertTrue(self.waitFor(lambda: peerHungUp(self.server)))
+
+    def test_closedSocket(self):
+        """
+        A socket closed here cannot tell: C{False}.
+        """
+        self.server.close()
+        self.assertFalse(peerHungUp(self.server))
+
+
+class SocketOfTests(unittest.TestCase):
+    """
+    L{socketOf} finds the socket under layers of transports.
+    """
+
+    def test_layers(self):
+        """
+        The first handle that is a socket, through C{transport}.
+        """
+        sock = socket.socket()
+        self.addCleanup(sock.close)
+
+        class Layer:
+            def __init__(self, handle, below):
+                self.handle, self.transport = handle, below
+
+            def getHandle(self):
+                return self.handle
+
+        self.assertIs(socketOf(Layer(object(), Layer(sock, None))), sock)
+
+    def test_none(self):
+        """
+        C{None} when there is no socket (a test's string transport).
+        """
+        self.assertIsNone(socketOf(object()))

@@ -1,0 +1,98 @@
+"""
+Whether a control connection's client hung up while the session reads
+nothing from it (L{HangupWatch}).
+
+A session stops reading its client once too many pipelined commands wait
+(L{ftpkit.control.commandqueue}). The client's end of the connection (its
+FIN) then waits unread behind them, and the session went on running what
+it queued: a wrong password and a few hundred commands, then a hang-up,
+kept the session, its descriptor and its place among the address's
+sessions for the failed login's delay and every command after it (up to
+a minute, in C{CLOSE-WAIT}). The kernel knows the client ended its side
+even while the bytes before the end are unread: L{peerHungUp} asks it
+(Linux's C{TCP_INFO}), and L{HangupWatch} asks every
+L{CHECK_INTERVAL} seconds while reading is paused.
+"""
+
+import socket
+
+from twisted.internet import task
+
+CHECK_INTERVAL = 1.0
+"""Seconds between two looks at a paused session's socket."""
+
+_TCP_CLOSE = 7
+_TCP_CLOSE_WAIT = 8
+"""Linux's C{tcpi_state} values for a connection the peer reset, and for
+one whose peer ended its side."""
+
+_ENDED = frozenset([_TCP_CLOSE, _TCP_CLOSE_WAIT])
+
+
+def socketOf(transport):
+    """
+    @param transport: a control connection's transport (TCP, or a TLS or
+        PROXY layer over one).
+    @return: the TCP socket under it, or C{None} when there is none.
+    """
+    for _ in range(8):
+        if transport is None:
+            return None
+        try:
+            handle = transport.getHandle()
+        except AttributeError:
+            handle = None
+        if isinstance(handle, socket.socket):
+            return handle
+        transport = getattr(transport, "transport", None)
+    return None
+
+
+def peerHungUp(sock):
+    """
+    @param sock: a connected TCP socket.
+    @return: whether its peer ended its side or reset the connection,
+        whatever the socket still holds unread; C{False} when that cannot
+        be told (no C{TCP_INFO}: not Linux).
+    """
+    option = getattr(socket, "TCP_INFO", None)
+    if option is None:
+        return False
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, option, 8)
+    except OSError:
+        return False
+    return bool(info) and info[0] in _ENDED
+
+
+class HangupWatch:
+    """
+    Looks at a paused session's socket now and then, and calls back once
+    its client hung up.
+    """
+
+    def __init__(self, reactor, sock, hungUp, interval=CHECK_INTERVAL):
+        """
+        @param reactor: the reactor.
+        @param sock: the session's TCP socket.
+        @param hungUp: called with no argument once the client hung up
+            (the watch has stopped then).
+        @param interval: seconds between two looks.
+        """
+        self._sock = sock
+        self._hungUp = hungUp
+        self._loop = task.LoopingCall(self._look)
+        self._loop.clock = reactor
+        self._loop.start(interval, now=False)
+
+    def _look(self):
+        if peerHungUp(self._sock):
+            self.stop()
+            self._hungUp()
+
+    def stop(self):
+        """
+        Stop looking (reading resumed, or the session ended).
+        """
+        if self._loop.running:
+            self._loop.stop()

@@ -1,0 +1,96 @@
+"""
+A client that sends a wrong password and more pipelined commands than a
+session queues, then hangs up: reading was paused, so its hang-up waited
+unread behind the commands, and the session stayed (in C{CLOSE-WAIT})
+for the failed login's delay and every queued command. It now ends at
+once (L{ftpkit.control.hangup}), its queued commands and the delayed
+answer dropped, the failure still counted for its address.
+"""
+
+from twisted.internet import defer, task
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.ops import events
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_attack_workers import READY
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+DELAY = 30.0
+"""The failed login's delay: the session must end long before."""
+
+
+class HangingUpAfterFailureTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client pipelining past C{maxPendingCommands} behind a failed login,
+    then closing.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.server = self.startServer(
+            FilesystemRealm(scratchDirectory(self)),
+            ServerConfig(loginFailureDelay=DELAY), users={"alice": "secret"})
+        self.seen = []
+        self.server.factory.events.subscribe(
+            self.seen.append,
+            [events.SESSION_ENDED, events.LOGIN_FAILED, events.REPLY])
+
+    @defer.inlineCallbacks
+    def test_sessionEnds(self):
+        """
+        The session ends within a few seconds: once, with one failed login
+        counted for the address, and neither the delayed C{530} nor the
+        queued C{NOOP}s answered.
+        """
+        def send():
+            client = RawClient(self.server.port)
+            client.sock.sendall(b"USER alice\r\nPASS wrong\r\n"
+                                + b"NOOP\r\n" * 500)
+            client.close()
+
+        yield self.inThread(send)
+        factory = self.server.factory
+        for _ in range(500):
+            if factory.sessions == 0:
+                break
+            yield task.deferLater(self.server.reactor, 0.01, lambda: None)
+        self.assertEqual(factory.sessions, 0)
+        kinds = [event.kind for event in self.seen]
+        self.assertEqual(kinds.count(events.SESSION_ENDED), 1)
+        self.assertEqual(kinds.count(events.LOGIN_FAILED), 1)
+        codes = [event.code for event in self.seen
+                 if event.kind == events.REPLY]
+        self.assertEqual(codes, [220, 331])
+        # A reconnecting guesser still waits: the failure counts.
+        self.assertEqual(factory.loginFailures.record(
+            "127.0.0.1", self.server.reactor.seconds()), 2)
+
+
+class WorkersHangingUpTests(unittest.TestCase):
+    """
+    The same under C{--workers 2}: the session, in a worker, ends once
+    its client hung up.
+    """
+
+    timeout = 120
+
+    def test_sessionEnds(self):
+        """
+        A client pipelining failed logins and commands, then hanging up,
+        has its session ended for it (the worker logs it) instead of
+        running them all.
+        """
+        server = ServerProcess(self, [
+            "--root", scratchDirectory(self), "--auth", "anonymous",
+            "--workers", "2"])
+        server.waitForLog(READY, 2)
+        client = RawClient(server.port)
+        client.sock.sendall(b"USER alice\r\nPASS wrong\r\n" * 3
+                            + b"NOOP\r\n" * 500)
+        client.close()
+        server.waitForLog("hung up with")
