@@ -76,16 +76,23 @@ class Ledger:
 
     def __init__(self, path):
         """
-        Open (or create) the file and take a slot in it.
+        Open (or create) the file, take a slot in it and give the file its
+        blocks up to that slot's end (L{_allocate}).
 
         @param path: the file.
-        @raise OSError: when it cannot be opened, or every slot is taken.
+        @raise OSError: when it cannot be opened, every slot is taken, or
+            the file system has no room for the file.
         """
         self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        self._lock = threading.Lock()
-        self._readSize = _slotOffset(64)
-        self.slot = self._claim()
+        try:
+            self._lock = threading.Lock()
+            self._readSize = _slotOffset(64)
+            self.slot = self._claim()
+            _allocate(self._fd, _slotOffset(self.slot + 1))
+        except BaseException:
+            os.close(self._fd)
+            raise
 
     def close(self):
         """
@@ -294,6 +301,31 @@ class Ledger:
         inFlight, filesInFlight = _slot(slots, self.slot)
         self._write(header, self.slot, (max(0, inFlight + size),
                                         max(0, filesInFlight + files)))
+
+
+def _allocate(fd, size):
+    """
+    Give a ledger's file its blocks up to C{size} bytes (blocking), so
+    that no later write into the header or this process's slot fails for
+    want of room: the file is made empty, and a directory of ledgers
+    (C{$TMPDIR}) that filled up after a login left every write of the
+    home's counts failing with C{ENOSPC} (the sessions' uploads waited
+    forever for a measurement that could not be kept). The slots of other
+    processes are written only once those processes gave them their
+    blocks. Where the file system cannot allocate ahead, nothing is done.
+
+    @param fd: the file's descriptor.
+    @param size: the bytes it must hold.
+    @raise OSError: with C{ENOSPC} (or C{EDQUOT}) when there is no room.
+    """
+    allocate = getattr(os, "posix_fallocate", None)
+    if allocate is None:
+        return
+    try:
+        allocate(fd, 0, size)
+    except OSError as e:
+        if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
 
 
 def _slot(slots, index):

@@ -13,6 +13,7 @@ import os
 from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 
+from ftpkit.errors import fromOSError
 from ftpkit.shells.quotaledger import Ledger
 from ftpkit.shells.quotas import Footprint, QuotaUsage
 
@@ -107,12 +108,18 @@ class SharedQuotaUsage(QuotaUsage):
     def _measured(self, result):
         """
         See L{QuotaUsage._measured}: the measurement goes into the ledger.
+        One the ledger cannot keep (its file system failing) fails the
+        measurement's waiters, which waited for it forever, as did every
+        later one.
         """
         if not isinstance(result, Failure):
             footprint = (result if isinstance(result, Footprint)
                          else Footprint(result, 0))
-            self._ledger.measured(self._generation, footprint.bytes,
-                                  footprint.files)
+            try:
+                self._ledger.measured(self._generation, footprint.bytes,
+                                      footprint.files)
+            except OSError as e:
+                result = Failure(fromOSError(e))
         QuotaUsage._measured(self, result)
 
     def occupied(self):

@@ -5,6 +5,7 @@ was, whichever way its bytes reach the disk (spliced in clear, or written
 through Python under TLS and in active mode).
 """
 
+import errno
 import ftplib
 import io
 import os
@@ -20,6 +21,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
 from ftpkit.shells.permissiontable import PermissionTable
+from ftpkit.shells.quotaledger import Ledger
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_hardening import hardClose, waitFor
 from tests.smallmounts import smallFilesystem
@@ -242,3 +244,59 @@ class QuotaDiskFullTests(DiskFullTests):
 
     def makeRealm(self, root):
         return QuotaRealm(root)
+
+
+def fill(directory):
+    """
+    Fill the file system of C{directory} with one file.
+    """
+    fd = os.open(os.path.join(directory, "filler"),
+                 os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"f" * 4096):
+            pass
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+    finally:
+        os.close(fd)
+
+
+class FullLedgerDirectoryTests(unittest.TestCase):
+    """
+    The quota ledgers of C{--workers} (L{Ledger}) in a C{$TMPDIR} that
+    fills up.
+    """
+
+    def setUp(self):
+        self.directory = smallFilesystem(self, size="64k")
+
+    def test_writesAfterFull(self):
+        """
+        A ledger made before the disk filled keeps being written: it was
+        an empty file, each write of the home's counts then failed with
+        C{ENOSPC}, and the sessions of the home waited forever for a
+        measurement (logged nowhere) until their idle timeout.
+        """
+        ledger = Ledger(os.path.join(self.directory, "ledger"))
+        self.addCleanup(ledger.close)
+        fill(self.directory)
+        ledger.measured(ledger.state().generation, 10, 2)
+        self.assertTrue(ledger.reserveBytes(5, None))
+        ledger.releaseBytes(5)
+        self.assertTrue(ledger.reserveFile(None))
+        ledger.settleFile(True)
+        ledger.adjust(1, 0)
+        self.assertEqual(ledger.state()[3:], (11, 3, 0, 0))
+
+    def test_newLedgerRefused(self):
+        """
+        A ledger made on the full disk is refused at once (a login then
+        gets C{421}), and leaves no descriptor open.
+        """
+        fill(self.directory)
+        before = len(os.listdir("/proc/self/fd"))
+        error = self.assertRaises(OSError, Ledger,
+                                  os.path.join(self.directory, "ledger"))
+        self.assertEqual(error.errno, errno.ENOSPC)
+        self.assertEqual(len(os.listdir("/proc/self/fd")), before)

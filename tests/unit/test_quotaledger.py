@@ -4,6 +4,7 @@ L{ftpkit.deploy.quotaledgers}: a home's quota usage shared by the
 processes of one server.
 """
 
+import errno
 import os
 import struct
 import subprocess
@@ -13,6 +14,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.deploy.quotaledgers import LedgerDirectory
+from ftpkit.errors import InsufficientStorage
 from ftpkit.shells import sharedquota
 from ftpkit.shells.quotaledger import Ledger
 from ftpkit.shells.quotas import Footprint, QuotaUsage
@@ -255,6 +257,20 @@ class SharedQuotaUsageTests(unittest.TestCase):
         self.assertEqual(self.successResultOf(second.current()), 10)
         self.assertEqual((second.used, second.files), (10, 2))
         self.assertEqual(len(self.measures), 1)
+
+    def test_measurementNotKept(self):
+        """
+        A measurement the ledger cannot keep (its file system failing)
+        fails its waiters, and the next call measures again: they waited
+        forever, and so did every later one.
+        """
+        def failing(generation, used, files):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.ledger.measured = failing
+        usage = self.usage()
+        self.failureResultOf(usage.current(), InsufficientStorage)
+        self.failureResultOf(usage.current(), InsufficientStorage)
+        self.assertEqual(len(self.measures), 2)
 
     def test_invalidateShared(self):
         """
