@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from twisted.cred import credentials, strcred
 from twisted.cred.portal import Portal
+from twisted.logger import globalLogPublisher
 from twisted.plugins.cred_unix import UNIXChecker
 from twisted.python import usage
 
@@ -92,8 +93,10 @@ def _oneLine(doc):
     return " ".join(doc.split()) if doc else doc
 
 
-def realmPlugins():
+def realmPlugins(failedImports=None):
     """
+    @param failedImports: a C{list} to which the plugin modules that failed
+        to import are added (L{describeImportFailure}), or C{None}.
     @return: a C{dict} mapping each installed realm name to its
         L{IRealmPlugin}.
     """
@@ -101,7 +104,27 @@ def realmPlugins():
 
     import twisted.plugins
 
-    return {p.name: p for p in getPlugins(IRealmPlugin, twisted.plugins)}
+    def observe(event):
+        # Twisted's plugin loader logs with the legacy log.err().
+        failure = event.get("log_failure", event.get("failure"))
+        if failure is not None and failedImports is not None:
+            failedImports.append(describeImportFailure(failure))
+
+    globalLogPublisher.addObserver(observe)
+    try:
+        return {p.name: p for p in getPlugins(IRealmPlugin, twisted.plugins)}
+    finally:
+        globalLogPublisher.removeObserver(observe)
+
+
+def describeImportFailure(failure):
+    """
+    @param failure: the L{Failure} of a plugin module's import, as Twisted
+        logs it.
+    @return: the module's file name and the error, as text.
+    """
+    where = os.path.basename(failure.frames[-1][1]) if failure.frames else "?"
+    return f"{where} ({failure.type.__name__}: {failure.getErrorMessage()})"
 
 
 def findRealm(spec, option="--realm"):
@@ -114,11 +137,16 @@ def findRealm(spec, option="--realm"):
     @raise usage.UsageError: when no installed realm has that name.
     """
     name, _, argument = spec.partition(":")
-    plugins = realmPlugins()
+    failedImports = []
+    plugins = realmPlugins(failedImports)
     if name not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
+        failed = ""
+        if failedImports:
+            failed = ("; plugin modules that failed to import: "
+                      + ", ".join(failedImports))
         raise usage.UsageError(
-            f"{option}: unknown realm {name!r} (installed: {known})"
+            f"{option}: unknown realm {name!r} (installed: {known}{failed})"
         )
     return plugins[name], argument
 

@@ -110,6 +110,25 @@ class BadValueTests(unittest.TestCase):
         self.assertIn("filesystem", message)
         self.assertIn("memory", message)
 
+    def test_realmPluginFailedImport(self):
+        """
+        A realm plugin module that fails to import: the unknown realm's
+        message names the module and its error, where it only listed the
+        realms that loaded.
+        """
+        import twisted.plugins
+
+        plugins = os.path.join(scratchDirectory(self), "plugins")
+        os.mkdir(plugins)
+        with open(os.path.join(plugins, "tenants_plugin.py"), "w") as f:
+            f.write("import no_such_module_for_tenants\n")
+        self.patch(twisted.plugins, "__path__",
+                   list(twisted.plugins.__path__) + [plugins])
+        self.addCleanup(self.flushLoggedErrors, ModuleNotFoundError)
+        message = self.assertRejected("--realm", "--realm", "tenants")
+        self.assertIn("tenants_plugin.py (ModuleNotFoundError: No module "
+                      "named 'no_such_module_for_tenants')", message)
+
     def test_realmArgument(self):
         """
         The realm's C{ValueError} becomes the usage error.
