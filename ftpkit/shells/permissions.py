@@ -253,10 +253,14 @@ class PermissionShell(ShellWrapper):
         """
         See L{ftpkit.interfaces.IFTPShellAvailable.available}: needs what
         L{stat} needs (only provided when the wrapped shell provides it);
-        with a byte quota, no more than the quota leaves (the bytes stored
-        and those of uploads in progress taken off), if that is less.
+        none where the user may neither C{write} nor C{append}; with a
+        byte quota, no more than the quota leaves (the bytes stored and
+        those of uploads in progress taken off), if that is less.
         """
         yield self._checked(self._mayLook, [path])
+        permissions = self._table.permissionsAt(path)
+        if "write" not in permissions and "append" not in permissions:
+            return 0
         room = yield self._shell.available(path)
         if self._quota is not None:
             yield self._usage.current()

@@ -124,8 +124,19 @@ class WrapperTests(unittest.TestCase):
         self.assertEqual(self.successResultOf(shell.available(("dir",))), 990)
 
     def test_withoutQuota(self):
-        shell = PermissionShell(capped(), PermissionTable(["list"]))
+        shell = PermissionShell(capped(), PermissionTable(["list", "write"]))
         self.assertEqual(self.successResultOf(shell.available(())), 990)
+
+    def test_withoutUpload(self):
+        """
+        Where the user may neither C{write} nor C{append}, no room, as for
+        C{--read-only} (a users file's user with C{list,read} was told the
+        disk's free space, or the quota's).
+        """
+        shell, _ = self.quotaShell(300, table=["list", "read", "delete"])
+        self.assertEqual(self.successResultOf(shell.available(("dir",))), 0)
+        shell, _ = self.quotaShell(300, table=["list", "append"])
+        self.assertEqual(self.successResultOf(shell.available(("dir",))), 290)
 
     def test_needsLook(self):
         """
