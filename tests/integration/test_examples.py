@@ -12,6 +12,7 @@ import shutil
 import sys
 
 from twisted.internet import defer
+from twisted.internet.threads import deferToThread
 from twisted.trial import unittest
 
 import twisted.plugins
@@ -245,3 +246,115 @@ class SQLiteRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
         self.addCleanup(shell.pool.stop)
         info = yield shell.stat(("papers", "a.txt"))
         self.assertEqual(info.size, 11)
+
+
+_EMBEDDED = _loadExample("embedded_server")
+
+
+class EmbeddedServerTests(unittest.TestCase):
+    """
+    The program of C{examples/embedded_server.py} (the one
+    C{docs/embedding.rst} walks through), started as it starts itself,
+    on an ephemeral loopback port.
+    """
+
+    def startExample(self):
+        """
+        Start the example's service on 127.0.0.1, port 0, serving a
+        scratch directory to alice; stopped with the test.
+
+        @return: C{(root, port)}.
+        """
+        root = scratchDirectory(self)
+        ftp = _EMBEDDED.makeService(root, {"alice": "secret"},
+                                    "tcp:0:interface=127.0.0.1")
+        ftp.startService()
+        self.addCleanup(ftp.stopService)
+        return root, ftp.ports()[0].getHost().port
+
+    @defer.inlineCallbacks
+    def test_session(self):
+        """
+        A user logs in, uploads, downloads and lists; the upload is in the
+        served directory.
+        """
+        root, port = self.startExample()
+
+        def client():
+            ftp = ftplibLogin(self, port, "alice", "secret")
+            welcome = ftp.getwelcome()
+            ftp.storbinary("STOR a.txt", io.BytesIO(b"embedded"))
+            chunks = []
+            ftp.retrbinary("RETR a.txt", chunks.append)
+            listing = []
+            ftp.retrlines("LIST", listing.append)
+            ftp.quit()
+            return welcome, b"".join(chunks), listing
+
+        welcome, data, listing = yield deferToThread(client)
+        self.assertEqual(welcome, "220 embedded ftpkit ready")
+        self.assertEqual(data, b"embedded")
+        self.assertEqual(len(listing), 1)
+        self.assertTrue(listing[0].endswith(" a.txt"), listing)
+        with open(os.path.join(root, "a.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"embedded")
+
+    @defer.inlineCallbacks
+    def test_wrongPassword(self):
+        """
+        Only the users the example was given log in.
+        """
+        _, port = self.startExample()
+
+        def client():
+            return ftplibLogin(self, port, "alice", "wrong")
+
+        yield self.assertFailure(deferToThread(client), ftplib.error_perm)
+
+    @defer.inlineCallbacks
+    def test_sweepsCrashedUploads(self):
+        """
+        At start, an upload a crashed process left under the served
+        directory becomes its target's partial upload: a client resumes
+        it with C{REST} and C{STOR}.
+        """
+        root = scratchDirectory(self)
+        crashed = os.path.join(
+            root, ".ftpkit-upload.0123456789abcdef-1.a.txt.tmp")
+        with open(crashed, "wb") as f:
+            f.write(b"embed")
+        ftp = _EMBEDDED.makeService(root, {"alice": "secret"},
+                                    "tcp:0:interface=127.0.0.1")
+        ftp.startService()
+        self.addCleanup(ftp.stopService)
+        port = ftp.ports()[0].getHost().port
+
+        def client():
+            session = ftplibLogin(self, port, "alice", "secret",
+                                  binary=True)
+            size = session.size("a.txt")
+            session.storbinary("STOR a.txt", io.BytesIO(b"ded"), rest=size)
+            session.quit()
+            return size
+
+        size = yield deferToThread(client)
+        self.assertEqual(size, 5)
+        with open(os.path.join(root, "a.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"embedded")
+
+    @defer.inlineCallbacks
+    def test_stopDrains(self):
+        """
+        Stopping the service tells a logged-in client C{421}, and its
+        Deferred fires once the session is gone.
+        """
+        root = scratchDirectory(self)
+        ftp = _EMBEDDED.makeService(root, {"alice": "secret"},
+                                    "tcp:0:interface=127.0.0.1")
+        ftp.startService()
+        port = ftp.ports()[0].getHost().port
+        session = yield deferToThread(ftplibLogin, self, port)
+        yield ftp.stopService()
+        self.assertEqual(ftp.factory.sessions, 0)
+        reply = yield deferToThread(session.getline)
+        self.assertEqual(reply, "421 Server shutting down; try again later")

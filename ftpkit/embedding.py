@@ -1,0 +1,80 @@
+"""
+Serving an L{ftpkit.server.FTPFactory} from a Twisted program of your own
+(C{docs/embedding.rst}).
+
+L{FTPService} is what C{twistd ftpkit} runs around the factory in one
+process, as a service to add to an application's C{MultiService}: the
+sweep at start of the uploads crashed processes left under the realm's
+root, listeners that read C{--listen} values as C{twistd ftpkit} reads
+them (C{ssl:} is implicit FTPS with ftpkit's own TLS, C{haproxy:} believes
+only C{ServerConfig.trustedProxies}), and the drain when it stops.
+L{makeContextFactory} builds the C{ServerConfig.tlsContextFactory} that
+enables C{AUTH TLS}.
+"""
+
+from twisted.application import service
+
+from ftpkit.control.proxied import listenerFor
+from ftpkit.control.tls import implicitListener, makeContextFactory
+from ftpkit.deploy.endpoints import withBacklog
+from ftpkit.deploy.listening import ControlListening
+from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
+from ftpkit.ops.drain import Drain
+
+__all__ = ["FTPService", "makeContextFactory"]
+
+
+class FTPService(service.MultiService):
+    """
+    Serves one L{ftpkit.server.FTPFactory} on some endpoints.
+
+    Started, it sweeps the uploads crashed processes left under the
+    directories its realms serve (in a thread, while it serves), then
+    listens. Stopped, it stops listening (clients waiting in the listen
+    queue are told C{421}), then lets each session finish its running
+    command for up to C{ServerConfig.shutdownGrace} seconds, tells it
+    C{421} and closes it; C{stopService}'s Deferred fires once every
+    session is gone.
+
+    @ivar factory: the factory served.
+    """
+
+    def __init__(self, factory, listen=("tcp:2121",), reactor=None):
+        """
+        @param factory: an L{ftpkit.server.FTPFactory}.
+        @param listen: Twisted server endpoint descriptions, as
+            C{--listen} takes them (C{"tcp:2121:interface=127.0.0.1"},
+            C{"ssl:990"} for implicit FTPS, C{"haproxy:tcp:21"}).
+        @param reactor: the reactor (the factory's when C{None}).
+        """
+        service.MultiService.__init__(self)
+        if reactor is None:
+            reactor = factory.reactor
+        self.factory = factory
+        config = factory.config
+        roots = sweptRoots([factory.portal.realm] + [
+            host.realm for host in config.virtualHosts])
+        if roots:
+            SweepUploads(roots[0], whileServing=True, others=roots[1:],
+                         reactor=reactor).setServiceParent(self)
+        self._listening = []
+        for description in listen:
+            description, serving = implicitListener(
+                description, factory, config.tlsContextFactory)
+            description, serving = listenerFor(
+                description, serving, config.trustedProxies, reactor)
+            listening = ControlListening(withBacklog(description), serving,
+                                         reactor)
+            listening.setServiceParent(self)
+            self._listening.append(listening)
+        # Added last, stopped first: its sessions are told before the
+        # listeners close, in the same turn of the reactor.
+        Drain(factory, config.shutdownGrace, reactor).setServiceParent(self)
+
+    def ports(self):
+        """
+        @return: the C{IListeningPort}s listened with, in the order of
+            C{listen}, once started (C{getHost().port} tells the port a
+            C{tcp:0} endpoint got).
+        """
+        return [listening.endpoint.port for listening in self._listening]
