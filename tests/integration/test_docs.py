@@ -369,3 +369,47 @@ class SandboxLogPathsTests(unittest.TestCase):
             sorted(path for path in rotated - byStandardOutput
                    if os.path.dirname(path) not in writable),
             [])
+
+
+class EmbeddingPageTests(unittest.TestCase):
+    """
+    C{docs/embedding.rst} walks through the example the test suite runs
+    (C{tests/integration/test_examples.py}'s C{EmbeddedServerTests}).
+    """
+
+    def readPage(self):
+        """
+        @return: the text of C{docs/embedding.rst}.
+        """
+        with open(os.path.join(DOCS, "embedding.rst"), encoding="utf-8") as f:
+            return f.read()
+
+    def test_includesExample(self):
+        """
+        The page includes C{examples/embedded_server.py} itself, not a
+        copy that could drift from what the tests run.
+        """
+        included = re.findall(r"^\.\. literalinclude:: (\S+)",
+                              self.readPage(), re.MULTILINE)
+        self.assertEqual(included, ["../examples/embedded_server.py"])
+        self.assertTrue(os.path.isfile(os.path.join(
+            DOCS, "..", "examples", "embedded_server.py")))
+
+    def test_namesExist(self):
+        """
+        Every C{ftpkit.} name the page gives (a module, or a name in one)
+        can be imported.
+        """
+        names = set(re.findall(r"\bftpkit(?:\.\w+)+", self.readPage()))
+        self.assertIn("ftpkit.embedding.makeContextFactory", names)
+        missing = []
+        for name in sorted(names):
+            module, _, attribute = name.rpartition(".")
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                try:
+                    getattr(importlib.import_module(module), attribute)
+                except (ImportError, AttributeError):
+                    missing.append(name)
+        self.assertEqual(missing, [])
