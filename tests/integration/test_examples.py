@@ -21,6 +21,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.tlssupport import ImplicitFTPTLS, clientContext, makeCertificate
 
 EXAMPLES = os.path.join(_SOURCE, "examples")
 
@@ -258,16 +259,19 @@ class EmbeddedServerTests(unittest.TestCase):
     on an ephemeral loopback port.
     """
 
-    def startExample(self):
+    def startExample(self, listen="tcp:0:interface=127.0.0.1",
+                     certificate=None):
         """
         Start the example's service on 127.0.0.1, port 0, serving a
         scratch directory to alice; stopped with the test.
 
+        @param listen: the endpoint it listens on.
+        @param certificate: its certificate and key, or C{None}.
         @return: C{(root, port)}.
         """
         root = scratchDirectory(self)
-        ftp = _EMBEDDED.makeService(root, {"alice": "secret"},
-                                    "tcp:0:interface=127.0.0.1")
+        ftp = _EMBEDDED.makeService(root, {"alice": "secret"}, listen,
+                                    certificate)
         ftp.startService()
         self.addCleanup(ftp.stopService)
         return root, ftp.ports()[0].getHost().port
@@ -298,6 +302,31 @@ class EmbeddedServerTests(unittest.TestCase):
         self.assertTrue(listing[0].endswith(" a.txt"), listing)
         with open(os.path.join(root, "a.txt"), "rb") as f:
             self.assertEqual(f.read(), b"embedded")
+
+    @defer.inlineCallbacks
+    def test_tls(self):
+        """
+        Given a certificate, the example offers C{AUTH TLS}, and with an
+        C{ssl:} endpoint serves implicit FTPS with it.
+        """
+        certificate = makeCertificate(scratchDirectory(self))[2]
+        _, explicitPort = self.startExample(certificate=certificate)
+        _, implicitPort = self.startExample("ssl:0:interface=127.0.0.1",
+                                            certificate)
+
+        def client(port, kind):
+            ftp = ftplibLogin(self, port, "alice", "secret",
+                              client=kind(context=clientContext()),
+                              protect=True)
+            ftp.storbinary("STOR t.txt", io.BytesIO(b"secret"))
+            chunks = []
+            ftp.retrbinary("RETR t.txt", chunks.append)
+            ftp.quit()
+            return b"".join(chunks)
+
+        explicit = yield deferToThread(client, explicitPort, ftplib.FTP_TLS)
+        implicit = yield deferToThread(client, implicitPort, ImplicitFTPTLS)
+        self.assertEqual((explicit, implicit), (b"secret", b"secret"))
 
     @defer.inlineCallbacks
     def test_wrongPassword(self):

@@ -22,6 +22,7 @@ ALIASES = {
 
 PUBLIC = ["ftpkit.interfaces", "ftpkit.errors", "ftpkit.fileinfo",
           "ftpkit.config", "ftpkit.testing", "ftpkit.blocking",
+          "ftpkit.embedding",
           "ftpkit.shells.filesystem", "ftpkit.shells.memory"]
 
 
@@ -51,6 +52,18 @@ class PublicNameTests(unittest.SynchronousTestCase):
             self.assertTrue(callable(thing))
         for name in PUBLIC:
             importlib.import_module(name)
+
+    def test_embeddingNames(self):
+        """
+        C{ftpkit.embedding} gives L{FTPService} and the very
+        C{makeContextFactory} C{docs/tls.rst} names.
+        """
+        from ftpkit import embedding
+        from ftpkit.control import tls
+
+        self.assertEqual(sorted(embedding.__all__),
+                         ["FTPService", "makeContextFactory"])
+        self.assertIs(embedding.makeContextFactory, tls.makeContextFactory)
 
     def test_interfacesReexported(self):
         """
