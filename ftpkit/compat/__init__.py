@@ -43,6 +43,8 @@ One module a job, each listing the private names it reads and why:
       found in the symbol table of cryptography's extension module, which
       exports it to nobody: a TLS 1.3 client given a new ticket on the
       control connection.
+    - L{ftpkit.compat.sessioncache}: OpenSSL's C{SSL_CTX_ctrl}, found
+      the same way: a context's session cache bounded.
     - L{ftpkit.compat.malloctrim}: glibc's C{malloc_trim}: the memory a
       burst of sessions freed handed back to the system.
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
@@ -84,6 +86,7 @@ from ftpkit.compat.openssl import (
     takeRecords,
     writePlaintext,
 )
+from ftpkit.compat.sessioncache import limitSessionCache
 from ftpkit.compat.sessiontickets import (
     newSessionTicket,
     newSessionTicketAvailable,
@@ -127,6 +130,7 @@ __all__ = [
     "flushTLSWrites",
     "inputWaiting",
     "keyPages",
+    "limitSessionCache",
     "memoryHandles",
     "newSessionTicket",
     "newSessionTicketAvailable",

@@ -127,9 +127,14 @@ def findFunction(path, ffi, lib, name):
     return address
 
 
-def _lookUp():
+def hiddenFunction(name, signature):
     """
-    @return: C{SSL_new_session_ticket} as a cffi function, or C{None}.
+    A function of the OpenSSL that cryptography links into its extension
+    module, which the binding does not expose (L{findFunction}).
+
+    @param name: the function's name.
+    @param signature: its cffi type, C{"int (*)(SSL *)"} say.
+    @return: the function as a cffi function, or C{None}.
     """
     try:
         from cryptography.hazmat.bindings import _rust
@@ -137,11 +142,17 @@ def _lookUp():
     except ImportError:  # pragma: no cover (cryptography is a dependency)
         return None
     ffi, lib = _openssl.ffi, _openssl.lib
-    address = findFunction(getattr(_rust, "__file__", ""), ffi, lib,
-                           _WANTED)
+    address = findFunction(getattr(_rust, "__file__", ""), ffi, lib, name)
     if address is None:
         return None
-    return ffi.cast("int (*)(SSL *)", address)
+    return ffi.cast(signature, address)
+
+
+def _lookUp():
+    """
+    @return: C{SSL_new_session_ticket} as a cffi function, or C{None}.
+    """
+    return hiddenFunction(_WANTED, "int (*)(SSL *)")
 
 
 _function = []

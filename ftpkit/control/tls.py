@@ -38,6 +38,18 @@ MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 """TLS 1.2 cipher suites allowed: forward secret and AEAD only (TLS 1.3
 suites are all of that kind and stay OpenSSL's default)."""
 
+SESSION_CACHE_SIZE = 64
+"""The most TLS sessions the cache of one control connection's context
+holds (OpenSSL's default is 20,480, some 1.2 KB each). The context serves
+that control connection and its data connections alone, and the sessions
+resumed are the newest: the control connection's own under TLS 1.2 (data
+connections that resume it cache nothing), and under TLS 1.3 the last
+tickets the client read (each data connection caches the one ticket it
+issues, and with C{tlsRequireSessionReuse} the control connection's new
+one, none of which OpenSSL drops once resumed). Without a bound, a long
+session cached one or two sessions per transfer for two hours (their
+lifetime), up to 20 MB per control connection."""
+
 _PUBLIC = (serialization.Encoding.DER,
            serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -171,7 +183,8 @@ class FTPSContextFactory:
     def makeContext(self):
         """
         @return: a new L{SSL.Context} for one control connection and its
-            data connections.
+            data connections, its session cache bounded
+            (L{SESSION_CACHE_SIZE}).
         """
         options = CertificateOptions(
             privateKey=self.key,
@@ -184,6 +197,7 @@ class FTPSContextFactory:
         )
         context = options.getContext()
         context.set_alpn_select_callback(declineProtocols)
+        compat.limitSessionCache(context, SESSION_CACHE_SIZE)
         return context
 
     def serverConnectionForTLS(self, tlsProtocol):

@@ -20,9 +20,10 @@ from twisted.trial import unittest
 
 import twisted
 from ftpkit import compat
-from ftpkit.compat import sessiontickets
+from ftpkit.compat import sessioncache, sessiontickets
 from ftpkit.data.tls import DataTLS
 from tests.scratch import scratchDirectory
+from tests.tlssupport import sessionCache
 
 _CHANGED = ("%s changed in Twisted %s / pyOpenSSL %s: update ftpkit.compat "
             "(the fallback keeps ftpkit working, more slowly or more "
@@ -398,6 +399,15 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertFalse(compat.sessionReusedAvailable())
         self.assertFalse(compat.sessionReused(connection))
         self.assertFalse(DataTLS(None, True).acceptHandshake(connection))
+
+    def test_limitSessionCacheUnknown(self):
+        """
+        Without C{SSL_CTX_ctrl}, a context keeps OpenSSL's default bound.
+        """
+        self.patch(sessioncache, "_function", [None])
+        context = SSL.Context(SSL.TLS_METHOD)
+        self.assertFalse(compat.limitSessionCache(context, 5))
+        self.assertEqual(sessionCache(context), (0, 20480))
 
     def test_newSessionTicketUnknown(self):
         """

@@ -24,6 +24,7 @@ from tests.integration.test_compat import (
     changed,
 )
 from tests.scratch import scratchDirectory
+from tests.tlssupport import sessionCache
 
 
 class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
@@ -56,6 +57,18 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
         connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
         connection.set_accept_state()
         self.assertFalse(compat.newSessionTicket(connection))
+
+    def test_limitSessionCache(self):
+        """
+        C{SSL_CTX_ctrl} is still found in the symbol table of
+        cryptography's extension module, and bounds a context's session
+        cache.
+        """
+        context = SSL.Context(SSL.TLS_METHOD)
+        self.assertTrue(compat.limitSessionCache(context, 5),
+                        changed("the symbol table of cryptography's _rust "
+                                "module (SSL_CTX_ctrl)"))
+        self.assertEqual(sessionCache(context), (0, 5))
 
     def test_renameSessionContext(self):
         """
