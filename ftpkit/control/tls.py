@@ -48,7 +48,7 @@ tickets the client read (each data connection caches the one ticket it
 issues, and with C{tlsRequireSessionReuse} the control connection's new
 one, none of which OpenSSL drops once resumed). Without a bound, a long
 session cached one or two sessions per transfer for two hours (their
-lifetime), up to 20 MB per control connection."""
+lifetime), up to some 23 MB per control connection."""
 
 _PUBLIC = (serialization.Encoding.DER,
            serialization.PublicFormat.SubjectPublicKeyInfo)
