@@ -126,7 +126,11 @@ class IFTPShellCreate(Interface):
     name completed while it ran. C{STOU} (a name nobody has) and
     anonymous uploads (which may only create) use it; without it they
     check the name when they start, and the later of two uploads racing
-    for one name replaces the earlier.
+    for one name replaces the earlier. A shell should also reserve the
+    name for the upload while it runs, refusing a second
+    C{openForCreating} of it meanwhile (L{ftpkit.errors.AlreadyExists}):
+    C{STOU} then tells the second client another name at once, instead
+    of a name whose upload fails at its end.
     """
 
     def openForCreating(path):
@@ -139,7 +143,9 @@ class IFTPShellCreate(Interface):
             L{ftpkit.errors.AlreadyExists} when C{path} exists; and if a
             file of that name appears before the upload is complete, its
             L{IWriteFile.close} fails with L{ftpkit.errors.AlreadyExists}
-            and stores nothing.
+            and stores nothing. It may fail with
+            L{ftpkit.errors.AlreadyExists} too while another upload opened
+            here for C{path} runs (the name is reserved for it).
         """
 
 

@@ -16,7 +16,7 @@ from ftpkit.errors import (
     PermissionDenied,
     RestPastEnd,
 )
-from ftpkit.shells import linkfree, shortcalls, uploads
+from ftpkit.shells import linkfree, shortcalls, uploadreservations, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
 from ftpkit.shells.uploadlocks import holdInPlace
@@ -142,18 +142,27 @@ def openNew(run, runShort, target):
     @param run: as for L{openUpload}.
     @param runShort: as for L{openUpload}.
     @param target: the resolved path, C{bytes}.
-    @return: a L{FileWriter}.
-    @raise AlreadyExists: when the target exists.
+    @return: a L{FileWriter}, which holds the target's name reserved
+        (L{ftpkit.shells.uploadreservations}) until the upload ends.
+    @raise AlreadyExists: when the target exists, or another upload that
+        creates it runs.
     """
     if os.path.lexists(target):
         raise AlreadyExists()
-    held = uploads.createAnonymous(target)
-    if held is not None:
-        return FileWriter(run, held[0], None, target, 0, runShort=runShort,
-                          exclusive=True, anonymous=True, directory=held[1])
-    fd, temporary = uploads.createTemporary(target)
+    reservation = uploadreservations.reserve(target)
+    try:
+        held = uploads.createAnonymous(target)
+        if held is not None:
+            return FileWriter(run, held[0], None, target, 0,
+                              runShort=runShort, exclusive=True,
+                              anonymous=True, directory=held[1],
+                              reservation=reservation)
+        fd, temporary = uploads.createTemporary(target)
+    except BaseException:
+        uploadreservations.release(reservation)
+        raise
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
-                      exclusive=True)
+                      exclusive=True, reservation=reservation)
 
 
 def _continuePartial(run, runShort, target, offset, append):

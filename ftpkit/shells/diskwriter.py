@@ -27,7 +27,7 @@ from ftpkit.interfaces import (
     IPrivateWriteFile,
     IRefusingWriteFile,
 )
-from ftpkit.shells import shortcalls, uploads
+from ftpkit.shells import shortcalls, uploadreservations, uploads
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
 from ftpkit.shells.outcome import Outcome
 from ftpkit.shells.uploadremoval import removeQuietly
@@ -90,7 +90,8 @@ class FileWriter:
 
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None, exclusive=False,
-                 anonymous=False, directory=None, inode=None):
+                 anonymous=False, directory=None, inode=None,
+                 reservation=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -117,7 +118,12 @@ class FileWriter:
         @param inode: C{(st_dev, st_ino)} of the file written in place,
             which C{target} must still name once the upload is complete
             (L{_checkInPlace}), or C{None}.
+        @param reservation: the target's name reserved for this upload
+            (L{ftpkit.shells.uploadreservations.reserve}), released once
+            the upload ended (its file named, kept or removed), or
+            C{None}.
         """
+        self._reservation = reservation
         self._inode = inode
         self._directory = directory
         self._exclusive = exclusive
@@ -366,6 +372,7 @@ class FileWriter:
             uploads.keepPartial(temporary, target, size, directory)
         finally:
             self._releaseDirectory()
+            self._releaseReservation()
 
     def _commit(self):
         """
@@ -389,6 +396,7 @@ class FileWriter:
         except BaseException:
             self._cleanUp()
             raise
+        self._releaseReservation()
 
     def _place(self):
         """
@@ -505,6 +513,15 @@ class FileWriter:
             length before the upload, and keep a partial upload continued
             as it was before (its bytes are the client's earlier upload).
         """
+        try:
+            self._removeFiles(cutBack)
+        finally:
+            self._releaseReservation()
+
+    def _removeFiles(self, cutBack):
+        """
+        The files' part of L{_cleanUp}.
+        """
         kept = None
         if self._fd is not None:
             fd, self._fd = self._fd, None
@@ -529,3 +546,12 @@ class FileWriter:
         directory, self._directory = self._directory, None
         if directory is not None:
             os.close(directory)
+
+    def _releaseReservation(self):
+        """
+        Let the target's name go (L{uploadreservations.release}): another
+        upload that creates it may start now.
+        """
+        reservation, self._reservation = self._reservation, None
+        if reservation is not None:
+            uploadreservations.release(reservation)

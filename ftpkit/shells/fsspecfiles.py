@@ -182,15 +182,18 @@ class FsspecWriteFile:
     commit or an abort, each once.
     """
 
-    def __init__(self, call, writer):
+    def __init__(self, call, writer, ended=None):
         """
         @param call: the shell's C{call(function, *args)}.
         @param writer: a L{CommitOnCloseWriter}, L{RenameIntoPlaceWriter} or
             L{InPlaceWriter}.
+        @param ended: called with no argument once the commit or discard
+            is done (or failed), or C{None}.
         """
         self._call = call
         self._writer = writer
         self._finished = None
+        self._ended = ended
 
     def writeAt(self, offset, data):
         """
@@ -224,8 +227,17 @@ class FsspecWriteFile:
         if self._finished is not None:
             return defer.succeed(None)
         self._finished = self._call(how)
+        if self._ended is not None:
+            self._finished.addBoth(self._tellEnded)
         self._finished.addCallback(lambda ignored: None)
         return self._finished
+
+    def _tellEnded(self, result):
+        """
+        Call C{ended}, passing C{result} on.
+        """
+        self._ended()
+        return result
 
 
 class _SequentialWriter:

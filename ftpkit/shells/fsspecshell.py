@@ -55,6 +55,7 @@ from ftpkit.shells.fsspecfiles import (
     temporarySibling,
 )
 from ftpkit.shells.fsspeclistings import FsspecListing, isReserved, pageEntries
+from ftpkit.shells.reservednames import RESERVED
 
 _log = Logger()
 
@@ -469,12 +470,23 @@ class FsspecShell:
 
     def _openForCreating(self, path):
         self._requireDirectory(path[:-1])
-        if self._kindOf(path) is not None:
-            raise AlreadyExists()
         target = self.fsPath(path, followLast=False)
-        return FsspecWriteFile(self.call, RenameIntoPlaceWriter(
-            self.fs, temporarySibling(target), target,
-            lambda source, name: self.backend.moveNew(self.fs, source, name)))
+        # Each shell binds a filesystem object of its own: the store is
+        # told by its kind (two stores of one kind in a process sharing a
+        # path at worst make a STOU take the next name).
+        reserved = (type(self.fs), target)
+        RESERVED.reserve(reserved)
+        try:
+            if self._kindOf(path) is not None:
+                raise AlreadyExists()
+            return FsspecWriteFile(self.call, RenameIntoPlaceWriter(
+                self.fs, temporarySibling(target), target,
+                lambda source, name: self.backend.moveNew(self.fs, source,
+                                                          name)),
+                ended=lambda: RESERVED.release(reserved))
+        except BaseException:
+            RESERVED.release(reserved)
+            raise
 
     def _segmentsOf(self, real):
         """
@@ -598,7 +610,10 @@ class FsspecShell:
         L{createsAtomically
         <ftpkit.shells.fsspecbackends.Backend.createsAtomically>}): the
         upload goes to a temporary sibling, which its commit moves to the
-        name only if that is still free (L{AlreadyExists} otherwise).
+        name only if that is still free (L{AlreadyExists} otherwise). The
+        name is reserved in this process until the upload ends
+        (L{ftpkit.shells.reservednames}): another upload creating it
+        meanwhile is refused at once.
 
         @return: a Deferred firing with an L{FsspecWriteFile}.
         """

@@ -144,6 +144,7 @@ class MemoryShell:
         """
         self._clock = clock
         self._budget = Budget(maxBytes)
+        self._creating = set()
         if maxBytes is not None:
             # Only a bounded shell knows how much room it has left.
             alsoProvides(self, IFTPShellAvailable)
@@ -442,14 +443,21 @@ class MemoryShell:
     @_deferred
     def openForCreating(self, path):
         """
-        See L{IFTPShellCreate.openForCreating}.
+        See L{IFTPShellCreate.openForCreating}: the name is reserved for
+        the upload until it ends, so that another upload creating it
+        meanwhile (a second C{STOU}) is refused at once.
         """
         if not path:
             raise IsDirectory()
-        if path[-1] in self._parent(path).children:
+        parent = self._parent(path)
+        reserved = (parent, path[-1])
+        if path[-1] in parent.children or reserved in self._creating:
             raise AlreadyExists()
-        return MemoryWriteFile(self._budget, functools.partial(
-            self._commit, path, 0, False, exclusive=True))
+        self._creating.add(reserved)
+        return MemoryWriteFile(
+            self._budget, functools.partial(
+                self._commit, path, 0, False, exclusive=True),
+            ended=functools.partial(self._creating.discard, reserved))
 
     def _resume(self, path, offset, continued, data):
         """

@@ -71,14 +71,17 @@ class MemoryWriteFile:
     not fit is refused, and the upload with it.
     """
 
-    def __init__(self, budget, commit):
+    def __init__(self, budget, commit, ended=None):
         """
         @param budget: the shell's L{ftpkit.shells.memorytree.Budget}.
         @param commit: stores the upload, called with its bytes (C{bytes})
             once, by L{close}; raises an L{FTPError} when it cannot.
+        @param ended: called with no argument once the upload ended
+            (L{close} or L{abort}), or C{None}.
         """
         self._budget = budget
         self._commit = commit
+        self._ended = ended
         self._data = bytearray()
         self._held = 0
         self._refused = None
@@ -114,6 +117,7 @@ class MemoryWriteFile:
         a refused write, fail with its L{ftpkit.errors.QuotaExceeded} and
         store nothing.
         """
+        self._end()
         if self._refused is not None:
             return fail(self._refused)
         data = bytes(self._data)
@@ -128,8 +132,17 @@ class MemoryWriteFile:
         """
         See L{IRandomWriteFile.abort}: forget what was received.
         """
+        self._end()
         self._forget()
         return succeed(None)
+
+    def _end(self):
+        """
+        The upload ends: tell C{ended}, once.
+        """
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            ended()
 
     def receive(self):
         """

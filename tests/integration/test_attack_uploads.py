@@ -13,11 +13,18 @@ import socket
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_attack_workers import READY
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+try:
+    from ftpkit.auth.fsspecrealm import makeFsspecRealm
+except ImportError:
+    makeFsspecRealm = None
 
 
 def overlappingUploads(port, first, second, user, password):
@@ -100,6 +107,36 @@ class RacingUploadTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(len(stored), 1, stored)
 
     @defer.inlineCallbacks
+    def test_stouNamesDiffer(self):
+        """
+        Two C{STOU} uploads overlapping in time are told two names at
+        their C{150} (the first reserves its name until it ends), and
+        both are stored; no reservation is left.
+        """
+        server = self.startServer(FilesystemRealm(self.root),
+                                  ServerConfig(loginFailureDelay=0))
+        results = yield self.inThread(
+            overlappingUploads, server.port, "STOU f", "STOU f", "alice",
+            "secret")
+        self.assertStoredApart(results)
+
+    def assertStoredApart(self, results):
+        """
+        Both uploads of L{overlappingUploads} were told names of their
+        own and stored there, and nothing else is in the root.
+
+        @param results: what L{overlappingUploads} returned.
+        """
+        names = [opening.split(b"FILE: ")[1].decode()
+                 for opening, _ in results]
+        self.assertEqual(names, ["f", "f.1"], results)
+        self.assertEqual([final for _, final in results],
+                         [b"226 Transfer complete"] * 2)
+        self.assertEqual(self.contents(),
+                         {"f": b"first" * 1000, "f.1": b"second"})
+        self.assertEqual(sorted(os.listdir(self.root)), ["f", "f.1"])
+
+    @defer.inlineCallbacks
     def test_anonymousNeverReplaces(self):
         """
         Two anonymous uploads of one new name overlapping in time: the
@@ -115,3 +152,80 @@ class RacingUploadTests(LoopbackServerMixin, unittest.TestCase):
         opening, final = results[1]
         self.assertTrue((final or opening).startswith(b"550"), results)
         self.assertEqual(self.contents(), {"new.txt": b"first" * 1000})
+
+
+class RacingUniqueNamesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Two C{STOU}s at once on the other realms: each is told a name of its
+    own at its C{150}.
+    """
+
+    timeout = 60
+
+    def race(self, realm):
+        """
+        @param realm: the server's realm.
+        @return: a Deferred firing with the two names told, once both
+            uploads were stored.
+        """
+        server = self.startServer(realm, ServerConfig(loginFailureDelay=0))
+        racing = self.inThread(overlappingUploads, server.port, "STOU f",
+                               "STOU f", "alice", "secret")
+
+        def told(results):
+            self.assertEqual([final for _, final in results],
+                             [b"226 Transfer complete"] * 2, results)
+            return [opening.split(b"FILE: ")[1] for opening, _ in results]
+
+        return racing.addCallback(told)
+
+    @defer.inlineCallbacks
+    def test_memory(self):
+        """
+        The memory realm.
+        """
+        realm = MemoryRealm()
+        names = yield self.race(realm)
+        self.assertEqual(names, [b"f", b"f.1"])
+        listed = yield realm.shell.list(())
+        self.assertEqual([(name, info.size) for name, info in listed],
+                         [("f", 5000), ("f.1", 6)])
+
+    @defer.inlineCallbacks
+    def test_fsspec(self):
+        """
+        The fsspec realm of a local directory.
+        """
+        if makeFsspecRealm is None:
+            raise unittest.SkipTest("fsspec is not installed")
+        root = scratchDirectory(self)
+        names = yield self.race(makeFsspecRealm("file://" + root, {}))
+        self.assertEqual(names, [b"f", b"f.1"])
+        self.assertEqual(sorted(os.listdir(root)), ["f", "f.1"])
+
+
+class WorkersUniqueNamesTests(unittest.TestCase):
+    """
+    Two C{STOU}s at once on a C{--workers 2} server: the reservation is a
+    file, which every worker (and any other server on the directory)
+    sees.
+    """
+
+    timeout = 120
+
+    def test_stouNamesDiffer(self):
+        """
+        Each is told a name of its own, and both are stored.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(self, [
+            "--root", root, "--auth", "memory:alice:secret",
+            "--workers", "2"])
+        server.waitForLog(READY, 2)
+        results = overlappingUploads(server.port, "STOU f", "STOU f",
+                                     "alice", "secret")
+        self.assertEqual(
+            [(opening[:13], final) for opening, final in results],
+            [(b"150 FILE: f", b"226 Transfer complete"),
+             (b"150 FILE: f.1", b"226 Transfer complete")])
+        self.assertEqual(sorted(os.listdir(root)), ["f", "f.1"])

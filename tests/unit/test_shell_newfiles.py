@@ -15,6 +15,7 @@ from twisted.trial import unittest
 from ftpkit.errors import AlreadyExists, DirectoryNotEmpty, NoSuchFile
 from ftpkit.shells import anonymousfiles, uploadlocks, uploads
 from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.uploadreservations import reservationName
 from ftpkit.testing import writeFile
 from tests.scratch import scratchDirectory
 from tests.uploadsinprogress import uploadSizes
@@ -165,7 +166,9 @@ class NewFileTests(unittest.TestCase):
         for create in (False, True):
             opened = yield self.upload(os.path.join("sub", "f"), b"bytes",
                                        create=create)
-            self.assertEqual(os.listdir(self.path(b"sub")), [])
+            # openForCreating's reservation of the name is all there is.
+            self.assertEqual(os.listdir(self.path(b"sub")),
+                             [reservationName(b"f")] if create else [])
             yield self.assertFailure(
                 self.shell.removeDirectory(("sub",)), DirectoryNotEmpty)
             yield opened.close()
@@ -396,3 +399,125 @@ class WithoutAnonymousFilesTests(unittest.TestCase):
             target = FilePath(os.path.join(self.root, b"f"))
             self.assertEqual(target.getContent(), b"two")
         return twice()
+
+
+class ReservedNameTests(unittest.TestCase):
+    """
+    An upload opened with C{openForCreating} holds its name reserved
+    (L{ftpkit.shells.uploadreservations}) until it ends, whatever its
+    end, with or without files with no name.
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.shell = FilesystemShell(self.root)
+
+    def reservation(self):
+        """
+        @return: the local path of C{f}'s reservation.
+        """
+        return os.path.join(self.root, reservationName(b"f"))
+
+    @inlineCallbacks
+    def opened(self):
+        """
+        Open C{f} with C{openForCreating}, and check that a second open
+        is refused meanwhile.
+
+        @return: a L{Deferred} with the first open file.
+        """
+        opened = yield self.shell.openForCreating(("f",))
+        self.assertTrue(os.path.exists(self.reservation()))
+        yield self.assertFailure(self.shell.openForCreating(("f",)),
+                                 AlreadyExists)
+        consumer = yield opened.receive()
+        consumer.write(b"bytes")
+        yield consumer.drain()
+        return opened
+
+    @inlineCallbacks
+    def assertReleased(self):
+        """
+        Check that the reservation is gone, and that C{f} may be opened
+        for creating again.
+        """
+        self.assertFalse(os.path.exists(self.reservation()))
+        again = yield self.shell.openForCreating(("f",))
+        yield again.discard()
+
+    def path(self):
+        """
+        @return: the local path of C{f}.
+        """
+        return os.path.join(self.root, b"f")
+
+    @inlineCallbacks
+    def test_closed(self):
+        """
+        A complete upload releases the name once it has it.
+        """
+        opened = yield self.opened()
+        yield opened.close()
+        self.assertEqual(FilePath(self.path()).getContent(), b"bytes")
+        self.assertFalse(os.path.exists(self.reservation()))
+        yield self.assertFailure(self.shell.openForCreating(("f",)),
+                                 AlreadyExists)
+
+    @inlineCallbacks
+    def test_aborted(self):
+        """
+        A cut upload releases it.
+        """
+        opened = yield self.opened()
+        yield opened.abort()
+        yield self.assertReleased()
+
+    @inlineCallbacks
+    def test_discarded(self):
+        """
+        A discarded upload releases it.
+        """
+        opened = yield self.opened()
+        yield opened.discard()
+        yield self.assertReleased()
+
+    @inlineCallbacks
+    def test_takenMeanwhile(self):
+        """
+        An upload whose name a file took anyway fails at its end, keeps
+        that file, and releases the name.
+        """
+        opened = yield self.opened()
+        FilePath(self.path()).setContent(b"other")
+        yield self.assertFailure(opened.close(), AlreadyExists)
+        self.assertEqual(FilePath(self.path()).getContent(), b"other")
+        self.assertFalse(os.path.exists(self.reservation()))
+
+    def test_hidden(self):
+        """
+        A reservation is an upload not in place, which listings hide, and
+        it names no target (a sweep removes one a crash left, rather than
+        making it a partial upload).
+        """
+        name = reservationName(b"f")
+        self.assertTrue(uploads.isHidden(name))
+        self.assertIsNone(uploads.targetOfTemporary(name))
+        self.assertNotEqual(reservationName(b"g"), name)
+        self.assertLessEqual(len(reservationName(b"x" * 255)), 255)
+
+    def test_sweptAfterCrash(self):
+        """
+        The sweep at start removes a reservation nobody holds (its
+        process crashed), and leaves a held one alone (an upload in
+        another process serving the directory).
+        """
+        FilePath(self.reservation()).setContent(b"")
+        os.mkdir(os.path.join(self.root, b"sub"))
+        held = os.path.join(self.root, b"sub", reservationName(b"f"))
+        FilePath(held).setContent(b"")
+        fd = os.open(held, os.O_WRONLY)
+        self.addCleanup(os.close, fd)
+        uploadlocks.holdTemporary(fd)
+        uploads.sweep(self.root)
+        self.assertFalse(os.path.exists(self.reservation()))
+        self.assertTrue(os.path.exists(held))

@@ -12,7 +12,13 @@ from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.opening import Opening, closeOpened
 from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.pacing import Pacer, RateLimit
-from ftpkit.errors import FTPError, IsDirectory, NoSuchFile, TransferAborted
+from ftpkit.errors import (
+    AlreadyExists,
+    FTPError,
+    IsDirectory,
+    NoSuchFile,
+    TransferAborted,
+)
 from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellResume,
@@ -512,7 +518,13 @@ class TransferCommands:
 
     async def ftp_STOU(self, argument):
         """
-        Receive a file under a new, unique name (150 FILE: name).
+        Receive a file under a new, unique name (150 FILE: name): the
+        argument's (or C{ftpkit.upload}), else it followed by C{.1},
+        C{.2}... A shell providing L{IFTPShellCreate} refuses a name
+        another upload creates meanwhile (the disk, memory and fsspec
+        shells reserve it for the upload's lifetime), so two C{STOU}s at
+        once are told two names; a file of that name that appears anyway
+        before the upload is complete is not replaced (C{550}).
         """
         self._takeOffset()
         base = self.resolve(argument or "ftpkit.upload")
@@ -521,22 +533,36 @@ class TransferCommands:
         for attempt in range(STOU_ATTEMPTS):
             path = base if attempt == 0 else (
                 base[:-1] + ("%s.%d" % (base[-1], attempt),))
-            if not await self.exists(path):
+            if await self.exists(path):
+                continue
+            writeFile = await self._openUnique(path)
+            if writeFile is not None:
                 break
         else:
             return (450, "No unique name available")
-        shell = self.session.shell
-        if IFTPShellCreate.providedBy(shell):
-            # Another upload of that name, started since the check, must
-            # not be replaced by this one (nor this one by it).
-            writeFile = await self.whileOpening(
-                shell.openForCreating(path), _abortWrite)
-        else:
-            writeFile = await self.whileOpening(shell.openForWriting(path),
-                                                _abortWrite)
         return await self.receiveFile(
             writeFile, "STOU " + paths.toText(path),
             "FILE: " + paths.basename(path))
+
+    async def _openUnique(self, path):
+        """
+        @param path: a name no file has, which C{STOU} may give its
+            upload.
+        @return: the file the upload writes, or C{None} when another
+            upload creating C{path} started since the check (the shell
+            said L{AlreadyExists}): C{STOU} tries the next name.
+        """
+        shell = self.session.shell
+        if not IFTPShellCreate.providedBy(shell):
+            return await self.whileOpening(shell.openForWriting(path),
+                                           _abortWrite)
+        # Another upload of that name, started since the check, must not
+        # be replaced by this one (nor this one by it).
+        try:
+            return await self.whileOpening(shell.openForCreating(path),
+                                           _abortWrite)
+        except AlreadyExists:
+            return None
 
     async def exists(self, path):
         """
