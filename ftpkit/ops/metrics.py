@@ -17,8 +17,12 @@ import importlib.util
 import os
 import re
 
-from ftpkit.ops import events
+from twisted.logger import Logger
+
+from ftpkit.ops import events, metricfiles
 from ftpkit.ops.drain import SHUTTING_DOWN
+
+_log = Logger(namespace="ftpkit.ops.metrics")
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """The environment variable naming the directory of multiprocess mode."""
@@ -190,15 +194,42 @@ class ServerMetrics:
 _metrics = None
 
 
+class UncountedMetrics:
+    """
+    The metrics of a process that cannot keep them (L{processMetrics}):
+    it counts nothing, and serves on.
+    """
+
+    def subscribeTo(self, hub):
+        """
+        Count nothing of C{hub}'s events.
+
+        @param hub: an L{events.EventHub}.
+        """
+
+
 def processMetrics():
     """
     @return: this process's L{ServerMetrics}, made on first use: in its
-        own registry, or unregistered in multiprocess mode.
+        own registry, or unregistered in multiprocess mode, where its
+        files get their room first (L{metricfiles.reserveFiles}); an
+        L{UncountedMetrics}, and one error logged, when the multiprocess
+        directory has no room for them.
     """
     global _metrics
     if _metrics is None:
         if multiprocess():
-            _metrics = ServerMetrics(None)
+            directory = os.environ[MULTIPROCESS_VARIABLE]
+            try:
+                metricfiles.reserveFiles(directory, os.getpid())
+            except OSError as e:
+                _log.error(
+                    "cannot keep the metrics of process {pid} in "
+                    "{directory}: {why}; they are not counted",
+                    pid=os.getpid(), directory=directory, why=e.strerror)
+                _metrics = UncountedMetrics()
+            else:
+                _metrics = ServerMetrics(None)
         else:
             from prometheus_client import CollectorRegistry
 

@@ -1,0 +1,74 @@
+"""
+The files a process keeps its metrics in under C{--workers}
+(C{prometheus_client}'s multiprocess mode), given their blocks before
+C{prometheus_client} maps them.
+
+C{prometheus_client} makes each file by extending an empty one (a file
+with holes) and writes to it through C{mmap}: where the directory's file
+system (C{$TMPDIR}) is full, the first write into a page that has no
+block yet is a C{SIGBUS}, which kills the process at once. Measured: a
+worker died so on its next transfer once C{$TMPDIR} had filled, and each
+worker started in its place died before it was ready.
+"""
+
+import errno
+import os
+
+FILE_ROOM = 64 << 10
+"""The bytes given to each file: C{prometheus_client}'s own first size,
+of which the server's metrics take a few KiB in one process (6 KiB for
+the histogram of C{STOR} and C{RETR} durations, measured), so that no
+file grows."""
+
+PREFIXES = ("counter", "gauge_livesum", "histogram")
+"""The names C{prometheus_client} gives the files of the server's
+metrics (L{ftpkit.ops.metrics.ServerMetrics}: counters, the C{livesum}
+gauge, the histogram), before C{_PID.db}."""
+
+
+def reserveFiles(directory, pid, room=FILE_ROOM):
+    """
+    Make (or keep) the metric files of process C{pid} in C{directory},
+    each with C{room} bytes of blocks (blocking). A file that holds
+    nothing yet reads as empty, as C{prometheus_client} reads one it has
+    just made.
+
+    @param directory: the multiprocess directory.
+    @param pid: the process's id, as C{prometheus_client} names its files.
+    @param room: the bytes each file gets (more, if it holds more).
+    @raise OSError: with C{ENOSPC} (or C{EDQUOT}) when the file system has
+        no room for them; the files this call made are removed.
+    """
+    allocate = getattr(os, "posix_fallocate", None)
+    if allocate is None:
+        return
+    made = []
+    try:
+        for prefix in PREFIXES:
+            path = os.path.join(directory, f"{prefix}_{pid}.db")
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                if os.fstat(fd).st_size == 0:
+                    made.append(path)
+                _allocate(allocate, fd, room)
+            finally:
+                os.close(fd)
+    except OSError:
+        for path in made:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        raise
+
+
+def _allocate(allocate, fd, room):
+    """
+    Give the file of C{fd} its blocks up to C{room} bytes, where the file
+    system can allocate ahead (nothing is done where it cannot).
+    """
+    try:
+        allocate(fd, 0, room)
+    except OSError as e:
+        if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
