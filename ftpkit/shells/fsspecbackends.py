@@ -18,27 +18,32 @@ L{backendFor} picks a L{Backend} from a filesystem's protocol:
     place, modification times set; on the local disk and SFTP, an upload
     that may only create its file is linked or renamed to its name in a
     way that fails if the name exists (L{Backend.createsAtomically});
-  - anything else fsspec knows (L{Backend}): directories through fsspec's
-    C{mkdir}/C{rmdir}, uploads through a temporary sibling, nothing
-    appended or resumed.
+  - anything else fsspec knows (L{Backend}, whose module,
+    L{ftpkit.shells.fsspecgeneric}, this one gives its names as it did
+    when it held it): directories through fsspec's C{mkdir}/C{rmdir},
+    uploads through a temporary sibling, nothing appended or resumed.
 
 The methods with a filesystem argument block: the shell calls them in a
 thread.
 """
 
 import os
-import re
 from datetime import datetime, timezone
 from itertools import islice
 
 from ftpkit.compat.fsspecnames import keyPages, reconnect, stripProtocol
-from ftpkit.errors import CommandNotImplemented, PermissionDenied
+from ftpkit.errors import PermissionDenied
 from ftpkit.shells import uploadlocks
 from ftpkit.shells.diskuploads import dropPrivilege
-from ftpkit.shells.fsspecheld import heldEntries
-from ftpkit.shells.fsspecinplace import inPlaceFilesOf, namesDescriptor
+from ftpkit.shells.fsspecgeneric import Backend, asTimestamp, isPattern
+from ftpkit.shells.fsspecinplace import namesDescriptor
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
+
+__all__ = ["OBJECT_STORE_PROTOCOLS", "READ_BLOCK", "WRITE_BLOCK", "protocolsOf",
+           "Backend", "ObjectStoreBackend", "S3Backend", "LocalBackend",
+           "SFTPBackend", "MemoryBackend", "backendFor", "asTimestamp",
+           "isPattern"]
 
 OBJECT_STORE_PROTOCOLS = frozenset({
     "s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl", "oss",
@@ -68,286 +73,6 @@ def protocolsOf(fs):
     """
     protocol = fs.protocol
     return (protocol,) if isinstance(protocol, str) else tuple(protocol)
-
-
-def asTimestamp(value):
-    """
-    Turn one of the forms fsspec backends give times in into seconds since
-    the epoch.
-
-    @param value: a C{datetime} (naive ones are UTC), a number, an ISO 8601
-        string, or C{None}.
-    @return: a C{float}, or C{None} when C{value} is none of those.
-    """
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.timestamp()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return asTimestamp(datetime.fromisoformat(value.replace("Z", "+00:00")))
-        except ValueError:
-            return None
-    return None
-
-
-_TIME_KEYS = ("mtime", "LastModified", "last_modified", "updated",
-              "modified", "created")
-
-
-_PATTERN = re.compile(r"[*?[]")
-"""Characters that make fsspec's C{mv}, C{copy} and C{rm} expand a path
-as a glob pattern."""
-
-
-def isPattern(path):
-    """
-    @param path: a path on a filesystem.
-    @return: whether fsspec's C{mv}, C{copy} and C{rm} would take it for a
-        glob pattern rather than a name.
-    """
-    return _PATTERN.search(path) is not None
-
-class Backend:
-    """
-    A filesystem fsspec knows nothing particular about here: the
-    conservative choices.
-
-    @cvar commitByRename: an upload is written to a temporary sibling and
-        moved into place; otherwise it is opened with C{autocommit=False}
-        and committed with the file object's C{commit}.
-    @cvar writesInPlace: resumed (C{REST}) and appended uploads can be
-        written into the existing file.
-    @cvar renamesDirectories: a directory can be renamed in one step.
-    @cvar serialized: the filesystem object takes one call at a time (its
-        client is not safe to use from several threads).
-    @cvar sharedFileObjects: every opener of a file gets the same file
-        object, position included, so reads go through C{cat_file}.
-    @cvar readOptions: keyword arguments of C{fs.open} for a download.
-    @cvar writeOptions: keyword arguments of C{fs.open} for an upload.
-    @cvar unsupportedFeatures: the C{FEAT} keywords the store cannot
-        honour (C{MFMT} where L{setModificationTime} refuses).
-    @cvar createsAtomically: L{moveNew} puts an upload in place only if
-        its name is free, in one step (the shell then provides
-        L{ftpkit.interfaces.IFTPShellCreate}).
-    @cvar resolvesLinks: the store has symbolic links, which L{confine}
-        resolves to real paths (the shell then provides
-        L{ftpkit.interfaces.IFTPShellResolve}).
-    @ivar label: the name used in replies, e.g. C{"S3"}.
-    """
-
-    commitByRename = True
-    writesInPlace = False
-    renamesDirectories = True
-    serialized = False
-    sharedFileObjects = False
-    readOptions = {}
-    writeOptions = {}
-    unsupportedFeatures = frozenset({"MFMT"})
-    createsAtomically = False
-    resolvesLinks = False
-
-    def __init__(self, label):
-        """
-        @param label: the name used in replies.
-        """
-        self.label = label
-
-    def mtimeOf(self, fs, detail):
-        """
-        @param fs: the filesystem.
-        @param detail: an entry of C{fs.ls(detail=True)} or C{fs.info}.
-        @return: its modification time, seconds since the epoch; C{None}
-            when the backend gives none (a directory that is only a key
-            prefix: see L{ftpkit.fileinfo.FileInfo.mtime}).
-        """
-        for key in _TIME_KEYS:
-            stamp = asTimestamp(detail.get(key))
-            if stamp is not None:
-                return stamp
-        return None
-
-    def pages(self, fs, path):
-        """
-        The entries of a directory, a page at a time (a blocking
-        generator): here the store's whole listing, one C{fs.ls}, cut
-        into pages of L{BATCH_SIZE}, counted among the entries listings
-        hold (L{ftpkit.shells.fsspecheld}) until it is closed.
-
-        @param fs: the filesystem.
-        @param path: the directory's path on C{fs}.
-        @return: an iterator of lists of C{fs.ls(detail=True)} entries.
-        @raise FileNotFoundError: when there is nothing there (from the
-            first page).
-        @raise ftpkit.shells.fsspecheld.ListingsHeld: when listings in
-            progress hold too many entries already (from the first page).
-        """
-        details = fs.ls(path, detail=True)
-        count = len(details)
-        heldEntries.take(count)
-        try:
-            for start in range(0, count, BATCH_SIZE):
-                yield details[start:start + BATCH_SIZE]
-        finally:
-            heldEntries.give(count)
-
-    def confine(self, root, path, followLast=True):
-        """
-        Check that a path below the root stays below it (blocking). Paths
-        are joined from checked segments, never C{".."}, so only a store
-        with symbolic links can lead elsewhere; this one has none.
-
-        @param root: the shell's root on the filesystem.
-        @param path: the root or a path below it.
-        @param followLast: whether the call to be made follows a link
-            that the last segment may be (a read) or acts on the entry
-            itself (a removal, a rename).
-        @return: the path to make the call on: C{path}.
-        @raise PermissionDenied: when it leads outside the root.
-        """
-        return path
-
-    def bind(self, fs, root):
-        """
-        @param fs: the filesystem.
-        @param root: the root of a shell on it.
-        @return: the filesystem that shell makes its calls on: C{fs}.
-        """
-        return fs
-
-    def makeDirectory(self, fs, path):
-        """
-        Make one directory whose parent exists (blocking).
-
-        @param fs: the filesystem.
-        @param path: its path on C{fs}.
-        """
-        fs.mkdir(path, create_parents=False)
-
-    def removeDirectory(self, fs, path):
-        """
-        Remove one empty directory (blocking).
-
-        @param fs: the filesystem.
-        @param path: its path on C{fs}.
-        """
-        fs.rmdir(path)
-
-    def recover(self, fs):
-        """
-        After a call failed unexpectedly, make the filesystem usable again
-        if it can tell it is broken (blocking). Nothing to do here.
-
-        @param fs: the filesystem.
-        """
-
-    def rename(self, fs, source, target, isDirectory):
-        """
-        Rename a file, or a directory and everything in it (blocking);
-        an existing target file is replaced.
-
-        @param fs: the filesystem.
-        @param source: the path on C{fs} to rename.
-        @param target: its new path.
-        @param isDirectory: whether C{source} is a directory.
-        @raise PermissionDenied: for a directory whose name fsspec would
-            take for a pattern (L{isPattern}).
-        """
-        if not isPattern(source):
-            fs.mv(source, target, recursive=isDirectory)
-        elif isDirectory:
-            raise PermissionDenied(
-                f"Renaming a directory whose name has *, ? or [ is not "
-                f"supported by {self.label} storage")
-        else:
-            # fs.mv would rename every file the name matches as a pattern.
-            fs.cp_file(source, target)
-            fs.rm_file(source)
-
-    def moveNew(self, fs, source, target):
-        """
-        Move a complete upload to a name that must be free, in one step
-        (blocking): only where L{createsAtomically}.
-
-        @param fs: the filesystem.
-        @param source: the upload's temporary path on C{fs}.
-        @param target: its name.
-        @raise FileExistsError: when something has that name.
-        @raise CommandNotImplemented: unless L{createsAtomically} (the
-            shell then offers no creating upload, so nothing asks).
-        """
-        raise CommandNotImplemented(
-            f"{self.label} storage cannot create a file only if it is new")
-
-    def setModificationTime(self, fs, path, when):
-        """
-        Set a file's modification time (blocking).
-
-        @param fs: the filesystem.
-        @param path: its path on C{fs}.
-        @param when: seconds since the epoch.
-        @raise CommandNotImplemented: unless the backend can.
-        """
-        raise CommandNotImplemented(
-            f"Setting modification times is not supported by {self.label} storage")
-
-    def refuseResume(self, append):
-        """
-        @param append: whether an append (C{APPE}) was asked for, rather
-            than a resumed upload (C{REST} then C{STOR}).
-        @raise CommandNotImplemented: unless L{writesInPlace}.
-        """
-        if self.writesInPlace:
-            return
-        what = "Appending" if append else "Resuming uploads (REST before STOR)"
-        raise CommandNotImplemented(f"{what} is not supported by {self.label} storage")
-
-    def openedInPlace(self, fs, path, handle):
-        """
-        An upload opened a file to write it in place (blocking): hold it,
-        so that a second such upload of it meanwhile is refused; here,
-        within this process.
-
-        @param fs: the filesystem.
-        @param path: the file's path on C{fs}.
-        @param handle: the file object the upload writes.
-        @return: a function that lets the file go, to call once C{handle}
-            is closed.
-        @raise FileBusy: another upload writes it in place.
-        """
-        return inPlaceFilesOf(fs).hold(path)
-
-    def namesWritten(self, fs, path, handle):
-        """
-        Tell whether a path still names the file an upload wrote in place,
-        once the upload is complete (blocking).
-
-        @param fs: the filesystem.
-        @param path: the file's path on C{fs}.
-        @param handle: the file object the upload wrote.
-        @return: C{True} here: a store that cannot tell is believed.
-        """
-        return True
-
-    def refuseReplacing(self, fs, path):
-        """
-        Refuse an upload that would replace a file the store keeps from
-        being written (blocking). Nothing is kept so here.
-
-        @param fs: the filesystem.
-        @param path: the upload's target on C{fs}.
-        @raise PermissionDenied: when that file may not be written.
-        """
-
-    def refuseDirectoryRename(self):
-        """
-        @raise PermissionDenied: unless L{renamesDirectories}.
-        """
-        if not self.renamesDirectories:
-            raise PermissionDenied(
-                f"Renaming a directory is not supported by {self.label} storage")
 
 
 class ObjectStoreBackend(Backend):

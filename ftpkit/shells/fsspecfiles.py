@@ -165,7 +165,7 @@ def openForReadingBlocking(fs, backend, fsPath):
     Open a file to read it at offsets (blocking).
 
     @param fs: the filesystem.
-    @param backend: its L{ftpkit.shells.fsspecbackends.Backend}.
+    @param backend: its L{ftpkit.shells.fsspecgeneric.Backend}.
     @param fsPath: the file's path on C{fs}.
     @return: an object with blocking C{readAt(offset, length)} and
         C{close()}.
@@ -368,7 +368,7 @@ class InPlaceWriter:
         @param fsPath: the file's path.
         @param offset: the byte to resume from (ignored when appending).
         @param append: whether to append (creating a missing file).
-        @param backend: the L{ftpkit.shells.fsspecbackends.Backend} of
+        @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of
             C{fs}, which holds, prepares and checks the file.
         @raise FileBusy: another upload writes the file in place.
         """

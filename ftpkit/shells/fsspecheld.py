@@ -2,7 +2,7 @@
 How many entries the listings of stores fsspec lists in one call (SFTP,
 GCS, Azure, C{memory://}) hold at once, in this process: such a listing
 holds the whole directory from its start to its close, whether the client
-reads it or not (L{ftpkit.shells.fsspecbackends.Backend.pages}), so a few
+reads it or not (L{ftpkit.shells.fsspecgeneric.Backend.pages}), so a few
 clients stalling listings of a large directory held hundreds of megabytes.
 
 A listing whose entries would take the total past L{HELD_ENTRIES} is

@@ -14,7 +14,7 @@ whose openers share one file object, the later writer wrote over the
 other's bytes at its own offset; an C{APPE} whose file was replaced or
 taken away was told C{226} for bytes no longer at its path.
 
-The backend says how (L{ftpkit.shells.fsspecbackends.Backend.openedInPlace}
+The backend says how (L{ftpkit.shells.fsspecgeneric.Backend.openedInPlace}
 and C{namesWritten}): on C{file://} the disk realm's C{flock}, which every
 process serving the directory sees, and a comparison of inodes; elsewhere
 the file is held within this process (L{InPlaceFiles}), since a store

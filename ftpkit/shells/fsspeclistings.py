@@ -1,7 +1,7 @@
 """
 Listings of an fsspec filesystem in batches, for
 L{ftpkit.shells.fsspecshell.FsspecShell}: each batch is a page of the
-store's listing (L{ftpkit.shells.fsspecbackends.Backend.pages}), read in
+store's listing (L{ftpkit.shells.fsspecgeneric.Backend.pages}), read in
 the shell's threads when the server asks for it.
 """
 
@@ -70,7 +70,7 @@ class FsspecListing:
         @param call: the shell's C{call}: runs a blocking function in its
             threads, returning a Deferred.
         @param pages: the blocking generator of pages
-            (L{ftpkit.shells.fsspecbackends.Backend.pages}); this listing
+            (L{ftpkit.shells.fsspecgeneric.Backend.pages}); this listing
             closes it.
         @param here: see L{pageEntries}.
         @param describe: turns an fsspec entry into a

@@ -100,7 +100,7 @@ def describe(backend, fs, detail):
     """
     Turn an fsspec entry into a L{FileInfo}.
 
-    @param backend: the L{ftpkit.shells.fsspecbackends.Backend}.
+    @param backend: the L{ftpkit.shells.fsspecgeneric.Backend}.
     @param fs: the filesystem.
     @param detail: an entry of C{fs.ls(detail=True)} or C{fs.info}.
     @return: the L{FileInfo}.
@@ -164,17 +164,17 @@ class FsspecShell:
     and a command naming one fails with L{InvalidPath}.
 
     Where the backend puts a new file in place only if its name is free
-    (L{ftpkit.shells.fsspecbackends.Backend.createsAtomically}: the local
+    (L{ftpkit.shells.fsspecgeneric.Backend.createsAtomically}: the local
     disk), the shell also provides L{IFTPShellCreate}; where the store
     has symbolic links that the backend resolves (the local disk),
     L{IFTPShellResolve}.
 
     @ivar fs: the filesystem the calls are made on: the one given, or
         what the backend makes of it for this root
-        (L{ftpkit.shells.fsspecbackends.Backend.bind}: on the local disk,
+        (L{ftpkit.shells.fsspecgeneric.Backend.bind}: on the local disk,
         one that follows no link).
     @ivar root: the path on C{fs} the user sees as C{/}.
-    @ivar backend: the L{ftpkit.shells.fsspecbackends.Backend} of C{fs}.
+    @ivar backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
     """
 
     def __init__(self, fs, root="", pool=None, backend=None):
@@ -186,7 +186,7 @@ class FsspecShell:
             exist yet on an object store.
         @param pool: the L{ftpkit.blocking.BlockingPool} to make the calls
             in; L{defaultPool} when omitted.
-        @param backend: the L{ftpkit.shells.fsspecbackends.Backend}; found
+        @param backend: the L{ftpkit.shells.fsspecgeneric.Backend}; found
             from C{fs} when omitted.
         """
         self.root = root.rstrip("/")
@@ -288,10 +288,10 @@ class FsspecShell:
         @param path: a tuple of segments.
         @param followLast: whether the call to be made on it follows a
             link that its last segment may be, or acts on the entry itself
-            (see L{ftpkit.shells.fsspecbackends.Backend.confine}).
+            (see L{ftpkit.shells.fsspecgeneric.Backend.confine}).
         @return: its path on the filesystem.
         @raise PermissionDenied: where the backend finds that it leads
-            outside the root (L{ftpkit.shells.fsspecbackends.Backend.confine}).
+            outside the root (L{ftpkit.shells.fsspecgeneric.Backend.confine}).
         """
         if not path:
             return self.backend.confine(self.root,
@@ -541,7 +541,7 @@ class FsspecShell:
     def openListing(self, path):
         """
         See L{IFTPShellStreamedListing.openListing}: a batch per page of
-        the store's listing (L{ftpkit.shells.fsspecbackends.Backend.pages}:
+        the store's listing (L{ftpkit.shells.fsspecgeneric.Backend.pages}:
         S3 pages through its listing and the local disk reads a page at a
         time, other stores list the directory in one call), read when the
         server asks for it.
@@ -608,7 +608,7 @@ class FsspecShell:
         """
         See L{IFTPShellCreate.openForCreating} (provided where the backend
         L{createsAtomically
-        <ftpkit.shells.fsspecbackends.Backend.createsAtomically>}): the
+        <ftpkit.shells.fsspecgeneric.Backend.createsAtomically>}): the
         upload goes to a temporary sibling, which its commit moves to the
         name only if that is still free (L{AlreadyExists} otherwise). The
         name is reserved in this process until the upload ends
@@ -626,7 +626,7 @@ class FsspecShell:
         """
         See L{IFTPShellResolve.resolve} (provided where the backend
         L{resolvesLinks
-        <ftpkit.shells.fsspecbackends.Backend.resolvesLinks>}).
+        <ftpkit.shells.fsspecgeneric.Backend.resolvesLinks>}).
         """
         return self.call(self._resolve, path)
 

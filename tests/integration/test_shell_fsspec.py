@@ -22,16 +22,15 @@ if fsspec is not None:
     from fsspec.implementations.local import LocalFileSystem
 
     from ftpkit.shells.fsspecbackends import (
-        Backend,
         LocalBackend,
         MemoryBackend,
         ObjectStoreBackend,
         S3Backend,
         SFTPBackend,
-        asTimestamp,
         backendFor,
     )
     from ftpkit.shells.fsspecfiles import TEMPORARY_PREFIX
+    from ftpkit.shells.fsspecgeneric import Backend, asTimestamp
     from ftpkit.shells.fsspecshell import FsspecShell, describe, translateError
 
 _NO_FSSPEC = "fsspec is not installed (pip install -e '.[dev]')"

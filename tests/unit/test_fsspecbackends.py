@@ -1,5 +1,6 @@
 """
-Tests for L{ftpkit.shells.fsspecbackends}: what a store without an
+Tests for L{ftpkit.shells.fsspecgeneric} and
+L{ftpkit.shells.fsspecbackends}: what a store without an
 optional capability answers when asked for it anyway, and the local
 disk's listing pages.
 """
@@ -9,7 +10,8 @@ import os
 from twisted.trial import unittest
 
 from ftpkit.errors import CommandNotImplemented
-from ftpkit.shells.fsspecbackends import Backend, LocalBackend
+from ftpkit.shells.fsspecbackends import LocalBackend
+from ftpkit.shells.fsspecgeneric import Backend
 from ftpkit.shells.listings import BATCH_SIZE
 
 
