@@ -47,7 +47,8 @@ from ftpkit.errors import FTPError, QuotaExceeded, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
-from ftpkit.shells.fsspecshell import FsspecShell, defaultPool
+from ftpkit.shells.fsspeccalls import defaultPool
+from ftpkit.shells.fsspecshell import FsspecShell
 
 _log = Logger()
 

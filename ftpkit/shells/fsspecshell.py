@@ -6,7 +6,8 @@ Every fsspec call blocks (an asynchronous filesystem such as s3fs runs its
 own event loop in a thread of fsspec's, and its synchronous methods wait
 for it), so the shell makes each one in a thread of an
 L{ftpkit.blocking.BlockingPool} and never in the reactor thread. Errors
-become L{ftpkit.errors.FTPError}s there too.
+become L{ftpkit.errors.FTPError}s there too (L{ftpkit.shells.fsspeccalls},
+whose names this module gives as it did when it held them).
 
 What each kind of store can do (directories as key prefixes, atomic
 uploads, resuming, renaming directories) is decided in one place,
@@ -15,14 +16,11 @@ L{ftpkit.shells.fsspecbackends}.
 
 import hashlib
 import stat
-import threading
-import weakref
 
 from twisted.internet import defer
 from twisted.logger import Logger
 from zope.interface import alsoProvides, implementer
 
-from ftpkit.blocking import BlockingPool
 from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
@@ -33,7 +31,6 @@ from ftpkit.errors import (
     NoSuchFile,
     NotDirectory,
     PermissionDenied,
-    fromOSError,
 )
 from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo, specialOf
 from ftpkit.interfaces import (
@@ -45,6 +42,7 @@ from ftpkit.interfaces import (
 )
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
+from ftpkit.shells.fsspeccalls import POOL_SIZE, defaultPool, lockFor, translateError
 from ftpkit.shells.fsspecfiles import (
     CommitOnCloseWriter,
     FsspecReadFile,
@@ -59,41 +57,13 @@ from ftpkit.shells.reservednames import RESERVED
 
 _log = Logger()
 
-POOL_SIZE = 16
-"""Blocking calls running at once, for all the shells of one pool: a
-store across the network spends most of a call waiting."""
+__all__ = ["FsspecShell", "describe", "POOL_SIZE", "defaultPool", "lockFor",
+           "translateError"]
 
 _KINDS = {"directory": DIRECTORY, "file": FILE, "link": LINK,
           "other": OTHER}
 """Our kinds of fsspec's types; C{"other"} is what C{file://} says of a
 FIFO, a socket or a device."""
-
-
-def translateError(error):
-    """
-    Turn what an fsspec call raised into the L{FTPError} to reply with.
-
-    @param error: the exception.
-    @return: an L{FTPError}; an unexpected exception becomes
-        L{LocalError}, its text never shown to the client.
-    """
-    if isinstance(error, FTPError):
-        return error
-    if isinstance(error, FileNotFoundError):
-        return NoSuchFile()
-    if isinstance(error, FileExistsError):
-        return AlreadyExists()
-    if isinstance(error, IsADirectoryError):
-        return IsDirectory()
-    if isinstance(error, NotADirectoryError):
-        return NotDirectory()
-    if isinstance(error, PermissionError):
-        return PermissionDenied()
-    if isinstance(error, UnicodeError):
-        return InvalidPath()
-    if isinstance(error, OSError) and error.errno is not None:
-        return fromOSError(error)
-    return LocalError()
 
 
 def describe(backend, fs, detail):
@@ -125,34 +95,6 @@ def describe(backend, fs, detail):
                                digest_size=8).hexdigest(),
         special=special,
     )
-
-
-_DEFAULT_POOL = None
-
-_LOCKS = weakref.WeakKeyDictionary()
-_LOCKS_LOCK = threading.Lock()
-
-
-def lockFor(fs):
-    """
-    @param fs: a filesystem whose calls must be made one at a time.
-    @return: the lock every shell on C{fs} holds while calling it.
-    """
-    with _LOCKS_LOCK:
-        lock = _LOCKS.get(fs)
-        if lock is None:
-            lock = _LOCKS[fs] = threading.Lock()
-        return lock
-
-
-def defaultPool():
-    """
-    @return: the L{BlockingPool} shells use unless given one.
-    """
-    global _DEFAULT_POOL
-    if _DEFAULT_POOL is None:
-        _DEFAULT_POOL = BlockingPool("ftpkit-fsspec", size=POOL_SIZE)
-    return _DEFAULT_POOL
 
 
 @implementer(IFTPShell, IFTPShellFeatures, IFTPShellStreamedListing)

@@ -29,9 +29,10 @@ if fsspec is not None:
         SFTPBackend,
         backendFor,
     )
+    from ftpkit.shells.fsspeccalls import translateError
     from ftpkit.shells.fsspecfiles import TEMPORARY_PREFIX
     from ftpkit.shells.fsspecgeneric import Backend, asTimestamp
-    from ftpkit.shells.fsspecshell import FsspecShell, describe, translateError
+    from ftpkit.shells.fsspecshell import FsspecShell, describe
 
 _NO_FSSPEC = "fsspec is not installed (pip install -e '.[dev]')"
 
