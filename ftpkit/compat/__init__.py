@@ -43,8 +43,9 @@ One module a job, each listing the private names it reads and why:
       found in the symbol table of cryptography's extension module, which
       exports it to nobody: a TLS 1.3 client given a new ticket on the
       control connection.
-    - L{ftpkit.compat.sessioncache}: OpenSSL's C{SSL_CTX_ctrl}, found
-      the same way: a context's session cache bounded.
+    - L{ftpkit.compat.sessioncache}: OpenSSL's C{SSL_CTX_ctrl} and
+      C{SSL_set_num_tickets}, found the same way: a context's session
+      cache bounded, and data connections issuing no tickets into it.
     - L{ftpkit.compat.malloctrim}: glibc's C{malloc_trim}: the memory a
       burst of sessions freed handed back to the system.
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
@@ -86,7 +87,11 @@ from ftpkit.compat.openssl import (
     takeRecords,
     writePlaintext,
 )
-from ftpkit.compat.sessioncache import limitSessionCache
+from ftpkit.compat.sessioncache import (
+    boundsAvailable,
+    issueNoTickets,
+    limitSessionCache,
+)
 from ftpkit.compat.sessiontickets import (
     newSessionTicket,
     newSessionTicketAvailable,
@@ -122,6 +127,7 @@ __all__ = [
     "acceptBare",
     "acceptBareOn",
     "afterThisTurn",
+    "boundsAvailable",
     "closeAtOnce",
     "closeTLSAtOnce",
     "dropTLSLayer",
@@ -129,6 +135,7 @@ __all__ = [
     "feedRecords",
     "flushTLSWrites",
     "inputWaiting",
+    "issueNoTickets",
     "keyPages",
     "limitSessionCache",
     "memoryHandles",

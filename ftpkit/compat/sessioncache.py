@@ -8,9 +8,17 @@ It is found as C{SSL_new_session_ticket} is, in the symbol table of
 cryptography's extension module (L{ftpkit.compat.sessiontickets}), and
 reaches a context through pyOpenSSL's C{Context._context} handle.
 
-Fallback: where it cannot be found, a context's cache keeps OpenSSL's
-default bound, 20,480 sessions (some 1.2 KB each), and
-L{limitSessionCache} says so.
+It also finds C{SSL_set_num_tickets} the same way, so that a data
+connection issues no TLS 1.3 session tickets (L{issueNoTickets}): each one
+would be a session of its own in the cache, so that a long session's
+transfers pushed the control connection's first tickets out of a bounded
+cache, which clients that resume those on every data connection
+(FileZilla, lftp and Python present the newest ticket the control
+connection got) then could no longer resume.
+
+Fallback: where either cannot be found, a context's cache keeps OpenSSL's
+default bound, 20,480 sessions (some 1.2 KB each), data connections issue
+tickets as OpenSSL does, and L{boundsAvailable} says so.
 """
 
 from OpenSSL import SSL
@@ -22,18 +30,47 @@ _SET_CACHE_SIZE = 42
 
 _NULL = getattr(getattr(SSL, "_ffi", None), "NULL", None)
 
-_function = []
+_functions = []
 
 
-def _control():
+def _found():
     """
-    @return: C{SSL_CTX_ctrl} as a cffi function (looked up once), or
-        C{None}.
+    @return: C{(SSL_CTX_ctrl, SSL_set_num_tickets)} as cffi functions
+        (looked up once), or C{None} unless both were found.
     """
-    if not _function:
-        _function.append(hiddenFunction(
-            "SSL_CTX_ctrl", "long (*)(SSL_CTX *, int, long, void *)"))
-    return _function[0]
+    if not _functions:
+        control = hiddenFunction(
+            "SSL_CTX_ctrl", "long (*)(SSL_CTX *, int, long, void *)")
+        tickets = hiddenFunction("SSL_set_num_tickets",
+                                 "int (*)(SSL *, size_t)")
+        _functions.append(None if None in (control, tickets)
+                          else (control, tickets))
+    return _functions[0]
+
+
+def boundsAvailable():
+    """
+    @return: whether L{limitSessionCache} and L{issueNoTickets} can act
+        (looking them up, once, if not yet done: a start-up step, as it
+        reads cryptography's module file).
+    """
+    return _found() is not None
+
+
+def issueNoTickets(connection):
+    """
+    Have a server connection issue no TLS 1.3 session tickets after its
+    handshake.
+
+    @param connection: an L{OpenSSL.SSL.Connection}, before its
+        handshake.
+    @return: whether it was done (C{False}: no way to do it).
+    """
+    found = _found()
+    handle = getattr(connection, "_ssl", None)
+    if found is None or handle is None:
+        return False
+    return found[1](handle, 0) == 1
 
 
 def limitSessionCache(context, size):
@@ -46,9 +83,9 @@ def limitSessionCache(context, size):
     @param size: the most sessions kept, at least 1.
     @return: whether the bound was set (C{False}: no way to set it).
     """
-    function = _control()
+    found = _found()
     handle = getattr(context, "_context", None)
-    if function is None or handle is None or _NULL is None:
+    if found is None or handle is None or _NULL is None:
         return False
-    function(handle, _SET_CACHE_SIZE, size, _NULL)
+    found[0](handle, _SET_CACHE_SIZE, size, _NULL)
     return True

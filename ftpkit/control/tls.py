@@ -40,15 +40,20 @@ suites are all of that kind and stay OpenSSL's default)."""
 
 SESSION_CACHE_SIZE = 64
 """The most TLS sessions the cache of one control connection's context
-holds (OpenSSL's default is 20,480, some 1.2 KB each). The context serves
-that control connection and its data connections alone, and the sessions
-resumed are the newest: the control connection's own under TLS 1.2 (data
-connections that resume it cache nothing), and under TLS 1.3 the last
-tickets the client read (each data connection caches the one ticket it
-issues, and with C{tlsRequireSessionReuse} the control connection's new
-one, none of which OpenSSL drops once resumed). Without a bound, a long
-session cached one or two sessions per transfer for two hours (their
-lifetime), up to some 23 MB per control connection."""
+holds (OpenSSL's default is 20,480, some 1.2 KB each), once data
+connections issue no tickets (L{ftpkit.compat.issueNoTickets}). The
+context serves that control connection and its data connections alone,
+and clients resume the control connection's sessions: its own under TLS
+1.2 (data connections that resume it cache nothing), and under TLS 1.3
+the newest ticket it sent (its first ones, unless
+C{tlsRequireSessionReuse} has it send one per transfer), which the bound
+keeps as long as newer sessions are fewer than it: a data connection of a
+client that does not resume caches one (TLS 1.2). Without a bound, a
+long session cached one or two sessions per transfer for two hours (their
+lifetime), up to some 23 MB per control connection; bounded while data
+connections still issued tickets, the control connection's first ones
+left the cache after some 60 transfers, and every later data connection
+of FileZilla, lftp or Python's ssl failed to resume."""
 
 _PUBLIC = (serialization.Encoding.DER,
            serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -179,6 +184,8 @@ class FTPSContextFactory:
         self._ciphers = AcceptableCiphers.fromOpenSSLCipherString(
             MODERN_CIPHERS)
         self._contexts = ContextPool(self.makeContext)
+        # Looked up now, at start-up, not by the first AUTH TLS.
+        self._boundCache = compat.boundsAvailable()
 
     def makeContext(self):
         """
@@ -197,7 +204,8 @@ class FTPSContextFactory:
         )
         context = options.getContext()
         context.set_alpn_select_callback(declineProtocols)
-        compat.limitSessionCache(context, SESSION_CACHE_SIZE)
+        if self._boundCache:
+            compat.limitSessionCache(context, SESSION_CACHE_SIZE)
         return context
 
     def serverConnectionForTLS(self, tlsProtocol):

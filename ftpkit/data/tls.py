@@ -273,8 +273,16 @@ class DataTLS:
     def serverConnectionForTLS(self, tlsProtocol):
         """
         @see: L{IOpenSSLServerConnectionCreator.serverConnectionForTLS}
+
+        The connection issues no TLS 1.3 session tickets
+        (L{compat.issueNoTickets}): clients resume the control
+        connection's, and each would take a place in the control
+        connection's bounded session cache
+        (L{ftpkit.control.tls.SESSION_CACHE_SIZE}).
         """
-        return SSL.Connection(self.context, None)
+        connection = SSL.Connection(self.context, None)
+        compat.issueNoTickets(connection)
+        return connection
 
     def acceptHandshake(self, connection):
         """

@@ -402,11 +402,15 @@ class FallbackTests(unittest.SynchronousTestCase):
 
     def test_limitSessionCacheUnknown(self):
         """
-        Without C{SSL_CTX_ctrl}, a context keeps OpenSSL's default bound.
+        Without C{SSL_CTX_ctrl} and C{SSL_set_num_tickets}, a context
+        keeps OpenSSL's default bound, and data connections issue their
+        tickets.
         """
-        self.patch(sessioncache, "_function", [None])
+        self.patch(sessioncache, "_functions", [None])
         context = SSL.Context(SSL.TLS_METHOD)
+        self.assertFalse(compat.boundsAvailable())
         self.assertFalse(compat.limitSessionCache(context, 5))
+        self.assertFalse(compat.issueNoTickets(SSL.Connection(context)))
         self.assertEqual(sessionCache(context), (0, 20480))
 
     def test_newSessionTicketUnknown(self):

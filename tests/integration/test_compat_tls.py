@@ -70,6 +70,16 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
                                 "module (SSL_CTX_ctrl)"))
         self.assertEqual(sessionCache(context), (0, 5))
 
+    def test_issueNoTickets(self):
+        """
+        C{SSL_set_num_tickets} is still found in the symbol table of
+        cryptography's extension module.
+        """
+        connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        self.assertTrue(compat.issueNoTickets(connection),
+                        changed("the symbol table of cryptography's _rust "
+                                "module (SSL_set_num_tickets)"))
+
     def test_renameSessionContext(self):
         """
         pyOpenSSL's binding still sets the session ID context of a context

@@ -81,6 +81,25 @@ class SessionCacheBoundTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(bound, SESSION_CACHE_SIZE)
         self.assertEqual(ftp.reused, [True] * transfers)
 
+    async def test_tls13ControlTicketKept(self):
+        """
+        Under TLS 1.3 without C{tlsRequireSessionReuse}, a client resuming
+        the control connection's ticket on every data connection (as
+        FileZilla, lftp and Python's C{ssl} do: no new ticket reaches the
+        control connection) resumes every one, however many: data
+        connections issue no tickets to push it out of the bounded cache,
+        where after some 60 transfers every data connection had to start
+        afresh.
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve()
+        transfers = SESSION_CACHE_SIZE + 10
+        (cached, _), ftp = await self.cacheAfterTransfers(
+            ssl.TLSVersion.TLSv1_3, ReusingFTPTLS, transfers)
+        self.assertEqual(ftp.reused, [True] * transfers)
+        self.assertEqual(len(set(ftp.offered)), 1)
+        self.assertLessEqual(cached, 2)
+
     async def test_tls12FullHandshakes(self):
         """
         Under TLS 1.2, each data connection of a client that does not
