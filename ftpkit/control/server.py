@@ -105,7 +105,7 @@ class FTPFactory(ServerFactory):
             ipv6PrefixLength=self.config.ipv6PrefixLength)
         if hub is None:
             hub = events.EventHub()
-            EventLog().subscribeTo(hub)
+            EventLog(reactor).subscribeTo(hub)
         self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
         shareLimit = passiveLimit(self.config.maxPassivePerIP,

@@ -67,7 +67,7 @@ class Dispatcher:
         """
         self.reactor = reactor
         self.events = EventHub()
-        EventLog().subscribeTo(self.events)
+        EventLog(reactor).subscribeTo(self.events)
         self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
                                        self.dispatch)
         self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse,

@@ -7,6 +7,13 @@ In the text form the client's address comes before anything the client
 chose, and user names and paths are quoted with C{repr}, so that a user
 name holding C{" from 10.9.8.7 "} or a line break cannot pass for another
 address or another line (fail2ban reads these lines).
+
+A client can have commands refused as fast as it sends them, and each
+refusal's line is longer than its command: a session's refusals get
+L{REFUSAL_LINES} lines a minute (L{LogThrottle}), and the count of those
+left out is one L{REFUSALS_NOT_LOGGED} line, written before the session's
+next refusal line or its logout. Only the log is bounded: the hub's other
+subscribers (metrics, observers) get every refusal.
 """
 
 from time import time
@@ -14,6 +21,14 @@ from time import time
 from twisted.logger import Logger, LogLevel
 
 from ftpkit.ops import events
+from ftpkit.ops.logthrottle import LogThrottle
+
+REFUSALS_NOT_LOGGED = "refusals-not-logged"
+"""The kind of the line counting a session's refusals left out of the
+log (no L{events.EventHub} event: the log writes it)."""
+
+REFUSAL_LINES = 100
+"""Refusal lines a session gets a minute."""
 
 FIELDS = {
     "ftpkit_event": "kind",
@@ -68,10 +83,15 @@ _FORMATS = {
     events.CONNECTION_REFUSED: (
         LogLevel.warn, "refused connection from {peer}: {reason}",
         ("reason",)),
+    REFUSALS_NOT_LOGGED: (
+        LogLevel.warn,
+        "{count} more refused commands from {peer} user {user!r} "
+        "not logged",
+        ("user", "anonymous", "count")),
 }
 
-LOGGED = tuple(_FORMATS)
-"""The kinds of event that are logged."""
+LOGGED = tuple(kind for kind in _FORMATS if kind in events.KINDS)
+"""The kinds of hub event that are logged."""
 
 TEXT_FORMATS = tuple(text for _, text, _ in _FORMATS.values())
 """The text format of each logged kind's lines (without the host,
@@ -115,6 +135,21 @@ def logFields(event):
     return level, text, fields
 
 
+def notLogged(event, count):
+    """
+    @param event: an L{events.Event} of a session.
+    @param count: how many of the session's refusals were left out of
+        the log.
+    @return: the L{REFUSALS_NOT_LOGGED} event saying so, with the
+        session's fields.
+    """
+    return events.Event.fromFields({
+        "kind": REFUSALS_NOT_LOGGED, "peer": event.peer,
+        "time": event.time, "user": event.user,
+        "anonymous": event.anonymous, "count": count,
+        "session": event.session, "host": event.host})
+
+
 class EventLog:
     """
     Subscribes to an L{events.EventHub} and logs each event of a kind in
@@ -126,9 +161,35 @@ class EventLog:
     copies the fields, for every line.
     """
 
+    def __init__(self, clock=None, refusalLines=REFUSAL_LINES):
+        """
+        @param clock: an C{IReactorTime}, the reactor if C{None}.
+        @param refusalLines: the refusal lines a session gets a minute.
+        """
+        if clock is None:
+            from twisted.internet import reactor as clock
+        self._refusals = LogThrottle(clock, burst=refusalLines)
+
     def __call__(self, event):
         """
         @param event: an L{events.Event} to log.
+        """
+        kind = event.kind
+        if kind == events.REFUSAL:
+            skipped = self._refusals.admit(event.session)
+            if skipped is None:
+                return
+            if skipped:
+                self._write(notLogged(event, skipped))
+        elif kind == events.LOGOUT:
+            skipped = self._refusals.takeSkipped(event.session)
+            if skipped:
+                self._write(notLogged(event, skipped))
+        self._write(event)
+
+    def _write(self, event):
+        """
+        @param event: an L{events.Event} to log, unthrottled.
         """
         level, text, fields = logFields(event)
         fields["log_logger"] = _log

@@ -1,50 +1,89 @@
 """
 Warnings a peer can cause at will (a connection refused for want of a
-PROXY header, a C{HOST} naming no virtual host), let through at most once
-an interval for each kind: a peer repeating the event thousands of times
-leaves a line a minute, which says how many like it were left out, instead
-of a line each.
+PROXY header, a C{HOST} naming no virtual host, a session's refused
+commands), let through at most a few an interval for each kind: a peer
+repeating the event thousands of times leaves a few lines a minute, and
+a count of those left out, instead of a line each.
 """
 
 INTERVAL = 60
-"""Seconds between two lines of one kind."""
+"""Seconds a window of one kind lasts."""
+
+_PRUNE_AT = 64
+"""How many kinds a throttle keeps before it first drops those whose
+window ended (see L{LogThrottle.admit})."""
 
 
 class LogThrottle:
     """
-    Decides which events of each kind get a log line.
+    Decides which events of each kind get a log line: the first C{burst}
+    of a window of C{interval} seconds (the window starts with the first
+    event of the kind, or the first after the last window ended), none
+    after those until the window ends.
 
     @ivar clock: an C{IReactorTime} (its C{seconds}).
-    @ivar interval: seconds between two lines of one kind.
+    @ivar interval: seconds a window lasts.
+    @ivar burst: events of one kind that get a line in a window.
     """
 
-    def __init__(self, clock, interval=INTERVAL):
+    def __init__(self, clock, interval=INTERVAL, burst=1):
         """
         @param clock: see C{clock}.
         @param interval: see C{interval}.
+        @param burst: see C{burst}.
         """
         self.clock = clock
         self.interval = interval
-        self._last = {}
+        self.burst = burst
+        self._windows = {}
         self._skipped = {}
+        self._pruneAt = _PRUNE_AT
 
     def admit(self, kind):
         """
         Count one event.
 
-        @param kind: what happened, a hashable key from a fixed few (one
-            entry is kept for each: not a peer's address).
-        @return: C{None} when it gets no line (one of its kind had one less
-            than C{interval} seconds ago); else how many of its kind got
+        @param kind: what happened, a hashable key. A key the throttle has
+            seen is kept while its window lasts or a count of events left
+            out is pending: keys without end (a session's number) cost no
+            more than those in use.
+        @return: C{None} when it gets no line (C{burst} of its kind had
+            one in the current window); else how many of its kind got
             none since the last line, an C{int}.
         """
         now = self.clock.seconds()
-        last = self._last.get(kind)
-        if last is not None and now - last < self.interval:
+        window = self._windows.get(kind)
+        if window is not None and now - window[0] < self.interval:
+            if window[1] < self.burst:
+                window[1] += 1
+                return 0
             self._skipped[kind] = self._skipped.get(kind, 0) + 1
             return None
-        self._last[kind] = now
+        if window is None and len(self._windows) >= self._pruneAt:
+            self._prune(now)
+        self._windows[kind] = [now, 1]
         return self._skipped.pop(kind, 0)
+
+    def takeSkipped(self, kind):
+        """
+        @param kind: a key given to L{admit}.
+        @return: how many events of C{kind} got no line and are not yet
+            counted in a line (what the next admitted one would be told),
+            which are now counted as told.
+        """
+        return self._skipped.pop(kind, 0)
+
+    def _prune(self, now):
+        """
+        Forget the kinds whose window ended with no count pending: their
+        next event starts a window as a new kind's would.
+
+        @param now: the time.
+        """
+        self._windows = {
+            kind: window for kind, window in self._windows.items()
+            if now - window[0] < self.interval or kind in self._skipped}
+        self._pruneAt = max(_PRUNE_AT, 2 * len(self._windows))
 
 
 def skippedNote(skipped):

@@ -17,7 +17,7 @@ from ftpkit.control.handlers.reporting import pathArgument
 from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
-from ftpkit.ops.eventlog import FIELDS, EventLog, logFields
+from ftpkit.ops.eventlog import FIELDS, REFUSAL_LINES, EventLog, logFields
 from ftpkit.shells.memory import MemoryShell
 from tests.ftpclient import ftplibLogin
 from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
@@ -321,6 +321,91 @@ class SessionEventTests(unittest.TestCase):
                           for event in self.published
                           if event.kind in (events.TRANSFER, events.REFUSAL)],
                          [(events.TRANSFER, "STOR", 452)])
+
+    def refusalLines(self, logged):
+        """
+        @param logged: log events.
+        @return: the text of those that are a session's refusals or the
+            count of those left out, and of logouts.
+        """
+        return [formatEvent(event) for event in logged
+                if event.get("ftpkit_event") in (
+                    "refusal", "refusals-not-logged", "logout")]
+
+    def test_refusalLinesBounded(self):
+        """
+        A session's refused commands get L{REFUSAL_LINES} lines a minute;
+        those past them are counted, in one line before the session's next
+        refusal line (once a minute passed) or its logout, each saying
+        who. Every refusal is still published, for metrics and observers:
+        10,000 pipelined C{CWD x} grew the log by 974 KB, a line each.
+        """
+        logged = captureLogs(self)
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
+                              + b"CWD x\r\n" * (REFUSAL_LINES + 7))
+        self.clock.advance(60)
+        protocol.dataReceived(b"RETR y\r\n"
+                              + b"CWD x\r\n" * (REFUSAL_LINES + 1))
+        self.clock.advance(1)
+        protocol.dataReceived(b"QUIT\r\n")
+        protocol.connectionLost(None)
+        refused = ("refused CWD from 10.0.0.1 user 'anonymous' path '/x': "
+                   "550")
+        self.assertEqual(self.refusalLines(logged), [refused] * REFUSAL_LINES + [
+            "7 more refused commands from 10.0.0.1 user 'anonymous' "
+            "not logged",
+            "refused RETR from 10.0.0.1 user 'anonymous' path '/y': 550"]
+            + [refused] * (REFUSAL_LINES - 1) + [
+            "2 more refused commands from 10.0.0.1 user 'anonymous' "
+            "not logged",
+            "logout from 10.0.0.1 user 'anonymous': 61.000 s, 0 bytes in, "
+            "0 bytes out"])
+        self.assertEqual(len([event for event in self.published
+                              if event.kind == events.REFUSAL]),
+                         2 * REFUSAL_LINES + 9)
+        [summary] = [event for event in logged
+                     if event.get("ftpkit_event") == "refusals-not-logged"
+                     and event["count"] == 7]
+        self.assertEqual(
+            {name: summary[name] for name in FIELDS if name in summary},
+            {"ftpkit_event": "refusals-not-logged", "peer": "10.0.0.1",
+             "user": "anonymous", "anonymous": True, "count": 7,
+             "session": self.published[-1].session})
+        self.assertEqual(summary["log_level"], LogLevel.warn)
+
+    def test_refusalLinesPerSession(self):
+        """
+        Each session has its own refusal lines: one flooding the log
+        leaves another's refusals logged.
+        """
+        logged = captureLogs(self)
+        flooding, _ = connect(self.factory)
+        flooding.dataReceived(b"USER anonymous\r\nPASS x\r\n"
+                              + b"CWD x\r\n" * (REFUSAL_LINES + 1))
+        other, _ = connect(self.factory, "10.0.0.2")
+        other.dataReceived(b"USER alice\r\nPASS secret\r\nCWD z\r\n")
+        self.assertEqual(self.refusalLines(logged)[-1],
+                         "refused CWD from 10.0.0.2 user 'alice' path "
+                         "'/z': 550")
+
+    def test_failedLoginsAllLogged(self):
+        """
+        Failed logins are never left out of the log (fail2ban counts
+        them), however many a session's refusals were.
+        """
+        logged = captureLogs(self)
+        for _ in range(REFUSAL_LINES + 5):
+            protocol, _ = connect(self.factory)
+            protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
+                                  + b"CWD x\r\n" * 2 + b"REIN\r\n"
+                                  b"USER alice\r\nPASS wrong\r\n")
+            self.clock.advance(0)
+            protocol.connectionLost(None)
+        failed = [formatEvent(event) for event in logged
+                  if event.get("ftpkit_event") == "login-failed"]
+        self.assertEqual(failed, ["failed login from 10.0.0.1 user "
+                                  "'alice' (1)"] * (REFUSAL_LINES + 5))
 
     def test_connectionRefused(self):
         """

@@ -103,6 +103,32 @@ class ServerMetricsTests(MetricsTestCase):
         self.assertEqual(value("ftpkit_connections_refused_total",
                                {"reason": "max-connections-per-ip"}), 1)
 
+    def test_refusalsCountedPastLogBound(self):
+        """
+        The log bounds a session's refusal lines
+        (L{ftpkit.ops.eventlog.REFUSAL_LINES} a minute); the metrics count
+        every refused command's reply all the same.
+        """
+        from twisted.internet.testing import MemoryReactorClock
+
+        from ftpkit.ops.eventlog import REFUSAL_LINES
+        from ftpkit.ops.metrics import ServerMetrics
+        from tests.protocol.test_server import captureLogs, connect, makeFactory
+
+        registry = CollectorRegistry()
+        factory = makeFactory(MemoryReactorClock())
+        ServerMetrics(registry).subscribeTo(factory.events)
+        logged = captureLogs(self)
+        protocol, _ = connect(factory)
+        protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
+                              + b"CWD x\r\n" * (REFUSAL_LINES + 50))
+        self.assertEqual(
+            registry.get_sample_value("ftpkit_replies_total", {"code": "550"}),
+            REFUSAL_LINES + 50)
+        self.assertEqual(len([event for event in logged
+                              if event.get("ftpkit_event") == "refusal"]),
+                         REFUSAL_LINES)
+
     def test_transferWithoutDataConnection(self):
         """
         A transfer refused with C{425} (no data connection) is one failed

@@ -31,3 +31,57 @@ class LogThrottleTests(unittest.SynchronousTestCase):
     def test_skippedNote(self):
         self.assertEqual(skippedNote(0), "")
         self.assertEqual(skippedNote(41), " (and 41 more not logged)")
+
+
+class BurstTests(unittest.SynchronousTestCase):
+    """
+    C{burst} lines a window, and keys without end (a session's number)
+    kept only while they matter.
+    """
+
+    def test_burst(self):
+        """
+        The first C{burst} events of a window get a line, the others are
+        counted, and told to the first of the next window.
+        """
+        clock = task.Clock()
+        throttle = LogThrottle(clock, interval=60, burst=3)
+        self.assertEqual([throttle.admit(7) for _ in range(5)],
+                         [0, 0, 0, None, None])
+        clock.advance(30)
+        self.assertIsNone(throttle.admit(7))
+        clock.advance(30)
+        self.assertEqual([throttle.admit(7) for _ in range(4)],
+                         [3, 0, 0, None])
+
+    def test_takeSkipped(self):
+        """
+        L{LogThrottle.takeSkipped} tells the count pending once, and the
+        next window's first event is not told it again.
+        """
+        clock = task.Clock()
+        throttle = LogThrottle(clock, interval=60, burst=1)
+        throttle.admit("a")
+        throttle.admit("a")
+        throttle.admit("a")
+        self.assertEqual(throttle.takeSkipped("a"), 2)
+        self.assertEqual(throttle.takeSkipped("a"), 0)
+        self.assertEqual(throttle.takeSkipped("never"), 0)
+        clock.advance(60)
+        self.assertEqual(throttle.admit("a"), 0)
+
+    def test_pruned(self):
+        """
+        Keys whose window ended with nothing pending are dropped as new
+        keys come, so a throttle keyed by sessions does not grow with every
+        session that ever had a line; a key with a count pending is kept.
+        """
+        clock = task.Clock()
+        throttle = LogThrottle(clock, interval=60, burst=1)
+        throttle.admit("pending")
+        throttle.admit("pending")
+        for session in range(10000):
+            throttle.admit(session)
+            clock.advance(1)
+        self.assertLess(len(throttle._windows), 200)
+        self.assertEqual(throttle.admit("pending"), 1)
