@@ -10,9 +10,11 @@ import socket
 from twisted.internet import defer, error
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.logger import formatEvent
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from ftpkit.control.handlers.datachannel import REFUSED_PORT_LINES
 from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
@@ -58,6 +60,25 @@ class BounceTests(unittest.TestCase):
         self.assertEqual(self.send(b"PORT 10,0,0,1,0,25"), "501")
         self.assertEqual(self.send(b"EPRT |1|10.0.0.1|1023|"), "501")
         self.assertEqual(len(warningsAbout(self.events, "10.0.0.1")), 2)
+
+    def test_refusalsLoggedSparingly(self):
+        """
+        A client repeating refused PORT or EPRT gets
+        L{REFUSED_PORT_LINES} log lines a minute of each kind, the next
+        saying how many were left out, not one each.
+        """
+        for _ in range(REFUSED_PORT_LINES + 40):
+            self.assertEqual(self.send(b"PORT 10,0,0,9,8,0"), "501")
+            self.assertEqual(self.send(b"PORT 10,0,0,1,0,25"), "501")
+        self.clock.advance(60)
+        self.assertEqual(self.send(b"EPRT |1|10.0.0.9|2048|"), "501")
+        lines = [formatEvent(event)
+                 for event in warningsAbout(self.events, "10.0.0.1")]
+        self.assertEqual(len(lines), 2 * REFUSED_PORT_LINES + 1)
+        self.assertEqual(lines[-1],
+                         "refused PORT/EPRT to 10.0.0.9:2048 from 10.0.0.1: "
+                         "foreign address (FTP bounce) (and 40 more not "
+                         "logged)")
 
     def test_ownAddress(self):
         """

@@ -175,6 +175,24 @@ class HostTests(unittest.TestCase):
             "10.0.0.1 asked for unknown virtual host d.example"
             " (and 99 more not logged)"])
 
+    def test_choiceLoggedSparingly(self):
+        """
+        A client repeating C{HOST} with a known name (before logging in,
+        as often as it likes) gets a log line a minute, the next saying
+        how many were left out, not one each.
+        """
+        with capturedLogs() as events:
+            for _ in range(100):
+                self.assertEqual(self.send("HOST a.example"), ["220"])
+            self.factory.reactor.advance(60)
+            self.send("HOST b.example")
+        lines = [formatEvent(event) for event in events
+                 if "chose virtual host" in formatEvent(event)]
+        self.assertEqual(lines, [
+            "10.0.0.1 chose virtual host a.example",
+            "10.0.0.1 chose virtual host b.example"
+            " (and 99 more not logged)"])
+
     def test_fallback(self):
         """
         With C{vhostFallback}, a name no virtual host has picks the

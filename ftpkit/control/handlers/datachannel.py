@@ -4,6 +4,7 @@ PASV, EPSV, PORT and EPRT: setting up the next data connection.
 
 from ftpkit.data.channel import normalizeHost
 from ftpkit.errors import UnsupportedNetworkProtocol
+from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.commands import (
     formatHostPort,
     parseEPRT,
@@ -13,6 +14,12 @@ from ftpkit.protocol.commands import (
 
 PRIVILEGED_PORTS = 1024
 """PORT/EPRT to a port below this is refused (bounce protection)."""
+
+
+REFUSED_PORT_LINES = 10
+"""Log lines a session gets a minute for its C{PORT} and C{EPRT} refused
+to a foreign address, and as many for those refused to a privileged
+port."""
 
 
 UNSPECIFIED = frozenset(["0.0.0.0", "::"])
@@ -66,6 +73,11 @@ class DataChannelCommands:
     """
 
     sessionFields = frozenset(["epsvAll"])
+
+    _refusedPorts = None
+    """The L{LogThrottle} of the connection's lines for refused C{PORT}
+    and C{EPRT}, once it had one: a client repeating them gets
+    L{REFUSED_PORT_LINES} lines a minute of each kind, not one each."""
 
     def _localHost(self):
         return normalizeHost(self.dataChannel.localHost)
@@ -151,16 +163,33 @@ class DataChannelCommands:
     def _connectBack(self, host, port):
         target = connectBackHost(host, self.peer)
         if target is None:
-            self.log.warn(
-                "refused PORT/EPRT to {host}:{port} from {peer}: "
-                "foreign address (FTP bounce)", host=host, port=port,
-                peer=self.peer)
+            skipped = self._admitRefusedPort("foreign")
+            if skipped is not None:
+                self.log.warn(
+                    "refused PORT/EPRT to {host}:{port} from {peer}: "
+                    "foreign address (FTP bounce){more}", host=host,
+                    port=port, peer=self.peer, more=skippedNote(skipped))
             return (501, "Data connection only to your own address")
         if port < PRIVILEGED_PORTS:
-            self.log.warn(
-                "refused PORT/EPRT to privileged port {port} from {peer}",
-                port=port, peer=self.peer)
+            skipped = self._admitRefusedPort("privileged")
+            if skipped is not None:
+                self.log.warn(
+                    "refused PORT/EPRT to privileged port {port} from "
+                    "{peer}{more}", port=port, peer=self.peer,
+                    more=skippedNote(skipped))
             return (501, "Data connection to a privileged port refused")
         self.dataChannel.connectTo(target, port)
         return (200, "PORT command successful")
 
+    def _admitRefusedPort(self, kind):
+        """
+        Count a refused C{PORT} or C{EPRT} in the connection's
+        L{_refusedPorts}.
+
+        @param kind: C{"foreign"} or C{"privileged"}.
+        @return: what L{LogThrottle.admit} says: C{None} for no line.
+        """
+        if self._refusedPorts is None:
+            self._refusedPorts = LogThrottle(self.reactor,
+                                             burst=REFUSED_PORT_LINES)
+        return self._refusedPorts.admit(kind)

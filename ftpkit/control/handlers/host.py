@@ -18,10 +18,11 @@ class HostCommands:
     sessionFields = frozenset(["username", "shell", "hostName", "portal",
                                "startedAt"])
 
-    _unknownHosts = None
-    """The L{LogThrottle} of the connection's unknown-host lines, once it
-    asked for one: a client repeating C{HOST} with unknown names gets a
-    line a minute, not one each."""
+    _hostLines = None
+    """The L{LogThrottle} of the connection's C{HOST} lines, once it sent
+    one: a client repeating C{HOST} (before logging in, as many times as
+    it likes) gets a line a minute for the hosts it chose, and one for the
+    unknown names it asked for, not one each."""
 
     def ftp_HOST(self, argument):
         """
@@ -56,20 +57,29 @@ class HostCommands:
         session.hostName = name
         session.portal = portal
         self.session = session
-        self.log.info("{peer} chose virtual host {host}", peer=self.peer,
-                      host=name)
+        skipped = self._hostLineThrottle().admit("chose host")
+        if skipped is not None:
+            self.log.info("{peer} chose virtual host {host}{more}",
+                          peer=self.peer, host=name,
+                          more=skippedNote(skipped))
         return (220, banner or f"Host {name} ready")
+
+    def _hostLineThrottle(self):
+        """
+        @return: the connection's L{_hostLines}, made if need be.
+        """
+        if self._hostLines is None:
+            self._hostLines = LogThrottle(self.reactor)
+        return self._hostLines
 
     def _logUnknownHost(self, name):
         """
         Log that C{HOST} named no virtual host, unless the connection's
-        L{_unknownHosts} throttle leaves it out.
+        L{_hostLines} throttle leaves it out.
 
         @param name: the name asked for.
         """
-        if self._unknownHosts is None:
-            self._unknownHosts = LogThrottle(self.reactor)
-        skipped = self._unknownHosts.admit("unknown host")
+        skipped = self._hostLineThrottle().admit("unknown host")
         if skipped is not None:
             self.log.info("{peer} asked for unknown virtual host {host}{more}",
                           peer=self.peer, host=name, more=skippedNote(skipped))
