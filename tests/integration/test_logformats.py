@@ -19,6 +19,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
 from ftpkit.ops import logformat
+from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
 from ftpkit.ops.textformat import ClassicTextFormatter
 from tests.integration.test_plugin import _SOURCE
@@ -76,6 +77,18 @@ class OptionTests(unittest.TestCase):
         options = Options()
         options.parseOptions(["--xferlog", self.mktemp()])
         self.assertTrue(os.path.isabs(options["config"].xferlog))
+
+
+def refuseMany(ftp, count):
+    """
+    Have C{count} commands refused (C{550} to C{CWD} of a missing
+    directory) in the session of C{ftp}.
+    """
+    for _ in range(count):
+        try:
+            ftp.cwd("/missing")
+        except ftplib.error_perm:
+            pass
 
 
 class TwistdObserverTests(unittest.TestCase):
@@ -181,6 +194,7 @@ class JSONLogTests(unittest.TestCase):
         server, _ = startServer(self, "--log-format", "json", *options)
         ftp = server.login("alice", "secret")
         ftp.storbinary("STOR a.bin", io.BytesIO(b"x" * 100))
+        refuseMany(ftp, REFUSAL_LINES + 3)
         ftp.quit()
         server.waitForLog('"ftpkit_event": "logout"')
         server.stop()
@@ -198,6 +212,15 @@ class JSONLogTests(unittest.TestCase):
         self.assertEqual(byKind["logout"]["bytes_in"], 100)
         self.assertEqual(byKind["logout"]["session"],
                          byKind["login"]["session"])
+        notLogged = byKind["refusals-not-logged"]
+        self.assertEqual(
+            (notLogged["count"], notLogged["user"], notLogged["peer"],
+             notLogged["session"]),
+            (3, "alice", "127.0.0.1", byKind["login"]["session"]))
+        self.assertEqual(
+            len([record for record in records
+                 if record.get("ftpkit_event") == "refusal"]),
+            REFUSAL_LINES)
         listening = byKind["listening"]
         self.assertEqual((listening["interface"], listening["log_namespace"]),
                          ("127.0.0.1", "ftpkit"))
@@ -294,8 +317,13 @@ class Fail2banTests(unittest.TestCase):
         for user in crafted:
             failLogin(server, user)
         ftp = server.login("alice", "secret")
+        # The line counting refusals past the log's bound is no failed
+        # login.
+        refuseMany(ftp, REFUSAL_LINES + 1)
         ftp.quit()
         server.waitForLog("user 'plain'")
+        server.waitForLog("1 more refused commands from 127.0.0.1 user "
+                          "'alice' not logged")
         server.stop()
         done = subprocess.run(
             ["fail2ban-regex", "-o", "ip", server.logPath, FILTER],
