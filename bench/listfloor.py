@@ -32,7 +32,8 @@ import tempfile
 import time
 
 from bench.cpuperop import makeDirectory
-from ftpkit.protocol.listing import DEFAULT_FACTS, FactsFormat, ListFormat
+from ftpkit.protocol.listing import ListFormat
+from ftpkit.protocol.listingfacts import DEFAULT_FACTS, FactsFormat
 from ftpkit.shells.disklistings import OpenDirectory, formatStats
 from ftpkit.shells.listings import BATCH_SIZE
 

@@ -63,7 +63,7 @@ class FileInfo:
         L{LINK} is one it does not follow (leading outside the root, or
         nowhere): nothing can be read or written through it, and its
         C{perm} fact promises nothing
-        (L{ftpkit.protocol.listing.permissions}).
+        (L{ftpkit.protocol.listingfacts.permissions}).
     @ivar size: size in bytes (0 for directories where unknown).
     @ivar mtime: modification time, seconds since the epoch (UTC); or
         C{None} where the store keeps none (a directory that is only a

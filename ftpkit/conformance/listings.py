@@ -18,7 +18,8 @@ from ftpkit.interfaces import (
     INameListing,
     IStatListing,
 )
-from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
+from ftpkit.protocol.listing import ListFormat, NamesFormat
+from ftpkit.protocol.listingfacts import FACTS, FactsFormat
 
 
 class ListingTests:

@@ -274,7 +274,7 @@ class IStatListing(Interface):
         Read the next entries and format them.
 
         @param format: an L{ftpkit.protocol.listing.ListFormat},
-            L{ftpkit.protocol.listing.FactsFormat} or
+            L{ftpkit.protocol.listingfacts.FactsFormat} or
             L{ftpkit.protocol.listing.NamesFormat}: call its
             C{stats(batch, owner, group)} with the batch, a list of
             C{(name, result)} pairs in any order, and two callables

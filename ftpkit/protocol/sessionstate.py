@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
-from ftpkit.protocol import listing
+from ftpkit.protocol import listingfacts
 from ftpkit.protocol.access import AccessPolicy
 
 
@@ -65,7 +65,7 @@ class Session:
     renameFrom: Optional[Tuple[str, ...]] = None
     binary: bool = False
     restartOffset: int = 0
-    mlstFacts: Tuple[str, ...] = listing.DEFAULT_FACTS
+    mlstFacts: Tuple[str, ...] = listingfacts.DEFAULT_FACTS
     chosenHash: Optional[str] = None
     epsvAll: bool = False
     hostName: Optional[str] = None

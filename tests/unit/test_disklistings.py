@@ -11,7 +11,8 @@ from twisted.trial import unittest
 
 from ftpkit.fileinfo import FileInfo
 from ftpkit.interfaces import INameListing, IStatListing
-from ftpkit.protocol.listing import FACTS, FactsFormat, ListFormat, NamesFormat
+from ftpkit.protocol.listing import ListFormat, NamesFormat
+from ftpkit.protocol.listingfacts import FACTS, FactsFormat
 from ftpkit.shells.disklistings import (
     DiskListing,
     OpenDirectory,

@@ -1,5 +1,5 @@
 """
-Tests for L{ftpkit.protocol.listing}.
+Tests for L{ftpkit.protocol.listing} and L{ftpkit.protocol.listingfacts}.
 """
 
 import calendar
@@ -21,15 +21,17 @@ from ftpkit.fileinfo import (
     FileInfo,
 )
 from ftpkit.protocol.listing import (
+    ListFormat,
+    formatListing,
+    formatListLine,
+    formatNameList,
+)
+from ftpkit.protocol.listingfacts import (
     DEFAULT_FACTS,
     FACTS,
     FactsFormat,
-    ListFormat,
     formatFacts,
-    formatListing,
-    formatListLine,
     formatMLSD,
-    formatNameList,
     mlstFeature,
     permissions,
 )

@@ -26,15 +26,8 @@ from ftpkit.fileinfo import (
     FileInfo,
 )
 from ftpkit.protocol.commands import formatTimeval, utcDatetime
-from ftpkit.protocol.listing import (
-    FACTS,
-    FactsFormat,
-    ListFormat,
-    NamesFormat,
-    formatListing,
-    formatMLSD,
-    permissions,
-)
+from ftpkit.protocol.listing import ListFormat, NamesFormat, formatListing
+from ftpkit.protocol.listingfacts import FACTS, FactsFormat, formatMLSD, permissions
 from ftpkit.protocol.replies import encodeText
 from ftpkit.shells import disklistings
 

@@ -14,7 +14,7 @@ from ftpkit.errors import (
     PermissionDenied,
 )
 from ftpkit.interfaces import IFTPShellResume
-from ftpkit.protocol import listing, paths
+from ftpkit.protocol import listingfacts, paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import formatTimeval, parseMFMT
 from ftpkit.protocol.replies import quotePath
@@ -263,9 +263,9 @@ class FileCommands:
         """
         path = self.resolve(argument)
         info = await self.session.shell.stat(path)
-        line = listing.formatFacts(
+        line = listingfacts.formatFacts(
             paths.toText(path), info, self.session.mlstFacts,
-            listing.permissions(info, self.canWriteFiles(),
+            listingfacts.permissions(info, self.canWriteFiles(),
                                 self.session.access.holdUploads))
         return (250, ["Listing " + paths.toText(path), " " + line, "End"])
 

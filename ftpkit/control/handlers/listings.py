@@ -10,7 +10,7 @@ import time
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.interfaces import IDirectoryListing, INameListing
-from ftpkit.protocol import listing, paths
+from ftpkit.protocol import listing, listingfacts, paths
 from ftpkit.protocol.replies import encodeText
 from ftpkit.shells.listings import WholeListing, openListing
 
@@ -32,7 +32,7 @@ class ListingCommands:
         @param entries: an L{IDirectoryListing}, or the C{(name, info)}
             pairs to send.
         @param format: how to format the batches (a
-            L{listing.ListFormat}, L{listing.FactsFormat} or
+            L{listing.ListFormat}, L{listingfacts.FactsFormat} or
             L{listing.NamesFormat}).
         @param description: the command and path, for STAT and logs.
         @param opening: the text of the 150 reply.
@@ -105,21 +105,21 @@ class ListingCommands:
         facts = self.session.mlstFacts
 
         def permFor(entryInfo):
-            return listing.permissions(entryInfo, writable, held)
+            return listingfacts.permissions(entryInfo, writable, held)
 
-        lines = [listing.formatFacts(".", info, facts, permFor(info),
+        lines = [listingfacts.formatFacts(".", info, facts, permFor(info),
                                      typeName="cdir")]
         try:
             if path:
                 parent = await self.whileOpening(
                     shell.stat(paths.parent(path)))
-                lines.append(listing.formatFacts(
+                lines.append(listingfacts.formatFacts(
                     "..", parent, facts, permFor(parent), typeName="pdir"))
         except BaseException:
             entries.close()
             raise
         head = b"".join(encodeText(line) + b"\r\n" for line in lines)
         return await self._sendListing(
-            entries, listing.FactsFormat(facts, writable, held),
+            entries, listingfacts.FactsFormat(facts, writable, held),
             "MLSD " + paths.toText(path), head=head)
 

@@ -13,7 +13,7 @@ from ftpkit.interfaces import (
     IFTPShellFeatures,
     IFTPShellHash,
 )
-from ftpkit.protocol import commandtable, listing, paths
+from ftpkit.protocol import commandtable, listing, listingfacts, paths
 from ftpkit.protocol.commands import (
     parseALLO,
     parseHASHAlgorithm,
@@ -103,7 +103,7 @@ class SessionCommands:
             hashFeature = "HASH " + ";".join(offered)
         return commandtable.featureLines(
             tlsEnabled=self.config.tlsContextFactory is not None,
-            mlstFeature=listing.mlstFeature(self.session.mlstFacts),
+            mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=self._unsupported(),
             allowCCC=self.config.tlsAllowCCC, capabilities=capabilities)
 

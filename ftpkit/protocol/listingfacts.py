@@ -1,0 +1,338 @@
+"""
+C{MLSD} and C{MLST} (RFC 3659 facts) from L{FileInfo} values, as pure
+functions: one entry's facts (L{formatFacts}), a listing's
+(L{formatMLSD}), the C{perm} fact (L{permissions}), the C{MLST} line of
+C{FEAT} (L{mlstFeature}), and a listing's batches (L{FactsFormat}) from
+those or straight from C{os.stat} results, the same bytes either way.
+
+L{ftpkit.protocol.listing} gives these names too, as it did when it held
+them.
+"""
+
+import functools
+
+from ftpkit.fileinfo import (
+    BLOCK_DEVICE,
+    CHARACTER_DEVICE,
+    DIRECTORY,
+    FIFO,
+    FILE,
+    LINK,
+    SOCKET,
+)
+from ftpkit.protocol.commands import MLST_FACTS
+from ftpkit.protocol.listingdates import (
+    DAYS,
+    TIMEVAL_MINUTES,
+    TIMEVAL_SECONDS,
+    dayTexts,
+    modifyFact,
+    wholeSecond,
+)
+from ftpkit.protocol.listinglines import (
+    PLAIN,
+    byName,
+    encodeLines,
+    kindOfMode,
+    typeOf,
+)
+
+FACTS = MLST_FACTS
+"""The facts C{MLST}/C{MLSD} can give, lower-case, in canonical order."""
+
+
+DEFAULT_FACTS = FACTS
+"""The facts selected until the client says otherwise with C{OPTS MLST}."""
+
+
+_FACT_NAMES = {"unix.mode": "UNIX.mode"}
+
+
+_MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink",
+               FIFO: "OS.unix=fifo", SOCKET: "OS.unix=socket",
+               CHARACTER_DEVICE: "OS.unix=chr", BLOCK_DEVICE: "OS.unix=blk"}
+"""The C{type} fact (RFC 3659 section 7.5.1) by kind or, for an L{OTHER}
+entry, by what it is: C{OS.unix=} and the names of RFC 3659's examples
+(C{chr}, C{blk}) and of other servers (C{fifo}, C{socket}), which
+clients recognise; C{OS.unix=other} for the rest."""
+
+
+def formatFacts(name, info, facts, perm, typeName=None):
+    """
+    Format one C{MLSD} line or C{MLST} entry (RFC 3659 section 7.2):
+    C{"type=file;size=1234;modify=20261125130100;perm=adfrw; name"}.
+
+    @param name: the entry's name (or path, for C{MLST}).
+    @param info: the entry's L{FileInfo}.
+    @param facts: the facts to give, lower-case, in the order to give them.
+    @param perm: the value of the C{perm} fact, see L{permissions}.
+    @param typeName: the C{type} value to give instead of the one C{info}
+        implies: C{"cdir"} or C{"pdir"}.
+    @return: the facts, each ending in C{";"}, a space and the name. The
+        C{size} fact is left out for directories, C{unique} when the shell
+        gave none, C{modify} when the time is not known (C{mtime} C{None}:
+        RFC 3659 section 7 lets a server leave out a fact it cannot give
+        for an entry).
+    """
+    return _factsLine(name, info, tuple(facts), perm, typeName, {})
+
+
+def _factsLine(name, info, facts, perm, typeName, modified):
+    """
+    Format one line as L{formatFacts} does.
+
+    @param facts: the facts, a L{tuple}.
+    @param modified: the date cache of
+        L{ftpkit.protocol.listingdates.modifyFact}.
+    """
+    directory = info.isDirectory
+    mtime = info.mtime
+    return _factsTemplate(facts, not directory, bool(info.unique),
+                          mtime is not None).format(
+        typeName or _MLST_TYPES.get(typeOf(info.kind, info.special),
+                                    "OS.unix=other"),
+        "" if directory else str(info.size),
+        "" if mtime is None else modifyFact(mtime, modified),
+        perm,
+        info.unique,
+        f"{info.mode & 0o7777:04o}",
+        name,
+    )
+
+
+_FACT_FIELDS = {
+    "type": 0, "size": 1, "modify": 2, "perm": 3, "unique": 4, "unix.mode": 5,
+}  # fmt: skip
+"""Each fact's argument to a template of L{_factsTemplate}; 6 is the name."""
+
+
+@functools.lru_cache(maxsize=64)
+def _factsTemplate(facts, withSize, withUnique, withModify=True):
+    """
+    Make the L{str.format} template of the lines L{formatFacts} gives
+    (remembered: a listing has few kinds of line).
+
+    @param facts: the facts selected, a L{tuple}.
+    @param withSize: whether the C{size} fact is given.
+    @param withUnique: whether the C{unique} fact is given.
+    @param withModify: whether the C{modify} fact is given.
+    @return: the template, taking the fields of L{_FACT_FIELDS} and the
+        name.
+    """
+    left = {"size": not withSize, "unique": not withUnique,
+            "modify": not withModify}
+    return "".join(
+        f"{_FACT_NAMES.get(fact, fact)}={{{_FACT_FIELDS[fact]}}};"
+        for fact in facts
+        if fact in _FACT_FIELDS and not left.get(fact)
+    ) + " {6}"
+
+
+def formatMLSD(entries, facts, permFor):
+    """
+    Format the data sent for C{MLSD}.
+
+    @param entries: C{(name, info)} pairs, in the order to send them.
+    @param facts: the facts to give, as for L{formatFacts}.
+    @param permFor: a callable taking a L{FileInfo} and returning its
+        C{perm} fact.
+    @return: one L{formatFacts} line per entry, each ending in CRLF.
+    """
+    facts = tuple(facts)
+    modified = {}
+    return encodeLines([
+        _factsLine(name, info, facts, permFor(info), None, modified)
+        for name, info in entries
+    ])
+
+
+def permissions(info, writable, held=False):
+    """
+    Compute the C{perm} fact (RFC 3659 section 7.5.5).
+
+    @param info: the entry's L{FileInfo}.
+    @param writable: whether the user may change it.
+    @param held: whether the user downloads only world-readable regular
+        files (C{--hold-anonymous-uploads}, L{ftpkit.shells.held}).
+    @return: for a directory C{"el"}, plus C{"cdfmp"} (create, delete,
+        rename, make directory, purge) when writable; for a FIFO, socket
+        or device (which cannot be read or appended to) nothing, or
+        C{"dfw"} (delete, rename, store) when writable; for a symbolic
+        link the shell does not follow (L{LINK}: one leading outside the
+        root, or nowhere, which C{RETR} refuses) nothing, writable or not
+        (what may be done to the link itself differs between shells: the
+        disk realm's C{DELE} removes it, C{file://}'s refuses); for
+        anything else
+        C{"r"} (but for a held file: a regular file that is not
+        world-readable when C{held}), plus C{"adfw"} (append, delete,
+        rename, store) when writable; letters in alphabetical order.
+    """
+    return _permissionLetters(
+        typeOf(info.kind, info.special), writable,
+        not (held and info.kind == FILE and _isHeldMode(info.mode)))
+
+
+def _isHeldMode(mode):
+    """
+    @param mode: a regular file's mode (its permission bits will do),
+        or C{None}.
+    @return: whether a user who downloads only world-readable files
+        (L{ftpkit.shells.held.WORLD_READABLE}) cannot download it.
+    """
+    return not (mode or 0) & 0o004
+
+
+_SPECIAL = frozenset({FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE})
+
+
+@functools.lru_cache(maxsize=32)
+def _permissionLetters(kind, writable, readable=True):
+    """
+    @param kind: what L{typeOf} gives.
+    @param readable: whether an entry that is neither a directory nor
+        special may be read.
+    @return: the letters of L{permissions}, sorted (remembered: there are
+        few answers).
+    """
+    if kind == DIRECTORY:
+        letters = "el" + ("cdfmp" if writable else "")
+    elif kind == LINK:
+        letters = ""
+    elif kind in _SPECIAL:
+        letters = "dfw" if writable else ""
+    else:
+        letters = ("r" if readable else "") + ("adfw" if writable else "")
+    return "".join(sorted(letters))
+
+
+def mlstFeature(selected):
+    """
+    Format the C{MLST} line of the C{FEAT} reply (RFC 3659 section 7.8).
+
+    @param selected: the facts currently selected.
+    @return: e.g. C{"MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"},
+        a star marking each selected fact.
+    """
+    return "MLST " + "".join(
+        f"{_FACT_NAMES.get(fact, fact)}{'*' if fact in selected else ''};"
+        for fact in FACTS
+    )
+
+
+class FactsFormat:
+    """
+    How C{MLSD} formats the batches of one listing: each batch sorted by
+    name, as L{formatMLSD} does with L{permissions}; facts not selected
+    are not computed.
+    """
+
+    def __init__(self, facts, writable, held=False):
+        """
+        @param facts: the facts to give, as for L{formatFacts}.
+        @param writable: whether the user may change the entries (see
+            L{permissions}).
+        @param held: as for L{permissions}.
+        """
+        self._facts = tuple(facts)
+        self._writable = writable
+        self._held = held
+        self._dates = DAYS
+        self._modify = "modify" in self._facts
+        self._unique = "unique" in self._facts
+        self._pieces = {}
+        self._devices = {}
+
+    def entries(self, batch):
+        """
+        @param batch: C{(name, FileInfo)} pairs, in any order.
+        @return: their C{MLSD} lines, sorted by name.
+        """
+        facts, writable, dates = self._facts, self._writable, self._dates
+        held = self._held
+        return encodeLines([
+            _factsLine(name, info, facts,
+                       permissions(info, writable, held), None, dates)
+            for name, info in sorted(batch, key=byName)
+        ])
+
+    def stats(self, batch, owner, group):
+        """
+        Format a batch straight from C{os.stat} results.
+
+        @param batch: C{(name, result)} pairs, in any order: each
+            C{result} an C{os.stat} result (C{st_mode}, C{st_size},
+            C{st_mtime}, C{st_dev}, C{st_ino}), its mode giving its kind
+            (L{ftpkit.fileinfo.kindOf}).
+        @param owner: gives the name of a user id (no fact shows it).
+        @param group: gives the name of a group id (likewise).
+        @return: what L{entries} gives for the C{FileInfo} values of those
+            results, whose C{unique} is C{"DEVgINO"} (device and inode in
+            hexadecimal), as the filesystem shell's are.
+        """
+        pieces, dates, devices = self._pieces, self._dates, self._devices
+        modify, unique = self._modify, self._unique
+        # The facts' parts, each put in the line as it is: "" when the
+        # fact is not given.
+        modifyDay = modifyMinute = modifySecond = device = inode = ""
+        lines = []
+        add = lines.append
+        for name, result in sorted(batch, key=byName):
+            mode = result.st_mode
+            around = pieces.get(mode)
+            if around is None:
+                around = pieces[mode] = self._around(mode)
+            first, sized, second, third, last = around
+            if modify:
+                # wholeSecond, inline: see listinglines.PLAIN.
+                mtime = result.st_mtime
+                if 0.0 <= mtime < PLAIN and mtime % 1.0 < 0.999:
+                    whole = int(mtime)
+                else:
+                    whole = wholeSecond(mtime)
+                day = whole // 86400
+                seconds = whole % 86400
+                modifyDay = (dates.get(day) or dayTexts(day, dates))[2]
+                modifyMinute = TIMEVAL_MINUTES[seconds // 60]
+                modifySecond = TIMEVAL_SECONDS[seconds % 60]
+            if unique:
+                device = result.st_dev
+                device = devices.get(device) or _device(devices, device)
+                inode = "%x" % result.st_ino
+            add(f"{first}{result.st_size if sized else ''}{second}"
+                f"{modifyDay}{modifyMinute}{modifySecond}{third}{device}"
+                f"{inode}{last}{name}")
+        return encodeLines(lines)
+
+    def _around(self, mode):
+        """
+        @param mode: an C{st_mode}.
+        @return: C{(first, sized, second, third, last)}: the text of the
+            lines of entries with that mode before the size, whether the
+            size is given, and the texts between the size, the C{modify}
+            fact, the C{unique} fact and the name (each C{""} where the
+            fact around it is not given).
+        """
+        kind = kindOfMode(mode)
+        directory = kind == DIRECTORY
+        sized = "size" in self._facts and not directory
+        cut = "\0"
+        texts = iter(_factsTemplate(self._facts, not directory, True).format(
+            _MLST_TYPES.get(kind, "OS.unix=other"), cut, cut,
+            _permissionLetters(kind, self._writable, not (
+                self._held and kind == FILE and _isHeldMode(mode))), cut,
+            f"{mode & 0o7777:04o}", cut).split(cut))
+        first, second, third, last = (
+            next(texts) if given else ""
+            for given in (sized, self._modify, self._unique, True))
+        return first, sized, second, third, last
+
+
+def _device(devices, device):
+    """
+    @param devices: the texts of L{_device} so far, by device.
+    @param device: an C{st_dev}.
+    @return: the start of the C{unique} fact of its entries,
+        C{"DEVg"}, remembered in C{devices}.
+    """
+    text = devices[device] = f"{device:x}g"
+    return text
