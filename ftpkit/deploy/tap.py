@@ -7,7 +7,9 @@ L{usage.UsageError} whose one-line message starts with the option's name,
 which C{twistd} prints before exiting with status 1. To add an option,
 add it to C{optParameters} (or C{optFlags}), give it a converter in
 L{Options.converters} if its text needs checking, and map it into the
-L{ServerConfig} in L{Options.configFields}.
+L{ServerConfig} in L{Options.configFields}. The realm plugins are found
+by L{ftpkit.deploy.realmplugins}, whose names this module gives too, as
+it did when it held them.
 """
 
 import os
@@ -18,7 +20,6 @@ from typing import ClassVar
 
 from twisted.cred import credentials, strcred
 from twisted.cred.portal import Portal
-from twisted.logger import globalLogPublisher
 from twisted.plugins.cred_unix import UNIXChecker
 from twisted.python import usage
 
@@ -56,9 +57,16 @@ from ftpkit.deploy.optionvalues import (
     workerCount,
 )
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
+from ftpkit.deploy.realmplugins import (
+    describeImportFailure,
+    findRealm,
+    realmPlugins,
+)
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
-from ftpkit.interfaces import IRealmPlugin
 from ftpkit.protocol.limitkeys import parsePrefixLength
+
+__all__ = ["usageErrorLine", "realmPlugins", "describeImportFailure", "findRealm",
+           "Options", "makePortal", "makeFactory", "makeService", "helpNotRead"]
 
 _DEFAULTS = ServerConfig()
 
@@ -91,64 +99,6 @@ def _oneLine(doc):
     @return: C{doc} with each run of whitespace made one space.
     """
     return " ".join(doc.split()) if doc else doc
-
-
-def realmPlugins(failedImports=None):
-    """
-    @param failedImports: a C{list} to which the plugin modules that failed
-        to import are added (L{describeImportFailure}), or C{None}.
-    @return: a C{dict} mapping each installed realm name to its
-        L{IRealmPlugin}.
-    """
-    from twisted.plugin import getPlugins
-
-    import twisted.plugins
-
-    def observe(event):
-        # Twisted's plugin loader logs with the legacy log.err().
-        failure = event.get("log_failure", event.get("failure"))
-        if failure is not None and failedImports is not None:
-            failedImports.append(describeImportFailure(failure))
-
-    globalLogPublisher.addObserver(observe)
-    try:
-        return {p.name: p for p in getPlugins(IRealmPlugin, twisted.plugins)}
-    finally:
-        globalLogPublisher.removeObserver(observe)
-
-
-def describeImportFailure(failure):
-    """
-    @param failure: the L{Failure} of a plugin module's import, as Twisted
-        logs it.
-    @return: the module's file name and the error, as text.
-    """
-    where = os.path.basename(failure.frames[-1][1]) if failure.frames else "?"
-    return f"{where} ({failure.type.__name__}: {failure.getErrorMessage()})"
-
-
-def findRealm(spec, option="--realm"):
-    """
-    Look up the realm named by a C{--realm NAME[:ARGS]} value.
-
-    @param spec: C{"NAME"} or C{"NAME:ARGS"}.
-    @param option: the option that gave it, for the error message.
-    @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
-    @raise usage.UsageError: when no installed realm has that name.
-    """
-    name, _, argument = spec.partition(":")
-    failedImports = []
-    plugins = realmPlugins(failedImports)
-    if name not in plugins:
-        known = ", ".join(sorted(plugins)) or "none"
-        failed = ""
-        if failedImports:
-            failed = ("; plugin modules that failed to import: "
-                      + ", ".join(failedImports))
-        raise usage.UsageError(
-            f"{option}: unknown realm {name!r} (installed: {known}{failed})"
-        )
-    return plugins[name], argument
 
 
 class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,

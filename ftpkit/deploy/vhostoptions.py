@@ -16,6 +16,7 @@ from ftpkit.control.vhosts import (
     parseVhostOption,
 )
 from ftpkit.deploy.optionvalues import replyText, servedDirectory
+from ftpkit.deploy.realmplugins import findRealm
 
 
 def parseBannerOption(text):
@@ -119,8 +120,6 @@ def vhostConfigFields(options):
         refusing its argument, a name given twice, or a banner or root for
         a name no C{--vhost} has or for a host that has one already.
     """
-    from ftpkit.deploy.tap import findRealm
-
     banners = dict(parseBannerOption(text)
                    for text in options.get("vhost-banner", []))
     roots = dict(parseRootOption(text)

@@ -16,7 +16,7 @@ from twisted.internet.threads import deferToThread
 from twisted.trial import unittest
 
 import twisted.plugins
-from ftpkit.deploy import tap
+from ftpkit.deploy import realmplugins, tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_plugin import _SOURCE
@@ -71,7 +71,7 @@ class TenantRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
         """
         The plugin is found and listed by C{--help-realms}.
         """
-        self.assertIn("tenants", tap.realmPlugins())
+        self.assertIn("tenants", realmplugins.realmPlugins())
         options = tap.Options()
         options.realmOutput = io.StringIO()
         self.assertRaises(SystemExit, options.parseOptions, ["--help-realms"])

@@ -10,7 +10,7 @@ from twisted.logger import capturedLogs
 from twisted.python import usage
 from twisted.trial import unittest
 
-from ftpkit.deploy import tap
+from ftpkit.deploy import realmplugins, tap
 from ftpkit.errors import ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 
@@ -46,7 +46,7 @@ class PluginTests(unittest.TestCase):
         """
         The realm is installed.
         """
-        self.assertIn("fsspec", tap.realmPlugins())
+        self.assertIn("fsspec", realmplugins.realmPlugins())
 
     def test_badArguments(self):
         """

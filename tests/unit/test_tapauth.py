@@ -14,12 +14,8 @@ from ftpkit.auth.realms import (
     AnyOfCheckers,
     TextCredentialsChecker,
 )
-from ftpkit.deploy.tap import (
-    Options,
-    findRealm,
-    makePortal,
-    realmPlugins,
-)
+from ftpkit.deploy.realmplugins import findRealm, realmPlugins
+from ftpkit.deploy.tap import Options, makePortal
 from ftpkit.interfaces import IFTPShell
 from tests.unit.test_tap import parse
 
