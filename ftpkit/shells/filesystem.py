@@ -40,6 +40,7 @@ from ftpkit.errors import (
     FTPError,
     InvalidPath,
     IsDirectory,
+    NoSuchFile,
     PermissionDenied,
     fromOSError,
 )
@@ -242,8 +243,22 @@ class FilesystemShell:
         """
         See L{IFTPShell.stat}.
         """
-        return self._run(lambda: describe(
-            linkfree.statOf(self._resolve(path))))
+        return self._run(lambda: describe(self._statOf(path)))
+
+    def _statOf(self, path):
+        """
+        The blocking part of L{stat}.
+
+        @param path: a tuple of segments.
+        @return: the C{os.stat} result of what it names.
+        @raise NoSuchFile: for the root when it is no longer a directory
+            (replaced by a file while sessions are logged in): a root is
+            one, as when it is gone.
+        """
+        result = linkfree.statOf(self._resolve(path))
+        if not path and not statModule.S_ISDIR(result.st_mode):
+            raise NoSuchFile()
+        return result
 
     def list(self, path):
         """
@@ -448,6 +463,8 @@ class FilesystemShell:
         way is opened at once (L{ftpkit.shells.cachedopen}); any other goes to a
         disk thread.
         """
+        if not path:
+            return self._run(self._readRoot)
         reader = self._openCachedForReading(path, offset)
         if reader is not None:
             return succeed(reader)
@@ -474,6 +491,17 @@ class FilesystemShell:
             os.close(fd)
             return None
         return FileReader(self._run, fd, offset, result.st_size)
+
+    def _readRoot(self):
+        """
+        The blocking part of L{openForReading} for the root, which is
+        never read: a directory, or not one any more (L{_statOf}).
+
+        @raise IsDirectory: for the root that is a directory.
+        @raise NoSuchFile: for one that is not.
+        """
+        self._statOf(())
+        raise IsDirectory()
 
     def _openForReading(self, path, offset):
         """

@@ -23,7 +23,13 @@ from twisted.trial import unittest
 from zope.interface.verify import verifyObject
 
 from ftpkit.data.producers import BytesProducer
-from ftpkit.errors import InsufficientStorage, PermissionDenied, QuotaExceeded
+from ftpkit.errors import (
+    InsufficientStorage,
+    NoSuchFile,
+    NotDirectory,
+    PermissionDenied,
+    QuotaExceeded,
+)
 from ftpkit.interfaces import IDescriptorFile
 from ftpkit.shells import diskqueue
 from ftpkit.shells.diskqueue import HIGH_WATER
@@ -223,6 +229,24 @@ class FilesystemShellTests(unittest.TestCase):
         opening = asNobody(shell.openForWriting, ("f",))
         self.failureResultOf(opening, PermissionDenied)
         self.assertEqual(readLocal(path), b"keep")
+
+    def test_rootReplacedByFile(self):
+        """
+        A root replaced by a regular file while the shell is in use
+        (C{rm -rf ROOT; echo x > ROOT}) is not a directory: its C{stat},
+        and read fail with L{NoSuchFile}, its listing with L{NotDirectory}
+        (C{550} each). Its C{stat}
+        described the file, so that C{LIST /} and C{STAT /} showed one
+        entry with an empty name, and C{RETR /} downloaded it.
+        """
+        root = os.fsencode(tempfile.mkdtemp())
+        self.addCleanup(os.remove, root)
+        shell = FilesystemShell(root, runner=maybeDeferred)
+        os.rmdir(root)
+        writeLocal(root, b"x")
+        self.failureResultOf(shell.stat(()), NoSuchFile)
+        self.failureResultOf(shell.list(()), NotDirectory)
+        self.failureResultOf(shell.openForReading(()), NoSuchFile)
 
     @inlineCallbacks
     def test_descriptorRunBeforeClose(self):
