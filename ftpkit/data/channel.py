@@ -26,6 +26,11 @@ from ftpkit.errors import (
     CannotOpenDataConnection,
     OutOfDescriptors,
 )
+from ftpkit.ops.logthrottle import LogThrottle, skippedNote
+
+REFUSED_LISTENER_LINES = 10
+"""Log lines a session gets a minute for its passive listeners refused
+because its address holds its share of them."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,6 +96,11 @@ class DataChannel:
     _lean = False
     _tls = None
     _closedIn = None
+    _refusedListeners = None
+    """The L{LogThrottle} of the session's lines for passive listeners
+    refused over its address's share, once it had one: a client repeating
+    C{PASV} or C{EPSV} gets L{REFUSED_LISTENER_LINES} lines a minute, not
+    one each."""
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
@@ -195,10 +205,7 @@ class DataChannel:
             if not self._shares.take(self.peerHost):
                 if timer is not None and timer.active():
                     timer.cancel()
-                self.log.warn(
-                    "refused passive listener for {peer}: it holds "
-                    "{limit} already", peer=self.peerHost,
-                    limit=self._shares.limit)
+                self._logRefusedShare()
                 raise CannotOpenDataConnection(
                     "Too many passive connections from your address")
             self._holding = True
@@ -542,6 +549,21 @@ class DataChannel:
         # What this turn's closes hold (the pool may have closed it too):
         # see whenListenable.
         self._closedIn = descriptors.heldNumbers(self.reactor)
+
+    def _logRefusedShare(self):
+        """
+        Log that a listener was refused over the address's share, unless
+        the session's L{_refusedListeners} throttle leaves it out.
+        """
+        if self._refusedListeners is None:
+            self._refusedListeners = LogThrottle(
+                self.reactor, burst=REFUSED_LISTENER_LINES)
+        skipped = self._refusedListeners.admit("share")
+        if skipped is not None:
+            self.log.warn(
+                "refused passive listener for {peer}: it holds "
+                "{limit} already{more}", peer=self.peerHost,
+                limit=self._shares.limit, more=skippedNote(skipped))
 
     def _releaseShare(self):
         """

@@ -19,8 +19,9 @@ from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
-from ftpkit.data.channel import DataChannel
+from ftpkit.data.channel import REFUSED_LISTENER_LINES, DataChannel
 from ftpkit.data.passive import PassiveListener
+from ftpkit.data.passiveshares import PassiveShares
 from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
@@ -83,6 +84,40 @@ class PassiveRangeFullTests(unittest.TestCase):
         self.assertEqual(warnings, [
             f"refused passive listener for 10.0.0.1: no free port in "
             f"--passive-ports {port}-{port}"])
+
+
+class PassiveShareFullTests(unittest.TestCase):
+    """
+    A client over its share of passive listeners is said in the log,
+    sparingly.
+    """
+
+    def test_loggedSparingly(self):
+        """
+        A session repeating C{PASV} or C{EPSV} while its address holds its
+        share of listeners gets L{REFUSED_LISTENER_LINES} log lines a
+        minute, the next saying how many were left out: it got a line per
+        command, so a client could grow the log without bound.
+        """
+        clock = MemoryReactorClock()
+        shares = PassiveShares(1)
+        self.assertTrue(shares.take("10.0.0.1"))
+        logged = captureLogs(self)
+        channel = DataChannel(clock, "127.0.0.1", "10.0.0.1", 8.0,
+                              shares=shares)
+        for _ in range(REFUSED_LISTENER_LINES + 40):
+            self.assertRaises(CannotOpenDataConnection, channel.listen)
+        clock.advance(60)
+        self.assertRaises(CannotOpenDataConnection, channel.listen)
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") == LogLevel.warn]
+        self.assertEqual(len(warnings), REFUSED_LISTENER_LINES + 1)
+        self.assertEqual(warnings[0],
+                         "refused passive listener for 10.0.0.1: it holds "
+                         "1 already")
+        self.assertEqual(warnings[-1],
+                         "refused passive listener for 10.0.0.1: it holds "
+                         "1 already (and 40 more not logged)")
 
 
 class PassiveOutOfDescriptorsTests(unittest.TestCase):
