@@ -90,10 +90,16 @@ _FORMATS = {
         ("user", "anonymous", "count")),
 }
 
+ONE_NOT_LOGGED = ("{count} more refused command from {peer} user {user!r} "
+                  "not logged")
+"""The text format of a L{REFUSALS_NOT_LOGGED} line counting one
+refusal."""
+
 LOGGED = tuple(kind for kind in _FORMATS if kind in events.KINDS)
 """The kinds of hub event that are logged."""
 
-TEXT_FORMATS = tuple(text for _, text, _ in _FORMATS.values())
+TEXT_FORMATS = tuple(text for _, text, _ in _FORMATS.values()) + (
+    ONE_NOT_LOGGED,)
 """The text format of each logged kind's lines (without the host,
 target or reason a line may add)."""
 
@@ -118,7 +124,9 @@ def logFields(event):
         fields["session"] = event.session
     for name in names:
         fields[name] = getattr(event, FIELDS[name])
-    if event.kind == events.CHANGE and event.target is not None:
+    if event.kind == REFUSALS_NOT_LOGGED and event.count == 1:
+        text = ONE_NOT_LOGGED
+    elif event.kind == events.CHANGE and event.target is not None:
         text += " to {target!r}"
         fields["target"] = event.target
     elif event.kind == events.TRANSFER and event.reason is not None:

@@ -374,6 +374,21 @@ class SessionEventTests(unittest.TestCase):
              "session": self.published[-1].session})
         self.assertEqual(summary["log_level"], LogLevel.warn)
 
+    def test_oneRefusalNotLogged(self):
+        """
+        The count of a single refusal left out of the log says "command":
+        it said "1 more refused commands".
+        """
+        logged = captureLogs(self)
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
+                              + b"CWD x\r\n" * (REFUSAL_LINES + 1)
+                              + b"QUIT\r\n")
+        protocol.connectionLost(None)
+        self.assertEqual(self.refusalLines(logged)[-2],
+                         "1 more refused command from 10.0.0.1 user "
+                         "'anonymous' not logged")
+
     def test_refusalLinesPerSession(self):
         """
         Each session has its own refusal lines: one flooding the log

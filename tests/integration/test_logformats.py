@@ -322,7 +322,7 @@ class Fail2banTests(unittest.TestCase):
         refuseMany(ftp, REFUSAL_LINES + 1)
         ftp.quit()
         server.waitForLog("user 'plain'")
-        server.waitForLog("1 more refused commands from 127.0.0.1 user "
+        server.waitForLog("1 more refused command from 127.0.0.1 user "
                           "'alice' not logged")
         server.stop()
         done = subprocess.run(

@@ -143,7 +143,7 @@ class PrepareTests(unittest.TestCase):
         """
         out = io.StringIO()
         observer = fileObserver(out, "text")
-        self.assertEqual(len(TEXT_FORMATS), len(_FORMATS))
+        self.assertEqual(len(TEXT_FORMATS), len(_FORMATS) + 1)
         compiled = []
 
         def compiling(format):
