@@ -31,8 +31,8 @@ _ENDED = frozenset([_TCP_CLOSE, _TCP_CLOSE_WAIT])
 
 def socketOf(transport):
     """
-    @param transport: a control connection's transport (TCP, or a TLS or
-        PROXY layer over one).
+    @param transport: a control connection's transport (TCP, TCP under
+        C{AUTH TLS}, or a TLS or PROXY layer over one).
     @return: the TCP socket under it, or C{None} when there is none.
     """
     for _ in range(8):
@@ -44,6 +44,11 @@ def socketOf(transport):
             handle = None
         if isinstance(handle, socket.socket):
             return handle
+        # A TCP connection under AUTH TLS: its getHandle is the TLS
+        # layer's (the TLS connection), its socket still its own.
+        sock = getattr(transport, "socket", None)
+        if isinstance(sock, socket.socket):
+            return sock
         transport = getattr(transport, "transport", None)
     return None
 

@@ -12,15 +12,20 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.control.tls import makeContextFactory
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_workers import READY
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.tlssupport import Certificates, clientContext
 
 DELAY = 30.0
 """The failed login's delay: the session must end long before."""
+
+PIPELINED = b"USER alice\r\nPASS wrong\r\n" + b"NOOP\r\n" * 500
+"""What the client sends before it hangs up."""
 
 
 class HangingUpAfterFailureTests(LoopbackServerMixin, unittest.TestCase):
@@ -31,6 +36,9 @@ class HangingUpAfterFailureTests(LoopbackServerMixin, unittest.TestCase):
 
     timeout = 60
 
+    replies = [220, 331]
+    """The replies the client gets: those before the failed login's."""
+
     def setUp(self):
         self.server = self.startServer(
             FilesystemRealm(scratchDirectory(self)),
@@ -40,6 +48,14 @@ class HangingUpAfterFailureTests(LoopbackServerMixin, unittest.TestCase):
             self.seen.append,
             [events.SESSION_ENDED, events.LOGIN_FAILED, events.REPLY])
 
+    def hangUp(self):
+        """
+        Send a wrong password and 500 C{NOOP}s, then close (blocking).
+        """
+        client = RawClient(self.server.port)
+        client.sock.sendall(PIPELINED)
+        client.close()
+
     @defer.inlineCallbacks
     def test_sessionEnds(self):
         """
@@ -47,13 +63,7 @@ class HangingUpAfterFailureTests(LoopbackServerMixin, unittest.TestCase):
         counted for the address, and neither the delayed C{530} nor the
         queued C{NOOP}s answered.
         """
-        def send():
-            client = RawClient(self.server.port)
-            client.sock.sendall(b"USER alice\r\nPASS wrong\r\n"
-                                + b"NOOP\r\n" * 500)
-            client.close()
-
-        yield self.inThread(send)
+        yield self.inThread(self.hangUp)
         factory = self.server.factory
         for _ in range(500):
             if factory.sessions == 0:
@@ -65,10 +75,42 @@ class HangingUpAfterFailureTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(kinds.count(events.LOGIN_FAILED), 1)
         codes = [event.code for event in self.seen
                  if event.kind == events.REPLY]
-        self.assertEqual(codes, [220, 331])
+        self.assertEqual(codes, self.replies)
         # A reconnecting guesser still waits: the failure counts.
         self.assertEqual(factory.loginFailures.record(
             "127.0.0.1", self.server.reactor.seconds()), 2)
+
+
+class TLSHangingUpTests(Certificates, HangingUpAfterFailureTests):
+    """
+    The same after C{AUTH TLS}: the session's socket is under the TLS
+    layer, and the client's commands and hang-up come through it.
+    """
+
+    replies = [220, 234, 331]
+
+    def setUp(self):
+        self.makeCertificates()
+        self.server = self.startServer(
+            FilesystemRealm(scratchDirectory(self)),
+            ServerConfig(loginFailureDelay=DELAY,
+                         tlsContextFactory=makeContextFactory(self.both)),
+            users={"alice": "secret"})
+        self.seen = []
+        self.server.factory.events.subscribe(
+            self.seen.append,
+            [events.SESSION_ENDED, events.LOGIN_FAILED, events.REPLY])
+
+    def hangUp(self):
+        """
+        Secure the control connection, send a wrong password and 500
+        C{NOOP}s through it, then close (blocking).
+        """
+        client = RawClient(self.server.port)
+        self.assertTrue(client.command("AUTH TLS").startswith(b"234"))
+        secured = clientContext().wrap_socket(client.sock)
+        secured.sendall(PIPELINED)
+        secured.close()
 
 
 class WorkersHangingUpTests(unittest.TestCase):

@@ -80,6 +80,24 @@ class SocketOfTests(unittest.TestCase):
 
         self.assertIs(socketOf(Layer(object(), Layer(sock, None))), sock)
 
+    def test_startedTLS(self):
+        """
+        A TCP connection under C{AUTH TLS}, whose C{getHandle} is the TLS
+        layer's (the TLS connection, no socket) and which has no
+        C{transport}: its own C{socket}. It had none, so that a session
+        secured so was never watched.
+        """
+        sock = socket.socket()
+        self.addCleanup(sock.close)
+
+        class Started:
+            socket = sock
+
+            def getHandle(self):
+                return object()
+
+        self.assertIs(socketOf(Started()), sock)
+
     def test_none(self):
         """
         C{None} when there is no socket (a test's string transport).
