@@ -9,12 +9,12 @@ L{ftpkit.deploy.stopsignals.StopOnce}.
 import signal
 
 from twisted.internet import task
-from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.deploy.hangup import ReloadOnHangup
 from ftpkit.deploy.signalcopies import COPY_WINDOW, Copies
 from ftpkit.deploy.stopsignals import StopOnce
+from tests.loglines import LoggedLines
 
 
 class SignalReactor(task.Clock):
@@ -147,7 +147,7 @@ class HangupCopiesTests(unittest.SynchronousTestCase):
         self.assertEqual(self.reloads, [True, True])
 
 
-class StopCopiesTests(unittest.SynchronousTestCase):
+class StopCopiesTests(LoggedLines, unittest.SynchronousTestCase):
     """
     L{StopOnce}'s handlers.
     """
@@ -159,17 +159,7 @@ class StopCopiesTests(unittest.SynchronousTestCase):
         self.stops = []
         self.handle = self.stopper.onlyOnce(
             lambda number, frame: self.stops.append(number))
-        self.logged = []
-        globalLogPublisher.addObserver(self.logged.append)
-        self.addCleanup(globalLogPublisher.removeObserver,
-                        self.logged.append)
-
-    def lines(self):
-        """
-        @return: the ftpkit lines logged, as text.
-        """
-        return [formatEvent(event) for event in self.logged
-                if event.get("log_namespace", "").startswith("ftpkit")]
+        self.captureLog()
 
     def test_copy(self):
         """

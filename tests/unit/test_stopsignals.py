@@ -5,15 +5,15 @@ cutting the transfers running (L{StopOnce.quit}).
 
 import signal
 
-from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.deploy.signalcopies import COPY_WINDOW
 from ftpkit.deploy.stopsignals import QUITTING, StopOnce
+from tests.loglines import LoggedLines
 from tests.unit.test_signalcopies import SignalReactor
 
 
-class QuitTests(unittest.SynchronousTestCase):
+class QuitTests(LoggedLines, unittest.SynchronousTestCase):
     """
     L{StopOnce}'s C{SIGQUIT}.
     """
@@ -24,17 +24,7 @@ class QuitTests(unittest.SynchronousTestCase):
         self.stopper = StopOnce(self.reactor,
                                 hurries=[lambda: self.hurried.append(True)])
         self.stopper.startService()
-        self.logged = []
-        globalLogPublisher.addObserver(self.logged.append)
-        self.addCleanup(globalLogPublisher.removeObserver,
-                        self.logged.append)
-
-    def lines(self):
-        """
-        @return: the ftpkit lines logged, as text.
-        """
-        return [formatEvent(event) for event in self.logged
-                if event.get("log_namespace", "").startswith("ftpkit")]
+        self.captureLog()
 
     def wrapWith(self, quitting):
         """

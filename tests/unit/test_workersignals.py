@@ -5,7 +5,6 @@ acceptor's; it reloads and stops at the acceptor's word.
 
 import signal
 
-from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
@@ -18,6 +17,7 @@ from ftpkit.deploy.workersignals import (
     LeaveToAcceptor,
     signalledLine,
 )
+from tests.loglines import LoggedLines
 from tests.workerpools import LineChannel, poolWithWorkers
 
 
@@ -118,7 +118,7 @@ class _Stopping:
     stopping = False
 
 
-class WorkerSignalledTests(unittest.SynchronousTestCase):
+class WorkerSignalledTests(LoggedLines, unittest.SynchronousTestCase):
     """
     The acceptor's side: L{WorkerPool.workerSignalled}.
     """
@@ -126,10 +126,7 @@ class WorkerSignalledTests(unittest.SynchronousTestCase):
     def setUp(self):
         self.pool, self.ends = poolWithWorkers(self)
         self.pool.stopSignals = _Stopping()
-        self.logged = []
-        globalLogPublisher.addObserver(self.logged.append)
-        self.addCleanup(globalLogPublisher.removeObserver,
-                        self.logged.append)
+        self.captureLog()
 
     def received(self, end):
         """
@@ -139,13 +136,6 @@ class WorkerSignalledTests(unittest.SynchronousTestCase):
             return end.recv(65536).split(b"\n")[:-1]
         except BlockingIOError:
             return []
-
-    def lines(self):
-        """
-        @return: the ftpkit lines logged, as text.
-        """
-        return [formatEvent(event) for event in self.logged
-                if event.get("log_namespace", "").startswith("ftpkit")]
 
     def test_alone(self):
         """
