@@ -49,18 +49,20 @@ def waitUntil(predicate, timeout):
 @implementer(portal.IRealm)
 class QuotaRealm:
     """
-    Every user gets the same directory with a L{QUOTA}.
+    Every user gets the same directory with a quota (L{QUOTA} unless
+    given).
     """
 
-    def __init__(self, root):
+    def __init__(self, root, quota=QUOTA):
         self.root = root
+        self.quota = quota
         self.usage = QuotaUsage(lambda: diskUsage(root))
 
     def requestAvatar(self, avatarId, mind, *interfaces):
         shell = PermissionShell(
             FilesystemShell(self.root),
             PermissionTable(["list", "read", "write", "append", "delete"]),
-            quota=QUOTA, usage=self.usage)
+            quota=self.quota, usage=self.usage)
         return IFTPShell, shell, lambda: None
 
 

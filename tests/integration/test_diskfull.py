@@ -10,19 +10,14 @@ import ftplib
 import io
 import os
 
-from twisted.cred import portal
 from twisted.trial import unittest
-from zope.interface import implementer
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
-from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
-from ftpkit.shells.permissiontable import PermissionTable
 from ftpkit.shells.quotaledger import Ledger
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_attack_storage import QuotaRealm
 from tests.integration.test_hardening import hardClose, waitFor
 from tests.smallmounts import smallFilesystem
 from tests.tlssupport import Certificates, clientContext, makeContextFactory
@@ -68,25 +63,6 @@ def storeFailing(ftp, command, size, rest=None, cut=None):
         return ftp.voidresp()
     except ftplib.Error as e:
         return str(e)
-
-
-@implementer(portal.IRealm)
-class QuotaRealm:
-    """
-    Every user gets the same directory, with a quota far larger than the
-    disk.
-    """
-
-    def __init__(self, root):
-        self.root = root
-        self.usage = QuotaUsage(lambda: diskUsage(root))
-
-    def requestAvatar(self, avatarId, mind, *interfaces):
-        shell = PermissionShell(
-            FilesystemShell(self.root),
-            PermissionTable(["list", "read", "write", "append", "delete"]),
-            quota=1 << 30, usage=self.usage)
-        return IFTPShell, shell, lambda: None
 
 
 class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
@@ -243,7 +219,8 @@ class QuotaDiskFullTests(DiskFullTests):
     """
 
     def makeRealm(self, root):
-        return QuotaRealm(root)
+        # A quota far larger than the disk.
+        return QuotaRealm(root, quota=1 << 30)
 
 
 def fill(directory):
