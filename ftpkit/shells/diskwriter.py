@@ -210,8 +210,10 @@ class FileWriter:
         """
         See L{IWriteFile.abort}: wait for a write in flight, then close the
         file; a temporary file holding bytes becomes the target's partial
-        upload (an empty one is removed). Nothing to do once the server
-        committed the file.
+        upload (an empty one is removed; one whose directory was removed
+        meanwhile is gone with it, and one whose directory moved is kept
+        there by the next sweep). Nothing to do once the server committed
+        the file.
         """
         return self._end(self._keep, self._keptOver)
 
@@ -369,7 +371,15 @@ class FileWriter:
                         raise
             finally:
                 os.close(fd)
-            uploads.keepPartial(temporary, target, size, directory)
+            try:
+                uploads.keepPartial(temporary, target, size, directory)
+            except FileNotFoundError:
+                if directory is not None or os.path.lexists(temporary):
+                    raise
+                # Its directory was removed (by a local user) with the
+                # bytes in it, or moved, where the next sweep keeps them
+                # (L{_place}): the cut, not this, is what the client is
+                # told.
         finally:
             self._releaseDirectory()
             self._releaseReservation()

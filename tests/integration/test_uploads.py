@@ -7,6 +7,7 @@ Real clients resuming are tested in L{tests.integration.test_uploadresume},
 the sweep itself in L{tests.integration.test_uploadsweep}.
 """
 
+import ftplib
 import os
 import shutil
 import signal
@@ -15,9 +16,15 @@ import time
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
 from ftpkit.errors import DirectoryNotEmpty, FileBusy, RestPastEnd
+from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import directoryremoval, partials, uploads
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.ftpclient import ftplibLogin
+from tests.integration.test_attack_storage import waitUntil
+from tests.integration.test_hardening import hardClose
 from tests.scratch import readLocal, writeLocal
 from tests.serverprocess import ServerProcess
 from tests.uploadsinprogress import largestUpload
@@ -273,6 +280,44 @@ class PartialUploadTests(UploadRoot, unittest.TestCase):
         self.assertEqual(readLocal(self.path(b"g")), b"one two three")
 
     @defer.inlineCallbacks
+    def test_cutAfterDirectoryRemoved(self):
+        """
+        An upload into a temporary file (replacing a file, or resuming a
+        partial upload) cut after a local user removed its directory with
+        everything in it ends quietly, keeping nothing: keeping it as the
+        partial upload failed with L{NoSuchFile}, which became the
+        client's reply instead of the cut's C{426}.
+        """
+        for offset in (0, 3):
+            os.mkdir(self.path(b"d"))
+            writeLocal(self.path(b"d/f"), b"old")
+            time.sleep(0.01)
+            if offset:
+                yield self.upload("d/f", b"cut", cut=True)
+            writer = yield self.shell.openForWriting(("d", "f"), offset)
+            (yield writer.receive()).write(b"new")
+            shutil.rmtree(self.path(b"d"))
+            yield writer.abort()
+            self.assertEqual(os.listdir(self.root), [])
+
+    @defer.inlineCallbacks
+    def test_cutAfterDirectoryMoved(self):
+        """
+        An upload into a temporary file cut after its directory was
+        renamed leaves its bytes there, which the next sweep keeps as the
+        target's partial upload (as one completed then does,
+        L{tests.unit.test_shell_newfiles.RenamedTemporaryFileTests}).
+        """
+        os.mkdir(self.path(b"d"))
+        writeLocal(self.path(b"d/f"), b"old")
+        writer = yield self.shell.openForWriting(("d", "f"))
+        (yield writer.receive()).write(b"new")
+        os.rename(self.path(b"d"), self.path(b"moved"))
+        yield writer.abort()
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual(readLocal(self.partial(b"moved/f")), b"new")
+
+    @defer.inlineCallbacks
     def test_emptyCutLeavesNothing(self):
         """
         A cut upload that received nothing leaves nothing.
@@ -433,6 +478,42 @@ class SharedRootTests(UploadRoot, unittest.TestCase):
         self.assertEqual((yield self.uploadAcrossSweep("f", append=True)),
                          b"cutnew bytes")
         self.assertEqual(os.listdir(self.root), [b"f"])
+
+
+class CutIntoRemovedDirectoryTests(LoopbackServerMixin, UploadRoot,
+                                   unittest.TestCase):
+    """
+    A client cuts an upload (drops its data connection) whose directory a
+    local user removed meanwhile.
+    """
+
+    def test_cutGets426(self):
+        """
+        The cut is what the client is told, C{426}: the removal is
+        secondary, and the upload replacing a file got C{550}, from the
+        failure to keep its bytes as a partial upload in the directory
+        that was gone.
+        """
+        self.makeRoot()
+        os.mkdir(self.path(b"d"))
+        writeLocal(self.path(b"d/f"), b"old")
+        server = self.startServer(FilesystemRealm(self.root),
+                                  ServerConfig(loginFailureDelay=0))
+
+        def cut():
+            ftp = ftplibLogin(self, server.port, binary=True)
+            data = ftp.transfercmd("STOR d/f")
+            data.sendall(b"x" * 4096)
+            waitUntil(lambda: largestUpload(self.root) == 4096, 10)
+            shutil.rmtree(self.path(b"d"))
+            hardClose(data)
+            try:
+                return ftp.voidresp()
+            except ftplib.Error as e:
+                return str(e)
+
+        return self.inThread(cut).addCallback(
+            lambda final: self.assertEqual(final[:4], "426 "))
 
 
 class StopMidUploadTests(UploadRoot, unittest.TestCase):
