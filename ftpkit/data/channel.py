@@ -98,8 +98,9 @@ class DataChannel:
     _closedIn = None
     _refusedListeners = None
     """The L{LogThrottle} of the session's lines for passive listeners
-    refused over its address's share, once it had one: a client repeating
-    C{PASV} or C{EPSV} gets L{REFUSED_LISTENER_LINES} lines a minute, not
+    refused (over its address's share, or with no free port), once it had
+    one: a client repeating C{PASV} or C{EPSV} gets
+    L{REFUSED_LISTENER_LINES} lines a minute of each kind, not
     one each."""
 
     def __init__(self, reactor, localHost, peerHost, timeout,
@@ -205,7 +206,9 @@ class DataChannel:
             if not self._shares.take(self.peerHost):
                 if timer is not None and timer.active():
                     timer.cancel()
-                self._logRefusedShare()
+                self._logRefusedListener(
+                    "share", "it holds {limit} already",
+                    limit=self._shares.limit)
                 raise CannotOpenDataConnection(
                     "Too many passive connections from your address")
             self._holding = True
@@ -231,15 +234,12 @@ class DataChannel:
                 if isinstance(e, OutOfDescriptors):
                     pass
                 elif portRange is not None:
-                    self.log.warn(
-                        "refused passive listener for {peer}: no free port "
-                        "in --passive-ports {low}-{high}",
-                        peer=self.peerHost, low=portRange[0],
-                        high=portRange[1])
+                    self._logRefusedListener(
+                        "range", "no free port in --passive-ports "
+                        "{low}-{high}", low=portRange[0], high=portRange[1])
                 else:
-                    self.log.warn(
-                        "refused passive listener for {peer}: {why}",
-                        peer=self.peerHost, why=e.message)
+                    self._logRefusedListener("other", "{reason}",
+                                             reason=e.message)
                 raise
         self._port = port
         if self._dataTLS() is not None or (
@@ -550,20 +550,23 @@ class DataChannel:
         # see whenListenable.
         self._closedIn = descriptors.heldNumbers(self.reactor)
 
-    def _logRefusedShare(self):
+    def _logRefusedListener(self, kind, text, **fields):
         """
-        Log that a listener was refused over the address's share, unless
-        the session's L{_refusedListeners} throttle leaves it out.
+        Log that a passive listener was refused, unless the session's
+        L{_refusedListeners} throttle leaves it out.
+
+        @param kind: the reason's kind, throttled on its own.
+        @param text: the line's end, a format string over C{fields}.
+        @param fields: the values C{text} names.
         """
         if self._refusedListeners is None:
             self._refusedListeners = LogThrottle(
                 self.reactor, burst=REFUSED_LISTENER_LINES)
-        skipped = self._refusedListeners.admit("share")
+        skipped = self._refusedListeners.admit(kind)
         if skipped is not None:
-            self.log.warn(
-                "refused passive listener for {peer}: it holds "
-                "{limit} already{more}", peer=self.peerHost,
-                limit=self._shares.limit, more=skippedNote(skipped))
+            self.log.warn("refused passive listener for {peer}: " + text
+                          + "{more}", peer=self.peerHost,
+                          more=skippedNote(skipped), **fields)
 
     def _releaseShare(self):
         """

@@ -86,6 +86,36 @@ class PassiveRangeFullTests(unittest.TestCase):
             f"--passive-ports {port}-{port}"])
 
 
+    def test_loggedSparingly(self):
+        """
+        A session repeating C{PASV} or C{EPSV} while the range is full
+        gets L{REFUSED_LISTENER_LINES} lines a minute, the next saying how
+        many were left out: it got a line per command, so a client could
+        grow the log without bound.
+        """
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        clock = MemoryReactorClock()
+        logged = captureLogs(self)
+        channel = DataChannel(clock, "127.0.0.1", "10.0.0.1", 8.0)
+        for _ in range(REFUSED_LISTENER_LINES + 40):
+            self.assertRaises(CannotOpenDataConnection, channel.listen,
+                              (port, port))
+        clock.advance(60)
+        self.assertRaises(CannotOpenDataConnection, channel.listen,
+                          (port, port))
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") == LogLevel.warn]
+        self.assertEqual(len(warnings), REFUSED_LISTENER_LINES + 1)
+        self.assertEqual(warnings[-1],
+                         f"refused passive listener for 10.0.0.1: no free "
+                         f"port in --passive-ports {port}-{port} (and 40 "
+                         f"more not logged)")
+
+
 class PassiveShareFullTests(unittest.TestCase):
     """
     A client over its share of passive listeners is said in the log,
