@@ -13,10 +13,10 @@ import sys
 from twisted.cred.checkers import InMemoryUsernamePasswordDatabaseDontUse
 from twisted.cred.portal import Portal
 from twisted.internet import defer, task
-from twisted.logger import globalLogBeginner, textFileLogObserver
+from twisted.logger import globalLogBeginner
 
 from ftpkit.config import ServerConfig
-from ftpkit.embedding import FTPService, makeContextFactory
+from ftpkit.embedding import FTPService, logObserver, makeContextFactory
 from ftpkit.realms import FilesystemRealm
 from ftpkit.server import FTPFactory
 
@@ -53,14 +53,15 @@ def makeService(root, users, listen="tcp:2121", certificate=None):
 
 def main(reactor, root, user, listen="tcp:2121", certificate=None):
     """
-    Log to standard output; serve until the reactor stops (Ctrl-C,
-    C{SIGTERM}), then drain.
+    Log to standard output, in the config's C{logFormat}; serve until the
+    reactor stops (Ctrl-C, C{SIGTERM}), then drain.
 
     @return: a Deferred that never fires: L{task.react} runs until then.
     """
-    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stdout)])
     name, _, password = user.partition(":")
     ftp = makeService(root, {name: password}, listen, certificate)
+    globalLogBeginner.beginLoggingTo([
+        logObserver(sys.stdout, ftp.factory.config)])
     ftp.startService()
     reactor.addSystemEventTrigger("before", "shutdown", ftp.stopService)
     return defer.Deferred()

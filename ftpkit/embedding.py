@@ -7,9 +7,10 @@ process, as a service to add to an application's C{MultiService}: the
 sweep at start of the uploads crashed processes left under the realm's
 root, listeners that read C{--listen} values as C{twistd ftpkit} reads
 them (C{ssl:} is implicit FTPS with ftpkit's own TLS, C{haproxy:} believes
-only C{ServerConfig.trustedProxies}), and the drain when it stops.
-L{makeContextFactory} builds the C{ServerConfig.tlsContextFactory} that
-enables C{AUTH TLS}.
+only C{ServerConfig.trustedProxies}), the C{ServerConfig.metrics}
+endpoint, and the drain when it stops. L{makeContextFactory} builds the
+C{ServerConfig.tlsContextFactory} that enables C{AUTH TLS};
+L{logObserver} writes the log in C{ServerConfig.logFormat}.
 """
 
 from twisted.application import service
@@ -18,10 +19,28 @@ from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener, makeContextFactory
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.listening import ControlListening
+from ftpkit.deploy.opsservice import addMetricsServices
+from ftpkit.deploy.stoporder import InOrder
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
 from ftpkit.ops.drain import Drain
+from ftpkit.ops.logformat import fileObserver
 
-__all__ = ["FTPService", "makeContextFactory"]
+__all__ = ["FTPService", "logObserver", "makeContextFactory"]
+
+
+def logObserver(outFile, config):
+    """
+    The log observer C{twistd ftpkit} writes its log with, for a program
+    that begins logging itself
+    (C{globalLogBeginner.beginLoggingTo([logObserver(sys.stdout,
+    config)])}): ftpkit's lines as text, or one JSON object per line, as
+    C{config.logFormat} says (C{--log-format}).
+
+    @param outFile: a writable text file.
+    @param config: the L{ftpkit.config.ServerConfig}.
+    @return: an C{ILogObserver} writing to C{outFile}.
+    """
+    return fileObserver(outFile, config.logFormat)
 
 
 class FTPService(service.MultiService):
@@ -30,11 +49,12 @@ class FTPService(service.MultiService):
 
     Started, it sweeps the uploads crashed processes left under the
     directories its realms serve (in a thread, while it serves), then
-    listens. Stopped, it stops listening (clients waiting in the listen
-    queue are told C{421}), then lets each session finish its running
-    command for up to C{ServerConfig.shutdownGrace} seconds, tells it
-    C{421} and closes it; C{stopService}'s Deferred fires once every
-    session is gone.
+    listens, and serves C{/metrics} and C{/sessions} on
+    C{ServerConfig.metrics} if set. Stopped, it stops listening (clients
+    waiting in the listen queue are told C{421}), then lets each session
+    finish its running command for up to C{ServerConfig.shutdownGrace}
+    seconds, tells it C{421} and closes it; C{stopService}'s Deferred fires once every
+    session is gone (the metrics endpoint stops then).
 
     @ivar factory: the factory served.
     """
@@ -67,9 +87,18 @@ class FTPService(service.MultiService):
                                          reactor)
             listening.setServiceParent(self)
             self._listening.append(listening)
+        draining = self
+        if config.metrics is not None:
+            # The metrics endpoint answers, and counts, while the drain
+            # runs, and stops after it, as twistd ftpkit's.
+            draining = InOrder()
+            draining.setServiceParent(self)
+            addMetricsServices(self, config, factory=factory,
+                               listeners=draining)
         # Added last, stopped first: its sessions are told before the
         # listeners close, in the same turn of the reactor.
-        Drain(factory, config.shutdownGrace, reactor).setServiceParent(self)
+        Drain(factory, config.shutdownGrace, reactor).setServiceParent(
+            draining)
 
     def ports(self):
         """

@@ -5,6 +5,8 @@ builds an L{FTPProtocol} (L{ftpkit.control.connection}) per session. Both
 names are public here, as C{ftpkit.server}.
 """
 
+import os
+
 from twisted.cred.portal import Portal
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
@@ -16,6 +18,7 @@ from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.policies import ConnectionLimiter
+from ftpkit.control.serverhub import configuredHub, servedRoot
 from ftpkit.control.sessionlimits import (
     NOT_ALLOWED,
     AddressRules,
@@ -29,8 +32,6 @@ from ftpkit.data.listenerpool import ListenerPool
 from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.theftalarm import TheftAlarm
-from ftpkit.ops import events
-from ftpkit.ops.eventlog import EventLog
 from ftpkit.shells.held import HeldUploads
 
 
@@ -51,8 +52,8 @@ class FTPFactory(ServerFactory):
         process.
     @ivar loginFailures: the L{AddressFailures} counting failed logins
         per client address (the delay after a failed C{PASS} follows it).
-    @ivar events: the L{events.EventHub} sessions publish what happens
-        to; an L{EventLog} logs it.
+    @ivar events: the L{ftpkit.ops.events.EventHub} sessions publish what
+        happens to; an L{ftpkit.ops.eventlog.EventLog} logs it.
     @ivar listenerPool: the L{ListenerPool} of passive listeners sessions
         are done with.
     @ivar passiveShares: the L{PassiveShares}: passive listeners held per
@@ -83,8 +84,14 @@ class FTPFactory(ServerFactory):
         @param reactor: the reactor (the global one when omitted).
         @param limiter: what admits and counts sessions; by default a
             L{ConnectionLimiter} with the limits of C{config}.
-        @param hub: the L{events.EventHub} to publish to; by default a
-            new one that only logs.
+        @param hub: the L{ftpkit.ops.events.EventHub} to publish to; by default
+            the one C{config} asks for
+            (L{ftpkit.control.serverhub.configuredHub}): the log, and the
+            transfer log, metrics and upload command it sets.
+        @raise OSError: when C{config.xferlog} cannot be opened (without
+            C{hub}).
+        @raise ValueError: when C{config.metrics} needs
+            C{prometheus_client}, which is not installed (without C{hub}).
         """
         if reactor is None:
             from twisted.internet import reactor
@@ -104,8 +111,8 @@ class FTPFactory(ServerFactory):
         self.loginFailures = AddressFailures(
             ipv6PrefixLength=self.config.ipv6PrefixLength)
         if hub is None:
-            hub = events.EventHub()
-            EventLog(reactor).subscribeTo(hub)
+            hub = configuredHub(self.config, servedRoot(portal.realm),
+                                reactor=reactor)
         self.events = hub
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
         shareLimit = passiveLimit(self.config.maxPassivePerIP,
@@ -172,12 +179,17 @@ class FTPFactory(ServerFactory):
 
     def startFactory(self):
         """
-        Pool passive listeners (again, after L{stopFactory}); watch for
-        the end of bursts (L{AfterBurst}); keep the timers of the theft
-        alarm, of the lingering close
+        Set the process's file-creation mask to C{config.umask}, if set,
+        for the files and directories users make (C{twistd ftpkit} sets
+        it at start too, L{ftpkit.deploy.service.StartupWork}, before any
+        file of its own). Pool passive listeners (again, after
+        L{stopFactory}); watch for the end of bursts (L{AfterBurst});
+        keep the timers of the theft alarm, of the lingering close
         (L{ftpkit.data.linger.LingerWatcher.hold}) and of the idle
         timeouts (L{IdleWatch.hold}) between uses.
         """
+        if self.config.umask is not None:
+            os.umask(self.config.umask)
         self.listenerPool.reopen()
         self.theftAlarm.start()
         self.afterBurst.start()

@@ -10,15 +10,14 @@ import os
 
 from twisted.python import usage
 
+from ftpkit.control.serverhub import configuredHub
 from ftpkit.control.sessionlimits import parseNetwork
-from ftpkit.control.uploadhook import UploadCommand, parseCommand
+from ftpkit.control.uploadhook import parseCommand
 from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
-from ftpkit.ops import events, metrics
-from ftpkit.ops.eventlog import EventLog
+from ftpkit.ops import metrics
 from ftpkit.ops.logformat import logFormat, useFormat
-from ftpkit.ops.observers import ObserverSubscription, findObservers
-from ftpkit.ops.xferlog import XferLog
+from ftpkit.ops.observers import findObservers
 
 
 class OperationsOptionsMixin:
@@ -122,22 +121,12 @@ def makeHub(config, options=None):
     """
     @param config: a L{ftpkit.config.ServerConfig}.
     @param options: the parsed L{ftpkit.deploy.tap.Options}, to find observers
-        (L{findObservers}), or C{None}.
-    @return: an L{events.EventHub} with the log, and the transfer log,
-        metrics, C{--on-upload} and plugins' observers if there are any,
-        subscribed.
+        (L{findObservers}) and C{--root}, or C{None}.
+    @return: the L{events.EventHub} C{config} asks for
+        (L{configuredHub}: the log, the transfer log, metrics,
+        C{--on-upload}), with the plugins' observers subscribed too.
     """
-    hub = events.EventHub()
-    EventLog().subscribeTo(hub)
-    if config.xferlog is not None:
-        XferLog(config.xferlog).subscribeTo(hub)
-    if config.metrics is not None:
-        metrics.processMetrics().subscribeTo(hub)
-    observers = [] if options is None else findObservers(options)
-    if config.onUpload is not None:
-        observers.append(UploadCommand(
-            config.onUpload, None if options is None else options.get("root"),
-            config.onUploadConcurrency, config.onUploadTimeout))
-    for observer in observers:
-        ObserverSubscription(observer).subscribeTo(hub)
-    return hub
+    if options is None:
+        return configuredHub(config)
+    return configuredHub(config, root=options.get("root"),
+                         observers=findObservers(options))

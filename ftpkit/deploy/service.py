@@ -36,7 +36,6 @@ import signal
 import warnings
 
 from twisted.application import service
-from twisted.internet import defer
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
@@ -52,6 +51,7 @@ from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.startfailure import endStart
+from ftpkit.deploy.stoporder import stopInOrder
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
 from ftpkit.deploy.workersignals import QUIT, RELOAD, STOP, LeaveToAcceptor
@@ -96,10 +96,7 @@ class Listeners(service.MultiService):
         if not self.inOrder:
             return service.MultiService.stopService(self)
         service.Service.stopService(self)
-        stopped = defer.succeed(None)
-        for child in reversed(list(self)):
-            stopped.addBoth(lambda _, child=child: child.stopService())
-        return stopped
+        return stopInOrder(self)
 
     def privilegedStartService(self):
         """

@@ -55,14 +55,15 @@ class PublicNameTests(unittest.SynchronousTestCase):
 
     def test_embeddingNames(self):
         """
-        C{ftpkit.embedding} gives L{FTPService} and the very
-        C{makeContextFactory} C{docs/tls.rst} names.
+        C{ftpkit.embedding} gives L{FTPService}, C{logObserver} and the
+        very C{makeContextFactory} C{docs/tls.rst} names.
         """
         from ftpkit import embedding
         from ftpkit.control import tls
 
         self.assertEqual(sorted(embedding.__all__),
-                         ["FTPService", "makeContextFactory"])
+                         ["FTPService", "logObserver",
+                          "makeContextFactory"])
         self.assertIs(embedding.makeContextFactory, tls.makeContextFactory)
 
     def test_interfacesReexported(self):
