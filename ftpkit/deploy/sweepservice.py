@@ -190,7 +190,9 @@ class SweepUploads(service.Service):
     def sweepCut(self, tag):
         """
         A worker died: the uploads it cut become resumable, as a single
-        process's are at its next start (in a thread, as sessions run).
+        process's are at its next start, and the reservations of names
+        nobody holds any more (its C{STOU}s') go (in a thread, as
+        sessions run).
 
         @param tag: its temporary files' tag
             (L{ftpkit.shells.uploads.temporaryTag}).

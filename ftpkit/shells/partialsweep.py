@@ -23,6 +23,7 @@ from ftpkit.shells.uploadnames import (
     targetOfTemporary,
 )
 from ftpkit.shells.uploadremoval import removeQuietly, removeSeen
+from ftpkit.shells.uploadreservations import isReservation, removeStale
 
 
 def _lookedUpPartial(target, now):
@@ -53,8 +54,9 @@ def sweep(root, now=None, tag=None, spared=()):
     @param now: the time, in seconds [default: now].
     @param tag: only the temporary files of the process whose
         L{ftpkit.shells.uploadnames.temporaryTag} this is (a worker of
-        C{--workers} that died while the others still upload), nothing
-        else [default: every one].
+        C{--workers} that died while the others still upload), and the
+        reservations of names nobody holds (which name no process: that
+        worker's among them), nothing else [default: every one].
     @param spared: the tags whose temporary files are left alone: those
         of the processes that run uploads meanwhile (a file is made, then
         held: between the two, only its tag tells it from a crashed
@@ -68,8 +70,8 @@ def sweep(root, now=None, tag=None, spared=()):
 
     def swept(name):
         return isHidden(name) and (
-            only is None or name.startswith(only)) and not _spared(
-                name, spared)
+            only is None or name.startswith(only)
+            or isReservation(name)) and not _spared(name, spared)
 
     for directory, names in _walk(os.fsencode(root), swept):
         for name in names:
@@ -99,6 +101,9 @@ def _sweepFile(directory, name, now):
         C{None} (left as it is).
     """
     path = os.path.join(directory, name)
+    if isReservation(name):
+        # Held, or taken by an upload at the same moment: left to it.
+        return "removed" if removeStale(path) else None
     try:
         seen = os.lstat(path)
     except OSError:

@@ -22,18 +22,29 @@ whole file or none), and the upload never replaces a file of that name
 that appeared meanwhile (a C{STOR}'s, or a local user's): its end fails
 with C{550} as before. Its name is one of a temporary upload file that
 names no target (L{ftpkit.shells.uploadnames.isHidden}), so listings
-and clients never see it, and the sweep at start removes one a crash
-left (L{ftpkit.shells.partialsweep}); while its upload runs it is held
-(L{ftpkit.shells.uploadlocks.holdTemporary}), and a sweep in another
-process leaves it alone.
+and clients never see it.
+
+A reservation is its upload's only while that upload holds it: an
+exclusive C{flock} on the file, which goes with its process, whatever
+killed it. So a reservation nobody holds is a leftover (a killed worker
+of C{--workers}, a crashed server), and any process may take it: the
+next upload of that name holds it and makes it its own (L{reserve}), and
+a sweep removes it (L{removeStale}: the sweep at start, the sweep of a
+worker that died, L{ftpkit.shells.partialsweep}). Both act only while
+they hold the file themselves and it still has the name, so that
+neither takes a reservation an upload holds: the file was made, then
+held, and a sweep between the two took it away (the upload then held a
+file with no name, and a second upload reserved the name again), and a
+sweep's look at a file (its own lock for a moment) left the upload's
+lock refused, and the reservation unheld for the whole upload.
 """
 
+import fcntl
 import hashlib
 import os
 
 from ftpkit.errors import AlreadyExists
 from ftpkit.shells.cachedopen import openWithoutLinks
-from ftpkit.shells.uploadlocks import holdTemporary
 from ftpkit.shells.uploadnames import TEMPORARY_PREFIX, TEMPORARY_SUFFIX
 from ftpkit.shells.uploadremoval import removeQuietly
 
@@ -42,8 +53,17 @@ RESERVATION_TAG = b"unique-"
 process's tag (those are hex digits), and no dot follows, so that they
 name no target."""
 
-_OPEN_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-               | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+_TAKE_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+               | getattr(os, "O_CLOEXEC", 0))
+"""How a reservation that is there is opened: for writing, as an
+exclusive lock on NFS needs."""
+
+_OPEN_FLAGS = _TAKE_FLAGS | os.O_CREAT | os.O_EXCL
+"""How a reservation is made."""
+
+_ATTEMPTS = 3
+"""Tries at a reservation whose file went, or became another, meanwhile
+(a sweep, another upload releasing it)."""
 
 
 def reservationName(name):
@@ -58,21 +78,72 @@ def reservationName(name):
 
 def reserve(target):
     """
-    Reserve C{target}'s name for an upload that creates it.
+    Reserve C{target}'s name for an upload that creates it: make its
+    reservation, or take one nobody holds, and hold it.
 
     @param target: the target's path, C{bytes}.
     @return: the reservation, for L{release}.
-    @raise AlreadyExists: when another upload holds the reservation (or
-        a crashed one left it, until the sweep at start removes it).
+    @raise AlreadyExists: when another upload holds the reservation.
     """
     name = target.rpartition(b"/")[2]
     path = target[:len(target) - len(name)] + reservationName(name)
+    for _ in range(_ATTEMPTS):
+        try:
+            fd = openWithoutLinks(path, _OPEN_FLAGS, 0o600)
+            made = True
+        except FileExistsError:
+            try:
+                fd = openWithoutLinks(path, _TAKE_FLAGS)
+            except FileNotFoundError:
+                # Released meanwhile: make it again.
+                continue
+            except OSError:
+                # No reservation of ours (a link, a FIFO, a directory
+                # someone put there): the name stays refused, as made.
+                raise AlreadyExists() from None
+            made = False
+        held = _holdNamed(fd, path, made)
+        if held:
+            return (fd, path)
+        os.close(fd)
+        if held is False and not made:
+            raise AlreadyExists()
+    raise AlreadyExists()
+
+
+def _holdNamed(fd, path, made):
+    """
+    Hold the reservation open as C{fd}, if nobody else does, and check
+    that it still has its name.
+
+    @param fd: its descriptor, open for writing.
+    @param path: its name, C{bytes}.
+    @param made: whether this call made it (else it was there).
+    @return: C{True} when it is held by C{fd} and named C{path};
+        C{False} when another open file holds it; C{None} when the name
+        is another file's now, or nobody's (a sweep removed it).
+    """
     try:
-        fd = openWithoutLinks(path, _OPEN_FLAGS, 0o600)
-    except FileExistsError:
-        raise AlreadyExists() from None
-    holdTemporary(fd)
-    return (fd, path)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        # No locks on this file system: only the file it made is its
+        # own (a reservation that was there may be held elsewhere).
+        return made or False
+    return _stillNamed(fd, path) or None
+
+
+def _stillNamed(fd, path):
+    """
+    @return: whether C{path} still names the file open as C{fd}.
+    """
+    try:
+        there = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    here = os.fstat(fd)
+    return (there.st_ino, there.st_dev) == (here.st_ino, here.st_dev)
 
 
 def release(reservation):
@@ -85,5 +156,43 @@ def release(reservation):
     fd, path = reservation
     try:
         removeQuietly(path)
+    finally:
+        os.close(fd)
+
+
+def isReservation(name):
+    """
+    @param name: a directory entry's name, C{bytes}.
+    @return: whether it is a reservation's (L{reservationName}).
+    """
+    return (name.startswith(TEMPORARY_PREFIX + RESERVATION_TAG)
+            and name.endswith(TEMPORARY_SUFFIX))
+
+
+def removeStale(path):
+    """
+    Remove a reservation nobody holds (a leftover of a process that
+    died), holding it meanwhile, so that an upload taking it at the same
+    moment (L{reserve}) keeps it.
+
+    @param path: the reservation's path, C{bytes}.
+    @return: whether it was removed.
+    """
+    try:
+        fd = os.open(path, _TAKE_FLAGS)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError:
+            # No locks on this file system: nothing tells a held one.
+            pass
+        if not _stillNamed(fd, path):
+            return False
+        removeQuietly(path)
+        return True
     finally:
         os.close(fd)

@@ -8,6 +8,7 @@ later one replaced the earlier, and both clients got C{226}.
 """
 
 import os
+import signal
 import socket
 
 from twisted.internet import defer
@@ -16,10 +17,11 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.uploadreservations import reservationName
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_workers import READY
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, childrenOf
 
 try:
     from ftpkit.auth.fsspecrealm import makeFsspecRealm
@@ -229,3 +231,94 @@ class WorkersUniqueNamesTests(unittest.TestCase):
             [(b"150 FILE: f", b"226 Transfer complete"),
              (b"150 FILE: f.1", b"226 Transfer complete")])
         self.assertEqual(sorted(os.listdir(root)), ["f", "f.1"])
+
+
+def holderOf(pids, name):
+    """
+    @param pids: process ids.
+    @param name: a file name, C{bytes}.
+    @return: the first of C{pids} with a file of that name open, or
+        C{None}.
+    """
+    for pid in pids:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in descriptors:
+            try:
+                opened = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if os.fsencode(opened).endswith(b"/" + name):
+                return pid
+    return None
+
+
+class DeadWorkerReservationTests(unittest.TestCase):
+    """
+    A worker of C{--workers 2} killed (C{SIGKILL}) while a C{STOU} of
+    C{d/f} ran left C{f}'s reservation, held by nobody: nothing released
+    it until the server restarted, so the next C{STOU d/f} was told
+    C{f.1}, an anonymous upload of C{f} was refused, and C{RMD d} of the
+    directory that looked empty failed.
+    """
+
+    timeout = 180
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        os.mkdir(os.path.join(self.root, "d"))
+        self.server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:secret",
+            "--workers", "2"])
+        self.server.waitForLog(READY, 2)
+
+    def killUploadingWorker(self):
+        """
+        Start C{STOU d/f} and kill the worker serving it mid-upload;
+        wait for the worker started in its place.
+        """
+        client = RawClient(self.server.port)
+        self.addCleanup(client.close)
+        client.login()
+        client.command("TYPE I")
+        data = socket.create_connection(
+            ("127.0.0.1", client.epsvPort()), timeout=20)
+        self.addCleanup(data.close)
+        self.assertEqual(client.command("STOU d/f")[:13], b"150 FILE: f")
+        data.sendall(b"partial")
+        name = reservationName(b"f")
+        worker = self.server.waitFor(
+            lambda: holderOf(childrenOf(self.server.process.pid), name),
+            "the worker holding the reservation")
+        os.kill(worker, signal.SIGKILL)
+        self.server.waitForLog(READY, 3)
+
+    def test_swept(self):
+        """
+        The acceptor's sweep of the dead worker's uploads removes the
+        reservation: the directory is empty again, and C{RMD} removes it.
+        """
+        self.killUploadingWorker()
+        directory = os.path.join(self.root, "d")
+        self.server.waitFor(lambda: not os.listdir(directory),
+                            "the reservation removed")
+        client = RawClient(self.server.port)
+        self.addCleanup(client.close)
+        client.login()
+        self.assertEqual(client.command("RMD d")[:3], b"250")
+
+    def test_nameFree(self):
+        """
+        The next C{STOU d/f}, in another worker, is told C{f}.
+        """
+        self.killUploadingWorker()
+        client = RawClient(self.server.port)
+        self.addCleanup(client.close)
+        client.login()
+        client.command("TYPE I")
+        opening, _, final = client.transfer("STOU d/f", b"whole")
+        self.assertEqual((opening.split(b"FILE: ")[-1], final[:3]),
+                         (b"f", b"226"))
+        self.assertEqual(os.listdir(os.path.join(self.root, "d")), ["f"])

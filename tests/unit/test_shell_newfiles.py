@@ -6,6 +6,7 @@ once complete.
 """
 
 import errno
+import fcntl
 import os
 
 from twisted.internet.defer import inlineCallbacks
@@ -13,7 +14,12 @@ from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from ftpkit.errors import AlreadyExists, DirectoryNotEmpty, NoSuchFile
-from ftpkit.shells import anonymousfiles, uploadlocks, uploads
+from ftpkit.shells import (
+    anonymousfiles,
+    uploadlocks,
+    uploadreservations,
+    uploads,
+)
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.uploadreservations import reservationName
 from ftpkit.testing import writeFile
@@ -521,3 +527,119 @@ class ReservedNameTests(unittest.TestCase):
         uploads.sweep(self.root)
         self.assertFalse(os.path.exists(self.reservation()))
         self.assertTrue(os.path.exists(held))
+
+
+class ReservationHoldTests(unittest.TestCase):
+    """
+    A reservation (L{uploadreservations.reserve}) is held by its upload
+    from the moment it is returned, whatever a sweep does meanwhile, and
+    one nobody holds (its process died) is taken by the next upload of
+    its name or removed by a sweep.
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.target = os.path.join(self.root, b"f")
+        self.path = os.path.join(self.root, reservationName(b"f"))
+
+    def reserve(self):
+        """
+        @return: a reservation of C{f}, released with the test.
+        """
+        reservation = uploadreservations.reserve(self.target)
+        self.addCleanup(uploadreservations.release, reservation)
+        return reservation
+
+    def whileMaking(self, action):
+        """
+        Run C{action} once, right after the next reservation's file is
+        made and before anything else is done with it (where a sweep in
+        another thread or process may come).
+
+        @param action: a callable taking no argument.
+        """
+        real = uploadreservations.openWithoutLinks
+
+        def opening(path, flags, *args):
+            fd = real(path, flags, *args)
+            if flags & os.O_CREAT and not done:
+                done.append(True)
+                action()
+            return fd
+
+        done = []
+        self.patch(uploadreservations, "openWithoutLinks", opening)
+
+    def assertHeld(self):
+        """
+        Check that C{f}'s reservation has its name and that a sweep leaves
+        it and a second reservation of C{f} is refused.
+        """
+        uploads.sweep(self.root)
+        self.assertTrue(os.path.exists(self.path))
+        self.assertRaises(AlreadyExists, uploadreservations.reserve,
+                          self.target)
+
+    def test_sweptWhileMade(self):
+        """
+        A sweep between the making of the file and its hold does not
+        leave the upload holding a file with no name (the next upload of
+        the name reserved it again: two C{STOU}s told one name).
+        """
+        self.whileMaking(lambda: uploads.sweep(self.root))
+        self.reserve()
+        self.assertHeld()
+
+    def test_lookedAtWhileMade(self):
+        """
+        A sweep holding the file for a moment (to see whether an upload
+        holds it) as it is made leaves no reservation unheld: it is
+        refused (then the next one takes the file), or held.
+        """
+        looks = []
+
+        def look():
+            fd = os.open(self.path, os.O_WRONLY)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            looks.append(fd)
+
+        self.whileMaking(look)
+        try:
+            self.reserve()
+        except AlreadyExists:
+            refused = True
+        else:
+            refused = False
+        finally:
+            for fd in looks:
+                os.close(fd)
+        self.assertEqual(len(looks), 1)
+        if refused:
+            # What it made is nobody's once the look is over: the next
+            # upload of the name takes it.
+            self.reserve()
+        self.assertHeld()
+
+    def test_leftoverTaken(self):
+        """
+        A reservation nobody holds (its process was killed) is taken by
+        the next upload of its name, which holds it.
+        """
+        FilePath(self.path).setContent(b"")
+        fd, path = self.reserve()
+        self.assertEqual(path, self.path)
+        self.assertHeld()
+
+    def test_sweptForDeadWorker(self):
+        """
+        The sweep of a dead worker's uploads (by its tag) removes the
+        reservations nobody holds, and leaves held ones.
+        """
+        FilePath(self.path).setContent(b"")
+        os.mkdir(os.path.join(self.root, b"sub"))
+        held = uploadreservations.reserve(
+            os.path.join(self.root, b"sub", b"f"))
+        self.addCleanup(uploadreservations.release, held)
+        uploads.sweep(self.root, tag=b"0123456789abcdef")
+        self.assertFalse(os.path.exists(self.path))
+        self.assertTrue(os.path.exists(held[1]))
