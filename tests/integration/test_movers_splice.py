@@ -224,11 +224,11 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), ["keep.bin"])
 
 
-def _splicedUpload(testCase, writer, data, end=True):
+def _splicedUpload(testCase, writer, data, end=True, reset=False):
     """
     Start a spliced upload of C{data}, sent whole by a client that then
-    closed its side (unless not C{end}), into C{writer} over a bare
-    connection.
+    closed its side (unless not C{end}; with C{reset}, reset the
+    connection instead), into C{writer} over a bare connection.
 
     @return: C{(connection, Deferred of the upload)}.
     """
@@ -239,7 +239,11 @@ def _splicedUpload(testCase, writer, data, end=True):
 
     sender, receiver = _connectedPair(testCase)
     sender.sendall(data)
-    if end:
+    if reset:
+        sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                          struct.pack("ii", 1, 0))
+        sender.close()
+    elif end:
         sender.shutdown(socket.SHUT_WR)
     clock = Clock()
     testCase.addCleanup(clock.advance, 0)  # Frees closed descriptors.
@@ -288,6 +292,28 @@ class LastBatchCommitTests(unittest.TestCase):
         yield writer.close()
         self.assertEqual(self.jobs, jobs)
         self.assertEqual(os.listdir(self.root), ["f"])
+
+    @defer.inlineCallbacks
+    def test_resetBeforeAnyByte(self):
+        """
+        A connection the client reset before sending a byte (a client
+        killed, a network lost, right after the C{150}) fails the upload
+        with L{TransferAborted}; the old file stays. The check for bytes
+        before the first batch took the socket's error, and the batch then
+        read the reset as the end of an empty upload: the file was
+        replaced by an empty one, and the client told C{226}.
+        """
+        from ftpkit.errors import TransferAborted
+
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+        writer = yield self.shell.openForWriting(("f",))
+        connection, receiving = _splicedUpload(self, writer, b"",
+                                               reset=True)
+        yield self.assertFailure(receiving, TransferAborted)
+        yield writer.abort()
+        with open(self.path("f"), "rb") as f:
+            self.assertEqual(f.read(), b"old")
 
     @defer.inlineCallbacks
     def test_commitFailureFailsTheBatch(self):

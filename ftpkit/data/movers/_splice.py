@@ -166,14 +166,16 @@ def _readable(sock):
     """
     @param sock: a non-blocking socket.
     @return: whether reading it would not block: it holds bytes, or the
-        peer's end (or an error, which the next batch then meets).
+        peer's end.
+    @raise OSError: when the connection broke (the client reset it). The
+        error is the socket's pending one, which the peek took: a batch
+        would not meet it again, and would read the reset as the end of
+        the upload.
     """
     try:
         sock.recv(1, socket.MSG_PEEK)
     except BlockingIOError:
         return False
-    except OSError:
-        pass
     return True
 
 
@@ -263,7 +265,8 @@ class SpliceReceiver:
     def start(self):
         """
         Start moving: at once if the socket has something to read (bytes,
-        or the end of the upload), else once it has (L{_wait}). A client
+        or the end of the upload), else once it has (L{_wait}); a
+        connection already broken fails the upload at once. A client
         usually starts sending only once it has the C{150}, so the socket
         is often empty yet: asking the kernel costs less than a round
         trip to a disk thread, or a batch run at once, that would find
@@ -274,7 +277,12 @@ class SpliceReceiver:
         global _receiving
         _receiving += 1
         self._started = True
-        if _readable(self.connection.socket):
+        try:
+            readable = _readable(self.connection.socket)
+        except OSError:
+            self.finish(TransferAborted())
+            return self.done
+        if readable:
             self.batch()
         else:
             self._wait()
