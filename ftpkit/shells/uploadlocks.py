@@ -31,6 +31,7 @@ their bytes would interleave, and each client be told it stored its own
 (vsftpd's C{lock_upload_files} makes the second wait instead).
 """
 
+import contextlib
 import fcntl
 import os
 
@@ -39,7 +40,7 @@ from ftpkit.shells.cachedopen import openWithoutLinks
 
 _OPEN_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
                | getattr(os, "O_CLOEXEC", 0))
-"""How L{isHeld} opens a file: for writing, as an exclusive lock on NFS
+"""How L{isHeld} and L{heldAlone} open a file: for writing, as an exclusive lock on NFS
 needs; no link followed, no wait for a FIFO's other end."""
 
 
@@ -144,3 +145,74 @@ def isHeld(path):
     finally:
         os.close(fd)
     return False
+
+
+def holdNamed(fd, path, made=True):
+    """
+    Hold the file open as C{fd} alone, if nobody else does, and check
+    that C{path} still names it: an upload's file is made, then held, and
+    a sweep in another process serving the root (L{heldAlone}) may take
+    it between the two, or hold it for a moment as the upload asks.
+
+    @param fd: its descriptor, open for writing.
+    @param path: its name, C{bytes}.
+    @param made: whether the caller made it (else it was there).
+    @return: C{True} when it is held by C{fd} and named C{path} (also,
+        for a file the caller made, where nothing can be held: no locks
+        on the file system); C{False} when another open file holds it (or
+        one that was there cannot be held); C{None} when the name is
+        another file's now, or nobody's.
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return made or False
+    return _stillNamed(fd, path) or None
+
+
+def _stillNamed(fd, path):
+    """
+    @return: whether C{path} still names the file open as C{fd}.
+    """
+    try:
+        there = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    here = os.fstat(fd)
+    return (there.st_ino, there.st_dev) == (here.st_ino, here.st_dev)
+
+
+@contextlib.contextmanager
+def heldAlone(path):
+    """
+    Hold the file C{path} names while the C{with} block runs, unless an
+    upload, in any process, holds it (L{holdTemporary}): how a sweep
+    takes what a crashed process left, so that an upload holding the file
+    at the same moment keeps it (the sweep looked, then took the file,
+    and an upload that held it in between lost it).
+
+    @param path: an upload's file, C{bytes}.
+    @return: a context manager giving whether the file is held, and
+        C{path} still names it (also C{True} where nothing can be held:
+        no locks on the file system); C{False} when it is another's, gone
+        or cannot be opened for writing (left as it is).
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        except OSError:
+            # No locks on this file system: nothing tells a held one.
+            pass
+        yield _stillNamed(fd, path)
+    finally:
+        os.close(fd)

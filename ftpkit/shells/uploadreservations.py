@@ -39,12 +39,12 @@ sweep's look at a file (its own lock for a moment) left the upload's
 lock refused, and the reservation unheld for the whole upload.
 """
 
-import fcntl
 import hashlib
 import os
 
 from ftpkit.errors import AlreadyExists
 from ftpkit.shells.cachedopen import openWithoutLinks
+from ftpkit.shells.uploadlocks import heldAlone, holdNamed
 from ftpkit.shells.uploadnames import TEMPORARY_PREFIX, TEMPORARY_SUFFIX
 from ftpkit.shells.uploadremoval import removeQuietly
 
@@ -102,48 +102,13 @@ def reserve(target):
                 # someone put there): the name stays refused, as made.
                 raise AlreadyExists() from None
             made = False
-        held = _holdNamed(fd, path, made)
+        held = holdNamed(fd, path, made)
         if held:
             return (fd, path)
         os.close(fd)
         if held is False and not made:
             raise AlreadyExists()
     raise AlreadyExists()
-
-
-def _holdNamed(fd, path, made):
-    """
-    Hold the reservation open as C{fd}, if nobody else does, and check
-    that it still has its name.
-
-    @param fd: its descriptor, open for writing.
-    @param path: its name, C{bytes}.
-    @param made: whether this call made it (else it was there).
-    @return: C{True} when it is held by C{fd} and named C{path};
-        C{False} when another open file holds it; C{None} when the name
-        is another file's now, or nobody's (a sweep removed it).
-    """
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    except OSError:
-        # No locks on this file system: only the file it made is its
-        # own (a reservation that was there may be held elsewhere).
-        return made or False
-    return _stillNamed(fd, path) or None
-
-
-def _stillNamed(fd, path):
-    """
-    @return: whether C{path} still names the file open as C{fd}.
-    """
-    try:
-        there = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    here = os.fstat(fd)
-    return (there.st_ino, there.st_dev) == (here.st_ino, here.st_dev)
 
 
 def release(reservation):
@@ -178,21 +143,7 @@ def removeStale(path):
     @param path: the reservation's path, C{bytes}.
     @return: whether it was removed.
     """
-    try:
-        fd = os.open(path, _TAKE_FLAGS)
-    except OSError:
-        return False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        except OSError:
-            # No locks on this file system: nothing tells a held one.
-            pass
-        if not _stillNamed(fd, path):
-            return False
-        removeQuietly(path)
-        return True
-    finally:
-        os.close(fd)
+    with heldAlone(path) as held:
+        if held:
+            removeQuietly(path)
+        return held
