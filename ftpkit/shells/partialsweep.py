@@ -11,7 +11,7 @@ sweep may not have reached yet.
 import os
 import time
 
-from ftpkit.shells.uploadlocks import isHeld
+from ftpkit.shells.uploadlocks import heldAlone
 from ftpkit.shells.uploadnames import (
     _TEMPORARY_ATTEMPTS,
     PARTIAL_LIFETIME,
@@ -104,24 +104,40 @@ def _sweepFile(directory, name, now):
     if isReservation(name):
         # Held, or taken by an upload at the same moment: left to it.
         return "removed" if removeStale(path) else None
+    if not name.startswith(TEMPORARY_PREFIX):
+        return _sweepTaken(directory, name, now)
+    # Taken only while held here: a running upload's, in a process that
+    # shares the root, is left to it (see ftpkit.shells.uploadlocks).
+    with heldAlone(path) as held:
+        return _sweepTaken(directory, name, now) if held else None
+
+
+def _sweepTaken(directory, name, now):
+    """
+    The part of L{_sweepFile} once a temporary file is held there, or for
+    a partial upload.
+
+    @return: as L{_sweepFile}.
+    """
+    path = os.path.join(directory, name)
+    target = None
+    if name.startswith(TEMPORARY_PREFIX):
+        target = targetOfTemporary(name)
     try:
         seen = os.lstat(path)
     except OSError:
         return None
     age = now - seen.st_mtime
-    target = None
-    if name.startswith(TEMPORARY_PREFIX):
-        if isHeld(path):
-            # A running upload's, in a process that shares the root (see
-            # ftpkit.shells.uploadlocks).
-            return None
-        target = targetOfTemporary(name)
     try:
         partial = name.startswith(PARTIAL_PREFIX)
         if partial and age > PARTIAL_LIFETIME:
             return "removed" if removeSeen(path, seen) else None
-        if not partial and (age > PARTIAL_LIFETIME or not _becomesPartial(
-                path, directory, target)):
+        if not partial and (
+                age > PARTIAL_LIFETIME or not seen.st_size
+                or not _becomesPartial(path, directory, target)):
+            # An empty one received nothing to resume (as a cut upload's,
+            # ftpkit.shells.partials.keepPartial): made a partial upload,
+            # it replaced an older one, which held the client's bytes.
             removeQuietly(path)
             return "removed"
     except OSError:

@@ -11,11 +11,13 @@ from under them (made them partial uploads), and those uploads failed
 with C{550} once complete.
 
 So an upload holds an exclusive C{flock} on its temporary file for as
-long as the file is open (L{holdTemporary}), and the sweep leaves a file
-so held (L{isHeld}). The lock belongs to the open file, so it goes when
-the upload ends, or with its process, whatever killed it. On NFS, Linux
-makes it a lock on the whole file that the other clients see; on a file
-system without locks, the sweep takes every file, as before.
+long as the file is open (L{holdTemporary}), and the sweep takes a file
+only while it holds it itself (L{heldAlone}); a file an upload makes is
+its own only once held and still named (L{holdNamed}). The lock belongs
+to the open file, so it goes when the upload ends, or with its process,
+whatever killed it. On NFS, Linux makes it a lock on the whole file that
+the other clients see; on a file system without locks, the sweep takes
+every file, as before.
 
 An upload that creates a file writes it with no name until it is complete
 (L{ftpkit.shells.uploads.createAnonymous}): nothing in its directory shows
@@ -40,7 +42,7 @@ from ftpkit.shells.cachedopen import openWithoutLinks
 
 _OPEN_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
                | getattr(os, "O_CLOEXEC", 0))
-"""How L{isHeld} and L{heldAlone} open a file: for writing, as an exclusive lock on NFS
+"""How L{heldAlone} opens a file: for writing, as an exclusive lock on NFS
 needs; no link followed, no wait for a FIFO's other end."""
 
 
@@ -123,28 +125,6 @@ def holdInPlace(fd):
     """
     if not _holdAlone(fd):
         raise FileBusy()
-
-
-def isHeld(path):
-    """
-    @param path: a temporary upload file's path.
-    @return: whether an upload, in any process, still writes it
-        (L{holdTemporary}); C{False} when that cannot be told (no locks
-        on the file system, a file that cannot be opened for writing).
-    """
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    return False
 
 
 def holdNamed(fd, path, made=True):

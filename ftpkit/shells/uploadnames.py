@@ -12,8 +12,9 @@ import itertools
 import os
 import secrets
 
+from ftpkit.errors import FileBusy
 from ftpkit.shells.cachedopen import openWithoutLinks
-from ftpkit.shells.uploadlocks import holdTemporary
+from ftpkit.shells.uploadlocks import holdNamed
 
 TEMPORARY_PREFIX = b".ftpkit-upload."
 
@@ -40,6 +41,15 @@ C{next} on a C{count} holds the GIL)."""
 
 _TEMPORARY_ATTEMPTS = 3
 """Names tried before an upload fails because they are all taken."""
+
+_HOLD_ATTEMPTS = 10
+"""Files made before an upload fails because a sweep took each as it was
+made (L{createTemporary}): one sweep reads a directory once, so only
+sweeps starting one after another, in several processes, take more than
+one."""
+
+_SWEPT = "Upload file taken by another server's sweep; try again"
+"""The reply to an upload whose every temporary file a sweep took."""
 
 _OPEN_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -118,18 +128,30 @@ def partialPath(target):
 
 def createTemporary(target, mode=0o644):
     """
-    Create a new temporary upload file for C{target}.
+    Create a new temporary upload file for C{target}, held for the upload
+    (L{ftpkit.shells.uploadlocks.holdTemporary}) while C{fd} is open.
+
+    It is returned only once held and still named (L{holdNamed}): made,
+    then held, it was for a moment a file nobody held, and a sweep in
+    another process serving the root took it then (made it the target's
+    partial upload: the upload failed with C{550} once complete), or held
+    it for a moment as the upload asked (the upload's hold refused, and
+    ignored: a later sweep took the file). Such a file is left to that
+    sweep, and another is made.
 
     @param target: the target's path, C{bytes}.
     @param mode: its permission bits.
-    @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file,
-        held for the upload (L{holdTemporary}) while C{fd} is open.
+    @return: C{(fd, path)}; C{O_EXCL} made it, so it is a new regular file.
     @raise FileExistsError: when every name tried was taken.
+    @raise FileBusy: when a sweep took every file made.
     """
-    fd, path = _onTemporaryName(
-        target, lambda path: openWithoutLinks(path, _OPEN_FLAGS, mode))
-    holdTemporary(fd)
-    return fd, path
+    for _ in range(_HOLD_ATTEMPTS):
+        fd, path = _onTemporaryName(
+            target, lambda path: openWithoutLinks(path, _OPEN_FLAGS, mode))
+        if holdNamed(fd, path):
+            return fd, path
+        os.close(fd)
+    raise FileBusy(_SWEPT)
 
 
 def temporaryTag():
