@@ -386,8 +386,8 @@ class FileWriter:
 
     def _commit(self):
         """
-        Truncate (after a resumed upload), close and rename (or give a
-        file with no name its name), blocking.
+        Truncate (after a resumed upload), rename (or give a file with no
+        name its name) and close, blocking.
         """
         try:
             if self._truncate:
@@ -396,11 +396,14 @@ class FileWriter:
                 self._name(self._fd)
             if self._inode is not None:
                 self._checkInPlace()
+            if self._temporary is not None:
+                # Still open, so still held: closed first, it was nobody's
+                # for a moment, which a sweep in another process serving
+                # the root took (made it the target's partial upload).
+                self._place()
             fd, self._fd = self._fd, None
             os.close(fd)
             self._releaseDirectory()
-            if self._temporary is not None:
-                self._place()
         except shortcalls.Declined:
             raise
         except BaseException:
@@ -418,10 +421,7 @@ class FileWriter:
 
         @raise AlreadyExists: when exclusive and the target exists.
         @raise NoSuchFile: when the temporary file is not where it was
-            made: its directory moved or removed meanwhile, or (the file
-            closed, so no longer held) a sweep starting in another process
-            serving the root took it just before, and made it the
-            target's partial upload.
+            made: its directory moved or removed meanwhile.
         """
         try:
             if self._exclusive:

@@ -11,13 +11,13 @@ from under them (made them partial uploads), and those uploads failed
 with C{550} once complete.
 
 So an upload holds an exclusive C{flock} on its temporary file for as
-long as the file is open (L{holdTemporary}), and the sweep takes a file
-only while it holds it itself (L{heldAlone}); a file an upload makes is
-its own only once held and still named (L{holdNamed}). The lock belongs
-to the open file, so it goes when the upload ends, or with its process,
-whatever killed it. On NFS, Linux makes it a lock on the whole file that
-the other clients see; on a file system without locks, the sweep takes
-every file, as before.
+long as the file is open (L{holdTemporary}), until it is renamed onto
+its target, and the sweep takes a file only while it holds it itself
+(L{heldAlone}); a file an upload makes is its own only once held and
+still named (L{holdNamed}). The lock belongs to the open file, so it goes
+when the upload ends, or with its process, whatever killed it. On NFS,
+Linux makes it a lock on the whole file that the other clients see; on a
+file system without locks, the sweep takes every file, as before.
 
 An upload that creates a file writes it with no name until it is complete
 (L{ftpkit.shells.uploads.createAnonymous}): nothing in its directory shows

@@ -2,17 +2,20 @@
 Tests for the hold of an upload's temporary file
 (L{ftpkit.shells.uploadnames.createTemporary}) against a sweep in another
 process serving the same root (L{ftpkit.shells.uploads.sweep}): from the
-moment the file is made, whatever that sweep does at any instant, the
-upload keeps it.
+moment the file is made until it is renamed onto its target, whatever
+that sweep does at any instant, the upload keeps it.
 """
 
 import fcntl
 import os
 
+from twisted.internet.defer import inlineCallbacks
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from ftpkit.shells import partialsweep, uploadlocks, uploadnames, uploads
+from ftpkit.shells.diskwriter import FileWriter
+from ftpkit.shells.filesystem import FilesystemShell
 from tests.scratch import scratchDirectory
 
 
@@ -133,3 +136,39 @@ class TemporaryHoldTests(unittest.TestCase):
         self.whileMaking(lambda path: uploads.sweep(self.root))
         self.create()
         self.assertEqual(FilePath(partial).getContent(), b"half")
+
+
+class CommitHoldTests(unittest.TestCase):
+    """
+    An upload replacing a file holds its temporary file until it is
+    renamed onto the target.
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.shell = FilesystemShell(self.root)
+        FilePath(os.path.join(self.root, b"f")).setContent(b"old")
+
+    @inlineCallbacks
+    def test_sweptAtCommit(self):
+        """
+        A sweep just before the rename at the commit leaves the file to
+        the upload: closed first, it was nobody's for that moment, the
+        sweep made it the target's partial upload, and the upload failed
+        with C{550} (L{ftpkit.errors.NoSuchFile}).
+        """
+        real = FileWriter._place
+
+        def placing(writer):
+            uploads.sweep(self.root)
+            return real(writer)
+
+        self.patch(FileWriter, "_place", placing)
+        opened = yield self.shell.openForWriting(("f",))
+        consumer = yield opened.receive()
+        consumer.write(b"new bytes")
+        yield consumer.drain()
+        yield opened.close()
+        self.assertEqual(sorted(os.listdir(self.root)), [b"f"])
+        self.assertEqual(FilePath(os.path.join(self.root, b"f")).getContent(),
+                         b"new bytes")
