@@ -6,6 +6,8 @@ logging to stdout and writing no pid file.
 import signal
 import sys
 
+from ftpkit.deploy.startinterrupt import interruptQuietly
+
 
 def main(argv=None):
     """
@@ -13,6 +15,8 @@ def main(argv=None):
 
     @param argv: the ftpkit options; C{sys.argv[1:]} when C{None}.
     """
+    # Ctrl-C while it starts: one line, not a traceback.
+    interruptQuietly()
     # As the server will (ftpkit.deploy.tap.Options.parseOptions), from
     # the first moment: a SIGHUP while it starts must not end it.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)

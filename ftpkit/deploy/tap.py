@@ -62,6 +62,7 @@ from ftpkit.deploy.realmplugins import (
     findRealm,
     realmPlugins,
 )
+from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.protocol.limitkeys import parsePrefixLength
 
@@ -386,6 +387,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             # SIGUSR2 means nothing to ftpkit, and its default action
             # would end it (twistd --debug sets its own handler later).
             signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+            if self.parent.get("nodaemon"):
+                # Ctrl-C while it starts: one line, not a traceback.
+                interruptQuietly()
         try:
             usage.Options.parseOptions(self, options)
         except usage.UsageError as e:
