@@ -59,6 +59,14 @@ KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
 L{ftpkit.protocol.commandtable.KNOWN_UNIMPLEMENTED}; still importable from
 here for code outside ftpkit)."""
 
+LINES_PER_TURN = 64
+"""The most command lines a session runs before it lets the reactor serve
+the other sessions: it then stops reading until the reactor's next turn,
+and what it read meanwhile waits. A read holds up to 64 KiB, 32,768 empty
+lines (a C{500} each) or 10,000 C{HELP}s; run all at once, a few clients
+flooding commands, before any login, held every other session for
+seconds."""
+
 
 @implementer(IHandshakeListener)
 class FTPProtocol(
@@ -109,6 +117,9 @@ class FTPProtocol(
     _lost = False
     _lostWaiters = None
     _hangupWatch = None
+    _linesLeft = LINES_PER_TURN
+    _turnSpent = False
+    _receiving = False
 
     def __init__(self, factory):
         """
@@ -302,9 +313,21 @@ class FTPProtocol(
     def dataReceived(self, data):
         """
         Split lines, dropping whatever arrives once the session is closing.
+        Each read (and each resumption of reading) may run
+        L{LINES_PER_TURN} lines; bytes handed over while a line runs (a
+        reentrant call) add to the read that runs it.
         """
-        if not self._closed:
+        if self._closed:
+            return
+        if self._receiving:
             LineReceiver.dataReceived(self, data)
+            return
+        self._receiving = True
+        self._linesLeft = LINES_PER_TURN
+        try:
+            LineReceiver.dataReceived(self, data)
+        finally:
+            self._receiving = False
 
     def lineLengthExceeded(self, line):
         """
@@ -392,6 +415,9 @@ class FTPProtocol(
         """
         if self._closed:
             return
+        self._linesLeft -= 1
+        if not self._linesLeft:
+            self._yieldTurn()
         watch = self.idleWatch
         if watch is not None:
             watch.touch(self)
@@ -496,18 +522,40 @@ class FTPProtocol(
         self._processQueue()
         self._updateReading()
 
+    def _yieldTurn(self):
+        """
+        The session ran its turn's lines (L{LINES_PER_TURN}) from one
+        read: stop reading until the reactor's next turn.
+        """
+        self._turnSpent = True
+        self._updateReading()
+        self.callLater(0, self._nextTurn)
+
+    def _nextTurn(self):
+        """
+        The reactor served the others: read, and run what was read, again
+        (unless something else holds reading).
+        """
+        self._turnSpent = False
+        self._updateReading()
+
     def _updateReading(self):
         """
-        Read commands unless too many wait in the queue or too many replies
-        wait to be sent.
+        Read commands unless too many wait in the queue, too many replies
+        wait to be sent, or the session ran its turn's lines. Only the
+        first two, which may last, have the client's hang-up watched.
         """
         if self._closed:
             return
-        pause = self._queue.full or self._repliesBlocked
-        if pause and not self.paused:
-            LineReceiver.pauseProducing(self)
-            self._watchHangup()
-        elif not pause and self.paused:
+        held = self._queue.full or self._repliesBlocked
+        if held or self._turnSpent:
+            if not self.paused:
+                LineReceiver.pauseProducing(self)
+            if held:
+                self._watchHangup()
+            else:
+                self._stopHangupWatch()
+        elif self.paused:
             self._stopHangupWatch()
             LineReceiver.resumeProducing(self)
 

@@ -86,6 +86,9 @@ class PipeliningTests(unittest.TestCase):
         self.assertLessEqual(len(protocol._queue), 8)
         self.assertEqual(transport.value(), b"")
         slow.errback(NoSuchFile())
+        # The reactor's turns, each running the lines a session may run
+        # in one.
+        clock.advance(0)
         codes = replyCodes(transport)
         self.assertEqual(codes[0], "550")
         self.assertEqual(codes[1:], ["200"] * 1000)

@@ -7,6 +7,7 @@ order.
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control.connection import LINES_PER_TURN
 from tests.protocol.test_server import connect, makeFactory, replyCodes
 
 
@@ -86,3 +87,62 @@ class LineReadTests(unittest.TestCase):
         self.protocol.dataReceived(b"NOOP " + b"x" * 200 + b"\r\n")
         self.assertEqual(replyCodes(self.transport), ["220", "500"])
         self.assertTrue(self.transport.disconnecting)
+
+
+class TurnTests(unittest.TestCase):
+    """
+    A session runs at most L{LINES_PER_TURN} of the lines it read before
+    the reactor serves the others: one 64 KiB read of empty lines was
+    32,768 commands run in one go, so a few clients flooding commands
+    before logging in held every other session for seconds.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.protocol, self.transport = connect(makeFactory(self.clock))
+
+    def nextTurn(self):
+        """
+        Run the calls due now, as the reactor's next turn does: not those
+        they schedule in turn (which L{MemoryReactorClock.advance} would
+        run too).
+        """
+        due = [(call, call.func, call.args, call.kw)
+               for call in self.clock.getDelayedCalls()
+               if call.getTime() <= self.clock.seconds()]
+        for call, _, _, _ in due:
+            call.cancel()
+        for _, function, args, kwargs in due:
+            function(*args, **kwargs)
+
+    def test_floodRunsATurnAtATime(self):
+        """
+        Of many lines read at once, a turn's worth run; reading pauses
+        until the reactor's next turn, which runs the next ones, and
+        resumes once all have run.
+        """
+        count = 3 * LINES_PER_TURN + 5
+        self.protocol.dataReceived(b"NOOP\r\n" * count)
+        self.assertEqual(len(replyCodes(self.transport)), 1 + LINES_PER_TURN)
+        self.assertEqual(self.transport.producerState, "paused")
+        self.nextTurn()
+        self.assertEqual(len(replyCodes(self.transport)),
+                         1 + 2 * LINES_PER_TURN)
+        self.nextTurn()
+        self.nextTurn()
+        self.assertEqual(replyCodes(self.transport), ["220"] + ["200"] * count)
+        self.assertEqual(self.transport.producerState, "producing")
+
+    def test_otherPauseKept(self):
+        """
+        The next turn does not resume reading that unread replies paused.
+        """
+        self.protocol.dataReceived(b"NOOP\r\n" * (LINES_PER_TURN + 1))
+        self.protocol.pauseProducing()
+        self.nextTurn()
+        self.assertEqual(len(replyCodes(self.transport)), 1 + LINES_PER_TURN)
+        self.assertEqual(self.transport.producerState, "paused")
+        self.protocol.resumeProducing()
+        self.assertEqual(len(replyCodes(self.transport)),
+                         2 + LINES_PER_TURN)
+        self.assertEqual(self.transport.producerState, "producing")
