@@ -63,6 +63,12 @@ __all__ = [
 
 _log = Logger()
 
+_RELOADED = "reloaded {count} users from {path}"
+"""The log format of a users file reloaded, naming more than one user."""
+
+_RELOADED_ONE = "reloaded {count} user from {path}"
+"""The log format of a users file reloaded, naming one user."""
+
 
 def _signature(path):
     """
@@ -120,8 +126,8 @@ class UsersDatabase:
         self.users = users
         self.generation += 1
         if users:
-            _log.info("reloaded {count} users from {path}", count=len(users),
-                      path=self.path)
+            _log.info(_RELOADED_ONE if len(users) == 1 else _RELOADED,
+                      count=len(users), path=self.path)
         else:
             _log.warn("reloaded {path}, which names no users: nobody can "
                       "log in with it", count=0, path=self.path)

@@ -178,6 +178,6 @@ class ServiceAccountTests(unittest.TestCase):
         code, out, err = runCommand(users, "--delete", "alice")
         self.assertEqual(code, 0, err)
         server.signal(signal.SIGHUP)
-        server.waitForLog("reloaded 1 users")
+        server.waitForLog("reloaded 1 user from")
         self.assertRaises(ftplib.error_perm, server.login, "alice", "pw")
         server.login("bob", "pw").quit()

@@ -7,7 +7,7 @@ import os
 
 from twisted.cred import checkers, credentials, error
 from twisted.internet import defer
-from twisted.logger import LogLevel, capturedLogs
+from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import TextCredentialsChecker
@@ -271,6 +271,26 @@ class DatabaseTests(unittest.TestCase):
         self.assertIn("alice", self.database.users)
         self.assertTrue(any("quota" in e.get("why", "") for e in events))
         self.assertIsNotNone(self.database.get("bob"))
+
+    def test_reloadCountsUsers(self):
+        """
+        The reload's line counts the users it read: C{reloaded 1 user
+        from PATH} for one (it said C{1 users}), C{reloaded N users from
+        PATH} for more, its format as stable as its fields.
+        """
+        lines = []
+        for text in ("[users.dave]\n", GOOD):
+            writeText(self.path, text)
+            with capturedLogs() as events:
+                self.assertTrue(self.database.reload())
+            [event] = [e for e in events if "reloaded" in e["log_format"]]
+            lines.append((event["log_format"], formatEvent(event)))
+        path = os.path.abspath(self.path)
+        self.assertEqual(lines, [
+            ("reloaded {count} user from {path}",
+             f"reloaded 1 user from {path}"),
+            ("reloaded {count} users from {path}",
+             f"reloaded {len(self.database.users)} users from {path}")])
 
     def test_emptyReloadWarns(self):
         """
