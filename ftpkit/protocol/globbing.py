@@ -40,6 +40,65 @@ def splitPattern(pathText):
     return directoryText + slash, pattern
 
 
+def _tokens(pattern):
+    """
+    @param pattern: one segment holding wildcards.
+    @return: its tokens: C{"*"}, and those matching one character each (a
+        character, C{"?"}, or a whole C{[...]} set, whose end is found as
+        C{fnmatch} finds it; a C{"["} without one is a character).
+    """
+    tokens, i, n = [], 0, len(pattern)
+    while i < n:
+        end = i + 1
+        if pattern[i] == "[":
+            j = i + 1
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            j = pattern.find("]", j)
+            if j >= 0:
+                end = j + 1
+        tokens.append(pattern[i:end])
+        i = end
+    return tokens
+
+
+def _body(regex):
+    """
+    @param regex: what L{fnmatch.translate} gave.
+    @return: the expression inside its C{(?s:...)\\Z}; C{None} if it is
+        not written so.
+    """
+    if regex.startswith("(?s:") and regex.endswith(")\\Z"):
+        return regex[4:-3]
+    return None
+
+
+def translate(pattern):
+    """
+    Translate a pattern as L{fnmatch.translate} does, but for the
+    characters after its last C{"*"}: those are matched only where they
+    end the name, the rest matched once (atomically) up to there. Given
+    C{*} and then a long tail (C{?} after C{?}), C{fnmatch}'s expression
+    tried the tail from every position of the name, costing up to a
+    name's length times the tail's per name; this one costs a name's
+    length.
+
+    @param pattern: one segment holding wildcards.
+    @return: a regular expression matching the names C{pattern} matches.
+    """
+    tokens = _tokens(pattern)
+    if "*" in tokens and tokens[-1] != "*":
+        last = len(tokens) - tokens[::-1].index("*")
+        head = _body(fnmatch.translate("".join(tokens[:last])))
+        tail = _body(fnmatch.translate("".join(tokens[last:])))
+        if head is not None and tail is not None:
+            width = len(tokens) - last
+            return f"(?s:(?>{head}(?=.{{{width}}}\\Z)){tail})\\Z"
+    return fnmatch.translate(pattern)
+
+
 def matchNames(pattern, names):
     """
     Pick the names a pattern matches.
@@ -52,7 +111,7 @@ def matchNames(pattern, names):
     # Compiled here rather than by fnmatchcase, whose cache keeps 32,768
     # compiled patterns: clients choose the patterns, so that cache would
     # let one hold tens of megabytes (re's own cache keeps 512).
-    matches = re.compile(fnmatch.translate(pattern)).match
+    matches = re.compile(translate(pattern)).match
     return [name for name in names
             if (hidden or not name.startswith("."))
             and matches(name)]

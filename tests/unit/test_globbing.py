@@ -4,6 +4,8 @@ wildcards and leading dashes in C{LIST}, C{NLST} and C{STAT} arguments.
 """
 
 import fnmatch
+import random
+import re
 
 from twisted.internet import defer
 from twisted.trial.unittest import SynchronousTestCase
@@ -17,7 +19,12 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellStreamedListing,
 )
-from ftpkit.protocol.globbing import hasMagic, matchNames, splitPattern
+from ftpkit.protocol.globbing import (
+    hasMagic,
+    matchNames,
+    splitPattern,
+    translate,
+)
 from ftpkit.shells.listings import WholeListing, readListing
 from ftpkit.shells.memory import MemoryShell
 
@@ -75,6 +82,45 @@ class PatternTests(SynchronousTestCase):
         names = [".hidden", "shown", ".also.txt"]
         self.assertEqual(matchNames("*", names), ["shown"])
         self.assertEqual(matchNames(".*", names), [".hidden", ".also.txt"])
+
+
+class TranslateTests(SynchronousTestCase):
+    """
+    L{translate} matches what L{fnmatch.translate} matches.
+    """
+
+    def assertSameMatches(self, pattern, name):
+        expected = re.match(fnmatch.translate(pattern), name) is not None
+        self.assertEqual(re.match(translate(pattern), name) is not None,
+                         expected, (pattern, name))
+
+    def test_sets(self):
+        """
+        Sets, closed or not, holding C{*}, C{]} or C{!}, end a pattern as
+        C{fnmatch} reads them.
+        """
+        names = ["", "x", "*", "]", "a]", "!x", "[x", "ab*", "a[", "-",
+                 "a]]", "z!]"]
+        patterns = ["*[*]", "*[!]x]", "*[", "*]", "*[]]", "*[!]", "*[]-]",
+                    "a*[", "*[a-]", "*[z-a]", "*?]", "*[!*]*]", "[*]*]",
+                    "*\\?", "*[[]"]
+        for pattern in patterns:
+            for name in names:
+                self.assertSameMatches(pattern, name)
+
+    def test_random(self):
+        """
+        Random patterns of wildcards, set characters and others, on
+        random names of the same characters.
+        """
+        chooser = random.Random(7)
+        letters = "ab]![-*?.\\^"
+        for _ in range(20000):
+            pattern = "".join(chooser.choice(letters)
+                              for _ in range(chooser.randint(1, 9)))
+            name = "".join(chooser.choice(letters)
+                           for _ in range(chooser.randint(0, 9)))
+            self.assertSameMatches(pattern, name)
 
 
 def listed(shell, argument, cwd=(), namesOnly=False, streamed=False):
