@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 from twisted.trial import unittest
 
@@ -94,6 +95,11 @@ class AddressInUseTests(unittest.TestCase):
         tmp = scratchDirectory(self)
         self.patch(os, "environ", dict(os.environ, TMPDIR=tmp))
         self.check("--workers", "2", metrics=True)
+        # A daemon tells the twistd command it failed, then exits: its
+        # exit removes the directory a moment after the command ended.
+        deadline = time.monotonic() + 10
+        while os.listdir(tmp) and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.assertEqual(os.listdir(tmp), [])
 
 
