@@ -169,7 +169,7 @@ def storTLS(instance, work, verify=False):
     return stor(instance, work, True, verify)
 
 
-def _eachFile(instance, work, loginEach, transfer):
+def _eachFile(instance, work, loginEach, transfer, meter=None):
     """
     Move every small file with C{work.clients} concurrent clients.
 
@@ -179,9 +179,14 @@ def _eachFile(instance, work, loginEach, transfer):
         client before the clock starts.
     @param transfer: C{transfer(session, name, content)}, a generator that
         moves one file.
-    @return: the seconds taken, and the server's and the client's CPU seconds
-        meanwhile.
+    @param meter: what measures the server, read (called without
+        arguments) once the sessions are logged in and again once every
+        file is moved; the server's process tree's CPU seconds if C{None}.
+    @return: the seconds taken, and the difference of the server's two
+        readings and the client's CPU seconds meanwhile.
     """
+    if meter is None:
+        meter = instance.tree.cpu
     server = instance.server
     queue = list(reversed(work.small))
     clients = []
@@ -202,12 +207,12 @@ def _eachFile(instance, work, loginEach, transfer):
                 yield from client.quit()
 
     try:
-        server0, client0 = instance.tree.cpu(), _clientCPU()
+        server0, client0 = meter(), _clientCPU()
         start = time.perf_counter()
         sessions.run([worker(clients[i] if clients else None)
                       for i in range(work.clients)])
         elapsed = time.perf_counter() - start
-        server1, client1 = instance.tree.cpu(), _clientCPU()
+        server1, client1 = meter(), _clientCPU()
         sessions.run([c.quit() for c in clients])
     finally:
         for client in clients:

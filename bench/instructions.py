@@ -1,0 +1,319 @@
+"""
+C{python -m bench.instructions}: the instructions the server executes per
+operation, counted by C{valgrind --tool=callgrind}, for this checkout and
+others side by side: a count the machine's load does not change.
+
+Each run starts ftpkit under callgrind (C{PYTHONHASHSEED=0};
+C{--instr-atstart=no}, so start-up is not counted), drives C{--warmup}
+operations uncounted, turns the instrumentation on (C{callgrind_control -i
+on}), drives C{--ops} operations with the benchmark's own clients
+(L{bench.scenarios._eachFile}, as the C{small} scenarios do), dumps the
+count (C{callgrind_control -d}) and stops the server. The scenarios:
+
+  - C{retr}, C{retr50}: C{EPSV} and C{RETR} of a 16 KiB file in logged-in
+    sessions, one client or 50 at once (C{small});
+  - C{stor}: C{EPSV} and C{STOR} of 16 KiB to a new name, one session;
+  - C{login}: connect, C{USER}, C{PASS}, C{TYPE I}, C{QUIT}, one client;
+  - C{login-retr}: a login, a 16 KiB C{RETR} and C{QUIT} per file, 50
+    clients at once (C{small-login});
+  - C{list}: C{LIST} of 2,000 files in one session, a fiftieth of
+    C{--ops} (and of C{--warmup}) times, at least once.
+
+Downloads cycle through 2,000 distinct files, each compared with what was
+written. Runs are interleaved (C{--repeat}); it prints the median and
+min-max per operation and each C{--baseline DIR}'s median over this
+checkout's (above 1 when this checkout executes fewer). C{--keep DIR}
+leaves each count's callgrind file there, for C{callgrind_annotate}.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from types import SimpleNamespace
+
+from bench.cpuperop import makeDirectory, makeUploads
+from bench.scenarios import TransferError, _eachFile, _fetch
+from bench.servers import Ftpkit, baselineServers
+
+SIZE = 16 * 1024
+FILES = 2000
+ENTRIES = 2000
+LIST_SHARE = 50
+"""A listing scenario runs one operation for every this many of C{--ops}."""
+
+
+def _nothing(client, name, content):
+    """
+    Move nothing: the operation is the login and C{QUIT} around it.
+
+    @param client: a logged-in L{bench.sessions.Session}.
+    @param name: unused.
+    @param content: unused.
+    """
+    return
+    yield
+
+
+def _store(client, name, content):
+    """
+    Upload C{content} to C{up/} under the file's own name (a generator).
+
+    @param client: a logged-in L{bench.sessions.Session}.
+    @param name: a name no other upload of the run has.
+    @param content: the bytes.
+    """
+    yield from client.stor("up/" + name, content)
+
+
+def _list(client, name, content):
+    """
+    C{LIST} a directory and check it has a line per entry (a generator).
+
+    @param client: a logged-in L{bench.sessions.Session}.
+    @param name: the directory.
+    @param content: how many entries it has.
+    @raise TransferError: for fewer lines.
+    """
+    listing = yield from client.download("LIST " + name)
+    if listing.count(b"\n") < content:
+        raise TransferError(f"LIST {name}: too few lines")
+
+
+SCENARIOS = {
+    # name: (clients at once, a login per operation, the operation)
+    "retr": (1, False, _fetch),
+    "retr50": (50, False, _fetch),
+    "stor": (1, False, _store),
+    "login": (1, True, _nothing),
+    "login-retr": (50, True, _fetch),
+    "list": (1, False, _list),
+}
+
+
+def items(scenario, files, count, tag):
+    """
+    The operations of one run.
+
+    @param scenario: a key of L{SCENARIOS}.
+    @param files: the C{(name, content)} pairs of the served 16 KiB files.
+    @param count: how many operations.
+    @param tag: what this run's upload names start with.
+    @return: C{count} C{(name, content)} pairs for the scenario's
+        operation.
+    """
+    if scenario == "list":
+        return [("many", ENTRIES)] * count
+    if scenario == "stor":
+        return [(f"{tag}{n}.bin", files[n % len(files)][1])
+                for n in range(count)]
+    return [files[n % len(files)] for n in range(count)]
+
+
+class Callgrind:
+    """
+    The instructions a server running under callgrind has executed since
+    its first reading, read as L{_eachFile}'s C{meter}.
+
+    @ivar pid: the server's process (callgrind's).
+    @ivar out: its C{--callgrind-out-file}; dump M{n} goes to C{out.n}.
+    @ivar dumps: how many dumps it has written; C{None} before the
+        instrumentation is on.
+    @ivar total: the instructions counted so far.
+    """
+
+    def __init__(self, pid, out):
+        """
+        @param pid: the server's process.
+        @param out: its C{--callgrind-out-file}.
+        """
+        self.pid, self.out, self.dumps, self.total = pid, out, None, 0
+
+    def __call__(self):
+        """
+        The first reading turns the instrumentation on; each later one
+        dumps (which zeroes callgrind's counters) and adds the dump's total.
+
+        @return: the instructions counted so far.
+        @raise RuntimeError: when callgrind did not answer C{OK}.
+        """
+        option = ["-i", "on"] if self.dumps is None else ["-d"]
+        done = subprocess.run(["callgrind_control", *option, str(self.pid)],
+                              capture_output=True, text=True)
+        if "OK" not in done.stdout:
+            raise RuntimeError(f"callgrind_control {option}: {done.stdout}"
+                               f" {done.stderr}")
+        if self.dumps is None:
+            self.dumps = 0
+        else:
+            self.dumps += 1
+            self.total += totals(self.lastDump())
+        return self.total
+
+    def lastDump(self):
+        """
+        @return: the path of the last dump written.
+        """
+        return f"{self.out}.{self.dumps}"
+
+
+def totals(path):
+    """
+    @param path: a callgrind output file.
+    @return: its C{totals:} (or C{summary:}) count of instructions.
+    @raise ValueError: if it has neither.
+    """
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("totals:", "summary:")):
+                return int(line.split()[1])
+    raise ValueError(f"{path}: no totals")
+
+
+def measure(kind, root, workdir, scenario, warm, counted, keep=None):
+    """
+    Start a server under callgrind, run a scenario's warm-up uncounted and
+    its counted operations, stop it.
+
+    @param kind: L{Ftpkit} or a L{bench.servers.FtpkitBaseline}.
+    @param root: the served directory.
+    @param workdir: a directory for logs and callgrind's files.
+    @param scenario: a key of L{SCENARIOS}.
+    @param warm: the warm-up's C{(name, content)} pairs.
+    @param counted: the counted operations' pairs.
+    @param keep: a path to copy the count's callgrind file to, or C{None}
+        (or another false value).
+    @return: instructions per operation.
+    """
+    clients, loginEach, transfer = SCENARIOS[scenario]
+    server = kind(root, workdir, None)
+    out = os.path.join(workdir, f"{kind.name}-{time.monotonic_ns()}.out")
+    command = server.command
+    server.command = lambda port, tls: [
+        "env", "PYTHONHASHSEED=0", "valgrind", "--tool=callgrind",
+        "--instr-atstart=no", "--callgrind-out-file=" + out,
+    ] + command(port, tls)
+    instance = server.start(timeout=120)
+    counter = Callgrind(instance.process.pid, out)
+    try:
+        for batch, meter in ((warm, lambda: 0), (counted, counter)):
+            _eachFile(instance, SimpleNamespace(small=batch, clients=clients),
+                      loginEach, transfer, meter)
+    finally:
+        instance.stop()
+    if keep:
+        shutil.copyfile(counter.lastDump(), keep)
+    return counter.total / len(counted)
+
+
+def makeFiles(root, count):
+    """
+    Write the 16 KiB files the downloads fetch.
+
+    @param root: the served directory; they go in its C{files/}.
+    @param count: how many.
+    @return: their C{(name, content)} pairs.
+    """
+    os.mkdir(os.path.join(root, "files"))
+    files = []
+    for n in range(count):
+        name, content = f"files/{n:04d}.bin", os.urandom(SIZE)
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(content)
+        files.append((name, content))
+    return files
+
+
+def describe(values):
+    """
+    @param values: instructions per operation, one per run.
+    @return: their median and min-max, thousands separated.
+    """
+    return (f"{statistics.median(values):,.0f}"
+            f" ({min(values):,.0f}-{max(values):,.0f})")
+
+
+def main(argv=None):
+    """
+    Count, and print the table.
+
+    @param argv: command-line arguments.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.instructions",
+        description="Instructions the server executes per operation"
+        " (valgrind --tool=callgrind), this checkout against others.")
+    parser.add_argument("--ops", type=int, default=1000,
+                        help="counted operations per run (default 1000; a"
+                        f" 1/{LIST_SHARE} of them for list)")
+    parser.add_argument("--warmup", type=int, default=100,
+                        help="uncounted operations first (default 100)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per checkout and scenario (default 3)")
+    parser.add_argument("--only", default=",".join(SCENARIOS),
+                        help="comma-separated: " + ",".join(SCENARIOS))
+    parser.add_argument("--baseline", metavar="DIR", action="append",
+                        default=[], help="also count the checkout DIR")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="leave each run's callgrind file in DIR")
+    parser.add_argument("--tmp", metavar="DIR",
+                        help="where the served files go (default: $TMPDIR)")
+    args = parser.parse_args(argv)
+    if args.ops < 1 or args.warmup < 1 or args.repeat < 1:
+        parser.error("--ops, --warmup and --repeat must be at least 1")
+    scenarios = args.only.split(",")
+    for name in scenarios:
+        if name not in SCENARIOS:
+            parser.error(f"unknown scenario {name!r}")
+    for program in ("valgrind", "callgrind_control"):
+        if shutil.which(program) is None:
+            parser.error(f"{program} is not installed")
+    kinds = [Ftpkit, *baselineServers(
+        [os.path.abspath(d) for d in args.baseline]).values()]
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+    workdir = os.path.abspath(
+        tempfile.mkdtemp(prefix="ftpkit-instructions-", dir=args.tmp))
+    try:
+        root = os.path.join(workdir, "root")
+        os.mkdir(root)
+        makeUploads(root)
+        files = makeFiles(root, min(FILES, args.warmup + args.ops))
+        if "list" in scenarios:
+            makeDirectory(os.path.join(root, "many"), ENTRIES)
+        samples = {(k.name, s): [] for k in kinds for s in scenarios}
+        for round in range(args.repeat):
+            for scenario in scenarios:
+                share = LIST_SHARE if scenario == "list" else 1
+                for kind in kinds:
+                    tag = f"{kind.name}-{round}-"
+                    warm = items(scenario, files,
+                                 max(1, args.warmup // share), tag + "w")
+                    counted = items(scenario, files,
+                                    max(1, args.ops // share), tag)
+                    keep = args.keep and os.path.join(
+                        args.keep, f"{kind.name}-{scenario}-{round}.out")
+                    samples[kind.name, scenario].append(measure(
+                        kind, root, workdir, scenario, warm, counted, keep))
+        print(f"instructions per operation (callgrind; {args.ops} operations"
+              f" after {args.warmup} of warm-up, list 1/{LIST_SHARE} of them;"
+              f" median of {args.repeat}, min-max; ratio: the baseline's"
+              " median / this checkout's)")
+        for scenario in scenarios:
+            own = samples[kinds[0].name, scenario]
+            line = f"  {scenario:10} {kinds[0].name} {describe(own)}"
+            for kind in kinds[1:]:
+                values = samples[kind.name, scenario]
+                ratio = statistics.median(values) / statistics.median(own)
+                line += f"  {kind.name} {describe(values)} {ratio:.2f}x"
+            print(line)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

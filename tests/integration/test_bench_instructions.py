@@ -1,0 +1,67 @@
+"""
+A smoke test of C{python -m bench.instructions}: a few counted operations
+against ftpkit under callgrind, this checkout against itself as a
+baseline, and the table it prints (no count is judged beyond being one:
+the counts are taken on purpose, not here).
+"""
+
+import contextlib
+import io
+import os
+import re
+import shutil
+
+from twisted.trial import unittest
+
+from bench import instructions
+from bench.servers import REPO
+from tests.scratch import scratchDirectory
+
+
+class InstructionsTests(unittest.TestCase):
+    """
+    L{instructions.main} runs end to end.
+    """
+
+    timeout = 300
+
+    def setUp(self):
+        if shutil.which("valgrind") is None:
+            raise unittest.SkipTest("valgrind is not installed")
+
+    def test_quick(self):
+        """
+        Three counted downloads, against this checkout and against it again
+        as C{--baseline}, give the scenario's line: each checkout's median
+        and min-max of instructions per download (a 16 KiB C{RETR} is
+        hundreds of thousands: one counted while the instrumentation was
+        off would be none), and the ratio of the two; the callgrind file
+        of each count is kept in C{--keep}.
+        """
+        workdir = scratchDirectory(self)
+        keep = os.path.join(workdir, "kept")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            instructions.main(["--ops", "3", "--warmup", "1", "--repeat", "1",
+                               "--only", "retr", "--baseline", REPO,
+                               "--tmp", workdir, "--keep", keep])
+        lines = out.getvalue().splitlines()
+        self.assertIn("instructions per operation", lines[0])
+        self.assertEqual(len(lines), 2)
+        match = re.fullmatch(
+            r"  retr +ftpkit ([\d,]+) \([\d,]+-[\d,]+\)"
+            r"  ftpkit-base ([\d,]+) \([\d,]+-[\d,]+\) (\d+\.\d\d)x",
+            lines[1])
+        self.assertIsNotNone(match, lines[1])
+        for count in match.group(1, 2):
+            self.assertGreater(int(count.replace(",", "")), 100000)
+        self.assertEqual(sorted(os.listdir(keep)),
+                         ["ftpkit-base-retr-0.out", "ftpkit-retr-0.out"])
+
+    def test_unknownScenario(self):
+        """
+        A scenario it does not know is a usage error.
+        """
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertRaises(SystemExit, instructions.main,
+                              ["--only", "nope"])
