@@ -1,29 +1,16 @@
 """
 C{python -m bench.instructions}: the instructions the server executes per
 operation, counted by C{valgrind --tool=callgrind}, for this checkout and
-others side by side: a count the machine's load does not change.
+C{--baseline} checkouts side by side: a count the machine's load does not
+change (C{docs/benchmark.rst}, "Running it", says what each scenario of
+L{SCENARIOS} does).
 
 Each run starts ftpkit under callgrind (C{PYTHONHASHSEED=0};
-C{--instr-atstart=no}, so start-up is not counted), drives C{--warmup}
+C{--instr-atstart=no}: start-up is not counted), drives C{--warmup}
 operations uncounted, turns the instrumentation on (C{callgrind_control -i
 on}), drives C{--ops} operations with the benchmark's own clients
 (L{bench.scenarios._eachFile}, as the C{small} scenarios do), dumps the
-count (C{callgrind_control -d}) and stops the server. The scenarios:
-
-  - C{retr}, C{retr50}: C{EPSV} and C{RETR} of a 16 KiB file in logged-in
-    sessions, one client or 50 at once (C{small});
-  - C{stor}: C{EPSV} and C{STOR} of 16 KiB to a new name, one session;
-  - C{login}: connect, C{USER}, C{PASS}, C{TYPE I}, C{QUIT}, one client;
-  - C{login-retr}: a login, a 16 KiB C{RETR} and C{QUIT} per file, 50
-    clients at once (C{small-login});
-  - C{list}: C{LIST} of 2,000 files in one session, a fiftieth of
-    C{--ops} (and of C{--warmup}) times, at least once.
-
-Downloads cycle through 2,000 distinct files, each compared with what was
-written. Runs are interleaved (C{--repeat}); it prints the median and
-min-max per operation and each C{--baseline DIR}'s median over this
-checkout's (above 1 when this checkout executes fewer). C{--keep DIR}
-leaves each count's callgrind file there, for C{callgrind_annotate}.
+count (C{callgrind_control -d}) and stops the server.
 """
 
 import argparse
@@ -52,8 +39,7 @@ def _nothing(client, name, content):
     Move nothing: the operation is the login and C{QUIT} around it.
 
     @param client: a logged-in L{bench.sessions.Session}.
-    @param name: unused.
-    @param content: unused.
+    @param name: unused; so is C{content}.
     """
     return
     yield
@@ -85,7 +71,8 @@ def _list(client, name, content):
 
 
 SCENARIOS = {
-    # name: (clients at once, a login per operation, the operation)
+    # name: (clients at once, a login per operation, the operation);
+    # retr50 is the small scenario's sequence, login-retr small-login's.
     "retr": (1, False, _fetch),
     "retr50": (50, False, _fetch),
     "stor": (1, False, _store),
@@ -228,15 +215,6 @@ def makeFiles(root, count):
     return files
 
 
-def describe(values):
-    """
-    @param values: instructions per operation, one per run.
-    @return: their median and min-max, thousands separated.
-    """
-    return (f"{statistics.median(values):,.0f}"
-            f" ({min(values):,.0f}-{max(values):,.0f})")
-
-
 def main(argv=None):
     """
     Count, and print the table.
@@ -304,13 +282,15 @@ def main(argv=None):
               f" median of {args.repeat}, min-max; ratio: the baseline's"
               " median / this checkout's)")
         for scenario in scenarios:
-            own = samples[kinds[0].name, scenario]
-            line = f"  {scenario:10} {kinds[0].name} {describe(own)}"
-            for kind in kinds[1:]:
+            own = statistics.median(samples[Ftpkit.name, scenario])
+            parts = []
+            for kind in kinds:
                 values = samples[kind.name, scenario]
-                ratio = statistics.median(values) / statistics.median(own)
-                line += f"  {kind.name} {describe(values)} {ratio:.2f}x"
-            print(line)
+                median = statistics.median(values)
+                parts.append(f"{kind.name} {median:,.0f} ({min(values):,.0f}"
+                             f"-{max(values):,.0f})"
+                             + (f" {median / own:.2f}x" if parts else ""))
+            print(f"  {scenario:10} " + "  ".join(parts))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
