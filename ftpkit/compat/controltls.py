@@ -25,15 +25,16 @@ with ftpkit's other uses of private names. It reads and overrides:
     - C{_checkHandshakeStatus}, C{_flushSendBIO}, C{_flushReceiveBIO},
       C{_shutdownTLS}, C{_tlsShutdownFinished}, C{_bufferedWrite}: the
       steps it takes, or replaces, in reading and writing records;
-    - C{_lostTLSConnection}, C{_handshakeDone}, C{_aborted}: the layer's
-      state.
+    - C{_lostTLSConnection}, C{_handshakeDone}, C{_aborted}, C{_reason}:
+      the layer's state.
 
 Fallback: without any of them (L{FOLLOWS_TWISTED} false) it is Twisted's
 layer unchanged. The layer's factory and C{AUTH TLS}'s start are
 L{ftpkit.control.tlslayer}'s.
 """
 
-from OpenSSL.SSL import Error, SysCallError, WantReadError, ZeroReturnError
+from OpenSSL.SSL import Error, WantReadError, ZeroReturnError
+from twisted.internet import main
 from twisted.internet.protocol import Protocol
 from twisted.protocols.policies import ProtocolWrapper
 from twisted.protocols.tls import BufferingTLSTransport, TLSMemoryBIOProtocol
@@ -46,7 +47,7 @@ FOLLOWS_TWISTED = all(
     hasattr(TLSMemoryBIOProtocol, name) for name in (
         "_checkHandshakeStatus", "_flushSendBIO", "_flushReceiveBIO",
         "_shutdownTLS", "_tlsShutdownFinished", "_lostTLSConnection",
-        "_aborted", "_handshakeDone", "_bufferedWrite"))
+        "_aborted", "_handshakeDone", "_bufferedWrite", "_reason"))
 """Whether this Twisted's TLS layer still has the private names
 L{ControlTLSProtocol} reads and overrides; without them it is Twisted's
 layer unchanged."""
@@ -56,6 +57,17 @@ _RECORD = 2 ** 14
 
 _DECLARED_KEPT = 64
 """How many declarations L{_declareAsTwisted} keeps."""
+
+_ENDED_WITHOUT_CLOSE_NOTIFY = Failure(main.CONNECTION_LOST)
+"""The reason a connection that ended without the peer's close_notify is
+given: what Twisted's layer makes of OpenSSL's unexpected-EOF error
+(C{_tlsShutdownFinished} turns it into C{CONNECTION_LOST},
+L{ControlTLSProtocol._endedWithoutCloseNotify}). One
+L{Failure} shared by every such end, as it wraps Twisted's one
+C{CONNECTION_LOST} exception and has no traceback: a control connection
+closed after C{QUIT} ends so (the client closes without a close_notify),
+and making the error, its L{Failure}, then the second L{Failure} for
+every FTPS session cost more than the rest of the layer's end."""
 
 _lastInterfaces = {}
 _layerDeclarations = {}
@@ -246,11 +258,10 @@ class ControlTLSProtocol(BufferingTLSTransport):
                 if handles is not None and self._handshakeDone:
                     # The connection ended with nothing left to read and
                     # no close_notify read: Twisted's layer reads once
-                    # more, and pyOpenSSL raises OpenSSL's unexpected-EOF
-                    # error (an exception, and a Failure with its
-                    # traceback). The same error, without the read.
-                    self._tlsShutdownFinished(
-                        Failure(SysCallError(-1, "Unexpected EOF")))
+                    # more, pyOpenSSL raises OpenSSL's unexpected-EOF
+                    # error, and the layer gives CONNECTION_LOST for it.
+                    # That reason, without the read or the error.
+                    self._endedWithoutCloseNotify()
                     break
             try:
                 if handles is None:
@@ -268,6 +279,18 @@ class ControlTLSProtocol(BufferingTLSTransport):
                 if not self._aborted:
                     self.wrappedProtocol.dataReceived(data)
         self._flushSendBIO()
+
+    def _endedWithoutCloseNotify(self):
+        """
+        What C{_tlsShutdownFinished} does with OpenSSL's unexpected-EOF
+        error, given L{_ENDED_WITHOUT_CLOSE_NOTIFY} as the reason it
+        makes of that error.
+        """
+        if self._reason is None:
+            self._reason = _ENDED_WITHOUT_CLOSE_NOTIFY
+        self._lostTLSConnection = True
+        self._flushSendBIO()
+        self.transport.loseConnection()
 
     def connectionLost(self, reason):
         """
