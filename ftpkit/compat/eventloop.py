@@ -19,6 +19,10 @@ or every turn.
       connections of a listening port (L{acceptBareOn}: the C{socket}
       attribute of Twisted's TCP port, whose C{accept} it calls);
       fallback: C{accept}, and its wrapper.
+    - C{tcp.Port._logger}, a L{Logger} that makes a new L{Logger} each
+      time it is read through a port, which C{Port.doRead} does twice
+      for every turn that accepts (L{acceptBareOn} keeps the one it
+      makes on the port itself); fallback: left as it is.
 """
 
 import _socket
@@ -26,6 +30,8 @@ import os
 import select
 import socket
 import sys
+
+from twisted.logger import Logger
 
 
 def afterThisTurn(reactor, function, *args):
@@ -179,6 +185,19 @@ def _tuneListener(listening):
     return True
 
 
+def _keepLogger(port):
+    """
+    Keep on a port the logger that reading its class's C{_logger} through
+    it gives (a L{Logger} in the class's namespace, its source the port):
+    the same logger, made once rather than at every read.
+
+    @param port: a listening port.
+    """
+    descriptor = getattr(type(port), "_logger", None)
+    if isinstance(descriptor, Logger) and "_logger" not in vars(port):
+        port._logger = descriptor.__get__(port, type(port))
+
+
 def acceptBareOn(port):
     """
     Make a listening port of Twisted's (C{tcp.Port}, whose C{socket} is
@@ -186,7 +205,8 @@ def acceptBareOn(port):
     bare C{_socket.socket}s, which have every method Twisted's TCP
     transport and ftpkit's control connection use; on Linux, as
     L{TunedConnection}s of a listener set to C{TCP_NODELAY} and
-    C{SO_OOBINLINE}.
+    C{SO_OOBINLINE}. Its logger is made once (L{_keepLogger}), not twice
+    for each turn that accepts.
 
     @param port: what an endpoint's C{listen} gave.
     @return: whether it now does (C{False}: left as it was, a port
@@ -203,4 +223,5 @@ def acceptBareOn(port):
         listening.__class__ = _TunedAccepting
     else:
         listening.__class__ = _BareAccepting
+    _keepLogger(port)
     return True
