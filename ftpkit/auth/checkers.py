@@ -38,7 +38,9 @@ def _holdsNul(value):
     @param value: a user name or password, C{bytes} or C{str}.
     @return: whether it holds a NUL.
     """
-    return (b"\x00" if isinstance(value, bytes) else "\x00") in value
+    # For bytes, the byte's value: b"\x00" in value first fails as an
+    # integer, an exception made and cleared at every login.
+    return (0 if isinstance(value, bytes) else "\x00") in value
 
 
 @implementer(checkers.ICredentialsChecker)
