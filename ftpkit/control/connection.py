@@ -384,8 +384,12 @@ class FTPProtocol(
         transport = self.transport
         if transport is not None and self.connected:
             if type(text) is str and "\r" not in text and "\n" not in text:
-                # formatReply's one-line case, without the call.
-                line = f"{code:03d} {text}\r\n"
+                # formatReply's one-line case, without the call (and
+                # without the format spec, slower, for any 3-digit code).
+                if 100 <= code <= 999:
+                    line = f"{code} {text}\r\n"
+                else:
+                    line = f"{code:03d} {text}\r\n"
                 try:
                     data = line.encode("utf-8", "surrogateescape")
                 except UnicodeEncodeError:
