@@ -57,6 +57,30 @@ class _SendsAtOnce:
     def __getattr__(self, name):
         return getattr(self.below, name)
 
+    # Named here, as every session calls them: reached through
+    # __getattr__, each would first make and drop an AttributeError.
+
+    def loseConnection(self):
+        """
+        Close the connection, as the transport below does.
+        """
+        return self.below.loseConnection()
+
+    def registerProducer(self, producer, streaming):
+        """
+        Register a producer, as the transport below does.
+
+        @param producer: the producer.
+        @param streaming: whether it is a streaming one.
+        """
+        return self.below.registerProducer(producer, streaming)
+
+    def unregisterProducer(self):
+        """
+        Unregister the producer, as the transport below does.
+        """
+        return self.below.unregisterProducer()
+
     def write(self, data):
         """
         Send C{data} now if possible, else queue it.
