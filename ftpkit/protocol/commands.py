@@ -468,6 +468,19 @@ def parseMFMT(arg):
     return parseTimeval(timeText), pathText
 
 
+def isTimeSetting(arg):
+    """
+    @param arg: the argument of an C{MDTM}.
+    @return: whether it has C{MFMT}'s form (a time, a space, a path),
+        which some servers (Pure-FTPd) take for setting the time.
+    """
+    try:
+        parseMFMT(arg)
+    except BadArgument:
+        return False
+    return True
+
+
 SITE_UTIME_SYNTAX = ("Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path> | SITE UTIME"
                      " <path> <atime> <mtime> <ctime> UTC")
 """The C{501} text of a C{SITE UTIME} that does not parse."""

@@ -10,13 +10,14 @@ from ftpkit.data.movers.consumers import ASCIIEncoder
 from ftpkit.errors import (
     FTPError,
     IsDirectory,
+    NoSuchFile,
     NotDirectory,
     PermissionDenied,
 )
 from ftpkit.interfaces import IFTPShellResume
 from ftpkit.protocol import listingfacts, paths
 from ftpkit.protocol.access import CHANGE
-from ftpkit.protocol.commands import formatTimeval, parseMFMT
+from ftpkit.protocol.commands import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.protocol.replies import quotePath
 from ftpkit.shells.adapters import readFileFor
 
@@ -213,10 +214,18 @@ class FileCommands:
         Give a file's modification time, UTC (RFC 3659); 550 where the
         shell does not know it (L{ftpkit.fileinfo.FileInfo.mtime}
         C{None}), as RFC 3659 section 3.2 has it for a time the server
-        cannot give.
+        cannot give. It never sets one: an argument of C{MFMT}'s form (a
+        time, then a path) naming no file gets C{501} pointing at
+        C{MFMT}: C{MDTM} is a reading command in the command table, whose
+        access rules apply before its handler runs.
         """
         path = self.resolve(argument)
-        info = await self.session.shell.stat(path)
+        try:
+            info = await self.session.shell.stat(path)
+        except NoSuchFile:
+            if isTimeSetting(argument):
+                return (501, "MDTM does not set a file's time; use MFMT")
+            raise
         if not info.isFile:
             return (550, "Not a regular file")
         if info.mtime is None:
