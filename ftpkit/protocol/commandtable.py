@@ -181,10 +181,11 @@ COMMANDS = _table(
 KNOWN_UNIMPLEMENTED = frozenset(
     ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
      "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
-     "MRCP", "CLNT"]
+     "MRCP", "CLNT", "LPRT", "LPSV"]
 )
 """Verbs of published FTP specifications that ftpkit answers with 502
-(and C{HELP} says are not implemented)."""
+(and C{HELP} says are not implemented). RFC 1639's C{LPRT} and C{LPSV}
+are among them: C{EPRT} and C{EPSV} (RFC 2428) replaced them."""
 
 NAMING_NEW = frozenset(["STOR", "STOU", "APPE", "RNTO"])
 """The verbs that name a file to make, the only ones RFC 959 gives C{553}

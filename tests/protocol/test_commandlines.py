@@ -202,6 +202,17 @@ class ClientMistakeTests(unittest.TestCase):
         protocol.dataReceived(b"XYZZY\r\nSMNT /x\r\nretr\r\nNOOP\r\n")
         self.assertEqual(replyCodes(transport), ["500", "502", "501", "200"])
 
+    def test_longAddresses(self):
+        """
+        RFC 1639's C{LPSV} and C{LPRT}, which tnftp sends over IPv6 with
+        C{epsv6 off}, get C{502} (known, not implemented; C{EPSV} and
+        C{EPRT} replaced them), not C{500} (unknown).
+        """
+        protocol, transport = self.login()
+        protocol.dataReceived(b"LPSV\r\nLPRT 6,16,0,0,0,0,0,0,0,0,0,0,0,0,"
+                              b"0,0,0,1,2,4,1\r\n")
+        self.assertEqual(replyCodes(transport), ["502", "502"])
+
     def test_helpUnimplemented(self):
         """
         C{HELP} of each verb ftpkit knows but does not implement (which
