@@ -5,6 +5,14 @@ transfer its connection (L{ftpkit.data.connection}).
 A session owns at most one L{DataChannel}. PASV/EPSV make it listen,
 PORT/EPRT make it remember where to connect; a transfer command then asks
 it for a L{DataConnection} with L{DataChannel.connect}.
+
+Under C{PROT P} a passive listener keeps listening until a connection from
+the client's address completes a TLS handshake the session's policy
+accepts (L{ftpkit.data.tls.DataTLS.acceptHandshake}): a stranger sharing
+that address (the same host, the same NAT) who connects first with
+garbage, a handshake of its own or nothing at all no longer ends the
+client's transfer. Up to L{PENDING_HANDSHAKES} such handshakes run side by
+side, each bounded by L{HANDSHAKE_TIMEOUT} from the transfer command on.
 """
 
 import functools
@@ -27,6 +35,15 @@ from ftpkit.errors import (
     OutOfDescriptors,
 )
 from ftpkit.ops.logthrottle import LogThrottle, skippedNote
+
+PENDING_HANDSHAKES = 4
+"""TLS handshakes a session's passive listener runs at once under
+C{PROT P}; while that many are under way, further connections wait in
+its queue."""
+
+HANDSHAKE_TIMEOUT = 10.0
+"""Seconds a passive connection under C{PROT P} has, once a transfer
+command waits for it, to complete its TLS handshake."""
 
 REFUSED_LISTENER_LINES = 10
 """Log lines a session gets a minute for its passive listeners refused
@@ -58,17 +75,19 @@ class _AdoptingFactory(Factory):
 
     noisy = False
 
-    def __init__(self, channel, tls):
+    def __init__(self, channel, tls, onMade=None):
         """
         @param channel: the L{DataChannel} whose connection it builds.
         @param tls: the TLS context factory, or C{None} (no C{PROT P}).
+        @param onMade: see L{DataChannel.buildConnection}.
         """
         self.channel = channel
         self.tls = tls
+        self.onMade = onMade
 
     def buildProtocol(self, addr):
         """The data connection for the adopted socket."""
-        return self.channel.buildConnection(self.tls)
+        return self.channel.buildConnection(self.tls, self.onMade)
 
 
 class _ActiveFactory(_AdoptingFactory, ClientFactory):
@@ -96,6 +115,7 @@ class DataChannel:
     _lean = False
     _tls = None
     _closedIn = None
+    _announce = None
     _refusedListeners = None
     """The L{LogThrottle} of the session's lines for passive listeners
     refused (over its address's share, or with no free port), once it had
@@ -144,6 +164,7 @@ class DataChannel:
         self.proxyHost = None if proxyHost is None else normalizeHost(
             proxyHost)
         self._headers = set()
+        self._candidates = {}
         self.reactor = reactor
         self.localHost = localHost
         self.peerHost = normalizeHost(peerHost)
@@ -156,12 +177,14 @@ class DataChannel:
         self._timer = None
         self._currentTransfer = currentTransfer
 
-    def buildConnection(self, tls=None):
+    def buildConnection(self, tls=None, onMade=None):
         """
         @param tls: see L{DataConnection.__init__}.
+        @param onMade: called with the connection once made; by default
+            L{connectionMade}, which hands it to the transfer.
         @return: a new L{DataConnection} reporting to this channel.
         """
-        return DataConnection(self.connectionMade, self.reactor,
+        return DataConnection(onMade or self.connectionMade, self.reactor,
                               self.timeout, self._currentTransfer, tls)
 
     def whenListenable(self):
@@ -321,18 +344,139 @@ class DataChannel:
         if self.claimed:
             sock.close()
             return
+        tls = self._tls if self._waiting is not None else self._dataTLS()
+        if tls is not None:
+            # PROT P: no bare connection can be wanted, and the client
+            # may start its handshake before the command; the first
+            # handshake accepted wins.
+            self._adoptCandidate(sock, tls)
+            return
         self.claimed = True
         self._stopListening(release=True)
         self._accepted = sock
         if self._waiting is not None:
             self._useAccepted()
+
+    def _adoptCandidate(self, sock, tls):
+        """
+        Put a passive connection from the client's address under TLS, as
+        a candidate: it becomes the data connection if its handshake is
+        accepted first (L{_candidatePassed}).
+
+        @param sock: the accepted socket.
+        @param tls: the session's L{ftpkit.data.tls.DataTLS}.
+        """
+        uncork(sock)
+        factory = tls.wrapFactory(
+            _AdoptingFactory(self, tls, self._candidateMade))
+        try:
+            self.reactor.adoptStreamConnection(
+                sock.fileno(), sock.family, factory)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    def _full(self):
+        """
+        @return: whether L{PENDING_HANDSHAKES} handshakes are under way.
+        """
+        return len(self._candidates) >= PENDING_HANDSHAKES
+
+    def _candidateMade(self, connection):
+        """
+        A candidate connection is made: wait for its handshake (timed
+        once a transfer waits) or its end; stop accepting while
+        L{PENDING_HANDSHAKES} are under way.
+
+        @param connection: its L{DataConnection}.
+        """
+        self._candidates[connection] = None
+        connection.whenSecured().addCallback(self._candidatePassed,
+                                             connection)
+        connection.whenLost().addCallback(self._candidateLost, connection)
+        if self._waiting is not None:
+            self._timeHandshake(connection)
+            self._announceOpening()
+        if self._full() and self._port is not None:
+            self._port.stopReading()
+
+    def _timeHandshake(self, connection):
+        """
+        Give a candidate L{HANDSHAKE_TIMEOUT} seconds, unless timed
+        already.
+
+        @param connection: a candidate's L{DataConnection}.
+        """
+        if self._candidates.get(connection, True) is None:
+            self._candidates[connection] = self.reactor.callLater(
+                HANDSHAKE_TIMEOUT, connection.abort)
+
+    def _candidateLost(self, reason, connection):
+        """
+        A candidate ended before its handshake was accepted (garbage, a
+        refused handshake, its timeout): forget it, and accept again if
+        that had stopped for L{PENDING_HANDSHAKES}.
+
+        If it was the only connection a waiting transfer had (none other
+        pending or queued), it is the transfer's, as the client's own
+        connection would be (one not resuming the session under
+        C{--tls-require-session-reuse}, say): the transfer ends now, saying
+        why, rather than at the data timeout. A client connects before
+        its transfer command, so a stranger's failure cannot end it so.
+        """
+        if connection not in self._candidates:
             return
-        tls = self._dataTLS()
-        if tls is not None:
-            # PROT P: no bare connection can be wanted, and the client
-            # may start its handshake before the command.
-            self._tls, self._lean = tls, False
-            self._useAccepted()
+        timer = self._candidates.pop(connection)
+        if timer is not None and timer.active():
+            timer.cancel()
+        port = self._port
+        if port is None:
+            return
+        if not port.reading and not self._full():
+            port.startReading()
+        if self._waiting is None or self._candidates:
+            return
+        self._acceptQueued()
+        if self._waiting is not None and not self._candidates:
+            self.claimed = True
+            self._stopListening(release=True)
+            self.connectionMade(connection)
+
+    def _candidatePassed(self, ignored, connection):
+        """
+        A candidate's handshake was accepted: it is the data connection;
+        the other candidates are dropped and the listener is done with.
+        """
+        if connection not in self._candidates:
+            return
+        timer = self._candidates.pop(connection)
+        if timer is not None and timer.active():
+            timer.cancel()
+        self.claimed = True
+        self._dropCandidates()
+        self._stopListening(release=True)
+        self.connectionMade(connection)
+
+    def _dropCandidates(self):
+        """
+        Drop every candidate connection still in its handshake.
+        """
+        candidates, self._candidates = self._candidates, {}
+        for connection, timer in candidates.items():
+            if timer is not None and timer.active():
+                timer.cancel()
+            connection.abort()
+
+    def _announceOpening(self):
+        """
+        Have the waiting transfer send its C{150} (once): a connection it
+        may get has arrived, whose client may wait for that reply before
+        it starts its handshake (ftplib does).
+        """
+        announce, self._announce = self._announce, None
+        if announce is not None:
+            announce()
 
     def _acceptQueued(self):
         """
@@ -340,7 +484,8 @@ class DataChannel:
         refusing strangers, until the client's own is found.
         """
         for _ in range(PASSIVE_BACKLOG + 1):
-            if self._port is None or not self._port.acceptOne():
+            if (self._port is None or self._full()
+                    or not self._port.acceptOne()):
                 return
 
     def _useAccepted(self):
@@ -401,7 +546,7 @@ class DataChannel:
         """
         return self._waiting is not None
 
-    def connect(self, tlsContextFactory=None, lean=False):
+    def connect(self, tlsContextFactory=None, lean=False, announce=None):
         """
         Get the data connection for a transfer.
 
@@ -410,15 +555,16 @@ class DataChannel:
         @param lean: the transfer only sends a file with C{sendfile} or
             receives one with C{splice}; a passive connection may then come
             as a L{LeanConnection}.
+        @param announce: see L{connecting}.
         @return: a Deferred firing with a L{DataConnection} (or
             L{LeanConnection}), failing with L{CannotOpenDataConnection}.
         """
-        connecting = self.connecting(tlsContextFactory, lean)
+        connecting = self.connecting(tlsContextFactory, lean, announce)
         if isinstance(connecting, defer.Deferred):
             return connecting
         return defer.succeed(connecting)
 
-    def connecting(self, tlsContextFactory=None, lean=False):
+    def connecting(self, tlsContextFactory=None, lean=False, announce=None):
         """
         L{connect}, giving the connection itself when it is there at once
         (a lean one the client opened before its command, the usual case),
@@ -426,6 +572,10 @@ class DataChannel:
 
         @param tlsContextFactory: as for L{connect}.
         @param lean: as for L{connect}.
+        @param announce: called (at most once) when a passive connection
+            under TLS arrived but its handshake is not yet accepted, for
+            the transfer's C{150}: its client may wait for that reply
+            before its handshake; C{None} to send it once connected.
         @return: a L{LeanConnection}, or a Deferred as L{connect} gives.
         """
         connection = self.connection
@@ -433,8 +583,9 @@ class DataChannel:
             self.connection = None
             return defer.fail(
                 CannotOpenDataConnection("Data connection closed"))
-        if connection is not None and (
-                connection.isSecure != (tlsContextFactory is not None)):
+        if (connection is not None and (
+                connection.isSecure != (tlsContextFactory is not None))) or (
+                self._candidates and tlsContextFactory is None):
             # Put under TLS on arrival, then PROT C (or the reverse).
             self.close()
             return defer.fail(CannotOpenDataConnection(
@@ -457,6 +608,7 @@ class DataChannel:
                 # Deferred fired for nobody waiting on it yet.
                 return self._leanConnection()
         waiting = self._waiting = defer.Deferred()
+        self._announce = announce
         if self._accepted is not None:
             self._useAccepted()
         elif self.connection is not None:
@@ -464,8 +616,13 @@ class DataChannel:
         elif self._port is not None:
             if not lean:
                 self._acceptQueued()
+            for candidate in list(self._candidates):
+                self._timeHandshake(candidate)
+            if self._candidates:
+                self._announceOpening()
             if self._port is not None:
-                self._port.startReading()
+                if not self._full():
+                    self._port.startReading()
                 self._cancelTimer()
                 self._timer = self.reactor.callLater(self.timeout, self._expire)
         elif self._active is not None:
@@ -504,6 +661,7 @@ class DataChannel:
         # The timer is left to run out (harmlessly: there is no listener
         # left to close), so that the next listen can push it back.
         waiting, self._waiting = self._waiting, None
+        self._announce = None
         connection, self.connection = self.connection, None
         waiting.callback(connection)
 
@@ -513,12 +671,14 @@ class DataChannel:
             any, fails with.
         """
         waiting, self._waiting = self._waiting, None
+        self._announce = None
         if waiting is not None:
             waiting.errback(error)
 
     def _expire(self):
         self._timer = None
         self._stopListening()
+        self._dropCandidates()
         self._fail(CannotOpenDataConnection("Data connection timed out"))
 
     def _stopListening(self, release=False):
@@ -597,6 +757,8 @@ class DataChannel:
         if self._port is not None:
             self._stopListening(release=True)
         self._active = None
+        if self._candidates:
+            self._dropCandidates()
         if self._headers:
             for reading in list(self._headers):
                 reading.cancel()

@@ -149,6 +149,18 @@ class DataConnection(WatchedConnection, Protocol):
         for waiter in waiters:
             waiter.callback(None)
 
+    def whenSecured(self):
+        """
+        @return: a Deferred firing once the TLS handshake is complete and
+            the policy accepted it (L{handshakeCompleted}); never if the
+            connection ends first.
+        """
+        if self._handshakeDone:
+            return defer.succeed(None)
+        waiter = defer.Deferred()
+        self._handshakeWaiters.append(waiter)
+        return waiter
+
     def dataReceived(self, data):
         """
         Pass uploaded bytes to the sink, or hold them until there is one;

@@ -302,23 +302,34 @@ class TransferCommands:
         self.dataChannel.close()
         return (225, "No transfer to abort")
 
-    async def _openData(self, description, mover):
+    async def _openData(self, description, mover, opening):
         """
-        Get the data connection (a bare socket if the mover can use one)
-        and make it the running L{Transfer}.
+        Get the data connection (a bare socket if the mover can use one),
+        make it the running L{Transfer} and send the C{150}: under TLS
+        as soon as a passive connection arrives, before its handshake
+        (see L{ftpkit.data.channel.DataChannel.connecting}).
 
         @param mover: the transfer's L{ftpkit.data.movers.Mover}.
+        @param opening: the text of the C{150} reply.
         @return: the connection, or C{None} if clear data is refused.
         """
         if self.refuseClearData():
             self.dataChannel.close()
             return None
+        announced = []
+
+        def announce():
+            if not announced:
+                announced.append(True)
+                self.reply(150, opening)
+
         connection = self.dataChannel.connecting(self.dataTLSContext(),
-                                                 mover.bareSocket)
+                                                 mover.bareSocket, announce)
         if isinstance(connection, defer.Deferred):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
         self.reportTransferStarted(self.transfer)
+        announce()
         return connection
 
     def _transferEnded(self):
@@ -347,10 +358,9 @@ class TransferCommands:
         mover = Download(readFile, binary, self.reactor, self._pacer(False),
                          leadByte)
         try:
-            connection = await self._openData(description, mover)
+            connection = await self._openData(description, mover, opening)
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
-            self.reply(150, opening)
             try:
                 sent = await _firstOf(mover.start(connection), connection)
                 await connection.finish()
@@ -379,11 +389,10 @@ class TransferCommands:
         mover = Upload(writeFile, self.session.binary, self.factory.reactor,
                        self._pacer(True), self.factory.config.maxUploadSize)
         try:
-            connection = await self._openData(description, mover)
+            connection = await self._openData(description, mover, opening)
             if connection is None:
                 await writeFile.abort()
                 return (521, "Data connections must be protected (PROT P)")
-            self.reply(150, opening)
             try:
                 receiving = mover.start(connection)
                 if settled(receiving) is UNSETTLED:

@@ -1,0 +1,145 @@
+"""
+Passive port theft from the client's own address under C{PROT P}: a
+stranger on the same host (or behind the same NAT) connects to the
+passive port before the client. The server keeps listening until a
+connection completes a valid TLS handshake (one resuming the control
+connection's session, with C{tlsRequireSessionReuse}), so the stranger's
+garbage, fresh handshake or silence does not end the client's transfer
+(L{ftpkit.data.channel.DataChannel}).
+"""
+
+import io
+import socket
+
+from twisted.trial import unittest
+
+from tests.ftpclient import ftplibLogin
+from tests.tlssupport import FTPSTestsMixin, ReusingFTPTLS, clientContext
+
+
+class _FirstComer(ReusingFTPTLS):
+    """
+    ftplib resuming the control connection's session, with a stranger
+    connecting to each passive port before it does.
+
+    @ivar stranger: called with the passive C{(host, port)}; returns the
+        stranger's socket, kept open until the test ends.
+    """
+
+    stranger = None
+
+    def __init__(self, *args, **kwargs):
+        ReusingFTPTLS.__init__(self, *args, **kwargs)
+        self.strangers = []
+
+    def makepasv(self):
+        host, port = ReusingFTPTLS.makepasv(self)
+        self.strangers.append(self.stranger((host, port)))
+        return host, port
+
+
+def _garbage(address):
+    sock = socket.create_connection(address, timeout=10)
+    sock.sendall(b"GET / HTTP/1.0\r\n\r\n" * 20)
+    return sock
+
+
+def _silent(address):
+    return socket.create_connection(address, timeout=10)
+
+
+def _freshHandshake(address):
+    """
+    A stranger completing a handshake of its own (no session to resume).
+    """
+    sock = socket.create_connection(address, timeout=10)
+    try:
+        return clientContext().wrap_socket(sock, server_hostname=address[0])
+    except OSError:
+        return sock
+
+
+class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A stranger from 127.0.0.1 takes the passive port first; the client's
+    download, upload or listing still completes, intact.
+    """
+
+    def setUp(self):
+        FTPSTestsMixin.setUp(self)
+        # Before the fix a silent stranger held the transfer for this long.
+        self.serve(tlsRequireSessionReuse=True, dataTimeout=8)
+
+    def login(self, stranger):
+        ftp = ftplibLogin(self, self.server.port, timeout=20,
+                          client=_FirstComer(context=clientContext()),
+                          protect=True)
+        ftp.stranger = stranger
+
+        def closeStrangers():
+            for sock in ftp.strangers:
+                sock.close()
+        self.addCleanup(closeStrangers)
+        return ftp
+
+    async def download(self, stranger):
+        """
+        Download C{big.bin} with a C{stranger} first on the port.
+
+        @return: the final reply, the bytes, and the client.
+        """
+        def run():
+            ftp = self.login(stranger)
+            chunks = []
+            reply = ftp.retrbinary("RETR big.bin", chunks.append)
+            return reply, b"".join(chunks), ftp
+
+        return await self.inThread(run)
+
+    async def assertDownloads(self, stranger):
+        reply, data, ftp = await self.download(stranger)
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(data, self.payload)
+        self.assertEqual(ftp.reused, [True])
+
+    def test_garbage(self):
+        """
+        A stranger sending garbage before the client connects.
+        """
+        return self.assertDownloads(_garbage)
+
+    def test_freshHandshake(self):
+        """
+        A stranger whose handshake does not resume the control session,
+        refused under C{tlsRequireSessionReuse}.
+        """
+        return self.assertDownloads(_freshHandshake)
+
+    def test_silent(self):
+        """
+        A stranger that connects and sends nothing: the client's
+        handshake runs beside it, and its download completes at once.
+        """
+        return self.assertDownloads(_silent)
+
+    async def test_upload(self):
+        """
+        An upload behind a garbage stranger.
+        """
+        def run():
+            ftp = self.login(_garbage)
+            return ftp.storbinary("STOR up.bin", io.BytesIO(self.payload))
+
+        reply = await self.inThread(run)
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(self.readFile("up.bin"), self.payload)
+
+    async def test_listing(self):
+        """
+        A listing behind a silent stranger.
+        """
+        def run():
+            ftp = self.login(_silent)
+            return ftp.nlst()
+
+        self.assertEqual(await self.inThread(run), ["big.bin"])
