@@ -10,9 +10,11 @@ garbage, fresh handshake or silence does not end the client's transfer
 
 import io
 import socket
+import time
 
 from twisted.trial import unittest
 
+from ftpkit.data import channel
 from tests.ftpclient import ftplibLogin
 from tests.tlssupport import FTPSTestsMixin, ReusingFTPTLS, clientContext
 
@@ -78,7 +80,8 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
 
         def closeStrangers():
             for sock in ftp.strangers:
-                sock.close()
+                for one in sock if isinstance(sock, list) else [sock]:
+                    one.close()
         self.addCleanup(closeStrangers)
         return ftp
 
@@ -143,3 +146,69 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
             return ftp.nlst()
 
         self.assertEqual(await self.inThread(run), ["big.bin"])
+
+    async def test_abortWhileWaiting(self):
+        """
+        C{ABOR} while the transfer waits for a handshake (only a silent
+        stranger came): the transfer ends, the session goes on.
+        """
+        def run():
+            ftp = self.login(_silent)
+            ftp.sendcmd("TYPE I")
+            ftp.makepasv()
+            opening = ftp.sendcmd("RETR big.bin")
+            ftp.putcmd("ABOR")
+            transfer = ftp.getline()
+            abort = ftp.getresp()
+            return opening, transfer, abort, ftp.sendcmd("NOOP")
+
+        opening, transfer, abort, noop = await self.inThread(run)
+        self.assertEqual(opening[:3], "150")
+        self.assertEqual(transfer[:1], "4")
+        self.assertEqual(abort[:3], "226")
+        self.assertEqual(noop[:3], "200")
+
+    async def test_pendingHandshakesCapped(self):
+        """
+        Silent strangers: at most L{channel.PENDING_HANDSHAKES} are
+        accepted at once, the rest wait queued; each is dropped
+        L{channel.HANDSHAKE_TIMEOUT} seconds after the transfer command,
+        and the client's connection, queued behind them, then completes
+        its download.
+        """
+        self.patch(channel, "HANDSHAKE_TIMEOUT", 0.5)
+        strangers = 2 * channel.PENDING_HANDSHAKES
+        accepted = []
+
+        def flood(address):
+            socks = [_silent(address) for _ in range(strangers)]
+            deadline = time.monotonic() + 5
+            while (_acceptedOn(address[1]) < channel.PENDING_HANDSHAKES
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
+            time.sleep(0.3)
+            accepted.append(_acceptedOn(address[1]))
+            return socks
+
+        reply, data, ftp = await self.download(flood)
+        self.assertEqual(accepted, [channel.PENDING_HANDSHAKES])
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(data, self.payload)
+
+
+def _acceptedOn(port):
+    """
+    @param port: a local TCP port (IPv4).
+    @return: how many connections to it this host's processes accepted
+        (established, with a socket: those still queued have none).
+    """
+    count = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if (int(local.split(":")[1], 16) == port and state == "01"
+                    and inode != "0"):
+                count += 1
+    return count
