@@ -16,7 +16,14 @@ from twisted.trial import unittest
 
 from ftpkit.data import channel
 from tests.ftpclient import ftplibLogin
-from tests.tlssupport import FTPSTestsMixin, ReusingFTPTLS, clientContext
+from tests.integration.test_workers_parity import WorkersTestCase
+from tests.scratch import scratchDirectory
+from tests.tlssupport import (
+    FTPSTestsMixin,
+    ReusingFTPTLS,
+    clientContext,
+    makeCertificate,
+)
 
 
 class _FirstComer(ReusingFTPTLS):
@@ -194,6 +201,31 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(accepted, [channel.PENDING_HANDSHAKES])
         self.assertEqual(reply[:3], "226")
         self.assertEqual(data, self.payload)
+
+
+class WorkersTests(WorkersTestCase):
+    """
+    The same under C{--workers 2}, with a session in each worker.
+    """
+
+    def test_sameAddressThief(self):
+        """
+        Each stranger in turn before each session's download.
+        """
+        cert, key, _ = makeCertificate(scratchDirectory(self))
+        self.start("--tls-cert", cert, "--tls-key", key,
+                   "--tls-require-session-reuse")
+        sessions = [ftplibLogin(self, self.server.port, protect=True,
+                                client=_FirstComer(context=clientContext()))
+                    for _ in range(2)]
+        for ftp in sessions:
+            self.addCleanup(lambda ftp=ftp: [s.close()
+                                             for s in ftp.strangers])
+        for stranger in (_garbage, _freshHandshake, _silent):
+            for ftp in sessions:
+                ftp.stranger = stranger
+                self.assertEqual(self.download(ftp), b"served\n")
+        self.assertEqual([ftp.reused for ftp in sessions], [[True] * 3] * 2)
 
 
 def _acceptedOn(port):
