@@ -344,9 +344,13 @@ class SessionEventTests(unittest.TestCase):
         protocol, transport = connect(self.factory)
         protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
                               + b"CWD x\r\n" * (REFUSAL_LINES + 7))
+        # The reactor's turns, each running the lines a session may run
+        # in one (LINES_PER_TURN).
+        self.clock.advance(0)
         self.clock.advance(60)
         protocol.dataReceived(b"RETR y\r\n"
                               + b"CWD x\r\n" * (REFUSAL_LINES + 1))
+        self.clock.advance(0)
         self.clock.advance(1)
         protocol.dataReceived(b"QUIT\r\n")
         protocol.connectionLost(None)
@@ -384,6 +388,7 @@ class SessionEventTests(unittest.TestCase):
         protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
                               + b"CWD x\r\n" * (REFUSAL_LINES + 1)
                               + b"QUIT\r\n")
+        self.clock.advance(0)
         protocol.connectionLost(None)
         self.assertEqual(self.refusalLines(logged)[-2],
                          "1 more refused command from 10.0.0.1 user "

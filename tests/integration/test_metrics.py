@@ -116,12 +116,16 @@ class ServerMetricsTests(MetricsTestCase):
         from tests.protocol.test_server import captureLogs, connect, makeFactory
 
         registry = CollectorRegistry()
-        factory = makeFactory(MemoryReactorClock())
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock)
         ServerMetrics(registry).subscribeTo(factory.events)
         logged = captureLogs(self)
         protocol, _ = connect(factory)
         protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
                               + b"CWD x\r\n" * (REFUSAL_LINES + 50))
+        # The reactor's turns, each running the lines a session may run
+        # in one (LINES_PER_TURN).
+        clock.advance(0)
         self.assertEqual(
             registry.get_sample_value("ftpkit_replies_total", {"code": "550"}),
             REFUSAL_LINES + 50)
