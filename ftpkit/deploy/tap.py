@@ -387,7 +387,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             # SIGUSR2 means nothing to ftpkit, and its default action
             # would end it (twistd --debug sets its own handler later).
             signal.signal(signal.SIGUSR2, signal.SIG_IGN)
-            if self.parent.get("nodaemon"):
+            if isinstance(self.parent, dict) and self.parent.get(
+                    "nodaemon"):
                 # Ctrl-C while it starts: one line, not a traceback.
                 interruptQuietly()
         try:
