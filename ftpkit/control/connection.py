@@ -12,8 +12,9 @@ C{(code, text)}, C{None} (already replied), or a coroutine producing one.
 Two more mixins give the session what it shares with every other: its
 idle timeout on the server's shared watch
 (L{ftpkit.control.idlewatch.WatchedTimeout}) and its turns at the shell's
-slow work (L{ftpkit.control.turns.TakingTurns}); its socket's options are
-set by L{ftpkit.control.sockets.tuneControlSocket}.
+slow work (L{ftpkit.control.turns.TakingTurns}); when it reads its
+commands is L{ftpkit.control.readingcontrol.ReadingControl}'s; its
+socket's options are set by L{ftpkit.control.sockets.tuneControlSocket}.
 """
 
 import time
@@ -37,8 +38,8 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
-from ftpkit.control.hangup import HangupWatch, socketOf
 from ftpkit.control.idlewatch import WatchedTimeout
+from ftpkit.control.readingcontrol import ReadingControl
 from ftpkit.control.sockets import (
     closeNow,
     tuneControlSocket,
@@ -59,13 +60,6 @@ KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
 L{ftpkit.protocol.commandtable.KNOWN_UNIMPLEMENTED}; still importable from
 here for code outside ftpkit)."""
 
-LINES_PER_TURN = 64
-"""The most command lines a session runs before it lets the reactor serve
-the other sessions: it then stops reading until the reactor's next turn,
-and what it read meanwhile waits. A read holds up to 64 KiB, 32,768 empty
-lines (a C{500} each) or 10,000 C{HELP}s; run all at once, a few clients
-flooding commands, before any login, held every other session for
-seconds."""
 
 
 @implementer(IHandshakeListener)
@@ -82,6 +76,7 @@ class FTPProtocol(
     SessionReporting,
     CommandRunning,
     TakingTurns,
+    ReadingControl,
     LineReceiver,
     WatchedTimeout,
 ):
@@ -108,18 +103,12 @@ class FTPProtocol(
     peer = None
     greeted = False
     _busy = None
-    _repliesBlocked = False
-    _watchingReplies = False
     _counted = False
     _closed = False
     _dataChannel = None
     _closing = None
     _lost = False
     _lostWaiters = None
-    _hangupWatch = None
-    _linesLeft = LINES_PER_TURN
-    _turnSpent = False
-    _receiving = False
 
     def __init__(self, factory):
         """
@@ -310,25 +299,6 @@ class FTPProtocol(
         self.reply(421, "Idle timeout; closing control connection")
         self.close()
 
-    def dataReceived(self, data):
-        """
-        Split lines, dropping whatever arrives once the session is closing.
-        Each read (and each resumption of reading) may run
-        L{LINES_PER_TURN} lines; bytes handed over while a line runs (a
-        reentrant call) add to the read that runs it.
-        """
-        if self._closed:
-            return
-        if self._receiving:
-            LineReceiver.dataReceived(self, data)
-            return
-        self._receiving = True
-        self._linesLeft = LINES_PER_TURN
-        try:
-            LineReceiver.dataReceived(self, data)
-        finally:
-            self._receiving = False
-
     def lineLengthExceeded(self, line):
         """
         Refuse an over-long command line and close.
@@ -489,15 +459,6 @@ class FTPProtocol(
         if queue.full and not self._closed and queue.drained():
             self._updateReading()
 
-    def _watchReplies(self):
-        """
-        Become the producer of the transport, so that a full write buffer
-        (a client not reading its replies) pauses reading its commands.
-        """
-        if not self._watchingReplies:
-            self._watchingReplies = True
-            self.transport.registerProducer(self, True)
-
     def handshakeCompleted(self):
         """
         An implicit-TLS session finished its handshake: only now may reading
@@ -507,93 +468,6 @@ class FTPProtocol(
         """
         self.tlsHandshakeDone = True
         self._watchReplies()
-
-    def pauseProducing(self):
-        """
-        The transport's write buffer is full: the client is not reading its
-        replies, so stop reading its commands, and running those it
-        queued.
-        """
-        self._repliesBlocked = True
-        self._updateReading()
-
-    def resumeProducing(self):
-        """
-        The replies went out: run the commands that wait, and read
-        commands again.
-        """
-        self._repliesBlocked = False
-        self._processQueue()
-        self._updateReading()
-
-    def _yieldTurn(self):
-        """
-        The session ran its turn's lines (L{LINES_PER_TURN}) from one
-        read: stop reading until the reactor's next turn.
-        """
-        self._turnSpent = True
-        self._updateReading()
-        self.callLater(0, self._nextTurn)
-
-    def _nextTurn(self):
-        """
-        The reactor served the others: read, and run what was read, again
-        (unless something else holds reading).
-        """
-        self._turnSpent = False
-        self._updateReading()
-
-    def _updateReading(self):
-        """
-        Read commands unless too many wait in the queue, too many replies
-        wait to be sent, or the session ran its turn's lines. Only the
-        first two, which may last, have the client's hang-up watched.
-        """
-        if self._closed:
-            return
-        held = self._queue.full or self._repliesBlocked
-        if held or self._turnSpent:
-            if not self.paused:
-                LineReceiver.pauseProducing(self)
-            if held:
-                self._watchHangup()
-            else:
-                self._stopHangupWatch()
-        elif self.paused:
-            self._stopHangupWatch()
-            LineReceiver.resumeProducing(self)
-
-    def _watchHangup(self):
-        """
-        Reading paused: the client's hang-up waits unread behind what it
-        sent, so look at its socket now and then
-        (L{ftpkit.control.hangup}), and end the session once it hung up.
-        """
-        sock = socketOf(self.transport)
-        if sock is not None and self._hangupWatch is None:
-            self._hangupWatch = HangupWatch(self.reactor, sock,
-                                            self._hungUp)
-
-    def _stopHangupWatch(self):
-        """
-        Reading resumed, or the session ended: stop looking.
-        """
-        watch, self._hangupWatch = self._hangupWatch, None
-        if watch is not None:
-            watch.stop()
-
-    def _hungUp(self):
-        """
-        The client hung up while reading was paused: the session ends now
-        (L{connectionLost}), its queued commands and a delayed login
-        failure dropped with it.
-        """
-        self._hangupWatch = None
-        self.log.info("{peer} hung up with {count} commands queued; "
-                      "ending the session", peer=self.peer,
-                      count=len(self._queue))
-        self._queue.clear()
-        self.transport.abortConnection()
 
     def _commandFinished(self, ignored):
         self._busy = None

@@ -7,7 +7,7 @@ order.
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
-from ftpkit.control.connection import LINES_PER_TURN
+from ftpkit.control.readingcontrol import LINES_PER_TURN
 from tests.protocol.test_server import connect, makeFactory, replyCodes
 
 

@@ -1,0 +1,152 @@
+"""
+When a session reads its commands (L{ReadingControl}, a mixin of
+L{ftpkit.control.connection.FTPProtocol}): it stops while too many
+commands wait in its queue, while the client leaves its replies unread
+(the session is its transport's producer), and for the rest of the
+reactor's turn once it ran L{LINES_PER_TURN} lines of one read; while
+reading is held for either of the first two, the client's hang-up is
+watched (L{ftpkit.control.hangup}).
+"""
+
+from twisted.protocols.basic import LineReceiver
+
+from ftpkit.control.hangup import HangupWatch, socketOf
+
+LINES_PER_TURN = 64
+"""The most command lines a session runs before it lets the reactor serve
+the other sessions: it then stops reading until the reactor's next turn,
+and what it read meanwhile waits. A read holds up to 64 KiB, 32,768 empty
+lines (a C{500} each) or 10,000 C{HELP}s; run all at once, a few clients
+flooding commands, before any login, held every other session for
+seconds."""
+
+
+class ReadingControl:
+    """
+    Pauses and resumes the reading of a session's commands. The session
+    gives C{_queue} (its L{ftpkit.control.commandqueue.CommandQueue}),
+    C{_closed}, C{_processQueue}, C{callLater}, C{reactor}, C{peer} and
+    C{log}; this mixin comes before L{LineReceiver} among its bases.
+    """
+
+    _repliesBlocked = False
+    _watchingReplies = False
+    _hangupWatch = None
+    _linesLeft = LINES_PER_TURN
+    _turnSpent = False
+    _receiving = False
+
+    def dataReceived(self, data):
+        """
+        Split lines, dropping whatever arrives once the session is closing.
+        Each read (and each resumption of reading) may run
+        L{LINES_PER_TURN} lines; bytes handed over while a line runs (a
+        reentrant call) add to the read that runs it.
+        """
+        if self._closed:
+            return
+        if self._receiving:
+            LineReceiver.dataReceived(self, data)
+            return
+        self._receiving = True
+        self._linesLeft = LINES_PER_TURN
+        try:
+            LineReceiver.dataReceived(self, data)
+        finally:
+            self._receiving = False
+
+    def _watchReplies(self):
+        """
+        Become the producer of the transport, so that a full write buffer
+        (a client not reading its replies) pauses reading its commands.
+        """
+        if not self._watchingReplies:
+            self._watchingReplies = True
+            self.transport.registerProducer(self, True)
+
+    def pauseProducing(self):
+        """
+        The transport's write buffer is full: the client is not reading its
+        replies, so stop reading its commands, and running those it
+        queued.
+        """
+        self._repliesBlocked = True
+        self._updateReading()
+
+    def resumeProducing(self):
+        """
+        The replies went out: run the commands that wait, and read
+        commands again.
+        """
+        self._repliesBlocked = False
+        self._processQueue()
+        self._updateReading()
+
+    def _yieldTurn(self):
+        """
+        The session ran its turn's lines (L{LINES_PER_TURN}) from one
+        read: stop reading until the reactor's next turn.
+        """
+        self._turnSpent = True
+        self._updateReading()
+        self.callLater(0, self._nextTurn)
+
+    def _nextTurn(self):
+        """
+        The reactor served the others: read, and run what was read, again
+        (unless something else holds reading).
+        """
+        self._turnSpent = False
+        self._updateReading()
+
+    def _updateReading(self):
+        """
+        Read commands unless too many wait in the queue, too many replies
+        wait to be sent, or the session ran its turn's lines. Only the
+        first two, which may last, have the client's hang-up watched.
+        """
+        if self._closed:
+            return
+        held = self._queue.full or self._repliesBlocked
+        if held or self._turnSpent:
+            if not self.paused:
+                LineReceiver.pauseProducing(self)
+            if held:
+                self._watchHangup()
+            else:
+                self._stopHangupWatch()
+        elif self.paused:
+            self._stopHangupWatch()
+            LineReceiver.resumeProducing(self)
+
+    def _watchHangup(self):
+        """
+        Reading paused: the client's hang-up waits unread behind what it
+        sent, so look at its socket now and then
+        (L{ftpkit.control.hangup}), and end the session once it hung up.
+        """
+        sock = socketOf(self.transport)
+        if sock is not None and self._hangupWatch is None:
+            self._hangupWatch = HangupWatch(self.reactor, sock,
+                                            self._hungUp)
+
+    def _stopHangupWatch(self):
+        """
+        Reading resumed, or the session ended: stop looking.
+        """
+        watch, self._hangupWatch = self._hangupWatch, None
+        if watch is not None:
+            watch.stop()
+
+    def _hungUp(self):
+        """
+        The client hung up while reading was paused: the session ends now
+        (L{connectionLost}), its queued commands and a delayed login
+        failure dropped with it.
+        """
+        self._hangupWatch = None
+        self.log.info("{peer} hung up with {count} commands queued; "
+                      "ending the session", peer=self.peer,
+                      count=len(self._queue))
+        self._queue.clear()
+        self.transport.abortConnection()
