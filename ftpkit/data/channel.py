@@ -11,8 +11,7 @@ the client's address completes a TLS handshake the session's policy
 accepts (L{ftpkit.data.tls.DataTLS.acceptHandshake}): a stranger sharing
 that address (the same host, the same NAT) who connects first with
 garbage, a handshake of its own or nothing at all no longer ends the
-client's transfer. Up to L{PENDING_HANDSHAKES} such handshakes run side by
-side, each bounded by L{HANDSHAKE_TIMEOUT} from the transfer command on.
+client's transfer (L{ftpkit.data.handshakes}).
 """
 
 import functools
@@ -27,6 +26,11 @@ from twisted.python.failure import Failure
 from ftpkit.data import descriptors
 from ftpkit.data.connection import DataConnection, LeanConnection
 from ftpkit.data.cork import uncork
+from ftpkit.data.handshakes import (
+    HANDSHAKE_TIMEOUT,
+    PENDING_HANDSHAKES,
+    HandshakeCandidates,
+)
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import readProxyHeader
 from ftpkit.errors import (
@@ -35,15 +39,6 @@ from ftpkit.errors import (
     OutOfDescriptors,
 )
 from ftpkit.ops.logthrottle import LogThrottle, skippedNote
-
-PENDING_HANDSHAKES = 4
-"""TLS handshakes a session's passive listener runs at once under
-C{PROT P}; while that many are under way, further connections wait in
-its queue."""
-
-HANDSHAKE_TIMEOUT = 10.0
-"""Seconds a passive connection under C{PROT P} has, once a transfer
-command waits for it, to complete its TLS handshake."""
 
 REFUSED_LISTENER_LINES = 10
 """Log lines a session gets a minute for its passive listeners refused
@@ -164,7 +159,9 @@ class DataChannel:
         self.proxyHost = None if proxyHost is None else normalizeHost(
             proxyHost)
         self._headers = set()
-        self._candidates = {}
+        # (The limits as this module has them when the session starts.)
+        self._candidates = HandshakeCandidates(reactor, PENDING_HANDSHAKES,
+                                               HANDSHAKE_TIMEOUT)
         self.reactor = reactor
         self.localHost = localHost
         self.peerHost = normalizeHost(peerHost)
@@ -377,12 +374,6 @@ class DataChannel:
         finally:
             sock.close()
 
-    def _full(self):
-        """
-        @return: whether L{PENDING_HANDSHAKES} handshakes are under way.
-        """
-        return len(self._candidates) >= PENDING_HANDSHAKES
-
     def _candidateMade(self, connection):
         """
         A candidate connection is made: wait for its handshake (timed
@@ -391,32 +382,19 @@ class DataChannel:
 
         @param connection: its L{DataConnection}.
         """
-        self._candidates[connection] = None
-        connection.whenSecured().addCallback(self._candidatePassed,
-                                             connection)
-        connection.whenLost().addCallback(self._candidateLost, connection)
-        if self._waiting is not None:
-            self._timeHandshake(connection)
+        waiting = self._waiting is not None
+        self._candidates.add(connection, self._candidatePassed,
+                             self._candidateLost, waiting)
+        if waiting:
             self._announceOpening()
-        if self._full() and self._port is not None:
+        if self._candidates.full and self._port is not None:
             self._port.stopReading()
 
-    def _timeHandshake(self, connection):
-        """
-        Give a candidate L{HANDSHAKE_TIMEOUT} seconds, unless timed
-        already.
-
-        @param connection: a candidate's L{DataConnection}.
-        """
-        if self._candidates.get(connection, True) is None:
-            self._candidates[connection] = self.reactor.callLater(
-                HANDSHAKE_TIMEOUT, connection.abort)
-
-    def _candidateLost(self, reason, connection):
+    def _candidateLost(self, connection):
         """
         A candidate ended before its handshake was accepted (garbage, a
-        refused handshake, its timeout): forget it, and accept again if
-        that had stopped for L{PENDING_HANDSHAKES}.
+        refused handshake, its timeout): accept again if that had stopped
+        for L{PENDING_HANDSHAKES}.
 
         If it was the only connection a waiting transfer had (none other
         pending or queued), it is the transfer's, as the client's own
@@ -425,15 +403,10 @@ class DataChannel:
         why, rather than at the data timeout. A client connects before
         its transfer command, so a stranger's failure cannot end it so.
         """
-        if connection not in self._candidates:
-            return
-        timer = self._candidates.pop(connection)
-        if timer is not None and timer.active():
-            timer.cancel()
         port = self._port
         if port is None:
             return
-        if not port.reading and not self._full():
+        if not port.reading and not self._candidates.full:
             port.startReading()
         if self._waiting is None or self._candidates:
             return
@@ -443,30 +416,15 @@ class DataChannel:
             self._stopListening(release=True)
             self.connectionMade(connection)
 
-    def _candidatePassed(self, ignored, connection):
+    def _candidatePassed(self, connection):
         """
         A candidate's handshake was accepted: it is the data connection;
         the other candidates are dropped and the listener is done with.
         """
-        if connection not in self._candidates:
-            return
-        timer = self._candidates.pop(connection)
-        if timer is not None and timer.active():
-            timer.cancel()
         self.claimed = True
-        self._dropCandidates()
+        self._candidates.drop()
         self._stopListening(release=True)
         self.connectionMade(connection)
-
-    def _dropCandidates(self):
-        """
-        Drop every candidate connection still in its handshake.
-        """
-        candidates, self._candidates = self._candidates, {}
-        for connection, timer in candidates.items():
-            if timer is not None and timer.active():
-                timer.cancel()
-            connection.abort()
 
     def _announceOpening(self):
         """
@@ -484,7 +442,7 @@ class DataChannel:
         refusing strangers, until the client's own is found.
         """
         for _ in range(PASSIVE_BACKLOG + 1):
-            if (self._port is None or self._full()
+            if (self._port is None or self._candidates.full
                     or not self._port.acceptOne()):
                 return
 
@@ -616,12 +574,11 @@ class DataChannel:
         elif self._port is not None:
             if not lean:
                 self._acceptQueued()
-            for candidate in list(self._candidates):
-                self._timeHandshake(candidate)
+            self._candidates.timeAll()
             if self._candidates:
                 self._announceOpening()
             if self._port is not None:
-                if not self._full():
+                if not self._candidates.full:
                     self._port.startReading()
                 self._cancelTimer()
                 self._timer = self.reactor.callLater(self.timeout, self._expire)
@@ -678,7 +635,7 @@ class DataChannel:
     def _expire(self):
         self._timer = None
         self._stopListening()
-        self._dropCandidates()
+        self._candidates.drop()
         self._fail(CannotOpenDataConnection("Data connection timed out"))
 
     def _stopListening(self, release=False):
@@ -758,7 +715,7 @@ class DataChannel:
             self._stopListening(release=True)
         self._active = None
         if self._candidates:
-            self._dropCandidates()
+            self._candidates.drop()
         if self._headers:
             for reading in list(self._headers):
                 reading.cancel()

@@ -1,0 +1,128 @@
+"""
+L{HandshakeCandidates}: the passive connections under C{PROT P} whose TLS
+handshakes are under way, each of which may turn out to be the client's.
+
+Under C{PROT P} a passive listener (L{ftpkit.data.channel.DataChannel})
+takes every connection from the client's address and puts it under TLS;
+the first whose handshake the session's policy accepts is the data
+connection. A stranger sharing that address (the same host, the same NAT)
+can so hold only one of L{PENDING_HANDSHAKES} places, each for at most
+L{HANDSHAKE_TIMEOUT} seconds from the transfer command on.
+"""
+
+PENDING_HANDSHAKES = 4
+"""TLS handshakes a session's passive listener runs at once under
+C{PROT P}; while that many are under way, further connections wait in
+its queue."""
+
+HANDSHAKE_TIMEOUT = 10.0
+"""Seconds a passive connection under C{PROT P} has, once a transfer
+command waits for it, to complete its TLS handshake."""
+
+
+class HandshakeCandidates:
+    """
+    A session's candidate data connections in their TLS handshakes, with
+    the timer each gets once a transfer waits, and their cap.
+
+    It keeps no reference to its channel beyond the callbacks its
+    candidates' Deferreds hold (a session is freed without the cyclic
+    garbage collector).
+
+    @ivar limit: how many may be under way at once (L{full}).
+    @ivar timeout: seconds each has, once timed, for its handshake.
+    """
+
+    def __init__(self, reactor, limit=PENDING_HANDSHAKES,
+                 timeout=HANDSHAKE_TIMEOUT):
+        """
+        @param reactor: provides IReactorTime.
+        @param limit: see L{PENDING_HANDSHAKES}.
+        @param timeout: see L{HANDSHAKE_TIMEOUT}.
+        """
+        self._reactor = reactor
+        self.limit = limit
+        self.timeout = timeout
+        self._timers = {}
+
+    def __len__(self):
+        """
+        @return: how many handshakes are under way.
+        """
+        return len(self._timers)
+
+    @property
+    def full(self):
+        """
+        @return: whether L{limit} handshakes are under way.
+        """
+        return len(self._timers) >= self.limit
+
+    def add(self, connection, passed, lost, timed):
+        """
+        Follow a candidate's handshake until it is accepted or the
+        connection ends, whichever comes first.
+
+        @param connection: the candidate's
+            L{ftpkit.data.connection.DataConnection}.
+        @param passed: called with C{connection} once its handshake is
+            accepted, after it is forgotten here.
+        @param lost: called with C{connection} if it ends first, after it
+            is forgotten here; not once L{drop} dropped it.
+        @param timed: whether to start its timer now (a transfer waits);
+            otherwise L{timeAll} starts it.
+        """
+        self._timers[connection] = None
+        connection.whenSecured().addCallback(self._ended, connection,
+                                             passed)
+        connection.whenLost().addCallback(self._ended, connection, lost)
+        if timed:
+            self._time(connection)
+
+    def timeAll(self):
+        """
+        Start the timer of every candidate not timed yet: a transfer now
+        waits for one of them.
+        """
+        for connection in list(self._timers):
+            self._time(connection)
+
+    def _time(self, connection):
+        """
+        Give a candidate L{timeout} seconds, unless timed already (or
+        gone).
+
+        @param connection: a candidate's
+            L{ftpkit.data.connection.DataConnection}.
+        """
+        if self._timers.get(connection, True) is None:
+            self._timers[connection] = self._reactor.callLater(
+                self.timeout, connection.abort)
+
+    def _ended(self, ignored, connection, then):
+        """
+        A candidate's handshake was accepted, or it ended: forget it and
+        call C{then} with it, unless it was dropped already.
+        """
+        if connection not in self._timers:
+            return
+        _cancel(self._timers.pop(connection))
+        then(connection)
+
+    def drop(self):
+        """
+        Abort every candidate still in its handshake, forgetting it first.
+        """
+        timers, self._timers = self._timers, {}
+        for connection, timer in timers.items():
+            _cancel(timer)
+            connection.abort()
+
+
+def _cancel(timer):
+    """
+    @param timer: an L{IDelayedCall} to cancel if still pending, or
+        C{None}.
+    """
+    if timer is not None and timer.active():
+        timer.cancel()
