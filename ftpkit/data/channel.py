@@ -14,23 +14,20 @@ garbage, a handshake of its own or nothing at all no longer ends the
 client's transfer (L{ftpkit.data.handshakes}).
 """
 
-import functools
-import ipaddress
-
 from twisted.internet import defer
 from twisted.internet.error import ConnectError
-from twisted.internet.protocol import ClientFactory, Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ftpkit.data import descriptors
+from ftpkit.data.adopting import ActiveFactory, adopt
 from ftpkit.data.connection import DataConnection, LeanConnection
-from ftpkit.data.cork import uncork
 from ftpkit.data.handshakes import (
     HANDSHAKE_TIMEOUT,
     PENDING_HANDSHAKES,
     HandshakeCandidates,
 )
+from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import readProxyHeader
 from ftpkit.errors import (
@@ -43,57 +40,6 @@ from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 REFUSED_LISTENER_LINES = 10
 """Log lines a session gets a minute for its passive listeners refused
 because its address holds its share of them."""
-
-
-@functools.lru_cache(maxsize=4096)
-def normalizeHost(host):
-    """
-    Reduce an address to a comparable form (IPv4-mapped IPv6 to IPv4).
-    Cached: the same few addresses come back for every data connection.
-
-    @param host: an IPv4 or IPv6 address as text.
-    @return: the canonical text form, or C{host} unchanged if unparsable.
-    """
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return host
-    mapped = getattr(address, "ipv4_mapped", None)
-    return str(mapped or address)
-
-
-class _AdoptingFactory(Factory):
-    """
-    Builds the L{DataConnection} for a passive socket adopted as a Twisted
-    transport.
-    """
-
-    noisy = False
-
-    def __init__(self, channel, tls, onMade=None):
-        """
-        @param channel: the L{DataChannel} whose connection it builds.
-        @param tls: the TLS context factory, or C{None} (no C{PROT P}).
-        @param onMade: see L{DataChannel.buildConnection}.
-        """
-        self.channel = channel
-        self.tls = tls
-        self.onMade = onMade
-
-    def buildProtocol(self, addr):
-        """The data connection for the adopted socket."""
-        return self.channel.buildConnection(self.tls, self.onMade)
-
-
-class _ActiveFactory(_AdoptingFactory, ClientFactory):
-    """
-    Connects back to the client for PORT/EPRT, building the data
-    connection as for an adopted socket.
-    """
-
-    def clientConnectionFailed(self, connector, reason):
-        """The connect failed: the transfer gets 425."""
-        self.channel.connectionFailed(reason)
 
 
 class DataChannel:
@@ -363,16 +309,7 @@ class DataChannel:
         @param sock: the accepted socket.
         @param tls: the session's L{ftpkit.data.tls.DataTLS}.
         """
-        uncork(sock)
-        factory = tls.wrapFactory(
-            _AdoptingFactory(self, tls, self._candidateMade))
-        try:
-            self.reactor.adoptStreamConnection(
-                sock.fileno(), sock.family, factory)
-        except OSError:
-            pass
-        finally:
-            sock.close()
+        adopt(self.reactor, sock, self, tls, self._candidateMade)
 
     def _candidateMade(self, connection):
         """
@@ -457,19 +394,8 @@ class DataChannel:
             self._deliver()
             return
         sock, self._accepted = self._accepted, None
-        # A passive connection comes corked (ftpkit.data.cork); a
-        # transport sends as it writes.
-        uncork(sock)
-        factory = _AdoptingFactory(self, self._tls)
-        if self._tls is not None:
-            factory = self._tls.wrapFactory(factory)
-        try:
-            self.reactor.adoptStreamConnection(
-                sock.fileno(), sock.family, factory)
-        except OSError:
+        if not adopt(self.reactor, sock, self, self._tls):
             self._fail(CannotOpenDataConnection("Data connection closed"))
-        finally:
-            sock.close()
 
     def _leanConnection(self):
         """
@@ -585,7 +511,7 @@ class DataChannel:
         elif self._active is not None:
             host, port = self._active
             self._active = None
-            factory = _ActiveFactory(self, tlsContextFactory)
+            factory = ActiveFactory(self, tlsContextFactory)
             if tlsContextFactory is not None:
                 factory = tlsContextFactory.wrapFactory(factory)
             self.reactor.connectTCP(

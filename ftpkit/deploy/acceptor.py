@@ -18,7 +18,7 @@ from zope.interface import implementer
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.proxied import isProxied
 from ftpkit.control.tls import implicitAsTCP
-from ftpkit.data.channel import normalizeHost
+from ftpkit.data.hosts import normalizeHost
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint
 

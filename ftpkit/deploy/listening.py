@@ -13,7 +13,7 @@ when it stops (L{ftpkit.deploy.workers.WorkerPool.stopService}).
 from twisted.application import internet
 from twisted.internet import endpoints
 
-from ftpkit.data.channel import normalizeHost
+from ftpkit.data.hosts import normalizeHost
 from ftpkit.deploy.endpoints import BareAccepting
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.events import CONNECTION_REFUSED, Event

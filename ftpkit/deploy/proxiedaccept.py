@@ -33,7 +33,7 @@ from ftpkit.control.proxied import (
     logRefusal,
     waitingRefusal,
 )
-from ftpkit.data.channel import normalizeHost
+from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.proxied import readProxyHeader
 from ftpkit.ops.logthrottle import LogThrottle
 from ftpkit.protocol.proxyheader import InvalidProxyHeader

@@ -2,7 +2,7 @@
 PASV, EPSV, PORT and EPRT: setting up the next data connection.
 """
 
-from ftpkit.data.channel import normalizeHost
+from ftpkit.data.hosts import normalizeHost
 from ftpkit.errors import UnsupportedNetworkProtocol
 from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.commands import (

@@ -1,0 +1,74 @@
+"""
+Making a L{ftpkit.data.channel.DataChannel}'s data connection a Twisted
+transport: adopting an accepted passive socket (L{adopt}), or connecting
+back to the client for C{PORT}/C{EPRT} (L{ActiveFactory}).
+"""
+
+from twisted.internet.protocol import ClientFactory, Factory
+
+from ftpkit.data.cork import uncork
+
+
+class AdoptingFactory(Factory):
+    """
+    Builds the L{ftpkit.data.connection.DataConnection} for a passive
+    socket adopted as a Twisted transport.
+    """
+
+    noisy = False
+
+    def __init__(self, channel, tls, onMade=None):
+        """
+        @param channel: the L{ftpkit.data.channel.DataChannel} whose
+            connection it builds.
+        @param tls: the TLS context factory, or C{None} (no C{PROT P}).
+        @param onMade: see
+            L{ftpkit.data.channel.DataChannel.buildConnection}.
+        """
+        self.channel = channel
+        self.tls = tls
+        self.onMade = onMade
+
+    def buildProtocol(self, addr):
+        """The data connection for the adopted socket."""
+        return self.channel.buildConnection(self.tls, self.onMade)
+
+
+class ActiveFactory(AdoptingFactory, ClientFactory):
+    """
+    Connects back to the client for PORT/EPRT, building the data
+    connection as for an adopted socket.
+    """
+
+    def clientConnectionFailed(self, connector, reason):
+        """The connect failed: the transfer gets 425."""
+        self.channel.connectionFailed(reason)
+
+
+def adopt(reactor, sock, channel, tls, onMade=None):
+    """
+    Adopt an accepted passive socket as a Twisted transport, under TLS
+    when C{tls} is given; the socket itself is closed either way.
+
+    A passive connection comes corked (L{ftpkit.data.cork}); a transport
+    sends as it writes, so it is uncorked first.
+
+    @param reactor: provides IReactorSocket.
+    @param sock: the accepted socket.
+    @param channel: see L{AdoptingFactory}.
+    @param tls: see L{AdoptingFactory}.
+    @param onMade: see L{AdoptingFactory}.
+    @return: whether the reactor took it (not when the connection was
+        already gone).
+    """
+    uncork(sock)
+    factory = AdoptingFactory(channel, tls, onMade)
+    if tls is not None:
+        factory = tls.wrapFactory(factory)
+    try:
+        reactor.adoptStreamConnection(sock.fileno(), sock.family, factory)
+    except OSError:
+        return False
+    finally:
+        sock.close()
+    return True
