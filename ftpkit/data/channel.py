@@ -17,7 +17,6 @@ client's transfer (L{ftpkit.data.handshakes}).
 from twisted.internet import defer
 from twisted.internet.error import ConnectError
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from ftpkit.data import descriptors
 from ftpkit.data.adopting import ActiveFactory, adopt
@@ -29,17 +28,17 @@ from ftpkit.data.handshakes import (
 )
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
-from ftpkit.data.proxied import readProxyHeader
+from ftpkit.data.proxied import HeaderReadings
+from ftpkit.data.refusals import (
+    REFUSED_LISTENER_LINES,
+    RefusedListeners,
+    logStranger,
+)
 from ftpkit.errors import (
     NO_DESCRIPTOR_ERRNOS,
     CannotOpenDataConnection,
     OutOfDescriptors,
 )
-from ftpkit.ops.logthrottle import LogThrottle, skippedNote
-
-REFUSED_LISTENER_LINES = 10
-"""Log lines a session gets a minute for its passive listeners refused
-because its address holds its share of them."""
 
 
 class DataChannel:
@@ -58,11 +57,8 @@ class DataChannel:
     _closedIn = None
     _announce = None
     _refusedListeners = None
-    """The L{LogThrottle} of the session's lines for passive listeners
-    refused (over its address's share, or with no free port), once it had
-    one: a client repeating C{PASV} or C{EPSV} gets
-    L{REFUSED_LISTENER_LINES} lines a minute of each kind, not
-    one each."""
+    """The session's L{RefusedListeners}, once it had a listener
+    refused."""
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
@@ -104,7 +100,7 @@ class DataChannel:
         self._pool = pool
         self.proxyHost = None if proxyHost is None else normalizeHost(
             proxyHost)
-        self._headers = set()
+        self._headers = None if proxyHost is None else HeaderReadings(reactor)
         # (The limits as this module has them when the session starts.)
         self._candidates = HandshakeCandidates(reactor, PENDING_HANDSHAKES,
                                                HANDSHAKE_TIMEOUT)
@@ -172,9 +168,8 @@ class DataChannel:
             if not self._shares.take(self.peerHost):
                 if timer is not None and timer.active():
                     timer.cancel()
-                self._logRefusedListener(
-                    "share", "it holds {limit} already",
-                    limit=self._shares.limit)
+                self._refusedListener().overShare(self.log,
+                                                  self._shares.limit)
                 raise CannotOpenDataConnection(
                     "Too many passive connections from your address")
             self._holding = True
@@ -193,19 +188,7 @@ class DataChannel:
                 self._releaseShare()
                 if timer is not None and timer.active():
                     timer.cancel()
-                # The operator's range is too small for the load (or taken
-                # by other programs): say so, as a refusal for the client's
-                # share is said. (A process out of descriptors is said by
-                # the command's reply, as for any command.)
-                if isinstance(e, OutOfDescriptors):
-                    pass
-                elif portRange is not None:
-                    self._logRefusedListener(
-                        "range", "no free port in --passive-ports "
-                        "{low}-{high}", low=portRange[0], high=portRange[1])
-                else:
-                    self._logRefusedListener("other", "{reason}",
-                                             reason=e.message)
+                self._refusedListener().unbound(self.log, e, portRange)
                 raise
         self._port = port
         if self._dataTLS() is not None or (
@@ -231,17 +214,8 @@ class DataChannel:
         stranger's (logged), or a stale one of the client's.
         """
         if normalizeHost(address[0]) != self.peerHost:
-            self._logStranger(address)
+            logStranger(self.log, address, self.peerHost, self._alarm)
         sock.close()
-
-    def _logStranger(self, address):
-        if self._alarm is not None:
-            self._alarm.sound()
-        self.log.warn(
-            "refused passive data connection from {stranger} "
-            "(control peer is {peer}): possible port theft",
-            stranger=address[0], peer=self.peerHost,
-        )
 
     def _passiveAccepted(self, sock, address):
         """
@@ -252,26 +226,10 @@ class DataChannel:
         """
         if self.proxyHost is not None and (
                 normalizeHost(address[0]) == self.proxyHost):
-            reading = readProxyHeader(self.reactor, sock, self.timeout)
-            self._headers.add(reading)
-            reading.addBoth(self._headerRead, reading, sock, address)
+            self._headers.read(sock, address, self.timeout, self._judge,
+                               self.log)
             return
         self._judge(sock, address)
-
-    def _headerRead(self, result, reading, sock, address):
-        """
-        Judge a proxied passive connection by the client its header names
-        (by the balancer's own address when it names none).
-        """
-        self._headers.discard(reading)
-        if isinstance(result, Failure):
-            if not result.check(defer.CancelledError):
-                self.log.warn("refused passive data connection from"
-                              " {proxy}: {why}", proxy=address[0],
-                              why=result.getErrorMessage())
-            sock.close()
-            return
-        self._judge(sock, result.source or address)
 
     def _judge(self, sock, address):
         """
@@ -281,7 +239,7 @@ class DataChannel:
         @param address: the address it comes from, C{(host, port)}.
         """
         if normalizeHost(address[0]) != self.peerHost:
-            self._logStranger(address)
+            logStranger(self.log, address, self.peerHost, self._alarm)
             sock.close()
             return
         if self.claimed:
@@ -291,25 +249,14 @@ class DataChannel:
         if tls is not None:
             # PROT P: no bare connection can be wanted, and the client
             # may start its handshake before the command; the first
-            # handshake accepted wins.
-            self._adoptCandidate(sock, tls)
+            # handshake accepted wins (L{_candidatePassed}).
+            adopt(self.reactor, sock, self, tls, self._candidateMade)
             return
         self.claimed = True
         self._stopListening(release=True)
         self._accepted = sock
         if self._waiting is not None:
             self._useAccepted()
-
-    def _adoptCandidate(self, sock, tls):
-        """
-        Put a passive connection from the client's address under TLS, as
-        a candidate: it becomes the data connection if its handshake is
-        accepted first (L{_candidatePassed}).
-
-        @param sock: the accepted socket.
-        @param tls: the session's L{ftpkit.data.tls.DataTLS}.
-        """
-        adopt(self.reactor, sock, self, tls, self._candidateMade)
 
     def _candidateMade(self, connection):
         """
@@ -593,23 +540,15 @@ class DataChannel:
         # see whenListenable.
         self._closedIn = descriptors.heldNumbers(self.reactor)
 
-    def _logRefusedListener(self, kind, text, **fields):
+    def _refusedListener(self):
         """
-        Log that a passive listener was refused, unless the session's
-        L{_refusedListeners} throttle leaves it out.
-
-        @param kind: the reason's kind, throttled on its own.
-        @param text: the line's end, a format string over C{fields}.
-        @param fields: the values C{text} names.
+        @return: the session's L{RefusedListeners}, to log a listener
+            refused.
         """
         if self._refusedListeners is None:
-            self._refusedListeners = LogThrottle(
-                self.reactor, burst=REFUSED_LISTENER_LINES)
-        skipped = self._refusedListeners.admit(kind)
-        if skipped is not None:
-            self.log.warn("refused passive listener for {peer}: " + text
-                          + "{more}", peer=self.peerHost,
-                          more=skippedNote(skipped), **fields)
+            self._refusedListeners = RefusedListeners(
+                self.reactor, self.peerHost, REFUSED_LISTENER_LINES)
+        return self._refusedListeners
 
     def _releaseShare(self):
         """
@@ -642,9 +581,8 @@ class DataChannel:
         self._active = None
         if self._candidates:
             self._candidates.drop()
-        if self._headers:
-            for reading in list(self._headers):
-                reading.cancel()
+        if self._headers is not None:
+            self._headers.cancel()
         accepted, self._accepted = self._accepted, None
         if accepted is not None:
             accepted.close()

@@ -33,6 +33,8 @@ class HandshakeCandidates:
     @ivar timeout: seconds each has, once timed, for its handshake.
     """
 
+    __slots__ = ("_reactor", "limit", "timeout", "_timers")
+
     def __init__(self, reactor, limit=PENDING_HANDSHAKES,
                  timeout=HANDSHAKE_TIMEOUT):
         """

@@ -12,6 +12,7 @@ import socket
 
 from twisted.internet import defer
 from twisted.internet.interfaces import IReadDescriptor
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.protocol.proxyheader import V2_MAX, InvalidProxyHeader, parseProxyHeader
@@ -137,3 +138,58 @@ def readProxyHeader(reactor, sock, timeout, consume=True):
         is the caller's to close either way).
     """
     return _HeaderReader(reactor, sock, timeout, consume).done
+
+
+class HeaderReadings:
+    """
+    The PROXY headers a session's passive listener is reading, of
+    connections through its load balancer: each connection is judged,
+    once its header is read, by the client the header names (by the
+    balancer's own address when it names none); one without a valid
+    header is refused and logged.
+    """
+
+    def __init__(self, reactor):
+        """
+        @param reactor: see L{readProxyHeader}.
+        """
+        self._reactor = reactor
+        self._readings = set()
+
+    def read(self, sock, address, timeout, judge, log):
+        """
+        Read the header of an accepted connection, then judge it.
+
+        @param sock: the accepted socket.
+        @param address: the balancer's address, C{(host, port)}.
+        @param timeout: seconds to wait for the header.
+        @param judge: called with C{sock} and the address it comes from
+            once the header is read.
+        @param log: the channel's L{twisted.logger.Logger}, which says
+            why a connection was refused.
+        """
+        reading = readProxyHeader(self._reactor, sock, timeout)
+        self._readings.add(reading)
+        reading.addBoth(self._read, reading, sock, address, judge, log)
+
+    def _read(self, result, reading, sock, address, judge, log):
+        """
+        A header was read (or was not): judge its connection, or refuse
+        it.
+        """
+        self._readings.discard(reading)
+        if isinstance(result, Failure):
+            if not result.check(defer.CancelledError):
+                log.warn("refused passive data connection from"
+                         " {proxy}: {why}", proxy=address[0],
+                         why=result.getErrorMessage())
+            sock.close()
+            return
+        judge(sock, result.source or address)
+
+    def cancel(self):
+        """
+        Stop every reading under way; their sockets are closed.
+        """
+        for reading in list(self._readings):
+            reading.cancel()

@@ -1,0 +1,101 @@
+"""
+What a L{ftpkit.data.channel.DataChannel} says in the log of what it
+refuses: a stranger's connection to its passive listener (L{logStranger}),
+and, sparingly, the passive listeners it was refused itself
+(L{RefusedListeners}).
+
+The lines go to the channel's own logger, passed in: they keep its
+namespace and source.
+"""
+
+from ftpkit.errors import OutOfDescriptors
+from ftpkit.ops.logthrottle import LogThrottle, skippedNote
+
+REFUSED_LISTENER_LINES = 10
+"""Log lines a session gets a minute for its passive listeners refused
+because its address holds its share of them."""
+
+
+def logStranger(log, address, peer, alarm=None):
+    """
+    Say that a passive data connection from a stranger was refused, and
+    sound the alarm.
+
+    @param log: the channel's L{twisted.logger.Logger}.
+    @param address: the stranger's address, C{(host, port)}.
+    @param peer: the control connection's peer, normalised.
+    @param alarm: the server's L{ftpkit.data.theftalarm.TheftAlarm}, or
+        C{None}.
+    """
+    if alarm is not None:
+        alarm.sound()
+    log.warn(
+        "refused passive data connection from {stranger} "
+        "(control peer is {peer}): possible port theft",
+        stranger=address[0], peer=peer,
+    )
+
+
+class RefusedListeners:
+    """
+    A session's log lines for passive listeners refused (over its
+    address's share, or with no free port): a client repeating C{PASV} or
+    C{EPSV} gets a few lines a minute of each kind, not one each; the next
+    line logged says how many were left out.
+    """
+
+    def __init__(self, clock, peer, burst=REFUSED_LISTENER_LINES):
+        """
+        @param clock: an L{twisted.internet.interfaces.IReactorTime}.
+        @param peer: the control connection's peer, normalised.
+        @param burst: lines a minute of each kind (see
+            L{REFUSED_LISTENER_LINES}).
+        """
+        self._throttle = LogThrottle(clock, burst=burst)
+        self._peer = peer
+
+    def overShare(self, log, limit):
+        """
+        Say that the peer's address holds its share of listeners already
+        (L{ftpkit.data.passiveshares}).
+
+        @param log: the channel's L{twisted.logger.Logger}.
+        @param limit: the listeners an address may hold.
+        """
+        self._log(log, "share", "it holds {limit} already", limit=limit)
+
+    def unbound(self, log, error, portRange):
+        """
+        Say that no listener could be bound: the operator's range is too
+        small for the load (or taken by other programs), or something
+        else went wrong. A process out of descriptors is not said here:
+        the command's reply says it, as for any command.
+
+        @param log: the channel's L{twisted.logger.Logger}.
+        @param error: the L{ftpkit.errors.CannotOpenDataConnection}
+            raised.
+        @param portRange: the C{--passive-ports} range, or C{None}.
+        """
+        if isinstance(error, OutOfDescriptors):
+            return
+        if portRange is not None:
+            self._log(log, "range", "no free port in --passive-ports "
+                      "{low}-{high}", low=portRange[0], high=portRange[1])
+        else:
+            self._log(log, "other", "{reason}", reason=error.message)
+
+    def _log(self, log, kind, text, **fields):
+        """
+        Log that a passive listener was refused, unless the throttle
+        leaves it out.
+
+        @param log: the channel's L{twisted.logger.Logger}.
+        @param kind: the reason's kind, throttled on its own.
+        @param text: the line's end, a format string over C{fields}.
+        @param fields: the values C{text} names.
+        """
+        skipped = self._throttle.admit(kind)
+        if skipped is not None:
+            log.warn("refused passive listener for {peer}: " + text
+                     + "{more}", peer=self._peer, more=skippedNote(skipped),
+                     **fields)
