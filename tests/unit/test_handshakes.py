@@ -1,0 +1,107 @@
+"""
+Tests for L{ftpkit.data.handshakes}: the passive connections under
+C{PROT P} whose TLS handshakes are under way.
+"""
+
+from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from ftpkit.data.handshakes import HandshakeCandidates
+
+
+class _Candidate:
+    """
+    A stand-in for a candidate's L{ftpkit.data.connection.DataConnection}:
+    its handshake and its end fire when the test says.
+    """
+
+    def __init__(self):
+        self.secured = defer.Deferred()
+        self.lost = defer.Deferred()
+        self.aborted = 0
+
+    def whenSecured(self):
+        """@return: fires when the test calls L{secure}."""
+        return self.secured
+
+    def whenLost(self):
+        """@return: fires when the connection is aborted."""
+        return self.lost
+
+    def abort(self):
+        """End the connection (once)."""
+        self.aborted += 1
+        if not self.lost.called:
+            self.lost.callback(None)
+
+
+class HandshakeCandidatesTests(unittest.TestCase):
+    """
+    L{HandshakeCandidates} follows each candidate to its handshake or its
+    end, times it once asked, and caps how many there are.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.candidates = HandshakeCandidates(self.clock, limit=2,
+                                              timeout=5)
+        self.passed = []
+        self.lost = []
+
+    def add(self, timed=False):
+        """
+        @param timed: see L{HandshakeCandidates.add}.
+        @return: a new L{_Candidate}, added.
+        """
+        candidate = _Candidate()
+        self.candidates.add(candidate, self.passed.append, self.lost.append,
+                            timed)
+        return candidate
+
+    def test_full(self):
+        """
+        Full once C{limit} are under way; not once one of them ends.
+        """
+        first = self.add()
+        self.assertFalse(self.candidates.full)
+        self.add()
+        self.assertTrue(self.candidates.full)
+        first.abort()
+        self.assertFalse(self.candidates.full)
+        self.assertEqual((len(self.candidates), self.lost), (1, [first]))
+
+    def test_passed(self):
+        """
+        A candidate whose handshake is accepted is forgotten, then
+        reported; its timer no longer runs.
+        """
+        candidate = self.add(timed=True)
+        candidate.secured.callback(None)
+        self.assertEqual((self.passed, len(self.candidates)), ([candidate], 0))
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_untimedUntilAsked(self):
+        """
+        A candidate added while no transfer waits is not timed until
+        L{HandshakeCandidates.timeAll}, which times each one once.
+        """
+        candidate = self.add()
+        self.clock.advance(60)
+        self.assertEqual(candidate.aborted, 0)
+        self.candidates.timeAll()
+        self.candidates.timeAll()
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.clock.advance(5)
+        self.assertEqual((candidate.aborted, self.lost), (1, [candidate]))
+
+    def test_drop(self):
+        """
+        L{HandshakeCandidates.drop} aborts every candidate and cancels its
+        timer, without reporting it lost.
+        """
+        timed, untimed = self.add(timed=True), self.add()
+        self.candidates.drop()
+        self.assertEqual((timed.aborted, untimed.aborted), (1, 1))
+        self.assertEqual((self.lost, len(self.candidates)), ([], 0))
+        self.assertEqual(self.clock.getDelayedCalls(), [])
