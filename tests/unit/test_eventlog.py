@@ -43,3 +43,43 @@ class SameEventTests(unittest.TestCase):
             self.assertLess(abs(ours.pop("log_time") - theirs.pop("log_time")),
                             60)
             self.assertEqual(ours, theirs)
+
+    def test_plainSameAsEmit(self):
+        """
+        The plain events of the kinds L{EventLog} builds in one step (a
+        session's login without a host, its logout, a transfer without a
+        reason, with a success code or none) and each of their variants
+        that is not plain give the log event C{Logger.emit} makes from
+        L{logFields}, with its keys in the same order (which C{--log-format
+        json} writes).
+        """
+        base = dict(peer="10.0.0.1", time=1.0, user="alice", command="RETR",
+                    path="/a", bytes=3, seconds=0.5, session=4, bytesIn=1,
+                    bytesOut=2)
+        cases = [
+            (events.LOGIN, {}), (events.LOGIN, {"host": "h"}),
+            (events.LOGIN, {"session": 0}), (events.LOGOUT, {}),
+            (events.LOGOUT, {"session": 0}), (events.TRANSFER, {"code": 226}),
+            (events.TRANSFER, {"code": None}),
+            (events.TRANSFER, {"code": 451}),
+            (events.TRANSFER, {"code": 226, "reason": "cut"}),
+            (events.TRANSFER, {"code": 226, "host": "h"}),
+        ]
+        seen = []
+        self.patch(eventlog._log, "observer", seen.append)
+        emitted = []
+        logger = Logger(namespace="ftpkit", observer=emitted.append)
+        for kind, changes in cases:
+            fields = dict(base, **changes)
+            for event in (events.Event(kind, **fields),
+                          events.Event.fromFields(dict(fields, kind=kind))):
+                EventLog()(event)
+                level, text, logged = logFields(event)
+                logger.emit(level, text, **logged)
+        self.assertEqual(len(seen), 2 * len(cases))
+        for ours, theirs in zip(seen, emitted):
+            self.assertIs(ours.pop("log_logger"), eventlog._log)
+            theirs.pop("log_logger")
+            self.assertLess(abs(ours.pop("log_time") - theirs.pop("log_time")),
+                            60)
+            self.assertEqual(list(ours.items()), list(theirs.items()))
