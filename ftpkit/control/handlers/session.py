@@ -203,10 +203,12 @@ class SessionCommands:
                     % STAT_LIST_LIMIT)
         text = listing.formatListing(entries, time.time()).decode(
             "utf-8", "surrogateescape")
+        # The body's lines end in CRLF and hold no CR or LF: splitlines
+        # would also break a name at VT, FF, NEL or U+2028, forging a line.
         # RFC 959: 212 is a directory's status, 213 a file's.
         return (212 if listed.isDirectory else 213,
                 ["Status of " + paths.toText(listed.path) + ":"]
-                + text.splitlines() + ["End of status"])
+                + text.split("\r\n")[:-1] + ["End of status"])
 
     def _statusLines(self):
         session = self.session
