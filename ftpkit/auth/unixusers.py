@@ -86,12 +86,18 @@ def storedHash(username):
     """
     @param username: a user name.
     @return: the user's C{crypt} hash (C{spwd}'s where C{pwd} has only a
-        placeholder), or C{None} when the system has no such user.
+        placeholder), or C{None} when the system has no such user or the
+        user is C{root} (uid 0, under any name), who never logs in over
+        FTP: vsftpd (C{ftpusers}) and ProFTPD (C{RootLogin off}) refuse
+        it too.
     """
     try:
-        crypted = pwd.getpwnam(username).pw_passwd
+        entry = pwd.getpwnam(username)
     except KeyError:
         return None
+    if entry.pw_uid == 0:
+        return None
+    crypted = entry.pw_passwd
     if crypted not in ("x", "*"):
         return crypted
     spwd = _optional("spwd")

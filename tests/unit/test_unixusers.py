@@ -31,6 +31,26 @@ def inline(function, *args):
     return defer.maybeDeferred(function, *args)
 
 
+class FakePwd:
+    """
+    A stand-in for the C{pwd} module, with the entries given.
+    """
+
+    def __init__(self, entries):
+        """
+        @param entries: a L{dict} of user names to C{pwd.struct_passwd}.
+        """
+        self.entries = entries
+
+    def getpwnam(self, name):
+        """
+        @param name: a user name.
+        @return: its entry.
+        @raise KeyError: for a name with none.
+        """
+        return self.entries[name]
+
+
 class CryptSpentTests(unittest.TestCase):
     """
     Every refused login costs one C{crypt}, whether the user exists or
@@ -126,6 +146,31 @@ class CryptSpentTests(unittest.TestCase):
             self.failureResultOf(self.login(checker, b"daemon", b"pw"),
                                  error.UnauthorizedLogin)
         self.assertEqual(self.calls, [("pw", "$6$dummy")] * 3)
+
+    def test_rootRefused(self):
+        """
+        An account of uid 0 (C{root}, or another name for it) never logs
+        in, even with its password, and costs the dummy hash's C{crypt}
+        as a missing user does: vsftpd (C{ftpusers}) and ProFTPD
+        (C{RootLogin off}) refuse it too, as FTP would carry its password
+        and its whole machine in clear. The same entry of another uid
+        logs in.
+        """
+        stored = crypt.crypt("right", "$6$salt")
+        entry = {}
+        self.patch(unixusers, "pwd", FakePwd(entry))
+        checker = unixusers.UnixChecker("$6$dummy", inline)
+        entry["toor"] = pwd.struct_passwd(
+            ("toor", stored, 0, 0, "", "/root", "/bin/sh"))
+        del self.calls[:]
+        self.failureResultOf(self.login(checker, b"toor", b"right"),
+                             error.UnauthorizedLogin)
+        self.assertEqual(self.calls, [("right", "$6$dummy")])
+        entry["toor"] = pwd.struct_passwd(
+            ("toor", stored, 1000, 1000, "", "/home/toor", "/bin/sh"))
+        self.assertEqual(
+            self.successResultOf(self.login(checker, b"toor", b"right")),
+            "toor")
 
     def test_notUTF8(self):
         """
