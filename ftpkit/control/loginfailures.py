@@ -13,7 +13,10 @@ a delay (L{AddressFailures.hold}), correct ones too: answered at once, a
 correct password would tell a guesser that hangs up on late answers what
 it wanted. The hold ends L{FORGET_AFTER} seconds after the address's last
 failure, however many logins it checked meanwhile, and the address then
-leaves the table the next time it is used (no timer per address). An IPv6 client is
+leaves the table the next time it is used (no timer per address). Checks
+still running count as failures for the hold (L{AddressFailures.checking}):
+passwords sent on many connections at once, before a slow checker
+(scrypt's) answered any, were otherwise all checked together. An IPv6 client is
 counted by its network (L{limitKey}), so that it cannot start again from
 another of its addresses.
 """
@@ -37,6 +40,10 @@ HOLD_AFTER = 5
 """Recent failures an address may have before its passwords wait their
 turn (as fail2ban's default C{maxretry}): a guesser gets no more guesses
 than that before it is held, a user who mistyped is never held."""
+
+CHECKING_WAIT = 0.25
+"""Seconds a password held only by the checks running (L{HOLD_AFTER} of
+them at once) waits before asking again: about a slow check's time."""
 
 MAX_ADDRESSES = 10000
 """Addresses remembered at most (those whose last failure is oldest are
@@ -74,6 +81,7 @@ class AddressFailures:
         self.maxAddresses = maxAddresses
         self.ipv6PrefixLength = ipv6PrefixLength
         self._recent = OrderedDict()
+        self._checking = {}
 
     def record(self, host, now):
         """
@@ -101,8 +109,11 @@ class AddressFailures:
         Whether a password from C{host} may be checked now; if it may,
         the check is counted as started.
 
-        An address with fewer than L{HOLD_AFTER} recent failures is not
-        held. Past that, a check may start once its last failure has been
+        An address with fewer than L{HOLD_AFTER} recent failures and
+        checks running (L{checking}) together is not held; one with enough
+        only counting those running waits L{CHECKING_WAIT} (or C{first}, if
+        shorter) before asking again. Past L{HOLD_AFTER} failures, a check
+        may start once its last failure has been
         answered (L{failureDelay} after it) and a delay has passed since
         the address's last check started, so that its connections wait
         their turn, one check a delay. Checks do not prolong the hold:
@@ -116,12 +127,13 @@ class AddressFailures:
         """
         self._forgetOld(now)
         address, host = host, limitKey(host, self.ipv6PrefixLength)
-        recent = self._recent.get(host)
-        if recent is None:
-            return 0
-        count, last, nextCheck = recent
-        if count < self.holdAfter or now - last > self.forgetAfter:
-            return 0
+        count, last, nextCheck = self._recent.get(host, (0, now, now))
+        if now - last > self.forgetAfter:
+            count = 0
+        if count < self.holdAfter:
+            if count + self._checking.get(host, 0) < self.holdAfter:
+                return 0
+            return min(first, CHECKING_WAIT)
         delay = failureDelay(count, first)
         wait = max(last + delay, nextCheck) - now
         if wait > 0:
@@ -129,6 +141,28 @@ class AddressFailures:
         self._recent[host] = (count, last, now + delay)
         self.checkStarted(address, now)
         return 0
+
+    def checking(self, host):
+        """
+        A password from C{host} is being checked: until L{checked}, the
+        check counts against L{HOLD_AFTER} (see L{hold}).
+
+        @param host: the client's address.
+        """
+        host = limitKey(host, self.ipv6PrefixLength)
+        self._checking[host] = self._checking.get(host, 0) + 1
+
+    def checked(self, host):
+        """
+        A check L{checking} counted has its answer (a failure is then
+        L{record}ed at once).
+
+        @param host: the client's address.
+        """
+        host = limitKey(host, self.ipv6PrefixLength)
+        left = self._checking.pop(host) - 1
+        if left:
+            self._checking[host] = left
 
     def checkStarted(self, host, now):
         """

@@ -5,9 +5,11 @@ failures, not only the connection's.
 
 import os
 
-from twisted.cred import checkers, portal
+from twisted.cred import checkers, credentials, error, portal
+from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
+from zope.interface import implementer
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
@@ -15,6 +17,7 @@ from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
 from ftpkit.control.loginfailures import FORGET_AFTER, HOLD_AFTER
 from ftpkit.server import FTPFactory
 from tests.protocol.test_server import (
+    ShellRealm,
     captureLogs,
     connect,
     makeFactory,
@@ -220,6 +223,61 @@ class FewFailuresTests(unittest.TestCase):
         for _ in range(HOLD_AFTER):
             self.failOnce()
         self.assertEqual(self.login().count("230"), 1)
+
+
+@implementer(checkers.ICredentialsChecker)
+class SlowChecker:
+    """
+    A checker answering when the test says: each check is a Deferred in
+    L{checks}, failed by the test.
+
+    @ivar checks: the Deferreds of the checks started, oldest first.
+    """
+
+    credentialInterfaces = (credentials.IUsernamePassword,)
+
+    def __init__(self):
+        self.checks = []
+
+    def requestAvatarId(self, creds):
+        """
+        @param creds: the credentials (not looked at).
+        @return: a Deferred the test fires.
+        """
+        self.checks.append(defer.Deferred())
+        return self.checks[-1]
+
+
+class ChecksInFlightTests(unittest.TestCase):
+    """
+    Checks still running count against L{HOLD_AFTER}: a guesser that sent
+    its passwords on many connections at once, before any was answered,
+    had every one checked (a slow checker, such as scrypt's, finding no
+    failure of the address yet), 32 guesses at a time with the default
+    C{--max-connections-per-ip}, not L{HOLD_AFTER}.
+    """
+
+    def test_burstHeld(self):
+        """
+        Of twenty passwords sent at once from one address, L{HOLD_AFTER}
+        are checked at once; another address's is checked too.
+        """
+        clock = MemoryReactorClock()
+        checker = SlowChecker()
+        factory = FTPFactory(portal.Portal(ShellRealm(), [checker]),
+                             ServerConfig(loginFailureDelay=1.0,
+                                          maxLoginAttempts=1), clock)
+        for index in range(20):
+            protocol, _ = connect(factory)
+            protocol.dataReceived(b"USER alice\r\nPASS w%d\r\n" % (index,))
+        self.assertEqual(len(checker.checks), HOLD_AFTER)
+        protocol, _ = connect(factory, host="10.0.0.2")
+        protocol.dataReceived(b"USER alice\r\nPASS w\r\n")
+        self.assertEqual(len(checker.checks), HOLD_AFTER + 1)
+        for check in checker.checks[:HOLD_AFTER]:
+            check.errback(error.UnauthorizedLogin())
+        clock.advance(MAX_LOGIN_DELAY)
+        self.assertEqual(len(checker.checks), HOLD_AFTER + 2)
 
 
 class DelayNotIdleTests(unittest.TestCase):

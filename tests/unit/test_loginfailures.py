@@ -6,6 +6,7 @@ from twisted.internet import task
 from twisted.trial import unittest
 
 from ftpkit.control.loginfailures import (
+    CHECKING_WAIT,
     MAX_LOGIN_DELAY,
     AddressFailures,
     failureDelay,
@@ -161,6 +162,24 @@ class HoldTests(unittest.TestCase):
                           for _ in range(3)], [0, 0, 0])
         failures.record("10.0.0.1", 10)
         self.assertEqual(failures.hold("10.0.0.1", 10, 1.0), 4.0)
+
+    def test_checksRunning(self):
+        """
+        Checks running count with the failures: with C{holdAfter} of them
+        (one a failure), the address waits C{CHECKING_WAIT}, or the
+        first delay if shorter; once one has its answer, it does not.
+        Another address is not held.
+        """
+        failures = AddressFailures(holdAfter=3)
+        failures.record("10.0.0.1", 0)
+        failures.checking("10.0.0.1")
+        self.assertEqual(failures.hold("10.0.0.1", 0, 1.0), 0)
+        failures.checking("10.0.0.1")
+        self.assertEqual(failures.hold("10.0.0.1", 0, 1.0), CHECKING_WAIT)
+        self.assertEqual(failures.hold("10.0.0.1", 0, 0.1), 0.1)
+        self.assertEqual(failures.hold("10.0.0.2", 0, 1.0), 0)
+        failures.checked("10.0.0.1")
+        self.assertEqual(failures.hold("10.0.0.1", 0, 1.0), 0)
 
     def test_untilAnswered(self):
         """

@@ -126,12 +126,17 @@ class LoginCommands:
         portal = self.session.portal
         if portal is None:
             portal = self.factory.portal
+        failures, peer = self.factory.loginFailures, self.peer
+        failures.checking(peer)
         try:
             outcome = quicklogin.login(portal, creds, None, IFTPShell)
         except Exception:
             outcome = Failure()
         if isinstance(outcome, defer.Deferred):
+            # Counted until the answer, which _loggedIn records if failed.
+            outcome.addBoth(_passing, failures.checked, peer)
             return self._loginLater(outcome)
+        failures.checked(peer)
         return self._loggedIn(outcome)
 
     async def _loginLater(self, waiting):
@@ -358,3 +363,16 @@ class LoginCommands:
             ending = defer.Deferred.fromCoroutine(ending)
         if isinstance(ending, defer.Deferred):
             ending.addErrback(lambda f: self.log.failure("logout failed", f))
+
+
+def _passing(result, call, *args):
+    """
+    Call C{call(*args)} and pass a Deferred's result on.
+
+    @param result: the result.
+    @param call: what to call.
+    @param args: its arguments.
+    @return: C{result}.
+    """
+    call(*args)
+    return result
