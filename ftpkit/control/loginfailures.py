@@ -82,6 +82,7 @@ class AddressFailures:
         self.ipv6PrefixLength = ipv6PrefixLength
         self._recent = OrderedDict()
         self._checking = {}
+        self.checkWeight = 1
 
     def record(self, host, now):
         """
@@ -131,7 +132,8 @@ class AddressFailures:
         if now - last > self.forgetAfter:
             count = 0
         if count < self.holdAfter:
-            if count + self._checking.get(host, 0) < self.holdAfter:
+            running = self._checking.get(host, 0) * self.checkWeight
+            if count + running < self.holdAfter:
                 return 0
             return min(first, CHECKING_WAIT)
         delay = failureDelay(count, first)
@@ -145,7 +147,9 @@ class AddressFailures:
     def checking(self, host):
         """
         A password from C{host} is being checked: until L{checked}, the
-        check counts against L{HOLD_AFTER} (see L{hold}).
+        check counts against L{HOLD_AFTER} (see L{hold}), C{checkWeight}
+        times (a worker of C{--workers} counts its own checks once for
+        each worker, L{ftpkit.deploy.sharedfailures}).
 
         @param host: the client's address.
         """

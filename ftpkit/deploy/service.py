@@ -354,7 +354,7 @@ def makeService(options, workerChannel=None):
                 factory.userSessions = WorkerUserSessions(workerChannel)
             factory.loginFailures = WorkerAddressFailures(
                 workerChannel, config.loginFailureDelay,
-                config.ipv6PrefixLength)
+                config.ipv6PrefixLength, config.workers)
             factory.theftAlarm = WorkerTheftAlarm(factory.reactor,
                                                   workerChannel)
             receiving = ReceiveConnections(

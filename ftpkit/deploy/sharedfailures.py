@@ -12,7 +12,9 @@ every worker (L{AcceptorFailures}) and tells every worker the count
 each worker takes into its own table (L{WorkerAddressFailures}). A
 worker decides from its table at once, without asking: what another
 worker counted in the last moment (a message's way there and back) may
-be missed, not more.
+be missed, not more. The checks running are not told: each worker counts
+its own once for each worker, so that the workers together start about
+L{ftpkit.control.loginfailures.HOLD_AFTER} at once, not that many each.
 """
 
 from ftpkit.control.loginfailures import AddressFailures
@@ -26,17 +28,21 @@ class WorkerAddressFailures(AddressFailures):
     """
 
     def __init__(self, channel, first,
-                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH, workers=1):
         """
         @param channel: the L{ftpkit.deploy.channel.Channel} to the
             acceptor.
         @param first: the delay of a first failure, in seconds (the
             server's C{loginFailureDelay}).
         @param ipv6PrefixLength: see L{AddressFailures}.
+        @param workers: how many workers serve: the checks this one runs
+            count that many times (C{checkWeight}), as the others may run
+            as many meanwhile, unseen.
         """
         AddressFailures.__init__(self, ipv6PrefixLength=ipv6PrefixLength)
         self.channel = channel
         self.first = first
+        self.checkWeight = workers
 
     def record(self, host, now):
         """

@@ -94,3 +94,28 @@ class SharedFailuresTests(unittest.SynchronousTestCase):
         self.failLogins(0, HOLD_AFTER)
         self.assertEqual(self.factories[1].loginFailures.hold(
             "198.51.100.1", self.clock.seconds(), FIRST), 0)
+
+
+class ChecksRunningTests(unittest.SynchronousTestCase):
+    """
+    A worker of C{--workers 2} counts each check it runs twice: the other
+    worker may run as many meanwhile, which it is not told of, so that a
+    guesser's burst of passwords sent at once gets about L{HOLD_AFTER}
+    checked together over both workers, not that many on each.
+    """
+
+    def test_countedOncePerWorker(self):
+        """
+        Three checks running (six counted) hold the address; two (four)
+        do not.
+        """
+        pool, ends = poolWithWorkers(self)
+        server = makeService(parse("--auth", "anonymous", "--workers", "2"),
+                             workerChannel=Channel(ends[0], pool.reactor))
+        failures = list(server)[1].factory.loginFailures
+        now = pool.reactor.seconds()
+        for _ in range(2):
+            failures.checking(GUESSER)
+        self.assertEqual(failures.hold(GUESSER, now, FIRST), 0)
+        failures.checking(GUESSER)
+        self.assertGreater(failures.hold(GUESSER, now, FIRST), 0)
