@@ -24,6 +24,25 @@ PROTECTED_MECHANISMS = frozenset(["TLS-P"])
 C{PBSZ 0} and C{PROT P} had followed (C{TLS-C}, like C{TLS}, leaves them
 clear until C{PROT P})."""
 
+MAX_BUFFER_SIZE = 2 ** 32 - 1
+"""The largest C{PBSZ} argument: RFC 2228 answers C{501} to one that does
+not fit in 32 bits."""
+
+
+def validBufferSize(argument):
+    """
+    @param argument: a C{PBSZ} argument.
+    @return: whether it is a decimal number (ASCII digits) that fits in 32
+        bits, as RFC 2228 wants it.
+    """
+    text = argument.strip()
+    if not (text.isascii() and text.isdigit()):
+        return False
+    # Leading zeros of any length are fine; past ten digits int() is not
+    # needed (and refuses more than sys.get_int_max_str_digits()).
+    digits = text.lstrip("0")
+    return len(digits) <= 10 and int(digits or "0") <= MAX_BUFFER_SIZE
+
 
 class SecurityCommands:
     """
@@ -208,8 +227,8 @@ class SecurityCommands:
         """
         if not self.controlSecure:
             return (503, "PBSZ requires AUTH TLS first")
-        if not argument.strip().isdigit():
-            return (501, "PBSZ takes a number")
+        if not validBufferSize(argument):
+            return (501, "PBSZ takes a number from 0 to %d" % MAX_BUFFER_SIZE)
         self.bufferSizeSet = True
         return (200, "PBSZ=0")
 
