@@ -114,6 +114,23 @@ class QuotaCutTests(FTPSTestsMixin, unittest.TestCase):
         self.assertLessEqual(diskUsage(root), QUOTA)
 
     @defer.inlineCallbacks
+    def test_appeLeavesFile(self):
+        """
+        C{APPE} past the quota leaves the file as it was (cut back to its
+        length before the upload), in the clear and under C{PROT P}, as
+        docs/virtual-users.rst says.
+        """
+        root = self.serveDisk()
+        path = os.path.join(root, "f.bin")
+        for tls in (False, True):
+            with open(path, "wb") as f:
+                f.write(b"kept" * 250)
+            sent, final = yield self.inThread(self.flood, tls, "APPE f.bin")
+            self.assertTrue(final.startswith("552"), final)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), b"kept" * 250)
+
+    @defer.inlineCallbacks
     def test_fsspecCut(self):
         """
         An fsspec upload past the quota is cut, plain or under TLS, and
