@@ -76,6 +76,16 @@ class InvalidPath(FTPError):
     defaultMessage = "File name not allowed"
 
 
+class MovedIntoItself(InvalidPath):
+    """
+    A rename that would move a directory into itself or below itself: the
+    one text every shell gives for it (the kernel's C{EINVAL} alone would
+    read as a bad name).
+    """
+
+    defaultMessage = "Cannot move a directory into itself"
+
+
 class FileBusy(FTPError):
     """
     Another transfer holds the file: an upload written into it in place

@@ -73,7 +73,8 @@ class IFTPShell(Interface):
           - a directory does not replace a file:
             L{ftpkit.errors.NotDirectory};
           - a directory cannot move into itself or below itself:
-            L{ftpkit.errors.InvalidPath};
+            L{ftpkit.errors.InvalidPath} (best its subclass
+            L{ftpkit.errors.MovedIntoItself}, whose text says why);
           - the root, as either path: L{ftpkit.errors.PermissionDenied};
           - a missing C{fromPath}, or a missing directory holding
             C{toPath}: L{ftpkit.errors.NoSuchFile}.

@@ -28,6 +28,7 @@ resume (the rule is in L{ftpkit.shells.uploads}; which file an upload
 opens, in L{ftpkit.shells.diskuploads}).
 """
 
+import errno
 import functools
 import os
 import stat as statModule
@@ -40,6 +41,7 @@ from ftpkit.errors import (
     FTPError,
     InvalidPath,
     IsDirectory,
+    MovedIntoItself,
     NoSuchFile,
     PermissionDenied,
     fromOSError,
@@ -56,6 +58,7 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellStreamedListing,
 )
+from ftpkit.protocol import paths
 from ftpkit.shells import linkfree, uploads
 from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.digests import newDigest
@@ -398,10 +401,18 @@ class FilesystemShell:
     def _rename(self, fromPath, toPath):
         """
         The blocking part of L{rename}.
+
+        @raise MovedIntoItself: when the kernel refuses (C{EINVAL}) to move
+            a directory below itself, which the paths show.
         """
-        linkfree.inParents(self._resolve(fromPath, followLast=False),
-                           self._resolve(toPath, followLast=False),
-                           linkfree.renameEntry)
+        try:
+            linkfree.inParents(self._resolve(fromPath, followLast=False),
+                               self._resolve(toPath, followLast=False),
+                               linkfree.renameEntry)
+        except OSError as error:
+            if error.errno == errno.EINVAL and paths.isWithin(toPath, fromPath):
+                raise MovedIntoItself() from None
+            raise
 
     def setPermissions(self, path, mode):
         """

@@ -28,6 +28,7 @@ from ftpkit.errors import (
     InvalidPath,
     IsDirectory,
     LocalError,
+    MovedIntoItself,
     NoSuchFile,
     NotDirectory,
     PermissionDenied,
@@ -370,7 +371,7 @@ class FsspecShell:
         if fromPath == toPath:
             return
         if paths.isWithin(toPath, fromPath):
-            raise InvalidPath("Cannot move a directory into itself")
+            raise MovedIntoItself()
         existing = self._kindOf(toPath)
         if existing == DIRECTORY:
             raise AlreadyExists()

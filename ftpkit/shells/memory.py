@@ -44,8 +44,8 @@ from ftpkit.errors import (
     DirectoryOverFileQuota,
     FileReplaced,
     FTPError,
-    InvalidPath,
     IsDirectory,
+    MovedIntoItself,
     NoSuchFile,
     NotDirectory,
     PermissionDenied,
@@ -381,7 +381,7 @@ class MemoryShell:
         The root cannot be renamed or replaced, nothing replaces a
         directory (L{AlreadyExists}), a directory does not replace a file
         (L{NotDirectory}), and a directory cannot move into itself
-        (L{InvalidPath}); those are the rules of POSIX C{rename}, minus
+        (L{MovedIntoItself}); those are the rules of POSIX C{rename}, minus
         replacing an empty directory.
         """
         if not fromPath or not toPath:
@@ -391,7 +391,7 @@ class MemoryShell:
         if fromPath == toPath:
             return
         if toPath[: len(fromPath)] == fromPath:
-            raise InvalidPath("Cannot move a directory into itself")
+            raise MovedIntoItself()
         existing = target.children.get(toPath[-1])
         if isinstance(existing, DirectoryNode):
             raise AlreadyExists()

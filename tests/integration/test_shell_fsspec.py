@@ -8,7 +8,7 @@ particular to the shell.
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.errors import InvalidPath, LocalError, NoSuchFile
+from ftpkit.errors import InvalidPath, LocalError, MovedIntoItself, NoSuchFile
 from ftpkit.testing import IFTPShellConformanceMixin
 from tests.scratch import asNobody, scratchDirectory
 from tests.storageservers import sshServer
@@ -226,6 +226,19 @@ class ShellTests(unittest.TestCase):
         self.assertIsInstance(translateError(UnicodeEncodeError(
             "utf-8", "\udcff", 0, 1, "surrogates")), InvalidPath)
         self.assertEqual(translateError(OSError(errno.ENOSPC, "full")).code, 452)
+
+    @defer.inlineCallbacks
+    def test_renameIntoItself(self):
+        """
+        A directory cannot move below itself: L{MovedIntoItself}, the text
+        every realm gives.
+        """
+        shell = memoryShell()
+        yield shell.makeDirectory(("d",))
+        error = yield self.assertFailure(shell.rename(("d",), ("d", "e")),
+                                         MovedIntoItself)
+        self.assertEqual(error.message, "Cannot move a directory into itself")
+        yield shell.whenIdle()
 
     def test_describe(self):
         """

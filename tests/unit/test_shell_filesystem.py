@@ -25,6 +25,7 @@ from zope.interface.verify import verifyObject
 from ftpkit.data.producers import BytesProducer
 from ftpkit.errors import (
     InsufficientStorage,
+    MovedIntoItself,
     NoSuchFile,
     NotDirectory,
     PermissionDenied,
@@ -89,6 +90,25 @@ class FilesystemShellTests(unittest.TestCase):
         self.assertEqual(info.nlink, 1)
         self.assertEqual(info.owner, pwd.getpwuid(os.getuid()).pw_name)
         self.assertEqual(info.unique, f"{result.st_dev:x}g{result.st_ino:x}")
+
+    @inlineCallbacks
+    def test_renameIntoItself(self):
+        """
+        A directory moved into itself, or further below, fails with
+        L{MovedIntoItself}'s text (the memory and fsspec realms' text), not
+        the bad-name text the kernel's C{EINVAL} would give; a file moved
+        below itself is still L{NotDirectory}. Nothing changes.
+        """
+        os.makedirs(os.path.join(self.root, b"d", b"e"))
+        writeLocal(os.path.join(self.root, b"f"), b"x")
+        for target in (("d", "x"), ("d", "e", "x")):
+            error = yield self.assertFailure(
+                self.shell.rename(("d",), target), MovedIntoItself)
+            self.assertEqual(error.message, "Cannot move a directory into itself")
+        yield self.assertFailure(self.shell.rename(("f",), ("f", "x")),
+                                 NotDirectory)
+        self.assertEqual(sorted(os.listdir(self.root)), [b"d", b"f"])
+        self.assertEqual(os.listdir(os.path.join(self.root, b"d")), [b"e"])
 
     @inlineCallbacks
     def test_nonUTF8Names(self):

@@ -9,7 +9,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ftpkit.errors import (
-    InvalidPath,
+    MovedIntoItself,
     NoSuchFile,
     ParameterNotImplemented,
     QuotaExceeded,
@@ -82,10 +82,13 @@ class MemoryShellTests(unittest.TestCase):
     @inlineCallbacks
     def test_renameIntoItself(self):
         """
-        A directory cannot move below itself.
+        A directory cannot move below itself: L{MovedIntoItself}, the text
+        every realm gives.
         """
         shell = MemoryShell({"/d/f": b""})
-        yield self.assertFailure(shell.rename(("d",), ("d", "e")), InvalidPath)
+        error = yield self.assertFailure(shell.rename(("d",), ("d", "e")),
+                                         MovedIntoItself)
+        self.assertEqual(error.message, "Cannot move a directory into itself")
         self.assertEqual(len((yield shell.list(("d",)))), 1)
 
     def test_hashUnknownAlgorithm(self):
