@@ -190,6 +190,7 @@ class DataChannel:
                     timer.cancel()
                 self._refusedListener().unbound(self.log, e, portRange)
                 raise
+        port.admits = self._hasRoom
         self._port = port
         if self._dataTLS() is not None or (
                 self._alarm is not None and self._alarm.sounding):
@@ -249,7 +250,10 @@ class DataChannel:
         if tls is not None:
             # PROT P: no bare connection can be wanted, and the client
             # may start its handshake before the command; the first
-            # handshake accepted wins (L{_candidatePassed}).
+            # handshake accepted wins (L{_candidatePassed}). A silent
+            # candidate makes way for it (L{_hasRoom}).
+            if self._candidates.full:
+                self._candidates.evictSilent()
             adopt(self.reactor, sock, self, tls, self._candidateMade)
             return
         self.claimed = True
@@ -262,7 +266,7 @@ class DataChannel:
         """
         A candidate connection is made: wait for its handshake (timed
         once a transfer waits) or its end; stop accepting while
-        L{PENDING_HANDSHAKES} are under way.
+        L{PENDING_HANDSHAKES} are under way and none is silent.
 
         @param connection: its L{DataConnection}.
         """
@@ -271,8 +275,18 @@ class DataChannel:
                              self._candidateLost, waiting)
         if waiting:
             self._announceOpening()
-        if self._candidates.full and self._port is not None:
+        if not self._candidates.hasRoom and self._port is not None:
             self._port.stopReading()
+
+    def _hasRoom(self):
+        """
+        @return: whether the passive listener may accept a connection:
+            fewer than L{PENDING_HANDSHAKES} candidates are under way, or
+            one of them has sent nothing yet and will make way for it
+            (L{_judge}), if it is the client's. Its owner stops reading
+            otherwise, until a candidate ends (L{_candidateLost}).
+        """
+        return self._candidates.hasRoom
 
     def _candidateLost(self, connection):
         """

@@ -122,6 +122,14 @@ class DataConnection(WatchedConnection, Protocol):
         return self._tls is not None
 
     @property
+    def peerSilent(self):
+        """
+        @return: under TLS, whether the peer has sent no byte yet (not
+            even the start of its handshake); C{False} in the clear.
+        """
+        return self.isSecure and self.transport.peerSilent
+
+    @property
     def socketTransport(self):
         """
         @return: the transport of the TCP connection itself (under TLS, the

@@ -7,13 +7,16 @@ takes every connection from the client's address and puts it under TLS;
 the first whose handshake the session's policy accepts is the data
 connection. A stranger sharing that address (the same host, the same NAT)
 can so hold only one of L{PENDING_HANDSHAKES} places, each for at most
-L{HANDSHAKE_TIMEOUT} seconds from the transfer command on.
+L{HANDSHAKE_TIMEOUT} seconds from the transfer command on; and while one
+of them has sent nothing yet, it makes way for a newer connection
+(L{HandshakeCandidates.evictSilent}), so that silent strangers cannot
+hold all of them.
 """
 
 PENDING_HANDSHAKES = 4
 """TLS handshakes a session's passive listener runs at once under
-C{PROT P}; while that many are under way, further connections wait in
-its queue."""
+C{PROT P}; while that many are under way and each has sent something,
+further connections wait in its queue."""
 
 HANDSHAKE_TIMEOUT = 10.0
 """Seconds a passive connection under C{PROT P} has, once a transfer
@@ -60,6 +63,30 @@ class HandshakeCandidates:
         """
         return len(self._timers) >= self.limit
 
+    @property
+    def hasRoom(self):
+        """
+        @return: whether another candidate can be taken: L{full} is not
+            reached, or one under way may make way (L{evictSilent}).
+        """
+        return not self.full or any(
+            connection.peerSilent for connection in self._timers)
+
+    def evictSilent(self):
+        """
+        Abort the oldest candidate whose peer has sent nothing yet (not
+        even the start of a handshake), forgetting it first: it makes way
+        for a newer connection. Candidates mid-handshake are kept.
+
+        @return: whether one was evicted.
+        """
+        for connection in self._timers:
+            if connection.peerSilent:
+                _cancel(self._timers.pop(connection))
+                connection.abort()
+                return True
+        return False
+
     def add(self, connection, passed, lost, timed):
         """
         Follow a candidate's handshake until it is accepted or the
@@ -70,7 +97,8 @@ class HandshakeCandidates:
         @param passed: called with C{connection} once its handshake is
             accepted, after it is forgotten here.
         @param lost: called with C{connection} if it ends first, after it
-            is forgotten here; not once L{drop} dropped it.
+            is forgotten here; not once L{drop} or L{evictSilent} dropped
+            it.
         @param timed: whether to start its timer now (a transfer waits);
             otherwise L{timeAll} starts it.
         """

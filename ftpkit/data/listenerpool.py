@@ -50,7 +50,8 @@ class ListenerPool:
                 or len(self.listeners) >= self._size):
             listener.stopListening()
             return
-        listener.onAccept = None  # Let go of the session that used it.
+        # Let go of the session that used it.
+        listener.onAccept = listener.admits = None
         listener.releasedAt = self._reactor.seconds()
         self.listeners.append(listener)
         if self._purging is None:

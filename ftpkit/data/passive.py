@@ -180,10 +180,14 @@ class PassiveListener:
     @ivar onAccept: called with C{(socket, address)} for each accepted
         connection; it owns the socket from then on.
     @ivar reading: the reactor watches it.
+    @ivar admits: C{None}, or called with no argument before each
+        connection L{doRead} accepts: when it returns false, the listener
+        stops reading instead (its owner has no room for one now).
     @ivar releasedAt: when it went to a L{ftpkit.data.listenerpool.ListenerPool}.
     """
 
     releasedAt = None
+    admits = None
 
     def __init__(self, reactor, listening, onAccept, port=0, portRange=None,
                  interface=None):
@@ -344,6 +348,9 @@ class PassiveListener:
             listener is gone.
         """
         for _ in range(PASSIVE_BACKLOG + 1):
+            if self.admits is not None and not self.admits():
+                self.stopReading()
+                return
             if not self.acceptOne() or not self.reading:
                 return
 

@@ -79,8 +79,8 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
         # Before the fix a silent stranger held the transfer for this long.
         self.serve(tlsRequireSessionReuse=True, dataTimeout=8)
 
-    def login(self, stranger):
-        ftp = ftplibLogin(self, self.server.port, timeout=20,
+    def login(self, stranger, timeout=20):
+        ftp = ftplibLogin(self, self.server.port, timeout=timeout,
                           client=_FirstComer(context=clientContext()),
                           protect=True)
         ftp.stranger = stranger
@@ -92,14 +92,15 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
         self.addCleanup(closeStrangers)
         return ftp
 
-    async def download(self, stranger):
+    async def download(self, stranger, timeout=20):
         """
         Download C{big.bin} with a C{stranger} first on the port.
 
+        @param timeout: the client's socket timeout, in seconds.
         @return: the final reply, the bytes, and the client.
         """
         def run():
-            ftp = self.login(stranger)
+            ftp = self.login(stranger, timeout)
             chunks = []
             reply = ftp.retrbinary("RETR big.bin", chunks.append)
             return reply, b"".join(chunks), ftp
@@ -177,11 +178,9 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
 
     async def test_pendingHandshakesCapped(self):
         """
-        Silent strangers: at most L{channel.PENDING_HANDSHAKES} are
-        accepted at once, the rest wait queued; each is dropped
-        L{channel.HANDSHAKE_TIMEOUT} seconds after the transfer command,
-        and the client's connection, queued behind them, then completes
-        its download.
+        Silent strangers: at most L{channel.PENDING_HANDSHAKES} are open
+        at once (each newer one takes the place of the oldest), and the
+        client's connection, after them, completes its download.
         """
         self.patch(channel, "HANDSHAKE_TIMEOUT", 0.5)
         strangers = 2 * channel.PENDING_HANDSHAKES
@@ -199,6 +198,62 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
 
         reply, data, ftp = await self.download(flood)
         self.assertEqual(accepted, [channel.PENDING_HANDSHAKES])
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(data, self.payload)
+
+    async def test_silentStrangersMakeWay(self):
+        """
+        L{channel.PENDING_HANDSHAKES} silent strangers, and more, hold
+        every place before the client connects: the oldest silent one
+        makes way for each newer connection, so the client's download
+        completes without waiting for their
+        L{channel.HANDSHAKE_TIMEOUT} (made longer than the client's own
+        timeout here, which it would otherwise hit, or the server's data
+        timeout).
+        """
+        self.patch(channel, "HANDSHAKE_TIMEOUT", 60)
+        strangers = channel.PENDING_HANDSHAKES + 2
+
+        def flood(address):
+            socks = [_silent(address) for _ in range(strangers)]
+            deadline = time.monotonic() + 3
+            while (_acceptedOn(address[1]) < channel.PENDING_HANDSHAKES
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
+            return socks
+
+        reply, data, ftp = await self.download(flood, timeout=5)
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(data, self.payload)
+
+    async def test_midHandshakeKept(self):
+        """
+        Strangers that have sent the start of a handshake are not made to
+        make way: with L{channel.PENDING_HANDSHAKES} of them under way,
+        further connections wait queued, and none is dropped for them.
+        """
+        self.patch(channel, "HANDSHAKE_TIMEOUT", 60)
+        counts = []
+
+        def started(address):
+            socks = [_silent(address)
+                     for _ in range(channel.PENDING_HANDSHAKES)]
+            for sock in socks:
+                sock.sendall(b"\x16\x03\x01")
+            deadline = time.monotonic() + 3
+            while (_acceptedOn(address[1]) < channel.PENDING_HANDSHAKES
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
+            late = _silent(address)
+            time.sleep(0.3)
+            counts.append(_acceptedOn(address[1]))
+            counts.append(sum(_open(sock) for sock in socks))
+            for sock in socks:
+                sock.close()
+            return late
+
+        reply, data, ftp = await self.download(started)
+        self.assertEqual(counts, [channel.PENDING_HANDSHAKES] * 2)
         self.assertEqual(reply[:3], "226")
         self.assertEqual(data, self.payload)
 
@@ -226,6 +281,20 @@ class WorkersTests(WorkersTestCase):
                 ftp.stranger = stranger
                 self.assertEqual(self.download(ftp), b"served\n")
         self.assertEqual([ftp.reused for ftp in sessions], [[True] * 3] * 2)
+
+
+def _open(sock):
+    """
+    @param sock: a connected socket whose peer has sent nothing.
+    @return: whether the connection is still up (not reset, not closed).
+    """
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
 
 
 def _acceptedOn(port):

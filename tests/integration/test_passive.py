@@ -168,6 +168,30 @@ class QueuedConnectionsTests(unittest.TestCase):
         self.assertEqual(len(kept), 3)
         self.assertEqual(watched.readers, [])
 
+    def test_doReadAsksAdmits(self):
+        """
+        L{PassiveListener.doRead} asks C{admits} before each accept: once
+        it says no, the listener stops reading and the rest stay queued.
+        """
+        watched = _Watching()
+        kept = []
+
+        def keep(connection, address):
+            kept.append(address)
+            connection.close()
+
+        listener = PassiveListener(watched, self.listening, keep,
+                                   port=self.listening.getsockname()[1])
+        listener.admits = lambda: len(kept) < 2
+        listener.startReading()
+        for _ in range(3):
+            self.connect()
+        _waitForQueue(self.listening, 3)
+        self.assertIsNone(listener.doRead())
+        self.assertEqual((len(kept), listener.reading, watched.readers),
+                         (2, False, []))
+        self.assertEqual(queuedConnections(self.listening), 1)
+
 class _Watching:
     """
     The reactor methods a L{PassiveListener} being watched calls.

@@ -14,7 +14,11 @@ class _Candidate:
     """
     A stand-in for a candidate's L{ftpkit.data.connection.DataConnection}:
     its handshake and its end fire when the test says.
+
+    @ivar peerSilent: its peer has sent nothing yet (the test says).
     """
+
+    peerSilent = True
 
     def __init__(self):
         self.secured = defer.Deferred()
@@ -105,3 +109,37 @@ class HandshakeCandidatesTests(unittest.TestCase):
         self.assertEqual((timed.aborted, untimed.aborted), (1, 1))
         self.assertEqual((self.lost, len(self.candidates)), ([], 0))
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_evictSilentOldest(self):
+        """
+        Full, L{HandshakeCandidates.evictSilent} aborts the oldest
+        candidate that has sent nothing, cancels its timer and forgets it
+        without reporting it lost; one that spoke first is kept.
+        """
+        spoke = self.add(timed=True)
+        spoke.peerSilent = False
+        silent = self.add(timed=True)
+        self.assertEqual((self.candidates.full, self.candidates.hasRoom),
+                         (True, True))
+        self.assertTrue(self.candidates.evictSilent())
+        self.assertEqual((spoke.aborted, silent.aborted), (0, 1))
+        self.assertEqual((self.lost, len(self.candidates)), ([], 1))
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+
+    def test_evictInOrder(self):
+        """
+        Of several silent candidates, the one added first goes first.
+        """
+        first, second = self.add(), self.add()
+        self.candidates.evictSilent()
+        self.assertEqual((first.aborted, second.aborted), (1, 0))
+
+    def test_noneSilent(self):
+        """
+        Full of candidates mid-handshake: no room, and none is evicted.
+        """
+        for candidate in (self.add(), self.add()):
+            candidate.peerSilent = False
+        self.assertFalse(self.candidates.hasRoom)
+        self.assertFalse(self.candidates.evictSilent())
+        self.assertEqual(len(self.candidates), 2)

@@ -16,7 +16,7 @@ class _Listener:
     releasedAt = None
 
     def __init__(self, interface="127.0.0.1", portRange=None):
-        self.onAccept = print
+        self.onAccept = self.admits = print
         self.interface = interface
         self.portRange = portRange
         self.closed = False
@@ -49,7 +49,7 @@ class ListenerPoolTests(unittest.TestCase):
         self.assertIs(self.pool.take("127.0.0.1"), first)
         self.assertIsNone(self.pool.take("127.0.0.1"))
         self.assertFalse(first.closed or second.closed)
-        self.assertIsNone(first.onAccept)
+        self.assertEqual((first.onAccept, first.admits), (None, None))
 
     def test_configuredRangeNotKept(self):
         """
