@@ -275,18 +275,33 @@ class DataChannel:
                              self._candidateLost, waiting)
         if waiting:
             self._announceOpening()
-        if not self._candidates.hasRoom and self._port is not None:
+        if self._port is not None and not self._hasRoom():
             self._port.stopReading()
 
     def _hasRoom(self):
         """
         @return: whether the passive listener may accept a connection:
             fewer than L{PENDING_HANDSHAKES} candidates are under way, or
-            one of them has sent nothing yet and will make way for it
+            one of them has sent nothing yet for
+            L{ftpkit.data.handshakes.EVICT_GRACE} and will make way for it
             (L{_judge}), if it is the client's. Its owner stops reading
-            otherwise, until a candidate ends (L{_candidateLost}).
+            otherwise, until a candidate ends (L{_candidateLost}) or a
+            silent one reaches the grace (L{_readAgain}, then asked here
+            again).
         """
-        return self._candidates.hasRoom
+        if self._candidates.hasRoom:
+            return True
+        self._candidates.wakeWhenEvictable(self._readAgain)
+        return False
+
+    def _readAgain(self):
+        """
+        A silent candidate may make way now: let the passive listener
+        accept again (L{_hasRoom} is asked before each connection).
+        """
+        port = self._port
+        if port is not None and not port.reading:
+            port.startReading()
 
     def _candidateLost(self, connection):
         """
@@ -465,7 +480,7 @@ class DataChannel:
             if self._candidates:
                 self._announceOpening()
             if self._port is not None:
-                if not self._candidates.full:
+                if self._hasRoom():
                     self._port.startReading()
                 self._cancelTimer()
                 self._timer = self.reactor.callLater(self.timeout, self._expire)

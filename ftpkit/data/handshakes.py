@@ -10,13 +10,22 @@ can so hold only one of L{PENDING_HANDSHAKES} places, each for at most
 L{HANDSHAKE_TIMEOUT} seconds from the transfer command on; and while one
 of them has sent nothing yet, it makes way for a newer connection
 (L{HandshakeCandidates.evictSilent}), so that silent strangers cannot
-hold all of them.
+hold all of them, once it has been so for L{EVICT_GRACE} seconds.
 """
 
 PENDING_HANDSHAKES = 4
 """TLS handshakes a session's passive listener runs at once under
-C{PROT P}; while that many are under way and each has sent something,
-further connections wait in its queue."""
+C{PROT P}; while that many are under way and none may make way (each
+has sent something, or is younger than L{EVICT_GRACE}), further
+connections wait in its queue."""
+
+EVICT_GRACE = 0.5
+"""Seconds a passive candidate under C{PROT P} stays, silent, before it
+may make way for a newer connection. A client may connect, send its
+transfer command and start its handshake only after the reply (ftplib
+waits for C{150}): its connection is silent for about a round trip, in
+which a stranger on its address connecting without pause could otherwise
+have it closed by newer ones."""
 
 HANDSHAKE_TIMEOUT = 10.0
 """Seconds a passive connection under C{PROT P} has, once a transfer
@@ -34,21 +43,28 @@ class HandshakeCandidates:
 
     @ivar limit: how many may be under way at once (L{full}).
     @ivar timeout: seconds each has, once timed, for its handshake.
+    @ivar grace: seconds each stays before it may make way, silent
+        (L{EVICT_GRACE}).
     """
 
-    __slots__ = ("_reactor", "limit", "timeout", "_timers")
+    __slots__ = ("_reactor", "limit", "timeout", "grace", "_timers",
+                 "_since", "_wake")
 
     def __init__(self, reactor, limit=PENDING_HANDSHAKES,
-                 timeout=HANDSHAKE_TIMEOUT):
+                 timeout=HANDSHAKE_TIMEOUT, grace=EVICT_GRACE):
         """
         @param reactor: provides IReactorTime.
         @param limit: see L{PENDING_HANDSHAKES}.
         @param timeout: see L{HANDSHAKE_TIMEOUT}.
+        @param grace: see L{EVICT_GRACE}.
         """
         self._reactor = reactor
         self.limit = limit
         self.timeout = timeout
+        self.grace = grace
         self._timers = {}
+        self._since = {}
+        self._wake = None
 
     def __len__(self):
         """
@@ -69,23 +85,77 @@ class HandshakeCandidates:
         @return: whether another candidate can be taken: L{full} is not
             reached, or one under way may make way (L{evictSilent}).
         """
-        return not self.full or any(
-            connection.peerSilent for connection in self._timers)
+        return not self.full or self._evictable() is not None
+
+    def _evictable(self):
+        """
+        @return: the oldest candidate whose peer has sent nothing yet and
+            that has been here for L{grace} seconds, or C{None}.
+        """
+        now = self._reactor.seconds()
+        for connection, since in self._since.items():
+            if connection.peerSilent and now - since >= self.grace:
+                return connection
+        return None
 
     def evictSilent(self):
         """
         Abort the oldest candidate whose peer has sent nothing yet (not
-        even the start of a handshake), forgetting it first: it makes way
-        for a newer connection. Candidates mid-handshake are kept.
+        even the start of a handshake) for L{grace} seconds, forgetting it
+        first: it makes way for a newer connection. Candidates
+        mid-handshake, or younger, are kept.
 
         @return: whether one was evicted.
         """
-        for connection in self._timers:
+        connection = self._evictable()
+        if connection is None:
+            return False
+        self._forget(connection)
+        connection.abort()
+        return True
+
+    def wakeWhenEvictable(self, wake):
+        """
+        Call C{wake} once the oldest silent candidate has been here for
+        L{grace} seconds (its owner, out of room, may accept again then),
+        instead of any such call asked before; none if no candidate is
+        silent. Any change to the candidates cancels it.
+
+        @param wake: called with no argument.
+        """
+        self._stopWaking()
+        now = self._reactor.seconds()
+        for connection, since in self._since.items():
             if connection.peerSilent:
-                _cancel(self._timers.pop(connection))
-                connection.abort()
-                return True
-        return False
+                self._wake = self._reactor.callLater(
+                    max(0, since + self.grace - now), self._woken, wake)
+                return
+
+    def _woken(self, wake):
+        """
+        The call L{wakeWhenEvictable} asked for is due.
+
+        @param wake: the callable to call.
+        """
+        self._wake = None
+        wake()
+
+    def _stopWaking(self):
+        """
+        Cancel the call L{wakeWhenEvictable} asked for, if any.
+        """
+        wake, self._wake = self._wake, None
+        _cancel(wake)
+
+    def _forget(self, connection):
+        """
+        Forget a candidate and cancel its timer and any wake-up call.
+
+        @param connection: a candidate here.
+        """
+        self._stopWaking()
+        del self._since[connection]
+        _cancel(self._timers.pop(connection))
 
     def add(self, connection, passed, lost, timed):
         """
@@ -102,7 +172,9 @@ class HandshakeCandidates:
         @param timed: whether to start its timer now (a transfer waits);
             otherwise L{timeAll} starts it.
         """
+        self._stopWaking()
         self._timers[connection] = None
+        self._since[connection] = self._reactor.seconds()
         connection.whenSecured().addCallback(self._ended, connection,
                                              passed)
         connection.whenLost().addCallback(self._ended, connection, lost)
@@ -136,14 +208,16 @@ class HandshakeCandidates:
         """
         if connection not in self._timers:
             return
-        _cancel(self._timers.pop(connection))
+        self._forget(connection)
         then(connection)
 
     def drop(self):
         """
         Abort every candidate still in its handshake, forgetting it first.
         """
+        self._stopWaking()
         timers, self._timers = self._timers, {}
+        self._since = {}
         for connection, timer in timers.items():
             _cancel(timer)
             connection.abort()

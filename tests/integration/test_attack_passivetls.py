@@ -10,6 +10,7 @@ garbage, fresh handshake or silence does not end the client's transfer
 
 import io
 import socket
+import threading
 import time
 
 from twisted.trial import unittest
@@ -45,6 +46,53 @@ class _FirstComer(ReusingFTPTLS):
         host, port = ReusingFTPTLS.makepasv(self)
         self.strangers.append(self.stranger((host, port)))
         return host, port
+
+
+class _SlowHandshake(ReusingFTPTLS):
+    """
+    ftplib on a slower link: after the C{150} reply to its transfer
+    command, its connection stays silent for L{roundTrip} more seconds
+    before its handshake; a stranger connects without pause meanwhile.
+
+    @ivar flood: called with the passive C{(host, port)} and a
+        L{threading.Event}, in a thread started once the client's own
+        connection is made; it returns once the event is set.
+    """
+
+    roundTrip = 0.2
+    flood = None
+
+    def makepasv(self):
+        self.passive = ReusingFTPTLS.makepasv(self)
+        return self.passive
+
+    def sendcmd(self, cmd):
+        if not cmd.startswith("RETR"):
+            return ReusingFTPTLS.sendcmd(self, cmd)
+        self.stop = threading.Event()
+        self.flooder = threading.Thread(target=self.flood,
+                                        args=(self.passive, self.stop))
+        self.flooder.start()
+        reply = ReusingFTPTLS.sendcmd(self, cmd)
+        time.sleep(self.roundTrip)
+        return reply
+
+
+def _silentFlood(address, stop):
+    """
+    Connect to C{address} again and again, sending nothing, until C{stop}
+    is set; keep the latest connections open.
+    """
+    socks = []
+    while not stop.is_set():
+        try:
+            socks.append(socket.create_connection(address, timeout=0.5))
+        except OSError:
+            continue
+        if len(socks) > 32:
+            socks.pop(0).close()
+    for sock in socks:
+        sock.close()
 
 
 def _garbage(address):
@@ -223,6 +271,31 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
             return socks
 
         reply, data, ftp = await self.download(flood, timeout=5)
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(data, self.payload)
+
+    async def test_floodWhileClientSilent(self):
+        """
+        A stranger connecting without pause while the client's connection
+        waits, silent, for the C{150} reply and a round trip before its
+        handshake: that connection, younger than
+        L{ftpkit.data.handshakes.EVICT_GRACE}, is not made to make way
+        for theirs, and the download completes, intact.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port, timeout=10,
+                              client=_SlowHandshake(context=clientContext()),
+                              protect=True)
+            ftp.flood = _silentFlood
+            chunks = []
+            try:
+                reply = ftp.retrbinary("RETR big.bin", chunks.append)
+            finally:
+                ftp.stop.set()
+                ftp.flooder.join()
+            return reply, b"".join(chunks)
+
+        reply, data = await self.inThread(run)
         self.assertEqual(reply[:3], "226")
         self.assertEqual(data, self.payload)
 

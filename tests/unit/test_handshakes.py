@@ -7,7 +7,7 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from ftpkit.data.handshakes import HandshakeCandidates
+from ftpkit.data.handshakes import EVICT_GRACE, HandshakeCandidates
 
 
 class _Candidate:
@@ -119,6 +119,7 @@ class HandshakeCandidatesTests(unittest.TestCase):
         spoke = self.add(timed=True)
         spoke.peerSilent = False
         silent = self.add(timed=True)
+        self.clock.advance(EVICT_GRACE)
         self.assertEqual((self.candidates.full, self.candidates.hasRoom),
                          (True, True))
         self.assertTrue(self.candidates.evictSilent())
@@ -131,6 +132,7 @@ class HandshakeCandidatesTests(unittest.TestCase):
         Of several silent candidates, the one added first goes first.
         """
         first, second = self.add(), self.add()
+        self.clock.advance(EVICT_GRACE)
         self.candidates.evictSilent()
         self.assertEqual((first.aborted, second.aborted), (1, 0))
 
@@ -143,3 +145,58 @@ class HandshakeCandidatesTests(unittest.TestCase):
         self.assertFalse(self.candidates.hasRoom)
         self.assertFalse(self.candidates.evictSilent())
         self.assertEqual(len(self.candidates), 2)
+
+    def test_youngSilentKept(self):
+        """
+        A silent candidate younger than L{EVICT_GRACE} (a client waiting
+        for the transfer command's reply before its handshake) does not
+        make way; once that old, it does.
+        """
+        first, second = self.add(), self.add()
+        self.assertFalse(self.candidates.hasRoom)
+        self.assertFalse(self.candidates.evictSilent())
+        self.assertEqual((first.aborted, len(self.candidates)), (0, 2))
+        self.clock.advance(EVICT_GRACE)
+        self.assertTrue(self.candidates.hasRoom)
+        self.assertTrue(self.candidates.evictSilent())
+        self.assertEqual((first.aborted, second.aborted), (1, 0))
+
+    def test_wakeWhenEvictable(self):
+        """
+        L{HandshakeCandidates.wakeWhenEvictable} calls back once the
+        oldest silent candidate reaches L{EVICT_GRACE}, with one timer
+        however often it is asked; a candidate mid-handshake is not
+        waited for.
+        """
+        spoke = self.add()
+        spoke.peerSilent = False
+        self.clock.advance(EVICT_GRACE / 2)
+        self.add()
+        woken = []
+        self.candidates.wakeWhenEvictable(lambda: woken.append(1))
+        self.candidates.wakeWhenEvictable(lambda: woken.append(2))
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.clock.advance(EVICT_GRACE / 2)
+        self.assertEqual((woken, self.candidates.hasRoom), ([], False))
+        self.clock.advance(EVICT_GRACE / 2)
+        self.assertEqual((woken, self.candidates.hasRoom), ([2], True))
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_wakeCancelled(self):
+        """
+        The wake-up call is cancelled when a candidate ends, or all are
+        dropped; none is set while no candidate is silent.
+        """
+        first = self.add()
+        self.add()
+        woken = []
+        self.candidates.wakeWhenEvictable(lambda: woken.append(1))
+        first.abort()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.candidates.wakeWhenEvictable(lambda: woken.append(1))
+        self.candidates.drop()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        third = self.add()
+        third.peerSilent = False
+        self.candidates.wakeWhenEvictable(lambda: woken.append(1))
+        self.assertEqual((self.clock.getDelayedCalls(), woken), ([], []))
