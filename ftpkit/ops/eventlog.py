@@ -143,50 +143,6 @@ def logFields(event):
     return level, text, fields
 
 
-def _plainBuilder(kind, unless):
-    """
-    @param kind: a kind in L{LOGGED}.
-    @param unless: a Python expression of the event C{e}, true where an
-        event of the kind is not plain (its line adds a host, target or
-        reason, or its level is not the kind's own).
-    @return: a function of an event of that kind and a time, returning
-        the log event L{EventLog} makes of it (the fields of L{logFields}
-        and the C{log_*} keys, in their order, as one dict display) when
-        it is a session's and plain, and C{None} otherwise. The source is
-        made of this module's constants only.
-    """
-    level, text, names = _FORMATS[kind]
-    items = "".join(f"{name!r}: e.{FIELDS[name]}, " for name in names)
-    source = (
-        "def build(e, now):\n"
-        f"    if not e.session or {unless}:\n"
-        "        return None\n"
-        "    return {'ftpkit_event': e.kind, 'peer': e.peer, "
-        f"'session': e.session, {items}"
-        "'log_logger': log, 'log_level': level, "
-        "'log_namespace': namespace, 'log_source': source, "
-        "'log_format': text, 'log_time': now}\n")
-    namespace = {"log": _log, "level": level, "namespace": _log.namespace,
-                 "source": _log.source, "text": text}
-    exec(compile(source, "<log fields>", "exec"), namespace)
-    return namespace["build"]
-
-
-_PLAIN = {
-    kind: _plainBuilder(kind, unless) for kind, unless in [
-        (events.LOGIN, "e.host is not None"),
-        (events.LOGOUT, "False"),
-        (events.TRANSFER,
-         "e.reason is not None or (e.code is not None and e.code >= 400)"),
-    ]
-}
-"""For the kinds a session logs most (a login, its logout, each
-transfer), the L{_plainBuilder} of each: their log events are built as
-one dict display, where L{logFields} reads each field through L{FIELDS}
-and the C{log_*} keys are then set one by one (the counts are in
-C{docs/benchmark.rst}, "Log lines made cheaper")."""
-
-
 def notLogged(event, count):
     """
     @param event: an L{events.Event} of a session.
@@ -208,11 +164,9 @@ class EventLog:
     L{LOGGED} through C{twisted.logger}.
 
     Each log event is the one C{Logger.emit} would make (the fields and
-    C{twisted.logger}'s documented C{log_*} keys, in C{emit}'s order),
-    handed to the logger's observer directly: C{emit} checks the level
-    against every level and copies the fields, for every line. A plain
-    login, logout or transfer gets its event from L{_PLAIN}, the others
-    from L{logFields}.
+    C{twisted.logger}'s documented C{log_*} keys), handed to the logger's
+    observer directly: C{emit} checks the level against every level and
+    copies the fields, for every line.
     """
 
     def __init__(self, clock=None, refusalLines=REFUSAL_LINES):
@@ -245,12 +199,6 @@ class EventLog:
         """
         @param event: an L{events.Event} to log, unthrottled.
         """
-        build = _PLAIN.get(event.kind)
-        if build is not None:
-            fields = build(event, time())
-            if fields is not None:
-                _log.observer(fields)
-                return
         level, text, fields = logFields(event)
         fields["log_logger"] = _log
         fields["log_level"] = level
