@@ -47,8 +47,7 @@ class HandshakeCandidates:
         (L{EVICT_GRACE}).
     """
 
-    __slots__ = ("_reactor", "limit", "timeout", "grace", "_timers",
-                 "_since", "_wake")
+    __slots__ = ("_reactor", "limit", "timeout", "grace", "_kept", "_wake")
 
     def __init__(self, reactor, limit=PENDING_HANDSHAKES,
                  timeout=HANDSHAKE_TIMEOUT, grace=EVICT_GRACE):
@@ -62,22 +61,21 @@ class HandshakeCandidates:
         self.limit = limit
         self.timeout = timeout
         self.grace = grace
-        self._timers = {}
-        self._since = {}
+        self._kept = {}
         self._wake = None
 
     def __len__(self):
         """
         @return: how many handshakes are under way.
         """
-        return len(self._timers)
+        return len(self._kept)
 
     @property
     def full(self):
         """
         @return: whether L{limit} handshakes are under way.
         """
-        return len(self._timers) >= self.limit
+        return len(self._kept) >= self.limit
 
     @property
     def hasRoom(self):
@@ -93,8 +91,8 @@ class HandshakeCandidates:
             that has been here for L{grace} seconds, or C{None}.
         """
         now = self._reactor.seconds()
-        for connection, since in self._since.items():
-            if connection.peerSilent and now - since >= self.grace:
+        for connection, kept in self._kept.items():
+            if connection.peerSilent and now - kept.since >= self.grace:
                 return connection
         return None
 
@@ -125,10 +123,10 @@ class HandshakeCandidates:
         """
         self._stopWaking()
         now = self._reactor.seconds()
-        for connection, since in self._since.items():
+        for connection, kept in self._kept.items():
             if connection.peerSilent:
                 self._wake = self._reactor.callLater(
-                    max(0, since + self.grace - now), self._woken, wake)
+                    max(0, kept.since + self.grace - now), self._woken, wake)
                 return
 
     def _woken(self, wake):
@@ -154,8 +152,7 @@ class HandshakeCandidates:
         @param connection: a candidate here.
         """
         self._stopWaking()
-        del self._since[connection]
-        _cancel(self._timers.pop(connection))
+        _cancel(self._kept.pop(connection).timer)
 
     def add(self, connection, passed, lost, timed):
         """
@@ -173,8 +170,7 @@ class HandshakeCandidates:
             otherwise L{timeAll} starts it.
         """
         self._stopWaking()
-        self._timers[connection] = None
-        self._since[connection] = self._reactor.seconds()
+        self._kept[connection] = _Kept(self._reactor.seconds())
         connection.whenSecured().addCallback(self._ended, connection,
                                              passed)
         connection.whenLost().addCallback(self._ended, connection, lost)
@@ -186,7 +182,7 @@ class HandshakeCandidates:
         Start the timer of every candidate not timed yet: a transfer now
         waits for one of them.
         """
-        for connection in list(self._timers):
+        for connection in list(self._kept):
             self._time(connection)
 
     def _time(self, connection):
@@ -197,16 +193,17 @@ class HandshakeCandidates:
         @param connection: a candidate's
             L{ftpkit.data.connection.DataConnection}.
         """
-        if self._timers.get(connection, True) is None:
-            self._timers[connection] = self._reactor.callLater(
-                self.timeout, connection.abort)
+        kept = self._kept.get(connection)
+        if kept is not None and kept.timer is None:
+            kept.timer = self._reactor.callLater(self.timeout,
+                                                 connection.abort)
 
     def _ended(self, ignored, connection, then):
         """
         A candidate's handshake was accepted, or it ended: forget it and
         call C{then} with it, unless it was dropped already.
         """
-        if connection not in self._timers:
+        if connection not in self._kept:
             return
         self._forget(connection)
         then(connection)
@@ -216,11 +213,30 @@ class HandshakeCandidates:
         Abort every candidate still in its handshake, forgetting it first.
         """
         self._stopWaking()
-        timers, self._timers = self._timers, {}
-        self._since = {}
-        for connection, timer in timers.items():
-            _cancel(timer)
+        kept, self._kept = self._kept, {}
+        for connection, each in kept.items():
+            _cancel(each.timer)
             connection.abort()
+
+
+class _Kept:
+    """
+    What L{HandshakeCandidates} keeps of a candidate.
+
+    @ivar since: when it was taken, in the reactor's seconds.
+    @ivar timer: the L{IDelayedCall} aborting it, once timed; else
+        C{None}.
+    """
+
+    __slots__ = ("since", "timer")
+
+    def __init__(self, since):
+        """
+        @param since: when the candidate is taken, in the reactor's
+            seconds.
+        """
+        self.since = since
+        self.timer = None
 
 
 def _cancel(timer):
