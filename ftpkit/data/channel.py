@@ -14,6 +14,8 @@ garbage, a handshake of its own or nothing at all no longer ends the
 client's transfer (L{ftpkit.data.handshakes}).
 """
 
+from functools import partial
+
 from twisted.internet import defer
 from twisted.internet.error import ConnectError
 from twisted.logger import Logger
@@ -190,7 +192,7 @@ class DataChannel:
                     timer.cancel()
                 self._refusedListener().unbound(self.log, e, portRange)
                 raise
-        port.admits = self._hasRoom
+        port.admits = partial(self._candidates.admits, self)
         self._port = port
         if self._dataTLS() is not None or (
                 self._alarm is not None and self._alarm.sounding):
@@ -234,7 +236,8 @@ class DataChannel:
 
     def _judge(self, sock, address):
         """
-        Keep C{sock} if it is the first connection from the control peer.
+        Keep C{sock} if it is the first connection from the control peer;
+        under C{PROT P}, make it a candidate (L{HandshakeCandidates.take}).
 
         @param sock: the accepted socket.
         @param address: the address it comes from, C{(host, port)}.
@@ -248,13 +251,7 @@ class DataChannel:
             return
         tls = self._tls if self._waiting is not None else self._dataTLS()
         if tls is not None:
-            # PROT P: no bare connection can be wanted, and the client
-            # may start its handshake before the command; the first
-            # handshake accepted wins (L{_candidatePassed}). A silent
-            # candidate makes way for it (L{_hasRoom}).
-            if self._candidates.full:
-                self._candidates.evictSilent()
-            adopt(self.reactor, sock, self, tls, self._candidateMade)
+            self._candidates.take(self, sock, tls)
             return
         self.claimed = True
         self._stopListening(release=True)
@@ -262,84 +259,27 @@ class DataChannel:
         if self._waiting is not None:
             self._useAccepted()
 
-    def _candidateMade(self, connection):
+    @property
+    def listener(self):
         """
-        A candidate connection is made: wait for its handshake (timed
-        once a transfer waits) or its end; stop accepting while
-        L{PENDING_HANDSHAKES} are under way and none is silent.
+        @return: the passive listener (an
+            L{ftpkit.data.passive.PassiveListener}), or C{None}.
+        """
+        return self._port
 
-        @param connection: its L{DataConnection}.
+    def claim(self, connection):
         """
-        waiting = self._waiting is not None
-        self._candidates.add(connection, self._candidatePassed,
-                             self._candidateLost, waiting)
-        if waiting:
-            self._announceOpening()
-        if self._port is not None and not self._hasRoom():
-            self._port.stopReading()
+        Take a candidate under C{PROT P} as the data connection: the other
+        candidates are dropped and the listener is done with.
 
-    def _hasRoom(self):
-        """
-        @return: whether the passive listener may accept a connection:
-            fewer than L{PENDING_HANDSHAKES} candidates are under way, or
-            one of them has sent nothing yet for
-            L{ftpkit.data.handshakes.EVICT_GRACE} and will make way for it
-            (L{_judge}), if it is the client's. Its owner stops reading
-            otherwise, until a candidate ends (L{_candidateLost}) or a
-            silent one reaches the grace (L{_readAgain}, then asked here
-            again).
-        """
-        if self._candidates.hasRoom:
-            return True
-        self._candidates.wakeWhenEvictable(self._readAgain)
-        return False
-
-    def _readAgain(self):
-        """
-        A silent candidate may make way now: let the passive listener
-        accept again (L{_hasRoom} is asked before each connection).
-        """
-        port = self._port
-        if port is not None and not port.reading:
-            port.startReading()
-
-    def _candidateLost(self, connection):
-        """
-        A candidate ended before its handshake was accepted (garbage, a
-        refused handshake, its timeout): accept again if that had stopped
-        for L{PENDING_HANDSHAKES}.
-
-        If it was the only connection a waiting transfer had (none other
-        pending or queued), it is the transfer's, as the client's own
-        connection would be (one not resuming the session under
-        C{--tls-require-session-reuse}, say): the transfer ends now, saying
-        why, rather than at the data timeout. A client connects before
-        its transfer command, so a stranger's failure cannot end it so.
-        """
-        port = self._port
-        if port is None:
-            return
-        if not port.reading and not self._candidates.full:
-            port.startReading()
-        if self._waiting is None or self._candidates:
-            return
-        self._acceptQueued()
-        if self._waiting is not None and not self._candidates:
-            self.claimed = True
-            self._stopListening(release=True)
-            self.connectionMade(connection)
-
-    def _candidatePassed(self, connection):
-        """
-        A candidate's handshake was accepted: it is the data connection;
-        the other candidates are dropped and the listener is done with.
+        @param connection: the candidate's L{DataConnection}.
         """
         self.claimed = True
         self._candidates.drop()
         self._stopListening(release=True)
         self.connectionMade(connection)
 
-    def _announceOpening(self):
+    def announceOpening(self):
         """
         Have the waiting transfer send its C{150} (once): a connection it
         may get has arrived, whose client may wait for that reply before
@@ -349,7 +289,7 @@ class DataChannel:
         if announce is not None:
             announce()
 
-    def _acceptQueued(self):
+    def acceptQueued(self):
         """
         Accept the connections already queued on the passive listener,
         refusing strangers, until the client's own is found.
@@ -461,7 +401,7 @@ class DataChannel:
                     and self._port is not None):
                 # Nobody waits yet: the client's connection, if queued,
                 # is only kept (see _judge).
-                self._acceptQueued()
+                self.acceptQueued()
             if self._accepted is not None:
                 # The client connected before its command (the usual
                 # case): its connection comes at once, without a
@@ -475,12 +415,12 @@ class DataChannel:
             self._deliver()
         elif self._port is not None:
             if not lean:
-                self._acceptQueued()
+                self.acceptQueued()
             self._candidates.timeAll()
             if self._candidates:
-                self._announceOpening()
+                self.announceOpening()
             if self._port is not None:
-                if self._hasRoom():
+                if self._candidates.admits(self):
                     self._port.startReading()
                 self._cancelTimer()
                 self._timer = self.reactor.callLater(self.timeout, self._expire)

@@ -11,7 +11,16 @@ L{HANDSHAKE_TIMEOUT} seconds from the transfer command on; and while one
 of them has sent nothing yet, it makes way for a newer connection
 (L{HandshakeCandidates.evictSilent}), so that silent strangers cannot
 hold all of them, once it has been so for L{EVICT_GRACE} seconds.
+
+L{HandshakeCandidates} also runs that flow for its channel: it takes a
+connection (L{HandshakeCandidates.take}), says when the listener may
+accept (L{HandshakeCandidates.admits}), stops and restarts its reading,
+and hands the channel the connection that wins (the channel's C{claim}).
 """
+
+from functools import partial
+
+from ftpkit.data.adopting import adopt
 
 PENDING_HANDSHAKES = 4
 """TLS handshakes a session's passive listener runs at once under
@@ -35,11 +44,15 @@ command waits for it, to complete its TLS handshake."""
 class HandshakeCandidates:
     """
     A session's candidate data connections in their TLS handshakes, with
-    the timer each gets once a transfer waits, and their cap.
+    the timer each gets once a transfer waits, and their cap; and the flow
+    of its channel's passive listener while they are under way.
 
     It keeps no reference to its channel beyond the callbacks its
-    candidates' Deferreds hold (a session is freed without the cyclic
-    garbage collector).
+    candidates' Deferreds and its wake-up call hold (a session is freed
+    without the cyclic garbage collector): the flow's methods are given
+    the channel, a L{ftpkit.data.channel.DataChannel}, of which they use
+    C{isConnecting}, C{listener}, C{announceOpening}, C{acceptQueued} and
+    C{claim}.
 
     @ivar limit: how many may be under way at once (L{full}).
     @ivar timeout: seconds each has, once timed, for its handshake.
@@ -217,6 +230,108 @@ class HandshakeCandidates:
         for connection, each in kept.items():
             _cancel(each.timer)
             connection.abort()
+
+    def take(self, channel, sock, tls):
+        """
+        Put a passive connection from the client's address under TLS as a
+        candidate (C{PROT P}: no bare connection can be wanted, and the
+        client may start its handshake before its transfer command); when
+        L{full}, a silent candidate makes way for it (L{evictSilent},
+        L{admits}). The first whose handshake is accepted wins.
+
+        @param channel: the channel whose listener accepted it.
+        @param sock: the accepted socket.
+        @param tls: the session's L{ftpkit.data.tls.DataTLS}.
+        """
+        if self.full:
+            self.evictSilent()
+        adopt(self._reactor, sock, channel, tls, partial(self._made, channel))
+
+    def _made(self, channel, connection):
+        """
+        A candidate connection is made: wait for its handshake (timed
+        once a transfer waits) or its end; stop accepting while L{limit}
+        are under way and none is silent.
+
+        @param channel: the channel it is a candidate of.
+        @param connection: its L{ftpkit.data.connection.DataConnection}.
+        """
+        waiting = channel.isConnecting
+        self.add(connection, partial(self._passed, channel),
+                 partial(self._lost, channel), waiting)
+        if waiting:
+            channel.announceOpening()
+        listener = channel.listener
+        if listener is not None and not self.admits(channel):
+            listener.stopReading()
+
+    def admits(self, channel):
+        """
+        Tell whether the channel's passive listener may accept a
+        connection (asked before each one, and when a transfer starts
+        waiting).
+
+        @param channel: the channel whose listener asks.
+        @return: whether fewer than L{limit} candidates are under way, or
+            one of them has sent nothing yet for L{grace} seconds and will
+            make way for it (L{take}), if it is the client's. The listener
+            stops reading otherwise, until a candidate ends (L{_lost}) or
+            a silent one reaches the grace (L{_readAgain}, then asked here
+            again).
+        """
+        if self.hasRoom:
+            return True
+        self.wakeWhenEvictable(partial(self._readAgain, channel))
+        return False
+
+    def _readAgain(self, channel):
+        """
+        A silent candidate may make way now: let the channel's passive
+        listener accept again (L{admits} is asked before each
+        connection).
+
+        @param channel: the channel whose listener stopped reading.
+        """
+        listener = channel.listener
+        if listener is not None and not listener.reading:
+            listener.startReading()
+
+    def _lost(self, channel, connection):
+        """
+        A candidate ended before its handshake was accepted (garbage, a
+        refused handshake, its timeout): accept again if that had stopped
+        for L{limit}.
+
+        If it was the only connection a waiting transfer had (none other
+        pending or queued), it is the transfer's, as the client's own
+        connection would be (one not resuming the session under
+        C{--tls-require-session-reuse}, say): the transfer ends now, saying
+        why, rather than at the data timeout. A client connects before
+        its transfer command, so a stranger's failure cannot end it so.
+
+        @param channel: the channel it was a candidate of.
+        @param connection: its L{ftpkit.data.connection.DataConnection}.
+        """
+        listener = channel.listener
+        if listener is None:
+            return
+        if not listener.reading and not self.full:
+            listener.startReading()
+        if not channel.isConnecting or self:
+            return
+        channel.acceptQueued()
+        if channel.isConnecting and not self:
+            channel.claim(connection)
+
+    def _passed(self, channel, connection):
+        """
+        A candidate's handshake was accepted: it is the data connection
+        (the channel drops the other candidates).
+
+        @param channel: the channel it was a candidate of.
+        @param connection: its L{ftpkit.data.connection.DataConnection}.
+        """
+        channel.claim(connection)
 
 
 class _Kept:
