@@ -42,6 +42,15 @@ class LoopbackServer:
 
     def __init__(self, realm, config=None, users=None, anonymous=True,
                  interface="127.0.0.1", reactor=None):
+        """
+        @param realm: see L{makePortal}.
+        @param config: the L{ServerConfig}; the defaults if C{None}.
+        @param users: see L{makePortal}.
+        @param anonymous: see L{makePortal}.
+        @param interface: the address to listen on.
+        @param reactor: provides IReactorTCP and IReactorTime; the global
+            reactor if C{None}.
+        """
         if reactor is None:
             from twisted.internet import reactor
         self.reactor = reactor
@@ -70,6 +79,7 @@ class LoopbackServer:
         Stop listening and wait (up to C{grace} seconds) for the sessions
         to end, so that a test leaves a clean reactor.
 
+        @param grace: seconds to wait at most for the sessions to end.
         @return: a Deferred firing when done.
         """
         if self._listening is not None:
@@ -92,6 +102,11 @@ class LoopbackServerMixin:
     def startServer(self, realm, config=None, users=None, anonymous=True,
                     interface="127.0.0.1"):
         """
+        @param realm: the realm giving the avatars (see L{makePortal}).
+        @param config: the server's L{ServerConfig}, or C{None}.
+        @param users: the accounts, or C{None} for L{USERS}.
+        @param anonymous: whether anonymous login is allowed.
+        @param interface: the address to listen on.
         @return: the running L{LoopbackServer}.
         """
         server = LoopbackServer(realm, config, users, anonymous, interface)
@@ -103,6 +118,9 @@ class LoopbackServerMixin:
         """
         Run a blocking client function off the reactor thread.
 
+        @param function: the blocking function.
+        @param args: its positional arguments.
+        @param kwargs: its keyword arguments.
         @return: a Deferred with its result.
         """
         return threads.deferToThread(function, *args, **kwargs)

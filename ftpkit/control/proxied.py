@@ -148,6 +148,12 @@ class ProxiedProtocol(ProtocolWrapper):
     """Whether it is counted there (until its header comes, or it ends)."""
 
     def __init__(self, factory, wrappedProtocol):
+        """
+        @param factory: the L{ProxiedFactory} that built it.
+        @param wrappedProtocol: the protocol started, once the header has
+            named the client, with a transport giving that client as its
+            peer.
+        """
         super().__init__(factory, wrappedProtocol)
         self._buffer = b""
         self._peer = None

@@ -68,6 +68,10 @@ class TLSConfigurationError(ValueError):
     """
 
     def __init__(self, message, part="cert"):
+        """
+        @param message: the one line naming the file and the problem.
+        @param part: see L{part}.
+        """
         ValueError.__init__(self, message)
         self.part = part
 

@@ -94,6 +94,9 @@ class TransportConsumer:
     """
 
     def __init__(self, transport):
+        """
+        @param transport: the data connection's transport.
+        """
         self.transport = transport
         self.bytesSent = 0
 
@@ -149,6 +152,10 @@ class ASCIIUploadConsumer:
     """
 
     def __init__(self, consumer):
+        """
+        @param consumer: the upload's consumer (an L{IConsumer}), which
+            gets the decoded bytes.
+        """
         self._consumer = consumer
         self._decoder = ASCIIDecoder()
 
