@@ -3,6 +3,8 @@ Tests for L{ftpkit.data.handshakes}: the passive connections under
 C{PROT P} whose TLS handshakes are under way.
 """
 
+import socket
+
 from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
@@ -200,3 +202,174 @@ class HandshakeCandidatesTests(unittest.TestCase):
         third.peerSilent = False
         self.candidates.wakeWhenEvictable(lambda: woken.append(1))
         self.assertEqual((self.clock.getDelayedCalls(), woken), ([], []))
+
+
+class _Listener:
+    """
+    A stand-in for a channel's passive listener: whether it reads.
+    """
+
+    def __init__(self):
+        self.reading = True
+
+    def startReading(self):
+        """Accept again."""
+        self.reading = True
+
+    def stopReading(self):
+        """Stop accepting."""
+        self.reading = False
+
+
+class _Channel:
+    """
+    A stand-in for the L{ftpkit.data.channel.DataChannel} the flow of
+    L{HandshakeCandidates} is given: what the flow asked of it.
+
+    @ivar isConnecting: whether a transfer waits (the test says).
+    @ivar listener: its L{_Listener}, or C{None} once done with.
+    @ivar announced: how often the waiting transfer's C{150} was asked.
+    @ivar queuedAccepts: how often its queued connections were accepted.
+    @ivar claimed: the connections it took as its data connection.
+    @ivar built: the connections built for it.
+    """
+
+    def __init__(self, waiting=False):
+        self.isConnecting = waiting
+        self.listener = _Listener()
+        self.announced = self.queuedAccepts = 0
+        self.claimed = []
+        self.built = []
+
+    def buildConnection(self, tls, onMade):
+        """
+        @return: a new L{_Candidate}, made (C{onMade}) by the reactor.
+        """
+        candidate = _Candidate()
+        candidate.onMade = onMade
+        self.built.append(candidate)
+        return candidate
+
+    def announceOpening(self):
+        """Count the C{150} asked for."""
+        self.announced += 1
+
+    def acceptQueued(self):
+        """Count the queued connections accepted (there are none)."""
+        self.queuedAccepts += 1
+
+    def claim(self, connection):
+        """Take C{connection} as the data connection."""
+        self.claimed.append(connection)
+
+
+class _AdoptingClock(Clock):
+    """
+    A clock that adopts a socket as the reactor would: the connection its
+    factory builds is made at once.
+    """
+
+    def adoptStreamConnection(self, fileno, family, factory):
+        """
+        Build the connection and report it made.
+        """
+        connection = factory.buildProtocol(None)
+        connection.onMade(connection)
+
+
+class _TLS:
+    """
+    A stand-in for the session's L{ftpkit.data.tls.DataTLS}.
+    """
+
+    def wrapFactory(self, factory):
+        """@return: C{factory} itself."""
+        return factory
+
+
+class CandidateFlowTests(unittest.TestCase):
+    """
+    The flow L{HandshakeCandidates} runs for its channel: it takes each
+    connection as a candidate, stops and resumes the listener's reading,
+    and has the channel claim the one that wins.
+    """
+
+    def setUp(self):
+        self.clock = _AdoptingClock()
+        self.candidates = HandshakeCandidates(self.clock, limit=2,
+                                              timeout=5)
+
+    def take(self, channel):
+        """
+        @param channel: the L{_Channel} whose listener accepted it.
+        @return: the L{_Candidate} a new connection became.
+        """
+        mine, theirs = socket.socketpair()
+        self.addCleanup(theirs.close)
+        self.candidates.take(channel, mine, _TLS())
+        self.assertEqual(mine.fileno(), -1)
+        return channel.built[-1]
+
+    def test_passedIsClaimed(self):
+        """
+        The candidate whose handshake is accepted is claimed; while a
+        transfer waits, each candidate has its C{150} asked for.
+        """
+        channel = _Channel(waiting=True)
+        first, second = self.take(channel), self.take(channel)
+        self.assertEqual((channel.announced, len(self.candidates)), (2, 2))
+        second.secured.callback(None)
+        self.assertEqual((channel.claimed, first.aborted), ([second], 0))
+
+    def test_fullStopsReading(self):
+        """
+        With L{HandshakeCandidates.limit} silent candidates, younger than
+        the grace, the listener stops reading; it reads again when the
+        oldest reaches the grace, and a new connection then takes that
+        one's place.
+        """
+        channel = _Channel()
+        first = self.take(channel)
+        self.assertTrue(channel.listener.reading)
+        second = self.take(channel)
+        self.assertFalse(channel.listener.reading)
+        self.clock.advance(EVICT_GRACE)
+        self.assertTrue(channel.listener.reading)
+        self.take(channel)
+        self.assertEqual((first.aborted, second.aborted), (1, 0))
+        self.assertEqual((len(self.candidates), channel.claimed), (2, []))
+
+    def test_lostReadsAgain(self):
+        """
+        A candidate that ends lets a listener stopped for the limit read
+        again; while no transfer waits, it is no one's.
+        """
+        channel = _Channel()
+        first = self.take(channel)
+        self.take(channel)
+        first.abort()
+        self.assertTrue(channel.listener.reading)
+        self.assertEqual((channel.queuedAccepts, channel.claimed), (0, []))
+
+    def test_lostAloneIsTheTransfers(self):
+        """
+        The only candidate of a waiting transfer, ending at its timeout
+        with nothing else queued, is claimed: the transfer ends now.
+        """
+        channel = _Channel(waiting=True)
+        candidate = self.take(channel)
+        self.clock.advance(5)
+        self.assertEqual((candidate.aborted, channel.queuedAccepts),
+                         (1, 1))
+        self.assertEqual(channel.claimed, [candidate])
+
+    def test_lostOnceDoneListening(self):
+        """
+        A candidate ending after its channel is done with the listener is
+        no one's.
+        """
+        channel = _Channel(waiting=True)
+        candidate = self.take(channel)
+        channel.listener = None
+        candidate.abort()
+        self.assertEqual((channel.queuedAccepts, channel.claimed), (0, []))
