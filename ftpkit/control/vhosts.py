@@ -43,6 +43,11 @@ def parseHostName(text):
             address = ipaddress.IPv6Address(text[1:-1])
         except ValueError:
             raise ValueError("not an IPv6 address in brackets")
+        if address.scope_id is not None:
+            # Python takes any text after '%' as a zone: control
+            # characters, spaces, NUL, which the name carried into the
+            # 220 reply and the log lines of the session.
+            raise ValueError("an IPv6 address in HOST has no zone (%)")
         return f"[{address.compressed}]"
     if ":" in text:
         raise ValueError("an IPv6 address goes in brackets: [ADDRESS]")

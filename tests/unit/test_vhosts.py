@@ -46,7 +46,8 @@ class ParseHostNameTests(unittest.TestCase):
         """
         self.assertEqual(parseHostName("192.0.2.1"), "192.0.2.1")
         self.assertEqual(parseHostName("[2001:DB8:0::1]"), "[2001:db8::1]")
-        for bad in ("::1", "[::1", "[not-an-address]", "2001:db8::1"):
+        for bad in ("::1", "[::1", "[not-an-address]", "2001:db8::1",
+                    "[fe80::1%eth0]", "[::1%\x1b[31m x\x00]"):
             self.assertRaises(ValueError, parseHostName, bad)
 
     def test_notNames(self):
