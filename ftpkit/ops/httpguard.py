@@ -9,9 +9,10 @@ descriptors left and every FTP client got C{421 Too many open files}.
 
 A connection gets L{DEADLINE} seconds to send a whole request, counted
 from its opening or from the last response bytes sent, not from its last
-byte received; one address may hold L{PER_ADDRESS} connections and the
-endpoint L{TOTAL}; past them a new connection is closed at once. A
-Prometheus server scrapes over one connection at a time.
+byte received, and may send at most L{REQUEST_BYTES} in that time; one
+address may hold L{PER_ADDRESS} connections and the endpoint L{TOTAL};
+past them a new connection is closed at once. A Prometheus server
+scrapes over one connection at a time.
 """
 
 from collections import Counter
@@ -31,16 +32,26 @@ PER_ADDRESS = 8
 TOTAL = 32
 """Connections the endpoint holds open at once."""
 
+REQUEST_BYTES = 64 * 1024
+"""Bytes a connection may send for a request (its line, its headers,
+C{twisted.web}'s limit being 16 KiB, and any body) before it is aborted.
+The pages take no body, but C{twisted.web} read a request's whole body
+first, past 100 KB into a temporary file: a C{POST} with a body of a TiB
+wrote 1.6 GiB of C{/tmp} in 8 seconds from one connection, until the
+deadline."""
+
 
 class DeadlineProtocol(ProtocolWrapper, TimeoutMixin):
     """
     A connection aborted when it sent no complete request within the
     factory's C{deadline} of opening or of its last response bytes: only
     what the server writes restarts the count, so a request trickling in
-    a byte at a time runs out of time all the same.
+    a byte at a time runs out of time all the same. Nor may it send more
+    than the factory's C{requestBytes} meanwhile.
     """
 
     peerKey = None
+    _received = 0
 
     def callLater(self, period, func):
         """
@@ -59,13 +70,27 @@ class DeadlineProtocol(ProtocolWrapper, TimeoutMixin):
         self.setTimeout(self.factory.deadline)
         ProtocolWrapper.makeConnection(self, transport)
 
+    def dataReceived(self, data):
+        """
+        Pass request bytes on to the site, unless there are more than the
+        factory's C{requestBytes} since the connection opened or last
+        sent response bytes: then abort it.
+
+        @param data: bytes.
+        """
+        self._received += len(data)
+        if self._received > self.factory.requestBytes:
+            self.transport.abortConnection()
+            return
+        ProtocolWrapper.dataReceived(self, data)
+
     def write(self, data):
         """
         Send response bytes, which start the count again.
 
         @param data: bytes.
         """
-        self.resetTimeout()
+        self._answered()
         ProtocolWrapper.write(self, data)
 
     def writeSequence(self, data):
@@ -74,8 +99,16 @@ class DeadlineProtocol(ProtocolWrapper, TimeoutMixin):
 
         @param data: a sequence of bytes.
         """
-        self.resetTimeout()
+        self._answered()
         ProtocolWrapper.writeSequence(self, data)
+
+    def _answered(self):
+        """
+        Response bytes go out: the next request has its own deadline and
+        bytes.
+        """
+        self._received = 0
+        self.resetTimeout()
 
     def connectionLost(self, reason):
         """
@@ -107,6 +140,7 @@ class GuardedFactory(WrappingFactory):
     @ivar deadline: seconds, L{DEADLINE}.
     @ivar perAddress: L{PER_ADDRESS}.
     @ivar total: L{TOTAL}.
+    @ivar requestBytes: L{REQUEST_BYTES}.
     @ivar peers: open connections by client address.
     """
 
@@ -114,19 +148,22 @@ class GuardedFactory(WrappingFactory):
     noisy = False
 
     def __init__(self, site, clock, deadline=DEADLINE,
-                 perAddress=PER_ADDRESS, total=TOTAL):
+                 perAddress=PER_ADDRESS, total=TOTAL,
+                 requestBytes=REQUEST_BYTES):
         """
         @param site: the wrapped factory.
         @param clock: see C{clock}.
         @param deadline: see C{deadline}.
         @param perAddress: see C{perAddress}.
         @param total: see C{total}.
+        @param requestBytes: see C{requestBytes}.
         """
         WrappingFactory.__init__(self, site)
         self.clock = clock
         self.deadline = deadline
         self.perAddress = perAddress
         self.total = total
+        self.requestBytes = requestBytes
         self.peers = Counter()
 
     def logPrefix(self):

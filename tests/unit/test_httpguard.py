@@ -106,3 +106,35 @@ class GuardTests(unittest.TestCase):
         for n in range(httpguard.TOTAL):
             self.assertIsNotNone(self.connect("10.0.%d.%d" % (n // 250, n)))
         self.assertIsNone(self.connect("10.9.9.9"))
+
+    def test_hugeBody(self):
+        """
+        A C{POST} whose body passes L{httpguard.REQUEST_BYTES} is aborted
+        once it does, unanswered: the site read it whole (into a
+        temporary file past 100 KB) for as long as the client went on.
+        """
+        protocol, transport = self.connect()
+        protocol.dataReceived(b"POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              b"Content-Length: 1099511627776\r\n\r\n")
+        chunk = b"x" * 4096
+        sent = 0
+        while not transport.disconnecting and sent < 1 << 20:
+            protocol.dataReceived(chunk)
+            sent += len(chunk)
+        self.assertTrue(transport.disconnected)
+        self.assertLessEqual(sent, httpguard.REQUEST_BYTES)
+        self.assertEqual(transport.value(), b"")
+
+    def test_countedPerRequest(self):
+        """
+        Requests answered one after another each have the bound: a kept
+        connection sends more than it in all.
+        """
+        protocol, transport = self.connect()
+        request = (b"GET /sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: "
+                   + b"p" * 8000 + b"\r\n\r\n")
+        for _ in range(3 * httpguard.REQUEST_BYTES // len(request)):
+            transport.clear()
+            protocol.dataReceived(request)
+            self.assertIn(b'"alice"', transport.value())
+        self.assertFalse(transport.disconnecting)
