@@ -292,6 +292,57 @@ class ReadProxyHeaderTests(unittest.TestCase):
         self.assertEqual(set(reactor.getReaders()), before)
 
 
+class PollingReactor(task.Clock):
+    """
+    A clock that also keeps the set of readers, for a test to call their
+    C{doRead} as a level-triggered reactor would.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.readers = set()
+
+    def addReader(self, reader):
+        self.readers.add(reader)
+
+    def removeReader(self, reader):
+        self.readers.discard(reader)
+
+
+class PiecesPeekedTests(unittest.TestCase):
+    """
+    A header held in pieces is looked at less and less often.
+    """
+
+    def test_fewPeeks(self):
+        """
+        Part of a header, left as it is for the whole timeout, is peeked
+        at a few dozen times, not every L{ftpkit.data.proxied.RETRY}
+        seconds (2,000 times in 10 s); the whole header, sent then, is
+        still read.
+        """
+        left, right = socket.socketpair()
+        right.setblocking(False)
+        self.addCleanup(left.close)
+        self.addCleanup(right.close)
+        left.sendall(HEADER[:10])
+        clock = PollingReactor()
+        reading = readProxyHeader(clock, right, 10)
+        peeks = 0
+        while clock.seconds() < 9:
+            for reader in list(clock.readers):
+                reader.doRead()
+                peeks += 1
+            clock.advance(0.001)
+        self.assertLess(peeks, 100)
+        left.sendall(HEADER[10:])
+        while not reading.called and clock.seconds() < 10:
+            for reader in list(clock.readers):
+                reader.doRead()
+            clock.advance(0.001)
+        self.assertEqual(self.successResultOf(reading).source, CLIENT)
+
+
 class TrustedProxyOptionTests(unittest.TestCase):
     """
     C{--trusted-proxy} on the command line.
