@@ -105,6 +105,8 @@ class FsspecRealm:
         self._waiters = []
         self._homes = set()
         self._usages = {}
+        self._quotaHomes = None
+        self._homesGeneration = None
         self.maxBytes = maxBytes
         self._storeUsage = None
         self.name = name
@@ -274,6 +276,28 @@ class FsspecRealm:
             self._usages[home] = usage
         return self._usages[home]
 
+    def quotaHomes(self):
+        """
+        @return: the L{ftpkit.shells.nestedquotas.QuotaHomes} of the users
+            file's homes (tuples of segments under the root), made again
+            when it is reloaded.
+        """
+        from ftpkit.shells.nestedquotas import QuotaHomes
+
+        generation = self.database.generation
+        if self._quotaHomes is None or self._homesGeneration != generation:
+            homes = self._quotaHomes = QuotaHomes(
+                lambda home: self.usageOf(home, self.shellAt(home)))
+            self._homesGeneration = generation
+            for entry in getattr(self.database, "users", {}).values():
+                try:
+                    home = paths.resolve((), "/" + entry.home)
+                except FTPError:
+                    continue
+                homes.add(home, entry.quota is not None
+                          or entry.fileQuota is not None)
+        return self._quotaHomes
+
     @defer.inlineCallbacks
     def requestAvatar(self, avatarId, mind, *interfaces):
         """
@@ -301,12 +325,17 @@ class FsspecRealm:
             shell = self._bounded(shell, home)
         readOnly = self._readOnly
         if entry is not None:
+            from ftpkit.shells.nestedquotas import Neighbours
             from ftpkit.shells.permissions import PermissionShell
 
             limited = entry.quota is not None or entry.fileQuota is not None
             usage = self.usageOf(home, shell) if limited else None
+            homes = self.quotaHomes()
+            homes.add(home, limited)
             shell = PermissionShell(shell, entry.permissions, entry.quota,
-                                    usage, entry.fileQuota)
+                                    usage, entry.fileQuota,
+                                    neighbours=Neighbours(homes, home,
+                                                          limited))
             readOnly = readOnly or entry.readOnly
         shell = wrapForUser(shell, isAnonymous(avatarId), readOnly,
                             self._anonymousWrite)

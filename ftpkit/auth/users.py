@@ -46,6 +46,7 @@ from ftpkit.auth.usersfile import (
 )
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes
 from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable from here, as before)
     PermissionShell,
     QuotaUsage,
@@ -317,6 +318,7 @@ class UsersRealm:
         self._reactor = reactor
         self._usages = {}
         self._generation = database.generation
+        self._homes = None
 
     def sweptRoots(self):
         """
@@ -373,6 +375,23 @@ class UsersRealm:
             self._usages[home] = usage
         return self._usages[home]
 
+    def quotaHomes(self):
+        """
+        @return: the L{QuotaHomes} of the users' homes (as tuples of
+            segments of their absolute paths): every user of a users file,
+            made again when it is reloaded, and the users who logged in
+            (the only ones a database read at each login names).
+        """
+        generation = self.database.generation
+        if self._homes is None or self._homesGeneration != generation:
+            self._homes = QuotaHomes(
+                lambda segments: self.usageOf("/" + "/".join(segments)))
+            self._homesGeneration = generation
+            for entry in getattr(self.database, "users", {}).values():
+                self._homes.add(_segments(os.path.normpath(os.path.join(
+                    self.root, entry.home))), _limited(entry))
+        return self._homes
+
     def requestAvatar(self, avatarId, mind, *interfaces):
         """
         Build the shell of a user who logged in.
@@ -406,13 +425,18 @@ class UsersRealm:
                 f"no user {name!r} in {self.database.path}")
         home = self.homeOf(entry)
         usage = None
-        if entry.quota is not None or entry.fileQuota is not None:
+        limited = _limited(entry)
+        if limited:
             usage = self.usageOf(home)
             if self.database.shared:
                 usage.invalidate()
+        homes = self.quotaHomes()
+        segments = _segments(home)
+        homes.add(segments, limited)
         shell = PermissionShell(
             FilesystemShell(home, reactor=self._reactor),
-            entry.permissions, entry.quota, usage, entry.fileQuota)
+            entry.permissions, entry.quota, usage, entry.fileQuota,
+            neighbours=Neighbours(homes, segments, limited))
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,
                             self._anonymousWrite)
         if entry.downloadRate is not None or entry.uploadRate is not None:
@@ -420,3 +444,19 @@ class UsersRealm:
             shell.downloadRate = entry.downloadRate
             shell.uploadRate = entry.uploadRate
         return IFTPShell, shell, noLogout
+
+
+def _limited(entry):
+    """
+    @param entry: a L{UserEntry}.
+    @return: whether it has a quota (bytes or files).
+    """
+    return entry.quota is not None or entry.fileQuota is not None
+
+
+def _segments(home):
+    """
+    @param home: an absolute, normalized path.
+    @return: its segments, a tuple (C{()} for C{/}).
+    """
+    return tuple(part for part in home.split("/") if part)

@@ -17,10 +17,10 @@ that refuses downloads too, but only in the process that holds it.
 """
 
 from twisted.internet import defer
-from zope.interface import directlyProvides, providedBy
 
 from ftpkit.errors import LocalError, PermissionDenied
 from ftpkit.interfaces import IFTPShellChmod, IPrivateWriteFile
+from ftpkit.shells.uploadends import ThenFinished
 from ftpkit.shells.wrappers import ShellWrapper, storageOf
 
 WORLD_READABLE = 0o004
@@ -52,55 +52,6 @@ class HeldUploads:
 
     def __contains__(self, path):
         return path in self._paths
-
-
-class _ThenRelease:
-    """
-    An open upload handed on as it is (every capability it provides),
-    except that closing or aborting it also runs C{finished}.
-    """
-
-    def __init__(self, writeFile, finished):
-        """
-        @param writeFile: the shell's open upload.
-        @param finished: called with C{True} once it is committed, with
-            C{False} when it is aborted or failed to commit; returns a
-            Deferred or C{None}.
-        """
-        self._writeFile = writeFile
-        self._finished = finished
-        directlyProvides(self, providedBy(writeFile))
-
-    def __getattr__(self, name):
-        return getattr(self._writeFile, name)
-
-    def close(self):
-        """
-        Commit, then run C{finished(True)}; a failed commit runs
-        C{finished(False)}.
-        """
-        closing = defer.maybeDeferred(self._writeFile.close)
-
-        def committed(result):
-            return defer.maybeDeferred(self._finished, True).addCallback(
-                lambda _: result)
-
-        def failed(failure):
-            self._finished(False)
-            return failure
-
-        return closing.addCallbacks(committed, failed)
-
-    def abort(self):
-        """
-        Discard, then run C{finished(False)}.
-        """
-        return defer.maybeDeferred(self._writeFile.abort).addBoth(
-            self._afterAbort)
-
-    def _afterAbort(self, result):
-        self._finished(False)
-        return result
 
 
 class HeldUploadsShell(ShellWrapper):
@@ -188,7 +139,7 @@ class HeldUploadsShell(ShellWrapper):
             self._held.discard(path)
             raise
         if not IPrivateWriteFile.providedBy(writeFile):
-            return _ThenRelease(writeFile, lambda committed: self._finished(
+            return ThenFinished(writeFile, lambda committed: self._finished(
                 path, committed))
         self._held.discard(path)
         try:

@@ -36,6 +36,9 @@ whose key does not fit is refused as one past the file quota is, and a
 rename that lengthens the keys past the quota is refused before anything
 is renamed (L{QuotaExceeded}): the bytes it adds are reserved as an
 upload's are, so that two sessions renaming at once cannot both pass.
+Where other users' quotas count the paths it changes (homes nested in
+one another), it tells them (C{neighbours},
+L{ftpkit.shells.nestedquotas}).
 """
 
 from twisted.internet import defer
@@ -77,7 +80,8 @@ class PermissionShell(ShellWrapper):
     """
 
     def __init__(self, shell, table, quota=None, usage=None, fileQuota=None,
-                 where=(), entryBytes=None, entriesBelow=None):
+                 where=(), entryBytes=None, entriesBelow=None,
+                 neighbours=None):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.
         @param table: the user's L{PermissionTable}.
@@ -97,6 +101,9 @@ class PermissionShell(ShellWrapper):
             with the number of entries a directory's rename changes the
             keys of (itself and everything below it), from its path as
             C{usage}'s home names it.
+        @param neighbours: the L{ftpkit.shells.nestedquotas.Neighbours}
+            to tell of each change, where other quotas may count its
+            paths, or C{None}.
         """
         limited = quota is not None or fileQuota is not None
         if limited and usage is None:
@@ -111,6 +118,7 @@ class PermissionShell(ShellWrapper):
         self._where = tuple(where)
         self._entryBytes = entryBytes
         self._entriesBelow = entriesBelow
+        self._neighbours = neighbours
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
 
@@ -374,7 +382,9 @@ class PermissionShell(ShellWrapper):
         yield self._checked(self._allows("mkdir"), [path])
         usage = self._usage
         if usage is None:
-            return (yield self._shell.makeDirectory(path))
+            result = yield self._shell.makeDirectory(path)
+            self._touched(path)
+            return result
         try:
             yield usage.current()
         except QuotaExceeded as e:
@@ -390,7 +400,17 @@ class PermissionShell(ShellWrapper):
             self._settleEntry(size, made=False)
             raise
         self._settleEntry(size, made=True)
+        self._touched(path)
         return result
+
+    def _touched(self, path):
+        """
+        Tell the other quotas that may count C{path} that it changed.
+
+        @param path: a path of this shell.
+        """
+        if self._neighbours is not None:
+            self._neighbours.touched(path)
 
     @defer.inlineCallbacks
     def removeDirectory(self, path):
@@ -406,6 +426,7 @@ class PermissionShell(ShellWrapper):
                 self._usage.invalidate()
             else:
                 self._usage.adjust(-self._keyBytes(path), files=-1)
+        self._touched(path)
         return result
 
     @defer.inlineCallbacks
@@ -421,6 +442,7 @@ class PermissionShell(ShellWrapper):
         if usage is not None:
             usage.adjust(-size - self._keyBytes(path), files=-1)
             usage.reads.left(self._at(path))
+        self._touched(path)
 
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):
@@ -451,6 +473,8 @@ class PermissionShell(ShellWrapper):
             yield self._replaceAllowed(toPath, replaced)
         if usage is None or toPath == fromPath:
             yield self._shell.rename(fromPath, toPath)
+            self._touched(fromPath)
+            self._touched(toPath)
             return
         added, listed = yield self._keysAdded(fromPath, toPath)
         if replaced is not None:
@@ -473,6 +497,8 @@ class PermissionShell(ShellWrapper):
             usage.invalidate()
         usage.reads.left(self._at(fromPath))
         usage.reads.left(self._at(toPath))
+        self._touched(fromPath)
+        self._touched(toPath)
 
     @defer.inlineCallbacks
     def _keysAdded(self, fromPath, toPath):
@@ -553,7 +579,7 @@ class PermissionShell(ShellWrapper):
             yield self._resumeAllowed(path, offset)
         usage = self._usage
         if usage is None:
-            return (yield opening())
+            return self._watched(path, (yield opening()))
         yield usage.current()
         info = yield self._statOrNone(path)
         oldSize = info.size if info is not None and info.isFile else 0
@@ -571,8 +597,20 @@ class PermissionShell(ShellWrapper):
         quotaFile = (QuotaRandomWriteFile
                      if IRandomWriteFile.providedBy(writeFile)
                      else QuotaWriteFile)
-        return quotaFile(writeFile, usage, self._quota, oldSize, kept,
-                         inPlace, newFile, self._at(path), keyBytes)
+        return self._watched(path, quotaFile(
+            writeFile, usage, self._quota, oldSize, kept, inPlace, newFile,
+            self._at(path), keyBytes))
+
+    def _watched(self, path, writeFile):
+        """
+        @param path: where an upload goes.
+        @param writeFile: the upload.
+        @return: C{writeFile}, telling the other quotas that may count
+            C{path} when it ends (see C{neighbours}).
+        """
+        if self._neighbours is None:
+            return writeFile
+        return self._neighbours.upload(path, writeFile)
 
 
 def _noneIfMissing(failure):

@@ -104,6 +104,8 @@ class QuotaUsage:
     @ivar lock: held while these change or are checked together (a
         zero-copy upload's quota is checked in a disk thread).
     @ivar stale: whether L{current} should measure again.
+    @ivar generation: counts the calls to L{invalidate}: a measurement
+        begun before one of them leaves the usage L{stale}.
     """
 
     def __init__(self, measure, run=threads.deferToThread):
@@ -125,6 +127,8 @@ class QuotaUsage:
         self.filesInFlight = 0
         self.lock = threading.Lock()
         self.stale = True
+        self.generation = 0
+        self._measuring = None
 
     def current(self):
         """
@@ -137,6 +141,7 @@ class QuotaUsage:
         waiter = defer.Deferred()
         self._waiters.append(waiter)
         if len(self._waiters) == 1:
+            self._measuring = self.generation
             self._run(self._measure).addBoth(self._measured)
         return waiter
 
@@ -151,7 +156,8 @@ class QuotaUsage:
                 result = Footprint(result, 0)
             with self.lock:
                 self.used, self.files = result.bytes, result.files
-            self.stale = False
+            # A change told since the walk began may be missing from it.
+            self.stale = self.generation != self._measuring
             result = result.bytes
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
@@ -245,6 +251,8 @@ class QuotaUsage:
     def invalidate(self):
         """
         Mark L{used} and L{files} as L{stale}: the next L{current}
-        measures again, and until then the old values stand.
+        measures again, and until then the old values stand (a
+        measurement under way is kept, but does not make them fresh).
         """
         self.stale = True
+        self.generation += 1

@@ -3,9 +3,14 @@ Uploads past a quota over TLS, and into fsspec storage, are cut when they
 pass it (C{552}), as the zero-copy plain path is: they were refused, but
 the data connection was read to its end, so the client could keep the
 server reading as long as it liked.
+
+Homes nested in one another (L{NestedHomesTests}): what a user whose home
+holds another's quota'd home changed there went uncounted, so the other
+could store past the quota, or was refused for files gone.
 """
 
 import ftplib
+import io
 import os
 import uuid
 
@@ -16,11 +21,13 @@ from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
+from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
 from ftpkit.shells.permissiontable import PermissionTable
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
@@ -142,3 +149,167 @@ class QuotaCutTests(FTPSTestsMixin, unittest.TestCase):
             self.assertTrue(final.startswith("552"), (tls, final))
             self.assertLess(sent, FLOOD)
             self.assertFalse(fs.exists(root + "/f.bin"))
+
+
+ALL = ('["list", "read", "write", "append", "delete", "rename", "mkdir",'
+       ' "set-time", "chmod"]')
+
+
+def nestedUsers(adminQuota=""):
+    """
+    @param adminQuota: TOML lines to add to C{admin}'s entry.
+    @return: a users file where C{admin}'s home is the root and C{bob}'s,
+        C{/bob}, is held to 300000 bytes.
+    """
+    return (f'[users.admin]\nhome = "."\npermissions = {ALL}\n{adminQuota}'
+            f'[users.bob]\nhome = "bob"\npermissions = {ALL}\n'
+            'quota = 300000\n')
+
+
+def store(ftp, command, size):
+    """
+    Upload C{size} bytes with C{command} (blocking).
+
+    @return: the final reply, or the refusal's text (also when the server
+        cut the data connection before the client had sent everything,
+        as it does past a quota).
+    """
+    try:
+        return ftp.storbinary(command, io.BytesIO(b"x" * size))
+    except ftplib.error_perm as e:
+        return str(e)
+    except OSError:
+        pass
+    try:
+        return ftp.voidresp()
+    except ftplib.Error as e:
+        return str(e)
+
+
+class NestedHomesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{admin}'s home is the root; C{bob}'s, C{/bob}, has a 300000-byte
+    quota, measured by an upload of his before C{admin} changes it.
+    """
+
+    def serve(self, users=None, setUp=lambda root: None):
+        """
+        Start the server.
+
+        @param users: the users file (L{nestedUsers} when C{None}).
+        @param setUp: called with the root before anyone logs in.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(root, "bob"))
+        setUp(root)
+        self.root = root
+        self.server = startUsersServer(
+            self, root, users or nestedUsers(),
+            {"admin": "pw", "bob": "pw"})
+
+    def sessions(self):
+        """
+        @return: C{(admin, bob)}, logged-in clients (blocking).
+        """
+        return tuple(ftplibLogin(self, self.server.port, name, "pw",
+                                 binary=True) for name in ("admin", "bob"))
+
+    def scenario(self, steps, users=None, setUp=lambda root: None):
+        """
+        Run C{steps} with C{admin} and C{bob}.
+
+        @param steps: called with both clients (blocking), returning
+            C{bob}'s last reply.
+        @return: a Deferred firing with that reply.
+        """
+        self.serve(users, setUp)
+        return self.inThread(lambda: steps(*self.sessions()))
+
+    @defer.inlineCallbacks
+    def test_renameIn(self):
+        """
+        A file C{admin} renames into C{/bob} counts against C{bob}'s quota.
+        """
+        def steps(admin, bob):
+            store(admin, "STOR /big", 200000)
+            store(bob, "STOR a", 50000)
+            admin.rename("/big", "/bob/big")
+            return store(bob, "STOR c", 100000)
+
+        reply = yield self.scenario(steps)
+        self.assertTrue(reply.startswith("552"), reply)
+
+    @defer.inlineCallbacks
+    def test_deleteIn(self):
+        """
+        A file C{admin} deletes in C{/bob} no longer counts.
+        """
+        def steps(admin, bob):
+            store(bob, "STOR a", 250000)
+            admin.delete("/bob/a")
+            return store(bob, "STOR c", 200000)
+
+        reply = yield self.scenario(steps)
+        self.assertTrue(reply.startswith("226"), reply)
+
+    @defer.inlineCallbacks
+    def test_overwriteIn(self):
+        """
+        A file of C{bob}'s that C{admin} replaces counts at its new size.
+        """
+        def steps(admin, bob):
+            store(bob, "STOR a", 100000)
+            store(admin, "STOR /bob/a", 250000)
+            return store(bob, "STOR c", 100000)
+
+        reply = yield self.scenario(steps)
+        self.assertTrue(reply.startswith("552"), reply)
+
+    @defer.inlineCallbacks
+    def test_appendIn(self):
+        """
+        What C{admin} appends to a file of C{bob}'s counts.
+        """
+        def steps(admin, bob):
+            store(bob, "STOR a", 100000)
+            store(admin, "APPE /bob/a", 150000)
+            return store(bob, "STOR c", 100000)
+
+        reply = yield self.scenario(steps)
+        self.assertTrue(reply.startswith("552"), reply)
+
+    @defer.inlineCallbacks
+    def test_removeDirectoryIn(self):
+        """
+        A directory C{admin} removes in C{/bob}, with the cut upload kept
+        in it (the one thing it holds), no longer counts.
+        """
+        def setUp(root):
+            os.makedirs(os.path.join(root, "bob", "sub"))
+            with open(os.path.join(root, "bob", "sub",
+                                   ".ftpkit-partial.f"), "wb") as f:
+                f.write(b"p" * 250000)
+
+        def steps(admin, bob):
+            store(bob, "STOR a", 1000)
+            admin.rmd("/bob/sub")
+            return store(bob, "STOR c", 200000)
+
+        reply = yield self.scenario(steps, setUp=setUp)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "bob", "sub")))
+        self.assertTrue(reply.startswith("226"), reply)
+
+    @defer.inlineCallbacks
+    def test_containingQuota(self):
+        """
+        What C{bob} stores counts against a quota of C{admin}'s, whose
+        home holds C{bob}'s.
+        """
+        def steps(admin, bob):
+            store(admin, "STOR x", 50000)
+            store(bob, "STOR a", 200000)
+            return store(admin, "STOR y", 100000)
+
+        reply = yield self.scenario(
+            steps, nestedUsers(adminQuota="quota = 300000\n"))
+        self.assertTrue(reply.startswith("552"), reply)

@@ -1,7 +1,9 @@
 """
 Attacks on the users-file byte quota of a C{--workers} server: each
 worker counted a user's usage on its own, so a user whose sessions the
-acceptor spread over N workers stored about N times the quota.
+acceptor spread over N workers stored about N times the quota. And a
+user whose home holds another's (L{NestedWorkersTests}) changed what the
+other's quota counts without its count changing, in any worker.
 """
 
 import ftplib
@@ -11,6 +13,7 @@ import os
 from twisted.trial import unittest
 
 from ftpkit.auth.users import hashPassword
+from tests.integration.test_attack_quota import ALL, store
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
@@ -85,3 +88,96 @@ class WorkersQuotaTests(unittest.TestCase):
         """
         self.storeFour(
             lambda users, root: f"fsspec:file://{root}?users={users}")
+
+
+class NestedWorkersTests(unittest.TestCase):
+    """
+    A two-worker server where C{admin}'s home is the root and C{bob}'s,
+    C{/bob}, has a 300000-byte quota; two sessions of each (spread over
+    the workers).
+    """
+
+    timeout = 120
+
+    def sessions(self, realm, held):
+        """
+        Start the server, C{bob}'s home holding C{sub/}, whose one entry
+        is a file of 250000 bytes, and log in.
+
+        @param realm: as for L{WorkersQuotaTests.storeFour}.
+        @param held: the file's name.
+        @return: C{(admin, bob, bob)}: logged-in clients.
+        """
+        root = scratchDirectory(self)
+        os.makedirs(os.path.join(root, "bob", "sub"))
+        with open(os.path.join(root, "bob", "sub", held), "wb") as f:
+            f.write(b"p" * 250000)
+        users = os.path.join(root, "users.toml")
+        password = hashPassword("secret")
+        with open(users, "w") as f:
+            f.write(f'[users.admin]\npassword = "{password}"\nhome = "."\n'
+                    f'permissions = {ALL}\n'
+                    f'[users.bob]\npassword = "{password}"\nhome = "bob"\n'
+                    f'permissions = {ALL}\nquota = 300000\n')
+        server = ServerProcess(self, [
+            "--root", root, "--workers", "2",
+            "--realm", realm(users, root), "--auth", f"users:{users}"])
+        server.waitForLog(READY, 2)
+        sessions = []
+        self.addCleanup(lambda: [each.close() for each in sessions])
+        for name in ("admin", "bob", "admin", "bob"):
+            session = ftplib.FTP()
+            session.connect("127.0.0.1", server.port, timeout=30)
+            session.login(name, "secret")
+            sessions.append(session)
+        return sessions[0], sessions[1], sessions[3]
+
+    def changesByAdmin(self, realm, held=".ftpkit-partial.f"):
+        """
+        Each change C{admin} makes in C{/bob} counts for C{bob}'s quota
+        in both of C{bob}'s sessions; the bytes C{bob} holds after each
+        step are in the comments.
+
+        @param realm: as for L{WorkersQuotaTests.storeFour}.
+        @param held: the name of the file in C{/bob/sub}: a cut upload,
+            which C{RMD} removes with its directory, or another file,
+            which C{admin} removes first.
+        """
+        admin, bob, other = self.sessions(realm, held)
+
+        def expect(session, command, size, code):
+            reply = store(session, command, size)
+            self.assertTrue(reply.startswith(code), (command, reply))
+
+        expect(bob, "STOR s1", 1, "226")
+        expect(other, "STOR s2", 1, "226")  # 250002
+        if not held.startswith(".ftpkit-partial."):
+            admin.delete("/bob/sub/" + held)
+        admin.rmd("/bob/sub")  # 2
+        expect(bob, "STOR c1", 150000, "226")
+        expect(other, "STOR c2", 100000, "226")  # 250002
+        admin.delete("/bob/c1")  # 100002
+        expect(bob, "STOR d1", 150000, "226")  # 250002
+        expect(admin, "STOR /big", 40000, "226")
+        admin.rename("/big", "/bob/big")  # 290002
+        expect(other, "STOR e2", 20000, "552")
+        expect(bob, "STOR e1", 5000, "226")  # 295002
+        expect(admin, "STOR /bob/e1", 1000, "226")  # 291002
+        expect(other, "STOR g2", 8000, "226")  # 299002
+        expect(admin, "APPE /bob/g2", 2000, "226")  # 301002
+        expect(bob, "STOR h1", 1, "552")
+
+    def test_disk(self):
+        """
+        On the disk, every worker counts C{admin}'s changes in C{/bob}.
+        """
+        self.changesByAdmin(lambda users, root: f"users:{users}")
+
+    def test_fsspec(self):
+        """
+        So does every worker under C{--realm fsspec:file://} (whose
+        C{RMD} removes no cut upload: the file is removed first).
+        """
+        self.changesByAdmin(
+            lambda users, root: f"fsspec:file://{root}?users={users}",
+            "f")

@@ -417,6 +417,30 @@ class QuotaUsageTests(unittest.TestCase):
         usage.current()
         self.assertEqual(len(pending), 2)
 
+    def test_invalidatedWhileMeasuring(self):
+        """
+        A measurement begun before L{QuotaUsage.invalidate} may miss the
+        change it was told of: the usage stays stale, and the next call
+        measures again (the invalidation was lost, and a file another
+        user removed meanwhile counted until the next reload).
+        """
+        pending = []
+
+        def run(function):
+            pending.append(defer.Deferred())
+            return pending[-1]
+
+        usage = QuotaUsage(lambda: 42, run)
+        first = usage.current()
+        usage.invalidate()
+        pending[0].callback(42)
+        self.assertEqual(self.successResultOf(first), 42)
+        self.assertTrue(usage.stale)
+        usage.current()
+        self.assertEqual(len(pending), 2)
+        pending[1].callback(40)
+        self.assertFalse(usage.stale)
+
     def test_measureFails(self):
         """
         A failed measurement reaches the callers and is tried again next

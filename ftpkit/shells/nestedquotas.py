@@ -1,0 +1,141 @@
+"""
+Quotas over homes nested in one another: with C{admin}'s home the root
+and C{bob}'s C{/bob}, held to a quota, what C{admin} stores, removes or
+renames under C{/bob} is C{bob}'s too, and what C{bob} does is counted
+by a quota C{admin} may have. A session keeps its own home's usage
+(L{ftpkit.shells.quotas.QuotaUsage}) up to date; L{QuotaHomes} tells each
+change the other quotas' homes it touched, which are then measured again
+when next needed (their counts before that may be off by what the change
+did).
+
+Homes are tuples of segments on one storage (the absolute path of a
+disk home, a path under an fsspec realm's root). A realm whose homes
+overlap none of its quotas' homes pays one test per change
+(L{QuotaHomes.nested}).
+"""
+
+from ftpkit.errors import FTPError
+from ftpkit.protocol import paths
+from ftpkit.shells.uploadends import ThenFinished
+
+
+class QuotaHomes:
+    """
+    The homes of a realm's users, and which of them are held to a quota.
+
+    @ivar nested: whether a quota's home overlaps (contains, lies within,
+        or is) the home of another user, one without a quota where it is
+        the same home: only then can a session's change touch a quota
+        other than its own.
+    """
+
+    def __init__(self, usageOf):
+        """
+        @param usageOf: gives the L{ftpkit.shells.quotas.QuotaUsage} of a
+            quota's home (the one its sessions share).
+        """
+        self._usageOf = usageOf
+        self._kinds = {}
+        self._below = {}
+        self._limitedBelow = {}
+        self.nested = False
+
+    def add(self, home, limited):
+        """
+        Know a user's home.
+
+        @param home: a tuple of segments.
+        @param limited: whether the user has a quota (bytes or files).
+        """
+        kinds = self._kinds.setdefault(home, set())
+        if limited in kinds:
+            return
+        kinds.add(limited)
+        for depth in range(len(home) + 1):
+            self._below.setdefault(home[:depth], set()).add(home)
+            if limited:
+                self._limitedBelow.setdefault(home[:depth], set()).add(home)
+        others = self._below if limited else self._limitedBelow
+        self.nested = self.nested or len(kinds) == 2 or any(
+            other != home for other in others.get(home, ())) or any(
+            (limited or True in self._kinds.get(home[:depth], ()))
+            for depth in range(len(home)) if home[:depth] in self._kinds)
+
+    def _overlapping(self, path):
+        """
+        @param path: a tuple of segments.
+        @return: the quotas' homes that overlap C{path}.
+        """
+        found = set(self._limitedBelow.get(path, ()))
+        found.update(path[:depth] for depth in range(len(path))
+                     if True in self._kinds.get(path[:depth], ()))
+        return found
+
+    def touched(self, path, own):
+        """
+        A session changed what is at C{path} (and below it): the quotas
+        whose homes overlap it, but the session's own, measure again.
+
+        @param path: a tuple of segments.
+        @param own: the session's home when it has a quota (whose usage
+            the session keeps up to date), or C{None}.
+        """
+        if not self.nested:
+            return
+        for home in self._overlapping(path):
+            if home == own:
+                continue
+            try:
+                usage = self._usageOf(home)
+            except FTPError:
+                # Its ledger cannot be opened (logged): its sessions
+                # cannot log in either.
+                continue
+            usage.invalidate()
+            usage.reads.left(path[len(home):]
+                             if paths.isWithin(path, home) else ())
+
+    def affects(self, path, own):
+        """
+        @param path: a tuple of segments.
+        @param own: as for L{touched}.
+        @return: whether a change at C{path} touches a quota other than
+            C{own}.
+        """
+        return self.nested and bool(self._overlapping(path) - {own})
+
+
+class Neighbours:
+    """
+    What a session tells L{QuotaHomes} of its changes, in its own paths.
+    """
+
+    def __init__(self, homes, home, limited):
+        """
+        @param homes: the realm's L{QuotaHomes}.
+        @param home: the session's home, a tuple of segments.
+        @param limited: whether the session has a quota (and keeps its
+            home's usage up to date itself).
+        """
+        self._homes = homes
+        self._home = tuple(home)
+        self._own = self._home if limited else None
+
+    def touched(self, path):
+        """
+        The session changed what is at C{path}, one of its paths.
+        """
+        if self._homes.nested:
+            self._homes.touched(self._home + path, self._own)
+
+    def upload(self, path, writeFile):
+        """
+        @param path: where an upload goes, one of the session's paths.
+        @param writeFile: the upload.
+        @return: C{writeFile}, or where it touches another quota a
+            wrapper telling L{touched} when it ends.
+        """
+        if not (self._homes.nested
+                and self._homes.affects(self._home + path, self._own)):
+            return writeFile
+        return ThenFinished(writeFile, lambda committed: self.touched(path))

@@ -1,0 +1,175 @@
+"""
+Tests for L{ftpkit.shells.nestedquotas} and L{ftpkit.shells.uploadends}.
+"""
+
+from twisted.internet import defer
+from twisted.trial import unittest
+from zope.interface import directlyProvides
+
+from ftpkit.errors import ServiceUnavailable
+from ftpkit.interfaces import IPartialWriteFile
+from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes
+from ftpkit.shells.quotas import QuotaUsage
+
+
+class _Homes:
+    """
+    A L{QuotaHomes} whose usages are made on demand and kept, by home.
+    """
+
+    def __init__(self, *homes):
+        """
+        @param homes: C{(home, limited)} pairs to add.
+        """
+        self.usages = {}
+        self.homes = QuotaHomes(self.usageOf)
+        for home, limited in homes:
+            self.homes.add(home, limited)
+
+    def usageOf(self, home):
+        if home not in self.usages:
+            usage = self.usages[home] = QuotaUsage(lambda: 0)
+            usage.stale = False
+        return self.usages[home]
+
+    def stale(self):
+        """
+        @return: the homes whose usage was invalidated.
+        """
+        return {home for home, usage in self.usages.items() if usage.stale}
+
+
+class QuotaHomesTests(unittest.TestCase):
+    """
+    L{QuotaHomes}.
+    """
+
+    def test_nested(self):
+        """
+        Homes are nested when a quota's home contains, lies within, or is
+        the home of a user without a quota; not when none overlaps, nor
+        when no quota is among them.
+        """
+        cases = [
+            ([((), False), (("bob",), True)], True),
+            ([(("bob",), True), ((), False)], True),
+            ([((), True), (("bob",), False)], True),
+            ([((), True), (("bob",), True)], True),
+            ([(("bob",), True), (("bob",), False)], True),
+            ([(("bob",), True), (("bob",), True)], False),
+            ([(("bob",), True), (("bobby",), True), (("al",), False)], False),
+            ([((), False), (("bob",), False)], False),
+        ]
+        for homes, nested in cases:
+            self.assertEqual(_Homes(*homes).homes.nested, nested, homes)
+
+    def test_touched(self):
+        """
+        A change invalidates every quota whose home contains the path,
+        or lies below it, but the changing session's own.
+        """
+        homes = _Homes(((), True), (("bob",), True), (("bob", "x"), True),
+                       (("carol",), True))
+        homes.homes.touched(("bob", "f"), ())
+        self.assertEqual(homes.stale(), {("bob",)})
+        homes = _Homes(((), True), (("bob",), True), (("bob", "x"), True),
+                       (("carol",), True))
+        homes.homes.touched(("bob",), None)
+        self.assertEqual(homes.stale(), {(), ("bob",), ("bob", "x")})
+
+    def test_touchedNotNested(self):
+        """
+        Where no homes are nested, a change asks for no usage.
+        """
+        homes = _Homes((("bob",), True), (("carol",), False))
+        homes.homes.touched(("bob", "f"), None)
+        self.assertEqual(homes.usages, {})
+
+    def test_readsLeft(self):
+        """
+        A file another user removes while a download of the quota's user
+        reads it is held by that download (L{OpenReads.left}), in the
+        quota's own paths.
+        """
+        homes = _Homes(((), False), (("bob",), True))
+        usage = homes.usageOf(("bob",))
+        usage.reads.opened(("f",), 10)
+        homes.homes.touched(("bob", "f"), None)
+        self.assertEqual(usage.reads.held, 10)
+
+    def test_unavailable(self):
+        """
+        A quota whose usage cannot be had (its ledger cannot be opened)
+        is passed over.
+        """
+        def usageOf(home):
+            raise ServiceUnavailable("no ledger")
+
+        homes = QuotaHomes(usageOf)
+        homes.add((), False)
+        homes.add(("bob",), True)
+        homes.touched(("bob", "f"), None)
+
+    def test_affects(self):
+        """
+        L{QuotaHomes.affects} tells whether a change touches a quota
+        other than the session's own.
+        """
+        homes = _Homes(((), False), (("bob",), True)).homes
+        self.assertTrue(homes.affects(("bob", "f"), None))
+        self.assertFalse(homes.affects(("bob", "f"), ("bob",)))
+        self.assertFalse(homes.affects(("carol", "f"), None))
+
+
+class _Upload:
+    """
+    An upload recording what was called.
+    """
+
+    def __init__(self):
+        self.calls = []
+
+    def close(self):
+        self.calls.append("close")
+        return defer.succeed(None)
+
+    def abort(self):
+        self.calls.append("abort")
+        return defer.succeed(None)
+
+    def discard(self):
+        self.calls.append("discard")
+        return defer.succeed(None)
+
+
+class NeighboursTests(unittest.TestCase):
+    """
+    L{Neighbours} and L{ThenFinished}.
+    """
+
+    def test_uploadTouchesWhenItEnds(self):
+        """
+        An upload into another quota's home invalidates it once it ends,
+        committed, aborted or discarded, not before; one elsewhere is
+        handed back as it is.
+        """
+        for end in ("close", "abort", "discard"):
+            homes = _Homes(((), False), (("bob",), True))
+            neighbours = Neighbours(homes.homes, (), False)
+            upload = _Upload()
+            directlyProvides(upload, IPartialWriteFile)
+            self.assertIs(neighbours.upload(("carol", "f"), upload), upload)
+            watched = neighbours.upload(("bob", "f"), upload)
+            self.assertTrue(IPartialWriteFile.providedBy(watched))
+            self.assertEqual(homes.stale(), set())
+            self.successResultOf(getattr(watched, end)())
+            self.assertEqual(upload.calls, [end])
+            self.assertEqual(homes.stale(), {("bob",)})
+
+    def test_touchedInOwnPaths(self):
+        """
+        L{Neighbours.touched} takes the session's paths, below its home.
+        """
+        homes = _Homes((("srv",), False), (("srv", "bob"), True))
+        Neighbours(homes.homes, ("srv",), False).touched(("bob", "f"))
+        self.assertEqual(homes.stale(), {("srv", "bob")})
