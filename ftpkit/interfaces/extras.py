@@ -225,6 +225,37 @@ class IFTPShellResolve(Interface):
         """
 
 
+class IFTPShellPermitted(Interface):
+    """
+    An optional extra a shell may provide: what its user may do to its
+    entries, as the letters of the C{perm} fact of C{MLSD} and C{MLST}
+    (RFC 3659, section 7.5.5), so that the fact does not promise what the
+    shell would refuse (a read-only user, a directory with permissions of
+    its own). Each method answers at once, from rules the shell holds: no
+    storage is asked, and nothing is a Deferred.
+
+    A mask is a C{frozenset} of the letters C{"acdeflmprw"} the user may
+    be shown (L{ftpkit.protocol.permletters}); an entry shows those of its
+    kind's letters the mask holds (a file C{a d f r w}, a directory
+    C{c d e f l m p}). A wrapper narrows the mask of the shell it wraps.
+    """
+
+    def permitted(path):
+        """
+        @param path: a tuple of segments.
+        @return: the mask of the entry at C{path} (whether or not there is
+            one).
+        """
+
+    def permittedIn(path):
+        """
+        @param path: a tuple of segments naming a directory.
+        @return: C{(mask, exceptions)}: the mask of its entries, and a
+            C{dict} from the name of each entry whose mask differs (one
+            with rules of its own) to its mask.
+        """
+
+
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
 IFTPShellAvailable.setTaggedValue("variantOf", "stat")
 IFTPShellNames.setTaggedValue("variantOf", "list")
@@ -317,7 +348,7 @@ OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
                              IFTPShellStreamedListing, IFTPShellCreate,
                              IFTPShellListSome, IFTPShellAvailable,
-                             IFTPShellResolve)
+                             IFTPShellResolve, IFTPShellPermitted)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

@@ -36,6 +36,7 @@ from ftpkit.protocol.listinglines import (
     kindOfMode,
     typeOf,
 )
+from ftpkit.protocol.permletters import ALL, LOOK
 
 FACTS = MLST_FACTS
 """The facts C{MLST}/C{MLSD} can give, lower-case, in canonical order."""
@@ -151,7 +152,9 @@ def permissions(info, writable, held=False):
     Compute the C{perm} fact (RFC 3659 section 7.5.5).
 
     @param info: the entry's L{FileInfo}.
-    @param writable: whether the user may change it.
+    @param writable: the mask of the letters the user may be shown
+        (L{ftpkit.protocol.permletters}); or C{True}, whether the user
+        may change it (L{ALL}), C{False} (L{LOOK}).
     @param held: whether the user downloads only world-readable regular
         files (C{--hold-anonymous-uploads}, L{ftpkit.shells.held}).
     @return: for a directory C{"el"}, plus C{"cdfmp"} (create, delete,
@@ -165,11 +168,31 @@ def permissions(info, writable, held=False):
         anything else
         C{"r"} (but for a held file: a regular file that is not
         world-readable when C{held}), plus C{"adfw"} (append, delete,
-        rename, store) when writable; letters in alphabetical order.
+        rename, store) when writable; of these, those C{writable}'s mask
+        holds; letters in alphabetical order.
+    """
+    return _letters(info, maskOf(writable), held)
+
+
+def _letters(info, mask, held):
+    """
+    L{permissions}, given a mask.
     """
     return _permissionLetters(
-        typeOf(info.kind, info.special), writable,
+        typeOf(info.kind, info.special), mask,
         not (held and info.kind == FILE and _isHeldMode(info.mode)))
+
+
+def maskOf(writable):
+    """
+    @param writable: a mask, or C{True} or C{False} (see L{permissions}).
+    @return: the mask.
+    """
+    if writable is True:
+        return ALL
+    if writable is False:
+        return LOOK
+    return writable
 
 
 def _isHeldMode(mode):
@@ -185,24 +208,25 @@ def _isHeldMode(mode):
 _SPECIAL = frozenset({FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE})
 
 
-@functools.lru_cache(maxsize=32)
-def _permissionLetters(kind, writable, readable=True):
+@functools.lru_cache(maxsize=256)
+def _permissionLetters(kind, mask, readable=True):
     """
     @param kind: what L{typeOf} gives.
+    @param mask: the letters the user may be shown.
     @param readable: whether an entry that is neither a directory nor
         special may be read.
     @return: the letters of L{permissions}, sorted (remembered: there are
         few answers).
     """
     if kind == DIRECTORY:
-        letters = "el" + ("cdfmp" if writable else "")
+        letters = "cdeflmp"
     elif kind == LINK:
         letters = ""
     elif kind in _SPECIAL:
-        letters = "dfw" if writable else ""
+        letters = "dfw"
     else:
-        letters = ("r" if readable else "") + ("adfw" if writable else "")
-    return "".join(sorted(letters))
+        letters = "adfw" + ("r" if readable else "")
+    return "".join(sorted(letter for letter in letters if letter in mask))
 
 
 def mlstFeature(selected):
@@ -226,15 +250,20 @@ class FactsFormat:
     are not computed.
     """
 
-    def __init__(self, facts, writable, held=False):
+    def __init__(self, facts, writable, held=False, exceptions=None):
         """
         @param facts: the facts to give, as for L{formatFacts}.
-        @param writable: whether the user may change the entries (see
-            L{permissions}).
+        @param writable: the mask of the entries, or whether the user may
+            change them (see L{permissions}).
         @param held: as for L{permissions}.
+        @param exceptions: a C{dict} from the names of the entries whose
+            mask differs from C{writable}'s to their masks, or C{None}
+            (see L{ftpkit.interfaces.IFTPShellPermitted.permittedIn}).
         """
         self._facts = tuple(facts)
-        self._writable = writable
+        self._writable = maskOf(writable)
+        self._exceptions = exceptions or None
+        self._masked = {}
         self._held = held
         self._dates = DAYS
         self._modify = "modify" in self._facts
@@ -247,13 +276,44 @@ class FactsFormat:
         @param batch: C{(name, FileInfo)} pairs, in any order.
         @return: their C{MLSD} lines, sorted by name.
         """
+        if self._exceptions:
+            return self._oneByOne(batch, FactsFormat._entries)
+        return self._entries(batch)
+
+    def _entries(self, batch):
+        """
+        L{entries}, every entry with this format's mask.
+        """
         facts, writable, dates = self._facts, self._writable, self._dates
         held = self._held
         return encodeLines([
-            _factsLine(name, info, facts,
-                       permissions(info, writable, held), None, dates)
+            _factsLine(name, info, facts, _letters(info, writable, held),
+                       None, dates)
             for name, info in sorted(batch, key=byName)
         ])
+
+    def _oneByOne(self, batch, format):
+        """
+        Format a batch holding exceptions an entry at a time, each with
+        its mask, so that a batch without any pays nothing for them.
+
+        @param batch: what L{entries} or L{stats} takes.
+        @param format: L{_entries} or L{_stats} (with their other
+            arguments bound), called with a format and a batch.
+        @return: the lines, sorted by name.
+        """
+        exceptions, parts = self._exceptions, []
+        for pair in sorted(batch, key=byName):
+            mask = exceptions.get(pair[0])
+            if mask is None:
+                own = self
+            else:
+                own = self._masked.get(mask)
+                if own is None:
+                    own = self._masked[mask] = FactsFormat(
+                        self._facts, mask, self._held)
+            parts.append(format(own, [pair]))
+        return b"".join(parts)
 
     def stats(self, batch, owner, group):
         """
@@ -268,6 +328,15 @@ class FactsFormat:
         @return: what L{entries} gives for the C{FileInfo} values of those
             results, whose C{unique} is C{"DEVgINO"} (device and inode in
             hexadecimal), as the filesystem shell's are.
+        """
+        if self._exceptions:
+            return self._oneByOne(batch, lambda own, pairs: own._stats(
+                pairs, owner, group))
+        return self._stats(batch, owner, group)
+
+    def _stats(self, batch, owner, group):
+        """
+        L{stats}, every entry with this format's mask.
         """
         pieces, dates, devices = self._pieces, self._dates, self._devices
         modify, unique = self._modify, self._unique

@@ -42,6 +42,7 @@ L{ftpkit.shells.nestedquotas}).
 """
 
 from twisted.internet import defer
+from zope.interface import implementer
 
 from ftpkit.errors import (
     DirectoryOverFileQuota,
@@ -50,11 +51,18 @@ from ftpkit.errors import (
     PermissionDenied,
     QuotaExceeded,
 )
-from ftpkit.interfaces import IFTPShellResolve, IFTPShellResume, IRandomWriteFile
+from ftpkit.interfaces import (
+    IFTPShellPermitted,
+    IFTPShellResolve,
+    IFTPShellResume,
+    IRandomWriteFile,
+)
+from ftpkit.protocol.permletters import maskOf
 from ftpkit.shells.permissiontable import (  # noqa: F401 (importable from here)
     PERMISSIONS,
     PermissionTable,
 )
+from ftpkit.shells.permitted import narrowed, narrowedIn
 from ftpkit.shells.quotareads import ReleasingReadFile
 from ftpkit.shells.quotas import (
     QuotaUsage,  # noqa: F401 (importable from here, as before quotas.py)
@@ -68,6 +76,7 @@ from ftpkit.shells.quotauploads import (
 from ftpkit.shells.wrappers import ShellWrapper
 
 
+@implementer(IFTPShellPermitted)
 class PermissionShell(ShellWrapper):
     """
     A shell allowing each operation only where the user has its
@@ -76,7 +85,8 @@ class PermissionShell(ShellWrapper):
     Provides each optional extra (L{ftpkit.interfaces.IFTPShellHash},
     L{ftpkit.interfaces.IFTPShellNames},
     L{ftpkit.interfaces.IFTPShellChmod}) exactly when the wrapped shell
-    does (see L{ShellWrapper}).
+    does (see L{ShellWrapper}); L{IFTPShellPermitted} always, from the
+    permissions.
     """
 
     def __init__(self, shell, table, quota=None, usage=None, fileQuota=None,
@@ -121,6 +131,32 @@ class PermissionShell(ShellWrapper):
         self._neighbours = neighbours
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
+
+    def permitted(self, path):
+        """
+        See L{IFTPShellPermitted.permitted}: the letters of the
+        permissions at C{path}, without C{f} above a directory with rules
+        of its own (which L{rename} refuses).
+        """
+        table = self._table
+        mask = maskOf(table.permissionsAt(path))
+        if table.rulesBelow(path):
+            mask = mask - {"f"}
+        return narrowed(self._shell, path, mask)
+
+    def permittedIn(self, path):
+        """
+        See L{IFTPShellPermitted.permittedIn}: the entries of a directory
+        have its permissions, but those with rules of their own or below
+        them (L{permitted}).
+        """
+        depth = len(path)
+        named = {directory[depth] for directory, _ in self._table.overrides
+                 if len(directory) > depth
+                 and directory[:depth] == tuple(path)}
+        return narrowedIn(
+            self._shell, path, maskOf(self._table.permissionsAt(path)),
+            {name: self.permitted(tuple(path) + (name,)) for name in named})
 
     def _allows(self, permission):
         """

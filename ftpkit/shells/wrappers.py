@@ -27,9 +27,12 @@ from ftpkit.interfaces import (
     OPTIONAL_SHELL_INTERFACES,
     IFTPShell,
     IFTPShellCreate,
+    IFTPShellPermitted,
     IFTPShellResolve,
 )
+from ftpkit.protocol.permletters import CREATE_ONLY, LOOK
 from ftpkit.shells.listings import FilteredListing
+from ftpkit.shells.permitted import narrowed, narrowedIn
 
 
 @implementer(IFTPShell)
@@ -170,11 +173,30 @@ def storageOf(shell):
     return shell
 
 
+@implementer(IFTPShellPermitted)
 class ReadOnlyShell(ShellWrapper):
     """
     A shell that can look and download, and changes nothing: every other
-    method fails with L{PermissionDenied}.
+    method fails with L{PermissionDenied}; the C{perm} fact shows only
+    looking (L{IFTPShellPermitted}).
     """
+
+    _mask = LOOK
+    """The letters of the C{perm} fact it allows."""
+
+    def permitted(self, path):
+        """
+        See L{IFTPShellPermitted.permitted}: what the wrapped shell
+        allows of what this one does.
+        """
+        return narrowed(self._shell, path, self._mask)
+
+    def permittedIn(self, path):
+        """
+        See L{IFTPShellPermitted.permittedIn}: what the wrapped shell
+        allows of what this one does.
+        """
+        return narrowedIn(self._shell, path, self._mask)
 
     def resumableSize(self, path):
         """
@@ -251,6 +273,8 @@ class UploadOnlyShell(ReadOnlyShell):
     one that does not, two uploads of the same new name racing each other
     both pass the check, and the one that closes last wins.
     """
+
+    _mask = CREATE_ONLY
 
     def available(self, path):
         """

@@ -419,6 +419,37 @@ class FactsTests(SynchronousTestCase):
         self.assertEqual(permissions(directory, False), "el")
         self.assertEqual(permissions(directory, True), "cdeflmp")
 
+    def test_permissionMasks(self):
+        """
+        A mask keeps of an entry's letters those it holds.
+        """
+        directory = _file(kind=DIRECTORY)
+        self.assertEqual(permissions(_file(), frozenset("elr")), "r")
+        self.assertEqual(permissions(_file(), frozenset("celmw")), "w")
+        self.assertEqual(permissions(directory, frozenset("celmw")), "celm")
+        self.assertEqual(permissions(_file(mode=0o640), frozenset("adfrw"),
+                                     held=True),
+                         "adfw")
+
+    def test_factsFormatExceptions(self):
+        """
+        L{FactsFormat} gives the entries named in its exceptions their own
+        mask, from L{FileInfo} values and from C{os.stat} results alike.
+        """
+        import os
+        import stat
+
+        format = FactsFormat(("type", "perm"), frozenset("el"),
+                             exceptions={"up": frozenset("cel")})
+        directory = _file(kind=DIRECTORY)
+        expected = b"type=dir;perm=el; d\r\ntype=dir;perm=cel; up\r\n"
+        self.assertEqual(
+            format.entries([("up", directory), ("d", directory)]), expected)
+        result = os.stat_result((stat.S_IFDIR | 0o755,) + (0,) * 9)
+        self.assertEqual(
+            format.stats([("up", result), ("d", result)], str, str),
+            expected)
+
     def test_unfollowedLinkPermissions(self):
         """
         A link the shell does not follow (L{LINK}: leading outside the

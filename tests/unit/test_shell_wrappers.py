@@ -15,6 +15,7 @@ from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellHash,
     IFTPShellNames,
+    IFTPShellPermitted,
     IFTPShellResolve,
 )
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
@@ -207,15 +208,18 @@ class ShellWrapperTests(unittest.TestCase):
     def test_providesOnlyWhatTheShellProvides(self):
         """
         A wrapper provides an optional extra only when the wrapped shell
-        does.
+        does; but for L{IFTPShellPermitted}, which the wrappers that
+        restrict what a user may do always provide (their own rules).
         """
-        for wrapper in (ShellWrapper, ReadOnlyShell, UploadOnlyShell):
-            plain = wrapper(_NoHashShell())
-            for interface in OPTIONAL_SHELL_INTERFACES:
-                self.assertFalse(interface.providedBy(plain), interface)
-        permissions = PermissionShell(_NoHashShell(), PermissionTable([]))
+        plain = ShellWrapper(_NoHashShell())
         for interface in OPTIONAL_SHELL_INTERFACES:
-            self.assertFalse(interface.providedBy(permissions), interface)
+            self.assertFalse(interface.providedBy(plain), interface)
+        for shell in (ReadOnlyShell(_NoHashShell()),
+                      UploadOnlyShell(_NoHashShell()),
+                      PermissionShell(_NoHashShell(), PermissionTable([]))):
+            for interface in OPTIONAL_SHELL_INTERFACES:
+                self.assertEqual(interface.providedBy(shell),
+                                 interface is IFTPShellPermitted, interface)
 
     def test_everyWrapperKeepsEveryExtra(self):
         """

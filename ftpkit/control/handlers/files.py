@@ -14,9 +14,9 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
 )
-from ftpkit.interfaces import IFTPShellResume
-from ftpkit.protocol import listingfacts, paths
-from ftpkit.protocol.access import CHANGE
+from ftpkit.interfaces import IFTPShellPermitted, IFTPShellResume
+from ftpkit.protocol import listingfacts, paths, permletters
+from ftpkit.protocol.access import CHANGE, CREATE
 from ftpkit.protocol.commands import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.protocol.replies import quotePath
 from ftpkit.shells.adapters import readFileFor
@@ -274,7 +274,7 @@ class FileCommands:
         info = await self.session.shell.stat(path)
         line = listingfacts.formatFacts(
             paths.toText(path), info, self.session.mlstFacts,
-            listingfacts.permissions(info, self.canWriteFiles(),
+            listingfacts.permissions(info, self.permMask(path),
                                 self.session.access.holdUploads))
         return (250, ["Listing " + paths.toText(path), " " + line, "End"])
 
@@ -290,9 +290,42 @@ class FileCommands:
         room = await self.session.shell.available(self.resolve(argument))
         return (213, str(room))
 
-    def canWriteFiles(self):
+    def permMask(self, path):
         """
-        @return: whether the session may change files (for the perm fact).
+        @param path: a tuple of segments.
+        @return: the mask of the C{perm} fact of the entry at C{path}
+            (L{ftpkit.protocol.permletters}): what the server's access
+            rules, and the shell's where it tells
+            (L{IFTPShellPermitted}), let the session do.
         """
-        return self.session.access.allows(CHANGE)
+        mask = self._accessMask()
+        shell = self.session.shell
+        if IFTPShellPermitted.providedBy(shell):
+            mask = mask & shell.permitted(path)
+        return mask
+
+    def permMasksIn(self, path):
+        """
+        @param path: a tuple of segments naming a directory.
+        @return: C{(mask, exceptions)}, as
+            L{IFTPShellPermitted.permittedIn} gives them, narrowed as
+            L{permMask} narrows its mask.
+        """
+        mask = self._accessMask()
+        shell = self.session.shell
+        if not IFTPShellPermitted.providedBy(shell):
+            return mask, {}
+        inside, exceptions = shell.permittedIn(path)
+        return mask & inside, {name: mask & each
+                               for name, each in exceptions.items()}
+
+    def _accessMask(self):
+        """
+        @return: the mask the server's access rules allow the session.
+        """
+        access = self.session.access
+        if access.allows(CHANGE):
+            return permletters.ALL
+        return (permletters.CREATE_ONLY if access.allows(CREATE)
+                else permletters.LOOK)
 

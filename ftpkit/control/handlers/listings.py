@@ -100,26 +100,29 @@ class ListingCommands:
         turn = self.listingTurn
         entries = turn.listing(await self.whileOpening(
             turn.call(openListing, shell, path)))
-        writable = self.canWriteFiles()
         held = self.session.access.holdUploads
         facts = self.session.mlstFacts
 
-        def permFor(entryInfo):
-            return listingfacts.permissions(entryInfo, writable, held)
+        def permFor(entryInfo, where):
+            return listingfacts.permissions(entryInfo, self.permMask(where),
+                                            held)
 
-        lines = [listingfacts.formatFacts(".", info, facts, permFor(info),
-                                     typeName="cdir")]
+        lines = [listingfacts.formatFacts(".", info, facts,
+                                          permFor(info, path),
+                                          typeName="cdir")]
         try:
             if path:
-                parent = await self.whileOpening(
-                    shell.stat(paths.parent(path)))
+                above = paths.parent(path)
+                parent = await self.whileOpening(shell.stat(above))
                 lines.append(listingfacts.formatFacts(
-                    "..", parent, facts, permFor(parent), typeName="pdir"))
+                    "..", parent, facts, permFor(parent, above),
+                    typeName="pdir"))
         except BaseException:
             entries.close()
             raise
         head = b"".join(encodeText(line) + b"\r\n" for line in lines)
+        mask, exceptions = self.permMasksIn(path)
         return await self._sendListing(
-            entries, listingfacts.FactsFormat(facts, writable, held),
+            entries, listingfacts.FactsFormat(facts, mask, held, exceptions),
             "MLSD " + paths.toText(path), head=head)
 
