@@ -10,7 +10,8 @@ C{--instr-atstart=no}: start-up is not counted), drives C{--warmup}
 operations uncounted, turns the instrumentation on (C{callgrind_control -i
 on}), drives C{--ops} operations with the benchmark's own clients
 (L{bench.scenarios._eachFile}, as the C{small} scenarios do), dumps the
-count (C{callgrind_control -d}) and stops the server.
+count (C{callgrind_control -d}) and stops the server. C{--peer pyftpdlib}
+counts pyftpdlib's process the same way, in the same rounds.
 """
 
 import argparse
@@ -23,9 +24,11 @@ import tempfile
 import time
 from types import SimpleNamespace
 
+from bench.certs import writeSelfSigned
+from bench.client import clientContext
 from bench.cpuperop import makeDirectory, makeUploads
 from bench.scenarios import TransferError, _eachFile, _fetch
-from bench.servers import Ftpkit, baselineServers
+from bench.servers import Ftpkit, Pyftpdlib, baselineServers
 
 SIZE = 16 * 1024
 FILES = 2000
@@ -70,16 +73,59 @@ def _list(client, name, content):
         raise TransferError(f"LIST {name}: too few lines")
 
 
+def sessions(clients, loginEach, transfer):
+    """
+    A scenario driven by the benchmark's own clients (L{bench.sessions}),
+    as the C{small} scenarios drive them.
+
+    @param clients: how many clients at once.
+    @param loginEach: log in (and out) for every operation, rather than
+        once per client.
+    @param transfer: the operation, C{transfer(client, name, content)}.
+    @return: C{drive(instance, batch, meter)}: run the operations of
+        C{batch} (C{(name, content)} pairs), reading C{meter} before the
+        first and after the last.
+    """
+    def drive(instance, batch, meter):
+        _eachFile(instance, SimpleNamespace(small=batch, clients=clients),
+                  loginEach, transfer, meter)
+    return drive
+
+
+def tlsLogins(instance, batch, meter):
+    """
+    Explicit FTPS logins one after the other (C{AUTH TLS}, a full
+    handshake, C{USER}, C{PASS}, C{PBSZ}, C{PROT P}, C{QUIT}), as
+    C{bench.cpuperop}'s C{login-tls} makes them: one for each item of
+    C{batch}, C{meter} read before the first and after the last.
+
+    @param instance: the server, started with TLS.
+    @param batch: the operations (only their number counts).
+    @param meter: see L{sessions}.
+    """
+    context = clientContext()
+    meter()
+    for _ in batch:
+        instance.client(context).quit()
+    meter()
+
+
 SCENARIOS = {
-    # name: (clients at once, a login per operation, the operation);
-    # retr50 is the small scenario's sequence, login-retr small-login's.
-    "retr": (1, False, _fetch),
-    "retr50": (50, False, _fetch),
-    "stor": (1, False, _store),
-    "login": (1, True, _nothing),
-    "login-retr": (50, True, _fetch),
-    "list": (1, False, _list),
+    # retr50 is the small scenario's sequence, stor50 small-stor's,
+    # login-retr small-login's.
+    "retr": sessions(1, False, _fetch),
+    "retr50": sessions(50, False, _fetch),
+    "stor": sessions(1, False, _store),
+    "stor50": sessions(50, False, _store),
+    "login": sessions(1, True, _nothing),
+    "login-tls": tlsLogins,
+    "login-retr": sessions(50, True, _fetch),
+    "list": sessions(1, False, _list),
 }
+TLS = frozenset(["login-tls"])
+"""Scenarios whose server must offer C{AUTH TLS}."""
+PEERS = {"pyftpdlib": Pyftpdlib}
+"""The other servers C{--peer} can count."""
 
 
 def items(scenario, files, count, tag):
@@ -95,7 +141,7 @@ def items(scenario, files, count, tag):
     """
     if scenario == "list":
         return [("many", ENTRIES)] * count
-    if scenario == "stor":
+    if scenario in ("stor", "stor50"):
         return [(f"{tag}{n}.bin", files[n % len(files)][1])
                 for n in range(count)]
     return [files[n % len(files)] for n in range(count)]
@@ -161,12 +207,14 @@ def totals(path):
     raise ValueError(f"{path}: no totals")
 
 
-def measure(kind, root, workdir, scenario, warm, counted, keep=None):
+def measure(kind, root, workdir, scenario, warm, counted, keep=None,
+            pem=None):
     """
     Start a server under callgrind, run a scenario's warm-up uncounted and
     its counted operations, stop it.
 
-    @param kind: L{Ftpkit} or a L{bench.servers.FtpkitBaseline}.
+    @param kind: L{Ftpkit}, a L{bench.servers.FtpkitBaseline} or a value
+        of L{PEERS}.
     @param root: the served directory.
     @param workdir: a directory for logs and callgrind's files.
     @param scenario: a key of L{SCENARIOS}.
@@ -174,22 +222,21 @@ def measure(kind, root, workdir, scenario, warm, counted, keep=None):
     @param counted: the counted operations' pairs.
     @param keep: a path to copy the count's callgrind file to, or C{None}
         (or another false value).
+    @param pem: the certificate and key, for the scenarios of L{TLS}.
     @return: instructions per operation.
     """
-    clients, loginEach, transfer = SCENARIOS[scenario]
-    server = kind(root, workdir, None)
+    server = kind(root, workdir, pem)
     out = os.path.join(workdir, f"{kind.name}-{time.monotonic_ns()}.out")
     command = server.command
     server.command = lambda port, tls: [
         "env", "PYTHONHASHSEED=0", "valgrind", "--tool=callgrind",
         "--instr-atstart=no", "--callgrind-out-file=" + out,
     ] + command(port, tls)
-    instance = server.start(timeout=120)
+    instance = server.start(tls=scenario in TLS, timeout=120)
     counter = Callgrind(instance.process.pid, out)
     try:
         for batch, meter in ((warm, lambda: 0), (counted, counter)):
-            _eachFile(instance, SimpleNamespace(small=batch, clients=clients),
-                      loginEach, transfer, meter)
+            SCENARIOS[scenario](instance, batch, meter)
     finally:
         instance.stop()
     if keep:
@@ -224,7 +271,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m bench.instructions",
         description="Instructions the server executes per operation"
-        " (valgrind --tool=callgrind), this checkout against others.")
+        " (valgrind --tool=callgrind), this checkout against others and"
+        " pyftpdlib.")
     parser.add_argument("--ops", type=int, default=1000,
                         help="counted operations per run (default 1000; a"
                         f" 1/{LIST_SHARE} of them for list)")
@@ -236,6 +284,9 @@ def main(argv=None):
                         help="comma-separated: " + ",".join(SCENARIOS))
     parser.add_argument("--baseline", metavar="DIR", action="append",
                         default=[], help="also count the checkout DIR")
+    parser.add_argument("--peer", action="append", default=[],
+                        choices=sorted(PEERS),
+                        help="also count this server (repeatable)")
     parser.add_argument("--keep", metavar="DIR",
                         help="leave each run's callgrind file in DIR")
     parser.add_argument("--tmp", metavar="DIR",
@@ -251,7 +302,8 @@ def main(argv=None):
         if shutil.which(program) is None:
             parser.error(f"{program} is not installed")
     kinds = [Ftpkit, *baselineServers(
-        [os.path.abspath(d) for d in args.baseline]).values()]
+        [os.path.abspath(d) for d in args.baseline]).values(),
+        *(PEERS[name] for name in dict.fromkeys(args.peer))]
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
     workdir = os.path.abspath(
@@ -259,6 +311,7 @@ def main(argv=None):
     try:
         root = os.path.join(workdir, "root")
         os.mkdir(root)
+        pem = writeSelfSigned(os.path.join(workdir, "bench.pem"))
         makeUploads(root)
         files = makeFiles(root, min(FILES, args.warmup + args.ops))
         if "list" in scenarios:
@@ -276,10 +329,11 @@ def main(argv=None):
                     keep = args.keep and os.path.join(
                         args.keep, f"{kind.name}-{scenario}-{round}.out")
                     samples[kind.name, scenario].append(measure(
-                        kind, root, workdir, scenario, warm, counted, keep))
+                        kind, root, workdir, scenario, warm, counted, keep,
+                        pem))
         print(f"instructions per operation (callgrind; {args.ops} operations"
               f" after {args.warmup} of warm-up, list 1/{LIST_SHARE} of them;"
-              f" median of {args.repeat}, min-max; ratio: the baseline's"
+              f" median of {args.repeat}, min-max; ratio: the other's"
               " median / this checkout's)")
         for scenario in scenarios:
             own = statistics.median(samples[Ftpkit.name, scenario])

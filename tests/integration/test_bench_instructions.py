@@ -1,8 +1,8 @@
 """
 A smoke test of C{python -m bench.instructions}: a few counted operations
 against ftpkit under callgrind, this checkout against itself as a
-baseline, and the table it prints (no count is judged beyond being one:
-the counts are taken on purpose, not here).
+baseline and against pyftpdlib, and the table it prints (no count is
+judged beyond being one: the counts are taken on purpose, not here).
 """
 
 import contextlib
@@ -57,6 +57,37 @@ class InstructionsTests(unittest.TestCase):
             self.assertGreater(int(count.replace(",", "")), 100000)
         self.assertEqual(sorted(os.listdir(keep)),
                          ["ftpkit-base-retr-0.out", "ftpkit-retr-0.out"])
+
+    def test_peerAndTLS(self):
+        """
+        C{--peer pyftpdlib} counts pyftpdlib's process in the same rounds,
+        on C{stor50} (C{small-stor}'s uploads, 50 clients) and on
+        C{login-tls}, whose server offers C{AUTH TLS}: an FTPS login
+        (a full handshake) is millions of instructions, which a count of
+        plain logins never reaches.
+        """
+        workdir = scratchDirectory(self)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            instructions.main(["--ops", "2", "--warmup", "1", "--repeat", "1",
+                               "--only", "stor50,login-tls",
+                               "--peer", "pyftpdlib", "--tmp", workdir])
+        lines = out.getvalue().splitlines()
+        self.assertEqual(len(lines), 3)
+        counts = {}
+        for line in lines[1:]:
+            match = re.fullmatch(
+                r"  (\S+) +ftpkit ([\d,]+) \([\d,]+-[\d,]+\)"
+                r"  pyftpdlib ([\d,]+) \([\d,]+-[\d,]+\) \d+\.\d\dx",
+                line)
+            self.assertIsNotNone(match, line)
+            counts[match.group(1)] = [int(c.replace(",", ""))
+                                      for c in match.group(2, 3)]
+        self.assertEqual(sorted(counts), ["login-tls", "stor50"])
+        for count in counts["stor50"]:
+            self.assertGreater(count, 100000)
+        for count in counts["login-tls"]:
+            self.assertGreater(count, 1000000)
 
     def test_unknownScenario(self):
         """
