@@ -12,7 +12,8 @@ from its opening or from the last response bytes sent, not from its last
 byte received, and may send at most L{REQUEST_BYTES} in that time; one
 address may hold L{PER_ADDRESS} connections and the endpoint L{TOTAL};
 past them a new connection is closed at once. A Prometheus server
-scrapes over one connection at a time.
+scrapes over one connection at a time. What a connection sends is
+answered only while it reads the answers (L{ftpkit.ops.httpfeed}).
 """
 
 from collections import Counter
@@ -22,6 +23,8 @@ from twisted.protocols.policies import (
     TimeoutMixin,
     WrappingFactory,
 )
+
+from ftpkit.ops.httpfeed import FedWhileSending
 
 DEADLINE = 30
 """Seconds a connection has to send a request (its headers included)."""
@@ -41,13 +44,14 @@ wrote 1.6 GiB of C{/tmp} in 8 seconds from one connection, until the
 deadline."""
 
 
-class DeadlineProtocol(ProtocolWrapper, TimeoutMixin):
+class DeadlineProtocol(FedWhileSending, ProtocolWrapper, TimeoutMixin):
     """
     A connection aborted when it sent no complete request within the
     factory's C{deadline} of opening or of its last response bytes: only
     what the server writes restarts the count, so a request trickling in
     a byte at a time runs out of time all the same. Nor may it send more
-    than the factory's C{requestBytes} meanwhile.
+    than the factory's C{requestBytes} meanwhile. What it sends reaches
+    the site only while the answers go out (L{FedWhileSending}).
     """
 
     peerKey = None
@@ -72,17 +76,17 @@ class DeadlineProtocol(ProtocolWrapper, TimeoutMixin):
 
     def dataReceived(self, data):
         """
-        Pass request bytes on to the site, unless there are more than the
-        factory's C{requestBytes} since the connection opened or last
-        sent response bytes: then abort it.
+        Pass request bytes on to the site (L{FedWhileSending.hold}),
+        unless there are more than the factory's C{requestBytes} since the
+        connection opened or last sent response bytes: then abort it.
 
         @param data: bytes.
         """
         self._received += len(data)
         if self._received > self.factory.requestBytes:
-            self.transport.abortConnection()
+            self._abort()
             return
-        ProtocolWrapper.dataReceived(self, data)
+        self.hold(data)
 
     def write(self, data):
         """
@@ -124,6 +128,13 @@ class DeadlineProtocol(ProtocolWrapper, TimeoutMixin):
         Abort the connection: closing it politely would wait for a client
         that reads nothing to take what was written.
         """
+        self._abort()
+
+    def _abort(self):
+        """
+        Abort the connection, handing the site nothing more.
+        """
+        self.stopFeeding()
         self.transport.abortConnection()
 
 

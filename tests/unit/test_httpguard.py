@@ -138,3 +138,17 @@ class GuardTests(unittest.TestCase):
             protocol.dataReceived(request)
             self.assertIn(b'"alice"', transport.value())
         self.assertFalse(transport.disconnecting)
+
+    def test_heldWhileAnswersWait(self):
+        """
+        While the transport's buffer is full (its producer paused),
+        requests sent ahead are held, unanswered; once it drains they are
+        answered, each once.
+        """
+        protocol, transport = self.connect()
+        request = b"GET /sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        transport.producer.pauseProducing()
+        protocol.dataReceived(request * 20)
+        self.assertEqual(transport.value(), b"")
+        transport.producer.resumeProducing()
+        self.assertEqual(transport.value().count(b"HTTP/1.1 200 OK"), 20)
