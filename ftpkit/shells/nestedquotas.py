@@ -16,7 +16,6 @@ overlap none of its quotas' homes pays one test per change
 
 from ftpkit.errors import FTPError
 from ftpkit.protocol import paths
-from ftpkit.shells.uploadends import ThenFinished
 
 
 class QuotaHomes:
@@ -71,6 +70,16 @@ class QuotaHomes:
                      if True in self._kinds.get(path[:depth], ()))
         return found
 
+    def holdsOther(self, home, own):
+        """
+        @param home: a session's home, a tuple of segments.
+        @param own: as for L{touched}.
+        @return: whether a quota's home other than C{own} is C{home} or
+            lies below it: whether the session may reach another quota
+            through a symbolic link of its own.
+        """
+        return bool(self._limitedBelow.get(home, set()) - {own})
+
     def touched(self, path, own):
         """
         A session changed what is at C{path} (and below it): the quotas
@@ -95,15 +104,6 @@ class QuotaHomes:
             usage.reads.left(path[len(home):]
                              if paths.isWithin(path, home) else ())
 
-    def affects(self, path, own):
-        """
-        @param path: a tuple of segments.
-        @param own: as for L{touched}.
-        @return: whether a change at C{path} touches a quota other than
-            C{own}.
-        """
-        return self.nested and bool(self._overlapping(path) - {own})
-
 
 class Neighbours:
     """
@@ -121,21 +121,25 @@ class Neighbours:
         self._home = tuple(home)
         self._own = self._home if limited else None
 
+    @property
+    def nested(self):
+        """
+        Whether the realm's homes are nested (L{QuotaHomes.nested}): only
+        then may the session's changes touch other quotas.
+        """
+        return self._homes.nested
+
+    @property
+    def holdsOthers(self):
+        """
+        Whether the session's home holds another quota's home
+        (L{QuotaHomes.holdsOther}): only then may its symbolic links lead
+        into one.
+        """
+        return self._homes.holdsOther(self._home, self._own)
+
     def touched(self, path):
         """
         The session changed what is at C{path}, one of its paths.
         """
-        if self._homes.nested:
-            self._homes.touched(self._home + path, self._own)
-
-    def upload(self, path, writeFile):
-        """
-        @param path: where an upload goes, one of the session's paths.
-        @param writeFile: the upload.
-        @return: C{writeFile}, or where it touches another quota a
-            wrapper telling L{touched} when it ends.
-        """
-        if not (self._homes.nested
-                and self._homes.affects(self._home + path, self._own)):
-            return writeFile
-        return ThenFinished(writeFile, lambda committed: self.touched(path))
+        self._homes.touched(self._home + path, self._own)

@@ -73,6 +73,7 @@ from ftpkit.shells.quotauploads import (
     QuotaWriteFile,
     settleEntryBytes,
 )
+from ftpkit.shells.uploadends import ThenFinished
 from ftpkit.shells.wrappers import ShellWrapper
 
 
@@ -419,7 +420,7 @@ class PermissionShell(ShellWrapper):
         usage = self._usage
         if usage is None:
             result = yield self._shell.makeDirectory(path)
-            self._touched(path)
+            yield self._touched(path)
             return result
         try:
             yield usage.current()
@@ -436,17 +437,33 @@ class PermissionShell(ShellWrapper):
             self._settleEntry(size, made=False)
             raise
         self._settleEntry(size, made=True)
-        self._touched(path)
+        yield self._touched(path)
         return result
 
     def _touched(self, path):
         """
-        Tell the other quotas that may count C{path} that it changed.
+        Tell the other quotas that may count C{path} that it changed, at
+        C{path} and, where the wrapped shell has symbolic links
+        (L{IFTPShellResolve}) and this shell's home holds another quota's,
+        where it leads (a path gone leads where its directory does).
 
         @param path: a path of this shell.
+        @return: C{None}, or a Deferred firing once told.
         """
-        if self._neighbours is not None:
-            self._neighbours.touched(path)
+        neighbours = self._neighbours
+        if neighbours is None or not neighbours.nested:
+            return None
+        neighbours.touched(path)
+        if not (path and neighbours.holdsOthers
+                and IFTPShellResolve.providedBy(self._shell)):
+            return None
+
+        def resolved(leads):
+            if leads is not None and tuple(leads) != path:
+                neighbours.touched(tuple(leads))
+
+        return self._shell.resolve(path).addCallbacks(
+            resolved, lambda failure: None)
 
     @defer.inlineCallbacks
     def removeDirectory(self, path):
@@ -462,7 +479,7 @@ class PermissionShell(ShellWrapper):
                 self._usage.invalidate()
             else:
                 self._usage.adjust(-self._keyBytes(path), files=-1)
-        self._touched(path)
+        yield self._touched(path)
         return result
 
     @defer.inlineCallbacks
@@ -478,7 +495,7 @@ class PermissionShell(ShellWrapper):
         if usage is not None:
             usage.adjust(-size - self._keyBytes(path), files=-1)
             usage.reads.left(self._at(path))
-        self._touched(path)
+        yield self._touched(path)
 
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):
@@ -509,8 +526,8 @@ class PermissionShell(ShellWrapper):
             yield self._replaceAllowed(toPath, replaced)
         if usage is None or toPath == fromPath:
             yield self._shell.rename(fromPath, toPath)
-            self._touched(fromPath)
-            self._touched(toPath)
+            yield self._touched(fromPath)
+            yield self._touched(toPath)
             return
         added, listed = yield self._keysAdded(fromPath, toPath)
         if replaced is not None:
@@ -533,8 +550,8 @@ class PermissionShell(ShellWrapper):
             usage.invalidate()
         usage.reads.left(self._at(fromPath))
         usage.reads.left(self._at(toPath))
-        self._touched(fromPath)
-        self._touched(toPath)
+        yield self._touched(fromPath)
+        yield self._touched(toPath)
 
     @defer.inlineCallbacks
     def _keysAdded(self, fromPath, toPath):
@@ -644,9 +661,10 @@ class PermissionShell(ShellWrapper):
         @return: C{writeFile}, telling the other quotas that may count
             C{path} when it ends (see C{neighbours}).
         """
-        if self._neighbours is None:
+        neighbours = self._neighbours
+        if neighbours is None or not neighbours.nested:
             return writeFile
-        return self._neighbours.upload(path, writeFile)
+        return ThenFinished(writeFile, lambda committed: self._touched(path))
 
 
 def _noneIfMissing(failure):

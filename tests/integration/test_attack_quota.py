@@ -300,6 +300,46 @@ class NestedHomesTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(reply.startswith("226"), reply)
 
     @defer.inlineCallbacks
+    def test_throughLink(self):
+        """
+        A change C{admin} makes in C{/bob} through a symbolic link of his
+        to it (C{/b -> bob}) counts too: a file removed, one stored.
+        """
+        def setUp(root):
+            os.symlink("bob", os.path.join(root, "b"))
+
+        def steps(admin, bob):
+            store(bob, "STOR a", 250000)
+            admin.delete("/b/a")
+            replies = [store(bob, "STOR c", 200000)]  # 200000
+            store(admin, "STOR /b/d", 90000)  # 290000
+            replies.append(store(bob, "STOR e", 20000))
+            return replies
+
+        replies = yield self.scenario(steps, setUp=setUp)
+        self.assertEqual([reply[:3] for reply in replies], ["226", "552"],
+                         replies)
+
+    @defer.inlineCallbacks
+    def test_throughFileLink(self):
+        """
+        So does a file of C{bob}'s that C{admin} replaces through a
+        symbolic link to it (C{/e -> bob/e}).
+        """
+        def setUp(root):
+            os.symlink(os.path.join("bob", "e"), os.path.join(root, "e"))
+
+        def steps(admin, bob):
+            store(bob, "STOR e", 1000)
+            store(admin, "STOR /e", 250000)
+            return store(bob, "STOR f", 60000)
+
+        reply = yield self.scenario(steps, setUp=setUp)
+        self.assertEqual(os.path.getsize(os.path.join(self.root, "bob", "e")),
+                         250000)
+        self.assertTrue(reply.startswith("552"), reply)
+
+    @defer.inlineCallbacks
     def test_containingQuota(self):
         """
         What C{bob} stores counts against a quota of C{admin}'s, whose

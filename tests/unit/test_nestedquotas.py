@@ -10,6 +10,7 @@ from ftpkit.errors import ServiceUnavailable
 from ftpkit.interfaces import IPartialWriteFile
 from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes
 from ftpkit.shells.quotas import QuotaUsage
+from ftpkit.shells.uploadends import ThenFinished
 
 
 class _Homes:
@@ -27,6 +28,9 @@ class _Homes:
             self.homes.add(home, limited)
 
     def usageOf(self, home):
+        """
+        @return: the usage of C{home}, made measured on first use.
+        """
         if home not in self.usages:
             usage = self.usages[home] = QuotaUsage(lambda: 0)
             usage.stale = False
@@ -110,16 +114,6 @@ class QuotaHomesTests(unittest.TestCase):
         homes.add(("bob",), True)
         homes.touched(("bob", "f"), None)
 
-    def test_affects(self):
-        """
-        L{QuotaHomes.affects} tells whether a change touches a quota
-        other than the session's own.
-        """
-        homes = _Homes(((), False), (("bob",), True)).homes
-        self.assertTrue(homes.affects(("bob", "f"), None))
-        self.assertFalse(homes.affects(("bob", "f"), ("bob",)))
-        self.assertFalse(homes.affects(("carol", "f"), None))
-
 
 class _Upload:
     """
@@ -142,34 +136,62 @@ class _Upload:
         return defer.succeed(None)
 
 
-class NeighboursTests(unittest.TestCase):
+class ThenFinishedTests(unittest.TestCase):
     """
-    L{Neighbours} and L{ThenFinished}.
+    L{ThenFinished}.
     """
 
-    def test_uploadTouchesWhenItEnds(self):
+    def test_ends(self):
         """
-        An upload into another quota's home invalidates it once it ends,
-        committed, aborted or discarded, not before; one elsewhere is
-        handed back as it is.
+        Committing, aborting or discarding the upload calls C{finished}
+        once it is done (with whether it was committed), not before; the
+        upload's interfaces are kept.
         """
-        for end in ("close", "abort", "discard"):
-            homes = _Homes(((), False), (("bob",), True))
-            neighbours = Neighbours(homes.homes, (), False)
+        for end, committed in (("close", True), ("abort", False),
+                               ("discard", False)):
             upload = _Upload()
             directlyProvides(upload, IPartialWriteFile)
-            self.assertIs(neighbours.upload(("carol", "f"), upload), upload)
-            watched = neighbours.upload(("bob", "f"), upload)
+            ends = []
+            watched = ThenFinished(upload, ends.append)
             self.assertTrue(IPartialWriteFile.providedBy(watched))
-            self.assertEqual(homes.stale(), set())
+            self.assertEqual(ends, [])
             self.successResultOf(getattr(watched, end)())
-            self.assertEqual(upload.calls, [end])
-            self.assertEqual(homes.stale(), {("bob",)})
+            self.assertEqual((upload.calls, ends), ([end], [committed]))
+
+
+class NeighboursTests(unittest.TestCase):
+    """
+    L{Neighbours}.
+    """
 
     def test_touchedInOwnPaths(self):
         """
         L{Neighbours.touched} takes the session's paths, below its home.
         """
         homes = _Homes((("srv",), False), (("srv", "bob"), True))
-        Neighbours(homes.homes, ("srv",), False).touched(("bob", "f"))
+        neighbours = Neighbours(homes.homes, ("srv",), False)
+        self.assertTrue(neighbours.nested)
+        neighbours.touched(("bob", "f"))
         self.assertEqual(homes.stale(), {("srv", "bob")})
+
+    def test_holdsOthers(self):
+        """
+        L{Neighbours.holdsOthers} tells whether another quota's home is
+        the session's or lies below it.
+        """
+        homes = _Homes(((), False), (("bob",), True), (("bob", "x"), False),
+                       (("al",), True))
+        self.assertTrue(Neighbours(homes.homes, (), False).holdsOthers)
+        self.assertFalse(Neighbours(homes.homes, ("bob",), True).holdsOthers)
+        self.assertTrue(Neighbours(homes.homes, ("bob",), False).holdsOthers)
+        self.assertFalse(
+            Neighbours(homes.homes, ("bob", "x"), False).holdsOthers)
+
+    def test_ownQuota(self):
+        """
+        A session with a quota leaves its own home's usage alone (it
+        keeps it up to date itself).
+        """
+        homes = _Homes(((), True), (("bob",), True))
+        Neighbours(homes.homes, ("bob",), True).touched(("f",))
+        self.assertEqual(homes.stale(), {()})
