@@ -284,10 +284,20 @@ class DataChannel:
         Have the waiting transfer send its C{150} (once): a connection it
         may get has arrived, whose client may wait for that reply before
         it starts its handshake (ftplib does).
+
+        While every candidate has started its handshake, the reply waits
+        for the one accepted instead (the transfer sends it then): a
+        client that started its handshake needs no reply to finish it,
+        and one that ends an empty upload in the turn its handshake
+        completes, if the C{150} is already there, may lose its
+        close_notify (Node's TLS sockets do, so basic-ftp's 0-byte
+        uploads got C{426}). A silent candidate arriving, or one that
+        started ending, asks here again.
         """
+        if self._announce is None or not self._candidates.anySilent():
+            return
         announce, self._announce = self._announce, None
-        if announce is not None:
-            announce()
+        announce()
 
     def acceptQueued(self):
         """

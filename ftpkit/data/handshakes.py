@@ -18,6 +18,7 @@ accept (L{HandshakeCandidates.admits}), stops and restarts its reading,
 and hands the channel the connection that wins (the channel's C{claim}).
 """
 
+import socket
 from functools import partial
 
 from ftpkit.data.adopting import adopt
@@ -108,6 +109,15 @@ class HandshakeCandidates:
             if connection.peerSilent and now - kept.since >= self.grace:
                 return connection
         return None
+
+    def anySilent(self):
+        """
+        @return: whether a candidate's peer has sent nothing yet: no byte
+            read, none waiting in the kernel (L{sentNothing}). Such a client
+            may wait for the transfer's C{150} before it starts its
+            handshake (ftplib does); one that has started it does not.
+        """
+        return any(sentNothing(connection) for connection in self._kept)
 
     def evictSilent(self):
         """
@@ -317,7 +327,10 @@ class HandshakeCandidates:
             return
         if not listener.reading and not self.full:
             listener.startReading()
-        if not channel.isConnecting or self:
+        if not channel.isConnecting:
+            return
+        if self:
+            channel.announceOpening()
             return
         channel.acceptQueued()
         if channel.isConnecting and not self:
@@ -352,6 +365,28 @@ class _Kept:
         """
         self.since = since
         self.timer = None
+
+
+def sentNothing(connection):
+    """
+    @param connection: a candidate's L{ftpkit.data.connection.DataConnection}.
+    @return: whether its peer has sent nothing: no byte read
+        (C{peerSilent}) and none waiting in the kernel either (a
+        handshake that arrived just as the transfer command did); C{True}
+        too when the peer ended the connection without a byte.
+    """
+    if not connection.peerSilent:
+        return False
+    sock = getattr(getattr(connection, "socketTransport", None), "socket",
+                   None)
+    if sock is None:
+        return True
+    try:
+        return not sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
 
 
 def _cancel(timer):

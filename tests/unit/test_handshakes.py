@@ -4,12 +4,17 @@ C{PROT P} whose TLS handshakes are under way.
 """
 
 import socket
+from types import SimpleNamespace
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from ftpkit.data.handshakes import EVICT_GRACE, HandshakeCandidates
+from ftpkit.data.handshakes import (
+    EVICT_GRACE,
+    HandshakeCandidates,
+    sentNothing,
+)
 
 
 class _Candidate:
@@ -147,6 +152,20 @@ class HandshakeCandidatesTests(unittest.TestCase):
         self.assertFalse(self.candidates.hasRoom)
         self.assertFalse(self.candidates.evictSilent())
         self.assertEqual(len(self.candidates), 2)
+
+    def test_anySilent(self):
+        """
+        L{HandshakeCandidates.anySilent}: whether one candidate's peer has
+        sent nothing (it may wait for the C{150}); not once every one has
+        started its handshake, nor with none.
+        """
+        self.assertFalse(self.candidates.anySilent())
+        first, second = self.add(), self.add()
+        self.assertTrue(self.candidates.anySilent())
+        first.peerSilent = False
+        self.assertTrue(self.candidates.anySilent())
+        second.peerSilent = False
+        self.assertFalse(self.candidates.anySilent())
 
     def test_youngSilentKept(self):
         """
@@ -363,6 +382,18 @@ class CandidateFlowTests(unittest.TestCase):
                          (1, 1))
         self.assertEqual(channel.claimed, [candidate])
 
+    def test_lostAsksAnnounceAgain(self):
+        """
+        A candidate of a waiting transfer that ends while others remain
+        has the channel asked for the C{150} again: the one it held back
+        (every candidate had started its handshake) may be due now.
+        """
+        channel = _Channel(waiting=True)
+        first = self.take(channel)
+        self.take(channel)
+        first.abort()
+        self.assertEqual((channel.announced, channel.claimed), (3, []))
+
     def test_lostOnceDoneListening(self):
         """
         A candidate ending after its channel is done with the listener is
@@ -373,3 +404,51 @@ class CandidateFlowTests(unittest.TestCase):
         channel.listener = None
         candidate.abort()
         self.assertEqual((channel.queuedAccepts, channel.claimed), (0, []))
+
+
+class SentNothingTests(unittest.TestCase):
+    """
+    L{sentNothing} looks in the kernel too: a handshake that arrived but
+    was not read yet is something sent.
+    """
+
+    def candidate(self):
+        """
+        @return: C{(candidate, peer)}: a silent L{_Candidate} on one end of
+            a socket pair, and the other end.
+        """
+        ours, peer = socket.socketpair()
+        for end in (ours, peer):
+            self.addCleanup(end.close)
+        candidate = _Candidate()
+        candidate.socketTransport = SimpleNamespace(socket=ours)
+        return candidate, peer
+
+    def test_waitingInKernel(self):
+        """
+        Silent while nothing waits; not once a byte does, which stays
+        there to be read.
+        """
+        candidate, peer = self.candidate()
+        self.assertTrue(sentNothing(candidate))
+        peer.sendall(b"\x16")
+        self.assertFalse(sentNothing(candidate))
+        self.assertEqual(candidate.socketTransport.socket.recv(8), b"\x16")
+
+    def test_read(self):
+        """
+        A candidate that read something has sent something, whatever the
+        kernel holds.
+        """
+        candidate, _ = self.candidate()
+        candidate.peerSilent = False
+        self.assertFalse(sentNothing(candidate))
+
+    def test_ended(self):
+        """
+        A peer that ended the connection without a byte still counts as
+        silent (the reply goes out as before).
+        """
+        candidate, peer = self.candidate()
+        peer.shutdown(socket.SHUT_WR)
+        self.assertTrue(sentNothing(candidate))
