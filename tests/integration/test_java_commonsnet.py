@@ -1,0 +1,187 @@
+"""
+Apache commons-net (Debian's libcommons-net-java, Java 17): C{FTPClient}
+and C{FTPSClient} (explicit and implicit) through the scenario of
+L{tests.clientscenario}: its C{listFiles} parsing LIST (a year for old
+files, names with spaces), C{mlistDir}/C{mlistFile}, C{retrieveFileStream}
+with C{completePendingCommand}, C{setRestartOffset} both ways,
+C{appendFile}, C{rename}, C{setModificationTime} (MFMT),
+C{getModificationTime}, C{features()}; PASV, EPSV (C{setUseEPSVwithIPv4}),
+PORT and EPRT (active on ::1); one process and C{--workers 2}.
+
+C{FTPSClient} does not resume the control connection's TLS session on its
+data connections: under C{--tls-require-session-reuse} (off by default)
+its transfers fail, the client seeing a reset and the reply after it
+saying why.
+"""
+
+import os
+import shutil
+import subprocess
+
+from twisted.trial import unittest
+
+from ftpkit.control.handlers.transfers import REUSE_REFUSED
+from ftpkit.control.tls import makeContextFactory
+from tests.clientscenario import (
+    BIG,
+    DRIVERS,
+    ScenarioChecks,
+    drive,
+    seed,
+    sha256,
+)
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.tlssupport import FTPSTestsMixin, hasIPv6
+
+JAVA = shutil.which("java")
+JAVAC = shutil.which("javac")
+JAR = "/usr/share/java/commons-net.jar"
+"""Where Debian's libcommons-net-java puts the library."""
+_classes = []
+"""The directory the driver was compiled into, once it was."""
+
+
+def compiledDriver():
+    """
+    Compile C{tests/clients/CommonsNetDrive.java} (once a process, into
+    trial's working directory).
+
+    @return: the class path to run it with.
+    """
+    if not _classes:
+        classes = os.path.abspath("commonsnet-classes")
+        os.makedirs(classes, exist_ok=True)
+        subprocess.run(
+            [JAVAC, "-d", classes, "-cp", JAR,
+             os.path.join(DRIVERS, "CommonsNetDrive.java")],
+            check=True, capture_output=True, timeout=120)
+        _classes.append(classes)
+    return JAR + os.pathsep + _classes[0]
+
+
+class CommonsNetTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
+    """
+    The scenario with commons-net, in clear and under FTPS, each data
+    connection mode, IPv4 and IPv6, one process and several.
+    """
+
+    timeout = 180
+
+    def setUp(self):
+        if JAVA is None or JAVAC is None:
+            raise unittest.SkipTest("java and javac are not installed")
+        if not os.path.exists(JAR):
+            raise unittest.SkipTest(
+                f"{JAR} is missing (apt-get install libcommons-net-java)")
+        self.classPath = compiledDriver()
+        self.makeCertificates()
+        self.factory = makeContextFactory(self.both)
+        self.root = scratchDirectory(self)
+        self.big = seed(self.root)
+
+    async def runDriver(self, host, security, data, port=None, *extra):
+        """
+        Run the driver against C{self.server}.
+
+        @return: what L{drive} gives.
+        """
+        return await drive(JAVA, [
+            "-cp", self.classPath, "CommonsNetDrive", host,
+            str(port or self.server.port), security, data, *extra])
+
+    async def scenario(self, host, security, data, port=None):
+        """
+        Run the whole scenario and check what the client saw and left.
+
+        @return: its events.
+        """
+        result = await self.runDriver(host, security, data, port)
+        events = result[0]
+        self.assertCompleted(*result)
+        self.assertDownloads(events)
+        self.assertEntries(self.step(events, "list")["entries"])
+        self.assertEntries(self.step(events, "mlsd")["entries"])
+        self.assertEqual(self.step(events, "mlst")["entries"][0][:3],
+                         ["/seed/big.bin", BIG, "file"])
+        self.assertEqual(len(self.step(events, "nlst")["names"]), 7)
+        self.assertEqual(self.step(events, "stream")["sha256"],
+                         sha256(self.big))
+        self.assertEqual(self.step(events, "pwd")["path"],
+                         "/up [x] \u00fc")
+        self.assertEqual(self.step(events, "size"),
+                         {"step": "size", "appended": "5000000",
+                          "restarted": "5000000"})
+        self.assertEqual(self.step(events, "mdtm")["instant"],
+                         "2020-01-02T03:04:05Z")
+        empty = self.step(events, "emptylist")
+        self.assertEqual(empty["list"], [])
+        self.assertEqual([entry[0] for entry in empty["mlsd"]], [".", ".."])
+        self.assertUploads()
+        return events
+
+    async def test_plainPassive(self):
+        """
+        In clear, PASV. LIST's old file shows its year, parsed as that
+        day.
+        """
+        self.serve()
+        events = await self.scenario("127.0.0.1", "plain", "passive")
+        old = [entry for entry in self.step(events, "list")["entries"]
+               if entry[0] == "old.txt"]
+        self.assertEqual(old[0][3], "2019-03-04 00:00")
+
+    async def test_plainActiveIPv6(self):
+        """
+        In clear on ::1, active: EPRT.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        self.serve(interface="::1")
+        await self.scenario("::1", "plain", "active")
+
+    async def test_explicitEPSV(self):
+        """
+        Explicit FTPS, C{setUseEPSVwithIPv4}.
+        """
+        self.serve()
+        await self.scenario("127.0.0.1", "explicit", "epsv")
+
+    async def test_explicitActive(self):
+        """
+        Explicit FTPS, active (PORT; the server connects under TLS).
+        """
+        self.serve()
+        await self.scenario("127.0.0.1", "explicit", "active")
+
+    async def test_implicit(self):
+        """
+        C{FTPSClient(true)}: implicit FTPS, PASV.
+        """
+        self.serveImplicit()
+        await self.scenario("127.0.0.1", "implicit", "passive")
+
+    async def test_workers(self):
+        """
+        Explicit FTPS against C{--workers 2}.
+        """
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:secret",
+            "--workers", "2", "--tls-cert", self.both])
+        server.waitForLog(" ready\n", 2)
+        await self.scenario("127.0.0.1", "explicit", "passive", server.port)
+
+    async def test_sessionReuseRequired(self):
+        """
+        Under C{--tls-require-session-reuse} the listing fails (the
+        client sees its data connection reset) and the reply after it
+        says why.
+        """
+        self.serve(tlsRequireSessionReuse=True)
+        events, out, err, code = await self.runDriver(
+            "127.0.0.1", "explicit", "passive", None, "reuse")
+        self.assertEqual(code, 0, err)
+        self.assertIn("SocketException",
+                      self.step(events, "dataerror")["detail"])
+        self.assertEqual(self.step(events, "reply")["reply"],
+                         "426 " + REUSE_REFUSED)
