@@ -1,0 +1,141 @@
+"""
+Perl's Net::FTP (libnet 3, in Perl's core; FTPS through Debian's
+libio-socket-ssl-perl) through the scenario of L{tests.clientscenario}:
+C{dir} and C{ls}, C{get} with an offset appending to a local file,
+C{put}, C{append}, C{restart} + C{put}, C{rename}, C{mdtm}, C{size},
+C{site}, C{quot} (MFMT), C{mkdir}/C{rmdir}/C{delete}; passive and active
+(PASV or EPSV, PORT or EPRT), explicit (C{starttls}, C{prot}) and implicit
+(C{SSL => 1}) FTPS, IPv6 and C{--workers 2}.
+
+Net::FTP does not resume the control connection's TLS session on its data
+connections, so it cannot work under C{--tls-require-session-reuse} (off
+by default).
+"""
+
+import os
+import shutil
+import subprocess
+
+from twisted.trial import unittest
+
+from ftpkit.control.tls import makeContextFactory
+from tests.clientscenario import (
+    DRIVERS,
+    SEED,
+    UP,
+    ScenarioChecks,
+    drive,
+    seed,
+    sha256,
+)
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.tlssupport import FTPSTestsMixin, hasIPv6
+
+PERL = shutil.which("perl")
+SEEDED = sorted([*SEED, "big.bin", "emptydir", "link.txt"])
+"""The names in C{seed/}."""
+
+
+def hasSSL():
+    """
+    @return: whether Perl has IO::Socket::SSL, which Net::FTP's FTPS
+        needs.
+    """
+    return subprocess.run([PERL, "-MIO::Socket::SSL", "-e", "1"],
+                          capture_output=True).returncode == 0
+
+
+class NetFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
+    """
+    The scenario with Net::FTP, in clear and under FTPS, passive and
+    active, IPv4 and IPv6, one process and several.
+    """
+
+    timeout = 180
+
+    def setUp(self):
+        if PERL is None:
+            raise unittest.SkipTest("perl is not installed")
+        self.makeCertificates()
+        self.factory = makeContextFactory(self.both)
+        self.root = scratchDirectory(self)
+        self.big = seed(self.root)
+        self.local = scratchDirectory(self)
+
+    async def scenario(self, host, security, data, port=None):
+        """
+        Run the whole scenario and check what the client saw and left.
+        """
+        if security != "plain" and not hasSSL():
+            raise unittest.SkipTest(
+                "IO::Socket::SSL is missing (libio-socket-ssl-perl)")
+        result = await drive(PERL, [
+            os.path.join(DRIVERS, "perl_drive.pl"), host,
+            str(port or self.server.port), security, data, self.local])
+        events = result[0]
+        self.assertCompleted(*result)
+        self.assertDownloads(events)
+        lines = self.step(events, "rawlist")["lines"]
+        self.assertEqual(sorted(line.split(None, 8)[8] for line in lines),
+                         SEEDED)
+        self.assertEqual(sorted(self.step(events, "nlst")["names"]),
+                         ["seed/" + name for name in SEEDED])
+        self.assertEqual(self.step(events, "nbget")["sha256"],
+                         sha256(self.big))
+        self.assertEqual(self.step(events, "sizes"),
+                         {"step": "sizes", "size": "5000000",
+                          "lastMod": "2019-03-04 05:06"})
+        self.assertEqual(self.step(events, "pwd")["path"], "/" + UP)
+        self.assertEqual(self.step(events, "size"),
+                         {"step": "size", "appended": "5000000",
+                          "restarted": "5000000"})
+        self.assertEqual(self.step(events, "mfmt")["code"], 2)
+        self.assertEqual(self.step(events, "mdtm")["lastMod"],
+                         "2020-01-02 03:04")
+        self.assertEqual(self.step(events, "chmod")["code"], 2)
+        self.assertEqual(self.step(events, "emptylist"),
+                         {"step": "emptylist", "rawlist": [], "nlst": []})
+        self.assertUploads()
+
+    async def test_plainPassive(self):
+        """
+        In clear, PASV.
+        """
+        self.serve()
+        await self.scenario("127.0.0.1", "plain", "passive")
+
+    async def test_plainActiveIPv6(self):
+        """
+        In clear on ::1, active: EPRT.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        self.serve(interface="::1")
+        await self.scenario("::1", "plain", "active")
+
+    async def test_explicitPassiveIPv6(self):
+        """
+        C{starttls} and C{prot('P')} on ::1: EPSV.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        self.serve(interface="::1")
+        await self.scenario("::1", "explicit", "passive")
+
+    async def test_implicitActive(self):
+        """
+        C{SSL => 1}: implicit FTPS, active (the server connects under TLS).
+        """
+        self.serveImplicit()
+        await self.scenario("127.0.0.1", "implicit", "active")
+
+    async def test_workers(self):
+        """
+        Explicit FTPS, PASV, against C{--workers 2}.
+        """
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:secret",
+            "--workers", "2", "--tls-cert", self.both])
+        server.waitForLog(" ready\n", 2)
+        await self.scenario("127.0.0.1", "explicit", "passive", server.port)
