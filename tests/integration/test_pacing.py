@@ -116,6 +116,56 @@ class RateLimitTests(unittest.SynchronousTestCase):
         self.assertGreater(pacer.delay(), 0)
         self.assertIsNone(Pacer.over([None, None]))
 
+    def test_sharedFairly(self):
+        """
+        Transfers drawing on one limit (C{--max-total-rate}) share it: the
+        first whose timer fires took the whole half burst each round, the
+        next finding nothing, and one download of two got 8 KiB/s of 2 MiB/s
+        until the other ended.
+        """
+        clock = Clock()
+        shared = RateLimit(2 << 20, clock)
+        takers = [_Taker(Pacer([shared]), clock) for _ in range(3)]
+        for taker in takers:
+            taker.run()
+        clock.pump([0.001] * 3000)
+        got = [taker.got for taker in takers]
+        self.assertLess(abs(sum(got) / 3.0 - (2 << 20)), (2 << 20) / 10)
+        self.assertLess(max(got) - min(got), sum(got) / 20, got)
+
+    def test_aloneTakesTheBurst(self):
+        """
+        A transfer alone on a limit still starts with the whole burst.
+        """
+        clock = Clock()
+        pacer = Pacer([RateLimit(100000, clock)])
+        self.assertEqual(pacer.allowance(1 << 20), 10000)
+
+
+class _Taker:
+    """
+    A transfer as the sendfile mover runs one: it takes what its pacer
+    allows and, given less than it wanted, waits for the pacer's delay.
+
+    @ivar got: the bytes it was allowed so far.
+    """
+
+    got = 0
+
+    def __init__(self, pacer, clock):
+        self.pacer = pacer
+        self.clock = clock
+
+    def run(self):
+        while True:
+            allowed = self.pacer.allowance(1 << 20)
+            if allowed > 0:
+                self.pacer.spent(allowed)
+                self.got += allowed
+            if allowed < 1 << 20:
+                break
+        self.clock.callLater(self.pacer.delay(), self.run)
+
 
 class _Producer:
     """

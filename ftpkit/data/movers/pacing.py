@@ -13,6 +13,7 @@ from zope.interface import implementer
 
 _SMALLEST_BURST = 4 << 10
 _LARGEST_BURST = 4 << 20
+_TAKER_MEMORY = 1.0
 
 
 class RateLimit:
@@ -21,6 +22,13 @@ class RateLimit:
     most a tenth of a second's worth (between 4 KiB and 4 MiB). Bytes may
     be spent beyond what is there (a write that was already made); the
     debt is paid back before more is allowed.
+
+    Transfers that draw on one bucket (C{--max-total-rate}) share it: each
+    of the C{N} that asked within the last second may take at most
+    C{burst / (2 * N)} at once. They all wait for half a burst
+    (L{delay}), and the first whose timer fired took the whole of it,
+    the others finding nothing, round after round: one download of two
+    got 8 KiB/s of 2 MiB/s until the other ended.
 
     @ivar rate: bytes a second.
     @ivar burst: the most bytes allowed at once.
@@ -36,6 +44,8 @@ class RateLimit:
         self._clock = clock
         self._tokens = float(self.burst)
         self._at = clock.seconds()
+        self._takers = {}
+        self._forgotten = self._at
 
     def _refill(self):
         now = self._clock.seconds()
@@ -43,12 +53,38 @@ class RateLimit:
                            self._tokens + (now - self._at) * self.rate)
         self._at = now
 
-    def available(self):
+    def available(self, taker=None):
         """
+        @param taker: a hashable object standing for what asks, to share
+            the bucket with the others that asked lately (it is kept for a
+            second or so: one that refers to this bucket would make a
+            cycle); C{None} for a look that takes nothing.
         @return: the bytes that may go now (0 or more).
         """
         self._refill()
-        return max(0, int(self._tokens))
+        tokens = max(0, int(self._tokens))
+        if taker is None:
+            return tokens
+        takers = self._noteTaker(taker)
+        if takers > 1:
+            tokens = min(tokens, max(1, self.burst // (2 * takers)))
+        return tokens
+
+    def _noteTaker(self, taker):
+        """
+        Remember that C{taker} asked now; forget, once a second, those that
+        did not ask for a second.
+
+        @param taker: what asks.
+        @return: how many asked within the last second or so.
+        """
+        now = self._at
+        if now - self._forgotten >= _TAKER_MEMORY:
+            self._takers = {other: at for other, at in self._takers.items()
+                            if now - at < _TAKER_MEMORY}
+            self._forgotten = now
+        self._takers[taker] = now
+        return len(self._takers)
 
     def spend(self, count):
         """
@@ -76,6 +112,7 @@ class Pacer:
         @param limits: the L{RateLimit}s, at least one.
         """
         self.limits = limits
+        self._taker = object()
 
     @classmethod
     def over(cls, limits):
@@ -93,7 +130,7 @@ class Pacer:
         @return: how many of them it may move now.
         """
         for limit in self.limits:
-            wanted = min(wanted, limit.available())
+            wanted = min(wanted, limit.available(self._taker))
         return wanted
 
     def spent(self, count):
