@@ -166,6 +166,39 @@ class ServerMetricsTests(MetricsTestCase):
                          r" 0 10\.0\.0\.1 0 /top\.bin a _ o r alice ftp 0 "
                          r"alice i\n$")
 
+    def test_listingWithoutDataConnection(self):
+        """
+        A listing refused with C{425} is a failed transfer of its command
+        too, as a file's is: it was counted nowhere, so listings failing
+        for want of a data connection (or of a descriptor) never showed
+        in C{ftpkit_transfers_total}.
+        """
+        from twisted.internet.testing import MemoryReactorClock
+
+        from ftpkit.ops.metrics import ServerMetrics
+        from tests.protocol.test_server import connect, makeFactory, replyCodes
+
+        registry = CollectorRegistry()
+        factory = makeFactory(MemoryReactorClock())
+        ServerMetrics(registry).subscribeTo(factory.events)
+        published = []
+        factory.events.subscribe(published.append,
+                                 [events.TRANSFER, events.LISTING])
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
+                              b"LIST\r\nNLST\r\nMLSD\r\n")
+        self.assertEqual(replyCodes(transport)[-3:], ["425"] * 3)
+        for verb in ("LIST", "NLST", "MLSD"):
+            self.assertEqual(
+                registry.get_sample_value(
+                    "ftpkit_transfers_total",
+                    {"command": verb, "result": "failure"}), 1)
+        self.assertEqual([(event.kind, event.command, event.path)
+                          for event in published],
+                         [(events.LISTING, verb, "/")
+                          for verb in ("LIST", "NLST", "MLSD")])
+        self.assertTrue(all(event.beforeData for event in published))
+
     def test_reasonLabel(self):
         from ftpkit.ops.drain import SHUTTING_DOWN
         from ftpkit.ops.metrics import reasonLabel

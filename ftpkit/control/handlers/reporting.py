@@ -166,8 +166,10 @@ class SessionReporting:
             # A transfer command the server failed (452 at the open) is a
             # failed transfer, below, as one cut short is.
             self._reportRefusal(verb, argument, code)
-        elif verb in TRANSFER_VERBS and code >= 400:
-            self.publish(events.TRANSFER, command=verb,
+        elif verb in REPORTED_VERBS and code >= 400:
+            kind = (events.TRANSFER if verb in TRANSFER_VERBS
+                    else events.LISTING)
+            self.publish(kind, command=verb,
                          path=self._pathText(verb, argument), code=code,
                          beforeData=True, binary=self.session.binary,
                          reason=reason)
