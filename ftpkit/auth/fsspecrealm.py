@@ -64,6 +64,8 @@ class FsspecRealm:
     @ivar name: what names the store in every process of the server.
     @ivar oneProcess: the filesystem lives in this process (fsspec's
         C{memory://}): the workers of C{--workers} cannot share it.
+    @ivar anonymousSeesHomes: whether anonymous users see the root holding
+        the named users' homes (C{homePerUser} without a users file).
     """
 
     oneProcess = False
@@ -94,6 +96,7 @@ class FsspecRealm:
         self._makeFilesystem = makeFilesystem
         self.root = root.rstrip("/")
         self._homePerUser = homePerUser
+        self.anonymousSeesHomes = bool(homePerUser) and database is None
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
         self.database = database

@@ -144,6 +144,8 @@ class FilesystemRealm:
     shell being made at every login.
 
     @ivar root: the absolute path of the directory served.
+    @ivar anonymousSeesHomes: whether anonymous users see the directory
+        holding the named users' homes (C{homePerUser}).
     """
 
     def __init__(
@@ -159,7 +161,7 @@ class FilesystemRealm:
             L{ftpkit.shells.filesystem.FilesystemShell}.
         """
         self.root = os.path.abspath(root)
-        self._homePerUser = homePerUser
+        self._homePerUser = self.anonymousSeesHomes = homePerUser
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor

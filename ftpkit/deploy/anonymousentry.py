@@ -1,7 +1,8 @@
 """
 The start-up warning for C{--auth anonymous} beside a users file that has
 no entry for anonymous users: every anonymous login is then refused, and
-logged as a failed login (C{530}), which reads like a wrong password.
+logged as a failed login (C{530}), which reads like a wrong password;
+and whether anonymous users see every home (L{anonymousSeesHomes}).
 """
 
 from twisted.cred.credentials import IAnonymous
@@ -17,6 +18,26 @@ def acceptsAnonymous(checkers):
     """
     return any(IAnonymous in getattr(checker, "credentialInterfaces", ())
                for checker in checkers)
+
+
+def anonymousSeesHomes(options):
+    """
+    @param options: parsed L{ftpkit.deploy.tap.Options}, its realm and
+        C{config} built.
+    @return: whether C{--auth} lets anonymous users in and a realm (the
+        default one or a C{--vhost}'s) shows them the directory holding
+        every named user's home (its C{anonymousSeesHomes}: the
+        C{filesystem} and C{fsspec} realms under C{--home-per-user}; a
+        users file gives anonymous users its C{anonymous} entry's home).
+    """
+    if not acceptsAnonymous(options.get("credCheckers", [])):
+        return False
+    realms = [options.get("realmObject")]
+    config = options.get("config")
+    if config is not None:
+        realms += [host.realm for host in config.virtualHosts]
+    return any(getattr(realm, "anonymousSeesHomes", False)
+               for realm in realms)
 
 
 def anonymousWithoutEntry(options):

@@ -43,7 +43,7 @@ from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import freshTicketsMissing, implicitListener
 from ftpkit.deploy.anonymousentry import (
-    acceptsAnonymous,
+    anonymousSeesHomes,
     warnAnonymousWithoutEntry,
 )
 from ftpkit.deploy.endpoints import withBacklog
@@ -276,8 +276,7 @@ def makeService(options, workerChannel=None):
             "No --auth given: nobody can log in. Add --auth anonymous, "
             "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
         )
-    if (options.get("home-per-user") and workerChannel is None
-            and acceptsAnonymous(checkers)):
+    if workerChannel is None and anonymousSeesHomes(options):
         _log.warn(
             "--home-per-user with --auth anonymous: anonymous users see "
             "--root, which holds every user's home, so they can read every "

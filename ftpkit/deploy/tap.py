@@ -32,7 +32,7 @@ from ftpkit.control.tls import (
     tlsConfigFields,
 )
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
-from ftpkit.deploy.anonymousentry import acceptsAnonymous
+from ftpkit.deploy.anonymousentry import anonymousSeesHomes
 from ftpkit.deploy.authhelp import authTypeHelp
 from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.limitoptions import (
@@ -448,15 +448,6 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             raise usage.UsageError(
                 "--anonymous-write: contradicts --read-only (nobody may "
                 "change anything)")
-        if (self["home-per-user"] and self["anonymous-write"]
-                and acceptsAnonymous(self.get("credCheckers", []))):
-            raise usage.UsageError(
-                "--anonymous-write: with --home-per-user anonymous users get "
-                "--root, which holds every user's home: they could upload "
-                "into any home, and make the home of a user who has not "
-                "logged in yet with their files in it. Give anonymous users "
-                "a home of their own with --realm users:PATH (an entry "
-                "named anonymous) instead")
         if not self["listen"]:
             self["listen"] = ["tcp:2121"]
         plugin, argument = findRealm(self["realm"])
@@ -466,6 +457,14 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             raise usage.UsageError(f"--realm: {e}")
         self["realmPlugin"] = plugin
         self["config"] = ServerConfig(**self.configFields())
+        if self["anonymous-write"] and anonymousSeesHomes(self):
+            raise usage.UsageError(
+                "--anonymous-write: with --home-per-user anonymous users get "
+                "--root (or a --vhost's directory), which holds every user's "
+                "home: they could upload into any home, and make the home of "
+                "a user who has not logged in yet with their files in it. "
+                "Give anonymous users a home of their own with --realm "
+                "users:PATH (an entry named anonymous) instead")
         if self["workers"] > 1:
             from ftpkit.deploy.acceptor import acceptorAddress
 

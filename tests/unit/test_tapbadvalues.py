@@ -238,6 +238,27 @@ class BadValueTests(unittest.TestCase):
         parse("--root", root, "--home-per-user", "--anonymous-write",
               "--auth", "memory:bob:pw")
 
+    def test_anonymousWritesOwnHome(self):
+        """
+        With a realm that gives anonymous users a home of their own (a
+        users file's C{anonymous} entry), C{--home-per-user} does nothing
+        and C{--anonymous-write} is allowed: the error told the operator
+        to use C{--realm users:PATH}, and refused it. A C{--vhost} that
+        serves its directory with C{--home-per-user} is still refused.
+        """
+        root = scratchDirectory(self)
+        users = os.path.join(root, "users.toml")
+        with open(users, "w") as f:
+            f.write('[users.anonymous]\nhome = "pub"\n')
+        parse("--root", root, "--home-per-user", "--anonymous-write",
+              "--auth", "anonymous", "--realm", "users:" + users)
+        message = self.assertRejected(
+            "--anonymous-write", "--root", root, "--home-per-user",
+            "--anonymous-write", "--auth", "anonymous",
+            "--realm", "users:" + users,
+            "--vhost", "ftp.example.com=filesystem:" + root)
+        self.assertIn("--home-per-user", message)
+
     def test_unknownChecker(self):
         """
         A checker name that is not installed (a typo) is named with the

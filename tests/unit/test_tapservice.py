@@ -127,6 +127,22 @@ class MakeServiceTests(unittest.TestCase):
             self.warnings(),
         )
 
+    def test_anonymousOwnHomeNoWarning(self):
+        """
+        A users file's realm gives anonymous users its C{anonymous}
+        entry's home, whatever C{--home-per-user} says: no warning that
+        they see every home (it told the operator to use that realm).
+        """
+        root = scratchDirectory(self)
+        users = os.path.join(root, "users.toml")
+        with open(users, "w") as f:
+            f.write('[users.anonymous]\nhome = "pub"\n')
+        makeService(parse("--root", root, "--home-per-user",
+                          "--auth", "anonymous", "--realm", "users:" + users))
+        self.assertFalse(
+            any("every user's home" in text for text in self.warnings()),
+            self.warnings())
+
     def test_anonymousWithoutEntryWarning(self):
         """
         With C{--auth anonymous} and a users file without an C{anonymous}
