@@ -71,12 +71,16 @@ class ServerProcess:
     """
     One server in a child process.
 
-    @ivar port: the port it listens on (127.0.0.1).
+    @ivar port: the port it listens on.
+    @ivar host: the address it is reached at (127.0.0.1 unless given).
     @ivar logPath: the file its output goes to.
     """
 
+    host = "127.0.0.1"
+
     def __init__(self, testCase, options, twistd=False, twistdOptions=(),
-                 cwd=None, env=None, python=None, preexec=None):
+                 cwd=None, env=None, python=None, preexec=None,
+                 listen=None, host="127.0.0.1"):
         """
         Start it (see L{waitForGreeting}); the test case stops it.
 
@@ -91,8 +95,16 @@ class ServerProcess:
         @param python: with C{twistd}, the Python arguments running it
             [default: C{-c} and plain C{twistd}].
         @param preexec: called in the child before it runs Python.
+        @param listen: called with a port that was free a moment ago, it
+            returns the C{--listen} options [default: that port on
+            127.0.0.1].
+        @param host: an address the server listens on, for
+            L{greeting} and L{login}.
         """
         self.testCase = testCase
+        self.host = host
+        self._listen = listen or (
+            lambda port: ["--listen", f"tcp:{port}:interface=127.0.0.1"])
         self.logPath = os.path.abspath(testCase.mktemp())
         self._start = lambda listen: subprocess.Popen(
             [sys.executable,
@@ -113,8 +125,7 @@ class ServerProcess:
         Start the process on a port that was free a moment ago.
         """
         self.port = freePort()
-        self.process = self._start(
-            ["--listen", f"tcp:{self.port}:interface=127.0.0.1"])
+        self.process = self._start(self._listen(self.port))
 
     def _portTaken(self):
         """
@@ -173,7 +184,7 @@ class ServerProcess:
             it cannot connect.
         """
         try:
-            with socket.create_connection(("127.0.0.1", self.port),
+            with socket.create_connection((self.host, self.port),
                                           timeout=10) as probe:
                 return probe.recv(200)
         except OSError:
@@ -195,7 +206,8 @@ class ServerProcess:
         """
         @return: a logged-in C{ftplib.FTP} (see L{ftplibLogin}).
         """
-        return ftplibLogin(self.testCase, self.port, user, password)
+        return ftplibLogin(self.testCase, self.port, user, password,
+                           host=self.host)
 
     def signal(self, number):
         """
