@@ -59,6 +59,9 @@ class Client(ftplib.FTP_TLS):
         peer = self.sock.getpeername()
         if self.mode == "PASV":
             return peer[0], ftplib.parse227(reply)[1]
+        if peer[3:] and peer[3]:
+            # A link-local address: the zone names its link.
+            peer = (f"{peer[0]}%{peer[3]}",)
         return ftplib.parse229(reply, peer)
 
     def makeport(self):
@@ -66,7 +69,8 @@ class Client(ftplib.FTP_TLS):
         @return: a socket listening on the control connection's local
             address, named with C{PORT} or C{EPRT}.
         """
-        listener = socket.create_server((self.sock.getsockname()[0], 0),
+        local = self.sock.getsockname()
+        listener = socket.create_server((local[0], 0, *local[2:]),
                                         family=self.af, backlog=1)
         host, port = listener.getsockname()[:2]
         if self.mode == "PORT":

@@ -25,6 +25,11 @@ from tests.integration.test_plugin import _SOURCE
 TIMEOUT = 30
 """Seconds an C{ip} command or an agent's call may take."""
 
+LINK_LOCAL = "fe80::78:"
+"""The start of the link-local addresses of each link: C{1} on the host
+side, C{2} in the namespace (the kernel's own, from the MAC address,
+are unusable for a second or so while duplicates are looked for)."""
+
 _CLAIMS = 40
 """Subnet numbers tried before giving up."""
 
@@ -58,6 +63,10 @@ class Host:
     @ivar ipv4: its IPv4 address; C{serverIPv4} is the host side's.
     @ivar ipv6: its IPv6 address (a ULA); C{serverIPv6} is the host
         side's.
+    @ivar serverLinkLocal: the host side's link-local IPv6 address, with
+        the zone (C{%} and the interface) that names the link on the
+        host; C{reachLinkLocal} is the same address with the zone that
+        names it in the namespace.
     @ivar subnet: the number naming its subnets.
     """
 
@@ -71,6 +80,8 @@ class Host:
         self.ipv6, self.serverIPv6 = f"fd78:0:0:{number:x}::2", \
             f"fd78:0:0:{number:x}::1"
         self.link = f"ftpkn{number}"
+        self.serverLinkLocal = f"{LINK_LOCAL}1%{self.link}h"
+        self.reachLinkLocal = f"{LINK_LOCAL}1%{self.link}n"
 
     def routes(self):
         """
@@ -117,9 +128,12 @@ def _connect(host, others):
     ip("addr", "add", host.serverIPv4 + "/24", "dev", host.link + "h")
     ip("addr", "add", host.serverIPv6 + "/64", "dev", host.link + "h",
        "nodad")
+    ip("addr", "add", LINK_LOCAL + "1/64", "dev", host.link + "h", "nodad")
     ip("link", "set", host.link + "h", "up")
     ip(*inside, "addr", "add", host.ipv4 + "/24", "dev", host.link + "n")
     ip(*inside, "addr", "add", host.ipv6 + "/64", "dev", host.link + "n",
+       "nodad")
+    ip(*inside, "addr", "add", LINK_LOCAL + "2/64", "dev", host.link + "n",
        "nodad")
     ip(*inside, "link", "set", host.link + "n", "up")
     ip(*inside, "link", "set", "lo", "up")

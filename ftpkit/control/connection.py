@@ -48,6 +48,7 @@ from ftpkit.control.sockets import (
 )
 from ftpkit.control.turns import TakingTurns
 from ftpkit.data.channel import DataChannel, normalizeHost
+from ftpkit.data.hosts import withZone
 from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.ops import events
@@ -154,7 +155,8 @@ class FTPProtocol(
                 raise CannotOpenDataConnection("Session closed")
             host = self.transport.getHost()
             self._dataChannel = DataChannel(
-                self.reactor, getattr(host, "host", "127.0.0.1"),
+                self.reactor, withZone(getattr(host, "host", "127.0.0.1"),
+                                       getattr(host, "scopeID", 0)),
                 self.peer, self.config.dataTimeout, self._currentTransfer,
                 self.factory.listenerPool,
                 getattr(self.transport, "proxyHost", None),

@@ -28,7 +28,7 @@ from ftpkit.data.handshakes import (
     PENDING_HANDSHAKES,
     HandshakeCandidates,
 )
-from ftpkit.data.hosts import normalizeHost
+from ftpkit.data.hosts import normalizeHost, onLinkOf
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import HeaderReadings
 from ftpkit.data.refusals import (
@@ -67,8 +67,9 @@ class DataChannel:
                  dataTLS=lambda: None, shares=None, alarm=None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
-        @param localHost: the control connection's local address; passive
-            listeners bind to it.
+        @param localHost: the control connection's local address, with its
+            zone when it has one (L{ftpkit.data.hosts.withZone}); passive
+            listeners bind to it, active connections from it.
         @param peerHost: the control connection's peer address.
         @param timeout: seconds to wait for a data connection, and that a
             data connection may go without moving a byte.
@@ -440,9 +441,10 @@ class DataChannel:
             factory = ActiveFactory(self, tlsContextFactory)
             if tlsContextFactory is not None:
                 factory = tlsContextFactory.wrapFactory(factory)
+            local = onLinkOf(normalizeHost(self.localHost), self.localHost)
             self.reactor.connectTCP(
-                host, port, factory, timeout=self.timeout,
-                bindAddress=(normalizeHost(self.localHost), 0))
+                onLinkOf(host, self.localHost), port, factory,
+                timeout=self.timeout, bindAddress=(local, 0))
         return waiting
 
     def connectionMade(self, connection):

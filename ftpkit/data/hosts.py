@@ -2,10 +2,18 @@
 L{normalizeHost}: addresses in the form the data channel compares them
 in (L{ftpkit.data.channel.DataChannel}, and the listeners that check a
 connection's client before a session has it).
+
+And the zones of link-local IPv6 addresses (C{fe80::1%eth0}): such an
+address names a host only together with its link, the zone, so a socket
+binds to it or connects to it only with the zone's number (the scope ID).
+Twisted gives the scope apart from the host's text (L{withZone} puts it
+back), and Python's C{bind} reads no zone from a host's text
+(L{socketAddress} makes the address it takes).
 """
 
 import functools
 import ipaddress
+import socket
 
 
 @functools.lru_cache(maxsize=4096)
@@ -23,3 +31,54 @@ def normalizeHost(host):
         return host
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
+
+
+def withZone(host, scope):
+    """
+    @param host: an address as text, as Twisted gives it (no zone).
+    @param scope: its scope ID (Twisted's C{IPv6Address.scopeID}): 0 but
+        for a link-local address.
+    @return: C{host}, followed by C{%} and the scope's number when it has
+        one (C{fe80::1%3}).
+    """
+    if scope and "%" not in host:
+        return f"{host}%{scope}"
+    return host
+
+
+def onLinkOf(host, local):
+    """
+    Where C{host} is on the link of C{local}: a data connection goes over
+    the link the control connection came by, so a link-local client's
+    address needs that link's zone.
+
+    @param host: an address as text, normalized (L{normalizeHost}).
+    @param local: the control connection's local address, with its zone
+        when it has one (L{withZone}).
+    @return: C{host} with C{local}'s zone when C{host} is a link-local
+        IPv6 address and C{local} has a zone; C{host} otherwise.
+    """
+    zone = local.partition("%")[2]
+    if not zone:
+        return host
+    try:
+        linkLocal = ipaddress.ip_address(host).is_link_local
+    except ValueError:
+        return host
+    return f"{host}%{zone}" if linkLocal else host
+
+
+def socketAddress(host, port):
+    """
+    The address a socket's C{bind} takes for C{host} and C{port}.
+
+    @param host: an address as text, perhaps with a zone.
+    @param port: a port.
+    @return: C{(host, port)}; for a host with a zone, the IPv6 4-tuple
+        holding its scope ID (C{bind} would ignore the zone in the text,
+        and fail with C{EINVAL} on a link-local address).
+    """
+    if "%" not in host:
+        return (host, port)
+    return socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_STREAM,
+                              0, socket.AI_NUMERICHOST)[0][4]

@@ -31,6 +31,7 @@ from zope.interface import implementer
 from ftpkit import compat
 from ftpkit.data.cork import cork
 from ftpkit.data.descriptors import closeSocket
+from ftpkit.data.hosts import socketAddress
 from ftpkit.errors import CannotOpenDataConnection, OutOfDescriptors
 
 _PASSIVE_BIND_ATTEMPTS = 50
@@ -232,7 +233,8 @@ class PassiveListener:
                 # Its connections come corked (see ftpkit.data.cork).
                 cork(listening)
             try:
-                _bind(listening, (interface, port), (anywhere, port))
+                _bind(listening, socketAddress(interface, port),
+                      (anywhere, port))
             except OSError:
                 # A port in use: try the next on the same, unbound socket.
                 continue

@@ -18,7 +18,7 @@ from zope.interface import implementer
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.proxied import isProxied
 from ftpkit.control.tls import implicitAsTCP
-from ftpkit.data.hosts import normalizeHost
+from ftpkit.data.hosts import normalizeHost, socketAddress
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint
 
@@ -97,7 +97,7 @@ def listeningSocket(family, host, port, backlog=LISTEN_BACKLOG):
     listening = socket.socket(family, socket.SOCK_STREAM)
     try:
         listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind((host, port))
+        listening.bind(socketAddress(host, port))
         listening.listen(backlog)
     except OSError as e:
         listening.close()

@@ -119,7 +119,9 @@ class NetworkMixin:
                 listeners += [
                     "--listen", f"tcp:{port}:interface={host.serverIPv4}",
                     "--listen", f"tcp6:{port}:interface={interface}"]
-            return listeners
+            interface = self.client.serverLinkLocal.replace(":", "\\:")
+            return listeners + ["--listen",
+                                f"tcp6:{port}:interface={interface}"]
 
         server = ServerProcess(
             self, ["--root", self.root, "--auth", "memory:alice:secret",
@@ -223,6 +225,17 @@ class TransferChecks:
                                   got)
             self.assertSetup(setup["setup"], "PASV", address)
             self.assertEqual(readLocal(got), PAYLOAD)
+
+    def checkLinkLocal(self, server):
+        """
+        ftplib over the link-local IPv6 addresses of the client's link
+        (C{fe80::}, meaningful with a zone only), with C{EPSV} and
+        C{EPRT}, in clear and over FTPS.
+        """
+        client = self.agents[0]
+        for tls in (False, True):
+            self.ftplibSession(client, self.client.reachLinkLocal,
+                               server.port, tls, ["EPSV", "EPRT"])
 
     def curl(self, curl, address, port, mode, tls):
         """
@@ -383,6 +396,12 @@ class OneProcessTransferTests(TransferChecks, NetworkMixin,
         """
         self.checkFtplib(self.serve())
 
+    def test_linkLocal(self):
+        """
+        L{TransferChecks.checkLinkLocal}.
+        """
+        self.checkLinkLocal(self.serve())
+
     def test_curl(self):
         """
         L{TransferChecks.checkCurl}.
@@ -423,6 +442,7 @@ class WorkersTransferTests(TransferChecks, NetworkMixin, unittest.TestCase):
         """
         server = self.serve()
         self.checkFtplib(server)
+        self.checkLinkLocal(server)
         self.checkStranger(server)
         self.checkForeignPorts(server)
         for check in (self.checkCurl, self.checkLftp):

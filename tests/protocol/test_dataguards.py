@@ -8,7 +8,7 @@ L{DataChannel.connecting}.
 import socket
 
 from twisted.internet import defer, error
-from twisted.internet.address import IPv4Address
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import formatEvent
 from twisted.python.failure import Failure
@@ -251,3 +251,40 @@ class ConnectingTests(unittest.TestCase):
         self.assertIsInstance(waiting, defer.Deferred)
         self.assertNoResult(waiting)
         waiting.addErrback(lambda failure: None)
+
+
+class LinkLocalTests(unittest.TestCase):
+    """
+    A session over link-local IPv6 addresses (C{fe80::}, meaningful only
+    with the zone of their link): its data connections keep that zone.
+    Without it, C{EPSV} got C{425 No free passive port} (every bind
+    failed with C{EINVAL}) and an active connection could not be made.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        peer = IPv6Address("TCP", "fe80::2", 40000, 0, 3)
+        self.protocol = makeFactory(self.clock).buildProtocol(peer)
+        self.transport = StringTransport(
+            hostAddress=IPv6Address("TCP", "fe80::1", 21, 0, 3),
+            peerAddress=peer)
+        self.protocol.makeConnection(self.transport)
+        self.protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+
+    def test_passiveListensInZone(self):
+        """
+        Passive listeners bind to the local address with its zone.
+        """
+        self.assertEqual(self.protocol.dataChannel.localHost, "fe80::1%3")
+
+    def test_activeConnectsInZone(self):
+        """
+        C{EPRT} to the client connects to it in the control connection's
+        zone, from the local address in that zone.
+        """
+        self.protocol.dataReceived(b"EPRT |2|fe80::2|2048|\r\n")
+        self.assertEqual(replyCodes(self.transport)[-1], "200")
+        self.protocol.dataReceived(b"RETR /top.bin\r\n")
+        host, port, _, _, bindAddress = self.clock.tcpClients[0]
+        self.assertEqual((host, port, bindAddress),
+                         ("fe80::2%3", 2048, ("fe80::1%3", 0)))
