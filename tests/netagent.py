@@ -29,6 +29,11 @@ def _keep(thing):
 
 
 def _context():
+    """
+    @return: a client context trusting any certificate (as
+        L{tests.tlssupport.clientContext}, not imported here: this
+        process starts in each namespace, and lighter is faster).
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

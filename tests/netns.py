@@ -227,7 +227,8 @@ class Agent:
         ready, _, _ = select.select([self.process.stdout], [], [], TIMEOUT)
         line = ready and self.process.stdout.readline()
         if not line:
-            raise AgentError(f"{name}: no answer within {TIMEOUT}s")
+            raise AgentError(f"{name}: no answer within {TIMEOUT}s (agent "
+                             f"status {self.process.poll()})")
         status, value = json.loads(line)
         if status != "ok":
             raise AgentError(value)

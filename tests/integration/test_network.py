@@ -9,10 +9,11 @@ The clients are ftplib (in L{tests.netagent}), curl and lftp, run with
 C{ip netns exec}: passive (C{PASV}, C{EPSV}) and active (C{PORT},
 C{EPRT}: the server connects into the namespace) data connections, in
 clear and over explicit FTPS with C{PROT P}, in one process and under
-C{--workers 2}. A second namespace plays a third host: C{PORT}/C{EPRT}
-naming it, or the server, are refused; connecting first to a client's
-passive port gets it nothing; and it is a distinct address for
-C{--max-connections-per-ip}.
+C{--workers 2}; ftplib over link-local IPv6 addresses too (C{fe80::},
+which a socket reaches only with the zone of its link). A second
+namespace plays a third host: C{PORT}/C{EPRT} naming it, or the server,
+are refused; connecting first to a client's passive port gets it
+nothing; and it is a distinct address for C{--max-connections-per-ip}.
 
 Skipped where network namespaces cannot be made (not root, no
 C{CAP_NET_ADMIN}, no C{ip}).
@@ -32,6 +33,11 @@ from tests.tlssupport import makeCertificate
 PAYLOAD = os.urandom(256 * 1024 + 7)
 """The file every test downloads and uploads."""
 
+NAT_ADDRESS = "198.51.100.77"
+"""The C{--passive-address} of the NAT test (TEST-NET-2: routed nowhere
+here)."""
+
+
 def curlActiveFTPS(curl):
     """
     @param curl: curl's path.
@@ -42,11 +48,6 @@ def curlActiveFTPS(curl):
     version = subprocess.run([curl, "--version"], capture_output=True,
                              text=True).stdout.split()[1]
     return not version.startswith(("7.87.", "7.88."))
-
-
-NAT_ADDRESS = "198.51.100.77"
-"""The C{--passive-address} of the NAT test (TEST-NET-2: routed nowhere
-here)."""
 
 
 def hostPort(address, port):
@@ -108,7 +109,8 @@ class NetworkMixin:
     def serve(self, *options):
         """
         Start a server listening on the host side of both links (one
-        port, both families), and nowhere else.
+        port, both families; the client's link-local address too), and
+        nowhere else.
 
         @return: its L{ServerProcess}.
         """
@@ -387,20 +389,17 @@ class TransferChecks:
 class OneProcessTransferTests(TransferChecks, NetworkMixin,
                               unittest.TestCase):
     """
-    The transfers against a server in one process, a test each.
+    The checks against a server in one process, a test for each client
+    (and one for the third host's).
     """
 
     def test_ftplib(self):
         """
-        L{TransferChecks.checkFtplib}.
+        L{TransferChecks.checkFtplib} and L{TransferChecks.checkLinkLocal}.
         """
-        self.checkFtplib(self.serve())
-
-    def test_linkLocal(self):
-        """
-        L{TransferChecks.checkLinkLocal}.
-        """
-        self.checkLinkLocal(self.serve())
+        server = self.serve()
+        self.checkFtplib(server)
+        self.checkLinkLocal(server)
 
     def test_curl(self):
         """
@@ -414,17 +413,14 @@ class OneProcessTransferTests(TransferChecks, NetworkMixin,
         """
         self.checkLftp(self.serve())
 
-    def test_stranger(self):
+    def test_thirdHost(self):
         """
-        L{TransferChecks.checkStranger}.
-        """
-        self.checkStranger(self.serve())
-
-    def test_foreignPorts(self):
-        """
+        L{TransferChecks.checkStranger} and
         L{TransferChecks.checkForeignPorts}.
         """
-        self.checkForeignPorts(self.serve())
+        server = self.serve()
+        self.checkStranger(server)
+        self.checkForeignPorts(server)
 
 
 class WorkersTransferTests(TransferChecks, NetworkMixin, unittest.TestCase):
