@@ -133,8 +133,13 @@ class XferLog:
             self._fd = os.open(self.path,
                                os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
             self._readable = True
-        except PermissionError:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        except PermissionError as e:
+            # A file it may write but not read; with no file at all, the
+            # reason is the one above (no new file in that directory).
+            try:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            except FileNotFoundError:
+                raise e from None
             self._readable = False
         self._inode = os.fstat(self._fd).st_ino
 

@@ -341,6 +341,33 @@ class XferLogAccessTests(unittest.TestCase):
         xferlog(transfer(path="/two"))
         self.assertEqual(self.paths(path), ["/one", "/two"])
 
+    def test_cannotMakeNew(self):
+        """
+        A transfer log renamed away where the server's account may not
+        make a new one (a directory of root's, after C{--uid}) is an error
+        saying so: it said C{No such file or directory}, the error of the
+        second try, which opens without creating for a file it may write
+        but not read.
+        """
+        path = self.mktemp()
+        xferlog = XferLog(path)
+        self.addCleanup(xferlog.close)
+        os.rename(path, path + ".1")
+        realOpen = os.open
+
+        def noNewFiles(name, flags, *args):
+            if flags & os.O_CREAT and not os.path.exists(name):
+                raise PermissionError(13, "Permission denied", name)
+            return realOpen(name, flags, *args)
+
+        self.patch(os, "open", noNewFiles)
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        xferlog(transfer())
+        [error] = logged
+        self.assertIn("Permission denied", error["error"])
+
 
 class FtpstatsTests(unittest.TestCase):
     """
