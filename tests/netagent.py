@@ -170,24 +170,32 @@ def listing(session, mode, name):
     return {**result, "lines": lines}
 
 
-def greet(host, port):
+def _connect(host, port, source):
+    return socket.create_connection(
+        (host, port), timeout=TIMEOUT,
+        source_address=None if source is None else (source, 0))
+
+
+def greet(host, port, source=None):
     """
-    Connect and read the greeting, leaving the connection open.
+    Connect (from the address C{source} if given) and read the greeting,
+    leaving the connection open.
 
     @return: C{[number, first reply line]}.
     """
-    sock = socket.create_connection((host, port), timeout=TIMEOUT)
+    sock = _connect(host, port, source)
     return [_keep(sock), sock.makefile("rb").readline().decode()]
 
 
-def intrude(host, port, tls):
+def intrude(host, port, tls, source=None):
     """
-    Connect to someone else's data port, then (in a thread, so that the
-    test goes on) try a TLS handshake if C{tls}, and read what comes.
+    Connect (from the address C{source} if given) to someone else's data
+    port, then (in a thread, so that the test goes on) try a TLS
+    handshake if C{tls}, and read what comes.
 
     @return: the intrusion's number, for L{intruded}.
     """
-    sock = socket.create_connection((host, port), timeout=TIMEOUT)
+    sock = _connect(host, port, source)
     outcome = {"bytes": 0, "error": None}
 
     def read():

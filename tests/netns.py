@@ -63,6 +63,9 @@ class Host:
     @ivar ipv4: its IPv4 address; C{serverIPv4} is the host side's.
     @ivar ipv6: its IPv6 address (a ULA); C{serverIPv6} is the host
         side's.
+    @ivar neighbour: another IPv6 address of the namespace, in the same
+        C{/64} (a neighbour on the client's network): used only when
+        named, never picked as a source address (it is deprecated).
     @ivar serverLinkLocal: the host side's link-local IPv6 address, with
         the zone (C{%} and the interface) that names the link on the
         host; C{reachLinkLocal} is the same address with the zone that
@@ -79,6 +82,7 @@ class Host:
         self.ipv4, self.serverIPv4 = f"10.78.{number}.2", f"10.78.{number}.1"
         self.ipv6, self.serverIPv6 = f"fd78:0:0:{number:x}::2", \
             f"fd78:0:0:{number:x}::1"
+        self.neighbour = f"fd78:0:0:{number:x}::3"
         self.link = f"ftpkn{number}"
         self.serverLinkLocal = f"{LINK_LOCAL}1%{self.link}h"
         self.reachLinkLocal = f"{LINK_LOCAL}1%{self.link}n"
@@ -135,6 +139,8 @@ def _connect(host, others):
        "nodad")
     ip(*inside, "addr", "add", LINK_LOCAL + "2/64", "dev", host.link + "n",
        "nodad")
+    ip(*inside, "addr", "add", host.neighbour + "/64", "dev",
+       host.link + "n", "nodad", "preferred_lft", "0")
     ip(*inside, "link", "set", host.link + "n", "up")
     ip(*inside, "link", "set", "lo", "up")
     for other in others:

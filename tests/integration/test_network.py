@@ -333,29 +333,36 @@ class TransferChecks:
 
     def checkStranger(self, server):
         """
-        A stranger from another host connecting first to a client's
-        passive port gets none of its data, in clear or under C{PROT P},
-        over IPv4 or IPv6; the client still gets its file, and the server
-        logs the refusal.
+        A stranger connecting first to a client's passive port gets none
+        of its data, in clear or under C{PROT P}, over IPv4 or IPv6,
+        whether it is on another host or the client's neighbour in its
+        C{/64} (one client for the limits, not for its data); the client
+        still gets its file, and the server logs the refusal.
         """
         client, stranger = self.agents
         refusals = server.log().count("refused passive data connection")
         for tls in (False, True):
-            for address, mode in ((self.client.serverIPv4, "PASV"),
-                                  (self.client.serverIPv6, "EPSV")):
+            for address, mode, thief, source in (
+                    (self.client.serverIPv4, "PASV", stranger, None),
+                    (self.client.serverIPv6, "EPSV", stranger, None),
+                    (self.client.serverIPv6, "EPSV", client,
+                     self.client.neighbour)):
                 session = client.call("login", address, server.port, tls)
                 port = passivePort(client.call("passive", session, mode))
-                intrusion = stranger.call("intrude", address, port, tls)
+                intrusion = thief.call("intrude", address, port, tls, source)
                 got = self.fresh("got.bin")
                 client.call("download", session, mode, "big.bin", got)
                 self.assertEqual(readLocal(got), PAYLOAD)
-                outcome = stranger.call("intruded", intrusion)
+                outcome = thief.call("intruded", intrusion)
                 self.assertEqual(outcome["bytes"], 0, outcome)
                 refusals += 1
                 server.waitForLog("refused passive data connection",
                                   refusals)
-        self.assertIn(f"refused passive data connection from "
-                      f"{self.stranger.ipv6}", server.log())
+        log = server.log()
+        for thief in (self.stranger.ipv4, self.stranger.ipv6,
+                      self.client.neighbour):
+            self.assertIn(f"refused passive data connection from {thief} ",
+                          log)
 
     def checkForeignPorts(self, server):
         """
@@ -479,7 +486,8 @@ class NetworkPolicyTests(NetworkMixin, unittest.TestCase):
         """
         C{--max-connections-per-ip 1} counts each real address apart: the
         client's second connection gets C{421}, the stranger's first and
-        the client's first over IPv6 get C{220}.
+        the client's first over IPv6 get C{220}; the client's neighbour
+        in its C{/64} is the same client (C{--ipv6-prefix-length 64}).
         """
         server = self.serve("--max-connections-per-ip", "1")
         client, stranger = self.agents
@@ -490,3 +498,6 @@ class NetworkPolicyTests(NetworkMixin, unittest.TestCase):
                             .startswith("421"))
             self.assertTrue(stranger.call("greet", address, server.port)[1]
                             .startswith("220"))
+        self.assertTrue(client.call("greet", self.client.serverIPv6,
+                                    server.port, self.client.neighbour)[1]
+                        .startswith("421"))
