@@ -72,6 +72,8 @@ def writableFile(path):
         (created if missing).
     @raise ValueError: saying why it cannot.
     """
+    if not path:
+        raise ValueError("needs a file to append to: --xferlog PATH")
     path = os.path.abspath(path)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT,

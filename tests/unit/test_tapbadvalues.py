@@ -259,6 +259,15 @@ class BadValueTests(unittest.TestCase):
             "--vhost", "ftp.example.com=filesystem:" + root)
         self.assertIn("--home-per-user", message)
 
+    def test_xferlogEmpty(self):
+        """
+        An empty C{--xferlog} (a variable left unset in a unit) is a usage
+        error saying a path is needed: it named the working directory,
+        C{cannot append to '/srv': Is a directory}.
+        """
+        message = self.assertRejected("--xferlog", "--xferlog", "")
+        self.assertIn("needs a file", message)
+
     def test_unknownChecker(self):
         """
         A checker name that is not installed (a typo) is named with the
