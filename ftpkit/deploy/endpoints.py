@@ -3,6 +3,8 @@ Reading Twisted endpoint descriptions (C{--listen} and C{--metrics}
 values) as data, and L{BareAccepting}, the listening endpoints' wrapper.
 """
 
+import os
+
 from twisted.internet.interfaces import IStreamServerEndpoint
 from zope.interface import implementer
 
@@ -100,7 +102,29 @@ def parseServerEndpoint(description, given=None):
     if port is not None and not 0 <= port <= 65535:
         raise ValueError(f"bad endpoint {given!r}: port {port} is "
                          "not from 0 to 65535")
+    directory = socketDirectory(description)
+    if directory is not None and not os.path.isdir(directory):
+        raise ValueError(f"bad endpoint {given!r}: no directory "
+                         f"{directory!r} for the socket")
     return endpoint
+
+
+def socketDirectory(description):
+    """
+    @param description: an endpoint description.
+    @return: the directory of a C{unix:} socket's path (behind
+        C{haproxy:} or not), or C{None} for another kind of endpoint.
+    """
+    fields = splitEndpoint(description)
+    if fields[0].lower() == "haproxy":
+        fields = fields[1:]
+    if len(fields) < 2 or fields[0].lower() != "unix":
+        return None
+    named = dict(field.partition("=")[::2] for field in fields[1:]
+                 if "=" in field)
+    placed = [field for field in fields[1:] if "=" not in field]
+    address = named.get("address", placed[0] if placed else "")
+    return os.path.dirname(os.path.abspath(address)) if address else None
 
 
 def _isSystemd(description):

@@ -80,3 +80,22 @@ class ParseServerEndpointTests(unittest.TestCase):
                 str(error),
                 f"bad endpoint {description!r}: systemd passed this process "
                 f"no such socket (start it through its .socket unit)")
+
+    def test_unixSocketWithoutDirectory(self):
+        """
+        A C{unix:} socket in a directory that does not exist is said to
+        be so as the options are read: the server started, then stopped
+        with C{cannot listen: [Errno 2] No such file or directory: '123'
+        -> b'/run/ftpkit/ftp.sock.lock'} (Twisted's lock file, named by
+        its process id). A socket whose directory exists parses.
+        """
+        for description in ("unix:/nonexistent/dir/ftp.sock",
+                            "unix:address=/nonexistent/dir/ftp.sock:mode=660",
+                            "haproxy:unix:/nonexistent/dir/ftp.sock"):
+            error = self.assertRaises(ValueError, parseServerEndpoint,
+                                      description)
+            self.assertEqual(
+                str(error),
+                f"bad endpoint {description!r}: no directory "
+                f"'/nonexistent/dir' for the socket")
+        parseServerEndpoint("unix:" + self.mktemp())
