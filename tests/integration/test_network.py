@@ -208,7 +208,8 @@ class TransferChecks:
         (C{EPSV}, C{EPRT}; C{PASV} gets C{522}), in clear and over FTPS.
         The C{227} names the address the client reached, whichever of the
         server's it is: from the stranger's namespace, its own link's host
-        side, or the client's link's, reached through its own.
+        side, or the client's link's, reached through its own; C{PORT}
+        connects back from either.
         """
         client, stranger = self.agents
         for tls in (False, True):
@@ -222,11 +223,12 @@ class TransferChecks:
                         .startswith("522"))
         for address in (self.stranger.serverIPv4, self.client.serverIPv4):
             session = stranger.call("login", address, server.port, False)
-            got = self.fresh("got.bin")
-            setup = stranger.call("download", session, "PASV", "big.bin",
-                                  got)
-            self.assertSetup(setup["setup"], "PASV", address)
-            self.assertEqual(readLocal(got), PAYLOAD)
+            for mode in ("PASV", "PORT"):
+                got = self.fresh("got.bin")
+                setup = stranger.call("download", session, mode, "big.bin",
+                                      got)
+                self.assertSetup(setup["setup"], mode, address)
+                self.assertEqual(readLocal(got), PAYLOAD)
 
     def checkLinkLocal(self, server):
         """
