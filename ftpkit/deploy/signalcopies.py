@@ -39,7 +39,7 @@ class Copies:
         @param reactor: see L{reactor}.
         """
         self.reactor = reactor
-        self._open = set()
+        self._open = {}
 
     def first(self, number, after=None):
         """
@@ -52,15 +52,21 @@ class Copies:
         @return: whether the signal is not a copy; if so, its window is
             open from now.
         """
-        if number in self._open:
-            return False
-        self._open.add(number)
         reactor = self.reactor
         if reactor is None:
             from twisted.internet import reactor
+        # Measured from the signal, not from when the reactor next runs:
+        # one busy for seconds (starting the workers) kept the window
+        # open, and took an operator's later signals for copies.
+        now = reactor.seconds()
+        opened = self._open.get(number)
+        if opened is not None and now - opened < COPY_WINDOW:
+            return False
+        self._open[number] = now
 
         def over():
-            self._open.discard(number)
+            if self._open.get(number) == now:
+                del self._open[number]
             if after is not None:
                 after()
 

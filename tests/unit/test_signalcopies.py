@@ -108,6 +108,27 @@ class CopiesTests(unittest.SynchronousTestCase):
         self.assertEqual(called, [True])
 
 
+    def test_reactorBusy(self):
+        """
+        A signal coming later than L{COPY_WINDOW} after the first is a
+        signal of its own, also while the reactor has not run since (busy
+        starting the workers of C{--workers}): the window stayed open
+        until the reactor ran again, so an operator's second C{SIGHUP}
+        seconds later was taken for a copy, with no line in the log.
+        """
+        called = []
+        self.assertTrue(self.copies.first(signal.SIGHUP,
+                                          lambda: called.append(1)))
+        self.reactor.advance(1.0)
+        self.assertTrue(self.copies.first(signal.SIGHUP,
+                                          lambda: called.append(2)))
+        self.assertFalse(self.copies.first(signal.SIGHUP))
+        self.reactor.runCalls()
+        self.reactor.advance(COPY_WINDOW)
+        self.assertEqual(called, [1, 2])
+        self.assertTrue(self.copies.first(signal.SIGHUP))
+
+
 class HangupCopiesTests(unittest.SynchronousTestCase):
     """
     L{ReloadOnHangup}'s handler.
