@@ -57,6 +57,32 @@ class ConformanceTests(unittest.TestCase):
                 [b"OPTS UTF8 OFF", b"OPTS UTF8 NLST", b"OPTS UTF8 ON"])],
             ["501", "501", "200"])
 
+    def test_optsRestStor(self):
+        """
+        C{OPTS REST STOR}, which WinSCP sends before resuming an upload
+        with C{REST} and C{STOR}, gets C{200}: uploads resume so here (it
+        got C{501 Unknown option}). Another option of C{REST} gets C{501}.
+        """
+        self.assertEqual(
+            [line[:3] for line in self.replies(
+                [b"OPTS REST STOR", b"opts rest stor", b"OPTS REST RETR",
+                 b"OPTS REST"])],
+            ["200", "200", "501", "501"])
+
+    def test_appeAfterRestRefused(self):
+        """
+        C{APPE} after C{REST N} (N > 0) gets C{503}, and writes nothing:
+        it appended at the end of the file, ignoring N, so the bytes went
+        elsewhere than where the client asked. The offset is used up: a
+        later C{APPE}, or one after C{REST 0}, is not refused for it.
+        """
+        replies = self.replies(
+            [b"REST 10", b"APPE f.bin", b"APPE f.bin", b"REST 0",
+             b"APPE f.bin"])
+        self.assertEqual([line[:3] for line in replies],
+                         ["350", "503", "425", "350", "425"])
+        self.assertIn("REST", replies[1])
+
     def test_unknownFamilyIPv4(self):
         """
         C{EPSV} or C{EPRT} naming an unknown network protocol on an IPv4

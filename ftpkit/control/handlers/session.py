@@ -149,7 +149,8 @@ class SessionCommands:
 
     def ftp_OPTS(self, argument):
         """
-        Set options: UTF8, MLST facts, the HASH algorithm. A refusal is
+        Set options: UTF8, MLST facts, the HASH algorithm; C{REST STOR}
+        (whether uploads resume, as WinSCP asks: they do). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -163,6 +164,11 @@ class SessionCommands:
             self.session.mlstFacts = parseOptsMLST(value)
             return (200, "MLST OPTS " + "".join(
                 fact + ";" for fact in self._factNames()))
+        if name == "REST":
+            # WinSCP asks before resuming an upload with REST and STOR.
+            if value.upper() == "STOR":
+                return (200, "REST STOR: uploads resume from a REST offset")
+            return (501, "Only REST STOR is an option of REST")
         if name == "HASH":
             if not self.hashOffered():
                 return (501, "HASH is not available here")

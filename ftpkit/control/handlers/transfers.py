@@ -120,6 +120,10 @@ def _firstOf(operation, connection):
     return result
 
 
+REST_APPE_REFUSED = ("APPE appends at the end of the file, not at the REST"
+                     " offset %d: use REST and STOR to resume from it")
+"""The reply to C{APPE} after C{REST N} (L{TransferCommands.ftp_APPE})."""
+
 REUSE_REFUSED = ("Data connection refused: its TLS session does not resume"
                  " the control connection's (session reuse required)")
 """The text of the C{426} ending a transfer whose data connection the
@@ -519,9 +523,16 @@ class TransferCommands:
 
     async def ftp_APPE(self, argument):
         """
-        Receive data appended to a file.
+        Receive data appended to a file. After C{REST N} with N above 0 it
+        is refused (C{503}): an append writes at the end of what is there,
+        and N is where the client asked for its bytes; ignored (as vsftpd
+        and Pure-FTPd ignore it), they would go elsewhere, silently
+        (pyftpdlib and ProFTPD refuse it too). C{REST 0} (which FileZilla
+        sends before a transfer) asks for nothing.
         """
-        self._takeOffset()
+        offset = self._takeOffset()
+        if offset:
+            return (503, REST_APPE_REFUSED % offset)
         path = self.resolve(argument)
         return await self._store(path, 0, append=True)
 
