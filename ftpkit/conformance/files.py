@@ -13,7 +13,7 @@ from twisted.internet.defer import (
 )
 from twisted.internet.interfaces import IPushProducer
 from twisted.trial.unittest import SkipTest
-from zope.interface import implementer
+from zope.interface import implementer, providedBy
 from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.helpers import CollectingConsumer, readFile, writeFile
@@ -21,6 +21,7 @@ from ftpkit.errors import AlreadyExists, IsDirectory, NoSuchFile
 from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellResume,
+    IFTPShellResumeOwners,
     IRandomReadFile,
     IRandomWriteFile,
     IReadFile,
@@ -487,3 +488,28 @@ class FileTests:
                          b"new content")
         self.assertIsNone((yield self.shell.resumableSize(("f",))))
         self.assertIsNone((yield self.shell.resumableSize(("missing",))))
+
+    @inlineCallbacks
+    def test_resumeOwners(self):
+        """
+        A shell that provides L{IFTPShellResumeOwners}: its shell for one
+        resumer provides what it provides, and an upload cut there is
+        that resumer's: another resumer sees nothing to resume, and
+        continues the file itself.
+        """
+        if not IFTPShellResumeOwners.providedBy(self.shell):
+            raise SkipTest("The shell does not provide IFTPShellResumeOwners")
+        alice = self.shell.forResumer("alice")
+        bob = self.shell.forResumer("bob")
+        self.assertEqual(set(providedBy(alice)), set(providedBy(self.shell)))
+        yield writeFile(self.shell, ("f",), b"old")
+        opened = yield alice.openForWriting(("f",))
+        consumer = yield opened.receive()
+        consumer.write(b"new ")
+        yield opened.abort()
+        yield self.settle()
+        kept = yield alice.resumableSize(("f",))
+        self.assertIn(kept, (None, 1, 2, 3, 4))
+        self.assertIsNone((yield bob.resumableSize(("f",))))
+        yield writeFile(bob, ("f",), b"d!", offset=2)
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"old!")

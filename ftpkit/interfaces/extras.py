@@ -106,7 +106,8 @@ class IFTPShellResume(Interface):
     short (hidden, for a while) so that a client can resume it with
     C{REST} + C{STOR} or C{APPE} on the same path, while the old file, if
     any, stays in place until the upload completes. C{SIZE} answers with
-    what was kept.
+    what was kept: for whom it was kept only, where the shell provides
+    L{IFTPShellResumeOwners} too; without it, for everyone.
     """
 
     def resumableSize(path):
@@ -116,6 +117,31 @@ class IFTPShellResume(Interface):
             kept for a resume, or C{None} when there is none;
             C{openForWriting(path, size)} (or with C{append=True}) then
             continues it.
+        """
+
+
+class IFTPShellResumeOwners(Interface):
+    """
+    An optional extra a shell providing L{IFTPShellResume} may provide: a
+    cut upload is kept for whoever it was cut for, its I{resumer}, alone.
+    Only the resumer's C{SIZE} answers its size, and only its resume
+    continues it; everyone else sees, downloads and resumes (a download,
+    or an upload written in place) the file itself. The server gives
+    each session the shell made with L{forResumer} for its user (an
+    anonymous user: for its address). A shell without this extra keeps a
+    cut upload for everyone.
+    """
+
+    def forResumer(resumer):
+        """
+        @param resumer: who the shell acts for, C{str}: a user name, or
+            C{"anonymous@ADDRESS"}.
+        @return: a shell like this one (providing the same interfaces,
+            sharing its storage) whose cut uploads are kept for
+            C{resumer}, and whose L{IFTPShellResume.resumableSize} and
+            uploads continuing a cut upload see only those kept for
+            C{resumer} (and those kept for nobody in particular: by a
+            shell not made with this method, or by a crashed process).
         """
 
 
@@ -346,9 +372,10 @@ class INameListing(Interface):
 
 OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellFeatures, IFTPShellResume,
-                             IFTPShellStreamedListing, IFTPShellCreate,
-                             IFTPShellListSome, IFTPShellAvailable,
-                             IFTPShellResolve, IFTPShellPermitted)
+                             IFTPShellResumeOwners, IFTPShellStreamedListing,
+                             IFTPShellCreate, IFTPShellListSome,
+                             IFTPShellAvailable, IFTPShellResolve,
+                             IFTPShellPermitted)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

@@ -54,7 +54,8 @@ def dropPrivilege(fd, result):
             pass
 
 
-def openUpload(run, runShort, target, found, offset, append, atOnce=False):
+def openUpload(run, runShort, target, found, offset, append, atOnce=False,
+               resumer=None):
     """
     Open the file an upload writes (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForWriting}).
@@ -69,13 +70,17 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
         (L{ftpkit.shells.shortcalls.ShortCalls.__call__}): it declines when
         it may remove a large stale partial upload, or read the target's
         directory (L{uploads.sweepPending}).
+    @param resumer: who the upload is for: it continues only a partial
+        upload that one may resume, and leaves one that one may resume
+        (L{ftpkit.shells.partialowners}); or C{None}.
     @return: a L{FileWriter}.
     """
     if offset or append:
         if atOnce and (uploads.sweepPending() or shortcalls.freesMuch(
                 uploads.partialPath(target))):
             raise shortcalls.Declined()
-        writer = _continuePartial(run, runShort, target, offset, append)
+        writer = _continuePartial(run, runShort, target, offset, append,
+                                  resumer)
         if writer is not None:
             return writer
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
@@ -107,14 +112,15 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False):
         if held is not None:
             return FileWriter(run, held[0], None, target, 0,
                               runShort=runShort, anonymous=True,
-                              directory=held[1])
+                              directory=held[1], resumer=resumer)
     fd, temporary = uploads.createTemporary(target)
     if old is not None:
         try:
             os.fchmod(fd, withoutPrivilege(old.st_mode))
         except OSError:
             pass
-    return FileWriter(run, fd, temporary, target, 0, runShort=runShort)
+    return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
+                      resumer=resumer)
 
 
 def _mayWrite(path):
@@ -134,7 +140,7 @@ def _mayWrite(path):
     return os.access(path, os.W_OK)
 
 
-def openNew(run, runShort, target):
+def openNew(run, runShort, target, resumer=None):
     """
     Open the file an upload creates (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForCreating}).
@@ -142,6 +148,7 @@ def openNew(run, runShort, target):
     @param run: as for L{openUpload}.
     @param runShort: as for L{openUpload}.
     @param target: the resolved path, C{bytes}.
+    @param resumer: as for L{openUpload}.
     @return: a L{FileWriter}, which holds the target's name reserved
         (L{ftpkit.shells.uploadreservations}) until the upload ends.
     @raise AlreadyExists: when the target exists, or another upload that
@@ -156,19 +163,21 @@ def openNew(run, runShort, target):
             return FileWriter(run, held[0], None, target, 0,
                               runShort=runShort, exclusive=True,
                               anonymous=True, directory=held[1],
-                              reservation=reservation)
+                              reservation=reservation, resumer=resumer)
         fd, temporary = uploads.createTemporary(target)
     except BaseException:
         uploadreservations.release(reservation)
         raise
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
-                      exclusive=True, reservation=reservation)
+                      exclusive=True, reservation=reservation,
+                      resumer=resumer)
 
 
-def _continuePartial(run, runShort, target, offset, append):
+def _continuePartial(run, runShort, target, offset, append, resumer):
     """
-    Continue the target's partial upload, if it has one (see
-    L{ftpkit.shells.uploads}), from C{offset} or at its end.
+    Continue the target's partial upload, if it has one that C{resumer}
+    may resume (see L{ftpkit.shells.uploads}), from C{offset} or at its
+    end.
 
     @return: a L{FileWriter}, or C{None} when there is none.
     @raise RestPastEnd: when C{offset} is past its end (it is given
@@ -178,7 +187,7 @@ def _continuePartial(run, runShort, target, offset, append):
     """
     flags = os.O_WRONLY | (os.O_APPEND if append else 0)
     claimed = uploads.claimPartial(
-        target, lambda path: openRegular(path, flags))
+        target, lambda path: openRegular(path, flags), resumer=resumer)
     if claimed is None:
         return None
     fd, result, temporary = claimed
@@ -196,4 +205,4 @@ def _continuePartial(run, runShort, target, offset, append):
     return FileWriter(run, fd, temporary, target,
                       None if append else offset,
                       start=result.st_size if append else offset,
-                      resumed=True, runShort=runShort)
+                      resumed=True, runShort=runShort, resumer=resumer)

@@ -91,7 +91,7 @@ class FileWriter:
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None, exclusive=False,
                  anonymous=False, directory=None, inode=None,
-                 reservation=None):
+                 reservation=None, resumer=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -122,7 +122,11 @@ class FileWriter:
             (L{ftpkit.shells.uploadreservations.reserve}), released once
             the upload ended (its file named, kept or removed), or
             C{None}.
+        @param resumer: who may resume the upload once cut, recorded on
+            the partial upload it leaves
+            (L{ftpkit.shells.partialowners}), or C{None}.
         """
+        self._resumer = resumer
         self._reservation = reservation
         self._inode = inode
         self._directory = directory
@@ -351,38 +355,46 @@ class FileWriter:
                                 and not self._anonymous):
             self._cleanUp()
             return
+        fd, self._fd = self._fd, None
         try:
-            size = os.fstat(self._fd).st_size
-            fd, self._fd = self._fd, None
-            try:
-                temporary = self._temporary
-                target = self._target
-                directory = None
-                if self._anonymous:
-                    target, directory = self._targetName(), self._directory
-                    if size == 0 or uploads.partialPath(target) is None:
-                        return
-                    try:
-                        temporary = uploads.nameAnonymous(fd, target,
-                                                          directory)
-                    except FileNotFoundError:
-                        if self._directoryRemoved():
-                            return
-                        raise
-            finally:
-                os.close(fd)
-            try:
-                uploads.keepPartial(temporary, target, size, directory)
-            except FileNotFoundError:
-                if directory is not None or os.path.lexists(temporary):
-                    raise
-                # Its directory was removed (by a local user) with the
-                # bytes in it, or moved, where the next sweep keeps them
-                # (L{_place}): the cut, not this, is what the client is
-                # told.
+            self._keepOpen(fd)
         finally:
+            os.close(fd)
             self._releaseDirectory()
             self._releaseReservation()
+
+    def _keepOpen(self, fd):
+        """
+        Keep what the cut upload received as the target's partial upload
+        while its file is still open: still held, so that a sweep starting
+        in another process serving the root does not take the temporary
+        file before it has its partial name (closed first, it was nobody's
+        for that moment).
+
+        @param fd: the upload's descriptor, closed by the caller.
+        """
+        size = os.fstat(fd).st_size
+        temporary, target, directory = self._temporary, self._target, None
+        if self._anonymous:
+            target, directory = self._targetName(), self._directory
+            if size == 0 or uploads.partialPath(target) is None:
+                return
+            try:
+                temporary = uploads.nameAnonymous(fd, target, directory)
+            except FileNotFoundError:
+                if self._directoryRemoved():
+                    return
+                raise
+        try:
+            uploads.keepPartial(temporary, target, size, directory, fd,
+                                self._resumer)
+        except FileNotFoundError:
+            if directory is not None or os.path.lexists(temporary):
+                raise
+            # Its directory was removed (by a local user) with the
+            # bytes in it, or moved, where the next sweep keeps them
+            # (L{_place}): the cut, not this, is what the client is
+            # told.
 
     def _commit(self):
         """
@@ -532,20 +544,23 @@ class FileWriter:
         """
         The files' part of L{_cleanUp}.
         """
-        kept = None
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            try:
-                if cutBack and self._start is not None:
-                    os.ftruncate(fd, self._start)
-                    if self._resumed:
-                        kept = self._start
-            finally:
+        fd, self._fd = self._fd, None
+        try:
+            if (fd is not None and cutBack and self._start is not None
+                    and self._resumed):
+                # Kept again while open, so still held (L{_keepOpen}).
+                os.ftruncate(fd, self._start)
+                uploads.keepPartial(self._temporary, self._target,
+                                    self._start, fd=fd,
+                                    resumer=self._resumer)
+                return
+            if fd is not None and cutBack and self._start is not None:
+                os.ftruncate(fd, self._start)
+        finally:
+            if fd is not None:
                 os.close(fd)
-        self._releaseDirectory()
-        if kept is not None:
-            uploads.keepPartial(self._temporary, self._target, kept)
-        elif self._temporary is not None:
+            self._releaseDirectory()
+        if self._temporary is not None:
             removeQuietly(self._temporary)
 
     def _releaseDirectory(self):

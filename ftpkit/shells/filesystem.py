@@ -56,6 +56,7 @@ from ftpkit.interfaces import (
     IFTPShellNames,
     IFTPShellResolve,
     IFTPShellResume,
+    IFTPShellResumeOwners,
     IFTPShellStreamedListing,
 )
 from ftpkit.protocol import paths
@@ -124,12 +125,17 @@ def _translated(function, *args):
 
 
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
-             IFTPShellResume, IFTPShellStreamedListing, IFTPShellCreate,
-             IFTPShellListSome, IFTPShellAvailable, IFTPShellResolve)
+             IFTPShellResume, IFTPShellResumeOwners, IFTPShellStreamedListing,
+             IFTPShellCreate, IFTPShellListSome, IFTPShellAvailable,
+             IFTPShellResolve)
 class FilesystemShell:
     """
     A directory of the local disk, seen as C{/}.
+
+    @ivar _resumer: who this shell acts for (L{forResumer}), or C{None}.
     """
+
+    _resumer = None
 
     def __init__(self, root, reactor=None, runner=None, shortCalls=None):
         """
@@ -559,7 +565,7 @@ class FilesystemShell:
         """
         target, found = self._jail.walk(path)
         return openUpload(self._run, self._runShort, target, found, offset,
-                          append, atOnce)
+                          append, atOnce, self._resumer)
 
     def openForCreating(self, path):
         """
@@ -579,13 +585,28 @@ class FilesystemShell:
         """
         The blocking part of L{openForCreating}.
         """
-        return openNew(self._run, self._runShort, self._resolve(path))
+        return openNew(self._run, self._runShort, self._resolve(path),
+                       self._resumer)
 
     def resumableSize(self, path):
         """
         See L{IFTPShellResume.resumableSize}.
         """
-        return self._run(lambda: uploads.resumableSize(self._resolve(path)))
+        return self._run(lambda: uploads.resumableSize(
+            self._resolve(path), resumer=self._resumer))
+
+    def forResumer(self, resumer):
+        """
+        See L{IFTPShellResumeOwners.forResumer}: a copy of this shell (its
+        jail, threads and runners shared) recording and seeing the partial
+        uploads of C{resumer} (L{ftpkit.shells.partialowners}).
+        """
+        # Not copy.copy: this runs at every login, and that costs five
+        # times as much.
+        shell = object.__new__(type(self))
+        shell.__dict__.update(self.__dict__)
+        shell._resumer = resumer
+        return shell
 
     @staticmethod
     def _raise(error):

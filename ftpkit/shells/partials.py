@@ -5,13 +5,16 @@ upload received, kept hidden as its target's partial upload
 (L{resumableSize}); taken by the upload that continues it
 (L{claimPartial}), and given back when that resume cannot go on
 (L{giveBack}). One older than its target or than its lifetime is stale,
-and removed. The rule is in L{ftpkit.shells.uploads}.
+and removed. Each records who may resume it
+(L{ftpkit.shells.partialowners}): for anyone else there is none. The rule
+is in L{ftpkit.shells.uploads}.
 """
 
 import os
 import time
 
 from ftpkit.errors import FileBusy
+from ftpkit.shells.partialowners import mayResume, recordResumer, resumerOf
 from ftpkit.shells.partialsweep import _lookedUpPartial
 from ftpkit.shells.uploadlocks import holdTemporary
 from ftpkit.shells.uploadnames import (
@@ -48,12 +51,13 @@ def _isStale(result, target, now, lifetime):
             or (targetTime is not None and targetTime >= result.st_mtime))
 
 
-def resumableSize(target, now=None):
+def resumableSize(target, now=None, resumer=None):
     """
     @param target: the target's path, C{bytes}.
+    @param resumer: who asks (L{ftpkit.shells.partialowners.mayResume}).
     @return: the size of its partial upload, or C{None} when there is none
-        to resume; one that is stale (L{_isStale}) is removed
-        (L{removeSeen}).
+        to resume, or it is another's; one that is stale (L{_isStale}) is
+        removed (L{removeSeen}).
     """
     now = time.time() if now is None else now
     partial = _lookedUpPartial(target, now)
@@ -66,10 +70,12 @@ def resumableSize(target, now=None):
     if _isStale(result, target, now, PARTIAL_LIFETIME):
         removeSeen(partial, result)
         return None
+    if not mayResume(resumerOf(partial), resumer):
+        return None
     return result.st_size
 
 
-def claimPartial(target, opener, now=None):
+def claimPartial(target, opener, now=None, resumer=None):
     """
     Take C{target}'s partial upload to continue it: it is opened and held
     (L{holdTemporary}), then renamed to a new temporary name, so that two
@@ -81,9 +87,11 @@ def claimPartial(target, opener, now=None):
     @param target: the target's path, C{bytes}.
     @param opener: opens a path for the upload (blocking), returning
         C{(fd, stat_result)}.
+    @param resumer: who resumes (L{ftpkit.shells.partialowners.mayResume}).
     @return: C{(fd, stat_result, temporary path)}: the file open, held
-        and renamed; or C{None} when there is none to resume. One past
-        its lifetime by no more than L{TAKE_GRACE} is taken all the same.
+        and renamed; or C{None} when there is none to resume, or it is
+        another's (left as it is). One past its lifetime by no more than
+        L{TAKE_GRACE} is taken all the same.
     @raise FileBusy: when another command took it meanwhile (L{_take}).
     """
     now = time.time() if now is None else now
@@ -93,6 +101,9 @@ def claimPartial(target, opener, now=None):
     try:
         fd, result = opener(partial)
     except FileNotFoundError:
+        return None
+    if not mayResume(resumerOf(fd), resumer):
+        os.close(fd)
         return None
     try:
         temporary = _take(fd, result, target, partial, now)
@@ -148,11 +159,13 @@ def giveBack(temporary, target):
     putBack(temporary, partialPath(target))
 
 
-def keepPartial(temporary, target, size, directory=None):
+def keepPartial(temporary, target, size, directory=None, fd=None,
+                resumer=None):
     """
     An upload was cut: keep what it received as C{target}'s partial
-    upload (replacing an older one), or remove the temporary file when it
-    received nothing or the name would be too long. Its modification time
+    upload (replacing an older one, whoever left it: one partial upload a
+    target), or remove the temporary file when it received nothing or the
+    name would be too long. Its modification time
     is set from this machine's clock, which measures its age
     (L{PARTIAL_LIFETIME}): a file server's (NFS) stamps its writes with
     its own, and one behind by a day made every cut upload look expired
@@ -163,9 +176,16 @@ def keepPartial(temporary, target, size, directory=None):
     @param size: the bytes the temporary file holds.
     @param directory: a descriptor of the directory both paths are
         relative to, or C{None}.
+    @param fd: the temporary file's descriptor, still open (so still
+        held: a sweep in another process serving the root leaves it
+        alone until it has its partial name), or C{None}.
+    @param resumer: who may resume it, recorded through C{fd}
+        (L{ftpkit.shells.partialowners.recordResumer}), or C{None}.
     """
     partial = partialPath(target)
     if size > 0 and partial is not None:
+        if fd is not None:
+            recordResumer(fd, resumer)
         now = time.time()
         try:
             os.utime(temporary, (now, now), dir_fd=directory,

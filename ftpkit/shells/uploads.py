@@ -15,11 +15,17 @@ system has no such files, it takes the temporary file's way.
 When an upload is cut (the client went away, C{ABOR}, the server
 stopping), what it received is kept, hidden, as the target's I{partial
 upload} (L{partialPath}: C{.ftpkit-partial.NAME}) for L{PARTIAL_LIFETIME}
-seconds: C{SIZE} on the target answers its size, and C{REST} + C{STOR} or
-C{APPE} on the target continue it (and the completed file then replaces
-the target). A partial upload older than the target (which a later upload
-completed) or than its lifetime is ignored and removed. An upload refused
-for its size keeps nothing.
+seconds, for whoever the upload was for, its I{resumer}
+(L{ftpkit.shells.partialowners}: the session's user): the resumer's
+C{SIZE} on the target answers its size, and the resumer's C{REST} +
+C{STOR} or C{APPE} on the target continue it (and the completed file then
+replaces the target). Everyone else sees the target alone: its size, and
+their resumes write into it in place. A target has one partial upload: a
+later cut upload replaces it, whoever it is for. One that records no
+resumer (a crashed upload's, made one by the sweep) is anyone's. A partial
+upload older than the target (which a later upload completed) or than its
+lifetime is ignored and removed. An upload refused for its size keeps
+nothing.
 
 At start (L{sweep}, in a thread while the process serves), the temporary
 files a crashed process left become partial uploads of their targets, or
@@ -38,6 +44,7 @@ did when it held them all:
     linking;
   - L{ftpkit.shells.partials}: partial uploads kept, resumed (claimed),
     given back, stale;
+  - L{ftpkit.shells.partialowners}: whom a partial upload is kept for;
   - L{ftpkit.shells.directoryremoval}: C{RMD} of a directory holding
     partial uploads;
   - L{ftpkit.shells.partialsweep}: the sweep at start;

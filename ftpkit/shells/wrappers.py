@@ -109,6 +109,18 @@ class ShellWrapper:
         """
         return self._shell.setModificationTime(path, when)
 
+    def forResumer(self, resumer):
+        """
+        See L{ftpkit.interfaces.IFTPShellResumeOwners.forResumer}
+        (provided when the wrapped shell provides it): this wrapper again,
+        around the wrapped shell's one for C{resumer}, so that what the
+        wrapper restricts stays restricted.
+        """
+        shell = object.__new__(type(self))
+        shell.__dict__.update(self.__dict__)
+        shell._shell = self._shell.forResumer(resumer)
+        return shell
+
 
 def _keepsRestriction(cls, extra):
     """

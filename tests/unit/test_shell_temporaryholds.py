@@ -172,3 +172,30 @@ class CommitHoldTests(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.root)), [b"f"])
         self.assertEqual(FilePath(os.path.join(self.root, b"f")).getContent(),
                          b"new bytes")
+
+    @inlineCallbacks
+    def test_sweptAtAbort(self):
+        """
+        A cut upload holds its temporary file until it is the target's
+        partial upload: a sweep starting in another process just before
+        the rename leaves it to the upload. Closed first, it was nobody's
+        for that moment, and the sweep made it the partial upload itself.
+        """
+        real = uploads.keepPartial
+        swept = []
+
+        def keeping(*args, **kwargs):
+            swept.append(uploads.sweep(self.root))
+            return real(*args, **kwargs)
+
+        self.patch(uploads, "keepPartial", keeping)
+        opened = yield self.shell.openForWriting(("f",))
+        consumer = yield opened.receive()
+        consumer.write(b"new bytes")
+        yield consumer.drain()
+        yield opened.abort()
+        self.assertEqual(swept, [(0, 0)])
+        partial = uploads.partialPath(os.path.join(self.root, b"f"))
+        self.assertEqual(FilePath(partial).getContent(), b"new bytes")
+        self.assertEqual(FilePath(os.path.join(self.root, b"f")).getContent(),
+                         b"old")

@@ -182,7 +182,8 @@ class FileCommands:
     async def ftp_SIZE(self, argument):
         """
         Give a file's size in the current TYPE (RFC 3659); in TYPE I, the
-        size of a cut upload of it kept for a resume, when there is one.
+        size of a cut upload of it kept for this user's resume, when there
+        is one (L{ftpkit.interfaces.IFTPShellResumeOwners}).
         In TYPE A only up to L{ASCII_SIZE_LIMIT}.
         """
         path = self.resolve(argument)

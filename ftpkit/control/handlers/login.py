@@ -25,13 +25,42 @@ from ftpkit.control.sessionlimits import (
     userKey,
 )
 from ftpkit.control.sockets import holdReplies
-from ftpkit.interfaces import IFTPShell, IFTPShellRates
+from ftpkit.interfaces import (
+    IFTPShell,
+    IFTPShellRates,
+    IFTPShellResumeOwners,
+)
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.protocol.sessionstate import Session
 
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
+
+
+def resumerOf(username, anonymous, peer):
+    """
+    @param username: the name given to C{USER}.
+    @param anonymous: whether it is an anonymous login.
+    @param peer: the client's address.
+    @return: who a session's cut uploads are kept for
+        (L{IFTPShellResumeOwners}): its user, or for an anonymous user,
+        whom every anonymous client is, its address.
+    """
+    return "anonymous@" + peer if anonymous else username
+
+
+def forResumer(shell, resumer):
+    """
+    @param shell: a user's shell.
+    @param resumer: who the session is (L{resumerOf}).
+    @return: C{shell} acting for C{resumer}, where it keeps cut uploads
+        for whom they were cut for (L{IFTPShellResumeOwners}); else
+        C{shell}.
+    """
+    if IFTPShellResumeOwners.providedBy(shell):
+        return shell.forResumer(resumer)
+    return shell
 
 
 class LoginCommands:
@@ -231,6 +260,8 @@ class LoginCommands:
         if IFTPShellRates.providedBy(shell):
             session.downloadRate = shell.downloadRate
             session.uploadRate = shell.uploadRate
+        shell = forResumer(shell, resumerOf(session.username,
+                                            session.anonymous, self.peer))
         session.shell = session.access.guard(shell, self.factory.heldUploads)
         session.realmLogout = logout
         self.reportLogin()
