@@ -11,6 +11,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
+from ftpkit.control.handlers.login import resumerOf
 from ftpkit.interfaces import IFTPShellResumeOwners
 from ftpkit.shells import partialowners, uploads
 from ftpkit.shells.filesystem import FilesystemShell
@@ -34,6 +35,24 @@ class MayResumeTests(unittest.TestCase):
              for recorded, resumer in [("alice", "alice"), ("alice", "bob"),
                                        (None, "bob"), ("alice", None)]],
             [True, False, True, True])
+
+
+class SessionResumerTests(unittest.TestCase):
+    """
+    L{resumerOf}: whom a session's cut uploads are kept for.
+    """
+
+    def test_userOrAddress(self):
+        """
+        A named user's are the user's, in every session; an anonymous
+        user's, whom every anonymous client is, its address's.
+        """
+        self.assertEqual(
+            [resumerOf("alice", False, "10.0.0.1"),
+             resumerOf("alice", False, "10.0.0.2"),
+             resumerOf("anonymous", True, "10.0.0.1"),
+             resumerOf("ftp", True, "::1")],
+            ["alice", "alice", "anonymous@10.0.0.1", "anonymous@::1"])
 
 
 class ResumerTests(unittest.TestCase):
