@@ -117,8 +117,9 @@ def vhostConfigFields(options):
         for C{--realm}).
     @return: a C{dict} with C{virtualHosts} and C{vhostFallback}.
     @raise usage.UsageError: for an unknown realm, a realm plugin
-        refusing its argument, a name given twice, or a banner or root for
-        a name no C{--vhost} has or for a host that has one already.
+        refusing its argument, a name given twice, a banner or root for
+        a name no C{--vhost} has or for a host that has one already, or
+        C{--vhost-fallback} without a C{--vhost}.
     """
     banners = dict(parseBannerOption(text)
                    for text in options.get("vhost-banner", []))
@@ -153,5 +154,9 @@ def vhostConfigFields(options):
     if roots:
         raise usage.UsageError(
             f"--vhost-root: no --vhost has the name {min(roots)!r}")
+    if options["vhost-fallback"] and not hosts:
+        raise usage.UsageError(
+            "--vhost-fallback: needs a --vhost (without one every HOST "
+            "name gets the default realm already)")
     return {"virtualHosts": tuple(hosts),
             "vhostFallback": bool(options["vhost-fallback"])}

@@ -125,6 +125,17 @@ class VhostOptionTests(unittest.TestCase):
         self.assertIn("two virtual hosts", self.assertRejected(
             "--vhost", "a.example=memory", "--vhost", "A.example.=memory"))
 
+    def test_fallbackWithoutHosts(self):
+        """
+        C{--vhost-fallback} without a C{--vhost} is a usage error, as a
+        C{--vhost-root} or C{--vhost-banner} naming no host is: it did
+        nothing (every name already gets the default realm), silently.
+        """
+        e = self.assertRaises(usage.UsageError, parse, "--vhost-fallback")
+        self.assertEqual(
+            str(e), "--vhost-fallback: needs a --vhost (without one every "
+            "HOST name gets the default realm already)")
+
     def test_twistdUsageError(self):
         """
         Under C{twistd}, a bad value is one line on standard error.
