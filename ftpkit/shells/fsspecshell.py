@@ -405,7 +405,13 @@ class FsspecShell:
                                    self.backend)
         elif self.backend.commitByRename:
             self.backend.refuseReplacing(self.fs, target)
-            writer = RenameIntoPlaceWriter(self.fs, temporarySibling(target), target)
+            # The backend's rename, not fs.mv, which takes a path with *, ?
+            # or [ for a pattern: an upload into a directory named "a [1]"
+            # matched nothing and got 550.
+            writer = RenameIntoPlaceWriter(
+                self.fs, temporarySibling(target), target,
+                lambda source, name: self.backend.rename(
+                    self.fs, source, name, False))
         else:
             writer = CommitOnCloseWriter(self.fs.open(
                 target, "wb", autocommit=False, **self.backend.writeOptions))

@@ -331,6 +331,25 @@ class ShellTests(unittest.TestCase):
             self.assertEqual((yield shell.stat(path)).mtime, 1e9, path)
 
     @defer.inlineCallbacks
+    def test_uploadIntoPatternDirectory(self):
+        """
+        An upload into a directory whose name fsspec would take for a
+        pattern (C{[1]}, C{*}) becomes the file, and replaces it: its
+        temporary sibling is moved by name (it got C{550}).
+        """
+        shell = memoryShell()
+        for directory in ("a [1]", "b*"):
+            yield shell.makeDirectory((directory,))
+            for data in (b"data", b"again"):
+                opened = yield shell.openForWriting((directory, "f"))
+                yield opened.writeAt(0, data)
+                yield opened.close()
+                self.assertEqual(
+                    [name for name, info in (yield shell.list((directory,)))],
+                    ["f"])
+                self.assertEqual(shell.fs.cat_file("/%s/f" % (directory,)), data)
+
+    @defer.inlineCallbacks
     def test_uploadInProgressHidden(self):
         """
         The temporary sibling of an upload in progress is not listed, and
