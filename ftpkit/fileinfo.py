@@ -154,3 +154,38 @@ class FileDescriptor:
     commit: object = None
     room: int = None
     runShort: object = None
+
+
+@dataclass(frozen=True)
+class StorageChange:
+    """
+    How an operation changed what a storage holds, as a quota counts it
+    (L{ftpkit.shells.quotas.Footprint}): differences, negative for what
+    went.
+
+    @ivar bytes: the bytes of regular files added.
+    @ivar files: the entries (files, directories, links) added.
+    """
+
+    bytes: int
+    files: int
+
+
+class HiddenEntries(int):
+    """
+    How many hidden entries went with a removed directory (an C{int}, what
+    L{ftpkit.interfaces.IFTPShell.removeDirectory} fires with), also
+    telling their bytes, so that a quota can take them off instead of
+    measuring its home again.
+
+    @ivar bytes: the bytes of the regular files among them.
+    """
+
+    def __new__(cls, count, size):
+        """
+        @param count: how many went.
+        @param size: their bytes.
+        """
+        entries = int.__new__(cls, count)
+        entries.bytes = size
+        return entries

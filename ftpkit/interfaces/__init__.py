@@ -37,6 +37,7 @@ from ftpkit.interfaces.extras import (
     IStatListing,
 )
 from ftpkit.interfaces.files import (
+    IAccountedWriteFile,
     IDescriptorFile,
     IPartialWriteFile,
     IPrivateWriteFile,
@@ -69,7 +70,8 @@ __all__ = [
     "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
     "IStatListing", "INameListing", "IFTPShellRates", "IFTPShellAvailable",
     "IFTPShellResolve", "IFTPShellPermitted",
-    "IReadFile", "IWriteFile", "IPartialWriteFile", "IPrivateWriteFile",
+    "IReadFile", "IWriteFile", "IAccountedWriteFile", "IPartialWriteFile",
+    "IPrivateWriteFile",
     "IRefusingWriteFile",
     "IRandomReadFile", "IRandomWriteFile", "IDescriptorFile",
     "IRealmPlugin", "IFTPEventObserver", "IFTPEventObserverPlugin",

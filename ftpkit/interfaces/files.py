@@ -90,6 +90,24 @@ class IPartialWriteFile(IWriteFile):
         """
 
 
+class IAccountedWriteFile(IWriteFile):
+    """
+    An L{IWriteFile} that tells what its L{IWriteFile.abort} (or
+    L{IPartialWriteFile.discard}) left in the storage, so that a quota
+    counts it without measuring its home again.
+    """
+
+    def leftBehind():
+        """
+        Call once its abort or discard ended.
+
+        @return: how it changed what the storage holds from just before
+            the upload was opened (a L{ftpkit.fileinfo.StorageChange}: the
+            bytes a cut upload kept, a partial upload it replaced), or
+            C{None} when that is not known.
+        """
+
+
 class IPrivateWriteFile(IWriteFile):
     """
     An L{IWriteFile} that can be committed without any permission bits

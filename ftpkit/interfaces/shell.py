@@ -49,7 +49,8 @@ class IFTPShell(Interface):
 
         @return: a Deferred firing with C{None}, or with how many hidden
             entries (the disk shell's partial uploads) went with it, which
-            a quota must then measure again; fails with
+            a quota must then measure again, unless that count is a
+            L{ftpkit.fileinfo.HiddenEntries} telling their bytes; fails with
             L{ftpkit.errors.DirectoryNotEmpty}, L{ftpkit.errors.NotDirectory}
             or L{ftpkit.errors.PermissionDenied} (for the root).
         """

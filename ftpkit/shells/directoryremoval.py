@@ -7,7 +7,9 @@ anything appearing in it meanwhile keeps them all there.
 
 import errno
 import os
+import stat
 
+from ftpkit.fileinfo import HiddenEntries
 from ftpkit.shells.uploadlocks import mayRemoveDirectory
 from ftpkit.shells.uploadnames import PARTIAL_PREFIX, temporaryName
 from ftpkit.shells.uploadremoval import putBack, removeQuietly
@@ -32,7 +34,8 @@ def removeDirectoryAt(name, parent):
 
     @param name: the directory's name, C{bytes}.
     @param parent: a descriptor of the directory holding it.
-    @return: how many partial uploads went with it.
+    @return: how many partial uploads went with it, a
+        L{HiddenEntries} telling their bytes too.
     @raise OSError: as C{os.rmdir} raises it (C{ENOTEMPTY} when it holds
         more than partial uploads).
     """
@@ -66,9 +69,24 @@ def removeDirectoryAt(name, parent):
             raise
     finally:
         os.close(fd)
+    size = 0
     for _, taken in moved:
+        size += _sizeOf(taken, parent)
         removeQuietly(taken, parent)
-    return len(moved)
+    return HiddenEntries(len(moved), size)
+
+
+def _sizeOf(name, directory):
+    """
+    @param name: a file's name in C{directory}.
+    @param directory: a descriptor of a directory.
+    @return: its bytes, 0 when it is gone (or not a regular file).
+    """
+    try:
+        result = os.lstat(name, dir_fd=directory)
+    except FileNotFoundError:
+        return 0
+    return result.st_size if stat.S_ISREG(result.st_mode) else 0
 
 
 def _moveOut(partials, directory, parent):

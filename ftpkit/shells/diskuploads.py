@@ -94,9 +94,11 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         inode = (result.st_dev, result.st_ino)
         if append:
             return FileWriter(run, fd, None, target, None,
-                              start=result.st_size, inode=inode)
+                              start=result.st_size, inode=inode,
+                              initialSize=result.st_size)
         return FileWriter(run, fd, None, target, offset,
-                          start=offset, runShort=runShort, inode=inode)
+                          start=offset, runShort=runShort, inode=inode,
+                          initialSize=result.st_size)
     if found is None:
         try:
             found = linkfree.statOf(target)
@@ -205,4 +207,5 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
     return FileWriter(run, fd, temporary, target,
                       None if append else offset,
                       start=result.st_size if append else offset,
-                      resumed=True, runShort=runShort, resumer=resumer)
+                      resumed=True, runShort=runShort, resumer=resumer,
+                      initialSize=result.st_size)

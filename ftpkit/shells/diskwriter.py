@@ -20,8 +20,9 @@ from ftpkit.errors import (
     NoSuchFile,
     PermissionDenied,
 )
-from ftpkit.fileinfo import FileDescriptor
+from ftpkit.fileinfo import FileDescriptor, StorageChange
 from ftpkit.interfaces import (
+    IAccountedWriteFile,
     IDescriptorFile,
     IPartialWriteFile,
     IPrivateWriteFile,
@@ -30,6 +31,7 @@ from ftpkit.interfaces import (
 from ftpkit.shells import shortcalls, uploadreservations, uploads
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
 from ftpkit.shells.outcome import Outcome
+from ftpkit.shells.uploadremains import LeftBehind
 from ftpkit.shells.uploadremoval import removeQuietly
 
 _NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
@@ -73,8 +75,8 @@ def placeNew(temporary, target):
 
 
 @implementer(IPartialWriteFile, IDescriptorFile, IPrivateWriteFile,
-             IRefusingWriteFile)
-class FileWriter:
+             IRefusingWriteFile, IAccountedWriteFile)
+class FileWriter(LeftBehind):
     """
     A file opened for an upload, owning its descriptor. Cut short
     (L{abort}), an upload into a temporary file is kept as its target's
@@ -91,7 +93,7 @@ class FileWriter:
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None, exclusive=False,
                  anonymous=False, directory=None, inode=None,
-                 reservation=None, resumer=None):
+                 reservation=None, resumer=None, initialSize=0):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -125,8 +127,12 @@ class FileWriter:
         @param resumer: who may resume the upload once cut, recorded on
             the partial upload it leaves
             (L{ftpkit.shells.partialowners}), or C{None}.
+        @param initialSize: the bytes C{fd}'s file held when opened, there
+            before the upload (the target written in place, a partial
+            upload continued), for L{LeftBehind.leftBehind}.
         """
         self._resumer = resumer
+        self._initialSize = initialSize
         self._reservation = reservation
         self._inode = inode
         self._directory = directory
@@ -378,6 +384,7 @@ class FileWriter:
         if self._anonymous:
             target, directory = self._targetName(), self._directory
             if size == 0 or uploads.partialPath(target) is None:
+                self._left = StorageChange(0, 0)
                 return
             try:
                 temporary = uploads.nameAnonymous(fd, target, directory)
@@ -386,8 +393,9 @@ class FileWriter:
                     return
                 raise
         try:
-            uploads.keepPartial(temporary, target, size, directory, fd,
-                                self._resumer)
+            self._leave(uploads.keepPartial(
+                temporary, target, size, directory, fd, self._resumer),
+                self._resumed)
         except FileNotFoundError:
             if directory is not None or os.path.lexists(temporary):
                 raise
@@ -545,23 +553,30 @@ class FileWriter:
         The files' part of L{_cleanUp}.
         """
         fd, self._fd = self._fd, None
+        left = None
         try:
             if (fd is not None and cutBack and self._start is not None
                     and self._resumed):
                 # Kept again while open, so still held (L{_keepOpen}).
                 os.ftruncate(fd, self._start)
-                uploads.keepPartial(self._temporary, self._target,
-                                    self._start, fd=fd,
-                                    resumer=self._resumer)
+                self._leave(uploads.keepPartial(
+                    self._temporary, self._target, self._start, fd=fd,
+                    resumer=self._resumer), resumed=True)
                 return
             if fd is not None and cutBack and self._start is not None:
                 os.ftruncate(fd, self._start)
+            if fd is not None:
+                inPlace = self._temporary is None and not self._anonymous
+                left = StorageChange(os.fstat(fd).st_size if inPlace else 0,
+                                     0)
         finally:
             if fd is not None:
                 os.close(fd)
             self._releaseDirectory()
         if self._temporary is not None:
             removeQuietly(self._temporary)
+        if left is not None:
+            self._leave(left, self._resumed)
 
     def _releaseDirectory(self):
         """

@@ -11,9 +11,11 @@ is in L{ftpkit.shells.uploads}.
 """
 
 import os
+import stat
 import time
 
 from ftpkit.errors import FileBusy
+from ftpkit.fileinfo import StorageChange
 from ftpkit.shells.partialowners import mayResume, recordResumer, resumerOf
 from ftpkit.shells.partialsweep import _lookedUpPartial
 from ftpkit.shells.uploadlocks import holdTemporary
@@ -181,6 +183,9 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
         alone until it has its partial name), or C{None}.
     @param resumer: who may resume it, recorded through C{fd}
         (L{ftpkit.shells.partialowners.recordResumer}), or C{None}.
+    @return: how what the directory holds changed, the temporary file
+        left out (a L{StorageChange}): the partial upload kept, less the
+        one it replaced.
     """
     partial = partialPath(target)
     if size > 0 and partial is not None:
@@ -193,7 +198,25 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
         except OSError:
             # A file system that keeps its own times: aged by them.
             pass
+        replaced = _replacedSize(partial, directory)
         os.replace(temporary, partial, src_dir_fd=directory,
                    dst_dir_fd=directory)
-    else:
-        removeQuietly(temporary, directory)
+        if replaced is None:
+            return StorageChange(size, 1)
+        return StorageChange(size - replaced, 0)
+    removeQuietly(temporary, directory)
+    return StorageChange(0, 0)
+
+
+def _replacedSize(partial, directory):
+    """
+    @param partial: a partial upload's path.
+    @param directory: as for L{keepPartial}.
+    @return: the bytes of the partial upload there (0 for anything but
+        a regular file), or C{None} when there is none.
+    """
+    try:
+        result = os.lstat(partial, dir_fd=directory)
+    except FileNotFoundError:
+        return None
+    return result.st_size if stat.S_ISREG(result.st_mode) else 0

@@ -51,6 +51,7 @@ from ftpkit.errors import (
     PermissionDenied,
     QuotaExceeded,
 )
+from ftpkit.fileinfo import HiddenEntries
 from ftpkit.interfaces import (
     IFTPShellPermitted,
     IFTPShellResolve,
@@ -469,16 +470,19 @@ class PermissionShell(ShellWrapper):
     def removeDirectory(self, path):
         """
         See L{IFTPShell.removeDirectory}: needs C{delete}; gives its entry
-        back to the file quota (and has the quota measured again when
-        hidden entries went with it).
+        back to the file quota, and those of the hidden entries that went
+        with it, with their bytes (the quota is measured again when the
+        shell does not tell their bytes: L{HiddenEntries}).
         """
         yield self._checked(self._allows("delete"), [path])
         result = yield self._shell.removeDirectory(path)
         if self._usage is not None:
-            if result:
-                self._usage.invalidate()
+            if isinstance(result, HiddenEntries) or not result:
+                self._usage.adjust(
+                    -self._keyBytes(path) - getattr(result, "bytes", 0),
+                    files=-1 - (result or 0))
             else:
-                self._usage.adjust(-self._keyBytes(path), files=-1)
+                self._usage.invalidate()
         yield self._touched(path)
         return result
 

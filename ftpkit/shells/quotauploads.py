@@ -15,6 +15,7 @@ from zope.interface import alsoProvides, implementer
 from ftpkit.data.producers import ConsumerFilter
 from ftpkit.errors import QuotaExceeded
 from ftpkit.interfaces import (
+    IAccountedWriteFile,
     IDescriptorFile,
     IPartialWriteFile,
     IPrivateWriteFile,
@@ -120,6 +121,9 @@ class _QuotaUpload:
             alsoProvides(self, IPartialWriteFile)
         if IPrivateWriteFile.providedBy(writeFile):
             alsoProvides(self, IPrivateWriteFile)
+        self._accounted = IAccountedWriteFile.providedBy(writeFile)
+        if self._accounted:
+            alsoProvides(self, IAccountedWriteFile)
 
     def descriptor(self):
         """
@@ -195,24 +199,28 @@ class _QuotaUpload:
         self.count += size
         return True
 
-    def _finish(self):
+    def _finish(self, ending=False):
         """
         Stop counting: the bytes in flight leave
-        L{ftpkit.shells.quotas.QuotaUsage.inFlight}.
+        L{ftpkit.shells.quotas.QuotaUsage.inFlight}, but those of an
+        upload about to be aborted or discarded that tells what it left
+        (L{IAccountedWriteFile}): L{_settleLeft} takes them off then.
 
+        @param ending: whether it is about to be aborted or discarded.
         @return: whether this is the first call.
         """
         if self._finished:
             return False
         self._finished = True
-        self._usage.releaseBytes(self.count)
+        if not (ending and self._accounted):
+            self._usage.releaseBytes(self.count)
         return True
 
     def close(self):
         """
         See L{IWriteFile.close}.
         """
-        if not self._finish():
+        if not self._finish(ending=self.exceeded):
             return self._writeFile.close()
         if self.exceeded:
             aborting = self._aborted(whole=True)
@@ -258,27 +266,58 @@ class _QuotaUpload:
         """
         Abort the wrapped upload; one written in place, or kept for a
         resume, may have kept the bytes already handed on (counted, or
-        moved through the L{descriptor} uncounted), so the usage is
-        measured again. So it is when a new file was written in place:
-        opening it may have made it (an empty file is still a file). Its
-        reserved file is given back: a file it left is found by that
-        measurement, as its bytes are.
+        moved through the L{descriptor} uncounted). One that tells what it
+        left (L{IAccountedWriteFile}) is counted by that once it ended
+        (L{_settleLeft}); for any other the usage is measured again. So it
+        is when a new file was written in place: opening it may have made
+        it (an empty file is still a file). Its reserved file is given
+        back: a file it left is found by that measurement, as its bytes
+        are.
 
         @param whole: discard it (L{IPartialWriteFile.discard}) where it
             can be, so that it keeps nothing.
         """
+        writeFile = self._writeFile
+        end = writeFile.abort
+        if whole and IPartialWriteFile.providedBy(writeFile):
+            end = writeFile.discard
+        if self._accounted:
+            return defer.maybeDeferred(end).addBoth(self._settleLeft)
         if self.count or self._uncounted or (self._newFile and self._inPlace):
             self._usage.invalidate()
         self._settleFile(made=False)
-        if whole and IPartialWriteFile.providedBy(self._writeFile):
-            return self._writeFile.discard()
-        return self._writeFile.abort()
+        return end()
+
+    def _settleLeft(self, result):
+        """
+        Once an L{IAccountedWriteFile} was aborted or discarded: count
+        what it left (measure again when it cannot tell), in place of the
+        bytes it had in flight. A new file written in place stays.
+
+        @param result: the outcome of its end, passed on.
+        """
+        usage = self._usage
+        left = self._writeFile.leftBehind()
+        if left is None:
+            usage.invalidate()
+        else:
+            usage.adjust(left.bytes, left.files)
+        usage.releaseBytes(self.count)
+        self._settleFile(made=left is not None and self._inPlace)
+        return result
+
+    def leftBehind(self):
+        """
+        See L{IAccountedWriteFile.leftBehind} (provided when the wrapped
+        upload provides it).
+        """
+        return self._writeFile.leftBehind()
 
     def abort(self):
         """
         See L{IWriteFile.abort}.
         """
-        if not self._finish():
+        if not self._finish(ending=True):
             return self._writeFile.abort()
         return self._aborted()
 
@@ -287,7 +326,7 @@ class _QuotaUpload:
         See L{IPartialWriteFile.discard} (provided when the wrapped upload
         provides it).
         """
-        if not self._finish():
+        if not self._finish(ending=True):
             return self._writeFile.discard()
         return self._aborted(whole=True)
 

@@ -1,0 +1,188 @@
+"""
+A user with a byte quota made the server measure the whole home again
+(a walk of every entry, seconds for a large home) at will: each upload
+cut with bytes kept for a resume, and each C{RMD} of a directory whose
+only entries were such cut uploads, marked the home's usage unknown, so
+the next quota check walked it all again. A loop of C{STOR}, 70 KB and a
+cut kept a core busy and slowed every other session. What they leave is
+counted now, and the home is walked once.
+"""
+
+import ftplib
+import io
+import os
+import time
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth import users as usersModule
+from ftpkit.auth.users import UsersDatabase, UsersRealm
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.quotas import Footprint, diskFootprint
+from tests.ftpclient import ftplibLogin
+from tests.integration.test_hardening import hardClose
+from tests.uploadsinprogress import largestUpload
+
+PART = 70000
+"""The bytes each cut upload sends before it is cut."""
+
+USERS = ('[users.bob]\nhome = "bob"\nquota = "1G"\npermissions = ["list",'
+         ' "read", "write", "append", "delete", "rename", "mkdir"]\n')
+
+
+def arrives(predicate, timeout=10):
+    """
+    Poll C{predicate} (blocking) until it is true, for up to C{timeout}
+    seconds.
+
+    @return: whether it became true.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def cutUpload(ftp, command, watched, size=PART, pid=None, reaches=None,
+              inPlace=None):
+    """
+    Send C{size} bytes with C{command}, wait until the server wrote them
+    all, then cut the data connection (blocking).
+
+    @param watched: the served directory the upload goes to (for
+        L{largestUpload}).
+    @param pid: the server's process, C{None} for this one.
+    @param reaches: the size the upload's file reaches with them
+        [default: C{size}].
+    @param inPlace: the path of a file written in place, whose size is
+        watched instead.
+    @return: the final reply's code.
+    """
+    reaches = size if reaches is None else reaches
+    data = ftp.transfercmd(command)
+    data.sendall(b"c" * size)
+    if inPlace is None:
+        arrived = arrives(lambda: largestUpload(watched, pid) == reaches)
+    else:
+        arrived = arrives(lambda: os.path.getsize(inPlace) == reaches)
+    assert arrived, command
+    hardClose(data)
+    try:
+        return ftp.voidresp()[:3]
+    except ftplib.Error as e:
+        return str(e)[:3]
+
+
+def store(ftp, command, size=1):
+    """
+    Upload C{size} bytes with C{command} (blocking): a quota check.
+
+    @return: the final reply.
+    """
+    return ftp.storbinary(command, io.BytesIO(b"s" * size))
+
+
+class CutUploadWalksTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{bob} has a 1 GB quota (no file quota) in C{/bob}; every
+    measurement of a home is counted.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        root = os.path.abspath(self.mktemp())
+        self.home = os.path.join(root, "bob")
+        os.makedirs(os.path.join(self.home, "sub"))
+        with open(os.path.join(self.home, "old"), "wb") as f:
+            f.write(b"o" * 5000)
+        path = os.path.join(root, "users.toml")
+        with open(path, "w") as f:
+            f.write(USERS)
+        self.walks = []
+        measure = usersModule.diskFootprint
+
+        def counted(directory):
+            self.walks.append(directory)
+            return measure(directory)
+
+        self.patch(usersModule, "diskFootprint", counted)
+        self.realm = UsersRealm(UsersDatabase(path), root)
+        self.server = self.startServer(self.realm, users={"bob": "pw"},
+                                       anonymous=False)
+
+    def counted(self):
+        """
+        @return: what C{bob}'s usage counts, as a L{Footprint}.
+        """
+        usage = self.realm.usageOf(self.home)
+        return Footprint(usage.used, usage.files)
+
+    @defer.inlineCallbacks
+    def test_cutUploads(self):
+        """
+        Uploads cut after 70 KB (a new file, twice, the second replacing
+        the first's cut upload; an append written in place; one replacing
+        a file; an append to its cut upload; a resume of a cut upload) each
+        followed by a quota check: the home is walked once, and what is counted is
+        what a walk finds.
+        """
+        home = self.home
+
+        def steps():
+            ftp = ftplibLogin(self, self.server.port, "bob", "pw",
+                              binary=True)
+            store(ftp, "STOR first")
+            codes, counts = [], []
+
+            def cut(command, **kwargs):
+                codes.append(cutUpload(ftp, command, home, **kwargs))
+                store(ftp, "STOR check")
+                counts.append((command, self.counted(), diskFootprint(home)))
+
+            cut("STOR f")
+            cut("STOR f")
+            cut("APPE old", reaches=5000 + PART,
+                inPlace=os.path.join(home, "old"))
+            cut("STOR old")
+            cut("APPE old", reaches=2 * PART)
+            ftp.sendcmd(f"REST {PART}")
+            cut("STOR f", reaches=2 * PART)
+            ftp.quit()
+            return codes, counts
+
+        codes, counts = yield self.inThread(steps)
+        self.assertEqual(codes, ["426"] * 6)
+        self.assertEqual(self.walks, [home])
+        for command, counted, walked in counts:
+            self.assertEqual(counted, walked, command)
+
+    @defer.inlineCallbacks
+    def test_removeDirectoryOfCutUploads(self):
+        """
+        C{RMD} of a directory whose entries are cut uploads, then a quota
+        check: no walk again, and the cut uploads' bytes and entries are
+        no longer counted.
+        """
+        home = self.home
+
+        def steps():
+            ftp = ftplibLogin(self, self.server.port, "bob", "pw",
+                              binary=True)
+            store(ftp, "STOR first")
+            codes = [cutUpload(ftp, "STOR sub/a", home),
+                     cutUpload(ftp, "STOR sub/b", home, size=PART // 2)]
+            ftp.rmd("sub")
+            store(ftp, "STOR check")
+            ftp.quit()
+            return codes
+
+        codes = yield self.inThread(steps)
+        self.assertEqual(codes, ["426", "426"])
+        self.assertFalse(os.path.exists(os.path.join(home, "sub")))
+        self.assertEqual(self.walks, [home])
+        self.assertEqual(self.counted(), diskFootprint(home))
+
