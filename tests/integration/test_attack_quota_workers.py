@@ -7,15 +7,20 @@ other's quota counts without its count changing, in any worker.
 """
 
 import ftplib
+import glob
 import io
 import os
 
 from twisted.trial import unittest
 
 from ftpkit.auth.users import hashPassword
+from ftpkit.shells.quotaledger import Ledger
+from ftpkit.shells.quotas import diskFootprint
+from ftpkit.shells.sharedquota import ledgerFor
 from tests.integration.test_attack_quota import ALL, store
+from tests.integration.test_attack_quotawalks import PART, cutUpload
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, childrenOf
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
@@ -181,3 +186,64 @@ class NestedWorkersTests(unittest.TestCase):
         self.changesByAdmin(
             lambda users, root: f"fsspec:file://{root}?users={users}",
             "f")
+
+
+class WorkersCutUploadTests(unittest.TestCase):
+    """
+    A two-worker server whose user C{bob} has a 1 GB quota: cut uploads
+    and an C{RMD} of cut uploads leave the home's ledger as measured once
+    (every worker walked the home again after each), and what it counts
+    is what a walk finds.
+    """
+
+    timeout = 120
+
+    def test_cutUploads(self):
+        """
+        Two sessions of C{bob} (one a worker) each cut uploads, then
+        check the quota; one removes a directory of cut uploads.
+        """
+        root = scratchDirectory(self)
+        temporary = os.path.join(root, "tmp")
+        home = os.path.join(root, "bob")
+        os.makedirs(temporary)
+        os.makedirs(os.path.join(home, "sub"))
+        users = os.path.join(root, "users.toml")
+        with open(users, "w") as f:
+            f.write(f'[users.bob]\npassword = "{hashPassword("secret")}"\n'
+                    f'home = "bob"\nquota = "1G"\npermissions = {ALL}\n')
+        server = ServerProcess(
+            self, ["--root", root, "--workers", "2", "--realm",
+                   f"users:{users}", "--auth", f"users:{users}"],
+            env={"TMPDIR": temporary})
+        server.waitForLog(READY, 2)
+        pids = childrenOf(server.process.pid)
+        sessions = []
+        self.addCleanup(lambda: [each.close() for each in sessions])
+        for _ in range(4):
+            session = ftplib.FTP()
+            session.connect("127.0.0.1", server.port, timeout=30)
+            session.login("bob", "secret")
+            session.voidcmd("TYPE I")
+            sessions.append(session)
+            store(session, f"STOR first{len(sessions)}", 10)
+        codes = []
+        for index, session in enumerate(sessions):
+            codes.append(cutUpload(session, f"STOR f{index}", home,
+                                   pids=pids))
+            codes.append(cutUpload(session, f"STOR sub/g{index}", home,
+                                   pids=pids))
+            store(session, "STOR check", 10)
+        sessions[0].rmd("sub")
+        for session in sessions:
+            store(session, "STOR check", 10)
+        self.assertEqual(codes, ["426"] * 8)
+        ledger = Ledger(ledgerFor(*glob.glob(
+            os.path.join(temporary, "ftpkit-quota-*")), home).path)
+        self.addCleanup(ledger.close)
+        state = ledger.state()
+        self.assertEqual((state.generation, state.fresh), (0, True))
+        walked = diskFootprint(home)
+        self.assertEqual((state.used, state.files),
+                         (walked.bytes, walked.files))
+        self.assertEqual(walked.bytes, 4 * (10 + PART) + 10)

@@ -46,7 +46,7 @@ def arrives(predicate, timeout=10):
     return True
 
 
-def cutUpload(ftp, command, watched, size=PART, pid=None, reaches=None,
+def cutUpload(ftp, command, watched, size=PART, pids=(None,), reaches=None,
               inPlace=None):
     """
     Send C{size} bytes with C{command}, wait until the server wrote them
@@ -54,7 +54,8 @@ def cutUpload(ftp, command, watched, size=PART, pid=None, reaches=None,
 
     @param watched: the served directory the upload goes to (for
         L{largestUpload}).
-    @param pid: the server's process, C{None} for this one.
+    @param pids: the server's processes writing uploads, C{None} for
+        this one.
     @param reaches: the size the upload's file reaches with them
         [default: C{size}].
     @param inPlace: the path of a file written in place, whose size is
@@ -65,7 +66,8 @@ def cutUpload(ftp, command, watched, size=PART, pid=None, reaches=None,
     data = ftp.transfercmd(command)
     data.sendall(b"c" * size)
     if inPlace is None:
-        arrived = arrives(lambda: largestUpload(watched, pid) == reaches)
+        arrived = arrives(lambda: reaches in (
+            largestUpload(watched, pid) for pid in pids))
     else:
         arrived = arrives(lambda: os.path.getsize(inPlace) == reaches)
     assert arrived, command
