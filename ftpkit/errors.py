@@ -278,6 +278,10 @@ _MESSAGES = {
     # The disk remounted read-only (after errors, often): not the
     # permissions an operator would check on reading "Permission denied".
     errno.EROFS: "Read-only file system",
+    # A path past the system's limit (an upload's temporary name beside
+    # its target takes it there first): not a name with something
+    # forbidden in it, and what a path too long for the client gets.
+    errno.ENAMETOOLONG: "File name too long",
 }
 """The text of the reply for the errors whose class's generic text would
 send the reader the wrong way."""

@@ -7,6 +7,7 @@ import errno
 from twisted.trial import unittest
 
 from ftpkit.errors import (
+    InvalidPath,
     LocalError,
     OutOfDescriptors,
     PermissionDenied,
@@ -60,3 +61,21 @@ class ReadOnlyTests(unittest.TestCase):
         self.assertEqual(refusal.message, "Read-only file system")
         self.assertEqual(fromOSError(OSError(errno.EACCES, "")).message,
                          PermissionDenied().message)
+
+
+class NameTooLongTests(unittest.TestCase):
+    """
+    C{ENAMETOOLONG} says the name is too long.
+    """
+
+    def test_fromOSError(self):
+        """
+        C{ENAMETOOLONG} becomes L{InvalidPath} (553) with the text "File
+        name too long" (it said "File name not allowed", as for a name
+        with something forbidden in it); C{EINVAL} keeps the generic text.
+        """
+        refusal = fromOSError(OSError(errno.ENAMETOOLONG, ""))
+        self.assertIsInstance(refusal, InvalidPath)
+        self.assertEqual(refusal.message, "File name too long")
+        self.assertEqual(fromOSError(OSError(errno.EINVAL, "")).message,
+                         InvalidPath().message)
