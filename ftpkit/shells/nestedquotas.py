@@ -4,9 +4,11 @@ and C{bob}'s C{/bob}, held to a quota, what C{admin} stores, removes or
 renames under C{/bob} is C{bob}'s too, and what C{bob} does is counted
 by a quota C{admin} may have. A session keeps its own home's usage
 (L{ftpkit.shells.quotas.QuotaUsage}) up to date; L{QuotaHomes} tells each
-change the other quotas' homes it touched, which are then measured again
-when next needed (their counts before that may be off by what the change
-did).
+change the other quotas' homes it touched: a home that holds the path
+changed counts the bytes and entries the change added or took away where
+they are known (L{ftpkit.shells.nestedchanges}), any other is measured
+again when next needed (its counts before that may be off by what the
+change did).
 
 Homes are tuples of segments on one storage (the absolute path of a
 disk home, a path under an fsspec realm's root). A realm whose homes
@@ -80,14 +82,18 @@ class QuotaHomes:
         """
         return bool(self._limitedBelow.get(home, set()) - {own})
 
-    def touched(self, path, own):
+    def touched(self, path, own, change=None):
         """
         A session changed what is at C{path} (and below it): the quotas
-        whose homes overlap it, but the session's own, measure again.
+        whose homes overlap it, but the session's own, count C{change}
+        where they hold C{path}, and measure again otherwise (the path is
+        their home, or above it) or when C{change} is not known.
 
         @param path: a tuple of segments.
         @param own: the session's home when it has a quota (whose usage
             the session keeps up to date), or C{None}.
+        @param change: the L{ftpkit.fileinfo.StorageChange} at C{path},
+            or C{None} when not known.
         """
         if not self.nested:
             return
@@ -100,9 +106,12 @@ class QuotaHomes:
                 # Its ledger cannot be opened (logged): its sessions
                 # cannot log in either.
                 continue
-            usage.invalidate()
-            usage.reads.left(path[len(home):]
-                             if paths.isWithin(path, home) else ())
+            within = len(path) > len(home) and paths.isWithin(path, home)
+            if change is not None and within:
+                usage.adjust(change.bytes, change.files)
+            else:
+                usage.invalidate()
+            usage.reads.left(path[len(home):] if within else ())
 
 
 class Neighbours:
@@ -138,8 +147,9 @@ class Neighbours:
         """
         return self._homes.holdsOther(self._home, self._own)
 
-    def touched(self, path):
+    def touched(self, path, change=None):
         """
-        The session changed what is at C{path}, one of its paths.
+        The session changed what is at C{path}, one of its paths, by
+        C{change} (see L{QuotaHomes.touched}).
         """
-        self._homes.touched(self._home + path, self._own)
+        self._homes.touched(self._home + path, self._own, change)

@@ -51,7 +51,7 @@ from ftpkit.errors import (
     PermissionDenied,
     QuotaExceeded,
 )
-from ftpkit.fileinfo import HiddenEntries
+from ftpkit.fileinfo import HiddenEntries, StorageChange
 from ftpkit.interfaces import (
     IFTPShellPermitted,
     IFTPShellResolve,
@@ -59,6 +59,7 @@ from ftpkit.interfaces import (
     IRandomWriteFile,
 )
 from ftpkit.protocol.permletters import maskOf
+from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
 from ftpkit.shells.permissiontable import (  # noqa: F401 (importable from here)
     PERMISSIONS,
     PermissionTable,
@@ -74,7 +75,6 @@ from ftpkit.shells.quotauploads import (
     QuotaWriteFile,
     settleEntryBytes,
 )
-from ftpkit.shells.uploadends import ThenFinished
 from ftpkit.shells.wrappers import ShellWrapper
 
 
@@ -130,7 +130,8 @@ class PermissionShell(ShellWrapper):
         self._where = tuple(where)
         self._entryBytes = entryBytes
         self._entriesBelow = entriesBelow
-        self._neighbours = neighbours
+        self._changes = NestedChanges(shell, neighbours,
+                                      exact=entryBytes is None)
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
 
@@ -421,7 +422,7 @@ class PermissionShell(ShellWrapper):
         usage = self._usage
         if usage is None:
             result = yield self._shell.makeDirectory(path)
-            yield self._touched(path)
+            yield self._changes.touched(path, StorageChange(0, 1))
             return result
         try:
             yield usage.current()
@@ -438,33 +439,8 @@ class PermissionShell(ShellWrapper):
             self._settleEntry(size, made=False)
             raise
         self._settleEntry(size, made=True)
-        yield self._touched(path)
+        yield self._changes.touched(path, StorageChange(0, 1))
         return result
-
-    def _touched(self, path):
-        """
-        Tell the other quotas that may count C{path} that it changed, at
-        C{path} and, where the wrapped shell has symbolic links
-        (L{IFTPShellResolve}) and this shell's home holds another quota's,
-        where it leads (a path gone leads where its directory does).
-
-        @param path: a path of this shell.
-        @return: C{None}, or a Deferred firing once told.
-        """
-        neighbours = self._neighbours
-        if neighbours is None or not neighbours.nested:
-            return None
-        neighbours.touched(path)
-        if not (path and neighbours.holdsOthers
-                and IFTPShellResolve.providedBy(self._shell)):
-            return None
-
-        def resolved(leads):
-            if leads is not None and tuple(leads) != path:
-                neighbours.touched(tuple(leads))
-
-        return self._shell.resolve(path).addCallbacks(
-            resolved, lambda failure: None)
 
     @defer.inlineCallbacks
     def removeDirectory(self, path):
@@ -476,14 +452,17 @@ class PermissionShell(ShellWrapper):
         """
         yield self._checked(self._allows("delete"), [path])
         result = yield self._shell.removeDirectory(path)
+        change = None
+        if isinstance(result, HiddenEntries) or not result:
+            change = StorageChange(-getattr(result, "bytes", 0),
+                                   -1 - (result or 0))
         if self._usage is not None:
-            if isinstance(result, HiddenEntries) or not result:
-                self._usage.adjust(
-                    -self._keyBytes(path) - getattr(result, "bytes", 0),
-                    files=-1 - (result or 0))
-            else:
+            if change is None:
                 self._usage.invalidate()
-        yield self._touched(path)
+            else:
+                self._usage.adjust(change.bytes - self._keyBytes(path),
+                                   change.files)
+        yield self._changes.touched(path, change)
         return result
 
     @defer.inlineCallbacks
@@ -494,12 +473,14 @@ class PermissionShell(ShellWrapper):
         """
         yield self._checked(self._allows("delete"), [path])
         usage = self._usage
-        size = (yield self._sizeOf(path)) if usage is not None else 0
+        size = 0
+        if usage is not None or self._changes.nested:
+            size = yield self._sizeOf(path)
         yield self._shell.removeFile(path)
         if usage is not None:
             usage.adjust(-size - self._keyBytes(path), files=-1)
             usage.reads.left(self._at(path))
-        yield self._touched(path)
+        yield self._changes.touched(path, StorageChange(-size, -1))
 
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):
@@ -523,15 +504,17 @@ class PermissionShell(ShellWrapper):
         if table.rulesBelow(fromPath) or table.rulesBelow(toPath):
             raise PermissionDenied()
         usage = self._usage
-        replaced = None
+        replaced = source = None
+        nested = self._changes.nested and toPath != fromPath
         if toPath != fromPath:
-            if usage is not None:
+            if usage is not None or nested:
                 replaced = yield self._statOrNone(toPath)
             yield self._replaceAllowed(toPath, replaced)
+        if nested:
+            source = yield self._statOrNone(fromPath)
         if usage is None or toPath == fromPath:
             yield self._shell.rename(fromPath, toPath)
-            yield self._touched(fromPath)
-            yield self._touched(toPath)
+            yield self._renamedTold(fromPath, toPath, source, replaced)
             return
         added, listed = yield self._keysAdded(fromPath, toPath)
         if replaced is not None:
@@ -554,8 +537,27 @@ class PermissionShell(ShellWrapper):
             usage.invalidate()
         usage.reads.left(self._at(fromPath))
         usage.reads.left(self._at(toPath))
-        yield self._touched(fromPath)
-        yield self._touched(toPath)
+        yield self._renamedTold(fromPath, toPath, source, replaced)
+
+    @defer.inlineCallbacks
+    def _renamedTold(self, fromPath, toPath, source, replaced):
+        """
+        Tell the other quotas that may count them of a rename's paths:
+        a file's bytes and entry left one and came to the other, where
+        they replaced what was there (measured again for a directory).
+
+        @param source: the L{ftpkit.fileinfo.FileInfo} of what was
+            renamed, or C{None} when not known.
+        @param replaced: that of what it replaced, or C{None} for nothing.
+        """
+        gone = came = None
+        if toPath == fromPath:
+            gone = came = StorageChange(0, 0)
+        elif source is not None and not source.isDirectory:
+            gone = fileChange(source, -1)
+            came = added(fileChange(source), fileChange(replaced, -1))
+        yield self._changes.touched(fromPath, gone)
+        yield self._changes.touched(toPath, came)
 
     @defer.inlineCallbacks
     def _keysAdded(self, fromPath, toPath):
@@ -635,10 +637,13 @@ class PermissionShell(ShellWrapper):
         if offset and not append:
             yield self._resumeAllowed(path, offset)
         usage = self._usage
+        changes = self._changes
         if usage is None:
-            return self._watched(path, (yield opening()))
+            before = yield changes.before(path, inPlace)
+            return changes.watched(path, (yield opening()), before)
         yield usage.current()
         info = yield self._statOrNone(path)
+        before = yield changes.before(path, inPlace, info)
         oldSize = info.size if info is not None and info.isFile else 0
         kept = oldSize if append else min(offset, oldSize)
         newFile = info is None and (yield self._makesFile(path, inPlace))
@@ -654,21 +659,9 @@ class PermissionShell(ShellWrapper):
         quotaFile = (QuotaRandomWriteFile
                      if IRandomWriteFile.providedBy(writeFile)
                      else QuotaWriteFile)
-        return self._watched(path, quotaFile(
+        return changes.watched(path, quotaFile(
             writeFile, usage, self._quota, oldSize, kept, inPlace, newFile,
-            self._at(path), keyBytes))
-
-    def _watched(self, path, writeFile):
-        """
-        @param path: where an upload goes.
-        @param writeFile: the upload.
-        @return: C{writeFile}, telling the other quotas that may count
-            C{path} when it ends (see C{neighbours}).
-        """
-        neighbours = self._neighbours
-        if neighbours is None or not neighbours.nested:
-            return writeFile
-        return ThenFinished(writeFile, lambda committed: self._touched(path))
+            self._at(path), keyBytes), before)
 
 
 def _noneIfMissing(failure):

@@ -87,13 +87,14 @@ def store(ftp, command, size=1):
     return ftp.storbinary(command, io.BytesIO(b"s" * size))
 
 
-class CutUploadWalksTests(LoopbackServerMixin, unittest.TestCase):
+class _WalksMixin(LoopbackServerMixin):
     """
     C{bob} has a 1 GB quota (no file quota) in C{/bob}; every
     measurement of a home is counted.
     """
 
     timeout = 120
+    users = USERS
 
     def setUp(self):
         root = os.path.abspath(self.mktemp())
@@ -103,7 +104,7 @@ class CutUploadWalksTests(LoopbackServerMixin, unittest.TestCase):
             f.write(b"o" * 5000)
         path = os.path.join(root, "users.toml")
         with open(path, "w") as f:
-            f.write(USERS)
+            f.write(self.users)
         self.walks = []
         measure = usersModule.diskFootprint
 
@@ -113,8 +114,8 @@ class CutUploadWalksTests(LoopbackServerMixin, unittest.TestCase):
 
         self.patch(usersModule, "diskFootprint", counted)
         self.realm = UsersRealm(UsersDatabase(path), root)
-        self.server = self.startServer(self.realm, users={"bob": "pw"},
-                                       anonymous=False)
+        self.server = self.startServer(
+            self.realm, users={"bob": "pw", "admin": "pw"}, anonymous=False)
 
     def counted(self):
         """
@@ -122,6 +123,12 @@ class CutUploadWalksTests(LoopbackServerMixin, unittest.TestCase):
         """
         usage = self.realm.usageOf(self.home)
         return Footprint(usage.used, usage.files)
+
+
+class CutUploadWalksTests(_WalksMixin, unittest.TestCase):
+    """
+    C{bob}'s cut uploads.
+    """
 
     @defer.inlineCallbacks
     def test_cutUploads(self):
@@ -188,3 +195,55 @@ class CutUploadWalksTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(self.walks, [home])
         self.assertEqual(self.counted(), diskFootprint(home))
 
+
+NESTED = ('[users.admin]\nhome = "."\npermissions = ["list", "read",'
+          ' "write", "append", "delete", "rename", "mkdir"]\n' + USERS)
+
+
+class NestedChangeWalksTests(_WalksMixin, unittest.TestCase):
+    """
+    C{admin}'s home is the root, holding C{bob}'s: what C{admin} changes
+    in C{/bob} is counted for C{bob}'s quota by what it added or took
+    away, and C{bob}'s home is walked once.
+    """
+
+    users = NESTED
+
+    @defer.inlineCallbacks
+    def test_changesByAdmin(self):
+        """
+        C{admin} stores, cuts an upload, removes, renames a file in,
+        makes and removes a directory in C{/bob} (an append may continue
+        a cut upload, and is measured again); C{bob} checks his
+        quota after each: no walk again, and his count is a walk's.
+        """
+        home = self.home
+
+        def steps():
+            admin = ftplibLogin(self, self.server.port, "admin", "pw",
+                                binary=True)
+            bob = ftplibLogin(self, self.server.port, "bob", "pw",
+                              binary=True)
+            store(bob, "STOR first")
+            store(admin, "STOR /big", 3000)
+            counts = []
+            for step in (
+                    lambda: store(admin, "STOR /bob/a", 20000),
+                    lambda: store(admin, "STOR /bob/a", 7000),
+                    lambda: cutUpload(admin, "STOR /bob/c", home),
+                    lambda: admin.delete("/bob/old"),
+                    lambda: admin.rename("/big", "/bob/big"),
+                    lambda: admin.rename("/bob/big", "/bob/a"),
+                    lambda: admin.mkd("/bob/d"),
+                    lambda: admin.rmd("/bob/d"),
+                    lambda: cutUpload(admin, "STOR /bob/sub/p", home),
+                    lambda: admin.rmd("/bob/sub")):
+                step()
+                store(bob, "STOR check")
+                counts.append((self.counted(), diskFootprint(home)))
+            return counts
+
+        counts = yield self.inThread(steps)
+        self.assertEqual(self.walks, [home])
+        for step, (counted, walked) in enumerate(counts):
+            self.assertEqual(counted, walked, step)

@@ -7,6 +7,7 @@ from twisted.trial import unittest
 from zope.interface import directlyProvides
 
 from ftpkit.errors import ServiceUnavailable
+from ftpkit.fileinfo import StorageChange
 from ftpkit.interfaces import IPartialWriteFile
 from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes
 from ftpkit.shells.quotas import QuotaUsage
@@ -66,6 +67,26 @@ class QuotaHomesTests(unittest.TestCase):
         ]
         for homes, nested in cases:
             self.assertEqual(_Homes(*homes).homes.nested, nested, homes)
+
+    def test_touchedBy(self):
+        """
+        A known change at a path within a quota's home is counted there,
+        not measured again; a quota whose home is the path, or lies below
+        it, is measured again, and so is every one when the change is not
+        known.
+        """
+        homes = _Homes(((), False), (("bob",), True), (("bob", "x"), True))
+        for usage in map(homes.usageOf, [("bob",), ("bob", "x")]):
+            usage.used, usage.files = 100, 10
+        homes.homes.touched(("bob", "f"), None, StorageChange(-30, -1))
+        self.assertEqual(homes.stale(), set())
+        bob = homes.usages[("bob",)]
+        self.assertEqual((bob.used, bob.files), (70, 9))
+        homes.homes.touched(("bob", "x"), None, StorageChange(0, 1))
+        self.assertEqual(homes.stale(), {("bob", "x")})
+        self.assertEqual((bob.used, bob.files), (70, 10))
+        homes.homes.touched(("bob", "g"), None)
+        self.assertEqual(homes.stale(), {("bob",), ("bob", "x")})
 
     def test_touched(self):
         """
