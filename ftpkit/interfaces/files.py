@@ -90,11 +90,11 @@ class IPartialWriteFile(IWriteFile):
         """
 
 
-class IAccountedWriteFile(IWriteFile):
+class IAccountedWriteFile(Interface):
     """
-    An L{IWriteFile} that tells what its L{IWriteFile.abort} (or
-    L{IPartialWriteFile.discard}) left in the storage, so that a quota
-    counts it without measuring its home again.
+    An upload (an L{IWriteFile} or an L{IRandomWriteFile}) that tells what
+    its C{abort} (or L{IPartialWriteFile.discard}) left in the storage, so
+    that a quota counts it without measuring its home again.
     """
 
     def leftBehind():

@@ -24,7 +24,12 @@ from twisted.internet import defer
 from zope.interface import implementer
 
 from ftpkit.errors import FileReplaced, LocalError
-from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile
+from ftpkit.fileinfo import StorageChange
+from ftpkit.interfaces import (
+    IAccountedWriteFile,
+    IRandomReadFile,
+    IRandomWriteFile,
+)
 
 TEMPORARY_PREFIX = ".ftpkit-upload-"
 """How the temporary sibling of an upload in progress is named; the shell
@@ -175,12 +180,15 @@ def openForReadingBlocking(fs, backend, fsPath):
     return _FileObjectReader(fs.open(fsPath, "rb", **backend.readOptions))
 
 
-@implementer(IRandomWriteFile)
+@implementer(IRandomWriteFile, IAccountedWriteFile)
 class FsspecWriteFile:
     """
     A file opened for an upload: writes at increasing offsets, then a
-    commit or an abort, each once.
+    commit or an abort, each once. An abort of an upload not written in
+    place leaves nothing (L{IAccountedWriteFile}).
     """
+
+    _left = None
 
     def __init__(self, call, writer, ended=None):
         """
@@ -215,7 +223,25 @@ class FsspecWriteFile:
         See L{IRandomWriteFile.abort}: discard; the previous file, if any,
         is untouched.
         """
+        if self._finished is None and not isinstance(self._writer,
+                                                     InPlaceWriter):
+            return self._finish(self._writer.discard).addCallback(
+                self._leftNothing)
         return self._finish(self._writer.discard)
+
+    def _leftNothing(self, result):
+        """
+        The upload was discarded, leaving nothing: see L{leftBehind}.
+        """
+        self._left = StorageChange(0, 0)
+        return result
+
+    def leftBehind(self):
+        """
+        See L{IAccountedWriteFile.leftBehind}: nothing once an upload not
+        written in place was discarded; not known otherwise.
+        """
+        return self._left
 
     def _finish(self, how):
         """

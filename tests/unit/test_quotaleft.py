@@ -10,13 +10,14 @@ from twisted.trial import unittest
 from zope.interface import implementer
 
 from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo, StorageChange
-from ftpkit.interfaces import IAccountedWriteFile, IPartialWriteFile
+from ftpkit.interfaces import IAccountedWriteFile
+from ftpkit.shells.fsspecfiles import FsspecWriteFile, InPlaceWriter
 from ftpkit.shells.nestedchanges import added, fileChange
 from ftpkit.shells.quotas import QuotaUsage
 from ftpkit.shells.quotauploads import QuotaRandomWriteFile
 
 
-@implementer(IAccountedWriteFile, IPartialWriteFile)
+@implementer(IAccountedWriteFile)
 class _Accounted:
     """
     An upload whose end leaves C{left}, seen by the usage at its end.
@@ -38,9 +39,6 @@ class _Accounted:
 
     def abort(self):
         return self._end("abort")
-
-    def discard(self):
-        return self._end("discard")
 
     def leftBehind(self):
         return self.left
@@ -141,3 +139,47 @@ class NestedChangeHelpersTests(unittest.TestCase):
         self.assertEqual(added(StorageChange(3, 1), StorageChange(-1, -1)),
                          StorageChange(2, 0))
         self.assertIsNone(added(StorageChange(3, 1), None))
+
+
+class _Writer:
+    """
+    A stand-in for an fsspec upload's writer.
+    """
+
+    discarded = False
+
+    def discard(self):
+        self.discarded = True
+
+
+class FsspecLeftTests(unittest.TestCase):
+    """
+    L{FsspecWriteFile.leftBehind}.
+    """
+
+    def aborted(self, writer):
+        """
+        @return: what the upload through C{writer} left once aborted.
+        """
+        upload = FsspecWriteFile(
+            lambda function, *args: defer.maybeDeferred(function, *args),
+            writer)
+        self.assertIsNone(upload.leftBehind())
+        self.successResultOf(upload.abort())
+        self.assertTrue(writer.discarded)
+        return upload.leftBehind()
+
+    def test_discarded(self):
+        """
+        An upload not written in place leaves nothing once aborted.
+        """
+        self.assertEqual(self.aborted(_Writer()), StorageChange(0, 0))
+
+    def test_inPlace(self):
+        """
+        What one written in place left is not known.
+        """
+        writer = InPlaceWriter.__new__(InPlaceWriter)
+        writer.discarded = False
+        writer.discard = lambda: setattr(writer, "discarded", True)
+        self.assertIsNone(self.aborted(writer))
