@@ -38,13 +38,14 @@ is renamed (L{QuotaExceeded}): the bytes it adds are reserved as an
 upload's are, so that two sessions renaming at once cannot both pass.
 Where other users' quotas count the paths it changes (homes nested in
 one another), it tells them (C{neighbours},
-L{ftpkit.shells.nestedquotas}).
+L{ftpkit.shells.nestedquotas}). The counting itself is its
+L{ftpkit.shells.quotaaccount.QuotaAccount}'s.
 """
 
 from twisted.internet import defer
 from zope.interface import implementer
 
-from ftpkit.errors import (
+from ftpkit.errors import (  # noqa: F401 (importable from here, as before)
     DirectoryOverFileQuota,
     FileQuotaExceeded,
     NoSuchFile,
@@ -56,21 +57,25 @@ from ftpkit.interfaces import (
     IFTPShellPermitted,
     IFTPShellResolve,
     IFTPShellResume,
-    IRandomWriteFile,
+    IRandomWriteFile,  # noqa: F401 (importable from here, as before)
 )
 from ftpkit.protocol.permletters import maskOf
 from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
+from ftpkit.shells.pathlookups import sizeOf, statOrNone
 from ftpkit.shells.permissiontable import (  # noqa: F401 (importable from here)
     PERMISSIONS,
     PermissionTable,
 )
 from ftpkit.shells.permitted import narrowed, narrowedIn
-from ftpkit.shells.quotareads import ReleasingReadFile
+from ftpkit.shells.quotaaccount import QuotaAccount
+from ftpkit.shells.quotareads import (  # noqa: F401 (importable from here)
+    ReleasingReadFile,
+)
 from ftpkit.shells.quotas import (
     QuotaUsage,  # noqa: F401 (importable from here, as before quotas.py)
     diskUsage,  # noqa: F401 (likewise)
 )
-from ftpkit.shells.quotauploads import (
+from ftpkit.shells.quotauploads import (  # noqa: F401 (importable from here)
     QuotaRandomWriteFile,
     QuotaWriteFile,
     settleEntryBytes,
@@ -124,12 +129,9 @@ class PermissionShell(ShellWrapper):
             raise ValueError("entryBytes and entriesBelow go together")
         ShellWrapper.__init__(self, shell)
         self._table = table
-        self._quota = quota
-        self._fileQuota = fileQuota
-        self._usage = usage if limited else None
-        self._where = tuple(where)
-        self._entryBytes = entryBytes
-        self._entriesBelow = entriesBelow
+        self._account = (QuotaAccount(shell, usage, quota, fileQuota, where,
+                                      entryBytes, entriesBelow)
+                         if limited else None)
         self._changes = NestedChanges(shell, neighbours,
                                       exact=entryBytes is None)
         self._resolves = (bool(table.overrides)
@@ -201,21 +203,6 @@ class PermissionShell(ShellWrapper):
 
         return self._shell.resolve(pathList[0]).addCallback(check)
 
-    def _statOrNone(self, path):
-        """
-        @return: a Deferred firing with the L{ftpkit.fileinfo.FileInfo} of
-            C{path}, or C{None} when there is nothing there.
-        """
-        return self._shell.stat(path).addErrback(_noneIfMissing)
-
-    def _sizeOf(self, path):
-        """
-        @return: a Deferred firing with the size of the file at C{path},
-            or 0 when there is none (or it is a directory).
-        """
-        return self._statOrNone(path).addCallback(
-            lambda info: info.size if info is not None and info.isFile else 0)
-
     @defer.inlineCallbacks
     def _replaceAllowed(self, path, found=None):
         """
@@ -236,7 +223,7 @@ class PermissionShell(ShellWrapper):
         except PermissionDenied:
             pass
         if found is None:
-            found = yield self._statOrNone(path)
+            found = yield statOrNone(self._shell, path)
         if found is not None:
             raise PermissionDenied()
 
@@ -262,23 +249,9 @@ class PermissionShell(ShellWrapper):
         if IFTPShellResume.providedBy(self._shell):
             kept = yield self._shell.resumableSize(path)
         if kept is None:
-            kept = yield self._sizeOf(path)
+            kept = yield sizeOf(self._shell, path)
         if offset < kept:
             raise PermissionDenied()
-
-    @defer.inlineCallbacks
-    def _makesFile(self, path, inPlace):
-        """
-        Whether an upload to C{path}, where nothing is, adds a file to
-        those the file quota counts: it does, unless it continues (in
-        place) a cut upload the shell kept for a resume, a file counted
-        already (L{IFTPShellResume}).
-
-        @return: a Deferred firing with C{True} or C{False}.
-        """
-        if inPlace and IFTPShellResume.providedBy(self._shell):
-            return (yield self._shell.resumableSize(path)) is None
-        return True
 
     def _mayLook(self, path):
         """
@@ -309,9 +282,8 @@ class PermissionShell(ShellWrapper):
         if "write" not in permissions and "append" not in permissions:
             return 0
         room = yield self._shell.available(path)
-        if self._quota is not None:
-            yield self._usage.current()
-            room = min(room, max(0, self._quota - self._usage.occupied()))
+        if self._account is not None:
+            room = yield self._account.room(room)
         return room
 
     def list(self, path):
@@ -354,54 +326,9 @@ class PermissionShell(ShellWrapper):
         """
         yield self._checked(self._allows("read"), [path])
         readFile = yield self._shell.openForReading(path, offset)
-        if self._usage is None:
+        if self._account is None:
             return readFile
-        size = offset + (readFile.size or 0)
-        reads = self._usage.reads
-        return ReleasingReadFile(readFile, reads.opened(self._at(path), size))
-
-    def _at(self, path):
-        """
-        @param path: a path of this shell.
-        @return: the path as the quota's home names it.
-        """
-        return self._where + path
-
-    def _keyBytes(self, path):
-        """
-        @param path: a path of this shell.
-        @return: the bytes an entry at C{path} costs besides its content
-            (see C{entryBytes}).
-        """
-        if self._entryBytes is None or self._usage is None:
-            return 0
-        return self._entryBytes(self._at(path))
-
-    def _reserveEntry(self, path):
-        """
-        Count a file or directory about to be made at C{path}, and the
-        bytes of its key, if they fit (call once measured).
-
-        @return: the bytes of its key, or C{None} when it does not fit
-            (nothing is counted then); L{_settleEntry} must follow.
-        """
-        usage = self._usage
-        if not usage.reserveFile(self._fileQuota):
-            return None
-        size = self._keyBytes(path)
-        if size and not usage.reserveBytes(size, self._quota):
-            usage.settleFile(made=False)
-            return None
-        return size
-
-    def _settleEntry(self, size, made):
-        """
-        End a L{_reserveEntry} that gave C{size}.
-
-        @param made: whether the entry was made.
-        """
-        self._usage.settleFile(made)
-        settleEntryBytes(self._usage, size, made)
+        return self._account.reading(path, offset, readFile)
 
     def hash(self, path, algorithm, start=0, end=None):
         """
@@ -419,26 +346,11 @@ class PermissionShell(ShellWrapper):
         room for one more entry (L{DirectoryOverFileQuota} otherwise).
         """
         yield self._checked(self._allows("mkdir"), [path])
-        usage = self._usage
-        if usage is None:
+        if self._account is None:
             result = yield self._shell.makeDirectory(path)
-            yield self._changes.touched(path, StorageChange(0, 1))
-            return result
-        try:
-            yield usage.current()
-        except QuotaExceeded as e:
-            # The home could not be measured: C{550}, the one refusal
-            # RFC 959 lists for MKD.
-            raise DirectoryOverFileQuota(e.message) from None
-        size = self._reserveEntry(path)
-        if size is None:
-            raise DirectoryOverFileQuota()
-        try:
-            result = yield self._shell.makeDirectory(path)
-        except BaseException:
-            self._settleEntry(size, made=False)
-            raise
-        self._settleEntry(size, made=True)
+        else:
+            result = yield self._account.makingDirectory(
+                path, lambda: self._shell.makeDirectory(path))
         yield self._changes.touched(path, StorageChange(0, 1))
         return result
 
@@ -456,12 +368,8 @@ class PermissionShell(ShellWrapper):
         if isinstance(result, HiddenEntries) or not result:
             change = StorageChange(-getattr(result, "bytes", 0),
                                    -1 - (result or 0))
-        if self._usage is not None:
-            if change is None:
-                self._usage.invalidate()
-            else:
-                self._usage.adjust(change.bytes - self._keyBytes(path),
-                                   change.files)
+        if self._account is not None:
+            self._account.removedDirectory(path, change)
         yield self._changes.touched(path, change)
         return result
 
@@ -472,14 +380,13 @@ class PermissionShell(ShellWrapper):
         bytes, and its entry).
         """
         yield self._checked(self._allows("delete"), [path])
-        usage = self._usage
+        account = self._account
         size = 0
-        if usage is not None or self._changes.nested:
-            size = yield self._sizeOf(path)
+        if account is not None or self._changes.nested:
+            size = yield sizeOf(self._shell, path)
         yield self._shell.removeFile(path)
-        if usage is not None:
-            usage.adjust(-size - self._keyBytes(path), files=-1)
-            usage.reads.left(self._at(path))
+        if account is not None:
+            account.removedFile(path, size)
         yield self._changes.touched(path, StorageChange(-size, -1))
 
     @defer.inlineCallbacks
@@ -503,40 +410,21 @@ class PermissionShell(ShellWrapper):
         table = self._table
         if table.rulesBelow(fromPath) or table.rulesBelow(toPath):
             raise PermissionDenied()
-        usage = self._usage
+        account = self._account
         replaced = source = None
         nested = self._changes.nested and toPath != fromPath
         if toPath != fromPath:
-            if usage is not None or nested:
-                replaced = yield self._statOrNone(toPath)
+            if account is not None or nested:
+                replaced = yield statOrNone(self._shell, toPath)
             yield self._replaceAllowed(toPath, replaced)
         if nested:
-            source = yield self._statOrNone(fromPath)
-        if usage is None or toPath == fromPath:
+            source = yield statOrNone(self._shell, fromPath)
+        if account is None or toPath == fromPath:
             yield self._shell.rename(fromPath, toPath)
-            yield self._renamedTold(fromPath, toPath, source, replaced)
-            return
-        added, listed = yield self._keysAdded(fromPath, toPath)
-        if replaced is not None:
-            # Its key goes; its content may stay held by a download.
-            added -= self._keyBytes(toPath)
-        reserved = max(0, added)
-        if reserved and not usage.reserveBytes(reserved, self._quota):
-            raise QuotaExceeded("Exceeded storage allocation: the new names"
-                                " take more room than is left")
-        try:
-            yield self._shell.rename(fromPath, toPath)
-        finally:
-            usage.releaseBytes(reserved)
-        if replaced is not None:
-            added -= replaced.size if replaced.isFile else 0
-        usage.adjust(added, files=-1 if replaced is not None else 0)
-        if listed:
-            # Entries made below the directory while it was counted: the
-            # next measurement sees their new keys.
-            usage.invalidate()
-        usage.reads.left(self._at(fromPath))
-        usage.reads.left(self._at(toPath))
+        else:
+            yield account.renaming(
+                fromPath, toPath, replaced,
+                lambda: self._shell.rename(fromPath, toPath))
         yield self._renamedTold(fromPath, toPath, source, replaced)
 
     @defer.inlineCallbacks
@@ -558,30 +446,6 @@ class PermissionShell(ShellWrapper):
             came = added(fileChange(source), fileChange(replaced, -1))
         yield self._changes.touched(fromPath, gone)
         yield self._changes.touched(toPath, came)
-
-    @defer.inlineCallbacks
-    def _keysAdded(self, fromPath, toPath):
-        """
-        Measure what renaming C{fromPath} to C{toPath} adds to the keys:
-        the difference of their lengths, for the entry and for each entry
-        below a directory (L{ftpkit.shells.quotas.QuotaUsage.current}
-        measured first).
-
-        @return: a Deferred firing with the bytes added (negative when
-            the keys get shorter; 0 when C{fromPath} is not there, and the
-            rename fails), and whether a directory's entries were counted.
-        """
-        longer = self._keyBytes(toPath) - self._keyBytes(fromPath)
-        if not longer:
-            return 0, False
-        yield self._usage.current()
-        source = yield self._statOrNone(fromPath)
-        if source is None:
-            return 0, False
-        if not source.isDirectory:
-            return longer, False
-        entries = yield self._entriesBelow(self._at(fromPath))
-        return longer * entries, True
 
     def setModificationTime(self, path, when):
         """
@@ -636,38 +500,14 @@ class PermissionShell(ShellWrapper):
                             [path])
         if offset and not append:
             yield self._resumeAllowed(path, offset)
-        usage = self._usage
+        account = self._account
         changes = self._changes
-        if usage is None:
+        if account is None:
             before = yield changes.before(path, inPlace)
             return changes.watched(path, (yield opening()), before)
-        yield usage.current()
-        info = yield self._statOrNone(path)
+        yield account.measured()
+        info = yield statOrNone(self._shell, path)
         before = yield changes.before(path, inPlace, info)
-        oldSize = info.size if info is not None and info.isFile else 0
-        kept = oldSize if append else min(offset, oldSize)
-        newFile = info is None and (yield self._makesFile(path, inPlace))
-        keyBytes = self._reserveEntry(path) if newFile else 0
-        if keyBytes is None:
-            raise FileQuotaExceeded()
-        try:
-            writeFile = yield opening()
-        except BaseException:
-            if newFile:
-                self._settleEntry(keyBytes, made=False)
-            raise
-        quotaFile = (QuotaRandomWriteFile
-                     if IRandomWriteFile.providedBy(writeFile)
-                     else QuotaWriteFile)
-        return changes.watched(path, quotaFile(
-            writeFile, usage, self._quota, oldSize, kept, inPlace, newFile,
-            self._at(path), keyBytes), before)
-
-
-def _noneIfMissing(failure):
-    """
-    @param failure: the L{Failure} of a C{stat}.
-    @return: C{None} for L{NoSuchFile}; any other failure is passed on.
-    """
-    failure.trap(NoSuchFile)
-    return None
+        writeFile = yield account.uploading(path, offset, append, info,
+                                            opening)
+        return changes.watched(path, writeFile, before)

@@ -1,0 +1,299 @@
+"""
+L{QuotaAccount}: the quota bookkeeping of one
+L{ftpkit.shells.permissions.PermissionShell}, which decides what a user
+may do and leaves counting to it.
+
+It keeps the user's L{ftpkit.shells.quotas.QuotaUsage} up to date with
+each change the shell makes: a new file or directory is counted before
+it is made, and only if it fits (the byte quota, the file quota, and the
+bytes of its key where the store keeps a key per entry that takes memory
+of its own: C{entryBytes}); a removal gives back what went; a rename
+that lengthens the keys reserves the bytes it adds before anything is
+renamed, as an upload reserves its bytes, so that two sessions renaming
+at once cannot both pass; an upload counts its bytes as they come
+(L{ftpkit.shells.quotauploads}); a download holds its file's bytes until
+it is closed (L{ftpkit.shells.quotareads}).
+"""
+
+from twisted.internet import defer
+
+from ftpkit.errors import DirectoryOverFileQuota, FileQuotaExceeded, QuotaExceeded
+from ftpkit.interfaces import IFTPShellResume, IRandomWriteFile
+from ftpkit.shells.pathlookups import statOrNone
+from ftpkit.shells.quotareads import ReleasingReadFile
+from ftpkit.shells.quotauploads import (
+    QuotaRandomWriteFile,
+    QuotaWriteFile,
+    settleEntryBytes,
+)
+
+
+class QuotaAccount:
+    """
+    The byte and file quotas of the user of one shell, counted in its
+    L{ftpkit.shells.quotas.QuotaUsage} as the shell changes things.
+    """
+
+    def __init__(self, shell, usage, quota=None, fileQuota=None, where=(),
+                 entryBytes=None, entriesBelow=None):
+        """
+        @param shell: the wrapped L{ftpkit.interfaces.IFTPShell}.
+        @param usage: the L{ftpkit.shells.quotas.QuotaUsage} of the user's
+            files.
+        @param quota: the most bytes the user may store, or C{None}.
+        @param fileQuota: the most files and directories the user may
+            store, or C{None}.
+        @param where: where C{shell}'s C{/} is in the home C{usage}
+            measures (a tuple of segments).
+        @param entryBytes: gives the bytes an entry costs besides its
+            content, from its path as C{usage}'s home names it, or
+            C{None} (see L{ftpkit.shells.permissions.PermissionShell}).
+        @param entriesBelow: with C{entryBytes}: gives a Deferred firing
+            with the number of entries a directory's rename changes the
+            keys of, from its path as C{usage}'s home names it.
+        """
+        self._shell = shell
+        self._usage = usage
+        self._quota = quota
+        self._fileQuota = fileQuota
+        self._where = tuple(where)
+        self._entryBytes = entryBytes
+        self._entriesBelow = entriesBelow
+
+    def measured(self):
+        """
+        @return: a Deferred firing once the usage is known
+            (L{ftpkit.shells.quotas.QuotaUsage.current}).
+        """
+        return self._usage.current()
+
+    @defer.inlineCallbacks
+    def room(self, available):
+        """
+        @param available: the bytes the store has room for.
+        @return: a Deferred firing with C{available}, or what the byte
+            quota leaves (the bytes stored and those of uploads in
+            progress taken off) if that is less.
+        """
+        if self._quota is None:
+            return available
+        yield self._usage.current()
+        return min(available, max(0, self._quota - self._usage.occupied()))
+
+    def reading(self, path, offset, readFile):
+        """
+        @param path: the path of a download.
+        @param offset: where it starts.
+        @param readFile: its L{ftpkit.interfaces.IReadFile}.
+        @return: C{readFile}, its file counted until it is closed, even
+            once no longer in place.
+        """
+        size = offset + (readFile.size or 0)
+        reads = self._usage.reads
+        return ReleasingReadFile(readFile, reads.opened(self._at(path), size))
+
+    @defer.inlineCallbacks
+    def makingDirectory(self, path, making):
+        """
+        Make a directory if there is room for one more entry.
+
+        @param path: its path.
+        @param making: makes it, returning a Deferred.
+        @return: a Deferred with what C{making} gives, or failing with
+            L{DirectoryOverFileQuota}.
+        """
+        try:
+            yield self._usage.current()
+        except QuotaExceeded as e:
+            # The home could not be measured: C{550}, the one refusal
+            # RFC 959 lists for MKD.
+            raise DirectoryOverFileQuota(e.message) from None
+        size = self._reserveEntry(path)
+        if size is None:
+            raise DirectoryOverFileQuota()
+        try:
+            result = yield making()
+        except BaseException:
+            self._settleEntry(size, made=False)
+            raise
+        self._settleEntry(size, made=True)
+        return result
+
+    def removedDirectory(self, path, change):
+        """
+        Give back what a removed directory took.
+
+        @param path: its path.
+        @param change: the L{ftpkit.fileinfo.StorageChange} of its
+            removal, or C{None} when not known (the usage is measured
+            again).
+        """
+        if change is None:
+            self._usage.invalidate()
+        else:
+            self._usage.adjust(change.bytes - self._keyBytes(path),
+                               change.files)
+
+    def removedFile(self, path, size):
+        """
+        Give back what a removed file took.
+
+        @param path: its path.
+        @param size: its size.
+        """
+        self._usage.adjust(-size - self._keyBytes(path), files=-1)
+        self._usage.reads.left(self._at(path))
+
+    @defer.inlineCallbacks
+    def renaming(self, fromPath, toPath, replaced, renaming):
+        """
+        Rename, counting what the new keys add and what the target's
+        replacement frees (C{fromPath} and C{toPath} differ).
+
+        @param replaced: the L{ftpkit.fileinfo.FileInfo} of what is at
+            C{toPath}, or C{None} for nothing.
+        @param renaming: renames, returning a Deferred.
+        @return: a Deferred firing once renamed, or failing with
+            L{QuotaExceeded} before anything is renamed when the keys it
+            adds do not fit.
+        """
+        usage = self._usage
+        added, listed = yield self._keysAdded(fromPath, toPath)
+        if replaced is not None:
+            # Its key goes; its content may stay held by a download.
+            added -= self._keyBytes(toPath)
+        reserved = max(0, added)
+        if reserved and not usage.reserveBytes(reserved, self._quota):
+            raise QuotaExceeded("Exceeded storage allocation: the new names"
+                                " take more room than is left")
+        try:
+            yield renaming()
+        finally:
+            usage.releaseBytes(reserved)
+        if replaced is not None:
+            added -= replaced.size if replaced.isFile else 0
+        usage.adjust(added, files=-1 if replaced is not None else 0)
+        if listed:
+            # Entries made below the directory while it was counted: the
+            # next measurement sees their new keys.
+            usage.invalidate()
+        usage.reads.left(self._at(fromPath))
+        usage.reads.left(self._at(toPath))
+
+    @defer.inlineCallbacks
+    def uploading(self, path, offset, append, info, opening):
+        """
+        Open an upload that counts its bytes and refuses to go past the
+        byte quota; a new file must have room in the file quota
+        (L{FileQuotaExceeded} otherwise, before anything is opened);
+        replacing a file, or continuing a cut upload, adds none. Call
+        once L{measured}.
+
+        @param path: its path.
+        @param offset: where it starts.
+        @param append: whether it appends.
+        @param info: the L{ftpkit.fileinfo.FileInfo} of what is at
+            C{path}, or C{None} for nothing.
+        @param opening: opens the wrapped shell's file, returning a
+            Deferred.
+        @return: a Deferred firing with the L{ftpkit.interfaces.IWriteFile}.
+        """
+        inPlace = bool(append or offset)
+        oldSize = info.size if info is not None and info.isFile else 0
+        kept = oldSize if append else min(offset, oldSize)
+        newFile = info is None and (yield self._makesFile(path, inPlace))
+        keyBytes = self._reserveEntry(path) if newFile else 0
+        if keyBytes is None:
+            raise FileQuotaExceeded()
+        try:
+            writeFile = yield opening()
+        except BaseException:
+            if newFile:
+                self._settleEntry(keyBytes, made=False)
+            raise
+        quotaFile = (QuotaRandomWriteFile
+                     if IRandomWriteFile.providedBy(writeFile)
+                     else QuotaWriteFile)
+        return quotaFile(writeFile, self._usage, self._quota, oldSize, kept,
+                         inPlace, newFile, self._at(path), keyBytes)
+
+    @defer.inlineCallbacks
+    def _makesFile(self, path, inPlace):
+        """
+        Whether an upload to C{path}, where nothing is, adds a file to
+        those the file quota counts: it does, unless it continues (in
+        place) a cut upload the shell kept for a resume, a file counted
+        already (L{IFTPShellResume}).
+
+        @return: a Deferred firing with C{True} or C{False}.
+        """
+        if inPlace and IFTPShellResume.providedBy(self._shell):
+            return (yield self._shell.resumableSize(path)) is None
+        return True
+
+    def _at(self, path):
+        """
+        @param path: a path of the shell.
+        @return: the path as the quota's home names it.
+        """
+        return self._where + path
+
+    def _keyBytes(self, path):
+        """
+        @param path: a path of the shell.
+        @return: the bytes an entry at C{path} costs besides its content
+            (see C{entryBytes}).
+        """
+        if self._entryBytes is None:
+            return 0
+        return self._entryBytes(self._at(path))
+
+    def _reserveEntry(self, path):
+        """
+        Count a file or directory about to be made at C{path}, and the
+        bytes of its key, if they fit (call once measured).
+
+        @return: the bytes of its key, or C{None} when it does not fit
+            (nothing is counted then); L{_settleEntry} must follow.
+        """
+        usage = self._usage
+        if not usage.reserveFile(self._fileQuota):
+            return None
+        size = self._keyBytes(path)
+        if size and not usage.reserveBytes(size, self._quota):
+            usage.settleFile(made=False)
+            return None
+        return size
+
+    def _settleEntry(self, size, made):
+        """
+        End a L{_reserveEntry} that gave C{size}.
+
+        @param made: whether the entry was made.
+        """
+        self._usage.settleFile(made)
+        settleEntryBytes(self._usage, size, made)
+
+    @defer.inlineCallbacks
+    def _keysAdded(self, fromPath, toPath):
+        """
+        Measure what renaming C{fromPath} to C{toPath} adds to the keys:
+        the difference of their lengths, for the entry and for each entry
+        below a directory (L{ftpkit.shells.quotas.QuotaUsage.current}
+        measured first).
+
+        @return: a Deferred firing with the bytes added (negative when
+            the keys get shorter; 0 when C{fromPath} is not there, and the
+            rename fails), and whether a directory's entries were counted.
+        """
+        longer = self._keyBytes(toPath) - self._keyBytes(fromPath)
+        if not longer:
+            return 0, False
+        yield self._usage.current()
+        source = yield statOrNone(self._shell, fromPath)
+        if source is None:
+            return 0, False
+        if not source.isDirectory:
+            return longer, False
+        entries = yield self._entriesBelow(self._at(fromPath))
+        return longer * entries, True
