@@ -12,7 +12,10 @@ over a L{PostgresUsers}: the rules are the users file's.
 
 When the database cannot be reached, or does not answer within
 L{QUERY_TIMEOUT} seconds (stalled, or blocked by locks), logins are
-answered C{421} and logged; sessions already logged in go on.
+answered C{421} and logged; sessions already logged in go on. A query
+that timed out still holds its place in the connection pool's queue
+until the database answers it, so at most L{QUERIES_WAITING} may be
+unanswered: later logins get C{421} at once.
 """
 
 import json
@@ -31,6 +34,14 @@ QUERY_TIMEOUT = 10
 """Seconds a login waits for the database's answer before it gets
 C{421}: a database that accepted the query and then stalled kept every
 login waiting, without a reply or a log line, for as long as it stalled."""
+
+QUERIES_WAITING = 100
+"""Queries sent to the database and not yet answered (including those
+whose login already timed out) past which a login gets C{421} without
+one: while the database stalled, each login queued a query for good, so
+that a burst of 20,000 logins held 20,000 queries, which the database
+then had to answer, stale, before any new login's (logins failed for
+5.6 s after it recovered)."""
 
 SCHEMA = """\
 CREATE TABLE IF NOT EXISTS ftpkit_users (
@@ -101,9 +112,12 @@ class PostgresUsers:
     @ivar generation: always C{0}: every login reads the database anew.
     @ivar shared: C{True}: other servers change the same homes, so each
         login measures its home's usage again for the quota.
+    @ivar waiting: queries sent and not yet answered.
+    @ivar maxWaiting: how many may be, at most: L{QUERIES_WAITING}.
     """
 
     generation = 0
+    maxWaiting = QUERIES_WAITING
     shared = True
 
     def __init__(self, dsn, pool=None, clock=None, timeout=QUERY_TIMEOUT):
@@ -121,6 +135,7 @@ class PostgresUsers:
             from twisted.internet import reactor as clock
         self.clock = clock
         self.timeout = timeout
+        self.waiting = 0
         self.path = "PostgreSQL"
         self.pool = pool if pool is not None else adbapi.ConnectionPool(
             "psycopg", dsn, cp_min=1, cp_max=4, cp_reconnect=True,
@@ -141,12 +156,28 @@ class PostgresUsers:
             # error line for anyone who sent USER with a NUL, instead of
             # a failed login.
             return defer.succeed(None)
+        if self.waiting >= self.maxWaiting:
+            return defer.fail(TimeoutError(
+                f"{self.waiting} queries unanswered")).addErrback(
+                    self._failed)
+        self.waiting += 1
         query = self.pool.runQuery(
             f"SELECT {ROW} FROM ftpkit_users WHERE name = %s", (name,))
-        query.addTimeout(self.timeout, self.clock,
+        query.addBoth(self._answered)
+        login = detached(query)
+        login.addTimeout(self.timeout, self.clock,
                          onTimeoutCancel=self._late)
-        return query.addCallbacks(self._found, self._failed,
+        return login.addCallbacks(self._found, self._failed,
                                   callbackArgs=(name,))
+
+    def _answered(self, result):
+        """
+        The database answered a query (or failed it): one fewer waits.
+
+        @param result: its result, passed on.
+        """
+        self.waiting -= 1
+        return result
 
     def _found(self, rows, name):
         if not rows:
@@ -191,6 +222,26 @@ class PostgresUsers:
         Close the database connections.
         """
         self.pool.close()
+
+
+def detached(query):
+    """
+    @param query: a Deferred.
+    @return: a Deferred firing with C{query}'s result, whose cancelling
+        (a login's time running out) leaves C{query} waiting for its
+        answer, which is then dropped.
+    """
+    login = defer.Deferred()
+
+    def settle(result):
+        if not login.called:
+            if isinstance(result, Failure):
+                login.errback(result)
+            else:
+                login.callback(result)
+
+    query.addBoth(settle)
+    return login
 
 
 _databases = {}

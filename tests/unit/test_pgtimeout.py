@@ -67,3 +67,40 @@ class StalledDatabaseTests(unittest.TestCase):
         pool.queries[0].callback([])
         self.assertIsNone(self.successResultOf(found))
         self.assertEqual(clock.getDelayedCalls(), [])
+
+
+class LoginBurstTests(unittest.TestCase):
+    """
+    A burst of logins while the database stalls.
+    """
+
+    def test_boundedQueries(self):
+        """
+        A query whose login timed out stays queued in the pool until the
+        database answers it: 20,000 logins queued 20,000 queries, which
+        the database then answered, stale, before any new login's (new
+        logins failed for 5.6 s after it recovered). Past
+        L{PostgresUsers.maxWaiting} unanswered queries a login gets
+        C{421} without sending one, and is logged.
+        """
+        clock = Clock()
+        pool = StalledPool()
+        users = PostgresUsers("", pool=pool, clock=clock)
+        users.maxWaiting = 3
+        logins = [users.get("frank") for _ in range(3)]
+        clock.advance(QUERY_TIMEOUT)
+        for login in logins:
+            self.failureResultOf(login, ServiceUnavailable)
+        with capturedLogs() as events:
+            refused = users.get("frank")
+        self.failureResultOf(refused, ServiceUnavailable)
+        self.assertEqual(len(pool.queries), 3)
+        self.assertEqual([event["why"] for event in events],
+                         ["3 queries unanswered"])
+        pool.queries[0].callback([])
+        pool.queries[1].errback(RuntimeError("gone"))
+        answered = users.get("frank")
+        self.assertEqual(len(pool.queries), 4)
+        pool.queries[3].callback([])
+        self.assertIsNone(self.successResultOf(answered))
+        self.assertEqual(users.waiting, 1)
