@@ -34,6 +34,13 @@ from ftpkit.interfaces import IFTPEventObserver
 OUTPUT_KEPT = 4096
 """Bytes of a command's output kept for the log."""
 
+OUTPUT_GRACE = 1.0
+"""Seconds the output of a command that exited is still read: a process
+it left running in the background (C{notify &}) holds its output open,
+and the command's slot was held until that process ended, however long,
+with no time limit (its command had already exited, so could not be
+killed), so that four such uploads stopped every later upload's command."""
+
 QUEUED_UPLOADS = 100_000
 """
 Uploads whose command may be running or waiting its turn before later
@@ -70,20 +77,36 @@ def parseCommand(text):
 class _Run(ProcessProtocol):
     """
     One run of the command: keeps the start of its output, fires
-    L{ended} with the process's end reason.
+    L{ended} with the process's end reason, at most L{OUTPUT_GRACE}
+    seconds after it exited.
     """
 
-    def __init__(self):
+    def __init__(self, clock):
+        """
+        @param clock: the C{IReactorTime} timing L{OUTPUT_GRACE}.
+        """
+        self.clock = clock
         self.output = b""
         self.ended = defer.Deferred()
+        self._closing = None
 
     def childDataReceived(self, childFD, data):
         """Keep the start of what the command writes."""
         if len(self.output) < OUTPUT_KEPT:
             self.output = (self.output + data)[:OUTPUT_KEPT]
 
+    def processExited(self, reason):
+        """
+        The command exited: stop reading what it left behind after
+        L{OUTPUT_GRACE} seconds.
+        """
+        self._closing = self.clock.callLater(
+            OUTPUT_GRACE, self.transport.loseConnection)
+
     def processEnded(self, reason):
-        """The command ended."""
+        """The command ended, and its output is closed."""
+        if self._closing is not None and self._closing.active():
+            self._closing.cancel()
         self.ended.callback(reason)
 
 
@@ -132,7 +155,7 @@ class UploadCommand:
                    FTPKIT_BYTES=str(event.bytes),
                    FTPKIT_COMMAND=event.command or "",
                    FTPKIT_ROOT=self.root or "")
-        run = _Run()
+        run = _Run(self.reactor)
         try:
             self.reactor.spawnProcess(run, self.argv[0], self.argv, env=env)
         except OSError as e:

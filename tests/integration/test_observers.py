@@ -252,6 +252,34 @@ class UploadCommandTests(unittest.TestCase):
         self.assertEqual(self.lines(), ["start /slow"])
 
 
+    @defer.inlineCallbacks
+    def test_backgroundProcess(self):
+        """
+        A command that exits leaving a process of its own running (which
+        holds its output open) frees its slot, instead of holding it,
+        past its time limit, until that process ends: with one slot, the
+        next upload's command ran only after it.
+        """
+        self.timeout = 20
+        marker = os.path.abspath(self.mktemp())
+        script = ("echo started; sleep 60 & echo $! > " + marker)
+        hook = UploadCommand(["/bin/sh", "-c", script], None, 1, 10.0)
+        self.addCleanup(self._killBackground, marker)
+        logged = captureLogs(self)
+        yield hook.uploadFinished(self.upload("/a"))
+        yield hook.uploadFinished(self.upload("/b"))
+        self.assertEqual([e for e in logged
+                          if "--on-upload" in e.get("log_format", "")], [])
+
+    def _killBackground(self, marker):
+        with open(marker) as f:
+            pid = int(f.read())
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+
+
 class _Spawner(Clock):
     """
     A reactor that keeps each process L{UploadCommand} would spawn
