@@ -156,6 +156,10 @@ class PostgresUsers:
             # error line for anyone who sent USER with a NUL, instead of
             # a failed login.
             return defer.succeed(None)
+        if not isUTF8(name):
+            # Bytes that are not UTF-8 (kept as surrogates): psycopg cannot
+            # send them, and the query failed as the NUL's did.
+            return defer.succeed(None)
         if self.waiting >= self.maxWaiting:
             return defer.fail(TimeoutError(
                 f"{self.waiting} queries unanswered")).addErrback(
@@ -222,6 +226,19 @@ class PostgresUsers:
         Close the database connections.
         """
         self.pool.close()
+
+
+def isUTF8(name):
+    """
+    @param name: a user name, bytes that are not UTF-8 kept as surrogates
+        (C{surrogateescape}).
+    @return: whether it is text that can be sent to PostgreSQL as UTF-8.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def detached(query):

@@ -12,6 +12,7 @@ import os
 import sys
 
 from twisted.internet import defer
+from twisted.logger import capturedLogs
 from twisted.python import usage
 from twisted.trial import unittest
 
@@ -198,6 +199,26 @@ class NulNameTests(PostgresTestCase):
         self.addCleanup(users.close)
         entry = yield users.get("frank\x00")
         self.assertIsNone(entry)
+
+
+class NotUTF8NameTests(PostgresTestCase):
+    """
+    A user name holding bytes that are not UTF-8.
+    """
+
+    @defer.inlineCallbacks
+    def test_unknownUser(self):
+        """
+        It is an unknown user, and nothing is logged: psycopg could not
+        encode it, so a client sending C{USER} with such bytes got C{421}
+        and an error line said the user database was unavailable.
+        """
+        users = PostgresUsers(self.dsn)
+        self.addCleanup(users.close)
+        with capturedLogs() as logged:
+            entry = yield users.get("\udcc3( frank")
+        self.assertIsNone(entry)
+        self.assertEqual(logged, [])
 
 
 class AdminTests(PostgresTestCase):
