@@ -6,10 +6,15 @@ command as it arrives, with whether a transfer is underway, and takes
 back what to do with it.
 
 One command runs at a time; those arriving meanwhile wait, in order, and
-reply in order (RFC 959). Two verbs act on arrival while a transfer runs
+reply in order (RFC 959). Three verbs act on arrival while a transfer runs
 or its command waits (L{ftpkit.protocol.commandtable.Command.duringTransfer}):
-C{ABOR} ends the transfer at once but still replies in its turn, and
-C{STAT} is answered at once when nothing waits before it. Past
+C{ABOR} ends the transfer at once but still replies in its turn;
+C{STAT} is answered at once when nothing waits before it; and so is
+C{NOOP} while the transfer's data moves (after its C{150}), as ProFTPD
+and pyftpdlib answer it: a client's keep-alive (commons-net's
+C{setControlKeepAliveTimeout}) reads one reply per C{NOOP} before the
+transfer's final reply, and would take a C{226} or C{426} answered
+first for the C{NOOP}'s and the C{NOOP}'s C{200} for the transfer's. Past
 C{maxPendingCommands} commands, or C{maxPendingBytes} of their arguments,
 the protocol stops reading until half of them have run.
 """
@@ -24,7 +29,8 @@ QUEUED = "queued"
 
 NOW = "now"
 """L{CommandQueue.arrive}: answer the command now, outside the queue and
-before the running command's reply (C{STAT} during a transfer)."""
+before the running command's reply (C{STAT} or C{NOOP} during a
+transfer)."""
 
 ABORT = "abort"
 """L{CommandQueue.arrive}: end the transfer now, then hand the C{ABOR} to
@@ -93,15 +99,18 @@ class CommandQueue:
         if command is not None and command.duringTransfer:
             state = transfer()
         if state is not None:
-            # Neither waits for the transfer it is about, but replies keep
+            # None waits for the transfer it is about, but replies keep
             # the order of the commands: ABOR ends the transfer now and
             # replies in its turn; STAT is answered now only when nothing
             # waits before it, and only with a status: STAT of a path
             # before the transfer runs is a listing, which waits its turn
             # like any other (run at once, any number ran side by side).
+            # NOOP is answered now only once the data moves: before, its
+            # 200 would come ahead of the transfer's 150.
             if verb == "ABOR":
                 return ABORT
-            if not self._waiting and (state is RUNNING or not argument):
+            if not self._waiting and (state is RUNNING or (
+                    verb == "STAT" and not argument)):
                 return NOW
         elif self.stopping:
             return DROP
@@ -198,8 +207,8 @@ class CommandQueue:
     def stop(self):
         """
         The server is stopping: forget the waiting commands and drop those
-        arriving from now on, but for C{ABOR} and C{STAT} during a
-        transfer.
+        arriving from now on, but for C{ABOR}, C{STAT} and C{NOOP} during
+        a transfer.
         """
         self.stopping = True
         self.clear()

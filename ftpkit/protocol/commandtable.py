@@ -146,7 +146,8 @@ COMMANDS = _table(
             needsLogin=False, duringTransfer=True),
     Command("HELP", "HELP [<sp> command]", "RFC 959", OPTIONAL,
             needsLogin=False),
-    Command("NOOP", "NOOP", "RFC 959", IGNORED, needsLogin=False),
+    Command("NOOP", "NOOP", "RFC 959", IGNORED, needsLogin=False,
+            duringTransfer=True),
     # Extensions
     Command("FEAT", "FEAT", "RFC 2389", IGNORED, needsLogin=False),
     Command("OPTS", "OPTS <sp> command [<sp> options]", "RFC 2389",

@@ -4,7 +4,9 @@
 //   java -cp commons-net.jar:DIR CommonsNetDrive HOST PORT SECURITY DATA
 // SECURITY: plain, explicit or implicit; DATA: passive, epsv or active.
 // A fifth argument "reuse" only lists, saying how a refused data
-// connection (--tls-require-session-reuse) shows.
+// connection (--tls-require-session-reuse) shows; "keepalive NAME" only
+// downloads NAME with a control keep-alive of 1 s (NOOP sent during the
+// transfer), saying whether retrieveFile took it for a success.
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -172,6 +174,19 @@ public class CommonsNetDrive {
                 ftp.getReply();
                 emit("reply", "reply", reply());
             }
+            check("QUIT", ftp.logout());
+            emit("done");
+            return;
+        }
+        if (args.length > 5 && args[4].equals("keepalive")) {
+            ftp.setControlKeepAliveTimeout(java.time.Duration.ofSeconds(1));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            boolean ok = ftp.retrieveFile(args[5], out);
+            emit("keepalive", "ok", ok, "reply", reply(),
+                 "size", out.size());
+            ftp.setControlKeepAliveTimeout(java.time.Duration.ZERO);
+            check("NOOP", ftp.sendNoOp());
+            emit("noop", "reply", reply());
             check("QUIT", ftp.logout());
             emit("done");
             return;

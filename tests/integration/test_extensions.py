@@ -364,8 +364,23 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
         """
         codes, cut = await self.session(
             lambda ftp: self.pipelineDuringRetr(
-                ftp, "I", [b"NOOP", b"STAT", b"ABOR"], 4))
-        self.assertEqual(codes, ["426", "200", "211", "226"])
+                ftp, "I", [b"PWD", b"STAT", b"ABOR"], 4))
+        self.assertEqual(codes, ["426", "257", "211", "226"])
+        self.assertTrue(cut)
+
+    async def test_noopAnsweredBeforeTransferReply(self):
+        """
+        C{NOOP} during a transfer, with nothing waiting before it, is
+        answered at once, before the transfer's final reply: commons-net's
+        keep-alive reads one reply per C{NOOP} it sent before it reads the
+        transfer's (L{tests.integration.test_java_commonsnet}). C{NOOP}
+        behind another command waits behind it; C{ABOR} then cuts the
+        transfer.
+        """
+        codes, cut = await self.session(
+            lambda ftp: self.pipelineDuringRetr(
+                ftp, "I", [b"NOOP", b"PWD", b"NOOP", b"ABOR"], 5))
+        self.assertEqual(codes, ["200", "426", "257", "200", "226"])
         self.assertTrue(cut)
 
     async def test_abortBeforeDataConnection(self):

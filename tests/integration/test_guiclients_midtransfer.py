@@ -16,6 +16,18 @@ asks: C{STAT} answered while the transfer runs; other commands answered
 after the transfer's reply, in order; C{ABOR} ends it with C{426} then
 C{226} (C{226} alone when it had ended); C{QUIT} lets it finish, then
 C{221} and the end of the connection.
+
+C{NOOP} is the exception: while the data moves, with nothing waiting
+before it, it is answered at once, before the transfer's reply, for
+commons-net's keep-alive (C{setControlKeepAliveTimeout}), which reads one
+reply per C{NOOP} before the transfer's and so took a C{426} answered
+first for a success (L{tests.integration.test_java_commonsnet}). A
+C{NOOP} pipelined behind another command keeps its turn. What the others
+do with a C{NOOP} sent during a download whose client keeps reading:
+pyftpdlib 2.2 answers it (and any other command, C{PWD} too) at once;
+Pure-FTPd 1.0.50 watches the control connection for C{ABOR} only and
+answers anything else at once with C{500 Unknown command}; vsftpd and
+ProFTPD 1.3.8 answer it after the transfer's C{226}, in order.
 """
 
 import os
@@ -76,25 +88,43 @@ class MidTransferMixin(GUIClientsMixin):
         """
         C{STAT}, C{NOOP}, C{PWD} and C{SIZE} sent together during a
         download the client is not reading: C{STAT}'s C{213} with the
-        bytes sent so far comes at once; once the client reads the file
-        to its end (whole), C{226}, then the others' replies in order.
+        bytes sent so far comes at once, then C{NOOP}'s C{200}; once the
+        client reads the file to its end (whole), C{226}, then the
+        others' replies in order.
         """
         def client(wire):
             data = self.start(wire, "RETR huge.bin")
             first = data.recv(65536)
             wire.send("STAT\r\nNOOP\r\nPWD\r\nSIZE huge.bin")
             status = wire.reply()
+            noop = wire.reply()[1][-1]
             received, clean = readUntilEnd(data)
-            return (status[0], "bytes transferred" in status[1][-1],
+            return (status[0], "bytes transferred" in status[1][-1], noop,
                     first + received == self.huge, clean,
-                    [wire.reply()[1][-1] for _ in range(4)])
+                    [wire.reply()[1][-1] for _ in range(3)])
 
         return self.session(client).addCallback(
             self.assertEqual,
-            (213, True, True, True,
-             ["226 Transfer complete", "200 NOOP ok",
+            (213, True, "200 NOOP ok", True, True,
+             ["226 Transfer complete",
               '257 "/" is the current directory', "213 %d" % (len(
                   self.huge),)]))
+
+    def test_noopBehindCommand(self):
+        """
+        C{NOOP} pipelined behind C{PWD} during a download waits behind it:
+        C{226}, C{257}, C{200}, in the order sent.
+        """
+        def client(wire):
+            data = self.start(wire, "RETR huge.bin")
+            first = data.recv(65536)
+            wire.send("PWD\r\nNOOP")
+            received, clean = readUntilEnd(data)
+            return (first + received == self.huge, clean,
+                    [wire.reply()[0] for _ in range(3)])
+
+        return self.session(client).addCallback(
+            self.assertEqual, (True, True, [226, 257, 200]))
 
     def abortDownload(self, send):
         """
@@ -180,22 +210,22 @@ class MoreMidTransferMixin(MidTransferMixin):
     def test_duringUpload(self):
         """
         The same during an upload whose client has sent its first MiB
-        only: C{STAT} at once, then, once the rest is in, C{226}, C{200}
-        and the file's whole size.
+        only: C{STAT} and C{NOOP} at once, then, once the rest is in,
+        C{226} and the file's whole size.
         """
         def client(wire):
             data = self.start(wire, "STOR up.bin")
             data.sendall(self.huge[:2 ** 20])
             wire.send("STAT\r\nNOOP\r\nSIZE up.bin")
             status = wire.reply()[0]
+            noop = wire.reply()[1][-1]
             data.sendall(self.huge[2 ** 20:])
             self.endUpload(data)
-            return status, [wire.reply()[1][-1] for _ in range(3)]
+            return status, noop, [wire.reply()[1][-1] for _ in range(2)]
 
         def check(result):
-            self.assertEqual(result, (213, [
-                "226 Transfer complete", "200 NOOP ok",
-                "213 %d" % (len(self.huge),)]))
+            self.assertEqual(result, (213, "200 NOOP ok", [
+                "226 Transfer complete", "213 %d" % (len(self.huge),)]))
             self.assertEqual(self.readFile("up.bin"), self.huge)
         return self.session(client).addCallback(check)
 
@@ -231,8 +261,8 @@ class MoreMidTransferMixin(MidTransferMixin):
 
     def test_duringListing(self):
         """
-        The same during an C{MLSD} of L{MANY} entries: C{STAT} at once,
-        then the whole listing, C{226}, C{200} and C{257}.
+        The same during an C{MLSD} of L{MANY} entries: C{STAT} and
+        C{NOOP} at once, then the whole listing, C{226} and C{257}.
         """
         self.manyEntries()
 
@@ -241,13 +271,14 @@ class MoreMidTransferMixin(MidTransferMixin):
             first = data.recv(4096)
             wire.send("STAT\r\nNOOP\r\nPWD")
             status = wire.reply()[1][-1]
+            noop = wire.reply()[0]
             received, clean = readUntilEnd(data)
-            return (status.startswith("213 MLSD /many: "),
+            return (status.startswith("213 MLSD /many: "), noop,
                     len(mlsdEntries(first + received)), clean,
-                    [wire.reply()[0] for _ in range(3)])
+                    [wire.reply()[0] for _ in range(2)])
 
         return self.session(client).addCallback(
-            self.assertEqual, (True, MANY + 2, True, [226, 200, 257]))
+            self.assertEqual, (True, 200, MANY + 2, True, [226, 257]))
 
     def test_abortListing(self):
         """

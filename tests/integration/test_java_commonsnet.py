@@ -8,6 +8,12 @@ C{appendFile}, C{rename}, C{setModificationTime} (MFMT),
 C{getModificationTime}, C{features()}; PASV, EPSV (C{setUseEPSVwithIPv4}),
 PORT and EPRT (active on ::1); one process and C{--workers 2}.
 
+C{setControlKeepAliveTimeout} sends C{NOOP} during a transfer and, once
+its data has ended, reads one reply per C{NOOP} left unanswered before
+C{completePendingCommand} reads the transfer's: ftpkit answers a C{NOOP}
+at once while the data moves, so that a download the server fails is
+not taken for a success.
+
 C{FTPSClient} does not resume the control connection's TLS session on its
 data connections: under C{--tls-require-session-reuse} (off by default)
 its transfers fail, the client seeing a reset and the reply after it
@@ -22,6 +28,7 @@ from twisted.trial import unittest
 
 from ftpkit.control.handlers.transfers import REUSE_REFUSED
 from ftpkit.control.tls import makeContextFactory
+from ftpkit.ops import events
 from tests.clientscenario import (
     BIG,
     DRIVERS,
@@ -185,3 +192,55 @@ class CommonsNetTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
                       self.step(events, "dataerror")["detail"])
         self.assertEqual(self.step(events, "reply")["reply"],
                          "426 " + REUSE_REFUSED)
+
+    async def keepAlive(self, name):
+        """
+        Download C{seed/NAME} with a control keep-alive of 1 s, at 1 MB a
+        second, the file cut to half its size once the download has
+        started (its C{150}), so that the server ends it with C{451}.
+
+        @return: the driver's events.
+        """
+        path = os.path.join(self.root, "seed", name)
+        size = os.path.getsize(path)
+
+        def cut(event):
+            if event.code == 150:
+                os.truncate(path, size // 2)
+        self.server.factory.events.subscribe(cut, [events.REPLY])
+        result = await self.runDriver(
+            "127.0.0.1", self.security, "passive", None, "keepalive",
+            "seed/" + name)
+        self.assertEqual(result[3], 0, result[2])
+        return result[0]
+
+    def checkKeptAlive(self, events):
+        """
+        The download the server cut comes back as a failure with its
+        C{451}, after the C{NOOP}s' replies; the session goes on.
+        """
+        got = self.step(events, "keepalive")
+        self.assertFalse(got["ok"], got)
+        self.assertTrue(got["reply"].startswith("451"), got)
+        self.assertTrue(self.step(events, "noop")["reply"].startswith("200"))
+
+    async def test_keepAliveFailedDownload(self):
+        """
+        In clear: a keep-alive C{NOOP} during a download the server cuts
+        (C{451}) is answered at once, so that commons-net reads its
+        C{200}, not the C{451}, as the C{NOOP}'s reply, and reports the
+        download as failed. Answered after the C{451} (as vsftpd does),
+        the C{451} was read for the C{NOOP} and the C{200} for the
+        download: C{retrieveFile} gave C{True}.
+        """
+        self.security = "plain"
+        self.serve(maxDownloadRate=1000000)
+        self.checkKeptAlive(await self.keepAlive("big.bin"))
+
+    async def test_keepAliveFailedDownloadTLS(self):
+        """
+        The same under explicit FTPS.
+        """
+        self.security = "explicit"
+        self.serve(maxDownloadRate=1000000)
+        self.checkKeptAlive(await self.keepAlive("big.bin"))

@@ -56,7 +56,7 @@ class ArriveTests(unittest.TestCase):
         is not kept; whether a transfer is underway is not asked.
         """
         queue = CommandQueue(8, 1000)
-        self.assertIs(queue.arrive("NOOP", "", asked, True), RUN)
+        self.assertIs(queue.arrive("PWD", "", asked, True), RUN)
         self.assertEqual(len(queue), 0)
 
     def test_waitsWhileBusy(self):
@@ -124,7 +124,7 @@ class ArriveTests(unittest.TestCase):
         it: its reply must come after theirs.
         """
         queue = CommandQueue(8, 1000)
-        queue.arrive("NOOP", "", running, False)
+        queue.arrive("PWD", "", running, False)
         self.assertIs(queue.arrive("STAT", "", running, False), QUEUED)
 
     def test_statOfPathWhileWaiting(self):
@@ -137,6 +137,43 @@ class ArriveTests(unittest.TestCase):
         self.assertIs(queue.arrive("STAT", "dir", waiting, False), QUEUED)
         queue.next()
         self.assertIs(queue.arrive("STAT", "dir", running, False), NOW)
+
+    def test_noopWhileDataMoves(self):
+        """
+        C{NOOP} while the transfer's data moves is answered now, before
+        the transfer's final reply: a keep-alive (commons-net's) reads
+        one reply per C{NOOP} before it reads the transfer's.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("NOOP", "", running, False), NOW)
+        self.assertEqual(len(queue), 0)
+
+    def test_noopWhileWaiting(self):
+        """
+        C{NOOP} while the transfer command still waits for its data
+        connection waits its turn: answered now, its C{200} would come
+        before the transfer's C{150}.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("NOOP", "", waiting, False), QUEUED)
+
+    def test_noopKeepsItsTurn(self):
+        """
+        C{NOOP} pipelined behind a command waiting during a transfer waits
+        behind it, its reply after that command's.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("PWD", "", running, False), QUEUED)
+        self.assertIs(queue.arrive("NOOP", "", running, False), QUEUED)
+        self.assertEqual([queue.next(), queue.next()],
+                         [("PWD", ""), ("NOOP", "")])
+
+    def test_noopWithoutTransfer(self):
+        """
+        C{NOOP} with no transfer waits its turn like any other command.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("NOOP", "", noTransfer, False), QUEUED)
 
 
 class StopTests(unittest.TestCase):
@@ -167,12 +204,13 @@ class StopTests(unittest.TestCase):
 
     def test_transferCommandsStillAct(self):
         """
-        C{ABOR} and C{STAT} still act on the last transfer.
+        C{ABOR}, C{STAT} and C{NOOP} still act on the last transfer.
         """
         queue = CommandQueue(8, 1000)
         queue.stop()
         self.assertIs(queue.arrive("ABOR", "", running, False), ABORT)
         self.assertIs(queue.arrive("STAT", "", running, False), NOW)
+        self.assertIs(queue.arrive("NOOP", "", running, False), NOW)
         self.assertIs(queue.arrive("STAT", "dir", waiting, False), QUEUED)
 
 
