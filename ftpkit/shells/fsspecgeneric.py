@@ -204,19 +204,44 @@ class Backend:
         @param source: the path on C{fs} to rename.
         @param target: its new path.
         @param isDirectory: whether C{source} is a directory.
-        @raise PermissionDenied: for a directory whose name fsspec would
-            take for a pattern (L{isPattern}).
         """
         if not isPattern(source):
             fs.mv(source, target, recursive=isDirectory)
         elif isDirectory:
-            raise PermissionDenied(
-                f"Renaming a directory whose name has *, ? or [ is not "
-                f"supported by {self.label} storage")
+            # A *, ? or [ in its path (its own name or a parent's): fs.mv
+            # would move what the path matches as a pattern, nothing.
+            self._moveTree(fs, source, target)
         else:
             # fs.mv would rename every file the name matches as a pattern.
             fs.cp_file(source, target)
             fs.rm_file(source)
+
+    def _moveTree(self, fs, source, target):
+        """
+        Move a directory and everything in it name by name (blocking), as
+        C{fs.mv} with C{recursive} does but without taking a path for a
+        pattern: make each directory under C{target}, move each file
+        into it, then remove the old directories, deepest first.
+
+        @param fs: the filesystem.
+        @param source: the directory's path on C{fs}.
+        @param target: its new path, free.
+        """
+        found = fs.find(source, withdirs=True, detail=True)
+        self.makeDirectory(fs, target)
+        directories = [source]
+        for path in sorted(found):
+            if path == source:
+                continue
+            moved = target + path[len(source):]
+            if found[path].get("type") == "directory":
+                self.makeDirectory(fs, moved)
+                directories.append(path)
+            else:
+                fs.cp_file(path, moved)
+                fs.rm_file(path)
+        for path in reversed(directories):
+            self.removeDirectory(fs, path)
 
     def moveNew(self, fs, source, target):
         """

@@ -350,6 +350,37 @@ class ShellTests(unittest.TestCase):
                 self.assertEqual(shell.fs.cat_file("/%s/f" % (directory,)), data)
 
     @defer.inlineCallbacks
+    def test_inPatternDirectory(self):
+        """
+        In a directory whose name fsspec would take for a pattern
+        (C{[1]}, C{*}), a directory is renamed with what it holds (it got
+        C{550}, said to have such a name itself), and a file is renamed
+        and deleted, an empty directory removed.
+        """
+        shell = memoryShell()
+        for parent in ("p [1]", "q*"):
+            yield shell.makeDirectory((parent,))
+            yield shell.makeDirectory((parent, "sub"))
+            yield shell.makeDirectory((parent, "sub", "deep"))
+            for name in ("sub", "f"), ("sub", "deep", "g"), ("h",):
+                opened = yield shell.openForWriting((parent,) + name)
+                yield opened.writeAt(0, name[-1].encode())
+                yield opened.close()
+            yield shell.rename((parent, "sub"), (parent, "other"))
+            yield shell.rename((parent, "h"), (parent, "other", "i"))
+            self.assertEqual(
+                sorted(shell.fs.find("/" + parent, withdirs=True)),
+                ["/" + parent] + ["/%s/other%s" % (parent, rest) for rest in (
+                    "", "/deep", "/deep/g", "/f", "/i")])
+            self.assertEqual(
+                shell.fs.cat_file("/%s/other/deep/g" % (parent,)), b"g")
+            yield shell.removeFile((parent, "other", "deep", "g"))
+            yield shell.removeDirectory((parent, "other", "deep"))
+            self.assertEqual(
+                [name for name, info in (yield shell.list((parent, "other")))],
+                ["f", "i"])
+
+    @defer.inlineCallbacks
     def test_uploadInProgressHidden(self):
         """
         The temporary sibling of an upload in progress is not listed, and
