@@ -39,9 +39,11 @@ def sessionRecord(protocol, now):
     @return: a C{dict}: C{session}, C{peer}, C{user} (C{None} until
         login: the name given to C{USER} before is only what the client
         chose), C{anonymous} (C{False} until login), C{host} (the name
-        given to C{HOST}, or C{None}), C{login_time} (ISO 8601 UTC,
-        C{None} before login) and C{transfer} (C{None}, or C{command},
-        C{path}, C{bytes}, C{seconds} and C{rate} in bytes a second).
+        given to C{HOST}, or C{None}), C{client} (the name the client
+        gave with C{CLNT}, cleaned and cut short, or C{None}),
+        C{login_time} (ISO 8601 UTC, C{None} before login) and
+        C{transfer} (C{None}, or C{command}, C{path}, C{bytes},
+        C{seconds} and C{rate} in bytes a second).
     """
     session = protocol.session
     loginTime = protocol.loginTime
@@ -52,6 +54,7 @@ def sessionRecord(protocol, now):
         "user": session.username if loggedIn else None,
         "anonymous": session.anonymous and loggedIn,
         "host": session.hostName,
+        "client": protocol.clientName,
         "login_time": _isoTime(loginTime) if loggedIn else None,
         "transfer": None,
     }

@@ -10,6 +10,7 @@ Pure: no Twisted.
 from dataclasses import dataclass
 from typing import Optional
 
+from ftpkit.protocol import factchanges
 from ftpkit.protocol.access import CHANGE, CREATE, READ
 from ftpkit.protocol.checksums import X_SYNTAX, X_VERBS
 
@@ -103,6 +104,8 @@ COMMANDS = _table(
     Command("QUIT", "QUIT", "RFC 959", IGNORED, needsLogin=False),
     Command("HOST", "HOST <sp> hostname", "RFC 7151", REQUIRED,
             needsLogin=False, feature="HOST"),
+    Command("CLNT", "CLNT <sp> client-name", "ProFTPD mod_core", REQUIRED,
+            needsLogin=False, feature="CLNT"),
     # Transfer parameters (RFC 959 4.1.2)
     Command("PORT", "PORT <sp> h1,h2,h3,h4,p1,p2", "RFC 959", REQUIRED),
     Command("PASV", "PASV", "RFC 959"),
@@ -159,6 +162,11 @@ COMMANDS = _table(
     Command("MFMT", "MFMT <sp> YYYYMMDDHHMMSS pathname",
             "draft-somers-ftp-mfxx", REQUIRED, access=CHANGE,
             feature="MFMT"),
+    Command("MFF", "MFF <sp> fact=value;[fact=value;]... <sp> pathname",
+            "draft-somers-ftp-mfxx", REQUIRED, access=CHANGE,
+            feature=factchanges.FEATURE),
+    Command("LANG", "LANG [<sp> language-tag]", "RFC 2640", OPTIONAL,
+            needsLogin=False, feature="LANG EN*"),
     Command("MLST", "MLST [<sp> pathname]", "RFC 3659", OPTIONAL),
     Command("MLSD", "MLSD [<sp> pathname]", "RFC 3659", OPTIONAL),
     Command("AVBL", "AVBL [<sp> pathname]",
@@ -180,13 +188,14 @@ COMMANDS = _table(
 """Every verb ftpkit implements, by name."""
 
 KNOWN_UNIMPLEMENTED = frozenset(
-    ["SMNT", "ADAT", "MIC", "CONF", "ENC", "LANG", "RANG", "XRSQ",
+    ["SMNT", "ADAT", "MIC", "CONF", "ENC", "RANG", "XRSQ",
      "XRCP", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ",
-     "MRCP", "CLNT", "LPRT", "LPSV"]
+     "MRCP", "LPRT", "LPSV", "MFCT"]
 )
 """Verbs of published FTP specifications that ftpkit answers with 502
 (and C{HELP} says are not implemented). RFC 1639's C{LPRT} and C{LPSV}
-are among them: C{EPRT} and C{EPSV} (RFC 2428) replaced them."""
+are among them: C{EPRT} and C{EPSV} (RFC 2428) replaced them; so is
+draft-somers-ftp-mfxx's C{MFCT}: no shell can set a creation time."""
 
 NAMING_NEW = frozenset(["STOR", "STOU", "APPE", "RNTO"])
 """The verbs that name a file to make, the only ones RFC 959 gives C{553}

@@ -37,7 +37,7 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         Plain FTP login. FEAT, read as FileZilla 3 and FileZilla 2 read it,
         offers what their transfers key on (MLSD through MLST, UTF8, MFMT,
         MDTM, SIZE, REST STREAM, EPSV, TVFS), and nothing they would use
-        that ftpkit lacks (CLNT, MODE Z): they send neither. Every MLST
+        that ftpkit lacks (MODE Z), and CLNT, which ftpkit takes. Every MLST
         fact FileZilla knows is on by default, so it sends no OPTS MLST;
         its list of facts, lower-case, is still accepted.
         """
@@ -53,10 +53,11 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         def check(result):
             features, engine2, optsMlst, pwd = result
             self.assertEqual(
-                sorted(features), ["EPSV", "MDTM", "MFMT", "MLST",
+                sorted(features), ["CLNT", "EPSV", "MDTM", "MFMT", "MLST",
                                    "REST STREAM", "SIZE", "TVFS", "UTF8"])
             self.assertIn("modify*", features["MLST"])
-            self.assertEqual(engine2, {"UTF8", "MLSD", "MDTM", "MFMT"})
+            self.assertEqual(engine2, {"UTF8", "MLSD", "MDTM", "MFMT",
+                                       "CLNT"})
             self.assertEqual((optsMlst, pwd), (None, "/"))
         return self.converse(client).addCallback(check)
 

@@ -1,6 +1,6 @@
 """
 Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
-MLST AVBL.
+MFF MLST AVBL.
 """
 
 from twisted.internet.interfaces import IConsumer
@@ -12,10 +12,11 @@ from ftpkit.errors import (
     IsDirectory,
     NoSuchFile,
     NotDirectory,
+    ParameterNotImplemented,
     PermissionDenied,
 )
 from ftpkit.interfaces import IFTPShellPermitted, IFTPShellResume
-from ftpkit.protocol import listingfacts, paths, permletters
+from ftpkit.protocol import factchanges, listingfacts, paths, permletters
 from ftpkit.protocol.access import CHANGE, CREATE
 from ftpkit.protocol.commands import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.protocol.replies import quotePath
@@ -245,6 +246,41 @@ class FileCommands:
         if kept is None:
             kept = when
         return (213, "Modify=" + formatTimeval(kept) + "; "
+                + paths.toText(path))
+
+    async def ftp_MFF(self, argument):
+        """
+        Set facts of a file (draft-somers-ftp-mfxx): C{modify} as C{MFMT}
+        sets it, C{UNIX.mode} as C{SITE CHMOD} does (so not under
+        C{--no-site-chmod}, nor with a shell that cannot, nor on the
+        root), each where the session can (C{settableFacts}). A fact it
+        cannot set is refused with C{504} before anything changes, and
+        C{modify} is set first, so that a directory (whose time
+        C{MFMT} does not set) is refused before its mode changes. The
+        C{213} reply gives the facts then set (the modification time the
+        file keeps), and the path.
+        """
+        changes, pathText = factchanges.parseMFF(argument)
+        path = self.resolve(pathText)
+        settable = self.settableFacts()
+        for name, _ in changes:
+            if name not in settable:
+                raise ParameterNotImplemented(
+                    "Cannot modify fact '%s'" % factchanges.factName(name))
+            if name == factchanges.UNIX_MODE and not path:
+                return (550, "The root's permissions cannot be changed")
+        done = []
+        for name, value in sorted(
+                changes, key=lambda change: change[0] != factchanges.MODIFY):
+            if name == factchanges.MODIFY:
+                _, kept = await self.changeModificationTime(pathText, value)
+                done.append((name, formatTimeval(
+                    value if kept is None else kept)))
+            else:
+                await self.session.shell.setPermissions(path, value)
+                self.reportChange("MFF", path)
+                done.append((name, "%04o" % value))
+        return (213, factchanges.formatChanges(done) + " "
                 + paths.toText(path))
 
     async def changeModificationTime(self, pathText, when):

@@ -40,7 +40,7 @@ def pathArgument(verb, argument):
         if len(words) < 3 or words[0].upper() != "CHMOD":
             return None
         return words[2]
-    if verb == "MFMT":
+    if verb in ("MFMT", "MFF"):
         return argument.partition(" ")[2]
     if verb in ("LIST", "NLST", "STAT"):
         return splitListArgument(argument)[1]
@@ -126,8 +126,8 @@ class SessionReporting:
         """
         A command changed something.
 
-        @param command: C{"DELE"}, C{"RNTO"}, C{"MKD"}, C{"RMD"} or
-            C{"SITE CHMOD"}.
+        @param command: C{"DELE"}, C{"RNTO"}, C{"MKD"}, C{"RMD"},
+            C{"SITE CHMOD"} or C{"MFF"} (which changed permissions).
         @param path: the path it changed, a tuple of segments.
         @param target: a rename's new path, a tuple of segments.
         """

@@ -1,6 +1,6 @@
 """
 Commands about the session itself: SYST NOOP HELP FEAT OPTS STAT TYPE
-MODE STRU ALLO SITE.
+MODE STRU ALLO SITE CLNT LANG.
 """
 
 import time
@@ -13,10 +13,18 @@ from ftpkit.interfaces import (
     IFTPShellFeatures,
     IFTPShellHash,
 )
-from ftpkit.protocol import commandtable, listing, listingfacts, paths
+from ftpkit.protocol import (
+    commandtable,
+    factchanges,
+    listing,
+    listingfacts,
+    paths,
+)
 from ftpkit.protocol.commands import (
+    cleanClientName,
     parseALLO,
     parseHASHAlgorithm,
+    parseLANG,
     parseMODE,
     parseOptsMLST,
     parseSiteUtime,
@@ -41,11 +49,15 @@ class SessionCommands:
     """
     Session settings: transfer type, the facts MLST/MLSD show, the HASH
     algorithm; and the status and help commands.
+
+    @ivar clientName: the name the client gave with C{CLNT}, cleaned
+        (L{cleanClientName}), or C{None}.
     """
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
          "access"])
+    clientName = None
 
     @property
     def hashAlgorithm(self):
@@ -61,6 +73,23 @@ class SessionCommands:
         Name the system type, as Unix servers do.
         """
         return (215, "UNIX Type: L8")
+
+    def ftp_CLNT(self, argument):
+        """
+        Note the name the client gives itself (ProFTPD's C{CLNT}), cleaned
+        and cut short (L{cleanClientName}), for the operators' session
+        list; before login too. It belongs to the connection: C{REIN}
+        keeps it.
+        """
+        self.clientName = cleanClientName(argument)
+        return (200, "OK")
+
+    def ftp_LANG(self, argument):
+        """
+        Choose the language of replies (RFC 2640): only English is
+        spoken here (L{parseLANG}), C{504} for any other.
+        """
+        return (200, "Using language " + parseLANG(argument))
 
     def ftp_NOOP(self, argument):
         """
@@ -101,11 +130,41 @@ class SessionCommands:
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
-        return commandtable.featureLines(
+        lines = commandtable.featureLines(
             tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=self._unsupported(),
             allowCCC=self.config.tlsAllowCCC, capabilities=capabilities)
+        settable = self.settableFacts()
+        if len(settable) == 2:
+            return lines
+        mff = factchanges.featureLine(settable)
+        return [mff if line == factchanges.FEATURE else line
+                for line in lines if line != factchanges.FEATURE or mff]
+
+    def settableFacts(self):
+        """
+        @return: the facts C{MFF} can set in this session: C{modify}
+            unless the shell says its storage cannot set times (its
+            C{MFMT} is left out of C{FEAT}), C{UNIX.mode} where
+            L{modeSettable}.
+        """
+        settable = set()
+        if "MFMT" not in self._unsupported():
+            settable.add(factchanges.MODIFY)
+        if self.modeSettable():
+            settable.add(factchanges.UNIX_MODE)
+        return settable
+
+    def modeSettable(self):
+        """
+        @return: whether C{SITE CHMOD} and C{MFF}'s C{UNIX.mode} may change
+            permissions: not under C{--no-site-chmod}, nor after login
+            with a shell that cannot (L{IFTPShellChmod}).
+        """
+        shell = self.session.shell
+        return self.session.access.siteChmod and (
+            shell is None or IFTPShellChmod.providedBy(shell))
 
     def _unsupported(self):
         """

@@ -1,0 +1,234 @@
+"""
+C{MFF} (draft-somers-ftp-mfxx) on L{StringTransport}: the facts it sets,
+through the same checks and shell calls as C{MFMT} and C{SITE CHMOD}, its
+refusals, its C{FEAT} line; and C{MFCT}, which it cannot do.
+"""
+
+from twisted.trial import unittest
+from zope.interface import alsoProvides, implementer
+
+from ftpkit.interfaces import IFTPShellChmod, IFTPShellFeatures
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PermissionTable
+from tests.protocol.test_hashoffer import _replies
+from tests.protocol.test_server import replyCodes
+from tests.protocol.test_siteutime import loggedIn
+
+JAN_1_2020 = 1577836800
+
+
+@implementer(IFTPShellChmod)
+class ChmodMemoryShell(MemoryShell):
+    """
+    A L{MemoryShell} that keeps the modes C{SITE CHMOD} and C{MFF} set.
+
+    @ivar modes: the mode set on each path, a tuple of segments.
+    """
+
+    def __init__(self, *args, **kwargs):
+        MemoryShell.__init__(self, *args, **kwargs)
+        self.modes = {}
+
+    def setPermissions(self, path, mode):
+        """
+        Keep C{mode} for C{path}, which must exist.
+        """
+        d = self.stat(path)
+        d.addCallback(lambda _: self.modes.__setitem__(tuple(path), mode))
+        return d
+
+
+class MFFTests(unittest.TestCase):
+    """
+    C{MFF} on a shell of C{/a b.txt}, C{/f.txt} and C{/d/g.txt}.
+    """
+
+    def setUp(self):
+        self.shell = ChmodMemoryShell({"/a b.txt": b"x", "/f.txt": b"y",
+                                       "/d/g.txt": b"z"})
+        self.protocol, self.transport = loggedIn(self.shell)
+
+    def mtime(self, *path):
+        return self.successResultOf(self.shell.stat(path)).mtime
+
+    def test_bothFacts(self):
+        """
+        C{modify} and C{UNIX.mode} set on a name with spaces: C{213} with
+        the facts set and the path.
+        """
+        [reply] = _replies(
+            self.protocol, self.transport,
+            b"MFF modify=20200101000000;UNIX.mode=0640; a b.txt")
+        self.assertEqual(
+            reply, b"213 modify=20200101000000;UNIX.mode=0640; /a b.txt\r\n")
+        self.assertEqual(self.mtime("a b.txt"), JAN_1_2020)
+        self.assertEqual(self.shell.modes, {("a b.txt",): 0o640})
+
+    def test_oneFact(self):
+        """
+        Either fact alone; the path is relative to the current directory.
+        """
+        mode, modify = _replies(
+            self.protocol, self.transport, b"CWD d",
+            b"MFF UNIX.mode=600; g.txt", b"MFF modify=20200101000000; g.txt")[1:]
+        self.assertEqual(mode, b"213 UNIX.mode=0600; /d/g.txt\r\n")
+        self.assertEqual(modify, b"213 modify=20200101000000; /d/g.txt\r\n")
+        self.assertEqual(self.mtime("d", "g.txt"), JAN_1_2020)
+
+    def test_unknownFactChangesNothing(self):
+        """
+        A fact it cannot set is C{504} naming it, and the facts before it
+        are not set either (ProFTPD sets them).
+        """
+        before = self.mtime("f.txt")
+        [reply] = _replies(
+            self.protocol, self.transport,
+            b"MFF modify=20200101000000;UNIX.mode=0600;create=20200101000000;"
+            b" f.txt")
+        self.assertEqual(reply, b"504 Cannot modify fact 'create'\r\n")
+        self.assertEqual((self.mtime("f.txt"), self.shell.modes),
+                         (before, {}))
+
+    def test_badArguments(self):
+        """
+        No path, a malformed fact or value, set-id bits: C{501}.
+        """
+        replies = _replies(
+            self.protocol, self.transport, b"MFF modify=20200101000000;",
+            b"MFF modify=20200101000000 f.txt", b"MFF modify=2020; f.txt",
+            b"MFF UNIX.mode=4755; f.txt", b"MFF UNIX.mode; f.txt")
+        self.assertEqual([reply[:4] for reply in replies], [b"501 "] * 5)
+        self.assertEqual(self.shell.modes, {})
+
+    def test_directory(self):
+        """
+        A directory's mode is set, as C{SITE CHMOD} sets it; its time is
+        not, as C{MFMT} refuses it: C{550} before its mode changes.
+        """
+        mode, both = _replies(
+            self.protocol, self.transport, b"MFF UNIX.mode=0700; d",
+            b"MFF UNIX.mode=0755;modify=20200101000000; d")
+        self.assertEqual(mode, b"213 UNIX.mode=0700; /d\r\n")
+        self.assertEqual(both[:4], b"550 ")
+        self.assertEqual(self.shell.modes, {("d",): 0o700})
+
+    def test_missingAndRoot(self):
+        """
+        A missing file is C{550}; so is the root's mode, as for C{SITE
+        CHMOD}.
+        """
+        missing, root = _replies(
+            self.protocol, self.transport, b"MFF UNIX.mode=0644; nothing",
+            b"MFF UNIX.mode=0700; /")
+        self.assertEqual(missing[:4], b"550 ")
+        self.assertEqual(root,
+                         b"550 The root's permissions cannot be changed\r\n")
+        self.assertEqual(self.shell.modes, {})
+
+    def test_readOnly(self):
+        """
+        Under C{--read-only}, C{550} (the command table's access class),
+        and nothing changes.
+        """
+        before = self.mtime("f.txt")
+        protocol, transport = loggedIn(self.shell, readOnly=True)
+        protocol.dataReceived(b"MFF modify=20200101000000; f.txt\r\n"
+                              b"MFF UNIX.mode=0600; f.txt\r\n")
+        self.assertEqual(replyCodes(transport), ["550", "550"])
+        self.assertEqual((self.mtime("f.txt"), self.shell.modes),
+                         (before, {}))
+
+    def test_noSiteChmod(self):
+        """
+        Under C{--no-site-chmod}, C{UNIX.mode} is C{504} (even with
+        C{modify}, which is then not set either), and C{FEAT} leaves it
+        out; C{modify} alone works.
+        """
+        before = self.mtime("f.txt")
+        protocol, transport = loggedIn(self.shell, siteChmod=False)
+        feat, both, modify = _replies(
+            protocol, transport, b"FEAT",
+            b"MFF modify=20200101000000;UNIX.mode=0600; f.txt",
+            b"MFF modify=20200101000000; a b.txt")
+        self.assertIn(b"\r\n MFF modify;\r\n", feat)
+        self.assertEqual(both, b"504 Cannot modify fact 'UNIX.mode'\r\n")
+        self.assertEqual(modify[:4], b"213 ")
+        self.assertEqual((self.mtime("f.txt"), self.shell.modes),
+                         (before, {}))
+
+    def test_shellWithoutChmod(self):
+        """
+        A shell that cannot change permissions: C{UNIX.mode} is C{504}
+        and C{FEAT} leaves it out.
+        """
+        protocol, transport = loggedIn(MemoryShell({"/f.txt": b"y"}))
+        feat, mode = _replies(protocol, transport, b"FEAT",
+                              b"MFF UNIX.mode=0600; f.txt")
+        self.assertIn(b"\r\n MFF modify;\r\n", feat)
+        self.assertEqual(mode, b"504 Cannot modify fact 'UNIX.mode'\r\n")
+
+    def test_feat(self):
+        """
+        Before login and with a shell that sets both, C{FEAT} lists both
+        facts.
+        """
+        [feat] = _replies(self.protocol, self.transport, b"FEAT")
+        self.assertIn(b"\r\n MFF modify;UNIX.mode;\r\n", feat)
+
+    def test_permissions(self):
+        """
+        Each fact needs the users file's permission its command needs:
+        C{set-time} as C{MFMT}, C{chmod} as C{SITE CHMOD}.
+        """
+        for names, codes in (
+                (["list", "read"], [b"550", b"550"]),
+                (["list", "read", "set-time"], [b"213", b"550"]),
+                (["list", "read", "chmod"], [b"550", b"213"])):
+            protocol, transport = loggedIn(
+                PermissionShell(self.shell, PermissionTable(names)))
+            replies = _replies(protocol, transport,
+                               b"MFF modify=20200101000000; f.txt",
+                               b"MFF UNIX.mode=0600; f.txt")
+            self.assertEqual([reply[:3] for reply in replies], codes)
+
+    def test_mfct(self):
+        """
+        C{MFCT} (a creation time, which no shell sets) is C{502}.
+        """
+        [reply] = _replies(self.protocol, self.transport,
+                           b"MFCT 20200101000000 f.txt")
+        self.assertEqual(reply[:4], b"502 ")
+
+
+class ObjectStoreTests(unittest.TestCase):
+    """
+    A shell whose storage cannot set times (it leaves C{MFMT} out of
+    C{FEAT}) has C{MFF} without C{modify}.
+    """
+
+    def timeless(self, shell):
+        """
+        @return: C{shell}, saying its storage cannot set times.
+        """
+        shell.unsupportedFeatures = lambda: frozenset(["MFMT"])
+        alsoProvides(shell, IFTPShellFeatures)
+        return shell
+
+    def test_noTimes(self):
+        protocol, transport = loggedIn(
+            self.timeless(ChmodMemoryShell({"/f.txt": b"y"})))
+        feat, modify = _replies(protocol, transport, b"FEAT",
+                                b"MFF modify=20200101000000; f.txt")
+        self.assertIn(b"\r\n MFF UNIX.mode;\r\n", feat)
+        self.assertNotIn(b"MFMT", feat)
+        self.assertEqual(modify, b"504 Cannot modify fact 'modify'\r\n")
+
+    def test_nothingSettable(self):
+        """
+        Without times nor modes, C{FEAT} has no C{MFF} line.
+        """
+        protocol, transport = loggedIn(
+            self.timeless(MemoryShell({"/f.txt": b"y"})))
+        [feat] = _replies(protocol, transport, b"FEAT")
+        self.assertNotIn(b"MFF", feat)
