@@ -65,6 +65,16 @@ class MFFTests(unittest.TestCase):
         self.assertEqual(self.mtime("a b.txt"), JAN_1_2020)
         self.assertEqual(self.shell.modes, {("a b.txt",): 0o640})
 
+    def test_clientOrder(self):
+        """
+        The reply names the facts in the order the client gave them.
+        """
+        [reply] = _replies(
+            self.protocol, self.transport,
+            b"MFF UNIX.mode=0640;modify=20200101000000; f.txt")
+        self.assertEqual(
+            reply, b"213 UNIX.mode=0640;modify=20200101000000; /f.txt\r\n")
+
     def test_oneFact(self):
         """
         Either fact alone; the path is relative to the current directory.

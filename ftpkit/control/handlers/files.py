@@ -257,8 +257,8 @@ class FileCommands:
         cannot set is refused with C{504} before anything changes, and
         C{modify} is set first, so that a directory (whose time
         C{MFMT} does not set) is refused before its mode changes. The
-        C{213} reply gives the facts then set (the modification time the
-        file keeps), and the path.
+        C{213} reply gives the facts then set, in the client's order (the
+        modification time the file keeps), and the path.
         """
         changes, pathText = factchanges.parseMFF(argument)
         path = self.resolve(pathText)
@@ -269,18 +269,18 @@ class FileCommands:
                     "Cannot modify fact '%s'" % factchanges.factName(name))
             if name == factchanges.UNIX_MODE and not path:
                 return (550, "The root's permissions cannot be changed")
-        done = []
+        done = {}
         for name, value in sorted(
                 changes, key=lambda change: change[0] != factchanges.MODIFY):
             if name == factchanges.MODIFY:
                 _, kept = await self.changeModificationTime(pathText, value)
-                done.append((name, formatTimeval(
-                    value if kept is None else kept)))
+                done[name] = formatTimeval(value if kept is None else kept)
             else:
                 await self.session.shell.setPermissions(path, value)
                 self.reportChange("MFF", path)
-                done.append((name, "%04o" % value))
-        return (213, factchanges.formatChanges(done) + " "
+                done[name] = "%04o" % value
+        return (213, factchanges.formatChanges(
+            (name, done[name]) for name, _ in changes) + " "
                 + paths.toText(path))
 
     async def changeModificationTime(self, pathText, when):
