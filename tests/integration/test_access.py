@@ -215,7 +215,7 @@ class BareShellProtocolTests(unittest.TestCase):
     def test_anonymousChangesRefused(self):
         """
         Anonymous users never delete, rename, append or touch (C{MFMT},
-        C{SITE UTIME}), with or without C{anonymousWrite}.
+        C{SITE UTIME}, C{MFF}), with or without C{anonymousWrite}.
         """
         for anonymousWrite in (False, True):
             protocol, transport = loggedIn(
@@ -224,8 +224,9 @@ class BareShellProtocolTests(unittest.TestCase):
                 b"DELE /old.txt\r\nRNFR /old.txt\r\nAPPE /old.txt\r\n"
                 b"RMD /d\r\nMFMT 20200101000000 /old.txt\r\n"
                 b"SITE CHMOD 600 /old.txt\r\n"
-                b"SITE UTIME 202001010000 /old.txt\r\n")
-            self.assertEqual(replyCodes(transport), ["550"] * 7)
+                b"SITE UTIME 202001010000 /old.txt\r\n"
+                b"MFF UNIX.mode=0600; /old.txt\r\n")
+            self.assertEqual(replyCodes(transport), ["550"] * 8)
 
     def test_anonymousReadOnlyByDefault(self):
         """
@@ -268,6 +269,7 @@ class BareShellProtocolTests(unittest.TestCase):
                  b"DELE /old.txt", b"RNFR /old.txt", b"RNTO /x",
                  b"MKD /e", b"XMKD /e", b"RMD /d", b"XRMD /d",
                  b"MFMT 20200101000000 /old.txt",
+                 b"MFF modify=20200101000000; /old.txt",
                  b"SITE CHMOD 600 /old.txt",
                  b"SITE UTIME 202001010000 /old.txt",
                  b"SITE UTIME /old.txt 202001010000 202001010000"
