@@ -47,6 +47,7 @@ FIELDS = {
     "reason": "reason",
     "session": "session",
     "host": "host",
+    "client": "client",
 }
 """Log event field names, each mapped to the L{events.Event} attribute it
 holds."""
@@ -106,7 +107,9 @@ target or reason a line may add)."""
 _HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED,
                          events.LOGIN_REFUSED])
 """Kinds whose lines name the virtual host, when C{HOST} chose one (a
-host name is checked: it holds no space, quote or line break)."""
+host name is checked: it holds no space, quote or line break), and the
+client's name, when it gave one with C{CLNT} (quoted: the client chose
+it)."""
 
 _log = Logger(namespace="ftpkit")
 """The logger of ftpkit's event lines (their namespace, C{ftpkit})."""
@@ -135,6 +138,9 @@ def logFields(event):
     if event.host is not None and event.kind in _HOST_KINDS:
         text += " on host {host}"
         fields["host"] = event.host
+    if event.client is not None and event.kind in _HOST_KINDS:
+        text += " client {client!r}"
+        fields["client"] = event.client
     if event.kind == events.TRANSFER and event.code is not None and (
             event.code >= 400):
         level = LogLevel.warn
@@ -155,7 +161,8 @@ def notLogged(event, count):
         "kind": REFUSALS_NOT_LOGGED, "peer": event.peer,
         "time": event.time, "user": event.user,
         "anonymous": event.anonymous, "count": count,
-        "session": event.session, "host": event.host})
+        "session": event.session, "host": event.host,
+        "client": event.client})
 
 
 class EventLog:

@@ -103,6 +103,8 @@ class Event:
         none (L{CONNECTION_REFUSED}: the connection never became one).
     @ivar host: the virtual host name the session chose with C{HOST}
         (RFC 7151), or C{None}.
+    @ivar client: the name the client gave itself with C{CLNT}, cleaned
+        (L{ftpkit.protocol.commands.cleanClientName}), or C{None}.
     """
 
     kind: str
@@ -124,11 +126,13 @@ class Event:
     reason: Optional[str] = None
     session: int = 0
     host: Optional[str] = None
+    client: Optional[str] = None
 
     def __init__(self, kind, peer, time=0.0, user=None, anonymous=False,
                  command=None, path=None, target=None, code=None, bytes=0,
                  seconds=0.0, beforeData=False, binary=True, bytesIn=0,
-                 bytesOut=0, count=0, reason=None, session=0, host=None):
+                 bytesOut=0, count=0, reason=None, session=0, host=None,
+                 client=None):
         # The fields in one step: the generated __init__ of a frozen
         # dataclass sets each through object.__setattr__, which costs a
         # transfer's event twice as much (one per transfer, for the log).
@@ -137,7 +141,7 @@ class Event:
             command=command, path=path, target=target, code=code,
             bytes=bytes, seconds=seconds, beforeData=beforeData,
             binary=binary, bytesIn=bytesIn, bytesOut=bytesOut, count=count,
-            reason=reason, session=session, host=host)
+            reason=reason, session=session, host=host, client=client)
 
     @classmethod
     def fromFields(cls, fields):

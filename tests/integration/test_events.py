@@ -142,6 +142,24 @@ class EventLogTests(unittest.TestCase):
         self.assertNotIn("host", fields)
         self.assertNotIn("host", text)
 
+    def test_loginClient(self):
+        """
+        A login of a client that gave its name with C{CLNT} names it,
+        quoted, at the end of the line (after the host) and as C{client};
+        a transfer's line does not.
+        """
+        level, text, fields = logFields(events.Event(
+            events.LOGIN, "127.0.0.1", user="bob", host="a.example",
+            client="lftp/4.9.2 'x'"))
+        self.assertEqual(formatEvent(dict(fields, log_format=text)),
+                         "login from 127.0.0.1 user 'bob' on host a.example"
+                         " client \"lftp/4.9.2 'x'\"")
+        self.assertEqual(fields["client"], "lftp/4.9.2 'x'")
+        level, text, fields = logFields(events.Event(
+            events.TRANSFER, "::1", command="RETR", code=226,
+            client="lftp"))
+        self.assertNotIn("client", fields)
+
     def test_transferFields(self):
         """
         A transfer's log event has its command, path, code, bytes and

@@ -6,6 +6,7 @@ on the operators' session list.
 
 from twisted.trial import unittest
 
+from ftpkit.ops import events
 from ftpkit.ops.who import sessionRecord
 from ftpkit.shells.memory import MemoryShell
 from tests.protocol.test_hashoffer import _replies
@@ -40,6 +41,19 @@ class ClntTests(unittest.TestCase):
         self.assertEqual(sessionRecord(self.protocol, 0)["client"], "one")
         _replies(self.protocol, self.transport, b"CLNT two")
         self.assertEqual(sessionRecord(self.protocol, 0)["client"], "two")
+
+    def test_loginEvent(self):
+        """
+        The session's events carry the name: its login's log line shows
+        it.
+        """
+        published = []
+        self.protocol.factory.events.subscribe(published.append,
+                                               [events.LOGIN])
+        _replies(self.protocol, self.transport, b"REIN", b"CLNT lftp/4.9.2",
+                 b"USER alice", b"PASS secret")
+        [login] = published
+        self.assertEqual(login.client, "lftp/4.9.2")
 
     def test_none(self):
         """

@@ -86,6 +86,7 @@ class SessionReporting:
             fields["anonymous"] = session.anonymous
             fields["session"] = self.sessionId
             fields["host"] = session.hostName
+            fields["client"] = self.clientName
             hub.publish(events.Event.fromFields(fields))
 
     def reportRefused(self, reason):
