@@ -1,0 +1,278 @@
+"""
+L{HideDotfilesShell} (C{--hide-dotfiles}): a shell wrapper in which names
+starting with C{.} do not exist, even where a symbolic link leads to one.
+"""
+
+from twisted.internet.defer import fail, succeed
+
+from ftpkit.errors import InvalidPath, NoSuchFile
+from ftpkit.interfaces import IFTPShellResolve
+from ftpkit.shells.listings import FilteredListing
+from ftpkit.shells.shellwrapper import ShellWrapper
+
+
+def isHidden(path):
+    """
+    @param path: a tuple of segments.
+    @return: whether a segment of C{path} starts with C{.}.
+    """
+    return any(segment.startswith(".") for segment in path)
+
+
+def _visible(name):
+    """
+    @param name: an entry's name.
+    @return: whether L{HideDotfilesShell} lists it, by its name alone.
+    """
+    return not name.startswith(".")
+
+
+def _leadsToHidden(resolved):
+    """
+    @param resolved: what L{IFTPShellResolve.resolve} gave for a path.
+    @return: whether that path is hidden by where it leads.
+    """
+    return resolved is not None and isHidden(resolved)
+
+
+class HideDotfilesShell(ShellWrapper):
+    """
+    A shell in which names starting with C{.} do not exist: they are not
+    listed, and looking at, downloading, changing or removing one fails
+    with L{NoSuchFile}; creating one (an upload, a directory, a rename's
+    target) fails with L{InvalidPath} (C{553}).
+
+    Where the wrapped shell has symbolic links (it provides
+    L{IFTPShellResolve}), a path that leads to such a name is hidden as
+    that name is (C{visible -> .secret}, C{dir -> .hidden/}): such a link
+    is not listed, and a command naming it, or a path through it, is
+    answered as for the hidden name, so that a link cannot show what the
+    option hides.
+    """
+
+    def __init__(self, shell):
+        """
+        @param shell: the L{IFTPShell} to wrap.
+        """
+        ShellWrapper.__init__(self, shell)
+        self._resolves = IFTPShellResolve.providedBy(shell)
+
+    def _missing(self, *pathList):
+        """
+        @return: a failed Deferred if a path is hidden, else C{None}.
+        """
+        if any(isHidden(path) for path in pathList):
+            return fail(NoSuchFile())
+        return None
+
+    def _refused(self, path):
+        """
+        @return: a failed Deferred if C{path} is hidden, else C{None}.
+        """
+        if isHidden(path):
+            return fail(InvalidPath("Names starting with '.' are not allowed"))
+        return None
+
+    def _anyLeadsToHidden(self, pathList):
+        """
+        @param pathList: a list of paths.
+        @return: a Deferred firing with whether one of them leads to a
+            hidden name (resolved one after another by the wrapped shell).
+        """
+        if not pathList:
+            return succeed(False)
+        return self._shell.resolve(pathList[0]).addCallback(
+            lambda resolved: _leadsToHidden(resolved)
+            or self._anyLeadsToHidden(pathList[1:]))
+
+    def _unlessLeadsToHidden(self, then, missing=(), refused=()):
+        """
+        Call C{then} unless a path leads to a hidden name.
+
+        @param then: called with no argument; returns a Deferred.
+        @param missing: paths that fail with L{NoSuchFile} when they lead
+            to a hidden name.
+        @param refused: paths that fail with L{InvalidPath} when they do.
+        @return: a Deferred with what C{then} gives.
+        """
+        if not self._resolves:
+            return then()
+
+        def checkMissing(hidden):
+            if hidden:
+                raise NoSuchFile()
+            return self._anyLeadsToHidden(list(refused))
+
+        def checkRefused(hidden):
+            if hidden:
+                raise InvalidPath("Names starting with '.' are not allowed")
+            return then()
+
+        checking = self._anyLeadsToHidden(list(missing))
+        return checking.addCallback(checkMissing).addCallback(checkRefused)
+
+    def _visibleIn(self, path):
+        """
+        @param path: a directory.
+        @return: a Deferred firing with the test of the names listed there
+            (true to list): by the name, and, where the wrapped shell has
+            links, by where a link leads.
+        """
+        if not self._resolves:
+            return succeed(_visible)
+
+        def test(targets):
+            hidden = frozenset(name for name, resolved in targets.items()
+                               if _leadsToHidden(resolved))
+            if not hidden:
+                return _visible
+            return lambda name: _visible(name) and name not in hidden
+
+        return self._shell.linkTargets(path).addCallback(test)
+
+    def _listed(self, path, listing):
+        """
+        @param path: a directory.
+        @param listing: called with the test of L{_visibleIn}; returns a
+            Deferred with the listing it keeps to.
+        @return: a Deferred with that listing, or failing with
+            L{NoSuchFile} where C{path} is hidden.
+        """
+        return self._missing(path) or self._unlessLeadsToHidden(
+            lambda: self._visibleIn(path).addCallback(listing),
+            missing=[path])
+
+    def _looked(self, path, then):
+        """
+        @return: C{then()}, or a Deferred failing with L{NoSuchFile} where
+            C{path} is hidden.
+        """
+        return self._missing(path) or self._unlessLeadsToHidden(
+            then, missing=[path])
+
+    def _made(self, path, then):
+        """
+        @return: C{then()}, or a Deferred failing with L{NoSuchFile} where
+            C{path}'s directory is hidden, with L{InvalidPath} where
+            C{path} is.
+        """
+        return (self._missing(path[:-1]) or self._refused(path)
+                or self._unlessLeadsToHidden(then, missing=[path[:-1]],
+                                             refused=[path]))
+
+    def stat(self, path):
+        """
+        See L{IFTPShell.stat}.
+        """
+        return self._looked(path, lambda: ShellWrapper.stat(self, path))
+
+    def list(self, path):
+        """
+        See L{IFTPShell.list}: without the hidden names.
+        """
+        return self._listed(path, lambda visible: ShellWrapper.list(
+            self, path).addCallback(
+                lambda entries: [entry for entry in entries
+                                 if visible(entry[0])]))
+
+    def listNames(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellNames.listNames}: without the
+        hidden names.
+        """
+        return self._listed(path, lambda visible: ShellWrapper.listNames(
+            self, path).addCallback(
+                lambda names: [name for name in names if visible(name)]))
+
+    def listSome(self, path, names):
+        """
+        See L{ftpkit.interfaces.IFTPShellListSome.listSome}: without the
+        hidden names.
+        """
+        return self._listed(path, lambda visible: ShellWrapper.listSome(
+            self, path, [name for name in names if visible(name)]))
+
+    def openListing(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
+        without the hidden names.
+        """
+        return self._listed(path, lambda visible: ShellWrapper.openListing(
+            self, path).addCallback(
+                lambda listing: FilteredListing(listing, visible, pure=True)))
+
+    def openForReading(self, path, offset=0):
+        """
+        See L{IFTPShell.openForReading}.
+        """
+        return self._looked(path, lambda: ShellWrapper.openForReading(
+            self, path, offset))
+
+    def hash(self, path, algorithm, start=0, end=None):
+        """
+        See L{ftpkit.interfaces.IFTPShellHash.hash}.
+        """
+        return self._looked(path, lambda: ShellWrapper.hash(
+            self, path, algorithm, start, end))
+
+    def available(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellAvailable.available}.
+        """
+        return self._looked(path, lambda: ShellWrapper.available(self, path))
+
+    def removeDirectory(self, path):
+        """
+        See L{IFTPShell.removeDirectory}.
+        """
+        return self._looked(path, lambda: ShellWrapper.removeDirectory(
+            self, path))
+
+    def removeFile(self, path):
+        """
+        See L{IFTPShell.removeFile}.
+        """
+        return self._looked(path, lambda: ShellWrapper.removeFile(self, path))
+
+    def setModificationTime(self, path, when):
+        """
+        See L{IFTPShell.setModificationTime}.
+        """
+        return self._looked(path, lambda: ShellWrapper.setModificationTime(
+            self, path, when))
+
+    def setPermissions(self, path, mode):
+        """
+        See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}.
+        """
+        return self._looked(path, lambda: ShellWrapper.setPermissions(
+            self, path, mode))
+
+    def makeDirectory(self, path):
+        """
+        See L{IFTPShell.makeDirectory}.
+        """
+        return self._made(path, lambda: ShellWrapper.makeDirectory(self, path))
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}.
+        """
+        return self._made(path, lambda: ShellWrapper.openForWriting(
+            self, path, offset, append))
+
+    def openForCreating(self, path):
+        """
+        See L{IFTPShellCreate.openForCreating} (provided only when the
+        wrapped shell provides it).
+        """
+        return self._made(path, lambda: self._shell.openForCreating(path))
+
+    def rename(self, fromPath, toPath):
+        """
+        See L{IFTPShell.rename}.
+        """
+        return (self._missing(fromPath, toPath[:-1]) or self._refused(toPath)
+                or self._unlessLeadsToHidden(
+                    lambda: ShellWrapper.rename(self, fromPath, toPath),
+                    missing=[fromPath, toPath[:-1]], refused=[toPath]))

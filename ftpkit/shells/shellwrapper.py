@@ -1,0 +1,166 @@
+"""
+L{ShellWrapper}: the base of shells that wrap another shell.
+
+It forwards every L{IFTPShell} method, and provides and forwards every
+optional extra of L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES} exactly
+when the wrapped shell provides it. A wrapper overrides only what it
+restricts, so a capability it does not restrict is never lost on the way
+(the wrappers of L{ftpkit.shells.wrappers}, L{ftpkit.shells.dotfiles} and
+L{ftpkit.shells.permissions} are built on it). L{storageOf} finds the
+shell beneath them all.
+"""
+
+from zope.interface import alsoProvides, implementer
+from zope.interface.interface import Method
+
+from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES, IFTPShell
+
+
+@implementer(IFTPShell)
+class ShellWrapper:
+    """
+    A shell that hands every call on to another shell, unchanged.
+
+    Subclasses override the methods they restrict. The methods of the
+    optional interfaces are made for it from
+    L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES} and are only provided,
+    in the C{zope.interface} sense, when the wrapped shell provides them.
+    """
+
+    def __init__(self, shell):
+        """
+        @param shell: the L{IFTPShell} to wrap.
+        """
+        self._shell = shell
+        for extra in OPTIONAL_SHELL_INTERFACES:
+            if extra.providedBy(shell) and _keepsRestriction(type(self), extra):
+                alsoProvides(self, extra)
+
+    def stat(self, path):
+        """
+        See L{IFTPShell.stat}.
+        """
+        return self._shell.stat(path)
+
+    def list(self, path):
+        """
+        See L{IFTPShell.list}.
+        """
+        return self._shell.list(path)
+
+    def openForReading(self, path, offset=0):
+        """
+        See L{IFTPShell.openForReading}.
+        """
+        return self._shell.openForReading(path, offset)
+
+    def makeDirectory(self, path):
+        """
+        See L{IFTPShell.makeDirectory}.
+        """
+        return self._shell.makeDirectory(path)
+
+    def removeDirectory(self, path):
+        """
+        See L{IFTPShell.removeDirectory}.
+        """
+        return self._shell.removeDirectory(path)
+
+    def removeFile(self, path):
+        """
+        See L{IFTPShell.removeFile}.
+        """
+        return self._shell.removeFile(path)
+
+    def rename(self, fromPath, toPath):
+        """
+        See L{IFTPShell.rename}.
+        """
+        return self._shell.rename(fromPath, toPath)
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}.
+        """
+        return self._shell.openForWriting(path, offset, append)
+
+    def setModificationTime(self, path, when):
+        """
+        See L{IFTPShell.setModificationTime}.
+        """
+        return self._shell.setModificationTime(path, when)
+
+    def forResumer(self, resumer):
+        """
+        See L{ftpkit.interfaces.IFTPShellResumeOwners.forResumer}
+        (provided when the wrapped shell provides it): this wrapper again,
+        around the wrapped shell's one for C{resumer}, so that what the
+        wrapper restricts stays restricted.
+        """
+        shell = object.__new__(type(self))
+        shell.__dict__.update(self.__dict__)
+        shell._shell = self._shell.forResumer(resumer)
+        return shell
+
+
+def _keepsRestriction(cls, extra):
+    """
+    @param cls: a L{ShellWrapper} class.
+    @param extra: an optional shell interface.
+    @return: whether C{cls} may provide C{extra}: unless C{extra} is a
+        variant of an L{IFTPShell} method (its tagged value
+        C{"variantOf"}) that C{cls} overrides without overriding every
+        method of C{extra} too, which would bypass what the override
+        restricts.
+    """
+    variantOf = extra.queryTaggedValue("variantOf")
+    if variantOf is None or getattr(cls, variantOf) is getattr(ShellWrapper, variantOf):
+        return True
+    return all(getattr(cls, name) is not getattr(ShellWrapper, name)
+               for name in extra.names())
+
+
+def _forwarder(interface, name):
+    """
+    @param interface: an optional shell interface.
+    @param name: one of its methods.
+    @return: a L{ShellWrapper} method handing that call on to the wrapped
+        shell.
+    """
+    def forward(self, *args, **kwargs):
+        return getattr(self._shell, name)(*args, **kwargs)
+
+    forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = (f"See L{{{interface.__module__}.{interface.__name__}."
+                       f"{name}}} (provided when the wrapped shell provides"
+                       " it).")
+    return forward
+
+
+def _addForwarders(cls):
+    """
+    Give C{cls} a forwarding method for every method of every optional
+    shell interface it does not define itself: a new optional interface
+    needs no change here, only its entry in
+    L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}.
+    """
+    for interface in OPTIONAL_SHELL_INTERFACES:
+        for name in interface.names():
+            if isinstance(interface[name], Method) and not hasattr(cls, name):
+                setattr(cls, name, _forwarder(interface, name))
+    return cls
+
+
+_addForwarders(ShellWrapper)
+
+
+def storageOf(shell):
+    """
+    @param shell: an L{IFTPShell}, wrapped or not.
+    @return: the shell beneath every L{ShellWrapper} around it: the
+        storage itself, for what the server does on its own behalf rather
+        than the user's.
+    """
+    while isinstance(shell, ShellWrapper):
+        shell = shell._shell
+    return shell
