@@ -50,6 +50,9 @@ class HideDotfilesShell(ShellWrapper):
     option hides.
     """
 
+    copiedForResumer = True
+    """Its state is shared by reference or per session (L{forResumer})."""
+
     def __init__(self, shell):
         """
         @param shell: the L{IFTPShell} to wrap.

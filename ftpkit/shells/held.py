@@ -67,6 +67,9 @@ class HeldUploadsShell(ShellWrapper):
     downloadable.
     """
 
+    copiedForResumer = True
+    """Its state is shared by reference or per session (L{forResumer})."""
+
     def __init__(self, shell, held):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.

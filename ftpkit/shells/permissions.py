@@ -96,6 +96,9 @@ class PermissionShell(ShellWrapper):
     permissions.
     """
 
+    copiedForResumer = True
+    """Its state is shared by reference or per session (L{forResumer})."""
+
     def __init__(self, shell, table, quota=None, usage=None, fileQuota=None,
                  where=(), entryBytes=None, entriesBelow=None,
                  neighbours=None):

@@ -13,7 +13,11 @@ shell beneath them all.
 from zope.interface import alsoProvides, implementer
 from zope.interface.interface import Method
 
-from ftpkit.interfaces import OPTIONAL_SHELL_INTERFACES, IFTPShell
+from ftpkit.interfaces import (
+    OPTIONAL_SHELL_INTERFACES,
+    IFTPShell,
+    IFTPShellResumeOwners,
+)
 
 
 @implementer(IFTPShell)
@@ -25,7 +29,18 @@ class ShellWrapper:
     optional interfaces are made for it from
     L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES} and are only provided,
     in the C{zope.interface} sense, when the wrapped shell provides them.
+
+    @cvar copiedForResumer: whether a session may have a copy of this
+        wrapper of its own (L{forResumer}, a shallow copy around the
+        wrapped shell's one for that session): a subclass sets it to
+        C{True} when its state is shared by reference or belongs to a
+        session. Without it (a subclass written before L{forResumer}
+        existed, whose counters or caches a copy would split) the wrapper
+        does not provide L{IFTPShellResumeOwners}, and every session uses
+        the one wrapper, with cut uploads kept for everyone.
     """
+
+    copiedForResumer = False
 
     def __init__(self, shell):
         """
@@ -111,8 +126,11 @@ def _keepsRestriction(cls, extra):
         variant of an L{IFTPShell} method (its tagged value
         C{"variantOf"}) that C{cls} overrides without overriding every
         method of C{extra} too, which would bypass what the override
-        restricts.
+        restricts; L{IFTPShellResumeOwners} only if C{cls} may be copied
+        for a session (L{ShellWrapper.copiedForResumer}).
     """
+    if extra is IFTPShellResumeOwners:
+        return cls.copiedForResumer
     variantOf = extra.queryTaggedValue("variantOf")
     if variantOf is None or getattr(cls, variantOf) is getattr(ShellWrapper, variantOf):
         return True

@@ -46,6 +46,9 @@ class ReadOnlyShell(ShellWrapper):
     looking (L{IFTPShellPermitted}).
     """
 
+    copiedForResumer = True
+    """Its state is shared by reference or per session (L{forResumer})."""
+
     _mask = LOOK
     """The letters of the C{perm} fact it allows."""
 

@@ -17,6 +17,7 @@ from ftpkit.interfaces import (
     IFTPShellNames,
     IFTPShellPermitted,
     IFTPShellResolve,
+    IFTPShellResumeOwners,
 )
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
@@ -174,6 +175,14 @@ class _LinklessRecordingShell(_RecordingShell):
     """
 
 
+class _Copied(ShellWrapper):
+    """
+    A wrapper that may be copied for each session.
+    """
+
+    copiedForResumer = True
+
+
 REWRAPPED = frozenset(["forResumer"])
 """The optional methods whose result a wrapper wraps again, rather than
 hand it back as it is: the shell they return must keep the wrapper's
@@ -200,7 +209,7 @@ class ShellWrapperTests(unittest.TestCase):
         wrapped shell with its arguments, and its result comes back.
         """
         inner = _RecordingShell()
-        wrapper = ShellWrapper(inner)
+        wrapper = _Copied(inner)
         for interface in (IFTPShell,) + OPTIONAL_SHELL_INTERFACES:
             self.assertTrue(verifyObject(interface, wrapper))
             for name in _methods(interface):
@@ -211,6 +220,24 @@ class ShellWrapperTests(unittest.TestCase):
                 self.assertEqual(inner.calls[0][0], name)
                 self.assertEqual(inner.calls[0][1][:len(arguments)],
                                  arguments)
+
+    def test_copiedOnlyIfSaid(self):
+        """
+        A wrapper class that does not say its instances may be copied for
+        a session (L{ShellWrapper.copiedForResumer}), as one written
+        before C{forResumer} existed, does not provide
+        L{IFTPShellResumeOwners}: every session keeps using that one
+        wrapper, whose counters a copy would have split.
+        """
+        inner = _RecordingShell()
+        self.assertTrue(IFTPShellResumeOwners.providedBy(inner))
+        self.assertFalse(IFTPShellResumeOwners.providedBy(ShellWrapper(inner)))
+        self.assertTrue(IFTPShellResumeOwners.providedBy(_Copied(inner)))
+        for wrapper in (ReadOnlyShell, UploadOnlyShell, HideDotfilesShell,
+                        lambda shell: HeldUploadsShell(shell, HeldUploads()),
+                        lambda shell: PermissionShell(shell,
+                                                      PermissionTable([]))):
+            self.assertTrue(IFTPShellResumeOwners.providedBy(wrapper(inner)))
 
     def test_rewraps(self):
         """
