@@ -11,7 +11,7 @@ can set a creation time.
 import re
 
 from ftpkit.errors import BadArgument, ParameterNotImplemented
-from ftpkit.protocol.commands import parseTimeval
+from ftpkit.protocol.timevals import parseTimeval
 
 MODIFY = "modify"
 """The modification time fact: its value is seconds since the epoch."""

@@ -9,7 +9,7 @@ the time of day is looked up in tables: entries changed over the years
 have a minute or a second of their own, but share days.
 """
 
-from ftpkit.protocol.commands import utcDatetime, utcSecond
+from ftpkit.protocol.timevals import utcDatetime, utcSecond
 
 MONTHS = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -106,7 +106,7 @@ def modifyFact(mtime, cache):
 
     @param mtime: the modification time, seconds since the epoch.
     @param cache: the cache of L{dayTexts}.
-    @return: as C{ftpkit.protocol.commands.formatTimeval} without
+    @return: as C{ftpkit.protocol.timevals.formatTimeval} without
         fraction.
     """
     day, second = divmod(wholeSecond(mtime), 86400)

@@ -18,8 +18,8 @@ from ftpkit.errors import (
 from ftpkit.interfaces import IFTPShellPermitted, IFTPShellResume
 from ftpkit.protocol import factchanges, listingfacts, paths, permletters
 from ftpkit.protocol.access import CHANGE, CREATE
-from ftpkit.protocol.commands import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.protocol.replies import quotePath
+from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.shells.adapters import readFileFor
 
 ASCII_SIZE_LIMIT = 1 << 20
