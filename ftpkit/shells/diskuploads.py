@@ -19,6 +19,7 @@ from ftpkit.errors import (
 from ftpkit.shells import linkfree, shortcalls, uploadreservations, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
+from ftpkit.shells.partialowners import recordResumer
 from ftpkit.shells.uploadlocks import holdInPlace
 
 PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
@@ -116,6 +117,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                               runShort=runShort, anonymous=True,
                               directory=held[1], resumer=resumer)
     fd, temporary = uploads.createTemporary(target)
+    recordResumer(fd, resumer)
     if old is not None:
         try:
             os.fchmod(fd, withoutPrivilege(old.st_mode))
@@ -170,6 +172,7 @@ def openNew(run, runShort, target, resumer=None):
     except BaseException:
         uploadreservations.release(reservation)
         raise
+    recordResumer(fd, resumer)
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       exclusive=True, reservation=reservation,
                       resumer=resumer)
@@ -204,6 +207,7 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
     except BaseException:
         os.close(fd)
         raise
+    recordResumer(fd, resumer)
     return FileWriter(run, fd, temporary, target,
                       None if append else offset,
                       start=result.st_size if append else offset,

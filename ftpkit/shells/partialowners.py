@@ -4,7 +4,11 @@ I{resumer}, the one a cut upload was made for (a user name, or an
 anonymous client's address: L{ftpkit.control.handlers.login}), recorded on
 the file itself as an extended attribute (L{RESUMER_ATTRIBUTE}), so that
 every process serving the root (C{--workers}, servers on one shared
-directory) sees it, and it goes with the file through every rename. Only
+directory) sees it, and it goes with the file through every rename. It
+is recorded when the upload opens its temporary file
+(L{ftpkit.shells.diskuploads}), so that a partial upload the start-up
+sweep makes of a crashed upload's file is its uploader's, and again when
+the upload is cut (a file with no name gets its name then). Only
 its resumer sees a partial upload (C{SIZE}) and continues it; the rule is
 in L{ftpkit.shells.uploads}.
 """
@@ -21,8 +25,8 @@ def recordResumer(fd, resumer):
     without user extended attributes nothing is recorded, and the partial
     upload is anyone's (L{mayResume}).
 
-    @param fd: the descriptor of an upload's file, about to be kept as a
-        partial upload.
+    @param fd: the descriptor of an upload's file: opened, or about to
+        be kept as a partial upload.
     @param resumer: its resumer (C{str}), or C{None} to leave what the
         file records as it is.
     """
@@ -39,9 +43,10 @@ def resumerOf(file):
     """
     @param file: a partial upload's descriptor, or its path (C{bytes}; a
         link is not followed).
-    @return: its resumer (C{str}), or C{None} where none is recorded (a
-        crashed upload's file, one kept before resumers were recorded, a
-        file system without user extended attributes).
+    @return: its resumer (C{str}), or C{None} where none is recorded (one kept
+        before resumers were recorded, or crashed before they were
+        recorded at its start; a file system without user extended
+        attributes).
     """
     try:
         if isinstance(file, int):

@@ -21,8 +21,10 @@ C{SIZE} on the target answers its size, and the resumer's C{REST} +
 C{STOR} or C{APPE} on the target continue it (and the completed file then
 replaces the target). Everyone else sees the target alone: its size, and
 their resumes write into it in place. A target has one partial upload: a
-later cut upload replaces it, whoever it is for. One that records no
-resumer (a crashed upload's, made one by the sweep) is anyone's. A partial
+later cut upload replaces it, whoever it is for. The resumer is recorded
+when the upload starts, so a crashed upload's, made one by the sweep, is
+its uploader's; one that records none (an older ftpkit's, a file system
+without user extended attributes) is anyone's. A partial
 upload older than the target (which a later upload completed) or than its
 lifetime is ignored and removed. An upload refused for its size keeps
 nothing.

@@ -10,6 +10,7 @@ short, and said it had succeeded.
 """
 
 import ftplib
+import io
 import os
 import socket
 import subprocess
@@ -241,3 +242,65 @@ class WorkersProtectedTests(PartialOwnersMixin, unittest.TestCase):
 
     workers = 2
     tls = True
+
+
+class CrashTests(unittest.TestCase):
+    """
+    An upload cut by a crash of the server (C{kill -9}, which records
+    nothing at the cut) is its uploader's all the same: the owner is
+    recorded when the upload starts. It was anyone's: bob's C{SIZE}
+    answered alice's bytes, and his resume continued them.
+    """
+
+    def start(self):
+        """
+        Start the server on C{self.root}, alice and bob its users.
+
+        @return: the L{ServerProcess}.
+        """
+        server = ServerProcess(self, ["--root", self.root, "--auth",
+                                      "memory:alice:secret:bob:pw"])
+        server.waitForGreeting()
+        return server
+
+    def login(self, server, user, password):
+        """
+        @return: an C{ftplib.FTP} logged in as C{user}, in C{TYPE I}.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", server.port, timeout=30)
+        self.addCleanup(ftp.close)
+        ftp.login(user, password)
+        ftp.voidcmd("TYPE I")
+        return ftp
+
+    def test_killedMidUpload(self):
+        """
+        alice's upload over C{big.bin}, cut by C{SIGKILL}: after a
+        restart bob sees the old file (C{SIZE}), and his C{REST} +
+        C{STOR} writes into it; alice's C{SIZE} answers her bytes and
+        her C{REST} + C{STOR} completes her file.
+        """
+        self.root = os.fsencode(scratchDirectory(self))
+        old, new = b"o" * OLD, os.urandom(OLD + 100)
+        target = os.path.join(self.root, b"big.bin")
+        writeLocal(target, old)
+        server = self.start()
+        ftp = self.login(server, "alice", "secret")
+        data = ftp.transfercmd("STOR big.bin")
+        data.sendall(new[:KEPT])
+        server.waitFor(lambda: received(self.root) >= KEPT,
+                       "the upload's bytes on disk")
+        server.process.kill()
+        server.process.wait(60)
+        data.close()
+        server = self.start()
+        partial = os.path.join(self.root, b".ftpkit-partial.big.bin")
+        server.waitFor(lambda: os.path.exists(partial), "the sweep")
+        bob = self.login(server, "bob", "pw")
+        self.assertEqual(bob.size("big.bin"), OLD)
+        alice = self.login(server, "alice", "secret")
+        self.assertEqual(alice.size("big.bin"), KEPT)
+        alice.storbinary("STOR big.bin", io.BytesIO(new[KEPT:]), rest=KEPT)
+        self.assertEqual(readLocal(target), new)
+        self.assertEqual(os.listdir(self.root), [b"big.bin"])
