@@ -4,10 +4,16 @@ through the same checks and shell calls as C{MFMT} and C{SITE CHMOD}, its
 refusals, its C{FEAT} line; and C{MFCT}, which it cannot do.
 """
 
+import os
+
+from twisted.internet.defer import maybeDeferred
 from twisted.trial import unittest
 from zope.interface import alsoProvides, implementer
 
+from ftpkit.errors import PermissionDenied
 from ftpkit.interfaces import IFTPShellChmod, IFTPShellFeatures
+from ftpkit.shells import filesystem
+from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
@@ -202,6 +208,34 @@ class MFFTests(unittest.TestCase):
                                b"MFF UNIX.mode=0600; f.txt")
             self.assertEqual([reply[:3] for reply in replies], codes)
 
+    def test_modeRefusedKeepsTime(self):
+        """
+        A user with the users file's C{set-time} permission but not
+        C{chmod}: C{MFF} with both facts is C{550}, and the file keeps its
+        time (it kept the new one, C{modify} being set first).
+        """
+        before = self.mtime("f.txt")
+        protocol, transport = loggedIn(PermissionShell(
+            self.shell, PermissionTable(["list", "read", "set-time"])))
+        [reply] = _replies(protocol, transport,
+                           b"MFF modify=20200101000000;UNIX.mode=0600; f.txt")
+        self.assertEqual(reply[:4], b"550 ")
+        self.assertEqual((self.mtime("f.txt"), self.shell.modes),
+                         (before, {}))
+
+    def test_chmodFailsKeepsTime(self):
+        """
+        A C{chmod} the storage refuses: C{550}, the time put back.
+        """
+        def refuse(path, mode):
+            raise PermissionDenied()
+        self.shell.setPermissions = refuse
+        before = self.mtime("f.txt")
+        [reply] = _replies(self.protocol, self.transport,
+                           b"MFF modify=20200101000000;UNIX.mode=0600; f.txt")
+        self.assertEqual(reply[:4], b"550 ")
+        self.assertEqual(self.mtime("f.txt"), before)
+
     def test_mfct(self):
         """
         C{MFCT} (a creation time, which no shell sets) is C{502}.
@@ -209,6 +243,37 @@ class MFFTests(unittest.TestCase):
         [reply] = _replies(self.protocol, self.transport,
                            b"MFCT 20200101000000 f.txt")
         self.assertEqual(reply[:4], b"502 ")
+
+
+class DiskTests(unittest.TestCase):
+    """
+    C{MFF} on the filesystem shell whose C{chmod} fails on disk.
+    """
+
+    def test_chmodFailsKeepsTime(self):
+        """
+        C{550}, and the file keeps its time and its mode.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        target = os.path.join(root, "f.txt")
+        with open(target, "wb") as f:
+            f.write(b"y")
+        os.chmod(target, 0o644)
+        os.utime(target, ns=(1_000_000_000_123_456_789,) * 2)
+
+        def failing(path, mode):
+            raise PermissionError(1, "Operation not permitted")
+        self.patch(filesystem, "_chmod", failing)
+        protocol, transport = loggedIn(
+            FilesystemShell(os.fsencode(root), runner=maybeDeferred))
+        [reply] = _replies(protocol, transport,
+                           b"MFF modify=20200101000000;UNIX.mode=0600; f.txt")
+        self.assertEqual(reply[:4], b"550 ")
+        result = os.stat(target)
+        self.assertEqual(result.st_mode & 0o777, 0o644)
+        self.assertAlmostEqual(result.st_mtime, 1_000_000_000.123456789,
+                               places=5)
 
 
 class ObjectStoreTests(unittest.TestCase):

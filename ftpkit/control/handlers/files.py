@@ -253,12 +253,15 @@ class FileCommands:
         Set facts of a file (draft-somers-ftp-mfxx): C{modify} as C{MFMT}
         sets it, C{UNIX.mode} as C{SITE CHMOD} does (so not under
         C{--no-site-chmod}, nor with a shell that cannot, nor on the
-        root), each where the session can (C{settableFacts}). A fact it
-        cannot set is refused with C{504} before anything changes, and
-        C{modify} is set first, so that a directory (whose time
-        C{MFMT} does not set) is refused before its mode changes. The
-        C{213} reply gives the facts then set, in the client's order (the
-        modification time the file keeps), and the path.
+        root), each where the session can (C{settableFacts}). All or
+        nothing: a fact it cannot set is refused with C{504} before
+        anything changes; C{modify} is set first, so that a directory
+        (whose time C{MFMT} does not set) is refused before its mode
+        changes, and the time the file had is put back when its mode
+        then cannot be set (the users file's C{chmod} permission missing,
+        a C{chmod} the storage refuses). The C{213} reply gives the facts
+        then set, in the client's order (the modification time the file
+        keeps), and the path.
         """
         changes, pathText = factchanges.parseMFF(argument)
         path = self.resolve(pathText)
@@ -269,16 +272,27 @@ class FileCommands:
                     "Cannot modify fact '%s'" % factchanges.factName(name))
             if name == factchanges.UNIX_MODE and not path:
                 return (550, "The root's permissions cannot be changed")
+        facts = dict(changes)
         done = {}
-        for name, value in sorted(
-                changes, key=lambda change: change[0] != factchanges.MODIFY):
-            if name == factchanges.MODIFY:
-                _, kept = await self.changeModificationTime(pathText, value)
-                done[name] = formatTimeval(value if kept is None else kept)
-            else:
-                await self.session.shell.setPermissions(path, value)
-                self.reportChange("MFF", path)
-                done[name] = "%04o" % value
+        before = None
+        if factchanges.MODIFY in facts:
+            if factchanges.UNIX_MODE in facts:
+                before = (await self.session.shell.stat(path)).mtime
+            _, kept = await self.changeModificationTime(
+                pathText, facts[factchanges.MODIFY])
+            done[factchanges.MODIFY] = formatTimeval(
+                facts[factchanges.MODIFY] if kept is None else kept)
+        if factchanges.UNIX_MODE in facts:
+            mode = facts[factchanges.UNIX_MODE]
+            try:
+                await self.session.shell.setPermissions(path, mode)
+            except BaseException:
+                if before is not None:
+                    await self.session.shell.setModificationTime(
+                        path, before)
+                raise
+            self.reportChange("MFF", path)
+            done[factchanges.UNIX_MODE] = "%04o" % mode
         return (213, factchanges.formatChanges(
             (name, done[name]) for name, _ in changes) + " "
                 + paths.toText(path))
