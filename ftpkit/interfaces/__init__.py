@@ -33,6 +33,7 @@ from ftpkit.interfaces.extras import (
     IFTPShellResume,
     IFTPShellResumeOwners,
     IFTPShellStreamedListing,
+    IFTPShellTimes,
     INameListing,
     IStatListing,
 )
@@ -69,7 +70,7 @@ __all__ = [
     "IFTPShellResumeOwners",
     "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
     "IStatListing", "INameListing", "IFTPShellRates", "IFTPShellAvailable",
-    "IFTPShellResolve", "IFTPShellPermitted",
+    "IFTPShellResolve", "IFTPShellPermitted", "IFTPShellTimes",
     "IReadFile", "IWriteFile", "IAccountedWriteFile", "IPartialWriteFile",
     "IPrivateWriteFile",
     "IRefusingWriteFile",

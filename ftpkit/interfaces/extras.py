@@ -86,6 +86,24 @@ class IFTPShellChmod(Interface):
         """
 
 
+class IFTPShellTimes(Interface):
+    """
+    An optional extra a shell may provide: setting a file's access time
+    with its modification time, for the form of C{SITE UTIME} that gives
+    both (ProFTPD's mod_site_misc, FileZilla). A shell without it has the
+    modification time alone set (L{IFTPShell.setModificationTime}).
+    """
+
+    def setTimes(path, accessed, modified):
+        """
+        Set a file's access and modification times.
+
+        @param accessed: the access time, seconds since the epoch, UTC.
+        @param modified: the modification time, likewise.
+        @return: a Deferred firing with C{None}.
+        """
+
+
 class IFTPShellFeatures(Interface):
     """
     An optional extra a shell may provide: the C{FEAT} lines its storage
@@ -287,6 +305,7 @@ IFTPShellAvailable.setTaggedValue("variantOf", "stat")
 IFTPShellNames.setTaggedValue("variantOf", "list")
 IFTPShellListSome.setTaggedValue("variantOf", "list")
 IFTPShellCreate.setTaggedValue("variantOf", "openForWriting")
+IFTPShellTimes.setTaggedValue("variantOf", "setModificationTime")
 
 
 class IDirectoryListing(Interface):
@@ -375,7 +394,7 @@ OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellResumeOwners, IFTPShellStreamedListing,
                              IFTPShellCreate, IFTPShellListSome,
                              IFTPShellAvailable, IFTPShellResolve,
-                             IFTPShellPermitted)
+                             IFTPShellPermitted, IFTPShellTimes)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

@@ -147,16 +147,32 @@ _UTIME_ONE = re.compile(_UTIME_STAMP + r" +(.*)", re.ASCII)
 
 def parseSiteUtime(arg):
     """
+    Parse the argument of C{SITE UTIME} for its modification time alone
+    (L{parseSiteUtimes}).
+
+    @param arg: what follows C{SITE UTIME}.
+    @return: C{(epoch, pathText)}: the modification time to set and the
+        path.
+    @raise BadArgument: as L{parseSiteUtimes}.
+    """
+    _, modified, pathText = parseSiteUtimes(arg)
+    return modified, pathText
+
+
+def parseSiteUtimes(arg):
+    """
     Parse the argument of C{SITE UTIME} (ProFTPD's mod_site_misc), in
     either form clients send, times in UTC:
     C{"YYYYMMDDhhmm[ss] path"}, or C{"path atime mtime ctime UTC"} (each
-    time C{YYYYMMDDhhmm[ss]}). Paths keep their spaces; the second form is
-    the one whose last word is C{UTC} after three times.
+    time C{YYYYMMDDhhmm[ss]}; FileZilla's form). Paths keep their spaces;
+    the second form is the one whose last word is C{UTC} after three
+    times.
 
     @param arg: what follows C{SITE UTIME}.
-    @return: C{(epoch, pathText)}: the modification time to set (the
-        second form's access and creation times are not kept, as
-        C{MFMT} keeps none) and the path.
+    @return: C{(accessed, modified, pathText)}: the access time to set,
+        C{None} in the first form (which gives none), the modification
+        time, and the path. The second form's creation time is not kept:
+        no storage sets one (C{MFCT} gets C{502}).
     @raise BadArgument: with L{SITE_UTIME_SYNTAX}, for anything else or
         any time that does not exist.
     """
@@ -172,4 +188,6 @@ def parseSiteUtime(arg):
         epochs = [parseTimeval(text.ljust(14, "0")) for text in times]
     except BadArgument:
         raise BadArgument(SITE_UTIME_SYNTAX) from None
-    return epochs[len(epochs) // 2], pathText
+    if three is None:
+        return None, epochs[0], pathText
+    return epochs[0], epochs[1], pathText

@@ -244,6 +244,13 @@ class HideDotfilesShell(ShellWrapper):
         return self._looked(path, lambda: ShellWrapper.setModificationTime(
             self, path, when))
 
+    def setTimes(self, path, accessed, modified):
+        """
+        See L{ftpkit.interfaces.IFTPShellTimes.setTimes}.
+        """
+        return self._looked(path, lambda: self._shell.setTimes(
+            path, accessed, modified))
+
     def setPermissions(self, path, mode):
         """
         See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}.

@@ -58,6 +58,7 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellResumeOwners,
     IFTPShellStreamedListing,
+    IFTPShellTimes,
 )
 from ftpkit.protocol import paths
 from ftpkit.shells import linkfree, uploads
@@ -128,7 +129,7 @@ def _translated(function, *args):
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
              IFTPShellResume, IFTPShellResumeOwners, IFTPShellStreamedListing,
              IFTPShellCreate, IFTPShellListSome, IFTPShellAvailable,
-             IFTPShellResolve)
+             IFTPShellResolve, IFTPShellTimes)
 class FilesystemShell(DirectoryCalls):
     """
     A directory of the local disk, seen as C{/}: its directories are read
@@ -336,6 +337,14 @@ class FilesystemShell(DirectoryCalls):
         """
         linkfree.onItself(self._resolve(path), lambda itself: os.utime(
             itself, (os.stat(itself).st_atime, when)))
+
+    def setTimes(self, path, accessed, modified):
+        """
+        See L{IFTPShellTimes.setTimes}.
+        """
+        return self._run(lambda: linkfree.onItself(
+            self._resolve(path),
+            lambda itself: os.utime(itself, (accessed, modified))))
 
     def available(self, path):
         """

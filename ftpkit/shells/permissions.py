@@ -458,6 +458,15 @@ class PermissionShell(ShellWrapper):
             self._allows("set-time"), [path],
             lambda: self._shell.setModificationTime(path, when))
 
+    def setTimes(self, path, accessed, modified):
+        """
+        See L{ftpkit.interfaces.IFTPShellTimes.setTimes}: needs
+        C{set-time}, as L{setModificationTime}.
+        """
+        return self._checked(
+            self._allows("set-time"), [path],
+            lambda: self._shell.setTimes(path, accessed, modified))
+
     def setPermissions(self, path, mode):
         """
         See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}: needs

@@ -123,6 +123,12 @@ class ReadOnlyShell(ShellWrapper):
         """
         return fail(PermissionDenied())
 
+    def setTimes(self, path, accessed, modified):
+        """
+        Refuse: see L{ftpkit.interfaces.IFTPShellTimes.setTimes}.
+        """
+        return fail(PermissionDenied())
+
     def setPermissions(self, path, mode):
         """
         Refuse: see L{ftpkit.interfaces.IFTPShellChmod.setPermissions}.

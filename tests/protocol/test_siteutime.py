@@ -4,7 +4,10 @@ the refusals, and that it is C{MFMT}'s change (same permission, same shell
 method).
 """
 
+import os
+
 from twisted.cred import checkers, portal
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 from zope.interface import implementer
@@ -12,6 +15,7 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell
+from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
@@ -176,3 +180,67 @@ class PermissionTests(unittest.TestCase):
                                    b"SITE UTIME 200402240836 f.txt")
             self.assertEqual(utime[:3], code)
             self.assertEqual(mfmt[:1], code[:1])
+
+
+class DiskTests(unittest.TestCase):
+    """
+    C{SITE UTIME} on the filesystem shell: the form with three times sets
+    the access time too (it was dropped), through the users file's
+    permissions as well; the form with one keeps the access time.
+    """
+
+    def setUp(self):
+        root = self.mktemp()
+        os.makedirs(root)
+        self.target = os.path.join(root, "a b.txt")
+        with open(self.target, "wb") as f:
+            f.write(b"x")
+        os.utime(self.target, (1_500_000_000, 1_500_000_000))
+        self.shell = FilesystemShell(os.fsencode(root), runner=maybeDeferred)
+
+    def times(self):
+        """
+        @return: the file's access and modification times.
+        """
+        result = os.stat(self.target)
+        return result.st_atime, result.st_mtime
+
+    def test_threeTimes(self):
+        """
+        C{path atime mtime ctime UTC} sets the first two, directly and
+        through the users file's C{set-time}.
+        """
+        for shell in (self.shell, PermissionShell(
+                self.shell, PermissionTable(["list", "read", "set-time"]))):
+            os.utime(self.target, (1_500_000_000, 1_500_000_000))
+            protocol, transport = loggedIn(shell)
+            [reply] = _replies(
+                protocol, transport,
+                b"SITE UTIME a b.txt 20200101000000 200402240836 "
+                b"20210101000000 UTC")
+            self.assertEqual(reply,
+                             b"200 SITE UTIME command successful\r\n")
+            self.assertEqual(self.times(), (1577836800, FEB_24_2004))
+
+    def test_oneTime(self):
+        """
+        C{YYYYMMDDhhmm path} keeps the access time.
+        """
+        protocol, transport = loggedIn(self.shell)
+        [reply] = _replies(protocol, transport,
+                           b"SITE UTIME 200402240836 a b.txt")
+        self.assertEqual(reply[:4], b"200 ")
+        self.assertEqual(self.times(), (1_500_000_000, FEB_24_2004))
+
+    def test_readOnlyUser(self):
+        """
+        A user without C{set-time} changes neither time.
+        """
+        protocol, transport = loggedIn(PermissionShell(
+            self.shell, PermissionTable(["list", "read"])))
+        [reply] = _replies(
+            protocol, transport,
+            b"SITE UTIME a b.txt 20200101000000 200402240836 "
+            b"20210101000000 UTC")
+        self.assertEqual(reply[:4], b"550 ")
+        self.assertEqual(self.times(), (1_500_000_000, 1_500_000_000))

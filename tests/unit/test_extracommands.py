@@ -18,6 +18,7 @@ from ftpkit.protocol.checksums import (
     parseXArgument,
 )
 from ftpkit.protocol.commands import SITE_UTIME_SYNTAX, parseSiteUtime
+from ftpkit.protocol.timevals import parseSiteUtimes
 from ftpkit.shells.digests import CRC32, newDigest
 
 
@@ -168,6 +169,18 @@ class ParseSiteUtimeTests(SynchronousTestCase):
             parseSiteUtime("/a b/c.txt 20200101000000 200402240836 "
                            "20200101000000 utc"),
             (1077611760.0, "/a b/c.txt"))
+
+    def test_accessTime(self):
+        """
+        L{parseSiteUtimes} gives the access time of the form with three
+        times (the first), and none for the form with one.
+        """
+        self.assertEqual(
+            parseSiteUtimes("/a b/c.txt 20200101000000 200402240836 "
+                            "20210101000000 UTC"),
+            (1577836800.0, 1077611760.0, "/a b/c.txt"))
+        self.assertEqual(parseSiteUtimes("200402240836 file.txt"),
+                         (None, 1077611760.0, "file.txt"))
 
     def test_timeFirstWinsWithoutUTC(self):
         """

@@ -18,6 +18,7 @@ from ftpkit.interfaces import (
     IFTPShellPermitted,
     IFTPShellResolve,
     IFTPShellResumeOwners,
+    IFTPShellTimes,
 )
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
@@ -292,6 +293,17 @@ class ShellWrapperTests(unittest.TestCase):
         self.assertTrue(IFTPShellChmod.providedBy(shell))
         self.failureResultOf(shell.setPermissions(("f",), 0o600),
                              PermissionDenied)
+        self.assertEqual(inner.calls, [])
+
+    def test_readOnlyRefusesTimes(self):
+        """
+        L{ReadOnlyShell} provides L{IFTPShellTimes} but refuses it: the
+        access time is no way around its refusal of a modification time.
+        """
+        inner = _RecordingShell()
+        shell = ReadOnlyShell(inner)
+        self.assertTrue(IFTPShellTimes.providedBy(shell))
+        self.failureResultOf(shell.setTimes(("f",), 1, 2), PermissionDenied)
         self.assertEqual(inner.calls, [])
 
     def test_permissionShellChmod(self):

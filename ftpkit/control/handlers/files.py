@@ -15,7 +15,11 @@ from ftpkit.errors import (
     ParameterNotImplemented,
     PermissionDenied,
 )
-from ftpkit.interfaces import IFTPShellPermitted, IFTPShellResume
+from ftpkit.interfaces import (
+    IFTPShellPermitted,
+    IFTPShellResume,
+    IFTPShellTimes,
+)
 from ftpkit.protocol import factchanges, listingfacts, paths, permletters
 from ftpkit.protocol.access import CHANGE, CREATE
 from ftpkit.protocol.replies import quotePath
@@ -297,13 +301,16 @@ class FileCommands:
             (name, done[name]) for name, _ in changes) + " "
                 + paths.toText(path))
 
-    async def changeModificationTime(self, pathText, when):
+    async def changeModificationTime(self, pathText, when, accessed=None):
         """
         Set a file's modification time: what C{MFMT} and C{SITE UTIME}
         do (directories are refused).
 
         @param pathText: the client's path.
         @param when: seconds since the epoch.
+        @param accessed: the access time to set too, where the shell can
+            (L{IFTPShellTimes}; its modification time alone otherwise), or
+            C{None} to keep it.
         @return: C{(path, kept)}: the path, a tuple of segments, and the
             modification time the file then has (C{None} where the shell
             does not know it).
@@ -313,7 +320,10 @@ class FileCommands:
         info = await shell.stat(path)
         if info.isDirectory:
             raise IsDirectory()
-        await shell.setModificationTime(path, when)
+        if accessed is not None and IFTPShellTimes.providedBy(shell):
+            await shell.setTimes(path, accessed, when)
+        else:
+            await shell.setModificationTime(path, when)
         kept = await shell.stat(path)
         return path, kept.mtime
 

@@ -27,10 +27,10 @@ from ftpkit.protocol.commands import (
     parseLANG,
     parseMODE,
     parseOptsMLST,
-    parseSiteUtime,
     parseSTRU,
     parseTYPE,
 )
+from ftpkit.protocol.timevals import parseSiteUtimes
 from ftpkit.shells.listings import readListing
 
 STAT_LIST_LIMIT = 2000
@@ -346,12 +346,14 @@ class SessionCommands:
         """
         Set a file's modification time as C{MFMT} does (the same check of
         C{SITE_ACCESS}, the same shell method), in either form of
-        ProFTPD's mod_site_misc (L{parseSiteUtime}).
+        ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
+        an access time sets it too, where the shell can
+        (L{ftpkit.interfaces.IFTPShellTimes}).
         """
-        when, pathText = parseSiteUtime(argument)
+        accessed, when, pathText = parseSiteUtimes(argument)
         if not self.session.access.allows(commandtable.SITE_ACCESS["UTIME"]):
             return (550, "Permission denied")
-        await self.changeModificationTime(pathText, when)
+        await self.changeModificationTime(pathText, when, accessed)
         return (200, "SITE UTIME command successful")
 
     async def _siteChmod(self, argument):
