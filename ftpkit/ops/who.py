@@ -153,13 +153,32 @@ class SessionSnapshots(internet.TimerService):
             pass
 
 
+CLIENT_WIDTH = 20
+"""The width of the table's C{CLIENT} column: a longer name (C{CLNT}
+keeps up to L{ftpkit.protocol.commands.CLIENT_NAME_LIMIT} characters) is
+cut short, ending in C{...}, so that the columns after it stay where
+they are (the JSON has it whole)."""
+
+
+def _shortened(text, width):
+    """
+    @param text: a column's value.
+    @param width: the column's width.
+    @return: C{text}, or its start and C{...} in C{width} characters when
+        it is longer.
+    """
+    if len(text) <= width:
+        return text
+    return text[:width - 3] + "..."
+
+
 def formatTable(records):
     """
     @param records: session records.
     @return: a table of them, a line each, as text.
     """
-    lines = ["%-21s %-39s %-20s %s" % ("USER", "FROM", "LOGIN (UTC)",
-                                        "DOING")]
+    row = "%-21s %-39s %-" + str(CLIENT_WIDTH) + "s %-20s %s"
+    lines = [row % ("USER", "FROM", "CLIENT", "LOGIN (UTC)", "DOING")]
     for record in records:
         transfer = record.get("transfer")
         if transfer is None:
@@ -169,8 +188,10 @@ def formatTable(records):
                 transfer["command"], transfer["path"], transfer["bytes"],
                 transfer["rate"])
         user = record.get("user") or "(not logged in)"
-        lines.append("%-21s %-39s %-20s %s" % (
+        client = json.dumps(record.get("client") or "-")[1:-1]
+        lines.append(row % (
             json.dumps(user)[1:-1], record.get("peer"),
+            _shortened(client, CLIENT_WIDTH),
             record.get("login_time") or "-", json.dumps(doing)[1:-1]))
     lines.append("%d session(s)" % len(records))
     return "\n".join(lines) + "\n"

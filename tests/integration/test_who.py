@@ -91,9 +91,32 @@ class RecordTests(unittest.TestCase):
         lines = text.splitlines()
         self.assertEqual(len(lines), 4)
         self.assertIn("al\\nice", lines[1])
+        self.assertIn(" - ", lines[1])
         self.assertIn("STOR /a: 10 bytes, 10 B/s", lines[1])
         self.assertIn("(not logged in)", lines[2])
         self.assertEqual(lines[3], "2 session(s)")
+
+    def test_tableClient(self):
+        """
+        The table has the name the client gave with C{CLNT}, a long one
+        cut short so that the columns after it stay aligned; the JSON
+        has it whole. The table left it out.
+        """
+        long = "FileZilla 3.66.4 built for x86_64-pc-linux-gnu, no less"
+        text = who.formatTable([
+            {"session": 1, "peer": "10.0.0.1", "user": "alice",
+             "client": "lftp 4.9.2", "login_time": "2026-01-01T00:00:00Z",
+             "transfer": None},
+            {"session": 2, "peer": "10.0.0.2", "user": "bob",
+             "client": long, "login_time": "2026-01-01T00:00:00Z",
+             "transfer": None}])
+        header, short, cut, _ = text.splitlines()
+        self.assertIn("CLIENT", header)
+        self.assertIn(" lftp 4.9.2 ", short)
+        self.assertIn(" " + long[:who.CLIENT_WIDTH - 3] + "... ", cut)
+        self.assertNotIn(long, cut)
+        self.assertEqual([line.index("2026") for line in (short, cut)],
+                         [header.index("LOGIN")] * 2)
 
     def test_snapshots(self):
         directory = scratchDirectory(self)
