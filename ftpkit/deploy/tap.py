@@ -39,6 +39,7 @@ from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
     transferLimitsConfigFields,
 )
+from ftpkit.deploy.onceonly import refuseRepeats
 from ftpkit.deploy.opsoptions import (
     OperationsOptionsMixin,
     makeHub,
@@ -113,6 +114,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     C{self["realmObject"]} the realm, C{self["listen"]} the endpoint
     strings and C{self.get("credCheckers", [])} the checkers.
 
+    @ivar onceOnly: the names of the options that refuse a second value
+        (L{ftpkit.deploy.onceonly}).
     @cvar converters: maps a parameter name to a function checking and
         converting its text, raising C{ValueError} with the reason.
     @cvar paragraphs: what C{--help} says after the options, a paragraph
@@ -215,6 +218,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     def __init__(self):
         usage.Options.__init__(self)
+        self.onceOnly = refuseRepeats(self)
         self.docs = {name: _oneLine(doc) for name, doc in self.docs.items()}
         self.argv = []
         self["listen"] = []

@@ -107,6 +107,23 @@ class VirtualHostOptionsMixin:
         self.setdefault("vhost-root", []).append(text)
 
 
+def _byName(pairs, option, what):
+    """
+    @param pairs: C{(name, value)} pairs, one an option's value.
+    @param option: the option, for the message.
+    @param what: what its values are, plural, for the message.
+    @return: a C{dict} of them.
+    @raise usage.UsageError: for a name given twice (the last value
+        replaced the first, without a word).
+    """
+    values = {}
+    for name, value in pairs:
+        if name in values:
+            raise usage.UsageError(f"{option}: two {what} for {name!r}")
+        values[name] = value
+    return values
+
+
 def vhostConfigFields(options):
     """
     Build each C{--vhost}'s realm with the realm plugins, and make the
@@ -117,14 +134,17 @@ def vhostConfigFields(options):
         for C{--realm}).
     @return: a C{dict} with C{virtualHosts} and C{vhostFallback}.
     @raise usage.UsageError: for an unknown realm, a realm plugin
-        refusing its argument, a name given twice, a banner or root for
+        refusing its argument, a name given twice (to C{--vhost}, or
+        to C{--vhost-banner} or C{--vhost-root}), a banner or root for
         a name no C{--vhost} has or for a host that has one already, or
         C{--vhost-fallback} without a C{--vhost}.
     """
-    banners = dict(parseBannerOption(text)
-                   for text in options.get("vhost-banner", []))
-    roots = dict(parseRootOption(text)
-                 for text in options.get("vhost-root", []))
+    banners = _byName((parseBannerOption(text)
+                       for text in options.get("vhost-banner", [])),
+                      "--vhost-banner", "banners")
+    roots = _byName((parseRootOption(text)
+                     for text in options.get("vhost-root", [])),
+                    "--vhost-root", "roots")
     hosts = []
     for text in options.get("vhost", []):
         names, spec = parseVhostOption(text)

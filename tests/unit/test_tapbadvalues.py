@@ -6,6 +6,7 @@ that live in one process are refused with C{--workers}.
 
 import io
 import os
+import subprocess
 import sys
 
 from twisted.python import usage
@@ -14,8 +15,60 @@ from twisted.trial import unittest
 from ftpkit.deploy.tap import (
     Options,
 )
+from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.unit.test_tap import parse
+
+
+class GivenTwiceTests(unittest.TestCase):
+    """
+    An option that takes one value, given twice, is a usage error naming
+    it: the last one replaced the first without a word (C{--metrics}
+    served one endpoint of two). Options that gather their values do
+    not.
+    """
+
+    def test_everyParameter(self):
+        """
+        Every parameter, C{--root}, C{--tls-cert} and C{--tls-key} (by its
+        long name, with C{=} or not), and no other option.
+        """
+        names = Options().onceOnly
+        self.assertTrue({"metrics", "root", "tls-cert", "tls-key", "umask",
+                         "realm", "workers", "xferlog"} <= set(names))
+        self.assertFalse({"listen", "auth", "allow-from", "deny-from",
+                          "trusted-proxy", "vhost", "vhost-banner",
+                          "vhost-root"} & set(names))
+        for name in names:
+            e = self.assertRaises(usage.UsageError, Options().parseOptions,
+                                  [f"--{name}=.", f"--{name}", "."])
+            self.assertEqual(str(e), f"--{name}: given twice (it takes one "
+                             "value; the last one would have replaced the "
+                             "first)")
+
+    def test_repeatable(self):
+        """
+        C{--listen} and C{--auth} still gather every value.
+        """
+        options = parse("--listen", "tcp:0", "--listen", "tcp:1",
+                        "--auth", "anonymous", "--auth", "memory:a:b")
+        self.assertEqual(options["listen"], ["tcp:0", "tcp:1"])
+        self.assertEqual(len(options["credCheckers"]), 2)
+
+    def test_process(self):
+        """
+        C{python -m ftpkit --metrics A --metrics B}: one line, exit status
+        1, nothing served.
+        """
+        done = subprocess.run(
+            [sys.executable, "-m", "ftpkit", "--listen",
+             "tcp:0:interface=127.0.0.1", "--metrics", "tcp:0",
+             "--metrics", "tcp:1"], capture_output=True, text=True,
+            timeout=60, env=dict(os.environ, PYTHONPATH=_SOURCE))
+        self.assertEqual(
+            (done.returncode, done.stderr, done.stdout),
+            (1, "ftpkit: --metrics: given twice (it takes one value; the "
+             "last one would have replaced the first) (see --help)\n", ""))
 
 
 class BadValueTests(unittest.TestCase):

@@ -82,10 +82,26 @@ class VhostOptionTests(unittest.TestCase):
                   "b.example=B"], "'b.example'"),
                 (["--vhost", "a.example,b.example=memory", "--vhost-banner",
                   "a.example=A", "--vhost-banner", "b.example=B"],
-                 "two banners")]:
+                 "two banners"),
+                (["--vhost", "a.example=memory", "--vhost-banner",
+                  "a.example=A", "--vhost-banner", "A.example=B"],
+                 "two banners for 'a.example'")]:
             e = self.assertRaises(usage.UsageError, parse, *args)
             self.assertTrue(str(e).startswith("--vhost-banner:"), str(e))
             self.assertIn(fragment, str(e))
+
+    def test_rootTwice(self):
+        """
+        Two C{--vhost-root} for one name: the second replaced the first
+        without a word.
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        e = self.assertRaises(
+            usage.UsageError, parse, "--vhost", "a.example=memory",
+            "--vhost-root", "a.example=" + root,
+            "--vhost-root", "a.example=" + root)
+        self.assertEqual(str(e), "--vhost-root: two roots for 'a.example'")
 
     def test_help(self):
         """
