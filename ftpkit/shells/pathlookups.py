@@ -4,7 +4,10 @@ L{ftpkit.shells.permissions} and L{ftpkit.shells.quotaaccount} make
 before a change.
 """
 
+from twisted.internet.defer import inlineCallbacks
+
 from ftpkit.errors import NoSuchFile
+from ftpkit.interfaces import IFTPShellResolve
 
 
 def statOrNone(shell, path):
@@ -35,3 +38,28 @@ def _noneIfMissing(failure):
     """
     failure.trap(NoSuchFile)
     return None
+
+
+@inlineCallbacks
+def ownSizeOf(shell, path):
+    """
+    The bytes the entry at C{path} itself holds, as the quota counts them
+    (L{ftpkit.shells.quotas.diskFootprint}: regular files only, links
+    not followed): a symbolic link holds none, whatever it leads to.
+    L{IFTPShell.stat} follows a link, so where the shell has links
+    (L{IFTPShellResolve}) the path is resolved with and without its last
+    segment followed: they differ for a link. Removing a link to a large
+    file counted the file's bytes freed, which then let the quota be
+    exceeded by that much.
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @param path: a path of C{shell}.
+    @return: a Deferred firing with that size: 0 for a link, for nothing
+        there or for a directory, else L{sizeOf}.
+    """
+    if path and IFTPShellResolve.providedBy(shell):
+        parent = yield shell.resolve(path[:-1])
+        whole = yield shell.resolve(path)
+        if parent is not None and whole != parent + (path[-1],):
+            return 0
+    return (yield sizeOf(shell, path))

@@ -61,7 +61,7 @@ from ftpkit.interfaces import (
 )
 from ftpkit.protocol.permletters import maskOf
 from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
-from ftpkit.shells.pathlookups import sizeOf, statOrNone
+from ftpkit.shells.pathlookups import ownSizeOf, sizeOf, statOrNone
 from ftpkit.shells.permissiontable import (  # noqa: F401 (importable from here)
     PERMISSIONS,
     PermissionTable,
@@ -380,13 +380,14 @@ class PermissionShell(ShellWrapper):
     def removeFile(self, path):
         """
         See L{IFTPShell.removeFile}: needs C{delete}; frees quota (its
-        bytes, and its entry).
+        bytes, and its entry; a symbolic link's own, none,
+        L{ownSizeOf}).
         """
         yield self._checked(self._allows("delete"), [path])
         account = self._account
         size = 0
         if account is not None or self._changes.nested:
-            size = yield sizeOf(self._shell, path)
+            size = yield ownSizeOf(self._shell, path)
         yield self._shell.removeFile(path)
         if account is not None:
             account.removedFile(path, size)

@@ -372,6 +372,43 @@ class DiskFileQuotaTests(unittest.TestCase):
 
 
     @defer.inlineCallbacks
+    def test_removeLink(self):
+        """
+        Removing a symbolic link frees its entry and none of the bytes of
+        the file it leads to, which stays: they were freed, and the
+        quota then let that much more be uploaded.
+        """
+        os.symlink("old", os.path.join(self.root, "link"))
+        shell = PermissionShell(
+            FilesystemShell(self.root), PermissionTable(PERMISSIONS),
+            quota=15, usage=self.usage)
+        yield self.usage.current()
+        self.assertEqual((self.usage.files, self.usage.used), (2, 10))
+        yield shell.removeFile(("link",))
+        self.assertEqual((self.usage.files, self.usage.used), (1, 10))
+        self.assertEqual(os.path.getsize(os.path.join(self.root, "old")), 10)
+        yield self.assertFailure(writeFile(shell, ("new",), b"n" * 10),
+                                 QuotaExceeded)
+
+    @defer.inlineCallbacks
+    def test_removeFileThroughLinkedDirectory(self):
+        """
+        A file removed through a link to its directory frees its bytes:
+        only a link at the end of the path holds none.
+        """
+        os.mkdir(os.path.join(self.root, "d"))
+        with open(os.path.join(self.root, "d", "f"), "wb") as f:
+            f.write(b"f" * 4)
+        os.symlink("d", os.path.join(self.root, "link"))
+        shell = PermissionShell(
+            FilesystemShell(self.root), PermissionTable(PERMISSIONS),
+            quota=100, usage=self.usage)
+        yield self.usage.current()
+        self.assertEqual((self.usage.files, self.usage.used), (4, 14))
+        yield shell.removeFile(("link", "f"))
+        self.assertEqual((self.usage.files, self.usage.used), (3, 10))
+
+    @defer.inlineCallbacks
     def test_removeDirectoryWithCutUpload(self):
         """
         Removing a directory whose cut upload went with it has the usage
