@@ -137,6 +137,15 @@ def openWithoutLinks(path, flags, mode=0o777):
     return os.open(path, flags, mode)
 
 
+def gaveUp():
+    """
+    @return: whether L{openCached} has given up here (no C{openat2}, or
+        one a seccomp filter refuses): it declines every open from then
+        on, whether or not the path is in the kernel's cache.
+    """
+    return _syscall is None
+
+
 def isAvailable():
     """
     @return: whether L{openCached} can open anything on this system.

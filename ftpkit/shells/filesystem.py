@@ -61,7 +61,7 @@ from ftpkit.interfaces import (
     IFTPShellTimes,
 )
 from ftpkit.protocol import paths
-from ftpkit.shells import linkfree, uploads
+from ftpkit.shells import cachedopen, linkfree, uploads
 from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.digests import newDigest
 from ftpkit.shells.diskdirectories import DirectoryCalls
@@ -152,7 +152,8 @@ class FilesystemShell(DirectoryCalls):
             by default the reactor's L{ftpkit.shells.diskthreads.DiskThreads}
             (listings and checksums in lanes of their own).
         @param shortCalls: runs the short blocking calls of an upload (its
-            open; a small upload's bytes and commit) at once, in the
+            open; a small upload's bytes and commit), and a download's
+            open where C{openat2} cannot tell, at once, in the
             reactor thread, when that is safe, or returns C{None} (a
             L{ftpkit.shells.shortcalls.ShortCalls}); by default the one of
             this root when C{runner} is omitted, else none (C{runner} runs
@@ -383,13 +384,20 @@ class FilesystemShell(DirectoryCalls):
 
         A file whose path is in the kernel's cache and has no link on the
         way is opened at once (L{ftpkit.shells.cachedopen}); any other goes to a
-        disk thread.
+        disk thread. Where C{openat2} cannot tell (L{cachedopen.gaveUp}:
+        a kernel before Linux 5.6, a seccomp filter refusing it), the open
+        is a short call (L{ftpkit.shells.shortcalls}), as an upload's is:
+        at once on a local file system, unless its calls have been slow.
         """
         if not path:
             return self._run(self._readRoot)
         reader = self._openCachedForReading(path, offset)
         if reader is not None:
             return succeed(reader)
+        if cachedopen.gaveUp():
+            opening = self._runShort(self._openForReading, path, offset)
+            if opening is not None:
+                return opening
         return self._run(self._openForReading, path, offset)
 
     def _openCachedForReading(self, path, offset):

@@ -15,6 +15,7 @@ from ftpkit.errors import IsDirectory, NoSuchFile, PermissionDenied
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import cachedopen, filesystem
 from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.shortcalls import ShortCalls
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
@@ -193,6 +194,43 @@ class FilesystemShellFastOpenTests(unittest.TestCase):
         Without C{openat2} every open takes the threaded way.
         """
         self.patch(filesystem, "openCached", lambda path, flags: None)
+        self.assertEqual(await self.read(("f",)), b"content of f")
+        self.assertEqual(self.runner.calls, 1)
+
+    def shortCallsShell(self, kind):
+        """
+        @param kind: the file system type the mount table gives the root.
+        @return: a shell on C{self.root} with short calls and
+            C{self.runner}, on a system where C{openat2} gave up.
+        """
+        self.patch(cachedopen, "_syscall", None)
+        return FilesystemShell(self.root, runner=self.runner,
+                               shortCalls=ShortCalls(
+                                   self.root, mounts=lambda: [(b"/", kind)]))
+
+    async def test_gaveUpShortCall(self):
+        """
+        Where C{openat2} gave up, a download's open on a local file system
+        is a short call: at once, without the runner; its errors are the
+        threaded way's.
+        """
+        self.shell = self.shortCallsShell("ext4")
+        d = self.read(("d", "g"))
+        self.assertTrue(d.called)
+        self.assertEqual(await d, b"content of d/g")
+        self.assertEqual(await self.read(("fileLink",)), b"content of f")
+        for path, error in [(("d",), IsDirectory),
+                            (("fifo",), PermissionDenied),
+                            (("nothing",), NoSuchFile)]:
+            await self.assertFailure(self.shell.openForReading(path), error)
+        self.assertEqual(self.runner.calls, 0)
+
+    async def test_gaveUpNetworkThread(self):
+        """
+        Where C{openat2} gave up, a download's open on a network file
+        system still takes the threaded way.
+        """
+        self.shell = self.shortCallsShell("nfs4")
         self.assertEqual(await self.read(("f",)), b"content of f")
         self.assertEqual(self.runner.calls, 1)
 
