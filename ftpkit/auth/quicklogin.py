@@ -18,8 +18,10 @@ would give), so that the outcome is the same whatever answers.
 from types import CoroutineType
 
 from twisted.cred.portal import Portal
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
+
+from ftpkit.deferreds import isDeferred
 
 UNSETTLED = object()
 """What L{settled} returns for an answer that is not a value yet."""
@@ -34,7 +36,7 @@ def settled(answer):
         failed, a L{Failure} and a coroutine (L{maybeDeferred} takes
         those).
     """
-    if isinstance(answer, Deferred):
+    if isDeferred(answer):
         if answer.called and not answer.paused:
             result = answer.result
             if not isinstance(result, Failure):

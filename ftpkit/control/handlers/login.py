@@ -25,6 +25,7 @@ from ftpkit.control.sessionlimits import (
     userKey,
 )
 from ftpkit.control.sockets import holdReplies
+from ftpkit.deferreds import isDeferred
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellRates,
@@ -161,7 +162,7 @@ class LoginCommands:
             outcome = quicklogin.login(portal, creds, None, IFTPShell)
         except Exception:
             outcome = Failure()
-        if isinstance(outcome, defer.Deferred):
+        if isDeferred(outcome):
             # Counted until the answer, which _loggedIn records if failed.
             outcome.addBoth(_passing, failures.checked, peer)
             return self._loginLater(outcome)
@@ -215,7 +216,7 @@ class LoginCommands:
             self.close()
             return None
         admitted = self.factory.userSessions.admit(key)
-        if isinstance(admitted, defer.Deferred):
+        if isDeferred(admitted):
             return self._admitLater(admitted, key, shell, logout)
         return self._admitted(admitted, key, shell, logout)
 
@@ -392,7 +393,7 @@ class LoginCommands:
             return
         if isinstance(ending, CoroutineType):
             ending = defer.Deferred.fromCoroutine(ending)
-        if isinstance(ending, defer.Deferred):
+        if isDeferred(ending):
             ending.addErrback(lambda f: self.log.failure("logout failed", f))
 
 

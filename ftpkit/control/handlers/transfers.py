@@ -12,6 +12,7 @@ from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.opening import Opening, closeOpened
 from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.pacing import Pacer, RateLimit
+from ftpkit.deferreds import isDeferred
 from ftpkit.errors import (
     AlreadyExists,
     FTPError,
@@ -329,7 +330,7 @@ class TransferCommands:
 
         connection = self.dataChannel.connecting(self.dataTLSContext(),
                                                  mover.bareSocket, announce)
-        if isinstance(connection, defer.Deferred):
+        if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
         self.reportTransferStarted(self.transfer)
