@@ -110,6 +110,11 @@ class ServerConfig:
         send, and may receive, or C{None}.
     @ivar maxUploadSize: the most bytes one upload may bring (C{552}
         past it), or C{None}.
+    @ivar listingCacheSize: the most bytes of local directories'
+        listings each process of C{twistd ftpkit} keeps while inotify
+        says they are unchanged (C{--listing-cache}); C{0} for none
+        (C{--no-listing-cache}). An embedding's server caches none
+        unless it calls L{ftpkit.shells.listingcache.enable}.
     """
 
     banner: str = "ftpkit ready"
@@ -160,3 +165,4 @@ class ServerConfig:
     maxUploadRate: Optional[int] = None
     maxTotalRate: Optional[int] = None
     maxUploadSize: Optional[int] = None
+    listingCacheSize: int = 32 * 1024 * 1024

@@ -46,6 +46,7 @@ from ftpkit.deploy.anonymousentry import (
     anonymousSeesHomes,
     warnAnonymousWithoutEntry,
 )
+from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening
@@ -327,6 +328,7 @@ def makeService(options, workerChannel=None):
         hurries = [pool.hurry]
         workers = options["workers"]
     else:
+        ListingCacheService(config.listingCacheSize).setServiceParent(server)
         if workerChannel is None:
             factory = makeFactory(options)
             listeners = Listeners(twistdOptions=twistdOptions)

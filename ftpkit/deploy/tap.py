@@ -34,6 +34,10 @@ from ftpkit.control.tls import (
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
 from ftpkit.deploy.anonymousentry import anonymousSeesHomes
 from ftpkit.deploy.authhelp import authTypeHelp
+from ftpkit.deploy.cacheoptions import (
+    ListingCacheOptionsMixin,
+    listingCacheConfigFields,
+)
 from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
@@ -105,7 +109,8 @@ def _oneLine(doc):
 
 class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
               ProxyOptionsMixin, VirtualHostOptionsMixin,
-              TransferLimitsOptionsMixin, usage.Options,
+              TransferLimitsOptionsMixin, ListingCacheOptionsMixin,
+              usage.Options,
               strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
@@ -438,6 +443,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         fields.update(proxyConfigFields(self))
         fields.update(vhostConfigFields(self))
         fields.update(transferLimitsConfigFields(self))
+        fields.update(listingCacheConfigFields(self))
         return fields
 
     def postOptions(self):

@@ -29,11 +29,11 @@ from ftpkit.fileinfo import (
 )
 from ftpkit.protocol.listingdates import (
     DAYS,
-    FUTURE,
     HOURS_MINUTES,
-    RECENT,
     dayTexts,
     listDate,
+    recentBounds,
+    sameForms,
     wholeSecond,
 )
 from ftpkit.protocol.listingfacts import (
@@ -185,20 +185,6 @@ def nameListPrefix(directoryText):
     return text.rstrip("/") + "/"
 
 
-def _asFloat(number):
-    """
-    @param number: an L{int} or a L{float}.
-    @return: C{number} as a float when that is exact (comparing a float
-        with it then gives what comparing with C{number} gives), else
-        C{number}.
-    """
-    try:
-        value = float(number)
-    except OverflowError:
-        return number
-    return value if value == number else number
-
-
 class ListFormat:
     """
     How C{LIST} formats the batches of one listing: each batch sorted by
@@ -214,6 +200,33 @@ class ListFormat:
         self._now = now
         self._dates = DAYS
         self._heads = {}
+
+    def cacheKey(self):
+        """
+        What the lines of L{stats} depend on besides the entries and the
+        time (L{cacheStamp}), for a cache of them
+        (L{ftpkit.shells.listingcache}): every C{LIST} formats alike.
+
+        @return: a hashable key.
+        """
+        return ("LIST",)
+
+    def cacheStamp(self):
+        """
+        @return: the time this format formats at, which L{linesKept}
+            takes back.
+        """
+        return self._now
+
+    def linesKept(self, stamp, mtimes):
+        """
+        @param stamp: what L{cacheStamp} gave for the format of some
+            lines (of the same L{cacheKey}).
+        @param mtimes: the sorted modification times of their entries.
+        @return: whether this format gives those lines too: no date
+            switches between the time of day and the year in between.
+        """
+        return sameForms(mtimes, stamp, self._now)
 
     def entries(self, batch):
         """
@@ -238,7 +251,7 @@ class ListFormat:
             results (with those names for their owner and group).
         """
         heads, dates = self._heads, self._dates
-        low, high = _asFloat(self._now - RECENT), _asFloat(self._now + FUTURE)
+        low, high = recentBounds(self._now)
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=byName):

@@ -9,6 +9,8 @@ the time of day is looked up in tables: entries changed over the years
 have a minute or a second of their own, but share days.
 """
 
+from bisect import bisect_left, bisect_right
+
 from ftpkit.protocol.timevals import utcDatetime, utcSecond
 
 MONTHS = (
@@ -113,3 +115,48 @@ def modifyFact(mtime, cache):
     minute, second = divmod(second, 60)
     return (dayTexts(day, cache)[2] + TIMEVAL_MINUTES[minute]
             + TIMEVAL_SECONDS[second])
+
+
+def recentBounds(now):
+    """
+    @param now: the current time, seconds since the epoch.
+    @return: C{(low, high)}: a C{LIST} date shows the time of day when
+        C{low <= mtime <= high} (as L{listDate} and the batch formats
+        compare), floats where that is exact.
+    """
+    return _asFloat(now - RECENT), _asFloat(now + FUTURE)
+
+
+def _asFloat(number):
+    """
+    @param number: an L{int} or a L{float}.
+    @return: C{number} as a float when that is exact (comparing a float
+        with it then gives what comparing with C{number} gives), else
+        C{number}.
+    """
+    try:
+        value = float(number)
+    except OverflowError:
+        return number
+    return value if value == number else number
+
+
+def sameForms(mtimes, then, now):
+    """
+    Whether C{LIST} dates formatted at one time read the same at another:
+    no date switches between C{"HH:MM"} and the year in between.
+
+    @param mtimes: the modification times of the dates, sorted.
+    @param then: when they were formatted, seconds since the epoch.
+    @param now: the time they would be formatted at now.
+    @return: whether each of C{mtimes} shows the time of day at C{now}
+        exactly when it does at C{then}.
+    """
+    lowThen, highThen = recentBounds(then)
+    lowNow, highNow = recentBounds(now)
+    inThen = bisect_right(mtimes, highThen) - bisect_left(mtimes, lowThen)
+    inNow = bisect_right(mtimes, highNow) - bisect_left(mtimes, lowNow)
+    low, high = max(lowThen, lowNow), min(highThen, highNow)
+    inBoth = (bisect_right(mtimes, high) - bisect_left(mtimes, low)
+              if low <= high else 0)
+    return inThen == inBoth == inNow

@@ -271,6 +271,33 @@ class FactsFormat:
         self._pieces = {}
         self._devices = {}
 
+    def cacheKey(self):
+        """
+        What the lines of L{stats} depend on besides the entries, for a
+        cache of them (L{ftpkit.shells.listingcache}): the facts and the
+        masks.
+
+        @return: a hashable key.
+        """
+        exceptions = self._exceptions
+        return ("MLSD", self._facts, self._writable, self._held,
+                frozenset(exceptions.items()) if exceptions else None)
+
+    def cacheStamp(self):
+        """
+        @return: C{None}: the lines do not depend on the time.
+        """
+        return None
+
+    def linesKept(self, stamp, mtimes):
+        """
+        @param stamp: what L{cacheStamp} gave.
+        @param mtimes: the sorted modification times of the entries.
+        @return: C{True}: lines of the same L{cacheKey} never change with
+            the time.
+        """
+        return True
+
     def entries(self, batch):
         """
         @param batch: C{(name, FileInfo)} pairs, in any order.

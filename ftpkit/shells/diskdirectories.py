@@ -8,16 +8,15 @@ L{ftpkit.shells.disklistings}.
 
 import os
 
+from ftpkit.shells import listingcache
+from ftpkit.shells.cachedlistings import listingOf, openWatched
 from ftpkit.shells.disklistings import (
-    DiskListing,
     OpenDirectory,
     describe,
-    readAhead,
     readEntries,
     readNamedStats,
     visibleNames,
 )
-from ftpkit.shells.listings import BATCH_SIZE
 
 
 class DirectoryCalls:
@@ -72,20 +71,24 @@ class DirectoryCalls:
         (not described) with the directory's open, so that naming a
         directory of one batch takes one thread call.
         """
-        opening = self._runListing(self._openReadAhead, path)
+        cache = listingcache.shared()
+        opening = self._runListing(self._openReadAhead, path, cache)
         return opening.addCallback(
-            lambda opened: DiskListing(opened[0], self._followIn(opened[0]),
-                                       self._runListing, first=opened[1]))
+            lambda opened: listingOf(opened, self._followIn(opened[0]),
+                                     self._runListing, cache))
 
-    def _openReadAhead(self, path):
+    def _openReadAhead(self, path, cache):
         """
-        The blocking part of L{openListing}: the directory opened, and its
-        first batch of entries read (L{readAhead}).
+        The blocking part of L{openListing}: the directory opened and
+        watched by the listings' cache, and its first batch of entries
+        read (L{ftpkit.shells.cachedlistings.openWatched}).
 
-        @return: the L{OpenDirectory} and those entries.
+        @param cache: the L{ftpkit.shells.listingcache.ListingCache}, or
+            C{None}.
+        @return: the L{OpenDirectory}, those entries and the cache's
+            token.
         """
-        directory = self._openDirectory(path)
-        return directory, readAhead(directory, BATCH_SIZE)
+        return openWatched(cache, self._openDirectory(path))
 
     def _openDirectory(self, path):
         """

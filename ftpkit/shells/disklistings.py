@@ -161,6 +161,12 @@ class OpenDirectory:
     def __iter__(self):
         return self._entries
 
+    def fileno(self):
+        """
+        @return: the descriptor it is read through.
+        """
+        return self._fd
+
     def lstat(self, name):
         """
         Look up one entry (blocking).

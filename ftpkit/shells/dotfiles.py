@@ -19,12 +19,36 @@ def isHidden(path):
     return any(segment.startswith(".") for segment in path)
 
 
-def _visible(name):
+class _Visible:
     """
-    @param name: an entry's name.
-    @return: whether L{HideDotfilesShell} lists it, by its name alone.
+    The test of the names L{HideDotfilesShell} lists in a directory: by
+    the name, and not one of the links leading to a hidden name; a pure
+    function of the name, its L{cacheKey} saying which (for
+    L{ftpkit.shells.listings.FilteredListing}).
     """
-    return not name.startswith(".")
+
+    def __init__(self, hidden=frozenset()):
+        """
+        @param hidden: the names of the links that lead to a hidden name.
+        """
+        self._hidden = hidden
+
+    def cacheKey(self):
+        """
+        @return: what this test depends on: the links it hides.
+        """
+        return ("dotfiles", self._hidden)
+
+    def __call__(self, name):
+        """
+        @param name: an entry's name.
+        @return: whether L{HideDotfilesShell} lists it.
+        """
+        return not name.startswith(".") and name not in self._hidden
+
+
+_visible = _Visible()
+"""The test of the names listed where no link leads to a hidden name."""
 
 
 def _leadsToHidden(resolved):
@@ -127,9 +151,7 @@ class HideDotfilesShell(ShellWrapper):
         def test(targets):
             hidden = frozenset(name for name, resolved in targets.items()
                                if _leadsToHidden(resolved))
-            if not hidden:
-                return _visible
-            return lambda name: _visible(name) and name not in hidden
+            return _Visible(hidden) if hidden else _visible
 
         return self._shell.linkTargets(path).addCallback(test)
 

@@ -173,6 +173,31 @@ class _FilteredFormat:
         self._format = format
         self._keep = keep
 
+    def cacheKey(self):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.cacheKey}: the format's
+        and the test's (its C{cacheKey} attribute, which says it is a
+        pure function of the name); C{None}, not to be cached, when
+        either has none.
+        """
+        own = cacheKeyOf(self._keep, "__call__")
+        inner = cacheKeyOf(self._format, "stats")
+        if own is None or inner is None:
+            return None
+        return ("filtered", own, inner)
+
+    def cacheStamp(self):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.cacheStamp}.
+        """
+        return self._format.cacheStamp()
+
+    def linesKept(self, stamp, mtimes):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.linesKept}.
+        """
+        return self._format.linesKept(stamp, mtimes)
+
     def stats(self, batch, owner, group):
         """
         See L{ftpkit.protocol.listing.ListFormat.stats}.
@@ -180,6 +205,33 @@ class _FilteredFormat:
         keep = self._keep
         return self._format.stats([pair for pair in batch if keep(pair[0])],
                                   owner, group)
+
+
+def cacheKeyOf(thing, method):
+    """
+    The key under which what a listing format or a test gives may be
+    cached (L{ftpkit.shells.listingcache}), if it says: the class that
+    defines its C{method} (C{stats} for a format, C{__call__} for a test)
+    also defines C{cacheKey} (and, for a format, C{cacheStamp} and
+    C{linesKept}). A subclass that changes what C{method} gives without
+    saying what its key is (a plugin's, written before the cache) is
+    never cached: its lines never come from, nor go to, the cache.
+
+    @param thing: a format or a test.
+    @param method: the name of what it computes.
+    @return: C{thing.cacheKey()}, or C{None} when it has no key.
+    """
+    needed = ("cacheKey",) if method == "__call__" else _FORMAT_CACHING
+    for cls in type(thing).__mro__:
+        if method in vars(cls):
+            if all(name in vars(cls) for name in needed):
+                return thing.cacheKey()
+            return None
+    return None
+
+
+_FORMAT_CACHING = ("cacheKey", "cacheStamp", "linesKept")
+"""What the class of a cached format defines with its C{stats}."""
 
 
 def _unnamed(names):

@@ -11,6 +11,7 @@ from twisted.internet import defer, task
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import ReloadOnHangup
+from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, BareAccepting
 from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.service import (
@@ -47,15 +48,16 @@ class MakeServiceTests(unittest.TestCase):
         server = makeService(parse("--auth", "anonymous",
                                    "--listen", "tcp:0"))
         self.assertEqual(self.kinds(server),
-                         [StartupWork, SweepUploads, Listeners, Drain,
-                          ReloadOnHangup, StopOnce])
-        self.assertEqual(self.kinds(list(server)[2]),
+                         [StartupWork, SweepUploads, ListingCacheService,
+                          Listeners, Drain, ReloadOnHangup, StopOnce])
+        self.assertEqual(list(server)[2].size, 32 * 1024 * 1024)
+        self.assertEqual(self.kinds(list(server)[3]),
                          [ControlListening])
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])
         self.assertIsNone(hangup.workers)
-        drain, stopper = list(server)[3], list(server)[5]
+        drain, stopper = list(server)[4], list(server)[6]
         self.assertEqual(stopper.hurries, [drain.hurry])
 
     def test_listenQueue(self):
@@ -200,9 +202,10 @@ class MakeServiceTests(unittest.TestCase):
         server = makeService(parse("--auth", "anonymous"),
                              workerChannel=theirs)
         self.assertEqual(self.kinds(server),
-                         [StartupWork, ReceiveConnections, Drain,
-                          ReloadOnHangup, LeaveToAcceptor])
-        receiving, drain, hangup, leaving = list(server)[1:]
+                         [StartupWork, ListingCacheService,
+                          ReceiveConnections, Drain, ReloadOnHangup,
+                          LeaveToAcceptor])
+        receiving, drain, hangup, leaving = list(server)[2:]
         self.assertIsInstance(receiving.factory.limiter, ReportingLimiter)
         self.assertFalse(hangup.handled)
         self.assertEqual(receiving.words,

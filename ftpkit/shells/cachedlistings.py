@@ -1,0 +1,287 @@
+"""
+The one place that decides whether a local directory's formatted listing
+comes from, or goes to, the listings' cache
+(L{ftpkit.shells.listingcache}): L{listingOf} gives a L{CachingListing}
+for a directory the cache watches, else a plain
+L{ftpkit.shells.disklistings.DiskListing}.
+
+A L{CachingListing} caches only what it formats itself
+(L{ftpkit.interfaces.IStatListing.nextFormattedBatch}), for a format
+that has a key (L{ftpkit.shells.listings.cacheKeyOf}): every wrapper
+above it still gets the bytes it asked that format for, as it would
+without the cache. A batch is kept as runs of lines and the names of the
+entries whose lines may change without an event on the directory
+(L{describedAgain}), described and formatted again at each use.
+"""
+
+import os
+import stat as statModule
+
+from ftpkit.shells.disklistings import (
+    DiskListing,
+    groupName,
+    ownerName,
+    readAhead,
+    readStatsAhead,
+)
+from ftpkit.shells.listingcache import CachedListing
+from ftpkit.shells.listings import BATCH_SIZE, cacheKeyOf
+
+MIN_ENTRIES = 32
+"""A listing of fewer entries is not cached: reading it again costs
+little more than checking and using what was kept."""
+
+
+def describedAgain(result):
+    """
+    @param result: the C{os.stat} result an entry is listed with (a
+        link's target's, for a link followed).
+    @return: whether its line may change without an event on its
+        directory: a directory (its own size, links and time change with
+        its contents) or a file of more than one name (changed through
+        another one, in another directory).
+    """
+    return statModule.S_ISDIR(result.st_mode) or result.st_nlink > 1
+
+
+def splitBatch(pairs, links, format):
+    """
+    Format a batch as L{ftpkit.protocol.listing.ListFormat.stats} does,
+    and split it for the cache.
+
+    @param pairs: C{(name, os.stat_result)} pairs, in any order.
+    @param links: the names among them of links followed.
+    @param format: the format.
+    @return: the bytes of the batch, its segments (see
+        L{CachedListing.batches}) and the modification times of the
+        entries whose lines are kept.
+    """
+    parts, segments, mtimes, run = [], [], [], []
+    for pair in sorted(pairs, key=_byName):
+        name, result = pair
+        if name in links or describedAgain(result):
+            if run:
+                lines = format.stats(run, ownerName, groupName)
+                parts.append(lines)
+                segments.append(lines)
+                run = []
+            parts.append(format.stats([pair], ownerName, groupName))
+            segments.append((name,))
+        else:
+            run.append(pair)
+            mtimes.append(result.st_mtime)
+    if run:
+        lines = format.stats(run, ownerName, groupName)
+        parts.append(lines)
+        segments.append(lines)
+    return b"".join(parts), tuple(segments), mtimes
+
+
+def renderBatch(segments, lstat, follow, format):
+    """
+    A cached batch as it reads now: its lines kept, and its other
+    entries described and formatted again.
+
+    @param segments: the batch's segments (L{CachedListing.batches}).
+    @param lstat: looks up an entry by name (L{OpenDirectory.lstat}).
+    @param follow: as for L{ftpkit.shells.disklistings.readStats}.
+    @param format: the format the batch was cached for.
+    @return: the bytes of the batch.
+    """
+    parts = []
+    for segment in segments:
+        if type(segment) is bytes:
+            parts.append(segment)
+            continue
+        name = segment[0]
+        try:
+            result = lstat(name)
+        except FileNotFoundError:
+            continue
+        if statModule.S_ISLNK(result.st_mode):
+            result = follow(name, result)
+        parts.append(format.stats([(name, result)], ownerName, groupName))
+    return b"".join(parts)
+
+
+def _byName(pair):
+    return pair[0]
+
+
+def openWatched(cache, directory):
+    """
+    Open a directory's listing (blocking): watched by C{cache} first,
+    and its first batch read ahead (L{readAhead}) unless it is cached.
+
+    @param cache: the L{ftpkit.shells.listingcache.ListingCache}, or
+        C{None}.
+    @param directory: the L{ftpkit.shells.disklistings.OpenDirectory},
+        nothing read from it yet.
+    @return: what L{listingOf} takes: the directory, the entries read
+        ahead (or C{None}) and the cache's token (or C{None}).
+    """
+    token = None
+    if cache is not None:
+        try:
+            fd = directory.fileno()
+            token = cache.begin(fd, os.fstat(fd), directory.path)
+        except BaseException:
+            directory.close()
+            raise
+    if token is not None and cache.holds(token):
+        return directory, None, token
+    return directory, readAhead(directory, BATCH_SIZE), token
+
+
+def listingOf(opened, follow, run, cache):
+    """
+    @param opened: what L{openWatched} gave.
+    @param follow: as for L{DiskListing}.
+    @param run: as for L{DiskListing}.
+    @param cache: the cache L{openWatched} was given.
+    @return: a L{CachingListing} where the cache watches the directory,
+        else a L{DiskListing}.
+    """
+    directory, first, token = opened
+    if token is None:
+        return DiskListing(directory, follow, run, first=first)
+    return CachingListing(directory, follow, run, cache, token, first=first)
+
+
+class CachingListing(DiskListing):
+    """
+    A L{DiskListing} whose formatted batches come from the cache when it
+    holds them in their format, and go to it when read whole.
+
+    Whether it does is decided at its first batch: one asked for in a
+    format with a key (L{cacheKeyOf}), before any other way of reading
+    it. The cache's L{find} and L{store} run in the disk thread that
+    formats the batch.
+    """
+
+    def __init__(self, iterator, follow, run, cache, token,
+                 batchSize=BATCH_SIZE, first=None):
+        """
+        @param iterator: as for L{DiskListing}, an L{OpenDirectory}.
+        @param follow: as for L{DiskListing}.
+        @param run: as for L{DiskListing}.
+        @param cache: the L{ftpkit.shells.listingcache.ListingCache}.
+        @param token: what its C{begin} gave for the directory.
+        @param batchSize: as for L{DiskListing}.
+        @param first: as for L{DiskListing}.
+        """
+        DiskListing.__init__(self, iterator, follow, run, batchSize, first)
+        self._cache = cache
+        self._token = token
+        self._started = False
+        self._key = None
+        self._cached = None
+        self._index = 0
+        self._kept = None
+
+    def nextBatch(self):
+        """
+        See L{DiskListing.nextBatch}: not cached.
+        """
+        self._started = True
+        return DiskListing.nextBatch(self)
+
+    def nextNames(self):
+        """
+        See L{DiskListing.nextNames}: not cached.
+        """
+        self._started = True
+        return DiskListing.nextNames(self)
+
+    def nextFormattedBatch(self, format):
+        """
+        See L{DiskListing.nextFormattedBatch}: from the cache, or kept
+        for it.
+        """
+        if not self._started:
+            self._started = True
+            self._key = cacheKeyOf(format, "stats")
+        if self._key is None:
+            return DiskListing.nextFormattedBatch(self, format)
+        if self._atEnd or self._closed:
+            return DiskListing.nextFormattedBatch(self, format)
+        self._reading = True
+        return self._run(self._formatBatch, format).addBoth(
+            self._read).addCallback(_formatted)
+
+    def _formatBatch(self, format):
+        """
+        The blocking part of L{nextFormattedBatch}: the first batch looks
+        in the cache; a listing it held goes on from there, any other is
+        read from the directory and kept, to be cached whole.
+
+        @return: as L{ftpkit.shells.disklistings.formatStats}.
+        """
+        if self._index == 0 and self._kept is None:
+            self._cached = self._cache.find(self._token, self._key, format)
+            if self._cached is None:
+                self._kept = ([], [], [0])
+        if self._cached is not None:
+            return self._replay(format)
+        return self._readAndKeep(format)
+
+    def _replay(self, format):
+        """
+        The next batch of the cached listing.
+        """
+        batches = self._cached.batches
+        index = self._index
+        self._index += 1
+        if index >= len(batches):
+            return 0, b"", []
+        data = renderBatch(batches[index], self._iterator.lstat,
+                           self._follow, format)
+        return 1, data, [None] if index + 1 < len(batches) else []
+
+    def _readAndKeep(self, format):
+        """
+        The next batch read from the directory, its segments kept; the
+        listing cached once read whole.
+        """
+        links = set()
+        follow = self._follow
+
+        def following(name, result):
+            links.add(name)
+            return follow(name, result)
+
+        pairs, after = readStatsAhead(self._entries(), following,
+                                      self._batchSize)
+        self._index += 1
+        data, segments, mtimes = splitBatch(pairs, links, format)
+        if self._kept is not None:
+            batches, times, count = self._kept
+            if pairs:
+                batches.append(segments)
+                times.extend(mtimes)
+                count[0] += len(pairs)
+            if not after:
+                self._keep(format)
+        return len(pairs), data, after
+
+    def _keep(self, format):
+        """
+        Cache what was read, unless it is too small to be worth it.
+        """
+        batches, times, count = self._kept
+        self._kept = None
+        if count[0] < MIN_ENTRIES:
+            return
+        times.sort()
+        self._cache.store(self._token, self._key, CachedListing(
+            self._token[1], format.cacheStamp(), times, tuple(batches)))
+
+
+def _formatted(result):
+    """
+    @param result: what L{CachingListing._formatBatch} gave.
+    @return: what L{ftpkit.interfaces.IStatListing.nextFormattedBatch}
+        gives for it.
+    """
+    count, data, _ = result
+    return data if count else None

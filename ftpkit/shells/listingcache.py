@@ -1,0 +1,268 @@
+"""
+L{ListingCache}: the formatted listings of local directories, kept while
+inotify says the directory has not changed (L{ftpkit.shells.dirwatch}),
+shared by every session of the process; L{shared} is the process's, made
+by L{enable} (the server does, unless C{--no-listing-cache}).
+
+A listing is cached under its directory (C{st_dev}, C{st_ino}) and the
+key of its format (L{ftpkit.shells.listings.cacheKeyOf}: the command, the
+facts, the user's masks, the names a wrapper hides), with the generation
+its directory had before it was read; it is used only while the
+directory has that generation, read after draining inotify's queue, in
+the thread that then uses it: a change finished before is seen. What the
+events of a directory do not tell is not cached: the entries that are
+directories, links followed or files of more than one name are described
+again at each use (L{ftpkit.shells.cachedlistings}), and a C{LIST}'s
+dates are checked to read the same (C{linesKept}).
+
+Not cached: where inotify is not there (not Linux), where no more watches
+may be made, and on file systems that other machines or processes change
+without Linux's knowledge (L{ftpkit.compat.mounts.isLocalDevice}).
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from twisted.logger import Logger
+
+from ftpkit.compat.inotify import Inotify
+from ftpkit.compat.mounts import isLocalDevice
+from ftpkit.shells.dirwatch import DirectoryWatcher
+
+_log = Logger()
+
+MAX_BYTES = 32 * 1024 * 1024
+"""The most bytes of listings the process keeps, by default."""
+
+RECORD_OVERHEAD = 256
+"""What a cached listing costs besides its lines, counted in its size."""
+
+VOLATILE_COST = 96
+"""What an entry described at each use costs in a cached listing."""
+
+
+@dataclass(frozen=True)
+class CachedListing:
+    """
+    A directory's listing in one format, as cached.
+
+    @ivar generation: its directory's generation before it was read.
+    @ivar stamp: its format's C{cacheStamp()}.
+    @ivar mtimes: the sorted modification times of the entries whose
+        lines are kept (for C{linesKept}).
+    @ivar batches: a tuple of batches, each a tuple of segments: the
+        C{bytes} of lines kept, or a C{(name,)} tuple for an entry
+        described again at each use.
+    """
+
+    generation: int
+    stamp: object
+    mtimes: list
+    batches: tuple
+
+    @property
+    def size(self):
+        """
+        @return: the bytes it is counted as.
+        """
+        total = RECORD_OVERHEAD + 8 * len(self.mtimes)
+        for batch in self.batches:
+            for segment in batch:
+                total += (len(segment) if type(segment) is bytes
+                          else VOLATILE_COST + len(segment[0]))
+        return total
+
+
+class ListingCache:
+    """
+    Cached listings, bounded in bytes (the least recently used let go),
+    and the watcher of their directories; thread-safe.
+    """
+
+    def __init__(self, watcher, maxBytes=MAX_BYTES, isLocal=isLocalDevice):
+        """
+        @param watcher: the L{DirectoryWatcher}.
+        @param maxBytes: the most bytes of listings kept.
+        @param isLocal: tells whether a device's changes are all seen
+            (L{isLocalDevice}).
+        """
+        self._watcher = watcher
+        self._maxBytes = maxBytes
+        self._isLocal = isLocal
+        self._local = {}
+        self._lock = threading.Lock()
+        self._listings = OrderedDict()
+        self._formats = {}
+        self._bytes = 0
+        self._warned = False
+
+    @property
+    def size(self):
+        """
+        @return: the bytes of the listings kept.
+        """
+        return self._bytes
+
+    def begin(self, fd, result, path):
+        """
+        Watch a directory about to be read (blocking; before reading it).
+
+        @param fd: a descriptor of it.
+        @param result: its C{os.fstat} result.
+        @param path: its path, C{str}.
+        @return: a token for L{holds}, L{find} and L{store}: its key and
+            generation; or C{None} when its listings are not cached.
+        """
+        device = result.st_dev
+        local = self._local.get(device)
+        if local is None:
+            local = self._local[device] = self._isLocal(device)
+        if not local:
+            return None
+        key = (device, result.st_ino)
+        with self._lock:
+            self._watcher.drain()
+            generation = self._watcher.watch(fd, key, path)
+            if generation is None:
+                self._warnOnce()
+                return None
+        return key, generation
+
+    def _warnOnce(self):
+        """
+        Say (once) why a directory's listings are not cached.
+        """
+        if not self._warned:
+            self._warned = True
+            _log.warn("Listings of some directories are not cached: "
+                      "{error}", error=self._watcher.failure)
+
+    def holds(self, token):
+        """
+        @param token: what L{begin} gave.
+        @return: whether a listing of its directory, as it is now, is
+            cached in some format.
+        """
+        key, generation = token
+        with self._lock:
+            return any(
+                self._listings[key, format].generation == generation
+                for format in self._formats.get(key, ()))
+
+    def find(self, token, formatKey, format):
+        """
+        Find a directory's listing (blocking: inotify is drained first).
+
+        @param token: what L{begin} gave.
+        @param formatKey: the format's C{cacheKey()}.
+        @param format: the format, whose C{linesKept} says whether its
+            lines are the same.
+        @return: the L{CachedListing}, or C{None}.
+        """
+        key = token[0]
+        with self._lock:
+            self._watcher.drain()
+            listing = self._listings.get((key, formatKey))
+            if listing is None:
+                return None
+            if listing.generation != self._watcher.generation(key):
+                self._remove((key, formatKey))
+                return None
+            if not format.linesKept(listing.stamp, listing.mtimes):
+                return None
+            self._listings.move_to_end((key, formatKey))
+            return listing
+
+    def store(self, token, formatKey, listing):
+        """
+        Keep a directory's listing, read since L{begin} gave C{token}
+        (blocking: inotify is drained first), unless the directory
+        changed since.
+
+        @param token: what L{begin} gave.
+        @param formatKey: its format's C{cacheKey()}.
+        @param listing: the L{CachedListing}, whose generation is
+            C{token}'s.
+        @return: whether it was kept.
+        """
+        key, generation = token
+        size = listing.size
+        with self._lock:
+            self._watcher.drain()
+            if (self._watcher.generation(key) != generation
+                    or size > self._maxBytes):
+                return False
+            if (key, formatKey) in self._listings:
+                self._remove((key, formatKey))
+            self._listings[key, formatKey] = listing
+            self._formats.setdefault(key, set()).add(formatKey)
+            self._bytes += size
+            while self._bytes > self._maxBytes:
+                self._remove(next(iter(self._listings)))
+            return True
+
+    def _remove(self, where):
+        """
+        Let a listing go.
+
+        @param where: its C{(directory key, format key)}.
+        """
+        listing = self._listings.pop(where)
+        self._bytes -= listing.size
+        key, formatKey = where
+        formats = self._formats[key]
+        formats.discard(formatKey)
+        if not formats:
+            del self._formats[key]
+
+    def close(self):
+        """
+        Let every listing go and stop watching.
+        """
+        with self._lock:
+            self._listings.clear()
+            self._formats.clear()
+            self._bytes = 0
+            self._watcher.close()
+
+
+_shared = None
+
+
+def shared():
+    """
+    @return: the process's L{ListingCache}, or C{None} when listings are
+        not cached.
+    """
+    return _shared
+
+
+def enable(maxBytes=MAX_BYTES):
+    """
+    Cache listings in this process (again: nothing); where inotify is not
+    there, say so once and do not.
+
+    @param maxBytes: the most bytes of listings kept.
+    @return: L{shared}'s cache, or C{None}.
+    """
+    global _shared
+    if _shared is None:
+        try:
+            inotify = Inotify()
+        except OSError as e:
+            _log.info("Listings are not cached: no inotify ({error})",
+                      error=e)
+            return None
+        _shared = ListingCache(DirectoryWatcher(inotify), maxBytes)
+    return _shared
+
+
+def disable():
+    """
+    Stop caching listings in this process (again: nothing).
+    """
+    global _shared
+    cache, _shared = _shared, None
+    if cache is not None:
+        cache.close()

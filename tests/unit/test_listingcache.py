@@ -1,0 +1,676 @@
+"""
+The listings' cache, piece by piece: inotify's events read
+(L{ftpkit.compat.inotify}), the mount table (L{ftpkit.compat.mounts}),
+the dates that switch form (L{ftpkit.protocol.listingdates.sameForms}),
+which formats may be cached (L{ftpkit.shells.listings.cacheKeyOf}), a
+batch split and rendered again (L{ftpkit.shells.cachedlistings}), the
+directories' generations (L{ftpkit.shells.dirwatch}) and the cache's
+bounds (L{ftpkit.shells.listingcache}).
+"""
+
+import os
+import struct
+import sys
+import time
+from types import SimpleNamespace
+
+from twisted.trial import unittest
+
+from ftpkit.compat.inotify import (
+    IN_CREATE,
+    IN_IGNORED,
+    IN_MODIFY,
+    IN_Q_OVERFLOW,
+    Inotify,
+    parseEvents,
+)
+from ftpkit.compat.mounts import fileSystemTypes, isLocalDevice
+from ftpkit.protocol.listing import ListFormat
+from ftpkit.protocol.listingdates import FUTURE, RECENT, sameForms
+from ftpkit.protocol.listingfacts import FACTS, FactsFormat
+from ftpkit.shells.cachedlistings import renderBatch, splitBatch
+from ftpkit.shells.dirwatch import DirectoryWatcher
+from ftpkit.shells.disklistings import groupName, ownerName
+from ftpkit.shells.listingcache import CachedListing, ListingCache
+from ftpkit.shells.listings import FilteredListing, cacheKeyOf
+
+_LINUX = sys.platform.startswith("linux")
+
+
+def _event(wd, mask, name=b"", cookie=0):
+    """
+    @return: the bytes of one C{struct inotify_event}, its name padded.
+    """
+    padded = name + b"\0" * (16 - len(name) % 16) if name else b""
+    return struct.pack("iIII", wd, mask, cookie, len(padded)) + padded
+
+
+class ParseEventsTests(unittest.TestCase):
+    """
+    L{parseEvents} splits a read into its events.
+    """
+
+    def test_events(self):
+        """
+        Each event's watch, mask, cookie and name (its padding removed);
+        an event on the watched directory itself has no name.
+        """
+        data = (_event(1, IN_CREATE, b"a.txt") + _event(2, IN_IGNORED)
+                + _event(1, IN_MODIFY, b"x" * 16, cookie=7))
+        self.assertEqual(parseEvents(data), [
+            (1, IN_CREATE, 0, b"a.txt"), (2, IN_IGNORED, 0, b""),
+            (1, IN_MODIFY, 7, b"x" * 16)])
+
+    def test_empty(self):
+        self.assertEqual(parseEvents(b""), [])
+
+
+class MountsTests(unittest.TestCase):
+    """
+    L{fileSystemTypes} reads the mount table.
+    """
+
+    TABLE = (
+        "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+        "30 25 0:27 / /dev/shm rw,relatime shared:5 - tmpfs tmpfs rw\n"
+        "40 27 0:50 / /mnt/nfs rw master:3 shared:9 - nfs4 h:/x rw\n"
+        "bad line\n")
+
+    def test_types(self):
+        """
+        Each device's type, with or without optional fields before the
+        C{-}; a line that is not a mount is left out.
+        """
+        self.assertEqual(fileSystemTypes(self.TABLE), {
+            (254, 0): "ext4", (0, 27): "tmpfs", (0, 50): "nfs4"})
+
+    def test_local(self):
+        """
+        A device of a network file system, or one the table does not
+        list, is not local.
+        """
+        path = self.mktemp()
+        with open(path, "w") as f:
+            f.write(self.TABLE)
+        self.assertTrue(isLocalDevice(os.makedev(254, 0), path))
+        self.assertTrue(isLocalDevice(os.makedev(0, 27), path))
+        self.assertFalse(isLocalDevice(os.makedev(0, 50), path))
+        self.assertFalse(isLocalDevice(os.makedev(9, 9), path))
+        self.assertFalse(isLocalDevice(os.makedev(254, 0), path + ".no"))
+
+
+class SameFormsTests(unittest.TestCase):
+    """
+    L{sameForms} tells whether C{LIST} dates read the same at another
+    time: exactly as the format decides.
+    """
+
+    def assertAsFormatted(self, mtimes, then, now):
+        """
+        L{sameForms} says the forms are the same exactly when
+        L{ListFormat} formats every date the same way.
+        """
+        def forms(at):
+            lines = ListFormat(at).stats(
+                [(f"n{i}", SimpleNamespace(
+                    st_mode=0o100644, st_nlink=1, st_uid=0, st_gid=0,
+                    st_size=0, st_mtime=m)) for i, m in enumerate(mtimes)],
+                str, str)
+            return [b":" in line.rsplit(b" ", 2)[-2]
+                    for line in lines.splitlines()]
+
+        self.assertEqual(sameForms(sorted(mtimes), then, now),
+                         forms(then) == forms(now), (mtimes, then, now))
+
+    def test_boundaries(self):
+        """
+        Dates on, just before and just after both boundaries, at times
+        moved by a second, a day and years, forwards and back.
+        """
+        now = 1_700_000_000.0
+        mtimes = []
+        for edge in (now - RECENT, now + FUTURE):
+            mtimes += [edge - 1.5, edge - 0.25, edge, edge + 0.25, edge + 1.5]
+        mtimes += [0.0, now, 4e9]
+        for mtime in mtimes:
+            for shift in (0, 0.25, 1, 2, -1, -2, 86400, 10 * RECENT, -86400):
+                self.assertAsFormatted([mtime], now, now + shift)
+                self.assertAsFormatted([mtime, now - 5], now, now + shift)
+
+    def test_noDates(self):
+        self.assertTrue(sameForms([], 0, 1e9))
+
+    def test_switch(self):
+        """
+        A date in the time-of-day window at one time and past it a second
+        later does not read the same.
+        """
+        now = 1_700_000_000.0
+        self.assertFalse(sameForms([now - RECENT + 0.5], now, now + 1))
+        self.assertFalse(sameForms([now + FUTURE + 0.5], now, now + 1))
+        self.assertTrue(sameForms([now - RECENT + 0.5], now, now + 0.25))
+
+
+class _Filtering(FactsFormat):
+    """A plugin's format: leaves some lines out, says nothing of a key."""
+
+    def stats(self, batch, owner, group):
+        return FactsFormat.stats(self, batch[:1], owner, group)
+
+
+class _Keyed:
+    """A test of names that says its key."""
+
+    def __call__(self, name):
+        return True
+
+    def cacheKey(self):
+        return ("keyed",)
+
+
+class _Overriding(_Keyed):
+    """A subclass that changes the test, not the key."""
+
+    def __call__(self, name):
+        return False
+
+
+class CacheKeyTests(unittest.TestCase):
+    """
+    L{cacheKeyOf}: only a format (and a test) whose own class says its
+    key is cached.
+    """
+
+    def test_formats(self):
+        """
+        C{LIST} and C{MLSD} formats have keys: the same for every C{LIST},
+        different for other facts and masks.
+        """
+        self.assertEqual(cacheKeyOf(ListFormat(1), "stats"),
+                         cacheKeyOf(ListFormat(2), "stats"))
+        facts = FactsFormat(FACTS, True)
+        self.assertNotEqual(cacheKeyOf(facts, "stats"), None)
+        self.assertNotEqual(cacheKeyOf(facts, "stats"),
+                            cacheKeyOf(FactsFormat(FACTS, False), "stats"))
+        self.assertNotEqual(cacheKeyOf(facts, "stats"),
+                            cacheKeyOf(FactsFormat(FACTS[:2], True), "stats"))
+        self.assertNotEqual(
+            cacheKeyOf(facts, "stats"),
+            cacheKeyOf(FactsFormat(FACTS, True, exceptions={"a": frozenset()}),
+                       "stats"))
+
+    def test_subclassWithoutKey(self):
+        """
+        A subclass that overrides C{stats} without its own key is not
+        cached.
+        """
+        self.assertIsNone(cacheKeyOf(_Filtering(FACTS, True), "stats"))
+
+    def test_filtered(self):
+        """
+        A filtered format has a key only when its test has one of its
+        own class's: a plain function, or a subclass changing the test,
+        has none.
+        """
+        def format(keep):
+            listing = SimpleNamespace(nextFormattedBatch=lambda f: f)
+            return FilteredListing(listing, keep).nextFormattedBatch(
+                ListFormat(1))
+
+        self.assertIsNone(cacheKeyOf(format(lambda name: True), "stats"))
+        self.assertIsNone(cacheKeyOf(format(_Overriding()), "stats"))
+        self.assertEqual(cacheKeyOf(format(_Keyed()), "stats"),
+                         ("filtered", ("keyed",), ("LIST",)))
+
+
+def _stat(mode=0o100644, nlink=1, size=0, mtime=1_700_000_000.0):
+    return SimpleNamespace(st_mode=mode, st_nlink=nlink, st_uid=0, st_gid=0,
+                           st_size=size, st_mtime=mtime, st_dev=1,
+                           st_ino=size + 1)
+
+
+class SplitBatchTests(unittest.TestCase):
+    """
+    L{splitBatch} and L{renderBatch} give the bytes the format gives.
+    """
+
+    def test_split(self):
+        """
+        A batch's bytes are the format's; directories, followed links
+        and files of more than one name are kept by name, the others'
+        lines as bytes with their times.
+        """
+        pairs = [("c", _stat(size=3)), ("b", _stat(0o40755, 3, 2)),
+                 ("a", _stat(size=1)), ("d", _stat(nlink=2, size=4)),
+                 ("e", _stat(size=5)), ("l", _stat(size=6))]
+        format = ListFormat(1_700_000_100)
+        data, segments, mtimes = splitBatch(pairs, {"l"}, format)
+        self.assertEqual(data, format.stats(pairs, ownerName, groupName))
+        self.assertEqual([type(s) is bytes or s for s in segments],
+                         [True, ("b",), True, ("d",), True, ("l",)])
+        self.assertEqual(len(mtimes), 3)
+        now = {"b": _stat(0o40755, 4, 9), "d": _stat(nlink=2, size=8),
+               "l": _stat(mode=0o120777, size=1)}
+        followed = _stat(size=77)
+        rendered = renderBatch(segments, now.__getitem__,
+                               lambda name, result: followed, format)
+        expected = dict(pairs, b=now["b"], d=now["d"], l=followed)
+        self.assertEqual(rendered, format.stats(list(expected.items()),
+                                                ownerName, groupName))
+
+    def test_gone(self):
+        """
+        An entry gone when the batch is rendered again is left out.
+        """
+        pairs = [("a", _stat()), ("b", _stat(0o40755))]
+        format = FactsFormat(FACTS, True)
+        _, segments, _ = splitBatch(pairs, set(), format)
+
+        def lstat(name):
+            raise FileNotFoundError(name)
+
+        self.assertEqual(renderBatch(segments, lstat, None, format),
+                         format.stats(pairs[:1], ownerName, groupName))
+
+
+class _FakeInotify:
+    """An inotify whose events and watches a test gives."""
+
+    def __init__(self):
+        self.events = []
+        self.watched = {}
+        self.removed = []
+        self.next = 1
+
+    def addWatch(self, path, mask):
+        wd = self.watched.get(path)
+        if wd is None:
+            wd = self.watched[path] = self.next
+            self.next += 1
+        return wd
+
+    def removeWatch(self, wd):
+        self.removed.append(wd)
+
+    def read(self):
+        events, self.events = self.events, []
+        return events
+
+    def close(self):
+        pass
+
+
+class FakeWatcherTests(unittest.TestCase):
+    """
+    L{DirectoryWatcher}'s generations, from the events given.
+    """
+
+    def setUp(self):
+        self.inotify = _FakeInotify()
+        self.watcher = DirectoryWatcher(self.inotify, maxWatches=2,
+                                        lstat=self.lstat)
+        self.links = {}
+
+    def lstat(self, path):
+        nlink = self.links.get(os.fsdecode(os.path.basename(path)))
+        if nlink is None:
+            raise FileNotFoundError(path)
+        return _stat(nlink=nlink)
+
+    def test_overflow(self):
+        """
+        A queue overflow changes every generation.
+        """
+        one = self.watcher.watch(3, "one", "/one")
+        two = self.watcher.watch(4, "two", "/two")
+        self.inotify.events = [(-1, IN_Q_OVERFLOW, 0, b"")]
+        self.watcher.drain()
+        self.assertNotIn(self.watcher.generation("one"), (one, two, None))
+        self.assertNotIn(self.watcher.generation("two"), (one, two, None))
+
+    def test_eviction(self):
+        """
+        Past the most watches, the least recently used is removed, and
+        forgotten; watched again, it never gets an old generation.
+        """
+        one = self.watcher.watch(3, "one", "/one")
+        self.watcher.watch(4, "two", "/two")
+        self.watcher.watch(3, "one", "/one")
+        self.watcher.watch(5, "three", "/three")
+        self.assertEqual(self.inotify.removed, [2])
+        self.assertIsNone(self.watcher.generation("two"))
+        self.assertEqual(self.watcher.generation("one"), one)
+        self.assertEqual(len(self.watcher), 2)
+        again = self.watcher.watch(4, "two", "/two")
+        self.assertGreater(again, one)
+
+    def test_newLink(self):
+        """
+        A new entry that is a file of more than one name, or that is gone
+        already, changes every generation; a new file of one name only
+        its directory's.
+        """
+        self.watcher.watch(3, "one", "/one")
+        other = self.watcher.watch(4, "two", "/two")
+        self.links["single"] = 1
+        self.inotify.events = [(1, IN_CREATE, 0, b"single")]
+        self.watcher.drain()
+        self.assertEqual(self.watcher.generation("two"), other)
+        for name, links in [(b"linked", 2), (b"gone", None)]:
+            if links:
+                self.links[name.decode()] = links
+            self.inotify.events = [(1, IN_CREATE, 0, name)]
+            self.watcher.drain()
+            self.assertNotEqual(self.watcher.generation("two"), other)
+            other = self.watcher.generation("two")
+
+    def test_watchFails(self):
+        """
+        A watch that cannot be added gives no generation, and says why.
+        """
+        def full(path, mask):
+            raise OSError(28, "No space left on device")
+
+        self.inotify.addWatch = full
+        self.assertIsNone(self.watcher.watch(3, "one", "/one"))
+        self.assertEqual(self.watcher.failure.errno, 28)
+
+
+class WatcherTests(unittest.TestCase):
+    """
+    L{DirectoryWatcher} over Linux's inotify, on real directories.
+    """
+
+    if not _LINUX:
+        skip = "inotify is Linux's"
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(self.root, "d", "sub"))
+        self.watcher = DirectoryWatcher(Inotify(), maxWatches=8)
+        self.addCleanup(self.watcher.close)
+
+    def watch(self, *segments):
+        """
+        Watch a directory through a descriptor, closed after.
+
+        @return: its key and generation.
+        """
+        path = os.path.join(self.root, *segments)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            result = os.fstat(fd)
+            key = (result.st_dev, result.st_ino)
+            return key, self.watcher.watch(fd, key, path)
+        finally:
+            os.close(fd)
+
+    def assertBumped(self, change, *segments):
+        """
+        C{change} changes the directory's generation, seen at the next
+        drain (and not before any).
+        """
+        key, generation = self.watch(*segments)
+        self.watcher.drain()
+        self.assertEqual(self.watcher.generation(key), generation)
+        change()
+        self.assertEqual(self.watcher.generation(key), generation)
+        self.watcher.drain()
+        self.assertNotEqual(self.watcher.generation(key), generation)
+
+    def test_changes(self):
+        """
+        Each change to an entry of the directory changes its generation.
+        """
+        d = os.path.join(self.root, "d")
+        f = os.path.join(d, "f")
+        g = os.path.join(d, "g")
+        changes = [
+            lambda: open(f, "w").close(),
+            lambda: open(f, "a").write("x"),
+            lambda: os.truncate(f, 0),
+            lambda: os.chmod(f, 0o600),
+            lambda: os.utime(f, (1, 1)),
+            lambda: os.rename(f, g),
+            lambda: os.rename(g, os.path.join(self.root, "out")),
+            lambda: os.rename(os.path.join(self.root, "out"), f),
+            lambda: os.symlink("f", os.path.join(d, "link")),
+            lambda: os.unlink(os.path.join(d, "link")),
+            lambda: os.mkdir(os.path.join(d, "new")),
+            lambda: os.unlink(f),
+        ]
+        for change in changes:
+            self.assertBumped(change, "d")
+
+    def test_unchanged(self):
+        """
+        Reading the directory, or a change in a subdirectory's entries,
+        leaves it as it was (which is why a cached listing describes its
+        subdirectories again).
+        """
+        key, generation = self.watch("d")
+        os.listdir(os.path.join(self.root, "d"))
+        open(os.path.join(self.root, "d", "sub", "x"), "w").close()
+        self.watcher.drain()
+        self.assertEqual(self.watcher.generation(key), generation)
+
+    def test_removed(self):
+        """
+        A directory removed, or moved, is forgotten.
+        """
+        key, _ = self.watch("d", "sub")
+        os.rmdir(os.path.join(self.root, "d", "sub"))
+        self.watcher.drain()
+        self.assertIsNone(self.watcher.generation(key))
+        self.assertEqual(len(self.watcher), 0)
+        key, _ = self.watch("d")
+        os.rename(os.path.join(self.root, "d"), os.path.join(self.root, "e"))
+        self.watcher.drain()
+        self.assertIsNone(self.watcher.generation(key))
+
+    def test_hardLink(self):
+        """
+        A hard link made in a watched directory to a file of another
+        changes that other's generation too.
+        """
+        os.mkdir(os.path.join(self.root, "e"))
+        open(os.path.join(self.root, "d", "f"), "w").close()
+        key, generation = self.watch("d")
+        self.watch("e")
+        self.watcher.drain()
+        os.link(os.path.join(self.root, "d", "f"),
+                os.path.join(self.root, "e", "f"))
+        self.watcher.drain()
+        self.assertNotEqual(self.watcher.generation(key), generation)
+
+    def test_eviction(self):
+        """
+        A watch let go of is removed from inotify: its directory's
+        changes are no longer read.
+        """
+        watcher = DirectoryWatcher(Inotify(), maxWatches=1)
+        self.addCleanup(watcher.close)
+        self.watcher = watcher
+        key, _ = self.watch("d")
+        self.watch("d", "sub")
+        self.assertIsNone(watcher.generation(key))
+        self.assertEqual(len(watcher), 1)
+        open(os.path.join(self.root, "d", "f"), "w").close()
+        watcher.drain()
+        self.assertEqual(watcher._inotify.read(), [])
+
+
+class _Watcher:
+    """A watcher whose generations a test sets."""
+
+    def __init__(self):
+        self.generations = {}
+        self.drained = 0
+
+    def drain(self):
+        self.drained += 1
+
+    def watch(self, fd, key, path):
+        return self.generations.setdefault(key, 1)
+
+    def generation(self, key):
+        return self.generations.get(key)
+
+    def close(self):
+        pass
+
+
+class ListingCacheTests(unittest.TestCase):
+    """
+    L{ListingCache}: kept while the generation holds, within its bytes.
+    """
+
+    def setUp(self):
+        self.watcher = _Watcher()
+        self.cache = ListingCache(self.watcher, maxBytes=4096,
+                                  isLocal=lambda device: device != 9)
+
+    def begin(self, ino, device=1):
+        return self.cache.begin(3, SimpleNamespace(st_dev=device, st_ino=ino),
+                                "/d")
+
+    def listing(self, token, size=100):
+        return CachedListing(token[1], None, [], ((b"x" * size,),))
+
+    def test_kept(self):
+        """
+        A listing stored is found, after a drain, while its directory's
+        generation holds, in its format only.
+        """
+        token = self.begin(1)
+        self.assertTrue(self.cache.store(token, "LIST", self.listing(token)))
+        self.assertTrue(self.cache.holds(token))
+        drained = self.watcher.drained
+        facts = FactsFormat(FACTS, True)
+        self.assertIsNotNone(self.cache.find(token, "LIST", facts))
+        self.assertEqual(self.watcher.drained, drained + 1)
+        self.assertIsNone(self.cache.find(token, "MLSD", facts))
+        self.watcher.generations[(1, 1)] = 2
+        self.assertIsNone(self.cache.find(token, "LIST", facts))
+        self.assertEqual(self.cache.size, 0)
+
+    def test_changedWhileRead(self):
+        """
+        A listing whose directory changed while it was read is not kept.
+        """
+        token = self.begin(1)
+        self.watcher.generations[(1, 1)] = 2
+        self.assertFalse(self.cache.store(token, "LIST", self.listing(token)))
+        self.assertIsNone(self.cache.find(token, "LIST", ListFormat(0)))
+
+    def test_dates(self):
+        """
+        A C{LIST} whose dates would read otherwise now is not used.
+        """
+        token = self.begin(1)
+        then = time.time()
+        listing = CachedListing(token[1], then, [then - RECENT + 0.5], ())
+        self.cache.store(token, "LIST", listing)
+        self.assertIs(self.cache.find(token, "LIST", ListFormat(then)),
+                      listing)
+        self.assertIsNone(self.cache.find(token, "LIST", ListFormat(then + 1)))
+
+    def test_bytes(self):
+        """
+        Past its bytes, the least recently used listings go.
+        """
+        tokens = [self.begin(ino) for ino in range(1, 5)]
+        for token in tokens[:3]:
+            self.cache.store(token, "LIST", self.listing(token, 1000))
+        facts = FactsFormat(FACTS, True)
+        self.cache.find(tokens[0], "LIST", facts)
+        self.cache.store(tokens[3], "LIST", self.listing(tokens[3], 1000))
+        self.assertLessEqual(self.cache.size, 4096)
+        found = [self.cache.find(token, "LIST", facts) is not None
+                 for token in tokens]
+        self.assertEqual(found, [True, False, True, True])
+        self.assertFalse(self.cache.store(
+            tokens[1], "LIST", self.listing(tokens[1], 5000)))
+
+    def test_notLocal(self):
+        """
+        A directory of a file system that is not local is not cached.
+        """
+        self.assertIsNone(self.begin(1, device=9))
+
+
+class EnableTests(unittest.TestCase):
+    """
+    L{ftpkit.shells.listingcache.enable} without inotify caches nothing.
+    """
+
+    def test_noInotify(self):
+        from ftpkit.shells import listingcache
+
+        def missing():
+            raise OSError(38, "no inotify")
+
+        self.patch(listingcache, "Inotify", missing)
+        self.patch(listingcache, "_shared", None)
+        self.assertIsNone(listingcache.enable())
+        self.assertIsNone(listingcache.shared())
+
+
+
+
+class OptionsTests(unittest.TestCase):
+    """
+    C{--listing-cache} and C{--no-listing-cache}, and the service that
+    applies them.
+    """
+
+    def test_values(self):
+        """
+        32 MiB by default, a size with a suffix, C{0} or
+        C{--no-listing-cache} for none.
+        """
+        from tests.unit.test_tap import parse
+
+        def size(*args):
+            return parse("--auth", "anonymous", *args)[
+                "config"].listingCacheSize
+
+        self.assertEqual(size(), 32 * 1024 * 1024)
+        self.assertEqual(size("--listing-cache", "4M"), 4 * 1024 * 1024)
+        self.assertEqual(size("--listing-cache", "0"), 0)
+        self.assertEqual(size("--no-listing-cache"), 0)
+        self.assertEqual(size("--no-listing-cache", "--listing-cache", "8M"), 0)
+
+    def test_badValues(self):
+        """
+        A value that is not a size is a usage error naming the option.
+        """
+        from tests.unit.test_tapbadvalues import BadValueTests
+
+        checker = BadValueTests()
+        for value in ["lots", "-1", "1X"]:
+            message = checker.assertRejected(
+                "--listing-cache", "--auth", "anonymous",
+                "--listing-cache", value)
+            self.assertIn(repr(value), message)
+
+    def test_service(self):
+        """
+        The service caches while it runs, and not after; a size of C{0}
+        caches nothing.
+        """
+        from ftpkit.deploy.cacheoptions import ListingCacheService
+        from ftpkit.shells import listingcache
+
+        self.patch(listingcache, "_shared", None)
+        self.addCleanup(listingcache.disable)
+        running = ListingCacheService(1024 * 1024)
+        running.startService()
+        if _LINUX:
+            self.assertIsNotNone(listingcache.shared())
+        running.stopService()
+        self.assertIsNone(listingcache.shared())
+        off = ListingCacheService(0)
+        off.startService()
+        self.assertIsNone(listingcache.shared())
+        off.stopService()
