@@ -27,9 +27,10 @@ from ftpkit.shells.disklistings import (
 from ftpkit.shells.listingcache import CachedListing
 from ftpkit.shells.listings import BATCH_SIZE, cacheKeyOf
 
-MIN_ENTRIES = 32
+MIN_ENTRIES = 8
 """A listing of fewer entries is not cached: reading it again costs
-little more than checking and using what was kept."""
+about what checking and using what was kept does (docs/benchmark.rst,
+"The listings' cache")."""
 
 
 def describedAgain(result):

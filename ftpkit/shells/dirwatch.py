@@ -103,7 +103,8 @@ class DirectoryWatcher:
     def watch(self, fd, key, path):
         """
         Watch a directory (again: the same watch, made the most recently
-        used), through its descriptor.
+        used), through its descriptor; called after L{drain}, so that a
+        directory known by its key is the one watched.
 
         @param fd: a descriptor of the directory.
         @param key: its C{(st_dev, st_ino)}.
@@ -111,18 +112,19 @@ class DirectoryWatcher:
             looked up (L{newLink}).
         @return: its generation, or C{None} when it cannot be watched.
         """
+        known = self._watches.get(key)
+        if known is not None:
+            # Drained before: were it another directory of the same
+            # number, the first one's removal (IN_DELETE_SELF, or
+            # IN_UNMOUNT) would have made it forgotten.
+            self._watches[key] = (known[0], path)
+            self._watches.move_to_end(key)
+            return self._generations[key]
         try:
             wd = self._inotify.addWatch(b"/proc/self/fd/%d" % (fd,), WATCHED)
         except OSError as e:
             self.failure = e
             return None
-        known = self._watches.get(key)
-        if known is not None and known[0] == wd:
-            self._watches[key] = (wd, path)
-            self._watches.move_to_end(key)
-            return self._generations[key]
-        if known is not None:
-            self._forget(key)
         other = self._keys.get(wd)
         if other is not None:
             self._forget(other)
@@ -158,7 +160,11 @@ class DirectoryWatcher:
         """
         for wd, mask, _, name in self._inotify.read():
             if mask & IN_Q_OVERFLOW:
-                self._bumpAll()
+                # Events were lost, a directory's removal maybe among
+                # them: every watch is let go.
+                for known in list(self._watches):
+                    self._inotify.removeWatch(self._watches[known][0])
+                    self._forget(known)
                 continue
             key = self._keys.get(wd)
             if key is None:
