@@ -193,8 +193,14 @@ def makeWorkload(workdir, args):
 
 def makeRoot(workdir, name, work):
     """
-    A server's root: hard links to the shared files, and C{up/} for uploads
+    A server's root: a hard link to the large file, files of its own in
+    the listed directories (C{small/}, C{many/}), and C{up/} for uploads
     (vsftpd's anonymous root must not be writable, so uploads go below it).
+
+    The listed files are not hard links: a file of one name, as a served
+    tree's files usually are, is what a server may keep a listing of
+    (ftpkit's cache describes a file of several names again at each use,
+    since it may change through another name).
 
     @param workdir: the benchmark's temporary directory.
     @param name: the server's name.
@@ -206,11 +212,10 @@ def makeRoot(workdir, name, work):
     os.link(work.bigPath, os.path.join(root, work.bigName))
     data = os.path.dirname(work.bigPath)
     for small, _ in work.small:
-        os.link(os.path.join(data, small), os.path.join(root, small))
+        shutil.copyfile(os.path.join(data, small), os.path.join(root, small))
     os.mkdir(os.path.join(root, "many"))
     for name in os.listdir(os.path.join(data, "many")):
-        os.link(os.path.join(data, "many", name),
-                os.path.join(root, "many", name))
+        open(os.path.join(root, "many", name), "wb").close()
     up = os.path.join(root, "up")
     os.mkdir(up)
     os.chmod(up, 0o777)
