@@ -293,3 +293,49 @@ class _Source:
     def read(self, size=-1):
         data, self._data = self._data, b""
         return data
+
+
+class WorkersTests(unittest.TestCase):
+    """
+    Under C{--workers 2}, each worker has its own cache, and every one
+    sees the changes.
+    """
+
+    timeout = 120
+
+    def test_workers(self):
+        """
+        Sessions spread over two workers list what a server without the
+        cache lists, after each change made on the disk.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(root, "d"))
+        for number in range(20):
+            with open(os.path.join(root, "d", f"f{number}"), "wb") as f:
+                f.write(b"x" * number)
+        base = ["--root", root, "--auth", "anonymous"]
+        cached = ServerProcess(self, base + ["--workers", "2"])
+        plain = ServerProcess(self, base + ["--no-listing-cache"])
+        for server in (cached, plain):
+            server.waitForGreeting()
+        return threads.deferToThread(self.listEverywhere, root, cached, plain)
+
+    def listEverywhere(self, root, cached, plain):
+        sessions = [cached.login("anonymous", "a@") for _ in range(6)]
+        reference = plain.login("anonymous", "a@")
+        changes = [
+            lambda path: os.chmod(path, 0o600),
+            lambda path: os.utime(path, (1, 1)),
+            lambda path: open(path, "ab").write(b"more"),
+            lambda path: os.unlink(path),
+        ]
+        for step, change in enumerate(changes):
+            for command in ("LIST d", "MLSD d"):
+                expected = _listing(reference, command)
+                for client in sessions:
+                    self.assertEqual(_listing(client, command), expected,
+                                     f"{command} before change {step}")
+            change(os.path.join(root, "d", f"f{step}"))
+        for client in sessions:
+            self.assertEqual(_listing(client, "LIST d"),
+                             _listing(reference, "LIST d"))

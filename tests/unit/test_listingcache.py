@@ -33,6 +33,7 @@ from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import groupName, ownerName
 from ftpkit.shells.listingcache import CachedListing, ListingCache
 from ftpkit.shells.listings import FilteredListing, cacheKeyOf
+from tests.unit import test_shell_filesystem as shellTests
 
 _LINUX = sys.platform.startswith("linux")
 
@@ -720,3 +721,56 @@ class OverflowTests(unittest.TestCase):
         watcher.drain()
         self.assertIsNone(watcher.generation(key))
         self.assertEqual(len(watcher), 0)
+
+
+class CachedConformanceTests(shellTests.FilesystemShellConformanceTests):
+    """
+    L{ftpkit.shells.filesystem.FilesystemShell} passes the shell
+    conformance tests with its listings cached, however small.
+    """
+
+    if not _LINUX:
+        skip = "inotify is Linux's"
+
+    def makeShell(self):
+        """
+        @return: the shell, the process's cache on for the test.
+        """
+        from ftpkit.shells import cachedlistings, listingcache
+
+        cache = ListingCache(DirectoryWatcher(Inotify()))
+        self.addCleanup(cache.close)
+        self.patch(listingcache, "_shared", cache)
+        self.patch(cachedlistings, "MIN_ENTRIES", 1)
+        self.cache = cache
+        return shellTests.FilesystemShellConformanceTests.makeShell(self)
+
+    def test_cached(self):
+        """
+        A listing read twice is cached the first time (this suite's
+        other tests go through the cache, not around it).
+        """
+        from ftpkit.protocol.listing import ListFormat
+
+        shell = self.makeShell()
+        root = os.fsdecode(shell._jail.root)
+        for number in range(3):
+            open(os.path.join(root, f"f{number}"), "w").close()
+
+        def read(ignored=None):
+            def batches(listing, parts):
+                def got(data):
+                    if data is None:
+                        listing.close()
+                        return b"".join(parts)
+                    parts.append(data)
+                    return batches(listing, parts)
+                return listing.nextFormattedBatch(ListFormat(0)).addCallback(
+                    got)
+            return shell.openListing(()).addCallback(batches, [])
+
+        def check(first):
+            self.assertGreater(self.cache.size, 0)
+            return read().addCallback(self.assertEqual, first)
+
+        return read().addCallback(check)
