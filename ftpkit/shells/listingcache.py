@@ -17,7 +17,7 @@ dates are checked to read the same (C{linesKept}).
 
 Not cached: where inotify is not there (not Linux), where no more watches
 may be made, and on file systems that other machines or processes change
-without Linux's knowledge (L{ftpkit.compat.mounts.isLocalDevice}).
+without Linux's knowledge (L{ftpkit.compat.mounts.isLocal}).
 """
 
 import threading
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from twisted.logger import Logger
 
 from ftpkit.compat.inotify import Inotify
-from ftpkit.compat.mounts import isLocalDevice
+from ftpkit.compat.mounts import isLocal
 from ftpkit.shells.dirwatch import DirectoryWatcher
 
 _log = Logger()
@@ -80,17 +80,16 @@ class ListingCache:
     and the watcher of their directories; thread-safe.
     """
 
-    def __init__(self, watcher, maxBytes=MAX_BYTES, isLocal=isLocalDevice):
+    def __init__(self, watcher, maxBytes=MAX_BYTES, isLocal=isLocal):
         """
         @param watcher: the L{DirectoryWatcher}.
         @param maxBytes: the most bytes of listings kept.
-        @param isLocal: tells whether a device's changes are all seen
-            (L{isLocalDevice}).
+        @param isLocal: tells whether every change to the file system a
+            descriptor is on is seen (L{ftpkit.compat.mounts.isLocal}).
         """
         self._watcher = watcher
         self._maxBytes = maxBytes
         self._isLocal = isLocal
-        self._local = {}
         self._lock = threading.Lock()
         self._listings = OrderedDict()
         self._formats = {}
@@ -114,13 +113,9 @@ class ListingCache:
         @return: a token for L{holds}, L{find} and L{store}: its key and
             generation; or C{None} when its listings are not cached.
         """
-        device = result.st_dev
-        local = self._local.get(device)
-        if local is None:
-            local = self._local[device] = self._isLocal(device)
-        if not local:
+        if not self._isLocal(fd):
             return None
-        key = (device, result.st_ino)
+        key = (result.st_dev, result.st_ino)
         with self._lock:
             self._watcher.drain()
             generation = self._watcher.watch(fd, key, path)

@@ -24,7 +24,7 @@ from ftpkit.compat.inotify import (
     Inotify,
     parseEvents,
 )
-from ftpkit.compat.mounts import fileSystemTypes, isLocalDevice
+from ftpkit.compat.mounts import LOCAL_TYPES, fileSystemType, isLocal
 from ftpkit.protocol.listing import ListFormat
 from ftpkit.protocol.listingdates import FUTURE, RECENT, sameForms
 from ftpkit.protocol.listingfacts import FACTS, FactsFormat
@@ -68,36 +68,45 @@ class ParseEventsTests(unittest.TestCase):
 
 class MountsTests(unittest.TestCase):
     """
-    L{fileSystemTypes} reads the mount table.
+    L{isLocal} tells the file systems whose changes inotify sees.
     """
 
-    TABLE = (
-        "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
-        "30 25 0:27 / /dev/shm rw,relatime shared:5 - tmpfs tmpfs rw\n"
-        "40 27 0:50 / /mnt/nfs rw master:3 shared:9 - nfs4 h:/x rw\n"
-        "bad line\n")
+    if not _LINUX:
+        skip = "statfs's types are Linux's"
 
-    def test_types(self):
-        """
-        Each device's type, with or without optional fields before the
-        C{-}; a line that is not a mount is left out.
-        """
-        self.assertEqual(fileSystemTypes(self.TABLE), {
-            (254, 0): "ext4", (0, 27): "tmpfs", (0, 50): "nfs4"})
+    def typeOf(self, path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return fileSystemType(fd), isLocal(fd)
+        finally:
+            os.close(fd)
 
     def test_local(self):
         """
-        A device of a network file system, or one the table does not
-        list, is not local.
+        The test's own directory is on a local file system (this suite
+        runs on one).
         """
-        path = self.mktemp()
-        with open(path, "w") as f:
-            f.write(self.TABLE)
-        self.assertTrue(isLocalDevice(os.makedev(254, 0), path))
-        self.assertTrue(isLocalDevice(os.makedev(0, 27), path))
-        self.assertFalse(isLocalDevice(os.makedev(0, 50), path))
-        self.assertFalse(isLocalDevice(os.makedev(9, 9), path))
-        self.assertFalse(isLocalDevice(os.makedev(254, 0), path + ".no"))
+        kind, local = self.typeOf(os.path.abspath(self.mktemp().rsplit(
+            os.sep, 1)[0] or "."))
+        self.assertIn(kind, LOCAL_TYPES)
+        self.assertTrue(local)
+
+    def test_notLocal(self):
+        """
+        C{/proc} is not a file system whose changes inotify tells.
+        """
+        kind, local = self.typeOf("/proc")
+        self.assertIsNotNone(kind)
+        self.assertFalse(local)
+
+    def test_badDescriptor(self):
+        """
+        A descriptor that is not open has no type.
+        """
+        fd = os.open("/", os.O_RDONLY)
+        os.close(fd)
+        self.assertIsNone(fileSystemType(fd))
+        self.assertFalse(isLocal(fd))
 
 
 class SameFormsTests(unittest.TestCase):
@@ -534,10 +543,10 @@ class ListingCacheTests(unittest.TestCase):
     def setUp(self):
         self.watcher = _Watcher()
         self.cache = ListingCache(self.watcher, maxBytes=4096,
-                                  isLocal=lambda device: device != 9)
+                                  isLocal=lambda fd: fd != 9)
 
-    def begin(self, ino, device=1):
-        return self.cache.begin(3, SimpleNamespace(st_dev=device, st_ino=ino),
+    def begin(self, ino, fd=3):
+        return self.cache.begin(fd, SimpleNamespace(st_dev=1, st_ino=ino),
                                 "/d")
 
     def listing(self, token, size=100):
@@ -602,7 +611,7 @@ class ListingCacheTests(unittest.TestCase):
         """
         A directory of a file system that is not local is not cached.
         """
-        self.assertIsNone(self.begin(1, device=9))
+        self.assertIsNone(self.begin(1, fd=9))
 
 
 class EnableTests(unittest.TestCase):
