@@ -613,6 +613,16 @@ class ListingCacheTests(unittest.TestCase):
         """
         self.assertIsNone(self.begin(1, fd=9))
 
+    def test_deviceNumberReused(self):
+        """
+        Whether a directory is on a local file system is asked of the
+        descriptor each time, not remembered by device number: a number
+        freed by an unmount is given to the next mount, which may be a
+        network file system's.
+        """
+        self.assertIsNotNone(self.begin(1, fd=3))
+        self.assertIsNone(self.begin(2, fd=9))
+
 
 class EnableTests(unittest.TestCase):
     """
