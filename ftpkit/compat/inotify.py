@@ -108,8 +108,11 @@ class Inotify:
         @param path: its path, C{bytes}.
         @param mask: the events to watch, C{IN_*} bits.
         @return: the watch descriptor.
-        @raise OSError: C{ENOSPC} when no more watches may be made.
+        @raise OSError: C{ENOSPC} when no more watches may be made,
+            C{EBADF} once closed.
         """
+        if self._fd is None:
+            raise OSError(errno.EBADF, "inotify closed")
         return _checked(self._libc.inotify_add_watch(self._fd, path, mask))
 
     def removeWatch(self, wd):
@@ -119,6 +122,8 @@ class Inotify:
 
         @param wd: the watch descriptor.
         """
+        if self._fd is None:
+            return
         try:
             _checked(self._libc.inotify_rm_watch(self._fd, wd))
         except OSError as e:
@@ -129,9 +134,12 @@ class Inotify:
         """
         Read every event queued, without waiting.
 
-        @return: a list of events, as L{parseEvents} gives them.
+        @return: a list of events, as L{parseEvents} gives them; none
+            once closed.
         """
         events = []
+        if self._fd is None:
+            return events
         while True:
             try:
                 data = os.read(self._fd, _READ_SIZE)

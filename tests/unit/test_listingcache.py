@@ -793,3 +793,27 @@ class CachedConformanceTests(shellTests.FilesystemShellConformanceTests):
             return read().addCallback(self.assertEqual, first)
 
         return read().addCallback(check)
+
+
+class ClosedTests(unittest.TestCase):
+    """
+    A cache closed (its service stopped) while a listing is still read
+    through it answers that nothing is cached, without errors.
+    """
+
+    if not _LINUX:
+        skip = "inotify is Linux's"
+
+    def test_closed(self):
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        cache = ListingCache(DirectoryWatcher(Inotify()))
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        self.addCleanup(os.close, fd)
+        token = cache.begin(fd, os.fstat(fd), root)
+        self.assertIsNotNone(token)
+        cache.close()
+        listing = CachedListing(token[1], None, [], ((b"x",),))
+        self.assertFalse(cache.store(token, "LIST", listing))
+        self.assertIsNone(cache.find(token, "LIST", FactsFormat(FACTS, True)))
+        self.assertIsNone(cache.begin(fd, os.fstat(fd), root))
