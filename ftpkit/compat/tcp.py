@@ -124,8 +124,11 @@ def closeAtOnce(transport):
     the list of its type's names that the transport reads at once (a
     shared one keeps it), was work repeated for every session.
 
-    @param transport: the transport.
+    The transport's C{connectionLost} stops reading and writing itself
+    (C{FileDescriptor.connectionLost}), before it closes the socket:
+    stopping them here first, as the reactor does, made each removal
+    twice, the second finding nothing to remove.
+
+    @param transport: a L{tcp.Connection}.
     """
-    transport.stopReading()
-    transport.stopWriting()
     transport.connectionLost(_CONNECTION_DONE)
