@@ -37,6 +37,7 @@ whitespace: a password is whatever its owner chose."""
 _IAC = 0xFF
 _FIRST_COMMAND = 0xF0
 _FIRST_NEGOTIATION = 0xFB
+_SPACE = 0x20
 
 _HOST_PORT = re.compile(r"\s*([0-9]{1,3})\s*", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
@@ -54,13 +55,20 @@ _HASH_ALGORITHMS = {
 
 def _stripTelnet(data):
     """
-    Remove Telnet commands from a command line.
+    Remove Telnet commands from a command line, up to its argument.
 
-    C{IAC IAC} is a literal C{0xff}; C{IAC} followed by C{WILL}, C{WONT},
-    C{DO} or C{DONT} is dropped with its option byte; C{IAC} followed by
-    any other command byte (C{0xf0}-C{0xfa}, e.g. C{IP} and C{DM} sent
-    before C{ABOR}) is dropped with that byte. An C{IAC} followed by
-    anything else, or ending the line, is kept as a data byte.
+    Before the argument (the verb, and what precedes it): C{IAC IAC} is a
+    literal C{0xff}; C{IAC} followed by C{WILL}, C{WONT}, C{DO} or
+    C{DONT} is dropped with its option byte; C{IAC} followed by any other
+    command byte (C{0xf0}-C{0xfa}, e.g. C{IP} and C{DM} sent before
+    C{ABOR}) is dropped with that byte. An C{IAC} followed by anything
+    else, or ending the line, is kept as a data byte.
+
+    In the argument (after the first space that is data) only C{IAC IAC}
+    is read, as one C{0xff}; every other byte is the name's. Dropped
+    there, an C{IAC} and the byte after it made a name that holds them
+    (C{b"\\xff\\xf4report"}, sent back as a client listed it) name
+    another file (C{report}), which the command then changed.
 
     @param data: the raw line.
     @return: the line without Telnet commands.
@@ -76,6 +84,9 @@ def _stripTelnet(data):
         if byte != _IAC or following is None or following < _FIRST_COMMAND:
             out.append(byte)
             index += 1
+            if byte == _SPACE:
+                return bytes(out) + data[index:].replace(b"\xff\xff",
+                                                         b"\xff")
         elif following == _IAC:
             out.append(_IAC)
             index += 2

@@ -132,6 +132,29 @@ class ParseLineTests(SynchronousTestCase):
         self.assertEqual(parseLine(b"RETR a\xffb")[1], "a\udcffb")
         self.assertEqual(parseLine(b"RETR a\xff")[1], "a\udcff")
 
+    def test_argumentKeepsTelnetCommands(self):
+        """
+        In the argument, an C{IAC} followed by a Telnet command byte is
+        the name's, not a command: dropped, C{b"\\xff\\xf4report"} (a name
+        as a client listed it) named C{report}.
+        """
+        self.assertEqual(parseLine(b"DELE \xff\xf4report")[1],
+                         "\udcff\udcf4report")
+        self.assertEqual(parseLine(b"RNFR a\xff\xfb\x01b")[1],
+                         "a\udcff\udcfb\x01b")
+        self.assertEqual(parseLine(b"DELE \xff\xff\xf4report")[1],
+                         "\udcff\udcf4report")
+        self.assertEqual(parseLine(b"RETR a\xff\xff\xff\xffb")[1],
+                         "a\udcff\udcffb")
+
+    def test_negotiationBeforeArgument(self):
+        """
+        A negotiation before the verb is stripped even when its option
+        byte is a space (option 32): that space is no separator.
+        """
+        self.assertEqual(parseLine(b"\xff\xfb NOOP"), ("NOOP", ""))
+        self.assertEqual(parseLine(b"\xff\xfd RETR x"), ("RETR", "x"))
+
     def test_truncatedNegotiation(self):
         """
         A negotiation cut off at the end of the line is dropped.
