@@ -411,7 +411,7 @@ class FileWriter(LeftBehind):
         """
         try:
             if self._truncate:
-                os.ftruncate(self._fd, self._consumer.position)
+                self._cut(self._consumer.position)
             if self._anonymous:
                 self._name(self._fd)
             if self._inode is not None:
@@ -430,6 +430,25 @@ class FileWriter(LeftBehind):
             self._cleanUp()
             raise
         self._releaseReservation()
+
+    def _cut(self, end):
+        """
+        Cut the file written in place, or the partial upload continued,
+        after its last byte (blocking).
+
+        @param end: the length it keeps.
+        @raise shortcalls.Declined: when it runs at once (in the reactor
+            thread, the commit of a zero-copy upload) and the cut would
+            free much (a small C{REST} and C{STOR} over a large file):
+            the file's blocks are freed in the call itself, a second for a
+            few GiB, in which no session was served. Nothing changed; the
+            caller runs the commit again in a disk thread.
+        """
+        if self._atOnce:
+            status = os.fstat(self._fd)
+            if status.st_size > end and shortcalls.holdsMuch(status):
+                raise shortcalls.Declined()
+        os.ftruncate(self._fd, end)
 
     def _place(self):
         """

@@ -12,6 +12,14 @@ C{report}, which a user sharing the directory had chosen. Telnet
 commands are now read only before the argument (C{IAC IP IAC DM} before
 C{ABOR}, a negotiation); in it only C{IAC IAC} is read, as one C{0xff}.
 
+A small upload written in place (C{REST 10}, then a one-byte C{STOR} in
+C{TYPE I}, spliced and committed with its last batch) over a large file
+cut the file after its new last byte in the reactor thread: the cut
+frees the file's blocks in the call itself, and over a 3 GiB file another
+client's C{NOOP} waited 1.16 s. The fourth sweep
+(L{tests.integration.test_attack_sweep4}) moved a commit's rename and
+removal of a large file to a disk thread, but not this cut.
+
 Tried and held (a server in a process of its own, C{users:} realm, TLS;
 C{--workers 2} with a C{haproxy:} listener; the memory and fsspec
 realms):
@@ -49,11 +57,13 @@ import ftplib
 import io
 import os
 
+from twisted.python import threadable
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import shortcalls
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
@@ -144,3 +154,47 @@ class TelnetInNamesTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(await self.inThread(run), (b"trap", 4))
         self.assertEqual((self.contents(b"report"), self.contents(b"moved"),
                           self.contents(TRAP)), (b"precious", b"trap", None))
+
+
+class CutInPlaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A large file, and a small upload written into it in place. Every
+    C{os.ftruncate} is recorded with the length of the file it cuts and
+    whether it ran in the reactor thread.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.big = os.path.join(self.root, "big")
+        with open(self.big, "wb") as f:
+            f.write(b"\1" * (shortcalls.FREES_LITTLE + (1 << 20)))
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig())
+        self.cuts = []
+        truncate = os.ftruncate
+
+        def recording(fd, length):
+            self.cuts.append((os.fstat(fd).st_size, length,
+                              threadable.isInIOThread()))
+            return truncate(fd, length)
+
+        self.patch(os, "ftruncate", recording)
+
+    async def test_cutOffReactor(self):
+        """
+        C{REST 10} and a one-byte C{STOR} leave 11 bytes, cut in a disk
+        thread.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            return ftp.storbinary("STOR big", io.BytesIO(b"z"), rest=10)
+
+        reply = await self.inThread(run)
+        self.assertTrue(reply.startswith("226"), reply)
+        with open(self.big, "rb") as f:
+            self.assertEqual(f.read(), b"\1" * 10 + b"z")
+        large = [inReactor for size, length, inReactor in self.cuts
+                 if size > shortcalls.FREES_LITTLE and length == 11]
+        self.assertEqual(large, [False])
