@@ -285,7 +285,8 @@ class FactsFormat:
 
     def cacheStamp(self):
         """
-        @return: C{None}: the lines do not depend on the time.
+        @return: C{None}: the lines do not depend on the time (so the
+            cache keeps no times for L{linesKept}).
         """
         return None
 

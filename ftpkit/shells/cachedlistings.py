@@ -16,6 +16,7 @@ entries whose lines may change without an event on the directory
 
 import os
 import stat as statModule
+from array import array
 
 from ftpkit.shells.disklistings import (
     DiskListing,
@@ -273,9 +274,12 @@ class CachingListing(DiskListing):
         self._kept = None
         if count[0] < MIN_ENTRIES:
             return
-        times.sort()
+        stamp = format.cacheStamp()
+        # Kept as C doubles (8 bytes each, not a float object's 32), and
+        # only for a format whose lines depend on the time.
+        times = array("d", sorted(times) if stamp is not None else ())
         self._cache.store(self._token, self._key, CachedListing(
-            self._token[1], format.cacheStamp(), times, tuple(batches)))
+            self._token[1], stamp, times, tuple(batches)))
 
 
 def _formatted(result):

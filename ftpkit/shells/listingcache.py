@@ -50,7 +50,8 @@ class CachedListing:
     @ivar generation: its directory's generation before it was read.
     @ivar stamp: its format's C{cacheStamp()}.
     @ivar mtimes: the sorted modification times of the entries whose
-        lines are kept (for C{linesKept}).
+        lines are kept (for C{linesKept}), an C{array("d")}; none when
+        C{stamp} is C{None} (lines that do not depend on the time).
     @ivar batches: a tuple of batches, each a tuple of segments: the
         C{bytes} of lines kept, or a C{(name,)} tuple for an entry
         described again at each use.
@@ -58,7 +59,7 @@ class CachedListing:
 
     generation: int
     stamp: object
-    mtimes: list
+    mtimes: object
     batches: tuple
 
     @property
