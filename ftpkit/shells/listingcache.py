@@ -132,7 +132,7 @@ class ListingCache:
         if not self._warned:
             self._warned = True
             _log.warn("Listings of some directories are not cached: "
-                      "{error}", error=self._watcher.failure)
+                      "{error}", error=str(self._watcher.failure))
 
     def holds(self, token):
         """
@@ -248,7 +248,7 @@ def enable(maxBytes=MAX_BYTES):
             inotify = Inotify()
         except OSError as e:
             _log.info("Listings are not cached: no inotify ({error})",
-                      error=e)
+                      error=str(e))
             return None
         _shared = ListingCache(DirectoryWatcher(inotify), maxBytes)
     return _shared
