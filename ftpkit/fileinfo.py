@@ -81,6 +81,11 @@ class FileInfo:
         (L{specialOf}: L{FIFO}, L{SOCKET}, L{CHARACTER_DEVICE},
         L{BLOCK_DEVICE}), which listings show (C{p}, C{s}, C{c}, C{b} in
         C{LIST}, an C{OS.unix} type in C{MLSD}); C{""} otherwise.
+    @ivar access: the read, write and search bits (C{0} to C{0o7}) the
+        serving process has on the entry by its mode, where the shell
+        tells (the filesystem shell: L{ftpkit.protocol.modeaccess}),
+        which the C{perm} fact then shows no more than; C{None} where
+        the storage has no such bits.
     """
 
     kind: str
@@ -92,6 +97,7 @@ class FileInfo:
     group: str = "ftp"
     unique: str = ""
     special: str = ""
+    access: Optional[int] = None
 
     @property
     def isDirectory(self) -> bool:

@@ -20,6 +20,7 @@ from ftpkit.fileinfo import (
     LINK,
     SOCKET,
 )
+from ftpkit.protocol import modeaccess
 from ftpkit.protocol.commands import MLST_FACTS
 from ftpkit.protocol.listingdates import (
     DAYS,
@@ -36,6 +37,7 @@ from ftpkit.protocol.listinglines import (
     kindOfMode,
     typeOf,
 )
+from ftpkit.protocol.modeaccess import EVERYTHING, accessBits, allowedBy
 from ftpkit.protocol.permletters import ALL, LOOK
 
 FACTS = MLST_FACTS
@@ -169,7 +171,9 @@ def permissions(info, writable, held=False):
         C{"r"} (but for a held file: a regular file that is not
         world-readable when C{held}), plus C{"adfw"} (append, delete,
         rename, store) when writable; of these, those C{writable}'s mask
-        holds; letters in alphabetical order.
+        holds and the serving process's mode bits allow
+        (L{FileInfo.access}, L{ftpkit.protocol.modeaccess.allowedBy});
+        letters in alphabetical order.
     """
     return _letters(info, maskOf(writable), held)
 
@@ -180,7 +184,8 @@ def _letters(info, mask, held):
     """
     return _permissionLetters(
         typeOf(info.kind, info.special), mask,
-        not (held and info.kind == FILE and _isHeldMode(info.mode)))
+        not (held and info.kind == FILE and _isHeldMode(info.mode)),
+        EVERYTHING if info.access is None else info.access)
 
 
 def maskOf(writable):
@@ -209,15 +214,19 @@ _SPECIAL = frozenset({FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE})
 
 
 @functools.lru_cache(maxsize=256)
-def _permissionLetters(kind, mask, readable=True):
+def _permissionLetters(kind, mask, readable=True, bits=EVERYTHING):
     """
     @param kind: what L{typeOf} gives.
     @param mask: the letters the user may be shown.
     @param readable: whether an entry that is neither a directory nor
         special may be read.
+    @param bits: the serving process's bits on the entry
+        (L{ftpkit.protocol.modeaccess.accessBits}).
     @return: the letters of L{permissions}, sorted (remembered: there are
         few answers).
     """
+    if bits != EVERYTHING:
+        mask = mask & allowedBy(kind, bits)
     if kind == DIRECTORY:
         letters = "cdeflmp"
     elif kind == LINK:
@@ -274,14 +283,16 @@ class FactsFormat:
     def cacheKey(self):
         """
         What the lines of L{stats} depend on besides the entries, for a
-        cache of them (L{ftpkit.shells.listingcache}): the facts and the
-        masks.
+        cache of them (L{ftpkit.shells.listingcache}): the facts, the
+        masks, and the process's credentials, whose mode bits narrow the
+        C{perm} fact (L{ftpkit.protocol.modeaccess}).
 
         @return: a hashable key.
         """
         exceptions = self._exceptions
         return ("MLSD", self._facts, self._writable, self._held,
-                frozenset(exceptions.items()) if exceptions else None)
+                frozenset(exceptions.items()) if exceptions else None,
+                modeaccess.credentials())
 
     def cacheStamp(self):
         """
@@ -368,16 +379,24 @@ class FactsFormat:
         """
         pieces, dates, devices = self._pieces, self._dates, self._devices
         modify, unique = self._modify, self._unique
+        # The process's bits on an entry (modeaccess.accessBits) follow
+        # from its mode, owner and group, which key its line's pieces; a
+        # process the modes do not bind keys them by the mode alone.
+        creds = modeaccess.credentials()
         # The facts' parts, each put in the line as it is: "" when the
         # fact is not given.
         modifyDay = modifyMinute = modifySecond = device = inode = ""
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=byName):
-            mode = result.st_mode
-            around = pieces.get(mode)
+            mode = key = result.st_mode
+            if creds is not None:
+                key = (mode, result.st_uid, result.st_gid)
+            around = pieces.get(key)
             if around is None:
-                around = pieces[mode] = self._around(mode)
+                around = pieces[key] = self._around(
+                    mode, accessBits(mode, result.st_uid, result.st_gid,
+                                     creds))
             first, sized, second, third, last = around
             if modify:
                 # wholeSecond, inline: see listinglines.PLAIN.
@@ -400,9 +419,11 @@ class FactsFormat:
                 f"{inode}{last}{name}")
         return encodeLines(lines)
 
-    def _around(self, mode):
+    def _around(self, mode, bits=EVERYTHING):
         """
         @param mode: an C{st_mode}.
+        @param bits: the serving process's bits on the entries
+            (L{ftpkit.protocol.modeaccess.accessBits}).
         @return: C{(first, sized, second, third, last)}: the text of the
             lines of entries with that mode before the size, whether the
             size is given, and the texts between the size, the C{modify}
@@ -416,7 +437,8 @@ class FactsFormat:
         texts = iter(_factsTemplate(self._facts, not directory, True).format(
             _MLST_TYPES.get(kind, "OS.unix=other"), cut, cut,
             _permissionLetters(kind, self._writable, not (
-                self._held and kind == FILE and _isHeldMode(mode))), cut,
+                self._held and kind == FILE and _isHeldMode(mode)), bits),
+            cut,
             f"{mode & 0o7777:04o}", cut).split(cut))
         first, second, third, last = (
             next(texts) if given else ""

@@ -8,6 +8,7 @@ L{ftpkit.shells.disklistings}.
 
 import os
 
+from ftpkit.protocol import modeaccess
 from ftpkit.shells import listingcache
 from ftpkit.shells.cachedlistings import listingOf, openWatched
 from ftpkit.shells.disklistings import (
@@ -139,4 +140,5 @@ class DirectoryCalls:
         with self._openDirectory(path) as directory:
             pairs = readNamedStats(directory, names,
                                    self._followIn(directory))
-        return [(name, describe(result)) for name, result in pairs]
+        creds = modeaccess.credentials()
+        return [(name, describe(result, creds)) for name, result in pairs]

@@ -25,6 +25,7 @@ from zope.interface import implementer
 
 from ftpkit.fileinfo import OTHER, FileInfo, kindOf, specialOf
 from ftpkit.interfaces import IDirectoryListing, INameListing, IStatListing
+from ftpkit.protocol import modeaccess
 from ftpkit.shells import uploads
 from ftpkit.shells.cachedopen import openWithoutLinks
 from ftpkit.shells.listings import BATCH_SIZE
@@ -85,14 +86,19 @@ def groupName(gid):
                        gid)
 
 
-def describe(result):
+def describe(result, creds=False):
     """
     Build a L{FileInfo} from an C{os.stat} result.
 
     @param result: an C{os.stat_result}; the C{lstat} of a symbolic link
         describes a L{ftpkit.fileinfo.LINK}.
+    @param creds: the serving process's credentials
+        (L{ftpkit.protocol.modeaccess.credentials}), read now when not
+        given, for the L{FileInfo.access} of the entry.
     @return: the L{FileInfo}.
     """
+    if creds is False:
+        creds = modeaccess.credentials()
     kind = kindOf(result.st_mode)
     return FileInfo(
         kind=kind,
@@ -104,6 +110,8 @@ def describe(result):
         group=groupName(result.st_gid),
         unique=f"{result.st_dev:x}g{result.st_ino:x}",
         special=specialOf(result.st_mode) if kind == OTHER else "",
+        access=modeaccess.accessBits(result.st_mode, result.st_uid,
+                                     result.st_gid, creds),
     )
 
 
@@ -317,7 +325,8 @@ def readEntries(iterator, follow, limit=None):
     @param limit: as for L{readStats}.
     @return: a list of C{(name, FileInfo)} pairs.
     """
-    return [(name, describe(result))
+    creds = modeaccess.credentials()
+    return [(name, describe(result, creds))
             for name, result in readStats(iterator, follow, limit)]
 
 
@@ -353,7 +362,8 @@ def describeStats(iterator, follow, limit):
         FileInfo)} pairs, and a list of the entry after them.
     """
     pairs, following = readStatsAhead(iterator, follow, limit)
-    described = [(name, describe(result)) for name, result in pairs]
+    creds = modeaccess.credentials()
+    described = [(name, describe(result, creds)) for name, result in pairs]
     return len(described), described, following
 
 
