@@ -59,18 +59,19 @@ def _store(client, name, content):
     yield from client.stor("up/" + name, content)
 
 
-def _list(client, name, content):
+def _listing(command):
     """
-    C{LIST} a directory and check it has a line per entry (a generator).
-
-    @param client: a logged-in L{bench.sessions.Session}.
-    @param name: the directory.
-    @param content: how many entries it has.
-    @raise TransferError: for fewer lines.
+    @param command: C{"LIST"} or C{"MLSD"}.
+    @return: an operation that lists a directory with C{command} and
+        checks it has a line per entry (a generator function taking the
+        client, the directory and how many entries it has, raising
+        L{TransferError} for fewer lines).
     """
-    listing = yield from client.download("LIST " + name)
-    if listing.count(b"\n") < content:
-        raise TransferError(f"LIST {name}: too few lines")
+    def listing(client, name, content):
+        body = yield from client.download(f"{command} {name}")
+        if body.count(b"\n") < content:
+            raise TransferError(f"{command} {name}: too few lines")
+    return listing
 
 
 def sessions(clients, loginEach, transfer):
@@ -120,8 +121,11 @@ SCENARIOS = {
     "login": sessions(1, True, _nothing),
     "login-tls": tlsLogins,
     "login-retr": sessions(50, True, _fetch),
-    "list": sessions(1, False, _list),
+    "list": sessions(1, False, _listing("LIST")),
+    "mlsd": sessions(1, False, _listing("MLSD")),
 }
+LISTINGS = frozenset(["list", "mlsd"])
+"""The listing scenarios: a fiftieth of C{--ops} (L{LIST_SHARE}) each."""
 TLS = frozenset(["login-tls"])
 """Scenarios whose server must offer C{AUTH TLS}."""
 PEERS = {"pyftpdlib": Pyftpdlib}
@@ -139,7 +143,7 @@ def items(scenario, files, count, tag):
     @return: C{count} C{(name, content)} pairs for the scenario's
         operation.
     """
-    if scenario == "list":
+    if scenario in LISTINGS:
         return [("many", ENTRIES)] * count
     if scenario in ("stor", "stor50"):
         return [(f"{tag}{n}.bin", files[n % len(files)][1])
@@ -275,7 +279,7 @@ def main(argv=None):
         " pyftpdlib.")
     parser.add_argument("--ops", type=int, default=1000,
                         help="counted operations per run (default 1000; a"
-                        f" 1/{LIST_SHARE} of them for list)")
+                        f" 1/{LIST_SHARE} of them for list and mlsd)")
     parser.add_argument("--warmup", type=int, default=100,
                         help="uncounted operations first (default 100)")
     parser.add_argument("--repeat", type=int, default=3,
@@ -314,12 +318,12 @@ def main(argv=None):
         pem = writeSelfSigned(os.path.join(workdir, "bench.pem"))
         makeUploads(root)
         files = makeFiles(root, min(FILES, args.warmup + args.ops))
-        if "list" in scenarios:
+        if LISTINGS & set(scenarios):
             makeDirectory(os.path.join(root, "many"), ENTRIES)
         samples = {(k.name, s): [] for k in kinds for s in scenarios}
         for round in range(args.repeat):
             for scenario in scenarios:
-                share = LIST_SHARE if scenario == "list" else 1
+                share = LIST_SHARE if scenario in LISTINGS else 1
                 for kind in kinds:
                     tag = f"{kind.name}-{round}-"
                     warm = items(scenario, files,
@@ -332,7 +336,8 @@ def main(argv=None):
                         kind, root, workdir, scenario, warm, counted, keep,
                         pem))
         print(f"instructions per operation (callgrind; {args.ops} operations"
-              f" after {args.warmup} of warm-up, list 1/{LIST_SHARE} of them;"
+              f" after {args.warmup} of warm-up, list and mlsd"
+              f" 1/{LIST_SHARE} of them;"
               f" median of {args.repeat}, min-max; ratio: the other's"
               " median / this checkout's)")
         for scenario in scenarios:
