@@ -278,6 +278,7 @@ class FactsFormat:
         self._modify = "modify" in self._facts
         self._unique = "unique" in self._facts
         self._pieces = {}
+        self._piecesAs = ({}, {}, {})
         self._devices = {}
 
     def cacheKey(self):
@@ -380,21 +381,31 @@ class FactsFormat:
         pieces, dates, devices = self._pieces, self._dates, self._devices
         modify, unique = self._modify, self._unique
         # The process's bits on an entry (modeaccess.accessBits) follow
-        # from its mode, owner and group, which key its line's pieces; a
-        # process the modes do not bind keys them by the mode alone.
+        # from its mode and whether the process is its owner, in its group
+        # or neither: its line's pieces are kept by mode in one table for
+        # each of the three (a process the modes do not bind has one).
         creds = modeaccess.credentials()
+        if creds is not None:
+            uid, groups = creds
+            owned, grouped, others = self._piecesAs
         # The facts' parts, each put in the line as it is: "" when the
         # fact is not given.
         modifyDay = modifyMinute = modifySecond = device = inode = ""
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=byName):
-            mode = key = result.st_mode
+            mode = result.st_mode
+            table = pieces
             if creds is not None:
-                key = (mode, result.st_uid, result.st_gid)
-            around = pieces.get(key)
+                if result.st_uid == uid:
+                    table = owned
+                elif result.st_gid in groups:
+                    table = grouped
+                else:
+                    table = others
+            around = table.get(mode)
             if around is None:
-                around = pieces[key] = self._around(
+                around = table[mode] = self._around(
                     mode, accessBits(mode, result.st_uid, result.st_gid,
                                      creds))
             first, sized, second, third, last = around

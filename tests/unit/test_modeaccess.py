@@ -74,13 +74,14 @@ class ListingTests(unittest.TestCase):
         self.root = self.mktemp()
         os.makedirs(os.path.join(self.root, "closed"))
         os.chmod(os.path.join(self.root, "closed"), 0o700)
-        for name, mode in (("ro", 0o444), ("rw", 0o666), ("none", 0o600)):
+        for name, mode in (("ro", 0o444), ("rw", 0o666), ("none", 0o600),
+                           ("grp", 0o640)):
             path = os.path.join(self.root, name)
             with open(path, "wb"):
                 pass
             os.chmod(path, mode)
         self.results = [(name, os.lstat(os.path.join(self.root, name)))
-                        for name in ("closed", "none", "ro", "rw")]
+                        for name in ("closed", "grp", "none", "ro", "rw")]
 
     def perms(self, body):
         """
@@ -104,18 +105,39 @@ class ListingTests(unittest.TestCase):
     def test_stranger(self):
         """
         The others' bits: nothing in C{closed} (C{0700}), no read or
-        write of C{none} (C{0600}), no write of C{ro} (C{0444}).
+        write of C{grp} (C{0640}) and C{none} (C{0600}), no write of
+        C{ro} (C{0444}).
         """
         self.patch(modeaccess, "credentials", lambda: STRANGER)
-        expected = ["df", "df", "dfr", "adfrw"]
+        expected = ["df", "df", "df", "dfr", "adfrw"]
         self.assertEqual(self.formatted(), (expected, expected))
+
+    def test_classes(self):
+        """
+        The owner's bits for the owner, the group's for a member of the
+        group, in one listing after another (each keeps the lines of
+        each of the three apart).
+        """
+        result = self.results[0][1]
+        owner = (result.st_uid, frozenset([result.st_gid + 1]))
+        member = (result.st_uid + 1, frozenset([result.st_gid]))
+        format = FactsFormat(DEFAULT_FACTS, True)
+        facts = []
+        for creds in (owner, member, STRANGER, owner):
+            self.patch(modeaccess, "credentials", lambda creds=creds: creds)
+            facts.append(self.perms(format.stats(self.results, str, str)))
+        self.assertEqual(facts, [
+            ["cdeflmp", "adfrw", "adfrw", "dfr", "adfrw"],
+            ["df", "dfr", "df", "dfr", "adfrw"],
+            ["df", "df", "df", "dfr", "adfrw"],
+            ["cdeflmp", "adfrw", "adfrw", "dfr", "adfrw"]])
 
     def test_superuser(self):
         """
         A process whose effective user id is 0 may do anything.
         """
         self.patch(modeaccess, "credentials", lambda: None)
-        expected = ["cdeflmp", "adfrw", "adfrw", "adfrw"]
+        expected = ["cdeflmp", "adfrw", "adfrw", "adfrw", "adfrw"]
         self.assertEqual(self.formatted(), (expected, expected))
 
     def test_otherShells(self):
