@@ -140,6 +140,18 @@ class ListingTests(unittest.TestCase):
         expected = ["cdeflmp", "adfrw", "adfrw", "adfrw", "adfrw"]
         self.assertEqual(self.formatted(), (expected, expected))
 
+    def test_cacheKey(self):
+        """
+        The key a listings' cache keeps the lines under holds the
+        process's credentials: lines formatted under others are not
+        replayed.
+        """
+        format = FactsFormat(DEFAULT_FACTS, True)
+        self.patch(modeaccess, "credentials", lambda: STRANGER)
+        stranger = format.cacheKey()
+        self.patch(modeaccess, "credentials", lambda: None)
+        self.assertNotEqual(format.cacheKey(), stranger)
+
     def test_otherShells(self):
         """
         A C{FileInfo} that does not tell its bits (another shell's) is
