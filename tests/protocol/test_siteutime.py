@@ -15,6 +15,7 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell
+from ftpkit.shells.dotfiles import HideDotfilesShell
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
@@ -244,3 +245,23 @@ class DiskTests(unittest.TestCase):
             b"20210101000000 UTC")
         self.assertEqual(reply[:4], b"550 ")
         self.assertEqual(self.times(), (1_500_000_000, 1_500_000_000))
+
+    def test_hiddenFile(self):
+        """
+        Under C{--hide-dotfiles} a hidden file's times are not set
+        through the form with three times either: C{550}, as for
+        C{MFMT}.
+        """
+        hidden = os.path.join(os.path.dirname(self.target), ".secret")
+        with open(hidden, "wb") as f:
+            f.write(b"s")
+        os.utime(hidden, (1_500_000_000, 1_500_000_000))
+        protocol, transport = loggedIn(HideDotfilesShell(self.shell))
+        [reply] = _replies(
+            protocol, transport,
+            b"SITE UTIME .secret 20200101000000 200402240836 "
+            b"20210101000000 UTC")
+        self.assertEqual(reply[:4], b"550 ")
+        result = os.stat(hidden)
+        self.assertEqual((result.st_atime, result.st_mtime),
+                         (1_500_000_000, 1_500_000_000))
