@@ -86,7 +86,10 @@ class TextCredentialsChecker:
             C{unix}'s (C{getpwnam}, C{crypt}) raised C{ValueError} at it,
             a critical log line with a traceback for anyone who sent one.
         """
-        if not IUsernamePassword.providedBy(creds):
+        if (type(creds) is not UsernamePassword
+                and not IUsernamePassword.providedBy(creds)):
+            # (The server's own credentials are told by their class: zope's
+            # providedBy costs an AttributeError raised and cleared.)
             return creds
         if _holdsNul(creds.username) or _holdsNul(creds.password):
             raise error.UnauthorizedLogin("credentials hold a NUL")

@@ -517,7 +517,7 @@ class FilesystemShell(DirectoryCalls):
         # Not copy.copy: this runs at every login, and that costs five
         # times as much.
         shell = object.__new__(type(self))
-        shell.__dict__.update(self.__dict__)
+        shell.__dict__ = self.__dict__.copy()
         shell._resumer = resumer
         return shell
 

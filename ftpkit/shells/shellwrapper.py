@@ -113,7 +113,7 @@ class ShellWrapper:
         wrapper restricts stays restricted.
         """
         shell = object.__new__(type(self))
-        shell.__dict__.update(self.__dict__)
+        shell.__dict__ = self.__dict__.copy()
         shell._shell = self._shell.forResumer(resumer)
         return shell
 
