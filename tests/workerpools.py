@@ -10,6 +10,7 @@ import socket
 from twisted.internet.testing import MemoryReactorClock
 
 from ftpkit.config import ServerConfig
+from ftpkit.deploy.worker import ReceiveConnections
 from ftpkit.deploy.workers import WorkerPool, _Worker
 
 
@@ -75,3 +76,16 @@ def poolWithWorkers(testCase, count=2, config=None):
         pool.workers.append(worker)
         ends.append(theirs)
     return pool, ends
+
+
+def workerFactory(server):
+    """
+    The protocol factory of a worker's service, as
+    L{ftpkit.deploy.service.makeService} builds it with a C{workerChannel}.
+
+    @param server: that service.
+    @return: the factory its L{ReceiveConnections} hands connections to.
+    """
+    [receiving] = [child for child in server
+                   if isinstance(child, ReceiveConnections)]
+    return receiving.factory

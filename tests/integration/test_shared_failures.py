@@ -12,7 +12,7 @@ from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.service import makeService
 from ftpkit.deploy.worker import ConnectionReceiver
 from tests.unit.test_tap import parse
-from tests.workerpools import poolWithWorkers
+from tests.workerpools import poolWithWorkers, workerFactory
 
 GUESSER = "203.0.113.9"
 
@@ -35,7 +35,7 @@ class SharedFailuresTests(unittest.SynchronousTestCase):
             channel = Channel(theirs, self.clock)
             server = makeService(parse("--auth", "anonymous"),
                                  workerChannel=channel)
-            factory = list(server)[1].factory
+            factory = workerFactory(server)
             self.factories.append(factory)
             channel.receiver = ConnectionReceiver(self.clock, channel,
                                                   factory)
@@ -112,7 +112,7 @@ class ChecksRunningTests(unittest.SynchronousTestCase):
         pool, ends = poolWithWorkers(self)
         server = makeService(parse("--auth", "anonymous", "--workers", "2"),
                              workerChannel=Channel(ends[0], pool.reactor))
-        failures = list(server)[1].factory.loginFailures
+        failures = workerFactory(server).loginFailures
         now = pool.reactor.seconds()
         for _ in range(2):
             failures.checking(GUESSER)

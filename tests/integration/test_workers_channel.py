@@ -26,7 +26,7 @@ from tests.integration.test_workers_handover import HUNG, READY
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
 from tests.unit.test_tap import parse
-from tests.workerpools import poolWithWorkers
+from tests.workerpools import poolWithWorkers, workerFactory
 
 GUESSERS = 200
 """Addresses failing logins at once, fewer than C{HOLD_AFTER} times each
@@ -248,7 +248,7 @@ class DrainingWorkerTests(unittest.SynchronousTestCase):
         channel = Channel(ends[0], self.clock)
         server = makeService(parse("--auth", "anonymous"),
                              workerChannel=channel)
-        self.factory = list(server)[1].factory
+        self.factory = workerFactory(server)
         self.receiving = ReceiveConnections(channel, self.factory,
                                             reactor=self.clock)
         self.receiving.startService()
