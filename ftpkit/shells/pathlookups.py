@@ -7,6 +7,7 @@ before a change.
 from twisted.internet.defer import inlineCallbacks
 
 from ftpkit.errors import NoSuchFile
+from ftpkit.fileinfo import LINK, FileInfo
 from ftpkit.interfaces import IFTPShellResolve
 
 
@@ -41,25 +42,40 @@ def _noneIfMissing(failure):
 
 
 @inlineCallbacks
-def ownSizeOf(shell, path):
+def ownStatOrNone(shell, path):
     """
-    The bytes the entry at C{path} itself holds, as the quota counts them
-    (L{ftpkit.shells.quotas.diskFootprint}: regular files only, links
-    not followed): a symbolic link holds none, whatever it leads to.
+    The entry at C{path} itself, as the quota counts it
+    (L{ftpkit.shells.quotas.diskFootprint}: links not followed): a
+    symbolic link is an entry of no bytes, whatever it leads to.
     L{IFTPShell.stat} follows a link, so where the shell has links
     (L{IFTPShellResolve}) the path is resolved with and without its last
-    segment followed: they differ for a link. Removing a link to a large
-    file counted the file's bytes freed, which then let the quota be
-    exceeded by that much.
+    segment followed: they differ for a link (one leading nowhere too).
+    A link in the middle of the path is followed: a file reached through
+    a linked directory is that file. Removing or renaming a link to a
+    large file counted the file's bytes as gone or moved, which then let
+    a quota be exceeded by that much.
 
     @param shell: an L{ftpkit.interfaces.IFTPShell}.
     @param path: a path of C{shell}.
-    @return: a Deferred firing with that size: 0 for a link, for nothing
-        there or for a directory, else L{sizeOf}.
+    @return: a Deferred firing with the L{ftpkit.fileinfo.FileInfo} of
+        C{path} (one of kind L{LINK} and no bytes for a link), or C{None}
+        when there is nothing there.
     """
     if path and IFTPShellResolve.providedBy(shell):
         parent = yield shell.resolve(path[:-1])
         whole = yield shell.resolve(path)
         if parent is not None and whole != parent + (path[-1],):
-            return 0
-    return (yield sizeOf(shell, path))
+            return FileInfo(LINK)
+    return (yield statOrNone(shell, path))
+
+
+def ownSizeOf(shell, path):
+    """
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @param path: a path of C{shell}.
+    @return: a Deferred firing with the bytes the entry at C{path} itself
+        holds (L{ownStatOrNone}): 0 for a link, for nothing there or for
+        a directory, else its size.
+    """
+    return ownStatOrNone(shell, path).addCallback(
+        lambda info: info.size if info is not None and info.isFile else 0)

@@ -61,7 +61,12 @@ from ftpkit.interfaces import (
 )
 from ftpkit.protocol.permletters import maskOf
 from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
-from ftpkit.shells.pathlookups import ownSizeOf, sizeOf, statOrNone
+from ftpkit.shells.pathlookups import (
+    ownSizeOf,
+    ownStatOrNone,
+    sizeOf,
+    statOrNone,
+)
 from ftpkit.shells.permissiontable import (  # noqa: F401 (importable from here)
     PERMISSIONS,
     PermissionTable,
@@ -405,7 +410,10 @@ class PermissionShell(ShellWrapper):
         needs C{write} or C{delete} there too, as an upload replacing it
         or its removal would: with C{rename} alone, renaming any file over
         another destroyed the other. A replaced target frees quota (its
-        bytes, and its entry). A path renamed to itself replaces nothing.
+        bytes, and its entry), and what moves is counted as the entries
+        themselves (L{ownStatOrNone}: a symbolic link moves or replaces
+        its entry alone, none of its target's bytes). A path renamed to
+        itself replaces nothing.
         Where keys cost bytes (C{entryBytes}), the bytes the new keys add
         must fit in the quota, or the rename is refused before anything is
         renamed (L{QuotaExceeded}).
@@ -419,10 +427,10 @@ class PermissionShell(ShellWrapper):
         nested = self._changes.nested and toPath != fromPath
         if toPath != fromPath:
             if account is not None or nested:
-                replaced = yield statOrNone(self._shell, toPath)
+                replaced = yield ownStatOrNone(self._shell, toPath)
             yield self._replaceAllowed(toPath, replaced)
         if nested:
-            source = yield statOrNone(self._shell, fromPath)
+            source = yield ownStatOrNone(self._shell, fromPath)
         if account is None or toPath == fromPath:
             yield self._shell.rename(fromPath, toPath)
         else:

@@ -340,6 +340,27 @@ class NestedHomesTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(reply.startswith("552"), reply)
 
     @defer.inlineCallbacks
+    def test_renameLinkOut(self):
+        """
+        A symbolic link C{admin} renames out of C{/bob} takes none of the
+        bytes of the file it leads to (C{/bob/link -> ../big}) from
+        C{bob}'s count: it held none.
+        """
+        def setUp(root):
+            with open(os.path.join(root, "big"), "wb") as f:
+                f.write(b"b" * 250000)
+            os.symlink(os.path.join("..", "big"),
+                       os.path.join(root, "bob", "link"))
+
+        def steps(admin, bob):
+            store(bob, "STOR a", 100000)
+            admin.rename("/bob/link", "/link")
+            return store(bob, "STOR c", 250000)
+
+        reply = yield self.scenario(steps, setUp=setUp)
+        self.assertTrue(reply.startswith("552"), reply)
+
+    @defer.inlineCallbacks
     def test_containingQuota(self):
         """
         What C{bob} stores counts against a quota of C{admin}'s, whose

@@ -19,6 +19,7 @@ from ftpkit.errors import (
 from ftpkit.shells.adapters import writeFileFor
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.quotas import Footprint, QuotaUsage, diskFootprint
@@ -409,6 +410,22 @@ class DiskFileQuotaTests(unittest.TestCase):
         self.assertEqual((self.usage.files, self.usage.used), (3, 10))
 
     @defer.inlineCallbacks
+    def test_renameOverLink(self):
+        """
+        A file renamed over a symbolic link replaces the link's entry and
+        none of the bytes of the file it leads to, which stays.
+        """
+        os.symlink("old", os.path.join(self.root, "link"))
+        shell = PermissionShell(
+            FilesystemShell(self.root), PermissionTable(PERMISSIONS),
+            quota=20, usage=self.usage)
+        yield writeFile(shell, ("new",), b"n" * 4)
+        self.assertEqual((self.usage.files, self.usage.used), (3, 14))
+        yield shell.rename(("new",), ("link",))
+        self.assertEqual((self.usage.files, self.usage.used), (2, 14))
+        self.assertEqual(os.path.getsize(os.path.join(self.root, "old")), 10)
+
+    @defer.inlineCallbacks
     def test_removeDirectoryWithCutUpload(self):
         """
         Removing a directory whose cut upload went with it has the usage
@@ -427,6 +444,73 @@ class DiskFileQuotaTests(unittest.TestCase):
         yield shell.removeDirectory(("d",))
         yield self.usage.current()
         self.assertEqual((self.usage.files, self.usage.used), (1, 10))
+
+
+class NestedLinkRenameTests(unittest.TestCase):
+    """
+    A rename by C{admin}, whose home is the root and who has no quota, of
+    a symbolic link in or into C{/bob}, held to a quota: the link moves
+    an entry of no bytes, whatever it leads to (C{/old}, 10 bytes).
+    """
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        with open(os.path.join(self.root, "old"), "wb") as f:
+            f.write(b"o" * 10)
+        bob = os.path.join(self.root, "bob")
+        os.mkdir(bob)
+        with open(os.path.join(bob, "a"), "wb") as f:
+            f.write(b"a" * 20)
+        os.symlink(os.path.join("..", "old"), os.path.join(bob, "link"))
+        self.bob = QuotaUsage(lambda: diskFootprint(bob), syncRun)
+        homes = QuotaHomes(lambda home: self.bob)
+        homes.add((), False)
+        homes.add(("bob",), True)
+        self.admin = PermissionShell(
+            FilesystemShell(self.root), PermissionTable(PERMISSIONS),
+            neighbours=Neighbours(homes, (), False))
+
+    @defer.inlineCallbacks
+    def bobCounts(self):
+        """
+        @return: a Deferred firing with C{(bytes, entries)} of C{/bob} as
+            its quota counts them.
+        """
+        yield self.bob.current()
+        return self.bob.used, self.bob.files
+
+    @defer.inlineCallbacks
+    def test_linkOut(self):
+        """
+        A link moved out of C{/bob} takes its entry alone from C{bob}'s
+        count.
+        """
+        self.assertEqual((yield self.bobCounts()), (20, 2))
+        yield self.admin.rename(("bob", "link"), ("link",))
+        self.assertEqual((yield self.bobCounts()), (20, 1))
+
+    @defer.inlineCallbacks
+    def test_overLink(self):
+        """
+        A file renamed over a link in C{/bob} adds its own bytes and
+        replaces the link's entry alone.
+        """
+        with open(os.path.join(self.root, "x"), "wb") as f:
+            f.write(b"x" * 5)
+        self.assertEqual((yield self.bobCounts()), (20, 2))
+        yield self.admin.rename(("x",), ("bob", "link"))
+        self.assertEqual((yield self.bobCounts()), (25, 2))
+
+    @defer.inlineCallbacks
+    def test_fileThroughLinkedDirectory(self):
+        """
+        A file renamed out of C{/bob} through a link to it (C{/b -> bob})
+        takes its bytes: only a link at the end of the path holds none.
+        """
+        os.symlink("bob", os.path.join(self.root, "b"))
+        self.assertEqual((yield self.bobCounts()), (20, 2))
+        yield self.admin.rename(("b", "a"), ("a",))
+        self.assertEqual((yield self.bobCounts()), (0, 1))
 
 
 class FileQuotaShellConformanceTests(IFTPShellConformanceMixin,
