@@ -215,7 +215,8 @@ class PermissionShell(ShellWrapper):
     def _replaceAllowed(self, path, found=None):
         """
         Check that a rename may replace what is at its target: allowed
-        where there is nothing, or with C{write} or C{delete} there.
+        where there is nothing (a link leading nowhere is something), or
+        with C{write} or C{delete} there.
 
         @param path: the target.
         @param found: its L{ftpkit.fileinfo.FileInfo} when already known.
@@ -231,7 +232,7 @@ class PermissionShell(ShellWrapper):
         except PermissionDenied:
             pass
         if found is None:
-            found = yield statOrNone(self._shell, path)
+            found = yield ownStatOrNone(self._shell, path)
         if found is not None:
             raise PermissionDenied()
 

@@ -12,6 +12,7 @@ from zope.interface.verify import verifyObject
 from ftpkit.errors import NoSuchFile, PermissionDenied, QuotaExceeded
 from ftpkit.interfaces import IFTPShell, IFTPShellHash, IFTPShellNames
 from ftpkit.shells.adapters import writeFileFor
+from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
@@ -227,6 +228,28 @@ class PermissionShellTests(unittest.TestCase):
             yield shell.rename(("dir", "a.txt"), ("dir", "b.txt"))
             self.assertEqual((yield readFile(inner, ("dir", "b.txt"))),
                              granted.encode())
+
+    @defer.inlineCallbacks
+    def test_replacingDanglingLinkNeedsWriteOrDelete(self):
+        """
+        A symbolic link leading nowhere is something at the target too:
+        with C{rename} alone, renaming a file over it is refused (it was
+        taken for a free name, since C{stat} follows the link).
+        """
+        root = self.mktemp()
+        os.makedirs(root)
+        with open(os.path.join(root, "a.txt"), "wb") as f:
+            f.write(b"a")
+        os.symlink("nowhere", os.path.join(root, "t"))
+        shell = PermissionShell(FilesystemShell(root),
+                                PermissionTable(["rename"]))
+        yield self.assertFailure(shell.rename(("a.txt",), ("t",)),
+                                 PermissionDenied)
+        self.assertEqual(os.readlink(os.path.join(root, "t")), "nowhere")
+        shell = PermissionShell(FilesystemShell(root),
+                                PermissionTable(["rename", "delete"]))
+        yield shell.rename(("a.txt",), ("t",))
+        self.assertFalse(os.path.islink(os.path.join(root, "t")))
 
     @defer.inlineCallbacks
     def test_directoryOverride(self):
