@@ -17,6 +17,7 @@ entries whose lines may change without an event on the directory
 import os
 import stat as statModule
 from array import array
+from collections import deque
 
 from ftpkit.shells.disklistings import (
     DiskListing,
@@ -32,6 +33,14 @@ MIN_ENTRIES = 8
 """A listing of fewer entries is not cached: reading it again costs
 about what checking and using what was kept does (docs/benchmark.rst,
 "The listings' cache")."""
+
+WHOLE_ENTRIES = 10 * BATCH_SIZE
+"""How many entries a listing the cache does not hold reads at its first
+batch, so that it is cached before the next listing of the directory
+looks: sessions listing one directory at the same moment (a site's
+clients starting together) otherwise each read it, batch by batch in
+turn, none cached before all had missed. A larger directory reads the
+rest batch by batch, as any listing, and is cached at its end."""
 
 
 def describedAgain(result):
@@ -180,6 +189,7 @@ class CachingListing(DiskListing):
         self._cached = None
         self._index = 0
         self._kept = None
+        self._ahead = deque()
 
     def nextBatch(self):
         """
@@ -223,9 +233,30 @@ class CachingListing(DiskListing):
             self._cached = self._cache.find(self._token, self._key, format)
             if self._cached is None:
                 self._kept = ([], [], [0])
+                self._readAhead(format)
         if self._cached is not None:
             return self._replay(format)
-        return self._readAndKeep(format)
+        if self._ahead:
+            count, segments, after = self._ahead.popleft()
+            return count, renderBatch(segments, self._iterator.lstat,
+                                      self._follow, format), after
+        return self._readAndKeep(format)[:3]
+
+    def _readAhead(self, format):
+        """
+        Read the batches of up to L{WHOLE_ENTRIES} entries at once, their
+        segments kept to be formatted in turn (L{renderBatch}: the lines
+        kept are not held twice): the whole listing of a directory that
+        has no more, cached (L{_keep}) before this thread call ends.
+        """
+        read = 0
+        while read < WHOLE_ENTRIES:
+            count, _, after, segments = self._readAndKeep(format)
+            self._ahead.append((count, segments, after))
+            read += count
+            if not after:
+                return
+            self._following = after
 
     def _replay(self, format):
         """
@@ -244,6 +275,9 @@ class CachingListing(DiskListing):
         """
         The next batch read from the directory, its segments kept; the
         listing cached once read whole.
+
+        @return: as L{ftpkit.shells.disklistings.formatStats}, and the
+            batch's segments.
         """
         links = set()
         follow = self._follow
@@ -264,7 +298,7 @@ class CachingListing(DiskListing):
                 count[0] += len(pairs)
             if not after:
                 self._keep(format)
-        return len(pairs), data, after
+        return len(pairs), data, after, segments
 
     def _keep(self, format):
         """

@@ -1,0 +1,135 @@
+"""
+Sessions listing one directory at the same moment: the first listing the
+cache does not hold reads it whole at its first batch
+(L{ftpkit.shells.cachedlistings.WHOLE_ENTRIES}), so the others find it
+cached.
+"""
+
+import os
+import sys
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.compat.inotify import Inotify
+from ftpkit.protocol.listing import ListFormat
+from ftpkit.shells import cachedlistings, listingcache
+from ftpkit.shells.dirwatch import DirectoryWatcher
+from ftpkit.shells.disklistings import DiskListing
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.listingcache import ListingCache
+from ftpkit.shells.listings import BATCH_SIZE
+
+
+def _readAll(listing, format):
+    """
+    @return: a Deferred firing with the bytes of every batch of
+        C{listing}, closed at its end.
+    """
+    parts = []
+
+    def got(data):
+        if data is None:
+            listing.close()
+            return b"".join(parts)
+        parts.append(data)
+        return listing.nextFormattedBatch(format).addCallback(got)
+
+    return listing.nextFormattedBatch(format).addCallback(got)
+
+
+class BurstTests(unittest.TestCase):
+    """
+    Listings opened together, before any has read a batch.
+    """
+
+    if not sys.platform.startswith("linux"):
+        skip = "inotify is Linux's"
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        for number in range(2 * BATCH_SIZE + 5):
+            open(os.path.join(self.root, f"f{number:05d}"), "w").close()
+        self.cache = ListingCache(DirectoryWatcher(Inotify()))
+        self.addCleanup(self.cache.close)
+        self.patch(listingcache, "_shared", self.cache)
+        self.shell = FilesystemShell(self.root)
+
+    def expected(self):
+        """
+        @return: a Deferred firing with the listing read without the
+            cache.
+        """
+        self.patch(listingcache, "_shared", None)
+        opening = self.shell.openListing(())
+        self.patch(listingcache, "_shared", self.cache)
+
+        def check(listing):
+            self.assertIs(type(listing), DiskListing)
+            return _readAll(listing, ListFormat(0))
+
+        return opening.addCallback(check)
+
+    @defer.inlineCallbacks
+    def test_cachedAtFirstBatch(self):
+        """
+        A listing not cached is cached once its first batch is read, and
+        one opened at the same time (its first entries already read
+        ahead) is then sent from the cache; both send what a listing
+        without the cache sends.
+        """
+        first = yield self.shell.openListing(())
+        second = yield self.shell.openListing(())
+        batch = yield first.nextFormattedBatch(ListFormat(0))
+        self.assertEqual(batch.count(b"\n"), BATCH_SIZE)
+        self.assertGreater(self.cache.size, 0)
+        finds = []
+        find = self.cache.find
+
+        def counted(token, key, format):
+            found = find(token, key, format)
+            finds.append(found is not None)
+            return found
+
+        self.patch(self.cache, "find", counted)
+        fromCache = yield _readAll(second, ListFormat(0))
+        self.assertEqual(finds, [True])
+        rest = yield _readAll(first, ListFormat(0))
+        expected = yield self.expected()
+        self.assertEqual(batch + rest, expected)
+        self.assertEqual(fromCache, expected)
+
+    @defer.inlineCallbacks
+    def test_largerThanWhole(self):
+        """
+        A directory of more entries than are read at once is read batch
+        by batch after them, whole and in order, and cached at its end.
+        """
+        self.patch(cachedlistings, "WHOLE_ENTRIES", BATCH_SIZE)
+        listing = yield self.shell.openListing(())
+        batch = yield listing.nextFormattedBatch(ListFormat(0))
+        self.assertEqual(self.cache.size, 0)
+        rest = yield _readAll(listing, ListFormat(0))
+        self.assertGreater(self.cache.size, 0)
+        expected = yield self.expected()
+        self.assertEqual(batch + rest, expected)
+        again = yield self.shell.openListing(())
+        self.assertEqual((yield _readAll(again, ListFormat(0))), expected)
+
+    @defer.inlineCallbacks
+    def test_changedWhileAhead(self):
+        """
+        A file removed after the whole directory was read, before its
+        batch is sent, is still sent as read (as a listing read batch by
+        batch may), and the next listing, after the change, does not
+        show it.
+        """
+        listing = yield self.shell.openListing(())
+        yield listing.nextFormattedBatch(ListFormat(0))
+        os.remove(os.path.join(self.root, f"f{2 * BATCH_SIZE:05d}"))
+        yield _readAll(listing, ListFormat(0))
+        again = yield self.shell.openListing(())
+        listed = yield _readAll(again, ListFormat(0))
+        self.assertEqual(listed.count(b"\n"), 2 * BATCH_SIZE + 4)
+        self.assertNotIn(b" f%05d\r\n" % (2 * BATCH_SIZE,), listed)
