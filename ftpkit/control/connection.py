@@ -363,9 +363,10 @@ class FTPProtocol(
                 else:
                     line = f"{code:03d} {text}\r\n"
                 try:
-                    data = line.encode("utf-8", "surrogateescape")
+                    # Strict: UTF-8 never gives a 0xff to double.
+                    data = line.encode("utf-8")
                 except UnicodeEncodeError:
-                    data = replies.encodeText(line)
+                    data = replies.encodeReply(line)
             else:
                 data = replies.formatReply(code, text)
             if code < 200:

@@ -3,7 +3,11 @@ Reply formatting, as pure functions.
 
 Every reply leaves here as bytes that cannot hold a forged reply line: a
 CR or LF inside the text given (say, a file name echoed back) starts a new
-line of the same multi-line reply instead of a new reply.
+line of the same multi-line reply instead of a new reply. And as bytes of
+a Telnet connection (RFC 854, which RFC 959 makes the control connection):
+a C{0xff} of the text (a name that is not UTF-8) is sent doubled, as RFC
+2640 asks, or a client would read it and the byte after as a Telnet
+command.
 """
 
 import re
@@ -25,6 +29,21 @@ def encodeText(text):
         return text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return b"".join(_encodeCharacter(character) for character in text)
+
+
+def encodeReply(text):
+    """
+    Encode a reply's text for the control connection: as L{encodeText}
+    does, with each C{0xff} doubled (an C{IAC} of the text, RFC 854). Only
+    a surrogate standing for a byte can give one: UTF-8 never does.
+
+    @param text: the reply's lines, CRLF-terminated.
+    @return: the encoded bytes.
+    """
+    data = encodeText(text)
+    if b"\xff" in data:
+        return data.replace(b"\xff", b"\xff\xff")
+    return data
 
 
 def _encodeCharacter(character):
@@ -50,23 +69,23 @@ def formatReply(code, text):
 
     @param code: the three-digit reply code.
     @param text: the reply text, a L{str} or a L{list} of L{str} lines.
-    @return: the reply, CRLF-terminated, encoded by L{encodeText}: a name
-        that is not UTF-8 goes back as its bytes, as in a listing, so
-        that a client can send back the path a C{257} or an C{MLST} gave
-        it (C{"?"} instead would name nothing).
+    @return: the reply, CRLF-terminated, encoded by L{encodeReply}: a name
+        that is not UTF-8 goes back as its bytes (C{0xff} doubled), as in
+        a listing, so that a client can send back the path a C{257} or an
+        C{MLST} gave it (C{"?"} instead would name nothing).
     """
     if isinstance(text, str) and "\r" not in text and "\n" not in text:
-        return encodeText(f"{code:03d} {text}\r\n")
+        return encodeReply(f"{code:03d} {text}\r\n")
     given = [text] if isinstance(text, str) else list(text)
     lines = []
     for line in given or [""]:
         lines.extend(_LINE_BREAK.split(line))
     if len(lines) == 1:
-        return encodeText(f"{code:03d} {lines[0]}\r\n")
+        return encodeReply(f"{code:03d} {lines[0]}\r\n")
     middle = [
         " " + line if _STARTS_WITH_CODE.match(line) else line for line in lines[1:-1]
     ]
-    return encodeText("".join(
+    return encodeReply("".join(
         [f"{code:03d}-{lines[0]}\r\n"]
         + [line + "\r\n" for line in middle]
         + [f"{code:03d} {lines[-1]}\r\n"]

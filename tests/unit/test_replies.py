@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.protocol.replies import encodeText, formatReply, quotePath
+from ftpkit.protocol.replies import encodeReply, encodeText, formatReply, quotePath
 
 _ANY_TEXT = st.one_of(
     st.text(alphabet=st.characters(exclude_categories=())),
@@ -139,6 +139,34 @@ class FormatReplyTests(SynchronousTestCase):
             self.assertNotIn(b"\n", line)
 
 
+    def test_telnetDoubled(self):
+        """
+        A C{0xff} of the text (from a name that is not UTF-8) is sent
+        doubled, as RFC 854 asks of a Telnet connection's data, on one
+        line or several.
+        """
+        self.assertEqual(formatReply(257, '"/d\udcff\udcf4x"'),
+                         b'257 "/d\xff\xff\xf4x"\r\n')
+        self.assertEqual(formatReply(212, ["a", "\udcff", "b\udcff"]),
+                         b"212-a\r\n\xff\xff\r\n212 b\xff\xff\r\n")
+
+
+class EncodeReplyTests(SynchronousTestCase):
+    """
+    Tests for L{encodeReply}.
+    """
+
+    @given(st.binary())
+    def test_undoubledRoundTrip(self, data):
+        """
+        Undoubling C{0xff} gives back the bytes the text stands for, and
+        no C{0xff} stands alone.
+        """
+        sent = encodeReply(data.decode("utf-8", "surrogateescape"))
+        self.assertEqual(sent.replace(b"\xff\xff", b"\xff"), data)
+        self.assertNotIn(b"\xff", sent.replace(b"\xff\xff", b""))
+
+
 class EncodeTextTests(SynchronousTestCase):
     """
     Tests for L{encodeText}.
@@ -157,6 +185,13 @@ class EncodeTextTests(SynchronousTestCase):
         Any text encodes.
         """
         self.assertIsInstance(encodeText(text), bytes)
+
+    def test_notDoubled(self):
+        """
+        Text for a data connection (a listing), which is not Telnet, keeps
+        a C{0xff} single.
+        """
+        self.assertEqual(encodeText("d\udcff"), b"d\xff")
 
 
 class QuotePathTests(SynchronousTestCase):
