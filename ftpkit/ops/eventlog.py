@@ -14,6 +14,14 @@ L{REFUSAL_LINES} lines a minute (L{LogThrottle}), and the count of those
 left out is one L{REFUSALS_NOT_LOGGED} line, written before the session's
 next refusal line or its logout. Only the log is bounded: the hub's other
 subscribers (metrics, observers) get every refusal.
+
+And each line is bounded: the fields a client chose at length (the user
+name, a path, a rename's target) are cut to L{FIELD_LENGTH} characters
+in the log (L{clipped}), their middle replaced by a marker saying how
+much is left out. A path of the longest kind, in a working directory as
+deep as a session may go, is far longer than the command naming it: a
+loop of C{MKD x} and C{RMD x} there had the log grow much faster than the
+client sent.
 """
 
 from time import time
@@ -51,6 +59,13 @@ FIELDS = {
 }
 """Log event field names, each mapped to the L{events.Event} attribute it
 holds."""
+
+FIELD_LENGTH = 512
+"""Most characters of a client-chosen field a log line holds."""
+
+_CLIPPED = frozenset(["user", "path", "target"])
+"""The fields a client chooses, up to a command line's length, or a
+path's."""
 
 _FORMATS = {
     events.LOGIN: (
@@ -115,6 +130,23 @@ _log = Logger(namespace="ftpkit")
 """The logger of ftpkit's event lines (their namespace, C{ftpkit})."""
 
 
+def clipped(text, length=FIELD_LENGTH):
+    """
+    Bound a client-chosen field for the log.
+
+    @param text: the field's value (C{None}, or text).
+    @param length: the most characters to keep.
+    @return: C{text} if no longer than C{length}, or its first and last
+        characters around C{"...[N characters]..."} (C{N} those left
+        out), C{length} characters in all, and some more for the marker.
+    """
+    if text is None or len(text) <= length:
+        return text
+    kept = length // 2
+    return (f"{text[:kept]}...[{len(text) - 2 * kept} characters]..."
+            f"{text[-kept:]}")
+
+
 def logFields(event):
     """
     @param event: an L{events.Event} of a kind in L{LOGGED}.
@@ -126,12 +158,13 @@ def logFields(event):
     if event.session:
         fields["session"] = event.session
     for name in names:
-        fields[name] = getattr(event, FIELDS[name])
+        value = getattr(event, FIELDS[name])
+        fields[name] = clipped(value) if name in _CLIPPED else value
     if event.kind == REFUSALS_NOT_LOGGED and event.count == 1:
         text = ONE_NOT_LOGGED
     elif event.kind == events.CHANGE and event.target is not None:
         text += " to {target!r}"
-        fields["target"] = event.target
+        fields["target"] = clipped(event.target)
     elif event.kind == events.TRANSFER and event.reason is not None:
         text += " ({reason})"
         fields["reason"] = event.reason

@@ -7,7 +7,7 @@ from twisted.logger import Logger
 from twisted.trial import unittest
 
 from ftpkit.ops import eventlog, events
-from ftpkit.ops.eventlog import LOGGED, EventLog, logFields
+from ftpkit.ops.eventlog import FIELD_LENGTH, LOGGED, EventLog, clipped, logFields
 
 
 class SameEventTests(unittest.TestCase):
@@ -43,3 +43,44 @@ class SameEventTests(unittest.TestCase):
             self.assertLess(abs(ours.pop("log_time") - theirs.pop("log_time")),
                             60)
             self.assertEqual(ours, theirs)
+
+
+class ClippedFieldTests(unittest.TestCase):
+    """
+    The fields a client chooses are bounded in the log.
+    """
+
+    def test_short(self):
+        """
+        A field no longer than L{FIELD_LENGTH}, or none, is kept as it is.
+        """
+        text = "/" + "a" * (FIELD_LENGTH - 1)
+        self.assertIs(clipped(text), text)
+        self.assertIsNone(clipped(None))
+
+    def test_long(self):
+        """
+        A longer one keeps its first and last halves of L{FIELD_LENGTH}
+        around a marker counting the characters left out.
+        """
+        half = FIELD_LENGTH // 2
+        text = "h" * half + "m" * 1000 + "t" * half
+        self.assertEqual(clipped(text),
+                         "h" * half + "...[1000 characters]..." + "t" * half)
+
+    def test_changeLine(self):
+        """
+        A change in a deep directory, and a rename's target, by a long
+        user name: the line's user, path and target are clipped, in the
+        fields and so in the text and JSON forms.
+        """
+        deep = "/\udcff" * 2000
+        event = events.Event(events.CHANGE, "10.0.0.1", time=1.0,
+                             user="u" * 8000, command="RNTO",
+                             path=deep + "/x", target=deep + "/y", session=1)
+        level, text, fields = logFields(event)
+        self.assertEqual(
+            (fields["user"], fields["path"], fields["target"]),
+            (clipped("u" * 8000), clipped(deep + "/x"), clipped(deep + "/y")))
+        self.assertTrue(fields["target"].endswith("/y"))
+        self.assertLess(len(text.format(**fields)), 8 * 3 * FIELD_LENGTH)
