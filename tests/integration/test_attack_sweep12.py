@@ -12,13 +12,16 @@ interrupt, a path that names another directory. Every reply doubles it now
 which are not Telnet, send names as their bytes.
 """
 
+import hashlib
 import os
+import zlib
 
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.integration import test_attack_linkrace as linkrace
 from tests.integration.test_attack_jail import RawClient
 from tests.scratch import scratchDirectory
 
@@ -84,3 +87,98 @@ class DoubledInRepliesTests(LoopbackServerMixin, unittest.TestCase):
         [listing] = await self.session(b"STAT /")
         self.assertIn(b"d\xff\xff\xf4x", listing)
         self.assertNotIn(b"\xff", listing.replace(b"\xff\xff", b""))
+
+
+class MoreLinkRaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The verbs L{linkrace.LinkRaceTests} does not race, in its setting: checksums
+    other than C{HASH}, C{SITE UTIME}, C{MFF}, C{APPE}, C{STOU} in the
+    swapped directory, a rename into it, and C{AVBL}.
+    """
+
+    timeout = 60
+    setUp = linkrace.LinkRaceTests.setUp
+    outsideState = linkrace.LinkRaceTests.outsideState
+
+    def race(self, lines, armed=True):
+        """
+        Send each line with the swap armed (a C{(line, upload)} pair runs
+        a transfer, C{None} disarms the next line's swap), as
+        L{linkrace.LinkRaceTests} does.
+
+        @param armed: whether to arm the swaps at all.
+
+        @return: a L{Deferred} firing with everything the client got.
+        """
+        def attack():
+            client = RawClient(self.server.port)
+            seen = []
+            try:
+                client.login()
+                disarm = False
+                for line in lines:
+                    if line is None:
+                        disarm = True
+                        continue
+                    self.shell.restore()
+                    if disarm or not armed:
+                        self.shell.armed = disarm = False
+                    if isinstance(line, tuple):
+                        seen.append(b"%r" % (client.transfer(*line),))
+                    else:
+                        seen.append(client.command(line))
+                self.shell.restore()
+                self.shell.armed = False
+                return b"\n".join(seen)
+            finally:
+                client.close()
+
+        return self.inThread(attack)
+
+    async def test_described(self):
+        """
+        Checksums of the secret through the swapped directory are never
+        its checksums, and nothing outside changes.
+        """
+        secret = os.path.join(self.outside, "secret.txt")
+        os.utime(secret, (978307200, 978307200))  # 2001-01-01
+        self.outsideBefore = self.outsideState()
+        seen = await self.race([
+            b"XMD5 race/secret.txt", b"XSHA1 race/secret.txt",
+            b"XSHA256 race/secret.txt", b"XSHA512 race/secret.txt",
+            b"XCRC race/secret.txt", b"MDTM race/secret.txt",
+            b"AVBL race", b"SIZE race/secret.txt"])
+        assertUnrevealed(self, seen)
+        self.assertEqual(len(self.shell.swappedAt), 8)
+        self.assertEqual(self.outsideState(), self.outsideBefore)
+
+    async def test_changed(self):
+        """
+        Times, appends, unique uploads and a rename into the swapped
+        directory change nothing outside.
+        """
+        seen = await self.race([
+            b"SITE UTIME 20000101000000 race/secret.txt",
+            b"SITE UTIME race/secret.txt 20000101000000 20000101000000 "
+            b"20000101000000 UTC",
+            b"MFF modify=20000101000000; race/secret.txt",
+            (b"APPE race/secret.txt", b"appended"),
+            b"CWD /",
+            (b"STOU race/unique", b"unique"),
+            None, b"RNFR real/secret.txt", b"RNTO race/moved.txt"])
+        self.assertEqual(self.outsideState(), self.outsideBefore, seen)
+        self.assertEqual(len(self.shell.swappedAt), 7, seen)
+        self.assertIn(b"350", seen)
+
+
+def assertUnrevealed(case, seen):
+    """
+    Fail C{case} if C{seen} holds a digest of the secret outside the
+    root, its size or its time.
+    """
+    for name in ("md5", "sha1", "sha256", "sha512"):
+        digest = hashlib.new(name, linkrace.SECRET).hexdigest().encode()
+        case.assertNotIn(digest, seen.lower())
+    case.assertNotIn(b"%08x" % (zlib.crc32(linkrace.SECRET),), seen.lower())
+    case.assertNotIn(b"213 %d" % (len(linkrace.SECRET),), seen)
+    case.assertNotIn(b"2001", seen)
