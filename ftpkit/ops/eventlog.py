@@ -15,6 +15,12 @@ left out is one L{REFUSALS_NOT_LOGGED} line, written before the session's
 next refusal line or its logout. Only the log is bounded: the hub's other
 subscribers (metrics, observers) get every refusal.
 
+A client refused at the door (C{connection-refused}: over a connection
+limit, or the server draining) can open and drop connections as fast as
+it likes, without logging in: each address gets
+L{CONNECTION_REFUSAL_LINES} of those lines a minute, the first after them
+ending with how many were left out (L{MORE_NOT_LOGGED}).
+
 And each line is bounded: the fields a client chose at length (the user
 name, a path, a rename's target) are cut to L{FIELD_LENGTH} characters
 in the log (L{clipped}), their middle replaced by a marker saying how
@@ -37,6 +43,14 @@ log (no L{events.EventHub} event: the log writes it)."""
 
 REFUSAL_LINES = 100
 """Refusal lines a session gets a minute."""
+
+CONNECTION_REFUSAL_LINES = 10
+"""C{connection-refused} lines an address gets a minute."""
+
+MORE_NOT_LOGGED = " (and {count} more not logged)"
+"""What ends the first C{connection-refused} line of an address after
+some of its refusals were left out (the words of
+L{ftpkit.ops.logthrottle.skippedNote})."""
 
 FIELDS = {
     "ftpkit_event": "kind",
@@ -147,9 +161,11 @@ def clipped(text, length=FIELD_LENGTH):
             f"{text[-kept:]}")
 
 
-def logFields(event):
+def logFields(event, skipped=0):
     """
     @param event: an L{events.Event} of a kind in L{LOGGED}.
+    @param skipped: for a C{connection-refused} event, how many of its
+        address's refusals were left out of the log before it.
     @return: C{(level, format, fields)}: the log level, the text format
         and the log event's fields.
     """
@@ -168,6 +184,9 @@ def logFields(event):
     elif event.kind == events.TRANSFER and event.reason is not None:
         text += " ({reason})"
         fields["reason"] = event.reason
+    elif skipped:
+        text += MORE_NOT_LOGGED
+        fields["count"] = skipped
     if event.host is not None and event.kind in _HOST_KINDS:
         text += " on host {host}"
         fields["host"] = event.host
@@ -217,6 +236,8 @@ class EventLog:
         if clock is None:
             from twisted.internet import reactor as clock
         self._refusals = LogThrottle(clock, burst=refusalLines)
+        self._doorRefusals = LogThrottle(clock,
+                                         burst=CONNECTION_REFUSAL_LINES)
 
     def __call__(self, event):
         """
@@ -233,13 +254,20 @@ class EventLog:
             skipped = self._refusals.takeSkipped(event.session)
             if skipped:
                 self._write(notLogged(event, skipped))
+        elif kind == events.CONNECTION_REFUSED:
+            skipped = self._doorRefusals.admit(event.peer)
+            if skipped is None:
+                return
+            self._write(event, skipped)
+            return
         self._write(event)
 
-    def _write(self, event):
+    def _write(self, event, skipped=0):
         """
         @param event: an L{events.Event} to log, unthrottled.
+        @param skipped: see L{logFields}.
         """
-        level, text, fields = logFields(event)
+        level, text, fields = logFields(event, skipped)
         fields["log_logger"] = _log
         fields["log_level"] = level
         fields["log_namespace"] = _log.namespace

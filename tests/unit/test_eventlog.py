@@ -3,7 +3,8 @@ L{EventLog} hands its observers the log event C{Logger.emit} would
 have made.
 """
 
-from twisted.logger import Logger
+from twisted.internet.task import Clock
+from twisted.logger import Logger, formatEvent
 from twisted.trial import unittest
 
 from ftpkit.ops import eventlog, events
@@ -84,3 +85,43 @@ class ClippedFieldTests(unittest.TestCase):
             (clipped("u" * 8000), clipped(deep + "/x"), clipped(deep + "/y")))
         self.assertTrue(fields["target"].endswith("/y"))
         self.assertLess(len(text.format(**fields)), 8 * 3 * FIELD_LENGTH)
+
+
+class DoorRefusalTests(unittest.TestCase):
+    """
+    C{connection-refused} lines are bounded for each address.
+    """
+
+    def setUp(self):
+        self.seen = []
+        self.patch(eventlog._log, "observer", self.seen.append)
+        self.clock = Clock()
+        self.log = EventLog(self.clock)
+
+    def refuse(self, peer, times):
+        for _ in range(times):
+            self.log(events.Event(
+                events.CONNECTION_REFUSED, peer, time=self.clock.seconds(),
+                reason="Too many connections from your address"))
+
+    def test_bounded(self):
+        """
+        An address refused again and again gets
+        L{eventlog.CONNECTION_REFUSAL_LINES} lines a minute; the first of
+        the next minute counts those left out (text and C{count}), and
+        another address gets lines of its own meanwhile.
+        """
+        lines = eventlog.CONNECTION_REFUSAL_LINES
+        self.refuse("10.0.0.1", 1000)
+        self.refuse("10.0.0.2", 1)
+        self.assertEqual([event["peer"] for event in self.seen],
+                         ["10.0.0.1"] * lines + ["10.0.0.2"])
+        self.clock.advance(60)
+        self.refuse("10.0.0.1", 1)
+        last = self.seen[-1]
+        self.assertEqual(
+            (len(self.seen), formatEvent(last), last["count"]),
+            (lines + 2, "refused connection from 10.0.0.1: Too many "
+             "connections from your address (and %d more not logged)"
+             % (1000 - lines,), 1000 - lines))
+        self.assertNotIn("count", self.seen[0])
