@@ -27,8 +27,9 @@ TIMEOUT = 30
 
 LINK_LOCAL = "fe80::78:"
 """The start of the link-local addresses of each link: C{1} on the host
-side, C{2} in the namespace (the kernel's own, from the MAC address,
-are unusable for a second or so while duplicates are looked for)."""
+side, C{2} in the namespace, added without duplicate address detection
+and the only ones: the kernel makes none of its own from the MAC address
+(C{addrgenmode none}, L{_connect})."""
 
 _CLAIMS = 40
 """Subnet numbers tried before giving up."""
@@ -129,6 +130,16 @@ def _connect(host, others):
     inside = ["-n", host.namespace]
     ip("link", "add", host.link + "h", "type", "veth", "peer", "name",
        host.link + "n", "netns", host.namespace)
+    # No link-local address of the kernel's own (from the MAC address) on
+    # either end: it is tentative for a second or two after the link
+    # comes up (duplicate address detection), then the namespace prefers
+    # it to LINK_LOCAL's as the source towards the host side. A session
+    # over link-local addresses that logged in before then, from
+    # LINK_LOCAL's, opened its passive data connections after from the
+    # other, which the server refuses as port theft: the client waited
+    # for its 150 until ftplib's timeout.
+    ip("link", "set", host.link + "h", "addrgenmode", "none")
+    ip(*inside, "link", "set", host.link + "n", "addrgenmode", "none")
     ip("addr", "add", host.serverIPv4 + "/24", "dev", host.link + "h")
     ip("addr", "add", host.serverIPv6 + "/64", "dev", host.link + "h",
        "nodad")

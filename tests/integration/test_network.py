@@ -25,7 +25,7 @@ import subprocess
 
 from twisted.trial import unittest
 
-from tests.netns import TIMEOUT, Agent, Network, inNamespace
+from tests.netns import LINK_LOCAL, TIMEOUT, Agent, Network, inNamespace, ip
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import makeCertificate
@@ -503,3 +503,28 @@ class NetworkPolicyTests(NetworkMixin, unittest.TestCase):
         self.assertTrue(client.call("greet", self.client.serverIPv6,
                                     server.port, self.client.neighbour)[1]
                         .startswith("421"))
+
+
+class PrivateNetworkTests(unittest.TestCase):
+    """
+    The network the other tests build (L{tests.netns.Network}).
+    """
+
+    def test_linkLocalAddresses(self):
+        """
+        Each end of each link has one link-local address, L{LINK_LOCAL}'s,
+        usable from the start (not tentative): a client's link-local
+        connections all come from it. With another, the kernel's own, the
+        namespace's source address changed once that one was through
+        duplicate address detection, and the server refused a passive
+        data connection made after it in a session opened before it.
+        """
+        for host in Network(self).hosts:
+            for side, prefix, number in (("h", [], "1"),
+                                         ("n", ["-n", host.namespace], "2")):
+                lines = ip(*prefix, "-o", "-6", "addr", "show", "dev",
+                           host.link + side, "scope", "link").splitlines()
+                self.assertEqual(
+                    [line.split()[3] for line in lines],
+                    [f"{LINK_LOCAL}{number}/64"], lines)
+                self.assertNotIn("tentative", "".join(lines))
