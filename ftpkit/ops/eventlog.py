@@ -47,6 +47,11 @@ REFUSAL_LINES = 100
 CONNECTION_REFUSAL_LINES = 10
 """C{connection-refused} lines an address gets a minute."""
 
+CONNECTION_REFUSAL_ADDRESSES = 1000
+"""Addresses whose C{connection-refused} lines are counted apart; past
+them (a client of many addresses), the others' lines are counted as one
+address's."""
+
 MORE_NOT_LOGGED = " (and {count} more not logged)"
 """What ends the first C{connection-refused} line of an address after
 some of its refusals were left out (the words of
@@ -236,8 +241,9 @@ class EventLog:
         if clock is None:
             from twisted.internet import reactor as clock
         self._refusals = LogThrottle(clock, burst=refusalLines)
-        self._doorRefusals = LogThrottle(clock,
-                                         burst=CONNECTION_REFUSAL_LINES)
+        self._doorRefusals = LogThrottle(
+            clock, burst=CONNECTION_REFUSAL_LINES,
+            maxKinds=CONNECTION_REFUSAL_ADDRESSES)
 
     def __call__(self, event):
         """

@@ -13,6 +13,10 @@ _PRUNE_AT = 64
 """How many kinds a throttle keeps before it first drops those whose
 window ended (see L{LogThrottle.admit})."""
 
+OTHERS = "others"
+"""The kind of every event a throttle holding its C{maxKinds} counts
+together (see L{LogThrottle.admit})."""
+
 
 class LogThrottle:
     """
@@ -24,20 +28,26 @@ class LogThrottle:
     @ivar clock: an C{IReactorTime} (its C{seconds}).
     @ivar interval: seconds a window lasts.
     @ivar burst: events of one kind that get a line in a window.
+    @ivar maxKinds: the most kinds it keeps a window for, or C{None}.
     """
 
-    def __init__(self, clock, interval=INTERVAL, burst=1):
+    def __init__(self, clock, interval=INTERVAL, burst=1, maxKinds=None):
         """
         @param clock: see C{clock}.
         @param interval: see C{interval}.
         @param burst: see C{burst}.
+        @param maxKinds: see C{maxKinds}: where the kinds are what a peer
+            chooses (its address, of which it may have many), a bound on
+            the throttle's memory and on the lines a window lets through.
         """
         self.clock = clock
         self.interval = interval
         self.burst = burst
+        self.maxKinds = maxKinds
         self._windows = {}
         self._skipped = {}
         self._pruneAt = _PRUNE_AT
+        self._prunedAt = float("-inf")
 
     def admit(self, kind):
         """
@@ -46,7 +56,8 @@ class LogThrottle:
         @param kind: what happened, a hashable key. A key the throttle has
             seen is kept while its window lasts or a count of events left
             out is pending: keys without end (a session's number) cost no
-            more than those in use.
+            more than those in use. A new key met while C{maxKinds} are
+            kept is counted as L{OTHERS}, one kind for all of them.
         @return: C{None} when it gets no line (C{burst} of its kind had
             one in the current window); else how many of its kind got
             none since the last line, an C{int}.
@@ -59,8 +70,18 @@ class LogThrottle:
                 return 0
             self._skipped[kind] = self._skipped.get(kind, 0) + 1
             return None
-        if window is None and len(self._windows) >= self._pruneAt:
-            self._prune(now)
+        if window is None:
+            full = (self.maxKinds is not None
+                    and len(self._windows) >= self.maxKinds)
+            # Full, it looks for ended windows at most once a second:
+            # each look is a walk over every kind kept.
+            if len(self._windows) >= self._pruneAt or (
+                    full and now - self._prunedAt >= 1):
+                self._prune(now)
+                full = (self.maxKinds is not None
+                        and len(self._windows) >= self.maxKinds)
+            if full and kind != OTHERS:
+                return self.admit(OTHERS)
         self._windows[kind] = [now, 1]
         return self._skipped.pop(kind, 0)
 
@@ -84,6 +105,7 @@ class LogThrottle:
             kind: window for kind, window in self._windows.items()
             if now - window[0] < self.interval or kind in self._skipped}
         self._pruneAt = max(_PRUNE_AT, 2 * len(self._windows))
+        self._prunedAt = now
 
 
 def skippedNote(skipped):

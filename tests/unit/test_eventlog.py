@@ -125,3 +125,15 @@ class DoorRefusalTests(unittest.TestCase):
              "connections from your address (and %d more not logged)"
              % (1000 - lines,), 1000 - lines))
         self.assertNotIn("count", self.seen[0])
+
+    def test_manyAddresses(self):
+        """
+        A client of many addresses, each refused once, gets a line for
+        each of the first L{eventlog.CONNECTION_REFUSAL_ADDRESSES}, then
+        L{eventlog.CONNECTION_REFUSAL_LINES} for all the others together.
+        """
+        for number in range(5000):
+            self.refuse("2001:db8::%x" % (number,), 1)
+        self.assertEqual(len(self.seen),
+                         eventlog.CONNECTION_REFUSAL_ADDRESSES
+                         + eventlog.CONNECTION_REFUSAL_LINES)

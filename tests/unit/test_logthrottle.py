@@ -5,7 +5,7 @@ Tests for L{ftpkit.ops.logthrottle}.
 from twisted.internet import task
 from twisted.trial import unittest
 
-from ftpkit.ops.logthrottle import LogThrottle, skippedNote
+from ftpkit.ops.logthrottle import OTHERS, LogThrottle, skippedNote
 
 
 class LogThrottleTests(unittest.SynchronousTestCase):
@@ -85,3 +85,21 @@ class BurstTests(unittest.SynchronousTestCase):
             clock.advance(1)
         self.assertLess(len(throttle._windows), 200)
         self.assertEqual(throttle.admit("pending"), 1)
+
+
+    def test_maxKinds(self):
+        """
+        With C{maxKinds}, a throttle keeps that many kinds' windows at
+        most, and L{OTHERS}'s: the events of kinds met past them are
+        counted together as that one kind, until windows end and make
+        room again.
+        """
+        clock = task.Clock()
+        throttle = LogThrottle(clock, interval=60, burst=1, maxKinds=100)
+        told = [throttle.admit(address) for address in range(10000)]
+        self.assertEqual(len(throttle._windows), 101)
+        self.assertEqual(told.count(0), 101)
+        self.assertEqual(throttle.takeSkipped(OTHERS), 10000 - 101)
+        clock.advance(60)
+        self.assertEqual(throttle.admit("new"), 0)
+        self.assertIn("new", throttle._windows)
