@@ -40,7 +40,12 @@ the listings' cache on):
       huge or negative modes: C{501}; the root's mode: C{550};
       anonymous: eleven changing verbs C{550}; C{USER} after login
       C{530}; C{RNFR}, C{NOOP}, C{RNTO}: C{503}; after C{CCC} with
-      C{--tls-required}, C{PROT C} and C{PBSZ}: C{503};
+      C{--tls-required}, C{PROT C} and C{PBSZ}: C{503}; C{MFF} of
+      C{UNIX.mode} with special bits, twice, in other notations, or of
+      owner, group or C{create}: C{501}/C{504}; failed logins counted
+      across C{REIN} (closed after the third); a C{PROT P} data
+      connection sending two bytes of a ClientHello, then nothing:
+      C{426} after 10 s;
     - 14 sessions each holding a C{LIST} or C{MLSD} of 100,000 entries
       unread (the directory changed before each, so none is shared):
       server memory grew 53 MB once (the cache), then under 1 MB; four
