@@ -21,6 +21,7 @@ from ftpkit.errors import FTPError, OutOfDescriptors, isOutOfDescriptors
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable
 from ftpkit.protocol.access import READ
+from ftpkit.protocol.commands import CUT_LINE
 
 
 class CommandRunning:
@@ -88,6 +89,9 @@ class CommandRunning:
         @return: a reply C{(code, text)} refusing it, or C{None}.
         """
         if command is None:
+            if verb == CUT_LINE:
+                return (501, "Command line cut by a bare LF (a name "
+                        "holding a newline?): not run")
             if verb in commandtable.KNOWN_UNIMPLEMENTED:
                 return (502, "Command not implemented")
             return (500, "Unknown command")

@@ -53,7 +53,7 @@ from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
-from ftpkit.protocol.commands import isHTTPRequest, parseLine
+from ftpkit.protocol.commands import CUT_LINE, isHTTPRequest, parseLine
 from ftpkit.protocol.sessionstate import Session
 
 KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
@@ -109,6 +109,8 @@ class FTPProtocol(
     _dataChannel = None
     _closing = None
     _lost = False
+    _crlfLines = False
+    _lineCut = False
     _lostWaiters = None
 
     def __init__(self, factory):
@@ -405,7 +407,17 @@ class FTPProtocol(
             self.reply(421, "Login timeout; closing control connection")
             self.close()
             return
-        verb, argument = parseLine(line)
+        if line[-1:] == b"\r":
+            if self._lineCut:
+                verb, argument = self._cutLine(True)
+            else:
+                if not self._crlfLines:
+                    self._crlfLines = True
+                verb, argument = parseLine(line)
+        elif self._crlfLines:
+            verb, argument = self._cutLine(False)
+        else:
+            verb, argument = parseLine(line)
         if isHTTPRequest(verb, argument):
             # A browser made to post FTP commands: none of them may run.
             self.log.warn("HTTP request from {peer}; closing",
@@ -434,6 +446,27 @@ class FTPProtocol(
                 self._updateReading()
         elif action is NOW:
             self.runCommand(verb, argument)
+
+    def _cutLine(self, ended):
+        """
+        A line of a client that ends its lines with CRLF (RFC 959's end
+        of line) ended with a bare LF, or is the rest of one that did: an
+        LF inside a command, a name holding a newline, which lftp sends
+        as it is, one command to its eyes, each piece awaiting its own
+        reply. Each piece is refused (C{501}) rather than run: C{STOR
+        new} would store the file under the name's first line, and the
+        rest of the name would run as a command of its own (C{DELE x}).
+        A client that ends every line with a bare LF is served as
+        before.
+
+        @param ended: this piece ends with CRLF, the command's end.
+        @return: C{(verb, argument)}, the verb L{CUT_LINE}.
+        """
+        if not self._lineCut:
+            self.log.info("command line from {peer} cut by a bare LF; "
+                          "refused", peer=self.peer)
+        self._lineCut = not ended
+        return CUT_LINE, ""
 
     def discardPipelined(self):
         """

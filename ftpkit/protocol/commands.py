@@ -30,6 +30,11 @@ from ftpkit.protocol.timevals import (  # noqa: F401 (importable from here)
 MLST_FACTS = ("type", "size", "modify", "perm", "unique", "unix.mode")
 """The MLST/MLSD facts this server knows, lower-case, in canonical order."""
 
+CUT_LINE = "\n"
+"""The verb a command line is run as when a bare LF cut it (see
+L{ftpkit.control.connection.FTPProtocol.lineReceived}): no client can send
+it (an LF ends a line), and it is refused with C{501}, in its turn."""
+
 VERBATIM_ARGUMENTS = frozenset(["PASS"])
 """The verbs whose argument L{parseLine} keeps even when it is only
 whitespace: a password is whatever its owner chose."""

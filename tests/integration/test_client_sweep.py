@@ -372,3 +372,38 @@ class FtpSslTests(FTPSTestsMixin, unittest.TestCase):
             "rm -r d; quit", "ftp://127.0.0.1:%d" % self.server.port)
         self.assertEqual(code, 0, err)
         self.assertFalse(os.path.exists(os.path.join(self.root, "d")))
+
+
+class LftpNewlineNameTests(ClientTestMixin, unittest.TestCase):
+    """
+    lftp 4.9 sends a name holding a newline as it is, and, one command
+    at a time (its default C{ftp:sync-mode}), awaits a reply to each
+    piece the LF cuts: C{mirror -R} of a local file named C{a},
+    newline, C{DELE victim.txt} stored the file as C{a} and deleted
+    C{victim.txt}, and lftp reported success.
+    """
+
+    async def test_mirrorRefusesNewlineName(self):
+        """
+        Each piece is refused: C{victim.txt} stays, no C{a} is made, lftp
+        reports the failure, and the rest of the tree arrives.
+        """
+        lftp = skipUnlessBinary("lftp")
+        tree = os.path.join(self.local, "tree")
+        os.makedirs(tree)
+        for name in ("a\nDELE victim.txt", "ok.txt"):
+            with open(os.path.join(tree, name), "wb") as f:
+                f.write(b"x\n")
+        victim = os.path.join(self.root, "victim.txt")
+        with open(victim, "wb") as f:
+            f.write(b"keep\n")
+        out, err, code = await run(
+            lftp, "-u", "alice,secret", "-e",
+            "set net:max-retries 1; set net:timeout 5; "
+            "set net:reconnect-interval-base 1; "
+            "mirror -R %s /up; quit" % tree, self.url)
+        self.assertNotEqual(code, 0, err)
+        self.assertIn(b"501", err)
+        self.assertTrue(os.path.exists(victim))
+        self.assertEqual(sorted(os.listdir(os.path.join(self.root, "up"))),
+                         ["ok.txt"])

@@ -246,3 +246,43 @@ class ClientMistakeTests(unittest.TestCase):
         protocol, transport = connect(factory)
         protocol.dataReceived(b"PASS x\r\nLIST\r\nUSER alice\r\n")
         self.assertEqual(replyCodes(transport)[1:], ["503", "530", "331"])
+
+
+class BareLineFeedTests(unittest.TestCase):
+    """
+    A bare LF in a session whose lines end with CRLF: an LF inside a
+    command (lftp sends a name holding a newline as it is, each piece
+    awaiting a reply).
+    """
+
+    def login(self, end=b"\r\n"):
+        """
+        Log in, each line ended with C{end}.
+
+        @return: C{(protocol, transport)}.
+        """
+        factory = makeFactory(MemoryReactorClock())
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice" + end + b"PASS secret" + end)
+        transport.clear()
+        return protocol, transport
+
+    def test_cutLineNotRun(self):
+        """
+        Each piece of a line cut by bare LFs gets C{501} and none runs:
+        not C{DELE} of the name's first line, nor C{DELE} spelled by the
+        rest of the name. The next line runs as usual.
+        """
+        protocol, transport = self.login()
+        protocol.dataReceived(b"DELE top.bin\nDELE d/f.txt\nx\r\n"
+                              b"SIZE top.bin\r\nSIZE d/f.txt\r\n")
+        self.assertEqual(replyCodes(transport),
+                         ["501", "501", "501", "213", "213"])
+
+    def test_bareLineFeedClient(self):
+        """
+        A client that ends every line with a bare LF is served.
+        """
+        protocol, transport = self.login(b"\n")
+        protocol.dataReceived(b"DELE top.bin\nSIZE top.bin\n")
+        self.assertEqual(replyCodes(transport), ["250", "550"])
