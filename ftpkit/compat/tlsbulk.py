@@ -17,13 +17,14 @@ queued (L{writeInBulk}):
 Twisted's layer encrypts a record at a time, copies each out of OpenSSL
 into a new bytes object through pyOpenSSL's wrappers (some ten
 Python-level calls a record) and queues it for the reactor's next turn.
-Here a write's plaintext goes to OpenSSL L{PLAINTEXT_SIZE} at a time,
-with no copy; the records come out into one reused buffer, and are sent
-from it: only what the socket does not take is copied, into bytes no
-larger than the buffer, and queued as before. No write allocates memory
-the size of the write (a fresh large allocation for every write or
-record is what moved glibc's thresholds into trimming and faulting its
-heap back in on every write; see docs/benchmark-history.rst).
+Here a write's plaintext goes to OpenSSL with no copy, and the records
+of each L{PLAINTEXT_SIZE} of it come out together into one reused
+buffer, and are sent from it in one call: only what the socket does not
+take is copied, into bytes no larger than the buffer, and queued as
+before. No write allocates memory the size of the write (a fresh large
+allocation for every write or record is what moved glibc's thresholds
+into trimming and faulting its heap back in on every write; see
+docs/benchmark-history.rst).
 
 Fallback: where any of these names is missing, Twisted's layer as it is
 (L{writeInBulk} says it wrote nothing).
@@ -35,7 +36,7 @@ from twisted.protocols.tls import TLSMemoryBIOProtocol
 from ftpkit.compat import openssl
 
 PLAINTEXT_SIZE = 4 * 16384
-"""Plaintext given to one C{SSL_write}: four full TLS records."""
+"""Plaintext whose records are sent in one call: four full TLS records."""
 
 _BUFFER_SIZE = PLAINTEXT_SIZE + 4096
 """The records of L{PLAINTEXT_SIZE} bytes, with room for their headers,
@@ -125,17 +126,32 @@ def writeInBulk(layer, data):
     total = len(data)
     done = 0
     while done < total:
-        wrote = _SSL_write(ssl, source + done,
-                           min(PLAINTEXT_SIZE, total - done))
-        if wrote <= 0:
-            TLSMemoryBIOProtocol._write(layer, data[done:])
-            return True
-        done += wrote
-        while True:
-            size = _BIO_read(outgoing, _pointer, _BUFFER_SIZE)
-            if size <= 0:
-                break
-            _sendRecords(connection, size)
-            if size < _BUFFER_SIZE:
-                break
+        end = min(total, done + PLAINTEXT_SIZE)
+        # pyOpenSSL's contexts allow partial writes: each SSL_write
+        # makes one record and returns. Their records go out together.
+        while done < end:
+            wrote = _SSL_write(ssl, source + done, end - done)
+            if wrote <= 0:
+                _sendMade(outgoing, connection)
+                TLSMemoryBIOProtocol._write(layer, data[done:])
+                return True
+            done += wrote
+        _sendMade(outgoing, connection)
     return True
+
+
+def _sendMade(outgoing, connection):
+    """
+    Send the records waiting in the layer's outgoing memory BIO, a buffer
+    at a time.
+
+    @param outgoing: the BIO's handle.
+    @param connection: the L{tcp.Connection} under the layer.
+    """
+    while True:
+        size = _BIO_read(outgoing, _pointer, _BUFFER_SIZE)
+        if size <= 0:
+            return
+        _sendRecords(connection, size)
+        if size < _BUFFER_SIZE:
+            return

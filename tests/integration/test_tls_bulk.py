@@ -18,6 +18,7 @@ from zope.interface import implementer
 
 from ftpkit import compat
 from ftpkit.compat.tcp import unqueued
+from ftpkit.compat.tlsbulk import PLAINTEXT_SIZE
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.data.tls import BULK_WRITE_SIZE, DataTLS
 from tests.scratch import scratchDirectory
@@ -52,6 +53,28 @@ class _Client(Protocol):
 
     def dataReceived(self, data):
         self.received += data
+
+
+class _CountingSocket:
+    """
+    Stands for a connected socket, noting the size of each C{send}.
+
+    @ivar sends: the sizes given to C{send}, in order.
+    """
+
+    def __init__(self, sock):
+        self._sock = sock
+        self.sends = []
+
+    def send(self, data):
+        """
+        Note the size and send through the real socket.
+        """
+        self.sends.append(len(data))
+        return self._sock.send(data)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
 
 
 class BulkWriteTests(unittest.TestCase):
@@ -159,3 +182,40 @@ class BulkWriteTests(unittest.TestCase):
         server.transport.write(large)
         expected = b"".join(small) + large
         self.assertEqual(await self.receive(client, len(expected)), expected)
+
+    async def recordsTogether(self, maximumVersion):
+        """
+        A large write's records go to the socket L{PLAINTEXT_SIZE} of
+        plaintext at a call: pyOpenSSL's contexts allow partial writes,
+        so each C{SSL_write} makes one record, and a send after each sent
+        a download over TLS in one system call per 16 KiB record.
+        """
+        server, client = await self.connect(maximumVersion)
+        client.transport.startTLS(ssl.CertificateOptions())
+        await self.handshaken
+        for _ in range(500):
+            if unqueued(server.transport.transport):
+                break
+            await deferLater(reactor, 0.01, lambda: None)
+        connection = server.transport.transport
+        counting = _CountingSocket(connection.socket)
+        connection.socket = counting
+        self.addCleanup(setattr, connection, "socket", counting._sock)
+        data = os.urandom(4 * PLAINTEXT_SIZE)
+        server.transport.write(data)
+        self.assertEqual(await self.receive(client, len(data)), data)
+        large = [size for size in counting.sends if size >= PLAINTEXT_SIZE]
+        self.assertEqual(len(large), 4, counting.sends)
+
+    def test_recordsTogetherTLS12(self):
+        """
+        See L{recordsTogether}, under TLS 1.2.
+        """
+        return defer.ensureDeferred(
+            self.recordsTogether(ssl.TLSVersion.TLSv1_2))
+
+    def test_recordsTogetherTLS13(self):
+        """
+        See L{recordsTogether}, under TLS 1.3.
+        """
+        return defer.ensureDeferred(self.recordsTogether(None))
