@@ -20,6 +20,7 @@ machine; the numbers belong in C{docs/benchmark.rst}, not in docstrings.
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -60,6 +61,30 @@ def waitForPort(port, process, what, timeout=60.0):
     raise RuntimeError(f"{what} did not listen within {timeout:.0f} s")
 
 
+def announcedPort(logPath, process, timeout=60.0):
+    """
+    Wait until an ftpkit started on port 0 logs the port it took: a port
+    picked in advance may be taken by another program meanwhile, whose
+    answers would then be read as ftpkit's.
+
+    @param logPath: the file ftpkit writes its output to.
+    @param process: its L{subprocess.Popen}.
+    @return: the port.
+    @raise RuntimeError: when it exited or C{timeout} passed first.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(logPath, "rb") as log:
+            output = log.read().decode("utf-8", "replace")
+        match = re.search(r"ftpkit listening on \S+ port (\d+)", output)
+        if match:
+            return int(match.group(1))
+        if process.poll() is not None:
+            raise RuntimeError(f"ftpkit exited with {process.returncode}")
+        time.sleep(0.05)
+    raise RuntimeError(f"ftpkit did not listen within {timeout:.0f} s")
+
+
 class Servers:
     """
     moto's S3 server and an ftpkit serving a bucket of it.
@@ -92,21 +117,29 @@ class Servers:
         config = os.path.join(workdir, "s3.toml")
         with open(config, "w") as f:
             f.write(f'[options]\nkey = "{_KEY}"\nsecret = "{_SECRET}"\n')
-        self.ftpPort = freePort()
-        self._start(
+        process, logPath = self._start(
             [sys.executable, "-m", "ftpkit", "--listen",
-             f"tcp:{self.ftpPort}:interface=127.0.0.1", "--realm",
+             "tcp:0:interface=127.0.0.1", "--realm",
              f"fsspec:s3://{self.bucket}?config={config}"
              f"&endpoint_url={self.endpoint}",
              "--auth", "memory:bench:bench"],
-            env, self.ftpPort, "ftpkit", workdir)
+            env, None, "ftpkit", workdir)
+        self.ftpPort = announcedPort(logPath, process)
 
     def _start(self, argv, env, port, what, workdir):
-        log = open(os.path.join(workdir, what + ".log"), "wb")
+        """
+        Start a server, waiting until C{port} accepts connections, if given.
+
+        @return: its L{subprocess.Popen} and the path of its output.
+        """
+        logPath = os.path.join(workdir, what + ".log")
+        log = open(logPath, "wb")
         process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT)
         self._processes.append((process, log))
-        waitForPort(port, process, what)
+        if port is not None:
+            waitForPort(port, process, what)
+        return process, logPath
 
     def stop(self):
         """
