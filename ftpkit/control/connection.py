@@ -111,6 +111,7 @@ class FTPProtocol(
     _lost = False
     _crlfLines = False
     _lineCut = False
+    _cutLogged = False
     _lostWaiters = None
 
     def __init__(self, factory):
@@ -457,14 +458,18 @@ class FTPProtocol(
         new} would store the file under the name's first line, and the
         rest of the name would run as a command of its own (C{DELE x}).
         A client that ends every line with a bare LF is served as
-        before.
+        before. The session's first cut line is logged, no other: a
+        client could otherwise have each few bytes it sends make a line
+        of the log.
 
         @param ended: this piece ends with CRLF, the command's end.
         @return: C{(verb, argument)}, the verb L{CUT_LINE}.
         """
-        if not self._lineCut:
+        if not self._cutLogged:
+            self._cutLogged = True
             self.log.info("command line from {peer} cut by a bare LF; "
-                          "refused", peer=self.peer)
+                          "refused (later ones in this session not "
+                          "logged)", peer=self.peer)
         self._lineCut = not ended
         return CUT_LINE, ""
 

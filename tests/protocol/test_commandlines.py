@@ -279,6 +279,20 @@ class BareLineFeedTests(unittest.TestCase):
         self.assertEqual(replyCodes(transport),
                          ["501", "501", "501", "213", "213"])
 
+    def test_cutLinesLoggedOnce(self):
+        """
+        A session's cut lines make one log line, its first: each piece
+        of a line is a few bytes the client sends.
+        """
+        events = captureLogs(self)
+        protocol, transport = self.login()
+        for _ in range(100):
+            protocol.dataReceived(b"a\nb\r\n")
+        self.assertEqual(replyCodes(transport), ["501"] * 200)
+        cut = [event for event in events
+               if "cut by a bare LF" in event.get("log_format", "")]
+        self.assertEqual(len(cut), 1)
+
     def test_bareLineFeedClient(self):
         """
         A client that ends every line with a bare LF is served.
