@@ -341,7 +341,7 @@ class FtpSslTests(FTPSTestsMixin, unittest.TestCase):
                 out = await self.session(
                     host, options, "get big.bin\nget empty.bin\n"
                     "reget big.bin part.bin\nls emptydir\nnlist emptydir\n")
-                self.assertEqual(out.count(b"226 "), 5, out)
+                self.assertEqual(out.count(b"\n226 "), 5, out)
                 for name, expected in (("big.bin", self.payload),
                                        ("empty.bin", b""),
                                        ("part.bin", self.payload)):
