@@ -410,13 +410,13 @@ class FTPProtocol(
             return
         if line[-1:] == b"\r":
             if self._lineCut:
-                verb, argument = self._cutLine(True)
+                verb, argument = self._cutLine(None)
             else:
                 if not self._crlfLines:
                     self._crlfLines = True
                 verb, argument = parseLine(line)
         elif self._crlfLines:
-            verb, argument = self._cutLine(False)
+            verb, argument = self._cutLine(line)
         else:
             verb, argument = parseLine(line)
         if isHTTPRequest(verb, argument):
@@ -448,29 +448,40 @@ class FTPProtocol(
         elif action is NOW:
             self.runCommand(verb, argument)
 
-    def _cutLine(self, ended):
+    def _cutLine(self, line):
         """
         A line of a client that ends its lines with CRLF (RFC 959's end
         of line) ended with a bare LF, or is the rest of one that did: an
-        LF inside a command, a name holding a newline, which lftp sends
-        as it is, one command to its eyes, each piece awaiting its own
-        reply. Each piece is refused (C{501}) rather than run: C{STOR
-        new} would store the file under the name's first line, and the
-        rest of the name would run as a command of its own (C{DELE x}).
-        A client that ends every line with a bare LF is served as
-        before. The session's first cut line is logged, no other: a
-        client could otherwise have each few bytes it sends make a line
-        of the log.
+        LF inside a command, a name holding a newline. A client that
+        sent the whole command at once (ncftp), its CRLF already read,
+        gets it whole, and one reply: the name is refused as any name
+        holding a newline is. lftp sends each piece alone and awaits a
+        reply to each: each is refused (C{501}) rather than run, since
+        C{STOR new} would store the file under the name's first line,
+        and the rest of the name would run as a command of its own
+        (C{DELE x}). A client that ends every line with a bare LF is
+        served as before. The session's first cut line is logged, no
+        other: a client could otherwise have each few bytes it sends
+        make a line of the log.
 
-        @param ended: this piece ends with CRLF, the command's end.
-        @return: C{(verb, argument)}, the verb L{CUT_LINE}.
+        @param line: the piece that ended with a bare LF, or C{None} for
+            the last piece (ended with CRLF) of a command cut before.
+        @return: C{(verb, argument)}: the command, or the verb
+            L{CUT_LINE}.
         """
+        if line is not None and not self._lineCut:
+            pending = self.clearLineBuffer()
+            rest, crlf, after = pending.partition(b"\r\n")
+            if crlf and len(line) + len(rest) < self.MAX_LENGTH:
+                self.dataReceived(after)
+                return parseLine(line + b"\n" + rest)
+            self.dataReceived(pending)
         if not self._cutLogged:
             self._cutLogged = True
             self.log.info("command line from {peer} cut by a bare LF; "
                           "refused (later ones in this session not "
                           "logged)", peer=self.peer)
-        self._lineCut = not ended
+        self._lineCut = line is not None
         return CUT_LINE, ""
 
     def discardPipelined(self):

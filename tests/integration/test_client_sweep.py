@@ -374,21 +374,22 @@ class FtpSslTests(FTPSTestsMixin, unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.root, "d")))
 
 
-class LftpNewlineNameTests(ClientTestMixin, unittest.TestCase):
+class NewlineNameTests(ClientTestMixin, unittest.TestCase):
     """
-    lftp 4.9 sends a name holding a newline as it is, and, one command
-    at a time (its default C{ftp:sync-mode}), awaits a reply to each
-    piece the LF cuts: C{mirror -R} of a local file named C{a},
-    newline, C{DELE victim.txt} stored the file as C{a} and deleted
-    C{victim.txt}, and lftp reported success.
+    lftp 4.9 and ncftp 3.2 send a name holding a newline as it is:
+    uploading a local file named C{a}, newline, C{DELE victim.txt}
+    stored it as C{a} and deleted C{victim.txt}. lftp, one command at a
+    time (its default C{ftp:sync-mode}), awaits a reply to each piece
+    the LF cuts; ncftp sends the line whole and awaits one reply.
     """
 
-    async def test_mirrorRefusesNewlineName(self):
+    def victimAndTree(self):
         """
-        Each piece is refused: C{victim.txt} stays, no C{a} is made, lftp
-        reports the failure, and the rest of the tree arrives.
+        A file C{victim.txt} on the server and a local tree holding the
+        name and C{ok.txt}.
+
+        @return: C{(victim, tree)}, their paths.
         """
-        lftp = skipUnlessBinary("lftp")
         tree = os.path.join(self.local, "tree")
         os.makedirs(tree)
         for name in ("a\nDELE victim.txt", "ok.txt"):
@@ -397,6 +398,15 @@ class LftpNewlineNameTests(ClientTestMixin, unittest.TestCase):
         victim = os.path.join(self.root, "victim.txt")
         with open(victim, "wb") as f:
             f.write(b"keep\n")
+        return victim, tree
+
+    async def test_mirrorRefusesNewlineName(self):
+        """
+        Each piece is refused: C{victim.txt} stays, no C{a} is made, lftp
+        reports the failure, and the rest of the tree arrives.
+        """
+        lftp = skipUnlessBinary("lftp")
+        victim, tree = self.victimAndTree()
         out, err, code = await run(
             lftp, "-u", "alice,secret", "-e",
             "set net:max-retries 1; set net:timeout 5; "
@@ -407,3 +417,21 @@ class LftpNewlineNameTests(ClientTestMixin, unittest.TestCase):
         self.assertTrue(os.path.exists(victim))
         self.assertEqual(sorted(os.listdir(os.path.join(self.root, "up"))),
                          ["ok.txt"])
+
+    async def test_ncftpputRefusesNewlineName(self):
+        """
+        ncftp's line, read whole, gets one reply refusing the name:
+        C{victim.txt} stays, no C{a} is made, ncftpput reports the
+        failure and goes on with the rest of the tree.
+        """
+        ncftpput = skipUnlessBinary("ncftpput")
+        victim, tree = self.victimAndTree()
+        out, err, code = await run(
+            ncftpput, "-R", "-m", "-t", "20", "-u", "alice", "-p", "secret",
+            "-P", str(self.server.port), "127.0.0.1", "/up", tree)
+        self.assertNotEqual(code, 0, err)
+        self.assertIn(b"File name not allowed", err)
+        self.assertTrue(os.path.exists(victim))
+        self.assertEqual(
+            sorted(os.listdir(os.path.join(self.root, "up", "tree"))),
+            ["ok.txt"])

@@ -267,17 +267,30 @@ class BareLineFeedTests(unittest.TestCase):
         transport.clear()
         return protocol, transport
 
-    def test_cutLineNotRun(self):
+    def test_piecesNotRun(self):
         """
-        Each piece of a line cut by bare LFs gets C{501} and none runs:
-        not C{DELE} of the name's first line, nor C{DELE} spelled by the
-        rest of the name. The next line runs as usual.
+        Each piece of a line cut by bare LFs, sent alone as lftp sends
+        them, gets C{501} and none runs: not C{DELE} of the name's first
+        line, nor C{DELE} spelled by the rest of the name. The next line
+        runs as usual.
+        """
+        protocol, transport = self.login()
+        for piece in (b"DELE top.bin\n", b"DELE d/f.txt\n", b"x\r\n"):
+            protocol.dataReceived(piece)
+        protocol.dataReceived(b"SIZE top.bin\r\nSIZE d/f.txt\r\n")
+        self.assertEqual(replyCodes(transport),
+                         ["501", "501", "501", "213", "213"])
+
+    def test_wholeLineRefused(self):
+        """
+        A line with bare LFs that arrived whole, up to its CRLF, as ncftp
+        sends it, is one command and gets one reply: its name, holding
+        newlines, is refused.
         """
         protocol, transport = self.login()
         protocol.dataReceived(b"DELE top.bin\nDELE d/f.txt\nx\r\n"
                               b"SIZE top.bin\r\nSIZE d/f.txt\r\n")
-        self.assertEqual(replyCodes(transport),
-                         ["501", "501", "501", "213", "213"])
+        self.assertEqual(replyCodes(transport), ["550", "213", "213"])
 
     def test_cutLinesLoggedOnce(self):
         """
@@ -287,7 +300,8 @@ class BareLineFeedTests(unittest.TestCase):
         events = captureLogs(self)
         protocol, transport = self.login()
         for _ in range(100):
-            protocol.dataReceived(b"a\nb\r\n")
+            protocol.dataReceived(b"a\n")
+            protocol.dataReceived(b"b\r\n")
         self.assertEqual(replyCodes(transport), ["501"] * 200)
         cut = [event for event in events
                if "cut by a bare LF" in event.get("log_format", "")]
