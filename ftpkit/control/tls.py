@@ -484,13 +484,27 @@ class TLSOptionsMixin:
         PEM file with the server certificate (then any intermediates, and
         the key if --tls-key is not given); enables AUTH TLS.
         """
-        self["tls-cert"] = path
+        self["tls-cert"] = _pemPath("--tls-cert", path)
 
     def opt_tls_key(self, path):
         """
         PEM file with the private key [default: the --tls-cert file].
         """
-        self["tls-key"] = path
+        self["tls-key"] = _pemPath("--tls-key", path)
+
+
+def _pemPath(option, path):
+    """
+    @param option: C{--tls-cert} or C{--tls-key}.
+    @param path: its value.
+    @return: C{path}.
+    @raise usage.UsageError: when it is empty (a variable left unset):
+        an empty C{--tls-cert} was taken as none, and the server started
+        without TLS.
+    """
+    if not path:
+        raise usage.UsageError(f"{option}: needs a PEM file, not ''")
+    return path
 
 
 def tlsConfigFields(options):

@@ -164,8 +164,11 @@ def servedDirectory(text):
     @return: its absolute path.
     @raise ValueError: when it is not an existing directory, or the server
         cannot list it or reach what is in it (it started, and every
-        command got C{550}).
+        command got C{550}), or is empty (a variable left unset: it
+        named the working directory).
     """
+    if not text:
+        raise ValueError("needs a directory to serve, not ''")
     path = os.path.abspath(text)
     if not os.path.isdir(path):
         raise ValueError(f"{text!r} is not an existing directory")

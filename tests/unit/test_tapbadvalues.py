@@ -139,6 +139,31 @@ class BadValueTests(unittest.TestCase):
             pass
         self.assertRejected("--root", "--root", path)
 
+    def test_rootEmpty(self):
+        """
+        An empty C{--root} (a variable left unset in a unit) is a usage
+        error saying a directory is needed: it served the working
+        directory.
+        """
+        message = self.assertRejected("--root", "--root", "")
+        self.assertIn("needs a directory", message)
+
+    def test_tlsFilesEmpty(self):
+        """
+        An empty C{--tls-cert} or C{--tls-key} (a variable left unset) is
+        a usage error naming it: an empty C{--tls-cert} started the server
+        without TLS, and an empty C{--tls-key} blamed C{--tls-cert}.
+        """
+        directory = scratchDirectory(self)
+        cert = os.path.join(directory, "cert.pem")
+        with open(cert, "w"):
+            pass
+        for option, args in [("--tls-cert", ["--tls-cert", ""]),
+                             ("--tls-key", ["--tls-cert", cert,
+                                            "--tls-key", ""])]:
+            message = self.assertRejected(option, *args)
+            self.assertIn("needs a PEM file", message)
+
     def test_authNotAFile(self):
         """
         C{--auth file:} and C{users:} naming a directory or a FIFO say
