@@ -14,7 +14,7 @@ from twisted.logger import Logger
 
 from ftpkit.deploy.endpoints import endpointNames, servesEveryNetwork
 from ftpkit.deploy.rundirs import makeRunDirectory
-from ftpkit.ops import metrics, who
+from ftpkit.ops import cachemetrics, metrics, who
 
 _log = Logger(namespace="ftpkit.deploy.service")
 
@@ -75,6 +75,9 @@ def addMetricsServices(server, config, pool=None, factory=None,
         directory = os.environ.get(metrics.MULTIPROCESS_VARIABLE)
         if directory is not None:
             who.SessionSnapshots(directory, factory).setServiceParent(parent)
+            if not isinstance(metrics.processMetrics(),
+                              metrics.UncountedMetrics):
+                cachemetrics.CacheFiles().setServiceParent(parent)
         return
     if pool is not None:
         if not metrics.multiprocess():

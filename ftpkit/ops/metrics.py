@@ -211,7 +211,9 @@ class UncountedMetrics:
 def processMetrics():
     """
     @return: this process's L{ServerMetrics}, made on first use: in its
-        own registry, or unregistered in multiprocess mode, where its
+        own registry (with the listings' cache's,
+        L{ftpkit.ops.cachemetrics.CacheCollector}), or unregistered in
+        multiprocess mode, where its
         files get their room first (L{metricfiles.reserveFiles}); an
         L{UncountedMetrics}, and one error logged, when the multiprocess
         directory has no room for them.
@@ -233,7 +235,11 @@ def processMetrics():
         else:
             from prometheus_client import CollectorRegistry
 
-            _metrics = ServerMetrics(CollectorRegistry())
+            from ftpkit.ops.cachemetrics import CacheCollector
+
+            registry = CollectorRegistry()
+            registry.register(CacheCollector())
+            _metrics = ServerMetrics(registry)
     return _metrics
 
 

@@ -79,6 +79,10 @@ class ListingCache:
     """
     Cached listings, bounded in bytes (the least recently used let go),
     and the watcher of their directories; thread-safe.
+
+    @ivar hits: how many times L{find} gave a listing.
+    @ivar misses: how many times it gave none; both counted under the
+        lock L{find} holds anyway, read without it (for metrics).
     """
 
     def __init__(self, watcher, maxBytes=MAX_BYTES, isLocal=isLocal):
@@ -96,6 +100,8 @@ class ListingCache:
         self._formats = {}
         self._bytes = 0
         self._warned = False
+        self.hits = 0
+        self.misses = 0
 
     @property
     def size(self):
@@ -103,6 +109,20 @@ class ListingCache:
         @return: the bytes of the listings kept.
         """
         return self._bytes
+
+    @property
+    def entries(self):
+        """
+        @return: how many listings are kept.
+        """
+        return len(self._listings)
+
+    @property
+    def watched(self):
+        """
+        @return: how many directories are watched.
+        """
+        return len(self._watcher)
 
     def begin(self, fd, result, path):
         """
@@ -160,13 +180,15 @@ class ListingCache:
         with self._lock:
             self._watcher.drain()
             listing = self._listings.get((key, formatKey))
-            if listing is None:
-                return None
-            if listing.generation != self._watcher.generation(key):
+            if listing is not None and (
+                    listing.generation != self._watcher.generation(key)):
                 self._remove((key, formatKey))
+                listing = None
+            if listing is None or not format.linesKept(listing.stamp,
+                                                       listing.mtimes):
+                self.misses += 1
                 return None
-            if not format.linesKept(listing.stamp, listing.mtimes):
-                return None
+            self.hits += 1
             self._listings.move_to_end((key, formatKey))
             return listing
 

@@ -7,6 +7,7 @@ C{prometheus_client}'s parser, in one process and under C{--workers}.
 import ftplib
 import io
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -369,6 +370,48 @@ class ScrapeTests(MetricsTestCase):
             each.quit()
         scraped = self.waitForSample("ftpkit_sessions", {}, 0)
         self.checkCounts(scraped, probes + 2 + 4, logins=1 + 4)
+
+    def listTwice(self, *options):
+        """
+        Start a server with C{options}, list a directory of ten files
+        twice in one session, and scrape until the second listing is
+        counted.
+
+        @return: the last scrape.
+        """
+        self.start(*options)
+        os.mkdir(os.path.join(self.root, "many"))
+        for number in range(10):
+            with open(os.path.join(self.root, "many", f"f{number}"),
+                      "wb") as f:
+                f.write(b"x")
+        ftp = self.server.login("alice", "secret")
+        for _ in range(2):
+            ftp.retrlines("LIST many", lambda line: None)
+        ftp.quit()
+        return self.waitForSample("ftpkit_listing_cache_hits_total", {}, 1)
+
+    def checkListingCache(self, scraped):
+        self.assertEqual(scraped[("ftpkit_listing_cache_misses_total", ())],
+                         1)
+        self.assertEqual(scraped[("ftpkit_listing_cache_entries", ())], 1)
+        self.assertGreater(scraped[("ftpkit_listing_cache_bytes", ())], 0)
+        self.assertGreaterEqual(
+            scraped[("ftpkit_listing_cache_watched_directories", ())], 1)
+
+    def test_listingCacheOneProcess(self):
+        """
+        A listing read, then the same listing from the cache: a miss, a
+        hit, and what the cache holds, read when scraped.
+        """
+        self.checkListingCache(self.listTwice())
+
+    def test_listingCacheWorkers(self):
+        """
+        Under C{--workers 2} the worker's cache's values are scraped from
+        the acceptor.
+        """
+        self.checkListingCache(self.listTwice("--workers", "2"))
 
     def sessionSeries(self, *options):
         """

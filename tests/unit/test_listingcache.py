@@ -211,6 +211,9 @@ class _Watcher:
         self.generations = {}
         self.drained = 0
 
+    def __len__(self):
+        return len(self.generations)
+
     def drain(self):
         self.drained += 1
 
@@ -257,6 +260,30 @@ class ListingCacheTests(unittest.TestCase):
         self.watcher.generations[(1, 1)] = 2
         self.assertIsNone(self.cache.find(token, "LIST", facts))
         self.assertEqual(self.cache.size, 0)
+
+    def test_counted(self):
+        """
+        Each L{ListingCache.find} counts a hit or a miss: a listing
+        found, or none kept, changed since, or of other dates; and the
+        cache says how many listings it keeps and directories it watches.
+        """
+        token = self.begin(1)
+        self.cache.store(token, "LIST", self.listing(token))
+        self.assertEqual((self.cache.entries, self.cache.watched), (1, 1))
+        facts = FactsFormat(FACTS, True)
+        self.cache.find(token, "LIST", facts)
+        self.assertEqual((self.cache.hits, self.cache.misses), (1, 0))
+        self.cache.find(token, "MLSD", facts)
+        self.assertEqual((self.cache.hits, self.cache.misses), (1, 1))
+        then = time.time()
+        self.cache.store(token, "LIST", CachedListing(
+            token[1], then, [then - RECENT + 0.5], ()))
+        self.cache.find(token, "LIST", ListFormat(then + 1))
+        self.assertEqual((self.cache.hits, self.cache.misses), (1, 2))
+        self.watcher.generations[(1, 1)] = 2
+        self.cache.find(token, "LIST", facts)
+        self.assertEqual((self.cache.hits, self.cache.misses), (1, 3))
+        self.assertEqual(self.cache.entries, 0)
 
     def test_changedWhileRead(self):
         """
