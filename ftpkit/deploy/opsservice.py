@@ -77,7 +77,9 @@ def addMetricsServices(server, config, pool=None, factory=None,
             who.SessionSnapshots(directory, factory).setServiceParent(parent)
             if not isinstance(metrics.processMetrics(),
                               metrics.UncountedMetrics):
-                cachemetrics.CacheFiles().setServiceParent(parent)
+                files = cachemetrics.CacheFiles()
+                files.subscribeTo(factory.events)
+                files.setServiceParent(parent)
         return
     if pool is not None:
         if not metrics.multiprocess():

@@ -13,6 +13,7 @@ seconds, and the acceptor adds them up as it does the others.
 
 from twisted.application import internet
 
+from ftpkit.ops import events
 from ftpkit.shells import listingcache
 
 COPY_INTERVAL = 1.0
@@ -76,7 +77,9 @@ class CacheFiles(internet.TimerService):
     """
     In a worker of C{--workers}: copy its cache's values into the
     multiprocess files every L{COPY_INTERVAL} seconds (counters by what
-    they grew, gauges as C{livesum}: a worker that ended stops counting).
+    they grew, gauges as C{livesum}: a worker that ended stops counting),
+    and at the end of each session (L{subscribeTo}), so that a scrape
+    that sees a worker's sessions ended sees what they did to its cache.
     """
 
     def __init__(self, shared=listingcache.shared):
@@ -94,6 +97,17 @@ class CacheFiles(internet.TimerService):
                                multiprocess_mode="livesum"), what)
                         for name, text, what in GAUGES]
         self._copied = {}
+
+    def subscribeTo(self, hub):
+        """
+        Copy at each session's end.
+
+        @param hub: the worker's L{events.EventHub}.
+        """
+        hub.subscribe(self._sessionEnded, (events.SESSION_ENDED,))
+
+    def _sessionEnded(self, event):
+        self.copy()
 
     def copy(self):
         """

@@ -11,6 +11,7 @@ try:
 except ImportError:
     prometheus_client = None
 
+from ftpkit.ops import events
 from ftpkit.ops.cachemetrics import CacheCollector, CacheFiles
 
 
@@ -97,3 +98,20 @@ class CacheFilesTests(unittest.TestCase):
         self.assertEqual(_values(
             [metric for metric, _ in files._counters])["ftpkit_listing_"
                                                        "cache_hits_total"], 0)
+
+    def test_sessionEnded(self):
+        """
+        A session's end copies the cache's values: a scrape that sees it
+        ended sees what it did to the cache.
+        """
+        cache = _cache(watched=1)
+        files = CacheFiles(lambda: cache)
+        hub = events.EventHub()
+        files.subscribeTo(hub)
+        cache.watched, cache.hits = 2, 1
+        hub.publish(events.Event(events.SESSION_ENDED, None))
+        metrics = [metric for metric, _ in files._counters + files._gauges]
+        values = _values(metrics)
+        self.assertEqual(
+            (values["ftpkit_listing_cache_hits_total"],
+             values["ftpkit_listing_cache_watched_directories"]), (1, 2))
