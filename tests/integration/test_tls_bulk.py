@@ -125,12 +125,12 @@ class BulkWriteTests(unittest.TestCase):
             await deferLater(reactor, 0.01, lambda: None)
         return bytes(client.received)
 
-    async def bulkWrite(self, maximumVersion):
+    async def settled(self, maximumVersion):
         """
-        After the handshake, a large write reaches the client intact and
-        leaves nothing queued in the TCP connection: its records went to
-        the socket at once (Twisted's layer queues each for the reactor's
-        next turn).
+        Connect, finish the handshake, and wait until nothing the
+        handshake wrote is still queued in the server's TCP connection.
+
+        @return: C{(server, client)}.
         """
         server, client = await self.connect(maximumVersion)
         client.transport.startTLS(ssl.CertificateOptions())
@@ -139,6 +139,16 @@ class BulkWriteTests(unittest.TestCase):
             if unqueued(server.transport.transport):
                 break
             await deferLater(reactor, 0.01, lambda: None)
+        return server, client
+
+    async def bulkWrite(self, maximumVersion):
+        """
+        After the handshake, a large write reaches the client intact and
+        leaves nothing queued in the TCP connection: its records went to
+        the socket at once (Twisted's layer queues each for the reactor's
+        next turn).
+        """
+        server, client = await self.settled(maximumVersion)
         data = os.urandom(3 * 65536 + 1001)
         server.transport.write(data)
         self.assertTrue(unqueued(server.transport.transport))
@@ -190,13 +200,7 @@ class BulkWriteTests(unittest.TestCase):
         so each C{SSL_write} makes one record, and a send after each sent
         a download over TLS in one system call per 16 KiB record.
         """
-        server, client = await self.connect(maximumVersion)
-        client.transport.startTLS(ssl.CertificateOptions())
-        await self.handshaken
-        for _ in range(500):
-            if unqueued(server.transport.transport):
-                break
-            await deferLater(reactor, 0.01, lambda: None)
+        server, client = await self.settled(maximumVersion)
         connection = server.transport.transport
         counting = _CountingSocket(connection.socket)
         connection.socket = counting
