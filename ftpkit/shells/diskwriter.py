@@ -4,22 +4,18 @@ opened for an upload. Its bytes go through a L{QueuedWriter} (or, through
 its descriptor, L{IDescriptorFile}, inside the kernel); it commits the
 upload (an atomic rename, or a hard link for a new file only: the file's
 first name, for a file that had none), or keeps what an upload cut short
-received as a partial upload, or discards it.
+received as a partial upload, or discards it. The blocking calls that put
+the file at its name are L{ftpkit.shells.diskplacing}'s (L{placeNew} is
+importable from here too).
 """
 
-import errno
 import functools
 import os
 
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit.errors import (
-    AlreadyExists,
-    FileReplaced,
-    NoSuchFile,
-    PermissionDenied,
-)
+from ftpkit.errors import PermissionDenied
 from ftpkit.fileinfo import FileDescriptor, StorageChange
 from ftpkit.interfaces import (
     IAccountedWriteFile,
@@ -29,49 +25,19 @@ from ftpkit.interfaces import (
     IRefusingWriteFile,
 )
 from ftpkit.shells import shortcalls, uploadreservations, uploads
+from ftpkit.shells.diskplacing import (
+    checkInPlace,
+    directoryRemoved,
+    nameAnonymous,
+    placeNew,
+    placeTemporary,
+)
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
 from ftpkit.shells.outcome import Outcome
 from ftpkit.shells.uploadremains import LeftBehind
 from ftpkit.shells.uploadremoval import removeQuietly
 
-_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
-                       errno.EMLINK, errno.ENOSYS})
-"""Errors of C{link} on a file system that has no hard links (FAT, some
-FUSE and network file systems), or no more for that file."""
-
-_DIRECTORY_REMOVED = "Directory removed during the upload"
-"""The reply to an upload whose directory was removed before it was
-complete (by a local user: C{RMD} waits for the uploads of new files)."""
-
-
-_DIRECTORY_MOVED = "Directory moved or removed during the upload"
-"""The reply to an upload into a temporary file that was not where it was
-made once complete (L{FileWriter._place})."""
-
-def placeNew(temporary, target):
-    """
-    Give a complete upload its name, unless a file of that name exists:
-    a hard link does that in one step, which a check before a rename
-    cannot (blocking).
-
-    @param temporary: the upload's temporary file, removed once linked.
-    @param target: the name it gets.
-    @raise AlreadyExists: when C{target} exists (the temporary file stays
-        for the caller to remove).
-    """
-    try:
-        os.link(temporary, target, follow_symlinks=False)
-    except FileExistsError:
-        raise AlreadyExists() from None
-    except OSError as e:
-        if e.errno not in _NO_LINKS:
-            raise
-        # A file system without hard links: check, then rename.
-        if os.path.lexists(target):
-            raise AlreadyExists() from None
-        os.rename(temporary, target)
-        return
-    os.unlink(temporary)
+__all__ = ["FileWriter", "placeNew"]
 
 
 @implementer(IPartialWriteFile, IDescriptorFile, IPrivateWriteFile,
@@ -389,7 +355,7 @@ class FileWriter(LeftBehind):
             try:
                 temporary = uploads.nameAnonymous(fd, target, directory)
             except FileNotFoundError:
-                if self._directoryRemoved():
+                if directoryRemoved(self._directory):
                     return
                 raise
         try:
@@ -452,96 +418,34 @@ class FileWriter(LeftBehind):
 
     def _place(self):
         """
-        Put the temporary file in place (blocking), by its path: an upload
-        into one holds no descriptor of its directory (that costs two
-        system calls per upload), so one renamed meanwhile leaves the file
-        where the directory went, to become the target's partial upload
-        there at the next sweep (L{uploads.sweep}).
-
-        @raise AlreadyExists: when exclusive and the target exists.
-        @raise NoSuchFile: when the temporary file is not where it was
-            made: its directory moved or removed meanwhile.
+        Put the temporary file in place (blocking, by its path:
+        L{placeTemporary}).
         """
-        try:
-            if self._exclusive:
-                placeNew(self._temporary, self._target)
-            else:
-                os.replace(self._temporary, self._target)
-        except FileNotFoundError:
-            if os.path.lexists(self._temporary):
-                raise
-            raise NoSuchFile(_DIRECTORY_MOVED) from None
+        placeTemporary(self._temporary, self._target, self._exclusive)
 
     def _checkInPlace(self):
         """
         Check that the target still names the file this upload wrote in
-        place (blocking: one C{lstat}). Another upload writing in place
-        waits for this one (L{ftpkit.shells.uploadlocks.holdInPlace}), but
-        an upload replacing the file (its own file renamed over the
-        target), C{RNTO} onto it, C{DELE} or a rename of it does not: told
-        C{226}, the client would believe its bytes are at the target,
-        where they are not (in a file no name reaches, or under another
-        name). Checked once complete, when the bytes are written: what
-        changes the target after that comes after this upload.
-
-        @raise FileReplaced: when the target is another file, or none.
+        place (blocking: L{checkInPlace}).
         """
-        try:
-            found = os.lstat(self._target)
-        except (FileNotFoundError, NotADirectoryError):
-            found = None
-        if found is None or (found.st_dev, found.st_ino) != self._inode:
-            raise FileReplaced()
+        checkInPlace(self._target, self._inode)
 
     def _name(self, fd):
         """
-        Give a file with no name the target's name (blocking), in the
-        directory the upload started in, wherever it is by now (its held
-        descriptor): a file of that name that appeared since the upload
-        opened is replaced, atomically, as an upload replaces a file,
-        unless the upload is exclusive.
+        Give a file with no name the target's name (blocking:
+        L{nameAnonymous}, declining to free a large file when it runs at
+        once).
 
         @param fd: the file's descriptor.
-        @raise AlreadyExists: when exclusive and the target exists.
-        @raise NoSuchFile: when the directory was removed meanwhile (not
-            through C{RMD}, which waits for the upload: by a local user).
-        @raise shortcalls.Declined: when it runs at once (in the reactor
-            thread) and the file there is large: replacing it would free
-            its blocks in this thread. Nothing changed; the caller runs
-            the commit again in a disk thread.
         """
-        name, directory = self._targetName(), self._directory
-        try:
-            uploads.linkAnonymous(fd, name, directory)
-        except FileExistsError:
-            if self._exclusive:
-                raise AlreadyExists() from None
-            if self._atOnce and shortcalls.freesMuch(name, directory):
-                raise shortcalls.Declined() from None
-            temporary = uploads.nameAnonymous(fd, name, directory)
-            try:
-                os.replace(temporary, name, src_dir_fd=directory,
-                           dst_dir_fd=directory)
-            except BaseException:
-                removeQuietly(temporary, directory)
-                raise
-        except FileNotFoundError:
-            if self._directoryRemoved():
-                raise NoSuchFile(_DIRECTORY_REMOVED) from None
-            raise
+        nameAnonymous(fd, self._targetName(), self._directory,
+                      self._exclusive, self._atOnce)
 
     def _targetName(self):
         """
         @return: the target's name in its directory, C{bytes}.
         """
         return self._target.rpartition(b"/")[2]
-
-    def _directoryRemoved(self):
-        """
-        @return: whether the held directory (L{uploads.createAnonymous})
-            was removed since the upload started.
-        """
-        return os.fstat(self._directory).st_nlink == 0
 
     def _discard(self, failure):
         """

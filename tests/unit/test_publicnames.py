@@ -93,6 +93,7 @@ class PublicNameTests(unittest.SynchronousTestCase):
         """
         from ftpkit.shells import (
             diskfiles,
+            diskplacing,
             diskqueue,
             diskreader,
             diskwriter,
@@ -100,7 +101,7 @@ class PublicNameTests(unittest.SynchronousTestCase):
         )
         for name in diskfiles.__all__:
             homes = [module for module in (diskqueue, diskreader, diskwriter,
-                                           outcome)
+                                           diskplacing, outcome)
                      if hasattr(module, name)]
             self.assertTrue(homes, name)
             self.assertIs(getattr(diskfiles, name), getattr(homes[0], name))

@@ -1,0 +1,153 @@
+"""
+Putting a complete upload's file at its name, for
+L{ftpkit.shells.diskwriter.FileWriter}: the blocking calls of its commit,
+each on paths and descriptors alone (a temporary file renamed or linked
+over the target, a file with no name given one, the file written in place
+checked to be still there).
+"""
+
+import errno
+import os
+
+from ftpkit.errors import AlreadyExists, FileReplaced, NoSuchFile
+from ftpkit.shells import shortcalls, uploads
+from ftpkit.shells.uploadremoval import removeQuietly
+
+_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
+                       errno.EMLINK, errno.ENOSYS})
+"""Errors of C{link} on a file system that has no hard links (FAT, some
+FUSE and network file systems), or no more for that file."""
+
+DIRECTORY_REMOVED = "Directory removed during the upload"
+"""The reply to an upload whose directory was removed before it was
+complete (by a local user: C{RMD} waits for the uploads of new files)."""
+
+DIRECTORY_MOVED = "Directory moved or removed during the upload"
+"""The reply to an upload into a temporary file that was not where it was
+made once complete (L{placeTemporary})."""
+
+
+def placeNew(temporary, target):
+    """
+    Give a complete upload its name, unless a file of that name exists:
+    a hard link does that in one step, which a check before a rename
+    cannot (blocking).
+
+    @param temporary: the upload's temporary file, removed once linked.
+    @param target: the name it gets.
+    @raise AlreadyExists: when C{target} exists (the temporary file stays
+        for the caller to remove).
+    """
+    try:
+        os.link(temporary, target, follow_symlinks=False)
+    except FileExistsError:
+        raise AlreadyExists() from None
+    except OSError as e:
+        if e.errno not in _NO_LINKS:
+            raise
+        # A file system without hard links: check, then rename.
+        if os.path.lexists(target):
+            raise AlreadyExists() from None
+        os.rename(temporary, target)
+        return
+    os.unlink(temporary)
+
+
+def placeTemporary(temporary, target, exclusive):
+    """
+    Put an upload's temporary file in place (blocking), by its path: an
+    upload into one holds no descriptor of its directory (that costs two
+    system calls per upload), so one renamed meanwhile leaves the file
+    where the directory went, to become the target's partial upload there
+    at the next sweep (L{uploads.sweep}).
+
+    @param temporary: the temporary file's path.
+    @param target: the path it gets.
+    @param exclusive: replace no file at C{target} (L{placeNew}).
+    @raise AlreadyExists: when exclusive and the target exists.
+    @raise NoSuchFile: when the temporary file is not where it was
+        made: its directory moved or removed meanwhile.
+    """
+    try:
+        if exclusive:
+            placeNew(temporary, target)
+        else:
+            os.replace(temporary, target)
+    except FileNotFoundError:
+        if os.path.lexists(temporary):
+            raise
+        raise NoSuchFile(DIRECTORY_MOVED) from None
+
+
+def checkInPlace(target, inode):
+    """
+    Check that the target still names the file an upload wrote in place
+    (blocking: one C{lstat}). Another upload writing in place waits for
+    this one (L{ftpkit.shells.uploadlocks.holdInPlace}), but an upload
+    replacing the file (its own file renamed over the target), C{RNTO}
+    onto it, C{DELE} or a rename of it does not: told C{226}, the client
+    would believe its bytes are at the target, where they are not (in a
+    file no name reaches, or under another name). Checked once complete,
+    when the bytes are written: what changes the target after that comes
+    after this upload.
+
+    @param target: the file's path.
+    @param inode: C{(st_dev, st_ino)} of the file written.
+    @raise FileReplaced: when the target is another file, or none.
+    """
+    try:
+        found = os.lstat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        found = None
+    if found is None or (found.st_dev, found.st_ino) != inode:
+        raise FileReplaced()
+
+
+def nameAnonymous(fd, name, directory, exclusive, atOnce):
+    """
+    Give a file with no name its name (blocking), in the directory the
+    upload started in, wherever it is by now (its held descriptor): a file
+    of that name that appeared since the upload opened is replaced,
+    atomically, as an upload replaces a file, unless the upload is
+    exclusive.
+
+    @param fd: the file's descriptor.
+    @param name: its name in C{directory}, C{bytes}.
+    @param directory: the held descriptor of its directory.
+    @param exclusive: replace no file of that name.
+    @param atOnce: this runs in the reactor thread (a short call).
+    @raise AlreadyExists: when exclusive and the target exists.
+    @raise NoSuchFile: when the directory was removed meanwhile (not
+        through C{RMD}, which waits for the upload: by a local user).
+    @raise shortcalls.Declined: when C{atOnce} and the file there is
+        large: replacing it would free its blocks in the reactor thread.
+        Nothing changed; the caller runs the commit again in a disk
+        thread.
+    """
+    try:
+        uploads.linkAnonymous(fd, name, directory)
+    except FileExistsError:
+        if exclusive:
+            raise AlreadyExists() from None
+        if atOnce and shortcalls.freesMuch(name, directory):
+            raise shortcalls.Declined() from None
+        temporary = uploads.nameAnonymous(fd, name, directory)
+        try:
+            os.replace(temporary, name, src_dir_fd=directory,
+                       dst_dir_fd=directory)
+        except BaseException:
+            removeQuietly(temporary, directory)
+            raise
+    except FileNotFoundError:
+        if directoryRemoved(directory):
+            raise NoSuchFile(DIRECTORY_REMOVED) from None
+        raise
+
+
+def directoryRemoved(directory):
+    """
+    @param directory: a held descriptor of a directory
+        (L{uploads.createAnonymous}).
+    @return: whether that directory was removed since it was opened.
+    """
+    return os.fstat(directory).st_nlink == 0
