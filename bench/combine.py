@@ -13,7 +13,8 @@ import json
 import statistics
 import sys
 
-from bench.run import HIGHER, SCENARIOS, _number, compareWithPeers
+from bench.report import HIGHER, compareWithPeers, formatNumber
+from bench.run import SCENARIOS
 
 BASELINE = "ftpkit-base"
 
@@ -122,7 +123,8 @@ def combine(runs):
         worstRun = _spread(ratios)
         worstRound = _spread([line["worst"] for line in lines])
         row = [f"{scenario} {metric}",
-               f"{_number(mine[0])} ({_number(mine[1])}-{_number(mine[2])})",
+               f"{formatNumber(mine[0])}"
+               f" ({formatNumber(mine[1])}-{formatNumber(mine[2])})",
                _ratio([line["pyftpdlib"] for line in lines]),
                f"{'/'.join(peers) or '-'} {_ratio(ratios)}",
                f"{worstRun[1]:.2f}x" if worstRun else "-",
