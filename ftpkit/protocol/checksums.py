@@ -34,6 +34,10 @@ L{ftpkit.interfaces.IFTPShellHash.hash} takes."""
 X_SYNTAX = "<sp> pathname [<sp> start <sp> end]"
 """The argument of every X-verb, for C{HELP} and C{501} replies."""
 
+_OFFSET_DIGITS = 20
+"""The most digits a range's number may have, as C{REST}'s offset (a few
+leading zeros beside the largest offset's)."""
+
 _QUOTED_RANGE = re.compile(r'"(.*)" +([0-9]+) +([0-9]+) *', re.ASCII)
 _UNQUOTED_RANGE = re.compile(r"(.*?[^ ]) +([0-9]+) +([0-9]+) *", re.ASCII)
 
@@ -88,8 +92,12 @@ def _withRange(pathText, startText, endText, syntax):
     """
     @return: C{(pathText, start, end)} from the range's digits.
     @raise BadArgument: when C{end} is not past C{start}, or past the
-        largest file offset, or the path is empty.
+        largest file offset, or the path is empty, or either number has
+        more digits than an offset (read, past Python's limit on decimal
+        conversions, they would raise L{ValueError}).
     """
+    if max(len(startText), len(endText)) > _OFFSET_DIGITS:
+        raise BadArgument(syntax)
     start, end = int(startText), int(endText)
     if not pathText or end > MAX_OFFSET:
         raise BadArgument(syntax)

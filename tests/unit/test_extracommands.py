@@ -88,6 +88,21 @@ class ParseXArgumentTests(SynchronousTestCase):
         self.assertIn("XMD5 <sp> pathname [<sp> start <sp> end]",
                       error.message)
 
+    def test_hugeNumbers(self):
+        """
+        A range's number of more digits than Python converts (over 4,300)
+        is L{BadArgument} with the syntax, not L{ValueError}; twenty
+        digits, leading zeros included, are still read.
+        """
+        huge = "9" * 5000
+        for text in ("f 1 " + huge, "f %s 1" % huge, '"f" 0 %s' % huge,
+                     "f 0 " + "0" * 20 + "1"):
+            error = self.assertRaises(BadArgument, parseXArgument, "XMD5",
+                                      text)
+            self.assertIn("XMD5 <sp> pathname", error.message)
+        self.assertEqual(parseXArgument("XMD5", "f 0 " + "0" * 19 + "1"),
+                         ("f", 0, 1))
+
     def test_hashQuoted(self):
         """
         C{HASH} takes a path, quoted (as WinSCP sends one holding a space)
