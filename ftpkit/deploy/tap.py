@@ -19,11 +19,13 @@ import textwrap
 from typing import ClassVar
 
 from twisted.cred import credentials, strcred
+from twisted.cred.checkers import FilePasswordDB
 from twisted.cred.portal import Portal
 from twisted.plugins.cred_unix import UNIXChecker
 from twisted.python import usage
 
 from ftpkit.auth.checkers import AnyOfCheckers, TextCredentialsChecker
+from ftpkit.auth.passwordfile import PasswordFileChecker
 from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import (
@@ -332,12 +334,19 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         Add a checker from C{--auth}, wrapped in a
         L{TextCredentialsChecker} so that it sees credentials in the type
         it stores. Twisted's C{unix} one becomes ftpkit's
-        L{UnixChecker}, which spends a C{crypt} on unknown names too.
+        L{UnixChecker}, which spends a C{crypt} on unknown names too, and
+        its C{file} one ftpkit's L{PasswordFileChecker}, which reads the
+        file now and refuses a line it cannot use.
+
+        @raise PasswordFileError: naming the file and line, for a
+            C{file} checker whose file holds such a line.
 
         @param checker: a C{twisted.cred} checker.
         """
         if type(checker) is UNIXChecker:
             checker = UnixChecker(systemDummyHash())
+        elif type(checker) is FilePasswordDB:
+            checker = PasswordFileChecker(checker.filename)
         strcred.AuthOptionMixin.addChecker(self, TextCredentialsChecker(checker))
 
     def opt_version(self):

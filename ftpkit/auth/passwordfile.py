@@ -1,0 +1,204 @@
+"""
+The password file of C{--auth file:PATH}: one C{USER:PASSWORD} line per
+user, in plain text, the format of Twisted's C{FilePasswordDB}, checked
+line by line (L{parsePasswordFile}) and held by L{PasswordFileChecker},
+which takes the place of Twisted's checker.
+
+Twisted's checker reads the file at each login and skips a line it cannot
+use without a word: a line without a colon, with an empty user name, or
+a second entry of one name was a user who could not log in, with nothing
+said at start. Here a line that cannot be used stops the server at start,
+naming the file and the line, and on a reload (C{SIGHUP}, or a login
+finding the file changed) it is one error line and the users read before
+stay in force, as with the users file of C{--auth users:PATH}.
+
+Blank lines and lines starting with C{#} are skipped. Trailing spaces are
+not part of a password, as with Twisted's checker.
+"""
+
+import os
+
+from twisted.cred import checkers, credentials, error
+from twisted.internet import defer
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ftpkit.auth.realms import isSafeUserName
+
+_log = Logger()
+
+
+class PasswordFileError(ValueError):
+    """
+    A password file that cannot be read or holds a line that cannot be
+    used; the message names the file, and the line.
+    """
+
+
+def _lineError(line):
+    """
+    @param line: the line, C{bytes}, without its end.
+    @return: why the line names no user, or C{None} for a usable one.
+    """
+    name, colon, password = line.partition(b":")
+    if not colon:
+        return "no ':' between user name and password"
+    if not name:
+        return "empty user name"
+    try:
+        text = name.decode("utf-8")
+    except UnicodeDecodeError:
+        return "user name is not UTF-8"
+    if not isSafeUserName(text):
+        return f"{text!r} is not a usable user name"
+    if not password:
+        return f"empty password for {text!r}"
+    if b":" in password:
+        return (f"more than one ':' in the line of {text!r} (a password "
+                "cannot hold ':')")
+    return None
+
+
+def parsePasswordFile(data, source="<passwords>"):
+    """
+    Read the users of a password file.
+
+    @param data: the file's content, C{bytes}.
+    @param source: the file's name, for messages.
+    @return: a C{dict} of user name to password, both C{bytes}.
+    @raise PasswordFileError: C{"SOURCE, line N: why"} for the first line
+        that names no usable user, or names one a line before named.
+    """
+    users = {}
+    lines = {}
+    for number, line in enumerate(data.splitlines(), 1):
+        line = line.rstrip()
+        if not line.strip() or line.startswith(b"#"):
+            continue
+        why = _lineError(line)
+        name, _, password = line.partition(b":")
+        if why is None and name in users:
+            why = (f"{name.decode('utf-8')!r} again (first on line "
+                   f"{lines[name]})")
+        if why is not None:
+            raise PasswordFileError(f"{source}, line {number}: {why}")
+        users[name] = password
+        lines[name] = number
+    return users
+
+
+def readPasswordFile(path):
+    """
+    Read and check a password file.
+
+    @param path: its path.
+    @return: see L{parsePasswordFile}.
+    @raise PasswordFileError: when it cannot be read, or see
+        L{parsePasswordFile}.
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise PasswordFileError(
+            f"cannot read password file {path!r}: {e.strerror}") from None
+    return parsePasswordFile(data, path)
+
+
+def _signature(path):
+    """
+    @param path: a file.
+    @return: what tells whether it changed (modification time, size and
+        inode), or C{None} when it cannot be stat'ed.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+@implementer(checkers.ICredentialsChecker)
+class PasswordFileChecker:
+    """
+    The checker of C{--auth file:PATH}: user names and plain-text
+    passwords from a password file, read at start and again on C{SIGHUP}
+    (L{reload}) or when a login finds it changed (one C{stat} a login:
+    Twisted's checker read it at each login, and an edited file still
+    takes effect without a reload).
+
+    @ivar filename: the file, as given (the name Twisted's checker has).
+    @ivar path: its absolute path.
+    @ivar users: a C{dict} of user name to password, both C{bytes}.
+    """
+
+    credentialInterfaces = (credentials.IUsernamePassword,
+                            credentials.IUsernameHashedPassword)
+
+    def __init__(self, filename):
+        """
+        Read the file.
+
+        @param filename: the password file.
+        @raise PasswordFileError: see L{readPasswordFile}.
+        """
+        self.filename = filename
+        self.path = os.path.abspath(filename)
+        self._signature = _signature(self.path)
+        self.users = readPasswordFile(filename)
+
+    def reload(self):
+        """
+        Read the file again; one that cannot be used is logged, and the
+        users read before stay.
+
+        @return: whether the users were replaced.
+        """
+        self._signature = _signature(self.path)
+        try:
+            users = readPasswordFile(self.filename)
+        except PasswordFileError as e:
+            _log.error("users file not reloaded, keeping the old users: {why}",
+                       why=str(e))
+            return False
+        self.users = users
+        if len(users) == 1:
+            _log.info("reloaded {count} user from {path}", count=1,
+                      path=self.path)
+        else:
+            _log.info("reloaded {count} users from {path}",
+                      count=len(users), path=self.path)
+        return True
+
+    def reloadIfChanged(self):
+        """
+        L{reload} if the file's modification time, size or inode changed
+        since it was last read.
+        """
+        if _signature(self.path) != self._signature:
+            self.reload()
+
+    def requestAvatarId(self, creds):
+        """
+        Check a user name and password.
+
+        @param creds: L{credentials.IUsernamePassword} or
+            L{credentials.IUsernameHashedPassword}.
+        @return: a Deferred firing with the user name (C{bytes}); fails
+            with L{error.UnauthorizedLogin}.
+        """
+        self.reloadIfChanged()
+        name = creds.username
+        if isinstance(name, str):
+            name = name.encode("utf-8")
+        password = self.users.get(name)
+        if password is None:
+            return defer.fail(error.UnauthorizedLogin())
+        d = defer.maybeDeferred(creds.checkPassword, password)
+
+        def matched(match):
+            if match:
+                return name
+            raise error.UnauthorizedLogin()
+
+        return d.addCallback(matched)
