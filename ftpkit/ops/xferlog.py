@@ -15,7 +15,8 @@ id (the user name a password was checked for; C{*} for anonymous users,
 who proved nothing; C{ftpstats -u USER} selects on this field) and the
 completion status. Fields are split at white space by their readers,
 so white space and control characters in a path or user name become
-C{_}.
+C{_} (L{_UNSAFE}), as do the marks that reorder the text a terminal
+shows.
 """
 
 import fcntl
@@ -30,7 +31,13 @@ from ftpkit.ops import events
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
            "Oct", "Nov", "Dec")
-_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_UNSAFE = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\udc80-\udc9f"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""White space, the C0 and C1 controls, as characters or as the bytes of a
+name that is not UTF-8 (its surrogates: written back as bytes 0x80 to
+0x9f, an 8-bit terminal's C1 controls), and the controls of the text's
+direction (a terminal shows what follows them reordered)."""
 
 
 def _field(text):

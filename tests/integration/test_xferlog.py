@@ -115,6 +115,22 @@ class FormatTests(unittest.TestCase):
         line = formatLine(transfer(path="/a\x9b2J\x1b[31m\x7f\x80\u00e9"))
         self.assertEqual(line.split()[8], "/a_2J_[31m__\u00e9")
 
+    def test_terminalControlBytes(self):
+        """
+        A name that is not UTF-8 reaches the log as its bytes: those from
+        0x80 to 0x9f (the C1 controls of an 8-bit terminal: 0x9b is its
+        C{CSI}) become C{_} as the characters do; and so do the Unicode
+        controls of the text's direction (U+202E shows the rest of the
+        line backwards: C{/pub/U+202Etxt.exe} read as C{/pub/exe.txt}),
+        which a terminal does not show.
+        """
+        line = formatLine(transfer(
+            path="/a\udc9b2J\udc80\udce9/\u202etxt.exe\u2066\u200f",
+            user="x\udc9by"))
+        fields = line.split()
+        self.assertEqual(fields[8], "/a_2J_\udce9/_txt.exe__")
+        self.assertEqual(fields[13], "x_y")
+
     def test_time(self):
         """
         The time is C{ctime}'s form, in English.
