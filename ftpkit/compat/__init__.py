@@ -25,6 +25,9 @@ One module a job, each listing the private names it reads and why:
       C{epoll} object, and Python's bare C{accept}.
     - L{ftpkit.compat.endpoints}: the port a parsed server endpoint
       (through a wrapper such as C{haproxy:}) would listen on.
+    - L{ftpkit.compat.startup}: Twisted's option parser (its table of
+      handlers, so that an option keeping one value refuses a second)
+      and server service (a listener that cannot listen raises).
     - L{ftpkit.compat.dispatch}: the C{epoll} reactor's poll and the
       thread's log context stack: each ready descriptor handled without
       a log context made for it unless something logs.
@@ -48,6 +51,8 @@ One module a job, each listing the private names it reads and why:
       cache bounded, and data connections issuing no tickets into it.
     - L{ftpkit.compat.malloctrim}: glibc's C{malloc_trim}: the memory a
       burst of sessions freed handed back to the system.
+    - L{ftpkit.compat.inotify} and L{ftpkit.compat.mounts}: Linux's
+      inotify and C{fstatfs} through C{ctypes}, for the listing cache.
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
       the path a filesystem uses for a URL, the options a URL carries, an
       S3 listing a page at a time, an SFTP connection opened again.
@@ -103,6 +108,7 @@ from ftpkit.compat.starttls import (
     tlsLayer,
     writePlain,
 )
+from ftpkit.compat.startup import optionHandlers, raiseListenFailures
 from ftpkit.compat.tcp import (
     closeAtOnce,
     queueIsEmpty,
@@ -141,8 +147,10 @@ __all__ = [
     "memoryHandles",
     "newSessionTicket",
     "newSessionTicketAvailable",
+    "optionHandlers",
     "plaintextWaiting",
     "queueIsEmpty",
+    "raiseListenFailures",
     "readPlaintext",
     "readyDescriptor",
     "reconnect",

@@ -148,11 +148,13 @@ class BareAccepting:
 
     port = None
 
-    def __init__(self, endpoint):
+    def __init__(self, endpoint, listened=None):
         """
         @param endpoint: an C{IStreamServerEndpoint}.
+        @param listened: called with the port once listening, or C{None}.
         """
         self.endpoint = endpoint
+        self._listened = listened
 
     def listen(self, factory):
         """
@@ -165,6 +167,8 @@ class BareAccepting:
     def _bare(self, port):
         acceptBareOn(port)
         self.port = port
+        if self._listened is not None:
+            self._listened(port)
         return port
 
 

@@ -13,6 +13,7 @@ when it stops (L{ftpkit.deploy.workers.WorkerPool.stopService}).
 from twisted.application import internet
 from twisted.internet import endpoints
 
+from ftpkit.compat import raiseListenFailures
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.deploy.endpoints import BareAccepting
 from ftpkit.ops.drain import SHUTTING_DOWN
@@ -93,19 +94,10 @@ class ControlListening(internet.StreamServerEndpointService):
         self._reactor = reactor
         internet.StreamServerEndpointService.__init__(
             self, BareAccepting(endpoints.serverFromString(
-                reactor, description)), factory)
+                reactor, description), listened=logPortListening), factory)
         # As strports.service: an address that cannot be listened on
         # raises from privilegedStartService, for the caller to report.
-        self._raiseSynchronously = True
-
-    def privilegedStartService(self):
-        """
-        Listen (raising when it cannot), and log where
-        (L{logPortListening}) once listening.
-        """
-        internet.StreamServerEndpointService.privilegedStartService(self)
-        self._waitingForPort.addCallback(
-            lambda port: port if port is None else logPortListening(port))
+        raiseListenFailures(self)
 
     def stopService(self):
         """

@@ -4,11 +4,14 @@ line and a drop-in's, a script's default and its caller's), the last one
 won, and the first was dropped without a word (C{--metrics} served on one
 endpoint of the two). L{refuseRepeats} makes that a usage error naming
 the option; options that gather their values (C{--listen}, C{--auth},
-C{--allow-from}...) are left as they are.
+C{--allow-from}...) are left as they are. The handlers are replaced in
+the parser's table of them (L{ftpkit.compat.optionHandlers}).
 """
 
 from twisted.python import usage
 from twisted.python.usage import CoerceParameter
+
+from ftpkit.compat import optionHandlers
 
 HANDLED_ONCE = ("root", "tls-cert", "tls-key")
 """The options with handlers of their own (C{opt_} methods) that keep one
@@ -19,10 +22,12 @@ def singleValued(options):
     """
     @param options: a L{usage.Options}, initialised.
     @return: the names of its options that keep one value: its parameters
-        and L{HANDLED_ONCE}, those it has.
+        and L{HANDLED_ONCE}, those it has (none where this Twisted's
+        parser keeps its handlers out of reach).
     """
+    handlers = optionHandlers(options) or {}
     return sorted(
-        name for name, handler in options._dispatch.items()
+        name for name, handler in handlers.items()
         if isinstance(handler, CoerceParameter) or name in HANDLED_ONCE)
 
 
@@ -36,8 +41,9 @@ def refuseRepeats(options):
     """
     given = set()
     names = singleValued(options)
+    handlers = optionHandlers(options)
     for name in names:
-        options._dispatch[name] = _once(name, options._dispatch[name], given)
+        handlers[name] = _once(name, handlers[name], given)
     return names
 
 
