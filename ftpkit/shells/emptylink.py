@@ -4,8 +4,9 @@ with C{linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)}.
 
 The other way to name a file that has none (an upload's C{O_TMPFILE}, see
 L{ftpkit.shells.uploads}) links its C{/proc/self/fd/N}, which makes the
-kernel look that path up through C{/proc} first: about a third of the
-link's cost. Linux allows C{AT_EMPTY_PATH} to a process with
+kernel look that path up through C{/proc} first, a good part of the
+link's cost (C{docs/benchmark-history.rst}, "Small uploads: a link
+without /proc"). Linux allows C{AT_EMPTY_PATH} to a process with
 C{CAP_DAC_READ_SEARCH}, and since 6.10 to the one that opened the file,
 with the credentials it opened it with; elsewhere it fails with
 C{ENOENT}, and the caller names the file the other way

@@ -514,8 +514,9 @@ class FilesystemShell(DirectoryCalls):
         jail, threads and runners shared) recording and seeing the partial
         uploads of C{resumer} (L{ftpkit.shells.partialowners}).
         """
-        # Not copy.copy: this runs at every login, and that costs five
-        # times as much.
+        # Not copy.copy: this runs at every login, and that costs more
+        # (docs/benchmark.rst, "The price of keeping a cut upload for its
+        # user").
         shell = object.__new__(type(self))
         shell.__dict__ = self.__dict__.copy()
         shell._resumer = resumer

@@ -27,8 +27,8 @@ class RateLimit:
     of the C{N} that asked within the last second may take at most
     C{burst / (2 * N)} at once. They all wait for half a burst
     (L{delay}), and the first whose timer fired took the whole of it,
-    the others finding nothing, round after round: one download of two
-    got 8 KiB/s of 2 MiB/s until the other ended.
+    the others finding nothing, round after round: one download starved
+    the others until it ended (C{docs/deployment.rst}, "Bandwidth").
 
     @ivar rate: bytes a second.
     @ivar burst: the most bytes allowed at once.
