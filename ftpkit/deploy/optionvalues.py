@@ -145,15 +145,38 @@ def ipv4Address(text):
         raise ValueError(f"must be an IPv4 address, not {text!r}")
 
 
+MOST_REPLY_TEXT = 8192 - len("220 \r\n")
+"""The most bytes of UTF-8 L{replyText} takes: its reply line then fits
+in the longest line Python's C{ftplib} reads (its C{maxline}; past it the
+client raises an error, and has no session), which is also the longest
+command line ftpkit reads (C{ServerConfig.maxLineLength})."""
+
+
 def replyText(text):
     """
-    @param text: an option value shown to clients in a reply.
+    @param text: an option value shown to clients in a reply (C{--banner},
+        C{--vhost-banner}).
     @return: C{text}.
-    @raise ValueError: when it holds CR, LF or another control character,
-        which could forge reply lines.
+    @raise ValueError: when it is empty or only spaces (a variable left
+        unset: the client got C{"220 "}), holds CR, LF or another control
+        character, which could forge reply lines, holds bytes that are not
+        UTF-8 (the locale could not decode them: they said "control
+        characters"), or is longer than L{MOST_REPLY_TEXT}.
     """
+    if not text.strip():
+        raise ValueError(f"needs the text of the reply, not {text!r}")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")
+        raise ValueError(f"must be UTF-8 text, not {raw!r}") from None
     if not text.isprintable():
         raise ValueError("must not contain control characters (CR, LF, ...)")
+    if size > MOST_REPLY_TEXT:
+        raise ValueError(
+            f"at most {MOST_REPLY_TEXT} bytes of UTF-8, not {size}: a reply "
+            "line longer than 8 KiB ends the session of some clients "
+            "(Python's ftplib)")
     return text
 
 

@@ -12,6 +12,7 @@ import sys
 from twisted.python import usage
 from twisted.trial import unittest
 
+from ftpkit.deploy.optionvalues import MOST_REPLY_TEXT
 from ftpkit.deploy.tap import (
     Options,
 )
@@ -282,6 +283,42 @@ class BadValueTests(unittest.TestCase):
         A banner with CR or LF could forge reply lines.
         """
         self.assertRejected("--banner", "--banner", "hi\r\n230 fake")
+
+    def test_bannerEmpty(self):
+        """
+        An empty banner, or one of spaces only (a variable left unset), is
+        a usage error, as an empty C{--root} is: clients were greeted with
+        C{"220 "}.
+        """
+        for value in ["", "   "]:
+            message = self.assertRejected("--banner", "--banner", value)
+            self.assertIn(f"needs the text of the reply, not {value!r}",
+                          message)
+
+    def test_bannerNotUTF8(self):
+        """
+        A banner holding bytes that are not UTF-8 (Python's command line
+        gives them as lone surrogates) is refused as such: it was refused
+        for holding control characters.
+        """
+        message = self.assertRejected("--banner", "--banner", "caf\udce9")
+        self.assertEqual(message,
+                         "--banner: must be UTF-8 text, not b'caf\\xe9'")
+
+    def test_bannerTooLong(self):
+        """
+        A banner whose reply line does not fit in the longest line Python's
+        ftplib reads is refused (its client raised an error, and had no
+        session), for C{--vhost-banner} too; one that fits is taken.
+        """
+        fits = "\u00e9" * (MOST_REPLY_TEXT // 2)
+        self.assertEqual(len(("220 " + fits + "\r\n").encode()), 8192)
+        self.assertEqual(parse("--banner", fits)["config"].banner, fits)
+        message = self.assertRejected("--banner", "--banner", fits + "x")
+        self.assertIn(f"at most {MOST_REPLY_TEXT} bytes of UTF-8, not "
+                      f"{MOST_REPLY_TEXT + 1}", message)
+        self.assertRejected("--vhost-banner", "--vhost", "a.example=memory",
+                            "--vhost-banner", "a.example=" + fits + "x")
 
     def test_auth(self):
         """
