@@ -1,6 +1,8 @@
 """
 The listings' cache's metrics (L{ftpkit.shells.listingcache}): its hits
-and misses, and the bytes, listings and watched directories it holds.
+and misses, and the bytes, listings and watched directories it holds;
+all zero in a process without a cache, in one process and under
+C{--workers} alike.
 
 The cache counts its hits and misses itself, as plain numbers under the
 lock its look-up holds anyway: a listing costs no more. In one process
@@ -36,18 +38,22 @@ GAUGES = (
 
 def cacheFamilies(cache):
     """
-    @param cache: a L{listingcache.ListingCache}.
-    @return: a list of its metric families, as they are now.
+    @param cache: a L{listingcache.ListingCache}, or C{None} for none.
+    @return: a list of its metric families, as they are now; without a
+        cache, every one at zero (see L{CacheCollector}).
     """
     from prometheus_client.core import (
         CounterMetricFamily,
         GaugeMetricFamily,
     )
 
-    families = [CounterMetricFamily(name, text, value=getattr(cache, what))
+    def value(what):
+        return 0 if cache is None else getattr(cache, what)
+
+    families = [CounterMetricFamily(name, text, value=value(what))
                 for (name, text), what in ((HITS, "hits"),
                                            (MISSES, "misses"))]
-    families.extend(GaugeMetricFamily(name, text, value=getattr(cache, what))
+    families.extend(GaugeMetricFamily(name, text, value=value(what))
                     for name, text, what in GAUGES)
     return families
 
@@ -55,8 +61,11 @@ def cacheFamilies(cache):
 class CacheCollector:
     """
     A C{prometheus_client} collector of the process's listings' cache
-    (L{listingcache.shared}), read when scraped; nothing when there is
-    none.
+    (L{listingcache.shared}), read when scraped. Without a cache
+    (C{--no-listing-cache}, no inotify) its series are all zero, as under
+    C{--workers}, whose workers make them whether they cache or not: one
+    process had none, and a dashboard or an alert on them (a hit ratio, an
+    C{absent()}) told a server without a cache from one with no metrics.
     """
 
     def __init__(self, shared=listingcache.shared):
@@ -69,8 +78,7 @@ class CacheCollector:
         """
         @return: the cache's metric families (L{cacheFamilies}).
         """
-        cache = self._shared()
-        return iter(() if cache is None else cacheFamilies(cache))
+        return iter(cacheFamilies(self._shared()))
 
 
 class CacheFiles(internet.TimerService):

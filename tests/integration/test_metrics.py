@@ -440,6 +440,17 @@ class ScrapeTests(MetricsTestCase):
         self.assertEqual(sorted(one ^ workers), [])
         self.assertNotIn(("ftpkit_logins_created", ("result",)), one)
 
+    def test_sameSeriesWithoutCache(self):
+        """
+        Without the listings' cache too: its series are zero in both
+        modes (one process had none, the workers zeros).
+        """
+        one = self.sessionSeries("--no-listing-cache")
+        workers = self.sessionSeries("--no-listing-cache", "--workers", "2")
+        self.assertEqual(sorted(one ^ workers), [])
+        self.assertIn(("ftpkit_listing_cache_hits_total", ()), one)
+        self.assertEqual(self.scrape()[("ftpkit_listing_cache_bytes", ())], 0)
+
     def draining(self, *options):
         """
         C{/metrics} and C{/sessions} answer while the server drains, so

@@ -57,9 +57,15 @@ class CacheCollectorTests(unittest.TestCase):
 
     def test_noCache(self):
         """
-        Without a cache (C{--no-listing-cache}), nothing.
+        Without a cache (C{--no-listing-cache}), every series at zero, as
+        the workers of C{--workers} report them: one process had none.
         """
-        self.assertEqual(_values([CacheCollector(lambda: None)]), {})
+        self.assertEqual(_values([CacheCollector(lambda: None)]), {
+            "ftpkit_listing_cache_hits_total": 0,
+            "ftpkit_listing_cache_misses_total": 0,
+            "ftpkit_listing_cache_bytes": 0,
+            "ftpkit_listing_cache_entries": 0,
+            "ftpkit_listing_cache_watched_directories": 0})
 
 
 class CacheFilesTests(unittest.TestCase):
