@@ -17,26 +17,8 @@ conformance kit (L{ftpkit.testing.IFTPShellConformanceMixin}) checks every
 rule given here.
 """
 
-from ftpkit.interfaces.extras import (
-    OPTIONAL_SHELL_INTERFACES,
-    IDirectoryListing,
-    IFTPShellAvailable,
-    IFTPShellChmod,
-    IFTPShellCreate,
-    IFTPShellFeatures,
-    IFTPShellHash,
-    IFTPShellListSome,
-    IFTPShellNames,
-    IFTPShellPermitted,
-    IFTPShellRates,
-    IFTPShellResolve,
-    IFTPShellResume,
-    IFTPShellResumeOwners,
-    IFTPShellStreamedListing,
-    IFTPShellTimes,
-    INameListing,
-    IStatListing,
-)
+from ftpkit.interfaces import extras
+from ftpkit.interfaces.extras import *  # noqa: F403 (extras.__all__)
 from ftpkit.interfaces.files import (
     IAccountedWriteFile,
     IDescriptorFile,
@@ -64,13 +46,7 @@ from ftpkit.interfaces.zerocopy import (
 
 __all__ = [
     "IFTPShell",
-    "OPTIONAL_SHELL_INTERFACES", "IFTPShellHash", "IFTPShellNames",
-    "IFTPShellListSome",
-    "IFTPShellChmod", "IFTPShellFeatures", "IFTPShellResume",
-    "IFTPShellResumeOwners",
-    "IFTPShellCreate", "IFTPShellStreamedListing", "IDirectoryListing",
-    "IStatListing", "INameListing", "IFTPShellRates", "IFTPShellAvailable",
-    "IFTPShellResolve", "IFTPShellPermitted", "IFTPShellTimes",
+    *extras.__all__,
     "IReadFile", "IWriteFile", "IAccountedWriteFile", "IPartialWriteFile",
     "IPrivateWriteFile",
     "IRefusingWriteFile",

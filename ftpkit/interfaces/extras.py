@@ -7,6 +7,17 @@ shell may carry.
 
 from zope.interface import Attribute, Interface
 
+__all__ = [
+    "OPTIONAL_SHELL_INTERFACES",
+    "IFTPShellHash", "IFTPShellNames", "IFTPShellListSome", "IFTPShellChmod",
+    "IFTPShellTimes", "IFTPShellFeatures", "IFTPShellResume",
+    "IFTPShellResumeOwners", "IFTPShellCreate", "IFTPShellStreamedListing",
+    "IFTPShellAvailable", "IFTPShellResolve", "IFTPShellPermitted",
+    "IDirectoryListing", "IStatListing", "INameListing", "IFTPShellRates",
+]
+"""Every name here, each re-exported by L{ftpkit.interfaces} (a new
+interface is named here and nowhere else)."""
+
 
 class IFTPShellHash(Interface):
     """
@@ -400,8 +411,9 @@ Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the
 wrapped shell provides, and the conformance kit
 (L{ftpkit.testing.IFTPShellConformanceMixin}) checks each one a shell
-provides. A new optional interface is added here (and re-exported by
-L{ftpkit.interfaces}); the wrappers' forwarding methods are made from it.
+provides. A new optional interface is added here (and to L{__all__},
+which L{ftpkit.interfaces} re-exports); the wrappers' forwarding methods
+are made from it.
 
 An extra that is another way to do what an L{IFTPShell} method does (a
 listing without descriptions, a listing in batches) says which with its

@@ -17,7 +17,13 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from ftpkit.data.movers.pacing import PacedPipe, Pacer, RateLimit
+from ftpkit.data.movers.pacing import (
+    PacedPipe,
+    Pacer,
+    RateLimit,
+    pacerFor,
+    serverLimits,
+)
 from ftpkit.deploy.limitoptions import MOST_BYTES, parseByteCount
 from ftpkit.deploy.tap import Options
 from ftpkit.loopback import LoopbackServerMixin
@@ -140,6 +146,34 @@ class RateLimitTests(unittest.SynchronousTestCase):
         clock = Clock()
         pacer = Pacer([RateLimit(100000, clock)])
         self.assertEqual(pacer.allowance(1 << 20), 10000)
+
+
+class PacerForTests(unittest.SynchronousTestCase):
+    """
+    L{pacerFor}: the limits a transfer obeys.
+    """
+
+    def test_none(self):
+        """
+        With no rate anywhere, a transfer is not paced.
+        """
+        self.assertIsNone(pacerFor(False, ServerConfig(),
+                                   serverLimits(None, Clock()), Clock()))
+
+    def test_sessionAndServer(self):
+        """
+        A transfer obeys its direction's per-session rate, the user's own
+        rate in its place, and the server-wide limit of its direction.
+        """
+        clock = Clock()
+        config = ServerConfig(maxDownloadRate=1000, maxUploadRate=2000)
+        serverWide = serverLimits(5000, clock)
+        down = pacerFor(False, config, serverWide, clock)
+        self.assertEqual([limit.rate for limit in down.limits], [1000, 5000])
+        self.assertIs(down.limits[1], serverWide[False])
+        up = pacerFor(True, config, serverWide, clock, (None, 300))
+        self.assertEqual([limit.rate for limit in up.limits], [300, 5000])
+        self.assertIs(up.limits[1], serverWide[True])
 
 
 class _Taker:

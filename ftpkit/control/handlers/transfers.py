@@ -11,7 +11,7 @@ from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.opening import Opening, closeOpened
 from ftpkit.data.movers import Download, Upload
-from ftpkit.data.movers.pacing import Pacer, RateLimit
+from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import (
     AlreadyExists,
@@ -190,22 +190,15 @@ class TransferCommands:
 
     def _pacer(self, incoming):
         """
-        What paces a transfer: the session's rate (the user's own, or the
-        server's per-session one) and the server-wide one.
+        What paces a transfer (L{pacerFor} decides).
 
         @param incoming: an upload (else a download or listing).
-        @return: a L{Pacer}, or C{None} when nothing limits it.
+        @return: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
         """
-        session, config = self.session, self.factory.config
-        if incoming:
-            rate = session.uploadRate or config.maxUploadRate
-        else:
-            rate = session.downloadRate or config.maxDownloadRate
-        total = self.factory.totalLimits[incoming]
-        if not rate and total is None:
-            return None
-        own = RateLimit(rate, self.reactor) if rate else None
-        return Pacer.over([own, total])
+        session = self.session
+        return pacerFor(incoming, self.factory.config,
+                        self.factory.totalLimits, self.reactor,
+                        (session.downloadRate, session.uploadRate))
 
     def abortTransfer(self):
         """

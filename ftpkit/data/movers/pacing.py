@@ -162,6 +162,28 @@ def serverLimits(rate, clock):
     return {False: RateLimit(rate, clock), True: RateLimit(rate, clock)}
 
 
+def pacerFor(incoming, config, serverWide, clock, userRates=(None, None)):
+    """
+    What paces a transfer, decided here alone: its session's rate (the
+    user's own, from the realm's L{ftpkit.interfaces.IFTPShellRates},
+    else the server's per-session one) and the server-wide one.
+
+    @param incoming: an upload (else a download or listing).
+    @param config: the server's L{ftpkit.config.ServerConfig}.
+    @param serverWide: the server's limits, from L{serverLimits}.
+    @param clock: an L{twisted.internet.interfaces.IReactorTime}.
+    @param userRates: the logged-in user's own download and upload rates
+        (bytes a second, or C{None} for the server's).
+    @return: a L{Pacer}, or C{None} when nothing limits the transfer.
+    """
+    if incoming:
+        rate = userRates[1] or config.maxUploadRate
+    else:
+        rate = userRates[0] or config.maxDownloadRate
+    own = RateLimit(rate, clock) if rate else None
+    return Pacer.over([own, serverWide[incoming]])
+
+
 @implementer(IConsumer, IPushProducer)
 class PacedPipe:
     """
