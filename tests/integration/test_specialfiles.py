@@ -114,3 +114,27 @@ class SpecialFilesTests(LoopbackServerMixin, unittest.TestCase):
         replies, noop = yield self._session(work)
         self.assertEqual(replies, ["550"] * (len(names) + 1))
         self.assertEqual(noop, "200 NOOP ok")
+
+    @defer.inlineCallbacks
+    def test_checksumsRefused(self):
+        """
+        C{HASH}, the X-verbs and C{SIZE} of a FIFO, a socket and a device
+        get the one C{550} (C{HASH} got C{553}, the code of a name not
+        allowed), and the session goes on.
+        """
+        names = ["fifo", "sock"] + (["zero"] if self.device else [])
+
+        def work(ftp):
+            replies = []
+            for name in names:
+                for verb in ("HASH", "XMD5", "XCRC", "SIZE"):
+                    try:
+                        replies.append(ftp.sendcmd(f"{verb} {name}"))
+                    except ftplib.error_perm as e:
+                        replies.append(str(e))
+            return replies, ftp.sendcmd("NOOP")
+
+        replies, noop = yield self._session(work)
+        self.assertEqual(replies,
+                         ["550 Not a regular file"] * (len(names) * 4))
+        self.assertEqual(noop, "200 NOOP ok")

@@ -88,6 +88,14 @@ class XChecksumTests(unittest.TestCase):
         self.assertEqual(directory, b"550 Not a regular file\r\n")
         self.assertTrue(missing.startswith(b"550 "), missing)
 
+    def test_hashNotAFile(self):
+        """
+        C{HASH} of a directory gets the C{550} the X-verbs, C{SIZE} and
+        C{MDTM} give it: it got C{553}, the code of a name not allowed.
+        """
+        replies = self.replies(b"HASH d", b"XSHA256 d", b"SIZE d", b"MDTM d")
+        self.assertEqual(replies, [b"550 Not a regular file\r\n"] * 4)
+
     def test_badArguments(self):
         """
         No path, a range past the file's end or not past its start, and

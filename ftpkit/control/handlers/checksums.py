@@ -20,7 +20,12 @@ from ftpkit.protocol.checksums import (
 
 
 class NotRegularFile(FTPError):
-    """A checksum asked of a directory, device, FIFO or socket."""
+    """
+    A checksum asked of a directory, device, FIFO or socket: C{550}, for
+    C{HASH} too (it replied C{553}, the code of a name not allowed), as
+    C{SIZE}, C{MDTM} and C{RETR} reply, and as FileZilla Server, whose
+    author co-wrote the C{HASH} draft, replies to C{HASH}.
+    """
 
     code = 550
     defaultMessage = "Not a regular file"
@@ -73,11 +78,7 @@ class ChecksumCommands:
         """
         self._requireChecksums("HASH")
         path = paths.resolve(self.session.cwd, parseHashArgument(argument))
-        try:
-            info, digest = await self.checksum(path, self.hashAlgorithm)
-        except NotRegularFile as error:
-            # The draft's code for a name that is not a file.
-            return (553, error.message)
+        info, digest = await self.checksum(path, self.hashAlgorithm)
         return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
                                          info.size, digest,
                                          paths.toText(path)))
