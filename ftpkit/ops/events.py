@@ -221,14 +221,6 @@ class EventHub:
                 del self._subscribers[kind]
         self.wanted = frozenset(self._subscribers)
 
-    def wants(self, kind):
-        """
-        @param kind: one of L{KINDS}.
-        @return: whether anyone subscribes to it (so that an event nobody
-            wants is not even built).
-        """
-        return kind in self.wanted
-
     def publish(self, event):
         """
         @param event: an L{Event}, given to each subscriber of its kind.

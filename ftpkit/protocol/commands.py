@@ -21,7 +21,7 @@ from ftpkit.protocol.timevals import (  # noqa: F401 (importable from here)
     formatTimeval,
     isTimeSetting,
     parseMFMT,
-    parseSiteUtime,
+    parseSiteUtimes,
     parseTimeval,
     utcDatetime,
     utcSecond,

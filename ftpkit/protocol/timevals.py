@@ -145,20 +145,6 @@ _UTIME_THREE = re.compile(
 _UTIME_ONE = re.compile(_UTIME_STAMP + r" +(.*)", re.ASCII)
 
 
-def parseSiteUtime(arg):
-    """
-    Parse the argument of C{SITE UTIME} for its modification time alone
-    (L{parseSiteUtimes}).
-
-    @param arg: what follows C{SITE UTIME}.
-    @return: C{(epoch, pathText)}: the modification time to set and the
-        path.
-    @raise BadArgument: as L{parseSiteUtimes}.
-    """
-    _, modified, pathText = parseSiteUtimes(arg)
-    return modified, pathText
-
-
 def parseSiteUtimes(arg):
     """
     Parse the argument of C{SITE UTIME} (ProFTPD's mod_site_misc), in

@@ -146,20 +146,6 @@ def gaveUp():
     return _syscall is None
 
 
-def isAvailable():
-    """
-    @return: whether L{openCached} can open anything on this system.
-    """
-    if _syscall is None:
-        return False
-    fd = openCached(os.fsencode(os.path.realpath("/")), os.O_RDONLY
-                    | os.O_DIRECTORY | os.O_CLOEXEC)
-    if fd is None:
-        return False
-    os.close(fd)
-    return True
-
-
 _RWF_NOWAIT = getattr(os, "RWF_NOWAIT", None)
 
 _PROBE = bytearray(1)

@@ -39,6 +39,19 @@ def _tree(testCase):
     return root
 
 
+def openCachedWorks():
+    """
+    @return: whether L{cachedopen.openCached} can open anything on this
+        system (C{openat2} with C{RESOLVE_CACHED}, allowed).
+    """
+    fd = cachedopen.openCached(os.fsencode(os.path.realpath("/")),
+                               os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    if fd is None:
+        return False
+    os.close(fd)
+    return True
+
+
 class OpenCachedTests(unittest.TestCase):
     """
     L{cachedopen.openCached} opens plain, cached paths and declines the
@@ -46,7 +59,7 @@ class OpenCachedTests(unittest.TestCase):
     """
 
     def setUp(self):
-        if not cachedopen.isAvailable():
+        if not openCachedWorks():
             raise unittest.SkipTest("openat2 with RESOLVE_CACHED unavailable")
         self.root = _tree(self)
 
@@ -106,7 +119,7 @@ class OpenWithoutLinksTests(unittest.TestCase):
         """
         A link anywhere on the way fails with C{ELOOP}.
         """
-        if not cachedopen.isAvailable():
+        if not openCachedWorks():
             raise unittest.SkipTest("openat2 unavailable")
         for segments in [(b"fileLink",), (b"dirLink", b"g")]:
             error = self.assertRaises(
@@ -163,7 +176,7 @@ class FilesystemShellFastOpenTests(unittest.TestCase):
         """
         A plain file is opened at once, without the runner.
         """
-        if not cachedopen.isAvailable():
+        if not openCachedWorks():
             raise unittest.SkipTest("openat2 with RESOLVE_CACHED unavailable")
         d = self.read(("d", "g"))
         self.assertTrue(d.called)

@@ -2,7 +2,7 @@
 Tests of the pure parts of ProFTPD's extra commands:
 L{ftpkit.protocol.checksums} (the X-verbs' arguments and replies),
 L{ftpkit.shells.digests} (the digests shells compute) and
-L{ftpkit.protocol.commands.parseSiteUtime}.
+L{ftpkit.protocol.timevals.parseSiteUtimes}.
 """
 
 import hashlib
@@ -17,7 +17,7 @@ from ftpkit.protocol.checksums import (
     parseHashArgument,
     parseXArgument,
 )
-from ftpkit.protocol.commands import SITE_UTIME_SYNTAX, parseSiteUtime
+from ftpkit.protocol.commands import SITE_UTIME_SYNTAX
 from ftpkit.protocol.timevals import parseSiteUtimes
 from ftpkit.shells.digests import CRC32, newDigest
 
@@ -161,9 +161,17 @@ class DigestTests(SynchronousTestCase):
         self.assertRaises(ParameterNotImplemented, newDigest, "nonesuch")
 
 
+def parseSiteUtime(text):
+    """
+    @param text: a C{SITE UTIME} argument.
+    @return: C{(modified, pathText)} from L{parseSiteUtimes}.
+    """
+    return parseSiteUtimes(text)[1:]
+
+
 class ParseSiteUtimeTests(SynchronousTestCase):
     """
-    L{parseSiteUtime} reads both forms of C{SITE UTIME}, in UTC.
+    L{parseSiteUtimes} reads both forms of C{SITE UTIME}, in UTC.
     """
 
     def test_timeFirst(self):
