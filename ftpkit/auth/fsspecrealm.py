@@ -107,13 +107,12 @@ class FsspecRealm:
         self._backend = None
         self._waiters = []
         self._homes = set()
-        self._usages = {}
+        self._usages = None
         self._quotaHomes = None
         self._homesGeneration = None
         self.maxBytes = maxBytes
         self._storeUsage = None
         self.name = name
-        self._generation = database.generation if database is not None else 0
 
     def _filesystem(self):
         """
@@ -261,13 +260,12 @@ class FsspecRealm:
         @raise ftpkit.errors.ServiceUnavailable: when the workers' ledger
             of the home cannot be opened.
         """
-        from ftpkit.shells.sharedquota import quotaUsage
+        from ftpkit.shells.sharedquota import HomeUsages, quotaUsage
 
-        if self._generation != self.database.generation:
-            self._generation = self.database.generation
-            for usage in self._usages.values():
-                usage.invalidate()
-        if home not in self._usages:
+        if self._usages is None:
+            self._usages = HomeUsages(lambda: self.database.generation)
+        usage = self._usages.find(home)
+        if usage is None:
             fs, where = shell.fs, shell.fsPath(())
             try:
                 usage = quotaUsage(f"fsspec:{self.name} {where}",
@@ -276,8 +274,8 @@ class FsspecRealm:
                 _log.error("cannot share the quota usage of {home}: {why}",
                            home=where, why=e.strerror)
                 raise homeUnavailable() from None
-            self._usages[home] = usage
-        return self._usages[home]
+            self._usages.keep(home, usage)
+        return usage
 
     def quotaHomes(self):
         """

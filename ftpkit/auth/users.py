@@ -52,7 +52,7 @@ from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable fr
     QuotaUsage,
 )
 from ftpkit.shells.quotas import diskFootprint
-from ftpkit.shells.sharedquota import quotaUsage
+from ftpkit.shells.sharedquota import HomeUsages, quotaUsage
 
 __all__ = [
     "UsersDatabase", "openUsersDatabase", "UsersChecker", "UsersRealm",
@@ -316,8 +316,7 @@ class UsersRealm:
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor
-        self._usages = {}
-        self._generation = database.generation
+        self._usages = HomeUsages(lambda: self.database.generation)
         self._homes = None
 
     def sweptRoots(self):
@@ -361,19 +360,16 @@ class UsersRealm:
         @raise ftpkit.errors.ServiceUnavailable: when the workers' ledger
             of the home cannot be opened.
         """
-        if self._generation != self.database.generation:
-            self._generation = self.database.generation
-            for usage in self._usages.values():
-                usage.invalidate()
-        if home not in self._usages:
+        usage = self._usages.find(home)
+        if usage is None:
             try:
                 usage = quotaUsage(home, lambda: diskFootprint(home))
             except OSError as e:
                 _log.error("cannot share the quota usage of {home}: {why}",
                            home=home, why=e.strerror)
                 raise homeUnavailable() from None
-            self._usages[home] = usage
-        return self._usages[home]
+            self._usages.keep(home, usage)
+        return usage
 
     def quotaHomes(self):
         """

@@ -66,6 +66,46 @@ def quotaUsage(home, measure, run=threads.deferToThread,
     return SharedQuotaUsage(measure, ledgerFor(directory, home), run)
 
 
+class HomeUsages:
+    """
+    The quota usages of a realm's homes, each shared by every session of
+    its home and kept until the realm's users are reloaded (the users
+    file or database, whose homes and quotas may have changed): then each
+    is measured again.
+    """
+
+    def __init__(self, generation):
+        """
+        @param generation: returns the users' generation, which a reload
+            changes.
+        """
+        self._generation = generation
+        self._seen = generation()
+        self._usages = {}
+
+    def find(self, home):
+        """
+        @param home: the key of a home.
+        @return: the usage kept for it, or C{None}; after a reload, every
+            usage kept is invalidated first.
+        """
+        generation = self._generation()
+        if generation != self._seen:
+            self._seen = generation
+            for usage in self._usages.values():
+                usage.invalidate()
+        return self._usages.get(home)
+
+    def keep(self, home, usage):
+        """
+        @param home: the key of a home L{find} found nothing for.
+        @param usage: the usage its sessions share from now on.
+        @return: C{usage}.
+        """
+        self._usages[home] = usage
+        return usage
+
+
 class SharedQuotaUsage(QuotaUsage):
     """
     A L{QuotaUsage} whose counts are a L{Ledger}'s, shared with the other

@@ -21,6 +21,7 @@ from ftpkit.shells.quotas import Footprint, QuotaUsage
 from ftpkit.shells.sharedquota import (
     GRANT,
     LEDGERS_VARIABLE,
+    HomeUsages,
     SharedQuotaUsage,
     quotaUsage,
 )
@@ -388,3 +389,28 @@ class LedgerDirectoryTests(unittest.TestCase):
         directory.stopService()
         self.assertEqual(environ, {})
         self.assertFalse(os.path.exists(directory.path))
+
+
+class HomeUsagesTests(unittest.SynchronousTestCase):
+    """
+    L{HomeUsages}: one usage a home, measured again after a reload.
+    """
+
+    def test_keptUntilReload(self):
+        """
+        A usage kept for a home is found again, alone, until the users'
+        generation changes; then every usage kept is invalidated.
+        """
+        generation = [1]
+        usages = HomeUsages(lambda: generation[0])
+        self.assertIsNone(usages.find("/a"))
+        a = usages.keep("/a", QuotaUsage(lambda: Footprint(5, 1)))
+        self.assertIs(usages.find("/a"), a)
+        self.assertIsNone(usages.find("/b"))
+        self.assertTrue(a.stale)
+        a.stale = False
+        self.assertIs(usages.find("/a"), a)
+        self.assertFalse(a.stale)
+        generation[0] = 2
+        self.assertIs(usages.find("/a"), a)
+        self.assertTrue(a.stale)
