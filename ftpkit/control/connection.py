@@ -21,7 +21,7 @@ import time
 
 from twisted.internet import defer, threads
 from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
-from twisted.logger import Logger
+from twisted.logger import Logger, LogLevel
 from twisted.protocols.basic import LineReceiver
 from zope.interface import implementer
 
@@ -308,9 +308,10 @@ class FTPProtocol(
         """
         Refuse an over-long command line and close.
         """
-        self.log.warn("over-long command line ({length} bytes or more) "
-                      "from {peer}; closing", length=len(line),
-                      peer=self.peer)
+        self.factory.peerWarnings.emit(
+            self.log, LogLevel.warn, "long", self.peer,
+            "over-long command line ({length} bytes or more) from {peer}; "
+            "closing", length=len(line))
         self.reply(500, "Command line too long")
         self.close()
 
@@ -421,8 +422,9 @@ class FTPProtocol(
             verb, argument = parseLine(line)
         if isHTTPRequest(verb, argument):
             # A browser made to post FTP commands: none of them may run.
-            self.log.warn("HTTP request from {peer}; closing",
-                          peer=self.peer)
+            self.factory.peerWarnings.emit(
+                self.log, LogLevel.warn, "http", self.peer,
+                "HTTP request from {peer}; closing")
             self.reply(421, "This is an FTP server, not HTTP; closing")
             self.close()
             return

@@ -17,6 +17,7 @@ from ftpkit.control.afterburst import AfterBurst
 from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
 from ftpkit.control.loginfailures import AddressFailures
+from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.serverhub import configuredHub, servedRoot
 from ftpkit.control.sessionlimits import (
@@ -110,6 +111,8 @@ class FTPFactory(ServerFactory):
         self.leftSessions = LeftSessions(self.config.maxConnectionsPerIP)
         self.loginFailures = AddressFailures(
             ipv6PrefixLength=self.config.ipv6PrefixLength)
+        self.peerWarnings = PeerWarnings(reactor,
+                                         self.config.ipv6PrefixLength)
         if hub is None:
             hub = configuredHub(self.config, servedRoot(portal.realm),
                                 reactor=reactor)

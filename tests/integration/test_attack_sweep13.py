@@ -7,9 +7,18 @@ digits (Python's limit on decimal conversions) raised C{ValueError} in
 the parser, so the client got C{451} and the log a critical line with a
 traceback (about 11 KB a command, the line up to 8 KiB echoed in it).
 A range number of more digits than any offset has is now C{501}.
+
+A client could make the log write a line for every connection it opened
+and ended at once: an HTTP request (C{GET / HTTP/1.1}: C{421}), a
+command line over the limit (C{500}), a TLS handshake that fails. None
+was throttled, as refused connections had been (sweep twelve): 300
+connections of each from one address in a second logged 32 KB, 41 KB
+and 38 KB. Each kind now gets ten lines a minute an address, then a
+count (L{ftpkit.control.peerwarnings}).
 """
 
 import os
+import socket
 
 from twisted.trial import unittest
 
@@ -17,7 +26,10 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_hardening import waitFor
+from tests.loglines import LoggedLines
 from tests.scratch import scratchDirectory
+from tests.tlssupport import FTPSTestsMixin
 
 
 class ServedRootMixin(LoopbackServerMixin):
@@ -67,3 +79,56 @@ class HugeRangeTests(ServedRootMixin, unittest.TestCase):
             "XSHA1 f.txt 0 " + "0" * 4999 + "1", "XCRC f.txt 0 3")
         self.assertEqual([reply[:4] for reply in replies],
                          [b"501 ", b"501 ", b"501 ", b"250 "])
+
+
+def endAtOnce(port, first, then=b""):
+    """
+    Connect, send C{first}, read a reply, send C{then}, and wait for the
+    server to close the connection (blocking).
+
+    @return: the first reply's bytes.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.recv(1000)
+        sock.sendall(first)
+        reply = sock.recv(1000)
+        if then:
+            sock.sendall(then)
+        while sock.recv(65536):
+            pass
+    return reply
+
+
+class ConnectionWarningsTests(LoggedLines, FTPSTestsMixin,
+                              unittest.TestCase):
+    """
+    Connections from one address, each ending at once in a way the
+    server warns of.
+    """
+
+    async def test_linesThrottled(self):
+        """
+        Of 25 connections of each kind, each kind logs ten lines; every
+        connection is still answered and closed.
+        """
+        server = self.serve()
+        self.captureLog()
+        kinds = {
+            "HTTP request": (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b""),
+            "over-long command line": (b"A" * 9000, b""),
+            "TLS handshake": (b"AUTH TLS\r\n", b"\x16\x03\x01\x00\x05hello"),
+        }
+
+        def flood():
+            return [endAtOnce(server.port, *kinds[kind])[:4]
+                    for kind in kinds for _ in range(25)]
+
+        replies = await self.inThread(flood)
+        self.assertEqual(replies, [b"421 "] * 25 + [b"500 "] * 25
+                         + [b"234 "] * 25)
+        ended = await waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
+        lines = self.lines()
+        self.assertEqual(
+            [len([line for line in lines if kind in line]) for kind in kinds],
+            [10, 10, 10], lines)

@@ -6,6 +6,7 @@ other commands consult.
 from OpenSSL import SSL
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import ISSLTransport
+from twisted.logger import LogLevel
 
 from ftpkit import compat
 from ftpkit.control import tlslayer
@@ -113,15 +114,17 @@ class SecurityCommands:
         (a client offering only TLS versions or cipher suites the server
         refuses gets no reply it could read, so this line is the only
         trace of it). A client that just closed the connection (a health
-        check on an C{ssl:} port) is not logged.
+        check on an C{ssl:} port) is not logged, nor one past its
+        address's lines of the minute (L{ftpkit.control.peerwarnings}).
 
         @param reason: the L{Failure} the connection ended with.
         """
         if (self.controlSecure and not self.tlsHandshakeDone
                 and reason.check(SSL.Error)):
-            self.log.info("TLS handshake with {peer} failed: {error}",
-                          peer=self.peer,
-                          error=describeTLSError(reason.value))
+            self.factory.peerWarnings.emit(
+                self.log, LogLevel.info, "handshake", self.peer,
+                "TLS handshake with {peer} failed: {error}",
+                error=describeTLSError(reason.value))
 
     def releaseTLSContext(self):
         """
