@@ -1,7 +1,8 @@
 """
 The acceptor's handle on one worker process of C{--workers}
 (L{ftpkit.deploy.workers}): the process itself (its logs go to the
-acceptor's, L{ftpkit.ops.workerlog}), and the acceptor's end of the Unix
+acceptor's, L{ftpkit.ops.workerlog}, through a pipe the acceptor reads at
+a pace, L{ftpkit.deploy.logpipe}), and the acceptor's end of the Unix
 socket between them (L{ftpkit.deploy.channel}). Over it the acceptor
 hands the worker connections (C{SCM_RIGHTS}) and the worker says it is
 ready, acknowledges each connection (C{took}), reports each session
@@ -27,6 +28,7 @@ from twisted.logger import Logger, globalLogPublisher
 from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.handover import Handovers, Pings, answerDue, bytesWritten
+from ftpkit.deploy.logpipe import PacedPipe
 from ftpkit.deploy.workersignals import SIGNALLED
 
 WORKER_FD = 3
@@ -85,6 +87,7 @@ class WorkerProcess(ProcessProtocol):
         self.handovers = Handovers()
         self.pings = Pings()
         self.logs = None
+        self.logPipe = None
         self.pid = None
         self._answerCall = None
 
@@ -98,15 +101,26 @@ class WorkerProcess(ProcessProtocol):
         self.logs = WorkerLogReader(transport.pid, globalLogPublisher)
         ProcessProtocol.makeConnection(self, transport)
 
+    def readLogs(self, descriptor):
+        """
+        Read the worker's log records from its log pipe, at a pace
+        (L{PacedPipe}).
+
+        @param descriptor: the pipe's read end (L{logPipe}), the worker's
+            standard output at the other.
+        """
+        self.logPipe = PacedPipe(descriptor, self._recordsReceived,
+                                 self.pool.reactor)
+
+    def _recordsReceived(self, data):
+        self.logs.recordsReceived(data)
+
     def childDataReceived(self, childFD, data):
         """
-        Log what the worker wrote: log records on standard output, lines
-        on standard error.
+        Log the lines the worker wrote on standard error (its standard
+        output is its log pipe, L{readLogs}).
         """
-        if childFD == 1:
-            self.logs.recordsReceived(data)
-        else:
-            self.logs.errorsReceived(data)
+        self.logs.errorsReceived(data)
 
     def lineReceived(self, line, descriptors):
         """
@@ -266,6 +280,8 @@ class WorkerProcess(ProcessProtocol):
         """The worker process exited."""
         self.alive = False
         self._stopWaiting()
+        if self.logPipe is not None:
+            self.logPipe.close()
         if self.logs is not None:
             self.logs.flush()
         self.pool.workerEnded(self, reason)

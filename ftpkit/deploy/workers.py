@@ -59,6 +59,7 @@ from ftpkit.deploy.deadworker import releaseHeld, tellEnded
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL
 from ftpkit.deploy.listening import refuseQueued
+from ftpkit.deploy.logpipe import logPipe
 from ftpkit.deploy.pinports import pinnedArgv
 from ftpkit.deploy.restarts import (
     FIRST_RESTART_DELAY,
@@ -208,15 +209,22 @@ class WorkerPool(Dispatcher, service.Service):
         # waits the moment the spawn takes.
         held = signal.pthread_sigmask(signal.SIG_BLOCK,
                                       [signal.SIGHUP, signal.SIGINT])
+        readEnd, writeEnd = logPipe()
         try:
             self.reactor.spawnProcess(
                 worker, sys.executable,
                 [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
                 env=os.environ,
-                childFDs={0: 0, 1: "r", 2: "r", WORKER_FD: theirs.fileno()})
+                childFDs={0: 0, 1: writeEnd, 2: "r",
+                          WORKER_FD: theirs.fileno()})
+        except BaseException:
+            os.close(readEnd)
+            raise
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            os.close(writeEnd)
         theirs.close()
+        worker.readLogs(readEnd)
         self.reactor.addReader(worker.channel)
         self.workers.append(worker)
 
