@@ -21,7 +21,12 @@ from bench.certs import writeSelfSigned
 from bench.client import ReplyError
 from bench.procstat import timeWaitSockets
 from bench.report import formatNumber, summarise, table
-from bench.servers import SERVERS, ServerFailed, baselineServers
+from bench.servers import (
+    SERVERS,
+    ServerFailed,
+    baselineServers,
+    twoWorkerBaselines,
+)
 
 TIME_WAIT_LIMIT = 12000
 """Above this many connections in TIME_WAIT a sample waits for them to
@@ -120,7 +125,8 @@ def parseArguments(argv):
                         help="also run ftpkit from the checkout DIR (as"
                         " ftpkit-base; a second as ftpkit-base2, and so on),"
                         " e.g. a worktree of the commit before a change;"
-                        " repeatable")
+                        " with ftpkit-w2 among the servers, also with"
+                        " --workers 2 (ftpkit-base-w2...); repeatable")
     parser.add_argument("--ftpkit-arg", action="append", default=[],
                         metavar="ARG", help="extra ftpkit argument, repeatable"
                         " (e.g. --ftpkit-arg=--workers=2)")
@@ -151,6 +157,12 @@ def parseArguments(argv):
     for i, name in enumerate(args.baselines, 1):
         if name not in args.servers:
             args.servers.insert(i, name)
+    if "ftpkit-w2" in args.servers:
+        after = args.servers.index("ftpkit-w2")
+        workers = twoWorkerBaselines(args.baselines)
+        for place, name in enumerate(workers, after + 1):
+            args.servers.insert(place, name)
+        args.baselines.update(workers)
     return args
 
 

@@ -261,6 +261,21 @@ def baselineServers(directories):
     return kinds
 
 
+def twoWorkerBaselines(baselines):
+    """
+    The baselines run with C{--workers 2}, for a run that measures
+    C{ftpkit-w2}: its own baseline.
+
+    @param baselines: what L{baselineServers} returns.
+    @return: a dict, in the same order, of each baseline's name with
+        C{-w2} to a server class starting that checkout as
+        L{FtpkitTwoWorkers} starts this one.
+    """
+    return {f"{name}-w2": type("FtpkitBaselineTwoWorkers", (kind,), {
+        "name": f"{name}-w2", "command": FtpkitTwoWorkers.command})
+        for name, kind in baselines.items()}
+
+
 class Pyftpdlib(Server):
     """
     pyftpdlib, through L{bench.pyftpd}.

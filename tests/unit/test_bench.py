@@ -150,6 +150,25 @@ class BaselineArgumentsTests(unittest.TestCase):
             {"ftpkit-base": first, "ftpkit-base2": second})
         self.assertEqual(args.baselines["ftpkit-base2"].name, "ftpkit-base2")
 
+    def test_twoWorkers(self):
+        """
+        With C{ftpkit-w2} among the servers, each baseline also runs with
+        C{--workers 2}, after C{ftpkit-w2}: the change measured under
+        C{--workers} has its before in the same run.
+        """
+        first = self.checkout()
+        args = run.parseArguments([
+            "--servers", "ftpkit,ftpkit-w2,pure-ftpd", "--baseline", first])
+        self.assertEqual(args.servers, ["ftpkit", "ftpkit-base", "ftpkit-w2",
+                                        "ftpkit-base-w2", "pure-ftpd"])
+        kind = args.baselines["ftpkit-base-w2"]
+        self.assertEqual((kind.name, kind.directory),
+                         ("ftpkit-base-w2", first))
+        server = kind("/srv", "/work", "/pem", ["--x"])
+        command = server.command(2121, False)
+        self.assertEqual(command[-2:], ["--workers", "2"])
+        self.assertIn("--x", command)
+
     def test_none(self):
         """
         Without C{--baseline}, no baseline runs.
