@@ -27,7 +27,8 @@ of every server are interleaved, and the median and min-max of the microseconds 
 operation are printed. C{--baseline DIR} (repeatable) also runs ftpkit
 from another checkout (named after the directory); C{--ftpkit-arg ARG}
 gives every ftpkit more arguments (C{--ftpkit-arg=--workers=2}: the
-acceptor and its workers are counted together); C{--profile DIR} runs
+acceptor and its workers are counted together; C{--split} also prints
+the main process's share, the acceptor's); C{--profile DIR} runs
 each server under C{cProfile} and leaves C{SERVER-SCENARIO.prof} files
 there instead (the C servers run without it). C{--peer SERVER}
 (repeatable) adds pyftpdlib, vsftpd, ProFTPD or Pure-FTPd, started as
@@ -50,6 +51,7 @@ import time
 
 from bench.certs import writeSelfSigned
 from bench.client import Client, clientContext
+from bench.procstat import cpuSeconds
 from bench.servers import SERVERS, Ftpkit, FtpkitBaseline, SystemServer
 from bench.spent import CREATE_WARNING, createCost, setAside
 
@@ -244,8 +246,10 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None,
         or C{None}.
     @param extraArgs: more arguments for the server.
     @param clients: how many clients at once.
-    @return: server CPU microseconds per operation (of its whole process
-        tree: the acceptor and workers of C{--workers}).
+    @return: server CPU microseconds per operation: of its whole process
+        tree (the acceptor and workers of C{--workers}), and of its main
+        process alone (the acceptor; with the sessions it reaped, for a
+        forking server).
     """
     server = kind(root, workdir, pem, extraArgs)
     if profile is not None and not issubclass(kind, SystemServer):
@@ -260,13 +264,15 @@ def measure(kind, root, workdir, pem, scenario, ops, profile=None,
                        min(ops, 2 if scenario in LISTINGS else 50),
                        "warm-", account)
         before = settledCPU(instance)
+        mainBefore = cpuSeconds([instance.tree.pid])
         ops = runClients(scenario, instance.port, ops, clients, account)
         after = settledCPU(instance)
+        mainAfter = cpuSeconds([instance.tree.pid])
     finally:
         instance.stop()
         setAside(os.path.join(root, "up"), os.path.join(workdir, "spent"))
         makeUploads(root)
-    return (after - before) * 1e6 / ops
+    return (after - before) * 1e6 / ops, (mainAfter - mainBefore) * 1e6 / ops
 
 
 def settledCPU(instance, timeout=10):
@@ -344,6 +350,9 @@ def main(argv=None):
                         " to leave the disk's cost out); default: $TMPDIR")
     parser.add_argument("--profile", metavar="DIR",
                         help="run under cProfile, leaving .prof files in DIR")
+    parser.add_argument("--split", action="store_true",
+                        help="also print the main process's share (the"
+                        " acceptor of --workers)")
     args = parser.parse_args(argv)
     if args.clients < 1:
         parser.error("--clients must be at least 1")
@@ -392,6 +401,7 @@ def main(argv=None):
         writeSelfSigned(pem)
         os.chmod(pem, 0o644)
         samples = {(k.name, s): [] for k in kinds for s in scenarios}
+        mains = {key: [] for key in samples}
         for _ in range(args.repeat):
             for scenario in scenarios:
                 for kind in kinds:
@@ -406,9 +416,11 @@ def main(argv=None):
                     extra = (args.ftpkit_arg if issubclass(kind, Ftpkit)
                              else ())
                     ops = args.ops or (20 if scenario in LISTINGS else 2000)
-                    samples[kind.name, scenario].append(measure(
+                    total, main = measure(
                         kind, _root, workdir, pem, scenario, ops,
-                        profile, extra, args.clients))
+                        profile, extra, args.clients)
+                    samples[kind.name, scenario].append(total)
+                    mains[kind.name, scenario].append(main)
         print(f"server CPU microseconds per operation ({args.ops or 'default'}"
               f" ops, {args.clients} client(s), median of {args.repeat},"
               f" min-max; listings of {args.entries} entries)")
@@ -417,9 +429,14 @@ def main(argv=None):
                 values = samples[kind.name, scenario]
                 if not values:
                     continue
+                split = ""
+                if args.split:
+                    main = mains[kind.name, scenario]
+                    split = (f"  main process {statistics.median(main):.0f}"
+                             f" ({min(main):.0f}-{max(main):.0f})")
                 print(f"  {scenario:9} {kind.name:14}"
                       f" {statistics.median(values):7.0f}"
-                      f"  ({min(values):.0f}-{max(values):.0f})")
+                      f"  ({min(values):.0f}-{max(values):.0f}){split}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -61,6 +61,29 @@ class CPUPerOperationTests(unittest.TestCase):
             self.assertRaises(SystemExit, cpuperop.main, ["--only", "nope"])
 
 
+class SplitTests(unittest.TestCase):
+    """
+    C{--split} prints the main process's share of each figure.
+    """
+
+    timeout = 120
+
+    def test_acceptor(self):
+        """
+        Under C{--workers 2} the main process is the acceptor, whose
+        share is part of the whole tree's figure.
+        """
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cpuperop.main(["--repeat", "1", "--ops", "20", "--only",
+                           "retr", "--split", "--ftpkit-arg=--workers=2"])
+        [line] = out.getvalue().splitlines()[1:]
+        words = line.split()
+        self.assertEqual(words[:2] + words[4:6],
+                         ["retr", "ftpkit", "main", "process"])
+        self.assertLessEqual(int(words[6]), int(words[2]))
+
+
 class PeerTests(unittest.TestCase):
     """
     C{--peer} adds a C server, started as C{python -m bench} starts it.
