@@ -15,6 +15,13 @@ was throttled, as refused connections had been (sweep twelve): 300
 connections of each from one address in a second logged 32 KB, 41 KB
 and 38 KB. Each kind now gets ten lines a minute an address, then a
 count (L{ftpkit.control.peerwarnings}).
+
+With C{--tls-required --tls-anonymous-exempt}, a C{USER} refused for
+want of TLS left the name sent before it pending: C{USER anonymous},
+C{USER alice} (C{530 TLS required}), then alice's C{PASS} in clear was
+answered C{230}, an anonymous login, her password taken for an e-mail
+address. A refused C{USER} now forgets the name before it, as vsftpd's
+does: the C{PASS} gets C{503}.
 """
 
 import os
@@ -132,3 +139,29 @@ class ConnectionWarningsTests(LoggedLines, FTPSTestsMixin,
         self.assertEqual(
             [len([line for line in lines if kind in line]) for kind in kinds],
             [10, 10, 10], lines)
+
+
+class RefusedUserTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A server requiring TLS of everyone but anonymous users, and a client
+    in clear that names anonymous, then alice.
+    """
+
+    async def test_nameForgotten(self):
+        """
+        The C{PASS} after the refused C{USER} logs nobody in.
+        """
+        server = self.serve(tlsRequired=True, tlsRequiredForAnonymous=False)
+
+        def run():
+            client = RawClient(server.port)
+            try:
+                return [client.command(line)[:4] for line in (
+                    "USER anonymous", "USER alice", "PASS secret", "PWD",
+                    "USER anonymous", "PASS guest", "PWD")]
+            finally:
+                client.close()
+
+        replies = await self.inThread(run)
+        self.assertEqual(replies, [b"331 ", b"530 ", b"503 ", b"530 ",
+                                   b"331 ", b"230 ", b"257 "])

@@ -82,14 +82,18 @@ class LoginCommands:
 
     def ftp_USER(self, name):
         """
-        Start a login: remember the user name (RFC 959).
+        Start a login: remember the user name (RFC 959). A name refused
+        for want of TLS also forgets the one a C{USER} before it gave, so
+        that the C{PASS} meant for it logs nobody in.
         """
-        if self.session.shell is not None:
+        session = self.session
+        if session.shell is not None:
             return (530, "Already logged in")
         anonymous = name.lower() in ANONYMOUS_NAMES
         if self.tlsRequiredFor(anonymous) and not self.controlSecure:
+            session.username = None
+            session.anonymous = False
             return (530, "TLS required: use AUTH TLS before logging in")
-        session = self.session
         session.username = name
         session.anonymous = anonymous
         session.access = AccessPolicy.forUser(self.config, anonymous)
