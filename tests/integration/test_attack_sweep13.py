@@ -22,6 +22,65 @@ C{USER alice} (C{530 TLS required}), then alice's C{PASS} in clear was
 answered C{230}, an anonymous login, her password taken for an e-mail
 address. A refused C{USER} now forgets the name before it, as vsftpd's
 does: the C{PASS} gets C{503}.
+
+Fixed too, with its test in L{tests.integration.test_xferlog}: the
+transfer log wrote the byte 0x9b of a name that is not UTF-8 (an 8-bit
+terminal's C{CSI}) as it came, and the marks that reorder text (U+202E
+showed C{/pub/<U+202E>txt.exe} as C{/pub/exe.txt}); they are C{_} now.
+
+Tried and held (C{python -m ftpkit}, one process with C{tcp:},
+C{tcp6:} on C{::1}, implicit C{ssl:} and C{haproxy:} listeners, explicit
+TLS, C{--passive-ports}, C{--xferlog}; C{--workers 2} with the
+C{users:} realm, a quota and C{--log-format json}):
+    - C{AUTH TLS} with C{USER}, C{PASS} and C{MKD} in the same packet,
+      on IPv4, C{::1}, a C{haproxy:} listener (the PROXY header in that
+      packet too) and under C{--workers 2}: nothing pipelined ran, the
+      next C{USER} after the handshake C{331}; client-initiated
+      renegotiation on an explicit control connection (one process and
+      a worker): refused; C{AUTH TLS}, C{AUTH SSL} under TLS: C{503};
+      the control connection's TLS broken mid-download (a forged
+      record, a close, a reset): the PROT P download stops at once
+      (5 MB of 314 sent), C{426}, descriptors back to 19;
+    - PROXY v1 and v2 headers sent a byte every 20 ms: served; v2 with
+      a 60,000-byte body, version 3, command 0xf, a body shorter than
+      its addresses, v1 with leading zeros, port 99999, a zone, a v6
+      address under C{TCP4}, tabs, two spaces, lower case, ESC: reset;
+      v2 C{LOCAL}, C{UNSPEC}, C{AF_UNIX}, UDP: the real address; an
+      IPv4-mapped source: its IPv4 address;
+    - C{ALLO} and C{REST} of 5,000 digits, negative, hexadecimal,
+      Arabic-Indic or full-width digits, C{1e9}, C{1_000}: C{501};
+      C{TYPE L 7}, C{TYPE E}, C{TYPE A T}, C{MODE B}/C{C}, C{STRU R}/C{P}:
+      C{504}; C{MODE Z}: C{501}; C{OPTS}, C{LANG}, C{CLNT}, C{SITE} of
+      7,000 bytes: C{501}/C{500}/C{200}; a fuzz of 60 verbs by 40
+      hostile arguments (5,000-digit numbers, format strings, quotes,
+      brackets) and of 13 verbs before login: no C{451}, no traceback;
+    - a FIFO, a socket, C{/dev/zero}, C{/dev/null} and C{/dev/tty} nodes
+      and looping, dangling and self links in the root: C{MLST},
+      C{STAT}, C{LIST}, C{MLSD} at once, C{RETR}/C{APPE}/C{SIZE}/C{HASH}
+      C{550}/C{553}, no thread held; links out of the root refused for
+      C{STOR}, C{APPE}, C{STOU}, C{MKD}; C{--hide-dotfiles} against
+      links to dotfiles, C{..} paths, wildcards, quoted X-verb paths,
+      C{RNTO}: nothing hidden shown or reached;
+    - C{EPRT} to C{::ffff:10.0.0.1}, C{::127.0.0.1}, C{64:ff9b::7f00:1}
+      from C{::1}: C{501}; IPv6 from an IPv4 session: C{522};
+    - login timing from fresh addresses (the failed-login delay the
+      same for each): a wrong password for a user of the users file
+      1,044 ms, for a user that does not exist 1,044 ms (medians of 10);
+    - a byte a second before and after login, with or without TLS:
+      C{421} at the idle timeout; an empty line a second before login:
+      C{421} at the login timeout; an active PROT P listing whose client
+      never starts TLS: C{426} at the data timeout;
+    - 1,000 sessions at once from one address: one process 14 to 1,014
+      descriptors and 69.7 to 71.4 MB, back to 14 at once; under TLS
+      with PROT P +32 MB the first time, +0.1 MB the second; each
+      holding a passive listener 2,014, back to 79 (the pool), then 15;
+      C{--workers 2}: 511 descriptors a worker and 70 to 79 MB, back to
+      11; another client's C{NOOP} 0.03 to 0.09 ms throughout;
+    - a TYPE A upload of 100 MB of CR and download of 100 MB of LF: the
+      server's memory grew 12 MB and 1 MB; 1,000 urgent (OOB) bytes on
+      the control connection: no CPU;
+    - the text and JSON logs and C{ftpkit.who} escape ESC, DEL, C1
+      characters and bytes and U+202E in user names and paths.
 """
 
 import os
