@@ -61,6 +61,9 @@ class BlockingPool:
 
         Calls beyond C{size} wait for a free thread, in order.
 
+        @param function: a blocking callable.
+        @param args: its positional arguments.
+        @param kwargs: its keyword arguments.
         @return: a L{Deferred} firing in the reactor thread with the
             call's result, or failing with its exception.
         """

@@ -275,6 +275,9 @@ def updateUser(table, options, password):
 
 def standardStreams(stdin, stdout, stderr):
     """
+    @param stdin: standard input, or C{None}.
+    @param stdout: standard output, or C{None}.
+    @param stderr: standard error, or C{None}.
     @return: C{(stdin, stdout, stderr)}, each the C{sys} one when given as
         C{None} (the commands' C{main} take them for their tests).
     """

@@ -116,6 +116,9 @@ _dummyHashes = {}
 
 def dummyHash(n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P):
     """
+    @param n: the scrypt cost C{N} (L{SCRYPT_N} by default).
+    @param r: its block size C{r}.
+    @param p: its parallelism C{p}.
     @return: a hash nobody knows the password of, made once per cost,
         to spend on unknown users the time a real check takes.
     """

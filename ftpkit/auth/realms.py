@@ -300,6 +300,11 @@ class MemoryRealm(SharedShellRealm):
         """
         Give a user who logged in the shared tree, under this realm's
         write rules (see L{SharedShellRealm.requestAvatar}).
+
+        @param avatarId: a user name or C{checkers.ANONYMOUS}.
+        @param mind: unused.
+        @param interfaces: must include L{IFTPShell}.
+        @return: C{(IFTPShell, shell, logout)}.
         """
         interface, shell, logout = SharedShellRealm.requestAvatar(
             self, avatarId, mind, *interfaces)

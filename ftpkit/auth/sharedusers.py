@@ -44,6 +44,7 @@ class WorkerUserSessions:
         """
         Ask the acceptor to count a login of C{user}.
 
+        @param user: the user's name.
         @return: a Deferred firing with whether it was admitted (C{False}
             when the acceptor cannot be asked).
         """
@@ -58,6 +59,8 @@ class WorkerUserSessions:
     def release(self, user):
         """
         Tell the acceptor a session of C{user} ended.
+
+        @param user: the user's name.
         """
         self.channel.sendLine(b"logout " + encodeUser(user))
 
@@ -112,6 +115,8 @@ class AcceptorUserSessions:
     def forgetWorker(self, worker):
         """
         A worker is gone: release every login it held.
+
+        @param worker: its L{ftpkit.deploy.workerprocess.WorkerProcess}.
         """
         for user, count in self._byWorker.pop(worker, Counter()).items():
             for _ in range(count):

@@ -148,6 +148,8 @@ class FileTests:
         Open a file for reading as the server does: a random-access file
         through the server's adapter.
 
+        @param path: a tuple of segments.
+        @param offset: the byte to start from.
         @return: a L{Deferred} firing with an L{IReadFile}.
         """
         opened = yield self.shell.openForReading(path, offset)
@@ -159,6 +161,9 @@ class FileTests:
         Open a file for writing as the server does: a random-access file
         through the server's adapter.
 
+        @param path: a tuple of segments.
+        @param offset: the byte to write from.
+        @param append: append to the file.
         @return: a L{Deferred} firing with an L{IWriteFile}.
         """
         opened = yield self.shell.openForWriting(path, offset, append)

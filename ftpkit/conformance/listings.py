@@ -41,6 +41,7 @@ class ListingTests:
         """
         Read a whole listing in batches, then close it.
 
+        @param path: a tuple of segments naming a directory.
         @return: a L{Deferred} with the batches (the final empty one
             left out).
         """

@@ -41,6 +41,7 @@ class TreeTests:
     @inlineCallbacks
     def names(self, path=()):
         """
+        @param path: a tuple of segments naming a directory.
         @return: a L{Deferred} with the names listed in C{path}.
         """
         entries = yield self.shell.list(path)

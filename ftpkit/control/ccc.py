@@ -117,6 +117,8 @@ class TLSShutdown:
         Feed the TLS connection until the client's close_notify, or a
         command in clear; anything else the client sends under TLS now is
         dropped. What follows goes to the FTP protocol in clear.
+
+        @param data: the bytes received.
         """
         records, clear = self._records.split(data)
         if records:
@@ -164,12 +166,16 @@ class TLSShutdown:
     def write(self, data):
         """
         Hold a reply until the connection is in clear.
+
+        @param data: the bytes of a reply.
         """
         self.held.append(data)
 
     def writeSequence(self, sequence):
         """
         Hold replies until the connection is in clear.
+
+        @param sequence: the byte strings of replies.
         """
         self.held.extend(sequence)
 
@@ -182,6 +188,9 @@ class TLSShutdown:
     def registerProducer(self, producer, streaming):
         """
         Register with the TCP transport itself.
+
+        @param producer: the producer.
+        @param streaming: whether it is a push producer (else a pull one).
         """
         FileDescriptor.registerProducer(self.transport, producer, streaming)
 
@@ -194,6 +203,8 @@ class TLSShutdown:
     def connectionLost(self, reason):
         """
         The connection ended during the shutdown: tell the FTP protocol.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         if not self.done.called:
             self.done.errback(ConnectionLost())

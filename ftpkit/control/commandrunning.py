@@ -37,6 +37,8 @@ class CommandRunning:
         """
         Check and run one command, replying to it.
 
+        @param verb: the command, upper case.
+        @param argument: its argument text, or C{""}.
         @return: a Deferred firing once it has replied, or C{None} if it
             replied at once.
         """

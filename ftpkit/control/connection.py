@@ -142,6 +142,12 @@ class FTPProtocol(
     def callLater(self, delay, function, *args, **kwargs):
         """
         Schedule on the server's reactor.
+
+        @param delay: seconds to wait.
+        @param function: what to call then.
+        @param args: its positional arguments.
+        @param kwargs: its keyword arguments.
+        @return: the L{IDelayedCall}.
         """
         return self.factory.reactor.callLater(delay, function, *args,
                                               **kwargs)
@@ -218,6 +224,8 @@ class FTPProtocol(
         """
         Release everything the session held; the user is logged out once
         the running command, if any, has ended.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self._closed = self._lost = True
         self.setTimeout(None)
@@ -307,6 +315,8 @@ class FTPProtocol(
     def lineLengthExceeded(self, line):
         """
         Refuse an over-long command line and close.
+
+        @param line: what was received of the line.
         """
         self.factory.peerWarnings.emit(
             self.log, LogLevel.warn, "long", self.peer,
@@ -393,6 +403,8 @@ class FTPProtocol(
         (or while its command waits for the data connection) ABOR ends it
         at once and STAT is answered at once when no command is queued
         (otherwise each reply waits for those of the commands before it).
+
+        @param line: the command line, without its end.
         """
         if self._closed:
             return

@@ -164,6 +164,8 @@ class ProxiedProtocol(ProtocolWrapper):
         """
         Wait for the header: unlike L{ProtocolWrapper}, the wrapped
         protocol is not started yet.
+
+        @param transport: the connection's transport.
         """
         directlyProvides(self, providedBy(transport))
         Protocol.makeConnection(self, transport)
@@ -175,6 +177,8 @@ class ProxiedProtocol(ProtocolWrapper):
         """
         Hand bytes to the session once started; until then, collect the
         header.
+
+        @param data: the bytes received.
         """
         if self._started:
             self.wrappedProtocol.dataReceived(data)
@@ -224,6 +228,8 @@ class ProxiedProtocol(ProtocolWrapper):
     def connectionLost(self, reason):
         """
         Tell the session, if it started.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self._cancelTimeout()
         self.factory.headerCame(self)
@@ -281,6 +287,7 @@ class ProxiedFactory(WrappingFactory):
         with no address (a Unix socket's) is on this machine, as a
         loopback one is, and is let in.
 
+        @param addr: the peer's address.
         @return: a L{ProxiedProtocol}, or C{None} to refuse.
         """
         host = getattr(addr, "host", None)

@@ -42,6 +42,8 @@ class ReadingControl:
         Each read (and each resumption of reading) may run
         L{LINES_PER_TURN} lines; bytes handed over while a line runs (a
         reentrant call) add to the read that runs it.
+
+        @param data: the bytes received.
         """
         if self._closed:
             return

@@ -233,6 +233,7 @@ class FTPFactory(ServerFactory):
 
     def buildProtocol(self, addr):
         """
+        @param addr: the peer's address.
         @return: a new L{FTPProtocol}.
         """
         return FTPProtocol(self)
@@ -241,6 +242,7 @@ class FTPFactory(ServerFactory):
         """
         Count a new session.
 
+        @param host: the client's address, as the limits count it.
         @return: C{None} to accept it, or the reason to refuse it.
         """
         refusal = self.limiter.admit(host)
@@ -256,6 +258,8 @@ class FTPFactory(ServerFactory):
         """
         Forget a session counted by L{sessionStarted}; after a burst, give
         the memory freed back to the system (L{AfterBurst}).
+
+        @param host: the address L{sessionStarted} counted.
         """
         self.limiter.release(host)
         self.afterBurst.counted(self.limiter.sessions)

@@ -123,6 +123,7 @@ class UserSessions:
         """
         Count a login of C{user}, unless it has its limit already.
 
+        @param user: the user's name.
         @return: whether it was admitted (and counted).
         """
         count = self.counts.get(user, 0)
@@ -134,6 +135,8 @@ class UserSessions:
     def release(self, user):
         """
         Forget one session of C{user} counted by L{admit}.
+
+        @param user: the user's name.
         """
         left = self.counts.get(user, 1) - 1
         if left > 0:

@@ -145,6 +145,7 @@ class UploadCommand:
         """
         Run the command for C{event} when a slot is free.
 
+        @param event: the L{ftpkit.ops.events.Event}.
         @return: a Deferred firing once it ended.
         """
         return self._slots.run(self._run, event)
@@ -188,22 +189,50 @@ class UploadCommand:
                       output=run.output.decode("utf-8", "replace"))
 
     def loggedIn(self, event):
-        """Nothing to do."""
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """
 
     def loggedOut(self, event):
-        """Nothing to do."""
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """
 
     def downloadFinished(self, event):
-        """Nothing to do."""
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """
 
     def deleted(self, event):
-        """Nothing to do."""
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """
 
     def renamed(self, event):
-        """Nothing to do."""
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """
 
     def madeDirectory(self, event):
-        """Nothing to do."""
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """
 
     def removedDirectory(self, event):
-        """Nothing to do."""
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """

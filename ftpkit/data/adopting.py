@@ -30,7 +30,12 @@ class AdoptingFactory(Factory):
         self.onMade = onMade
 
     def buildProtocol(self, addr):
-        """The data connection for the adopted socket."""
+        """
+        The data connection for the adopted socket.
+
+        @param addr: the peer's address.
+        @return: a L{ftpkit.data.connection.DataConnection}.
+        """
         return self.channel.buildConnection(self.tls, self.onMade)
 
 
@@ -41,7 +46,12 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
     """
 
     def clientConnectionFailed(self, connector, reason):
-        """The connect failed: the transfer gets 425."""
+        """
+        The connect failed: the transfer gets 425.
+
+        @param connector: the connector that failed.
+        @param reason: a L{twisted.python.failure.Failure} saying why.
+        """
         self.channel.connectionFailed(reason)
 
 

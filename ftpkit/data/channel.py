@@ -337,6 +337,9 @@ class DataChannel:
         """
         Remember where to connect for the next transfer (PORT/EPRT),
         replacing whatever was set up before.
+
+        @param host: the client's address.
+        @param port: its port.
         """
         self.close()
         self._active = (host, port)
@@ -450,6 +453,8 @@ class DataChannel:
     def connectionMade(self, connection):
         """
         Called by the factories when a data connection arrives.
+
+        @param connection: the data connection.
         """
         self.connection = connection
         if self._waiting is not None:

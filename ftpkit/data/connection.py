@@ -173,6 +173,8 @@ class DataConnection(WatchedConnection, Protocol):
         """
         Pass uploaded bytes to the sink, or hold them until there is one;
         drop them during a download (L{discardReceived}).
+
+        @param data: the bytes received.
         """
         if self.tlsRefused or self._discarding:
             return
@@ -337,6 +339,8 @@ class DataConnection(WatchedConnection, Protocol):
     def connectionLost(self, reason):
         """
         Stop the watchdog and tell everyone waiting in L{whenLost}.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         lost = reason.value
         self._handshakeWaiters = []

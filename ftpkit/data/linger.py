@@ -125,6 +125,8 @@ class Linger:
     def connectionLost(self, reason):
         """
         The reactor gave up on the socket: the wait is over.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self.end()
 
@@ -383,6 +385,8 @@ class LingerWatcher:
         The reactor dropped the C{epoll} descriptor: end every wait (in
         this descriptor's event, so those of the sockets the reactor
         watches itself may still come in its batch).
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self._inReactor = False
         for linger in list(self._waiting.values()):

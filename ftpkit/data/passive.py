@@ -212,6 +212,7 @@ class PassiveListener:
         """
         Bind a listener to the first free port of C{portRange}.
 
+        @param reactor: the reactor that watches the listener.
         @param onAccept: see L{PassiveListener.onAccept}.
         @param interface: the local address to bind to; when it is not an
             address of this host (behind a PROXY-protocol load balancer
@@ -368,5 +369,7 @@ class PassiveListener:
     def connectionLost(self, reason):
         """
         The reactor dropped the descriptor.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self.stopListening()

@@ -75,6 +75,8 @@ class DataTLSProtocol(TLSLayerHooks):
     def dataReceived(self, data):
         """
         Note that the peer sent something (L{peerSilent}), then decrypt.
+
+        @param data: the bytes received.
         """
         self.peerSilent = False
         TLSMemoryBIOProtocol.dataReceived(self, data)
@@ -103,6 +105,8 @@ class DataTLSProtocol(TLSLayerHooks):
         Send data (after the held tickets). A large write (a download's
         chunk) is encrypted a few records at a time and sent at once
         (L{compat.writeInBulk}).
+
+        @param data: the bytes to send.
         """
         self._holding = False
         if self._writingIntoLostTLS():
@@ -131,6 +135,8 @@ class DataTLSProtocol(TLSLayerHooks):
     def writeSequence(self, sequence):
         """
         Send data (after the held tickets).
+
+        @param sequence: the byte strings to send, in order.
         """
         self._holding = False
         if not self._writingIntoLostTLS():
@@ -220,6 +226,8 @@ class DataTLSProtocol(TLSLayerHooks):
         """
         Note whether the peer closed in order, then end the TLS layer, and
         keep the session it used resumable (L{keepSessionResumable}).
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self.closedInOrder = (self._finAfterCloseNotify
                               and reason.check(ConnectionDone) is not None)

@@ -127,15 +127,23 @@ class Acceptor:
         self.proxied = proxied
 
     def fileno(self):
-        """The listening socket."""
+        """
+        @return: the listening socket's descriptor.
+        """
         return self.socket.fileno()
 
     def logPrefix(self):
-        """The name used in logs."""
+        """
+        @return: the name used in logs.
+        """
         return "ftpkit-acceptor"
 
     def connectionLost(self, reason):
-        """The reactor dropped the socket: close it."""
+        """
+        The reactor dropped the socket: close it.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
+        """
         self.socket.close()
 
     def doRead(self):

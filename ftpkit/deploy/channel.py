@@ -121,11 +121,15 @@ class Channel:
         self._broken = False
 
     def fileno(self):
-        """The Unix socket."""
+        """
+        @return: the Unix socket's descriptor.
+        """
         return self.socket.fileno()
 
     def logPrefix(self):
-        """The name used in logs."""
+        """
+        @return: the name used in logs.
+        """
         return "ftpkit-channel"
 
     def queued(self):
@@ -217,6 +221,9 @@ class Channel:
         """
         Read what arrived and pass each whole line on; say when the peer
         is gone.
+
+        @return: C{None}, or a L{ConnectionDone} when the peer is gone (the
+            reactor then stops watching the socket).
         """
         try:
             data, descriptors = _receive(self.socket)
@@ -264,6 +271,8 @@ class Channel:
         The reactor stopped watching the socket (the peer is gone): tell
         the receiver. The owner closes the socket (the acceptor first
         reads a dead worker's last lines).
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self._queue.clear()
         self._broken = True

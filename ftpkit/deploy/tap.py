@@ -394,6 +394,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback;
         help that cannot be written at all, with one line saying why.
 
+        @param options: the arguments, C{sys.argv[1:]} when C{None}.
         @raise usage.UsageError: naming the bad option, when not run by
             C{twistd}.
         """

@@ -73,6 +73,7 @@ class ReportingLimiter:
         """
         Count a session the acceptor admitted.
 
+        @param host: the client's address, as the limits count it.
         @return: C{None}.
         """
         self.sessions += 1
@@ -82,6 +83,8 @@ class ReportingLimiter:
     def release(self, host):
         """
         Tell the acceptor a session ended.
+
+        @param host: the address L{admit} counted.
         """
         self.sessions -= 1
         left = self.sessionsByHost.get(host, 1) - 1
@@ -423,6 +426,7 @@ def wasGreeted(line):
 
     @param line: the line sent with the connection's descriptor (see
         L{connectionHost}).
+    @return: C{True} when the client was greeted already.
     """
     return line.split(b" ")[1:] == [b"greeted"]
 

@@ -94,6 +94,8 @@ class WorkerProcess(ProcessProtocol):
     def makeConnection(self, transport):
         """
         The process started: read its logs.
+
+        @param transport: the process's transport.
         """
         from ftpkit.ops.workerlog import WorkerLogReader
 
@@ -119,6 +121,9 @@ class WorkerProcess(ProcessProtocol):
         """
         Log the lines the worker wrote on standard error (its standard
         output is its log pipe, L{readLogs}).
+
+        @param childFD: the descriptor it wrote to (2).
+        @param data: the bytes it wrote.
         """
         self.logs.errorsReceived(data)
 
@@ -277,7 +282,11 @@ class WorkerProcess(ProcessProtocol):
         return held
 
     def processEnded(self, reason):
-        """The worker process exited."""
+        """
+        The worker process exited.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
+        """
         self.alive = False
         self._stopWaiting()
         if self.logPipe is not None:

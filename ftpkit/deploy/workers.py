@@ -297,6 +297,9 @@ class WorkerPool(Dispatcher, service.Service):
         not taken to the others and, unless shutting down, start another
         (after L{ftpkit.deploy.restarts.restartDelay} when it never got
         ready).
+
+        @param worker: its L{ftpkit.deploy.workerprocess.WorkerProcess}.
+        @param reason: why it exited (its L{Failure}).
         """
         self.workers.remove(worker)
         cut = releaseHeld(self.reactor, worker, self.handOver)

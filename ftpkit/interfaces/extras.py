@@ -29,11 +29,15 @@ class IFTPShellHash(Interface):
         """
         Checksum a file (or the byte range C{[start, end)}).
 
+        @param path: a tuple of segments naming a file.
         @param algorithm: a C{hashlib} name: C{"sha256"}, C{"sha512"},
             C{"sha1"}, C{"md5"}; or C{"crc32"} (for C{XCRC}: zlib's
             CRC-32, eight hex digits, big-endian), which a shell may
             refuse with L{ftpkit.errors.ParameterNotImplemented}
             (L{ftpkit.shells.digests.newDigest} knows them all).
+        @param start: the first byte, C{0} for the whole file.
+        @param end: the byte after the last, or C{None} for the end of the
+            file.
         @return: a Deferred firing with the lowercase hex digest.
         """
 
@@ -91,6 +95,7 @@ class IFTPShellChmod(Interface):
         """
         Set a file's or directory's permission bits.
 
+        @param path: a tuple of segments.
         @param mode: the bits, from C{0} to C{0o777} (no set-id or sticky
             bits).
         @return: a Deferred firing with C{None}.
@@ -109,6 +114,7 @@ class IFTPShellTimes(Interface):
         """
         Set a file's access and modification times.
 
+        @param path: a tuple of segments.
         @param accessed: the access time, seconds since the epoch, UTC.
         @param modified: the modification time, likewise.
         @return: a Deferred firing with C{None}.

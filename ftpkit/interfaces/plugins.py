@@ -65,44 +65,60 @@ class IFTPEventObserver(Interface):
     def loggedIn(event):
         """
         A user logged in.
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
     def loggedOut(event):
         """
         A logged-in user left (C{event.seconds} since login,
         C{event.bytesIn} and C{event.bytesOut} moved meanwhile).
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
     def uploadFinished(event):
         """
         A file was received completely (C{226}) and is in place:
         C{event.command} is C{STOR}, C{APPE} or C{STOU}.
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
     def downloadFinished(event):
         """
         A file was sent completely (C{RETR}, C{226}).
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
     def deleted(event):
         """
         A file was deleted (C{DELE}).
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
     def renamed(event):
         """
         A file or directory was renamed from C{event.path} to
         C{event.target}.
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
     def madeDirectory(event):
         """
         A directory was made (C{MKD}).
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
     def removedDirectory(event):
         """
         A directory was removed (C{RMD}).
+
+        @param event: the L{ftpkit.ops.events.Event}.
         """
 
 

@@ -37,6 +37,7 @@ class IFTPShell(Interface):
         """
         Create a directory (its parent must exist).
 
+        @param path: a tuple of segments.
         @return: a Deferred firing with C{None}; fails with
             L{ftpkit.errors.AlreadyExists} when the path exists (a file, a
             directory, or C{()}), L{ftpkit.errors.NoSuchFile} when the
@@ -47,6 +48,7 @@ class IFTPShell(Interface):
         """
         Remove an empty directory.
 
+        @param path: a tuple of segments.
         @return: a Deferred firing with C{None}, or with how many hidden
             entries (the disk shell's partial uploads) went with it, which
             a quota must then measure again, unless that count is a
@@ -59,6 +61,7 @@ class IFTPShell(Interface):
         """
         Remove a file.
 
+        @param path: a tuple of segments.
         @return: a Deferred firing with C{None}; fails with
             L{ftpkit.errors.IsDirectory} for a directory (C{()} included).
         """
@@ -82,6 +85,8 @@ class IFTPShell(Interface):
 
         A failed rename changes nothing.
 
+        @param fromPath: a tuple of segments: what to rename.
+        @param toPath: a tuple of segments: its new path.
         @return: a Deferred firing with C{None}.
         """
 
@@ -89,6 +94,7 @@ class IFTPShell(Interface):
         """
         Open a file to download it.
 
+        @param path: a tuple of segments naming a file.
         @param offset: the byte to start from (REST).
         @return: a Deferred firing with an L{IRandomReadFile} (the simple
             way) or an L{IReadFile} (producer/consumer); fails with
@@ -104,6 +110,9 @@ class IFTPShell(Interface):
         any old file untouched. C{offset > 0} resumes (writes from that
         byte, truncating after it); C{append=True} appends.
 
+        @param path: a tuple of segments naming a file.
+        @param offset: the byte to write from.
+        @param append: append to the file.
         @return: a Deferred firing with an L{IRandomWriteFile} (the simple
             way) or an L{IWriteFile} (producer/consumer); fails with
             L{ftpkit.errors.IsDirectory} when C{path} is a directory (or
@@ -115,6 +124,7 @@ class IFTPShell(Interface):
         """
         Set a file's (or directory's) modification time.
 
+        @param path: a tuple of segments.
         @param when: seconds since the epoch, UTC.
         @return: a Deferred firing with C{None}.
         """

@@ -64,6 +64,8 @@ class ISpliceSource(Interface):
         Move everything the peer sends, until it closes its side, into
         descriptor C{fd} from offset C{position}.
 
+        @param fd: a descriptor open for writing.
+        @param position: the offset of the first byte.
         @param run: runs a blocking call off the reactor thread (the disk
             writes): C{run(function, *args)} returns a Deferred with its
             result, failing with an L{ftpkit.errors.FTPError}.
@@ -88,6 +90,9 @@ class ISendfileTarget(Interface):
         Copy C{count} bytes from descriptor C{fd}, starting at C{offset},
         to the peer, without passing them through Python.
 
+        @param fd: a descriptor open for reading.
+        @param offset: the first byte to copy.
+        @param count: how many bytes to copy.
         @param warm: for a file on disk, C{warm(offset, count)} reads that
             range into memory off the reactor thread and returns a Deferred
             firing when done; it is called before copying a range that is

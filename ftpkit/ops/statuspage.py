@@ -30,6 +30,7 @@ class MetricsPage(Resource):
 
     def render_GET(self, request):
         """
+        @param request: the request.
         @return: the metrics, as bytes.
         """
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -55,6 +56,7 @@ class SessionsPage(Resource):
 
     def render_GET(self, request):
         """
+        @param request: the request.
         @return: the records, as JSON bytes.
         """
         request.setHeader(b"content-type", b"application/json")
@@ -71,6 +73,7 @@ class MisdirectedPage(Resource):
 
     def render(self, request):
         """
+        @param request: the request.
         @return: a short text saying which names are answered.
         """
         request.setResponseCode(421, b"Misdirected Request")
@@ -90,6 +93,7 @@ class QuietSite(Site):
 
     def getResourceFor(self, request):
         """
+        @param request: the request.
         @return: the page asked for, or L{MisdirectedPage} when the
             request's C{Host} header names another site (a page using DNS
             rebinding to read C{/sessions} through a browser). C{/metrics}

@@ -83,6 +83,8 @@ def sessionRecords(factory):
 
 def snapshotPath(directory, pid):
     """
+    @param directory: the directory of the snapshots.
+    @param pid: a process id.
     @return: the file of process C{pid}'s records in C{directory}.
     """
     return os.path.join(directory, f"sessions_{pid}.json")
@@ -121,6 +123,9 @@ def readSnapshots(directory):
 def forgetSnapshot(directory, pid):
     """
     A worker ended: remove its snapshot.
+
+    @param directory: the directory of the snapshots.
+    @param pid: the worker's process id.
     """
     try:
         os.remove(snapshotPath(directory, pid))

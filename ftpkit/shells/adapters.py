@@ -109,6 +109,8 @@ class ReadFileAdapter:
         Read from the random file, counting the reads in flight so that
         L{close} waits for them.
 
+        @param offset: the first byte.
+        @param length: the most bytes to read.
         @return: the L{Deferred} of L{IRandomReadFile.readAt}.
         """
         self._reading += 1

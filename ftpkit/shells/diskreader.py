@@ -59,6 +59,8 @@ class FileReader:
         """
         Read from the file in a worker thread.
 
+        @param count: the most bytes to read.
+        @param position: the offset to read at.
         @return: a L{Deferred} firing with the bytes read.
         """
         return self._inThread(os.pread, self._fd, count, position)

@@ -89,12 +89,18 @@ class ObjectStoreBackend(Backend):
         """
         Write the empty marker object C{"PATH/"}, which makes the prefix
         list as a directory (the convention of the S3 console).
+
+        @param fs: the fsspec filesystem.
+        @param path: the directory's path in it.
         """
         fs.touch(path + "/")
 
     def removeDirectory(self, fs, path):
         """
         Remove the marker object, if there is one.
+
+        @param fs: the fsspec filesystem.
+        @param path: the directory's path in it.
         """
         try:
             fs.rm_file(path + "/")

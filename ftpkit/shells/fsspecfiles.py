@@ -416,6 +416,9 @@ class InPlaceWriter:
     def writeAt(self, offset, data):
         """
         Write C{data} at C{offset} bytes from where the upload started.
+
+        @param offset: bytes from where the upload started.
+        @param data: the bytes.
         """
         offset += self._start
         if self._handle.tell() != offset:

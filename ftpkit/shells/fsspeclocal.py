@@ -183,6 +183,7 @@ class LinkFreeLocalFileSystem:
         @param withdirs: include the directories.
         @param detail: give a C{dict} of entries rather than a list of
             paths.
+        @return: the paths, or with C{detail} a C{dict} from path to entry.
         @raise FileNotFoundError: when there is nothing there.
         """
         found = {}

@@ -161,6 +161,8 @@ class FsspecShell:
         takes one call at a time), errors translated by
         L{translateError}.
 
+        @param function: a blocking callable.
+        @param args: its arguments.
         @return: a Deferred with the call's result.
         """
         self._running += 1

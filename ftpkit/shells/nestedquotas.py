@@ -151,5 +151,9 @@ class Neighbours:
         """
         The session changed what is at C{path}, one of its paths, by
         C{change} (see L{QuotaHomes.touched}).
+
+        @param path: a tuple of segments, below the session's home.
+        @param change: the L{ftpkit.fileinfo.StorageChange} at C{path}, or
+            C{None} when not known.
         """
         self._homes.touched(self._home + path, self._own, change)

@@ -56,6 +56,7 @@ def _isStale(result, target, now, lifetime):
 def resumableSize(target, now=None, resumer=None):
     """
     @param target: the target's path, C{bytes}.
+    @param now: the time, seconds since the epoch (the clock when C{None}).
     @param resumer: who asks (L{ftpkit.shells.partialowners.mayResume}).
     @return: the size of its partial upload, or C{None} when there is none
         to resume, or it is another's; one that is stale (L{_isStale}) is
@@ -89,6 +90,7 @@ def claimPartial(target, opener, now=None, resumer=None):
     @param target: the target's path, C{bytes}.
     @param opener: opens a path for the upload (blocking), returning
         C{(fd, stat_result)}.
+    @param now: the time, seconds since the epoch (the clock when C{None}).
     @param resumer: who resumes (L{ftpkit.shells.partialowners.mayResume}).
     @return: C{(fd, stat_result, temporary path)}: the file open, held
         and renamed; or C{None} when there is none to resume, or it is

@@ -150,6 +150,8 @@ class QuotaAccount:
         Rename, counting what the new keys add and what the target's
         replacement frees (C{fromPath} and C{toPath} differ).
 
+        @param fromPath: a tuple of segments: what is renamed.
+        @param toPath: a tuple of segments: its new path.
         @param replaced: the L{ftpkit.fileinfo.FileInfo} of what is at
             C{toPath}, or C{None} for nothing.
         @param renaming: renames, returning a Deferred.

@@ -202,6 +202,7 @@ class Ledger:
         the bytes stored and in flight, with them, must be no more than
         C{limit}. Before refusing, slots of dead processes are cleared.
 
+        @param size: the bytes.
         @param limit: the most bytes, or C{None} for no limit.
         @return: whether they fit (and were counted).
         """
@@ -211,6 +212,8 @@ class Ledger:
     def releaseBytes(self, size):
         """
         Take C{size} bytes off this process's bytes in flight.
+
+        @param size: the bytes.
         """
         with self._locked() as (header, slots):
             self._addToSlot(header, slots, -size, 0)

@@ -1,10 +1,12 @@
 """
 The docstring rule: every module of C{ftpkit}, and every public function,
-class and method in it, has a docstring.
+class and method in it, has a docstring, in epytext: C{@param} for each
+parameter and C{@return} when it returns something.
 """
 
 import ast
 import os
+import re
 
 from twisted.trial import unittest
 
@@ -44,6 +46,90 @@ def undocumented(source, name="<source>"):
     return sorted(missing)
 
 
+_CONVENTIONS = re.compile(r"(test|opt|ftp|render)_")
+"""Methods whose parameters a convention documents once: trial's tests,
+C{twistd}'s options (their docstring is the C{--help} text), ftpkit's
+C{ftp_VERB} handlers (L{ftpkit.control.handlers}) and C{twisted.web}'s
+C{render_METHOD}."""
+
+
+def _pointsToDeclaration(name, docstring):
+    """
+    @param name: a method's name.
+    @param docstring: its docstring.
+    @return: whether it documents the method by pointing to where it is
+        declared (C{See L{IConsumer.write}}, C{@see: L{...write}}), whose
+        docstring gives its parameters.
+    """
+    return (docstring.startswith("See L{") or re.search(
+        r"(?i)\bsee:?\s+L\{[\w.]*\b" + re.escape(name) + r"\}", docstring)
+        is not None)
+
+
+def _returnsValue(function):
+    """
+    @param function: a function's node.
+    @return: whether a C{return} of its own (not of a function or lambda
+        inside it) gives a value other than C{None}.
+    """
+    pending = list(ast.iter_child_nodes(function))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                             ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Return) and node.value is not None and not (
+                isinstance(node.value, ast.Constant)
+                and node.value.value is None):
+            return True
+        pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def unfielded(source, name="<source>"):
+    """
+    The public functions and methods of a module whose docstring lacks an
+    epytext field it needs.
+
+    @param source: the module's text.
+    @param name: the module's name in what is returned.
+    @return: a C{list} of C{"name:line: function: field"} texts, one for
+        each parameter with no C{@param} (or C{@keyword}), and one for a
+        function returning a value with no C{@return}: properties, the
+        methods of L{_CONVENTIONS}, and methods that point to their
+        declaration (L{_pointsToDeclaration}) are left out.
+    """
+    missing = []
+    pending = [(ast.parse(source), "")]
+    while pending:
+        node, prefix = pending.pop()
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _DEFINITIONS) or child.name.startswith("_"):
+                continue
+            if isinstance(child, ast.ClassDef):
+                pending.append((child, prefix + child.name + "."))
+                continue
+            docstring = ast.get_docstring(child) or ""
+            if (_CONVENTIONS.match(child.name)
+                    or _pointsToDeclaration(child.name, docstring)
+                    or any(isinstance(d, ast.Name) and d.id == "property"
+                           for d in child.decorator_list)):
+                continue
+            where = f"{name}:{child.lineno}: {prefix}{child.name}"
+            arguments = child.args
+            names = [a.arg for a in arguments.posonlyargs + arguments.args
+                     + arguments.kwonlyargs]
+            names += [a.arg for a in (arguments.vararg, arguments.kwarg) if a]
+            for argument in names:
+                if argument not in ("self", "cls") and not re.search(
+                        r"@(param|keyword)\s+" + re.escape(argument) + r"\b",
+                        docstring):
+                    missing.append(f"{where}: @param {argument}")
+            if _returnsValue(child) and "@return" not in docstring:
+                missing.append(f"{where}: @return")
+    return sorted(missing)
+
+
 class UndocumentedTests(unittest.SynchronousTestCase):
     """
     L{undocumented}.
@@ -70,6 +156,41 @@ class UndocumentedTests(unittest.SynchronousTestCase):
         self.assertEqual(undocumented(source), [])
 
 
+class UnfieldedTests(unittest.SynchronousTestCase):
+    """
+    L{unfielded}.
+    """
+
+    def test_found(self):
+        """
+        A parameter without C{@param}, and a value returned without
+        C{@return}, are listed.
+        """
+        source = ('def f(a, b):\n    """\n    @param a: A.\n    """\n'
+                  "    return a\n")
+        self.assertEqual(unfielded(source, "m"),
+                         ["m:1: f: @param b", "m:1: f: @return"])
+
+    def test_leftOut(self):
+        """
+        C{None} returned, a nested function's return, a method pointing to
+        its declaration, a property and C{ftp_VERB} need no field.
+        """
+        source = ("def f():\n    '''F.'''\n    def g():\n        return 1\n"
+                  "    return None\n"
+                  "class C:\n    '''C.'''\n"
+                  "    def write(self, data):\n"
+                  "        '''See L{IConsumer.write}.'''\n"
+                  "    def close(self, how):\n"
+                  "        '''Refuse: see L{IFile.close}.'''\n"
+                  "        return 1\n"
+                  "    @property\n    def size(self):\n"
+                  "        '''Size.'''\n        return 1\n"
+                  "    def ftp_NOOP(self, argument):\n"
+                  "        '''NOOP.'''\n        return (200, 'OK')\n")
+        self.assertEqual(unfielded(source), [])
+
+
 class FtpkitDocstringTests(unittest.SynchronousTestCase):
     """
     Every module under C{ftpkit/}.
@@ -87,5 +208,20 @@ class FtpkitDocstringTests(unittest.SynchronousTestCase):
                     path = os.path.join(folder, name)
                     with open(path, encoding="utf-8") as f:
                         missing.extend(undocumented(
+                            f.read(), os.path.relpath(path, _FTPKIT)))
+        self.assertEqual(missing, [])
+
+    def test_everyParameterAndReturnDocumented(self):
+        """
+        No public function or method lacks C{@param} for a parameter or
+        C{@return} for what it returns (L{unfielded}).
+        """
+        missing = []
+        for folder, _, names in os.walk(_FTPKIT):
+            for name in names:
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    with open(path, encoding="utf-8") as f:
+                        missing.extend(unfielded(
                             f.read(), os.path.relpath(path, _FTPKIT)))
         self.assertEqual(missing, [])

@@ -46,6 +46,7 @@ class ChecksumCommands:
         @param path: a tuple of segments.
         @param algorithm: a name L{ftpkit.interfaces.IFTPShellHash.hash}
             takes.
+        @param start: where to start, a byte offset.
         @param end: where to stop, or C{None} for the file's end.
         @return: C{(info, digest)}: the file's
             L{ftpkit.fileinfo.FileInfo} and the lowercase hex digest.

@@ -99,6 +99,7 @@ class FileCommands:
         """
         Turn a client's path argument into a path.
 
+        @param text: the client's path argument.
         @return: a tuple of segments.
         @raise InvalidPath: for text that cannot name a path.
         """

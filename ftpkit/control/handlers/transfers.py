@@ -348,6 +348,10 @@ class TransferCommands:
         451, not 226, so that the client does not take what it got for
         the whole file (L{shortDownload}).
 
+        @param readFile: what the shell opened.
+        @param binary: TYPE I (else TYPE A, translated).
+        @param description: the transfer, as C{STAT} and the logs show it.
+        @param opening: the text of the C{150} reply.
         @param leadByte: in TYPE A, C{readFile} starts one byte before
             the download (L{ftpkit.data.movers.Download}).
         @return: the final reply, or C{None} if refused.
@@ -381,6 +385,9 @@ class TransferCommands:
         Receive an upload into a file a shell opened (an L{IWriteFile}, or
         an L{IRandomWriteFile} adapted to one): 150, bytes, 226.
 
+        @param writeFile: what the shell opened.
+        @param description: the transfer, as C{STAT} and the logs show it.
+        @param opening: the text of the C{150} reply.
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)

@@ -275,6 +275,7 @@ class Upload(Mover):
         """
         Receive the whole upload from C{connection} into the file.
 
+        @param connection: the data connection (see L{Mover.bareSocket}).
         @return: a Deferred (from a bare connection, L{_splice}) or a
             coroutine (through Python) giving the bytes received.
         @raise FTPError: L{TransferAborted} when the connection broke or

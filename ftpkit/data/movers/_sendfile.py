@@ -247,6 +247,8 @@ class SendfileWriter:
     def connectionLost(self, reason):
         """
         The reactor gave up on the descriptor.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self._finish(reason)
 

@@ -448,6 +448,8 @@ class SpliceReceiver:
     def connectionLost(self, reason):
         """
         The reactor gave up on the descriptor.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self._waiting = False
         self.finish(TransferAborted())
