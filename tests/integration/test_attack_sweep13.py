@@ -66,6 +66,20 @@ C{users:} realm, a quota and C{--log-format json}):
     - login timing from fresh addresses (the failed-login delay the
       same for each): a wrong password for a user of the users file
       1,044 ms, for a user that does not exist 1,044 ms (medians of 10);
+      20 guesses at once from one address under C{--workers 2}, the
+      right password last: answered over 51 s, the right one held too;
+    - C{--vhost}: names in upper case, with a trailing dot, in A-labels,
+      IPv6 in three spellings picked their host; C{127.000.000.005},
+      C{0x7f.0.0.5}, an integer, an IPv4-mapped address, a port:
+      C{504}/C{501}, the default realm; C{HOST} after C{USER}: C{503};
+      C{HOST} under TLS naming another host than the SNI: C{504}, an SNI
+      holding CR LF, ESC or bytes not UTF-8: not taken for a name, never
+      echoed;
+    - the fuzz above on C{--realm memory} and C{fsspec:memory://}: no
+      C{451}; a dangling link inside the root (made by a local user) is
+      followed by C{STOR}, C{APPE}: its target is made inside the root,
+      nothing a user who could make the link could not do, and under
+      C{--hide-dotfiles} a target named with a dot is refused (C{553});
     - a byte a second before and after login, with or without TLS:
       C{421} at the idle timeout; an empty line a second before login:
       C{421} at the login timeout; an active PROT P listing whose client
