@@ -58,7 +58,7 @@ One module a job, each listing the private names it reads and why:
       S3 listing a page at a time, an SFTP connection opened again.
 
 Nothing outside this package reads or overrides a private name of Twisted,
-pyOpenSSL or fsspec.
+pyOpenSSL or fsspec (C{tests/unit/test_privatenames.py} checks).
 
 Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
