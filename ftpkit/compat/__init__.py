@@ -19,8 +19,9 @@ One module a job, each listing the private names it reads and why:
       them.
     - L{ftpkit.compat.openssl}: pyOpenSSL's binding of OpenSSL
       (C{SSL._lib}): session reuse, session ID contexts, the bytes
-      waiting in a connection's memory buffers, and a control
-      connection's records read and written with OpenSSL's own calls.
+      waiting in a connection's memory buffers, a control
+      connection's records read and written with OpenSSL's own calls,
+      and an upload's decrypted many at a time.
     - L{ftpkit.compat.eventloop}: the reactor's next-turn queue and
       C{epoll} object, and Python's bare C{accept}.
     - L{ftpkit.compat.endpoints}: the port a parsed server endpoint
@@ -37,7 +38,9 @@ One module a job, each listing the private names it reads and why:
 
     - L{ftpkit.compat.tlshooks}: L{TLSLayerHooks}, Twisted's TLS layer with
       the private steps L{ftpkit.data.tls}'s layer changes (sending the
-      records, the end of the TLS connection) turned into public methods.
+      records, the end of the TLS connection) turned into public methods,
+      and the records of each read decrypted together, their plaintext
+      delivered at once.
     - L{ftpkit.compat.tlsbulk}: Twisted's TLS layer, pyOpenSSL's binding
       and the TCP transport under them: a download's large writes
       encrypted a few records at a time into one reused buffer and sent

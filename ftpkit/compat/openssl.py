@@ -29,7 +29,10 @@ needs.
       L{writePlaintext}, L{takeRecords}): each wrapper checks its
       arguments, and on success too its context's callback helpers and
       C{SSL_get_error}, some ten Python-level calls per record; fallback:
-      pyOpenSSL's C{bio_write}, C{recv}, C{send} and C{bio_read}.
+      pyOpenSSL's C{bio_write}, C{recv}, C{send} and C{bio_read}. The
+      same calls, and C{_ffi.from_buffer}, decrypt an upload's records
+      many at a time into one buffer (L{readAvailable}); fallback:
+      Twisted's layer, a record's plaintext a C{recv}.
 """
 
 from twisted.logger import Logger
@@ -139,6 +142,7 @@ else:
     _BIO_write = _lib.BIO_write
     _allocate = _ffi.new_allocator(should_clear_after_alloc=False)
     _unpack = _ffi.unpack
+    _fromBuffer = getattr(_ffi, "from_buffer", None)
 
 _READ_SIZE = 2 ** 15
 """The most plaintext one L{readPlaintext} asks OpenSSL for, as Twisted's
@@ -213,6 +217,52 @@ def readPlaintext(handles, connection, size):
         return _unpack(buffer, result)
     connection._raise_ssl_error(ssl, result)
     raise SSL.WantReadError()  # pragma: no cover (SSL_ERROR_NONE)
+
+
+def bufferPointer(buffer):
+    """
+    @param buffer: a writable buffer (a L{bytearray}).
+    @return: a pointer to its first byte, for L{readAvailable}; C{None}
+        when this pyOpenSSL no longer lets ftpkit make one.
+    """
+    if _lib is None or _bioMemData is None or _fromBuffer is None:
+        return None
+    return _fromBuffer(buffer)
+
+
+def readAvailable(handles, connection, into, size):
+    """
+    Decrypt the application data of every record received (given to
+    OpenSSL, L{feedRecords}) that is whole, one C{SSL_read} after the
+    other, into one buffer, until it is full: what C{recv} gives a record
+    at a time. Reading stops at the first read that fails, usually for
+    want of a whole record (which costs one C{WantReadError} a call, as
+    Twisted's reading raises one after each read from the socket).
+
+    @param handles: L{memoryHandles} of C{connection}.
+    @param connection: the L{SSL.Connection}.
+    @param into: a L{bufferPointer} to at least C{size} bytes.
+    @param size: how many bytes C{into} may take.
+    @return: C{(count, error)}: how many bytes were written at C{into},
+        and the L{SSL.Error} that C{recv} would have raised at the read
+        that failed (C{ZeroReturnError} after the peer's close_notify, an
+        error for a record that does not decrypt or a fatal alert), or
+        C{None} when reading stopped for want of records or room.
+    """
+    ssl = handles[0]
+    count = 0
+    while count < size:
+        result = _SSL_read(ssl, into + count, size - count)
+        if result <= 0:
+            try:
+                connection._raise_ssl_error(ssl, result)
+            except SSL.WantReadError:
+                break
+            except SSL.Error as error:
+                return count, error
+            break  # pragma: no cover (SSL_ERROR_NONE)
+        count += result
+    return count, None
 
 
 def writePlaintext(handles, connection, data):

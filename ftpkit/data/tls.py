@@ -74,12 +74,13 @@ class DataTLSProtocol(TLSLayerHooks):
 
     def dataReceived(self, data):
         """
-        Note that the peer sent something (L{peerSilent}), then decrypt.
+        Note that the peer sent something (L{peerSilent}), then decrypt
+        (L{TLSLayerHooks.dataReceived}).
 
         @param data: the bytes received.
         """
         self.peerSilent = False
-        TLSMemoryBIOProtocol.dataReceived(self, data)
+        TLSLayerHooks.dataReceived(self, data)
 
     def holdTickets(self):
         """

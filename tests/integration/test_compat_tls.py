@@ -272,6 +272,22 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
         self.assertTrue(tlsbulk._usable, changed(
             "OpenSSL.SSL._ffi.from_buffer or the record calls"))
 
+    def test_tlsBulkReads(self):
+        """
+        Twisted's TLS layer still has the state and steps that
+        L{compat.TLSLayerHooks.dataReceived} reads to decrypt an upload's
+        records in bulk (see C{tests/unit/test_tlsbulkreads.py}), and
+        pyOpenSSL's binding what it calls.
+        """
+        from ftpkit.compat import tlshooks
+
+        self.assertTrue(tlshooks.READS_IN_BULK, changed(
+            "TLSMemoryBIOProtocol's _handshakeDone, _lostTLSConnection,"
+            " _aborted, _shutdownTLS, _tlsShutdownFinished or"
+            " _flushSendBIO"))
+        self.assertIsNotNone(tlshooks._pointer, changed(
+            "OpenSSL.SSL._ffi.from_buffer or the record calls"))
+
     async def test_tlsRecordsAtOnce(self):
         """
         L{compat.sendRecordsAtOnce} puts its sender under the TLS layer
