@@ -26,7 +26,14 @@ with ftpkit's other uses of private names. It reads and overrides:
       C{_shutdownTLS}, C{_tlsShutdownFinished}, C{_bufferedWrite}: the
       steps it takes, or replaces, in reading and writing records;
     - C{_lostTLSConnection}, C{_handshakeDone}, C{_aborted}, C{_reason}:
-      the layer's state.
+      the layer's state;
+    - C{BufferingTLSTransport._aggregator}: its C{flush}, held by the
+      L{_OpenRecords} that carries an open layer's records and replies
+      (the layer's own attributes are read through
+      C{ProtocolWrapper.__getattr__}'s hook, which CPython does not
+      specialize); it is used only while none of the steps above that
+      change the layer's state (the overridden ones, C{loseConnection}
+      and C{abortConnection}) has been taken.
 
 Fallback: without any of them (L{FOLLOWS_TWISTED} false) it is Twisted's
 layer unchanged. The layer's factory and C{AUTH TLS}'s start are
@@ -108,6 +115,95 @@ def _last(provided):
     return interfaces[-1] if interfaces else None
 
 
+class _OpenRecords:
+    """
+    A layer's records and replies while it is open and nothing else goes
+    on: handshake done, nothing buffered nor held back, not closing. It
+    holds what each record and each reply needs, read here as attributes
+    of a class without C{__getattr__}: on the layer, a L{ProtocolWrapper},
+    CPython reads every attribute through C{ProtocolWrapper.__getattr__}'s
+    hook (two more type lookups each) and specializes none. The layer
+    drops it at any step out of that state (L{ControlTLSProtocol._leave});
+    what follows takes the layer's general way, as if it had never been.
+
+    @ivar open: whether the layer still uses it.
+    """
+
+    __slots__ = ("open", "_layer", "_handles", "_connection", "_wrapped",
+                 "_flush", "_send")
+
+    def __init__(self, layer):
+        """
+        @param layer: the L{ControlTLSProtocol}, open (see
+            L{ControlTLSProtocol._enter}).
+        """
+        self.open = True
+        self._layer = layer
+        self._handles = layer._handles
+        self._connection = layer._tlsConnection
+        self._wrapped = layer.wrappedProtocol
+        self._flush = layer._aggregator.flush
+        self._send = layer.transport.write
+
+    def received(self, data):
+        """
+        L{ControlTLSProtocol.dataReceived}: give OpenSSL the records,
+        deliver what they hold, send what reading made OpenSSL write.
+
+        @param data: bytes of TLS records.
+        @return: whether OpenSSL took them (if not, nothing was done).
+        """
+        handles = self._handles
+        if not openssl.feedRecords(handles, data):
+            return False
+        connection = self._connection
+        while True:
+            waiting = openssl.plaintextWaiting(handles)
+            if waiting == 0:
+                break
+            try:
+                plaintext = openssl.readPlaintext(handles, connection,
+                                                  waiting)
+            except WantReadError:
+                break
+            except ZeroReturnError:
+                self._layer._shutdownTLS()
+                self._layer._tlsShutdownFinished(None)
+            except Error:
+                self._layer._tlsShutdownFinished(Failure())
+            else:
+                self._wrapped.dataReceived(plaintext)
+            if not self.open:
+                # What the records or the commands did took the layer out
+                # of this state: the rest the general way.
+                self._layer._flushReceiveBIO()
+                return True
+        records = openssl.takeRecords(handles)
+        if records:
+            self._send(records)
+        return True
+
+    def write(self, data):
+        """
+        L{ControlTLSProtocol.writeAtOnce} of at most a record's worth.
+
+        @param data: the bytes.
+        """
+        self._flush()
+        if not self.open:
+            self._layer._writeFlushed(data)
+            return
+        try:
+            openssl.writePlaintext(self._handles, self._connection, data)
+        except WantReadError:
+            self._layer._bufferedWrite(data)
+            return
+        except Error:
+            self._layer._tlsShutdownFinished(Failure())
+            return
+        self._send(openssl.takeRecords(self._handles))
+
+
 class ControlTLSProtocol(BufferingTLSTransport):
     """
     Twisted's TLS layer for a control connection, with less work per
@@ -121,6 +217,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
 
     _ending = False
     _handles = None
+    _records = None
 
     holding = False
     """Whether L{writeAtOnce} leaves the records of a reply in OpenSSL's
@@ -167,9 +264,21 @@ class ControlTLSProtocol(BufferingTLSTransport):
         @param data: the bytes (dropped once the connection was lost, as
             the TCP transport drops them).
         """
+        records = self._records
+        if records is not None and len(data) <= _RECORD:
+            records.write(data)
+            return
         if not self.connected:
             return
         starttls.flushTLSWrites(self)
+        self._writeFlushed(data)
+
+    def _writeFlushed(self, data):
+        """
+        L{writeAtOnce} once what the layer held back was encrypted.
+
+        @param data: the bytes.
+        """
         if (not FOLLOWS_TWISTED or self.disconnecting
                 or self._lostTLSConnection or not self._handshakeDone
                 or self._appSendBuffer or len(data) > _RECORD):
@@ -193,6 +302,14 @@ class ControlTLSProtocol(BufferingTLSTransport):
         elif not self.holding:
             self.transport.write(openssl.takeRecords(handles))
 
+    def hold(self):
+        """
+        Hold the records of the replies written from now on back
+        (L{holding}), until L{sendHeld}.
+        """
+        self._leave()
+        self.holding = True
+
     def sendHeld(self):
         """
         Stop holding reply records back (L{holding}) and send what is held,
@@ -207,17 +324,90 @@ class ControlTLSProtocol(BufferingTLSTransport):
         """
         Give OpenSSL the records received and deliver what they hold, as
         L{TLSMemoryBIOProtocol.dataReceived} does; once the handshake is
-        done, with OpenSSL's own calls.
+        done, with OpenSSL's own calls (L{_OpenRecords} while the layer is
+        open and nothing else goes on).
 
         @param data: bytes of TLS records.
         """
+        records = self._records
+        if records is not None:
+            if not records.received(data):
+                BufferingTLSTransport.dataReceived(self, data)
+            return
         handles = self._handles
         if (handles is None or not self._handshakeDone
                 or self._appSendBuffer or self._lostTLSConnection
                 or not openssl.feedRecords(handles, data)):
             BufferingTLSTransport.dataReceived(self, data)
-            return
-        self._flushReceiveBIO()
+        else:
+            self._flushReceiveBIO()
+        self._enter()
+
+    def _enter(self):
+        """
+        Give the records and replies of a layer that is open and has
+        nothing else going on to an L{_OpenRecords}.
+        """
+        if (FOLLOWS_TWISTED and self._handles is not None
+                and self._records is None and self._handshakeDone
+                and self.connected and not self.disconnecting
+                and not self._lostTLSConnection and not self._aborted
+                and not self._appSendBuffer and not self.holding
+                and not self._ending and hasattr(
+                    self.__dict__.get("_aggregator"), "flush")):
+            self._records = _OpenRecords(self)
+
+    def _leave(self):
+        """
+        Stop using the layer's L{_OpenRecords}, if it has one: what comes
+        next takes the general way.
+        """
+        records = self._records
+        if records is not None:
+            records.open = False
+            self._records = None
+
+    def loseConnection(self):
+        """
+        Close, as Twisted's layer does (the general way from now on).
+        """
+        self._leave()
+        BufferingTLSTransport.loseConnection(self)
+
+    def abortConnection(self):
+        """
+        Abort, as Twisted's layer does (the general way from now on).
+        """
+        self._leave()
+        BufferingTLSTransport.abortConnection(self)
+
+    def _bufferedWrite(self, octets):
+        """
+        Keep a write OpenSSL could not take yet, as Twisted's layer does
+        (the general way until it was sent).
+
+        @param octets: the bytes.
+        """
+        self._leave()
+        BufferingTLSTransport._bufferedWrite(self, octets)
+
+    def _shutdownTLS(self):
+        """
+        Send the close_notify, as Twisted's layer does (the general way
+        from now on).
+        """
+        self._leave()
+        BufferingTLSTransport._shutdownTLS(self)
+
+    def _tlsShutdownFinished(self, reason):
+        """
+        TLS ended, as Twisted's layer ends it (the general way from now
+        on).
+
+        @param reason: why, or C{None}.
+        """
+        self._leave()
+        BufferingTLSTransport._tlsShutdownFinished(self, reason)
 
     def _flushSendBIO(self):
         """
@@ -286,6 +476,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
         error, given L{_ENDED_WITHOUT_CLOSE_NOTIFY} as the reason it
         makes of that error.
         """
+        self._leave()
         if self._reason is None:
             self._reason = _ENDED_WITHOUT_CLOSE_NOTIFY
         self._lostTLSConnection = True
@@ -301,6 +492,7 @@ class ControlTLSProtocol(BufferingTLSTransport):
 
         @param reason: why.
         """
+        self._leave()
         self._ending = True
         BufferingTLSTransport.connectionLost(self, reason)
         self._handles = None

@@ -30,12 +30,37 @@ rather than on the reactor's next.
       (L{underTLS}); fallback: none found (replies go through the layer).
 """
 
+from functools import partial
+
 from twisted.internet import tcp
 from twisted.protocols.tls import TLSMemoryBIOProtocol
 
 from ftpkit.compat.openssl import SSL, recordsWaiting
 from ftpkit.compat.starttls import flushTLSWrites, tlsLayer
 from ftpkit.compat.tcp import closeAtOnce, unqueued
+
+
+def _sendOrQueue(connection, queue, data):
+    """
+    Send C{data} on a TCP connection now if nothing is queued there, what
+    the socket does not take (or everything, otherwise) through C{queue}.
+
+    @param connection: the TCP connection.
+    @param queue: Twisted's write of the transport above it.
+    @param data: bytes of TLS records.
+    """
+    try:
+        # unqueued() and sendNow(), without the two calls: this is every
+        # record of a control connection.
+        if (connection.connected and not connection.disconnecting
+                and not connection.dataBuffer
+                and not connection._tempDataBuffer):
+            data = data[connection.socket.send(data):]
+            if not data:
+                return
+    except (AttributeError, OSError):
+        pass
+    queue(data)
 
 
 class _SendsAtOnce:
@@ -48,11 +73,17 @@ class _SendsAtOnce:
 
     @ivar below: Twisted's transport of the layer.
     @ivar connection: the TCP connection.
+    @ivar write: send bytes of TLS records now if possible, else queue
+        them (L{_sendOrQueue}). Bound when made, not a method: CPython
+        reads every attribute of an instance of a class with
+        C{__getattr__} through it, never specialized, and a method would
+        read C{connection} and C{below} so for each record.
     """
 
     def __init__(self, below, connection):
         self.below = below
         self.connection = connection
+        self.write = partial(_sendOrQueue, connection, below.write)
 
     def __getattr__(self, name):
         return getattr(self.below, name)
@@ -80,26 +111,6 @@ class _SendsAtOnce:
         Unregister the producer, as the transport below does.
         """
         return self.below.unregisterProducer()
-
-    def write(self, data):
-        """
-        Send C{data} now if possible, else queue it.
-
-        @param data: bytes of TLS records.
-        """
-        connection = self.connection
-        try:
-            # unqueued() and sendNow(), without the two calls: this is
-            # every record of a control connection.
-            if (connection.connected and not connection.disconnecting
-                    and not connection.dataBuffer
-                    and not connection._tempDataBuffer):
-                data = data[connection.socket.send(data):]
-                if not data:
-                    return
-        except (AttributeError, OSError):
-            pass
-        self.below.write(data)
 
     def writeSequence(self, iovec):
         """

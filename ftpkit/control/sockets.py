@@ -147,7 +147,7 @@ def holdReplies(transport):
     """
     layer = _controlLayer(transport)
     if layer is not None:
-        layer.holding = True
+        layer.hold()
     return layer
 
 

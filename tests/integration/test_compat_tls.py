@@ -7,6 +7,9 @@ and means ftpkit.compat must be updated. The rest of ftpkit.compat is
 tested in L{tests.integration.test_compat}.
 """
 
+import ast
+import inspect
+import textwrap
 
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor
@@ -25,6 +28,30 @@ from tests.integration.test_compat import (
 )
 from tests.scratch import scratchDirectory
 from tests.tlssupport import sessionCache
+
+
+def _selfChanged(function):
+    """
+    @param function: an L{ast.FunctionDef}.
+    @return: the names of C{self}'s attributes it assigns, or appends or
+        extends.
+    """
+    for node in ast.walk(function):
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif (isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ("append", "extend")):
+            targets = [node.func.value]
+        for target in targets:
+            for each in getattr(target, "elts", [target]):
+                if (isinstance(each, ast.Attribute)
+                        and isinstance(each.value, ast.Name)
+                        and each.value.id == "self"):
+                    yield each.attr
 
 
 class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
@@ -204,6 +231,38 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
         self.assertGreater(compat.recordsWaiting(connection) or 0, 0,
                            changed("OpenSSL.SSL._lib.BIO_get_mem_data"))
         self.assertEqual(compat.inputWaiting(connection), 0)
+
+    def test_controlTLSLayerSteps(self):
+        """
+        The methods of Twisted's TLS layer that change the state an open
+        L{ftpkit.compat.controltls.ControlTLSProtocol} carries its records
+        by (L{ftpkit.compat.controltls._OpenRecords}) are the ones it
+        overrides to stop doing so, or run before it is open.
+        """
+        from twisted.protocols import policies, tls
+
+        from ftpkit.compat import controltls
+
+        state = {"_lostTLSConnection", "disconnecting", "_aborted",
+                 "connected", "_appSendBuffer", "_handshakeDone",
+                 "wrappedProtocol", "transport", "_tlsConnection",
+                 "_aggregator", "write"}
+        beforeOpen = {"__init__", "makeConnection", "_checkHandshakeStatus",
+                      "_unbufferPendingWrites"}
+        stepsOut = {"loseConnection", "abortConnection", "_bufferedWrite",
+                    "_shutdownTLS", "_tlsShutdownFinished", "connectionLost"}
+        changing = set()
+        for cls in (policies.ProtocolWrapper, tls.TLSMemoryBIOProtocol,
+                    tls.BufferingTLSTransport):
+            source = textwrap.dedent(inspect.getsource(cls))
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.FunctionDef) and state & set(
+                        _selfChanged(node)):
+                    changing.add(node.name)
+        self.assertLessEqual(changing, beforeOpen | stepsOut, changed(
+            "the methods of TLSMemoryBIOProtocol that change its state"))
+        for name in stepsOut:
+            self.assertIn(name, vars(controltls.ControlTLSProtocol))
 
     def test_memoryHandles(self):
         """

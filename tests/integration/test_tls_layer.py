@@ -319,6 +319,32 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(raised, ["do_handshake"])
 
 
+    async def test_fewLayerReads(self):
+        """
+        Once the handshake is done, a command and its reply read four of
+        the layer's attributes (its C{dataReceived} and C{writeAtOnce}, and
+        its L{controltls._OpenRecords} for each): CPython reads every
+        attribute of a L{ProtocolWrapper} through the hook of its
+        C{__getattr__}, never specialized.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        reads = []
+
+        def reading(layer, name):
+            reads.append(name)
+            return object.__getattribute__(layer, name)
+        layerClass = controltls.ControlTLSProtocol
+        layerClass.__getattribute__ = reading
+        self.addCleanup(delattr, layerClass, "__getattribute__")
+        client.records(b"NOOP\r\n")
+        self.assertEqual(await self.inThread(client.replies, 1),
+                         [b"200 NOOP ok"])
+        self.assertEqual(sorted(reads), ["_records", "_records",
+                                         "dataReceived", "writeAtOnce"])
+
+
 class CloseTests(FTPSTestsMixin, unittest.TestCase):
     """
     Closing a control connection under TLS closes the TCP connection at
