@@ -5,8 +5,9 @@ C{--baseline} checkouts side by side: a count the machine's load does not
 change (C{docs/benchmark.rst}, "Running it", says what each scenario of
 L{SCENARIOS} does).
 
-Each run starts ftpkit under callgrind (C{PYTHONHASHSEED=0};
-C{--instr-atstart=no}: start-up is not counted), drives C{--warmup}
+Each run starts ftpkit under callgrind (C{PYTHONHASHSEED} the round's
+number, from 0: see L{measure}; C{--instr-atstart=no}: start-up is not
+counted), drives C{--warmup}
 operations uncounted, turns the instrumentation on (C{callgrind_control -i
 on}), drives C{--ops} operations with the benchmark's own clients
 (L{bench.scenarios._eachFile}, as the C{small} scenarios do), dumps the
@@ -111,6 +112,25 @@ def tlsLogins(instance, batch, meter):
     meter()
 
 
+def commands(tls):
+    """
+    A scenario of commands on one logged-in session: a C{NOOP} for each
+    operation, and its reply (under TLS, one record in and one out).
+
+    @param tls: whether the session is an explicit FTPS one (C{AUTH TLS},
+        C{PBSZ}, C{PROT P}).
+    @return: C{drive(instance, batch, meter)}, as L{sessions} makes.
+    """
+    def drive(instance, batch, meter):
+        client = instance.client(clientContext() if tls else None)
+        meter()
+        for _ in batch:
+            client.command("NOOP", 200)
+        meter()
+        client.quit()
+    return drive
+
+
 SCENARIOS = {
     # retr50 is the small scenario's sequence, stor50 small-stor's,
     # login-retr small-login's.
@@ -120,13 +140,15 @@ SCENARIOS = {
     "stor50": sessions(50, False, _store),
     "login": sessions(1, True, _nothing),
     "login-tls": tlsLogins,
+    "noop": commands(False),
+    "noop-tls": commands(True),
     "login-retr": sessions(50, True, _fetch),
     "list": sessions(1, False, _listing("LIST")),
     "mlsd": sessions(1, False, _listing("MLSD")),
 }
 LISTINGS = frozenset(["list", "mlsd"])
 """The listing scenarios: a fiftieth of C{--ops} (L{LIST_SHARE}) each."""
-TLS = frozenset(["login-tls"])
+TLS = frozenset(["login-tls", "noop-tls"])
 """Scenarios whose server must offer C{AUTH TLS}."""
 PEERS = {"pyftpdlib": Pyftpdlib}
 """The other servers C{--peer} can count."""
@@ -212,10 +234,18 @@ def totals(path):
 
 
 def measure(kind, root, workdir, scenario, warm, counted, keep=None,
-            pem=None):
+            pem=None, seed=0):
     """
     Start a server under callgrind, run a scenario's warm-up uncounted and
     its counted operations, stop it.
+
+    The count depends on the process's memory layout, which
+    C{PYTHONHASHSEED} changes: CPython 3.11 finds the slot of its type
+    attribute cache from the address of the attribute's name, so which
+    lookups miss it (and walk the classes' MROs) changes with the layout.
+    One checkout counted in one layout can be several percent off what it
+    counts in another (C{docs/benchmark.rst}); rounds under different
+    seeds make the min-max show it.
 
     @param kind: L{Ftpkit}, a L{bench.servers.FtpkitBaseline} or a value
         of L{PEERS}.
@@ -227,13 +257,14 @@ def measure(kind, root, workdir, scenario, warm, counted, keep=None,
     @param keep: a path to copy the count's callgrind file to, or C{None}
         (or another false value).
     @param pem: the certificate and key, for the scenarios of L{TLS}.
+    @param seed: the server's C{PYTHONHASHSEED}.
     @return: instructions per operation.
     """
     server = kind(root, workdir, pem)
     out = os.path.join(workdir, f"{kind.name}-{time.monotonic_ns()}.out")
     command = server.command
     server.command = lambda port, tls: [
-        "env", "PYTHONHASHSEED=0", "valgrind", "--tool=callgrind",
+        "env", f"PYTHONHASHSEED={seed}", "valgrind", "--tool=callgrind",
         "--instr-atstart=no", "--callgrind-out-file=" + out,
     ] + command(port, tls)
     instance = server.start(tls=scenario in TLS, timeout=120)
@@ -334,11 +365,12 @@ def main(argv=None):
                         args.keep, f"{kind.name}-{scenario}-{round}.out")
                     samples[kind.name, scenario].append(measure(
                         kind, root, workdir, scenario, warm, counted, keep,
-                        pem))
+                        pem, round))
         print(f"instructions per operation (callgrind; {args.ops} operations"
               f" after {args.warmup} of warm-up, list and mlsd"
               f" 1/{LIST_SHARE} of them;"
-              f" median of {args.repeat}, min-max; ratio: the other's"
+              f" median of {args.repeat}, PYTHONHASHSEED 0-{args.repeat - 1},"
+              " min-max; ratio: the other's"
               " median / this checkout's)")
         for scenario in scenarios:
             own = statistics.median(samples[Ftpkit.name, scenario])

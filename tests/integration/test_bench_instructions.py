@@ -61,19 +61,21 @@ class InstructionsTests(unittest.TestCase):
     def test_peerAndTLS(self):
         """
         C{--peer pyftpdlib} counts pyftpdlib's process in the same rounds,
-        on C{stor50} (C{small-stor}'s uploads, 50 clients) and on
+        on C{stor50} (C{small-stor}'s uploads, 50 clients), on
         C{login-tls}, whose server offers C{AUTH TLS}: an FTPS login
         (a full handshake) is millions of instructions, which a count of
-        plain logins never reaches.
+        plain logins never reaches, and on C{noop-tls}, a command on an
+        FTPS session (tens of thousands: the session's handshake is not
+        counted).
         """
         workdir = scratchDirectory(self)
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             instructions.main(["--ops", "2", "--warmup", "1", "--repeat", "1",
-                               "--only", "stor50,login-tls",
+                               "--only", "stor50,login-tls,noop-tls",
                                "--peer", "pyftpdlib", "--tmp", workdir])
         lines = out.getvalue().splitlines()
-        self.assertEqual(len(lines), 3)
+        self.assertEqual(len(lines), 4)
         counts = {}
         for line in lines[1:]:
             match = re.fullmatch(
@@ -83,11 +85,14 @@ class InstructionsTests(unittest.TestCase):
             self.assertIsNotNone(match, line)
             counts[match.group(1)] = [int(c.replace(",", ""))
                                       for c in match.group(2, 3)]
-        self.assertEqual(sorted(counts), ["login-tls", "stor50"])
+        self.assertEqual(sorted(counts), ["login-tls", "noop-tls", "stor50"])
         for count in counts["stor50"]:
             self.assertGreater(count, 100000)
         for count in counts["login-tls"]:
             self.assertGreater(count, 1000000)
+        for count in counts["noop-tls"]:
+            self.assertGreater(count, 10000)
+            self.assertLess(count, 1000000)
 
     def test_unknownScenario(self):
         """
