@@ -9,6 +9,8 @@ operation:
   - C{login}: connect, C{USER}, C{PASS}, C{QUIT};
   - C{login-tls}: the same with C{AUTH TLS} first (a full TLS handshake
     each time: the client keeps no session), then C{PBSZ} and C{PROT};
+  - C{noop-tls}: C{NOOP} in one logged-in explicit FTPS session (one TLS
+    record in and one out each; the handshake is the warm-up's);
   - C{retr}: C{EPSV} and C{RETR} of a 16 KiB file, in one logged-in session;
   - C{stor}: C{EPSV} and C{STOR} of 16 KiB, in one logged-in session;
   - C{list}, C{mlsd}, C{nlst}: C{EPSV} and that listing of a directory of
@@ -56,7 +58,8 @@ from bench.servers import SERVERS, Ftpkit, FtpkitBaseline, SystemServer
 from bench.spent import CREATE_WARNING, createCost, setAside
 
 SIZE = 16 * 1024
-SCENARIOS = ("login", "login-tls", "retr", "stor", "list", "mlsd", "nlst")
+SCENARIOS = ("login", "login-tls", "noop-tls", "retr", "stor", "list", "mlsd",
+             "nlst")
 LISTINGS = ("list", "mlsd", "nlst")
 """The scenarios that list the directory C{many}."""
 
@@ -91,6 +94,21 @@ def loginTLS(port, ops, tag="", account=ACCOUNT):
     context = clientContext()
     for _ in range(ops):
         Client(port, *account, context).quit()
+
+
+def noopTLS(port, ops, tag="", account=ACCOUNT):
+    """
+    Send C{NOOP} C{ops} times in one explicit FTPS session.
+
+    @param port: the server's control port.
+    @param ops: how many commands.
+    @param tag: unused (see L{stor}).
+    @param account: the user name and password to log in with.
+    """
+    client = Client(port, *account, clientContext())
+    for _ in range(ops):
+        client.command("NOOP", 200)
+    client.quit()
 
 
 def retr(port, ops, tag="", account=ACCOUNT):
@@ -162,10 +180,11 @@ def makeDirectory(path, entries):
 
 _root = None
 _entries = 0
-RUNS = {"login": login, "login-tls": loginTLS, "retr": retr, "stor": stor,
+RUNS = {"login": login, "login-tls": loginTLS, "noop-tls": noopTLS,
+        "retr": retr, "stor": stor,
         "list": listing("LIST"), "mlsd": listing("MLSD"),
         "nlst": listing("NLST")}
-TLS = frozenset(["login-tls"])
+TLS = frozenset(["login-tls", "noop-tls"])
 """Scenarios whose server must offer C{AUTH TLS}."""
 PEERS = ("pyftpdlib", "vsftpd", "proftpd", "pure-ftpd")
 """The other servers C{--peer} can add."""
