@@ -24,6 +24,9 @@ def main(argv=None):
     # (the rotation of twistd --logfile) must not end the server, as its
     # default action did, silently.
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+    # SIGUSR2 means nothing to ftpkit (Options ignores it too, later):
+    # its default action would end a server still starting.
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
     from twisted.scripts.twistd import run
 
     args = sys.argv[1:] if argv is None else list(argv)

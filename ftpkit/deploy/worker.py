@@ -48,7 +48,7 @@ from ftpkit.deploy.channel import LOST, Channel
 from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.pendingsweep import takeLine
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
-from ftpkit.deploy.workerprocess import WORKER_FD
+from ftpkit.deploy.workerprocess import WORKER_FD, WORKER_IGNORES
 from ftpkit.shells.uploads import temporaryTag
 
 
@@ -465,17 +465,15 @@ def main(argv=None):
     """
     # SIGHUP and SIGINT are the acceptor's (ftpkit.deploy.workersignals),
     # and their default actions (ending the process, KeyboardInterrupt)
-    # must not apply: the acceptor started the worker with them blocked
-    # (WorkerPool._startWorker), ignored from now on.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP, signal.SIGINT])
-    # SIGUSR1 is twistd's log rotation, the acceptor's business (a worker
-    # logs through it); its default action would end the worker and cut
-    # its sessions (systemctl kill -s USR1 signals every process).
-    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-    # SIGUSR2 means nothing to ftpkit, as for the acceptor (Options).
-    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+    # must not apply. SIGUSR1 is twistd's log rotation, the acceptor's
+    # business too (a worker logs through it); its default action would
+    # end the worker and cut its sessions (systemctl kill -s USR1 signals
+    # every process). SIGUSR2 means nothing to ftpkit, as for the acceptor
+    # (Options). The acceptor started the worker with them all blocked
+    # (WorkerPool._startWorker): ignored from now on, then unblocked.
+    for number in WORKER_IGNORES:
+        signal.signal(number, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_IGNORES)
 
     from twisted.internet import reactor
 

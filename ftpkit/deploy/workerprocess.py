@@ -20,6 +20,7 @@ it has not acknowledged yet; these and its ping decide when it is hung
 """
 
 import os
+import signal
 from collections import Counter
 
 from twisted.internet.protocol import ProcessProtocol
@@ -33,6 +34,13 @@ from ftpkit.deploy.workersignals import SIGNALLED
 
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
+
+WORKER_IGNORES = (signal.SIGHUP, signal.SIGINT, signal.SIGUSR1,
+                  signal.SIGUSR2)
+"""The signals a worker ignores (the acceptor's business, or nobody's),
+blocked from its spawn until it ignores them: their default actions would
+end a worker still starting (a terminal's, a process group's, C{systemctl
+kill}'s, which signals every process)."""
 
 
 class WorkerProcess(ProcessProtocol):

@@ -69,7 +69,11 @@ from ftpkit.deploy.restarts import (
 )
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.sharedtheft import THEFT
-from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
+from ftpkit.deploy.workerprocess import (
+    WORKER_FD,
+    WORKER_IGNORES,
+    WorkerProcess,
+)
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.listeninglog import logListening
 
@@ -203,12 +207,11 @@ class WorkerPool(Dispatcher, service.Service):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)
         worker = WorkerProcess(self, ours)
-        # The worker starts with SIGHUP and SIGINT blocked (a process
-        # group's, a terminal's), not ended by them, until it ignores them
-        # (ftpkit.deploy.worker.main); one for the acceptor meanwhile
-        # waits the moment the spawn takes.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK,
-                                      [signal.SIGHUP, signal.SIGINT])
+        # The worker starts with the signals it ignores blocked (a process
+        # group's, a terminal's, systemctl kill's), not ended by them,
+        # until it ignores them (ftpkit.deploy.worker.main); one for the
+        # acceptor meanwhile waits the moment the spawn takes.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_IGNORES)
         readEnd, writeEnd = logPipe()
         try:
             self.reactor.spawnProcess(

@@ -53,6 +53,31 @@ it loads ftpkit's options (C{twistd}'s own start-up, before it loads any
 plugin, is out of ftpkit's reach).
 """
 
+USER_SIGNALS_AT_START = """\
+import os, signal, sys
+
+
+def send():
+    os.kill(os.getpid(), signal.SIGUSR1)
+    os.kill(os.getpid(), signal.SIGUSR2)
+
+
+def loaded(event, args):
+    if event == "import" and args[0] == "twisted.scripts.twistd":
+        send()
+
+
+if "ftpkit.deploy.worker" in sys.orig_argv:
+    send()
+else:
+    sys.addaudithook(loaded)
+"""
+"""
+A C{sitecustomize} sending its process C{SIGUSR1} and C{SIGUSR2}: a
+worker at its first moment, C{python -m ftpkit} once its C{__main__} has
+begun (when it imports C{twistd}).
+"""
+
 
 class HangupTests(unittest.TestCase):
     """
@@ -228,6 +253,30 @@ class HangupTests(unittest.TestCase):
             else:
                 server.waitForGreeting()
             server.waitForLog("SIGHUP: reloading", 5)
+            self.assertServes(server)
+            self.assertNotRegex(server.log(), r"worker \d+ exited")
+
+    def test_userSignalsAtStart(self):
+        """
+        C{SIGUSR1} and C{SIGUSR2} while C{python -m ftpkit} starts, alone
+        and with C{--workers 2}, and to each worker from its first
+        moment, end nothing: C{SIGUSR2} ended C{python -m ftpkit} until
+        its options were parsed, and either ended a worker that had not
+        yet ignored them (a C{systemctl kill -s USR1} while one started).
+        """
+        signals = self.mktemp()
+        os.makedirs(signals)
+        with open(os.path.join(signals, "sitecustomize.py"), "w") as f:
+            f.write(USER_SIGNALS_AT_START)
+        path = os.pathsep.join([os.path.abspath(signals), _SOURCE])
+        for extra in ([], ["--workers", "2"]):
+            server = ServerProcess(self, ["--root", self.root,
+                                          "--auth", "anonymous", *extra],
+                                   env={"PYTHONPATH": path})
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
             self.assertServes(server)
             self.assertNotRegex(server.log(), r"worker \d+ exited")
 
