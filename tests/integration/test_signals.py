@@ -221,6 +221,9 @@ class HangupTests(unittest.TestCase):
             os.killpg(server.process.pid, signal.SIGHUP)
             server.waitForLog("SIGHUP: reloading 2 workers", done)
             server.waitForLog("] SIGHUP: reloading", 2 * done)
+        # Every line of the last round: a worker's come through its log
+        # pipe, paced, and may come after the other's.
+        server.waitForLog("] SIGHUP: reloading", 3 * rounds)
         self.assertServes(server)
         log = server.log()
         self.assertEqual(log.count("SIGHUP: reloading 2 workers"), rounds,
