@@ -180,6 +180,23 @@ def replyText(text):
     return text
 
 
+def passiveAddress(text):
+    """
+    @param text: the address put in C{227} replies (C{--passive-address}).
+    @return: C{text} as L{ipv4Address} gives it.
+    @raise ValueError: when it is not an IPv4 address, or is one no client
+        can connect to: C{0.0.0.0} (a client connects to itself, or
+        fails), a multicast address, or one of the reserved C{240.0.0.0/4}
+        (the broadcast address among them): every passive transfer
+        failed.
+    """
+    address = ipaddress.IPv4Address(ipv4Address(text))
+    if address.is_unspecified or address.is_multicast or address.is_reserved:
+        raise ValueError(f"must be an address clients can connect to, not "
+                         f"{text!r} (unspecified, multicast or reserved)")
+    return str(address)
+
+
 def servedDirectory(text):
     """
     @param text: a directory to serve (C{--root}, C{--vhost-root},

@@ -53,8 +53,8 @@ from ftpkit.deploy.opsoptions import (
 )
 from ftpkit.deploy.optionvalues import (
     checkValues,
-    ipv4Address,
     nonNegativeNumber,
+    passiveAddress,
     portRange,
     positiveInteger,
     positiveNumber,
@@ -209,7 +209,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     converters: ClassVar[dict] = {
         "passive-ports": portRange,
-        "passive-address": ipv4Address,
+        "passive-address": passiveAddress,
         "max-connections": positiveInteger,
         "max-connections-per-ip": positiveInteger,
         "ipv6-prefix-length": parsePrefixLength,

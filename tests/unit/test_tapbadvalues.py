@@ -234,6 +234,23 @@ class BadValueTests(unittest.TestCase):
         for value in ["example.com", "::1", "300.1.1.1", ""]:
             self.assertRejected("--passive-address", "--passive-address", value)
 
+    def test_passiveAddressUnreachable(self):
+        """
+        An address no client can connect to: every passive transfer
+        failed (C{0.0.0.0} sent each client to itself). A private or
+        loopback address is taken.
+        """
+        for value in ["0.0.0.0", "255.255.255.255", "224.0.0.1",
+                      "240.1.2.3"]:
+            message = self.assertRejected("--passive-address",
+                                          "--passive-address", value)
+            self.assertIn("must be an address clients can connect to",
+                          message)
+        for value in ["10.0.0.1", "127.0.0.1", "203.0.113.7"]:
+            self.assertEqual(
+                parse("--passive-address", value)["config"].passiveAddress,
+                value)
+
     def test_positiveIntegers(self):
         """
         Counts must be positive integers.
