@@ -35,6 +35,29 @@ def parseNetwork(text):
             f"not {text!r}")
 
 
+def allowsNobody(allow, deny):
+    """
+    Whether address rules let no client in: there are allow rules, and
+    every address they hold is in a deny rule (C{--allow-from 10.0.0.0/8
+    --deny-from 10.0.0.0/8}).
+
+    @param allow: network texts (see L{parseNetwork}).
+    @param deny: network texts.
+    @return: C{True} when no address is allowed.
+    """
+    if not allow:
+        return False
+    denied = {4: [], 6: []}
+    for text in deny:
+        network = ipaddress.ip_network(text)
+        denied[network.version].append(network)
+    merged = {version: list(ipaddress.collapse_addresses(networks))
+              for version, networks in denied.items()}
+    return all(any(network.subnet_of(wider)
+                   for wider in merged[network.version])
+               for network in map(ipaddress.ip_network, allow))
+
+
 def addressForms(host):
     """
     The addresses the rules match a client as: its own, and the IPv4

@@ -11,7 +11,7 @@ import os
 from twisted.python import usage
 
 from ftpkit.control.serverhub import configuredHub
-from ftpkit.control.sessionlimits import parseNetwork
+from ftpkit.control.sessionlimits import allowsNobody, parseNetwork
 from ftpkit.control.uploadhook import parseCommand
 from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
@@ -105,18 +105,25 @@ def operationsConfigFields(options):
         L{OperationsOptionsMixin}.
     @return: a C{dict} with C{logFormat}, C{xferlog}, C{metrics},
         C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
-    @raise usage.UsageError: with one line naming the option at fault.
+    @raise usage.UsageError: with one line naming the option at fault
+        (C{--deny-from} when it denies every address C{--allow-from}
+        allows: the server started, and refused every client).
     """
     values = checkValues(options, {
         "log-format": logFormat, "xferlog": writableFile,
         "metrics": metricsEndpoint, "on-upload": parseCommand,
         "max-sessions-per-user": positiveInteger})
+    allow = tuple(options.get("allow-from", ()))
+    deny = tuple(options.get("deny-from", ()))
+    if allowsNobody(allow, deny):
+        raise usage.UsageError(
+            f"--deny-from: denies every address --allow-from allows "
+            f"({', '.join(allow)}): no client could connect")
     useFormat(options, values["log-format"])
     return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
             "metrics": values["metrics"], "onUpload": values["on-upload"],
             "maxSessionsPerUser": values["max-sessions-per-user"],
-            "allowFrom": tuple(options.get("allow-from", ())),
-            "denyFrom": tuple(options.get("deny-from", ()))}
+            "allowFrom": allow, "denyFrom": deny}
 
 
 def makeHub(config, options=None):

@@ -19,6 +19,7 @@ from ftpkit.control.sessionlimits import (
     TOO_MANY_FOR_USER,
     AddressRules,
     UserSessions,
+    allowsNobody,
     parseNetwork,
     userKey,
 )
@@ -90,6 +91,24 @@ class AddressRulesTests(unittest.TestCase):
         self.assertFalse(rules.allows("2001:db8::1"))
         self.assertFalse(AddressRules(deny=["10.0.0.0/8"]).allows(
             "::ffff:10.1.2.3"))
+
+    def test_allowsNobody(self):
+        """
+        Allow rules whose every address a deny rule holds, or several
+        deny rules together, let nobody in; a deny rule holding only part
+        of them, of another version, or no allow rule at all, lets some.
+        """
+        self.assertTrue(allowsNobody(["10.0.0.0/8"], ["10.0.0.0/8"]))
+        self.assertTrue(allowsNobody(["10.1.0.0/16"], ["10.0.0.0/8"]))
+        self.assertTrue(allowsNobody(["10.0.0.0/8"],
+                                     ["10.0.0.0/9", "10.128.0.0/9"]))
+        self.assertTrue(allowsNobody(["10.0.0.0/8", "::1/128"],
+                                     ["10.0.0.0/8", "::/0"]))
+        self.assertFalse(allowsNobody(["10.0.0.0/8"], ["10.1.0.0/16"]))
+        self.assertFalse(allowsNobody(["10.0.0.0/8", "::1/128"],
+                                      ["10.0.0.0/8"]))
+        self.assertFalse(allowsNobody(["64:ff9b::/96"], ["0.0.0.0/0"]))
+        self.assertFalse(allowsNobody([], ["0.0.0.0/0", "::/0"]))
 
     def test_parse(self):
         self.assertEqual(parseNetwork("10.1.2.3/8"), "10.0.0.0/8")

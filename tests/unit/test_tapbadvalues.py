@@ -251,6 +251,23 @@ class BadValueTests(unittest.TestCase):
                 parse("--passive-address", value)["config"].passiveAddress,
                 value)
 
+    def test_allowFromAllDenied(self):
+        """
+        C{--deny-from} denying every address C{--allow-from} allows: the
+        server started and refused every client. Denying part of them is
+        taken.
+        """
+        message = self.assertRejected(
+            "--deny-from", "--allow-from", "10.0.0.0/8", "--deny-from",
+            "10.0.0.0/9", "--deny-from", "10.128.0.0/9")
+        self.assertEqual(message, "--deny-from: denies every address "
+                         "--allow-from allows (10.0.0.0/8): no client could "
+                         "connect")
+        config = parse("--allow-from", "10.0.0.0/8", "--deny-from",
+                       "10.1.0.0/16")["config"]
+        self.assertEqual((config.allowFrom, config.denyFrom),
+                         (("10.0.0.0/8",), ("10.1.0.0/16",)))
+
     def test_positiveIntegers(self):
         """
         Counts must be positive integers.
