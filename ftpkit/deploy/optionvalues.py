@@ -96,6 +96,25 @@ def positiveNumber(text):
     return value
 
 
+def timeoutSeconds(text):
+    """
+    A timeout of the sessions (C{--idle-timeout}, C{--login-timeout},
+    C{--data-timeout}): at least a second. A shorter one, such as
+    C{0.001}, started a server that cut every session, login or transfer
+    before a client could answer.
+
+    @param text: an option value.
+    @return: C{text} as a finite C{float} of at least 1.
+    @raise ValueError: saying why otherwise.
+    """
+    value = positiveNumber(text)
+    if value < 1:
+        raise ValueError(f"must be at least 1 second, not {text!r}: a "
+                         "shorter timeout cuts clients before they can "
+                         "answer")
+    return value
+
+
 def nonNegativeNumber(text):
     """
     @param text: an option value.

@@ -295,6 +295,24 @@ class BadValueTests(unittest.TestCase):
             self.assertRejected("--idle-timeout", "--idle-timeout", value)
             self.assertRejected("--data-timeout", "--data-timeout", value)
 
+    def test_timeoutsUnderASecond(self):
+        """
+        A timeout under a second (C{0.001}, C{1e-9}) is refused: the server
+        started and cut every session, login or transfer before its client
+        could answer. A second is taken.
+        """
+        for option in ("--idle-timeout", "--login-timeout",
+                       "--data-timeout"):
+            for value in ["0.001", "1e-9", "0.99"]:
+                message = self.assertRejected(option, option, value)
+                self.assertIn(f"must be at least 1 second, not {value!r}",
+                              message)
+        config = parse("--idle-timeout", "1", "--login-timeout", "1",
+                       "--data-timeout", "1")["config"]
+        self.assertEqual(
+            (config.idleTimeout, config.loginTimeout, config.dataTimeout),
+            (1, 1, 1))
+
     def test_shutdownGrace(self):
         """
         The shutdown grace is a finite number of seconds, 0 or more; a
