@@ -243,16 +243,20 @@ class KeepOnRotation(service.Service):
     signal kept its default action, and a C{logrotate} C{postrotate} or
     C{systemctl kill -s USR1} ended the server without a line. At start
     (after C{twistd} set its log up), a C{SIGUSR1} nobody handles is
-    ignored.
+    ignored. The options blocked it until then
+    (L{ftpkit.deploy.tap.Options.parseOptions}: ignored there, it would
+    keep C{twistd} from installing its rotation): one that came meanwhile
+    is a rotation, or nothing, now.
     """
 
     def startService(self):
         """
-        Ignore C{SIGUSR1} if it has no handler.
+        Ignore C{SIGUSR1} if it has no handler, and unblock it.
         """
         service.Service.startService(self)
         if signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL:
             signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
 
 
 def makeService(options, workerChannel=None):

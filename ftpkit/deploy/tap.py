@@ -389,7 +389,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         itself would print the whole help first) and exit status 1, and
         C{SIGHUP} is ignored from here on until the service handles it
         (a C{systemctl reload} right after the start ended the server),
-        and C{SIGUSR2}, which ftpkit does not use, for good. Help read
+        and C{SIGUSR2}, which ftpkit does not use, for good; C{SIGUSR1}
+        is blocked until the service starts (L{KeepOnRotation}). Help read
         through a pager or C{head} that stops reading ends the process
         quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback;
         help that cannot be written at all, with one line saying why.
@@ -406,6 +407,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             # SIGUSR2 means nothing to ftpkit, and its default action
             # would end it (twistd --debug sets its own handler later).
             signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+            # SIGUSR1 is twistd's log rotation, whose handler it installs
+            # (with --logfile) only where the signal has none: blocked, not
+            # ignored, until the service decides (KeepOnRotation), else
+            # its default action ended a server still starting.
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
             if isinstance(self.parent, dict) and self.parent.get(
                     "nodaemon"):
                 # Ctrl-C while it starts: one line, not a traceback.

@@ -104,6 +104,10 @@ class TwistdObserverTests(unittest.TestCase):
         parent.update(twistd)
         options = Options()
         options.parent = parent
+        # Parsed as twistd's, the options block SIGUSR1 until the service
+        # starts.
+        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
+                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
         options.parseOptions(list(arguments))
         return parent
 

@@ -3,6 +3,7 @@ Signals reaching a real server (C{twistd ftpkit}, C{python -m ftpkit}):
 C{SIGHUP} reloads and never stops it, with or without C{--workers}.
 """
 
+import glob
 import os
 import re
 import signal
@@ -76,6 +77,23 @@ else:
 A C{sitecustomize} sending its process C{SIGUSR1} and C{SIGUSR2}: a
 worker at its first moment, C{python -m ftpkit} once its C{__main__} has
 begun (when it imports C{twistd}).
+"""
+
+ROTATION_AT_START = """\
+import os, signal, sys
+
+
+def loaded(event, args):
+    if event == "import" and args[0] == "ftpkit.deploy.service":
+        os.kill(os.getpid(), signal.SIGUSR1)
+
+
+sys.addaudithook(loaded)
+"""
+"""
+A C{sitecustomize} sending C{twistd} C{SIGUSR1} once ftpkit's options
+are parsed, while its service is built (C{ftpkit.deploy.service} is
+imported then).
 """
 
 
@@ -282,6 +300,35 @@ class HangupTests(unittest.TestCase):
                 server.waitForGreeting()
             self.assertServes(server)
             self.assertNotRegex(server.log(), r"worker \d+ exited")
+
+    def test_rotationWhileStarting(self):
+        """
+        C{SIGUSR1} while C{twistd -n ftpkit} builds its service ends
+        nothing, with its log on standard output (where it is then
+        ignored) or in a C{--logfile}, which a later C{SIGUSR1} still
+        rotates: its default action ended the server, from the options'
+        parsing until the service started (ignoring it there would have
+        kept C{twistd} from installing its rotation).
+        """
+        rotation = self.mktemp()
+        os.makedirs(rotation)
+        with open(os.path.join(rotation, "sitecustomize.py"), "w") as f:
+            f.write(ROTATION_AT_START)
+        path = os.pathsep.join([os.path.abspath(rotation), _SOURCE])
+        logFile = os.path.abspath(self.mktemp())
+        for twistdOptions in (["-n", "--pidfile="],
+                              ["-n", "--pidfile=", f"--logfile={logFile}"]):
+            server = ServerProcess(self, ["--root", self.root,
+                                          "--auth", "anonymous"],
+                                   twistd=True, twistdOptions=twistdOptions,
+                                   env={"PYTHONPATH": path})
+            server.waitForGreeting()
+            self.assertServes(server)
+        rotated = len(glob.glob(logFile + ".*"))
+        server.signal(signal.SIGUSR1)
+        server.waitFor(lambda: len(glob.glob(logFile + ".*")) > rotated,
+                       "the log file rotated")
+        self.assertServes(server)
 
 
 class TerminateTests(unittest.TestCase):

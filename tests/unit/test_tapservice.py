@@ -194,8 +194,13 @@ class HangupAtStartTests(unittest.TestCase):
     def setUp(self):
         import signal
 
-        self.addCleanup(signal.signal, signal.SIGHUP,
-                        signal.signal(signal.SIGHUP, signal.SIG_DFL))
+        for number in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            self.addCleanup(signal.signal, number,
+                            signal.signal(number, signal.SIG_DFL))
+        # Parsed as twistd's, the options block SIGUSR1 until the service
+        # starts.
+        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
+                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
 
     def test_twistd(self):
         """
