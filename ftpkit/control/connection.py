@@ -170,7 +170,7 @@ class FTPProtocol(
                 self.factory.listenerPool,
                 getattr(self.transport, "proxyHost", None),
                 self.dataTLSContext, self.factory.passiveShares,
-                self.factory.theftAlarm)
+                self.factory.theftAlarm, self.factory.peerWarnings)
         return self._dataChannel
 
     def _currentTransfer(self):
@@ -321,7 +321,7 @@ class FTPProtocol(
         self.factory.peerWarnings.emit(
             self.log, LogLevel.warn, "long", self.peer,
             "over-long command line ({length} bytes or more) from {peer}; "
-            "closing", length=len(line))
+            "closing", length=len(line), peer=self.peer)
         self.reply(500, "Command line too long")
         self.close()
 
@@ -436,7 +436,7 @@ class FTPProtocol(
             # A browser made to post FTP commands: none of them may run.
             self.factory.peerWarnings.emit(
                 self.log, LogLevel.warn, "http", self.peer,
-                "HTTP request from {peer}; closing")
+                "HTTP request from {peer}; closing", peer=self.peer)
             self.reply(421, "This is an FTP server, not HTTP; closing")
             self.close()
             return

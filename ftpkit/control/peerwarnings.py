@@ -1,11 +1,13 @@
 """
 The lines a client can have logged for every connection it opens and
 ends at once (an HTTP request, a command line over the limit, a TLS
-handshake that fails): each kind gets L{LINES} a minute for each client
-address, over all its connections, and the next line after those says
-how many were left out. Without it a client opening and dropping
-connections as fast as it can wrote a line each to the operator's log,
-as refused connections did before L{ftpkit.ops.eventlog} throttled them.
+handshake that fails; a stranger's connection to a session's passive
+port, L{ftpkit.data.refusals}): each kind gets L{LINES} a minute for
+each client address, over all its connections, and the next line after
+those says how many were left out. Without it a client opening and
+dropping connections as fast as it can wrote a line each to the
+operator's log, as refused connections did before
+L{ftpkit.ops.eventlog} throttled them.
 """
 
 from ftpkit.ops.logthrottle import LogThrottle, skippedNote
@@ -33,21 +35,19 @@ class PeerWarnings:
         self._throttle = LogThrottle(clock, burst=LINES, maxKinds=ADDRESSES)
         self._prefixLength = ipv6PrefixLength
 
-    def emit(self, log, level, kind, peer, text, **fields):
+    def emit(self, log, level, kind, address, text, **fields):
         """
-        Log a warning about C{peer}, unless its address had L{LINES} of
-        C{kind} in the last minute.
+        Log a warning about the client at C{address}, unless that address
+        had L{LINES} of C{kind} in the last minute.
 
         @param log: the L{twisted.logger.Logger} to log with.
         @param level: its L{twisted.logger.LogLevel}.
         @param kind: what happened, a short text naming the line.
-        @param peer: the client's address, also given to C{text} as
-            C{peer}.
+        @param address: the client's address.
         @param text: the line's format.
-        @param fields: the other fields C{text} names.
+        @param fields: the fields C{text} names.
         """
         skipped = self._throttle.admit(
-            (kind, limitKey(peer, self._prefixLength)))
+            (kind, limitKey(address, self._prefixLength)))
         if skipped is not None:
-            log.emit(level, text + skippedNote(skipped), peer=peer,
-                     **fields)
+            log.emit(level, text + skippedNote(skipped), **fields)

@@ -64,7 +64,8 @@ class DataChannel:
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
-                 dataTLS=lambda: None, shares=None, alarm=None):
+                 dataTLS=lambda: None, shares=None, alarm=None,
+                 warnings=None):
         """
         @param reactor: provides IReactorTCP and IReactorTime.
         @param localHost: the control connection's local address, with its
@@ -95,8 +96,12 @@ class DataChannel:
             sounded when a stranger is refused; while it sounds, a new
             listener is watched at once, not from the transfer command on,
             and otherwise from when it has waited too long.
+        @param warnings: the server's
+            L{ftpkit.control.peerwarnings.PeerWarnings}, which decides
+            which strangers' refusals are logged; C{None} for all.
         """
         self._alarm = alarm
+        self._warnings = warnings
         self._shares = shares
         self._holding = False
         self._dataTLS = dataTLS
@@ -218,7 +223,8 @@ class DataChannel:
         stranger's (logged), or a stale one of the client's.
         """
         if normalizeHost(address[0]) != self.peerHost:
-            logStranger(self.log, address, self.peerHost, self._alarm)
+            logStranger(self.log, address, self.peerHost, self._alarm,
+                        self._warnings)
         sock.close()
 
     def _passiveAccepted(self, sock, address):
@@ -244,7 +250,8 @@ class DataChannel:
         @param address: the address it comes from, C{(host, port)}.
         """
         if normalizeHost(address[0]) != self.peerHost:
-            logStranger(self.log, address, self.peerHost, self._alarm)
+            logStranger(self.log, address, self.peerHost, self._alarm,
+                        self._warnings)
             sock.close()
             return
         if self.claimed:

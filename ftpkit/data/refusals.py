@@ -8,6 +8,8 @@ The lines go to the channel's own logger, passed in: they keep its
 namespace and source.
 """
 
+from twisted.logger import LogLevel
+
 from ftpkit.errors import OutOfDescriptors
 from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 
@@ -16,7 +18,12 @@ REFUSED_LISTENER_LINES = 10
 because its address holds its share of them."""
 
 
-def logStranger(log, address, peer, alarm=None):
+STRANGER = ("refused passive data connection from {stranger} "
+            "(control peer is {peer}): possible port theft")
+"""The line of a stranger's connection refused."""
+
+
+def logStranger(log, address, peer, alarm=None, warnings=None):
     """
     Say that a passive data connection from a stranger was refused, and
     sound the alarm.
@@ -26,14 +33,19 @@ def logStranger(log, address, peer, alarm=None):
     @param peer: the control connection's peer, normalised.
     @param alarm: the server's L{ftpkit.data.theftalarm.TheftAlarm}, or
         C{None}.
+    @param warnings: the server's
+        L{ftpkit.control.peerwarnings.PeerWarnings}, which lets a
+        stranger's address have a few lines a minute (it needs no login
+        to connect as fast as it can to a port it found listening), or
+        C{None} for a line each.
     """
     if alarm is not None:
         alarm.sound()
-    log.warn(
-        "refused passive data connection from {stranger} "
-        "(control peer is {peer}): possible port theft",
-        stranger=address[0], peer=peer,
-    )
+    if warnings is None:
+        log.warn(STRANGER, stranger=address[0], peer=peer)
+    else:
+        warnings.emit(log, LogLevel.warn, "stranger", address[0], STRANGER,
+                      stranger=address[0], peer=peer)
 
 
 class RefusedListeners:

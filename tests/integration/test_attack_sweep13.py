@@ -14,7 +14,10 @@ command line over the limit (C{500}), a TLS handshake that fails. None
 was throttled, as refused connections had been (sweep twelve): 300
 connections of each from one address in a second logged 32 KB, 41 KB
 and 38 KB. Each kind now gets ten lines a minute an address, then a
-count (L{ftpkit.control.peerwarnings}).
+count (L{ftpkit.control.peerwarnings}). So now does a stranger's
+connection to a session's passive port, refused (possible port theft),
+which needs no login: 377 connections in 3 seconds from another address
+logged 60 KB; 1,148 now log 1.6 KB.
 
 With C{--tls-required --tls-anonymous-exempt}, a C{USER} refused for
 want of TLS left the name sent before it pending: C{USER anonymous},
@@ -212,6 +215,47 @@ class ConnectionWarningsTests(LoggedLines, FTPSTestsMixin,
         self.assertEqual(
             [len([line for line in lines if kind in line]) for kind in kinds],
             [10, 10, 10], lines)
+
+
+def strangers(port, count):
+    """
+    Connect to a passive port from C{127.0.0.2} C{count} times, each time
+    waiting for the server to close the connection (blocking).
+    """
+    for _ in range(count):
+        with socket.create_connection(("127.0.0.1", port), timeout=20,
+                                      source_address=("127.0.0.2", 0)) as sock:
+            while sock.recv(65536):
+                pass
+
+
+class StrangerWarningsTests(LoggedLines, ServedRootMixin, unittest.TestCase):
+    """
+    A stranger connecting again and again to a session's passive port.
+    """
+
+    async def test_linesThrottled(self):
+        """
+        Of 25 connections refused, ten are logged; the session's own
+        transfer still works.
+        """
+        self.server.factory.theftAlarm.sound()
+        self.captureLog()
+
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                client.command("TYPE I")
+                strangers(client.epsvPort(), 25)
+                return client.transfer("RETR f.txt")
+            finally:
+                client.close()
+
+        first, data, final = await self.inThread(run)
+        self.assertEqual((data, final[:4]), (b"hello\n", b"226 "))
+        thefts = [line for line in self.lines() if "port theft" in line]
+        self.assertEqual(len(thefts), 10, thefts)
 
 
 class RefusedUserTests(FTPSTestsMixin, unittest.TestCase):

@@ -24,7 +24,7 @@ class PeerWarningsTests(unittest.TestCase):
 
     def warn(self, peer, kind="http"):
         self.warnings.emit(self.log, LogLevel.warn, kind, peer,
-                           "{what} from {peer}", what=kind)
+                           "{what} from {peer}", what=kind, peer=peer)
 
     def test_perAddress(self):
         """

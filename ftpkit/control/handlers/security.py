@@ -124,7 +124,7 @@ class SecurityCommands:
             self.factory.peerWarnings.emit(
                 self.log, LogLevel.info, "handshake", self.peer,
                 "TLS handshake with {peer} failed: {error}",
-                error=describeTLSError(reason.value))
+                peer=self.peer, error=describeTLSError(reason.value))
 
     def releaseTLSContext(self):
         """
