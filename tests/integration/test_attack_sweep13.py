@@ -17,7 +17,10 @@ and 38 KB. Each kind now gets ten lines a minute an address, then a
 count (L{ftpkit.control.peerwarnings}). So now does a stranger's
 connection to a session's passive port, refused (possible port theft),
 which needs no login: 377 connections in 3 seconds from another address
-logged 60 KB; 1,148 now log 1.6 KB.
+logged 60 KB; 1,148 now log 1.6 KB. And so do the lines of C{HOST}, which
+also needs no login: throttled for each connection alone, one client
+opening connections that each sent C{HOST} and closed had 23,648 lines
+logged in 3 seconds (2.6 MB); 21,829 now log 1.1 KB.
 
 With C{--tls-required --tls-anonymous-exempt}, a C{USER} refused for
 want of TLS left the name sent before it pending: C{USER anonymous},
@@ -215,6 +218,27 @@ class ConnectionWarningsTests(LoggedLines, FTPSTestsMixin,
         self.assertEqual(
             [len([line for line in lines if kind in line]) for kind in kinds],
             [10, 10, 10], lines)
+
+    async def test_hostLinesThrottled(self):
+        """
+        Of 25 connections each choosing a host and closing, ten are
+        logged.
+        """
+        server = self.serve()
+        self.captureLog()
+
+        def flood():
+            for _ in range(25):
+                client = RawClient(server.port)
+                client.command("HOST ftp.example.com")
+                client.close()
+
+        await self.inThread(flood)
+        ended = await waitFor(lambda: server.factory.sessions == 0)
+        self.assertTrue(ended, server.factory.sessions)
+        chosen = [line for line in self.lines()
+                  if "chose virtual host" in line]
+        self.assertEqual(len(chosen), 10, chosen)
 
 
 def strangers(port, count):

@@ -10,6 +10,7 @@ from twisted.trial import unittest
 from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
+from ftpkit.control import peerwarnings
 from ftpkit.control.server import FTPFactory
 from ftpkit.control.vhosts import VirtualHost
 from ftpkit.interfaces import IFTPShell
@@ -160,8 +161,9 @@ class HostTests(unittest.TestCase):
 
     def test_unknownLoggedSparingly(self):
         """
-        A client repeating C{HOST} with unknown names gets a log line a
-        minute, the next saying how many were left out, not one each.
+        A client repeating C{HOST} with unknown names gets
+        L{peerwarnings.LINES} log lines a minute, the next saying how many
+        were left out, not one each.
         """
         with capturedLogs() as events:
             for i in range(100):
@@ -171,15 +173,16 @@ class HostTests(unittest.TestCase):
         lines = [formatEvent(event) for event in events
                  if "unknown virtual host" in formatEvent(event)]
         self.assertEqual(lines, [
-            "10.0.0.1 asked for unknown virtual host c0.example",
+            f"10.0.0.1 asked for unknown virtual host c{i}.example"
+            for i in range(peerwarnings.LINES)] + [
             "10.0.0.1 asked for unknown virtual host d.example"
-            " (and 99 more not logged)"])
+            f" (and {100 - peerwarnings.LINES} more not logged)"])
 
     def test_choiceLoggedSparingly(self):
         """
         A client repeating C{HOST} with a known name (before logging in,
-        as often as it likes) gets a log line a minute, the next saying
-        how many were left out, not one each.
+        as often as it likes) gets L{peerwarnings.LINES} log lines a
+        minute, the next saying how many were left out, not one each.
         """
         with capturedLogs() as events:
             for _ in range(100):
@@ -189,9 +192,9 @@ class HostTests(unittest.TestCase):
         lines = [formatEvent(event) for event in events
                  if "chose virtual host" in formatEvent(event)]
         self.assertEqual(lines, [
-            "10.0.0.1 chose virtual host a.example",
+            "10.0.0.1 chose virtual host a.example"] * peerwarnings.LINES + [
             "10.0.0.1 chose virtual host b.example"
-            " (and 99 more not logged)"])
+            f" (and {100 - peerwarnings.LINES} more not logged)"])
 
     def test_fallback(self):
         """

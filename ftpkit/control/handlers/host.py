@@ -3,8 +3,9 @@ HOST (RFC 7151): pick a virtual host, and so the realm users log in to,
 before logging in.
 """
 
+from twisted.logger import LogLevel
+
 from ftpkit.control.vhosts import localAddressNames, parseHostName
-from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.sessionstate import Session
 
 
@@ -12,17 +13,16 @@ class HostCommands:
     """
     C{HOST NAME} starts a fresh L{Session} (as C{REIN} does) whose logins
     go through the portal of the virtual host C{NAME} names
-    (L{ftpkit.control.server.FTPFactory.pickHost} decides which).
+    (L{ftpkit.control.server.FTPFactory.pickHost} decides which). Its log
+    lines, which a client may have written before logging in on as many
+    connections as it likes, each sending C{HOST} as often as it likes,
+    are the server's L{ftpkit.control.peerwarnings}: a few a minute for
+    each client address of the hosts chosen, and of the unknown names
+    asked for.
     """
 
     sessionFields = frozenset(["username", "shell", "hostName", "portal",
                                "startedAt"])
-
-    _hostLines = None
-    """The L{LogThrottle} of the connection's C{HOST} lines, once it sent
-    one: a client repeating C{HOST} (before logging in, as many times as
-    it likes) gets a line a minute for the hosts it chose, and one for the
-    unknown names it asked for, not one each."""
 
     def ftp_HOST(self, argument):
         """
@@ -57,29 +57,19 @@ class HostCommands:
         session.hostName = name
         session.portal = portal
         self.session = session
-        skipped = self._hostLineThrottle().admit("chose host")
-        if skipped is not None:
-            self.log.info("{peer} chose virtual host {host}{more}",
-                          peer=self.peer, host=name,
-                          more=skippedNote(skipped))
+        self.factory.peerWarnings.emit(
+            self.log, LogLevel.info, "chose host", self.peer,
+            "{peer} chose virtual host {host}", peer=self.peer, host=name)
         return (220, banner or f"Host {name} ready")
-
-    def _hostLineThrottle(self):
-        """
-        @return: the connection's L{_hostLines}, made if need be.
-        """
-        if self._hostLines is None:
-            self._hostLines = LogThrottle(self.reactor)
-        return self._hostLines
 
     def _logUnknownHost(self, name):
         """
-        Log that C{HOST} named no virtual host, unless the connection's
-        L{_hostLines} throttle leaves it out.
+        Log that C{HOST} named no virtual host, unless the server's
+        L{ftpkit.control.peerwarnings} leave it out.
 
         @param name: the name asked for.
         """
-        skipped = self._hostLineThrottle().admit("unknown host")
-        if skipped is not None:
-            self.log.info("{peer} asked for unknown virtual host {host}{more}",
-                          peer=self.peer, host=name, more=skippedNote(skipped))
+        self.factory.peerWarnings.emit(
+            self.log, LogLevel.info, "unknown host", self.peer,
+            "{peer} asked for unknown virtual host {host}", peer=self.peer,
+            host=name)
