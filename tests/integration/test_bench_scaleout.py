@@ -122,15 +122,34 @@ class FreeRangeTests(unittest.TestCase):
         either of the others, and there is no range of two.
         """
         hosts = ("127.0.0.1",)
-        first, _ = freeRange(3, hosts)
-        held = socket.socket()
-        self.addCleanup(held.close)
-        held.bind(("127.0.0.1", first + 1))
-        held.listen(1)
+        first = self.holdMiddle(hosts)
         self.assertIn(freeRange(1, hosts, first, first + 3),
                       [(first, first), (first + 2, first + 2)])
         self.assertRaises(RuntimeError, freeRange, 2, hosts, first,
                           first + 3)
+
+    def holdMiddle(self, hosts, attempts=20):
+        """
+        Find three free ports and listen on the middle one. Another test
+        (the other trial worker's scale-out runs) may take a port found
+        free before it is bound here: then look again.
+
+        @param hosts: the addresses the ports must be free on.
+        @param attempts: how many ranges to try.
+        @return: the first of the three ports.
+        """
+        for _ in range(attempts):
+            first, _ = freeRange(3, hosts)
+            held = socket.socket()
+            try:
+                held.bind(("127.0.0.1", first + 1))
+            except OSError:
+                held.close()
+                continue
+            self.addCleanup(held.close)
+            held.listen(1)
+            return first
+        self.fail("no free range of three ports in %d attempts" % attempts)
 
     def test_timeWaitIsFree(self):
         """
