@@ -16,7 +16,6 @@ Blank lines and lines starting with C{#} are skipped. Trailing spaces are
 not part of a password, as with Twisted's checker.
 """
 
-import os
 
 from twisted.cred import checkers, credentials, error
 from twisted.internet import defer
@@ -24,6 +23,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.auth.realms import isSafeUserName
+from ftpkit.auth.reloadingfile import ReloadingFile
 
 _log = Logger()
 
@@ -105,21 +105,8 @@ def readPasswordFile(path):
     return parsePasswordFile(data, path)
 
 
-def _signature(path):
-    """
-    @param path: a file.
-    @return: what tells whether it changed (modification time, size and
-        inode), or C{None} when it cannot be stat'ed.
-    """
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
-
-
 @implementer(checkers.ICredentialsChecker)
-class PasswordFileChecker:
+class PasswordFileChecker(ReloadingFile):
     """
     The checker of C{--auth file:PATH}: user names and plain-text
     passwords from a password file, read at start and again on C{SIGHUP}
@@ -143,40 +130,7 @@ class PasswordFileChecker:
         @raise PasswordFileError: see L{readPasswordFile}.
         """
         self.filename = filename
-        self.path = os.path.abspath(filename)
-        self._signature = _signature(self.path)
-        self.users = readPasswordFile(filename)
-
-    def reload(self):
-        """
-        Read the file again; one that cannot be used is logged, and the
-        users read before stay.
-
-        @return: whether the users were replaced.
-        """
-        self._signature = _signature(self.path)
-        try:
-            users = readPasswordFile(self.filename)
-        except PasswordFileError as e:
-            _log.error("users file not reloaded, keeping the old users: {why}",
-                       why=str(e))
-            return False
-        self.users = users
-        if len(users) == 1:
-            _log.info("reloaded {count} user from {path}", count=1,
-                      path=self.path)
-        else:
-            _log.info("reloaded {count} users from {path}",
-                      count=len(users), path=self.path)
-        return True
-
-    def reloadIfChanged(self):
-        """
-        L{reload} if the file's modification time, size or inode changed
-        since it was last read.
-        """
-        if _signature(self.path) != self._signature:
-            self.reload()
+        ReloadingFile.__init__(self, filename, readPasswordFile, _log)
 
     def requestAvatarId(self, creds):
         """

@@ -36,6 +36,7 @@ from ftpkit.auth.realms import (
     noLogout,
     wrapForUser,
 )
+from ftpkit.auth.reloadingfile import ReloadingFile
 from ftpkit.auth.usersfile import (
     DEFAULT_PERMISSIONS,
     UserEntry,
@@ -64,33 +65,12 @@ __all__ = [
 
 _log = Logger()
 
-_RELOADED = "reloaded {count} users from {path}"
-"""The log format of a users file reloaded, naming more than one user."""
 
-_RELOADED_ONE = "reloaded {count} user from {path}"
-"""The log format of a users file reloaded, naming one user."""
-
-
-def _signature(path):
+class UsersDatabase(ReloadingFile):
     """
-    @return: what tells whether a file changed: its modification time,
-        size and inode, or C{None} when it cannot be stat'ed.
-    """
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
+    The users of one file, read again when it changes
+    (L{ReloadingFile}).
 
-
-class UsersDatabase:
-    """
-    The users of one file, read again when it changes.
-
-    A file that became invalid is logged and ignored: the users read last
-    stay in force until it is fixed.
-
-    @ivar path: the file's absolute path.
     @ivar users: a C{dict} of user name to L{UserEntry}.
     @ivar generation: bumped at each successful (re)load.
     @ivar shared: C{False}: this server alone changes the homes, so quota
@@ -106,44 +86,14 @@ class UsersDatabase:
         @param path: the users file.
         @raise UsersFileError: when it cannot be read or is not valid.
         """
-        self.path = os.path.abspath(path)
-        self._signature = _signature(self.path)
-        self.users = readUsersFile(self.path)
+        ReloadingFile.__init__(self, path, readUsersFile, _log)
         self.generation = 0
 
-    def reload(self):
+    def reloaded(self):
         """
-        Read the file again (on C{SIGHUP}, say).
-
-        @return: whether the users were replaced.
+        Count a reload that replaced the users.
         """
-        self._signature = _signature(self.path)
-        try:
-            users = readUsersFile(self.path)
-        except UsersFileError as e:
-            _log.error("users file not reloaded, keeping the old users: {why}",
-                       why=str(e))
-            return False
-        self.users = users
         self.generation += 1
-        if users:
-            _log.info(_RELOADED_ONE if len(users) == 1 else _RELOADED,
-                      count=len(users), path=self.path)
-        else:
-            _log.warn("reloaded {path}, which names no users: nobody can "
-                      "log in with it", count=0, path=self.path)
-        return True
-
-    def reloadIfChanged(self):
-        """
-        Read the file again if its modification time, size or inode
-        changed since last read (one C{stat}).
-
-        @return: whether the users were replaced.
-        """
-        if _signature(self.path) == self._signature:
-            return False
-        return self.reload()
 
     def get(self, name):
         """
