@@ -130,6 +130,24 @@ def unfielded(source, name="<source>"):
     return sorted(missing)
 
 
+def _everyModule(check):
+    """
+    Run a check on every module of C{ftpkit}.
+
+    @param check: L{undocumented} or L{unfielded}.
+    @return: what it found in all of them, in one C{list}.
+    """
+    found = []
+    for folder, _, names in os.walk(_FTPKIT):
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                with open(path, encoding="utf-8") as f:
+                    found.extend(check(f.read(),
+                                       os.path.relpath(path, _FTPKIT)))
+    return found
+
+
 class UndocumentedTests(unittest.SynchronousTestCase):
     """
     L{undocumented}.
@@ -201,27 +219,11 @@ class FtpkitDocstringTests(unittest.SynchronousTestCase):
         No module lacks a docstring, and no public function, class or
         method does.
         """
-        missing = []
-        for folder, _, names in os.walk(_FTPKIT):
-            for name in names:
-                if name.endswith(".py"):
-                    path = os.path.join(folder, name)
-                    with open(path, encoding="utf-8") as f:
-                        missing.extend(undocumented(
-                            f.read(), os.path.relpath(path, _FTPKIT)))
-        self.assertEqual(missing, [])
+        self.assertEqual(_everyModule(undocumented), [])
 
     def test_everyParameterAndReturnDocumented(self):
         """
         No public function or method lacks C{@param} for a parameter or
         C{@return} for what it returns (L{unfielded}).
         """
-        missing = []
-        for folder, _, names in os.walk(_FTPKIT):
-            for name in names:
-                if name.endswith(".py"):
-                    path = os.path.join(folder, name)
-                    with open(path, encoding="utf-8") as f:
-                        missing.extend(unfielded(
-                            f.read(), os.path.relpath(path, _FTPKIT)))
-        self.assertEqual(missing, [])
+        self.assertEqual(_everyModule(unfielded), [])
