@@ -39,7 +39,24 @@ directories."""
 """What C{--auth unix} does in ftpkit (ftpkit's checker, not Twisted's,
 whose help spoke of PAM support to come)."""
 
-FTPKIT_HELP = {"anonymous": ANONYMOUS_HELP, "unix": UNIX_HELP}
+FILE_HELP = """\
+Checks user names and passwords against a file of USER:PASSWORD lines,
+in plain text (--auth file:/etc/ftpkit.passwd). Blank lines and lines
+starting with # are skipped; a line with no ':', an empty name or
+password, a second ':' (a password cannot hold one), a name given
+twice or one that is not UTF-8 stops the server at start, naming the
+file and the line.
+
+The file is read again on SIGHUP and when a login finds it changed;
+one that has gone bad is logged (file and line) and the users read
+before stay. For hashed passwords, quotas and per-user homes, use a
+users file (--auth users:PATH)."""
+"""What C{--auth file:PATH} does in ftpkit (ftpkit's checker,
+L{ftpkit.auth.passwordfile}, not Twisted's, which skipped a line it
+could not use without a word)."""
+
+FTPKIT_HELP = {"anonymous": ANONYMOUS_HELP, "unix": UNIX_HELP,
+               "file": FILE_HELP}
 """ftpkit's help for checkers, by name, where Twisted's says too little."""
 
 

@@ -99,6 +99,17 @@ class AuthTypeHelpTests(unittest.TestCase):
         for told in ("/etc/shadow", "dummy hash", "--uid", "--root"):
             self.assertIn(told, flat)
 
+    def test_file(self):
+        """
+        C{file} describes ftpkit's checker: Twisted's help said nothing of
+        the lines refused at start, the comments skipped or the reloads.
+        """
+        flat = " ".join(self.helpOf("file").split())
+        for told in ("USER:PASSWORD", "# are skipped", "a second ':'",
+                     "stops the server at start", "SIGHUP",
+                     "--auth users:PATH"):
+            self.assertIn(told, flat)
+
     def test_othersTwisted(self):
         """
         A checker ftpkit has nothing to add about keeps Twisted's help.
