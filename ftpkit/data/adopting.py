@@ -43,7 +43,36 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
     """
     Connects back to the client for PORT/EPRT, building the data
     connection as for an adopted socket.
+
+    Under TLS the connection it makes gets the handshake timeout a
+    passive one under C{PROT P} gets (L{ftpkit.data.handshakes}): a
+    client that accepts it and never starts its handshake had the
+    transfer wait for the data timeout instead.
     """
+
+    def __init__(self, channel, tls, handshakeTimeout=None):
+        """
+        @param channel: see L{AdoptingFactory}.
+        @param tls: see L{AdoptingFactory}.
+        @param handshakeTimeout: seconds the connection has to complete
+            its TLS handshake once made (L{timeHandshake}); C{None} for
+            no limit but the data timeout.
+        """
+        timed = tls is not None and handshakeTimeout is not None
+        AdoptingFactory.__init__(self, channel, tls,
+                                 self._made if timed else None)
+        self.handshakeTimeout = handshakeTimeout
+
+    def _made(self, connection):
+        """
+        The connection under TLS is made: time its handshake, then hand
+        it to the channel.
+
+        @param connection: its L{ftpkit.data.connection.DataConnection}.
+        """
+        timeHandshake(self.channel.reactor, connection,
+                      self.handshakeTimeout)
+        self.channel.connectionMade(connection)
 
     def clientConnectionFailed(self, connector, reason):
         """
@@ -53,6 +82,26 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
         @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self.channel.connectionFailed(reason)
+
+
+def timeHandshake(reactor, connection, seconds):
+    """
+    Abort a data connection under TLS unless its handshake is accepted
+    within C{seconds}: its transfer then ends (C{426}), as a passive
+    one's does.
+
+    @param reactor: provides IReactorTime.
+    @param connection: a L{ftpkit.data.connection.DataConnection} under
+        TLS, just made.
+    @param seconds: how long its handshake may take.
+    """
+    timer = reactor.callLater(seconds, connection.abort)
+
+    def cancel(ignored):
+        if timer.active():
+            timer.cancel()
+    connection.whenSecured().addCallback(cancel)
+    connection.whenLost().addCallback(cancel)
 
 
 def adopt(reactor, sock, channel, tls, onMade=None):

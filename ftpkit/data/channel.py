@@ -448,7 +448,8 @@ class DataChannel:
         elif self._active is not None:
             host, port = self._active
             self._active = None
-            factory = ActiveFactory(self, tlsContextFactory)
+            factory = ActiveFactory(self, tlsContextFactory,
+                                    self._candidates.timeout)
             if tlsContextFactory is not None:
                 factory = tlsContextFactory.wrapFactory(factory)
             local = onLinkOf(normalizeHost(self.localHost), self.localHost)
