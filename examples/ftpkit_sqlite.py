@@ -160,25 +160,30 @@ class SQLiteShell:
         row = self._row(path)
         if row is not None and row[1] is None:
             raise errors.IsDirectory()
-        upload = next(self._uploads)
+        upload, kept = next(self._uploads), None
         if row is not None and (append or offset):
-            start = row[1] if append else offset
-            kept = self._sql("SELECT substr(data, 1, ?) FROM files WHERE path = ?",
+            start, kept = row[1] if append else offset, row[2:]
+            data = self._sql("SELECT substr(data, 1, ?) FROM files WHERE path = ?",
                              start, _key(path)).fetchone()[0]
-            self._write(upload, -1, (kept or b"").ljust(start, b"\0"))
+            self._write(upload, -1, (data or b"").ljust(start, b"\0"))
         else:
             start = offset
-        return SQLiteWriteFile(self, path, upload, start)
+        return SQLiteWriteFile(self, path, upload, start, kept)
 
     def _write(self, upload, offset, data):
         with self._db:
             self._sql("INSERT INTO uploads VALUES (?, ?, ?)", upload, offset, data)
 
-    def _commit(self, path, upload):
+    def _commit(self, path, upload, kept=None):
         try:
             self._row(path[:-1], "dir")
-            if (self._row(path) or (0, 0))[1] is None:
+            row = self._row(path) or (0, 0, 0, None)
+            if row[1] is None:
                 raise errors.IsDirectory()
+            if kept is not None and row[2:] != kept:
+                # Its first bytes are of a file replaced or removed since
+                # (a new file has a new time, or a new rowid).
+                raise errors.FileReplaced()
             chunks = self._sql("SELECT data FROM uploads WHERE upload = ?"
                                " ORDER BY offset", upload)
             data = b"".join(row[0] for row in chunks)
@@ -222,16 +227,17 @@ class SQLiteWriteFile:
     the file.
     """
 
-    def __init__(self, shell, path, upload, start):
+    def __init__(self, shell, path, upload, start, kept=None):
         self._shell, self._path, self._upload = shell, path, upload
-        self._start = start
+        self._start, self._kept = start, kept
 
     def writeAt(self, offset, data):
         return self._shell.pool.run(self._shell._write, self._upload,
                                     self._start + offset, data)
 
     def close(self):
-        return self._shell.pool.run(self._shell._commit, self._path, self._upload)
+        return self._shell.pool.run(self._shell._commit, self._path, self._upload,
+                                    self._kept)
 
     def abort(self):
         return self._shell.pool.run(self._shell._discard, self._upload)
