@@ -38,6 +38,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.idlewatch import WatchedTimeout
 from ftpkit.control.readingcontrol import ReadingControl
 from ftpkit.control.sockets import (
@@ -72,6 +73,7 @@ class FTPProtocol(
     ChecksumCommands,
     DataChannelCommands,
     TransferCommands,
+    UniqueUploadCommands,
     ListingCommands,
     SecurityCommands,
     SessionReporting,

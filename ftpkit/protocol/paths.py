@@ -85,6 +85,18 @@ def resolve(cwd, text):
     return resolved
 
 
+def namesDirectory(text):
+    """
+    Tell whether client text names a directory whatever it is: it is
+    empty (the current directory), or its last segment is C{""}, C{"."}
+    or C{".."} (C{"/"}, C{"a/"}, C{"."}, C{"a/.."}).
+
+    @param text: the path as the client sent it.
+    @return: whether it names a directory by its spelling alone.
+    """
+    return text.rsplit("/", 1)[-1] in ("", ".", "..")
+
+
 def toText(path):
     """
     Render a path the way the client sees it.

@@ -20,6 +20,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
+from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.server import FTPProtocol
 from ftpkit.protocol.sessionstate import Session
 from tests.protocol.test_server import connect, makeFactory, replyCodes
@@ -28,7 +29,8 @@ FIELDS = {field.name for field in dataclasses.fields(Session)}
 
 HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
-            TransferCommands, ListingCommands, ChecksumCommands]
+            TransferCommands, UniqueUploadCommands, ListingCommands,
+            ChecksumCommands]
 """Every handler class of L{ftpkit.control.server.FTPProtocol}: each names the
 session's fields it uses."""
 

@@ -13,6 +13,7 @@ from ftpkit.protocol.paths import (
     MAX_SEGMENT_LENGTH,
     basename,
     isWithin,
+    namesDirectory,
     parent,
     resolve,
     toText,
@@ -194,7 +195,8 @@ class ResolveTests(SynchronousTestCase):
 
 class HelperTests(SynchronousTestCase):
     """
-    Tests for L{toText}, L{parent}, L{basename} and L{isWithin}.
+    Tests for L{toText}, L{parent}, L{basename}, L{isWithin} and
+    L{namesDirectory}.
     """
 
     def test_toText(self):
@@ -219,6 +221,16 @@ class HelperTests(SynchronousTestCase):
         """
         self.assertEqual(basename(("a", "b")), "b")
         self.assertEqual(basename(()), "")
+
+    def test_namesDirectory(self):
+        """
+        Empty text, and text whose last segment is empty, C{.} or C{..},
+        names a directory; a last segment merely holding dots does not.
+        """
+        for text in ("", ".", "..", "/", "a/", "a/.", "a/..", "//", "../."):
+            self.assertTrue(namesDirectory(text), text)
+        for text in ("a", "/a", "./a", "...", ".a", "a.", "../a"):
+            self.assertFalse(namesDirectory(text), text)
 
     def test_isWithin(self):
         """

@@ -1,5 +1,6 @@
 """
-Commands that move data: RETR STOR APPE STOU, with REST and ABOR; and
+Commands that move data: RETR STOR APPE, with REST and ABOR (STOU:
+L{ftpkit.control.handlers.unique}); and
 what every transfer goes through (its data connection, its pacing, a
 file sent or received), which the listings of
 L{ftpkit.control.handlers.listings} use too.
@@ -14,14 +15,11 @@ from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import (
-    AlreadyExists,
     FTPError,
-    IsDirectory,
     NoSuchFile,
     TransferAborted,
 )
 from ftpkit.interfaces import (
-    IFTPShellCreate,
     IFTPShellResume,
     IPartialWriteFile,
 )
@@ -29,8 +27,6 @@ from ftpkit.protocol import paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
 from ftpkit.shells.adapters import readFileFor, writeFileFor
-
-STOU_ATTEMPTS = 100
 
 
 class Transfer:
@@ -144,7 +140,7 @@ def _aborted(connection):
     return TransferAborted()
 
 
-def _abortWrite(writeFile):
+def abortWrite(writeFile):
     """
     Release an upload's file opened after its command was aborted.
 
@@ -475,7 +471,7 @@ class TransferCommands:
     async def _store(self, path, offset, append):
         session = self.session
         opening = self.whileOpening(
-            session.shell.openForWriting(path, offset, append), _abortWrite)
+            session.shell.openForWriting(path, offset, append), abortWrite)
         writeFile = settled(opening)
         if writeFile is UNSETTLED:
             writeFile = await opening
@@ -536,63 +532,3 @@ class TransferCommands:
             return (503, REST_APPE_REFUSED % offset)
         path = self.resolve(argument)
         return await self._store(path, 0, append=True)
-
-    async def ftp_STOU(self, argument):
-        """
-        Receive a file under a new, unique name (150 FILE: name): the
-        argument's (or C{ftpkit.upload}), else it followed by C{.1},
-        C{.2}... A shell providing L{IFTPShellCreate} refuses a name
-        another upload creates meanwhile (the disk, memory and fsspec
-        shells reserve it for the upload's lifetime), so two C{STOU}s at
-        once are told two names; a file of that name that appears anyway
-        before the upload is complete is not replaced (C{550}).
-        """
-        self._takeOffset()
-        base = self.resolve(argument or "ftpkit.upload")
-        if not base:
-            raise IsDirectory()
-        for attempt in range(STOU_ATTEMPTS):
-            path = base if attempt == 0 else (
-                base[:-1] + ("%s.%d" % (base[-1], attempt),))
-            if await self.exists(path):
-                continue
-            writeFile = await self._openUnique(path)
-            if writeFile is not None:
-                break
-        else:
-            return (450, "No unique name available")
-        return await self.receiveFile(
-            writeFile, "STOU " + paths.toText(path),
-            "FILE: " + paths.basename(path))
-
-    async def _openUnique(self, path):
-        """
-        @param path: a name no file has, which C{STOU} may give its
-            upload.
-        @return: the file the upload writes, or C{None} when another
-            upload creating C{path} started since the check (the shell
-            said L{AlreadyExists}): C{STOU} tries the next name.
-        """
-        shell = self.session.shell
-        if not IFTPShellCreate.providedBy(shell):
-            return await self.whileOpening(shell.openForWriting(path),
-                                           _abortWrite)
-        # Another upload of that name, started since the check, must not
-        # be replaced by this one (nor this one by it).
-        try:
-            return await self.whileOpening(shell.openForCreating(path),
-                                           _abortWrite)
-        except AlreadyExists:
-            return None
-
-    async def exists(self, path):
-        """
-        @param path: a name C{STOU} may give its upload.
-        @return: whether a file or directory has it; C{ABOR} ends the
-            wait (L{whileOpening}).
-        """
-        try:
-            await self.whileOpening(self.session.shell.stat(path))
-        except NoSuchFile:
-            return False
-        return True

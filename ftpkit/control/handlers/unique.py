@@ -1,0 +1,113 @@
+"""
+STOU: an upload under a name no file has (RFC 959, with RFC 1123's
+C{FILE: name} in its preliminary reply).
+"""
+
+from ftpkit.control.handlers.transfers import abortWrite
+from ftpkit.errors import AlreadyExists, NoSuchFile
+from ftpkit.interfaces import IFTPShellCreate
+from ftpkit.protocol import paths
+
+STOU_ATTEMPTS = 100
+"""Names C{STOU} tries (the first, then it followed by C{.1}, C{.2}...)
+before it answers C{450}."""
+
+UNIQUE_NAME = "ftpkit.upload"
+"""The name C{STOU} starts from when its argument names a directory, or
+is missing."""
+
+
+class UniqueUploadCommands:
+    """
+    C{STOU}, on top of the transfers of
+    L{ftpkit.control.handlers.transfers.TransferCommands} and the path
+    resolution of L{ftpkit.control.handlers.files.FileCommands}.
+    """
+
+    sessionFields = frozenset(["shell"])
+
+    async def ftp_STOU(self, argument):
+        """
+        Receive a file under a new, unique name (150 FILE: name): the
+        argument's, else it followed by C{.1}, C{.2}... An argument that
+        names a directory (C{.}, C{..}, C{/}, one ending in C{/}, or an
+        existing directory) puts the file in it, named L{UNIQUE_NAME}
+        (as is a missing one, in the current directory), as ProFTPD,
+        which ignores the argument, does: the file was named after the
+        directory, beside it (C{STOU .} in C{/pub} made C{/pub.1}), and
+        C{STOU /} was refused. A shell providing L{IFTPShellCreate}
+        refuses a name another upload creates meanwhile (the disk, memory
+        and fsspec shells reserve it for the upload's lifetime), so two
+        C{STOU}s at once are told two names; a file of that name that
+        appears anyway before the upload is complete is not replaced
+        (C{550}).
+        """
+        self._takeOffset()
+        base = await self._uniqueBase(argument)
+        for attempt in range(STOU_ATTEMPTS):
+            path = base if attempt == 0 else (
+                base[:-1] + ("%s.%d" % (base[-1], attempt),))
+            if await self.exists(path):
+                continue
+            writeFile = await self._openUnique(path)
+            if writeFile is not None:
+                break
+        else:
+            return (450, "No unique name available")
+        return await self.receiveFile(
+            writeFile, "STOU " + paths.toText(path),
+            "FILE: " + paths.basename(path))
+
+    async def _uniqueBase(self, argument):
+        """
+        @param argument: C{STOU}'s argument.
+        @return: the first name C{STOU} tries: the argument's, or
+            L{UNIQUE_NAME} in the directory it names.
+        """
+        path = self.resolve(argument)
+        if paths.namesDirectory(argument) or await self._isDirectory(path):
+            return path + (UNIQUE_NAME,)
+        return path
+
+    async def _isDirectory(self, path):
+        """
+        @param path: what C{STOU}'s argument names.
+        @return: whether it is a directory; C{ABOR} ends the wait.
+        """
+        try:
+            info = await self.whileOpening(self.session.shell.stat(path))
+        except NoSuchFile:
+            return False
+        return info.isDirectory
+
+    async def _openUnique(self, path):
+        """
+        @param path: a name no file has, which C{STOU} may give its
+            upload.
+        @return: the file the upload writes, or C{None} when another
+            upload creating C{path} started since the check (the shell
+            said L{AlreadyExists}): C{STOU} tries the next name.
+        """
+        shell = self.session.shell
+        if not IFTPShellCreate.providedBy(shell):
+            return await self.whileOpening(shell.openForWriting(path),
+                                           abortWrite)
+        # Another upload of that name, started since the check, must not
+        # be replaced by this one (nor this one by it).
+        try:
+            return await self.whileOpening(shell.openForCreating(path),
+                                           abortWrite)
+        except AlreadyExists:
+            return None
+
+    async def exists(self, path):
+        """
+        @param path: a name C{STOU} may give its upload.
+        @return: whether a file or directory has it; C{ABOR} ends the
+            wait (L{whileOpening}).
+        """
+        try:
+            await self.whileOpening(self.session.shell.stat(path))
+        except NoSuchFile:
+            return False
+        return True
