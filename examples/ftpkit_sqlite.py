@@ -32,7 +32,13 @@ _SELECT = "SELECT path, length(data), mtime, rowid FROM files WHERE "
 
 
 def _key(path):
-    return "/".join(path)
+    key = "/".join(path)
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 come as lone surrogates: no SQLite text.
+        raise errors.InvalidPath("File name not UTF-8") from None
+    return key
 
 
 def _info(row):

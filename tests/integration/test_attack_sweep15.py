@@ -12,6 +12,12 @@ another session removed and stored again meanwhile put the old file back
 under its bytes. Such an upload now gets C{450}, as on the other realms
 (L{tests.integration.test_attack_sweep6},
 L{tests.integration.test_attack_resumereplaced}).
+
+And every command naming a file whose name was not UTF-8 (the bytes
+0x80 to 0xff, which reach a shell as lone surrogates) got C{451} from
+it, and the log a traceback of some 30 lines: SQLite's text cannot hold
+such a name, and the tutorial never said a name could be one. Now
+C{550} (C{553} for an upload), and the tutorial says so.
 """
 
 import ftplib
@@ -22,6 +28,7 @@ from twisted.trial import unittest
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_examples import _loadExample
 
 
@@ -112,3 +119,38 @@ class SQLiteInPlaceTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(happened[:4], "226 ")
         self.assertEqual(ended[:4], "450 ")
         self.assertEqual(kept, b"B" * 20)
+
+
+class SQLiteNamesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Names that are not UTF-8, given to the SQLite example.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        shell = _loadExample("ftpkit_sqlite").SQLiteShell(self.mktemp())
+        self.addCleanup(shell.pool.stop)
+        self.server = self.startServer(SharedShellRealm(shell))
+
+    async def test_notUTF8(self):
+        """
+        Each command naming one is refused as a name not allowed
+        (C{550}; C{553} for an upload, before its data), nothing logged
+        as an error.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                replies = [client.command(verb + b" bad\xffname")
+                           for verb in (b"MKD", b"CWD", b"SIZE", b"DELE",
+                                        b"MDTM", b"MLST", b"RMD", b"RNFR")]
+                replies.append(client.transfer(b"STOR x\xfe")[0])
+                return replies
+            finally:
+                client.close()
+
+        replies = await self.inThread(run)
+        self.assertEqual(replies, [b"550 File name not UTF-8"] * 8
+                         + [b"553 File name not UTF-8"])
