@@ -204,3 +204,25 @@ class UniqueNameTests(FTPSTestsMixin, unittest.TestCase):
             [DEFAULT, DEFAULT + ".1", DEFAULT + ".2"])
         self.assertEqual(sorted(os.listdir(os.path.join(self.root, "pub"))),
                          [DEFAULT, "sub"])
+
+    async def test_afterRest(self):
+        """
+        C{REST 5} then C{STOU}: C{503}, no file made (the offset was
+        ignored: C{226} for a new file); the next C{STOU} works.
+        """
+        before = self.before()
+
+        def run():
+            client = RawClient(self.server.port)
+            self.addCleanup(client.close)
+            client.login()
+            client.command("TYPE I")
+            rest = client.command("REST 5")
+            refused = client.transfer("STOU", b"tail")[0]
+            opening, _, final = client.transfer("STOU", b"whole")
+            return rest[:3], refused[:3], opening, final[:3]
+
+        self.assertEqual(await self.inThread(run),
+                         (b"350", b"503", b"150 FILE: " + DEFAULT.encode(),
+                          b"226"))
+        self.assertEqual(self.before() - before, {DEFAULT})

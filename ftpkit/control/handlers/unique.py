@@ -12,6 +12,10 @@ STOU_ATTEMPTS = 100
 """Names C{STOU} tries (the first, then it followed by C{.1}, C{.2}...)
 before it answers C{450}."""
 
+REST_STOU_REFUSED = ("STOU makes a new file, which has no byte %d to"
+                     " restart at: send STOU without REST")
+"""The reply to C{STOU} after C{REST N} (L{UniqueUploadCommands.ftp_STOU})."""
+
 UNIQUE_NAME = "ftpkit.upload"
 """The name C{STOU} starts from when its argument names a directory, or
 is missing."""
@@ -40,9 +44,14 @@ class UniqueUploadCommands:
         and fsspec shells reserve it for the upload's lifetime), so two
         C{STOU}s at once are told two names; a file of that name that
         appears anyway before the upload is complete is not replaced
-        (C{550}).
+        (C{550}). After C{REST N} (not 0) it answers C{503}, as C{APPE}
+        does: the offset was ignored, and a client resuming an upload so
+        was told C{226} for a new file holding only the rest (pyftpdlib
+        answers C{450}, ProFTPD C{550}).
         """
-        self._takeOffset()
+        offset = self._takeOffset()
+        if offset:
+            return (503, REST_STOU_REFUSED % offset)
         base = await self._uniqueBase(argument)
         for attempt in range(STOU_ATTEMPTS):
             path = base if attempt == 0 else (
