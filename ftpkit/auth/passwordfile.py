@@ -87,6 +87,22 @@ def parsePasswordFile(data, source="<passwords>"):
     return users
 
 
+def readPasswordData(path):
+    """
+    Read a password file's bytes, unchecked.
+
+    @param path: its path.
+    @return: its content, C{bytes}.
+    @raise PasswordFileError: when it cannot be read.
+    """
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise PasswordFileError(
+            f"cannot read password file {path!r}: {e.strerror}") from None
+
+
 def readPasswordFile(path):
     """
     Read and check a password file.
@@ -96,13 +112,7 @@ def readPasswordFile(path):
     @raise PasswordFileError: when it cannot be read, or see
         L{parsePasswordFile}.
     """
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise PasswordFileError(
-            f"cannot read password file {path!r}: {e.strerror}") from None
-    return parsePasswordFile(data, path)
+    return parsePasswordFile(readPasswordData(path), path)
 
 
 @implementer(checkers.ICredentialsChecker)
@@ -130,7 +140,8 @@ class PasswordFileChecker(ReloadingFile):
         @raise PasswordFileError: see L{readPasswordFile}.
         """
         self.filename = filename
-        ReloadingFile.__init__(self, filename, readPasswordFile, _log)
+        ReloadingFile.__init__(self, filename, readPasswordData,
+                               parsePasswordFile, _log)
 
     def requestAvatarId(self, creds):
         """

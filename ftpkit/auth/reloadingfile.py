@@ -7,6 +7,8 @@ succeeds logs.
 
 import os
 
+from ftpkit.deploy.keptfiles import keptContent, register
+
 _RELOADED_ONE = "reloaded {count} user from {path}"
 """The log format of a file reloaded, naming one user."""
 
@@ -32,29 +34,66 @@ class ReloadingFile:
     The users of one file, read at start and again on C{SIGHUP}
     (L{reload}) or when a login finds it changed (L{reloadIfChanged}, one
     C{stat}). A file that became unusable is one error line, and the
-    users read last stay in force until it is fixed.
+    users read last stay in force until it is fixed; so it is for a
+    worker of C{--workers} started again meanwhile, which has them from
+    its acceptor (L{ftpkit.deploy.keptfiles}, where every such file is
+    registered).
 
     @ivar path: the file's absolute path.
-    @ivar users: what the reader returned for it.
+    @ivar users: what the parser returned for it.
+    @ivar content: the bytes those users were parsed from.
     """
 
-    def __init__(self, path, read, log):
+    def __init__(self, path, read, parse, log):
         """
-        Read the file.
+        Read the file; in a worker of C{--workers}, one that cannot be
+        used is read from the content its acceptor kept of it, when it
+        kept any, with the error a failed reload logs.
 
         @param path: the file.
-        @param read: a callable taking a path and returning the users it
-            names, raising C{ValueError} (naming the file and the entry at
-            fault) when the file cannot be read or used.
+        @param read: a callable taking a path and returning its content,
+            C{bytes}, raising C{ValueError} (naming the file) when it
+            cannot be read.
+        @param parse: a callable taking that content and the path, and
+            returning the users it names, raising C{ValueError} (naming
+            the file and the entry at fault) when it cannot be used.
         @param log: the L{twisted.logger.Logger} reloads are logged with
             (its namespace is the file's kind's module, as it always was).
-        @raise ValueError: from C{read}.
+        @raise ValueError: from C{read} or C{parse}, unless the acceptor
+            kept the file's content.
         """
         self.path = os.path.abspath(path)
         self._read = read
+        self._parse = parse
         self._log = log
         self._signature = fileSignature(self.path)
-        self.users = read(path)
+        try:
+            self.content, self.users = self._load(path)
+        except ValueError as e:
+            kept = keptContent(self.path)
+            if kept is None:
+                raise
+            self.content, self.users = kept, parse(kept, path)
+            self._notReloaded(e)
+        register(self)
+
+    def _load(self, path):
+        """
+        @param path: the file.
+        @return: C{(content, users)}.
+        @raise ValueError: see L{__init__}.
+        """
+        content = self._read(path)
+        return content, self._parse(content, path)
+
+    def _notReloaded(self, error):
+        """
+        Log that the file could not be used, and the old users stay.
+
+        @param error: the C{ValueError} saying why.
+        """
+        self._log.error("users file not reloaded, keeping the old users: "
+                        "{why}", why=str(error))
 
     def reload(self):
         """
@@ -64,13 +103,12 @@ class ReloadingFile:
         """
         self._signature = fileSignature(self.path)
         try:
-            users = self._read(self.path)
+            self.content, self.users = self._load(self.path)
         except ValueError as e:
-            self._log.error("users file not reloaded, keeping the old users: {why}",
-                       why=str(e))
+            self._notReloaded(e)
             return False
-        self.users = users
         self.reloaded()
+        users = self.users
         if users:
             self._log.info(_RELOADED_ONE if len(users) == 1 else _RELOADED,
                       count=len(users), path=self.path)
@@ -78,6 +116,29 @@ class ReloadingFile:
             self._log.warn("reloaded {path}, which names no users: nobody can "
                       "log in with it", count=0, path=self.path)
         return True
+
+    def refresh(self):
+        """
+        Read the file again, without a line, if it changed since it was
+        last read: what the acceptor of C{--workers} keeps for its
+        workers (L{ftpkit.deploy.keptfiles}). A file that cannot be used
+        changes nothing.
+        """
+        signature = fileSignature(self.path)
+        if signature == self._signature:
+            return
+        self._signature = signature
+        try:
+            self.content, self.users = self._load(self.path)
+        except ValueError:
+            return
+        self.reloaded()
+
+    def keptFiles(self):
+        """
+        @return: C{{path: content}}, the content last found good.
+        """
+        return {self.path: self.content}
 
     def reloaded(self):
         """

@@ -43,6 +43,8 @@ from ftpkit.auth.usersfile import (
     UsersFileError,
     parseUser,
     parseUsers,
+    parseUsersData,
+    readUsersData,
     readUsersFile,
 )
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
@@ -86,7 +88,8 @@ class UsersDatabase(ReloadingFile):
         @param path: the users file.
         @raise UsersFileError: when it cannot be read or is not valid.
         """
-        ReloadingFile.__init__(self, path, readUsersFile, _log)
+        ReloadingFile.__init__(self, path, readUsersData, parseUsersData,
+                               _log)
         self.generation = 0
 
     def reloaded(self):

@@ -221,6 +221,37 @@ def parseUsers(text, source="<users>"):
         raise UsersFileError(f"{source}: {e}")
 
 
+def readUsersData(path):
+    """
+    Read a users file's bytes, unchecked.
+
+    @param path: its path.
+    @return: its content, C{bytes}.
+    @raise UsersFileError: when it cannot be read.
+    """
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise UsersFileError(f"cannot read users file {path!r}: {e.strerror}")
+
+
+def parseUsersData(data, source="<users>"):
+    """
+    Parse a users file's bytes.
+
+    @param data: the file's content, C{bytes}.
+    @param source: the file name, for messages.
+    @return: see L{parseUsers}.
+    @raise UsersFileError: when it is not UTF-8 or not valid.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsersFileError(f"{source}: not UTF-8")
+    return parseUsers(text, source)
+
+
 def readUsersFile(path):
     """
     Read and parse a users file.
@@ -229,13 +260,4 @@ def readUsersFile(path):
     @return: see L{parseUsers}.
     @raise UsersFileError: when it cannot be read or is not valid.
     """
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise UsersFileError(f"cannot read users file {path!r}: {e.strerror}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsersFileError(f"{path}: not UTF-8")
-    return parseUsers(text, path)
+    return parseUsersData(readUsersData(path), path)

@@ -478,10 +478,12 @@ def main(argv=None):
     from twisted.internet import reactor
 
     from ftpkit.deploy import tap
+    from ftpkit.deploy.keptfiles import receive
     from ftpkit.deploy.service import makeService, runService
     from ftpkit.ops.workerlog import beginWorkerLogging
 
     beginWorkerLogging()
+    receive()
     linked = socket.socket(fileno=WORKER_FD)
     linked.setblocking(False)
     channel = Channel(linked, reactor)

@@ -58,6 +58,7 @@ from ftpkit.deploy.acceptor import (
 from ftpkit.deploy.deadworker import releaseHeld, tellEnded
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL
+from ftpkit.deploy.keptfiles import KEPT_FD, keptDescriptor, refreshAll
 from ftpkit.deploy.listening import refuseQueued
 from ftpkit.deploy.logpipe import logPipe
 from ftpkit.deploy.pinports import pinnedArgv
@@ -211,6 +212,9 @@ class WorkerPool(Dispatcher, service.Service):
         # group's, a terminal's, systemctl kill's), not ended by them,
         # until it ignores them (ftpkit.deploy.worker.main); one for the
         # acceptor meanwhile waits the moment the spawn takes.
+        # What the users files held when last good, which the worker
+        # serves should one be bad now (ftpkit.deploy.keptfiles).
+        kept = keptDescriptor()
         held = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_IGNORES)
         readEnd, writeEnd = logPipe()
         try:
@@ -219,13 +223,14 @@ class WorkerPool(Dispatcher, service.Service):
                 [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
                 env=os.environ,
                 childFDs={0: 0, 1: writeEnd, 2: "r",
-                          WORKER_FD: theirs.fileno()})
+                          WORKER_FD: theirs.fileno(), KEPT_FD: kept})
         except BaseException:
             os.close(readEnd)
             raise
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
             os.close(writeEnd)
+            os.close(kept)
         theirs.close()
         worker.readLogs(readEnd)
         self.reactor.addReader(worker.channel)
@@ -396,8 +401,11 @@ class WorkerPool(Dispatcher, service.Service):
         Ask every ready worker whether its reactor runs (one that does not
         answer in time is hung, L{WorkerProcess.ping}): an idle worker
         stopped or stuck is found too, not only one handed a connection,
-        and one draining its sessions.
+        and one draining its sessions. The users files that changed are
+        read again meanwhile, what a worker started later serves should
+        they be bad then (L{ftpkit.deploy.keptfiles}).
         """
+        refreshAll()
         for worker in self.workers:
             if worker.alive and worker.ready and not worker.hung:
                 worker.ping()

@@ -1,0 +1,119 @@
+"""
+L{ftpkit.deploy.keptfiles}: the last good content of users and password
+files, from the acceptor of C{--workers} to its workers.
+"""
+
+import os
+
+from twisted.logger import Logger
+from twisted.trial import unittest
+
+from ftpkit.auth.passwordfile import PasswordFileChecker, PasswordFileError
+from ftpkit.deploy import keptfiles
+
+
+class PackTests(unittest.SynchronousTestCase):
+    """
+    L{keptfiles.pack} and L{keptfiles.unpack}.
+    """
+
+    def test_roundTrip(self):
+        """
+        What L{keptfiles.pack} makes, L{keptfiles.unpack} gives back,
+        whatever the bytes (none, NUL, not UTF-8).
+        """
+        files = {"/etc/a": b"", "/etc/\xe9": b"x\x00\xff" * 1000}
+        self.assertEqual(keptfiles.unpack(keptfiles.pack(files)), files)
+
+    def test_cutShort(self):
+        """
+        Data cut anywhere but between two files is a C{ValueError}.
+        """
+        data = keptfiles.pack({"/a": b"12345"})
+        for end in range(1, len(data)):
+            self.assertRaises(ValueError, keptfiles.unpack, data[:end])
+
+
+class DescriptorTests(unittest.SynchronousTestCase):
+    """
+    L{keptfiles.anonymousFile} and L{keptfiles.receive}.
+    """
+
+    def setUp(self):
+        self.addCleanup(keptfiles._kept.clear)
+
+    def test_received(self):
+        """
+        The content put in an anonymous file is what the worker reads,
+        and the descriptor is closed.
+        """
+        descriptor = keptfiles.anonymousFile(
+            keptfiles.pack({"/srv/passwd": b"bob:pw\n"}))
+        keptfiles.receive(descriptor)
+        self.assertEqual(keptfiles.keptContent("/srv/passwd"), b"bob:pw\n")
+        self.assertRaises(OSError, os.fstat, descriptor)
+
+    def test_noDescriptor(self):
+        """
+        A worker started without the descriptor keeps nothing.
+        """
+        reading, writing = os.pipe()
+        os.close(reading)
+        os.close(writing)
+        keptfiles.receive(reading)
+        self.assertEqual(keptfiles._kept, {})
+
+
+class ReloadingFileTests(unittest.TestCase):
+    """
+    A password file (a L{ftpkit.auth.reloadingfile.ReloadingFile}) that
+    cannot be used at start.
+    """
+
+    def setUp(self):
+        self.path = os.path.abspath(self.mktemp())
+        with open(self.path, "wb") as f:
+            f.write(b"bob no colon\n")
+        self.addCleanup(keptfiles._kept.clear)
+        self.errors = []
+        self.patch(Logger, "error",
+                   lambda logger, text, **fields: self.errors.append(
+                       fields["why"]))
+
+    def test_withoutKept(self):
+        """
+        With nothing kept, it is the error it always was.
+        """
+        self.assertRaises(PasswordFileError, PasswordFileChecker, self.path)
+
+    def test_kept(self):
+        """
+        With its content kept, the users are those of that content, the
+        error is logged once, and a login finding the file unchanged
+        logs nothing more.
+        """
+        keptfiles._kept[self.path] = b"bob:pw\n"
+        checker = PasswordFileChecker(self.path)
+        self.assertEqual(checker.users, {b"bob": b"pw"})
+        checker.reloadIfChanged()
+        self.assertEqual(len(self.errors), 1)
+        self.assertIn("line 1", self.errors[0])
+
+    def test_refreshKeepsGood(self):
+        """
+        L{ReloadingFile.refresh} keeps what changed and is good, and
+        nothing of what is bad, without a line.
+        """
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw\n")
+        checker = PasswordFileChecker(self.path)
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw2\n\n")
+        checker.refresh()
+        self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw2\n\n"})
+        with open(self.path, "wb") as f:
+            f.write(b"broken")
+        checker.refresh()
+        self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw2\n\n"})
+        self.assertEqual(self.errors, [])
+        self.assertIn(self.path, keptfiles.keptFiles())
