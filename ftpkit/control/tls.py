@@ -15,11 +15,6 @@ nothing cached in it can be resumed, and serves a later control connection
 (L{ftpkit.control.tlspool}).
 """
 
-import datetime
-
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
 from twisted.internet.interfaces import (
     IOpenSSLServerConnectionCreator,
@@ -30,6 +25,11 @@ from twisted.python import usage
 from zope.interface import implementer
 
 from ftpkit import compat
+from ftpkit.control.tlsfiles import (  # noqa: F401 (importable from here, as before)
+    CertificateFiles,
+    TLSConfigurationError,
+    loadCertificateAndKey,
+)
 from ftpkit.control.tlslayer import layerFactory
 from ftpkit.control.tlspool import ContextPool
 from ftpkit.deploy.endpoints import splitEndpoint
@@ -55,99 +55,6 @@ connections still issued tickets, the control connection's first ones
 left the cache after some 60 transfers, and every later data connection
 of FileZilla, lftp or Python's ssl failed to resume."""
 
-_PUBLIC = (serialization.Encoding.DER,
-           serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-class TLSConfigurationError(ValueError):
-    """
-    A certificate or key cannot be used. The message is one line, naming
-    the file and the problem.
-
-    @ivar part: C{"cert"} or C{"key"}: which file is at fault.
-    """
-
-    def __init__(self, message, part="cert"):
-        """
-        @param message: the one line naming the file and the problem.
-        @param part: see L{part}.
-        """
-        ValueError.__init__(self, message)
-        self.part = part
-
-
-def _readFile(path, part):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise TLSConfigurationError(f"{path}: no such file", part)
-    except OSError as e:
-        raise TLSConfigurationError(
-            f"{path}: cannot read it ({e.strerror or e})", part)
-
-
-def _loadChain(path):
-    data = _readFile(path, "cert")
-    try:
-        chain = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise TLSConfigurationError(
-            f"{path}: no valid PEM certificate in it", "cert")
-    return chain
-
-
-def _loadKey(path):
-    data = _readFile(path, "key")
-    try:
-        return serialization.load_pem_private_key(data, password=None)
-    except TypeError:
-        raise TLSConfigurationError(
-            f"{path}: the private key is encrypted; give an unencrypted key",
-            "key")
-    except (ValueError, UnsupportedAlgorithm):
-        raise TLSConfigurationError(
-            f"{path}: no valid PEM private key in it", "key")
-
-
-def loadCertificateAndKey(certPath, keyPath=None, now=None):
-    """
-    Load and check a certificate (with its chain) and its private key.
-
-    @param certPath: a PEM file: the server certificate first, then any
-        intermediate certificates (and, if C{keyPath} is C{None}, the key).
-    @param keyPath: a PEM file holding the private key, or C{None} to read
-        it from C{certPath}.
-    @param now: the time to check validity at (a timezone-aware
-        C{datetime}), now if C{None}.
-    @return: C{(chain, key)}: a list of C{cryptography} certificates, the
-        server's first, and its C{cryptography} private key.
-    @raise TLSConfigurationError: for a missing or unreadable file, a file
-        without a valid PEM certificate or key, an encrypted key, a key not
-        matching the certificate, or a certificate expired or not yet valid.
-    """
-    keyPath = keyPath or certPath
-    chain = _loadChain(certPath)
-    key = _loadKey(keyPath)
-    certificate = chain[0]
-    if (certificate.public_key().public_bytes(*_PUBLIC)
-            != key.public_key().public_bytes(*_PUBLIC)):
-        raise TLSConfigurationError(
-            f"{keyPath}: the private key does not match the certificate "
-            f"in {certPath}", "key")
-    if now is None:
-        now = datetime.datetime.now(datetime.timezone.utc)
-    if certificate.not_valid_after_utc < now:
-        raise TLSConfigurationError(
-            f"{certPath}: the certificate expired on "
-            f"{certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC", "cert")
-    if certificate.not_valid_before_utc > now:
-        raise TLSConfigurationError(
-            f"{certPath}: the certificate is not valid before "
-            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC", "cert")
-    return chain, key
-
-
 @implementer(IOpenSSLServerConnectionCreator)
 class FTPSContextFactory:
     """
@@ -162,10 +69,12 @@ class FTPSContextFactory:
     @ivar key: the private key.
     @ivar paths: C{(certPath, keyPath)} they were read from, for
         L{reload}, or C{None}.
+    @ivar files: the L{CertificateFiles} they were read from, or C{None}.
     """
 
     log = Logger()
     paths = None
+    files = None
 
     def __init__(self, chain, key, maximumVersion=TLSVersion.TLSv1_2):
         """
@@ -242,7 +151,7 @@ class FTPSContextFactory:
             return False
         certPath, keyPath = self.paths
         try:
-            self.chain, self.key = loadCertificateAndKey(certPath, keyPath)
+            self.chain, self.key = self.files.reload()
         except TLSConfigurationError as e:
             self.log.error("TLS certificate not reloaded, keeping the old "
                            "one: {why}", why=str(e))
@@ -287,12 +196,16 @@ def makeContextFactory(certPath, keyPath=None,
         from C{certPath}.
     @param maximumVersion: see L{FTPSContextFactory.__init__}.
     @return: an L{FTPSContextFactory} that can L{reload
-        <FTPSContextFactory.reload>} those files.
+        <FTPSContextFactory.reload>} those files (in a worker of
+        C{--workers}, maybe from what its acceptor kept of them:
+        L{CertificateFiles.load}).
     @raise TLSConfigurationError: see L{loadCertificateAndKey}.
     """
-    chain, key = loadCertificateAndKey(certPath, keyPath)
+    files = CertificateFiles(certPath, keyPath)
+    chain, key = files.load(FTPSContextFactory.log)
     factory = FTPSContextFactory(chain, key, maximumVersion)
     factory.paths = (certPath, keyPath)
+    factory.files = files
     return factory
 
 

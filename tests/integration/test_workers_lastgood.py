@@ -1,21 +1,29 @@
 """
-A worker of C{--workers} started again while a users or password file
-cannot be used (an operator mid-edit) serves the users read last, as one
-process keeps them when a reload fails, instead of failing at start
+A worker of C{--workers} started again while a users or password file,
+or the TLS certificate and key, cannot be used (an operator mid-edit)
+serves what they held when last good, as one process keeps it when a
+reload fails, instead of failing at start
 until the file is fixed (L{ftpkit.deploy.keptfiles}).
 """
 
+import ftplib
 import json
 import os
 import signal
 
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_reload import derOf
 from tests.integration.test_users import ALICE_HASH
 from tests.integration.test_workers_parity import WorkersTestCase, eventWorkers
 from tests.scratch import scratchDirectory
+from tests.tlssupport import clientContext, makeCertificate
 
 NOT_RELOADED = "users file not reloaded, keeping the old users: {why}"
 """The C{log_format} of a users or password file that cannot be used."""
+
+CERTIFICATE_NOT_RELOADED = ("TLS certificate not reloaded, keeping the old "
+                            "one: {why}")
+"""The C{log_format} of a certificate and key that cannot be used."""
 
 
 def recordsOf(log, logFormat):
@@ -36,11 +44,45 @@ def readyPids(log):
     return [record["pid"] for record in recordsOf(log, "worker {pid} ready")]
 
 
-class LastGoodUsersTests(WorkersTestCase):
+class LastGoodTests(WorkersTestCase):
     """
-    A worker killed while the users file is bad comes back with the
-    users read last.
+    A worker killed while the users file, or the certificate, is bad
+    comes back with what was read last.
     """
+
+    def killOne(self):
+        """
+        Kill a worker, and wait for the one started in its place.
+
+        @return: C{(survivor, newcomer)}, their process ids.
+        """
+        server = self.server
+        [victim, survivor] = readyPids(server.log())
+        os.kill(victim, signal.SIGKILL)
+        server.waitForLog(' ready"', 3)
+        [newcomer] = [pid for pid in readyPids(server.log())
+                      if pid not in (victim, survivor)]
+        return survivor, newcomer
+
+    def loginInBoth(self, user, password, client=ftplib.FTP):
+        """
+        Log C{user} in twice, the first session held open so that the
+        second lands in the other worker.
+
+        @param client: the ftplib class to log in with.
+        @return: C{(clients, pids)}: the clients, and the workers whose
+            C{login} lines name C{user}, once there are two.
+        """
+        server = self.server
+        held = [ftplibLogin(self, server.port, user, password,
+                            client=client())
+                for _ in range(2)]
+        self.assertEqual(self.download(held[0]), b"served\n")
+        logins = server.waitFor(
+            lambda: (lambda pids: pids if len(pids) == 2 else None)(
+                eventWorkers(server.log(), "login", user)),
+            f"two logins of {user}")
+        return held, logins
 
     def killOneWithBadFile(self, path, bad, user, password):
         """
@@ -53,24 +95,12 @@ class LastGoodUsersTests(WorkersTestCase):
         @param user: a user of its good content.
         @param password: that user's password.
         """
-        server = self.server
-        [victim, survivor] = readyPids(server.log())
         with open(path, "w") as f:
             f.write(bad)
-        os.kill(victim, signal.SIGKILL)
-        server.waitForLog(' ready"', 3)
-        [newcomer] = [pid for pid in readyPids(server.log())
-                      if pid not in (victim, survivor)]
-        # A session held open in one worker sends the next to the other.
-        held = [ftplibLogin(self, server.port, user, password)
-                for _ in range(2)]
-        self.assertEqual(self.download(held[0]), b"served\n")
-        logins = server.waitFor(
-            lambda: (lambda pids: pids if len(pids) == 2 else None)(
-                eventWorkers(server.log(), "login", user)),
-            f"two logins of {user}")
+        survivor, newcomer = self.killOne()
+        _, logins = self.loginInBoth(user, password)
         self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
-        log = server.log()
+        log = self.server.log()
         self.assertNotIn("exited before it was ready", log)
         errors = [record["ftpkit_worker"]
                   for record in recordsOf(log, NOT_RELOADED)]
@@ -96,3 +126,31 @@ class LastGoodUsersTests(WorkersTestCase):
             f.write("bob:hunter2\n")
         self.start("--log-format", "json", users=f"file:{path}")
         self.killOneWithBadFile(path, "bob hunter2\n", "bob", "hunter2")
+
+    def test_certificate(self):
+        """
+        C{--tls-cert} and C{--tls-key}, the certificate renewed but not
+        yet its key: the worker started meanwhile presents the old
+        certificate, as the other worker does.
+        """
+        certs = scratchDirectory(self)
+        os.mkdir(os.path.join(certs, "new"))
+        cert, key, _ = makeCertificate(certs)
+        newCert, _, _ = makeCertificate(os.path.join(certs, "new"))
+        old = derOf(cert)
+        self.start("--tls-cert", cert, "--tls-key", key,
+                   "--log-format", "json")
+        os.replace(newCert, cert)
+        survivor, newcomer = self.killOne()
+        held, logins = self.loginInBoth(
+            "alice", "secret",
+            client=lambda: ftplib.FTP_TLS(context=clientContext()))
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
+        for ftp in held:
+            self.assertEqual(ftp.sock.getpeercert(binary_form=True), old)
+        log = self.server.log()
+        self.assertNotIn("exited before it was ready", log)
+        self.assertEqual(
+            [record["ftpkit_worker"]
+             for record in recordsOf(log, CERTIFICATE_NOT_RELOADED)],
+            [newcomer])

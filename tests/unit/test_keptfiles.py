@@ -1,15 +1,19 @@
 """
 L{ftpkit.deploy.keptfiles}: the last good content of users and password
-files, from the acceptor of C{--workers} to its workers.
+files, and of the TLS certificate and key, from the acceptor of
+C{--workers} to its workers.
 """
 
 import os
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from twisted.logger import Logger
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordfile import PasswordFileChecker, PasswordFileError
+from ftpkit.control.tlsfiles import CertificateFiles, TLSConfigurationError
 from ftpkit.deploy import keptfiles
+from tests.tlssupport import makeCertificate
 
 
 class PackTests(unittest.SynchronousTestCase):
@@ -117,3 +121,49 @@ class ReloadingFileTests(unittest.TestCase):
         self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw2\n\n"})
         self.assertEqual(self.errors, [])
         self.assertIn(self.path, keptfiles.keptFiles())
+
+
+class CertificateFilesTests(unittest.TestCase):
+    """
+    L{CertificateFiles}: a certificate and key that cannot be used at
+    start.
+    """
+
+    def setUp(self):
+        self.addCleanup(keptfiles._kept.clear)
+        self.directory = self.mktemp()
+        os.mkdir(self.directory)
+        self.cert, self.key, _ = makeCertificate(self.directory)
+        self.errors = []
+        self.log = Logger()
+        self.log.error = lambda text, **fields: self.errors.append(
+            fields["why"])
+
+    def test_kept(self):
+        """
+        Files gone, their kept content is the pair, with one error; it is
+        what the process keeps in turn.
+        """
+        files = CertificateFiles(self.cert, self.key)
+        files.load(self.log)
+        kept = files.keptFiles()
+        self.assertEqual(sorted(kept), sorted(
+            [os.path.abspath(self.cert), os.path.abspath(self.key)]))
+        keptfiles._kept.update(kept)
+        os.unlink(self.key)
+        again = CertificateFiles(self.cert, self.key)
+        chain, _ = again.load(self.log)
+        self.assertEqual(chain[0].public_bytes(Encoding.PEM),
+                         open(self.cert, "rb").read())
+        self.assertEqual(len(self.errors), 1)
+        self.assertIn("no such file", self.errors[0])
+        self.assertEqual(again.keptFiles(), kept)
+
+    def test_withoutKept(self):
+        """
+        With nothing kept, it is the error it always was.
+        """
+        os.unlink(self.key)
+        self.assertRaises(TLSConfigurationError,
+                          CertificateFiles(self.cert, self.key).load,
+                          self.log)

@@ -1,0 +1,231 @@
+"""
+The server's certificate and key, from PEM files: read and checked
+(L{loadCertificateAndKey}), and held with what they were last found good
+as (L{CertificateFiles}), which a C{SIGHUP} reads again and the acceptor
+of C{--workers} keeps for the workers it starts
+(L{ftpkit.deploy.keptfiles}): a worker started again while the files
+cannot be used (a certificate being renewed, its key not written yet)
+serves the pair last found good, as one process keeps it when a reload
+fails.
+"""
+
+import datetime
+import os
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+
+from ftpkit.auth.reloadingfile import fileSignature
+from ftpkit.deploy.keptfiles import keptContent, register
+
+_PUBLIC = (serialization.Encoding.DER,
+           serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+class TLSConfigurationError(ValueError):
+    """
+    A certificate or key cannot be used. The message is one line, naming
+    the file and the problem.
+
+    @ivar part: C{"cert"} or C{"key"}: which file is at fault.
+    """
+
+    def __init__(self, message, part="cert"):
+        """
+        @param message: the one line naming the file and the problem.
+        @param part: see L{part}.
+        """
+        ValueError.__init__(self, message)
+        self.part = part
+
+
+def _readFile(path, part):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise TLSConfigurationError(f"{path}: no such file", part)
+    except OSError as e:
+        raise TLSConfigurationError(
+            f"{path}: cannot read it ({e.strerror or e})", part)
+
+
+def _parseChain(data, path):
+    try:
+        chain = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise TLSConfigurationError(
+            f"{path}: no valid PEM certificate in it", "cert")
+    return chain
+
+
+def _parseKey(data, path):
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise TLSConfigurationError(
+            f"{path}: the private key is encrypted; give an unencrypted key",
+            "key")
+    except (ValueError, UnsupportedAlgorithm):
+        raise TLSConfigurationError(
+            f"{path}: no valid PEM private key in it", "key")
+
+
+def certificateAndKeyFrom(certData, keyData, certPath, keyPath, now=None):
+    """
+    Check a certificate (with its chain) and its private key.
+
+    @param certData: the certificate file's content, C{bytes}.
+    @param keyData: the key file's content, C{bytes}.
+    @param certPath: the certificate file, for messages.
+    @param keyPath: the key file, for messages.
+    @param now: see L{loadCertificateAndKey}; C{False} not to check the
+        certificate's dates at all.
+    @return: see L{loadCertificateAndKey}.
+    @raise TLSConfigurationError: see L{loadCertificateAndKey}.
+    """
+    chain = _parseChain(certData, certPath)
+    key = _parseKey(keyData, keyPath)
+    certificate = chain[0]
+    if (certificate.public_key().public_bytes(*_PUBLIC)
+            != key.public_key().public_bytes(*_PUBLIC)):
+        raise TLSConfigurationError(
+            f"{keyPath}: the private key does not match the certificate "
+            f"in {certPath}", "key")
+    if now is False:
+        return chain, key
+    if now is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+    if certificate.not_valid_after_utc < now:
+        raise TLSConfigurationError(
+            f"{certPath}: the certificate expired on "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC", "cert")
+    if certificate.not_valid_before_utc > now:
+        raise TLSConfigurationError(
+            f"{certPath}: the certificate is not valid before "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC", "cert")
+    return chain, key
+
+
+def loadCertificateAndKey(certPath, keyPath=None, now=None):
+    """
+    Load and check a certificate (with its chain) and its private key.
+
+    @param certPath: a PEM file: the server certificate first, then any
+        intermediate certificates (and, if C{keyPath} is C{None}, the key).
+    @param keyPath: a PEM file holding the private key, or C{None} to read
+        it from C{certPath}.
+    @param now: the time to check validity at (a timezone-aware
+        C{datetime}), now if C{None}.
+    @return: C{(chain, key)}: a list of C{cryptography} certificates, the
+        server's first, and its C{cryptography} private key.
+    @raise TLSConfigurationError: for a missing or unreadable file, a file
+        without a valid PEM certificate or key, an encrypted key, a key not
+        matching the certificate, or a certificate expired or not yet valid.
+    """
+    keyPath = keyPath or certPath
+    certData = _readFile(certPath, "cert")
+    keyData = certData if keyPath == certPath else _readFile(keyPath, "key")
+    return certificateAndKeyFrom(certData, keyData, certPath, keyPath, now)
+
+
+class CertificateFiles:
+    """
+    The certificate and key files of a server: the pair read from them,
+    and their content as it was then, kept for the workers of
+    C{--workers} (a source of L{ftpkit.deploy.keptfiles}).
+
+    @ivar certPath: the certificate file.
+    @ivar keyPath: the key file (C{certPath} when it holds the key).
+    @ivar contents: C{{absolute path: content}} of the pair last found
+        good.
+    """
+
+    def __init__(self, certPath, keyPath=None):
+        """
+        @param certPath: see L{loadCertificateAndKey}.
+        @param keyPath: see L{loadCertificateAndKey}.
+        """
+        self.certPath = certPath
+        self.keyPath = keyPath or certPath
+        self.contents = {}
+        self._signature = None
+
+    def load(self, log):
+        """
+        Read and check the pair; in a worker of C{--workers}, files that
+        cannot be used are taken from the content its acceptor kept of
+        them, when it kept both, with the error a failed reload logs
+        (the certificate's dates unchecked, as one process keeps a pair
+        that expired since it read it).
+
+        @param log: the L{twisted.logger.Logger} of that error.
+        @return: see L{loadCertificateAndKey}.
+        @raise TLSConfigurationError: see L{loadCertificateAndKey}.
+        """
+        try:
+            return self.reload()
+        except TLSConfigurationError as e:
+            kept = [keptContent(path) for path in (self.certPath,
+                                                   self.keyPath)]
+            if None in kept:
+                raise
+            pair = certificateAndKeyFrom(*kept, self.certPath, self.keyPath,
+                                         now=False)
+            self.contents = dict(zip(self._paths(), kept))
+            log.error("TLS certificate not reloaded, keeping the old one: "
+                      "{why}", why=str(e))
+            return pair
+        finally:
+            register(self)
+
+    def _paths(self):
+        """
+        @return: the absolute paths of the certificate and key files.
+        """
+        return [os.path.abspath(self.certPath), os.path.abspath(self.keyPath)]
+
+    def _read(self):
+        """
+        @return: C{(signature, certData, keyData)}.
+        @raise TLSConfigurationError: when a file cannot be read.
+        """
+        signature = tuple(map(fileSignature, self._paths()))
+        certData = _readFile(self.certPath, "cert")
+        keyData = (certData if self.keyPath == self.certPath
+                   else _readFile(self.keyPath, "key"))
+        return signature, certData, keyData
+
+    def reload(self):
+        """
+        Read and check the pair again; keep their content when good.
+
+        @return: see L{loadCertificateAndKey}.
+        @raise TLSConfigurationError: see L{loadCertificateAndKey}.
+        """
+        signature, certData, keyData = self._read()
+        self._signature = signature
+        pair = certificateAndKeyFrom(certData, keyData, self.certPath,
+                                     self.keyPath)
+        self.contents = dict(zip(self._paths(), (certData, keyData)))
+        return pair
+
+    def refresh(self):
+        """
+        L{reload}, without a line, if a file changed since it was last
+        read: what the acceptor of C{--workers} keeps for its workers. A
+        pair that cannot be used changes nothing.
+        """
+        if tuple(map(fileSignature, self._paths())) == self._signature:
+            return
+        try:
+            self.reload()
+        except TLSConfigurationError:
+            pass
+
+    def keptFiles(self):
+        """
+        @return: L{contents}.
+        """
+        return dict(self.contents)
