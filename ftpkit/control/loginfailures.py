@@ -231,6 +231,15 @@ class AddressFailures:
                 return
             del recent[host]
 
+    def recent(self, now):
+        """
+        @param now: the time, in seconds.
+        @return: C{(host, count)} of each address whose failures are not
+            forgotten yet, the oldest last failure first.
+        """
+        self._forgetOld(now)
+        return [(host, count) for host, (count, _, _) in self._recent.items()]
+
     def __len__(self):
         """
         @return: how many addresses are remembered.

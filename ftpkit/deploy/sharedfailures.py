@@ -12,9 +12,13 @@ every worker (L{AcceptorFailures}) and tells every worker the count
 each worker takes into its own table (L{WorkerAddressFailures}). A
 worker decides from its table at once, without asking: what another
 worker counted in the last moment (a message's way there and back) may
-be missed, not more. The checks running are not told: each worker counts
-its own once for each worker, so that the workers together start about
-L{ftpkit.control.loginfailures.HOLD_AFTER} at once, not that many each.
+be missed, not more. A worker started in place of one that died is told
+every count as it gets ready (L{AcceptorFailures.recentLines}): it held
+none, and a guesser's next connections there were checked as a new
+client's until it failed there again. The checks running are not told:
+each worker counts its own once for each worker, so that the workers
+together start about L{ftpkit.control.loginfailures.HOLD_AFTER} at
+once, not that many each.
 """
 
 from ftpkit.control.loginfailures import AddressFailures
@@ -100,3 +104,16 @@ class AcceptorFailures:
             count = self.failures.record(host.decode("ascii", "replace"), now)
             return b"failures %s %d" % (host, count)
         return b"checking " + host
+
+    def recentLines(self, now):
+        """
+        What a worker that just got ready is told: the count of every
+        address with recent failures (taken as of now there: it forgets
+        them L{ftpkit.control.loginfailures.FORGET_AFTER} seconds later,
+        where the acceptor may sooner).
+
+        @param now: the time, in seconds.
+        @return: the lines, without their ends.
+        """
+        return [b"failures %s %d" % (host.encode("ascii", "replace"), count)
+                for host, count in self.failures.recent(now)]

@@ -238,7 +238,9 @@ class WorkerPool(Dispatcher, service.Service):
 
     def workerReady(self, worker):
         """
-        A worker serves: workers no longer fail at start.
+        A worker serves: workers no longer fail at start. It is told the
+        recent failed logins of every address (it may replace one that
+        counted them).
 
         @param worker: the worker that said it is ready.
         """
@@ -248,6 +250,8 @@ class WorkerPool(Dispatcher, service.Service):
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
         if worker.reloadPending:
             workerrelay.hangUp(worker)
+        for line in self.loginFailures.recentLines(self.reactor.seconds()):
+            workerrelay.tellAll([worker], line)
         self._startAccepting()
         self.channelDrained()
 

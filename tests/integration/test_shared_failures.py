@@ -87,6 +87,26 @@ class SharedFailuresTests(unittest.SynchronousTestCase):
         self.assertGreater(self.factories[1].loginFailures.hold(
             GUESSER, self.clock.seconds(), FIRST), 0)
 
+    def test_replacementTold(self):
+        """
+        A worker started in place of one that died is told the counts as
+        it gets ready: it holds the guesser's passwords at once, as the
+        dead one did.
+        """
+        self.failLogins(0, HOLD_AFTER)
+        self.clock.advance(30)
+        replacement = self.pool.workers[0]
+        server = makeService(parse("--auth", "anonymous"),
+                             workerChannel=self.receivers[0])
+        factory = workerFactory(server)
+        self.receivers[0].receiver = ConnectionReceiver(
+            self.clock, self.receivers[0], factory)
+        self.pool._accepting = True
+        self.pool.workerReady(replacement)
+        self.pump()
+        self.assertGreater(factory.loginFailures.hold(
+            GUESSER, self.clock.seconds(), FIRST), 0)
+
     def test_otherAddressesFree(self):
         """
         Another address is not held.
