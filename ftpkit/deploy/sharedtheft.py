@@ -9,7 +9,10 @@ unwatched for their first second.
 A worker that sounds its alarm tells the acceptor (C{theft}), at most once
 in half the alarm's duration however many strangers come (a flood of them
 must not flood the acceptor's channel); the acceptor tells every worker
-(L{ftpkit.deploy.workers.WorkerPool.theftSounded}).
+(L{ftpkit.deploy.workers.WorkerPool.theftSounded}). A worker started in
+place of one that died is told too, as it gets ready, while the alarm
+may still sound (L{AcceptorTheftAlarm}): it would have watched nothing
+for a thief found out before it started.
 """
 
 from ftpkit.data.theftalarm import ALARM_SECONDS, TheftAlarm
@@ -57,3 +60,36 @@ class WorkerTheftAlarm(TheftAlarm):
         """
         if line == THEFT:
             TheftAlarm.sound(self)
+
+
+class AcceptorTheftAlarm:
+    """
+    What the acceptor knows of the alarm: when a worker last told it.
+    Workers tell it at most once in half the alarm's duration while
+    strangers keep coming, so the alarm may sound in a worker for up to
+    one and a half durations after that.
+    """
+
+    def __init__(self, duration=ALARM_SECONDS):
+        """
+        @param duration: see L{ALARM_SECONDS}.
+        """
+        self._duration = duration
+        self._told = None
+
+    def told(self, now):
+        """
+        A worker sounded its alarm.
+
+        @param now: the time, in seconds.
+        """
+        self._told = now
+
+    def mayBeSounding(self, now):
+        """
+        @param now: the time, in seconds.
+        @return: whether a worker that gets ready now is to sound its
+            alarm (L{THEFT}).
+        """
+        return self._told is not None and (
+            now - self._told < self._duration * 1.5)

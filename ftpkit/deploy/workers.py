@@ -69,7 +69,7 @@ from ftpkit.deploy.restarts import (
     restartDelay,
 )
 from ftpkit.deploy.sharedfailures import AcceptorFailures
-from ftpkit.deploy.sharedtheft import THEFT
+from ftpkit.deploy.sharedtheft import THEFT, AcceptorTheftAlarm
 from ftpkit.deploy.workerprocess import (
     WORKER_FD,
     WORKER_IGNORES,
@@ -119,6 +119,8 @@ class WorkerPool(Dispatcher, service.Service):
         worker's logins (C{--max-sessions-per-user}).
     @ivar loginFailures: the L{AcceptorFailures} counting every worker's
         failed logins per address.
+    @ivar theftAlarm: the L{AcceptorTheftAlarm}: when a worker last
+        refused a stranger on a passive port.
     @ivar stopSignals: the process's L{ftpkit.deploy.stopsignals.StopOnce},
         which knows from the moment a C{SIGTERM} or C{SIGINT} came that the
         acceptor stops (its service stops a moment later); or C{None}.
@@ -142,6 +144,7 @@ class WorkerPool(Dispatcher, service.Service):
         self.count = count
         self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
         self.loginFailures = AcceptorFailures(config.ipv6PrefixLength)
+        self.theftAlarm = AcceptorTheftAlarm()
         self.endedHooks = []
         self.uploadsHooks = []
         self.readyHooks = []
@@ -239,8 +242,8 @@ class WorkerPool(Dispatcher, service.Service):
     def workerReady(self, worker):
         """
         A worker serves: workers no longer fail at start. It is told the
-        recent failed logins of every address (it may replace one that
-        counted them).
+        recent failed logins of every address, and the theft alarm if it
+        may still sound (it may replace a worker that knew them).
 
         @param worker: the worker that said it is ready.
         """
@@ -250,8 +253,11 @@ class WorkerPool(Dispatcher, service.Service):
         self.log.info("worker {pid} ready", pid=worker.transport.pid)
         if worker.reloadPending:
             workerrelay.hangUp(worker)
-        for line in self.loginFailures.recentLines(self.reactor.seconds()):
+        now = self.reactor.seconds()
+        for line in self.loginFailures.recentLines(now):
             workerrelay.tellAll([worker], line)
+        if self.theftAlarm.mayBeSounding(now):
+            workerrelay.tellAll([worker], THEFT)
         self._startAccepting()
         self.channelDrained()
 
@@ -344,6 +350,7 @@ class WorkerPool(Dispatcher, service.Service):
         A worker refused a stranger on a passive port: tell every worker
         (L{ftpkit.deploy.sharedtheft}).
         """
+        self.theftAlarm.told(self.reactor.seconds())
         workerrelay.tellAll(self.workers, THEFT)
 
     def workerSignalled(self, worker, name):

@@ -8,8 +8,12 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ftpkit.data.theftalarm import ALARM_SECONDS
+from ftpkit.deploy.service import makeService
 from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
+from ftpkit.deploy.worker import ConnectionReceiver
 from tests.integration import test_shared_failures
+from tests.unit.test_tap import parse
+from tests.workerpools import workerFactory
 
 
 class SharedTheftTests(unittest.SynchronousTestCase):
@@ -54,3 +58,21 @@ class SharedTheftTests(unittest.SynchronousTestCase):
         self.assertEqual(told, [b"theft", b"theft"])
         alarm.lineReceived(b"theft")
         self.assertEqual(told, [b"theft", b"theft"])
+
+    def test_replacementTold(self):
+        """
+        A worker started in place of one that died, while the alarm
+        sounds, sounds its own as it gets ready.
+        """
+        self.factories[0].theftAlarm.sound()
+        self.pump()
+        self.clock.advance(ALARM_SECONDS / 2)
+        server = makeService(parse("--auth", "anonymous"),
+                             workerChannel=self.receivers[1])
+        factory = workerFactory(server)
+        self.receivers[1].receiver = ConnectionReceiver(
+            self.clock, self.receivers[1], factory)
+        self.pool._accepting = True
+        self.pool.workerReady(self.pool.workers[1])
+        self.pump()
+        self.assertTrue(factory.theftAlarm.sounding)
