@@ -30,6 +30,7 @@ from ftpkit.interfaces import (
     IRandomReadFile,
     IRandomWriteFile,
 )
+from ftpkit.shells.fsspectemporaries import TEMPORARIES
 
 TEMPORARY_PREFIX = ".ftpkit-upload-"
 """How the temporary sibling of an upload in progress is named; the shell
@@ -343,7 +344,14 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         @param move: moves it into place, called (blocking) as
             C{move(temporary, target)}; C{fs.mv} when omitted.
         """
-        super().__init__(fs.open(temporary, "wb"))
+        # Known before it is made: its directory is not renamed until it
+        # is written (ftpkit.shells.fsspectemporaries).
+        TEMPORARIES.add(fs, temporary)
+        try:
+            super().__init__(fs.open(temporary, "wb"))
+        except BaseException:
+            TEMPORARIES.discard(fs, temporary)
+            raise
         self._fs = fs
         self._temporary = temporary
         self._target = target
@@ -354,12 +362,13 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         Close the temporary file and move it into place; the temporary
         file is removed if that fails.
         """
-        self._handle.close()
         try:
+            self._handle.close()
             self._move(self._temporary, self._target)
         except BaseException:
             self._removeTemporary()
             raise
+        TEMPORARIES.discard(self._fs, self._temporary)
 
     def discard(self):
         """
@@ -375,6 +384,8 @@ class RenameIntoPlaceWriter(_SequentialWriter):
             self._fs.rm_file(self._temporary)
         except FileNotFoundError:
             pass
+        finally:
+            TEMPORARIES.discard(self._fs, self._temporary)
 
 
 class InPlaceWriter:

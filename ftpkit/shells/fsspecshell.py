@@ -54,6 +54,7 @@ from ftpkit.shells.fsspecfiles import (
     temporarySibling,
 )
 from ftpkit.shells.fsspeclistings import FsspecListing, isReserved, pageEntries
+from ftpkit.shells.fsspectemporaries import renameUnwritten
 from ftpkit.shells.reservednames import RESERVED
 
 _log = Logger()
@@ -381,9 +382,9 @@ class FsspecShell:
             if existing is not None:
                 raise NotDirectory()
             self.backend.refuseDirectoryRename()
-        self.backend.rename(self.fs, self.fsPath(fromPath, followLast=False),
-                            self.fsPath(toPath, followLast=False),
-                            kind == DIRECTORY)
+        renameUnwritten(self.backend, self.fs,
+                        self.fsPath(fromPath, followLast=False),
+                        self.fsPath(toPath, followLast=False), kind == DIRECTORY)
 
     def _openForReading(self, path, offset):
         info = self._info(path)

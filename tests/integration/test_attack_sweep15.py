@@ -18,10 +18,23 @@ And every command naming a file whose name was not UTF-8 (the bytes
 it, and the log a traceback of some 30 lines: SQLite's text cannot hold
 such a name, and the tutorial never said a name could be one. Now
 C{550} (C{553} for an upload), and the tutorial says so.
+
+On the fsspec realm (C{file://} and C{memory://}), a directory renamed
+while an upload wrote into it took the upload's temporary file along:
+the upload failed at its end (C{550}), and the file (3,001,000 bytes in
+the attempt) stayed in the renamed directory for good, hidden from
+listings, counted against C{memory://}'s bound, and keeping the
+directory from being removed (C{550 Directory not empty} for a directory
+listed empty). Such a rename now gets C{450} while the upload runs
+(L{ftpkit.shells.fsspectemporaries}); the disk realm's upload follows
+its directory (its file is made through a descriptor of the directory).
+
 """
 
 import ftplib
 import io
+import os
+import uuid
 
 from twisted.trial import unittest
 
@@ -30,6 +43,14 @@ from ftpkit.realms import SharedShellRealm
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_examples import _loadExample
+from tests.scratch import scratchDirectory
+
+try:
+    import fsspec
+
+    from ftpkit.auth.fsspecrealm import makeFsspecRealm
+except ImportError:
+    fsspec = None
 
 
 def _reply(call, *args):
@@ -154,3 +175,96 @@ class SQLiteNamesTests(LoopbackServerMixin, unittest.TestCase):
         replies = await self.inThread(run)
         self.assertEqual(replies, [b"550 File name not UTF-8"] * 8
                          + [b"553 File name not UTF-8"])
+
+
+class RenamedWhileUploadedMixin:
+    """
+    A directory renamed while an upload writes into it, on an fsspec
+    realm (L{makeRealm}, L{leftovers}).
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.server = self.startServer(self.makeRealm())
+
+    async def test_renameRefused(self):
+        """
+        The rename gets C{450} while the upload runs, and C{250} once it
+        ended; the upload is complete, and no temporary file is left.
+        """
+        def run():
+            one = ftplibLogin(self, self.server.port)
+            other = ftplibLogin(self, self.server.port)
+            one.mkd("d")
+            one.voidcmd("TYPE I")
+            data = one.transfercmd("STOR d/x")
+            data.sendall(b"A" * 100000)
+            during = _reply(other.sendcmd, "RNFR d"), _reply(
+                other.sendcmd, "RNTO e")
+            data.close()
+            ended = _reply(one.voidresp)
+            after = _reply(other.sendcmd, "RNFR d"), _reply(
+                other.sendcmd, "RNTO e")
+            return during, ended, after, _reply(other.sendcmd, "SIZE e/x")
+
+        during, ended, after, size = await self.inThread(run)
+        self.assertEqual(during[0][:4], "350 ")
+        self.assertEqual(during[1][:4], "450 ")
+        self.assertEqual(ended[:4], "226 ")
+        self.assertEqual([reply[:4] for reply in after], ["350 ", "250 "])
+        self.assertEqual(size, "213 100000")
+        self.assertEqual(self.leftovers(), [])
+
+
+class LocalRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
+                        unittest.TestCase):
+    """
+    On C{fsspec:file://}.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def makeRealm(self):
+        """
+        @return: the realm of a scratch root.
+        """
+        self.root = scratchDirectory(self)
+        return makeFsspecRealm("file://" + self.root, {})
+
+    def leftovers(self):
+        """
+        @return: the names of temporary files under the root.
+        """
+        return [name for _, _, names in os.walk(self.root)
+                for name in names if name.startswith(".ftpkit-upload")]
+
+
+class MemoryRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
+                         unittest.TestCase):
+    """
+    On C{fsspec:memory://} (one store per process: a root of the test's
+    own, removed afterwards).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def makeRealm(self):
+        """
+        @return: the realm of a fresh root of the process's store.
+        """
+        self.where = "/sweep15-" + uuid.uuid4().hex
+        self.fs = fsspec.filesystem("memory")
+        self.addCleanup(lambda: self.fs.exists(self.where)
+                        and self.fs.rm(self.where, recursive=True))
+        return makeFsspecRealm("memory://" + self.where, {})
+
+    def leftovers(self):
+        """
+        @return: the keys of temporary files under the root.
+        """
+        return [name for name in self.fs.find(self.where)
+                if "/.ftpkit-upload" in name]
+
