@@ -432,9 +432,13 @@ class InPlaceWriter:
         @param data: the bytes.
         """
         offset += self._start
-        if self._handle.tell() != offset:
-            self._handle.seek(offset)
-        self._handle.write(data)
+        try:
+            if self._handle.tell() != offset:
+                self._handle.seek(offset)
+            self._handle.write(data)
+        except OSError:
+            self._cutBack()
+            raise
         self._end = max(self._end, offset + len(data))
 
     def commit(self):
@@ -445,13 +449,29 @@ class InPlaceWriter:
             written (replaced, removed or renamed meanwhile).
         """
         try:
-            if self._truncate:
-                self._handle.truncate(self._end)
+            try:
+                if self._truncate:
+                    self._handle.truncate(self._end)
+                self._handle.flush()
+            except OSError:
+                self._cutBack()
+                raise
             if not self._backend.namesWritten(self._fs, self._path,
                                               self._handle):
                 raise FileReplaced()
         finally:
             self.discard()
+
+    def _cutBack(self):
+        """
+        A write failed (the disk is full, say): cut the file back to
+        where the upload started, as the disk realm does. It kept the
+        bytes that fitted, a full disk's worth, and the disk stayed full.
+        """
+        try:
+            self._handle.truncate(self._start)
+        except OSError:
+            pass
 
     def discard(self):
         """

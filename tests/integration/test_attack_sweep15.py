@@ -29,6 +29,11 @@ listed empty). Such a rename now gets C{450} while the upload runs
 (L{ftpkit.shells.fsspectemporaries}); the disk realm's upload follows
 its directory (its file is made through a descriptor of the directory).
 
+And on C{fsspec:file://}, an C{APPE} (or C{REST} and C{STOR}) onto a
+disk that fills kept the bytes that fitted: told C{452}, the file had
+grown to the size of the whole disk (1 MiB), which stayed full. It is
+now cut back to where the upload started, as on the disk realm
+(L{tests.integration.test_diskfull}).
 """
 
 import ftplib
@@ -42,8 +47,10 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_diskfull import FLOOD, storeFailing
 from tests.integration.test_examples import _loadExample
 from tests.scratch import scratchDirectory
+from tests.smallmounts import smallFilesystem
 
 try:
     import fsspec
@@ -268,3 +275,53 @@ class MemoryRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
         return [name for name in self.fs.find(self.where)
                 if "/.ftpkit-upload" in name]
 
+
+class FsspecDiskFullTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{fsspec:file://} on a 1 MiB file system (root only) holding C{old}.
+    """
+
+    timeout = 60
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.root = smallFilesystem(self, size="1m")
+        self.old = os.path.join(self.root, "old")
+        with open(self.old, "wb") as f:
+            f.write(b"old bytes " * 300)
+        self.server = self.startServer(
+            makeFsspecRealm("file://" + self.root, {}))
+
+    def fails(self, command, rest=None):
+        """
+        Send twice the disk's size with C{command} (after C{REST rest}
+        unless C{None}).
+
+        @return: a Deferred firing with the final reply and the bytes
+            C{old} holds after.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            final = storeFailing(ftp, command, FLOOD, rest=rest)
+            with open(self.old, "rb") as f:
+                return final, f.read()
+
+        return self.inThread(run)
+
+    async def test_append(self):
+        """
+        C{APPE} leaves the file as it was before.
+        """
+        final, kept = await self.fails("APPE old")
+        self.assertEqual(final[:4], "452 ")
+        self.assertEqual(kept, b"old bytes " * 300)
+
+    async def test_resume(self):
+        """
+        C{REST 1000} and C{STOR} leave the file's bytes before the offset.
+        """
+        final, kept = await self.fails("STOR old", rest=1000)
+        self.assertEqual(final[:4], "452 ")
+        self.assertEqual(kept, (b"old bytes " * 300)[:1000])
