@@ -7,6 +7,7 @@ back to the client for C{PORT}/C{EPRT} (L{ActiveFactory}).
 from twisted.internet.protocol import ClientFactory, Factory
 
 from ftpkit.data.cork import uncork
+from ftpkit.data.hosts import normalizeHost, onLinkOf
 
 
 class AdoptingFactory(Factory):
@@ -82,6 +83,30 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
         @param reason: a L{twisted.python.failure.Failure} saying why.
         """
         self.channel.connectionFailed(reason)
+
+
+def connectBack(channel, host, port, tls, handshakeTimeout):
+    """
+    Connect to the client for C{PORT}/C{EPRT} from the control
+    connection's local address, under TLS when C{tls} is given.
+
+    @param channel: the L{ftpkit.data.channel.DataChannel} whose
+        connection it makes (its C{reactor}, C{localHost} and C{timeout}
+        are used).
+    @param host: the client's address.
+    @param port: its port.
+    @param tls: see L{ActiveFactory}.
+    @param handshakeTimeout: see L{ActiveFactory}.
+    @return: the L{twisted.internet.interfaces.IConnector}, which can
+        stop the connect while it is under way.
+    """
+    factory = ActiveFactory(channel, tls, handshakeTimeout)
+    if tls is not None:
+        factory = tls.wrapFactory(factory)
+    local = onLinkOf(normalizeHost(channel.localHost), channel.localHost)
+    return channel.reactor.connectTCP(
+        onLinkOf(host, channel.localHost), port, factory,
+        timeout=channel.timeout, bindAddress=(local, 0))
 
 
 def timeHandshake(reactor, connection, seconds):

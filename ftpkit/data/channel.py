@@ -21,14 +21,14 @@ from twisted.internet.error import ConnectError
 from twisted.logger import Logger
 
 from ftpkit.data import descriptors
-from ftpkit.data.adopting import ActiveFactory, adopt
+from ftpkit.data.adopting import adopt, connectBack
 from ftpkit.data.connection import DataConnection, LeanConnection
 from ftpkit.data.handshakes import (
     HANDSHAKE_TIMEOUT,
     PENDING_HANDSHAKES,
     HandshakeCandidates,
 )
-from ftpkit.data.hosts import normalizeHost, onLinkOf
+from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import HeaderReadings
 from ftpkit.data.refusals import (
@@ -58,6 +58,9 @@ class DataChannel:
     _tls = None
     _closedIn = None
     _announce = None
+    _connector = None
+    """The connector of an active connection under way, until it is made
+    or fails."""
     _refusedListeners = None
     """The session's L{RefusedListeners}, once it had a listener
     refused."""
@@ -448,14 +451,8 @@ class DataChannel:
         elif self._active is not None:
             host, port = self._active
             self._active = None
-            factory = ActiveFactory(self, tlsContextFactory,
-                                    self._candidates.timeout)
-            if tlsContextFactory is not None:
-                factory = tlsContextFactory.wrapFactory(factory)
-            local = onLinkOf(normalizeHost(self.localHost), self.localHost)
-            self.reactor.connectTCP(
-                onLinkOf(host, self.localHost), port, factory,
-                timeout=self.timeout, bindAddress=(local, 0))
+            self._connector = connectBack(self, host, port, tlsContextFactory,
+                                          self._candidates.timeout)
         return waiting
 
     def connectionMade(self, connection):
@@ -464,6 +461,7 @@ class DataChannel:
 
         @param connection: the data connection.
         """
+        self._connector = None
         self.connection = connection
         if self._waiting is not None:
             self._deliver()
@@ -475,6 +473,7 @@ class DataChannel:
 
         @param reason: a L{Failure}, Twisted's C{ConnectError}.
         """
+        self._connector = None
         if (reason.check(ConnectError)
                 and reason.value.osError in NO_DESCRIPTOR_ERRNOS):
             self._fail(OutOfDescriptors())
@@ -560,7 +559,9 @@ class DataChannel:
 
     def close(self, error=None):
         """
-        Drop any listener (to the pool), pending connect and unused
+        Drop any listener (to the pool), pending connect (one under way
+        is stopped: made after an C{ABOR}, it was kept and carried the
+        next transfer command's data without a new C{PORT}) and unused
         connection.
 
         @param error: what a transfer waiting for its connection
@@ -588,3 +589,6 @@ class DataChannel:
             # runs at every PASV and EPSV.)
             self._fail(error if error is not None else
                        CannotOpenDataConnection("Data connection closed"))
+        connector, self._connector = self._connector, None
+        if connector is not None and connector.state == "connecting":
+            connector.stopConnecting()

@@ -1,16 +1,24 @@
 """
 Edges of the data channel driven over real loopback sockets with raw
 clients: what a transfer answers when its data connection never becomes
-usable.
+usable, and what is left of a connection a command gave up on.
 """
 
 import os
+import socket
+import time
 
+from twisted.internet import reactor, tcp
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
 from ftpkit.data import channel
-from tests.integration.test_hardening import captureWarnings
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_hardening import captureWarnings, waitFor
 from tests.integration.test_tls_data import RawSession
+from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin
 
 
@@ -84,3 +92,103 @@ class ActiveHandshakeTimeoutTests(FTPSTestsMixin, unittest.TestCase):
         C{LIST} (listings log no transfer line).
         """
         return self.assertEndsAtHandshakeTimeout("LIST", 0)
+
+
+def connectingTo(port):
+    """
+    @param port: a port on the loopback.
+    @return: whether the reactor has a TCP connect to it under way.
+    """
+    return any(isinstance(writer, tcp.Client)
+               and writer.connector.state == "connecting"
+               and writer.connector.getDestination().port == port
+               for writer in reactor.getWriters())
+
+
+class FullBacklog:
+    """
+    A client's listening socket for C{PORT} whose queue of connections
+    is full, so that a connect to it stays under way (Linux drops the
+    SYN, and the connecting side sends it again later) until L{drain}.
+
+    @ivar port: its port.
+    """
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.port = self.listener.getsockname()[1]
+        self.fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", self.port))
+            except BlockingIOError:
+                pass
+            self.fillers.append(filler)
+        time.sleep(0.2)
+
+    def drain(self):
+        """
+        Take and close what is queued, and the connections filling it:
+        the next SYN is answered.
+        """
+        self.listener.setblocking(False)
+        while True:
+            try:
+                self.listener.accept()[0].close()
+            except BlockingIOError:
+                break
+        for filler in self.fillers:
+            filler.close()
+
+    def close(self):
+        self.drain()
+        self.listener.close()
+
+
+class AbortedConnectTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{ABOR} while the server's connection for C{PORT} is under way: the
+    connect is stopped. It went on, and the connection it made later was
+    kept: the next transfer command, with no new C{PORT}, sent its data
+    over it.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.write(b"0123456789")
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=30))
+
+    async def test_abortWhileConnecting(self):
+        """
+        C{PORT} to a full queue, C{RETR}, C{ABOR} (C{425}, C{226}); once
+        the queue has room and no connect is under way, C{RETR} again
+        gets C{425}: there is no data connection.
+        """
+        backlog = FullBacklog()
+        self.addCleanup(backlog.close)
+
+        def abort():
+            client = RawClient(self.server.port)
+            self.addCleanup(client.close)
+            client.login()
+            client.command("TYPE I")
+            port = backlog.port
+            client.command("PORT 127,0,0,1,%d,%d" % (port >> 8, port & 255))
+            client.sock.sendall(b"RETR f.bin\r\n")
+            return client, client.command("ABOR"), client.reply()
+
+        client, failed, aborted = await self.inThread(abort)
+        self.assertEqual((failed[:3], aborted[:3]), (b"425", b"226"))
+        backlog.drain()
+        self.assertTrue(await waitFor(lambda: not connectingTo(backlog.port)))
+        reply = await self.inThread(client.command, "RETR f.bin")
+        self.assertEqual(reply[:3], b"425", reply)
