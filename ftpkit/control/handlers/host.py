@@ -62,6 +62,35 @@ class HostCommands:
             "{peer} chose virtual host {host}", peer=self.peer, host=name)
         return (220, banner or f"Host {name} ready")
 
+    def refuseContradictedHost(self):
+        """
+        A C{HOST} chosen before C{AUTH TLS}, in clear (where anyone on
+        the path may have sent or changed it), must name the host the
+        client then gave the handshake (SNI), as a C{HOST} sent under TLS
+        must: a login under TLS to a host the handshake did not name is
+        refused, and the choice forgotten (the session is fresh, the time
+        to log in running on), so that the client may send C{HOST} again.
+
+        @return: the C{530} refusing the login, or C{None} when the host
+            chosen, if any, is not contradicted.
+        """
+        name = self.session.hostName
+        if name is None:
+            return None
+        serverName = self.tlsServerName()
+        if serverName is None or serverName == name:
+            return None
+        session = Session()
+        session.startedAt = self.session.startedAt
+        self.session = session
+        self.factory.peerWarnings.emit(
+            self.log, LogLevel.warn, "contradicted host", self.peer,
+            "{peer} chose virtual host {host} in clear, then named {sni} "
+            "to TLS; login refused", peer=self.peer, host=name,
+            sni=serverName)
+        return (530, f"HOST {name} was sent before TLS, whose handshake "
+                     f"named {serverName}: send HOST again")
+
     def _logUnknownHost(self, name):
         """
         Log that C{HOST} named no virtual host, unless the server's

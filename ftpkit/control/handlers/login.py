@@ -84,11 +84,17 @@ class LoginCommands:
         """
         Start a login: remember the user name (RFC 959). A name refused
         for want of TLS also forgets the one a C{USER} before it gave, so
-        that the C{PASS} meant for it logs nobody in.
+        that the C{PASS} meant for it logs nobody in; so does one refused
+        because the TLS handshake named another host than a C{HOST} sent
+        before it (L{refuseContradictedHost}).
         """
         session = self.session
         if session.shell is not None:
             return (530, "Already logged in")
+        refusal = self.refuseContradictedHost()
+        if refusal is not None:
+            return refusal
+        session = self.session
         anonymous = name.lower() in ANONYMOUS_NAMES
         if self.tlsRequiredFor(anonymous) and not self.controlSecure:
             session.username = None
