@@ -22,6 +22,7 @@ from ftpkit.interfaces.extras import *  # noqa: F403 (extras.__all__)
 from ftpkit.interfaces.files import (
     IAccountedWriteFile,
     IDescriptorFile,
+    IDiscardableWriteFile,
     IPartialWriteFile,
     IPrivateWriteFile,
     IRandomReadFile,
@@ -50,7 +51,8 @@ __all__ = [
     "IReadFile", "IWriteFile", "IAccountedWriteFile", "IPartialWriteFile",
     "IPrivateWriteFile",
     "IRefusingWriteFile",
-    "IRandomReadFile", "IRandomWriteFile", "IDescriptorFile",
+    "IRandomReadFile", "IRandomWriteFile", "IDiscardableWriteFile",
+    "IDescriptorFile",
     "IRealmPlugin", "IFTPEventObserver", "IFTPEventObserverPlugin",
     "IZeroCopyReadFile", "IZeroCopyWriteFile", "ISpliceSource",
     "ISendfileTarget", "IZeroCopyConsumer",

@@ -228,6 +228,25 @@ class IRandomWriteFile(Interface):
         """
 
 
+class IDiscardableWriteFile(Interface):
+    """
+    An optional capability of an L{IRandomWriteFile} whose L{abort} keeps
+    what an upload written in place wrote (an append, a resume): it can
+    also be dropped whole, as L{IPartialWriteFile.discard} drops an
+    L{IWriteFile}. The server calls it for an upload that failed for its
+    own sake (over a quota or a size limit) rather than one that was cut.
+    """
+
+    def discard():
+        """
+        Drop the upload and everything it wrote: an old file stays as it
+        was, and a file written in place goes back to its length before
+        the upload.
+
+        @return: a Deferred firing with C{None}.
+        """
+
+
 class IDescriptorFile(Interface):
     """
     An optional capability of an L{IReadFile} or L{IWriteFile} backed by an

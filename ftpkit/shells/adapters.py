@@ -28,10 +28,12 @@ from twisted.internet.interfaces import IConsumer, IPushProducer
 from twisted.logger import Logger
 from twisted.python.components import registerAdapter
 from twisted.python.failure import Failure
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from ftpkit.errors import FTPError
 from ftpkit.interfaces import (
+    IDiscardableWriteFile,
+    IPartialWriteFile,
     IRandomReadFile,
     IRandomWriteFile,
     IReadFile,
@@ -311,7 +313,8 @@ class WriteFileAdapter:
     refuses the rest of the upload (L{IRefusingWriteFile}).
 
     L{close} and L{abort} act once: calling either again gives the outcome
-    of the first.
+    of the first. It provides L{IPartialWriteFile} when the random file
+    can be dropped whole (L{IDiscardableWriteFile}).
     """
 
     def __init__(self, randomFile):
@@ -322,6 +325,8 @@ class WriteFileAdapter:
         self._consumer = _WriteConsumer(randomFile)
         self._started = False
         self._outcome = Outcome()
+        if IDiscardableWriteFile.providedBy(randomFile):
+            alsoProvides(self, IPartialWriteFile)
 
     def receive(self):
         """
@@ -370,10 +375,27 @@ class WriteFileAdapter:
         See L{IWriteFile.abort}: drop what is not written yet, wait for the
         write in flight, then abort the random file.
         """
+        return self._end(lambda: self._file.abort())
+
+    def discard(self):
+        """
+        See L{IPartialWriteFile.discard} (provided when the random file
+        provides L{IDiscardableWriteFile}): as L{abort}, then drop the
+        random file whole.
+        """
+        return self._end(lambda: self._file.discard())
+
+    def _end(self, end):
+        """
+        Drop what is not written yet, wait for the write in flight, then
+        call C{end} (once, as L{close} and L{abort} act).
+
+        @return: a Deferred firing with the outcome.
+        """
         if not self._started:
             self._started = True
             aborting = self._consumer.discard()
-            aborting.addBoth(lambda ignored: self._file.abort())
+            aborting.addBoth(lambda ignored: end())
             aborting.addBoth(self._outcome.store)
         return self._outcome.wait()
 

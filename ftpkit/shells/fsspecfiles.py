@@ -27,6 +27,7 @@ from ftpkit.errors import FileReplaced, LocalError
 from ftpkit.fileinfo import StorageChange
 from ftpkit.interfaces import (
     IAccountedWriteFile,
+    IDiscardableWriteFile,
     IRandomReadFile,
     IRandomWriteFile,
 )
@@ -181,7 +182,7 @@ def openForReadingBlocking(fs, backend, fsPath):
     return _FileObjectReader(fs.open(fsPath, "rb", **backend.readOptions))
 
 
-@implementer(IRandomWriteFile, IAccountedWriteFile)
+@implementer(IRandomWriteFile, IAccountedWriteFile, IDiscardableWriteFile)
 class FsspecWriteFile:
     """
     A file opened for an upload: writes at increasing offsets, then a
@@ -229,6 +230,15 @@ class FsspecWriteFile:
             return self._finish(self._writer.discard).addCallback(
                 self._leftNothing)
         return self._finish(self._writer.discard)
+
+    def discard(self):
+        """
+        See L{IDiscardableWriteFile.discard}: an upload written in place
+        is cut back to where it started; any other is aborted.
+        """
+        if isinstance(self._writer, InPlaceWriter):
+            return self._finish(self._writer.drop)
+        return self.abort()
 
     def _leftNothing(self, result):
         """
@@ -472,6 +482,16 @@ class InPlaceWriter:
             self._handle.truncate(self._start)
         except OSError:
             pass
+
+    def drop(self):
+        """
+        Cut the file back to where the upload started, close, and let
+        the file go.
+        """
+        try:
+            self._cutBack()
+        finally:
+            self.discard()
 
     def discard(self):
         """

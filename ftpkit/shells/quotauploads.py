@@ -17,6 +17,7 @@ from ftpkit.errors import QuotaExceeded
 from ftpkit.interfaces import (
     IAccountedWriteFile,
     IDescriptorFile,
+    IDiscardableWriteFile,
     IPartialWriteFile,
     IPrivateWriteFile,
     IRandomWriteFile,
@@ -119,6 +120,8 @@ class _QuotaUpload:
             alsoProvides(self, IDescriptorFile)
         if IPartialWriteFile.providedBy(writeFile):
             alsoProvides(self, IPartialWriteFile)
+        if IDiscardableWriteFile.providedBy(writeFile):
+            alsoProvides(self, IDiscardableWriteFile)
         if IPrivateWriteFile.providedBy(writeFile):
             alsoProvides(self, IPrivateWriteFile)
         self._accounted = IAccountedWriteFile.providedBy(writeFile)
@@ -279,7 +282,8 @@ class _QuotaUpload:
         """
         writeFile = self._writeFile
         end = writeFile.abort
-        if whole and IPartialWriteFile.providedBy(writeFile):
+        if whole and (IPartialWriteFile.providedBy(writeFile)
+                      or IDiscardableWriteFile.providedBy(writeFile)):
             end = writeFile.discard
         if self._accounted:
             return defer.maybeDeferred(end).addBoth(self._settleLeft)
@@ -315,16 +319,19 @@ class _QuotaUpload:
 
     def abort(self):
         """
-        See L{IWriteFile.abort}.
+        See L{IWriteFile.abort}: past the quota, the upload is dropped
+        whole where it can be (a random-access one is aborted after its
+        write past the quota failed, and kept what it wrote in place).
         """
         if not self._finish(ending=True):
             return self._writeFile.abort()
-        return self._aborted()
+        return self._aborted(whole=self.exceeded)
 
     def discard(self):
         """
-        See L{IPartialWriteFile.discard} (provided when the wrapped upload
-        provides it).
+        See L{IPartialWriteFile.discard} and
+        L{IDiscardableWriteFile.discard} (provided when the wrapped upload
+        provides either).
         """
         if not self._finish(ending=True):
             return self._writeFile.discard()

@@ -34,6 +34,14 @@ disk that fills kept the bytes that fitted: told C{452}, the file had
 grown to the size of the whole disk (1 MiB), which stayed full. It is
 now cut back to where the upload started, as on the disk realm
 (L{tests.integration.test_diskfull}).
+
+So is one past a quota (a users file's C{quota}, or C{memory://}'s
+C{size=}) or past C{--max-upload-size}: told C{552}, on C{file://} and
+C{memory://} alike, a 100,000-byte file kept some 100,000 to 220,000
+of the upload's bytes (the disk realm, and the docs, leave it as it
+was). The random-access upload had no way to be dropped whole, and was
+aborted, which keeps what an upload in place wrote (for a resume); it
+now can be (L{ftpkit.interfaces.IDiscardableWriteFile}).
 """
 
 import ftplib
@@ -43,6 +51,7 @@ import uuid
 
 from twisted.trial import unittest
 
+from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from tests.ftpclient import ftplibLogin
@@ -325,3 +334,68 @@ class FsspecDiskFullTests(LoopbackServerMixin, unittest.TestCase):
         final, kept = await self.fails("STOR old", rest=1000)
         self.assertEqual(final[:4], "452 ")
         self.assertEqual(kept, (b"old bytes " * 300)[:1000])
+
+
+class FsspecRefusedInPlaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Uploads written in place (C{APPE}, C{REST} and C{STOR}) refused for
+    their size on C{fsspec:memory://} (one store per process: a root of
+    the test's own, removed afterwards), held to C{size=1M}, with
+    C{--max-upload-size} 500K.
+    """
+
+    timeout = 60
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.where = "/sweep15-" + uuid.uuid4().hex
+        self.fs = fsspec.filesystem("memory")
+        self.addCleanup(lambda: self.fs.exists(self.where)
+                        and self.fs.rm(self.where, recursive=True))
+        self.server = self.startServer(
+            makeFsspecRealm(f"memory://{self.where}?size=1M", {}),
+            ServerConfig(maxUploadSize=500000))
+
+    def refused(self, size, rest=None):
+        """
+        Store C{f} (100,000 bytes), then send C{size} bytes appended to
+        it, or from C{rest} on unless C{None}.
+
+        @return: a Deferred firing with the final reply and C{f}'s size
+            after.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            ftp.storbinary("STOR f", io.BytesIO(b"o" * 100000))
+            command = "APPE f" if rest is None else "STOR f"
+            final = storeFailing(ftp, command, size, rest=rest)
+            return final, ftp.size("f")
+
+        return self.inThread(run)
+
+    async def test_appendOverQuota(self):
+        """
+        An C{APPE} past the store's size leaves the file as it was.
+        """
+        final, size = await self.refused(400000 * 8)
+        self.assertEqual(final[:4], "552 ")
+        self.assertEqual(size, 100000)
+
+    async def test_resumeOverQuota(self):
+        """
+        A resume past it leaves the bytes before its offset.
+        """
+        final, size = await self.refused(400000 * 8, rest=50000)
+        self.assertEqual(final[:4], "552 ")
+        self.assertEqual(size, 50000)
+
+    async def test_appendOverLimit(self):
+        """
+        An C{APPE} past C{--max-upload-size} (within the size) leaves the
+        file as it was.
+        """
+        final, size = await self.refused(600000)
+        self.assertEqual(final[:4], "552 ")
+        self.assertEqual(size, 100000)
