@@ -13,7 +13,19 @@ certificate verified (ftpkit has one certificate for every host): it
 uploaded to that host's tree and downloaded its files. The login under
 TLS is now refused (C{530}) while the host chosen in clear is not the
 one the handshake named, and that choice is forgotten.
+
+After C{CCC}, a new C{AUTH TLS} kept the security state of the TLS
+session it ended (RFC 2228: an accepted C{AUTH} removes any state of the
+security commands before it): its C{PBSZ}, its C{PROT}, and the TLS
+context data connections were secured and checked with. So under
+C{--tls-require-session-reuse} a client resuming its control
+connection's session on a data connection, as it must, got C{426}
+(its session does not resume the control connection's), and one
+resuming the session C{CCC} had ended was served. C{PBSZ} and C{PROT}
+are needed again now, and data connections resume the new session.
 """
+
+import socket
 
 from twisted.trial import unittest
 
@@ -39,18 +51,54 @@ class _OtherRealm:
 class TLSClient(RawClient):
     """
     L{RawClient} that can start TLS on its control connection.
+
+    @ivar context: the client's one TLS context (a session resumes only
+        in the context it was made in).
     """
 
-    def startTLS(self, serverName):
+    context = clientContext()
+
+    def startTLS(self, serverName=None):
         """
         Send C{AUTH TLS} and do the handshake, naming C{serverName} (SNI).
 
         @return: the reply to C{AUTH TLS}.
         """
         reply = self.command("AUTH TLS")
-        self.sock = clientContext().wrap_socket(self.sock,
-                                                server_hostname=serverName)
+        self.sock = self.context.wrap_socket(self.sock,
+                                             server_hostname=serverName)
         return reply
+
+    def clearTLS(self):
+        """
+        Send C{CCC} and end TLS on the control connection.
+
+        @return: the reply to C{CCC}.
+        """
+        reply = self.command("CCC")
+        self.sock = self.sock.unwrap()
+        return reply
+
+    def listing(self, session):
+        """
+        Run C{LIST} over a passive data connection under TLS resuming
+        C{session}.
+
+        @return: C{(first reply, final reply)}.
+        """
+        port = self.epsvPort()
+        with socket.create_connection(("127.0.0.1", port),
+                                      timeout=20) as raw:
+            first = self.command("LIST")
+            if not first.startswith(b"1"):
+                return first, None
+            try:
+                with self.context.wrap_socket(raw, session=session) as data:
+                    while data.recv(65536):
+                        pass
+            except OSError:
+                pass
+        return first[:4], self.reply()[:4]
 
 
 class HostBeforeTLSTests(FTPSTestsMixin, unittest.TestCase):
@@ -102,3 +150,44 @@ class HostBeforeTLSTests(FTPSTestsMixin, unittest.TestCase):
             "other.example", "USER alice", "PASS secret", "MDTM other")
         self.assertEqual(replies, [b"220 ", b"234 ", b"331 ", b"230 ",
                                    b"213 "])
+
+
+class AuthAfterCCCTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A server that allows C{CCC} and requires data connections to resume
+    the control connection's TLS session, and a client that ends TLS with
+    C{CCC}, then starts it again.
+    """
+
+    async def test_securityStateReset(self):
+        """
+        After the new C{AUTH TLS}, C{PROT} needs C{PBSZ} again, and a
+        data connection resuming the new control session is served; one
+        resuming the session C{CCC} ended is refused.
+        """
+        server = self.serve(tlsAllowCCC=True, tlsRequireSessionReuse=True)
+
+        def run():
+            client = TLSClient(server.port)
+            try:
+                client.startTLS()
+                replies = [client.command(line)[:4] for line in (
+                    "USER alice", "PASS secret", "PBSZ 0", "PROT P")]
+                ended = client.sock.session
+                replies.append(client.clearTLS()[:4])
+                replies.append(client.command("REIN")[:4])
+                replies.append(client.startTLS()[:4])
+                replies += [client.command(line)[:4] for line in (
+                    "USER alice", "PASS secret", "PROT P", "PBSZ 0",
+                    "PROT P")]
+                replies.append(client.listing(client.sock.session))
+                replies.append(client.listing(ended))
+                return replies
+            finally:
+                client.close()
+
+        replies = await self.inThread(run)
+        self.assertEqual(replies, [
+            b"331 ", b"230 ", b"200 ", b"200 ", b"200 ", b"220 ", b"234 ",
+            b"331 ", b"230 ", b"503 ", b"200 ", b"200 ",
+            (b"150 ", b"226 "), (b"150 ", b"426 ")])

@@ -219,9 +219,12 @@ class SecurityCommands:
         compat.sendRecordsAtOnce(self.transport)
         self._noteTLSContext()
         self.controlSecure = True
-        if mechanism in PROTECTED_MECHANISMS:
-            self.bufferSizeSet = True
-            self.protectData = True
+        # RFC 2228: an accepted AUTH removes the state of the security
+        # commands before it (those of a TLS session CCC ended): PBSZ and
+        # PROT again, and data connections resume the new session.
+        self.clearedContext = None
+        protected = mechanism in PROTECTED_MECHANISMS
+        self.bufferSizeSet = self.protectData = protected
         return None
 
     def ftp_PBSZ(self, argument):
