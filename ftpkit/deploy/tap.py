@@ -69,6 +69,7 @@ from ftpkit.deploy.realmplugins import (
     findRealm,
     realmPlugins,
 )
+from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.protocol.limitkeys import parsePrefixLength
@@ -483,6 +484,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             raise usage.UsageError(f"--realm: {e}")
         self["realmPlugin"] = plugin
         self["config"] = ServerConfig(**self.configFields())
+        clash = firstClash(self["listen"], self["config"].metrics,
+                           dualStack())
+        if clash is not None:
+            raise usage.UsageError(clash)
         if self["anonymous-write"] and anonymousSeesHomes(self):
             raise usage.UsageError(
                 "--anonymous-write: with --home-per-user anonymous users get "
