@@ -35,18 +35,23 @@ def parseNetwork(text):
             f"not {text!r}")
 
 
+EVERY_NETWORK = ("0.0.0.0/0", "::/0")
+"""What no allow rule allows: every address."""
+
+
 def allowsNobody(allow, deny):
     """
-    Whether address rules let no client in: there are allow rules, and
-    every address they hold is in a deny rule (C{--allow-from 10.0.0.0/8
-    --deny-from 10.0.0.0/8}).
+    Whether address rules let no client address in: every address the
+    allow rules hold (every address, without one) is in a deny rule
+    (C{--allow-from 10.0.0.0/8 --deny-from 10.0.0.0/8}, or C{--deny-from
+    0.0.0.0/0 --deny-from ::/0}). A client without an address (a Unix
+    socket's) may still be let in: see L{AddressRules.allows}.
 
     @param allow: network texts (see L{parseNetwork}).
     @param deny: network texts.
     @return: C{True} when no address is allowed.
     """
-    if not allow:
-        return False
+    allow = allow or EVERY_NETWORK
     denied = {4: [], 6: []}
     for text in deny:
         network = ipaddress.ip_network(text)

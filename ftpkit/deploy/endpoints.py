@@ -205,3 +205,27 @@ def endpointNames(description):
         field.partition("=")[2].lower().rstrip(".")
         for field in splitEndpoint(description)[1:]
         if field.startswith("interface=") and field != "interface=")
+
+
+_ADDRESSED_KINDS = frozenset({"tcp", "tcp6", "ssl"})
+"""The endpoints whose clients always have an IP address."""
+
+
+def clientsHaveAddresses(description):
+    """
+    @param description: a C{--listen} value.
+    @return: whether every client of that listener has an IP address,
+        which C{--allow-from} and C{--deny-from} match: a C{tcp:},
+        C{tcp6:} or C{ssl:} one, one behind C{haproxy:} (the header gives
+        it), a C{systemd:} one of C{domain=INET} or C{INET6}. Not a
+        C{unix:} one, whose clients have none, nor any other kind.
+    """
+    fields = splitEndpoint(description)
+    kind = fields[0].lower()
+    if kind == "haproxy" or kind in _ADDRESSED_KINDS:
+        return True
+    if kind == "systemd":
+        domains = [field.partition("=")[2].upper() for field in fields[1:]
+                   if field.startswith("domain=")]
+        return bool(domains) and domains[-1] in ("INET", "INET6")
+    return False

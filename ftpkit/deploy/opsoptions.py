@@ -13,7 +13,7 @@ from twisted.python import usage
 from ftpkit.control.serverhub import configuredHub
 from ftpkit.control.sessionlimits import allowsNobody, parseNetwork
 from ftpkit.control.uploadhook import parseCommand
-from ftpkit.deploy.endpoints import parseServerEndpoint
+from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.ops import metrics
 from ftpkit.ops.logformat import logFormat, useFormat
@@ -107,7 +107,10 @@ def operationsConfigFields(options):
         C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
     @raise usage.UsageError: with one line naming the option at fault
         (C{--deny-from} when it denies every address C{--allow-from}
-        allows: the server started, and refused every client).
+        allows, or every address while every C{--listen} takes clients
+        with one: the server started, and refused every client; a
+        C{unix:} listener's clients, which have none, are let in where
+        no C{--allow-from} is given).
     """
     values = checkValues(options, {
         "log-format": logFormat, "xferlog": writableFile,
@@ -116,9 +119,15 @@ def operationsConfigFields(options):
     allow = tuple(options.get("allow-from", ()))
     deny = tuple(options.get("deny-from", ()))
     if allowsNobody(allow, deny):
-        raise usage.UsageError(
-            f"--deny-from: denies every address --allow-from allows "
-            f"({', '.join(allow)}): no client could connect")
+        if allow:
+            raise usage.UsageError(
+                f"--deny-from: denies every address --allow-from allows "
+                f"({', '.join(allow)}): no client could connect")
+        if all(map(clientsHaveAddresses, options.get("listen") or ())):
+            raise usage.UsageError(
+                "--deny-from: denies every address (0.0.0.0/0 and ::/0), "
+                "and no --listen takes clients without one (unix:): no "
+                "client could connect")
     useFormat(options, values["log-format"])
     return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
             "metrics": values["metrics"], "onUpload": values["on-upload"],

@@ -96,7 +96,8 @@ class AddressRulesTests(unittest.TestCase):
         """
         Allow rules whose every address a deny rule holds, or several
         deny rules together, let nobody in; a deny rule holding only part
-        of them, of another version, or no allow rule at all, lets some.
+        of them or of another version lets some. Without allow rules,
+        deny rules holding every address of both versions let nobody in.
         """
         self.assertTrue(allowsNobody(["10.0.0.0/8"], ["10.0.0.0/8"]))
         self.assertTrue(allowsNobody(["10.1.0.0/16"], ["10.0.0.0/8"]))
@@ -108,7 +109,11 @@ class AddressRulesTests(unittest.TestCase):
         self.assertFalse(allowsNobody(["10.0.0.0/8", "::1/128"],
                                       ["10.0.0.0/8"]))
         self.assertFalse(allowsNobody(["64:ff9b::/96"], ["0.0.0.0/0"]))
-        self.assertFalse(allowsNobody([], ["0.0.0.0/0", "::/0"]))
+        self.assertTrue(allowsNobody([], ["0.0.0.0/0", "::/0"]))
+        self.assertTrue(allowsNobody([], ["0.0.0.0/1", "128.0.0.0/1",
+                                          "::/0"]))
+        self.assertFalse(allowsNobody([], ["0.0.0.0/0"]))
+        self.assertFalse(allowsNobody([], []))
 
     def test_parse(self):
         self.assertEqual(parseNetwork("10.1.2.3/8"), "10.0.0.0/8")

@@ -6,6 +6,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.endpoints import (
     LISTEN_BACKLOG,
+    clientsHaveAddresses,
     parseServerEndpoint,
     withBacklog,
 )
@@ -99,3 +100,19 @@ class ParseServerEndpointTests(unittest.TestCase):
                 f"bad endpoint {description!r}: no directory "
                 f"'/nonexistent/dir' for the socket")
         parseServerEndpoint("unix:" + self.mktemp())
+
+
+class ClientsHaveAddressesTests(unittest.TestCase):
+    """
+    L{clientsHaveAddresses}: which listeners' clients have an IP address
+    the address rules match.
+    """
+
+    def test_kinds(self):
+        for description in ("tcp:21", "tcp6:21", "ssl:990", "haproxy:tcp:21",
+                            "haproxy:unix:/run/s", "systemd:domain=INET:index=0",
+                            "systemd:domain=INET6:index=0"):
+            self.assertTrue(clientsHaveAddresses(description), description)
+        for description in ("unix:/run/s", "systemd:domain=UNIX:index=0",
+                            "systemd:index=0", "other:21"):
+            self.assertFalse(clientsHaveAddresses(description), description)

@@ -268,6 +268,25 @@ class BadValueTests(unittest.TestCase):
         self.assertEqual((config.allowFrom, config.denyFrom),
                          (("10.0.0.0/8",), ("10.1.0.0/16",)))
 
+    def test_everyAddressDenied(self):
+        """
+        C{--deny-from} denying every address, IPv4 and IPv6, with no
+        C{--allow-from}: refused where every listener's clients have an
+        address (the server started and refused every client); taken
+        with a C{unix:} listener, whose clients have none.
+        """
+        deny = ["--deny-from", "0.0.0.0/0", "--deny-from", "::/0"]
+        for listen in ([], ["--listen", "tcp:0"],
+                       ["--listen", "tcp:0", "--listen", "haproxy:unix:s"]):
+            message = self.assertRejected("--deny-from", *listen, *deny)
+            self.assertIn("denies every address (0.0.0.0/0 and ::/0)",
+                          message)
+        config = parse("--listen", "tcp:0", "--listen", "unix:s",
+                       *deny)["config"]
+        self.assertEqual(config.denyFrom, ("0.0.0.0/0", "::/0"))
+        self.assertEqual(parse("--deny-from", "0.0.0.0/0")["config"].denyFrom,
+                         ("0.0.0.0/0",))
+
     def test_positiveIntegers(self):
         """
         Counts must be positive integers.
