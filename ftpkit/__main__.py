@@ -7,6 +7,7 @@ import signal
 import sys
 
 from ftpkit.deploy.startinterrupt import interruptQuietly
+from ftpkit.deploy.stopsignals import holdQuit
 
 
 def main(argv=None):
@@ -27,6 +28,9 @@ def main(argv=None):
     # SIGUSR2 means nothing to ftpkit (Options ignores it too, later):
     # its default action would end a server still starting.
     signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+    # SIGQUIT stops a running server now: held until it runs, its default
+    # action (a core dump) must not end one still starting.
+    holdQuit()
     from twisted.scripts.twistd import run
 
     args = sys.argv[1:] if argv is None else list(argv)

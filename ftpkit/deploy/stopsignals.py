@@ -12,7 +12,8 @@ C{SIGQUIT} (a terminal's Ctrl-\\) stops the server now
 (L{StopOnce.quit}): the transfers running are cut as when the shutdown
 grace is over, at once, also in a drain under way, and the process exits
 once they have ended (status 0 unless a C{SIGTERM} began the stop), its
-pid file removed. Its default action ended the process where it stood:
+pid file removed; one that comes while the server starts is held until
+then (L{holdQuit}). Its default action ended the process where it stood:
 no log line, the pid file left behind, the uploads in flight left as
 temporary files, and under C{--workers} the workers left to finish their
 transfers with no acceptor to log them.
@@ -35,6 +36,20 @@ QUITTING = "SIGQUIT: stopping now, cutting the transfers running"
 """The log line of L{StopOnce.quit}."""
 
 _log = Logger()
+
+
+def holdQuit():
+    """
+    Block L{QUIT} until L{StopOnce} handles it, once the reactor runs: a
+    C{SIGQUIT} while the server starts then stops it as one once it
+    serves does (one line, the transfers cut, status 0, the pid file
+    removed); its default action ended the process where it stood, with
+    a core dump. An ignored one stays ignored. The processes the server
+    starts meanwhile inherit the mask (a worker of C{--workers} ignores
+    it, then unblocks it: L{ftpkit.deploy.workerprocess.WORKER_IGNORES}).
+    """
+    if QUIT is not None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, [QUIT])
 
 
 class StopOnce(service.Service):
@@ -81,14 +96,19 @@ class StopOnce(service.Service):
         L{STOP_SIGNALS} that is a Python callable; handle L{QUIT} unless
         it was ignored when the process started, as Twisted leaves an
         ignored C{SIGINT} alone (a shell without job control starts its
-        background commands with both ignored).
+        background commands with both ignored), and unblock it
+        (L{holdQuit}).
         """
         for number in STOP_SIGNALS:
             handler = signal.getsignal(number)
             if callable(handler):
                 signal.signal(number, self.onlyOnce(handler))
-        if QUIT is not None and signal.getsignal(QUIT) == signal.SIG_DFL:
-            signal.signal(QUIT, self._quitSignal)
+        if QUIT is not None:
+            if signal.getsignal(QUIT) == signal.SIG_DFL:
+                signal.signal(QUIT, self._quitSignal)
+            # Blocked while the server started (holdQuit): one that came
+            # meanwhile is acted on now.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [QUIT])
 
     def _quitSignal(self, number, frame):
         """

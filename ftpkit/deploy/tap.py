@@ -71,6 +71,7 @@ from ftpkit.deploy.realmplugins import (
 )
 from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
+from ftpkit.deploy.stopsignals import holdQuit
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.protocol.limitkeys import parsePrefixLength
 
@@ -391,7 +392,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         C{SIGHUP} is ignored from here on until the service handles it
         (a C{systemctl reload} right after the start ended the server),
         and C{SIGUSR2}, which ftpkit does not use, for good; C{SIGUSR1}
-        is blocked until the service starts (L{KeepOnRotation}). Help read
+        is blocked until the service starts (L{KeepOnRotation}), and
+        C{SIGQUIT} until the reactor runs (L{holdQuit}). Help read
         through a pager or C{head} that stops reading ends the process
         quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback;
         help that cannot be written at all, with one line saying why.
@@ -413,6 +415,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             # ignored, until the service decides (KeepOnRotation), else
             # its default action ended a server still starting.
             signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
+            # SIGQUIT stops a running server now (StopOnce): held until
+            # then, not a core dump while it starts.
+            holdQuit()
             if isinstance(self.parent, dict) and self.parent.get(
                     "nodaemon"):
                 # Ctrl-C while it starts: one line, not a traceback.

@@ -463,13 +463,14 @@ def main(argv=None):
 
     @param argv: the options (C{sys.argv[1:]} by default).
     """
-    # SIGHUP and SIGINT are the acceptor's (ftpkit.deploy.workersignals),
-    # and their default actions (ending the process, KeyboardInterrupt)
-    # must not apply. SIGUSR1 is twistd's log rotation, the acceptor's
-    # business too (a worker logs through it); its default action would
-    # end the worker and cut its sessions (systemctl kill -s USR1 signals
-    # every process). SIGUSR2 means nothing to ftpkit, as for the acceptor
-    # (Options). The acceptor started the worker with them all blocked
+    # SIGHUP, SIGINT and SIGQUIT are the acceptor's
+    # (ftpkit.deploy.workersignals), and their default actions (ending the
+    # process, KeyboardInterrupt, a core dump) must not apply. SIGUSR1 is
+    # twistd's log rotation, the acceptor's business too (a worker logs
+    # through it); its default action would end the worker and cut its
+    # sessions (systemctl kill -s USR1 signals every process). SIGUSR2
+    # means nothing to ftpkit, as for the acceptor (Options). The
+    # acceptor started the worker with them all blocked
     # (WorkerPool._startWorker): ignored from now on, then unblocked.
     for number in WORKER_IGNORES:
         signal.signal(number, signal.SIG_IGN)

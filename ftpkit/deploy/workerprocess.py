@@ -35,8 +35,8 @@ from ftpkit.deploy.workersignals import SIGNALLED
 WORKER_FD = 3
 """The descriptor number of a worker's Unix socket to the acceptor."""
 
-WORKER_IGNORES = (signal.SIGHUP, signal.SIGINT, signal.SIGUSR1,
-                  signal.SIGUSR2)
+WORKER_IGNORES = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT,
+                  signal.SIGUSR1, signal.SIGUSR2)
 """The signals a worker ignores (the acceptor's business, or nobody's),
 blocked from its spawn until it ignores them: their default actions would
 end a worker still starting (a terminal's, a process group's, C{systemctl

@@ -12,9 +12,10 @@ import time
 from twisted.trial import unittest
 
 from ftpkit.deploy.startinterrupt import INTERRUPTED
+from ftpkit.deploy.stopsignals import QUITTING
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
-from tests.serverprocess import TIMEOUT, ServerProcess
+from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
 
 INTERRUPT_AT = """\
 import os, signal, sys, threading
@@ -115,3 +116,84 @@ class StartInterruptTests(unittest.TestCase):
             time.sleep(0.05)
         else:
             self.fail("a worker outlived its acceptor")
+
+
+QUIT_AT_START = """\
+import os, signal, sys
+
+
+def quit(event, args):
+    if event == "import" and args[0] == MODULE:
+        os.kill(os.getpid(), signal.SIGQUIT)
+
+
+if "ftpkit.deploy.worker" in sys.orig_argv:
+    if os.environ.get("FTPKIT_TEST_QUIT_WORKER"):
+        os.kill(os.getpid(), signal.SIGQUIT)
+elif not os.environ.get("FTPKIT_TEST_QUIT_WORKER"):
+    MODULE = ("twisted.scripts.twistd" if sys.orig_argv[1:3] == ["-m", "ftpkit"]
+              else "ftpkit.deploy.service")
+    sys.addaudithook(quit)
+"""
+"""
+A C{sitecustomize} sending its process C{SIGQUIT} while it starts:
+C{python -m ftpkit} once its C{__main__} has begun (when it imports
+C{twistd}), C{twistd ftpkit} once its options are parsed (when the
+service is built); with C{$FTPKIT_TEST_QUIT_WORKER} set, each worker of
+C{--workers} at its first moment instead.
+"""
+
+
+class QuitAtStartTests(unittest.TestCase):
+    """
+    C{SIGQUIT} while a server starts is held until the server can act on
+    it, then stops it as once it serves (one line, status 0): its default
+    action ended the process with a core dump (status -3) and no line, as
+    it still ended a worker of C{--workers} still starting.
+    """
+
+    timeout = 240
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        site = self.mktemp()
+        os.makedirs(site)
+        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
+            f.write(QUIT_AT_START)
+        self.path = os.pathsep.join([os.path.abspath(site), _SOURCE])
+
+    def test_server(self):
+        """
+        C{python -m ftpkit} and C{twistd -n ftpkit}, one process or
+        C{--workers 2}, stop with the one line and status 0.
+        """
+        for twistd in (False, True):
+            for extra in ([], ["--workers", "2"]):
+                server = ServerProcess(
+                    self, ["--root", self.root, "--auth", "anonymous",
+                           *extra], twistd=twistd,
+                    env={"PYTHONPATH": self.path})
+                status = server.process.wait(TIMEOUT)
+                log = server.log()
+                self.assertEqual(status, 0, log)
+                self.assertEqual(log.count(QUITTING), 1, log)
+                self.assertNotIn("Traceback", log)
+
+    def test_worker(self):
+        """
+        A C{SIGQUIT} to each worker from its first moment ends none: the
+        server serves. So it does to a worker started in place of one
+        that was killed, once the acceptor runs (and no longer holds
+        C{SIGQUIT} itself for the workers to inherit).
+        """
+        server = ServerProcess(
+            self, ["--root", self.root, "--auth", "anonymous",
+                   "--workers", "2"],
+            env={"PYTHONPATH": self.path, "FTPKIT_TEST_QUIT_WORKER": "1"})
+        server.waitForLog(" ready\n", 2)
+        os.kill(childrenOf(server.process.pid)[0], signal.SIGKILL)
+        server.waitForLog(" ready\n", 3)
+        server.login().quit()
+        log = server.log()
+        self.assertNotIn("exited before it was ready", log)
+        self.assertNotIn(QUITTING, log)

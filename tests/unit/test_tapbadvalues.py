@@ -6,6 +6,7 @@ that live in one process are refused with C{--workers}.
 
 import io
 import os
+import signal
 import subprocess
 import sys
 
@@ -517,6 +518,15 @@ class UnderTwistdTests(unittest.TestCase):
     """
     As C{twistd}'s subcommand, a bad option is one line and exit status 1.
     """
+
+    def setUp(self):
+        # Parsed as twistd's, the options ignore some signals and block
+        # others (SIGUSR1, SIGQUIT) until the service starts: the
+        # processes later tests of this one start would inherit that.
+        for number in (signal.SIGHUP, signal.SIGUSR2, signal.SIGINT):
+            self.addCleanup(signal.signal, number, signal.getsignal(number))
+        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
+                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
 
     def test_oneLine(self):
         from twisted.scripts.twistd import ServerOptions
