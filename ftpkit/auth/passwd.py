@@ -23,6 +23,7 @@ import tempfile
 import tomllib
 
 from ftpkit.auth.passwordhash import hashPassword
+from ftpkit.auth.realms import isSafeUserName
 from ftpkit.auth.usersfile import UsersFileError, parseUser, parseUsers
 from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.shells.permissiontable import PERMISSIONS
@@ -251,16 +252,29 @@ def readPassword(fromStdin, stdin, prompt):
     return password
 
 
-def updateUser(table, options, password):
+def checkUserName(name):
+    """
+    @param name: the user name the command was given.
+    @raise UsersFileError: saying why it cannot be used (the server would
+        refuse the file holding it).
+    """
+    if not isSafeUserName(name):
+        raise UsersFileError(
+            f"{name!r} is not a usable user name (it must not be empty, "
+            "start with '.', or hold '/', '\\' or a control character)")
+
+
+def updateUser(table, options, password=None):
     """
     Apply the command's options to a user's table.
 
     @param table: the user's table (changed in place; C{{}} for a new
         user).
     @param options: the parsed arguments.
-    @param password: the new password.
+    @param password: the new password, or C{None} to keep the table's.
     """
-    table["password"] = hashPassword(password)
+    if password is not None:
+        table["password"] = hashPassword(password)
     if options.home is not None:
         table["home"] = options.home
     if options.permissions is not None:
@@ -311,11 +325,15 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
                 raise UsersFileError(f"no user {options.delete!r} in {options.path}")
             action = f"deleted {options.delete}"
         else:
+            # The name and the other fields are checked before the
+            # password is asked for: a mistake there is said at once.
+            checkUserName(options.user)
             table = users.setdefault(options.user, {})
             action = ("reset the password of " if table else "added ") + options.user
+            updateUser(table, options)
+            parseUser(options.user, table)
             updateUser(table, options,
                        readPassword(options.password_stdin, stdin, prompt))
-            parseUser(options.user, table)
         writeAtomically(options.path, formatUsers(users))
     except UsersFileError as e:
         stderr.write(f"python -m ftpkit.passwd: error: {e}\n")

@@ -293,6 +293,47 @@ class MainTests(unittest.TestCase):
         self.assertTrue(verifyPassword("same",
                                        readTables(path)["dave"]["password"]))
 
+    def test_badNameNotPrompted(self):
+        """
+        A user name the server cannot use (empty, starting with C{.},
+        holding C{/}) is an error before the password is asked for, as is
+        a field of the user's table the server would refuse: the password
+        was asked twice first, then the name refused.
+        """
+        path = self.mktemp()
+
+        def prompt(text):
+            self.fail(f"asked {text!r}")
+
+        for name in ("", ".hidden", "a/b", "tab\there"):
+            errors = io.StringIO()
+            status = passwd.main([path, name], stdout=io.StringIO(),
+                                 stderr=errors, prompt=prompt)
+            self.assertEqual(status, 1)
+            self.assertEqual(
+                errors.getvalue(),
+                f"python -m ftpkit.passwd: error: {name!r} is not a usable "
+                "user name (it must not be empty, start with '.', or hold "
+                "'/', '\\' or a control character)\n")
+        with open(path, "w") as f:
+            f.write("[users.x]\nquota = -1\n")
+        errors = io.StringIO()
+        status = passwd.main([path, "x"], stdout=io.StringIO(),
+                             stderr=errors, prompt=prompt)
+        self.assertEqual(status, 1)
+        self.assertIn("users.x.quota", errors.getvalue())
+        self.assertFalse(os.path.exists(path + ".tmp"))
+
+    def test_badNameCommand(self):
+        """
+        Run as users run it, with no terminal: the name is refused; it
+        was the input's end at the password prompt.
+        """
+        code, out, err = runCommand(self.mktemp(), "../x")
+        self.assertEqual((code, out), (1, ""))
+        self.assertIn("'../x' is not a usable user name", err)
+        self.assertNotIn("password", err.lower())
+
     def test_promptEndOfInput(self):
         """
         Input that ends at the prompt (no terminal, as in a script that
