@@ -14,7 +14,7 @@ from twisted.logger import formatEvent
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from ftpkit.control.handlers.datachannel import REFUSED_PORT_LINES
+from ftpkit.control.peerwarnings import LINES as REFUSED_PORT_LINES
 from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
@@ -79,6 +79,29 @@ class BounceTests(unittest.TestCase):
                          "refused PORT/EPRT to 10.0.0.9:2048 from 10.0.0.1: "
                          "foreign address (FTP bounce) (and 40 more not "
                          "logged)")
+
+    def test_refusalsThrottledPerAddress(self):
+        """
+        A client opening session after session, each sending one refused
+        C{PORT} of each kind, gets L{REFUSED_PORT_LINES} lines of each
+        over all its sessions: throttled for each session alone, it had
+        one logged for each. Another address gets its own.
+        """
+        factory = makeFactory(self.clock)
+        for host in ("10.0.0.1", "10.0.0.2"):
+            for _ in range(25):
+                protocol, transport = connect(factory, host)
+                protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
+                                      b"PORT 10,0,0,9,8,0\r\n"
+                                      b"EPRT |1|" + host.encode("ascii")
+                                      + b"|25|\r\n")
+                self.assertEqual(replyCodes(transport)[-2:], ["501", "501"])
+                protocol.connectionLost(Failure(error.ConnectionDone()))
+        for host in ("10.0.0.1", "10.0.0.2"):
+            lines = [formatEvent(event)
+                     for event in warningsAbout(self.events, host)
+                     if f"from {host}" in formatEvent(event)]
+            self.assertEqual(len(lines), 2 * REFUSED_PORT_LINES, lines)
 
     def test_ownAddress(self):
         """

@@ -2,9 +2,10 @@
 PASV, EPSV, PORT and EPRT: setting up the next data connection.
 """
 
+from twisted.logger import LogLevel
+
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.errors import UnsupportedNetworkProtocol
-from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.commands import (
     formatHostPort,
     parseEPRT,
@@ -14,12 +15,6 @@ from ftpkit.protocol.commands import (
 
 PRIVILEGED_PORTS = 1024
 """PORT/EPRT to a port below this is refused (bounce protection)."""
-
-
-REFUSED_PORT_LINES = 10
-"""Log lines a session gets a minute for its C{PORT} and C{EPRT} refused
-to a foreign address, and as many for those refused to a privileged
-port."""
 
 
 UNSPECIFIED = frozenset(["0.0.0.0", "::"])
@@ -73,11 +68,6 @@ class DataChannelCommands:
     """
 
     sessionFields = frozenset(["epsvAll"])
-
-    _refusedPorts = None
-    """The L{LogThrottle} of the connection's lines for refused C{PORT}
-    and C{EPRT}, once it had one: a client repeating them gets
-    L{REFUSED_PORT_LINES} lines a minute of each kind, not one each."""
 
     def _localHost(self):
         return normalizeHost(self.dataChannel.localHost)
@@ -161,35 +151,22 @@ class DataChannelCommands:
         return self._connectBack(host, port)
 
     def _connectBack(self, host, port):
+        # Logged through the server's PeerWarnings: each kind gets its
+        # lines a minute for each client address, over all its sessions
+        # (throttled for each session alone, a client opening sessions
+        # that each sent one had a line logged for each).
         target = connectBackHost(host, self.peer)
         if target is None:
-            skipped = self._admitRefusedPort("foreign")
-            if skipped is not None:
-                self.log.warn(
-                    "refused PORT/EPRT to {host}:{port} from {peer}: "
-                    "foreign address (FTP bounce){more}", host=host,
-                    port=port, peer=self.peer, more=skippedNote(skipped))
+            self.factory.peerWarnings.emit(
+                self.log, LogLevel.warn, "foreign PORT", self.peer,
+                "refused PORT/EPRT to {host}:{port} from {peer}: foreign "
+                "address (FTP bounce)", host=host, port=port, peer=self.peer)
             return (501, "Data connection only to your own address")
         if port < PRIVILEGED_PORTS:
-            skipped = self._admitRefusedPort("privileged")
-            if skipped is not None:
-                self.log.warn(
-                    "refused PORT/EPRT to privileged port {port} from "
-                    "{peer}{more}", port=port, peer=self.peer,
-                    more=skippedNote(skipped))
+            self.factory.peerWarnings.emit(
+                self.log, LogLevel.warn, "privileged PORT", self.peer,
+                "refused PORT/EPRT to privileged port {port} from {peer}",
+                port=port, peer=self.peer)
             return (501, "Data connection to a privileged port refused")
         self.dataChannel.connectTo(target, port)
         return (200, "PORT command successful")
-
-    def _admitRefusedPort(self, kind):
-        """
-        Count a refused C{PORT} or C{EPRT} in the connection's
-        L{_refusedPorts}.
-
-        @param kind: C{"foreign"} or C{"privileged"}.
-        @return: what L{LogThrottle.admit} says: C{None} for no line.
-        """
-        if self._refusedPorts is None:
-            self._refusedPorts = LogThrottle(self.reactor,
-                                             burst=REFUSED_PORT_LINES)
-        return self._refusedPorts.admit(kind)
