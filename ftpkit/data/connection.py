@@ -142,11 +142,9 @@ class DataConnection(WatchedConnection, Protocol):
     def handshakeCompleted(self):
         """
         Ask the TLS policy whether this connection may carry data; drop it
-        at once (unsent data discarded) if not.
+        at once (unsent data discarded) if not (the policy logs it).
         """
         if not self._tls.acceptHandshake(self.transport.getHandle()):
-            self.log.warn("data connection TLS handshake refused (no "
-                          "session reuse); dropping it")
             self.tlsRefused = True
             self.abort()
             return

@@ -13,12 +13,15 @@ from twisted.internet.interfaces import (
     IOpenSSLServerConnectionCreator,
     ISSLTransport,
 )
+from twisted.logger import Logger
 from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
 from zope.interface import implementer
 
 from ftpkit import compat
 from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.control.tls import FTPSContextFactory, sessionReused
+
+_log = Logger()
 
 BULK_WRITE_SIZE = 16384
 """The smallest write sent through L{compat.writeInBulk}: a full TLS
@@ -272,12 +275,17 @@ class DataTLS:
         session of this context.
     @ivar control: the control connection's L{SSL.Connection}, which
         L{accepted} gives a new session ticket, or C{None}.
+    @ivar refused: called with no argument when L{acceptHandshake} says
+        no, to log it: the session's line, throttled for its client's
+        address (L{ftpkit.control.peerwarnings}); by default a line each.
     """
 
-    def __init__(self, context, requireSessionReuse=False, control=None):
+    def __init__(self, context, requireSessionReuse=False, control=None,
+                 refused=None):
         self.context = context
         self.requireSessionReuse = requireSessionReuse
         self.control = control
+        self.refused = refused or _logRefused
 
     def serverConnectionForTLS(self, tlsProtocol):
         """
@@ -297,9 +305,13 @@ class DataTLS:
         """
         @param connection: the data connection's L{SSL.Connection}, its
             handshake complete.
-        @return: whether the data connection may carry data.
+        @return: whether the data connection may carry data; when not,
+            L{refused} was called.
         """
-        return not self.requireSessionReuse or sessionReused(connection)
+        if not self.requireSessionReuse or sessionReused(connection):
+            return True
+        self.refused()
+        return False
 
     def accepted(self, connection):
         """
@@ -338,8 +350,16 @@ class DataTLS:
         return tlsFactory
 
 
+def _logRefused():
+    """
+    L{DataTLS.refused} by default: a line for each refusal.
+    """
+    _log.warn("data connection TLS handshake refused (no session reuse); "
+              "dropping it")
+
+
 def dataChannelTLS(controlTransport, contextFactory,
-                   requireSessionReuse=False):
+                   requireSessionReuse=False, refused=None):
     """
     The TLS for a session's data connections.
 
@@ -347,15 +367,17 @@ def dataChannelTLS(controlTransport, contextFactory,
     @param contextFactory: the configured context factory, used when the
         control transport offers no OpenSSL context.
     @param requireSessionReuse: see L{DataTLS.requireSessionReuse}.
+    @param refused: see L{DataTLS.refused}.
     @return: a L{DataTLS}, or C{None} when there is no TLS to offer.
     """
     if ISSLTransport.providedBy(controlTransport):
         control = controlTransport.getHandle()
-        return DataTLS(control.get_context(), requireSessionReuse, control)
+        return DataTLS(control.get_context(), requireSessionReuse, control,
+                       refused)
     if isinstance(contextFactory, FTPSContextFactory):
         context = contextFactory.makeContext()
     elif contextFactory is not None:
         context = contextFactory.getContext()
     else:
         return None
-    return DataTLS(context, requireSessionReuse)
+    return DataTLS(context, requireSessionReuse, refused=refused)

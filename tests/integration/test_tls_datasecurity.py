@@ -12,8 +12,10 @@ import ssl
 
 from twisted.trial import unittest
 
+from ftpkit.control.peerwarnings import LINES
 from ftpkit.control.tls import makeContextFactory
 from tests.ftpclient import ftplibLogin
+from tests.loglines import LoggedLines
 from tests.tlssupport import (
     FTPSTestsMixin,
     ReusingFTPTLS,
@@ -274,4 +276,48 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
             failure, reused = result
             self.assertIsNotNone(failure)
             self.assertNotEqual(reused, [True])
+        return self.inThread(client).addCallback(check)
+
+
+class ReuseRefusalLinesTests(LoggedLines, FTPSTestsMixin, unittest.TestCase):
+    """
+    The log lines of data connections refused by
+    C{--tls-require-session-reuse}.
+    """
+
+    def test_throttledPerAddress(self):
+        """
+        A client opening session after session, each with one transfer
+        whose data connection does not resume the session (ftplib), gets
+        L{LINES} lines over all its sessions: each refusal was logged,
+        with no throttle.
+        """
+        self.serve(tlsRequireSessionReuse=True)
+        self.captureLog()
+
+        def client():
+            failures = 0
+            for _ in range(25):
+                ftp = self.connect()
+                ftp.prot_p()
+                try:
+                    ftp.retrbinary("RETR big.bin", lambda data: None)
+                except (ftplib.Error, ssl.SSLError, OSError):
+                    failures += 1
+                # The 4xx ending the transfer may still be unread: the
+                # server has logged the refusal once it is read.
+                ftp.sock.settimeout(20)
+                try:
+                    ftp.voidcmd("NOOP")
+                except ftplib.error_temp:
+                    ftp.getresp()
+                ftp.close()
+            return failures
+
+        def check(failures):
+            self.assertEqual(failures, 25)
+            refused = [line for line in self.lines()
+                       if "refused (no session reuse)" in line]
+            self.assertEqual(len(refused), LINES, refused)
+            self.assertIn("from 127.0.0.1", refused[0])
         return self.inThread(client).addCallback(check)

@@ -181,9 +181,22 @@ class SecurityCommands:
         self._tlsContextLent = True
         if self.clearedContext is not None:
             return DataTLS(self.clearedContext,
-                           self.config.tlsRequireSessionReuse)
+                           self.config.tlsRequireSessionReuse,
+                           refused=self._reuseRefused)
         return dataChannelTLS(self.transport, self.config.tlsContextFactory,
-                              self.config.tlsRequireSessionReuse)
+                              self.config.tlsRequireSessionReuse,
+                              self._reuseRefused)
+
+    def _reuseRefused(self):
+        """
+        Log a data connection refused by C{--tls-require-session-reuse},
+        unless the server's L{ftpkit.control.peerwarnings} leave it out: a
+        client can have it refused at will, on as many sessions.
+        """
+        self.factory.peerWarnings.emit(
+            self.log, LogLevel.warn, "no session reuse", self.peer,
+            "data connection TLS handshake from {peer} refused (no session "
+            "reuse); dropping it", peer=self.peer)
 
     def refuseClearData(self):
         """
