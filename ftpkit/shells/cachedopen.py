@@ -29,10 +29,22 @@ be used, it opens the usual way.
 Likewise C{sendfile} of bytes that are not in memory would wait for the
 disk in the reactor thread: L{isCached} tells the sender to have them read
 in a disk thread first.
+
+Every upload and every download makes one of these calls in the reactor
+thread, so they are made as cheaply as C{ctypes} allows: the function has
+no C{argtypes} (converting each argument through them costs more than the
+system call's own Python work), and is given C{ctypes} values made once
+(the call's number, C{AT_FDCWD}, the structure's size) and one kept
+C{struct open_how} for each combination of flags, mode and resolve flags
+(L{_howFor}); the path is C{bytes}, which C{ctypes} passes as a
+C{char *} (a C{str} would go as a C{wchar_t *}: a C{TypeError} refuses
+it, as the C{argtypes} did; C{docs/benchmark.rst}, "Cheaper C{ctypes}
+calls").
 """
 
 import ctypes
 import errno
+import functools
 import os
 import sys
 
@@ -67,15 +79,32 @@ def _loadSyscall():
         function = ctypes.CDLL(None, use_errno=True).syscall
     except (OSError, AttributeError):
         return None
+    # No argtypes: the arguments are given as ctypes values of the right
+    # types (see the module's docstring).
     function.restype = ctypes.c_long
-    function.argtypes = [
-        ctypes.c_long, ctypes.c_int, ctypes.c_char_p,
-        ctypes.POINTER(_OpenHow), ctypes.c_size_t,
-    ]
     return function
 
 
 _syscall = _loadSyscall()
+
+_NUMBER = ctypes.c_long(_SYS_OPENAT2)
+_FROM_CWD = ctypes.c_int(_AT_FDCWD)
+_HOW_SIZE = ctypes.c_size_t(ctypes.sizeof(_OpenHow))
+_NOT_BYTES = "a path given to openat2 must be bytes, not %s"
+
+
+@functools.lru_cache(maxsize=64)
+def _howFor(flags, mode, resolve):
+    """
+    @param flags: C{os.open} flags.
+    @param mode: the permission bits of a file the open makes, or C{0}.
+    @param resolve: C{RESOLVE_*} flags.
+    @return: a reference to a C{struct open_how} holding them, made once
+        and never changed afterwards (the kernel only reads it, so that
+        every thread may pass it), for C{openat2}'s third argument.
+    """
+    return ctypes.byref(_OpenHow(flags, mode, resolve))
+
 
 _GIVE_UP = frozenset([errno.ENOSYS, errno.EPERM, errno.EINVAL, errno.E2BIG])
 
@@ -99,9 +128,11 @@ def openCached(path, flags):
     global _syscall
     if _syscall is None:
         return None
-    how = _OpenHow(flags, 0, _RESOLVE_CACHED | _RESOLVE_NO_SYMLINKS)
-    fd = _syscall(_SYS_OPENAT2, _AT_FDCWD, path, ctypes.byref(how),
-                  ctypes.sizeof(how))
+    if type(path) is not bytes:
+        raise TypeError(_NOT_BYTES % type(path).__name__)
+    fd = _syscall(_NUMBER, _FROM_CWD, path,
+                  _howFor(flags, 0, _RESOLVE_CACHED | _RESOLVE_NO_SYMLINKS),
+                  _HOW_SIZE)
     if fd >= 0:
         return fd
     if ctypes.get_errno() in _GIVE_UP:
@@ -125,10 +156,11 @@ def openWithoutLinks(path, flags, mode=0o777):
     """
     syscall = _syscall
     if syscall is not None:
-        how = _OpenHow(flags, mode if flags & _MAKES_FILE else 0,
-                       _RESOLVE_NO_SYMLINKS)
-        fd = syscall(_SYS_OPENAT2, _AT_FDCWD, path, ctypes.byref(how),
-                     ctypes.sizeof(how))
+        if type(path) is not bytes:
+            raise TypeError(_NOT_BYTES % type(path).__name__)
+        how = _howFor(flags, mode if flags & _MAKES_FILE else 0,
+                      _RESOLVE_NO_SYMLINKS)
+        fd = syscall(_NUMBER, _FROM_CWD, path, how, _HOW_SIZE)
         if fd >= 0:
             return fd
         code = ctypes.get_errno()

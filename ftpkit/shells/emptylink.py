@@ -35,8 +35,12 @@ def _binding():
         function = ctypes.CDLL(None, use_errno=True).linkat
     except (OSError, AttributeError):
         return None
-    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
-                         ctypes.c_char_p, ctypes.c_int)
+    # No argtypes: every upload to a new name makes this call in the
+    # reactor thread, and converting its arguments through them cost more
+    # than the rest of the call (docs/benchmark.rst, "Cheaper ctypes
+    # calls"). Without them an int goes as a C int and bytes as a char *,
+    # linkat's own types; a str would go as a wchar_t *, which
+    # linkEmptyPath refuses.
     function.restype = ctypes.c_int
     return function
 
@@ -61,6 +65,9 @@ def linkEmptyPath(fd, path, directory=AT_FDCWD):
     """
     if _linkat is None:
         return False
+    if type(path) is not bytes:
+        raise TypeError(f"a path given to linkat must be bytes, not"
+                        f" {type(path).__name__}")
     if _linkat(fd, b"", directory, path, AT_EMPTY_PATH) == 0:
         return True
     code = ctypes.get_errno()

@@ -127,6 +127,34 @@ class OpenWithoutLinksTests(unittest.TestCase):
                 os.path.join(self.root, *segments), os.O_RDONLY)
             self.assertEqual(error.errno, errno.ELOOP)
 
+    def test_modes(self):
+        """
+        A file it makes gets the mode asked for (less the umask), each its
+        own, whatever mode the call before asked for.
+        """
+        umask = os.umask(0o022)
+        self.addCleanup(os.umask, umask)
+        for name, mode in [(b"a", 0o640), (b"b", 0o604), (b"c", 0o640)]:
+            path = os.path.join(self.root, name)
+            fd = cachedopen.openWithoutLinks(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            os.close(fd)
+            self.assertEqual(os.stat(path).st_mode & 0o777, mode & ~0o022)
+
+    def test_textRefused(self):
+        """
+        A path that is not C{bytes} is a C{TypeError}, from both opens,
+        before any system call (through C{ctypes} a C{str} would be a
+        wide string).
+        """
+        if not openCachedWorks():
+            raise unittest.SkipTest("openat2 unavailable")
+        path = os.path.join(os.fsdecode(self.root), "d", "g")
+        self.assertRaises(TypeError, cachedopen.openWithoutLinks, path,
+                          FLAGS)
+        self.assertRaises(TypeError, cachedopen.openCached, path, FLAGS)
+        self.assertFalse(cachedopen.gaveUp())
+
     def test_unavailable(self):
         """
         Without C{openat2}, it opens as C{os.open} does.

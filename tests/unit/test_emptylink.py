@@ -118,6 +118,17 @@ class EmptyPathTests(unittest.TestCase):
         self.assertEqual((error.errno, error.filename),
                          (errno.ENOSPC, self.path(b"f")))
 
+    def test_textRefused(self):
+        """
+        A name that is not C{bytes} is a C{TypeError} (through C{ctypes} a
+        C{str} would be a wide string), and nothing is linked.
+        """
+        if emptylink._linkat is None:
+            raise unittest.SkipTest("no linkat here")
+        self.assertRaises(TypeError, emptylink.linkEmptyPath, self.fd,
+                          os.fsdecode(self.path(b"f")))
+        self.assertFalse(os.path.exists(self.path(b"f")))
+
     def test_noLinkat(self):
         """
         Without a C{linkat} to call, nothing is done.
