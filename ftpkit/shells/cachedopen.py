@@ -154,6 +154,7 @@ def openWithoutLinks(path, flags, mode=0o777):
     @raise OSError: as C{os.open} would, and C{ELOOP} when a symbolic link
         is on the way.
     """
+    global _syscall
     syscall = _syscall
     if syscall is not None:
         if type(path) is not bytes:
@@ -164,7 +165,13 @@ def openWithoutLinks(path, flags, mode=0o777):
         if fd >= 0:
             return fd
         code = ctypes.get_errno()
-        if code not in _GIVE_UP:
+        if code == errno.ENOSYS:
+            # No openat2 at all (no file gives ENOSYS): stop trying, as
+            # openCached does, rather than fail once more at every upload.
+            # (Its other reasons to give up may be this file's: an
+            # immutable file opened for writing gives EPERM.)
+            _syscall = None
+        elif code not in _GIVE_UP:
             raise OSError(code, os.strerror(code), path)
     return os.open(path, flags, mode)
 

@@ -155,6 +155,29 @@ class OpenWithoutLinksTests(unittest.TestCase):
         self.assertRaises(TypeError, cachedopen.openCached, path, FLAGS)
         self.assertFalse(cachedopen.gaveUp())
 
+    def test_noSystemCallGivesUp(self):
+        """
+        Where there is no C{openat2} (C{ENOSYS}: a kernel before Linux
+        5.6, a sandbox), it opens as C{os.open} does and stops trying it;
+        an error that may be the file's own (C{EPERM}) does not stop it.
+        """
+        calls = []
+        errors = [errno.EPERM, errno.ENOSYS]
+
+        def syscall(*args):
+            calls.append(args)
+            return -1
+
+        self.patch(cachedopen, "_syscall", syscall)
+        self.patch(cachedopen.ctypes, "get_errno", lambda: errors[0])
+        path = os.path.join(self.root, b"d", b"g")
+        for expected in [1, 2, 2]:
+            os.close(cachedopen.openWithoutLinks(path, os.O_RDONLY))
+            self.assertEqual(len(calls), expected)
+            if errors[1:]:
+                errors.pop(0)
+        self.assertTrue(cachedopen.gaveUp())
+
     def test_unavailable(self):
         """
         Without C{openat2}, it opens as C{os.open} does.
