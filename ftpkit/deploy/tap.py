@@ -41,6 +41,7 @@ from ftpkit.deploy.cacheoptions import (
     listingCacheConfigFields,
 )
 from ftpkit.deploy.endpoints import parseServerEndpoint
+from ftpkit.deploy.keptfiles import keptContent
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
     transferLimitsConfigFields,
@@ -285,7 +286,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             try:
                 readableFile(argument)
             except ValueError as e:
-                raise usage.UsageError(f"--auth: {e}")
+                # A worker of --workers started again has the file's last
+                # good content from its acceptor (ftpkit.deploy.keptfiles),
+                # which its checker reads instead, as a reload would.
+                if keptContent(argument) is None:
+                    raise usage.UsageError(f"--auth: {e}")
         elif kind in _NO_ARGUMENT and argument:
             raise usage.UsageError(
                 f"--auth: {kind} takes no argument (got {argument!r})")

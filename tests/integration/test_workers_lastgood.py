@@ -127,6 +127,23 @@ class LastGoodTests(WorkersTestCase):
         self.start("--log-format", "json", users=f"file:{path}")
         self.killOneWithBadFile(path, "bob hunter2\n", "bob", "hunter2")
 
+    def test_passwordFileRemoved(self):
+        """
+        C{--auth file:PATH}, the file removed.
+        """
+        path = os.path.join(scratchDirectory(self), "passwd")
+        with open(path, "w") as f:
+            f.write("bob:hunter2\n")
+        self.start("--log-format", "json", users=f"file:{path}")
+        os.unlink(path)
+        survivor, newcomer = self.killOne()
+        _, logins = self.loginInBoth("bob", "hunter2")
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
+        log = self.server.log()
+        self.assertNotIn("exited before it was ready", log)
+        self.assertIn(newcomer, [record["ftpkit_worker"]
+                                 for record in recordsOf(log, NOT_RELOADED)])
+
     def test_certificate(self):
         """
         C{--tls-cert} and C{--tls-key}, the certificate renewed but not
