@@ -42,6 +42,9 @@ _sources = weakref.WeakSet()
 _kept = {}
 """In a worker, the content the acceptor kept, by absolute path."""
 
+_received = []
+"""In a worker, C{[True]} once it took in the kept files."""
+
 _log = Logger()
 
 
@@ -161,10 +164,22 @@ def receive(descriptor=KEPT_FD):
             data = f.read()
     except OSError:
         return
+    _received[:] = [True]
     try:
         _kept.update(unpack(data))
     except ValueError:
         pass
+
+
+def checkedByAcceptor():
+    """
+    @return: whether this process is a worker of C{--workers} whose
+        acceptor checked the server's options at start (it handed it the
+        kept files): what the files an option names were like then is
+        not this worker's start's business, as it is not one process's
+        once started.
+    """
+    return bool(_received)
 
 
 def keptContent(path):

@@ -14,6 +14,7 @@ from ftpkit.control.serverhub import configuredHub
 from ftpkit.control.sessionlimits import allowsNobody, parseNetwork
 from ftpkit.control.uploadhook import parseCommand
 from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
+from ftpkit.deploy.keptfiles import checkedByAcceptor
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.ops import metrics
 from ftpkit.ops.logformat import logFormat, useFormat
@@ -112,8 +113,12 @@ def operationsConfigFields(options):
         C{unix:} listener's clients, which have none, are let in where
         no C{--allow-from} is given).
     """
+    # A worker of --workers started again while the transfer log cannot
+    # be opened (its directory removed, say) serves all the same, as one
+    # process does once started: its acceptor checked it at start.
+    xferlog = os.path.abspath if checkedByAcceptor() else writableFile
     values = checkValues(options, {
-        "log-format": logFormat, "xferlog": writableFile,
+        "log-format": logFormat, "xferlog": xferlog,
         "metrics": metricsEndpoint, "on-upload": parseCommand,
         "max-sessions-per-user": positiveInteger})
     allow = tuple(options.get("allow-from", ()))

@@ -127,13 +127,21 @@ class XferLog:
 
     def __init__(self, path):
         """
-        @param path: the file to append to (created if missing).
-        @raise OSError: when it cannot be opened.
+        @param path: the file to append to (created if missing). One that
+            cannot be opened now (the options checked it at start: a
+            worker of C{--workers} started again after its directory was
+            removed, say) is opened at each transfer, its first failure
+            logged, as one that became unusable later is.
         """
         self.path = path
         self._fd = None
+        self._inode = None
         self.lost = 0
-        self._open()
+        try:
+            self._open()
+        except OSError:
+            # Logged with the first transfer's line that fails.
+            self._fd = None
 
     def _open(self):
         try:
@@ -152,7 +160,8 @@ class XferLog:
 
     def _reopenIfMoved(self):
         try:
-            moved = os.stat(self.path).st_ino != self._inode
+            moved = (self._fd is None
+                     or os.stat(self.path).st_ino != self._inode)
         except FileNotFoundError:
             moved = True
         if moved:

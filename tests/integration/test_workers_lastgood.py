@@ -171,3 +171,30 @@ class LastGoodTests(WorkersTestCase):
             [record["ftpkit_worker"]
              for record in recordsOf(log, CERTIFICATE_NOT_RELOADED)],
             [newcomer])
+
+    def test_transferLogGone(self):
+        """
+        C{--xferlog} in a directory removed since the start: the worker
+        started again serves, and its transfers' failed lines are one
+        error, as one process's are once started.
+        """
+        directory = scratchDirectory(self)
+        xferlog = os.path.join(directory, "logs", "xferlog")
+        os.mkdir(os.path.dirname(xferlog))
+        self.start("--log-format", "json", "--xferlog", xferlog)
+        os.unlink(xferlog)
+        os.rmdir(os.path.dirname(xferlog))
+        survivor, newcomer = self.killOne()
+        held, logins = self.loginInBoth("alice", "secret")
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
+        for ftp in held:
+            self.assertEqual(self.download(ftp), b"served\n")
+        errors = self.server.waitFor(
+            lambda: (lambda pids: pids if len(pids) == 2 else None)([
+                record["ftpkit_worker"]
+                for record in map(json.loads, self.server.log().splitlines())
+                if record.get("log_format", "").startswith(
+                    "cannot write the transfer log")]),
+            "an error of each worker")
+        self.assertEqual(sorted(errors), sorted([survivor, newcomer]))
+        self.assertNotIn("exited before it was ready", self.server.log())

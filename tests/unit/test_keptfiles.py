@@ -167,3 +167,18 @@ class CertificateFilesTests(unittest.TestCase):
         self.assertRaises(TLSConfigurationError,
                           CertificateFiles(self.cert, self.key).load,
                           self.log)
+
+
+class CheckedByAcceptorTests(unittest.SynchronousTestCase):
+    """
+    L{keptfiles.checkedByAcceptor}.
+    """
+
+    def test_received(self):
+        """
+        False until the kept files were received, even none of them.
+        """
+        self.addCleanup(keptfiles._received.clear)
+        self.assertFalse(keptfiles.checkedByAcceptor())
+        keptfiles.receive(keptfiles.anonymousFile(b""))
+        self.assertTrue(keptfiles.checkedByAcceptor())
