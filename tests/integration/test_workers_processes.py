@@ -14,7 +14,6 @@ import time
 
 from twisted.trial import unittest
 
-from ftpkit.auth.users import hashPassword
 from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf, freePort
@@ -66,30 +65,27 @@ class WorkerDeathTests(unittest.TestCase):
 
     def test_failingAtStart(self):
         """
-        Workers that cannot start (their users file is gone) are started
+        Workers that cannot start (their C{--root} is gone) are started
         again after growing delays, clients meanwhile get C{421}, the
-        workers' error reaches the log, and once the file is back a
-        worker starts and serves.
+        workers' error reaches the log, and once the directory is back a
+        worker starts and serves. (A users file gone is no such failure:
+        the acceptor kept its content, L{ftpkit.deploy.keptfiles}.)
         """
-        users = os.path.join(self.root, "users.toml")
-        text = f'[users.alice]\npassword = "{hashPassword("secret")}"\n'
-        with open(users, "w") as f:
-            f.write(text)
+        served = os.path.join(self.root, "served")
+        os.mkdir(served)
         server = ServerProcess(self, [
-            "--root", self.root, "--workers", "2",
-            "--realm", f"users:{users}", "--auth", f"users:{users}"])
+            "--root", served, "--workers", "2", "--auth", "anonymous"])
         server.waitForLog(READY, 2)
-        os.unlink(users)
+        os.rmdir(served)
         killWorkers(server)
         log = server.waitForLog("starting another in 2 s")
         self.assertIn("starting another in 0.5 s", log)
         self.assertIn("starting another in 1 s", log)
-        self.assertIn("ftpkit worker: --auth: no such file", log)
+        self.assertIn("ftpkit worker: --root: ", log)
         self.assertTrue(server.greeting().startswith(b"421"))
-        with open(users, "w") as f:
-            f.write(text)
+        os.mkdir(served)
         server.waitForLog(READY, 3)
-        server.login("alice", "secret").quit()
+        server.login().quit()
 
 
 class WorkerStartTests(unittest.TestCase):
