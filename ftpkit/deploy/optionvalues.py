@@ -11,6 +11,8 @@ import os
 
 from twisted.python import usage
 
+from ftpkit.deploy.keptfiles import keptContent
+
 
 def checkValues(options, checks):
     """
@@ -259,3 +261,21 @@ def readableFile(text):
     except OSError as e:
         raise ValueError(f"cannot read {text!r} ({e.strerror})") from None
     return text
+
+
+def usersFile(text):
+    """
+    @param text: a users or password file (C{--auth file:PATH},
+        C{--auth users:PATH}).
+    @return: C{text}.
+    @raise ValueError: see L{readableFile}; not in a worker of
+        C{--workers} started again whose acceptor kept the file's last
+        good content (L{ftpkit.deploy.keptfiles}), which its checker
+        reads instead, as a reload keeps it.
+    """
+    try:
+        return readableFile(text)
+    except ValueError:
+        if keptContent(text) is None:
+            raise
+        return text

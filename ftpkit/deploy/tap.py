@@ -41,7 +41,6 @@ from ftpkit.deploy.cacheoptions import (
     listingCacheConfigFields,
 )
 from ftpkit.deploy.endpoints import parseServerEndpoint
-from ftpkit.deploy.keptfiles import keptContent
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
     transferLimitsConfigFields,
@@ -58,10 +57,10 @@ from ftpkit.deploy.optionvalues import (
     passiveAddress,
     portRange,
     positiveInteger,
-    readableFile,
     replyText,
     servedDirectory,
     timeoutSeconds,
+    usersFile,
     workerCount,
 )
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
@@ -284,13 +283,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         kind, _, argument = description.partition(":")
         if kind in ("file", "users"):
             try:
-                readableFile(argument)
+                usersFile(argument)
             except ValueError as e:
-                # A worker of --workers started again has the file's last
-                # good content from its acceptor (ftpkit.deploy.keptfiles),
-                # which its checker reads instead, as a reload would.
-                if keptContent(argument) is None:
-                    raise usage.UsageError(f"--auth: {e}")
+                raise usage.UsageError(f"--auth: {e}")
         elif kind in _NO_ARGUMENT and argument:
             raise usage.UsageError(
                 f"--auth: {kind} takes no argument (got {argument!r})")

@@ -45,6 +45,7 @@ class DescriptorTests(unittest.SynchronousTestCase):
 
     def setUp(self):
         self.addCleanup(keptfiles._kept.clear)
+        self.addCleanup(keptfiles._received.clear)
 
     def test_received(self):
         """
