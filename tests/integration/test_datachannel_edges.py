@@ -1,9 +1,11 @@
 """
 Edges of the data channel driven over real loopback sockets with raw
 clients: what a transfer answers when its data connection never becomes
-usable, and what is left of a connection a command gave up on.
+usable, what is left of a connection a command gave up on, and which
+set-up a transfer uses when the client made two.
 """
 
+import ftplib
 import os
 import socket
 import time
@@ -15,11 +17,12 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data import channel
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_hardening import captureWarnings, waitFor
 from tests.integration.test_tls_data import RawSession
 from tests.scratch import scratchDirectory
-from tests.tlssupport import FTPSTestsMixin
+from tests.tlssupport import FTPSTestsMixin, clientContext
 
 
 class ActiveHandshakeTimeoutTests(FTPSTestsMixin, unittest.TestCase):
@@ -192,3 +195,92 @@ class AbortedConnectTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(await waitFor(lambda: not connectingTo(backlog.port)))
         reply = await self.inThread(client.command, "RETR f.bin")
         self.assertEqual(reply[:3], b"425", reply)
+
+
+class ReplacedSetUpTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    C{PASV} then C{PORT}: the last one wins, and the passive listener of
+    a C{--passive-ports} range (never pooled) is closed, not left
+    listening; under C{PROT P} too, with ftplib, whose C{PORT} follows.
+    After C{EPSV ALL}, C{PORT} and C{EPRT} are refused.
+    """
+
+    def setUp(self):
+        FTPSTestsMixin.setUp(self)
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.write(b"0123456789")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            low = probe.getsockname()[1]
+        self.ports = range(low, low + 4)
+        self.serve(passivePorts=(self.ports[0], self.ports[-1]))
+
+    def listening(self):
+        """
+        @return: the ports of the passive range that accept a connection.
+        """
+        found = []
+        for port in self.ports:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    found.append(port)
+        return found
+
+    async def assertPortWins(self, protect):
+        """
+        C{PASV}, then ftplib's active download: the data comes over the
+        server's connection, and no passive port listens after it.
+        """
+        def run():
+            if protect:
+                ftp = ftplibLogin(self, self.server.port, protect=True,
+                                  client=ftplib.FTP_TLS(
+                                      context=clientContext()))
+            else:
+                ftp = ftplibLogin(self, self.server.port)
+            ftp.set_pasv(False)
+            results = []
+            for _ in range(len(self.ports) + 1):
+                passive = ftp.sendcmd("PASV")
+                chunks = []
+                final = ftp.retrbinary("RETR f.bin", chunks.append)
+                results.append((passive[:3], b"".join(chunks), final[:3]))
+            return results, self.listening()
+
+        results, listening = await self.inThread(run)
+        self.assertEqual(results, [("227", b"0123456789", "226")]
+                         * (len(self.ports) + 1))
+        self.assertEqual(listening, [])
+
+    def test_portWins(self):
+        """
+        In clear.
+        """
+        return self.assertPortWins(False)
+
+    def test_portWinsProtected(self):
+        """
+        Under C{PROT P}.
+        """
+        return self.assertPortWins(True)
+
+    async def test_afterEpsvAll(self):
+        """
+        C{PORT}, C{EPRT} and C{PASV} after C{EPSV ALL}: C{503}; C{EPSV}
+        still works.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            self.addCleanup(client.close)
+            client.login()
+            replies = [client.command("EPSV ALL")]
+            for line in ("PORT 127,0,0,1,200,0", "EPRT |1|127.0.0.1|51200|",
+                         "PASV"):
+                replies.append(client.command(line))
+            opening, data, final = client.transfer("RETR f.bin")
+            return [reply[:3] for reply in replies], data, final[:3]
+
+        replies, data, final = await self.inThread(run)
+        self.assertEqual((replies, data, final),
+                         ([b"200", b"503", b"503", b"503"], b"0123456789",
+                          b"226"))
