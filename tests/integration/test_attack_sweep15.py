@@ -42,6 +42,45 @@ of the upload's bytes (the disk realm, and the docs, leave it as it
 was). The random-access upload had no way to be dropped whole, and was
 aborted, which keeps what an upload in place wrote (for a resume); it
 now can be (L{ftpkit.interfaces.IDiscardableWriteFile}).
+
+Tried and held (C{python -m ftpkit} on the disk realm, C{memory},
+C{fsspec:memory://} and C{fsspec:file://}, and the SQLite example
+embedded; a users file with per-directory rules and a quota'd home
+nested in another's):
+    - C{RNTO} onto itself, its parent, a descendant, C{.}, C{..}, C{/},
+      C{f/}, C{d/.}: the same replies on all five (C{553} into itself,
+      C{550}), nothing lost; C{RMD} of the working directory, C{RMD /},
+      C{DELE /}: C{550}; C{REIN} or C{HOST} between C{RNFR} and C{RNTO}:
+      C{503}; rule paths spelled C{/secret/} and C{//sub/./}: applied;
+    - a directory renamed under a session working in it: C{PWD} as
+      before, C{STOR} C{550}; renamed or removed during a C{STOR} into
+      it: the disk's upload lands in the renamed directory (C{226}), the
+      memory realm's gets C{550} and keeps nothing;
+    - C{RETR} of a 51 MB file while another session C{STOR}s, C{APPE}s,
+      C{DELE}s or renames over it: the old file whole on four realms
+      (SQLite: C{426}, as its tutorial says); two C{APPE}s at once:
+      C{450} on the disk and fsspec, both kept in order on memory;
+      C{REST 50}, another session's C{DELE}, C{STOR}: C{554} on all;
+    - names with trailing spaces or dots, a tab, a leading space: kept
+      as sent; names holding CR or LF made on the disk: left out of
+      C{LIST}, C{NLST}, C{MLSD} and C{STAT}; empty files and directories
+      (C{STOR}, C{APPE}, C{REST 3} of nothing, C{RETR} after C{REST 0}
+      and C{1}, C{HASH}, C{XCRC}, listings): alike on all five;
+    - 160 descriptors: 55 sessions logged in, then each a C{RETR},
+      C{STOR}, C{LIST} or C{HASH}: the 56th connection C{421}, C{EPSV}
+      past the limit C{425}, every session answering after; back to 16
+      descriptors (44 with idle splice pipes, 77 with pooled listeners
+      until the data timeout); 14 uploads reset while they ran out kept
+      as partial uploads, no temporary file left;
+    - 10 unread C{MLSD}s of a 100,000-entry directory: C{fsspec:file://}
+      60 to 65 MB, the memory realm 152 MB unchanged, another client's
+      C{NOOP} 1 to 25 ms; the listings' cache: a directory removed and
+      another made on its inode (5 times), per-user masks, held
+      anonymous uploads: each listing as without the cache;
+    - 60 uploads on C{fsspec:memory://} and C{file://} cut at every phase
+      (before and after the C{150}, mid-data, before the C{226}): no
+      temporary file, the directory removable; five C{STOU}s cut before
+      their data connection: the name free again on all five realms.
 """
 
 import ftplib
