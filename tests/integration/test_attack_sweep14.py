@@ -23,6 +23,52 @@ connection's session on a data connection, as it must, got C{426}
 (its session does not resume the control connection's), and one
 resuming the session C{CCC} had ended was served. C{PBSZ} and C{PROT}
 are needed again now, and data connections resume the new session.
+
+Tried and held (C{python -m ftpkit}, one process, the C{users:} realm
+with a read-only user limited to 10K/s, a user with quotas, two users
+sharing a home, an C{anonymous} entry, C{--anonymous-write}, explicit
+TLS; one server with C{--tls-required --tls-anonymous-exempt
+--tls-allow-ccc --max-sessions-per-user 2} and C{--vhost}s of the
+memory realm, one without, one with C{--tls-require-session-reuse}):
+    - a state-machine fuzz of C{USER}, C{PASS}, C{ACCT}, C{REIN},
+      C{AUTH TLS}/C{TLS-P}/C{SSL} (with and without an SNI),
+      C{PBSZ}, C{PROT}, C{CCC}, C{HOST}, passive transfers and 15 other
+      verbs, in random orders, 255 sessions of up to 60 commands, with
+      and without C{--tls-required}: no C{451}, no traceback, no login
+      but anonymous in clear under C{--tls-required};
+    - C{CCC}, then C{REIN}: C{USER alice} in clear C{530}, her C{PASS}
+      C{503}, anonymous C{230}; C{PBSZ} and C{PROT C} after C{CCC}
+      C{503}; C{PROT P} listings before and after C{CCC} resume the
+      session, with C{--tls-require-session-reuse} too;
+    - C{USER} with NUL, a lone CR followed by C{PASS}, overlong UTF-8,
+      bytes not UTF-8, 8,000 bytes, a BOM, tabs, spaces, upper case:
+      C{331} then C{530}, each 1.0 to 1.05 s, no traceback;
+    - nothing sticks across C{REIN}: the read-only user's 300,000 bytes
+      took 28.9 s at 10K/s, then alice's 0.005 s; C{REST}, C{RNFR},
+      C{OPTS MLST}, C{PORT}, C{EPRT} are gone (C{RNTO} refused,
+      C{LIST} C{425}), anonymous after alice may only make new files
+      (C{STOR} of an existing file, C{APPE}, C{REST} + C{STOR}: C{550});
+      20 C{REIN}-and-login cycles on two sessions of a user with
+      C{--max-sessions-per-user 2}: a third login C{421}, two logins
+      C{230} once both quit; listings of two users sharing a home,
+      alternating, each with its own C{perm} facts through the cache;
+    - the read-only user: C{SITE UTIME} (both forms), C{SITE CHMOD},
+      C{MFF} (both facts), C{MFMT}, C{DELE}, C{MKD}, C{XMKD}, C{RMD},
+      C{STOU}, C{APPE}, C{STOR}: C{550} (C{RNFR} C{350}, its C{RNTO}
+      refused);
+    - 166 odd arguments of C{OPTS} (MLST facts, UTF8, HASH, REST),
+      C{LANG}, C{MFMT}, C{MFF}, C{MDTM} with a time, C{SITE}, C{HASH},
+      C{RANG}, C{REST}, C{ALLO}, C{TYPE L 7}/C{A N}/C{A T}/C{A C},
+      C{MODE}, C{STRU}, C{EPRT} with letters, dots, colons and U+2023 as
+      delimiters, C{PORT} below 1024 and with odd spellings, C{EPSV},
+      C{PBSZ}, C{PROT}, C{AUTH}, C{STAT}, C{HELP}, the X-verbs, C{AVBL}:
+      C{2xx}, C{5xx}, never C{451};
+    - C{ABOR} of a download its client does not read (4 KB receive
+      buffer): C{426} and C{226} in 1.2 ms; 20 such sessions, in clear
+      and under C{PROT P}: the server's descriptors 76, then 36 at once
+      (the data sockets left to the kernel), 15 once they quit;
+    - a C{PROT P} data connection's ClientHello sent a byte every 4 s:
+      reset at 12.3 s (C{--data-timeout 10}).
 """
 
 import socket
