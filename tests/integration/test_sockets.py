@@ -3,6 +3,10 @@ Tests for L{ftpkit.control.sockets}, over real TCP connections.
 """
 
 
+import select
+import socket
+import time
+
 from twisted.internet import defer, reactor, task
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
 from twisted.internet.testing import StringTransport
@@ -61,8 +65,7 @@ class WriteNowTests(_ConnectedPairMixin, unittest.TestCase):
         """
         server, client = await self.connectedPair()
         writeNow(server.transport, b"220 ready\r\n")
-        self.assertEqual(server.transport.dataBuffer, b"")
-        self.assertEqual(server.transport._tempDataBuffer, [])
+        self.assertEqual(_arrived(client, b"220 ready\r\n"), b"220 ready\r\n")
         server.transport.loseConnection()
         self.assertEqual(await client.closed, b"220 ready\r\n")
 
@@ -89,11 +92,32 @@ class WriteNowTests(_ConnectedPairMixin, unittest.TestCase):
 
 
 
-def _unsent(transport):
+def _arrived(client, expected):
     """
-    @return: the bytes a TCP transport still queues.
+    Read what a client's socket receives, behind the reactor's back (its
+    turns stopped meanwhile), handing it to the client's protocol (its TLS
+    layer, under C{startTLS}), until it has C{expected} or a while has
+    passed: only what the server had sent to its socket before this call
+    can arrive, not what its transport or TLS layer held back.
+
+    @param client: a connected L{_Collect}.
+    @param expected: what it should have received in all.
+    @return: what it has received in all.
     """
-    return transport.dataBuffer + b"".join(transport._tempDataBuffer)
+    deadline = time.monotonic() + 10
+    # A copy of its descriptor: under TLS, getHandle() is the TLS
+    # connection, not the socket.
+    with socket.fromfd(client.transport.fileno(), socket.AF_INET,
+                       socket.SOCK_STREAM) as raw:
+        while client.received != expected:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([raw], [], [], left)[0]:
+                break
+            chunk = raw.recv(65536)
+            if not chunk:
+                break
+            client.transport.protocol.dataReceived(chunk)
+    return client.received
 
 
 class WriteBeforeDataTests(_ConnectedPairMixin, unittest.TestCase):
@@ -109,7 +133,8 @@ class WriteBeforeDataTests(_ConnectedPairMixin, unittest.TestCase):
         server, client = await self.connectedPair()
         server.transport.write(b"200 queued\r\n")
         writeBeforeData(server.transport, b"150 Opening\r\n")
-        self.assertEqual(_unsent(server.transport), b"")
+        sent = b"200 queued\r\n150 Opening\r\n"
+        self.assertEqual(_arrived(client, sent), sent)
         server.transport.loseConnection()
         self.assertEqual(await client.closed,
                          b"200 queued\r\n150 Opening\r\n")
@@ -135,13 +160,8 @@ class WriteBeforeDataTests(_ConnectedPairMixin, unittest.TestCase):
             await _turn()
         server.transport.write(b"220 queued\r\n")
         writeBeforeData(server.transport, b"150 Opening\r\n")
-        self.assertEqual(server.transport.protocol._aggregator._buffer, [])
-        self.assertEqual(_unsent(server.transport), b"")
-        while len(client.received) < len(b"hello 220 queued\r\n150 "
-                                         b"Opening\r\n"):
-            await _turn()
-        self.assertEqual(client.received,
-                         b"hello 220 queued\r\n150 Opening\r\n")
+        sent = b"hello 220 queued\r\n150 Opening\r\n"
+        self.assertEqual(_arrived(client, sent), sent)
         server.transport.abortConnection()
         await client.closed
 
@@ -155,7 +175,8 @@ class WriteBeforeDataTests(_ConnectedPairMixin, unittest.TestCase):
         wrapper.makeConnection(server.transport)
         wrapper.write(b"200 queued\r\n")
         writeBeforeData(wrapper, b"150 Opening\r\n")
-        self.assertEqual(_unsent(server.transport), b"")
+        sent = b"200 queued\r\n150 Opening\r\n"
+        self.assertEqual(_arrived(client, sent), sent)
         server.transport.loseConnection()
         self.assertEqual(await client.closed,
                          b"200 queued\r\n150 Opening\r\n")
