@@ -15,11 +15,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from OpenSSL import SSL
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
-from ftpkit.compat.sessiontickets import hiddenFunction
+from ftpkit.compat.sessioncache import sessionCacheUse
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.loopback import LoopbackServer, LoopbackServerMixin
@@ -86,23 +85,17 @@ def clientContext(maximumVersion=None):
     return context
 
 
-_SESS_NUMBER = 20
-_GET_SESS_CACHE_SIZE = 43
-
-
 def sessionCache(context):
     """
-    @param context: an L{SSL.Context}.
+    @param context: an L{OpenSSL.SSL.Context}.
     @return: C{(cached, bound)}: how many sessions its cache holds, and
-        how many it may (OpenSSL's C{SSL_CTX_sess_number} and
-        C{SSL_CTX_sess_get_cache_size}).
+        how many it may (L{sessionCacheUse}).
+    @raise unittest.SkipTest: where this cannot be told.
     """
-    control = hiddenFunction("SSL_CTX_ctrl",
-                             "long (*)(SSL_CTX *, int, long, void *)")
-    if control is None:
+    use = sessionCacheUse(context)
+    if use is None:
         raise unittest.SkipTest("SSL_CTX_ctrl not found in cryptography")
-    return tuple(control(context._context, code, 0, SSL._ffi.NULL)
-                 for code in (_SESS_NUMBER, _GET_SESS_CACHE_SIZE))
+    return use
 
 
 class ImplicitFTPTLS(ftplib.FTP_TLS):

@@ -6,7 +6,9 @@ OpenSSL's C{SSL_CTX_sess_set_cache_size} is a macro over it).
 
 It is found as C{SSL_new_session_ticket} is, in the symbol table of
 cryptography's extension module (L{ftpkit.compat.sessiontickets}), and
-reaches a context through pyOpenSSL's C{Context._context} handle.
+reaches a context through pyOpenSSL's C{Context._context} handle. The
+tests ask it too how full a context's cache is (L{sessionCacheUse}),
+rather than read those names themselves.
 
 It also finds C{SSL_set_num_tickets} the same way, so that a data
 connection issues no TLS 1.3 session tickets (L{issueNoTickets}): each one
@@ -27,6 +29,12 @@ from ftpkit.compat.sessiontickets import hiddenFunction
 
 _SET_CACHE_SIZE = 42
 """OpenSSL's C{SSL_CTRL_SET_SESS_CACHE_SIZE}."""
+
+_SESS_NUMBER = 20
+"""OpenSSL's C{SSL_CTRL_SESS_NUMBER}."""
+
+_GET_CACHE_SIZE = 43
+"""OpenSSL's C{SSL_CTRL_GET_SESS_CACHE_SIZE}."""
 
 _NULL = getattr(getattr(SSL, "_ffi", None), "NULL", None)
 
@@ -89,3 +97,24 @@ def limitSessionCache(context, size):
         return False
     found[0](handle, _SET_CACHE_SIZE, size, _NULL)
     return True
+
+
+def sessionCacheUse(context):
+    """
+    Tell how full a context's session cache is, and its bound (what
+    L{limitSessionCache} set): OpenSSL's C{SSL_CTX_sess_number} and
+    C{SSL_CTX_sess_get_cache_size}, macros over C{SSL_CTX_ctrl}.
+
+    Looked up on its own, not with L{limitSessionCache}'s functions: it
+    tells the bound also where those were not found.
+
+    @param context: an L{OpenSSL.SSL.Context}.
+    @return: C{(cached, bound)}, or C{None} where this cannot be told.
+    """
+    control = hiddenFunction("SSL_CTX_ctrl",
+                             "long (*)(SSL_CTX *, int, long, void *)")
+    handle = getattr(context, "_context", None)
+    if control is None or handle is None or _NULL is None:
+        return None
+    return tuple(control(handle, code, 0, _NULL)
+                 for code in (_SESS_NUMBER, _GET_CACHE_SIZE))

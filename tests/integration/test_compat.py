@@ -13,9 +13,10 @@ import os
 import sys
 
 from OpenSSL import SSL
-from twisted.internet import defer, protocol, reactor
+from twisted.internet import defer, protocol, reactor, tcp
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
 from twisted.internet.task import deferLater
+from twisted.logger import Logger
 from twisted.trial import unittest
 
 import twisted
@@ -24,6 +25,7 @@ from ftpkit.compat import sessioncache, sessiontickets
 from ftpkit.data.tls import DataTLS
 from tests.scratch import scratchDirectory
 from tests.tlssupport import sessionCache
+from tests.unit.test_bareaccepting import BareAcceptingMixin
 
 _CHANGED = ("%s changed in Twisted %s / pyOpenSSL %s: update ftpkit.compat "
             "(the fallback keeps ftpkit working, more slowly or more "
@@ -430,3 +432,38 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertFalse(compat.newSessionTicketAvailable())
         connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
         self.assertFalse(compat.newSessionTicket(connection))
+
+
+class PortLoggerTests(BareAcceptingMixin, unittest.TestCase):
+    """
+    C{tcp.Port._logger}, which L{ftpkit.compat.acceptBareOn} keeps on a
+    port (L{ftpkit.compat.eventloop}).
+    """
+
+    async def test_loggerKept(self):
+        """
+        Accepting connections makes no logger: the port keeps the one that
+        reading its class's C{_logger} through it gives (the class's
+        namespace, the port as source), which C{Port.doRead} read twice
+        for every turn that accepted.
+        """
+        read = []
+
+        class CountedLogger(Logger):
+            def __get__(self, instance, owner=None):
+                read.append(instance)
+                return Logger.__get__(self, instance, owner)
+
+        self.patch(tcp.Port, "_logger",
+                   CountedLogger(tcp.Port._logger.namespace,
+                                 observer=tcp.Port._logger.observer))
+        port, factory = await self.listen(
+            TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1"))
+        before = len(read)
+        await self.echo(port, factory)
+        factory.made = defer.Deferred()
+        await self.echo(port, factory)
+        self.assertEqual(len(read), before)
+        self.assertEqual(port._logger.namespace, "twisted.internet.tcp.Port")
+        self.assertIs(port._logger.source, port)
+        self.assertIs(port._logger.observer, tcp.Port._logger.observer)

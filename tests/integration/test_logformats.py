@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 
-from twisted.python import usage
+from twisted.python import logfile, usage
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
@@ -119,9 +119,14 @@ class TwistdObserverTests(unittest.TestCase):
         parent = self.parse()
         self.assertEqual(parent["logger"],
                          "ftpkit.ops.logformat.textTwistdObserver")
+        output = io.StringIO()
+        self.patch(sys, "stdout", output)
         observer = logformat.textTwistdObserver()
         self.assertIsInstance(observer.formatEvent, ClassicTextFormatter)
-        self.assertIs(observer._outFile, sys.stdout)
+        observer({"log_format": "hello {who}", "who": "there",
+                  "log_namespace": "x", "log_level": None, "log_time": 0.0})
+        self.assertTrue(output.getvalue().endswith(" [x#-] hello there\n"),
+                        output.getvalue())
 
     def test_json(self):
         """
@@ -141,8 +146,17 @@ class TwistdObserverTests(unittest.TestCase):
         signal.signal(signal.SIGUSR1, signal.SIG_DFL)
         path = os.path.abspath(self.mktemp())
         self.parse(logfile=path, nodaemon=False)
+        opened = []
+        fromFullPath = logfile.LogFile.fromFullPath
+
+        def keep(*args, **kwargs):
+            opened.append(fromFullPath(*args, **kwargs))
+            self.addCleanup(opened[-1].close)
+            return opened[-1]
+
+        self.patch(logfile.LogFile, "fromFullPath", keep)
         observer = logformat.textTwistdObserver()
-        self.addCleanup(observer._outFile.close)
+        self.assertEqual([each.path for each in opened], [path])
         observer({"log_format": "hello {who}", "who": "there",
                   "log_namespace": "x", "log_level": None, "log_time": 0.0})
         with open(path) as f:

@@ -462,10 +462,10 @@ class CloseTests(FTPSTestsMixin, unittest.TestCase):
         layer = sockets.holdReplies(session.transport)
         self.assertIs(layer, compat.tlsLayer(session.transport))
         session.reply(200, "held")
-        self.assertTrue(openssl.recordsWaiting(layer._tlsConnection))
+        self.assertTrue(openssl.recordsWaiting(layer.getHandle()))
         layer.sendHeld()
         self.assertFalse(layer.holding)
-        self.assertEqual(openssl.recordsWaiting(layer._tlsConnection), 0)
+        self.assertEqual(openssl.recordsWaiting(layer.getHandle()), 0)
         self.assertEqual(await self.inThread(client.replies, 1),
                          [b"200 held"])
 

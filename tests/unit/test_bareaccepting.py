@@ -7,13 +7,12 @@ connections are accepted as bare sockets, and work as before.
 import _socket
 import socket
 
-from twisted.internet import defer, protocol, reactor, tcp
+from twisted.internet import defer, protocol, reactor
 from twisted.internet.endpoints import (
     TCP4ClientEndpoint,
     TCP4ServerEndpoint,
     TCP6ServerEndpoint,
 )
-from twisted.logger import Logger
 from twisted.trial import unittest
 
 from ftpkit.compat import TunedConnection, acceptBareOn
@@ -44,9 +43,10 @@ class _Reading(protocol.Protocol):
             self.factory.read.callback(data)
 
 
-class BareAcceptingTests(unittest.TestCase):
+class BareAcceptingMixin:
     """
-    A port made to accept bare sockets serves connections as before.
+    Ports made to accept bare sockets, and their echoing connections, for
+    a L{unittest.TestCase}.
     """
 
     async def listen(self, endpoint):
@@ -84,6 +84,13 @@ class BareAcceptingTests(unittest.TestCase):
 
         return TCP6ClientEndpoint(reactor, "::1", port.getHost().port
                                   ).connect(clientFactory)
+
+
+
+class BareAcceptingTests(BareAcceptingMixin, unittest.TestCase):
+    """
+    A port made to accept bare sockets serves connections as before.
+    """
 
     async def test_bare(self):
         """
@@ -148,34 +155,6 @@ class BareAcceptingTests(unittest.TestCase):
         server.transport.loseConnection()
         await lost
         self.assertEqual(handle.fileno(), -1)
-
-    async def test_loggerKept(self):
-        """
-        Accepting connections makes no logger: the port keeps the one that
-        reading its class's C{_logger} through it gives (the class's
-        namespace, the port as source), which C{Port.doRead} read twice
-        for every turn that accepted.
-        """
-        read = []
-
-        class CountedLogger(Logger):
-            def __get__(self, instance, owner=None):
-                read.append(instance)
-                return Logger.__get__(self, instance, owner)
-
-        self.patch(tcp.Port, "_logger",
-                   CountedLogger(tcp.Port._logger.namespace,
-                                 observer=tcp.Port._logger.observer))
-        port, factory = await self.listen(
-            TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1"))
-        before = len(read)
-        await self.echo(port, factory)
-        factory.made = defer.Deferred()
-        await self.echo(port, factory)
-        self.assertEqual(len(read), before)
-        self.assertEqual(port._logger.namespace, "twisted.internet.tcp.Port")
-        self.assertIs(port._logger.source, port)
-        self.assertIs(port._logger.observer, tcp.Port._logger.observer)
 
     def test_other(self):
         """
