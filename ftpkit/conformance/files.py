@@ -22,6 +22,7 @@ from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellResume,
     IFTPShellResumeOwners,
+    IPartialWriteFile,
     IRandomReadFile,
     IRandomWriteFile,
     IReadFile,
@@ -286,6 +287,24 @@ class FileTests:
         yield writeFile(self.shell, ("f",), b"abc", append=True)
         yield writeFile(self.shell, ("f",), b"def", append=True)
         self.assertEqual((yield readFile(self.shell, ("f",))), b"abcdef")
+
+    @inlineCallbacks
+    def test_discardAppend(self):
+        """
+        An append dropped whole (L{IPartialWriteFile.discard}, which the
+        server's adapter gives a random-access file providing
+        L{ftpkit.interfaces.IDiscardableWriteFile}) leaves the file as it
+        was.
+        """
+        yield writeFile(self.shell, ("f",), b"abc")
+        opened = yield self.openWriting(("f",), append=True)
+        if not IPartialWriteFile.providedBy(opened):
+            yield opened.abort()
+            raise SkipTest("uploads are not dropped whole")
+        consumer = yield opened.receive()
+        consumer.write(b"more bytes")
+        yield opened.discard()
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"abc")
 
     @inlineCallbacks
     def test_replaceIsAtomic(self):
