@@ -10,7 +10,26 @@ replacement is L{ftpkit.deploy.restarts}.
 
 from ftpkit.deploy.handover import bytesWritten
 
-__all__ = ["releaseHeld", "tellEnded"]
+__all__ = ["closeAfterEvents", "releaseHeld", "tellEnded"]
+
+
+def closeAfterEvents(reactor, close):
+    """
+    Close a descriptor of a worker that exited once the reactor handled
+    every event of the poll it is handling, not now.
+
+    A worker's exit comes with several events in one poll (its standard
+    error's end, its log pipe's, its channel's); the first handled ends
+    the worker. A descriptor closed then frees its number for the next
+    one opened (the replacement worker's channel, started at once), and
+    an event of the same poll still naming that number (the log pipe's
+    hang-up) would reach the new descriptor: the reactor then stopped
+    watching the new worker's channel, whose "ready" was never read.
+
+    @param reactor: the reactor handling the events.
+    @param close: closes the descriptor (it is no longer watched).
+    """
+    reactor.callLater(0, close)
 
 
 def releaseHeld(reactor, worker, handOver):
@@ -28,7 +47,7 @@ def releaseHeld(reactor, worker, handOver):
     reactor.removeReader(worker.channel)
     reactor.removeWriter(worker.channel)
     worker.channel.drain()
-    worker.channel.close()
+    closeAfterEvents(reactor, worker.channel.close)
     for connection, host in worker.unacknowledged():
         if not handOver(connection, host,
                         greeted=bool(bytesWritten(connection))):

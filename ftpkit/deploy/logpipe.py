@@ -19,9 +19,12 @@ between two reads is read again as soon as it writes.
 import errno
 import fcntl
 import os
+from functools import partial
 
 from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
+
+from ftpkit.deploy.deadworker import closeAfterEvents
 
 READ_DELAY = 0.1
 """Seconds the acceptor lets a worker's records gather in its pipe after
@@ -116,12 +119,14 @@ class PacedPipe:
         self._later = None
         self._reactor.addReader(self)
 
-    def _drain(self, limit):
+    def _drain(self, limit, later=False):
         """
         Read until the pipe is empty, or closed by every writer (then
         close it).
 
         @param limit: read no more once this many bytes were read.
+        @param later: whether a pipe found closed keeps its number until
+            the reactor handled its events (see L{close}).
         @return: the bytes read.
         """
         total = 0
@@ -135,7 +140,7 @@ class PacedPipe:
                     continue
                 data = b""
             if not data:
-                self._close()
+                self._close(later)
                 break
             total += len(data)
             self._received(data)
@@ -145,18 +150,24 @@ class PacedPipe:
         """
         The worker exited: read what it left in the pipe (all it could
         hold: a process it left holding the pipe cannot keep the acceptor
-        reading), and close it.
+        reading), and close it once the reactor handled the events it is
+        handling (L{ftpkit.deploy.deadworker.closeAfterEvents}: the
+        pipe's own end of file may be one of them).
         """
-        self._drain(self.capacity)
-        self._close()
+        self._drain(self.capacity, later=True)
+        self._close(later=True)
 
-    def _close(self):
+    def _close(self, later=False):
         if self._later is not None:
             self._later.cancel()
             self._later = None
         if self._descriptor >= 0:
             self._reactor.removeReader(self)
-            os.close(self._descriptor)
+            if later:
+                closeAfterEvents(self._reactor,
+                                 partial(os.close, self._descriptor))
+            else:
+                os.close(self._descriptor)
             self._descriptor = -1
 
     def connectionLost(self, reason):

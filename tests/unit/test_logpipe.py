@@ -31,6 +31,7 @@ class PacedPipeTests(unittest.SynchronousTestCase):
         self.addCleanup(self.closeWriter)
         self.received = []
         self.pipe = PacedPipe(self.readEnd, self.received.append, self.clock)
+        self.addCleanup(self.clock.advance, 0)
         self.addCleanup(self.pipe.close)
 
     def closeWriter(self):
@@ -129,6 +130,11 @@ class PacedPipeTests(unittest.SynchronousTestCase):
         self.pipe.close()
         self.assertEqual(self.received, [b"a", b"b"])
         self.assertEqual(self.pipe.fileno(), -1)
+        self.assertFalse(self.watched())
+        # Its number stays taken until the reactor's events are handled
+        # (ftpkit.deploy.deadworker.closeAfterEvents).
+        os.fstat(self.readEnd)
+        self.clock.advance(0)
         self.assertEqual(self.clock.getDelayedCalls(), [])
         self.assertRaises(OSError, os.fstat, self.readEnd)
 
@@ -165,6 +171,7 @@ class WorkerLogPipeTests(unittest.SynchronousTestCase):
         readEnd, self.writeEnd = logPipe()
         self.addCleanup(os.close, self.writeEnd)
         self.worker.readLogs(readEnd)
+        self.addCleanup(self.pool.reactor.advance, 0)
         self.addCleanup(self.worker.logPipe.close)
         self.logged = []
         globalLogPublisher.addObserver(self.logged.append)
@@ -240,6 +247,7 @@ class StartWorkerTests(unittest.SynchronousTestCase):
         pool.reactor.spawnProcess = spawnProcess
         pool._startWorker()
         [worker] = pool.workers
+        self.addCleanup(pool.reactor.advance, 0)
         self.addCleanup(worker.channel.close)
         self.addCleanup(worker.logPipe.close)
         [writeEnd] = given
