@@ -7,6 +7,7 @@ configuration asks for.
 """
 
 import os
+import shlex
 
 from twisted.python import usage
 
@@ -84,6 +85,20 @@ def writableFile(path):
     return path
 
 
+def commandOfWorker(text):
+    """
+    @param text: a C{--on-upload} value, which the acceptor of
+        C{--workers} found usable at start.
+    @return: its argument list, its program found (L{parseCommand}), or
+        as it is when that program is gone since: its runs then fail,
+        each logged, as one process's do.
+    """
+    try:
+        return parseCommand(text)
+    except ValueError:
+        return tuple(shlex.split(text))
+
+
 def metricsEndpoint(description):
     """
     @param description: a Twisted server endpoint string.
@@ -114,12 +129,15 @@ def operationsConfigFields(options):
         no C{--allow-from} is given).
     """
     # A worker of --workers started again while the transfer log cannot
-    # be opened (its directory removed, say) serves all the same, as one
-    # process does once started: its acceptor checked it at start.
-    xferlog = os.path.abspath if checkedByAcceptor() else writableFile
+    # be opened (its directory removed, say), or the --on-upload program
+    # is gone, serves all the same, as one process does once started: its
+    # acceptor checked them at start.
+    worker = checkedByAcceptor()
     values = checkValues(options, {
-        "log-format": logFormat, "xferlog": xferlog,
-        "metrics": metricsEndpoint, "on-upload": parseCommand,
+        "log-format": logFormat,
+        "xferlog": os.path.abspath if worker else writableFile,
+        "metrics": metricsEndpoint,
+        "on-upload": commandOfWorker if worker else parseCommand,
         "max-sessions-per-user": positiveInteger})
     allow = tuple(options.get("allow-from", ()))
     deny = tuple(options.get("deny-from", ()))

@@ -7,6 +7,7 @@ until the file is fixed (L{ftpkit.deploy.keptfiles}).
 """
 
 import ftplib
+import io
 import json
 import os
 import signal
@@ -197,4 +198,24 @@ class LastGoodTests(WorkersTestCase):
                     "cannot write the transfer log")]),
             "an error of each worker")
         self.assertEqual(sorted(errors), sorted([survivor, newcomer]))
+        self.assertNotIn("exited before it was ready", self.server.log())
+
+    def test_uploadCommandGone(self):
+        """
+        C{--on-upload} whose program was removed since the start: the
+        worker started again serves.
+        """
+        program = os.path.join(scratchDirectory(self), "hook")
+        with open(program, "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(program, 0o755)
+        self.start("--log-format", "json", "--on-upload", program)
+        os.unlink(program)
+        survivor, newcomer = self.killOne()
+        held, logins = self.loginInBoth("alice", "secret")
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
+        for n, ftp in enumerate(held):
+            self.assertEqual(
+                ftp.storbinary(f"STOR up{n}", io.BytesIO(b"x"))[:3], "226")
+            self.assertEqual(self.download(ftp), b"served\n")
         self.assertNotIn("exited before it was ready", self.server.log())
