@@ -50,6 +50,20 @@ process group (a terminal's Ctrl-C) as the second worker is started.
 """
 
 
+def sitePath(testCase, script):
+    """
+    @param testCase: the test, whose scratch directory holds the script.
+    @param script: the text of a C{sitecustomize} module.
+    @return: a C{PYTHONPATH} under which a new Python runs C{script} as
+        it starts, then imports this checkout's ftpkit.
+    """
+    site = testCase.mktemp()
+    os.makedirs(site)
+    with open(os.path.join(site, "sitecustomize.py"), "w") as f:
+        f.write(script)
+    return os.pathsep.join([os.path.abspath(site), _SOURCE])
+
+
 class StartInterruptTests(unittest.TestCase):
     """
     C{SIGINT} at a given moment of a server's start.
@@ -57,11 +71,7 @@ class StartInterruptTests(unittest.TestCase):
 
     def setUp(self):
         self.root = scratchDirectory(self)
-        site = self.mktemp()
-        os.makedirs(site)
-        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
-            f.write(INTERRUPT_AT)
-        self.path = os.pathsep.join([os.path.abspath(site), _SOURCE])
+        self.path = sitePath(self, INTERRUPT_AT)
 
     def interrupted(self, moment, extra=(), **kwargs):
         """
@@ -156,11 +166,7 @@ class QuitAtStartTests(unittest.TestCase):
 
     def setUp(self):
         self.root = scratchDirectory(self)
-        site = self.mktemp()
-        os.makedirs(site)
-        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
-            f.write(QUIT_AT_START)
-        self.path = os.pathsep.join([os.path.abspath(site), _SOURCE])
+        self.path = sitePath(self, QUIT_AT_START)
 
     def test_server(self):
         """
