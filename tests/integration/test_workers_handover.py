@@ -209,6 +209,9 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         self.assertEqual(second.sessions, 0)
         client.setblocking(False)
         self.assertEqual(client.recv(10), b"")
+        # The dead worker's channel closes once the reactor handled the
+        # poll's events (deadworker.closeAfterEvents); then nothing waits.
+        self.pool.reactor.advance(0)
         self.assertEqual(self.pool.reactor.getDelayedCalls(), [])
 
     def test_idleWorkerPinged(self):
