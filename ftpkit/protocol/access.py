@@ -9,6 +9,13 @@ anything), C{--hold-anonymous-uploads} (anonymous users download only
 world-readable files, and their uploads are not), C{--hide-dotfiles}
 (names starting with C{.} do not exist for users) and C{--no-site-chmod}.
 
+A realm may hold a user to rules of its own (a user read-only in the
+users file): the shell it gives says which access classes it lets
+through (L{allowedBy}), and the user's policy is narrowed to them at
+login (L{AccessPolicy.within}), so that such a user is refused before a
+command runs as a C{--read-only} one is (C{RNFR} gets C{550}, not
+C{350} and a refused C{RNTO}).
+
 They are enforced twice, from this one place:
 
     - before a command runs, from the command's L{access class
@@ -21,6 +28,7 @@ They are enforced twice, from this one place:
 Pure: no reactor.
 """
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -34,6 +42,25 @@ exists: allowed to anonymous users with C{--anonymous-write}."""
 CHANGE = "change"
 """Changes or removes what exists (delete, rename, append, set times or
 permissions): never allowed to anonymous users."""
+
+EVERY_CLASS = frozenset([READ, CREATE, CHANGE])
+"""Every access class: what a shell that declares none lets through."""
+
+
+def allowedBy(shell):
+    """
+    The access classes a shell lets through at all.
+
+    A shell declares them in its C{accessClasses} attribute (the guard
+    wrappers of L{ftpkit.shells.wrappers} do, and every
+    L{ftpkit.shells.shellwrapper.ShellWrapper} passes on what the shell it
+    wraps declares); one that declares nothing may be asked anything, and
+    refuses what it refuses on its own.
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @return: a C{frozenset} of L{READ}, L{CREATE} and L{CHANGE}.
+    """
+    return getattr(shell, "accessClasses", EVERY_CLASS)
 
 @dataclass(frozen=True)
 class AccessPolicy:
@@ -50,6 +77,9 @@ class AccessPolicy:
     @ivar hideDotfiles: names starting with C{.} are hidden
         (C{--hide-dotfiles}).
     @ivar siteChmod: C{SITE CHMOD} is available (no C{--no-site-chmod}).
+    @ivar createOnly: the user may create new files and directories and
+        change nothing that exists (a realm's upload-only user:
+        L{within}).
     """
 
     readOnly: bool = False
@@ -58,6 +88,7 @@ class AccessPolicy:
     hideDotfiles: bool = False
     siteChmod: bool = True
     holdUploads: bool = False
+    createOnly: bool = False
 
     @classmethod
     def forUser(cls, config, anonymous):
@@ -95,7 +126,25 @@ class AccessPolicy:
             return False
         if self.anonymous:
             return self.anonymousWrite and access == CREATE
+        if self.createOnly:
+            return access == CREATE
         return True
+
+    def within(self, shell):
+        """
+        These rules, narrowed to what the shell a realm gave lets through
+        (L{allowedBy}): a realm's read-only user is then refused every
+        change before the command runs, as under C{--read-only}.
+
+        @param shell: the L{ftpkit.interfaces.IFTPShell} the realm gave.
+        @return: this policy, or a stricter one.
+        """
+        allowed = allowedBy(shell)
+        if CREATE not in allowed and self.allows(CREATE):
+            return dataclasses.replace(self, readOnly=True)
+        if CHANGE not in allowed and self.allows(CHANGE):
+            return dataclasses.replace(self, createOnly=True)
+        return self
 
     def guard(self, shell, held=None):
         """

@@ -18,6 +18,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellResumeOwners,
 )
+from ftpkit.protocol.access import allowedBy
 
 
 @implementer(IFTPShell)
@@ -50,6 +51,15 @@ class ShellWrapper:
         for extra in OPTIONAL_SHELL_INTERFACES:
             if extra.providedBy(shell) and _keepsRestriction(type(self), extra):
                 alsoProvides(self, extra)
+
+    @property
+    def accessClasses(self):
+        """
+        The access classes this shell lets through at all
+        (L{ftpkit.protocol.access.allowedBy}): those of the shell it wraps,
+        for a wrapper that does not restrict them.
+        """
+        return allowedBy(self._shell)
 
     def stat(self, path):
         """

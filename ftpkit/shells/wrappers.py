@@ -25,6 +25,7 @@ from ftpkit.interfaces import (  # noqa: F401 (likewise)
     IFTPShellPermitted,
     IFTPShellResolve,
 )
+from ftpkit.protocol.access import CREATE, READ, allowedBy
 from ftpkit.protocol.permletters import CREATE_ONLY, LOOK
 from ftpkit.shells.dotfiles import (  # noqa: F401 (importable from here)
     HideDotfilesShell,
@@ -51,6 +52,17 @@ class ReadOnlyShell(ShellWrapper):
 
     _mask = LOOK
     """The letters of the C{perm} fact it allows."""
+
+    _classes = frozenset([READ])
+    """The access classes it lets through."""
+
+    @property
+    def accessClasses(self):
+        """
+        See L{ShellWrapper.accessClasses}: what it lets through of what
+        the wrapped shell does.
+        """
+        return self._classes & allowedBy(self._shell)
 
     def permitted(self, path):
         """
@@ -149,6 +161,7 @@ class UploadOnlyShell(ReadOnlyShell):
     """
 
     _mask = CREATE_ONLY
+    _classes = frozenset([READ, CREATE])
 
     def available(self, path):
         """

@@ -5,6 +5,7 @@ C{--read-only} and the anonymous rules, whatever shell the realm returns.
 
 import ftplib
 import io
+import os
 
 from twisted.cred import portal
 from twisted.internet.defer import inlineCallbacks
@@ -22,7 +23,9 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
 from ftpkit.testing import readFile
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_users import startUsersServer
 from tests.protocol.test_server import connect, replyCodes
+from tests.scratch import scratchDirectory
 
 
 @implementer(portal.IRealm)
@@ -340,3 +343,38 @@ class AnonymousUploadTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual((yield readFile(realm.shell, ("old.txt",))),
                          b"original\n")
         self.assertEqual((yield readFile(realm.shell, ("new.txt",))), b"new")
+
+
+class ReadOnlyUserTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A user the users file makes read-only, with a real client (ftplib).
+    """
+
+    @inlineCallbacks
+    def test_renameRefusedAtRNFR(self):
+        """
+        ftplib's C{rename} fails at C{RNFR} with C{550}: the server never
+        says a rename is under way; the file keeps its name.
+        """
+        root = scratchDirectory(self)
+        os.makedirs(os.path.join(root, "alice"))
+        with open(os.path.join(root, "alice", "f.txt"), "wb") as f:
+            f.write(b"kept")
+        server = startUsersServer(
+            self, root, '[users.alice]\nread-only = true\n',
+            {"alice": "secret"})
+
+        def client():
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            replies = []
+            for line in ("RNFR f.txt", "RNTO g.txt"):
+                try:
+                    replies.append(ftp.sendcmd(line))
+                except ftplib.error_perm as e:
+                    replies.append(str(e))
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual([reply[:3] for reply in replies], ["550", "550"])
+        self.assertTrue(os.path.exists(os.path.join(root, "alice", "f.txt")))

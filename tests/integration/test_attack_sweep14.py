@@ -55,7 +55,7 @@ memory realm, one without, one with C{--tls-require-session-reuse}):
     - the read-only user: C{SITE UTIME} (both forms), C{SITE CHMOD},
       C{MFF} (both facts), C{MFMT}, C{DELE}, C{MKD}, C{XMKD}, C{RMD},
       C{STOU}, C{APPE}, C{STOR}: C{550} (C{RNFR} C{350}, its C{RNTO}
-      refused);
+      refused; since, C{RNFR} C{550} too: C{test_realmaccess});
     - 166 odd arguments of C{OPTS} (MLST facts, UTF8, HASH, REST),
       C{LANG}, C{MFMT}, C{MFF}, C{MDTM} with a time, C{SITE}, C{HASH},
       C{RANG}, C{REST}, C{ALLO}, C{TYPE L 7}/C{A N}/C{A T}/C{A C},

@@ -273,6 +273,9 @@ class LoginCommands:
             session.uploadRate = shell.uploadRate
         shell = forResumer(shell, resumerOf(session.username,
                                             session.anonymous, self.peer))
+        # A realm's own rules (a read-only user) narrow the session's, so
+        # that the command table refuses what the shell would.
+        session.access = session.access.within(shell)
         session.shell = session.access.guard(shell, self.factory.heldUploads)
         session.realmLogout = logout
         self.reportLogin()
