@@ -43,7 +43,8 @@ def _context():
 class Client(ftplib.FTP_TLS):
     """
     ftplib opening its data connections with the command C{mode} says
-    (C{PASV}, C{EPSV}, C{PORT} or C{EPRT}), whatever the address family.
+    (C{PASV}, C{EPSV}, C{PORT} or C{EPRT}; C{EPRT%}: C{EPRT} naming a
+    link-local address with its zone), whatever the address family.
     A passive data connection goes to the control connection's peer, as
     ftplib's does by default.
 
@@ -80,6 +81,11 @@ class Client(ftplib.FTP_TLS):
         host, port = listener.getsockname()[:2]
         if self.mode == "PORT":
             self.setups.append(self.sendport(host, port))
+        elif self.mode == "EPRT%":
+            # The address with its zone (the scope's number here), as a
+            # client that names its address from getnameinfo sends it.
+            zone = f"%{local[3]}" if local[3:] and local[3] else ""
+            self.setups.append(self.sendeprt(host + zone, port))
         else:
             self.setups.append(self.sendeprt(host, port))
         listener.settimeout(self.timeout)

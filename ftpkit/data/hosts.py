@@ -9,6 +9,9 @@ binds to it or connects to it only with the zone's number (the scope ID).
 Twisted gives the scope apart from the host's text (L{withZone} puts it
 back), and Python's C{bind} reads no zone from a host's text
 (L{socketAddress} makes the address it takes).
+
+And the one decision of where a C{PORT} or C{EPRT} data connection may go
+(L{connectBackHost}).
 """
 
 import functools
@@ -31,6 +34,36 @@ def normalizeHost(host):
         return host
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
+
+
+UNSPECIFIED = frozenset(["0.0.0.0", "::"])
+"""Addresses that name no host: in PORT or EPRT, the client itself."""
+
+
+def connectBackHost(host, peer):
+    """
+    Decide where a C{PORT} or C{EPRT} data connection goes: only back to
+    the client's own address (anything else is an FTP bounce).
+
+    lftp in active mode on loopback listens on the unspecified address and
+    sends it (C{EPRT |2|::|port|}); that names no other host, so it is
+    taken to mean the client. A link-local address may come with a zone
+    (C{fe80::2%eth0}): the client's name for its own interface, which
+    means nothing on this host, so the address alone is compared, and the
+    connection goes over the link the control connection came by
+    (L{onLinkOf}), never over one the client names.
+
+    @param host: the address the command named, as text, perhaps with a
+        zone.
+    @param peer: the client's address, normalized (L{normalizeHost}: no
+        zone).
+    @return: the address to connect to, normalized, or C{None} when
+        C{host} is a foreign address.
+    """
+    host = normalizeHost(host)
+    if host in UNSPECIFIED:
+        return peer
+    return host if host == peer else None
 
 
 def withZone(host, scope):

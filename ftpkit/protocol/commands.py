@@ -47,6 +47,11 @@ _SPACE = 0x20
 _HOST_PORT = re.compile(r"\s*([0-9]{1,3})\s*", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
+_ZONE = re.compile(r"[A-Za-z0-9._-]{1,15}", re.ASCII)
+"""A zone C{EPRT} takes on a link-local address: an interface's name
+(at most 15 characters on Linux) or a number, nothing that could forge a
+log line."""
+
 MAX_OFFSET = 2**63 - 1
 """The largest file offset (a signed 64-bit C{off_t}): the largest C{REST}."""
 
@@ -223,15 +228,21 @@ def parseEPRT(arg):
     Parse the argument of C{EPRT} (RFC 2428): C{"|1|132.235.1.2|6275|"}.
 
     The delimiter is the first character, any printable ASCII character
-    but space.
+    but space. A link-local IPv6 address may carry its zone
+    (C{fe80::1%eth0}), as a client that names its own address from its
+    socket may send it: the client's name for its link, kept in the
+    address returned (L{ftpkit.data.hosts.connectBackHost} decides what
+    it is worth).
 
     @param arg: the argument text.
     @return: C{(family, address, port)}: family C{1} or C{2}, the address
-        in its normal text form, and the port.
+        in its normal text form (with its zone, if it had one), and the
+        port.
     @raise UnsupportedNetworkProtocol: for a family other than 1 or 2.
     @raise BadArgument: for any other syntax error, an address that is not
-        of the family given (an IPv4-mapped IPv6 address is fine for 2;
-        a zone index is not), or a port outside 1-65535.
+        of the family given (an IPv4-mapped IPv6 address is fine for 2),
+        a zone on an address that is not link-local IPv6 or that is not
+        L{_ZONE}, or a port outside 1-65535.
     """
     arg = arg.strip()
     if not arg or not 33 <= ord(arg[0]) <= 126:
@@ -242,18 +253,30 @@ def parseEPRT(arg):
     family = _parseFamily(fields[1])
     addressText, portText = fields[2], fields[3]
     addressClass = ipaddress.IPv4Address if family == 1 else ipaddress.IPv6Address
-    if "%" in addressText:
+    addressText, percent, zone = addressText.partition("%")
+    if percent and (family != 2 or _ZONE.fullmatch(zone) is None):
         raise BadArgument()
     try:
         address = addressClass(addressText)
     except ValueError:
         raise BadArgument() from None
+    if percent and not address.is_link_local:
+        raise BadArgument()
+    return family, str(address) + percent + zone, _parsePort(portText)
+
+
+def _parsePort(portText):
+    """
+    @param portText: the port field of C{EPRT}.
+    @return: the port.
+    @raise BadArgument: unless it is decimal digits naming 1 to 65535.
+    """
     if _DIGITS.fullmatch(portText) is None or len(portText) > 5:
         raise BadArgument()
     port = int(portText)
     if not 1 <= port <= 65535:
         raise BadArgument()
-    return family, str(address), port
+    return port
 
 
 def parseEPSV(arg):

@@ -234,12 +234,21 @@ class TransferChecks:
         """
         ftplib over the link-local IPv6 addresses of the client's link
         (C{fe80::}, meaningful with a zone only), with C{EPSV} and
-        C{EPRT}, in clear and over FTPS.
+        C{EPRT}, in clear and over FTPS; C{EPRT} naming the client's
+        address with its zone too (it got C{501}). Another address of the
+        link (the server's own) stays foreign, zone or not.
         """
         client = self.agents[0]
         for tls in (False, True):
             self.ftplibSession(client, self.client.reachLinkLocal,
-                               server.port, tls, ["EPSV", "EPRT"])
+                               server.port, tls, ["EPSV", "EPRT", "EPRT%"])
+        session = client.call("login", self.client.reachLinkLocal,
+                              server.port, False)
+        for zone in ("", "%1", f"%{self.client.link}n"):
+            line = f"EPRT |2|{LINK_LOCAL}1{zone}|{server.port}|"
+            reply = client.call("command", session, line)
+            self.assertTrue(reply.startswith("501 Data connection only"),
+                            (line, reply))
 
     def curl(self, curl, address, port, mode, tls):
         """

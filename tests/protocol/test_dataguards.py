@@ -311,3 +311,32 @@ class LinkLocalTests(unittest.TestCase):
         host, port, _, _, bindAddress = self.clock.tcpClients[0]
         self.assertEqual((host, port, bindAddress),
                          ("fe80::2%3", 2048, ("fe80::1%3", 0)))
+
+    def test_activeWithClientZone(self):
+        """
+        C{EPRT} naming the client's own address with the zone it has on
+        the client (its interface's name) is accepted, and connects over
+        the control connection's link, not one the zone would name: it
+        got C{501}.
+        """
+        for zone in (b"eth0", b"7"):
+            self.protocol.dataReceived(
+                b"EPRT |2|fe80::2%" + zone + b"|2048|\r\n")
+            self.assertEqual(replyCodes(self.transport)[-1], "200")
+        self.protocol.dataReceived(b"RETR /top.bin\r\n")
+        host, port, _, _, bindAddress = self.clock.tcpClients[0]
+        self.assertEqual((host, port, bindAddress),
+                         ("fe80::2%3", 2048, ("fe80::1%3", 0)))
+
+    def test_foreignWithZone(self):
+        """
+        Another address of the link stays refused as foreign, zone or
+        not.
+        """
+        self.transport.clear()
+        self.protocol.dataReceived(b"EPRT |2|fe80::9%eth0|2048|\r\n"
+                                   b"EPRT |2|fe80::9|2048|\r\n")
+        self.assertEqual(
+            self.transport.value(),
+            b"501 Data connection only to your own address\r\n" * 2)
+

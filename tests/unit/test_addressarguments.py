@@ -124,6 +124,18 @@ class EPRTTests(SynchronousTestCase):
             parseEPRT("|2|::ffff:127.0.0.1|2000|"), (2, "::ffff:7f00:1", 2000)
         )
 
+    def test_linkLocalZone(self):
+        """
+        A link-local IPv6 address may name its zone (an interface's name
+        or number), kept after the address in its normal form.
+        """
+        self.assertEqual(parseEPRT("|2|FE80:0::1%eth0|2000|"),
+                         (2, "fe80::1%eth0", 2000))
+        self.assertEqual(parseEPRT("|2|fe80::1%3|2000|"),
+                         (2, "fe80::1%3", 2000))
+        self.assertEqual(parseEPRT("|2|fe80::1%ftpkn12.n_x-y|2000|"),
+                         (2, "fe80::1%ftpkn12.n_x-y", 2000))
+
     def test_otherDelimiter(self):
         """
         Any printable ASCII character may delimit.
@@ -170,7 +182,14 @@ class EPRTTests(SynchronousTestCase):
             "|1|10.0.0.256|21|",
             "|1|010.0.0.1|21|",
             "|1|host.example|21|",
-            "|2|fe80::1%eth0|21|",
+            "|2|fe80::1%|21|",
+            "|2|fe80::1%eth0%1|21|",
+            "|2|fe80::1%eth 0|21|",
+            "|2|fe80::1%eth0\x1b[2J|21|",
+            "|2|fe80::1%" + "x" * 16 + "|21|",
+            "|2|2001:db8::1%eth0|21|",
+            "|2|::1%lo|21|",
+            "|1|10.0.0.1%eth0|21|",
             "|1|10.0.0.1|0|",
             "|1|10.0.0.1|65536|",
             "|1|10.0.0.1|-1|",

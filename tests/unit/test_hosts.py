@@ -5,7 +5,13 @@ the control connection to the sockets of its data connections.
 
 from twisted.trial import unittest
 
-from ftpkit.data.hosts import normalizeHost, onLinkOf, socketAddress, withZone
+from ftpkit.data.hosts import (
+    connectBackHost,
+    normalizeHost,
+    onLinkOf,
+    socketAddress,
+    withZone,
+)
 
 
 class ZoneTests(unittest.TestCase):
@@ -53,3 +59,47 @@ class ZoneTests(unittest.TestCase):
                          ("fe80::1", 2121, 0, 3))
         self.assertEqual(socketAddress("::1", 2121), ("::1", 2121))
         self.assertEqual(socketAddress("10.0.0.1", 0), ("10.0.0.1", 0))
+
+
+class ConnectBackTests(unittest.TestCase):
+    """
+    L{connectBackHost}: where a C{PORT} or C{EPRT} data connection may go.
+    """
+
+    def test_ownAddress(self):
+        """
+        The client's own address, in any spelling, is where it goes.
+        """
+        self.assertEqual(connectBackHost("10.0.0.2", "10.0.0.2"),
+                         "10.0.0.2")
+        self.assertEqual(connectBackHost("::ffff:10.0.0.2", "10.0.0.2"),
+                         "10.0.0.2")
+        self.assertEqual(connectBackHost("2001:db8::2", "2001:db8::2"),
+                         "2001:db8::2")
+
+    def test_unspecified(self):
+        """
+        The unspecified address names the client.
+        """
+        self.assertEqual(connectBackHost("0.0.0.0", "10.0.0.2"), "10.0.0.2")
+        self.assertEqual(connectBackHost("::", "2001:db8::2"), "2001:db8::2")
+
+    def test_foreign(self):
+        """
+        Any other address is refused.
+        """
+        self.assertIsNone(connectBackHost("10.0.0.3", "10.0.0.2"))
+        self.assertIsNone(connectBackHost("2001:db8::3", "2001:db8::2"))
+        self.assertIsNone(connectBackHost("fe80::2", "2001:db8::2"))
+
+    def test_linkLocalZone(self):
+        """
+        A link-local client's own address is accepted with the zone it
+        names (its own interface's name) or without one; the zone is not
+        kept (the connection goes over the control connection's link),
+        and another address of the link is refused, zone or not.
+        """
+        for named in ("fe80::2", "fe80::2%eth0", "fe80::2%3"):
+            self.assertEqual(connectBackHost(named, "fe80::2"), "fe80::2")
+        for named in ("fe80::3", "fe80::3%eth0", "fe80::1%3"):
+            self.assertIsNone(connectBackHost(named, "fe80::2"))

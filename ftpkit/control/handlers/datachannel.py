@@ -4,7 +4,7 @@ PASV, EPSV, PORT and EPRT: setting up the next data connection.
 
 from twisted.logger import LogLevel
 
-from ftpkit.data.hosts import normalizeHost
+from ftpkit.data.hosts import connectBackHost, normalizeHost
 from ftpkit.errors import UnsupportedNetworkProtocol
 from ftpkit.protocol.commands import (
     formatHostPort,
@@ -15,30 +15,6 @@ from ftpkit.protocol.commands import (
 
 PRIVILEGED_PORTS = 1024
 """PORT/EPRT to a port below this is refused (bounce protection)."""
-
-
-UNSPECIFIED = frozenset(["0.0.0.0", "::"])
-"""Addresses that name no host: in PORT or EPRT, the client itself."""
-
-
-def connectBackHost(host, peer):
-    """
-    Decide where a C{PORT} or C{EPRT} data connection goes.
-
-    lftp in active mode on loopback listens on the unspecified address and
-    sends it (C{EPRT |2|::|port|}); that names no other host, so it is
-    taken to mean the client. Any other address must be the client's own
-    (bounce protection).
-
-    @param host: the address the command named, as text.
-    @param peer: the client's address, normalized.
-    @return: the address to connect to, or C{None} when C{host} is a
-        foreign address.
-    """
-    host = normalizeHost(host)
-    if host in UNSPECIFIED:
-        return peer
-    return host if host == peer else None
 
 
 def addressFamily(host):
