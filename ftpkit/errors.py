@@ -214,12 +214,25 @@ class CannotOpenDataConnection(FTPError):
 
 class OutOfDescriptors(CannotOpenDataConnection):
     """
-    A file, directory or socket could not be opened: the process (or the
-    system) has no descriptor for it (C{EMFILE}, C{ENFILE}). Passing, so
-    the client is told to try again later.
+    A data connection or passive listener could not be made: the process
+    (or the system) has no descriptor for it (C{EMFILE}, C{ENFILE}).
+    Passing, so the client is told to try again later.
     """
 
     defaultMessage = "Too many open files on the server; try again later"
+
+
+class LocalOutOfDescriptors(OutOfDescriptors):
+    """
+    A file or directory could not be opened, or anything else the server
+    does on its own side (not a data connection): the process (or the
+    system) has no descriptor for it. A local error (C{451}), as for any
+    command that reads or writes files: C{425} says the data connection
+    failed, which it did not. Still an L{OutOfDescriptors}, for code
+    that catches those.
+    """
+
+    code = 451
 
 
 class TransferAborted(FTPError):
@@ -259,7 +272,7 @@ _ERRNO_MAP = {
     errno.ENOSPC: InsufficientStorage,
     errno.EDQUOT: QuotaExceeded,
     errno.EFBIG: QuotaExceeded,
-    **dict.fromkeys(NO_DESCRIPTOR_ERRNOS, OutOfDescriptors),
+    **dict.fromkeys(NO_DESCRIPTOR_ERRNOS, LocalOutOfDescriptors),
 }
 
 

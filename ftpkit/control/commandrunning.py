@@ -16,8 +16,13 @@ reply the command table and the handlers give is reported
 from twisted.python.failure import Failure
 
 from ftpkit.control import coroutines
-from ftpkit.control.handlers.reporting import REPORTED_VERBS, TRANSFER_VERBS
-from ftpkit.errors import FTPError, OutOfDescriptors, isOutOfDescriptors
+from ftpkit.control.handlers.reporting import REPORTED_VERBS
+from ftpkit.errors import (
+    FTPError,
+    LocalOutOfDescriptors,
+    OutOfDescriptors,
+    isOutOfDescriptors,
+)
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable
 from ftpkit.protocol.access import READ
@@ -117,14 +122,13 @@ class CommandRunning:
         reason = None
         if isOutOfDescriptors(failure.value):
             # Neither the client's fault nor a bug: the operator is told
-            # why (once per command), the client to try again later. A
-            # file transfer's failure is a warning of its own, its
-            # transfer event, which says why.
-            failure = Failure(OutOfDescriptors())
+            # why (once per command), the client to try again later:
+            # 425 when a data connection could not be made, 451 when
+            # anything else could not be opened (an error the shell let
+            # through untranslated too).
+            if not isinstance(failure.value, OutOfDescriptors):
+                failure = Failure(LocalOutOfDescriptors())
             reason = failure.value.message
-            if verb not in TRANSFER_VERBS:
-                self.log.warn("refused {verb} from {peer}: {why}", verb=verb,
-                              peer=self.peer, why=reason)
         if failure.check(FTPError):
             code = failure.value.code
             if code == 553 and verb not in commandtable.NAMING_NEW:
@@ -139,4 +143,8 @@ class CommandRunning:
                              verb=verb, peer=self.peer)
             self.reply(451,
                        "Requested action aborted: local error in processing")
-        self.reportReplied(verb, argument, code, reason)
+        if not self.reportReplied(verb, argument, code, reason) and (
+                reason is not None):
+            # No event says why (a file transfer's and a refusal's do).
+            self.log.warn("refused {verb} from {peer}: {why}", verb=verb,
+                          peer=self.peer, why=reason)

@@ -138,6 +138,10 @@ TEXT_FORMATS = tuple(text for _, text, _ in _FORMATS.values()) + (
 """The text format of each logged kind's lines (without the host,
 target or reason a line may add)."""
 
+_REASON_KINDS = frozenset([events.TRANSFER, events.REFUSAL])
+"""Kinds whose lines say why, when the event does: a transfer failed, or
+a command was refused, on the server's side (no descriptor left)."""
+
 _HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED,
                          events.LOGIN_REFUSED])
 """Kinds whose lines name the virtual host, when C{HOST} chose one (a
@@ -186,7 +190,7 @@ def logFields(event, skipped=0):
     elif event.kind == events.CHANGE and event.target is not None:
         text += " to {target!r}"
         fields["target"] = clipped(event.target)
-    elif event.kind == events.TRANSFER and event.reason is not None:
+    elif event.kind in _REASON_KINDS and event.reason is not None:
         text += " ({reason})"
         fields["reason"] = event.reason
     elif skipped:

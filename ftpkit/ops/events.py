@@ -92,13 +92,15 @@ class Event:
     @ivar bytes: bytes a transfer moved.
     @ivar seconds: how long a transfer or a session lasted.
     @ivar beforeData: whether a file transfer failed before its data
-        connection opened (C{425}, no descriptor left): it moved nothing
-        and lasted no time, whatever C{seconds} says.
+        connection opened (no descriptor left: C{425} for the connection,
+        C{451} for the file): it moved nothing and lasted no time,
+        whatever C{seconds} says.
     @ivar binary: whether a transfer was in C{TYPE I}.
     @ivar bytesIn: bytes a session received (L{LOGOUT}).
     @ivar bytesOut: bytes a session sent (L{LOGOUT}).
     @ivar count: failed logins so far (L{LOGIN_FAILED}).
-    @ivar reason: why a connection was refused, or a transfer failed.
+    @ivar reason: why a connection was refused, or a transfer failed or
+        a command was refused on the server's side.
     @ivar session: an id of the session, unique in the process; C{0} for
         none (L{CONNECTION_REFUSED}: the connection never became one).
     @ivar host: the virtual host name the session chose with C{HOST}

@@ -70,7 +70,7 @@ def transferSeconds(event):
         shorter than half a second, as ProFTPD and Pure-FTPd write it;
         vsftpd writes at least 1, which a sum of times over many small
         transfers overstates); 0 for a transfer that failed before its
-        data connection opened (C{425}), which moved nothing and lasted
+        data connection opened (C{425}, C{451}), which moved nothing and lasted
         no time, however long its command waited (ProFTPD's 0 too).
     """
     if event.beforeData:

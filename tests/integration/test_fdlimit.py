@@ -1,9 +1,12 @@
 """
 Tests for L{ftpkit.deploy.fdlimit} and the descriptor limit of a real
-server: raised to the hard limit at start, and new clients told C{421}
-when descriptors run low.
+server: raised to the hard limit at start, new clients told C{421}
+when descriptors run low, and the commands of a server out of them told
+C{451}.
 """
 
+import itertools
+import os
 import resource
 import socket
 
@@ -147,3 +150,51 @@ class ServerLimitTests(unittest.TestCase):
 
     def test_runOutWorkers(self):
         self.runOut("--workers", "2")
+
+
+def lowestFreeDescriptor(pid):
+    """
+    @param pid: a process.
+    @return: the lowest descriptor number it has no descriptor on: the
+        number its next open would get.
+    """
+    taken = {int(name) for name in os.listdir(f"/proc/{pid}/fd")}
+    return next(number for number in itertools.count() if number not in taken)
+
+
+class ExhaustedCommandTests(unittest.TestCase):
+    """
+    Commands of a session whose server has no descriptor left (its soft
+    limit lowered, by C{prlimit}, to what it holds).
+    """
+
+    def test_localErrors(self):
+        """
+        C{SIZE}, C{MDTM}, C{MLST}, and C{RETR} and C{LIST} after C{EPSV}
+        (its listener made before the limit was lowered) get C{451} and
+        the reason, a local error: they got C{425}, which says a data
+        connection failed. Once descriptors are free again, they work.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "f.txt"), "wb") as f:
+            f.write(b"data")
+        server = ServerProcess(self, ["--root", root, "--auth", "anonymous",
+                                      "--no-listing-cache"])
+        server.waitForGreeting()
+        ftp = server.login()
+        self.assertTrue(ftp.sendcmd("EPSV").startswith("229"))
+        pid = server.process.pid
+        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                         (lowestFreeDescriptor(pid), hard))
+        replies = []
+        for line in ("SIZE f.txt", "MDTM f.txt", "MLST f.txt", "RETR f.txt",
+                     "LIST"):
+            ftp.putcmd(line)
+            replies.append(ftp.getline())
+        self.assertEqual(
+            replies,
+            ["451 Too many open files on the server; try again later"] * 5)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+        self.assertEqual(ftp.sendcmd("SIZE f.txt"), "213 4")
+

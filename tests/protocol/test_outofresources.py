@@ -1,7 +1,7 @@
 """
 The control connection when the process runs short of resources: no free
 passive port, no free descriptor (C{EMFILE}) for a passive listener, a data
-connection or a file (C{425}, one warning, no traceback). Same setting as
+connection (C{425}) or a file (C{451}); one warning, no traceback. Same setting as
 L{tests.protocol.test_server}: a factory on a memory reactor, sessions on
 C{StringTransport}.
 """
@@ -195,17 +195,28 @@ class ExhaustedShell(MemoryShell):
     list = listNames = openListing = _exhausted
 
 
+class StatExhaustedShell(ExhaustedShell):
+    """
+    An L{ExhaustedShell} whose look-ups fail too.
+    """
+
+    stat = ExhaustedShell._exhausted
+
+
 @implementer(portal.IRealm)
 class ExhaustedRealm:
     """
-    Gives every user an L{ExhaustedShell}.
+    Gives every user an L{ExhaustedShell}, or a shell of the class given.
     """
+
+    def __init__(self, shellClass=ExhaustedShell):
+        self._shellClass = shellClass
 
     def requestAvatar(self, avatarId, mind, *interfaces):
         """
         @return: C{(IFTPShell, shell, logout)}.
         """
-        return IFTPShell, ExhaustedShell({"/f.txt": b"x"}), lambda: None
+        return IFTPShell, self._shellClass({"/f.txt": b"x"}), lambda: None
 
 
 class TransferOutOfDescriptorsTests(unittest.TestCase):
@@ -213,43 +224,73 @@ class TransferOutOfDescriptorsTests(unittest.TestCase):
     A process out of descriptors refuses transfers and listings cleanly.
     """
 
-    def test_refused(self):
+    def loggedIn(self, realm):
         """
-        C{RETR}, C{STOR}, C{LIST} and C{NLST} whose file or directory
-        cannot be opened for want of descriptors (C{EMFILE}) get C{425},
-        as C{PASV} does, and one warning each naming the client and the
-        cause: they got C{451} and a critical traceback that did not say
-        why. A failed file transfer's warning is its C{transfer} event,
-        which says the cause (C{reason}): it was also a second warning,
-        C{refused RETR from ...}, two for one failure.
+        @return: C{(protocol, transport)} of a session of C{alice} on
+            C{realm}, its transport cleared.
         """
         passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
         passwords.addUser(b"alice", b"secret")
-        factory = FTPFactory(portal.Portal(ExhaustedRealm(), [passwords]),
+        factory = FTPFactory(portal.Portal(realm, [passwords]),
                              ServerConfig(), MemoryReactorClock())
         protocol, transport = connect(factory)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
         transport.clear()
+        return protocol, transport
+
+    def test_refused(self):
+        """
+        C{RETR}, C{STOR}, C{LIST} and C{NLST} whose file or directory
+        cannot be opened for want of descriptors (C{EMFILE}) get C{451}
+        (a local error: no data connection failed; they got C{425}), and
+        one warning each naming the client and the cause: a failed file
+        transfer's is its C{transfer} event, a listing's its C{refusal}
+        event, each saying the cause (C{reason}).
+        """
+        protocol, transport = self.loggedIn(ExhaustedRealm())
         logged = captureLogs(self)
         protocol.dataReceived(
             b"RETR f.txt\r\nSTOR g.txt\r\nLIST\r\nNLST\r\n")
         self.assertEqual(
             transport.value(),
-            b"425 Too many open files on the server; try again later\r\n"
+            b"451 Too many open files on the server; try again later\r\n"
             * 4)
         warnings = [formatEvent(event) for event in logged
                     if event.get("log_level") >= LogLevel.warn]
         why = "Too many open files on the server; try again later"
         self.assertEqual(warnings, [
-            f"RETR from 10.0.0.1 user 'alice' path '/f.txt': 425, 0 bytes "
+            f"RETR from 10.0.0.1 user 'alice' path '/f.txt': 451, 0 bytes "
             f"in 0.000 s ({why})",
-            f"STOR from 10.0.0.1 user 'alice' path '/g.txt': 425, 0 bytes "
+            f"STOR from 10.0.0.1 user 'alice' path '/g.txt': 451, 0 bytes "
             f"in 0.000 s ({why})",
-            f"refused LIST from 10.0.0.1: {why}",
-            f"refused NLST from 10.0.0.1: {why}"])
+            f"refused LIST from 10.0.0.1 user 'alice' path '/': 451 ({why})",
+            f"refused NLST from 10.0.0.1 user 'alice' path '/': 451 ({why})"])
         self.assertEqual([event["reason"] for event in logged
                           if event.get("ftpkit_event") == "transfer"],
                          [why] * 2)
+
+    def test_lookupsRefused(self):
+        """
+        C{SIZE}, C{MDTM}, C{MLST} and C{RETR} whose look-up at the file
+        finds no descriptor (a shell whose C{stat} fails with C{EMFILE},
+        as the disk shell's walk of a path's directories can) get C{451}
+        and one warning each saying why: C{SIZE} and C{MDTM} got C{425},
+        a data connection's code, though none was asked for.
+        """
+        protocol, transport = self.loggedIn(
+            ExhaustedRealm(StatExhaustedShell))
+        logged = captureLogs(self)
+        protocol.dataReceived(b"SIZE f.txt\r\nMDTM f.txt\r\nMLST f.txt\r\n"
+                              b"TYPE A\r\nSIZE f.txt\r\n")
+        why = "Too many open files on the server; try again later"
+        self.assertEqual(transport.value().split(b"\r\n")[:-1], [
+            b"451 " + why.encode()] * 3 + [
+            b"200 Type set to A", b"451 " + why.encode()])
+        warnings = [formatEvent(event) for event in logged
+                    if event.get("log_level") >= LogLevel.warn]
+        self.assertEqual(warnings, [
+            f"refused {verb} from 10.0.0.1 user 'alice' path '/f.txt': 451 "
+            f"({why})" for verb in ("SIZE", "MDTM", "MLST", "SIZE")])
 
     def test_activeConnection(self):
         """

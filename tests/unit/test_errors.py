@@ -9,6 +9,7 @@ from twisted.trial import unittest
 from ftpkit.errors import (
     InvalidPath,
     LocalError,
+    LocalOutOfDescriptors,
     OutOfDescriptors,
     PermissionDenied,
     fromOSError,
@@ -24,12 +25,20 @@ class OutOfDescriptorsTests(unittest.TestCase):
     def test_fromOSError(self):
         """
         C{EMFILE} and C{ENFILE} from a filesystem call become
-        L{OutOfDescriptors} (425, try again later); they were
-        L{LocalError} (451), which said nothing of the cause.
+        L{LocalOutOfDescriptors}: a local error (451) saying the cause
+        (try again later), still an L{OutOfDescriptors}. They were
+        L{LocalError}, which said nothing of the cause, then
+        L{OutOfDescriptors} itself, whose 425 says a data connection
+        failed.
         """
         for number in [errno.EMFILE, errno.ENFILE]:
-            self.assertIsInstance(fromOSError(OSError(number, "")),
-                                  OutOfDescriptors)
+            error = fromOSError(OSError(number, ""))
+            self.assertIsInstance(error, LocalOutOfDescriptors)
+            self.assertIsInstance(error, OutOfDescriptors)
+            self.assertEqual(
+                (error.code, error.message),
+                (451, "Too many open files on the server; try again later"))
+        self.assertEqual(OutOfDescriptors().code, 425)
         self.assertIsInstance(fromOSError(OSError(errno.EIO, "")),
                               LocalError)
 

@@ -151,9 +151,10 @@ class SessionReporting:
         @param verb: the command's verb.
         @param argument: its argument.
         @param code: the final reply code.
-        @param reason: why a file transfer failed on the server's side
-            (it had no descriptor left), for its L{events.TRANSFER}
-            event, or C{None}.
+        @param reason: why the command failed on the server's side (it
+            had no descriptor left), for its event, or C{None}.
+        @return: whether the event published says C{reason} (a file
+            transfer's, or a refusal's): C{False} when none does.
         """
         if verb in TRANSFER_VERBS or verb in LISTING_VERBS:
             # Not STAT or ABOR, answered while a transfer runs.
@@ -161,19 +162,21 @@ class SessionReporting:
         else:
             transfer = None
         if transfer is not None:
-            self._reportTransfer(verb, transfer, code, reason)
-        elif code in events.REFUSAL_CODES and (
+            return self._reportTransfer(verb, transfer, code, reason)
+        if code in events.REFUSAL_CODES and (
                 code >= 500 or verb not in TRANSFER_VERBS):
             # A transfer command the server failed (452 at the open) is a
             # failed transfer, below, as one cut short is.
-            self._reportRefusal(verb, argument, code)
-        elif verb in REPORTED_VERBS and code >= 400:
+            return self._reportRefusal(verb, argument, code, reason)
+        if verb in REPORTED_VERBS and code >= 400:
             kind = (events.TRANSFER if verb in TRANSFER_VERBS
                     else events.LISTING)
             self.publish(kind, command=verb,
                          path=self._pathText(verb, argument), code=code,
                          beforeData=True, binary=self.session.binary,
                          reason=reason)
+            return kind == events.TRANSFER
+        return False
 
     def _reportTransfer(self, verb, transfer, code, reason):
         moved = transfer.bytesMoved()
@@ -188,13 +191,17 @@ class SessionReporting:
                      seconds=self.factory.reactor.seconds()
                      - transfer.started,
                      binary=self.session.binary, reason=reason)
+        return kind == events.TRANSFER
 
-    def _reportRefusal(self, verb, argument, code):
+    def _reportRefusal(self, verb, argument, code, reason):
         path = self._pathText(verb, argument)
-        if path is not None:
-            if verb == "SITE":
-                verb = "SITE CHMOD"
-            self.publish(events.REFUSAL, command=verb, path=path, code=code)
+        if path is None:
+            return False
+        if verb == "SITE":
+            verb = "SITE CHMOD"
+        self.publish(events.REFUSAL, command=verb, path=path, code=code,
+                     reason=reason)
+        return True
 
     def _pathText(self, verb, argument):
         text = pathArgument(verb, argument)
