@@ -58,7 +58,6 @@ from ftpkit.deploy.optionvalues import (
     portRange,
     positiveInteger,
     replyText,
-    servedDirectory,
     timeoutSeconds,
     usersFile,
     workerCount,
@@ -73,6 +72,7 @@ from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.stopsignals import holdQuit
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
+from ftpkit.deploy.workerroots import servedDirectoryAtStart
 from ftpkit.protocol.limitkeys import parsePrefixLength
 
 __all__ = ["usageErrorLine", "realmPlugins", "describeImportFailure", "findRealm",
@@ -274,7 +274,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     def opt_root(self, directory):
         """Directory users see as / [default: the current directory]."""
         try:
-            self["root"] = servedDirectory(directory)
+            self["root"] = servedDirectoryAtStart(directory)
         except ValueError as e:
             raise usage.UsageError(f"--root: {e}")
 

@@ -15,8 +15,9 @@ from ftpkit.control.vhosts import (
     parseHostName,
     parseVhostOption,
 )
-from ftpkit.deploy.optionvalues import replyText, servedDirectory
+from ftpkit.deploy.optionvalues import replyText
 from ftpkit.deploy.realmplugins import findRealm
+from ftpkit.deploy.workerroots import servedDirectoryAtStart
 
 
 def parseBannerOption(text):
@@ -42,13 +43,14 @@ def parseRootOption(text):
     @return: C{(name, directory)}, the name normalized and the directory
         absolute.
     @raise ValueError: saying why the value is bad (no C{=}, or no such
-        directory).
+        directory at the server's start:
+        L{ftpkit.deploy.workerroots.servedDirectoryAtStart}).
     """
     name, sep, directory = text.partition("=")
     if not sep or not directory:
         raise ValueError(f"must be NAME=DIR, like 'ftp.example.com=/srv/"
                          f"example', not {text!r}")
-    return parseHostName(name), servedDirectory(directory)
+    return parseHostName(name), servedDirectoryAtStart(directory)
 
 
 def withRoot(options, root):

@@ -3,7 +3,9 @@ A worker of C{--workers} started again while a users or password file,
 or the TLS certificate and key, cannot be used (an operator mid-edit)
 serves what they held when last good, as one process keeps it when a
 reload fails, instead of failing at start
-until the file is fixed (L{ftpkit.deploy.keptfiles}).
+until the file is fixed (L{ftpkit.deploy.keptfiles}); so it serves while
+a transfer log, an C{--on-upload} program or a served directory is gone
+(L{ftpkit.deploy.workerroots}), as one process does once started.
 """
 
 import ftplib
@@ -12,6 +14,7 @@ import json
 import os
 import signal
 
+from ftpkit.deploy.workerroots import GONE_SINCE_START
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_reload import derOf
 from tests.integration.test_users import ALICE_HASH
@@ -218,4 +221,56 @@ class LastGoodTests(WorkersTestCase):
             self.assertEqual(
                 ftp.storbinary(f"STOR up{n}", io.BytesIO(b"x"))[:3], "226")
             self.assertEqual(self.download(ftp), b"served\n")
+        self.assertNotIn("exited before it was ready", self.server.log())
+
+    def goneRecords(self, pid):
+        """
+        Wait for the line of a worker that cannot serve a directory.
+
+        @param pid: the worker.
+        @return: every such line's record, once one is C{pid}'s.
+        """
+        return self.server.waitFor(
+            lambda: (lambda records: records if pid in [
+                record["ftpkit_worker"] for record in records] else None)(
+                recordsOf(self.server.log(), GONE_SINCE_START)),
+            f"worker {pid} saying a served directory is gone")
+
+    def test_rootGone(self):
+        """
+        C{--root} removed since the start: the worker started again
+        serves, as the other does (it failed at start in a loop), each
+        login getting C{421} as one process's does once started, and says
+        why in one line; once the directory is back, both serve it.
+        """
+        self.start("--log-format", "json")
+        away = self.root + ".away"
+        os.rename(self.root, away)
+        survivor, newcomer = self.killOne()
+        refused = self.assertRaises(ftplib.error_temp, ftplibLogin, self,
+                                    self.server.port)
+        self.assertEqual(str(refused)[:4], "421 ")
+        [record] = self.goneRecords(newcomer)
+        self.assertEqual(record["root"], self.root)
+        os.rename(away, self.root)
+        _, logins = self.loginInBoth("alice", "secret")
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
+        self.assertNotIn("exited before it was ready", self.server.log())
+
+    def test_vhostRootGone(self):
+        """
+        A C{--vhost-root} removed since the start: the worker started
+        again serves the other hosts, and says why in one line.
+        """
+        site = os.path.join(scratchDirectory(self), "site")
+        os.mkdir(site)
+        self.start("--log-format", "json", "--vhost",
+                   "site.example=filesystem", "--vhost-root",
+                   f"site.example={site}")
+        os.rmdir(site)
+        survivor, newcomer = self.killOne()
+        [record] = self.goneRecords(newcomer)
+        self.assertEqual(record["root"], site)
+        _, logins = self.loginInBoth("alice", "secret")
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
         self.assertNotIn("exited before it was ready", self.server.log())

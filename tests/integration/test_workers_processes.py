@@ -15,11 +15,26 @@ import time
 from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.integration.test_startinterrupt import sitePath
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf, freePort
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
+
+FAIL_WHILE = """\
+import os, sys
+
+CLOSED = os.environ["FTPKIT_TEST_FAIL_WHILE"]
+if "ftpkit.deploy.worker" in sys.orig_argv and os.path.exists(CLOSED):
+    sys.stderr.write(f"test worker: cannot start while {CLOSED} exists\\n")
+    sys.stderr.flush()
+    os._exit(1)
+"""
+"""
+A C{sitecustomize} making a worker exit at its first moment while the
+file C{$FTPKIT_TEST_FAIL_WHILE} exists.
+"""
 
 
 def killWorkers(server):
@@ -65,25 +80,30 @@ class WorkerDeathTests(unittest.TestCase):
 
     def test_failingAtStart(self):
         """
-        Workers that cannot start (their C{--root} is gone) are started
-        again after growing delays, clients meanwhile get C{421}, the
-        workers' error reaches the log, and once the directory is back a
-        worker starts and serves. (A users file gone is no such failure:
-        the acceptor kept its content, L{ftpkit.deploy.keptfiles}.)
+        Workers that cannot start (made to exit at once while a file
+        exists) are started again after growing delays, clients
+        meanwhile get C{421}, the workers' error reaches the log, and
+        once the file is gone a worker starts and serves. (A users file
+        or a C{--root} gone is no such failure: the acceptor kept the
+        file's content, L{ftpkit.deploy.keptfiles}, and checked the
+        directory at its start, L{ftpkit.deploy.workerroots}.)
         """
-        served = os.path.join(self.root, "served")
-        os.mkdir(served)
-        server = ServerProcess(self, [
-            "--root", served, "--workers", "2", "--auth", "anonymous"])
+        closed = os.path.join(self.root, "closed")
+        server = ServerProcess(
+            self, ["--root", self.root, "--workers", "2", "--auth",
+                   "anonymous"],
+            env={"PYTHONPATH": sitePath(self, FAIL_WHILE),
+                 "FTPKIT_TEST_FAIL_WHILE": closed})
         server.waitForLog(READY, 2)
-        os.rmdir(served)
+        open(closed, "w").close()
         killWorkers(server)
         log = server.waitForLog("starting another in 2 s")
         self.assertIn("starting another in 0.5 s", log)
         self.assertIn("starting another in 1 s", log)
-        self.assertIn("ftpkit worker: --root: ", log)
+        self.assertIn(f"test worker: cannot start while {closed} exists",
+                      log)
         self.assertTrue(server.greeting().startswith(b"421"))
-        os.mkdir(served)
+        os.unlink(closed)
         server.waitForLog(READY, 3)
         server.login().quit()
 

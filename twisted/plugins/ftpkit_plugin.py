@@ -74,13 +74,13 @@ class FilesystemRealmPlugin:
         @param options: the parsed L{ftpkit.deploy.tap.Options}.
         @return: a L{ftpkit.auth.realms.FilesystemRealm}.
         @raise ValueError: when C{argument} is not a directory the server
-            can serve (L{ftpkit.deploy.optionvalues.servedDirectory}).
+            can serve (L{ftpkit.deploy.workerroots.servedDirectoryAtStart}).
         """
-        from ftpkit.deploy.optionvalues import servedDirectory
+        from ftpkit.deploy.workerroots import servedDirectoryAtStart
 
         root = options["root"]
         if argument:
-            root = servedDirectory(argument)
+            root = servedDirectoryAtStart(argument)
         from ftpkit.auth.realms import FilesystemRealm
 
         return FilesystemRealm(

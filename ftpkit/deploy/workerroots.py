@@ -1,0 +1,55 @@
+"""
+The directories a server serves (C{--root}, C{--vhost-root},
+C{--realm filesystem:DIR} and a C{--vhost}'s), checked at start
+(L{servedDirectoryAtStart}).
+
+One process checks them as it starts: one it cannot serve is a usage
+error. Once started, it serves on when one is removed (an operator's
+mistake, a mount gone), each login to it getting C{421} and the log
+saying why (L{ftpkit.auth.realms.FilesystemRealm.homeFor}). A worker of
+C{--workers} started again (in place of one that died) while a directory
+is gone reads the same options; refused there, it failed at start in a
+loop, the acceptor starting it again with a growing delay and a worker
+short meanwhile. Its acceptor checked them at its own start
+(L{ftpkit.deploy.keptfiles.checkedByAcceptor}), so such a worker serves
+as one process does, and says so in one line for each directory.
+"""
+
+import os
+
+from twisted.logger import Logger
+
+from ftpkit.deploy.keptfiles import checkedByAcceptor
+from ftpkit.deploy.optionvalues import servedDirectory
+
+_log = Logger()
+
+GONE_SINCE_START = ("the served directory {root} can no longer be served "
+                    "({why}): this worker serves all the same, as one "
+                    "process does, sessions there failing until it is "
+                    "back")
+"""The line of a worker started again while a directory cannot be served."""
+
+_told = set()
+"""The directories this worker said it cannot serve (each once: the
+options are read more than once)."""
+
+
+def servedDirectoryAtStart(text):
+    """
+    @param text: a directory to serve, an option's value.
+    @return: its absolute path, once L{servedDirectory} found it one the
+        server can serve; in a worker whose acceptor checked it at start,
+        also when it no longer is one (logged once).
+    @raise ValueError: when it is not one, in any other process.
+    """
+    try:
+        return servedDirectory(text)
+    except ValueError as e:
+        if not checkedByAcceptor():
+            raise
+        root = os.path.abspath(text)
+        if root not in _told:
+            _told.add(root)
+            _log.error(GONE_SINCE_START, root=root, why=str(e))
+        return root
