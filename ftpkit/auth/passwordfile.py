@@ -23,7 +23,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.auth.realms import isSafeUserName
-from ftpkit.auth.reloadingfile import ReloadingFile
+from ftpkit.auth.reloadingfile import ReloadingFile, readRegularFile
 
 _log = Logger()
 
@@ -96,8 +96,7 @@ def readPasswordData(path):
     @raise PasswordFileError: when it cannot be read.
     """
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return readRegularFile(path)
     except OSError as e:
         raise PasswordFileError(
             f"cannot read password file {path!r}: {e.strerror}") from None

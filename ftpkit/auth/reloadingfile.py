@@ -6,6 +6,7 @@ succeeds logs.
 """
 
 import os
+import stat
 
 from ftpkit.deploy.keptfiles import keptContent, register
 
@@ -14,6 +15,39 @@ _RELOADED_ONE = "reloaded {count} user from {path}"
 
 _RELOADED = "reloaded {count} users from {path}"
 """The log format of a file reloaded, naming more than one user."""
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+"""What L{readRegularFile} calls a file that is not a regular one."""
+
+
+def readRegularFile(path):
+    """
+    Read the whole of a file the server takes its configuration from (a
+    users or password file, a certificate or key), at start or on
+    C{SIGHUP}, without waiting: a FIFO (nobody writing) held the open,
+    and C{/dev/zero} the read, for ever, at start or, the file replaced
+    by one, in the reactor at a reload.
+
+    @param path: the file.
+    @return: its content, C{bytes}.
+    @raise OSError: when it cannot be opened or read, or is not a regular
+        file (its C{strerror} then says what it is).
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(descriptor).st_mode
+    except BaseException:
+        os.close(descriptor)
+        raise
+    for isKind, kind in _KINDS:
+        if isKind(mode):
+            os.close(descriptor)
+            raise OSError(0, f"{kind}, not a regular file", path)
+    with os.fdopen(descriptor, "rb") as f:
+        return f.read()
 
 
 def fileSignature(path):

@@ -21,6 +21,7 @@ from typing import Optional
 
 from ftpkit.auth.passwordhash import isPasswordHash, parseHash
 from ftpkit.auth.realms import isSafeUserName
+from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.deploy.limitoptions import MOST_BYTES, parseByteCount
 from ftpkit.errors import FTPError
 from ftpkit.protocol import paths
@@ -230,8 +231,7 @@ def readUsersData(path):
     @raise UsersFileError: when it cannot be read.
     """
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return readRegularFile(path)
     except OSError as e:
         raise UsersFileError(f"cannot read users file {path!r}: {e.strerror}")
 

@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
-from ftpkit.auth.reloadingfile import fileSignature
+from ftpkit.auth.reloadingfile import fileSignature, readRegularFile
 from ftpkit.deploy.keptfiles import keptContent, register
 
 _PUBLIC = (serialization.Encoding.DER,
@@ -42,8 +42,7 @@ class TLSConfigurationError(ValueError):
 
 def _readFile(path, part):
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return readRegularFile(path)
     except FileNotFoundError:
         raise TLSConfigurationError(f"{path}: no such file", part)
     except OSError as e:

@@ -6,6 +6,7 @@ L{ftpkit.config.ServerConfig}, and L{makeHub} to subscribe what the
 configuration asks for.
 """
 
+import errno
 import os
 import shlex
 
@@ -72,15 +73,20 @@ def writableFile(path):
     @param path: a file to append to.
     @return: C{path}, absolute, once it could be opened for appending
         (created if missing).
-    @raise ValueError: saying why it cannot.
+    @raise ValueError: saying why it cannot (a FIFO nothing reads among
+        the reasons).
     """
     if not path:
         raise ValueError("needs a file to append to: --xferlog PATH")
     path = os.path.abspath(path)
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                         0o640))
+        # Without waiting: a FIFO nobody reads held the start for ever.
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                         | os.O_NONBLOCK, 0o640))
     except OSError as e:
+        if e.errno == errno.ENXIO:
+            raise ValueError(f"cannot append to {path!r}: a FIFO nothing "
+                             "reads (a transfer log is a regular file)")
         raise ValueError(f"cannot append to {path!r}: {e.strerror}")
     return path
 

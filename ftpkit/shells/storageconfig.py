@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import parse_qsl, urlsplit
 
+from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.compat.fsspecnames import stripProtocol, urlOptions
 
 SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
@@ -234,10 +235,11 @@ def readConfig(path, readFile=None):
 
 def _read(path):
     """
-    @return: the bytes of the file at C{path}.
+    @return: the bytes of the file at C{path}, read without waiting on a
+        FIFO or a device that never ends (L{readRegularFile}).
+    @raise OSError: when it cannot be read or is no regular file.
     """
-    with open(path, "rb") as f:
-        return f.read()
+    return readRegularFile(path)
 
 
 def filesystemClass(protocol):

@@ -1,0 +1,180 @@
+"""
+Bad command lines of C{twistd ftpkit} and C{python -m ftpkit}, as a
+careless operator types them: a table, and nothing else, of
+C{(arguments, fragment)} rows. Each command line must end in one usage
+error whose one line holds C{fragment} (which starts with the option it
+names). L{tests.unit.test_badoptions} parses every row in the test
+process and runs some through a real server process.
+
+Arguments may name these files, filled in by the test (C{str.format}):
+
+  - C{{dir}}: an existing directory; C{{file}}: an empty regular file;
+    C{{missing}}: a path that does not exist (nor its directory);
+  - C{{fifo}}: a FIFO nobody writes to or reads from; C{{zero}}:
+    C{/dev/zero}, a device that never ends;
+  - C{{cert}}, C{{key}}: a good certificate and its key, in two files;
+    C{{otherKey}}: another key; C{{expired}}: an expired certificate
+    with its key; C{{bundle}}: two CA certificates, no key; C{{der}}: the
+    certificate in DER; C{{encrypted}}: the key, encrypted;
+  - C{{badPasswords}}: a password file with a line that is no
+    C{USER:PASSWORD}; C{{badUsers}}: a users file that is not TOML.
+
+C{NOT_UTF8} is a value holding a byte that is not UTF-8, as Python gives
+one from the command line.
+"""
+
+NOT_UTF8 = "caf\udce9"
+"""C{b"caf\\xe9"} from the command line: a lone surrogate in C{str}."""
+
+HUGE = str(2 ** 64)
+"""A number past every C integer."""
+
+_COUNTS = ["max-connections", "max-connections-per-ip", "max-passive-per-ip",
+           "max-login-attempts", "max-sessions-per-user"]
+_TIMEOUTS = ["idle-timeout", "login-timeout", "data-timeout"]
+_RATES = ["max-download-rate", "max-upload-rate", "max-total-rate",
+          "max-upload-size"]
+
+ROWS = [
+    # The parser's own errors.
+    (["--nosuch"], "option --nosuch not recognized"),
+    (["--workers"], "option --workers requires argument"),
+    (["--read-only=yes"], "option --read-only must not have an argument"),
+    (["--banner", "Hello", "world"], "unexpected argument 'world'"),
+    (["--root", "{dir}", "--root", "{dir}"], "--root: given twice"),
+    # Counts: empty, junk, negative, zero, float, not UTF-8.
+    *[([f"--{name}", value], f"--{name}: must be a positive integer")
+      for name in _COUNTS
+      for value in ["", "x", "-1", "0", "1.5", "1e3", NOT_UTF8]],
+    *[(["--workers", value], "--workers: must be a positive integer")
+      for value in ["", "x", "-1", "0", "1.5", NOT_UTF8]],
+    (["--workers", "10000"], "--workers: at most "),
+    (["--workers", HUGE], "--workers: at most "),
+    *[(["--ipv6-prefix-length", value],
+       "--ipv6-prefix-length: must be a prefix length from 1 to 128")
+      for value in ["", "x", "-1", "0", "129", "64.0", HUGE, NOT_UTF8]],
+    # Seconds.
+    *[([f"--{name}", value], f"--{name}: must be a positive number")
+      for name in _TIMEOUTS
+      for value in ["", "x", "-1", "0", "nan", "inf", "1e400", NOT_UTF8]],
+    *[([f"--{name}", "0.5"], f"--{name}: must be at least 1 second")
+      for name in _TIMEOUTS],
+    *[(["--shutdown-grace", value], "--shutdown-grace: must be a number")
+      for value in ["", "x", "nan", "inf", "1e400", NOT_UTF8]],
+    (["--shutdown-grace", "-1"], "--shutdown-grace: must be 0 or more"),
+    # Sizes and rates.
+    *[([f"--{name}", value], f"--{name}: must be a number of bytes")
+      for name in [*_RATES, "listing-cache"]
+      for value in ["", "x", "-1", "1T", "1.5.5", "1e3", NOT_UTF8]],
+    *[([f"--{name}", "0"], f"--{name}: must be at least 1 byte")
+      for name in _RATES],
+    *[([f"--{name}", HUGE + "G"], f"--{name}: must be at most")
+      for name in [*_RATES, "listing-cache"]],
+    # Masks, formats, text.
+    *[(["--umask", value], "--umask: must be an octal mask from 000 to 777")
+      for value in ["", "8", "1000", "-22", "0o22", "x", NOT_UTF8]],
+    *[(["--log-format", value], "--log-format: must be text or json")
+      for value in ["", "xml", "JSON", NOT_UTF8]],
+    (["--banner", ""], "--banner: needs the text of the reply"),
+    (["--banner", "a\r\n230 forged"], "--banner: must not contain control"),
+    (["--banner", NOT_UTF8], "--banner: must be UTF-8 text"),
+    (["--banner", "x" * 9000], "--banner: at most "),
+    # Ports and addresses.
+    *[(["--passive-ports", value], "--passive-ports: ")
+      for value in ["", "0-0", "60010-60000", "1-2", "60000", "a-b",
+                    f"{HUGE}-{HUGE}", "-", NOT_UTF8]],
+    *[(["--passive-address", value], "--passive-address: must be")
+      for value in ["", "::1", "0.0.0.0", "255.255.255.255",
+                    "example.com", NOT_UTF8]],
+    *[([f"--{name}", value], f"--{name}: must be an address or a CIDR")
+      for name in ["allow-from", "deny-from"]
+      for value in ["", "x", "10.0.0.0/33", "::/129", NOT_UTF8]],
+    (["--deny-from", "0.0.0.0/0", "--deny-from", "::/0"],
+     "--deny-from: denies every address"),
+    (["--allow-from", "10.0.0.0/8", "--deny-from", "10.0.0.0/8"],
+     "--deny-from: denies every address --allow-from allows"),
+    *[(["--trusted-proxy", value], "--trusted-proxy: ")
+      for value in ["", "x", "10.0.0.0/33", NOT_UTF8]],
+    (["--trusted-proxy", "10.0.0.1"],
+     "--trusted-proxy: needs a --listen haproxy:"),
+    # Listeners.
+    *[(["--listen", value], "--listen: bad endpoint")
+      for value in ["", "x", "junk:1", "tcp:", "tcp:x", "tcp:-1",
+                    "tcp:99999", f"tcp:{HUGE}", "tcp:0:backlog=x",
+                    "unix:{missing}/s", "unix:{file}/s", "haproxy:",
+                    "haproxy:junk:1", "systemd:domain=INET:index=99",
+                    f"tcp:{NOT_UTF8}"]],
+    (["--listen", "tcp:2121", "--listen", "tcp:2121"], "--listen: "),
+    (["--listen", "ssl:0:privateKey={missing}"], "--listen: "),
+    (["--listen", "ssl:0:privateKey={dir}"], "--listen: "),
+    (["--listen", "ssl:0:privateKey={fifo}"], "--listen: "),
+    (["--listen", "ssl:0:privateKey={zero}"], "--listen: "),
+    (["--listen", "ssl:0:privateKey={key}:certKey={bundle}"], "--listen: "),
+    (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: "),
+    (["--metrics", "tcp:2121"], "--metrics: "),
+    *[(["--metrics", value], "--metrics: bad endpoint")
+      for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",
+                    NOT_UTF8]],
+    # Directories.
+    *[(["--root", value], "--root: ")
+      for value in ["", "{missing}", "{file}", "{fifo}", "{zero}",
+                    NOT_UTF8]],
+    *[(["--realm", value], "--realm: ")
+      for value in ["", "nosuch", "memory:x", "memory:0", f"memory:{HUGE}G",
+                    "filesystem:{missing}", "filesystem:{file}",
+                    "users:", "users:{missing}", "users:{dir}",
+                    "users:{fifo}", "users:{zero}", "users:{badUsers}",
+                    "fsspec:", "fsspec:nosuch://x",
+                    "fsspec:memory://?config={fifo}",
+                    "fsspec:memory://?config={zero}",
+                    "fsspec:memory://?config={dir}", NOT_UTF8]],
+    (["--workers", "2", "--realm", "memory"], "--workers: --realm memory"),
+    # Checkers.
+    *[(["--auth", value], "--auth: ")
+      for value in ["", "nosuch", "memory:alice", "file:", "file:{missing}",
+                    "file:{dir}", "file:{fifo}", "file:{zero}",
+                    "file:{badPasswords}", "users:{fifo}", "users:{zero}",
+                    "users:{badUsers}", "unix:x", "anonymous:x",
+                    NOT_UTF8]],
+    (["--help-auth-type", "nosuch"], "--help-auth-type: no checker"),
+    # Files the server writes, and programs it runs.
+    *[(["--xferlog", value], "--xferlog: ")
+      for value in ["", "{dir}", "{missing}/xferlog", "{fifo}"]],
+    *[(["--on-upload", value], "--on-upload: ")
+      for value in ["", "'", "{missing}", "{dir}", "{file}"]],
+    # TLS.
+    *[(["--tls-cert", value], "--tls-cert: ")
+      for value in ["", "{missing}", "{dir}", "{fifo}", "{zero}", "{file}",
+                    "{der}", "{bundle}", "{expired}", "{key}"]],
+    *[(["--tls-cert", "{cert}", "--tls-key", value], "--tls-key: ")
+      for value in ["", "{missing}", "{dir}", "{fifo}", "{zero}", "{file}",
+                    "{otherKey}", "{encrypted}", "{cert}"]],
+    (["--tls-key", "{key}"], "--tls-key: needs --tls-cert"),
+    (["--tls-required"], "--tls-required: needs --tls-cert"),
+    (["--tls-allow-ccc"], "--tls-allow-ccc: needs --tls-cert"),
+    (["--tls-allow-1.3"], "--tls-allow-1.3: needs --tls-cert"),
+    (["--tls-require-session-reuse"],
+     "--tls-require-session-reuse: needs --tls-cert"),
+    (["--tls-cert", "{cert}", "--tls-key", "{key}",
+      "--tls-anonymous-exempt"], "--tls-anonymous-exempt: needs"),
+    # Virtual hosts.
+    *[(["--vhost", value], "--vhost: ")
+      for value in ["", "x", "=memory", "a.example=", "a.example=nosuch",
+                    "a.example=filesystem:{missing}", "a b=memory",
+                    NOT_UTF8]],
+    *[(["--vhost", "a.example=memory", "--vhost-banner", value],
+       "--vhost-banner: ")
+      for value in ["", "a.example", "a.example=", "a.example=x\ny",
+                    "b.example=Hello"]],
+    *[(["--vhost", "a.example=filesystem", "--vhost-root", value],
+       "--vhost-root: ")
+      for value in ["", "a.example", "a.example={missing}",
+                    "a.example={file}", "b.example={dir}"]],
+    (["--vhost-fallback"], "--vhost-fallback: needs a --vhost"),
+    (["--workers", "2", "--vhost", "a.example=memory"], "--workers: "),
+    # Options that contradict each other.
+    (["--read-only", "--anonymous-write"],
+     "--anonymous-write: contradicts --read-only"),
+    (["--home-per-user", "--anonymous-write", "--auth", "anonymous"],
+     "--anonymous-write: with --home-per-user"),
+]
