@@ -24,9 +24,14 @@ import tomllib
 
 from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.auth.realms import isSafeUserName
+from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.auth.usersfile import UsersFileError, parseUser, parseUsers
 from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.shells.permissiontable import PERMISSIONS
+
+INTERRUPTED = 130
+"""The exit status of a command Ctrl-C stopped, as a shell gives one a
+C{SIGINT} ended."""
 
 _KEY_ORDER = ("password", "home", "permissions", "quota", "quota-files",
               "read-only", "max-download-rate", "max-upload-rate")
@@ -103,11 +108,12 @@ def loadTables(path):
     @raise UsersFileError: when the file is not valid.
     """
     try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
+        text = readRegularFile(path).decode("utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
+        raise UsersFileError(f"cannot read {path}: {e.strerror or e}")
+    except UnicodeDecodeError as e:
         raise UsersFileError(f"cannot read {path}: {e}")
     parseUsers(text, path)
     return tomllib.loads(text).get("users", {})
@@ -223,6 +229,24 @@ def makeParser():
     return parser
 
 
+class PromptError(UsersFileError):
+    """
+    The password prompt got no usable answer; the error goes on a line
+    of its own (L{errorLine}), not after the prompt the input ended on.
+    """
+
+
+def errorLine(program, error):
+    """
+    @param program: how the command names itself.
+    @param error: the L{UsersFileError} that stopped it.
+    @return: the line saying so, after a line feed ending the prompt's
+        line when it is a L{PromptError}.
+    """
+    start = "\n" if isinstance(error, PromptError) else ""
+    return f"{start}{program}: {error}\n"
+
+
 def readPassword(fromStdin, stdin, prompt):
     """
     Get the new password.
@@ -231,24 +255,46 @@ def readPassword(fromStdin, stdin, prompt):
     @param stdin: the standard input file.
     @param prompt: the C{getpass}-like function prompting on the terminal.
     @return: the password.
-    @raise UsersFileError: when it is empty, the two entries differ or
+    @raise UsersFileError: when it is empty, the two entries differ,
         the input ends at the prompt (no terminal: a script that meant
-        C{--password-stdin}).
+        C{--password-stdin}) or is closed (a L{PromptError} when
+        prompting), or the password is not UTF-8 text (bytes the
+        terminal's encoding could not decode, which no hash could be made
+        of).
     """
+    closed = UsersFileError("no password: standard input is closed")
+    notText = UsersFileError("the password is not UTF-8 text")
     if fromStdin:
-        password = stdin.readline().rstrip("\r\n")
+        if stdin is None:
+            # Closed (<&-): Python then has no sys.stdin.
+            raise closed
+        try:
+            password = stdin.readline().rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise notText from None
     else:
         try:
             password = prompt("New password: ")
             again = prompt("Again: ")
         except EOFError:
-            raise UsersFileError(
+            raise PromptError(
                 "no password: the input ended (use --password-stdin)"
             ) from None
+        except UnicodeDecodeError:
+            raise PromptError(str(notText)) from None
+        except AttributeError:
+            # getpass without a terminal reads sys.stdin, None if closed.
+            if stdin is not None:
+                raise
+            raise PromptError(str(closed)) from None
         if again != password:
             raise UsersFileError("the passwords differ")
     if not password:
         raise UsersFileError("empty password")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise notText from None
     return password
 
 
@@ -311,7 +357,9 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
     @param stderr: where errors go (C{sys.stderr} when C{None}).
     @param prompt: asks for a password on the terminal.
     @return: the exit status: 0, or 1 after an error message on stderr
-        (usage errors exit with status 2 from L{argparse}).
+        (usage errors exit with status 2 from L{argparse}), or
+        L{INTERRUPTED} after Ctrl-C (it was a C{KeyboardInterrupt}
+        traceback).
     """
     parser = makeParser()
     options = parser.parse_args(argv)
@@ -336,7 +384,7 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
                        readPassword(options.password_stdin, stdin, prompt))
         writeAtomically(options.path, formatUsers(users))
     except UsersFileError as e:
-        stderr.write(f"python -m ftpkit.passwd: error: {e}\n")
+        stderr.write(errorLine("python -m ftpkit.passwd: error", e))
         return 1
     except OSError as e:
         # Named by the file the user gave: the error's own file name is
@@ -344,6 +392,11 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
         stderr.write(f"python -m ftpkit.passwd: error: cannot write "
                      f"{options.path}: {e.strerror or e}\n")
         return 1
+    except KeyboardInterrupt:
+        # Ctrl-C at the prompt: the file is as it was (writeAtomically
+        # renames a complete copy over it, or nothing).
+        stderr.write("\npython -m ftpkit.passwd: interrupted\n")
+        return INTERRUPTED
     stdout.write(f"{action} in {options.path}\n")
     return 0
 

@@ -25,7 +25,9 @@ import os
 import sys
 
 from ftpkit.auth.passwd import (
+    INTERRUPTED,
     byteCount,
+    errorLine,
     permissionList,
     positiveCount,
     readPassword,
@@ -225,7 +227,8 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
     @param stderr: where errors go (C{sys.stderr} when C{None}).
     @param prompt: asks for a password on the terminal.
     @return: the exit status: 0, or 1 after a one-line error on stderr
-        (usage errors exit with status 2 from L{argparse}).
+        (usage errors exit with status 2 from L{argparse}), or
+        L{INTERRUPTED} after Ctrl-C.
     """
     options = makeParser().parse_args(argv)
     stdin, stdout, stderr = standardStreams(stdin, stdout, stderr)
@@ -238,7 +241,7 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
         with psycopg.connect(options.dsn) as connection:
             run(connection, options, stdin, stdout, prompt)
     except UsersFileError as e:
-        print(f"pgadmin: {e}", file=stderr)
+        stderr.write(errorLine("pgadmin", e))
         return 1
     except psycopg.errors.UndefinedColumn as e:
         print(f"pgadmin: {' '.join(str(e).split())}: the table is older than"
@@ -248,6 +251,10 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
     except psycopg.Error as e:
         print(f"pgadmin: {' '.join(str(e).split())}", file=stderr)
         return 1
+    except KeyboardInterrupt:
+        # Ctrl-C at the prompt: the transaction is rolled back.
+        print("\npgadmin: interrupted", file=stderr)
+        return INTERRUPTED
     return 0
 
 

@@ -202,6 +202,41 @@ def formatTable(records):
     return "\n".join(lines) + "\n"
 
 
+_TEXT_FIELDS = ("peer", "user", "client", "login_time")
+_TRANSFER_FIELDS = (("command", str), ("path", str), ("bytes", int),
+                    ("rate", (int, float)))
+
+
+def checkedRecords(document):
+    """
+    @param document: what a C{/sessions} URL answered, parsed JSON.
+    @return: C{document}, once it is a list of session records
+        (L{sessionRecord}) that L{formatTable} can print.
+    @raise ValueError: saying it is not (another service's JSON, the URL
+        of another page): the table failed with a traceback.
+    """
+    def wrong(what):
+        return ValueError(f"not a list of ftpkit sessions ({what}): is it "
+                          "the /sessions page of a --metrics endpoint?")
+
+    if not isinstance(document, list):
+        raise wrong(f"a JSON {type(document).__name__}")
+    for record in document:
+        if not isinstance(record, dict):
+            raise wrong(f"an entry is a JSON {type(record).__name__}")
+        for name in _TEXT_FIELDS:
+            if not isinstance(record.get(name, ""), (str, type(None))):
+                raise wrong(f"{name} is not text")
+        transfer = record.get("transfer")
+        if transfer is None:
+            continue
+        if not isinstance(transfer, dict) or not all(
+                isinstance(transfer.get(name), kind)
+                for name, kind in _TRANSFER_FIELDS):
+            raise wrong("a transfer lacks its command, path, bytes or rate")
+    return document
+
+
 USAGE = "usage: python -m ftpkit.who [--json] [URL]\n"
 """The usage line, for C{--help} and wrong arguments."""
 
@@ -232,7 +267,7 @@ def main(argv=None, out=None, err=None):
     url = rest[0] if rest else DEFAULT_URL
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
-            records = json.loads(response.read())
+            records = checkedRecords(json.loads(response.read()))
     except (OSError, ValueError) as e:
         err.write(f"ftpkit.who: cannot read {url}: {e}\n")
         return 1

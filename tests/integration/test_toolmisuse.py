@@ -1,0 +1,224 @@
+"""
+The commands besides the server (C{python -m ftpkit.passwd},
+C{python -m ftpkit.pgadmin}, C{python -m ftpkit.who}) misused: standard
+input closed or no terminal, Ctrl-C at the prompt, a password that is not
+UTF-8, a users file that is a FIFO, a URL answering other JSON. Each is
+one error line and a status, never a traceback, and the users file is
+left as it was.
+"""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+from twisted.trial import unittest
+
+from ftpkit.auth import passwd, pgadmin
+from ftpkit.ops import who
+from tests.integration.test_plugin import _SOURCE
+from tests.scratch import scratchDirectory
+
+EXISTING = b"# kept as it is\n"
+"""A users file's content that a failed command must not change."""
+
+
+def runPasswd(*args, stdin=b"", environment=()):
+    """
+    Run C{python -m ftpkit.passwd ARGS} in a process with no terminal.
+
+    @param stdin: its standard input, C{bytes}, or C{None} for none at
+        all (closed).
+    @param environment: more environment variables, C{(name, value)}.
+    @return: C{(status, stdout, stderr)}, the last two as text.
+    """
+    closed = {"preexec_fn": lambda: os.close(0)} if stdin is None else {}
+    done = subprocess.run(
+        [sys.executable, "-m", "ftpkit.passwd", *args], input=stdin,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
+        env=dict(os.environ, PYTHONPATH=_SOURCE, **dict(environment)),
+        start_new_session=True, check=False, **closed)
+    return (done.returncode, done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"))
+
+
+class PasswdTests(unittest.TestCase):
+    """
+    C{python -m ftpkit.passwd}.
+    """
+
+    timeout = 240
+
+    def setUp(self):
+        self.directory = scratchDirectory(self)
+        self.path = os.path.join(self.directory, "users.toml")
+        with open(self.path, "wb") as f:
+            f.write(EXISTING)
+
+    def assertKept(self):
+        """
+        The users file is as it was, and nothing was left beside it.
+        """
+        with open(self.path, "rb") as f:
+            self.assertEqual(f.read(), EXISTING)
+        self.assertEqual(os.listdir(self.directory), ["users.toml"])
+
+    def test_closedInput(self):
+        """
+        Standard input closed (C{<&-}), prompting or with
+        C{--password-stdin}: one line saying so (not after the prompt),
+        status 1. It was an C{AttributeError} traceback (Python has no
+        C{sys.stdin} then).
+        """
+        for extra in [[], ["--password-stdin"]]:
+            status, out, err = runPasswd(self.path, "alice", *extra,
+                                         stdin=None)
+            self.assertEqual(
+                (status, out, err.splitlines()[-1:]),
+                (1, "", ["python -m ftpkit.passwd: error: no password: "
+                         "standard input is closed"]), err)
+            self.assertNotIn("Traceback", err)
+            self.assertNotIn("New password: python", err)
+            self.assertKept()
+
+    def test_notUTF8(self):
+        """
+        A password that is not UTF-8 (Latin-1 typed into a UTF-8
+        locale): one line, status 1. It was a C{UnicodeEncodeError}
+        traceback (the hash could not be made), or a
+        C{UnicodeDecodeError} one where standard input decodes strictly.
+        """
+        for errors in ["surrogateescape", "strict"]:
+            status, out, err = runPasswd(
+                self.path, "alice", "--password-stdin", stdin=b"caf\xe9\n",
+                environment=[("PYTHONIOENCODING", f"utf-8:{errors}")])
+            self.assertEqual(
+                (status, out, err),
+                (1, "", "python -m ftpkit.passwd: error: the password is "
+                 "not UTF-8 text\n"), errors)
+            self.assertKept()
+
+    def test_fifo(self):
+        """
+        A users file that is a FIFO is an error at once: the command
+        waited for a writer for ever.
+        """
+        os.unlink(self.path)
+        os.mkfifo(self.path)
+        status, out, err = runPasswd(self.path, "alice", "--password-stdin",
+                                     stdin=b"pw\n")
+        self.assertEqual(
+            (status, out, err),
+            (1, "", f"python -m ftpkit.passwd: error: cannot read "
+             f"{self.path}: a FIFO, not a regular file\n"))
+
+    def test_interruptedAtPrompt(self):
+        """
+        Ctrl-C at the password prompt: one line, status 130, the file as
+        it was. It was a C{KeyboardInterrupt} traceback.
+        """
+        errors = io.StringIO()
+
+        def interrupted(text):
+            raise KeyboardInterrupt()
+
+        status = passwd.main([self.path, "alice"], stdout=io.StringIO(),
+                             stderr=errors, prompt=interrupted)
+        self.assertEqual((status, errors.getvalue()),
+                         (130, "\npython -m ftpkit.passwd: interrupted\n"))
+        self.assertKept()
+
+    def test_interruptedProcess(self):
+        """
+        So for the command run with no terminal, waiting at its prompt
+        for a line that never comes when C{SIGINT} arrives.
+        """
+        errorPath = os.path.join(scratchDirectory(self), "stderr")
+        readEnd, writeEnd = os.pipe()
+        self.addCleanup(os.close, writeEnd)
+        with open(errorPath, "wb") as errorFile:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ftpkit.passwd", self.path, "alice"],
+                stdin=readEnd, stdout=subprocess.DEVNULL, stderr=errorFile,
+                env=dict(os.environ, PYTHONPATH=_SOURCE),
+                start_new_session=True)
+        os.close(readEnd)
+        self.addCleanup(process.kill)
+        deadline = time.monotonic() + 60
+        while b"New password: " not in readBytes(errorPath):
+            self.assertLess(time.monotonic(), deadline, "no prompt")
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        self.assertEqual(process.wait(60), 130)
+        err = readBytes(errorPath).decode("utf-8")
+        self.assertTrue(err.endswith(
+            "New password: \npython -m ftpkit.passwd: interrupted\n"), err)
+        self.assertNotIn("Traceback", err)
+        self.assertKept()
+
+
+def readBytes(path):
+    """
+    @return: the content of file C{path}.
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class PgadminTests(unittest.TestCase):
+    """
+    C{python -m ftpkit.pgadmin}.
+    """
+
+    def test_interrupted(self):
+        """
+        Ctrl-C (while it connects, or at the prompt): one line, status
+        130. It was a C{KeyboardInterrupt} traceback.
+        """
+        def interrupted(dsn):
+            raise KeyboardInterrupt()
+
+        self.patch(psycopg, "connect", interrupted)
+        errors = io.StringIO()
+        status = pgadmin.main(["--dsn", "host=nowhere", "add", "alice"],
+                              stdout=io.StringIO(), stderr=errors)
+        self.assertEqual((status, errors.getvalue()),
+                         (130, "\npgadmin: interrupted\n"))
+
+
+class WhoTests(unittest.TestCase):
+    """
+    C{python -m ftpkit.who} given a URL answering JSON that is no list of
+    sessions (another service's, another page's).
+    """
+
+    def test_otherJSON(self):
+        """
+        One line naming the URL and what is wrong, status 1. It was an
+        C{AttributeError}, C{KeyError} or C{TypeError} traceback from
+        the table.
+        """
+        directory = scratchDirectory(self)
+        for document, why in [
+                ({"status": "ok"}, "a JSON dict"),
+                ("sessions", "a JSON str"),
+                ([1, 2], "an entry is a JSON int"),
+                ([{"user": ["a"]}], "user is not text"),
+                ([{"user": "a", "transfer": {"command": "RETR"}}],
+                 "a transfer lacks its command, path, bytes or rate")]:
+            path = os.path.join(directory, "sessions.json")
+            with open(path, "w") as f:
+                json.dump(document, f)
+            url = "file://" + path
+            for extra in [[], ["--json"]]:
+                out, err = io.StringIO(), io.StringIO()
+                self.assertEqual(who.main([*extra, url], out, err), 1)
+                self.assertEqual(
+                    (out.getvalue(), err.getvalue()),
+                    ("", f"ftpkit.who: cannot read {url}: not a list of "
+                     f"ftpkit sessions ({why}): is it the /sessions page of "
+                     "a --metrics endpoint?\n"))
