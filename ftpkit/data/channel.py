@@ -509,7 +509,14 @@ class DataChannel:
         Be done with the listener, if any.
 
         @param release: hand it to the pool (which closes it if it cannot
-            keep it); otherwise close it.
+            keep it) once its connection was claimed; one never claimed
+            (its transfer aborted, or another PASV made) is closed, after
+            what queued on it is refused (and strangers logged): a
+            connection the client makes after C{ABOR} is then refused at
+            once, not kept in a pooled listener's queue until the next
+            listen of the port, perhaps this session's own, took it.
+            (Once claimed, the next session's listen refuses whatever
+            came after the client's.) Otherwise close it.
         """
         port, self._port = self._port, None
         if port is None:
@@ -518,14 +525,11 @@ class DataChannel:
             self._alarm.taken(port)
         if self._holding:
             self._releaseShare()
-        if release and self._pool is not None:
+        if release and not self.claimed:
+            port.discardQueued(self._refuse)
+        if release and self.claimed and self._pool is not None:
             if port.reading:
                 port.stopReading()
-            if not self.claimed:
-                # Unused: what the client queued on it is this session's
-                # to refuse (and log). (Once claimed, the next session's
-                # listen refuses whatever came after the client's.)
-                port.discardQueued(self._refuse)
             self._pool.give(port)
         else:
             port.stopListening()

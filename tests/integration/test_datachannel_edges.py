@@ -197,6 +197,54 @@ class AbortedConnectTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(reply[:3], b"425", reply)
 
 
+class AbortedPassiveTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{ABOR} while a transfer waits for its passive connection: the
+    listener is closed, so a connection the client makes after it is
+    refused at once. It was pooled, still listening: the connection was
+    accepted by the kernel and waited, unanswered, until the port's next
+    listen refused it.
+    """
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.write(b"0123456789")
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=30))
+
+    async def test_connectAfterAbort(self):
+        """
+        C{EPSV}, C{RETR}, C{ABOR} (C{425}, C{226}); a connection to the
+        port then is refused, and the session's next transfer works.
+        """
+        def abort():
+            client = RawClient(self.server.port)
+            self.addCleanup(client.close)
+            client.login()
+            client.command("TYPE I")
+            port = client.epsvPort()
+            client.sock.sendall(b"RETR f.bin\r\n")
+            replies = (client.command("ABOR"), client.reply())
+            late = socket.socket()
+            try:
+                late.settimeout(5)
+                late.connect(("127.0.0.1", port))
+                outcome = "connected"
+            except ConnectionRefusedError:
+                outcome = "refused"
+            finally:
+                late.close()
+            return replies, outcome, client.transfer("RETR f.bin")
+
+        (failed, aborted), outcome, transfer = await self.inThread(abort)
+        self.assertEqual((failed[:3], aborted[:3]), (b"425", b"226"))
+        self.assertEqual(outcome, "refused")
+        self.assertEqual((transfer[1], transfer[2][:3]),
+                         (b"0123456789", b"226"))
+
+
 class ReplacedSetUpTests(FTPSTestsMixin, unittest.TestCase):
     """
     C{PASV} then C{PORT}: the last one wins, and the passive listener of

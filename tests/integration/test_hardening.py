@@ -78,7 +78,8 @@ def retrOver(ftp, host, port, name="hello.txt"):
 
 def waitUntilRefused(host, port, source=None, timeout=10):
     """
-    Probe a port until connecting to it is refused (blocking).
+    Probe a port until connecting to it is refused (blocking). A probe
+    the listener's full queue leaves unanswered gives up after a second.
 
     @param source: the address to connect from, or C{None} for any.
     @return: whether it was refused within C{timeout} seconds.
@@ -86,12 +87,15 @@ def waitUntilRefused(host, port, source=None, timeout=10):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         probe = socket.socket()
+        probe.settimeout(1)
         try:
             if source is not None:
                 probe.bind((source, 0))
             probe.connect((host, port))
         except ConnectionRefusedError:
             return True
+        except TimeoutError:
+            pass
         finally:
             probe.close()
         time.sleep(0.05)

@@ -340,3 +340,80 @@ class LinkLocalTests(unittest.TestCase):
             self.transport.value(),
             b"501 Data connection only to your own address\r\n" * 2)
 
+
+class AbortedListenerTests(unittest.TestCase):
+    """
+    A passive listener whose transfer was aborted before its connection
+    came is closed, not pooled: a connection the client makes after
+    C{ABOR} is refused at once. It was kept in the server's pool, where
+    such a connection waited, accepted by the kernel, until the port's
+    next listen (perhaps this session's own) took it.
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.factory = makeFactory(self.clock)
+        peer = IPv4Address("TCP", "127.0.0.1", 40000)
+        self.protocol = self.factory.buildProtocol(peer)
+        self.transport = StringTransport(
+            hostAddress=IPv4Address("TCP", "127.0.0.1", 21),
+            peerAddress=peer)
+        self.protocol.makeConnection(self.transport)
+        self.addCleanup(self.factory.listenerPool.closeAll)
+        self.addCleanup(self.protocol.connectionLost,
+                        Failure(error.ConnectionDone()))
+        self.protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.transport.clear()
+
+    def passive(self):
+        """
+        @return: the port of a C{PASV}'s listener.
+        """
+        self.protocol.dataReceived(b"PASV\r\n")
+        reply = self.transport.value().split(b"\r\n")[-2]
+        self.assertTrue(reply.startswith(b"227"), reply)
+        numbers = reply.rsplit(b"(", 1)[1].rstrip(b")").split(b",")
+        self.transport.clear()
+        return int(numbers[4]) * 256 + int(numbers[5])
+
+    def assertRefused(self, port):
+        """
+        A connection to C{port} on 127.0.0.1 is refused.
+        """
+        client = socket.socket()
+        self.addCleanup(client.close)
+        self.assertRaises(ConnectionRefusedError, client.connect,
+                          ("127.0.0.1", port))
+
+    def test_abortedWhileWaiting(self):
+        """
+        C{RETR} waiting for its connection, then C{ABOR}: C{425} and
+        C{226}, and the listener is gone, not pooled.
+        """
+        port = self.passive()
+        self.protocol.dataReceived(b"RETR /top.bin\r\nABOR\r\n")
+        self.assertEqual(replyCodes(self.transport), ["425", "226"])
+        self.assertEqual(self.factory.listenerPool.listeners, [])
+        self.assertRefused(port)
+
+    def test_abortedUnused(self):
+        """
+        C{PASV}, then C{ABOR} with no transfer (C{225}): the listener is
+        closed too.
+        """
+        port = self.passive()
+        self.protocol.dataReceived(b"ABOR\r\n")
+        self.assertEqual(replyCodes(self.transport), ["225"])
+        self.assertEqual(self.factory.listenerPool.listeners, [])
+        self.assertRefused(port)
+
+    def test_claimedPooled(self):
+        """
+        A listener whose connection was taken still goes to the pool.
+        """
+        port = self.passive()
+        client = socket.create_connection(("127.0.0.1", port))
+        self.addCleanup(client.close)
+        self.protocol.dataChannel.acceptQueued()
+        self.assertEqual([listener.port for listener
+                          in self.factory.listenerPool.listeners], [port])
