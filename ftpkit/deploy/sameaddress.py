@@ -6,6 +6,11 @@ socket. The second to listen failed with C{Address already in use} (a
 Unix socket: C{Cannot acquire lock}) once the first listened, and the
 server stopped; read from the descriptions alone, the options refuse them
 before anything listens (L{firstClash}).
+
+So are C{--passive-ports} holding the port of such a listener where the
+sessions' passive listeners bind (L{passiveClash}): each C{PASV} that
+tried it found it taken, and a range of that port alone got C{425} at
+every one.
 """
 
 import ipaddress
@@ -16,6 +21,9 @@ from ftpkit.control.tls import implicitAsTCP
 from ftpkit.deploy.endpoints import splitEndpoint
 
 _ADDRESSES = (ipaddress.IPv4Address, ipaddress.IPv6Address)
+
+_LOOPBACK = ipaddress.IPv4Address("127.0.0.1")
+"""Where the passive listeners of a C{unix:} listener's sessions bind."""
 
 _BINDV6ONLY = "/proc/sys/net/ipv6/bindv6only"
 """Linux's default for IPv6 sockets: C{0}, a socket on C{::} takes the
@@ -48,27 +56,65 @@ def boundAddress(description):
         one; C{None} for anything else (C{systemd:}, a port chosen by the
         system, a description that does not parse).
     """
-    from ftpkit.deploy.acceptor import parseListenAddress
-
-    description = implicitAsTCP(description)
-    if description.startswith(PROXY_PREFIX):
-        description = description[len(PROXY_PREFIX):]
+    description = _unwrapped(description)
     fields = splitEndpoint(description)
     if fields[0] == "unix":
         return _unixAddress(fields[1:])
+    inet = _inetAddress(description)
+    if inet is None or inet[1] == 0:
+        return None
+    return ("inet", *inet)
+
+
+def passiveHost(description):
+    """
+    Read where the passive listeners of a listener's sessions bind: the
+    control connection's local address.
+
+    @param description: a C{--listen} value.
+    @return: its host as L{boundAddress} gives it (every address of a
+        family where it names none), C{127.0.0.1} for a C{unix:} one
+        (whose connections have no address), or C{None} for anything
+        else (C{systemd:}, a description that does not parse).
+    """
+    description = _unwrapped(description)
+    if splitEndpoint(description)[0] == "unix":
+        return _LOOPBACK
+    inet = _inetAddress(description)
+    return None if inet is None else inet[0]
+
+
+def _unwrapped(description):
+    """
+    @param description: a C{--listen} or C{--metrics} value.
+    @return: the endpoint it listens on: an C{ssl:} one's C{tcp:}, a
+        C{haproxy:} one's inner endpoint.
+    """
+    description = implicitAsTCP(description)
+    if description.startswith(PROXY_PREFIX):
+        description = description[len(PROXY_PREFIX):]
+    return description
+
+
+def _inetAddress(description):
+    """
+    @param description: an endpoint description (L{_unwrapped}).
+    @return: C{(host, port)} of a C{tcp:} or C{tcp6:} one, C{host} as
+        L{boundAddress} gives it; C{None} for any other.
+    """
+    from ftpkit.deploy.acceptor import parseListenAddress
+
     try:
         _, host, port = parseListenAddress(description)
     except ValueError:
         return None
-    if port == 0:
-        return None
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return ("inet", host.lower(), port)
+        return host.lower(), port
     if address.version == 6 and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return ("inet", address, port)
+    return address, port
 
 
 def _unixAddress(arguments):
@@ -114,9 +160,18 @@ def clashes(first, second, dual=True):
     if first[0] == "unix":
         return first == second
     (_, one, port), (_, other, otherPort) = first, second
-    return port == otherPort and (
-        one == other or _covers(one, other, dual)
-        or _covers(other, one, dual))
+    return port == otherPort and _sameHost(one, other, dual)
+
+
+def _sameHost(one, other, dual):
+    """
+    @param one: a listener's host (L{boundAddress}).
+    @param other: another's.
+    @param dual: see L{dualStack}.
+    @return: whether the two can take one port of one address.
+    """
+    return (one == other or _covers(one, other, dual)
+            or _covers(other, one, dual))
 
 
 def describeAddress(bound):
@@ -132,20 +187,30 @@ def describeAddress(bound):
     return f"port {port} of {host}"
 
 
-def firstClash(listen, metrics=None, dual=True):
+def _named(listen, metrics):
     """
-    Find the first two listeners that would take one address.
-
-    @param listen: the C{--listen} values, in order.
-    @param metrics: the C{--metrics} value, or C{None}.
-    @param dual: see L{dualStack}.
-    @return: C{None}, or the one-line usage error naming the option of
-        the second listener (C{--listen} or C{--metrics}), both
-        descriptions and the address.
+    @return: C{(option, description)} of each listener, in order.
     """
     named = [("--listen", each) for each in listen]
     if metrics is not None:
         named.append(("--metrics", metrics))
+    return named
+
+
+def firstClash(listen, metrics=None, dual=True, passivePorts=None):
+    """
+    Find the first two listeners that would take one address, else the
+    first listener C{passivePorts} hold (L{passiveClash}).
+
+    @param listen: the C{--listen} values, in order.
+    @param metrics: the C{--metrics} value, or C{None}.
+    @param dual: see L{dualStack}.
+    @param passivePorts: the C{--passive-ports} range, or C{None}.
+    @return: C{None}, or the one-line usage error naming the option of
+        the second listener (C{--listen} or C{--metrics}), both
+        descriptions and the address.
+    """
+    named = _named(listen, metrics)
     bound = [boundAddress(description) for _, description in named]
     for index, (option, description) in enumerate(named):
         for earlier in range(index):
@@ -160,4 +225,34 @@ def firstClash(listen, metrics=None, dual=True):
                 return f"--listen: {description!r} given twice"
             return (f"{option}: {description!r} would listen on {where}, "
                     f"where --listen {other!r} listens")
+    return passiveClash(listen, metrics, passivePorts, dual)
+
+
+def passiveClash(listen, metrics, passivePorts, dual=True):
+    """
+    Find the first listener on a port of C{--passive-ports} whose address
+    the passive listeners of some C{--listen}'s sessions could bind
+    (L{passiveHost}): the same address, or one of them every address of
+    its family.
+
+    @param listen: the C{--listen} values, in order.
+    @param metrics: the C{--metrics} value, or C{None}.
+    @param passivePorts: C{(low, high)}, or C{None}.
+    @param dual: see L{dualStack}.
+    @return: C{None}, or the one-line usage error naming the range, the
+        listener and its port.
+    """
+    if passivePorts is None:
+        return None
+    low, high = passivePorts
+    passive = [host for host in map(passiveHost, listen) if host is not None]
+    for option, description in _named(listen, metrics):
+        bound = boundAddress(description)
+        if bound is None or bound[0] != "inet" or not low <= bound[2] <= high:
+            continue
+        _, host, port = bound
+        if any(_sameHost(host, each, dual) for each in passive):
+            return (f"--passive-ports: {low}-{high} holds port {port}, where "
+                    f"{option} {description!r} listens: no passive "
+                    "connection could use it (leave it out of the range)")
     return None

@@ -490,7 +490,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         self["realmPlugin"] = plugin
         self["config"] = ServerConfig(**self.configFields())
         clash = firstClash(self["listen"], self["config"].metrics,
-                           dualStack())
+                           dualStack(), self["config"].passivePorts)
         if clash is not None:
             raise usage.UsageError(clash)
         if self["anonymous-write"] and anonymousSeesHomes(self):

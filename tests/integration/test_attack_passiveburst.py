@@ -18,6 +18,7 @@ from twisted.internet import defer, threads
 from twisted.trial import unittest
 
 from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_attack_passive import freeRange
 from tests.integration.test_fdlimit import limitDescriptors
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -37,10 +38,13 @@ class PassiveBurstTests(unittest.TestCase):
     timeout = 120
 
     def setUp(self):
+        # Below the kernel's ephemeral range, where the server's own port
+        # is (a range holding it is refused).
+        low, high = freeRange(100)
         self.server = ServerProcess(
             self, ["--root", scratchDirectory(self),
                    "--auth", "memory:alice:secret",
-                   "--passive-ports", "41000-41099"],
+                   "--passive-ports", f"{low}-{high}"],
             preexec=limitDescriptors(LIMIT, LIMIT))
         self.server.waitForGreeting()
 

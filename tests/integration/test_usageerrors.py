@@ -1,6 +1,6 @@
 """
 Usage errors of a real C{python -m ftpkit}, where the check needs the
-process itself (its privileges).
+process itself (its privileges), or must come before anything listens.
 """
 
 import os
@@ -12,6 +12,7 @@ from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.serverprocess import freePort
 
 
 class UnreadableTests(unittest.TestCase):
@@ -58,6 +59,39 @@ class UnreadableTests(unittest.TestCase):
                 env=dict(os.environ, PYTHONPATH=_SOURCE))
             self.assertEqual((done.returncode, done.stderr, done.stdout),
                              (1, expected, ""))
+
+
+class PassivePortsTests(unittest.TestCase):
+    """
+    A C{--passive-ports} range holding a listener's port.
+    """
+
+    timeout = 120
+
+    def test_listenPortInRange(self):
+        """
+        One process and C{--workers 2}: one line, exit status 1, before
+        anything listens. The server started, and no passive connection
+        could use that port (with it alone in the range, every C{PASV}
+        got C{425}).
+        """
+        port = freePort()
+        listen = f"tcp:{port}:interface=127.0.0.1"
+        root = scratchDirectory(self)
+        for extra in ([], ["--workers", "2"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "ftpkit", "--listen", listen,
+                 "--passive-ports", f"{port}-{port}", "--root",
+                 root, "--auth", "anonymous", *extra],
+                capture_output=True, text=True, timeout=60,
+                stdin=subprocess.DEVNULL,
+                env=dict(os.environ, PYTHONPATH=_SOURCE))
+            self.assertEqual(
+                (done.returncode, done.stderr, done.stdout),
+                (1, f"ftpkit: --passive-ports: {port}-{port} holds port "
+                 f"{port}, where --listen {listen!r} listens: no passive "
+                 "connection could use it (leave it out of the range) (see "
+                 "--help)\n", ""))
 
 
 class HelpNotReadTests(unittest.TestCase):

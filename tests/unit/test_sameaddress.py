@@ -2,7 +2,8 @@
 Tests for L{ftpkit.deploy.sameaddress}: two listeners that would take
 one address (C{--listen} twice, C{--metrics} on a C{--listen} port) are a
 one-line usage error before anything listens, where the second failed to
-listen once the first did and the server stopped.
+listen once the first did and the server stopped; so is a
+C{--passive-ports} range holding a listener's port.
 """
 
 import os
@@ -18,6 +19,7 @@ from ftpkit.deploy.sameaddress import (
     clashes,
     dualStack,
     firstClash,
+    passiveClash,
 )
 from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.unit.test_tap import parse
@@ -127,6 +129,82 @@ class FirstClashTests(unittest.TestCase):
         self.assertIsNone(firstClash(["tcp:21"], None))
 
 
+class PassiveClashTests(unittest.TestCase):
+    """
+    L{passiveClash}: a C{--passive-ports} range holding the port of a
+    listener where the sessions' passive listeners bind.
+    """
+
+    def test_listenPort(self):
+        """
+        The port of a C{--listen}, its sessions' passive listeners binding
+        the same address (every address: each of them).
+        """
+        for listen in (["tcp:2121"], ["tcp:2121:interface=127.0.0.1"],
+                       ["haproxy:tcp:2121"], ["ssl:2121:privateKey=k.pem"]):
+            self.assertEqual(
+                passiveClash(listen, None, (2100, 2200)),
+                f"--passive-ports: 2100-2200 holds port 2121, where --listen "
+                f"{listen[0]!r} listens: no passive connection could use it "
+                "(leave it out of the range)")
+        self.assertIsNotNone(passiveClash(["tcp:2121"], None, (2121, 2121)))
+
+    def test_metricsPort(self):
+        """
+        The port of C{--metrics}, on an address some C{--listen}'s passive
+        listeners bind: the same, or every address (of either side), or,
+        for a C{unix:} listener, whose connections have no address,
+        C{127.0.0.1}.
+        """
+        for listen, metrics in [
+                (["tcp:21"], "tcp:9102:interface=127.0.0.1"),
+                (["tcp:21:interface=127.0.0.1"], "tcp:9102"),
+                (["tcp:21:interface=10.0.0.1", "tcp:22:interface=127.0.0.1"],
+                 "tcp:9102:interface=127.0.0.1"),
+                (["tcp6:21"], "tcp:9102:interface=127.0.0.1"),
+                (["unix:/run/ftp.sock"], "tcp:9102:interface=127.0.0.1")]:
+            self.assertEqual(
+                passiveClash(listen, metrics, (9000, 9200)),
+                f"--passive-ports: 9000-9200 holds port 9102, where --metrics "
+                f"{metrics!r} listens: no passive connection could use it "
+                "(leave it out of the range)", (listen, metrics))
+
+    def test_apart(self):
+        """
+        No range, ports outside it, other addresses, port 0, and what
+        cannot be read are no clash.
+        """
+        for listen, metrics, ports, dual in [
+                (["tcp:2121"], "tcp:9102", None, True),
+                (["tcp:2121"], "tcp:9102", (9103, 9200), True),
+                (["tcp:21:interface=127.0.0.1"], "tcp:9102:interface=10.0.0.1",
+                 (9000, 9200), True),
+                (["tcp6:21"], "tcp:9102:interface=127.0.0.1", (9000, 9200),
+                 False),
+                (["tcp6:21:interface=\\:\\:1"], "tcp:9102", (9000, 9200),
+                 True),
+                (["unix:/run/ftp.sock"], "tcp:9102:interface=10.0.0.1",
+                 (9000, 9200), True),
+                (["tcp:0:interface=127.0.0.1"], None, (1024, 65535), True),
+                (["systemd:domain=INET:index=0"], "tcp:9102", (9000, 9200),
+                 True),
+                (["tcp:21:interface=localhost"], "tcp:9102:interface=127.0.0.1",
+                 (9000, 9200), True)]:
+            self.assertIsNone(passiveClash(listen, metrics, ports, dual),
+                              (listen, metrics, ports, dual))
+
+    def test_firstClash(self):
+        """
+        L{firstClash} names two listeners on one address first, then a
+        listener the range holds.
+        """
+        self.assertEqual(
+            firstClash(["tcp:21", "tcp:21"], None, True, (21, 21)),
+            "--listen: 'tcp:21' given twice")
+        self.assertTrue(firstClash(["tcp:2121"], None, True, (2121, 2121))
+                        .startswith("--passive-ports: "))
+
+
 class OptionsTests(unittest.TestCase):
     """
     The options refuse listeners that would take one address.
@@ -141,7 +219,11 @@ class OptionsTests(unittest.TestCase):
                   "tcp:2121:interface=127.0.0.1"], "--metrics"),
                 (["--metrics", "tcp:2121"], "--metrics"),
                 (["--listen", "tcp:2121", "--listen", "tcp:2121",
-                  "--workers", "2"], "--listen")]:
+                  "--workers", "2"], "--listen"),
+                (["--passive-ports", "2100-2200"], "--passive-ports"),
+                (["--listen", "tcp:21:interface=127.0.0.1", "--metrics",
+                  "tcp:9102", "--passive-ports", "9000-9200"],
+                 "--passive-ports")]:
             try:
                 import prometheus_client  # noqa: F401
             except ImportError:
