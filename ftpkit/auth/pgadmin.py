@@ -27,6 +27,7 @@ import sys
 from ftpkit.auth.passwd import (
     INTERRUPTED,
     byteCount,
+    checkUserName,
     errorLine,
     permissionList,
     positiveCount,
@@ -196,21 +197,23 @@ def run(connection, options, stdin, stdout, prompt):
                            (options.user,))
             print(f"removed {options.user}", file=stdout)
             return
-        password = None
         if options.command == "add":
+            checkUserName(options.user)
             if row is not None:
                 raise UsersFileError(f"user {options.user!r} exists: use set")
             row = dict.fromkeys(COLUMN_NAMES)
             row.update(name=options.user, home=options.user,
                        permissions=["list", "read"], read_only=False,
                        directories={})
-            password = readPassword(options.password_stdin, stdin, prompt)
-        else:
-            if row is None:
-                raise UsersFileError(f"no user {options.user!r}: use add")
-            if options.password or options.password_stdin:
-                password = readPassword(options.password_stdin, stdin, prompt)
-        applyOptions(row, options, password)
+        elif row is None:
+            raise UsersFileError(f"no user {options.user!r}: use add")
+        # The name and the other fields are checked before the password
+        # is asked for: a mistake there is said at once.
+        applyOptions(row, options, None)
+        if (options.command == "add" or options.password
+                or options.password_stdin):
+            applyOptions(row, options, readPassword(options.password_stdin,
+                                                    stdin, prompt))
         _store(cursor, row)
         action = "added" if options.command == "add" else "changed"
         print(f"{action} {options.user}", file=stdout)

@@ -273,6 +273,42 @@ class AdminTests(PostgresTestCase):
         self.assertTrue(err.startswith("pgadmin: "), err)
 
 
+    def test_badEntryNotPrompted(self):
+        """
+        C{add} with a user name the server cannot use (empty, starting
+        with C{.}, holding C{/}) or a field it would refuse, and C{set
+        --password} with such a field, are errors before the password is
+        asked for, as in C{python -m ftpkit.passwd}: it was asked twice
+        first, then the name or the field refused.
+        """
+        def prompt(text):
+            self.fail(f"asked {text!r}")
+
+        def admin(*args):
+            errors = io.StringIO()
+            status = pgadmin.main(["--dsn", self.dsn, *args],
+                                  stdin=io.StringIO(), stdout=io.StringIO(),
+                                  stderr=errors, prompt=prompt)
+            return status, errors.getvalue()
+
+        for name in ("", ".hidden", "a/b", "tab\there"):
+            self.assertEqual(admin("add", name), (
+                1, f"pgadmin: {name!r} is not a usable user name (it must "
+                "not be empty, start with '.', or hold '/', '\\' or a "
+                "control character)\n"))
+        status, errors = admin("add", "frank", "--home", "")
+        self.assertEqual(status, 1)
+        self.assertIn("users.frank.home", errors)
+        self.addUser("erin", "pw")
+        status, errors = admin("set", "erin", "--password", "--home", "")
+        self.assertEqual(status, 1)
+        self.assertIn("users.erin.home", errors)
+        listed = self.listed()
+        self.assertEqual(listed["erin"]["home"], "erin")
+        for name in ("", ".hidden", "a/b", "tab\there", "frank"):
+            self.assertNotIn(name, listed)
+
+
 class ServerTests(PostgresTestCase):
     """
     C{python -m ftpkit --auth pg:DSN --realm pg:DSN}: users as in a users
