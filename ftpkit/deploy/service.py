@@ -40,6 +40,7 @@ from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
 from ftpkit.compat.dispatch import dispatchLazily
+from ftpkit.compat.reactortimeout import timeoutLeanly
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import freshTicketsMissing, implicitListener
 from ftpkit.deploy.anonymousentry import (
@@ -225,14 +226,16 @@ class StartupWork(service.Service):
     def startService(self):
         """
         Have the reactor handle ready descriptors without a log context
-        made for each (L{ftpkit.compat.dispatch}); freeze what start-up
-        made.
+        made for each (L{ftpkit.compat.dispatch}) and work out how long
+        each poll may wait without C{min} and C{max}
+        (L{ftpkit.compat.reactortimeout}); freeze what start-up made.
         """
         service.Service.startService(self)
         reactor = self.reactor
         if reactor is None:
             from twisted.internet import reactor
         dispatchLazily(reactor)
+        timeoutLeanly(reactor)
         freezeStartupObjects()
 
 

@@ -204,6 +204,25 @@ class PrivateNamesTests(LoopbackConnecting, unittest.TestCase):
         self.assertTrue(dispatchLazily(fresh), changed(
             "EPollReactor.doPoll, _poller, _selectables or _doReadOrWrite"))
 
+    def test_leanTimeout(self):
+        """
+        Twisted's reactors still keep their timed calls in
+        C{_newTimedCalls} and C{_pendingTimedCalls}, moved by
+        C{_insertNewDelayedCalls} (L{ftpkit.compat.reactortimeout}).
+        """
+        from twisted.internet import epollreactor
+
+        from ftpkit.compat.reactortimeout import timeoutLeanly
+
+        fresh = epollreactor.EPollReactor()
+        self.addCleanup(fresh._poller.close)
+        self.addCleanup(fresh.removeAll)
+        self.assertTrue(timeoutLeanly(fresh), changed(
+            "ReactorBase.timeout, _newTimedCalls, _insertNewDelayedCalls"
+            " or _pendingTimedCalls"))
+        fresh.callLater(60, lambda: None)
+        self.assertTrue(0 < fresh.timeout() <= 60)
+
     def test_acceptBare(self):
         """
         Python's C{socket.socket} still has C{_accept}, which

@@ -72,7 +72,8 @@ class MakeServiceTests(unittest.TestCase):
         """
         Starting the service takes what start-up made out of the garbage
         collector's sight (C{gc.freeze}), and has the reactor handle its
-        descriptors with L{ftpkit.compat.dispatch.LazyDispatch}.
+        descriptors with L{ftpkit.compat.dispatch.LazyDispatch} and ask
+        how long to wait of L{ftpkit.compat.reactortimeout.leanTimeout}.
         """
         import gc
 
@@ -88,6 +89,8 @@ class MakeServiceTests(unittest.TestCase):
         self.addCleanup(freezer.stopService)
         self.assertGreater(gc.get_freeze_count(), 0)
         self.assertIsInstance(freezer.reactor.doIteration, LazyDispatch)
+        self.assertEqual(freezer.reactor.timeout.__qualname__,
+                         "leanTimeout.<locals>.timeout")
 
     def test_noAuthWarning(self):
         """
