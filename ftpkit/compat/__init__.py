@@ -32,6 +32,9 @@ One module a job, each listing the private names it reads and why:
     - L{ftpkit.compat.dispatch}: the C{epoll} reactor's poll and the
       thread's log context stack: each ready descriptor handled without
       a log context made for it unless something logs.
+    - L{ftpkit.compat.reactortimeout}: the reactor's timed calls
+      (C{_newTimedCalls}, C{_pendingTimedCalls}): how long each poll may
+      wait, worked out without C{min} and C{max}.
     - L{ftpkit.compat.controltls}: L{ControlTLSProtocol}, Twisted's TLS
       layer for control connections followed from the inside, with less
       work per record.
