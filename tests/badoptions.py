@@ -103,6 +103,9 @@ ROWS = [
                     "tcp:99999", f"tcp:{HUGE}", "tcp:0:backlog=x",
                     "unix:{missing}/s", "unix:{file}/s", "haproxy:",
                     "haproxy:junk:1", "systemd:domain=INET:index=99",
+                    f"tcp:0:backlog={HUGE}", "tcp:0:127.0.0.1:-1",
+                    f"haproxy:tcp6:0:backlog={HUGE}",
+                    "unix:{dir}/s:mode=77777777777", "unix:{dir}/s:10000",
                     f"tcp:{NOT_UTF8}"]],
     (["--listen", "tcp:2121", "--listen", "tcp:2121"], "--listen: "),
     (["--listen", "ssl:0:privateKey={missing}"], "--listen: "),
@@ -114,7 +117,7 @@ ROWS = [
     (["--metrics", "tcp:2121"], "--metrics: "),
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",
-                    NOT_UTF8]],
+                    f"tcp:0:backlog={HUGE}", NOT_UTF8]],
     # Directories.
     *[(["--root", value], "--root: ")
       for value in ["", "{missing}", "{file}", "{fifo}", "{zero}",

@@ -102,11 +102,52 @@ def parseServerEndpoint(description, given=None):
     if port is not None and not 0 <= port <= 65535:
         raise ValueError(f"bad endpoint {given!r}: port {port} is "
                          "not from 0 to 65535")
+    why = socketArgumentError(description)
+    if why is not None:
+        raise ValueError(f"bad endpoint {given!r}: {why}")
     directory = socketDirectory(description)
     if directory is not None and not os.path.isdir(directory):
         raise ValueError(f"bad endpoint {given!r}: no directory "
                          f"{directory!r} for the socket")
     return endpoint
+
+
+_SOCKET_ARGUMENTS = {"tcp": ("port", "interface", "backlog"),
+                     "tcp6": ("port", "interface", "backlog"),
+                     "unix": ("address", "mode", "backlog", "lockfile")}
+"""The arguments of the endpoints whose socket ftpkit checks, in the
+order their descriptions may give them unnamed."""
+
+_MOST_BACKLOG = 2 ** 31 - 1
+"""The largest listen queue a socket takes (a C C{int}; the kernel cuts
+it to C{net.core.somaxconn})."""
+
+
+def socketArgumentError(description):
+    """
+    Check what Twisted leaves to the socket: a C{backlog} or a C{unix:}
+    C{mode} that no socket takes was an C{OverflowError} traceback once
+    the server listened (a C{unix:} socket and its lock file left
+    behind).
+
+    @param description: an endpoint description Twisted parsed.
+    @return: why its C{backlog} or C{mode} is bad, or C{None}.
+    """
+    fields = splitEndpoint(description)
+    if fields[0].lower() == "haproxy":
+        fields = fields[1:]
+    names = _SOCKET_ARGUMENTS.get(fields[0].lower())
+    if names is None:
+        return None
+    given = dict(zip(names, [f for f in fields[1:] if "=" not in f]))
+    given.update(field.partition("=")[::2] for field in fields[1:]
+                 if "=" in field)
+    if "backlog" in given and not 0 <= int(given["backlog"]) <= _MOST_BACKLOG:
+        return (f"backlog {given['backlog']} is not from 0 to "
+                f"{_MOST_BACKLOG}")
+    if "mode" in given and not 0 <= int(given["mode"], 8) <= 0o7777:
+        return f"mode {given['mode']} is not an octal mode from 0 to 7777"
+    return None
 
 
 def socketDirectory(description):

@@ -4,7 +4,7 @@ parsed in this process, a L{usage.UsageError} whose one line starts with
 the row's fragment, given within seconds (a FIFO or a device that never
 ends must not hold the parse); run as a real C{twistd ftpkit} and
 C{python -m ftpkit}, exit status 1, that line on standard error and
-nothing else, and no pid file left.
+nothing else, no pid file left and no socket made.
 """
 
 import os
@@ -175,6 +175,8 @@ PROCESS_ROWS = [
     (["--tls-cert", "{zero}"], "--tls-cert: "),
     (["--tls-cert", "{cert}", "--tls-key", "{encrypted}"], "--tls-key: "),
     (["--listen", "ssl:0:privateKey={fifo}"], "--listen: "),
+    (["--listen", "unix:{dir}/s:mode=77777777777"], "--listen: bad "),
+    (["--listen", f"tcp:0:backlog={2 ** 64}"], "--listen: bad "),
     (["--xferlog", "{fifo}"], "--xferlog: "),
     (["--auth", "file:{badPasswords}"], "--auth: "),
     (["--workers", "2", "--passive-ports", "0-0"], "--passive-ports: "),
@@ -219,12 +221,14 @@ class ProcessTests(unittest.TestCase):
                 wrong.append(f"{arguments!r}: still running after 30 s")
                 continue
             stderr = done.stderr.decode("utf-8", "replace")
+            left = os.listdir(files["dir"])
             if (done.returncode != 1 or done.stdout
                     or not stderr.startswith(f"{name}: {row[1]}")
-                    or stderr.count("\n") != 1 or os.path.exists(pidFile)):
+                    or stderr.count("\n") != 1 or os.path.exists(pidFile)
+                    or left):
                 wrong.append(f"{arguments!r}: status {done.returncode}, "
                              f"{stderr!r}, pid file "
-                             f"{os.path.exists(pidFile)}")
+                             f"{os.path.exists(pidFile)}, left {left}")
         self.assertEqual(wrong, [])
 
     def test_pythonM(self):
