@@ -1,0 +1,114 @@
+"""
+Signals in the orders an operator (or two) sends them to a real server
+with an upload running (C{python -m ftpkit}, one process and C{--workers
+2}), the orders C{test_signals} leaves out: C{SIGHUP} then C{SIGTERM} at
+once (a reload and a stop from two scripts) or after the reload,
+C{SIGINT} twice (Ctrl-C pressed again), C{SIGTERM} then C{SIGINT} and
+C{SIGINT} then C{SIGTERM}. Each time the upload finishes whole
+(C{226}), the process ends by the first stopping signal, and each signal
+is one log line in each process it reaches: a reload, C{twistd}'s
+C{Received SIGTERM}, one C{again} line for the second stop.
+"""
+
+import os
+import re
+import signal
+import time
+
+from twisted.trial import unittest
+
+from ftpkit.deploy.signalcopies import COPY_WINDOW
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+HUP, TERM, INT = signal.SIGHUP, signal.SIGTERM, signal.SIGINT
+
+APART = COPY_WINDOW * 2
+"""Seconds between two signals that are not copies of each other."""
+
+ORDERS = [
+    # (signals, each with the seconds to wait before it, the status).
+    ([(HUP, 0), (TERM, 0)], -TERM),
+    ([(HUP, 0), (TERM, APART)], -TERM),
+    ([(INT, 0), (INT, APART)], -INT),
+    ([(TERM, 0), (INT, APART)], -TERM),
+    ([(INT, 0), (TERM, APART)], -INT),
+]
+"""The orders, and the exit status each ends in."""
+
+RELOAD = re.compile(r"(?:\[worker (\d+) |\[)ftpkit\.auth\.realms#info\] "
+                    r"SIGHUP: reloading")
+"""A process's line for a reload; its group is a worker's pid, or empty."""
+
+
+class OrderTests(unittest.TestCase):
+    """
+    Each order of L{ORDERS}, with an upload running.
+    """
+
+    timeout = 900
+
+    def sendOrders(self, extra, workers):
+        """
+        Run every order against a new server.
+
+        @param extra: more options.
+        @param workers: how many worker processes it has.
+        """
+        root = scratchDirectory(self)
+        for number, (order, status) in enumerate(ORDERS):
+            server = ServerProcess(self, ["--root", root, "--auth",
+                                          "memory:alice:pw", *extra])
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            up = server.login("alice", "pw")
+            name = f"up{number}"
+            data = up.transfercmd("STOR " + name)
+            self.addCleanup(data.close)
+            data.sendall(b"x" * 65536)
+            for each, wait in order:
+                time.sleep(wait)
+                server.signal(each)
+            server.waitForLog("stopping: closing")
+            # The upload outlasts the signals' windows: a reload asked
+            # for just before the stop is done in the drain.
+            time.sleep(APART)
+            data.sendall(b"y" * 65536)
+            data.close()
+            self.assertEqual(up.voidresp()[:3], "226")
+            what = [signal.Signals(each).name for each, _ in order]
+            self.assertEqual(server.process.wait(60), status, what)
+            with open(os.path.join(root, name), "rb") as f:
+                self.assertEqual(f.read(), b"x" * 65536 + b"y" * 65536)
+            log = server.log()
+            self.assertNotIn("Traceback", log)
+            self.assertNotIn("#critical", log)
+            stops = [name for name in what if name != "SIGHUP"]
+            self.assertEqual(log.count("Received " + stops[0]), 1, log)
+            again = log.count(f"{stops[1]} again") if len(stops) > 1 else 0
+            self.assertEqual(again, len(stops) - 1, log)
+            hups = what.count("SIGHUP")
+            reloads = {}
+            for worker in RELOAD.findall(log):
+                reloads[worker] = reloads.get(worker, 0) + 1
+            # The server (one process, the acceptor) reloads once for
+            # each SIGHUP; a worker still serving once too (one that had
+            # no session left may have stopped first).
+            self.assertEqual(reloads.pop("", 0), hups, log)
+            self.assertLessEqual(set(reloads.values()), {hups}, log)
+            self.assertLessEqual(len(reloads), workers, log)
+
+    def test_oneProcess(self):
+        """
+        In one process.
+        """
+        self.sendOrders([], 0)
+
+    def test_workers(self):
+        """
+        Under C{--workers 2} (the signals sent to the acceptor, which
+        passes a reload on to its workers and stops them).
+        """
+        self.sendOrders(["--workers", "2"], 2)
