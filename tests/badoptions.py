@@ -138,6 +138,8 @@ ROWS = [
                     "file:{dir}", "file:{fifo}", "file:{zero}",
                     "file:{badPasswords}", "users:{fifo}", "users:{zero}",
                     "users:{badUsers}", "unix:x", "anonymous:x",
+                    "memory:", "memory::", "memory:alice:", "memory::pw",
+                    "memory:alice:a:alice:b", "memory:.alice:pw",
                     NOT_UTF8]],
     (["--help-auth-type", "nosuch"], "--help-auth-type: no checker"),
     # Files the server writes, and programs it runs.

@@ -59,6 +59,35 @@ def _lineError(line):
     return None
 
 
+def memoryUsersError(text):
+    """
+    Check the users of C{--auth memory:USER:PASSWORD[:USER:PASSWORD...]}
+    by a password file's rules: Twisted's checker took an empty password
+    (C{memory:alice:$PASSWORD} with the variable unset let alice in with
+    none), an empty or unusable user name, and a name given twice (the
+    last password replaced the first, without a word).
+
+    @param text: what follows C{memory:}.
+    @return: why it cannot be used, or C{None} (an odd number of fields
+        is left to Twisted's own message).
+    """
+    if not text:
+        return ("needs USER:PASSWORD pairs, like memory:alice:secret "
+                "(nobody could log in)")
+    fields = text.split(":")
+    names = set()
+    for name, password in zip(fields[::2], fields[1::2]):
+        why = _lineError(f"{name}:{password}".encode("utf-8",
+                                                       "surrogateescape"))
+        if why is not None:
+            return why
+        if name in names:
+            return (f"{name!r} given twice (the last password would have "
+                    "replaced the first)")
+        names.add(name)
+    return None
+
+
 def parsePasswordFile(data, source="<passwords>"):
     """
     Read the users of a password file.

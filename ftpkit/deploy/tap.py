@@ -25,7 +25,7 @@ from twisted.plugins.cred_unix import UNIXChecker
 from twisted.python import usage
 
 from ftpkit.auth.checkers import AnyOfCheckers, TextCredentialsChecker
-from ftpkit.auth.passwordfile import PasswordFileChecker
+from ftpkit.auth.passwordfile import PasswordFileChecker, memoryUsersError
 from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import (
@@ -289,6 +289,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         elif kind in _NO_ARGUMENT and argument:
             raise usage.UsageError(
                 f"--auth: {kind} takes no argument (got {argument!r})")
+        elif kind == "memory" and memoryUsersError(argument):
+            raise usage.UsageError(f"--auth: memory: {memoryUsersError(argument)}")
         self._checkInstalled("--auth", kind)
         try:
             strcred.AuthOptionMixin.opt_auth(self, description)
