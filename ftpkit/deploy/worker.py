@@ -33,6 +33,7 @@ import errno
 import os
 import signal
 import socket
+import stat
 import sys
 
 from twisted.application import service
@@ -456,6 +457,25 @@ class AlreadyGreeted:
         return protocol
 
 
+NOT_BY_HAND = ("python -m ftpkit.deploy.worker: a worker is started by the "
+               "acceptor of --workers: run python -m ftpkit --workers N "
+               "(or twistd ftpkit --workers N)")
+"""What a worker run by hand says before it exits (status 2)."""
+
+
+def startedByAcceptor(descriptor=WORKER_FD):
+    """
+    @param descriptor: the descriptor of the acceptor's channel.
+    @return: whether this process has it (a Unix socket there): run by
+        hand, it had none, and the worker ended in a C{TypeError}
+        traceback reading the kept files it was not given.
+    """
+    try:
+        return stat.S_ISSOCK(os.fstat(descriptor).st_mode)
+    except OSError:
+        return False
+
+
 def main(argv=None):
     """
     Parse the server's options, build the service, and serve what the
@@ -463,6 +483,9 @@ def main(argv=None):
 
     @param argv: the options (C{sys.argv[1:]} by default).
     """
+    if not startedByAcceptor():
+        sys.stderr.write(NOT_BY_HAND + "\n")
+        sys.exit(2)
     # SIGHUP, SIGINT and SIGQUIT are the acceptor's
     # (ftpkit.deploy.workersignals), and their default actions (ending the
     # process, KeyboardInterrupt, a core dump) must not apply. SIGUSR1 is

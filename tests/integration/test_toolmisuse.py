@@ -1,6 +1,7 @@
 """
 The commands besides the server (C{python -m ftpkit.passwd},
-C{python -m ftpkit.pgadmin}, C{python -m ftpkit.who}) misused: standard
+C{python -m ftpkit.pgadmin}, C{python -m ftpkit.who}, and a worker's
+C{python -m ftpkit.deploy.worker} run by hand) misused: standard
 input closed or no terminal, Ctrl-C at the prompt, a password that is not
 UTF-8, a users file that is a FIFO, a URL answering other JSON. Each is
 one error line and a status, never a traceback, and the users file is
@@ -19,6 +20,7 @@ import psycopg
 from twisted.trial import unittest
 
 from ftpkit.auth import passwd, pgadmin
+from ftpkit.deploy.worker import NOT_BY_HAND
 from ftpkit.ops import who
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
@@ -222,3 +224,23 @@ class WhoTests(unittest.TestCase):
                     ("", f"ftpkit.who: cannot read {url}: not a list of "
                      f"ftpkit sessions ({why}): is it the /sessions page of "
                      "a --metrics endpoint?\n"))
+
+
+class WorkerByHandTests(unittest.TestCase):
+    """
+    C{python -m ftpkit.deploy.worker}, which the acceptor of C{--workers}
+    runs, run by hand.
+    """
+
+    def test_byHand(self):
+        """
+        One line saying what to run instead, status 2: it was a
+        C{TypeError} traceback (the kept files it was not given).
+        """
+        done = subprocess.run(
+            [sys.executable, "-m", "ftpkit.deploy.worker", "--root",
+             scratchDirectory(self)], capture_output=True, timeout=120,
+            stdin=subprocess.DEVNULL, env=dict(os.environ,
+                                               PYTHONPATH=_SOURCE))
+        self.assertEqual((done.returncode, done.stdout, done.stderr),
+                         (2, b"", NOT_BY_HAND.encode("ascii") + b"\n"))
