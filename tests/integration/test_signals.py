@@ -25,9 +25,11 @@ _WORKER_RELOADING = rf"\[worker (\d+) {_REALMS}\] SIGHUP: reloading"
 HANGUPS_AT_START = """\
 import os, signal, sys, threading, time
 
+STOP = os.environ["FTPKIT_TEST_HANGUPS_UNTIL"]
+
 
 def hangups():
-    for _ in range(100):
+    while not os.path.exists(STOP):
         os.kill(os.getpid(), signal.SIGHUP)
         time.sleep(0.02)
 
@@ -48,10 +50,11 @@ else:
     sys.addaudithook(loaded)
 """
 """
-A C{sitecustomize} sending its process C{SIGHUP} every 20 ms for two
-seconds: a worker from its first moment, any other process from the moment
-it loads ftpkit's options (C{twistd}'s own start-up, before it loads any
-plugin, is out of ftpkit's reach).
+A C{sitecustomize} sending its process C{SIGHUP} every 20 ms until the
+file C{$FTPKIT_TEST_HANGUPS_UNTIL} exists: a worker from its first
+moment, any other process from the moment it loads ftpkit's options
+(C{twistd}'s own start-up, before it loads any plugin, is out of ftpkit's
+reach).
 """
 
 USER_SIGNALS_AT_START = """\
@@ -258,7 +261,11 @@ class HangupTests(unittest.TestCase):
         ftpkit's options, and to each worker from the moment it starts:
         the server starts, serves, and no worker dies. It died at once
         (status -1) when the signal came before the options were parsed,
-        and a worker before its service was built.
+        and a worker before its service was built. The signals come until
+        the server has reloaded a few times while serving: a burst of a
+        fixed length (two seconds) could end while a server slowed by
+        load still started, and the reloads the test waited for never
+        came.
         """
         hangups = self.mktemp()
         os.makedirs(hangups)
@@ -266,9 +273,14 @@ class HangupTests(unittest.TestCase):
             f.write(HANGUPS_AT_START)
         path = os.pathsep.join([os.path.abspath(hangups), _SOURCE])
         for extra in ([], ["--workers", "2"]):
+            stop = os.path.abspath(self.mktemp())
             server = ServerProcess(self, ["--root", self.root,
                                           "--auth", "anonymous", *extra],
-                                   twistd=True, env={"PYTHONPATH": path})
+                                   twistd=True,
+                                   env={"PYTHONPATH": path,
+                                        "FTPKIT_TEST_HANGUPS_UNTIL": stop})
+            # Before the server's own cleanup, which stops it.
+            self.addCleanup(lambda stop=stop: open(stop, "a").close())
             if extra:
                 server.waitForLog(" ready\n", 2)
             else:
@@ -276,6 +288,7 @@ class HangupTests(unittest.TestCase):
             server.waitForLog("SIGHUP: reloading", 5)
             self.assertServes(server)
             self.assertNotRegex(server.log(), r"worker \d+ exited")
+            open(stop, "w").close()
 
     def test_userSignalsAtStart(self):
         """
