@@ -12,9 +12,9 @@ import time
 from twisted.trial import unittest
 
 from ftpkit.deploy.signalcopies import COPY_WINDOW
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.sitescripts import AT_WORKER_OR_IMPORT, sitePath
 
 _REALMS = "ftpkit.auth.realms#info"
 """The tag of a worker's reload lines, after its pid."""
@@ -26,6 +26,7 @@ HANGUPS_AT_START = """\
 import os, signal, sys, threading, time
 
 STOP = os.environ["FTPKIT_TEST_HANGUPS_UNTIL"]
+MODULE = "ftpkit.deploy.tap"
 
 
 def hangups():
@@ -34,21 +35,10 @@ def hangups():
         time.sleep(0.02)
 
 
-def start():
+def act():
     os.kill(os.getpid(), signal.SIGHUP)
     threading.Thread(target=hangups, daemon=True).start()
-
-
-def loaded(event, args):
-    if event == "import" and args[0] == "ftpkit.deploy.tap":
-        start()
-
-
-if "ftpkit.deploy.worker" in sys.orig_argv:
-    start()
-else:
-    sys.addaudithook(loaded)
-"""
+""" + AT_WORKER_OR_IMPORT
 """
 A C{sitecustomize} sending its process C{SIGHUP} every 20 ms until the
 file C{$FTPKIT_TEST_HANGUPS_UNTIL} exists: a worker from its first
@@ -60,22 +50,13 @@ reach).
 USER_SIGNALS_AT_START = """\
 import os, signal, sys
 
+MODULE = "twisted.scripts.twistd"
 
-def send():
+
+def act():
     os.kill(os.getpid(), signal.SIGUSR1)
     os.kill(os.getpid(), signal.SIGUSR2)
-
-
-def loaded(event, args):
-    if event == "import" and args[0] == "twisted.scripts.twistd":
-        send()
-
-
-if "ftpkit.deploy.worker" in sys.orig_argv:
-    send()
-else:
-    sys.addaudithook(loaded)
-"""
+""" + AT_WORKER_OR_IMPORT
 """
 A C{sitecustomize} sending its process C{SIGUSR1} and C{SIGUSR2}: a
 worker at its first moment, C{python -m ftpkit} once its C{__main__} has
@@ -267,11 +248,7 @@ class HangupTests(unittest.TestCase):
         load still started, and the reloads the test waited for never
         came.
         """
-        hangups = self.mktemp()
-        os.makedirs(hangups)
-        with open(os.path.join(hangups, "sitecustomize.py"), "w") as f:
-            f.write(HANGUPS_AT_START)
-        path = os.pathsep.join([os.path.abspath(hangups), _SOURCE])
+        path = sitePath(self, HANGUPS_AT_START)
         for extra in ([], ["--workers", "2"]):
             stop = os.path.abspath(self.mktemp())
             server = ServerProcess(self, ["--root", self.root,
@@ -298,11 +275,7 @@ class HangupTests(unittest.TestCase):
         its options were parsed, and either ended a worker that had not
         yet ignored them (a C{systemctl kill -s USR1} while one started).
         """
-        signals = self.mktemp()
-        os.makedirs(signals)
-        with open(os.path.join(signals, "sitecustomize.py"), "w") as f:
-            f.write(USER_SIGNALS_AT_START)
-        path = os.pathsep.join([os.path.abspath(signals), _SOURCE])
+        path = sitePath(self, USER_SIGNALS_AT_START)
         for extra in ([], ["--workers", "2"]):
             server = ServerProcess(self, ["--root", self.root,
                                           "--auth", "anonymous", *extra],
@@ -323,11 +296,7 @@ class HangupTests(unittest.TestCase):
         parsing until the service started (ignoring it there would have
         kept C{twistd} from installing its rotation).
         """
-        rotation = self.mktemp()
-        os.makedirs(rotation)
-        with open(os.path.join(rotation, "sitecustomize.py"), "w") as f:
-            f.write(ROTATION_AT_START)
-        path = os.pathsep.join([os.path.abspath(rotation), _SOURCE])
+        path = sitePath(self, ROTATION_AT_START)
         logFile = os.path.abspath(self.mktemp())
         for twistdOptions in (["-n", "--pidfile="],
                               ["-n", "--pidfile=", f"--logfile={logFile}"]):

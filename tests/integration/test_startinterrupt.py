@@ -13,9 +13,9 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.startinterrupt import INTERRUPTED
 from ftpkit.deploy.stopsignals import QUITTING
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
+from tests.sitescripts import sitePath
 
 INTERRUPT_AT = """\
 import os, signal, sys, threading
@@ -48,20 +48,6 @@ reactor runs; the sweep of cut uploads, started next in a thread of its
 own, leaves the signal to the main thread); C{spawn}, to the whole
 process group (a terminal's Ctrl-C) as the second worker is started.
 """
-
-
-def sitePath(testCase, script):
-    """
-    @param testCase: the test, whose scratch directory holds the script.
-    @param script: the text of a C{sitecustomize} module.
-    @return: a C{PYTHONPATH} under which a new Python runs C{script} as
-        it starts, then imports this checkout's ftpkit.
-    """
-    site = testCase.mktemp()
-    os.makedirs(site)
-    with open(os.path.join(site, "sitecustomize.py"), "w") as f:
-        f.write(script)
-    return os.pathsep.join([os.path.abspath(site), _SOURCE])
 
 
 class StartInterruptTests(unittest.TestCase):

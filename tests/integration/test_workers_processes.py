@@ -15,9 +15,9 @@ import time
 from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE, _TWISTD
-from tests.integration.test_startinterrupt import sitePath
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf, freePort
+from tests.sitescripts import sitePath
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
@@ -120,16 +120,13 @@ class WorkerStartTests(unittest.TestCase):
         C{421} at once).
         """
         root = os.path.abspath(self.mktemp())
-        slow = os.path.abspath(self.mktemp())
         os.makedirs(root)
-        os.makedirs(slow)
-        with open(os.path.join(slow, "sitecustomize.py"), "w") as f:
-            f.write("import sys, time\n"
-                    "if 'ftpkit.deploy.worker' in sys.orig_argv:\n"
-                    "    time.sleep(5)\n")
+        slow = sitePath(self, "import sys, time\n"
+                        "if 'ftpkit.deploy.worker' in sys.orig_argv:\n"
+                        "    time.sleep(5)\n")
         server = ServerProcess(
             self, ["--root", root, "--auth", "anonymous", "--workers", "2"],
-            env={"PYTHONPATH": os.pathsep.join([slow, _SOURCE])})
+            env={"PYTHONPATH": slow})
 
         def connected():
             try:
