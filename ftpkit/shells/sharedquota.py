@@ -3,12 +3,14 @@ A quota usage shared by the workers of C{--workers}: L{SharedQuotaUsage}
 keeps the counts of a L{QuotaUsage} in a home's
 L{ftpkit.shells.quotaledger.Ledger}, in the directory the acceptor names
 in L{LEDGERS_VARIABLE}; L{quotaUsage} picks it, or the one process'
-L{QuotaUsage} when there is no such directory.
+L{QuotaUsage} when there is no such directory, the same one for a home
+whichever realm asks.
 """
 
 import hashlib
 import math
 import os
+import weakref
 
 from twisted.internet import defer, threads
 from twisted.python.failure import Failure
@@ -48,6 +50,14 @@ def ledgerFor(directory, home):
     return _ledgers[path]
 
 
+_usages = weakref.WeakValueDictionary()
+"""This process's L{QuotaUsage} of each home, where no ledger is shared:
+every realm serving the home counts it in one. Realms of their own (a
+C{--vhost} whose realm serves C{--root}, beside the default one) each
+counted it alone, so a user with a session on each host stored as many
+times the quota."""
+
+
 def quotaUsage(home, measure, run=threads.deferToThread,
                environ=os.environ):
     """
@@ -57,12 +67,17 @@ def quotaUsage(home, measure, run=threads.deferToThread,
     @param run: see L{QuotaUsage}.
     @param environ: the environment.
     @return: a L{SharedQuotaUsage} when C{environ} names a directory of
-        ledgers (in a worker of C{--workers}), a L{QuotaUsage} otherwise.
+        ledgers (in a worker of C{--workers}); otherwise the process's
+        L{QuotaUsage} of C{home}, made (with C{measure} and C{run}) when
+        no other is in use.
     @raise OSError: when the ledger cannot be opened.
     """
     directory = environ.get(LEDGERS_VARIABLE)
     if directory is None:
-        return QuotaUsage(measure, run)
+        usage = _usages.get(home)
+        if usage is None:
+            usage = _usages[home] = QuotaUsage(measure, run)
+        return usage
     return SharedQuotaUsage(measure, ledgerFor(directory, home), run)
 
 

@@ -1,11 +1,23 @@
 """
 The sixteenth attack sweep (log injection, the control connection's
 bytes, listings, paths, session state, resources), over real loopback
-sockets. Nothing was found to fix; the tests here hold what had no test
-of its own: names no shell may ever interpret reach C{--on-upload}'s
-command as their bytes, in its environment only, under C{--workers 2}
-as in one process; and a TLS handshake trickled a byte at a time keeps
-its connection no longer than a silent one.
+sockets.
+
+A users file's quota did not hold across virtual hosts in one process:
+a C{--vhost} whose realm serves C{--root} (C{users:PATH}, as the default
+realm) is a realm of its own, and each realm counted a home's usage
+alone. A user with a 100,000-byte quota who logged in on the default
+host and on the virtual host, and stored a byte on each (so that both
+counts were measured), then stored 90,000 bytes on each: both C{226},
+180,003 bytes in the home. Every realm of a process now counts a home
+in one usage (L{ftpkit.shells.sharedquota.quotaUsage}), as the workers
+of C{--workers} count it in one ledger (which held).
+
+The other tests here hold what had no test of its own: names no shell
+may ever interpret reach C{--on-upload}'s command as their bytes, in its
+environment only, under C{--workers 2} as in one process; and a TLS
+handshake trickled a byte at a time keeps its connection no longer than
+a silent one.
 
 Tried and held (C{python -m ftpkit} from a clean start, one process and
 C{--workers 2}, clear, C{AUTH TLS} and an implicit C{ssl:} listener,
@@ -15,8 +27,9 @@ C{--xferlog}, C{--on-upload}, C{--metrics}, text and JSON logs):
       3,000 characters), C{CLNT} with ESC and CR, C{HOST} with ESC, and
       verbs holding ESC, CR, NUL and C{IAC}: 123 text log lines (125
       with workers), each starting with its time, no raw ESC, CR, NUL,
-      C{0x9b}, NEL, U+2028 or U+202E, no password in the log; 19
-      transfer log lines of exactly 18 fields; 19 runs of the upload
+      C{0x9b}, NEL, U+2028 or U+202E (JSON under C{--workers 2}: 125
+      records, one line of JSON each, all ASCII), no password in the
+      log; 19 transfer log lines of exactly 18 fields; 19 runs of the upload
       command, each with its one fixed argument; the C{/metrics} series
       grew only by fixed labels (result, command, code), none naming a
       user, host or path;
@@ -71,7 +84,9 @@ C{--xferlog}, C{--on-upload}, C{--metrics}, text and JSON logs):
       NUL, ESC, overlong and surrogate UTF-8, split in random pieces of
       1 to 40 bytes, clear and C{AUTH TLS} (280 sessions, 272 under
       C{--workers 2}): no traceback, no C{451}, no error logged;
-    - C{EPSV ALL} then C{PORT}, C{EPRT}, C{PASV}: C{503}.
+    - C{EPSV ALL} then C{PORT}, C{EPRT}, C{PASV}: C{503};
+    - the virtual-host quota attack above under C{--workers 2}: C{552},
+      90,003 bytes stored.
 """
 
 import os
@@ -83,9 +98,12 @@ import textwrap
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.auth.users import hashPassword
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_tls import connectRaw
 from tests.integration.test_xferlog import startServer
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
 HOOK = textwrap.dedent("""
@@ -149,6 +167,67 @@ class UploadCommandNamesTests(unittest.TestCase):
 
     def test_workers(self):
         self.uploadAll("--workers", "2")
+
+
+class VirtualHostQuotaTests(unittest.TestCase):
+    """
+    A user with a 100,000-byte quota, logged in on the default host and
+    on a C{--vhost} whose realm serves the same root from the same users
+    file, in one process.
+    """
+
+    timeout = 120
+
+    def storeOnBoth(self, realm):
+        """
+        A session on each host stores a byte, then each tries 90,000
+        bytes: one fits, the other gets C{552}, and the home holds no
+        more than the quota.
+
+        @param realm: given the users file's path and the root, the
+            realm's C{--realm} and C{--vhost} value.
+        """
+        root = scratchDirectory(self)
+        users = os.path.join(root, "users.toml")
+        with open(users, "w") as f:
+            f.write(f'[users.alice]\npassword = "{hashPassword("secret")}"\n'
+                    'home = "alice"\nquota = 100000\n'
+                    'permissions = ["list", "read", "write"]\n')
+        spec = realm(users, root)
+        server = ServerProcess(self, [
+            "--root", root, "--realm", spec, "--auth", f"users:{users}",
+            "--vhost", f"other.example={spec}"])
+        server.waitForGreeting()
+        sessions = [RawClient(server.port), RawClient(server.port)]
+        for session in sessions:
+            self.addCleanup(session.close)
+        self.assertTrue(sessions[1].command("HOST other.example").startswith(
+            b"220"))
+        for index, session in enumerate(sessions):
+            self.assertTrue(session.login().startswith(b"230"))
+            _, _, last = session.transfer(f"STOR small{index}", b"x")
+            self.assertTrue(last.startswith(b"226"), last)
+        finals = [session.transfer(f"STOR big{index}", b"y" * 90000)[2]
+                  for index, session in enumerate(sessions)]
+        self.assertEqual(sorted(final[:3] for final in finals),
+                         [b"226", b"552"])
+        home = os.path.join(root, "alice")
+        self.assertLessEqual(
+            sum(os.path.getsize(os.path.join(home, name))
+                for name in os.listdir(home)), 100000)
+
+    def test_disk(self):
+        """
+        C{users:PATH} on both hosts.
+        """
+        self.storeOnBoth(lambda users, root: f"users:{users}")
+
+    def test_fsspec(self):
+        """
+        C{fsspec:file://ROOT?users=PATH} on both hosts.
+        """
+        self.storeOnBoth(
+            lambda users, root: f"fsspec:file://{root}?users={users}")
 
 
 class TrickledHandshakeTests(FTPSTestsMixin, unittest.TestCase):

@@ -369,6 +369,17 @@ class SharedQuotaUsageTests(unittest.TestCase):
         self.assertNotEqual(other._ledger.path, usage._ledger.path)
         self.assertIs(type(quotaUsage("/home/a", lambda: 0, environ={})), QuotaUsage)
 
+    def test_oneUsageAHome(self):
+        """
+        Without ledgers, L{quotaUsage} gives every caller (every realm of
+        the process) the one L{QuotaUsage} of a home while it is in use,
+        and another home its own.
+        """
+        usage = quotaUsage("/home/one", lambda: 0, environ={})
+        self.assertIs(quotaUsage("/home/one", lambda: 1, environ={}), usage)
+        self.assertIsNot(quotaUsage("/home/two", lambda: 0, environ={}),
+                         usage)
+
 
 class LedgerDirectoryTests(unittest.TestCase):
     """
