@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from ftpkit.control import coroutines
 from ftpkit.control.handlers.reporting import REPORTED_VERBS
+from ftpkit.data import descriptors
 from ftpkit.errors import (
     FTPError,
     LocalOutOfDescriptors,
@@ -129,6 +130,8 @@ class CommandRunning:
             if not isinstance(failure.value, OutOfDescriptors):
                 failure = Failure(LocalOutOfDescriptors())
             reason = failure.value.message
+            # What is kept idle for reuse goes, for the client's retry.
+            descriptors.releaseIdle()
         if failure.check(FTPError):
             code = failure.value.code
             if code == 553 and verb not in commandtable.NAMING_NEW:

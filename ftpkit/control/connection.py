@@ -48,6 +48,7 @@ from ftpkit.control.sockets import (
     writeUnsent,
 )
 from ftpkit.control.turns import TakingTurns
+from ftpkit.data import descriptors
 from ftpkit.data.channel import DataChannel, normalizeHost
 from ftpkit.data.hosts import withZone
 from ftpkit.deploy.fdlimit import transportRefusal
@@ -200,7 +201,8 @@ class FTPProtocol(
         """
         peer = self.transport.getPeer()
         self.peer = normalizeHost(getattr(peer, "host", "unknown"))
-        refusal = transportRefusal(self.transport)
+        refusal = transportRefusal(self.transport,
+                                   releaseIdle=descriptors.releaseIdle)
         if refusal is None:
             refusal = self.factory.sessionStarted(self.peer)
         if refusal is not None:

@@ -29,6 +29,11 @@ was either free then or freed since by L{closeSocket} (still taken, by
 C{/dev/null}) or by Twisted in that descriptor's own event (already
 handled: a batch holds one event per number). Such a socket is closed
 and its number freed at once.
+
+And L{releaseIdle}: descriptors kept open for reuse (the splice pipes of
+L{ftpkit.data.movers._splice}, up to dozens of them) are closed when the
+process runs short, before it refuses a client or a command for want of
+descriptors.
 """
 
 import os
@@ -116,3 +121,29 @@ def nextTurn(reactor):
     d = defer.Deferred()
     afterThisTurn(reactor, d.callback, None)
     return d
+
+
+_idleKeepers = []
+"""What keeps descriptors idle for reuse: see L{keepsIdle}."""
+
+
+def keepsIdle(release):
+    """
+    Register something that keeps descriptors open for reuse, for
+    L{releaseIdle} to close.
+
+    @param release: called with no argument in the reactor thread, it
+        closes the descriptors kept idle and returns how many it closed.
+    """
+    _idleKeepers.append(release)
+
+
+def releaseIdle():
+    """
+    Close every descriptor kept idle for reuse (L{keepsIdle}): the
+    process is short of descriptors, and the work it would refuse needs
+    them more. Reactor thread only.
+
+    @return: how many were closed.
+    """
+    return sum(release() for release in _idleKeepers)

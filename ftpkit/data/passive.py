@@ -30,7 +30,7 @@ from zope.interface import implementer
 
 from ftpkit import compat
 from ftpkit.data.cork import cork
-from ftpkit.data.descriptors import closeSocket
+from ftpkit.data.descriptors import closeSocket, releaseIdle
 from ftpkit.data.hosts import socketAddress
 from ftpkit.errors import CannotOpenDataConnection, OutOfDescriptors
 
@@ -156,14 +156,18 @@ def _newSocket(family):
     @param family: C{AF_INET} or C{AF_INET6}.
     @return: a new non-blocking TCP socket.
     @raise OutOfDescriptors: when the process (or the system) has no
-        descriptor for it (L{OUT_OF_DESCRIPTORS}).
+        descriptor for it (L{OUT_OF_DESCRIPTORS}), even once those kept
+        idle are closed (L{releaseIdle}).
     """
     try:
         return socket.socket(family, _NONBLOCKING_STREAM)
     except OSError as e:
-        if e.errno in OUT_OF_DESCRIPTORS:
-            raise OutOfDescriptors()
-        raise
+        if e.errno not in OUT_OF_DESCRIPTORS:
+            raise
+        if not releaseIdle():
+            raise OutOfDescriptors() from None
+    # Descriptors kept idle were closed: one may be enough.
+    return _newSocket(family)
 
 
 @implementer(IReadDescriptor)
@@ -314,8 +318,12 @@ class PassiveListener:
             connection, address = compat.acceptBare(self.socket,
                                                     self._family)
         except OSError as e:
-            if e.errno in OUT_OF_DESCRIPTORS and self.reading and (
-                    self._pause is None):
+            if e.errno not in OUT_OF_DESCRIPTORS:
+                return False
+            if releaseIdle():
+                # Descriptors kept idle were closed: one may be enough.
+                return self.acceptOne()
+            if self.reading and self._pause is None:
                 self._rest()
             return False
         self.onAccept(connection, address)

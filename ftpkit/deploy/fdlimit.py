@@ -88,13 +88,18 @@ class SoftLimit:
 _softLimit = SoftLimit()
 
 
-def transportRefusal(transport, softLimit=_softLimit):
+def transportRefusal(transport, softLimit=_softLimit, releaseIdle=None):
     """
     L{headroomRefusal} for a Twisted transport.
 
     @param transport: a connection's transport, or a wrapper of one (TLS,
         PROXY protocol) whose C{transport} is the connection's.
     @param softLimit: a callable giving the soft limit (a L{SoftLimit}).
+    @param releaseIdle: called before a refusal, it closes descriptors
+        kept idle for reuse and returns how many
+        (L{ftpkit.data.descriptors.releaseIdle}): those are fewer in
+        use than the connection's number says, and it may be accepted
+        after all; C{None} for none.
     @return: C{None} to accept it (also when it has no descriptor), else
         L{REFUSAL}.
     """
@@ -110,7 +115,11 @@ def transportRefusal(transport, softLimit=_softLimit):
             return None
         if not isinstance(fileno, int):
             return None
-    return headroomRefusal(fileno, softLimit())
+    limit = softLimit()
+    refusal = headroomRefusal(fileno, limit)
+    if refusal is not None and releaseIdle is not None:
+        refusal = headroomRefusal(fileno - releaseIdle(), limit)
+    return refusal
 
 
 class SpareDescriptor:

@@ -1,8 +1,8 @@
 """
 Tests for L{ftpkit.deploy.fdlimit} and the descriptor limit of a real
 server: raised to the hard limit at start, new clients told C{421}
-when descriptors run low, and the commands of a server out of them told
-C{451}.
+when descriptors run low (the splice pipes kept idle closed first), and
+the commands of a server out of them told C{451}.
 """
 
 import itertools
@@ -20,6 +20,7 @@ from ftpkit.deploy.fdlimit import (
     headroomRefusal,
     transportRefusal,
 )
+from tests.integration.test_attack_jail import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
@@ -83,6 +84,41 @@ class SoftLimitTests(unittest.SynchronousTestCase):
             self.assertIsNone(transportRefusal(transport, lambda: 10 ** 6))
             self.assertEqual(
                 transportRefusal(transport, lambda: sock.fileno()), REFUSAL)
+
+
+class IdleReleaseTests(unittest.SynchronousTestCase):
+    """
+    L{transportRefusal} closes what is kept idle before it refuses.
+    """
+
+    def test_releasedBeforeRefusal(self):
+        """
+        A connection in the reserve is accepted once the descriptors kept
+        idle are closed, when they bring it out of the reserve: they are
+        not in use; it is refused when they are too few. Nothing is
+        closed for a connection outside the reserve.
+        """
+        with socket.socket() as sock:
+            transport = StringTransport()
+            transport.getHandle = lambda: sock
+            limit = sock.fileno() + RESERVE
+            released = []
+
+            def release(count):
+                def releaseIdle():
+                    released.append(count)
+                    return count
+                return releaseIdle
+            self.assertIsNone(transportRefusal(
+                transport, lambda: limit + 1, release(2)))
+            self.assertEqual(released, [])
+            self.assertEqual(transportRefusal(transport, lambda: limit),
+                             REFUSAL)
+            self.assertIsNone(transportRefusal(transport, lambda: limit,
+                                               release(1)))
+            self.assertEqual(transportRefusal(transport, lambda: limit - 1,
+                                              release(1)), REFUSAL)
+            self.assertEqual(released, [1, 1])
 
 
 def limitDescriptors(soft, hard):
@@ -198,3 +234,110 @@ class ExhaustedCommandTests(unittest.TestCase):
         resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
         self.assertEqual(ftp.sendcmd("SIZE f.txt"), "213 4")
 
+
+def descriptorsOf(pid, kind):
+    """
+    @param kind: C{"pipe"} or C{"socket"}.
+    @return: how many of the process' descriptors are of that kind.
+    """
+    count = 0
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue  # Closed meanwhile.
+        count += target.startswith(kind + ":")
+    return count
+
+
+class IdlePipesTests(unittest.TestCase):
+    """
+    The splice pipes a server keeps for its next uploads give way to new
+    clients when descriptors run low.
+    """
+
+    UPLOADS = 8
+    """Uploads run at once, each leaving a pipe idle."""
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        # (--passive-ports: no listener is pooled, holding a descriptor.)
+        self.server = ServerProcess(
+            self, ["--root", self.root, "--auth", "anonymous",
+                   "--anonymous-write", "--max-connections-per-ip", "1000",
+                   "--no-listing-cache", "--passive-ports", "50000-50999"],
+            preexec=limitDescriptors(120, 120))
+        self.server.waitForGreeting()
+        self.pid = self.server.process.pid
+
+    def admitted(self):
+        """
+        Connect clients until one gets C{421}, then let them all go.
+
+        @return: how many got C{220}.
+        """
+        clients = []
+        try:
+            while True:
+                client = socket.create_connection(
+                    ("127.0.0.1", self.server.port))
+                clients.append(client)
+                client.settimeout(20)
+                greeting = client.recv(200)
+                if greeting.startswith(b"421"):
+                    return len(clients) - 1
+                self.assertTrue(greeting.startswith(b"220"), greeting)
+        finally:
+            for client in clients:
+                client.close()
+            self.server.waitFor(self.settled, "the clients' sessions ended")
+
+    def settled(self):
+        """
+        @return: whether the server holds no socket of a client: only the
+            ones it had once started.
+        """
+        return descriptorsOf(self.pid, "socket") <= self.sockets
+
+    def uploadAtOnce(self):
+        """
+        Run L{UPLOADS} spliced uploads (C{TYPE I}, passive, in clear) at
+        once, then end them all.
+        """
+        sessions = []
+        for number in range(self.UPLOADS):
+            client = RawClient(self.server.port)
+            self.addCleanup(client.close)
+            client.login("anonymous", "x")
+            client.command("TYPE I")
+            data = socket.create_connection(("127.0.0.1",
+                                             client.epsvPort()))
+            self.addCleanup(data.close)
+            opening = client.command(f"STOR up{number}.bin")
+            self.assertTrue(opening.startswith(b"150"), opening)
+            data.sendall(b"x" * 1000)
+            sessions.append((client, data))
+        for client, data in sessions:
+            data.close()
+            self.assertTrue(client.reply().startswith(b"226"))
+            client.command("QUIT")
+            client.close()
+
+    def test_idlePipesGiveWay(self):
+        """
+        Clients admitted with L{UPLOADS} pipes idle are as many as
+        before any upload: the pipes are closed when a client would be
+        refused, and the server has none left. They counted against the
+        descriptors kept in reserve, and twice as many clients fewer
+        got in.
+        """
+        self.sockets = descriptorsOf(self.pid, "socket")
+        before = self.admitted()
+        pipes = descriptorsOf(self.pid, "pipe")
+        self.uploadAtOnce()
+        self.server.waitFor(self.settled, "the uploads' sessions ended")
+        self.assertEqual(descriptorsOf(self.pid, "pipe"),
+                         pipes + 2 * self.UPLOADS)
+        # (Give or take the odd descriptor the uploads left open for good.)
+        self.assertGreaterEqual(self.admitted(), before - 2)
+        self.assertEqual(descriptorsOf(self.pid, "pipe"), pipes)

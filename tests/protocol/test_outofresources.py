@@ -19,6 +19,7 @@ from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
+from ftpkit.data import descriptors
 from ftpkit.data.channel import REFUSED_LISTENER_LINES, DataChannel
 from ftpkit.data.passive import PassiveListener
 from ftpkit.data.passiveshares import PassiveShares
@@ -29,6 +30,7 @@ from tests.protocol.test_server import (
     captureLogs,
     connect,
     makeFactory,
+    replyCodes,
 )
 
 
@@ -179,6 +181,33 @@ class PassiveOutOfDescriptorsTests(unittest.TestCase):
         self.assertEqual(warnings, [
             "refused %s from 10.0.0.1: Too many open files on the server; "
             "try again later" % (verb,) for verb in ["PASV", "EPSV"]])
+
+
+    def test_idleReleasedFirst(self):
+        """
+        When no socket can be made until the descriptors kept idle for
+        reuse are closed (L{ftpkit.data.descriptors.releaseIdle}), they
+        are, and C{PASV} gets its listener.
+        """
+        protocol, transport = connect(makeFactory(MemoryReactorClock()),
+                                      "127.0.0.1")
+        self.addCleanup(protocol.connectionLost, None)
+        protocol.dataChannel.localHost = "127.0.0.1"
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        kept = [2]
+        self.patch(descriptors, "_idleKeepers",
+                   [lambda: kept.pop() if kept else 0])
+        real = socket.socket
+
+        def exhaustedUntilReleased(*args, **kwargs):
+            if kept:
+                raise OSError(errno.EMFILE, "Too many open files")
+            return real(*args, **kwargs)
+        self.patch(socket, "socket", exhaustedUntilReleased)
+        protocol.dataReceived(b"PASV\r\n")
+        self.assertEqual(replyCodes(transport), ["227"])
+        self.assertEqual(kept, [])
 
 
 class ExhaustedShell(MemoryShell):

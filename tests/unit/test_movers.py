@@ -334,3 +334,32 @@ class LeanConnectionMixin:
         self.clock = ReadersClock()
         self.connection = LeanConnection(self.server, self.clock, 60.0,
                                          lambda: None)
+
+
+class IdlePipesTests(unittest.SynchronousTestCase):
+    """
+    The splice pipes kept for the next uploads are closed by
+    L{ftpkit.data.descriptors.releaseIdle}.
+    """
+
+    def test_released(self):
+        """
+        Pipes given back empty are kept; L{releaseIdle} closes them all
+        and says how many descriptors it closed; the next upload makes a
+        new one.
+        """
+        from ftpkit.data.descriptors import releaseIdle
+        from ftpkit.data.movers import _splice
+
+        releaseIdle()
+        pipes = [_splice.takePipe() for _ in range(3)]
+        for pipe in pipes:
+            _splice.releasePipe(pipe, True)
+        self.assertEqual(releaseIdle(), 6)
+        for pipe in pipes:
+            for fd in pipe:
+                self.assertRaises(OSError, os.fstat, fd)
+        self.assertEqual(releaseIdle(), 0)
+        pipe = _splice.takePipe()
+        self.addCleanup(lambda: [os.close(fd) for fd in pipe])
+        os.fstat(pipe[0])

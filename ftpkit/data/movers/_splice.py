@@ -22,6 +22,7 @@ from twisted.internet.interfaces import IReadDescriptor
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.data.descriptors import keepsIdle
 from ftpkit.data.inplace import waitInPlace
 from ftpkit.errors import QuotaExceeded, TransferAborted, UploadTooLarge
 from ftpkit.shells.shortcalls import Declined
@@ -121,6 +122,25 @@ def releasePipe(pipe, empty):
         return
     for fd in pipe:
         os.close(fd)
+
+
+def dropIdlePipes():
+    """
+    Close the pipes kept for the next uploads: the process runs short of
+    descriptors (L{ftpkit.data.descriptors.releaseIdle}), and each holds
+    two. Reactor thread only.
+
+    @return: the descriptors closed.
+    """
+    pipes = _idlePipes[:]
+    del _idlePipes[:]
+    for pipe in pipes:
+        for fd in pipe:
+            os.close(fd)
+    return 2 * len(pipes)
+
+
+keepsIdle(dropIdlePipes)
 
 
 def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
