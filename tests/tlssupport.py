@@ -85,6 +85,19 @@ def clientContext(maximumVersion=None):
     return context
 
 
+def clientHello():
+    """
+    @return: the bytes of a TLS client's first flight (its ClientHello).
+    """
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    connection = clientContext().wrap_bio(incoming, outgoing)
+    try:
+        connection.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
 def sessionCache(context):
     """
     @param context: an L{OpenSSL.SSL.Context}.

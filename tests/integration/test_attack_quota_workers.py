@@ -35,6 +35,22 @@ def storedBytes(directory):
                for where, _, names in os.walk(directory) for name in names)
 
 
+def writeQuotaUser(root):
+    """
+    Write a users file in C{root} whose alice (password C{secret}) has
+    the home C{alice} and a quota of 100,000 bytes.
+
+    @param root: the served directory.
+    @return: the users file's path.
+    """
+    users = os.path.join(root, "users.toml")
+    with open(users, "w") as f:
+        f.write(f'[users.alice]\npassword = "{hashPassword("secret")}"\n'
+                'home = "alice"\nquota = 100000\n'
+                'permissions = ["list", "read", "write"]\n')
+    return users
+
+
 class WorkersQuotaTests(unittest.TestCase):
     """
     A two-worker server whose user has a 100000-byte quota.
@@ -52,11 +68,7 @@ class WorkersQuotaTests(unittest.TestCase):
             root, returning the option's value.
         """
         root = scratchDirectory(self)
-        users = os.path.join(root, "users.toml")
-        with open(users, "w") as f:
-            f.write(f'[users.alice]\npassword = "{hashPassword("secret")}"\n'
-                    'home = "alice"\nquota = 100000\n'
-                    'permissions = ["list", "read", "write"]\n')
+        users = writeQuotaUser(root)
         server = ServerProcess(self, [
             "--root", root, "--workers", "2",
             "--realm", realm(users, root), "--auth", f"users:{users}"])

@@ -91,20 +91,19 @@ C{--xferlog}, C{--on-upload}, C{--metrics}, text and JSON logs):
 
 import os
 import socket
-import ssl
 import sys
 import textwrap
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.users import hashPassword
 from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_attack_quota_workers import writeQuotaUser
 from tests.integration.test_attack_tls import connectRaw
 from tests.integration.test_xferlog import startServer
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, clientContext
+from tests.tlssupport import FTPSTestsMixin, clientHello
 
 HOOK = textwrap.dedent("""
     import os, sys
@@ -188,11 +187,7 @@ class VirtualHostQuotaTests(unittest.TestCase):
             realm's C{--realm} and C{--vhost} value.
         """
         root = scratchDirectory(self)
-        users = os.path.join(root, "users.toml")
-        with open(users, "w") as f:
-            f.write(f'[users.alice]\npassword = "{hashPassword("secret")}"\n'
-                    'home = "alice"\nquota = 100000\n'
-                    'permissions = ["list", "read", "write"]\n')
+        users = writeQuotaUser(root)
         spec = realm(users, root)
         server = ServerProcess(self, [
             "--root", root, "--realm", spec, "--auth", f"users:{users}",
@@ -271,15 +266,3 @@ class TrickledHandshakeTests(FTPSTestsMixin, unittest.TestCase):
         sent = yield self.inThread(client)
         self.assertLess(sent, len(hello) // 2)
 
-
-def clientHello():
-    """
-    @return: the bytes of a TLS client's first flight (its ClientHello).
-    """
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    connection = clientContext().wrap_bio(incoming, outgoing)
-    try:
-        connection.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return outgoing.read()

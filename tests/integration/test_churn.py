@@ -18,7 +18,6 @@ import os
 import random
 import re
 import socket
-import ssl
 import threading
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ from ftpkit.shells.diskthreads import _LANE_SIZES
 from tests.integration.test_hardening import hardClose
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, childrenOf
-from tests.tlssupport import clientContext, makeCertificate
+from tests.tlssupport import clientContext, clientHello, makeCertificate
 
 THREADS = 8
 """Sessions open at once."""
@@ -136,13 +135,7 @@ def _failedLogin(session, rng):
 def _cutHandshake(session, rng):
     session.reply()
     session.command("AUTH TLS")
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    client = clientContext().wrap_bio(incoming, outgoing)
-    try:
-        client.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    hello = outgoing.read()
+    hello = clientHello()
     session.sock.sendall(hello[:rng.randint(0, len(hello) - 1)])
     hardClose(session.sock)
 

@@ -152,15 +152,10 @@ class FullBacklog:
         self.listener.close()
 
 
-class AbortedConnectTests(LoopbackServerMixin, unittest.TestCase):
+class OneFileServerMixin(LoopbackServerMixin):
     """
-    C{ABOR} while the server's connection for C{PORT} is under way: the
-    connect is stopped. It went on, and the connection it made later was
-    kept: the next transfer command, with no new C{PORT}, sent its data
-    over it.
+    A server on a directory holding C{f.bin} (ten bytes).
     """
-
-    timeout = 60
 
     def setUp(self):
         self.root = scratchDirectory(self)
@@ -169,6 +164,17 @@ class AbortedConnectTests(LoopbackServerMixin, unittest.TestCase):
         self.server = self.startServer(
             FilesystemRealm(self.root),
             ServerConfig(loginFailureDelay=0, dataTimeout=30))
+
+
+class AbortedConnectTests(OneFileServerMixin, unittest.TestCase):
+    """
+    C{ABOR} while the server's connection for C{PORT} is under way: the
+    connect is stopped. It went on, and the connection it made later was
+    kept: the next transfer command, with no new C{PORT}, sent its data
+    over it.
+    """
+
+    timeout = 60
 
     async def test_abortWhileConnecting(self):
         """
@@ -197,7 +203,7 @@ class AbortedConnectTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(reply[:3], b"425", reply)
 
 
-class AbortedPassiveTests(LoopbackServerMixin, unittest.TestCase):
+class AbortedPassiveTests(OneFileServerMixin, unittest.TestCase):
     """
     C{ABOR} while a transfer waits for its passive connection: the
     listener is closed, so a connection the client makes after it is
@@ -205,14 +211,6 @@ class AbortedPassiveTests(LoopbackServerMixin, unittest.TestCase):
     accepted by the kernel and waited, unanswered, until the port's next
     listen refused it.
     """
-
-    def setUp(self):
-        self.root = scratchDirectory(self)
-        with open(os.path.join(self.root, "f.bin"), "wb") as f:
-            f.write(b"0123456789")
-        self.server = self.startServer(
-            FilesystemRealm(self.root),
-            ServerConfig(loginFailureDelay=0, dataTimeout=30))
 
     async def test_connectAfterAbort(self):
         """

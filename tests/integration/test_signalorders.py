@@ -18,8 +18,8 @@ import time
 from twisted.trial import unittest
 
 from ftpkit.deploy.signalcopies import COPY_WINDOW
+from tests.integration.test_signals import startLoggedIn
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
 
 HUP, TERM, INT = signal.SIGHUP, signal.SIGTERM, signal.SIGINT
 
@@ -57,13 +57,7 @@ class OrderTests(unittest.TestCase):
         """
         root = scratchDirectory(self)
         for number, (order, status) in enumerate(ORDERS):
-            server = ServerProcess(self, ["--root", root, "--auth",
-                                          "memory:alice:pw", *extra])
-            if extra:
-                server.waitForLog(" ready\n", 2)
-            else:
-                server.waitForGreeting()
-            up = server.login("alice", "pw")
+            server, up = startLoggedIn(self, root, extra)
             name = f"up{number}"
             data = up.transfercmd("STOR " + name)
             self.addCleanup(data.close)

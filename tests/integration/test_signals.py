@@ -81,6 +81,25 @@ imported then).
 """
 
 
+def startLoggedIn(case, root, extra):
+    """
+    Start a server on C{root} with the C{extra} options (its workers
+    ready, if any) and log alice (password C{pw}) in.
+
+    @param case: the test, which stops the server at its end.
+    @param root: the served directory.
+    @param extra: more options; with any, the server has workers.
+    @return: the L{ServerProcess} and the logged-in C{ftplib.FTP}.
+    """
+    server = ServerProcess(case, ["--root", root, "--auth",
+                                  "memory:alice:pw", *extra])
+    if extra:
+        server.waitForLog(" ready\n", 2)
+    else:
+        server.waitForGreeting()
+    return server, server.login("alice", "pw")
+
+
 class HangupTests(unittest.TestCase):
     """
     C{SIGHUP} never ends the server.
@@ -341,22 +360,6 @@ class TerminateTests(unittest.TestCase):
             self.assertEqual(server.process.wait(60), -signal.SIGTERM,
                              server.log())
 
-    def loggedIn(self, root, extra):
-        """
-        Start a server on C{root} with the C{extra} options (its workers
-        ready, if any) and log alice in.
-
-        @return: the L{ServerProcess} and the logged-in C{ftplib.FTP}.
-        """
-        server = ServerProcess(self, ["--root", root, "--auth",
-                                      "memory:alice:pw", *extra])
-        if extra:
-            server.waitForLog(" ready\n", 2)
-        else:
-            server.waitForGreeting()
-        up = server.login("alice", "pw")
-        return server, up
-
     def test_terminateTwice(self):
         """
         A second C{SIGTERM} while the server drains changes nothing: the
@@ -367,7 +370,7 @@ class TerminateTests(unittest.TestCase):
         """
         root = scratchDirectory(self)
         for extra in ([], ["--workers", "2"]):
-            server, up = self.loggedIn(root, extra)
+            server, up = startLoggedIn(self, root, extra)
             data = up.transfercmd("STOR up" + str(len(extra)))
             self.addCleanup(data.close)
             data.sendall(b"x" * 65536)
@@ -399,7 +402,7 @@ class TerminateTests(unittest.TestCase):
         """
         root = scratchDirectory(self)
         for extra in ([], ["--workers", "2"]):
-            server, up = self.loggedIn(root, extra)
+            server, up = startLoggedIn(self, root, extra)
             name = "up" + str(len(extra))
             data = up.transfercmd("STOR " + name)
             self.addCleanup(data.close)
