@@ -230,29 +230,37 @@ def firstClash(listen, metrics=None, dual=True, passivePorts=None):
 
 def passiveClash(listen, metrics, passivePorts, dual=True):
     """
-    Find the first listener on a port of C{--passive-ports} whose address
-    the passive listeners of some C{--listen}'s sessions could bind
-    (L{passiveHost}): the same address, or one of them every address of
-    its family.
+    Find whether the listeners take every port of C{--passive-ports} on an
+    address the passive listeners of some C{--listen}'s sessions could
+    bind (L{passiveHost}): the same address, or one of them every address
+    of its family. A range with other ports left serves from those (a
+    C{PASV} that finds a port taken tries another), so a wide range that
+    happens to hold the control port, as C{1024-65535} does, still
+    starts; a range of taken ports alone had every C{PASV} refused.
 
     @param listen: the C{--listen} values, in order.
     @param metrics: the C{--metrics} value, or C{None}.
     @param passivePorts: C{(low, high)}, or C{None}.
     @param dual: see L{dualStack}.
     @return: C{None}, or the one-line usage error naming the range, the
-        listener and its port.
+        first listener and its port.
     """
     if passivePorts is None:
         return None
     low, high = passivePorts
     passive = [host for host in map(passiveHost, listen) if host is not None]
+    taken = {}
     for option, description in _named(listen, metrics):
         bound = boundAddress(description)
         if bound is None or bound[0] != "inet" or not low <= bound[2] <= high:
             continue
         _, host, port = bound
         if any(_sameHost(host, each, dual) for each in passive):
-            return (f"--passive-ports: {low}-{high} holds port {port}, where "
-                    f"{option} {description!r} listens: no passive "
-                    "connection could use it (leave it out of the range)")
-    return None
+            taken.setdefault(port, (option, description))
+    if len(taken) < high - low + 1:
+        return None
+    port = min(taken)
+    option, description = taken[port]
+    return (f"--passive-ports: {low}-{high} holds port {port}, where "
+            f"{option} {description!r} listens: no passive "
+            "connection could use it (leave it out of the range)")

@@ -12,7 +12,7 @@ from twisted.trial import unittest
 
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
-from tests.serverprocess import freePort
+from tests.serverprocess import ServerProcess, freePort
 
 
 class UnreadableTests(unittest.TestCase):
@@ -92,6 +92,24 @@ class PassivePortsTests(unittest.TestCase):
                  f"{port}, where --listen {listen!r} listens: no passive "
                  "connection could use it (leave it out of the range) (see "
                  "--help)\n", ""))
+
+    def test_otherPortsLeft(self):
+        """
+        A range holding the control port among others starts, and
+        C{PASV} gives one of the others (a range drawn at random beside
+        a random control port, or C{1024-65535}, was refused).
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(self, ["--root", root, "--auth", "anonymous"],
+                               listen=lambda port: [
+                                   "--listen", f"tcp:{port}:interface=127.0.0.1",
+                                   "--passive-ports", f"{port}-{port + 50}"])
+        server.waitForGreeting()
+        client = server.login()
+        self.addCleanup(client.close)
+        host, port = client.makepasv()
+        self.assertNotEqual(port, server.port)
+        self.assertTrue(server.port <= port <= server.port + 50, port)
 
 
 class HelpNotReadTests(unittest.TestCase):

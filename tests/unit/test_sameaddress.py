@@ -3,7 +3,7 @@ Tests for L{ftpkit.deploy.sameaddress}: two listeners that would take
 one address (C{--listen} twice, C{--metrics} on a C{--listen} port) are a
 one-line usage error before anything listens, where the second failed to
 listen once the first did and the server stopped; so is a
-C{--passive-ports} range holding a listener's port.
+C{--passive-ports} range of listeners' ports alone.
 """
 
 import os
@@ -138,16 +138,41 @@ class PassiveClashTests(unittest.TestCase):
     def test_listenPort(self):
         """
         The port of a C{--listen}, its sessions' passive listeners binding
-        the same address (every address: each of them).
+        the same address (every address: each of them), alone in the
+        range.
         """
         for listen in (["tcp:2121"], ["tcp:2121:interface=127.0.0.1"],
                        ["haproxy:tcp:2121"], ["ssl:2121:privateKey=k.pem"]):
             self.assertEqual(
-                passiveClash(listen, None, (2100, 2200)),
-                f"--passive-ports: 2100-2200 holds port 2121, where --listen "
+                passiveClash(listen, None, (2121, 2121)),
+                f"--passive-ports: 2121-2121 holds port 2121, where --listen "
                 f"{listen[0]!r} listens: no passive connection could use it "
                 "(leave it out of the range)")
-        self.assertIsNotNone(passiveClash(["tcp:2121"], None, (2121, 2121)))
+
+    def test_everyPortTaken(self):
+        """
+        Listeners taking every port of the range between them: the first
+        port's is named.
+        """
+        self.assertEqual(
+            passiveClash(["tcp:2122", "tcp:2121:interface=127.0.0.1"],
+                         "tcp:2123", (2121, 2123)),
+            "--passive-ports: 2121-2123 holds port 2121, where --listen "
+            "'tcp:2121:interface=127.0.0.1' listens: no passive connection "
+            "could use it (leave it out of the range)")
+
+    def test_otherPortsLeft(self):
+        """
+        A range holding a listener's port with other ports left is no
+        clash: C{PASV} uses the others (C{1024-65535} beside the control
+        port, or a range a test harness drew at random).
+        """
+        for listen, metrics, ports in [
+                (["tcp:2121"], None, (1024, 65535)),
+                (["tcp:2121"], None, (2121, 2122)),
+                (["tcp:2121", "tcp:2122"], "tcp:2124", (2121, 2124))]:
+            self.assertIsNone(passiveClash(listen, metrics, ports),
+                              (listen, metrics, ports))
 
     def test_metricsPort(self):
         """
@@ -164,8 +189,8 @@ class PassiveClashTests(unittest.TestCase):
                 (["tcp6:21"], "tcp:9102:interface=127.0.0.1"),
                 (["unix:/run/ftp.sock"], "tcp:9102:interface=127.0.0.1")]:
             self.assertEqual(
-                passiveClash(listen, metrics, (9000, 9200)),
-                f"--passive-ports: 9000-9200 holds port 9102, where --metrics "
+                passiveClash(listen, metrics, (9102, 9102)),
+                f"--passive-ports: 9102-9102 holds port 9102, where --metrics "
                 f"{metrics!r} listens: no passive connection could use it "
                 "(leave it out of the range)", (listen, metrics))
 
@@ -220,9 +245,9 @@ class OptionsTests(unittest.TestCase):
                 (["--metrics", "tcp:2121"], "--metrics"),
                 (["--listen", "tcp:2121", "--listen", "tcp:2121",
                   "--workers", "2"], "--listen"),
-                (["--passive-ports", "2100-2200"], "--passive-ports"),
+                (["--passive-ports", "2121-2121"], "--passive-ports"),
                 (["--listen", "tcp:21:interface=127.0.0.1", "--metrics",
-                  "tcp:9102", "--passive-ports", "9000-9200"],
+                  "tcp:9102", "--passive-ports", "9102-9102"],
                  "--passive-ports")]:
             try:
                 import prometheus_client  # noqa: F401
