@@ -113,7 +113,11 @@ ROWS = [
     (["--listen", "ssl:0:privateKey={fifo}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={zero}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={key}:certKey={bundle}"], "--listen: "),
-    (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: "),
+    (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: needs "),
+    (["--listen", "tcp:"], "--listen: bad endpoint 'tcp:': a port or "
+     "number is missing or not a whole number ('')"),
+    (["--listen", "tcp:x"], "--listen: bad endpoint 'tcp:x': a port or "
+     "number is missing or not a whole number ('x')"),
     (["--metrics", "tcp:2121"], "--metrics: "),
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",

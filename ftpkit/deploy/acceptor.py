@@ -39,7 +39,7 @@ def parseListenAddress(description):
     fields = splitEndpoint(description)
     kind = fields[0]
     if kind not in ("tcp", "tcp6") or len(fields) < 2:
-        raise ValueError("--workers needs tcp:, tcp6: or ssl: listeners"
+        raise ValueError("needs tcp:, tcp6: or ssl: listeners"
                          " (haproxy: in front of them or not), not %r"
                          % description)
     port, host = None, None

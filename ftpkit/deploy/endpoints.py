@@ -70,6 +70,20 @@ def withBacklog(description, backlog=LISTEN_BACKLOG):
     return "%s:backlog=%d" % (description, backlog)
 
 
+def _numberError(error):
+    """
+    @param error: what parsing an endpoint description raised.
+    @return: a reason naming the field for Python's C{int()} complaint
+        (a port missing or not a number), or C{None} for other errors.
+    """
+    prefix = "invalid literal for int() with base 10: "
+    text = str(error)
+    if not isinstance(error, ValueError) or not text.startswith(prefix):
+        return None
+    return (f"a port or number is missing or not a whole number "
+            f"({text[len(prefix):]})")
+
+
 def parseServerEndpoint(description, given=None):
     """
     Parse a server endpoint description (C{--listen}, C{--metrics}) as
@@ -91,7 +105,7 @@ def parseServerEndpoint(description, given=None):
     try:
         endpoint = endpoints.serverFromString(reactor, description)
     except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
-        why = str(e)
+        why = _numberError(e) or str(e)
         if isinstance(e, (IndexError, KeyError)) and _isSystemd(description):
             # Twisted's systemd: parser looks the socket up by index or
             # name among those passed.

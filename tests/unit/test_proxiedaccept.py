@@ -209,7 +209,7 @@ class OptionsTests(unittest.SynchronousTestCase):
         """
         with self.assertRaises(usage.UsageError) as raised:
             self.parse("--workers", "2", "--listen", "haproxy:unix:/tmp/s")
-        self.assertIn("--workers needs tcp:, tcp6: or ssl:",
+        self.assertIn("--workers: needs tcp:, tcp6: or ssl:",
                       str(raised.exception))
 
 
