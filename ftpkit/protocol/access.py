@@ -14,7 +14,10 @@ users file): the shell it gives says which access classes it lets
 through (L{allowedBy}), and the user's policy is narrowed to them at
 login (L{AccessPolicy.within}), so that such a user is refused before a
 command runs as a C{--read-only} one is (C{RNFR} gets C{550}, not
-C{350} and a refused C{RNTO}).
+C{350} and a refused C{RNTO}). Where such rules differ from one path to
+another (a users file's C{directories}), the shell tells them per path in
+the letters of the C{perm} fact (L{ftpkit.interfaces.IFTPShellPermitted}),
+and C{RNFR} asks them (L{mayRename}) before it answers C{350}.
 
 They are enforced twice, from this one place:
 
@@ -31,6 +34,8 @@ Pure: no reactor.
 import dataclasses
 import functools
 from dataclasses import dataclass
+
+from ftpkit.interfaces import IFTPShellPermitted, IFTPShellResolve
 
 READ = "read"
 """Changes nothing: allowed to everybody logged in."""
@@ -61,6 +66,37 @@ def allowedBy(shell):
     @return: a C{frozenset} of L{READ}, L{CREATE} and L{CHANGE}.
     """
     return getattr(shell, "accessClasses", EVERY_CLASS)
+
+
+RENAME = "f"
+"""The letter of the C{perm} fact that allows renaming an entry."""
+
+
+async def mayRename(shell, path):
+    """
+    Whether the rules a shell holds let the entry at a path be renamed,
+    asked by C{RNFR} so that a rename the shell would refuse gets C{550}
+    at once rather than C{350} and a refused C{RNTO}: the rename letter of
+    the C{perm} fact the shell gives there
+    (L{ftpkit.interfaces.IFTPShellPermitted}), at the path and, for a
+    shell with symbolic links (L{ftpkit.interfaces.IFTPShellResolve}),
+    where it leads, as
+    L{ftpkit.shells.permissions.PermissionShell.rename} checks. A shell
+    that tells no C{perm} letters may be asked: it refuses a rename on
+    its own.
+
+    @param shell: the session's L{ftpkit.interfaces.IFTPShell}.
+    @param path: a tuple of segments.
+    @return: a coroutine giving a C{bool}.
+    """
+    if not IFTPShellPermitted.providedBy(shell):
+        return True
+    if RENAME not in shell.permitted(path):
+        return False
+    if not IFTPShellResolve.providedBy(shell):
+        return True
+    leads = await shell.resolve(path)
+    return leads is None or RENAME in shell.permitted(leads)
 
 @dataclass(frozen=True)
 class AccessPolicy:

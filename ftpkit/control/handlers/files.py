@@ -21,7 +21,7 @@ from ftpkit.interfaces import (
     IFTPShellTimes,
 )
 from ftpkit.protocol import factchanges, listingfacts, paths, permletters
-from ftpkit.protocol.access import CHANGE, CREATE
+from ftpkit.protocol.access import CHANGE, CREATE, mayRename
 from ftpkit.protocol.replies import quotePath
 from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.shells.adapters import readFileFor
@@ -162,13 +162,17 @@ class FileCommands:
 
     async def ftp_RNFR(self, argument):
         """
-        Name the file or directory the next RNTO renames.
+        Name the file or directory the next RNTO renames: C{550} where
+        the shell's rules would refuse renaming it (L{mayRename}).
         """
         path = self.resolve(argument)
         self.session.renameFrom = None
         if not path:
             raise PermissionDenied("The root cannot be renamed")
-        await self.session.shell.stat(path)
+        shell = self.session.shell
+        if not await mayRename(shell, path):
+            raise PermissionDenied()
+        await shell.stat(path)
         self.session.renameFrom = path
         return (350, "Ready for RNTO")
 

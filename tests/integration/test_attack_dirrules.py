@@ -1,0 +1,299 @@
+"""
+Attacks on the access rules, over real loopback sockets and a real disk:
+a user with a read-only directory (a users file's C{directories}), a
+user the users file makes read-only, and an anonymous user who may only
+upload new files (C{--anonymous-write}) try every changing verb on what
+they must not change, by every way of naming it: plain, absolute,
+doubled slashes, C{..}, C{.}, a trailing slash, and symbolic links in a
+directory they may change that lead into one they may not.
+
+Nothing they must not change changes, and C{RNFR} of what cannot be
+renamed gets C{550}, never C{350}.
+"""
+
+import os
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_users import startUsersServer
+from tests.scratch import scratchDirectory
+
+USERS = """
+[users.alice]
+permissions = ["list", "read", "write", "append", "delete", "rename",
+               "mkdir", "set-time", "chmod"]
+
+[users.alice.directories."/ro"]
+permissions = ["list", "read"]
+
+[users.bob]
+home = "alice"
+read-only = true
+permissions = ["list", "read", "write", "append", "delete", "rename",
+               "mkdir", "set-time", "chmod"]
+"""
+"""Alice may change anything but what is in C{/ro}; Bob, in the same
+home, nothing."""
+
+FILES = [
+    "ro/kept.txt", "/ro/kept.txt", "ro//kept.txt", "//ro/kept.txt",
+    "rw/../ro/kept.txt", "ro/./kept.txt", "ro/kept.txt/",
+    "rw/link-dir/kept.txt", "rw/link-dir//kept.txt", "rw/link-file",
+]
+"""Names of the protected file C{/ro/kept.txt}."""
+
+DIRECTORIES = [
+    "ro/sub", "ro/sub/", "ro//sub//", "/ro/sub", "rw/../ro/sub",
+    "rw/link-dir/sub", "rw/link-dir/sub/", "rw/link-sub",
+]
+"""Names of the protected directory C{/ro/sub}."""
+
+PARENTS = ["ro", "ro/", "/ro//", "rw/../ro", "rw/link-dir",
+           "rw/link-dir/"]
+"""Names of the protected directory C{/ro}, to create things in."""
+
+
+def lineAttacks():
+    """
+    @return: lists of command lines, each list one attempt to change
+        what is protected.
+    """
+    attacks = []
+    for name in FILES:
+        attacks += [
+            ["DELE " + name], ["SITE CHMOD 777 " + name],
+            ["MFMT 20200101000000 " + name],
+            ["SITE UTIME 202001010000 " + name],
+            ["MFF modify=20200101000000; " + name],
+            ["RNFR " + name, "RNTO rw/stolen"],
+            ["RNFR rw/mine.txt", "RNTO " + name],
+        ]
+    for name in DIRECTORIES:
+        attacks += [
+            ["RMD " + name], ["XRMD " + name], ["SITE CHMOD 777 " + name],
+            ["RNFR " + name, "RNTO rw/stolen"],
+            ["RNFR rw/mine.txt", "RNTO " + name],
+            ["RNFR rw/mine.txt", "RNTO " + name + "/mine.txt"],
+        ]
+    for name in PARENTS:
+        attacks += [
+            ["MKD " + name + "/new"], ["XMKD " + name + "/new"],
+            ["RMD " + name], ["DELE " + name], ["RNFR " + name, "RNTO x"],
+            ["RNFR rw/mine.txt", "RNTO " + name],
+            ["RNFR rw/mine.txt", "RNTO " + name + "/mine.txt"],
+        ]
+    return attacks
+
+
+def transferAttacks():
+    """
+    @return: C{(setup lines, transfer line)} pairs: uploads onto, after
+        and beside what is protected.
+    """
+    attacks = []
+    for name in FILES:
+        attacks += [([], "STOR " + name), ([], "APPE " + name),
+                    (["TYPE I", "REST 1"], "STOR " + name),
+                    (["TYPE I", "REST 0"], "STOR " + name)]
+    for name in PARENTS:
+        attacks += [([], "STOR " + name + "/new.txt"),
+                    (["CWD " + name], "STOU")]
+    return attacks
+
+
+def state(top):
+    """
+    @return: every path under C{top} (symbolic links not followed) with
+        its type, mode, modification time and, for a regular file, its
+        bytes.
+    """
+    result = {}
+    for directory, names, files in os.walk(top):
+        for name in names + files:
+            path = os.path.join(directory, name)
+            info = os.lstat(path)
+            content = None
+            if os.path.isfile(path) and not os.path.islink(path):
+                with open(path, "rb") as f:
+                    content = f.read()
+            result[os.path.relpath(path, top)] = (
+                info.st_mode, info.st_mtime_ns, content)
+    return result
+
+
+class ProtectedTreeMixin(LoopbackServerMixin):
+    """
+    A home holding C{/ro} (C{kept.txt} and C{sub/f}) and C{/rw}
+    (C{mine.txt} and links into C{/ro}), and the attacks on it.
+    """
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.home = os.path.join(self.root, "alice")
+        os.makedirs(os.path.join(self.home, "ro", "sub"))
+        os.makedirs(os.path.join(self.home, "rw"))
+        for name, data in [("ro/kept.txt", b"official"),
+                           ("ro/sub/f", b"f"), ("rw/mine.txt", b"mine")]:
+            with open(os.path.join(self.home, name), "wb") as f:
+                f.write(data)
+        for name, target in [("link-dir", "../ro"),
+                             ("link-file", "../ro/kept.txt"),
+                             ("link-sub", "../ro/sub")]:
+            os.symlink(target, os.path.join(self.home, "rw", name))
+        # A past time, so that a change made in the same instant as the
+        # set-up still shows in the modification times.
+        for directory, names, files in os.walk(self.home):
+            for name in names + files + ["."]:
+                os.utime(os.path.join(directory, name), ns=(10**18, 10**18),
+                         follow_symlinks=False)
+
+    def attack(self, user, password="secret"):
+        """
+        Log in and run every attack, each in a session of its own.
+
+        @return: a Deferred firing with C{(lines, replies)} pairs.
+        """
+        def run():
+            results = []
+            attempts = [(lines, None) for lines in lineAttacks()]
+            attempts += transferAttacks()
+            for lines, transfer in attempts:
+                client = RawClient(self.server.port)
+                try:
+                    login = client.login(user, password)
+                    assert login.startswith(b"230"), login
+                    replies = [client.command(line) for line in lines]
+                    if transfer is not None and all(
+                            reply[:1] in b"23" for reply in replies):
+                        first, _, final = client.transfer(
+                            transfer, upload=b"tampered")
+                        replies += [first] + ([final] if final else [])
+                    results.append((lines + [transfer or ""], replies))
+                finally:
+                    client.close()
+            return results
+
+        return self.inThread(run)
+
+    def assertNoRenameUnderWay(self, results):
+        """
+        Every C{RNFR} of a protected name got C{550}.
+        """
+        for lines, replies in results:
+            if lines[0].startswith("RNFR") and lines[0] != "RNFR rw/mine.txt":
+                self.assertTrue(replies[0].startswith(b"550"),
+                                (lines, replies))
+
+
+class DirectoryRuleTests(ProtectedTreeMixin, unittest.TestCase):
+    """
+    Alice, whose C{/ro} is read-only by a directory rule.
+    """
+
+    def setUp(self):
+        ProtectedTreeMixin.setUp(self)
+        self.server = startUsersServer(self, self.root, USERS,
+                                       {"alice": "secret", "bob": "secret"})
+
+    @defer.inlineCallbacks
+    def test_nothingChanges(self):
+        """
+        No attack changes anything in the home (what is in C{/rw}
+        included: a rename refused at C{RNTO} leaves its source), and
+        every C{RNFR} of a protected name is refused at once.
+        """
+        before = state(self.home)
+        results = yield self.attack("alice")
+        self.assertEqual(state(self.home), before)
+        self.assertNoRenameUnderWay(results)
+
+    @defer.inlineCallbacks
+    def test_writableStillWorks(self):
+        """
+        The same verbs work on C{/rw}: the attacks were refused for where
+        they point, not for what they are.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                replies = [client.command(line) for line in [
+                    "RNFR rw/mine.txt", "RNTO rw//yours.txt",
+                    "MKD rw/new/", "RMD rw/new//", "SITE CHMOD 600 rw/yours.txt",
+                    "MFMT 20200101000000 rw/../rw/yours.txt"]]
+                replies.append(client.transfer("APPE rw/yours.txt",
+                                               upload=b"+")[2])
+                return replies
+            finally:
+                client.close()
+
+        replies = yield self.inThread(run)
+        self.assertEqual([reply[:3] for reply in replies],
+                         [b"350", b"250", b"257", b"250", b"200", b"213",
+                          b"226"])
+        with open(os.path.join(self.home, "rw", "yours.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"mine+")
+
+
+class ReadOnlyUserTests(ProtectedTreeMixin, unittest.TestCase):
+    """
+    Bob, whom the users file makes read-only, in the same home.
+    """
+
+    def setUp(self):
+        ProtectedTreeMixin.setUp(self)
+        self.server = startUsersServer(self, self.root, USERS,
+                                       {"alice": "secret", "bob": "secret"})
+
+    @defer.inlineCallbacks
+    def test_nothingChanges(self):
+        """
+        Nothing in the home changes, and no C{RNFR} gets C{350}.
+        """
+        before = state(self.home)
+        results = yield self.attack("bob")
+        self.assertEqual(state(self.home), before)
+        for lines, replies in results:
+            if lines[0].startswith("RNFR"):
+                self.assertTrue(replies[0].startswith(b"550"),
+                                (lines, replies))
+
+
+class UploadOnlyTests(ProtectedTreeMixin, unittest.TestCase):
+    """
+    An anonymous user under C{--anonymous-write}, served the home as its
+    root: it may create new files and directories, and change nothing
+    that exists.
+    """
+
+    def setUp(self):
+        ProtectedTreeMixin.setUp(self)
+        config = ServerConfig(loginFailureDelay=0, anonymousWrite=True)
+        self.server = self.startServer(
+            FilesystemRealm(self.home, anonymousWrite=True), config)
+
+    @defer.inlineCallbacks
+    def test_nothingExistingChanges(self):
+        """
+        Every file, directory and link that was there is still there, with
+        its bytes, mode and (for what is no directory, whose time a new
+        entry moves) modification time; no C{RNFR} gets C{350}.
+        """
+        before = state(self.home)
+        results = yield self.attack("anonymous", "guest@")
+        after = state(self.home)
+        for path, (mode, mtime, content) in before.items():
+            self.assertIn(path, after)
+            self.assertEqual(after[path][0], mode, path)
+            self.assertEqual(after[path][2], content, path)
+            if content is not None:
+                self.assertEqual(after[path][1], mtime, path)
+        for lines, replies in results:
+            if lines[0].startswith("RNFR"):
+                self.assertTrue(replies[0].startswith(b"550"),
+                                (lines, replies))
