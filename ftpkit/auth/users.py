@@ -49,7 +49,7 @@ from ftpkit.auth.usersfile import (
 )
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes
+from ftpkit.shells.nestedquotas import DISK_HOMES, Neighbours
 from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable from here, as before)
     PermissionShell,
     QuotaUsage,
@@ -271,6 +271,10 @@ class UsersRealm:
         self._reactor = reactor
         self._usages = HomeUsages(lambda: self.database.generation)
         self._homes = None
+        # Known from the start: a session of another realm of the process
+        # (a --vhost's) may change a home of this one's before any login
+        # here, as in a worker of --workers that has none yet.
+        self.quotaHomes()
 
     def sweptRoots(self):
         """
@@ -326,19 +330,25 @@ class UsersRealm:
 
     def quotaHomes(self):
         """
-        @return: the L{QuotaHomes} of the users' homes (as tuples of
-            segments of their absolute paths): every user of a users file,
-            made again when it is reloaded, and the users who logged in
-            (the only ones a database read at each login names).
+        @return: the L{ftpkit.shells.nestedquotas.SharedHomes} of the
+            homes of every disk realm of the process (C{DISK_HOMES}, as
+            tuples of segments of their real paths), holding this
+            realm's: every user of a users file, given
+            again when it is reloaded (under the real path of C{root}: one
+            read of the links of each home would slow a reload of many
+            users), and the users who logged in (the only ones a database
+            read at each login names; under the real path of their home).
         """
         generation = self.database.generation
         if self._homes is None or self._homesGeneration != generation:
-            self._homes = QuotaHomes(
-                lambda segments: self.usageOf("/" + "/".join(segments)))
+            self._homes = DISK_HOMES
             self._homesGeneration = generation
-            for entry in getattr(self.database, "users", {}).values():
-                self._homes.add(_segments(os.path.normpath(os.path.join(
-                    self.root, entry.home))), _limited(entry))
+            root = os.path.realpath(self.root)
+            DISK_HOMES.join(
+                self, _usageAt,
+                [(_segments(os.path.normpath(os.path.join(root, entry.home))),
+                  _limited(entry))
+                 for entry in getattr(self.database, "users", {}).values()])
         return self._homes
 
     def requestAvatar(self, avatarId, mind, *interfaces):
@@ -373,15 +383,18 @@ class UsersRealm:
             raise error.UnauthorizedLogin(
                 f"no user {name!r} in {self.database.path}")
         home = self.homeOf(entry)
+        # One usage per directory, however its realm names it (a
+        # --vhost-root may be a link into a home of the default realm).
+        real = os.path.realpath(home)
         usage = None
         limited = _limited(entry)
         if limited:
-            usage = self.usageOf(home)
+            usage = self.usageOf(real)
             if self.database.shared:
                 usage.invalidate()
         homes = self.quotaHomes()
-        segments = _segments(home)
-        homes.add(segments, limited)
+        segments = _segments(real)
+        homes.add(self, segments, limited)
         shell = PermissionShell(
             FilesystemShell(home, reactor=self._reactor),
             entry.permissions, entry.quota, usage, entry.fileQuota,
@@ -401,6 +414,15 @@ def _limited(entry):
     @return: whether it has a quota (bytes or files).
     """
     return entry.quota is not None or entry.fileQuota is not None
+
+
+def _usageAt(realm, segments):
+    """
+    @param realm: a L{UsersRealm}.
+    @param segments: the segments of the real path of a home.
+    @return: L{UsersRealm.usageOf} that home.
+    """
+    return realm.usageOf("/" + "/".join(segments))
 
 
 def _segments(home):

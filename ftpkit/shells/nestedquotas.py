@@ -14,9 +14,17 @@ Homes are tuples of segments on one storage (the absolute path of a
 disk home, a path under an fsspec realm's root). A realm whose homes
 overlap none of its quotas' homes pays one test per change
 (L{QuotaHomes.nested}).
+
+The realms of one process that serve the local disk (the default one and
+each C{--vhost}'s, whose C{--vhost-root} may lie in a home of the
+default's) share one L{SharedHomes}, L{DISK_HOMES}: a change made through
+one realm is told to the quotas of every realm's homes that hold it,
+each once, as within one realm.
 """
 
-from ftpkit.errors import FTPError
+import weakref
+
+from ftpkit.errors import FTPError, ServiceUnavailable
 from ftpkit.protocol import paths
 
 
@@ -157,3 +165,103 @@ class Neighbours:
             C{None} when not known.
         """
         self._homes.touched(self._home + path, self._own, change)
+
+
+class SharedHomes:
+    """
+    The homes of every realm of a process on one storage, as one
+    L{QuotaHomes} (made again when a realm's users are read again, or a
+    realm is gone): what a realm's sessions tell it of their changes
+    reaches the quotas of the other realms' homes too. It answers as a
+    L{QuotaHomes} does (L{nested}, L{holdsOther}, L{touched}), for
+    L{Neighbours}. Realms are held weakly.
+    """
+
+    def __init__(self):
+        self._members = {}
+        self._union = None
+        self._sources = {}
+
+    def join(self, realm, usageOf, homes):
+        """
+        Know a realm's homes, in place of those it gave before.
+
+        @param realm: the realm (held weakly: its homes go with it).
+        @param usageOf: called with the realm and a quota's home of its,
+            gives that home's usage (the same one whichever realm asks);
+            it must not hold the realm.
+        @param homes: the C{(home, limited)} pairs known ahead (a users
+            file's users).
+        """
+        self._members[weakref.ref(realm, self._gone)] = (usageOf, set(homes))
+        self._union = None
+
+    def _gone(self, ref):
+        """
+        Forget the homes of a realm that is gone.
+        """
+        self._members.pop(ref, None)
+        self._union = None
+
+    def add(self, realm, home, limited):
+        """
+        Know the home of a user of C{realm} who logged in (see
+        L{QuotaHomes.add}); the realm must have L{join}ed.
+        """
+        ref = weakref.ref(realm)
+        usageOf, homes = self._members[ref]
+        if (home, limited) not in homes:
+            homes.add((home, limited))
+            if self._union is not None:
+                self._union.add(home, limited)
+                self._sources.setdefault(home, (ref, usageOf))
+
+    def _usageOf(self, home):
+        """
+        @return: the usage of a quota's home, from a realm that knows it.
+        """
+        ref, usageOf = self._sources[home]
+        realm = ref()
+        if realm is None:
+            # Gone since the union was made: its quotas with it.
+            raise ServiceUnavailable()
+        return usageOf(realm, home)
+
+    def _current(self):
+        """
+        @return: the L{QuotaHomes} of every member's homes.
+        """
+        if self._union is None:
+            self._sources = {}
+            union = QuotaHomes(self._usageOf)
+            for ref, (usageOf, homes) in list(self._members.items()):
+                for home, limited in sorted(homes):
+                    union.add(home, limited)
+                    self._sources.setdefault(home, (ref, usageOf))
+            self._union = union
+        return self._union
+
+    @property
+    def nested(self):
+        """
+        See L{QuotaHomes.nested}, over every member's homes.
+        """
+        return self._current().nested
+
+    def holdsOther(self, home, own):
+        """
+        See L{QuotaHomes.holdsOther}.
+        """
+        return self._current().holdsOther(home, own)
+
+    def touched(self, path, own, change=None):
+        """
+        See L{QuotaHomes.touched}: each quota's home is told once, however
+        many realms know it.
+        """
+        self._current().touched(path, own, change)
+
+
+DISK_HOMES = SharedHomes()
+"""The homes of this process's realms on the local disk, under their real
+paths."""

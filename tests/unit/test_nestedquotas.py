@@ -9,7 +9,7 @@ from zope.interface import directlyProvides
 from ftpkit.errors import ServiceUnavailable
 from ftpkit.fileinfo import StorageChange
 from ftpkit.interfaces import IPartialWriteFile
-from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes
+from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes, SharedHomes
 from ftpkit.shells.quotas import QuotaUsage
 from ftpkit.shells.uploadends import ThenFinished
 
@@ -216,3 +216,73 @@ class NeighboursTests(unittest.TestCase):
         homes = _Homes(((), True), (("bob",), True))
         Neighbours(homes.homes, ("bob",), True).touched(("f",))
         self.assertEqual(homes.stale(), {()})
+
+
+class _Realm:
+    """
+    A realm of L{SharedHomes}: only its identity matters.
+    """
+
+
+class SharedHomesTests(unittest.TestCase):
+    """
+    L{SharedHomes}: the homes of several realms of a process as one.
+    """
+
+    def setUp(self):
+        self.usages = _Homes()
+        self.shared = SharedHomes()
+
+    def usageOf(self, realm, home):
+        """
+        @return: the usage of C{home}, the same whichever realm asks.
+        """
+        self.assertIsInstance(realm, _Realm)
+        return self.usages.usageOf(home)
+
+    def test_acrossRealms(self):
+        """
+        A change one realm's session makes is told to the quota of a home
+        only another realm knows, holding it.
+        """
+        default, virtual = _Realm(), _Realm()
+        self.shared.join(default, self.usageOf,
+                         [(("srv", "bob"), True)])
+        self.shared.join(virtual, self.usageOf, [])
+        self.shared.add(virtual, ("srv", "bob", "www", "carol"), False)
+        self.assertTrue(self.shared.nested)
+        bob = self.usages.usageOf(("srv", "bob"))
+        bob.used, bob.files = 100, 1
+        Neighbours(self.shared, ("srv", "bob", "www", "carol"),
+                   False).touched(("f",), StorageChange(50, 1))
+        self.assertEqual((bob.used, bob.files), (150, 2))
+
+    def test_toldOnce(self):
+        """
+        A home two realms know is told of a change once.
+        """
+        realms = [_Realm(), _Realm()]
+        for realm in realms:
+            self.shared.join(realm, self.usageOf,
+                             [((), False), (("bob",), True)])
+        bob = self.usages.usageOf(("bob",))
+        bob.used, bob.files = 100, 1
+        self.shared.touched(("bob", "f"), None, StorageChange(7, 1))
+        self.assertEqual((bob.used, bob.files), (107, 2))
+
+    def test_joinReplaces(self):
+        """
+        A realm joining again (its users read again) gives its homes in
+        place of those it gave before; homes added at login stay known
+        until then, and a realm gone takes its homes with it.
+        """
+        realm = _Realm()
+        self.shared.join(realm, self.usageOf,
+                         [((), False), (("bob",), True)])
+        self.assertTrue(self.shared.nested)
+        self.shared.join(realm, self.usageOf, [((), False)])
+        self.assertFalse(self.shared.nested)
+        self.shared.add(realm, ("al",), True)
+        self.assertTrue(self.shared.holdsOther((), None))
+        del realm
+        self.assertFalse(self.shared.holdsOther((), None))
