@@ -16,6 +16,7 @@ import os
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.auth.fsspecrealm import makeFsspecRealm
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
@@ -195,6 +196,9 @@ class DirectoryRuleTests(ProtectedTreeMixin, unittest.TestCase):
     Alice, whose C{/ro} is read-only by a directory rule.
     """
 
+    chmodCode = b"200"
+    """What C{SITE CHMOD} answers where it is allowed."""
+
     def setUp(self):
         ProtectedTreeMixin.setUp(self)
         self.server = startUsersServer(self, self.root, USERS,
@@ -234,10 +238,27 @@ class DirectoryRuleTests(ProtectedTreeMixin, unittest.TestCase):
 
         replies = yield self.inThread(run)
         self.assertEqual([reply[:3] for reply in replies],
-                         [b"350", b"250", b"257", b"250", b"200", b"213",
-                          b"226"])
+                         [b"350", b"250", b"257", b"250", self.chmodCode,
+                          b"213", b"226"])
         with open(os.path.join(self.home, "rw", "yours.txt"), "rb") as f:
             self.assertEqual(f.read(), b"mine+")
+
+
+class FsspecDirectoryRuleTests(DirectoryRuleTests):
+    """
+    The same, on C{--realm fsspec:file://ROOT?users=PATH}.
+    """
+
+    chmodCode = b"502"
+
+    def setUp(self):
+        ProtectedTreeMixin.setUp(self)
+        path = os.path.join(self.root, "users.toml")
+        with open(path, "w") as f:
+            f.write(USERS)
+        self.server = self.startServer(
+            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
+            users={"alice": "secret", "bob": "secret"}, anonymous=False)
 
 
 class ReadOnlyUserTests(ProtectedTreeMixin, unittest.TestCase):
