@@ -299,6 +299,8 @@ class IFTPShellPermitted(Interface):
     be shown (L{ftpkit.protocol.permletters}); an entry shows those of its
     kind's letters the mask holds (a file C{a d f r w}, a directory
     C{c d e f l m p}). A wrapper narrows the mask of the shell it wraps.
+    C{RNFR} asks it too (L{ftpkit.protocol.access.mayRename}): a path
+    whose mask lacks C{f} gets C{550} before any C{RNTO}.
     """
 
     def permitted(path):
