@@ -2,6 +2,8 @@
 C{SIGHUP} reloads what can reload (L{ReloadOnHangup}): the C{reload}
 callables of the realm and the checkers (L{reloadTargets}; the users
 file has them) and of the TLS certificates. It never stops the server.
+Once the server stops, it reloads nothing, and says so: each C{SIGHUP}
+is one line in the log, a reload or L{NOT_RELOADING}.
 Importable from L{ftpkit.auth.realms} too, where it was first.
 """
 
@@ -25,21 +27,37 @@ RELOADING_NOTHING = "SIGHUP: reloading nothing (no users file or certificate)"
 
 RELOADING_WORKERS = "SIGHUP: reloading {count} workers"
 """The log line of the acceptor of C{--workers}, which passes C{SIGHUP}
-on to its workers (each logs its own line)."""
+on to its workers (each logs its own line), when every one of them
+reloads now."""
+
+RELOADING_SOME_WORKERS = ("SIGHUP: reloading {count} of {workers} workers; "
+                          "{starting} starting will read the files as they "
+                          "are now")
+"""The acceptor's line when some of its workers are not serving: starting
+(they reload once ready), or stopped and about to be started again (they
+read the files when they start)."""
+
+NOT_RELOADING = "SIGHUP: not reloading, the server is stopping"
+"""The line of a C{SIGHUP} that came as the server stops, or just before
+it (its reload had not begun): a stopping server reloads nothing."""
 
 
-def announcement(targets, workers):
+def announcement(targets, workers, told=None):
     """
     @param targets: how many callables reload.
     @param workers: under C{--workers}, how many workers the acceptor
-        passes C{SIGHUP} on to; C{None} in a process that reloads for
-        itself.
-    @return: C{(format, count)}: the log line C{SIGHUP} writes, and its
-        C{count} field.
+        keeps; C{None} in a process that reloads for itself.
+    @param told: under C{--workers}, how many of them the acceptor told
+        to reload now (the others are starting or stopped).
+    @return: C{(format, fields)}: the log line C{SIGHUP} writes, and its
+        fields (C{count}, and the acceptor's C{workers} and C{starting}).
     """
     if workers is not None:
-        return RELOADING_WORKERS, workers
-    return (RELOADING if targets else RELOADING_NOTHING), targets
+        if told is None or told >= workers:
+            return RELOADING_WORKERS, {"count": workers}
+        return RELOADING_SOME_WORKERS, {
+            "count": told, "workers": workers, "starting": workers - told}
+    return (RELOADING if targets else RELOADING_NOTHING), {"count": targets}
 
 
 def reloadTargets(objects):
@@ -71,7 +89,15 @@ class ReloadOnHangup(service.Service):
     begins a moment after the signal, and a copy of the signal coming
     meanwhile is part of it (L{ftpkit.deploy.signalcopies}).
 
-    @ivar targets: the callables.
+    From the moment the reactor begins to stop, a C{SIGHUP} reloads
+    nothing and logs L{NOT_RELOADING}, as does one whose reload had not
+    begun then: that reload was dropped with the stopping reactor (the
+    process ended within the signal's moment, no line at all), or done in
+    the drain only when the drain outlasted that moment. The handler
+    stays until the process ends.
+
+    @ivar targets: the callables; under C{--workers}, the acceptor's one
+        returns how many workers it told to reload.
     @ivar workers: see L{announcement}.
     @ivar handled: whether it handles C{SIGHUP} itself.
     """
@@ -90,23 +116,45 @@ class ReloadOnHangup(service.Service):
         self._reactor = reactor
         self._previous = None
         self._copies = Copies(reactor)
+        self._pending = 0
+        self._stopping = False
 
     def startService(self):
         """
-        Install the C{SIGHUP} handler (unless not L{handled}).
+        Install the C{SIGHUP} handler (unless not L{handled}), and note
+        when the reactor begins to stop.
         """
         service.Service.startService(self)
         if self.handled and hasattr(signal, "SIGHUP"):
             self._previous = signal.signal(signal.SIGHUP, self._hangup)
+            reactor = self._reactor
+            if reactor is None:
+                from twisted.internet import reactor
+            reactor.addSystemEventTrigger("before", "shutdown",
+                                          self._stopBegins)
+
+    def _stopBegins(self):
+        """
+        The reactor begins to stop: the reloads still waiting for their
+        signal's moment are not done, each said in a line.
+        """
+        self._stopping = True
+        pending, self._pending = self._pending, 0
+        for _ in range(pending):
+            _log.info(NOT_RELOADING)
 
     def stopService(self):
         """
         Put the previous C{SIGHUP} handler back; where that was the
         default action (ending the process), ignore C{SIGHUP} instead: the
         server stops on its own, draining its sessions meanwhile, and a
-        C{SIGHUP} then must not cut them.
+        C{SIGHUP} then must not cut them. Where the reactor stops, the
+        handler stays: each C{SIGHUP} until the process ends is logged
+        (L{NOT_RELOADING}).
         """
         service.Service.stopService(self)
+        if self._stopping:
+            return
         if hasattr(signal, "SIGHUP") and self._previous is not None:
             previous = self._previous
             if previous == signal.SIG_DFL:
@@ -117,19 +165,42 @@ class ReloadOnHangup(service.Service):
     def _hangup(self, signum, frame):
         """
         The signal handler: L{reloadAll} in the reactor thread, once the
-        window of the signal's copies is over (unless it is a copy).
+        window of the signal's copies is over (unless it is a copy); once
+        the reactor stops, L{NOT_RELOADING} at once (the reactor may run
+        no more).
         """
-        self._copies.first(signum, self.reloadAll)
+        if self._stopping:
+            if self._copies.first(signum):
+                _log.info(NOT_RELOADING)
+        elif self._copies.first(signum, self._windowOver):
+            self._pending += 1
+
+    def _windowOver(self):
+        """
+        A signal's moment is over: reload, unless the stop began
+        meanwhile (L{_stopBegins} said so).
+        """
+        if self._pending:
+            self._pending -= 1
+            self.reloadAll()
 
     def reloadAll(self):
         """
         Call every target; one that fails is logged and the others still
-        run.
+        run. The line comes after them under C{--workers}, where it says
+        how many workers the acceptor's target told.
         """
-        text, count = announcement(len(self.targets), self.workers)
-        _log.info(text, count=count)
+        if self.workers is None:
+            text, fields = announcement(len(self.targets), None)
+            _log.info(text, **fields)
+        told = []
         for reload in self.targets:
             try:
-                reload()
+                told.append(reload())
             except Exception:  # noqa: BLE001 (a bad reload must not stop the others)
                 _log.failure("reload on SIGHUP failed")
+        if self.workers is not None:
+            text, fields = announcement(
+                len(self.targets), self.workers,
+                sum(each for each in told if isinstance(each, int)))
+            _log.info(text, **fields)

@@ -63,12 +63,16 @@ class Copies:
         if opened is not None and now - opened < COPY_WINDOW:
             return False
         self._open[number] = now
+        if after is None:
+            # The window closes by the clock alone: nothing is asked of
+            # the reactor, which may have stopped (a signal as the
+            # process ends).
+            return True
 
         def over():
             if self._open.get(number) == now:
                 del self._open[number]
-            if after is not None:
-                after()
+            after()
 
         reactor.callFromThread(reactor.callLater, COPY_WINDOW, over)
         return True

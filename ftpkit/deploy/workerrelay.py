@@ -87,12 +87,16 @@ def reload(workers):
     (L{hangUp}), as it may have read them before they changed.
 
     @param workers: the L{ftpkit.deploy.workerprocess.WorkerProcess}es.
+    @return: how many were ready (told now).
     """
+    told = 0
     for worker in workers:
         if worker.ready:
             hangUp(worker)
+            told += 1
         else:
             worker.reloadPending = True
+    return told
 
 
 def hangUp(worker):

@@ -402,10 +402,19 @@ class WorkerPool(Dispatcher, service.Service):
 
     def reloadWorkers(self):
         """
-        Pass C{SIGHUP} on to the workers (each reloads its users file and
-        certificate; L{ftpkit.deploy.workerrelay.reload}).
+        Pass C{SIGHUP} on to the workers that serve (each reloads its
+        users file and certificate; L{ftpkit.deploy.workerrelay.reload}),
+        those still starting once they are ready. The others read the
+        files as they are now when they start: a worker that died, one
+        being killed (hung), one draining after its own C{SIGTERM}, each
+        replaced by a new one.
+
+        @return: how many workers reload now.
         """
-        workerrelay.reload(self.workers)
+        return workerrelay.reload([
+            worker for worker in self.workers
+            if worker.alive and not worker.hung and not worker.draining
+            and not worker.stopAsked])
 
     def pingWorkers(self):
         """

@@ -6,8 +6,11 @@ once (a reload and a stop from two scripts) or after the reload,
 C{SIGINT} twice (Ctrl-C pressed again), C{SIGTERM} then C{SIGINT} and
 C{SIGINT} then C{SIGTERM}. Each time the upload finishes whole
 (C{226}), the process ends by the first stopping signal, and each signal
-is one log line in each process it reaches: a reload, C{twistd}'s
-C{Received SIGTERM}, one C{again} line for the second stop.
+is one log line in each process it reaches: a reload (or, for one that
+came as the stop began, C{SIGHUP: not reloading}), C{twistd}'s
+C{Received SIGTERM}, one C{again} line for the second stop. And
+C{SIGHUP} then C{SIGTERM} to a server with no session, whose stop ends
+within the C{SIGHUP}'s moment (L{QuickStopTests}).
 """
 
 import os
@@ -20,6 +23,7 @@ from twisted.trial import unittest
 from ftpkit.deploy.signalcopies import COPY_WINDOW
 from tests.integration.test_signals import startLoggedIn
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
 
 HUP, TERM, INT = signal.SIGHUP, signal.SIGTERM, signal.SIGINT
 
@@ -39,6 +43,10 @@ ORDERS = [
 RELOAD = re.compile(r"(?:\[worker (\d+) |\[)ftpkit\.auth\.realms#info\] "
                     r"SIGHUP: reloading")
 """A process's line for a reload; its group is a worker's pid, or empty."""
+
+HANGUP_SAID = re.compile(r"^\S+ \[ftpkit\.auth\.realms#info\] "
+                         r"(SIGHUP: (?:not )?reloading.*)$", re.M)
+"""The line of the server (one process, the acceptor) for a C{SIGHUP}."""
 
 
 class OrderTests(unittest.TestCase):
@@ -67,7 +75,7 @@ class OrderTests(unittest.TestCase):
                 server.signal(each)
             server.waitForLog("stopping: closing")
             # The upload outlasts the signals' windows: a reload asked
-            # for just before the stop is done in the drain.
+            # for just before the stop is said not done during the drain.
             time.sleep(APART)
             data.sendall(b"y" * 65536)
             data.close()
@@ -87,10 +95,12 @@ class OrderTests(unittest.TestCase):
             reloads = {}
             for worker in RELOAD.findall(log):
                 reloads[worker] = reloads.get(worker, 0) + 1
-            # The server (one process, the acceptor) reloads once for
-            # each SIGHUP; a worker still serving once too (one that had
-            # no session left may have stopped first).
-            self.assertEqual(reloads.pop("", 0), hups, log)
+            # The server (one process, the acceptor) says once for each
+            # SIGHUP what became of it: a reload, or none, the stop having
+            # begun first (SIGTERM at once); a worker reloads at most
+            # once for each.
+            reloads.pop("", None)
+            self.assertEqual(len(HANGUP_SAID.findall(log)), hups, log)
             self.assertLessEqual(set(reloads.values()), {hups}, log)
             self.assertLessEqual(len(reloads), workers, log)
 
@@ -106,3 +116,49 @@ class OrderTests(unittest.TestCase):
         passes a reload on to its workers and stops them).
         """
         self.sendOrders(["--workers", "2"], 2)
+
+
+class QuickStopTests(unittest.TestCase):
+    """
+    C{SIGHUP} then C{SIGTERM} at once to a server with no session: the
+    stop ends before the C{SIGHUP}'s moment is over (its reload waits for
+    copies of the signal), and the server says what became of it, once:
+    the reload, or that it did not reload because it stops. Neither
+    line came: the stopping reactor dropped the reload.
+    """
+
+    timeout = 300
+
+    def hangUpAndStop(self, extra):
+        """
+        Send C{SIGHUP} and C{SIGTERM} to a new server, three times.
+
+        @param extra: more options.
+        """
+        root = scratchDirectory(self)
+        for _ in range(3):
+            server = ServerProcess(self, ["--root", root, "--auth",
+                                          "anonymous", *extra])
+            if extra:
+                server.waitForLog(" ready\n", 2)
+            else:
+                server.waitForGreeting()
+            server.signal(HUP)
+            server.signal(TERM)
+            self.assertEqual(server.process.wait(60), -TERM)
+            log = server.log()
+            self.assertNotIn("Traceback", log)
+            self.assertEqual(len(HANGUP_SAID.findall(log)), 1, log)
+            self.assertEqual(log.count("Received SIGTERM"), 1, log)
+
+    def test_oneProcess(self):
+        """
+        In one process.
+        """
+        self.hangUpAndStop([])
+
+    def test_workers(self):
+        """
+        Under C{--workers 2}: the acceptor says it.
+        """
+        self.hangUpAndStop(["--workers", "2"])

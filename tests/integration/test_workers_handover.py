@@ -183,6 +183,27 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         self.assertEqual(first.transport.signals + second.transport.signals,
                          [])
 
+    def test_reloadCounted(self):
+        """
+        C{SIGHUP} reaches the workers that serve, and the acceptor counts
+        them: not one being killed (hung), nor one draining after a
+        C{SIGTERM} of its own (each replaced by a worker that reads the
+        files when it starts); a worker still starting gets it once
+        ready, and is not counted now.
+        """
+        first, second = self.pool.workers
+        self.pool._accepting = True
+        self.assertEqual(self.pool.reloadWorkers(), 2)
+        for stopped in ("hung", "draining", "stopAsked"):
+            setattr(second, stopped, True)
+            self.assertEqual(self.pool.reloadWorkers(), 1, stopped)
+            setattr(second, stopped, False)
+        second.ready = False
+        self.assertEqual(self.pool.reloadWorkers(), 1)
+        self.assertTrue(second.reloadPending)
+        self.assertEqual(self.lines(self.channels[0]), [b"reload"] * 5)
+        self.assertEqual(self.lines(self.channels[1]), [b"reload"])
+
     def lines(self, channel):
         """
         @return: the lines a worker's end holds now.

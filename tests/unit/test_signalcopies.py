@@ -11,7 +11,11 @@ import signal
 from twisted.internet import task
 from twisted.trial import unittest
 
-from ftpkit.deploy.hangup import ReloadOnHangup
+from ftpkit.deploy.hangup import (
+    NOT_RELOADING,
+    RELOADING_WORKERS,
+    ReloadOnHangup,
+)
 from ftpkit.deploy.signalcopies import COPY_WINDOW, Copies
 from ftpkit.deploy.stopsignals import StopOnce
 from tests.loglines import LoggedLines
@@ -129,7 +133,7 @@ class CopiesTests(unittest.SynchronousTestCase):
         self.assertTrue(self.copies.first(signal.SIGHUP))
 
 
-class HangupCopiesTests(unittest.SynchronousTestCase):
+class HangupCopiesTests(LoggedLines, unittest.SynchronousTestCase):
     """
     L{ReloadOnHangup}'s handler.
     """
@@ -139,6 +143,65 @@ class HangupCopiesTests(unittest.SynchronousTestCase):
         self.reloads = []
         self.hangup = ReloadOnHangup([lambda: self.reloads.append(True)],
                                      reactor=self.reactor)
+        self.captureLog()
+
+    def startHandling(self):
+        """
+        Start the service: its handler replaces the test process's own
+        until the test ends.
+        """
+        self.addCleanup(signal.signal, signal.SIGHUP,
+                        signal.getsignal(signal.SIGHUP))
+        self.hangup.startService()
+
+    def test_stopWithinWindow(self):
+        """
+        A C{SIGHUP} whose reload has not begun when the reactor begins to
+        stop (a C{SIGTERM} right after it) reloads nothing and says so,
+        once: the stopping reactor dropped it without a line when the
+        drain ended within the signal's moment.
+        """
+        self.startHandling()
+        self.hangup._hangup(signal.SIGHUP, None)
+        self.reactor.runCalls()
+        self.reactor.fire("before", "shutdown")
+        self.hangup.stopService()
+        self.assertEqual(self.lines(), [NOT_RELOADING])
+        self.reactor.advance(COPY_WINDOW)
+        self.assertEqual(self.reloads, [])
+        self.assertEqual(self.lines(), [NOT_RELOADING])
+
+    def test_whileStopping(self):
+        """
+        A C{SIGHUP} once the reactor stops is one line at once, asking
+        nothing of the reactor (it may run no more), its copy none; the
+        handler stays until the process ends (it ignored C{SIGHUP} with
+        no line).
+        """
+        self.startHandling()
+        self.reactor.fire("before", "shutdown")
+        self.hangup.stopService()
+        self.assertEqual(signal.getsignal(signal.SIGHUP), self.hangup._hangup)
+        self.hangup._hangup(signal.SIGHUP, None)
+        self.hangup._hangup(signal.SIGHUP, None)
+        self.assertEqual(self.reactor.fromThread, [])
+        self.reactor.advance(COPY_WINDOW)
+        self.hangup._hangup(signal.SIGHUP, None)
+        self.assertEqual(self.lines(), [NOT_RELOADING] * 2)
+        self.assertEqual(self.reloads, [])
+
+    def test_workersTold(self):
+        """
+        The acceptor's line counts the workers its target told to reload
+        now, and says how many are starting (they read the files as they
+        are now): it said C{reloading 2 workers} with one of them dead.
+        """
+        for told, line in [
+                (2, RELOADING_WORKERS.format(count=2)),
+                (1, "SIGHUP: reloading 1 of 2 workers; 1 starting will read "
+                    "the files as they are now")]:
+            ReloadOnHangup([lambda told=told: told], workers=2).reloadAll()
+            self.assertEqual(self.lines()[-1], line)
 
     def test_copy(self):
         """
