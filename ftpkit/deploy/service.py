@@ -314,12 +314,13 @@ def makeService(options, workerChannel=None):
         sweeper.setServiceParent(server)
     if workerChannel is None and options["workers"] > 1:
         from ftpkit.deploy.quotaledgers import LedgerDirectory
+        from ftpkit.deploy.workerroots import rootedArgv
         from ftpkit.deploy.workers import WorkerPool
 
         # The workers get the same options, --workers among them: each
         # needs to know how many share the passive ports (passiveLimit).
         pool = WorkerPool(options["workers"], options["listen"],
-                          options.argv, config)
+                          rootedArgv(options.argv, options["root"]), config)
         if sweeper is not None:
             pool.uploadsHooks.append(sweeper.sweepCut)
             pool.readyHooks.append(sweeper.workerReady)

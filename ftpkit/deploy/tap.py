@@ -72,7 +72,7 @@ from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.stopsignals import holdQuit
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
-from ftpkit.deploy.workerroots import servedDirectoryAtStart
+from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
 from ftpkit.protocol.limitkeys import parsePrefixLength
 
 __all__ = ["usageErrorLine", "realmPlugins", "describeImportFailure", "findRealm",
@@ -231,7 +231,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         self.docs = {name: _oneLine(doc) for name, doc in self.docs.items()}
         self.argv = []
         self["listen"] = []
-        self["root"] = os.getcwd()
+        self["root"] = None  # postOptions: rootByDefault, unless given
 
     def opt_listen(self, description):
         """Endpoint to listen on, repeatable [default: tcp:2121]."""
@@ -477,6 +477,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
         @raise usage.UsageError: naming the option whose value is bad.
         """
+        self["root"] = self["root"] or rootByDefault()
         self.update(checkValues(self, self.converters))
         if self["read-only"] and self["anonymous-write"]:
             raise usage.UsageError(
@@ -578,7 +579,6 @@ def makeService(options):
     from ftpkit.deploy.service import makeService
 
     return makeService(options)
-
 
 
 def helpNotRead(why=""):

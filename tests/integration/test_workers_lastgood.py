@@ -20,6 +20,7 @@ from tests.integration.test_reload import derOf
 from tests.integration.test_users import ALICE_HASH
 from tests.integration.test_workers_parity import WorkersTestCase, eventWorkers
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate
 
 NOT_RELOADED = "users file not reloaded, keeping the old users: {why}"
@@ -256,6 +257,33 @@ class LastGoodTests(WorkersTestCase):
         _, logins = self.loginInBoth("alice", "secret")
         self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
         self.assertNotIn("exited before it was ready", self.server.log())
+
+    def test_defaultRootGone(self):
+        """
+        No C{--root}, and the directory the server was started in (its
+        root) removed since: the worker started again serves the root
+        the acceptor resolved at its start, as the other does, saying it
+        is gone; once it is back, both serve it. It failed at start in a
+        loop, a C{FileNotFoundError} traceback each time: it read the
+        default, its own current directory, itself.
+        """
+        os.unlink(os.path.join(self.root, "f.txt"))
+        self.server = ServerProcess(self, [
+            "--auth", "memory:alice:secret", "--workers", "2",
+            "--log-format", "json"], cwd=self.root)
+        self.server.waitForLog(' ready"', 2)
+        os.rmdir(self.root)
+        survivor, newcomer = self.killOne()
+        [record] = self.goneRecords(newcomer)
+        self.assertEqual(record["root"], self.root)
+        os.mkdir(self.root)
+        with open(os.path.join(self.root, "f.txt"), "wb") as f:
+            f.write(b"served\n")
+        _, logins = self.loginInBoth("alice", "secret")
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
+        log = self.server.log()
+        self.assertNotIn("exited before it was ready", log)
+        self.assertNotIn("Traceback", log)
 
     def test_vhostRootGone(self):
         """

@@ -10,7 +10,11 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy import keptfiles, workerroots
-from ftpkit.deploy.workerroots import GONE_SINCE_START, servedDirectoryAtStart
+from ftpkit.deploy.workerroots import (
+    GONE_SINCE_START,
+    rootedArgv,
+    servedDirectoryAtStart,
+)
 from tests.unit.test_tap import parse
 
 
@@ -59,3 +63,47 @@ class ServedDirectoryAtStartTests(unittest.SynchronousTestCase):
         self.assertEqual([event["root"] for event in logged
                           if event.get("log_format") == GONE_SINCE_START],
                          [self.gone])
+
+
+class DefaultRootTests(unittest.SynchronousTestCase):
+    """
+    The root without C{--root}: the current directory, resolved once (by
+    the acceptor of C{--workers} for its workers, L{rootedArgv}).
+    """
+
+    def test_currentDirectoryGone(self):
+        """
+        Without C{--root}, a current directory that was removed is a usage
+        error naming C{--root} (it was a C{FileNotFoundError} traceback,
+        from the options' constructor, also with C{--root} given); with
+        C{--root} it does not matter.
+        """
+        here = os.getcwd()
+        self.addCleanup(os.chdir, here)
+        gone = os.path.abspath(self.mktemp())
+        served = os.path.abspath(self.mktemp())
+        os.mkdir(served)
+        os.mkdir(gone)
+        os.chdir(gone)
+        os.rmdir(gone)
+        error = self.assertRaises(usage.UsageError, parse)
+        self.assertTrue(str(error).startswith("--root: not given"), error)
+        self.assertEqual(parse("--root", served)["root"], served)
+
+    def test_rootedArgv(self):
+        """
+        The workers' options name the acceptor's root, an absolute path,
+        whether C{--root} was given (in any of its forms) or not: a worker
+        read the default, or a relative C{--root}, in the acceptor's
+        current directory, and failed at start once it was removed.
+        """
+        for argv, rooted in [
+                (["--auth", "anonymous"],
+                 ["--auth", "anonymous", "--root=/srv/ftp"]),
+                (["--root", "ftp", "--workers", "2"],
+                 ["--root", "/srv/ftp", "--workers", "2"]),
+                (["--root=ftp"], ["--root=/srv/ftp"]),
+                (["--ro", "ftp", "--read-only"],
+                 ["--ro", "/srv/ftp", "--read-only"]),
+                (["--roo=ftp"], ["--roo=/srv/ftp"])]:
+            self.assertEqual(rootedArgv(argv, "/srv/ftp"), rooted, argv)
