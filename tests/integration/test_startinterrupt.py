@@ -2,7 +2,7 @@
 Tests for L{ftpkit.deploy.startinterrupt}: Ctrl-C (C{SIGINT}) while a
 real server starts ends it with one line and by the signal, as C{twistd}
 ends one a C{SIGINT} stopped, instead of a C{KeyboardInterrupt}
-traceback.
+traceback; C{SIGTERM} likewise, instead of no line at all.
 """
 
 import os
@@ -11,7 +11,7 @@ import time
 
 from twisted.trial import unittest
 
-from ftpkit.deploy.startinterrupt import INTERRUPTED
+from ftpkit.deploy.startinterrupt import INTERRUPTED, STOPPED
 from ftpkit.deploy.stopsignals import QUITTING
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
@@ -21,6 +21,8 @@ INTERRUPT_AT = """\
 import os, signal, sys, threading
 
 MOMENT = os.environ["FTPKIT_TEST_INTERRUPT_AT"]
+SIGNAL = getattr(signal, os.environ.get("FTPKIT_TEST_INTERRUPT_SIGNAL",
+                                        "SIGINT"))
 seen = []
 
 
@@ -28,20 +30,21 @@ def interrupt(event, args):
     main = threading.current_thread() is threading.main_thread()
     if MOMENT == "options" and event == "import" and (
             args[0] == "ftpkit.deploy.tap"):
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), SIGNAL)
     elif MOMENT == "listen" and event == "socket.bind" and main:
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), SIGNAL)
     elif MOMENT == "spawn" and event in ("os.posix_spawn", "os.fork"):
         seen.append(event)
         if len(seen) == 2:
-            os.killpg(os.getpgrp(), signal.SIGINT)
+            os.killpg(os.getpgrp(), SIGNAL)
 
 
 if "ftpkit.deploy.worker" not in sys.orig_argv:
     sys.addaudithook(interrupt)
 """
 """
-A C{sitecustomize} sending its process C{SIGINT} at the moment
+A C{sitecustomize} sending its process C{SIGINT} (or the signal
+C{$FTPKIT_TEST_INTERRUPT_SIGNAL} names) at the moment
 C{$FTPKIT_TEST_INTERRUPT_AT} names: C{options}, as ftpkit's options are
 loaded; C{listen}, as the server's service starts listening (before the
 reactor runs; the sweep of cut uploads, started next in a thread of its
@@ -59,23 +62,29 @@ class StartInterruptTests(unittest.TestCase):
         self.root = scratchDirectory(self)
         self.path = sitePath(self, INTERRUPT_AT)
 
-    def interrupted(self, moment, extra=(), **kwargs):
+    def interrupted(self, moment, extra=(), number=signal.SIGINT,
+                    **kwargs):
         """
         Start a server interrupted at C{moment}, and check how it ended:
-        by C{SIGINT}, with L{INTERRUPTED} and no traceback.
+        by the signal, with its line (L{INTERRUPTED}, L{STOPPED}) and no
+        traceback.
 
         @param extra: more ftpkit options.
+        @param number: the signal, C{SIGINT} or C{SIGTERM}.
         @param kwargs: for L{ServerProcess}.
         @return: the server.
         """
         server = ServerProcess(
             self, ["--root", self.root, "--auth", "anonymous", *extra],
             env={"PYTHONPATH": self.path,
-                 "FTPKIT_TEST_INTERRUPT_AT": moment}, **kwargs)
-        self.assertEqual(server.process.wait(TIMEOUT), -signal.SIGINT,
+                 "FTPKIT_TEST_INTERRUPT_AT": moment,
+                 "FTPKIT_TEST_INTERRUPT_SIGNAL":
+                     signal.Signals(number).name}, **kwargs)
+        self.assertEqual(server.process.wait(TIMEOUT), -number,
                          server.log())
         log = server.log()
-        self.assertEqual(log.count(INTERRUPTED), 1, log)
+        line = INTERRUPTED if number == signal.SIGINT else STOPPED
+        self.assertEqual(log.count(line), 1, log)
         self.assertNotIn("Traceback", log)
         self.assertNotIn("KeyboardInterrupt", log)
         return server
@@ -94,13 +103,34 @@ class StartInterruptTests(unittest.TestCase):
         self.interrupted("listen")
         self.interrupted("listen", twistd=True)
 
+    def test_stopped(self):
+        """
+        C{SIGTERM} as the service starts listening ends C{python -m
+        ftpkit} and C{twistd -n ftpkit} by the signal with one line too:
+        its default action ended them without a word.
+        """
+        self.interrupted("listen", number=signal.SIGTERM)
+        self.interrupted("listen", number=signal.SIGTERM, twistd=True)
+
     def test_workers(self):
         """
         Under C{--workers 2}, a Ctrl-C to the whole process group as the
         second worker starts: the acceptor writes the one line, and the
-        worker already started exits too.
+        worker already started exits too. So does C{SIGTERM} to the group
+        (C{systemctl stop}).
         """
-        server = self.interrupted("spawn", ["--workers", "2"],
+        self.interruptedGroup(signal.SIGINT)
+        self.interruptedGroup(signal.SIGTERM)
+
+    def interruptedGroup(self, number):
+        """
+        Interrupt a server of two workers as the second starts, with a
+        signal to the whole process group, and wait for every process of
+        it to end.
+
+        @param number: the signal.
+        """
+        server = self.interrupted("spawn", ["--workers", "2"], number,
                                   preexec=os.setpgrp)
         group = server.process.pid
         deadline = time.monotonic() + TIMEOUT
