@@ -11,7 +11,9 @@ have their transfers aborted (or the wait of a transfer command for
 the file it opens or for its data connection) (an upload's
 L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was; the
 client gets the transfer's C{426}) and are told C{421}, once, and closed.
-L{Drain.hurry} (C{SIGQUIT}) ends the grace now, or makes it none.
+L{Drain.hurry} (C{SIGQUIT}) ends the grace now, or makes it none; the
+log then says so (L{CUTTING}, L{GRACE_CUT}), not that a grace of 0 s was
+over, or that transfers finish.
 """
 
 from twisted.application import service
@@ -20,6 +22,22 @@ from twisted.logger import Logger
 
 SHUTTING_DOWN = "Server shutting down; try again later"
 """The text of the C{421} a drained session gets."""
+
+STOPPING = ("stopping: closing {idle} idle sessions, {busy} finishing "
+            "their transfers (grace {grace} s)")
+"""The line of a drain that begins."""
+
+CUTTING = ("stopping now: closing {idle} idle sessions, cutting {busy} "
+           "transfers")
+"""The line of a drain that begins after L{Drain.hurry}."""
+
+GRACE_OVER = ("shutdown grace of {grace} s over: closing {count} sessions "
+              "with transfers running")
+"""The line of a drain whose grace is over, sessions still running."""
+
+GRACE_CUT = ("shutdown grace of {grace} s cut short (SIGQUIT): closing "
+             "{count} sessions with transfers running")
+"""The line of a drain L{Drain.hurry} ended, sessions still running."""
 
 ABORT_WAIT = 10.0
 """
@@ -72,6 +90,9 @@ class Drain(service.Service):
         self.reactor = reactor if reactor is not None else factory.reactor
         self._told = set()
         self._timers = (None, None)
+        self._hurried = False
+        self._graceGiven = grace
+        self._cutAtOnce = False
 
     def stopService(self):
         """
@@ -95,8 +116,8 @@ class Drain(service.Service):
         if not sessions:
             return defer.succeed(None)
         busy = sum(1 for session in sessions if not session.isIdle())
-        self.log.info("stopping: closing {idle} idle sessions, {busy} "
-                      "finishing their transfers (grace {grace} s)",
+        self._graceGiven, self._cutAtOnce = self.grace, self._hurried
+        self.log.info(CUTTING if self._hurried else STOPPING,
                       idle=len(sessions) - busy, busy=busy,
                       grace=f"{self.grace:g}")
         finished = defer.DeferredList(
@@ -122,6 +143,7 @@ class Drain(service.Service):
         commands to end), and one yet to come has no grace.
         """
         self.grace = 0
+        self._hurried = True
         graceTimer, giveUp = self._timers
         if graceTimer is not None and graceTimer.active():
             graceTimer.reset(0)
@@ -150,10 +172,10 @@ class Drain(service.Service):
         """
         left = [session for session in sessions
                 if session in self.factory.openSessions]
-        if left:
-            self.log.warn("shutdown grace of {grace} s over: closing "
-                          "{count} sessions with transfers running",
-                          grace=f"{self.grace:g}", count=len(left))
+        # Begun after SIGQUIT, the drain said at once that it cuts them.
+        if left and not self._cutAtOnce:
+            self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
+                          grace=f"{self._graceGiven:g}", count=len(left))
         for session in left:
             # The transfer's own reply (426) first: an abort that replies
             # at once makes the session idle, which tells it (_finish).

@@ -23,6 +23,7 @@ from ftpkit.deploy.service import (
 )
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.ops.drain import ABORT_WAIT, SHUTTING_DOWN, Drain
+from tests.loglines import LoggedLines
 from tests.unit.test_tap import parse
 
 
@@ -320,7 +321,7 @@ class FakeFactory:
         self.openSessions = set()
 
 
-class DrainTests(unittest.SynchronousTestCase):
+class DrainTests(LoggedLines, unittest.SynchronousTestCase):
     """
     L{Drain} closes idle sessions at once and busy ones once done or once
     the grace is over.
@@ -331,6 +332,7 @@ class DrainTests(unittest.SynchronousTestCase):
         self.factory = FakeFactory()
         self.drain = Drain(self.factory, 30, self.clock)
         self.drain.startService()
+        self.captureLog()
 
     def test_nothing(self):
         self.successResultOf(self.drain.stopService())
@@ -442,6 +444,39 @@ class DrainTests(unittest.SynchronousTestCase):
         self.assertTrue(busy.aborted)
         busy.finish()
         self.successResultOf(stopped)
+
+    def test_hurryLines(self):
+        """
+        The lines of a drain say what C{SIGQUIT} did: one begun after it
+        cuts the transfers (one line), one it hurried had its grace cut
+        short. They said a grace of 0 s was over, and that transfers were
+        finishing within it.
+        """
+        FakeSession(self.factory, busy=True)
+        self.drain.stopService()
+        self.clock.advance(30)
+        self.assertEqual(self.lines(), [
+            "stopping: closing 0 idle sessions, 1 finishing their "
+            "transfers (grace 30 s)",
+            "shutdown grace of 30 s over: closing 1 sessions with "
+            "transfers running"])
+        for hurryFirst in (False, True):
+            del self.logged[:]
+            self.factory = FakeFactory()
+            self.drain = Drain(self.factory, 30, self.clock)
+            FakeSession(self.factory, busy=True)
+            if hurryFirst:
+                self.drain.hurry()
+            self.drain.stopService()
+            self.drain.hurry()
+            self.clock.advance(0)
+            self.assertEqual(self.lines(), [
+                "stopping now: closing 0 idle sessions, cutting 1 transfers"
+            ] if hurryFirst else [
+                "stopping: closing 0 idle sessions, 1 finishing their "
+                "transfers (grace 30 s)",
+                "shutdown grace of 30 s cut short (SIGQUIT): closing 1 "
+                "sessions with transfers running"])
 
     def test_neverEnds(self):
         """
