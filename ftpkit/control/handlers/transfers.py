@@ -16,6 +16,7 @@ from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import (
     FTPError,
+    InvalidPath,
     NoSuchFile,
     TransferAborted,
 )
@@ -120,6 +121,10 @@ def _firstOf(operation, connection):
 REST_APPE_REFUSED = ("APPE appends at the end of the file, not at the REST"
                      " offset %d: use REST and STOR to resume from it")
 """The reply to C{APPE} after C{REST N} (L{TransferCommands.ftp_APPE})."""
+
+NAMES_DIRECTORY = "File name not allowed: it names a directory"
+"""The reply to C{STOR} or C{APPE} of C{"a/"} or C{"a/."}
+(L{TransferCommands._uploadTarget})."""
 
 REUSE_REFUSED = ("Data connection refused: its TLS session does not resume"
                  " the control connection's (session reuse required)")
@@ -490,7 +495,7 @@ class TransferCommands:
         of any size the client names).
         """
         offset = self._takeOffset()
-        path = self.resolve(argument)
+        path = self._uploadTarget(argument)
         if offset and self.session.access.allows(CHANGE):
             # (Who may not change files is refused by the shell's guard.)
             size = await self._resumeFrom(path)
@@ -530,5 +535,17 @@ class TransferCommands:
         offset = self._takeOffset()
         if offset:
             return (503, REST_APPE_REFUSED % offset)
-        path = self.resolve(argument)
+        path = self._uploadTarget(argument)
         return await self._store(path, 0, append=True)
+
+    def _uploadTarget(self, argument):
+        """
+        @param argument: C{STOR}'s or C{APPE}'s argument.
+        @return: the path of the file it names.
+        @raise InvalidPath: (C{553}) when its spelling names a directory
+            (C{"a/"}, C{"a/."}): resolved, it would name C{a}, and the
+            upload would make a file where the client named a directory.
+        """
+        if paths.namesDirectory(argument):
+            raise InvalidPath(NAMES_DIRECTORY)
+        return self.resolve(argument)
