@@ -40,14 +40,15 @@ class TLSConfigurationError(ValueError):
         self.part = part
 
 
-def _readFile(path, part):
+def _readFile(path, part, shown=None):
+    shown = path if shown is None else shown
     try:
         return readRegularFile(path)
     except FileNotFoundError:
-        raise TLSConfigurationError(f"{path}: no such file", part)
+        raise TLSConfigurationError(f"{shown}: no such file", part)
     except OSError as e:
         raise TLSConfigurationError(
-            f"{path}: cannot read it ({e.strerror or e})", part)
+            f"{shown}: cannot read it ({e.strerror or e})", part)
 
 
 def _parseChain(data, path):
@@ -150,6 +151,15 @@ class CertificateFiles:
         self.keyPath = keyPath or certPath
         self.contents = {}
         self._signature = None
+        # Resolved once, at the start: a relative path read again later
+        # (SIGHUP, the acceptor's refresh at each ping) was resolved
+        # against a current directory that may have been removed since,
+        # a FileNotFoundError traceback each time.
+        self._absolute = None
+        try:
+            self._absolute = self._paths()
+        except OSError:
+            pass
 
     def load(self, log):
         """
@@ -183,6 +193,8 @@ class CertificateFiles:
         """
         @return: the absolute paths of the certificate and key files.
         """
+        if self._absolute is not None:
+            return list(self._absolute)
         return [os.path.abspath(self.certPath), os.path.abspath(self.keyPath)]
 
     def _read(self):
@@ -190,10 +202,11 @@ class CertificateFiles:
         @return: C{(signature, certData, keyData)}.
         @raise TLSConfigurationError: when a file cannot be read.
         """
-        signature = tuple(map(fileSignature, self._paths()))
-        certData = _readFile(self.certPath, "cert")
+        paths = self._paths()
+        signature = tuple(map(fileSignature, paths))
+        certData = _readFile(paths[0], "cert", self.certPath)
         keyData = (certData if self.keyPath == self.certPath
-                   else _readFile(self.keyPath, "key"))
+                   else _readFile(paths[1], "key", self.keyPath))
         return signature, certData, keyData
 
     def reload(self):

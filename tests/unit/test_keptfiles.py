@@ -160,6 +160,33 @@ class CertificateFilesTests(unittest.TestCase):
         self.assertIn("no such file", self.errors[0])
         self.assertEqual(again.keptFiles(), kept)
 
+    def test_currentDirectoryRemoved(self):
+        """
+        Given relative paths, the pair is read again (C{SIGHUP}; the
+        acceptor's refresh at each round of pings) after the directory
+        they were relative to was removed: they are resolved once, at the
+        start. Each refresh was a C{FileNotFoundError}, logged by the
+        acceptor as a critical traceback every few seconds.
+        """
+        here = os.getcwd()
+        self.addCleanup(os.chdir, here)
+        run = os.path.abspath(self.mktemp())
+        os.mkdir(run)
+        os.chdir(run)
+        files = CertificateFiles(os.path.relpath(os.path.join(here, self.cert)),
+                                 os.path.relpath(os.path.join(here, self.key)))
+        files.load(self.log)
+        kept = files.keptFiles()
+        os.rmdir(run)
+        files.refresh()
+        os.utime(os.path.join(here, self.cert), (0, 0))
+        files.refresh()
+        chain, _ = files.reload()
+        self.assertEqual(chain[0].public_bytes(Encoding.PEM),
+                         open(os.path.join(here, self.cert), "rb").read())
+        self.assertEqual(files.keptFiles(), kept)
+        self.assertEqual(self.errors, [])
+
     def test_withoutKept(self):
         """
         With nothing kept, it is the error it always was.
