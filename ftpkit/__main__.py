@@ -19,8 +19,9 @@ def main(argv=None):
     # Ctrl-C while it starts: one line, not a traceback.
     interruptQuietly()
     # As the server will (ftpkit.deploy.tap.Options.parseOptions), from
-    # the first moment: a SIGHUP while it starts must not end it.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # the first moment: a SIGHUP while it starts must not end it; it is
+    # held until the server serves, then reloads (ReloadOnHangup).
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
     # Its log is standard output, which has nothing to rotate: SIGUSR1
     # (the rotation of twistd --logfile) must not end the server, as its
     # default action did, silently.

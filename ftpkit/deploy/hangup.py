@@ -122,11 +122,14 @@ class ReloadOnHangup(service.Service):
     def startService(self):
         """
         Install the C{SIGHUP} handler (unless not L{handled}), and note
-        when the reactor begins to stop.
+        when the reactor begins to stop. A C{SIGHUP} that came while the
+        server started was held (blocked: L{ftpkit.deploy.tap.Options}),
+        and reloads now; it was ignored, without a line.
         """
         service.Service.startService(self)
         if self.handled and hasattr(signal, "SIGHUP"):
             self._previous = signal.signal(signal.SIGHUP, self._hangup)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
             reactor = self._reactor
             if reactor is None:
                 from twisted.internet import reactor

@@ -391,9 +391,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         Run by C{twistd} (as its C{ftpkit} subcommand), a bad option ends
         the process here with one line on standard error (C{twistd}
         itself would print the whole help first) and exit status 1, and
-        C{SIGHUP} is ignored from here on until the service handles it
-        (a C{systemctl reload} right after the start ended the server),
-        and C{SIGUSR2}, which ftpkit does not use, for good; C{SIGUSR1}
+        C{SIGHUP} is held from here on until the service handles it (a
+        C{systemctl reload} right after the start ended the server), and
+        C{SIGUSR2}, which ftpkit does not use, ignored for good; C{SIGUSR1}
         is blocked until the service starts (L{KeepOnRotation}), and
         C{SIGQUIT} until the reactor runs (L{holdQuit}). Help read
         through a pager or C{head} that stops reading ends the process
@@ -407,8 +407,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         self.argv = list(sys.argv[1:] if options is None else options)
         if getattr(self, "parent", None) is not None:
             # The server starts: until its service handles SIGHUP
-            # (ReloadOnHangup), the default action would end it.
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            # (ReloadOnHangup), held, as the default action would end it.
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
             # SIGUSR2 means nothing to ftpkit, and its default action
             # would end it (twistd --debug sets its own handler later).
             signal.signal(signal.SIGUSR2, signal.SIG_IGN)

@@ -10,7 +10,8 @@ is one log line in each process it reaches: a reload (or, for one that
 came as the stop began, C{SIGHUP: not reloading}), C{twistd}'s
 C{Received SIGTERM}, one C{again} line for the second stop. And
 C{SIGHUP} then C{SIGTERM} to a server with no session, whose stop ends
-within the C{SIGHUP}'s moment (L{QuickStopTests}).
+within the C{SIGHUP}'s moment (L{QuickStopTests}), and C{SIGHUP} while
+the server starts (L{HangupAtStartTests}).
 """
 
 import os
@@ -24,6 +25,7 @@ from ftpkit.deploy.signalcopies import COPY_WINDOW
 from tests.integration.test_signals import startLoggedIn
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.sitescripts import AT_WORKER_OR_IMPORT, sitePath
 
 HUP, TERM, INT = signal.SIGHUP, signal.SIGTERM, signal.SIGINT
 
@@ -162,3 +164,63 @@ class QuickStopTests(unittest.TestCase):
         Under C{--workers 2}: the acceptor says it.
         """
         self.hangUpAndStop(["--workers", "2"])
+
+
+HANGUP_AT_SERVICE = """\
+import os, signal, sys
+
+MODULE = "ftpkit.deploy.service"
+
+
+def act():
+    if "ftpkit.deploy.worker" not in sys.orig_argv:
+        os.kill(os.getpid(), signal.SIGHUP)
+""" + AT_WORKER_OR_IMPORT
+"""
+A C{sitecustomize} sending the server (one process, the acceptor) one
+C{SIGHUP} as it builds its service, before it handles the signal.
+"""
+
+
+class HangupAtStartTests(unittest.TestCase):
+    """
+    One C{SIGHUP} while the server starts (a C{systemctl reload} right
+    after C{systemctl start}) is one reload once it serves: it was
+    ignored, without a line.
+    """
+
+    timeout = 300
+
+    def hangUpAtStart(self, extra):
+        """
+        Start a server sent C{SIGHUP} as it builds its service, and wait
+        for its one line about it.
+
+        @param extra: more options.
+        """
+        server = ServerProcess(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous",
+                   *extra],
+            env={"PYTHONPATH": sitePath(self, HANGUP_AT_SERVICE)})
+        log = server.waitForLog("] SIGHUP: reloading", 1 + 2 * bool(extra))
+        server.login().quit()
+        # Each worker reloads too, at once or once ready.
+        self.assertTrue(HANGUP_SAID.findall(log)[0].startswith(
+            "SIGHUP: reloading " + ("" if extra else "nothing")), log)
+        self.assertEqual(server.stop(), -TERM)
+        log = server.log()
+        self.assertEqual(len(HANGUP_SAID.findall(log)), 1, log)
+        self.assertNotIn("Traceback", log)
+
+    def test_oneProcess(self):
+        """
+        In one process.
+        """
+        self.hangUpAtStart([])
+
+    def test_workers(self):
+        """
+        Under C{--workers 2}: the acceptor's reload reaches each worker
+        once it is ready.
+        """
+        self.hangUpAtStart(["--workers", "2"])

@@ -188,10 +188,11 @@ class MakeServiceTests(unittest.TestCase):
 
 class HangupAtStartTests(unittest.TestCase):
     """
-    A server that starts ignores C{SIGHUP} until its service handles it
-    (L{ftpkit.auth.realms.ReloadOnHangup}): its default action ended a
-    server that got it in its first half second (a C{systemctl reload}
-    right after the start).
+    A server that starts holds C{SIGHUP} (blocked) until its service
+    handles it (L{ftpkit.auth.realms.ReloadOnHangup}), which then reloads:
+    its default action ended a server that got it in its first half
+    second (a C{systemctl reload} right after the start), and ignoring it
+    instead dropped the reload without a line.
     """
 
     def setUp(self):
@@ -207,16 +208,52 @@ class HangupAtStartTests(unittest.TestCase):
 
     def test_twistd(self):
         """
-        Parsed as C{twistd}'s subcommand, the options ignore C{SIGHUP}.
+        Parsed as C{twistd}'s subcommand, the options hold C{SIGHUP}.
         """
-        import signal
-
         from ftpkit.deploy.tap import Options
 
         options = Options()
         options.parent = object()
         options.parseOptions(["--auth", "anonymous"])
-        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
+        self.assertHeld()
+
+    def assertHeld(self):
+        """
+        C{SIGHUP} is blocked, its default action left: held for the
+        service's handler.
+        """
+        import signal
+
+        self.assertIn(signal.SIGHUP, signal.pthread_sigmask(signal.SIG_BLOCK,
+                                                            []))
+        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_DFL)
+
+    def test_heldUntilHandled(self):
+        """
+        A C{SIGHUP} held while the server started is acted on once its
+        service handles it: one reload.
+        """
+        import signal
+        import threading
+
+        from twisted.internet import task
+
+        from ftpkit.deploy.hangup import ReloadOnHangup
+        from ftpkit.deploy.signalcopies import COPY_WINDOW
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
+        # To this thread: the test process's other threads (a thread
+        # pool's) do not block it, and would take its default action.
+        signal.pthread_kill(threading.get_ident(), signal.SIGHUP)
+        reloads = []
+        clock = task.Clock()
+        clock.callFromThread = lambda f, *a: f(*a)
+        clock.addSystemEventTrigger = lambda *a: None
+        hangup = ReloadOnHangup([lambda: reloads.append(True)], clock)
+        hangup.startService()
+        self.addCleanup(hangup.stopService)
+        clock.advance(COPY_WINDOW)
+        self.assertEqual(reloads, [True])
 
     def test_notTwistd(self):
         """
@@ -230,7 +267,7 @@ class HangupAtStartTests(unittest.TestCase):
 
     def test_main(self):
         """
-        C{python -m ftpkit} ignores C{SIGHUP} before it even imports
+        C{python -m ftpkit} holds C{SIGHUP} before it even imports
         C{twistd}.
         """
         import signal
@@ -243,26 +280,25 @@ class HangupAtStartTests(unittest.TestCase):
 
         def run():
             seen.append(signal.getsignal(signal.SIGHUP))
+            self.assertHeld()
 
         self.patch(twistd, "run", run)
         self.patch(sys, "argv", list(sys.argv))
         __main__.main(["--auth", "anonymous"])
-        self.assertEqual(seen, [signal.SIG_IGN])
+        self.assertEqual(seen, [signal.SIG_DFL])
 
     def test_plugin(self):
         """
-        C{twistd}'s C{ftpkit} subcommand ignores C{SIGHUP} as soon as it
+        C{twistd}'s C{ftpkit} subcommand holds C{SIGHUP} as soon as it
         is chosen, when C{twistd} asks the plugin for its options, before
         they are even loaded (loading them took longer than the rest of
         ftpkit's start-up).
         """
-        import signal
-
         from ftpkit.deploy.tap import Options
         from twisted.plugins.ftpkit_plugin import ftpkit
 
         self.assertIs(ftpkit.options, Options)
-        self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
+        self.assertHeld()
 
     def test_worker(self):
         """

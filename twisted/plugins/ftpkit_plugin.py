@@ -31,12 +31,12 @@ class _ServerMaker(ServiceMaker):
         """
         @return: the class of the server's options,
             L{ftpkit.deploy.tap.Options} (its module loaded only now, with
-            C{SIGHUP} ignored first).
+            C{SIGHUP} held first: its service reloads once it serves).
         """
         import signal
 
         if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
         return ServiceMaker.options.fget(self)
 
 
