@@ -25,6 +25,16 @@ class ServerFailed(Exception):
     """
 
 
+class PortTaken(Exception):
+    """
+    Another process listens on the port a server was to be started on.
+    """
+
+
+PORT_TRIES = 3
+"""Ports a server is started on before L{PortTaken} is let through."""
+
+
 def freePort():
     """
     @return: a TCP port on 127.0.0.1 that was free a moment ago.
@@ -32,6 +42,45 @@ def freePort():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listenerInode(port, table="/proc/net/tcp"):
+    """
+    @param port: a TCP port.
+    @param table: the kernel's table of IPv4 TCP sockets.
+    @return: the inode of the socket listening on 127.0.0.1:C{port} (or
+        on every address), or C{None} when there is none.
+    """
+    wanted = {f"0100007F:{port:04X}", f"00000000:{port:04X}"}
+    with open(table) as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if fields[1] in wanted and fields[3] == "0A":
+                return fields[9]
+    return None
+
+
+def holdsSocket(pids, inode):
+    """
+    @param pids: process ids.
+    @param inode: a socket's inode, as L{listenerInode} gives it.
+    @return: whether one of the processes has that socket open.
+    """
+    target = f"socket:[{inode}]"
+    for pid in pids:
+        directory = f"/proc/{pid}/fd"
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            try:
+                if os.readlink(os.path.join(directory, name)) == target:
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 class Instance:
@@ -169,7 +218,22 @@ class Server:
         @return: an L{Instance}.
         @raise ServerFailed: if it exits or never answers.
         """
-        port = freePort()
+        for _ in range(PORT_TRIES - 1):
+            try:
+                return self._startOn(freePort(), tls, timeout)
+            except PortTaken:
+                continue
+        return self._startOn(freePort(), tls, timeout)
+
+    def _startOn(self, port, tls, timeout):
+        """
+        L{start} on one control port, picked free a moment before: another
+        server may take it meanwhile (tests run in parallel), and one that
+        logs the benchmark's user in would pass for this one, so the
+        listener answering must be this server's.
+
+        @raise PortTaken: when another process listens on C{port}.
+        """
         log = os.path.join(self.workdir, f"{self.name}-{port}.log")
         with open(log, "wb") as out:
             process = subprocess.Popen(
@@ -183,6 +247,11 @@ class Server:
                 raise ServerFailed(
                     f"{self.name} exited with {process.returncode}:\n"
                     + instance.logTail())
+            inode = listenerInode(port)
+            if inode is not None and not holdsSocket(
+                    instance.tree.pids(), inode):
+                instance.stop()
+                raise PortTaken(port)
             try:
                 instance.client().quit()
                 return instance
