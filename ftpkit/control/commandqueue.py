@@ -17,6 +17,12 @@ transfer's final reply, and would take a C{226} or C{426} answered
 first for the C{NOOP}'s and the C{NOOP}'s C{200} for the transfer's. Past
 C{maxPendingCommands} commands, or C{maxPendingBytes} of their arguments,
 the protocol stops reading until half of them have run.
+
+An C{ABOR} also ends the transfers of the commands waiting before it,
+which had not started when it came (L{abortedBeforeTurn}): a client that
+pipelined C{PASV} and C{RETR} behind a running listing, then cancelled,
+never connects, and its C{RETR} waited for the data connection the whole
+data timeout, the session answering nothing meanwhile.
 """
 
 from ftpkit.protocol.commandtable import COMMANDS
@@ -59,7 +65,7 @@ class CommandQueue:
     """
 
     __slots__ = ("_waiting", "_maxCommands", "_maxBytes", "_abortsToAnswer",
-                 "full", "stopping")
+                 "_beforeAbort", "_lastBeforeAbort", "full", "stopping")
 
     def __init__(self, maxCommands, maxBytes):
         """
@@ -73,6 +79,8 @@ class CommandQueue:
         self._maxCommands = maxCommands
         self._maxBytes = maxBytes
         self._abortsToAnswer = 0
+        self._beforeAbort = 0
+        self._lastBeforeAbort = False
         self.full = False
         self.stopping = False
 
@@ -133,6 +141,8 @@ class CommandQueue:
             self._abortsToAnswer += 1
         if not self._waiting and idle and not self.full:
             return RUN
+        if verb == "ABOR":
+            self._beforeAbort = len(self._waiting)
         self._waiting.append((verb, argument))
         return QUEUED
 
@@ -141,9 +151,22 @@ class CommandQueue:
         @return: the next command to run, C{(verb, argument)}, taken out
             of the queue, or C{None} if none waits.
         """
+        self._lastBeforeAbort = self._beforeAbort > 0
         if self._waiting:
+            if self._lastBeforeAbort:
+                self._beforeAbort -= 1
             return self._waiting.pop(0)
         return None
+
+    def abortedBeforeTurn(self):
+        """
+        Whether the command L{next} gave last came before an C{ABOR} that
+        arrived while it waited: a transfer it starts is to be ended at
+        once, as if that C{ABOR} had come just after it started.
+
+        @return: C{True} or C{False}.
+        """
+        return self._lastBeforeAbort
 
     def answersAbort(self):
         """
@@ -203,6 +226,7 @@ class CommandQueue:
         """
         self._waiting.clear()
         self._abortsToAnswer = 0
+        self._beforeAbort = 0
 
     def stop(self):
         """

@@ -448,11 +448,14 @@ class FTPProtocol(
         action = queue.arrive(verb, argument, self.transferState,
                               self._busy is None)
         if action is ABORT:
-            self.abortOnArrival()
+            # Queued first: the commands waiting before it, which the
+            # transfer's end lets run, are those it also aborts.
             action = queue.take(verb, argument, self._busy is None,
                                 ended=True)
+            self.abortOnArrival()
         if action is RUN:
             # As _processQueue would run it.
+            self.abortedBeforeTurn = False
             result = self.runCommand(verb, argument)
             if result is not None and not result.called:
                 self._busy = result
@@ -522,6 +525,7 @@ class FTPProtocol(
             command = queue.next()
             if command is None:
                 break
+            self.abortedBeforeTurn = queue.abortedBeforeTurn()
             result = self.runCommand(*command)
             if result is not None and not result.called:
                 self._busy = result

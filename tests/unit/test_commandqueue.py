@@ -380,3 +380,68 @@ class AbortAnswerTests(unittest.TestCase):
         queue.take("ABOR", "", False, ended=True)
         queue.stop()
         self.assertFalse(queue.answersAbort())
+
+
+class AbortedBeforeTurnTests(unittest.TestCase):
+    """
+    L{CommandQueue.abortedBeforeTurn}: the commands waiting when an
+    C{ABOR} came, whose transfers are to end as soon as they start.
+    """
+
+    def test_waitingBeforeAbort(self):
+        """
+        Each command waiting before an C{ABOR} (taken whether or not it
+        ended a transfer on arrival) is one; the C{ABOR} itself and what
+        came after it are not.
+        """
+        for ended in False, True:
+            queue = CommandQueue(8, 1000)
+            queue.arrive("PASV", "", noTransfer, False)
+            queue.arrive("RETR", "a", noTransfer, False)
+            queue.take("ABOR", "", False, ended=ended)
+            queue.arrive("RETR", "b", noTransfer, False)
+            seen = []
+            while (command := queue.next()) is not None:
+                seen.append((command[0], queue.abortedBeforeTurn()))
+            self.assertEqual(seen, [("PASV", True), ("RETR", True),
+                                    ("ABOR", False), ("RETR", False)])
+
+    def test_laterAbortCoversAll(self):
+        """
+        A second C{ABOR} covers everything waiting before it, the first
+        C{ABOR} and the commands between them included.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("RETR", "a", noTransfer, False)
+        queue.take("ABOR", "", False)
+        queue.arrive("RETR", "b", noTransfer, False)
+        queue.take("ABOR", "", False)
+        seen = []
+        while queue.next() is not None:
+            seen.append(queue.abortedBeforeTurn())
+        self.assertEqual(seen, [True, True, True, False])
+
+    def test_noAbort(self):
+        """
+        Without an C{ABOR}, no command is.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("RETR", "a", noTransfer, False)
+        queue.next()
+        self.assertFalse(queue.abortedBeforeTurn())
+        self.assertIsNone(queue.next())
+        self.assertFalse(queue.abortedBeforeTurn())
+
+    def test_clearedForget(self):
+        """
+        Commands queued after L{CommandQueue.clear} (C{AUTH TLS}) are not,
+        whatever an C{ABOR} forgotten with the rest covered.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("RETR", "a", noTransfer, False)
+        queue.arrive("RETR", "b", noTransfer, False)
+        queue.take("ABOR", "", False)
+        queue.clear()
+        queue.arrive("RETR", "c", noTransfer, False)
+        queue.next()
+        self.assertFalse(queue.abortedBeforeTurn())

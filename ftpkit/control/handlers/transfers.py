@@ -181,6 +181,10 @@ class TransferCommands:
     @ivar transfer: the running L{Transfer}, or C{None}.
     @ivar opening: the L{Opening} a transfer command waits for before
         its data connection, or C{None}.
+    @ivar abortedBeforeTurn: the running command waited its turn behind
+        an C{ABOR} the client sent after it
+        (L{ftpkit.control.commandqueue.CommandQueue.abortedBeforeTurn}):
+        its transfer gets no data connection.
     """
 
     sessionFields = frozenset(
@@ -188,6 +192,7 @@ class TransferCommands:
          "uploadRate"])
     transfer = None
     opening = None
+    abortedBeforeTurn = False
 
     def _pacer(self, incoming):
         """
@@ -315,6 +320,11 @@ class TransferCommands:
         if self.refuseClearData():
             self.dataChannel.close()
             return None
+        if self.abortedBeforeTurn:
+            # An ABOR came after this command while it waited its turn
+            # (ftpkit.control.commandqueue): its client will not connect.
+            self.dataChannel.close()
+            raise TransferAborted("Transfer aborted")
         announced = []
 
         def announce():
