@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from ipaddress import ip_network
 from typing import Optional, Tuple
 
+from ftpkit.protocol.listingtree import TreeLimits
+
 
 @dataclass(frozen=True)
 class ServerConfig:
@@ -115,6 +117,11 @@ class ServerConfig:
         says they are unchanged (C{--listing-cache}); C{0} for none
         (C{--no-listing-cache}). An embedding's server caches none
         unless it calls L{ftpkit.shells.listingcache.enable}.
+    @ivar listingTreeLimits: the bounds of a recursive listing
+        (C{LIST -R}, C{NLST -R}; C{--max-recursive-depth},
+        C{--max-recursive-entries}): a
+        L{ftpkit.protocol.listingtree.TreeLimits}, whose depth C{0}
+        ignores C{-R}.
     """
 
     banner: str = "ftpkit ready"
@@ -166,3 +173,4 @@ class ServerConfig:
     maxTotalRate: Optional[int] = None
     maxUploadSize: Optional[int] = None
     listingCacheSize: int = 32 * 1024 * 1024
+    listingTreeLimits: TreeLimits = TreeLimits()

@@ -1,14 +1,18 @@
 """
-The listings' cache of C{twistd ftpkit} (L{ftpkit.shells.listingcache}):
-C{--listing-cache SIZE} and C{--no-listing-cache}
-(L{ListingCacheOptionsMixin}, L{listingCacheConfigFields}), and
-L{ListingCacheService}, which a process serving sessions runs.
+The listings' options of C{twistd ftpkit}: their cache
+(L{ftpkit.shells.listingcache}), C{--listing-cache SIZE} and
+C{--no-listing-cache}, and the bounds of recursive listings
+(L{ftpkit.protocol.listingtree}), C{--recursive-listing-depth N} and
+C{--recursive-listing-entries N} (L{ListingCacheOptionsMixin},
+L{listingCacheConfigFields}); and L{ListingCacheService}, which a process
+serving sessions runs.
 """
 
 from twisted.application import service
 
 from ftpkit.deploy.limitoptions import parseByteCount
-from ftpkit.deploy.optionvalues import checkValues
+from ftpkit.deploy.optionvalues import checkValues, positiveInteger
+from ftpkit.protocol.listingtree import TreeLimits
 from ftpkit.shells import listingcache
 
 
@@ -29,6 +33,13 @@ class ListingCacheOptionsMixin:
          ("SIZE (K, M, G suffixes) of the listings of local directories "
           "each process keeps while they are unchanged; 0 keeps none "
           "[default: 32M].")],
+        ["recursive-listing-depth", None, None,
+         ("N: LIST -R and NLST -R go no more than N directories below the "
+          "one listed; 0 ignores -R [default: %d]."
+          % TreeLimits().depth)],
+        ["recursive-listing-entries", None, None,
+         ("N: LIST -R and NLST -R send at most N entries [default: %d]."
+          % TreeLimits().entries)],
     ]
 
 
@@ -41,22 +52,45 @@ def _cacheSize(text):
     return parseByteCount(text, least=0)
 
 
+def _depth(text):
+    """
+    @param text: the value of C{--recursive-listing-depth}.
+    @return: its levels, C{0} for none.
+    @raise ValueError: saying why otherwise.
+    """
+    if text.strip() == "0":
+        return 0
+    try:
+        return positiveInteger(text)
+    except ValueError:
+        raise ValueError(f"must be 0 or a positive integer, not {text!r}")
+
+
 def listingCacheConfigFields(options):
     """
-    Check the listings' cache options.
+    Check the listings' options.
 
     @param options: parsed options of a class mixing in
         L{ListingCacheOptionsMixin}.
-    @return: a C{dict} with C{listingCacheSize} for the
-        L{ftpkit.config.ServerConfig}.
+    @return: a C{dict} with C{listingCacheSize} and C{listingTreeLimits}
+        for the L{ftpkit.config.ServerConfig}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
-    size = checkValues(options, {"listing-cache": _cacheSize})["listing-cache"]
+    values = checkValues(options, {
+        "listing-cache": _cacheSize,
+        "recursive-listing-depth": _depth,
+        "recursive-listing-entries": positiveInteger})
+    size = values["listing-cache"]
     if options.get("no-listing-cache"):
         size = 0
     elif size is None:
         size = listingcache.MAX_BYTES
-    return {"listingCacheSize": size}
+    depth = values["recursive-listing-depth"]
+    entries = values["recursive-listing-entries"]
+    limits = TreeLimits()
+    limits = TreeLimits(limits.depth if depth is None else depth,
+                        limits.entries if entries is None else entries)
+    return {"listingCacheSize": size, "listingTreeLimits": limits}
 
 
 class ListingCacheService(service.Service):

@@ -9,10 +9,12 @@ import time
 
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.data.movers.listings import ListingReadFile
-from ftpkit.interfaces import IDirectoryListing, INameListing
-from ftpkit.protocol import listing, listingfacts, paths
+from ftpkit.interfaces import IDirectoryListing, IFTPShellResolve, INameListing
+from ftpkit.protocol import listing, listingfacts, listingtree, paths
+from ftpkit.protocol.commands import splitListArgument
 from ftpkit.protocol.replies import encodeText
 from ftpkit.shells.listings import WholeListing, openListing
+from ftpkit.shells.treelisting import TreeListing
 
 
 class ListingCommands:
@@ -47,18 +49,84 @@ class ListingCommands:
             ListingReadFile(entries, format, head, names), True, description,
             opening)
 
+    def _recursive(self, argument):
+        """
+        @return: whether a listing command's options ask for a recursive
+            listing (L{listingtree.isRecursive}).
+        """
+        letters, _ = splitListArgument(argument)
+        return listingtree.isRecursive(
+            letters, self.factory.config.listingTreeLimits)
+
+    def _walked(self, argument, listed):
+        """
+        @param argument: a listing command's argument.
+        @param listed: what it names (L{findListed}).
+        @return: whether to send it recursively: its options ask for it,
+            and it is a directory, named by a path (a pattern's matches
+            are listed as they are), not by a name starting with C{"-"}
+            taken as written.
+        """
+        return (self._recursive(argument) and listed.isDirectory
+                and listed.prefix is None and listed.text != argument)
+
+    async def _sendTree(self, listed, format, description, opening):
+        """
+        Send a directory and those below it, as C{ls -R} prints them
+        (L{TreeListing}), each directory read in the session's listing
+        turn.
+
+        @param listed: the L{ftpkit.control.handlers.listed.Listed}
+            directory, its entries an L{IDirectoryListing} of
+            C{(name, info)} pairs.
+        @param format: formats a batch of them (C{entries}).
+        @param description: as for L{_sendListing}.
+        @param opening: as for L{_sendListing}.
+        @return: the final reply: saying so when the limits cut the
+            listing.
+        """
+        shell, turn = self.session.shell, self.listingTurn
+        limits = self.factory.config.listingTreeLimits
+
+        def openAt(path):
+            return turn.call(openListing, shell, path).addCallback(
+                turn.listing)
+
+        def linksIn(path):
+            if IFTPShellResolve.providedBy(shell):
+                return turn.call(shell.linkTargets, path)
+            return None
+
+        entries = listed.entries
+        if not IDirectoryListing.providedBy(entries):
+            entries = WholeListing(entries)
+        tree = TreeListing(entries, listed.path,
+                           listingtree.topText(listed.text), openAt,
+                           linksIn, limits)
+        reply = await self.sendFile(
+            ListingReadFile(tree, format, tree.first(), formatted=True),
+            True, description, opening)
+        if tree.truncated and reply[0] == 226:
+            return listingtree.truncatedReply(limits)
+        return reply
+
     async def ftp_LIST(self, argument):
         """
         Send a directory listing in ls -l format, a directory batch by
-        batch (L{ftpkit.interfaces.IFTPShellStreamedListing}).
+        batch (L{ftpkit.interfaces.IFTPShellStreamedListing}); with
+        C{-R}, the directories below it too (L{_sendTree}).
         """
         self._takeOffset()
         listed = await self.whileOpening(findListed(
             self.session.shell, self.session.cwd, argument,
             self.listingTurn, self.inThread, streamed=True))
-        return await self._sendListing(
-            listed.entries, listing.ListFormat(time.time()),
-            "LIST " + paths.toText(listed.path))
+        format = listing.ListFormat(time.time())
+        description = "LIST " + paths.toText(listed.path)
+        if self._walked(argument, listed):
+            return await self._sendTree(
+                listed, format, description,
+                "Here comes the directory listing")
+        return await self._sendListing(listed.entries, format, description)
 
     async def ftp_NLST(self, argument):
         """
@@ -68,10 +136,20 @@ class ListingCommands:
         client named it.
         """
         self._takeOffset()
+        recursive = self._recursive(argument)
         listed = await self.whileOpening(findListed(
             self.session.shell, self.session.cwd, argument,
-            self.listingTurn, self.inThread, namesOnly=True, streamed=True))
+            self.listingTurn, self.inThread, namesOnly=not recursive,
+            streamed=True))
+        description = "NLST " + paths.toText(listed.path)
         entries = listed.entries
+        if self._walked(argument, listed):
+            return await self._sendTree(listed, listing.NamesFormat(),
+                                        description,
+                                        "Here comes the name list")
+        if recursive and not IDirectoryListing.providedBy(entries):
+            # A pattern's matches, described: their names.
+            entries = [name for name, _ in entries]
         if not listed.isDirectory:
             # A file: named as the client wrote it, as other servers do.
             entries = [listing.nameListPath(listed.text)]
@@ -83,8 +161,7 @@ class ListingCommands:
             # Names only: formatted in one piece, no batches to go through.
             entries, head = [], format.names(entries)
         return await self._sendListing(
-            entries, format, "NLST " + paths.toText(listed.path),
-            "Here comes the name list", head,
+            entries, format, description, "Here comes the name list", head,
             INameListing.providedBy(entries))
 
     async def ftp_MLSD(self, argument):

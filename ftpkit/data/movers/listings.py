@@ -28,7 +28,8 @@ class ListingReadFile:
 
     size = None
 
-    def __init__(self, listing, format, head=b"", names=False):
+    def __init__(self, listing, format, head=b"", names=False,
+                 formatted=False):
         """
         @param listing: the L{ftpkit.interfaces.IDirectoryListing}.
         @param format: how to format its batches: an
@@ -41,11 +42,16 @@ class ListingReadFile:
         @param names: read the listing's names alone
             (L{ftpkit.interfaces.INameListing.nextNames}, which it
             provides), formatted by C{format.names}.
+        @param formatted: the listing formats its own batches
+            (C{nextFormattedBatch}, as L{IStatListing}'s) whatever it
+            provides: a recursive listing
+            (L{ftpkit.shells.treelisting.TreeListing}).
         """
         self._listing = listing
         self._format = format
         self._named = names
-        self._formatted = not names and IStatListing.providedBy(listing)
+        self._formatted = formatted or (
+            not names and IStatListing.providedBy(listing))
         self._head = head
         self.batches = 0
         self._sent = 0

@@ -1,0 +1,105 @@
+"""
+Recursive listings (C{LIST -R}, C{NLST -R}, and the combined options
+clients send: C{-lR}, C{-aR}), as C{ls -R} prints them, as pure
+functions: each directory's header line (C{"path:"}), a blank line
+before every header but the first, and which entries the walk goes
+into (L{ftpkit.shells.treelisting} walks the shell).
+
+A walk is bounded (L{TreeLimits}): directories deeper than a depth are
+listed as entries but not gone into, and the listing ends after a number
+of entries; either makes the final reply say that the listing was cut
+(L{truncatedReply}), as the bytes sent cannot say it without breaking
+the clients that parse them.
+"""
+
+from dataclasses import dataclass
+
+from ftpkit.protocol.listing import nameListPath
+from ftpkit.protocol.listinglines import encodeLines
+
+DEFAULT_MAX_DEPTH = 8
+"""The deepest level of subdirectories a recursive listing goes into by
+default (Pure-FTPd's shipped configuration's), the listed directory
+being level 0."""
+
+DEFAULT_MAX_ENTRIES = 10000
+"""The most entries a recursive listing sends by default (Pure-FTPd's
+shipped configuration's)."""
+
+
+@dataclass(frozen=True)
+class TreeLimits:
+    """
+    The bounds of one recursive listing.
+
+    @ivar depth: the deepest level of subdirectories gone into (the
+        listed directory is level 0); C{0} turns C{-R} off.
+    @ivar entries: the most entries sent, over every directory.
+    """
+
+    depth: int = DEFAULT_MAX_DEPTH
+    entries: int = DEFAULT_MAX_ENTRIES
+
+
+def isRecursive(letters, limits):
+    """
+    @param letters: the C{ls} option letters of a listing command
+        (L{ftpkit.protocol.commands.splitListArgument}).
+    @param limits: the server's L{TreeLimits}.
+    @return: whether the listing is recursive: the letters hold C{R}
+        and the limits allow a level below the listed directory.
+    """
+    return "R" in letters and limits.depth > 0
+
+
+def topText(pathText):
+    """
+    @param pathText: the listed directory as the client wrote it, without
+        C{ls} options.
+    @return: its name in the first header: as written (runs of C{"/"}
+        made one, trailing ones dropped, L{nameListPath}), C{"."} for the
+        current directory.
+    """
+    text = nameListPath(pathText)
+    if text != "/":
+        text = text.rstrip("/")
+    return text or "."
+
+
+def childText(parentText, name):
+    """
+    @param parentText: a directory's name in its header.
+    @param name: the name of one of its subdirectories.
+    @return: the subdirectory's name in its header (C{"./sub"},
+        C{"/sub"}, C{"dir/sub"}).
+    """
+    return parentText.rstrip("/") + "/" + name
+
+
+def header(text, first):
+    """
+    @param text: a directory's name (L{topText}, L{childText}).
+    @param first: whether it is the first directory of the listing.
+    @return: its header line, after a blank line unless first.
+    """
+    return (b"" if first else b"\r\n") + encodeLines([text + ":"])
+
+
+def descendable(name, info):
+    """
+    @param name: an entry's name.
+    @param info: its L{ftpkit.fileinfo.FileInfo}.
+    @return: whether the walk may go into it: a directory whose name can
+        be written on a header line (one holding CR or LF is left out of
+        listings, L{encodeLines}).
+    """
+    return info.isDirectory and "\r" not in name and "\n" not in name
+
+
+def truncatedReply(limits):
+    """
+    @param limits: the walk's L{TreeLimits}.
+    @return: the final reply of a recursive listing cut by them.
+    """
+    return (226, f"Transfer complete; listing truncated (at most "
+                 f"{limits.entries} entries, {limits.depth} levels deep)")
