@@ -47,6 +47,7 @@ from ftpkit.auth.usersfile import (
     readUsersData,
     readUsersFile,
 )
+from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.nestedquotas import DISK_HOMES, Neighbours
@@ -120,8 +121,10 @@ def openUsersDatabase(path):
         same file: one database reads it, and logs its reload on
         C{SIGHUP}, once), or a new one.
     @raise UsersFileError: see L{UsersDatabase.__init__}.
+    @raise ValueError: for a relative path whose directory cannot be read
+        (L{ftpkit.deploy.startdirectory.fromStart}, which resolves it).
     """
-    path = os.path.abspath(path)
+    path = fromStart(path)
     database = _open.get(path)
     if database is None:
         database = _open[path] = UsersDatabase(path)

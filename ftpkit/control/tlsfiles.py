@@ -10,7 +10,6 @@ fails.
 """
 
 import datetime
-import os
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -18,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ftpkit.auth.reloadingfile import fileSignature, readRegularFile
 from ftpkit.deploy.keptfiles import keptContent, register
+from ftpkit.deploy.startdirectory import fromStart
 
 _PUBLIC = (serialization.Encoding.DER,
            serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -146,6 +146,8 @@ class CertificateFiles:
         """
         @param certPath: see L{loadCertificateAndKey}.
         @param keyPath: see L{loadCertificateAndKey}.
+        @raise TLSConfigurationError: for a relative path whose directory
+            cannot be read (L{ftpkit.deploy.startdirectory.fromStart}).
         """
         self.certPath = certPath
         self.keyPath = keyPath or certPath
@@ -155,11 +157,11 @@ class CertificateFiles:
         # (SIGHUP, the acceptor's refresh at each ping) was resolved
         # against a current directory that may have been removed since,
         # a FileNotFoundError traceback each time.
-        self._absolute = None
         try:
-            self._absolute = self._paths()
-        except OSError:
-            pass
+            self._absolute = [fromStart(self.certPath),
+                              fromStart(self.keyPath)]
+        except ValueError as e:
+            raise TLSConfigurationError(str(e), "cert") from None
 
     def load(self, log):
         """
@@ -176,8 +178,7 @@ class CertificateFiles:
         try:
             return self.reload()
         except TLSConfigurationError as e:
-            kept = [keptContent(path) for path in (self.certPath,
-                                                   self.keyPath)]
+            kept = [keptContent(path) for path in self._paths()]
             if None in kept:
                 raise
             pair = certificateAndKeyFrom(*kept, self.certPath, self.keyPath,
@@ -193,9 +194,7 @@ class CertificateFiles:
         """
         @return: the absolute paths of the certificate and key files.
         """
-        if self._absolute is not None:
-            return list(self._absolute)
-        return [os.path.abspath(self.certPath), os.path.abspath(self.keyPath)]
+        return list(self._absolute)
 
     def _read(self):
         """

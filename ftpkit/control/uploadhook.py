@@ -29,6 +29,7 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPEventObserver
 
 OUTPUT_KEPT = 4096
@@ -56,7 +57,9 @@ queue it (what a full queue measured to hold is in C{docs/hooks.rst}).
 def parseCommand(text):
     """
     @param text: a C{--on-upload} value.
-    @return: the argument list, its program found.
+    @return: the argument list, its program found, by its absolute path
+        (L{fromStart}: a worker of C{--workers} takes a relative one from
+        its acceptor's directory).
     @raise ValueError: saying why it is unusable.
     """
     try:
@@ -67,11 +70,10 @@ def parseCommand(text):
         raise ValueError("needs a command")
     program = argv[0]
     found = shutil.which(program) if "/" not in program else (
-        program if os.access(program, os.X_OK) and os.path.isfile(program)
-        else None)
-    if found is None:
+        fromStart(program))
+    if not (found and os.access(found, os.X_OK) and os.path.isfile(found)):
         raise ValueError(f"no executable {program!r}")
-    return tuple([os.path.abspath(found)] + argv[1:])
+    return tuple([fromStart(found)] + argv[1:])
 
 
 class _Run(ProcessProtocol):

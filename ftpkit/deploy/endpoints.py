@@ -9,6 +9,7 @@ from twisted.internet.interfaces import IStreamServerEndpoint
 from zope.interface import implementer
 
 from ftpkit.compat import acceptBareOn, endpointPort
+from ftpkit.deploy.startdirectory import fromStart
 
 LISTEN_BACKLOG = 511
 """Connections the kernel completes and queues for a listener until the
@@ -179,7 +180,7 @@ def socketDirectory(description):
                  if "=" in field)
     placed = [field for field in fields[1:] if "=" not in field]
     address = named.get("address", placed[0] if placed else "")
-    return os.path.dirname(os.path.abspath(address)) if address else None
+    return os.path.dirname(fromStart(address)) if address else None
 
 
 def _isSystemd(description):

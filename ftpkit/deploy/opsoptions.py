@@ -18,6 +18,7 @@ from ftpkit.control.uploadhook import parseCommand
 from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
 from ftpkit.deploy.keptfiles import checkedByAcceptor
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
+from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.ops import metrics
 from ftpkit.ops.logformat import logFormat, useFormat
 from ftpkit.ops.observers import findObservers
@@ -78,7 +79,7 @@ def writableFile(path):
     """
     if not path:
         raise ValueError("needs a file to append to: --xferlog PATH")
-    path = os.path.abspath(path)
+    path = fromStart(path)
     try:
         # Without waiting: a FIFO nobody reads held the start for ever.
         os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
@@ -102,7 +103,9 @@ def commandOfWorker(text):
     try:
         return parseCommand(text)
     except ValueError:
-        return tuple(shlex.split(text))
+        argv = shlex.split(text)
+        return tuple([fromStart(argv[0]) if "/" in argv[0] else argv[0],
+                      *argv[1:]])
 
 
 def metricsEndpoint(description):
@@ -141,7 +144,7 @@ def operationsConfigFields(options):
     worker = checkedByAcceptor()
     values = checkValues(options, {
         "log-format": logFormat,
-        "xferlog": os.path.abspath if worker else writableFile,
+        "xferlog": fromStart if worker else writableFile,
         "metrics": metricsEndpoint,
         "on-upload": commandOfWorker if worker else parseCommand,
         "max-sessions-per-user": positiveInteger})

@@ -12,6 +12,7 @@ import os
 from twisted.python import usage
 
 from ftpkit.deploy.keptfiles import keptContent
+from ftpkit.deploy.startdirectory import fromStart
 
 
 def checkValues(options, checks):
@@ -222,7 +223,7 @@ def servedDirectory(text):
     """
     @param text: a directory to serve (C{--root}, C{--vhost-root},
         C{--realm filesystem:DIR}).
-    @return: its absolute path.
+    @return: its absolute path (L{fromStart}).
     @raise ValueError: when it is not an existing directory, or the server
         cannot list it or reach what is in it (it started, and every
         command got C{550}), or is empty (a variable left unset: it
@@ -230,7 +231,7 @@ def servedDirectory(text):
     """
     if not text:
         raise ValueError("needs a directory to serve, not ''")
-    path = os.path.abspath(text)
+    path = fromStart(text)
     if not os.path.isdir(path):
         raise ValueError(f"{text!r} is not an existing directory")
     try:
@@ -267,15 +268,16 @@ def usersFile(text):
     """
     @param text: a users or password file (C{--auth file:PATH},
         C{--auth users:PATH}).
-    @return: C{text}.
+    @return: its absolute path (L{fromStart}).
     @raise ValueError: see L{readableFile}; not in a worker of
         C{--workers} started again whose acceptor kept the file's last
         good content (L{ftpkit.deploy.keptfiles}), which its checker
         reads instead, as a reload keeps it.
     """
+    path = fromStart(text) if text else text
     try:
-        return readableFile(text)
+        return readableFile(path)
     except ValueError:
-        if keptContent(text) is None:
+        if keptContent(path) is None:
             raise
-        return text
+        return path

@@ -14,11 +14,11 @@ every one.
 """
 
 import ipaddress
-import os
 
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.tls import implicitAsTCP
 from ftpkit.deploy.endpoints import splitEndpoint
+from ftpkit.deploy.startdirectory import fromStart
 
 _ADDRESSES = (ipaddress.IPv4Address, ipaddress.IPv6Address)
 
@@ -129,7 +129,7 @@ def _unixAddress(arguments):
     path = named.get("address", placed[0] if placed else "")
     if not path:
         return None
-    return ("unix", path if path.startswith("@") else os.path.abspath(path))
+    return ("unix", path if path.startswith("@") else fromStart(path))
 
 
 def _covers(wide, host, dual):

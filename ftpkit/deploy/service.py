@@ -314,13 +314,14 @@ def makeService(options, workerChannel=None):
         sweeper.setServiceParent(server)
     if workerChannel is None and options["workers"] > 1:
         from ftpkit.deploy.quotaledgers import LedgerDirectory
-        from ftpkit.deploy.workerroots import rootedArgv
+        from ftpkit.deploy.startdirectory import workerArgv
         from ftpkit.deploy.workers import WorkerPool
 
         # The workers get the same options, --workers among them: each
-        # needs to know how many share the passive ports (passiveLimit).
+        # needs to know how many share the passive ports (passiveLimit);
+        # their relative paths are taken from this process' directory.
         pool = WorkerPool(options["workers"], options["listen"],
-                          rootedArgv(options.argv, options["root"]), config)
+                          workerArgv(options.argv), config)
         if sweeper is not None:
             pool.uploadsHooks.append(sweeper.sweepCut)
             pool.readyHooks.append(sweeper.workerReady)

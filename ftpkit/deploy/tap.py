@@ -283,7 +283,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         kind, _, argument = description.partition(":")
         if kind in ("file", "users"):
             try:
-                usersFile(argument)
+                description = f"{kind}:{usersFile(argument)}"
             except ValueError as e:
                 raise usage.UsageError(f"--auth: {e}")
         elif kind in _NO_ARGUMENT and argument:

@@ -2,11 +2,13 @@
 A worker process of C{--workers} (see L{ftpkit.deploy.workers}): it serves the
 control connections the acceptor hands it over descriptor L{WORKER_FD}.
 
-Run by the acceptor as C{python -m ftpkit.deploy.worker OPTIONS}, with the same
-options as the server itself, it builds its service with the same builder
-as a single process (L{ftpkit.deploy.service.makeService}): the same start-up
-work, reload and drain, done at the acceptor's word (C{reload}, C{stop};
-its signals are the acceptor's, L{ftpkit.deploy.workersignals}). Its log
+Run by the acceptor as C{python -m ftpkit.deploy.worker OPTIONS}, with the
+same options as the server itself (after the directory their relative
+paths are taken from, L{ftpkit.deploy.startdirectory}), it builds its
+service with the same builder as a single process
+(L{ftpkit.deploy.service.makeService}): the same start-up work, reload and
+drain, done at the acceptor's word (C{reload}, C{stop}; its signals are
+the acceptor's, L{ftpkit.deploy.workersignals}). Its log
 goes to the acceptor (L{ftpkit.ops.workerlog}).
 
 Both ways go lines, through a L{Channel} at each end
@@ -504,6 +506,7 @@ def main(argv=None):
     from ftpkit.deploy import tap
     from ftpkit.deploy.keptfiles import receive
     from ftpkit.deploy.service import makeService, runService
+    from ftpkit.deploy.startdirectory import takeStart
     from ftpkit.ops.workerlog import beginWorkerLogging
 
     beginWorkerLogging()
@@ -513,7 +516,8 @@ def main(argv=None):
     channel = Channel(linked, reactor)
     options = tap.Options()
     try:
-        options.parseOptions(sys.argv[1:] if argv is None else argv)
+        options.parseOptions(takeStart(sys.argv[1:] if argv is None
+                                       else argv))
     except usage.UsageError as e:
         sys.stderr.write(f"ftpkit worker: {e}\n")
         sys.exit(1)

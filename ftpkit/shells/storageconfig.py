@@ -41,6 +41,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.compat.fsspecnames import stripProtocol, urlOptions
+from ftpkit.deploy.startdirectory import fromStart
 
 SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
                 "private", "sas")
@@ -111,6 +112,19 @@ def protocolOf(url):
     return scheme.lower()
 
 
+def localURL(url):
+    """
+    @param url: a C{file://} or C{local://} URL, or a local path.
+    @return: it with its path absolute (L{fromStart}): fsspec resolves a
+        relative one against the current directory each time it makes
+        the filesystem, which a worker of C{--workers} may no longer have.
+    """
+    scheme, separator, path = url.partition("://")
+    if not separator:
+        return fromStart(url)
+    return scheme + separator + fromStart(path)
+
+
 def parseArgument(argument, readFile=None):
     """
     Check the argument of C{--realm fsspec:...}.
@@ -153,11 +167,14 @@ def parseArgument(argument, readFile=None):
     users = own.get("users")
     configFile = own.get("config")
     if configFile is not None:
+        configFile = fromStart(configFile)
         fileOptions, fileUsers = readConfig(configFile, readFile)
         options.update(fileOptions)
         users = users or fileUsers
     options.update(queryOptions)
     protocol = protocolOf(url)
+    if protocol in ("file", "local"):
+        url = localURL(url)
     return StorageConfig(url, protocol, options, users, configFile,
                          _maxBytes(own.get("size"), protocol))
 

@@ -302,3 +302,66 @@ class LastGoodTests(WorkersTestCase):
         _, logins = self.loginInBoth("alice", "secret")
         self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
         self.assertNotIn("exited before it was ready", self.server.log())
+
+    def test_relativePathsDirectoryGone(self):
+        """
+        Every option naming a path relative to the directory the server
+        was started in (C{--root}, C{--auth users:} and C{file:},
+        C{--xferlog}, C{--on-upload}, C{--tls-cert} and C{--tls-key}),
+        that directory removed since: the worker started again takes them
+        from where the acceptor did, logs users in, writes the transfer
+        log and runs the command, as the other does, and a C{SIGHUP}
+        reload reads the files by the same absolute paths. It failed at
+        start in a loop (C{FileNotFoundError} from C{os.path.abspath},
+        logged as 'cannot write to standard output').
+        """
+        base = scratchDirectory(self)
+        run, etc = os.path.join(base, "run"), os.path.join(base, "etc")
+        os.mkdir(run)
+        os.mkdir(etc)
+        users = os.path.join(etc, "users.toml")
+        with open(users, "w") as f:
+            f.write(f'[users.alice]\npassword = "{ALICE_HASH}"\n'
+                    'permissions = ["list", "read", "write"]\n')
+        with open(os.path.join(etc, "passwd"), "w") as f:
+            f.write("bob:pw\n")
+        hook = os.path.join(etc, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(f'#!/bin/sh\necho "$FTPKIT_PATH" >> {etc}/hook.out\n')
+        os.chmod(hook, 0o755)
+        makeCertificate(etc)
+        self.server = ServerProcess(self, [
+            "--root", os.path.relpath(self.root, run),
+            "--auth", "users:../etc/users.toml", "--auth", "file:../etc/passwd",
+            "--xferlog", "../etc/xfer.log", "--on-upload", "../etc/hook.sh",
+            "--tls-cert", "../etc/server.crt", "--tls-key", "../etc/server.key",
+            "--workers", "2", "--log-format", "json"], cwd=run)
+        self.server.waitForLog(' ready"', 2)
+        os.rmdir(run)
+        survivor, newcomer = self.killOne()
+        held, logins = self.loginInBoth("alice", "secret")
+        self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
+        for n, ftp in enumerate(held):
+            self.assertEqual(
+                ftp.storbinary(f"STOR up{n}", io.BytesIO(b"x"))[:3], "226")
+        ran = os.path.join(etc, "hook.out")
+        self.server.waitFor(
+            lambda: os.path.exists(ran) and len(open(ran).readlines()) == 2,
+            "the upload command run twice")
+        with open(os.path.join(etc, "xfer.log")) as f:
+            stored = [line.split()[8] for line in f if " i " in line]
+        self.assertEqual(sorted(stored), ["/up0", "/up1"])
+        self.server.signal(signal.SIGHUP)
+        reloads = self.server.waitFor(
+            lambda: (lambda records: records if len(records) == 4 else None)(
+                recordsOf(self.server.log(), "reloaded {count} user from "
+                          "{path}")),
+            "each worker reloading both files")
+        self.assertEqual(
+            sorted((record["ftpkit_worker"], record["path"])
+                   for record in reloads),
+            sorted((pid, path) for pid in (survivor, newcomer)
+                   for path in (users, os.path.join(etc, "passwd"))))
+        log = self.server.log()
+        self.assertNotIn("exited before it was ready", log)
+        self.assertNotIn("Traceback", log)

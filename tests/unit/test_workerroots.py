@@ -10,11 +10,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy import keptfiles, workerroots
-from ftpkit.deploy.workerroots import (
-    GONE_SINCE_START,
-    rootedArgv,
-    servedDirectoryAtStart,
-)
+from ftpkit.deploy.workerroots import GONE_SINCE_START, servedDirectoryAtStart
 from tests.unit.test_tap import parse
 
 
@@ -67,8 +63,8 @@ class ServedDirectoryAtStartTests(unittest.SynchronousTestCase):
 
 class DefaultRootTests(unittest.SynchronousTestCase):
     """
-    The root without C{--root}: the current directory, resolved once (by
-    the acceptor of C{--workers} for its workers, L{rootedArgv}).
+    The root without C{--root}: the current directory (a worker of
+    C{--workers} is told its acceptor's, L{ftpkit.deploy.startdirectory}).
     """
 
     def test_currentDirectoryGone(self):
@@ -89,21 +85,3 @@ class DefaultRootTests(unittest.SynchronousTestCase):
         error = self.assertRaises(usage.UsageError, parse)
         self.assertTrue(str(error).startswith("--root: not given"), error)
         self.assertEqual(parse("--root", served)["root"], served)
-
-    def test_rootedArgv(self):
-        """
-        The workers' options name the acceptor's root, an absolute path,
-        whether C{--root} was given (in any of its forms) or not: a worker
-        read the default, or a relative C{--root}, in the acceptor's
-        current directory, and failed at start once it was removed.
-        """
-        for argv, rooted in [
-                (["--auth", "anonymous"],
-                 ["--auth", "anonymous", "--root=/srv/ftp"]),
-                (["--root", "ftp", "--workers", "2"],
-                 ["--root", "/srv/ftp", "--workers", "2"]),
-                (["--root=ftp"], ["--root=/srv/ftp"]),
-                (["--ro", "ftp", "--read-only"],
-                 ["--ro", "/srv/ftp", "--read-only"]),
-                (["--roo=ftp"], ["--roo=/srv/ftp"])]:
-            self.assertEqual(rootedArgv(argv, "/srv/ftp"), rooted, argv)
