@@ -3,12 +3,15 @@ When the acceptor of C{--workers} (L{ftpkit.deploy.workers}) starts another
 worker in place of one that exited: at once after a worker that served,
 and after a delay doubling at each failure (L{restartDelay}) after one
 that died before it was ready, so that a worker failing at start (a bad
-option, a missing file) is not restarted in a tight loop.
+option, a missing file) is not restarted in a tight loop; at once, with
+one line, after one stopped while it started (L{stopSignal}).
 """
+
+import signal
 
 from twisted.logger import Logger
 
-__all__ = ["Restarts", "restartDelay", "FIRST_RESTART_DELAY",
+__all__ = ["Restarts", "restartDelay", "stopSignal", "FIRST_RESTART_DELAY",
            "LONGEST_RESTART_DELAY"]
 
 FIRST_RESTART_DELAY = 0.5
@@ -32,6 +35,22 @@ def restartDelay(failures, first=FIRST_RESTART_DELAY,
     if failures <= 0:
         return 0.0
     return min(longest, first * 2 ** min(failures - 1, 32))
+
+
+def stopSignal(worker, reason):
+    """
+    @param worker: a worker that exited.
+    @param reason: the L{twisted.python.failure.Failure} it exited with.
+    @return: the name of the signal that stopped it at someone's word:
+        the one for which the acceptor told it to stop, else C{SIGTERM}
+        when that signal ended it (its default action, before the worker
+        handles it: L{ftpkit.deploy.workersignals}); else C{None}.
+    """
+    if worker.stopAsked:
+        return worker.stopAsked
+    if getattr(reason.value, "signal", None) == signal.SIGTERM:
+        return "SIGTERM"
+    return None
 
 
 class Restarts:
@@ -69,6 +88,16 @@ class Restarts:
         @param start: called with no argument to start another worker.
         @param cut: how many sessions it held, which ended with it.
         """
+        signalled = stopSignal(worker, reason)
+        if not worker.ready and signalled:
+            # Told to stop by someone (SIGTERM to it alone; while the
+            # server stops no worker is replaced): not a failure to
+            # start, as it was counted (a delay and an error line).
+            self.log.info("worker {pid} stopped ({signal}) while starting; "
+                          "starting another", pid=worker.pid,
+                          signal=signalled)
+            start()
+            return
         if not worker.ready:
             self.failures += 1
         delay = restartDelay(self.failures)

@@ -1,7 +1,8 @@
 """
-Signals under C{--workers 2}: C{SIGHUP} reaches every worker, and a
+Signals under C{--workers 2}: C{SIGHUP} reaches every worker, a
 worker killed with C{SIGKILL} is replaced, what it held released in the
-acceptor. As in L{tests.integration.test_workers_parity}, each test runs a
+acceptor, and one given C{SIGTERM} while it starts is replaced at once.
+As in L{tests.integration.test_workers_parity}, each test runs a
 two-worker server and holds a session open in each worker.
 """
 
@@ -18,8 +19,27 @@ from tests.integration.test_reload import derOf
 from tests.integration.test_users import ALICE_HASH
 from tests.integration.test_workers_parity import WorkersTestCase, eventWorkers
 from tests.scratch import scratchDirectory
-from tests.serverprocess import freePort
+from tests.serverprocess import ServerProcess, freePort
+from tests.sitescripts import sitePath
 from tests.tlssupport import clientContext, makeCertificate
+
+TERM_FIRST_WORKER = """\
+import os, signal, sys
+
+if "ftpkit.deploy.worker" in sys.orig_argv:
+    try:
+        os.close(os.open(os.environ["FTPKIT_TEST_TERMED"],
+                         os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        pass
+    else:
+        os.kill(os.getpid(), signal.SIGTERM)
+"""
+"""
+A C{sitecustomize} sending the first worker of C{--workers} to start
+C{SIGTERM} at its first moment (the others make the file
+C{$FTPKIT_TEST_TERMED} names is there already).
+"""
 
 
 def killWorkerOf(test, user, client):
@@ -43,7 +63,8 @@ def killWorkerOf(test, user, client):
 
 class SignalTests(WorkersTestCase):
     """
-    C{SIGHUP} and a worker's C{SIGKILL}.
+    C{SIGHUP}, a worker's C{SIGKILL}, and C{SIGTERM} to a worker still
+    starting.
     """
 
     def test_reloadReachesEveryWorker(self):
@@ -119,6 +140,39 @@ class SignalTests(WorkersTestCase):
 
         found = self.server.waitFor(scraped, "one session in the metrics")
         self.assertEqual(found[("ftpkit_sessions_started_total", ())], 2)
+
+    def test_termWhileStarting(self):
+        """
+        A worker given C{SIGTERM} alone while it starts (before it handles
+        the signal: its default action ends it) was stopped by someone,
+        not a failure to start: one information line, another started at
+        once, and the server serves with both. It was 'exited before it
+        was ready', an error, with the restart delayed.
+        """
+        termed = os.path.join(scratchDirectory(self), "termed")
+        self.server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:secret",
+            "--workers", "2", "--log-format", "json"],
+            env={"PYTHONPATH": sitePath(self, TERM_FIRST_WORKER),
+                 "FTPKIT_TEST_TERMED": termed})
+        self.server.waitForLog(' ready"', 2)
+        held = [ftplibLogin(self, self.server.port) for _ in range(2)]
+        self.server.waitFor(
+            lambda: len(eventWorkers(self.server.log(), "login",
+                                     "alice")) == 2,
+            "a login in each worker")
+        records = [json.loads(line) for line in self.server.log().splitlines()]
+        [stopped] = [record for record in records
+                     if "while starting" in record.get("log_format", "")]
+        self.assertEqual(stopped["log_level"]["name"], "info")
+        self.assertEqual(stopped["signal"], "SIGTERM")
+        self.assertEqual(
+            [record for record in records
+             if record.get("log_level", {}).get("name") in ("error",
+                                                            "critical")],
+            [])
+        for ftp in held:
+            ftp.quit()
 
 
 class KilledWorkerReleaseTests(WorkersTestCase):

@@ -5,6 +5,7 @@ worker in place of one that exited.
 
 import json
 
+from twisted.internet.error import ProcessTerminated
 from twisted.internet.task import Clock
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
@@ -85,6 +86,36 @@ class RestartsTests(unittest.SynchronousTestCase):
              for event in logged],
             [("worker 4321 stopped (SIGTERM); 0 session(s) cut; starting "
               "another", "info")])
+
+    def test_stoppedWhileStarting(self):
+        """
+        A worker still starting that C{SIGTERM} ended (its default action:
+        the worker handles it only once its reactor runs), or that the
+        acceptor told to stop for it, was stopped at someone's word, not
+        a failure to start: one information line, and another starts at
+        once. It was 'exited before it was ready', an error, with the
+        restart delayed and the delays after later failures doubled.
+        One ended by another signal (C{SIGKILL}) still failed.
+        """
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        asked = _Ended(False)
+        asked.stopAsked = "SIGTERM"
+        for worker, reason in [
+                (_Ended(False), Failure(ProcessTerminated(signal=15))),
+                (asked, Failure(ProcessTerminated(exitCode=0)))]:
+            self.restarts.workerEnded(worker, reason, self.start)
+        self.assertEqual(self.started, [0, 0])
+        self.assertEqual(
+            [(formatEvent(event), event["log_level"].name)
+             for event in logged],
+            [("worker 4321 stopped (SIGTERM) while starting; starting "
+              "another", "info")] * 2)
+        self.restarts.workerEnded(
+            _Ended(False), Failure(ProcessTerminated(signal=9)), self.start)
+        self.clock.advance(FIRST_RESTART_DELAY)
+        self.assertEqual(self.started, [0, 0, FIRST_RESTART_DELAY])
 
     def test_failingDelayed(self):
         """
