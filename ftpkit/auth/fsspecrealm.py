@@ -279,24 +279,31 @@ class FsspecRealm:
 
     def quotaHomes(self):
         """
-        @return: the L{ftpkit.shells.nestedquotas.QuotaHomes} of the users
-            file's homes (tuples of segments under the root), made again
-            when it is reloaded.
+        @return: the L{ftpkit.shells.nestedquotas.SharedHomes} of the
+            users file's homes (tuples of segments under the root), this
+            realm's alone, learned again once it is reloaded: it asks
+            again before each answer, so that a reload reaches the
+            sessions opened before it at once (a new set of homes, made
+            at the next login, was not theirs: a quota the reload gave
+            was exceeded).
         """
-        from ftpkit.shells.nestedquotas import QuotaHomes
+        from ftpkit.shells.nestedquotas import SharedHomes
 
         generation = self.database.generation
-        if self._quotaHomes is None or self._homesGeneration != generation:
-            homes = self._quotaHomes = QuotaHomes(
-                lambda home: self.usageOf(home, self.shellAt(home)))
+        if self._quotaHomes is None:
+            self._quotaHomes = SharedHomes()
+        if self._homesGeneration != generation:
             self._homesGeneration = generation
+            homes = []
             for entry in getattr(self.database, "users", {}).values():
                 try:
                     home = paths.resolve((), "/" + entry.home)
                 except FTPError:
                     continue
-                homes.add(home, entry.quota is not None
-                          or entry.fileQuota is not None)
+                homes.append((home, entry.quota is not None
+                              or entry.fileQuota is not None))
+            self._quotaHomes.join(self, _usageAt, homes,
+                                  FsspecRealm.quotaHomes)
         return self._quotaHomes
 
     @defer.inlineCallbacks
@@ -332,7 +339,7 @@ class FsspecRealm:
             limited = entry.quota is not None or entry.fileQuota is not None
             usage = self.usageOf(home, shell) if limited else None
             homes = self.quotaHomes()
-            homes.add(home, limited)
+            homes.add(self, home, limited)
             shell = PermissionShell(shell, entry.permissions, entry.quota,
                                     usage, entry.fileQuota,
                                     neighbours=Neighbours(homes, home,
@@ -341,6 +348,15 @@ class FsspecRealm:
         shell = wrapForUser(shell, isAnonymous(avatarId), readOnly,
                             self._anonymousWrite)
         return IFTPShell, shell, noLogout
+
+
+def _usageAt(realm, home):
+    """
+    @param realm: an L{FsspecRealm}.
+    @param home: a quota's home, a tuple of segments under its root.
+    @return: L{FsspecRealm.usageOf} that home.
+    """
+    return realm.usageOf(home, realm.shellAt(home))
 
 
 def keyBytes(key):

@@ -341,6 +341,8 @@ class UsersRealm:
             read of the links of each home would slow a reload of many
             users), and the users who logged in (the only ones a database
             read at each login names; under the real path of their home).
+            C{DISK_HOMES} asks it again before each answer, so that a
+            reload reaches the sessions opened before it at once.
         """
         generation = self.database.generation
         if self._homes is None or self._homesGeneration != generation:
@@ -351,7 +353,8 @@ class UsersRealm:
                 self, _usageAt,
                 [(_segments(os.path.normpath(os.path.join(root, entry.home))),
                   _limited(entry))
-                 for entry in getattr(self.database, "users", {}).values()])
+                 for entry in getattr(self.database, "users", {}).values()],
+                UsersRealm.quotaHomes)
         return self._homes
 
     def requestAvatar(self, avatarId, mind, *interfaces):

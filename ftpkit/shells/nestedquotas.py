@@ -19,7 +19,9 @@ The realms of one process that serve the local disk (the default one and
 each C{--vhost}'s, whose C{--vhost-root} may lie in a home of the
 default's) share one L{SharedHomes}, L{DISK_HOMES}: a change made through
 one realm is told to the quotas of every realm's homes that hold it,
-each once, as within one realm.
+each once, as within one realm. A reload of a realm's users (a quota
+given, a home moved) reaches it before its next answer, for every
+session (L{SharedHomes.join}).
 """
 
 import weakref
@@ -169,12 +171,15 @@ class Neighbours:
 
 class SharedHomes:
     """
-    The homes of every realm of a process on one storage, as one
-    L{QuotaHomes} (made again when a realm's users are read again, or a
-    realm is gone): what a realm's sessions tell it of their changes
-    reaches the quotas of the other realms' homes too. It answers as a
-    L{QuotaHomes} does (L{nested}, L{holdsOther}, L{touched}), for
-    L{Neighbours}. Realms are held weakly.
+    The homes of realms on one storage (L{DISK_HOMES}: every disk realm
+    of a process; an fsspec realm has its own), as one L{QuotaHomes}
+    (made again when a realm's users are read again, which it asks each
+    realm before each answer, or a realm is gone): what a realm's
+    sessions tell it of their changes reaches the quotas of the other
+    realms' homes too, and those a reload made, also from the sessions
+    opened before it. It answers as a L{QuotaHomes} does (L{nested},
+    L{holdsOther}, L{touched}), for L{Neighbours}. Realms are held
+    weakly.
     """
 
     def __init__(self):
@@ -182,7 +187,7 @@ class SharedHomes:
         self._union = None
         self._sources = {}
 
-    def join(self, realm, usageOf, homes):
+    def join(self, realm, usageOf, homes, rejoin=None):
         """
         Know a realm's homes, in place of those it gave before.
 
@@ -192,8 +197,16 @@ class SharedHomes:
             it must not hold the realm.
         @param homes: the C{(home, limited)} pairs known ahead (a users
             file's users).
+        @param rejoin: called with the realm before each answer, joins
+            it again (calls L{join}) when its users were read again since
+            (a C{SIGHUP} reload: a quota given, a home moved), or C{None};
+            it must not hold the realm. The realm learned them again at
+            its next login only: a session opened before it told its
+            changes to the homes as they were, and the quota of a home
+            the reload made one was exceeded.
         """
-        self._members[weakref.ref(realm, self._gone)] = (usageOf, set(homes))
+        self._members[weakref.ref(realm, self._gone)] = (
+            usageOf, set(homes), rejoin)
         self._union = None
 
     def _gone(self, ref):
@@ -209,7 +222,7 @@ class SharedHomes:
         L{QuotaHomes.add}); the realm must have L{join}ed.
         """
         ref = weakref.ref(realm)
-        usageOf, homes = self._members[ref]
+        usageOf, homes, _ = self._members[ref]
         if (home, limited) not in homes:
             homes.add((home, limited))
             if self._union is not None:
@@ -229,12 +242,17 @@ class SharedHomes:
 
     def _current(self):
         """
-        @return: the L{QuotaHomes} of every member's homes.
+        @return: the L{QuotaHomes} of every member's homes, each
+            member's as its users are now (L{join}'s C{rejoin}).
         """
+        for ref, (_, _, rejoin) in list(self._members.items()):
+            realm = ref()
+            if rejoin is not None and realm is not None:
+                rejoin(realm)
         if self._union is None:
             self._sources = {}
             union = QuotaHomes(self._usageOf)
-            for ref, (usageOf, homes) in list(self._members.items()):
+            for ref, (usageOf, homes, _) in list(self._members.items()):
                 for home, limited in sorted(homes):
                     union.add(home, limited)
                     self._sources.setdefault(home, (ref, usageOf))

@@ -286,3 +286,36 @@ class SharedHomesTests(unittest.TestCase):
         self.assertTrue(self.shared.holdsOther((), None))
         del realm
         self.assertFalse(self.shared.holdsOther((), None))
+
+    def test_rejoinBeforeAnswering(self):
+        """
+        A realm whose users were read again (a C{SIGHUP} reload giving bob
+        a quota) gives its homes again before the next answer, through the
+        C{rejoin} it joined with: a session opened before the reload (a
+        L{Neighbours} of the same homes) tells bob's quota of its change
+        in his home at once. It was told only once a login to that realm
+        had joined it again, and the quota was exceeded meanwhile.
+        """
+        realm = _Realm()
+        realm.quota = False
+        rejoined = []
+
+        def rejoin(realm):
+            rejoined.append(realm)
+            if realm.quota != realm.joined:
+                realm.joined = realm.quota
+                self.shared.join(realm, self.usageOf,
+                                 [((), False), (("bob",), realm.quota)],
+                                 rejoin)
+
+        realm.joined = None
+        rejoin(realm)
+        admin = Neighbours(self.shared, (), False)
+        self.assertFalse(admin.nested)
+        realm.quota = True
+        bob = self.usages.usageOf(("bob",))
+        bob.used, bob.files = 100, 1
+        self.assertTrue(admin.nested)
+        admin.touched(("bob", "f"), StorageChange(50, 1))
+        self.assertEqual((bob.used, bob.files), (150, 2))
+        self.assertIs(rejoined[-1], realm)
