@@ -13,6 +13,7 @@ import socket
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
+from ftpkit.data.movers import _splice as splicing
 from ftpkit.deploy.fdlimit import (
     REFUSAL,
     RESERVE,
@@ -256,7 +257,7 @@ class IdlePipesTests(unittest.TestCase):
     clients when descriptors run low.
     """
 
-    UPLOADS = 8
+    UPLOADS = 6
     """Uploads run at once, each leaving a pipe idle."""
 
     def setUp(self):
@@ -302,7 +303,9 @@ class IdlePipesTests(unittest.TestCase):
     def uploadAtOnce(self):
         """
         Run L{UPLOADS} spliced uploads (C{TYPE I}, passive, in clear) at
-        once, then end them all.
+        once, then end them all. Each sends more than the bytes moved at
+        once without a pipe (L{splicing.SHORT_BATCH_SIZE}), so that each
+        takes one.
         """
         sessions = []
         for number in range(self.UPLOADS):
@@ -315,7 +318,7 @@ class IdlePipesTests(unittest.TestCase):
             self.addCleanup(data.close)
             opening = client.command(f"STOR up{number}.bin")
             self.assertTrue(opening.startswith(b"150"), opening)
-            data.sendall(b"x" * 1000)
+            data.sendall(b"x" * (splicing.SHORT_BATCH_SIZE + 1000))
             sessions.append((client, data))
         for client, data in sessions:
             data.close()

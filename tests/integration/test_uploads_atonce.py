@@ -9,6 +9,7 @@ to the disk threads, and failures keep the same guarantees.
 import errno
 import os
 import socket
+import struct
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -99,6 +100,24 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), ["f"])
         self.assertEqual(self.jobs, [])
 
+    def test_smallUploadWithoutPipe(self):
+        """
+        A small upload moved at once takes no splice pipe and makes no
+        C{splice} call: its bytes go through Python (L{splicing.readBatch}).
+        """
+        taken, spliced = [], []
+        realTake = splicing.takePipe
+        self.patch(splicing, "takePipe",
+                   lambda: taken.append(1) or realTake())
+        realSplice = os.splice
+        self.patch(os, "splice",
+                   lambda *a, **k: spliced.append(1) or realSplice(*a, **k))
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        _, receiving = self.upload(writer, b"small upload")
+        self.assertEqual(self.successResultOf(receiving), 12)
+        self.assertEqual(self.content("f"), b"small upload")
+        self.assertEqual((taken, spliced), ([], []))
+
     async def test_bytesLater(self):
         """
         Bytes that come after the start are moved at once when the socket
@@ -150,6 +169,25 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         writer = self.successResultOf(self.shell.openForWriting(("f",)))
         self.patch(os, "replace", full)
         _, receiving = self.upload(writer, b"spliced")
+        self.failureResultOf(receiving, InsufficientStorage)
+        self.successResultOf(writer.abort())
+        self.assertEqual(self.content("f"), b"old")
+        self.assertEqual(os.listdir(self.root), ["f"])
+
+    def test_writeFailureAtOnce(self):
+        """
+        A write of the bytes moved at once that fails (the disk full)
+        fails the upload with its FTP error; the old file stays and no
+        temporary file is left.
+        """
+        with open(self.path("f"), "wb") as f:
+            f.write(b"old")
+
+        def full(*args):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        writer = self.successResultOf(self.shell.openForWriting(("f",)))
+        self.patch(os, "pwrite", full)
+        _, receiving = self.upload(writer, b"new contents")
         self.failureResultOf(receiving, InsufficientStorage)
         self.successResultOf(writer.abort())
         self.assertEqual(self.content("f"), b"old")
@@ -276,3 +314,64 @@ class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         self.successResultOf(writer.close())
         self.assertEqual(self.content("f"), b"remote")
         self.assertEqual(len(self.jobs), 3)
+
+
+class ReadBatchTests(unittest.TestCase):
+    """
+    L{splicing.readBatch} moves what a socket has into a file through
+    Python and says why it stopped, as L{splicing.spliceBatch} does.
+    """
+
+    def setUp(self):
+        self.sender, self.receiver = _connectedPair(self)
+        self.path = self.mktemp()
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, self.fd)
+
+    def batch(self, position=0, limit=splicing.SHORT_BATCH_SIZE):
+        return splicing.readBatch(self.receiver, self.fd, position, limit)
+
+    def content(self):
+        with open(self.path, "rb") as f:
+            return f.read()
+
+    def test_emptyThenEnd(self):
+        """
+        Nothing sent yet: L{splicing.EMPTY}. Bytes then the end: they land
+        at the position given, and L{splicing.END}.
+        """
+        self.assertEqual(self.batch(), (0, splicing.EMPTY))
+        self.sender.sendall(b"hello")
+        self.sender.shutdown(socket.SHUT_WR)
+        self.assertEqual(self.batch(position=3), (5, splicing.END))
+        self.assertEqual(self.content(), b"\0\0\0hello")
+
+    def test_limit(self):
+        """
+        At most C{limit} bytes: L{splicing.MORE}, then the rest.
+        """
+        payload = os.urandom(50000)
+        self.sender.sendall(payload)
+        self.sender.close()
+        self.assertEqual(self.batch(limit=30000), (30000, splicing.MORE))
+        self.assertEqual(self.batch(position=30000), (20000, splicing.END))
+        self.assertEqual(self.content(), payload)
+
+    def test_broken(self):
+        """
+        A reset connection: L{splicing.BROKEN}.
+        """
+        self.sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               struct.pack("ii", 1, 0))
+        self.sender.close()
+        self.assertEqual(self.batch(), (0, splicing.BROKEN))
+
+    def test_writeErrorRaised(self):
+        """
+        A failing write raises its C{OSError}.
+        """
+        readOnly = os.open(self.path, os.O_RDONLY)
+        self.addCleanup(os.close, readOnly)
+        self.sender.sendall(b"data")
+        self.assertRaises(OSError, splicing.readBatch, self.receiver,
+                          readOnly, 0, splicing.SHORT_BATCH_SIZE)

@@ -2,14 +2,17 @@
 Moving an upload from a bare socket into a file with C{splice(2)}: the
 bytes go from the socket into a pipe and from the pipe into the file inside
 the kernel, never copied into Python (docs/benchmark-history.rst has the
-measurements). Private to L{ftpkit.data.movers}.
+measurements), but for a small upload's first bytes (below). Private to
+L{ftpkit.data.movers}.
 
-L{spliceBatch} blocks on the disk, so it runs in a disk thread (or, for
-the first L{SHORT_BATCH_SIZE} bytes of an upload, at once where the
-storage allows it); the socket is non-blocking, so it returns as soon as
-the socket has nothing to give. L{SpliceReceiver} runs the batches of one
-upload and waits between them: in place while the reactor has nothing
-else to do (L{ftpkit.data.inplace}), else in the reactor.
+L{spliceBatch} blocks on the disk, so it runs in a disk thread; the
+socket is non-blocking, so it returns as soon as the socket has nothing to
+give. The first L{SHORT_BATCH_SIZE} bytes of an upload are moved at once
+where the storage allows it, through Python instead (L{readBatch}: C{recv}
+into a buffer and C{pwrite}): an upload that small then never takes a
+pipe. L{SpliceReceiver} runs the batches of one upload and waits between
+them: in place while the reactor has nothing else to do
+(L{ftpkit.data.inplace}), else in the reactor.
 """
 
 import errno
@@ -48,6 +51,10 @@ SHORT_BATCH_SIZE = 64 << 10
 storage allows (L{ftpkit.fileinfo.FileDescriptor.runShort}): a small
 upload is then written and committed without a disk thread; the rest of a
 larger one goes through the disk threads."""
+
+_shortBuffer = memoryview(bytearray(SHORT_BATCH_SIZE))
+"""Where L{readBatch} receives (reactor thread only: the batches run at
+once are all made there)."""
 
 IN_PLACE_TIMEOUT = 1.0
 """Most seconds an upload waits in place for its client (L{waitInPlace})
@@ -182,6 +189,44 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
     return moved, MORE
 
 
+def readBatch(sock, fileFD, position, limit):
+    """
+    Move what the socket has (up to C{limit} bytes, at most
+    L{SHORT_BATCH_SIZE}) into the file through Python: C{recv} into a
+    buffer, then C{pwrite}. For the bytes moved at once in the reactor
+    thread: a small upload costs no pipe (taking one, and its two
+    C{splice} calls per read), and no look at the socket before (the
+    C{recv} is the look).
+
+    @param sock: the non-blocking socket.
+    @param fileFD: the file's descriptor.
+    @param position: the file offset for the first byte.
+    @param limit: the most bytes to move.
+    @return: C{(moved, why)}, as L{spliceBatch}.
+    @raise OSError: when writing the file fails.
+    """
+    buffer = _shortBuffer
+    moved = 0
+    while moved < limit:
+        try:
+            count = sock.recv_into(buffer, limit - moved)
+        except BlockingIOError:
+            return moved, EMPTY
+        except OSError:
+            return moved, BROKEN
+        if count == 0:
+            return moved, END
+        written = 0
+        while written < count:
+            done = os.pwrite(fileFD, buffer[written:count], position)
+            if done == 0:
+                raise OSError(errno.EIO, "pwrite into the file wrote nothing")
+            written += done
+            position += done
+        moved += count
+    return moved, MORE
+
+
 def _readable(sock):
     """
     @param sock: a non-blocking socket.
@@ -212,6 +257,27 @@ def _batchThenCommit(socketFD, pipe, descriptor, position, limit):
         there.
     """
     moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit)
+    return _commitAtEnd(descriptor, position, moved, why)
+
+
+def _readThenCommit(sock, descriptor, position, limit):
+    """
+    L{_batchThenCommit} through Python (L{readBatch}), run at once.
+
+    @return: C{(moved, why)} as L{_batchThenCommit}'s run at once.
+    """
+    moved, why = readBatch(sock, descriptor.fd, position, limit)
+    return _commitAtEnd(descriptor, position, moved, why)
+
+
+def _commitAtEnd(descriptor, position, moved, why):
+    """
+    Commit the file when a batch that started at C{position} reached the
+    end of the upload.
+
+    @return: C{(moved, why)}, C{why} L{COMMIT} when the commit declined
+        to run there (L{Declined}).
+    """
     if why == END and descriptor.commit is not None:
         try:
             descriptor.commit(position + moved)
@@ -244,6 +310,7 @@ class SpliceReceiver:
     _inPlace = False
     _again = False
     _pipeEmpty = True
+    pipe = None
     _timer = None
     _pacedShort = False
 
@@ -266,7 +333,6 @@ class SpliceReceiver:
         if room is not None and (limit is None or room < limit):
             self.limit, self._tooLarge = room, QuotaExceeded
         self.moved = 0
-        self.pipe = takePipe()
         self.done = defer.Deferred()
         connection.user = self
 
@@ -286,17 +352,20 @@ class SpliceReceiver:
         """
         Start moving: at once if the socket has something to read (bytes,
         or the end of the upload), else once it has (L{_wait}); a
-        connection already broken fails the upload at once. A client
+        connection already broken fails the upload at once. Where the
+        first bytes may be moved at once (L{_batchAtOnce}), their C{recv}
+        is what tells; else the socket is looked at first: a client
         usually starts sending only once it has the C{150}, so the socket
-        is often empty yet: asking the kernel costs less than a round
-        trip to a disk thread, or a batch run at once, that would find
-        nothing.
+        is often empty yet, and asking the kernel costs less than a round
+        trip to a disk thread that would find nothing.
 
         @return: L{done}.
         """
         global _receiving
         _receiving += 1
         self._started = True
+        if self._batchAtOnce():
+            return self.done
         try:
             readable = _readable(self.connection.socket)
         except OSError:
@@ -325,8 +394,7 @@ class SpliceReceiver:
         limit = SHORT_BATCH_SIZE - self.moved
         if self.limit is not None:
             limit = min(limit, self.limit + 1 - self.moved)
-        running = runShort(_batchThenCommit,
-                           self.connection.socket.fileno(), self.pipe,
+        running = runShort(_readThenCommit, self.connection.socket,
                            self.descriptor, self.position, limit)
         if running is None:
             return False
@@ -384,6 +452,8 @@ class SpliceReceiver:
                 self._waitForPacer()
                 return
             self._pacedShort, limit = allowed < limit, allowed
+        if self.pipe is None:
+            self.pipe = takePipe()
         self.connection.hold()
         running = self.descriptor.run(
             _batchThenCommit, self.fileno(), self.pipe, self.descriptor,
@@ -508,7 +578,8 @@ class SpliceReceiver:
             _receiving -= 1
         if self._waiting or self._timer is not None:
             self.stopWaiting()
-        releasePipe(self.pipe, self._pipeEmpty)
+        if self.pipe is not None:
+            releasePipe(self.pipe, self._pipeEmpty)
         if self.connection.user is self:
             # The connection and its user hold each other: let go, so
             # that both are freed without the garbage collector.
