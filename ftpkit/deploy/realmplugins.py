@@ -1,8 +1,9 @@
 """
 The installed realm plugins (L{ftpkit.interfaces.IRealmPlugin}): all of
 them (L{realmPlugins}, which C{--help-realms} lists), the one a
-C{--realm} or C{--vhost} value names (L{findRealm}), and why a plugin
-module that failed to import did (L{describeImportFailure}).
+C{--realm} or C{--vhost} value names (L{findRealm}), the realm it makes
+(L{buildRealm}), and why a plugin module that failed to import did
+(L{describeImportFailure}).
 """
 
 import os
@@ -69,3 +70,23 @@ def findRealm(spec, option="--realm"):
             f"{option}: unknown realm {name!r} (installed: {known}{failed})"
         )
     return plugins[name], argument
+
+
+def buildRealm(plugin, argument, options, option):
+    """
+    Make a plugin's realm, its refusal of the argument being a usage error.
+
+    @param plugin: the L{IRealmPlugin}.
+    @param argument: the text after C{NAME:}.
+    @param options: the parsed server options given to C{makeRealm}.
+    @param option: how the command line named it (C{"--realm"},
+        C{"--vhost NAME"}), for the error message.
+    @return: the realm.
+    @raise usage.UsageError: when C{makeRealm} raised C{ValueError}, or an
+        C{OSError} (a file its argument names that cannot be read): one
+        line naming the option, not an error of standard output's.
+    """
+    try:
+        return plugin.makeRealm(argument, options)
+    except (ValueError, OSError) as e:
+        raise usage.UsageError(f"{option}: {e}")

@@ -64,6 +64,7 @@ from ftpkit.deploy.optionvalues import (
 )
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.deploy.realmplugins import (
+    buildRealm,
     describeImportFailure,
     findRealm,
     realmPlugins,
@@ -486,10 +487,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         if not self["listen"]:
             self["listen"] = ["tcp:2121"]
         plugin, argument = findRealm(self["realm"])
-        try:
-            self["realmObject"] = plugin.makeRealm(argument, self)
-        except ValueError as e:
-            raise usage.UsageError(f"--realm: {e}")
+        self["realmObject"] = buildRealm(plugin, argument, self, "--realm")
         self["realmPlugin"] = plugin
         self["config"] = ServerConfig(**self.configFields())
         clash = firstClash(self["listen"], self["config"].metrics,

@@ -16,7 +16,7 @@ from ftpkit.control.vhosts import (
     parseVhostOption,
 )
 from ftpkit.deploy.optionvalues import replyText
-from ftpkit.deploy.realmplugins import findRealm
+from ftpkit.deploy.realmplugins import buildRealm, findRealm
 from ftpkit.deploy.workerroots import servedDirectoryAtStart
 
 
@@ -159,11 +159,9 @@ def vhostConfigFields(options):
         if len(rootsGiven) > 1:
             raise usage.UsageError(
                 f"--vhost-root: two roots for the host of {names[0]!r}")
-        try:
-            realm = plugin.makeRealm(argument, withRoot(options, rootsGiven[0])
-                                     if rootsGiven else options)
-        except ValueError as e:
-            raise usage.UsageError(f"--vhost: {spec}: {e}")
+        realm = buildRealm(plugin, argument,
+                           withRoot(options, rootsGiven[0])
+                           if rootsGiven else options, f"--vhost: {spec}")
         hosts.append(VirtualHost(names, spec, realm,
                                  given[0] if given else None))
     try:

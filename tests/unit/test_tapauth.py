@@ -7,6 +7,7 @@ L{tests.unit.test_tap}).
 import io
 
 from twisted.cred import checkers, credentials, error, portal
+from twisted.python import usage
 from twisted.trial import unittest
 from zope.interface import implementer
 
@@ -14,10 +15,63 @@ from ftpkit.auth.realms import (
     AnyOfCheckers,
     TextCredentialsChecker,
 )
+from ftpkit.deploy import realmplugins
 from ftpkit.deploy.realmplugins import findRealm, realmPlugins
 from ftpkit.deploy.tap import Options, makePortal
 from ftpkit.interfaces import IFTPShell
 from tests.unit.test_tap import parse
+
+
+class _UnreadableRealmPlugin:
+    """
+    A realm plugin whose C{makeRealm} opens the file its argument names,
+    as a third-party plugin may.
+    """
+
+    name = "unreadable"
+
+    def makeRealm(self, argument, options):
+        """
+        @raise OSError: the argument names no file.
+        """
+        with open(argument, "rb"):
+            pass
+
+
+class RealmFileErrorTests(unittest.TestCase):
+    """
+    A realm plugin whose C{makeRealm} raises C{OSError} (a file it was
+    given that is not there) is a usage error naming the option, as its
+    C{ValueError} is: it escaped the options' parse, and C{twistd} said
+    "cannot write to standard output: No such file or directory".
+    """
+
+    def setUp(self):
+        plugins = dict(realmPlugins(), unreadable=_UnreadableRealmPlugin())
+        self.patch(realmplugins, "realmPlugins", lambda failed=None: plugins)
+        self.missing = self.mktemp()
+
+    def test_realm(self):
+        """
+        C{--realm unreadable:MISSING}: a usage error naming C{--realm} and
+        the file.
+        """
+        e = self.assertRaises(usage.UsageError, parse, "--realm",
+                              "unreadable:" + self.missing)
+        self.assertTrue(str(e).startswith("--realm: [Errno 2] No such file"),
+                        str(e))
+        self.assertIn(self.missing, str(e))
+
+    def test_vhost(self):
+        """
+        The same realm behind C{--vhost}: the usage error names the host's
+        option.
+        """
+        e = self.assertRaises(
+            usage.UsageError, parse, "--vhost",
+            "a.example=unreadable:" + self.missing)
+        self.assertTrue(str(e).startswith(
+            f"--vhost: unreadable:{self.missing}: [Errno 2]"), str(e))
 
 
 class RealmLookupTests(unittest.TestCase):
