@@ -35,6 +35,7 @@ from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
 from ftpkit.control.handlers.reporting import SessionReporting
+from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
@@ -77,6 +78,7 @@ class FTPProtocol(
     UniqueUploadCommands,
     ListingCommands,
     SecurityCommands,
+    SecureFxpCommands,
     SessionReporting,
     CommandRunning,
     TakingTurns,
@@ -172,7 +174,7 @@ class FTPProtocol(
                 self.peer, self.config.dataTimeout, self._currentTransfer,
                 self.factory.listenerPool,
                 getattr(self.transport, "proxyHost", None),
-                self.dataTLSContext, self.factory.passiveShares,
+                self.arrivalTLS, self.factory.passiveShares,
                 self.factory.theftAlarm, self.factory.peerWarnings)
         return self._dataChannel
 

@@ -184,6 +184,9 @@ COMMANDS = _table(
     Command("PROT", "PROT <sp> C | P", "RFC 4217", REQUIRED,
             needsLogin=False, feature="PROT"),
     Command("CCC", "CCC", "RFC 4217", IGNORED, feature="CCC"),
+    Command("SSCN", "SSCN [<sp> ON | OFF]", "ProFTPD mod_tls", OPTIONAL,
+            feature="SSCN"),
+    Command("CPSV", "CPSV", "secure FXP (lftp)", feature="CPSV"),
 )
 """Every verb ftpkit implements, by name."""
 
@@ -214,6 +217,10 @@ def lookup(verb):
     return COMMANDS.get(verb)
 
 
+TLS_ONLY = frozenset(["PBSZ", "PROT", "SSCN", "CPSV"])
+"""The verbs C{FEAT} lists only where TLS is configured."""
+
+
 def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
                  allowCCC=False, capabilities=frozenset()):
     """
@@ -236,7 +243,7 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         command.feature
         for command in COMMANDS.values()
         if command.feature
-        and (tlsEnabled or command.verb not in ("PBSZ", "PROT"))
+        and (tlsEnabled or command.verb not in TLS_ONLY)
         and (tlsEnabled and allowCCC or command.verb != "CCC")
         and (command.capability is None
              or command.capability in capabilities)

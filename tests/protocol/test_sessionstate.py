@@ -17,6 +17,7 @@ from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
 from ftpkit.control.handlers.reporting import SessionReporting
+from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
@@ -30,7 +31,7 @@ FIELDS = {field.name for field in dataclasses.fields(Session)}
 HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
             TransferCommands, UniqueUploadCommands, ListingCommands,
-            ChecksumCommands]
+            ChecksumCommands, SecureFxpCommands]
 """Every handler class of L{ftpkit.control.server.FTPProtocol}: each names the
 session's fields it uses."""
 

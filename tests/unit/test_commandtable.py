@@ -58,22 +58,23 @@ class CommandTableTests(unittest.TestCase):
 
     def test_featureLinesWithoutTLS(self):
         """
-        Without TLS, FEAT offers neither AUTH TLS nor PBSZ/PROT.
+        Without TLS, FEAT offers neither AUTH TLS nor PBSZ/PROT, nor the
+        secure FXP verbs (SSCN, CPSV).
         """
         lines = commandtable.featureLines(False, "MLST type*;", None)
-        self.assertNotIn("AUTH TLS", lines)
-        self.assertNotIn("PBSZ", lines)
-        self.assertNotIn("PROT", lines)
+        for feature in ("AUTH TLS", "PBSZ", "PROT", "SSCN", "CPSV"):
+            self.assertNotIn(feature, lines)
         self.assertIn("EPSV", lines)
         self.assertIn("REST STREAM", lines)
 
     def test_featureLinesWithTLS(self):
         """
-        With TLS, FEAT offers AUTH TLS, PBSZ and PROT, and a HASH line
-        when given.
+        With TLS, FEAT offers AUTH TLS, PBSZ, PROT, SSCN and CPSV, and a
+        HASH line when given.
         """
         lines = commandtable.featureLines(True, "MLST type*;", "HASH MD5*")
-        for feature in ("AUTH TLS", "PBSZ", "PROT", "HASH MD5*"):
+        for feature in ("AUTH TLS", "PBSZ", "PROT", "SSCN", "CPSV",
+                        "HASH MD5*"):
             self.assertIn(feature, lines)
 
     def test_featureLinesUnsupported(self):

@@ -56,6 +56,7 @@ class DataChannelCommands:
         protocol not supported" (522), pointing at EPSV, a refusal that a
         client does not retry.
         """
+        self.tlsClientNext = False
         if self.session.epsvAll:
             return (503, "PASV not allowed after EPSV ALL")
         local = self._localHost()
@@ -72,6 +73,7 @@ class DataChannelCommands:
         """
         Listen for a data connection, any family (229), or EPSV ALL.
         """
+        self.tlsClientNext = False
         channel = self.dataChannel
         usable = addressFamily(channel.localHost)
         try:
@@ -127,6 +129,7 @@ class DataChannelCommands:
         return self._connectBack(host, port)
 
     def _connectBack(self, host, port):
+        self.tlsClientNext = False
         # Logged through the server's PeerWarnings: each kind gets its
         # lines a minute for each client address, over all its sessions
         # (throttled for each session alone, a client opening sessions

@@ -47,7 +47,7 @@ class ListingCommands:
             entries = WholeListing(entries)
         return await self.sendFile(
             ListingReadFile(entries, format, head, names), True, description,
-            opening)
+            opening, listing=True)
 
     def _recursive(self, argument):
         """
@@ -105,7 +105,7 @@ class ListingCommands:
                            linksIn, limits)
         reply = await self.sendFile(
             ListingReadFile(tree, format, tree.first(), formatted=True),
-            True, description, opening)
+            True, description, opening, listing=True)
         if tree.truncated and reply[0] == 226:
             return listingtree.truncatedReply(limits)
         return reply

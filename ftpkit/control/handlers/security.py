@@ -236,6 +236,7 @@ class SecurityCommands:
         # commands before it (those of a TLS session CCC ended): PBSZ and
         # PROT again, and data connections resume the new session.
         self.clearedContext = None
+        self.clearSecureFxp()
         protected = mechanism in PROTECTED_MECHANISMS
         self.bufferSizeSet = self.protectData = protected
         return None

@@ -306,7 +306,7 @@ class TransferCommands:
         self.dataChannel.close()
         return (225, "No transfer to abort")
 
-    async def _openData(self, description, mover, opening):
+    async def _openData(self, description, mover, opening, listing=False):
         """
         Get the data connection (a bare socket if the mover can use one),
         make it the running L{Transfer} and send the C{150}: under TLS
@@ -315,6 +315,8 @@ class TransferCommands:
 
         @param mover: the transfer's L{ftpkit.data.movers.Mover}.
         @param opening: the text of the C{150} reply.
+        @param listing: the transfer is a listing (see
+            L{ftpkit.control.handlers.securefxp}).
         @return: the connection, or C{None} if clear data is refused.
         """
         if self.refuseClearData():
@@ -332,7 +334,7 @@ class TransferCommands:
                 announced.append(True)
                 self.reply(150, opening)
 
-        connection = self.dataChannel.connecting(self.dataTLSContext(),
+        connection = self.dataChannel.connecting(self.transferTLS(listing),
                                                  mover.bareSocket, announce)
         if isDeferred(connection):
             connection = await connection
@@ -350,7 +352,7 @@ class TransferCommands:
             self.resetTimeout()
 
     async def sendFile(self, readFile, binary, description, opening,
-                       leadByte=False):
+                       leadByte=False, listing=False):
         """
         Send a file a shell opened (an L{IReadFile}, or an
         L{IRandomReadFile} adapted to one) over a data connection: 150,
@@ -365,13 +367,15 @@ class TransferCommands:
         @param opening: the text of the C{150} reply.
         @param leadByte: in TYPE A, C{readFile} starts one byte before
             the download (L{ftpkit.data.movers.Download}).
+        @param listing: C{readFile} is a listing (see L{_openData}).
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
         mover = Download(readFile, binary, self.reactor, self._pacer(False),
                          leadByte)
         try:
-            connection = await self._openData(description, mover, opening)
+            connection = await self._openData(description, mover, opening,
+                                              listing)
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
             try:
