@@ -169,6 +169,35 @@ class SecureFxpCommandTests(TwoServersMixin, unittest.TestCase):
             self.assertIn(" CPSV\n", replies[6])
         return threads.deferToThread(run).addCallback(check)
 
+    def test_afterCCCAndAuth(self):
+        """
+        C{SSCN ON} holds after C{CCC} (data connections are still under
+        TLS); a new C{AUTH TLS} clears it, as it clears C{PROT}.
+        """
+        server = self.serve(self.root, tlsAllowCCC=True)
+
+        def run():
+            ftp = self.login(server)
+            replies = [ftp.sendcmd("SSCN ON")]
+            ftp.ccc()
+            replies.append(ftp.sendcmd("SSCN"))
+            # ftplib's auth() takes the socket ccc() unwrapped for one
+            # still under TLS: AUTH TLS by hand.
+            ftp.voidcmd("AUTH TLS")
+            raw = socket.socket(fileno=ftp.sock.detach())
+            ftp.sock = ftp.context.wrap_socket(raw)
+            ftp.file = ftp.sock.makefile("r", encoding=ftp.encoding)
+            ftp.login("alice", "secret")
+            replies.append(ftp.sendcmd("SSCN"))
+            ftp.quit()
+            return replies
+
+        def check(replies):
+            self.assertEqual(replies, ["200 SSCN:CLIENT METHOD",
+                                       "200 SSCN:CLIENT METHOD",
+                                       "200 SSCN:SERVER METHOD"])
+        return threads.deferToThread(run).addCallback(check)
+
     def test_refused(self):
         """
         Without C{AUTH TLS} they get C{503}; without TLS configured,
