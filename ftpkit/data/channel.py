@@ -515,8 +515,9 @@ class DataChannel:
             connection the client makes after C{ABOR} is then refused at
             once, not kept in a pooled listener's queue until the next
             listen of the port, perhaps this session's own, took it.
-            (Once claimed, the next session's listen refuses whatever
-            came after the client's.) Otherwise close it.
+            (Once claimed, the pool refuses whatever comes after the
+            client's, queued already or made later, at once.) Otherwise
+            close it.
         """
         port, self._port = self._port, None
         if port is None:

@@ -5,8 +5,16 @@ kept for a while for the next PASV/EPSV of any session of the server.
 A data connection's listener costs a socket, a bind (often several: ports
 in use are skipped), a listen and a close: a visible share of a small
 file's time (C{docs/benchmark-history.rst}).
-Since a listener is reused only after whatever queued on it meanwhile has
-been refused (L{ftpkit.data.passive.PassiveListener.discardQueued}) and every
+One C{PASV} serves one data connection: while pooled, a listener is
+watched by the reactor and every connection it gets is closed at once
+(L{refuse}), a second one the client made (queued behind its first, or
+made after it) and a stranger's alike, instead of waiting unanswered in
+its queue until the next session took the port or the pool closed it.
+(Stopping it listening, C{shutdown} then C{listen} again, would cost each
+reuse a walk of every C{TIME_WAIT} connection its port holds: thousands,
+on a busy port.) Since a listener is reused only after whatever queued on
+it in the last moment has been refused
+(L{ftpkit.data.passive.PassiveListener.discardQueued}) and every
 connection is checked against the session's peer when accepted, a port
 handed to one session after another is no easier to steal than a new one.
 
@@ -14,6 +22,16 @@ Only listeners on the kernel's ephemeral range are pooled: a configured
 C{--passive-ports} range is usually small, and a pooled port would be one
 fewer for the sessions. A pooled listener is closed after C{keep} seconds.
 """
+
+
+def refuse(sock, address):
+    """
+    Close a connection a pooled listener got: nobody waits for it.
+
+    @param sock: the accepted socket.
+    @param address: where it comes from.
+    """
+    sock.close()
 
 
 class ListenerPool:
@@ -44,14 +62,18 @@ class ListenerPool:
         Keep a listener for reuse, or close it when it is not poolable or
         the pool is full.
 
-        @param listener: a L{ftpkit.data.passive.PassiveListener} nobody watches.
+        @param listener: a L{ftpkit.data.passive.PassiveListener} nobody
+            watches; kept, the reactor watches it for connections to
+            refuse until L{take} gives it.
         """
         if (self.closed or listener.portRange is not None
                 or len(self.listeners) >= self._size):
             listener.stopListening()
             return
-        # Let go of the session that used it.
-        listener.onAccept = listener.admits = None
+        # Let go of the session that used it; refuse what comes meanwhile.
+        listener.admits = None
+        listener.onAccept = refuse
+        listener.startReading()
         listener.releasedAt = self._reactor.seconds()
         self.listeners.append(listener)
         if self._purging is None:
@@ -60,12 +82,15 @@ class ListenerPool:
     def take(self, interface):
         """
         @param interface: the local address the listener must be bound for.
-        @return: the most recently released listener for C{interface}, or
-            C{None}.
+        @return: the most recently released listener for C{interface}, no
+            longer watched, or C{None}.
         """
         for index in range(len(self.listeners) - 1, -1, -1):
             if self.listeners[index].interface == interface:
-                return self.listeners.pop(index)
+                listener = self.listeners.pop(index)
+                listener.stopReading()
+                listener.onAccept = None
+                return listener
         return None
 
     def _purge(self):

@@ -15,9 +15,9 @@ cannot keep the client out.
 
 Once its connection is accepted a listener goes to the server's
 L{ftpkit.data.listenerpool.ListenerPool}, for the next PASV/EPSV of any session
-(L{ftpkit.data.channel.DataChannel.listen} refuses whatever queued on it
-meanwhile): creating, binding and closing a socket per file is a visible
-share of a small file's time (C{docs/benchmark-history.rst}).
+(which refuses every connection it gets meanwhile): creating, binding
+and closing a socket per file is a visible share of a small file's time
+(C{docs/benchmark-history.rst}).
 """
 
 import errno

@@ -20,6 +20,13 @@ class _Listener:
         self.interface = interface
         self.portRange = portRange
         self.closed = False
+        self.reading = False
+
+    def startReading(self):
+        self.reading = True
+
+    def stopReading(self):
+        self.reading = False
 
     def stopListening(self):
         self.closed = True
@@ -49,7 +56,8 @@ class ListenerPoolTests(unittest.TestCase):
         self.assertIs(self.pool.take("127.0.0.1"), first)
         self.assertIsNone(self.pool.take("127.0.0.1"))
         self.assertFalse(first.closed or second.closed)
-        self.assertEqual((first.onAccept, first.admits), (None, None))
+        self.assertEqual((first.onAccept, first.admits, first.reading),
+                         (None, None, False))
 
     def test_configuredRangeNotKept(self):
         """
@@ -102,3 +110,23 @@ class ListenerPoolTests(unittest.TestCase):
         kept = _Listener()
         self.pool.give(kept)
         self.assertFalse(kept.closed)
+
+    def test_keptRefusing(self):
+        """
+        A kept listener is watched, and what it accepts meanwhile is
+        closed at once (one C{PASV}, one data connection); taken, it is
+        no longer watched.
+        """
+        listener = _Listener()
+        self.pool.give(listener)
+        self.assertTrue(listener.reading)
+        closed = []
+
+        class _Socket:
+            def close(self):
+                closed.append(True)
+
+        listener.onAccept(_Socket(), ("127.0.0.1", 1))
+        self.assertEqual(closed, [True])
+        self.assertIs(self.pool.take("127.0.0.1"), listener)
+        self.assertFalse(listener.reading)
