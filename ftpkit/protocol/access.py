@@ -35,7 +35,8 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from ftpkit.interfaces import IFTPShellPermitted, IFTPShellResolve
+from ftpkit.interfaces import IFTPShellPermitted
+from ftpkit.protocol.leadmasks import permittedThere
 
 READ = "read"
 """Changes nothing: allowed to everybody logged in."""
@@ -78,9 +79,9 @@ async def mayRename(shell, path):
     asked by C{RNFR} so that a rename the shell would refuse gets C{550}
     at once rather than C{350} and a refused C{RNTO}: the rename letter of
     the C{perm} fact the shell gives there
-    (L{ftpkit.interfaces.IFTPShellPermitted}), at the path and, for a
-    shell with symbolic links (L{ftpkit.interfaces.IFTPShellResolve}),
-    where it leads, as
+    (L{ftpkit.interfaces.IFTPShellPermitted}), at the path and where it
+    leads (L{ftpkit.protocol.leadmasks.permittedThere}, which the facts
+    of C{MLST} and C{MLSD} ask too), as
     L{ftpkit.shells.permissions.PermissionShell.rename} checks. A shell
     that tells no C{perm} letters may be asked: it refuses a rename on
     its own.
@@ -91,12 +92,8 @@ async def mayRename(shell, path):
     """
     if not IFTPShellPermitted.providedBy(shell):
         return True
-    if RENAME not in shell.permitted(path):
-        return False
-    if not IFTPShellResolve.providedBy(shell):
-        return True
-    leads = await shell.resolve(path)
-    return leads is None or RENAME in shell.permitted(leads)
+    return RENAME in await permittedThere(shell, path)
+
 
 @dataclass(frozen=True)
 class AccessPolicy:

@@ -20,7 +20,13 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellTimes,
 )
-from ftpkit.protocol import factchanges, listingfacts, paths, permletters
+from ftpkit.protocol import (
+    factchanges,
+    leadmasks,
+    listingfacts,
+    paths,
+    permletters,
+)
 from ftpkit.protocol.access import CHANGE, CREATE, mayRename
 from ftpkit.protocol.replies import quotePath
 from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
@@ -340,7 +346,7 @@ class FileCommands:
         info = await self.session.shell.stat(path)
         line = listingfacts.formatFacts(
             paths.toText(path), info, self.session.mlstFacts,
-            listingfacts.permissions(info, self.permMask(path),
+            listingfacts.permissions(info, await self.permMask(path),
                                 self.session.access.holdUploads))
         return (250, ["Listing " + paths.toText(path), " " + line, "End"])
 
@@ -356,32 +362,34 @@ class FileCommands:
         room = await self.session.shell.available(self.resolve(argument))
         return (213, str(room))
 
-    def permMask(self, path):
+    async def permMask(self, path):
         """
         @param path: a tuple of segments.
-        @return: the mask of the C{perm} fact of the entry at C{path}
-            (L{ftpkit.protocol.permletters}): what the server's access
-            rules, and the shell's where it tells
-            (L{IFTPShellPermitted}), let the session do.
+        @return: a coroutine giving the mask of the C{perm} fact of the
+            entry at C{path} (L{ftpkit.protocol.permletters}): what the
+            server's access rules, and the shell's where it tells
+            (L{IFTPShellPermitted}) at the path and where it leads
+            (L{leadmasks.permittedThere}), let the session do.
         """
         mask = self._accessMask()
         shell = self.session.shell
         if IFTPShellPermitted.providedBy(shell):
-            mask = mask & shell.permitted(path)
+            mask = mask & await leadmasks.permittedThere(shell, path)
         return mask
 
-    def permMasksIn(self, path):
+    async def permMasksIn(self, path):
         """
         @param path: a tuple of segments naming a directory.
-        @return: C{(mask, exceptions)}, as
-            L{IFTPShellPermitted.permittedIn} gives them, narrowed as
+        @return: a coroutine giving C{(mask, exceptions)}, as
+            L{IFTPShellPermitted.permittedIn} gives them where the entries
+            lead too (L{leadmasks.permittedThereIn}), narrowed as
             L{permMask} narrows its mask.
         """
         mask = self._accessMask()
         shell = self.session.shell
         if not IFTPShellPermitted.providedBy(shell):
             return mask, {}
-        inside, exceptions = shell.permittedIn(path)
+        inside, exceptions = await leadmasks.permittedThereIn(shell, path)
         return mask & inside, {name: mask & each
                                for name, each in exceptions.items()}
 

@@ -174,31 +174,27 @@ class ListingCommands:
         info = await self.whileOpening(shell.stat(path))
         if not info.isDirectory:
             return (501, "Not a directory")
-        turn = self.listingTurn
-        entries = turn.listing(await self.whileOpening(
-            turn.call(openListing, shell, path)))
         held = self.session.access.holdUploads
         facts = self.session.mlstFacts
 
-        def permFor(entryInfo, where):
-            return listingfacts.permissions(entryInfo, self.permMask(where),
-                                            held)
+        async def permFor(entryInfo, where):
+            return listingfacts.permissions(
+                entryInfo, await self.permMask(where), held)
 
         lines = [listingfacts.formatFacts(".", info, facts,
-                                          permFor(info, path),
+                                          await permFor(info, path),
                                           typeName="cdir")]
-        try:
-            if path:
-                above = paths.parent(path)
-                parent = await self.whileOpening(shell.stat(above))
-                lines.append(listingfacts.formatFacts(
-                    "..", parent, facts, permFor(parent, above),
-                    typeName="pdir"))
-        except BaseException:
-            entries.close()
-            raise
+        if path:
+            above = paths.parent(path)
+            parent = await self.whileOpening(shell.stat(above))
+            lines.append(listingfacts.formatFacts(
+                "..", parent, facts, await permFor(parent, above),
+                typeName="pdir"))
+        mask, exceptions = await self.permMasksIn(path)
         head = b"".join(encodeText(line) + b"\r\n" for line in lines)
-        mask, exceptions = self.permMasksIn(path)
+        turn = self.listingTurn
+        entries = turn.listing(await self.whileOpening(
+            turn.call(openListing, shell, path)))
         return await self._sendListing(
             entries, listingfacts.FactsFormat(facts, mask, held, exceptions),
             "MLSD " + paths.toText(path), head=head)
