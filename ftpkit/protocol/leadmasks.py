@@ -64,10 +64,20 @@ async def permittedThere(shell, path):
     return mask & shell.permitted(leads)
 
 
-async def permittedThereIn(shell, path):
+def _now(function, *args):
+    """
+    @return: C{function(*args)}.
+    """
+    return function(*args)
+
+
+async def permittedThereIn(shell, path, listingCall=_now):
     """
     @param shell: an L{ftpkit.interfaces.IFTPShellPermitted}.
     @param path: a tuple of segments naming a directory.
+    @param listingCall: called with the shell's C{linkTargets} and
+        C{path}, for its Deferred: a session's turn at listing calls
+        (L{ftpkit.control.turns}), since it reads the directory.
     @return: a coroutine giving C{(mask, exceptions)}, as
         L{ftpkit.interfaces.IFTPShellPermitted.permittedIn} gives them,
         less what is not allowed where the directory leads and, for each
@@ -80,7 +90,7 @@ async def permittedThereIn(shell, path):
     if leads is not None and leads != tuple(path):
         masks = _intersected(masks, shell.permittedIn(leads))
     mask, exceptions = masks[0], dict(masks[1])
-    targets = await shell.linkTargets(path)
+    targets = await listingCall(shell.linkTargets, path)
     for name, target in targets.items():
         if target is not None:
             exceptions[name] = (exceptions.get(name, mask)

@@ -389,7 +389,8 @@ class FileCommands:
         shell = self.session.shell
         if not IFTPShellPermitted.providedBy(shell):
             return mask, {}
-        inside, exceptions = await leadmasks.permittedThereIn(shell, path)
+        inside, exceptions = await leadmasks.permittedThereIn(
+            shell, path, self.listingTurn.call)
         return mask & inside, {name: mask & each
                                for name, each in exceptions.items()}
 
