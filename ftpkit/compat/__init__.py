@@ -117,6 +117,7 @@ from ftpkit.compat.starttls import (
 from ftpkit.compat.startup import optionHandlers, raiseListenFailures
 from ftpkit.compat.tcp import (
     closeAtOnce,
+    heldUnsent,
     queueIsEmpty,
     sendAtOnce,
     sendNow,
@@ -147,6 +148,7 @@ __all__ = [
     "feedRecords",
     "flushTLSWrites",
     "inputWaiting",
+    "heldUnsent",
     "issueNoTickets",
     "keyPages",
     "limitSessionCache",

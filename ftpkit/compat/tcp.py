@@ -11,6 +11,12 @@ than on the reactor's next turn.
       L{ftpkit.control.sockets}, and by L{ftpkit.data.tls.DataTLSProtocol},
       which closes a data connection the peer half-closed too early as the
       reactor would); fallback: never at once (Twisted's own queue).
+    - C{tcp.Connection.dataBuffer}, C{offset} and C{_tempDataBuffer} of
+      a connection that ended: whether it still held bytes it never wrote
+      to its socket, which Twisted drops (L{heldUnsent}; used by
+      L{ftpkit.data.connection.DataConnection}, so that a download whose
+      client's FIN ended it with its bytes still queued is not taken for
+      complete); fallback: nothing held.
     - C{FileDescriptor._writeDisconnected}: whether a TCP transport that
       was asked to C{loseWriteConnection} sent its last byte and its FIN
       (L{writeSideClosed}); fallback: "not sent" (a download whose client
@@ -35,6 +41,23 @@ def queueIsEmpty(transport):
         return (not transport.TLS and transport.connected
                 and not transport.disconnecting and not transport.dataBuffer
                 and not transport._tempDataBuffer)
+    except AttributeError:
+        return False
+
+
+def heldUnsent(transport):
+    """
+    @param transport: a connection's transport, open or ended.
+    @return: whether it is a plain (no TLS) Twisted TCP transport holding
+        bytes it has not written to its socket (once the connection ended,
+        bytes it dropped); C{False} when this cannot be told.
+    """
+    if not isinstance(transport, tcp.Connection):
+        return False
+    try:
+        return bool(not transport.TLS and (
+            len(transport.dataBuffer) > transport.offset
+            or transport._tempDataBuffer))
     except AttributeError:
         return False
 

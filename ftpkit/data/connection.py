@@ -16,7 +16,7 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ftpkit.compat import queueIsEmpty, writeSideClosed
+from ftpkit.compat import heldUnsent, queueIsEmpty, writeSideClosed
 from ftpkit.data.cork import uncork
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
@@ -362,6 +362,10 @@ class DataConnection(WatchedConnection, Protocol):
             # An empty download's client that never started its TLS:
             # nothing was owed to it but the end of the connection.
             lost = error.ConnectionDone()
+        elif not self.isSecure and heldUnsent(self.transport):
+            # Ended (by the client's FIN, say) with bytes still queued,
+            # which are dropped: not a download done.
+            lost = error.ConnectionLost()
         call, self._lingerCall = self._lingerCall, None
         if call is not None:
             if call.active():

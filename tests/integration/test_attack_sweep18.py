@@ -24,6 +24,14 @@ C{APPE} of them were refused, as the users file's rules are checked
 where a path leads too. The facts are now narrowed by the masks where
 each entry leads (L{ftpkit.protocol.leadmasks}), which C{RNFR} asks as
 well (L{LinkFactsTests}, on the disk realm and C{fsspec:file://}).
+
+A download in clear whose client ended its side of the data connection
+(a FIN: C{shutdown(SHUT_WR)}, which says it sends nothing more) at once
+was told C{226 Transfer complete} with none of its bytes sent: C{NLST}
+of a directory of names, and any download through Twisted's transport
+(a listing, C{TYPE A}), whose transport read the end of the stream and
+closed with the bytes still queued, dropping them. Such a download now
+gets C{426} (L{HalfClosedDownloadTests}).
 """
 
 import os
@@ -286,3 +294,84 @@ class FsspecLinkFactsTests(LinkFactsTests):
         self.server = self.startServer(
             makeFsspecRealm(f"file://{self.root}?users={path}", {}),
             users={"alice": "secret"}, anonymous=False)
+
+
+class HalfClosedDownloadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Downloads whose client sends its FIN on the data connection before
+    the transfer command: never C{226} with bytes missing.
+    """
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        for name in ("a.txt", "b.txt", "c.txt"):
+            with open(os.path.join(self.root, name), "wb") as f:
+                f.write(b"line\n" * 1000)
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=3600))
+
+    def download(self, command, kind):
+        """
+        Connect to an C{EPSV} port, send a FIN on it, then C{command} in
+        C{TYPE kind}.
+
+        @return: a Deferred firing with C{(bytes received, final reply
+            code)}, or the first reply's code and no bytes when it is
+            not C{150}.
+        """
+        def run():
+            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
+            self.addCleanup(client.close)
+            client.login()
+            client.command("TYPE " + kind)
+            port = client.epsvPort()
+            with socket.create_connection(("127.0.0.1", port)) as data:
+                data.settimeout(CLIENT_WAIT)
+                data.shutdown(socket.SHUT_WR)
+                first = client.command(command)
+                if not first.startswith(b"150"):
+                    return b"", first[:3]
+                received = b""
+                try:
+                    while chunk := data.recv(65536):
+                        received += chunk
+                except ConnectionResetError:
+                    pass
+            return received, client.reply()[:3]
+
+        return self.inThread(run)
+
+    def assertWholeOrRefused(self, outcome, whole):
+        """
+        The download got every byte with C{226}, or failed (C{4xx}).
+        """
+        received, final = outcome
+        if final == b"226":
+            self.assertEqual(received, whole)
+        else:
+            self.assertIn(final[:1], b"4", outcome)
+
+    async def test_names(self):
+        """
+        C{NLST} of a directory of three files.
+        """
+        outcome = await self.download("NLST", "I")
+        self.assertWholeOrRefused(outcome, b"a.txt\r\nb.txt\r\nc.txt\r\n")
+
+    async def test_ascii(self):
+        """
+        C{RETR} in C{TYPE A}.
+        """
+        outcome = await self.download("RETR a.txt", "A")
+        self.assertWholeOrRefused(outcome, b"line\r\n" * 1000)
+
+    async def test_listing(self):
+        """
+        C{MLSD}: whatever came, a C{226} means every entry.
+        """
+        received, final = await self.download("MLSD", "I")
+        if final == b"226":
+            self.assertEqual(received.count(b"\r\n"), 4)
+        else:
+            self.assertIn(final[:1], b"4")

@@ -151,6 +151,21 @@ class PrivateNamesTests(LoopbackConnecting, unittest.TestCase):
         self.assertTrue(server.transport._writeDisconnected,
                         changed("FileDescriptor._writeDisconnected"))
 
+    async def test_heldUnsent(self):
+        """
+        A TCP transport's queued bytes are still where
+        L{compat.heldUnsent} reads them, and nothing is held once sent.
+        """
+        server = await self.connect()
+        self.assertFalse(compat.heldUnsent(server.transport))
+        server.transport.write(b"queued")
+        self.assertTrue(compat.heldUnsent(server.transport),
+                        changed("tcp.Connection.dataBuffer"))
+        compat.sendQueued(server.transport)
+        self.assertFalse(compat.heldUnsent(server.transport),
+                         changed("tcp.Connection.offset"))
+        self.assertFalse(compat.heldUnsent(object()))
+
     def test_threadCallQueue(self):
         """
         The reactor still runs what its C{threadCallQueue} holds at its
