@@ -9,11 +9,10 @@ listening, and the kernel kept the extra connection queued there,
 unanswered, until the next C{PASV} of any session reused the port or the
 pool closed it (the data timeout, a minute by default): a client could
 hold connections (and the server's kernel sockets) by the thousand that
-way. One C{PASV} or C{EPSV} serves one data connection: a pooled
-listener stops listening (L{ftpkit.data.passive.PassiveListener.park}),
-so the extra connection is reset at once and a later one refused, and
-listens again when the pool hands it to the next session
-(L{PassiveExtraConnectionTests}).
+way. One C{PASV} or C{EPSV} serves one data connection: the pool now
+watches its listeners and closes what they get at once
+(L{ftpkit.data.listenerpool.refuse}), until it hands one to the next
+session (L{PassiveExtraConnectionTests}).
 
 The C{perm} fact of C{MLST} and C{MLSD} promised what the server then
 refused: with a users file's read-only directory C{/ro}, a symbolic link
@@ -175,8 +174,8 @@ class PassiveExtraConnectionTests(LoopbackServerMixin, unittest.TestCase):
 
     async def test_pooledListenerServesNextSession(self):
         """
-        The port of a transfer, refused meanwhile, listens again for the
-        next C{EPSV} the pool gives it to, which it serves.
+        The port of a transfer, refusing connections meanwhile, serves
+        the next C{EPSV} the pool gives it to.
         """
         def run():
             first = self.client()
