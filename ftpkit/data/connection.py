@@ -363,9 +363,7 @@ class DataConnection(WatchedConnection, Protocol):
             # nothing was owed to it but the end of the connection.
             lost = error.ConnectionDone()
         elif not self.isSecure and heldUnsent(self.transport):
-            # Ended (by the client's FIN, say) with bytes still queued,
-            # which are dropped: not a download done.
-            lost = error.ConnectionLost()
+            lost = error.ConnectionLost()  # Its queued bytes are dropped.
         call, self._lingerCall = self._lingerCall, None
         if call is not None:
             if call.active():

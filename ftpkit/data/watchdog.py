@@ -5,8 +5,30 @@ those waiting for its end. L{ftpkit.data.connection.DataConnection} and
 L{ftpkit.data.connection.LeanConnection} are such connections.
 """
 
+import fcntl
+import struct
+import termios
+
 from twisted.internet import defer
 from twisted.logger import Logger
+
+_QUEUED = struct.Struct("i")
+
+
+def unacknowledged(sock):
+    """
+    @param sock: a TCP socket, or C{None}.
+    @return: the bytes the kernel holds on it that its peer has not
+        acknowledged yet (C{TIOCOUTQ}), or C{None} where it cannot tell
+        (no socket, a closed one).
+    """
+    if sock is None:
+        return None
+    try:
+        return _QUEUED.unpack(fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ,
+                                          b"\0" * _QUEUED.size))[0]
+    except (OSError, ValueError):
+        return None
 
 
 class WatchedConnection:
@@ -14,11 +36,15 @@ class WatchedConnection:
     What every kind of data connection has: a watchdog that drops it when
     no byte has moved for C{_timeout} seconds (neither received nor sent by
     the session's transfer over it, whose C{bytesMoved()} counts
-    C{sendfile} progress), and L{whenLost}.
+    C{sendfile} progress, nor taken by the client from what the kernel
+    holds for it: a socket whose send buffer is full becomes writable
+    again only once a third of it has drained, longer than the timeout
+    for a client reading slowly but steadily), and L{whenLost}.
 
     Subclasses set C{_reactor}, C{_timeout}, C{_currentTransfer},
     C{bytesReceived}, C{lostReason} and C{_lostWaiters}, and provide
-    C{abort()} and C{_peerText()}.
+    C{abort()} and C{_peerText()}; a bare connection its C{socket}, a
+    Twisted one its C{socketTransport}.
 
     @ivar timedOut: the watchdog dropped the connection.
     """
@@ -62,6 +88,7 @@ class WatchedConnection:
 
     def _startWatch(self):
         self._lastMoved = self._bytesMoved()
+        self._lastQueued = unacknowledged(self._watchedSocket())
         self._lastMovedAt = self._reactor.seconds()
         self._watchCall = self._reactor.callLater(self._timeout / 4,
                                                   self._watch)
@@ -77,6 +104,19 @@ class WatchedConnection:
             return transfer
         return None
 
+    def _watchedSocket(self):
+        """
+        @return: the TCP socket: a bare connection's own, else the one
+            beneath its transport (under TLS too); C{None} if there is
+            none.
+        """
+        sock = getattr(self, "socket", None)
+        if sock is None:
+            handle = getattr(getattr(self, "socketTransport", None),
+                             "getHandle", None)
+            sock = handle() if handle is not None else None
+        return sock
+
     def _bytesMoved(self):
         transfer = self._transfer()
         if transfer is None:
@@ -86,9 +126,11 @@ class WatchedConnection:
     def _watch(self):
         self._watchCall = None
         moved = self._bytesMoved()
+        queued = unacknowledged(self._watchedSocket())
         now = self._reactor.seconds()
-        if moved != self._lastMoved:
+        if moved != self._lastMoved or queued != self._lastQueued:
             self._lastMoved, self._lastMovedAt = moved, now
+            self._lastQueued = queued
         elif now - self._lastMovedAt >= self._timeout:
             self._stalled()
             return

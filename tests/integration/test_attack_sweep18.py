@@ -31,11 +31,21 @@ of a directory of names, and any download through Twisted's transport
 (a listing, C{TYPE A}), whose transport read the end of the stream and
 closed with the bytes still queued, dropping them. Such a download now
 gets C{426} (L{HalfClosedDownloadTests}).
+
+A download read slowly but steadily was cut as idle: the data
+connection's watchdog counted the bytes the server handed to the kernel,
+and a socket whose send buffer is full becomes writable again only once
+a third of it has drained, which took a client reading at 40 KB/s some
+20 seconds. Such a client got C{426} and the log "idle for 20.0s" at
+C{--data-timeout 20} (at the default 60 s, a client under about 20 KB/s)
+while reading all along. The watchdog now also counts the bytes the
+client took from the kernel's queue (L{SlowReaderTests}).
 """
 
 import os
 import re
 import socket
+import time
 
 from twisted.trial import unittest
 
@@ -374,3 +384,54 @@ class HalfClosedDownloadTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(received.count(b"\r\n"), 4)
         else:
             self.assertIn(final[:1], b"4")
+
+
+class SlowReaderTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client reading a download slowly, but without a pause as long as
+    the data timeout, is not cut as idle.
+    """
+
+    SIZE = 30 * 1000 * 1000
+    TIMEOUT = 2
+    SLOW_FOR = 8
+    """Seconds the client reads slowly: several data timeouts."""
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.truncate(self.SIZE)
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=self.TIMEOUT))
+
+    async def test_slowSteadyReader(self):
+        """
+        A small receive buffer read twenty times a second for several data
+        timeouts (the server's socket full all along), then at full
+        speed: C{226} and every byte.
+        """
+        def run():
+            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
+            self.addCleanup(client.close)
+            client.login()
+            client.command("TYPE I")
+            port = client.epsvPort()
+            with socket.socket() as data:
+                data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                data.settimeout(CLIENT_WAIT)
+                data.connect(("127.0.0.1", port))
+                first = client.command("RETR f.bin")
+                received = 0
+                slowUntil = time.monotonic() + self.SLOW_FOR
+                try:
+                    while chunk := data.recv(65536):
+                        received += len(chunk)
+                        if time.monotonic() < slowUntil:
+                            time.sleep(0.05)
+                except ConnectionResetError:
+                    pass
+            return first[:3], received, client.reply()[:3]
+
+        self.assertEqual(await self.inThread(run),
+                         (b"150", self.SIZE, b"226"))
