@@ -40,6 +40,42 @@ a third of it has drained, which took a client reading at 40 KB/s some
 C{--data-timeout 20} (at the default 60 s, a client under about 20 KB/s)
 while reading all along. The watchdog now also counts the bytes the
 client took from the kernel's queue (L{SlowReaderTests}).
+
+Tried and held (C{python -m ftpkit}, the C{users:} realm with a quota and
+a read-only directory rule, C{tcp:}, C{tcp6:} on C{::1} and an implicit
+C{ssl:} listener, explicit TLS; C{--workers 2}; C{--tls-allow-ccc}):
+    - C{REST} 5, 2**63-1, 2**64, -1, C{abc}, C{0x10}, padded, before
+      C{LIST}, C{NLST}, C{MLSD}, C{STOU}, C{APPE}, C{RETR}, C{STOR},
+      C{HASH}, C{SIZE}: listings whole, C{503} for C{STOU} and C{APPE},
+      C{554} past the end, C{501} for the rest;
+    - C{STOR}, C{SIZE}, C{APPE}, C{NOOP} pipelined behind a 0-byte
+      upload, and C{APPE} then C{STOR} on one C{EPSV}: C{226}, C{213 0},
+      C{425 Use PORT or PASV first}, in order;
+    - C{PBSZ}/C{PROT} before C{AUTH TLS}: C{503}; a passive connection
+      made in clear before C{AUTH TLS}: not used after it (C{425}),
+      closed; C{CCC} with a half ClientHello pending on the data port:
+      that connection reset, C{PBSZ}/C{PROT} after C{CCC} C{503};
+      C{REIN} behind a 30 MB download: the download whole, then C{220};
+    - the extra connection (clear, C{PROT P}, IPv4 and C{::1}, one
+      process and C{--workers 2}): closed once the first is taken; a
+      stranger binding a pooled port meanwhile: the next C{EPSV} gets
+      another port; 8,000 small downloads over four sessions with an
+      extra connection every fifth: descriptors and memory flat;
+    - 1,500 control connections cut mid-handshake (C{AUTH TLS} and
+      implicit, FIN and reset): descriptors back to 19; 400 sessions
+      under C{--workers 2} cut during a download (reset, close, C{ABOR},
+      C{REIN}): worker descriptors back, memory within 0.2 MB; 3,000
+      connections from C{::1} with 30 held: other clients served;
+    - 562 stalled handshakes from 38 addresses: the server full
+      (C{421} for others) until the idle timeout, 45 KB each: what
+      C{--max-connections} and C{--idle-timeout} bound, as for silent
+      clear connections;
+    - links leading nowhere, outside the root or to themselves, under a
+      directory rule: C{perm} empty (as L{ftpkit.protocol.listingfacts}
+      documents for such links, which shells treat differently), no
+      traceback; C{RMD} of a link to a directory C{550 Not a
+      directory}, C{DELE} removes the link; a 40 s download against a
+      30 s idle timeout: C{226}.
 """
 
 import os
