@@ -189,7 +189,6 @@ class DataChannel:
             port = self._pool.take(self.localHost)
         if port is not None:
             port.onAccept = self._passiveAccepted
-            port.discardQueued(self._refuse)
         else:
             try:
                 port = PassiveListener.listen(self.reactor,
@@ -222,8 +221,9 @@ class DataChannel:
 
     def _refuse(self, sock, address):
         """
-        Close a connection left queued on a listener being reused: a
-        stranger's (logged), or a stale one of the client's.
+        Close a connection left queued on the session's listener, let go
+        before its connection was claimed: a stranger's (logged), or a
+        stale one of the client's.
         """
         if normalizeHost(address[0]) != self.peerHost:
             logStranger(self.log, address, self.peerHost, self._alarm,

@@ -10,9 +10,9 @@ unanswered, until the next C{PASV} of any session reused the port or the
 pool closed it (the data timeout, a minute by default): a client could
 hold connections (and the server's kernel sockets) by the thousand that
 way. One C{PASV} or C{EPSV} serves one data connection: the pool now
-watches its listeners and closes what they get at once
-(L{ftpkit.data.listenerpool.refuse}), until it hands one to the next
-session (L{PassiveExtraConnectionTests}).
+closes what its listeners queue (L{ftpkit.data.listenerpool.refuse}),
+every L{ftpkit.data.listenerpool.SWEEP_INTERVAL} seconds and when it
+hands one to the next session (L{PassiveExtraConnectionTests}).
 
 The C{perm} fact of C{MLST} and C{MLSD} promised what the server then
 refused: with a users file's read-only directory C{/ro}, a symbolic link
@@ -138,8 +138,9 @@ def connectOrRefused(port):
 class PassiveExtraConnectionTests(LoopbackServerMixin, unittest.TestCase):
     """
     One data connection for each C{PASV}/C{EPSV}: a second connection of
-    the client's address to the port is ended at once, whether it came
-    before the transfer command or after its connection was accepted.
+    the client's address to the port is ended (at once, or by the pool's
+    next sweep), whether it came before the transfer command or after its
+    connection was accepted.
     """
 
     def setUp(self):
@@ -201,7 +202,7 @@ class PassiveExtraConnectionTests(LoopbackServerMixin, unittest.TestCase):
     async def test_secondAfterTransfer(self):
         """
         A connection to the port after the transfer it served: refused or
-        ended at once, never kept for a later C{PASV}.
+        ended by the pool's next sweep, never kept for a later C{PASV}.
         """
         def run():
             client = self.client()

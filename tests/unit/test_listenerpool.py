@@ -5,7 +5,7 @@ Tests for L{ftpkit.data.listenerpool}.
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from ftpkit.data.listenerpool import ListenerPool
+from ftpkit.data.listenerpool import SWEEP_INTERVAL, ListenerPool
 
 
 class _Listener:
@@ -20,13 +20,15 @@ class _Listener:
         self.interface = interface
         self.portRange = portRange
         self.closed = False
-        self.reading = False
+        self.queued = []
 
-    def startReading(self):
-        self.reading = True
-
-    def stopReading(self):
-        self.reading = False
+    def discardQueued(self, discard):
+        """
+        Hand what is queued to C{discard}.
+        """
+        queued, self.queued = self.queued, []
+        for sock in queued:
+            discard(sock, ("127.0.0.1", 1))
 
     def stopListening(self):
         self.closed = True
@@ -56,8 +58,7 @@ class ListenerPoolTests(unittest.TestCase):
         self.assertIs(self.pool.take("127.0.0.1"), first)
         self.assertIsNone(self.pool.take("127.0.0.1"))
         self.assertFalse(first.closed or second.closed)
-        self.assertEqual((first.onAccept, first.admits, first.reading),
-                         (None, None, False))
+        self.assertEqual((first.onAccept, first.admits), (None, None))
 
     def test_configuredRangeNotKept(self):
         """
@@ -113,20 +114,28 @@ class ListenerPoolTests(unittest.TestCase):
 
     def test_keptRefusing(self):
         """
-        A kept listener is watched, and what it accepts meanwhile is
-        closed at once (one C{PASV}, one data connection); taken, it is
-        no longer watched.
+        What a kept listener queues (a second connection of one C{PASV},
+        a stranger's) is closed every L{SWEEP_INTERVAL} seconds while it
+        is kept, and when it is taken; the sweeps stop with the pool
+        empty.
         """
-        listener = _Listener()
-        self.pool.give(listener)
-        self.assertTrue(listener.reading)
         closed = []
 
         class _Socket:
             def close(self):
-                closed.append(True)
+                closed.append(self)
 
-        listener.onAccept(_Socket(), ("127.0.0.1", 1))
-        self.assertEqual(closed, [True])
+        listener = _Listener()
+        self.pool.give(listener)
+        early, late = _Socket(), _Socket()
+        listener.queued.append(early)
+        self.clock.advance(SWEEP_INTERVAL)
+        self.assertEqual(closed, [early])
+        listener.queued.append(late)
         self.assertIs(self.pool.take("127.0.0.1"), listener)
-        self.assertFalse(listener.reading)
+        self.assertEqual(closed, [early, late])
+        self.clock.advance(SWEEP_INTERVAL)
+        self.assertEqual(
+            [call.func.__name__ for call in self.clock.getDelayedCalls()],
+            ["_purge"])
+        self.assertFalse(listener.closed)
