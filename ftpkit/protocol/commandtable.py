@@ -222,7 +222,7 @@ TLS_ONLY = frozenset(["PBSZ", "PROT", "SSCN", "CPSV"])
 
 
 def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
-                 allowCCC=False, capabilities=frozenset()):
+                 allowCCC=False, capabilities=frozenset(), passiveIPv4=True):
     """
     The lines of a FEAT reply, from the table and the session's options.
 
@@ -237,6 +237,11 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
     @param capabilities: what the session's shell offers (L{HASHING},
         L{MEASURING}):
         a command that needs another capability is left out.
+    @param passiveIPv4: whether the control connection can have a C{227}
+        reply (an IPv4 one): C{CPSV}, a C{PASV}, is left out where it
+        cannot, as lftp, seeing it listed, asks for no C{SSCN} and then
+        sends C{EPSV}, which leaves the data connection of a copy between
+        two servers without a TLS client.
     @return: a sorted list of feature lines (without leading space).
     """
     lines = {
@@ -245,6 +250,7 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         if command.feature
         and (tlsEnabled or command.verb not in TLS_ONLY)
         and (tlsEnabled and allowCCC or command.verb != "CCC")
+        and (passiveIPv4 or command.verb != "CPSV")
         and (command.capability is None
              or command.capability in capabilities)
     }

@@ -77,6 +77,16 @@ class CommandTableTests(unittest.TestCase):
                         "HASH MD5*"):
             self.assertIn(feature, lines)
 
+    def test_featureLinesWithoutIPv4Passive(self):
+        """
+        Where no C{227} can be given (an IPv6 control connection), C{CPSV}
+        alone is left out.
+        """
+        lines = commandtable.featureLines(True, "MLST type*;", None)
+        without = commandtable.featureLines(True, "MLST type*;", None,
+                                            passiveIPv4=False)
+        self.assertEqual(sorted(set(lines) - set(without)), ["CPSV"])
+
     def test_featureLinesUnsupported(self):
         """
         A line whose keyword the storage cannot honour is left out.

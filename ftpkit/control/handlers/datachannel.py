@@ -48,6 +48,15 @@ class DataChannelCommands:
     def _localHost(self):
         return normalizeHost(self.dataChannel.localHost)
 
+    def passiveIPv4(self):
+        """
+        @return: whether C{PASV} (and C{CPSV}) may answer on this control
+            connection: its local address is IPv4 (or IPv4-mapped), the
+            only family a C{227} reply can name.
+        """
+        host = self.transport.getHost()
+        return addressFamily(getattr(host, "host", "127.0.0.1")) == 1
+
     def ftp_PASV(self, argument):
         """
         Listen for an IPv4 data connection (227). On an IPv6 control
@@ -59,9 +68,9 @@ class DataChannelCommands:
         self.tlsClientNext = False
         if self.session.epsvAll:
             return (503, "PASV not allowed after EPSV ALL")
-        local = self._localHost()
-        if addressFamily(local) != 1:
+        if not self.passiveIPv4():
             return (522, "Network protocol not supported, use EPSV (2)")
+        local = self._localHost()
         if self.dataChannel.whenListenable() is not None:
             return self._listenLater(self.ftp_PASV, argument)
         port = self.dataChannel.listen(self.config.passivePorts)

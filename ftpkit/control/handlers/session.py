@@ -134,7 +134,8 @@ class SessionCommands:
             tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=self._unsupported(),
-            allowCCC=self.config.tlsAllowCCC, capabilities=capabilities)
+            allowCCC=self.config.tlsAllowCCC, capabilities=capabilities,
+            passiveIPv4=self.passiveIPv4())
         settable = self.settableFacts()
         if len(settable) == 2:
             return lines

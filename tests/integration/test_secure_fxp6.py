@@ -1,0 +1,119 @@
+"""
+Secure FXP between two servers on C{::1}: C{CPSV}, like C{PASV}, cannot
+name an IPv6 address (C{522} there), so C{FEAT} leaves it out on an IPv6
+control connection, and lftp, which skips C{SSCN} wherever C{FEAT} lists
+C{CPSV} and then sends C{EPSV} instead, asks the passive end for
+C{SSCN ON}: the copy's data connection has one TLS client.
+"""
+
+import ftplib
+import os
+
+from twisted.trial import unittest
+
+from tests.ftpclient import ftplibLogin
+from tests.integration.test_classic_transfers import ClassicClientsMixin
+from tests.integration.test_clients import treeDigest, writeTree
+from tests.integration.test_extensions import hasIPv6
+from tests.integration.test_secure_fxp import (
+    LFTP,
+    TREE,
+    TwoServersMixin,
+)
+from tests.scratch import scratchDirectory
+from tests.tlssupport import clientContext
+
+
+class IPv6TwoServersMixin(TwoServersMixin):
+    """
+    L{TwoServersMixin}'s servers listening on C{::1}.
+    """
+
+    def setUp(self):
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        TwoServersMixin.setUp(self)
+
+    def serve(self, root, **settings):
+        from ftpkit.auth.realms import FilesystemRealm
+        from ftpkit.config import ServerConfig
+        from tests.tlssupport import makeContextFactory
+
+        settings.setdefault("loginFailureDelay", 0)
+        settings.setdefault("tlsContextFactory",
+                            makeContextFactory(self.both))
+        return self.startServer(FilesystemRealm(root),
+                                ServerConfig(**settings), interface="::1")
+
+
+class FeatureTests(IPv6TwoServersMixin, unittest.TestCase):
+    """
+    C{FEAT} and C{CPSV} on an IPv6 control connection.
+    """
+
+    def test_feat(self):
+        """
+        On C{::1}, C{FEAT} lists C{SSCN} but not C{CPSV}, which gets
+        C{522} as C{PASV} does.
+        """
+        def check():
+            client = ftplibLogin(
+                self, self.server.port, host="::1",
+                client=ftplib.FTP_TLS(context=clientContext()),
+                protect=True, binary=True)
+            try:
+                features = client.sendcmd("FEAT").splitlines()
+                with self.assertRaises(ftplib.error_perm) as refused:
+                    client.sendcmd("CPSV")
+            finally:
+                client.close()
+            return features, str(refused.exception)
+
+        def checked(result):
+            features, refusal = result
+            self.assertIn(" SSCN", features)
+            self.assertNotIn(" CPSV", features)
+            self.assertTrue(refusal.startswith("522"), refusal)
+
+        return self.inThread(check).addCallback(checked)
+
+
+class LftpSecureFxp6Tests(IPv6TwoServersMixin, ClassicClientsMixin,
+                          unittest.TestCase):
+    """
+    lftp's C{mirror} between two servers on C{::1} over FTPS, with its
+    defaults: C{SSCN ON} on the passive end, C{EPSV} and C{EPRT}.
+    """
+
+    if LFTP is None:
+        skip = "lftp is not installed"
+
+    timeout = 120
+
+    def setUp(self):
+        IPv6TwoServersMixin.setUp(self)
+        self.local = scratchDirectory(self)
+
+    async def test_mirror(self):
+        local = self.local
+        writeTree(os.path.join(self.root, "tree"), TREE)
+        source = "ftp://alice:secret@[::1]:%d" % self.server.port
+        target = "ftp://alice:secret@[::1]:%d" % self.targetServer.port
+        debug = os.path.join(local, "debug.txt")
+        script = ("set cmd:fail-exit yes; set ftp:ssl-force yes; "
+                  "set ftp:ssl-protect-data yes; set ftp:ssl-protect-fxp yes; "
+                  "set ssl:verify-certificate no; "
+                  "set net:max-retries 1; set net:timeout 10; "
+                  "set ftp:use-fxp yes; debug 5 -o %s; "
+                  "mirror %s/tree %s/copy; quit" % (debug, source, target))
+        done = await self.runClient([LFTP, "-e", script], "")
+        with open(debug) as f:
+            log = f.read()
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr + log)
+        self.assertEqual(treeDigest(os.path.join(self.target, "copy")),
+                         treeDigest(os.path.join(self.root, "tree")))
+        for failure in ["plain copy", "trying to reverse", "Timeout"]:
+            self.assertNotIn(failure, log)
+        for sent in ["---> SSCN ON", "---> EPSV", "---> EPRT |2|::1|"]:
+            self.assertIn(sent, log)
+        self.assertNotIn("---> CPSV", log)
