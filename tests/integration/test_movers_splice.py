@@ -179,7 +179,9 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
         await self.session(run)
         self.assertEqual(self.stored("new.bin"), payload[::-1])
         self.assertEqual(self.stored("resumed.bin"), payload)
-        self.assertGreaterEqual(self.batches, 4)
+        # Each upload past SHORT_BATCH_SIZE splices at least once; the
+        # first 1,000 bytes of resumed.bin are moved through Python.
+        self.assertGreaterEqual(self.batches, 3)
 
     async def test_othersNotSpliced(self):
         """
