@@ -61,32 +61,29 @@ class TwoServersMixin(Certificates, LoopbackServerMixin):
                            protect=True, binary=True)
 
 
-class LftpSecureFxpTests(TwoServersMixin, ClassicClientsMixin,
-                         unittest.TestCase):
+class LftpMirrorMixin:
     """
-    lftp's C{mirror} between two servers over FTPS, the data between them
-    under TLS.
+    lftp's C{mirror} of L{TREE} from one server of a L{TwoServersMixin}
+    to the other, by FXP over FTPS, the data between them under TLS.
+
+    @cvar urlHost: the servers' address as lftp's URLs spell it.
     """
 
-    if LFTP is None:
-        skip = "lftp is not installed"
-
-    timeout = 120
-
-    def setUp(self):
-        TwoServersMixin.setUp(self)
-        self.local = scratchDirectory(self)
+    urlHost = "127.0.0.1"
 
     async def mirror(self, settings):
         """
-        Mirror L{TREE} from one server to the other by FXP with lftp.
+        Mirror L{TREE} from one server to the other by FXP with lftp, and
+        check it arrived whole, with no plain copy, reversal or timeout.
 
         @param settings: lftp C{set} commands added.
         @return: lftp's debug log.
         """
+        self.local = scratchDirectory(self)
         writeTree(os.path.join(self.root, "tree"), TREE)
-        source = "ftp://alice:secret@127.0.0.1:%d" % self.server.port
-        target = "ftp://alice:secret@127.0.0.1:%d" % self.targetServer.port
+        source = "ftp://alice:secret@%s:%d" % (self.urlHost, self.server.port)
+        target = "ftp://alice:secret@%s:%d" % (self.urlHost,
+                                               self.targetServer.port)
         debug = os.path.join(self.local, "debug.txt")
         script = ("set cmd:fail-exit yes; set ftp:ssl-force yes; "
                   "set ftp:ssl-protect-data yes; set ftp:ssl-protect-fxp yes; "
@@ -105,6 +102,19 @@ class LftpSecureFxpTests(TwoServersMixin, ClassicClientsMixin,
             self.assertNotIn(failure, log)
         self.assertIn("---> PROT P", log)
         return log
+
+
+class LftpSecureFxpTests(TwoServersMixin, LftpMirrorMixin,
+                         ClassicClientsMixin, unittest.TestCase):
+    """
+    lftp's C{mirror} between two servers over FTPS, the data between them
+    under TLS.
+    """
+
+    if LFTP is None:
+        skip = "lftp is not installed"
+
+    timeout = 120
 
     async def test_cpsv(self):
         """

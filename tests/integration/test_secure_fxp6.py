@@ -7,20 +7,17 @@ C{SSCN ON}: the copy's data connection has one TLS client.
 """
 
 import ftplib
-import os
 
 from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_classic_transfers import ClassicClientsMixin
-from tests.integration.test_clients import treeDigest, writeTree
 from tests.integration.test_extensions import hasIPv6
 from tests.integration.test_secure_fxp import (
     LFTP,
-    TREE,
+    LftpMirrorMixin,
     TwoServersMixin,
 )
-from tests.scratch import scratchDirectory
 from tests.tlssupport import clientContext
 
 
@@ -78,8 +75,8 @@ class FeatureTests(IPv6TwoServersMixin, unittest.TestCase):
         return self.inThread(check).addCallback(checked)
 
 
-class LftpSecureFxp6Tests(IPv6TwoServersMixin, ClassicClientsMixin,
-                          unittest.TestCase):
+class LftpSecureFxp6Tests(IPv6TwoServersMixin, LftpMirrorMixin,
+                          ClassicClientsMixin, unittest.TestCase):
     """
     lftp's C{mirror} between two servers on C{::1} over FTPS, with its
     defaults: C{SSCN ON} on the passive end, C{EPSV} and C{EPRT}.
@@ -89,31 +86,14 @@ class LftpSecureFxp6Tests(IPv6TwoServersMixin, ClassicClientsMixin,
         skip = "lftp is not installed"
 
     timeout = 120
-
-    def setUp(self):
-        IPv6TwoServersMixin.setUp(self)
-        self.local = scratchDirectory(self)
+    urlHost = "[::1]"
 
     async def test_mirror(self):
-        local = self.local
-        writeTree(os.path.join(self.root, "tree"), TREE)
-        source = "ftp://alice:secret@[::1]:%d" % self.server.port
-        target = "ftp://alice:secret@[::1]:%d" % self.targetServer.port
-        debug = os.path.join(local, "debug.txt")
-        script = ("set cmd:fail-exit yes; set ftp:ssl-force yes; "
-                  "set ftp:ssl-protect-data yes; set ftp:ssl-protect-fxp yes; "
-                  "set ssl:verify-certificate no; "
-                  "set net:max-retries 1; set net:timeout 10; "
-                  "set ftp:use-fxp yes; debug 5 -o %s; "
-                  "mirror %s/tree %s/copy; quit" % (debug, source, target))
-        done = await self.runClient([LFTP, "-e", script], "")
-        with open(debug) as f:
-            log = f.read()
-        self.assertEqual(done.returncode, 0, done.stdout + done.stderr + log)
-        self.assertEqual(treeDigest(os.path.join(self.target, "copy")),
-                         treeDigest(os.path.join(self.root, "tree")))
-        for failure in ["plain copy", "trying to reverse", "Timeout"]:
-            self.assertNotIn(failure, log)
+        """
+        The tree arrives whole through C{SSCN ON}, C{EPSV} and C{EPRT};
+        C{CPSV} is never sent.
+        """
+        log = await self.mirror("")
         for sent in ["---> SSCN ON", "---> EPSV", "---> EPRT |2|::1|"]:
             self.assertIn(sent, log)
         self.assertNotIn("---> CPSV", log)
