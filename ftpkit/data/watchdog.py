@@ -14,6 +14,9 @@ from twisted.logger import Logger
 
 _QUEUED = struct.Struct("i")
 
+_UNREAD = object()
+"""What a watch has read of the kernel's queue before its first look."""
+
 
 def unacknowledged(sock):
     """
@@ -88,7 +91,9 @@ class WatchedConnection:
 
     def _startWatch(self):
         self._lastMoved = self._bytesMoved()
-        self._lastQueued = unacknowledged(self._watchedSocket())
+        # The queue is first read at the first look, not here: a system
+        # call fewer for a transfer that ends before it (most do).
+        self._lastQueued = _UNREAD
         self._lastMovedAt = self._reactor.seconds()
         self._watchCall = self._reactor.callLater(self._timeout / 4,
                                                   self._watch)
@@ -128,9 +133,11 @@ class WatchedConnection:
         moved = self._bytesMoved()
         queued = unacknowledged(self._watchedSocket())
         now = self._reactor.seconds()
-        if moved != self._lastMoved or queued != self._lastQueued:
+        drained = (self._lastQueued is not _UNREAD
+                   and queued != self._lastQueued)
+        self._lastQueued = queued
+        if moved != self._lastMoved or drained:
             self._lastMoved, self._lastMovedAt = moved, now
-            self._lastQueued = queued
         elif now - self._lastMovedAt >= self._timeout:
             self._stalled()
             return

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.control.peerwarnings import LINES as REFUSED_PORT_LINES
+from ftpkit.data import watchdog
 from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
@@ -162,6 +163,10 @@ class DataWatchdogTests(unittest.TestCase):
     """
 
     def setUp(self):
+        # What the kernel holds unacknowledged, as the watchdog reads it.
+        self.queued = None
+        self.queueReads = 0
+        self.patch(watchdog, "unacknowledged", self._unacknowledged)
         self.clock = MemoryReactorClock()
         self.transfer = _FakeTransfer()
         self.channel = DataChannel(self.clock, "10.0.0.254", "10.0.0.1", 8.0,
@@ -194,6 +199,47 @@ class DataWatchdogTests(unittest.TestCase):
             self.clock.advance(2)
         self.assertFalse(self.transport.disconnecting)
         self.clock.advance(10)
+        self.assertTrue(self.transport.disconnecting)
+
+    def _unacknowledged(self, sock):
+        self.queueReads += 1
+        return self.queued
+
+    def test_queueReadAtFirstLook(self):
+        """
+        The kernel's queue is first read at the watchdog's first look, a
+        quarter of the timeout in, not when the connection is made: a
+        small file's transfer, over before it, costs no system call.
+        """
+        self.assertEqual(self.queueReads, 0)
+        self.clock.advance(2)
+        self.assertEqual(self.queueReads, 1)
+
+    def test_drainingKeepsItOpen(self):
+        """
+        The client taking bytes from the kernel's queue, nothing handed
+        to it meanwhile (its send buffer full), is progress; the queue
+        standing still for the timeout is not, its first reading
+        included.
+        """
+        for left in range(20, 0, -1):
+            self.queued = left * 1000
+            self.clock.advance(2)
+        self.assertFalse(self.transport.disconnecting)
+        self.clock.advance(4)
+        self.assertFalse(self.transport.disconnecting)
+        self.clock.advance(4)
+        self.assertTrue(self.transport.disconnecting)
+
+    def test_firstQueueReadingNoProgress(self):
+        """
+        A queue that never moves, read first at the first look, does not
+        count as progress there: the connection is dropped at the
+        timeout, as with no queue at all.
+        """
+        self.queued = 5000
+        self.clock.advance(4)
+        self.clock.advance(4)
         self.assertTrue(self.transport.disconnecting)
 
     def test_stallAbortsMover(self):
