@@ -118,8 +118,8 @@ class ServerConfig:
         (C{--no-listing-cache}). An embedding's server caches none
         unless it calls L{ftpkit.shells.listingcache.enable}.
     @ivar listingTreeLimits: the bounds of a recursive listing
-        (C{LIST -R}, C{NLST -R}; C{--max-recursive-depth},
-        C{--max-recursive-entries}): a
+        (C{LIST -R}, C{NLST -R}; C{--recursive-listing-depth},
+        C{--recursive-listing-entries}): a
         L{ftpkit.protocol.listingtree.TreeLimits}, whose depth C{0}
         ignores C{-R}.
     """

@@ -87,9 +87,9 @@ def listingCacheConfigFields(options):
         size = listingcache.MAX_BYTES
     depth = values["recursive-listing-depth"]
     entries = values["recursive-listing-entries"]
-    limits = TreeLimits()
-    limits = TreeLimits(limits.depth if depth is None else depth,
-                        limits.entries if entries is None else entries)
+    defaults = TreeLimits()
+    limits = TreeLimits(defaults.depth if depth is None else depth,
+                        defaults.entries if entries is None else entries)
     return {"listingCacheSize": size, "listingTreeLimits": limits}
 
 
