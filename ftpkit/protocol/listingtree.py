@@ -14,7 +14,6 @@ the clients that parse them.
 
 from dataclasses import dataclass
 
-from ftpkit.protocol.listing import nameListPath
 from ftpkit.protocol.listinglines import encodeLines
 
 DEFAULT_MAX_DEPTH = 8
@@ -56,14 +55,12 @@ def topText(pathText):
     """
     @param pathText: the listed directory as the client wrote it, without
         C{ls} options.
-    @return: its name in the first header: as written (runs of C{"/"}
-        made one, trailing ones dropped, L{nameListPath}), C{"."} for the
-        current directory.
+    @return: its name in the first header: exactly as written, as GNU
+        C{ls -R dir/} prints C{"dir/:"} (ProFTPD and Pure-FTPd print no
+        first header; their subdirectories' headers differ:
+        docs/protocol.rst), C{"."} for the current directory.
     """
-    text = nameListPath(pathText)
-    if text != "/":
-        text = text.rstrip("/")
-    return text or "."
+    return pathText or "."
 
 
 def childText(parentText, name):

@@ -112,8 +112,12 @@ class RecursiveListingTests(LoopbackServerMixin, unittest.TestCase):
             self.assertTrue(lines[1].startswith("drwx"), lines)
         reply, lines = await threads.deferToThread(
             listLines, self, port, "NLST -R /a/")
-        self.assertEqual(lines, ["/a:", "b", "f1.txt", "", "/a/b:", "c", "",
-                                 "/a/b/c:", "deep.txt"])
+        self.assertEqual(lines, ["/a/:", "b", "f1.txt", "", "/a/b:", "c",
+                                 "", "/a/b/c:", "deep.txt"])
+        reply, lines = await threads.deferToThread(
+            listLines, self, port, "NLST -R ./a//b")
+        self.assertEqual(lines, ["./a//b:", "c", "", "./a//b/c:",
+                                 "deep.txt"])
         reply, lines = await threads.deferToThread(
             listLines, self, port, "LIST -l")
         self.assertEqual([line.split()[-1] for line in lines],

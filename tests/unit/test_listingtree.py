@@ -44,13 +44,25 @@ class LinesTests(SynchronousTestCase):
 
     def test_topText(self):
         """
-        The first header names the directory as the client wrote it, the
-        current one C{"."}.
+        The first header names the directory exactly as the client wrote
+        it, as GNU C{ls -R dir/} prints C{"dir/:"} (trailing and doubled
+        slashes, a leading C{"./"} kept), the current one C{"."}.
         """
         for written, shown in [("", "."), (".", "."), ("a", "a"),
-                               ("a/", "a"), ("/", "/"), ("//a//b/", "/a/b"),
-                               ("./a", "a")]:
+                               ("a/", "a/"), ("a//", "a//"), ("/", "/"),
+                               ("//a//b/", "//a//b/"), ("./a", "./a")]:
             self.assertEqual(topText(written), shown, written)
+
+    def test_childTextUnderTop(self):
+        """
+        Below a first header written with trailing slashes, the
+        subdirectories' headers have one slash before their names, as
+        C{ls -R dir//} prints C{"dir/sub:"}.
+        """
+        for written, shown in [("a/", "a/b"), ("a//", "a/b"), ("/", "/b"),
+                               ("./a", "./a/b"), ("", "./b")]:
+            self.assertEqual(childText(topText(written), "b"), shown,
+                             written)
 
     def test_childText(self):
         """
