@@ -17,7 +17,15 @@ operation:
     C{--entries} files (default 10,000), in one logged-in session. The
     files have sizes and modification times of their own (spread over
     about two years, so that a listing shows both dates with a time and
-    dates with a year), as a directory filled over time has.
+    dates with a year), as a directory filled over time has;
+  - C{listr}, C{nlstr}: C{LIST -R} and C{NLST -R} of a tree of as many
+    entries: L{TREE_DIRECTORIES} directories of such files (within
+    ftpkit's default C{--recursive-listing-entries}, so never cut);
+    C{listeach}: the same lines without C{-R}, one C{LIST} of the tree
+    and one of each of its directories, in one session (an operation is
+    the whole tree). vsftpd (C{ls_recurse_enable} off) and pyftpdlib
+    list no tree, and no peer takes C{NLST -R}: those lines are left
+    out for them.
 
 C{--clients N} runs N such clients at once, sharing the operations (what
 changes when the reactor has several sessions' events per turn).
@@ -59,9 +67,13 @@ from bench.spent import CREATE_WARNING, createCost, setAside
 
 SIZE = 16 * 1024
 SCENARIOS = ("login", "login-tls", "noop-tls", "retr", "stor", "list", "mlsd",
-             "nlst")
-LISTINGS = ("list", "mlsd", "nlst")
-"""The scenarios that list the directory C{many}."""
+             "nlst", "listr", "nlstr", "listeach")
+LISTINGS = ("list", "mlsd", "nlst", "listr", "nlstr", "listeach")
+"""The scenarios that list the directory C{many} or the tree C{tree}."""
+TREES = ("listr", "nlstr", "listeach")
+"""The scenarios that list the tree C{tree}."""
+TREE_DIRECTORIES = 20
+"""How many directories of files the tree of C{listr} has."""
 
 
 ACCOUNT = ("bench", "bench")
@@ -145,19 +157,66 @@ def stor(port, ops, tag="", account=ACCOUNT):
 
 def listing(command):
     """
-    @param command: C{"LIST"}, C{"MLSD"} or C{"NLST"}.
-    @return: a scenario fetching that listing of C{many} C{ops} times in
-        one session, checking that each has a line per entry.
+    @param command: C{"LIST many"}, C{"MLSD many"}, C{"LIST -R tree"}...
+    @return: a scenario fetching that listing C{ops} times in one
+        session, checking that each has a line per entry.
     """
     def run(port, ops, tag="", account=ACCOUNT):
         client = Client(port, *account)
+        least = _entries
+        if " -R " in command:
+            least = treeFiles(_entries) * TREE_DIRECTORIES
         for _ in range(ops):
-            lines = client.listing(f"{command} many").count(b"\n")
-            if lines < _entries:
+            lines = client.listing(command).count(b"\n")
+            if lines < least:
                 raise RuntimeError(f"{command}: {lines} lines for"
-                                   f" {_entries} entries")
+                                   f" {least} entries")
         client.quit()
     return run
+
+
+def listingEach(port, ops, tag="", account=ACCOUNT):
+    """
+    List the tree C{tree} C{ops} times, one C{LIST} per directory, in
+    one session, checking each listing has a line per entry.
+
+    @param port: the server's control port.
+    @param ops: how many times the whole tree is listed.
+    @param tag: unused (see L{stor}).
+    @param account: the user name and password to log in with.
+    """
+    client = Client(port, *account)
+    files = treeFiles(_entries)
+    for _ in range(ops):
+        client.listing("LIST tree")
+        for number in range(TREE_DIRECTORIES):
+            lines = client.listing(f"LIST tree/dir-{number:02d}").count(b"\n")
+            if lines < files:
+                raise RuntimeError(f"LIST: {lines} lines for {files}"
+                                   " entries")
+    client.quit()
+
+
+def treeFiles(entries):
+    """
+    @param entries: the entries the tree of C{listr} has in all.
+    @return: how many files each of its directories holds.
+    """
+    return max(1, (entries - TREE_DIRECTORIES) // TREE_DIRECTORIES)
+
+
+def makeTree(path, entries):
+    """
+    Fill the tree of C{listr}: L{TREE_DIRECTORIES} directories of
+    L{treeFiles} files each (L{makeDirectory}).
+
+    @param path: the directory to make.
+    @param entries: the entries it has in all, directories included.
+    """
+    os.mkdir(path)
+    for number in range(TREE_DIRECTORIES):
+        makeDirectory(os.path.join(path, f"dir-{number:02d}"),
+                      treeFiles(entries))
 
 
 def makeDirectory(path, entries):
@@ -182,14 +241,19 @@ _root = None
 _entries = 0
 RUNS = {"login": login, "login-tls": loginTLS, "noop-tls": noopTLS,
         "retr": retr, "stor": stor,
-        "list": listing("LIST"), "mlsd": listing("MLSD"),
-        "nlst": listing("NLST")}
+        "list": listing("LIST many"), "mlsd": listing("MLSD many"),
+        "nlst": listing("NLST many"), "listr": listing("LIST -R tree"),
+        "nlstr": listing("NLST -R tree"), "listeach": listingEach}
 TLS = frozenset(["login-tls", "noop-tls"])
 """Scenarios whose server must offer C{AUTH TLS}."""
 PEERS = ("pyftpdlib", "vsftpd", "proftpd", "pure-ftpd")
 """The other servers C{--peer} can add."""
-UNSUPPORTED = frozenset([("vsftpd", "mlsd")])
-"""(server, scenario) pairs left out: vsftpd has no C{MLSD}."""
+UNSUPPORTED = frozenset(
+    [("vsftpd", "mlsd"), ("vsftpd", "listr"), ("pyftpdlib", "listr")]
+    + [(server, "nlstr") for server in PEERS])
+"""(server, scenario) pairs left out: vsftpd has no C{MLSD}, it and
+pyftpdlib list no tree, and no peer takes C{NLST -R} (Pure-FTPd answers
+C{550}, ProFTPD lists one directory)."""
 
 
 def runClients(scenario, port, ops, clients, account=ACCOUNT):
@@ -335,7 +399,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m bench.cpuperop",
         description="Server CPU microseconds per login, FTPS login, 16 KiB"
-        " RETR, 16 KiB STOR and listing (LIST, MLSD, NLST), one client.")
+        " RETR, 16 KiB STOR and listing (LIST, MLSD, NLST, LIST -R, NLST -R),"
+        " one client.")
     parser.add_argument("--ops", type=int,
                         help="operations per run (default 2000, or 20 for"
                         " the listings)")
@@ -407,8 +472,10 @@ def main(argv=None):
         with open(os.path.join(_root, "small.bin"), "wb") as f:
             f.write(os.urandom(SIZE))
         _entries = args.entries
-        if set(scenarios) & set(LISTINGS):
+        if set(scenarios) & (set(LISTINGS) - set(TREES)):
             makeDirectory(os.path.join(_root, "many"), args.entries)
+        if set(scenarios) & set(TREES):
+            makeTree(os.path.join(_root, "tree"), args.entries)
         cost = createCost(workdir)
         if cost > CREATE_WARNING and "stor" in scenarios:
             print(f"warning: creating a file in {workdir} costs"

@@ -27,7 +27,13 @@ from types import SimpleNamespace
 
 from bench.certs import writeSelfSigned
 from bench.client import clientContext
-from bench.cpuperop import makeDirectory, makeUploads
+from bench.cpuperop import (
+    TREE_DIRECTORIES,
+    makeDirectory,
+    makeTree,
+    makeUploads,
+    treeFiles,
+)
 from bench.scenarios import TransferError, _eachFile, _fetch
 from bench.servers import Ftpkit, Pyftpdlib, baselineServers
 
@@ -145,8 +151,9 @@ SCENARIOS = {
     "login-retr": sessions(50, True, _fetch),
     "list": sessions(1, False, _listing("LIST")),
     "mlsd": sessions(1, False, _listing("MLSD")),
+    "listr": sessions(1, False, _listing("LIST -R")),
 }
-LISTINGS = frozenset(["list", "mlsd"])
+LISTINGS = frozenset(["list", "mlsd", "listr"])
 """The listing scenarios: a fiftieth of C{--ops} (L{LIST_SHARE}) each."""
 TLS = frozenset(["login-tls", "noop-tls"])
 """Scenarios whose server must offer C{AUTH TLS}."""
@@ -165,6 +172,8 @@ def items(scenario, files, count, tag):
     @return: C{count} C{(name, content)} pairs for the scenario's
         operation.
     """
+    if scenario == "listr":
+        return [("tree", treeFiles(ENTRIES) * TREE_DIRECTORIES)] * count
     if scenario in LISTINGS:
         return [("many", ENTRIES)] * count
     if scenario in ("stor", "stor50"):
@@ -310,7 +319,7 @@ def main(argv=None):
         " pyftpdlib.")
     parser.add_argument("--ops", type=int, default=1000,
                         help="counted operations per run (default 1000; a"
-                        f" 1/{LIST_SHARE} of them for list and mlsd)")
+                        f" 1/{LIST_SHARE} of them for list, mlsd and listr)")
     parser.add_argument("--warmup", type=int, default=100,
                         help="uncounted operations first (default 100)")
     parser.add_argument("--repeat", type=int, default=3,
@@ -349,8 +358,10 @@ def main(argv=None):
         pem = writeSelfSigned(os.path.join(workdir, "bench.pem"))
         makeUploads(root)
         files = makeFiles(root, min(FILES, args.warmup + args.ops))
-        if LISTINGS & set(scenarios):
+        if LISTINGS & set(scenarios) - {"listr"}:
             makeDirectory(os.path.join(root, "many"), ENTRIES)
+        if "listr" in scenarios:
+            makeTree(os.path.join(root, "tree"), ENTRIES)
         samples = {(k.name, s): [] for k in kinds for s in scenarios}
         for round in range(args.repeat):
             for scenario in scenarios:
@@ -367,7 +378,7 @@ def main(argv=None):
                         kind, root, workdir, scenario, warm, counted, keep,
                         pem, round))
         print(f"instructions per operation (callgrind; {args.ops} operations"
-              f" after {args.warmup} of warm-up, list and mlsd"
+              f" after {args.warmup} of warm-up, list, mlsd and listr"
               f" 1/{LIST_SHARE} of them;"
               f" median of {args.repeat}, PYTHONHASHSEED 0-{args.repeat - 1},"
               " min-max; ratio: the other's"
