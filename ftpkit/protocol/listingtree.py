@@ -82,15 +82,38 @@ def header(text, first):
     return (b"" if first else b"\r\n") + encodeLines([text + ":"])
 
 
-def descendable(name, info):
+def descendable(name, isDirectory):
     """
     @param name: an entry's name.
-    @param info: its L{ftpkit.fileinfo.FileInfo}.
+    @param isDirectory: whether it is a directory (as its
+        L{ftpkit.fileinfo.FileInfo} or its C{os.stat} result says).
     @return: whether the walk may go into it: a directory whose name can
         be written on a header line (one holding CR or LF is left out of
         listings, L{encodeLines}).
     """
-    return info.isDirectory and "\r" not in name and "\n" not in name
+    return isDirectory and "\r" not in name and "\n" not in name
+
+
+def lineCount(data):
+    """
+    @param data: a formatted batch of C{LIST} or C{NLST} lines, one an
+        entry (L{encodeLines}: none holds CR or LF).
+    @return: how many entries it shows.
+    """
+    return data.count(b"\r\n")
+
+
+def firstLines(data, count):
+    """
+    @param data: a formatted batch, as for L{lineCount}, sorted by name.
+    @param count: how many of its lines to keep, fewer than it has.
+    @return: its first C{count} lines: those of the C{count} entries
+        first by name.
+    """
+    end = 0
+    for _ in range(count):
+        end = data.index(b"\r\n", end) + 2
+    return data[:end]
 
 
 def truncatedReply(limits):

@@ -50,7 +50,10 @@ def describedAgain(result):
     @return: whether its line may change without an event on its
         directory: a directory (its own size, links and time change with
         its contents) or a file of more than one name (changed through
-        another one, in another directory).
+        another one, in another directory). Such an entry is formatted
+        again at each use of the listing, so a recursive listing learns
+        a cached directory's subdirectories too
+        (L{ftpkit.shells.treelisting.WalkFormat}).
     """
     return statModule.S_ISDIR(result.st_mode) or result.st_nlink > 1
 

@@ -1,7 +1,8 @@
 """
 Directory listings in batches (L{ftpkit.interfaces.IDirectoryListing}):
-the ones shells and wrappers build, and L{openListing}, which gives the
-server a batched listing of any shell.
+the ones shells and wrappers build, L{openListing}, which gives the
+server a batched listing of any shell, and L{nextLines}, which reads one
+batch's lines from it.
 """
 
 from twisted.internet.defer import maybeDeferred, succeed
@@ -32,6 +33,46 @@ def openListing(shell, path):
     if IFTPShellStreamedListing.providedBy(shell):
         return shell.openListing(path)
     return shell.list(path).addCallback(WholeListing)
+
+
+def nextLines(listing, format, names=False):
+    """
+    Read the lines of a listing's next batch: the one place that decides
+    how a directory's listing lines are made, for C{LIST}, C{NLST} and
+    C{MLSD} of a directory and for each directory of a recursive listing
+    (L{ftpkit.shells.treelisting}).
+
+    A listing that formats its own batches (L{IStatListing}: the disk's,
+    formatted where they are read, or replayed from the listings' cache,
+    L{ftpkit.shells.cachedlistings}) is given the format, unless its
+    names alone are asked for; any other listing's names or entries are
+    read and formatted here.
+
+    @param listing: an L{IDirectoryListing}.
+    @param format: an L{ftpkit.protocol.listing.ListFormat},
+        C{FactsFormat} or C{NamesFormat}, or anything with their
+        C{entries} (a batch of C{(name, FileInfo)} pairs to bytes) and
+        C{stats} methods; for C{names}, anything with C{NamesFormat}'s
+        C{names}.
+    @param names: read the listing's names alone
+        (L{INameListing.nextNames}, which it provides).
+    @return: a Deferred firing with the batch's bytes (C{b""} when every
+        entry of it was left out), or C{None} once the listing has no more.
+    """
+    if names:
+        return maybeDeferred(listing.nextNames).addCallback(
+            _namesLines, format)
+    if IStatListing.providedBy(listing):
+        return maybeDeferred(listing.nextFormattedBatch, format)
+    return maybeDeferred(listing.nextBatch).addCallback(_entriesLines, format)
+
+
+def _namesLines(names, format):
+    return format.names(names) if names else None
+
+
+def _entriesLines(batch, format):
+    return format.entries(batch) if batch else None
 
 
 async def readListing(listing, limit):

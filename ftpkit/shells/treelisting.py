@@ -2,8 +2,12 @@
 The walk of a recursive listing (C{LIST -R}, C{NLST -R}): L{TreeListing}
 reads a directory and, depth first, the directories below it, through
 the shell's own listings (any shell: L{ftpkit.shells.listings.openListing}),
-a batch at a time as the data connection takes them, formatted by
-L{ftpkit.protocol.listingtree}.
+a batch at a time as the data connection takes them, its headers and
+bounds from L{ftpkit.protocol.listingtree}. Each directory's lines are
+read as a plain listing of it reads them
+(L{ftpkit.shells.listings.nextLines}: where the shell offers it,
+formatted where they are read, or from the listings' cache), through a
+L{WalkFormat} that notes its subdirectories.
 
 What it holds is one directory's listing open and the names of the
 subdirectories still to go into, never a tree: those names are entries
@@ -18,12 +22,79 @@ to standard error there).
 """
 
 from collections import deque
+from stat import S_ISDIR
 
 from twisted.internet.defer import Deferred
 
 from ftpkit.errors import FTPError
-from ftpkit.protocol.listinglines import byName
-from ftpkit.protocol.listingtree import childText, descendable, header
+from ftpkit.protocol.listingtree import (
+    childText,
+    descendable,
+    firstLines,
+    header,
+    lineCount,
+)
+from ftpkit.shells.listings import cacheKeyOf, nextLines
+
+
+class WalkFormat:
+    """
+    The format a directory's listing is given during the walk, in place
+    of the command's (C{ListFormat}, C{NamesFormat}): it gives the same
+    bytes, under the same cache key, so that a directory's lines in a
+    recursive listing are those of a plain listing of it, cached ones
+    included; and it notes, as it formats them, the entries the walk may
+    go into (L{below}), whichever way they are described: as
+    L{ftpkit.fileinfo.FileInfo} values (C{entries}) or C{os.stat}
+    results (C{stats}, maybe in a disk thread). Lines replayed from the
+    listings' cache are not formatted again, but a directory's always
+    are, as its line changes with its contents
+    (L{ftpkit.shells.cachedlistings.describedAgain}): none is missed.
+
+    @ivar below: the names of the subdirectories formatted so far.
+    """
+
+    def __init__(self, format):
+        """
+        @param format: the command's format.
+        """
+        self._format = format
+        self.below = []
+
+    def entries(self, batch):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.entries}.
+        """
+        self.below.extend(name for name, info in batch
+                          if descendable(name, info.isDirectory))
+        return self._format.entries(batch)
+
+    def stats(self, batch, owner, group):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.stats}.
+        """
+        self.below.extend(name for name, result in batch
+                          if descendable(name, S_ISDIR(result.st_mode)))
+        return self._format.stats(batch, owner, group)
+
+    def cacheKey(self):
+        """
+        @return: the command's format's cache key (C{None}, not cached,
+            when it has none: L{cacheKeyOf}).
+        """
+        return cacheKeyOf(self._format, "stats")
+
+    def cacheStamp(self):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.cacheStamp}.
+        """
+        return self._format.cacheStamp()
+
+    def linesKept(self, stamp, mtimes):
+        """
+        See L{ftpkit.protocol.listing.ListFormat.linesKept}.
+        """
+        return self._format.linesKept(stamp, mtimes)
 
 
 class _Directory:
@@ -34,8 +105,9 @@ class _Directory:
     @ivar text: its name in its header.
     @ivar depth: its level below the listed directory.
     @ivar listing: its L{ftpkit.interfaces.IDirectoryListing} while read.
-    @ivar below: the names of its subdirectories met so far; once it is
-        read, those still to go into, in order.
+    @ivar below: the names of its subdirectories met so far (maybe
+        more than once); once it is read, those still to go into, in
+        order.
     """
 
     def __init__(self, path, text, depth, listing):
@@ -93,9 +165,8 @@ class TreeListing:
         """
         Read the next step of the walk.
 
-        @param format: formats a batch of C{(name, FileInfo)} pairs into
-            bytes (C{entries}: L{ftpkit.protocol.listing.ListFormat},
-            C{NamesFormat}).
+        @param format: the command's format
+            (L{ftpkit.protocol.listing.ListFormat}, C{NamesFormat}).
         @return: a Deferred firing with the bytes of the step (maybe
             none), or C{None} once the walk is done.
         """
@@ -107,26 +178,27 @@ class TreeListing:
         directory = self._current
         if directory is None:
             return await self._enterNext()
-        batch = await directory.listing.nextBatch()
+        walking = WalkFormat(format)
+        data = await nextLines(directory.listing, walking)
         if self._closed:
             return None
-        if not batch:
+        if data is None:
             directory.listing.close()
             self._current = None
             await self._keepBelow(directory)
             return b""
+        lines = lineCount(data)
         room = self._limits.entries - self._sent
-        if len(batch) > room:
-            batch = sorted(batch, key=byName)[:room]
+        if lines > room:
+            data, lines = firstLines(data, room), room
             self.truncated = True
             self._stop()
-        self._sent += len(batch)
-        below = [name for name, info in batch if descendable(name, info)]
+        self._sent += lines
         if directory.depth < self._limits.depth:
-            directory.below.extend(below)
-        elif below:
+            directory.below.extend(walking.below)
+        elif walking.below:
             self.truncated = True
-        return format.entries(batch)
+        return data
 
     async def _keepBelow(self, directory):
         """
@@ -142,7 +214,9 @@ class TreeListing:
             return
         if self._closed:
             return
-        names = sorted(directory.below)
+        # A listing may format an entry more than once (the cache's
+        # first read formats a directory's line to keep, then to send).
+        names = sorted(set(directory.below))
         if links:
             names = [name for name in names if name not in links]
         directory.below = deque(names)

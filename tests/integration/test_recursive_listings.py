@@ -16,11 +16,15 @@ from twisted.internet import threads
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.compat.inotify import Inotify
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.listingtree import TreeLimits
+from ftpkit.shells import cachedlistings, listingcache
+from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.fsspecshell import FsspecShell
+from ftpkit.shells.listingcache import ListingCache
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
@@ -365,3 +369,55 @@ class RecursiveClientTests(ClassicClientsMixin, unittest.TestCase):
                                      % self.server.port], "")
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertListed(done.stdout)
+
+
+class CachedRecursiveTests(RecursiveClientTests):
+    """
+    C{LIST -R} of the disk reads each directory as C{LIST} of it does,
+    through the listings' cache (L{ftpkit.shells.listingcache}).
+    """
+
+    def setUp(self):
+        cache = ListingCache(DirectoryWatcher(Inotify()))
+        self.addCleanup(cache.close)
+        self.patch(listingcache, "_shared", cache)
+        self.patch(cachedlistings, "MIN_ENTRIES", 1)
+        self.cache = cache
+        RecursiveClientTests.setUp(self)
+
+    def lftp(self, commands):
+        """
+        Run lftp's C{commands}, its own cache off, logged in as alice.
+
+        @return: a Deferred firing with its output.
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+
+        async def run():
+            done = await self.runClient([LFTP, "-c", (
+                "set ftp:ssl-allow no; set net:max-retries 1; "
+                "set cache:enable no; "
+                "open -u alice,secret ftp://127.0.0.1:%d; %s"
+                % (self.server.port, commands))], "")
+            self.assertEqual(done.returncode, 0, done.stderr)
+            return done.stdout.replace("\r\n", "\n")
+        return run()
+
+    async def test_lftpCached(self):
+        """
+        lftp's C{ls -R} again replays every directory's listing from the
+        cache, the same lines, the subdirectories still gone into; they
+        are what C{ls} of each directory prints.
+        """
+        first = await self.lftp("ls -R")
+        self.assertListed(first)
+        hits = self.cache.hits
+        again = await self.lftp("ls -R")
+        self.assertEqual(again, first)
+        self.assertEqual(self.cache.hits - hits, 6)
+        sections = await self.lftp(
+            "ls; echo; echo a:; ls a; echo; echo a/b:; ls a/b; echo;"
+            " echo a/b/c:; ls a/b/c; echo; echo d:; ls d; echo; echo d/e:;"
+            " ls d/e")
+        self.assertEqual(again.replace("./", ""), ".:\n" + sections)

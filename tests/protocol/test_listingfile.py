@@ -19,6 +19,7 @@ from ftpkit.interfaces import (
     IStatListing,
 )
 from ftpkit.protocol.listing import NamesFormat
+from ftpkit.shells.listings import nextLines
 
 
 @implementer(IDirectoryListing)
@@ -281,3 +282,41 @@ class ListingReadFileTests(unittest.TestCase):
         readFile.close()
         readFile.close()
         self.assertEqual(len(closes), 1)
+
+
+class NextLinesTests(unittest.TestCase):
+    """
+    L{nextLines}, the one place that decides how a listing's lines are
+    read.
+    """
+
+    def test_formatting(self):
+        """
+        A listing that formats its own batches is given the format.
+        """
+        listing = FormattingListing(1)
+        self.assertEqual(self.successResultOf(nextLines(listing, names)),
+                         b"a1\nb1\n")
+        self.assertIsNone(self.successResultOf(nextLines(listing, names)))
+        self.assertEqual(listing.formats, [names, names])
+
+    def test_entries(self):
+        """
+        Any other listing's entries are formatted by the format's
+        C{entries}; an empty batch is the end.
+        """
+        listing = EndlessListing(1)
+        self.assertEqual(self.successResultOf(nextLines(listing, names)),
+                         b"a1\nb1\n")
+        self.assertIsNone(self.successResultOf(nextLines(listing, names)))
+
+    def test_names(self):
+        """
+        Asked for names, even a listing that formats its batches gives
+        its names, formatted by the format's C{names}.
+        """
+        listing = NamingListing(1)
+        self.assertEqual(self.successResultOf(
+            nextLines(listing, NamesFormat(), names=True)), b"a1\r\nb1\r\n")
+        self.assertIsNone(self.successResultOf(
+            nextLines(listing, NamesFormat(), names=True)))

@@ -4,25 +4,29 @@ the walk of L{ftpkit.shells.treelisting.TreeListing}, over a memory shell
 whose calls answer at once.
 """
 
+import os
+
 from twisted.internet.defer import fail, maybeDeferred, succeed
 from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.errors import PermissionDenied
 from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
-from ftpkit.protocol.listing import NamesFormat
+from ftpkit.protocol.listing import ListFormat, NamesFormat
 from ftpkit.protocol.listingtree import (
     TreeLimits,
     childText,
     descendable,
+    firstLines,
     header,
     isRecursive,
+    lineCount,
     topText,
     truncatedReply,
 )
-from ftpkit.shells.listings import openListing
+from ftpkit.shells.listings import cacheKeyOf, openListing
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.shells.treelisting import TreeListing
+from ftpkit.shells.treelisting import TreeListing, WalkFormat
 
 
 class LinesTests(SynchronousTestCase):
@@ -85,11 +89,26 @@ class LinesTests(SynchronousTestCase):
         Only directories are gone into, and none whose name holds CR or
         LF (left out of the listing, so its header could not name it).
         """
-        directory = FileInfo(DIRECTORY)
-        self.assertTrue(descendable("d", directory))
-        self.assertFalse(descendable("f", FileInfo(FILE)))
-        self.assertFalse(descendable("a\nb", directory))
-        self.assertFalse(descendable("a\rb", directory))
+        self.assertTrue(descendable("d", True))
+        self.assertFalse(descendable("f", False))
+        self.assertFalse(descendable("a\nb", True))
+        self.assertFalse(descendable("a\rb", True))
+
+    def test_lineCount(self):
+        """
+        A formatted batch shows one entry a line.
+        """
+        self.assertEqual(lineCount(b""), 0)
+        self.assertEqual(lineCount(b"a\r\nb c\r\n"), 2)
+
+    def test_firstLines(self):
+        """
+        The first lines of a formatted batch, whole.
+        """
+        data = b"-rw a\r\n-rw b\r\ndrw c\r\n"
+        self.assertEqual(firstLines(data, 0), b"")
+        self.assertEqual(firstLines(data, 1), b"-rw a\r\n")
+        self.assertEqual(firstLines(data, 2), b"-rw a\r\n-rw b\r\n")
 
     def test_truncatedReply(self):
         """
@@ -101,6 +120,56 @@ class LinesTests(SynchronousTestCase):
         self.assertIn("truncated", text)
         self.assertIn("50", text)
         self.assertIn("3", text)
+
+
+def _stat(mode):
+    """
+    @return: an C{os.stat} result of that mode, for a format's C{stats}.
+    """
+    return os.stat_result((mode, 0, 0, 1, 0, 0, 3, 0, 1_700_000_000, 0))
+
+
+class WalkFormatTests(SynchronousTestCase):
+    """
+    L{WalkFormat} notes the subdirectories it formats, and formats as
+    the command's format does, under its cache key.
+    """
+
+    def test_entries(self):
+        """
+        From C{FileInfo} values: the directories' names, none holding CR
+        or LF; the bytes of the command's format.
+        """
+        batch = [("f", FileInfo(FILE)), ("d", FileInfo(DIRECTORY)),
+                 ("a\nb", FileInfo(DIRECTORY))]
+        walking = WalkFormat(ListFormat(0))
+        self.assertEqual(walking.entries(batch),
+                         ListFormat(0).entries(batch))
+        self.assertEqual(walking.below, ["d"])
+
+    def test_stats(self):
+        """
+        From C{os.stat} results: the same.
+        """
+        batch = [("f", _stat(0o100644)), ("d", _stat(0o040755)),
+                 ("a\rb", _stat(0o040755))]
+        walking = WalkFormat(ListFormat(0))
+        self.assertEqual(walking.stats(batch, str, str),
+                         ListFormat(0).stats(batch, str, str))
+        self.assertEqual(walking.below, ["d"])
+
+    def test_cacheKey(self):
+        """
+        Its lines are cached under the command's format's key, as a
+        plain listing's; not at all for a format without one.
+        """
+        self.assertEqual(cacheKeyOf(WalkFormat(ListFormat(0)), "stats"),
+                         cacheKeyOf(ListFormat(0), "stats"))
+        self.assertIsNone(cacheKeyOf(WalkFormat(NamesFormat()), "stats"))
+        walking, plain = WalkFormat(ListFormat(5)), ListFormat(5)
+        self.assertEqual(walking.cacheStamp(), plain.cacheStamp())
+        self.assertEqual(walking.linesKept(0, [1.0]),
+                         plain.linesKept(0, [1.0]))
 
 
 DEFAULT_LIMITS = TreeLimits()

@@ -1,10 +1,10 @@
 """
 Directory listings sent batch by batch: L{ListingReadFile} turns an
 L{ftpkit.interfaces.IDirectoryListing} into an L{IReadFile} that asks for
-the next batch only when the data connection has taken the previous one.
-A listing that also provides L{IStatListing} formats its batches where it
-reads them; any other gives entries, formatted here, or, for C{NLST}, names
-alone (L{ftpkit.interfaces.INameListing}).
+the next batch only when the data connection has taken the previous one,
+its lines read as L{ftpkit.shells.listings.nextLines} decides (formatted
+where they are read, or entries formatted here, or, for C{NLST}, names
+alone).
 """
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -12,7 +12,8 @@ from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
-from ftpkit.interfaces import IReadFile, IStatListing
+from ftpkit.interfaces import IReadFile
+from ftpkit.shells.listings import nextLines
 
 
 @implementer(IReadFile, IPushProducer)
@@ -32,26 +33,21 @@ class ListingReadFile:
                  formatted=False):
         """
         @param listing: the L{ftpkit.interfaces.IDirectoryListing}.
-        @param format: how to format its batches: an
-            L{ftpkit.protocol.listing.ListFormat}, C{FactsFormat} or
-            C{NamesFormat}, or anything with their C{entries} method
-            (taking a batch of C{(name, FileInfo)} pairs, giving the bytes
-            to send) when the listing does not provide L{IStatListing};
-            or, for C{names}, anything with C{NamesFormat}'s C{names}.
+        @param format: how to format its batches: see
+            L{ftpkit.shells.listings.nextLines}.
         @param head: bytes to send before the entries.
         @param names: read the listing's names alone
             (L{ftpkit.interfaces.INameListing.nextNames}, which it
             provides), formatted by C{format.names}.
-        @param formatted: the listing formats its own batches
-            (C{nextFormattedBatch}, as L{IStatListing}'s) whatever it
-            provides: a recursive listing
+        @param formatted: the listing gives its batches' bytes
+            (C{nextFormattedBatch(format)}, firing with C{None} at its end)
+            whatever it provides: a recursive listing
             (L{ftpkit.shells.treelisting.TreeListing}).
         """
         self._listing = listing
         self._format = format
         self._named = names
-        self._formatted = formatted or (
-            not names and IStatListing.providedBy(listing))
+        self._formatted = formatted
         self._head = head
         self.batches = 0
         self._sent = 0
@@ -92,34 +88,16 @@ class ListingReadFile:
                 self._waiting = True
                 self.batches += 1
                 if self._formatted:
-                    maybeDeferred(self._listing.nextFormattedBatch,
-                                  self._format).addCallbacks(
-                        self._arrivedFormatted, self._failed)
-                elif self._named:
-                    maybeDeferred(self._listing.nextNames).addCallbacks(
-                        self._arrivedNames, self._failed)
+                    asked = maybeDeferred(self._listing.nextFormattedBatch,
+                                          self._format)
                 else:
-                    maybeDeferred(self._listing.nextBatch).addCallbacks(
-                        self._arrived, self._failed)
+                    asked = nextLines(self._listing, self._format,
+                                      self._named)
+                asked.addCallbacks(self._arrived, self._failed)
         finally:
             self._pumping = False
 
-    def _arrived(self, batch):
-        """
-        Format and write a batch of entries, or end once the listing has
-        no more.
-        """
-        self._arrivedFormatted(self._format.entries(batch) if batch
-                               else None)
-
-    def _arrivedNames(self, names):
-        """
-        Format and write a batch of names, or end once the listing has no
-        more.
-        """
-        self._arrivedFormatted(self._format.names(names) if names else None)
-
-    def _arrivedFormatted(self, data):
+    def _arrived(self, data):
         """
         Write a formatted batch, or end once the listing has no more
         (C{None}).
