@@ -116,10 +116,29 @@ def firstLines(data, count):
     return data[:end]
 
 
+def truncatedText(limits):
+    """
+    @param limits: the walk's L{TreeLimits}.
+    @return: what the last reply line of a recursive listing cut by them
+        says after its usual text.
+    """
+    return (f"listing truncated (at most {limits.entries} entries, "
+            f"{limits.depth} levels deep)")
+
+
 def truncatedReply(limits):
     """
     @param limits: the walk's L{TreeLimits}.
     @return: the final reply of a recursive listing cut by them.
     """
-    return (226, f"Transfer complete; listing truncated (at most "
-                 f"{limits.entries} entries, {limits.depth} levels deep)")
+    return (226, "Transfer complete; " + truncatedText(limits))
+
+
+def statusLimits(limits, most):
+    """
+    @param limits: the server's L{TreeLimits}.
+    @param most: the most entries C{STAT} lists on the control connection.
+    @return: the bounds of C{STAT -R}: the depth of C{limits}, and the
+        lower of the two numbers of entries.
+    """
+    return TreeLimits(limits.depth, min(limits.entries, most))

@@ -27,6 +27,7 @@ from stat import S_ISDIR
 from twisted.internet.defer import Deferred
 
 from ftpkit.errors import FTPError
+from ftpkit.interfaces import IDirectoryListing, IFTPShellResolve
 from ftpkit.protocol.listingtree import (
     childText,
     descendable,
@@ -34,7 +35,12 @@ from ftpkit.protocol.listingtree import (
     header,
     lineCount,
 )
-from ftpkit.shells.listings import cacheKeyOf, nextLines
+from ftpkit.shells.listings import (
+    WholeListing,
+    cacheKeyOf,
+    nextLines,
+    openListing,
+)
 
 
 class WalkFormat:
@@ -267,3 +273,49 @@ class TreeListing:
         """
         if not self._closed:
             self._stop()
+
+
+def walkShell(shell, turn, entries, path, text, limits):
+    """
+    The walk of a directory of a session's shell, each directory read in
+    the session's listing turn (C{LIST -R}, C{NLST -R}, C{STAT -R}).
+
+    @param shell: the session's L{ftpkit.interfaces.IFTPShell}.
+    @param turn: the session's L{ftpkit.control.turns.Turn} for listings.
+    @param entries: the listed directory's entries, read in C{turn}: an
+        L{IDirectoryListing}, or the C{(name, FileInfo)} pairs.
+    @param path: that directory's path.
+    @param text: its name in the first header
+        (L{ftpkit.protocol.listingtree.topText}).
+    @param limits: the L{ftpkit.protocol.listingtree.TreeLimits}.
+    @return: the L{TreeListing}.
+    """
+    def openAt(where):
+        return turn.call(openListing, shell, where).addCallback(turn.listing)
+
+    def linksIn(where):
+        if IFTPShellResolve.providedBy(shell):
+            return turn.call(shell.linkTargets, where)
+        return None
+
+    if not IDirectoryListing.providedBy(entries):
+        entries = WholeListing(entries)
+    return TreeListing(entries, path, text, openAt, linksIn, limits)
+
+
+async def readTree(tree, format):
+    """
+    Read a whole walk (for C{STAT -R}, whose bounds keep it small), and
+    close it.
+
+    @param tree: the L{TreeListing}.
+    @param format: as for L{TreeListing.nextFormattedBatch}.
+    @return: its bytes, first header included.
+    """
+    parts = [tree.first()]
+    try:
+        while (step := await tree.nextFormattedBatch(format)) is not None:
+            parts.append(step)
+    finally:
+        tree.close()
+    return b"".join(parts)

@@ -130,6 +130,27 @@ class RecursiveListingTests(LoopbackServerMixin, unittest.TestCase):
             listLines, self, port, "NLST -R a/*")
         self.assertEqual(lines, ["a/b", "a/f1.txt"])
 
+    async def test_stat(self):
+        """
+        C{STAT -R} of a directory on the disk: its tree on the control
+        connection, C{LIST -R}'s lines; of a pattern, its matches alone.
+        """
+        port = self.serve(FilesystemShell(self.root))
+
+        def stat(argument):
+            ftp = ftplibLogin(self, port)
+            try:
+                return ftp.sendcmd("STAT " + argument).split("\n")
+            finally:
+                ftp.quit()
+
+        lines = await threads.deferToThread(stat, "-R")
+        self.assertEqual(lines[0], "212-Status of /:")
+        self.assertEqual(headsAndNames(lines[1:-1]), NAMES)
+        self.assertEqual(lines[-1], "212 End of status")
+        lines = await threads.deferToThread(stat, "-R a/*")
+        self.assertEqual(headsAndNames(lines[1:-1]), ["b", "f1.txt"])
+
     def test_disk(self):
         """
         On the local disk.

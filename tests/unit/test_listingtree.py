@@ -21,6 +21,7 @@ from ftpkit.protocol.listingtree import (
     header,
     isRecursive,
     lineCount,
+    statusLimits,
     topText,
     truncatedReply,
 )
@@ -109,6 +110,16 @@ class LinesTests(SynchronousTestCase):
         self.assertEqual(firstLines(data, 0), b"")
         self.assertEqual(firstLines(data, 1), b"-rw a\r\n")
         self.assertEqual(firstLines(data, 2), b"-rw a\r\n-rw b\r\n")
+
+    def test_statusLimits(self):
+        """
+        C{STAT -R} goes as deep as C{LIST -R}, and lists the fewer
+        entries of its bounds and C{STAT}'s.
+        """
+        self.assertEqual(statusLimits(TreeLimits(3, 50), 20),
+                         TreeLimits(3, 20))
+        self.assertEqual(statusLimits(TreeLimits(3, 50), 2000),
+                         TreeLimits(3, 50))
 
     def test_truncatedReply(self):
         """

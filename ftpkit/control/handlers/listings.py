@@ -9,12 +9,12 @@ import time
 
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.data.movers.listings import ListingReadFile
-from ftpkit.interfaces import IDirectoryListing, IFTPShellResolve, INameListing
+from ftpkit.interfaces import IDirectoryListing, INameListing
 from ftpkit.protocol import listing, listingfacts, listingtree, paths
 from ftpkit.protocol.commands import splitListArgument
 from ftpkit.protocol.replies import encodeText
 from ftpkit.shells.listings import WholeListing, openListing
-from ftpkit.shells.treelisting import TreeListing
+from ftpkit.shells.treelisting import readTree, walkShell
 
 
 class ListingCommands:
@@ -70,6 +70,45 @@ class ListingCommands:
         return (self._recursive(argument) and listed.isDirectory
                 and listed.prefix is None and listed.text != argument)
 
+    def _walk(self, listed, limits):
+        """
+        @param listed: the L{ftpkit.control.handlers.listed.Listed}
+            directory, its entries an L{IDirectoryListing} of
+            C{(name, info)} pairs.
+        @param limits: the L{listingtree.TreeLimits}.
+        @return: its walk (L{walkShell}), each directory read in the
+            session's listing turn.
+        """
+        return walkShell(self.session.shell, self.listingTurn,
+                         listed.entries, listed.path,
+                         listingtree.topText(listed.text), limits)
+
+    async def statusTree(self, argument, listed, most):
+        """
+        The reply of C{STAT -R} of a directory: the lines C{LIST -R}
+        would send, on the control connection, within its bounds and
+        C{STAT}'s (L{listingtree.statusLimits}).
+
+        @param argument: C{STAT}'s argument.
+        @param listed: what it names (L{findListed}, streamed).
+        @param most: the most entries C{STAT} lists.
+        @return: the reply; C{None} when the argument asks for no
+            recursive listing (L{_walked}).
+        """
+        if not self._walked(argument, listed):
+            return None
+        limits = listingtree.statusLimits(
+            self.factory.config.listingTreeLimits, most)
+        tree = self._walk(listed, limits)
+        data = await readTree(tree, listing.ListFormat(time.time()))
+        end = "End of status"
+        if tree.truncated:
+            end += "; " + listingtree.truncatedText(limits)
+        # As STAT's listing: lines end in CRLF and hold no CR or LF.
+        return (212, ["Status of " + paths.toText(listed.path) + ":"]
+                + data.decode("utf-8", "surrogateescape").split("\r\n")[:-1]
+                + [end])
+
     async def _sendTree(self, listed, format, description, opening):
         """
         Send a directory and those below it, as C{ls -R} prints them
@@ -85,24 +124,8 @@ class ListingCommands:
         @return: the final reply: saying so when the limits cut the
             listing.
         """
-        shell, turn = self.session.shell, self.listingTurn
         limits = self.factory.config.listingTreeLimits
-
-        def openAt(path):
-            return turn.call(openListing, shell, path).addCallback(
-                turn.listing)
-
-        def linksIn(path):
-            if IFTPShellResolve.providedBy(shell):
-                return turn.call(shell.linkTargets, path)
-            return None
-
-        entries = listed.entries
-        if not IDirectoryListing.providedBy(entries):
-            entries = WholeListing(entries)
-        tree = TreeListing(entries, listed.path,
-                           listingtree.topText(listed.text), openAt,
-                           linksIn, limits)
+        tree = self._walk(listed, limits)
         reply = await self.sendFile(
             ListingReadFile(tree, format, tree.first(), formatted=True),
             True, description, opening, listing=True)

@@ -35,7 +35,8 @@ from ftpkit.shells.listings import readListing
 
 STAT_LIST_LIMIT = 2000
 """The most entries C{STAT} lists on the control connection; a directory
-with more gets C{550} (C{LIST} and C{MLSD} send it in batches): the reply
+with more gets C{550} (C{LIST} and C{MLSD} send it in batches; C{STAT -R}
+is cut there, as C{LIST -R} is at its bounds): the reply
 is formatted in one piece, which held up every session of the server for
 a time growing with the directory. A directory is read batch by batch,
 and no further than this limit, so a C{STAT} of a huge one costs a few
@@ -249,7 +250,8 @@ class SessionCommands:
         """
         Report transfer progress, the session's status, or a listing (of
         at most L{STAT_LIST_LIMIT} entries): C{212} for a directory's,
-        C{213} for a file's.
+        C{213} for a file's; with C{-R}, a directory's tree, cut at that
+        many entries (L{ftpkit.control.handlers.listings.ListingCommands.statusTree}).
         """
         if self.transfer is not None:
             return (213, self.transfer.status())
@@ -261,6 +263,9 @@ class SessionCommands:
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
                                   streamed=True)
+        tree = await self.statusTree(argument, listed, STAT_LIST_LIMIT)
+        if tree is not None:
+            return tree
         entries = listed.entries
         if IDirectoryListing.providedBy(entries):
             entries = await readListing(entries, STAT_LIST_LIMIT)
