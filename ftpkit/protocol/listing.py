@@ -304,6 +304,31 @@ class NamesFormat:
         """
         self._prefix = prefix
 
+    def cacheKey(self):
+        """
+        What the lines of L{stats} depend on besides the entries, for the
+        listings' cache (C{NLST -R} reads each directory's names there:
+        L{ftpkit.shells.treelisting}; C{NLST} of a directory reads names
+        without describing them).
+
+        @return: a hashable key: the prefix's.
+        """
+        return ("NLST", self._prefix)
+
+    def cacheStamp(self):
+        """
+        @return: C{None}: the lines do not depend on the time.
+        """
+        return None
+
+    def linesKept(self, stamp, mtimes):
+        """
+        @param stamp: what L{cacheStamp} gave.
+        @param mtimes: the modification times of the lines' entries.
+        @return: C{True}: the lines of the same key are always the same.
+        """
+        return True
+
     def entries(self, batch):
         """
         @param batch: C{(name, anything)} pairs, in any order.

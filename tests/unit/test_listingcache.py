@@ -17,7 +17,7 @@ from twisted.trial import unittest
 from ftpkit.compat.inotify import (
     Inotify,
 )
-from ftpkit.protocol.listing import ListFormat
+from ftpkit.protocol.listing import ListFormat, NamesFormat
 from ftpkit.protocol.listingdates import FUTURE, RECENT, sameForms
 from ftpkit.protocol.listingfacts import FACTS, FactsFormat
 from ftpkit.shells.cachedlistings import renderBatch, splitBatch
@@ -129,6 +129,20 @@ class CacheKeyTests(unittest.TestCase):
             cacheKeyOf(facts, "stats"),
             cacheKeyOf(FactsFormat(FACTS, True, exceptions={"a": frozenset()}),
                        "stats"))
+
+    def test_namesFormats(self):
+        """
+        C{NLST}'s formats have keys, one per prefix, other than C{LIST}'s,
+        and their lines never depend on the time.
+        """
+        self.assertEqual(cacheKeyOf(NamesFormat(), "stats"),
+                         cacheKeyOf(NamesFormat(""), "stats"))
+        self.assertNotEqual(cacheKeyOf(NamesFormat(), "stats"),
+                            cacheKeyOf(NamesFormat("d/"), "stats"))
+        self.assertNotEqual(cacheKeyOf(NamesFormat(), "stats"),
+                            cacheKeyOf(ListFormat(1), "stats"))
+        self.assertIsNone(NamesFormat().cacheStamp())
+        self.assertTrue(NamesFormat().linesKept(None, [0.0, 1e9]))
 
     def test_subclassWithoutKey(self):
         """

@@ -176,7 +176,12 @@ class WalkFormatTests(SynchronousTestCase):
         """
         self.assertEqual(cacheKeyOf(WalkFormat(ListFormat(0)), "stats"),
                          cacheKeyOf(ListFormat(0), "stats"))
-        self.assertIsNone(cacheKeyOf(WalkFormat(NamesFormat()), "stats"))
+
+        class Unkeyed(NamesFormat):
+            def stats(self, batch, owner, group):
+                return b""
+
+        self.assertIsNone(cacheKeyOf(WalkFormat(Unkeyed()), "stats"))
         walking, plain = WalkFormat(ListFormat(5)), ListFormat(5)
         self.assertEqual(walking.cacheStamp(), plain.cacheStamp())
         self.assertEqual(walking.linesKept(0, [1.0]),

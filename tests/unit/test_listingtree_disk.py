@@ -141,6 +141,18 @@ class DiskWalkTests(unittest.TestCase):
             self.assertEqual(self.cache.hits - hits, 1)
         self.assertNotIn(b".hidden", again)
 
+    async def test_namesCached(self):
+        """
+        C{NLST -R}'s names are cached too, under their own key: a second
+        walk replays every directory's.
+        """
+        shell = FilesystemShell(self.root)
+        _, first = await walk(shell, NamesFormat())
+        hits = self.cache.hits
+        _, again = await walk(shell, NamesFormat())
+        self.assertEqual(again, first)
+        self.assertEqual(self.cache.hits - hits, 5)
+
     async def test_entriesCut(self):
         """
         The entries limit cuts a directory's formatted lines, keeping the
