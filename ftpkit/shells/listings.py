@@ -1,9 +1,11 @@
 """
 Directory listings in batches (L{ftpkit.interfaces.IDirectoryListing}):
 the ones shells and wrappers build, L{openListing}, which gives the
-server a batched listing of any shell, and L{nextLines}, which reads one
-batch's lines from it.
+server a batched listing of any shell, and L{linesReader}, which reads
+their batches' lines.
 """
+
+from functools import partial
 
 from twisted.internet.defer import maybeDeferred, succeed
 from zope.interface import alsoProvides, implementer
@@ -35,12 +37,13 @@ def openListing(shell, path):
     return shell.list(path).addCallback(WholeListing)
 
 
-def nextLines(listing, format, names=False):
+def linesReader(listing, names=False):
     """
-    Read the lines of a listing's next batch: the one place that decides
-    how a directory's listing lines are made, for C{LIST}, C{NLST} and
-    C{MLSD} of a directory and for each directory of a recursive listing
-    (L{ftpkit.shells.treelisting}).
+    How the lines of a listing's batches are read: the one place that
+    decides how a directory's listing lines are made, for C{LIST},
+    C{NLST} and C{MLSD} of a directory and for each directory of a
+    recursive listing (L{ftpkit.shells.treelisting}); decided once per
+    listing.
 
     A listing that formats its own batches (L{IStatListing}: the disk's,
     formatted where they are read, or replayed from the listings' cache,
@@ -49,21 +52,28 @@ def nextLines(listing, format, names=False):
     read and formatted here.
 
     @param listing: an L{IDirectoryListing}.
-    @param format: an L{ftpkit.protocol.listing.ListFormat},
-        C{FactsFormat} or C{NamesFormat}, or anything with their
-        C{entries} (a batch of C{(name, FileInfo)} pairs to bytes) and
-        C{stats} methods; for C{names}, anything with C{NamesFormat}'s
-        C{names}.
     @param names: read the listing's names alone
         (L{INameListing.nextNames}, which it provides).
-    @return: a Deferred firing with the batch's bytes (C{b""} when every
-        entry of it was left out), or C{None} once the listing has no more.
+    @return: a function reading the next batch, called with the format:
+        an L{ftpkit.protocol.listing.ListFormat}, C{FactsFormat} or
+        C{NamesFormat}, or anything with their C{entries} (a batch of
+        C{(name, FileInfo)} pairs to bytes) and C{stats} methods; for
+        C{names}, anything with C{NamesFormat}'s C{names}. It gives a
+        Deferred firing with the batch's bytes (C{b""} when every entry
+        of it was left out), or C{None} once the listing has no more.
     """
     if names:
-        return maybeDeferred(listing.nextNames).addCallback(
-            _namesLines, format)
+        return partial(_nextNames, listing)
     if IStatListing.providedBy(listing):
-        return maybeDeferred(listing.nextFormattedBatch, format)
+        return partial(maybeDeferred, listing.nextFormattedBatch)
+    return partial(_nextEntries, listing)
+
+
+def _nextNames(listing, format):
+    return maybeDeferred(listing.nextNames).addCallback(_namesLines, format)
+
+
+def _nextEntries(listing, format):
     return maybeDeferred(listing.nextBatch).addCallback(_entriesLines, format)
 
 

@@ -5,7 +5,7 @@ the shell's own listings (any shell: L{ftpkit.shells.listings.openListing}),
 a batch at a time as the data connection takes them, its headers and
 bounds from L{ftpkit.protocol.listingtree}. Each directory's lines are
 read as a plain listing of it reads them
-(L{ftpkit.shells.listings.nextLines}: where the shell offers it,
+(L{ftpkit.shells.listings.linesReader}: where the shell offers it,
 formatted where they are read, or from the listings' cache), through a
 L{WalkFormat} that notes its subdirectories.
 
@@ -38,7 +38,7 @@ from ftpkit.protocol.listingtree import (
 from ftpkit.shells.listings import (
     WholeListing,
     cacheKeyOf,
-    nextLines,
+    linesReader,
     openListing,
 )
 
@@ -111,6 +111,8 @@ class _Directory:
     @ivar text: its name in its header.
     @ivar depth: its level below the listed directory.
     @ivar listing: its L{ftpkit.interfaces.IDirectoryListing} while read.
+    @ivar read: reads the lines of its listing's next batch
+        (L{linesReader}).
     @ivar below: the names of its subdirectories met so far (maybe
         more than once); once it is read, those still to go into, in
         order.
@@ -121,6 +123,7 @@ class _Directory:
         self.text = text
         self.depth = depth
         self.listing = listing
+        self.read = linesReader(listing)
         self.below = []
 
 
@@ -185,7 +188,7 @@ class TreeListing:
         if directory is None:
             return await self._enterNext()
         walking = WalkFormat(format)
-        data = await nextLines(directory.listing, walking)
+        data = await directory.read(walking)
         if self._closed:
             return None
         if data is None:

@@ -19,7 +19,7 @@ from ftpkit.interfaces import (
     IStatListing,
 )
 from ftpkit.protocol.listing import NamesFormat
-from ftpkit.shells.listings import nextLines
+from ftpkit.shells.listings import linesReader
 
 
 @implementer(IDirectoryListing)
@@ -286,7 +286,7 @@ class ListingReadFileTests(unittest.TestCase):
 
 class NextLinesTests(unittest.TestCase):
     """
-    L{nextLines}, the one place that decides how a listing's lines are
+    L{linesReader}, the one place that decides how a listing's lines are
     read.
     """
 
@@ -295,9 +295,9 @@ class NextLinesTests(unittest.TestCase):
         A listing that formats its own batches is given the format.
         """
         listing = FormattingListing(1)
-        self.assertEqual(self.successResultOf(nextLines(listing, names)),
+        self.assertEqual(self.successResultOf(linesReader(listing)(names)),
                          b"a1\nb1\n")
-        self.assertIsNone(self.successResultOf(nextLines(listing, names)))
+        self.assertIsNone(self.successResultOf(linesReader(listing)(names)))
         self.assertEqual(listing.formats, [names, names])
 
     def test_entries(self):
@@ -306,9 +306,9 @@ class NextLinesTests(unittest.TestCase):
         C{entries}; an empty batch is the end.
         """
         listing = EndlessListing(1)
-        self.assertEqual(self.successResultOf(nextLines(listing, names)),
+        self.assertEqual(self.successResultOf(linesReader(listing)(names)),
                          b"a1\nb1\n")
-        self.assertIsNone(self.successResultOf(nextLines(listing, names)))
+        self.assertIsNone(self.successResultOf(linesReader(listing)(names)))
 
     def test_names(self):
         """
@@ -317,6 +317,6 @@ class NextLinesTests(unittest.TestCase):
         """
         listing = NamingListing(1)
         self.assertEqual(self.successResultOf(
-            nextLines(listing, NamesFormat(), names=True)), b"a1\r\nb1\r\n")
+            linesReader(listing, names=True)(NamesFormat())), b"a1\r\nb1\r\n")
         self.assertIsNone(self.successResultOf(
-            nextLines(listing, NamesFormat(), names=True)))
+            linesReader(listing, names=True)(NamesFormat())))

@@ -19,7 +19,7 @@ from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import DiskListing
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listingcache import ListingCache
-from ftpkit.shells.listings import nextLines
+from ftpkit.shells.listings import linesReader
 from ftpkit.shells.treelisting import TreeListing
 from ftpkit.shells.wrappers import HideDotfilesShell
 
@@ -61,7 +61,7 @@ async def plainListing(shell, path, format):
     """
     listing = await shell.openListing(path)
     data = []
-    while (step := await nextLines(listing, format)) is not None:
+    while (step := await linesReader(listing)(format)) is not None:
         data.append(step)
     listing.close()
     return b"".join(data)

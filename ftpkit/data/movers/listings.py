@@ -2,10 +2,12 @@
 Directory listings sent batch by batch: L{ListingReadFile} turns an
 L{ftpkit.interfaces.IDirectoryListing} into an L{IReadFile} that asks for
 the next batch only when the data connection has taken the previous one,
-its lines read as L{ftpkit.shells.listings.nextLines} decides (formatted
+its lines read as L{ftpkit.shells.listings.linesReader} decides (formatted
 where they are read, or entries formatted here, or, for C{NLST}, names
 alone).
 """
+
+from functools import partial
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.error import ConnectionLost
@@ -13,7 +15,7 @@ from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
 from ftpkit.interfaces import IReadFile
-from ftpkit.shells.listings import nextLines
+from ftpkit.shells.listings import linesReader
 
 
 @implementer(IReadFile, IPushProducer)
@@ -34,7 +36,7 @@ class ListingReadFile:
         """
         @param listing: the L{ftpkit.interfaces.IDirectoryListing}.
         @param format: how to format its batches: see
-            L{ftpkit.shells.listings.nextLines}.
+            L{ftpkit.shells.listings.linesReader}.
         @param head: bytes to send before the entries.
         @param names: read the listing's names alone
             (L{ftpkit.interfaces.INameListing.nextNames}, which it
@@ -46,8 +48,8 @@ class ListingReadFile:
         """
         self._listing = listing
         self._format = format
-        self._named = names
-        self._formatted = formatted
+        self._read = (partial(maybeDeferred, listing.nextFormattedBatch)
+                      if formatted else linesReader(listing, names))
         self._head = head
         self.batches = 0
         self._sent = 0
@@ -87,13 +89,8 @@ class ListingReadFile:
                        or self._done.called):
                 self._waiting = True
                 self.batches += 1
-                if self._formatted:
-                    asked = maybeDeferred(self._listing.nextFormattedBatch,
-                                          self._format)
-                else:
-                    asked = nextLines(self._listing, self._format,
-                                      self._named)
-                asked.addCallbacks(self._arrived, self._failed)
+                self._read(self._format).addCallbacks(self._arrived,
+                                                      self._failed)
         finally:
             self._pumping = False
 
