@@ -111,7 +111,11 @@ class Jail:
             C{stat_result} of what it names where the walk read it (the
             last segment's C{lstat}, not a symbolic link), C{False} where
             that C{lstat} found nothing there, else C{None} (not known).
-        @raise PermissionDenied: when it leads outside the root.
+        @raise PermissionDenied: when it leads outside the root, or
+            where the rule of a L{ftpkit.shells.guardedpaths.Guarded}
+            path does not allow what it reached (this walk's path, which
+            the caller acts on: a link swapped since an earlier walk
+            cannot lead it past the rule).
         @raise InvalidPath: when a segment names an upload not in place.
         @raise UnicodeEncodeError: when a segment has no file system name.
         """
@@ -144,6 +148,9 @@ class Jail:
             current = candidate
         if not followLast:
             current = os.path.join(current, segments[-1])
+        allowed = getattr(path, "allowed", None)
+        if allowed is not None and not allowed(self.segmentsOf(current)):
+            raise PermissionDenied()
         return current, found
 
     def joined(self, path):

@@ -60,6 +60,7 @@ from ftpkit.interfaces import (
     IRandomWriteFile,  # noqa: F401 (importable from here, as before)
 )
 from ftpkit.protocol.permletters import maskOf
+from ftpkit.shells.guardedpaths import Guarded
 from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
 from ftpkit.shells.pathlookups import (
     ownSizeOf,
@@ -177,6 +178,18 @@ class PermissionShell(ShellWrapper):
         """
         return lambda path: self._table.allows(path, permission)
 
+    def _guarded(self, path, permission):
+        """
+        @return: C{path} as the wrapped shell is asked to act on it: where
+            the permission is checked where paths lead, a
+            L{Guarded} path, so that the shell checks it again where its
+            own walk of the path reaches (the check here walks it apart,
+            and a link swapped in between led the act past the rule).
+        """
+        if not self._resolves:
+            return path
+        return Guarded(path, self._allows(permission))
+
     def _checked(self, allowed, pathList, then=lambda: None):
         """
         Call C{then} once C{allowed} holds at every path, and where each
@@ -209,7 +222,9 @@ class PermissionShell(ShellWrapper):
                 raise PermissionDenied()
             return self._leadsAllowed(allowed, pathList[1:])
 
-        return self._shell.resolve(pathList[0]).addCallback(check)
+        # Where the path leads now, whatever rule a Guarded one carries
+        # for the act (its walk would fail instead of telling).
+        return self._shell.resolve(tuple(pathList[0])).addCallback(check)
 
     @defer.inlineCallbacks
     def _replaceAllowed(self, path, found=None):
@@ -333,6 +348,7 @@ class PermissionShell(ShellWrapper):
         file counts until the download is closed, even once it is no
         longer in place (L{ftpkit.shells.quotareads}).
         """
+        path = self._guarded(path, "read")
         yield self._checked(self._allows("read"), [path])
         readFile = yield self._shell.openForReading(path, offset)
         if self._account is None:
@@ -354,6 +370,7 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShell.makeDirectory}: needs C{mkdir}; with a file quota,
         room for one more entry (L{DirectoryOverFileQuota} otherwise).
         """
+        path = self._guarded(path, "mkdir")
         yield self._checked(self._allows("mkdir"), [path])
         if self._account is None:
             result = yield self._shell.makeDirectory(path)
@@ -371,6 +388,7 @@ class PermissionShell(ShellWrapper):
         with it, with their bytes (the quota is measured again when the
         shell does not tell their bytes: L{HiddenEntries}).
         """
+        path = self._guarded(path, "delete")
         yield self._checked(self._allows("delete"), [path])
         result = yield self._shell.removeDirectory(path)
         change = None
@@ -389,6 +407,7 @@ class PermissionShell(ShellWrapper):
         bytes, and its entry; a symbolic link's own, none,
         L{ownSizeOf}).
         """
+        path = self._guarded(path, "delete")
         yield self._checked(self._allows("delete"), [path])
         account = self._account
         size = 0
@@ -419,6 +438,8 @@ class PermissionShell(ShellWrapper):
         must fit in the quota, or the rename is refused before anything is
         renamed (L{QuotaExceeded}).
         """
+        fromPath = self._guarded(fromPath, "rename")
+        toPath = self._guarded(toPath, "rename")
         yield self._checked(self._allows("rename"), [fromPath, toPath])
         table = self._table
         if table.rulesBelow(fromPath) or table.rulesBelow(toPath):
@@ -464,6 +485,7 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.setModificationTime}: needs C{set-time}.
         """
+        path = self._guarded(path, "set-time")
         return self._checked(
             self._allows("set-time"), [path],
             lambda: self._shell.setModificationTime(path, when))
@@ -473,6 +495,7 @@ class PermissionShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellTimes.setTimes}: needs
         C{set-time}, as L{setModificationTime}.
         """
+        path = self._guarded(path, "set-time")
         return self._checked(
             self._allows("set-time"), [path],
             lambda: self._shell.setTimes(path, accessed, modified))
@@ -482,6 +505,7 @@ class PermissionShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}: needs
         C{chmod} (only provided when the wrapped shell provides it).
         """
+        path = self._guarded(path, "chmod")
         return self._checked(self._allows("chmod"), [path],
                              lambda: self._shell.setPermissions(path, mode))
 
@@ -495,6 +519,7 @@ class PermissionShell(ShellWrapper):
         otherwise, before anything is opened); replacing a file, or
         continuing a cut upload, adds none.
         """
+        path = self._guarded(path, "append" if append or offset else "write")
         return self._open(path, offset, append,
                           lambda: self._shell.openForWriting(
                               path, offset, append))
@@ -505,6 +530,7 @@ class PermissionShell(ShellWrapper):
         only when the wrapped shell provides it): needs C{write}, and
         counts as L{openForWriting} does.
         """
+        path = self._guarded(path, "write")
         return self._open(path, 0, False,
                           lambda: self._shell.openForCreating(path))
 

@@ -1,0 +1,35 @@
+"""
+L{Guarded}: a shell path carrying the rule it must meet where it really
+is, for the shell to apply when it acts (no reactor here).
+
+A wrapper checking a user's rules where a path leads
+(L{ftpkit.shells.permissions.PermissionShell} with per-directory
+permissions) asks the shell where the path leads, then asks it to act:
+two walks of the path, and a local user who swaps a symbolic link on it
+in between (from a writable directory to a read-only one of the same
+root) had the act follow the new link past the rule. A shell that walks
+the path itself when it acts (L{ftpkit.shells.diskpaths.Jail.walk}) asks
+the path's L{Guarded.allowed} about what that walk reached, the very
+path it then acts on without following links again.
+"""
+
+
+class Guarded(tuple):
+    """
+    A path (a tuple of segments, equal to it and used wherever it is)
+    with the test its real path must pass.
+
+    @ivar allowed: a callable taking the segments of where the path
+        really is (below the shell's root) and returning whether the
+        action may go on there.
+    """
+
+    def __new__(cls, segments, allowed):
+        """
+        @param segments: the path, a tuple of segments.
+        @param allowed: see L{allowed}.
+        """
+        path = tuple.__new__(cls, segments)
+        path.allowed = allowed
+        return path
+

@@ -1,0 +1,224 @@
+"""
+The nineteenth attack sweep, over real loopback sockets.
+
+A user's per-directory rules (a users file's C{directories}) were
+checked where a path leads, then the shell walked the path again to act
+on it: a local user who could write in a directory the FTP user may
+change swapped a symbolic link there in between, from one leading into
+that directory to one leading into a directory the rules make read-only
+(or unreadable), and the act followed the new link past the rule. With
+C{rw/x -> ok} at the check and C{rw/x -> ../ro} at the act, C{DELE
+rw/x/kept.txt} removed C{/ro/kept.txt}, which the rules keep from being
+deleted; so did every changing verb and C{RETR} (the jail's own race,
+L{tests.integration.test_attack_linkrace}, is about the root, and held).
+The shell's walk for the act now checks the rule where it reached
+(L{ftpkit.shells.guardedpaths.Guarded}), on the path it then acts on
+without following links again (L{RuleRaceTests}).
+"""
+
+import os
+
+from twisted.cred.portal import IRealm
+from twisted.internet import defer
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.config import ServerConfig
+from ftpkit.interfaces import IFTPShell
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
+from tests.integration.test_attack_jail import RawClient
+from tests.scratch import scratchDirectory
+
+KEPT = b"KEPT in the read-only directory"
+
+
+class RuleRacingShell(FilesystemShell):
+    """
+    A filesystem shell whose check of where a path leads
+    (L{FilesystemShell.resolve}, what L{PermissionShell} asks before it
+    acts) is followed at once, when armed, by a local user's swap of the
+    link C{rw/x} (to C{ok}) for one to C{../ro}. Its copies for each
+    session (L{FilesystemShell.forResumer}) share its L{race}.
+
+    @ivar race: C{armed}, whether the next check is followed by the
+        swap, and C{swaps}, how many were made.
+    """
+
+    def __init__(self, root):
+        """
+        @param root: the home, holding C{ro}, C{rw/ok} and C{rw/x}.
+        """
+        FilesystemShell.__init__(self, root)
+        self.root = root
+        self.race = {"armed": False, "swaps": 0}
+        self._shortCalls = None
+
+    @property
+    def swaps(self):
+        return self.race["swaps"]
+
+    def _resolveUnder(self, path):
+        resolved = FilesystemShell._resolveUnder(self, path)
+        if self.race["armed"]:
+            self.race["armed"] = False
+            self.race["swaps"] += 1
+            self._point("../ro")
+        return resolved
+
+    def _point(self, target):
+        """
+        Make C{rw/x} lead to C{target} in one rename, as a local user
+        would.
+        """
+        link = os.path.join(self.root, "rw", "x")
+        os.symlink(target, link + ".new")
+        os.rename(link + ".new", link)
+
+    def restore(self, arm=True):
+        """
+        Make C{rw/x} lead to C{ok} again, and arm the next swap.
+        """
+        self._point("ok")
+        self.race["armed"] = arm
+
+
+@implementer(IRealm)
+class _RulesRealm:
+    """
+    Every user gets the one shell, under the rules of L{RuleRaceTests}.
+    """
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        return IFTPShell, self.shell, lambda: None
+
+
+def _state(top):
+    """
+    @return: every path under C{top}, with its mode, modification time and
+        (for a file) bytes.
+    """
+    found = {}
+    for directory, names, files in os.walk(top):
+        for name in names + files:
+            path = os.path.join(directory, name)
+            info = os.lstat(path)
+            content = None
+            if name in files:
+                with open(path, "rb") as f:
+                    content = f.read()
+            found[os.path.relpath(path, top)] = (
+                info.st_mode, info.st_mtime_ns, content)
+    return found
+
+
+class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A home whose C{/ro} may only be listed (a rule), and whose C{/rw} the
+    user may change: C{rw/x} is a link to C{rw/ok}, swapped for one to
+    C{../ro} right after each check (L{RuleRacingShell}).
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        home = scratchDirectory(self)
+        for directory in ["ro/sub", "rw/ok/sub"]:
+            os.makedirs(os.path.join(home, directory))
+        with open(os.path.join(home, "ro", "kept.txt"), "wb") as f:
+            f.write(KEPT)
+        with open(os.path.join(home, "rw", "ok", "kept.txt"), "wb") as f:
+            f.write(b"mine")
+        self.ro = os.path.join(home, "ro")
+        self.shell = RuleRacingShell(home)
+        self.shell.restore(arm=False)
+        table = PermissionTable(PERMISSIONS, {("ro",): ["list"]})
+        self.server = self.startServer(
+            _RulesRealm(PermissionShell(self.shell, table)),
+            ServerConfig(loginFailureDelay=0))
+
+    def attack(self, steps):
+        """
+        Run commands, each raced (C{(line, None)}, or a transfer:
+        C{(line, b"")} a download, C{(line, bytes)} an upload).
+
+        @return: a Deferred firing with the replies and bytes received,
+            C{bytes}.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            seen = []
+            try:
+                client.login()
+                for line, data in steps:
+                    self.shell.restore(arm=not line.startswith(b"RNFR"))
+                    if data is None:
+                        seen.append(client.command(line))
+                    else:
+                        seen.append(b"%r" % (client.transfer(
+                            line, data or None),))
+                self.shell.restore(arm=False)
+                return b"\n".join(seen)
+            finally:
+                client.close()
+
+        return self.inThread(run)
+
+    @defer.inlineCallbacks
+    def test_changesRefused(self):
+        """
+        No changing verb through the swapped link changes anything in
+        C{/ro}: each is refused (C{550}, or C{553} for an upload).
+        """
+        before = _state(self.ro)
+        seen = yield self.attack([
+            (b"DELE rw/x/kept.txt", None),
+            (b"STOR rw/x/new.txt", b"dropped"),
+            (b"STOR rw/x/kept.txt", b"replaced"),
+            (b"APPE rw/x/kept.txt", b"appended"),
+            (b"MKD rw/x/made", None),
+            (b"RMD rw/x/sub", None),
+            (b"SITE CHMOD 777 rw/x/kept.txt", None),
+            (b"MFMT 20000101000000 rw/x/kept.txt", None),
+            (b"RNFR rw/x/kept.txt", None),
+            (b"RNTO rw/moved.txt", None),
+        ])
+        self.assertEqual(_state(self.ro), before, seen)
+        self.assertGreaterEqual(self.shell.swaps, 9, seen)
+        self.assertNotIn(b"226", seen)
+
+    @defer.inlineCallbacks
+    def test_readRefused(self):
+        """
+        Nor is a file there downloaded, though the rule gives no C{read}.
+        """
+        seen = yield self.attack([(b"RETR rw/x/kept.txt", b"")])
+        self.assertNotIn(KEPT, seen)
+        self.assertEqual(self.shell.swaps, 1)
+
+    @defer.inlineCallbacks
+    def test_unracedStillWorks(self):
+        """
+        Left alone, the link leads into C{rw/ok}, where the same verbs
+        work.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                return [client.command(b"DELE rw/x/kept.txt"),
+                        client.transfer(b"STOR rw/x/new.txt", b"new")[2],
+                        client.command(b"MKD rw/x/made")]
+            finally:
+                client.close()
+
+        seen = yield self.inThread(run)
+        self.assertEqual([line[:3] for line in seen], [b"250", b"226",
+                                                       b"257"])
+        self.assertEqual(sorted(os.listdir(os.path.join(
+            self.shell.root, "rw", "ok"))), ["made", "new.txt", "sub"])
