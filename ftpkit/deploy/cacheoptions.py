@@ -10,6 +10,7 @@ serving sessions runs.
 
 from twisted.application import service
 
+from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.protocol.listingtree import TreeLimits
@@ -34,12 +35,12 @@ class ListingCacheOptionsMixin:
           "each process keeps while they are unchanged; 0 keeps none "
           "[default: 32M].")],
         ["recursive-listing-depth", None, None,
-         ("N: LIST -R and NLST -R go no more than N directories below the "
-          "one listed; 0 ignores -R [default: %d]."
+         ("N: LIST -R, NLST -R and STAT -R go no more than N directories "
+          "below the one listed; 0 ignores -R [default: %d]."
           % TreeLimits().depth)],
         ["recursive-listing-entries", None, None,
-         ("N: LIST -R and NLST -R send at most N entries [default: %d]."
-          % TreeLimits().entries)],
+         ("N: LIST -R and NLST -R send at most N entries (STAT -R at most "
+          "%d) [default: %d]." % (STAT_LIST_LIMIT, TreeLimits().entries))],
     ]
 
 
