@@ -115,7 +115,8 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         if held is not None:
             return FileWriter(run, held[0], None, target, 0,
                               runShort=runShort, anonymous=True,
-                              directory=held[1], resumer=resumer)
+                              directory=held[1], resumer=resumer,
+                              targetWas=None)
     fd, temporary = uploads.createTemporary(target)
     recordResumer(fd, resumer)
     if old is not None:
@@ -124,7 +125,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         except OSError:
             pass
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
-                      resumer=resumer)
+                      resumer=resumer, targetWas=uploads.versionOf(old))
 
 
 def _mayWrite(path):
@@ -167,7 +168,8 @@ def openNew(run, runShort, target, resumer=None):
             return FileWriter(run, held[0], None, target, 0,
                               runShort=runShort, exclusive=True,
                               anonymous=True, directory=held[1],
-                              reservation=reservation, resumer=resumer)
+                              reservation=reservation, resumer=resumer,
+                              targetWas=None)
         fd, temporary = uploads.createTemporary(target)
     except BaseException:
         uploadreservations.release(reservation)
@@ -175,7 +177,7 @@ def openNew(run, runShort, target, resumer=None):
     recordResumer(fd, resumer)
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       exclusive=True, reservation=reservation,
-                      resumer=resumer)
+                      resumer=resumer, targetWas=None)
 
 
 def _continuePartial(run, runShort, target, offset, append, resumer):
@@ -191,6 +193,7 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
         cut upload, and writing there left a hole.
     """
     flags = os.O_WRONLY | (os.O_APPEND if append else 0)
+    targetWas = uploads.targetVersion(target)
     claimed = uploads.claimPartial(
         target, lambda path: openRegular(path, flags), resumer=resumer)
     if claimed is None:
@@ -212,4 +215,4 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
                       None if append else offset,
                       start=result.st_size if append else offset,
                       resumed=True, runShort=runShort, resumer=resumer,
-                      initialSize=result.st_size)
+                      initialSize=result.st_size, targetWas=targetWas)

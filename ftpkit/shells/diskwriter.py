@@ -59,7 +59,8 @@ class FileWriter(LeftBehind):
     def __init__(self, run, fd, temporary, target, position, start=None,
                  resumed=False, runShort=None, exclusive=False,
                  anonymous=False, directory=None, inode=None,
-                 reservation=None, resumer=None, initialSize=0):
+                 reservation=None, resumer=None, initialSize=0,
+                 targetWas=uploads.UNKNOWN):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -96,7 +97,11 @@ class FileWriter(LeftBehind):
         @param initialSize: the bytes C{fd}'s file held when opened, there
             before the upload (the target written in place, a partial
             upload continued), for L{LeftBehind.leftBehind}.
+        @param targetWas: the target's version when the upload began
+            (L{uploads.targetVersion}): cut, the upload keeps nothing if
+            the target changed since (L{uploads.keepPartial}).
         """
+        self._targetWas = targetWas
         self._resumer = resumer
         self._initialSize = initialSize
         self._reservation = reservation
@@ -360,8 +365,8 @@ class FileWriter(LeftBehind):
                 raise
         try:
             self._leave(uploads.keepPartial(
-                temporary, target, size, directory, fd, self._resumer),
-                self._resumed)
+                temporary, target, size, directory, fd, self._resumer,
+                self._targetWas), self._resumed)
         except FileNotFoundError:
             if directory is not None or os.path.lexists(temporary):
                 raise
@@ -484,7 +489,8 @@ class FileWriter(LeftBehind):
                 os.ftruncate(fd, self._start)
                 self._leave(uploads.keepPartial(
                     self._temporary, self._target, self._start, fd=fd,
-                    resumer=self._resumer), resumed=True)
+                    resumer=self._resumer, targetWas=self._targetWas),
+                    resumed=True)
                 return
             if fd is not None and cutBack and self._start is not None:
                 os.ftruncate(fd, self._start)

@@ -5,8 +5,10 @@ upload received, kept hidden as its target's partial upload
 (L{resumableSize}); taken by the upload that continues it
 (L{claimPartial}), and given back when that resume cannot go on
 (L{giveBack}). One older than its target or than its lifetime is stale,
-and removed. Each records who may resume it
-(L{ftpkit.shells.partialowners}): for anyone else there is none. The rule
+and removed; a cut upload whose target changed since it began (another
+upload of it completed first: L{targetVersion}) keeps nothing. Each
+records who may resume it (L{ftpkit.shells.partialowners}): for anyone
+else there is none. The rule
 is in L{ftpkit.shells.uploads}.
 """
 
@@ -163,13 +165,52 @@ def giveBack(temporary, target):
     putBack(temporary, partialPath(target))
 
 
+UNKNOWN = object()
+"""What L{keepPartial} is told of a target whose version at the upload's
+start was not looked at: it keeps the partial upload whatever the target
+became."""
+
+
+def targetVersion(target, directory=None):
+    """
+    What tells one file at an upload's target from another (a file that
+    replaced it, or was written since): its identity, modification time
+    and size.
+
+    @param target: the target's path, C{bytes}.
+    @param directory: a descriptor of the directory C{target} is relative
+        to, or C{None}.
+    @return: a hashable version, or C{None} when there is no file there.
+    """
+    try:
+        result = os.lstat(target, dir_fd=directory)
+    except FileNotFoundError:
+        return None
+    return versionOf(result)
+
+
+def versionOf(result):
+    """
+    @param result: a target's C{lstat}, or C{None} when it is absent.
+    @return: its version (L{targetVersion}).
+    """
+    if result is None:
+        return None
+    return (result.st_dev, result.st_ino, result.st_mtime_ns, result.st_size)
+
+
 def keepPartial(temporary, target, size, directory=None, fd=None,
-                resumer=None):
+                resumer=None, targetWas=UNKNOWN):
     """
     An upload was cut: keep what it received as C{target}'s partial
     upload (replacing an older one, whoever left it: one partial upload a
-    target), or remove the temporary file when it received nothing or the
-    name would be too long. Its modification time
+    target), or remove the temporary file when it received nothing, the
+    name would be too long, or the target is not the one it began on
+    (C{targetWas}): another upload of the target, begun after it (a
+    client that cut its own upload to start it again on another
+    connection, as lftp does), completed before the cut was seen, and
+    the partial upload kept then was newer than the target, so that its
+    resumer's C{SIZE} answered the cut one's size. Its modification time
     is set from this machine's clock, which measures its age
     (L{PARTIAL_LIFETIME}): a file server's (NFS) stamps its writes with
     its own, and one behind by a day made every cut upload look expired
@@ -185,12 +226,16 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
         alone until it has its partial name), or C{None}.
     @param resumer: who may resume it, recorded through C{fd}
         (L{ftpkit.shells.partialowners.recordResumer}), or C{None}.
+    @param targetWas: the target's L{targetVersion} when the upload began,
+        or L{UNKNOWN}.
     @return: how what the directory holds changed, the temporary file
         left out (a L{StorageChange}): the partial upload kept, less the
         one it replaced.
     """
     partial = partialPath(target)
-    if size > 0 and partial is not None:
+    if size > 0 and partial is not None and (
+            targetWas is UNKNOWN
+            or targetVersion(target, directory) == targetWas):
         if fd is not None:
             recordResumer(fd, resumer)
         now = time.time()

@@ -26,7 +26,9 @@ when the upload starts, so a crashed upload's, made one by the sweep, is
 its uploader's; one that records none (an older ftpkit's, a file system
 without user extended attributes) is anyone's. A partial
 upload older than the target (which a later upload completed) or than its
-lifetime is ignored and removed. An upload refused for its size keeps
+lifetime is ignored and removed, and a cut upload whose target changed
+since it began (another upload of it, begun later, completed first:
+L{targetVersion}) keeps nothing. An upload refused for its size keeps
 nothing.
 
 At start (L{sweep}, in a thread while the process serves), the temporary
@@ -63,10 +65,13 @@ from ftpkit.shells.directoryremoval import (
 )
 from ftpkit.shells.partials import (
     TAKE_GRACE,
+    UNKNOWN,
     claimPartial,
     giveBack,
     keepPartial,
     resumableSize,
+    targetVersion,
+    versionOf,
 )
 from ftpkit.shells.partialsweep import (
     beginSweep,
@@ -93,6 +98,7 @@ __all__ = [
     "TAKE_GRACE",
     "TEMPORARY_PREFIX",
     "TEMPORARY_SUFFIX",
+    "UNKNOWN",
     "beginSweep",
     "claimPartial",
     "createAnonymous",
@@ -109,6 +115,8 @@ __all__ = [
     "sweep",
     "sweepPending",
     "targetOfTemporary",
+    "targetVersion",
     "temporaryName",
     "temporaryTag",
+    "versionOf",
 ]
