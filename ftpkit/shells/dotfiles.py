@@ -7,6 +7,7 @@ from twisted.internet.defer import fail, succeed
 
 from ftpkit.errors import InvalidPath, NoSuchFile
 from ftpkit.interfaces import IFTPShellResolve
+from ftpkit.shells.guardedpaths import Guarded
 from ftpkit.shells.listings import FilteredListing
 from ftpkit.shells.shellwrapper import ShellWrapper
 
@@ -51,6 +52,14 @@ _visible = _Visible()
 """The test of the names listed where no link leads to a hidden name."""
 
 
+def _shown(real):
+    """
+    @param real: the segments of where a path really is.
+    @return: whether no name on it is hidden.
+    """
+    return not isHidden(real)
+
+
 def _leadsToHidden(resolved):
     """
     @param resolved: what L{IFTPShellResolve.resolve} gave for a path.
@@ -84,6 +93,18 @@ class HideDotfilesShell(ShellWrapper):
         ShellWrapper.__init__(self, shell)
         self._resolves = IFTPShellResolve.providedBy(shell)
 
+    def _guarded(self, path):
+        """
+        @return: C{path} as the wrapped shell is asked to act on it: where
+            it has links, a L{Guarded} path its own walk checks again
+            where it reaches (L{_unlessLeadsToHidden} asks where the path
+            leads apart, and a link swapped in between led the act to a
+            hidden name).
+        """
+        if not self._resolves:
+            return path
+        return Guarded(path, _shown)
+
     def _missing(self, *pathList):
         """
         @return: a failed Deferred if a path is hidden, else C{None}.
@@ -108,7 +129,9 @@ class HideDotfilesShell(ShellWrapper):
         """
         if not pathList:
             return succeed(False)
-        return self._shell.resolve(pathList[0]).addCallback(
+        # Where the path leads now, whatever rule a Guarded one carries
+        # for the act (its walk would fail instead of telling).
+        return self._shell.resolve(tuple(pathList[0])).addCallback(
             lambda resolved: _leadsToHidden(resolved)
             or self._anyLeadsToHidden(pathList[1:]))
 
@@ -189,12 +212,14 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{IFTPShell.stat}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.stat(self, path))
 
     def list(self, path):
         """
         See L{IFTPShell.list}: without the hidden names.
         """
+        path = self._guarded(path)
         return self._listed(path, lambda visible: ShellWrapper.list(
             self, path).addCallback(
                 lambda entries: [entry for entry in entries
@@ -205,6 +230,7 @@ class HideDotfilesShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellNames.listNames}: without the
         hidden names.
         """
+        path = self._guarded(path)
         return self._listed(path, lambda visible: ShellWrapper.listNames(
             self, path).addCallback(
                 lambda names: [name for name in names if visible(name)]))
@@ -214,6 +240,7 @@ class HideDotfilesShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellListSome.listSome}: without the
         hidden names.
         """
+        path = self._guarded(path)
         return self._listed(path, lambda visible: ShellWrapper.listSome(
             self, path, [name for name in names if visible(name)]))
 
@@ -222,6 +249,7 @@ class HideDotfilesShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
         without the hidden names.
         """
+        path = self._guarded(path)
         return self._listed(path, lambda visible: ShellWrapper.openListing(
             self, path).addCallback(
                 lambda listing: FilteredListing(listing, visible, pure=True)))
@@ -230,6 +258,7 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{IFTPShell.openForReading}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.openForReading(
             self, path, offset))
 
@@ -237,6 +266,7 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{ftpkit.interfaces.IFTPShellHash.hash}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.hash(
             self, path, algorithm, start, end))
 
@@ -244,12 +274,14 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{ftpkit.interfaces.IFTPShellAvailable.available}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.available(self, path))
 
     def removeDirectory(self, path):
         """
         See L{IFTPShell.removeDirectory}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.removeDirectory(
             self, path))
 
@@ -257,12 +289,14 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{IFTPShell.removeFile}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.removeFile(self, path))
 
     def setModificationTime(self, path, when):
         """
         See L{IFTPShell.setModificationTime}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.setModificationTime(
             self, path, when))
 
@@ -270,6 +304,7 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{ftpkit.interfaces.IFTPShellTimes.setTimes}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: self._shell.setTimes(
             path, accessed, modified))
 
@@ -277,6 +312,7 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}.
         """
+        path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.setPermissions(
             self, path, mode))
 
@@ -284,12 +320,14 @@ class HideDotfilesShell(ShellWrapper):
         """
         See L{IFTPShell.makeDirectory}.
         """
+        path = self._guarded(path)
         return self._made(path, lambda: ShellWrapper.makeDirectory(self, path))
 
     def openForWriting(self, path, offset=0, append=False):
         """
         See L{IFTPShell.openForWriting}.
         """
+        path = self._guarded(path)
         return self._made(path, lambda: ShellWrapper.openForWriting(
             self, path, offset, append))
 
@@ -298,12 +336,15 @@ class HideDotfilesShell(ShellWrapper):
         See L{IFTPShellCreate.openForCreating} (provided only when the
         wrapped shell provides it).
         """
+        path = self._guarded(path)
         return self._made(path, lambda: self._shell.openForCreating(path))
 
     def rename(self, fromPath, toPath):
         """
         See L{IFTPShell.rename}.
         """
+        fromPath = self._guarded(fromPath)
+        toPath = self._guarded(toPath)
         return (self._missing(fromPath, toPath[:-1]) or self._refused(toPath)
                 or self._unlessLeadsToHidden(
                     lambda: ShellWrapper.rename(self, fromPath, toPath),

@@ -4,13 +4,14 @@ is, for the shell to apply when it acts (no reactor here).
 
 A wrapper checking a user's rules where a path leads
 (L{ftpkit.shells.permissions.PermissionShell} with per-directory
-permissions) asks the shell where the path leads, then asks it to act:
-two walks of the path, and a local user who swaps a symbolic link on it
-in between (from a writable directory to a read-only one of the same
-root) had the act follow the new link past the rule. A shell that walks
-the path itself when it acts (L{ftpkit.shells.diskpaths.Jail.walk}) asks
-the path's L{Guarded.allowed} about what that walk reached, the very
-path it then acts on without following links again.
+permissions, L{ftpkit.shells.dotfiles.HideDotfilesShell}) asks the shell
+where the path leads, then asks it to act: two walks of the path, and a
+local user who swaps a symbolic link on it in between (from a writable
+directory to a read-only one of the same root) had the act follow the
+new link past the rule. A shell that walks the path itself when it acts
+(L{ftpkit.shells.diskpaths.Jail.walk}) asks the path's
+L{Guarded.allowed} about what that walk reached, the very path it then
+acts on without following links again.
 """
 
 
@@ -26,10 +27,20 @@ class Guarded(tuple):
 
     def __new__(cls, segments, allowed):
         """
-        @param segments: the path, a tuple of segments.
+        @param segments: the path, a tuple of segments; a L{Guarded} one
+            (from a wrapper further out: C{--hide-dotfiles} around a
+            users file's rules) keeps its test, which must pass as well.
         @param allowed: see L{allowed}.
         """
         path = tuple.__new__(cls, segments)
-        path.allowed = allowed
+        outer = getattr(segments, "allowed", None)
+        path.allowed = allowed if outer is None else _both(outer, allowed)
         return path
+
+
+def _both(first, second):
+    """
+    @return: the test passing where C{first} and C{second} both pass.
+    """
+    return lambda real: first(real) and second(real)
 

@@ -14,6 +14,12 @@ L{tests.integration.test_attack_linkrace}, is about the root, and held).
 The shell's walk for the act now checks the rule where it reached
 (L{ftpkit.shells.guardedpaths.Guarded}), on the path it then acts on
 without following links again (L{RuleRaceTests}).
+
+C{--hide-dotfiles} had the same race: a link C{rw/x} leading to C{ok}
+when checked and to C{../.hidden} when used gave C{RETR rw/x/kept.txt}
+the bytes of C{/.hidden/kept.txt}, C{LIST rw/x} its names, and C{DELE}
+removed it; its wrapper now hands the shell guarded paths too
+(L{DotfilesRaceTests}).
 """
 
 import os
@@ -26,6 +32,7 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.dotfiles import HideDotfilesShell
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
@@ -40,19 +47,22 @@ class RuleRacingShell(FilesystemShell):
     A filesystem shell whose check of where a path leads
     (L{FilesystemShell.resolve}, what L{PermissionShell} asks before it
     acts) is followed at once, when armed, by a local user's swap of the
-    link C{rw/x} (to C{ok}) for one to C{../ro}. Its copies for each
-    session (L{FilesystemShell.forResumer}) share its L{race}.
+    link C{rw/x} (to C{ok}) for one to C{../ro} (or another C{target}).
+    Its copies for each session (L{FilesystemShell.forResumer}) share its
+    L{race}.
 
     @ivar race: C{armed}, whether the next check is followed by the
         swap, and C{swaps}, how many were made.
     """
 
-    def __init__(self, root):
+    def __init__(self, root, target="../ro"):
         """
-        @param root: the home, holding C{ro}, C{rw/ok} and C{rw/x}.
+        @param root: the home, holding C{rw/ok}, C{rw/x} and C{target}.
+        @param target: where the swapped link leads.
         """
         FilesystemShell.__init__(self, root)
         self.root = root
+        self.target = target
         self.race = {"armed": False, "swaps": 0}
         self._shortCalls = None
 
@@ -65,7 +75,7 @@ class RuleRacingShell(FilesystemShell):
         if self.race["armed"]:
             self.race["armed"] = False
             self.race["swaps"] += 1
-            self._point("../ro")
+            self._point(self.target)
         return resolved
 
     def _point(self, target):
@@ -222,3 +232,59 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
                                                        b"257"])
         self.assertEqual(sorted(os.listdir(os.path.join(
             self.shell.root, "rw", "ok"))), ["made", "new.txt", "sub"])
+
+
+class DotfilesRaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{--hide-dotfiles} over a home whose C{rw/x} leads to C{rw/ok}, swapped
+    for a link to C{../.hidden} right after each check.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        home = scratchDirectory(self)
+        for directory in [".hidden/sub", "rw/ok/sub"]:
+            os.makedirs(os.path.join(home, directory))
+        with open(os.path.join(home, ".hidden", "kept.txt"), "wb") as f:
+            f.write(KEPT)
+        with open(os.path.join(home, "rw", "ok", "kept.txt"), "wb") as f:
+            f.write(b"mine")
+        self.hidden = os.path.join(home, ".hidden")
+        self.shell = RuleRacingShell(home, "../.hidden")
+        self.shell.restore(arm=False)
+        self.server = self.startServer(
+            _RulesRealm(HideDotfilesShell(self.shell)),
+            ServerConfig(loginFailureDelay=0))
+
+    attack = RuleRaceTests.attack
+
+    @defer.inlineCallbacks
+    def test_nothingShownOrChanged(self):
+        """
+        Nothing of C{/.hidden} is sent, listed, changed or removed through
+        the swapped link.
+        """
+        before = _state(self.hidden)
+        seen = yield self.attack([
+            (b"RETR rw/x/kept.txt", b""),
+            (b"LIST rw/x", b""),
+            (b"NLST rw/x", b""),
+            (b"MLSD rw/x", b""),
+            (b"SIZE rw/x/kept.txt", None),
+            (b"DELE rw/x/kept.txt", None),
+            (b"STOR rw/x/kept.txt", b"replaced"),
+            (b"APPE rw/x/kept.txt", b"appended"),
+            (b"MKD rw/x/made", None),
+            (b"RMD rw/x/sub", None),
+            (b"SITE CHMOD 777 rw/x/kept.txt", None),
+            (b"MFMT 20000101000000 rw/x/kept.txt", None),
+            (b"RNFR rw/x/kept.txt", None),
+            (b"RNTO rw/moved.txt", None),
+        ])
+        self.assertEqual(_state(self.hidden), before, seen)
+        self.assertNotIn(KEPT, seen)
+        self.assertNotIn(b"kept.txt\\r\\n", seen)
+        self.assertNotIn(b"sub", seen)
+        self.assertNotIn(b"213 31", seen)
+        self.assertGreaterEqual(self.shell.swaps, 13, seen)
