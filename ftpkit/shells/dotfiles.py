@@ -129,9 +129,7 @@ class HideDotfilesShell(ShellWrapper):
         """
         if not pathList:
             return succeed(False)
-        # Where the path leads now, whatever rule a Guarded one carries
-        # for the act (its walk would fail instead of telling).
-        return self._shell.resolve(tuple(pathList[0])).addCallback(
+        return self._shell.resolve(pathList[0]).addCallback(
             lambda resolved: _leadsToHidden(resolved)
             or self._anyLeadsToHidden(pathList[1:]))
 

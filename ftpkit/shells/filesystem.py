@@ -223,8 +223,11 @@ class FilesystemShell(DirectoryCalls):
         segment, run at once where short calls may be
         (L{ftpkit.shells.shortcalls}), since it comes before each command
         a rule about names (C{--hide-dotfiles}) or per-directory
-        permissions let through.
+        permissions let through. It tells where a path leads whatever
+        rule a L{ftpkit.shells.guardedpaths.Guarded} one carries for an
+        act (whose walk fails where the rule does not hold).
         """
+        path = tuple(path)
         return (self._runShort(self._resolveUnder, path)
                 or self._run(self._resolveUnder, path))
 

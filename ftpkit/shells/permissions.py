@@ -222,9 +222,7 @@ class PermissionShell(ShellWrapper):
                 raise PermissionDenied()
             return self._leadsAllowed(allowed, pathList[1:])
 
-        # Where the path leads now, whatever rule a Guarded one carries
-        # for the act (its walk would fail instead of telling).
-        return self._shell.resolve(tuple(pathList[0])).addCallback(check)
+        return self._shell.resolve(pathList[0]).addCallback(check)
 
     @defer.inlineCallbacks
     def _replaceAllowed(self, path, found=None):
