@@ -11,6 +11,7 @@ from twisted.cred.portal import Portal
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
 
+from ftpkit.auth.hostcheckers import checkerForHost, realmUsers
 from ftpkit.compat.malloctrim import releaseFreed
 from ftpkit.config import ServerConfig
 from ftpkit.control.afterburst import AfterBurst
@@ -153,11 +154,14 @@ class FTPFactory(ServerFactory):
         """
         @param realm: a virtual host's realm.
         @return: a L{Portal} to C{realm} through the checkers of
-            C{self.portal}: every virtual host shares the server's users.
+            C{self.portal}: every virtual host shares the server's users,
+            but for a realm with users of its own, whose passwords its
+            users checker checks (L{checkerForHost}).
         """
         portal = Portal(realm)
+        users = realmUsers(realm)
         for interface, checker in self.portal.checkers.items():
-            portal.registerChecker(checker, interface)
+            portal.registerChecker(checkerForHost(checker, users), interface)
         return portal
 
     def pickHost(self, name, localNames):

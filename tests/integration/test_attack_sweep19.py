@@ -20,6 +20,15 @@ when checked and to C{../.hidden} when used gave C{RETR rw/x/kept.txt}
 the bytes of C{/.hidden/kept.txt}, C{LIST rw/x} its names, and C{DELE}
 removed it; its wrapper now hands the shell guarded paths too
 (L{DotfilesRaceTests}).
+
+A virtual host whose realm has users of its own (C{--vhost
+x.test=users:B.toml} beside C{--auth users:A.toml --realm users:A.toml},
+which the guide gives as the way to keep the hosts' users apart) checked
+its logins against the server's users file: on C{x.test}, C{alice} of
+C{B.toml} was logged in with the password of C{alice} of C{A.toml} (and
+read B's alice's files with it), her own password was refused, and a
+user only C{B.toml} names could not log in. The host's users checker now
+checks the host's users (L{ftpkit.auth.hostcheckers}, L{HostUsersTests}).
 """
 
 import os
@@ -29,6 +38,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 from zope.interface import implementer
 
+from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
@@ -38,6 +48,7 @@ from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from tests.integration.test_attack_jail import RawClient
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
 
 KEPT = b"KEPT in the read-only directory"
 
@@ -288,3 +299,108 @@ class DotfilesRaceTests(LoopbackServerMixin, unittest.TestCase):
         self.assertNotIn(b"sub", seen)
         self.assertNotIn(b"213 31", seen)
         self.assertGreaterEqual(self.shell.swaps, 13, seen)
+
+
+def _usersFile(path, home, users):
+    """
+    Write a users file.
+
+    @param path: the file.
+    @param home: every user's home.
+    @param users: C{{name: password}}.
+    @return: C{path}.
+    """
+    with open(path, "w") as f:
+        for name, password in users.items():
+            f.write(f'[users.{name}]\npassword = "{hashPassword(password)}"'
+                    f'\nhome = "{home}"\npermissions = ["list", "read"]\n')
+    return path
+
+
+class HostUsersTests(unittest.TestCase):
+    """
+    The default host's users in C{A.toml} (C{alice}, password C{passA}),
+    the virtual host C{x.test}'s in C{B.toml} (C{alice}, C{passB};
+    C{bonly}, C{passB2}), each home holding a file of its own.
+    """
+
+    timeout = 120
+
+    def serve(self, *auth):
+        """
+        Start the server, with C{--auth users:A.toml} and C{auth}.
+
+        @return: the L{ServerProcess}.
+        """
+        root = scratchDirectory(self)
+        for home in "ab":
+            os.makedirs(os.path.join(root, home))
+            with open(os.path.join(root, home, f"{home}.txt"), "wb") as f:
+                f.write(home.encode())
+        self.a = _usersFile(os.path.join(root, "A.toml"), "a",
+                            {"alice": "passA"})
+        self.b = _usersFile(os.path.join(root, "B.toml"), "b",
+                            {"alice": "passB", "bonly": "passB2"})
+        server = ServerProcess(self, [
+            "--root", root, "--auth", f"users:{self.a}",
+            *[option.format(b=self.b) for option in auth],
+            "--realm", f"users:{self.a}",
+            "--vhost", f"x.test=users:{self.b}",
+            "--max-login-attempts", "9"])
+        server.waitForGreeting()
+        return server
+
+    def logins(self, server, host, attempts):
+        """
+        @param host: the C{HOST} sent first, or C{None}.
+        @param attempts: C{(user, password)} pairs, each on a connection
+            of its own.
+        @return: for each, the reply to its C{PASS}, and to C{SIZE} of
+            each home's file (C{550}, or C{213} where the file is).
+        """
+        replies = []
+        for user, password in attempts:
+            client = RawClient(server.port)
+            try:
+                if host is not None:
+                    self.assertTrue(client.command("HOST " + host)
+                                    .startswith(b"220"))
+                replies.append((client.login(user, password)[:3],
+                                client.command("SIZE a.txt")[:3],
+                                client.command("SIZE b.txt")[:3]))
+            finally:
+                client.close()
+        return replies
+
+    def assertApart(self, server):
+        """
+        On C{x.test}, B's passwords log B's users in to B's homes, and A's
+        do not; on the default host, the other way round.
+        """
+        self.assertEqual(
+            self.logins(server, "x.test", [("alice", "passA"),
+                                           ("alice", "passB"),
+                                           ("bonly", "passB2")]),
+            [(b"530", b"530", b"530"), (b"230", b"550", b"213"),
+             (b"230", b"550", b"213")])
+        self.assertEqual(
+            self.logins(server, None, [("alice", "passA"),
+                                       ("alice", "passB")]),
+            [(b"230", b"213", b"550"), (b"530", b"530", b"530")])
+
+    def test_ownUsersFile(self):
+        """
+        C{--auth users:A.toml} alone: on C{x.test}, C{B.toml} decides.
+        """
+        self.assertApart(self.serve())
+
+    def test_bothUsersFiles(self):
+        """
+        With C{--auth users:B.toml} as well, C{x.test} still takes no
+        password of C{A.toml}.
+        """
+        server = self.serve("--auth", "users:{b}")
+        self.assertEqual(
+            self.logins(server, "x.test", [("alice", "passA"),
+                                           ("alice", "passB")]),
+            [(b"530", b"530", b"530"), (b"230", b"550", b"213")])
