@@ -178,8 +178,9 @@ class PermissionShell(ShellWrapper):
         """
         return lambda path: self._table.allows(path, permission)
 
-    def _guarded(self, path, permission):
+    def _guarded(self, path, allowed):
         """
+        @param allowed: the test of a path the action needs (L{_allows}).
         @return: C{path} as the wrapped shell is asked to act on it: where
             the permission is checked where paths lead, a
             L{Guarded} path, so that the shell checks it again where its
@@ -188,7 +189,7 @@ class PermissionShell(ShellWrapper):
         """
         if not self._resolves:
             return path
-        return Guarded(path, self._allows(permission))
+        return Guarded(path, allowed)
 
     def _checked(self, allowed, pathList, then=lambda: None):
         """
@@ -287,6 +288,7 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.stat}: needs C{list} or C{read}.
         """
+        path = self._guarded(path, self._mayLook)
         return self._checked(self._mayLook, [path],
                              lambda: self._shell.stat(path))
 
@@ -312,6 +314,7 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.list}: needs C{list}.
         """
+        path = self._guarded(path, self._allows("list"))
         return self._checked(self._allows("list"), [path],
                              lambda: self._shell.list(path))
 
@@ -320,6 +323,7 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShellNames.listNames}: needs C{list} (only provided when
         the wrapped shell provides it).
         """
+        path = self._guarded(path, self._allows("list"))
         return self._checked(self._allows("list"), [path],
                              lambda: self._shell.listNames(path))
 
@@ -328,6 +332,7 @@ class PermissionShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellListSome.listSome}: needs C{list}
         (only provided when the wrapped shell provides it).
         """
+        path = self._guarded(path, self._allows("list"))
         return self._checked(self._allows("list"), [path],
                              lambda: self._shell.listSome(path, names))
 
@@ -336,6 +341,7 @@ class PermissionShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
         needs C{list} (only provided when the wrapped shell provides it).
         """
+        path = self._guarded(path, self._allows("list"))
         return self._checked(self._allows("list"), [path],
                              lambda: self._shell.openListing(path))
 
@@ -346,7 +352,7 @@ class PermissionShell(ShellWrapper):
         file counts until the download is closed, even once it is no
         longer in place (L{ftpkit.shells.quotareads}).
         """
-        path = self._guarded(path, "read")
+        path = self._guarded(path, self._allows("read"))
         yield self._checked(self._allows("read"), [path])
         readFile = yield self._shell.openForReading(path, offset)
         if self._account is None:
@@ -358,6 +364,7 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShellHash.hash}: needs C{read} (only provided when the
         wrapped shell provides it).
         """
+        path = self._guarded(path, self._allows("read"))
         return self._checked(
             self._allows("read"), [path],
             lambda: self._shell.hash(path, algorithm, start, end))
@@ -368,7 +375,7 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShell.makeDirectory}: needs C{mkdir}; with a file quota,
         room for one more entry (L{DirectoryOverFileQuota} otherwise).
         """
-        path = self._guarded(path, "mkdir")
+        path = self._guarded(path, self._allows("mkdir"))
         yield self._checked(self._allows("mkdir"), [path])
         if self._account is None:
             result = yield self._shell.makeDirectory(path)
@@ -386,7 +393,7 @@ class PermissionShell(ShellWrapper):
         with it, with their bytes (the quota is measured again when the
         shell does not tell their bytes: L{HiddenEntries}).
         """
-        path = self._guarded(path, "delete")
+        path = self._guarded(path, self._allows("delete"))
         yield self._checked(self._allows("delete"), [path])
         result = yield self._shell.removeDirectory(path)
         change = None
@@ -405,7 +412,7 @@ class PermissionShell(ShellWrapper):
         bytes, and its entry; a symbolic link's own, none,
         L{ownSizeOf}).
         """
-        path = self._guarded(path, "delete")
+        path = self._guarded(path, self._allows("delete"))
         yield self._checked(self._allows("delete"), [path])
         account = self._account
         size = 0
@@ -436,8 +443,8 @@ class PermissionShell(ShellWrapper):
         must fit in the quota, or the rename is refused before anything is
         renamed (L{QuotaExceeded}).
         """
-        fromPath = self._guarded(fromPath, "rename")
-        toPath = self._guarded(toPath, "rename")
+        fromPath = self._guarded(fromPath, self._allows("rename"))
+        toPath = self._guarded(toPath, self._allows("rename"))
         yield self._checked(self._allows("rename"), [fromPath, toPath])
         table = self._table
         if table.rulesBelow(fromPath) or table.rulesBelow(toPath):
@@ -483,7 +490,7 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.setModificationTime}: needs C{set-time}.
         """
-        path = self._guarded(path, "set-time")
+        path = self._guarded(path, self._allows("set-time"))
         return self._checked(
             self._allows("set-time"), [path],
             lambda: self._shell.setModificationTime(path, when))
@@ -493,7 +500,7 @@ class PermissionShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellTimes.setTimes}: needs
         C{set-time}, as L{setModificationTime}.
         """
-        path = self._guarded(path, "set-time")
+        path = self._guarded(path, self._allows("set-time"))
         return self._checked(
             self._allows("set-time"), [path],
             lambda: self._shell.setTimes(path, accessed, modified))
@@ -503,7 +510,7 @@ class PermissionShell(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShellChmod.setPermissions}: needs
         C{chmod} (only provided when the wrapped shell provides it).
         """
-        path = self._guarded(path, "chmod")
+        path = self._guarded(path, self._allows("chmod"))
         return self._checked(self._allows("chmod"), [path],
                              lambda: self._shell.setPermissions(path, mode))
 
@@ -517,7 +524,8 @@ class PermissionShell(ShellWrapper):
         otherwise, before anything is opened); replacing a file, or
         continuing a cut upload, adds none.
         """
-        path = self._guarded(path, "append" if append or offset else "write")
+        path = self._guarded(path, self._allows(
+            "append" if append or offset else "write"))
         return self._open(path, offset, append,
                           lambda: self._shell.openForWriting(
                               path, offset, append))
@@ -528,7 +536,7 @@ class PermissionShell(ShellWrapper):
         only when the wrapped shell provides it): needs C{write}, and
         counts as L{openForWriting} does.
         """
-        path = self._guarded(path, "write")
+        path = self._guarded(path, self._allows("write"))
         return self._open(path, 0, False,
                           lambda: self._shell.openForCreating(path))
 

@@ -29,6 +29,39 @@ C{B.toml} was logged in with the password of C{alice} of C{A.toml} (and
 read B's alice's files with it), her own password was refused, and a
 user only C{B.toml} names could not log in. The host's users checker now
 checks the host's users (L{ftpkit.auth.hostcheckers}, L{HostUsersTests}).
+
+Tried and held (C{python -m ftpkit}, the C{users:} realm with a quota, a
+nested home, a read-only and an empty-permissions directory rule, an
+C{anonymous} entry, explicit TLS with C{--tls-allow-ccc}, C{tcp6:} on
+C{::1}; the same run as C{nobody} by C{twistd --uid}; C{--passive-ports}
+with C{--max-passive-per-ip 1}; C{--vhost}s):
+    - TLS 1.0, 1.1, and 1.3 without C{--tls-allow-1.3}: C{protocol_version};
+      NULL, aNULL, AES-CBC with RSA key exchange, DHE, ECDHE-CBC: no
+      shared cipher; C{PROT P}/C{S}/C{E}/C{C} before C{PBSZ} (before and
+      after login): C{503}; C{PBSZ} of 20 digits: C{501}; C{AUTH TLS}
+      under TLS: C{503};
+    - C{LIST -R}, C{LIST -aR}, C{NLST -R} and C{STAT -R} of a home holding
+      a directory whose rule gives no permission: its entry listed (as its
+      parent shows it), nothing of what it holds; C{LIST}, C{NLST -R},
+      C{MLSD} of it: C{550}; dangling links in a writable directory
+      leading into a read-only one (a file, a directory) and a link to
+      it: C{STOR}, C{APPE}, C{STOU}, C{MKD} through them and C{RNFR} of
+      them C{550}, nothing made;
+    - three parallel 80,000-byte C{STOR}s against a 100,000-byte quota:
+      one C{226}, two C{552}; C{SITE CHMOD 000} and C{300} of a full
+      directory by a server running as C{nobody}, whose quota walk
+      cannot count what it cannot read: the mode kept C{u+rx} (C{0500}),
+      and after a restart the walk still counted it (C{552}); mode C{300}
+      made by hand: its uploads C{550};
+    - C{TYPE A} uploads with CR and LF in separate segments: C{ab\\r},
+      C{\\ncd\\r\\n} stored C{ab\\ncd\\n}, a last lone CR kept, CR CR LF
+      stored CR LF; C{REST 2} then C{STOR} in C{TYPE A}: the bytes from
+      the offset replaced; C{TYPE A} C{REST} at, past and far past the
+      end: C{226} with nothing, C{554}; C{REST} then C{APPE}: C{503};
+    - C{HOST} between failed logins: still counted (closed after the
+      third, the delays doubling);
+    - C{CPSV} of a second session, and C{PASV}/C{EPSV} after C{SSCN ON},
+      past C{--max-passive-per-ip 1}: C{425}.
 """
 
 import os
@@ -140,8 +173,8 @@ def _state(top):
 
 class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
     """
-    A home whose C{/ro} may only be listed (a rule), and whose C{/rw} the
-    user may change: C{rw/x} is a link to C{rw/ok}, swapped for one to
+    A home whose C{/ro} the user may do nothing with (a rule), and whose
+    C{/rw} the user may change: C{rw/x} is a link to C{rw/ok}, swapped for one to
     C{../ro} right after each check (L{RuleRacingShell}).
     """
 
@@ -158,7 +191,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
         self.ro = os.path.join(home, "ro")
         self.shell = RuleRacingShell(home)
         self.shell.restore(arm=False)
-        table = PermissionTable(PERMISSIONS, {("ro",): ["list"]})
+        table = PermissionTable(PERMISSIONS, {("ro",): []})
         self.server = self.startServer(
             _RulesRealm(PermissionShell(self.shell, table)),
             ServerConfig(loginFailureDelay=0))
@@ -216,11 +249,25 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
     @defer.inlineCallbacks
     def test_readRefused(self):
         """
-        Nor is a file there downloaded, though the rule gives no C{read}.
+        Nor is anything there downloaded, listed or described.
         """
-        seen = yield self.attack([(b"RETR rw/x/kept.txt", b"")])
+        seen = yield self.attack([
+            (b"RETR rw/x/kept.txt", b""),
+            (b"LIST rw/x", b""),
+            (b"NLST rw/x", b""),
+            (b"MLSD rw/x", b""),
+            (b"SIZE rw/x/kept.txt", None),
+            (b"MDTM rw/x/kept.txt", None),
+            (b"HASH rw/x/kept.txt", None),
+            (b"MLST rw/x/kept.txt", None),
+            (b"CWD rw/x/sub", None),
+        ])
         self.assertNotIn(KEPT, seen)
-        self.assertEqual(self.shell.swaps, 1)
+        self.assertNotIn(b"kept", seen.replace(b"rw/x/kept", b""))
+        self.assertNotIn(b"sub", seen.replace(b"rw/x/sub", b""))
+        for reply in seen.split(b"\n"):
+            self.assertFalse(reply.startswith((b"213", b"250")), seen)
+        self.assertEqual(self.shell.swaps, 9)
 
     @defer.inlineCallbacks
     def test_unracedStillWorks(self):
