@@ -132,6 +132,7 @@ class FTPFactory(ServerFactory):
         self.hashTurns = Turns()
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
         self.virtualHosts = hostTable(self.config.virtualHosts)
+        self._ownUsers = {}
         self._hostPortals = {host: self._sharingCheckers(host.realm)
                              for host in self.config.virtualHosts}
         self._idleWatches = {}
@@ -161,8 +162,23 @@ class FTPFactory(ServerFactory):
         portal = Portal(realm)
         users = realmUsers(realm)
         for interface, checker in self.portal.checkers.items():
-            portal.registerChecker(checkerForHost(checker, users), interface)
+            hostChecker = checkerForHost(checker, users)
+            if hostChecker is not checker:
+                self._ownUsers[portal] = str(users.path)
+            portal.registerChecker(hostChecker, interface)
         return portal
+
+    def usersOf(self, portal):
+        """
+        @param portal: the portal a session logs in through (C{None}: the
+            server's).
+        @return: where the users it checks come from (a users file's
+            path, a database's connection string) when they are a virtual
+            host's own (L{_sharingCheckers}), else C{None}: its C{alice}
+            is not the server's, and counts apart for
+            C{--max-sessions-per-user} (L{userKey}).
+        """
+        return self._ownUsers.get(portal)
 
     def pickHost(self, name, localNames):
         """

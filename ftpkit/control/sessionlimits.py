@@ -123,14 +123,22 @@ class AddressRules:
         return not self.allow or matches(self.allow)
 
 
-def userKey(username, anonymous):
+def userKey(username, anonymous, users=None):
     """
     @param username: the name given to C{USER}.
     @param anonymous: whether it is an anonymous login.
+    @param users: where the user comes from when a virtual host has users
+        of its own (L{ftpkit.control.server.FTPFactory.usersOf}), else
+        C{None}.
     @return: what L{UserSessions} counts it as: every anonymous login as
-        one user.
+        one user; a virtual host's own user apart from the server's user
+        of that name (a NUL between, which no user name holds).
     """
-    return "anonymous" if anonymous else username
+    if anonymous:
+        return "anonymous"
+    if users is None:
+        return username
+    return users + "\x00" + username
 
 
 class UserSessions:

@@ -28,7 +28,9 @@ its logins against the server's users file: on C{x.test}, C{alice} of
 C{B.toml} was logged in with the password of C{alice} of C{A.toml} (and
 read B's alice's files with it), her own password was refused, and a
 user only C{B.toml} names could not log in. The host's users checker now
-checks the host's users (L{ftpkit.auth.hostcheckers}, L{HostUsersTests}).
+checks the host's users (L{ftpkit.auth.hostcheckers}, L{HostUsersTests}),
+and C{--max-sessions-per-user} counts them apart from the server's users
+of the same names (one C{alice} kept the other out).
 
 Tried and held (C{python -m ftpkit}, the C{users:} realm with a quota, a
 nested home, a read-only and an empty-permissions directory rule, an
@@ -451,3 +453,20 @@ class HostUsersTests(unittest.TestCase):
             self.logins(server, "x.test", [("alice", "passA"),
                                            ("alice", "passB")]),
             [(b"530", b"530", b"530"), (b"230", b"550", b"213")])
+
+    def test_sessionsCountedApart(self):
+        """
+        Under C{--max-sessions-per-user 1}, B's C{alice} is not kept out by
+        A's C{alice}'s session (another user of the same name), and is
+        held to one session of her own.
+        """
+        server = self.serve("--max-sessions-per-user", "1")
+        replies = []
+        for host, password in [(None, "passA"), ("x.test", "passB"),
+                               ("x.test", "passB")]:
+            client = RawClient(server.port)
+            self.addCleanup(client.close)
+            if host is not None:
+                client.command("HOST " + host)
+            replies.append(client.login("alice", password)[:3])
+        self.assertEqual(replies, [b"230", b"230", b"421"])

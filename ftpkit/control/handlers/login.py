@@ -218,7 +218,8 @@ class LoginCommands:
         if self._closed:
             logout()
             return None
-        key = userKey(self.session.username, self.session.anonymous)
+        key = userKey(self.session.username, self.session.anonymous,
+                      self.factory.usersOf(self.session.portal))
         if self.factory.leftSessions.full(self.leftKey()):
             logout()
             self.publish(events.LOGIN_REFUSED, reason=TOO_MANY_LEFT)
