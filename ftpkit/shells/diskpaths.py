@@ -24,6 +24,7 @@ import sys
 from ftpkit.errors import InvalidPath, IsDirectory, PermissionDenied
 from ftpkit.shells import linkfree, uploads
 from ftpkit.shells.cachedopen import openWithoutLinks
+from ftpkit.shells.guardedpaths import checkedReal
 
 _FS_ENCODING = sys.getfilesystemencoding()
 _FS_ERRORS = sys.getfilesystemencodeerrors()
@@ -148,10 +149,7 @@ class Jail:
             current = candidate
         if not followLast:
             current = os.path.join(current, segments[-1])
-        allowed = getattr(path, "allowed", None)
-        if allowed is not None and not allowed(self.segmentsOf(current)):
-            raise PermissionDenied()
-        return current, found
+        return checkedReal(path, current, self.segmentsOf), found
 
     def joined(self, path):
         """

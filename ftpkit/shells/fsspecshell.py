@@ -2,15 +2,14 @@
 L{FsspecShell}: any fsspec filesystem (S3, SFTP, the local disk, memory,
 GCS, Azure, ...) as an L{IFTPShell}.
 
-Every fsspec call blocks (an asynchronous filesystem such as s3fs runs its
-own event loop in a thread of fsspec's, and its synchronous methods wait
-for it), so the shell makes each one in a thread of an
+Every fsspec call blocks (an asynchronous filesystem such as s3fs runs
+its own event loop in a thread of fsspec's, and its synchronous methods
+wait for it), so the shell makes each one in a thread of an
 L{ftpkit.blocking.BlockingPool} and never in the reactor thread. Errors
 become L{ftpkit.errors.FTPError}s there too (L{ftpkit.shells.fsspeccalls},
-whose names this module gives as it did when it held them).
-
-What each kind of store can do (directories as key prefixes, atomic
-uploads, resuming, renaming directories) is decided in one place,
+whose names this module gives as it did when it held them). What each
+kind of store can do (directories as key prefixes, atomic uploads,
+resuming, renaming directories) is decided in one place,
 L{ftpkit.shells.fsspecbackends}.
 """
 
@@ -55,6 +54,7 @@ from ftpkit.shells.fsspecfiles import (
 )
 from ftpkit.shells.fsspeclistings import FsspecListing, isReserved, pageEntries
 from ftpkit.shells.fsspectemporaries import renameUnwritten
+from ftpkit.shells.guardedpaths import checkedReal
 from ftpkit.shells.reservednames import RESERVED
 
 _log = Logger()
@@ -237,13 +237,13 @@ class FsspecShell:
             (see L{ftpkit.shells.fsspecgeneric.Backend.confine}).
         @return: its path on the filesystem.
         @raise PermissionDenied: where the backend finds that it leads
-            outside the root (L{ftpkit.shells.fsspecgeneric.Backend.confine}).
+            outside the root (L{ftpkit.shells.fsspecgeneric.Backend.confine}),
+            or past the rule of a Guarded path (L{checkedReal}).
         """
         if not path:
-            return self.backend.confine(self.root,
-                                        self.root or self.fs.root_marker)
-        return self.backend.confine(self.root, self.root + "/" + "/".join(path),
-                                    followLast)
+            return self.backend.confine(self.root, self.root or self.fs.root_marker)
+        return checkedReal(path, self.backend.confine(
+            self.root, self.root + "/" + "/".join(path), followLast), self._segmentsOf)
 
     # Blocking helpers, run in the pool.
 
@@ -580,7 +580,7 @@ class FsspecShell:
         L{resolvesLinks
         <ftpkit.shells.fsspecgeneric.Backend.resolvesLinks>}).
         """
-        return self.call(self._resolve, path)
+        return self.call(self._resolve, tuple(path))  # guard or not
 
     def linkTargets(self, path):
         """

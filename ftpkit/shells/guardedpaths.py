@@ -14,6 +14,8 @@ L{Guarded.allowed} about what that walk reached, the very path it then
 acts on without following links again.
 """
 
+from ftpkit.errors import PermissionDenied
+
 
 class Guarded(tuple):
     """
@@ -44,3 +46,22 @@ def _both(first, second):
     """
     return lambda real: first(real) and second(real)
 
+
+
+def checkedReal(path, real, segmentsOf):
+    """
+    What a shell's walk of C{path} for an act reached, where its rule
+    allows it.
+
+    @param path: the path, L{Guarded} or not.
+    @param real: where it really is.
+    @param segmentsOf: gives C{real}'s segments below the shell's root
+        (or C{None} for none).
+    @return: C{real}.
+    @raise PermissionDenied: where C{path} is L{Guarded} and its test
+        fails there.
+    """
+    allowed = getattr(path, "allowed", None)
+    if allowed is not None and not allowed(segmentsOf(real) or ()):
+        raise PermissionDenied()
+    return real

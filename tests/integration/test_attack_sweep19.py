@@ -19,7 +19,9 @@ C{--hide-dotfiles} had the same race: a link C{rw/x} leading to C{ok}
 when checked and to C{../.hidden} when used gave C{RETR rw/x/kept.txt}
 the bytes of C{/.hidden/kept.txt}, C{LIST rw/x} its names, and C{DELE}
 removed it; its wrapper now hands the shell guarded paths too
-(L{DotfilesRaceTests}).
+(L{DotfilesRaceTests}). So did C{fsspec:file://} with a users file's
+rules (C{?users=PATH}), whose shell now checks the rule where its path
+for the act leads (L{FsspecRuleRaceTests}).
 
 A virtual host whose realm has users of its own (C{--vhost
 x.test=users:B.toml} beside C{--auth users:A.toml --realm users:A.toml},
@@ -68,6 +70,7 @@ with C{--max-passive-per-ip 1}; C{--vhost}s):
 
 import os
 
+from fsspec.implementations.local import LocalFileSystem
 from twisted.cred.portal import IRealm
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -79,6 +82,7 @@ from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.dotfiles import HideDotfilesShell
 from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.fsspecshell import FsspecShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from tests.integration.test_attack_jail import RawClient
@@ -181,6 +185,8 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     timeout = 60
+    raced = 9
+    """Commands of each attack raced (each but the C{RNTO}'s C{RNFR})."""
 
     def setUp(self):
         home = scratchDirectory(self)
@@ -191,12 +197,18 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
         with open(os.path.join(home, "rw", "ok", "kept.txt"), "wb") as f:
             f.write(b"mine")
         self.ro = os.path.join(home, "ro")
-        self.shell = RuleRacingShell(home)
+        self.shell = self.racingShell(home)
         self.shell.restore(arm=False)
         table = PermissionTable(PERMISSIONS, {("ro",): []})
         self.server = self.startServer(
             _RulesRealm(PermissionShell(self.shell, table)),
             ServerConfig(loginFailureDelay=0))
+
+    def racingShell(self, home):
+        """
+        @return: the L{RuleRacingShell} of C{home}.
+        """
+        return RuleRacingShell(home)
 
     def attack(self, steps):
         """
@@ -245,7 +257,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
             (b"RNTO rw/moved.txt", None),
         ])
         self.assertEqual(_state(self.ro), before, seen)
-        self.assertGreaterEqual(self.shell.swaps, 9, seen)
+        self.assertGreaterEqual(self.shell.swaps, self.raced, seen)
         self.assertNotIn(b"226", seen)
 
     @defer.inlineCallbacks
@@ -269,7 +281,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
         self.assertNotIn(b"sub", seen.replace(b"rw/x/sub", b""))
         for reply in seen.split(b"\n"):
             self.assertFalse(reply.startswith((b"213", b"250")), seen)
-        self.assertEqual(self.shell.swaps, 9)
+        self.assertEqual(self.shell.swaps, self.raced, seen)
 
     @defer.inlineCallbacks
     def test_unracedStillWorks(self):
@@ -292,6 +304,48 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
                                                        b"257"])
         self.assertEqual(sorted(os.listdir(os.path.join(
             self.shell.root, "rw", "ok"))), ["made", "new.txt", "sub"])
+
+
+class FsspecRacingShell(FsspecShell):
+    """
+    L{RuleRacingShell}'s race on C{fsspec:file://}: the swap follows the
+    check of where a path leads (L{FsspecShell.resolve}).
+    """
+
+    def __init__(self, root, target="../ro"):
+        FsspecShell.__init__(self, LocalFileSystem(skip_instance_cache=True),
+                             root)
+        self.root = root
+        self.target = target
+        self.race = {"armed": False, "swaps": 0}
+
+    swaps = RuleRacingShell.swaps
+    _point = RuleRacingShell._point
+    restore = RuleRacingShell.restore
+
+    def _resolve(self, path):
+        resolved = FsspecShell._resolve(self, path)
+        if self.race["armed"]:
+            self.race["armed"] = False
+            self.race["swaps"] += 1
+            self._point(self.target)
+        return resolved
+
+
+class FsspecRuleRaceTests(RuleRaceTests):
+    """
+    L{RuleRaceTests} on C{fsspec:file://}, whose shell walks a path for
+    an act too (L{FsspecShell.fsPath}).
+    """
+
+    raced = 8
+    """One fewer: C{SITE CHMOD} (changes) and C{HASH} (looks) are not
+    available here (C{502})."""
+
+    def racingShell(self, home):
+        shell = FsspecRacingShell(home)
+        self.addCleanup(shell.whenIdle)
+        return shell
 
 
 class DotfilesRaceTests(LoopbackServerMixin, unittest.TestCase):
