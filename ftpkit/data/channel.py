@@ -17,7 +17,7 @@ client's transfer (L{ftpkit.data.handshakes}).
 from functools import partial
 
 from twisted.internet import defer
-from twisted.internet.error import ConnectError
+from twisted.internet.error import ConnectError, ConnectionDone
 from twisted.logger import Logger
 
 from ftpkit.data import descriptors
@@ -388,7 +388,8 @@ class DataChannel:
             return connecting
         return defer.succeed(connecting)
 
-    def connecting(self, tlsContextFactory=None, lean=False, announce=None):
+    def connecting(self, tlsContextFactory=None, lean=False, announce=None,
+                   incoming=False):
         """
         L{connect}, giving the connection itself when it is there at once
         (a lean one the client opened before its command, the usual case),
@@ -400,10 +401,13 @@ class DataChannel:
             under TLS arrived but its handshake is not yet accepted, for
             the transfer's C{150}: its client may wait for that reply
             before its handshake; C{None} to send it once connected.
+        @param incoming: an upload: a connection that ended cleanly before
+            it (an FXP source sent a small file whole) is given, not refused.
         @return: a L{LeanConnection}, or a Deferred as L{connect} gives.
         """
         connection = self.connection
-        if connection is not None and connection.lostReason:
+        if connection is not None and connection.lostReason and not (
+                incoming and isinstance(connection.lostReason, ConnectionDone)):
             self.connection = None
             return defer.fail(
                 CannotOpenDataConnection("Data connection closed"))
@@ -508,16 +512,13 @@ class DataChannel:
         """
         Be done with the listener, if any.
 
-        @param release: hand it to the pool (which closes it if it cannot
-            keep it) once its connection was claimed; one never claimed
-            (its transfer aborted, or another PASV made) is closed, after
-            what queued on it is refused (and strangers logged): a
-            connection the client makes after C{ABOR} is then refused at
-            once, not kept in a pooled listener's queue until the next
-            listen of the port, perhaps this session's own, took it.
-            (Once claimed, the pool refuses whatever comes after the
-            client's, queued already or made later, at once.) Otherwise
-            close it.
+        @param release: hand it to the pool (which may close it) once its
+            connection was claimed (the pool refuses whatever comes after);
+            one never claimed (ABOR, another PASV) is closed once what
+            queued on it is refused (strangers logged), so that a
+            connection made after C{ABOR} is refused at once, not kept in
+            a pooled queue until the port's next listen took it.
+            Otherwise close it.
         """
         port, self._port = self._port, None
         if port is None:

@@ -355,6 +355,42 @@ class SecureFxpCommandTests(TwoServersMixin, unittest.TestCase):
         """
         return self.copyByHand(True, activeFirst=False)
 
+    def test_smallFileBeforeStor(self):
+        """
+        The target passive (C{PASV}; the source, after C{SSCN ON}, the TLS
+        client): a small file the source sent whole, and the end of its
+        TLS stream, before the target's C{STOR} is stored. It was dropped
+        with C{425} (lftp then reversed the roles and sent it again).
+        (After C{CPSV} the target makes its handshake at its command, so
+        nothing can arrive before.)
+        """
+        def run():
+            source = self.login(self.server)
+            target = self.login(self.targetServer)
+            source.voidcmd("TYPE I")
+            target.voidcmd("TYPE I")
+            source.sendcmd("SSCN ON")
+            host, port = ftplib.parse227(target.sendcmd("PASV"))
+            source.sendcmd("PORT " + formatHostPort(host, port))
+            source.putcmd("RETR small.txt")
+            sent = [source.getresp()[:3], source.getresp()[:3]]
+            target.putcmd("STOR copy.txt")
+            received = [target.getresp()[:3], target.getresp()[:3]]
+            source.quit()
+            target.quit()
+            return sent, received
+
+        def check(result):
+            sent, received = result
+            self.assertEqual(sent, ["150", "226"])
+            self.assertEqual(received, ["150", "226"])
+            with open(os.path.join(self.target, "copy.txt"), "rb") as f:
+                self.assertEqual(f.read(), b"8 bytes!")
+
+        with open(os.path.join(self.root, "small.txt"), "wb") as f:
+            f.write(b"8 bytes!")
+        return threads.deferToThread(run).addCallback(check)
+
     def test_passiveTargetCommandFirst(self):
         """
         The target passive, its C{STOR} sent first.

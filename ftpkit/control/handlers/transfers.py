@@ -335,7 +335,8 @@ class TransferCommands:
                 self.reply(150, opening)
 
         connection = self.dataChannel.connecting(self.transferTLS(listing),
-                                                 mover.bareSocket, announce)
+                                                 mover.bareSocket, announce,
+                                                 mover.incoming)
         if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
