@@ -158,6 +158,23 @@ class _RulesRealm:
         return IFTPShell, self.shell, lambda: None
 
 
+def _raceHome(home, guarded):
+    """
+    Make a raced home: C{guarded/kept.txt} (L{KEPT}) and C{guarded/sub},
+    which the attacks must not reach, and the user's C{rw/ok/kept.txt}
+    and C{rw/ok/sub}.
+
+    @return: the guarded directory's path.
+    """
+    for directory in [guarded + "/sub", "rw/ok/sub"]:
+        os.makedirs(os.path.join(home, directory))
+    with open(os.path.join(home, guarded, "kept.txt"), "wb") as f:
+        f.write(KEPT)
+    with open(os.path.join(home, "rw", "ok", "kept.txt"), "wb") as f:
+        f.write(b"mine")
+    return os.path.join(home, guarded)
+
+
 def _state(top):
     """
     @return: every path under C{top}, with its mode, modification time and
@@ -190,13 +207,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
 
     def setUp(self):
         home = scratchDirectory(self)
-        for directory in ["ro/sub", "rw/ok/sub"]:
-            os.makedirs(os.path.join(home, directory))
-        with open(os.path.join(home, "ro", "kept.txt"), "wb") as f:
-            f.write(KEPT)
-        with open(os.path.join(home, "rw", "ok", "kept.txt"), "wb") as f:
-            f.write(b"mine")
-        self.ro = os.path.join(home, "ro")
+        self.ro = _raceHome(home, "ro")
         self.shell = self.racingShell(home)
         self.shell.restore(arm=False)
         table = PermissionTable(PERMISSIONS, {("ro",): []})
@@ -358,13 +369,7 @@ class DotfilesRaceTests(LoopbackServerMixin, unittest.TestCase):
 
     def setUp(self):
         home = scratchDirectory(self)
-        for directory in [".hidden/sub", "rw/ok/sub"]:
-            os.makedirs(os.path.join(home, directory))
-        with open(os.path.join(home, ".hidden", "kept.txt"), "wb") as f:
-            f.write(KEPT)
-        with open(os.path.join(home, "rw", "ok", "kept.txt"), "wb") as f:
-            f.write(b"mine")
-        self.hidden = os.path.join(home, ".hidden")
+        self.hidden = _raceHome(home, ".hidden")
         self.shell = RuleRacingShell(home, "../.hidden")
         self.shell.restore(arm=False)
         self.server = self.startServer(
