@@ -355,14 +355,15 @@ class SecureFxpCommandTests(TwoServersMixin, unittest.TestCase):
         """
         return self.copyByHand(True, activeFirst=False)
 
-    def test_smallFileBeforeStor(self):
+    def copyBeforeStor(self, data):
         """
         The target passive (C{PASV}; the source, after C{SSCN ON}, the TLS
-        client): a small file the source sent whole, and the end of its
-        TLS stream, before the target's C{STOR} is stored. It was dropped
-        with C{425} (lftp then reversed the roles and sent it again).
-        (After C{CPSV} the target makes its handshake at its command, so
-        nothing can arrive before.)
+        client): a file the source sent whole, and the end of its TLS
+        stream, before the target's C{STOR} is stored. (After C{CPSV} the
+        target makes its handshake at its command, so nothing can arrive
+        before.)
+
+        @param data: the file's bytes.
         """
         def run():
             source = self.login(self.server)
@@ -385,11 +386,26 @@ class SecureFxpCommandTests(TwoServersMixin, unittest.TestCase):
             self.assertEqual(sent, ["150", "226"])
             self.assertEqual(received, ["150", "226"])
             with open(os.path.join(self.target, "copy.txt"), "rb") as f:
-                self.assertEqual(f.read(), b"8 bytes!")
+                self.assertEqual(f.read(), data)
 
         with open(os.path.join(self.root, "small.txt"), "wb") as f:
-            f.write(b"8 bytes!")
+            f.write(data)
         return threads.deferToThread(run).addCallback(check)
+
+    def test_smallFileBeforeStor(self):
+        """
+        A small file sent whole before the target's C{STOR} is stored: it
+        was dropped with C{425} (lftp then reversed the roles and sent it
+        again).
+        """
+        return self.copyBeforeStor(b"8 bytes!")
+
+    def test_emptyFileBeforeStor(self):
+        """
+        An empty file's TLS stream, ended before the target's C{STOR},
+        makes an empty file.
+        """
+        return self.copyBeforeStor(b"")
 
     def test_passiveTargetCommandFirst(self):
         """
