@@ -79,7 +79,9 @@ def retrOver(ftp, host, port, name="hello.txt"):
 def waitUntilRefused(host, port, source=None, timeout=10):
     """
     Probe a port until connecting to it is refused (blocking). A probe
-    the listener's full queue leaves unanswered gives up after a second.
+    the listener's full queue leaves unanswered gives up after a second;
+    one the server accepted and reset (a stranger's, refused while the
+    listener still listens) is made again.
 
     @param source: the address to connect from, or C{None} for any.
     @return: whether it was refused within C{timeout} seconds.
@@ -94,7 +96,7 @@ def waitUntilRefused(host, port, source=None, timeout=10):
             probe.connect((host, port))
         except ConnectionRefusedError:
             return True
-        except TimeoutError:
+        except (TimeoutError, ConnectionResetError):
             pass
         finally:
             probe.close()
