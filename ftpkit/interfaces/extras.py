@@ -169,7 +169,11 @@ class IFTPShellResumeOwners(Interface):
 
     def forResumer(resumer):
         """
-        @param resumer: who the shell acts for, C{str}: a user name, or
+        @param resumer: who the shell acts for, C{str}, to be compared
+            whole: a user name; for a virtual host's own user (one whose
+            realm has users of its own), where the users come from and
+            the name, a NUL between
+            (L{ftpkit.control.handlers.login.resumerOf}); or
             C{"anonymous@ADDRESS"}.
         @return: a shell like this one (providing the same interfaces,
             sharing its storage) whose cut uploads are kept for

@@ -39,16 +39,25 @@ ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
 
 
-def resumerOf(username, anonymous, peer):
+def resumerOf(username, anonymous, peer, users=None):
     """
     @param username: the name given to C{USER}.
     @param anonymous: whether it is an anonymous login.
     @param peer: the client's address.
+    @param users: where the user comes from when a virtual host has users
+        of its own (L{ftpkit.control.server.FTPFactory.usersOf}), else
+        C{None}.
     @return: who a session's cut uploads are kept for
-        (L{IFTPShellResumeOwners}): its user, or for an anonymous user,
+        (L{IFTPShellResumeOwners}): its user, as L{userKey} tells users
+        apart (a virtual host's own C{alice} is not the server's, and
+        their homes may overlap; the server's is her plain name, as it
+        was before hosts had users of their own, so that the partial
+        uploads kept then are still hers), or for an anonymous user,
         whom every anonymous client is, its address.
     """
-    return "anonymous@" + peer if anonymous else username
+    if anonymous:
+        return "anonymous@" + peer
+    return userKey(username, False, users)
 
 
 def forResumer(shell, resumer):
@@ -272,8 +281,9 @@ class LoginCommands:
         if IFTPShellRates.providedBy(shell):
             session.downloadRate = shell.downloadRate
             session.uploadRate = shell.uploadRate
-        shell = forResumer(shell, resumerOf(session.username,
-                                            session.anonymous, self.peer))
+        shell = forResumer(shell, resumerOf(
+            session.username, session.anonymous, self.peer,
+            self.factory.usersOf(session.portal)))
         # A realm's own rules (a read-only user) narrow the session's, so
         # that the command table refuses what the shell would.
         session.access = session.access.within(shell)

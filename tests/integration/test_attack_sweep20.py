@@ -1,0 +1,202 @@
+"""
+Loose ends of the last session (session 24), each with a real server:
+
+  - A cut upload's partial upload recorded its resumer as the user's
+    name alone (L{ftpkit.control.handlers.login.resumerOf}). A virtual
+    host whose realm has users of its own (C{--vhost NAME=users:B.toml})
+    has its own C{alice}, another user than the default host's
+    C{alice} (L{ftpkit.auth.hostcheckers}); with homes that overlap
+    (both files' C{alice} at home C{alice} under one C{--root}, the
+    default), B's C{alice} saw A's C{alice}'s partial upload (C{SIZE}
+    answered its size) and her C{REST} + C{STOR} continued it, mixing
+    two users' bytes in one file. The resumer of a host's own user now
+    names the users it comes from too; a plain name still for everyone
+    else, so that a single-host server's partial uploads kept before
+    are resumed as before.
+"""
+
+import ftplib
+import io
+import os
+import socket
+import time
+
+from twisted.internet import threads
+from twisted.trial import unittest
+
+from ftpkit.auth.passwordhash import hashPassword
+from ftpkit.shells import uploads
+from ftpkit.shells.partialowners import recordResumer
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+KEPT = 64 << 10
+"""The bytes of the cut upload that reach the server."""
+
+OLD = 2 * KEPT
+"""The size of the file the cut upload would have replaced."""
+
+
+def _usersFile(path, users):
+    """
+    Write a users file whose every user has home C{shared} and every
+    permission.
+
+    @param path: the file.
+    @param users: C{{name: password}}.
+    @return: C{path}.
+    """
+    with open(path, "w") as f:
+        for name, password in users.items():
+            f.write(f'[users.{name}]\npassword = "{hashPassword(password)}"'
+                    f'\nhome = "shared"\npermissions = ["list", "read", "write", '
+                    f'"append"]\n')
+    return path
+
+
+def _login(port, host, user, password):
+    """
+    @param host: the C{HOST} sent before logging in, or C{None}.
+    @return: an C{ftplib.FTP} logged in, in binary mode.
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", port, timeout=30)
+    if host is not None:
+        ftp.sendcmd("HOST " + host)
+    ftp.login(user, password)
+    ftp.voidcmd("TYPE I")
+    return ftp
+
+
+def _size(ftp, name):
+    """
+    @return: the reply code to C{SIZE name}, and the size if C{213}.
+    """
+    try:
+        return ("213", ftp.size(name))
+    except ftplib.error_perm as e:
+        return (str(e)[:3], None)
+
+
+class VirtualHostPartialOwnerTests(unittest.TestCase):
+    """
+    The default host's users in C{A.toml}, the virtual host C{x.test}'s
+    in C{B.toml}, each with an C{alice} (passwords C{passA}, C{passB})
+    whose home is C{ROOT/shared}.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.a = _usersFile(os.path.join(self.root, "A.toml"),
+                            {"alice": "passA"})
+        self.b = _usersFile(os.path.join(self.root, "B.toml"),
+                            {"alice": "passB"})
+        self.shared = os.path.join(self.root, "shared")
+        self.server = ServerProcess(self, [
+            "--root", self.root, "--auth", f"users:{self.a}",
+            "--realm", f"users:{self.a}",
+            "--vhost", f"x.test=users:{self.b}"])
+        self.server.waitForGreeting()
+        self.data = os.urandom(KEPT)
+        self.old = os.urandom(OLD)
+        os.makedirs(self.shared)
+        with open(os.path.join(self.shared, "big.bin"), "wb") as f:
+            f.write(self.old)
+
+    def cut(self, host, password):
+        """
+        Log in as C{alice} on C{host}, start C{STOR big.bin}, send
+        L{KEPT} bytes and, once the server wrote them, reset both
+        connections; wait for the partial upload.
+        """
+        ftp = _login(self.server.port, host, "alice", password)
+        data = ftp.transfercmd("STOR big.bin")
+        data.sendall(self.data)
+        deadline = time.monotonic() + 30
+        while self.received() < KEPT and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for sock in (data, ftp.sock):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            b"\1\0\0\0\0\0\0\0")
+            sock.close()
+        partial = os.path.join(self.shared, ".ftpkit-partial.big.bin")
+        while not os.path.exists(partial):
+            if time.monotonic() > deadline:
+                self.fail("no partial upload: %r"
+                          % (os.listdir(self.shared),))
+            time.sleep(0.02)
+
+    def received(self):
+        """
+        @return: the bytes the temporary upload files in the shared home
+            hold.
+        """
+        total = 0
+        for name in os.listdir(self.shared):
+            if name.startswith(os.fsdecode(uploads.TEMPORARY_PREFIX)):
+                try:
+                    total += os.stat(os.path.join(self.shared, name)).st_size
+                except FileNotFoundError:
+                    continue
+        return total
+
+    def sizes(self):
+        """
+        @return: the replies to C{SIZE big.bin} of A's C{alice} and of
+            B's (on C{x.test}).
+        """
+        replies = []
+        for host, password in [(None, "passA"), ("x.test", "passB")]:
+            ftp = _login(self.server.port, host, "alice", password)
+            try:
+                replies.append(_size(ftp, "big.bin"))
+            finally:
+                ftp.close()
+        return replies
+
+    def test_otherHostsAliceSeesOldFile(self):
+        """
+        A's C{alice}'s cut upload is hers: her C{SIZE} answers its size;
+        B's C{alice}'s the file's. It answered the partial upload's size
+        to both.
+        """
+        def check():
+            self.cut(None, "passA")
+            self.assertEqual(self.sizes(), [("213", KEPT), ("213", OLD)])
+        return threads.deferToThread(check)
+
+    def test_otherHostsAliceDoesNotContinue(self):
+        """
+        A's C{alice}'s C{REST} + C{STOR} writes the file in place (up to
+        its end: what follows is cut off), and
+        does not continue B's C{alice}'s partial upload: it did, and the
+        file held B's C{alice}'s bytes followed by A's C{alice}'s.
+        """
+        def check():
+            self.cut("x.test", "passB")
+            ftp = _login(self.server.port, None, "alice", "passA")
+            try:
+                ftp.storbinary("STOR big.bin", io.BytesIO(b"A" * 100),
+                               rest=KEPT)
+            finally:
+                ftp.close()
+            with open(os.path.join(self.shared, "big.bin"), "rb") as f:
+                self.assertEqual(f.read(), self.old[:KEPT] + b"A" * 100)
+        return threads.deferToThread(check)
+
+    def test_plainNameStillResumed(self):
+        """
+        A partial upload recorded for a plain C{alice} (a single-host
+        server's, kept before resumers named the host's users) is still
+        the default host's C{alice}'s, whose users are the server's.
+        """
+        def check():
+            partial = os.path.join(self.shared, ".ftpkit-partial.big.bin")
+            with open(partial, "wb") as f:
+                f.write(self.data)
+                recordResumer(f.fileno(), "alice")
+            self.assertEqual(self.sizes(), [("213", KEPT), ("213", OLD)])
+        return threads.deferToThread(check)
+
