@@ -38,6 +38,33 @@ MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 """TLS 1.2 cipher suites allowed: forward secret and AEAD only (TLS 1.3
 suites are all of that kind and stay OpenSSL's default)."""
 
+NO_RENEGOTIATION = getattr(SSL, "OP_NO_RENEGOTIATION", 0x40000000)
+"""OpenSSL's C{SSL_OP_NO_RENEGOTIATION} (its value since OpenSSL 1.1.0h,
+for a pyOpenSSL that does not name it)."""
+
+
+def refusingRenegotiation(options):
+    """
+    The context of L{CertificateOptions} for a connection of ftpkit's,
+    which refuses TLS 1.2 renegotiation whichever side asks for it. One
+    renegotiation costs the side that answers it about what a whole
+    handshake costs, in the reactor's one thread, and nothing an FTP
+    session does needs one. OpenSSL 3 refuses a client's by default on the
+    server side, an older OpenSSL does not; and in the TLS client role
+    (secure FXP, L{ftpkit.data.tlsclient}) every OpenSSL answers the
+    server's request: the peer there is whatever the session's client
+    names, which could ask for renegotiation after renegotiation on one
+    data connection, as fast as this server made them, for as long as it
+    kept its upload open.
+
+    @param options: the L{CertificateOptions}.
+    @return: its L{SSL.Context}, with L{NO_RENEGOTIATION} set.
+    """
+    context = options.getContext()
+    context.set_options(NO_RENEGOTIATION)
+    return context
+
+
 SESSION_CACHE_SIZE = 64
 """The most TLS sessions the cache of one control connection's context
 holds (OpenSSL's default is 20,480, some 1.2 KB each), once data
@@ -60,7 +87,8 @@ class FTPSContextFactory:
     """
     Makes the TLS server side of control connections, each with a context
     of its own (TLS 1.2 at least, L{MODERN_CIPHERS}, a server-side session
-    cache), which the connection's data connections then share.
+    cache, no renegotiation: L{refusingRenegotiation}), which the
+    connection's data connections then share.
 
     Give it to C{ITLSTransport.startTLS} (C{AUTH TLS}) or to
     C{reactor.listenSSL} (implicit FTPS).
@@ -115,7 +143,7 @@ class FTPSContextFactory:
             acceptableCiphers=self._ciphers,
             enableSessions=True,
         )
-        context = options.getContext()
+        context = refusingRenegotiation(options)
         context.set_alpn_select_callback(declineProtocols)
         if self._boundCache:
             compat.limitSessionCache(context, SESSION_CACHE_SIZE)

@@ -20,7 +20,7 @@ from twisted.internet.ssl import AcceptableCiphers, CertificateOptions, TLSVersi
 from twisted.protocols.tls import TLSMemoryBIOFactory
 from zope.interface import implementer
 
-from ftpkit.control.tls import MODERN_CIPHERS
+from ftpkit.control.tls import MODERN_CIPHERS, refusingRenegotiation
 from ftpkit.data.tls import DataTLSProtocol
 
 
@@ -44,7 +44,8 @@ class ClientDataTLS:
     which L{ftpkit.data.connection.DataConnection} and
     L{ftpkit.data.adopting} call), with a context of its own (TLS 1.2 at
     least, up to what the server offers its clients, no certificate
-    checked).
+    checked, no renegotiation the other server asks for:
+    L{ftpkit.control.tls.refusingRenegotiation}).
     """
 
     def __init__(self, maximumVersion=TLSVersion.TLSv1_2):
@@ -59,7 +60,7 @@ class ClientDataTLS:
             acceptableCiphers=AcceptableCiphers.fromOpenSSLCipherString(
                 MODERN_CIPHERS),
         )
-        self.context = options.getContext()
+        self.context = refusingRenegotiation(options)
 
     def clientConnectionForTLS(self, tlsProtocol):
         """

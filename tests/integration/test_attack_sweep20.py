@@ -13,22 +13,43 @@ Loose ends of the last session (session 24), each with a real server:
     names the users it comes from too; a plain name still for everyone
     else, so that a single-host server's partial uploads kept before
     are resumed as before.
+
+The twentieth attack sweep, over real loopback sockets:
+
+  In secure FXP (C{SSCN ON}, C{CPSV}) the server makes a data connection's
+  TLS handshake as the client, and the TLS server it talks to is whatever
+  the session's client names. That peer could ask for TLS 1.2
+  renegotiation (a C{HelloRequest}) as often as it liked, and the server
+  answered each with a whole new handshake, in the reactor's thread: one
+  upload's data connection made 6,697 renegotiations in 5 seconds, 2.33 s
+  of the server's CPU (1.5 s of the peer's), while the upload stayed open
+  with a byte now and then. Every context ftpkit makes now refuses
+  renegotiation, whichever side asks
+  (L{ftpkit.control.tls.refusingRenegotiation}): on the server side only
+  OpenSSL 3's default refused it, and an older OpenSSL does not
+  (L{RenegotiationTests}).
 """
 
 import ftplib
 import io
 import os
+import select
 import socket
 import time
 
+from OpenSSL import SSL
 from twisted.internet import threads
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
+from ftpkit.control.tls import NO_RENEGOTIATION
+from ftpkit.data.tlsclient import ClientDataTLS
 from ftpkit.shells import uploads
 from ftpkit.shells.partialowners import recordResumer
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.tlssupport import FTPSTestsMixin, clientContext
 
 KEPT = 64 << 10
 """The bytes of the cut upload that reach the server."""
@@ -200,3 +221,93 @@ class VirtualHostPartialOwnerTests(unittest.TestCase):
             self.assertEqual(self.sizes(), [("213", KEPT), ("213", OLD)])
         return threads.deferToThread(check)
 
+
+def renegotiatingServer(sock, certificate, key):
+    """
+    Be the TLS server of a data connection the FTP server makes as the
+    TLS client, and ask it to renegotiate once.
+
+    @param sock: the connected socket.
+    @param certificate: the certificate file to present.
+    @param key: its key file.
+    @return: C{None} when the renegotiation was made, else the
+        L{SSL.Error} that ended it.
+    """
+    context = SSL.Context(SSL.TLS_METHOD)
+    context.set_max_proto_version(SSL.TLS1_2_VERSION)
+    context.use_certificate_file(certificate)
+    context.use_privatekey_file(key)
+    tls = SSL.Connection(context, sock)
+    tls.set_accept_state()
+    tls.do_handshake()
+    tls.send(b"first bytes")
+    sock.setblocking(False)
+    tls.renegotiate()
+    deadline = time.monotonic() + 10
+    try:
+        try:
+            tls.do_handshake()
+        except SSL.WantReadError:
+            pass
+        while tls.renegotiate_pending():
+            if time.monotonic() > deadline:
+                raise AssertionError("the renegotiation neither made nor "
+                                     "refused in 10 s")
+            select.select([sock], [], [], 1)
+            try:
+                tls.recv(65536)
+            except SSL.WantReadError:
+                pass
+    except SSL.Error as e:
+        return e
+    return None
+
+
+class RenegotiationTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    No TLS context of ftpkit's renegotiates: a secure FXP peer asking for
+    it gets an alert, not a new handshake.
+    """
+
+    def test_contextsRefuse(self):
+        """
+        A control connection's context (its data connections share it)
+        and the TLS client side of secure FXP both refuse renegotiation,
+        whatever OpenSSL's default.
+        """
+        for context in [self.factory.makeContext(),
+                        ClientDataTLS().context]:
+            self.assertTrue(context.set_options(0) & NO_RENEGOTIATION)
+
+    def test_secureFxpPeer(self):
+        """
+        After C{SSCN ON}, the TLS server of an upload's data connection
+        asks for a renegotiation: refused, and the upload does not
+        complete (C{426}).
+        """
+        self.serve()
+
+        def run():
+            ftp = ftplibLogin(self, self.server.port,
+                              client=ftplib.FTP_TLS(context=clientContext()),
+                              protect=True, binary=True)
+            ftp.sendcmd("SSCN ON")
+            host, port = ftp.makepasv()
+            ftp.putcmd("STOR up.bin")
+            with socket.create_connection((host, port)) as sock:
+                outcome = renegotiatingServer(sock, self.cert, self.key)
+                opening = ftp.getresp()
+            try:
+                final = ftp.getresp()
+            except ftplib.Error as e:
+                final = str(e)
+            ftp.close()
+            return outcome, opening, final
+
+        def check(result):
+            outcome, opening, final = result
+            self.assertEqual(opening[:3], "150")
+            self.assertIsInstance(outcome, SSL.Error)
+            self.assertIn("no renegotiation", str(outcome))
+            self.assertEqual(final[:3], "426")
+        return threads.deferToThread(run).addCallback(check)
