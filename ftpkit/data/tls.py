@@ -239,6 +239,18 @@ class DataTLSProtocol(TLSLayerHooks):
         TLSMemoryBIOProtocol.connectionLost(self, reason)
 
 
+def sessionSecret(connection):
+    """
+    @param connection: an L{SSL.Connection} whose handshake completed.
+    @return: the master secret of its TLS 1.2 session, which a connection
+        resuming that session has too, and no other; C{None} under TLS 1.3,
+        where a resumed session has a secret of its own.
+    """
+    if connection.get_protocol_version_name() == "TLSv1.3":
+        return None
+    return connection.master_key()
+
+
 def keepSessionResumable(connection):
     """
     Keep the TLS session of a data connection that ended without this
@@ -271,21 +283,24 @@ class DataTLS:
     says no.
 
     @ivar context: the L{SSL.Context} shared with the control connection.
-    @ivar requireSessionReuse: refuse handshakes that did not resume a
-        session of this context.
+    @ivar requireSessionReuse: refuse handshakes that did not resume the
+        control connection's session (L{resumesControl}).
     @ivar control: the control connection's L{SSL.Connection}, which
         L{accepted} gives a new session ticket, or C{None}.
+    @ivar controlSecret: without L{control} (a control connection C{CCC}
+        cleared), the L{sessionSecret} its TLS session had, or C{None}.
     @ivar refused: called with no argument when L{acceptHandshake} says
         no, to log it: the session's line, throttled for its client's
         address (L{ftpkit.control.peerwarnings}); by default a line each.
     """
 
     def __init__(self, context, requireSessionReuse=False, control=None,
-                 refused=None):
+                 refused=None, controlSecret=None):
         self.context = context
         self.requireSessionReuse = requireSessionReuse
         self.control = control
         self.refused = refused or _logRefused
+        self.controlSecret = controlSecret
 
     def serverConnectionForTLS(self, tlsProtocol):
         """
@@ -308,10 +323,33 @@ class DataTLS:
         @return: whether the data connection may carry data; when not,
             L{refused} was called.
         """
-        if not self.requireSessionReuse or sessionReused(connection):
+        if not self.requireSessionReuse or self.resumesControl(connection):
             return True
         self.refused()
         return False
+
+    def resumesControl(self, connection):
+        """
+        @param connection: a data connection's L{SSL.Connection}, its
+            handshake complete.
+        @return: whether it resumed the control connection's TLS session.
+            Having resumed a session of the shared context is not enough
+            under TLS 1.2: a stranger's data connection refused for its
+            full handshake leaves its own session in that context's cache
+            (kept resumable, L{keepSessionResumable}), and resuming it
+            on the next connection to the passive port took the client's
+            transfer. Under TLS 1.3 data connections issue no tickets
+            (L{serverConnectionForTLS}): the only sessions to resume are
+            the control connection's.
+        """
+        if not sessionReused(connection):
+            return False
+        secret = sessionSecret(connection)
+        if secret is None:
+            return True
+        if self.control is not None:
+            return secret == sessionSecret(self.control)
+        return secret == self.controlSecret
 
     def accepted(self, connection):
         """

@@ -28,6 +28,17 @@ The twentieth attack sweep, over real loopback sockets:
   (L{ftpkit.control.tls.refusingRenegotiation}): on the server side only
   OpenSSL 3's default refused it, and an older OpenSSL does not
   (L{RenegotiationTests}).
+
+  C{--tls-require-session-reuse} took any session the control
+  connection's context had cached for the control connection's: a
+  stranger of the client's address (one host, one NAT: what the option
+  is for) made a full TLS 1.2 handshake on the client's passive port,
+  refused, but its session stayed cached (kept resumable for clients that
+  cut their uploads), then connected again resuming that session, and was
+  given the download (1,000,000 bytes, and the client told C{226}). A
+  data connection under TLS 1.2 must now resume the control connection's
+  own session (L{ftpkit.data.tls.DataTLS.resumesControl}, the same master
+  secret; after C{CCC}, the one it had) (L{OwnSessionThiefTests}).
 """
 
 import ftplib
@@ -49,7 +60,7 @@ from ftpkit.shells.partialowners import recordResumer
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, clientContext
+from tests.tlssupport import FTPSTestsMixin, ReusingFTPTLS, clientContext
 
 KEPT = 64 << 10
 """The bytes of the cut upload that reach the server."""
@@ -311,3 +322,120 @@ class RenegotiationTests(FTPSTestsMixin, unittest.TestCase):
             self.assertIn("no renegotiation", str(outcome))
             self.assertEqual(final[:3], "426")
         return threads.deferToThread(run).addCallback(check)
+
+
+def _handshake(tls, sock, timeout=10):
+    """
+    Make a TLS handshake on a socket that has a timeout (non-blocking to
+    OpenSSL).
+
+    @param tls: the L{SSL.Connection} on C{sock}.
+    @param sock: the socket.
+    @param timeout: the most seconds to wait.
+    @return: whether it completed (C{False}: it failed).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            tls.do_handshake()
+        except SSL.WantReadError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no handshake in %s s" % timeout)
+            select.select([sock], [], [], left)
+        except SSL.Error:
+            return False
+        else:
+            return True
+
+
+def _ownSessionResumed(address):
+    """
+    A stranger of the client's address on its passive port: a full TLS
+    1.2 handshake (refused under C{tlsRequireSessionReuse}), then a second
+    connection resuming the session that handshake made.
+
+    @param address: the passive C{(host, port)}.
+    @return: the stranger's two sockets.
+    """
+    context = SSL.Context(SSL.TLS_METHOD)
+    context.set_max_proto_version(SSL.TLS1_2_VERSION)
+    sockets = []
+    session = None
+    for _ in range(2):
+        sock = socket.create_connection(address, timeout=10)
+        sockets.append(sock)
+        tls = SSL.Connection(context, sock)
+        tls.set_connect_state()
+        if session is not None:
+            tls.set_session(session)
+        _handshake(tls, sock)
+        session = tls.get_session()
+    return sockets
+
+
+class _StrangerFirst(ReusingFTPTLS):
+    """
+    ftplib resuming the control connection's session, with
+    L{_ownSessionResumed} made on each passive port before it connects.
+
+    @ivar strangers: what each L{_ownSessionResumed} returned.
+    """
+
+    def __init__(self, *args, **kwargs):
+        ReusingFTPTLS.__init__(self, *args, **kwargs)
+        self.strangers = []
+
+    def makepasv(self):
+        host, port = ReusingFTPTLS.makepasv(self)
+        self.strangers.append(_ownSessionResumed((host, port)))
+        return host, port
+
+
+class OwnSessionThiefTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Under C{tlsRequireSessionReuse} a data connection must resume the
+    control connection's own session, not any session the context caches:
+    the stranger's second connection, resuming the session of its refused
+    first, took the download, and the client's connection was reset.
+    """
+
+    async def download(self, clear):
+        """
+        Download C{big.bin} with L{_ownSessionResumed} on the passive port
+        first, and check it arrived whole, on a resumed session.
+
+        @param clear: send C{CCC} first (the data connections then resume
+            the session the control connection had).
+        """
+        self.serve(tlsRequireSessionReuse=True, tlsAllowCCC=clear)
+
+        def run():
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=_StrangerFirst(context=clientContext()),
+                              protect=True)
+            self.addCleanup(lambda: [sock.close() for sockets in
+                                     ftp.strangers for sock in sockets])
+            if clear:
+                ftp.pinned = ftp.sock.session
+                ftp.ccc()
+            chunks = []
+            reply = ftp.retrbinary("RETR big.bin", chunks.append)
+            return reply, b"".join(chunks), ftp
+
+        reply, data, ftp = await self.inThread(run)
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(data, self.payload)
+        self.assertEqual(ftp.reused, [True])
+
+    def test_strangerResumingItsOwn(self):
+        """
+        The stranger is refused; the client is served.
+        """
+        return self.download(clear=False)
+
+    def test_afterCCC(self):
+        """
+        After C{CCC} too.
+        """
+        return self.download(clear=True)

@@ -13,7 +13,7 @@ from ftpkit.control import tlslayer
 from ftpkit.control.ccc import canClearTLS, clearTLS
 from ftpkit.control.tls import describeTLSError
 from ftpkit.control.vhosts import parseHostName
-from ftpkit.data.tls import DataTLS, dataChannelTLS
+from ftpkit.data.tls import DataTLS, dataChannelTLS, sessionSecret
 from ftpkit.protocol.sessionstate import Session
 
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "TLS-P", "SSL"])
@@ -58,6 +58,8 @@ class SecurityCommands:
     @ivar clearedContext: after C{CCC}, the TLS context the control
         connection had, which data connections keep using (so that they
         can still resume its session).
+    @ivar clearedSecret: after C{CCC}, what tells that session
+        (L{ftpkit.data.tls.sessionSecret}).
     @ivar tlsHandshakeDone: the control connection's TLS handshake
         completed (set by the connection's C{handshakeCompleted}).
     """
@@ -68,6 +70,7 @@ class SecurityCommands:
     protectData = False
     bufferSizeSet = False
     clearedContext = None
+    clearedSecret = None
     tlsHandshakeDone = False
     _tlsContext = None
     _tlsContextLent = False
@@ -182,7 +185,8 @@ class SecurityCommands:
         if self.clearedContext is not None:
             return DataTLS(self.clearedContext,
                            self.config.tlsRequireSessionReuse,
-                           refused=self._reuseRefused)
+                           refused=self._reuseRefused,
+                           controlSecret=self.clearedSecret)
         return dataChannelTLS(self.transport, self.config.tlsContextFactory,
                               self.config.tlsRequireSessionReuse,
                               self._reuseRefused)
@@ -235,7 +239,7 @@ class SecurityCommands:
         # RFC 2228: an accepted AUTH removes the state of the security
         # commands before it (those of a TLS session CCC ended): PBSZ and
         # PROT again, and data connections resume the new session.
-        self.clearedContext = None
+        self.clearedContext = self.clearedSecret = None
         self.clearSecureFxp()
         protected = mechanism in PROTECTED_MECHANISMS
         self.bufferSizeSet = self.protectData = protected
@@ -284,7 +288,8 @@ class SecurityCommands:
         if not canClearTLS(self.transport):
             return (534, "CCC is not possible on this connection "
                     "(implicit TLS)")
-        context = self.transport.getHandle().get_context()
+        handle = self.transport.getHandle()
+        context, secret = handle.get_context(), sessionSecret(handle)
         self.reply(200, "CCC OK: the control connection continues in clear")
         self.discardPipelined()
         try:
@@ -292,6 +297,6 @@ class SecurityCommands:
         except ConnectionLost:
             # The client went away before TLS ended: nobody to answer.
             return None
-        self.clearedContext = context
+        self.clearedContext, self.clearedSecret = context, secret
         self.controlSecure = False
         return None
