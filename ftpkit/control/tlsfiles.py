@@ -10,10 +10,12 @@ fails.
 """
 
 import datetime
+import warnings
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.utils import CryptographyDeprecationWarning
 
 from ftpkit.auth.reloadingfile import fileSignature, readRegularFile
 from ftpkit.deploy.keptfiles import keptContent, register
@@ -52,12 +54,30 @@ def _readFile(path, part, shown=None):
 
 
 def _parseChain(data, path):
-    try:
-        chain = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise TLSConfigurationError(
-            f"{path}: no valid PEM certificate in it", "cert")
-    return chain
+    # cryptography warns of what a later release of it will refuse (a
+    # serial number that is not positive): Python wrote that warning to
+    # standard error in its own two lines, before a usage error's one,
+    # and a worker of --workers logged it at each load. The start says it
+    # once instead (serialNotPositive).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        try:
+            return x509.load_pem_x509_certificates(data)
+        except ValueError:
+            raise TLSConfigurationError(
+                f"{path}: no valid PEM certificate in it", "cert")
+
+
+def serialNotPositive(certificate):
+    """
+    @param certificate: a server's C{cryptography} certificate.
+    @return: whether its serial number is not positive, which RFC 5280
+        forbids: C{cryptography} loads it with a deprecation warning, and
+        a later release of it will refuse it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return certificate.serial_number <= 0
 
 
 def _parseKey(data, path):

@@ -43,6 +43,7 @@ from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.compat.reactortimeout import timeoutLeanly
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import freshTicketsMissing, implicitListener
+from ftpkit.control.tlsfiles import serialNotPositive
 from ftpkit.deploy.anonymousentry import (
     anonymousSeesHomes,
     warnAnonymousWithoutEntry,
@@ -262,6 +263,22 @@ class KeepOnRotation(service.Service):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
 
 
+def warnSerial(contextFactory):
+    """
+    Log a warning when the certificate of C{--tls-cert} has a serial number
+    that is not positive (L{ftpkit.control.tlsfiles.serialNotPositive}).
+
+    @param contextFactory: the L{ftpkit.control.tls.FTPSContextFactory}
+        read from C{--tls-cert}.
+    """
+    if serialNotPositive(contextFactory.chain[0]):
+        _log.warn(
+            "--tls-cert {path}: the certificate's serial number is not "
+            "positive, which RFC 5280 forbids: a later release of the "
+            "cryptography library will refuse to load it (issue a new "
+            "certificate)", path=contextFactory.paths[0])
+
+
 def makeService(options, workerChannel=None):
     """
     Build the service of one ftpkit process.
@@ -302,6 +319,8 @@ def makeService(options, workerChannel=None):
             "so curl's data connections after an upload will be refused "
             "(see docs/tls.rst, 'Session reuse')."
         )
+    if workerChannel is None and config.tlsContextFactory is not None:
+        warnSerial(config.tlsContextFactory)
     twistdOptions = getattr(options, "parent", None)
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)
