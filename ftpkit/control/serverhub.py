@@ -31,7 +31,8 @@ def configuredHub(config, root=None, observers=(), reactor=None):
         C{prometheus_client} is not installed.
     """
     hub = events.EventHub()
-    EventLog(reactor).subscribeTo(hub)
+    EventLog(reactor, ipv6PrefixLength=config.ipv6PrefixLength).subscribeTo(
+        hub)
     if config.xferlog is not None:
         XferLog(config.xferlog).subscribeTo(hub)
     if config.metrics is not None:

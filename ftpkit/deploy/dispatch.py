@@ -67,7 +67,8 @@ class Dispatcher:
         """
         self.reactor = reactor
         self.events = EventHub()
-        EventLog(reactor).subscribeTo(self.events)
+        EventLog(reactor, ipv6PrefixLength=config.ipv6PrefixLength
+                 ).subscribeTo(self.events)
         self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
                                        self.dispatch)
         self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse,

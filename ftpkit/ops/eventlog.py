@@ -17,7 +17,8 @@ subscribers (metrics, observers) get every refusal.
 
 A client refused at the door (C{connection-refused}: over a connection
 limit, or the server draining) can open and drop connections as fast as
-it likes, without logging in: each address gets
+it likes, without logging in: each client address (an IPv6 client's
+network, L{ftpkit.protocol.limitkeys}) gets
 L{CONNECTION_REFUSAL_LINES} of those lines a minute, the first after them
 ending with how many were left out (L{MORE_NOT_LOGGED}).
 
@@ -36,6 +37,7 @@ from twisted.logger import Logger, LogLevel
 
 from ftpkit.ops import events
 from ftpkit.ops.logthrottle import LogThrottle
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
 REFUSALS_NOT_LOGGED = "refusals-not-logged"
 """The kind of the line counting a session's refusals left out of the
@@ -237,10 +239,15 @@ class EventLog:
     copies the fields, for every line.
     """
 
-    def __init__(self, clock=None, refusalLines=REFUSAL_LINES):
+    def __init__(self, clock=None, refusalLines=REFUSAL_LINES,
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
         @param clock: an C{IReactorTime}, the reactor if C{None}.
         @param refusalLines: the refusal lines a session gets a minute.
+        @param ipv6PrefixLength: the bits of an IPv6 address that name its
+            client (L{limitKey}): the C{connection-refused} lines of one
+            client are bounded together, whichever addresses of its
+            network it comes from, as the limits that refuse it count it.
         """
         if clock is None:
             from twisted.internet import reactor as clock
@@ -248,6 +255,7 @@ class EventLog:
         self._doorRefusals = LogThrottle(
             clock, burst=CONNECTION_REFUSAL_LINES,
             maxKinds=CONNECTION_REFUSAL_ADDRESSES)
+        self._prefixLength = ipv6PrefixLength
 
     def __call__(self, event):
         """
@@ -265,7 +273,8 @@ class EventLog:
             if skipped:
                 self._write(notLogged(event, skipped))
         elif kind == events.CONNECTION_REFUSED:
-            skipped = self._doorRefusals.admit(event.peer)
+            skipped = self._doorRefusals.admit(
+                limitKey(event.peer, self._prefixLength))
             if skipped is None:
                 return
             self._write(event, skipped)

@@ -133,7 +133,28 @@ class DoorRefusalTests(unittest.TestCase):
         L{eventlog.CONNECTION_REFUSAL_LINES} for all the others together.
         """
         for number in range(5000):
-            self.refuse("2001:db8::%x" % (number,), 1)
+            self.refuse("2001:db8:%x::1" % (number,), 1)
         self.assertEqual(len(self.seen),
                          eventlog.CONNECTION_REFUSAL_ADDRESSES
                          + eventlog.CONNECTION_REFUSAL_LINES)
+
+    def test_ipv6Network(self):
+        """
+        The addresses of one IPv6 client's network (a C{/64}, as the
+        limits refusing it count it) get L{eventlog.CONNECTION_REFUSAL_LINES}
+        lines a minute together: one address each connection got a line
+        for each of the first L{eventlog.CONNECTION_REFUSAL_ADDRESSES}
+        (1,000 lines for one client), not 10. A network of its own gets
+        lines of its own; so does each address with
+        C{ipv6PrefixLength=128}.
+        """
+        lines = eventlog.CONNECTION_REFUSAL_LINES
+        for number in range(2000):
+            self.refuse("2001:db8::%x" % (number,), 1)
+        self.refuse("2001:db8:0:1::1", 1)
+        self.assertEqual(len(self.seen), lines + 1)
+        self.seen[:] = []
+        self.log = EventLog(self.clock, ipv6PrefixLength=128)
+        for number in range(2 * lines):
+            self.refuse("2001:db8::%x" % (number,), 1)
+        self.assertEqual(len(self.seen), 2 * lines)
