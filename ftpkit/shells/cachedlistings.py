@@ -70,6 +70,18 @@ def splitBatch(pairs, links, format):
         L{CachedListing.batches}) and the modification times of the
         entries whose lines are kept.
     """
+    parts, segments, mtimes = splitParts(pairs, links, format)
+    return b"".join(parts), segments, mtimes
+
+
+def splitParts(pairs, links, format):
+    """
+    L{splitBatch}, the bytes of the batch left in parts: the runs of
+    lines its segments keep (the same objects) and the lines of the
+    other entries.
+
+    @return: C{(parts, segments, mtimes)}; see L{splitBatch}.
+    """
     parts, segments, mtimes, run = [], [], [], []
     for pair in sorted(pairs, key=_byName):
         name, result = pair
@@ -88,7 +100,7 @@ def splitBatch(pairs, links, format):
         lines = format.stats(run, ownerName, groupName)
         parts.append(lines)
         segments.append(lines)
-    return b"".join(parts), tuple(segments), mtimes
+    return parts, tuple(segments), mtimes
 
 
 def renderBatch(segments, lstat, follow, format):
@@ -240,22 +252,26 @@ class CachingListing(DiskListing):
         if self._cached is not None:
             return self._replay(format)
         if self._ahead:
-            count, segments, after = self._ahead.popleft()
-            return count, renderBatch(segments, self._iterator.lstat,
-                                      self._follow, format), after
-        return self._readAndKeep(format)[:3]
+            count, parts, after = self._ahead.popleft()
+            return count, b"".join(parts), after
+        count, parts, after = self._readAndKeep(format)
+        return count, b"".join(parts), after
 
     def _readAhead(self, format):
         """
-        Read the batches of up to L{WHOLE_ENTRIES} entries at once, their
-        segments kept to be formatted in turn (L{renderBatch}: the lines
-        kept are not held twice): the whole listing of a directory that
-        has no more, cached (L{_keep}) before this thread call ends.
+        Read the batches of up to L{WHOLE_ENTRIES} entries at once, each
+        formatted once, its parts kept to be sent in turn (L{splitParts}:
+        the runs of lines the cache keeps are not held twice): the whole
+        listing of a directory that has no more, cached (L{_keep}) before
+        this thread call ends. (Its segments were kept instead, and
+        rendered again when sent: each entry formatted again at each use,
+        a directory, a file of several names, was described and formatted
+        twice, and every batch's bytes joined twice.)
         """
         read = 0
         while read < WHOLE_ENTRIES:
-            count, _, after, segments = self._readAndKeep(format)
-            self._ahead.append((count, segments, after))
+            count, parts, after = self._readAndKeep(format)
+            self._ahead.append((count, parts, after))
             read += count
             if not after:
                 return
@@ -279,8 +295,8 @@ class CachingListing(DiskListing):
         The next batch read from the directory, its segments kept; the
         listing cached once read whole.
 
-        @return: as L{ftpkit.shells.disklistings.formatStats}, and the
-            batch's segments.
+        @return: as L{ftpkit.shells.disklistings.formatStats}, the
+            batch's bytes in parts (L{splitParts}).
         """
         links = set()
         follow = self._follow
@@ -292,7 +308,7 @@ class CachingListing(DiskListing):
         pairs, after = readStatsAhead(self._entries(), following,
                                       self._batchSize)
         self._index += 1
-        data, segments, mtimes = splitBatch(pairs, links, format)
+        parts, segments, mtimes = splitParts(pairs, links, format)
         if self._kept is not None:
             batches, times, count = self._kept
             if pairs:
@@ -301,7 +317,7 @@ class CachingListing(DiskListing):
                 count[0] += len(pairs)
             if not after:
                 self._keep(format)
-        return len(pairs), data, after, segments
+        return len(pairs), parts, after
 
     def _keep(self, format):
         """

@@ -133,3 +133,34 @@ class BurstTests(unittest.TestCase):
         listed = yield _readAll(again, ListFormat(0))
         self.assertEqual(listed.count(b"\n"), 2 * BATCH_SIZE + 4)
         self.assertNotIn(b" f%05d\r\n" % (2 * BATCH_SIZE,), listed)
+
+    @defer.inlineCallbacks
+    def test_formattedOnceAtFirstRead(self):
+        """
+        A listing read whole at its first batch formats each entry once:
+        the lines it sends are those it formatted for the cache. Each
+        batch was formatted when it was read ahead, the bytes thrown away,
+        and each entry formatted again at each use (a directory, a file
+        of several names) described and formatted a second time when its
+        batch was sent.
+        """
+        for number in range(5):
+            os.mkdir(os.path.join(self.root, f"d{number}"))
+        os.link(os.path.join(self.root, "f00000"),
+                os.path.join(self.root, "linked"))
+        formatted = []
+        format = ListFormat(0)
+        stats = format.stats
+
+        def counted(batch, owner, group):
+            formatted.extend(name for name, _ in batch)
+            return stats(batch, owner, group)
+
+        format.stats = counted
+        listing = yield self.shell.openListing(())
+        listed = yield _readAll(listing, format)
+        self.assertGreater(self.cache.size, 0)
+        self.assertEqual(sorted(formatted), sorted(set(formatted)))
+        self.assertEqual(len(formatted), 2 * BATCH_SIZE + 5 + 5 + 1)
+        expected = yield self.expected()
+        self.assertEqual(listed, expected)
