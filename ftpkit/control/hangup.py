@@ -14,6 +14,7 @@ even while the bytes before the end are unread: L{peerHungUp} asks it
 L{CHECK_INTERVAL} seconds while reading is paused.
 """
 
+import _socket
 import socket
 
 from twisted.internet import task
@@ -42,12 +43,15 @@ def socketOf(transport):
             handle = transport.getHandle()
         except AttributeError:
             handle = None
-        if isinstance(handle, socket.socket):
+        # _socket.socket: the bare sockets a listening port accepts
+        # (ftpkit.compat.eventloop.acceptBareOn) are not socket.socket
+        # objects, which are _socket.socket objects too.
+        if isinstance(handle, _socket.socket):
             return handle
         # A TCP connection under AUTH TLS: its getHandle is the TLS
         # layer's (the TLS connection), its socket still its own.
         sock = getattr(transport, "socket", None)
-        if isinstance(sock, socket.socket):
+        if isinstance(sock, _socket.socket):
             return sock
         transport = getattr(transport, "transport", None)
     return None

@@ -122,6 +122,7 @@ class WorkersHangingUpTests(unittest.TestCase):
     """
 
     timeout = 120
+    workers = 2
 
     def test_sessionEnds(self):
         """
@@ -129,10 +130,14 @@ class WorkersHangingUpTests(unittest.TestCase):
         has its session ended for it (the worker logs it) instead of
         running them all.
         """
-        server = ServerProcess(self, [
-            "--root", scratchDirectory(self), "--auth", "anonymous",
-            "--workers", "2"])
-        server.waitForLog(READY, 2)
+        options = ["--root", scratchDirectory(self), "--auth", "anonymous"]
+        if self.workers:
+            options += ["--workers", str(self.workers)]
+        server = ServerProcess(self, options)
+        if self.workers:
+            server.waitForLog(READY, self.workers)
+        else:
+            server.waitForGreeting()
         client = RawClient(server.port)
         self.addCleanup(client.close)
         client.sock.sendall(b"USER alice\r\nPASS wrong\r\n" * 3
@@ -143,3 +148,15 @@ class WorkersHangingUpTests(unittest.TestCase):
         # (no logout line for a session that never logged in).
         client.sock.shutdown(socket.SHUT_WR)
         server.waitForLog("hung up with")
+
+
+class ProcessHangingUpTests(WorkersHangingUpTests):
+    """
+    The same in one server process, whose listening port accepts control
+    connections as bare C{_socket.socket}s
+    (L{ftpkit.compat.eventloop.acceptBareOn}): the hang-up watch found no
+    socket under such a session (L{ftpkit.control.hangup.socketOf}), and
+    the session ran every command it queued.
+    """
+
+    workers = None

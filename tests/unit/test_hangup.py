@@ -3,6 +3,7 @@ Tests for L{ftpkit.control.hangup}: telling that a client hung up while
 what it sent before is unread.
 """
 
+import _socket
 import socket
 import sys
 import time
@@ -97,6 +98,26 @@ class SocketOfTests(unittest.TestCase):
                 return object()
 
         self.assertIs(socketOf(Started()), sock)
+
+    def test_bareSocket(self):
+        """
+        A control connection accepted as a bare C{_socket.socket}
+        (L{ftpkit.compat.eventloop.acceptBareOn}, as every listening port
+        of the server accepts them), not a L{socket.socket}: its socket.
+        It had none, so that no session was watched, and an upload could
+        not look at its session's input
+        (L{ftpkit.control.pendinginput}).
+        """
+        sock = _socket.socket()
+        self.addCleanup(sock.close)
+
+        class Server:
+            socket = sock
+
+            def getHandle(self):
+                return sock
+
+        self.assertIs(socketOf(Server()), sock)
 
     def test_none(self):
         """
