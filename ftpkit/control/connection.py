@@ -41,6 +41,7 @@ from ftpkit.control.handlers.session import SessionCommands
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.idlewatch import WatchedTimeout
+from ftpkit.control.pendinginput import PendingInput
 from ftpkit.control.readingcontrol import ReadingControl
 from ftpkit.control.sockets import (
     closeNow,
@@ -82,6 +83,7 @@ class FTPProtocol(
     SessionReporting,
     CommandRunning,
     TakingTurns,
+    PendingInput,
     ReadingControl,
     LineReceiver,
     WatchedTimeout,
@@ -236,6 +238,7 @@ class FTPProtocol(
         self._closed = self._lost = True
         self.setTimeout(None)
         self._stopHangupWatch()
+        self.inputRead()
         self.tlsConnectionLost(reason)
         waiters, self._lostWaiters = self._lostWaiters, None
         for waiter in waiters or ():

@@ -25,8 +25,11 @@ class ReadingControl:
     """
     Pauses and resumes the reading of a session's commands. The session
     gives C{_queue} (its L{ftpkit.control.commandqueue.CommandQueue}),
-    C{_closed}, C{_processQueue}, C{callLater}, C{reactor}, C{peer} and
-    C{log}; this mixin comes before L{LineReceiver} among its bases.
+    C{_closed}, C{_processQueue}, C{callLater}, C{reactor}, C{peer},
+    C{log}, and C{_inputWaiters} and C{inputRead}
+    (L{ftpkit.control.pendinginput.PendingInput}: told once each read
+    ran its lines); this mixin comes before L{LineReceiver} among its
+    bases.
     """
 
     _repliesBlocked = False
@@ -56,6 +59,8 @@ class ReadingControl:
             LineReceiver.dataReceived(self, data)
         finally:
             self._receiving = False
+            if self._inputWaiters is not None:
+                self.inputRead()
 
     def _watchReplies(self):
         """

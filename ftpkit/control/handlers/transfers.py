@@ -408,7 +408,8 @@ class TransferCommands:
         """
         writeFile = writeFileFor(writeFile)
         mover = Upload(writeFile, self.session.binary, self.factory.reactor,
-                       self._pacer(True), self.factory.config.maxUploadSize)
+                       self._pacer(True), self.factory.config.maxUploadSize,
+                       self)
         try:
             connection = await self._openData(description, mover, opening)
             if connection is None:

@@ -244,6 +244,11 @@ class Upload(Mover):
     An upload: a data connection to an L{IWriteFile}. Once L{start}'s
     Deferred has fired, L{IWriteFile.close} commits the file (or, after a
     spliced upload, which committed it already, reports that).
+
+    A data connection that ends in order ends the upload, unless the
+    session's control connection holds input then
+    (L{ftpkit.control.pendinginput}): the upload waits for the session to
+    run it, and an C{ABOR} there (L{abort}) fails it.
     """
 
     incoming = True
@@ -251,13 +256,20 @@ class Upload(Mover):
     _receiver = None
     _limited = None
     _connection = None
+    _aborted = False
 
-    def __init__(self, writeFile, binary, reactor, pacer=None, limit=None):
+    def __init__(self, writeFile, binary, reactor, pacer=None, limit=None,
+                 control=None):
         """
         @param limit: the most bytes the upload may bring, or C{None}; over
             it, L{start}'s Deferred fails with L{UploadTooLarge}.
+        @param control: the session
+            (L{ftpkit.control.pendinginput.PendingInput}), or C{None} to
+            end the upload with its data connection whatever the session
+            holds.
         """
         Mover.__init__(self, writeFile, binary, reactor, pacer)
+        self._control = control
         self._limit = limit
         self._descriptor = _descriptorOf(writeFile, binary,
                                          _splice.available)
@@ -286,7 +298,8 @@ class Upload(Mover):
         if not connection.bare:
             return self._receive(connection)
         receiver = self._receiver = _splice.SpliceReceiver(
-            connection, self._descriptor, self._pacer, self._limit)
+            connection, self._descriptor, self._pacer, self._limit,
+            self._control)
         done = receiver.start()
         if done.called:
             # A small upload moved and committed at once (the usual case):
@@ -321,6 +334,11 @@ class Upload(Mover):
             await connection.receiveInto(consumer)
             if self._pipe is not None:
                 await self._pipe.whenDrained()
+            control = self._control
+            if control is not None and control.inputPending():
+                await control.whenInputRead()
+            if self._aborted:
+                raise TransferAborted()
         except TransferAborted:
             if self._limited is not None and self._limited.exceeded:
                 raise UploadTooLarge() from None
@@ -342,6 +360,7 @@ class Upload(Mover):
         """
         Stop receiving at once (the connection is about to be dropped).
         """
+        self._aborted = True
         receiver = self._receiver
         if receiver is not None:
             receiver.stopWaiting()

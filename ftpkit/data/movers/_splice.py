@@ -77,6 +77,12 @@ COMMIT = "commit"
 whose commit declined to run there (L{Declined}): the bytes are all in,
 the commit is left to a disk thread."""
 
+HELD = "held"
+"""What L{_commitAtEnd} gives for the end of an upload it did not commit
+because the session's control connection held input then (an C{ABOR},
+maybe: L{ftpkit.control.pendinginput}): the bytes are all in, the commit
+waits for the session to run that input."""
+
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 available = hasattr(os, "splice")
@@ -244,41 +250,50 @@ def _readable(sock):
     return True
 
 
-def _batchThenCommit(socketFD, pipe, descriptor, position, limit):
+def _batchThenCommit(socketFD, pipe, descriptor, position, limit,
+                     pending=None):
     """
     One batch, in a disk thread; the batch that reaches the end of the
     upload also commits the file (L{ftpkit.fileinfo.FileDescriptor.commit})
     in the same call, so that a small upload costs one thread round trip
     less.
 
-    @return: C{(moved, why)} as L{spliceBatch}; at once
+    @param pending: as for L{_commitAtEnd}.
+    @return: C{(moved, why)} as L{spliceBatch}, or L{HELD}; at once
         (L{ftpkit.fileinfo.FileDescriptor.runShort}), C{why} is L{COMMIT}
         when the batch reached the end but the commit declined to run
         there.
     """
     moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit)
-    return _commitAtEnd(descriptor, position, moved, why)
+    return _commitAtEnd(descriptor, position, moved, why, pending)
 
 
-def _readThenCommit(sock, descriptor, position, limit):
+def _readThenCommit(sock, descriptor, position, limit, pending=None):
     """
     L{_batchThenCommit} through Python (L{readBatch}), run at once.
 
     @return: C{(moved, why)} as L{_batchThenCommit}'s run at once.
     """
     moved, why = readBatch(sock, descriptor.fd, position, limit)
-    return _commitAtEnd(descriptor, position, moved, why)
+    return _commitAtEnd(descriptor, position, moved, why, pending)
 
 
-def _commitAtEnd(descriptor, position, moved, why):
+def _commitAtEnd(descriptor, position, moved, why, pending=None):
     """
     Commit the file when a batch that started at C{position} reached the
-    end of the upload.
+    end of the upload, unless C{pending()} says the session's control
+    connection holds input.
 
+    @param pending: the session's
+        L{ftpkit.control.pendinginput.PendingInput.inputPending}, or
+        C{None}.
     @return: C{(moved, why)}, C{why} L{COMMIT} when the commit declined
-        to run there (L{Declined}).
+        to run there (L{Declined}), L{HELD} when it did not run for the
+        session's input.
     """
     if why == END and descriptor.commit is not None:
+        if pending is not None and pending():
+            return moved, HELD
         try:
             descriptor.commit(position + moved)
         except Declined:
@@ -314,7 +329,8 @@ class SpliceReceiver:
     _timer = None
     _pacedShort = False
 
-    def __init__(self, connection, descriptor, pacer=None, limit=None):
+    def __init__(self, connection, descriptor, pacer=None, limit=None,
+                 control=None):
         """
         @param connection: the L{ftpkit.data.connection.LeanConnection}.
         @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
@@ -323,7 +339,13 @@ class SpliceReceiver:
             read, to tell that it brought more), or C{None}; past it the
             upload fails with L{UploadTooLarge}, or with L{QuotaExceeded}
             when the descriptor's C{room} is the smaller limit.
+        @param control: the session
+            (L{ftpkit.control.pendinginput.PendingInput}): the end of the
+            upload is committed once it has run the input its control
+            connection holds then (L{HELD}); or C{None}.
         """
+        self.control = control
+        self._pending = None if control is None else control.inputPending
         self.connection = connection
         self.descriptor = descriptor
         self.position = descriptor.offset
@@ -395,7 +417,8 @@ class SpliceReceiver:
         if self.limit is not None:
             limit = min(limit, self.limit + 1 - self.moved)
         running = runShort(_readThenCommit, self.connection.socket,
-                           self.descriptor, self.position, limit)
+                           self.descriptor, self.position, limit,
+                           self._pending)
         if running is None:
             return False
         if running.called and not running.paused and not isinstance(
@@ -457,7 +480,7 @@ class SpliceReceiver:
         self.connection.hold()
         running = self.descriptor.run(
             _batchThenCommit, self.fileno(), self.pipe, self.descriptor,
-            self.position, limit)
+            self.position, limit, self._pending)
         running.addCallbacks(self._batchDone, self._batchFailed)
 
     def _waitForPacer(self):
@@ -495,14 +518,16 @@ class SpliceReceiver:
         if why == COMMIT:
             # Run at once, the batch moved the last bytes but its commit
             # found a large file to replace: a disk thread commits.
-            self.connection.hold()
-            running = self.descriptor.run(self.descriptor.commit,
-                                          self.position)
-            running.addCallbacks(self._committed, self._batchFailed)
+            self._commitInThread()
             return
         if self.connection.release():
             return
-        if tooLarge:
+        if why == HELD and not tooLarge:
+            # The end of the upload came with input on the control
+            # connection: an ABOR run first aborts the connection, and
+            # so the upload (connectionAborted).
+            self.control.whenInputRead().addCallback(self._inputRead)
+        elif tooLarge:
             self.finish(self._tooLarge())
         elif why == MORE and self._pacedShort:
             # The pacer gave what it had: a batch now would move the few
@@ -515,6 +540,23 @@ class SpliceReceiver:
             self._wait()
         else:
             self.finish(TransferAborted())
+
+    def _commitInThread(self):
+        """
+        Commit the file in a disk thread, all its bytes moved.
+        """
+        self.connection.hold()
+        running = self.descriptor.run(self.descriptor.commit,
+                                      self.position)
+        running.addCallbacks(self._committed, self._batchFailed)
+
+    def _inputRead(self, ignored):
+        """
+        The session ran the input its control connection held at the end
+        of the upload: commit, unless that aborted the upload.
+        """
+        if not self.done.called:
+            self._commitInThread()
 
     def _committed(self, ignored):
         """
