@@ -33,6 +33,20 @@ def realmUsers(realm):
     return database
 
 
+def usersIdentity(database):
+    """
+    @param database: a realm's database of users (L{realmUsers}).
+    @return: what tells its users from those of another database, C{str}:
+        its C{identity} where it has one (a database whose C{path}, for
+        messages, names no file: every PostgreSQL database's is
+        C{"PostgreSQL"}), else its C{path}. The same in every process
+        serving it and across restarts: partial uploads record it
+        (L{ftpkit.control.handlers.login.resumerOf}).
+    """
+    identity = getattr(database, "identity", None)
+    return identity if identity is not None else str(database.path)
+
+
 def checkerForHost(checker, database):
     """
     @param checker: one of the server's checkers (for one credentials

@@ -18,6 +18,7 @@ until the database answers it, so at most L{QUERIES_WAITING} may be
 unanswered: later logins get C{421} at once.
 """
 
+import hashlib
 import json
 
 from twisted.enterprise import adbapi
@@ -109,6 +110,9 @@ class PostgresUsers:
     a Deferred instead of a user.
 
     @ivar path: where the users come from, for messages.
+    @ivar identity: what tells them from another database's
+        (L{ftpkit.auth.hostcheckers.usersIdentity}): a digest of the
+        connection string, which may hold a password.
     @ivar generation: always C{0}: every login reads the database anew.
     @ivar shared: C{True}: other servers change the same homes, so each
         login measures its home's usage again for the quota.
@@ -137,6 +141,8 @@ class PostgresUsers:
         self.timeout = timeout
         self.waiting = 0
         self.path = "PostgreSQL"
+        self.identity = "PostgreSQL " + hashlib.sha256(
+            dsn.encode("utf-8", "surrogateescape")).hexdigest()
         self.pool = pool if pool is not None else adbapi.ConnectionPool(
             "psycopg", dsn, cp_min=1, cp_max=4, cp_reconnect=True,
             cp_noisy=False)

@@ -11,7 +11,7 @@ from twisted.cred.portal import Portal
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
 
-from ftpkit.auth.hostcheckers import checkerForHost, realmUsers
+from ftpkit.auth.hostcheckers import checkerForHost, realmUsers, usersIdentity
 from ftpkit.compat.malloctrim import releaseFreed
 from ftpkit.config import ServerConfig
 from ftpkit.control.afterburst import AfterBurst
@@ -164,7 +164,7 @@ class FTPFactory(ServerFactory):
         for interface, checker in self.portal.checkers.items():
             hostChecker = checkerForHost(checker, users)
             if hostChecker is not checker:
-                self._ownUsers[portal] = str(users.path)
+                self._ownUsers[portal] = usersIdentity(users)
             portal.registerChecker(hostChecker, interface)
         return portal
 
@@ -173,10 +173,12 @@ class FTPFactory(ServerFactory):
         @param portal: the portal a session logs in through (C{None}: the
             server's).
         @return: where the users it checks come from (a users file's
-            path, a database's connection string) when they are a virtual
-            host's own (L{_sharingCheckers}), else C{None}: its C{alice}
-            is not the server's, and counts apart for
-            C{--max-sessions-per-user} (L{userKey}).
+            path, a digest of a database's connection string:
+            L{usersIdentity}) when they are a virtual host's own
+            (L{_sharingCheckers}), else C{None}: its C{alice} is not the
+            server's, and counts apart for C{--max-sessions-per-user}
+            (L{userKey}) and for the partial uploads she may resume
+            (L{ftpkit.control.handlers.login.resumerOf}).
         """
         return self._ownUsers.get(portal)
 
