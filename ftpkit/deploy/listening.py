@@ -10,7 +10,7 @@ The acceptor of C{--workers} refuses its queued clients the same way
 when it stops (L{ftpkit.deploy.workers.WorkerPool.stopService}).
 """
 
-from twisted.application import internet
+from twisted.application import internet, service
 from twisted.internet import endpoints
 
 from ftpkit.compat import raiseListenFailures
@@ -82,19 +82,23 @@ class ControlListening(internet.StreamServerEndpointService):
     sockets; queued clients are told C{421} when it stops.
     """
 
-    def __init__(self, description, factory, reactor=None):
+    def __init__(self, description, factory, reactor=None,
+                 listened=logPortListening):
         """
         @param description: the endpoint's description (as
             L{endpoints.serverFromString} reads it).
         @param factory: the protocol factory of the connections.
         @param reactor: the reactor (the global one when C{None}).
+        @param listened: called with the port once listening: logs where
+            it listens, unless another (L{ListeningAnnouncement.add})
+            does so later.
         """
         if reactor is None:
             from twisted.internet import reactor
         self._reactor = reactor
         internet.StreamServerEndpointService.__init__(
             self, BareAccepting(endpoints.serverFromString(
-                reactor, description), listened=logPortListening), factory)
+                reactor, description), listened=listened), factory)
         # As strports.service: an address that cannot be listened on
         # raises from privilegedStartService, for the caller to report.
         raiseListenFailures(self)
@@ -123,3 +127,35 @@ class ControlListening(internet.StreamServerEndpointService):
                               time=self._reactor.seconds(),
                               reason=SHUTTING_DOWN))
         sendRefusal(connection, host)
+
+
+class ListeningAnnouncement(service.Service):
+    """
+    Logs where a one-process server listens (L{logPortListening}, for
+    each C{--listen} port in order) once the process listens on every
+    endpoint it was told to, the C{--metrics} one too: it is started
+    after all of them. A port in use among them ends the start before
+    (L{ftpkit.deploy.service.Listeners}), and no line says the server
+    listens: the C{--listen} ports that had listened were logged, then
+    the process ended, where the acceptor of C{--workers}, which logs
+    once it listens everywhere, logged none.
+    """
+
+    def __init__(self):
+        self._ports = []
+
+    def add(self, port):
+        """
+        A C{--listen} port listens (a L{ControlListening}'s C{listened}).
+
+        @param port: its C{IListeningPort}.
+        """
+        self._ports.append(port)
+
+    def privilegedStartService(self):
+        """
+        Every endpoint listens: log the ports.
+        """
+        service.Service.privilegedStartService(self)
+        for port in self._ports:
+            logPortListening(port)

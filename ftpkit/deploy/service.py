@@ -25,7 +25,9 @@ Whatever the process, the service holds the same parts:
     acceptor's, and it reloads and stops at the acceptor's word, so that
     a signal sent to every process of the server is acted on once;
   - L{KeepOnRotation} (run by C{twistd}): C{SIGUSR1} with no log file to
-    rotate does not end the process.
+    rotate does not end the process;
+  - in one process, L{ftpkit.deploy.listening.ListeningAnnouncement},
+    after every listener: the start-up lines saying where it listens.
 """
 
 import gc
@@ -51,7 +53,7 @@ from ftpkit.deploy.anonymousentry import (
 from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
-from ftpkit.deploy.listening import ControlListening
+from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.startfailure import endStart
 from ftpkit.deploy.stoporder import stopInOrder
@@ -291,7 +293,8 @@ def makeService(options, workerChannel=None):
         (one listening service per C{--listen}, the acceptor, or a
         worker's receiver), a L{Drain} where sessions are served, a
         L{ReloadOnHangup}, a L{StopOnce} (in a worker, a
-        L{LeaveToAcceptor}) and, run by C{twistd}, a L{KeepOnRotation}.
+        L{LeaveToAcceptor}), in one process a L{ListeningAnnouncement}
+        and, run by C{twistd}, a L{KeepOnRotation}.
     """
     from ftpkit.deploy.tap import makeFactory
 
@@ -361,12 +364,14 @@ def makeService(options, workerChannel=None):
             factory = makeFactory(options)
             listeners = Listeners(twistdOptions=twistdOptions)
             listeners.setServiceParent(server)
+            announcement = ListeningAnnouncement()
             for description in options["listen"]:
                 description, serving = implicitListener(
                     description, factory, config.tlsContextFactory)
                 endpoint, serving = listenerFor(description, serving,
                                                 config.trustedProxies)
-                listening = ControlListening(withBacklog(endpoint), serving)
+                listening = ControlListening(withBacklog(endpoint), serving,
+                                             listened=announcement.add)
                 listening.setServiceParent(listeners)
         else:
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
@@ -402,6 +407,9 @@ def makeService(options, workerChannel=None):
                            listeners=draining)
         drain = Drain(factory, config.shutdownGrace)
         drain.setServiceParent(draining)
+        if workerChannel is None:
+            # After every listener, the --metrics endpoint's too.
+            announcement.setServiceParent(server)
         hurries = [drain.hurry]
         reloads = reloadTargets([options["realmObject"], *checkers,
                                  config.tlsContextFactory,

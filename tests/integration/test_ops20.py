@@ -7,6 +7,7 @@ before its fix.
 import base64
 import datetime
 import os
+import socket
 import subprocess
 import sys
 
@@ -136,3 +137,59 @@ class ZeroSerialCertificateTests(unittest.TestCase):
             f"is not positive, which RFC 5280 forbids: a later release of "
             f"the cryptography library will refuse to load it (issue a new "
             f"certificate)"])
+
+
+class ListeningLineTests(unittest.TestCase):
+    """
+    The start-up line C{ftpkit listening on ADDRESS port N} is logged once
+    the server listens everywhere it was told to: a script reads the port
+    a server took from it (C{--listen tcp:0}).
+    """
+
+    def failedStart(self, *arguments):
+        """
+        Start C{python -m ftpkit} with a listener of C{arguments} on a
+        port in use.
+
+        @param arguments: options, C{{busy}} standing for that port.
+        @return: the process' exit status and standard output.
+        """
+        busy = socket.socket()
+        self.addCleanup(busy.close)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "ftpkit", "--root",
+             scratchDirectory(self), "--auth", "anonymous",
+             *[argument.format(busy=port) for argument in arguments]],
+            capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=_SOURCE))
+        return done.returncode, done.stdout.decode()
+
+    def test_metricsInUse(self):
+        """
+        One process that cannot listen on its C{--metrics} endpoint logged
+        that it listened on its C{--listen} one (the acceptor of
+        C{--workers} did not), then ended.
+        """
+        for workers in ["1", "2"]:
+            status, output = self.failedStart(
+                "--workers", workers,
+                "--listen", "tcp:0:interface=127.0.0.1",
+                "--metrics", "tcp:{busy}:interface=127.0.0.1")
+            self.assertEqual(status, 1)
+            self.assertIn("cannot listen: ", output)
+            self.assertNotIn("ftpkit listening on", output)
+
+    def test_secondListenInUse(self):
+        """
+        Nor is it logged for the first C{--listen} when the second cannot
+        listen.
+        """
+        status, output = self.failedStart(
+            "--listen", "tcp:0:interface=127.0.0.1",
+            "--listen", "tcp:{busy}:interface=127.0.0.1")
+        self.assertEqual(status, 1)
+        self.assertIn("cannot listen: ", output)
+        self.assertNotIn("ftpkit listening on", output)

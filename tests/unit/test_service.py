@@ -13,7 +13,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import ReloadOnHangup
 from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, BareAccepting
-from ftpkit.deploy.listening import ControlListening
+from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
 from ftpkit.deploy.service import (
     Listeners,
     StartupWork,
@@ -42,15 +42,17 @@ class MakeServiceTests(unittest.TestCase):
         """
         One process: start-up work, the sweep of cut uploads under the
         root, a listener per C{--listen} (telling the clients it has
-        queued when it stops C{421}), a drain, a C{SIGHUP} handler,
-        even with nothing to reload, and the guard against a second
+        queued when it stops C{421}), a drain, the lines saying where it
+        listens, once every listener listens, a C{SIGHUP} handler, even
+        with nothing to reload, and the guard against a second
         C{SIGTERM}.
         """
         server = makeService(parse("--auth", "anonymous",
                                    "--listen", "tcp:0"))
         self.assertEqual(self.kinds(server),
                          [StartupWork, SweepUploads, ListingCacheService,
-                          Listeners, Drain, ReloadOnHangup, StopOnce])
+                          Listeners, Drain, ListeningAnnouncement,
+                          ReloadOnHangup, StopOnce])
         self.assertEqual(list(server)[2].size, 32 * 1024 * 1024)
         self.assertEqual(self.kinds(list(server)[3]),
                          [ControlListening])
@@ -58,7 +60,7 @@ class MakeServiceTests(unittest.TestCase):
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [])
         self.assertIsNone(hangup.workers)
-        drain, stopper = list(server)[4], list(server)[6]
+        drain, stopper = list(server)[4], list(server)[7]
         self.assertEqual(stopper.hurries, [drain.hurry])
 
     def test_listenQueue(self):
