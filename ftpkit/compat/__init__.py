@@ -52,9 +52,11 @@ One module a job, each listing the private names it reads and why:
       found in the symbol table of cryptography's extension module, which
       exports it to nobody: a TLS 1.3 client given a new ticket on the
       control connection.
-    - L{ftpkit.compat.sessioncache}: OpenSSL's C{SSL_CTX_ctrl} and
-      C{SSL_set_num_tickets}, found the same way: a context's session
-      cache bounded, and data connections issuing no tickets into it.
+    - L{ftpkit.compat.sessioncache}: OpenSSL's C{SSL_CTX_ctrl},
+      C{SSL_set_num_tickets} and C{SSL_CTX_remove_session}, found the same
+      way: a context's session cache bounded, data connections issuing no
+      tickets into it, and a refused data connection's session dropped
+      from it.
     - L{ftpkit.compat.malloctrim}: glibc's C{malloc_trim}: the memory a
       burst of sessions freed handed back to the system.
     - L{ftpkit.compat.inotify} and L{ftpkit.compat.mounts}: Linux's
@@ -100,6 +102,7 @@ from ftpkit.compat.openssl import (
 )
 from ftpkit.compat.sessioncache import (
     boundsAvailable,
+    forgetSession,
     issueNoTickets,
     limitSessionCache,
 )
@@ -147,6 +150,7 @@ __all__ = [
     "endpointPort",
     "feedRecords",
     "flushTLSWrites",
+    "forgetSession",
     "inputWaiting",
     "heldUnsent",
     "issueNoTickets",

@@ -18,9 +18,18 @@ cache, which clients that resume those on every data connection
 (FileZilla, lftp and Python present the newest ticket the control
 connection got) then could no longer resume.
 
+And it finds C{SSL_CTX_remove_session}, so that the session of a data
+connection refused by C{--tls-require-session-reuse} leaves the cache at
+once (L{forgetSession}): kept there, a stranger's refused handshakes on a
+client's passive port filled the bounded cache, and OpenSSL dropped the
+oldest session to make room, the control connection's own, which the
+client's data connections then could no longer resume.
+
 Fallback: where either cannot be found, a context's cache keeps OpenSSL's
 default bound, 20,480 sessions (some 1.2 KB each), data connections issue
-tickets as OpenSSL does, and L{boundsAvailable} says so.
+tickets as OpenSSL does, and L{boundsAvailable} says so. Where
+C{SSL_CTX_remove_session} cannot be, a refused session stays cached until
+pushed out.
 """
 
 from OpenSSL import SSL
@@ -79,6 +88,36 @@ def issueNoTickets(connection):
     if found is None or handle is None:
         return False
     return found[1](handle, 0) == 1
+
+
+_removers = []
+
+
+def forgetSession(connection):
+    """
+    Remove a server connection's TLS session from its context's cache
+    (OpenSSL's C{SSL_CTX_remove_session}): no connection can resume it,
+    and it takes no place there.
+
+    @param connection: an L{OpenSSL.SSL.Connection}, its handshake
+        complete.
+    @return: whether it was done (C{False}: no way to do it).
+    """
+    if not _removers:
+        _removers.append(hiddenFunction(
+            "SSL_CTX_remove_session", "int (*)(SSL_CTX *, SSL_SESSION *)"))
+    remove = _removers[0]
+    handle = getattr(connection, "_ssl", None)
+    context = getattr(connection.get_context(), "_context", None)
+    getSession = getattr(getattr(SSL, "_lib", None), "SSL_get_session",
+                         None)
+    if None in (remove, handle, context, getSession):
+        return False
+    session = getSession(handle)
+    if session == _NULL:
+        return False
+    remove(context, session)
+    return True
 
 
 def limitSessionCache(context, size):

@@ -325,6 +325,10 @@ class DataTLS:
         """
         if not self.requireSessionReuse or self.resumesControl(connection):
             return True
+        # Kept, its session would take a place in the control connection's
+        # bounded cache: enough of them pushed the control connection's
+        # own session out (L{compat.forgetSession}).
+        compat.forgetSession(connection)
         self.refused()
         return False
 

@@ -39,6 +39,12 @@ The twentieth attack sweep, over real loopback sockets:
   data connection under TLS 1.2 must now resume the control connection's
   own session (L{ftpkit.data.tls.DataTLS.resumesControl}, the same master
   secret; after C{CCC}, the one it had) (L{OwnSessionThiefTests}).
+  And those refused sessions stayed in the context's cache, bounded at
+  64: 80 refused handshakes of a stranger pushed the control connection's
+  session out, and every later data connection of the client was
+  refused, as it could no longer resume it. A refused data connection's
+  session now leaves the cache at once
+  (L{ftpkit.compat.sessioncache.forgetSession}).
 """
 
 import ftplib
@@ -53,7 +59,7 @@ from twisted.internet import threads
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
-from ftpkit.control.tls import NO_RENEGOTIATION
+from ftpkit.control.tls import NO_RENEGOTIATION, SESSION_CACHE_SIZE
 from ftpkit.data.tlsclient import ClientDataTLS
 from ftpkit.shells import uploads
 from ftpkit.shells.partialowners import recordResumer
@@ -349,38 +355,47 @@ def _handshake(tls, sock, timeout=10):
             return True
 
 
-def _ownSessionResumed(address):
+def _strangerHandshakes(address, sessions):
     """
-    A stranger of the client's address on its passive port: a full TLS
-    1.2 handshake (refused under C{tlsRequireSessionReuse}), then a second
-    connection resuming the session that handshake made.
+    A stranger of the client's address on its passive port: TLS 1.2
+    handshakes, each on a connection of its own, refused under
+    C{tlsRequireSessionReuse}.
 
     @param address: the passive C{(host, port)}.
-    @return: the stranger's two sockets.
+    @param sessions: for each handshake, whether it resumes the session
+        of the one before it (the first makes a session of its own).
+    @return: the stranger's sockets.
     """
     context = SSL.Context(SSL.TLS_METHOD)
     context.set_max_proto_version(SSL.TLS1_2_VERSION)
     sockets = []
     session = None
-    for _ in range(2):
+    for resume in sessions:
         sock = socket.create_connection(address, timeout=10)
         sockets.append(sock)
         tls = SSL.Connection(context, sock)
         tls.set_connect_state()
-        if session is not None:
+        if resume and session is not None:
             tls.set_session(session)
         _handshake(tls, sock)
         session = tls.get_session()
+        if len(sockets) > 2:
+            sockets.pop(0).close()
     return sockets
 
 
 class _StrangerFirst(ReusingFTPTLS):
     """
-    ftplib resuming the control connection's session, with
-    L{_ownSessionResumed} made on each passive port before it connects.
+    ftplib resuming the control connection's session, with a stranger's
+    handshakes (L{_strangerHandshakes}) made on each passive port before
+    it connects.
 
-    @ivar strangers: what each L{_ownSessionResumed} returned.
+    @ivar sessions: what the stranger's handshakes resume (see
+        L{_strangerHandshakes}).
+    @ivar strangers: the stranger's sockets left open on each port.
     """
+
+    sessions = (False, True)
 
     def __init__(self, *args, **kwargs):
         ReusingFTPTLS.__init__(self, *args, **kwargs)
@@ -388,7 +403,8 @@ class _StrangerFirst(ReusingFTPTLS):
 
     def makepasv(self):
         host, port = ReusingFTPTLS.makepasv(self)
-        self.strangers.append(_ownSessionResumed((host, port)))
+        self.strangers.append(_strangerHandshakes((host, port),
+                                                  self.sessions))
         return host, port
 
 
@@ -400,20 +416,22 @@ class OwnSessionThiefTests(FTPSTestsMixin, unittest.TestCase):
     first, took the download, and the client's connection was reset.
     """
 
-    async def download(self, clear):
+    async def download(self, clear=False, sessions=(False, True)):
         """
-        Download C{big.bin} with L{_ownSessionResumed} on the passive port
-        first, and check it arrived whole, on a resumed session.
+        Download C{big.bin} with a stranger's handshakes on the passive
+        port first, and check it arrived whole, on a resumed session.
 
         @param clear: send C{CCC} first (the data connections then resume
             the session the control connection had).
+        @param sessions: the stranger's handshakes (L{_strangerHandshakes}).
         """
         self.serve(tlsRequireSessionReuse=True, tlsAllowCCC=clear)
 
         def run():
+            client = _StrangerFirst(context=clientContext())
+            client.sessions = sessions
             ftp = ftplibLogin(self, self.server.port, timeout=20,
-                              client=_StrangerFirst(context=clientContext()),
-                              protect=True)
+                              client=client, protect=True)
             self.addCleanup(lambda: [sock.close() for sockets in
                                      ftp.strangers for sock in sockets])
             if clear:
@@ -432,10 +450,19 @@ class OwnSessionThiefTests(FTPSTestsMixin, unittest.TestCase):
         """
         The stranger is refused; the client is served.
         """
-        return self.download(clear=False)
+        return self.download()
 
     def test_afterCCC(self):
         """
         After C{CCC} too.
         """
         return self.download(clear=True)
+
+    def test_cacheFilledByStranger(self):
+        """
+        A stranger's refused handshakes, more than the context's cache
+        holds: its sessions leave the cache as they are refused, and the
+        control connection's stays (it was pushed out, and the client's
+        data connection, which could no longer resume it, was refused).
+        """
+        return self.download(sessions=[False] * (SESSION_CACHE_SIZE + 16))
