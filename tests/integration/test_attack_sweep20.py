@@ -45,6 +45,51 @@ The twentieth attack sweep, over real loopback sockets:
   refused, as it could no longer resume it. A refused data connection's
   session now leaves the cache at once
   (L{ftpkit.compat.sessioncache.forgetSession}).
+
+  Fixed too, with its unit test (L{tests.unit.test_eventlog}):
+  C{connection-refused} lines were throttled per address, the limits
+  refusing those connections count an IPv6 client's C{/64}: a client
+  taking a new address of its network for each connection had 10 lines
+  a minute logged for each of 1,000 addresses.
+
+  Tried and held (C{python -m ftpkit}, the C{users:} realm with quotas, a
+  directory rule with no permission, explicit TLS with C{--tls-required
+  --tls-allow-ccc --tls-require-session-reuse} and with C{--tls-allow-1.3};
+  C{--hide-dotfiles --anonymous-write --hold-anonymous-uploads}; a
+  C{haproxy:} listener; C{tcp6:} dual-stack):
+    - a client's renegotiation on a C{PROT P} data connection: refused
+      (C{426}), as on the control connection;
+    - under C{--tls-require-session-reuse} with TLS 1.3: 100 stranger
+      handshakes of TLS 1.3 or 1.2 on the passive port, then the
+      client's resumed download: C{226}, whole (data connections issue
+      no tickets, a 1.2 session is not the 1.3 control connection's);
+      C{PROT C} after C{PROT P} under C{--tls-required}: C{521} for the
+      transfer; C{CPSV}/C{PASV} after C{EPSV ALL}: C{503};
+    - C{STAT -R} of a directory named C{212 x} holding C{226 sub}: the
+      header lines indented, the reply whole; C{STAT -R}, C{STAT -aR},
+      C{LIST -aR} under C{--hide-dotfiles} through a link to a hidden
+      directory and of wildcards: nothing hidden listed, C{550};
+    - a directory rule with no permission: C{MLST}, C{SIZE}, C{MDTM},
+      C{STAT}, C{XCRC}, C{HASH}, C{XMD5}, C{RETR}, C{CWD}, C{AVBL},
+      C{RNFR}, C{DELE}, C{MFMT}, C{SITE CHMOD}, C{MKD}, C{RMD}, C{STOU}
+      of it and below it (existing or not): the same C{550 Permission
+      denied}; C{STAT -R /} shows its entry, nothing of what it holds;
+    - C{AVBL} of C{..}, C{/../bob}, a file, a missing path: the user's
+      own quota room, C{550};
+    - the fail2ban filter: a failed login over a dual-stack C{tcp6:}
+      listener from IPv4 is logged as C{127.0.0.1} (not
+      C{::ffff:127.0.0.1}, which a ban could not match); a PROXY header
+      from an untrusted address refused before a byte is read;
+      C{--on-upload} output is logged quoted; the C{--metrics} site logs
+      no request line a client could shape.
+
+  Found, not fixed: fail2ban bans the address a failed login came from,
+  and ftpkit logs the exact address: an IPv6 guesser taking a new
+  address of its C{/64} for each connection never reaches fail2ban's
+  C{maxretry} (ftpkit's own delay counts the C{/64}). And
+  C{--on-upload}'s queue skips uploads past 100,000 waiting: a user
+  flooding uploads while the command is slow has later uploads skip it
+  (logged), so it is no gate for a scanner.
 """
 
 import ftplib
