@@ -68,9 +68,11 @@ def _found():
 def boundsAvailable():
     """
     @return: whether L{limitSessionCache} and L{issueNoTickets} can act
-        (looking them up, once, if not yet done: a start-up step, as it
-        reads cryptography's module file).
+        (looking them up, once, if not yet done, and L{forgetSession}'s
+        function too: a start-up step, as it reads cryptography's module
+        file).
     """
+    _remover()
     return _found() is not None
 
 
@@ -93,6 +95,17 @@ def issueNoTickets(connection):
 _removers = []
 
 
+def _remover():
+    """
+    @return: C{SSL_CTX_remove_session} as a cffi function (looked up
+        once), or C{None}.
+    """
+    if not _removers:
+        _removers.append(hiddenFunction(
+            "SSL_CTX_remove_session", "int (*)(SSL_CTX *, SSL_SESSION *)"))
+    return _removers[0]
+
+
 def forgetSession(connection):
     """
     Remove a server connection's TLS session from its context's cache
@@ -103,10 +116,7 @@ def forgetSession(connection):
         complete.
     @return: whether it was done (C{False}: no way to do it).
     """
-    if not _removers:
-        _removers.append(hiddenFunction(
-            "SSL_CTX_remove_session", "int (*)(SSL_CTX *, SSL_SESSION *)"))
-    remove = _removers[0]
+    remove = _remover()
     handle = getattr(connection, "_ssl", None)
     context = getattr(connection.get_context(), "_context", None)
     getSession = getattr(getattr(SSL, "_lib", None), "SSL_get_session",

@@ -449,6 +449,17 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertFalse(compat.issueNoTickets(SSL.Connection(context)))
         self.assertEqual(sessionCache(context), (0, 20480))
 
+    def test_forgetSessionUnknown(self):
+        """
+        Without C{SSL_CTX_remove_session}, a refused data connection's
+        session is left in the cache (C{False}), and the refusal still
+        made.
+        """
+        self.patch(sessioncache, "_removers", [None])
+        connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+        self.assertFalse(compat.forgetSession(connection))
+        self.assertFalse(DataTLS(None, True).acceptHandshake(connection))
+
     def test_newSessionTicketUnknown(self):
         """
         A module whose symbol table does not hold the function, or that is
