@@ -81,7 +81,18 @@ The twentieth attack sweep, over real loopback sockets:
       C{::ffff:127.0.0.1}, which a ban could not match); a PROXY header
       from an untrusted address refused before a byte is read;
       C{--on-upload} output is logged quoted; the C{--metrics} site logs
-      no request line a client could shape.
+      no request line a client could shape;
+    - trees deeper than the 256 levels C{MKD} and C{CWD} allow, built by
+      renaming 250-level chains into one another (C{RNTO}'s target is
+      bounded, what it moves is not): 1,500 levels on C{--realm memory},
+      1,250 on C{fsspec:memory://} and on C{fsspec:file://} with a
+      users file's quota; C{STAT -R}, C{LIST -R} (cut at 8 levels),
+      renames of the whole tree, C{RNTO} into itself (C{553}), C{RMD},
+      C{MLST}, and an upload measuring the quota after them: no
+      traceback, no C{451};
+    - C{SITE CHMOD} and C{MFF UNIX.mode} with set-user-ID, set-group-ID
+      or sticky bits, in octal with and without a leading C{0}, C{0o}, or
+      symbolic (C{g+s}): C{501}, the mode unchanged.
 
   Found, not fixed: fail2ban bans the address a failed login came from,
   and ftpkit logs the exact address: an IPv6 guesser taking a new
