@@ -84,7 +84,7 @@ The twentieth attack sweep, over real loopback sockets:
       no request line a client could shape;
     - trees deeper than the 256 levels C{MKD} and C{CWD} allow, built by
       renaming 250-level chains into one another (C{RNTO}'s target is
-      bounded, what it moves is not): 1,500 levels on C{--realm memory},
+      bounded, what it moves is not): 500 levels on C{--realm memory},
       1,250 on C{fsspec:memory://} and on C{fsspec:file://} with a
       users file's quota; C{STAT -R}, C{LIST -R} (cut at 8 levels),
       renames of the whole tree, C{RNTO} into itself (C{553}), C{RMD},
