@@ -8,7 +8,7 @@ read-only, to requests naming it by address or C{localhost}
 import json
 
 from twisted.web.resource import Resource
-from twisted.web.server import Site
+from twisted.web.server import NOT_DONE_YET, Site
 
 from ftpkit.ops.hostcheck import allowedHost
 
@@ -82,11 +82,45 @@ class MisdirectedPage(Resource):
                 b"localhost or its interface name\n")
 
 
+class HeadersOnly(Resource):
+    """
+    A page's answer to C{HEAD}: the status and headers of its C{GET}, the
+    length of the body included, without the body (C{twisted.web} sends
+    none to a C{HEAD}). Left to C{twisted.web}, each C{HEAD} with a body
+    to leave out was a line in the server's log (C{Warning: HEAD request
+    <Request at 0x...> ... is returning a message body. I think I'll eat
+    it.}), one per uptime probe or health check, and as many as anyone
+    reaching the endpoint asked for.
+    """
+
+    isLeaf = True
+
+    def __init__(self, page):
+        """
+        @param page: the page asked for (which renders C{HEAD} as C{GET},
+            as L{Resource} does, or whatever the method).
+        """
+        Resource.__init__(self)
+        self._page = page
+
+    def render(self, request):
+        """
+        @param request: the C{HEAD} request.
+        @return: C{NOT_DONE_YET}: the request is finished already.
+        """
+        body = self._page.render(request)
+        request.setHeader(b"content-length", b"%d" % (len(body),))
+        request.write(body)
+        request.finish()
+        return NOT_DONE_YET
+
+
 class QuietSite(Site):
     """
     A L{Site} that writes no access log line: Prometheus scrapes every few
     seconds, and each request was a line of C{twisted.web}'s access log in
-    the server's own log, among the session events (thousands a day).
+    the server's own log, among the session events (thousands a day); nor
+    does a C{HEAD} (L{HeadersOnly}).
     """
 
     names = frozenset()
@@ -98,12 +132,17 @@ class QuietSite(Site):
             request's C{Host} header names another site (a page using DNS
             rebinding to read C{/sessions} through a browser). C{/metrics}
             answers any C{Host}: it holds only counts, and Prometheus
-            scrapes by whatever name its configuration gives.
+            scrapes by whatever name its configuration gives. Either,
+            for a C{HEAD}, in a L{HeadersOnly}.
         """
         if (request.path != b"/metrics"
                 and not allowedHost(request.getHeader(b"host"), self.names)):
-            return MisdirectedPage()
-        return Site.getResourceFor(self, request)
+            page = MisdirectedPage()
+        else:
+            page = Site.getResourceFor(self, request)
+        if request.method == b"HEAD":
+            return HeadersOnly(page)
+        return page
 
     def log(self, request):
         """

@@ -7,6 +7,7 @@ before its fix.
 import base64
 import datetime
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,11 +16,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from twisted.internet.address import IPv4Address
+from twisted.internet.testing import StringTransport
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import makeService
+from ftpkit.ops.statuspage import makeSite
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.unit.test_tap import parse
@@ -193,3 +197,76 @@ class ListeningLineTests(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn("cannot listen: ", output)
         self.assertNotIn("ftpkit listening on", output)
+
+
+def head(site, path, host=b"127.0.0.1"):
+    """
+    Send C{HEAD path} to C{site} on a L{StringTransport}.
+
+    @return: the raw response.
+    """
+    channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
+    transport = StringTransport(
+        hostAddress=IPv4Address("TCP", "127.0.0.1", 9102),
+        peerAddress=IPv4Address("TCP", "127.0.0.1", 40000))
+    channel.makeConnection(transport)
+    channel.dataReceived(b"HEAD " + path + b" HTTP/1.1\r\nHost: " + host
+                         + b"\r\nConnection: close\r\n\r\n")
+    channel.connectionLost(None)
+    return transport.value()
+
+
+class MetricsHeadTests(unittest.TestCase):
+    """
+    A C{HEAD} request to the C{--metrics} endpoint (an uptime probe, a
+    load balancer's health check) is answered without a line in the
+    server's log, whose requests are not logged: each was a line of
+    C{twisted.web}'s (C{Warning: HEAD request <Request at 0x...> for
+    resource <...MetricsPage object at 0x...> is returning a message body.
+    I think I'll eat it.}), which anyone reaching the endpoint could
+    repeat at will.
+    """
+
+    def setUp(self):
+        from prometheus_client import CollectorRegistry, Counter
+
+        registry = CollectorRegistry()
+        Counter("probes", "Probes.", registry=registry).inc()
+        self.site = makeSite(lambda: registry, lambda: [])
+        self.site.timeOut = None
+        self.logged = []
+        globalLogPublisher.addObserver(self.logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver,
+                        self.logged.append)
+
+    def test_noLogLine(self):
+        """
+        C{HEAD} of each page, of one that does not exist and of
+        C{/sessions} by another name logs nothing, and gets the status
+        and headers its C{GET} gets (the length of the body included),
+        without the body.
+        """
+        for path, host, status in [(b"/metrics", b"127.0.0.1", b"200"),
+                                   (b"/sessions", b"127.0.0.1", b"200"),
+                                   (b"/nope", b"127.0.0.1", b"404"),
+                                   (b"/sessions", b"evil.example", b"421")]:
+            response = head(self.site, path, host)
+            headers, _, body = response.partition(b"\r\n\r\n")
+            self.assertTrue(headers.startswith(b"HTTP/1.1 " + status),
+                            response)
+            self.assertEqual(body, b"")
+            self.assertRegex(headers, rb"(?i)content-length: [1-9]")
+        self.assertEqual([formatEvent(event) for event in self.logged], [])
+
+    def test_metricsLength(self):
+        """
+        The length C{HEAD /metrics} gives is the length of the metrics
+        C{GET} sends.
+        """
+        from prometheus_client import generate_latest
+
+        response = head(self.site, b"/metrics")
+        length = re.search(rb"(?i)content-length: (\d+)", response).group(1)
+        self.assertEqual(int(length), len(
+            generate_latest(self.site.resource.children[b"metrics"]
+                            ._registry())))
