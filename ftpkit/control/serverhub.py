@@ -40,9 +40,11 @@ def configuredHub(config, root=None, observers=(), reactor=None):
         metrics.processMetrics().subscribeTo(hub)
     observers = list(observers)
     if config.onUpload is not None:
-        observers.append(UploadCommand(
+        command = UploadCommand(
             config.onUpload, root, config.onUploadConcurrency,
-            config.onUploadTimeout, reactor))
+            config.onUploadTimeout, reactor)
+        observers.append(command)
+        hub.finishers.append(command.finish)
     for observer in observers:
         ObserverSubscription(observer).subscribeTo(hub)
     return hub

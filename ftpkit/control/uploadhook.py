@@ -17,6 +17,11 @@ once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a
 burst of uploads while the command is slow loses none. One running longer
 than C{onUploadTimeout} seconds is killed. A command that cannot start, exits
 with a status other than 0, or is killed is logged with its output.
+
+When the server stops, those running and waiting still run, within what
+is left of its shutdown grace (L{UploadCommand.finish}); then those still
+running are killed (each logged) and those still waiting are not run
+(named in one line).
 """
 
 import os
@@ -52,6 +57,11 @@ scans uploads with the command must not lose files from the pipeline in a
 burst. Each waiting upload holds only its event and the Deferreds that
 queue it (what a full queue measured to hold is in C{docs/hooks.rst}).
 """
+
+
+NOT_RUN_NAMED = 10
+"""Uploads whose command was not run at a stop that its line names; it
+counts the others."""
 
 
 def parseCommand(text):
@@ -90,6 +100,7 @@ class _Run(ProcessProtocol):
         self.clock = clock
         self.output = b""
         self.ended = defer.Deferred()
+        self.cut = False
         self._closing = None
 
     def childDataReceived(self, childFD, data):
@@ -110,6 +121,17 @@ class _Run(ProcessProtocol):
         if self._closing is not None and self._closing.active():
             self._closing.cancel()
         self.ended.callback(reason)
+
+
+def _cancelling(result, call):
+    """
+    @param result: passed on.
+    @param call: a delayed call, cancelled if still to come.
+    @return: C{result}.
+    """
+    if call.active():
+        call.cancel()
+    return result
 
 
 @implementer(IFTPEventObserver)
@@ -139,6 +161,11 @@ class UploadCommand:
         self.root = root
         self.timeout = timeout
         self._slots = defer.DeferredSemaphore(concurrency)
+        self._unfinished = 0
+        self._runs = set()
+        self._settled = []
+        self._cutting = False
+        self._notRun = []
 
     def __repr__(self):
         return f"<UploadCommand {shlex.join(self.argv)}>"
@@ -150,9 +177,59 @@ class UploadCommand:
         @param event: the L{ftpkit.ops.events.Event}.
         @return: a Deferred firing once it ended.
         """
-        return self._slots.run(self._run, event)
+        self._unfinished += 1
+        return self._slots.run(self._run, event).addBoth(self._oneEnded)
+
+    def finish(self, seconds):
+        """
+        The server stops, and no upload completes any more: let the
+        commands running and those waiting their turn run, for
+        C{seconds} at most; then kill those still running (each logged)
+        and run none of those still waiting (named in one line, once
+        none runs).
+
+        @param seconds: what is left of the server's shutdown grace.
+        @return: a Deferred firing once no command runs or waits.
+        """
+        if not self._unfinished:
+            return defer.succeed(None)
+        settled = defer.Deferred()
+        self._settled.append(settled)
+        cut = self.reactor.callLater(seconds, self._cut)
+        settled.addBoth(_cancelling, cut)
+        return settled
+
+    def _cut(self):
+        self._cutting = True
+        for run in list(self._runs):
+            run.cut = True
+            self._kill(run)
+
+    def _oneEnded(self, result):
+        self._unfinished -= 1
+        if not self._unfinished:
+            if self._notRun:
+                self._logNotRun()
+            settled, self._settled = self._settled, []
+            for each in settled:
+                each.callback(None)
+        return result
+
+    def _logNotRun(self):
+        notRun, self._notRun = self._notRun, []
+        named = ", ".join(f"{event.path!r} by {event.user!r} from "
+                          f"{event.peer}"
+                          for event in notRun[:NOT_RUN_NAMED])
+        if len(notRun) > NOT_RUN_NAMED:
+            named += f" and {len(notRun) - NOT_RUN_NAMED} more"
+        self.log.warn("--on-upload command not run for {count} upload(s) "
+                      "at shutdown: {uploads}", count=len(notRun),
+                      uploads=named)
 
     def _run(self, event):
+        if self._cutting:
+            self._notRun.append(event)
+            return None
         env = dict(os.environ, FTPKIT_PATH=event.path or "",
                    FTPKIT_USER=event.user or "", FTPKIT_PEER=event.peer,
                    FTPKIT_BYTES=str(event.bytes),
@@ -167,6 +244,7 @@ class UploadCommand:
                            path=event.path, error=str(e))
             return None
         killer = self.reactor.callLater(self.timeout, self._kill, run)
+        self._runs.add(run)
         run.ended.addBoth(self._ended, run, killer, event)
         return run.ended
 
@@ -177,13 +255,18 @@ class UploadCommand:
             pass
 
     def _ended(self, reason, run, killer, event):
+        self._runs.discard(run)
         timedOut = not killer.active()
         if not timedOut:
             killer.cancel()
         if reason.check(error.ProcessDone) and not timedOut:
             return
-        why = (f"killed after {self.timeout:g} s" if timedOut
-               else str(reason.value))
+        if timedOut:
+            why = f"killed after {self.timeout:g} s"
+        elif run.cut:
+            why = "killed at shutdown"
+        else:
+            why = str(reason.value)
         self.log.warn("--on-upload command {argv} failed for {path!r} by "
                       "{user!r} from {peer}: {why}; output: {output!r}",
                       argv=self.argv, path=event.path, user=event.user,

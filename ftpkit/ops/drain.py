@@ -93,6 +93,7 @@ class Drain(service.Service):
         self._hurried = False
         self._graceGiven = grace
         self._cutAtOnce = False
+        self._workStarted = None
 
     def stopService(self):
         """
@@ -107,14 +108,19 @@ class Drain(service.Service):
     def drain(self):
         """
         Close idle sessions now, busy ones once their command replied,
-        and the rest when the grace is over.
+        and the rest when the grace is over; then let the work the
+        sessions' events started (the C{--on-upload} commands of their
+        uploads) finish within what is left of the grace
+        (L{ftpkit.ops.events.EventHub.finishers}).
 
         @return: a Deferred firing once every session is closed and its
-            command has finished, or L{ABORT_WAIT} after the grace.
+            command has finished, and that work is done, or
+            L{ABORT_WAIT} after the grace.
         """
+        started = self.reactor.seconds()
         sessions = list(self.factory.openSessions)
         if not sessions:
-            return defer.succeed(None)
+            return self._finishWork(started)
         busy = sum(1 for session in sessions if not session.isIdle())
         self._graceGiven, self._cutAtOnce = self.grace, self._hurried
         self.log.info(CUTTING if self._hurried else STOPPING,
@@ -131,16 +137,32 @@ class Drain(service.Service):
             return None
 
         finished.addCallback(allFinished)
+        finished.addCallback(lambda ignored: self._finishWork(started))
         drained, giveUp = _within(finished, self.grace + ABORT_WAIT,
                                   self.reactor)
         self._timers = (graceTimer, giveUp)
         return drained
 
+    def _finishWork(self, started):
+        """
+        Let the work the sessions' events started finish within what is
+        left of the grace.
+
+        @param started: when the drain began (the reactor's seconds).
+        @return: a Deferred firing once it is done or given up.
+        """
+        self._workStarted = started
+        left = max(0, self.grace - (self.reactor.seconds() - started))
+        hub = getattr(self.factory, "events", None)
+        return defer.DeferredList(
+            [finish(left) for finish in getattr(hub, "finishers", ())])
+
     def hurry(self):
         """
         Cut the transfers now (C{SIGQUIT}): a drain under way has its
         grace over at once (and waits L{ABORT_WAIT} at most for the
-        commands to end), and one yet to come has no grace.
+        commands to end), and one yet to come has no grace; so has the
+        work of the sessions' events it waits for.
         """
         self.grace = 0
         self._hurried = True
@@ -148,6 +170,8 @@ class Drain(service.Service):
         if graceTimer is not None and graceTimer.active():
             graceTimer.reset(0)
             giveUp.reset(ABORT_WAIT)
+        if self._workStarted is not None:
+            self._finishWork(self._workStarted)
 
     def _finish(self, session):
         """

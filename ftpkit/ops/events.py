@@ -191,6 +191,11 @@ class EventHub:
         out again at each subscription change, so that a check made for
         every reply (the L{REPLY} event) is one lookup, not a call of
         L{wants}.
+    @ivar finishers: what the server's stop waits for once its sessions
+        are gone (L{ftpkit.ops.drain.Drain}): callables taking the
+        seconds left of its shutdown grace and returning a Deferred that
+        fires once a subscriber's work on the events it had is done or
+        given up (L{ftpkit.control.uploadhook.UploadCommand.finish}).
     """
 
     log = Logger()
@@ -199,6 +204,7 @@ class EventHub:
 
     def __init__(self):
         self._subscribers = {}
+        self.finishers = []
 
     def subscribe(self, subscriber, kinds=KINDS):
         """

@@ -6,8 +6,11 @@ before its fix.
 
 import base64
 import datetime
+import ftplib
+import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -270,3 +273,97 @@ class MetricsHeadTests(unittest.TestCase):
         self.assertEqual(int(length), len(
             generate_latest(self.site.resource.children[b"metrics"]
                             ._registry())))
+
+
+HOOK = """#!/bin/sh
+echo "start $FTPKIT_PATH" >> "$0.out"
+{sleep}
+echo "done $FTPKIT_PATH" >> "$0.out"
+"""
+"""An C{--on-upload} command noting when it starts and ends."""
+
+
+class UploadCommandsAtStopTests(unittest.TestCase):
+    """
+    C{SIGTERM} lets the C{--on-upload} commands of the uploads that
+    completed run, within C{--shutdown-grace}, as it lets transfers
+    finish: the process ended at once, leaving those running without
+    anyone to log how they ended, and those waiting their turn (at most
+    four run at once) were never run, without a line, so that an upload
+    the command was to scan or ingest was silently left out of it at
+    every restart.
+    """
+
+    timeout = 120
+
+    def serve(self, sleep, grace):
+        """
+        Start C{python -m ftpkit} with an C{--on-upload} command that
+        runs C{sleep}, upload six files, and stop it with C{SIGTERM}.
+
+        @param sleep: the command's line that takes its time.
+        @param grace: C{--shutdown-grace}.
+        @return: C{(status, log, lines the commands wrote)}.
+        """
+        directory = scratchDirectory(self)
+        root = os.path.join(directory, "root")
+        os.mkdir(root)
+        hook = os.path.join(directory, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(HOOK.format(sleep=sleep))
+        os.chmod(hook, 0o755)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "ftpkit", "--root", root,
+             "--listen", "tcp:0:interface=127.0.0.1",
+             "--auth", "memory:alice:secret", "--on-upload", hook,
+             "--shutdown-grace", str(grace)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=_SOURCE))
+        self.addCleanup(server.stdout.close)
+        self.addCleanup(lambda: server.poll() is None and server.kill())
+        log = []
+        for line in server.stdout:
+            log.append(line.decode())
+            found = re.search(r"listening on \S+ port (\d+)", log[-1])
+            if found:
+                break
+        client = ftplib.FTP()
+        client.connect("127.0.0.1", int(found.group(1)), timeout=30)
+        client.login("alice", "secret")
+        for number in range(6):
+            client.storbinary(f"STOR {number}.bin", io.BytesIO(b"x"))
+        client.quit()
+        server.send_signal(signal.SIGTERM)
+        log.extend(line.decode() for line in server.stdout)
+        server.wait()
+        try:
+            with open(hook + ".out") as f:
+                ran = f.read().split("\n")
+        except FileNotFoundError:
+            ran = []
+        return server.returncode, "".join(log), sorted(filter(None, ran))
+
+    def test_commandsFinish(self):
+        """
+        The commands running and those waiting their turn all run, and
+        the server ends once they have.
+        """
+        status, log, ran = self.serve("sleep 1", 30)
+        self.assertEqual(status, -signal.SIGTERM, log)
+        self.assertEqual(ran, sorted(
+            [f"start /{n}.bin" for n in range(6)]
+            + [f"done /{n}.bin" for n in range(6)]), log)
+
+    def test_graceOver(self):
+        """
+        Those still running when the grace is over are killed, each
+        logged, and those that did not run are named in one line.
+        """
+        # exec: the shell killed leaves no sleep behind.
+        status, log, ran = self.serve("exec sleep 60", 1)
+        self.assertEqual(status, -signal.SIGTERM, log)
+        self.assertEqual(ran, [f"start /{n}.bin" for n in range(4)], log)
+        self.assertEqual(log.count("killed at shutdown"), 4, log)
+        self.assertIn("--on-upload command not run for 2 upload(s) at "
+                      "shutdown: '/4.bin' by 'alice' from 127.0.0.1, "
+                      "'/5.bin' by 'alice' from 127.0.0.1", log)
