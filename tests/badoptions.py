@@ -113,6 +113,10 @@ ROWS = [
     (["--listen", "ssl:0:privateKey={fifo}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={zero}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={key}:certKey={bundle}"], "--listen: "),
+    (["--listen", "ssl:0:privateKey={key}:certKey={cert}:extraCertChain="
+      "{bundle}"], "--listen: bad endpoint"),
+    (["--listen", "ssl:0:privateKey={key}:certkey={cert}"],
+     "--listen: bad endpoint"),
     (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: needs "),
     (["--listen", "tcp:"], "--listen: bad endpoint 'tcp:': a port or "
      "number is missing or not a whole number ('')"),

@@ -284,6 +284,44 @@ _KEPT_SSL_ARGUMENTS = ("interface", "backlog")
 """What an C{ssl:} endpoint's description says about the socket itself;
 the rest (key, certificate, method, ...) is TLS, which ftpkit decides."""
 
+_READ_SSL_ARGUMENTS = ("port", "privateKey", "certKey")
+"""The other arguments of an C{ssl:} endpoint ftpkit reads."""
+
+_UNUSED_SSL_ARGUMENTS = ("sslmethod", "dhParameters")
+"""Arguments of Twisted's C{ssl:} endpoint that ftpkit's TLS decides
+itself (the versions offered, the key exchange): accepted, not read."""
+
+
+def checkImplicitArguments(description):
+    """
+    Refuse the arguments of an C{ssl:} endpoint that ftpkit would drop
+    without a word: C{extraCertChain}, whose intermediate certificates
+    clients then did not get (and failed to verify the server with), and
+    any Twisted's C{ssl:} endpoint does not take, or takes by position
+    past the port (a key file).
+
+    @param description: a C{--listen} value; anything but an C{ssl:}
+        endpoint (behind C{haproxy:} or not) passes.
+    @raise ValueError: saying which argument and why.
+    """
+    if not isImplicitTLS(description):
+        return
+    fields = splitEndpoint(_splitProxied(description)[1])[1:]
+    for index, field in enumerate(fields):
+        name, equals, value = field.partition("=")
+        if not equals and index == 0:
+            continue
+        if equals and name == "extraCertChain":
+            raise ValueError(
+                f"bad endpoint {description!r}: extraCertChain is not "
+                f"used: put the intermediate certificates after the "
+                f"certificate, in the certKey file (or the --tls-cert file)")
+        if not equals or name not in (_KEPT_SSL_ARGUMENTS
+                                      + _READ_SSL_ARGUMENTS
+                                      + _UNUSED_SSL_ARGUMENTS):
+            raise ValueError(f"bad endpoint {description!r}: ssl: takes no "
+                             f"argument {name!r}")
+
 
 def _splitProxied(description):
     """

@@ -30,6 +30,7 @@ from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import (
     TLSOptionsMixin,
+    checkImplicitArguments,
     implicitAsTCP,
     tlsConfigFields,
 )
@@ -241,6 +242,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             # TLS (the key is read with the other TLS options): Twisted's
             # parser would read the key, server.pem by default, even where
             # --tls-cert names the one used.
+            checkImplicitArguments(description)
             parseServerEndpoint(implicitAsTCP(description), description)
         except ValueError as e:
             raise usage.UsageError(f"--listen: {e}")

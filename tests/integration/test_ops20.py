@@ -29,6 +29,7 @@ from ftpkit.deploy.tap import makeService
 from ftpkit.ops.statuspage import makeSite
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.tlssupport import makeCertificate
 from tests.unit.test_tap import parse
 
 _PEM = serialization.Encoding.PEM
@@ -367,3 +368,58 @@ class UploadCommandsAtStopTests(unittest.TestCase):
         self.assertIn("--on-upload command not run for 2 upload(s) at "
                       "shutdown: '/4.bin' by 'alice' from 127.0.0.1, "
                       "'/5.bin' by 'alice' from 127.0.0.1", log)
+
+
+class ImplicitEndpointArgumentsTests(unittest.TestCase):
+    """
+    ftpkit listens on an C{ssl:} endpoint's port in its own TLS, reading
+    only its C{privateKey} and C{certKey}: the endpoint's other arguments
+    were accepted and dropped without a word, C{extraCertChain} (Twisted's
+    way to send the intermediate certificates, which clients then did
+    not get and failed to verify the server with) and names no C{ssl:}
+    endpoint takes alike.
+    """
+
+    def setUp(self):
+        self.cert, self.key, _ = makeCertificate(scratchDirectory(self))
+
+    def refused(self, arguments):
+        """
+        @param arguments: the arguments after C{ssl:0:privateKey=...:
+            certKey=...}.
+        @return: the usage error's message.
+        """
+        description = (f"ssl:0:interface=127.0.0.1:privateKey={self.key}:"
+                       f"certKey={self.cert}:{arguments}")
+        return str(self.assertRaises(usage.UsageError, parse,
+                                     "--listen", description))
+
+    def test_extraCertChain(self):
+        """
+        C{extraCertChain} is a usage error saying where the intermediates
+        go instead.
+        """
+        self.assertIn(
+            "extraCertChain is not used: put the intermediate certificates "
+            "after the certificate, in the certKey file (or the --tls-cert "
+            "file)", self.refused(f"extraCertChain={self.cert}"))
+
+    def test_unknownArgument(self):
+        """
+        An argument no C{ssl:} endpoint takes is a usage error naming it,
+        as it is for a C{tcp:} endpoint; so is a positional one past the
+        port (Twisted's C{ssl:} endpoint took it for C{privateKey}).
+        """
+        self.assertIn("ssl: takes no argument 'certkey'",
+                      self.refused("certkey=x"))
+        self.assertIn("ssl: takes no argument 'key.pem'",
+                      self.refused("key.pem"))
+
+    def test_unusedKept(self):
+        """
+        C{sslmethod} and C{dhParameters}, which ftpkit's TLS decides
+        itself, are still accepted, as documented, and not read.
+        """
+        parse("--listen", f"ssl:0:interface=127.0.0.1:privateKey={self.key}:"
+                          f"certKey={self.cert}:sslmethod=TLSv1_2_METHOD:"
+                          f"dhParameters=/nonexistent")
