@@ -70,11 +70,26 @@ class PostgresServer:
         data = os.path.join(self._dir, "data")
         self._run("initdb", "-D", data, "-U", "ftpkit", "--auth=trust",
                   "-E", "UTF8", "--no-sync")
-        self._run("pg_ctl", "-D", data, "-l",
+        self._data = data
+        self._start()
+
+    def _start(self):
+        """
+        Start the cluster on its port.
+        """
+        self._run("pg_ctl", "-D", self._data, "-l",
                   os.path.join(self._dir, "log"), "-w", "-t", "60", "-o",
                   f"-k {self._dir} -p {self.port}"
                   " -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-        self._data = data
+
+    def restart(self):
+        """
+        Stop the server at once (its connections cut, as by a crash or a
+        fail-over) and start it again on the same port, keeping its data.
+        """
+        self._run("pg_ctl", "-D", self._data, "-m", "immediate", "-w",
+                  "stop")
+        self._start()
 
     def _run(self, program, *args):
         """

@@ -21,11 +21,11 @@ unanswered: later logins get C{421} at once.
 import hashlib
 import json
 
-from twisted.enterprise import adbapi
 from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from ftpkit.auth.pgpool import ReconnectingPool
 from ftpkit.auth.usersfile import UsersFileError, parseUser
 from ftpkit.errors import ServiceUnavailable
 
@@ -129,7 +129,8 @@ class PostgresUsers:
         @param dsn: a libpq connection string (C{"host=... dbname=..."} or
             C{"postgresql://..."}); libpq's environment (C{PGPASSWORD},
             C{PGPASSFILE}, C{PGSERVICE}) fills in what it leaves out.
-        @param pool: an L{adbapi.ConnectionPool}; one on C{psycopg} is made
+        @param pool: an L{twisted.enterprise.adbapi.ConnectionPool}; a
+            L{ftpkit.auth.pgpool.ReconnectingPool} on C{psycopg} is made
             when C{None}. It starts when the reactor runs.
         @param clock: the L{IReactorTime} timing queries; the reactor when
             C{None}.
@@ -143,7 +144,7 @@ class PostgresUsers:
         self.path = "PostgreSQL"
         self.identity = "PostgreSQL " + hashlib.sha256(
             dsn.encode("utf-8", "surrogateescape")).hexdigest()
-        self.pool = pool if pool is not None else adbapi.ConnectionPool(
+        self.pool = pool if pool is not None else ReconnectingPool(
             "psycopg", dsn, cp_min=1, cp_max=4, cp_reconnect=True,
             cp_noisy=False)
 

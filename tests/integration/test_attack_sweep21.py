@@ -1,0 +1,114 @@
+"""
+The twenty-first attack sweep, over real loopback sockets.
+
+With C{--auth pg:DSN --realm pg:DSN}, a PostgreSQL that restarted (a
+fail-over, an upgrade, a crash: its connections cut, the database back
+a moment later) had every login that came next on one of the pool's
+threads refused: each thread keeps its connection between logins, and
+C{adbapi} finds one gone only by a query failing on it. With the
+database answering again, the next four logins (one a thread) got
+C{421 User database unavailable}, each logging an error that said so
+and two tracebacks ("Rollback failed"). The pool now runs such a query
+again, once, on a new connection, and drops the broken one without a
+traceback (L{ftpkit.auth.pgpool}, L{DatabaseRestartTests}); a database
+that is down still gets C{421} and one error line a login.
+
+Tried and held (C{python -m ftpkit}, one process with C{--auth pg:DSN
+--realm pg:DSN} on a PostgreSQL of L{tests.pgserver}; C{--workers 2}
+with C{--auth anonymous} and C{--metrics}):
+    - C{USER} names C{fr'ank}, C{frank' OR '1'='1}, C{frank\\},
+      C{frank;DROP TABLE ftpkit_users;--}, C{$$x$$}, C{%s}, C{frank\\x01},
+      U+202E, 5,000 characters: C{530}, the table whole, the names escaped
+      in the log, no traceback (NUL and bytes not UTF-8:
+      L{tests.integration.test_pgusers}); the database stopped: C{421}
+      at once, one error line a login, logged-in sessions go on; started
+      again: logins C{230} at once;
+    - under C{--workers 2}: C{USER}, C{PASS}, C{PWD} and C{NOOP} sent a
+      byte at a time from the connection's first moment, during the
+      acceptor's hand-over: answered in order after one C{220}; 500
+      C{NOOP}s pipelined with the login before the greeting: 500 C{200}
+      and C{221}; C{AUTH TLS} with the start of a ClientHello in its
+      segment on a server without TLS: C{502}; 500 connections closed
+      or reset at once, a third after sending C{USER}: the acceptor's
+      descriptors back to 24 and the workers' to 15, the next client
+      greeted;
+    - the C{--metrics} endpoint's C{Host} check against C{evil.com},
+      C{evil.com:127.0.0.1}, C{127.0.0.1:PORT:x}, C{127.0.0.1 evil.com}:
+      refused; C{localhost.}, C{[::1]}: answered (names a DNS-rebinding
+      page cannot make its browser send).
+"""
+
+import ftplib
+import io
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.auth import pgadmin
+from tests.pgserver import PostgresServer, binaries
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+try:
+    import psycopg
+except ImportError:
+    psycopg = None
+
+
+def login(port, user, password):
+    """
+    Log in with ftplib from a connection of its own.
+
+    @return: the reply to C{PASS} (an error's text when refused).
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", port, timeout=30)
+    try:
+        ftp.sendcmd(f"USER {user}")
+        return ftp.sendcmd(f"PASS {password}")
+    except ftplib.error_temp as e:
+        return str(e)
+    finally:
+        ftp.close()
+
+
+class DatabaseRestartTests(unittest.TestCase):
+    """
+    Logins after the PostgreSQL of C{--auth pg:DSN} restarted are served,
+    without tracebacks in the log.
+    """
+
+    def setUp(self):
+        if psycopg is None:
+            raise unittest.SkipTest("psycopg is not installed")
+        if binaries() is None:
+            raise unittest.SkipTest("PostgreSQL is not installed")
+        self.postgres = PostgresServer()
+        self.addCleanup(self.postgres.stop)
+        dsn = self.postgres.dsn
+        out = io.StringIO()
+        self.assertEqual(pgadmin.main(["--dsn", dsn, "init"], stdout=out), 0)
+        self.assertEqual(pgadmin.main(
+            ["--dsn", dsn, "add", "frank", "--password-stdin"],
+            stdin=io.StringIO("pw\n"), stdout=out), 0)
+        root = scratchDirectory(self)
+        os.makedirs(os.path.join(root, "frank"))
+        self.server = ServerProcess(self, [
+            "--root", root, "--auth", f"pg:{dsn}", "--realm", f"pg:{dsn}"])
+        self.server.waitForGreeting()
+
+    def test_loginsAfterRestart(self):
+        """
+        Once the database restarted, the next logins are answered C{230}
+        (they were C{421}, one for each connection the pool kept), and
+        nothing logs a traceback or the database as unavailable.
+        """
+        port = self.server.port
+        self.assertEqual(login(port, "frank", "pw"), "230 Login successful")
+        self.postgres.restart()
+        replies = [login(port, "frank", "pw") for _ in range(3)]
+        self.assertEqual(replies, ["230 Login successful"] * 3)
+        log = self.server.log()
+        self.assertNotIn("Traceback", log)
+        self.assertNotIn("Rollback failed", log)
+        self.assertNotIn("database unavailable", log)
