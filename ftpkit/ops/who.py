@@ -177,6 +177,19 @@ def _shortened(text, width):
     return text[:width - 3] + "..."
 
 
+def _escaped(text):
+    """
+    @param text: a column's value, as the endpoint sent it.
+    @return: C{text} with what a terminal would act on (control
+        characters, and everything past ASCII) written as JSON escapes:
+        the endpoint a URL names may be anyone's (a local user listening
+        on the default port while the server's metrics are elsewhere), and
+        the address and login time, which ftpkit's endpoint makes itself,
+        reached the terminal as they came.
+    """
+    return json.dumps(text)[1:-1]
+
+
 def formatTable(records):
     """
     @param records: session records.
@@ -192,12 +205,11 @@ def formatTable(records):
             doing = "%s %s: %d bytes, %d B/s" % (
                 transfer["command"], transfer["path"], transfer["bytes"],
                 transfer["rate"])
-        user = record.get("user") or "(not logged in)"
-        client = json.dumps(record.get("client") or "-")[1:-1]
         lines.append(row % (
-            json.dumps(user)[1:-1], record.get("peer"),
-            _shortened(client, CLIENT_WIDTH),
-            record.get("login_time") or "-", json.dumps(doing)[1:-1]))
+            _escaped(record.get("user") or "(not logged in)"),
+            _escaped(record.get("peer") or "-"),
+            _shortened(_escaped(record.get("client") or "-"), CLIENT_WIDTH),
+            _escaped(record.get("login_time") or "-"), _escaped(doing)))
     lines.append("%d session(s)" % len(records))
     return "\n".join(lines) + "\n"
 

@@ -13,6 +13,14 @@ again, once, on a new connection, and drops the broken one without a
 traceback (L{ftpkit.auth.pgpool}, L{DatabaseRestartTests}); a database
 that is down still gets C{421} and one error line a login.
 
+C{python -m ftpkit.who URL} printed the address and login time of each
+record as the endpoint sent them: an endpoint that is not ftpkit's (a
+local user listening on the default port, C{127.0.0.1:9102}, while the
+server's metrics are elsewhere or off) wrote ESC, BEL and C1 bytes into
+the operator's terminal through those columns (a title set, the screen
+cleared); the names, client and transfer were escaped already. Every
+column is escaped now (L{WhoTerminalTests}).
+
 Tried and held (C{python -m ftpkit}, one process with C{--auth pg:DSN
 --realm pg:DSN} on a PostgreSQL of L{tests.pgserver}; C{--workers 2}
 with C{--auth anonymous} and C{--metrics}):
@@ -39,12 +47,16 @@ with C{--auth anonymous} and C{--metrics}):
 """
 
 import ftplib
+import http.server
 import io
+import json
 import os
+import threading
 
 from twisted.trial import unittest
 
 from ftpkit.auth import pgadmin
+from ftpkit.ops import who
 from tests.pgserver import PostgresServer, binaries
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -112,3 +124,53 @@ class DatabaseRestartTests(unittest.TestCase):
         self.assertNotIn("Traceback", log)
         self.assertNotIn("Rollback failed", log)
         self.assertNotIn("database unavailable", log)
+
+
+class _Squatter(http.server.BaseHTTPRequestHandler):
+    """
+    An endpoint that is not ftpkit's, answering with L{HOSTILE}.
+    """
+
+    def do_GET(self):
+        body = json.dumps(HOSTILE).encode("ascii")
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+HOSTILE = [{
+    "session": 1, "peer": "\x1b]2;owned\x07\x1b[2J10.0.0.1",
+    "user": "u\x1b[8m", "anonymous": False, "client": "\x9b31m",
+    "login_time": "\x1b[31m\u202e2026", "transfer": None}]
+"""Session records holding terminal controls in every text field."""
+
+
+class WhoTerminalTests(unittest.TestCase):
+    """
+    C{python -m ftpkit.who} writes no terminal control an endpoint sent.
+    """
+
+    def test_hostileEndpoint(self):
+        """
+        Every column of the table is escaped: no ESC, BEL, CSI or
+        bidirectional mark reaches the terminal (the address and the
+        login time went through as they came).
+        """
+        server = http.server.HTTPServer(("127.0.0.1", 0), _Squatter)
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        self.addCleanup(thread.join)
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        out, err = io.StringIO(), io.StringIO()
+        url = f"http://127.0.0.1:{server.server_port}/sessions"
+        self.assertEqual(who.main([url], out=out, err=err), 0)
+        table = out.getvalue()
+        for control in ("\x1b", "\x07", "\x9b", "\u202e"):
+            self.assertNotIn(control, table)
+        self.assertIn("\\u001b]2;owned\\u0007", table)
+        self.assertIn("\\u001b[31m\\u202e2026", table)
