@@ -1,0 +1,201 @@
+"""
+Storage plugins that misbehave as outside ones do, and plugins written
+the older producer/consumer way: what the server and the conformance kit
+make of them (the twenty-first plugin author's sweep).
+"""
+
+import ftplib
+import io
+
+from twisted.internet.defer import succeed
+from twisted.internet.interfaces import IConsumer
+from twisted.logger import globalLogPublisher
+from twisted.protocols.basic import FileSender
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.errors import LocalError
+from ftpkit.interfaces import IRandomReadFile, IReadFile
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import SharedShellRealm
+from ftpkit.shells.adapters import READ_SIZE, readFileFor
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.testing import CollectingConsumer, writeFile
+from tests.ftpclient import ftplibLogin
+
+
+@implementer(IRandomReadFile)
+class RandomFile:
+    """
+    An L{IRandomReadFile} whose reads give what C{answer} makes of the
+    bytes asked for, at once.
+    """
+
+    def __init__(self, data, answer):
+        """
+        @param data: the file's bytes.
+        @param answer: a callable given the bytes at the offset asked
+            for, up to twice the length asked for, and the length;
+            returning what the read fires with.
+        """
+        self.size = len(data)
+        self._data = data
+        self._answer = answer
+
+    def readAt(self, offset, length):
+        """
+        @return: a fired Deferred of what C{answer} gives.
+        """
+        return succeed(self._answer(
+            self._data[offset:offset + 2 * length], length))
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+def logged(testCase):
+    """
+    Collect the log events of a test.
+
+    @param testCase: the test.
+    @return: the list the events are appended to.
+    """
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    testCase.addCleanup(globalLogPublisher.removeObserver, events.append)
+    return events
+
+
+def errors(events):
+    """
+    @param events: log events.
+    @return: those at level error or above, or carrying a failure.
+    """
+    return [event for event in events
+            if "log_failure" in event
+            or getattr(event.get("log_level"), "name", "") in ("error",
+                                                               "critical")]
+
+
+class BrokenReadTests(unittest.TestCase):
+    """
+    A read that breaks L{IRandomReadFile.readAt}'s promise fails the
+    download with L{LocalError} and one log line, rather than send the
+    client something other than the file with a C{226}.
+    """
+
+    def assertRefused(self, answer):
+        """
+        Send a file of three reads whose every read gives C{answer}.
+
+        @param answer: see L{RandomFile}.
+        """
+        events = logged(self)
+        data = bytes(range(256)) * (3 * READ_SIZE // 256)
+        consumer = CollectingConsumer()
+        sending = readFileFor(RandomFile(data, answer)).send(consumer)
+        self.failureResultOf(sending, LocalError)
+        self.assertEqual(consumer.value(), b"")
+        self.assertEqual(len(errors(events)), 1)
+
+    def test_moreThanAsked(self):
+        """
+        A read giving more bytes than asked for is refused: they would
+        overlap the next read's (the download came out 1,785,856 bytes
+        long for a 1,024,000-byte file, with 226).
+        """
+        self.assertRefused(lambda data, length: data)
+
+    def test_notBytes(self):
+        """
+        A read giving text is refused with a line naming the file's
+        mistake (it was a C{TypeError} in the transport, logged as "The
+        consumer stopped the transfer").
+        """
+        self.assertRefused(lambda data, length: "text")
+
+    def test_none(self):
+        """
+        A read giving C{None} is refused likewise.
+        """
+        self.assertRefused(lambda data, length: None)
+
+    def test_raises(self):
+        """
+        A read raising an exception that is no L{FTPError} is logged,
+        once for the reads in flight together (it was not logged at all:
+        the operator saw only the client's 426), and fails the download
+        with L{LocalError}.
+        """
+        def answer(data, length):
+            raise RuntimeError("storage bug")
+        self.assertRefused(answer)
+        self.flushLoggedErrors(RuntimeError)
+
+    def test_bytesLikeKept(self):
+        """
+        A C{bytearray} or C{memoryview} of no more than the length asked
+        for is sent as it is.
+        """
+        data = b"m" * (READ_SIZE + 7)
+        for kind in (bytearray, memoryview):
+            consumer = CollectingConsumer()
+            sending = readFileFor(RandomFile(
+                data, lambda chunk, length: kind(chunk[:length]))).send(
+                    consumer)
+            self.assertEqual(self.successResultOf(sending), len(data))
+            self.assertEqual(consumer.value(), data)
+
+
+class BrokenReadServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Over a real connection, such a download gets a 4xx reply and the
+    session goes on.
+    """
+
+    def test_moreThanAsked(self):
+        """
+        C{RETR} of a file whose reads give more than asked gets 426, not
+        226 with the wrong bytes; C{NOOP} still works.
+        """
+        shell = MemoryShell()
+        data = b"z" * (3 * READ_SIZE)
+        original = shell.openForReading
+
+        def openForReading(path, offset=0):
+            return original(path, offset).addCallback(
+                lambda opened: RandomFile(data, lambda chunk, length: chunk))
+
+        shell.openForReading = openForReading
+        self.successResultOf(writeFile(shell, ("f",), data))
+        server = self.startServer(SharedShellRealm(shell))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port)
+            received = io.BytesIO()
+            try:
+                ftp.retrbinary("RETR f", received.write)
+            except ftplib.error_temp as error:
+                reply = str(error)
+            except OSError:
+                # The data connection was reset: the reply follows.
+                try:
+                    reply = ftp.getresp()
+                except ftplib.error_temp as error:
+                    reply = str(error)
+            else:
+                reply = "226"
+            noop = ftp.sendcmd("NOOP")
+            ftp.quit()
+            return reply, noop
+
+        def check(result):
+            reply, noop = result
+            self.assertEqual(reply[:1], "4")
+            self.assertEqual(noop[:3], "200")
+            self.assertEqual(len(errors(events)), 1)
+
+        return self.inThread(client).addCallback(check)
