@@ -19,13 +19,16 @@ from ftpkit.shells.adapters import readFileFor, writeFileFor
 @implementer(IConsumer)
 class CollectingConsumer:
     """
-    A consumer that keeps what it is given and can pause its producer.
+    A consumer that keeps what it is given and can pause its producer: a
+    streaming one through C{pauseProducing}, a pull one by asking it for
+    nothing more until resumed.
 
     @ivar chunks: the C{bytes} written, in order.
     @ivar producer: the registered producer, or C{None}.
     @ivar streaming: the C{streaming} flag it was registered with.
     @ivar registrations: how many times a producer was registered.
     @ivar paused: whether this consumer paused its producer.
+    @ivar stopped: whether this consumer stopped its producer (L{stop}).
     @ivar writesWhilePaused: writes received while paused (a producer
         that honours C{pauseProducing} makes none).
     @ivar onWrite: C{None}, or a callable given this consumer after each
@@ -43,6 +46,9 @@ class CollectingConsumer:
         self.paused = False
         self.writesWhilePaused = 0
         self.onWrite = onWrite
+        self.stopped = False
+        self._pulling = False
+        self._wrote = False
 
     def registerProducer(self, producer, streaming):
         """
@@ -53,6 +59,8 @@ class CollectingConsumer:
         self.producer = producer
         self.streaming = streaming
         self.registrations += 1
+        if not streaming:
+            self._pull()
 
     def unregisterProducer(self):
         """
@@ -67,15 +75,19 @@ class CollectingConsumer:
         if self.paused:
             self.writesWhilePaused += 1
         self.chunks.append(bytes(data))
+        self._wrote = True
         if self.onWrite is not None:
             self.onWrite(self)
+        if not self.streaming:
+            self._pull()
 
     def pause(self):
         """
         Pause the producer.
         """
         self.paused = True
-        self.producer.pauseProducing()
+        if self.streaming:
+            self.producer.pauseProducing()
 
     def resume(self):
         """
@@ -83,7 +95,39 @@ class CollectingConsumer:
         """
         self.paused = False
         if self.producer is not None:
-            self.producer.resumeProducing()
+            if self.streaming:
+                self.producer.resumeProducing()
+            else:
+                self._pull()
+
+    def _pull(self):
+        """
+        Ask a pull producer (one registered with C{streaming=False}, such
+        as Twisted's C{FileSender}) for more, as a transport does, until
+        it writes nothing, is paused or is unregistered. A write made
+        while this runs only asks for one more round, so a producer that
+        writes from C{resumeProducing} makes no recursion.
+        """
+        if self._pulling:
+            return
+        self._pulling = True
+        try:
+            self._wrote = True
+            while (self._wrote and self.producer is not None
+                   and not self.streaming and not self.paused
+                   and not self.stopped):
+                self._wrote = False
+                self.producer.resumeProducing()
+        finally:
+            self._pulling = False
+
+    def stop(self):
+        """
+        Stop the producer, as a data connection going away does: a pull
+        producer is asked for nothing more.
+        """
+        self.stopped = True
+        self.producer.stopProducing()
 
     def value(self):
         """

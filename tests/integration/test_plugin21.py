@@ -8,7 +8,6 @@ import ftplib
 import io
 
 from twisted.internet.defer import succeed
-from twisted.internet.interfaces import IConsumer
 from twisted.logger import globalLogPublisher
 from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
@@ -20,7 +19,11 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.adapters import READ_SIZE, readFileFor
 from ftpkit.shells.memory import MemoryShell
-from ftpkit.testing import CollectingConsumer, writeFile
+from ftpkit.testing import (
+    CollectingConsumer,
+    IFTPShellConformanceMixin,
+    writeFile,
+)
 from tests.ftpclient import ftplibLogin
 
 
@@ -197,5 +200,94 @@ class BrokenReadServerTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(reply[:1], "4")
             self.assertEqual(noop[:3], "200")
             self.assertEqual(len(errors(events)), 1)
+
+        return self.inThread(client).addCallback(check)
+
+
+@implementer(IReadFile)
+class SenderFile:
+    """
+    An L{IReadFile} as plugins of earlier releases wrote them: Twisted's
+    C{FileSender}, a pull producer, sends the bytes.
+    """
+
+    def __init__(self, data):
+        """
+        @param data: the bytes from the open offset.
+        """
+        self.size = len(data)
+        self._data = data
+
+    def send(self, consumer):
+        """
+        See L{IReadFile.send}.
+        """
+        sending = FileSender().beginFileTransfer(io.BytesIO(self._data),
+                                                 consumer)
+        return sending.addCallback(lambda ignored: self.size)
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+class SenderShell(MemoryShell):
+    """
+    A L{MemoryShell} whose downloads are L{SenderFile}s.
+    """
+
+    def openForReading(self, path, offset=0):
+        """
+        See L{IFTPShell.openForReading}: the file's bytes from C{offset}
+        in a L{SenderFile}.
+        """
+        opened = MemoryShell.openForReading(self, path, offset)
+        opened.addCallback(lambda random: random.readAt(0, random.size or 1)
+                           if random.size else succeed(b""))
+        return opened.addCallback(SenderFile)
+
+
+class PullProducerConformanceTests(IFTPShellConformanceMixin,
+                                   unittest.TestCase):
+    """
+    The conformance kit runs a shell whose downloads are sent by a pull
+    producer (it never asked one for bytes: every download test hung
+    until trial's timeout, 120 s each, and the kit required a streaming
+    producer the server does not need).
+    """
+
+    timeout = 20
+
+    def makeShell(self):
+        """
+        @return: a new L{SenderShell}.
+        """
+        return SenderShell()
+
+
+class PullProducerServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The server sends such a file whole, as the kit now says.
+    """
+
+    def test_download(self):
+        """
+        C{RETR} of a L{SenderShell} file gets every byte and 226.
+        """
+        shell = SenderShell()
+        data = bytes(range(256)) * 4096
+        self.successResultOf(writeFile(shell, ("f",), data))
+        server = self.startServer(SharedShellRealm(shell))
+
+        def client():
+            ftp = ftplibLogin(self, server.port)
+            received = io.BytesIO()
+            reply = ftp.retrbinary("RETR f", received.write)
+            ftp.quit()
+            return reply, received.getvalue()
+
+        def check(result):
+            self.assertEqual(result, ("226 Transfer complete", data))
 
         return self.inThread(client).addCallback(check)
