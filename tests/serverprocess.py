@@ -67,13 +67,13 @@ def childrenOf(pid):
     return children
 
 
-def _inChild(preexec):
+def defaultSignalsFirst(preexec=None):
     """
     @param preexec: called in the child before it runs Python, or C{None}.
     @return: what the child runs before Python: C{SIGINT} and C{SIGQUIT}
         back to their default actions first. A test run started in the
         background by a script (a shell without job control) ignores
-        both, the server inherited that, and the tests that stop it with
+        both, the child inherited that, and the tests that stop it with
         them failed.
     """
     def run():
@@ -131,7 +131,7 @@ class ServerProcess:
              *listen, *options],
             cwd=cwd, env={**os.environ, "PYTHONPATH": _SOURCE, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=self._logFile,
-            stderr=subprocess.STDOUT, preexec_fn=_inChild(preexec))
+            stderr=subprocess.STDOUT, preexec_fn=defaultSignalsFirst(preexec))
         self._logFile = open(self.logPath, "wb")
         testCase.addCleanup(self._logFile.close)
         self._launch()

@@ -24,6 +24,7 @@ from ftpkit.deploy.worker import NOT_BY_HAND
 from ftpkit.ops import who
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.serverprocess import defaultSignalsFirst
 
 EXISTING = b"# kept as it is\n"
 """A users file's content that a failed command must not change."""
@@ -147,7 +148,7 @@ class PasswdTests(unittest.TestCase):
                 [sys.executable, "-m", "ftpkit.passwd", self.path, "alice"],
                 stdin=readEnd, stdout=subprocess.DEVNULL, stderr=errorFile,
                 env=dict(os.environ, PYTHONPATH=_SOURCE),
-                start_new_session=True)
+                start_new_session=True, preexec_fn=defaultSignalsFirst())
         os.close(readEnd)
         self.addCleanup(process.kill)
         deadline = time.monotonic() + 60
