@@ -80,6 +80,9 @@ def splitParts(pairs, links, format):
     lines its segments keep (the same objects) and the lines of the
     other entries.
 
+    @param pairs: as for L{splitBatch}.
+    @param links: as for L{splitBatch}.
+    @param format: as for L{splitBatch}.
     @return: C{(parts, segments, mtimes)}; see L{splitBatch}.
     """
     parts, segments, mtimes, run = [], [], [], []
