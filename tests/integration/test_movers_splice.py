@@ -15,6 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.data.movers import Upload
+from ftpkit.data.movers import _pipes as pipes
 from ftpkit.data.movers import _splice as splicing
 from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
@@ -50,7 +51,7 @@ class SpliceBatchTests(unittest.TestCase):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
         self.sender, self.receiver = _connectedPair(self)
-        self.pipe = splicing.openPipe()
+        self.pipe = pipes.openPipe()
         for fd in self.pipe:
             self.addCleanup(os.close, fd)
         self.path = self.mktemp()
@@ -348,43 +349,43 @@ def _isOpen(fd):
 
 class PipePoolTests(unittest.TestCase):
     """
-    L{splicing.takePipe} and L{splicing.releasePipe}: empty pipes are kept
+    L{pipes.takePipe} and L{pipes.releasePipe}: empty pipes are kept
     for the next upload, others closed.
     """
 
     def setUp(self):
         self.idle = []
-        self.patch(splicing, "_idlePipes", self.idle)
+        self.patch(pipes, "_idlePipes", self.idle)
 
     def test_emptyPipeReused(self):
         """
         A pipe given back empty is the next one taken.
         """
-        pipe = splicing.takePipe()
-        splicing.releasePipe(pipe, empty=True)
-        self.assertIs(splicing.takePipe(), pipe)
-        splicing.releasePipe(pipe, empty=False)
+        pipe = pipes.takePipe()
+        pipes.releasePipe(pipe, empty=True)
+        self.assertIs(pipes.takePipe(), pipe)
+        pipes.releasePipe(pipe, empty=False)
 
     def test_dirtyPipeClosed(self):
         """
         A pipe that may hold bytes is closed, not kept.
         """
-        pipe = splicing.takePipe()
-        splicing.releasePipe(pipe, empty=False)
+        pipe = pipes.takePipe()
+        pipes.releasePipe(pipe, empty=False)
         self.assertEqual(self.idle, [])
         self.assertFalse(any(_isOpen(fd) for fd in pipe))
 
     def test_bounded(self):
         """
-        Past L{splicing._IDLE_PIPES_KEPT}, pipes given back are closed.
+        Past L{pipes._IDLE_PIPES_KEPT}, pipes given back are closed.
         """
-        self.patch(splicing, "_IDLE_PIPES_KEPT", 1)
-        first, second = splicing.takePipe(), splicing.takePipe()
-        splicing.releasePipe(first, empty=True)
-        splicing.releasePipe(second, empty=True)
+        self.patch(pipes, "_IDLE_PIPES_KEPT", 1)
+        first, second = pipes.takePipe(), pipes.takePipe()
+        pipes.releasePipe(first, empty=True)
+        pipes.releasePipe(second, empty=True)
         self.assertEqual(self.idle, [first])
         self.assertFalse(any(_isOpen(fd) for fd in second))
-        splicing.releasePipe(splicing.takePipe(), empty=False)
+        pipes.releasePipe(pipes.takePipe(), empty=False)
 
 
 class AbortDuringLastBatchTests(unittest.TestCase):

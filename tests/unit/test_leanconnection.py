@@ -12,6 +12,7 @@ from twisted.internet.error import ConnectionAborted, ConnectionDone
 from twisted.trial import unittest
 
 from ftpkit.data.movers import Download, Upload, _sendfile
+from ftpkit.data.movers import _pipes as pipes
 from ftpkit.data.movers import _splice as splicing
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import TransferAborted
@@ -164,7 +165,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
         idle = []
-        self.patch(splicing, "_idlePipes", idle)
+        self.patch(pipes, "_idlePipes", idle)
         self.client.sendall(b"spliced bytes")
         self.client.shutdown(socket.SHUT_WR)
         fd = self.spliceTarget()
@@ -227,9 +228,9 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
         idle, taken = [], []
-        self.patch(splicing, "_idlePipes", idle)
-        openPipe = splicing.openPipe
-        self.patch(splicing, "openPipe",
+        self.patch(pipes, "_idlePipes", idle)
+        openPipe = pipes.openPipe
+        self.patch(pipes, "openPipe",
                    lambda: taken.append(openPipe()) or taken[-1])
         self.client.sendall(b"x")
         done = self.upload(immediateDescriptor(

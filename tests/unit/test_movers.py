@@ -349,17 +349,17 @@ class IdlePipesTests(unittest.SynchronousTestCase):
         new one.
         """
         from ftpkit.data.descriptors import releaseIdle
-        from ftpkit.data.movers import _splice
+        from ftpkit.data.movers import _pipes
 
         releaseIdle()
-        pipes = [_splice.takePipe() for _ in range(3)]
-        for pipe in pipes:
-            _splice.releasePipe(pipe, True)
+        taken = [_pipes.takePipe() for _ in range(3)]
+        for pipe in taken:
+            _pipes.releasePipe(pipe, True)
         self.assertEqual(releaseIdle(), 6)
-        for pipe in pipes:
+        for pipe in taken:
             for fd in pipe:
                 self.assertRaises(OSError, os.fstat, fd)
         self.assertEqual(releaseIdle(), 0)
-        pipe = _splice.takePipe()
+        pipe = _pipes.takePipe()
         self.addCleanup(lambda: [os.close(fd) for fd in pipe])
         os.fstat(pipe[0])

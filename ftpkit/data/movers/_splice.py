@@ -16,7 +16,6 @@ them: in place while the reactor has nothing else to do
 """
 
 import errno
-import fcntl
 import os
 import socket
 
@@ -25,13 +24,10 @@ from twisted.internet.interfaces import IReadDescriptor
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.data.descriptors import keepsIdle
 from ftpkit.data.inplace import waitInPlace
+from ftpkit.data.movers._pipes import PIPE_SIZE, releasePipe, takePipe
 from ftpkit.errors import QuotaExceeded, TransferAborted, UploadTooLarge
 from ftpkit.shells.shortcalls import Declined
-
-PIPE_SIZE = 1 << 20
-"""Bytes a splice pipe is asked to hold (one C{splice} call's worth)."""
 
 FILE_WRITE_SIZE = 64 << 10
 """Most bytes one splice writes into a file (uploads through Python have
@@ -83,77 +79,10 @@ because the session's control connection held input then (an C{ABOR},
 maybe: L{ftpkit.control.pendinginput}): the bytes are all in, the commit
 waits for the session to run that input."""
 
-_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-
 available = hasattr(os, "splice")
 """Whether this system has C{splice} (Linux)."""
 
 
-def openPipe():
-    """
-    @return: C{(readFD, writeFD)} of a new close-on-exec pipe, enlarged to
-        L{PIPE_SIZE} where the system allows.
-    """
-    readFD, writeFD = os.pipe2(os.O_CLOEXEC)
-    try:
-        fcntl.fcntl(writeFD, _F_SETPIPE_SZ, PIPE_SIZE)
-    except OSError:
-        pass  # Over /proc/sys/fs/pipe-max-size: the default size works.
-    return readFD, writeFD
-
-
-_IDLE_PIPES_KEPT = 32
-"""Empty pipes kept for the next uploads (see L{takePipe})."""
-
-_idlePipes = []
-
-
-def takePipe():
-    """
-    A pipe for one upload: an empty one left by an earlier upload, else a
-    new one (L{openPipe}): creating, enlarging and closing a pipe is a
-    visible share of a small upload. Reactor thread only.
-
-    @return: C{(readFD, writeFD)}.
-    """
-    if _idlePipes:
-        return _idlePipes.pop()
-    return openPipe()
-
-
-def releasePipe(pipe, empty):
-    """
-    Give back a pipe from L{takePipe}: kept for the next upload when it is
-    known to be empty (no batch failed while bytes were in it), closed
-    otherwise or when enough are kept already. Reactor thread only.
-
-    @param pipe: C{(readFD, writeFD)}.
-    @param empty: whether it holds no bytes.
-    """
-    if empty and len(_idlePipes) < _IDLE_PIPES_KEPT:
-        _idlePipes.append(pipe)
-        return
-    for fd in pipe:
-        os.close(fd)
-
-
-def dropIdlePipes():
-    """
-    Close the pipes kept for the next uploads: the process runs short of
-    descriptors (L{ftpkit.data.descriptors.releaseIdle}), and each holds
-    two. Reactor thread only.
-
-    @return: the descriptors closed.
-    """
-    pipes = _idlePipes[:]
-    del _idlePipes[:]
-    for pipe in pipes:
-        for fd in pipe:
-            os.close(fd)
-    return 2 * len(pipes)
-
-
-keepsIdle(dropIdlePipes)
 
 
 def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
@@ -162,7 +91,7 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
     on the disk; run it in a disk thread).
 
     @param socketFD: the non-blocking socket's descriptor.
-    @param pipe: C{(readFD, writeFD)} from L{openPipe}, empty.
+    @param pipe: C{(readFD, writeFD)} from L{takePipe}, empty.
     @param fileFD: the file's descriptor.
     @param position: the file offset for the first byte.
     @param limit: the most bytes to move.
