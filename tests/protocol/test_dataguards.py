@@ -54,6 +54,17 @@ class BounceTests(unittest.TestCase):
         self.assertEqual(self.clock.tcpClients, [])
         self.assertEqual(len(warningsAbout(self.events, "10.0.0.9")), 2)
 
+    def test_acceptedReplyNamesVerb(self):
+        """
+        An accepted C{PORT} or C{EPRT} is answered C{200} naming the
+        command that was sent.
+        """
+        self.protocol.dataReceived(b"PORT 10,0,0,1,8,0\r\n")
+        self.protocol.dataReceived(b"EPRT |1|10.0.0.1|2048|\r\n")
+        self.assertEqual(self.transport.value().splitlines(),
+                         [b"200 PORT command successful",
+                          b"200 EPRT command successful"])
+
     def test_privilegedPort(self):
         """
         PORT or EPRT to our peer's port below 1024: C{501}, logged.

@@ -120,7 +120,7 @@ class DataChannelCommands:
         if self.session.epsvAll:
             return (503, "PORT not allowed after EPSV ALL")
         host, port = parseHostPort(argument)
-        return self._connectBack(host, port)
+        return self._connectBack(host, port, "PORT")
 
     def ftp_EPRT(self, argument):
         """
@@ -135,9 +135,9 @@ class DataChannelCommands:
             return otherFamily(usable)
         if family != usable:
             return otherFamily(usable)
-        return self._connectBack(host, port)
+        return self._connectBack(host, port, "EPRT")
 
-    def _connectBack(self, host, port):
+    def _connectBack(self, host, port, verb):
         self.tlsClientNext = False
         # Logged through the server's PeerWarnings: each kind gets its
         # lines a minute for each client address, over all its sessions
@@ -157,4 +157,4 @@ class DataChannelCommands:
                 port=port, peer=self.peer)
             return (501, "Data connection to a privileged port refused")
         self.dataChannel.connectTo(target, port)
-        return (200, "PORT command successful")
+        return (200, f"{verb} command successful")
