@@ -14,7 +14,7 @@ from twisted.logger import Logger
 
 from ftpkit.deploy.endpoints import endpointNames, servesEveryNetwork
 from ftpkit.deploy.rundirs import makeRunDirectory
-from ftpkit.ops import cachemetrics, metrics, who
+from ftpkit.ops import cachemetrics, metricfiles, metrics, who
 
 _log = Logger(namespace="ftpkit.deploy.service")
 
@@ -44,6 +44,35 @@ class MetricsDirectory(service.Service):
 
     def _remove(self):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def dropUnsafeDirectory(environ=os.environ):
+    """
+    At the start of a process that is not a worker, before its metrics
+    are made: forget a C{PROMETHEUS_MULTIPROC_DIR} of its environment that
+    names a directory it may not use (L{metricfiles.directoryProblem}),
+    with a warning, so that the acceptor of C{--workers} makes a private
+    one (L{MetricsDirectory}) and one process counts in its memory. The
+    workers, started by the acceptor, wrote there as the acceptor's user
+    following links: one that another user could write had a root-owned
+    file overwritten with a session snapshot through a link planted for
+    it; and one process given a directory that did not exist answered
+    every scrape with C{500} and logged a traceback.
+
+    @param environ: the process's environment.
+    """
+    directory = environ.get(metrics.MULTIPROCESS_VARIABLE)
+    if directory is None:
+        return
+    problem = metricfiles.directoryProblem(directory)
+    if problem is None:
+        return
+    del environ[metrics.MULTIPROCESS_VARIABLE]
+    _log.warn(
+        "{variable}={directory} is not used: {problem}; ftpkit keeps its "
+        "metrics elsewhere (point it to a directory only this user can "
+        "write, or unset it)", variable=metrics.MULTIPROCESS_VARIABLE,
+        directory=directory, problem=problem)
 
 
 def addMetricsServices(server, config, pool=None, factory=None,

@@ -54,7 +54,7 @@ from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
-from ftpkit.deploy.opsservice import addMetricsServices
+from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
 from ftpkit.deploy.startfailure import endStart
 from ftpkit.deploy.stoporder import stopInOrder
 from ftpkit.deploy.stopsignals import StopOnce
@@ -324,6 +324,8 @@ def makeService(options, workerChannel=None):
         )
     if workerChannel is None and config.tlsContextFactory is not None:
         warnSerial(config.tlsContextFactory)
+    if workerChannel is None and config.metrics is not None:
+        dropUnsafeDirectory()
     twistdOptions = getattr(options, "parent", None)
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)

@@ -13,6 +13,7 @@ worker started in its place died before it was ready.
 
 import errno
 import os
+import stat
 
 FILE_ROOM = 64 << 10
 """The bytes given to each file: C{prometheus_client}'s own first size,
@@ -72,3 +73,35 @@ def _allocate(allocate, fd, room):
     except OSError as e:
         if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
             raise
+
+
+def directoryProblem(directory, uid=None):
+    """
+    Whether a multiprocess directory this process did not make itself
+    (C{PROMETHEUS_MULTIPROC_DIR} inherited from its environment) may hold
+    its files: every process writes files of predictable names there
+    (L{reserveFiles}, the session snapshots of L{ftpkit.ops.who}),
+    following links, so a directory another user can write lets that user
+    plant a link for one and have a file of this process's user (root)
+    overwritten.
+
+    @param directory: the directory.
+    @param uid: the user it must belong to (this process's effective
+        user when C{None}).
+    @return: why it may not (C{str}): it cannot be read, is not a
+        directory, belongs to another user, or is writable by its group or
+        others; C{None} when it may.
+    """
+    uid = os.geteuid() if uid is None else uid
+    try:
+        info = os.stat(directory)
+    except OSError as e:
+        return e.strerror
+    if not stat.S_ISDIR(info.st_mode):
+        return "not a directory"
+    if info.st_uid != uid:
+        return f"it belongs to user {info.st_uid}, not to {uid}"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return (f"other users may write in it (mode "
+                f"{stat.S_IMODE(info.st_mode):04o})")
+    return None

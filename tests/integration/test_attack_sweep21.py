@@ -13,6 +13,21 @@ again, once, on a new connection, and drops the broken one without a
 traceback (L{ftpkit.auth.pgpool}, L{DatabaseRestartTests}); a database
 that is down still gets C{421} and one error line a login.
 
+A C{PROMETHEUS_MULTIPROC_DIR} in the server's environment named the
+directory of C{--metrics} under C{--workers}, as the guide says, and
+every process wrote files of predictable names there as the server's
+user, following links: with the variable naming a directory of user
+C{nobody} (a web application's metrics directory, the variable set for
+the whole machine), C{nobody} planted C{sessions_PID.json.new} links to
+a root-owned file of mode C{0600} for the next 3,000 process ids, and a
+worker's session snapshot overwrote that file with C{[]}. One process
+given a directory that did not exist answered every scrape with C{500}
+and logged a traceback. A directory that belongs to another user, that
+its group or others may write, or that cannot be used, is now left
+aside with a warning (L{ftpkit.deploy.opsservice.dropUnsafeDirectory}):
+the acceptor makes a private one, one process counts in memory
+(L{MetricsDirectoryTests}).
+
 C{python -m ftpkit.who URL} printed the address and login time of each
 record as the endpoint sent them: an endpoint that is not ftpkit's (a
 local user listening on the default port, C{127.0.0.1:9102}, while the
@@ -52,19 +67,25 @@ import io
 import json
 import os
 import threading
+import urllib.request
 
 from twisted.trial import unittest
 
 from ftpkit.auth import pgadmin
-from ftpkit.ops import who
+from ftpkit.ops import metricfiles, who
 from tests.pgserver import PostgresServer, binaries
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, freePort
 
 try:
     import psycopg
 except ImportError:
     psycopg = None
+
+try:
+    import prometheus_client
+except ImportError:
+    prometheus_client = None
 
 
 def login(port, user, password):
@@ -174,3 +195,77 @@ class WhoTerminalTests(unittest.TestCase):
             self.assertNotIn(control, table)
         self.assertIn("\\u001b]2;owned\\u0007", table)
         self.assertIn("\\u001b[31m\\u202e2026", table)
+
+
+class MetricsDirectoryTests(unittest.TestCase):
+    """
+    A C{PROMETHEUS_MULTIPROC_DIR} of the environment is used only when it
+    is a directory this user alone may write.
+    """
+
+    def setUp(self):
+        if prometheus_client is None:
+            raise unittest.SkipTest("prometheus-client is not installed")
+
+    def start(self, directory, *options):
+        """
+        Start a server with C{directory} as its environment's
+        C{PROMETHEUS_MULTIPROC_DIR}, and scrape it once.
+
+        @return: the server.
+        """
+        port = freePort()
+        server = ServerProcess(self, [
+            *options, "--auth", "anonymous", "--root",
+            scratchDirectory(self), "--metrics",
+            f"tcp:{port}:interface=127.0.0.1"],
+            env={"PROMETHEUS_MULTIPROC_DIR": directory})
+        server.waitForGreeting()
+        server.login().quit()
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            self.assertIn(b"ftpkit_sessions_started_total", response.read())
+        return server
+
+    def test_othersDirectory(self):
+        """
+        Under C{--workers}, a directory that other users may write gets
+        none of the server's files (its processes wrote their metrics and
+        session snapshots there, following links), and the server says
+        why.
+        """
+        directory = os.path.abspath(self.mktemp())
+        os.mkdir(directory)
+        os.chmod(directory, 0o777)
+        server = self.start(directory, "--workers", "2")
+        self.assertEqual(os.listdir(directory), [])
+        server.waitForLog("PROMETHEUS_MULTIPROC_DIR=")
+        self.assertIn("other users may write in it (mode 0777)", server.log())
+
+    def test_missingDirectory(self):
+        """
+        One process given a directory that does not exist serves its
+        metrics (every scrape was C{500}, with a traceback logged).
+        """
+        server = self.start(os.path.abspath(self.mktemp()))
+        self.assertIn("No such file or directory", server.log())
+        self.assertNotIn("Traceback", server.log())
+
+    def test_problems(self):
+        """
+        L{metricfiles.directoryProblem} takes only a directory of this
+        user that its group and others may not write.
+        """
+        directory = os.path.abspath(self.mktemp())
+        os.mkdir(directory, 0o700)
+        os.chmod(directory, 0o755)
+        self.assertIsNone(metricfiles.directoryProblem(directory))
+        self.assertIn("belongs to user", metricfiles.directoryProblem(
+            directory, uid=os.geteuid() + 1))
+        os.chmod(directory, 0o1775)
+        self.assertEqual(metricfiles.directoryProblem(directory),
+                         "other users may write in it (mode 1775)")
+        path = os.path.join(directory, "file")
+        open(path, "w").close()
+        self.assertEqual(metricfiles.directoryProblem(path),
+                         "not a directory")
