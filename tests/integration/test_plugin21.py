@@ -6,15 +6,17 @@ make of them (the twenty-first plugin author's sweep).
 
 import ftplib
 import io
+import threading
 
-from twisted.internet.defer import succeed
+from twisted.internet.defer import Deferred, succeed
 from twisted.logger import globalLogPublisher
 from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
 from zope.interface import implementer
 
+from ftpkit.config import ServerConfig
 from ftpkit.errors import LocalError
-from ftpkit.interfaces import IRandomReadFile, IReadFile
+from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile, IReadFile
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.adapters import READ_SIZE, readFileFor
@@ -146,8 +148,8 @@ class BrokenReadTests(unittest.TestCase):
         for kind in (bytearray, memoryview):
             consumer = CollectingConsumer()
             sending = readFileFor(RandomFile(
-                data, lambda chunk, length: kind(chunk[:length]))).send(
-                    consumer)
+                data, lambda chunk, length, kind=kind: kind(chunk[:length]))
+            ).send(consumer)
             self.assertEqual(self.successResultOf(sending), len(data))
             self.assertEqual(consumer.value(), data)
 
@@ -289,5 +291,104 @@ class PullProducerServerTests(LoopbackServerMixin, unittest.TestCase):
 
         def check(result):
             self.assertEqual(result, ("226 Transfer complete", data))
+
+        return self.inThread(client).addCallback(check)
+
+
+class HungWriteShell(MemoryShell):
+    """
+    A L{MemoryShell} whose uploads' writes never end, as a storage whose
+    network call hangs.
+
+    @ivar aborted: how many of its uploads were aborted.
+    @ivar writing: a C{threading.Event} set at the first write.
+    """
+
+    aborted = 0
+
+    def __init__(self):
+        """
+        A shell with no upload begun.
+        """
+        MemoryShell.__init__(self)
+        self.writing = threading.Event()
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}: a L{HungWriteFile}.
+        """
+        return succeed(HungWriteFile(self))
+
+
+@implementer(IRandomWriteFile)
+class HungWriteFile:
+    """
+    An L{IRandomWriteFile} whose C{writeAt} never fires.
+    """
+
+    def __init__(self, shell):
+        """
+        @param shell: the L{HungWriteShell} counting aborts.
+        """
+        self._shell = shell
+
+    def writeAt(self, offset, data):
+        """
+        @return: a Deferred that never fires.
+        """
+        self._shell.writing.set()
+        return Deferred()
+
+    def close(self):
+        """
+        Never reached.
+        """
+        raise AssertionError("close of an upload whose write never ended")
+
+    def abort(self):
+        """
+        Count the abort.
+        """
+        self._shell.aborted += 1
+
+
+class HungWriteServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    An upload whose storage write never ends does not take the session
+    with it: its C{ABOR} is answered once the data timeout has passed.
+    """
+
+    def test_aborHung(self):
+        """
+        C{ABOR} of such an upload gets 426 and 226 (it got nothing: the
+        abort of the upload file waited for the write in flight, and the
+        session's replies, its C{QUIT} and its idle timeout waited for the
+        abort), with one log line; C{NOOP} and C{QUIT} work after it.
+        """
+        shell = HungWriteShell()
+        server = self.startServer(SharedShellRealm(shell),
+                                  config=ServerConfig(dataTimeout=0.5))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            ftp.voidcmd("TYPE I")
+            connection = ftp.transfercmd("STOR g")
+            connection.settimeout(5)
+            connection.sendall(b"u" * 65536)
+            self.assertTrue(shell.writing.wait(5))
+            ftp.putcmd("ABOR")
+            replies = [ftp.getline()[:3], ftp.getline()[:3]]
+            connection.close()
+            replies.append(ftp.sendcmd("NOOP")[:3])
+            replies.append(ftp.sendcmd("QUIT")[:3])
+            return replies
+
+        def check(replies):
+            self.assertEqual(replies, ["426", "226", "200", "221"])
+            late = [event for event in events
+                    if "did not end its aborted upload"
+                    in event.get("log_format", "")]
+            self.assertEqual(len(late), 1)
 
         return self.inThread(client).addCallback(check)

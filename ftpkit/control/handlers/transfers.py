@@ -7,10 +7,12 @@ L{ftpkit.control.handlers.listings} use too.
 """
 
 from twisted.internet import defer
+from twisted.logger import Logger
 
 from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.opening import Opening, closeOpened
+from ftpkit.control.storagewait import waitAtMost
 from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
@@ -28,6 +30,8 @@ from ftpkit.protocol import paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
 from ftpkit.shells.adapters import readFileFor, writeFileFor
+
+_log = Logger()
 
 
 class Transfer:
@@ -428,7 +432,14 @@ class TransferCommands:
             if connection.bare:
                 connection.closeReceived()
         except BaseException as e:
-            await _endFailedUpload(writeFile, e)
+            await waitAtMost(
+                defer.ensureDeferred(_endFailedUpload(writeFile, e)),
+                self.factory.reactor, self.factory.config.dataTimeout,
+                lambda: _log.warn(
+                    "{file!r} did not end its aborted upload {transfer} "
+                    "within {timeout}s; replying without waiting more",
+                    file=writeFile, transfer=description,
+                    timeout=self.factory.config.dataTimeout))
             raise
         finally:
             if self.transfer is not None:
