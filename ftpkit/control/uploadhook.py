@@ -15,7 +15,9 @@ was uploaded in its environment:
 At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
 once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a
 burst of uploads while the command is slow loses none. One running longer
-than C{onUploadTimeout} seconds is killed. A command that cannot start, exits
+than C{onUploadTimeout} seconds is killed. The command gets the server's
+environment without the variables naming its own run directories
+(L{PRIVATE_VARIABLES}). A command that cannot start, exits
 with a status other than 0, or is killed is logged with its output.
 
 When the server stops, those running and waiting still run, within what
@@ -36,6 +38,31 @@ from zope.interface import implementer
 
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPEventObserver
+from ftpkit.ops.metrics import MULTIPROCESS_VARIABLE
+from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
+
+PRIVATE_VARIABLES = (MULTIPROCESS_VARIABLE, LEDGERS_VARIABLE)
+"""Variables of the server's environment its commands do not get: the
+directories its processes keep their metrics and quota ledgers in under
+C{--workers}. A command in Python whose code used C{prometheus_client}
+(its own metrics) took the first for its own multiprocess directory: it
+wrote a 64 KiB file there each run, which stayed until the server
+stopped (one an upload: 100,000 uploads of a byte, 6.5 GB of
+C{$TMPDIR}), and its metrics showed in the server's C{/metrics}."""
+
+
+def commandEnvironment(environ, **variables):
+    """
+    @param environ: the server's environment.
+    @param variables: the C{FTPKIT_*} variables of one upload.
+    @return: the environment of its command: C{environ} without
+        L{PRIVATE_VARIABLES}, with C{variables}.
+    """
+    env = {name: value for name, value in environ.items()
+           if name not in PRIVATE_VARIABLES}
+    env.update(variables)
+    return env
+
 
 OUTPUT_KEPT = 4096
 """Bytes of a command's output kept for the log."""
@@ -230,11 +257,11 @@ class UploadCommand:
         if self._cutting:
             self._notRun.append(event)
             return None
-        env = dict(os.environ, FTPKIT_PATH=event.path or "",
-                   FTPKIT_USER=event.user or "", FTPKIT_PEER=event.peer,
-                   FTPKIT_BYTES=str(event.bytes),
-                   FTPKIT_COMMAND=event.command or "",
-                   FTPKIT_ROOT=self.root or "")
+        env = commandEnvironment(
+            os.environ, FTPKIT_PATH=event.path or "",
+            FTPKIT_USER=event.user or "", FTPKIT_PEER=event.peer,
+            FTPKIT_BYTES=str(event.bytes), FTPKIT_COMMAND=event.command or "",
+            FTPKIT_ROOT=self.root or "")
         run = _Run(self.reactor)
         try:
             self.reactor.spawnProcess(run, self.argv[0], self.argv, env=env)

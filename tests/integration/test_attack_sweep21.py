@@ -28,6 +28,16 @@ aside with a warning (L{ftpkit.deploy.opsservice.dropUnsafeDirectory}):
 the acceptor makes a private one, one process counts in memory
 (L{MetricsDirectoryTests}).
 
+The C{--on-upload} command got the server's whole environment, the
+variables naming its private run directories among them: a command in
+Python using C{prometheus_client} (for metrics of its own) took the
+workers' metrics directory for its own multiprocess directory, its
+series showed in the server's C{/metrics} (C{hook_runs_total 20.0} after
+20 uploads), and each run left a 64 KiB file there until the server
+stopped: 20 uploads of a byte made the directory 1.9 MB, 100,000 would
+make it 6.5 GB of C{$TMPDIR}. The command's environment lacks them now
+(L{ftpkit.control.uploadhook.PRIVATE_VARIABLES}, L{UploadCommandTests}).
+
 C{python -m ftpkit.who URL} printed the address and login time of each
 record as the endpoint sent them: an endpoint that is not ftpkit's (a
 local user listening on the default port, C{127.0.0.1:9102}, while the
@@ -66,6 +76,7 @@ import http.server
 import io
 import json
 import os
+import sys
 import threading
 import urllib.request
 
@@ -269,3 +280,55 @@ class MetricsDirectoryTests(unittest.TestCase):
         open(path, "w").close()
         self.assertEqual(metricfiles.directoryProblem(path),
                          "not a directory")
+
+
+_HOOK = """
+import os, sys
+import prometheus_client
+prometheus_client.Counter("hook_runs", "runs of the command").inc()
+with open(sys.argv[1] + ".new", "w") as f:
+    f.write(repr(sorted(name for name in os.environ
+                        if name in ("PROMETHEUS_MULTIPROC_DIR",
+                                    "FTPKIT_QUOTA_LEDGERS"))))
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+"""
+"""An upload command counting its runs with C{prometheus_client}, and
+writing which of the server's private variables it got to its argument."""
+
+
+class UploadCommandTests(unittest.TestCase):
+    """
+    The C{--on-upload} command does not get the variables naming the
+    server's run directories.
+    """
+
+    def setUp(self):
+        if prometheus_client is None:
+            raise unittest.SkipTest("prometheus-client is not installed")
+
+    def test_privateVariables(self):
+        """
+        Under C{--workers 2} with C{--metrics}, a command using
+        C{prometheus_client} gets neither C{PROMETHEUS_MULTIPROC_DIR} nor
+        C{FTPKIT_QUOTA_LEDGERS}, and its series are not the server's.
+        """
+        hook = os.path.abspath(self.mktemp())
+        with open(hook, "w") as f:
+            f.write(_HOOK)
+        seen = os.path.abspath(self.mktemp())
+        port = freePort()
+        server = ServerProcess(self, [
+            "--workers", "2", "--auth", "anonymous", "--anonymous-write",
+            "--root", scratchDirectory(self), "--metrics",
+            f"tcp:{port}:interface=127.0.0.1",
+            "--on-upload", f"{sys.executable} {hook} {seen}"])
+        server.waitForGreeting()
+        ftp = server.login()
+        ftp.storbinary("STOR a.txt", io.BytesIO(b"x"))
+        ftp.quit()
+        server.waitFor(lambda: os.path.exists(seen), "the upload command")
+        with open(seen) as f:
+            self.assertEqual(f.read(), "[]")
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            self.assertNotIn(b"hook_runs", response.read())
