@@ -65,10 +65,42 @@ with C{--auth anonymous} and C{--metrics}):
       or reset at once, a third after sending C{USER}: the acceptor's
       descriptors back to 24 and the workers' to 15, the next client
       greeted;
+    - under C{--workers 2}, both workers killed (C{SIGKILL}) 0.4 s apart
+      among 400 connections from 250 addresses: 330 served, 68 got
+      C{421 Service not available} while no worker was ready, 2 sessions
+      of the killed workers lost, none greeted twice (clients that send
+      before the greeting may read a reset instead of that C{421}: the
+      acceptor closes a socket with their bytes unread); 800 silent
+      connections: the acceptor at 18 descriptors and +0.1 MB, each
+      worker 411 descriptors, back to 11 once closed;
+    - C{fsspec:file://} and C{fsspec:memory://} with a users file (alice
+      and bob): C{RETR}, C{SIZE}, C{NLST} and C{STOR} of C{../bob/x},
+      C{%2e%2e/bob}, C{..\\bob\\x}, C{file:///etc/passwd},
+      C{memory://m/bob/x}, C{simplecache::file://...}, C{~bob}, C{C:\\..},
+      C{.../bob}, globs: C{550}/C{553}, or a file of that name in alice's
+      home (C{..\\bob\\x}), nothing of bob's reached;
     - the C{--metrics} endpoint's C{Host} check against C{evil.com},
       C{evil.com:127.0.0.1}, C{127.0.0.1:PORT:x}, C{127.0.0.1 evil.com}:
       refused; C{localhost.}, C{[::1]}: answered (names a DNS-rebinding
-      page cannot make its browser send).
+      page cannot make its browser send); headers of 70,000 bytes:
+      closed; 5,000 headers: C{400}; silent connections from 40
+      addresses: new ones (the scraper's) reset until they close, then
+      served (L{ftpkit.ops.httpguard}'s C{TOTAL}, its design).
+
+Found, not fixed:
+    - with C{--auth pg:DSN} every login marks the home's quota usage
+      stale (other servers change it), so a user of a quota'd home of
+      100,000 files looping C{REIN}, login and a one-byte C{STOR} had it
+      walked each time: 38 cycles in 10 s, a core busy (a users file's
+      loop: 252 cycles, a core busy too, in its password checks); a
+      bound on how often a login re-measures is a design choice;
+    - C{/sessions} on the recommended C{interface=127.0.0.1} (or a
+      C{unix:} socket, mode 0666 by Twisted's default) answers every
+      local user: names, addresses, paths;
+    - a C{PROMETHEUS_MULTIPROC_DIR} of this user inside a parent
+      directory others may write (not sticky) is taken (only the
+      directory itself is checked); C{ftpkit.who} reads a whole answer
+      whatever its size.
 """
 
 import ftplib
