@@ -8,7 +8,7 @@ import ftplib
 import io
 import threading
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import globalLogPublisher
 from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
@@ -392,3 +392,109 @@ class HungWriteServerTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(len(late), 1)
 
         return self.inThread(client).addCallback(check)
+
+
+@implementer(IReadFile)
+class BrokenSenderFile:
+    """
+    An L{IReadFile} whose C{send} breaks as C{how} says.
+    """
+
+    size = 10
+
+    def __init__(self, how):
+        """
+        @param how: C{"raise"} (raises at once), C{"fail"} (a failed
+            Deferred) or C{"none"} (returns C{None}).
+        """
+        self._how = how
+
+    def send(self, consumer):
+        """
+        Break.
+        """
+        if self._how == "raise":
+            raise RuntimeError("send raised")
+        if self._how == "fail":
+            return fail(RuntimeError("send failed"))
+        return None
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+class BrokenSenderServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A producer/consumer download whose C{send} breaks gets 426 and one
+    log line with the plugin's exception; the session goes on. (Nothing
+    was logged: the operator saw only the client's 426.)
+    """
+
+    def download(self, how):
+        """
+        C{RETR} a L{BrokenSenderFile}.
+
+        @param how: see L{BrokenSenderFile}.
+        @return: a Deferred firing with the log's error events once the
+            replies were checked.
+        """
+        shell = MemoryShell()
+        self.successResultOf(writeFile(shell, ("f",), b"0123456789"))
+        shell.openForReading = lambda path, offset=0: succeed(
+            BrokenSenderFile(how))
+        server = self.startServer(SharedShellRealm(shell))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port)
+            try:
+                ftp.retrbinary("RETR f", io.BytesIO().write)
+            except ftplib.error_temp as error:
+                reply = str(error)[:3]
+            except OSError:
+                # The data connection was reset: the reply follows.
+                try:
+                    ftp.getresp()
+                except ftplib.error_temp as error:
+                    reply = str(error)[:3]
+            noop = ftp.sendcmd("NOOP")[:3]
+            ftp.quit()
+            return reply, noop
+
+        def check(replies):
+            self.assertEqual(replies, ("426", "200"))
+            return errors(events)
+
+        return self.inThread(client).addCallback(check)
+
+    def test_raises(self):
+        """
+        C{send} raising at once.
+        """
+        def check(logged):
+            self.assertEqual(len(logged), 1)
+            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        return self.download("raise").addCallback(check)
+
+    def test_fails(self):
+        """
+        C{send} returning a failed Deferred.
+        """
+        def check(logged):
+            self.assertEqual(len(logged), 1)
+            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        return self.download("fail").addCallback(check)
+
+    def test_notDeferred(self):
+        """
+        C{send} returning C{None}: the line says so (it was no line at
+        all, and would have been an C{AttributeError} deep in the
+        server).
+        """
+        def check(logged):
+            self.assertEqual(len(logged), 1)
+            [failure] = self.flushLoggedErrors(TypeError)
+            self.assertIn("not a Deferred", str(failure.value))
+        return self.download("none").addCallback(check)

@@ -7,6 +7,7 @@ L{ftpkit.control.handlers.listings} use too.
 """
 
 from twisted.internet import defer
+from twisted.internet.error import ConnectionClosed
 from twisted.logger import Logger
 
 from ftpkit.control.commandqueue import RUNNING, WAITING
@@ -384,14 +385,21 @@ class TransferCommands:
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
             try:
-                sent = await _firstOf(mover.start(connection), connection)
+                sending = mover.start(connection)
+                if not isDeferred(sending):
+                    raise TypeError("%r.send gave %r, not a Deferred"
+                                    % (readFile, sending))
+                sent = await _firstOf(sending, connection)
                 await connection.finish()
-            except Exception:
+            except Exception as e:
                 mover.abort()
                 if self.transfer is not None and self.transfer.aborted:
                     # ABOR is closing the connection in order already.
                     raise TransferAborted("Transfer aborted")
                 connection.abort()
+                if not isinstance(e, (FTPError, ConnectionClosed)):
+                    _log.failure("Sending {transfer} failed",
+                                 transfer=description)
                 raise _aborted(connection)
         finally:
             readFile.close()
