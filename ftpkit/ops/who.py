@@ -249,6 +249,27 @@ def checkedRecords(document):
     return document
 
 
+ANSWER_LIMIT = 64 << 20
+"""The most bytes of an answer read from the URL: the sessions of the
+largest server take a few MiB; whatever listens there (a local user on
+the default port) had all it sent read into memory, however much."""
+
+
+def readAnswer(response, limit=None):
+    """
+    @param response: the URL's response (a file-like object).
+    @param limit: the most bytes read (L{ANSWER_LIMIT} when C{None}).
+    @return: its body.
+    @raise ValueError: when it is longer.
+    """
+    limit = ANSWER_LIMIT if limit is None else limit
+    body = response.read(limit + 1)
+    if len(body) > limit:
+        raise ValueError(f"an answer over {limit} bytes: is it the "
+                         "/sessions page of a --metrics endpoint?")
+    return body
+
+
 USAGE = "usage: python -m ftpkit.who [--json] [URL]\n"
 """The usage line, for C{--help} and wrong arguments."""
 
@@ -279,7 +300,7 @@ def main(argv=None, out=None, err=None):
     url = rest[0] if rest else DEFAULT_URL
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
-            records = checkedRecords(json.loads(response.read()))
+            records = checkedRecords(json.loads(readAnswer(response)))
     except (OSError, ValueError) as e:
         err.write(f"ftpkit.who: cannot read {url}: {e}\n")
         return 1

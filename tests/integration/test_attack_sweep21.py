@@ -44,7 +44,9 @@ local user listening on the default port, C{127.0.0.1:9102}, while the
 server's metrics are elsewhere or off) wrote ESC, BEL and C1 bytes into
 the operator's terminal through those columns (a title set, the screen
 cleared); the names, client and transfer were escaped already. Every
-column is escaped now (L{WhoTerminalTests}).
+column is escaped now (L{WhoTerminalTests}), and an answer is read up
+to L{ftpkit.ops.who.ANSWER_LIMIT} bytes (it was read whole, however
+long).
 
 Tried and held (C{python -m ftpkit}, one process with C{--auth pg:DSN
 --realm pg:DSN} on a PostgreSQL of L{tests.pgserver}; C{--workers 2}
@@ -99,8 +101,7 @@ Found, not fixed:
       local user: names, addresses, paths;
     - a C{PROMETHEUS_MULTIPROC_DIR} of this user inside a parent
       directory others may write (not sticky) is taken (only the
-      directory itself is checked); C{ftpkit.who} reads a whole answer
-      whatever its size.
+      directory itself is checked).
 """
 
 import ftplib
@@ -238,6 +239,28 @@ class WhoTerminalTests(unittest.TestCase):
             self.assertNotIn(control, table)
         self.assertIn("\\u001b]2;owned\\u0007", table)
         self.assertIn("\\u001b[31m\\u202e2026", table)
+
+    def test_longAnswer(self):
+        """
+        An answer longer than L{who.ANSWER_LIMIT} is one error line, and
+        exit status 1: the whole of it was read into memory, however
+        long.
+        """
+        body = json.dumps(HOSTILE).encode("ascii")
+        kept = vars(who).get("ANSWER_LIMIT")
+        who.ANSWER_LIMIT = len(body) - 1
+        self.addCleanup(setattr, who, "ANSWER_LIMIT", kept)
+        server = http.server.HTTPServer(("127.0.0.1", 0), _Squatter)
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        self.addCleanup(thread.join)
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        out, err = io.StringIO(), io.StringIO()
+        url = f"http://127.0.0.1:{server.server_port}/sessions"
+        self.assertEqual(who.main([url], out=out, err=err), 1)
+        self.assertEqual(out.getvalue(), "")
+        self.assertIn(f"an answer over {len(body) - 1} bytes", err.getvalue())
 
 
 class MetricsDirectoryTests(unittest.TestCase):
