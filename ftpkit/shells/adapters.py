@@ -30,7 +30,7 @@ from twisted.python.components import registerAdapter
 from twisted.python.failure import Failure
 from zope.interface import alsoProvides, implementer
 
-from ftpkit.errors import FTPError, LocalError
+from ftpkit.errors import FTPError
 from ftpkit.interfaces import (
     IDiscardableWriteFile,
     IPartialWriteFile,
@@ -41,6 +41,7 @@ from ftpkit.interfaces import (
     IWriteFile,
 )
 from ftpkit.shells.outcome import Outcome
+from ftpkit.shells.readguard import ReadGuard
 
 READ_SIZE = 256 * 1024
 """The bytes asked for by one L{IRandomReadFile.readAt}."""
@@ -51,8 +52,6 @@ the network, the next is being read."""
 
 _log = Logger()
 
-_BYTES_LIKE = (bytes, bytearray, memoryview)
-"""What a read may fire with."""
 
 
 def readFileFor(opened):
@@ -101,7 +100,7 @@ class ReadFileAdapter:
         self._reading = 0
         self._closed = False
         self._released = None
-        self._complained = False
+        self._guard = ReadGuard(randomFile)
 
     def send(self, consumer):
         """
@@ -121,59 +120,10 @@ class ReadFileAdapter:
         """
         self._reading += 1
         reading = maybeDeferred(self._file.readAt, offset, length)
-        reading.addCallbacks(self._checkRead, self._readFailed,
+        reading.addCallbacks(self._guard.checked, self._guard.failed,
                              callbackArgs=(offset, length))
         reading.addBoth(self._readDone)
         return reading
-
-    def _checkRead(self, data, offset, length):
-        """
-        Hold a read to L{IRandomReadFile.readAt}'s promise: C{bytes}, no
-        more than asked for. Anything else would go to the client as if
-        it were the file (more bytes than asked overlap the next read's),
-        so it fails the download with one log line instead.
-
-        @param data: what the read fired with.
-        @param offset: where it read from.
-        @param length: the most bytes it was asked for.
-        @return: C{data}.
-        @raise LocalError: when C{data} breaks the promise.
-        """
-        if isinstance(data, _BYTES_LIKE) and len(data) <= length:
-            return data
-        if isinstance(data, _BYTES_LIKE):
-            broken = "%d bytes, more than the %d asked for" % (
-                len(data), length)
-        else:
-            broken = "a %s, not bytes" % (type(data).__name__,)
-        if self._firstComplaint():
-            _log.error("{file!r}.readAt({offset}, {length}) gave {broken}",
-                       file=self._file, offset=offset, length=length,
-                       broken=broken)
-        raise LocalError()
-
-    def _readFailed(self, failure):
-        """
-        Log a read that failed with an exception that is no
-        L{FTPError} (a bug or an outage in the storage), once a file, and hand
-        on a L{LocalError}; an L{FTPError} is handed on as it is.
-
-        @param failure: the read's L{Failure}.
-        @return: C{failure}, or a L{Failure} of L{LocalError}.
-        """
-        if failure.check(FTPError):
-            return failure
-        if self._firstComplaint():
-            _log.failure("Reading {file!r} failed", failure, file=self._file)
-        return Failure(LocalError())
-
-    def _firstComplaint(self):
-        """
-        @return: whether no read of this file was logged yet (the reads
-            in flight together often fail together: one line is enough).
-        """
-        first, self._complained = not self._complained, True
-        return first
 
     def _readDone(self, result):
         self._reading -= 1
