@@ -8,6 +8,7 @@ import ftplib
 import io
 import threading
 
+from twisted.cred.portal import IRealm
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import globalLogPublisher
 from twisted.protocols.basic import FileSender
@@ -16,7 +17,12 @@ from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
 from ftpkit.errors import LocalError
-from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile, IReadFile
+from ftpkit.interfaces import (
+    IFTPShell,
+    IRandomReadFile,
+    IRandomWriteFile,
+    IReadFile,
+)
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.adapters import READ_SIZE, readFileFor
@@ -498,3 +504,86 @@ class BrokenSenderServerTests(LoopbackServerMixin, unittest.TestCase):
             [failure] = self.flushLoggedErrors(TypeError)
             self.assertIn("not a Deferred", str(failure.value))
         return self.download("none").addCallback(check)
+
+
+@implementer(IRealm)
+class BrokenAvatarRealm:
+    """
+    A realm whose answer for each user is C{answers[user]}.
+
+    @ivar loggedOut: how many logouts were called.
+    """
+
+    loggedOut = 0
+
+    def __init__(self):
+        """
+        The answers: a pair, C{None}, and an avatar that is no shell.
+        """
+        self.answers = {
+            b"pair": (IFTPShell, MemoryShell()),
+            b"none": None,
+            b"object": (IFTPShell, object(), self.logout),
+        }
+
+    def logout(self):
+        """
+        Count the logout.
+        """
+        self.loggedOut += 1
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: the answer for C{avatarId}.
+        """
+        if isinstance(avatarId, str):
+            avatarId = avatarId.encode()
+        return self.answers[avatarId]
+
+
+class BrokenAvatarServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A realm giving something other than C{(interface, shell, logout)}, or
+    an avatar that is no shell: the login gets 451 and the log one line
+    saying what the realm gave. (The avatar that was no shell was logged
+    in, and every command after it got 451 and an AttributeError's
+    traceback; the others a TypeError's or ValueError's traceback from
+    deep in the login.)
+    """
+
+    def test_brokenAvatars(self):
+        """
+        Each login is refused with 451, with one line naming the problem,
+        and the logout of the avatar refused is called.
+        """
+        realm = BrokenAvatarRealm()
+        users = {"pair": "pw", "none": "pw", "object": "pw"}
+        server = self.startServer(realm, users=users, anonymous=False)
+        events = logged(self)
+
+        def client():
+            replies = []
+            for user in sorted(users):
+                ftp = ftplib.FTP()
+                ftp.connect("127.0.0.1", server.port, timeout=10)
+                self.addCleanup(ftp.close)
+                ftp.sendcmd("USER " + user)
+                try:
+                    replies.append(ftp.sendcmd("PASS pw")[:3])
+                except ftplib.error_temp as error:
+                    replies.append(str(error)[:3])
+                ftp.close()
+            return replies
+
+        def check(replies):
+            self.assertEqual(replies, ["451", "451", "451"])
+            lines = [event for event in events
+                     if event.get("log_format", "").startswith(
+                         "The realm {realm!r} gave")]
+            self.assertEqual(
+                sorted(event["problem"].split(" ")[0] for event in lines),
+                ["(<InterfaceClass", "None,", "an"])
+            self.assertEqual(realm.loggedOut, 1)
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.inThread(client).addCallback(check)

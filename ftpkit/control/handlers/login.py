@@ -11,9 +11,11 @@ from twisted.cred import error as crederror
 # proxy at every login (docs/benchmark-history.rst).
 from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ftpkit.auth import quicklogin
+from ftpkit.auth.avatars import avatarProblem
 from ftpkit.control.loginfailures import (
     MAX_LOGIN_DELAY,  # noqa: F401 (importable from here, as before)
     failureDelay,
@@ -26,6 +28,7 @@ from ftpkit.control.sessionlimits import (
 )
 from ftpkit.control.sockets import holdReplies
 from ftpkit.deferreds import isDeferred
+from ftpkit.errors import LocalError
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellRates,
@@ -34,6 +37,8 @@ from ftpkit.interfaces import (
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.protocol.sessionstate import Session
+
+_log = Logger()
 
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
@@ -223,6 +228,15 @@ class LoginCommands:
                              NotImplementedError):
                 return self._loginFailed()
             outcome.raiseException()
+        problem = avatarProblem(outcome)
+        if problem is not None:
+            _log.error("The realm {realm!r} gave {problem}",
+                       realm=self.session.portal or self.factory.portal,
+                       problem=problem)
+            if (isinstance(outcome, (tuple, list)) and len(outcome) == 3
+                    and callable(outcome[2])):
+                outcome[2]()
+            return LocalError.code, LocalError.defaultMessage
         interface, shell, logout = outcome
         if self._closed:
             logout()
