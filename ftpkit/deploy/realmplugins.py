@@ -84,9 +84,16 @@ def buildRealm(plugin, argument, options, option):
     @return: the realm.
     @raise usage.UsageError: when C{makeRealm} raised C{ValueError}, or an
         C{OSError} (a file its argument names that cannot be read): one
-        line naming the option, not an error of standard output's.
+        line naming the option, not an error of standard output's; or
+        when what it gave has no C{requestAvatar} (C{None}, say: the
+        server would start, and answer every login with a traceback).
     """
     try:
-        return plugin.makeRealm(argument, options)
+        realm = plugin.makeRealm(argument, options)
     except (ValueError, OSError) as e:
         raise usage.UsageError(f"{option}: {e}")
+    if not callable(getattr(realm, "requestAvatar", None)):
+        raise usage.UsageError(
+            f"{option}: the realm plugin {plugin.name!r} gave {realm!r},"
+            f" not a realm (no requestAvatar)")
+    return realm
