@@ -587,3 +587,81 @@ class BrokenAvatarServerTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(self.flushLoggedErrors(), [])
 
         return self.inThread(client).addCallback(check)
+
+
+class ClosingSenderFile(SenderFile):
+    """
+    A L{SenderFile} whose C{close} raises (C{"raise"}) or fails its
+    Deferred (C{"fail"}).
+    """
+
+    def __init__(self, data, how):
+        """
+        @param data: the bytes.
+        @param how: how C{close} breaks.
+        """
+        SenderFile.__init__(self, data)
+        self._how = how
+
+    def close(self):
+        """
+        Break.
+        """
+        if self._how == "raise":
+            raise RuntimeError("close raised")
+        return fail(RuntimeError("close failed"))
+
+
+class BrokenCloseServerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A download whose file's C{close} breaks still gets 226 once every
+    byte was sent, and the log one line.
+    """
+
+    def download(self, how):
+        """
+        C{RETR} a L{ClosingSenderFile}.
+
+        @param how: see L{ClosingSenderFile}.
+        @return: a Deferred firing once the reply, the bytes and the log
+            were checked.
+        """
+        data = b"c" * 100000
+        shell = MemoryShell()
+        self.successResultOf(writeFile(shell, ("f",), data))
+        shell.openForReading = lambda path, offset=0: succeed(
+            ClosingSenderFile(data, how))
+        server = self.startServer(SharedShellRealm(shell))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port)
+            received = io.BytesIO()
+            try:
+                reply = ftp.retrbinary("RETR f", received.write)[:3]
+            except ftplib.error_temp as error:
+                reply = str(error)[:3]
+            ftp.quit()
+            return reply, received.getvalue()
+
+        def check(result):
+            self.assertEqual(result, ("226", data))
+            lines = [event for event in events if event.get(
+                "log_format") == "Closing {file!r} failed"]
+            self.assertEqual(len(lines), 1)
+            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+        return self.inThread(client).addCallback(check)
+
+    def test_raises(self):
+        """
+        C{close} raising: it was C{451} after the whole file.
+        """
+        return self.download("raise")
+
+    def test_fails(self):
+        """
+        C{close} failing its Deferred: it was an "Unhandled error in
+        Deferred" when collected.
+        """
+        return self.download("fail")

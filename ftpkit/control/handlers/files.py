@@ -31,6 +31,7 @@ from ftpkit.protocol.access import CHANGE, CREATE, mayRename
 from ftpkit.protocol.replies import quotePath
 from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.shells.adapters import readFileFor
+from ftpkit.shells.release import release
 
 ASCII_SIZE_LIMIT = 1 << 20
 """The largest file whose TYPE A size C{SIZE} counts (reading it whole);
@@ -223,7 +224,7 @@ class FileCommands:
         try:
             await readFile.send(counter)
         finally:
-            readFile.close()
+            release(readFile)
         return (213, str(counter.size))
 
     async def ftp_MDTM(self, argument):

@@ -31,6 +31,7 @@ from ftpkit.protocol import paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
 from ftpkit.shells.adapters import readFileFor, writeFileFor
+from ftpkit.shells.release import release
 
 _log = Logger()
 
@@ -402,7 +403,7 @@ class TransferCommands:
                                  transfer=description)
                 raise _aborted(connection)
         finally:
-            readFile.close()
+            release(readFile)
             if self.transfer is not None:
                 self._transferEnded()
         short = shortDownload(binary, readFile.size, sent)
@@ -477,10 +478,10 @@ class TransferCommands:
             try:
                 pastEnd = await self._pastEnd(path, offset)
             except BaseException:
-                readFile.close()
+                release(readFile)
                 raise
             if pastEnd:
-                readFile.close()
+                release(readFile)
                 return (554, "Requested action not taken: invalid REST"
                         " parameter (past the end of the file)")
         # In TYPE A every LF is sent as CRLF: the count sent is not the
