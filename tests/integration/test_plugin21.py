@@ -584,6 +584,7 @@ class BrokenAvatarServerTests(LoopbackServerMixin, unittest.TestCase):
                 sorted(event["problem"].split(" ")[0] for event in lines),
                 ["(<InterfaceClass", "None,", "an"])
             self.assertEqual(realm.loggedOut, 1)
+            self.assertEqual({event["realm"] for event in lines}, {realm})
             self.assertEqual(self.flushLoggedErrors(), [])
 
         return self.inThread(client).addCallback(check)

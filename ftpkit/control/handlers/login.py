@@ -230,8 +230,9 @@ class LoginCommands:
             outcome.raiseException()
         problem = avatarProblem(outcome)
         if problem is not None:
+            portal = self.session.portal or self.factory.portal
             _log.error("The realm {realm!r} gave {problem}",
-                       realm=self.session.portal or self.factory.portal,
+                       realm=getattr(portal, "realm", portal),
                        problem=problem)
             if (isinstance(outcome, (tuple, list)) and len(outcome) == 3
                     and callable(outcome[2])):
