@@ -3,6 +3,7 @@ C{AVBL} (draft-peterson-streamlined-ftp-command-extensions) on
 L{StringTransport}: the room a shell reports, and where it cannot.
 """
 
+from twisted.internet.defer import succeed
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
@@ -94,3 +95,47 @@ class AvblTests(unittest.TestCase):
         protocol, transport = loggedIn(capped())
         self.assertEqual(_replies(protocol, transport, b"HELP AVBL"),
                          [b"214 Syntax: AVBL [<sp> pathname]\r\n"])
+
+
+class WrongRoomShell(MemoryShell):
+    """
+    A L{MemoryShell} whose C{available} gives C{room}, whatever it is.
+    """
+
+    def __init__(self, room):
+        """
+        @param room: what C{available} gives.
+        """
+        MemoryShell.__init__(self, maxBytes=1000)
+        self.room = room
+
+    def available(self, path):
+        """
+        @return: a fired Deferred of C{room}.
+        """
+        return succeed(self.room)
+
+
+class WrongRoomTests(unittest.TestCase):
+    """
+    A plugin's C{available} giving something other than a count of bytes
+    gets C{451} and a log line, never sent to the client as it is (it was
+    C{213 lots}).
+    """
+
+    def test_notCount(self):
+        """
+        Text, C{None}, a float, a negative count, C{True}: C{451}.
+        """
+        for room in ("lots", None, 1.5, -1, True):
+            protocol, transport = loggedIn(WrongRoomShell(room))
+            [reply] = _replies(protocol, transport, b"AVBL")
+            self.assertTrue(reply.startswith(b"451 "), (room, reply))
+
+    def test_count(self):
+        """
+        A count is answered.
+        """
+        protocol, transport = loggedIn(WrongRoomShell(12))
+        self.assertEqual(_replies(protocol, transport, b"AVBL"),
+                         [b"213 12\r\n"])

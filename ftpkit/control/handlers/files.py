@@ -4,12 +4,14 @@ MFF MLST AVBL.
 """
 
 from twisted.internet.interfaces import IConsumer
+from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.data.movers.consumers import ASCIIEncoder
 from ftpkit.errors import (
     FTPError,
     IsDirectory,
+    LocalError,
     NoSuchFile,
     NotDirectory,
     ParameterNotImplemented,
@@ -32,6 +34,8 @@ from ftpkit.protocol.replies import quotePath
 from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.shells.adapters import readFileFor
 from ftpkit.shells.release import release
+
+_log = Logger()
 
 ASCII_SIZE_LIMIT = 1 << 20
 """The largest file whose TYPE A size C{SIZE} counts (reading it whole);
@@ -361,6 +365,10 @@ class FileCommands:
         if not self.availableOffered():
             return (550, "Available space unknown here")
         room = await self.session.shell.available(self.resolve(argument))
+        if isinstance(room, bool) or not isinstance(room, int) or room < 0:
+            _log.error("{shell!r}.available gave {room!r}, not a count of"
+                       " bytes", shell=self.session.shell, room=room)
+            raise LocalError()
         return (213, str(room))
 
     async def permMask(self, path):
