@@ -8,16 +8,19 @@ import hashlib
 import zlib
 
 from twisted.cred import checkers, portal
+from twisted.internet.defer import succeed
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.protocol.checksums import X_VERBS
+from ftpkit.shells.memory import MemoryShell
 from tests.protocol.test_hashoffer import _replies, _session, withoutHash
 from tests.protocol.test_ipv6clients import FIRST, SECOND
 from tests.protocol.test_server import connect, makeFactory, replyCodes
 from tests.protocol.test_sessionstate import loggedIn
+from tests.protocol.test_siteutime import loggedIn as loggedInShell
 from tests.protocol.test_turns import HeldHashRealm
 
 TOP = b"x" * 10
@@ -173,3 +176,51 @@ class SharedTurnTests(unittest.TestCase):
                          [("a.bin",), ("b.bin",)])
         realm.asked[1][1].callback("bb")
         self.assertEqual(sessions[1].value().split(b"\r\n")[-2], b"250 BB")
+
+
+class WrongDigestShell(MemoryShell):
+    """
+    A L{MemoryShell} holding C{/f} whose C{hash} gives C{digest},
+    whatever it is.
+    """
+
+    def __init__(self, digest):
+        """
+        @param digest: what C{hash} gives.
+        """
+        MemoryShell.__init__(self, {"/f": b"abc"})
+        self.digest = digest
+
+    def hash(self, path, algorithm, start=0, end=None):
+        """
+        @return: a fired Deferred of C{digest}.
+        """
+        return succeed(self.digest)
+
+
+class WrongDigestTests(unittest.TestCase):
+    """
+    A plugin's C{hash} giving something other than a hex digest gets
+    C{451} and a log line, never sent to the client as it is (C{HASH}
+    answered C{213 SHA-256 0-3 12345 /f} for an C{int}; C{XCRC} an
+    C{AttributeError}'s traceback).
+    """
+
+    def test_notDigest(self):
+        """
+        An C{int}, C{bytes}, C{None}, text that is not hex, C{""}:
+        C{451} to C{HASH} and C{XMD5}.
+        """
+        for digest in (12345, b"ab", None, "lots", ""):
+            protocol, transport = loggedInShell(WrongDigestShell(digest))
+            replies = _replies(protocol, transport, b"HASH f", b"XMD5 f")
+            self.assertEqual([reply[:4] for reply in replies],
+                             [b"451 "] * 2, (digest, replies))
+
+    def test_digest(self):
+        """
+        A hex digest is answered.
+        """
+        protocol, transport = loggedInShell(WrongDigestShell("00ff"))
+        self.assertEqual(_replies(protocol, transport, b"HASH f"),
+                         [b"213 SHA-256 0-3 00ff /f\r\n"])

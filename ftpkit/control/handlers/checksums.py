@@ -8,8 +8,17 @@ client's checksums (L{ftpkit.control.turns}) and the shell's own threads;
 they differ only in how they name the algorithm and format the reply.
 """
 
+import string
+
+from twisted.logger import Logger
+
 from ftpkit.control.handlers.session import HASH_NAMES
-from ftpkit.errors import BadArgument, CommandNotImplemented, FTPError
+from ftpkit.errors import (
+    BadArgument,
+    CommandNotImplemented,
+    FTPError,
+    LocalError,
+)
 from ftpkit.protocol import paths
 from ftpkit.protocol.checksums import (
     X_VERBS,
@@ -17,6 +26,21 @@ from ftpkit.protocol.checksums import (
     parseHashArgument,
     parseXArgument,
 )
+
+_log = Logger()
+
+_HEX = frozenset(string.hexdigits)
+
+
+def isHexDigest(digest):
+    """
+    @param digest: what a shell's C{hash} gave.
+    @return: whether it is a digest to send: a non-empty C{str} of hex
+        digits (anything else went to the client as it was: C{HASH}
+        answered C{213 SHA-256 0-3 12345 /f} for an C{int}).
+    """
+    return isinstance(digest, str) and bool(digest) and _HEX.issuperset(
+        digest)
 
 
 class NotRegularFile(FTPError):
@@ -62,6 +86,11 @@ class ChecksumCommands:
                               % (end, info.size))
         digest = await self.hashTurn.call(shell.hash, path, algorithm,
                                           start, end)
+        if not isHexDigest(digest):
+            _log.error("{shell!r}.hash({algorithm!r}) gave {digest!r}, not"
+                       " a hex digest", shell=shell, algorithm=algorithm,
+                       digest=digest)
+            raise LocalError()
         return info, digest
 
     def _requireChecksums(self, verb):
