@@ -25,8 +25,8 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from ftpkit.auth.pgpool import ReconnectingPool
 from ftpkit.auth.usersfile import UsersFileError, parseUser
+from ftpkit.compat.dbpool import connectionPool
 from ftpkit.errors import ServiceUnavailable
 
 _log = Logger()
@@ -130,7 +130,7 @@ class PostgresUsers:
             C{"postgresql://..."}); libpq's environment (C{PGPASSWORD},
             C{PGPASSFILE}, C{PGSERVICE}) fills in what it leaves out.
         @param pool: an L{twisted.enterprise.adbapi.ConnectionPool}; a
-            L{ftpkit.auth.pgpool.ReconnectingPool} on C{psycopg} is made
+            L{ftpkit.compat.dbpool.ReconnectingPool} on C{psycopg} is made
             when C{None}. It starts when the reactor runs.
         @param clock: the L{IReactorTime} timing queries; the reactor when
             C{None}.
@@ -144,7 +144,7 @@ class PostgresUsers:
         self.path = "PostgreSQL"
         self.identity = "PostgreSQL " + hashlib.sha256(
             dsn.encode("utf-8", "surrogateescape")).hexdigest()
-        self.pool = pool if pool is not None else ReconnectingPool(
+        self.pool = pool if pool is not None else connectionPool(
             "psycopg", dsn, cp_min=1, cp_max=4, cp_reconnect=True,
             cp_noisy=False)
 

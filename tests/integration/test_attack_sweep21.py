@@ -10,7 +10,7 @@ database answering again, the next four logins (one a thread) got
 C{421 User database unavailable}, each logging an error that said so
 and two tracebacks ("Rollback failed"). The pool now runs such a query
 again, once, on a new connection, and drops the broken one without a
-traceback (L{ftpkit.auth.pgpool}, L{DatabaseRestartTests}); a database
+traceback (L{ftpkit.compat.dbpool}, L{DatabaseRestartTests}); a database
 that is down still gets C{421} and one error line a login.
 
 A C{PROMETHEUS_MULTIPROC_DIR} in the server's environment named the

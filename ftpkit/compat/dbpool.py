@@ -14,9 +14,17 @@ answered again, and each logged two tracebacks of C{adbapi}'s
 on a new connection (a login's query only reads), and drops a broken
 connection without a traceback; a database that is down still fails the
 query, with the one error line of the caller.
+
+The private names it overrides: C{adbapi.ConnectionPool._runInteraction}
+and C{_close}. Fallback: where either is missing, L{connectionPool}
+makes Twisted's pool as it is (a restart costs each thread one refused
+login again).
 """
 
 from twisted.enterprise import adbapi
+
+_usable = all(callable(getattr(adbapi.ConnectionPool, name, None))
+              for name in ("_runInteraction", "_close"))
 
 
 def isBroken(connection):
@@ -97,3 +105,15 @@ class ReconnectingPool(adbapi.ConnectionPool):
             conn.close()
         except Exception:  # noqa: BLE001 (it is gone either way)
             pass
+
+
+def connectionPool(*args, **kwargs):
+    """
+    @param args: L{adbapi.ConnectionPool}'s.
+    @param kwargs: L{adbapi.ConnectionPool}'s.
+    @return: a L{ReconnectingPool}, or Twisted's own pool where it no
+        longer has the names that one overrides.
+    """
+    if _usable:
+        return ReconnectingPool(*args, **kwargs)
+    return adbapi.ConnectionPool(*args, **kwargs)
