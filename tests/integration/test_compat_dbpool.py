@@ -35,6 +35,7 @@ class PoolNamesTests(unittest.TestCase):
         L{ReconnectingPool}.
         """
         pool = connectionPool("sqlite3", ":memory:", cp_noisy=False)
+        self.addCleanup(pool.close)
         self.assertIsInstance(pool, ReconnectingPool)
 
     def test_fallback(self):
@@ -43,4 +44,5 @@ class PoolNamesTests(unittest.TestCase):
         """
         self.patch(dbpool, "_usable", False)
         pool = connectionPool("sqlite3", ":memory:", cp_noisy=False)
+        self.addCleanup(pool.close)
         self.assertIs(type(pool), adbapi.ConnectionPool)
