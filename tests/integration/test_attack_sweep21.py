@@ -214,6 +214,21 @@ HOSTILE = [{
 """Session records holding terminal controls in every text field."""
 
 
+def _squatterURL(testCase):
+    """
+    Serve L{_Squatter} on a loopback port for the rest of C{testCase}.
+
+    @return: the URL of its C{/sessions}.
+    """
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Squatter)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    testCase.addCleanup(thread.join)
+    testCase.addCleanup(server.server_close)
+    testCase.addCleanup(server.shutdown)
+    return f"http://127.0.0.1:{server.server_port}/sessions"
+
+
 class WhoTerminalTests(unittest.TestCase):
     """
     C{python -m ftpkit.who} writes no terminal control an endpoint sent.
@@ -225,14 +240,8 @@ class WhoTerminalTests(unittest.TestCase):
         bidirectional mark reaches the terminal (the address and the
         login time went through as they came).
         """
-        server = http.server.HTTPServer(("127.0.0.1", 0), _Squatter)
-        thread = threading.Thread(target=server.serve_forever)
-        thread.start()
-        self.addCleanup(thread.join)
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
+        url = _squatterURL(self)
         out, err = io.StringIO(), io.StringIO()
-        url = f"http://127.0.0.1:{server.server_port}/sessions"
         self.assertEqual(who.main([url], out=out, err=err), 0)
         table = out.getvalue()
         for control in ("\x1b", "\x07", "\x9b", "\u202e"):
@@ -250,14 +259,8 @@ class WhoTerminalTests(unittest.TestCase):
         kept = vars(who).get("ANSWER_LIMIT")
         who.ANSWER_LIMIT = len(body) - 1
         self.addCleanup(setattr, who, "ANSWER_LIMIT", kept)
-        server = http.server.HTTPServer(("127.0.0.1", 0), _Squatter)
-        thread = threading.Thread(target=server.serve_forever)
-        thread.start()
-        self.addCleanup(thread.join)
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
+        url = _squatterURL(self)
         out, err = io.StringIO(), io.StringIO()
-        url = f"http://127.0.0.1:{server.server_port}/sessions"
         self.assertEqual(who.main([url], out=out, err=err), 1)
         self.assertEqual(out.getvalue(), "")
         self.assertIn(f"an answer over {len(body) - 1} bytes", err.getvalue())

@@ -26,6 +26,7 @@ import unicodedata
 
 from twisted.trial import unittest
 
+from tests.integration.test_client_threshold import readFile
 from tests.integration.test_clients import treeDigest
 from tests.tlssupport import hasIPv6, makeCertificate
 
@@ -76,17 +77,6 @@ def writeEdgeTree(top):
             f.write(os.urandom(size))
     for name in EDGE_DIRECTORIES:
         os.makedirs(os.path.join(top, name))
-
-
-def readBytes(path):
-    """
-    @return: the bytes of C{path}, or C{None} when there is no such file.
-    """
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
 
 
 def run(testCase, args, cwd=None):
@@ -169,8 +159,8 @@ class EdgeMirrorTests(ServerMixin, unittest.TestCase):
             self.assertTrue(os.path.isdir(os.path.join(back, directory)),
                             directory)
         served = os.path.join(self.root, name)
-        self.assertEqual(readBytes(os.path.join(served, "one [1] #.bin")),
-                         readBytes(os.path.join(tree, "one.bin")))
+        self.assertEqual(readFile(os.path.join(served, "one [1] #.bin")),
+                         readFile(os.path.join(tree, "one.bin")))
         self.assertFalse(os.path.exists(os.path.join(served, "one.bin")))
         self.assertFalse(os.path.exists(os.path.join(served, "-dash.txt")))
         self.assertTrue(os.path.isdir(os.path.join(served, "new/% d/\u00fc")))
@@ -324,7 +314,7 @@ class CutResumeTests(ServerMixin, unittest.TestCase):
                           cwd=directory)
             self.assertLess(sizeOf(path), self.SIZE, name)
             run(self, resume, cwd=directory)
-            self.assertTrue(readBytes(path) == self.data, name)
+            self.assertTrue(readFile(path) == self.data, name)
 
     def test_uploads(self):
         """
@@ -340,10 +330,10 @@ class CutResumeTests(ServerMixin, unittest.TestCase):
                 ("lftp.bin", self.lftp("put %s -o lftp.bin" % self.source),
                  self.lftp("put -c %s -o lftp.bin" % self.source))):
             self.cutUpload(cut, name)
-            self.assertEqual(readBytes(os.path.join(self.root, name)), b"old")
+            self.assertEqual(readFile(os.path.join(self.root, name)), b"old")
             run(self, resume)
             self.assertTrue(
-                readBytes(os.path.join(self.root, name)) == self.data, name)
+                readFile(os.path.join(self.root, name)) == self.data, name)
 
 
 class BasicFtpTreeTests(ServerMixin, unittest.TestCase):
