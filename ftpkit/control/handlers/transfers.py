@@ -398,7 +398,11 @@ class TransferCommands:
                     # ABOR is closing the connection in order already.
                     raise TransferAborted("Transfer aborted")
                 connection.abort()
-                if not isinstance(e, (FTPError, ConnectionClosed)):
+                # A peer that went away is no storage's fault: the
+                # client's cut (Twisted's ConnectionClosed, or the
+                # system's ConnectionError from sendfile) is not logged.
+                if not isinstance(e, (FTPError, ConnectionClosed,
+                                      ConnectionError)):
                     _log.failure("Sending {transfer} failed",
                                  transfer=description)
                 raise _aborted(connection)
