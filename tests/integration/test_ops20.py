@@ -19,8 +19,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from twisted.internet.address import IPv4Address
-from twisted.internet.testing import StringTransport
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python import usage
 from twisted.trial import unittest
@@ -30,6 +28,7 @@ from ftpkit.ops.statuspage import makeSite
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.tlssupport import makeCertificate
+from tests.unit.test_statuspage import get
 from tests.unit.test_tap import parse
 
 _PEM = serialization.Encoding.PEM
@@ -209,15 +208,7 @@ def head(site, path, host=b"127.0.0.1"):
 
     @return: the raw response.
     """
-    channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
-    transport = StringTransport(
-        hostAddress=IPv4Address("TCP", "127.0.0.1", 9102),
-        peerAddress=IPv4Address("TCP", "127.0.0.1", 40000))
-    channel.makeConnection(transport)
-    channel.dataReceived(b"HEAD " + path + b" HTTP/1.1\r\nHost: " + host
-                         + b"\r\nConnection: close\r\n\r\n")
-    channel.connectionLost(None)
-    return transport.value()
+    return get(site, path, host, b"HEAD")
 
 
 class MetricsHeadTests(unittest.TestCase):

@@ -14,10 +14,10 @@ from ftpkit.ops.statuspage import makeSite
 SESSIONS = [{"session": 1, "peer": "10.0.0.1", "user": "alice"}]
 
 
-def get(site, path, host):
+def get(site, path, host, method=b"GET"):
     """
-    Send C{GET path} with a C{Host} header of C{host} (none if C{None})
-    to C{site} on a L{StringTransport}.
+    Send C{GET path} (or another C{method}) with a C{Host} header of
+    C{host} (none if C{None}) to C{site} on a L{StringTransport}.
 
     @return: the raw response.
     """
@@ -26,7 +26,7 @@ def get(site, path, host):
         hostAddress=IPv4Address("TCP", "127.0.0.1", 9102),
         peerAddress=IPv4Address("TCP", "127.0.0.1", 40000))
     channel.makeConnection(transport)
-    request = b"GET " + path + b" HTTP/1.1\r\n"
+    request = method + b" " + path + b" HTTP/1.1\r\n"
     if host is not None:
         request += b"Host: " + host + b"\r\n"
     channel.dataReceived(request + b"Connection: close\r\n\r\n")
