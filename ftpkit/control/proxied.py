@@ -138,7 +138,9 @@ class ProxiedProtocol(ProtocolWrapper):
 
     proxyHost = None
     """The balancer's address, once a header named a client (passive
-    connections from it must carry a header too: L{ftpkit.data.proxied})."""
+    connections from it must carry a header too: L{ftpkit.data.proxied});
+    C{None} for a balancer on a Unix socket (C{haproxy:unix:}), which has
+    no address a data connection could come from."""
 
     waitingKey = None
     """The peer this connection is counted for in
@@ -196,7 +198,10 @@ class ProxiedProtocol(ProtocolWrapper):
         self.factory.headerCame(self)
         if header.source is not None:
             self._peer = _twistedAddress(*header.source)
-            self.proxyHost = self.transport.getPeer().host
+            # A Unix socket's peer has no host: reading it raised
+            # AttributeError, and every haproxy:unix: session whose
+            # header named its client was dropped with a traceback.
+            self.proxyHost = getattr(self.transport.getPeer(), "host", None)
         self._started = True
         self.wrappedProtocol.makeConnection(self)
         if rest and self._started:

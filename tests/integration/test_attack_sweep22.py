@@ -1,0 +1,121 @@
+"""
+The twenty-second attack sweep, over real loopback sockets.
+
+A C{haproxy:unix:} listener (a balancer on the node reaching the server
+through a Unix socket of a C{mode} only its user may use, which
+L{docs/scale-out.rst} recommends over trusting the loopback addresses
+every local user can bind) dropped every session whose PROXY header
+named its client: the session took the balancer's address for its
+passive data connections from the socket's peer
+(C{transport.getPeer().host}), which a Unix socket's address does not
+have, so the header's arrival raised C{AttributeError}; the client got
+no greeting, its connection was closed, and the log had a traceback for
+it. Only headers naming no client (C{LOCAL}, C{UNKNOWN}: the balancer's
+health checks) were served, so a deployment's checks passed while no
+client could log in. Such a balancer now has no address
+(L{ftpkit.control.proxied.ProxiedProtocol.proxyHost} is C{None}), and the
+session is served (L{UnixBalancerTests}).
+"""
+
+import os
+import shutil
+import socket
+import tempfile
+
+from twisted.internet import threads
+from twisted.trial import unittest
+
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+
+def _unixSocketPath(testCase):
+    """
+    @param testCase: the running test (for its cleanups).
+    @return: a path for a Unix socket in a directory of its own, removed
+        after the test (a socket's path has a hundred-odd bytes at most:
+        not under C{_trial_temp}).
+    """
+    directory = tempfile.mkdtemp()
+    testCase.addCleanup(shutil.rmtree, directory, True)
+    return os.path.join(directory, "ftp.sock")
+
+
+def _replies(sock, count):
+    """
+    Read C{count} single-line replies.
+
+    @param sock: a connected socket.
+    @param count: how many.
+    @return: the replies' lines, as bytes without their ends; fewer when
+        the connection ends first.
+    """
+    data = b""
+    while data.count(b"\r\n") < count:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n")[:count]
+
+
+class UnixBalancerTests(unittest.TestCase):
+    """
+    A server listening with C{haproxy:unix:PATH}, as a balancer on the
+    node reaches it.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.path = _unixSocketPath(self)
+        self.server = ServerProcess(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous"],
+            listen=lambda port: [
+                "--listen", f"tcp:{port}:interface=127.0.0.1",
+                "--listen", f"haproxy:unix:{self.path}:lockfile=0"])
+        self.server.waitForGreeting()
+
+    def session(self, header, commands):
+        """
+        Connect to the Unix socket, send a PROXY header and commands.
+
+        @param header: the PROXY header.
+        @param commands: command lines, each answered with one line.
+        @return: the greeting and the replies.
+        """
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(30)
+            sock.connect(self.path)
+            sock.sendall(header + b"".join(
+                command + b"\r\n" for command in commands))
+            return _replies(sock, 1 + len(commands))
+
+    def test_clientNamed(self):
+        """
+        A session whose header names its client is greeted and served, and
+        it knows its client by the address the header named (it was
+        dropped before its greeting, with a traceback logged).
+        """
+        def check():
+            replies = self.session(
+                b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 21\r\n",
+                [b"USER anonymous", b"PASS x", b"STAT"])
+            self.assertEqual([line[:4] for line in replies[:3]],
+                             [b"220 ", b"331 ", b"230 "])
+            self.assertTrue(replies[3].startswith(b"211-"), replies)
+            self.assertNotIn("Traceback", self.server.log())
+            self.assertNotIn("AttributeError", self.server.log())
+        return threads.deferToThread(check)
+
+    def test_healthCheck(self):
+        """
+        A header naming no client (a balancer's health check) was served
+        before, and still is.
+        """
+        def check():
+            replies = self.session(b"PROXY UNKNOWN\r\n", [b"NOOP"])
+            self.assertEqual([line[:4] for line in replies],
+                             [b"220 ", b"200 "])
+        return threads.deferToThread(check)
+
