@@ -3,7 +3,7 @@ The twenty-second attack sweep, over real loopback sockets.
 
 A C{haproxy:unix:} listener (a balancer on the node reaching the server
 through a Unix socket of a C{mode} only its user may use, which
-L{docs/scale-out.rst} recommends over trusting the loopback addresses
+C{docs/scale-out.rst} recommends over trusting the loopback addresses
 every local user can bind) dropped every session whose PROXY header
 named its client: the session took the balancer's address for its
 passive data connections from the socket's peer
@@ -15,6 +15,17 @@ health checks) were served, so a deployment's checks passed while no
 client could log in. Such a balancer now has no address
 (L{ftpkit.control.proxied.ProxiedProtocol.proxyHost} is C{None}), and the
 session is served (L{UnixBalancerTests}).
+
+A client of a C{unix:} listener (and of a C{haproxy:unix:} one whose
+header names no client) has no address, which a session names
+C{unknown}: its C{PASV} and C{EPSV} were answered, then its own data
+connection was refused as a stranger's and logged as "possible port
+theft", its transfer waiting the data timeout for C{425}; its C{PORT}
+and C{EPRT} naming the unspecified address (the client itself) were
+taken as naming C{unknown}, and the server looked that name up in the
+DNS (a query to the resolver, seen with C{strace}) and connected to
+whatever it named. Such a client's data connections are now refused at
+once: C{425} and C{501} (L{UnixClientTests}).
 """
 
 import os
@@ -119,3 +130,62 @@ class UnixBalancerTests(unittest.TestCase):
                              [b"220 ", b"200 "])
         return threads.deferToThread(check)
 
+
+class UnixClientTests(unittest.TestCase):
+    """
+    A server listening with C{unix:PATH}: its clients have no address.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.path = _unixSocketPath(self)
+        self.server = ServerProcess(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous",
+                   "--data-timeout", "5"],
+            listen=lambda port: [
+                "--listen", f"tcp:{port}:interface=127.0.0.1",
+                "--listen", f"unix:{self.path}:lockfile=0"])
+        self.server.waitForGreeting()
+
+    def session(self, commands):
+        """
+        Log in anonymously over the Unix socket and send C{commands}.
+
+        @param commands: command lines, each answered with one line.
+        @return: the replies to C{commands}.
+        """
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(30)
+            sock.connect(self.path)
+            sock.sendall(b"USER anonymous\r\nPASS x\r\n" + b"".join(
+                command + b"\r\n" for command in commands))
+            return _replies(sock, 3 + len(commands))[3:]
+
+    def test_passiveRefused(self):
+        """
+        C{PASV} and C{EPSV} get C{425}: no data connection could be told
+        from a thief's, as a session is told its client's by its address.
+        They were answered, and the client's own connection was then
+        refused as possible port theft (and logged so), its transfer
+        waiting the data timeout for C{425}.
+        """
+        def check():
+            replies = self.session([b"PASV", b"EPSV"])
+            self.assertEqual([line[:4] for line in replies],
+                             [b"425 ", b"425 "], replies)
+        return threads.deferToThread(check)
+
+    def test_activeRefused(self):
+        """
+        C{PORT} and C{EPRT} naming the unspecified address (the client
+        itself) get C{501}: the server connected to the host the name
+        C{unknown} resolves to, the text standing for the client's
+        missing address.
+        """
+        def check():
+            replies = self.session([b"PORT 0,0,0,0,200,1",
+                                    b"EPRT |1|0.0.0.0|51201|"])
+            self.assertEqual([line[:4] for line in replies],
+                             [b"501 ", b"501 "], replies)
+        return threads.deferToThread(check)

@@ -6,6 +6,7 @@ from twisted.logger import LogLevel
 
 from ftpkit.data.hosts import connectBackHost, normalizeHost
 from ftpkit.errors import UnsupportedNetworkProtocol
+from ftpkit.ops.hostcheck import isAddress
 from ftpkit.protocol.commands import (
     formatHostPort,
     parseEPRT,
@@ -15,6 +16,13 @@ from ftpkit.protocol.commands import (
 
 PRIVILEGED_PORTS = 1024
 """PORT/EPRT to a port below this is refused (bounce protection)."""
+
+NO_ADDRESS = ("No data connection: this connection does not give your "
+              "address (a Unix socket's)")
+"""The refusal of every data connection of a client with no address (a
+C{unix:} listener's, or a C{haproxy:unix:} one's whose header named
+none): a passive connection is taken for the client's by its address,
+and an active one goes back to it."""
 
 
 def addressFamily(host):
@@ -70,6 +78,8 @@ class DataChannelCommands:
             return (503, "PASV not allowed after EPSV ALL")
         if not self.passiveIPv4():
             return (522, "Network protocol not supported, use EPSV (2)")
+        if not isAddress(self.peer):
+            return (425, NO_ADDRESS)
         local = self._localHost()
         if self.dataChannel.whenListenable() is not None:
             return self._listenLater(self.ftp_PASV, argument)
@@ -94,6 +104,8 @@ class DataChannelCommands:
             return (200, "EPSV ALL ok")
         if family is not None and family != usable:
             return otherFamily(usable)
+        if not isAddress(self.peer):
+            return (425, NO_ADDRESS)
         if channel.whenListenable() is not None:
             return self._listenLater(self.ftp_EPSV, argument)
         port = channel.listen(self.factory.config.passivePorts)
@@ -139,6 +151,10 @@ class DataChannelCommands:
 
     def _connectBack(self, host, port, verb):
         self.tlsClientNext = False
+        if not isAddress(self.peer):
+            # Else the unspecified address (the client itself) named the
+            # peer's text, connected to as a host name.
+            return (501, NO_ADDRESS)
         # Logged through the server's PeerWarnings: each kind gets its
         # lines a minute for each client address, over all its sessions
         # (throttled for each session alone, a client opening sessions
