@@ -186,6 +186,9 @@ ROWS = [
     (["--vhost-fallback"], "--vhost-fallback: needs a --vhost"),
     (["--workers", "2", "--vhost", "a.example=memory"], "--workers: "),
     # Options that contradict each other.
+    *[(["--no-listing-cache", "--listing-cache", value],
+       "--no-listing-cache: contradicts --listing-cache")
+      for value in ["64M", "0"]],
     (["--read-only", "--anonymous-write"],
      "--anonymous-write: contradicts --read-only"),
     (["--home-per-user", "--anonymous-write", "--auth", "anonymous"],

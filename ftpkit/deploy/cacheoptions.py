@@ -9,6 +9,7 @@ serving sessions runs.
 """
 
 from twisted.application import service
+from twisted.python import usage
 
 from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.deploy.limitoptions import parseByteCount
@@ -75,8 +76,15 @@ def listingCacheConfigFields(options):
         L{ListingCacheOptionsMixin}.
     @return: a C{dict} with C{listingCacheSize} and C{listingTreeLimits}
         for the L{ftpkit.config.ServerConfig}.
-    @raise usage.UsageError: with one line naming the option at fault.
+    @raise usage.UsageError: with one line naming the option at fault;
+        C{--no-listing-cache} with C{--listing-cache}, which it silently
+        overrode (a size given to a unit file that also said no cache).
     """
+    if options.get("no-listing-cache") and (
+            options.get("listing-cache") is not None):
+        raise usage.UsageError(
+            "--no-listing-cache: contradicts --listing-cache (give one of "
+            "them: --listing-cache 0 keeps no listing too)")
     values = checkValues(options, {
         "listing-cache": _cacheSize,
         "recursive-listing-depth": _depth,

@@ -182,6 +182,8 @@ PROCESS_ROWS = [
     (["--workers", "2", "--passive-ports", "0-0"], "--passive-ports: "),
     (["--workers", "2", "--metrics", "tcp:99999"], "--metrics: bad "),
     (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: "),
+    (["--no-listing-cache", "--listing-cache", "64M"],
+     "--no-listing-cache: contradicts --listing-cache"),
 ]
 """Rows of L{tests.badoptions} (or like them) run through real
 processes: those that could hang a start, and each process mode."""

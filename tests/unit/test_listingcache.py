@@ -394,7 +394,23 @@ class OptionsTests(unittest.TestCase):
         self.assertEqual(size("--listing-cache", "4M"), 4 * 1024 * 1024)
         self.assertEqual(size("--listing-cache", "0"), 0)
         self.assertEqual(size("--no-listing-cache"), 0)
-        self.assertEqual(size("--no-listing-cache", "--listing-cache", "8M"), 0)
+
+    def test_contradiction(self):
+        """
+        C{--no-listing-cache} with C{--listing-cache} is a usage error:
+        the flag silently won over the size, in either order.
+        """
+        from twisted.python import usage
+
+        from tests.unit.test_tap import parse
+
+        for args in [("--no-listing-cache", "--listing-cache", "8M"),
+                     ("--listing-cache", "8M", "--no-listing-cache"),
+                     ("--listing-cache", "0", "--no-listing-cache")]:
+            error = self.assertRaises(usage.UsageError, parse, *args)
+            self.assertEqual(
+                str(error), "--no-listing-cache: contradicts --listing-cache "
+                "(give one of them: --listing-cache 0 keeps no listing too)")
 
     def test_badValues(self):
         """
