@@ -29,6 +29,10 @@ NOT_UTF8 = "caf\udce9"
 HUGE = str(2 ** 64)
 """A number past every C integer."""
 
+NOT_ASCII = ["+5", "1_000", " 5 ", "5\t", "\u0665", "\uff15"]
+"""Numbers Python's C{int} and C{float} read, which are not ASCII digits:
+a sign, C{_}, spaces, ARABIC-INDIC and FULLWIDTH DIGIT FIVE."""
+
 _COUNTS = ["max-connections", "max-connections-per-ip", "max-passive-per-ip",
            "max-login-attempts", "max-sessions-per-user"]
 _TIMEOUTS = ["idle-timeout", "login-timeout", "data-timeout"]
@@ -46,26 +50,39 @@ ROWS = [
     *[([f"--{name}", value], f"--{name}: must be a positive integer")
       for name in _COUNTS
       for value in ["", "x", "-1", "0", "1.5", "1e3", NOT_UTF8]],
+    *[([f"--{name}", value], f"--{name}: must be a positive integer")
+      for name in [*_COUNTS, "workers", "recursive-listing-entries"]
+      for value in NOT_ASCII],
     *[(["--workers", value], "--workers: must be a positive integer")
       for value in ["", "x", "-1", "0", "1.5", NOT_UTF8]],
+    *[(["--recursive-listing-entries", value],
+       "--recursive-listing-entries: must be a positive integer")
+      for value in ["", "x", "-1", "0", "1.5", NOT_UTF8]],
+    *[(["--recursive-listing-depth", value],
+       "--recursive-listing-depth: must be 0 or a positive integer")
+      for value in ["", "x", "-1", "1.5", " 0 ", NOT_UTF8, *NOT_ASCII]],
     (["--workers", "10000"], "--workers: at most "),
     (["--workers", HUGE], "--workers: at most "),
     *[(["--ipv6-prefix-length", value],
        "--ipv6-prefix-length: must be a prefix length from 1 to 128")
-      for value in ["", "x", "-1", "0", "129", "64.0", HUGE, NOT_UTF8]],
+      for value in ["", "x", "-1", "0", "129", "64.0", HUGE, NOT_UTF8,
+                    *NOT_ASCII]],
     # Seconds.
     *[([f"--{name}", value], f"--{name}: must be a positive number")
       for name in _TIMEOUTS
-      for value in ["", "x", "-1", "0", "nan", "inf", "1e400", NOT_UTF8]],
+      for value in ["", "x", "-1", "0", "nan", "inf", "1e400", NOT_UTF8,
+                    "1e3", "5.", ".5", *NOT_ASCII]],
     *[([f"--{name}", "0.5"], f"--{name}: must be at least 1 second")
       for name in _TIMEOUTS],
     *[(["--shutdown-grace", value], "--shutdown-grace: must be a number")
-      for value in ["", "x", "nan", "inf", "1e400", NOT_UTF8]],
+      for value in ["", "x", "nan", "inf", "1e400", NOT_UTF8, "1e3",
+                    *NOT_ASCII]],
     (["--shutdown-grace", "-1"], "--shutdown-grace: must be 0 or more"),
     # Sizes and rates.
     *[([f"--{name}", value], f"--{name}: must be a number of bytes")
       for name in [*_RATES, "listing-cache"]
-      for value in ["", "x", "-1", "1T", "1.5.5", "1e3", NOT_UTF8]],
+      for value in ["", "x", "-1", "1T", "1.5.5", "1e3", NOT_UTF8,
+                    "5 K", "+5K", "\u0665M", *NOT_ASCII]],
     *[([f"--{name}", "0"], f"--{name}: must be at least 1 byte")
       for name in _RATES],
     *[([f"--{name}", HUGE + "G"], f"--{name}: must be at most")
@@ -82,7 +99,9 @@ ROWS = [
     # Ports and addresses.
     *[(["--passive-ports", value], "--passive-ports: ")
       for value in ["", "0-0", "60010-60000", "1-2", "60000", "a-b",
-                    f"{HUGE}-{HUGE}", "-", NOT_UTF8]],
+                    f"{HUGE}-{HUGE}", "-", NOT_UTF8, "60000 - 60100",
+                    "+60000-60100", "60_000-60100",
+                    "\u0666\u0660\u0660\u0660\u0660-60100"]],
     *[(["--passive-address", value], "--passive-address: must be")
       for value in ["", "::1", "0.0.0.0", "255.255.255.255",
                     "example.com", NOT_UTF8]],
@@ -106,7 +125,12 @@ ROWS = [
                     f"tcp:0:backlog={HUGE}", "tcp:0:127.0.0.1:-1",
                     f"haproxy:tcp6:0:backlog={HUGE}",
                     "unix:{dir}/s:mode=77777777777", "unix:{dir}/s:10000",
-                    f"tcp:{NOT_UTF8}"]],
+                    f"tcp:{NOT_UTF8}", "tcp:+2121", "tcp: 2121",
+                    "tcp:2_121", "tcp:\u0662\u0661\u0662\u0661",
+                    "tcp:port=+2121", "tcp6:+2121", "tcp:0:backlog=+5",
+                    "tcp:0:backlog=\u0665", "unix:{dir}/s:mode=+777",
+                    "haproxy:tcp:+2121",
+                    "ssl:+990:privateKey={key}:certKey={cert}"]],
     (["--listen", "tcp:2121", "--listen", "tcp:2121"], "--listen: "),
     (["--listen", "ssl:0:privateKey={missing}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={dir}"], "--listen: "),
@@ -125,13 +149,16 @@ ROWS = [
     (["--metrics", "tcp:2121"], "--metrics: "),
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",
-                    f"tcp:0:backlog={HUGE}", NOT_UTF8]],
+                    f"tcp:0:backlog={HUGE}", NOT_UTF8, "tcp:+9102",
+                    "tcp:\u0669\u0661\u0660\u0662"]],
     # Directories.
     *[(["--root", value], "--root: ")
       for value in ["", "{missing}", "{file}", "{fifo}", "{zero}",
                     NOT_UTF8]],
     *[(["--realm", value], "--realm: ")
       for value in ["", "nosuch", "memory:x", "memory:0", f"memory:{HUGE}G",
+                    "memory:+5M", "memory: 5M", "memory:\u0665M",
+                    "fsspec:memory://?size=+5M",
                     "filesystem:{missing}", "filesystem:{file}",
                     "users:", "users:{missing}", "users:{dir}",
                     "users:{fifo}", "users:{zero}", "users:{badUsers}",

@@ -27,6 +27,7 @@ from ftpkit.auth.realms import isSafeUserName
 from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.auth.usersfile import UsersFileError, parseUser, parseUsers
 from ftpkit.deploy.limitoptions import parseByteCount
+from ftpkit.protocol.numbertext import wholeNumber
 from ftpkit.shells.permissiontable import PERMISSIONS
 
 INTERRUPTED = 130
@@ -189,7 +190,7 @@ def positiveCount(text):
     @raise argparse.ArgumentTypeError: otherwise.
     """
     try:
-        value = int(text)
+        value = wholeNumber(text)
     except ValueError:
         value = 0
     if value < 1:

@@ -6,6 +6,7 @@ L{ftpkit.config.ServerConfig}. L{ftpkit.protocol.access} enforces them.
 """
 
 from ftpkit.deploy.optionvalues import checkValues
+from ftpkit.protocol.numbertext import octalNumber
 
 
 class AccessOptionsMixin:
@@ -39,10 +40,13 @@ def octalMask(text):
     @return: C{text} as an C{int} from C{0} to C{0o777}.
     @raise ValueError: saying why otherwise.
     """
-    if not text or any(c not in "01234567" for c in text) or (
-            int(text, 8) > 0o777):
+    try:
+        mask = octalNumber(text)
+    except ValueError:
+        mask = None
+    if mask is None or mask > 0o777:
         raise ValueError(f"must be an octal mask from 000 to 777, not {text!r}")
-    return int(text, 8)
+    return mask
 
 
 def accessConfigFields(options):

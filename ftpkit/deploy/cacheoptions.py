@@ -15,6 +15,7 @@ from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.protocol.listingtree import TreeLimits
+from ftpkit.protocol.numbertext import wholeNumber
 from ftpkit.shells import listingcache
 
 
@@ -60,10 +61,8 @@ def _depth(text):
     @return: its levels, C{0} for none.
     @raise ValueError: saying why otherwise.
     """
-    if text.strip() == "0":
-        return 0
     try:
-        return positiveInteger(text)
+        return wholeNumber(text)
     except ValueError:
         raise ValueError(f"must be 0 or a positive integer, not {text!r}")
 

@@ -10,6 +10,7 @@ from zope.interface import implementer
 
 from ftpkit.compat import acceptBareOn, endpointPort
 from ftpkit.deploy.startdirectory import fromStart
+from ftpkit.protocol.numbertext import isWholeNumber, octalNumber
 
 LISTEN_BACKLOG = 511
 """Connections the kernel completes and queues for a listener until the
@@ -143,10 +144,12 @@ def socketArgumentError(description):
     Check what Twisted leaves to the socket: a C{backlog} or a C{unix:}
     C{mode} that no socket takes was an C{OverflowError} traceback once
     the server listened (a C{unix:} socket and its lock file left
-    behind).
+    behind); and the numbers Twisted reads with Python's C{int}, which
+    took C{+2121}, C{2_121}, spaces and other scripts' digits as a port
+    (L{ftpkit.protocol.numbertext}).
 
     @param description: an endpoint description Twisted parsed.
-    @return: why its C{backlog} or C{mode} is bad, or C{None}.
+    @return: why its C{port}, C{backlog} or C{mode} is bad, or C{None}.
     """
     fields = splitEndpoint(description)
     if fields[0].lower() == "haproxy":
@@ -157,11 +160,19 @@ def socketArgumentError(description):
     given = dict(zip(names, [f for f in fields[1:] if "=" not in f]))
     given.update(field.partition("=")[::2] for field in fields[1:]
                  if "=" in field)
-    if "backlog" in given and not 0 <= int(given["backlog"]) <= _MOST_BACKLOG:
+    for name in ("port", "backlog"):
+        if name in given and not isWholeNumber(given[name]):
+            return f"{name} {given[name]!r} is not a number of ASCII digits"
+    if "backlog" in given and int(given["backlog"]) > _MOST_BACKLOG:
         return (f"backlog {given['backlog']} is not from 0 to "
                 f"{_MOST_BACKLOG}")
-    if "mode" in given and not 0 <= int(given["mode"], 8) <= 0o7777:
-        return f"mode {given['mode']} is not an octal mode from 0 to 7777"
+    if "mode" in given:
+        try:
+            mode = octalNumber(given["mode"])
+        except ValueError:
+            mode = None
+        if mode is None or mode > 0o7777:
+            return f"mode {given['mode']} is not an octal mode from 0 to 7777"
     return None
 
 

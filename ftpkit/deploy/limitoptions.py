@@ -6,12 +6,12 @@ values (and the users file's).
 """
 
 import re
-from fractions import Fraction
 
 from ftpkit.deploy.optionvalues import checkValues
+from ftpkit.protocol.numbertext import decimalFraction
 
 _SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-_BYTE_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?", re.IGNORECASE)
+_BYTE_COUNT = re.compile(r"(.*?)([KMG]?)(?:i?B)?", re.IGNORECASE | re.DOTALL)
 MOST_BYTES = (1 << 63) - 1
 """The largest count L{parseByteCount} gives: a TOML integer's (a users
 file's), PostgreSQL's C{bigint} (its users table's), and far past any
@@ -21,7 +21,8 @@ disk or rate."""
 def parseByteCount(text, least=1):
     """
     Read a number of bytes (or bytes a second): digits, optionally with a
-    K, M or G suffix (powers of 1024), as C{512}, C{64K}, C{1.5M}, C{2G}.
+    K, M or G suffix (powers of 1024), as C{512}, C{64K}, C{1.5M}, C{2G}
+    (L{decimalFraction}: ASCII digits, no sign, no space).
     The server's options, the users file's rates and the user commands'
     C{--quota} (L{ftpkit.auth.passwd}, L{ftpkit.auth.pgadmin}) all read
     sizes with it.
@@ -34,13 +35,13 @@ def parseByteCount(text, least=1):
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
-        match = _BYTE_COUNT.fullmatch(str(text).strip())
-        if match is None:
+        number, suffix = _BYTE_COUNT.fullmatch(str(text)).groups()
+        try:
+            value = int(decimalFraction(number) * _SUFFIXES[suffix.upper()])
+        except ValueError:
             raise ValueError(
                 f"must be a number of bytes with an optional K, M or G "
-                f"suffix (like 512K), not {text!r}")
-        number, suffix = match.groups()
-        value = int(Fraction(number) * _SUFFIXES[suffix.upper()])
+                f"suffix (like 512K), not {text!r}") from None
     if value < least:
         unit = "byte" if least == 1 else "bytes"
         raise ValueError(f"must be at least {least} {unit}, not {text!r}")

@@ -2,7 +2,8 @@
 The values of command-line options: one function per kind of value,
 taking the option's text and giving the value or raising L{ValueError}
 saying why the text is not one (no Twisted in them), and L{checkValues},
-which turns that error into the usage error naming the option.
+which turns that error into the usage error naming the option. Their
+numbers are read by L{ftpkit.protocol.numbertext}: ASCII digits only.
 """
 
 import ipaddress
@@ -13,6 +14,7 @@ from twisted.python import usage
 
 from ftpkit.deploy.keptfiles import keptContent
 from ftpkit.deploy.startdirectory import fromStart
+from ftpkit.protocol.numbertext import decimalNumber, wholeNumber
 
 
 def checkValues(options, checks):
@@ -47,7 +49,7 @@ def positiveInteger(text):
     @raise ValueError: saying why otherwise.
     """
     try:
-        value = int(text)
+        value = wholeNumber(text)
     except ValueError:
         raise ValueError(f"must be a positive integer, not {text!r}")
     if value < 1:
@@ -91,7 +93,7 @@ def positiveNumber(text):
     @raise ValueError: saying why otherwise.
     """
     try:
-        value = float(text)
+        value = decimalNumber(text)
     except ValueError:
         raise ValueError(f"must be a positive number, not {text!r}")
     if not (value > 0 and math.isfinite(value)):
@@ -125,12 +127,13 @@ def nonNegativeNumber(text):
     @raise ValueError: saying why otherwise.
     """
     try:
-        value = float(text)
+        # A minus sign read apart, to say what is wrong with "-1".
+        value = decimalNumber(text.removeprefix("-"))
     except ValueError:
         raise ValueError(f"must be a number of seconds, not {text!r}")
     if not math.isfinite(value):
         raise ValueError(f"must be a number of seconds, not {text!r}")
-    if value < 0:
+    if text.startswith("-"):
         raise ValueError(f"must be 0 or more seconds, not {text!r}")
     return value
 
@@ -145,7 +148,7 @@ def portRange(text):
     try:
         if not sep:
             raise ValueError()
-        bounds = (int(low), int(high))
+        bounds = (wholeNumber(low), wholeNumber(high))
     except ValueError:
         raise ValueError(f"must be LOW-HIGH, like 60000-60100, not {text!r}")
     if not 1024 <= bounds[0] <= bounds[1] <= 65535:

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 from twisted.application import internet
@@ -299,6 +300,10 @@ def main(argv=None, out=None, err=None):
         return 1
     url = rest[0] if rest else DEFAULT_URL
     try:
+        # Its port checked first: Python's HTTP client read it with int()
+        # (+9102 was 9102), and connected to one past 65535 modulo 65536
+        # (99999: port 34463, maybe another service).
+        _ = urllib.parse.urlsplit(url).port
         with urllib.request.urlopen(url, timeout=30) as response:
             records = checkedRecords(json.loads(readAnswer(response)))
     except (OSError, ValueError) as e:

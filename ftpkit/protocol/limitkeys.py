@@ -20,6 +20,8 @@ one matching the IPv4 address L{embeddedIPv4} finds in an IPv6 one).
 import functools
 import ipaddress
 
+from ftpkit.protocol.numbertext import wholeNumber
+
 NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 """RFC 6052's well-known prefix: a translator in front of an IPv6-only
 server (SIIT-DC, RFC 7755) shows each IPv4 client as this prefix followed
@@ -92,8 +94,8 @@ def parsePrefixLength(text):
     @raise ValueError: saying why it is not one.
     """
     try:
-        value = int(text)
-    except (TypeError, ValueError):
+        value = wholeNumber(text)
+    except ValueError:
         value = None
     if value is None or not 1 <= value <= 128:
         raise ValueError(f"must be a prefix length from 1 to 128 "

@@ -42,6 +42,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.compat.fsspecnames import stripProtocol, urlOptions
 from ftpkit.deploy.startdirectory import fromStart
+from ftpkit.protocol.numbertext import isWholeNumber
 
 SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
                 "private", "sas")
@@ -92,11 +93,12 @@ def optionValue(text):
     """
     @param text: an option's value as written in a query.
     @return: C{True}/C{False} for C{true}/C{false}, an C{int} for a whole
-        number, the text otherwise.
+        number (ASCII digits: a superscript two, which Python calls a
+        digit, was a C{ValueError} from C{int}), the text otherwise.
     """
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
-    if text.isdigit():
+    if isWholeNumber(text):
         return int(text)
     return text
 

@@ -182,6 +182,10 @@ PROCESS_ROWS = [
     (["--workers", "2", "--passive-ports", "0-0"], "--passive-ports: "),
     (["--workers", "2", "--metrics", "tcp:99999"], "--metrics: bad "),
     (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: "),
+    (["--max-connections", "\u0665"], "--max-connections: must be"),
+    (["--listen", "tcp:\u0662\u0661\u0662\u0661"], "--listen: bad "),
+    (["--idle-timeout", "1e3"], "--idle-timeout: must be"),
+    (["--max-upload-size", " 5M"], "--max-upload-size: must be"),
     (["--no-listing-cache", "--listing-cache", "64M"],
      "--no-listing-cache: contradicts --listing-cache"),
 ]

@@ -1,0 +1,82 @@
+"""
+Numbers as operators write them: the one grammar every number of the
+command lines (C{twistd ftpkit}, C{python -m ftpkit}, C{python -m
+ftpkit.passwd} and C{ftpkit.pgadmin}), of C{--listen} endpoints and of
+the users file is read with. Only ASCII digits, and a decimal point
+where a fraction makes sense: Python's C{int} and C{float} also take a
+sign, C{_} between digits, spaces around them and the digits of every
+script (C{"\\u0665"}, ARABIC-INDIC DIGIT FIVE, is 5), and C{float}
+C{"1e3"}, C{"inf"} and C{"nan"}; a value that was not meant as that
+number (a pasted character, a variable holding spaces) was taken as one.
+"""
+
+import re
+from fractions import Fraction
+
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_OCTAL = re.compile(r"[0-7]+")
+
+
+def isWholeNumber(text):
+    """
+    @param text: any value.
+    @return: whether it is a C{str} of ASCII digits only (at least one).
+    """
+    return isinstance(text, str) and _WHOLE.fullmatch(text) is not None
+
+
+def wholeNumber(text):
+    """
+    @param text: ASCII digits, such as C{"2121"}.
+    @return: their C{int}.
+    @raise ValueError: when C{text} is anything else (a sign, spaces,
+        C{_}, other digits, nothing), or too long a number for Python to
+        read (past 4,300 digits).
+    """
+    if not isWholeNumber(text):
+        raise ValueError(f"not a whole number of ASCII digits: {text!r}")
+    return int(text)
+
+
+def octalNumber(text):
+    """
+    @param text: ASCII octal digits, such as C{"022"} (no C{0o}).
+    @return: their C{int}.
+    @raise ValueError: when C{text} is anything else.
+    """
+    if not isinstance(text, str) or _OCTAL.fullmatch(text) is None:
+        raise ValueError(f"not an octal number: {text!r}")
+    return int(text, 8)
+
+
+def decimalFraction(text):
+    """
+    @param text: ASCII digits, optionally with a decimal point followed
+        by more of them: C{"30"}, C{"1.5"}.
+    @return: its exact value, a L{Fraction}.
+    @raise ValueError: when C{text} is anything else (an exponent,
+        C{inf}, C{nan}, C{.5} or C{5.} among them).
+    """
+    return Fraction(_decimal(text))
+
+
+def decimalNumber(text):
+    """
+    @param text: as L{decimalFraction} takes it.
+    @return: its value as a C{float}: infinite for more digits than a
+        C{float} holds (the callers refuse it).
+    @raise ValueError: as L{decimalFraction} does.
+    """
+    return float(_decimal(text))
+
+
+def _decimal(text):
+    """
+    @param text: any value.
+    @return: C{text}, when it is a decimal number L{decimalFraction} takes.
+    @raise ValueError: otherwise.
+    """
+    if not isinstance(text, str) or _DECIMAL.fullmatch(text) is None:
+        raise ValueError(f"not a decimal number: {text!r}")
+    return text
