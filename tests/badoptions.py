@@ -130,7 +130,13 @@ ROWS = [
                     "tcp:port=+2121", "tcp6:+2121", "tcp:0:backlog=+5",
                     "tcp:0:backlog=\u0665", "unix:{dir}/s:mode=+777",
                     "haproxy:tcp:+2121",
-                    "ssl:+990:privateKey={key}:certKey={cert}"]],
+                    "ssl:+990:privateKey={key}:certKey={cert}",
+                    "tcp:0:interface=", "tcp6:0:interface=", "tcp:0:",
+                    "ssl:0:interface=:privateKey={key}:certKey={cert}",
+                    "tcp:0:interface=127.0.0.1:interface=0.0.0.0",
+                    "ssl:0:privateKey={otherKey}:privateKey={key}:"
+                    "certKey={cert}",
+                    "haproxy:tcp:0:backlog=5:backlog=6"]],
     (["--listen", "tcp:2121", "--listen", "tcp:2121"], "--listen: "),
     (["--listen", "ssl:0:privateKey={missing}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={dir}"], "--listen: "),
@@ -150,6 +156,8 @@ ROWS = [
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",
                     f"tcp:0:backlog={HUGE}", NOT_UTF8, "tcp:+9102",
+                    "tcp:9102:interface=",
+                    "tcp:9102:interface=127.0.0.1:interface=0.0.0.0",
                     "tcp:\u0669\u0661\u0660\u0662"]],
     # Directories.
     *[(["--root", value], "--root: ")

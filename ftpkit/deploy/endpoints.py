@@ -99,11 +99,17 @@ def parseServerEndpoint(description, given=None):
         place (the C{tcp:} one of an C{ssl:} listener) [default:
         C{description}].
     @return: the endpoint.
-    @raise ValueError: saying why it is bad, naming it.
+    @raise ValueError: saying why it is bad, naming it; an argument named
+        twice among them (Twisted keeps the last: C{interface=127.0.0.1}
+        then C{interface=0.0.0.0} listened on every address).
     """
     from twisted.internet import endpoints, reactor
 
     given = description if given is None else given
+    repeated = repeatedArgument(given)
+    if repeated is not None:
+        raise ValueError(f"bad endpoint {given!r}: {repeated} given twice "
+                         "(the last would replace the first)")
     try:
         endpoint = endpoints.serverFromString(reactor, description)
     except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
@@ -128,6 +134,21 @@ def parseServerEndpoint(description, given=None):
     return endpoint
 
 
+def repeatedArgument(description):
+    """
+    @param description: an endpoint description.
+    @return: the name of an argument it names twice (C{NAME=...}), or
+        C{None}.
+    """
+    named = set()
+    for field in splitEndpoint(description)[1:]:
+        name, equals, _ = field.partition("=")
+        if equals and name in named:
+            return name
+        named.add(name if equals else None)
+    return None
+
+
 _SOCKET_ARGUMENTS = {"tcp": ("port", "interface", "backlog"),
                      "tcp6": ("port", "interface", "backlog"),
                      "unix": ("address", "mode", "backlog", "lockfile")}
@@ -144,12 +165,14 @@ def socketArgumentError(description):
     Check what Twisted leaves to the socket: a C{backlog} or a C{unix:}
     C{mode} that no socket takes was an C{OverflowError} traceback once
     the server listened (a C{unix:} socket and its lock file left
-    behind); and the numbers Twisted reads with Python's C{int}, which
-    took C{+2121}, C{2_121}, spaces and other scripts' digits as a port
-    (L{ftpkit.protocol.numbertext}).
+    behind); the numbers Twisted reads with Python's C{int}, which took
+    C{+2121}, C{2_121}, spaces and other scripts' digits as a port
+    (L{ftpkit.protocol.numbertext}); and an empty C{interface} (a
+    variable left unset), which listened on every address.
 
     @param description: an endpoint description Twisted parsed.
-    @return: why its C{port}, C{backlog} or C{mode} is bad, or C{None}.
+    @return: why its C{port}, C{backlog}, C{mode} or C{interface} is
+        bad, or C{None}.
     """
     fields = splitEndpoint(description)
     if fields[0].lower() == "haproxy":
@@ -163,6 +186,9 @@ def socketArgumentError(description):
     for name in ("port", "backlog"):
         if name in given and not isWholeNumber(given[name]):
             return f"{name} {given[name]!r} is not a number of ASCII digits"
+    if given.get("interface") == "":
+        return ("interface is empty, which listens on every address "
+                "(leave it out to mean that)")
     if "backlog" in given and int(given["backlog"]) > _MOST_BACKLOG:
         return (f"backlog {given['backlog']} is not from 0 to "
                 f"{_MOST_BACKLOG}")
