@@ -147,6 +147,10 @@ ROWS = [
       "{bundle}"], "--listen: bad endpoint"),
     (["--listen", "ssl:0:privateKey={key}:certkey={cert}"],
      "--listen: bad endpoint"),
+    (["--tls-cert", "{cert}", "--tls-key", "{key}", "--listen",
+      "ssl:0:privateKey={otherKey}:certKey={cert}"], "--listen: 'ssl:0:"),
+    (["--listen", "ssl:0:privateKey={key}:certKey={cert}", "--listen",
+      "ssl:1:privateKey={otherKey}:certKey={cert}"], "--listen: 'ssl:1:"),
     (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: needs "),
     (["--listen", "tcp:"], "--listen: bad endpoint 'tcp:': a port or "
      "number is missing or not a whole number ('')"),

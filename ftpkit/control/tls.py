@@ -15,6 +15,8 @@ nothing cached in it can be resumed, and serves a later control connection
 (L{ftpkit.control.tlspool}).
 """
 
+import os
+
 from OpenSSL import SSL
 from twisted.internet.interfaces import (
     IOpenSSLServerConnectionCreator,
@@ -419,15 +421,65 @@ def contextFromEndpointStrings(listens, maximumVersion=TLSVersion.TLSv1_2):
     @raise TLSConfigurationError: when its certificate or key is unusable.
     """
     for description in listens:
-        if not isImplicitTLS(description):
-            continue
-        endpoint = _splitProxied(description)[1]
-        arguments = dict(field.partition("=")[::2]
-                         for field in splitEndpoint(endpoint)[1:]
-                         if "=" in field)
-        keyPath = arguments.get("privateKey") or "server.pem"
-        return makeContextFactory(arguments.get("certKey") or keyPath,
-                                  keyPath, maximumVersion)
+        if isImplicitTLS(description):
+            certPath, keyPath = _endpointFiles(description)
+            return makeContextFactory(certPath, keyPath, maximumVersion)
+    return None
+
+
+def _endpointArguments(description):
+    """
+    @param description: an C{ssl:} C{--listen} value.
+    @return: its named arguments, a C{dict}.
+    """
+    endpoint = _splitProxied(description)[1]
+    return dict(field.partition("=")[::2]
+                for field in splitEndpoint(endpoint)[1:] if "=" in field)
+
+
+def _endpointFiles(description):
+    """
+    @param description: an C{ssl:} C{--listen} value.
+    @return: C{(certificate, key)}: the files its C{certKey} and
+        C{privateKey} name, as Twisted's C{ssl:} endpoint reads them: the
+        key C{server.pem} where it names none, the certificate the key's
+        file where it names none.
+    """
+    arguments = _endpointArguments(description)
+    keyPath = arguments.get("privateKey") or "server.pem"
+    return arguments.get("certKey") or keyPath, keyPath
+
+
+def unreadCertificate(listens, certPath=None, keyPath=None):
+    """
+    Find an C{ssl:} endpoint naming a certificate or key the server would
+    not read: the server has one, C{--tls-cert}'s (with C{--tls-key})
+    when given, else the first C{ssl:} endpoint's; another endpoint's
+    C{privateKey} and C{certKey} were dropped without a word, and its
+    clients got a certificate it did not name.
+
+    @param listens: the C{--listen} values.
+    @param certPath: the C{--tls-cert} file, or C{None}.
+    @param keyPath: the C{--tls-key} file, or C{None}.
+    @return: why, naming the endpoint, or C{None} when every C{ssl:}
+        endpoint names the server's files (by any path to them) or none.
+    """
+    implicit = [d for d in listens if isImplicitTLS(d)]
+    if certPath:
+        used, source = (certPath, keyPath or certPath), "--tls-cert"
+    elif implicit:
+        used, source = _endpointFiles(implicit[0]), repr(implicit[0])
+    else:
+        return None
+    used = [os.path.realpath(path) for path in used]
+    for description in implicit:
+        named = _endpointArguments(description).keys() & {"privateKey",
+                                                           "certKey"}
+        files = [os.path.realpath(p) for p in _endpointFiles(description)]
+        if named and files != used:
+            return (f"{description!r} names a certificate or key that "
+                    f"would not be read: every listener has {source}'s "
+                    f"(name the same files, or none)")
     return None
 
 
@@ -510,6 +562,9 @@ def tlsConfigFields(options):
     allowCCC = bool(options.get("tls-allow-ccc"))
     if keyPath and not certPath:
         raise usage.UsageError("--tls-key: needs --tls-cert as well")
+    unread = unreadCertificate(listens, certPath, keyPath)
+    if unread is not None:
+        raise usage.UsageError(f"--listen: {unread}")
     maximumVersion = (None if options.get("tls-allow-1.3")
                       else TLSVersion.TLSv1_2)
     try:

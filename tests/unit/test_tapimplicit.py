@@ -78,3 +78,31 @@ class ImplicitListenerTests(unittest.TestCase):
                                   "ssl:990")
         self.assertTrue(str(error).startswith("--listen: "), str(error))
         self.assertIn("server.pem", str(error))
+
+    def test_unreadKeys(self):
+        """
+        An C{ssl:} listener naming a key or certificate other than the
+        server's (C{--tls-cert}'s, else the first C{ssl:} listener's) is
+        refused: it was not read, without a word, and its clients got
+        the other certificate. One naming the same files, by another
+        path, or none, is served.
+        """
+        other = makeCertificate(self.directory, "other")[2]
+        for args in [("--tls-cert", self.cert,
+                      "--listen", f"ssl:990:privateKey={other}"),
+                     ("--tls-cert", self.cert, "--listen",
+                      f"ssl:990:privateKey={self.cert}:certKey={other}"),
+                     ("--listen", f"ssl:990:privateKey={self.cert}",
+                      "--listen", f"ssl:991:privateKey={other}")]:
+            error = self.assertRaises(usage.UsageError, parse, *args)
+            self.assertTrue(str(error).startswith(
+                "--listen: 'ssl:99"), str(error))
+            self.assertIn("names a certificate or key that would not be "
+                          "read", str(error))
+        relative = os.path.relpath(self.cert)
+        for args in [("--tls-cert", self.cert, "--listen",
+                      f"ssl:990:privateKey={relative}:certKey={self.cert}"),
+                     ("--listen", f"ssl:990:privateKey={self.cert}",
+                      "--listen", "ssl:991",
+                      "--listen", f"ssl:992:privateKey={relative}")]:
+            self.assertEqual(self.chain(*args), self.pem(self.cert))
