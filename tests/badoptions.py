@@ -222,6 +222,9 @@ ROWS = [
        "--vhost-root: ")
       for value in ["", "a.example", "a.example={missing}",
                     "a.example={file}", "b.example={dir}"]],
+    *[(["--vhost", f"a.example={realm}", "--vhost-root",
+        "a.example={dir}"], "--vhost-root: the host of 'a.example' serves")
+      for realm in ["filesystem:{dir}", "memory", "fsspec:memory://"]],
     (["--vhost-fallback"], "--vhost-fallback: needs a --vhost"),
     (["--workers", "2", "--vhost", "a.example=memory"], "--workers: "),
     # Options that contradict each other.

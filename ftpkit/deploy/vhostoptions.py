@@ -139,7 +139,10 @@ def vhostConfigFields(options):
         refusing its argument, a name given twice (to C{--vhost}, or
         to C{--vhost-banner} or C{--vhost-root}), a banner or root for
         a name no C{--vhost} has or for a host that has one already, or
-        C{--vhost-fallback} without a C{--vhost}.
+        C{--vhost-fallback} without a C{--vhost}, or a C{--vhost-root}
+        for a host whose realm serves no root (its plugin's optional
+        C{servesRoot(argument)} says so: C{filesystem:DIR}, C{memory},
+        C{fsspec:URL}), which it ignored without a word.
     """
     banners = _byName((parseBannerOption(text)
                        for text in options.get("vhost-banner", [])),
@@ -159,6 +162,11 @@ def vhostConfigFields(options):
         if len(rootsGiven) > 1:
             raise usage.UsageError(
                 f"--vhost-root: two roots for the host of {names[0]!r}")
+        if rootsGiven and not getattr(plugin, "servesRoot",
+                                      lambda argument: True)(argument):
+            raise usage.UsageError(
+                f"--vhost-root: the host of {names[0]!r} serves {spec!r}, "
+                f"which serves no root (the root would not be used)")
         realm = buildRealm(plugin, argument,
                            withRoot(options, rootsGiven[0])
                            if rootsGiven else options, f"--vhost: {spec}")

@@ -65,6 +65,14 @@ class FilesystemRealmPlugin:
         " --home-per-user applies"
     )
 
+    def servesRoot(self, argument):
+        """
+        @param argument: the text after C{filesystem:}.
+        @return: whether the realm serves C{--root} (or C{--vhost-root}):
+            without a directory of its own.
+        """
+        return not argument
+
     def makeRealm(self, argument, options):
         """
         Build a L{ftpkit.auth.realms.FilesystemRealm} from C{options}.
@@ -105,6 +113,13 @@ class MemoryRealmPlugin:
         " uploads in progress together, and one file or directory per"
         " KiB of it; past them uploads get 552 [default: 256M]"
     )
+
+    def servesRoot(self, argument):
+        """
+        @param argument: the text after C{memory:}.
+        @return: C{False}: the tree is in memory, no directory is served.
+        """
+        return False
 
     def makeRealm(self, argument, options):
         """
@@ -185,6 +200,13 @@ class FsspecRealmPlugin:
         " or directory per KiB of it, past them uploads get 552"
         " [default: 256M]"
     )
+
+    def servesRoot(self, argument):
+        """
+        @param argument: the URL.
+        @return: C{False}: the URL names what is served.
+        """
+        return False
 
     def makeRealm(self, argument, options):
         """
