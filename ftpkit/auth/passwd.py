@@ -334,6 +334,22 @@ def updateUser(table, options, password=None):
         table["read-only"] = True
 
 
+def changesGiven(options):
+    """
+    @param options: the parsed arguments.
+    @return: the options given that change a user's fields or password
+        (C{--home}, ...), in the order of C{--help}: with C{--delete}
+        they were ignored without a word.
+    """
+    fields = (("--password-stdin", options.password_stdin),
+              ("--home", options.home),
+              ("--permissions", options.permissions),
+              ("--quota", options.quota),
+              ("--quota-files", options.quota_files),
+              ("--read-only", options.read_only))
+    return [name for name, value in fields if value not in (None, False)]
+
+
 def standardStreams(stdin, stdout, stderr):
     """
     @param stdin: standard input, or C{None}.
@@ -367,6 +383,9 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
     stdin, stdout, stderr = standardStreams(stdin, stdout, stderr)
     if (options.user is None) == (options.delete is None):
         parser.error("give either USER or --delete USER")
+    if options.delete is not None and changesGiven(options):
+        parser.error(f"--delete: takes no {changesGiven(options)[0]} (it "
+                     "deletes the user; nothing else is changed)")
     try:
         users = loadTables(options.path)
         if options.delete is not None:

@@ -87,16 +87,19 @@ def makeParser():
                          metavar="/PATH=PERMISSIONS",
                          help="permissions below one directory, repeatable"
                          " (replaces the user's directory rules)")
-        sub.add_argument("--quota", type=byteCount, metavar="SIZE",
-                         help="the most bytes the user may store (K, M, G"
-                         " suffixes: 10G)")
-        sub.add_argument("--no-quota", action="store_true",
-                         help="remove the quota")
-        sub.add_argument("--quota-files", type=positiveCount, metavar="N",
-                         help="the most files and directories the user may"
-                         " store")
-        sub.add_argument("--no-quota-files", action="store_true",
-                         help="remove the file quota")
+        # Each pair is a usage error together: the "no" one silently won.
+        quota = sub.add_mutually_exclusive_group()
+        quota.add_argument("--quota", type=byteCount, metavar="SIZE",
+                           help="the most bytes the user may store (K, M, G"
+                           " suffixes: 10G)")
+        quota.add_argument("--no-quota", action="store_true",
+                           help="remove the quota")
+        files = sub.add_mutually_exclusive_group()
+        files.add_argument("--quota-files", type=positiveCount, metavar="N",
+                           help="the most files and directories the user"
+                           " may store")
+        files.add_argument("--no-quota-files", action="store_true",
+                           help="remove the file quota")
         writable = sub.add_mutually_exclusive_group()
         writable.add_argument("--read-only", action="store_true",
                               help="the user may change nothing")

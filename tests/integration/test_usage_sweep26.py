@@ -2,8 +2,9 @@
 Session 26's sweep of the commands besides the server, run as an
 operator runs them (C{python -m ftpkit.passwd}, C{python -m
 ftpkit.pgadmin}, C{python -m ftpkit.who}): a number that is not ASCII
-digits is one usage line and an exit status, never a traceback, and the
-users file is left as it was. The server's own rows are in
+digits, and options that silently cancelled each other, are one usage
+line and an exit status, never a traceback, and the users file is left
+as it was. The server's own rows are in
 L{tests.badoptions}.
 """
 
@@ -80,6 +81,26 @@ class ToolUsageTests(unittest.TestCase):
                 self.assertUsage(
                     module, [*first, "--password-stdin", "--quota", value],
                     "--quota: must be a number of bytes")
+
+    def test_deleteTakesNoFields(self):
+        """
+        C{passwd --delete USER} with an option changing a field: the
+        option was ignored without a word.
+        """
+        self.assertUsage(
+            "ftpkit.passwd", [self.path, "--delete", "bob", "--quota", "5M"],
+            "--delete: takes no --quota (it deletes the user; nothing else "
+            "is changed)")
+
+    def test_pgadminRemovalWithValue(self):
+        """
+        C{pgadmin set --quota SIZE --no-quota} (and the file quota's
+        pair): the removal won without a word.
+        """
+        for pair in [["--quota", "5M", "--no-quota"],
+                     ["--no-quota-files", "--quota-files", "5"]]:
+            self.assertUsage("ftpkit.pgadmin", ["set", "x", *pair],
+                             "not allowed with argument")
 
 
 class WhoPortTests(unittest.TestCase):
