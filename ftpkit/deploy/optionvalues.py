@@ -14,7 +14,7 @@ from twisted.python import usage
 
 from ftpkit.deploy.keptfiles import keptContent
 from ftpkit.deploy.startdirectory import fromStart
-from ftpkit.protocol.numbertext import decimalNumber, wholeNumber
+from ftpkit.protocol.numbertext import decimalNumber, isWholeNumber, wholeNumber
 
 
 def checkValues(options, checks):
@@ -284,3 +284,21 @@ def usersFile(text):
         if keptContent(path) is None:
             raise
         return path
+
+
+LEAST_HELP_WIDTH = 60
+"""The fewest columns L{helpWidth} gives: C{--help}'s first column, the
+longest option's name, takes some 40, and Twisted wraps the text beside
+it to what is left, a C{ValueError} traceback when nothing was."""
+
+
+def helpWidth(environ=None):
+    """
+    @param environ: the environment [default: C{os.environ}].
+    @return: the columns C{--help} wraps to: C{$COLUMNS} when it is ASCII
+        digits (C{80} otherwise: an empty or other C{COLUMNS} was a
+        C{ValueError} traceback), at least L{LEAST_HELP_WIDTH}.
+    """
+    text = (os.environ if environ is None else environ).get("COLUMNS", "")
+    width = wholeNumber(text) if isWholeNumber(text) else 80
+    return max(width, LEAST_HELP_WIDTH)

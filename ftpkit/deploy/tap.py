@@ -54,6 +54,7 @@ from ftpkit.deploy.opsoptions import (
 )
 from ftpkit.deploy.optionvalues import (
     checkValues,
+    helpWidth,
     nonNegativeNumber,
     passiveAddress,
     portRange,
@@ -369,10 +370,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         Twisted's help, then L{paragraphs}, each wrapped on its own
         (Twisted wraps C{longdesc} as one paragraph, running them together).
 
-        @param width: the columns to wrap to [default: C{$COLUMNS}, or 80].
+        @param width: the columns to wrap to [default: L{helpWidth}].
         @return: the help text after the synopsis.
         """
-        width = width or int(os.environ.get("COLUMNS", "80"))
+        width = width or helpWidth()
         paragraphs = ["\n".join(textwrap.wrap(p, width)) for p in self.paragraphs]
         return (usage.Options.getUsage(self, width) + "\n"
                 + "\n\n".join(paragraphs) + "\n")

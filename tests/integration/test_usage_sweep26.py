@@ -1,10 +1,10 @@
 """
 Session 26's sweep of the commands besides the server, run as an
 operator runs them (C{python -m ftpkit.passwd}, C{python -m
-ftpkit.pgadmin}, C{python -m ftpkit.who}): a number that is not ASCII
-digits, and options that silently cancelled each other, are one usage
-line and an exit status, never a traceback, and the users file is left
-as it was. The server's own rows are in
+ftpkit.pgadmin}, C{python -m ftpkit.who}), and the server's C{--help}:
+a number that is not ASCII digits, and options that silently cancelled
+each other, are one usage line and an exit status, never a traceback,
+and the users file is left as it was. The server's own rows are in
 L{tests.badoptions}.
 """
 
@@ -101,6 +101,24 @@ class ToolUsageTests(unittest.TestCase):
                      ["--no-quota-files", "--quota-files", "5"]]:
             self.assertUsage("ftpkit.pgadmin", ["set", "x", *pair],
                              "not allowed with argument")
+
+
+class HelpTests(unittest.TestCase):
+    """
+    C{--help} of the server, whatever C{COLUMNS} holds.
+    """
+
+    timeout = 120
+
+    def test_columns(self):
+        """
+        An empty, other or narrow C{COLUMNS}: the help, status 0. It was
+        a C{ValueError} traceback, status 1.
+        """
+        for columns in ["", "wide", "30"]:
+            status, out, err = run("ftpkit", "--help", COLUMNS=columns)
+            self.assertEqual((status, err), (0, ""), columns)
+            self.assertIn("--listing-cache", out)
 
 
 class WhoPortTests(unittest.TestCase):

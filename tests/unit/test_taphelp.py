@@ -4,11 +4,13 @@ C{--version}.
 """
 
 import io
+import os
 import re
 import sys
 
 from twisted.trial import unittest
 
+from ftpkit.deploy.optionvalues import LEAST_HELP_WIDTH, helpWidth
 from ftpkit.deploy.tap import Options
 from tests.unit.test_tap import parse
 
@@ -52,6 +54,24 @@ class HelpTextTests(unittest.TestCase):
         epilog = text[text.index("Serve FTP."):]
         self.assertEqual(
             [line for line in epilog.splitlines() if len(line) > 60], [])
+
+    def test_columns(self):
+        """
+        C{--help} wraps to C{$COLUMNS} when it is a number of ASCII
+        digits, and never to fewer than L{LEAST_HELP_WIDTH} columns;
+        otherwise to 80. An empty, other or small C{COLUMNS} (a narrow
+        terminal pane) was a C{ValueError} traceback.
+        """
+        for columns, width in [("100", 100), ("", 80), ("x", 80),
+                               ("-1", 80), ("\u0668\u0660", 80),
+                               ("0", LEAST_HELP_WIDTH),
+                               ("30", LEAST_HELP_WIDTH)]:
+            self.patch(os, "environ", dict(os.environ, COLUMNS=columns))
+            self.assertEqual(helpWidth(os.environ), width)
+            text = Options().getUsage()
+            self.assertEqual(
+                [line for line in text.split("\n\n", 1)[1].splitlines()
+                 if len(line) > width], [], columns)
 
 
 class AuthTypeHelpTests(unittest.TestCase):
