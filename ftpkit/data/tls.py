@@ -400,6 +400,25 @@ def _logRefused():
               "dropping it")
 
 
+def controlConnection(transport):
+    """
+    @param transport: a control connection's transport.
+    @return: its TLS connection (an L{SSL.Connection}), or C{None} when it
+        is not under TLS. A wrapper that declares its transport's
+        interfaces when the connection is made (the PROXY protocol's,
+        L{ftpkit.control.proxied.ProxiedProtocol}) does not declare
+        C{ISSLTransport} once C{AUTH TLS} has put TLS under it, but hands
+        on its C{getHandle}, which then gives the TLS connection.
+    """
+    if ISSLTransport.providedBy(transport):
+        return transport.getHandle()
+    try:
+        handle = transport.getHandle()
+    except AttributeError:
+        return None
+    return handle if isinstance(handle, SSL.Connection) else None
+
+
 def dataChannelTLS(controlTransport, contextFactory,
                    requireSessionReuse=False, refused=None):
     """
@@ -412,8 +431,8 @@ def dataChannelTLS(controlTransport, contextFactory,
     @param refused: see L{DataTLS.refused}.
     @return: a L{DataTLS}, or C{None} when there is no TLS to offer.
     """
-    if ISSLTransport.providedBy(controlTransport):
-        control = controlTransport.getHandle()
+    control = controlConnection(controlTransport)
+    if control is not None:
         return DataTLS(control.get_context(), requireSessionReuse, control,
                        refused)
     if isinstance(contextFactory, FTPSContextFactory):

@@ -26,11 +26,28 @@ taken as naming C{unknown}, and the server looked that name up in the
 DNS (a query to the resolver, seen with C{strace}) and connected to
 whatever it named. Such a client's data connections are now refused at
 once: C{425} and C{501} (L{UnixClientTests}).
+
+After C{AUTH TLS} on a C{haproxy:tcp:} listener, the session's data
+connections were given a TLS context of their own, not the control
+connection's: the session's transport, the PROXY wrapper, declares its
+transport's interfaces when the connection is made, so it never declared
+C{ISSLTransport} once C{AUTH TLS} had put TLS under it, and
+L{ftpkit.data.tls.dataChannelTLS} took it for a connection in clear. No
+data connection could resume the control connection's TLS session: with
+C{--tls-require-session-reuse} every C{PROT P} transfer was refused
+(C{426}, "no session reuse" logged), and without it a context was made
+(certificate and key loaded) for every transfer. The control connection's
+TLS is now found through its C{getHandle}
+(L{ftpkit.data.tls.controlConnection}; L{ProxiedSessionReuseTests}).
 """
 
+import ftplib
+import io
 import os
+import re
 import shutil
 import socket
+import ssl
 import tempfile
 
 from twisted.internet import threads
@@ -38,6 +55,7 @@ from twisted.trial import unittest
 
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.tlssupport import Certificates, ReusingFTPTLS, clientContext
 
 
 def _unixSocketPath(testCase):
@@ -188,4 +206,82 @@ class UnixClientTests(unittest.TestCase):
                                     b"EPRT |1|0.0.0.0|51201|"])
             self.assertEqual([line[:4] for line in replies],
                              [b"501 ", b"501 "], replies)
+        return threads.deferToThread(check)
+
+
+class _ProxiedReusingFTPTLS(ReusingFTPTLS):
+    """
+    L{ReusingFTPTLS} behind a balancer on the client's own address: a
+    PROXY header (naming C{127.0.0.1}) starts the control connection and
+    each passive data connection, which it makes before the transfer
+    command.
+    """
+
+    def connect(self, host, port, timeout=30):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.sock = socket.create_connection((host, port), timeout)
+        self.sock.sendall(b"PROXY TCP4 127.0.0.1 127.0.0.1 40000 21\r\n")
+        self.af = self.sock.family
+        self.file = self.sock.makefile("r", encoding=self.encoding)
+        self.welcome = self.getresp()
+        return self.welcome
+
+    def ntransfercmd(self, cmd, rest=None):
+        host, port = self.makepasv()
+        raw = socket.create_connection((host, port), self.timeout)
+        raw.sendall(b"PROXY TCP4 127.0.0.1 127.0.0.1 40001 %d\r\n" % port)
+        reply = self.sendcmd(cmd)
+        if not reply.startswith("1"):
+            raw.close()
+            raise ftplib.error_reply(reply)
+        session = self.sock.session
+        self.offered.append(session.id)
+        conn = self.context.wrap_socket(raw, server_hostname=self.host,
+                                        session=session)
+        self.reused.append(conn.session_reused)
+        return conn, None
+
+
+class ProxiedSessionReuseTests(Certificates, unittest.TestCase):
+    """
+    C{AUTH TLS} on a C{haproxy:tcp:} listener with
+    C{--tls-require-session-reuse}.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.makeCertificates()
+        self.server = ServerProcess(
+            self, ["--root", scratchDirectory(self),
+                   "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both, "--tls-require-session-reuse"],
+            listen=lambda port: [
+                "--listen", f"tcp:{port}:interface=127.0.0.1",
+                "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
+        ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
+                           self.server.waitForLog("ftpkit listening on", 2))
+        (self.port,) = {int(port) for port in ports} - {self.server.port}
+
+    def test_dataResumesControl(self):
+        """
+        A C{PROT P} data connection resuming the control connection's TLS
+        session is served, in both directions, as on a plain listener. The
+        session's data connections were given a context of their own (the
+        control connection's transport, the PROXY wrapper, does not
+        declare C{ISSLTransport} once C{AUTH TLS} has put TLS under it),
+        so no data connection could resume the control connection's
+        session, and every one was refused.
+        """
+        def check():
+            ftp = _ProxiedReusingFTPTLS(context=clientContext(
+                ssl.TLSVersion.TLSv1_2))
+            self.addCleanup(ftp.close)
+            ftp.connect("127.0.0.1", self.port)
+            ftp.auth()
+            ftp.login("alice", "secret")
+            ftp.prot_p()
+            ftp.storbinary("STOR up.bin", io.BytesIO(b"x" * 100000))
+            self.assertEqual(ftp.nlst(), ["up.bin"])
+            self.assertEqual(ftp.reused, [True, True])
         return threads.deferToThread(check)
