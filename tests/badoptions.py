@@ -233,6 +233,10 @@ ROWS = [
       for value in ["64M", "0"]],
     (["--read-only", "--anonymous-write"],
      "--anonymous-write: contradicts --read-only"),
+    (["--home-per-user", "--realm", "memory"],
+     "--home-per-user: --realm memory has one tree for every user"),
+    (["--home-per-user", "--realm", "memory:1M", "--vhost",
+      "a.example=memory"], "--home-per-user: --realm memory"),
     (["--home-per-user", "--anonymous-write", "--auth", "anonymous"],
      "--anonymous-write: with --home-per-user"),
 ]

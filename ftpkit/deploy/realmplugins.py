@@ -97,3 +97,42 @@ def buildRealm(plugin, argument, options, option):
             f"{option}: the realm plugin {plugin.name!r} gave {realm!r},"
             f" not a realm (no requestAvatar)")
     return realm
+
+
+def servesRealm(plugin, argument, what):
+    """
+    Ask a realm plugin whether its realm, built from C{argument}, uses
+    what an option gives it: its optional C{servesRoot(argument)}
+    (C{--root}, C{--vhost-root}) or C{servesHomes(argument)}
+    (C{--home-per-user}). A plugin without the method is taken to.
+
+    @param plugin: an L{IRealmPlugin}.
+    @param argument: the text after its name.
+    @param what: C{"Root"} or C{"Homes"}.
+    @return: whether the realm uses it.
+    """
+    ask = getattr(plugin, "serves" + what, None)
+    return ask is None or bool(ask(argument))
+
+
+def refuseUnusedHomes(options, vhostSpecs=()):
+    """
+    Refuse C{--home-per-user} where no realm of the server (the default
+    one, a C{--vhost}'s) can have homes per user: C{memory}, one tree for
+    every user, ignored it without a word. (C{users:PATH} and C{pg:DSN}
+    take it and give each user their entry's home, as documented.)
+
+    @param options: parsed L{ftpkit.deploy.tap.Options}.
+    @param vhostSpecs: the C{REALM[:ARGS]} of each C{--vhost}.
+    @raise usage.UsageError: naming the realm.
+    """
+    if not options.get("home-per-user"):
+        return
+    specs = [(options["realm"], "--realm")]
+    specs += [(spec, "--vhost") for spec in vhostSpecs]
+    if not any(servesRealm(*findRealm(spec, option), "Homes")
+               for spec, option in specs):
+        raise usage.UsageError(
+            f"--home-per-user: --realm {options['realm'].partition(':')[0]} "
+            "has one tree for every user, no homes (nor has any --vhost's "
+            "realm): it would not be used")

@@ -16,7 +16,12 @@ from ftpkit.control.vhosts import (
     parseVhostOption,
 )
 from ftpkit.deploy.optionvalues import replyText
-from ftpkit.deploy.realmplugins import buildRealm, findRealm
+from ftpkit.deploy.realmplugins import (
+    buildRealm,
+    findRealm,
+    refuseUnusedHomes,
+    servesRealm,
+)
 from ftpkit.deploy.workerroots import servedDirectoryAtStart
 
 
@@ -142,7 +147,9 @@ def vhostConfigFields(options):
         C{--vhost-fallback} without a C{--vhost}, or a C{--vhost-root}
         for a host whose realm serves no root (its plugin's optional
         C{servesRoot(argument)} says so: C{filesystem:DIR}, C{memory},
-        C{fsspec:URL}), which it ignored without a word.
+        C{fsspec:URL}), which it ignored without a word; and
+        C{--home-per-user} where no realm has homes per user
+        (L{refuseUnusedHomes}).
     """
     banners = _byName((parseBannerOption(text)
                        for text in options.get("vhost-banner", [])),
@@ -162,8 +169,7 @@ def vhostConfigFields(options):
         if len(rootsGiven) > 1:
             raise usage.UsageError(
                 f"--vhost-root: two roots for the host of {names[0]!r}")
-        if rootsGiven and not getattr(plugin, "servesRoot",
-                                      lambda argument: True)(argument):
+        if rootsGiven and not servesRealm(plugin, argument, "Root"):
             raise usage.UsageError(
                 f"--vhost-root: the host of {names[0]!r} serves {spec!r}, "
                 f"which serves no root (the root would not be used)")
@@ -182,6 +188,7 @@ def vhostConfigFields(options):
     if roots:
         raise usage.UsageError(
             f"--vhost-root: no --vhost has the name {min(roots)!r}")
+    refuseUnusedHomes(options, [host.realmSpec for host in hosts])
     if options["vhost-fallback"] and not hosts:
         raise usage.UsageError(
             "--vhost-fallback: needs a --vhost (without one every HOST "

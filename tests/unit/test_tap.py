@@ -109,6 +109,22 @@ class OptionTests(unittest.TestCase):
         realm = parse("--root", root, "--home-per-user")["realmObject"]
         self.assertEqual(realm.homeFor("alice"), os.path.join(realm.root, "alice"))
 
+    def test_homePerUserSomewhere(self):
+        """
+        C{--home-per-user} with C{--realm memory} (refused alone: see
+        L{tests.badoptions}) is taken when a C{--vhost}'s realm has homes,
+        as it is with a users file, whose entries give the homes.
+        """
+        root = scratchDirectory(self)
+        users = os.path.join(root, "users.toml")
+        with open(users, "w") as f:
+            f.write('[users.anonymous]\nhome = "pub"\n')
+        hosts = parse("--root", root, "--home-per-user", "--realm", "memory",
+                      "--vhost", "a.example=filesystem")["config"].virtualHosts
+        realm = hosts[0].realm
+        self.assertEqual(realm.homeFor("alice"), os.path.join(realm.root, "alice"))
+        parse("--root", root, "--home-per-user", "--realm", f"users:{users}")
+
     def test_numbers(self):
         """
         Numeric options are converted.

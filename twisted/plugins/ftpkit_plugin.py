@@ -73,6 +73,13 @@ class FilesystemRealmPlugin:
         """
         return not argument
 
+    def servesHomes(self, argument):
+        """
+        @param argument: the text after C{filesystem:}.
+        @return: C{True}: C{--home-per-user} gives each user C{ROOT/NAME}.
+        """
+        return True
+
     def makeRealm(self, argument, options):
         """
         Build a L{ftpkit.auth.realms.FilesystemRealm} from C{options}.
@@ -118,6 +125,13 @@ class MemoryRealmPlugin:
         """
         @param argument: the text after C{memory:}.
         @return: C{False}: the tree is in memory, no directory is served.
+        """
+        return False
+
+    def servesHomes(self, argument):
+        """
+        @param argument: the text after C{memory:}.
+        @return: C{False}: every user shares the one tree.
         """
         return False
 
@@ -207,6 +221,13 @@ class FsspecRealmPlugin:
         @return: C{False}: the URL names what is served.
         """
         return False
+
+    def servesHomes(self, argument):
+        """
+        @param argument: the URL.
+        @return: C{True}: C{--home-per-user} gives each user a prefix.
+        """
+        return True
 
     def makeRealm(self, argument, options):
         """
