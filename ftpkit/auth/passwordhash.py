@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import secrets
 
+from ftpkit.protocol.numbertext import wholeNumber
+
 SCRYPT_N = 2**14
 """The default scrypt CPU/memory cost (a power of two)."""
 
@@ -70,7 +72,7 @@ def parseHash(stored):
     if len(parts) != 6 or parts[0] != _SCHEME:
         raise ValueError("not a scrypt$N$r$p$SALT$HASH password hash")
     try:
-        n, r, p = (int(part) for part in parts[1:4])
+        n, r, p = (wholeNumber(part) for part in parts[1:4])
         salt = base64.b64decode(parts[4], validate=True)
         digest = base64.b64decode(parts[5], validate=True)
     except (ValueError, binascii.Error):

@@ -132,7 +132,12 @@ class HashTests(unittest.TestCase):
                     f"scrypt$15$1$1${salt}${digest}",
                     f"scrypt$16$99$1${salt}${digest}",
                     f"scrypt$16$1$1$!!${digest}",
-                    f"md5$16$1$1${salt}${digest}"]:
+                    f"md5$16$1$1${salt}${digest}",
+                    # Not ASCII digits (int() took them): a sign, spaces,
+                    # ARABIC-INDIC ONE.
+                    f"scrypt$+16$1$1${salt}${digest}",
+                    f"scrypt$16$ 1$1${salt}${digest}",
+                    f"scrypt$16$1$\u0661${salt}${digest}"]:
             self.assertRaises(ValueError, parseHash, bad)
         parseHash(f"scrypt$16$1$1${salt}${digest}")
 
