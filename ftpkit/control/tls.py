@@ -15,8 +15,6 @@ nothing cached in it can be resumed, and serves a later control connection
 (L{ftpkit.control.tlspool}).
 """
 
-import os
-
 from OpenSSL import SSL
 from twisted.internet.interfaces import (
     IOpenSSLServerConnectionCreator,
@@ -31,6 +29,7 @@ from ftpkit.control.tlsfiles import (  # noqa: F401 (importable from here, as be
     CertificateFiles,
     TLSConfigurationError,
     loadCertificateAndKey,
+    realPath,
 )
 from ftpkit.control.tlslayer import layerFactory
 from ftpkit.control.tlspool import ContextPool
@@ -471,11 +470,11 @@ def unreadCertificate(listens, certPath=None, keyPath=None):
         used, source = _endpointFiles(implicit[0]), repr(implicit[0])
     else:
         return None
-    used = [os.path.realpath(path) for path in used]
+    used = [realPath(path) for path in used]
     for description in implicit:
         named = _endpointArguments(description).keys() & {"privateKey",
                                                            "certKey"}
-        files = [os.path.realpath(p) for p in _endpointFiles(description)]
+        files = [realPath(p) for p in _endpointFiles(description)]
         if named and files != used:
             return (f"{description!r} names a certificate or key that "
                     f"would not be read: every listener has {source}'s "

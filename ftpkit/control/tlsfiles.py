@@ -10,6 +10,7 @@ fails.
 """
 
 import datetime
+import os
 import warnings
 
 from cryptography import x509
@@ -23,6 +24,20 @@ from ftpkit.deploy.startdirectory import fromStart
 
 _PUBLIC = (serialization.Encoding.DER,
            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def realPath(path):
+    """
+    @param path: a certificate or key file an option names.
+    @return: its real path (symbolic links resolved), a relative one taken
+        from the start directory (L{fromStart}: a worker's working
+        directory may be gone); C{path} as it is when that directory
+        cannot be read.
+    """
+    try:
+        return os.path.realpath(fromStart(path))
+    except ValueError:
+        return path
 
 
 class TLSConfigurationError(ValueError):
