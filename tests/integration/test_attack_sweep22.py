@@ -39,6 +39,49 @@ C{--tls-require-session-reuse} every C{PROT P} transfer was refused
 (certificate and key loaded) for every transfer. The control connection's
 TLS is now found through its C{getHandle}
 (L{ftpkit.data.tls.controlConnection}; L{ProxiedSessionReuseTests}).
+
+Tried and held (C{python -m ftpkit}, anonymous and memory users, explicit
+TLS; C{haproxy:tcp:}, C{haproxy:ssl:} with and without C{--workers 2},
+C{haproxy:unix:}, C{unix:}, C{--metrics unix:}):
+    - command lines of 8,189 to 8,193 bytes over C{AUTH TLS}, each split
+      over two TLS records mid-line: up to 8,191 bytes before the CRLF
+      C{200}, from 8,192 C{500} and closed, as in clear;
+    - 30,000 one-byte TLS records (a C{NOOP} every six): 0.12 s of server
+      CPU, 0.11 s of the client's (no amplification);
+    - C{SSCN ON} and C{PORT}: a peer that accepts the server's data
+      connection and never answers its ClientHello, or trickles a
+      ServerHello a byte every 2 s: C{426} after 10 s and 12 s (the
+      handshake timeout, in the TLS client's role too);
+    - a passive data connection made and never used by a transfer
+      command, its session kept busy with C{NOOP}s: open for as long as
+      the session (45 s against C{--data-timeout 10}), one descriptor and
+      128 KB of kernel receive buffer at most however much the client
+      sends into it (C{ss -tm}: C{rb131072});
+    - C{PORT} to the server's own control port from a client on the
+      server's host: the server's data connection becomes a session of
+      its own, running the commands of the file sent (only a client
+      sharing the server's address can name it: elsewhere it is a foreign
+      address, C{501});
+    - after login: C{HOST} C{503}, C{USER} C{530}, C{PASS} C{503},
+      C{ACCT} C{202}; C{SITE CHMOD} of C{/} and C{.}, C{RNFR} of C{/},
+      C{.}, C{..}, C{DELE}/C{RMD} of C{/}, C{.}, C{..}: C{550}; C{RNTO} of
+      a directory into itself C{553}; C{STAT --}, C{STAT -lR}, C{MLST -a}
+      (a name), C{MLST /..}: no traceback;
+    - C{haproxy:ssl:} (one process and C{--workers 2}): a PROXY header,
+      implicit TLS, C{PROT P} listings through the balancer with their own
+      header: C{226}; C{haproxy:tcp:} with C{AUTH TLS}: C{HOST} sent in
+      clear against another SNI C{530}, under TLS C{504} (the fourteenth
+      sweep's check holds behind a balancer); C{CCC} there C{534} (TLS
+      under the PROXY wrapper cannot be taken away);
+    - C{--metrics unix:}: served, C{Host} not checked (no browser
+      reaches a Unix socket).
+
+Found, not fixed: every client of a C{unix:} listener counts as the one
+address C{unknown} for the per-address limits, so one local client's
+failed logins delay every other's, and 32 sessions
+(C{--max-connections-per-ip}) fill the listener, as clients behind any
+proxy that sends no PROXY header share its address; C{CCC} behind a
+C{haproxy:} listener is refused with the text "(implicit TLS)".
 """
 
 import ftplib
