@@ -240,7 +240,7 @@ class DataChannel:
         if self.proxyHost is not None and (
                 normalizeHost(address[0]) == self.proxyHost):
             self._headers.read(sock, address, self.timeout, self._judge,
-                               self.log)
+                               self.log, self._warnings)
             return
         self._judge(sock, address)
 

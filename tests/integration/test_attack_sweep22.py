@@ -40,6 +40,18 @@ C{--tls-require-session-reuse} every C{PROT P} transfer was refused
 TLS is now found through its C{getHandle}
 (L{ftpkit.data.tls.controlConnection}; L{ProxiedSessionReuseTests}).
 
+A session's passive listener on a C{haproxy:} listener read the PROXY
+header of every connection from the balancer's address, with no bound
+on how many at once, each for up to the data timeout: a local user (the
+balancer's address is loopback by default, which any of them can connect
+from) who opened 12,000 silent connections to a session's passive port in
+3.3 s had the server hold 3,565 more descriptors, and once they closed,
+3,696 log lines, one each (the control listener bounds its waiting
+headers and throttles these lines). It now reads at most
+L{ftpkit.data.proxied.READINGS} at once, giving up the oldest, and logs
+the refusals through the server's L{ftpkit.control.peerwarnings}
+(L{ProxiedHeaderFloodTests}).
+
 Tried and held (C{python -m ftpkit}, anonymous and memory users, explicit
 TLS; C{haproxy:tcp:}, C{haproxy:ssl:} with and without C{--workers 2},
 C{haproxy:unix:}, C{unix:}, C{--metrics unix:}):
@@ -92,6 +104,7 @@ import shutil
 import socket
 import ssl
 import tempfile
+import time
 
 from twisted.internet import threads
 from twisted.trial import unittest
@@ -327,4 +340,113 @@ class ProxiedSessionReuseTests(Certificates, unittest.TestCase):
             ftp.storbinary("STOR up.bin", io.BytesIO(b"x" * 100000))
             self.assertEqual(ftp.nlst(), ["up.bin"])
             self.assertEqual(ftp.reused, [True, True])
+        return threads.deferToThread(check)
+
+
+def _descriptors(pid):
+    """
+    @param pid: a process id.
+    @return: how many descriptors the process holds.
+    """
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+class ProxiedHeaderFloodTests(Certificates, unittest.TestCase):
+    """
+    A C{haproxy:tcp:} listener on loopback (its default trust), whose
+    balancer address any local user can connect from: one of them opens
+    connections to a session's passive port and sends nothing on them.
+    """
+
+    timeout = 120
+
+    SILENT = 100
+    """Connections the local user opens."""
+
+    def setUp(self):
+        self.makeCertificates()
+        self.server = ServerProcess(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous",
+                   "--tls-cert", self.both],
+            listen=lambda port: [
+                "--listen", f"tcp:{port}:interface=127.0.0.1",
+                "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
+        ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
+                           self.server.waitForLog("ftpkit listening on", 2))
+        (self.port,) = {int(port) for port in ports} - {self.server.port}
+
+    def settled(self):
+        """
+        @return: the server's descriptors, once the count stayed the same
+            for half a second.
+        """
+        pid, last = self.server.process.pid, None
+        while True:
+            count = _descriptors(pid)
+            if count == last:
+                return count
+            last = count
+            time.sleep(0.5)
+
+    def test_silentConnectionsBounded(self):
+        """
+        The server holds a few descriptors for the silent connections, not
+        one each (it held 100 more), and the client's own data connection,
+        with its header, is still served.
+        """
+        def check():
+            ftp = _ProxiedReusingFTPTLS(context=clientContext(
+                ssl.TLSVersion.TLSv1_2))
+            self.addCleanup(ftp.close)
+            ftp.connect("127.0.0.1", self.port)
+            ftp.auth()
+            ftp.login("anonymous", "x")
+            ftp.prot_p()
+            before = self.settled()
+            port = int(re.search(r"\|\|\|(\d+)\|",
+                                 ftp.sendcmd("EPSV")).group(1))
+            silent = []
+            for _ in range(self.SILENT):
+                sock = socket.socket()
+                self.addCleanup(sock.close)
+                sock.connect(("127.0.0.1", port))
+                silent.append(sock)
+            held = self.settled() - before
+            self.assertLess(held, 20)
+            raw = socket.create_connection(("127.0.0.1", port), 30)
+            raw.sendall(b"PROXY TCP4 127.0.0.1 127.0.0.1 40001 %d\r\n"
+                        % port)
+            self.assertTrue(ftp.sendcmd("NLST").startswith("150"))
+            with ftp.context.wrap_socket(raw, server_hostname="localhost",
+                                         session=ftp.sock.session) as data:
+                self.assertEqual(data.recv(100), b"")
+            self.assertTrue(ftp.voidresp().startswith("226"))
+            for sock in silent:
+                sock.close()
+        return threads.deferToThread(check)
+
+    def test_refusalsLogged(self):
+        """
+        Connections from the balancer's address closed before their header
+        get ten log lines a minute, and a count (the server's
+        L{ftpkit.control.peerwarnings}), not a line each, as connections
+        refused on the control listener do.
+        """
+        def check():
+            ftp = _ProxiedReusingFTPTLS(context=clientContext(
+                ssl.TLSVersion.TLSv1_2))
+            self.addCleanup(ftp.close)
+            ftp.connect("127.0.0.1", self.port)
+            ftp.auth()
+            ftp.login("anonymous", "x")
+            ftp.prot_p()
+            port = int(re.search(r"\|\|\|(\d+)\|",
+                                 ftp.sendcmd("EPSV")).group(1))
+            for _ in range(self.SILENT):
+                with socket.create_connection(("127.0.0.1", port)):
+                    time.sleep(0.01)
+            self.settled()
+            ftp.voidcmd("NOOP")
+            self.assertLess(self.server.log().count(
+                "refused passive data connection from 127.0.0.1:"), 12)
         return threads.deferToThread(check)
