@@ -86,7 +86,14 @@ C{haproxy:unix:}, C{unix:}, C{--metrics unix:}):
       sweep's check holds behind a balancer); C{CCC} there C{534} (TLS
       under the PROXY wrapper cannot be taken away);
     - C{--metrics unix:}: served, C{Host} not checked (no browser
-      reaches a Unix socket).
+      reaches a Unix socket);
+    - once fixed: C{haproxy:unix:} with C{AUTH TLS}, C{PROT P} and a
+      passive listing from the node: C{226}; C{haproxy:tcp:} with
+      C{--tls-require-session-reuse}, under C{--workers 2} (four
+      sessions) and with C{--tls-allow-1.3} (TLS 1.3, three uploads and
+      listings): every data connection resumed and served; PROXY headers
+      naming C{192.0.2.9} and C{::ffff:192.0.2.9} against C{--deny-from
+      192.0.2.0/24}, one process and C{--workers 2}: C{421}.
 
 Found, not fixed: every client of a C{unix:} listener counts as the one
 address C{unknown} for the per-address limits, so one local client's
