@@ -61,6 +61,9 @@ One module a job, each listing the private names it reads and why:
       burst of sessions freed handed back to the system.
     - L{ftpkit.compat.inotify} and L{ftpkit.compat.mounts}: Linux's
       inotify and C{fstatfs} through C{ctypes}, for the listing cache.
+    - L{ftpkit.compat.processgroups}: Twisted's process transport,
+      started in a session of its own: an C{--on-upload} command
+      signalled with every process it started.
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
       the path a filesystem uses for a URL, the options a URL carries, an
       S3 listing a page at a time, an SFTP connection opened again.
@@ -100,6 +103,11 @@ from ftpkit.compat.openssl import (
     takeRecords,
     writePlaintext,
 )
+from ftpkit.compat.processgroups import (
+    SessionProcess,
+    sessionsAvailable,
+    spawnInSession,
+)
 from ftpkit.compat.sessioncache import (
     boundsAvailable,
     forgetSession,
@@ -138,6 +146,7 @@ from ftpkit.compat.tlswrites import (
 
 __all__ = [
     "ControlTLSProtocol",
+    "SessionProcess",
     "TLSLayerHooks",
     "TunedConnection",
     "acceptBare",
@@ -174,6 +183,8 @@ __all__ = [
     "sendRecordsAtOnce",
     "sessionReused",
     "sessionReusedAvailable",
+    "sessionsAvailable",
+    "spawnInSession",
     "startTLSWith",
     "stripProtocol",
     "takeRecords",

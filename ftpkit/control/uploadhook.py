@@ -20,10 +20,18 @@ environment without the variables naming its own run directories
 (L{PRIVATE_VARIABLES}). A command that cannot start, exits
 with a status other than 0, or is killed is logged with its output.
 
-When the server stops, those running and waiting still run, within what
-is left of its shutdown grace (L{UploadCommand.finish}); then those still
-running are killed (each logged) and those still waiting are not run
-(named in one line).
+Each command runs in a session, and so a process group, of its own
+(L{ftpkit.compat.processgroups}): killed (its time limit, the end of the
+shutdown grace), it is killed with every process it started. A command
+that exits leaving processes of its own running (C{notify &}) has them
+watched: when the server stops, those running and waiting still run,
+and the processes commands left still end on their own, within what is
+left of its shutdown grace (L{UploadCommand.finish}); then the commands
+still running are killed (each logged), the processes left by those that
+ended are killed (one line), and the commands still waiting are not run
+(named in one line). Left to themselves, those processes (and those of
+a command killed, which only its own process was) outlived the server,
+holding its files and ports, and whatever its stop was meant to end.
 """
 
 import os
@@ -33,9 +41,11 @@ import signal
 
 from twisted.internet import defer, error
 from twisted.internet.protocol import ProcessProtocol
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit.compat.processgroups import spawnInSession
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPEventObserver
 from ftpkit.ops.metrics import MULTIPROCESS_VARIABLE
@@ -86,6 +96,13 @@ queue it (what a full queue measured to hold is in C{docs/hooks.rst}).
 """
 
 
+LEFT_RUNNING_POLL = 0.2
+"""Seconds between looks at the process groups that commands which ended
+left running: the stop waits for them, within its grace, as for the
+commands; and a group found empty is forgotten at once, before its id
+can be another process's (which the stop would have killed)."""
+
+
 NOT_RUN_NAMED = 10
 """Uploads whose command was not run at a stop that its line names; it
 counts the others."""
@@ -113,12 +130,35 @@ def parseCommand(text):
     return tuple([fromStart(found)] + argv[1:])
 
 
+def signalGroup(group, number):
+    """
+    @param group: the id of a process group.
+    @param number: a signal, or C{0} to send none.
+    @return: whether the group has a process left (one this user may not
+        signal counts).
+    """
+    try:
+        os.killpg(group, number)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class _Run(ProcessProtocol):
     """
     One run of the command: keeps the start of its output, fires
     L{ended} with the process's end reason, at most L{OUTPUT_GRACE}
     seconds after it exited.
+
+    @ivar group: the id of the process group the command leads, or
+        C{None} when it runs in the server's.
+    @ivar killed: whether it was killed (with its group).
     """
+
+    group = None
+    killed = False
 
     def __init__(self, clock):
         """
@@ -193,6 +233,8 @@ class UploadCommand:
         self._settled = []
         self._cutting = False
         self._notRun = []
+        self._leftRunning = set()
+        self._watching = None
 
     def __repr__(self):
         return f"<UploadCommand {shlex.join(self.argv)}>"
@@ -210,37 +252,87 @@ class UploadCommand:
     def finish(self, seconds):
         """
         The server stops, and no upload completes any more: let the
-        commands running and those waiting their turn run, for
-        C{seconds} at most; then kill those still running (each logged)
-        and run none of those still waiting (named in one line, once
-        none runs).
+        commands running and those waiting their turn run, and the
+        processes commands left running end, for C{seconds} at most;
+        then kill the commands still running (each logged) and those
+        processes (one line), and run none of the commands still
+        waiting (named in one line, once none runs).
 
         @param seconds: what is left of the server's shutdown grace.
-        @return: a Deferred firing once no command runs or waits.
+        @return: a Deferred firing once no command runs or waits, and
+            no process a command left runs.
         """
-        if not self._unfinished:
+        self._pruneLeftRunning()
+        if not self._unfinished and not self._leftRunning:
             return defer.succeed(None)
         settled = defer.Deferred()
         self._settled.append(settled)
         cut = self.reactor.callLater(seconds, self._cut)
         settled.addBoth(_cancelling, cut)
+        self._watch()
         return settled
+
+    def _watch(self):
+        if self._watching is None:
+            self._watching = LoopingCall(self._look)
+            self._watching.clock = self.reactor
+            self._watching.start(LEFT_RUNNING_POLL, now=False)
+
+    def _look(self):
+        self._pruneLeftRunning()
+        if self._settled:
+            self._settleIfDone()
+        elif not self._leftRunning:
+            self._stopWatching()
+
+    def _stopWatching(self):
+        if self._watching is not None:
+            self._watching.stop()
+            self._watching = None
 
     def _cut(self):
         self._cutting = True
         for run in list(self._runs):
             run.cut = True
             self._kill(run)
+        killed = sorted(group for group in self._leftRunning
+                        if signalGroup(group, signal.SIGKILL))
+        self._leftRunning.clear()
+        if killed:
+            self.log.warn(
+                "--on-upload: killed at shutdown the processes that "
+                "{count} command(s) left running (process groups "
+                "{groups})", count=len(killed),
+                groups=", ".join(str(group) for group in killed))
+        self._settleIfDone()
+
+    def _pruneLeftRunning(self):
+        self._leftRunning = {group for group in self._leftRunning
+                             if signalGroup(group, 0)}
 
     def _oneEnded(self, result):
         self._unfinished -= 1
-        if not self._unfinished:
-            if self._notRun:
-                self._logNotRun()
-            settled, self._settled = self._settled, []
-            for each in settled:
-                each.callback(None)
+        self._settleIfDone()
         return result
+
+    def _settleIfDone(self):
+        """
+        Once no command runs or waits, and (before the cut) no process a
+        command left runs: name the commands not run, and fire what
+        L{finish} returned.
+        """
+        if self._unfinished:
+            return
+        self._pruneLeftRunning()
+        if self._leftRunning and not self._cutting:
+            return
+        if self._notRun:
+            self._logNotRun()
+        if not self._leftRunning:
+            self._stopWatching()
+        settled, self._settled = self._settled, []
+        for each in settled:
+            each.callback(None)
 
     def _logNotRun(self):
         notRun, self._notRun = self._notRun, []
@@ -264,7 +356,8 @@ class UploadCommand:
             FTPKIT_ROOT=self.root or "")
         run = _Run(self.reactor)
         try:
-            self.reactor.spawnProcess(run, self.argv[0], self.argv, env=env)
+            _, run.group = spawnInSession(self.reactor, run, self.argv[0],
+                                          self.argv, env)
         except OSError as e:
             self.log.error("--on-upload command {argv} could not start for "
                            "{path!r}: {error}", argv=self.argv,
@@ -276,6 +369,10 @@ class UploadCommand:
         return run.ended
 
     def _kill(self, run):
+        run.killed = True
+        if run.group is not None:
+            signalGroup(run.group, signal.SIGKILL)
+            return
         try:
             run.transport.signalProcess(signal.SIGKILL)
         except (error.ProcessExitedAlready, OSError):
@@ -283,6 +380,13 @@ class UploadCommand:
 
     def _ended(self, reason, run, killer, event):
         self._runs.discard(run)
+        # Its group outlives it while a process it started runs; the
+        # group's id is not given to another process meanwhile, and is
+        # forgotten once it is empty (_look).
+        if (run.group is not None and not run.killed
+                and signalGroup(run.group, 0)):
+            self._leftRunning.add(run.group)
+            self._watch()
         timedOut = not killer.active()
         if not timedOut:
             killer.cancel()

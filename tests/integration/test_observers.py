@@ -265,6 +265,9 @@ class UploadCommandTests(unittest.TestCase):
         script = ("echo started; sleep 60 & echo $! > " + marker)
         hook = UploadCommand(["/bin/sh", "-c", script], None, 1, 10.0)
         self.addCleanup(self._killBackground, marker)
+        # As the server's stop does: the process left running is killed,
+        # and no longer watched.
+        self.addCleanup(hook.finish, 0)
         logged = captureLogs(self)
         yield hook.uploadFinished(self.upload("/a"))
         yield hook.uploadFinished(self.upload("/b"))

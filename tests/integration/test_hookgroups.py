@@ -1,0 +1,195 @@
+"""
+C{--on-upload} commands run in a process group of their own
+(L{ftpkit.compat.processgroups}), so that what they start ends with
+them: a command killed (its time limit, the end of the shutdown grace)
+left the processes it had started running, and so did a command that
+exited leaving one (C{notify &}), past the server's stop, in one
+process and under C{--workers} alike.
+"""
+
+import io
+import os
+import signal
+
+from twisted.internet import defer, reactor
+from twisted.internet.task import deferLater
+from twisted.trial import unittest
+
+from ftpkit.control.uploadhook import UploadCommand
+from ftpkit.ops import events
+from tests.protocol.test_server import captureLogs
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+
+def alive(pid):
+    """
+    @param pid: a process id.
+    @return: whether that process runs (a zombie does not: what reaps
+        the orphans may be slow to).
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def pidsIn(path):
+    """
+    @param path: a file of process ids, one a line.
+    @return: them, as C{int}s (none when there is no file).
+    """
+    try:
+        with open(path) as f:
+            return [int(line) for line in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def killLeft(path):
+    """
+    Kill the processes named in C{path} that still run (what a test that
+    failed left).
+
+    @param path: see L{pidsIn}.
+    """
+    for pid in pidsIn(path):
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def upload(path):
+    """
+    @return: the event of an upload of C{path} by C{alice}.
+    """
+    return events.Event(events.TRANSFER, "10.0.0.1", user="alice",
+                        command="STOR", code=226, path=path, bytes=1)
+
+
+def hookLines(logged):
+    """
+    @param logged: log events.
+    @return: the formats of those about C{--on-upload}.
+    """
+    return [e["log_format"] for e in logged
+            if "--on-upload" in e.get("log_format", "")]
+
+
+class GroupKilledTests(unittest.TestCase):
+    """
+    L{UploadCommand} kills a command's whole process group.
+    """
+
+    timeout = 30
+
+    def setUp(self):
+        self.pids = os.path.abspath(self.mktemp())
+        self.addCleanup(killLeft, self.pids)
+
+    def shell(self, script, timeout=30.0):
+        """
+        @return: an L{UploadCommand} running C{script} with C{sh}, C{$0}
+            being the file of process ids.
+        """
+        return UploadCommand(["/bin/sh", "-c", script, self.pids], None, 1,
+                             timeout)
+
+    @defer.inlineCallbacks
+    def test_timeout(self):
+        """
+        A command past its time limit is killed with the process it
+        started: the background C{sleep} outlived it before.
+        """
+        logged = captureLogs(self)
+        hook = self.shell('sleep 60 & echo $! > "$0"; sleep 60',
+                          timeout=0.5)
+        yield hook.uploadFinished(upload("/slow"))
+        [pid] = pidsIn(self.pids)
+        yield deferLater(reactor, 0.2, lambda: None)
+        self.assertFalse(alive(pid))
+        self.assertEqual(len(hookLines(logged)), 1, logged)
+
+    @defer.inlineCallbacks
+    def test_leftRunningKilledAtStop(self):
+        """
+        A process a command left running holds the stop for the grace,
+        then is killed, in one line: it outlived the server before.
+        """
+        logged = captureLogs(self)
+        hook = self.shell('sleep 60 & echo $! > "$0"')
+        yield hook.uploadFinished(upload("/a"))
+        [pid] = pidsIn(self.pids)
+        self.assertTrue(alive(pid))
+        yield hook.finish(0.5)
+        yield deferLater(reactor, 0.2, lambda: None)
+        self.assertFalse(alive(pid))
+        [line] = hookLines(logged)
+        self.assertIn("killed at shutdown the processes that {count} "
+                      "command(s) left running", line)
+
+    @defer.inlineCallbacks
+    def test_leftRunningFinishes(self):
+        """
+        A process a command left running that ends within the grace is
+        waited for, and nothing is logged: the stop came at once before,
+        cutting it short.
+        """
+        logged = captureLogs(self)
+        done = os.path.abspath(self.mktemp())
+        hook = self.shell(f'(sleep 2; echo done > {done}) & echo $! > "$0"')
+        yield hook.uploadFinished(upload("/a"))
+        yield hook.finish(20)
+        with open(done) as f:
+            self.assertEqual(f.read(), "done\n")
+        self.assertEqual(hookLines(logged), [])
+
+
+HOOK = """#!/bin/sh
+sleep 100 &
+echo $! >> "$0.pids"
+"""
+"""An C{--on-upload} command leaving a process of its own running."""
+
+
+class ServerStopTests(unittest.TestCase):
+    """
+    A server stopped with C{SIGTERM} leaves nothing its C{--on-upload}
+    commands started running, in one process and under C{--workers}.
+    """
+
+    timeout = 120
+
+    def stopLeavesNothing(self, *options):
+        directory = scratchDirectory(self)
+        root = os.path.join(directory, "root")
+        os.mkdir(root)
+        hook = os.path.join(directory, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(HOOK)
+        os.chmod(hook, 0o755)
+        self.addCleanup(killLeft, hook + ".pids")
+        server = ServerProcess(self, [
+            "--root", root, "--auth", "memory:alice:secret",
+            "--on-upload", hook, "--shutdown-grace", "1", *options])
+        server.waitForGreeting()
+        ftp = server.login("alice", "secret")
+        for number in range(3):
+            ftp.storbinary(f"STOR {number}.bin", io.BytesIO(b"x"))
+        ftp.quit()
+        server.waitFor(lambda: len(pidsIn(hook + ".pids")) == 3,
+                       "three commands")
+        self.assertEqual(server.stop(), -signal.SIGTERM, server.log())
+        pids = pidsIn(hook + ".pids")
+        server.waitFor(lambda: not any(alive(pid) for pid in pids),
+                       "the commands' processes to end")
+        log = server.log()
+        self.assertEqual(log.count("command(s) left running"), 1, log)
+        self.assertNotIn("Traceback", log)
+
+    def test_oneProcess(self):
+        self.stopLeavesNothing()
+
+    def test_workers(self):
+        self.stopLeavesNothing("--workers", "2")
