@@ -114,8 +114,10 @@ class PostgresUsers:
         (L{ftpkit.auth.hostcheckers.usersIdentity}): a digest of the
         connection string, which may hold a password.
     @ivar generation: always C{0}: every login reads the database anew.
-    @ivar shared: C{True}: other servers change the same homes, so each
-        login measures its home's usage again for the quota.
+    @ivar shared: C{True}: other servers change the same homes, so a
+        login measures its home's usage again for the quota when the
+        quota changed, or a minute after the last
+        (L{ftpkit.shells.sharedquota.LoginMeasures}).
     @ivar waiting: queries sent and not yet answered.
     @ivar maxWaiting: how many may be, at most: L{QUERIES_WAITING}.
     """

@@ -56,7 +56,7 @@ from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable fr
     QuotaUsage,
 )
 from ftpkit.shells.quotas import diskFootprint
-from ftpkit.shells.sharedquota import HomeUsages, quotaUsage
+from ftpkit.shells.sharedquota import HomeUsages, LoginMeasures, quotaUsage
 
 __all__ = [
     "UsersDatabase", "openUsersDatabase", "UsersChecker", "UsersRealm",
@@ -273,11 +273,18 @@ class UsersRealm:
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor
         self._usages = HomeUsages(lambda: self.database.generation)
+        self._measures = LoginMeasures(self._seconds)
         self._homes = None
         # Known from the start: a session of another realm of the process
         # (a --vhost's) may change a home of this one's before any login
         # here, as in a worker of --workers that has none yet.
         self.quotaHomes()
+
+    def _seconds(self):
+        if self._reactor is None:
+            from twisted.internet import reactor
+            return reactor.seconds()
+        return self._reactor.seconds()
 
     def sweptRoots(self):
         """
@@ -396,7 +403,8 @@ class UsersRealm:
         limited = _limited(entry)
         if limited:
             usage = self.usageOf(real)
-            if self.database.shared:
+            if self.database.shared and self._measures.due(
+                    real, (entry.quota, entry.fileQuota)):
                 usage.invalidate()
         homes = self.quotaHomes()
         segments = _segments(real)

@@ -121,6 +121,51 @@ class HomeUsages:
         return usage
 
 
+LOGIN_MEASURE_AGE = 60.0
+"""Seconds after which a login to a home of a user database shared by
+several servers (L{LoginMeasures}) measures it again, its quota
+unchanged: what the other servers stored since is then counted."""
+
+
+class LoginMeasures:
+    """
+    When a login to a home of a user database that several servers share
+    (PostgreSQL: their sessions change the same homes) measures its usage
+    again (L{due}): when its quota changed, or its last such measurement
+    is L{LOGIN_MEASURE_AGE} old. Every login measured it: a client
+    logging in again and again had the server walk the home each time
+    (C{docs/virtual-users.rst} says how slow), where a users file keeps
+    the usage.
+    """
+
+    def __init__(self, seconds, age=LOGIN_MEASURE_AGE):
+        """
+        @param seconds: returns the time, in seconds.
+        @param age: see L{LOGIN_MEASURE_AGE}.
+        """
+        self._seconds = seconds
+        self._age = age
+        self._last = {}
+
+    def due(self, home, quota):
+        """
+        A user logs in to C{home}.
+
+        @param home: the key of the home.
+        @param quota: the user's quota settings, any value compared with
+            C{==} (bytes and files).
+        @return: whether its usage should be measured again (it is then
+            counted as measured now).
+        """
+        now = self._seconds()
+        last = self._last.get(home)
+        if last is not None and last[0] == quota and (
+                now - last[1] < self._age):
+            return False
+        self._last[home] = (quota, now)
+        return True
+
+
 class SharedQuotaUsage(QuotaUsage):
     """
     A L{QuotaUsage} whose counts are a L{Ledger}'s, shared with the other
