@@ -1,8 +1,9 @@
 """
 The HTTP side of C{--metrics ENDPOINT}: C{/metrics} (Prometheus text) and
 C{/sessions} (who is connected, JSON) on a C{twisted.web} site,
-read-only, to requests naming it by address or C{localhost}
-(L{ftpkit.ops.hostcheck}).
+read-only; C{/sessions} to requests naming it by address or C{localhost}
+(L{ftpkit.ops.hostcheck}), from clients on other machines or running as
+the server's user or root (L{ftpkit.ops.peeruser}).
 """
 
 import json
@@ -11,6 +12,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Site
 
 from ftpkit.ops.hostcheck import allowedHost
+from ftpkit.ops.peeruser import mayReadSessions
 
 
 class MetricsPage(Resource):
@@ -82,6 +84,26 @@ class MisdirectedPage(Resource):
                 b"localhost or its interface name\n")
 
 
+class ForbiddenPage(Resource):
+    """
+    The answer to a client of this machine that runs as neither the
+    server's user nor root (L{ftpkit.ops.peeruser.mayReadSessions}):
+    C{403 Forbidden}.
+    """
+
+    isLeaf = True
+
+    def render(self, request):
+        """
+        @param request: the request.
+        @return: a short text saying who may read the page.
+        """
+        request.setResponseCode(403, b"Forbidden")
+        request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+        return (b"Forbidden: on this machine, only the server's user and "
+                b"root may read this page\n")
+
+
 class HeadersOnly(Resource):
     """
     A page's answer to C{HEAD}: the status and headers of its C{GET}, the
@@ -124,20 +146,27 @@ class QuietSite(Site):
     """
 
     names = frozenset()
+    readers = staticmethod(mayReadSessions)
 
     def getResourceFor(self, request):
         """
         @param request: the request.
         @return: the page asked for, or L{MisdirectedPage} when the
             request's C{Host} header names another site (a page using DNS
-            rebinding to read C{/sessions} through a browser). C{/metrics}
-            answers any C{Host}: it holds only counts, and Prometheus
-            scrapes by whatever name its configuration gives. Either,
-            for a C{HEAD}, in a L{HeadersOnly}.
+            rebinding to read C{/sessions} through a browser), or
+            L{ForbiddenPage} when its client is on this machine and runs
+            as another user than the server's or root (C{readers} says).
+            C{/metrics} answers any C{Host} and client: it holds only
+            counts, and Prometheus scrapes by whatever name its
+            configuration gives. Either, for a C{HEAD}, in a
+            L{HeadersOnly}.
         """
-        if (request.path != b"/metrics"
-                and not allowedHost(request.getHeader(b"host"), self.names)):
+        if request.path == b"/metrics":
+            page = Site.getResourceFor(self, request)
+        elif not allowedHost(request.getHeader(b"host"), self.names):
             page = MisdirectedPage()
+        elif not self.readers(request.transport):
+            page = ForbiddenPage()
         else:
             page = Site.getResourceFor(self, request)
         if request.method == b"HEAD":
@@ -159,12 +188,14 @@ class QuietSite(Site):
         return "Site"
 
 
-def makeSite(registry, sessions, names=frozenset()):
+def makeSite(registry, sessions, names=frozenset(), readers=None):
     """
     @param registry: see L{MetricsPage}.
     @param sessions: see L{SessionsPage}.
     @param names: the names besides addresses and C{localhost} a request's
         C{Host} header may give (L{ftpkit.deploy.endpoints.endpointNames}).
+    @param readers: given a request's transport, whether its client may
+        read C{/sessions}; L{mayReadSessions} when C{None}.
     @return: a L{QuietSite} serving C{/metrics} and C{/sessions}.
     """
     root = Resource()
@@ -172,6 +203,8 @@ def makeSite(registry, sessions, names=frozenset()):
     root.putChild(b"sessions", SessionsPage(sessions))
     site = QuietSite(root)
     site.names = names
+    if readers is not None:
+        site.readers = readers
     site.noisy = False
     site.displayTracebacks = False
     return site

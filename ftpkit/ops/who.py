@@ -11,8 +11,10 @@ are up to a second old.
 """
 
 import glob
+import http.client
 import json
 import os
+import socket
 import sys
 import time
 import urllib.parse
@@ -271,6 +273,56 @@ def readAnswer(response, limit=None):
     return body
 
 
+class _UnixConnection(http.client.HTTPConnection):
+    """
+    An HTTP connection over a Unix socket.
+    """
+
+    def __init__(self, path, timeout):
+        """
+        @param path: the socket's path.
+        @param timeout: seconds for connecting and each read.
+        """
+        http.client.HTTPConnection.__init__(self, "localhost",
+                                            timeout=timeout)
+        self._path = path
+
+    def connect(self):
+        """
+        Connect to the socket.
+        """
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self._path)
+
+
+def openAnswer(url, timeout=30):
+    """
+    @param url: C{http://...}, or C{unix:PATH}: the C{/sessions} page of
+        a C{--metrics unix:PATH} endpoint.
+    @param timeout: seconds for connecting and each read.
+    @return: the response, a file-like object.
+    @raise OSError: when it cannot be had, or is not C{200 OK}.
+    """
+    if not url.startswith("unix:"):
+        # Its port checked first: Python's HTTP client read it with int()
+        # (+9102 was 9102), and connected to one past 65535 modulo 65536
+        # (99999: port 34463, maybe another service).
+        _ = urllib.parse.urlsplit(url).port
+        return urllib.request.urlopen(url, timeout=timeout)
+    connection = _UnixConnection(url[len("unix:"):], timeout)
+    try:
+        connection.request("GET", "/sessions")
+        response = connection.getresponse()
+    except http.client.HTTPException as e:
+        connection.close()
+        raise OSError(f"not an HTTP answer: {e!r}") from None
+    if response.status != 200:
+        connection.close()
+        raise OSError(f"HTTP Error {response.status}: {response.reason}")
+    return response
+
+
 USAGE = "usage: python -m ftpkit.who [--json] [URL]\n"
 """The usage line, for C{--help} and wrong arguments."""
 
@@ -278,7 +330,7 @@ USAGE = "usage: python -m ftpkit.who [--json] [URL]\n"
 def main(argv=None, out=None, err=None):
     """
     C{python -m ftpkit.who [--json] [URL]}: print who is connected to the
-    server whose C{--metrics} endpoint serves C{URL}.
+    server whose C{--metrics} endpoint serves C{URL} (L{openAnswer}).
 
     @param argv: the arguments (C{sys.argv[1:]} by default).
     @param out: where to print (standard output by default).
@@ -300,11 +352,7 @@ def main(argv=None, out=None, err=None):
         return 1
     url = rest[0] if rest else DEFAULT_URL
     try:
-        # Its port checked first: Python's HTTP client read it with int()
-        # (+9102 was 9102), and connected to one past 65535 modulo 65536
-        # (99999: port 34463, maybe another service).
-        _ = urllib.parse.urlsplit(url).port
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with openAnswer(url) as response:
             records = checkedRecords(json.loads(readAnswer(response)))
     except (OSError, ValueError) as e:
         err.write(f"ftpkit.who: cannot read {url}: {e}\n")

@@ -38,10 +38,12 @@ class GuardTests(unittest.TestCase):
             if protocol in self.factory.protocols:
                 protocol.connectionLost(None)
 
-    def connect(self, host="127.0.0.1"):
+    def connect(self, host="192.0.2.1"):
         """
         @return: the server's protocol and transport of a new connection
-            from C{host}, or C{None} when it was refused.
+            from C{host} (on another machine: one of this machine is asked
+            for its user, L{ftpkit.ops.peeruser}), or C{None} when it was
+            refused.
         """
         address = IPv4Address("TCP", host, 40000)
         protocol = self.factory.buildProtocol(address)
@@ -94,7 +96,7 @@ class GuardTests(unittest.TestCase):
         held = [self.connect() for _ in range(httpguard.PER_ADDRESS)]
         self.assertNotIn(None, held)
         self.assertIsNone(self.connect())
-        self.assertIsNotNone(self.connect("127.0.0.2"))
+        self.assertIsNotNone(self.connect("192.0.2.2"))
         held[0][0].connectionLost(None)
         self.assertIsNotNone(self.connect())
 

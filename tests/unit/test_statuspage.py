@@ -17,14 +17,16 @@ SESSIONS = [{"session": 1, "peer": "10.0.0.1", "user": "alice"}]
 def get(site, path, host, method=b"GET"):
     """
     Send C{GET path} (or another C{method}) with a C{Host} header of
-    C{host} (none if C{None}) to C{site} on a L{StringTransport}.
+    C{host} (none if C{None}) to C{site} on a L{StringTransport}, from a
+    client on another machine (one of this machine is asked for its user:
+    L{ftpkit.ops.peeruser}).
 
     @return: the raw response.
     """
-    channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
+    channel = site.buildProtocol(IPv4Address("TCP", "192.0.2.7", 40000))
     transport = StringTransport(
         hostAddress=IPv4Address("TCP", "127.0.0.1", 9102),
-        peerAddress=IPv4Address("TCP", "127.0.0.1", 40000))
+        peerAddress=IPv4Address("TCP", "192.0.2.7", 40000))
     channel.makeConnection(transport)
     request = method + b" " + path + b" HTTP/1.1\r\n"
     if host is not None:

@@ -1,0 +1,251 @@
+"""
+C{/sessions} (the users' names, their addresses, the paths they
+transfer) is read, on this machine, only by the server's user and root
+(L{ftpkit.ops.peeruser}): every local user could read it, on a loopback
+C{--metrics} endpoint too. C{/metrics} still answers anyone who reaches
+the endpoint (Prometheus), and C{--metrics unix:PATH} is read by
+C{python -m ftpkit.who unix:PATH}.
+"""
+
+import io
+import ipaddress
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+
+from ftpkit.ops import who
+from ftpkit.ops.peeruser import mayReadSessions, socketOwner
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess, freePort
+
+NOBODY = 65534
+"""The user id of C{nobody}, another local user."""
+
+
+def _hexAddress(address, port):
+    """
+    @return: C{address:port} as C{/proc/net/tcp} writes it.
+    """
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    packed = socket.inet_pton(family, address)
+    words = [struct.unpack("=I", packed[i:i + 4])[0]
+             for i in range(0, len(packed), 4)]
+    return "".join("%08X" % (word,) for word in words) + ":%04X" % (port,)
+
+
+def tableLine(local, remote, uid, state="01"):
+    """
+    @param local: C{(address, port)} of the socket.
+    @param remote: its other end.
+    @param uid: its owner.
+    @param state: its TCP state, in hexadecimal.
+    @return: the line of C{/proc/net/tcp} (or C{tcp6}) for it.
+    """
+    return (f"   0: {_hexAddress(*local)} {_hexAddress(*remote)} {state} "
+            f"00000000:00000000 00:00000000 00000000 {uid:>5} 0 12345 1\n")
+
+
+HEADER = ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+          "retrnsmt   uid  timeout inode\n")
+
+
+class SocketOwnerTests(unittest.TestCase):
+    """
+    L{socketOwner} finds a socket's owner in C{/proc/net/tcp}'s lines.
+    """
+
+    def test_found(self):
+        lines = [HEADER,
+                 tableLine(("127.0.0.1", 9102), ("0.0.0.0", 0), 0, "0A"),
+                 tableLine(("127.0.0.1", 40000), ("127.0.0.1", 9102), 1000)]
+        self.assertEqual(socketOwner(lines, *self.ends("127.0.0.1", 40000,
+                                                       "127.0.0.1", 9102)),
+                         1000)
+        self.assertIsNone(socketOwner(lines, *self.ends(
+            "127.0.0.1", 40001, "127.0.0.1", 9102)))
+
+    def test_ipv6AndMapped(self):
+        """
+        IPv6 addresses are read, an IPv4-mapped one as IPv4.
+        """
+        lines = [HEADER,
+                 tableLine(("::1", 40000), ("::1", 9102), 7),
+                 tableLine(("::ffff:127.0.0.1", 40001),
+                           ("::ffff:127.0.0.1", 9102), 8)]
+        self.assertEqual(socketOwner(lines, *self.ends("::1", 40000, "::1",
+                                                       9102)), 7)
+        self.assertEqual(socketOwner(lines, *self.ends(
+            "127.0.0.1", 40001, "127.0.0.1", 9102)), 8)
+
+    def test_timeWait(self):
+        """
+        A closed connection's leftover (owned by root, as the kernel
+        writes it) is no socket of anyone's.
+        """
+        lines = [tableLine(("127.0.0.1", 40000), ("127.0.0.1", 9102), 0,
+                           "06")]
+        self.assertIsNone(socketOwner(lines, *self.ends(
+            "127.0.0.1", 40000, "127.0.0.1", 9102)))
+
+    def ends(self, *addresses):
+        """
+        @return: two ends, C{(ipaddress address, port)}, of the address
+            and port pairs given.
+        """
+        return ((ipaddress.ip_address(addresses[0]), addresses[1]),
+                (ipaddress.ip_address(addresses[2]), addresses[3]))
+
+
+class MayReadTests(unittest.TestCase):
+    """
+    L{mayReadSessions} lets clients on other machines in, and those of
+    this one that run as the server's user or root.
+    """
+
+    def setUp(self):
+        self.table = os.path.abspath(self.mktemp())
+
+    def mayRead(self, peer, host="127.0.0.1", lines=(), address=IPv4Address):
+        with open(self.table, "w") as f:
+            f.writelines([HEADER, *lines])
+        transport = StringTransport(
+            hostAddress=address("TCP", host, 9102),
+            peerAddress=address("TCP", peer, 40000))
+        return mayReadSessions(transport, tables=[self.table], uid=500)
+
+    def test_owners(self):
+        for owner, allowed in ((500, True), (0, True), (NOBODY, False)):
+            self.assertEqual(self.mayRead("127.0.0.1", lines=[tableLine(
+                ("127.0.0.1", 40000), ("127.0.0.1", 9102), owner)]),
+                allowed)
+
+    def test_localUnknown(self):
+        """
+        A local client whose socket is not found (a loopback address, or
+        the endpoint's own) is refused.
+        """
+        self.assertFalse(self.mayRead("127.0.0.1"))
+        self.assertFalse(self.mayRead("::1", "::1", address=IPv6Address))
+        self.assertFalse(self.mayRead("10.0.0.5", "10.0.0.5"))
+
+    def test_remote(self):
+        self.assertTrue(self.mayRead("192.0.2.7"))
+
+    def test_noSocket(self):
+        """
+        A transport with neither an IP address nor a Unix socket (which
+        the kernel would name the user of) is refused.
+        """
+        transport = StringTransport(hostAddress=UNIXAddress(b"/s"),
+                                    peerAddress=UNIXAddress(None))
+        self.assertFalse(mayReadSessions(transport, uid=500))
+
+
+def curl(*arguments, uid=None):
+    """
+    Ask with C{curl}, as C{uid} (this process's user when C{None}).
+
+    @return: C{(HTTP status, body)}.
+    """
+    def drop():
+        if uid is not None:
+            os.setgid(uid)
+            os.setuid(uid)
+
+    result = subprocess.run(
+        ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "30",
+         *arguments], capture_output=True, preexec_fn=drop, check=False)
+    body, _, status = result.stdout.rpartition(b"\n")
+    return int(status or 0), body
+
+
+class ServerTests(unittest.TestCase):
+    """
+    A server's C{/sessions}, asked by another local user, and by the
+    server's.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("needs root, to ask as another user")
+        if shutil.which("curl") is None:
+            raise unittest.SkipTest("curl is not installed")
+
+    def serve(self, metrics, *options):
+        server = ServerProcess(self, [
+            "--auth", "anonymous", "--root", scratchDirectory(self),
+            "--metrics", metrics, *options])
+        server.waitForGreeting()
+        ftp = server.login()
+        self.addCleanup(ftp.close)
+        return server
+
+    def test_loopback(self):
+        """
+        On C{127.0.0.1}, C{nobody} gets C{403} for C{/sessions} (it got
+        the sessions) and the metrics; the server's user gets both.
+        """
+        port = freePort()
+        self.serve(f"tcp:{port}:interface=127.0.0.1")
+        base = f"http://127.0.0.1:{port}"
+        status, body = curl(base + "/sessions", uid=NOBODY)
+        self.assertEqual(status, 403, body)
+        self.assertNotIn(b"anonymous", body)
+        status, body = curl(base + "/metrics", uid=NOBODY)
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"ftpkit_sessions", body)
+        status, body = curl(base + "/sessions")
+        self.assertEqual(status, 200, body)
+        self.assertIn(b'"anonymous": true', body)
+
+    def unixEndpoint(self, *options):
+        directory = tempfile.mkdtemp(prefix="ftpkit-who-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        os.chmod(directory, 0o755)
+        path = os.path.join(directory, "metrics.sock")
+        self.serve(f"unix:{path}:mode=666", *options)
+        return path
+
+    def test_unix(self):
+        """
+        On a C{unix:} endpoint that anyone may connect to, C{nobody} gets
+        C{403} for C{/sessions} (the kernel tells its user), and
+        C{python -m ftpkit.who unix:PATH} prints the sessions (it took
+        only URLs).
+        """
+        self.checkUnix(self.unixEndpoint())
+
+    def test_unixWorkers(self):
+        """
+        The same under C{--workers}, whose acceptor serves the endpoint.
+        """
+        self.checkUnix(self.unixEndpoint("--workers", "2"))
+
+    def checkUnix(self, path):
+        status, body = curl("--unix-socket", path, "http://localhost/sessions",
+                            uid=NOBODY)
+        self.assertEqual(status, 403, body)
+        status, body = curl("--unix-socket", path, "http://localhost/metrics",
+                            uid=NOBODY)
+        self.assertEqual(status, 200, body)
+        out, err = io.StringIO(), io.StringIO()
+        for _ in range(100):
+            # Under --workers the sessions come a snapshot later.
+            out.truncate(0)
+            status = who.main(["unix:" + path], out=out, err=err)
+            if "anonymous" in out.getvalue():
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, 0, err.getvalue())
+        self.assertIn("anonymous", out.getvalue())
+        self.assertIn("1 session(s)", out.getvalue())
