@@ -83,14 +83,17 @@ def directoryProblem(directory, uid=None):
     (L{reserveFiles}, the session snapshots of L{ftpkit.ops.who}),
     following links, so a directory another user can write lets that user
     plant a link for one and have a file of this process's user (root)
-    overwritten.
+    overwritten; and so does one whose parent (or any directory above)
+    another user can write, who can then put a directory of their own
+    in its place (L{ancestorProblem}).
 
     @param directory: the directory.
     @param uid: the user it must belong to (this process's effective
         user when C{None}).
     @return: why it may not (C{str}): it cannot be read, is not a
         directory, belongs to another user, or is writable by its group or
-        others; C{None} when it may.
+        others, or a directory above it (or a link on the way) is not
+        safe; C{None} when it may.
     """
     uid = os.geteuid() if uid is None else uid
     try:
@@ -104,4 +107,48 @@ def directoryProblem(directory, uid=None):
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return (f"other users may write in it (mode "
                 f"{stat.S_IMODE(info.st_mode):04o})")
+    return ancestorProblem(directory, uid)
+
+
+def ancestorProblem(directory, uid):
+    """
+    Check the way to a directory as a careful daemon does: each directory
+    above it, along its path as given and along its real path, must
+    belong to root or to C{uid} and be writable by neither its group nor
+    others, unless it is sticky (C{/tmp}: nobody else can rename or remove
+    what is in it); and each symbolic link on the way must belong to root
+    or to C{uid}.
+
+    @param directory: a directory.
+    @param uid: the user the way may belong to, besides root.
+    @return: why the way is not safe (C{str}, naming the directory or
+        link), or C{None}.
+    """
+    given = os.path.abspath(directory)
+    for path in _above(given) + [given] + _above(os.path.realpath(given)):
+        try:
+            info = os.lstat(path)
+        except OSError as e:
+            return f"{path}: {e.strerror}"
+        if info.st_uid not in (0, uid):
+            if stat.S_ISLNK(info.st_mode):
+                return (f"the link {path} on the way to it belongs to "
+                        f"user {info.st_uid}")
+            return (f"the directory {path} above it belongs to user "
+                    f"{info.st_uid}")
+        if (stat.S_ISDIR(info.st_mode)
+                and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+                and not info.st_mode & stat.S_ISVTX):
+            return (f"other users may write in {path} above it (mode "
+                    f"{stat.S_IMODE(info.st_mode):04o})")
     return None
+
+
+def _above(path):
+    """
+    @param path: an absolute, normalized path.
+    @return: the paths of the directories above it, and of any link on
+        the way (C{/a/b/c}: C{/}, C{/a}, C{/a/b}), the deepest last.
+    """
+    parts = [part for part in path.split("/") if part]
+    return ["/" + "/".join(parts[:count]) for count in range(len(parts))]
