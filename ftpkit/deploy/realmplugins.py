@@ -136,3 +136,26 @@ def refuseUnusedHomes(options, vhostSpecs=()):
             f"--home-per-user: --realm {options['realm'].partition(':')[0]} "
             "has one tree for every user, no homes (nor has any --vhost's "
             "realm): it would not be used")
+
+
+def refuseUnusedRoot(options, vhostSpecs=()):
+    """
+    Refuse a C{--root} given where no realm of the server (the default
+    one, a C{--vhost}'s) serves it: C{--realm memory}, C{fsspec:URL} or
+    C{filesystem:DIR} (which serves C{DIR}) ignored it without a word,
+    and the operator saw other files than the directory named.
+
+    @param options: parsed L{ftpkit.deploy.tap.Options}; C{root-given}
+        holds C{--root}'s directory when the option was given.
+    @param vhostSpecs: the C{REALM[:ARGS]} of each C{--vhost}.
+    @raise usage.UsageError: naming the realm.
+    """
+    if not options.get("root-given"):
+        return
+    specs = [(options["realm"], "--realm")]
+    specs += [(spec, "--vhost") for spec in vhostSpecs]
+    if not any(servesRealm(*findRealm(spec, option), "Root")
+               for spec, option in specs):
+        raise usage.UsageError(
+            f"--root: --realm {options['realm']} serves no --root (nor "
+            "does any --vhost's realm): it would not be used")

@@ -278,7 +278,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     def opt_root(self, directory):
         """Directory users see as / [default: the current directory]."""
         try:
-            self["root"] = servedDirectoryAtStart(directory)
+            self["root"] = self["root-given"] = servedDirectoryAtStart(directory)
         except ValueError as e:
             raise usage.UsageError(f"--root: {e}")
 

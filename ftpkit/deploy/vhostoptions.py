@@ -20,6 +20,7 @@ from ftpkit.deploy.realmplugins import (
     buildRealm,
     findRealm,
     refuseUnusedHomes,
+    refuseUnusedRoot,
     servesRealm,
 )
 from ftpkit.deploy.workerroots import servedDirectoryAtStart
@@ -189,6 +190,7 @@ def vhostConfigFields(options):
         raise usage.UsageError(
             f"--vhost-root: no --vhost has the name {min(roots)!r}")
     refuseUnusedHomes(options, [host.realmSpec for host in hosts])
+    refuseUnusedRoot(options, [host.realmSpec for host in hosts])
     if options["vhost-fallback"] and not hosts:
         raise usage.UsageError(
             "--vhost-fallback: needs a --vhost (without one every HOST "

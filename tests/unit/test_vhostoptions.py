@@ -49,15 +49,25 @@ class VhostOptionTests(unittest.TestCase):
     def test_filesystemRealmDirectory(self):
         """
         C{--realm filesystem} serves C{--root}; C{filesystem:DIR} serves
-        C{DIR}.
+        C{DIR}. A C{--root} given beside it is refused (it served C{DIR},
+        the root ignored without a word), unless a C{--vhost}'s realm
+        serves it.
         """
         root = scratchDirectory(self)
         self.assertEqual(parse("--root", root)["realmObject"].root,
                          os.path.abspath(root))
         other = scratchDirectory(self)
         self.assertEqual(
-            parse("--root", root, "--realm", "filesystem:" + other)[
-                "realmObject"].root, os.path.abspath(other))
+            parse("--realm", "filesystem:" + other)["realmObject"].root,
+            os.path.abspath(other))
+        error = self.assertRaises(usage.UsageError, parse, "--root", root,
+                                  "--realm", "filesystem:" + other)
+        self.assertTrue(str(error).startswith(
+            f"--root: --realm filesystem:{other} serves no --root"))
+        options = parse("--root", root, "--realm", "filesystem:" + other,
+                        "--vhost", "a.example=filesystem")
+        self.assertEqual(options["config"].virtualHosts[0].realm.root,
+                         os.path.abspath(root))
 
     def test_banner(self):
         """
