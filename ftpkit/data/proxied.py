@@ -30,8 +30,9 @@ at once; a peer at the balancer's address that sends none (any local
 user, where the balancer is on loopback) held a descriptor for every
 connection it opened, for the data timeout: 12,000 opened in 3.3 s left
 the server holding 3,565 more, and logged a line for each once closed.
-Past it, the oldest reading is given up (its connection closed), so that
-the balancer's connection, whose header comes at once, is still read."""
+Past it, the oldest reading is given up (its connection closed) unless its
+header is there to read, so that the balancer's connection, whose header
+comes at once, is still read."""
 
 RETRY_LONGEST = 0.25
 """The longest wait between two looks at a header still in pieces. At
@@ -174,7 +175,7 @@ class HeaderReadings:
         @param reactor: see L{readProxyHeader}.
         """
         self._reactor = reactor
-        # Insertion-ordered: the oldest reading first (READINGS).
+        # Each reading's _HeaderReader, the oldest first (READINGS).
         self._readings = {}
 
     def read(self, sock, address, timeout, judge, log, warnings=None):
@@ -195,9 +196,16 @@ class HeaderReadings:
             for a line each.
         """
         while len(self._readings) >= READINGS:
-            next(iter(self._readings)).cancel()
-        reading = readProxyHeader(self._reactor, sock, timeout)
-        self._readings[reading] = None
+            oldest, reader = next(iter(self._readings.items()))
+            # Its header may be there already, unread: a transfer command
+            # accepts every connection queued at once, the client's
+            # among the first, before the reactor reads any.
+            reader.doRead()
+            if oldest in self._readings:
+                oldest.cancel()
+        reader = _HeaderReader(self._reactor, sock, timeout, True)
+        reading = reader.done
+        self._readings[reading] = reader
         reading.addBoth(self._read, reading, sock, address, judge, log,
                         warnings)
 

@@ -432,6 +432,35 @@ class ProxiedHeaderFloodTests(Certificates, unittest.TestCase):
                 sock.close()
         return threads.deferToThread(check)
 
+    def test_clientQueuedFirst(self):
+        """
+        In clear, the connections queued on the passive port are accepted
+        together when the transfer command comes: the client's, queued
+        first, then ten silent ones. Its header is read before it could be
+        given up as the oldest reading, and the listing is sent (it was
+        given up unread, and the transfer waited the data timeout).
+        """
+        def check():
+            with socket.create_connection(("127.0.0.1", self.port),
+                                          30) as control:
+                control.sendall(b"PROXY TCP4 127.0.0.1 127.0.0.1 40000 21\r\n"
+                                b"USER anonymous\r\nPASS x\r\nEPSV\r\n")
+                replies = _replies(control, 4)
+                port = int(re.search(rb"\|\|\|(\d+)\|", replies[3]).group(1))
+                data = socket.create_connection(("127.0.0.1", port), 30)
+                self.addCleanup(data.close)
+                data.sendall(b"PROXY TCP4 127.0.0.1 127.0.0.1 40001 %d\r\n"
+                             % port)
+                for _ in range(10):
+                    sock = socket.create_connection(("127.0.0.1", port))
+                    self.addCleanup(sock.close)
+                time.sleep(0.2)
+                control.sendall(b"NLST\r\n")
+                self.assertEqual([line[:4] for line in _replies(control, 2)],
+                                 [b"150 ", b"226 "])
+                self.assertEqual(data.recv(100), b"")
+        return threads.deferToThread(check)
+
     def test_refusalsLogged(self):
         """
         Connections from the balancer's address closed before their header
