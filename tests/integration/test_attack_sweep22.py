@@ -48,7 +48,10 @@ from) who opened 12,000 silent connections to a session's passive port in
 3.3 s had the server hold 3,565 more descriptors, and once they closed,
 3,696 log lines, one each (the control listener bounds its waiting
 headers and throttles these lines). It now reads at most
-L{ftpkit.data.proxied.READINGS} at once, giving up the oldest, and logs
+L{ftpkit.data.proxied.READINGS} at once, giving up the oldest whose
+header has not come (L{ProxiedHeaderFloodTests.test_clientQueuedFirst}:
+not the client's, accepted unread among the connections a transfer
+command takes from the queue at once), and logs
 the refusals through the server's L{ftpkit.control.peerwarnings}
 (L{ProxiedHeaderFloodTests}).
 
