@@ -73,6 +73,35 @@ class BounceTests(unittest.TestCase):
         self.assertEqual(self.send(b"EPRT |1|10.0.0.1|1023|"), "501")
         self.assertEqual(len(warningsAbout(self.events, "10.0.0.1")), 2)
 
+    def test_ownControlPort(self):
+        """
+        A client on the server's own machine naming the control
+        connection's own end in C{PORT} or C{EPRT} gets C{501}, logged,
+        and nothing is connected: the server would connect to itself and
+        send a file's lines to a new session as its commands. The same
+        client's other ports are its own.
+        """
+        server = IPv4Address("TCP", "10.0.0.254", 2121)
+        protocol = makeFactory(self.clock).buildProtocol(server)
+        transport = StringTransport(
+            hostAddress=server,
+            peerAddress=IPv4Address("TCP", "10.0.0.254", 40000))
+        protocol.makeConnection(transport)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
+                              b"PORT 10,0,0,254,8,73\r\n"
+                              b"EPRT |1|10.0.0.254|2121|\r\n"
+                              b"EPRT |1|0.0.0.0|2121|\r\n"
+                              b"RETR /top.bin\r\n"
+                              b"PORT 10,0,0,254,8,74\r\n")
+        self.assertEqual(replyCodes(transport)[-5:],
+                         ["501", "501", "501", "425", "200"])
+        self.assertEqual(self.clock.tcpClients, [])
+        self.assertEqual(
+            [formatEvent(event)
+             for event in warningsAbout(self.events, "10.0.0.254")][0],
+            "refused PORT/EPRT to 10.0.0.254:2121 from 10.0.0.254: this "
+            "server's control port")
+
     def test_refusalsLoggedSparingly(self):
         """
         A client repeating refused PORT or EPRT gets

@@ -172,5 +172,25 @@ class DataChannelCommands:
                 "refused PORT/EPRT to privileged port {port} from {peer}",
                 port=port, peer=self.peer)
             return (501, "Data connection to a privileged port refused")
+        if self._isControlEnd(target, port):
+            self.factory.peerWarnings.emit(
+                self.log, LogLevel.warn, "own PORT", self.peer,
+                "refused PORT/EPRT to {host}:{port} from {peer}: this "
+                "server's control port", host=host, port=port, peer=self.peer)
+            return (501, "Data connection to this server's control port "
+                         "refused")
         self.dataChannel.connectTo(target, port)
         return (200, f"{verb} command successful")
+
+    def _isControlEnd(self, host, port):
+        """
+        @param host: the address a C{PORT} or C{EPRT} connects back to.
+        @param port: its port.
+        @return: whether that is this control connection's own end: a
+            client on the server's machine naming it would have the
+            server connect to itself and send a file's lines to a new
+            session as its commands.
+        """
+        local = self.transport.getHost()
+        return (port == getattr(local, "port", None)
+                and normalizeHost(local.host) == host)
