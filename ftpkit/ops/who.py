@@ -217,6 +217,29 @@ def formatTable(records):
     return "\n".join(lines) + "\n"
 
 
+def _notSessions(what):
+    """
+    @param what: what the answer is instead.
+    @return: the error saying an answer is no list of sessions.
+    """
+    return ValueError(f"not a list of ftpkit sessions ({what}): is it "
+                      "the /sessions page of a --metrics endpoint?")
+
+
+def parsedAnswer(body):
+    """
+    @param body: what a C{/sessions} URL answered (L{readAnswer}).
+    @return: C{body} read as JSON.
+    @raise ValueError: saying it is not JSON (another page of the
+        endpoint, C{/metrics}: the line was the parser's own, "Expecting
+        value: line 1 column 1 (char 0)").
+    """
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise _notSessions("not JSON") from None
+
+
 _TEXT_FIELDS = ("peer", "user", "client", "login_time")
 _TRANSFER_FIELDS = (("command", str), ("path", str), ("bytes", int),
                     ("rate", (int, float)))
@@ -230,10 +253,7 @@ def checkedRecords(document):
     @raise ValueError: saying it is not (another service's JSON, the URL
         of another page): the table failed with a traceback.
     """
-    def wrong(what):
-        return ValueError(f"not a list of ftpkit sessions ({what}): is it "
-                          "the /sessions page of a --metrics endpoint?")
-
+    wrong = _notSessions
     if not isinstance(document, list):
         raise wrong(f"a JSON {type(document).__name__}")
     for record in document:
@@ -353,7 +373,7 @@ def main(argv=None, out=None, err=None):
     url = rest[0] if rest else DEFAULT_URL
     try:
         with openAnswer(url) as response:
-            records = checkedRecords(json.loads(readAnswer(response)))
+            records = checkedRecords(parsedAnswer(readAnswer(response)))
     except (OSError, ValueError) as e:
         err.write(f"ftpkit.who: cannot read {url}: {e}\n")
         return 1

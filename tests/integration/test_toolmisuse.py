@@ -213,18 +213,43 @@ class WhoTests(unittest.TestCase):
                 ([{"user": ["a"]}], "user is not text"),
                 ([{"user": "a", "transfer": {"command": "RETR"}}],
                  "a transfer lacks its command, path, bytes or rate")]:
-            path = os.path.join(directory, "sessions.json")
-            with open(path, "w") as f:
-                json.dump(document, f)
-            url = "file://" + path
-            for extra in [[], ["--json"]]:
-                out, err = io.StringIO(), io.StringIO()
-                self.assertEqual(who.main([*extra, url], out, err), 1)
-                self.assertEqual(
-                    (out.getvalue(), err.getvalue()),
-                    ("", f"ftpkit.who: cannot read {url}: not a list of "
-                     f"ftpkit sessions ({why}): is it the /sessions page of "
-                     "a --metrics endpoint?\n"))
+            self._answers(directory, json.dumps(document).encode(), why)
+
+    def test_notJSON(self):
+        """
+        An answer that is not JSON at all (the endpoint's C{/metrics},
+        a web page, bytes that are not UTF-8) is the same line, saying
+        so. It was the JSON parser's own words, C{Expecting value: line
+        1 column 1 (char 0)}, without the hint monitoring.rst promises.
+        """
+        directory = scratchDirectory(self)
+        for body in [b"# HELP ftpkit_sessions control connections\n",
+                     b"<html><body>Forbidden</body></html>", b"\xff\xfe",
+                     b""]:
+            self._answers(directory, body, "not JSON")
+
+    def _answers(self, directory, body, why):
+        """
+        C{python -m ftpkit.who}, with and without C{--json}, given a URL
+        answering C{body}, prints one line saying it is no list of
+        sessions, C{why}, and ends with status 1.
+
+        @param directory: a scratch directory for the answer's file.
+        @param body: the answer's bytes.
+        @param why: what the line says the answer is.
+        """
+        path = os.path.join(directory, "sessions.json")
+        with open(path, "wb") as f:
+            f.write(body)
+        url = "file://" + path
+        for extra in [[], ["--json"]]:
+            out, err = io.StringIO(), io.StringIO()
+            self.assertEqual(who.main([*extra, url], out, err), 1)
+            self.assertEqual(
+                (out.getvalue(), err.getvalue()),
+                ("", f"ftpkit.who: cannot read {url}: not a list of "
+                 f"ftpkit sessions ({why}): is it the /sessions page of "
+                 "a --metrics endpoint?\n"))
 
 
 class WorkerByHandTests(unittest.TestCase):
