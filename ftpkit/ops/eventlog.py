@@ -12,8 +12,14 @@ A client can have commands refused as fast as it sends them, and each
 refusal's line is longer than its command: a session's refusals get
 L{REFUSAL_LINES} lines a minute (L{LogThrottle}), and the count of those
 left out is one L{REFUSALS_NOT_LOGGED} line, written before the session's
-next refusal line or its logout. Only the log is bounded: the hub's other
-subscribers (metrics, observers) get every refusal.
+next refusal line or its logout. A transfer that failed before its data
+connection opened (C{beforeData}: a C{RETR} of an existing file without
+C{PASV} gets C{425}) is such a refusal: it did no work, and its line
+(with the file's path) is longer than its command, so it shares the
+session's refusal lines; it counted as a transfer, a line each, and
+2,000 pipelined C{RETR /pub.txt} logged 2,000 lines. Only the log is
+bounded: the hub's other subscribers (metrics, observers, the transfer
+log) get every refusal and every transfer.
 
 A client refused at the door (C{connection-refused}: over a connection
 limit, or the server draining) can open and drop connections as fast as
@@ -262,7 +268,8 @@ class EventLog:
         @param event: an L{events.Event} to log.
         """
         kind = event.kind
-        if kind == events.REFUSAL:
+        if kind == events.REFUSAL or (kind == events.TRANSFER
+                                      and event.beforeData):
             skipped = self._refusals.admit(event.session)
             if skipped is None:
                 return
