@@ -16,8 +16,10 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.auth import passwd
+from ftpkit.auth.passwordhash import hashPassword
+from ftpkit.auth.usersfile import UsersFileError, parseUsers
 from ftpkit.deploy.tap import Options, usageErrorLine
-from tests.integration.test_docs import DOCS
+from tests.integration.test_docs import DOCS, literalBlockAfter
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.tlssupport import makeCertificate
@@ -206,3 +208,64 @@ class UsageErrorsTests(unittest.TestCase):
                 quoted.update(quotedUsageErrors(f.read()))
         self.assertEqual(len(quoted), len(USAGE_ERRORS))
         self.assertEqual(quoted - printed, set())
+
+
+def _segments(path):
+    """
+    @param path: an absolute path in a user's tree, C{/a/b}.
+    @return: its segments, C{("a", "b")}, as permission tables take it.
+    """
+    return tuple(segment for segment in path.split("/") if segment)
+
+
+PLACEHOLDER = "scrypt$16384$8$1$3q2+7w==$Xb5...="
+"""The password hash of virtual-users.rst's users file, cut short."""
+
+
+class UsersFileExampleTests(unittest.TestCase):
+    """
+    The users file C{virtual-users.rst} shows.
+    """
+
+    def example(self):
+        """
+        @return: the text of the example.
+        """
+        with open(os.path.join(DOCS, "virtual-users.rst"),
+                  encoding="utf-8") as f:
+            return "\n".join(literalBlockAfter(f.read(), "The users file"))
+
+    def test_parses(self):
+        """
+        With a hash of C{python -m ftpkit.passwd}'s in place of its
+        placeholder, the example is a users file giving alice what its
+        comments say, and the directory rules the page explains with it:
+        C{/incoming} and C{/incoming/private} themselves are under their
+        rules (no C{mkdir}), the home's root is not.
+        """
+        text = self.example()
+        self.assertIn(PLACEHOLDER, text)
+        alice = parseUsers(text.replace(PLACEHOLDER, hashPassword("x")))["alice"]
+        self.assertEqual(
+            (alice.home, alice.quota, alice.fileQuota, alice.readOnly,
+             alice.downloadRate, alice.uploadRate),
+            ("alice", 100 << 20, 10000, False, 500 << 10, 1 << 20))
+        rules = alice.permissions
+        self.assertEqual(
+            [rules.allows(_segments(path), "mkdir") for path in
+             ["/", "/incoming", "/incoming/private", "/incoming/sub"]],
+            [True, False, False, False])
+        self.assertEqual(
+            [rules.allows(_segments(path), "write") for path in
+             ["/incoming/a", "/incoming/private/a"]], [True, False])
+
+    def test_placeholderStops(self):
+        """
+        Copied as it is, the example's cut hash is the error the page
+        quotes.
+        """
+        with self.assertRaises(UsersFileError) as raised:
+            parseUsers(self.example(), "PATH")
+        self.assertEqual(str(raised.exception),
+                         "PATH: users.alice.password: malformed scrypt "
+                         "password hash")
