@@ -363,13 +363,14 @@ class CheckerTests(unittest.TestCase):
     def test_unknownCostsAHash(self):
         """
         An unknown user, and a user with no password, are refused after
-        a check against a dummy hash, like a wrong password.
+        a check against a dummy hash of the cost the file's hashes have,
+        like a wrong password.
         """
         for name in ["nobody", "carol"]:
             self.calls = []
             self.failureResultOf(self.login(name, "secret"),
                                  error.UnauthorizedLogin)
-            self.assertEqual(self.calls, [("secret", None)])
+            self.assertEqual(self.calls, [("secret", None, (16, 1, 1))])
 
     def test_clearTextRefused(self):
         """
@@ -379,7 +380,7 @@ class CheckerTests(unittest.TestCase):
         with capturedLogs() as events:
             self.failureResultOf(self.login("bob", "clear-text"),
                                  error.UnauthorizedLogin)
-        self.assertEqual(self.calls, [("clear-text", None)])
+        self.assertEqual(self.calls, [("clear-text", None, (16, 1, 1))])
         self.assertTrue(any("clear-text" in e["log_format"] for e in events))
 
     def test_notUTF8(self):
