@@ -276,6 +276,33 @@ class EmbeddedServerTests(unittest.TestCase):
         self.addCleanup(ftp.stopService)
         return root, ftp.ports()[0].getHost().port
 
+    def test_argumentsProblem(self):
+        """
+        The command line is checked before anything starts: a user
+        without a password (C{alice}, which let anyone in as alice with
+        an empty one), no arguments, a directory that is not there, an
+        endpoint Twisted cannot read and a certificate that cannot be
+        used are one line each (all but the user were a traceback).
+        """
+        root = scratchDirectory(self)
+        problem = _EMBEDDED.argumentsProblem
+        self.assertIsNone(problem([root, "alice:secret"]))
+        self.assertIsNone(problem([root, "alice:se:cret", "tcp:0"]))
+        self.assertEqual(
+            [problem(arguments) for arguments in [
+                [], [root], [root, "alice"], [root, "alice:"], [root, ":x"],
+                [root + "/nope", "alice:secret"],
+                [root, "alice:secret", "tcp:x"],
+                [root, "alice:secret", "tcp:0", root + "/nope.pem"]]],
+            ["needs two to four arguments", "needs two to four arguments",
+             "'alice' is not USER:PASSWORD (both are needed)",
+             "'alice:' is not USER:PASSWORD (both are needed)",
+             "':x' is not USER:PASSWORD (both are needed)",
+             f"{root + '/nope'!r} is not a directory",
+             "bad endpoint 'tcp:x': invalid literal for int() with base 10: "
+             "'x'",
+             f"{root}/nope.pem: no such file"])
+
     @defer.inlineCallbacks
     def test_session(self):
         """
