@@ -34,7 +34,7 @@ def configuredHub(config, root=None, observers=(), reactor=None):
     EventLog(reactor, ipv6PrefixLength=config.ipv6PrefixLength).subscribeTo(
         hub)
     if config.xferlog is not None:
-        XferLog(config.xferlog).subscribeTo(hub)
+        XferLog(config.xferlog, reactor).subscribeTo(hub)
     if config.metrics is not None:
         metrics.checkAvailable()
         metrics.processMetrics().subscribeTo(hub)

@@ -17,6 +17,14 @@ completion status. Fields are split at white space by their readers,
 so white space and control characters in a path or user name become
 C{_} (L{_UNSAFE}), as do the marks that reorder the text a terminal
 shows.
+
+A transfer that failed before its data connection opened (C{425}: a
+C{RETR} of an existing file with no C{PASV} first) moved nothing, and a
+client can have one as fast as it sends the command: a session gets
+L{ftpkit.ops.eventlog.REFUSAL_LINES} lines of them a minute, as in the
+server's log (whose C{refusals-not-logged} line counts the others). They
+had a line each, with the file's whole path: 8-byte C{RETR f} commands
+in a deep directory appended some 4 KB each.
 """
 
 import fcntl
@@ -27,6 +35,8 @@ import time
 from twisted.logger import Logger
 
 from ftpkit.ops import events
+from ftpkit.ops.eventlog import REFUSAL_LINES
+from ftpkit.ops.logthrottle import LogThrottle
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
@@ -125,14 +135,20 @@ class XferLog:
 
     log = Logger()
 
-    def __init__(self, path):
+    def __init__(self, path, clock=None):
         """
         @param path: the file to append to (created if missing). One that
             cannot be opened now (the options checked it at start: a
             worker of C{--workers} started again after its directory was
             removed, say) is opened at each transfer, its first failure
             logged, as one that became unusable later is.
+        @param clock: the C{IReactorTime} timing the lines of transfers
+            that failed before their data connection; the reactor when
+            C{None}.
         """
+        if clock is None:
+            from twisted.internet import reactor as clock
+        self._unopened = LogThrottle(clock, burst=REFUSAL_LINES)
         self.path = path
         self._fd = None
         self._inode = None
@@ -195,6 +211,10 @@ class XferLog:
         """
         @param event: a L{events.TRANSFER} event to log.
         """
+        if event.beforeData and self._unopened.admit(event.session) is None:
+            # No count is kept for a line (the format has none).
+            self._unopened.takeSkipped(event.session)
+            return
         line = formatLine(event).encode("utf-8", "surrogateescape")
         try:
             self._reopenIfMoved()

@@ -12,7 +12,11 @@ C{RETR /pub.txt} from an anonymous session (30 KB sent) wrote 2,000 lines
 answered, and a path as long as a deep directory allows made each line
 longer still. Such a transfer now shares the session's refusal lines
 (L{ftpkit.ops.eventlog.REFUSAL_LINES} a minute, then one count of those
-left out); the transfer log and the metrics still get each of them.
+left out); the metrics still get each of them. The transfer log
+(C{--xferlog}) had a line for each too, with the file's whole path: an
+anonymous session 15 directories of 250 bytes down had 10,000 pipelined
+C{RETR f} (80 KB) append 38 MB to it in a second. It now has as many of
+those lines a minute as the log (101 lines, 387 KB).
 
 A users file (C{--auth users:PATH}) whose hashes an operator made at
 another cost than ftpkit's default (C{scrypt$131072$8$1$...}, what OWASP
@@ -151,3 +155,36 @@ class UnknownUserCostTests(unittest.TestCase):
             (32, 1, 1))
         self.assertEqual(users.commonCost([]),
                          (SCRYPT_N, SCRYPT_R, SCRYPT_P))
+
+
+class TransferLogBeforeDataTests(unittest.TestCase):
+    """
+    The transfer log (C{--xferlog}) has a session's transfers that failed
+    before their data connection, as many a minute as the log has.
+    """
+
+    def test_bounded(self):
+        """
+        C{REFUSAL_LINES + 50} pipelined C{RETR} of a file with no data
+        connection: C{REFUSAL_LINES} transfer log lines, then another
+        session's get lines of their own, and so do the first session's
+        once a minute passed (it had a line for each).
+        """
+        path = self.mktemp()
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, loginFailureDelay=0.0, xferlog=path)
+        flooding, _ = connect(factory)
+        flooding.dataReceived(b"USER anonymous\r\nPASS x\r\n"
+                              + b"RETR /d/f.txt\r\n" * (REFUSAL_LINES + 50))
+        clock.advance(0)
+        other, _ = connect(factory, "10.0.0.2")
+        other.dataReceived(b"USER anonymous\r\nPASS x\r\nRETR /top.bin\r\n")
+        clock.advance(60)
+        flooding.dataReceived(b"RETR /d/f.txt\r\n")
+        clock.advance(0)
+        with open(path) as log:
+            lines = log.read().splitlines()
+        self.assertEqual(
+            [(line.split()[6], line.split()[8]) for line in lines],
+            [("10.0.0.1", "/d/f.txt")] * REFUSAL_LINES
+            + [("10.0.0.2", "/top.bin"), ("10.0.0.1", "/d/f.txt")])
