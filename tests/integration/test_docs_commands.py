@@ -20,7 +20,7 @@ from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.auth.usersfile import UsersFileError, parseUsers
 from ftpkit.deploy.tap import Options, usageErrorLine
 from tests.integration.test_docs import DOCS, literalBlockAfter
-from tests.integration.test_plugin import _SOURCE
+from tests.integration.test_plugin import _SOURCE, runPython
 from tests.scratch import scratchDirectory
 from tests.tlssupport import makeCertificate
 
@@ -41,7 +41,8 @@ def twistdCommands(text):
     """
     @param text: a page.
     @return: its C{twistd ... ftpkit ...} command lines (on a line of
-        their own, after C{&&}, or a systemd unit's C{ExecStart=}), each
+        their own, after C{&&}, or a systemd unit's C{ExecStart=}; the
+        tutorials' C{PYTHONPATH=examples} kept before them), each
         with its continuation lines (a trailing backslash) joined; not the
         usage errors it quotes (C{twistd ftpkit: ...}).
     """
@@ -49,7 +50,8 @@ def twistdCommands(text):
     found = []
     index = 0
     while index < len(lines):
-        match = re.search(r"(?:^|&& |^ExecStart=\S*/)(twistd\b.*)$",
+        match = re.search(r"(?:^|&& |^ExecStart=\S*/)"
+                          r"((?:PYTHONPATH=examples )?twistd\b.*)$",
                           lines[index].strip())
         index += 1
         if match is None:
@@ -88,7 +90,7 @@ class _Machine:
         etc = os.path.join(self.base, "etc", "ftpkit")
         os.makedirs(etc)
         for directory in ["srv/ftp/default", "srv/ftp/example",
-                          "srv/ftp/org", "tmp/ftp"]:
+                          "srv/ftp/org", "tmp/ftp", "tmp/tenants"]:
             os.makedirs(os.path.join(self.base, directory))
         with open(os.path.join(self.base, "etc", "ftpkit.passwd"), "w") as f:
             f.write("alice:secret\n")
@@ -118,7 +120,7 @@ class _Machine:
             text = text.replace(variable, "host=db.example dbname=ftp")
         text = text.replace("/usr/local/bin/scan-upload", "/bin/true")
         text = re.sub(r"systemd:\S+", "tcp:21", text)
-        return re.sub(r"(?<![\w.])/(srv|etc|tmp/ftp)\b",
+        return re.sub(r"(?<![\w.])/(srv|etc|tmp)\b",
                       lambda match: f"{self.base}/{match.group(1)}", text)
 
 
@@ -129,6 +131,40 @@ def ftpkitArguments(command):
     """
     words = shlex.split(command)
     return words[words.index("ftpkit") + 1:]
+
+
+def parseError(arguments):
+    """
+    @param arguments: C{twistd ftpkit}'s arguments.
+    @return: the usage error they make, or C{None}.
+    """
+    try:
+        Options().parseOptions(arguments)
+    except usage.UsageError as e:
+        return str(e)
+    return None
+
+
+_PARSE = """
+import sys
+from tests.integration.test_docs_commands import parseError
+error = parseError(sys.argv[1:])
+sys.exit(0 if error is None else error)
+"""
+
+
+def parseWithExamples(arguments):
+    """
+    L{parseError} in a process with C{examples/} on C{PYTHONPATH}, as the
+    tutorials run C{twistd}: the examples' plugins are found only by a
+    process that starts with them on its path.
+
+    @param arguments: C{twistd ftpkit}'s arguments.
+    @return: the usage error they make, or C{None}.
+    """
+    status, output = runPython(["-c", _PARSE, *arguments], _SOURCE,
+                               os.path.join(_SOURCE, "examples"))
+    return None if status == 0 else output
 
 
 class CommandsTests(unittest.TestCase):
@@ -154,16 +190,19 @@ class CommandsTests(unittest.TestCase):
                 commands = twistdCommands(f.read())
             for command in commands:
                 arguments = ftpkitArguments(machine.here(command))
-                try:
-                    Options().parseOptions(arguments)
-                except usage.UsageError as e:
-                    self.fail(f"{os.path.basename(page)}: {command}: {e}")
+                if command.startswith("PYTHONPATH=examples "):
+                    error = parseWithExamples(arguments)
+                else:
+                    error = parseError(arguments)
+                if error is not None:
+                    self.fail(f"{os.path.basename(page)}: {command}: {error}")
                 parsed.add(os.path.basename(page))
         # Where the commands are: the search itself is checked.
         self.assertTrue({"README.md", "quickstart.rst", "deployment.rst",
                          "tls.rst", "scale-out.rst", "virtual-hosts.rst",
-                         "virtual-users.rst", "hooks.rst",
-                         "s3.sh"} <= parsed, parsed)
+                         "virtual-users.rst", "hooks.rst", "s3.sh",
+                         "writing-a-realm.rst",
+                         "writing-a-storage-backend.rst"} <= parsed, parsed)
 
     def test_findsUnitCommand(self):
         """
