@@ -256,6 +256,22 @@ class PacedPipeTests(unittest.SynchronousTestCase):
         self.assertEqual(self.passed(), 30000)
         self.assertFalse(self.producer.paused)
 
+    def test_cancelEndsWaitForDrain(self):
+        """
+        A pipe cancelled (its transfer aborted) tells those waiting for it
+        to drain: a paced upload over TLS whose client had sent
+        everything waited there for ever once its session's drain cut it
+        (C{SIGTERM}, the grace over): no C{426}, no line in the log, its
+        partial file lost when the server gave up on it.
+        """
+        self.pipe.write(b"x" * 30000)
+        drained = self.pipe.whenDrained()
+        self.assertNoResult(drained)
+        self.pipe.cancel()
+        self.successResultOf(drained)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.successResultOf(self.pipe.whenDrained())
+
     def test_unregisterWhenDrained(self):
         """
         A producer that is done while bytes wait: the consumer hears of it

@@ -352,9 +352,14 @@ class PacedPipe:
 
     def cancel(self):
         """
-        Forget what waits here and a pending timer (the transfer is over).
+        Forget what waits here and a pending timer (the transfer is over),
+        and tell those waiting for it to drain (L{whenDrained}), which
+        waited for ever otherwise.
         """
         self._pending = []
         timer, self._timer = self._timer, None
         if timer is not None and timer.active():
             timer.cancel()
+        waiters, self._drainWaiters = self._drainWaiters, []
+        for waiter in waiters:
+            waiter.callback(None)
