@@ -233,13 +233,6 @@ ROWS = [
       for value in ["64M", "0"]],
     (["--read-only", "--anonymous-write"],
      "--anonymous-write: contradicts --read-only"),
-    *[(["--root", "{dir}", "--realm", realm],
-       f"--root: --realm {realm.partition(':')[0]}")
-      for realm in ["memory", "filesystem:{dir}", "fsspec:memory://"]],
-    (["--home-per-user", "--realm", "memory"],
-     "--home-per-user: --realm memory has one tree for every user"),
-    (["--home-per-user", "--realm", "memory:1M", "--vhost",
-      "a.example=memory"], "--home-per-user: --realm memory"),
     (["--home-per-user", "--anonymous-write", "--auth", "anonymous"],
      "--anonymous-write: with --home-per-user"),
 ]

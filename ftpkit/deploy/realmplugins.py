@@ -115,47 +115,51 @@ def servesRealm(plugin, argument, what):
     return ask is None or bool(ask(argument))
 
 
-def refuseUnusedHomes(options, vhostSpecs=()):
+def unusedHomes(options, vhostSpecs=()):
     """
-    Refuse C{--home-per-user} where no realm of the server (the default
-    one, a C{--vhost}'s) can have homes per user: C{memory}, one tree for
-    every user, ignored it without a word. (C{users:PATH} and C{pg:DSN}
-    take it and give each user their entry's home, as documented.)
+    Tell whether C{--home-per-user} was given where no realm of the
+    server (the default one, a C{--vhost}'s) can have homes per user:
+    C{memory}, one tree for every user, ignores it. (C{users:PATH} and
+    C{pg:DSN} take it and give each user their entry's home, as
+    documented.) A warning at start, not a usage error, so that a
+    deployment started with it before keeps starting.
 
     @param options: parsed L{ftpkit.deploy.tap.Options}.
     @param vhostSpecs: the C{REALM[:ARGS]} of each C{--vhost}.
-    @raise usage.UsageError: naming the realm.
+    @return: the warning's text naming the realm, or C{None}.
     """
     if not options.get("home-per-user"):
-        return
+        return None
     specs = [(options["realm"], "--realm")]
     specs += [(spec, "--vhost") for spec in vhostSpecs]
-    if not any(servesRealm(*findRealm(spec, option), "Homes")
-               for spec, option in specs):
-        raise usage.UsageError(
-            f"--home-per-user: --realm {options['realm'].partition(':')[0]} "
+    if any(servesRealm(*findRealm(spec, option), "Homes")
+           for spec, option in specs):
+        return None
+    return (f"--home-per-user: --realm {options['realm'].partition(':')[0]} "
             "has one tree for every user, no homes (nor has any --vhost's "
-            "realm): it would not be used")
+            "realm): the option is not used")
 
 
-def refuseUnusedRoot(options, vhostSpecs=()):
+def unusedRoot(options, vhostSpecs=()):
     """
-    Refuse a C{--root} given where no realm of the server (the default
-    one, a C{--vhost}'s) serves it: C{--realm memory}, C{fsspec:URL} or
-    C{filesystem:DIR} (which serves C{DIR}) ignored it without a word,
-    and the operator saw other files than the directory named.
+    Tell whether a C{--root} was given where no realm of the server (the
+    default one, a C{--vhost}'s) serves it: C{--realm memory},
+    C{fsspec:URL} or C{filesystem:DIR} (which serves C{DIR}) ignore it,
+    and the operator sees other files than the directory named. A warning
+    at start, not a usage error, so that a deployment started with it
+    before keeps starting.
 
     @param options: parsed L{ftpkit.deploy.tap.Options}; C{root-given}
         holds C{--root}'s directory when the option was given.
     @param vhostSpecs: the C{REALM[:ARGS]} of each C{--vhost}.
-    @raise usage.UsageError: naming the realm.
+    @return: the warning's text naming the realm, or C{None}.
     """
     if not options.get("root-given"):
-        return
+        return None
     specs = [(options["realm"], "--realm")]
     specs += [(spec, "--vhost") for spec in vhostSpecs]
-    if not any(servesRealm(*findRealm(spec, option), "Root")
-               for spec, option in specs):
-        raise usage.UsageError(
-            f"--root: --realm {options['realm']} serves no --root (nor "
-            "does any --vhost's realm): it would not be used")
+    if any(servesRealm(*findRealm(spec, option), "Root")
+           for spec, option in specs):
+        return None
+    return (f"--root: --realm {options['realm']} serves no --root (nor "
+            "does any --vhost's realm): the option is not used")

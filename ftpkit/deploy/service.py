@@ -55,6 +55,7 @@ from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
+from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
 from ftpkit.deploy.startfailure import endStart
 from ftpkit.deploy.stoporder import stopInOrder
 from ftpkit.deploy.stopsignals import StopOnce
@@ -281,6 +282,20 @@ def warnSerial(contextFactory):
             "certificate)", path=contextFactory.paths[0])
 
 
+def warnUnused(options):
+    """
+    Log a warning for C{--root} or C{--home-per-user} given where no realm
+    uses it (L{ftpkit.deploy.realmplugins.unusedRoot},
+    L{ftpkit.deploy.realmplugins.unusedHomes}).
+
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    """
+    specs = [host.realmSpec for host in options["config"].virtualHosts]
+    for text in (unusedHomes(options, specs), unusedRoot(options, specs)):
+        if text is not None:
+            _log.warn("{text}", text=text)
+
+
 def makeService(options, workerChannel=None):
     """
     Build the service of one ftpkit process.
@@ -313,6 +328,7 @@ def makeService(options, workerChannel=None):
         )
     if workerChannel is None:
         warnAnonymousWithoutEntry(options)
+        warnUnused(options)
     config = options["config"]
     if workerChannel is None and freshTicketsMissing(
             config.tlsContextFactory, config.tlsRequireSessionReuse):

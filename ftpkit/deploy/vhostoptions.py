@@ -19,8 +19,6 @@ from ftpkit.deploy.optionvalues import replyText
 from ftpkit.deploy.realmplugins import (
     buildRealm,
     findRealm,
-    refuseUnusedHomes,
-    refuseUnusedRoot,
     servesRealm,
 )
 from ftpkit.deploy.workerroots import servedDirectoryAtStart
@@ -148,9 +146,7 @@ def vhostConfigFields(options):
         C{--vhost-fallback} without a C{--vhost}, or a C{--vhost-root}
         for a host whose realm serves no root (its plugin's optional
         C{servesRoot(argument)} says so: C{filesystem:DIR}, C{memory},
-        C{fsspec:URL}), which it ignored without a word; and
-        C{--home-per-user} where no realm has homes per user
-        (L{refuseUnusedHomes}).
+        C{fsspec:URL}), which it ignored without a word.
     """
     banners = _byName((parseBannerOption(text)
                        for text in options.get("vhost-banner", [])),
@@ -189,8 +185,6 @@ def vhostConfigFields(options):
     if roots:
         raise usage.UsageError(
             f"--vhost-root: no --vhost has the name {min(roots)!r}")
-    refuseUnusedHomes(options, [host.realmSpec for host in hosts])
-    refuseUnusedRoot(options, [host.realmSpec for host in hosts])
     if options["vhost-fallback"] and not hosts:
         raise usage.UsageError(
             "--vhost-fallback: needs a --vhost (without one every HOST "

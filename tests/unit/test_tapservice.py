@@ -130,6 +130,40 @@ class MakeServiceTests(unittest.TestCase):
             self.warnings(),
         )
 
+    def test_unusedRootWarning(self):
+        """
+        A C{--root} no realm serves (C{--realm memory}, C{fsspec:URL},
+        C{filesystem:DIR}) gets a warning at start naming the realm, and
+        the server starts (a deployment given it before keeps starting);
+        C{--realm filesystem}, or a C{--vhost} serving it, gets none.
+        """
+        root = scratchDirectory(self)
+        other = scratchDirectory(self)
+        for realm in ["memory", "fsspec:memory://", "filesystem:" + other]:
+            makeService(parse("--root", root, "--realm", realm,
+                              "--auth", "anonymous"))
+            self.assertIn(f"--root: --realm {realm} serves no --root (nor "
+                          "does any --vhost's realm): the option is not used",
+                          self.warnings())
+        del self.events[:]
+        makeService(parse("--root", root, "--auth", "anonymous"))
+        makeService(parse("--root", root, "--realm", "memory",
+                          "--vhost", "a.example=filesystem",
+                          "--auth", "anonymous"))
+        self.assertFalse(any("--root:" in text for text in self.warnings()),
+                         self.warnings())
+
+    def test_unusedHomesWarning(self):
+        """
+        C{--home-per-user} where no realm has homes (C{--realm memory})
+        gets a warning at start, and the server starts.
+        """
+        makeService(parse("--home-per-user", "--realm", "memory",
+                          "--auth", "memory:bob:pw"))
+        self.assertIn("--home-per-user: --realm memory has one tree for "
+                      "every user, no homes (nor has any --vhost's realm): "
+                      "the option is not used", self.warnings())
+
     def test_anonymousOwnHomeNoWarning(self):
         """
         A users file's realm gives anonymous users its C{anonymous}
