@@ -146,6 +146,36 @@ def signalGroup(group, number):
     return True
 
 
+PROC = "/proc"
+"""Where Linux lists its processes (L{groupRuns})."""
+
+
+def groupRuns(group):
+    """
+    @param group: the id of a process group.
+    @return: whether the group has a process left that has not ended
+        (L{signalGroup}), a zombie not counting: one that ended stays in
+        its group until what reaps orphans reaps it, which a container's
+        first process may do late or never, so that such a zombie held
+        the stop for the whole grace. Without C{/proc} any process counts.
+    """
+    if not signalGroup(group, 0):
+        return False
+    try:
+        pids = [name for name in os.listdir(PROC) if name.isdigit()]
+    except OSError:
+        return True
+    for pid in pids:
+        try:
+            with open(os.path.join(PROC, pid, "stat")) as f:
+                state, _, pgrp = f.read().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(pgrp) == group and state not in ("Z", "X"):
+            return True
+    return False
+
+
 class _Run(ProcessProtocol):
     """
     One run of the command: keeps the start of its output, fires
@@ -308,7 +338,7 @@ class UploadCommand:
 
     def _pruneLeftRunning(self):
         self._leftRunning = {group for group in self._leftRunning
-                             if signalGroup(group, 0)}
+                             if groupRuns(group)}
 
     def _oneEnded(self, result):
         self._unfinished -= 1
@@ -384,7 +414,7 @@ class UploadCommand:
         # group's id is not given to another process meanwhile, and is
         # forgotten once it is empty (_look).
         if (run.group is not None and not run.killed
-                and signalGroup(run.group, 0)):
+                and groupRuns(run.group)):
             self._leftRunning.add(run.group)
             self._watch()
         timedOut = not killer.active()

@@ -7,9 +7,11 @@ exited leaving one (C{notify &}), past the server's stop, in one
 process and under C{--workers} alike.
 """
 
+import ctypes
 import io
 import os
 import signal
+import sys
 
 from twisted.internet import defer, reactor
 from twisted.internet.task import deferLater
@@ -58,6 +60,23 @@ def killLeft(path):
     for pid in pidsIn(path):
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+PR_SET_CHILD_SUBREAPER = 36
+"""Linux's C{prctl} making the caller reap the orphans of its
+descendants, as a container's first process does."""
+
+
+def reap(pid):
+    """
+    Reap C{pid} if it is a child of this process not reaped yet.
+
+    @param pid: a process id.
+    """
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def upload(path):
@@ -144,6 +163,30 @@ class GroupKilledTests(unittest.TestCase):
         with open(done) as f:
             self.assertEqual(f.read(), "done\n")
         self.assertEqual(hookLines(logged), [])
+
+    @defer.inlineCallbacks
+    def test_zombieLeftDoesNotHoldTheStop(self):
+        """
+        A process a command left that ended, but that what reaps orphans
+        has not reaped yet (a container's first process that reaps late
+        or never), does not hold the stop: it held it for the whole
+        grace, as a zombie is still in its group.
+        """
+        if not sys.platform.startswith("linux"):
+            raise unittest.SkipTest("needs Linux's prctl and /proc")
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.assertEqual(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0)
+        self.addCleanup(libc.prctl, PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+        hook = self.shell('sleep 0.2 & echo $! > "$0"')
+        yield hook.uploadFinished(upload("/a"))
+        [pid] = pidsIn(self.pids)
+        self.addCleanup(reap, pid)
+        while alive(pid):
+            yield deferLater(reactor, 0.05, lambda: None)
+        with open(f"/proc/{pid}/stat") as f:
+            self.assertIn(") Z ", f.read())
+        settled = hook.finish(20)
+        self.assertTrue(settled.called)
 
 
 HOOK = """#!/bin/sh
