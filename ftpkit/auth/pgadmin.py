@@ -153,6 +153,22 @@ def applyOptions(row, options, password):
     entryFromRow(row)
 
 
+def newRow(options):
+    """
+    @param options: C{add}'s parsed arguments.
+    @return: the row of the user to add, its password not set yet.
+    @raise UsersFileError: when the name or the fields break the server's
+        rules (checked before connecting: a bad name was reported as the
+        database being unreachable when it was).
+    """
+    checkUserName(options.user)
+    row = dict.fromkeys(COLUMN_NAMES)
+    row.update(name=options.user, home=options.user,
+               permissions=["list", "read"], read_only=False, directories={})
+    applyOptions(row, options, None)
+    return row
+
+
 def _store(cursor, row):
     """
     Insert or update a user's row (every column: on a table an older
@@ -200,19 +216,16 @@ def run(connection, options, stdin, stdout, prompt):
                            (options.user,))
             print(f"removed {options.user}", file=stdout)
             return
-        if options.command == "add":
-            checkUserName(options.user)
-            if row is not None:
-                raise UsersFileError(f"user {options.user!r} exists: use set")
-            row = dict.fromkeys(COLUMN_NAMES)
-            row.update(name=options.user, home=options.user,
-                       permissions=["list", "read"], read_only=False,
-                       directories={})
-        elif row is None:
-            raise UsersFileError(f"no user {options.user!r}: use add")
         # The name and the other fields are checked before the password
         # is asked for: a mistake there is said at once.
-        applyOptions(row, options, None)
+        if options.command == "add":
+            if row is not None:
+                raise UsersFileError(f"user {options.user!r} exists: use set")
+            row = newRow(options)
+        elif row is None:
+            raise UsersFileError(f"no user {options.user!r}: use add")
+        else:
+            applyOptions(row, options, None)
         if (options.command == "add" or options.password
                 or options.password_stdin):
             applyOptions(row, options, readPassword(options.password_stdin,
@@ -238,6 +251,12 @@ def main(argv=None, stdin=None, stdout=None, stderr=None,
     """
     options = makeParser().parse_args(argv)
     stdin, stdout, stderr = standardStreams(stdin, stdout, stderr)
+    if options.command == "add":
+        try:
+            newRow(options)
+        except UsersFileError as e:
+            stderr.write(errorLine("pgadmin", e))
+            return 1
     try:
         import psycopg
     except ImportError:

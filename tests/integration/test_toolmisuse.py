@@ -192,6 +192,25 @@ class PgadminTests(unittest.TestCase):
         self.assertEqual((status, errors.getvalue()),
                          (130, "\npgadmin: interrupted\n"))
 
+    def test_badAddBeforeConnecting(self):
+        """
+        C{add} with a name or a field the server cannot use says so
+        without connecting: with no database reachable it said the
+        connection failed instead.
+        """
+        def connect(dsn):
+            self.fail(f"connected to {dsn!r}")
+
+        self.patch(psycopg, "connect", connect)
+        for args, said in [
+                (["../x"], "'../x' is not a usable user name"),
+                (["bob", "--home", ""], "pgadmin: ")]:
+            errors = io.StringIO()
+            status = pgadmin.main(["--dsn", "host=nowhere", "add", *args],
+                                  stdout=io.StringIO(), stderr=errors)
+            self.assertEqual(status, 1, args)
+            self.assertIn(said, errors.getvalue())
+            self.assertEqual(errors.getvalue().count("\n"), 1, args)
 
 class WhoTests(unittest.TestCase):
     """
