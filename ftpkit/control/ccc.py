@@ -18,8 +18,33 @@ from OpenSSL import SSL
 from twisted.internet import defer
 from twisted.internet.abstract import FileDescriptor
 from twisted.internet.error import ConnectionLost
+from twisted.protocols.policies import ProtocolWrapper
 
 from ftpkit import compat
+
+
+def tlsUnder(transport):
+    """
+    @param transport: a control connection's transport.
+    @return: C{(tcp, layer)}: the TCP transport whose TLS C{AUTH TLS}
+        started, and that TLS layer (L{ftpkit.compat.tlsLayer}); or
+        C{None}. Wrappers between the session and the TCP transport (the
+        PROXY protocol's, L{ftpkit.control.proxied.ProxiedProtocol}) are
+        seen through when the layer wraps them: C{AUTH TLS} through one
+        puts TLS under it, and C{CCC} was refused there as if the TLS
+        were implicit. An implicit TLS layer, itself such a wrapper, has
+        none under it.
+    """
+    wrapper = None
+    while True:
+        layer = compat.tlsLayer(transport)
+        if layer is not None:
+            if wrapper is not None and layer.wrappedProtocol is not wrapper:
+                return None
+            return transport, layer
+        if not isinstance(transport, ProtocolWrapper):
+            return None
+        wrapper, transport = transport, transport.transport
 
 
 def canClearTLS(transport):
@@ -28,7 +53,7 @@ def canClearTLS(transport):
     @return: whether L{clearTLS} can end its TLS (it was started with
         C{AUTH TLS} on a Twisted whose private names ftpkit knows).
     """
-    return compat.tlsLayer(transport) is not None
+    return tlsUnder(transport) is not None
 
 
 TLS_CONTENT_TYPES = frozenset(range(20, 25))
@@ -219,7 +244,7 @@ def clearTLS(transport):
     @param transport: a transport for which L{canClearTLS} is true.
     @return: a Deferred firing once the connection is in clear.
     """
-    layer = compat.tlsLayer(transport)
+    transport, layer = tlsUnder(transport)
     compat.flushTLSWrites(layer)
     shutdown = TLSShutdown(transport, layer)
     transport.protocol = shutdown

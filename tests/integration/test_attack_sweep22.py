@@ -86,8 +86,7 @@ C{haproxy:unix:}, C{unix:}, C{--metrics unix:}):
       implicit TLS, C{PROT P} listings through the balancer with their own
       header: C{226}; C{haproxy:tcp:} with C{AUTH TLS}: C{HOST} sent in
       clear against another SNI C{530}, under TLS C{504} (the fourteenth
-      sweep's check holds behind a balancer); C{CCC} there C{534} (TLS
-      under the PROXY wrapper cannot be taken away);
+      sweep's check holds behind a balancer);
     - C{--metrics unix:}: served, C{Host} not checked (no browser
       reaches a Unix socket);
     - once fixed: C{haproxy:unix:} with C{AUTH TLS}, C{PROT P} and a
@@ -98,12 +97,19 @@ C{haproxy:unix:}, C{unix:}, C{--metrics unix:}):
       naming C{192.0.2.9} and C{::ffff:192.0.2.9} against C{--deny-from
       192.0.2.0/24}, one process and C{--workers 2}: C{421}.
 
+C{CCC} behind a C{haproxy:tcp:} listener was refused with C{534} "CCC
+is not possible on this connection (implicit TLS)", though its TLS was
+explicit: L{ftpkit.control.ccc} looked for the TLS layer on the
+session's transport, the PROXY wrapper, and C{AUTH TLS} had put it under
+the wrapper. It now looks through such a wrapper
+(L{ftpkit.control.ccc.tlsUnder}), and the connection goes on in clear
+(L{ProxiedCCCTests}).
+
 Found, not fixed: every client of a C{unix:} listener counts as the one
 address C{unknown} for the per-address limits, so one local client's
 failed logins delay every other's, and 32 sessions
 (C{--max-connections-per-ip}) fill the listener, as clients behind any
-proxy that sends no PROXY header share its address; C{CCC} behind a
-C{haproxy:} listener is refused with the text "(implicit TLS)".
+proxy that sends no PROXY header share its address.
 """
 
 import ftplib
@@ -350,6 +356,46 @@ class ProxiedSessionReuseTests(Certificates, unittest.TestCase):
             ftp.storbinary("STOR up.bin", io.BytesIO(b"x" * 100000))
             self.assertEqual(ftp.nlst(), ["up.bin"])
             self.assertEqual(ftp.reused, [True, True])
+        return threads.deferToThread(check)
+
+
+class ProxiedCCCTests(Certificates, unittest.TestCase):
+    """
+    C{CCC} after C{AUTH TLS} on a C{haproxy:tcp:} listener, with
+    C{--tls-allow-ccc}.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.makeCertificates()
+        self.server = ServerProcess(
+            self, ["--root", scratchDirectory(self),
+                   "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both, "--tls-allow-ccc"],
+            listen=lambda port: [
+                "--listen", f"tcp:{port}:interface=127.0.0.1",
+                "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
+        ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
+                           self.server.waitForLog("ftpkit listening on", 2))
+        (self.port,) = {int(port) for port in ports} - {self.server.port}
+
+    def test_cleared(self):
+        """
+        The control connection goes on in clear, as on a plain listener:
+        C{CCC} was refused with C{534} "(implicit TLS)", the TLS being
+        under the PROXY wrapper, where it was not looked for.
+        """
+        def check():
+            ftp = _ProxiedReusingFTPTLS(context=clientContext(
+                ssl.TLSVersion.TLSv1_2))
+            self.addCleanup(ftp.close)
+            ftp.connect("127.0.0.1", self.port)
+            ftp.auth()
+            ftp.login("alice", "secret")
+            self.assertTrue(ftp.ccc().startswith("200 "))
+            self.assertEqual(ftp.pwd(), "/")
+            self.assertTrue(ftp.quit().startswith("221"))
         return threads.deferToThread(check)
 
 
