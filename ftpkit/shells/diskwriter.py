@@ -15,7 +15,7 @@ import os
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit.errors import PermissionDenied
+from ftpkit.errors import InsufficientStorage, PermissionDenied
 from ftpkit.fileinfo import FileDescriptor, StorageChange
 from ftpkit.interfaces import (
     IAccountedWriteFile,
@@ -455,10 +455,17 @@ class FileWriter(LeftBehind):
     def _discard(self, failure):
         """
         After a failed upload (a write failed: the disk is full, say):
-        clean up as L{discard} does, then report the failure.
+        clean up as L{discard} does, then report the failure; an upload of
+        a whole file that found the disk full keeps what it received, as
+        L{abort} does (clients retry a C{452} as a resume).
         """
-        cleaning = self._runEnd(lambda: self._cleanUp(cutBack=True),
-                                self._removed)
+        if failure.check(InsufficientStorage) and (
+                self._anonymous or (self._temporary is not None
+                                    and not self._resumed)):
+            cleaning = self._runEnd(self._keep, self._keptOver)
+        else:
+            cleaning = self._runEnd(lambda: self._cleanUp(cutBack=True),
+                                    self._removed)
         cleaning.addBoth(lambda ignored: failure)
         return cleaning
 

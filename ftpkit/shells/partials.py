@@ -204,8 +204,9 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
     """
     An upload was cut: keep what it received as C{target}'s partial
     upload (replacing an older one, whoever left it: one partial upload a
-    target), or remove the temporary file when it received nothing, the
-    name would be too long, or the target is not the one it began on
+    target), or remove the temporary file when it received nothing and
+    began on no file, the name would be too long, or the target is not
+    the one it began on
     (C{targetWas}): another upload of the target, begun after it (a
     client that cut its own upload to start it again on another
     connection, as lftp does), completed before the cut was seen, and
@@ -214,7 +215,10 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
     is set from this machine's clock, which measures its age
     (L{PARTIAL_LIFETIME}): a file server's (NFS) stamps its writes with
     its own, and one behind by a day made every cut upload look expired
-    at once.
+    at once. An upload that replaced a file and received nothing keeps
+    an empty partial upload: its resumer's C{SIZE} then answers 0, not
+    the old file's size, from which lftp and curl's C{-C -} sent the new
+    file's rest after the old file's start.
 
     @param temporary: the temporary file's path.
     @param target: the target's path.
@@ -233,7 +237,8 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
         one it replaced.
     """
     partial = partialPath(target)
-    if size > 0 and partial is not None and (
+    replacing = targetWas is not UNKNOWN and targetWas is not None
+    if (size > 0 or replacing) and partial is not None and (
             targetWas is UNKNOWN
             or targetVersion(target, directory) == targetWas):
         if fd is not None:

@@ -1,8 +1,9 @@
 """
 Uploads onto a disk that fills up (a small C{tmpfs}, root only): each gets
-C{452}, keeps nothing of its own, and leaves what was there before as it
-was, whichever way its bytes reach the disk (spliced in clear, or written
-through Python under TLS and in active mode).
+C{452}, keeps nothing of its own but a whole file's upload's partial one,
+and leaves what was there before as it was, whichever way its bytes reach
+the disk (spliced in clear, or written through Python under TLS and in
+active mode).
 """
 
 import errno
@@ -161,20 +162,26 @@ class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
     async def test_replaceUnderTLS(self):
         """
         C{STOR} over a file leaves the old file whole, under TLS and in
-        clear, and the next upload works once the disk has room again.
+        clear, keeps what fitted as the uploader's partial upload (clients
+        retry a C{452} as a resume from C{SIZE}, which answered the old
+        file's size), and the next upload works once the disk has room.
         """
         def run():
             finals = []
             for tls in (True, False):
                 ftp = self.login(tls=tls)
                 finals.append(storeFailing(ftp, "STOR old", FLOOD))
+            kept = ftp.size("old")
             os.remove(self.old)
             ftp.storbinary("STOR small", io.BytesIO(b"fits"))
-            return finals
-        finals = await self.inThread(run)
+            return finals, kept
+        finals, kept = await self.inThread(run)
         for final in finals:
             self.assertTrue(final.startswith("452"), final)
-        self.assertEqual(sorted(os.listdir(self.root)), ["small"])
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [".ftpkit-partial.old", "small"])
+        partial = self.read(os.path.join(self.root, ".ftpkit-partial.old"))
+        self.assertEqual((kept, partial), (len(partial), b"n" * kept))
         self.assertEqual(self.read(os.path.join(self.root, "small")),
                          b"fits")
 

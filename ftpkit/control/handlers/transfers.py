@@ -19,6 +19,7 @@ from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import (
     FTPError,
+    InsufficientStorage,
     InvalidPath,
     NoSuchFile,
     TransferAborted,
@@ -161,19 +162,23 @@ def abortWrite(writeFile):
     return writeFileFor(writeFile).abort()
 
 
-async def _endFailedUpload(writeFile, reason):
+async def _endFailedUpload(writeFile, reason, whole=False):
     """
     An upload failed: one that was cut (the connection broke, C{ABOR}, the
-    session ended) is aborted, which may keep what it received for a
-    resume (L{IPartialWriteFile}); one that failed for its own sake (disk
-    full, over a quota or a size limit) is discarded whole where the file
-    can tell the two apart.
+    session ended), or that wrote a whole file onto a full disk (C{452},
+    which clients retry as a resume from C{SIZE}), is aborted, which may
+    keep what it received for a resume (L{IPartialWriteFile}); any other
+    that failed for its own sake (a quota or size limit, C{552}) is
+    discarded whole where the file can tell the two apart.
 
     @param writeFile: the L{IWriteFile}.
     @param reason: the exception.
+    @param whole: the upload writes a whole file (C{STOR} without C{REST}).
     """
+    transient = whole and isinstance(reason, InsufficientStorage)
     if (isinstance(reason, FTPError)
             and not isinstance(reason, TransferAborted)
+            and not transient
             and IPartialWriteFile.providedBy(writeFile)):
         await writeFile.discard()
     else:
@@ -413,7 +418,8 @@ class TransferCommands:
         short = shortDownload(binary, readFile.size, sent)
         return short if short is not None else (226, "Transfer complete")
 
-    async def receiveFile(self, writeFile, description, opening):
+    async def receiveFile(self, writeFile, description, opening,
+                          whole=False):
         """
         Receive an upload into a file a shell opened (an L{IWriteFile}, or
         an L{IRandomWriteFile} adapted to one): 150, bytes, 226.
@@ -421,6 +427,7 @@ class TransferCommands:
         @param writeFile: what the shell opened.
         @param description: the transfer, as C{STAT} and the logs show it.
         @param opening: the text of the C{150} reply.
+        @param whole: it writes a whole file (L{_endFailedUpload}).
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
@@ -446,7 +453,8 @@ class TransferCommands:
                 connection.closeReceived()
         except BaseException as e:
             await waitAtMost(
-                defer.ensureDeferred(_endFailedUpload(writeFile, e)),
+                defer.ensureDeferred(
+                    _endFailedUpload(writeFile, e, whole)),
                 self.factory.reactor, self.factory.config.dataTimeout,
                 lambda: _log.warn(
                     "{file!r} did not end its aborted upload {transfer} "
@@ -525,7 +533,8 @@ class TransferCommands:
         return await self.receiveFile(
             writeFile, verb + text,
             "Opening %s mode data connection for %s"
-            % ("BINARY" if session.binary else "ASCII", text))
+            % ("BINARY" if session.binary else "ASCII", text),
+            whole=not (append or offset))
 
     async def ftp_STOR(self, argument):
         """
