@@ -201,7 +201,9 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
     async def test_diskFull(self):
         """
         A spliced write failing with C{ENOSPC} answers C{452}; the file it
-        was replacing is intact and no temporary file remains.
+        was replacing is intact, no temporary file remains, and what it
+        received (the bytes before splicing began) is kept as its partial
+        upload, for the client's retry as a resume.
         """
         with open(os.path.join(self.root, "keep.bin"), "wb") as f:
             f.write(b"old contents")
@@ -224,7 +226,10 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
         answer = await self.session(run)
         self.assertTrue(answer.startswith("452"), answer)
         self.assertEqual(self.stored("keep.bin"), b"old contents")
-        self.assertEqual(os.listdir(self.root), ["keep.bin"])
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [".ftpkit-partial.keep.bin", "keep.bin"])
+        kept = self.stored(".ftpkit-partial.keep.bin")
+        self.assertEqual(kept, b"x" * len(kept))
 
 
 def _splicedUpload(testCase, writer, data, end=True, reset=False):

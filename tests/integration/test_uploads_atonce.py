@@ -191,7 +191,9 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         self.failureResultOf(receiving, InsufficientStorage)
         self.successResultOf(writer.abort())
         self.assertEqual(self.content("f"), b"old")
-        self.assertEqual(os.listdir(self.root), ["f"])
+        # Cut having written nothing, it keeps an empty partial upload.
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [".ftpkit-partial.f", "f"])
 
     def test_tooLargeAtOnce(self):
         """
@@ -301,7 +303,9 @@ class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         writer = self.write([b"new"])
         self.failureResultOf(writer.close(), InsufficientStorage)
         self.assertEqual(self.content("f"), b"old")
-        self.assertEqual(os.listdir(self.root), ["f"])
+        # A whole file's upload keeps what it wrote (nothing) for a resume.
+        self.assertEqual(sorted(os.listdir(self.root)),
+                         [".ftpkit-partial.f", "f"])
         self.assertEqual(self.jobs, [])
 
     def test_networkFileSystemUsesThreads(self):
