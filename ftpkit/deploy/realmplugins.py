@@ -115,6 +115,19 @@ def servesRealm(plugin, argument, what):
     return ask is None or bool(ask(argument))
 
 
+def _anyServes(options, vhostSpecs, what):
+    """
+    @param options: parsed L{ftpkit.deploy.tap.Options}.
+    @param vhostSpecs: the C{REALM[:ARGS]} of each C{--vhost}.
+    @param what: C{"Root"} or C{"Homes"} (L{servesRealm}).
+    @return: whether the default realm or any C{--vhost}'s serves it.
+    """
+    specs = [(options["realm"], "--realm")]
+    specs += [(spec, "--vhost") for spec in vhostSpecs]
+    return any(servesRealm(*findRealm(spec, option), what)
+               for spec, option in specs)
+
+
 def unusedHomes(options, vhostSpecs=()):
     """
     Tell whether C{--home-per-user} was given where no realm of the
@@ -128,12 +141,8 @@ def unusedHomes(options, vhostSpecs=()):
     @param vhostSpecs: the C{REALM[:ARGS]} of each C{--vhost}.
     @return: the warning's text naming the realm, or C{None}.
     """
-    if not options.get("home-per-user"):
-        return None
-    specs = [(options["realm"], "--realm")]
-    specs += [(spec, "--vhost") for spec in vhostSpecs]
-    if any(servesRealm(*findRealm(spec, option), "Homes")
-           for spec, option in specs):
+    if not options.get("home-per-user") or _anyServes(
+            options, vhostSpecs, "Homes"):
         return None
     return (f"--home-per-user: --realm {options['realm'].partition(':')[0]} "
             "has one tree for every user, no homes (nor has any --vhost's "
@@ -154,12 +163,8 @@ def unusedRoot(options, vhostSpecs=()):
     @param vhostSpecs: the C{REALM[:ARGS]} of each C{--vhost}.
     @return: the warning's text naming the realm, or C{None}.
     """
-    if not options.get("root-given"):
-        return None
-    specs = [(options["realm"], "--realm")]
-    specs += [(spec, "--vhost") for spec in vhostSpecs]
-    if any(servesRealm(*findRealm(spec, option), "Root")
-           for spec, option in specs):
+    if not options.get("root-given") or _anyServes(
+            options, vhostSpecs, "Root"):
         return None
     return (f"--root: --realm {options['realm']} serves no --root (nor "
             "does any --vhost's realm): the option is not used")

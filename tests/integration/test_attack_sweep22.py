@@ -314,26 +314,38 @@ class _ProxiedReusingFTPTLS(ReusingFTPTLS):
         return conn, None
 
 
-class ProxiedSessionReuseTests(Certificates, unittest.TestCase):
+class _ProxiedTLSServer(Certificates):
     """
-    C{AUTH TLS} on a C{haproxy:tcp:} listener with
-    C{--tls-require-session-reuse}.
+    A server with a certificate and a C{haproxy:tcp:} listener beside its
+    plain one, whose port is C{self.port}.
+
+    @cvar tlsOption: the TLS option the tests are about.
     """
 
     timeout = 120
+    tlsOption = None
 
     def setUp(self):
         self.makeCertificates()
         self.server = ServerProcess(
             self, ["--root", scratchDirectory(self),
                    "--auth", "memory:alice:secret",
-                   "--tls-cert", self.both, "--tls-require-session-reuse"],
+                   "--tls-cert", self.both, self.tlsOption],
             listen=lambda port: [
                 "--listen", f"tcp:{port}:interface=127.0.0.1",
                 "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
         ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
                            self.server.waitForLog("ftpkit listening on", 2))
         (self.port,) = {int(port) for port in ports} - {self.server.port}
+
+
+class ProxiedSessionReuseTests(_ProxiedTLSServer, unittest.TestCase):
+    """
+    C{AUTH TLS} on a C{haproxy:tcp:} listener with
+    C{--tls-require-session-reuse}.
+    """
+
+    tlsOption = "--tls-require-session-reuse"
 
     def test_dataResumesControl(self):
         """
@@ -359,26 +371,13 @@ class ProxiedSessionReuseTests(Certificates, unittest.TestCase):
         return threads.deferToThread(check)
 
 
-class ProxiedCCCTests(Certificates, unittest.TestCase):
+class ProxiedCCCTests(_ProxiedTLSServer, unittest.TestCase):
     """
     C{CCC} after C{AUTH TLS} on a C{haproxy:tcp:} listener, with
     C{--tls-allow-ccc}.
     """
 
-    timeout = 120
-
-    def setUp(self):
-        self.makeCertificates()
-        self.server = ServerProcess(
-            self, ["--root", scratchDirectory(self),
-                   "--auth", "memory:alice:secret",
-                   "--tls-cert", self.both, "--tls-allow-ccc"],
-            listen=lambda port: [
-                "--listen", f"tcp:{port}:interface=127.0.0.1",
-                "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
-        ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
-                           self.server.waitForLog("ftpkit listening on", 2))
-        (self.port,) = {int(port) for port in ports} - {self.server.port}
+    tlsOption = "--tls-allow-ccc"
 
     def test_cleared(self):
         """

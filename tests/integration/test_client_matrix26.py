@@ -35,13 +35,13 @@ from urllib.parse import quote
 
 from twisted.trial import unittest
 
+from tests.integration.test_client_matrix20 import ServerMixin as Matrix20Server
 from tests.integration.test_client_matrix20 import run
 from tests.integration.test_client_threshold import readFile
 from tests.tlssupport import (
     ImplicitFTPTLS,
     clientContext,
     hasIPv6,
-    makeCertificate,
 )
 
 try:
@@ -121,25 +121,15 @@ def lineCount(output):
     return len(output.splitlines())
 
 
-class ServerMixin:
+class ServerMixin(Matrix20Server):
     """
     Starts C{python -m ftpkit} on a scratch root, alice's (and anonymous
-    users'), with a certificate: one listener in clear (where C{AUTH TLS}
-    is offered) on C{127.0.0.1}, and an implicit FTPS one on C{::1} where
-    there is IPv6.
+    users'), with a certificate (made as the twentieth sweep's are): one
+    listener in clear (where C{AUTH TLS} is offered) on C{127.0.0.1}, and
+    an implicit FTPS one on C{::1} where there is IPv6.
     """
 
     timeout = 240
-
-    def setUp(self):
-        from tests.serverprocess import ServerProcess
-        self.serverProcess = ServerProcess
-        self.root = os.path.abspath(self.mktemp())
-        self.local = os.path.abspath(self.mktemp())
-        certs = os.path.abspath(self.mktemp())
-        for directory in (self.root, self.local, certs):
-            os.makedirs(directory)
-        self.cert, self.key, _ = makeCertificate(certs)
 
     def serve(self, *options):
         """
