@@ -292,8 +292,9 @@ class UploadCommand:
         @return: a Deferred firing once no command runs or waits, and
             no process a command left runs.
         """
-        self._pruneLeftRunning()
+        self._pruneLeftRunning(zombiesEnded=True)
         if not self._unfinished and not self._leftRunning:
+            self._stopWatching()
             return defer.succeed(None)
         settled = defer.Deferred()
         self._settled.append(settled)
@@ -309,7 +310,7 @@ class UploadCommand:
             self._watching.start(LEFT_RUNNING_POLL, now=False)
 
     def _look(self):
-        self._pruneLeftRunning()
+        self._pruneLeftRunning(zombiesEnded=bool(self._settled))
         if self._settled:
             self._settleIfDone()
         elif not self._leftRunning:
@@ -336,9 +337,24 @@ class UploadCommand:
                 groups=", ".join(str(group) for group in killed))
         self._settleIfDone()
 
-    def _pruneLeftRunning(self):
+    def _pruneLeftRunning(self, zombiesEnded=False):
+        """
+        Forget the groups of processes commands left running that are
+        empty.
+
+        @param zombiesEnded: whether a group holding only processes that
+            ended (zombies, not reaped yet) counts as empty, as it does
+            for the stop (L{groupRuns}, a walk of C{/proc}); while the
+            server serves, such a group is kept, which costs a signal a
+            look (C{killpg} with none) and no walk.
+        """
+        if zombiesEnded:
+            runs = groupRuns
+        else:
+            def runs(group):
+                return signalGroup(group, 0)
         self._leftRunning = {group for group in self._leftRunning
-                             if groupRuns(group)}
+                             if runs(group)}
 
     def _oneEnded(self, result):
         self._unfinished -= 1
@@ -353,7 +369,7 @@ class UploadCommand:
         """
         if self._unfinished:
             return
-        self._pruneLeftRunning()
+        self._pruneLeftRunning(zombiesEnded=bool(self._settled))
         if self._leftRunning and not self._cutting:
             return
         if self._notRun:
@@ -414,7 +430,7 @@ class UploadCommand:
         # group's id is not given to another process meanwhile, and is
         # forgotten once it is empty (_look).
         if (run.group is not None and not run.killed
-                and groupRuns(run.group)):
+                and signalGroup(run.group, 0)):
             self._leftRunning.add(run.group)
             self._watch()
         timedOut = not killer.active()

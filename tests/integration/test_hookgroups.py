@@ -17,6 +17,7 @@ from twisted.internet import defer, reactor
 from twisted.internet.task import deferLater
 from twisted.trial import unittest
 
+from ftpkit.control import uploadhook
 from ftpkit.control.uploadhook import UploadCommand
 from ftpkit.ops import events
 from tests.protocol.test_server import captureLogs
@@ -163,6 +164,28 @@ class GroupKilledTests(unittest.TestCase):
         with open(done) as f:
             self.assertEqual(f.read(), "done\n")
         self.assertEqual(hookLines(logged), [])
+
+    @defer.inlineCallbacks
+    def test_noProcessWalkWhileServing(self):
+        """
+        While the server serves, the looks at a group a command left
+        running send a signal (none) and walk no C{/proc}: the walk
+        that tells zombies apart (L{uploadhook.groupRuns}) ran in the
+        reactor's thread at every command's end and every 0.2 s while
+        such a process ran, over every process of the machine; it is
+        for the stop alone.
+        """
+        walks = []
+        real = uploadhook.groupRuns
+        self.patch(uploadhook, "groupRuns",
+                   lambda group: walks.append(group) or real(group))
+        hook = self.shell('sleep 1 & echo $! > "$0"')
+        yield hook.uploadFinished(upload("/a"))
+        yield deferLater(reactor, 3 * uploadhook.LEFT_RUNNING_POLL,
+                         lambda: None)
+        self.assertEqual(walks, [])
+        yield hook.finish(20)
+        self.assertNotEqual(walks, [])
 
     @defer.inlineCallbacks
     def test_zombieLeftDoesNotHoldTheStop(self):
