@@ -314,6 +314,23 @@ class _ProxiedReusingFTPTLS(ReusingFTPTLS):
         return conn, None
 
 
+def proxiedLogin(testCase, port, user, password):
+    """
+    @param testCase: the test, which closes the client when it ends.
+    @param port: a C{haproxy:tcp:} listener's port on C{127.0.0.1}.
+    @param user: the user name to log in as.
+    @param password: its password.
+    @return: a L{_ProxiedReusingFTPTLS} client (TLS 1.2) logged in after
+        C{AUTH TLS}.
+    """
+    ftp = _ProxiedReusingFTPTLS(context=clientContext(ssl.TLSVersion.TLSv1_2))
+    testCase.addCleanup(ftp.close)
+    ftp.connect("127.0.0.1", port)
+    ftp.auth()
+    ftp.login(user, password)
+    return ftp
+
+
 class _ProxiedTLSServer(Certificates):
     """
     A server with a certificate and a C{haproxy:tcp:} listener beside its
@@ -358,12 +375,7 @@ class ProxiedSessionReuseTests(_ProxiedTLSServer, unittest.TestCase):
         session, and every one was refused.
         """
         def check():
-            ftp = _ProxiedReusingFTPTLS(context=clientContext(
-                ssl.TLSVersion.TLSv1_2))
-            self.addCleanup(ftp.close)
-            ftp.connect("127.0.0.1", self.port)
-            ftp.auth()
-            ftp.login("alice", "secret")
+            ftp = proxiedLogin(self, self.port, "alice", "secret")
             ftp.prot_p()
             ftp.storbinary("STOR up.bin", io.BytesIO(b"x" * 100000))
             self.assertEqual(ftp.nlst(), ["up.bin"])
@@ -386,12 +398,7 @@ class ProxiedCCCTests(_ProxiedTLSServer, unittest.TestCase):
         under the PROXY wrapper, where it was not looked for.
         """
         def check():
-            ftp = _ProxiedReusingFTPTLS(context=clientContext(
-                ssl.TLSVersion.TLSv1_2))
-            self.addCleanup(ftp.close)
-            ftp.connect("127.0.0.1", self.port)
-            ftp.auth()
-            ftp.login("alice", "secret")
+            ftp = proxiedLogin(self, self.port, "alice", "secret")
             self.assertTrue(ftp.ccc().startswith("200 "))
             self.assertEqual(ftp.pwd(), "/")
             self.assertTrue(ftp.quit().startswith("221"))
@@ -450,12 +457,7 @@ class ProxiedHeaderFloodTests(Certificates, unittest.TestCase):
         with its header, is still served.
         """
         def check():
-            ftp = _ProxiedReusingFTPTLS(context=clientContext(
-                ssl.TLSVersion.TLSv1_2))
-            self.addCleanup(ftp.close)
-            ftp.connect("127.0.0.1", self.port)
-            ftp.auth()
-            ftp.login("anonymous", "x")
+            ftp = proxiedLogin(self, self.port, "anonymous", "x")
             ftp.prot_p()
             before = self.settled()
             port = int(re.search(r"\|\|\|(\d+)\|",
@@ -517,12 +519,7 @@ class ProxiedHeaderFloodTests(Certificates, unittest.TestCase):
         refused on the control listener do.
         """
         def check():
-            ftp = _ProxiedReusingFTPTLS(context=clientContext(
-                ssl.TLSVersion.TLSv1_2))
-            self.addCleanup(ftp.close)
-            ftp.connect("127.0.0.1", self.port)
-            ftp.auth()
-            ftp.login("anonymous", "x")
+            ftp = proxiedLogin(self, self.port, "anonymous", "x")
             ftp.prot_p()
             port = int(re.search(r"\|\|\|(\d+)\|",
                                  ftp.sendcmd("EPSV")).group(1))
