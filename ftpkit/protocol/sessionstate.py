@@ -10,8 +10,10 @@ connection's.
 What belongs to the connection rather than to the session stays out of it
 and survives C{REIN}: the client's address, the control connection's TLS
 state (C{AUTH}, C{PBSZ}, C{PROT}: RFC 4217 ties them to the control
-connection, not to a login), and the count of failed logins (so that
-C{REIN} cannot reset the limit on password guesses). Pure: no Twisted.
+connection, not to a login; C{REIN} is refused while the control
+connection is under TLS, and after C{CCC} keeps the protection level),
+and the count of failed logins (so that C{REIN} cannot reset the limit on
+password guesses). Pure: no Twisted.
 """
 
 import time

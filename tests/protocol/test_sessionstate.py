@@ -178,14 +178,27 @@ class ReinitializeTests(unittest.TestCase):
         self.assertEqual(replyCodes(transport)[-2:], ["530", "421"])
         self.assertTrue(transport.disconnecting)
 
-    def test_tlsStateSurvives(self):
+    def test_refusedUnderTLS(self):
         """
-        The control connection's TLS state (C{AUTH}, C{PROT}) belongs to
-        the connection: C{REIN} keeps it.
+        On a control connection under TLS, C{REIN} gets C{502} and changes
+        nothing: the user is still logged in, TLS and C{PROT} stay.
         """
         protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
         protocol.controlSecure = True
         protocol.protectData = True
-        protocol.dataReceived(b"REIN\r\n")
+        protocol.dataReceived(b"REIN\r\nPWD\r\n")
+        self.assertEqual(replyCodes(transport), ["502", "257"])
         self.assertTrue(protocol.controlSecure)
+        self.assertTrue(protocol.protectData)
+
+    def test_protectionSurvivesAfterCCC(self):
+        """
+        After C{CCC} (the control connection in clear, C{PROT P} kept),
+        C{REIN} logs out and keeps the protection level: it cannot be
+        lowered over the clear channel.
+        """
+        protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
+        protocol.protectData = True
+        protocol.dataReceived(b"REIN\r\nPWD\r\n")
+        self.assertEqual(replyCodes(transport), ["220", "530"])
         self.assertTrue(protocol.protectData)

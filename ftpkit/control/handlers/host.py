@@ -28,12 +28,15 @@ class HostCommands:
         """
         Choose the virtual host: C{220} (with the host's banner, if it
         has one); C{501} for text that is no host
-        name; C{503} once C{USER} was given (C{REIN} first); C{504} for a
+        name; C{503} once C{USER} was given (C{REIN} first, or a new
+        connection under TLS); C{504} for a
         name this server does not serve, or one other than the name the
         client gave TLS (SNI) when the control connection is secure.
         """
         if self.session.shell is not None or self.session.username is not None:
-            return (503, "HOST must come before USER; send REIN first")
+            # Under TLS REIN is refused (SecurityCommands.refuseReinitialize).
+            again = "connect again" if self.controlSecure else "send REIN first"
+            return (503, f"HOST must come before USER; {again}")
         try:
             name = parseHostName(argument)
         except ValueError as e:

@@ -336,11 +336,16 @@ class LoginCommands:
     def ftp_REIN(self, argument):
         """
         Log out and start a fresh L{Session}, keeping the connection (and
-        what belongs to it: its TLS state, its failed logins). The time to
-        log in (C{--login-timeout}) starts again only for a client that
-        was logged in: one that never was would otherwise stay connected
-        without logging in by sending C{REIN} now and then.
+        what belongs to it: its protection level after C{CCC}, its failed
+        logins). The time to log in (C{--login-timeout}) starts again only
+        for a client that was logged in: one that never was would
+        otherwise stay connected without logging in by sending C{REIN}
+        now and then. On a control connection under TLS it is refused
+        (C{refuseReinitialize}, of the security commands).
         """
+        refusal = self.refuseReinitialize()
+        if refusal is not None:
+            return refusal
         if self.transfer is not None:
             return (503, "Transfer in progress")
         wasLoggedIn = self.session.shell is not None

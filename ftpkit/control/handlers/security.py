@@ -49,7 +49,8 @@ class SecurityCommands:
     """
     TLS state: the control connection is plain or TLS; data connections
     are clear (PROT C) or private (PROT P). It belongs to the connection,
-    not to the L{ftpkit.protocol.sessionstate.Session}: C{REIN} keeps it.
+    not to the L{ftpkit.protocol.sessionstate.Session}: C{REIN}, refused
+    under TLS (L{refuseReinitialize}), keeps it after C{CCC}.
 
     @ivar controlSecure: the control connection is under TLS.
     @ivar protectData: PROT P is in force.
@@ -201,6 +202,29 @@ class SecurityCommands:
             self.log, LogLevel.warn, "no session reuse", self.peer,
             "data connection TLS handshake from {peer} refused (no session "
             "reuse); dropping it", peer=self.peer)
+
+    def refuseReinitialize(self):
+        """
+        C{REIN} on a control connection under TLS (C{AUTH TLS}, or an
+        implicit C{ssl:} listener) is refused. RFC 4217 (section 11) has
+        it end TLS on the control and data connections alike, so that the
+        next C{USER} and C{PASS} would go in clear: the downgrade
+        C{--tls-allow-ccc} guards C{CCC} against, and one a client
+        keeping TLS (as pyftpdlib does) would not expect. Keeping TLS
+        instead is what a client following the RFC would not expect: its
+        next bytes in clear would end the session. vsftpd and ProFTPD
+        answer every C{REIN} with C{502}; so does ftpkit here, leaving the
+        session as it was (the user logged in, TLS on). After C{CCC} the
+        control connection is in clear and C{REIN} works, keeping C{PROT}
+        as C{CCC} does (it cannot be lowered over the clear channel).
+
+        @return: the C{502} refusing it, or C{None} when the control
+            connection is in clear.
+        """
+        if not self.controlSecure:
+            return None
+        return (502, "REIN is not available on a TLS control connection; "
+                     "QUIT and connect again")
 
     def refuseClearData(self):
         """

@@ -1,0 +1,143 @@
+"""
+The twenty-fourth attack sweep, over real loopback sockets.
+
+C{REIN} on a control connection under TLS answered C{220}, logged the
+user out and kept TLS on: neither what RFC 4217 (section 11) asks, which
+is to end TLS on the control and data connections (so that the next
+C{USER} and C{PASS} go in clear: the downgrade C{CCC} is off by default
+for), nor anything a client could tell from the reply; a client
+following the RFC then sent its next command in clear into the TLS
+session, and was cut off. It now gets C{502} and nothing changes: the
+user stays logged in, TLS and the protection level stay
+(L{ftpkit.control.handlers.security.SecurityCommands.refuseReinitialize}),
+as vsftpd and ProFTPD answer every C{REIN}. After C{CCC} the control
+connection is in clear, and C{REIN} works as before, keeping C{PROT P}.
+"""
+
+import socket
+
+from twisted.trial import unittest
+
+from tests.integration.test_attack_sweep14 import TLSClient
+from tests.tlssupport import FTPSTestsMixin
+
+
+class ImplicitClient(TLSClient):
+    """
+    L{TLSClient} of an implicit FTPS listener: TLS from the first byte.
+    """
+
+    def __init__(self, port, timeout=20):
+        """
+        @param port: the listener's port on C{127.0.0.1}.
+        @param timeout: seconds a read may wait.
+        """
+        self.sock = self.context.wrap_socket(
+            socket.create_connection(("127.0.0.1", port), timeout=timeout))
+        self.buffer = b""
+        self.greeting = self.reply()
+
+
+class ReinitializeUnderTLSTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    C{REIN} sent on a control connection under TLS.
+    """
+
+    def afterLines(self, client, lines):
+        """
+        Send C{lines}, then list the root over a C{PROT P} data
+        connection resuming the control connection's TLS session.
+
+        @param client: a L{TLSClient} whose control connection is under
+            TLS.
+        @param lines: command lines, C{REIN} among them.
+        @return: a Deferred firing with the replies' first four bytes,
+            then the listing's C{(first reply, final reply)}.
+        """
+        def session():
+            try:
+                replies = [client.command(line)[:4] for line in lines]
+                replies.append(client.listing(client.sock.session))
+                return replies
+            finally:
+                client.close()
+
+        return self.inThread(session)
+
+    async def test_explicit(self):
+        """
+        After C{AUTH TLS} and a login, C{REIN} gets C{502}: alice is
+        still logged in (C{PWD} C{257}), the control connection still
+        under TLS and C{PROT P} still in force (the listing's TLS data
+        connection is served). It was C{220}, then C{530} for C{PWD}.
+        """
+        server = self.serve()
+        client = await self.inThread(TLSClient, server.port)
+        await self.inThread(client.startTLS)
+        replies = await self.afterLines(client, [
+            "USER alice", "PASS secret", "PBSZ 0", "PROT P", "REIN", "PWD"])
+        self.assertEqual(replies, [b"331 ", b"230 ", b"200 ", b"200 ",
+                                   b"502 ", b"257 ", (b"150 ", b"226 ")])
+
+    async def test_beforeLogin(self):
+        """
+        Before a login too: the pending C{USER} stays, and its C{PASS}
+        logs in. C{HOST} after it says to connect again, not to send
+        C{REIN}.
+        """
+        server = self.serve()
+
+        def session():
+            client = TLSClient(server.port)
+            try:
+                client.startTLS()
+                return [client.command(line) for line in (
+                    "USER alice", "REIN", "HOST localhost", "PASS secret")]
+            finally:
+                client.close()
+
+        replies = await self.inThread(session)
+        self.assertEqual([reply[:4] for reply in replies],
+                         [b"331 ", b"502 ", b"503 ", b"230 "])
+        self.assertIn(b"connect again", replies[2])
+
+    async def test_implicit(self):
+        """
+        On an implicit FTPS listener, C{REIN} gets C{502} as well.
+        """
+        server = self.serveImplicit()
+        client = await self.inThread(ImplicitClient, server.port)
+        replies = await self.afterLines(client, [
+            "USER alice", "PASS secret", "REIN", "PWD"])
+        self.assertEqual(replies, [b"331 ", b"230 ", b"502 ", b"257 ",
+                                   (b"150 ", b"226 ")])
+
+    async def test_afterCCC(self):
+        """
+        After C{CCC} the control connection is in clear: C{REIN} logs
+        alice out (C{220}, then C{PWD} C{530}), and keeps C{PROT P},
+        which cannot be lowered over the clear channel: the listing after
+        the next login is still under TLS.
+        """
+        server = self.serve(tlsAllowCCC=True)
+
+        def session():
+            client = TLSClient(server.port)
+            try:
+                client.startTLS()
+                replies = [client.command(line)[:4] for line in (
+                    "USER alice", "PASS secret", "PBSZ 0", "PROT P")]
+                resumed = client.sock.session
+                replies.append(client.clearTLS()[:4])
+                replies += [client.command(line)[:4] for line in (
+                    "REIN", "PWD", "USER alice", "PASS secret")]
+                replies.append(client.listing(resumed))
+                return replies
+            finally:
+                client.close()
+
+        replies = await self.inThread(session)
+        self.assertEqual(replies, [
+            b"331 ", b"230 ", b"200 ", b"200 ", b"200 ", b"220 ", b"530 ",
+            b"331 ", b"230 ", (b"150 ", b"226 ")])
+
