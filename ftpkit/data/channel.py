@@ -20,6 +20,7 @@ from twisted.internet import defer
 from twisted.internet.error import ConnectError, ConnectionDone
 from twisted.logger import Logger
 
+from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.data import descriptors
 from ftpkit.data.adopting import adopt, connectBack
 from ftpkit.data.connection import DataConnection, LeanConnection
@@ -31,11 +32,7 @@ from ftpkit.data.handshakes import (
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import HeaderReadings
-from ftpkit.data.refusals import (
-    REFUSED_LISTENER_LINES,
-    RefusedListeners,
-    logStranger,
-)
+from ftpkit.data.refusals import RefusedListeners, logStranger
 from ftpkit.errors import (
     NO_DESCRIPTOR_ERRNOS,
     CannotOpenDataConnection,
@@ -101,7 +98,9 @@ class DataChannel:
             and otherwise from when it has waited too long.
         @param warnings: the server's
             L{ftpkit.control.peerwarnings.PeerWarnings}, which decides
-            which strangers' refusals are logged; C{None} for all.
+            which strangers' refusals are logged (C{None}: all), and
+            which of the listeners refused to the client (C{None}: those
+            a throttle of the session's own lets through).
         """
         self._alarm = alarm
         self._warnings = warnings
@@ -542,11 +541,11 @@ class DataChannel:
     def _refusedListener(self):
         """
         @return: the session's L{RefusedListeners}, to log a listener
-            refused.
+            refused (through a throttle of its own without the server's).
         """
         if self._refusedListeners is None:
             self._refusedListeners = RefusedListeners(
-                self.reactor, self.peerHost, REFUSED_LISTENER_LINES)
+                self.peerHost, self._warnings or PeerWarnings(self.reactor))
         return self._refusedListeners
 
     def _releaseShare(self):

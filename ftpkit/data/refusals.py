@@ -10,12 +10,13 @@ namespace and source.
 
 from twisted.logger import LogLevel
 
+from ftpkit.control.peerwarnings import LINES
 from ftpkit.errors import OutOfDescriptors
-from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 
-REFUSED_LISTENER_LINES = 10
-"""Log lines a session gets a minute for its passive listeners refused
-because its address holds its share of them."""
+REFUSED_LISTENER_LINES = LINES
+"""Log lines a client address gets a minute, over all its sessions, for
+its passive listeners refused for each reason (those of the server's
+L{ftpkit.control.peerwarnings.PeerWarnings})."""
 
 
 STRANGER = ("refused passive data connection from {stranger} "
@@ -50,21 +51,25 @@ def logStranger(log, address, peer, alarm=None, warnings=None):
 
 class RefusedListeners:
     """
-    A session's log lines for passive listeners refused (over its
-    address's share, or with no free port): a client repeating C{PASV} or
-    C{EPSV} gets a few lines a minute of each kind, not one each; the next
-    line logged says how many were left out.
+    What a session says of the passive listeners it was refused (over its
+    address's share, or with no free port), through the server's
+    L{ftpkit.control.peerwarnings.PeerWarnings}: a client repeating
+    C{PASV} or C{EPSV}, on one session or on as many as it opens, gets a
+    few lines a minute of each kind for its address, not one each; the
+    next line logged says how many were left out. (Throttled for each
+    session alone, a client opening sessions that each had one refused
+    had a line logged for each, as C{PORT} bounces had:
+    L{ftpkit.control.handlers.datachannel}.)
     """
 
-    def __init__(self, clock, peer, burst=REFUSED_LISTENER_LINES):
+    def __init__(self, peer, warnings):
         """
-        @param clock: an L{twisted.internet.interfaces.IReactorTime}.
         @param peer: the control connection's peer, normalised.
-        @param burst: lines a minute of each kind (see
-            L{REFUSED_LISTENER_LINES}).
+        @param warnings: the server's
+            L{ftpkit.control.peerwarnings.PeerWarnings}.
         """
-        self._throttle = LogThrottle(clock, burst=burst)
         self._peer = peer
+        self._warnings = warnings
 
     def overShare(self, log, limit):
         """
@@ -74,7 +79,8 @@ class RefusedListeners:
         @param log: the channel's L{twisted.logger.Logger}.
         @param limit: the listeners an address may hold.
         """
-        self._log(log, "share", "it holds {limit} already", limit=limit)
+        self._log(log, "passive share", "it holds {limit} already",
+                  limit=limit)
 
     def unbound(self, log, error, portRange):
         """
@@ -91,23 +97,23 @@ class RefusedListeners:
         if isinstance(error, OutOfDescriptors):
             return
         if portRange is not None:
-            self._log(log, "range", "no free port in --passive-ports "
-                      "{low}-{high}", low=portRange[0], high=portRange[1])
+            self._log(log, "passive range", "no free port in "
+                      "--passive-ports {low}-{high}", low=portRange[0],
+                      high=portRange[1])
         else:
-            self._log(log, "other", "{reason}", reason=error.message)
+            self._log(log, "passive other", "{reason}",
+                      reason=error.message)
 
     def _log(self, log, kind, text, **fields):
         """
-        Log that a passive listener was refused, unless the throttle
-        leaves it out.
+        Log that a passive listener was refused, unless the server's
+        L{ftpkit.control.peerwarnings.PeerWarnings} leave it out.
 
         @param log: the channel's L{twisted.logger.Logger}.
         @param kind: the reason's kind, throttled on its own.
         @param text: the line's end, a format string over C{fields}.
         @param fields: the values C{text} names.
         """
-        skipped = self._throttle.admit(kind)
-        if skipped is not None:
-            log.warn("refused passive listener for {peer}: " + text
-                     + "{more}", peer=self._peer, more=skippedNote(skipped),
-                     **fields)
+        self._warnings.emit(log, LogLevel.warn, kind, self._peer,
+                            "refused passive listener for {peer}: " + text,
+                            peer=self._peer, **fields)

@@ -12,13 +12,32 @@ user stays logged in, TLS and the protection level stay
 (L{ftpkit.control.handlers.security.SecurityCommands.refuseReinitialize}),
 as vsftpd and ProFTPD answer every C{REIN}. After C{CCC} the control
 connection is in clear, and C{REIN} works as before, keeping C{PROT P}.
+
+A client over its share of passive listeners (C{--max-passive-per-ip},
+or half of C{--passive-ports}) was not refused silently (each C{425} had
+its warning line, in one process and under C{--workers 2}, text and
+JSON), but its C{425}s were logged ten a minute for each session: opening sessions that each had one refused, it had a line
+logged for each (25 sessions, 25 lines), as C{PORT} bounces had before
+they went through the server's one throttle of what clients cause at
+will (L{ftpkit.control.peerwarnings}). Its refusals, and those for a
+range with no free port, now go through it too: 10 lines a minute of
+each kind for each client address, over all its sessions
+(L{ftpkit.data.refusals.RefusedListeners}).
 """
 
 import socket
 
+from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
+from ftpkit.control.peerwarnings import LINES
+from ftpkit.loopback import LoopbackServerMixin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_attack_passive import freeRange
 from tests.integration.test_attack_sweep14 import TLSClient
+from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin
 
 
@@ -141,3 +160,47 @@ class ReinitializeUnderTLSTests(FTPSTestsMixin, unittest.TestCase):
             b"331 ", b"230 ", b"200 ", b"200 ", b"200 ", b"220 ", b"530 ",
             b"331 ", b"230 ", (b"150 ", b"226 ")])
 
+
+class PassiveRefusalLinesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server with C{--max-passive-per-ip 1}, one session of the client
+    holding its listener, and more of its sessions each asking for one.
+    """
+
+    timeout = 60
+
+    async def test_boundedOverSessions(self):
+        """
+        25 sessions each refused one listener (C{425}) log L{LINES} lines
+        in all, not one each.
+        """
+        server = self.startServer(
+            FilesystemRealm(scratchDirectory(self)),
+            ServerConfig(loginFailureDelay=0, passivePorts=freeRange(4),
+                         maxPassivePerIP=1))
+        logged = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+
+        def attack():
+            holder = RawClient(server.port)
+            try:
+                holder.login()
+                replies = [holder.command("EPSV")[:3]]
+                for _ in range(25):
+                    client = RawClient(server.port)
+                    try:
+                        client.login()
+                        replies.append(client.command("EPSV")[:3])
+                        client.command("QUIT")
+                    finally:
+                        client.close()
+                return replies
+            finally:
+                holder.close()
+
+        replies = await self.inThread(attack)
+        self.assertEqual(replies, [b"229"] + [b"425"] * 25)
+        lines = [event for event in logged
+                 if "refused passive listener" in event.get("log_format", "")]
+        self.assertEqual(len(lines), LINES)

@@ -18,11 +18,13 @@ from twisted.trial import unittest
 from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
+from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.control.server import FTPFactory
 from ftpkit.data import descriptors
-from ftpkit.data.channel import REFUSED_LISTENER_LINES, DataChannel
+from ftpkit.data.channel import DataChannel
 from ftpkit.data.passive import PassiveListener
 from ftpkit.data.passiveshares import PassiveShares
+from ftpkit.data.refusals import REFUSED_LISTENER_LINES
 from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
@@ -150,6 +152,36 @@ class PassiveShareFullTests(unittest.TestCase):
         self.assertEqual(warnings[-1],
                          "refused passive listener for 10.0.0.1: it holds "
                          "1 already (and 40 more not logged)")
+
+
+    def test_boundedOverSessions(self):
+        """
+        The lines are the client address's, over all its sessions (the
+        server's L{PeerWarnings}): twenty sessions of one address, each
+        refused a listener, get L{REFUSED_LISTENER_LINES} lines a minute
+        in all. Throttled for each session alone, a client opening
+        sessions that each had one refused got a line for each (twenty
+        here).
+        """
+        clock = MemoryReactorClock()
+        shares = PassiveShares(1)
+        self.assertTrue(shares.take("10.0.0.1"))
+        warnings = PeerWarnings(clock)
+        logged = captureLogs(self)
+        for _ in range(20):
+            channel = DataChannel(clock, "127.0.0.1", "10.0.0.1", 8.0,
+                                  shares=shares, warnings=warnings)
+            self.assertRaises(CannotOpenDataConnection, channel.listen)
+        clock.advance(60)
+        channel = DataChannel(clock, "127.0.0.1", "10.0.0.1", 8.0,
+                              shares=shares, warnings=warnings)
+        self.assertRaises(CannotOpenDataConnection, channel.listen)
+        lines = [formatEvent(event) for event in logged
+                 if event.get("log_level") == LogLevel.warn]
+        self.assertEqual(len(lines), REFUSED_LISTENER_LINES + 1)
+        self.assertEqual(lines[-1],
+                         "refused passive listener for 10.0.0.1: it holds "
+                         "1 already (and 10 more not logged)")
 
 
 class PassiveOutOfDescriptorsTests(unittest.TestCase):
