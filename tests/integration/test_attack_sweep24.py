@@ -16,8 +16,9 @@ connection is in clear, and C{REIN} works as before, keeping C{PROT P}.
 A client over its share of passive listeners (C{--max-passive-per-ip},
 or half of C{--passive-ports}) was not refused silently (each C{425} had
 its warning line, in one process and under C{--workers 2}, text and
-JSON), but its C{425}s were logged ten a minute for each session: opening sessions that each had one refused, it had a line
-logged for each (25 sessions, 25 lines), as C{PORT} bounces had before
+JSON), but its C{425}s were logged ten a minute for each session:
+opening sessions that each had one refused, it had a line logged for
+each (25 sessions, 25 lines), as C{PORT} bounces had before
 they went through the server's one throttle of what clients cause at
 will (L{ftpkit.control.peerwarnings}). Its refusals, and those for a
 range with no free port, now go through it too: 10 lines a minute of
