@@ -24,6 +24,36 @@ will (L{ftpkit.control.peerwarnings}). Its refusals, and those for a
 range with no free port, now go through it too: 10 lines a minute of
 each kind for each client address, over all its sessions
 (L{ftpkit.data.refusals.RefusedListeners}).
+
+Tried and held (C{python -m ftpkit}, the disk realm, anonymous and a
+user with every right, explicit TLS, C{--tls-required
+--tls-anonymous-exempt --tls-allow-ccc}, C{--workers 2}):
+    - anonymous, in clear and under TLS: C{MKD}, C{RMD /}, C{DELE /},
+      C{SITE CHMOD}, C{MFMT}, C{APPE}, C{STOU}, C{RNFR /}: C{550};
+      C{ALLO}, C{REST} negative or of 20 digits and more: C{501};
+      C{SIZE}/C{MDTM} of C{../../etc/passwd}: C{550}; C{CWD /../..}:
+      C{/}; C{PORT}/C{EPRT} to another address, an IPv4-mapped one, a
+      port below 1024: C{501}/C{522}; C{PROT P} before C{PBSZ},
+      C{PBSZ}/C{PROT} in clear: C{503}; C{CCC}: C{534};
+    - the user with every right: C{RMD}, C{DELE}, C{RNFR}, C{MKD},
+      C{SITE CHMOD}, C{MFMT}, C{SITE UTIME} of C{/}, C{.} and C{..}:
+      C{550}; through a link to C{/} (made by a local user): C{MKD},
+      C{APPE}, C{STOU}, C{SITE CHMOD}, C{MFMT}, C{RNFR}: C{550}, nothing
+      made outside;
+    - C{IAC IP} inside a verb: C{200}; C{NOOP\rNOOP}, NUL: C{500}; 500
+      C{NOOP}s in one packet: 500 replies; a line a byte at a time:
+      C{200}; a 100 KiB line: C{500} and closed; an endless line a byte
+      a second, before login and after C{USER}: closed at the idle
+      timeout (20 s), not kept open by the bytes;
+    - 200 pipelined C{EPSV}, C{LIST -R}, C{ABOR}: 0.1 s, descriptors back,
+      another session's C{NOOP} 0.1 ms; C{LIST -R} of a tree of 6,560
+      entries with links to C{..} and C{/}: links listed, not followed,
+      another session's C{NOOP} within 7 ms meanwhile;
+    - a random walk of 200 sessions over C{USER}, C{PASS}, C{REIN},
+      C{AUTH TLS}, C{PBSZ}, C{PROT}, C{CCC}, C{HOST}, C{SSCN}, C{CPSV},
+      C{EPSV}, C{PASV}, C{LIST}: no C{451}, no traceback;
+    - C{--max-connections-per-ip 3} under C{--workers 2}: the fourth
+      connection C{421}.
 """
 
 import socket
