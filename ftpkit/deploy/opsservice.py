@@ -15,6 +15,7 @@ from twisted.logger import Logger
 from ftpkit.deploy.endpoints import endpointNames, servesEveryNetwork
 from ftpkit.deploy.rundirs import makeRunDirectory
 from ftpkit.ops import cachemetrics, metricfiles, metrics, who
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH
 
 _log = Logger(namespace="ftpkit.deploy.service")
 
@@ -131,7 +132,8 @@ def addMetricsServices(server, config, pool=None, factory=None,
     warnEveryNetwork(config.metrics)
     strports.service(config.metrics, metricsFactory(
         metrics.expositionRegistry, sessions,
-        endpointNames(config.metrics))).setServiceParent(parent)
+        endpointNames(config.metrics),
+        ipv6PrefixLength=config.ipv6PrefixLength)).setServiceParent(parent)
 
 
 def warnEveryNetwork(description):
@@ -152,7 +154,8 @@ def warnEveryNetwork(description):
             endpoint=description)
 
 
-def metricsFactory(registry, sessions, names, clock=None):
+def metricsFactory(registry, sessions, names, clock=None,
+                   ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
     """
     The factory the C{--metrics} endpoint listens with: its site, within
     the bounds of L{ftpkit.ops.httpguard}.
@@ -162,9 +165,13 @@ def metricsFactory(registry, sessions, names, clock=None):
     @param names: see L{ftpkit.ops.statuspage.makeSite}.
     @param clock: the L{IReactorTime} for its deadlines; the reactor when
         C{None}.
+    @param ipv6PrefixLength: the bits of an IPv6 address that name its
+        client, for the connections one client may hold
+        (C{--ipv6-prefix-length}).
     @return: the factory.
     """
     from ftpkit.ops.httpguard import guardSite
     from ftpkit.ops.statuspage import makeSite
 
-    return guardSite(makeSite(registry, sessions, names), clock)
+    return guardSite(makeSite(registry, sessions, names), clock,
+                     ipv6PrefixLength)

@@ -25,12 +25,14 @@ from twisted.protocols.policies import (
 )
 
 from ftpkit.ops.httpfeed import FedWhileSending
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
 DEADLINE = 30
 """Seconds a connection has to send a request (its headers included)."""
 
 PER_ADDRESS = 8
-"""Connections one client address may hold open at once."""
+"""Connections one client address (an IPv6 client's network, L{limitKey})
+may hold open at once."""
 
 TOTAL = 32
 """Connections the endpoint holds open at once."""
@@ -152,7 +154,9 @@ class GuardedFactory(WrappingFactory):
     @ivar perAddress: L{PER_ADDRESS}.
     @ivar total: L{TOTAL}.
     @ivar requestBytes: L{REQUEST_BYTES}.
-    @ivar peers: open connections by client address.
+    @ivar ipv6PrefixLength: the bits of an IPv6 address that name its
+        client (L{limitKey}).
+    @ivar peers: open connections by client (L{limitKey}).
     """
 
     protocol = DeadlineProtocol
@@ -160,7 +164,8 @@ class GuardedFactory(WrappingFactory):
 
     def __init__(self, site, clock, deadline=DEADLINE,
                  perAddress=PER_ADDRESS, total=TOTAL,
-                 requestBytes=REQUEST_BYTES):
+                 requestBytes=REQUEST_BYTES,
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
         @param site: the wrapped factory.
         @param clock: see C{clock}.
@@ -168,6 +173,7 @@ class GuardedFactory(WrappingFactory):
         @param perAddress: see C{perAddress}.
         @param total: see C{total}.
         @param requestBytes: see C{requestBytes}.
+        @param ipv6PrefixLength: see C{ipv6PrefixLength}.
         """
         WrappingFactory.__init__(self, site)
         self.clock = clock
@@ -175,6 +181,7 @@ class GuardedFactory(WrappingFactory):
         self.perAddress = perAddress
         self.total = total
         self.requestBytes = requestBytes
+        self.ipv6PrefixLength = ipv6PrefixLength
         self.peers = Counter()
 
     def logPrefix(self):
@@ -192,6 +199,8 @@ class GuardedFactory(WrappingFactory):
             closed) past the limits.
         """
         key = getattr(addr, "host", None)
+        if key is not None:
+            key = limitKey(key, self.ipv6PrefixLength)
         if (self.peers[key] >= self.perAddress
                 or sum(self.peers.values()) >= self.total):
             return None
@@ -212,13 +221,15 @@ class GuardedFactory(WrappingFactory):
             del self.peers[p.peerKey]
 
 
-def guardSite(site, clock=None):
+def guardSite(site, clock=None, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
     """
     @param site: the endpoint's C{twisted.web} site.
     @param clock: the L{IReactorTime} for the deadlines; the reactor when
         C{None}.
+    @param ipv6PrefixLength: the bits of an IPv6 address that name its
+        client (C{--ipv6-prefix-length}).
     @return: a L{GuardedFactory} serving C{site}.
     """
     if clock is None:
         from twisted.internet import reactor as clock
-    return GuardedFactory(site, clock)
+    return GuardedFactory(site, clock, ipv6PrefixLength=ipv6PrefixLength)

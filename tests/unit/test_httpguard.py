@@ -4,7 +4,7 @@ endpoint's connections, through the factory the endpoint listens with
 (L{ftpkit.deploy.opsservice.metricsFactory}).
 """
 
-from twisted.internet.address import IPv4Address
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
@@ -45,7 +45,8 @@ class GuardTests(unittest.TestCase):
             for its user, L{ftpkit.ops.peeruser}), or C{None} when it was
             refused.
         """
-        address = IPv4Address("TCP", host, 40000)
+        kind = IPv6Address if ":" in host else IPv4Address
+        address = kind("TCP", host, 40000)
         protocol = self.factory.buildProtocol(address)
         if protocol is None:
             return None
@@ -99,6 +100,23 @@ class GuardTests(unittest.TestCase):
         self.assertIsNotNone(self.connect("192.0.2.2"))
         held[0][0].connectionLost(None)
         self.assertIsNotNone(self.connect())
+
+    def test_perIPv6Network(self):
+        """
+        An IPv6 client is counted by its C{/64}, as every other limit per
+        client address counts it (L{ftpkit.protocol.limitkeys}): counted by
+        exact address, one host took every one of the endpoint's
+        L{httpguard.TOTAL} connections from addresses of its own network,
+        and the scraper got none. An IPv4 client reaching an IPv6 listener
+        (C{::ffff:a.b.c.d}) is its IPv4 address.
+        """
+        for n in range(httpguard.PER_ADDRESS):
+            self.assertIsNotNone(self.connect("2001:db8::%x" % (n + 1)))
+        self.assertIsNone(self.connect("2001:db8::ffff"))
+        self.assertIsNotNone(self.connect("2001:db8:0:1::1"))
+        for _ in range(httpguard.PER_ADDRESS):
+            self.assertIsNotNone(self.connect("192.0.2.7"))
+        self.assertIsNone(self.connect("::ffff:192.0.2.7"))
 
     def test_total(self):
         """
