@@ -2,13 +2,15 @@
 Users read from a file and read again when it changes: the one place
 deciding when a users file (C{--auth users:PATH}) or a password file
 (C{--auth file:PATH}) is read again, and what a reload that fails or
-succeeds logs.
+succeeds logs; and the line saying, at start and at each reload, that
+every local user may change the file (L{exposure}): any of them could
+otherwise write themselves an account and log in as the server's.
 """
 
 import os
 import stat
 
-from ftpkit.deploy.keptfiles import keptContent, register
+from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 
 _RELOADED_ONE = "reloaded {count} user from {path}"
 """The log format of a file reloaded, naming one user."""
@@ -48,6 +50,24 @@ def readRegularFile(path):
             raise OSError(0, f"{kind}, not a regular file", path)
     with os.fdopen(descriptor, "rb") as f:
         return f.read()
+
+
+def exposure(fileMode, directoryMode):
+    """
+    @param fileMode: a users or password file's C{st_mode}.
+    @param directoryMode: its directory's C{st_mode}.
+    @return: what every local user may do to the file, for a log line:
+        write it (its mode lets others write), or replace it (its
+        directory lets others write, and is not sticky, as C{/tmp} is);
+        C{None} when neither.
+    """
+    if fileMode & stat.S_IWOTH:
+        return (f"every local user may write it "
+                f"(mode {stat.S_IMODE(fileMode):04o})")
+    if directoryMode & stat.S_IWOTH and not directoryMode & stat.S_ISVTX:
+        return (f"every local user may replace it (its directory's mode "
+                f"is {stat.S_IMODE(directoryMode):04o})")
+    return None
 
 
 def fileSignature(path):
@@ -109,6 +129,10 @@ class ReloadingFile:
                 raise
             self.content, self.users = kept, parse(kept, path)
             self._notReloaded(e)
+        else:
+            # A worker's acceptor said it at start, once for them all.
+            if not checkedByAcceptor():
+                self._warnExposed()
         register(self)
 
     def _load(self, path):
@@ -128,6 +152,22 @@ class ReloadingFile:
         """
         self._log.error("users file not reloaded, keeping the old users: "
                         "{why}", why=str(error))
+
+    def _warnExposed(self):
+        """
+        Log a warning when every local user may change the file
+        (L{exposure}).
+        """
+        try:
+            fileMode = os.stat(self.path).st_mode
+            directoryMode = os.stat(os.path.dirname(self.path)).st_mode
+        except OSError:
+            return
+        what = exposure(fileMode, directoryMode)
+        if what is not None:
+            self._log.warn("users file {path}: {what}, and so give "
+                           "themselves an account: make it writable by its "
+                           "owner only", path=self.path, what=what)
 
     def reload(self):
         """
@@ -149,6 +189,7 @@ class ReloadingFile:
         else:
             self._log.warn("reloaded {path}, which names no users: nobody can "
                       "log in with it", count=0, path=self.path)
+        self._warnExposed()
         return True
 
     def refresh(self):
