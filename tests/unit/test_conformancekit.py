@@ -1,0 +1,84 @@
+"""
+Tests for the conformance kit itself (L{ftpkit.conformance}): it accepts
+a shell the contract allows, and says which rule one breaks.
+"""
+
+import dataclasses
+
+from twisted.internet.defer import inlineCallbacks
+from twisted.trial import unittest
+
+from ftpkit.conformance import IFTPShellConformanceMixin
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.wrappers import ShellWrapper
+
+
+class UniqueShell(ShellWrapper):
+    """
+    A L{MemoryShell} describing every entry with one C{unique} id (it
+    overrides C{list}, so it offers none of the other ways to list).
+
+    @ivar unique: the id every entry gets.
+    """
+
+    def __init__(self, unique):
+        """
+        @param unique: the id every entry gets; C{""} for none.
+        """
+        ShellWrapper.__init__(self, MemoryShell())
+        self.unique = unique
+
+    def _described(self, info):
+        """
+        @param info: a L{ftpkit.fileinfo.FileInfo}.
+        @return: C{info} with this shell's C{unique} id.
+        """
+        return dataclasses.replace(info, unique=self.unique)
+
+    def stat(self, path):
+        """
+        @param path: see L{ftpkit.interfaces.IFTPShell.stat}.
+        @return: the wrapped shell's answer, with this shell's id.
+        """
+        return ShellWrapper.stat(self, path).addCallback(self._described)
+
+    def list(self, path):
+        """
+        @param path: see L{ftpkit.interfaces.IFTPShell.list}.
+        @return: the wrapped shell's answer, with this shell's id.
+        """
+        return ShellWrapper.list(self, path).addCallback(
+            lambda entries: [(name, self._described(info))
+                             for name, info in entries])
+
+
+class NoUniqueConformanceTests(IFTPShellConformanceMixin, unittest.TestCase):
+    """
+    A shell that gives no C{unique} ids passes the kit: the fact is
+    optional (the server leaves it out of C{MLSD}), but C{test_list}
+    failed such a shell with C{1 != 3}, a rule written nowhere.
+    """
+
+    def makeShell(self):
+        """
+        @return: a shell with no C{unique} ids.
+        """
+        return UniqueShell("")
+
+
+class SharedUniqueTests(unittest.TestCase):
+    """
+    Entries sharing one C{unique} id fail the kit's C{test_list}, saying so.
+    """
+
+    @inlineCallbacks
+    def test_shared(self):
+        """
+        The failure names the rule and the ids.
+        """
+        kit = NoUniqueConformanceTests("test_list")
+        kit.shell = UniqueShell("same")
+        error = yield self.assertFailure(kit.test_list(),
+                                         self.failureException)
+        self.assertIn("two entries share a unique id: ['same', 'same', "
+                      "'same']", str(error))
