@@ -32,6 +32,11 @@ def main(argv=None):
     # SIGQUIT stops a running server now: held until it runs, its default
     # action (a core dump) must not end one still starting.
     holdQuit()
+    # A plugin module that fails to import: one line, not a traceback at
+    # every lookup (twistd's own, of its subcommands, comes first).
+    from ftpkit.deploy.pluginlookups import takeOverPluginLookups
+
+    takeOverPluginLookups()
     from twisted.scripts.twistd import run
 
     args = sys.argv[1:] if argv is None else list(argv)

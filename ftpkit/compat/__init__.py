@@ -67,6 +67,9 @@ One module a job, each listing the private names it reads and why:
     - L{ftpkit.compat.fsspecnames}: fsspec's filesystems (and s3fs's):
       the path a filesystem uses for a URL, the options a URL carries, an
       S3 listing a page at a time, an SFTP connection opened again.
+    - L{ftpkit.compat.pluginimports}: what Twisted's plugin loader logs
+      through: a plugin module that fails to import said in one line by
+      ftpkit, not in a traceback at every lookup.
 
 Nothing outside this package reads or overrides a private name of Twisted,
 pyOpenSSL or fsspec (C{tests/unit/test_privatenames.py} checks).

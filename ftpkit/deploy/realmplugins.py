@@ -1,23 +1,34 @@
 """
 The installed realm plugins (L{ftpkit.interfaces.IRealmPlugin}): all of
-them (L{realmPlugins}, which C{--help-realms} lists), the one a
-C{--realm} or C{--vhost} value names (L{findRealm}), the realm it makes
-(L{buildRealm}), and why a plugin module that failed to import did
-(L{describeImportFailure}).
+them (L{realmPlugins}, which C{--help-realms} lists: L{writeRealmHelp}),
+the one a C{--realm} or C{--vhost} value names (L{findRealm}), the realm
+it makes (L{buildRealm}). A plugin module that failed to import
+(L{describeImportFailure}), or a plugin without a name or C{makeRealm}
+(L{unusableRealmPlugin}), is skipped and said in one line.
 """
 
-import os
+import sys
 
-from twisted.logger import globalLogPublisher
 from twisted.python import usage
 
+from ftpkit.deploy.pluginlookups import (
+    describeImportFailure,
+    pluginLookups,
+    sayOnce,
+)
 from ftpkit.interfaces import IRealmPlugin
 
+__all__ = ["realmPlugins", "describeImportFailure", "unusableRealmPlugin",
+           "writeRealmHelp", "findRealm", "buildRealm", "servesRealm",
+           "unusedHomes", "unusedRoot"]
 
-def realmPlugins(failedImports=None):
+
+def realmPlugins(failedImports=None, unusable=None):
     """
     @param failedImports: a C{list} to which the plugin modules that failed
         to import are added (L{describeImportFailure}), or C{None}.
+    @param unusable: a C{list} to which the plugins skipped as unusable
+        are added (L{unusableRealmPlugin}), or C{None}.
     @return: a C{dict} mapping each installed realm name to its
         L{IRealmPlugin}.
     """
@@ -25,27 +36,60 @@ def realmPlugins(failedImports=None):
 
     import twisted.plugins
 
-    def observe(event):
-        # Twisted's plugin loader logs with the legacy log.err().
-        failure = event.get("log_failure", event.get("failure"))
-        if failure is not None and failedImports is not None:
-            failedImports.append(describeImportFailure(failure))
+    found = {}
+    with pluginLookups(failedImports):
+        for plugin in getPlugins(IRealmPlugin, twisted.plugins):
+            why = unusableRealmPlugin(plugin)
+            if why is None:
+                found[plugin.name] = plugin
+                continue
+            sayOnce(f"realm plugin skipped: {why}")
+            if unusable is not None:
+                unusable.append(why)
+    return found
 
-    globalLogPublisher.addObserver(observe)
-    try:
-        return {p.name: p for p in getPlugins(IRealmPlugin, twisted.plugins)}
-    finally:
-        globalLogPublisher.removeObserver(observe)
 
-
-def describeImportFailure(failure):
+def unusableRealmPlugin(plugin):
     """
-    @param failure: the L{Failure} of a plugin module's import, as Twisted
-        logs it.
-    @return: the module's file name and the error, as text.
+    @param plugin: an object claiming L{IRealmPlugin}.
+    @return: why it cannot be used, naming it and its module (no C{name}
+        text, which C{--realm} could pick, or no C{makeRealm}), or C{None}
+        when it can.
     """
-    where = os.path.basename(failure.frames[-1][1]) if failure.frames else "?"
-    return f"{where} ({failure.type.__name__}: {failure.getErrorMessage()})"
+    name = getattr(plugin, "name", None)
+    if isinstance(name, str) and name and callable(
+            getattr(plugin, "makeRealm", None)):
+        return None
+    # An instance, or a class providing the interface itself.
+    what = getattr(plugin, "__name__", type(plugin).__name__)
+    module = getattr(plugin, "__module__", None) or "?"
+    where = getattr(sys.modules.get(module), "__file__", None) or module
+    lacks = "makeRealm" if isinstance(name, str) and name else "name"
+    return f"{where} ({what} has no {lacks})"
+
+
+def writeRealmHelp(out):
+    """
+    Write what C{--help-realms} shows: each installed realm, where realm
+    plugins are found, and the plugins skipped and why.
+
+    @param out: a text file.
+    """
+    failedImports, unusable = [], []
+    plugins = realmPlugins(failedImports, unusable)
+    out.write("Usage: --realm NAME[:ARGS]\n\n")
+    for name, plugin in sorted(plugins.items()):
+        out.write(f"  {name}\n")
+        out.write(f"      {getattr(plugin, 'description', '')}\n")
+        out.write(f"      ARGS: {getattr(plugin, 'argumentHelp', '')}\n")
+    out.write("\nA realm plugin is an object providing IPlugin and "
+              "ftpkit.interfaces.IRealmPlugin in a module of a "
+              "twisted/plugins/ directory on sys.path (docs/writing-a-realm"
+              ".rst).\n")
+    for text in failedImports:
+        out.write(f"Skipped, failed to import: {text}\n")
+    for text in unusable:
+        out.write(f"Skipped, unusable: {text}\n")
 
 
 def findRealm(spec, option="--realm"):
@@ -55,17 +99,20 @@ def findRealm(spec, option="--realm"):
     @param spec: C{"NAME"} or C{"NAME:ARGS"}.
     @param option: the option that gave it, for the error message.
     @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
-    @raise usage.UsageError: when no installed realm has that name.
+    @raise usage.UsageError: when no installed realm has that name, naming
+        the plugins skipped.
     """
     name, _, argument = spec.partition(":")
-    failedImports = []
-    plugins = realmPlugins(failedImports)
+    failedImports, unusable = [], []
+    plugins = realmPlugins(failedImports, unusable)
     if name not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
         failed = ""
         if failedImports:
             failed = ("; plugin modules that failed to import: "
                       + ", ".join(failedImports))
+        if unusable:
+            failed += "; unusable realm plugins: " + ", ".join(unusable)
         raise usage.UsageError(
             f"{option}: unknown realm {name!r} (installed: {known}{failed})"
         )
@@ -84,7 +131,10 @@ def buildRealm(plugin, argument, options, option):
     @return: the realm.
     @raise usage.UsageError: when C{makeRealm} raised C{ValueError}, or an
         C{OSError} (a file its argument names that cannot be read): one
-        line naming the option, not an error of standard output's; or
+        line naming the option, not an error of standard output's; when
+        it raised C{ImportError} (the module of its realm, imported in
+        C{makeRealm}, is missing or broken): one line naming the plugin;
+        or
         when what it gave has no C{requestAvatar} (C{None}, say: the
         server would start, and answer every login with a traceback).
     """
@@ -92,6 +142,10 @@ def buildRealm(plugin, argument, options, option):
         realm = plugin.makeRealm(argument, options)
     except (ValueError, OSError) as e:
         raise usage.UsageError(f"{option}: {e}")
+    except ImportError as e:
+        raise usage.UsageError(
+            f"{option}: the realm plugin {plugin.name!r} failed to import "
+            f"its realm: {type(e).__name__}: {e}")
     if not callable(getattr(realm, "requestAvatar", None)):
         raise usage.UsageError(
             f"{option}: the realm plugin {plugin.name!r} gave {realm!r},"

@@ -70,6 +70,7 @@ from ftpkit.deploy.realmplugins import (
     describeImportFailure,
     findRealm,
     realmPlugins,
+    writeRealmHelp,
 )
 from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
@@ -380,12 +381,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
 
     def opt_help_realms(self):
         """List the installed realms (--realm NAME) and exit."""
-        out = self.realmOutput
-        out.write("Usage: --realm NAME[:ARGS]\n\n")
-        for name, plugin in sorted(realmPlugins().items()):
-            out.write(f"  {name}\n")
-            out.write(f"      {plugin.description}\n")
-            out.write(f"      ARGS: {plugin.argumentHelp}\n")
+        writeRealmHelp(self.realmOutput)
         raise SystemExit(0)
 
     def parseOptions(self, options=None):

@@ -69,3 +69,17 @@ class BuildRealmTests(unittest.TestCase):
             self.assertIn("--realm: the realm plugin 'giving' gave",
                           str(error))
             self.assertIn("not a realm (no requestAvatar)", str(error))
+
+    def test_importError(self):
+        """
+        An C{ImportError} (the module of the realm, imported in
+        C{makeRealm} as the tutorial does, is missing) is a usage error
+        naming the plugin and the error, where it was a traceback.
+        """
+        error = self.assertRaises(
+            usage.UsageError, buildRealm,
+            GivingPlugin(ModuleNotFoundError("No module named 'tenants'")),
+            "", {}, "--realm")
+        self.assertEqual(str(error), "--realm: the realm plugin 'giving' "
+                         "failed to import its realm: ModuleNotFoundError: "
+                         "No module named 'tenants'")

@@ -239,6 +239,11 @@ class HangupAtStartTests(unittest.TestCase):
         # starts.
         self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
                         signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        # The entry points take over the plugin loader's log for the
+        # process (ftpkit.deploy.pluginlookups): not for the tests after.
+        import twisted.plugin
+
+        self.patch(twisted.plugin, "log", twisted.plugin.log)
 
     def test_twistd(self):
         """

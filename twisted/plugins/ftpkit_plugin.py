@@ -31,12 +31,19 @@ class _ServerMaker(ServiceMaker):
         """
         @return: the class of the server's options,
             L{ftpkit.deploy.tap.Options} (its module loaded only now, with
-            C{SIGHUP} held first: its service reloads once it serves).
+            C{SIGHUP} held first: its service reloads once it serves; and
+            plugin lookups taken over,
+            L{ftpkit.deploy.pluginlookups.takeOverPluginLookups}).
         """
         import signal
 
         if hasattr(signal, "SIGHUP"):
             signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
+        # From here, a plugin module that fails to import is one line,
+        # not a traceback at every lookup (--auth's, the realms').
+        from ftpkit.deploy.pluginlookups import takeOverPluginLookups
+
+        takeOverPluginLookups()
         return ServiceMaker.options.fget(self)
 
 

@@ -1,0 +1,105 @@
+"""
+Plugin lookups that say in one line which plugin module ftpkit skipped
+and why (L{pluginLookups}, L{takeOverPluginLookups}), where Twisted's
+loader logged a traceback at every lookup (L{ftpkit.compat.pluginimports}).
+
+Each plugin module skipped is said once per process, as a warning in the
+log (L{sayOnce}); a C{--realm} that names no installed realm also names
+them in its usage error (L{ftpkit.deploy.realmplugins.findRealm}).
+"""
+
+import os
+from contextlib import contextmanager
+
+from twisted.logger import Logger
+
+from ftpkit.compat.pluginimports import (
+    reportedPluginImports,
+    takeOverPluginImports,
+)
+
+_log = Logger(namespace="ftpkit")
+
+_said = set()
+"""The lines L{sayOnce} logged in this process."""
+
+
+def pluginModuleOf(failure):
+    """
+    @param failure: the L{Failure} of a plugin module's import, as
+        Twisted's loader caught it.
+    @return: the path of the plugin module (the one in a
+        C{twisted/plugins/} directory whose import failed, even where the
+        error was raised in a module it imports); failing that, the file
+        the error was raised in, or C{"?"}.
+    """
+    # A SyntaxError of the module itself has no frame of it: its filename.
+    paths = [frame[1] for frame in failure.frames]
+    paths.append(getattr(failure.value, "filename", None) or "")
+    for path in paths:
+        folder, parent = os.path.split(os.path.dirname(path))
+        if parent == "plugins" and os.path.basename(folder) == "twisted":
+            return path
+    return paths[-2] if len(paths) > 1 else "?"
+
+
+def describeImportFailure(failure):
+    """
+    @param failure: the L{Failure} of a plugin module's import, as Twisted
+        logs it.
+    @return: the module's path and the error, as text.
+    """
+    return (f"{pluginModuleOf(failure)} ({failure.type.__name__}: "
+            f"{failure.getErrorMessage()})")
+
+
+def sayOnce(text):
+    """
+    Log a warning line, unless this process logged it already (each lookup
+    of plugins finds a broken plugin module again).
+
+    @param text: the line.
+    """
+    if text not in _said:
+        _said.add(text)
+        _log.warn("{text}", text=text)
+
+
+def reportImportFailure(failure, skipped=None):
+    """
+    Say that a plugin module was skipped, as it failed to import.
+
+    @param failure: the L{Failure} of its import.
+    @param skipped: a C{list} the module's description
+        (L{describeImportFailure}) is added to, or C{None}.
+    """
+    text = describeImportFailure(failure)
+    if skipped is not None:
+        skipped.append(text)
+    sayOnce(f"plugin module skipped, it failed to import: {text}")
+
+
+@contextmanager
+def pluginLookups(skipped=None):
+    """
+    Look plugins up (C{twisted.plugin.getPlugins}, iterated inside), each
+    plugin module that fails to import said in one line
+    (L{reportImportFailure}), not logged with its traceback.
+
+    @param skipped: a C{list} to which the description of each such module
+        is added, or C{None}.
+    @return: a context manager.
+    """
+    with reportedPluginImports(
+            lambda failure: reportImportFailure(failure, skipped)):
+        yield
+
+
+def takeOverPluginLookups():
+    """
+    Have every plugin lookup of this process, Twisted's own (the
+    subcommands of C{twistd}, the checkers of C{--auth}) too, say a plugin
+    module that fails to import in one line: for C{python -m ftpkit} and
+    C{twistd ftpkit}, whose process is the server's.
+    """
+    takeOverPluginImports(reportImportFailure)
