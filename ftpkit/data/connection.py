@@ -19,7 +19,7 @@ from zope.interface import implementer
 from ftpkit.compat import heldUnsent, queueIsEmpty, writeSideClosed
 from ftpkit.data.cork import uncork
 from ftpkit.data.descriptors import closeSocket
-from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
+from ftpkit.data.linger import LINGER_TIMEOUT, TransportLinger, lingerOn
 from ftpkit.data.tls import receivedCloseNotify, sentCloseNotify
 from ftpkit.data.watchdog import WatchedConnection
 from ftpkit.errors import TransferAborted
@@ -226,7 +226,8 @@ class DataConnection(WatchedConnection, Protocol):
     def finish(self, linger=True):
         """
         Close after every written byte is sent. A download (C{linger})
-        then waits for the client to end its side too, or for
+        then waits for the client to end its side too (in clear, or to
+        have acknowledged it all: L{TransportLinger}), or for
         L{LINGER_TIMEOUT} seconds, as a L{LeanConnection} does: in clear
         after the end of its data (a FIN), under TLS after the server's
         close_notify (the client's close_notify, or its FIN, ends the
@@ -259,8 +260,8 @@ class DataConnection(WatchedConnection, Protocol):
             self._endTLS(linger)
         elif linger and hasattr(self.transport, "loseWriteConnection"):
             self.transport.loseWriteConnection()
-            self._lingerCall = self._reactor.callLater(
-                LINGER_TIMEOUT, self.transport.loseConnection)
+            self._lingerCall = TransportLinger(
+                self._reactor, self.transport, LINGER_TIMEOUT)
         else:
             self.transport.loseConnection()
         return self.whenLost().addCallback(_checkFinished)
@@ -446,8 +447,9 @@ class LeanConnection(WatchedConnection):
     def finish(self, linger=True):
         """
         Close: the kernel sends what is left, then the end of the data;
-        after a download, once the client has ended its side too, or
-        after L{LINGER_TIMEOUT} seconds (L{Linger}).
+        after a download, once the client has ended its side too (or
+        acknowledged everything, L{lingerOn}), or after L{LINGER_TIMEOUT}
+        seconds (L{Linger}).
 
         @param linger: wait for the client (a download); an upload's
             client has ended its side already.

@@ -8,9 +8,13 @@ The final C{226} then leaves only once the client has taken the data
 C{150}). Sent at once, a small file's C{226} reaches a client that has not
 yet read the C{150}, and aria2c, which reads the two together and then
 waits for the socket to say more, hangs until its timeout (it does so
-against pyftpdlib too, and, rarely, vsftpd). Every client ftpkit is tested
-with closes its data connection when the data ends; one that waits for the
-C{226} first gets it after L{LINGER_TIMEOUT}.
+against pyftpdlib too, and, rarely, vsftpd). Most clients close their data
+connection when the data ends. One that waits for the C{226} first
+(Python's C{urllib.request}, which pandas opens C{ftp://} URLs with) gets
+it once its kernel has acknowledged every byte and the end of the data,
+L{ACKED_GRACE} seconds into the wait (L{acknowledged}), rather than after
+L{LINGER_TIMEOUT}; one whose kernel has not taken everything by then gets
+it once it has, or after L{LINGER_TIMEOUT}.
 
 Every download in clear lingers, so the wait is made cheap: one
 L{LingerWatcher} per reactor watches all the lingering sockets through an
@@ -32,18 +36,47 @@ in the reactor costs. Anything else ready first ends the wait in place,
 and the socket waits in the reactor as above.
 """
 
+import fcntl
 import heapq
 import itertools
 import select
 import socket
+import struct
+import termios
 import weakref
 
+from ftpkit.compat import writeSideClosed
 from ftpkit.data.inplace import pollerFor
 
 LINGER_TIMEOUT = 5.0
 """Seconds a finished download waits for the client to close its side."""
 
+ACKED_GRACE = 0.5
+"""Seconds into the wait after which a client that has acknowledged every
+byte and the end of the data, but not ended its side, is taken to be
+waiting for the C{226} (L{acknowledged}): the wait ends then."""
+
+_OUTQ = getattr(termios, "TIOCOUTQ", None)
+"""The C{ioctl} that tells how many bytes a TCP socket has not had
+acknowledged (Linux's C{SIOCOUTQ}), where there is one."""
+
 _READ_SIZE = 65536
+
+
+def acknowledged(sock):
+    """
+    @param sock: a TCP socket whose sending side was shut down.
+    @return: whether the peer's kernel has acknowledged every byte sent on
+        it and then its end (the FIN counts as one more byte of the send
+        queue); C{False} when this cannot be told.
+    """
+    if _OUTQ is None:
+        return False
+    try:
+        queued = fcntl.ioctl(sock.fileno(), _OUTQ, b"\0\0\0\0")
+    except (OSError, ValueError):
+        return False
+    return struct.unpack("i", queued)[0] == 0
 
 
 def peerEnded(sock):
@@ -84,12 +117,15 @@ class Linger:
         a timed call (no batch of events is being handled then), or while
         the reactor did not watch the socket. Its owner may then close it
         and free the number at once.
+    @ivar final: when the wait ends whatever the client did (the
+        reactor's C{seconds()}).
     """
 
     receiving = False
     ended = False
     watched = False
     settled = False
+    final = 0.0
 
     def __init__(self, watcher, sock, onEnd):
         """
@@ -205,15 +241,20 @@ class LingerWatcher:
         """
         return "ftpkit-linger"
 
-    def linger(self, sock, onEnd, timeout):
+    def linger(self, sock, onEnd, timeout, grace=None):
         """
-        Wait for a socket's client to end its side.
+        Wait for a socket's client to end its side (or, once C{grace}
+        seconds have passed, to have acknowledged everything).
 
         @param sock: a connected, non-blocking socket, its sending side
             ended.
         @param onEnd: called with no argument once the wait is over
             (not after L{Linger.stopWaiting}).
         @param timeout: the longest wait, in seconds.
+        @param grace: C{None}, or the seconds after which the wait ends
+            if the client has acknowledged every byte and the end of the
+            data (L{acknowledged}); if not then, once it has (looked at
+            every L{ACKED_GRACE} seconds), or at C{timeout}.
         @return: the L{Linger}.
         """
         linger = Linger(self, sock, onEnd)
@@ -234,32 +275,38 @@ class LingerWatcher:
                 # ended (see doRead).
                 self.poller.modify(linger.fd, select.EPOLLIN)
         self._waiting[linger.fd] = linger
-        deadline = self._reactor.seconds() + timeout
+        now = self._reactor.seconds()
+        linger.final = now + timeout
+        first = timeout if grace is None else min(timeout, max(grace, 0))
+        deadline = now + first
         heapq.heappush(self._deadlines, (deadline, next(self._order), linger))
         if self._timer is None:
-            self._timer = self._reactor.callLater(timeout, self._expire)
+            self._timer = self._reactor.callLater(first, self._expire)
         elif deadline < self._timer.getTime():
-            self._timer.reset(timeout)
+            self._timer.reset(first)
         return linger
 
-    def waitHere(self, sock, timeout):
+    def waitHere(self, sock, timeout, grace=None):
         """
         Wait for a socket's client to end its side in place, the reactor's
         thread blocked in C{poll}, for as long as the reactor has nothing
         else to do: until the reactor's C{epoll} descriptor is ready (any
         event it watches: a command, another lingering socket, a thread's
         result or a signal through the reactor's waker), its next timed
-        call is due, or C{timeout} seconds have passed; not at all while
-        its C{threadCallQueue} holds calls. Without the
-        reactor's descriptor (another reactor), the socket is only read
-        once, without waiting.
+        call is due, C{grace} seconds have passed (the wait is then over
+        if the client has acknowledged everything, L{acknowledged}), or
+        C{timeout} seconds; not at all while its C{threadCallQueue} holds
+        calls. Without the reactor's descriptor (another reactor), the
+        socket is only read once, without waiting.
 
         @param sock: a connected, non-blocking socket, its sending side
             ended.
         @param timeout: the longest wait, in seconds.
+        @param grace: C{None}, or as L{linger} takes it.
         @return: C{None} when the wait is over (the client ended its side,
-            or C{timeout} passed); otherwise the seconds left of
-            C{timeout}, for a wait in the reactor (L{linger}).
+            had acknowledged everything when C{grace} passed, or
+            C{timeout} passed); otherwise the seconds left of C{timeout},
+            for a wait in the reactor (L{linger}).
         """
         here = self._here
         if here is None:
@@ -273,6 +320,8 @@ class LingerWatcher:
             delay = reactor.timeout()
             if delay is None or delay > timeout:
                 delay = timeout
+            if grace is not None and delay > grace:
+                delay = max(grace, 0)
         fd = sock.fileno()
         here.register(fd, select.POLLIN)
         try:
@@ -281,13 +330,19 @@ class LingerWatcher:
             else:
                 started = reactor.seconds()
                 ready = here.poll(delay * 1000)
-                timeout -= reactor.seconds() - started
+                spent = reactor.seconds() - started
+                timeout -= spent
+                if grace is not None:
+                    grace -= spent
         finally:
             here.unregister(fd)
         for readyFd, _events in ready:
             if readyFd == fd and peerEnded(sock):
                 return None
-        return timeout if timeout > 0 else None
+        if timeout <= 0 or (grace is not None and grace <= 0
+                            and acknowledged(sock)):
+            return None
+        return timeout
 
     def check(self, linger):
         """
@@ -335,9 +390,9 @@ class LingerWatcher:
         idle machine, each does), would otherwise make and cancel a timed
         call per file, and add each socket to the reactor and remove it
         (Twisted's C{addReader} and C{removeReader}); this way there is
-        one timed call per L{LINGER_TIMEOUT} at most, which finds nothing
-        to end, and a socket joins the set with one call and leaves it by
-        its close.
+        one timed call per L{ACKED_GRACE} at most (L{lingerOn}'s first
+        deadline), which finds nothing to end, and a socket joins the set
+        with one call and leaves it by its close.
         """
         self._holders += 1
 
@@ -404,6 +459,15 @@ class LingerWatcher:
         while deadlines and (deadlines[0][0] <= now
                              or deadlines[0][2].ended):
             linger = heapq.heappop(deadlines)[2]
+            if linger.ended:
+                continue
+            if now < linger.final and not acknowledged(linger.socket):
+                # Its grace is over, and the client has not taken
+                # everything yet: look again a grace later.
+                heapq.heappush(deadlines, (
+                    min(now + ACKED_GRACE, linger.final), next(self._order),
+                    linger))
+                continue
             linger.end()
         if not deadlines:
             return
@@ -431,7 +495,8 @@ def watcherFor(reactor):
 def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
     """
     End a socket's sending side and wait, until the client ends its side
-    too (or resets it), or for C{timeout} seconds. What the client sends
+    too (or resets it), or has acknowledged everything L{ACKED_GRACE}
+    seconds on (or later), or for C{timeout} seconds. What the client sends
     meanwhile is read and dropped.
 
     @param reactor: the reactor.
@@ -449,7 +514,55 @@ def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
     except OSError:
         return None
     watcher = watcherFor(reactor)
-    left = watcher.waitHere(sock, timeout)
+    started = reactor.seconds()
+    left = watcher.waitHere(sock, timeout, ACKED_GRACE)
     if left is None:
         return None
-    return watcher.linger(sock, onEnd, left)
+    return watcher.linger(sock, onEnd, left, grace=ACKED_GRACE - (
+        reactor.seconds() - started))
+
+
+class TransportLinger:
+    """
+    The linger of a download in clear over a Twisted TCP transport (TYPE
+    A, active mode), asked to C{loseWriteConnection}: it closes the
+    transport once the transport has sent everything and its FIN and the
+    client has acknowledged them (L{acknowledged}), looked at every
+    L{ACKED_GRACE} seconds; or after the whole timeout. The client ending
+    its side first closes the transport without it; its owner then
+    cancels it. It stands for the timed call its owner holds: C{active}
+    and C{cancel}.
+    """
+
+    def __init__(self, reactor, transport, timeout):
+        """
+        @param reactor: an L{IReactorTime}.
+        @param transport: the Twisted TCP transport.
+        @param timeout: the longest wait, in seconds.
+        """
+        self._reactor = reactor
+        self._transport = transport
+        self._final = reactor.seconds() + timeout
+        self._call = reactor.callLater(min(ACKED_GRACE, timeout), self._look)
+
+    def _look(self):
+        transport = self._transport
+        left = self._final - self._reactor.seconds()
+        if left <= 0 or (writeSideClosed(transport)
+                         and acknowledged(transport.getHandle())):
+            transport.loseConnection()
+        else:
+            self._call = self._reactor.callLater(min(ACKED_GRACE, left),
+                                                 self._look)
+
+    def active(self):
+        """
+        @return: whether the transport is still to be closed.
+        """
+        return self._call.active()
+
+    def cancel(self):
+        """
+        Do not close the transport (its connection ended first).
+        """
+        self._call.cancel()

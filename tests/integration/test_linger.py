@@ -72,3 +72,74 @@ class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
         An ASCII download over a Twisted transport.
         """
         return self.download("A")
+
+
+class AcknowledgedClientTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client that has read a download to its end and waits for the C{226}
+    before it closes the data connection, as Python's C{urllib.request}
+    does (it swallows the time-out), gets it once its kernel has
+    acknowledged every byte and the end of the data
+    (L{ftpkit.data.linger.ACKED_GRACE} into the wait), not after the whole
+    linger: here two minutes, more than the client waits. Before, each of
+    C{urllib}'s downloads and listings took
+    L{ftpkit.data.connection.LINGER_TIMEOUT} seconds more.
+    """
+
+    timeout = 90
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        os.makedirs(os.path.join(self.root, "dir"))
+        with open(os.path.join(self.root, "dir", "f.txt"), "wb") as f:
+            f.write(b"hello\n" * 1000)
+        self.patch(connection, "LINGER_TIMEOUT", 120)
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
+
+    def download(self, mode, active=False):
+        """
+        RETR in C{mode} (C{"I"}: the bare socket; C{"A"}: a Twisted
+        transport), passive or active, reading to the end, then the reply
+        (within 30 seconds), and only then closing.
+        """
+        def client():
+            ftp = ftplibLogin(self, self.server.port, timeout=30)
+            ftp.set_pasv(not active)
+            ftp.voidcmd("TYPE " + mode)
+            data = ftp.transfercmd("RETR dir/f.txt")
+            received = b""
+            while True:
+                chunk = data.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            reply = ftp.voidresp()
+            data.close()
+            ftp.quit()
+            return received, reply
+
+        def check(result):
+            received, reply = result
+            self.assertTrue(reply.startswith("226"), reply)
+            self.assertEqual(received.replace(b"\r\n", b"\n"),
+                             b"hello\n" * 1000)
+        return self.inThread(client).addCallback(check)
+
+    def test_binary(self):
+        """
+        A binary download over the bare socket.
+        """
+        return self.download("I")
+
+    def test_ascii(self):
+        """
+        An ASCII download over a Twisted transport.
+        """
+        return self.download("A")
+
+    def test_activeBinary(self):
+        """
+        A binary download in active mode (a Twisted transport).
+        """
+        return self.download("I", active=True)

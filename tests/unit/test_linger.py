@@ -526,8 +526,8 @@ class WaitHereTests(unittest.TestCase):
         watcher = watcherFor(self.reactor)
         timeouts = []
         linger = watcher.linger
-        self.patch(watcher, "linger", lambda sock, onEnd, timeout: (
-            timeouts.append(timeout), linger(sock, onEnd, timeout))[1])
+        self.patch(watcher, "linger", lambda sock, onEnd, timeout, grace: (
+            timeouts.append(timeout), linger(sock, onEnd, timeout, grace))[1])
         self.assertIsNotNone(self.lingerOn())
         [timeout] = timeouts
         self.assertLess(timeout, LINGER_TIMEOUT)
