@@ -1,0 +1,320 @@
+"""
+Cells of the twenty-seventh client sweep's matrix that the other client
+tests leave out, each against C{python -m ftpkit} in a child process:
+
+ - fsspec's C{FTPFileSystem} (what pandas and dask open C{ftp://} URLs
+   with): C{makedirs}, uploads through C{open("wb")} (one C{REST n} and
+   C{STOR} for each block it writes, C{REST 0} first), replacing a file
+   with a shorter one, C{ls}, C{info}, whole and ranged reads (a range
+   ending before the file does is cut with C{ABOR}, whose two replies it
+   reads), C{get_file}, C{mv}, C{rm -r}, C{rmdir}; in clear and over
+   implicit FTPS on C{::1} through C{--workers 2}, and over explicit
+   FTPS;
+ - Python's C{urllib.request} (C{ftp://} URLs, as C{urlretrieve} and
+   pandas open them): a file with a blank and one with a non-ASCII
+   name, an empty file, a directory named with and without its trailing
+   slash (C{RETR} first, then C{CWD} and C{LIST} on its C{550}) and an
+   empty one, through C{--workers 2};
+ - rclone's C{rcat} (of nothing too), C{cat} with C{--offset} and
+   C{--count}, C{touch}, C{mkdir}, C{rmdir}, C{deletefile},
+   C{copyto} of odd names and C{check --download} of a file of 3 MiB,
+   over implicit FTPS on C{::1} through C{--workers 2}, and in clear
+   with C{PASV} only (C{disable_epsv}).
+"""
+
+import os
+import shutil
+import subprocess
+import urllib.request
+from urllib.parse import quote
+
+from twisted.trial import unittest
+
+from tests.integration.test_client_matrix26 import ServerMixin
+
+try:
+    from fsspec.implementations.ftp import FTPFileSystem
+except ImportError:  # pragma: no cover (fsspec is in the dev extra)
+    FTPFileSystem = None
+
+RCLONE = shutil.which("rclone")
+
+UNICODE = "f\u00efl\u00e9 \u20ac.txt"
+"""A name with blanks and two- and three-byte UTF-8 characters."""
+
+BLOCK = 65536
+"""fsspec's block size: it uploads and reads ahead in blocks of it."""
+
+
+def fsspecLogin(host, port, tls=False):
+    """
+    @param tls: C{True} for explicit FTPS (C{AUTH TLS}, then C{PROT P}),
+        C{"tls"} for implicit FTPS.
+    @return: an fsspec C{FTPFileSystem} logged in as alice.
+    """
+    return FTPFileSystem(host, port, username="alice", password="secret",
+                         tls=tls, timeout=30)
+
+
+def writeInPieces(fs, path, data, piece=10000):
+    """
+    Write C{data} to C{path} through C{fs.open(path, "wb")}, in pieces of
+    C{piece} bytes: fsspec sends a block (C{REST n}, C{STOR}) each time
+    its buffer holds L{BLOCK} bytes or more, and the rest on close.
+    """
+    with fs.open(path, "wb", block_size=BLOCK) as f:
+        for start in range(0, len(data), piece):
+            f.write(data[start:start + piece])
+
+
+class FsspecTests(ServerMixin, unittest.TestCase):
+    """
+    fsspec's C{FTPFileSystem} through a tree of edge entries.
+    """
+
+    if FTPFileSystem is None:
+        skip = "fsspec is not installed"
+
+    def roundTrip(self, fs):
+        """
+        Make a tree with fsspec, read it back every way it reads, change
+        it, and remove it.
+        """
+        top = "/fs tree/sub dir"
+        fs.makedirs(top + "/empty dir")
+        contents = {"empty.bin": b"", UNICODE: b"unicode\n",
+                    "big.bin": os.urandom(5 * BLOCK + 7),
+                    "block.bin": os.urandom(BLOCK)}
+        for name, data in contents.items():
+            writeInPieces(fs, top + "/" + name, data)
+            self.assertTrue(self.served("fs tree", "sub dir", name) == data,
+                            name)
+        listed = {entry["name"]: entry for entry in fs.ls(top)}
+        self.assertEqual(
+            sorted(listed),
+            sorted(top + "/" + name for name in [*contents, "empty dir"]))
+        for name, data in contents.items():
+            self.assertEqual(listed[top + "/" + name]["size"], len(data))
+            self.assertEqual(listed[top + "/" + name]["type"], "file")
+        self.assertEqual(listed[top + "/empty dir"]["type"], "directory")
+        self.assertEqual(fs.ls(top + "/empty dir"), [])
+        self.assertEqual(fs.info(top + "/big.bin")["size"],
+                         len(contents["big.bin"]))
+
+        big = contents["big.bin"]
+        session = fs.ftp
+        self.assertTrue(fs.cat_file(top + "/big.bin") == big)
+        self.assertTrue(fs.cat_file(top + "/big.bin", start=BLOCK + 3)
+                        == big[BLOCK + 3:])
+        self.assertEqual(fs.cat_file(top + "/empty.bin"), b"")
+        for start, end in ((0, 10), (BLOCK - 1, BLOCK + 1),
+                           (2 * BLOCK, 2 * BLOCK + 100)):
+            self.assertTrue(
+                fs.cat_file(top + "/big.bin", start=start, end=end)
+                == big[start:end], (start, end))
+        with fs.open(top + "/big.bin", "rb") as f:
+            f.seek(3 * BLOCK)
+            self.assertTrue(f.read(5) == big[3 * BLOCK:3 * BLOCK + 5])
+        # The same session (fsspec logs in again when ABOR's replies are
+        # not what it reads), still in step after the cut reads.
+        self.assertIs(fs.ftp, session)
+        self.assertEqual(fs.ftp.pwd(), "/")
+        got = os.path.join(self.local, "got")
+        for name, data in contents.items():
+            fs.get_file(top + "/" + name, got)
+            self.assertTrue(readBytes(got) == data, name)
+
+        # Replacing a file with a shorter one (REST 0 and STOR) leaves
+        # nothing of the longer one; with a longer one, every block.
+        writeInPieces(fs, top + "/big.bin", b"short\n")
+        self.assertEqual(self.served("fs tree", "sub dir", "big.bin"),
+                         b"short\n")
+        longer = os.urandom(3 * BLOCK + 1)
+        writeInPieces(fs, top + "/block.bin", longer)
+        self.assertTrue(self.served("fs tree", "sub dir", "block.bin")
+                        == longer)
+
+        fs.mv(top + "/" + UNICODE, top + "/empty dir/moved.txt")
+        self.assertEqual(self.served("fs tree", "sub dir", "empty dir",
+                                     "moved.txt"), b"unicode\n")
+        fs.rm_file(top + "/empty dir/moved.txt")
+        fs.rmdir(top + "/empty dir")
+        fs.invalidate_cache()
+        fs.rm("/fs tree", recursive=True)
+        self.assertEqual(os.listdir(self.root), [])
+
+    def test_workers(self):
+        """
+        In clear, then over implicit FTPS on C{::1} (where there is IPv6),
+        through C{--workers 2}. fsspec's implicit FTPS (C{tls="tls"})
+        sends no C{PROT P} and opens its data connections in clear, which
+        an implicit listener protects without it: the workaround, its
+        C{ftp.prot_p()} after logging in.
+        """
+        self.serve("--workers", "2")
+        self.roundTrip(fsspecLogin("127.0.0.1", self.port))
+        if self.implicitPort is not None:
+            fs = fsspecLogin("::1", self.implicitPort, tls="tls")
+            fs.ftp.prot_p()
+            self.roundTrip(fs)
+
+    def test_explicitTLS(self):
+        """
+        Over explicit FTPS (C{AUTH TLS}, C{PROT P}), in one process.
+        """
+        self.serve()
+        self.roundTrip(fsspecLogin("127.0.0.1", self.port, tls=True))
+
+
+def readBytes(path):
+    """
+    @return: the bytes of a local file.
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class UrllibTests(ServerMixin, unittest.TestCase):
+    """
+    C{urllib.request.urlopen} of C{ftp://} URLs through C{--workers 2}.
+    """
+
+    def setUp(self):
+        ServerMixin.setUp(self)
+        self.contents = {"with blank.txt": b"blank\n", UNICODE: b"unicode\n",
+                         "empty.bin": b"", "big.bin": os.urandom(300001)}
+        os.makedirs(os.path.join(self.root, "dir", "empty dir"))
+        for name, data in self.contents.items():
+            with open(os.path.join(self.root, "dir", name), "wb") as f:
+                f.write(data)
+        self.serve("--workers", "2")
+
+    def fetch(self, path):
+        """
+        @param path: a path below the root, not yet percent-encoded.
+        @return: the bytes C{urlopen} reads from it, as alice.
+        """
+        url = "ftp://alice:secret@127.0.0.1:%d/%s" % (self.port, quote(path))
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read()
+
+    def test_filesAndDirectories(self):
+        """
+        Each file, whole, its length announced in the C{150} reply; a
+        directory lists with and without its trailing slash; an empty one
+        lists nothing; a missing file fails with the C{550}. Each of these
+        took five seconds more before (the linger: urllib waits for the
+        C{226} before it closes the data connection).
+        """
+        for name, data in self.contents.items():
+            self.assertTrue(self.fetch("dir/" + name) == data, name)
+        url = "ftp://alice:secret@127.0.0.1:%d/dir/big.bin" % self.port
+        with urllib.request.urlopen(url, timeout=30) as response:
+            self.assertEqual(response.headers["Content-length"], "300001")
+        for path in ("dir/", "dir"):
+            listing = self.fetch(path).decode("utf-8")
+            for name in [*self.contents, "empty dir"]:
+                self.assertIn(name, listing, path)
+        self.assertEqual(self.fetch("dir/empty dir/"), b"")
+        self.assertEqual(self.fetch("dir/empty dir"), b"")
+        error = self.assertRaises(urllib.error.URLError, self.fetch,
+                                  "dir/missing.txt")
+        self.assertIn("550", str(error))
+
+
+class RcloneMoreTests(ServerMixin, unittest.TestCase):
+    """
+    rclone's commands the round trips of
+    L{tests.integration.test_rclone} leave out.
+    """
+
+    if RCLONE is None:
+        skip = "rclone is not installed"
+
+    def setUp(self):
+        ServerMixin.setUp(self)
+        self.config = os.path.join(self.local, "rclone.conf")
+        open(self.config, "w").close()
+        self.settings = {}
+        password = self.rclone("obscure", "secret").decode().strip()
+        self.settings = {"RCLONE_FTP_USER": "alice",
+                         "RCLONE_FTP_PASS": password}
+
+    def rclone(self, *args, stdin=b""):
+        """
+        Run rclone with no config file, its C{:ftp:} remote set up by
+        C{self.settings}; it must succeed.
+
+        @param stdin: what it reads on its standard input.
+        @return: its standard output.
+        """
+        done = subprocess.run(
+            [RCLONE, "--retries", "1", "--low-level-retries", "1", *args],
+            input=stdin, capture_output=True, timeout=120,
+            env=dict(os.environ, RCLONE_CONFIG=self.config, **self.settings))
+        self.assertEqual(done.returncode, 0, (args, done.stderr))
+        return done.stdout
+
+    def commands(self):
+        """
+        Drive rclone's single-file and directory commands on the C{:ftp:}
+        remote C{self.settings} sets up.
+        """
+        self.rclone("mkdir", ":ftp:r/empty dir")
+        self.assertEqual(os.listdir(self.root), ["r"])
+        self.assertEqual(self.rclone("lsf", ":ftp:r/empty dir"), b"")
+        self.rclone("rcat", ":ftp:r/nothing.bin")
+        self.assertEqual(self.served("r", "nothing.bin"), b"")
+        streamed = os.urandom(300001)
+        self.rclone("rcat", ":ftp:r/streamed.bin", stdin=streamed)
+        self.assertTrue(self.served("r", "streamed.bin") == streamed)
+        for offset, count in ((70000, 20), (0, 1), (300000, 5)):
+            self.assertEqual(
+                self.rclone("cat", "--offset", str(offset), "--count",
+                            str(count), ":ftp:r/streamed.bin"),
+                streamed[offset:offset + count], (offset, count))
+        self.rclone("touch", ":ftp:r/touched.txt")
+        self.assertEqual(self.served("r", "touched.txt"), b"")
+        self.rclone("touch", "-t", "2019-03-04T05:06:07",
+                    ":ftp:r/streamed.bin")
+        self.assertEqual(
+            int(os.stat(os.path.join(self.root, "r", "streamed.bin"))
+                .st_mtime), 1551675967)
+        source = os.path.join(self.local, "src")
+        os.makedirs(source)
+        for name, data in ((UNICODE, b"unicode\n"),
+                           ("big.bin", os.urandom(3 << 20)),
+                           ("empty.bin", b"")):
+            with open(os.path.join(source, name), "wb") as f:
+                f.write(data)
+            self.rclone("copyto", os.path.join(source, name),
+                        ":ftp:r/copied/" + name)
+            self.assertTrue(self.served("r", "copied", name) == data, name)
+        self.rclone("check", "--download", source, ":ftp:r/copied")
+        self.rclone("deletefile", ":ftp:r/copied/big.bin")
+        self.assertEqual(sorted(os.listdir(
+            os.path.join(self.root, "r", "copied"))), ["empty.bin", UNICODE])
+        self.rclone("rmdir", ":ftp:r/empty dir")
+        self.assertFalse(os.path.exists(
+            os.path.join(self.root, "r", "empty dir")))
+
+    def test_implicitIPv6Workers(self):
+        """
+        Over implicit FTPS on C{::1}, through C{--workers 2}.
+        """
+        self.serve("--workers", "2")
+        self.needIPv6()
+        self.settings.update(
+            RCLONE_FTP_HOST="[::1]", RCLONE_FTP_PORT=str(self.implicitPort),
+            RCLONE_FTP_TLS="true", RCLONE_FTP_NO_CHECK_CERTIFICATE="true")
+        self.commands()
+
+    def test_clearPassive(self):
+        """
+        In clear, with C{PASV} only, in one process.
+        """
+        self.serve()
+        self.settings.update(
+            RCLONE_FTP_HOST="127.0.0.1", RCLONE_FTP_PORT=str(self.port),
+            RCLONE_FTP_DISABLE_EPSV="true")
+        self.commands()
