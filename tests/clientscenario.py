@@ -1,7 +1,7 @@
 """
 The scenario the client libraries in tests/clients/ (Apache commons-net,
-Node's basic-ftp, PHP's ftp extension, Perl's Net::FTP) drive ftpkit
-through, and what the tests check of it.
+Node's basic-ftp, PHP's ftp extension, Perl's and Ruby's Net::FTP) drive
+ftpkit through, and what the tests check of it.
 
 The server's root holds C{seed/}: a file last changed in 2019, names with
 spaces, brackets and UTF-8, an empty file, an empty directory, a symbolic

@@ -1,0 +1,137 @@
+"""
+Ruby's Net::FTP (the net-ftp gem Debian's C{ruby} comes with) through the
+scenario of L{tests.clientscenario}: C{list}, C{nlst}, C{mlsd},
+C{getbinaryfile} (with C{resume}: C{REST} from the local file's size),
+C{retrbinary} from an offset, C{size}, C{mtime}, C{putbinaryfile} (with
+C{resume}: C{SIZE}, then C{APPE} of the rest), C{storbinary} with
+C{APPE}, C{rename}, C{MFMT}, C{SITE CHMOD}, C{mkdir}/C{rmdir}/C{delete};
+passive and active (PASV or EPSV, PORT or EPRT), explicit FTPS (its data
+connections resume the control connection's TLS session), IPv6 and
+C{--workers 2}. net-ftp 0.1.3 (Ruby 3.1) has no implicit FTPS.
+"""
+
+import os
+import shutil
+import subprocess
+
+from twisted.trial import unittest
+
+from ftpkit.control.tls import makeContextFactory
+from tests.clientscenario import (
+    BIG,
+    DRIVERS,
+    SEED,
+    ScenarioChecks,
+    drive,
+    seed,
+    sha256,
+)
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.tlssupport import FTPSTestsMixin, hasIPv6
+
+RUBY = shutil.which("ruby")
+SEEDED = sorted([*SEED, "big.bin", "emptydir", "link.txt"])
+"""The names in C{seed/}."""
+
+
+def missingNetFTP():
+    """
+    @return: why Ruby's Net::FTP cannot run here, or C{None} when it can.
+    """
+    if RUBY is None:
+        return "ruby is not installed (Debian's ruby)"
+    done = subprocess.run([RUBY, "-rnet/ftp", "-e", "1"],
+                          capture_output=True, timeout=60)
+    if done.returncode != 0:
+        return "Ruby has no net/ftp (the net-ftp gem): %s" % (
+            done.stderr.decode("utf-8", "replace").strip(),)
+    return None
+
+
+class RubyNetFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
+    """
+    The scenario with Net::FTP, in clear and under FTPS, passive and
+    active, IPv4 and IPv6, one process and several.
+    """
+
+    timeout = 180
+
+    def setUp(self):
+        missing = missingNetFTP()
+        if missing:
+            raise unittest.SkipTest(missing)
+        self.makeCertificates()
+        self.factory = makeContextFactory(self.both)
+        self.root = scratchDirectory(self)
+        self.big = seed(self.root)
+        self.local = scratchDirectory(self)
+
+    async def scenario(self, host, security, data, port=None):
+        """
+        Run the whole scenario and check what the client saw and left.
+        """
+        result = await drive(RUBY, [
+            os.path.join(DRIVERS, "ruby_drive.rb"), host,
+            str(port or self.server.port), security, data, self.local])
+        events = result[0]
+        self.assertCompleted(*result)
+        self.assertDownloads(events)
+        self.assertEntries(self.step(events, "mlsd")["entries"])
+        lines = self.step(events, "rawlist")["lines"]
+        self.assertEqual(sorted(line.split(None, 8)[8] for line in lines),
+                         SEEDED)
+        self.assertEqual(sorted(self.step(events, "nlst")["names"]),
+                         ["seed/" + name for name in SEEDED])
+        self.assertEqual(self.step(events, "sizes"),
+                         {"step": "sizes", "size": str(BIG),
+                          "lastMod": "2019-03-04 05:06"})
+        self.assertEqual(self.step(events, "nbget")["sha256"],
+                         sha256(self.big))
+        self.assertEqual(self.step(events, "pwd")["path"], "/up [x] \u00fc")
+        self.assertEqual(self.step(events, "size"),
+                         {"step": "size", "appended": str(BIG),
+                          "restarted": str(BIG)})
+        self.assertEqual(self.step(events, "mfmt")["code"], 2)
+        self.assertEqual(self.step(events, "mdtm")["lastMod"],
+                         "2020-01-02 03:04")
+        self.assertEqual(self.step(events, "chmod")["code"], 2)
+        self.assertEqual(self.step(events, "emptylist"),
+                         {"step": "emptylist", "rawlist": [], "nlst": []})
+        self.assertUploads()
+
+    async def test_plainPassive(self):
+        """
+        In clear, PASV.
+        """
+        self.serve()
+        await self.scenario("127.0.0.1", "plain", "passive")
+
+    async def test_plainActiveIPv6(self):
+        """
+        In clear on ::1, active: EPRT.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        self.serve(interface="::1")
+        await self.scenario("::1", "plain", "active")
+
+    async def test_explicitActive(self):
+        """
+        Explicit FTPS, active (PORT; the server connects, Ruby starts TLS
+        on the connection it accepted).
+        """
+        self.serve()
+        await self.scenario("127.0.0.1", "explicit", "active")
+
+    async def test_workersSessionReuse(self):
+        """
+        Explicit FTPS, PASV, against C{--workers 2} requiring session
+        reuse, TLS 1.3 offered.
+        """
+        server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:secret",
+            "--workers", "2", "--tls-cert", self.both, "--tls-allow-1.3",
+            "--tls-require-session-reuse"])
+        server.waitForLog(" ready\n", 2)
+        await self.scenario("127.0.0.1", "explicit", "passive", server.port)
