@@ -19,7 +19,7 @@ from ftpkit.deploy.pluginlookups import (
 from ftpkit.interfaces import IRealmPlugin
 
 __all__ = ["realmPlugins", "describeImportFailure", "unusableRealmPlugin",
-           "writeRealmHelp", "findRealm", "buildRealm", "servesRealm",
+           "describePlugin", "writeRealmHelp", "findRealm", "buildRealm", "servesRealm",
            "unusedHomes", "unusedRoot"]
 
 
@@ -28,7 +28,9 @@ def realmPlugins(failedImports=None, unusable=None):
     @param failedImports: a C{list} to which the plugin modules that failed
         to import are added (L{describeImportFailure}), or C{None}.
     @param unusable: a C{list} to which the plugins skipped as unusable
-        are added (L{unusableRealmPlugin}), or C{None}.
+        are added (L{unusableRealmPlugin}; and two or more with one name,
+        which would have given that name to whichever was found last), or
+        C{None}.
     @return: a C{dict} mapping each installed realm name to its
         L{IRealmPlugin}.
     """
@@ -36,17 +38,52 @@ def realmPlugins(failedImports=None, unusable=None):
 
     import twisted.plugins
 
-    found = {}
+    named = {}
     with pluginLookups(failedImports):
         for plugin in getPlugins(IRealmPlugin, twisted.plugins):
             why = unusableRealmPlugin(plugin)
             if why is None:
-                found[plugin.name] = plugin
-                continue
-            sayOnce(f"realm plugin skipped: {why}")
-            if unusable is not None:
-                unusable.append(why)
-    return found
+                named.setdefault(plugin.name, []).append(plugin)
+            else:
+                _skip(why, unusable)
+    for name, plugins in named.items():
+        if len(plugins) > 1:
+            _skip(_ambiguous(name) + ", ".join(map(describePlugin, plugins)),
+                  unusable)
+    return {name: plugins[0] for name, plugins in named.items()
+            if len(plugins) == 1}
+
+
+def _ambiguous(name):
+    """
+    @param name: a name two or more realm plugins have.
+    @return: how the reason for skipping them starts.
+    """
+    return f"{name!r} names more than one realm plugin: "
+
+
+def _skip(why, unusable):
+    """
+    Say that a realm plugin is skipped, once per process.
+
+    @param why: why, naming it (L{unusableRealmPlugin}).
+    @param unusable: a C{list} C{why} is added to, or C{None}.
+    """
+    sayOnce(f"realm plugin skipped: {why}")
+    if unusable is not None:
+        unusable.append(why)
+
+
+def describePlugin(plugin):
+    """
+    @param plugin: a plugin: an instance, or a class providing its
+        interface itself.
+    @return: the path of its module, and its class's name (or its own).
+    """
+    what = getattr(plugin, "__name__", type(plugin).__name__)
+    module = getattr(plugin, "__module__", None) or "?"
+    where = getattr(sys.modules.get(module), "__file__", None) or module
+    return f"{where} ({what})"
 
 
 def unusableRealmPlugin(plugin):
@@ -60,12 +97,8 @@ def unusableRealmPlugin(plugin):
     if isinstance(name, str) and name and callable(
             getattr(plugin, "makeRealm", None)):
         return None
-    # An instance, or a class providing the interface itself.
-    what = getattr(plugin, "__name__", type(plugin).__name__)
-    module = getattr(plugin, "__module__", None) or "?"
-    where = getattr(sys.modules.get(module), "__file__", None) or module
     lacks = "makeRealm" if isinstance(name, str) and name else "name"
-    return f"{where} ({what} has no {lacks})"
+    return f"{describePlugin(plugin)[:-1]} has no {lacks})"
 
 
 def writeRealmHelp(out):
@@ -100,11 +133,14 @@ def findRealm(spec, option="--realm"):
     @param option: the option that gave it, for the error message.
     @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
     @raise usage.UsageError: when no installed realm has that name, naming
-        the plugins skipped.
+        the plugins skipped; or more than one, naming them.
     """
     name, _, argument = spec.partition(":")
     failedImports, unusable = [], []
     plugins = realmPlugins(failedImports, unusable)
+    for why in unusable:
+        if why.startswith(_ambiguous(name)):
+            raise usage.UsageError(f"{option}: {why} (rename one)")
     if name not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
         failed = ""

@@ -172,6 +172,30 @@ class UnusableRealmPluginTests(PluginsOnPathMixin, unittest.TestCase):
         self.assertEqual(len(unusable), 1)
         self.assertIn("(Nameless has no makeRealm)", unusable[0])
 
+    def test_sameName(self):
+        """
+        Two realm plugins with one name are both skipped (whichever was
+        found last had the name, without a word: a plugin named
+        C{memory} silently replaced the built-in one), and a C{--realm}
+        of that name is a usage error naming both.
+        """
+        plugins = self.addPlugins({"mine_plugin.py": _NAMELESS.replace(
+            'nmae = "nameless"', 'name = "memory"')})
+        said = self.warnings()
+        unusable = []
+        found = realmPlugins(unusable=unusable)
+        self.assertNotIn("memory", found)
+        self.assertIn("filesystem", found)
+        where = os.path.join(plugins, "mine_plugin.py")
+        self.assertEqual(len(unusable), 1)
+        self.assertTrue(unusable[0].startswith(
+            "'memory' names more than one realm plugin: "), unusable)
+        self.assertIn("ftpkit_plugin.py (MemoryRealmPlugin)", unusable[0])
+        self.assertIn(f"{where} (Nameless)", unusable[0])
+        self.assertEqual(said, ["realm plugin skipped: " + unusable[0]])
+        error = self.assertRaises(usage.UsageError, findRealm, "memory:1M")
+        self.assertEqual(str(error), f"--realm: {unusable[0]} (rename one)")
+
     def test_classPlugin(self):
         """
         A class providing the interface itself is named as the class.
