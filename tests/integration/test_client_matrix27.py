@@ -19,7 +19,12 @@ tests leave out, each against C{python -m ftpkit} in a child process:
    C{--count}, C{touch}, C{mkdir}, C{rmdir}, C{deletefile},
    C{copyto} of odd names and C{check --download} of a file of 3 MiB,
    over implicit FTPS on C{::1} through C{--workers 2}, and in clear
-   with C{PASV} only (C{disable_epsv}).
+   with C{PASV} only (C{disable_epsv});
+ - wput (Debian's C{wput}, an upload-only client): a tree with an empty
+   file, a blank and a UTF-8 name, passive and active (C{-p}), and a
+   resumed upload (C{SIZE}, then C{REST} and C{STOR}), through
+   C{--workers 2}; in clear (C{--disable-tls}), as wput 0.6.2's TLS
+   uploads end without a C{close_notify} (see docs/protocol.rst).
 """
 
 import os
@@ -38,6 +43,7 @@ except ImportError:  # pragma: no cover (fsspec is in the dev extra)
     FTPFileSystem = None
 
 RCLONE = shutil.which("rclone")
+WPUT = shutil.which("wput")
 
 UNICODE = "f\u00efl\u00e9 \u20ac.txt"
 """A name with blanks and two- and three-byte UTF-8 characters."""
@@ -318,3 +324,66 @@ class RcloneMoreTests(ServerMixin, unittest.TestCase):
             RCLONE_FTP_HOST="127.0.0.1", RCLONE_FTP_PORT=str(self.port),
             RCLONE_FTP_DISABLE_EPSV="true")
         self.commands()
+
+
+class WputTests(ServerMixin, unittest.TestCase):
+    """
+    wput's uploads through C{--workers 2}.
+    """
+
+    if WPUT is None:
+        skip = "wput is not installed"
+
+    def setUp(self):
+        ServerMixin.setUp(self)
+        self.source = os.path.join(self.local, "src")
+        self.contents = {"empty.bin": b"", "with blank.txt": b"blank\n",
+                         UNICODE: b"unicode\n",
+                         os.path.join("sub", "big.bin"): os.urandom(1 << 20)}
+        for name, data in self.contents.items():
+            path = os.path.join(self.source, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        self.serve("--workers", "2")
+
+    def wput(self, *args):
+        """
+        Run wput in the source tree, in clear (the server offers
+        C{AUTH TLS}, which wput would take), which must succeed (it exits
+        with 2 and says "Transmission of N files failed" otherwise).
+
+        @return: its output.
+        """
+        done = subprocess.run(
+            [WPUT, "--tries=1", "--disable-tls", "--binary", *args],
+            cwd=self.source, capture_output=True, timeout=120,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual(done.returncode, 0, (args, done.stdout))
+        self.assertNotIn(b"Transmission of", done.stdout)
+        return done.stdout
+
+    def assertTree(self, top):
+        """
+        The source tree arrived whole in C{top}.
+        """
+        for name, data in self.contents.items():
+            self.assertTrue(self.served(top, name) == data, (top, name))
+
+    def test_uploads(self):
+        """
+        The tree, passive and active; then a resumed upload.
+        """
+        url = "ftp://alice:secret@127.0.0.1:%d/" % self.port
+        self.wput("./", url + "passive/")
+        self.assertTree("passive")
+        self.wput("--port-mode", "./", url + "active/")
+        self.assertTree("active")
+        big = self.contents[os.path.join("sub", "big.bin")]
+        with open(os.path.join(self.root, "passive", "sub", "big.bin"),
+                  "wb") as f:
+            f.write(big[:300000])
+        out = self.wput("--verbose", "sub/big.bin",
+                        url + "passive/sub/big.bin")
+        self.assertIn(b"==> REST ", out)
+        self.assertTrue(self.served("passive", "sub", "big.bin") == big)
