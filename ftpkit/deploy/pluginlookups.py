@@ -9,6 +9,7 @@ them in its usage error (L{ftpkit.deploy.realmplugins.findRealm}).
 """
 
 import os
+import sys
 from contextlib import contextmanager
 
 from twisted.logger import Logger
@@ -51,6 +52,18 @@ def describeImportFailure(failure):
     """
     return (f"{pluginModuleOf(failure)} ({failure.type.__name__}: "
             f"{failure.getErrorMessage()})")
+
+
+def describePlugin(plugin):
+    """
+    @param plugin: a plugin: an instance, or a class providing its
+        interface itself.
+    @return: the path of its module, and its class's name (or its own).
+    """
+    what = getattr(plugin, "__name__", type(plugin).__name__)
+    module = getattr(plugin, "__module__", None) or "?"
+    where = getattr(sys.modules.get(module), "__file__", None) or module
+    return f"{where} ({what})"
 
 
 def sayOnce(text):

@@ -7,12 +7,11 @@ it makes (L{buildRealm}). A plugin module that failed to import
 (L{unusableRealmPlugin}), is skipped and said in one line.
 """
 
-import sys
-
 from twisted.python import usage
 
 from ftpkit.deploy.pluginlookups import (
     describeImportFailure,
+    describePlugin,
     pluginLookups,
     sayOnce,
 )
@@ -72,18 +71,6 @@ def _skip(why, unusable):
     sayOnce(f"realm plugin skipped: {why}")
     if unusable is not None:
         unusable.append(why)
-
-
-def describePlugin(plugin):
-    """
-    @param plugin: a plugin: an instance, or a class providing its
-        interface itself.
-    @return: the path of its module, and its class's name (or its own).
-    """
-    what = getattr(plugin, "__name__", type(plugin).__name__)
-    module = getattr(plugin, "__module__", None) or "?"
-    where = getattr(sys.modules.get(module), "__file__", None) or module
-    return f"{where} ({what})"
 
 
 def unusableRealmPlugin(plugin):

@@ -115,17 +115,27 @@ def findObservers(options):
     """
     @param options: the parsed L{ftpkit.deploy.tap.Options} (a mapping).
     @return: the L{IFTPEventObserver}s to register: the realm, if it is
-        one, and what each installed L{IFTPEventObserverPlugin} gives.
+        one, and what each installed L{IFTPEventObserverPlugin} gives (a
+        plugin without C{makeObserver}, which ended the start with a
+        traceback, is skipped, said in one line; as is a plugin module
+        that fails to import: L{ftpkit.deploy.pluginlookups}).
     """
     from twisted.plugin import getPlugins
 
     import twisted.plugins
+    from ftpkit.deploy.pluginlookups import describePlugin, pluginLookups, sayOnce
 
     found = []
     realm = options.get("realmObject")
     if IFTPEventObserver.providedBy(realm):
         found.append(realm)
-    for plugin in getPlugins(IFTPEventObserverPlugin, twisted.plugins):
+    with pluginLookups():
+        plugins = list(getPlugins(IFTPEventObserverPlugin, twisted.plugins))
+    for plugin in plugins:
+        if not callable(getattr(plugin, "makeObserver", None)):
+            sayOnce("observer plugin skipped: "
+                    f"{describePlugin(plugin)[:-1]} has no makeObserver)")
+            continue
         observer = plugin.makeObserver(options)
         if observer is not None:
             found.append(observer)

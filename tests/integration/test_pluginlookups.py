@@ -17,6 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.realmplugins import findRealm, realmPlugins
 from ftpkit.deploy.tap import Options
+from ftpkit.ops.observers import findObservers
 from tests.integration.test_plugin import _SOURCE, _TWISTD, runPython
 from tests.scratch import scratchDirectory
 
@@ -274,3 +275,33 @@ class CommandLineTests(unittest.TestCase):
                          output)
         self.assertIn("broken_plugin.py (ModuleNotFoundError: No module "
                       "named 'no_such_x')", output.splitlines()[-1])
+
+
+class ObserverPluginTests(PluginsOnPathMixin, unittest.TestCase):
+    """
+    L{findObservers} skips an observer plugin it cannot use, in one line.
+    """
+
+    def test_noMakeObserver(self):
+        """
+        A plugin without C{makeObserver} (misspelt) is skipped, where it
+        ended the start with an C{AttributeError}; a module that fails to
+        import logs no traceback.
+        """
+        plugins = self.addPlugins({
+            "notify_plugin.py": (
+                "from twisted.plugin import IPlugin\n"
+                "from zope.interface import provider\n"
+                "from ftpkit.interfaces import IFTPEventObserverPlugin\n"
+                "@provider(IPlugin, IFTPEventObserverPlugin)\n"
+                "class Notify:\n"
+                "    @staticmethod\n"
+                "    def makeobserver(options):\n"
+                "        return None\n"),
+            "broken_plugin.py": "import no_such_x\n"})
+        said = self.warnings()
+        self.assertEqual(findObservers({}), [])
+        self.assertEqual(self.flushLoggedErrors(), [])
+        where = os.path.join(plugins, "notify_plugin.py")
+        self.assertIn(f"observer plugin skipped: {where} (Notify has no "
+                      "makeObserver)", said)
