@@ -42,7 +42,8 @@ def configuredHub(config, root=None, observers=(), reactor=None):
     if config.onUpload is not None:
         command = UploadCommand(
             config.onUpload, root, config.onUploadConcurrency,
-            config.onUploadTimeout, reactor)
+            config.onUploadTimeout, reactor,
+            ipv6PrefixLength=config.ipv6PrefixLength)
         observers.append(command)
         hub.finishers.append(command.finish)
     for observer in observers:

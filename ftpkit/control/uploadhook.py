@@ -14,7 +14,12 @@ was uploaded in its environment:
 
 At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
 once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a
-burst of uploads while the command is slow loses none. One running longer
+burst of uploads while the command is slow loses none. They wait by
+client (L{ftpkit.control.fairqueue}, keyed by
+L{ftpkit.protocol.limitkeys.limitKey}): each client's next command runs
+in turn with the others', so that one client's many uploads do not put
+every other client's behind them all, as they did first come, first
+served. One running longer
 than C{onUploadTimeout} seconds is killed. The command gets the server's
 environment without the variables naming its own run directories
 (L{PRIVATE_VARIABLES}). A command that cannot start, exits
@@ -46,9 +51,11 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.compat.processgroups import spawnInSession
+from ftpkit.control.fairqueue import FairQueue
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPEventObserver
 from ftpkit.ops.metrics import MULTIPROCESS_VARIABLE
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
 
 PRIVATE_VARIABLES = (MULTIPROCESS_VARIABLE, LEDGERS_VARIABLE)
@@ -243,13 +250,16 @@ class UploadCommand:
     log = Logger()
     maxPending = QUEUED_UPLOADS
 
-    def __init__(self, argv, root, concurrency, timeout, reactor=None):
+    def __init__(self, argv, root, concurrency, timeout, reactor=None,
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
         @param argv: the command, an argument list.
         @param root: the server's C{--root}, for C{FTPKIT_ROOT}.
         @param concurrency: commands run at once, at most.
         @param timeout: seconds before a command is killed.
         @param reactor: the reactor (the global one when C{None}).
+        @param ipv6PrefixLength: the bits of an IPv6 address that name its
+            client, whose uploads take one turn (L{limitKey}).
         """
         if reactor is None:
             from twisted.internet import reactor
@@ -257,7 +267,11 @@ class UploadCommand:
         self.argv = list(argv)
         self.root = root
         self.timeout = timeout
-        self._slots = defer.DeferredSemaphore(concurrency)
+        self._concurrency = concurrency
+        self._ipv6PrefixLength = ipv6PrefixLength
+        self._waiting = FairQueue()
+        self._running = 0
+        self._starting = False
         self._unfinished = 0
         self._runs = set()
         self._settled = []
@@ -277,7 +291,37 @@ class UploadCommand:
         @return: a Deferred firing once it ended.
         """
         self._unfinished += 1
-        return self._slots.run(self._run, event).addBoth(self._oneEnded)
+        done = defer.Deferred()
+        self._waiting.put(limitKey(event.peer or "", self._ipv6PrefixLength),
+                          (event, done))
+        self._startWaiting()
+        return done.addBoth(self._oneEnded)
+
+    def _startWaiting(self):
+        """
+        Run the waiting uploads' commands, in turn by client, while
+        fewer than C{concurrency} run. One that ends at once (not run at
+        a stop) starts the next from this loop, not from a call of its
+        own inside it (100,000 of them would overflow the stack).
+        """
+        if self._starting:
+            return
+        self._starting = True
+        try:
+            while self._running < self._concurrency and self._waiting:
+                key, (event, done) = self._waiting.take()
+                self._running += 1
+                ran = defer.maybeDeferred(self._run, event)
+                ran.addBoth(self._slotFreed, key)
+                ran.chainDeferred(done)
+        finally:
+            self._starting = False
+
+    def _slotFreed(self, result, key):
+        self._running -= 1
+        self._waiting.finished(key)
+        self._startWaiting()
+        return result
 
     def finish(self, seconds):
         """
