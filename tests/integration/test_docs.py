@@ -233,6 +233,24 @@ class TutorialSourcesTests(unittest.TestCase):
             [path for path in included if not path.startswith("../examples/")],
             [])
 
+    def test_pluginModulesWhole(self):
+        """
+        A plugin module a tutorial includes is included whole: the storage
+        tutorial showed only its class (C{:pyobject:}), not the instance
+        at its end that Twisted finds, and a plugin copied from it was an
+        unknown realm.
+        """
+        cut = []
+        for name in ("writing-a-realm.rst", "writing-a-storage-backend.rst"):
+            with open(os.path.join(DOCS, name), encoding="utf-8") as f:
+                blocks = re.findall(
+                    r"^\.\. literalinclude:: (\S+)\n((?:   :.*\n)*)",
+                    f.read(), re.MULTILINE)
+            cut.extend((name, path) for path, options in blocks
+                       if "/twisted/plugins/" in path
+                       and set(re.findall(r":(\S+):", options)) - {"language"})
+        self.assertEqual(cut, [])
+
     def test_namedTestsInExamples(self):
         """
         Every test class the tutorials name (C{...Tests}) is defined in
