@@ -451,8 +451,9 @@ class WorkerPool(Dispatcher, service.Service):
     def stopService(self):
         """
         Stop listening, and stop the workers: each drains its sessions
-        (C{SIGTERM}); those still running after their grace and
-        L{STOP_MARGIN} are killed.
+        (C{SIGTERM}), one still starting is given C{SIGTERM} at once;
+        those still running after their grace and L{STOP_MARGIN} are
+        killed.
 
         @return: a Deferred firing once every worker exited.
         """
@@ -475,6 +476,16 @@ class WorkerPool(Dispatcher, service.Service):
             return defer.succeed(None)
         self._stopped = defer.Deferred()
         workerrelay.stopAll(self.workers)
+        # A worker still starting serves nobody: stopped now, not waited
+        # for until it is ready and reads the line above (the stop took
+        # what was left of its start, a second on a loaded machine, or
+        # the shutdown grace and STOP_MARGIN for one stuck starting).
+        # Not handling SIGTERM yet, it ends by it; handling it, it tells
+        # the acceptor (nothing more: the acceptor stops) and stops at
+        # the line.
+        workerrelay.signalAll(
+            [worker for worker in self.workers if not worker.ready],
+            signal.SIGTERM)
         killer = self.reactor.callLater(self.grace + STOP_MARGIN,
                                         workerrelay.signalAll, self.workers,
                                         signal.SIGKILL)
