@@ -177,8 +177,8 @@ class WorkerPool(Dispatcher, service.Service):
 
     def startService(self):
         """
-        Start the workers; accept once one is ready (or after
-        L{STARTUP_WAIT}).
+        Start the workers once the reactor runs; accept once one is ready
+        (or after L{STARTUP_WAIT}).
         """
         service.Service.startService(self)
         if not self._acceptors:
@@ -186,11 +186,24 @@ class WorkerPool(Dispatcher, service.Service):
         self.spare.reserve()
         for acceptor in self._acceptors:
             logListening(*acceptor.socket.getsockname()[:2])
-        for _ in range(self.count):
-            self._startWorker()
+        self.reactor.callWhenRunning(self._startWorkers)
         self._acceptLater = self.reactor.callLater(
             STARTUP_WAIT, self._startAccepting)
         self._pinging.start(PING_INTERVAL, now=False)
+
+    def _startWorkers(self):
+        """
+        Start the workers, unless the acceptor stops already: once the
+        reactor runs, whose handlers stop them at a C{SIGTERM}. Started
+        with the service, before, a C{SIGTERM} in that moment ended the
+        acceptor at once (L{ftpkit.deploy.startinterrupt}), and left the
+        workers it had started running without it until each was ready
+        and found it gone.
+        """
+        if self._stopping:
+            return
+        for _ in range(self.count):
+            self._startWorker()
 
     def _startAccepting(self):
         """

@@ -17,15 +17,27 @@ from tests.serverprocess import TIMEOUT, ServerProcess
 from tests.sitescripts import sitePath
 
 STUCK_WORKERS = """\
-import sys, time
+import os, signal, sys, time
 
 if "ftpkit.deploy.worker" in sys.orig_argv:
     time.sleep(3600)
+elif os.environ.get("FTPKIT_TEST_TERM_AT_SPAWN"):
+    spawned = []
+
+    def spawning(event, args):
+        if (event == "os.posix_spawn"
+                and "ftpkit.deploy.worker" in list(args[1])):
+            spawned.append(args)
+            if len(spawned) == 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    sys.addaudithook(spawning)
 """
 """
 A C{sitecustomize} with which each worker of C{--workers} never gets
 ready (a worker slow to start: a loaded machine, its modules on a slow
-disk).
+disk); with C{$FTPKIT_TEST_TERM_AT_SPAWN} set, the acceptor sends itself
+C{SIGTERM} as it starts its second worker, the first started.
 """
 
 
@@ -123,4 +135,16 @@ class StuckStartTests(unittest.TestCase):
                        and signalsHandled(server.process.pid),
                        "two workers started, and the acceptor running")
         server.signal(signal.SIGTERM)
+        self.assertStopped(server)
+
+    def test_termAsWorkersStart(self):
+        """
+        C{SIGTERM} as the acceptor starts its workers, the first started
+        already: the acceptor stops as once it runs, and ends them. The
+        acceptor started its workers before its reactor ran: the signal
+        ended it at once (C{stopped (SIGTERM) while starting}), and the
+        worker it had started ran on without it until ready (here, for
+        good).
+        """
+        server = self.startStuck(env={"FTPKIT_TEST_TERM_AT_SPAWN": "1"})
         self.assertStopped(server)
