@@ -8,17 +8,19 @@ L{DataChannel.connecting}.
 import socket
 
 from twisted.internet import defer, error
-from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import formatEvent
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from ftpkit.control.handlers import datachannel
 from ftpkit.control.peerwarnings import LINES as REFUSED_PORT_LINES
 from ftpkit.data import watchdog
 from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
+from ftpkit.ops.hostcheck import isAddress
 from tests.protocol.test_server import (
     captureLogs,
     connect,
@@ -503,3 +505,63 @@ class AbortedListenerTests(unittest.TestCase):
         self.protocol.dataChannel.acceptQueued()
         self.assertEqual([listener.port for listener
                           in self.factory.listenerPool.listeners], [port])
+
+
+class PeerAddressCheckTests(unittest.TestCase):
+    """
+    Whether a session's client has an address (else its data-channel
+    commands are refused, L{datachannel.NO_ADDRESS}) is parsed once for
+    each address, not at every C{PASV}, C{EPSV}, C{PORT} and C{EPRT}:
+    parsing it each time was a visible part of a small upload's cost
+    (C{docs/benchmark.rst}, C{bench-smallstor-27}).
+    """
+
+    def setUp(self):
+        self.checked = []
+
+        def counting(name):
+            self.checked.append(name)
+            return isAddress(name)
+
+        datachannel.peerIsAddress.cache_clear()
+        self.addCleanup(datachannel.peerIsAddress.cache_clear)
+        self.patch(datachannel, "isAddress", counting)
+        self.factory = makeFactory(MemoryReactorClock())
+
+    def session(self, peer, local):
+        """
+        @param peer: the client's address (a Twisted address object).
+        @param local: the server's end.
+        @return: the logged-in session's C{(protocol, transport)}.
+        """
+        protocol = self.factory.buildProtocol(peer)
+        transport = StringTransport(hostAddress=local, peerAddress=peer)
+        protocol.makeConnection(transport)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        return protocol, transport
+
+    def test_addressParsedOnce(self):
+        """
+        Two sessions from one address, each listening twice and
+        connecting back once: every command is answered as before, and
+        the address is parsed once.
+        """
+        for port in (40000, 40001):
+            protocol, transport = self.session(
+                IPv4Address("TCP", "10.0.0.5", port),
+                IPv4Address("TCP", "10.0.0.254", 21))
+            protocol.dataReceived(b"EPSV\r\nPASV\r\nPORT 10,0,0,5,8,0\r\n")
+            self.assertEqual(replyCodes(transport), ["229", "227", "200"])
+        self.assertEqual(self.checked, ["10.0.0.5"])
+
+    def test_noAddressStillRefused(self):
+        """
+        A client with no address (a C{unix:} listener's) is refused at
+        each data-channel command, its address looked at once.
+        """
+        protocol, transport = self.session(UNIXAddress(None),
+                                           UNIXAddress(b"/ftp.sock"))
+        protocol.dataReceived(b"EPSV\r\nEPSV\r\nPASV\r\n")
+        self.assertEqual(replyCodes(transport), ["425", "425", "425"])
+        self.assertEqual(len(self.checked), 1)

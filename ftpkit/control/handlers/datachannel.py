@@ -2,6 +2,8 @@
 PASV, EPSV, PORT and EPRT: setting up the next data connection.
 """
 
+import functools
+
 from twisted.logger import LogLevel
 
 from ftpkit.data.hosts import connectBackHost, normalizeHost
@@ -23,6 +25,22 @@ NO_ADDRESS = ("No data connection: this connection does not give your "
 C{unix:} listener's, or a C{haproxy:unix:} one's whose header named
 none): a passive connection is taken for the client's by its address,
 and an active one goes back to it."""
+
+
+@functools.lru_cache(maxsize=4096)
+def peerIsAddress(peer):
+    """
+    L{isAddress}, remembered: a session asks it of its client's address
+    at every C{PASV}, C{EPSV}, C{PORT} and C{EPRT}, the same few
+    addresses come back for every session, and parsing one with
+    L{ipaddress} each time was a visible part of a small transfer's cost
+    (C{docs/benchmark.rst}, C{bench-smallstor-27}).
+
+    @param peer: a session's C{peer}.
+    @return: whether it is an IPv4 or IPv6 address (else the client has
+        none, and gets L{NO_ADDRESS}).
+    """
+    return isAddress(peer)
 
 
 def addressFamily(host):
@@ -78,7 +96,7 @@ class DataChannelCommands:
             return (503, "PASV not allowed after EPSV ALL")
         if not self.passiveIPv4():
             return (522, "Network protocol not supported, use EPSV (2)")
-        if not isAddress(self.peer):
+        if not peerIsAddress(self.peer):
             return (425, NO_ADDRESS)
         local = self._localHost()
         if self.dataChannel.whenListenable() is not None:
@@ -104,7 +122,7 @@ class DataChannelCommands:
             return (200, "EPSV ALL ok")
         if family is not None and family != usable:
             return otherFamily(usable)
-        if not isAddress(self.peer):
+        if not peerIsAddress(self.peer):
             return (425, NO_ADDRESS)
         if channel.whenListenable() is not None:
             return self._listenLater(self.ftp_EPSV, argument)
@@ -151,7 +169,7 @@ class DataChannelCommands:
 
     def _connectBack(self, host, port, verb):
         self.tlsClientNext = False
-        if not isAddress(self.peer):
+        if not peerIsAddress(self.peer):
             # Else the unspecified address (the client itself) named the
             # peer's text, connected to as a host name.
             return (501, NO_ADDRESS)
