@@ -203,12 +203,17 @@ def parseUsers(text, source="<users>"):
     @param text: the TOML text.
     @param source: the file name, for messages.
     @return: a C{dict} of user name to L{UserEntry}.
-    @raise UsersFileError: saying where the file is wrong.
+    @raise UsersFileError: saying where the file is wrong (an array or
+        inline table nested deeper than the parser's recursion goes too:
+        its C{RecursionError} went up as no error of the file, a
+        traceback at a reload and from C{python -m ftpkit.passwd}).
     """
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise UsersFileError(f"{source}: not valid TOML: {e}")
+    except RecursionError:
+        raise UsersFileError(f"{source}: not valid TOML: nested too deeply")
     extra = sorted(set(document) - {"users"})
     if extra:
         raise UsersFileError(

@@ -237,7 +237,8 @@ def readConfig(path, readFile=None):
         raise ValueError(f"cannot read storage config {path!r}: {e.strerror}") from None
     try:
         document = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        # RecursionError: nested deeper than the parser's recursion goes.
         raise ValueError(f"{path}: not a valid TOML file") from None
     unknown = sorted(set(document) - {"options", "users"})
     if unknown:

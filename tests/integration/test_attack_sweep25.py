@@ -16,6 +16,20 @@ each client ahead of it (L{HookTurnsTests}). The bound on uploads
 waiting (L{ftpkit.control.uploadhook.QUEUED_UPLOADS}) is still one for
 all clients.
 
+A users file (C{--auth users:PATH}) holding an array nested 500 deep (a
+few KB) made the TOML parser raise C{RecursionError}, which nothing
+took for a file that cannot be used: the start's usage error said only
+"--auth: maximum recursion depth exceeded", naming no file; a reload
+(C{SIGHUP}, or a login finding the file changed) raised it out of
+C{reload}, so that the first login after the edit failed with it and the
+failed reload was never logged (the old users stayed in force without
+the one line saying so); and C{python -m ftpkit.passwd} on the file
+ended in a traceback.
+It is now the file's error like any other
+(L{ftpkit.auth.usersfile.parseUsers}; L{NestedFileTests}), as is such a
+storage config of C{--realm fsspec:...?config=PATH}
+(L{ftpkit.shells.storageconfig.readConfig}).
+
 The other weaknesses found have tests beside the modules they concern:
 L{tests.unit.test_httpguard.GuardTests.test_perIPv6Network} (the
 C{--metrics} endpoint's bound per address, which one IPv6 host passed
@@ -23,14 +37,23 @@ with addresses of its own C{/64}) and L{tests.unit.test_usersfilemodes}
 (a users file every local user may write, read without a word).
 """
 
+import os
+
 from twisted.internet import error
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from ftpkit.auth.users import UsersDatabase
+from ftpkit.auth.usersfile import UsersFileError, parseUsersData
 from ftpkit.control.uploadhook import UploadCommand
 from ftpkit.ops import events
 from ftpkit.ops.observers import ObserverSubscription
+from ftpkit.shells.storageconfig import readConfig
 from tests.integration.test_observers import _Spawner
+from tests.loglines import LoggedLines
+
+NESTED = b"[" * 500 + b"]" * 500
+"""A TOML array nested 500 deep: past the parser's recursion."""
 
 
 def upload(peer, path):
@@ -112,3 +135,52 @@ class HookTurnsTests(unittest.TestCase):
         self.hub.publish(upload("2001:db8:0:1::1", "/w0"))
         self.assertEqual(self.runAll(),
                          ["/v0", "/m0", "/w0", "/v1", "/m1", "/v2", "/v3"])
+
+
+class NestedFileTests(LoggedLines, unittest.TestCase):
+    """
+    A users file or storage config nested deeper than the TOML parser
+    can go is a file that cannot be used, said as such.
+    """
+
+    def write(self, path, data):
+        """
+        Replace C{path} with C{data} (a new inode: a change always seen).
+        """
+        with open(path + ".new", "wb") as f:
+            f.write(data)
+        os.replace(path + ".new", path)
+
+    def test_parse(self):
+        """
+        L{parseUsersData} raises L{UsersFileError} naming the file.
+        """
+        error = self.assertRaises(
+            UsersFileError, parseUsersData,
+            b"[users.alice]\nhome = " + NESTED + b"\n", "users.toml")
+        self.assertEqual(str(error),
+                         "users.toml: not valid TOML: nested too deeply")
+
+    def test_reloadKeepsUsers(self):
+        """
+        A reload of such a file keeps the old users, with one line.
+        """
+        path = os.path.abspath(self.mktemp())
+        self.write(path, b'[users.alice]\nhome = "alice"\n')
+        database = UsersDatabase(path)
+        self.captureLog()
+        self.write(path, b"[users.bob]\nhome = " + NESTED + b"\n")
+        self.assertFalse(database.reload())
+        self.assertEqual(list(database.users), ["alice"])
+        self.assertEqual(self.lines(), [
+            "users file not reloaded, keeping the old users: "
+            f"{path}: not valid TOML: nested too deeply"])
+
+    def test_storageConfig(self):
+        """
+        A storage config likewise: L{ValueError} naming it.
+        """
+        path = os.path.abspath(self.mktemp())
+        self.write(path, b"[options]\nkey = " + NESTED + b"\n")
+        error = self.assertRaises(ValueError, readConfig, path)
+        self.assertEqual(str(error), f"{path}: not a valid TOML file")
