@@ -24,7 +24,12 @@ tests leave out, each against C{python -m ftpkit} in a child process:
    file, a blank and a UTF-8 name, passive and active (C{-p}), and a
    resumed upload (C{SIZE}, then C{REST} and C{STOR}), through
    C{--workers 2}; in clear (C{--disable-tls}), as wput 0.6.2's TLS
-   uploads end without a C{close_notify} (see docs/protocol.rst).
+   uploads end without a C{close_notify} (see docs/protocol.rst);
+ - ftputil (a Python library that lists with C{LIST} and parses it):
+   C{makedirs}, C{upload} of an empty file and UTF-8 names, C{stat},
+   C{walk}, C{synchronize_times} (the time shift it measures from a file
+   it writes and lists), reads from an offset (C{REST}), C{rename},
+   C{chmod} (C{SITE CHMOD}) and C{rmtree}, through C{--workers 2}.
 """
 
 import os
@@ -41,6 +46,12 @@ try:
     from fsspec.implementations.ftp import FTPFileSystem
 except ImportError:  # pragma: no cover (fsspec is in the dev extra)
     FTPFileSystem = None
+
+try:
+    import ftputil
+    import ftputil.session
+except ImportError:  # pragma: no cover (ftputil is in the dev extra)
+    ftputil = None
 
 RCLONE = shutil.which("rclone")
 WPUT = shutil.which("wput")
@@ -387,3 +398,53 @@ class WputTests(ServerMixin, unittest.TestCase):
                         url + "passive/sub/big.bin")
         self.assertIn(b"==> REST ", out)
         self.assertTrue(self.served("passive", "sub", "big.bin") == big)
+
+
+class FtputilTests(ServerMixin, unittest.TestCase):
+    """
+    ftputil's C{FTPHost} through C{--workers 2}.
+    """
+
+    if ftputil is None:
+        skip = "ftputil is not installed"
+
+    def test_tree(self):
+        """
+        A tree made, uploaded, listed, read, changed and removed.
+        """
+        self.serve("--workers", "2")
+        factory = ftputil.session.session_factory(port=self.port,
+                                                  encoding="utf-8")
+        contents = {UNICODE: b"unicode\n", "empty.bin": b"",
+                    "big.bin": os.urandom(300001)}
+        top = "/ft/a b/\u00fc"
+        with ftputil.FTPHost("127.0.0.1", "alice", "secret",
+                             session_factory=factory) as host:
+            host.makedirs(top + "/empty dir")
+            for name, data in contents.items():
+                local = os.path.join(self.local, name)
+                with open(local, "wb") as f:
+                    f.write(data)
+                host.upload(local, top + "/" + name)
+                self.assertEqual(host.path.getsize(top + "/" + name),
+                                 len(data), name)
+            self.assertEqual(sorted(host.listdir(top)),
+                             sorted([*contents, "empty dir"]))
+            self.assertTrue(host.path.isdir(top + "/empty dir"))
+            self.assertEqual(host.listdir(top + "/empty dir"), [])
+            self.assertEqual(
+                [(path, sorted(files)) for path, _, files in host.walk(
+                    "/ft")][-2:],
+                [(top, sorted(contents)), (top + "/empty dir", [])])
+            host.synchronize_times()
+            self.assertEqual(host.time_shift(), 0)
+            with host.open(top + "/big.bin", "rb", rest=70000) as f:
+                self.assertTrue(f.read() == contents["big.bin"][70000:])
+            host.rename(top + "/" + UNICODE, top + "/renamed.txt")
+            host.chmod(top + "/renamed.txt", 0o600)
+            host.stat_cache.clear()
+            self.assertEqual(host.stat(top + "/renamed.txt").st_mode & 0o777,
+                             0o600)
+            host.rmtree("/ft")
+            self.assertFalse(host.path.exists("/ft"))
+        self.assertEqual(os.listdir(self.root), [])
