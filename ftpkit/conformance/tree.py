@@ -6,7 +6,7 @@ root, listings, modification times and the optional extras.
 import hashlib
 import zlib
 
-from twisted.internet.defer import inlineCallbacks
+from twisted.internet.defer import Deferred, inlineCallbacks
 from twisted.trial.unittest import SkipTest
 from zope.interface.verify import verifyObject
 
@@ -14,6 +14,7 @@ from ftpkit.conformance.helpers import readFile, writeFile
 from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
+    FTPError,
     InvalidPath,
     IsDirectory,
     NoSuchFile,
@@ -55,6 +56,31 @@ class TreeTests:
         for extra in OPTIONAL_SHELL_INTERFACES:
             if extra.providedBy(self.shell):
                 self.assertTrue(verifyObject(extra, self.shell))
+
+    @inlineCallbacks
+    def test_givesDeferreds(self):
+        """
+        Each method of L{IFTPShell} gives a L{Deferred}, failing ones too
+        (the server awaits it: a plain value, which the kit's own C{yield}
+        takes as it is, got each command 451 and a traceback in the log).
+        """
+        calls = [("stat", ((),)), ("list", ((),)),
+                 ("makeDirectory", (("d",),)),
+                 ("setModificationTime", (("d",), 0.0)),
+                 ("rename", (("d",), ("e",))), ("removeDirectory", (("e",),)),
+                 ("removeFile", (("missing",),)),
+                 ("openForReading", (("missing",),)),
+                 ("openForWriting", (("f",),))]
+        for name, args in calls:
+            try:
+                given = getattr(self.shell, name)(*args)
+            except Exception as e:
+                self.fail(f"{name} raised {e!r}, not a failing Deferred")
+            self.assertIsInstance(given, Deferred,
+                                  f"{name} gave {given!r}, not a Deferred")
+            result = yield given.addErrback(lambda failure: failure.trap(
+                FTPError))
+        yield result.abort()
 
     @inlineCallbacks
     def test_statRoot(self):

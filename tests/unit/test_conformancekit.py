@@ -9,6 +9,8 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
 
 from ftpkit.conformance import IFTPShellConformanceMixin
+from ftpkit.errors import NoSuchFile
+from ftpkit.fileinfo import DIRECTORY, FileInfo
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ShellWrapper
 
@@ -82,3 +84,66 @@ class SharedUniqueTests(unittest.TestCase):
                                          self.failureException)
         self.assertIn("two entries share a unique id: ['same', 'same', "
                       "'same']", str(error))
+
+
+class PlainStatShell(ShellWrapper):
+    """
+    A L{MemoryShell} whose C{stat} answers with a plain value, or raises.
+
+    @ivar raising: whether C{stat} raises rather than answering.
+    """
+
+    def __init__(self, raising=False):
+        """
+        @param raising: whether C{stat} raises.
+        """
+        ShellWrapper.__init__(self, MemoryShell())
+        self.raising = raising
+
+    def stat(self, path):
+        """
+        @param path: ignored.
+        @return: a L{FileInfo} of a directory, not a Deferred of one.
+        @raise NoSuchFile: when C{raising}.
+        """
+        if self.raising:
+            raise NoSuchFile()
+        return FileInfo(DIRECTORY)
+
+
+class NotDeferredTests(unittest.TestCase):
+    """
+    The kit's C{test_givesDeferreds} fails a shell whose method answers
+    without a Deferred, naming it: the rest of the kit takes a plain
+    value, as C{yield} does, so that such a shell passed all but one of
+    its tests (C{test_removeDirectory}) while the server answered its
+    C{MLST}, C{CWD} and listings with 451 and a traceback.
+    """
+
+    @inlineCallbacks
+    def assertKitFails(self, shell, message):
+        """
+        @param shell: the shell under test.
+        @param message: what the kit's failure says.
+        """
+        kit = NoUniqueConformanceTests("test_givesDeferreds")
+        kit.shell = shell
+        error = yield self.assertFailure(kit.test_givesDeferreds(),
+                                         self.failureException)
+        self.assertIn(message, str(error))
+
+    def test_plainValue(self):
+        """
+        A plain value.
+        """
+        return self.assertKitFails(
+            PlainStatShell(), "stat gave FileInfo(kind='dir'")
+
+    def test_raises(self):
+        """
+        An exception raised instead of given as a failing Deferred.
+        """
+        return self.assertKitFails(
+            PlainStatShell(raising=True),
+            "stat raised NoSuchFile('No such file or directory'), not a "
+            "failing Deferred")
