@@ -165,6 +165,7 @@ class UsersChecker:
         self.reload = database.reload
         self._run = run
         self._costOf = self._cost = None
+        self._seenCosts = Counter()
 
     def _storedHash(self, entry, name):
         """
@@ -214,6 +215,7 @@ class UsersChecker:
             checking = self._run(_verifyOrDummy, password, None,
                                  self._dummyCost())
         else:
+            self._found(stored)
             checking = self._run(_verifyOrDummy, password, stored)
 
         def checked(match):
@@ -223,18 +225,54 @@ class UsersChecker:
 
         return checking.addCallback(checked)
 
+    def _found(self, stored):
+        """
+        A login found a user's hash in a database read at each login
+        (one without C{users}, PostgreSQL's): count its cost, which the
+        dummy's follows (L{_dummyCost}).
+
+        @param stored: the hash.
+        """
+        if getattr(self.database, "users", None) is not None:
+            return
+        cost = parseHash(stored)[:3]
+        if cost in self._seenCosts or len(self._seenCosts) < SEEN_COSTS:
+            self._seenCosts[cost] += 1
 
     def _dummyCost(self):
         """
         @return: the C{(n, r, p)} of the dummy hash: L{commonCost} of the
-            database's users, worked out again once they are reloaded (a
-            database without C{users}, PostgreSQL's, has the default).
+            database's users, worked out again once they are reloaded; for
+            a database without C{users} (PostgreSQL's), the cost most of
+            the hashes logins found had, the default before any. (It was
+            C{None} there, which failed every unknown name's check at
+            once, with a C{TypeError}, where a known name's took the
+            scrypt's time.)
         """
         users = getattr(self.database, "users", None)
+        if users is None:
+            return mostCommonCost(self._seenCosts)
         if users is not self._costOf:
             self._costOf = users
-            self._cost = commonCost((users or {}).values())
+            self._cost = commonCost(users.values())
         return self._cost
+
+
+SEEN_COSTS = 16
+"""Costs of the hashes logins found that a L{UsersChecker} of a database
+read at each login counts, at most (hashes of more costs than that are
+not counted)."""
+
+
+def mostCommonCost(costs):
+    """
+    @param costs: a L{Counter} of scrypt C{(n, r, p)}.
+    @return: the cost counted most (the smallest of those tied), or the
+        default (L{SCRYPT_N}, L{SCRYPT_R}, L{SCRYPT_P}) when none is.
+    """
+    if not costs:
+        return (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return min(costs, key=lambda cost: (-costs[cost], cost))
 
 
 def commonCost(entries):
@@ -248,9 +286,7 @@ def commonCost(entries):
     for entry in entries:
         if entry.password is not None and isPasswordHash(entry.password):
             costs[parseHash(entry.password)[:3]] += 1
-    if not costs:
-        return (SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return min(costs, key=lambda cost: (-costs[cost], cost))
+    return mostCommonCost(costs)
 
 
 def _verifyOrDummy(password, stored, cost=(SCRYPT_N, SCRYPT_R, SCRYPT_P)):

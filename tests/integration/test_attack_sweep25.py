@@ -30,6 +30,20 @@ It is now the file's error like any other
 storage config of C{--realm fsspec:...?config=PATH}
 (L{ftpkit.shells.storageconfig.readConfig}).
 
+With C{--auth pg:DSN}, an unknown name's failed login cost no check at
+all: the dummy hash's cost (the twenty-third sweep's
+L{ftpkit.auth.users.commonCost}, of a users file's hashes) was C{None}
+for a database without C{users}, so the check raised C{TypeError} at
+once, and each unknown name was answered without the scrypt's time a
+known name's wrong password took (the time told which names exist, which
+the docs promise it does not), with a critical line and a traceback
+logged for it ("credentials checker failed"), for any client sending
+names. The dummy now has the cost most of the hashes logins found in the
+database have, the default before any, so that hashes made at another
+cost (by another tool, or by a C{pgadmin} whose default differed) keep
+the times alike too (L{ftpkit.auth.users.UsersChecker};
+L{DatabaseDummyCostTests}).
+
 The other weaknesses found have tests beside the modules they concern:
 L{tests.unit.test_httpguard.GuardTests.test_perIPv6Network} (the
 C{--metrics} endpoint's bound per address, which one IPv6 host passed
@@ -39,11 +53,15 @@ with addresses of its own C{/64}) and L{tests.unit.test_usersfilemodes}
 
 import os
 
-from twisted.internet import error
+from twisted.cred.credentials import UsernamePassword
+from twisted.cred.error import UnauthorizedLogin
+from twisted.internet import defer, error
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from ftpkit.auth.users import UsersDatabase
+from ftpkit.auth.checkers import TextCredentialsChecker
+from ftpkit.auth.passwordhash import SCRYPT_N, SCRYPT_P, SCRYPT_R
+from ftpkit.auth.users import UserEntry, UsersChecker, UsersDatabase
 from ftpkit.auth.usersfile import UsersFileError, parseUsersData
 from ftpkit.control.uploadhook import UploadCommand
 from ftpkit.ops import events
@@ -184,3 +202,80 @@ class NestedFileTests(LoggedLines, unittest.TestCase):
         self.write(path, b"[options]\nkey = " + NESTED + b"\n")
         error = self.assertRaises(ValueError, readConfig, path)
         self.assertEqual(str(error), f"{path}: not a valid TOML file")
+
+
+class _Rows:
+    """
+    A user database read at each login, as PostgreSQL's is
+    (L{ftpkit.auth.pgusers.PostgresUsers}): no C{users} to look through.
+    """
+
+    path = "PostgreSQL"
+
+    def __init__(self, entries):
+        self.entries = entries
+
+    def get(self, name):
+        """
+        @return: a Deferred firing with the entry named C{name}, or C{None}.
+        """
+        return defer.succeed(self.entries.get(name))
+
+    def reload(self):
+        """
+        Nothing to read again.
+        """
+        return False
+
+
+class DatabaseDummyCostTests(LoggedLines, unittest.TestCase):
+    """
+    The dummy hash an unknown name is checked against costs what the
+    hashes of a database read at each login cost.
+    """
+
+    def test_learnedFromLogins(self):
+        """
+        Once a login has found a hash of another cost than the default,
+        an unknown name's check has that cost; before any, the default.
+        """
+        stored = "scrypt$4096$1$1$AAAAAAAAAAAAAAAAAAAAAA==$" + "A" * 43 + "="
+        checks = []
+
+        def run(function, password, hashed, cost=None):
+            checks.append(cost)
+            return defer.succeed(False)
+
+        checker = UsersChecker(_Rows({"alice": UserEntry(
+            "alice", stored, "alice", None)}), run=run)
+
+        def login(name):
+            self.failureResultOf(checker.requestAvatarId(
+                UsernamePassword(name.encode(), b"guess")))
+
+        login("nobody")
+        login("alice")
+        login("nobody")
+        self.assertEqual(checks, [(SCRYPT_N, SCRYPT_R, SCRYPT_P), None,
+                                  (4096, 1, 1)])
+
+    def test_unknownNameChecked(self):
+        """
+        Through the wrapper the server puts around every checker, an
+        unknown name is refused after a check against the dummy (the
+        one it was given), and nothing is logged; the check raised
+        C{TypeError}, logged as the checker failing.
+        """
+        checked = []
+
+        def run(function, *args):
+            checked.append(args)
+            return defer.maybeDeferred(function, *args)
+
+        checker = TextCredentialsChecker(UsersChecker(_Rows({}), run=run))
+        self.captureLog()
+        self.failureResultOf(checker.requestAvatarId(
+            UsernamePassword(b"nobody", b"guess")), UnauthorizedLogin)
+        self.assertEqual(checked,
+                         [("guess", None, (SCRYPT_N, SCRYPT_R, SCRYPT_P))])
+        self.assertEqual(self.logged, [])
