@@ -7,6 +7,8 @@ it makes (L{buildRealm}). A plugin module that failed to import
 (L{unusableRealmPlugin}), is skipped and said in one line.
 """
 
+import difflib
+
 from twisted.python import usage
 
 from ftpkit.deploy.pluginlookups import (
@@ -120,7 +122,8 @@ def findRealm(spec, option="--realm"):
     @param option: the option that gave it, for the error message.
     @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
     @raise usage.UsageError: when no installed realm has that name, naming
-        the plugins skipped; or more than one, naming them.
+        the plugins skipped and the realm it most resembles (a misspelt
+        or miscapitalised name); or more than one, naming them.
     """
     name, _, argument = spec.partition(":")
     failedImports, unusable = [], []
@@ -136,9 +139,10 @@ def findRealm(spec, option="--realm"):
                       + ", ".join(failedImports))
         if unusable:
             failed += "; unusable realm plugins: " + ", ".join(unusable)
-        raise usage.UsageError(
-            f"{option}: unknown realm {name!r} (installed: {known}{failed})"
-        )
+        close = difflib.get_close_matches(name.lower(), sorted(plugins), 1)
+        guess = f"; did you mean {close[0]!r}?" if close else ""
+        raise usage.UsageError(f"{option}: unknown realm {name!r} (installed: "
+                               f"{known}{failed}){guess}")
     return plugins[name], argument
 
 

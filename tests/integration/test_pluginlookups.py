@@ -305,3 +305,22 @@ class ObserverPluginTests(PluginsOnPathMixin, unittest.TestCase):
         where = os.path.join(plugins, "notify_plugin.py")
         self.assertIn(f"observer plugin skipped: {where} (Notify has no "
                       "makeObserver)", said)
+
+
+class MisspeltRealmTests(unittest.TestCase):
+    """
+    A C{--realm} that names no realm, but nearly one, says which.
+    """
+
+    def test_closeName(self):
+        """
+        A misspelt or miscapitalised name gets the installed one it
+        resembles; another name none.
+        """
+        for given, meant in [("memroy", "memory"), ("Filesystem", "filesystem"),
+                             ("USERS:/x", "users")]:
+            error = self.assertRaises(usage.UsageError, findRealm, given)
+            self.assertTrue(str(error).endswith(f"; did you mean {meant!r}?"),
+                            str(error))
+        error = self.assertRaises(usage.UsageError, findRealm, "zzzz")
+        self.assertNotIn("did you mean", str(error))
