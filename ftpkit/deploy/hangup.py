@@ -14,6 +14,7 @@ from twisted.logger import Logger
 
 from ftpkit.auth.checkers import TextCredentialsChecker
 from ftpkit.deploy.signalcopies import Copies
+from ftpkit.deploy.workerrelay import Reloads
 
 # The name its log lines carried when this lived in ftpkit.auth.realms.
 _log = Logger(namespace="ftpkit.auth.realms")
@@ -30,33 +31,59 @@ RELOADING_WORKERS = "SIGHUP: reloading {count} workers"
 on to its workers (each logs its own line), when every one of them
 reloads now."""
 
-RELOADING_SOME_WORKERS = ("SIGHUP: reloading {count} of {workers} workers; "
-                          "{starting} starting will read the files as they "
-                          "are now")
-"""The acceptor's line when some of its workers are not serving: starting
-(they reload once ready), or stopped and about to be started again (they
-read the files when they start)."""
+RELOADING_SOME_WORKERS = "SIGHUP: reloading {count} of {workers} workers now"
+"""The start of the acceptor's line when some of its workers are not
+serving: then L{ONCE_READY}, L{AS_THEY_START} or both."""
+
+ONCE_READY = ", {starting} once ready (still starting)"
+"""The part of the acceptor's line for the workers still starting: each
+is told to reload once it is ready (it may have read the files before
+they changed)."""
+
+AS_THEY_START = ", {replaced} when started again"
+"""The part of the acceptor's line for the workers not serving and not
+starting (one that exited, one being killed, one draining after a
+C{SIGTERM} of its own): each is replaced by one that reads the files as
+it starts."""
+
+RELOADING_ONCE_READY = ("SIGHUP: reloading {count} workers once ready "
+                        "(still starting)")
+"""The acceptor's line when every worker is still starting (a
+C{systemctl reload} right after C{systemctl start}): the reload is
+deferred until each is ready."""
 
 NOT_RELOADING = "SIGHUP: not reloading, the server is stopping"
 """The line of a C{SIGHUP} that came as the server stops, or just before
 it (its reload had not begun): a stopping server reloads nothing."""
 
 
-def announcement(targets, workers, told=None):
+def announcement(targets, workers, told=None, onceReady=0):
     """
     @param targets: how many callables reload.
     @param workers: under C{--workers}, how many workers the acceptor
         keeps; C{None} in a process that reloads for itself.
     @param told: under C{--workers}, how many of them the acceptor told
         to reload now (the others are starting or stopped).
+    @param onceReady: under C{--workers}, how many of them are still
+        starting, told to reload once ready.
     @return: C{(format, fields)}: the log line C{SIGHUP} writes, and its
-        fields (C{count}, and the acceptor's C{workers} and C{starting}).
+        fields (C{count}, and the acceptor's C{workers}, C{starting} and
+        C{replaced}).
     """
     if workers is not None:
         if told is None or told >= workers:
             return RELOADING_WORKERS, {"count": workers}
-        return RELOADING_SOME_WORKERS, {
-            "count": told, "workers": workers, "starting": workers - told}
+        replaced = max(workers - told - onceReady, 0)
+        fields = {"count": told, "workers": workers, "starting": onceReady,
+                  "replaced": replaced}
+        if not told and not replaced:
+            return RELOADING_ONCE_READY, dict(fields, count=onceReady)
+        text = RELOADING_SOME_WORKERS
+        if onceReady:
+            text += ONCE_READY
+        if replaced:
+            text += AS_THEY_START
+        return text, fields
     return (RELOADING if targets else RELOADING_NOTHING), {"count": targets}
 
 
@@ -97,7 +124,8 @@ class ReloadOnHangup(service.Service):
     stays until the process ends.
 
     @ivar targets: the callables; under C{--workers}, the acceptor's one
-        returns how many workers it told to reload.
+        returns how many workers it told to reload now, and how many once
+        ready (L{ftpkit.deploy.workerrelay.Reloads}).
     @ivar workers: see L{announcement}.
     @ivar handled: whether it handles C{SIGHUP} itself.
     """
@@ -203,7 +231,9 @@ class ReloadOnHangup(service.Service):
             except Exception:  # noqa: BLE001 (a bad reload must not stop the others)
                 _log.failure("reload on SIGHUP failed")
         if self.workers is not None:
+            reloads = [each for each in told if isinstance(each, Reloads)]
             text, fields = announcement(
                 len(self.targets), self.workers,
-                sum(each for each in told if isinstance(each, int)))
+                sum(each.now for each in reloads),
+                sum(each.onceReady for each in reloads))
             _log.info(text, **fields)

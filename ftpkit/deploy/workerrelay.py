@@ -7,12 +7,26 @@ L{ftpkit.deploy.sharedtheft}), its C{SIGHUP}, C{SIGTERM} and C{SIGQUIT} as lines
 once it is ready), and C{SIGKILL}.
 """
 
+from typing import NamedTuple
+
 from twisted.internet import error as netError
 
 from ftpkit.deploy.workersignals import QUIT, RELOAD, STOP
 
 __all__ = ["tellAll", "signal", "signalAll", "reload", "hangUp", "stop",
-           "stopAll", "quitAll"]
+           "stopAll", "quitAll", "Reloads"]
+
+
+class Reloads(NamedTuple):
+    """
+    What became of the acceptor's C{SIGHUP} (L{reload}).
+
+    @ivar now: the workers told to reload now (they serve).
+    @ivar onceReady: the workers still starting, told once they are ready.
+    """
+
+    now: int
+    onceReady: int
 
 
 def tellAll(workers, line):
@@ -87,16 +101,18 @@ def reload(workers):
     (L{hangUp}), as it may have read them before they changed.
 
     @param workers: the L{ftpkit.deploy.workerprocess.WorkerProcess}es.
-    @return: how many were ready (told now).
+    @return: L{Reloads}: how many were ready (told now), and how many
+        are told once ready.
     """
-    told = 0
+    told = later = 0
     for worker in workers:
         if worker.ready:
             hangUp(worker)
             told += 1
         else:
             worker.reloadPending = True
-    return told
+            later += 1
+    return Reloads(told, later)
 
 
 def hangUp(worker):

@@ -422,7 +422,8 @@ class WorkerPool(Dispatcher, service.Service):
         being killed (hung), one draining after its own C{SIGTERM}, each
         replaced by a new one.
 
-        @return: how many workers reload now.
+        @return: L{ftpkit.deploy.workerrelay.Reloads}: how many workers
+            reload now, and how many once ready.
         """
         return workerrelay.reload([
             worker for worker in self.workers

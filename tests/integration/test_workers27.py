@@ -3,7 +3,9 @@ The operator's side of C{--workers} while its workers start: C{SIGTERM}
 to the acceptor stops a worker still starting at once (it was waited for
 until it was ready, the rest of its start; the whole shutdown grace for
 one stuck starting), and one that comes as the acceptor starts its
-workers leaves none running without it.
+workers leaves none running without it; C{SIGHUP} while they start is
+one line saying the reload waits until they are ready, then one reload
+in each worker.
 """
 
 import os
@@ -11,7 +13,9 @@ import signal
 
 from twisted.trial import unittest
 
+from ftpkit.deploy.hangup import announcement
 from tests.integration.test_hookgroups import alive
+from tests.integration.test_signalorders import HANGUP_SAID
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess
 from tests.sitescripts import sitePath
@@ -20,7 +24,11 @@ STUCK_WORKERS = """\
 import os, signal, sys, time
 
 if "ftpkit.deploy.worker" in sys.orig_argv:
-    time.sleep(3600)
+    go = os.environ.get("FTPKIT_TEST_GO")
+    for _ in range(36000):
+        if go and os.path.exists(go):
+            break
+        time.sleep(0.1)
 elif os.environ.get("FTPKIT_TEST_TERM_AT_SPAWN"):
     spawned = []
 
@@ -34,9 +42,10 @@ elif os.environ.get("FTPKIT_TEST_TERM_AT_SPAWN"):
     sys.addaudithook(spawning)
 """
 """
-A C{sitecustomize} with which each worker of C{--workers} never gets
+A C{sitecustomize} with which each worker of C{--workers} does not get
 ready (a worker slow to start: a loaded machine, its modules on a slow
-disk); with C{$FTPKIT_TEST_TERM_AT_SPAWN} set, the acceptor sends itself
+disk) until the file C{$FTPKIT_TEST_GO} names exists (for an hour
+without it); with C{$FTPKIT_TEST_TERM_AT_SPAWN} set, the acceptor sends itself
 C{SIGTERM} as it starts its second worker, the first started.
 """
 
@@ -148,3 +157,81 @@ class StuckStartTests(unittest.TestCase):
         """
         server = self.startStuck(env={"FTPKIT_TEST_TERM_AT_SPAWN": "1"})
         self.assertStopped(server)
+
+
+class HangupWhileStartingTests(unittest.TestCase):
+    """
+    C{SIGHUP} to the acceptor while its workers start.
+    """
+
+    timeout = 2 * TIMEOUT + 30
+
+    def test_oneLineThenEachWorker(self):
+        """
+        The acceptor says in one line that its workers reload once ready,
+        and each does, once, when ready; nothing else. It said
+        C{reloading 0 of 2 workers; 2 starting will read the files as
+        they are now}: a reload of none, while each reloaded later.
+        """
+        root = scratchDirectory(self)
+        go = os.path.abspath(self.mktemp())
+        self.addCleanup(killWorkers, root)
+        server = ServerProcess(
+            self, ["--root", root, "--auth", "anonymous", "--workers", "2"],
+            env={"PYTHONPATH": sitePath(self, STUCK_WORKERS),
+                 "FTPKIT_TEST_GO": go})
+        server.waitFor(lambda: len(workersServing(root)) == 2
+                       and signalsHandled(server.process.pid),
+                       "two workers started, and the acceptor running")
+        server.signal(signal.SIGHUP)
+        log = server.waitForLog("] SIGHUP: ")
+        self.assertEqual(HANGUP_SAID.findall(log),
+                         ["SIGHUP: reloading 2 workers once ready (still "
+                          "starting)"])
+        with open(go, "w"):
+            pass
+        server.waitForLog(" ready\n", 2)
+        log = server.waitForLog("] SIGHUP: reloading nothing", 2)
+        server.login().quit()
+        self.assertEqual(server.stop(), -signal.SIGTERM)
+        log = server.log()
+        self.assertEqual(log.count("SIGHUP"), 3, log)
+        for bad in ("Traceback", "#error", "#critical", "#warn"):
+            self.assertNotIn(bad, log)
+
+
+class AnnouncementTests(unittest.TestCase):
+    """
+    The acceptor's line for a C{SIGHUP}
+    (L{ftpkit.deploy.hangup.announcement}), by what became of it in its
+    workers.
+    """
+
+    def line(self, told, onceReady, workers=3):
+        """
+        @return: the line for C{told} workers told now, C{onceReady} once
+            ready, of C{workers}.
+        """
+        text, fields = announcement(1, workers, told, onceReady)
+        return text.format(**fields)
+
+    def test_shapes(self):
+        """
+        Every worker serving: how many reload; every one starting: that
+        they reload once ready; else how many now, and what becomes of
+        the others: those starting reload once ready, the others when
+        started again (they read the files as they start).
+        """
+        self.assertEqual(self.line(3, 0), "SIGHUP: reloading 3 workers")
+        self.assertEqual(self.line(0, 3), "SIGHUP: reloading 3 workers "
+                         "once ready (still starting)")
+        self.assertEqual(self.line(2, 1), "SIGHUP: reloading 2 of 3 workers "
+                         "now, 1 once ready (still starting)")
+        self.assertEqual(self.line(1, 1), "SIGHUP: reloading 1 of 3 workers "
+                         "now, 1 once ready (still starting), 1 when started "
+                         "again")
+        self.assertEqual(self.line(0, 2), "SIGHUP: reloading 0 of 3 workers "
+                         "now, 2 once ready (still starting), 1 when started "
+                         "again")
+        self.assertEqual(self.line(0, 0), "SIGHUP: reloading 0 of 3 workers "
+                         "now, 3 when started again")

@@ -189,17 +189,17 @@ class PoolHandoverTests(unittest.SynchronousTestCase):
         them: not one being killed (hung), nor one draining after a
         C{SIGTERM} of its own (each replaced by a worker that reads the
         files when it starts); a worker still starting gets it once
-        ready, and is not counted now.
+        ready, and is counted apart.
         """
         first, second = self.pool.workers
         self.pool._accepting = True
-        self.assertEqual(self.pool.reloadWorkers(), 2)
+        self.assertEqual(self.pool.reloadWorkers(), (2, 0))
         for stopped in ("hung", "draining", "stopAsked"):
             setattr(second, stopped, True)
-            self.assertEqual(self.pool.reloadWorkers(), 1, stopped)
+            self.assertEqual(self.pool.reloadWorkers(), (1, 0), stopped)
             setattr(second, stopped, False)
         second.ready = False
-        self.assertEqual(self.pool.reloadWorkers(), 1)
+        self.assertEqual(self.pool.reloadWorkers(), (1, 1))
         self.assertTrue(second.reloadPending)
         self.assertEqual(self.lines(self.channels[0]), [b"reload"] * 5)
         self.assertEqual(self.lines(self.channels[1]), [b"reload"])

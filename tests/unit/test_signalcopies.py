@@ -18,6 +18,7 @@ from ftpkit.deploy.hangup import (
 )
 from ftpkit.deploy.signalcopies import COPY_WINDOW, Copies
 from ftpkit.deploy.stopsignals import StopOnce
+from ftpkit.deploy.workerrelay import Reloads
 from tests.loglines import LoggedLines
 
 
@@ -193,13 +194,13 @@ class HangupCopiesTests(LoggedLines, unittest.SynchronousTestCase):
     def test_workersTold(self):
         """
         The acceptor's line counts the workers its target told to reload
-        now, and says how many are starting (they read the files as they
-        are now): it said C{reloading 2 workers} with one of them dead.
+        now, and says how many are started again (they read the files as
+        they start): it said C{reloading 2 workers} with one of them dead.
         """
         for told, line in [
-                (2, RELOADING_WORKERS.format(count=2)),
-                (1, "SIGHUP: reloading 1 of 2 workers; 1 starting will read "
-                    "the files as they are now")]:
+                (Reloads(2, 0), RELOADING_WORKERS.format(count=2)),
+                (Reloads(1, 0), "SIGHUP: reloading 1 of 2 workers now, 1 "
+                                "when started again")]:
             ReloadOnHangup([lambda told=told: told], workers=2).reloadAll()
             self.assertEqual(self.lines()[-1], line)
 
