@@ -49,6 +49,26 @@ L{tests.unit.test_httpguard.GuardTests.test_perIPv6Network} (the
 C{--metrics} endpoint's bound per address, which one IPv6 host passed
 with addresses of its own C{/64}) and L{tests.unit.test_usersfilemodes}
 (a users file every local user may write, read without a word).
+
+Tried and held (C{python -m ftpkit}, a users file realm, C{memory:},
+C{haproxy:tcp:} and C{haproxy:tcp6:} listeners):
+    - an unknown name, a known one with a wrong password, one with no
+      password: C{331} then C{530 Login incorrect} alike, in 1.14, 1.07
+      and 1.05 s (the first failure's delay of 1 s included); NUL, CR
+      or Latin-1 bytes in C{USER} or C{PASS}, an 8,180-byte C{USER} or
+      C{PASS}: C{530} after the delay, no traceback; C{PASS} first
+      C{503}; two C{USER}s: the last one logs in; C{ACCT} C{202};
+    - failed logins from seven addresses of one C{/64} (PROXY headers):
+      answered after 1, 2, 4, 8, 10, 10, 10 s; another C{/64} at once;
+    - PROXY headers: on a plain listener the line is C{500} and the
+      session goes on; split over two packets, version 2: served; a byte
+      every 0.8 s: cut at 10 s; a version 2 length of 65,535, an
+      address of 999, C{TCP6} with an IPv4 address, 200 bytes with no
+      CRLF: reset; an address of C{--deny-from}: C{421}; a second header
+      after the first: C{500};
+    - C{--on-upload}: a name with a newline and a byte that is not UTF-8
+      reaches the command as its bytes, in C{FTPKIT_PATH} (never in its
+      arguments, never through a shell).
 """
 
 import os
