@@ -29,10 +29,15 @@ tests leave out, each against C{python -m ftpkit} in a child process:
    C{makedirs}, C{upload} of an empty file and UTF-8 names, C{stat},
    C{walk}, C{synchronize_times} (the time shift it measures from a file
    it writes and lists), reads from an offset (C{REST}), C{rename},
-   C{chmod} (C{SITE CHMOD}) and C{rmtree}, through C{--workers 2}.
+   C{chmod} (C{SITE CHMOD}) and C{rmtree}, through C{--workers 2};
+ - a tnftp session (C{put} and C{get} of an empty file, a UTF-8 name and
+   300 KB, C{size}, C{modtime}, C{rename}, C{delete}, C{mkdir}, C{ls} and
+   C{rmdir} of an empty directory) with C{PASV} only, with C{EPRT} and
+   with C{PORT}, through C{--workers 2}.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import urllib.request
@@ -55,6 +60,7 @@ except ImportError:  # pragma: no cover (ftputil is in the dev extra)
 
 RCLONE = shutil.which("rclone")
 WPUT = shutil.which("wput")
+TNFTP = shutil.which("tnftp")
 
 UNICODE = "f\u00efl\u00e9 \u20ac.txt"
 """A name with blanks and two- and three-byte UTF-8 characters."""
@@ -448,3 +454,49 @@ class FtputilTests(ServerMixin, unittest.TestCase):
             host.rmtree("/ft")
             self.assertFalse(host.path.exists("/ft"))
         self.assertEqual(os.listdir(self.root), [])
+
+
+class TnftpSessionTests(ServerMixin, unittest.TestCase):
+    """
+    One tnftp session per data connection mode through C{--workers 2}.
+    """
+
+    if TNFTP is None:
+        skip = "tnftp is not installed"
+
+    def test_modes(self):
+        """
+        Each mode: every command's reply is positive, the files come back
+        whole, and the session leaves nothing behind.
+        """
+        self.serve("--workers", "2")
+        contents = {"empty.bin": b"", UNICODE: b"unicode\n",
+                    "big.bin": os.urandom(300000)}
+        for name, data in contents.items():
+            with open(os.path.join(self.local, name), "wb") as f:
+                f.write(data)
+        commands = ['put "%s"' % name for name in contents]
+        commands += ["size big.bin", "modtime big.bin"]
+        commands += ['get "%s" "back %s"' % (name, name) for name in contents]
+        commands += ["rename big.bin moved.bin", "delete moved.bin",
+                     "mkdir e", "ls e", "rmdir e", "delete empty.bin",
+                     'delete "%s"' % UNICODE, "cd ..", 'rmdir "t dir"']
+        for mode in ("epsv4 off", "passive off", "passive off\nepsv4 off"):
+            script = "\n".join(["user alice secret", "binary", mode,
+                                 'mkdir "t dir"', 'cd "t dir"', *commands,
+                                 "bye", ""])
+            done = subprocess.run(
+                [TNFTP, "-n", "-v", "127.0.0.1", str(self.port)],
+                input=script.encode("utf-8"), cwd=self.local,
+                capture_output=True, timeout=120)
+            out = done.stdout.decode("utf-8", "replace")
+            self.assertEqual(done.returncode, 0, (mode, out))
+            refused = [line for line in out.splitlines()
+                       if re.match(r"[45]\d\d[ -]", line)]
+            self.assertEqual(refused, [], (mode, out))
+            self.assertIn("big.bin\t300000", out)
+            for name, data in contents.items():
+                back = os.path.join(self.local, "back " + name)
+                self.assertTrue(readBytes(back) == data, (mode, name))
+                os.remove(back)
+            self.assertEqual(os.listdir(self.root), [], mode)

@@ -93,9 +93,9 @@ class APIReferenceTests(unittest.TestCase):
         self.assertEqual([name for name in expected if name not in rendered], [])
 
 
-FOREIGN_OPTIONS = frozenset(["--max-time", "--no-quota", "--no-quota-files",
-                             "--tls-max"])
-"""Options of other programs (curl, C{python -m ftpkit.pgadmin}) the
+FOREIGN_OPTIONS = frozenset(["--max-time", "--no-passive-ftp", "--no-quota",
+                             "--no-quota-files", "--tls-max"])
+"""Options of other programs (curl, wget, C{python -m ftpkit.pgadmin}) the
 pages name that look like C{twistd ftpkit}'s."""
 
 
