@@ -33,7 +33,11 @@ tests leave out, each against C{python -m ftpkit} in a child process:
  - a tnftp session (C{put} and C{get} of an empty file, a UTF-8 name and
    300 KB, C{size}, C{modtime}, C{rename}, C{delete}, C{mkdir}, C{ls} and
    C{rmdir} of an empty directory) with C{PASV} only, with C{EPRT} and
-   with C{PORT}, through C{--workers 2}.
+   with C{PORT}, through C{--workers 2};
+ - the JDK's own C{ftp://} URL handler (C{URL.openConnection}, what Java
+   programs reach FTP through without a library): a file with a blank
+   and an empty one, 300 KB, a directory with and without its slash, and
+   an upload (C{;type=i}), through C{--workers 2}.
 """
 
 import os
@@ -45,6 +49,7 @@ from urllib.parse import quote
 
 from twisted.trial import unittest
 
+from tests.clientscenario import DRIVERS
 from tests.integration.test_client_matrix26 import ServerMixin
 
 try:
@@ -61,6 +66,8 @@ except ImportError:  # pragma: no cover (ftputil is in the dev extra)
 RCLONE = shutil.which("rclone")
 WPUT = shutil.which("wput")
 TNFTP = shutil.which("tnftp")
+JAVA = shutil.which("java")
+JAVAC = shutil.which("javac")
 
 UNICODE = "f\u00efl\u00e9 \u20ac.txt"
 """A name with blanks and two- and three-byte UTF-8 characters."""
@@ -500,3 +507,40 @@ class TnftpSessionTests(ServerMixin, unittest.TestCase):
                 self.assertTrue(readBytes(back) == data, (mode, name))
                 os.remove(back)
             self.assertEqual(os.listdir(self.root), [], mode)
+
+
+class JavaURLTests(ServerMixin, unittest.TestCase):
+    """
+    The JDK's C{ftp://} URL handler (C{tests/clients/JavaUrlDrive.java},
+    run as a source file) through C{--workers 2}.
+    """
+
+    if JAVA is None or JAVAC is None:
+        skip = "java and javac are not installed (a JDK)"
+
+    def test_getAndStore(self):
+        """
+        Each file whole, each directory listed, the upload stored.
+        """
+        contents = {"a b.txt": b"blank\n", "empty.bin": b"",
+                    "big.bin": os.urandom(300000)}
+        os.makedirs(os.path.join(self.root, "d", "empty dir"))
+        for name, data in contents.items():
+            with open(os.path.join(self.root, "d", name), "wb") as f:
+                f.write(data)
+        self.serve("--workers", "2")
+        paths = ["d/" + quote(name) for name in contents] + ["d/", "d"]
+        done = subprocess.run(
+            [JAVA, os.path.join(DRIVERS, "JavaUrlDrive.java"),
+             str(self.port), self.local, *paths],
+            capture_output=True, timeout=180, stdin=subprocess.DEVNULL)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.decode().split("\n")[-2], "stored")
+        for index, data in enumerate(contents.values()):
+            got = readBytes(os.path.join(self.local, "got%d" % index))
+            self.assertTrue(got == data, paths[index])
+        for index in (3, 4):
+            listing = readBytes(os.path.join(self.local, "got%d" % index))
+            for name in [*contents, "empty dir"]:
+                self.assertIn(name.encode(), listing, paths[index])
+        self.assertEqual(self.served("d", "up.bin"), b"\0" * 70000)
