@@ -155,10 +155,14 @@ class PasswordFileChecker(ReloadingFile):
     @ivar filename: the file, as given (the name Twisted's checker has).
     @ivar path: its absolute path.
     @ivar users: a C{dict} of user name to password, both C{bytes}.
+    @ivar clearText: C{True}: the passwords are kept in clear, so a file
+        every local user may read is warned about
+        (L{ftpkit.auth.reloadingfile.exposure}).
     """
 
     credentialInterfaces = (credentials.IUsernamePassword,
                             credentials.IUsernameHashedPassword)
+    clearText = True
 
     def __init__(self, filename):
         """

@@ -4,7 +4,8 @@ deciding when a users file (C{--auth users:PATH}) or a password file
 (C{--auth file:PATH}) is read again, and what a reload that fails or
 succeeds logs; and the line saying, at start and at each reload, that
 every local user may change the file (L{exposure}): any of them could
-otherwise write themselves an account and log in as the server's.
+otherwise write themselves an account and log in as the server's; or,
+for a password file, which keeps its passwords in clear, read it.
 """
 
 import os
@@ -52,14 +53,20 @@ def readRegularFile(path):
         return f.read()
 
 
-def exposure(fileMode, directoryMode):
+_READ = "every local user may read it"
+"""How L{exposure} starts for a file others may read."""
+
+
+def exposure(fileMode, directoryMode, clearText=False):
     """
     @param fileMode: a users or password file's C{st_mode}.
     @param directoryMode: its directory's C{st_mode}.
+    @param clearText: whether the file keeps passwords in clear (a
+        password file, C{--auth file:PATH}).
     @return: what every local user may do to the file, for a log line:
         write it (its mode lets others write), or replace it (its
-        directory lets others write, and is not sticky, as C{/tmp} is);
-        C{None} when neither.
+        directory lets others write, and is not sticky, as C{/tmp} is),
+        or, when C{clearText}, read it; C{None} when none of those.
     """
     if fileMode & stat.S_IWOTH:
         return (f"every local user may write it "
@@ -67,6 +74,8 @@ def exposure(fileMode, directoryMode):
     if directoryMode & stat.S_IWOTH and not directoryMode & stat.S_ISVTX:
         return (f"every local user may replace it (its directory's mode "
                 f"is {stat.S_IMODE(directoryMode):04o})")
+    if clearText and fileMode & stat.S_IROTH:
+        return f"{_READ} (mode {stat.S_IMODE(fileMode):04o})"
     return None
 
 
@@ -97,6 +106,9 @@ class ReloadingFile:
     @ivar users: what the parser returned for it.
     @ivar content: the bytes those users were parsed from.
     """
+
+    clearText = False
+    """Whether the file keeps passwords in clear (L{exposure})."""
 
     def __init__(self, path, read, parse, log):
         """
@@ -163,8 +175,15 @@ class ReloadingFile:
             directoryMode = os.stat(os.path.dirname(self.path)).st_mode
         except OSError:
             return
-        what = exposure(fileMode, directoryMode)
-        if what is not None:
+        what = exposure(fileMode, directoryMode, self.clearText)
+        if what is None:
+            return
+        if what.startswith(_READ):
+            self._log.warn("users file {path}: {what}, and so the passwords"
+                           " it keeps in clear: make it readable by its "
+                           "owner (and the server's group) only",
+                           path=self.path, what=what)
+        else:
             self._log.warn("users file {path}: {what}, and so give "
                            "themselves an account: make it writable by its "
                            "owner only", path=self.path, what=what)

@@ -136,10 +136,13 @@ class CheckerTests(LoggedLines, unittest.TestCase):
 
     def write(self, data):
         """
-        Replace the file with C{data} (a new inode: a change always seen).
+        Replace the file with C{data} (a new inode: a change always seen),
+        readable by its owner only, as the docs say to keep it (one every
+        local user may read is warned about).
         """
         with open(self.path + ".new", "wb") as f:
             f.write(data)
+        os.chmod(self.path + ".new", 0o600)
         os.replace(self.path + ".new", self.path)
 
     def login(self, name, password):

@@ -6,8 +6,11 @@ password file (C{--auth file:PATH}) that every local user may change
 Such a file was read without a word: any local user could write
 themselves an account (in a users file, one whose C{home} is C{/}, with
 every right) and log in as the server's account, or replace the file
-through a directory every user may write. The server now says so in
-one line at start and at each reload.
+through a directory every user may write; and a password file, which
+keeps its passwords in clear, was read as readily when every local user
+could read it (C{0644}, what an editor makes under the usual umask),
+though the docs say to keep it readable by the server's account only.
+The server now says so in one line at start and at each reload.
 """
 
 import os
@@ -43,6 +46,18 @@ class ExposureTests(unittest.TestCase):
         """
         self.assertEqual(exposure(0o100666, 0o40755),
                          "every local user may write it (mode 0666)")
+
+    def test_clearTextReadable(self):
+        """
+        A file keeping passwords in clear (C{--auth file:PATH}) that every
+        user may read; a users file's hashes readable is not said.
+        """
+        self.assertEqual(exposure(0o100644, 0o40755, clearText=True),
+                         "every local user may read it (mode 0644)")
+        self.assertEqual(exposure(0o100666, 0o40755, clearText=True),
+                         "every local user may write it (mode 0666)")
+        self.assertIsNone(exposure(0o100640, 0o40755, clearText=True))
+        self.assertIsNone(exposure(0o100644, 0o40755))
 
     def test_directoryWritable(self):
         """
@@ -119,6 +134,20 @@ class WarnedTests(LoggedLines, unittest.TestCase):
             f"users file {self.path}: every local user may write it (mode "
             "0646), and so give themselves an account: make it writable "
             "by its owner only"])
+
+    def test_readablePasswordFile(self):
+        """
+        A password file every local user may read: one line at start,
+        saying they may read its passwords.
+        """
+        with open(self.path, "wb") as f:
+            f.write(b"alice:secret\n")
+        os.chmod(self.path, 0o644)
+        PasswordFileChecker(self.path)
+        self.assertEqual(self.warnings(), [
+            f"users file {self.path}: every local user may read it (mode "
+            "0644), and so the passwords it keeps in clear: make it "
+            "readable by its owner (and the server's group) only"])
 
     def test_passwordFile(self):
         """
