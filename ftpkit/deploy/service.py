@@ -56,7 +56,7 @@ from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
 from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
-from ftpkit.deploy.startfailure import endStart
+from ftpkit.deploy.startfailure import WorkersCannotStart, endStart
 from ftpkit.deploy.stoporder import stopInOrder
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
@@ -103,6 +103,17 @@ class Listeners(service.MultiService):
             return service.MultiService.stopService(self)
         service.Service.stopService(self)
         return stopInOrder(self)
+
+    def startService(self):
+        """
+        Start the children, or end the process saying why the workers
+        of C{--workers} cannot start (L{WorkersCannotStart}).
+        """
+        try:
+            service.MultiService.startService(self)
+        except WorkersCannotStart as e:
+            _log.critical("{why}", why=str(e))
+            endStart(self.twistdOptions, str(e))
 
     def privilegedStartService(self):
         """

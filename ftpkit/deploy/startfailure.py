@@ -1,5 +1,6 @@
 """
-Ending a server that cannot start (an address it cannot listen on) the way
+Ending a server that cannot start (an address it cannot listen on, workers
+it cannot run) the way
 C{twistd} ends one whose start raised, but without its traceback: the
 C{twistd} command that daemonized it, which waits to hear that it started,
 is told why (it waited for good: a C{SystemExit} passes C{twistd}'s
@@ -8,6 +9,15 @@ the pid file is removed.
 """
 
 import os
+
+
+class WorkersCannotStart(Exception):
+    """
+    The acceptor of C{--workers} cannot start a worker at all (its
+    account may not run the interpreter,
+    L{ftpkit.deploy.workers.interpreterProblem}): the server ends at
+    start, saying why (L{ftpkit.deploy.service.Listeners.startService}).
+    """
 
 _REPORTED = 98
 """Bytes of the reason sent to the waiting C{twistd} command (it reads

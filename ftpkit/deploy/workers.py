@@ -70,6 +70,7 @@ from ftpkit.deploy.restarts import (
 )
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.sharedtheft import THEFT, AcceptorTheftAlarm
+from ftpkit.deploy.startfailure import WorkersCannotStart
 from ftpkit.deploy.workerprocess import (
     WORKER_FD,
     WORKER_IGNORES,
@@ -81,7 +82,8 @@ from ftpkit.ops.listeninglog import logListening
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
 
-__all__ = ["WorkerPool", "WorkerProcess", "WORKER_FD",
+__all__ = ["WorkerPool", "WorkerProcess", "WORKER_FD", "WorkersCannotStart",
+           "interpreterProblem",
            "acceptorAddress", "listeningSocket", "parseListenAddress",
            "restartDelay", "STARTUP_WAIT", "FIRST_RESTART_DELAY",
            "LONGEST_RESTART_DELAY", "STOP_MARGIN"]
@@ -99,6 +101,24 @@ Seconds the acceptor waits for its workers after their shutdown grace
 before killing them.
 """
 
+
+
+def interpreterProblem(executable=None):
+    """
+    @param executable: the interpreter a worker runs (C{sys.executable}
+        when C{None}).
+    @return: why this process, as the account it serves as (C{--uid},
+        C{--euid}), cannot run it, one line; or C{None} when it can.
+    """
+    if executable is None:
+        executable = sys.executable
+    effective = os.access in os.supports_effective_ids
+    if os.access(executable, os.X_OK, effective_ids=effective):
+        return None
+    return (f"--workers: cannot start a worker: this account (uid "
+            f"{os.geteuid()}) may not run {executable} (the interpreter "
+            f"and every directory above it must be executable by the "
+            f"--uid account)")
 
 
 class WorkerPool(Dispatcher, service.Service):
@@ -179,7 +199,13 @@ class WorkerPool(Dispatcher, service.Service):
         """
         Start the workers once the reactor runs; accept once one is ready
         (or after L{STARTUP_WAIT}).
+
+        @raise WorkersCannotStart: when this account may not run the
+            interpreter (L{interpreterProblem}).
         """
+        problem = interpreterProblem()
+        if problem is not None:
+            raise WorkersCannotStart(problem)
         service.Service.startService(self)
         if not self._acceptors:
             self.privilegedStartService()

@@ -5,19 +5,24 @@ until it was ready, the rest of its start; the whole shutdown grace for
 one stuck starting), and one that comes as the acceptor starts its
 workers leaves none running without it; C{SIGHUP} while they start is
 one line saying the reload waits until they are ready, then one reload
-in each worker.
+in each worker; a C{--uid} account that may not run the interpreter
+ends the start in one line.
 """
 
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 
 from twisted.trial import unittest
 
 from ftpkit.deploy.hangup import announcement
 from tests.integration.test_hookgroups import alive
+from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.integration.test_signalorders import HANGUP_SAID
 from tests.scratch import scratchDirectory
-from tests.serverprocess import TIMEOUT, ServerProcess
+from tests.serverprocess import TIMEOUT, ServerProcess, freePort
 from tests.sitescripts import sitePath
 
 STUCK_WORKERS = """\
@@ -235,3 +240,44 @@ class AnnouncementTests(unittest.TestCase):
                          "again")
         self.assertEqual(self.line(0, 0), "SIGHUP: reloading 0 of 3 workers "
                          "now, 3 when started again")
+
+
+class UnrunnableInterpreterTests(unittest.TestCase):
+    """
+    C{twistd --uid} to an account that may not run the interpreter (it
+    sits in a directory of root's only: C{/root/.pyenv}), with
+    C{--workers}.
+    """
+
+    def test_oneLine(self):
+        """
+        The start ends with one critical line naming the interpreter, and
+        exit status 1. Starting the workers once the reactor ran, the
+        server logged the spawn's C{PermissionError} traceback and served
+        with no worker (C{421} after 30 s); before that, C{twistd}'s
+        traceback ended it.
+        """
+        if os.getuid() != 0:
+            raise unittest.SkipTest("needs root (twistd --uid)")
+        private = tempfile.mkdtemp()
+        self.addCleanup(os.rmdir, private)
+        python = os.path.join(private, "python")
+        os.symlink(sys.executable, python)
+        self.addCleanup(os.unlink, python)
+        served = tempfile.mkdtemp()
+        self.addCleanup(os.rmdir, served)
+        os.chmod(served, 0o755)
+        run = subprocess.run(
+            [python, "-c", _TWISTD, "-n", "--pidfile=", "--uid=65534",
+             "--gid=65534", "ftpkit", "--listen",
+             f"tcp:{freePort()}:interface=127.0.0.1", "--root", served,
+             "--auth", "anonymous", "--workers", "2"],
+            env=dict(os.environ, PYTHONPATH=_SOURCE), cwd=served,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, timeout=TIMEOUT)
+        output = run.stdout.decode("utf-8", "replace")
+        self.assertEqual(run.returncode, 1, output)
+        self.assertNotIn("Traceback", output)
+        [line] = [line for line in output.splitlines() if "#critical" in line]
+        self.assertIn("--workers: cannot start a worker: this account (uid "
+                      f"65534) may not run {python} ", line)
