@@ -4,7 +4,8 @@ worker in place of one that exited: at once after a worker that served,
 and after a delay doubling at each failure (L{restartDelay}) after one
 that died before it was ready, so that a worker failing at start (a bad
 option, a missing file) is not restarted in a tight loop; at once, with
-one line, after one stopped while it started (L{stopSignal}).
+one line, after one stopped while it started (L{stopSignal}); and
+after a delay too when one could not be started at all (L{Restarts.spawnFailed}).
 """
 
 import signal
@@ -118,6 +119,23 @@ class Restarts:
                            "session(s) cut; starting another",
                            pid=worker.pid, reason=str(reason.value), cut=cut)
         start()
+
+    def spawnFailed(self, error, start):
+        """
+        A worker could not even be started (its spawn failed: no process
+        or memory left under the machine's limits): try again after
+        L{restartDelay}, counted as a worker that failed to start. The
+        spawn's C{OSError} was a traceback, and that worker was never
+        replaced.
+
+        @param error: the spawn's C{OSError}.
+        @param start: called with no argument to start another worker.
+        """
+        self.failures += 1
+        delay = restartDelay(self.failures)
+        self.log.error("cannot start a worker ({error}); trying again in "
+                       "{delay:g} s", error=str(error), delay=delay)
+        self._pending.append(self.reactor.callLater(delay, self._later, start))
 
     def _later(self, start):
         """

@@ -266,9 +266,16 @@ class WorkerPool(Dispatcher, service.Service):
                 env=os.environ,
                 childFDs={0: 0, 1: writeEnd, 2: "r",
                           WORKER_FD: theirs.fileno(), KEPT_FD: kept})
-        except BaseException:
+        except BaseException as e:
             os.close(readEnd)
-            raise
+            ours.close()
+            theirs.close()
+            if not isinstance(e, OSError):
+                raise
+            # No process, or no memory, left for it now (EAGAIN, ENOMEM):
+            # tried again later, as a worker that failed to start.
+            self._restarts.spawnFailed(e, self._startWorker)
+            return
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
             os.close(writeEnd)

@@ -6,10 +6,12 @@ one stuck starting), and one that comes as the acceptor starts its
 workers leaves none running without it; C{SIGHUP} while they start is
 one line saying the reload waits until they are ready, then one reload
 in each worker; a C{--uid} account that may not run the interpreter
-ends the start in one line.
+ends the start in one line; a worker that cannot be spawned (no process
+left under the limits) is tried again.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -281,3 +283,55 @@ class UnrunnableInterpreterTests(unittest.TestCase):
         [line] = [line for line in output.splitlines() if "#critical" in line]
         self.assertIn("--workers: cannot start a worker: this account (uid "
                       f"65534) may not run {python} ", line)
+
+
+SPAWN_FAILS_ONCE = """\
+import errno, sys
+
+if "ftpkit.deploy.worker" not in sys.orig_argv:
+    spawned = []
+
+    def spawning(event, args):
+        if (event == "os.posix_spawn"
+                and "ftpkit.deploy.worker" in list(args[1])):
+            spawned.append(args)
+            if len(spawned) == 3:
+                raise BlockingIOError(errno.EAGAIN,
+                                      "Resource temporarily unavailable")
+
+    sys.addaudithook(spawning)
+"""
+"""
+A C{sitecustomize} with which the acceptor's third spawn of a worker (the
+first replacement) fails as one over the process limit does.
+"""
+
+
+class SpawnFailureTests(unittest.TestCase):
+    """
+    A worker's replacement that cannot be spawned.
+    """
+
+    timeout = 2 * TIMEOUT
+
+    def test_triedAgain(self):
+        """
+        A worker killed, and its replacement's spawn failing with
+        C{EAGAIN}: one error line, and another attempt after the restart
+        delay, which serves. The spawn's C{OSError} was a traceback in
+        the log, and the server served with one worker from then on.
+        """
+        server = ServerProcess(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous",
+                   "--workers", "2"],
+            env={"PYTHONPATH": sitePath(self, SPAWN_FAILS_ONCE)})
+        log = server.waitForLog(" ready\n", 2)
+        victim = int(re.findall(r"worker (\d+) ready", log)[0])
+        os.kill(victim, signal.SIGKILL)
+        log = server.waitForLog(" ready\n", 3)
+        self.assertEqual(log.count("cannot start a worker ([Errno 11] "
+                                   "Resource temporarily unavailable); "
+                                   "trying again in 0.5 s"), 1, log)
+        server.login().quit()
+        self.assertEqual(server.stop(), -signal.SIGTERM)
+        self.assertNotIn("Traceback", server.log())
