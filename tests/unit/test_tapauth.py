@@ -48,7 +48,8 @@ class RealmFileErrorTests(unittest.TestCase):
 
     def setUp(self):
         plugins = dict(realmPlugins(), unreadable=_UnreadableRealmPlugin())
-        self.patch(realmplugins, "realmPlugins", lambda failed=None: plugins)
+        self.patch(realmplugins, "realmPlugins",
+                   lambda failed=None, unusable=None: plugins)
         self.missing = self.mktemp()
 
     def test_realm(self):
