@@ -12,6 +12,7 @@ takes a temporary file (L{ftpkit.shells.uploadnames.createTemporary}).
 import errno
 import os
 
+from ftpkit.shells.cachedopen import NEW_FILE_MODE
 from ftpkit.shells.emptylink import AT_FDCWD, linkEmptyPath
 from ftpkit.shells.uploadlocks import holdDirectory, holdTemporary
 from ftpkit.shells.uploadnames import _onTemporaryName
@@ -40,7 +41,7 @@ _anonymousWorks = None
 (L{_canLinkAnonymous}); C{None} until the first try."""
 
 
-def createAnonymous(target, mode=0o644):
+def createAnonymous(target, mode=NEW_FILE_MODE):
     """
     Create the file of an upload that creates C{target}, with no name yet,
     in C{target}'s directory (blocking), that directory held against its

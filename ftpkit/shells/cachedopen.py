@@ -51,6 +51,11 @@ import sys
 _SYS_OPENAT2 = 437
 """The system call's number; the same on every Linux architecture."""
 
+NEW_FILE_MODE = 0o666
+"""The permission bits every file a user uploads is created with, before
+the process's file-creation mask (C{--umask}) takes its bits away, as
+other FTP servers and every Unix tool create files."""
+
 _AT_FDCWD = -100
 _RESOLVE_NO_SYMLINKS = 0x04
 _RESOLVE_CACHED = 0x20

@@ -23,7 +23,7 @@ import sys
 
 from ftpkit.errors import InvalidPath, IsDirectory, PermissionDenied
 from ftpkit.shells import linkfree, uploads
-from ftpkit.shells.cachedopen import openWithoutLinks
+from ftpkit.shells.cachedopen import NEW_FILE_MODE, openWithoutLinks
 from ftpkit.shells.guardedpaths import checkedReal
 
 _FS_ENCODING = sys.getfilesystemencoding()
@@ -51,7 +51,7 @@ def jailFor(root):
     return Jail(os.path.realpath(os.fsencode(root)))
 
 
-def openRegular(path, flags, mode=0o644):
+def openRegular(path, flags, mode=NEW_FILE_MODE):
     """
     Open a path that must be a regular file, with no link on the way.
 

@@ -13,7 +13,7 @@ import os
 import secrets
 
 from ftpkit.errors import FileBusy
-from ftpkit.shells.cachedopen import openWithoutLinks
+from ftpkit.shells.cachedopen import NEW_FILE_MODE, openWithoutLinks
 from ftpkit.shells.uploadlocks import holdNamed
 
 TEMPORARY_PREFIX = b".ftpkit-upload."
@@ -126,7 +126,7 @@ def partialPath(target):
     return os.path.join(directory, PARTIAL_PREFIX + name)
 
 
-def createTemporary(target, mode=0o644):
+def createTemporary(target, mode=NEW_FILE_MODE):
     """
     Create a new temporary upload file for C{target}, held for the upload
     (L{ftpkit.shells.uploadlocks.holdTemporary}) while C{fd} is open.

@@ -88,7 +88,26 @@ class UmaskTests(unittest.TestCase):
         A file and a directory a user makes through the filesystem shell
         get the modes the mask leaves.
         """
-        StartupWork(0o027).privilegedStartService()
+        return self.assertModes(0o027, 0o640, 0o750)
+
+    def test_groupWritable(self):
+        """
+        A mask that leaves the group's write bit (C{--umask 002}) makes
+        group-writable files as well as directories: uploads were made
+        with C{0o644} before the mask, so only directories were.
+        """
+        return self.assertModes(0o002, 0o664, 0o775)
+
+    def assertModes(self, mask, fileMode, directoryMode):
+        """
+        Start with C{mask}, upload a file and make a directory.
+
+        @param mask: the C{--umask}.
+        @param fileMode: the permission bits the file must have.
+        @param directoryMode: those the directory must have.
+        @return: a L{Deferred} that fires once both are checked.
+        """
+        StartupWork(mask).privilegedStartService()
         root = scratchDirectory(self)
         factory = FTPFactory(makePortal(FilesystemRealm(root)),
                              ServerConfig(), MemoryReactorClock())
@@ -99,9 +118,10 @@ class UmaskTests(unittest.TestCase):
 
         def check(_):
             self.assertEqual(
-                os.stat(os.path.join(root, "f")).st_mode & 0o777, 0o640)
+                os.stat(os.path.join(root, "f")).st_mode & 0o777, fileMode)
             self.assertEqual(
-                os.stat(os.path.join(root, "d")).st_mode & 0o777, 0o750)
+                os.stat(os.path.join(root, "d")).st_mode & 0o777,
+                directoryMode)
         return d.addCallback(check)
 
 

@@ -20,6 +20,7 @@ from ftpkit.shells import (
     uploadreservations,
     uploads,
 )
+from ftpkit.shells.cachedopen import NEW_FILE_MODE
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.uploadreservations import reservationName
 from ftpkit.testing import writeFile
@@ -89,7 +90,7 @@ class NewFileTests(unittest.TestCase):
         self.assertEqual(os.listdir(self.root), [b"f"])
         self.assertEqual(FilePath(self.path(b"f")).getContent(), b"new bytes")
         self.assertEqual(os.stat(self.path(b"f")).st_mode & 0o7777,
-                         0o644 & ~_umask())
+                         NEW_FILE_MODE & ~_umask())
         self.assertEqual(uploadSizes(self.root), [])
 
     @inlineCallbacks
