@@ -35,6 +35,8 @@ SEED = {
     "empty.txt": b"",
 }
 """The small files in C{seed/}, by name."""
+SEEDED = sorted([*SEED, "big.bin", "emptydir", "link.txt"])
+"""The names in C{seed/}."""
 UP = "up [x] \u00fc"
 """The directory the drivers make and upload into."""
 DRIVERS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -131,6 +133,35 @@ class ScenarioChecks:
         for event in self.steps(events, "rest"):
             self.assertEqual(event["sha256"], sha256(self.big[OFFSET:]))
 
+    def assertNetFTPSteps(self, events, size):
+        """
+        The steps the drivers modelled on Net::FTP (Perl's, PHP's and
+        Ruby's) share: the downloads, C{rawlist} and C{nlst} of C{seed/},
+        C{sizes} (the 5 MB file's size and C{old.txt}'s time), C{nbget},
+        C{pwd} in L{UP}, the C{size} of the uploads in two parts and the
+        C{mdtm} after C{MFMT}.
+
+        @param size: the 5 MB file's size as the driver prints it (an
+            C{int}, or its digits).
+        """
+        self.assertDownloads(events)
+        lines = self.step(events, "rawlist")["lines"]
+        self.assertEqual(sorted(line.split(None, 8)[8] for line in lines),
+                         SEEDED)
+        self.assertEqual(sorted(self.step(events, "nlst")["names"]),
+                         ["seed/" + name for name in SEEDED])
+        self.assertEqual(self.step(events, "sizes"),
+                         {"step": "sizes", "size": size,
+                          "lastMod": "2019-03-04 05:06"})
+        self.assertEqual(self.step(events, "nbget")["sha256"],
+                         sha256(self.big))
+        self.assertEqual(self.step(events, "pwd")["path"], "/" + UP)
+        self.assertEqual(self.step(events, "size"),
+                         {"step": "size", "appended": size,
+                          "restarted": size})
+        self.assertEqual(self.step(events, "mdtm")["lastMod"],
+                         "2020-01-02 03:04")
+
     def assertEntries(self, entries, dates=True):
         """
         A parsed listing of C{seed/}: C{[name, size, kind, "YYYY-MM-DD
@@ -141,8 +172,7 @@ class ScenarioChecks:
         """
         byName = {entry[0]: entry for entry in entries
                   if entry[0] not in (".", "..")}
-        names = sorted([*SEED, "big.bin", "emptydir", "link.txt"])
-        self.assertEqual(sorted(byName), names)
+        self.assertEqual(sorted(byName), SEEDED)
         for name, data in SEED.items():
             self.assertEqual(byName[name][1:3], [len(data), "file"], name)
         self.assertEqual(byName["big.bin"][1:3], [BIG, "file"])
