@@ -21,6 +21,9 @@ import os
 import stat
 
 from twisted.internet import utils
+from twisted.trial import unittest
+
+from tests.tlssupport import hasIPv6
 
 BIG = 5 * 1000 * 1000
 """Bytes in C{seed/big.bin}."""
@@ -208,3 +211,27 @@ class ScenarioChecks:
         status = os.stat(os.path.join(self.root, UP, "renamed [1].txt"))
         self.assertEqual(int(status.st_mtime), 1577934245)
         self.assertEqual(stat.S_IMODE(status.st_mode), 0o600)
+
+
+class NetFTPScenarioTests(ScenarioChecks):
+    """
+    A trial mixin: the scenario in clear, passive on 127.0.0.1 and active
+    on ::1, for a test case with C{serve} (L{tests.tlssupport}) and an
+    async C{scenario(host, security, data)} running its driver.
+    """
+
+    async def test_plainPassive(self):
+        """
+        In clear, PASV.
+        """
+        self.serve()
+        await self.scenario("127.0.0.1", "plain", "passive")
+
+    async def test_plainActiveIPv6(self):
+        """
+        In clear on ::1, active: EPRT.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        self.serve(interface="::1")
+        await self.scenario("::1", "plain", "active")

@@ -21,7 +21,7 @@ from twisted.trial import unittest
 from ftpkit.control.tls import makeContextFactory
 from tests.clientscenario import (
     DRIVERS,
-    ScenarioChecks,
+    NetFTPScenarioTests,
     drive,
     seed,
 )
@@ -41,7 +41,7 @@ def hasSSL():
                           capture_output=True).returncode == 0
 
 
-class NetFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
+class NetFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
     """
     The scenario with Net::FTP, in clear and under FTPS, passive and
     active, IPv4 and IPv6, one process and several.
@@ -76,22 +76,6 @@ class NetFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(self.step(events, "emptylist"),
                          {"step": "emptylist", "rawlist": [], "nlst": []})
         self.assertUploads()
-
-    async def test_plainPassive(self):
-        """
-        In clear, PASV.
-        """
-        self.serve()
-        await self.scenario("127.0.0.1", "plain", "passive")
-
-    async def test_plainActiveIPv6(self):
-        """
-        In clear on ::1, active: EPRT.
-        """
-        if not hasIPv6():
-            raise unittest.SkipTest("no IPv6 loopback")
-        self.serve(interface="::1")
-        await self.scenario("::1", "plain", "active")
 
     async def test_explicitPassiveIPv6(self):
         """

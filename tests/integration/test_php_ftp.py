@@ -19,18 +19,18 @@ from ftpkit.control.tls import makeContextFactory
 from tests.clientscenario import (
     BIG,
     DRIVERS,
-    ScenarioChecks,
+    NetFTPScenarioTests,
     drive,
     seed,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, hasIPv6
+from tests.tlssupport import FTPSTestsMixin
 
 PHP = shutil.which("php")
 
 
-class PHPFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
+class PHPFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
     """
     The scenario with PHP's ftp functions, in clear and under explicit
     FTPS (PHP has no implicit FTPS), passive and active, IPv4 and IPv6,
@@ -67,22 +67,6 @@ class PHPFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
                           empty["nlst"], empty["rawlist"]),
                          ([".", ".."], [], []))
         self.assertUploads()
-
-    async def test_plainPassive(self):
-        """
-        In clear, PASV.
-        """
-        self.serve()
-        await self.scenario("127.0.0.1", "plain", "passive")
-
-    async def test_plainActiveIPv6(self):
-        """
-        In clear on ::1, active: EPRT.
-        """
-        if not hasIPv6():
-            raise unittest.SkipTest("no IPv6 loopback")
-        self.serve(interface="::1")
-        await self.scenario("::1", "plain", "active")
 
     async def test_explicitPassive(self):
         """

@@ -20,13 +20,13 @@ from ftpkit.control.tls import makeContextFactory
 from tests.clientscenario import (
     BIG,
     DRIVERS,
-    ScenarioChecks,
+    NetFTPScenarioTests,
     drive,
     seed,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, hasIPv6
+from tests.tlssupport import FTPSTestsMixin
 
 RUBY = shutil.which("ruby")
 
@@ -45,7 +45,7 @@ def missingNetFTP():
     return None
 
 
-class RubyNetFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
+class RubyNetFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
     """
     The scenario with Net::FTP, in clear and under FTPS, passive and
     active, IPv4 and IPv6, one process and several.
@@ -79,22 +79,6 @@ class RubyNetFTPTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(self.step(events, "emptylist"),
                          {"step": "emptylist", "rawlist": [], "nlst": []})
         self.assertUploads()
-
-    async def test_plainPassive(self):
-        """
-        In clear, PASV.
-        """
-        self.serve()
-        await self.scenario("127.0.0.1", "plain", "passive")
-
-    async def test_plainActiveIPv6(self):
-        """
-        In clear on ::1, active: EPRT.
-        """
-        if not hasIPv6():
-            raise unittest.SkipTest("no IPv6 loopback")
-        self.serve(interface="::1")
-        await self.scenario("::1", "plain", "active")
 
     async def test_explicitActive(self):
         """
