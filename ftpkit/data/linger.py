@@ -11,10 +11,9 @@ waits for the socket to say more, hangs until its timeout (it does so
 against pyftpdlib too, and, rarely, vsftpd). Most clients close their data
 connection when the data ends. One that waits for the C{226} first
 (Python's C{urllib.request}, which pandas opens C{ftp://} URLs with) gets
-it once its kernel has acknowledged every byte and the end of the data,
-L{ACKED_GRACE} seconds into the wait (L{acknowledged}), rather than after
-L{LINGER_TIMEOUT}; one whose kernel has not taken everything by then gets
-it once it has, or after L{LINGER_TIMEOUT}.
+it once its kernel has acknowledged every byte and the end of the data
+(L{acknowledged}), looked at L{ACKED_FIRST} seconds into the wait and then
+ever further apart (L{nextLook}), rather than after L{LINGER_TIMEOUT}.
 
 Every download in clear lingers, so the wait is made cheap: one
 L{LingerWatcher} per reactor watches all the lingering sockets through an
@@ -51,10 +50,28 @@ from ftpkit.data.inplace import pollerFor
 LINGER_TIMEOUT = 5.0
 """Seconds a finished download waits for the client to close its side."""
 
-ACKED_GRACE = 0.5
+ACKED_FIRST = 0.05
 """Seconds into the wait after which a client that has acknowledged every
-byte and the end of the data, but not ended its side, is taken to be
-waiting for the C{226} (L{acknowledged}): the wait ends then."""
+byte and the end of the data, but not ended its side, is first taken to be
+waiting for the C{226} (L{acknowledged}): the wait ends then. A client
+that closes its side when the data ends (aria2c) has done so long before."""
+
+ACKED_GRACE = 0.5
+"""The most seconds between two looks at what the client acknowledged
+(L{nextLook})."""
+
+
+def nextLook(waited):
+    """
+    The schedule of the looks at what a lingering client acknowledged
+    (L{acknowledged}): the first L{ACKED_FIRST} seconds into the wait,
+    then each as far from the last as the wait has lasted (they double
+    apart), at most L{ACKED_GRACE}.
+
+    @param waited: the seconds the wait has lasted.
+    @return: the seconds until the next look.
+    """
+    return min(max(waited, ACKED_FIRST), ACKED_GRACE)
 
 _OUTQ = getattr(termios, "TIOCOUTQ", None)
 """The C{ioctl} that tells how many bytes a TCP socket has not had
@@ -119,6 +136,7 @@ class Linger:
         and free the number at once.
     @ivar final: when the wait ends whatever the client did (the
         reactor's C{seconds()}).
+    @ivar started: when the wait started (likewise).
     """
 
     receiving = False
@@ -126,6 +144,7 @@ class Linger:
     watched = False
     settled = False
     final = 0.0
+    started = 0.0
 
     def __init__(self, watcher, sock, onEnd):
         """
@@ -241,7 +260,7 @@ class LingerWatcher:
         """
         return "ftpkit-linger"
 
-    def linger(self, sock, onEnd, timeout, grace=None):
+    def linger(self, sock, onEnd, timeout, grace=None, started=None):
         """
         Wait for a socket's client to end its side (or, once C{grace}
         seconds have passed, to have acknowledged everything).
@@ -254,7 +273,10 @@ class LingerWatcher:
         @param grace: C{None}, or the seconds after which the wait ends
             if the client has acknowledged every byte and the end of the
             data (L{acknowledged}); if not then, once it has (looked at
-            every L{ACKED_GRACE} seconds), or at C{timeout}.
+            as L{nextLook} says), or at C{timeout}.
+        @param started: C{None} (now), or when the wait started (the
+            reactor's C{seconds()}), from which L{nextLook} times the
+            looks after C{grace}.
         @return: the L{Linger}.
         """
         linger = Linger(self, sock, onEnd)
@@ -277,6 +299,7 @@ class LingerWatcher:
         self._waiting[linger.fd] = linger
         now = self._reactor.seconds()
         linger.final = now + timeout
+        linger.started = now if started is None else started
         first = timeout if grace is None else min(timeout, max(grace, 0))
         deadline = now + first
         heapq.heappush(self._deadlines, (deadline, next(self._order), linger))
@@ -390,7 +413,7 @@ class LingerWatcher:
         idle machine, each does), would otherwise make and cancel a timed
         call per file, and add each socket to the reactor and remove it
         (Twisted's C{addReader} and C{removeReader}); this way there is
-        one timed call per L{ACKED_GRACE} at most (L{lingerOn}'s first
+        one timed call per L{ACKED_FIRST} at most (L{lingerOn}'s first
         deadline), which finds nothing to end, and a socket joins the set
         with one call and leaves it by its close.
         """
@@ -463,10 +486,10 @@ class LingerWatcher:
                 continue
             if now < linger.final and not acknowledged(linger.socket):
                 # Its grace is over, and the client has not taken
-                # everything yet: look again a grace later.
+                # everything yet: look again later.
                 heapq.heappush(deadlines, (
-                    min(now + ACKED_GRACE, linger.final), next(self._order),
-                    linger))
+                    min(now + nextLook(now - linger.started), linger.final),
+                    next(self._order), linger))
                 continue
             linger.end()
         if not deadlines:
@@ -495,8 +518,8 @@ def watcherFor(reactor):
 def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
     """
     End a socket's sending side and wait, until the client ends its side
-    too (or resets it), or has acknowledged everything L{ACKED_GRACE}
-    seconds on (or later), or for C{timeout} seconds. What the client sends
+    too (or resets it), or has acknowledged everything when looked at
+    (L{nextLook}), or for C{timeout} seconds. What the client sends
     meanwhile is read and dropped.
 
     @param reactor: the reactor.
@@ -515,11 +538,11 @@ def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
         return None
     watcher = watcherFor(reactor)
     started = reactor.seconds()
-    left = watcher.waitHere(sock, timeout, ACKED_GRACE)
+    left = watcher.waitHere(sock, timeout, nextLook(0))
     if left is None:
         return None
-    return watcher.linger(sock, onEnd, left, grace=ACKED_GRACE - (
-        reactor.seconds() - started))
+    return watcher.linger(sock, onEnd, left, grace=nextLook(0) - (
+        reactor.seconds() - started), started=started)
 
 
 class TransportLinger:
@@ -527,8 +550,8 @@ class TransportLinger:
     The linger of a download in clear over a Twisted TCP transport (TYPE
     A, active mode), asked to C{loseWriteConnection}: it closes the
     transport once the transport has sent everything and its FIN and the
-    client has acknowledged them (L{acknowledged}), looked at every
-    L{ACKED_GRACE} seconds; or after the whole timeout. The client ending
+    client has acknowledged them (L{acknowledged}), looked at as
+    L{nextLook} says; or after the whole timeout. The client ending
     its side first closes the transport without it; its owner then
     cancels it. It stands for the timed call its owner holds: C{active}
     and C{cancel}.
@@ -542,18 +565,20 @@ class TransportLinger:
         """
         self._reactor = reactor
         self._transport = transport
-        self._final = reactor.seconds() + timeout
-        self._call = reactor.callLater(min(ACKED_GRACE, timeout), self._look)
+        self._started = reactor.seconds()
+        self._final = self._started + timeout
+        self._call = reactor.callLater(min(nextLook(0), timeout), self._look)
 
     def _look(self):
         transport = self._transport
-        left = self._final - self._reactor.seconds()
+        now = self._reactor.seconds()
+        left = self._final - now
         if left <= 0 or (writeSideClosed(transport)
                          and acknowledged(transport.getHandle())):
             transport.loseConnection()
         else:
-            self._call = self._reactor.callLater(min(ACKED_GRACE, left),
-                                                 self._look)
+            self._call = self._reactor.callLater(
+                min(nextLook(now - self._started), left), self._look)
 
     def active(self):
         """
