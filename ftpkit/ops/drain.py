@@ -9,8 +9,10 @@ closed, so that replies queued in a TLS layer are sent, not dropped when
 the process ends. Those still running after the grace period
 have their transfers aborted (or the wait of a transfer command for
 the file it opens or for its data connection) (an upload's
-L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was; the
-client gets the transfer's C{426}) and are told C{421}, once, and closed.
+L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was); the
+client gets the transfer's C{426}, in clear or under TLS, then C{421},
+once, and the session is closed (told C{421} anyway if its command has
+not replied within L{REPLY_WAIT}).
 L{Drain.hurry} (C{SIGQUIT}) ends the grace now, or makes it none; the
 log then says so (L{CUTTING}, L{GRACE_CUT}), not that a grace of 0 s was
 over, or that transfers finish.
@@ -45,6 +47,14 @@ Seconds to wait, once the grace is over and sessions are closed, for
 their commands to finish aborting (an upload removing its temporary
 file): a shell that never answers must not keep the process from
 exiting.
+"""
+
+REPLY_WAIT = 2.0
+"""
+Seconds a session whose transfer was aborted when the grace is over may
+take for its command to reply (C{426}) before it is told C{421} and
+closed anyway: an abort ending the transfer on a later turn of the
+reactor (a TLS data connection) is still answered first.
 """
 
 
@@ -201,10 +211,16 @@ class Drain(service.Service):
             self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
                           grace=f"{self._graceGiven:g}", count=len(left))
         for session in left:
-            # The transfer's own reply (426) first: an abort that replies
-            # at once makes the session idle, which tells it (_finish).
             session.abortTransfer()
-            self._tellAndClose(session)
+            # The transfer's own reply (426) first, whenever the abort
+            # ends the command: at once for a bare data connection, on a
+            # later turn of the reactor for a TLS one. The session idle is
+            # told 421 (_finish); one whose command does not reply within
+            # REPLY_WAIT is told and closed anyway.
+            replied = _within(session.whenIdle(), REPLY_WAIT,
+                              self.reactor)[0]
+            replied.addCallback(
+                lambda ignored, session=session: self._tellAndClose(session))
 
     def _tellAndClose(self, session):
         """

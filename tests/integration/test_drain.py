@@ -201,10 +201,61 @@ class DrainTests(unittest.TestCase):
         self.assertEqual(codes, ["426 ", "421 "])
         self.assertEqual(server.process.wait(60), -signal.SIGTERM)
 
+    def cutDownloadTLS(self, *extra):
+        """
+        A download over TLS (C{PROT P}) still running when the grace is
+        over gets C{426} for the transfer, then C{421}, as one in clear
+        does: it got only C{421} (the TLS data connection's abort ends the
+        transfer on a later turn of the reactor, and the drain had told
+        C{421} and closed the session before its command replied).
+        """
+        directory = scratchDirectory(self)
+        certificate = makeCertificate(directory)[2]
+        server = self.start("--shutdown-grace", "1", "--tls-cert",
+                            certificate, *extra)
+        down = ftplibLogin(self, server.port, "alice", "pw", protect=True,
+                           binary=True,
+                           client=ftplib.FTP_TLS(context=clientContext()))
+        downData = down.transfercmd("RETR big")
+        self.addCleanup(downData.close)
+        readExactly(downData, PART)
+        server.signal(signal.SIGTERM)
+        server.waitForLog("shutdown grace of 1 s over")
+        codes = [line[:4] for line in self.readReplies(down)]
+        self.assertEqual(codes, ["426 ", "421 "])
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
+    def test_cutDownloadTLS(self):
+        self.cutDownloadTLS()
+
+    def test_cutDownloadTLSWorkers(self):
+        self.cutDownloadTLS("--workers", "2")
+
+    def test_cutUploadTLS(self):
+        """
+        An upload over TLS (C{PROT P}) still running when the grace is
+        over gets C{426} for the transfer, then C{421}.
+        """
+        directory = scratchDirectory(self)
+        certificate = makeCertificate(directory)[2]
+        server = self.start("--shutdown-grace", "1", "--tls-cert",
+                            certificate)
+        up = ftplibLogin(self, server.port, "alice", "pw", protect=True,
+                         binary=True,
+                         client=ftplib.FTP_TLS(context=clientContext()))
+        upData = up.transfercmd("STOR old")
+        self.addCleanup(upData.close)
+        upData.sendall(self.data[:PART])
+        server.signal(signal.SIGTERM)
+        server.waitForLog("shutdown grace of 1 s over")
+        codes = [line[:4] for line in self.readReplies(up)]
+        self.assertEqual(codes, ["426 ", "421 "])
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
     def test_cut(self):
         """
         An upload still running when the grace is over is cut: its client
-        gets C{421} and the connection closes, the file it replaced is as
+        gets C{426}, then C{421}, and the connection closes, the file it replaced is as
         it was, and no temporary file is left (what arrived may be kept as
         a hidden partial upload, to be resumed: see docs/deployment.rst).
         """
@@ -216,8 +267,8 @@ class DrainTests(unittest.TestCase):
         server.signal(signal.SIGTERM)
         server.waitForLog("shutdown grace of 1 s over")
         lines = self.readReplies(up)
-        self.assertEqual([line[:3] for line in lines].count("421"), 1, lines)
-        self.assertEqual(lines[-1][:3], "421", lines)
+        self.assertEqual([line[:4] for line in lines], ["426 ", "421 "],
+                         lines)
         self.assertEqual(server.process.wait(60), -signal.SIGTERM)
         left = sorted(os.listdir(self.root))
         self.assertEqual([name for name in left if name.endswith(".tmp")],

@@ -22,7 +22,7 @@ from ftpkit.deploy.service import (
     raiseDescriptorLimit,
 )
 from ftpkit.deploy.stopsignals import StopOnce
-from ftpkit.ops.drain import ABORT_WAIT, SHUTTING_DOWN, Drain
+from ftpkit.ops.drain import ABORT_WAIT, REPLY_WAIT, SHUTTING_DOWN, Drain
 from tests.loglines import LoggedLines
 from tests.unit.test_tap import parse
 
@@ -372,13 +372,16 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
     def test_graceOver(self):
         """
         A session still busy when the grace is over has its transfer
-        aborted and is closed, told C{421} once (not again when its
-        command ends); the drain waits for its command to end.
+        aborted; its command not replying within L{REPLY_WAIT}, it is
+        closed, told C{421} once (not again when its command ends); the
+        drain waits for its command to end.
         """
         busy = FakeSession(self.factory, busy=True)
         stopped = self.drain.stopService()
         self.clock.advance(30)
         self.assertTrue(busy.aborted)
+        self.assertFalse(busy.closed)
+        self.clock.advance(REPLY_WAIT)
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
         busy.finish()
@@ -403,6 +406,23 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertEqual(busy.replies, [(426, "Transfer aborted"),
                                         (421, SHUTTING_DOWN)])
 
+    def test_graceOverAbortRepliesLater(self):
+        """
+        A transfer whose abort replies (C{426}) on a later turn of the
+        reactor (a TLS data connection's) gets that reply before the
+        C{421}: it got only the C{421}, told and closed at once.
+        """
+        busy = FakeSession(self.factory, busy=True)
+        stopped = self.drain.stopService()
+        self.clock.advance(30)
+        self.assertTrue(busy.aborted)
+        busy.reply(426, "Transfer aborted")
+        busy.finish()
+        self.successResultOf(stopped)
+        self.assertEqual(busy.replies, [(426, "Transfer aborted"),
+                                        (421, SHUTTING_DOWN)])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
     def test_repliesSentFirst(self):
         """
         The drain is done only once each session's connection has ended,
@@ -421,8 +441,9 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
     def test_hurry(self):
         """
         L{Drain.hurry} (C{SIGQUIT}) during a drain ends the grace now: the
-        busy session's transfer is aborted and it is closed; the drain
-        then waits L{ABORT_WAIT} at most for the command to end.
+        busy session's transfer is aborted and it is closed (after
+        L{REPLY_WAIT}, its command not replying); the drain then waits
+        L{ABORT_WAIT} at most for the command to end.
         """
         busy = FakeSession(self.factory, busy=True)
         stopped = self.drain.stopService()
@@ -430,9 +451,10 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.drain.hurry()
         self.clock.advance(0)
         self.assertTrue(busy.aborted)
+        self.clock.advance(REPLY_WAIT)
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
-        self.clock.advance(ABORT_WAIT)
+        self.clock.advance(ABORT_WAIT - REPLY_WAIT)
         self.successResultOf(stopped)
 
     def test_hurryBefore(self):
