@@ -63,7 +63,7 @@ class StartInterruptTests(unittest.TestCase):
         self.path = sitePath(self, INTERRUPT_AT)
 
     def interrupted(self, moment, extra=(), number=signal.SIGINT,
-                    **kwargs):
+                    line=None, **kwargs):
         """
         Start a server interrupted at C{moment}, and check how it ended:
         by the signal, with its line (L{INTERRUPTED}, L{STOPPED}) and no
@@ -71,6 +71,8 @@ class StartInterruptTests(unittest.TestCase):
 
         @param extra: more ftpkit options.
         @param number: the signal, C{SIGINT} or C{SIGTERM}.
+        @param line: the one line the signal must have logged, when not
+            L{INTERRUPTED} or L{STOPPED}.
         @param kwargs: for L{ServerProcess}.
         @return: the server.
         """
@@ -83,7 +85,8 @@ class StartInterruptTests(unittest.TestCase):
         self.assertEqual(server.process.wait(TIMEOUT), -number,
                          server.log())
         log = server.log()
-        line = INTERRUPTED if number == signal.SIGINT else STOPPED
+        if line is None:
+            line = INTERRUPTED if number == signal.SIGINT else STOPPED
         self.assertEqual(log.count(line), 1, log)
         self.assertNotIn("Traceback", log)
         self.assertNotIn("KeyboardInterrupt", log)
@@ -115,9 +118,10 @@ class StartInterruptTests(unittest.TestCase):
     def test_workers(self):
         """
         Under C{--workers 2}, a Ctrl-C to the whole process group as the
-        second worker starts: the acceptor writes the one line, and the
-        worker already started exits too. So does C{SIGTERM} to the group
-        (C{systemctl stop}).
+        second worker starts: the acceptor, whose reactor runs by then
+        (it starts its workers once it does), logs the reactor's one line
+        for the signal and stops, and the worker already started exits
+        too. So does C{SIGTERM} to the group (C{systemctl stop}).
         """
         self.interruptedGroup(signal.SIGINT)
         self.interruptedGroup(signal.SIGTERM)
@@ -130,8 +134,10 @@ class StartInterruptTests(unittest.TestCase):
 
         @param number: the signal.
         """
-        server = self.interrupted("spawn", ["--workers", "2"], number,
-                                  preexec=os.setpgrp)
+        server = self.interrupted(
+            "spawn", ["--workers", "2"], number,
+            line="Received %s, shutting down." % (signal.Signals(number).name,),
+            preexec=os.setpgrp)
         group = server.process.pid
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
