@@ -17,6 +17,41 @@ from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 
 
+def readThenReply(case, path, mode, active=False, timeout=20):
+    """
+    In a thread: C{RETR path} in C{mode} (C{"I"}: the bare socket; C{"A"}:
+    a Twisted transport), passive or active, read to the end, then wait
+    for the reply, and only then close the data connection; check that
+    the reply is C{226} and the bytes are whole.
+
+    @param case: a L{LoopbackServerMixin} test case whose C{server} runs.
+    @param timeout: the client's time-out, in seconds.
+    @return: a L{Deferred} that fires once checked.
+    """
+    def client():
+        ftp = ftplibLogin(case, case.server.port, timeout=timeout)
+        ftp.set_pasv(not active)
+        ftp.voidcmd("TYPE " + mode)
+        data = ftp.transfercmd("RETR " + path)
+        received = b""
+        while True:
+            chunk = data.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        reply = ftp.voidresp()
+        data.close()
+        ftp.quit()
+        return received, reply
+
+    def check(result):
+        received, reply = result
+        case.assertTrue(reply.startswith("226"), reply)
+        case.assertEqual(received.replace(b"\r\n", b"\n"),
+                         b"hello\n" * 1000)
+    return case.inThread(client).addCallback(check)
+
+
 class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
     """
     A client that reads a download to its end and waits for the C{226}
@@ -39,27 +74,7 @@ class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
         a Twisted transport), reading to the end, then the reply, and only
         then closing.
         """
-        def client():
-            ftp = ftplibLogin(self, self.server.port, timeout=20)
-            ftp.voidcmd("TYPE " + mode)
-            data = ftp.transfercmd("RETR f.txt")
-            received = b""
-            while True:
-                chunk = data.recv(65536)
-                if not chunk:
-                    break
-                received += chunk
-            reply = ftp.voidresp()
-            data.close()
-            ftp.quit()
-            return received, reply
-
-        def check(result):
-            received, reply = result
-            self.assertTrue(reply.startswith("226"), reply)
-            self.assertEqual(received.replace(b"\r\n", b"\n"),
-                             b"hello\n" * 1000)
-        return self.inThread(client).addCallback(check)
+        return readThenReply(self, "f.txt", mode)
 
     def test_binary(self):
         """
@@ -99,32 +114,10 @@ class AcknowledgedClientTests(LoopbackServerMixin, unittest.TestCase):
 
     def download(self, mode, active=False):
         """
-        RETR in C{mode} (C{"I"}: the bare socket; C{"A"}: a Twisted
-        transport), passive or active, reading to the end, then the reply
-        (within 30 seconds), and only then closing.
+        RETR in C{mode}, passive or active, reading to the end, then the
+        reply (within 30 seconds), and only then closing.
         """
-        def client():
-            ftp = ftplibLogin(self, self.server.port, timeout=30)
-            ftp.set_pasv(not active)
-            ftp.voidcmd("TYPE " + mode)
-            data = ftp.transfercmd("RETR dir/f.txt")
-            received = b""
-            while True:
-                chunk = data.recv(65536)
-                if not chunk:
-                    break
-                received += chunk
-            reply = ftp.voidresp()
-            data.close()
-            ftp.quit()
-            return received, reply
-
-        def check(result):
-            received, reply = result
-            self.assertTrue(reply.startswith("226"), reply)
-            self.assertEqual(received.replace(b"\r\n", b"\n"),
-                             b"hello\n" * 1000)
-        return self.inThread(client).addCallback(check)
+        return readThenReply(self, "dir/f.txt", mode, active, timeout=30)
 
     def test_binary(self):
         """
