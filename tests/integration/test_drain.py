@@ -63,6 +63,21 @@ class DrainTests(unittest.TestCase):
             server.waitForGreeting()
         return server
 
+    def startTLS(self, *extra):
+        """
+        Start a server with a TLS certificate and log in over TLS.
+
+        @param extra: more options for the server.
+        @return: the server and a logged-in C{ftplib.FTP_TLS} in binary
+            mode with a protected data channel (C{PROT P}).
+        """
+        certificate = makeCertificate(scratchDirectory(self))[2]
+        server = self.start("--tls-cert", certificate, *extra)
+        ftp = ftplibLogin(self, server.port, "alice", "pw", protect=True,
+                          binary=True,
+                          client=ftplib.FTP_TLS(context=clientContext()))
+        return server, ftp
+
     def session(self, server):
         """
         @return: a logged-in C{ftplib.FTP} in binary mode.
@@ -130,13 +145,7 @@ class DrainTests(unittest.TestCase):
         through the TLS layer, queued for the next turn of the reactor:
         stopping as soon as the session was idle dropped them).
         """
-        directory = scratchDirectory(self)
-        certificate = makeCertificate(directory)[2]
-        server = self.start("--shutdown-grace", "60", "--tls-cert",
-                            certificate, *extra)
-        up = ftplibLogin(self, server.port, "alice", "pw", protect=True,
-                         binary=True,
-                         client=ftplib.FTP_TLS(context=clientContext()))
+        server, up = self.startTLS("--shutdown-grace", "60", *extra)
         upData = up.transfercmd("STOR new")
         self.addCleanup(upData.close)
         upData.sendall(self.data[:PART])
@@ -209,13 +218,7 @@ class DrainTests(unittest.TestCase):
         transfer on a later turn of the reactor, and the drain had told
         C{421} and closed the session before its command replied).
         """
-        directory = scratchDirectory(self)
-        certificate = makeCertificate(directory)[2]
-        server = self.start("--shutdown-grace", "1", "--tls-cert",
-                            certificate, *extra)
-        down = ftplibLogin(self, server.port, "alice", "pw", protect=True,
-                           binary=True,
-                           client=ftplib.FTP_TLS(context=clientContext()))
+        server, down = self.startTLS("--shutdown-grace", "1", *extra)
         downData = down.transfercmd("RETR big")
         self.addCleanup(downData.close)
         readExactly(downData, PART)
@@ -236,13 +239,7 @@ class DrainTests(unittest.TestCase):
         An upload over TLS (C{PROT P}) still running when the grace is
         over gets C{426} for the transfer, then C{421}.
         """
-        directory = scratchDirectory(self)
-        certificate = makeCertificate(directory)[2]
-        server = self.start("--shutdown-grace", "1", "--tls-cert",
-                            certificate)
-        up = ftplibLogin(self, server.port, "alice", "pw", protect=True,
-                         binary=True,
-                         client=ftplib.FTP_TLS(context=clientContext()))
+        server, up = self.startTLS("--shutdown-grace", "1")
         upData = up.transfercmd("STOR old")
         self.addCleanup(upData.close)
         upData.sendall(self.data[:PART])
