@@ -61,8 +61,9 @@ class TreeTests:
     def test_givesDeferreds(self):
         """
         Each method of L{IFTPShell} gives a L{Deferred}, failing ones too
-        (the server awaits it: a plain value, which the kit's own C{yield}
-        takes as it is, got each command 451 and a traceback in the log).
+        (a plain value, which the kit's own C{yield} takes as it is, the
+        server refuses: the command gets 451, the log a line naming the
+        method, L{ftpkit.shells.contract}).
         """
         calls = [("stat", ((),)), ("list", ((),)),
                  ("makeDirectory", (("d",),)),

@@ -12,6 +12,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from ftpkit.errors import TransferAborted
+from ftpkit.shells.contract import describeFailure
 
 _log = Logger()
 
@@ -46,8 +47,9 @@ class Opening:
             self.result.callback(value)
             return
         released = defer.maybeDeferred(self._release, value)
-        released.addErrback(lambda failure: _log.failure(
-            "releasing what an aborted open gave", failure))
+        released.addErrback(lambda failure: _log.error(
+            "releasing {opened!r}, which an aborted open gave, failed with"
+            " {why}", opened=value, why=describeFailure(failure)))
         released.addCallback(lambda _: self.settled.callback(None))
 
     def _failed(self, failure):

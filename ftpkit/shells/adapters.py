@@ -25,7 +25,6 @@ from collections import deque
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IConsumer, IPushProducer
-from twisted.logger import Logger
 from twisted.python.components import registerAdapter
 from twisted.python.failure import Failure
 from zope.interface import alsoProvides, implementer
@@ -40,6 +39,7 @@ from ftpkit.interfaces import (
     IRefusingWriteFile,
     IWriteFile,
 )
+from ftpkit.shells.contract import loggedFailure, toldFailure
 from ftpkit.shells.outcome import Outcome
 from ftpkit.shells.readguard import ReadGuard
 
@@ -49,8 +49,6 @@ READ_SIZE = 256 * 1024
 READ_AHEAD = 2
 """The most reads outstanding for one download: while one chunk goes to
 the network, the next is being read."""
-
-_log = Logger()
 
 
 
@@ -148,8 +146,7 @@ class ReadFileAdapter:
     def _releaseIfIdle(self):
         if self._closed and not self._reading and not self._released.called:
             closing = maybeDeferred(self._file.close)
-            closing.addErrback(lambda failure: _log.failure(
-                "Closing {file!r} failed", failure, file=self._file))
+            closing.addErrback(loggedFailure, self._file, "close")
             closing.chainDeferred(self._released)
 
 
@@ -360,7 +357,7 @@ class WriteFileAdapter:
         if not self._started:
             self._started = True
             closing = self._consumer.drain()
-            closing.addCallbacks(lambda ignored: self._file.close(),
+            closing.addCallbacks(lambda ignored: self._held("close"),
                                  self._abortFor)
             closing.addBoth(self._outcome.store)
         return self._outcome.wait()
@@ -370,17 +367,27 @@ class WriteFileAdapter:
         A write failed: abort the random file, then fail with C{failure}.
         """
         aborting = maybeDeferred(self._file.abort)
-        aborting.addErrback(lambda aborted: _log.failure(
-            "Aborting {file!r} failed", aborted, file=self._file))
+        aborting.addErrback(loggedFailure, self._file, "abort")
         aborting.addCallback(lambda ignored: failure)
         return aborting
+
+    def _held(self, name):
+        """
+        Call the random file's C{close}, C{abort} or C{discard}, its
+        failure told as the server replies to it (L{toldFailure}).
+
+        @param name: the method.
+        @return: a L{Deferred} of its outcome.
+        """
+        return maybeDeferred(getattr(self._file, name)).addErrback(
+            toldFailure, self._file, name)
 
     def abort(self):
         """
         See L{IWriteFile.abort}: drop what is not written yet, wait for the
         write in flight, then abort the random file.
         """
-        return self._end(lambda: self._file.abort())
+        return self._end(lambda: self._held("abort"))
 
     def discard(self):
         """
@@ -388,7 +395,7 @@ class WriteFileAdapter:
         provides L{IDiscardableWriteFile}): as L{abort}, then drop the
         random file whole.
         """
-        return self._end(lambda: self._file.discard())
+        return self._end(lambda: self._held("discard"))
 
     def _end(self, end):
         """
@@ -499,6 +506,7 @@ class _WriteConsumer:
         offset = self._position
         self._position += len(data)
         writing = maybeDeferred(self._file.writeAt, offset, data)
+        writing.addErrback(toldFailure, self._file, "writeAt")
         writing.addCallbacks(self._wrote, self._failed)
 
     def _wrote(self, ignored):

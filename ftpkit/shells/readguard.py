@@ -9,6 +9,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ftpkit.errors import FTPError, LocalError
+from ftpkit.shells.contract import describeFailure
 
 _log = Logger()
 
@@ -66,7 +67,8 @@ class ReadGuard:
         if failure.check(FTPError):
             return failure
         if self._firstComplaint():
-            _log.failure("Reading {file!r} failed", failure, file=self._file)
+            _log.error("Reading {file!r} failed: {why}", file=self._file,
+                       why=describeFailure(failure))
         return Failure(LocalError())
 
     def _firstComplaint(self):

@@ -11,9 +11,8 @@ when the garbage collector found the failure).
 """
 
 from twisted.internet.defer import maybeDeferred
-from twisted.logger import Logger
 
-_log = Logger()
+from ftpkit.shells.contract import loggedFailure
 
 
 def release(readFile):
@@ -24,6 +23,5 @@ def release(readFile):
     @return: a Deferred firing with C{None} once closed (or failed to).
     """
     closing = maybeDeferred(readFile.close)
-    closing.addErrback(lambda failure: _log.failure(
-        "Closing {file!r} failed", failure, file=readFile))
+    closing.addErrback(loggedFailure, readFile, "close")
     return closing

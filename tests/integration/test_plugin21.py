@@ -142,8 +142,12 @@ class BrokenReadTests(unittest.TestCase):
         """
         def answer(data, length):
             raise RuntimeError("storage bug")
+        events = logged(self)
         self.assertRefused(answer)
-        self.flushLoggedErrors(RuntimeError)
+        [line] = errors(events)
+        self.assertIn("RuntimeError: storage bug (raised at ", line["why"])
+        self.assertNotIn("log_failure", line)
+        self.assertEqual(self.flushLoggedErrors(), [])
 
     def test_bytesLikeKept(self):
         """
@@ -475,23 +479,31 @@ class BrokenSenderServerTests(LoopbackServerMixin, unittest.TestCase):
 
         return self.inThread(client).addCallback(check)
 
+    def assertOneLine(self, logged, said):
+        """
+        One line was logged, holding C{said}, and no traceback.
+
+        @param logged: the error events logged.
+        @param said: text the line holds.
+        """
+        self.assertEqual(len(logged), 1)
+        self.assertNotIn("log_failure", logged[0])
+        self.assertIn(said, logged[0]["why"])
+        self.assertEqual(self.flushLoggedErrors(), [])
+
     def test_raises(self):
         """
         C{send} raising at once.
         """
-        def check(logged):
-            self.assertEqual(len(logged), 1)
-            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
-        return self.download("raise").addCallback(check)
+        return self.download("raise").addCallback(
+            self.assertOneLine, "RuntimeError: send raised (raised at ")
 
     def test_fails(self):
         """
         C{send} returning a failed Deferred.
         """
-        def check(logged):
-            self.assertEqual(len(logged), 1)
-            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
-        return self.download("fail").addCallback(check)
+        return self.download("fail").addCallback(
+            self.assertOneLine, "RuntimeError: send failed")
 
     def test_notDeferred(self):
         """
@@ -499,11 +511,8 @@ class BrokenSenderServerTests(LoopbackServerMixin, unittest.TestCase):
         all, and would have been an C{AttributeError} deep in the
         server).
         """
-        def check(logged):
-            self.assertEqual(len(logged), 1)
-            [failure] = self.flushLoggedErrors(TypeError)
-            self.assertIn("not a Deferred", str(failure.value))
-        return self.download("none").addCallback(check)
+        return self.download("none").addCallback(
+            self.assertOneLine, "send gave None, not a Deferred")
 
 
 @implementer(IRealm)
@@ -647,10 +656,12 @@ class BrokenCloseServerTests(LoopbackServerMixin, unittest.TestCase):
 
         def check(result):
             self.assertEqual(result, ("226", data))
-            lines = [event for event in events if event.get(
-                "log_format") == "Closing {file!r} failed"]
+            lines = [event for event in errors(events)
+                     if event.get("method") == "close"]
             self.assertEqual(len(lines), 1)
-            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+            self.assertIn("RuntimeError: close ", lines[0]["why"])
+            self.assertNotIn("log_failure", lines[0])
+            self.assertEqual(self.flushLoggedErrors(), [])
 
         return self.inThread(client).addCallback(check)
 

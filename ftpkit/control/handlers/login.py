@@ -37,6 +37,7 @@ from ftpkit.interfaces import (
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.protocol.sessionstate import Session
+from ftpkit.shells.contract import heldToContract
 
 _log = Logger()
 
@@ -299,6 +300,9 @@ class LoginCommands:
         shell = forResumer(shell, resumerOf(
             session.username, session.anonymous, self.peer,
             self.factory.usersOf(session.portal)))
+        # A shell from outside ftpkit answers as the contract says, or
+        # the log says in one line how it did not.
+        shell = heldToContract(shell)
         # A realm's own rules (a read-only user) narrow the session's, so
         # that the command table refuses what the shell would.
         session.access = session.access.within(shell)

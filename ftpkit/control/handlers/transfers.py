@@ -32,6 +32,7 @@ from ftpkit.protocol import paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
 from ftpkit.shells.adapters import readFileFor, writeFileFor
+from ftpkit.shells.contract import describeFailure
 from ftpkit.shells.release import release
 
 _log = Logger()
@@ -403,13 +404,12 @@ class TransferCommands:
                     # ABOR is closing the connection in order already.
                     raise TransferAborted("Transfer aborted")
                 connection.abort()
-                # A peer that went away is no storage's fault: the
-                # client's cut (Twisted's ConnectionClosed, or the
-                # system's ConnectionError from sendfile) is not logged.
+                # A peer that went away (ConnectionClosed, sendfile's
+                # ConnectionError) is no storage's fault: not logged.
                 if not isinstance(e, (FTPError, ConnectionClosed,
                                       ConnectionError)):
-                    _log.failure("Sending {transfer} failed",
-                                 transfer=description)
+                    _log.error("Sending {transfer} failed: {why}",
+                               transfer=description, why=describeFailure(e))
                 raise _aborted(connection)
         finally:
             release(readFile)

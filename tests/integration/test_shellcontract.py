@@ -1,0 +1,384 @@
+"""
+A shell from outside ftpkit that breaks L{ftpkit.interfaces.IFTPShell}'s
+contract (a plain value rather than a Deferred, an exception raised, a
+Deferred failing with an exception that is no L{ftpkit.errors.FTPError})
+gets, for each command that calls it, a clear reply and one log line
+naming the shell's class and method, never a traceback
+(L{ftpkit.shells.contract}). Each of these commands was C{451} and a
+traceback in the log (C{error handling ...}).
+"""
+
+import errno
+import ftplib
+import io
+
+from twisted.internet.defer import ensureDeferred, fail, succeed
+from twisted.internet.interfaces import IConsumer
+from twisted.logger import globalLogPublisher
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.errors import NoSuchFile
+from ftpkit.interfaces import IFTPShellChmod, IRandomWriteFile, IWriteFile
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import SharedShellRealm
+from ftpkit.shells.contract import ContractShell, describeFailure, heldToContract
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.wrappers import ReadOnlyShell
+
+LISTING = ["list", "listNames", "listSome", "openListing"]
+"""The methods a listing may call."""
+
+COMMANDS = [
+    # (the commands, the last of which calls the shell's methods named,
+    # which are made to break)
+    (["CWD d"], ["stat"]),
+    (["SIZE f.txt"], ["stat"]),
+    (["MDTM f.txt"], ["stat"]),
+    (["MFMT 20200101000000 f.txt"], ["setModificationTime"]),
+    (["DELE f.txt"], ["removeFile"]),
+    (["RMD e"], ["removeDirectory"]),
+    (["MKD n"], ["makeDirectory"]),
+    (["RNFR f.txt"], ["stat"]),
+    (["RNFR f.txt", "RNTO g.txt"], ["rename"]),
+    (["SITE CHMOD 600 f.txt"], ["setPermissions"]),
+    (["LIST"], LISTING),
+    (["MLSD"], LISTING),
+    (["NLST"], LISTING),
+    (["RETR f.txt"], ["openForReading"]),
+    (["STOR n.txt"], ["openForWriting"]),
+    (["APPE f.txt"], ["openForWriting"]),
+    (["STOU"], ["openForCreating"]),
+]
+"""The commands checked, and the shell methods they call."""
+
+
+def _answer(how, result):
+    """
+    @param how: how the method breaks the contract: C{"value"} (its
+        result as a plain value), C{"raise"} (a C{RuntimeError} raised),
+        C{"raiseFTP"} (L{NoSuchFile} raised), C{"oserror"} (a Deferred
+        failing with C{FileNotFoundError}), C{"odd"} (one failing with
+        C{KeyError}).
+    @param result: the Deferred the method would have given.
+    @return: what the broken method gives.
+    """
+    if how == "value":
+        given = []
+        result.addBoth(given.append)
+        if isinstance(given[0], Failure):
+            given[0].raiseException()
+        return given[0]
+    result.addErrback(lambda failure: None)
+    if how == "raise":
+        raise RuntimeError("storage bug")
+    if how == "raiseFTP":
+        raise NoSuchFile()
+    if how == "oserror":
+        return fail(FileNotFoundError(2, "No such file or directory"))
+    return fail(KeyError("lost"))
+
+
+@implementer(IFTPShellChmod)
+class SloppyShell(MemoryShell):
+    """
+    A L{MemoryShell} (of a class outside ftpkit) whose methods named in
+    C{broken} answer as L{_answer} says.
+    """
+
+    def __init__(self, how, broken):
+        """
+        @param how: see L{_answer}.
+        @param broken: the names of the methods broken.
+        """
+        MemoryShell.__init__(self, {"/f.txt": b"hello\n", "/d/x": b"x"})
+        self.makeDirectory(("e",))
+        for name in broken:
+            setattr(self, name, self._broken(how, getattr(self, name)))
+
+    def setPermissions(self, path, mode):
+        """
+        See L{IFTPShellChmod.setPermissions}: changes nothing.
+        """
+        return succeed(None)
+
+    @staticmethod
+    def _broken(how, method):
+        def broken(*args, **kwargs):
+            return _answer(how, method(*args, **kwargs))
+        return broken
+
+
+def _run(port, lines):
+    """
+    Log in and send each line, reading the data of a transfer.
+
+    @param port: the server's port.
+    @param lines: the command lines.
+    @return: the last line's reply code, and a C{NOOP}'s after it.
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", port, timeout=10)
+    ftp.login("alice", "secret")
+    code = None
+    for line in lines:
+        try:
+            if line.split()[0] in ("LIST", "MLSD", "NLST", "RETR"):
+                code = ftp.retrbinary(line, io.BytesIO().write)[:3]
+            elif line.split()[0] in ("STOR", "APPE", "STOU"):
+                code = ftp.storbinary(line, io.BytesIO(b"new\n"))[:3]
+            else:
+                code = ftp.sendcmd(line)[:3]
+        except ftplib.Error as e:
+            code = str(e)[:3]
+    noop = ftp.sendcmd("NOOP")[:3]
+    ftp.quit()
+    return code, noop
+
+
+class BrokenContractTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Every command calling a shell method that breaks the contract.
+    """
+
+    def setUp(self):
+        self.lines = []
+
+        def observe(event):
+            if event.get("log_namespace") == "ftpkit.shells.contract":
+                self.lines.append(event)
+
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+
+    def check(self, how, code, said):
+        """
+        L{_check}, as a Deferred.
+        """
+        return ensureDeferred(self._check(how, code, said))
+
+    async def _check(self, how, code, said):
+        """
+        Run every command of L{COMMANDS} with its methods broken.
+
+        @param how: see L{_answer}.
+        @param code: the reply each command must get.
+        @param said: text the one log line of each must hold.
+        """
+        for lines, broken in COMMANDS:
+            del self.lines[:]
+            server = self.startServer(SharedShellRealm(
+                SloppyShell(how, broken)))
+            replies = await self.inThread(_run, server.port, lines)
+            self.assertEqual(replies, (code, "200"), (lines, how))
+            self.assertEqual(len(self.lines), 1, (lines, how, self.lines))
+            [event] = self.lines
+            self.assertIn(event["method"], broken)
+            self.assertEqual(event["owner"], "SloppyShell")
+            self.assertIn(said, event["what"])
+            self.assertNotIn("log_failure", event)
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_value(self):
+        """
+        A plain value is refused: C{451}, and the line says it is not a
+        Deferred.
+        """
+        return self.check("value", "451", "not a Deferred")
+
+    def test_raises(self):
+        """
+        An exception raised: C{451}, the line says which and where.
+        """
+        return self.check("raise", "451", "raised RuntimeError: storage bug "
+                          "(raised at ")
+
+    def test_raisesFTPError(self):
+        """
+        An L{FTPError} raised rather than failing the Deferred: its own
+        reply, and a line saying so.
+        """
+        return self.check("raiseFTP", "550", "rather than failing its "
+                          "Deferred")
+
+    def test_osError(self):
+        """
+        An C{OSError}: the reply the system's error has (C{550} for
+        C{ENOENT}), as the disk shell gives.
+        """
+        return self.check("oserror", "550", "failed with FileNotFoundError")
+
+    def test_otherError(self):
+        """
+        Any other exception: C{451}.
+        """
+        return self.check("odd", "451", "failed with KeyError: 'lost'")
+
+
+class HeldToContractTests(unittest.TestCase):
+    """
+    L{heldToContract} holds what is not ftpkit's all through.
+    """
+
+    def test_own(self):
+        """
+        ftpkit's shells and wrappers are handed on as they are.
+        """
+        shell = ReadOnlyShell(MemoryShell())
+        self.assertIs(heldToContract(shell), shell)
+
+    def test_foreign(self):
+        """
+        A shell of another module, or one beneath ftpkit's wrappers, is
+        held; the held shell provides what the shell does.
+        """
+        shell = SloppyShell("value", [])
+        for given in (shell, ReadOnlyShell(shell)):
+            held = heldToContract(given)
+            self.assertIsInstance(held, ContractShell)
+            self.assertTrue(IFTPShellChmod.providedBy(held))
+
+    def test_describeFailure(self):
+        """
+        One line: the type, the text and where it was raised.
+        """
+        try:
+            raise ValueError("two\nlines")
+        except ValueError as e:
+            error = e
+        text = describeFailure(error)
+        self.assertTrue(text.startswith("ValueError: two lines (raised at "),
+                        text)
+        self.assertTrue(text.endswith(", in test_describeFailure)"), text)
+        self.assertEqual(describeFailure(Failure(KeyError("k"))),
+                         "KeyError: 'k'")
+
+
+@implementer(IRandomWriteFile)
+class _FailingWrites:
+    """
+    An upload at offsets whose C{writeAt} fails with C{KeyError}.
+    """
+
+    def writeAt(self, offset, data):
+        """
+        Fail.
+        """
+        return fail(KeyError("chunk"))
+
+    def close(self):
+        """
+        Commit nothing.
+        """
+        return succeed(None)
+
+    def abort(self):
+        """
+        Drop nothing.
+        """
+        return succeed(None)
+
+
+@implementer(IWriteFile, IConsumer)
+class _ProducingUpload:
+    """
+    A producer/consumer upload whose C{close} breaks as C{how} says:
+    C{"none"} (returns C{None}) or C{"full"} (fails with C{ENOSPC}).
+    """
+
+    def __init__(self, how):
+        self._how = how
+
+    def receive(self):
+        """
+        @return: this consumer.
+        """
+        return succeed(self)
+
+    def registerProducer(self, producer, streaming):
+        """
+        Take a streaming producer as it comes.
+        """
+
+    def unregisterProducer(self):
+        """
+        Nothing to let go.
+        """
+
+    def write(self, data):
+        """
+        Drop the bytes.
+        """
+
+    def close(self):
+        """
+        Break.
+        """
+        if self._how == "none":
+            return None
+        return fail(OSError(errno.ENOSPC, "No space left on device"))
+
+    def abort(self):
+        """
+        Drop nothing.
+        """
+        return succeed(None)
+
+
+class BrokenUploadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The files an upload writes to, breaking their contract: one line and
+    a clear reply (each was C{451} and a traceback, C{error handling
+    STOR}).
+    """
+
+    def upload(self, opened, code, said):
+        """
+        C{STOR} into what a shell's C{openForWriting} gives.
+
+        @param opened: the file it gives.
+        @param code: the reply the upload must get.
+        @param said: text the one error line logged must hold.
+        @return: a Deferred firing once checked.
+        """
+        shell = SloppyShell("value", [])
+        shell.openForWriting = lambda *args: succeed(opened)
+        server = self.startServer(SharedShellRealm(shell))
+        events = []
+        globalLogPublisher.addObserver(events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+
+        def check(replies):
+            self.assertEqual(replies, (code, "200"))
+            errors = [event for event in events
+                      if getattr(event.get("log_level"), "name", "") in (
+                          "error", "critical")]
+            self.assertEqual(len(errors), 1, errors)
+            self.assertIn(said, errors[0]["what"])
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.inThread(_run, server.port, ["STOR n.txt"]).addCallback(
+            check)
+
+    def test_writeAtFails(self):
+        """
+        A C{writeAt} failing with an exception that is no L{FTPError}:
+        C{451}.
+        """
+        return self.upload(_FailingWrites(), "451",
+                           "failed with KeyError: 'chunk'")
+
+    def test_closeGivesNone(self):
+        """
+        An L{IWriteFile} whose C{close} gives C{None}: C{451}.
+        """
+        return self.upload(_ProducingUpload("none"), "451",
+                           "gave None, not a Deferred")
+
+    def test_closeFailsFull(self):
+        """
+        Its C{close} failing with C{ENOSPC}: C{452}, as the disk shell's.
+        """
+        return self.upload(_ProducingUpload("full"), "452",
+                           "failed with OSError: [Errno 28]")
