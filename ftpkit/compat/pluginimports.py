@@ -19,8 +19,15 @@ The name this module reads:
       Fallback: the loader logs the traceback, as Twisted has it, and the
       failure is still handed on (an observer of the global log publisher
       sees it).
+    - C{twisted.logger.globalLogBeginner._initialBuffer._buffer} and
+      C{._temporaryObserver}: the events logged before logging began,
+      which C{beginLoggingTo} logs again, and whether it began. The
+      failures of C{twistd}'s own lookup, before ftpkit's code runs, are
+      taken out of it (L{takeBackEarlyImports}). Fallback: they stay, and
+      the log has their tracebacks, as Twisted has it.
 """
 
+from collections import deque
 from contextlib import contextmanager
 
 from twisted.logger import globalLogPublisher
@@ -129,3 +136,51 @@ def takeOverPluginImports(handle):
     if callable(getattr(replaced, "err", None)) and not isinstance(
             replaced, _HandingOn):
         loader.log = _HandingOn(replaced, handle)
+
+
+def _fromLoader(failure):
+    """
+    @param failure: a L{Failure} that was logged.
+    @return: whether it is of a plugin module's import, caught by the
+        loader (C{twisted.plugin.getCache}, its outermost frame).
+    """
+    import twisted.plugin as loader
+
+    code = getattr(loader.getCache, "__code__", None)
+    return bool(failure.frames) and code is not None and tuple(
+        failure.frames[0][:2]) == (code.co_name, code.co_filename)
+
+
+def takeBackEarlyImports(handle, beginner=None):
+    """
+    Hand on the plugin modules that failed to import before logging
+    began, rather than have Twisted log their tracebacks once it begins:
+    C{twistd} imports every plugin module to find its subcommands before
+    any of ftpkit's code runs, and keeps what that logs until its log
+    starts (it printed them on standard error already).
+
+    @param handle: a callable taking the L{Failure} of each import.
+    @param beginner: the L{twisted.logger.LogBeginner} holding them
+        (C{globalLogBeginner} when omitted).
+    """
+    if beginner is None:
+        from twisted.logger import globalLogBeginner as beginner
+    if getattr(beginner, "_temporaryObserver", None) is None:
+        return
+    buffered = getattr(getattr(beginner, "_initialBuffer", None), "_buffer",
+                       None)
+    if not isinstance(buffered, deque):
+        return
+    taken, kept = [], []
+    for event in buffered:
+        # twisted.python.log.err's events carry it as "failure".
+        failure = event.get("log_failure", event.get("failure"))
+        if isinstance(failure, Failure) and _fromLoader(failure):
+            taken.append(failure)
+        else:
+            kept.append(event)
+    buffered.clear()
+    buffered.extend(kept)
+    # Handled once out of the buffer: what handle logs goes into it.
+    for failure in taken:
+        handle(failure)

@@ -16,6 +16,7 @@ from twisted.logger import Logger
 
 from ftpkit.compat.pluginimports import (
     reportedPluginImports,
+    takeBackEarlyImports,
     takeOverPluginImports,
 )
 
@@ -113,6 +114,10 @@ def takeOverPluginLookups():
     Have every plugin lookup of this process, Twisted's own (the
     subcommands of C{twistd}, the checkers of C{--auth}) too, say a plugin
     module that fails to import in one line: for C{python -m ftpkit} and
-    C{twistd ftpkit}, whose process is the server's.
+    C{twistd ftpkit}, whose process is the server's. Those that failed
+    in C{twistd}'s own lookup, before ftpkit's code ran, are said so too,
+    rather than logged again with their tracebacks once the log starts
+    (L{takeBackEarlyImports}).
     """
     takeOverPluginImports(reportImportFailure)
+    takeBackEarlyImports(reportImportFailure)

@@ -5,8 +5,18 @@ reports a plugin module that fails to import through C{twisted.plugin.log}
 updated), and the fallback holds.
 """
 
+import io
+import sys
+import warnings
+
 import twisted.plugin
-from twisted.logger import Logger, globalLogPublisher
+from twisted.logger import (
+    LogBeginner,
+    Logger,
+    LogLevel,
+    LogPublisher,
+    globalLogPublisher,
+)
 from twisted.plugin import getPlugins
 from twisted.python import log
 from twisted.python.failure import Failure
@@ -66,6 +76,74 @@ class PrivateNamesTests(PluginsOnPathMixin, unittest.SynchronousTestCase):
         list(getPlugins(IRealmPlugin))
         self.assertEqual(len(handed), 1, changed("twisted.plugin.log"))
         self.assertEqual(self.flushLoggedErrors(), [])
+
+
+class _LoggingTo:
+    """
+    What the loader logs through, logging a failed import to a publisher
+    as C{twisted.python.log.err} does to the global one.
+    """
+
+    def __init__(self, publisher):
+        """
+        @param publisher: the L{LogPublisher}.
+        """
+        self._publisher = publisher
+
+    def err(self):
+        """
+        Log the exception being handled, as C{log.err} has it.
+        """
+        self._publisher({"failure": Failure(), "isError": 1, "why": None,
+                         "log_level": LogLevel.critical, "log_time": 0.0,
+                         "log_format": "plugin import",
+                         "log_namespace": "log_legacy"})
+
+
+class EarlyImportsTests(PluginsOnPathMixin, unittest.SynchronousTestCase):
+    """
+    L{pluginimports.takeBackEarlyImports} and Twisted's log beginner.
+    """
+
+    def beginner(self):
+        """
+        @return: a L{LogBeginner} whose logging has not begun, holding
+            the failure of a plugin module's import as the loader logs it
+            (and another error).
+        """
+        publisher = LogPublisher()
+        beginner = LogBeginner(publisher, io.StringIO(), sys, warnings)
+        self.addPlugins({"broken_plugin.py": "import no_such_x\n"})
+        self.patch(twisted.plugin, "log", _LoggingTo(publisher))
+        list(getPlugins(IRealmPlugin))
+        Logger(observer=publisher).failure("other", Failure(KeyError("k")))
+        return beginner
+
+    def test_takenBack(self):
+        """
+        The import's failure is handed on and not logged when logging
+        begins; the other error is.
+        """
+        beginner = self.beginner()
+        handed = []
+        pluginimports.takeBackEarlyImports(handed.append, beginner)
+        self.assertEqual([failure.type for failure in handed],
+                         [ModuleNotFoundError], changed(
+                             "globalLogBeginner._initialBuffer._buffer"))
+        logged = []
+        beginner.beginLoggingTo([logged.append], redirectStandardIO=False)
+        self.assertEqual([event.get("log_failure", event.get("failure")).type
+                          for event in logged if "log_failure" in event
+                          or "failure" in event], [KeyError])
+
+    def test_begun(self):
+        """
+        Once logging began, nothing is taken back.
+        """
+        beginner = self.beginner()
+        beginner.beginLoggingTo([lambda event: None],
+                                redirectStandardIO=False)
+        pluginimports.takeBackEarlyImports(self.fail, beginner)
 
 
 class FallbackTests(unittest.SynchronousTestCase):

@@ -9,6 +9,7 @@ ftpkit, whatever realm was asked for, with an C{AttributeError}).
 
 import io
 import os
+import socket
 import sys
 
 from twisted.logger import globalLogPublisher
@@ -275,6 +276,28 @@ class CommandLineTests(unittest.TestCase):
                          output)
         self.assertIn("broken_plugin.py (ModuleNotFoundError: No module "
                       "named 'no_such_x')", output.splitlines()[-1])
+
+
+    def test_twistdLog(self):
+        """
+        C{twistd ftpkit} whose log starts: the traceback twistd's own
+        lookup printed on standard error is not logged again when the log
+        starts (there were two), the log says it in one line. (The start
+        then ends: the port it is given is taken.)
+        """
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        code, output = self.runBroken(
+            "-c", _TWISTD, "-n", "--pidfile=", "ftpkit", "--realm", "memory",
+            "--listen", "tcp:%d:interface=127.0.0.1" % taken.getsockname()[1])
+        self.assertEqual(code, 1, output)
+        self.assertEqual(output.count("Traceback (most recent call last)"), 1,
+                         output)
+        self.assertIn("plugin module skipped, it failed to import: ", output)
+        self.assertIn("broken_plugin.py (ModuleNotFoundError: No module "
+                      "named 'no_such_x')", output)
 
 
 class ObserverPluginTests(PluginsOnPathMixin, unittest.TestCase):
