@@ -15,6 +15,9 @@ an C{OSError} (L{ftpkit.errors.fromOSError}: C{550} for C{ENOENT}), else
 C{451}.
 """
 
+import os
+import sys
+
 from twisted.internet.defer import CancelledError, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -33,6 +36,10 @@ from ftpkit.interfaces import (
 from ftpkit.shells.shellwrapper import ShellWrapper
 
 _log = Logger()
+
+_TWISTED = os.path.dirname(os.path.dirname(
+    sys.modules[Failure.__module__].__file__)) + os.sep
+"""Where Twisted's own modules are."""
 
 ANSWERING_AT_ONCE = frozenset(
     ["unsupportedFeatures", "forResumer", "permitted", "permittedIn"])
@@ -59,7 +66,10 @@ def describeFailure(failure):
     text = f"{failure.type.__name__}: {failure.getErrorMessage()}"
     if failure.frames:
         function, path, line = failure.frames[-1][:3]
-        text += f" (raised at {path}:{line}, in {function})"
+        # A failure a Deferred was given without its traceback (defer.fail)
+        # is raised again by Twisted: where is not known.
+        if not path.startswith(_TWISTED):
+            text += f" (raised at {path}:{line}, in {function})"
     return " ".join(text.split())
 
 

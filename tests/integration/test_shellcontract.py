@@ -254,6 +254,18 @@ class HeldToContractTests(unittest.TestCase):
         self.assertEqual(describeFailure(Failure(KeyError("k"))),
                          "KeyError: 'k'")
 
+    def test_describeDeferredFailure(self):
+        """
+        An exception a Deferred failed with, given without its traceback,
+        and raised again where it is awaited, is not said to be raised in
+        Twisted (it was 'raised at .../twisted/python/failure.py').
+        """
+        async def awaiting():
+            await fail(KeyError("k"))
+
+        failure = self.failureResultOf(ensureDeferred(awaiting()), KeyError)
+        self.assertEqual(describeFailure(failure.value), "KeyError: 'k'")
+
 
 @implementer(IRandomWriteFile)
 class _FailingWrites:
