@@ -33,6 +33,16 @@ from ftpkit.shells.adapters import readFileFor, writeFileFor
 UPLOAD_BOUND = 16 * 1024 * 1024
 """The bytes the conformance kit's upload backpressure test sends."""
 
+NEVER_PAUSED = (
+    "The upload's consumer (what IWriteFile.receive gave) took %d MiB from"
+    " a streaming producer without pausing it once: a consumer pauses it"
+    " (pauseProducing) while the bytes it was given are not stored yet,"
+    " and resumes it once they are, so that a client sending faster than"
+    " the storage takes is slowed down rather than held in memory; or open"
+    " an IRandomWriteFile, and the server does it" % (UPLOAD_BOUND >> 20))
+"""What the upload backpressure test says of a consumer that never
+paused the upload."""
+
 SETTLE_TRIES = 500
 """How many times L{FileTests.settle} is waited on, at most, for a stopped
 download's L{Deferred}: a shell reading in threads may answer late on a
@@ -425,7 +435,7 @@ class FileTests:
         consumer.unregisterProducer()
         try:
             if watched is None:
-                self.assertTrue(producer.pauses, "The sender was never paused")
+                self.assertTrue(producer.pauses, NEVER_PAUSED)
         except BaseException:
             yield writing.abort()
             raise

@@ -5,12 +5,15 @@ a shell the contract allows, and says which rule one breaks.
 
 import dataclasses
 
-from twisted.internet.defer import inlineCallbacks
+from twisted.internet.defer import inlineCallbacks, succeed
+from twisted.internet.interfaces import IConsumer
 from twisted.trial import unittest
+from zope.interface import implementer
 
 from ftpkit.conformance import IFTPShellConformanceMixin
 from ftpkit.errors import NoSuchFile
 from ftpkit.fileinfo import DIRECTORY, FileInfo
+from ftpkit.interfaces import IWriteFile
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ShellWrapper
 
@@ -147,3 +150,79 @@ class NotDeferredTests(unittest.TestCase):
             PlainStatShell(raising=True),
             "stat raised NoSuchFile('No such file or directory'), not a "
             "failing Deferred")
+
+
+@implementer(IWriteFile, IConsumer)
+class _TakingAll:
+    """
+    A producer/consumer upload that stores each write at once and never
+    pauses its producer.
+    """
+
+    def receive(self):
+        """
+        @return: this consumer.
+        """
+        return succeed(self)
+
+    def registerProducer(self, producer, streaming):
+        """
+        Never pause it.
+        """
+
+    def unregisterProducer(self):
+        """
+        Nothing to let go.
+        """
+
+    def write(self, data):
+        """
+        Drop the bytes.
+        """
+
+    def close(self):
+        """
+        Store nothing.
+        """
+        return succeed(None)
+
+    def abort(self):
+        """
+        Drop nothing.
+        """
+        return succeed(None)
+
+
+class NeverPausingShell(ShellWrapper):
+    """
+    A L{MemoryShell} whose uploads never pause their producer.
+    """
+
+    def __init__(self):
+        ShellWrapper.__init__(self, MemoryShell())
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        @return: a Deferred firing with a L{_TakingAll}.
+        """
+        return succeed(_TakingAll())
+
+
+class NeverPausedTests(unittest.TestCase):
+    """
+    The kit's C{test_uploadBackpressure} says what an upload's consumer
+    that never pauses must do (it said "The sender was never paused").
+    """
+
+    @inlineCallbacks
+    def test_says(self):
+        """
+        It names the consumer, C{pauseProducing} and the other way.
+        """
+        kit = NoUniqueConformanceTests("test_uploadBackpressure")
+        kit.shell = NeverPausingShell()
+        error = yield self.assertFailure(kit.test_uploadBackpressure(),
+                                         self.failureException)
+        self.assertIn("without pausing it once: a consumer pauses it "
+                      "(pauseProducing) while", str(error))
+        self.assertIn("or open an IRandomWriteFile", str(error))
