@@ -33,6 +33,7 @@ from ftpkit.interfaces import (
     IReadFile,
     IWriteFile,
 )
+from ftpkit.shells import answers
 from ftpkit.shells.shellwrapper import ShellWrapper
 
 _log = Logger()
@@ -53,6 +54,15 @@ _OPENED = {
 }
 """The methods that open a file, and the interfaces one of which what
 they give must provide."""
+
+_CHECKED = {
+    "stat": lambda info: (info, answers.infoProblem(info)),
+    "list": answers.entriesProblem,
+    "listSome": answers.entriesProblem,
+    "listNames": answers.namesProblem,
+}
+"""The methods whose answer is checked, each with its check: given the
+answer, C{(answer to use, None)} or C{(None, what is wrong)}."""
 
 
 def describeFailure(failure):
@@ -156,7 +166,25 @@ class ContractShell(ShellWrapper):
         opened = _OPENED.get(name)
         if opened is not None:
             answer.addCallback(self._checkOpened, name, opened)
+        elif name in _CHECKED:
+            answer.addCallback(self._checkAnswer, name)
         return answer
+
+    def _checkAnswer(self, answer, name):
+        """
+        Hold what C{stat} or a listing fired with to its shape
+        (L{ftpkit.shells.answers}).
+
+        @param answer: what it fired with.
+        @param name: the method.
+        @return: C{answer}, a listing as a C{list}.
+        @raise LocalError: when it has another shape.
+        """
+        checked, problem = _CHECKED[name](answer)
+        if problem is None:
+            return checked
+        self._complain(name, "gave " + problem, LocalError())
+        raise LocalError()
 
     def _failed(self, failure, name):
         """

@@ -8,6 +8,7 @@ naming the shell's class and method, never a traceback
 traceback in the log (C{error handling ...}).
 """
 
+import datetime
 import errno
 import ftplib
 import io
@@ -17,14 +18,23 @@ from twisted.internet.interfaces import IConsumer
 from twisted.logger import globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial import unittest
-from zope.interface import implementer
+from zope.interface import implementer, noLongerProvides
 
 from ftpkit.errors import NoSuchFile
-from ftpkit.interfaces import IFTPShellChmod, IRandomWriteFile, IWriteFile
+from ftpkit.fileinfo import FILE, FileInfo
+from ftpkit.interfaces import (
+    IFTPShellChmod,
+    IFTPShellListSome,
+    IFTPShellNames,
+    IFTPShellStreamedListing,
+    IRandomWriteFile,
+    IWriteFile,
+)
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.contract import ContractShell, describeFailure, heldToContract
 from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.wrappers import ReadOnlyShell
 
 LISTING = ["list", "listNames", "listSome", "openListing"]
@@ -214,6 +224,65 @@ class BrokenContractTests(LoopbackServerMixin, unittest.TestCase):
         Any other exception: C{451}.
         """
         return self.check("odd", "451", "failed with KeyError: 'lost'")
+
+
+class BadAnswerTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A C{stat} or a listing firing with a value of another shape: C{451}
+    and one line saying which field of what (a C{datetime} as C{mtime}
+    was C{451} and a traceback for C{MDTM}, C{MLST}, C{STAT}, and a cut
+    data connection for C{LIST} and C{MLSD}).
+    """
+
+    def test_datetime(self):
+        """
+        A C{datetime} as C{mtime}, in C{stat} and C{list}.
+        """
+        when = FileInfo(FILE, size=3, mtime=datetime.datetime(2020, 1, 1))
+        shell = SloppyShell("value", [])
+        stat = shell.stat
+        shell.stat = lambda path: (succeed(when) if path == ("f.txt",)
+                                   else stat(path))
+        shell.list = lambda path: succeed([("f.txt", when)])
+        server = self.startServer(SharedShellRealm(
+            ReadOnlyShell(_Unlisted(shell))))
+        events = []
+        globalLogPublisher.addObserver(events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+
+        def check(replies):
+            self.assertEqual(replies, [("451", "200")] * 3)
+            lines = [event for event in events if event.get(
+                "log_namespace") == "ftpkit.shells.contract"]
+            self.assertEqual([event["method"] for event in lines],
+                             ["stat", "stat", "list"])
+            self.assertIn("gave a FileInfo whose mtime is datetime.datetime("
+                          "2020, 1, 1, 0, 0), not seconds since the epoch",
+                          lines[0]["what"])
+            self.assertEqual(lines[0]["owner"], "ReadOnlyShell(_Unlisted("
+                             "SloppyShell))")
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        def client():
+            return [_run(server.port, [line])
+                    for line in ("MDTM f.txt", "MLST f.txt", "LIST")]
+
+        return self.inThread(client).addCallback(check)
+
+
+class _Unlisted(ShellWrapper):
+    """
+    A shell listing through C{list} alone (no optional extra).
+    """
+
+    def __init__(self, shell):
+        """
+        @param shell: the shell wrapped.
+        """
+        ShellWrapper.__init__(self, shell)
+        noLongerProvides(self, IFTPShellStreamedListing)
+        noLongerProvides(self, IFTPShellNames)
+        noLongerProvides(self, IFTPShellListSome)
 
 
 class HeldToContractTests(unittest.TestCase):

@@ -1,0 +1,91 @@
+"""
+What a shell's C{stat} and listings must fire with, checked for a shell
+from outside ftpkit (L{ftpkit.shells.contract}): a value of another
+shape (a C{datetime} for C{mtime}, a C{size} of C{None} or text, a
+listing of bare L{FileInfo}s) failed deep in the formatting of a reply
+or a listing, with a traceback, where the plugin's author is better told
+in one line which field of what is wrong.
+
+Pure: no reactor.
+"""
+
+from ftpkit.fileinfo import FileInfo
+
+_FIELDS = (
+    ("size", (int,), "a count of bytes (an int)"),
+    ("mtime", (int, float, type(None)),
+     "seconds since the epoch (a float) or None"),
+    ("mode", (int,), "permission bits (an int)"),
+    ("nlink", (int,), "an int"),
+    ("owner", (str,), "text"),
+    ("group", (str,), "text"),
+    ("unique", (str,), "text"),
+)
+"""The fields of a L{FileInfo} checked: name, the types allowed (C{bool}
+never), and what it must be, as text."""
+
+
+def infoProblem(info):
+    """
+    @param info: what C{stat} fired with (or one entry of a listing).
+    @return: C{None} for a L{FileInfo} whose fields have their types,
+        else what is wrong, as text.
+    """
+    if not isinstance(info, FileInfo):
+        return "%s, not a FileInfo" % (_short(info),)
+    for name, types, meant in _FIELDS:
+        value = getattr(info, name)
+        if isinstance(value, bool) or not isinstance(value, types):
+            return "a FileInfo whose %s is %s, not %s" % (
+                name, _short(value), meant)
+    if info.size < 0:
+        return "a FileInfo whose size is %d, not a count of bytes" % (
+            info.size,)
+    return None
+
+
+def entriesProblem(entries):
+    """
+    @param entries: what C{list} or C{listSome} fired with.
+    @return: C{(entries, None)}, the entries as a C{list}, when they are
+        C{(name, FileInfo)} pairs (L{infoProblem}) with text names; else
+        C{(None, text)} saying what is wrong with the first that is not.
+    """
+    try:
+        entries = list(entries)
+    except TypeError:
+        return None, "%s, not a list of (name, FileInfo)" % (_short(entries),)
+    for index, entry in enumerate(entries):
+        if not (isinstance(entry, tuple) and len(entry) == 2
+                and isinstance(entry[0], str)):
+            return None, "%s as entry %d, not a (name, FileInfo)" % (
+                _short(entry), index)
+        problem = infoProblem(entry[1])
+        if problem is not None:
+            return None, "%s as the entry of %r" % (problem, entry[0])
+    return entries, None
+
+
+def namesProblem(names):
+    """
+    @param names: what C{listNames} fired with.
+    @return: C{(names, None)}, the names as a C{list}, when they are text;
+        else C{(None, text)} saying what is wrong.
+    """
+    try:
+        names = list(names)
+    except TypeError:
+        return None, "%s, not a list of names" % (_short(names),)
+    for index, name in enumerate(names):
+        if not isinstance(name, str):
+            return None, "%s as name %d, not text" % (_short(name), index)
+    return names, None
+
+
+def _short(value):
+    """
+    @param value: anything a plugin gave.
+    @return: its C{repr}, cut to 80 characters.
+    """
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
