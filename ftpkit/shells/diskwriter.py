@@ -307,7 +307,8 @@ class FileWriter(LeftBehind):
         @return: what keeping a cut upload may drop the last name of: the
             target's partial upload, which it replaces, and its own
             temporary file (a large partial upload continued), which is
-            removed when the partial upload's name would be too long.
+            removed where it is not kept
+            (L{ftpkit.shells.partials.keepPartial}).
         """
         if self._temporary is None and not self._anonymous:
             return ()
@@ -354,7 +355,7 @@ class FileWriter(LeftBehind):
         temporary, target, directory = self._temporary, self._target, None
         if self._anonymous:
             target, directory = self._targetName(), self._directory
-            if size == 0 or uploads.partialPath(target) is None:
+            if size == 0:
                 self._left = StorageChange(0, 0)
                 return
             try:

@@ -205,8 +205,7 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
     An upload was cut: keep what it received as C{target}'s partial
     upload (replacing an older one, whoever left it: one partial upload a
     target), or remove the temporary file when it received nothing and
-    began on no file, the name would be too long, or the target is not
-    the one it began on
+    began on no file, or the target is not the one it began on
     (C{targetWas}): another upload of the target, begun after it (a
     client that cut its own upload to start it again on another
     connection, as lftp does), completed before the cut was seen, and
@@ -238,7 +237,7 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
     """
     partial = partialPath(target)
     replacing = targetWas is not UNKNOWN and targetWas is not None
-    if (size > 0 or replacing) and partial is not None and (
+    if (size > 0 or replacing) and (
             targetWas is UNKNOWN
             or targetVersion(target, directory) == targetWas):
         if fd is not None:

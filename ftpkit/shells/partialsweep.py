@@ -20,6 +20,7 @@ from ftpkit.shells.uploadnames import (
     TEMPORARY_SUFFIX,
     isHidden,
     partialPath,
+    targetLabel,
     targetOfTemporary,
 )
 from ftpkit.shells.uploadremoval import removeQuietly, removeSeen
@@ -32,11 +33,10 @@ def _lookedUpPartial(target, now):
         once a crashed upload of it the sweep running beside this process
         has not reached yet was made one (L{beginSweep}).
     """
-    partial = partialPath(target)
     unswept = _unswept
-    if partial is not None and unswept is not None:
+    if unswept is not None:
         _sweepTarget(target, now, *unswept)
-    return partial
+    return partialPath(target)
 
 
 def sweep(root, now=None, tag=None, spared=()):
@@ -202,9 +202,10 @@ def _sweepTarget(target, now, spared, before):
     @param before: as for L{beginSweep}.
     """
     directory, name = os.path.split(target)
-    suffix = b"." + name + TEMPORARY_SUFFIX
+    label = targetLabel(name)
+    suffix = b"." + label + TEMPORARY_SUFFIX
     names = [each for each in _crashedIn(directory, spared)
-             if each.endswith(suffix) and targetOfTemporary(each) == name]
+             if each.endswith(suffix) and targetOfTemporary(each) == label]
     for each in names:
         if before is not None and not _madeBefore(
                 os.path.join(directory, each), before):
@@ -296,8 +297,6 @@ def _becomesPartial(path, directory, target):
     if target is None:
         return False
     partial = partialPath(os.path.join(directory, target))
-    if partial is None:
-        return False
     for _ in range(_TEMPORARY_ATTEMPTS):
         try:
             os.link(path, partial, follow_symlinks=False)

@@ -8,6 +8,7 @@ of a partial upload (L{partialPath}) and its lifetime
 serve is in L{ftpkit.shells.uploads}.
 """
 
+import hashlib
 import itertools
 import os
 import secrets
@@ -82,12 +83,13 @@ def temporaryName(target):
     """
     @param target: the target file's name, C{bytes}.
     @return: a new temporary upload file name, C{bytes}, unique in this
-        process without a system call per name; it names the target when
-        that fits (so that a crashed upload can become a partial one).
+        process without a system call per name; it names the target (by
+        its L{targetLabel}) when that fits, so that a crashed upload can
+        become a partial one.
     """
     unique = b"%s%s-%d" % (TEMPORARY_PREFIX, _TEMPORARY_TAG,
                            next(_temporaryNumbers))
-    named = b"%s.%s%s" % (unique, target, TEMPORARY_SUFFIX)
+    named = b"%s.%s%s" % (unique, targetLabel(target), TEMPORARY_SUFFIX)
     if len(named) <= _NAME_MAX:
         return named
     return unique + TEMPORARY_SUFFIX
@@ -96,7 +98,8 @@ def temporaryName(target):
 def targetOfTemporary(name):
     """
     @param name: a temporary upload file's name, C{bytes}.
-    @return: the name of its target, or C{None} when it does not say.
+    @return: its target's L{targetLabel} (the name, but for a long one),
+        or C{None} when it does not say.
     """
     middle = name[len(TEMPORARY_PREFIX):-len(TEMPORARY_SUFFIX)]
     _, dot, target = middle.partition(b".")
@@ -114,16 +117,43 @@ def isHidden(name):
             or name.startswith(PARTIAL_PREFIX))
 
 
+_LABEL_ROOM = _NAME_MAX - 55
+"""The longest target name (200 bytes) the names of its hidden files hold
+as it is: with L{PARTIAL_PREFIX}, or in a temporary name, with
+L{TEMPORARY_PREFIX}, this process's tag, a number of up to 18 digits,
+two dots and L{TEMPORARY_SUFFIX}."""
+
+
+def targetLabel(name):
+    """
+    What the hidden files of a target's uploads (L{partialPath},
+    L{temporaryName}) name it by: its name, or for a name longer than 200
+    bytes (C{_LABEL_ROOM}; 67 CJK characters in UTF-8), L{PARTIAL_PREFIX}
+    and the name's SHA-256 in hex, a name no client may give a file
+    (L{isHidden}). A name over 239 bytes had no partial upload, so that
+    its cut upload kept nothing, its uploader's C{SIZE} answered the old
+    file's size, and a client resuming from it (curl's C{-C -}, lftp)
+    wrote the new file's rest after the old file's start, and was told
+    C{226}; and a temporary name had no room for a name over about 210
+    bytes, so that a crash left nothing to resume, with the same outcome.
+
+    @param name: the target's name, C{bytes}.
+    @return: its label, C{bytes}, 80 bytes long for a long name; the
+        label of a label is itself.
+    """
+    if len(name) <= _LABEL_ROOM:
+        return name
+    return PARTIAL_PREFIX + hashlib.sha256(name).hexdigest().encode()
+
+
 def partialPath(target):
     """
     @param target: the target's path, C{bytes}.
-    @return: the path its partial upload is kept under, or C{None} when
-        the name would be too long (such an upload is not kept).
+    @return: the path its partial upload is kept under: L{PARTIAL_PREFIX}
+        and its L{targetLabel}, beside it.
     """
     directory, name = os.path.split(target)
-    if len(PARTIAL_PREFIX) + len(name) > _NAME_MAX:
-        return None
-    return os.path.join(directory, PARTIAL_PREFIX + name)
+    return os.path.join(directory, PARTIAL_PREFIX + targetLabel(name))
 
 
 def createTemporary(target, mode=NEW_FILE_MODE):
