@@ -47,6 +47,12 @@ class Session:
         second, L{ftpkit.interfaces.IFTPShellRates}), or C{None} for the
         server's.
     @ivar uploadRate: likewise for uploads.
+    @ivar rateLimits: the session's own rate limits, by direction
+        (C{True} for uploads), made at its first paced transfer each way
+        and drawn on by every transfer after it
+        (L{ftpkit.data.movers.pacing.pacerFor}): a limit made anew for
+        each transfer started each with a full burst, so that small
+        transfers one after another went unpaced.
     @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
         connections.
     @ivar startedAt: when the client began to log in (C{time.monotonic}):
@@ -74,4 +80,5 @@ class Session:
     portal: object = None
     downloadRate: Optional[int] = None
     uploadRate: Optional[int] = None
+    rateLimits: dict = field(default_factory=dict, compare=False)
     startedAt: float = field(default_factory=time.monotonic, compare=False)

@@ -201,7 +201,7 @@ class TransferCommands:
 
     sessionFields = frozenset(
         ["shell", "access", "binary", "restartOffset", "downloadRate",
-         "uploadRate"])
+         "uploadRate", "rateLimits"])
     transfer = None
     opening = None
     abortedBeforeTurn = False
@@ -214,9 +214,9 @@ class TransferCommands:
         @return: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
         """
         session = self.session
-        return pacerFor(incoming, self.factory.config,
-                        self.factory.totalLimits, self.reactor,
-                        (session.downloadRate, session.uploadRate))
+        return pacerFor(incoming, self.factory.config, self.factory.totalLimits,
+                        self.reactor, (session.downloadRate, session.uploadRate),
+                        session.rateLimits)
 
     def abortTransfer(self):
         """

@@ -162,11 +162,19 @@ def serverLimits(rate, clock):
     return {False: RateLimit(rate, clock), True: RateLimit(rate, clock)}
 
 
-def pacerFor(incoming, config, serverWide, clock, userRates=(None, None)):
+def pacerFor(incoming, config, serverWide, clock, userRates=(None, None),
+             sessionLimits=None):
     """
     What paces a transfer, decided here alone: its session's rate (the
     user's own, from the realm's L{ftpkit.interfaces.IFTPShellRates},
     else the server's per-session one) and the server-wide one.
+
+    The session's rate is one L{RateLimit} for all its transfers each way
+    (kept in C{sessionLimits}), so that only a session that has been idle
+    starts a transfer with a burst: a limit of each transfer's own started
+    each full, and a session's small transfers one after another (a mirror
+    of small files, C{REST} + C{RETR} of a file's pieces, listings) went
+    at the speed of the network whatever the rate.
 
     @param incoming: an upload (else a download or listing).
     @param config: the server's L{ftpkit.config.ServerConfig}.
@@ -174,13 +182,22 @@ def pacerFor(incoming, config, serverWide, clock, userRates=(None, None)):
     @param clock: an L{twisted.internet.interfaces.IReactorTime}.
     @param userRates: the logged-in user's own download and upload rates
         (bytes a second, or C{None} for the server's).
+    @param sessionLimits: the session's limits by direction (C{incoming}),
+        a C{dict} this fills at its first transfer each way
+        (L{ftpkit.protocol.sessionstate.Session.rateLimits}); C{None} for a
+        limit of the transfer's own.
     @return: a L{Pacer}, or C{None} when nothing limits the transfer.
     """
     if incoming:
         rate = userRates[1] or config.maxUploadRate
     else:
         rate = userRates[0] or config.maxDownloadRate
-    own = RateLimit(rate, clock) if rate else None
+    own = None
+    if rate:
+        limits = {} if sessionLimits is None else sessionLimits
+        own = limits.get(incoming)
+        if own is None or own.rate != rate:
+            own = limits[incoming] = RateLimit(rate, clock)
     return Pacer.over([own, serverWide[incoming]])
 
 
