@@ -27,6 +27,27 @@ stream of small listings, went at the network's speed whatever the
 rate. A session's transfers now draw on one limit each way
 (L{ftpkit.protocol.sessionstate.Session.rateLimits}), so only a session
 that was idle starts with a burst (L{SessionRateTests}).
+
+Tried and held (C{python -m ftpkit}, the disk realm with two users
+sharing a root, C{fsspec:file://}, C{--max-upload-rate} and
+C{--max-download-rate}):
+    - a FIFO, a socket and a link to the FIFO made in the root by a local
+      user: C{SIZE}, C{MDTM} C{550 Not a regular file}; C{HASH}, C{XCRC},
+      C{XMD5} C{550}; C{RETR}, C{APPE} C{550}; C{MLST}, C{STAT} answered
+      at once; C{MFMT}, C{SITE CHMOD} change the node without opening it;
+      C{STOR} replaces it with a file; on C{fsspec:file://} the same, and
+      C{REST} + C{STOR} C{554}; no thread held, no traceback;
+    - C{STOU} of an existing name of 254 or 255 bytes: C{553 File name
+      too long}; C{APPE} and C{REST} + C{STOR} of a 255-byte name: the
+      bytes where they belong;
+    - once fixed, a long name's partial upload: not in C{LIST -a} or
+      C{NLST}, C{MLST} of its name C{550}; another user's C{SIZE} answers
+      the file's size, and their C{APPE} makes the partial upload stale
+      (the resumer's C{SIZE} then answers the file's too); its directory
+      renamed, the resume in the new place whole; C{DELE} of the file and
+      C{RMD} of a directory holding only its partial upload: removed;
+    - once fixed, small uploads and C{APPE} paced at the session's rate;
+      a login after C{REIN} starts with a burst of its own.
 """
 
 import ftplib
