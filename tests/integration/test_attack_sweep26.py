@@ -48,6 +48,15 @@ C{--max-download-rate}):
       C{RMD} of a directory holding only its partial upload: removed;
     - once fixed, small uploads and C{APPE} paced at the session's rate;
       a login after C{REIN} starts with a burst of its own.
+
+Found, not fixed: on C{fsspec:file://} and C{--realm memory} a cut
+C{STOR} keeps nothing for a resume, so its uploader's C{SIZE} answers the
+old file's size and a resume from it (as above) leaves the old file's
+start and the new file's rest, told C{226}: what the disk realm's partial
+uploads prevent, which those realms do not have
+(C{docs/object-storage.rst} says so now). And a client in C{TYPE A}
+(ftplib after C{retrlines}) is told the file's size by C{SIZE}, not its
+cut upload's, as C{docs/deployment.rst} has it.
 """
 
 import ftplib
