@@ -7,6 +7,7 @@ from twisted.cred import checkers, error, portal
 from twisted.cred.credentials import IUsernamePassword
 from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 from zope.interface import implementer
 
@@ -31,6 +32,19 @@ class SlowChecker:
     def requestAvatarId(self, credentials):
         self.waiting.append(defer.Deferred())
         return self.waiting[-1]
+
+
+@implementer(portal.IRealm)
+class _RaisingRealm:
+    """
+    A realm whose C{requestAvatar} raises C{KeyError}.
+    """
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @raise KeyError: always.
+        """
+        raise KeyError(avatarId)
 
 
 class SlowPortalTests(unittest.TestCase):
@@ -67,11 +81,38 @@ class SlowPortalTests(unittest.TestCase):
 
     def test_broken(self):
         """
-        A checker failing with anything else gets C{451}, logged.
+        A checker failing with anything else gets C{451}, and the log one
+        line saying with what (it was a traceback).
         """
+        lines = []
+        globalLogPublisher.addObserver(lines.append)
+        self.addCleanup(globalLogPublisher.removeObserver, lines.append)
         self.checker.waiting[0].errback(RuntimeError("database gone"))
         self.assertEqual(replyCodes(self.transport)[2], "451")
-        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        [line] = [event for event in lines if "why" in event]
+        self.assertEqual(line["user"], "alice")
+        self.assertEqual(line["why"], "RuntimeError: database gone")
+
+    def test_realmRaises(self):
+        """
+        A realm raising in C{requestAvatar}: C{451}, and one line naming
+        the exception and where it was raised (it was a traceback).
+        """
+        lines = []
+        globalLogPublisher.addObserver(lines.append)
+        self.addCleanup(globalLogPublisher.removeObserver, lines.append)
+
+        factory = FTPFactory(portal.Portal(_RaisingRealm(), [self.checker]),
+                             ServerConfig(loginFailureDelay=0), self.clock)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.checker.waiting[1].callback("alice")
+        self.assertEqual(replyCodes(transport)[2], "451")
+        self.assertEqual(self.flushLoggedErrors(), [])
+        [line] = [event for event in lines if "why" in event]
+        self.assertIn("KeyError: 'alice' (raised at ", line["why"])
+        self.assertIn(", in requestAvatar)", line["why"])
 
     def test_closedMeanwhile(self):
         """

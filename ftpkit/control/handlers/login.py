@@ -28,7 +28,7 @@ from ftpkit.control.sessionlimits import (
 )
 from ftpkit.control.sockets import holdReplies
 from ftpkit.deferreds import isDeferred
-from ftpkit.errors import LocalError
+from ftpkit.errors import FTPError, LocalError, isOutOfDescriptors
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellRates,
@@ -37,7 +37,7 @@ from ftpkit.interfaces import (
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.protocol.sessionstate import Session
-from ftpkit.shells.contract import heldToContract
+from ftpkit.shells.contract import describeFailure, heldToContract
 
 _log = Logger()
 
@@ -228,7 +228,13 @@ class LoginCommands:
                              crederror.UnhandledCredentials,
                              NotImplementedError):
                 return self._loginFailed()
-            outcome.raiseException()
+            if outcome.check(FTPError) or isOutOfDescriptors(outcome.value):
+                outcome.raiseException()
+            # A bug or an outage of the realm or the checker: one line.
+            _log.error("Logging {user!r} in from {peer} failed with {why}",
+                       user=self.session.username, peer=self.peer,
+                       why=describeFailure(outcome))
+            return LocalError.code, LocalError.defaultMessage
         problem = avatarProblem(outcome)
         if problem is not None:
             portal = self.session.portal or self.factory.portal
