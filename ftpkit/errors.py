@@ -21,9 +21,18 @@ class FTPError(Exception):
 
     def __init__(self, message=None):
         """
-        @param message: reply text; L{defaultMessage} when omitted.
+        @param message: reply text; L{defaultMessage} when omitted. Anything
+            else a plugin gives is made text: C{bytes} decoded as UTF-8,
+            anything else as C{str} makes it (a path's tuple, an
+            exception, a number), so that the reply can be sent.
         """
-        self.message = message if message is not None else self.defaultMessage
+        if message is None:
+            message = self.defaultMessage
+        elif isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        elif not isinstance(message, str):
+            message = str(message)
+        self.message = message
         super().__init__(self.message)
 
 

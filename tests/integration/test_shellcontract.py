@@ -285,6 +285,34 @@ class _Unlisted(ShellWrapper):
         noLongerProvides(self, IFTPShellListSome)
 
 
+class ErrorTextTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    An L{FTPError} a plugin made with a message that is not text (the
+    path's tuple, C{bytes}, a number, an exception): its reply, and the
+    session goes on (C{bytes}, a number or an exception ended the session
+    with a C{TypeError} traceback; a tuple was sent as a multi-line
+    reply).
+    """
+
+    def test_replies(self):
+        """
+        C{CWD} of each, then C{NOOP}.
+        """
+        messages = [("a", "b"), b"gone", 13, KeyError("k")]
+        shell = SloppyShell("value", [])
+        shell.stat = lambda path: fail(NoSuchFile(messages.pop(0)))
+        server = self.startServer(SharedShellRealm(shell))
+
+        def client():
+            return [_run(server.port, ["CWD x"]) for _ in range(4)]
+
+        def check(replies):
+            self.assertEqual(replies, [("550", "200")] * 4)
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.inThread(client).addCallback(check)
+
+
 class HeldToContractTests(unittest.TestCase):
     """
     L{heldToContract} holds what is not ftpkit's all through.

@@ -10,6 +10,7 @@ from ftpkit.errors import (
     InvalidPath,
     LocalError,
     LocalOutOfDescriptors,
+    NoSuchFile,
     OutOfDescriptors,
     PermissionDenied,
     fromOSError,
@@ -88,3 +89,21 @@ class NameTooLongTests(unittest.TestCase):
         self.assertEqual(refusal.message, "File name too long")
         self.assertEqual(fromOSError(OSError(errno.EINVAL, "")).message,
                          InvalidPath().message)
+
+
+class MessageTests(unittest.TestCase):
+    """
+    An L{FTPError}'s message is text whatever a plugin gave.
+    """
+
+    def test_madeText(self):
+        """
+        C{bytes} are decoded, anything else made C{str} (a path's tuple,
+        a number, an exception); text and the default stay as they are.
+        """
+        self.assertEqual(NoSuchFile(b"gone \xff").message, "gone \ufffd")
+        self.assertEqual(NoSuchFile(("a", "b")).message, "('a', 'b')")
+        self.assertEqual(PermissionDenied(13).message, "13")
+        self.assertEqual(NoSuchFile(KeyError("k")).message, "'k'")
+        self.assertEqual(NoSuchFile("text").message, "text")
+        self.assertEqual(NoSuchFile().message, NoSuchFile.defaultMessage)
