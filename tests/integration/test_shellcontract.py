@@ -16,6 +16,7 @@ import io
 from twisted.internet.defer import ensureDeferred, fail, succeed
 from twisted.internet.interfaces import IConsumer
 from twisted.logger import globalLogPublisher
+from twisted.protocols.basic import FileSender
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 from zope.interface import implementer, noLongerProvides
@@ -28,6 +29,7 @@ from ftpkit.interfaces import (
     IFTPShellNames,
     IFTPShellStreamedListing,
     IRandomWriteFile,
+    IReadFile,
     IWriteFile,
 )
 from ftpkit.loopback import LoopbackServerMixin
@@ -308,6 +310,65 @@ class ErrorTextTests(LoopbackServerMixin, unittest.TestCase):
 
         def check(replies):
             self.assertEqual(replies, [("550", "200")] * 4)
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.inThread(client).addCallback(check)
+
+
+@implementer(IReadFile)
+class _SenderFile:
+    """
+    A download sent by Twisted's C{FileSender}, whose Deferred is given
+    back as it is (it fires with the last byte sent, not a count).
+    """
+
+    def __init__(self, data):
+        self._data = data
+        self.size = len(data)
+
+    def send(self, consumer):
+        """
+        See L{IReadFile.send}.
+        """
+        return FileSender().beginFileTransfer(io.BytesIO(self._data),
+                                              consumer)
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+class FileSenderTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A file whose C{send} is C{FileSender}'s: the download completes
+    (C{226}), where the last byte taken for a count got C{451} and a
+    traceback once the whole file was sent.
+    """
+
+    def test_retr(self):
+        """
+        C{RETR}, whole and after C{REST}.
+        """
+        shell = SloppyShell("value", [])
+        shell.openForReading = lambda path, offset=0: succeed(
+            _SenderFile(b"0123456789"[offset:]))
+        server = self.startServer(SharedShellRealm(shell))
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            ftp.login()
+            got = []
+            for rest in (None, 4):
+                data = io.BytesIO()
+                reply = ftp.retrbinary("RETR f.txt", data.write, rest=rest)
+                got.append((reply[:3], data.getvalue()))
+            ftp.quit()
+            return got
+
+        def check(got):
+            self.assertEqual(got, [("226", b"0123456789"), ("226", b"456789")])
             self.assertEqual(self.flushLoggedErrors(), [])
 
         return self.inThread(client).addCallback(check)

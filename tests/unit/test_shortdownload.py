@@ -35,3 +35,13 @@ class ShortDownloadTests(unittest.TestCase):
         self.assertIsNone(shortDownload(False, 10, 4))
         self.assertIsNone(shortDownload(True, None, 4))
         self.assertIsNone(shortDownload(True, 10, None))
+
+    def test_notACount(self):
+        """
+        What a plugin's C{send} fired with that is no count (Twisted's
+        C{FileSender} fires with the last byte, C{b"d"}) is taken as not
+        known: it was a C{TypeError}, the whole file sent then C{451}
+        and a traceback.
+        """
+        self.assertIsNone(shortDownload(True, 10, b"d"))
+        self.assertIsNone(shortDownload(True, 10, 4.0))

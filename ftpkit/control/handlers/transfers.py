@@ -24,10 +24,7 @@ from ftpkit.errors import (
     NoSuchFile,
     TransferAborted,
 )
-from ftpkit.interfaces import (
-    IFTPShellResume,
-    IPartialWriteFile,
-)
+from ftpkit.interfaces import IFTPShellResume, IPartialWriteFile
 from ftpkit.protocol import paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
@@ -87,11 +84,13 @@ def shortDownload(binary, size, sent):
     @param binary: whether it was sent in C{TYPE I} (in C{TYPE A} the
         bytes sent are not the file's).
     @param size: the bytes it was to send, or C{None} if not known.
-    @param sent: the bytes it sent, or C{None} if not known.
+    @param sent: what the file's C{send} fired with: the bytes it sent;
+        C{None}, or anything but an C{int}, when not known (Twisted's
+        C{FileSender} fires with the last byte).
     @return: the C{451} reply of a download of a file that shrank while it
         was sent, or C{None}.
     """
-    if not binary or size is None or sent is None or sent >= size:
+    if not binary or size is None or type(sent) is not int or sent >= size:
         return None
     return (451, "File shrank during the transfer: %d of %d bytes sent"
             % (sent, size))
