@@ -32,6 +32,7 @@ from ftpkit.interfaces import (
     IFTPShellNames,
     IFTPShellResolve,
 )
+from ftpkit.shells.answers import entriesProblem, infoProblem
 
 
 class TreeTests:
@@ -82,6 +83,22 @@ class TreeTests:
             result = yield given.addErrback(lambda failure: failure.trap(
                 FTPError))
         yield result.abort()
+
+    @inlineCallbacks
+    def test_answersHaveTheirTypes(self):
+        """
+        C{stat} and C{list} give L{ftpkit.fileinfo.FileInfo} values whose
+        fields have their types (a C{size} an C{int}, an C{mtime} seconds
+        or C{None}...), in C{(name, FileInfo)} pairs: the server refuses
+        anything else with 451 (L{ftpkit.shells.answers}).
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield writeFile(self.shell, ("f",), b"abc")
+        for path in ((), ("d",), ("f",)):
+            problem = infoProblem((yield self.shell.stat(path)))
+            self.assertIsNone(problem, f"stat({path!r}) gave {problem}")
+        entries, problem = entriesProblem((yield self.shell.list(())))
+        self.assertIsNone(problem, f"list(()) gave {problem}")
 
     @inlineCallbacks
     def test_statRoot(self):

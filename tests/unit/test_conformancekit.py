@@ -4,6 +4,7 @@ a shell the contract allows, and says which rule one breaks.
 """
 
 import dataclasses
+import datetime
 
 from twisted.internet.defer import inlineCallbacks, succeed
 from twisted.internet.interfaces import IConsumer
@@ -226,3 +227,40 @@ class NeverPausedTests(unittest.TestCase):
         self.assertIn("without pausing it once: a consumer pauses it "
                       "(pauseProducing) while", str(error))
         self.assertIn("or open an IRandomWriteFile", str(error))
+
+
+class DatetimeShell(ShellWrapper):
+    """
+    A L{MemoryShell} whose C{stat} gives a C{datetime} as C{mtime}.
+    """
+
+    def __init__(self):
+        ShellWrapper.__init__(self, MemoryShell())
+
+    def stat(self, path):
+        """
+        @return: a Deferred firing with a L{FileInfo} whose C{mtime} is a
+            C{datetime}.
+        """
+        return succeed(FileInfo(DIRECTORY, mtime=datetime.datetime(2020, 1,
+                                                                   1)))
+
+
+class AnswerTypesTests(unittest.TestCase):
+    """
+    The kit's C{test_answersHaveTheirTypes} fails a shell whose C{stat}
+    gives a field of another type, which the server refuses with 451
+    (such a shell passed the whole kit).
+    """
+
+    @inlineCallbacks
+    def test_datetime(self):
+        """
+        Said by field.
+        """
+        kit = NoUniqueConformanceTests("test_answersHaveTheirTypes")
+        kit.shell = DatetimeShell()
+        error = yield self.assertFailure(kit.test_answersHaveTheirTypes(),
+                                         self.failureException)
+        self.assertIn("stat(()) gave a FileInfo whose mtime is "
+                      "datetime.datetime(2020, 1, 1, 0, 0)", str(error))
