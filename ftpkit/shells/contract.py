@@ -17,6 +17,7 @@ C{451}.
 
 import os
 import sys
+from types import CoroutineType
 
 from twisted.internet.defer import CancelledError, fail
 from twisted.logger import Logger
@@ -159,8 +160,7 @@ class ContractShell(ShellWrapper):
                            error or failure.value)
             return fail(error or failure)
         if not isDeferred(answer):
-            self._complain(name, "gave %s, not a Deferred"
-                           % (_short(answer),), LocalError())
+            self._complain(name, _notDeferred(answer), LocalError())
             return fail(LocalError())
         answer.addErrback(self._failed, name)
         opened = _OPENED.get(name)
@@ -306,10 +306,26 @@ def heldCall(owner, name, *args):
     except Exception:
         return fail(toldFailure(Failure(), owner, name))
     if not isDeferred(answer):
-        _complain(type(owner).__qualname__, name,
-                  "gave %s, not a Deferred" % (_short(answer),), LocalError())
+        _complain(type(owner).__qualname__, name, _notDeferred(answer),
+                  LocalError())
         return fail(LocalError())
     return answer.addErrback(toldFailure, owner, name)
+
+
+def _notDeferred(answer):
+    """
+    Say what a plugin's method gave instead of a Deferred; a coroutine (a
+    method written C{async def}) is closed unrun, and the line says how
+    to give one as a Deferred.
+
+    @param answer: what it gave.
+    @return: the text of the log line.
+    """
+    if isinstance(answer, CoroutineType):
+        answer.close()
+        return ("gave a coroutine (async def), not a Deferred: return "
+                "defer.Deferred.fromCoroutine(...) of it")
+    return "gave %s, not a Deferred" % (_short(answer),)
 
 
 class HeldWriteFile:

@@ -69,13 +69,17 @@ COMMANDS = [
 def _answer(how, result):
     """
     @param how: how the method breaks the contract: C{"value"} (its
-        result as a plain value), C{"raise"} (a C{RuntimeError} raised),
+        result as a plain value), C{"coroutine"} (a coroutine giving it), C{"raise"} (a C{RuntimeError} raised),
         C{"raiseFTP"} (L{NoSuchFile} raised), C{"oserror"} (a Deferred
         failing with C{FileNotFoundError}), C{"odd"} (one failing with
         C{KeyError}).
     @param result: the Deferred the method would have given.
     @return: what the broken method gives.
     """
+    if how == "coroutine":
+        async def later():
+            return await result
+        return later()
     if how == "value":
         given = []
         result.addBoth(given.append)
@@ -198,6 +202,17 @@ class BrokenContractTests(LoopbackServerMixin, unittest.TestCase):
         Deferred.
         """
         return self.check("value", "451", "not a Deferred")
+
+    def test_coroutine(self):
+        """
+        A coroutine (a method written C{async def}): C{451}, and the line
+        says how to give it as a Deferred; it is closed, never left
+        unawaited (it was a traceback, and Python's warning that it was
+        never awaited).
+        """
+        return self.check("coroutine", "451", "gave a coroutine (async def),"
+                          " not a Deferred: return defer.Deferred."
+                          "fromCoroutine(...) of it")
 
     def test_raises(self):
         """
