@@ -69,7 +69,8 @@ COMMANDS = [
 def _answer(how, result):
     """
     @param how: how the method breaks the contract: C{"value"} (its
-        result as a plain value), C{"coroutine"} (a coroutine giving it), C{"raise"} (a C{RuntimeError} raised),
+        result as a plain value), C{"coroutine"} (a coroutine giving
+        it), C{"raise"} (a C{RuntimeError} raised),
         C{"raiseFTP"} (L{NoSuchFile} raised), C{"oserror"} (a Deferred
         failing with C{FileNotFoundError}), C{"odd"} (one failing with
         C{KeyError}).
