@@ -5,6 +5,7 @@ root, listings, modification times and the optional extras.
 
 import hashlib
 import zlib
+from types import CoroutineType
 
 from twisted.internet.defer import Deferred, inlineCallbacks
 from twisted.trial.unittest import SkipTest
@@ -78,6 +79,11 @@ class TreeTests:
                 given = getattr(self.shell, name)(*args)
             except Exception as e:
                 self.fail(f"{name} raised {e!r}, not a failing Deferred")
+            if isinstance(given, CoroutineType):
+                given.close()
+                self.fail(f"{name} gave a coroutine (async def), not a "
+                          "Deferred: return defer.Deferred.fromCoroutine(...)"
+                          " of it")
             self.assertIsInstance(given, Deferred,
                                   f"{name} gave {given!r}, not a Deferred")
             result = yield given.addErrback(lambda failure: failure.trap(

@@ -143,6 +143,22 @@ class NotDeferredTests(unittest.TestCase):
         return self.assertKitFails(
             PlainStatShell(), "stat gave FileInfo(kind='dir'")
 
+    def test_coroutine(self):
+        """
+        A coroutine (C{async def}): said so, with the way to a Deferred,
+        and closed (it was its C{repr}, and Python's warning that it was
+        never awaited).
+        """
+        shell = PlainStatShell()
+
+        async def stat(path):
+            return FileInfo(DIRECTORY)
+
+        shell.stat = stat
+        return self.assertKitFails(
+            shell, "stat gave a coroutine (async def), not a Deferred: "
+            "return defer.Deferred.fromCoroutine(...) of it")
+
     def test_raises(self):
         """
         An exception raised instead of given as a failing Deferred.
