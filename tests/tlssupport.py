@@ -38,7 +38,8 @@ def makeCertificate(directory, name="server", days=30, expired=False):
     Write a self-signed certificate for localhost and its key.
 
     @return: C{(certPath, keyPath, bothPath)}: the certificate, the key,
-        and one file holding both.
+        and one file holding both (the last two of mode C{0600}:
+        L{writePrivate}).
     """
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
@@ -65,9 +66,25 @@ def makeCertificate(directory, name="server", days=30, expired=False):
              for suffix in (".crt", ".key", ".pem")]
     for path, data in zip(paths, (certPEM, _keyPEM(key),
                                   certPEM + _keyPEM(key))):
-        with open(path, "wb") as f:
-            f.write(data)
+        writePrivate(path, data, private=path != paths[0])
     return tuple(paths)
+
+
+def writePrivate(path, data, private=True):
+    """
+    Write a file as an operator keeps it: one holding a private key
+    readable by its owner alone (C{0600}, else the server warns that
+    every local user may read it), a certificate by anyone (C{0644}).
+
+    @param path: the file, replaced if it exists.
+    @param data: its content, C{bytes}.
+    @param private: whether it holds a private key.
+    """
+    mode = 0o600 if private else 0o644
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "wb") as f:
+        os.fchmod(f.fileno(), mode)
+        f.write(data)
 
 
 def clientContext(maximumVersion=None):

@@ -155,9 +155,9 @@ class PasswordFileChecker(ReloadingFile):
     @ivar filename: the file, as given (the name Twisted's checker has).
     @ivar path: its absolute path.
     @ivar users: a C{dict} of user name to password, both C{bytes}.
-    @ivar clearText: C{True}: the passwords are kept in clear, so a file
-        every local user may read is warned about
-        (L{ftpkit.auth.reloadingfile.exposure}).
+    @ivar clearText: C{True}: the passwords are kept in clear, which is
+        what the warning about a file every local user may read says it
+        gives away (L{ftpkit.auth.exposedfiles}).
     """
 
     credentialInterfaces = (credentials.IUsernamePassword,

@@ -2,15 +2,20 @@
 Users read from a file and read again when it changes: the one place
 deciding when a users file (C{--auth users:PATH}) or a password file
 (C{--auth file:PATH}) is read again, and what a reload that fails or
-succeeds logs; and the line saying, at start and at each reload, that
-every local user may change the file (L{exposure}): any of them could
-otherwise write themselves an account and log in as the server's; or,
-for a password file, which keeps its passwords in clear, read it.
+succeeds logs; and when the line saying that every local user may
+change or read the file (L{ftpkit.auth.exposedfiles}) is written: at
+start and at each reload.
 """
 
 import os
 import stat
 
+from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as before)
+    PASSWORDS,
+    USERS,
+    exposure,
+    warnExposed,
+)
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 
 _RELOADED_ONE = "reloaded {count} user from {path}"
@@ -53,32 +58,6 @@ def readRegularFile(path):
         return f.read()
 
 
-_READ = "every local user may read it"
-"""How L{exposure} starts for a file others may read."""
-
-
-def exposure(fileMode, directoryMode, clearText=False):
-    """
-    @param fileMode: a users or password file's C{st_mode}.
-    @param directoryMode: its directory's C{st_mode}.
-    @param clearText: whether the file keeps passwords in clear (a
-        password file, C{--auth file:PATH}).
-    @return: what every local user may do to the file, for a log line:
-        write it (its mode lets others write), or replace it (its
-        directory lets others write, and is not sticky, as C{/tmp} is),
-        or, when C{clearText}, read it; C{None} when none of those.
-    """
-    if fileMode & stat.S_IWOTH:
-        return (f"every local user may write it "
-                f"(mode {stat.S_IMODE(fileMode):04o})")
-    if directoryMode & stat.S_IWOTH and not directoryMode & stat.S_ISVTX:
-        return (f"every local user may replace it (its directory's mode "
-                f"is {stat.S_IMODE(directoryMode):04o})")
-    if clearText and fileMode & stat.S_IROTH:
-        return f"{_READ} (mode {stat.S_IMODE(fileMode):04o})"
-    return None
-
-
 def fileSignature(path):
     """
     @param path: a file.
@@ -108,7 +87,8 @@ class ReloadingFile:
     """
 
     clearText = False
-    """Whether the file keeps passwords in clear (L{exposure})."""
+    """Whether the file keeps passwords in clear, rather than their
+    hashes (what L{warnExposed} says reading it gives away)."""
 
     def __init__(self, path, read, parse, log):
         """
@@ -144,7 +124,7 @@ class ReloadingFile:
         else:
             # A worker's acceptor said it at start, once for them all.
             if not checkedByAcceptor():
-                self._warnExposed()
+                self.warnExposed()
         register(self)
 
     def _load(self, path):
@@ -165,28 +145,15 @@ class ReloadingFile:
         self._log.error("users file not reloaded, keeping the old users: "
                         "{why}", why=str(error))
 
-    def _warnExposed(self):
+    def warnExposed(self):
         """
-        Log a warning when every local user may change the file
-        (L{exposure}).
+        Log a warning when every local user may change the file, or read
+        it (L{ftpkit.auth.exposedfiles}): at start, at each reload, and
+        in the acceptor of C{--workers} at each C{SIGHUP}
+        (L{ftpkit.deploy.keptfiles.warnExposedAll}).
         """
-        try:
-            fileMode = os.stat(self.path).st_mode
-            directoryMode = os.stat(os.path.dirname(self.path)).st_mode
-        except OSError:
-            return
-        what = exposure(fileMode, directoryMode, self.clearText)
-        if what is None:
-            return
-        if what.startswith(_READ):
-            self._log.warn("users file {path}: {what}, and so the passwords"
-                           " it keeps in clear: make it readable by its "
-                           "owner (and the server's group) only",
-                           path=self.path, what=what)
-        else:
-            self._log.warn("users file {path}: {what}, and so give "
-                           "themselves an account: make it writable by its "
-                           "owner only", path=self.path, what=what)
+        warnExposed(self._log, self.path,
+                    PASSWORDS if self.clearText else USERS)
 
     def reload(self):
         """
@@ -208,7 +175,9 @@ class ReloadingFile:
         else:
             self._log.warn("reloaded {path}, which names no users: nobody can "
                       "log in with it", count=0, path=self.path)
-        self._warnExposed()
+        # A worker's acceptor says it, once for them all.
+        if not checkedByAcceptor():
+            self.warnExposed()
         return True
 
     def refresh(self):

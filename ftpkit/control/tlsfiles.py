@@ -6,7 +6,8 @@ of C{--workers} keeps for the workers it starts
 (L{ftpkit.deploy.keptfiles}): a worker started again while the files
 cannot be used (a certificate being renewed, its key not written yet)
 serves the pair last found good, as one process keeps it when a reload
-fails.
+fails. A key file every local user may read (or change) is one warning
+at start and at each reload (L{CertificateFiles.warnExposed}).
 """
 
 import datetime
@@ -18,8 +19,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
 
+from ftpkit.auth.exposedfiles import KEY, warnExposed
 from ftpkit.auth.reloadingfile import fileSignature, readRegularFile
-from ftpkit.deploy.keptfiles import keptContent, register
+from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 from ftpkit.deploy.startdirectory import fromStart
 
 _PUBLIC = (serialization.Encoding.DER,
@@ -175,7 +177,11 @@ class CertificateFiles:
     @ivar keyPath: the key file (C{certPath} when it holds the key).
     @ivar contents: C{{absolute path: content}} of the pair last found
         good.
+    @ivar log: the L{twisted.logger.Logger} of L{load}, which
+        L{warnExposed} warns with too.
     """
+
+    log = None
 
     def __init__(self, certPath, keyPath=None):
         """
@@ -206,10 +212,12 @@ class CertificateFiles:
         (the certificate's dates unchecked, as one process keeps a pair
         that expired since it read it).
 
-        @param log: the L{twisted.logger.Logger} of that error.
+        @param log: the L{twisted.logger.Logger} of that error, and of
+            L{warnExposed}.
         @return: see L{loadCertificateAndKey}.
         @raise TLSConfigurationError: see L{loadCertificateAndKey}.
         """
+        self.log = log
         try:
             return self.reload()
         except TLSConfigurationError as e:
@@ -245,10 +253,21 @@ class CertificateFiles:
 
     def reload(self):
         """
-        Read and check the pair again; keep their content when good.
+        Read and check the pair again; keep their content when good, and
+        then warn when every local user may read or change the key
+        (L{warnExposed}; in a worker of C{--workers}, its acceptor does).
 
         @return: see L{loadCertificateAndKey}.
         @raise TLSConfigurationError: see L{loadCertificateAndKey}.
+        """
+        pair = self._reread()
+        if not checkedByAcceptor():
+            self.warnExposed()
+        return pair
+
+    def _reread(self):
+        """
+        L{reload}, without a warning.
         """
         signature, certData, keyData = self._read()
         self._signature = signature
@@ -256,6 +275,15 @@ class CertificateFiles:
                                      self.keyPath)
         self.contents = dict(zip(self._paths(), (certData, keyData)))
         return pair
+
+    def warnExposed(self):
+        """
+        Log a warning when every local user may read the key file (the
+        certificate file, when it holds the key), or change it
+        (L{ftpkit.auth.exposedfiles}).
+        """
+        if self.log is not None:
+            warnExposed(self.log, self._paths()[1], KEY)
 
     def refresh(self):
         """
@@ -266,7 +294,7 @@ class CertificateFiles:
         if tuple(map(fileSignature, self._paths())) == self._signature:
             return
         try:
-            self.reload()
+            self._reread()
         except TLSConfigurationError:
             pass
 

@@ -20,7 +20,7 @@ A source is anything with C{refresh()} (read the file again, quietly,
 if it changed: keep it only when it is good) and C{keptFiles()} (a
 C{dict} of absolute path to the content last found good), registered
 with L{register} (L{ftpkit.auth.reloadingfile.ReloadingFile} registers
-itself).
+itself), and may have C{warnExposed()} (L{warnExposedAll}).
 """
 
 import os
@@ -68,6 +68,19 @@ def refreshAll():
             source.refresh()
         except Exception:  # noqa: BLE001 (one source must not stop the others)
             _log.failure("cannot read {source!r} again", source=source)
+
+
+def warnExposedAll():
+    """
+    The acceptor's part of a C{SIGHUP}: warn of every registered source's
+    file that every local user may read or change (its C{warnExposed}),
+    once for the whole server, where each of its workers, reloading,
+    said it once more.
+    """
+    for source in list(_sources):
+        warn = getattr(source, "warnExposed", None)
+        if warn is not None:
+            warn()
 
 
 def keptFiles():

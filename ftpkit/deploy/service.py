@@ -53,6 +53,7 @@ from ftpkit.deploy.anonymousentry import (
 from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
+from ftpkit.deploy.keptfiles import warnExposedAll
 from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
 from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
@@ -384,7 +385,8 @@ def makeService(options, workerChannel=None):
         addMetricsServices(server, config, pool=pool, listeners=listeners)
         listeners.setServiceParent(server)
         pool.setServiceParent(listeners)
-        reloads = [pool.reloadWorkers]
+        # The workers reload; the acceptor warns of exposed files, once.
+        reloads = [pool.reloadWorkers, warnExposedAll]
         hurries = [pool.hurry]
         workers = options["workers"]
     else:

@@ -27,7 +27,7 @@ from ftpkit.deploy.tap import makeService
 from ftpkit.ops.statuspage import makeSite
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
-from tests.tlssupport import makeCertificate
+from tests.tlssupport import makeCertificate, writePrivate
 from tests.unit.test_statuspage import get
 from tests.unit.test_tap import parse
 
@@ -78,9 +78,8 @@ def zeroSerialCertificate(directory):
     keyPath = os.path.join(directory, "zero.key")
     with open(certPath, "wb") as f:
         f.write(pem(der.replace(one, _VERSION_AND_SERIAL + b"\x00")))
-    with open(keyPath, "wb") as f:
-        f.write(key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
+    writePrivate(keyPath, key.private_bytes(
+        _PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return certPath, keyPath
 
 

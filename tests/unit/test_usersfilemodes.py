@@ -49,14 +49,15 @@ class ExposureTests(unittest.TestCase):
 
     def test_clearTextReadable(self):
         """
-        A file keeping passwords in clear (C{--auth file:PATH}) that every
-        user may read; a users file's hashes readable is not said.
+        A file keeping a secret (passwords in clear, C{--auth file:PATH};
+        hashes, C{--auth users:PATH}; a key) that every user may read; a
+        file holding none readable is not said.
         """
-        self.assertEqual(exposure(0o100644, 0o40755, clearText=True),
+        self.assertEqual(exposure(0o100644, 0o40755, secret=True),
                          "every local user may read it (mode 0644)")
-        self.assertEqual(exposure(0o100666, 0o40755, clearText=True),
+        self.assertEqual(exposure(0o100666, 0o40755, secret=True),
                          "every local user may write it (mode 0666)")
-        self.assertIsNone(exposure(0o100640, 0o40755, clearText=True))
+        self.assertIsNone(exposure(0o100640, 0o40755, secret=True))
         self.assertIsNone(exposure(0o100644, 0o40755))
 
     def test_directoryWritable(self):
