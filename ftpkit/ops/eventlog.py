@@ -28,6 +28,18 @@ network, L{ftpkit.protocol.limitkeys}) gets
 L{CONNECTION_REFUSAL_LINES} of those lines a minute, the first after them
 ending with how many were left out (L{MORE_NOT_LOGGED}).
 
+Logins: each successful one is a line, always, and so is its
+C{logout} (what a session did: an operator audits them, as vsftpd and
+ProFTPD log each), and each failed one (fail2ban counts them; the failed
+logins of one address are already held to one a delay,
+L{ftpkit.control.loginfailures}). A client that knows a password (or
+logs in anonymously) can have its logins refused as fast as it connects,
+though, once its user has C{--max-sessions-per-user} sessions: each
+address gets L{LOGIN_REFUSAL_LINES} C{login-refused} lines a minute, and
+once its minute is over, one L{LOGIN_REFUSALS_NOT_LOGGED} line counts
+those left out (the first line of its next minute, when that comes
+first, ends with the count instead).
+
 And each line is bounded: the fields a client chose at length (the user
 name, a path, a rename's target) are cut to L{FIELD_LENGTH} characters
 in the log (L{clipped}), their middle replaced by a marker saying how
@@ -59,6 +71,14 @@ CONNECTION_REFUSAL_ADDRESSES = 1000
 """Addresses whose C{connection-refused} lines are counted apart; past
 them (a client of many addresses), the others' lines are counted as one
 address's."""
+
+LOGIN_REFUSAL_LINES = 10
+"""C{login-refused} lines an address gets a minute."""
+
+LOGIN_REFUSALS_NOT_LOGGED = "login-refusals-not-logged"
+"""The kind of the line counting an address's C{login-refused} lines left
+out of the log, a minute after the first of them (no L{events.EventHub}
+event: the log writes it)."""
 
 MORE_NOT_LOGGED = " (and {count} more not logged)"
 """What ends the first C{connection-refused} line of an address after
@@ -131,6 +151,9 @@ _FORMATS = {
         "{count} more refused commands from {peer} user {user!r} "
         "not logged",
         ("user", "anonymous", "count")),
+    LOGIN_REFUSALS_NOT_LOGGED: (
+        LogLevel.warn, "{count} more refused logins from {peer} not logged",
+        ("count",)),
 }
 
 ONE_NOT_LOGGED = ("{count} more refused command from {peer} user {user!r} "
@@ -138,11 +161,15 @@ ONE_NOT_LOGGED = ("{count} more refused command from {peer} user {user!r} "
 """The text format of a L{REFUSALS_NOT_LOGGED} line counting one
 refusal."""
 
+ONE_LOGIN_NOT_LOGGED = "{count} more refused login from {peer} not logged"
+"""The text format of a L{LOGIN_REFUSALS_NOT_LOGGED} line counting one
+refused login."""
+
 LOGGED = tuple(kind for kind in _FORMATS if kind in events.KINDS)
 """The kinds of hub event that are logged."""
 
 TEXT_FORMATS = tuple(text for _, text, _ in _FORMATS.values()) + (
-    ONE_NOT_LOGGED,)
+    ONE_NOT_LOGGED, ONE_LOGIN_NOT_LOGGED)
 """The text format of each logged kind's lines (without the host,
 target or reason a line may add)."""
 
@@ -195,6 +222,8 @@ def logFields(event, skipped=0):
         fields[name] = clipped(value) if name in _CLIPPED else value
     if event.kind == REFUSALS_NOT_LOGGED and event.count == 1:
         text = ONE_NOT_LOGGED
+    elif event.kind == LOGIN_REFUSALS_NOT_LOGGED and event.count == 1:
+        text = ONE_LOGIN_NOT_LOGGED
     elif event.kind == events.CHANGE and event.target is not None:
         text += " to {target!r}"
         fields["target"] = clipped(event.target)
@@ -248,7 +277,8 @@ class EventLog:
     def __init__(self, clock=None, refusalLines=REFUSAL_LINES,
                  ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
         """
-        @param clock: an C{IReactorTime}, the reactor if C{None}.
+        @param clock: an C{IReactorTime}, the reactor if C{None} (its
+            C{callLater} too: the L{LOGIN_REFUSALS_NOT_LOGGED} lines).
         @param refusalLines: the refusal lines a session gets a minute.
         @param ipv6PrefixLength: the bits of an IPv6 address that name its
             client (L{limitKey}): the C{connection-refused} lines of one
@@ -261,6 +291,11 @@ class EventLog:
         self._doorRefusals = LogThrottle(
             clock, burst=CONNECTION_REFUSAL_LINES,
             maxKinds=CONNECTION_REFUSAL_ADDRESSES)
+        self._loginRefusals = LogThrottle(
+            clock, burst=LOGIN_REFUSAL_LINES,
+            maxKinds=CONNECTION_REFUSAL_ADDRESSES)
+        self._summary = None
+        self._clock = clock
         self._prefixLength = ipv6PrefixLength
 
     def __call__(self, event):
@@ -286,7 +321,40 @@ class EventLog:
                 return
             self._write(event, skipped)
             return
+        elif kind == events.LOGIN_REFUSED:
+            skipped = self._loginRefusals.admit(
+                limitKey(event.peer, self._prefixLength))
+            if skipped is None:
+                self._summarizeLater()
+                return
+            self._write(event, skipped)
+            return
         self._write(event)
+
+    def _summarizeLater(self):
+        """
+        Have L{_summarize} called when the first minute holding refused
+        logins left out of the log ends, unless it is called already.
+        """
+        if self._summary is None or not self._summary.active():
+            end = self._loginRefusals.nextEnd()
+            self._summary = self._clock.callLater(
+                max(end - self._clock.seconds(), 0), self._summarize)
+
+    def _summarize(self):
+        """
+        Write a L{LOGIN_REFUSALS_NOT_LOGGED} line for each address whose
+        minute ended with refused logins left out, and wait for the next
+        such minute, if any.
+        """
+        self._summary = None
+        now = self._clock.seconds()
+        for peer, count in self._loginRefusals.takeEnded():
+            self._write(events.Event.fromFields({
+                "kind": LOGIN_REFUSALS_NOT_LOGGED, "peer": peer,
+                "time": now, "count": count}))
+        if self._loginRefusals.nextEnd() is not None:
+            self._summarizeLater()
 
     def _write(self, event, skipped=0):
         """

@@ -94,6 +94,28 @@ class LogThrottle:
         """
         return self._skipped.pop(kind, 0)
 
+    def takeEnded(self):
+        """
+        @return: C{[(kind, count)]}: the kinds whose window ended with
+            events that got no line and are not yet counted in one, and
+            how many; they are now counted as told (a summary line says
+            them, where the kind's next event may never come).
+        """
+        now = self.clock.seconds()
+        ended = [(kind, count) for kind, count in self._skipped.items()
+                 if now - self._windows[kind][0] >= self.interval]
+        for kind, _ in ended:
+            del self._skipped[kind]
+        return ended
+
+    def nextEnd(self):
+        """
+        @return: when the first window holding events that got no line
+            ends (the clock's seconds), or C{None} when none does.
+        """
+        return min((self._windows[kind][0] + self.interval
+                    for kind in self._skipped), default=None)
+
     def _prune(self, now):
         """
         Forget the kinds whose window ended with no count pending: their

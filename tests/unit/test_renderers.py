@@ -143,7 +143,7 @@ class PrepareTests(unittest.TestCase):
         """
         out = io.StringIO()
         observer = fileObserver(out, "text")
-        self.assertEqual(len(TEXT_FORMATS), len(_FORMATS) + 1)
+        self.assertEqual(len(TEXT_FORMATS), len(_FORMATS) + 2)
         compiled = []
 
         def compiling(format):
