@@ -26,6 +26,7 @@ from twisted.protocols.basic import LineReceiver
 from zope.interface import implementer
 
 from ftpkit.compat import sendAtOnce
+from ftpkit.control.clientname import clientName
 from ftpkit.control.commandqueue import ABORT, NOW, QUEUED, RUN, CommandQueue
 from ftpkit.control.commandrunning import CommandRunning
 from ftpkit.control.handlers.checksums import ChecksumCommands
@@ -51,7 +52,7 @@ from ftpkit.control.sockets import (
 )
 from ftpkit.control.turns import TakingTurns
 from ftpkit.data import descriptors
-from ftpkit.data.channel import DataChannel, normalizeHost
+from ftpkit.data.channel import DataChannel
 from ftpkit.data.hosts import withZone
 from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import CannotOpenDataConnection
@@ -203,8 +204,7 @@ class FTPProtocol(
         Apply connection limits (and keep descriptors in reserve), then
         greet.
         """
-        peer = self.transport.getPeer()
-        self.peer = normalizeHost(getattr(peer, "host", "unknown"))
+        self.peer = clientName(self.transport)
         refusal = transportRefusal(self.transport,
                                    releaseIdle=descriptors.releaseIdle)
         if refusal is None:

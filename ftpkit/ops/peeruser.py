@@ -85,10 +85,11 @@ def _tcpPeerUser(peer, host, tables):
     return None
 
 
-def _unixPeerUser(handle):
+def unixPeerUser(handle):
     """
-    @return: the user id of the process at the other end of a Unix
-        socket, or C{None} when the kernel does not tell.
+    @param handle: a connected Unix socket, a C{socket.socket}.
+    @return: the user id of the process at the other end of it (as it
+        connected), or C{None} when the kernel does not tell.
     """
     credentials = getattr(socket, "SO_PEERCRED", None)
     if credentials is None:
@@ -129,7 +130,7 @@ def mayReadSessions(transport, tables=TCP_TABLES, uid=None):
         if not isinstance(handle, socket.socket) or (
                 handle.family != socket.AF_UNIX):
             return False
-        owner = _unixPeerUser(handle)
+        owner = unixPeerUser(handle)
     else:
         owner = _tcpPeerUser(peer, host, tables)
         if owner is None:

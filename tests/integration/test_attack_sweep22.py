@@ -109,7 +109,8 @@ Found, not fixed: every client of a C{unix:} listener counts as the one
 address C{unknown} for the per-address limits, so one local client's
 failed logins delay every other's, and 32 sessions
 (C{--max-connections-per-ip}) fill the listener, as clients behind any
-proxy that sends no PROXY header share its address.
+proxy that sends no PROXY header share its address. (Fixed since:
+each local user counts apart, L{tests.integration.test_unixclients}.)
 """
 
 import ftplib
