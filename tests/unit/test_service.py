@@ -113,8 +113,11 @@ class MakeServiceTests(unittest.TestCase):
         """
         With C{--workers}: start-up work, the acceptor (after the
         directory of the quota ledgers it shares with the workers), and a
-        C{SIGHUP} handler passing it on to the workers.
+        C{SIGHUP} handler passing it on to the workers, and warning of the
+        files every local user may read or change, once for them all
+        (L{ftpkit.deploy.keptfiles.warnExposedAll}).
         """
+        from ftpkit.deploy.keptfiles import warnExposedAll
         from ftpkit.deploy.quotaledgers import LedgerDirectory
         from ftpkit.deploy.workers import WorkerPool
 
@@ -128,7 +131,7 @@ class MakeServiceTests(unittest.TestCase):
         self.assertIsInstance(pool, WorkerPool)
         [hangup] = [child for child in server
                     if isinstance(child, ReloadOnHangup)]
-        self.assertEqual(hangup.targets, [pool.reloadWorkers])
+        self.assertEqual(hangup.targets, [pool.reloadWorkers, warnExposedAll])
         self.assertEqual(hangup.workers, 2)
         self.assertEqual(list(server)[-1].hurries, [pool.hurry])
 
