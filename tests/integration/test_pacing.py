@@ -334,6 +334,20 @@ class PacedPipeTests(unittest.SynchronousTestCase):
         self.pipe.cancel()
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_flush(self):
+        """
+        L{PacedPipe.flush} passes on at once what waits for the pacer (an
+        upload cut keeps what it received), and counts it as spent.
+        """
+        self.pipe.write(b"x" * 30000)
+        self.assertEqual(self.passed(), 10000)
+        self.pipe.flush()
+        self.pipe.cancel()
+        self.assertEqual(self.passed(), 30000)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.pipe.write(b"y")
+        self.assertEqual(self.passed(), 30000)
+
 
 class _TickingClock(Clock):
     """

@@ -365,5 +365,9 @@ class Upload(Mover):
         if receiver is not None:
             receiver.stopWaiting()
         if self._pipe is not None:
+            # Received, so kept: what waited for the pacer goes to the
+            # file before it is aborted (it was dropped, and the partial
+            # upload fell short of the bytes the transfer line counted).
+            self._pipe.flush()
             self._pipe.cancel()
 

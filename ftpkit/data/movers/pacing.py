@@ -367,6 +367,18 @@ class PacedPipe:
         if self._producer is not None:
             self._producer.stopProducing()
 
+    def flush(self):
+        """
+        Pass on at once, unpaced, what waits here: an upload cut (C{ABOR},
+        its client gone, the shutdown grace over) keeps every byte the
+        server received in its partial upload, and the transfer's byte
+        count says what it kept.
+        """
+        pending, self._pending = self._pending, []
+        for data in pending:
+            self._pacer.spent(len(data))
+            self._consumer.write(data)
+
     def cancel(self):
         """
         Forget what waits here and a pending timer (the transfer is over),
