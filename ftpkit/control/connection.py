@@ -342,9 +342,9 @@ class FTPProtocol(
         """
         self._closed = True
         self._queue.clear()
-        if self._watchingReplies:
-            # A producer registered keeps a TLS layer from closing at all;
-            # nothing is read from now on anyway.
+        if self._watchingReplies and not self._lost:
+            # A producer registered keeps a TLS layer from closing at all
+            # (a lost one has none: Twisted's raised AttributeError).
             self._watchingReplies = False
             self.transport.unregisterProducer()
         closeNow(self.transport)

@@ -395,6 +395,26 @@ class CloseTests(FTPSTestsMixin, unittest.TestCase):
         self.assertIsNone(session._closing)
         self.assertEqual(await self.inThread(self.readToEnd, client), b"")
 
+    async def test_closeAfterLost(self):
+        """
+        Closing a session whose connection was lost already does nothing.
+        The drain, telling a session C{421} once its transfer was cut at
+        the end of the shutdown grace, met one whose client had just
+        dropped its TLS connection (under C{--workers}, one run in two):
+        Twisted's TLS transport, its protocol gone, raised
+        C{AttributeError} from C{unregisterProducer}, an "Unhandled error
+        in Deferred" traceback in the log as the process ended.
+        """
+        client, session = await self.loggedOn()
+        session._watchReplies()
+        self.assertTrue(session._watchingReplies)
+        lost = session.whenLost()
+        client.close()
+        await lost
+        session.close()
+        self.assertTrue(session._closed)
+        self.assertIsNone(session._closing)
+
     async def test_noReadAtTheEnd(self):
         """
         A session closed with nothing left to read ends as Twisted's layer
