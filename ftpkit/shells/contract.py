@@ -19,19 +19,22 @@ import os
 import sys
 from types import CoroutineType
 
-from twisted.internet.defer import CancelledError, fail
+from twisted.internet.defer import CancelledError, fail, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import alsoProvides, providedBy
+from zope.interface import alsoProvides, implementer, providedBy
 
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import FTPError, LocalError, fromOSError, isOutOfDescriptors
 from ftpkit.interfaces import (
     OPTIONAL_SHELL_INTERFACES,
+    IDirectoryListing,
     IFTPShell,
+    INameListing,
     IRandomReadFile,
     IRandomWriteFile,
     IReadFile,
+    IStatListing,
     IWriteFile,
 )
 from ftpkit.shells import answers
@@ -168,7 +171,23 @@ class ContractShell(ShellWrapper):
             answer.addCallback(self._checkOpened, name, opened)
         elif name in _CHECKED:
             answer.addCallback(self._checkAnswer, name)
+        elif name == "openListing":
+            answer.addCallback(self._checkListing)
         return answer
+
+    def _checkListing(self, listing):
+        """
+        Hold the batches of a plain L{IDirectoryListing} (one that is not
+        also an L{IStatListing} or an L{INameListing}, whose batches the
+        server reads otherwise) to their shape, as L{list}'s answer is.
+
+        @param listing: what C{openListing} fired with.
+        @return: the listing to read.
+        """
+        if IStatListing.providedBy(listing) or INameListing.providedBy(
+                listing):
+            return listing
+        return _CheckedListing(listing, self)
 
     def _checkAnswer(self, answer, name):
         """
@@ -326,6 +345,46 @@ def _notDeferred(answer):
         return ("gave a coroutine (async def), not a Deferred: return "
                 "defer.Deferred.fromCoroutine(...) of it")
     return "gave %s, not a Deferred" % (_short(answer),)
+
+
+@implementer(IDirectoryListing)
+class _CheckedListing:
+    """
+    A plugin's L{IDirectoryListing} whose batches are held to their shape
+    (L{ftpkit.shells.answers.entriesProblem}), their failures told as
+    L{toldFailure} does (a plain list stays taken, as the server took it).
+    """
+
+    def __init__(self, listing, shell):
+        """
+        @param listing: the plugin's listing.
+        @param shell: the L{ContractShell} that opened it, which says what
+            is wrong in the log.
+        """
+        self._listing = listing
+        self._shell = shell
+
+    def nextBatch(self):
+        """
+        See L{IDirectoryListing.nextBatch}.
+        """
+        batch = maybeDeferred(self._listing.nextBatch)
+        batch.addErrback(toldFailure, self._listing, "nextBatch")
+        return batch.addCallback(self._checked)
+
+    def _checked(self, batch):
+        entries, problem = answers.entriesProblem(batch)
+        if problem is None:
+            return entries
+        self._shell._complain("openListing", "gave a listing whose batch "
+                              "gave " + problem, LocalError())
+        raise LocalError()
+
+    def close(self):
+        """
+        See L{IDirectoryListing.close}.
+        """
+        return self._listing.close()
 
 
 class HeldWriteFile:

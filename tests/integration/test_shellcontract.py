@@ -24,6 +24,7 @@ from zope.interface import implementer, noLongerProvides
 from ftpkit.errors import NoSuchFile
 from ftpkit.fileinfo import FILE, FileInfo
 from ftpkit.interfaces import (
+    IDirectoryListing,
     IFTPShellChmod,
     IFTPShellListSome,
     IFTPShellNames,
@@ -149,6 +150,12 @@ def _run(port, lines):
                 code = ftp.sendcmd(line)[:3]
         except ftplib.Error as e:
             code = str(e)[:3]
+        except OSError:
+            # The data connection was cut (reset): the reply follows.
+            try:
+                code = ftp.getresp()[:3]
+            except ftplib.Error as e:
+                code = str(e)[:3]
     noop = ftp.sendcmd("NOOP")[:3]
     ftp.quit()
     return code, noop
@@ -286,6 +293,84 @@ class BadAnswerTests(LoopbackServerMixin, unittest.TestCase):
                     for line in ("MDTM f.txt", "MLST f.txt", "LIST")]
 
         return self.inThread(client).addCallback(check)
+
+
+@implementer(IDirectoryListing)
+class _Batches:
+    """
+    A listing giving one batch, C{batch}, then none.
+    """
+
+    def __init__(self, batch):
+        self._batches = [batch, []]
+
+    def nextBatch(self):
+        """
+        @return: the next batch, a plain list.
+        """
+        return self._batches.pop(0)
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+class BadBatchTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A streamed listing's batch of another shape: the listing is cut
+    (C{426}: its data connection is open by then) and the log has one line
+    saying what is wrong (it said C{TypeError} raised in ftpkit's listing
+    code); a good batch given as a plain list is still taken.
+    """
+
+    def list(self, batch):
+        """
+        C{LIST} and C{MLSD} of a shell whose listing gives C{batch}.
+
+        @param batch: the batch.
+        @return: a Deferred firing with the replies and the log's lines.
+        """
+        shell = SloppyShell("value", [])
+        shell.openListing = lambda path: succeed(_Batches(batch))
+        server = self.startServer(SharedShellRealm(shell))
+        events = []
+        globalLogPublisher.addObserver(events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+
+        def client():
+            return [_run(server.port, [line]) for line in ("LIST", "MLSD")]
+
+        return self.inThread(client).addCallback(lambda replies: (
+            replies, [event for event in events if event.get(
+                "log_namespace") == "ftpkit.shells.contract"]))
+
+    def test_datetime(self):
+        """
+        A C{datetime} as C{mtime}.
+        """
+        when = FileInfo(FILE, mtime=datetime.datetime(2020, 1, 1))
+
+        def check(result):
+            replies, lines = result
+            self.assertEqual(replies, [("426", "200")] * 2)
+            self.assertEqual(len(lines), 2)
+            self.assertIn("gave a listing whose batch gave a FileInfo whose "
+                          "mtime is datetime.datetime(2020, 1, 1, 0, 0)",
+                          lines[0]["what"])
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.list([("f.txt", when)]).addCallback(check)
+
+    def test_plainList(self):
+        """
+        A good batch, given as a plain list: listed.
+        """
+        def check(result):
+            self.assertEqual(result, ([("226", "200")] * 2, []))
+
+        return self.list([("f.txt", FileInfo(FILE, size=3))]).addCallback(
+            check)
 
 
 class _Unlisted(ShellWrapper):
