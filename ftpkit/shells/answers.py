@@ -82,6 +82,31 @@ def namesProblem(names):
     return names, None
 
 
+def isSegment(name):
+    """
+    @param name: a name a listing gave.
+    @return: whether it can name an entry: one path segment, never
+        C{""}, C{"."} or C{".."}, without C{"/"} or NUL (what
+        L{ftpkit.protocol.paths} makes of a client's path).
+    """
+    return name not in ("", ".", "..") and "/" not in name and (
+        "\x00" not in name)
+
+
+def withoutBadNames(entries, nameOf):
+    """
+    @param entries: a listing's entries, checked for their shape.
+    @param nameOf: gives an entry's name.
+    @return: C{(kept, dropped)}: the entries whose name is a path segment
+        (L{isSegment}), and the names of the others.
+    """
+    kept = [entry for entry in entries if isSegment(nameOf(entry))]
+    if len(kept) == len(entries):
+        return entries, []
+    return kept, [nameOf(entry) for entry in entries
+                  if not isSegment(nameOf(entry))]
+
+
 def _short(value):
     """
     @param value: anything a plugin gave.

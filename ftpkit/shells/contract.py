@@ -142,6 +142,9 @@ class ContractShell(ShellWrapper):
 
     copiedForResumer = True
 
+    _warned = frozenset()
+    """The methods whose listings had names left out, said once."""
+
     def _called(self, name, *args, **kwargs):
         """
         Call a method of the wrapped shell that answers with a Deferred.
@@ -201,9 +204,34 @@ class ContractShell(ShellWrapper):
         """
         checked, problem = _CHECKED[name](answer)
         if problem is None:
-            return checked
+            return checked if name == "stat" else self._segments(
+                checked, name)
         self._complain(name, "gave " + problem, LocalError())
         raise LocalError()
+
+    def _segments(self, entries, name):
+        """
+        Leave out of a listing the entries whose name names no entry
+        (C{"."}, C{".."}, C{""}, a name holding C{"/"} or NUL:
+        L{ftpkit.shells.answers.isSegment}), saying so once a session for
+        each method.
+
+        @param entries: the listing's entries (or names, for
+            C{listNames}), of the right shape.
+        @param name: the method that gave them.
+        @return: the entries kept.
+        """
+        kept, dropped = answers.withoutBadNames(
+            entries, _nameOf if name != "listNames" else _itself)
+        if dropped and name not in self._warned:
+            self._warned = self._warned | {name}
+            layers = _layers(self._shell)
+            _log.warn("shell {shell}.{method} listed names that name no "
+                      "entry, left out: {names}", shell="(".join(
+                          type(layer).__qualname__ for layer in layers)
+                      + ")" * (len(layers) - 1), method=name,
+                      names=_short(dropped))
+        return kept
 
     def _failed(self, failure, name):
         """
@@ -375,7 +403,9 @@ class _CheckedListing:
     def _checked(self, batch):
         entries, problem = answers.entriesProblem(batch)
         if problem is None:
-            return entries
+            kept = self._shell._segments(entries, "openListing")
+            # An empty batch ends the listing: one left empty does not.
+            return kept if kept or not entries else self.nextBatch()
         self._shell._complain("openListing", "gave a listing whose batch "
                               "gave " + problem, LocalError())
         raise LocalError()
@@ -438,6 +468,22 @@ class HeldWriteFile:
         See L{ftpkit.interfaces.IPartialWriteFile.discard}.
         """
         return heldCall(self._file, "discard")
+
+
+def _nameOf(entry):
+    """
+    @param entry: a C{(name, FileInfo)} pair.
+    @return: its name.
+    """
+    return entry[0]
+
+
+def _itself(name):
+    """
+    @param name: a name C{listNames} gave.
+    @return: C{name}.
+    """
+    return name
 
 
 def _short(value):

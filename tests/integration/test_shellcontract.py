@@ -373,6 +373,58 @@ class BadBatchTests(LoopbackServerMixin, unittest.TestCase):
             check)
 
 
+class BadNameTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Names a listing gives that name no entry (C{"."}, C{".."}, C{""}, a
+    name holding C{"/"} or NUL) are left out, said once a session for
+    each method (they were listed: C{NLST} sent C{.}, C{a/b}; C{MLSD} a
+    C{type=file} entry named C{.} beside its C{cdir}).
+    """
+
+    def test_leftOut(self):
+        """
+        C{listNames} (C{NLST}) and a streamed listing (C{MLSD}) whose
+        first batch is only bad names (an empty batch would have ended
+        it).
+        """
+        good = FileInfo(FILE, size=1)
+        bad = [".", "..", "", "a/b", "n\x00ul"]
+        shell = SloppyShell("value", [])
+        shell.listNames = lambda path: succeed(bad + ["ok"])
+        batches = [[(name, good) for name in bad], [("ok", good)], []]
+
+        def openListing(path):
+            listing = _Batches([])
+            listing._batches = [list(batch) for batch in batches]
+            return succeed(listing)
+
+        shell.openListing = openListing
+        events = []
+        globalLogPublisher.addObserver(events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+        server = self.startServer(SharedShellRealm(shell))
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            ftp.login()
+            got = [ftp.nlst(), [name for name, facts in ftp.mlsd()
+                                if facts["type"] == "file"], ftp.nlst()]
+            ftp.quit()
+            return got
+
+        def check(got):
+            self.assertEqual(got, [["ok"]] * 3)
+            lines = [event for event in events if event.get(
+                "log_namespace") == "ftpkit.shells.contract"]
+            self.assertEqual(sorted(event["method"] for event in lines),
+                             ["listNames", "openListing"])
+            self.assertEqual(lines[0]["names"],
+                             "['.', '..', '', 'a/b', 'n\\x00ul']")
+
+        return self.inThread(client).addCallback(check)
+
+
 class _Unlisted(ShellWrapper):
     """
     A shell listing through C{list} alone (no optional extra).

@@ -8,7 +8,13 @@ import datetime
 from twisted.trial import unittest
 
 from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
-from ftpkit.shells.answers import entriesProblem, infoProblem, namesProblem
+from ftpkit.shells.answers import (
+    entriesProblem,
+    infoProblem,
+    isSegment,
+    namesProblem,
+    withoutBadNames,
+)
 
 
 class InfoTests(unittest.TestCase):
@@ -77,3 +83,30 @@ class EntriesTests(unittest.TestCase):
         self.assertEqual(namesProblem(["a", 1]),
                          (None, "1 as name 1, not text"))
         self.assertEqual(namesProblem(3), (None, "3, not a list of names"))
+
+
+class SegmentTests(unittest.TestCase):
+    """
+    L{isSegment} and L{withoutBadNames}.
+    """
+
+    def test_isSegment(self):
+        """
+        A path segment, not C{""}, C{"."}, C{".."}, nor one holding
+        C{"/"} or NUL.
+        """
+        for name in ("a", "...", ".hidden", "a b", "\udcff"):
+            self.assertTrue(isSegment(name), name)
+        for name in ("", ".", "..", "a/b", "/", "n\x00"):
+            self.assertFalse(isSegment(name), name)
+
+    def test_withoutBadNames(self):
+        """
+        The others left out, and named; a listing without them is given
+        back as it is.
+        """
+        entries = [".", "a", "b/c", "d"]
+        self.assertEqual(withoutBadNames(entries, str),
+                         (["a", "d"], [".", "b/c"]))
+        good = ["a", "d"]
+        self.assertIs(withoutBadNames(good, str)[0], good)
