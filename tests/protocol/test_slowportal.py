@@ -13,6 +13,8 @@ from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
+from ftpkit.interfaces import IFTPShell, IFTPShellResumeOwners
+from ftpkit.shells.memory import MemoryShell
 from tests.protocol.test_server import ShellRealm, connect, replyCodes
 
 
@@ -45,6 +47,32 @@ class _RaisingRealm:
         @raise KeyError: always.
         """
         raise KeyError(avatarId)
+
+
+@implementer(IFTPShellResumeOwners)
+class _ResumerShell(MemoryShell):
+    """
+    A shell whose C{forResumer} raises C{RuntimeError}.
+    """
+
+    def forResumer(self, resumer):
+        """
+        @raise RuntimeError: always.
+        """
+        raise RuntimeError("no copy")
+
+
+@implementer(portal.IRealm)
+class _ResumerRealm:
+    """
+    Gives a L{_ResumerShell}.
+    """
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: C{(IFTPShell, shell, logout)}.
+        """
+        return IFTPShell, _ResumerShell({"/f": b"x"}), lambda: None
 
 
 class SlowPortalTests(unittest.TestCase):
@@ -93,6 +121,25 @@ class SlowPortalTests(unittest.TestCase):
         [line] = [event for event in lines if "why" in event]
         self.assertEqual(line["user"], "alice")
         self.assertEqual(line["why"], "RuntimeError: database gone")
+
+    def test_forResumerRaises(self):
+        """
+        A shell whose C{forResumer} raises: the login goes on with the
+        shell as it is, and the log has one line (it was C{451} and a
+        traceback, at every login).
+        """
+        lines = []
+        globalLogPublisher.addObserver(lines.append)
+        self.addCleanup(globalLogPublisher.removeObserver, lines.append)
+        factory = FTPFactory(portal.Portal(_ResumerRealm(), [self.checker]),
+                             ServerConfig(loginFailureDelay=0), self.clock)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nSIZE f\r\n")
+        self.checker.waiting[1].callback("alice")
+        self.assertEqual(replyCodes(transport)[2:], ["230", "213"])
+        self.assertEqual(self.flushLoggedErrors(), [])
+        [line] = [event for event in lines if "why" in event]
+        self.assertIn("RuntimeError: no copy (raised at ", line["why"])
 
     def test_realmRaises(self):
         """

@@ -71,11 +71,18 @@ def forResumer(shell, resumer):
     @param shell: a user's shell.
     @param resumer: who the session is (L{resumerOf}).
     @return: C{shell} acting for C{resumer}, where it keeps cut uploads
-        for whom they were cut for (L{IFTPShellResumeOwners}); else
-        C{shell}.
+        for whom they were cut for (L{IFTPShellResumeOwners}); else, and
+        when its C{forResumer} raises (one log line), C{shell}.
     """
     if IFTPShellResumeOwners.providedBy(shell):
-        return shell.forResumer(resumer)
+        try:
+            return shell.forResumer(resumer)
+        except Exception:
+            # A plugin's bug: the shell as it is, cut uploads kept for
+            # everyone, as for a shell without the extra.
+            _log.error("{shell!r}.forResumer failed with {why}; its cut "
+                       "uploads are kept for everyone", shell=shell,
+                       why=describeFailure(Failure()))
     return shell
 
 
