@@ -31,6 +31,7 @@ from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 
+from ftpkit.control.clientname import clientName
 from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.proxyheader import InvalidProxyHeader, parseProxyHeader
 
@@ -212,8 +213,9 @@ class ProxiedProtocol(ProtocolWrapper):
         Close a connection that did not send a valid header, and say so.
         """
         self._cancelTimeout()
-        peer = self.transport.getPeer()
-        logRefusal(self.factory.throttle, getattr(peer, "host", peer), why,
+        # Named as a session names its client: a Unix socket's by its user
+        # (it was the address object's repr, "UNIXAddress(None)").
+        logRefusal(self.factory.throttle, clientName(self.transport), why,
                    "bad header", LISTENER)
         self.transport.abortConnection()
 

@@ -156,3 +156,39 @@ class LocalUsersTests(unittest.TestCase):
             self.server.waitForLog(f"login from unix-uid-{NOBODY} user "
                                    "'anonymous'")
         return threads.deferToThread(check)
+
+
+class BalancerSocketTests(unittest.TestCase):
+    """
+    A C{haproxy:unix:} listener's refusal of a connection that sends no
+    PROXY header names its client as a session would.
+    """
+
+    timeout = 120
+
+    def test_refusalNamesUser(self):
+        """
+        The line says C{unix-uid-N}; it said C{UNIXAddress(None)}, the
+        address object's text.
+        """
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory, True)
+        path = os.path.join(directory, "ftp.sock")
+        server = ServerProcess(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous"],
+            listen=lambda port: [
+                "--listen", f"tcp:{port}:interface=127.0.0.1",
+                "--listen", f"haproxy:unix:{path}:lockfile=0"])
+        server.waitForGreeting()
+
+        def check():
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(20)
+                sock.connect(path)
+                sock.sendall(b"GARBAGE\r\n")
+                self.assertEqual(sock.recv(100), b"")
+            log = server.waitForLog("no PROXY header")
+            self.assertIn(f"refused connection from unix-uid-{os.geteuid()} "
+                          "on a PROXY-protocol listener: no PROXY header", log)
+            self.assertNotIn("UNIXAddress", log)
+        return threads.deferToThread(check)
