@@ -32,12 +32,12 @@ def infoProblem(info):
         else what is wrong, as text.
     """
     if not isinstance(info, FileInfo):
-        return "%s, not a FileInfo" % (_short(info),)
+        return "%s, not a FileInfo" % (shortRepr(info),)
     for name, types, meant in _FIELDS:
         value = getattr(info, name)
         if isinstance(value, bool) or not isinstance(value, types):
             return "a FileInfo whose %s is %s, not %s" % (
-                name, _short(value), meant)
+                name, shortRepr(value), meant)
     if info.size < 0:
         return "a FileInfo whose size is %d, not a count of bytes" % (
             info.size,)
@@ -54,12 +54,12 @@ def entriesProblem(entries):
     try:
         entries = list(entries)
     except TypeError:
-        return None, "%s, not a list of (name, FileInfo)" % (_short(entries),)
+        return None, "%s, not a list of (name, FileInfo)" % (shortRepr(entries),)
     for index, entry in enumerate(entries):
         if not (isinstance(entry, tuple) and len(entry) == 2
                 and isinstance(entry[0], str)):
             return None, "%s as entry %d, not a (name, FileInfo)" % (
-                _short(entry), index)
+                shortRepr(entry), index)
         problem = infoProblem(entry[1])
         if problem is not None:
             return None, "%s as the entry of %r" % (problem, entry[0])
@@ -75,10 +75,10 @@ def namesProblem(names):
     try:
         names = list(names)
     except TypeError:
-        return None, "%s, not a list of names" % (_short(names),)
+        return None, "%s, not a list of names" % (shortRepr(names),)
     for index, name in enumerate(names):
         if not isinstance(name, str):
-            return None, "%s as name %d, not text" % (_short(name), index)
+            return None, "%s as name %d, not text" % (shortRepr(name), index)
     return names, None
 
 
@@ -107,10 +107,10 @@ def withoutBadNames(entries, nameOf):
                   if not isSegment(nameOf(entry))]
 
 
-def _short(value):
+def shortRepr(value):
     """
     @param value: anything a plugin gave.
-    @return: its C{repr}, cut to 80 characters.
+    @return: its C{repr}, cut to 80 characters, for a log line.
     """
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

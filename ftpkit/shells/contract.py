@@ -230,7 +230,7 @@ class ContractShell(ShellWrapper):
                       "entry, left out: {names}", shell="(".join(
                           type(layer).__qualname__ for layer in layers)
                       + ")" * (len(layers) - 1), method=name,
-                      names=_short(dropped))
+                      names=answers.shortRepr(dropped))
         return kept
 
     def _failed(self, failure, name):
@@ -269,7 +269,7 @@ class ContractShell(ShellWrapper):
                 getattr(opened, method, None)):
             return opened if producing is IReadFile else HeldWriteFile(opened)
         self._complain(name, "gave %s, which provides neither %s (declared "
-                       "with @implementer)" % (_short(opened), " nor ".join(
+                       "with @implementer)" % (answers.shortRepr(opened), " nor ".join(
                            i.__name__ for i in interfaces)), LocalError())
         raise LocalError()
 
@@ -372,7 +372,7 @@ def _notDeferred(answer):
         answer.close()
         return ("gave a coroutine (async def), not a Deferred: return "
                 "defer.Deferred.fromCoroutine(...) of it")
-    return "gave %s, not a Deferred" % (_short(answer),)
+    return "gave %s, not a Deferred" % (answers.shortRepr(answer),)
 
 
 @implementer(IDirectoryListing)
@@ -484,15 +484,6 @@ def _itself(name):
     @return: C{name}.
     """
     return name
-
-
-def _short(value):
-    """
-    @param value: anything a plugin gave.
-    @return: its C{repr}, cut to 80 characters.
-    """
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _heldMethod(name):
