@@ -20,6 +20,7 @@ from zope.interface import implementer
 from ftpkit import compat
 from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.control.tls import FTPSContextFactory, sessionReused
+from ftpkit.data.cork import sendPartialAtOnce
 
 _log = Logger()
 
@@ -74,6 +75,17 @@ class DataTLSProtocol(TLSLayerHooks):
     _finAfterCloseNotify = False
     _holding = False
     _held = b""
+
+    def makeConnection(self, transport):
+        """
+        Send partial segments at once (L{sendPartialAtOnce}): the records
+        that end a download must not wait for the client's acknowledgement
+        of the data. Then start the TLS layer.
+
+        @param transport: the TCP transport.
+        """
+        sendPartialAtOnce(transport)
+        TLSLayerHooks.makeConnection(self, transport)
 
     def dataReceived(self, data):
         """

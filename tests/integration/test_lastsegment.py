@@ -4,9 +4,12 @@ the data in its last segment (L{ftpkit.data.cork}): the socket is corked
 by the time the transfer finishes, so that the client wakes once for a
 small file's bytes and their end; a paced download, which sends a little
 at a time, is not, nor is a large one (L{ftpkit.data.movers.CORKED_SIZE}),
-which streams, nor a connection adopted as a Twisted transport.
+which streams, nor a connection adopted as a Twisted transport. A data
+connection under TLS sends its partial segments at once (C{TCP_NODELAY}),
+passive or active.
 """
 
+import ftplib
 import os
 import socket
 
@@ -19,6 +22,7 @@ from ftpkit.data.movers import CORKED_SIZE
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
+from tests.tlssupport import FTPSTestsMixin, clientContext
 
 DATA = os.urandom(16 * 1024)
 
@@ -126,4 +130,53 @@ class LastSegmentTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(result, (["t.txt"], 2000))
             self.assertEqual(adopted, [0, 0])
             self.assertEqual(self.corked, [])
+        return self.inThread(client).addCallback(check)
+
+
+class TLSNoDelayTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A data connection under TLS has Nagle's algorithm off: with it on,
+    the close_notify ending a download waited for the client's delayed
+    acknowledgement of the data (40 ms on Linux), for each download by
+    ftplib (which reads on until the close_notify).
+    """
+
+    def test_passiveAndActive(self):
+        """
+        The TCP socket under each TLS data connection, passive and active,
+        has C{TCP_NODELAY} when the connection is made; a download in clear
+        over the same session (a listing) is left as it was.
+        """
+        self.serve()
+        made = connection.DataConnection.connectionMade
+        noDelay = []
+
+        def recordingMade(data):
+            tcp = data.transport
+            if not isinstance(tcp.getHandle(), socket.socket):
+                tcp = tcp.transport  # The TLS layer's TCP transport.
+            noDelay.append(bool(tcp.getHandle().getsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY)))
+            return made(data)
+        self.patch(connection.DataConnection, "connectionMade",
+                   recordingMade)
+
+        def client():
+            ftp = ftplibLogin(self, self.server.port, protect=True,
+                              client=ftplib.FTP_TLS(context=clientContext()))
+            got = []
+            for passive in (True, False):
+                ftp.set_pasv(passive)
+                chunks = []
+                ftp.retrbinary("RETR big.bin", chunks.append)
+                got.append(b"".join(chunks) == self.payload)
+                got.append(ftp.nlst() == ["big.bin"])
+            ftp.prot_c()
+            got.append(ftp.nlst() == ["big.bin"])
+            ftp.quit()
+            return got
+
+        def check(got):
+            self.assertEqual(got, [True] * 5)
+            self.assertEqual(noDelay, [True, True, True, True, False])
         return self.inThread(client).addCallback(check)
