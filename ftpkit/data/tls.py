@@ -20,7 +20,7 @@ from zope.interface import implementer
 from ftpkit import compat
 from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.control.tls import FTPSContextFactory, sessionReused
-from ftpkit.data.cork import sendPartialAtOnce
+from ftpkit.data.cork import acknowledgeAtOnce, sendPartialAtOnce
 
 _log = Logger()
 
@@ -89,12 +89,14 @@ class DataTLSProtocol(TLSLayerHooks):
 
     def dataReceived(self, data):
         """
-        Note that the peer sent something (L{peerSilent}), then decrypt
-        (L{TLSLayerHooks.dataReceived}).
+        Note that the peer sent something (L{peerSilent}), acknowledge it
+        at once (L{acknowledgeAtOnce}: the close_notify ending an upload
+        may wait for that), then decrypt (L{TLSLayerHooks.dataReceived}).
 
         @param data: the bytes received.
         """
         self.peerSilent = False
+        acknowledgeAtOnce(self.transport)
         TLSLayerHooks.dataReceived(self, data)
 
     def holdTickets(self):

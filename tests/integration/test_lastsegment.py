@@ -6,23 +6,29 @@ small file's bytes and their end; a paced download, which sends a little
 at a time, is not, nor is a large one (L{ftpkit.data.movers.CORKED_SIZE}),
 which streams, nor a connection adopted as a Twisted transport. A data
 connection under TLS sends its partial segments at once (C{TCP_NODELAY}),
-passive or active.
+passive or active, and acknowledges what it reads at once
+(C{TCP_QUICKACK}).
 """
 
 import ftplib
 import os
 import socket
+import ssl
 
+from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.control.tls import makeContextFactory
 from ftpkit.data import connection
 from ftpkit.data.movers import CORKED_SIZE
+from ftpkit.data.tls import DataTLS
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
-from tests.tlssupport import FTPSTestsMixin, clientContext
+from tests.tlssupport import FTPSTestsMixin, clientContext, makeCertificate
 
 DATA = os.urandom(16 * 1024)
 
@@ -180,3 +186,77 @@ class TLSNoDelayTests(FTPSTestsMixin, unittest.TestCase):
             self.assertEqual(got, [True] * 5)
             self.assertEqual(noDelay, [True, True, True, True, False])
         return self.inThread(client).addCallback(check)
+
+
+class _RecordingSocket:
+    """
+    Stands for a data connection's socket, noting each option set.
+
+    @ivar options: C{(level, option, value)} of each C{setsockopt}.
+    """
+
+    def __init__(self):
+        self.options = []
+
+    def setsockopt(self, level, option, value):
+        """
+        Note an option.
+        """
+        self.options.append((level, option, value))
+
+
+class _SocketTransport(StringTransport):
+    """
+    A memory transport whose handle is a L{_RecordingSocket}.
+    """
+
+    def __init__(self):
+        StringTransport.__init__(self)
+        self.handle = _RecordingSocket()
+
+    def getHandle(self):
+        """
+        @return: the recording socket.
+        """
+        return self.handle
+
+
+class TLSQuickAckTests(unittest.TestCase):
+    """
+    A data connection under TLS acknowledges what it reads at once: a
+    client with Nagle's algorithm on (ftplib) held the close_notify ending
+    its upload until the server acknowledged the data, 40 ms later, for
+    each upload under C{PROT P}.
+    """
+
+    if not hasattr(socket, "TCP_QUICKACK"):
+        skip = "the system has no TCP_QUICKACK"
+
+    def test_eachRead(self):
+        """
+        Each read (each of the client's handshake flights here) sets
+        C{TCP_QUICKACK}, which Linux clears by itself.
+        """
+        context = makeContextFactory(makeCertificate(scratchDirectory(self))[2]
+                                     ).makeContext()
+        layer = DataTLS(context).wrapFactory(
+            Factory.forProtocol(Protocol)).buildProtocol(None)
+        transport = _SocketTransport()
+        layer.makeConnection(transport)
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        client = clientContext().wrap_bio(incoming, outgoing)
+        reads = 0
+        for _ in range(10):
+            try:
+                client.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                layer.dataReceived(outgoing.read())
+                reads += 1
+                incoming.write(transport.value())
+                transport.clear()
+        layer.dataReceived(outgoing.read())
+        reads += 1
+        self.assertGreater(reads, 1)
+        self.assertEqual(transport.handle.options.count(
+            (socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)), reads)
