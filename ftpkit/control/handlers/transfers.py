@@ -14,7 +14,7 @@ from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.opening import Opening, closeOpened
 from ftpkit.control.storagewait import waitAtMost
-from ftpkit.data.movers import Download, Upload
+from ftpkit.data.movers import MOVED, Download, Upload
 from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import (
@@ -391,11 +391,12 @@ class TransferCommands:
             if connection is None:
                 return (521, "Data connections must be protected (PROT P)")
             try:
-                sending = mover.start(connection)
-                if not isDeferred(sending):
+                sending = mover.startNow(connection)
+                if sending is not MOVED and not isDeferred(sending):
                     raise TypeError("%r.send gave %r, not a Deferred"
                                     % (readFile, sending))
-                sent = await _firstOf(sending, connection)
+                sent = (mover.bytesMoved if sending is MOVED
+                        else await _firstOf(sending, connection))
                 await connection.finish()
             except Exception as e:
                 mover.abort()
@@ -403,8 +404,7 @@ class TransferCommands:
                     # ABOR is closing the connection in order already.
                     raise TransferAborted("Transfer aborted")
                 connection.abort()
-                # A peer that went away (ConnectionClosed, sendfile's
-                # ConnectionError) is no storage's fault: not logged.
+                # A peer gone is no storage's fault: not logged.
                 if not isinstance(e, (FTPError, ConnectionClosed,
                                       ConnectionError)):
                     _log.error("Sending {transfer} failed: {why}",
@@ -439,8 +439,8 @@ class TransferCommands:
                 await writeFile.abort()
                 return (521, "Data connections must be protected (PROT P)")
             try:
-                receiving = mover.start(connection)
-                if settled(receiving) is UNSETTLED:
+                receiving = mover.startNow(connection)
+                if receiving is not MOVED and settled(receiving) is UNSETTLED:
                     await receiving
             except BaseException as e:
                 mover.abort()

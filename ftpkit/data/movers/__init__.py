@@ -18,6 +18,8 @@ size limit attach here, whichever way the bytes go; the data connection's
 stall watchdog reads the byte count (L{Mover.bytesMoved}).
 """
 
+from twisted.internet.defer import succeed
+
 from ftpkit.data.movers import _sendfile, _splice
 from ftpkit.data.movers.consumers import (
     ASCIIConsumer,
@@ -42,6 +44,11 @@ leave with their end. A larger one streams uncorked
 a bulk C{sendfile} into a corked socket cost more CPU per byte and moved
 fewer bytes a second (docs/benchmark-history.rst, "Corked bulk downloads").
 """
+
+MOVED = object()
+"""What L{Upload.startNow} gives for an upload over at once, and
+L{Download.startNow} for a download sent whole at once."""
+
 
 def _refusalOf(writeFile):
     """
@@ -136,6 +143,20 @@ class Download(Mover):
             L{bareSocket}, maybe a L{ftpkit.data.connection.LeanConnection}.
         @return: a Deferred firing with the bytes sent.
         """
+        sending = self.startNow(connection)
+        if sending is MOVED:
+            return succeed(self._sent)
+        return sending
+
+    def startNow(self, connection):
+        """
+        L{start}, without a L{Deferred} for a file sent whole at once
+        with C{sendfile} (a small one, the usual case).
+
+        @param connection: as for L{start}.
+        @return: L{MOVED} when every byte is sent (L{bytesMoved} says how
+            many), else what L{start} returns.
+        """
         descriptor = self._descriptor
         if connection.bare:
             if self._pacer is not None or descriptor.size > CORKED_SIZE:
@@ -180,6 +201,9 @@ class Download(Mover):
         self._writer = writer
         if writer.start() and bare is not None:
             bare.watch()
+        if writer.sentAtOnce() is not None:
+            self._over(None, bare)
+            return MOVED
         done = writer.done
         if done.called:
             self._over(None, bare)
@@ -294,13 +318,33 @@ class Upload(Mover):
             was aborted, L{UploadTooLarge}, or the file's error (its
             L{IRefusingWriteFile.refusal}, when it cut the connection).
         """
+        receiving = self.startNow(connection)
+        if receiving is MOVED:
+            return succeed(connection.bytesReceived)
+        return receiving
+
+    def startNow(self, connection):
+        """
+        L{start}, without a L{Deferred} for an upload moved and committed
+        at once (a small one, the usual case).
+
+        @param connection: as for L{start}.
+        @return: L{MOVED} when the upload is over and succeeded
+            (L{bytesMoved} says how much it brought), else what L{start}
+            returns.
+        @raise FTPError: as L{start} raises.
+        """
         self._connection = connection
         if not connection.bare:
             return self._receive(connection)
         receiver = self._receiver = _splice.SpliceReceiver(
             connection, self._descriptor, self._pacer, self._limit,
             self._control)
-        done = receiver.start()
+        receiver.start()
+        if receiver.movedAtOnce() is not None:
+            self._receiver = None
+            return MOVED
+        done = receiver.done
         if done.called:
             # A small upload moved and committed at once (the usual case):
             # no callback to add.

@@ -111,6 +111,16 @@ class SendfileWriter:
             self._done = done
         return done
 
+    def sentAtOnce(self):
+        """
+        @return: the bytes sent, when the copy is over and succeeded
+            before L{done} was asked for (in L{start}); else C{None}.
+        """
+        if self._done is None and self.finished and type(
+                self._result) is int:
+            return self._result
+        return None
+
     def start(self):
         """
         Send what the socket takes now; wait for room only if needed (a

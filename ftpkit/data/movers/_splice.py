@@ -242,10 +242,8 @@ class SpliceReceiver:
     @cvar receiving: it receives an upload (see
         L{ftpkit.data.connection.LeanConnection.user}).
     @ivar moved: bytes moved so far.
-    @ivar done: fires with the bytes moved once the client closed its side
-        and the file is committed; fails with L{TransferAborted} when the
-        connection broke or was aborted, or with the
-        L{ftpkit.errors.FTPError} of a failed write or commit.
+    @ivar over: the upload is over (L{done} has fired, or will fire when
+        made).
     """
 
     receiving = True
@@ -257,6 +255,9 @@ class SpliceReceiver:
     pipe = None
     _timer = None
     _pacedShort = False
+    over = False
+    _done = None
+    _result = None
 
     def __init__(self, connection, descriptor, pacer=None, limit=None,
                  control=None):
@@ -284,8 +285,38 @@ class SpliceReceiver:
         if room is not None and (limit is None or room < limit):
             self.limit, self._tooLarge = room, QuotaExceeded
         self.moved = 0
-        self.done = defer.Deferred()
         connection.user = self
+
+    @property
+    def done(self):
+        """
+        A Deferred firing with the bytes moved once the client closed its
+        side and the file is committed; failing with L{TransferAborted}
+        when the connection broke or was aborted, or with the
+        L{ftpkit.errors.FTPError} of a failed write or commit. Made when
+        first asked for, as L{ftpkit.data.movers._sendfile.SendfileWriter}
+        makes its own: an upload moved and committed in L{start} needs
+        none (L{movedAtOnce}).
+        """
+        done = self._done
+        if done is None:
+            if not self.over:
+                done = defer.Deferred()
+            elif isinstance(self._result, BaseException | Failure):
+                done = defer.fail(self._result)
+            else:
+                done = defer.succeed(self._result)
+            self._done = done
+        return done
+
+    def movedAtOnce(self):
+        """
+        @return: the bytes moved, when the upload is over and succeeded
+            before L{done} was asked for (in L{start}); else C{None}.
+        """
+        if self._done is None and self.over and type(self._result) is int:
+            return self._result
+        return None
 
     def fileno(self):
         """
@@ -310,23 +341,22 @@ class SpliceReceiver:
         is often empty yet, and asking the kernel costs less than a round
         trip to a disk thread that would find nothing.
 
-        @return: L{done}.
+        How it ends: L{movedAtOnce}, or L{done}.
         """
         global _receiving
         _receiving += 1
         self._started = True
         if self._batchAtOnce():
-            return self.done
+            return
         try:
             readable = _readable(self.connection.socket)
         except OSError:
             self.finish(TransferAborted())
-            return self.done
+            return
         if readable:
             self.batch()
         else:
             self._wait()
-        return self.done
 
     def _batchAtOnce(self):
         """
@@ -484,7 +514,7 @@ class SpliceReceiver:
         The session ran the input its control connection held at the end
         of the upload: commit, unless that aborted the upload.
         """
-        if not self.done.called:
+        if not self.over:
             self._commitInThread()
 
     def _committed(self, ignored):
@@ -542,8 +572,9 @@ class SpliceReceiver:
         @param failure: C{None} for success, else an exception or
             L{Failure}.
         """
-        if self.done.called:
+        if self.over:
             return
+        self.over = True
         if self._started:
             global _receiving
             _receiving -= 1
@@ -555,8 +586,11 @@ class SpliceReceiver:
             # The connection and its user hold each other: let go, so
             # that both are freed without the garbage collector.
             self.connection.user = None
-        if failure is None:
-            self.done.callback(self.moved)
+        done = self._done
+        if done is None:
+            self._result = self.moved if failure is None else failure
+        elif failure is None:
+            done.callback(self.moved)
         else:
-            self.done.errback(failure)
+            done.errback(failure)
 
