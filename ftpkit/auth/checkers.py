@@ -33,6 +33,27 @@ def isAnonymous(avatarId):
     return avatarId == checkers.ANONYMOUS
 
 
+_InMemory = checkers.InMemoryUsernamePasswordDatabaseDontUse
+"""Twisted's checker of C{--auth memory:}."""
+
+
+def _inMemoryAnswer(users, creds):
+    """
+    What L{_InMemory.requestAvatarId} answers, without the Deferreds it
+    makes for it (C{maybeDeferred} of the password's check, and a
+    callback) and this wrapper then takes apart again: L{UsernamePassword}
+    checks a password by comparing it.
+
+    @param users: the checker's C{users}.
+    @param creds: L{UsernamePassword} credentials.
+    @return: the user name, or a L{Failure} of L{error.UnauthorizedLogin}.
+    """
+    username = creds.username
+    if username in users and creds.checkPassword(users[username]):
+        return username
+    return Failure(error.UnauthorizedLogin())
+
+
 def _holdsNul(value):
     """
     @param value: a user name or password, C{bytes} or C{str}.
@@ -114,7 +135,12 @@ class TextCredentialsChecker:
             is one already fired with the id, and no callback runs.
         """
         try:
-            answer = self.checker.requestAvatarId(self._present(creds))
+            presented = self._present(creds)
+            if (type(self.checker) is _InMemory
+                    and type(presented) is UsernamePassword):
+                answer = _inMemoryAnswer(self.checker.users, presented)
+            else:
+                answer = self.checker.requestAvatarId(presented)
         except Exception:
             answer = Failure()
         avatarId = quicklogin.settled(answer)
