@@ -201,7 +201,7 @@ class Download(Mover):
         self._writer = writer
         if writer.start() and bare is not None:
             bare.watch()
-        if writer.sentAtOnce() is not None:
+        if writer.endedAtOnce() is not None:
             self._over(None, bare)
             return MOVED
         done = writer.done
@@ -341,7 +341,7 @@ class Upload(Mover):
             connection, self._descriptor, self._pacer, self._limit,
             self._control)
         receiver.start()
-        if receiver.movedAtOnce() is not None:
+        if receiver.endedAtOnce() is not None:
             self._receiver = None
             return MOVED
         done = receiver.done

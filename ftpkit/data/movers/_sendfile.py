@@ -7,12 +7,12 @@ C{sendfile} never waits for the disk. Private to L{ftpkit.data.movers}.
 
 import os
 
-from twisted.internet import defer
 from twisted.internet.error import ConnectionAborted
 from twisted.internet.interfaces import IWriteDescriptor
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ftpkit.data.movers._ending import EndsOnce
 from ftpkit.shells.cachedopen import isCached
 
 available = hasattr(os, "sendfile")
@@ -47,7 +47,7 @@ def readInto(fd, offset, count):
 
 
 @implementer(IWriteDescriptor)
-class SendfileWriter:
+class SendfileWriter(EndsOnce):
     """
     Copies a file to a data socket with C{sendfile}: at once as far as the
     socket takes it, then, if it is full, by owning the socket's descriptor
@@ -69,8 +69,6 @@ class SendfileWriter:
     finished = False
     _readingStopped = False
     _timer = None
-    _done = None
-    _result = None
 
     def __init__(self, reactor, socketFD, transport, descriptor, pacer=None):
         """
@@ -91,35 +89,6 @@ class SendfileWriter:
         self.run = descriptor.run
         self.pacer = pacer
         self.sent = 0
-
-    @property
-    def done(self):
-        """
-        A Deferred firing with L{sent} once everything is sent (fewer
-        bytes than asked only if the file shrank), or failing. It is made
-        when first asked for: a copy over by then (a small file's, in
-        L{start}) gets one fired already, with no callbacks to run.
-        """
-        done = self._done
-        if done is None:
-            if not self.finished:
-                done = defer.Deferred()
-            elif isinstance(self._result, Failure):
-                done = defer.fail(self._result)
-            else:
-                done = defer.succeed(self._result)
-            self._done = done
-        return done
-
-    def sentAtOnce(self):
-        """
-        @return: the bytes sent, when the copy is over and succeeded
-            before L{done} was asked for (in L{start}); else C{None}.
-        """
-        if self._done is None and self.finished and type(
-                self._result) is int:
-            return self._result
-        return None
 
     def start(self):
         """
@@ -283,10 +252,4 @@ class SendfileWriter:
         if (self._readingStopped and self.transport is not None
                 and self.transport.connected):
             self.transport.startReading()
-        done = self._done
-        if done is None:
-            self._result = self.sent if failure is None else failure
-        elif failure is None:
-            done.callback(self.sent)
-        else:
-            done.errback(failure)
+        self._end(self.sent, failure)

@@ -19,12 +19,12 @@ import errno
 import os
 import socket
 
-from twisted.internet import defer
 from twisted.internet.interfaces import IReadDescriptor
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.data.inplace import waitInPlace
+from ftpkit.data.movers._ending import EndsOnce
 from ftpkit.data.movers._pipes import PIPE_SIZE, releasePipe, takePipe
 from ftpkit.errors import QuotaExceeded, TransferAborted, UploadTooLarge
 from ftpkit.shells.shortcalls import Declined
@@ -231,7 +231,7 @@ def _commitAtEnd(descriptor, position, moved, why, pending=None):
 
 
 @implementer(IReadDescriptor)
-class SpliceReceiver:
+class SpliceReceiver(EndsOnce):
     """
     Moves an upload from a bare data socket
     (L{ftpkit.data.connection.LeanConnection}) into a file: batches of
@@ -256,8 +256,6 @@ class SpliceReceiver:
     _timer = None
     _pacedShort = False
     over = False
-    _done = None
-    _result = None
 
     def __init__(self, connection, descriptor, pacer=None, limit=None,
                  control=None):
@@ -287,37 +285,6 @@ class SpliceReceiver:
         self.moved = 0
         connection.user = self
 
-    @property
-    def done(self):
-        """
-        A Deferred firing with the bytes moved once the client closed its
-        side and the file is committed; failing with L{TransferAborted}
-        when the connection broke or was aborted, or with the
-        L{ftpkit.errors.FTPError} of a failed write or commit. Made when
-        first asked for, as L{ftpkit.data.movers._sendfile.SendfileWriter}
-        makes its own: an upload moved and committed in L{start} needs
-        none (L{movedAtOnce}).
-        """
-        done = self._done
-        if done is None:
-            if not self.over:
-                done = defer.Deferred()
-            elif isinstance(self._result, BaseException | Failure):
-                done = defer.fail(self._result)
-            else:
-                done = defer.succeed(self._result)
-            self._done = done
-        return done
-
-    def movedAtOnce(self):
-        """
-        @return: the bytes moved, when the upload is over and succeeded
-            before L{done} was asked for (in L{start}); else C{None}.
-        """
-        if self._done is None and self.over and type(self._result) is int:
-            return self._result
-        return None
-
     def fileno(self):
         """
         @return: the socket's descriptor.
@@ -341,7 +308,7 @@ class SpliceReceiver:
         is often empty yet, and asking the kernel costs less than a round
         trip to a disk thread that would find nothing.
 
-        How it ends: L{movedAtOnce}, or L{done}.
+        How it ends: L{endedAtOnce}, or L{done}.
         """
         global _receiving
         _receiving += 1
@@ -586,11 +553,5 @@ class SpliceReceiver:
             # The connection and its user hold each other: let go, so
             # that both are freed without the garbage collector.
             self.connection.user = None
-        done = self._done
-        if done is None:
-            self._result = self.moved if failure is None else failure
-        elif failure is None:
-            done.callback(self.moved)
-        else:
-            done.errback(failure)
+        self._end(self.moved, failure)
 
