@@ -12,7 +12,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from ftpkit.errors import TransferAborted
-from ftpkit.shells.contract import describeFailure
+from ftpkit.shells.heldcalls import describeFailure
 
 _log = Logger()
 

@@ -39,7 +39,7 @@ from ftpkit.interfaces import (
     IRefusingWriteFile,
     IWriteFile,
 )
-from ftpkit.shells.contract import loggedFailure, toldFailure
+from ftpkit.shells.heldcalls import loggedFailure, toldFailure
 from ftpkit.shells.outcome import Outcome
 from ftpkit.shells.readguard import ReadGuard
 

@@ -9,7 +9,11 @@ in one line which field of what is wrong.
 Pure: no reactor.
 """
 
+import functools
+import string
+
 from ftpkit.fileinfo import FileInfo
+from ftpkit.shells.digests import newDigest
 
 _FIELDS = (
     ("size", (int,), "a count of bytes (an int)"),
@@ -80,6 +84,111 @@ def namesProblem(names):
         if not isinstance(name, str):
             return None, "%s as name %d, not text" % (shortRepr(name), index)
     return names, None
+
+
+def digestProblem(digest, algorithm):
+    """
+    @param digest: what C{hash} fired with.
+    @param algorithm: what it was asked for.
+    @return: C{(digest, None)}, lowercase, when it is a C{str} of as many
+        hex digits as C{algorithm}'s digest has; else C{(None, text)}
+        saying what is wrong (a shell giving MD5 whatever it was asked
+        had its digest sent as a SHA-256 one).
+    """
+    if not (isinstance(digest, str) and _HEX.issuperset(digest)):
+        return None, "%s, not a hex digest (a str)" % (shortRepr(digest),)
+    if len(digest) != _hexLength(algorithm):
+        return None, "%s, %d hex digits, not a %s digest (%d)" % (
+            shortRepr(digest), len(digest), algorithm, _hexLength(algorithm))
+    return digest.lower(), None
+
+
+_HEX = frozenset(string.hexdigits)
+
+
+@functools.lru_cache(maxsize=None)
+def _hexLength(algorithm):
+    """
+    @param algorithm: a name L{ftpkit.interfaces.IFTPShellHash.hash}
+        takes.
+    @return: how many hex digits its digest has.
+    """
+    return len(newDigest(algorithm).hexdigest())
+
+
+def roomProblem(room):
+    """
+    @param room: what C{available} fired with.
+    @return: C{(room, None)} for a count of bytes (an C{int}, not a
+        C{bool}, not negative); else C{(None, text)} saying what is wrong.
+    """
+    if isinstance(room, bool) or not isinstance(room, int) or room < 0:
+        return None, "%s, not a count of bytes (an int)" % (shortRepr(room),)
+    return room, None
+
+
+def maskProblem(mask):
+    """
+    @param mask: what C{permitted} gave
+        (L{ftpkit.interfaces.IFTPShellPermitted}).
+    @return: C{(mask, None)}, the mask as a C{frozenset}, when it is a set
+        of letters (each a C{str} of one character); else C{(None, text)}
+        saying what is wrong.
+    """
+    if isinstance(mask, (set, frozenset)) and all(
+            isinstance(letter, str) and len(letter) == 1 for letter in mask):
+        return frozenset(mask), None
+    return None, "%s, not a frozenset of letters" % (shortRepr(mask),)
+
+
+def masksProblem(masks):
+    """
+    @param masks: what C{permittedIn} gave.
+    @return: C{(masks, None)}, as C{(frozenset, dict)}, when they are a
+        mask (L{maskProblem}) and a C{dict} from names (C{str}) to masks;
+        else C{(None, text)} saying what is wrong.
+    """
+    if not (isinstance(masks, (tuple, list)) and len(masks) == 2
+            and isinstance(masks[1], dict)):
+        return None, "%s, not a (mask, {name: mask}) pair" % (
+            shortRepr(masks),)
+    mask, problem = maskProblem(masks[0])
+    exceptions = {}
+    for name, given in masks[1].items():
+        if problem is None and not isinstance(name, str):
+            problem = "%s as a name, not text" % (shortRepr(name),)
+        if problem is None:
+            exceptions[name], problem = maskProblem(given)
+    if problem is not None:
+        return None, problem + " in " + shortRepr(masks)
+    return (mask, exceptions), None
+
+
+def featuresProblem(features):
+    """
+    @param features: what C{unsupportedFeatures} gave.
+    @return: C{(features, None)}, as a C{frozenset}, when they are a
+        collection (a set, a list or a tuple) of keywords (C{str}); else
+        C{(None, text)} saying what is wrong.
+    """
+    if isinstance(features, (set, frozenset, list, tuple)) and all(
+            isinstance(feature, str) for feature in features):
+        return frozenset(features), None
+    return None, "%s, not a frozenset of FEAT keywords" % (
+        shortRepr(features),)
+
+
+def formattedProblem(data):
+    """
+    @param data: what an L{ftpkit.interfaces.IStatListing}'s
+        C{nextFormattedBatch} gave.
+    @return: C{(data, None)} for C{bytes} or C{None}; else C{(None, text)}
+        saying what is wrong.
+    """
+    if data is None or isinstance(data, bytes):
+        return data, None
+    return None, "%s, not bytes (what format.stats gives) or None" % (
+        shortRepr(data),)
 
 
 def isSegment(name):

@@ -9,7 +9,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ftpkit.errors import FTPError, LocalError
-from ftpkit.shells.contract import describeFailure
+from ftpkit.shells.heldcalls import describeFailure
 
 _log = Logger()
 

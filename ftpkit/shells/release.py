@@ -22,7 +22,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from ftpkit.deferreds import isDeferred
-from ftpkit.shells.contract import loggedFailure
+from ftpkit.shells.heldcalls import loggedFailure
 
 
 def release(readFile):

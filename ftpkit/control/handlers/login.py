@@ -37,7 +37,8 @@ from ftpkit.interfaces import (
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.protocol.sessionstate import Session
-from ftpkit.shells.contract import describeFailure, heldToContract
+from ftpkit.shells.contract import heldToContract
+from ftpkit.shells.heldcalls import describeFailure
 
 _log = Logger()
 

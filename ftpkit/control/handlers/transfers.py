@@ -29,7 +29,7 @@ from ftpkit.protocol import paths
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import parseREST
 from ftpkit.shells.adapters import readFileFor, writeFileFor
-from ftpkit.shells.contract import describeFailure
+from ftpkit.shells.heldcalls import describeFailure
 from ftpkit.shells.release import release
 
 _log = Logger()
