@@ -22,6 +22,13 @@ raises or gives another shape is, for the session, taken as telling
 nothing, as a shell without that extra would (every C{perm} letter the
 server's rules allow; every C{FEAT} line), said in one log line a
 session.
+
+ftpkit's own wrappers that a realm put around such a shell
+(L{ftpkit.shells.wrappers.ReadOnlyShell}...) are given the held shell:
+L{heldToContract} copies them around it, as
+L{ftpkit.shells.shellwrapper.ShellWrapper.forResumer} does, so that
+what they make of its answers (an upload-only wrapper's C{stat} of a
+new file) is made of answers that keep the contract.
 """
 
 from twisted.internet.defer import fail
@@ -107,12 +114,31 @@ def heldToContract(shell):
     """
     @param shell: the L{IFTPShell} a realm gave.
     @return: C{shell} itself when it is ftpkit's own all through (its
-        wrappers and the storage beneath them), else a L{ContractShell}
-        around it.
+        wrappers and the storage beneath them), else the shell held
+        (L{_heldWithin}).
     """
     if all(_isOwn(layer) for layer in _layers(shell)):
         return shell
-    return ContractShell(shell)
+    return _heldWithin(shell)
+
+
+def _heldWithin(shell):
+    """
+    @param shell: a shell with a layer from outside ftpkit.
+    @return: a L{ContractShell} around the outermost such layer, and
+        around it copies of the ftpkit wrappers above it (each as
+        L{ShellWrapper.forResumer} copies it), so that they are given
+        answers that keep the contract; around the outermost wrapper
+        that may not be copied (L{ShellWrapper.copiedForResumer}
+        false), where one is above it.
+    """
+    if not (_isOwn(shell) and isinstance(shell, ShellWrapper)
+            and shell.copiedForResumer):
+        return ContractShell(shell)
+    copy = object.__new__(type(shell))
+    copy.__dict__ = shell.__dict__.copy()
+    copy._shell = _heldWithin(shell._shell)
+    return copy
 
 
 class ContractShell(ShellWrapper):
@@ -145,8 +171,7 @@ class ContractShell(ShellWrapper):
             failure = Failure()
             error = translated(failure)
             self._complain(name, "raised " + describeFailure(failure)
-                           + " rather than failing its Deferred",
-                           error or failure.value)
+                           + " rather than failing its Deferred", error)
             return fail(error or failure)
         if not isDeferred(answer):
             self._complain(name, notDeferred(answer), LocalError())
@@ -312,7 +337,8 @@ class ContractShell(ShellWrapper):
 
         @param name: the method.
         @param what: what was wrong, as text.
-        @param error: the exception the client's reply is made of.
+        @param error: the exception the client's reply is made of, or
+            C{None} (L{complain}).
         """
         complain(self._owner(), name, what, error)
 

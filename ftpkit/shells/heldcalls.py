@@ -70,8 +70,16 @@ def complain(owner, name, what, error):
     @param owner: the class (or classes) of the plugin's object, as text.
     @param name: the method.
     @param what: what was wrong, as text.
-    @param error: the exception the client's reply is made of.
+    @param error: the exception the client's reply is made of; C{None}
+        for an L{FTPError} the method raised, taken as its failure, whose
+        reply is what the caller makes of it (an ftpkit wrapper beneath
+        the session's may take it as an answer: an upload-only wrapper's
+        C{stat} of a new name).
     """
+    if error is None:
+        _log.error("{owner}.{method} {what}; taken as its failure",
+                   owner=owner, method=name, what=what)
+        return
     _log.error("{owner}.{method} {what}; the client gets {code}",
                owner=owner, method=name, what=what,
                code=getattr(error, "code", 451))

@@ -36,6 +36,7 @@ from ftpkit.interfaces import (
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.contract import ContractShell, describeFailure, heldToContract
+from ftpkit.shells.dotfiles import HideDotfilesShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.wrappers import ReadOnlyShell
@@ -284,8 +285,7 @@ class BadAnswerTests(LoopbackServerMixin, unittest.TestCase):
             self.assertIn("gave a FileInfo whose mtime is datetime.datetime("
                           "2020, 1, 1, 0, 0), not seconds since the epoch",
                           lines[0]["what"])
-            self.assertEqual(lines[0]["owner"], "ReadOnlyShell(_Unlisted("
-                             "SloppyShell))")
+            self.assertEqual(lines[0]["owner"], "_Unlisted(SloppyShell)")
             self.assertEqual(self.flushLoggedErrors(), [])
 
         def client():
@@ -541,14 +541,43 @@ class HeldToContractTests(unittest.TestCase):
 
     def test_foreign(self):
         """
-        A shell of another module, or one beneath ftpkit's wrappers, is
-        held; the held shell provides what the shell does.
+        A shell of another module is held; the held shell provides what
+        the shell does.
+        """
+        held = heldToContract(SloppyShell("value", []))
+        self.assertIsInstance(held, ContractShell)
+        self.assertTrue(IFTPShellChmod.providedBy(held))
+
+    def test_beneathWrappers(self):
+        """
+        A shell of another module beneath ftpkit's wrappers is held where
+        it is, a copy of each wrapper around it (the realm's wrappers
+        are left as they were): the wrappers are given answers that keep
+        the contract. (It was held around the wrappers, which handed its
+        answers on unchecked.)
         """
         shell = SloppyShell("value", [])
-        for given in (shell, ReadOnlyShell(shell)):
-            held = heldToContract(given)
-            self.assertIsInstance(held, ContractShell)
-            self.assertTrue(IFTPShellChmod.providedBy(held))
+        given = HideDotfilesShell(ReadOnlyShell(shell))
+        held = heldToContract(given)
+        self.assertIs(type(held), HideDotfilesShell)
+        self.assertIs(type(held._shell), ReadOnlyShell)
+        self.assertIsInstance(held._shell._shell, ContractShell)
+        self.assertIs(held._shell._shell._shell, shell)
+        self.assertIs(given._shell._shell, shell)
+        self.assertTrue(IFTPShellChmod.providedBy(held))
+
+    def test_beneathUncopiedWrapper(self):
+        """
+        Beneath an ftpkit wrapper that may not be copied
+        (C{copiedForResumer} false), the shell is held around it.
+        """
+        shell = SloppyShell("value", [])
+        counting = type("Counting", (ShellWrapper,),
+                        {"__module__": "ftpkit.shells.counting"})(shell)
+        held = heldToContract(ReadOnlyShell(counting))
+        self.assertIs(type(held), ReadOnlyShell)
+        self.assertIsInstance(held._shell, ContractShell)
+        self.assertIs(held._shell._shell, counting)
 
     def test_describeFailure(self):
         """

@@ -4,8 +4,9 @@ outside ftpkit besides the methods answering with a Deferred (the
 twenty-ninth plugin author's sweep): the methods answering at once
 (C{permitted}, C{permittedIn}, C{unsupportedFeatures}), what C{hash}
 and C{available} fire with, listings that name their entries or format
-their batches, and a listing whose reading raises. Each test says what
-the server did before.
+their batches, a listing whose reading raises, and ftpkit's wrappers a
+realm puts around such a shell. Each test says what the server did
+before.
 """
 
 import ftplib
@@ -17,6 +18,7 @@ from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 from zope.interface import implementer
 
+from ftpkit.errors import NoSuchFile
 from ftpkit.fileinfo import FILE, FileInfo
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -31,6 +33,7 @@ from ftpkit.protocol.permletters import ALL
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.shellwrapper import ShellWrapper
+from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
 
 
 @implementer(IFTPShellPermitted, IFTPShellFeatures, IFTPShellAvailable)
@@ -374,3 +377,53 @@ class _ListOnly(ShellWrapper):
         See L{ftpkit.interfaces.IFTPShell.list}.
         """
         return self._shell.list(path)
+
+
+class WrapperTests(_ContractTestCase):
+    """
+    ftpkit's wrappers that a realm puts around a shell from outside
+    ftpkit are given the shell held to the contract.
+    """
+
+    def test_uploadOnlyOverRaisingStat(self):
+        """
+        An upload-only wrapper over a shell whose C{stat} raises
+        L{NoSuchFile} for a new file: the upload is stored (it got
+        C{550}: the wrapper's own check of the name let the raise
+        through), and one line says the shell raised.
+        """
+        shell = PluginShell()
+        stat = shell.stat
+
+        def raising(path):
+            if path == ("n.txt",) and "n.txt" not in shell.listNames(
+                    ()).result:
+                raise NoSuchFile()
+            return stat(path)
+
+        shell.stat = raising
+
+        def check(code):
+            self.assertEqual(code, "226")
+            self.assertEqual(shell.listNames(()).result,
+                             ["d", "f.txt", "n.txt"])
+            self.said("stat", "raised NoSuchFile")
+
+        return self.session(UploadOnlyShell(shell), lambda ftp: ftp.storbinary(
+            "STOR n.txt", io.BytesIO(b"new\n"))[:3]).addCallback(check)
+
+    def test_lineNamesTheShell(self):
+        """
+        A plain value beneath a read-only wrapper: the line names the
+        shell and what it gave (it named the wrapper's C{AttributeError},
+        raised in ftpkit's code).
+        """
+        shell = PluginShell()
+        shell.available = lambda path: 1000
+
+        def check(code):
+            self.assertEqual(code, "451")
+            self.said("available", "gave 1000, not a Deferred")
+
+        return self.session(ReadOnlyShell(shell), lambda ftp: _reply(
+            ftp, "AVBL")).addCallback(check)
