@@ -8,6 +8,8 @@ it makes (L{buildRealm}). A plugin module that failed to import
 """
 
 import difflib
+import inspect
+import types
 
 from twisted.python import usage
 
@@ -163,7 +165,10 @@ def buildRealm(plugin, argument, options, option):
         C{makeRealm}, is missing or broken): one line naming the plugin;
         or
         when what it gave has no C{requestAvatar} (C{None}, say: the
-        server would start, and answer every login with a traceback).
+        server would start, and answer every login with a traceback), or
+        is a class rather than a realm (C{return MyRealm}, whose
+        C{requestAvatar} is a method of its instances: the server
+        started, and answered every login C{451}).
     """
     try:
         realm = plugin.makeRealm(argument, options)
@@ -173,6 +178,12 @@ def buildRealm(plugin, argument, options, option):
         raise usage.UsageError(
             f"{option}: the realm plugin {plugin.name!r} failed to import "
             f"its realm: {type(e).__name__}: {e}")
+    if isinstance(realm, type) and isinstance(inspect.getattr_static(
+            realm, "requestAvatar", None), types.FunctionType):
+        raise usage.UsageError(
+            f"{option}: the realm plugin {plugin.name!r} gave the class "
+            f"{realm.__qualname__}, not a realm: call it, "
+            f"{realm.__qualname__}(...)")
     if not callable(getattr(realm, "requestAvatar", None)):
         raise usage.UsageError(
             f"{option}: the realm plugin {plugin.name!r} gave {realm!r},"

@@ -70,6 +70,19 @@ class BuildRealmTests(unittest.TestCase):
                           str(error))
             self.assertIn("not a realm (no requestAvatar)", str(error))
 
+    def test_realmClass(self):
+        """
+        A realm's class rather than a realm (C{return MemoryRealm}) is a
+        usage error saying to call it (the server started, and every
+        login got 451: C{requestAvatar} was called on the class).
+        """
+        error = self.assertRaises(
+            usage.UsageError, buildRealm, GivingPlugin(MemoryRealm), "", {},
+            "--realm")
+        self.assertEqual(str(error), "--realm: the realm plugin 'giving' gave"
+                         " the class MemoryRealm, not a realm: call it, "
+                         "MemoryRealm(...)")
+
     def test_importError(self):
         """
         An C{ImportError} (the module of the realm, imported in
