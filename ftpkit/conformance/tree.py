@@ -28,12 +28,20 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellAvailable,
     IFTPShellChmod,
+    IFTPShellFeatures,
     IFTPShellHash,
     IFTPShellListSome,
     IFTPShellNames,
+    IFTPShellPermitted,
     IFTPShellResolve,
 )
-from ftpkit.shells.answers import entriesProblem, infoProblem
+from ftpkit.shells.answers import (
+    entriesProblem,
+    featuresProblem,
+    infoProblem,
+    maskProblem,
+    masksProblem,
+)
 
 
 class TreeTests:
@@ -105,6 +113,34 @@ class TreeTests:
             self.assertIsNone(problem, f"stat({path!r}) gave {problem}")
         entries, problem = entriesProblem((yield self.shell.list(())))
         self.assertIsNone(problem, f"list(()) gave {problem}")
+
+    @inlineCallbacks
+    def test_answersAtOnceHaveTheirShapes(self):
+        """
+        C{permitted} gives a C{frozenset} of letters and C{permittedIn} a
+        mask and a C{dict} of masks (L{IFTPShellPermitted}),
+        C{unsupportedFeatures} a C{frozenset} of C{FEAT} keywords
+        (L{IFTPShellFeatures}): the server takes anything else, or an
+        exception raised, as telling nothing (L{ftpkit.shells.contract}).
+        """
+        asked = []
+        if IFTPShellPermitted.providedBy(self.shell):
+            yield writeFile(self.shell, ("f",), b"abc")
+            asked += [("permitted(())", maskProblem, self.shell.permitted,
+                       ()),
+                      ("permitted(('f',))", maskProblem,
+                       self.shell.permitted, ("f",)),
+                      ("permittedIn(())", masksProblem,
+                       self.shell.permittedIn, ())]
+        if IFTPShellFeatures.providedBy(self.shell):
+            asked.append(("unsupportedFeatures()", featuresProblem,
+                          lambda: self.shell.unsupportedFeatures()))
+        if not asked:
+            raise SkipTest("The shell provides neither IFTPShellPermitted "
+                           "nor IFTPShellFeatures")
+        for call, check, method, *args in asked:
+            _, problem = check(method(*args))
+            self.assertIsNone(problem, f"{call} gave {problem}")
 
     @inlineCallbacks
     def test_statRoot(self):

@@ -14,7 +14,8 @@ from zope.interface import implementer
 from ftpkit.conformance import IFTPShellConformanceMixin
 from ftpkit.errors import NoSuchFile
 from ftpkit.fileinfo import DIRECTORY, FileInfo
-from ftpkit.interfaces import IWriteFile
+from ftpkit.interfaces import IFTPShellFeatures, IFTPShellPermitted, IWriteFile
+from ftpkit.protocol.permletters import ALL
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ShellWrapper
 
@@ -280,3 +281,59 @@ class AnswerTypesTests(unittest.TestCase):
                                          self.failureException)
         self.assertIn("stat(()) gave a FileInfo whose mtime is "
                       "datetime.datetime(2020, 1, 1, 0, 0)", str(error))
+
+
+@implementer(IFTPShellPermitted, IFTPShellFeatures)
+class LettersShell(ShellWrapper):
+    """
+    A L{MemoryShell} whose C{permitted} gives its letters as a C{str},
+    and whose C{unsupportedFeatures} gives C{None}.
+    """
+
+    def __init__(self):
+        ShellWrapper.__init__(self, MemoryShell())
+
+    def permitted(self, path):
+        """
+        @return: letters as a C{str}.
+        """
+        return "adfrw"
+
+    def permittedIn(self, path):
+        """
+        @return: every letter, as it should.
+        """
+        return ALL, {}
+
+    def unsupportedFeatures(self):
+        """
+        @return: C{None}.
+        """
+        return None
+
+
+class AnswersAtOnceTests(unittest.TestCase):
+    """
+    The kit's C{test_answersAtOnceHaveTheirShapes} fails a shell whose
+    C{permitted} or C{unsupportedFeatures} gives another shape, which
+    the server takes as telling nothing (such a shell passed the whole
+    kit, and the server answered C{MLST}, C{RNFR} and C{FEAT} with 451 and
+    a traceback).
+    """
+
+    @inlineCallbacks
+    def test_said(self):
+        """
+        Said by method.
+        """
+        kit = NoUniqueConformanceTests("test_answersAtOnceHaveTheirShapes")
+        kit.shell = LettersShell()
+        error = yield self.assertFailure(
+            kit.test_answersAtOnceHaveTheirShapes(), self.failureException)
+        self.assertIn("permitted(()) gave 'adfrw', not a frozenset of "
+                      "letters", str(error))
+        kit.shell.permitted = lambda path: ALL
+        error = yield self.assertFailure(
+            kit.test_answersAtOnceHaveTheirShapes(), self.failureException)
+        self.assertIn("unsupportedFeatures() gave None, not a frozenset",
+                      str(error))
