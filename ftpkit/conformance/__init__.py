@@ -10,17 +10,20 @@ from L{ftpkit.testing}, as it always was)::
         def makeShell(self):
             return MyShell(...)   # fresh, empty and writable
 
-The tests are in three parts: L{ftpkit.conformance.tree} (paths and
-directories), L{ftpkit.conformance.files} (open files) and
-L{ftpkit.conformance.listings} (listings in batches).
+The tests are in four parts: L{ftpkit.conformance.tree} (paths and
+directories), L{ftpkit.conformance.files} (open files),
+L{ftpkit.conformance.listings} (listings in batches) and
+L{ftpkit.conformance.resumes} (cut uploads resumed whole).
 """
 
 from ftpkit.conformance.files import FileTests
 from ftpkit.conformance.listings import ListingTests
+from ftpkit.conformance.resumes import ResumeTests
 from ftpkit.conformance.tree import TreeTests
 
 
-class IFTPShellConformanceMixin(TreeTests, FileTests, ListingTests):
+class IFTPShellConformanceMixin(TreeTests, FileTests, ListingTests,
+                                ResumeTests):
     """
     The behaviour every L{IFTPShell} must have, as trial tests.
 

@@ -1,0 +1,527 @@
+"""
+L{KeptUploadsShell}: cut uploads kept for a resume on any shell of the
+simple contract (L{ftpkit.interfaces.IFTPShell} and its files at
+offsets), built on that contract alone: the memory realm and the fsspec
+realms whose stores write in place (the local disk, SFTP, memory) wrap
+their shells in it, and so may a plugin's shell.
+
+Without it, a cut C{STOR} kept nothing: C{SIZE} answered the old file's
+size, and a client resuming from it (curl's C{-C - -T}, lftp's C{put -c}
+and its retries) wrote the new file's rest after the old file's start,
+told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
+
+  - an upload (C{STOR} without C{REST}) is written under a hidden name
+    beside its target (L{ftpkit.shells.keptnames.placingName}) and
+    renamed over the target once complete (the shell's C{rename}
+    replaces a file in one step), so the old file stays until then;
+  - cut (C{ABOR}, the client gone, the server stopping), what it
+    received is kept, hidden, as the target's I{partial upload}
+    (L{ftpkit.shells.keptnames.partialName}), for the user whose upload it
+    was, its I{resumer} (L{forResumer}), for
+    L{ftpkit.shells.uploadnames.PARTIAL_LIFETIME} seconds; one that
+    received nothing and was to make a file, or whose target another
+    upload replaced meanwhile, keeps nothing, and one refused for its
+    size (C{552}) keeps nothing either;
+  - the resumer's C{SIZE} answers the partial upload's size
+    (L{resumableSize}), and its C{REST} + C{STOR} or C{APPE} take the
+    partial upload (a rename to a hidden name of their own: a second
+    resume of it meanwhile gets C{450}), continue it, and rename it over
+    the target once complete; cut again, it is kept again. Everyone
+    else sees the target alone, and resumes write into it in place, as
+    before;
+  - a new upload of the target that completes drops its resumer's partial
+    upload (it started over);
+  - the hidden names (L{ftpkit.shells.keptnames.HIDDEN_START}) are never
+    listed, and a command naming one gets C{553} (C{550} but for a
+    command naming a file to make); C{RMD} of a directory holding only
+    partial uploads removes them with it;
+  - a partial upload past its lifetime is removed when next looked at,
+    or when a cut upload is next kept in its directory.
+
+An upload that may only create its file (C{STOU}, anonymous users:
+L{ftpkit.interfaces.IFTPShellCreate}) is handed on as it is, and keeps
+nothing when cut: nobody may resume it.
+"""
+
+import time
+
+from twisted.internet.defer import ensureDeferred, fail, succeed
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ftpkit.errors import (
+    DirectoryNotEmpty,
+    FileBusy,
+    FTPError,
+    InvalidPath,
+    IsDirectory,
+    NoSuchFile,
+    NotDirectory,
+    RestPastEnd,
+)
+from ftpkit.interfaces import (
+    IFTPShellResume,
+    IFTPShellResumeOwners,
+)
+from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
+from ftpkit.shells.keptnames import (
+    PARTIAL_PREFIX,
+    PLACING_PREFIX,
+    RESUMING_PREFIX,
+    isExpired,
+    isKept,
+    isRefused,
+    partialName,
+    partialNames,
+    placingName,
+    resumingName,
+)
+from ftpkit.shells.listings import FilteredListing
+from ftpkit.shells.shellwrapper import ShellWrapper
+from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
+
+_log = Logger()
+
+_TAKEN = "File busy: its partial upload was taken meanwhile; try again"
+"""The reply to a resume whose partial upload another resume took."""
+
+_RESUMED = ("File busy: another session resumes its upload; try again"
+            " later")
+"""The reply to a resume while another resume of the same upload runs."""
+
+
+class _Shown:
+    """
+    The test of the names listed: not the server's own (a pure function
+    of the name, its L{cacheKey} saying so, for
+    L{ftpkit.shells.listings.FilteredListing}).
+    """
+
+    def cacheKey(self):
+        """
+        @return: what this test depends on: nothing but the name.
+        """
+        return ("kept-uploads",)
+
+    def __call__(self, name):
+        """
+        @param name: an entry's name.
+        @return: whether it is listed.
+        """
+        return not isKept(name)
+
+
+_shown = _Shown()
+
+
+@implementer(IFTPShellResume, IFTPShellResumeOwners)
+class KeptUploadsShell(ShellWrapper):
+    """
+    A shell whose cut uploads are kept for a resume (see the module).
+
+    @ivar wrapped: the shell wrapped, on which the hidden files are made.
+    """
+
+    copiedForResumer = True
+    """Its state is shared by reference or per session (L{forResumer})."""
+
+    def __init__(self, shell, clock=None):
+        """
+        @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap; its
+            C{rename} must replace a file in one step, and its
+            C{openForWriting} resume at an offset.
+        @param clock: an L{twisted.internet.interfaces.IReactorTime} the
+            partial uploads' ages are measured by; the system clock when
+            omitted.
+        """
+        ShellWrapper.__init__(self, shell)
+        self._clock = clock
+        self._resumer = None
+
+    @property
+    def wrapped(self):
+        """
+        @return: the shell wrapped.
+        """
+        return self._shell
+
+    def forResumer(self, resumer):
+        """
+        See L{IFTPShellResumeOwners.forResumer}: a copy whose cut uploads
+        are kept for C{resumer}, and which sees those partial uploads and
+        the ones kept for nobody in particular.
+        """
+        shell = object.__new__(type(self))
+        shell.__dict__ = self.__dict__.copy()
+        shell._resumer = resumer
+        if IFTPShellResumeOwners.providedBy(self._shell):
+            shell._shell = self._shell.forResumer(resumer)
+        return shell
+
+    def _now(self):
+        """
+        @return: the time now, seconds since the epoch.
+        """
+        return self._clock.seconds() if self._clock else time.time()
+
+    # What the hidden files need (for KeptWriteFile too).
+
+    async def lookAt(self, path):
+        """
+        @param path: a path of the wrapped shell.
+        @return: its L{ftpkit.fileinfo.FileInfo}, or C{None} where
+            nothing is.
+        """
+        try:
+            return await self._shell.stat(path)
+        except NoSuchFile:
+            return None
+
+    async def removeQuietly(self, path):
+        """
+        Remove a hidden file, if it is there; a failure is logged.
+
+        @param path: its path.
+        """
+        try:
+            await self._shell.removeFile(path)
+        except NoSuchFile:
+            pass
+        except FTPError as e:
+            _log.warn("cannot remove the hidden upload file {path}: {why}",
+                      path="/".join(path), why=e.message)
+
+    async def keepPartial(self, hidden, target):
+        """
+        Keep a hidden file as C{target}'s partial upload for this
+        shell's resumer (replacing an older one of theirs), then remove
+        the expired hidden files of its directory; a failure is logged,
+        and the file removed.
+
+        @param hidden: the file's path.
+        @param target: the target's path.
+        """
+        partial = target[:-1] + (partialName(target[-1], self._resumer),)
+        try:
+            await self._shell.rename(hidden, partial)
+        except FTPError as e:
+            _log.warn("cannot keep the cut upload of {target}: {why}",
+                      target="/".join(target), why=e.message)
+            await self.removeQuietly(hidden)
+            return
+        await self._sweepDirectory(target[:-1])
+
+    async def dropPartial(self, target):
+        """
+        Remove this shell's resumer's partial upload of C{target}, if
+        there is one.
+
+        @param target: the target's path.
+        """
+        await self.removeQuietly(
+            target[:-1] + (partialName(target[-1], self._resumer),))
+
+    async def _sweepDirectory(self, directory):
+        """
+        Remove the hidden files of a directory past their lifetime: a
+        partial upload after L{PARTIAL_LIFETIME}, one a resume holds, or
+        a new upload's file (a crash left them) after L{TAKE_GRACE}
+        more. Failures are logged.
+
+        @param directory: its path.
+        @return: how many it removed.
+        """
+        try:
+            entries = await self._shell.list(directory)
+        except FTPError:
+            return 0
+        now = self._now()
+        removed = 0
+        for name, info in entries:
+            if name.startswith(PARTIAL_PREFIX):
+                lifetime = PARTIAL_LIFETIME
+            elif name.startswith((PLACING_PREFIX, RESUMING_PREFIX)):
+                lifetime = PARTIAL_LIFETIME + TAKE_GRACE
+            else:
+                continue
+            if info.isFile and isExpired(info.mtime, now, lifetime):
+                await self.removeQuietly(directory + (name,))
+                removed += 1
+        return removed
+
+    async def _freshPartial(self, path, lifetime):
+        """
+        @param path: an upload's target.
+        @param lifetime: the age past which a partial upload is not
+            resumed (it is removed).
+        @return: C{(path, FileInfo)} of the partial upload of C{path} this
+            shell's resumer sees (its own first), or C{None}.
+        """
+        now = self._now()
+        for name in partialNames(path[-1], self._resumer):
+            partial = path[:-1] + (name,)
+            try:
+                info = await self._shell.stat(partial)
+            except (NoSuchFile, NotDirectory):
+                continue
+            if not info.isFile:
+                continue
+            if isExpired(info.mtime, now, lifetime):
+                await self.removeQuietly(partial)
+                continue
+            return partial, info
+        return None
+
+    async def _claim(self, path):
+        """
+        Take the partial upload of C{path} this shell's resumer sees, to
+        continue it: renamed to its resumer's
+        L{ftpkit.shells.keptnames.resumingName}, so that another resume
+        of it meanwhile finds it busy, and its age counted from now. One
+        left under that name by a resume that has not written for
+        L{TAKE_GRACE} seconds (a server that died) is taken over.
+
+        @param path: an upload's target.
+        @return: C{(its new path, its size)}, or C{None} when there is
+            none.
+        @raise FileBusy: when another resume holds it, or took it
+            meanwhile: writing the target in place instead, from the
+            offset checked against it, would mix the old file's start
+            and the new file's rest.
+        """
+        resuming = path[:-1] + (resumingName(path[-1], self._resumer),)
+        held = await self.lookAt(resuming)
+        if held is not None:
+            if not isExpired(held.mtime, self._now(), TAKE_GRACE):
+                raise FileBusy(_RESUMED)
+            await self._touch(resuming)
+            return resuming, held.size
+        found = await self._freshPartial(path, PARTIAL_LIFETIME + TAKE_GRACE)
+        if found is None:
+            return None
+        try:
+            await self._shell.rename(found[0], resuming)
+            info = await self._shell.stat(resuming)
+        except NoSuchFile:
+            raise FileBusy(_TAKEN) from None
+        await self._touch(resuming)
+        return resuming, info.size
+
+    async def _touch(self, path):
+        """
+        Give a hidden file the time now, where the store lets its times
+        be set (one keeping its own ages it from its last write).
+        """
+        try:
+            await self._shell.setModificationTime(path, self._now())
+        except FTPError:
+            pass
+
+    def resumableSize(self, path):
+        """
+        See L{IFTPShellResume.resumableSize}: the size of the partial
+        upload of C{path} this shell's resumer sees, if there is one, or
+        of the one its resume holds now (a resume from it is told
+        C{450} until that one ends).
+        """
+        if not path or isRefused(path):
+            return succeed(None)
+        return ensureDeferred(self._resumable(path))
+
+    async def _resumable(self, path):
+        found = await self._freshPartial(path, PARTIAL_LIFETIME)
+        if found is not None:
+            return found[1].size
+        held = await self.lookAt(
+            path[:-1] + (resumingName(path[-1], self._resumer),))
+        return None if held is None else held.size
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{ftpkit.interfaces.IFTPShell.openForWriting}: a
+        L{KeptWriteFile} under a hidden name, or, for a resume or an
+        append where this shell's resumer has no partial upload, the
+        wrapped shell's upload of the target itself (written in place).
+        """
+        if not path:
+            return fail(IsDirectory())
+        return self._refused(path) or ensureDeferred(
+            self._openForWriting(path, offset, append))
+
+    async def _openForWriting(self, path, offset, append):
+        if offset or append:
+            claimed = await self._claim(path)
+            if claimed is None:
+                return await self._shell.openForWriting(path, offset, append)
+            taken, size = claimed
+            try:
+                if not append and offset > size:
+                    raise RestPastEnd()
+                inner = await self._shell.openForWriting(taken, offset,
+                                                         append)
+            except BaseException:
+                await self.keepPartial(taken, path)
+                raise
+            return KeptWriteFile(self, inner, path, taken, resumed=True)
+        found = await self.lookAt(path)
+        if found is not None and found.isDirectory:
+            raise IsDirectory()
+        placing = path[:-1] + (placingName(),)
+        inner = await self._shell.openForWriting(placing)
+        return KeptWriteFile(self, inner, path, placing,
+                             targetWas=versionOf(found))
+
+    # The hidden names: refused, and never listed.
+
+    def _refused(self, *pathList):
+        """
+        @return: a Deferred failing with L{InvalidPath} when a path names
+            one of the server's own files (L{isRefused}), else C{None}.
+        """
+        if any(isRefused(path) for path in pathList):
+            return fail(InvalidPath())
+        return None
+
+    def stat(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShell.stat}.
+        """
+        return self._refused(path) or self._shell.stat(path)
+
+    def list(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShell.list}: without the hidden files.
+        """
+        return self._refused(path) or self._shell.list(path).addCallback(
+            lambda entries: [entry for entry in entries
+                             if not isKept(entry[0])])
+
+    def listNames(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellNames.listNames}: without the
+        hidden files.
+        """
+        return self._refused(path) or self._shell.listNames(
+            path).addCallback(
+                lambda names: [name for name in names if not isKept(name)])
+
+    def listSome(self, path, names):
+        """
+        See L{ftpkit.interfaces.IFTPShellListSome.listSome}: without the
+        hidden files.
+        """
+        return self._refused(path) or self._shell.listSome(
+            path, [name for name in names if not isKept(name)])
+
+    def openListing(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
+        without the hidden files.
+        """
+        return self._refused(path) or self._shell.openListing(
+            path).addCallback(
+                lambda listing: FilteredListing(listing, _shown, pure=True))
+
+    def openForReading(self, path, offset=0):
+        """
+        See L{ftpkit.interfaces.IFTPShell.openForReading}.
+        """
+        return self._refused(path) or self._shell.openForReading(path,
+                                                                 offset)
+
+    def openForCreating(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellCreate.openForCreating} (provided
+        when the wrapped shell provides it): handed on; cut, it keeps
+        nothing.
+        """
+        return self._refused(path) or self._shell.openForCreating(path)
+
+    def hash(self, path, algorithm, start=0, end=None):
+        """
+        See L{ftpkit.interfaces.IFTPShellHash.hash} (provided when the
+        wrapped shell provides it).
+        """
+        return self._refused(path) or self._shell.hash(path, algorithm,
+                                                       start, end)
+
+    def available(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellAvailable.available} (provided
+        when the wrapped shell provides it).
+        """
+        return self._refused(path) or self._shell.available(path)
+
+    def makeDirectory(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShell.makeDirectory}.
+        """
+        return self._refused(path) or self._shell.makeDirectory(path)
+
+    def removeFile(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShell.removeFile}.
+        """
+        return self._refused(path) or self._shell.removeFile(path)
+
+    def rename(self, fromPath, toPath):
+        """
+        See L{ftpkit.interfaces.IFTPShell.rename}.
+        """
+        return (self._refused(fromPath, toPath)
+                or self._shell.rename(fromPath, toPath))
+
+    def setModificationTime(self, path, when):
+        """
+        See L{ftpkit.interfaces.IFTPShell.setModificationTime}.
+        """
+        return self._refused(path) or self._shell.setModificationTime(
+            path, when)
+
+    def setTimes(self, path, accessed, modified):
+        """
+        See L{ftpkit.interfaces.IFTPShellTimes.setTimes} (provided when
+        the wrapped shell provides it).
+        """
+        return self._refused(path) or self._shell.setTimes(
+            path, accessed, modified)
+
+    def setPermissions(self, path, mode):
+        """
+        See L{ftpkit.interfaces.IFTPShellChmod.setPermissions} (provided
+        when the wrapped shell provides it).
+        """
+        return self._refused(path) or self._shell.setPermissions(path, mode)
+
+    def linkTargets(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellResolve.linkTargets} (provided
+        when the wrapped shell provides it): without the hidden files.
+        """
+        return self._refused(path) or self._shell.linkTargets(
+            path).addCallback(lambda targets: {
+                name: real for name, real in targets.items()
+                if not isKept(name)})
+
+    def removeDirectory(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShell.removeDirectory}: a directory
+        that holds nothing but partial uploads (it lists empty) goes with
+        them; one holding a file on its way to its name (a running
+        resume's) stays.
+        """
+        return self._refused(path) or ensureDeferred(
+            self._removeDirectory(path))
+
+    async def _removeDirectory(self, path):
+        try:
+            return await self._shell.removeDirectory(path)
+        except DirectoryNotEmpty:
+            entries = await self._shell.list(path)
+            if not entries or not all(name.startswith(PARTIAL_PREFIX)
+                                      for name, _ in entries):
+                raise
+        for name, _ in entries:
+            await self.removeQuietly(path + (name,))
+        await self._shell.removeDirectory(path)
+        return len(entries)
