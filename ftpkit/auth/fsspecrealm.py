@@ -49,6 +49,7 @@ from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import defaultPool
 from ftpkit.shells.fsspecshell import FsspecShell
+from ftpkit.shells.keptuploads import KeptUploadsShell
 
 _log = Logger()
 
@@ -328,7 +329,11 @@ class FsspecRealm:
             _log.error("cannot make the home /{home} of {user}: {why}",
                        home="/".join(home), user=str(avatarId), why=e.message)
             raise homeUnavailable() from None
-        shell = self.shellAt(home)
+        storage = shell = self.shellAt(home)
+        if self._backend.writesInPlace:
+            # Cut uploads kept for a resume, where the store can continue
+            # one (an object store refuses resumes: 502).
+            shell = KeptUploadsShell(shell)
         if self.maxBytes is not None:
             shell = self._bounded(shell, home)
         readOnly = self._readOnly
@@ -337,7 +342,7 @@ class FsspecRealm:
             from ftpkit.shells.permissions import PermissionShell
 
             limited = entry.quota is not None or entry.fileQuota is not None
-            usage = self.usageOf(home, shell) if limited else None
+            usage = self.usageOf(home, storage) if limited else None
             homes = self.quotaHomes()
             homes.add(self, home, limited)
             shell = PermissionShell(shell, entry.permissions, entry.quota,

@@ -272,7 +272,8 @@ server's memory."""
 class MemoryRealm(SharedShellRealm):
     """
     Every user sees one shared in-memory tree, held to the write rules
-    given here as well as to the server's.
+    given here as well as to the server's, whose cut uploads are kept
+    for a resume (L{ftpkit.shells.keptuploads.KeptUploadsShell}).
 
     @ivar shell: the shared L{ftpkit.shells.memory.MemoryShell}.
     @cvar oneProcess: its tree lives in this process: the workers of
@@ -290,9 +291,11 @@ class MemoryRealm(SharedShellRealm):
             in progress together (past it, uploads get C{552}), or
             C{None} for no limit: see L{MEMORY_REALM_BYTES}.
         """
+        from ftpkit.shells.keptuploads import KeptUploadsShell
         from ftpkit.shells.memory import MemoryShell
 
         SharedShellRealm.__init__(self, MemoryShell(maxBytes=maxBytes))
+        self._kept = KeptUploadsShell(self.shell)
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
 
@@ -306,8 +309,7 @@ class MemoryRealm(SharedShellRealm):
         @param interfaces: must include L{IFTPShell}.
         @return: C{(IFTPShell, shell, logout)}.
         """
-        interface, shell, logout = SharedShellRealm.requestAvatar(
-            self, avatarId, mind, *interfaces)
-        shell = wrapForUser(shell, isAnonymous(avatarId), self._readOnly,
-                            self._anonymousWrite)
-        return interface, shell, logout
+        checkAvatarInterfaces(interfaces)
+        shell = wrapForUser(self._kept, isAnonymous(avatarId),
+                            self._readOnly, self._anonymousWrite)
+        return IFTPShell, shell, noLogout

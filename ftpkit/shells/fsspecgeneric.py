@@ -274,12 +274,21 @@ class Backend:
         """
         @param append: whether an append (C{APPE}) was asked for, rather
             than a resumed upload (C{REST} then C{STOR}).
-        @raise CommandNotImplemented: unless L{writesInPlace}.
+        @raise CommandNotImplemented: unless L{writesInPlace}, its text
+            saying why: a resume from the size of a file a cut upload did
+            not replace would write the new file's rest after the old
+            file's start.
         """
         if self.writesInPlace:
             return
-        what = "Appending" if append else "Resuming uploads (REST before STOR)"
-        raise CommandNotImplemented(f"{what} is not supported by {self.label} storage")
+        if append:
+            raise CommandNotImplemented(
+                f"Appending is not supported by {self.label} storage: it"
+                " writes whole objects; send the whole file")
+        raise CommandNotImplemented(
+            "Resuming uploads (REST before STOR) is not supported by"
+            f" {self.label} storage: it writes whole objects, and keeps"
+            " nothing of a cut upload; send the whole file")
 
     def openedInPlace(self, fs, path, handle):
         """

@@ -147,7 +147,8 @@ class S3FtplibTests(S3ServerMixin, unittest.TestCase):
         self.assertTrue(replies["mkd"].startswith("257"), replies["mkd"])
         self.assertTrue(replies["rmdFull"].startswith("550"), replies["rmdFull"])
         self.assertEqual(replies["appe"],
-                         "502 Appending is not supported by S3 storage")
+                         "502 Appending is not supported by S3 storage: it"
+                         " writes whole objects; send the whole file")
         self.assertIn("502 Resuming uploads", replies["restStor"])
         self.assertTrue(replies["mfmt"].startswith("502"), replies["mfmt"])
         self.assertIn("550 Renaming a directory is not supported by S3",

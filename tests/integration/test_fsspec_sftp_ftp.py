@@ -121,14 +121,21 @@ class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
 
     async def test_abortedUpload(self):
         """
-        A broken-off upload leaves the old file as it was, and no
+        A broken-off upload leaves the old file as it was, what it
+        received kept as its partial upload for a resume (hidden from
+        listings: L{tests.integration.test_keptuploads}), and no
         temporary file.
         """
         with open(os.path.join(self.root, "old.bin"), "wb") as f:
             f.write(b"previous")
         reply = await self.inThread(self.abortedUpload)
         self.assertTrue(reply.startswith("426"), reply)
-        self.assertEqual(os.listdir(self.root), ["old.bin"])
+        names = sorted(os.listdir(self.root))
+        self.assertEqual(len(names), 2, names)
+        self.assertTrue(names[0].startswith(".ftpkit-partial."), names)
+        self.assertEqual(names[1], "old.bin")
+        self.assertEqual(await self.inThread(lambda: self.ftp().nlst()),
+                         ["old.bin"])
         with open(os.path.join(self.root, "old.bin"), "rb") as f:
             self.assertEqual(f.read(), b"previous")
 

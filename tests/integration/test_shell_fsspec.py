@@ -159,7 +159,8 @@ class BackendTests(unittest.TestCase):
 
         backend = ObjectStoreBackend("S3")
         e = self.assertRaises(CommandNotImplemented, backend.refuseResume, True)
-        self.assertEqual(e.message, "Appending is not supported by S3 storage")
+        self.assertEqual(e.message, "Appending is not supported by S3 storage:"
+                         " it writes whole objects; send the whole file")
         e = self.assertRaises(CommandNotImplemented, backend.refuseResume, False)
         self.assertIn("REST before STOR", e.message)
         e = self.assertRaises(PermissionDenied, backend.refuseDirectoryRename)
