@@ -45,6 +45,9 @@ APPEND_REFUSED = ("Appending is not supported by S3 storage: it writes whole"
 NEW = os.urandom(200000)
 """What the cut upload, then its resume, send."""
 
+LONG = "名" * 80
+"""A name of 240 bytes in UTF-8."""
+
 HALF = NEW[:len(NEW) // 2]
 """What the cut upload sends before it is cut."""
 
@@ -145,6 +148,33 @@ class CutResumeMixin(LoopbackServerMixin):
         self.assertEqual(bobs, len(OLD))
         self.assertTrue(self.read() == NEW, "the resumed file is not NEW")
         self.assertEqual(self.names(), ["f"])
+
+    def longNameSession(self):
+        """
+        Cut an upload of L{NEW} over the file of a name of 240 bytes in
+        UTF-8, then resume it from C{SIZE} (blocking).
+
+        @return: C{(the cut's reply, SIZE's answer)}.
+        """
+        cut, ftp = cutUpload(self, self.server.port, LONG)
+        kept = ftp.size(LONG)
+        ftp.storbinary("STOR " + LONG, io.BytesIO(NEW[kept:]),
+                       rest=kept or None)
+        ftp.quit()
+        return cut[:3], kept
+
+    async def test_longName(self):
+        """
+        A name over 200 bytes has a partial upload too (named by the
+        name's SHA-256: a file system's 255 bytes would not hold the
+        name after the prefix), which the resume completes.
+        """
+        self.write(LONG, OLD)
+        cut, kept = await self.inThread(self.longNameSession)
+        self.assertEqual(cut, "426")
+        self.assertLessEqual(kept, len(NEW) // 2)
+        self.assertTrue(self.read(LONG) == NEW, "the resumed file is not NEW")
+        self.assertEqual(self.names(), sorted(["f", LONG]))
 
     def tooLargeThenRein(self):
         """
