@@ -216,6 +216,46 @@ class CutResumeMixin(LoopbackServerMixin):
         self.assertNotEqual(alices, len(OLD))
         self.assertEqual(self.read(), OLD)
 
+    def twoResumes(self):
+        """
+        Cut an upload of L{NEW} over C{f}; resume it on a second
+        connection, and while that one runs, ask C{SIZE} and resume it
+        again on a third (blocking).
+
+        @return: C{(SIZE's answer, the third's reply, the second's)}.
+        """
+        cut, ftp = cutUpload(self, self.server.port)
+        kept = ftp.size("f")
+        ftp.quit()
+        second = ftplibLogin(self, self.server.port, binary=True)
+        connection = second.transfercmd("STOR f", rest=kept or None)
+        connection.sendall(NEW[kept:kept + 1000])
+        third = ftplibLogin(self, self.server.port, binary=True)
+        size = third.size("f")
+        try:
+            busy = third.storbinary("STOR f", io.BytesIO(NEW[size:]),
+                                    rest=size or None)
+        except ftplib.Error as e:
+            busy = str(e)
+        third.quit()
+        connection.sendall(NEW[kept + 1000:])
+        connection.close()
+        done = second.voidresp()
+        second.quit()
+        return size, busy[:3], done[:3]
+
+    async def test_secondResumeBusy(self):
+        """
+        While one session resumes the cut upload, another of the same
+        user's resumes gets C{450}, rather than write into the old file
+        from the size C{SIZE} tells; the first completes the new file.
+        """
+        size, busy, done = await self.inThread(self.twoResumes)
+        self.assertNotEqual(size, len(OLD))
+        self.assertEqual((busy, done), ("450", "226"))
+        self.assertTrue(self.read() == NEW, "the resumed file is not NEW")
+        self.assertEqual(self.names(), ["f"])
+
     def hiddenSession(self):
         """
         Cut an upload, then list the root and name the hidden file it left
