@@ -445,8 +445,9 @@ class IFTPShellRates(Interface):
     """
 
     downloadRate = Attribute(
-        "Bytes a second the user's sessions may download at, or None for "
-        "the server's rate.")
+        "Bytes a second the user's sessions may download at (a number above "
+        "0), or None for the server's rate (which anything else gets, said "
+        "in the log at the login).")
     uploadRate = Attribute(
         "Bytes a second the user's sessions may upload at, or None for the "
-        "server's rate.")
+        "server's rate; as downloadRate.")

@@ -127,6 +127,81 @@ def roomProblem(room):
     return room, None
 
 
+def keptProblem(kept):
+    """
+    @param kept: what C{resumableSize} fired with.
+    @return: C{(kept, None)} for a count of bytes or C{None}; else
+        C{(None, text)} saying what is wrong (text was a traceback at
+        C{REST} + C{STOR}; C{2.5} was C{SIZE}'s answer).
+    """
+    if kept is None:
+        return None, None
+    return roomProblem(kept)
+
+
+def sizeProblem(size):
+    """
+    @param size: an open file's C{size}.
+    @return: C{None} for a count of bytes or C{None}; else what is wrong,
+        as text (a negative size sent nothing and answered C{226}).
+    """
+    if size is None or roomProblem(size)[1] is None:
+        return None
+    return "a file whose size is %s, not a count of bytes or None" % (
+        shortRepr(size),)
+
+
+def resolvedProblem(resolved):
+    """
+    @param resolved: what C{resolve} fired with, or one of the values of
+        what C{linkTargets} fired with.
+    @return: C{(path, None)}, the path as a C{tuple}, for a tuple or list
+        of names (C{str}) or C{None}; else C{(None, text)} saying what is
+        wrong.
+    """
+    if resolved is None:
+        return None, None
+    if isinstance(resolved, (tuple, list)) and all(
+            isinstance(name, str) for name in resolved):
+        return tuple(resolved), None
+    return None, "%s, not a path (a tuple of names) or None" % (
+        shortRepr(resolved),)
+
+
+def targetsProblem(targets):
+    """
+    @param targets: what C{linkTargets} fired with.
+    @return: C{(targets, None)} for a C{dict} from names to paths
+        (L{resolvedProblem}); else C{(None, text)} saying what is wrong.
+    """
+    if not isinstance(targets, dict):
+        return None, "%s, not a dict from names to paths" % (
+            shortRepr(targets),)
+    checked = {}
+    for name, target in targets.items():
+        checked[name], problem = resolvedProblem(target)
+        if problem is not None or not isinstance(name, str):
+            return None, "%s as the target of %s" % (
+                problem or shortRepr(target), shortRepr(name))
+    return checked, None
+
+
+def rateProblem(rate):
+    """
+    @param rate: a rate an L{ftpkit.interfaces.IFTPShellRates} shell
+        carries.
+    @return: C{None} for bytes a second (a number above C{0}) or C{None};
+        else what is wrong, as text (text was a traceback at each
+        transfer; a negative rate held every transfer past its first
+        burst until the data timeout).
+    """
+    if rate is None or (isinstance(rate, (int, float))
+                        and not isinstance(rate, bool) and rate > 0):
+        return None
+    return "%s, not bytes a second (a number above 0) or None" % (
+        shortRepr(rate),)
+
+
 def maskProblem(mask):
     """
     @param mask: what C{permitted} gave

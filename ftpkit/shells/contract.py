@@ -55,6 +55,7 @@ from ftpkit.shells.heldcalls import (
     notDeferred,
     translated,
 )
+from ftpkit.shells.release import release
 from ftpkit.shells.shellwrapper import ShellWrapper
 
 _log = Logger()
@@ -81,6 +82,9 @@ _CHECKED = {
     "hash": lambda digest, path, algorithm, *args: answers.digestProblem(
         digest, algorithm),
     "available": lambda room, *args: answers.roomProblem(room),
+    "resumableSize": lambda kept, *args: answers.keptProblem(kept),
+    "resolve": lambda resolved, *args: answers.resolvedProblem(resolved),
+    "linkTargets": lambda targets, *args: answers.targetsProblem(targets),
 }
 """The methods whose answer is checked, each with its check: given the
 answer and the method's arguments, C{(answer to use, None)} or
@@ -100,6 +104,17 @@ def _layers(shell):
     while isinstance(layers[-1], ShellWrapper):
         layers.append(layers[-1]._shell)
     return layers
+
+
+def _ownerOf(shell):
+    """
+    @param shell: a shell, wrapped or not.
+    @return: the classes of it and of the shells beneath it, as text:
+        C{Outer(Inner)}.
+    """
+    layers = _layers(shell)
+    return ("(".join(type(layer).__qualname__ for layer in layers)
+            + ")" * (len(layers) - 1))
 
 
 def _isOwn(shell):
@@ -320,16 +335,24 @@ class ContractShell(ShellWrapper):
         @raise LocalError: for anything else.
         """
         atOffsets, producing = interfaces
-        if atOffsets.providedBy(opened):
-            return opened
         method = "send" if producing is IReadFile else "receive"
-        if producing.providedBy(opened) or callable(
-                getattr(opened, method, None)):
-            return opened if producing is IReadFile else HeldWriteFile(opened)
-        self._complain(name, "gave %s, which provides neither %s (declared "
-                       "with @implementer)" % (answers.shortRepr(opened), " nor ".join(
-                           i.__name__ for i in interfaces)), LocalError())
-        raise LocalError()
+        if not (atOffsets.providedBy(opened) or producing.providedBy(opened)
+                or callable(getattr(opened, method, None))):
+            self._complain(name, "gave %s, which provides neither %s "
+                           "(declared with @implementer)" % (
+                               answers.shortRepr(opened), " nor ".join(
+                                   i.__name__ for i in interfaces)),
+                           LocalError())
+            raise LocalError()
+        if producing is IReadFile:
+            problem = answers.sizeProblem(getattr(opened, "size", None))
+            if problem is not None:
+                self._complain(name, "gave " + problem, LocalError())
+                release(opened)
+                raise LocalError()
+            return opened
+        return opened if atOffsets.providedBy(opened) else HeldWriteFile(
+            opened)
 
     def _complain(self, name, what, error):
         """
@@ -347,9 +370,30 @@ class ContractShell(ShellWrapper):
         @return: the classes of the wrapped shell and of the shells beneath
             it, as text: C{Outer(Inner)}.
         """
-        layers = _layers(self._shell)
-        return ("(".join(type(layer).__qualname__ for layer in layers)
-                + ")" * (len(layers) - 1))
+        return _ownerOf(self._shell)
+
+
+def ratesOf(shell):
+    """
+    The user's own rates an L{IFTPShellRates} shell a realm gave carries,
+    held to their shape (L{ftpkit.shells.answers.rateProblem}): one of
+    another shape is said in one log line and taken as C{None}, the
+    server's rate.
+
+    @param shell: the shell, providing L{IFTPShellRates}.
+    @return: C{(downloadRate, uploadRate)}.
+    """
+    rates = []
+    for name in ("downloadRate", "uploadRate"):
+        rate = getattr(shell, name, None)
+        problem = answers.rateProblem(rate)
+        if problem is not None:
+            _log.error("{owner}.{attribute} is {what}; the server's rate is "
+                       "used", owner=_ownerOf(shell), attribute=name,
+                       what=problem)
+            rate = None
+        rates.append(rate)
+    return tuple(rates)
 
 
 def _nameOf(entry):

@@ -16,7 +16,7 @@ import io
 from twisted.internet.defer import succeed
 from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from ftpkit.errors import NoSuchFile
 from ftpkit.fileinfo import FILE, FileInfo
@@ -25,12 +25,17 @@ from ftpkit.interfaces import (
     IFTPShellAvailable,
     IFTPShellFeatures,
     IFTPShellPermitted,
+    IFTPShellRates,
+    IFTPShellResolve,
+    IFTPShellResume,
     INameListing,
+    IRandomReadFile,
     IStatListing,
 )
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.permletters import ALL
 from ftpkit.realms import SharedShellRealm
+from ftpkit.shells.dotfiles import HideDotfilesShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
@@ -427,3 +432,148 @@ class WrapperTests(_ContractTestCase):
 
         return self.session(ReadOnlyShell(shell), lambda ftp: _reply(
             ftp, "AVBL")).addCallback(check)
+
+
+@implementer(IRandomReadFile)
+class _SizedFile:
+    """
+    An L{IRandomReadFile} of C{hello\\n} whose C{size} is what it is
+    given.
+    """
+
+    def __init__(self, size):
+        self.size = size
+
+    def readAt(self, offset, length):
+        return succeed(b"hello\n"[offset:offset + length])
+
+    def close(self):
+        return None
+
+
+class MoreAnswerTests(_ContractTestCase):
+    """
+    An open file's C{size}, C{resumableSize}, C{linkTargets} and the
+    rates of an L{IFTPShellRates} shell, held to their shapes.
+    """
+
+    def test_fileSize(self):
+        """
+        A negative size: C{451} (the download sent nothing and answered
+        C{226}); text: C{451} and one line (a traceback, for C{RETR} and
+        C{SIZE} in C{TYPE A}).
+        """
+        sizes = [-5, "6"]
+        shell = PluginShell()
+        shell.openForReading = lambda path, offset=0: succeed(
+            _SizedFile(sizes.pop(0)))
+
+        def work(ftp):
+            ftp.voidcmd("TYPE I")
+            return [_listing(ftp, "RETR f.txt") for size in list(sizes)]
+
+        def check(results):
+            self.assertEqual(results, [("451", b"")] * 2)
+            self.assertEqual([event["what"] for event in self.lines], [
+                "gave a file whose size is -5, not a count of bytes or None",
+                "gave a file whose size is '6', not a count of bytes or None"])
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.session(shell, work).addCallback(check)
+
+    def test_resumableSize(self):
+        """
+        Text, or a C{float}, as the bytes kept for a resume: C{451} (a
+        traceback at C{REST} + C{STOR}; C{SIZE} answered C{213 2.5}).
+        """
+        shell = PluginShell()
+        alsoProvides(shell, IFTPShellResume)
+        kept = ["3", 2.5]
+        shell.resumableSize = lambda path: succeed(kept[0])
+
+        def work(ftp):
+            ftp.voidcmd("TYPE I")
+            replies = [_reply(ftp, "SIZE f.txt")]
+            kept.pop(0)
+            replies.append(_reply(ftp, "SIZE f.txt"))
+            return replies
+
+        def check(replies):
+            self.assertEqual(replies, ["451", "451"])
+            self.assertEqual([event["method"] for event in self.lines],
+                             ["resumableSize", "resumableSize"])
+            self.assertIn("gave '3', not a count of bytes",
+                          self.lines[0]["what"])
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.session(shell, work).addCallback(check)
+
+    def test_linkTargets(self):
+        """
+        A list for the targets of a directory's links, beneath the
+        wrapper hiding dot files: C{451} and one line (and a traceback).
+        """
+        shell = PluginShell()
+        alsoProvides(shell, IFTPShellResolve)
+        shell.resolve = lambda path: succeed(tuple(path))
+        shell.linkTargets = lambda path: succeed([])
+
+        def check(code):
+            self.assertEqual(code, "451")
+            self.said("linkTargets", "gave [], not a dict from names to "
+                      "paths")
+
+        return self.session(HideDotfilesShell(shell), lambda ftp: _listing(
+            ftp, "NLST")[0]).addCallback(check)
+
+    def checkRates(self, rate, said):
+        shell = PluginShell()
+        alsoProvides(shell, IFTPShellRates)
+        shell.downloadRate = rate
+        shell.uploadRate = None
+        shell.openForReading = lambda path, offset=0: succeed(
+            _BigFile(100000))
+
+        def work(ftp):
+            ftp.voidcmd("TYPE I")
+            code, data = _listing(ftp, "RETR big")
+            return code, len(data)
+
+        def check(result):
+            self.assertEqual(result, ("226", 100000))
+            [event] = self.lines
+            self.assertEqual(event["attribute"], "downloadRate")
+            self.assertIn(said, event["what"])
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.session(shell, work).addCallback(check)
+
+    def test_rateText(self):
+        """
+        A rate as text: the server's rate, and one line (each transfer
+        was C{451} and a traceback).
+        """
+        return self.checkRates("1M", "'1M', not bytes a second")
+
+    def test_rateNegative(self):
+        """
+        A negative rate: the server's rate (a download stalled after its
+        first 4 KiB until the data timeout).
+        """
+        return self.checkRates(-1, "-1, not bytes a second")
+
+
+@implementer(IRandomReadFile)
+class _BigFile:
+    """
+    An L{IRandomReadFile} of C{size} zero bytes.
+    """
+
+    def __init__(self, size):
+        self.size = size
+
+    def readAt(self, offset, length):
+        return succeed(bytes(max(0, min(length, self.size - offset))))
+
+    def close(self):
+        return None

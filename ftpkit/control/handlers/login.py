@@ -37,7 +37,7 @@ from ftpkit.interfaces import (
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.protocol.sessionstate import Session
-from ftpkit.shells.contract import heldToContract
+from ftpkit.shells.contract import heldToContract, ratesOf
 from ftpkit.shells.heldcalls import describeFailure
 
 _log = Logger()
@@ -309,8 +309,7 @@ class LoginCommands:
         self._userSessionKey = key
         session = self.session
         if IFTPShellRates.providedBy(shell):
-            session.downloadRate = shell.downloadRate
-            session.uploadRate = shell.uploadRate
+            session.downloadRate, session.uploadRate = ratesOf(shell)
         shell = forResumer(shell, resumerOf(
             session.username, session.anonymous, self.peer,
             self.factory.usersOf(session.portal)))
