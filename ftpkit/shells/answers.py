@@ -130,25 +130,44 @@ def roomProblem(room):
 def keptProblem(kept):
     """
     @param kept: what C{resumableSize} fired with.
-    @return: C{(kept, None)} for a count of bytes or C{None}; else
+    @return: C{(kept, None)} for a count of bytes (an C{int}, or a
+        C{float} of a whole number, taken as the C{int}) or C{None}; else
         C{(None, text)} saying what is wrong (text was a traceback at
         C{REST} + C{STOR}; C{2.5} was C{SIZE}'s answer).
     """
     if kept is None:
         return None, None
-    return roomProblem(kept)
+    count = _count(kept)
+    if count is None:
+        return None, "%s, not a count of bytes or None" % (shortRepr(kept),)
+    return count, None
 
 
 def sizeProblem(size):
     """
     @param size: an open file's C{size}.
-    @return: C{None} for a count of bytes or C{None}; else what is wrong,
-        as text (a negative size sent nothing and answered C{226}).
+    @return: C{None} for a count of bytes (an C{int}) or C{None}; else
+        what is wrong, as text (a negative size sent nothing and answered
+        C{226}; a C{float} had the file read at C{float} offsets).
     """
     if size is None or roomProblem(size)[1] is None:
         return None
     return "a file whose size is %s, not a count of bytes or None" % (
         shortRepr(size),)
+
+
+def _count(value):
+    """
+    @param value: anything.
+    @return: C{value} as an C{int} when it is a count (an C{int} but not
+        a C{bool}, or a C{float} of a whole number; not negative), else
+        C{None}.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 def resolvedProblem(resolved):
@@ -243,9 +262,13 @@ def featuresProblem(features):
     """
     @param features: what C{unsupportedFeatures} gave.
     @return: C{(features, None)}, as a C{frozenset}, when they are a
-        collection (a set, a list or a tuple) of keywords (C{str}); else
-        C{(None, text)} saying what is wrong.
+        collection (a set, a list or a tuple) of keywords (C{str}), or
+        text of keywords between spaces (C{"MFMT"}, which was taken as a
+        collection of one, as C{in} tests text); else C{(None, text)}
+        saying what is wrong.
     """
+    if isinstance(features, str):
+        features = features.split()
     if isinstance(features, (set, frozenset, list, tuple)) and all(
             isinstance(feature, str) for feature in features):
         return frozenset(features), None

@@ -191,6 +191,15 @@ class CheckedFormat:
         """
         return getattr(self._format, name)
 
+    @property
+    def __class__(self):
+        """
+        @return: the format's class: a listing that asks what the format
+            is (C{isinstance(format, NamesFormat)}) is answered as it was
+            before the format was held.
+        """
+        return type(self._format)
+
     def stats(self, batch, owner, group):
         """
         See L{ftpkit.protocol.listing.ListFormat.stats}.

@@ -33,6 +33,7 @@ from ftpkit.interfaces import (
     IStatListing,
 )
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.protocol.listing import ListFormat
 from ftpkit.protocol.permletters import ALL
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.dotfiles import HideDotfilesShell
@@ -577,3 +578,88 @@ class _BigFile:
 
     def close(self):
         return None
+
+
+@implementer(IDirectoryListing, IStatListing)
+class _TypeAskingListing:
+    """
+    A listing that formats its one batch as the format's class says,
+    asking C{isinstance} (as a plugin written before the contract held
+    its format may).
+    """
+
+    def __init__(self):
+        self._done = False
+
+    def nextBatch(self):
+        return succeed([])
+
+    def nextFormattedBatch(self, format):
+        if self._done:
+            return succeed(None)
+        self._done = True
+        if isinstance(format, ListFormat):
+            return succeed(b"-rw-r--r-- 1 ftp ftp 6 Jan 1 2020 f.txt\r\n")
+        return succeed(b"not a LIST line\r\n")
+
+    def close(self):
+        pass
+
+
+class UnchangedTests(_ContractTestCase):
+    """
+    What a plugin gave that the server took before the contract held it
+    is still taken, without a line.
+    """
+
+    def test_featuresText(self):
+        """
+        A keyword as text (C{"MFMT"}): C{FEAT} leaves it out, as it did
+        (C{"MFMT" in "MFMT"}).
+        """
+        shell = PluginShell()
+        shell.unsupportedFeatures = lambda: "MFMT"
+
+        def check(feat):
+            self.assertNotIn(" MFMT\n", feat)
+            self.assertIn(" MDTM\n", feat)
+            self.assertEqual(self.lines, [])
+
+        return self.session(shell, lambda ftp: ftp.sendcmd("FEAT")
+                            ).addCallback(check)
+
+    def test_wholeFloat(self):
+        """
+        A C{float} of a whole number as the bytes kept for a resume: taken
+        as the C{int} (C{SIZE} answered C{213 3.0}).
+        """
+        shell = PluginShell()
+        alsoProvides(shell, IFTPShellResume)
+        shell.resumableSize = lambda path: succeed(
+            3.0 if path == ("k.txt",) else None)
+
+        def work(ftp):
+            ftp.voidcmd("TYPE I")
+            return ftp.sendcmd("SIZE k.txt")
+
+        def check(reply):
+            self.assertEqual(reply, "213 3")
+            self.assertEqual(self.lines, [])
+
+        return self.session(shell, work).addCallback(check)
+
+    def test_formatAsked(self):
+        """
+        A listing that asks what its format is (C{isinstance}) is
+        answered as before the format was held.
+        """
+        shell = PluginShell()
+        shell.openListing = lambda path: succeed(_TypeAskingListing())
+
+        def check(result):
+            self.assertEqual(result, ("226", b"-rw-r--r-- 1 ftp ftp 6 Jan 1 "
+                                             b"2020 f.txt\r\n"))
+            self.assertEqual(self.lines, [])
+
+        return self.session(shell, lambda ftp: _listing(ftp, "LIST")
+                            ).addCallback(check)
