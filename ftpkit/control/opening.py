@@ -77,3 +77,25 @@ def closeOpened(opened):
     close = getattr(getattr(opened, "entries", opened), "close", None)
     if close is not None:
         close()
+
+
+def storedLate(writeFile, description):
+    """
+    What to release when an upload's storage stores it (its file's
+    C{close} fires) after C{ABOR} ended the wait for it with C{426}
+    (L{ftpkit.control.handlers.transfers.TransferCommands.receiveFile}):
+    a storage that never does (a plugin's C{close} that never fires)
+    held the upload's reply, the C{ABOR}
+    and every command after it until the idle timeout closed the session.
+
+    @param writeFile: the upload's L{ftpkit.interfaces.IWriteFile}.
+    @param description: the transfer, as the logs show it.
+    @return: a callable taking what C{close} fired with, saying in the
+        log that the file is in place although the client was told
+        C{426}.
+    """
+    def stored(result):
+        _log.warn("{file!r} stored {transfer!r} after its ABOR was answered "
+                  "(426): the file is in place", file=writeFile,
+                  transfer=description)
+    return stored

@@ -12,7 +12,7 @@ from twisted.logger import Logger
 
 from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
-from ftpkit.control.opening import Opening, closeOpened
+from ftpkit.control.opening import Opening, closeOpened, storedLate
 from ftpkit.control.storagewait import waitAtMost
 from ftpkit.data.movers import MOVED, Download, Upload
 from ftpkit.data.movers.pacing import pacerFor
@@ -421,7 +421,8 @@ class TransferCommands:
                           whole=False):
         """
         Receive an upload into a file a shell opened (an L{IWriteFile}, or
-        an L{IRandomWriteFile} adapted to one): 150, bytes, 226.
+        an L{IRandomWriteFile} adapted to one): 150, bytes, 226. C{ABOR}
+        ends the wait for the storage to store it (426, L{storedLate}).
 
         @param writeFile: what the shell opened.
         @param description: the transfer, as C{STAT} and the logs show it.
@@ -466,7 +467,7 @@ class TransferCommands:
                 self._transferEnded()
         closing = writeFile.close()
         if settled(closing) is UNSETTLED:
-            await closing
+            await self.whileOpening(closing, storedLate(writeFile, description))
         return (226, "Transfer complete")
 
     async def ftp_RETR(self, argument):
