@@ -11,7 +11,7 @@ from twisted.cred import error as crederror
 # proxy at every login (docs/benchmark-history.rst).
 from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
-from twisted.logger import Logger
+from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 
 from ftpkit.auth import quicklogin
@@ -44,6 +44,19 @@ _log = Logger()
 
 ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 """User names that mean an anonymous login."""
+
+MAX_LOGINS = 10
+"""Logins one control connection may have: its first, then one after
+each C{REIN}. A client that knows a password (or where anonymous logins
+are open) logged in and out on one connection as fast as it could send
+C{USER}, C{PASS} and C{REIN}, two log lines each time, which a firewall's
+rate of new connections per address does not bound; past these, C{REIN}
+closes the connection (L{LoginCommands.ftp_REIN}). vsftpd and ProFTPD
+have no C{REIN}: one login a connection."""
+
+TOO_MANY_LOGINS = ("Too many logins on this connection; connect again to "
+                   "log in again")
+"""The C{421} reply to a C{REIN} past L{MAX_LOGINS}."""
 
 
 def resumerOf(username, anonymous, peer, users=None):
@@ -94,12 +107,15 @@ class LoginCommands:
 
     @ivar failedLogins: failed PASS so far on this connection (C{REIN}
         does not reset it).
+    @ivar logins: successful logins so far on this connection (C{REIN}
+        does not reset it either: L{MAX_LOGINS}).
     """
 
     sessionFields = frozenset(
         ["username", "anonymous", "access", "shell", "realmLogout",
          "portal", "downloadRate", "uploadRate", "startedAt"])
     failedLogins = 0
+    logins = 0
     _loginDelay = None
     _userSessionKey = None
 
@@ -307,6 +323,7 @@ class LoginCommands:
             self.close()
             return None
         self._userSessionKey = key
+        self.logins += 1
         session = self.session
         if IFTPShellRates.providedBy(shell):
             session.downloadRate, session.uploadRate = ratesOf(shell)
@@ -358,7 +375,9 @@ class LoginCommands:
         for a client that was logged in: one that never was would
         otherwise stay connected without logging in by sending C{REIN}
         now and then. On a control connection under TLS it is refused
-        (C{refuseReinitialize}, of the security commands).
+        (C{refuseReinitialize}, of the security commands). A logged-in
+        client that has had L{MAX_LOGINS} logins on this connection gets
+        C{421} and is closed, logged out.
         """
         refusal = self.refuseReinitialize()
         if refusal is not None:
@@ -366,6 +385,14 @@ class LoginCommands:
         if self.transfer is not None:
             return (503, "Transfer in progress")
         wasLoggedIn = self.session.shell is not None
+        if wasLoggedIn and self.logins >= MAX_LOGINS:
+            self.factory.peerWarnings.emit(
+                self.log, LogLevel.warn, "logins", self.peer,
+                "REIN from {peer} after {count} logins on one connection; "
+                "closing", peer=self.peer, count=self.logins)
+            self.reply(421, TOO_MANY_LOGINS)
+            self.close()
+            return None
         startedAt = self.session.startedAt
         self.logout()
         self.dataChannel.close()
