@@ -33,7 +33,10 @@ def describeFailure(failure):
     """
     @param failure: a L{Failure}, or an exception that was raised.
     @return: one line: the exception's type and text and, when its
-        traceback is known, the file, line and function it was raised in.
+        traceback is known, the file, line and function it was raised in;
+        a character that is not printable escaped as Python writes it
+        (C{\\x1b}): a plugin's message may hold a path a client chose,
+        and a terminal showing the log would run its escape sequences.
     """
     if isinstance(failure, BaseException):
         failure = Failure(failure, type(failure), failure.__traceback__)
@@ -44,7 +47,11 @@ def describeFailure(failure):
         # is raised again by Twisted: where is not known.
         if not path.startswith(_TWISTED):
             text += f" (raised at {path}:{line}, in {function})"
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1]
+                   for char in text)
 
 
 def translated(failure):

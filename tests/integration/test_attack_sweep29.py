@@ -16,12 +16,23 @@ and no firewall limit on new connections saw them (C{docs/logging.rst}
 has the firewall bound the logins a client can log). A connection now
 logs in at most ten times: C{REIN} after the tenth is C{421}, and the
 connection is closed (L{ReinLoginFloodTests}).
+
+The lines saying how a storage plugin failed wrote the path a client
+chose as it was, where the log's event lines quote it with its control
+characters escaped: a client naming a file C{ESC[2J...} (a terminal's
+escape sequences) had them run on the terminal of an operator reading
+the log, whenever the plugin's exception text held the path, and in the
+line of a download whose C{send} broke. Those lines escape what is not
+printable now (L{LogInjectionTests}).
 """
 
+import ftplib
+import io
 import socket
 import threading
 
 from twisted.internet.defer import Deferred, succeed
+from twisted.logger import formatEvent
 from twisted.trial import unittest
 from zope.interface import implementer
 
@@ -30,7 +41,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.memory import MemoryShell
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin21 import logged
+from tests.integration.test_plugin21 import BrokenSenderFile, logged
 
 
 class HungStoreShell(MemoryShell):
@@ -201,3 +212,87 @@ class ReinLoginFloodTests(LoopbackServerMixin, unittest.TestCase):
         return self.inThread(
             self.replies, b"REIN\r\n" * 20 + b"USER anonymous\r\nPASS x\r\n",
             22).addCallback(check)
+
+
+EVIL = "\x1b[2J\x1b[31mx\u202e"
+"""A name with a terminal's escape sequences (clear the screen, red) and
+a right-to-left override."""
+
+
+class PathInMessageShell(MemoryShell):
+    """
+    A L{MemoryShell} (from outside ftpkit, as the test's module is) whose
+    downloads fail with the path in the exception's text, as many
+    libraries' errors say it.
+    """
+
+    def openForReading(self, path, offset=0):
+        """
+        @raise ValueError: always.
+        """
+        raise ValueError("cannot open /" + "/".join(path))
+
+
+class LogInjectionTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The lines a plugin's failure makes hold a path the client chose
+    escaped, as the lines of the log's events do.
+    """
+
+    def download(self, shell, name):
+        """
+        C{RETR} C{name} from C{shell}.
+
+        @return: a Deferred firing with the reply's code once the server
+            has logged the failure, and the text of every line logged.
+        """
+        server = self.startServer(SharedShellRealm(shell))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            try:
+                ftp.retrbinary("RETR " + name, io.BytesIO().write)
+                reply = "226"
+            except ftplib.Error as error:
+                reply = str(error)[:3]
+            except OSError:
+                reply = ftp.getline()[:3]
+            ftp.sendcmd("NOOP")
+            return reply
+
+        def texts(reply):
+            return reply, [formatEvent(event) for event in events]
+
+        return self.inThread(client).addCallback(texts)
+
+    def assertEscaped(self, outcome, code, said):
+        """
+        @param outcome: what L{download} fired with.
+        @param code: the reply code expected.
+        @param said: text a line holds.
+        """
+        reply, lines = outcome
+        self.assertEqual(reply, code)
+        self.assertTrue([line for line in lines if said in line], lines)
+        self.assertFalse([line for line in lines if "\x1b" in line
+                          or "\u202e" in line], lines)
+
+    def test_pluginMessage(self):
+        """
+        A plugin's exception whose text holds the path: C{451}, and the
+        line says it with C{\\x1b} and C{\\u202e} escaped.
+        """
+        return self.download(PathInMessageShell(), EVIL).addCallback(
+            self.assertEscaped, "451", "\\x1b[2J\\x1b[31mx\\u202e")
+
+    def test_sendingFailed(self):
+        """
+        A download whose C{send} raises: C{426}, and the line naming the
+        transfer has its path escaped.
+        """
+        shell = MemoryShell()
+        shell.openForReading = lambda path, offset=0: succeed(
+            BrokenSenderFile("raise"))
+        return self.download(shell, EVIL).addCallback(
+            self.assertEscaped, "426", "Sending 'RETR /\\x1b[2J")

@@ -407,7 +407,7 @@ class TransferCommands:
                 # A peer gone is no storage's fault: not logged.
                 if not isinstance(e, (FTPError, ConnectionClosed,
                                       ConnectionError)):
-                    _log.error("Sending {transfer} failed: {why}",
+                    _log.error("Sending {transfer!r} failed: {why}",
                                transfer=description, why=describeFailure(e))
                 raise _aborted(connection)
         finally:
@@ -457,7 +457,7 @@ class TransferCommands:
                     _endFailedUpload(writeFile, e, whole)),
                 self.factory.reactor, self.factory.config.dataTimeout,
                 lambda: _log.warn(
-                    "{file!r} did not end its aborted upload {transfer} "
+                    "{file!r} did not end its aborted upload {transfer!r} "
                     "within {timeout}s; replying without waiting more",
                     file=writeFile, transfer=description,
                     timeout=self.factory.config.dataTimeout))
