@@ -45,6 +45,7 @@ from ftpkit.interfaces import (
     IReadFile,
     IWriteFile,
 )
+from ftpkit.ops.logthrottle import LogThrottle, skippedNote
 from ftpkit.protocol.permletters import ALL
 from ftpkit.shells import answers
 from ftpkit.shells.contractlistings import checkedListing
@@ -125,6 +126,16 @@ def _isOwn(shell):
     return type(shell).__module__.partition(".")[0] == "ftpkit"
 
 
+COMPLAINT_LINES = 10
+"""Lines a session gets a minute for each method of its plugin's shell
+that breaks the contract (L{ContractShell._complain}), the next one after
+them ending with how many were left out: a plugin that lets the system's
+error out for a missing file (C{FileNotFoundError} rather than
+L{ftpkit.errors.NoSuchFile}) had a line logged for every C{SIZE} a client
+sent, as fast as it sent them, as refused commands would have
+(L{ftpkit.ops.eventlog} bounds those the same way)."""
+
+
 def heldToContract(shell):
     """
     @param shell: the L{IFTPShell} a realm gave.
@@ -163,6 +174,10 @@ class ContractShell(ShellWrapper):
     """
 
     copiedForResumer = True
+
+    _complaints = None
+    """The L{LogThrottle} of the session's lines saying how a method broke
+    the contract (L{COMPLAINT_LINES}), made at the first."""
 
     _warned = frozenset()
     """The methods whose listings had names left out, or whose answers at
@@ -363,7 +378,14 @@ class ContractShell(ShellWrapper):
         @param error: the exception the client's reply is made of, or
             C{None} (L{complain}).
         """
-        complain(self._owner(), name, what, error)
+        complaints = self._complaints
+        if complaints is None:
+            from twisted.internet import reactor
+            complaints = self._complaints = LogThrottle(
+                reactor, burst=COMPLAINT_LINES)
+        skipped = complaints.admit(name)
+        if skipped is not None:
+            complain(self._owner(), name, what + skippedNote(skipped), error)
 
     def _owner(self):
         """

@@ -23,7 +23,10 @@ characters escaped: a client naming a file C{ESC[2J...} (a terminal's
 escape sequences) had them run on the terminal of an operator reading
 the log, whenever the plugin's exception text held the path, and in the
 line of a download whose C{send} broke. Those lines escape what is not
-printable now (L{LogInjectionTests}).
+printable now (L{LogInjectionTests}). And those lines were one for each
+command: a plugin letting C{FileNotFoundError} out for a missing file
+had a line logged for every C{SIZE} a client sent (50 for 50); a session
+gets ten a minute for each method now (L{ComplaintFloodTests}).
 """
 
 import ftplib
@@ -296,3 +299,49 @@ class LogInjectionTests(LoopbackServerMixin, unittest.TestCase):
             BrokenSenderFile("raise"))
         return self.download(shell, EVIL).addCallback(
             self.assertEscaped, "426", "Sending 'RETR /\\x1b[2J")
+
+
+class MissingIsOSErrorShell(MemoryShell):
+    """
+    A L{MemoryShell} (from outside ftpkit) whose C{stat} lets the
+    system's error out for a missing file, as a plugin calling C{os}
+    does, rather than failing with L{ftpkit.errors.NoSuchFile}.
+    """
+
+    def stat(self, path, keys=()):
+        """
+        @raise FileNotFoundError: always.
+        """
+        raise FileNotFoundError(2, "No such file or directory")
+
+
+class ComplaintFloodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client repeating a command that a plugin answers against its
+    contract has a few lines a minute logged for its session, not one
+    each.
+    """
+
+    def test_sizeFlood(self):
+        """
+        Fifty C{SIZE} of a missing file on such a plugin: each gets
+        C{550}, and the session has ten lines logged.
+        """
+        server = self.startServer(SharedShellRealm(MissingIsOSErrorShell()))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            ftp.voidcmd("TYPE I")
+            ftp.sock.sendall(b"SIZE missing\r\n" * 50)
+            codes = {ftp.getline()[:3] for _ in range(50)}
+            ftp.sendcmd("NOOP")
+            return codes
+
+        def check(codes):
+            self.assertEqual(codes, {"550"})
+            lines = [event for event in events
+                     if "MissingIsOSErrorShell" in formatEvent(event)]
+            self.assertEqual(len(lines), 10)
+
+        return self.inThread(client).addCallback(check)
