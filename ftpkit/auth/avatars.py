@@ -1,5 +1,6 @@
 """
-L{avatarProblem}: what is wrong with what a realm's C{requestAvatar} gave,
+L{avatarProblem}: what is wrong with what a realm's C{requestAvatar} gave
+(L{shellProblem}: with a shell, which a shell's C{forResumer} gives too),
 told in one line for the log, rather than as a C{TypeError} deep in the
 login or an C{AttributeError} at each command after it.
 """
@@ -21,12 +22,25 @@ def avatarProblem(outcome):
     if not isinstance(outcome, (tuple, list)) or len(outcome) != 3:
         return "%r, not (interface, avatar, logout)" % (outcome,)
     interface, shell, logout = outcome
-    if not IFTPShell.providedBy(shell):
-        missing = [name for name in _SHELL_METHODS
-                   if not callable(getattr(shell, name, None))]
-        if missing:
-            return "an avatar %r without IFTPShell's %s" % (
-                shell, ", ".join(missing))
+    problem = shellProblem(shell)
+    if problem is not None:
+        return "an avatar " + problem
     if not callable(logout):
         return "a logout %r that cannot be called" % (logout,)
+    return None
+
+
+def shellProblem(shell):
+    """
+    @param shell: what a realm gave as a shell, or what a shell's
+        C{forResumer} gave.
+    @return: C{None} if it has every method of L{IFTPShell} (declared or
+        not), else a text saying which it lacks.
+    """
+    if IFTPShell.providedBy(shell):
+        return None
+    missing = [name for name in _SHELL_METHODS
+               if not callable(getattr(shell, name, None))]
+    if missing:
+        return "%r without IFTPShell's %s" % (shell, ", ".join(missing))
     return None

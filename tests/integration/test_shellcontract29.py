@@ -28,6 +28,7 @@ from ftpkit.interfaces import (
     IFTPShellRates,
     IFTPShellResolve,
     IFTPShellResume,
+    IFTPShellResumeOwners,
     INameListing,
     IRandomReadFile,
     IStatListing,
@@ -663,3 +664,42 @@ class UnchangedTests(_ContractTestCase):
 
         return self.session(shell, lambda ftp: _listing(ftp, "LIST")
                             ).addCallback(check)
+
+
+@implementer(IFTPShellResumeOwners)
+class _ForgetfulShell(PluginShell):
+    """
+    A shell whose C{forResumer} forgets its C{return}.
+    """
+
+    def forResumer(self, resumer):
+        """
+        @return: C{None}, as a method without C{return} does.
+        """
+        PluginShell()
+
+
+class ForResumerTests(_ContractTestCase):
+    """
+    A shell whose C{forResumer} gives what is no shell: the login goes on
+    with the shell as it is, and one line says so (the session was
+    logged in with C{None} as its shell, every command after C{230}
+    failing).
+    """
+
+    def test_none(self):
+        lines = []
+        globalLogPublisher.addObserver(lines.append)
+        self.addCleanup(globalLogPublisher.removeObserver, lines.append)
+
+        def work(ftp):
+            ftp.voidcmd("TYPE I")
+            return _reply(ftp, "SIZE f.txt"), _listing(ftp, "RETR f.txt")
+
+        def check(result):
+            self.assertEqual(result, ("213", ("226", b"hello\n")))
+            [line] = [event for event in lines if "problem" in event]
+            self.assertIn("None without IFTPShell's ", line["problem"])
+            self.assertEqual(self.flushLoggedErrors(), [])
+
+        return self.session(_ForgetfulShell(), work).addCallback(check)

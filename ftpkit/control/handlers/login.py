@@ -15,7 +15,7 @@ from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 
 from ftpkit.auth import quicklogin
-from ftpkit.auth.avatars import avatarProblem
+from ftpkit.auth.avatars import avatarProblem, shellProblem
 from ftpkit.control.loginfailures import (
     MAX_LOGIN_DELAY,  # noqa: F401 (importable from here, as before)
     failureDelay,
@@ -86,17 +86,26 @@ def forResumer(shell, resumer):
     @param resumer: who the session is (L{resumerOf}).
     @return: C{shell} acting for C{resumer}, where it keeps cut uploads
         for whom they were cut for (L{IFTPShellResumeOwners}); else, and
-        when its C{forResumer} raises (one log line), C{shell}.
+        when its C{forResumer} raises or gives what is no shell (one log
+        line), C{shell}.
     """
     if IFTPShellResumeOwners.providedBy(shell):
+        # A plugin's bug: the shell as it is, cut uploads kept for
+        # everyone, as for a shell without the extra.
         try:
-            return shell.forResumer(resumer)
+            copy = shell.forResumer(resumer)
         except Exception:
-            # A plugin's bug: the shell as it is, cut uploads kept for
-            # everyone, as for a shell without the extra.
             _log.error("{shell!r}.forResumer failed with {why}; its cut "
                        "uploads are kept for everyone", shell=shell,
                        why=describeFailure(Failure()))
+            return shell
+        # A copy of the shell's own class is one (ftpkit's shells give
+        # one): only another answer is looked at.
+        problem = None if type(copy) is type(shell) else shellProblem(copy)
+        if problem is None:
+            return copy
+        _log.error("{shell!r}.forResumer gave {problem}; its cut uploads "
+                   "are kept for everyone", shell=shell, problem=problem)
     return shell
 
 
