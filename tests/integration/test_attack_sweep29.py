@@ -27,6 +27,49 @@ printable now (L{LogInjectionTests}). And those lines were one for each
 command: a plugin letting C{FileNotFoundError} out for a missing file
 had a line logged for every C{SIZE} a client sent (50 for 50); a session
 gets ten a minute for each method now (L{ComplaintFloodTests}).
+
+Tried and held (C{python -m ftpkit}, one process and C{--workers 2},
+scripts in the sweep's notes):
+    - refused logins (C{--max-sessions-per-user 1}): 330 from ten IPv4
+      loopback addresses and C{::1} in 0.1 s logged 110 lines, and 11
+      counting the rest a minute later; under C{--workers 2}, 135 lines
+      and 11 counting the other 195;
+    - a C{unix:} listener, root and uid 65534: C{--max-connections-per-ip
+      3} counted for each user (the fourth of each C{421}), the log naming
+      C{unix-uid-0} and C{unix-uid-65534}; C{PASV}, C{EPSV} C{425},
+      C{PORT} C{501}, C{EPRT |2|} C{522};
+    - C{RETR} of an 8 MiB file grown by 4 MiB (C{APPE}) while sent: 8 MiB
+      announced and sent, C{226}, on the disk realm, C{--realm memory} and
+      C{fsspec:file://}, in clear and under C{PROT P}, C{TYPE I} and
+      C{TYPE A};
+    - names of 201, 239 and 255 bytes (and 85 CJK characters) cut, then
+      resumed from C{SIZE} on another connection: whole, hidden names not
+      listed, on the disk realm (one process and C{--workers 2}),
+      C{--realm memory} and C{fsspec:file://} under C{--workers 2}; the
+      hidden names given by a client: C{STOR} C{553}, C{SIZE}, C{RETR},
+      C{DELE}, C{RNFR}, C{MLST}, C{CWD}, C{MKD}, C{MFMT}, C{HASH} C{550},
+      C{RNTO} C{553}; no listing, C{STAT -R} or wildcard shows one;
+    - escape sequences, U+2028, NEL, VT, FF, U+202E and C1 controls in
+      C{USER}, C{HOST} and paths: none raw in the text or JSON log, nor in
+      the transfer log;
+    - a key every local user may read: one warning (C{--tls-cert}, an
+      C{ssl:} listener's C{privateKey}, C{--workers 2}); mode 0640: none;
+    - 40 connections from one address: 32 greeted, 8 C{421}; a 200 KB
+      line: C{500} and closed; 870,000 pipelined C{NOOP} never read: the
+      server's memory flat, another client's login 2 ms; 200 C{PASV}: one
+      listener at a time; 30 connections sending a line a byte a second;
+      C{AUTH TLS} then bytes that are not TLS: an alert; no traceback;
+    - a C{PROT P} upload ended by a FIN without C{close_notify}, explicit
+      and implicit FTPS, one process and C{--workers 2}: C{426}, the file
+      as it was; under C{--tls-required} before C{AUTH}: C{USER} C{530},
+      C{PROT} and C{PBSZ} C{503}, C{CCC} C{530}.
+
+Found, not fixed (C{docs/security.rst} says why): C{PORT} to another
+listener of the server, or to a passive port another session of the same
+address waits on, is accepted (vsftpd's and ProFTPD's rules; that client
+can connect there itself); 1,200 passwords guessed against one user from
+200 loopback addresses, each logged, nothing holding them per user name
+(a hold per name is a lockout anyone could cause).
 """
 
 import ftplib
