@@ -24,6 +24,8 @@ _FIELDS = (
     ("owner", (str,), "text"),
     ("group", (str,), "text"),
     ("unique", (str,), "text"),
+    ("special", (str,), "text"),
+    ("access", (int, type(None)), "permission bits (an int) or None"),
 )
 """The fields of a L{FileInfo} checked: name, the types allowed (C{bool}
 never), and what it must be, as text."""

@@ -703,3 +703,28 @@ class ForResumerTests(_ContractTestCase):
             self.assertEqual(self.flushLoggedErrors(), [])
 
         return self.session(_ForgetfulShell(), work).addCallback(check)
+
+
+class InfoFieldTests(_ContractTestCase):
+    """
+    A L{FileInfo}'s C{access} and C{special} held to their types, as its
+    other fields are.
+    """
+
+    def test_accessText(self):
+        """
+        C{access} as text: C{451} and one line naming the field (C{MLST}
+        was C{451} and a traceback).
+        """
+        shell = PluginShell()
+        stat = shell.stat
+        shell.stat = lambda path: (
+            succeed(FileInfo(FILE, size=6, access="rw"))
+            if path == ("f.txt",) else stat(path))
+
+        def check(code):
+            self.assertEqual(code, "451")
+            self.said("stat", "a FileInfo whose access is 'rw', not ")
+
+        return self.session(shell, lambda ftp: _reply(ftp, "MLST f.txt")
+                            ).addCallback(check)
