@@ -69,7 +69,14 @@ listener of the server, or to a passive port another session of the same
 address waits on, is accepted (vsftpd's and ProFTPD's rules; that client
 can connect there itself); 1,200 passwords guessed against one user from
 200 loopback addresses, each logged, nothing holding them per user name
-(a hold per name is a lockout anyone could cause).
+(a hold per name is a lockout anyone could cause). And a cut upload of a
+new name cannot be removed by its user: C{DELE} of the name answers
+C{550} and C{SIZE} still answers the bytes kept, on the disk realm and
+C{--realm memory}, where those bytes count in the budget (C{memory:1M}:
+five cut uploads of 200 KB, then C{552} for everyone) for the 24 hours a
+cut upload is kept; vsftpd, which writes in place, removes such a file.
+Left for the owners of the kept uploads (a rule for C{DELE} on every
+realm).
 """
 
 import ftplib
