@@ -77,7 +77,8 @@ class LoopbackServer:
     def stop(self, grace=5.0):
         """
         Stop listening and wait (up to C{grace} seconds) for the sessions
-        to end, so that a test leaves a clean reactor.
+        to end, then for the hub's C{finishers} (as a drain does), so
+        that a test leaves a clean reactor.
 
         @param grace: seconds to wait at most for the sessions to end.
         @return: a Deferred firing when done.
@@ -89,6 +90,12 @@ class LoopbackServer:
         while self.factory.sessions > 0 and waited < grace:
             yield task.deferLater(self.reactor, 0.02, lambda: None)
             waited += 0.02
+        # As a drain ends (ftpkit.ops.drain): the work the sessions'
+        # events started, and the counts of log lines left out, whose
+        # timers would fire after the test.
+        yield defer.DeferredList(
+            [finish(grace) for finish in getattr(self.factory.events,
+                                                 "finishers", ())])
         # Let the last connectionLost callbacks and thread results settle.
         yield task.deferLater(self.reactor, 0.01, lambda: None)
 

@@ -19,7 +19,9 @@ Connections still waiting for their header are bounded
 a trusted peer that opened connections and sent nothing held a descriptor
 for each for L{HEADER_TIMEOUT} seconds, and a thousand of them left none
 for the clients. Refusals are logged through a L{LogThrottle}: a line a
-minute for each kind, saying how many were left out.
+minute for each kind, the next saying how many were left out, or, once
+the minute is over with none, a L{PROXY_REFUSALS_NOT_LOGGED} line
+(L{refusalSummaries}).
 """
 
 import ipaddress
@@ -32,7 +34,12 @@ from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 
 from ftpkit.control.clientname import clientName
-from ftpkit.ops.logthrottle import LogThrottle, skippedNote
+from ftpkit.ops.logthrottle import (
+    INTERVAL,
+    LogThrottle,
+    Summaries,
+    skippedNote,
+)
 from ftpkit.protocol.proxyheader import InvalidProxyHeader, parseProxyHeader
 
 HEADER_TIMEOUT = 10
@@ -52,6 +59,15 @@ _log = Logger()
 
 LISTENER = " on a PROXY-protocol listener"
 """Where a connection refused for its header came, in the log line."""
+
+PROXY_REFUSALS_NOT_LOGGED = "proxy-refusals-not-logged"
+"""The C{ftpkit_event} of the line counting the refusals of one kind
+(C{refusal}: C{untrusted}, C{waiting} or C{bad header}) left out of the
+log, once their minute ended and no later refusal's line said it."""
+
+NOT_LOGGED = ("refused connections ({refusal}) on a PROXY-protocol "
+              "listener not logged: {count}")
+"""The format of a L{PROXY_REFUSALS_NOT_LOGGED} line."""
 
 
 def parseNetworks(texts):
@@ -104,11 +120,27 @@ def waitingRefusal(waiting, host, perPeer, total):
     return None
 
 
+def refusalSummaries(reactor, interval=INTERVAL):
+    """
+    @param reactor: an C{IReactorTime}.
+    @param interval: the seconds of a window of one line (a minute; less
+        in tests).
+    @return: the L{Summaries} of a listener's refusals (a line a minute
+        for each kind), which logs a L{PROXY_REFUSALS_NOT_LOGGED} line
+        for a kind whose minute ended with refusals left out.
+    """
+    def ended(kind, count):
+        _log.warn(NOT_LOGGED, ftpkit_event=PROXY_REFUSALS_NOT_LOGGED,
+                  refusal=kind, count=count)
+    return Summaries(LogThrottle(reactor, interval), ended)
+
+
 def logRefusal(throttle, host, why, kind, where=""):
     """
     Log a refused connection, unless its C{throttle} leaves it out.
 
-    @param throttle: a L{LogThrottle}.
+    @param throttle: a L{LogThrottle}, or L{Summaries} (from
+        L{refusalSummaries}).
     @param host: the connection's peer.
     @param why: the reason, for the log line.
     @param kind: the throttle's key (C{"untrusted"}, C{"waiting"},
@@ -257,7 +289,8 @@ class ProxiedFactory(WrappingFactory):
     @ivar waitingTotal: see L{WAITING_TOTAL}.
     @ivar waiting: by peer address (C{None} for a Unix socket's), how
         many connections wait for their header.
-    @ivar throttle: the L{LogThrottle} of the refusals' log lines.
+    @ivar throttle: the L{Summaries} of the refusals' log lines
+        (L{refusalSummaries}).
     """
 
     protocol = ProxiedProtocol
@@ -285,7 +318,15 @@ class ProxiedFactory(WrappingFactory):
         self.waitingPerPeer = waitingPerPeer
         self.waitingTotal = waitingTotal
         self.waiting = Counter()
-        self.throttle = LogThrottle(reactor)
+        self.throttle = refusalSummaries(reactor)
+
+    def stopFactory(self):
+        """
+        Log the refusals left out of the log, minutes over or not: the
+        listener stops (and no timer of it fires later).
+        """
+        self.throttle.stop()
+        super().stopFactory()
 
     def buildProtocol(self, addr):
         """

@@ -118,6 +118,9 @@ class FTPFactory(ServerFactory):
             hub = configuredHub(self.config, servedRoot(portal.realm),
                                 reactor=reactor)
         self.events = hub
+        # Its counts of lines left out are written once the sessions of
+        # a drain are gone (and at stopFactory).
+        getattr(hub, "finishers", []).append(self.peerWarnings.finish)
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
         shareLimit = passiveLimit(self.config.maxPassivePerIP,
                                   self.config.passivePorts,
@@ -228,9 +231,11 @@ class FTPFactory(ServerFactory):
         """
         Close the pooled passive listeners, and those of sessions ending
         from now on; the timers kept between uses end once unused, and a
-        release of memory still to come (L{AfterBurst}) is forgotten.
+        release of memory still to come (L{AfterBurst}) is forgotten; the
+        peer warnings left out of the log are counted there now.
         """
         self.listenerPool.closeAll()
+        self.peerWarnings.stop()
         self.theftAlarm.stop()
         self.afterBurst.stop()
         watcherFor(self.reactor).release()

@@ -47,7 +47,8 @@ class Dispatcher:
     @ivar addressRules: the L{AddressRules} (C{--allow-from},
         C{--deny-from}) checked before a connection counts.
     @ivar events: the L{EventHub} connections refused here are published
-        to (an L{EventLog} logs them).
+        to (L{eventLog} logs them).
+    @ivar eventLog: the L{EventLog} of L{events}.
     @ivar headerWaits: the L{HeaderWaits} of C{haproxy:} listeners'
         connections.
     @ivar overLimit: the L{OverLimitWaits} of connections over a limit.
@@ -67,8 +68,9 @@ class Dispatcher:
         """
         self.reactor = reactor
         self.events = EventHub()
-        EventLog(reactor, ipv6PrefixLength=config.ipv6PrefixLength
-                 ).subscribeTo(self.events)
+        self.eventLog = EventLog(
+            reactor, ipv6PrefixLength=config.ipv6PrefixLength)
+        self.eventLog.subscribeTo(self.events)
         self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
                                        self.dispatch)
         self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse,
@@ -231,8 +233,10 @@ class Dispatcher:
     def stopDispatching(self):
         """
         Refuse the connections still waiting (for a PROXY header, over a
-        limit, or for a worker's channel).
+        limit, or for a worker's channel); then log the refusals left out
+        of the log (and drop the timers that would).
         """
         self.headerWaits.stop()
         self.overLimit.stop()
         self.channelWaits.stop()
+        self.eventLog.stop()

@@ -14,7 +14,7 @@ connections from the others by the listener they were accepted on
 (L{isProxiedConnection}).
 
 As in a single process, connections waiting for their header are bounded
-and their refusals logged through a L{LogThrottle}
+and their refusals logged through a L{ftpkit.ops.logthrottle.LogThrottle}
 (L{ftpkit.control.proxied}).
 """
 
@@ -31,11 +31,11 @@ from ftpkit.control.proxied import (
     WAITING_TOTAL,
     inNetworks,
     logRefusal,
+    refusalSummaries,
     waitingRefusal,
 )
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.proxied import readProxyHeader
-from ftpkit.ops.logthrottle import LogThrottle
 from ftpkit.protocol.proxyheader import InvalidProxyHeader
 
 _log = Logger()
@@ -80,7 +80,8 @@ class HeaderWaits:
     @ivar waitingPerPeer: how many may come from one address
         (L{WAITING_PER_PEER}).
     @ivar waitingTotal: how many there may be (L{WAITING_TOTAL}).
-    @ivar throttle: the L{LogThrottle} of the refusals' log lines.
+    @ivar throttle: the L{ftpkit.ops.logthrottle.Summaries} of the
+        refusals' log lines (L{refusalSummaries}).
     """
 
     def __init__(self, reactor, trusted, dispatch, timeout=HEADER_TIMEOUT,
@@ -102,7 +103,7 @@ class HeaderWaits:
         self.waiting = Counter()
         self.waitingPerPeer = waitingPerPeer
         self.waitingTotal = waitingTotal
-        self.throttle = LogThrottle(reactor)
+        self.throttle = refusalSummaries(reactor)
 
     def accepted(self, connection, host):
         """
@@ -157,7 +158,9 @@ class HeaderWaits:
 
     def stop(self):
         """
-        Stop waiting: close every connection whose header has not come.
+        Stop waiting: close every connection whose header has not come;
+        log the refusals left out of the log now (and drop their timer).
         """
+        self.throttle.stop()
         for waiting in list(self.pending):
             waiting.cancel()

@@ -11,22 +11,26 @@ address or another line (fail2ban reads these lines).
 A client can have commands refused as fast as it sends them, and each
 refusal's line is longer than its command: a session's refusals get
 L{REFUSAL_LINES} lines a minute (L{LogThrottle}), and the count of those
-left out is one L{REFUSALS_NOT_LOGGED} line, written before the session's
-next refusal line or its logout. A transfer that failed before its data
-connection opened (C{beforeData}: a C{RETR} of an existing file without
-C{PASV} gets C{425}) is such a refusal: it did no work, and its line
-(with the file's path) is longer than its command, so it shares the
-session's refusal lines; it counted as a transfer, a line each, and
-2,000 pipelined C{RETR /pub.txt} logged 2,000 lines. Only the log is
-bounded: the hub's other subscribers (metrics, observers, the transfer
-log) get every refusal and every transfer.
+left out is one L{REFUSALS_NOT_LOGGED} line, written before the
+session's next refusal line or its logout, or once its minute is over,
+whichever comes first (a session may stay connected, silent, for hours).
+A transfer that failed before its data connection opened (C{beforeData}:
+a C{RETR} of an existing file without C{PASV} gets C{425}) is such a
+refusal: it did no work, and its line (with the file's path) is longer
+than its command, so it shares the session's refusal lines; it counted
+as a transfer, a line each, and 2,000 pipelined C{RETR /pub.txt} logged
+2,000 lines. Only the log is bounded: the hub's other subscribers
+(metrics, observers, the transfer log) get every refusal and every
+transfer.
 
 A client refused at the door (C{connection-refused}: over a connection
 limit, or the server draining) can open and drop connections as fast as
 it likes, without logging in: each client address (an IPv6 client's
 network, L{ftpkit.protocol.limitkeys}) gets
 L{CONNECTION_REFUSAL_LINES} of those lines a minute, the first after them
-ending with how many were left out (L{MORE_NOT_LOGGED}).
+ending with how many were left out (L{MORE_NOT_LOGGED}), or, once the
+minute is over with none, one L{CONNECTION_REFUSALS_NOT_LOGGED} line
+saying it (a client that floods and stops causes no next line).
 
 Logins: each successful one is a line, always, and so is its
 C{logout} (what a session did: an operator audits them, as vsftpd and
@@ -51,10 +55,11 @@ client sent.
 
 from time import time
 
+from twisted.internet.defer import succeed
 from twisted.logger import Logger, LogLevel
 
 from ftpkit.ops import events
-from ftpkit.ops.logthrottle import LogThrottle
+from ftpkit.ops.logthrottle import INTERVAL, LogThrottle, Summaries
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
 REFUSALS_NOT_LOGGED = "refusals-not-logged"
@@ -79,6 +84,12 @@ LOGIN_REFUSALS_NOT_LOGGED = "login-refusals-not-logged"
 """The kind of the line counting an address's C{login-refused} lines left
 out of the log, a minute after the first of them (no L{events.EventHub}
 event: the log writes it)."""
+
+CONNECTION_REFUSALS_NOT_LOGGED = "connection-refusals-not-logged"
+"""The kind of the line counting an address's C{connection-refused} lines
+left out of the log, once the minute holding them is over and no later
+one of its lines said it (no L{events.EventHub} event: the log writes
+it)."""
 
 MORE_NOT_LOGGED = " (and {count} more not logged)"
 """What ends the first C{connection-refused} line of an address after
@@ -153,6 +164,9 @@ _FORMATS = {
         ("user", "anonymous", "count")),
     LOGIN_REFUSALS_NOT_LOGGED: (
         LogLevel.warn, "{count} more refused logins from {peer} not logged",
+        ("count",)),
+    CONNECTION_REFUSALS_NOT_LOGGED: (
+        LogLevel.warn, "refused connections from {peer} not logged: {count}",
         ("count",)),
 }
 
@@ -275,26 +289,35 @@ class EventLog:
     """
 
     def __init__(self, clock=None, refusalLines=REFUSAL_LINES,
-                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH,
+                 interval=INTERVAL):
         """
         @param clock: an C{IReactorTime}, the reactor if C{None} (its
-            C{callLater} too: the L{LOGIN_REFUSALS_NOT_LOGGED} lines).
+            C{callLater} too: the lines counting those left out, at the
+            end of their minute).
         @param refusalLines: the refusal lines a session gets a minute.
         @param ipv6PrefixLength: the bits of an IPv6 address that name its
             client (L{limitKey}): the C{connection-refused} lines of one
             client are bounded together, whichever addresses of its
             network it comes from, as the limits that refuse it count it.
+        @param interval: the seconds of the throttles' windows (a
+            minute; less in tests).
         """
         if clock is None:
             from twisted.internet import reactor as clock
-        self._refusals = LogThrottle(clock, burst=refusalLines)
-        self._doorRefusals = LogThrottle(
-            clock, burst=CONNECTION_REFUSAL_LINES,
-            maxKinds=CONNECTION_REFUSAL_ADDRESSES)
-        self._loginRefusals = LogThrottle(
-            clock, burst=LOGIN_REFUSAL_LINES,
-            maxKinds=CONNECTION_REFUSAL_ADDRESSES)
-        self._summary = None
+        self._refusals = Summaries(
+            LogThrottle(clock, interval, refusalLines), self._refusalsEnded)
+        self._doorRefusals = Summaries(
+            LogThrottle(clock, interval, CONNECTION_REFUSAL_LINES,
+                        maxKinds=CONNECTION_REFUSAL_ADDRESSES),
+            self._addressEnded(CONNECTION_REFUSALS_NOT_LOGGED))
+        self._loginRefusals = Summaries(
+            LogThrottle(clock, interval, LOGIN_REFUSAL_LINES,
+                        maxKinds=CONNECTION_REFUSAL_ADDRESSES),
+            self._addressEnded(LOGIN_REFUSALS_NOT_LOGGED))
+        # The last refusal left out of each session's lines, whose
+        # fields its REFUSALS_NOT_LOGGED line takes.
+        self._leftOut = {}
         self._clock = clock
         self._prefixLength = ipv6PrefixLength
 
@@ -307,12 +330,15 @@ class EventLog:
                                       and event.beforeData):
             skipped = self._refusals.admit(event.session)
             if skipped is None:
+                self._leftOut[event.session] = event
                 return
             if skipped:
+                del self._leftOut[event.session]
                 self._write(notLogged(event, skipped))
         elif kind == events.LOGOUT:
-            skipped = self._refusals.takeSkipped(event.session)
+            skipped = self._refusals.throttle.takeSkipped(event.session)
             if skipped:
+                del self._leftOut[event.session]
                 self._write(notLogged(event, skipped))
         elif kind == events.CONNECTION_REFUSED:
             skipped = self._doorRefusals.admit(
@@ -325,36 +351,54 @@ class EventLog:
             skipped = self._loginRefusals.admit(
                 limitKey(event.peer, self._prefixLength))
             if skipped is None:
-                self._summarizeLater()
                 return
             self._write(event, skipped)
             return
         self._write(event)
 
-    def _summarizeLater(self):
+    def _refusalsEnded(self, session, count):
         """
-        Have L{_summarize} called when the first minute holding refused
-        logins left out of the log ends, unless it is called already.
-        """
-        if self._summary is None or not self._summary.active():
-            end = self._loginRefusals.nextEnd()
-            self._summary = self._clock.callLater(
-                max(end - self._clock.seconds(), 0), self._summarize)
+        Write the L{REFUSALS_NOT_LOGGED} line of a session whose minute
+        ended with refusals left out.
 
-    def _summarize(self):
+        @param session: the session's number.
+        @param count: how many.
         """
-        Write a L{LOGIN_REFUSALS_NOT_LOGGED} line for each address whose
-        minute ended with refused logins left out, and wait for the next
-        such minute, if any.
+        self._write(notLogged(self._leftOut.pop(session), count))
+
+    def _addressEnded(self, kind):
         """
-        self._summary = None
-        now = self._clock.seconds()
-        for peer, count in self._loginRefusals.takeEnded():
+        @param kind: L{LOGIN_REFUSALS_NOT_LOGGED} or
+            L{CONNECTION_REFUSALS_NOT_LOGGED}.
+        @return: the C{summarize} of a L{Summaries} counting by address:
+            it writes a line of C{kind} for an address (its L{limitKey})
+            whose minute ended with lines left out.
+        """
+        def ended(peer, count):
             self._write(events.Event.fromFields({
-                "kind": LOGIN_REFUSALS_NOT_LOGGED, "peer": peer,
-                "time": now, "count": count}))
-        if self._loginRefusals.nextEnd() is not None:
-            self._summarizeLater()
+                "kind": kind, "peer": peer, "time": self._clock.seconds(),
+                "count": count}))
+        return ended
+
+    def stop(self):
+        """
+        Write the lines counting what was left out, minutes over or not,
+        and drop their timers: the server stops.
+        """
+        for summaries in (self._refusals, self._doorRefusals,
+                          self._loginRefusals):
+            summaries.stop()
+
+    def finish(self, left):
+        """
+        L{stop}, as one of the hub's C{finishers} (once the sessions are
+        gone).
+
+        @param left: the seconds left of the shutdown grace (unused).
+        @return: a Deferred that has fired.
+        """
+        self.stop()
+        return succeed(None)
 
     def _write(self, event, skipped=0):
         """
@@ -375,3 +419,4 @@ class EventLog:
         @param hub: the L{events.EventHub} whose events to log.
         """
         hub.subscribe(self, LOGGED)
+        hub.finishers.append(self.finish)

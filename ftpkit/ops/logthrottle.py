@@ -4,6 +4,10 @@ PROXY header, a C{HOST} naming no virtual host, a session's refused
 commands), let through at most a few an interval for each kind: a peer
 repeating the event thousands of times leaves a few lines a minute, and
 a count of those left out, instead of a line each.
+
+The count is told by the kind's next line, when one comes in time; a
+L{Summaries} tells it once the window ends otherwise, since a peer that
+floods and stops may never cause another.
 """
 
 INTERVAL = 60
@@ -102,11 +106,24 @@ class LogThrottle:
             them, where the kind's next event may never come).
         """
         now = self.clock.seconds()
+        # The same sum as nextEnd's: a timer set for nextEnd finds it
+        # ended, whatever the rounding.
         ended = [(kind, count) for kind, count in self._skipped.items()
-                 if now - self._windows[kind][0] >= self.interval]
+                 if self._windows[kind][0] + self.interval <= now]
         for kind, _ in ended:
             del self._skipped[kind]
         return ended
+
+    def takeAll(self):
+        """
+        @return: C{[(kind, count)]}: every kind with events that got no
+            line and are not yet counted in one, its window ended or not,
+            and how many; they are now counted as told (a summary at
+            stop).
+        """
+        pending = list(self._skipped.items())
+        self._skipped.clear()
+        return pending
 
     def nextEnd(self):
         """
@@ -128,6 +145,77 @@ class LogThrottle:
             if now - window[0] < self.interval or kind in self._skipped}
         self._pruneAt = max(_PRUNE_AT, 2 * len(self._windows))
         self._prunedAt = now
+
+
+class Summaries:
+    """
+    Tells the counts a L{LogThrottle} keeps once their window ends: a
+    kind's count is told by its next line when that comes first (what
+    L{LogThrottle.admit} returns), and else, at the window's end, by
+    C{summarize}. One timer at most is pending, for the first window to
+    end with events left out; none while none is.
+
+    @ivar throttle: the L{LogThrottle}; its C{clock} is an
+        C{IReactorTime} (its C{callLater} too).
+    @ivar summarize: called with C{(kind, count)} for each count told at
+        a window's end (or at L{stop}).
+    """
+
+    def __init__(self, throttle, summarize):
+        """
+        @param throttle: see C{throttle}.
+        @param summarize: see C{summarize}.
+        """
+        self.throttle = throttle
+        self.summarize = summarize
+        self._call = None
+
+    def admit(self, kind):
+        """
+        L{LogThrottle.admit}, and a summary planned when the event gets no
+        line.
+
+        @param kind: see L{LogThrottle.admit}.
+        @return: what L{LogThrottle.admit} returns.
+        """
+        skipped = self.throttle.admit(kind)
+        if skipped is None and self._call is None:
+            self._later()
+        return skipped
+
+    def _later(self):
+        """
+        Have L{_summarize} called when the first window holding events
+        left out ends.
+        """
+        clock = self.throttle.clock
+        end = self.throttle.nextEnd()
+        self._call = clock.callLater(max(end - clock.seconds(), 0),
+                                     self._summarize)
+
+    def _summarize(self):
+        """
+        Tell the counts of the windows that ended, and wait for the next
+        one to end, if any holds events left out.
+        """
+        self._call = None
+        for kind, count in self.throttle.takeEnded():
+            self.summarize(kind, count)
+        if self.throttle.nextEnd() is not None:
+            self._later()
+
+    def stop(self):
+        """
+        Tell every count kept now, its window ended or not, and drop the
+        timer: a server stopping writes what it left out, and no timer
+        of its fires later. (An event left out after this plans a
+        summary again.)
+        """
+        if self._call is not None:
+            self._call.cancel()
+            self._call = None
+        for kind, count in self.throttle.takeAll():
+            self.summarize(kind, count)
 
 
 def skippedNote(skipped):

@@ -108,7 +108,8 @@ class PassiveRangeFullTests(unittest.TestCase):
         for _ in range(REFUSED_LISTENER_LINES + 40):
             self.assertRaises(CannotOpenDataConnection, channel.listen,
                               (port, port))
-        clock.advance(60)
+        # The next one comes as the minute ends, before its summary.
+        clock.rightNow += 60
         self.assertRaises(CannotOpenDataConnection, channel.listen,
                           (port, port))
         warnings = [formatEvent(event) for event in logged
@@ -141,7 +142,8 @@ class PassiveShareFullTests(unittest.TestCase):
                               shares=shares)
         for _ in range(REFUSED_LISTENER_LINES + 40):
             self.assertRaises(CannotOpenDataConnection, channel.listen)
-        clock.advance(60)
+        # The next one comes as the minute ends, before its summary.
+        clock.rightNow += 60
         self.assertRaises(CannotOpenDataConnection, channel.listen)
         warnings = [formatEvent(event) for event in logged
                     if event.get("log_level") == LogLevel.warn]
@@ -172,7 +174,8 @@ class PassiveShareFullTests(unittest.TestCase):
             channel = DataChannel(clock, "127.0.0.1", "10.0.0.1", 8.0,
                                   shares=shares, warnings=warnings)
             self.assertRaises(CannotOpenDataConnection, channel.listen)
-        clock.advance(60)
+        # The next one comes as the minute ends, before its summary.
+        clock.rightNow += 60
         channel = DataChannel(clock, "127.0.0.1", "10.0.0.1", 8.0,
                               shares=shares, warnings=warnings)
         self.assertRaises(CannotOpenDataConnection, channel.listen)
