@@ -85,8 +85,8 @@ def storedLate(writeFile, description):
     C{close} fires) after C{ABOR} ended the wait for it with C{426}
     (L{ftpkit.control.handlers.transfers.TransferCommands.receiveFile}):
     a storage that never does (a plugin's C{close} that never fires)
-    held the upload's reply, the C{ABOR}
-    and every command after it until the idle timeout closed the session.
+    held the upload's reply, the C{ABOR} and every command after it until
+    the idle timeout closed the session.
 
     @param writeFile: the upload's L{ftpkit.interfaces.IWriteFile}.
     @param description: the transfer, as the logs show it.
