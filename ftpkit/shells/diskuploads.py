@@ -12,6 +12,7 @@ import stat as statModule
 
 from ftpkit.errors import (
     AlreadyExists,
+    FileBusy,
     IsDirectory,
     PermissionDenied,
     RestPastEnd,
@@ -20,7 +21,7 @@ from ftpkit.shells import linkfree, shortcalls, uploadreservations, uploads
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
 from ftpkit.shells.partialowners import recordResumer
-from ftpkit.shells.uploadlocks import holdInPlace
+from ftpkit.shells.uploadlocks import holdInPlace, holdTarget
 
 PRIVILEGE_BITS = statModule.S_ISUID | statModule.S_ISGID
 """Mode bits that make a program run as its file's owner or group. An
@@ -74,7 +75,14 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
     @param resumer: who the upload is for: it continues only a partial
         upload that one may resume, and leaves one that one may resume
         (L{ftpkit.shells.partialowners}); or C{None}.
-    @return: a L{FileWriter}.
+    @return: a L{FileWriter}; one replacing a file holds it meanwhile
+        (L{holdTarget}).
+    @raise FileBusy: for an upload into the target in place, or a resume
+        of its partial upload, while another upload, in any process,
+        writes the target in place, or replaces it (a C{STOR}, a resume
+        of its partial upload): written in place from the offset the
+        client checked against the old file, the target would hold the
+        old file's start and the new file's rest.
     """
     if offset or append:
         if atOnce and (uploads.sweepPending() or shortcalls.freesMuch(
@@ -117,7 +125,12 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                               runShort=runShort, anonymous=True,
                               directory=held[1], resumer=resumer,
                               targetWas=None)
-    fd, temporary = uploads.createTemporary(target)
+    guard = _guard(target) if old is not None else None
+    try:
+        fd, temporary = uploads.createTemporary(target)
+    except BaseException:
+        _release(guard)
+        raise
     recordResumer(fd, resumer)
     if old is not None:
         try:
@@ -125,7 +138,31 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         except OSError:
             pass
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
-                      resumer=resumer, targetWas=uploads.versionOf(old))
+                      resumer=resumer, targetWas=uploads.versionOf(old),
+                      guard=guard)
+
+
+def _guard(target):
+    """
+    Hold the file a new upload replaces (L{holdTarget}) while it runs,
+    unless an upload writes it in place now: a C{STOR} replaces a file
+    whatever else writes it.
+
+    @param target: the target's resolved path, C{bytes}.
+    @return: the descriptor holding it, or C{None}.
+    """
+    try:
+        return holdTarget(target)
+    except FileBusy:
+        return None
+
+
+def _release(guard):
+    """
+    @param guard: a descriptor from L{holdTarget}, or C{None}; closed.
+    """
+    if guard is not None:
+        os.close(guard)
 
 
 def _mayWrite(path):
@@ -186,7 +223,10 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
     may resume (see L{ftpkit.shells.uploads}), from C{offset} or at its
     end.
 
-    @return: a L{FileWriter}, or C{None} when there is none.
+    @return: a L{FileWriter} holding the target (L{holdTarget}), or
+        C{None} when there is none.
+    @raise FileBusy: while an upload writes the target in place, or
+        another resume took the partial upload meanwhile.
     @raise RestPastEnd: when C{offset} is past its end (it is given
         back): the partial upload checked for the offset (C{SIZE},
         C{REST}) was replaced since by a shorter one, another session's
@@ -194,9 +234,18 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
     """
     flags = os.O_WRONLY | (os.O_APPEND if append else 0)
     targetWas = uploads.targetVersion(target)
-    claimed = uploads.claimPartial(
-        target, lambda path: openRegular(path, flags), resumer=resumer)
+    # Held before the partial upload is taken: another resume that finds
+    # it gone meanwhile then finds the target held, and does not write
+    # it in place.
+    guard = holdTarget(target)
+    try:
+        claimed = uploads.claimPartial(
+            target, lambda path: openRegular(path, flags), resumer=resumer)
+    except BaseException:
+        _release(guard)
+        raise
     if claimed is None:
+        _release(guard)
         return None
     fd, result, temporary = claimed
     if not append and offset > result.st_size:
@@ -204,15 +253,18 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
             uploads.giveBack(temporary, target)
         finally:
             os.close(fd)
+            _release(guard)
         raise RestPastEnd()
     try:
         dropPrivilege(fd, result)
     except BaseException:
         os.close(fd)
+        _release(guard)
         raise
     recordResumer(fd, resumer)
     return FileWriter(run, fd, temporary, target,
                       None if append else offset,
                       start=result.st_size if append else offset,
                       resumed=True, runShort=runShort, resumer=resumer,
-                      initialSize=result.st_size, targetWas=targetWas)
+                      initialSize=result.st_size, targetWas=targetWas,
+                      guard=guard)

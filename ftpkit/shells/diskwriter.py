@@ -60,7 +60,7 @@ class FileWriter(LeftBehind):
                  resumed=False, runShort=None, exclusive=False,
                  anonymous=False, directory=None, inode=None,
                  reservation=None, resumer=None, initialSize=0,
-                 targetWas=uploads.UNKNOWN):
+                 targetWas=uploads.UNKNOWN, guard=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -100,7 +100,11 @@ class FileWriter(LeftBehind):
         @param targetWas: the target's version when the upload began
             (L{uploads.targetVersion}): cut, the upload keeps nothing if
             the target changed since (L{uploads.keepPartial}).
+        @param guard: a descriptor holding the file the upload replaces
+            (L{ftpkit.shells.uploadlocks.holdTarget}), closed once the
+            upload ended, or C{None}.
         """
+        self._guard = guard
         self._targetWas = targetWas
         self._resumer = resumer
         self._initialSize = initialSize
@@ -518,11 +522,15 @@ class FileWriter(LeftBehind):
     def _releaseDirectory(self):
         """
         Let the target's directory go (L{uploads.createAnonymous}): a C{RMD}
-        may remove it now.
+        may remove it now; and the file it replaces (its C{guard}): an upload
+        may write that in place now.
         """
         directory, self._directory = self._directory, None
         if directory is not None:
             os.close(directory)
+        guard, self._guard = self._guard, None
+        if guard is not None:
+            os.close(guard)
 
     def _releaseReservation(self):
         """

@@ -31,6 +31,17 @@ without a partial upload) holds an exclusive lock on the target
 (L{holdInPlace}), and a second one refuses to start while it is held:
 their bytes would interleave, and each client be told it stored its own
 (vsftpd's C{lock_upload_files} makes the second wait instead).
+
+An upload that replaces the target once complete (a C{STOR} into a
+temporary file, a resume of the target's partial upload) holds a shared
+lock on the file it replaces (L{holdTarget}) until it ends, so that no
+upload writes that file in place meanwhile: a client resuming on another
+connection while the first still ran (lftp reconnecting after
+C{net:timeout}, before the server saw the first connection go; a second
+resume while one runs) got the old file's size from C{SIZE}, wrote the
+new file's rest after the old file's start and was told C{226}; and the
+first upload, cut later, kept nothing (its target had changed), leaving
+that mixed file.
 """
 
 import contextlib
@@ -121,10 +132,45 @@ def holdInPlace(fd):
     place, as written, until that open file is closed.
 
     @param fd: its descriptor, open for writing.
-    @raise FileBusy: another upload, in any process, writes it in place.
+    @raise FileBusy: another upload, in any process, writes it in place,
+        or replaces it (L{holdTarget}).
     """
     if not _holdAlone(fd):
         raise FileBusy()
+
+
+_TARGET_FLAGS = (os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                 | getattr(os, "O_CLOEXEC", 0))
+"""How L{holdTarget} opens a file: read-only (a shared lock, on NFS too),
+no link followed, no wait for a FIFO's other end."""
+
+
+def holdTarget(path):
+    """
+    Mark the file C{path} names as one an upload replaces once complete,
+    until the descriptor returned is closed: meanwhile, an upload into it
+    in place (L{holdInPlace}), in any process, gets L{FileBusy}; other
+    uploads that replace it may hold it too.
+
+    @param path: the target's resolved path, C{bytes}.
+    @return: a descriptor holding it, or C{None} where nothing is held
+        (no file there, one that cannot be opened, no locks on the file
+        system).
+    @raise FileBusy: while an upload writes it in place.
+    """
+    try:
+        fd = os.open(path, _TARGET_FLAGS)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise FileBusy() from None
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def holdNamed(fd, path, made=True):
