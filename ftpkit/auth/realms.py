@@ -291,10 +291,13 @@ class MemoryRealm(SharedShellRealm):
             in progress together (past it, uploads get C{552}), or
             C{None} for no limit: see L{MEMORY_REALM_BYTES}.
         """
+        from ftpkit.shells.keptnames import isPlacing
         from ftpkit.shells.keptuploads import KeptUploadsShell
         from ftpkit.shells.memory import MemoryShell
 
-        SharedShellRealm.__init__(self, MemoryShell(maxBytes=maxBytes))
+        # An upload replacing a file needs no room for a new entry.
+        SharedShellRealm.__init__(
+            self, MemoryShell(maxBytes=maxBytes, onTheirWay=isPlacing))
         self._kept = KeptUploadsShell(self.shell)
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite

@@ -117,6 +117,15 @@ def placingName():
     return PLACING_PREFIX + secrets.token_hex(12)
 
 
+def isPlacing(name):
+    """
+    @param name: a directory entry's name.
+    @return: whether it is a L{placingName}: a new upload's file, renamed
+        to its target once complete (or kept as its partial upload).
+    """
+    return name.startswith(PLACING_PREFIX)
+
+
 def isExpired(mtime, now, lifetime=PARTIAL_LIFETIME):
     """
     @param mtime: a hidden file's modification time, seconds since the

@@ -129,7 +129,8 @@ class MemoryShell:
     everything happens in the reactor thread, so no locking is needed.
     """
 
-    def __init__(self, files=None, clock=None, maxBytes=None):
+    def __init__(self, files=None, clock=None, maxBytes=None,
+                 onTheirWay=None):
         """
         @param files: optional C{dict} mapping absolute path text such as
             C{"/a/b.txt"} to C{bytes}; the directories they need are made.
@@ -141,7 +142,15 @@ class MemoryShell:
             C{files} count towards it, but are never refused. It also
             bounds the files and directories (see L{maxEntries}); with
             it, the shell provides L{IFTPShellAvailable}.
+        @param onTheirWay: tells the names of new files on their way to
+            another file's name (C{name -> bool}), or C{None}: an upload
+            under a hidden name that a wrapper renames over its target
+            once complete (L{ftpkit.shells.keptuploads}). Such a file is
+            stored even past L{maxEntries}: replacing a file needs no
+            room for a new one. Renamed to a name that holds no file, it
+            then needs room (L{QuotaExceeded} otherwise).
         """
+        self._onTheirWay = onTheirWay
         self._clock = clock
         self._budget = Budget(maxBytes)
         self._creating = set()
@@ -397,6 +406,10 @@ class MemoryShell:
             raise AlreadyExists()
         if existing is not None and isinstance(node, DirectoryNode):
             raise NotDirectory()
+        if (node.overdrawn and existing is None
+                and self._budget.overLimit()):
+            raise self._budget.tooMany()
+        node.overdrawn = False
         self._take(fromPath)
         self._put(target, toPath[-1], node)
         target.mtime = self._now()
@@ -500,7 +513,9 @@ class MemoryShell:
             raise IsDirectory()
         if exclusive and existing is not None:
             raise AlreadyExists()
-        if existing is None and not self._budget.roomForEntry():
+        overdrawn = existing is None and not self._budget.roomForEntry()
+        if overdrawn and not (self._onTheirWay
+                              and self._onTheirWay(path[-1])):
             raise self._budget.tooMany()
         old = existing.data if existing is not None else b""
         size = (len(old) if append else offset) + len(data)
@@ -512,7 +527,9 @@ class MemoryShell:
             data = old + data
         elif offset:
             data = old[:offset].ljust(offset, b"\0") + data
-        self._place(parent, path[-1], FileNode(self._now(), data))
+        node = FileNode(self._now(), data)
+        node.overdrawn = overdrawn
+        self._place(parent, path[-1], node)
         parent.mtime = self._now()
 
     @_deferred

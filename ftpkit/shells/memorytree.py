@@ -22,9 +22,13 @@ class Node:
 
     @ivar mtime: modification time, seconds since the epoch.
     @ivar unique: the MLSD C{unique} fact of this entry.
+    @ivar overdrawn: it is a file stored past the shell's C{maxEntries},
+        on its way to another file's name
+        (L{ftpkit.shells.memory.MemoryShell}'s C{onTheirWay}).
     """
 
     _counter = 0
+    overdrawn = False
 
     def __init__(self, mtime):
         """
@@ -160,6 +164,13 @@ class Budget:
         @return: whether the shell may hold one more file or directory.
         """
         return self.maxEntries is None or self.entries < self.maxEntries
+
+    def overLimit(self):
+        """
+        @return: whether the shell holds more files and directories than
+            C{maxEntries} (some on their way to another's name).
+        """
+        return self.maxEntries is not None and self.entries > self.maxEntries
 
     def fits(self, size):
         """

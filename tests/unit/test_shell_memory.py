@@ -287,12 +287,14 @@ class MaxEntriesTests(unittest.TestCase):
     C{MKD}s or empty uploads filled the memory of a tree with a limit.
     """
 
-    def full(self):
+    def full(self, onTheirWay=None):
         """
+        @param onTheirWay: the shell's C{onTheirWay}.
         @return: a shell with a limit, holding as many entries as it may:
             a directory and files in it.
         """
-        shell = MemoryShell({"/d/kept": b"k"}, maxBytes=MIN_ENTRIES)
+        shell = MemoryShell({"/d/kept": b"k"}, maxBytes=MIN_ENTRIES,
+                            onTheirWay=onTheirWay)
         self.assertEqual(shell.maxEntries, MIN_ENTRIES)
         self.assertEqual(shell.entriesHeld, 2)
         for number in range(MIN_ENTRIES - 2):
@@ -343,3 +345,23 @@ class MaxEntriesTests(unittest.TestCase):
         self.assertEqual(shell.entriesHeld, MIN_ENTRIES - 2)
         self.successResultOf(writeFile(shell, ("new",), b""))
         self.assertEqual(shell.entriesHeld, MIN_ENTRIES - 1)
+
+    def test_onTheirWay(self):
+        """
+        A file whose name C{onTheirWay} tells is stored past the limit,
+        and may replace a file; renamed to a new name, it is refused
+        while the shell holds too many, and stays where it is.
+        """
+        shell = self.full(lambda name: name.startswith("~"))
+        self.failureResultOf(writeFile(shell, ("new",), b""), QuotaExceeded)
+        self.successResultOf(writeFile(shell, ("~1",), b"one"))
+        self.successResultOf(writeFile(shell, ("~2",), b"two"))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES + 2)
+        self.successResultOf(shell.rename(("~1",), ("d", "kept")))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES + 1)
+        self.failureResultOf(shell.rename(("~2",), ("new",)), QuotaExceeded)
+        self.successResultOf(shell.stat(("~2",)))
+        self.successResultOf(shell.removeFile(("d", "0")))
+        self.successResultOf(shell.rename(("~2",), ("new",)))
+        self.assertEqual(shell.entriesHeld, MIN_ENTRIES)
+        self.successResultOf(shell.rename(("new",), ("again",)))
