@@ -49,6 +49,7 @@ from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import defaultPool
 from ftpkit.shells.fsspecshell import FsspecShell
+from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptuploads import KeptUploadsShell
 
 _log = Logger()
@@ -108,6 +109,8 @@ class FsspecRealm:
         self._backend = None
         self._waiters = []
         self._homes = set()
+        # Shared by every session's KeptUploadsShell (see there).
+        self._running = RunningUploads()
         self._usages = None
         self._quotaHomes = None
         self._homesGeneration = None
@@ -333,7 +336,8 @@ class FsspecRealm:
         if self._backend.writesInPlace:
             # Cut uploads kept for a resume, where the store can continue
             # one (an object store refuses resumes: 502).
-            shell = KeptUploadsShell(shell)
+            shell = KeptUploadsShell(shell, running=self._running,
+                                     where=home)
         if self.maxBytes is not None:
             shell = self._bounded(shell, home)
         readOnly = self._readOnly

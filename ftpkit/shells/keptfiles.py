@@ -49,7 +49,7 @@ class KeptWriteFile:
     """
 
     def __init__(self, keeper, inner, target, hidden, resumed=False,
-                 targetWas=UNKNOWN):
+                 targetWas=UNKNOWN, ended=None):
         """
         @param keeper: the L{ftpkit.shells.keptuploads.KeptUploadsShell}
             that opened it.
@@ -62,7 +62,10 @@ class KeptWriteFile:
             began, or L{UNKNOWN}: once it changed, a cut upload keeps
             nothing (another upload of it completed meanwhile, as lftp
             makes when it starts a stalled upload again).
+        @param ended: called once the upload ended (its file in place,
+            kept or dropped), or C{None}.
         """
+        self._ended = ended
         self._keeper = keeper
         self._inner = inner
         self._target = target
@@ -97,7 +100,20 @@ class KeptWriteFile:
         Should the rename fail, a continued partial upload is given back
         with what the upload added, and a new upload's file removed.
         """
-        return ensureDeferred(self._close())
+        return ensureDeferred(self._ending(self._close()))
+
+    async def _ending(self, ending):
+        """
+        @param ending: the coroutine that ends the upload.
+        @return: its result, once it ran and the upload is counted as
+            ended (C{ended}).
+        """
+        try:
+            return await ending
+        finally:
+            ended, self._ended = self._ended, None
+            if ended is not None:
+                ended()
 
     async def _close(self):
         keeper = self._keeper
@@ -120,7 +136,7 @@ class KeptWriteFile:
         received is committed under its hidden name all the same, and
         kept as its target's partial upload (L{_keep}).
         """
-        return ensureDeferred(self._abort())
+        return ensureDeferred(self._ending(self._abort()))
 
     async def _abort(self):
         try:
@@ -176,7 +192,7 @@ class KeptWriteFile:
         its size; it keeps nothing of its own. A resume's partial upload
         is given back as it was up to where the upload took it on.
         """
-        return ensureDeferred(self._discard())
+        return ensureDeferred(self._ending(self._discard()))
 
     async def _discard(self):
         inner = self._inner

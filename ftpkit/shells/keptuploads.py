@@ -29,6 +29,11 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     the target once complete; cut again, it is kept again. Everyone
     else sees the target alone, and resumes write into it in place, as
     before;
+  - while an upload that will replace the target runs (a new upload, a
+    resume), an upload into the target in place gets C{450}, in this
+    process (L{ftpkit.shells.keptrunning}): a client resuming on a new
+    connection while its first upload still ran wrote the old file's
+    start and the new file's rest, told C{226};
   - a new upload of the target that completes drops its resumer's partial
     upload (it started over);
   - the hidden names (L{ftpkit.shells.keptnames.HIDDEN_START}) are never
@@ -76,6 +81,7 @@ from ftpkit.shells.keptnames import (
     placingName,
     resumingName,
 )
+from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.listings import FilteredListing
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
@@ -88,6 +94,10 @@ _TAKEN = "File busy: its partial upload was taken meanwhile; try again"
 _RESUMED = ("File busy: another session resumes its upload; try again"
             " later")
 """The reply to a resume while another resume of the same upload runs."""
+
+_REPLACED = ("File busy: another upload replaces it; try again later")
+"""The reply to an upload into a file in place while an upload that will
+replace it runs (L{RunningUploads})."""
 
 
 class _Shown:
@@ -125,7 +135,7 @@ class KeptUploadsShell(ShellWrapper):
     copiedForResumer = True
     """Its state is shared by reference or per session (L{forResumer})."""
 
-    def __init__(self, shell, clock=None):
+    def __init__(self, shell, clock=None, running=None, where=()):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap; its
             C{rename} must replace a file in one step, and its
@@ -133,10 +143,18 @@ class KeptUploadsShell(ShellWrapper):
         @param clock: an L{twisted.internet.interfaces.IReactorTime} the
             partial uploads' ages are measured by; the system clock when
             omitted.
+        @param running: the L{RunningUploads} of every shell over the
+            same tree (an upload into a file in place gets C{450} while
+            an upload that will replace it runs, in this process), or
+            C{None} for one of its own (shared with its L{forResumer}
+            copies).
+        @param where: the path of C{shell}'s root from that tree's root.
         """
         ShellWrapper.__init__(self, shell)
         self._clock = clock
         self._resumer = None
+        self._running = RunningUploads() if running is None else running
+        self._where = tuple(where)
 
     @property
     def wrapped(self):
@@ -352,6 +370,11 @@ class KeptUploadsShell(ShellWrapper):
         if offset or append:
             claimed = await self._claim(path)
             if claimed is None:
+                if self._where + path in self._running:
+                    # Written in place from the offset the client
+                    # checked against the old file, it would hold the
+                    # old file's start and the new file's rest.
+                    raise FileBusy(_REPLACED)
                 return await self._shell.openForWriting(path, offset, append)
             taken, size = claimed
             try:
@@ -362,14 +385,16 @@ class KeptUploadsShell(ShellWrapper):
             except BaseException:
                 await self.keepPartial(taken, path)
                 raise
-            return KeptWriteFile(self, inner, path, taken, resumed=True)
+            return KeptWriteFile(self, inner, path, taken, resumed=True,
+                                 ended=self._running.hold(self._where + path))
         found = await self.lookAt(path)
         if found is not None and found.isDirectory:
             raise IsDirectory()
         placing = path[:-1] + (placingName(),)
         inner = await self._shell.openForWriting(placing)
         return KeptWriteFile(self, inner, path, placing,
-                             targetWas=versionOf(found))
+                             targetWas=versionOf(found),
+                             ended=self._running.hold(self._where + path))
 
     # The hidden names: refused, and never listed.
 

@@ -256,6 +256,52 @@ class CutResumeMixin(LoopbackServerMixin):
         self.assertTrue(self.read() == NEW, "the resumed file is not NEW")
         self.assertEqual(self.names(), ["f"])
 
+    def resumeWhileStoring(self):
+        """
+        Send half of L{NEW} as C{STOR f} and hold the connection open;
+        meanwhile resume from C{SIZE} on a second connection (a client
+        that reconnected before the server saw its first connection go),
+        with C{REST} + C{STOR}, then C{APPE}; then cut the first upload,
+        and resume it whole (blocking).
+
+        @return: C{(SIZE's answer meanwhile, the STOR's reply, the
+            APPE's, the cut's, the last resume's)}.
+        """
+        first = ftplibLogin(self, self.server.port, binary=True)
+        connection = first.transfercmd("STOR f")
+        connection.sendall(HALF)
+        second = ftplibLogin(self, self.server.port, binary=True)
+        size = second.size("f")
+        replies = [size]
+        for command, rest in (("STOR f", size), ("APPE f", None)):
+            try:
+                replies.append(second.storbinary(
+                    command, io.BytesIO(NEW[size:]), rest=rest)[:3])
+            except ftplib.Error as e:
+                replies.append(str(e)[:3])
+        hardClose(connection)
+        try:
+            replies.append(first.voidresp()[:3])
+        except ftplib.Error as e:
+            replies.append(str(e)[:3])
+        kept = second.size("f")
+        replies.append(second.storbinary("STOR f", io.BytesIO(NEW[kept:]),
+                                         rest=kept or None)[:3])
+        second.quit()
+        return replies
+
+    async def test_resumeWhileStoring(self):
+        """
+        While a C{STOR} replacing the file runs, a resume of it gets
+        C{450}, rather than write the old file in place from the size
+        C{SIZE} tells (its start and the new file's rest, told C{226});
+        once that C{STOR} is cut, the resume completes the new file.
+        """
+        replies = await self.inThread(self.resumeWhileStoring)
+        self.assertEqual(replies, [len(OLD), "450", "450", "426", "226"])
+        self.assertTrue(self.read() == NEW, "the resumed file is not NEW")
+        self.assertEqual(self.names(), ["f"])
+
     def hiddenSession(self):
         """
         Cut an upload, then list the root and name the hidden file it left

@@ -16,6 +16,7 @@ from ftpkit.errors import (
 )
 from ftpkit.interfaces import IFTPShellResume, IFTPShellResumeOwners
 from ftpkit.shells import keptnames
+from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
@@ -253,6 +254,40 @@ class KeptUploadsTests(unittest.TestCase):
         self.successResultOf(first.abort())
         self.upload(self.alice, b"w", offset=8)
         self.assertEqual(self.read(), b"brand new")
+
+    def test_resumeWhileStoring(self):
+        """
+        While an upload that will replace the file runs, an upload into
+        it in place (a resume from the old file's size, an append) gets
+        C{450}, whoever sends it; once that upload ends, they run again.
+        """
+        running = self.open(self.alice)
+        self.successResultOf(running.writeAt(0, b"brand"))
+        self.assertIsNone(self.kept(self.alice))
+        self.failureResultOf(self.alice.openForWriting(("f",), 3), FileBusy)
+        self.failureResultOf(self.bob.openForWriting(("f",), 0, True),
+                             FileBusy)
+        self.successResultOf(running.abort())
+        self.upload(self.alice, b" new", offset=5)
+        self.upload(self.bob, b"!", append=True)
+        self.assertEqual(self.read(), b"brand new!")
+
+    def test_runningSharedByTree(self):
+        """
+        Shells over one tree given the same L{RunningUploads} see each
+        other's uploads, each naming the target from its own root
+        (C{home} stands for a shell rooted at C{/d}: only its name of the
+        target counts here).
+        """
+        running = RunningUploads()
+        whole = KeptUploadsShell(self.raw, running=running)
+        home = KeptUploadsShell(self.raw, running=running, where=("d",))
+        upload = self.open(home, ("g",))
+        self.failureResultOf(whole.openForWriting(("d", "g"), 0, True),
+                             FileBusy)
+        self.successResultOf(upload.close())
+        self.upload(whole, b"!", ("d", "g"), append=True)
+        self.assertEqual(self.read(("d", "g")), OLD + b"!")
 
     def test_abandonedResumeTakenOver(self):
         """

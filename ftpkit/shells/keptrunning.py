@@ -1,0 +1,53 @@
+"""
+L{RunningUploads}: the targets that uploads of
+L{ftpkit.shells.keptuploads.KeptUploadsShell} will replace once complete
+(a new upload under its hidden name, a resume of a partial upload), in
+this process, so that an upload into such a target in place meanwhile
+gets C{450} (L{ftpkit.errors.FileBusy}).
+
+Without it, a client that lost its connection in a network partition and
+reconnected before the server noticed (lftp after C{net:timeout}) got
+C{SIZE} = the old file's size while its first upload still ran (it keeps
+nothing until cut), resumed from there into the old file in place, and
+was told C{226}: the old file's start and the new file's rest, which the
+first upload, cut later, did not replace (its target had changed).
+"""
+
+from collections import Counter
+
+
+class RunningUploads:
+    """
+    The targets of running uploads, each counted as often as uploads of
+    it run; shared by the shells over one tree (every session of a
+    realm's), a target named by its path from that tree's root.
+    """
+
+    def __init__(self):
+        self._counts = Counter()
+
+    def hold(self, target):
+        """
+        Count an upload of C{target} as running.
+
+        @param target: its path from the tree's root, a tuple.
+        @return: a callable that counts it as ended (once, however often
+            it is called).
+        """
+        self._counts[target] += 1
+        held = [True]
+
+        def release():
+            if held:
+                held.pop()
+                self._counts[target] -= 1
+                if not self._counts[target]:
+                    del self._counts[target]
+        return release
+
+    def __contains__(self, target):
+        """
+        @param target: a path from the tree's root, a tuple.
+        @return: whether an upload that will replace it runs.
+        """
+        return target in self._counts
