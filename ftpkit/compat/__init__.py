@@ -70,6 +70,9 @@ One module a job, each listing the private names it reads and why:
     - L{ftpkit.compat.pluginimports}: what Twisted's plugin loader logs
       through: a plugin module that fails to import said in one line by
       ftpkit, not in a traceback at every lookup.
+    - L{ftpkit.compat.logpublisher}: a log publisher's observers: ftpkit's
+      event lines written straight to the text log when it is the only
+      one.
 
 Nothing outside this package reads or overrides a private name of Twisted,
 pyOpenSSL or fsspec (C{tests/unit/test_privatenames.py} checks).
@@ -93,6 +96,7 @@ from ftpkit.compat.fsspecnames import (
     stripProtocol,
     urlOptions,
 )
+from ftpkit.compat.logpublisher import soleObserver
 from ftpkit.compat.openssl import (
     feedRecords,
     inputWaiting,
@@ -187,6 +191,7 @@ __all__ = [
     "sessionReused",
     "sessionReusedAvailable",
     "sessionsAvailable",
+    "soleObserver",
     "spawnInSession",
     "startTLSWith",
     "stripProtocol",

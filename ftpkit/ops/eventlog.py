@@ -59,6 +59,7 @@ from twisted.internet.defer import succeed
 from twisted.logger import Logger, LogLevel
 
 from ftpkit.ops import events
+from ftpkit.ops.directlines import DirectLines, compileLine
 from ftpkit.ops.logthrottle import INTERVAL, LogThrottle, Summaries
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 
@@ -253,12 +254,52 @@ def logFields(event, skipped=0):
     if event.client is not None and event.kind in _HOST_KINDS:
         text += " client {client!r}"
         fields["client"] = event.client
-    if event.kind == events.TRANSFER and event.code is not None and (
-            event.code >= 400):
-        level = LogLevel.warn
-    elif event.kind == events.REFUSAL and event.code < 500:
-        level = LogLevel.warn
-    return level, text, fields
+    return lineLevel(event, level), text, fields
+
+
+def lineLevel(event, level=None):
+    """
+    @param event: an L{events.Event} of a kind in L{LOGGED} (or
+        L{REFUSALS_NOT_LOGGED}, L{LOGIN_REFUSALS_NOT_LOGGED}).
+    @param level: its kind's level, or C{None} to look it up.
+    @return: the log level of its line: its kind's, but a warning for a
+        failed transfer (C{4xx} or C{5xx}) and for a refusal that is the
+        server's trouble (C{4xx}).
+    """
+    kind = event.kind
+    if kind == events.TRANSFER:
+        if event.code is not None and event.code >= 400:
+            return LogLevel.warn
+    elif kind == events.REFUSAL and event.code < 500:
+        return LogLevel.warn
+    return _FORMATS[kind][0] if level is None else level
+
+
+def _directLine(kind):
+    """
+    @param kind: a kind in L{LOGGED}.
+    @return: its L{compileLine} function: the text of its line when the
+        event has none of the fields that make it longer (a target, a
+        reason, a host, a client) and no refusals were left out before
+        it.
+    """
+    _, text, names = _FORMATS[kind]
+    guards = ()
+    if kind == events.CHANGE:
+        guards += ("target",)
+    if kind in _REASON_KINDS:
+        guards += ("reason",)
+    if kind in _HOST_KINDS:
+        guards += ("host", "client")
+    attributes = {name: FIELDS[name] for name in ("peer", *names)}
+    return compileLine(text, attributes, _CLIPPED.intersection(names),
+                       guards, FIELD_LENGTH, clipped)
+
+
+_direct = DirectLines(
+    _log, {kind: line for kind in LOGGED
+           if (line := _directLine(kind)) is not None}, lineLevel)
+"""Writes the lines of L{_log} straight to the text log when it can."""
 
 
 def notLogged(event, count):
@@ -285,7 +326,10 @@ class EventLog:
     Each log event is the one C{Logger.emit} would make (the fields and
     C{twisted.logger}'s documented C{log_*} keys), handed to the logger's
     observer directly: C{emit} checks the level against every level and
-    copies the fields, for every line.
+    copies the fields, for every line. When ftpkit's text log is that
+    observer's only observer, a line of its kind's format is written there
+    straight from the event instead (L{ftpkit.ops.directlines}): the same
+    bytes.
     """
 
     def __init__(self, clock=None, refusalLines=REFUSAL_LINES,
@@ -405,13 +449,16 @@ class EventLog:
         @param event: an L{events.Event} to log, unthrottled.
         @param skipped: see L{logFields}.
         """
+        when = time()
+        if not skipped and _direct(event, when):
+            return
         level, text, fields = logFields(event, skipped)
         fields["log_logger"] = _log
         fields["log_level"] = level
         fields["log_namespace"] = _log.namespace
         fields["log_source"] = _log.source
         fields["log_format"] = text
-        fields["log_time"] = time()
+        fields["log_time"] = when
         _log.observer(fields)
 
     def subscribeTo(self, hub):

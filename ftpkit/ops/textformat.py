@@ -20,6 +20,7 @@ from twisted.logger import (
     formatEventAsClassicLogText,
     formatTime,
 )
+from twisted.python.compat import ioType
 
 from ftpkit.ops import renderers
 from ftpkit.ops.flatten import flatText
@@ -66,15 +67,15 @@ class ClassicTextFormatter:
                 return self._stamp
         return formatTime(when)
 
-    def _system(self, event):
+    def system(self, namespace, level):
         """
-        @param event: a log event without C{log_system}.
-        @return: the system Twisted's text names for it,
-            C{NAMESPACE#LEVEL}, kept for the next events of that namespace
-            and level.
+        @param namespace: a log event's C{log_namespace} (C{"-"} for
+            none).
+        @param level: its C{log_level}, or C{None}.
+        @return: the system Twisted's text names for an event of that
+            namespace and level without C{log_system}, C{NAMESPACE#LEVEL},
+            kept for the next events of that namespace and level.
         """
-        namespace = event.get("log_namespace", "-")
-        level = event.get("log_level")
         key = (namespace, level)
         system = self._systems.get(key)
         if system is None:
@@ -110,14 +111,24 @@ class ClassicTextFormatter:
                 system = self._systems.get(
                     (event.get("log_namespace", "-"), event.get("log_level")))
                 if system is None:
-                    system = self._system(event)
+                    system = self.system(event.get("log_namespace", "-"),
+                                         event.get("log_level"))
             elif type(system) is not str:
                 raise TypeError(system)
         except Exception:
             return formatEventAsClassicLogText(event)
+        return self.textLine(text, system, event.get("log_time"))
+
+    def textLine(self, text, system, when):
+        """
+        @param text: an event's formatted text.
+        @param system: its system (text).
+        @param when: its C{log_time}.
+        @return: its line, as L{__call__} makes it, or C{None} when
+            C{text} is empty.
+        """
         if not text:
             return None
-        when = event.get("log_time")
         if type(when) is float and self._low <= when < self._high:
             stamp = self._stamp
         else:
@@ -128,6 +139,58 @@ class ClassicTextFormatter:
         return f"{stamp} [{system}] {text}\n"
 
 
+class TextFileLogObserver(FileLogObserver):
+    """
+    Twisted's file observer through a L{ClassicTextFormatter}, which can
+    also write a line whose text is made already (L{writeText}).
+
+    @ivar outFile: the file written to.
+    @ivar encoding: C{None} for a text file; C{"utf-8"} for one that
+        takes bytes (as C{FileLogObserver} decides).
+    """
+
+    def __init__(self, outFile):
+        """
+        @param outFile: a writable file.
+        """
+        FileLogObserver.__init__(self, outFile, ClassicTextFormatter())
+        self.outFile = outFile
+        self.encoding = None if ioType(outFile) is str else "utf-8"
+
+    def writeText(self, text, namespace, level, when):
+        """
+        Write the line this observer writes for an event of text C{text}
+        (no C{log_system}, no failure, nothing flattened), as the only
+        observer of a publisher: a write or flush that raises is given
+        up, as the publisher gives up a broken observer (it tells the
+        others, and there are none).
+
+        @param text: the event's formatted text.
+        @param namespace: its C{log_namespace}.
+        @param level: its C{log_level}.
+        @param when: its C{log_time}.
+        @return: C{True} once done (whatever was written); C{False}, with
+            nothing written, when this observer's formatter is not its
+            own L{ClassicTextFormatter} (replaced): call the observer
+            with the event instead.
+        """
+        formatter = self.formatEvent
+        if type(formatter) is not ClassicTextFormatter:
+            return False
+        line = formatter.textLine(text, formatter.system(namespace, level),
+                                  when)
+        if line:
+            try:
+                if self.encoding is None:
+                    self.outFile.write(line)
+                else:
+                    self.outFile.write(line.encode(self.encoding))
+                self.outFile.flush()
+            except Exception:  # noqa: BLE001 (what the publisher does)
+                pass
+        return True
+
+
 def textFileLogObserver(outFile, formats=()):
     """
     @param outFile: a writable file.
@@ -135,7 +198,7 @@ def textFileLogObserver(outFile, formats=()):
         (L{ftpkit.ops.renderers.prepare}) rather than on their first line.
     @return: an C{ILogObserver} writing each event to C{outFile} as
         C{twisted.logger.textFileLogObserver} does, through a
-        L{ClassicTextFormatter}.
+        L{ClassicTextFormatter} (a L{TextFileLogObserver}).
     """
     prepare(formats)
-    return FileLogObserver(outFile, ClassicTextFormatter())
+    return TextFileLogObserver(outFile)
