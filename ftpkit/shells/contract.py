@@ -45,7 +45,7 @@ from ftpkit.interfaces import (
     IReadFile,
     IWriteFile,
 )
-from ftpkit.ops.logthrottle import LogThrottle, skippedNote
+from ftpkit.ops.logthrottle import LogThrottle, Summaries, skippedNote
 from ftpkit.protocol.permletters import ALL
 from ftpkit.shells import answers
 from ftpkit.shells.contractlistings import checkedListing
@@ -133,7 +133,13 @@ them ending with how many were left out: a plugin that lets the system's
 error out for a missing file (C{FileNotFoundError} rather than
 L{ftpkit.errors.NoSuchFile}) had a line logged for every C{SIZE} a client
 sent, as fast as it sent them, as refused commands would have
-(L{ftpkit.ops.eventlog} bounds those the same way)."""
+(L{ftpkit.ops.eventlog} bounds those the same way). When the minute ends
+first, or the session's user logs out, a L{COMPLAINTS_NOT_LOGGED} line
+counts them."""
+
+COMPLAINTS_NOT_LOGGED = "contract-breaches-not-logged"
+"""The C{ftpkit_event} of the line counting the lines of one method
+(C{method}) of a session's plugin shell (C{owner}) left out of the log."""
 
 
 def heldToContract(shell):
@@ -176,8 +182,12 @@ class ContractShell(ShellWrapper):
     copiedForResumer = True
 
     _complaints = None
-    """The L{LogThrottle} of the session's lines saying how a method broke
+    """The L{Summaries} of the session's lines saying how a method broke
     the contract (L{COMPLAINT_LINES}), made at the first."""
+
+    clock = None
+    """The C{IReactorTime} of L{_complaints}; the global reactor when
+    C{None}."""
 
     _warned = frozenset()
     """The methods whose listings had names left out, or whose answers at
@@ -380,12 +390,34 @@ class ContractShell(ShellWrapper):
         """
         complaints = self._complaints
         if complaints is None:
-            from twisted.internet import reactor
-            complaints = self._complaints = LogThrottle(
-                reactor, burst=COMPLAINT_LINES)
+            clock = self.clock
+            if clock is None:
+                from twisted.internet import reactor as clock
+            complaints = self._complaints = Summaries(
+                LogThrottle(clock, burst=COMPLAINT_LINES),
+                self._complaintsEnded)
         skipped = complaints.admit(name)
         if skipped is not None:
             complain(self._owner(), name, what + skippedNote(skipped), error)
+
+    def _complaintsEnded(self, name, count):
+        """
+        Log the L{COMPLAINTS_NOT_LOGGED} line of a method.
+
+        @param name: the method.
+        @param count: how many of its lines were left out.
+        """
+        _log.error("{owner}.{method} contract breaches not logged: {count}",
+                   ftpkit_event=COMPLAINTS_NOT_LOGGED, owner=self._owner(),
+                   method=name, count=count)
+
+    def stopComplaints(self):
+        """
+        The session's user logs out: log the counts of lines left out
+        now, and drop their timer.
+        """
+        if self._complaints is not None:
+            self._complaints.stop()
 
     def _owner(self):
         """

@@ -26,8 +26,11 @@ from ftpkit.control.proxied import (
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import eventlog, events
 from ftpkit.ops.eventlog import EventLog
+from ftpkit.realms import SharedShellRealm
+from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.unit.test_throttlesummaries29 import MissingShell
 
 INTERVAL = 1.0
 """Seconds of the throttles' windows in these tests."""
@@ -186,6 +189,29 @@ class FloodThenStopTests(LoopbackServerMixin, unittest.TestCase):
             ("refused connections (untrusted) on a PROXY-protocol "
              "listener not logged: 3", "untrusted", 3))
 
+
+    async def test_contractBreaches(self):
+        """
+        A plugin shell breaking the contract for 15 C{SIZE}, then the
+        client quits within the minute: 10 lines, and the count of the 5
+        others at its logout.
+        """
+        server = self.startServer(SharedShellRealm(MissingShell()))
+
+        def flood():
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            ftp.sock.sendall(b"SIZE missing\r\n" * 15)
+            codes = {ftp.getline()[:3] for _ in range(15)}
+            ftp.quit()
+            return codes
+
+        self.assertEqual(await self.inThread(flood), {"550"})
+        line = await self.lineOf("contract-breaches-not-logged")
+        self.assertEqual(formatEvent(line),
+                         "MissingShell.stat contract breaches not logged: 5")
+        self.assertEqual(
+            len([event for event in self.logged
+                 if "MissingShell.stat" in formatEvent(event)]), 11)
 
 class WorkersStopTests(unittest.TestCase):
     """

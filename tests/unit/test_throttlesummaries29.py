@@ -22,6 +22,8 @@ from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops import eventlog, events
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.logthrottle import OTHERS, LogThrottle, Summaries
+from ftpkit.shells.contract import heldToContract
+from ftpkit.shells.memory import MemoryShell
 
 
 class SummariesTests(unittest.TestCase):
@@ -310,3 +312,65 @@ class ProxyRefusalSummaryTests(unittest.TestCase):
             "refused connections (untrusted) on a PROXY-protocol listener "
             "not logged: 1"])
         self.assertEqual(clock.getDelayedCalls(), [])
+
+
+class MissingShell(MemoryShell):
+    """
+    A shell from outside ftpkit whose C{stat} lets the system's error out
+    for a missing file.
+    """
+
+    def stat(self, path, keys=()):
+        """
+        @raise FileNotFoundError: always.
+        """
+        raise FileNotFoundError(2, "No such file or directory")
+
+
+class ContractBreachSummaryTests(unittest.TestCase):
+    """
+    The lines of a plugin shell's contract breaches
+    (L{ftpkit.shells.contract.ContractShell}), ten a minute for each
+    method in a session, counted once the minute ends or the user logs
+    out.
+    """
+
+    def flood(self, times):
+        """
+        @return: the session's held shell, its C{stat} called C{times},
+            and the log events meanwhile.
+        """
+        shell = heldToContract(MissingShell())
+        shell.clock = self.clock = Clock()
+        with capturedLogs() as logged:
+            for _ in range(times):
+                self.failureResultOf(shell.stat(("missing",)))
+        return shell, logged
+
+    def test_toldAtEnd(self):
+        """
+        15 breaches of C{stat}: 10 lines, then, once the minute is over,
+        one counting the 5 others.
+        """
+        shell, logged = self.flood(15)
+        self.assertEqual(len(logged), 10)
+        with capturedLogs() as summary:
+            self.clock.advance(60)
+        self.assertEqual(
+            [(formatEvent(event), event["ftpkit_event"], event["method"],
+              event["count"], event["log_level"]) for event in summary],
+            [("MissingShell.stat contract breaches not logged: 5",
+              "contract-breaches-not-logged", "stat", 5, LogLevel.error)])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_stopComplaints(self):
+        """
+        The user logging out within the minute has the count logged then,
+        and no timer left.
+        """
+        shell, _ = self.flood(12)
+        with capturedLogs() as summary:
+            shell.stopComplaints()
+        self.assertEqual([formatEvent(event) for event in summary],
+                         ["MissingShell.stat contract breaches not logged: 2"])
+        self.assertEqual(self.clock.getDelayedCalls(), [])

@@ -127,6 +127,7 @@ class LoginCommands:
     logins = 0
     _loginDelay = None
     _userSessionKey = None
+    _contractShell = None
 
     def ftp_USER(self, name):
         """
@@ -341,7 +342,7 @@ class LoginCommands:
             self.factory.usersOf(session.portal)))
         # A shell from outside ftpkit answers as the contract says, or
         # the log says in one line how it did not.
-        shell = heldToContract(shell)
+        shell = self._contractShell = heldToContract(shell)
         # A realm's own rules (a read-only user) narrow the session's, so
         # that the command table refuses what the shell would.
         session.access = session.access.within(shell)
@@ -481,6 +482,12 @@ class LoginCommands:
         self.releaseUserSession()
         self.reportLogout()
         session.shell = None
+        contract, self._contractShell = self._contractShell, None
+        # Its counts of log lines left out are the session's (a
+        # plugin's own shell, held to nothing, has none).
+        stop = getattr(contract, "stopComplaints", None)
+        if stop is not None:
+            stop()
         if logout is None:
             return
         try:
