@@ -208,10 +208,11 @@ class WrongDigestTests(unittest.TestCase):
 
     def test_notDigest(self):
         """
-        An C{int}, C{bytes}, C{None}, text that is not hex, C{""}:
-        C{451} to C{HASH} and C{XMD5}.
+        An C{int}, C{bytes}, C{None}, text that is not hex, C{""}, hex
+        of another length than the algorithm's digest: C{451} to C{HASH}
+        and C{XMD5}.
         """
-        for digest in (12345, b"ab", None, "lots", ""):
+        for digest in (12345, b"ab", None, "lots", "", "00ff"):
             protocol, transport = loggedInShell(WrongDigestShell(digest))
             replies = _replies(protocol, transport, b"HASH f", b"XMD5 f")
             self.assertEqual([reply[:4] for reply in replies],
@@ -219,8 +220,8 @@ class WrongDigestTests(unittest.TestCase):
 
     def test_digest(self):
         """
-        A hex digest is answered.
+        A hex digest of the algorithm's length is answered, lowercase.
         """
-        protocol, transport = loggedInShell(WrongDigestShell("00ff"))
+        protocol, transport = loggedInShell(WrongDigestShell("00FF" * 16))
         self.assertEqual(_replies(protocol, transport, b"HASH f"),
-                         [b"213 SHA-256 0-3 00ff /f\r\n"])
+                         [b"213 SHA-256 0-3 " + b"00ff" * 16 + b" /f\r\n"])
