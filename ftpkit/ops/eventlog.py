@@ -359,6 +359,9 @@ class EventLog:
             LogThrottle(clock, interval, LOGIN_REFUSAL_LINES,
                         maxKinds=CONNECTION_REFUSAL_ADDRESSES),
             self._addressEnded(LOGIN_REFUSALS_NOT_LOGGED))
+        # The kinds whose lines are bounded by the client's address.
+        self._byAddress = {events.CONNECTION_REFUSED: self._doorRefusals,
+                           events.LOGIN_REFUSED: self._loginRefusals}
         # The last refusal left out of each session's lines, whose
         # fields its REFUSALS_NOT_LOGGED line takes.
         self._leftOut = {}
@@ -384,19 +387,11 @@ class EventLog:
             if skipped:
                 del self._leftOut[event.session]
                 self._write(notLogged(event, skipped))
-        elif kind == events.CONNECTION_REFUSED:
-            skipped = self._doorRefusals.admit(
+        elif kind in self._byAddress:
+            skipped = self._byAddress[kind].admit(
                 limitKey(event.peer, self._prefixLength))
-            if skipped is None:
-                return
-            self._write(event, skipped)
-            return
-        elif kind == events.LOGIN_REFUSED:
-            skipped = self._loginRefusals.admit(
-                limitKey(event.peer, self._prefixLength))
-            if skipped is None:
-                return
-            self._write(event, skipped)
+            if skipped is not None:
+                self._write(event, skipped)
             return
         self._write(event)
 
