@@ -267,6 +267,24 @@ class ListingReadFileTests(unittest.TestCase):
             ListingReadFile(Broken(), names).send(transport), LocalError)
         self.assertIsNone(transport.producer)
 
+    def test_batchNotWritten(self):
+        """
+        A batch the consumer will not take (text, not bytes) fails the
+        send, the producer unregistered: the error was held by a
+        Deferred nobody kept, and the listing's transfer waited for ever.
+        """
+        @implementer(IStatListing)
+        class Texting(EndlessListing):
+            def nextFormattedBatch(self, format):
+                return succeed("text")
+
+        transport = StringTransport()
+        self.failureResultOf(
+            ListingReadFile(Texting(), names, formatted=True).send(transport),
+            TypeError)
+        self.assertIsNone(transport.producer)
+        self.assertEqual(self.flushLoggedErrors(TypeError), [])
+
     def test_closeOnce(self):
         """
         Closing the file closes the listing, once.

@@ -89,8 +89,8 @@ class ListingReadFile:
                        or self._done.called):
                 self._waiting = True
                 self.batches += 1
-                self._read(self._format).addCallbacks(self._arrived,
-                                                      self._failed)
+                self._read(self._format).addCallback(
+                    self._arrived).addErrback(self._failed)
         finally:
             self._pumping = False
 
@@ -111,6 +111,9 @@ class ListingReadFile:
         self._pump()
 
     def _failed(self, failure):
+        """
+        End the send with a batch that could not be read or written.
+        """
         self._waiting = False
         if not self._done.called:
             self._consumer.unregisterProducer()
