@@ -1,0 +1,234 @@
+"""
+The thirtieth attack sweep, over real loopback sockets.
+
+The lines saying how the files a storage plugin opened broke were one
+for each transfer, where the plugin's shell's own lines were ten a
+minute for each method in a session, then a count
+(L{ftpkit.shells.contract}): a client repeating C{RETR} of a file whose
+C{readAt} failed had a C{Reading ... failed} line logged for each, one
+whose C{send} raised a C{Sending ... failed} line, and so with a
+download's C{close}, an upload's C{writeAt} and C{close}, and a
+listing's batches (30 lines for 30 commands). The files a plugin's shell
+opens are held with its methods now, their lines counted with the
+session's others: ten a minute for each method, then one line counting
+the rest (L{DownloadComplaintFloodTests}).
+"""
+
+import ftplib
+import io
+
+from twisted.internet import reactor, task
+from twisted.internet.defer import fail, succeed
+from twisted.logger import formatEvent
+from twisted.trial import unittest
+from zope.interface import implementer
+
+from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile, IReadFile
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import SharedShellRealm
+from ftpkit.shells.contract import COMPLAINT_LINES, COMPLAINTS_NOT_LOGGED
+from ftpkit.shells.memory import MemoryShell
+from tests.ftpclient import ftplibLogin
+from tests.integration.test_plugin21 import errors, logged
+
+TIMES = 30
+"""How many transfers a flooding client asks for."""
+
+
+@implementer(IRandomReadFile)
+class BrokenRandomFile:
+    """
+    An L{IRandomReadFile} of ten bytes that breaks as C{how} says.
+    """
+
+    size = 10
+
+    def __init__(self, how):
+        """
+        @param how: C{"readAt"} (its reads fail) or C{"close"} (its
+            C{close} raises).
+        """
+        self._how = how
+
+    def readAt(self, offset, length):
+        """
+        @return: the bytes, or a failed Deferred.
+        """
+        if self._how == "readAt":
+            return fail(RuntimeError("readAt broke"))
+        return succeed(b"x" * min(length, self.size - offset))
+
+    def close(self):
+        """
+        @raise RuntimeError: when told to.
+        """
+        if self._how == "close":
+            raise RuntimeError("close broke")
+
+
+@implementer(IReadFile)
+class RaisingSenderFile:
+    """
+    An L{IReadFile} whose C{send} raises.
+    """
+
+    size = 10
+
+    def send(self, consumer):
+        """
+        @raise RuntimeError: always.
+        """
+        raise RuntimeError("send broke")
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+@implementer(IRandomWriteFile)
+class FailingWriteFile:
+    """
+    An L{IRandomWriteFile} whose writes fail.
+    """
+
+    def writeAt(self, offset, data):
+        """
+        @return: a failed Deferred.
+        """
+        return fail(RuntimeError("writeAt broke"))
+
+    def close(self):
+        """
+        @return: a fired Deferred.
+        """
+        return succeed(None)
+
+    def abort(self):
+        """
+        @return: a fired Deferred.
+        """
+        return succeed(None)
+
+
+class BrokenFilesShell(MemoryShell):
+    """
+    A L{MemoryShell} (from outside ftpkit, as the test's module is) whose
+    files break as C{how} says.
+    """
+
+    def __init__(self, how):
+        """
+        @param how: C{"readAt"}, C{"close"}, C{"send"} or C{"writeAt"}.
+        """
+        MemoryShell.__init__(self)
+        self.how = how
+
+    def openForReading(self, path, offset=0):
+        """
+        @return: a L{RaisingSenderFile} or a L{BrokenRandomFile}.
+        """
+        if self.how == "send":
+            return succeed(RaisingSenderFile())
+        return succeed(BrokenRandomFile(self.how))
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        @return: a L{FailingWriteFile}.
+        """
+        return succeed(FailingWriteFile())
+
+
+def transfer(ftp, command):
+    """
+    Run one transfer, whatever its reply.
+
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @param command: C{"RETR f"} or C{"STOR f"}.
+    @return: the final reply's code.
+    """
+    try:
+        if command.startswith("RETR"):
+            return ftp.retrbinary(command, io.BytesIO().write)[:3]
+        return ftp.storbinary(command, io.BytesIO(b"y" * 100))[:3]
+    except ftplib.Error as error:
+        return str(error)[:3]
+    except OSError:
+        # The data connection was reset: the reply follows.
+        try:
+            return ftp.getresp()[:3]
+        except ftplib.Error as error:
+            return str(error)[:3]
+
+
+class DownloadComplaintFloodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client repeating a transfer whose plugin file breaks has ten lines a
+    minute logged for each method, then, at its logout, one counting the
+    others.
+    """
+
+    async def flood(self, how, command, said):
+        """
+        Run L{TIMES} transfers on one session, then C{QUIT}.
+
+        @param how: see L{BrokenFilesShell}.
+        @param command: the transfer's command.
+        @param said: the text of the lines counted.
+        @return: the replies' codes.
+        """
+        server = self.startServer(SharedShellRealm(BrokenFilesShell(how)))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            codes = {transfer(ftp, command) for _ in range(TIMES)}
+            ftp.quit()
+            return codes
+
+        codes = await self.inThread(client)
+        for _ in range(100):
+            counts = [event for event in events
+                      if event.get("ftpkit_event") == COMPLAINTS_NOT_LOGGED]
+            if counts:
+                break
+            await task.deferLater(reactor, 0.05, lambda: None)
+        lines = [formatEvent(event) for event in errors(events)]
+        self.assertEqual(len([line for line in lines if said in line]),
+                         COMPLAINT_LINES, lines)
+        self.assertEqual([(event["method"], event["count"])
+                          for event in counts],
+                         [(how, TIMES - COMPLAINT_LINES)])
+        return codes
+
+    async def test_readAtFails(self):
+        """
+        C{RETR} of a file whose reads fail: C{451} or C{426} each time,
+        ten C{Reading ... failed} lines.
+        """
+        codes = await self.flood("readAt", "RETR f", "readAt broke")
+        self.assertLessEqual(codes, {"426", "451"})
+
+    async def test_sendRaises(self):
+        """
+        C{RETR} of a file whose C{send} raises: C{426} each time, ten
+        lines.
+        """
+        codes = await self.flood("send", "RETR f", "send broke")
+        self.assertEqual(codes, {"426"})
+
+    async def test_closeFails(self):
+        """
+        C{RETR} of a file whose C{close} raises: the download whole
+        (C{226}), ten lines.
+        """
+        codes = await self.flood("close", "RETR f", "close broke")
+        self.assertEqual(codes, {"226"})
+
+    async def test_writeAtFails(self):
+        """
+        C{STOR} into a file whose writes fail: C{451} each time, ten
+        lines.
+        """
+        codes = await self.flood("writeAt", "STOR f", "writeAt broke")
+        self.assertEqual(codes, {"451"})
