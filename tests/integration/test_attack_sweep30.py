@@ -23,7 +23,12 @@ from twisted.logger import formatEvent
 from twisted.trial import unittest
 from zope.interface import implementer
 
-from ftpkit.interfaces import IRandomReadFile, IRandomWriteFile, IReadFile
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    IRandomReadFile,
+    IRandomWriteFile,
+    IReadFile,
+)
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.contract import COMPLAINT_LINES, COMPLAINTS_NOT_LOGGED
@@ -111,6 +116,24 @@ class FailingWriteFile:
         return succeed(None)
 
 
+@implementer(IDirectoryListing)
+class FailingListing:
+    """
+    A listing whose batches fail.
+    """
+
+    def nextBatch(self):
+        """
+        @return: a failed Deferred.
+        """
+        return fail(RuntimeError("nextBatch broke"))
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
 class BrokenFilesShell(MemoryShell):
     """
     A L{MemoryShell} (from outside ftpkit, as the test's module is) whose
@@ -119,7 +142,8 @@ class BrokenFilesShell(MemoryShell):
 
     def __init__(self, how):
         """
-        @param how: C{"readAt"}, C{"close"}, C{"send"} or C{"writeAt"}.
+        @param how: C{"readAt"}, C{"close"}, C{"send"}, C{"writeAt"} or
+            C{"nextBatch"} (its listings').
         """
         MemoryShell.__init__(self)
         self.how = how
@@ -138,16 +162,24 @@ class BrokenFilesShell(MemoryShell):
         """
         return succeed(FailingWriteFile())
 
+    def openListing(self, path):
+        """
+        @return: a L{FailingListing}.
+        """
+        return succeed(FailingListing())
+
 
 def transfer(ftp, command):
     """
     Run one transfer, whatever its reply.
 
     @param ftp: a logged-in C{ftplib.FTP}.
-    @param command: C{"RETR f"} or C{"STOR f"}.
+    @param command: C{"RETR f"}, C{"STOR f"} or C{"LIST"}.
     @return: the final reply's code.
     """
     try:
+        if command == "LIST":
+            return ftp.retrlines(command, lambda line: None)[:3]
         if command.startswith("RETR"):
             return ftp.retrbinary(command, io.BytesIO().write)[:3]
         return ftp.storbinary(command, io.BytesIO(b"y" * 100))[:3]
@@ -232,3 +264,11 @@ class DownloadComplaintFloodTests(LoopbackServerMixin, unittest.TestCase):
         """
         codes = await self.flood("writeAt", "STOR f", "writeAt broke")
         self.assertEqual(codes, {"451"})
+
+    async def test_listingFails(self):
+        """
+        C{LIST} of a listing whose batches fail: C{426} each time, ten
+        lines.
+        """
+        codes = await self.flood("nextBatch", "LIST", "nextBatch broke")
+        self.assertEqual(codes, {"426"})
