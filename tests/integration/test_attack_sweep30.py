@@ -11,7 +11,68 @@ download's C{close}, an upload's C{writeAt} and C{close}, and a
 listing's batches (30 lines for 30 commands). The files a plugin's shell
 opens are held with its methods now, their lines counted with the
 session's others: ten a minute for each method, then one line counting
-the rest (L{DownloadComplaintFloodTests}).
+the rest (L{DownloadComplaintFloodTests}; the held files alone:
+C{tests.unit.test_heldfiles30}).
+
+Tried and held (C{python -m ftpkit}, one process and C{--workers 2}, the
+disk realm, C{--realm memory} and C{fsspec:file://}, scripts in the
+sweep's notes):
+    - cut uploads kept for alice, asked for by bob: C{SIZE}, C{MLST},
+      C{RNFR}, C{DELE}, C{MDTM}, C{HASH}, C{XMD5}, C{XCRC}, C{CWD},
+      C{RETR}, C{SITE CHMOD}/C{UTIME}, C{MFMT}, C{STAT} of the hidden
+      name (also as C{./}, C{//}, C{x/../}, a trailing C{/}, a wildcard)
+      C{550}; C{RNTO}, C{APPE}, C{STOU} to it C{553}; no C{LIST -a},
+      C{NLST -a}, C{MLSD}, C{STAT -a}, C{STAT -R} or C{LIST -R} shows
+      one; bob's C{SIZE} of the target C{550}, his C{REST} + C{STOR}
+      C{554}; alice's resume then whole (101,000 bytes);
+    - six sessions of one user resuming one cut upload at once: one
+      C{226}, the others refused, the file the cut bytes and the one
+      resume's (C{fsspec:file://} under C{--workers 2}: C{450}; the disk
+      realm: see below);
+    - names of 255 bytes, C{U+202E}, a tab, leading and trailing spaces,
+      C{...}, and bytes that are not UTF-8 (C{\xff\xfe}, an overlong
+      C{\xc0\xaf}, a lone surrogate, a name cut inside a character,
+      past U+10FFFF) cut and resumed: whole, on the three realms; names
+      of 1,000 bytes and 300 C{é} C{553};
+    - C{ABOR} at each stage of a C{PROT P} transfer, explicit and
+      implicit FTPS, one process and C{--workers 2}: before the data
+      connection, on a TCP connection that never starts TLS, after the
+      C{ClientHello} alone (C{425}, C{226}), midway through a 20 MB
+      C{RETR} or C{STOR} (C{426}, C{226}), an upload ended without
+      C{close_notify}, after the whole download read (C{426}, C{226}),
+      with no transfer (C{225}); each session then downloads whole;
+    - C{REIN} during a C{STOR} or a C{RETR} (the transfer ends first, as
+      RFC 959 has it), then another user's login on the connection;
+      C{USER} again while logged in C{530}: the ten logins a connection
+      hold;
+    - under C{--workers 2}, four sessions pipelining C{STAT} of a 3,000
+      file directory (2.9 MB sent, no reply read) and eight C{RETR} of
+      20 MB never read, over TLS and in clear: the workers' memory grew
+      5 MB and then not at all, another login 2 ms, C{ABOR} answered at
+      once;
+    - user names, C{CLNT}, C{HOST}, C{MKD}, C{RNFR}/C{RNTO} (the rename's
+      target too), C{SITE}, C{MFMT} and C{SIZE} holding ESC sequences,
+      BEL, VT, FF, a lone CR, NEL, U+2028, U+202E, U+200F, U+FEFF, NUL
+      and bytes that are not UTF-8: none raw in the text log, written
+      straight (L{ftpkit.ops.directlines}) or the general way;
+    - the log throttles' summaries: one timer for the server
+      (refusals, peers' warnings), one for each listener, and one for
+      each session with a plugin's shell, dropped at its logout: none
+      piles up with connections.
+
+Found, not fixed: on the disk realm, a second resume of a cut upload of a
+new file (no old file at the target) that comes while the first runs
+gets C{554} (the C{REST} offset past the end: the partial upload is
+taken, and nothing is at the target), not the C{450} C{docs/deployment.rst}
+promises; nothing is written, and a client asking C{SIZE} again uploads
+the whole file. Telling it apart needs the taken partial upload to keep a
+name a resume can find (as C{.ftpkit-resuming.} on the other realms),
+a change of the disk realm's partial uploads left to their owners. And a
+resume whose target another user made a directory meanwhile gets C{550},
+and loses the partial upload on the disk realm (the directory is newer,
+so the partial is stale), where the other realms keep it: a user of a
+shared tree may remove the other's files anyway. Reported to the owners
+of the kept uploads (partials30).
 """
 
 import ftplib
