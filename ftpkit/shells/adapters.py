@@ -89,16 +89,20 @@ class ReadFileAdapter:
     @ivar size: the random file's C{size}.
     """
 
-    def __init__(self, randomFile):
+    def __init__(self, randomFile, noted=None):
         """
         @param randomFile: the L{IRandomReadFile} to read.
+        @param noted: counts its lines with the session's others, for a
+            file of a shell from outside ftpkit
+            (L{ftpkit.shells.contract.ContractShell.noted}), or C{None}.
         """
         self._file = randomFile
         self.size = randomFile.size
         self._reading = 0
         self._closed = False
         self._released = None
-        self._guard = ReadGuard(randomFile)
+        self._noted = noted
+        self._guard = ReadGuard(randomFile, noted)
 
     def send(self, consumer):
         """
@@ -146,7 +150,8 @@ class ReadFileAdapter:
     def _releaseIfIdle(self):
         if self._closed and not self._reading and not self._released.called:
             closing = maybeDeferred(self._file.close)
-            closing.addErrback(loggedFailure, self._file, "close")
+            closing.addErrback(loggedFailure, self._file, "close",
+                               self._noted)
             closing.chainDeferred(self._released)
 
 

@@ -48,8 +48,11 @@ from ftpkit.interfaces import (
 from ftpkit.ops.logthrottle import LogThrottle, Summaries, skippedNote
 from ftpkit.protocol.permletters import ALL
 from ftpkit.shells import answers
+from ftpkit.shells.adapters import ReadFileAdapter
 from ftpkit.shells.contractlistings import checkedListing
 from ftpkit.shells.heldcalls import (
+    HeldRandomWriteFile,
+    HeldReadFile,
     HeldWriteFile,
     complain,
     describeFailure,
@@ -350,8 +353,10 @@ class ContractShell(ShellWrapper):
         """
         Hold a file an open gave to being one of the two kinds: a
         producer/consumer one (declared or not: one with its C{send} or
-        C{receive} kept working undeclared) whose upload methods are then
-        held too (L{HeldWriteFile}), or one read or written at offsets.
+        C{receive} kept working undeclared), or one read or written at
+        offsets; its methods then held too (L{HeldReadFile},
+        L{ReadFileAdapter}, L{HeldWriteFile}, L{HeldRandomWriteFile}),
+        their lines counted with the shell's (L{noted}).
 
         @param opened: what the open fired with.
         @param name: the method.
@@ -375,18 +380,40 @@ class ContractShell(ShellWrapper):
                 self._complain(name, "gave " + problem, LocalError())
                 release(opened)
                 raise LocalError()
-            return opened
-        return opened if atOffsets.providedBy(opened) else HeldWriteFile(
-            opened)
+            if atOffsets.providedBy(opened):
+                return ReadFileAdapter(opened, self.noted)
+            return HeldReadFile(opened, self.noted)
+        held = (HeldRandomWriteFile if atOffsets.providedBy(opened)
+                else HeldWriteFile)
+        return held(opened, self.noted)
 
     def _complain(self, name, what, error):
         """
-        Log one line: the shell, its method, what was wrong, the reply.
+        Log one line: the shell, its method, what was wrong, the reply
+        (L{noted}).
 
         @param name: the method.
         @param what: what was wrong, as text.
         @param error: the exception the client's reply is made of, or
             C{None} (L{complain}).
+        """
+        owner = self._owner()
+        note = self.noted(owner, name)
+        if note is not None:
+            complain(owner, name, what + note, error)
+
+    def noted(self, owner, name):
+        """
+        Count one line saying how a method of the plugin's shell, or of a
+        file or listing it opened, broke the contract: a session gets
+        L{COMPLAINT_LINES} a minute for each, then one line counting
+        the others (L{_complaintsEnded}).
+
+        @param owner: the plugin's class (or classes) whose method it
+            was, as text.
+        @param name: the method.
+        @return: C{None} when the line is left out; else the text ending
+            it (L{skippedNote}).
         """
         complaints = self._complaints
         if complaints is None:
@@ -396,19 +423,19 @@ class ContractShell(ShellWrapper):
             complaints = self._complaints = Summaries(
                 LogThrottle(clock, burst=COMPLAINT_LINES),
                 self._complaintsEnded)
-        skipped = complaints.admit(name)
-        if skipped is not None:
-            complain(self._owner(), name, what + skippedNote(skipped), error)
+        skipped = complaints.admit((owner, name))
+        return None if skipped is None else skippedNote(skipped)
 
-    def _complaintsEnded(self, name, count):
+    def _complaintsEnded(self, kind, count):
         """
         Log the L{COMPLAINTS_NOT_LOGGED} line of a method.
 
-        @param name: the method.
+        @param kind: C{(owner, method)}, as L{noted} was given them.
         @param count: how many of its lines were left out.
         """
+        owner, name = kind
         _log.error("{owner}.{method} contract breaches not logged: {count}",
-                   ftpkit_event=COMPLAINTS_NOT_LOGGED, owner=self._owner(),
+                   ftpkit_event=COMPLAINTS_NOT_LOGGED, owner=owner,
                    method=name, count=count)
 
     def stopComplaints(self):

@@ -67,7 +67,8 @@ class CheckedListing:
         """
         batch = maybeDeferred(_call, self._listing, name, *args)
         batch.addCallback(check)
-        return batch.addErrback(toldFailure, self._listing, name, _CUT)
+        return batch.addErrback(toldFailure, self._listing, name, _CUT,
+                                self._shell.noted)
 
     def _refuse(self, method, problem):
         """

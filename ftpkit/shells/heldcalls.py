@@ -4,21 +4,33 @@ they break it: one log line naming the class, the method and what was
 wrong (L{describeFailure}: the exception and where it was raised, never a
 traceback), and the reply the client gets instead (L{translated}: an
 L{ftpkit.errors.FTPError} as it is, the system's error for an C{OSError},
-else C{451}). L{ftpkit.shells.contract} holds a shell's methods with them;
-the adapters and transfers the methods of the files a shell opens.
+else C{451}). L{ftpkit.shells.contract} holds a shell's methods with them,
+and the files a shell opens (L{HeldReadFile}, L{HeldWriteFile}...). Their
+lines are counted with the session's others where a C{noted} is given (a
+session's L{ftpkit.shells.contract.ContractShell.noted}: given the
+plugin's class, as text, and the method, C{None} when the line is left
+out, else the text ending it), so that a client repeating a command a
+plugin breaks on has a few lines a minute logged, not one each.
 """
 
 import os
 import sys
 from types import CoroutineType
 
-from twisted.internet.defer import CancelledError, fail
+from twisted.internet.defer import CancelledError, fail, maybeDeferred
+from twisted.internet.error import ConnectionClosed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import alsoProvides, providedBy
 
 from ftpkit.deferreds import isDeferred
-from ftpkit.errors import FTPError, LocalError, fromOSError, isOutOfDescriptors
+from ftpkit.errors import (
+    FTPError,
+    LocalError,
+    TransferAborted,
+    fromOSError,
+    isOutOfDescriptors,
+)
 from ftpkit.shells import answers
 
 _log = Logger(namespace="ftpkit.shells.contract")
@@ -27,6 +39,9 @@ _log = Logger(namespace="ftpkit.shells.contract")
 _TWISTED = os.path.dirname(os.path.dirname(
     sys.modules[Failure.__module__].__file__)) + os.sep
 """Where Twisted's own modules are."""
+
+_CUT = TransferAborted()
+"""What the client gets for a download whose C{send} broke."""
 
 
 def describeFailure(failure):
@@ -92,7 +107,7 @@ def complain(owner, name, what, error):
                code=getattr(error, "code", 451))
 
 
-def toldFailure(failure, owner, name, reply=None):
+def toldFailure(failure, owner, name, reply=None, noted=None):
     """
     The failure of a plugin's call, as the server replies to it: one that
     says what the user should be told (an L{FTPError}) as it is; any other
@@ -105,17 +120,22 @@ def toldFailure(failure, owner, name, reply=None):
     @param reply: the L{FTPError} the client's reply is made of, where it
         is not the one returned (a listing cut once its data flows:
         C{426}); C{None} for that one.
+    @param noted: counts the line (see the module's docstring),
+        or C{None} for a line each time.
     @return: C{failure}, or a L{Failure} of the L{FTPError} to reply with.
     """
     error = translated(failure)
     if error is None:
         return failure
-    complain(type(owner).__qualname__, name,
-             "failed with " + describeFailure(failure), reply or error)
+    owner = type(owner).__qualname__
+    note = "" if noted is None else noted(owner, name)
+    if note is not None:
+        complain(owner, name, "failed with " + describeFailure(failure)
+                 + note, reply or error)
     return Failure(error)
 
 
-def loggedFailure(failure, owner, name):
+def loggedFailure(failure, owner, name, noted=None):
     """
     Log a plugin's failed call in one line (L{describeFailure}), where
     nobody is to be told but the operator (releasing a file once the
@@ -124,14 +144,18 @@ def loggedFailure(failure, owner, name):
     @param failure: how the call failed.
     @param owner: the plugin's object whose method it was (a file).
     @param name: the method.
+    @param noted: counts the line (see the module's docstring),
+        or C{None} for a line each time.
     @return: C{None}.
     """
-    _log.error("{owner}.{method} failed with {why}",
-               owner=type(owner).__qualname__, method=name,
-               why=describeFailure(failure))
+    owner = type(owner).__qualname__
+    note = "" if noted is None else noted(owner, name)
+    if note is not None:
+        _log.error("{owner}.{method} failed with {why}{note}", owner=owner,
+                   method=name, why=describeFailure(failure), note=note)
 
 
-def heldCall(owner, name, *args):
+def heldCall(owner, name, *args, noted=None):
     """
     Call a plugin's method that answers with a Deferred, held to that:
     a plain value, or an exception raised, is a failing Deferred, and
@@ -140,17 +164,23 @@ def heldCall(owner, name, *args):
     @param owner: the plugin's object (a file).
     @param name: its method.
     @param args: the arguments.
+    @param noted: counts the lines (see the module's docstring),
+        or C{None} for a line each time.
     @return: a L{Deferred}.
     """
     try:
         answer = getattr(owner, name)(*args)
     except Exception:
-        return fail(toldFailure(Failure(), owner, name))
+        return fail(toldFailure(Failure(), owner, name, None, noted))
     if not isDeferred(answer):
-        complain(type(owner).__qualname__, name, notDeferred(answer),
-                  LocalError())
+        kind = type(owner).__qualname__
+        note = "" if noted is None else noted(kind, name)
+        if note is not None:
+            complain(kind, name, notDeferred(answer) + note, LocalError())
+        else:
+            notDeferred(answer)
         return fail(LocalError())
-    return answer.addErrback(toldFailure, owner, name)
+    return answer.addErrback(toldFailure, owner, name, None, noted)
 
 
 def notDeferred(answer):
@@ -169,20 +199,22 @@ def notDeferred(answer):
     return "gave %s, not a Deferred" % (answers.shortRepr(answer),)
 
 
-class HeldWriteFile:
+class HeldFile:
     """
-    A producer/consumer upload file (L{IWriteFile}) of a shell from
-    outside ftpkit, its C{receive}, C{close}, C{abort} and C{discard}
-    held to their contract (L{heldCall}). It provides what the file
+    A file a shell from outside ftpkit opened, some of its methods held to
+    their contract (L{heldCall}), their lines counted with the session's
+    others (see the module's docstring). It provides what the file
     provides, and hands on every other attribute.
     """
 
-    def __init__(self, writeFile):
+    def __init__(self, opened, noted):
         """
-        @param writeFile: the shell's L{IWriteFile}.
+        @param opened: the shell's file.
+        @param noted: counts the lines (see the module's docstring).
         """
-        self._file = writeFile
-        alsoProvides(self, providedBy(writeFile))
+        self._file = opened
+        self._noted = noted
+        alsoProvides(self, providedBy(opened))
 
     def __getattr__(self, name):
         """
@@ -197,26 +229,105 @@ class HeldWriteFile:
         """
         return repr(self._file)
 
+    def _held(self, name, *args):
+        """
+        @param name: a method of the file.
+        @param args: its arguments.
+        @return: its L{Deferred}, held (L{heldCall}).
+        """
+        return heldCall(self._file, name, *args, noted=self._noted)
+
+
+class HeldReadFile(HeldFile):
+    """
+    A producer/consumer download file (L{ftpkit.interfaces.IReadFile}) of
+    a shell from outside ftpkit, its C{send} and C{close} held: a C{send}
+    that breaks is one line and C{426} (a peer gone is no plugin's fault:
+    its C{ConnectionLost} is handed on, not logged), a C{close} that
+    fails one line.
+    """
+
+    def send(self, consumer):
+        """
+        See L{ftpkit.interfaces.IReadFile.send}.
+        """
+        try:
+            sending = self._file.send(consumer)
+        except Exception:
+            sending = fail()
+        if isDeferred(sending):
+            return sending.addErrback(self._sendFailed)
+        what = notDeferred(sending)
+        note = self._noted(type(self._file).__qualname__, "send")
+        if note is not None:
+            complain(type(self._file).__qualname__, "send", what + note, _CUT)
+        return fail(LocalError())
+
+    def _sendFailed(self, failure):
+        """
+        @param failure: how C{send} failed.
+        @return: C{failure} for a peer gone, else as L{toldFailure}.
+        """
+        if failure.check(ConnectionClosed, ConnectionError):
+            return failure
+        return toldFailure(failure, self._file, "send", _CUT, self._noted)
+
+    def close(self):
+        """
+        See L{ftpkit.interfaces.IReadFile.close}: a failure is logged
+        (L{loggedFailure}), not handed on.
+        """
+        return maybeDeferred(self._file.close).addErrback(
+            loggedFailure, self._file, "close", self._noted)
+
+
+class HeldRandomWriteFile(HeldFile):
+    """
+    An upload file written at offsets
+    (L{ftpkit.interfaces.IRandomWriteFile}) of a shell from outside
+    ftpkit, its C{writeAt} and C{close} held (L{heldCall}).
+    """
+
+    def writeAt(self, offset, data):
+        """
+        See L{ftpkit.interfaces.IRandomWriteFile.writeAt}.
+        """
+        return self._held("writeAt", offset, data)
+
+    def close(self):
+        """
+        See L{ftpkit.interfaces.IRandomWriteFile.close}.
+        """
+        return self._held("close")
+
+
+class HeldWriteFile(HeldFile):
+    """
+    A producer/consumer upload file (L{IWriteFile}) of a shell from
+    outside ftpkit, its C{receive}, C{close}, C{abort} and C{discard}
+    held to their contract (L{heldCall}).
+    """
+
     def receive(self):
         """
         See L{IWriteFile.receive}.
         """
-        return heldCall(self._file, "receive")
+        return self._held("receive")
 
     def close(self):
         """
         See L{IWriteFile.close}.
         """
-        return heldCall(self._file, "close")
+        return self._held("close")
 
     def abort(self):
         """
         See L{IWriteFile.abort}.
         """
-        return heldCall(self._file, "abort")
+        return self._held("abort")
 
     def discard(self):
         """
         See L{ftpkit.interfaces.IPartialWriteFile.discard}.
         """
-        return heldCall(self._file, "discard")
+        return self._held("discard")

@@ -23,11 +23,15 @@ class ReadGuard:
     (the reads in flight together often break together).
     """
 
-    def __init__(self, randomFile):
+    def __init__(self, randomFile, noted=None):
         """
         @param randomFile: the L{IRandomReadFile} read (named in the log).
+        @param noted: counts the line with the session's others, for a
+            file of a shell from outside ftpkit
+            (L{ftpkit.shells.contract.ContractShell.noted}), or C{None}.
         """
         self._file = randomFile
+        self._noted = noted
         self._complained = False
 
     def checked(self, data, offset, length):
@@ -50,10 +54,11 @@ class ReadGuard:
                 len(data), length)
         else:
             broken = "a %s, not bytes" % (type(data).__name__,)
-        if self._firstComplaint():
-            _log.error("{file!r}.readAt({offset}, {length}) gave {broken}",
-                       file=self._file, offset=offset, length=length,
-                       broken=broken)
+        note = self._firstComplaint()
+        if note is not None:
+            _log.error("{file!r}.readAt({offset}, {length}) gave {broken}"
+                       "{note}", file=self._file, offset=offset,
+                       length=length, broken=broken, note=note)
         raise LocalError()
 
     def failed(self, failure):
@@ -66,14 +71,21 @@ class ReadGuard:
         """
         if failure.check(FTPError):
             return failure
-        if self._firstComplaint():
-            _log.error("Reading {file!r} failed: {why}", file=self._file,
-                       why=describeFailure(failure))
+        note = self._firstComplaint()
+        if note is not None:
+            _log.error("Reading {file!r} failed: {why}{note}",
+                       file=self._file, why=describeFailure(failure),
+                       note=note)
         return Failure(LocalError())
 
     def _firstComplaint(self):
         """
-        @return: whether no read of this file was logged yet.
+        @return: C{None} when a read of this file was logged already, or
+            its line is left out (C{noted}); else the text ending the line.
         """
-        first, self._complained = not self._complained, True
-        return first
+        if self._complained:
+            return None
+        self._complained = True
+        if self._noted is None:
+            return ""
+        return self._noted(type(self._file).__qualname__, "readAt")
