@@ -49,6 +49,7 @@ from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import defaultPool
 from ftpkit.shells.fsspecshell import FsspecShell
+from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptuploads import KeptUploadsShell
 
@@ -111,6 +112,7 @@ class FsspecRealm:
         self._homes = set()
         # Shared by every session's KeptUploadsShell (see there).
         self._running = RunningUploads()
+        self._kept = KeptPartials()
         self._usages = None
         self._quotaHomes = None
         self._homesGeneration = None
@@ -337,7 +339,7 @@ class FsspecRealm:
             # Cut uploads kept for a resume, where the store can continue
             # one (an object store refuses resumes: 502).
             shell = KeptUploadsShell(shell, running=self._running,
-                                     where=home)
+                                     where=home, kept=self._kept)
         if self.maxBytes is not None:
             shell = self._bounded(shell, home)
         readOnly = self._readOnly

@@ -48,6 +48,7 @@ L{ftpkit.interfaces.IFTPShellCreate}) is handed on as it is, and keeps
 nothing when cut: nobody may resume it.
 """
 
+import functools
 import time
 
 from twisted.internet.defer import ensureDeferred, fail, succeed
@@ -64,6 +65,7 @@ from ftpkit.errors import (
     NotDirectory,
     RestPastEnd,
 )
+from ftpkit.fileinfo import HiddenEntries
 from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellResumeOwners,
@@ -81,6 +83,7 @@ from ftpkit.shells.keptnames import (
     placingName,
     resumingName,
 )
+from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.listings import FilteredListing
 from ftpkit.shells.shellwrapper import ShellWrapper
@@ -135,7 +138,8 @@ class KeptUploadsShell(ShellWrapper):
     copiedForResumer = True
     """Its state is shared by reference or per session (L{forResumer})."""
 
-    def __init__(self, shell, clock=None, running=None, where=()):
+    def __init__(self, shell, clock=None, running=None, where=(),
+                 kept=None):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap; its
             C{rename} must replace a file in one step, and its
@@ -149,12 +153,17 @@ class KeptUploadsShell(ShellWrapper):
             C{None} for one of its own (shared with its L{forResumer}
             copies).
         @param where: the path of C{shell}'s root from that tree's root.
+        @param kept: the L{KeptPartials} of every shell over the same tree
+            (one user holds at most
+            L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}; a bounded
+            tree drops them for room), or C{None} for one of its own.
         """
         ShellWrapper.__init__(self, shell)
         self._clock = clock
         self._resumer = None
         self._running = RunningUploads() if running is None else running
         self._where = tuple(where)
+        self._kept = KeptPartials() if kept is None else kept
 
     @property
     def wrapped(self):
@@ -227,7 +236,30 @@ class KeptUploadsShell(ShellWrapper):
                       target="/".join(target), why=e.message)
             await self.removeQuietly(hidden)
             return
+        for remove in self._kept.kept(
+                self._where + partial, self._resumer,
+                functools.partial(self._removeKept, partial)):
+            await remove()
         await self._sweepDirectory(target[:-1])
+
+    def _removeKept(self, partial):
+        """
+        Remove a partial upload L{KeptPartials} dropped (past its user's
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room).
+
+        @param partial: its path.
+        @return: a Deferred firing once it is removed.
+        """
+        return ensureDeferred(self.removeQuietly(partial))
+
+    async def _forgetting(self, path):
+        """
+        Remove a partial upload, no longer counted in L{KeptPartials}.
+
+        @param path: its path.
+        """
+        self._kept.forget(self._where + path)
+        await self.removeQuietly(path)
 
     async def dropPartial(self, target):
         """
@@ -236,7 +268,7 @@ class KeptUploadsShell(ShellWrapper):
 
         @param target: the target's path.
         """
-        await self.removeQuietly(
+        await self._forgetting(
             target[:-1] + (partialName(target[-1], self._resumer),))
 
     async def _sweepDirectory(self, directory):
@@ -263,7 +295,7 @@ class KeptUploadsShell(ShellWrapper):
             else:
                 continue
             if info.isFile and isExpired(info.mtime, now, lifetime):
-                await self.removeQuietly(directory + (name,))
+                await self._forgetting(directory + (name,))
                 removed += 1
         return removed
 
@@ -285,7 +317,7 @@ class KeptUploadsShell(ShellWrapper):
             if not info.isFile:
                 continue
             if isExpired(info.mtime, now, lifetime):
-                await self.removeQuietly(partial)
+                await self._forgetting(partial)
                 continue
             return partial, info
         return None
@@ -317,6 +349,7 @@ class KeptUploadsShell(ShellWrapper):
         found = await self._freshPartial(path, PARTIAL_LIFETIME + TAKE_GRACE)
         if found is None:
             return None
+        self._kept.forget(self._where + found[0])
         try:
             await self._shell.rename(found[0], resuming)
             info = await self._shell.stat(resuming)
@@ -485,9 +518,33 @@ class KeptUploadsShell(ShellWrapper):
 
     def removeFile(self, path):
         """
-        See L{ftpkit.interfaces.IFTPShell.removeFile}.
+        See L{ftpkit.interfaces.IFTPShell.removeFile}: the partial uploads
+        of C{path} this shell's resumer sees (L{resumableSize}: its own,
+        and those kept for nobody in particular) go with the file, and
+        C{DELE} of a name whose cut upload was all there was removes it.
+        Another user's stay, and so does one a running resume holds.
         """
-        return self._refused(path) or self._shell.removeFile(path)
+        if not path:
+            return fail(IsDirectory())
+        return self._refused(path) or ensureDeferred(self._removeFile(path))
+
+    async def _removeFile(self, path):
+        fileGone = True
+        try:
+            await self._shell.removeFile(path)
+        except NoSuchFile:
+            fileGone = False
+        count = size = 0
+        for name in partialNames(path[-1], self._resumer):
+            partial = path[:-1] + (name,)
+            info = await self.lookAt(partial)
+            if info is not None and info.isFile:
+                await self._forgetting(partial)
+                count += 1
+                size += info.size
+        if not (fileGone or count):
+            raise NoSuchFile()
+        return HiddenEntries(count, size, fileGone) if count else None
 
     def rename(self, fromPath, toPath):
         """
@@ -547,6 +604,6 @@ class KeptUploadsShell(ShellWrapper):
                                       for name, _ in entries):
                 raise
         for name, _ in entries:
-            await self.removeQuietly(path + (name,))
+            await self._forgetting(path + (name,))
         await self._shell.removeDirectory(path)
         return len(entries)
