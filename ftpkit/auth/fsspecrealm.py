@@ -112,7 +112,11 @@ class FsspecRealm:
         self._homes = set()
         # Shared by every session's KeptUploadsShell (see there).
         self._running = RunningUploads()
-        self._kept = KeptPartials()
+        # Within a bounded store, cut uploads kept for a resume hold at
+        # most a quarter of it: its quota refuses before they could be
+        # dropped for room (they are on --realm memory).
+        self._kept = KeptPartials(
+            maxBytes=None if maxBytes is None else maxBytes // 4)
         self._usages = None
         self._quotaHomes = None
         self._homesGeneration = None

@@ -7,7 +7,11 @@ kept in this process, oldest first, shared by the shells over one tree
     drops that user's oldest: L{KeptPartials.kept}), and
   - a bounded tree (C{--realm memory:SIZE}) drops them, oldest first,
     before an upload or C{MKD} is refused for want of room
-    (L{KeptPartials.oldest}).
+    (L{KeptPartials.dropOldest}), and
+  - a bounded tree that cannot drop them at that moment (an fsspec
+    realm's C{?size=}, whose quota is counted above the shell keeping
+    them) holds them within a share of its room (C{maxBytes}: keeping one
+    more drops the oldest others past it).
 
 Without it, a cut upload of a new name took its room for its 24 hours:
 on C{--realm memory:1M}, five cut uploads of 200 KB made every user's
@@ -35,11 +39,14 @@ class KeptPartials:
     carries who it is kept for and how to remove it.
     """
 
-    def __init__(self, perUser=MAX_KEPT_PER_USER):
+    def __init__(self, perUser=MAX_KEPT_PER_USER, maxBytes=None):
         """
         @param perUser: the most kept for one user (L{MAX_KEPT_PER_USER}).
+        @param maxBytes: the most bytes they hold together (the newest
+            aside), or C{None} for no limit.
         """
         self._perUser = perUser
+        self._maxBytes = maxBytes
         self._entries = OrderedDict()
 
     def __len__(self):
@@ -48,7 +55,7 @@ class KeptPartials:
         """
         return len(self._entries)
 
-    def kept(self, key, resumer, remove):
+    def kept(self, key, resumer, remove, size=0):
         """
         Count a partial upload as kept now (newest), replacing what was
         known under C{key}.
@@ -57,17 +64,26 @@ class KeptPartials:
         @param resumer: who it is kept for (C{str}), or C{None}.
         @param remove: a callable of no argument removing it (returning a
             Deferred or C{None}).
-        @return: the C{remove} callables of the same user's partial
-            uploads past L{MAX_KEPT_PER_USER}, oldest first, which are no
-            longer counted: the caller removes them.
+        @param size: its bytes.
+        @return: the C{remove} callables of the partial uploads dropped,
+            oldest first, which are no longer counted (the caller removes
+            them): the same user's past L{MAX_KEPT_PER_USER}, then the
+            oldest others while they hold more than C{maxBytes}.
         """
         entries = self._entries
         entries.pop(key, None)
-        entries[key] = (resumer, remove)
-        mine = [each for each, (whose, _) in entries.items()
+        entries[key] = (resumer, remove, size)
+        mine = [each for each, (whose, _, _) in entries.items()
                 if whose == resumer]
-        return [entries.pop(each)[1]
-                for each in mine[:max(0, len(mine) - self._perUser)]]
+        dropped = [entries.pop(each)[1]
+                   for each in mine[:max(0, len(mine) - self._perUser)]]
+        if self._maxBytes is not None:
+            held = sum(each[2] for each in entries.values())
+            while held > self._maxBytes and len(entries) > 1:
+                _, remove, size = entries.popitem(last=False)[1]
+                held -= size
+                dropped.append(remove)
+        return dropped
 
     def forget(self, key):
         """

@@ -236,9 +236,11 @@ class KeptUploadsShell(ShellWrapper):
                       target="/".join(target), why=e.message)
             await self.removeQuietly(hidden)
             return
+        info = await self.lookAt(partial)
         for remove in self._kept.kept(
                 self._where + partial, self._resumer,
-                functools.partial(self._removeKept, partial)):
+                functools.partial(self._removeKept, partial),
+                0 if info is None else info.size):
             await remove()
         await self._sweepDirectory(target[:-1])
 

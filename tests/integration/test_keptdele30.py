@@ -19,6 +19,7 @@ import time
 
 from twisted.trial import unittest
 
+from ftpkit.auth.fsspecrealm import makeFsspecRealm
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
@@ -58,11 +59,9 @@ def cutIn(ftp, name, data=HALF, received=lambda: True):
     return reply(ftp.voidresp)
 
 
-class DeleteKeptMixin(LoopbackServerMixin):
+class KeptSetUpMixin(LoopbackServerMixin):
     """
-    C{DELE} of a name whose cut upload is kept, on the realm a subclass
-    makes (see L{CutResumeMixin}, whose set-up and file access it takes,
-    not its tests).
+    The set-up and file access of L{kept.CutResumeMixin}, not its tests.
     """
 
     timeout = 120
@@ -70,6 +69,13 @@ class DeleteKeptMixin(LoopbackServerMixin):
     write = kept.CutResumeMixin.write
     read = kept.CutResumeMixin.read
     names = kept.CutResumeMixin.names
+
+
+class DeleteKeptMixin(KeptSetUpMixin):
+    """
+    C{DELE} of a name whose cut upload is kept, on the realm a subclass
+    makes (see L{kept.CutResumeMixin}).
+    """
 
     def deleteNewSession(self):
         """
@@ -291,3 +297,52 @@ class MemoryBudgetTests(MemoryTests):
         sizes = await self.inThread(self.manySession, count)
         self.assertEqual(sizes, ["550"] * 2 + ["213"] * MAX_KEPT_PER_USER)
         self.assertEqual(len(self.names()), 1 + MAX_KEPT_PER_USER)
+
+
+class FsspecBoundedTests(MemoryMixin, KeptSetUpMixin, unittest.TestCase):
+    """
+    On C{fsspec:memory://?size=}, whose quota refuses before cut uploads
+    could be dropped for room: they hold at most a quarter of it
+    (L{ftpkit.shells.keptregistry.KeptPartials}).
+    """
+
+    def makeRealm(self):
+        """
+        @return: the fsspec realm of the test's C{memory://} root, of
+            1 MB.
+        """
+        return makeFsspecRealm(f"memory://{self.where}?size=1000000", {})
+
+    def fillSession(self):
+        """
+        alice cuts five uploads of 190 KB of new names; bob then uploads
+        190 KB (blocking).
+
+        @return: C{(the cuts' replies, bob's STOR, alice's SIZE of the
+            oldest and of the newest cut upload)}.
+        """
+        ftp = ftplibLogin(self, self.server.port, binary=True)
+        # The store shows nothing of an upload before it ends: half a
+        # second for the server to read what was sent before the reset.
+        cuts = []
+        for each in range(5):
+            until = time.monotonic() + 0.5
+            cuts.append(cutIn(ftp, "n%d" % each, NEW[:190000],
+                              lambda until=until: time.monotonic() > until))
+        bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
+        stored = reply(bob.storbinary, "STOR b",
+                       io.BytesIO(NEW[:190000]))
+        bob.quit()
+        sizes = [reply(ftp.sendcmd, "SIZE n0"), reply(ftp.sendcmd, "SIZE n4")]
+        ftp.quit()
+        return cuts, stored, sizes
+
+    async def test_keptWithinQuarter(self):
+        """
+        Five cut uploads of 190 KB keep the newest two (a quarter of the
+        store, the newest aside), and bob's upload of 190 KB fits
+        (C{552} before).
+        """
+        cuts, stored, sizes = await self.inThread(self.fillSession)
+        self.assertEqual(cuts, ["426"] * 5)
+        self.assertEqual((stored, sizes), ("226", ["550", "213"]))

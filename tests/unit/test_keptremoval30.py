@@ -56,6 +56,19 @@ class KeptPartialsTests(unittest.TestCase):
         self.assertEqual(kept.oldest(), "ra2")
         self.assertIsNone(kept.oldest())
 
+    def test_maxBytes(self):
+        """
+        Past C{maxBytes}, the oldest others are dropped, whoever's; the
+        newest is kept whatever its size.
+        """
+        kept = KeptPartials(maxBytes=100)
+        self.assertEqual(kept.kept(("a",), "alice", "ra", 60), [])
+        self.assertEqual(kept.kept(("b",), "bob", "rb", 30), [])
+        self.assertEqual(kept.kept(("c",), "bob", "rc", 20), ["ra"])
+        self.assertEqual(kept.kept(("d",), "carol", "rd", 500),
+                         ["rb", "rc"])
+        self.assertEqual(len(kept), 1)
+
     def test_forget(self):
         """
         One forgotten (resumed, removed) is no longer dropped.
