@@ -158,6 +158,28 @@ class FsspecRealm:
         self._backend = backendFor(result)
         for waiter in waiters:
             waiter.callback(result)
+        if self._backend.writesInPlace:
+            self._sweep()
+
+    def _sweep(self):
+        """
+        Deal with the hidden files of uploads a server that died left in
+        the store (L{ftpkit.shells.keptsweep.sweepTree}), meanwhile the
+        realm serves; what it did, or why it could not, is logged.
+        """
+        def swept(count):
+            if count:
+                _log.info("removed or gave back {count} hidden upload files"
+                          " a stopped server left", count=count)
+
+        def failed(reason):
+            _log.error("cannot sweep the hidden upload files: {kind}: {why}",
+                       kind=reason.type.__name__,
+                       why=_oneLine(reason.getErrorMessage()))
+
+        keeper = KeptUploadsShell(self.shellAt(()), running=self._running,
+                                  kept=self._kept)
+        keeper.sweepTree().addCallbacks(swept, failed)
 
     def homeOf(self, avatarId):
         """

@@ -73,8 +73,6 @@ from ftpkit.interfaces import (
 from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
 from ftpkit.shells.keptnames import (
     PARTIAL_PREFIX,
-    PLACING_PREFIX,
-    RESUMING_PREFIX,
     isExpired,
     isKept,
     isRefused,
@@ -85,6 +83,7 @@ from ftpkit.shells.keptnames import (
 )
 from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
+from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
 from ftpkit.shells.listings import FilteredListing
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
@@ -185,7 +184,7 @@ class KeptUploadsShell(ShellWrapper):
             shell._shell = self._shell.forResumer(resumer)
         return shell
 
-    def _now(self):
+    def now(self):
         """
         @return: the time now, seconds since the epoch.
         """
@@ -242,7 +241,7 @@ class KeptUploadsShell(ShellWrapper):
                 functools.partial(self._removeKept, partial),
                 0 if info is None else info.size):
             await remove()
-        await self._sweepDirectory(target[:-1])
+        await sweepDirectory(self, target[:-1])
 
     def _removeKept(self, partial):
         """
@@ -254,7 +253,7 @@ class KeptUploadsShell(ShellWrapper):
         """
         return ensureDeferred(self.removeQuietly(partial))
 
-    async def _forgetting(self, path):
+    async def removeKept(self, path):
         """
         Remove a partial upload, no longer counted in L{KeptPartials}.
 
@@ -270,36 +269,17 @@ class KeptUploadsShell(ShellWrapper):
 
         @param target: the target's path.
         """
-        await self._forgetting(
+        await self.removeKept(
             target[:-1] + (partialName(target[-1], self._resumer),))
 
-    async def _sweepDirectory(self, directory):
+    def sweepTree(self, path=()):
         """
-        Remove the hidden files of a directory past their lifetime: a
-        partial upload after L{PARTIAL_LIFETIME}, one a resume holds, or
-        a new upload's file (a crash left them) after L{TAKE_GRACE}
-        more. Failures are logged.
+        See L{ftpkit.shells.keptsweep.sweepTree}: deal with the hidden
+        files a server that died mid-upload left from C{path} down.
 
-        @param directory: its path.
-        @return: how many it removed.
+        @return: a Deferred firing with how many it removed or gave back.
         """
-        try:
-            entries = await self._shell.list(directory)
-        except FTPError:
-            return 0
-        now = self._now()
-        removed = 0
-        for name, info in entries:
-            if name.startswith(PARTIAL_PREFIX):
-                lifetime = PARTIAL_LIFETIME
-            elif name.startswith((PLACING_PREFIX, RESUMING_PREFIX)):
-                lifetime = PARTIAL_LIFETIME + TAKE_GRACE
-            else:
-                continue
-            if info.isFile and isExpired(info.mtime, now, lifetime):
-                await self._forgetting(directory + (name,))
-                removed += 1
-        return removed
+        return sweepTree(self, path)
 
     async def _freshPartial(self, path, lifetime):
         """
@@ -309,7 +289,7 @@ class KeptUploadsShell(ShellWrapper):
         @return: C{(path, FileInfo)} of the partial upload of C{path} this
             shell's resumer sees (its own first), or C{None}.
         """
-        now = self._now()
+        now = self.now()
         for name in partialNames(path[-1], self._resumer):
             partial = path[:-1] + (name,)
             try:
@@ -319,7 +299,7 @@ class KeptUploadsShell(ShellWrapper):
             if not info.isFile:
                 continue
             if isExpired(info.mtime, now, lifetime):
-                await self._forgetting(partial)
+                await self.removeKept(partial)
                 continue
             return partial, info
         return None
@@ -344,7 +324,7 @@ class KeptUploadsShell(ShellWrapper):
         resuming = path[:-1] + (resumingName(path[-1], self._resumer),)
         held = await self.lookAt(resuming)
         if held is not None:
-            if not isExpired(held.mtime, self._now(), TAKE_GRACE):
+            if not isExpired(held.mtime, self.now(), TAKE_GRACE):
                 raise FileBusy(_RESUMED)
             await self._touch(resuming)
             return resuming, held.size
@@ -366,7 +346,7 @@ class KeptUploadsShell(ShellWrapper):
         be set (one keeping its own ages it from its last write).
         """
         try:
-            await self._shell.setModificationTime(path, self._now())
+            await self._shell.setModificationTime(path, self.now())
         except FTPError:
             pass
 
@@ -541,7 +521,7 @@ class KeptUploadsShell(ShellWrapper):
             partial = path[:-1] + (name,)
             info = await self.lookAt(partial)
             if info is not None and info.isFile:
-                await self._forgetting(partial)
+                await self.removeKept(partial)
                 count += 1
                 size += info.size
         if not (fileGone or count):
@@ -606,6 +586,6 @@ class KeptUploadsShell(ShellWrapper):
                                       for name, _ in entries):
                 raise
         for name, _ in entries:
-            await self._forgetting(path + (name,))
+            await self.removeKept(path + (name,))
         await self._shell.removeDirectory(path)
         return len(entries)

@@ -15,6 +15,7 @@ upload C{552} for those 24 hours (L{MemoryBudgetTests}).
 
 import ftplib
 import io
+import os
 import time
 
 from twisted.trial import unittest
@@ -22,6 +23,7 @@ from twisted.trial import unittest
 from ftpkit.auth.fsspecrealm import makeFsspecRealm
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import keptnames
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
 from tests.ftpclient import ftplibLogin
 from tests.integration import test_keptuploads as kept
@@ -346,3 +348,52 @@ class FsspecBoundedTests(MemoryMixin, KeptSetUpMixin, unittest.TestCase):
         cuts, stored, sizes = await self.inThread(self.fillSession)
         self.assertEqual(cuts, ["426"] * 5)
         self.assertEqual((stored, sizes), ("226", ["550", "213"]))
+
+
+class LeftByCrashTests(LocalMixin, KeptSetUpMixin, unittest.TestCase):
+    """
+    On C{fsspec:file://}, the hidden files a server that died
+    mid-upload left are dealt with once the realm's store is first used
+    (L{ftpkit.shells.keptsweep.sweepTree}): a new upload's file not
+    written for an hour goes, a resume's is a partial upload again. They
+    stayed: the first holding its bytes for 25 hours, or until a cut
+    upload was kept beside it.
+    """
+
+    def setUp(self):
+        kept.CutResumeMixin.setUp(self)
+        old = time.time() - 2 * 3600
+        self.placing = os.path.join(self.root, ".ftpkit-placing.0123abcd")
+        self.resuming = os.path.join(
+            self.root, keptnames.resumingName("f", "alice"))
+        for path, data in [(self.placing, b"p" * 700),
+                           (self.resuming, HALF)]:
+            with open(path, "wb") as f:
+                f.write(data)
+            os.utime(path, (old, old))
+
+    def sizeSession(self):
+        """
+        alice logs in, waits for the sweep, and asks C{SIZE} of C{f}
+        (blocking).
+
+        @return: her C{SIZE} answer.
+        """
+        ftp = ftplibLogin(self, self.server.port, binary=True)
+        deadline = time.monotonic() + 30
+        while (os.path.exists(self.placing)
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        size = ftp.size("f")
+        ftp.quit()
+        return size
+
+    async def test_swept(self):
+        """
+        The new upload's file is gone, the resume's is alice's partial
+        upload of C{f} again, whose size her C{SIZE} answers.
+        """
+        size = await self.inThread(self.sizeSession)
+        self.assertEqual(size, len(HALF))
+        self.assertEqual(self.names(),
+                         sorted(["f", keptnames.partialName("f", "alice")]))

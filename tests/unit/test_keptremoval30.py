@@ -15,6 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.errors import NoSuchFile, QuotaExceeded
 from ftpkit.fileinfo import HiddenEntries
+from ftpkit.shells import keptnames
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER, KeptPartials
 from ftpkit.shells.keptuploads import KeptUploadsShell
@@ -22,6 +23,7 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.memorytree import Budget
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
+from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 from tests.scratch import scratchDirectory
 from tests.unit.test_permissions import syncRun
 
@@ -346,3 +348,65 @@ class DiskRemovalTests(unittest.TestCase):
         os.utime(os.path.join(self.root, partial), (1, 1))
         yield self.bob.removeFile(("f",))
         self.assertEqual(self.names(), [])
+
+
+class StaleActionTests(unittest.TestCase):
+    """
+    L{keptnames.staleAction}: what a sweep does with a hidden file.
+    """
+
+    def test_rule(self):
+        """
+        A partial upload goes after its lifetime; a new upload's file
+        and a resume's not written for L{TAKE_GRACE} go, or are a partial
+        upload again; a time not known keeps anything.
+        """
+        now = 10 ** 6
+        hour = now - TAKE_GRACE - 1
+        day = now - PARTIAL_LIFETIME - 1
+        partial = keptnames.partialName("f", "alice")
+        resuming = keptnames.resumingName("f", "alice")
+        placing = keptnames.placingName()
+        self.assertEqual(
+            [keptnames.staleAction(name, mtime, now) for name, mtime in [
+                (partial, hour), (partial, day), (placing, now - 60),
+                (placing, hour), (resuming, now - 60), (resuming, hour),
+                (placing, None), ("f", day)]],
+            [None, keptnames.REMOVE, None, keptnames.REMOVE, None,
+             keptnames.RESTORE, None, None])
+        self.assertEqual(keptnames.restoredName(resuming), partial)
+
+
+class SweepTreeTests(unittest.TestCase):
+    """
+    L{KeptUploadsShell.sweepTree}: every directory, from the root down.
+    """
+
+    def test_sweep(self):
+        """
+        A crashed upload's file goes, a crashed resume's is its partial
+        upload again, unless a newer one is kept (then it goes), in every
+        directory; fresh ones stay.
+        """
+        clock = Clock()
+        clock.advance(10 ** 6)
+        resuming = keptnames.resumingName("f", "alice")
+        partial = keptnames.partialName("f", "alice")
+        placing = keptnames.placingName()
+        raw = MemoryShell({"/" + placing: b"p", "/" + resuming: b"rr",
+                           "/d/" + resuming: b"r", "/d/" + partial: b"new",
+                           "/d/e/" + placing: b"p"}, clock=clock)
+        clock.advance(TAKE_GRACE + 1)
+        fresh = keptnames.placingName()
+        opened = self.successResultOf(raw.openForWriting((fresh,)))
+        self.successResultOf(opened.writeAt(0, b"x"))
+        self.successResultOf(opened.close())
+        self.successResultOf(raw.setModificationTime(("d", partial),
+                                                     clock.seconds()))
+        shell = KeptUploadsShell(raw, clock=clock)
+        self.assertEqual(self.successResultOf(shell.sweepTree()), 4)
+        self.assertEqual(tuple(self.successResultOf(raw.listNames(path))
+                               for path in [(), ("d",), ("d", "e")]),
+                         (sorted(["d", fresh, partial]), [partial, "e"], []))
+        read = self.successResultOf(raw.openForReading(("d", partial)))
+        self.assertEqual(self.successResultOf(read.readAt(0, 10)), b"new")
