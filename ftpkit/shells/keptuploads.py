@@ -40,8 +40,15 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     listed, and a command naming one gets C{553} (C{550} but for a
     command naming a file to make); C{RMD} of a directory holding only
     partial uploads removes them with it;
+  - C{DELE} of the target removes the partial uploads of it its user
+    sees, and succeeds where they were all there was (L{removeFile});
+  - one user keeps at most
+    L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, and a bounded tree
+    drops them for room (L{ftpkit.shells.keptregistry.KeptPartials});
   - a partial upload past its lifetime is removed when next looked at,
-    or when a cut upload is next kept in its directory.
+    or when a cut upload is next kept in its directory, and the files of
+    a server that died are dealt with then or when a realm sweeps its
+    tree (L{ftpkit.shells.keptsweep}).
 
 An upload that may only create its file (C{STOU}, anonymous users:
 L{ftpkit.interfaces.IFTPShellCreate}) is handed on as it is, and keeps
