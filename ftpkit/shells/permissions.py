@@ -411,7 +411,8 @@ class PermissionShell(ShellWrapper):
         See L{IFTPShell.removeFile}: needs C{delete}; frees quota (its
         bytes, and its entry; a symbolic link's own, none,
         L{ownSizeOf}), and the cut uploads of its name that went with it
-        (the usage is measured again).
+        (the usage is measured again, and what the wrapped shell tells of
+        them handed on, to a quota wrapping this one).
         """
         path = self._guarded(path, self._allows("delete"))
         yield self._checked(self._allows("delete"), [path])
@@ -419,7 +420,8 @@ class PermissionShell(ShellWrapper):
         size = 0
         if account is not None or self._changes.nested:
             size = yield ownSizeOf(self._shell, path)
-        hidden = yield self._shell.removeFile(path)
+        result = yield self._shell.removeFile(path)
+        hidden = result
         if not isinstance(hidden, HiddenEntries):
             hidden = HiddenEntries(0, 0)
         if account is not None:
@@ -432,6 +434,7 @@ class PermissionShell(ShellWrapper):
             size = 0
         yield self._changes.touched(path, StorageChange(
             -size - hidden.bytes, -hidden - hidden.fileGone))
+        return result
 
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):

@@ -16,6 +16,7 @@ upload C{552} for those 24 hours (L{MemoryBudgetTests}).
 import ftplib
 import io
 import os
+import subprocess
 import time
 
 from twisted.trial import unittest
@@ -28,6 +29,7 @@ from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
 from tests.ftpclient import ftplibLogin
 from tests.integration import test_keptuploads as kept
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
+from tests.integration.test_clients import LFTP
 from tests.integration.test_hardening import hardClose
 from tests.integration.test_keptuploads import HALF, NEW, cutUpload
 
@@ -162,6 +164,25 @@ class DeleteKeptMixin(KeptSetUpMixin):
         self.assertEqual(kept, len(HALF))
         self.assertEqual(done, "226")
         self.assertTrue(self.read("n") == NEW, "the resumed file is not NEW")
+
+
+    async def test_lftpRemoves(self):
+        """
+        lftp's C{rm} of a cut upload of a new name succeeds (it failed,
+        C{550}), and nothing is left.
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        cut, ftp = await self.inThread(cutUpload, self, self.server.port, "n")
+        ftp.close()
+        self.assertEqual(cut[:3], "426")
+        done = await self.inThread(
+            subprocess.run,
+            [LFTP, "-c", "set net:max-retries 1; set cmd:fail-exit yes; "
+             "open ftp://alice:secret@127.0.0.1:%d; rm n" % self.server.port],
+            capture_output=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(self.names(), ["f"])
 
 
 class DiskTests(DeleteKeptMixin, unittest.TestCase):

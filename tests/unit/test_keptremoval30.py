@@ -263,6 +263,23 @@ class KeptRemovalTests(unittest.TestCase):
         self.successResultOf(usage.current())
         self.assertEqual(len(measured), 2)
 
+    def test_quotasNested(self):
+        """
+        A quota's shell hands on what the shell it wraps tells of the cut
+        uploads removed, so that a quota around it (a user's, around a
+        bounded store's) measures again too.
+        """
+        self.cut(self.alice, b"abc", ("n",))
+        usages = [QuotaUsage(lambda: 3, syncRun) for _ in range(2)]
+        shell = self.alice
+        for usage in usages:
+            shell = PermissionShell(shell, PermissionTable(PERMISSIONS),
+                                    10 ** 6, usage)
+            self.successResultOf(usage.current())
+        removed = self.successResultOf(shell.removeFile(("n",)))
+        self.assertEqual((int(removed), removed.fileGone), (1, False))
+        self.assertEqual([usage.stale for usage in usages], [True, True])
+
     def test_roomMade(self):
         """
         An upload that needs room the cut uploads hold gets it, the
