@@ -180,18 +180,23 @@ class StorageChange:
 class HiddenEntries(int):
     """
     How many hidden entries went with a removed directory (an C{int}, what
-    L{ftpkit.interfaces.IFTPShell.removeDirectory} fires with), also
-    telling their bytes, so that a quota can take them off instead of
-    measuring its home again.
+    L{ftpkit.interfaces.IFTPShell.removeDirectory} fires with) or file
+    (the cut uploads of its name L{ftpkit.interfaces.IFTPShell.removeFile}
+    removed), also telling their bytes, so that a quota can take them off
+    instead of measuring its home again.
 
     @ivar bytes: the bytes of the regular files among them.
+    @ivar fileGone: for a file's removal, whether the file itself was
+        there and went (not when a cut upload was all there was).
     """
 
-    def __new__(cls, count, size):
+    def __new__(cls, count, size, fileGone=True):
         """
         @param count: how many went.
         @param size: their bytes.
+        @param fileGone: see L{fileGone}.
         """
         entries = int.__new__(cls, count)
         entries.bytes = size
+        entries.fileGone = fileGone
         return entries

@@ -49,6 +49,7 @@ from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import defaultPool
 from ftpkit.shells.fsspecshell import FsspecShell
+from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptuploads import KeptUploadsShell
 
@@ -111,6 +112,11 @@ class FsspecRealm:
         self._homes = set()
         # Shared by every session's KeptUploadsShell (see there).
         self._running = RunningUploads()
+        # Within a bounded store, cut uploads kept for a resume hold at
+        # most a quarter of it: its quota refuses before they could be
+        # dropped for room (they are on --realm memory).
+        self._kept = KeptPartials(
+            maxBytes=None if maxBytes is None else maxBytes // 4)
         self._usages = None
         self._quotaHomes = None
         self._homesGeneration = None
@@ -152,6 +158,28 @@ class FsspecRealm:
         self._backend = backendFor(result)
         for waiter in waiters:
             waiter.callback(result)
+        if self._backend.writesInPlace:
+            self._sweep()
+
+    def _sweep(self):
+        """
+        Deal with the hidden files of uploads a server that died left in
+        the store (L{ftpkit.shells.keptsweep.sweepTree}), meanwhile the
+        realm serves; what it did, or why it could not, is logged.
+        """
+        def swept(count):
+            if count:
+                _log.info("removed or gave back {count} hidden upload files"
+                          " a stopped server left", count=count)
+
+        def failed(reason):
+            _log.error("cannot sweep the hidden upload files: {kind}: {why}",
+                       kind=reason.type.__name__,
+                       why=_oneLine(reason.getErrorMessage()))
+
+        keeper = KeptUploadsShell(self.shellAt(()), running=self._running,
+                                  kept=self._kept)
+        keeper.sweepTree().addCallbacks(swept, failed)
 
     def homeOf(self, avatarId):
         """
@@ -337,7 +365,7 @@ class FsspecRealm:
             # Cut uploads kept for a resume, where the store can continue
             # one (an object store refuses resumes: 502).
             shell = KeptUploadsShell(shell, running=self._running,
-                                     where=home)
+                                     where=home, kept=self._kept)
         if self.maxBytes is not None:
             shell = self._bounded(shell, home)
         readOnly = self._readOnly

@@ -292,13 +292,17 @@ class MemoryRealm(SharedShellRealm):
             C{None} for no limit: see L{MEMORY_REALM_BYTES}.
         """
         from ftpkit.shells.keptnames import isPlacing
+        from ftpkit.shells.keptregistry import KeptPartials
         from ftpkit.shells.keptuploads import KeptUploadsShell
         from ftpkit.shells.memory import MemoryShell
 
         # An upload replacing a file needs no room for a new entry.
+        # Cut uploads kept for a resume give way before anyone gets 552.
+        kept = KeptPartials()
         SharedShellRealm.__init__(
-            self, MemoryShell(maxBytes=maxBytes, onTheirWay=isPlacing))
-        self._kept = KeptUploadsShell(self.shell)
+            self, MemoryShell(maxBytes=maxBytes, onTheirWay=isPlacing,
+                              reclaim=kept.dropOldest))
+        self._kept = KeptUploadsShell(self.shell, kept=kept)
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
 

@@ -59,10 +59,15 @@ class IFTPShell(Interface):
 
     def removeFile(path):
         """
-        Remove a file.
+        Remove a file. A shell that keeps cut uploads for a resume
+        (L{IFTPShellResume}) also removes the one of C{path} its user
+        sees, and succeeds where that was all there was.
 
         @param path: a tuple of segments.
-        @return: a Deferred firing with C{None}; fails with
+        @return: a Deferred firing with C{None}, or with a
+            L{ftpkit.fileinfo.HiddenEntries} telling the hidden files
+            (cut uploads) that went with it, their bytes, and whether the
+            file itself was there (C{fileGone}); fails with
             L{ftpkit.errors.IsDirectory} for a directory (C{()} included).
         """
 

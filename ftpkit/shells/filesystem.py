@@ -46,6 +46,7 @@ from ftpkit.errors import (
     PermissionDenied,
     fromOSError,
 )
+from ftpkit.fileinfo import HiddenEntries
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellAvailable,
@@ -285,16 +286,41 @@ class FilesystemShell(DirectoryCalls):
 
     def removeFile(self, path):
         """
-        See L{IFTPShell.removeFile}; a link is removed, not its target.
+        See L{IFTPShell.removeFile}; a link is removed, not its target. The
+        partial upload of the file this shell's resumer sees goes with it
+        (L{uploads.dropPartial}): C{DELE} of a name whose cut upload was
+        all there was removes that, and a stale one does not answer
+        C{SIZE} once its file is gone.
         """
         return self._run(self._removeFile, path)
 
     def _removeFile(self, path):
         """
         The blocking part of L{removeFile}.
+
+        @return: C{None}, or a L{HiddenEntries} when a partial upload went.
         """
-        linkfree.inParent(self._resolve(path, followLast=False),
-                          linkfree.unlinkFile)
+        try:
+            target = self._resolve(path)
+        except FTPError:
+            # A link leading out of the root: no partial upload of its own.
+            target = None
+        was = None if target is None else uploads.targetTime(target)
+        fileGone = True
+        try:
+            linkfree.inParent(self._resolve(path, followLast=False),
+                              linkfree.unlinkFile)
+        except FileNotFoundError:
+            if target is None:
+                raise
+            fileGone = False
+        dropped = (None if target is None
+                   else uploads.dropPartial(target, was, self._resumer))
+        if dropped is None:
+            if not fileGone:
+                raise NoSuchFile()
+            return None
+        return HiddenEntries(1, dropped, fileGone)
 
     def rename(self, fromPath, toPath):
         """

@@ -12,6 +12,7 @@ refused to clients (L{isRefused}).
 import hashlib
 import secrets
 
+from ftpkit.shells.partials import TAKE_GRACE
 from ftpkit.shells.uploadnames import PARTIAL_LIFETIME, targetLabel
 
 HIDDEN_START = ".ftpkit-"
@@ -136,3 +137,45 @@ def isExpired(mtime, now, lifetime=PARTIAL_LIFETIME):
         known is not).
     """
     return mtime is not None and now - mtime > lifetime
+
+
+REMOVE = "remove"
+"""What L{staleAction} tells of a hidden file to remove."""
+
+RESTORE = "restore"
+"""What L{staleAction} tells of a resume's file to give back its partial
+name (L{restoredName})."""
+
+
+def staleAction(name, mtime, now):
+    """
+    What to do with a hidden file met in a sweep: a partial upload past
+    L{PARTIAL_LIFETIME} goes; a new upload's file (L{PLACING_PREFIX})
+    not written for L{TAKE_GRACE} seconds was left by a server that died
+    mid-upload (a running upload writes it, and is cut long before,
+    C{--data-timeout}), and goes too: its target is not known; a
+    resume's (L{RESUMING_PREFIX}) not written for as long is a partial
+    upload again (L{RESTORE}), aged from its last write.
+
+    @param name: the file's name.
+    @param mtime: its modification time, or C{None} where not known.
+    @param now: the time now.
+    @return: L{REMOVE}, L{RESTORE} or C{None} (left as it is).
+    """
+    if name.startswith(PARTIAL_PREFIX):
+        return REMOVE if isExpired(mtime, now, PARTIAL_LIFETIME) else None
+    if not isExpired(mtime, now, TAKE_GRACE):
+        return None
+    if name.startswith(PLACING_PREFIX):
+        return REMOVE
+    if name.startswith(RESUMING_PREFIX):
+        return RESTORE
+    return None
+
+
+def restoredName(name):
+    """
+    @param name: a L{resumingName}.
+    @return: the L{partialName} of the same target and resumer.
+    """
+    return PARTIAL_PREFIX + name[len(RESUMING_PREFIX):]

@@ -40,14 +40,22 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     listed, and a command naming one gets C{553} (C{550} but for a
     command naming a file to make); C{RMD} of a directory holding only
     partial uploads removes them with it;
+  - C{DELE} of the target removes the partial uploads of it its user
+    sees, and succeeds where they were all there was (L{removeFile});
+  - one user keeps at most
+    L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, and a bounded tree
+    drops them for room (L{ftpkit.shells.keptregistry.KeptPartials});
   - a partial upload past its lifetime is removed when next looked at,
-    or when a cut upload is next kept in its directory.
+    or when a cut upload is next kept in its directory, and the files of
+    a server that died are dealt with then or when a realm sweeps its
+    tree (L{ftpkit.shells.keptsweep}).
 
 An upload that may only create its file (C{STOU}, anonymous users:
 L{ftpkit.interfaces.IFTPShellCreate}) is handed on as it is, and keeps
 nothing when cut: nobody may resume it.
 """
 
+import functools
 import time
 
 from twisted.internet.defer import ensureDeferred, fail, succeed
@@ -64,6 +72,7 @@ from ftpkit.errors import (
     NotDirectory,
     RestPastEnd,
 )
+from ftpkit.fileinfo import HiddenEntries
 from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellResumeOwners,
@@ -71,8 +80,6 @@ from ftpkit.interfaces import (
 from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
 from ftpkit.shells.keptnames import (
     PARTIAL_PREFIX,
-    PLACING_PREFIX,
-    RESUMING_PREFIX,
     isExpired,
     isKept,
     isRefused,
@@ -81,7 +88,9 @@ from ftpkit.shells.keptnames import (
     placingName,
     resumingName,
 )
+from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
+from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
 from ftpkit.shells.listings import FilteredListing
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
@@ -135,7 +144,8 @@ class KeptUploadsShell(ShellWrapper):
     copiedForResumer = True
     """Its state is shared by reference or per session (L{forResumer})."""
 
-    def __init__(self, shell, clock=None, running=None, where=()):
+    def __init__(self, shell, clock=None, running=None, where=(),
+                 kept=None):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap; its
             C{rename} must replace a file in one step, and its
@@ -149,12 +159,17 @@ class KeptUploadsShell(ShellWrapper):
             C{None} for one of its own (shared with its L{forResumer}
             copies).
         @param where: the path of C{shell}'s root from that tree's root.
+        @param kept: the L{KeptPartials} of every shell over the same tree
+            (one user holds at most
+            L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}; a bounded
+            tree drops them for room), or C{None} for one of its own.
         """
         ShellWrapper.__init__(self, shell)
         self._clock = clock
         self._resumer = None
         self._running = RunningUploads() if running is None else running
         self._where = tuple(where)
+        self._kept = KeptPartials() if kept is None else kept
 
     @property
     def wrapped(self):
@@ -176,7 +191,7 @@ class KeptUploadsShell(ShellWrapper):
             shell._shell = self._shell.forResumer(resumer)
         return shell
 
-    def _now(self):
+    def now(self):
         """
         @return: the time now, seconds since the epoch.
         """
@@ -227,7 +242,32 @@ class KeptUploadsShell(ShellWrapper):
                       target="/".join(target), why=e.message)
             await self.removeQuietly(hidden)
             return
-        await self._sweepDirectory(target[:-1])
+        info = await self.lookAt(partial)
+        for remove in self._kept.kept(
+                self._where + partial, self._resumer,
+                functools.partial(self._removeKept, partial),
+                0 if info is None else info.size):
+            await remove()
+        await sweepDirectory(self, target[:-1])
+
+    def _removeKept(self, partial):
+        """
+        Remove a partial upload L{KeptPartials} dropped (past its user's
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room).
+
+        @param partial: its path.
+        @return: a Deferred firing once it is removed.
+        """
+        return ensureDeferred(self.removeQuietly(partial))
+
+    async def removeKept(self, path):
+        """
+        Remove a partial upload, no longer counted in L{KeptPartials}.
+
+        @param path: its path.
+        """
+        self._kept.forget(self._where + path)
+        await self.removeQuietly(path)
 
     async def dropPartial(self, target):
         """
@@ -236,36 +276,17 @@ class KeptUploadsShell(ShellWrapper):
 
         @param target: the target's path.
         """
-        await self.removeQuietly(
+        await self.removeKept(
             target[:-1] + (partialName(target[-1], self._resumer),))
 
-    async def _sweepDirectory(self, directory):
+    def sweepTree(self, path=()):
         """
-        Remove the hidden files of a directory past their lifetime: a
-        partial upload after L{PARTIAL_LIFETIME}, one a resume holds, or
-        a new upload's file (a crash left them) after L{TAKE_GRACE}
-        more. Failures are logged.
+        See L{ftpkit.shells.keptsweep.sweepTree}: deal with the hidden
+        files a server that died mid-upload left from C{path} down.
 
-        @param directory: its path.
-        @return: how many it removed.
+        @return: a Deferred firing with how many it removed or gave back.
         """
-        try:
-            entries = await self._shell.list(directory)
-        except FTPError:
-            return 0
-        now = self._now()
-        removed = 0
-        for name, info in entries:
-            if name.startswith(PARTIAL_PREFIX):
-                lifetime = PARTIAL_LIFETIME
-            elif name.startswith((PLACING_PREFIX, RESUMING_PREFIX)):
-                lifetime = PARTIAL_LIFETIME + TAKE_GRACE
-            else:
-                continue
-            if info.isFile and isExpired(info.mtime, now, lifetime):
-                await self.removeQuietly(directory + (name,))
-                removed += 1
-        return removed
+        return sweepTree(self, path)
 
     async def _freshPartial(self, path, lifetime):
         """
@@ -275,7 +296,7 @@ class KeptUploadsShell(ShellWrapper):
         @return: C{(path, FileInfo)} of the partial upload of C{path} this
             shell's resumer sees (its own first), or C{None}.
         """
-        now = self._now()
+        now = self.now()
         for name in partialNames(path[-1], self._resumer):
             partial = path[:-1] + (name,)
             try:
@@ -285,7 +306,7 @@ class KeptUploadsShell(ShellWrapper):
             if not info.isFile:
                 continue
             if isExpired(info.mtime, now, lifetime):
-                await self.removeQuietly(partial)
+                await self.removeKept(partial)
                 continue
             return partial, info
         return None
@@ -310,13 +331,14 @@ class KeptUploadsShell(ShellWrapper):
         resuming = path[:-1] + (resumingName(path[-1], self._resumer),)
         held = await self.lookAt(resuming)
         if held is not None:
-            if not isExpired(held.mtime, self._now(), TAKE_GRACE):
+            if not isExpired(held.mtime, self.now(), TAKE_GRACE):
                 raise FileBusy(_RESUMED)
             await self._touch(resuming)
             return resuming, held.size
         found = await self._freshPartial(path, PARTIAL_LIFETIME + TAKE_GRACE)
         if found is None:
             return None
+        self._kept.forget(self._where + found[0])
         try:
             await self._shell.rename(found[0], resuming)
             info = await self._shell.stat(resuming)
@@ -331,7 +353,7 @@ class KeptUploadsShell(ShellWrapper):
         be set (one keeping its own ages it from its last write).
         """
         try:
-            await self._shell.setModificationTime(path, self._now())
+            await self._shell.setModificationTime(path, self.now())
         except FTPError:
             pass
 
@@ -485,9 +507,33 @@ class KeptUploadsShell(ShellWrapper):
 
     def removeFile(self, path):
         """
-        See L{ftpkit.interfaces.IFTPShell.removeFile}.
+        See L{ftpkit.interfaces.IFTPShell.removeFile}: the partial uploads
+        of C{path} this shell's resumer sees (L{resumableSize}: its own,
+        and those kept for nobody in particular) go with the file, and
+        C{DELE} of a name whose cut upload was all there was removes it.
+        Another user's stay, and so does one a running resume holds.
         """
-        return self._refused(path) or self._shell.removeFile(path)
+        if not path:
+            return fail(IsDirectory())
+        return self._refused(path) or ensureDeferred(self._removeFile(path))
+
+    async def _removeFile(self, path):
+        fileGone = True
+        try:
+            await self._shell.removeFile(path)
+        except NoSuchFile:
+            fileGone = False
+        count = size = 0
+        for name in partialNames(path[-1], self._resumer):
+            partial = path[:-1] + (name,)
+            info = await self.lookAt(partial)
+            if info is not None and info.isFile:
+                await self.removeKept(partial)
+                count += 1
+                size += info.size
+        if not (fileGone or count):
+            raise NoSuchFile()
+        return HiddenEntries(count, size, fileGone) if count else None
 
     def rename(self, fromPath, toPath):
         """
@@ -547,6 +593,6 @@ class KeptUploadsShell(ShellWrapper):
                                       for name, _ in entries):
                 raise
         for name, _ in entries:
-            await self.removeQuietly(path + (name,))
+            await self.removeKept(path + (name,))
         await self._shell.removeDirectory(path)
         return len(entries)

@@ -130,7 +130,7 @@ class MemoryShell:
     """
 
     def __init__(self, files=None, clock=None, maxBytes=None,
-                 onTheirWay=None):
+                 onTheirWay=None, reclaim=None):
         """
         @param files: optional C{dict} mapping absolute path text such as
             C{"/a/b.txt"} to C{bytes}; the directories they need are made.
@@ -149,10 +149,13 @@ class MemoryShell:
             stored even past L{maxEntries}: replacing a file needs no
             room for a new one. Renamed to a name that holds no file, it
             then needs room (L{QuotaExceeded} otherwise).
+        @param reclaim: frees room where it lacks, before anything is
+            refused (L{Budget.reclaim}), or C{None}.
         """
         self._onTheirWay = onTheirWay
         self._clock = clock
         self._budget = Budget(maxBytes)
+        self._budget.reclaim = reclaim
         self._creating = set()
         if maxBytes is not None:
             # Only a bounded shell knows how much room it has left.

@@ -147,7 +147,14 @@ class Budget:
     @ivar maxEntries: the most files and directories, or C{None} for no
         limit.
     @ivar entries: the files and directories (the root aside).
+    @ivar reclaim: called with no argument, where room lacks, to free
+        some (the oldest cut upload kept for a resume:
+        L{ftpkit.shells.keptregistry.KeptPartials.dropOldest}) before
+        anything is refused; it tells whether it freed anything. C{None}
+        for nothing to free.
     """
+
+    reclaim = None
 
     def __init__(self, limit):
         """
@@ -159,26 +166,38 @@ class Budget:
                            else max(MIN_ENTRIES, limit // BYTES_PER_ENTRY))
         self.entries = 0
 
+    def _room(self, enough):
+        """
+        @param enough: tells whether there is room now.
+        @return: whether there is, once L{reclaim} freed what it could.
+        """
+        while not enough():
+            if self.reclaim is None or not self.reclaim():
+                return False
+        return True
+
     def roomForEntry(self):
         """
         @return: whether the shell may hold one more file or directory.
         """
-        return self.maxEntries is None or self.entries < self.maxEntries
+        return self._room(lambda: self.maxEntries is None
+                          or self.entries < self.maxEntries)
 
     def overLimit(self):
         """
         @return: whether the shell holds more files and directories than
             C{maxEntries} (some on their way to another's name).
         """
-        return self.maxEntries is not None and self.entries > self.maxEntries
+        return not self._room(lambda: self.maxEntries is None
+                              or self.entries <= self.maxEntries)
 
     def fits(self, size):
         """
         @param size: bytes more to hold (fewer, when negative).
         @return: whether the shell may hold them.
         """
-        return (self.limit is None or size <= 0
-                or self.used + size <= self.limit)
+        return self._room(lambda: self.limit is None or size <= 0
+                          or self.used + size <= self.limit)
 
     def full(self):
         """

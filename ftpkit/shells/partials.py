@@ -271,3 +271,46 @@ def _replacedSize(partial, directory):
     except FileNotFoundError:
         return None
     return result.st_size if stat.S_ISREG(result.st_mode) else 0
+
+
+
+def targetTime(target):
+    """
+    @param target: an upload's target, C{bytes}.
+    @return: its modification time, or C{None} where nothing is.
+    """
+    try:
+        return os.stat(target).st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def dropPartial(target, targetWas, resumer=None, now=None):
+    """
+    C{DELE} of C{target} by C{resumer} (once the target is removed, or
+    found missing): remove the partial upload of it that C{resumer} sees
+    (L{ftpkit.shells.partialowners.mayResume}), or one that was stale
+    (older than the target was, or than its lifetime), which with the
+    target gone would answer C{SIZE}. Another user's partial upload
+    stays.
+
+    @param target: the target's path, C{bytes}.
+    @param targetWas: the target's L{targetTime} before it was removed.
+    @param resumer: who removes the target, or C{None}.
+    @param now: the time, seconds since the epoch (the clock when C{None}).
+    @return: the bytes of the partial upload removed, or C{None} when none
+        was.
+    """
+    now = time.time() if now is None else now
+    partial = _lookedUpPartial(target, now)
+    try:
+        result = os.lstat(partial)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(result.st_mode):
+        return None
+    stale = (now - result.st_mtime > PARTIAL_LIFETIME
+             or (targetWas is not None and targetWas >= result.st_mtime))
+    if not (stale or mayResume(resumerOf(partial), resumer)):
+        return None
+    return result.st_size if removeSeen(partial, result) else None

@@ -410,7 +410,9 @@ class PermissionShell(ShellWrapper):
         """
         See L{IFTPShell.removeFile}: needs C{delete}; frees quota (its
         bytes, and its entry; a symbolic link's own, none,
-        L{ownSizeOf}).
+        L{ownSizeOf}), and the cut uploads of its name that went with it
+        (the usage is measured again, and what the wrapped shell tells of
+        them handed on, to a quota wrapping this one).
         """
         path = self._guarded(path, self._allows("delete"))
         yield self._checked(self._allows("delete"), [path])
@@ -418,10 +420,21 @@ class PermissionShell(ShellWrapper):
         size = 0
         if account is not None or self._changes.nested:
             size = yield ownSizeOf(self._shell, path)
-        yield self._shell.removeFile(path)
+        result = yield self._shell.removeFile(path)
+        hidden = result
+        if not isinstance(hidden, HiddenEntries):
+            hidden = HiddenEntries(0, 0)
         if account is not None:
-            account.removedFile(path, size)
-        yield self._changes.touched(path, StorageChange(-size, -1))
+            if hidden.fileGone:
+                account.removedFile(path, size)
+            if hidden:
+                # Their keys are not the file's: measured again.
+                account.removedDirectory(path, None)
+        if not hidden.fileGone:
+            size = 0
+        yield self._changes.touched(path, StorageChange(
+            -size - hidden.bytes, -hidden - hidden.fileGone))
+        return result
 
     @defer.inlineCallbacks
     def rename(self, fromPath, toPath):

@@ -69,14 +69,13 @@ listener of the server, or to a passive port another session of the same
 address waits on, is accepted (vsftpd's and ProFTPD's rules; that client
 can connect there itself); 1,200 passwords guessed against one user from
 200 loopback addresses, each logged, nothing holding them per user name
-(a hold per name is a lockout anyone could cause). And a cut upload of a
-new name cannot be removed by its user: C{DELE} of the name answers
-C{550} and C{SIZE} still answers the bytes kept, on the disk realm and
-C{--realm memory}, where those bytes count in the budget (C{memory:1M}:
-five cut uploads of 200 KB, then C{552} for everyone) for the 24 hours a
-cut upload is kept; vsftpd, which writes in place, removes such a file.
-Left for the owners of the kept uploads (a rule for C{DELE} on every
-realm).
+(a hold per name is a lockout anyone could cause). A cut upload of a new
+name could not be removed by its user (C{DELE} C{550}, C{SIZE} the bytes
+kept, on the disk realm and C{--realm memory}, where those bytes counted
+in the budget: C{memory:1M}, five cut uploads of 200 KB, then C{552} for
+everyone, for the 24 hours a cut upload is kept); fixed in session 30
+(C{tests/integration/test_keptdele30.py}): C{DELE} removes it on every
+realm, and C{--realm memory} drops kept cut uploads before refusing.
 """
 
 import ftplib

@@ -1,0 +1,119 @@
+"""
+L{KeptPartials}: the cut uploads L{ftpkit.shells.keptuploads.KeptUploadsShell}
+kept in this process, oldest first, shared by the shells over one tree
+(every session of a realm's), so that
+
+  - one user holds at most L{MAX_KEPT_PER_USER} of them (keeping one more
+    drops that user's oldest: L{KeptPartials.kept}), and
+  - a bounded tree (C{--realm memory:SIZE}) drops them, oldest first,
+    before an upload or C{MKD} is refused for want of room
+    (L{KeptPartials.dropOldest}), and
+  - a bounded tree that cannot drop them at that moment (an fsspec
+    realm's C{?size=}, whose quota is counted above the shell keeping
+    them) holds them within a share of its room (C{maxBytes}: keeping one
+    more drops the oldest others past it).
+
+Without it, a cut upload of a new name took its room for its 24 hours:
+on C{--realm memory:1M}, five cut uploads of 200 KB made every user's
+next upload C{552}.
+
+It knows only what this process kept since it started: a tree that
+outlives the process (C{fsspec:file://}) may hold older ones, which
+their lifetime alone removes.
+"""
+
+from collections import OrderedDict
+
+MAX_KEPT_PER_USER = 10
+"""The most cut uploads kept for one user at a time: past it, the
+oldest is dropped. A client cuts at most as many uploads at once as it
+runs in parallel (lftp's C{mirror -R --parallel=N}), and resumes them
+before it cuts more."""
+
+
+class KeptPartials:
+    """
+    The partial uploads kept in this process, oldest first.
+
+    Each is known by a key (its path from the tree's root, a tuple), and
+    carries who it is kept for and how to remove it.
+    """
+
+    def __init__(self, perUser=MAX_KEPT_PER_USER, maxBytes=None):
+        """
+        @param perUser: the most kept for one user (L{MAX_KEPT_PER_USER}).
+        @param maxBytes: the most bytes they hold together (the newest
+            aside), or C{None} for no limit.
+        """
+        self._perUser = perUser
+        self._maxBytes = maxBytes
+        self._entries = OrderedDict()
+
+    def __len__(self):
+        """
+        @return: how many are known.
+        """
+        return len(self._entries)
+
+    def kept(self, key, resumer, remove, size=0):
+        """
+        Count a partial upload as kept now (newest), replacing what was
+        known under C{key}.
+
+        @param key: its path from the tree's root, a tuple.
+        @param resumer: who it is kept for (C{str}), or C{None}.
+        @param remove: a callable of no argument removing it (returning a
+            Deferred or C{None}).
+        @param size: its bytes.
+        @return: the C{remove} callables of the partial uploads dropped,
+            oldest first, which are no longer counted (the caller removes
+            them): the same user's past L{MAX_KEPT_PER_USER}, then the
+            oldest others while they hold more than C{maxBytes}.
+        """
+        entries = self._entries
+        entries.pop(key, None)
+        entries[key] = (resumer, remove, size)
+        mine = [each for each, (whose, _, _) in entries.items()
+                if whose == resumer]
+        dropped = [entries.pop(each)[1]
+                   for each in mine[:max(0, len(mine) - self._perUser)]]
+        if self._maxBytes is not None:
+            held = sum(each[2] for each in entries.values())
+            while held > self._maxBytes and len(entries) > 1:
+                _, remove, size = entries.popitem(last=False)[1]
+                held -= size
+                dropped.append(remove)
+        return dropped
+
+    def forget(self, key):
+        """
+        Count the partial upload under C{key} as gone (resumed, removed),
+        if it was known.
+
+        @param key: its path from the tree's root, a tuple.
+        """
+        self._entries.pop(key, None)
+
+    def oldest(self):
+        """
+        Take the oldest partial upload out of the count, to drop it for
+        room.
+
+        @return: its C{remove} callable, or C{None} when none is known.
+        """
+        if not self._entries:
+            return None
+        return self._entries.popitem(last=False)[1][1]
+
+    def dropOldest(self):
+        """
+        Remove the oldest partial upload, for room (a bounded tree's
+        L{ftpkit.shells.memorytree.Budget} calls it).
+
+        @return: whether there was one to remove.
+        """
+        remove = self.oldest()
+        if remove is None:
+            return False
+        remove()
+        return True

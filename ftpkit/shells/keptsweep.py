@@ -1,0 +1,95 @@
+"""
+The sweep of the hidden files of L{ftpkit.shells.keptuploads.KeptUploadsShell}
+past their lifetime (L{ftpkit.shells.keptnames.staleAction}): in a
+directory whenever a cut upload is kept there (L{sweepDirectory}), and in
+a whole tree when a realm starts (L{sweepTree}).
+
+A server that died mid-upload left its new upload's file
+(C{.ftpkit-placing.*}) and a resume's (C{.ftpkit-resuming.*}), which no
+command names: the first stayed, holding its bytes, until a cut upload
+was next kept in its directory and 25 hours had passed; the second was
+taken over only by its user's next resume of that name. Now a new
+upload's file not written for an hour goes, and a resume's becomes its
+partial upload again, when a realm's tree is first used or a cut upload
+is next kept beside them.
+"""
+
+from twisted.internet.defer import ensureDeferred
+from twisted.logger import Logger
+
+from ftpkit.errors import FTPError
+from ftpkit.shells.keptnames import REMOVE, isKept, restoredName, staleAction
+
+_log = Logger()
+
+DEPTH = 32
+"""The most levels below its start L{sweepTree} walks: a link leading
+back up would otherwise be walked for ever."""
+
+
+async def sweepDirectory(keeper, directory):
+    """
+    Deal with the hidden files of a directory past their lifetime.
+
+    @param keeper: the L{ftpkit.shells.keptuploads.KeptUploadsShell}.
+    @param directory: the directory's path in C{keeper}'s wrapped shell.
+    @return: how many it removed or gave back (failures are logged).
+    """
+    try:
+        entries = await keeper.wrapped.list(directory)
+    except FTPError:
+        return 0
+    return await _sweepEntries(keeper, directory, entries)
+
+
+async def _sweepEntries(keeper, directory, entries):
+    """
+    The part of L{sweepDirectory} once the directory is listed.
+
+    @param entries: its C{(name, FileInfo)} pairs.
+    """
+    now = keeper.now()
+    names = {name for name, _ in entries}
+    swept = 0
+    for name, info in entries:
+        action = staleAction(name, info.mtime, now) if info.isFile else None
+        if action is None:
+            continue
+        swept += 1
+        path = directory + (name,)
+        if action == REMOVE or restoredName(name) in names:
+            # A newer cut upload of the same target and user is kept.
+            await keeper.removeKept(path)
+            continue
+        try:
+            await keeper.wrapped.rename(path,
+                                        directory + (restoredName(name),))
+        except FTPError as e:
+            _log.warn("cannot give back the cut upload {path}: {why}",
+                      path="/".join(path), why=e.message)
+    return swept
+
+
+def sweepTree(keeper, path=()):
+    """
+    Sweep every directory from C{path} down (L{sweepDirectory}), at most
+    L{DEPTH} levels, hidden directories left out.
+
+    @param keeper: the L{ftpkit.shells.keptuploads.KeptUploadsShell}.
+    @param path: where to start, in C{keeper}'s wrapped shell.
+    @return: a Deferred firing with how many it removed or gave back.
+    """
+    return ensureDeferred(_sweepTree(keeper, path, DEPTH))
+
+
+async def _sweepTree(keeper, path, depth):
+    try:
+        entries = await keeper.wrapped.list(path)
+    except FTPError:
+        return 0
+    swept = await _sweepEntries(keeper, path, entries)
+    if depth > 0:
+        for name, info in entries:
+            if info.isDirectory and not isKept(name):
+                swept += await _sweepTree(keeper, path + (name,), depth - 1)
+    return swept
