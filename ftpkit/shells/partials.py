@@ -45,14 +45,21 @@ def _isStale(result, target, now, lifetime):
     @param lifetime: the age in seconds past which a partial upload is
         not resumed.
     @return: whether it is older than C{lifetime} or than the target
-        (which a later upload completed).
+        (which a later upload completed). The target's age is that of
+        its last change, inode change (C{st_ctime}) included: an upload
+        followed by C{MFMT} or C{SITE UTIME} (rclone, lftp's C{mirror -R},
+        clients keeping the local file's time) set its modification time
+        back before the partial upload's, which then looked newer: the
+        resumer's C{SIZE} answered the partial upload's size for the
+        complete file, and a resume from it replaced the file.
     """
     try:
-        targetTime = os.stat(target).st_mtime
+        targetResult = os.stat(target)
     except FileNotFoundError:
-        targetTime = None
+        return now - result.st_mtime > lifetime
+    targetTime = max(targetResult.st_mtime, targetResult.st_ctime)
     return (now - result.st_mtime > lifetime
-            or (targetTime is not None and targetTime >= result.st_mtime))
+            or targetTime >= result.st_mtime)
 
 
 def resumableSize(target, now=None, resumer=None):
