@@ -45,14 +45,29 @@ def _isStale(result, target, now, lifetime):
     @param lifetime: the age in seconds past which a partial upload is
         not resumed.
     @return: whether it is older than C{lifetime} or than the target
-        (which a later upload completed).
+        (which a later upload completed). The target's age is that of
+        its last change, inode change (C{st_ctime}) included: an upload
+        followed by C{MFMT} or C{SITE UTIME} (rclone, lftp's C{mirror -R},
+        clients keeping the local file's time) set its modification time
+        back before the partial upload's, which then looked newer: the
+        resumer's C{SIZE} answered the partial upload's size for the
+        complete file, and a resume from it replaced the file.
     """
     try:
-        targetTime = os.stat(target).st_mtime
+        targetResult = os.stat(target)
     except FileNotFoundError:
-        targetTime = None
+        return now - result.st_mtime > lifetime
     return (now - result.st_mtime > lifetime
-            or (targetTime is not None and targetTime >= result.st_mtime))
+            or _changed(targetResult) >= result.st_mtime)
+
+
+def _changed(result):
+    """
+    @param result: a target's C{stat}.
+    @return: when it last changed, its inode (C{st_ctime}, which C{MFMT}
+        cannot set back) included.
+    """
+    return max(result.st_mtime, result.st_ctime)
 
 
 def resumableSize(target, now=None, resumer=None):
@@ -273,14 +288,14 @@ def _replacedSize(partial, directory):
     return result.st_size if stat.S_ISREG(result.st_mode) else 0
 
 
-
 def targetTime(target):
     """
     @param target: an upload's target, C{bytes}.
-    @return: its modification time, or C{None} where nothing is.
+    @return: when it last changed (L{_changed}), or C{None} where nothing
+        is.
     """
     try:
-        return os.stat(target).st_mtime
+        return _changed(os.stat(target))
     except FileNotFoundError:
         return None
 

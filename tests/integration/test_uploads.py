@@ -238,17 +238,18 @@ class PartialUploadTests(UploadRoot, unittest.TestCase):
         bytes before it and the new ones after.
         """
         writeLocal(self.path(b"f"), b"target")
-        old = time.time() - uploads.PARTIAL_LIFETIME - 10
-        os.utime(self.path(b"f"), (old - 10, old - 10))
         writeLocal(self.partial(b"f"), b"partial")
-        os.utime(self.partial(b"f"), (old, old))
+        # The sweep runs as if the partial upload's lifetime had ended
+        # since (the target's last change, st_ctime, cannot be set back
+        # to leave a partial upload made older than it unstale).
+        later = time.time() + uploads.PARTIAL_LIFETIME + 10
         rename = os.rename
         swept = []
 
         def sweptBefore(source, *args, **kwargs):
             if source == self.partial(b"f") and not swept:
                 swept.append(None)
-                swept[0] = uploads.sweep(self.root)
+                swept[0] = uploads.sweep(self.root, now=later)
             return rename(source, *args, **kwargs)
 
         self.patch(os, "rename", sweptBefore)

@@ -269,12 +269,36 @@ class SecurityCommands:
         self.bufferSizeSet = self.protectData = protected
         return None
 
+    def refuseOutsideTLS(self, verb):
+        """
+        C{PBSZ} and C{PROT} are for a control connection under TLS. Before
+        C{AUTH TLS} they come too early; after C{CCC} too late: the
+        protection level then stays as it was, for a command in clear
+        (which anyone on the path could have sent) must not lower it.
+        Both get C{503} (bad sequence, one of the replies RFC 2228 gives
+        them), each saying which it is: after C{CCC} a client told to
+        send C{AUTH TLS} first would have been told something untrue.
+
+        @param verb: C{"PBSZ"} or C{"PROT"}.
+        @return: the C{503} refusing C{verb}, or C{None} when the control
+            connection is under TLS.
+        """
+        if self.controlSecure:
+            return None
+        if self.clearedContext is not None:
+            return (503, "%s is not allowed after CCC (the control "
+                         "connection is in clear); data protection stays "
+                         "%s" % (verb, "Private" if self.protectData
+                                 else "Clear"))
+        return (503, "%s requires AUTH TLS first" % verb)
+
     def ftp_PBSZ(self, argument):
         """
         Protection buffer size: always 0 for TLS.
         """
-        if not self.controlSecure:
-            return (503, "PBSZ requires AUTH TLS first")
+        refusal = self.refuseOutsideTLS("PBSZ")
+        if refusal is not None:
+            return refusal
         if not validBufferSize(argument):
             return (501, "PBSZ takes a number from 0 to %d" % MAX_BUFFER_SIZE)
         self.bufferSizeSet = True
@@ -285,8 +309,9 @@ class SecurityCommands:
         Choose clear (C) or private (P) data connections.
         """
         level = argument.strip().upper()
-        if not self.controlSecure:
-            return (503, "PROT requires AUTH TLS first")
+        refusal = self.refuseOutsideTLS("PROT")
+        if refusal is not None:
+            return refusal
         if not self.bufferSizeSet:
             return (503, "PROT requires PBSZ first")
         if level == "C":
