@@ -49,12 +49,17 @@ def _isStale(result, target, now, lifetime):
     @param lifetime: the age in seconds past which a partial upload is
         not resumed.
     @return: whether it is older than C{lifetime} or than the target
-        (which a later upload completed).
+        file (which a later upload completed). A directory made at the
+        target's name since (another user's C{MKD}) does not make it
+        stale: it was removed at the owner's next C{SIZE} or resume, which
+        the directory refused, and the bytes kept were lost.
     """
     try:
-        targetTime = os.stat(target).st_mtime
+        found = os.stat(target)
     except FileNotFoundError:
-        targetTime = None
+        found = None
+    targetTime = (found.st_mtime if found is not None
+                  and stat.S_ISREG(found.st_mode) else None)
     return (now - result.st_mtime > lifetime
             or (targetTime is not None and targetTime >= result.st_mtime))
 

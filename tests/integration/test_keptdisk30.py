@@ -9,6 +9,11 @@ answered otherwise than C{--realm memory} and the fsspec realms:
     name C{SIZE} did not find), which makes lftp and curl give up or
     start over; it gets C{450}, in one process and under C{--workers 2}
     (L{ftpkit.shells.partials.claimPartial}).
+  - when another user made a directory at the name (C{MKD}) while the
+    owner's cut upload of it was kept, the owner's C{SIZE} or resume
+    removed that cut upload (the directory was newer than it) and the
+    resume got C{550}: the bytes kept were lost. It is kept: the resume
+    gets C{550} saying so, and completes once the name is free again.
 """
 
 import ftplib
@@ -18,7 +23,7 @@ import os
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
@@ -169,3 +174,109 @@ class WorkersSecondResumeTests(SecondResumeMixin, unittest.TestCase):
         self.assertGreaterEqual(len(self.workers), 3)
         self.assertNotIn(None, self.workers)
         self.assertNotEqual(self.workers[-1], self.workers[-2])
+
+
+class DirectoryMadeMixin(LoopbackServerMixin):
+    """
+    Alice's cut upload of C{n} is kept; bob makes a directory C{n}.
+    Subclasses say which realm (L{makeRealm}), what the refused resume's
+    reply says (C{refusedText}), and whether the bytes it sent are kept
+    with the cut upload's (C{refusedBytesKept}).
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.port = self.startServer(
+            self.makeRealm(), ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret", "bob": "pw"}, anonymous=False).port
+
+    def directoryMade(self):
+        """
+        Cut alice's upload of C{n}; bob makes C{n} a directory; alice
+        asks C{SIZE} and resumes; bob removes the directory; alice asks
+        C{SIZE} and resumes again (blocking).
+
+        @return: the replies and sizes, in that order.
+        """
+        alice = ftplibLogin(self, self.port, binary=True)
+        connection = alice.transfercmd("STOR n")
+        connection.sendall(NEW[:HALF])
+        hardClose(connection)
+        cut = reply(alice.voidresp)
+        bob = ftplibLogin(self, self.port, "bob", "pw", binary=True)
+        made = reply(lambda: bob.sendcmd("MKD n"))
+        try:
+            size = alice.sendcmd("SIZE n")
+        except ftplib.Error as e:
+            size = str(e)
+        try:
+            alice.storbinary("STOR n", io.BytesIO(NEW[HALF:]), rest=HALF)
+            refused = "226"
+        except ftplib.Error as e:
+            refused = str(e)
+        removed = reply(lambda: bob.rmd("n"))
+        sizeAfter = alice.size("n")
+        done = reply(lambda: alice.storbinary(
+            "STOR n", io.BytesIO(NEW[sizeAfter:]), rest=sizeAfter))
+        received = io.BytesIO()
+        alice.retrbinary("RETR n", received.write)
+        self.received = received.getvalue()
+        return cut, made, size, refused, removed, sizeAfter, done
+
+    async def test_resumeRefusedKeepsUpload(self):
+        """
+        The owner's C{SIZE} still answers the bytes kept; the resume gets
+        C{550} (L{refusedText}); once the directory is gone, the resume
+        from what C{SIZE} answers then completes the file.
+        """
+        (cut, made, size, refused, removed, sizeAfter,
+         done) = await threads.deferToThread(self.directoryMade)
+        self.assertEqual((cut, made, removed), ("426", "257", "250"))
+        self.assertEqual(size[:4], "213 ")
+        self.assertGreater(int(size[4:]), 0)
+        self.assertEqual(refused[:4], "550 ")
+        self.assertIn(self.refusedText, refused)
+        if self.refusedBytesKept:
+            self.assertGreaterEqual(sizeAfter, int(size[4:]))
+        else:
+            self.assertEqual(sizeAfter, int(size[4:]))
+        self.assertEqual(done, "226")
+        self.assertTrue(self.received == NEW, "n is not the new file")
+
+
+class DiskDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
+    """
+    The disk realm.
+    """
+
+    refusedText = "your partial upload of this name is kept"
+
+    refusedBytesKept = False
+
+    def makeRealm(self):
+        """
+        @return: a disk realm on the root.
+        """
+        return FilesystemRealm(self.root)
+
+
+class MemoryDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
+    """
+    C{--realm memory}, which kept the cut upload already. It refuses
+    the resume once its bytes are received (C{550 File exists}: the
+    directory has the name it would take), and keeps them with the cut
+    upload's, so that the next resume sends nothing more; the disk realm
+    refuses it before it starts, keeping the cut upload as it was.
+    """
+
+    refusedText = "File exists"
+
+    refusedBytesKept = True
+
+    def makeRealm(self):
+        """
+        @return: a memory realm.
+        """
+        return MemoryRealm(maxBytes=None)
