@@ -26,10 +26,11 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import uploads
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_hardening import hardClose
 from tests.integration.test_partialsbusy29 import workerOf
-from tests.scratch import readLocal, scratchDirectory
+from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess
 
 NEW = os.urandom(200000)
@@ -142,6 +143,45 @@ class SecondResumeTests(SecondResumeMixin, LoopbackServerMixin,
         self.port = self.startServer(
             FilesystemRealm(self.root),
             ServerConfig(loginFailureDelay=0)).port
+
+
+    def leftResuming(self):
+        """
+        Leave half of L{NEW} under C{n}'s resuming name, as a resume whose
+        process died does (no resumer recorded: anyone's); then resume
+        from what C{SIZE} answers (blocking).
+
+        @return: C{(SIZE's answer, the resume's reply)}.
+        """
+        writeLocal(os.path.join(self.root, ".ftpkit-upload.resuming.n.tmp"),
+                   NEW[:HALF])
+        ftp = self.login()
+        size = ftp.size("n")
+        done = reply(lambda: ftp.storbinary(
+            "STOR n", io.BytesIO(NEW[size:]), rest=size))
+        ftp.quit()
+        return size, done
+
+    async def test_crashedResumeTakenOver(self):
+        """
+        What a resume whose process died left is taken over by the next
+        resume, which completes the file.
+        """
+        size, done = await threads.deferToThread(self.leftResuming)
+        self.assertEqual((size, done), (HALF, "226"))
+        self.assertTrue(readLocal(os.path.join(self.root, "n")) == NEW,
+                        "n is not the new file")
+        self.assertEqual(os.listdir(self.root), ["n"])
+
+    def test_sweptAsCrashed(self):
+        """
+        The start-up sweep makes what a resume whose process died left
+        its target's partial upload.
+        """
+        writeLocal(os.path.join(self.root, ".ftpkit-upload.resuming.n.tmp"),
+                   NEW[:HALF])
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual(os.listdir(self.root), [".ftpkit-partial.n"])
 
 
 class WorkersSecondResumeTests(SecondResumeMixin, unittest.TestCase):
