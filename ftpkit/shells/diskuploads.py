@@ -217,6 +217,33 @@ def openNew(run, runShort, target, resumer=None):
                       resumer=resumer, targetWas=None)
 
 
+_DIRECTORY_KEPT = ("Is a directory now; your partial upload of this name"
+                   " is kept, to resume once the name is free again")
+"""The reply to a resume of a partial upload whose target's name another
+session gave a directory since (C{MKD})."""
+
+
+def _refuseDirectory(target, resumer):
+    """
+    Refuse a resume, or an append, of a name that is a directory, before
+    it takes the partial upload: taken, it could never be put in place.
+
+    @param target: the target's resolved path, C{bytes}.
+    @param resumer: who resumes.
+    @raise IsDirectory: when C{target} is a directory; its message says
+        that C{resumer}'s partial upload of it, if any, is kept.
+    """
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if not statModule.S_ISDIR(found.st_mode):
+        return
+    if uploads.resumableSize(target, resumer=resumer) is None:
+        raise IsDirectory()
+    raise IsDirectory(_DIRECTORY_KEPT)
+
+
 def _continuePartial(run, runShort, target, offset, append, resumer):
     """
     Continue the target's partial upload, if it has one that C{resumer}
@@ -226,13 +253,16 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
     @return: a L{FileWriter} holding the target (L{holdTarget}), or
         C{None} when there is none.
     @raise FileBusy: while an upload writes the target in place, or
-        another resume took the partial upload meanwhile.
+        another resume took the partial upload meanwhile, or writes it.
+    @raise IsDirectory: when the target is a directory (the partial
+        upload is kept: L{_refuseDirectory}).
     @raise RestPastEnd: when C{offset} is past its end (it is given
         back): the partial upload checked for the offset (C{SIZE},
         C{REST}) was replaced since by a shorter one, another session's
         cut upload, and writing there left a hole.
     """
     flags = os.O_WRONLY | (os.O_APPEND if append else 0)
+    _refuseDirectory(target, resumer)
     targetWas = uploads.targetVersion(target)
     # Held before the partial upload is taken: another resume that finds
     # it gone meanwhile then finds the target held, and does not write

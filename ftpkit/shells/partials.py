@@ -20,11 +20,11 @@ from ftpkit.errors import FileBusy
 from ftpkit.fileinfo import StorageChange
 from ftpkit.shells.partialowners import mayResume, recordResumer, resumerOf
 from ftpkit.shells.partialsweep import _lookedUpPartial
-from ftpkit.shells.uploadlocks import holdTemporary
+from ftpkit.shells.uploadlocks import heldAlone, holdTemporary
 from ftpkit.shells.uploadnames import (
     PARTIAL_LIFETIME,
     partialPath,
-    temporaryName,
+    resumingPath,
 )
 from ftpkit.shells.uploadremoval import putBack, removeQuietly, removeSeen
 
@@ -38,6 +38,10 @@ _TAKEN = "File busy: its partial upload was taken meanwhile; try again"
 """The reply to a resume that lost the partial upload it opened
 (L{claimPartial})."""
 
+_RESUMED = "File busy: another session resumes its upload; try again later"
+"""The reply to a resume of a partial upload another resume writes now
+(L{claimPartial})."""
+
 
 def _isStale(result, target, now, lifetime):
     """
@@ -45,20 +49,26 @@ def _isStale(result, target, now, lifetime):
     @param lifetime: the age in seconds past which a partial upload is
         not resumed.
     @return: whether it is older than C{lifetime} or than the target
-        (which a later upload completed). The target's age is that of
-        its last change, inode change (C{st_ctime}) included: an upload
-        followed by C{MFMT} or C{SITE UTIME} (rclone, lftp's C{mirror -R},
-        clients keeping the local file's time) set its modification time
-        back before the partial upload's, which then looked newer: the
-        resumer's C{SIZE} answered the partial upload's size for the
-        complete file, and a resume from it replaced the file.
+        file (which a later upload completed). The target's age is that
+        of its last change, inode change (C{st_ctime}) included: an
+        upload followed by C{MFMT} or C{SITE UTIME} (rclone, lftp's
+        C{mirror -R}, clients keeping the local file's time) set its
+        modification time back before the partial upload's, which then
+        looked newer: the resumer's C{SIZE} answered the partial upload's
+        size for the complete file, and a resume from it replaced the
+        file. A directory made at the target's name since (another
+        user's C{MKD}) does not make it stale: it was removed at the
+        owner's next C{SIZE} or resume, which the directory refused, and
+        the bytes kept were lost.
     """
     try:
-        targetResult = os.stat(target)
+        found = os.stat(target)
     except FileNotFoundError:
-        return now - result.st_mtime > lifetime
+        found = None
+    targetTime = (_changed(found) if found is not None
+                  and stat.S_ISREG(found.st_mode) else None)
     return (now - result.st_mtime > lifetime
-            or _changed(targetResult) >= result.st_mtime)
+            or (targetTime is not None and targetTime >= result.st_mtime))
 
 
 def _changed(result):
@@ -75,18 +85,18 @@ def resumableSize(target, now=None, resumer=None):
     @param target: the target's path, C{bytes}.
     @param now: the time, seconds since the epoch (the clock when C{None}).
     @param resumer: who asks (L{ftpkit.shells.partialowners.mayResume}).
-    @return: the size of its partial upload, or C{None} when there is none
+    @return: the size of its partial upload, or of the one a resume
+        writes now (L{resumingPath}: a resume from it is told C{450} until
+        that one ends, as on the other realms); C{None} when there is none
         to resume, or it is another's; one that is stale (L{_isStale}) is
         removed (L{removeSeen}).
     """
     now = time.time() if now is None else now
     partial = _lookedUpPartial(target, now)
-    if partial is None:
-        return None
     try:
         result = os.lstat(partial)
     except FileNotFoundError:
-        return None
+        return _resumingSize(target, resumer)
     if _isStale(result, target, now, PARTIAL_LIFETIME):
         removeSeen(partial, result)
         return None
@@ -95,11 +105,33 @@ def resumableSize(target, now=None, resumer=None):
     return result.st_size
 
 
+def _resumingSize(target, resumer):
+    """
+    @param target: the target's path, C{bytes}.
+    @param resumer: who asks.
+    @return: the size of C{target}'s partial upload a resume took
+        (L{resumingPath}), when C{resumer} may resume it; else C{None}.
+    """
+    resuming = resumingPath(target)
+    try:
+        result = os.lstat(resuming)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(result.st_mode) or not mayResume(
+            resumerOf(resuming), resumer):
+        return None
+    return result.st_size
+
+
 def claimPartial(target, opener, now=None, resumer=None):
     """
     Take C{target}'s partial upload to continue it: it is opened and held
-    (L{holdTemporary}), then renamed to a new temporary name, so that two
-    sessions cannot both continue it. Held before it is renamed: renamed
+    (L{holdTemporary}), then renamed to its L{resumingPath}, so that two
+    sessions cannot both continue it, and a second resume, in any
+    process, finds it taken (L{FileBusy}, C{450}) rather than no partial
+    upload at all (C{554} after a C{REST} past the end of no file: the
+    client started over). One left there by a resume that crashed is
+    taken over. Held before it is renamed: renamed
     first, it was for a moment a temporary file nobody held, which a sweep
     starting in another process serving the root
     (L{ftpkit.shells.partialsweep.sweep}) took.
@@ -113,16 +145,15 @@ def claimPartial(target, opener, now=None, resumer=None):
         and renamed; or C{None} when there is none to resume, or it is
         another's (left as it is). One past its lifetime by no more than
         L{TAKE_GRACE} is taken all the same.
-    @raise FileBusy: when another command took it meanwhile (L{_take}).
+    @raise FileBusy: when another command took it meanwhile (L{_take}),
+        or another resume writes it.
     """
     now = time.time() if now is None else now
     partial = _lookedUpPartial(target, now)
-    if partial is None:
-        return None
     try:
         fd, result = opener(partial)
     except FileNotFoundError:
-        return None
+        return _takeOver(target, opener, now, resumer)
     if not mayResume(resumerOf(fd), resumer):
         os.close(fd)
         return None
@@ -156,8 +187,12 @@ def _take(fd, result, target, partial, now):
         return None
     if not holdTemporary(fd):
         raise FileBusy(_TAKEN)
-    directory, name = os.path.split(target)
-    temporary = os.path.join(directory, temporaryName(name))
+    temporary = resumingPath(target)
+    with heldAlone(temporary) as held:
+        if not held and os.path.lexists(temporary):
+            # Another resume writes it: renamed over, its end would put
+            # this one in place.
+            raise FileBusy(_RESUMED)
     try:
         os.rename(partial, temporary)
         renamed = os.lstat(temporary)
@@ -167,6 +202,41 @@ def _take(fd, result, target, partial, now):
         putBack(temporary, partial)
         raise FileBusy(_TAKEN)
     return temporary
+
+
+def _takeOver(target, opener, now, resumer):
+    """
+    The part of L{claimPartial} where C{target} has no partial upload:
+    take the one under its L{resumingPath}, unless a resume writes it.
+
+    @return: as L{claimPartial}.
+    @raise FileBusy: while a resume writes it.
+    """
+    resuming = resumingPath(target)
+    try:
+        fd, result = opener(resuming)
+    except FileNotFoundError:
+        return None
+    try:
+        if not mayResume(resumerOf(fd), resumer):
+            os.close(fd)
+            return None
+        if not holdTemporary(fd):
+            raise FileBusy(_RESUMED)
+        try:
+            named = os.lstat(resuming)
+        except FileNotFoundError:
+            raise FileBusy(_TAKEN) from None
+        if (named.st_ino, named.st_dev) != (result.st_ino, result.st_dev):
+            raise FileBusy(_TAKEN)
+        if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
+            removeSeen(resuming, result)
+            os.close(fd)
+            return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, result, resuming
 
 
 def giveBack(temporary, target):

@@ -156,6 +156,26 @@ def partialPath(target):
     return os.path.join(directory, PARTIAL_PREFIX + targetLabel(name))
 
 
+RESUMING_TAG = b"resuming"
+"""What the name of a partial upload a resume took (L{resumingPath})
+has after L{TEMPORARY_PREFIX}: not a process's tag (those are hex
+digits, followed by C{-})."""
+
+
+def resumingPath(target):
+    """
+    @param target: the target's path, C{bytes}.
+    @return: the path a resume of its partial upload writes it under
+        (L{ftpkit.shells.partials.claimPartial}): a temporary name, hidden
+        and swept as one, that names the target, and the same for every
+        resume of it, so that another resume meanwhile, in any process,
+        finds it taken (C{450}), and C{SIZE} its size.
+    """
+    directory, name = os.path.split(target)
+    return os.path.join(directory, b"%s%s.%s%s" % (
+        TEMPORARY_PREFIX, RESUMING_TAG, targetLabel(name), TEMPORARY_SUFFIX))
+
+
 def createTemporary(target, mode=NEW_FILE_MODE):
     """
     Create a new temporary upload file for C{target}, held for the upload

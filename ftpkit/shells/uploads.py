@@ -19,13 +19,17 @@ seconds, for whoever the upload was for, its I{resumer}
 (L{ftpkit.shells.partialowners}: the session's user): the resumer's
 C{SIZE} on the target answers its size, and the resumer's C{REST} +
 C{STOR} or C{APPE} on the target continue it (and the completed file then
-replaces the target). Everyone else sees the target alone: its size, and
-their resumes write into it in place. A target has one partial upload: a
+replaces the target). While a resume continues it, it is under its
+L{resumingPath} (a temporary name), and the resumer's C{SIZE} answers
+what it holds so far, another resume of it gets C{450}. Everyone else
+sees the target alone: its size, and their resumes write into it in
+place. A target has one partial upload: a
 later cut upload replaces it, whoever it is for. The resumer is recorded
 when the upload starts, so a crashed upload's, made one by the sweep, is
 its uploader's; one that records none (an older ftpkit's, a file system
 without user extended attributes) is anyone's. A partial
-upload older than the target (which a later upload completed) or than its
+upload older than the target file (which a later upload completed; not a
+directory made at its name since, which refuses its resume) or than its
 lifetime is ignored and removed, and a cut upload whose target changed
 since it began (another upload of it, begun later, completed first:
 L{targetVersion}) keeps nothing. An upload refused for its size keeps
@@ -89,6 +93,7 @@ from ftpkit.shells.uploadnames import (
     createTemporary,
     isHidden,
     partialPath,
+    resumingPath,
     targetLabel,
     targetOfTemporary,
     temporaryName,
@@ -117,6 +122,7 @@ __all__ = [
     "targetLabel",
     "removeDirectoryAt",
     "resumableSize",
+    "resumingPath",
     "sweep",
     "sweepPending",
     "targetOfTemporary",
