@@ -24,6 +24,8 @@ Fixed:
     without a name, or a missing port, was a usage error in Python's
     words, naming Twisted's private parser (C{_parseTCP() got an
     unexpected keyword argument 'bogus'});
+  - C{--auth memory:alice} (a user without a password) was Twisted's
+    C{argstring must be in format U:P:...}.
 
 Found and left:
   - under C{--workers}, C{ftpkit_sessions} on C{/metrics} counts a
@@ -94,3 +96,19 @@ class EndpointArgumentTests(unittest.TestCase):
         self.assertIn("tcp: needs 'port'", why)
         self.assertNotIn("_parse", why)
 
+
+class MemoryUsersTests(unittest.TestCase):
+    """
+    C{--auth memory:...} with a user lacking a password says which.
+    """
+
+    def test_userWithoutPassword(self):
+        """
+        C{memory:alice:pw:bob} names C{bob}, rather than Twisted's
+        C{argstring must be in format U:P:...}.
+        """
+        why = str(self.assertRaises(usage.UsageError, parse, "--auth",
+                                    "memory:alice:pw:bob"))
+        self.assertIn("needs USER:PASSWORD pairs, like memory:alice:secret: "
+                      "'bob' has no password", why)
+        self.assertNotIn("argstring", why)
