@@ -25,7 +25,12 @@ Fixed:
     words, naming Twisted's private parser (C{_parseTCP() got an
     unexpected keyword argument 'bogus'});
   - C{--auth memory:alice} (a user without a password) was Twisted's
-    C{argstring must be in format U:P:...}.
+    C{argstring must be in format U:P:...};
+  - C{twistd}'s own C{--logfile}, C{--pidfile}, C{--rundir} and
+    C{--chroot} naming a missing directory (or a directory for a file)
+    were a C{FileNotFoundError} or C{IsADirectoryError} traceback once
+    the start had begun (a missing pid file's directory, after the
+    server had logged its start).
 
 Found and left:
   - under C{--workers}, C{ftpkit_sessions} on C{/metrics} counts a
@@ -37,9 +42,16 @@ Found and left:
     rather than a usage error: the name is resolved only when listening.
 """
 
+import os
+import subprocess
+import sys
+
 from twisted.python import usage
 from twisted.trial import unittest
 
+from ftpkit.deploy.twistdpaths import twistdPathError
+from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.scratch import scratchDirectory
 from tests.unit.test_tap import parse
 
 
@@ -112,3 +124,57 @@ class MemoryUsersTests(unittest.TestCase):
         self.assertIn("needs USER:PASSWORD pairs, like memory:alice:secret: "
                       "'bob' has no password", why)
         self.assertNotIn("argstring", why)
+
+
+class TwistdPathTests(unittest.TestCase):
+    """
+    The paths of C{twistd}'s own options that cannot be used stop
+    C{twistd ftpkit} with one line.
+    """
+
+    timeout = 120
+
+    def test_missingLogDirectory(self):
+        """
+        C{twistd -n --logfile DIR/x.log ftpkit} with no C{DIR} is a usage
+        error, not a traceback.
+        """
+        missing = os.path.join(scratchDirectory(self), "gone")
+        done = subprocess.run(
+            [sys.executable, "-c", _TWISTD, "-n", "--pidfile=",
+             "--logfile", os.path.join(missing, "x.log"), "ftpkit",
+             "--listen", "tcp:0:interface=127.0.0.1", "--root",
+             scratchDirectory(self)], capture_output=True, text=True,
+            timeout=60, env=dict(os.environ, PYTHONPATH=_SOURCE))
+        self.assertEqual(
+            (done.returncode, done.stderr.splitlines()[-1:]),
+            (1, [f"twistd ftpkit: --logfile: no directory {missing!r} for "
+                 "the log file (see --help)"]))
+        self.assertNotIn("Traceback", done.stderr + done.stdout)
+
+    def test_paths(self):
+        """
+        A missing directory for the pid file, a directory given as the log
+        file, and a missing C{--rundir} or C{--chroot} are each named; the
+        pid file is where C{--rundir} puts it, and under C{--chroot} only
+        the new root is checked.
+        """
+        here = scratchDirectory(self)
+        missing = os.path.join(here, "gone")
+        fine = {"logfile": None, "pidfile": "twistd.pid", "rundir": here,
+                "chroot": None}
+        self.assertIsNone(twistdPathError(fine))
+        self.assertIsNone(twistdPathError(None))
+        for changed, expected in [
+                ({"pidfile": os.path.join(missing, "x.pid")},
+                 f"--pidfile: no directory {missing!r} for the pid file"),
+                ({"logfile": here},
+                 f"--logfile: {here!r} is a directory, not a log file"),
+                ({"rundir": missing},
+                 f"--rundir: {missing!r} is not an existing directory"),
+                ({"pidfile": "gone/x.pid"},
+                 f"--pidfile: no directory {missing!r} for the pid file"),
+                ({"chroot": missing},
+                 f"--chroot: {missing!r} is not an existing directory"),
+                ({"chroot": here, "logfile": here}, None)]:
+            self.assertEqual(twistdPathError({**fine, **changed}), expected)
