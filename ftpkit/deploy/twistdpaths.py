@@ -51,6 +51,6 @@ def twistdPathError(twistdOptions):
         return f"--rundir: {rundir!r} is not an existing directory"
     pidfile = twistdOptions.get("pidfile")
     if pidfile:
-        return _fileError("--pidfile", os.path.join(rundir, pidfile),
-                          "pid file")
+        # twistd makes it absolute from the directory it starts in.
+        return _fileError("--pidfile", pidfile, "pid file")
     return None

@@ -155,9 +155,10 @@ class TwistdPathTests(unittest.TestCase):
     def test_paths(self):
         """
         A missing directory for the pid file, a directory given as the log
-        file, and a missing C{--rundir} or C{--chroot} are each named; the
-        pid file is where C{--rundir} puts it, and under C{--chroot} only
-        the new root is checked.
+        file, and a missing C{--rundir} or C{--chroot} are each named; a
+        relative pid file is where C{twistd} puts it, in the directory it
+        starts in (not C{--rundir}), and under C{--chroot} only the new
+        root is checked.
         """
         here = scratchDirectory(self)
         missing = os.path.join(here, "gone")
@@ -173,7 +174,7 @@ class TwistdPathTests(unittest.TestCase):
                 ({"rundir": missing},
                  f"--rundir: {missing!r} is not an existing directory"),
                 ({"pidfile": "gone/x.pid"},
-                 f"--pidfile: no directory {missing!r} for the pid file"),
+                 "--pidfile: no directory 'gone' for the pid file"),
                 ({"chroot": missing},
                  f"--chroot: {missing!r} is not an existing directory"),
                 ({"chroot": here, "logfile": here}, None)]:
