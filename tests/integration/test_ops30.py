@@ -16,7 +16,19 @@ and C{SIGINT} during them (the transfers finished, the idle session got
 C{stopping:} line a process, the process exited); wrong values for every
 option of C{twistd ftpkit --help} (negative, zero, huge, malformed, empty,
 missing and unreadable files, options that need or contradict others):
-each a one-line usage error, no traceback.
+each a one-line usage error, no traceback; encrypted, mismatched, junk
+and FIFO keys for C{--tls-key} and C{ssl:} listeners. Also held:
+C{SIGHUP} after a users file gave alice C{read-only} and bob a new
+password (every new login on either worker saw both, the session logged
+in before kept its rights); a renewed certificate under
+C{--tls-require-session-reuse}, TLS 1.2 and 1.3 (the session logged in
+before still resumed its TLS session on each data connection); three
+C{SIGUSR1} rotations under C{--workers 2} during 450 downloads (450
+lines over the four files, none twice); C{SIGHUP}, C{SIGTERM},
+C{SIGUSR1} and C{SIGINT} during a drain (one line each, the transfers
+finished); C{/metrics} after a reload with failed logins, a refused
+upload, a cut download and listings: the same series and values in
+both modes.
 
 Fixed:
   - an endpoint argument its kind does not take (C{--listen
@@ -37,6 +49,15 @@ Found and left:
     session that has just closed for a moment longer than one process
     does (a worker tells the acceptor its counts when it is next asked);
     it settles within a second and no count is lost;
+  - a users file or certificate a C{SIGHUP} cannot use is one error line
+    from each worker under C{--workers} (one in one process): each worker
+    reloads and fails on its own, as each logs its own C{reloaded ...}
+    line when the reload succeeds (documented); saying it once would
+    need the acceptor to judge the files for its workers;
+  - C{--max-passive-per-ip} over half of C{--passive-ports} is cut to
+    that half without a word (documented in the option's help);
+  - an unknown C{twistd --uid} or C{--gid} is still C{twistd}'s
+    C{KeyError} traceback: C{twistd} reads it before ftpkit's options;
   - C{--listen tcp:0:interface=999.1.1.1} is a C{critical} log line
     (C{cannot listen: ... Name or service not known}) and exit status 1
     rather than a usage error: the name is resolved only when listening.
