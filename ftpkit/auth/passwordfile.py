@@ -68,13 +68,17 @@ def memoryUsersError(text):
     last password replaced the first, without a word).
 
     @param text: what follows C{memory:}.
-    @return: why it cannot be used, or C{None} (an odd number of fields
-        is left to Twisted's own message).
+    @return: why it cannot be used, or C{None}; an odd number of fields
+        was Twisted's own message, C{argstring must be in format U:P:...}.
     """
     if not text:
         return ("needs USER:PASSWORD pairs, like memory:alice:secret "
                 "(nobody could log in)")
     fields = text.split(":")
+    if len(fields) % 2:
+        return ("needs USER:PASSWORD pairs, like memory:alice:secret: "
+                f"{fields[-1]!r} has no password (a password cannot hold "
+                "':')")
     names = set()
     for name, password in zip(fields[::2], fields[1::2]):
         why = _lineError(f"{name}:{password}".encode("utf-8",

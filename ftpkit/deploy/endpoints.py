@@ -4,6 +4,7 @@ values) as data, and L{BareAccepting}, the listening endpoints' wrapper.
 """
 
 import os
+import re
 
 from twisted.internet.interfaces import IStreamServerEndpoint
 from zope.interface import implementer
@@ -86,6 +87,49 @@ def _numberError(error):
             f"({text[len(prefix):]})")
 
 
+_PARSER_COMPLAINT = re.compile(r"^[\w.]+\(\) (.*)$")
+"""A C{TypeError} from calling an endpoint parser with the arguments of a
+description; its group is the complaint without the parser's name."""
+
+
+def _argumentsError(error, description):
+    """
+    @param error: what parsing the endpoint description raised.
+    @param description: that description.
+    @return: a reason in the description's terms for Python's complaint
+        about the arguments its parser was called with (which named the
+        parser, C{_parseTCP() got an unexpected keyword argument
+        'bogus'}), or C{None} for other errors.
+    """
+    complaint = _PARSER_COMPLAINT.match(str(error))
+    if not isinstance(error, TypeError) or complaint is None:
+        return None
+    fields = splitEndpoint(description)
+    if fields[0].lower() == "haproxy" and len(fields) > 1:
+        fields = fields[1:]
+    kind = fields[0].lower()
+    names = _SOCKET_ARGUMENTS.get(kind)
+    takes = f" (it takes {', '.join(names)})" if names else ""
+    text = complaint.group(1)
+    unknown = re.match(r"got an unexpected keyword argument (.*)$", text)
+    if unknown:
+        return f"{kind}: takes no argument {unknown.group(1)}{takes}"
+    placed = re.match(r"takes (?:from \d+ to )?(\d+) positional arguments? "
+                      r"but (\d+) (?:was|were) given$", text)
+    if placed:
+        most, count = int(placed.group(1)) - 1, int(placed.group(2)) - 1
+        return (f"{kind}: takes at most {most} arguments without a name, "
+                f"not {count}{takes}")
+    missing = re.match(r"missing \d+ required positional arguments?: (.*)$",
+                       text)
+    if missing:
+        return f"{kind}: needs {missing.group(1)}"
+    twice = re.match(r"got multiple values for argument (.*)$", text)
+    if twice:
+        return f"{kind}: {twice.group(1)} given both in its place and by name"
+    return f"{kind}: {text}"
+
+
 def parseServerEndpoint(description, given=None):
     """
     Parse a server endpoint description (C{--listen}, C{--metrics}) as
@@ -113,7 +157,8 @@ def parseServerEndpoint(description, given=None):
     try:
         endpoint = endpoints.serverFromString(reactor, description)
     except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
-        why = _numberError(e) or str(e)
+        why = (_numberError(e) or _argumentsError(e, description)
+               or str(e))
         if isinstance(e, (IndexError, KeyError)) and _isSystemd(description):
             # Twisted's systemd: parser looks the socket up by index or
             # name among those passed.

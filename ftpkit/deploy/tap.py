@@ -75,6 +75,7 @@ from ftpkit.deploy.realmplugins import (
 from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.stopsignals import holdQuit
+from ftpkit.deploy.twistdpaths import twistdPathError
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
 from ftpkit.protocol.limitkeys import parsePrefixLength
@@ -479,6 +480,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         """
         self["root"] = self["root"] or rootByDefault()
         self.update(checkValues(self, self.converters))
+        why = twistdPathError(getattr(self, "parent", None))
+        if why is not None:
+            raise usage.UsageError(why)
         if self["read-only"] and self["anonymous-write"]:
             raise usage.UsageError(
                 "--anonymous-write: contradicts --read-only (nobody may "
