@@ -61,3 +61,16 @@ def _closeIfAlive(reference):
     ftp = reference()
     if ftp is not None:
         ftp.close()
+
+
+def replyCode(call, *args):
+    """
+    @param call: sends an FTP command (an ftplib method, blocking).
+    @param args: what C{call} takes.
+    @return: the first three characters of its final reply, or of the
+        error reply it raised.
+    """
+    try:
+        return str(call(*args))[:3]
+    except ftplib.Error as e:
+        return str(e)[:3]

@@ -13,7 +13,6 @@ C{--realm memory:1M}, five cut uploads of 200 KB made every user's next
 upload C{552} for those 24 hours (L{MemoryBudgetTests}).
 """
 
-import ftplib
 import io
 import os
 import subprocess
@@ -26,23 +25,12 @@ from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import keptnames
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration import test_keptuploads as kept
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_clients import LFTP
 from tests.integration.test_hardening import hardClose
 from tests.integration.test_keptuploads import HALF, NEW, cutUpload
-
-
-def reply(call, *args):
-    """
-    @return: the first three characters of C{call(*args)}'s reply, or of
-        the error it raised.
-    """
-    try:
-        return str(call(*args))[:3]
-    except ftplib.Error as e:
-        return str(e)[:3]
 
 
 def cutIn(ftp, name, data=HALF, received=lambda: True):
@@ -60,7 +48,7 @@ def cutIn(ftp, name, data=HALF, received=lambda: True):
     while not received() and time.monotonic() < deadline:
         time.sleep(0.01)
     hardClose(connection)
-    return reply(ftp.voidresp)
+    return replyCode(ftp.voidresp)
 
 
 class KeptSetUpMixin(LoopbackServerMixin):
@@ -89,10 +77,10 @@ class DeleteKeptMixin(KeptSetUpMixin):
         @return: C{(the cut's reply, SIZE, DELE, SIZE, DELE again)}.
         """
         cut, ftp = cutUpload(self, self.server.port, "n")
-        kept = reply(ftp.sendcmd, "SIZE n")
-        deleted = reply(ftp.delete, "n")
-        after = reply(ftp.sendcmd, "SIZE n")
-        again = reply(ftp.delete, "n")
+        kept = replyCode(ftp.sendcmd, "SIZE n")
+        deleted = replyCode(ftp.delete, "n")
+        after = replyCode(ftp.sendcmd, "SIZE n")
+        again = replyCode(ftp.delete, "n")
         ftp.quit()
         return cut[:3], kept, deleted, after, again
 
@@ -115,9 +103,9 @@ class DeleteKeptMixin(KeptSetUpMixin):
         @return: C{(SIZE before, DELE, SIZE after)}.
         """
         cut, ftp = cutUpload(self, self.server.port)
-        kept = reply(ftp.sendcmd, "SIZE f")
-        deleted = reply(ftp.delete, "f")
-        after = reply(ftp.sendcmd, "SIZE f")
+        kept = replyCode(ftp.sendcmd, "SIZE f")
+        deleted = replyCode(ftp.delete, "f")
+        after = replyCode(ftp.sendcmd, "SIZE f")
         ftp.quit()
         return kept, deleted, after
 
@@ -141,13 +129,13 @@ class DeleteKeptMixin(KeptSetUpMixin):
         """
         cut, alice = cutUpload(self, self.server.port, "n")
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
-        replies = [reply(bob.delete, "n"), reply(bob.sendcmd, "RNFR n"),
-                   reply(bob.sendcmd, "SIZE n")]
+        replies = [replyCode(bob.delete, "n"), replyCode(bob.sendcmd, "RNFR n"),
+                   replyCode(bob.sendcmd, "SIZE n")]
         bob.quit()
-        replies.append(reply(alice.sendcmd, "RNFR n"))
+        replies.append(replyCode(alice.sendcmd, "RNFR n"))
         kept = alice.size("n")
         replies.append(kept)
-        replies.append(reply(alice.storbinary, "STOR n",
+        replies.append(replyCode(alice.storbinary, "STOR n",
                              io.BytesIO(NEW[kept:]), 8192, None, kept))
         alice.quit()
         return replies
@@ -277,11 +265,11 @@ class MemoryBudgetTests(MemoryTests):
                 for each in range(5)]
         full = shell.bytesHeld - before
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
-        stored = reply(bob.storbinary, "STOR b",
+        stored = replyCode(bob.storbinary, "STOR b",
                        io.BytesIO(b"b" * 150000))
-        made = reply(bob.sendcmd, "MKD d")
+        made = replyCode(bob.sendcmd, "MKD d")
         bob.quit()
-        newest = reply(ftp.sendcmd, "SIZE n4")
+        newest = replyCode(ftp.sendcmd, "SIZE n4")
         ftp.quit()
         return cuts, full, stored, made, newest
 
@@ -306,7 +294,7 @@ class MemoryBudgetTests(MemoryTests):
         ftp = ftplibLogin(self, self.server.port, binary=True)
         for each in range(count):
             cutIn(ftp, "m%d" % each, b"x" * 1000)
-        sizes = [reply(ftp.sendcmd, "SIZE m%d" % each)
+        sizes = [replyCode(ftp.sendcmd, "SIZE m%d" % each)
                  for each in range(count)]
         ftp.quit()
         return sizes
@@ -353,10 +341,10 @@ class FsspecBoundedTests(MemoryMixin, KeptSetUpMixin, unittest.TestCase):
             cuts.append(cutIn(ftp, "n%d" % each, NEW[:190000],
                               lambda until=until: time.monotonic() > until))
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
-        stored = reply(bob.storbinary, "STOR b",
+        stored = replyCode(bob.storbinary, "STOR b",
                        io.BytesIO(NEW[:190000]))
         bob.quit()
-        sizes = [reply(ftp.sendcmd, "SIZE n0"), reply(ftp.sendcmd, "SIZE n4")]
+        sizes = [replyCode(ftp.sendcmd, "SIZE n0"), replyCode(ftp.sendcmd, "SIZE n4")]
         ftp.quit()
         return cuts, stored, sizes
 

@@ -27,11 +27,10 @@ from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_hardening import hardClose
-from tests.integration.test_partialsbusy29 import workerOf
+from tests.integration.test_partialsbusy29 import TwoWorkersMixin
 from tests.scratch import readLocal, scratchDirectory, writeLocal
-from tests.serverprocess import ServerProcess
 
 NEW = os.urandom(200000)
 """What the uploads of the new name C{n} send."""
@@ -39,16 +38,6 @@ NEW = os.urandom(200000)
 HALF = len(NEW) // 2
 """Where the first upload is cut."""
 
-
-def reply(call):
-    """
-    @param call: sends an FTP command (ftplib, blocking).
-    @return: the first three characters of its final reply.
-    """
-    try:
-        return str(call())[:3]
-    except ftplib.Error as e:
-        return str(e)[:3]
 
 
 class SecondResumeMixin:
@@ -75,7 +64,7 @@ class SecondResumeMixin:
         connection = ftp.transfercmd("STOR n")
         connection.sendall(NEW[:HALF])
         hardClose(connection)
-        cut = reply(ftp.voidresp)
+        cut = replyCode(ftp.voidresp)
         ftp.quit()
         return cut
 
@@ -102,14 +91,14 @@ class SecondResumeMixin:
             # where it knows its upload was cut.
             size = None
         at = kept if size is None else size
-        stored = reply(lambda: third.storbinary(
+        stored = replyCode(lambda: third.storbinary(
             "STOR n", io.BytesIO(NEW[at:]), rest=at))
-        appended = reply(lambda: third.storbinary(
+        appended = replyCode(lambda: third.storbinary(
             "APPE n", io.BytesIO(NEW[at:])))
         third.quit()
         connection.sendall(NEW[kept + 1000:])
         connection.close()
-        done = reply(ftp.voidresp)
+        done = replyCode(ftp.voidresp)
         ftp.quit()
         return cut, kept, [size, stored, appended], done
 
@@ -157,7 +146,7 @@ class SecondResumeTests(SecondResumeMixin, LoopbackServerMixin,
                    NEW[:HALF])
         ftp = self.login()
         size = ftp.size("n")
-        done = reply(lambda: ftp.storbinary(
+        done = replyCode(lambda: ftp.storbinary(
             "STOR n", io.BytesIO(NEW[size:]), rest=size))
         ftp.quit()
         return size, done
@@ -184,36 +173,13 @@ class SecondResumeTests(SecondResumeMixin, LoopbackServerMixin,
         self.assertEqual(os.listdir(self.root), [".ftpkit-partial.n"])
 
 
-class WorkersSecondResumeTests(SecondResumeMixin, unittest.TestCase):
+class WorkersSecondResumeTests(TwoWorkersMixin, SecondResumeMixin,
+                               unittest.TestCase):
     """
     Under C{--workers 2}, the two resumes in different processes.
     """
 
-    def setUp(self):
-        self.root = scratchDirectory(self)
-        self.server = ServerProcess(self, [
-            "--root", self.root, "--workers", "2",
-            "--auth", "memory:alice:secret"])
-        self.server.waitForLog(" ready\n", 2)
-        self.port = self.server.port
-        self.workers = []
-
-    def login(self):
-        """
-        @return: a new session of alice's, in C{TYPE I}, its worker noted
-            in C{self.workers}.
-        """
-        ftp = SecondResumeMixin.login(self)
-        self.workers.append(workerOf(self.server, ftp))
-        return ftp
-
-    def tearDown(self):
-        """
-        The two resumes at once were in different workers.
-        """
-        self.assertGreaterEqual(len(self.workers), 3)
-        self.assertNotIn(None, self.workers)
-        self.assertNotEqual(self.workers[-1], self.workers[-2])
+    sessions = 3
 
 
 class DirectoryMadeMixin(LoopbackServerMixin):
@@ -244,9 +210,9 @@ class DirectoryMadeMixin(LoopbackServerMixin):
         connection = alice.transfercmd("STOR n")
         connection.sendall(NEW[:HALF])
         hardClose(connection)
-        cut = reply(alice.voidresp)
+        cut = replyCode(alice.voidresp)
         bob = ftplibLogin(self, self.port, "bob", "pw", binary=True)
-        made = reply(lambda: bob.sendcmd("MKD n"))
+        made = replyCode(lambda: bob.sendcmd("MKD n"))
         try:
             size = alice.sendcmd("SIZE n")
         except ftplib.Error as e:
@@ -256,9 +222,9 @@ class DirectoryMadeMixin(LoopbackServerMixin):
             refused = "226"
         except ftplib.Error as e:
             refused = str(e)
-        removed = reply(lambda: bob.rmd("n"))
+        removed = replyCode(lambda: bob.rmd("n"))
         sizeAfter = alice.size("n")
-        done = reply(lambda: alice.storbinary(
+        done = replyCode(lambda: alice.storbinary(
             "STOR n", io.BytesIO(NEW[sizeAfter:]), rest=sizeAfter))
         received = io.BytesIO()
         alice.retrbinary("RETR n", received.write)

@@ -7,7 +7,6 @@ were written under a hidden name and renamed over their targets
 room for one more entry, and the replacement got C{552}.
 """
 
-import ftplib
 import io
 
 from twisted.trial import unittest
@@ -17,19 +16,8 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.memorytree import MIN_ENTRIES
 from ftpkit.testing import writeFile
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_hardening import hardClose
-
-
-def reply(call):
-    """
-    @param call: sends an FTP command (ftplib, blocking).
-    @return: the first three characters of its final reply.
-    """
-    try:
-        return str(call())[:3]
-    except ftplib.Error as e:
-        return str(e)[:3]
 
 
 class FullMemoryTests(LoopbackServerMixin, unittest.TestCase):
@@ -66,7 +54,7 @@ class FullMemoryTests(LoopbackServerMixin, unittest.TestCase):
         @return: the reply to C{STOR name} of C{data} (blocking).
         """
         ftp = ftplibLogin(self, self.server.port, binary=True)
-        done = reply(lambda: ftp.storbinary("STOR " + name,
+        done = replyCode(lambda: ftp.storbinary("STOR " + name,
                                             io.BytesIO(data)))
         ftp.quit()
         return done
@@ -101,7 +89,7 @@ class FullMemoryTests(LoopbackServerMixin, unittest.TestCase):
         connection = ftp.transfercmd("STOR f")
         connection.sendall(b"half")
         hardClose(connection)
-        cut = reply(ftp.voidresp)
+        cut = replyCode(ftp.voidresp)
         ftp.quit()
         return cut, self.store("f", b"whole")
 

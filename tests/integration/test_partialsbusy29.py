@@ -13,7 +13,6 @@ file's rest. The first upload, cut after that, kept nothing (its target
 had changed), leaving that mixed file.
 """
 
-import ftplib
 import io
 import os
 
@@ -23,7 +22,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_hardening import hardClose
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess, childrenOf
@@ -38,16 +37,6 @@ HALF = len(NEW) // 2
 """Where the first upload is cut, or waits."""
 
 
-def reply(call):
-    """
-    @param call: sends an FTP command (ftplib, blocking).
-    @return: the first three characters of its final reply.
-    """
-    try:
-        return str(call())[:3]
-    except ftplib.Error as e:
-        return str(e)[:3]
-
 
 def resumeAsClients(ftp):
     """
@@ -59,9 +48,9 @@ def resumeAsClients(ftp):
     @return: C{[SIZE's answer, the STOR's reply, the APPE's reply]}.
     """
     size = ftp.size("f")
-    stored = reply(lambda: ftp.storbinary(
+    stored = replyCode(lambda: ftp.storbinary(
         "STOR f", io.BytesIO(NEW[size:]), rest=size or None))
-    appended = reply(lambda: ftp.storbinary(
+    appended = replyCode(lambda: ftp.storbinary(
         "APPE f", io.BytesIO(NEW[ftp.size("f"):])))
     return [size, stored, appended]
 
@@ -104,7 +93,7 @@ class BusyMixin:
         connection = ftp.transfercmd("STOR f")
         connection.sendall(NEW[:HALF])
         hardClose(connection)
-        cut = reply(ftp.voidresp)
+        cut = replyCode(ftp.voidresp)
         ftp.quit()
         return cut
 
@@ -145,7 +134,7 @@ class BusyMixin:
         """
         connection.sendall(NEW[kept + 1000:])
         connection.close()
-        return reply(ftp.voidresp)
+        return replyCode(ftp.voidresp)
 
     def cutAgain(self, ftp, connection, kept):
         """
@@ -154,9 +143,9 @@ class BusyMixin:
         @return: the cut's reply, and the last resume's.
         """
         hardClose(connection)
-        cut = reply(ftp.voidresp)
+        cut = replyCode(ftp.voidresp)
         size = ftp.size("f")
-        done = reply(lambda: ftp.storbinary(
+        done = replyCode(lambda: ftp.storbinary(
             "STOR f", io.BytesIO(NEW[size:]), rest=size))
         return cut, size, done
 
@@ -213,9 +202,9 @@ class BusyMixin:
         second = self.login()
         replies = resumeAsClients(second)
         hardClose(connection)
-        cut = reply(first.voidresp)
+        cut = replyCode(first.voidresp)
         size = second.size("f")
-        done = reply(lambda: second.storbinary(
+        done = replyCode(lambda: second.storbinary(
             "STOR f", io.BytesIO(NEW[size:]), rest=size))
         return replies, cut, size, done
 
@@ -254,7 +243,7 @@ class BusyTests(BusyMixin, LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(self.cut(), "426")
         ftp, connection, kept = self.resuming()
         other = self.login()
-        stored = reply(lambda: other.storbinary("STOR f",
+        stored = replyCode(lambda: other.storbinary("STOR f",
                                                 io.BytesIO(b"other")))
         other.quit()
         return stored, self.complete(ftp, connection, kept)
@@ -295,15 +284,30 @@ def workerOf(server, ftp):
     return None
 
 
-class WorkersBusyTests(BusyMixin, unittest.TestCase):
+class TwoWorkersMixin:
     """
-    Under C{--workers 2}, the two sessions in different processes (the
-    acceptor gives a new session to the least busy worker).
+    A mixin for tests of sessions of alice's on a disk root served with
+    C{--workers 2}: its last two sessions must have been in different
+    workers (the acceptor gives a new session to the least busy one).
+    Its subclass puts it before a mixin whose C{login} opens a session,
+    and may fill the root first (L{prepare}).
+
+    @ivar workers: the worker of each session opened, in order.
     """
+
+    sessions = 2
+    """How many sessions the test opens at the least."""
+
+    def prepare(self, root):
+        """
+        Fill the root before the server starts: nothing here.
+
+        @param root: its path.
+        """
 
     def setUp(self):
         self.root = scratchDirectory(self)
-        writeLocal(os.path.join(self.root, "f"), OLD)
+        self.prepare(self.root)
         self.server = ServerProcess(self, [
             "--root", self.root, "--workers", "2",
             "--auth", "memory:alice:secret"])
@@ -316,14 +320,26 @@ class WorkersBusyTests(BusyMixin, unittest.TestCase):
         @return: a new session of alice's, in C{TYPE I}, its worker noted
             in C{self.workers}.
         """
-        ftp = BusyMixin.login(self)
+        ftp = super().login()
         self.workers.append(workerOf(self.server, ftp))
         return ftp
 
     def tearDown(self):
         """
-        The two sessions at once were in different workers.
+        The last two sessions were in different workers.
         """
-        self.assertGreaterEqual(len(self.workers), 2)
+        self.assertGreaterEqual(len(self.workers), self.sessions)
         self.assertNotIn(None, self.workers)
         self.assertNotEqual(self.workers[-1], self.workers[-2])
+
+
+class WorkersBusyTests(TwoWorkersMixin, BusyMixin, unittest.TestCase):
+    """
+    Under C{--workers 2}, the two sessions in different processes.
+    """
+
+    def prepare(self, root):
+        """
+        The file C{f}, the old one.
+        """
+        writeLocal(os.path.join(root, "f"), OLD)
