@@ -60,19 +60,13 @@ sweep's notes):
       each session with a plugin's shell, dropped at its logout: none
       piles up with connections.
 
-Found, not fixed: on the disk realm, a second resume of a cut upload of a
-new file (no old file at the target) that comes while the first runs
-gets C{554} (the C{REST} offset past the end: the partial upload is
-taken, and nothing is at the target), not the C{450} C{docs/deployment.rst}
-promises; nothing is written, and a client asking C{SIZE} again uploads
-the whole file. Telling it apart needs the taken partial upload to keep a
-name a resume can find (as C{.ftpkit-resuming.} on the other realms),
-a change of the disk realm's partial uploads left to their owners. And a
-resume whose target another user made a directory meanwhile gets C{550},
-and loses the partial upload on the disk realm (the directory is newer,
-so the partial is stale), where the other realms keep it: a user of a
-shared tree may remove the other's files anyway. Reported to the owners
-of the kept uploads (partials30).
+Found here, fixed in the same session (tests/integration/
+test_keptdisk30.py): on the disk realm, a second resume of a cut upload
+of a new file that came while the first ran got C{554} (the taken
+partial upload had a name no resume could find), not the C{450}
+C{docs/deployment.rst} promises; and a resume whose target another user
+had made a directory got C{550} and lost the partial upload (the newer
+directory made it stale).
 """
 
 import ftplib
