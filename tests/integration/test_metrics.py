@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 
 from twisted.python import usage
 from twisted.trial import unittest
@@ -370,6 +371,44 @@ class ScrapeTests(MetricsTestCase):
             each.quit()
         scraped = self.waitForSample("ftpkit_sessions", {}, 0)
         self.checkCounts(scraped, probes + 2 + 4, logins=1 + 4)
+
+    def promptly(self, name, expected, bound=1.0):
+        """
+        Scrape until a sample of no labels has the expected value, for at
+        most C{bound} seconds (far more than the few milliseconds a worker
+        takes, far less than a periodic report's interval).
+
+        @return: the values scraped, in order.
+        """
+        deadline = time.monotonic() + bound
+        seen = [self.scrape().get((name, ()))]
+        while seen[-1] != expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+            seen.append(self.scrape().get((name, ())))
+        self.assertEqual(seen[-1], expected,
+                         f"{name} within {bound} s: {seen}")
+        return seen
+
+    def test_workersSessionGaugePrompt(self):
+        """
+        Under C{--workers 2} a session's start and its end reach
+        C{ftpkit_sessions} on the acceptor's C{/metrics} as they happen
+        (each worker writes the gauge into its file at the event, and
+        the acceptor reads the files when scraped): scraped right after
+        the client's C{QUIT} was answered and its socket closed, it reads
+        0 within a second, not after a report's interval. (Session 30's
+        sweep read 1 there once: a scrape that raced the worker's reading
+        of the client's close, by milliseconds.)
+        """
+        self.start("--workers", "2")
+        self.server.waitForLog(" ready\n", 2)
+        self.waitForSample("ftpkit_sessions", {}, 0)
+        for _ in range(3):
+            ftp = self.server.login("alice", "secret")
+            self.promptly("ftpkit_sessions", 1)
+            ftp.quit()
+            ftp.close()
+            self.promptly("ftpkit_sessions", 0)
 
     def listTwice(self, *options):
         """
