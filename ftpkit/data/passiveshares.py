@@ -45,6 +45,26 @@ def passiveLimit(perAddress, portRange, workers=1):
     return max(1, limit // workers)
 
 
+def passiveCapNote(perAddress, portRange):
+    """
+    @param perAddress: the configured C{--max-passive-per-ip}, or C{None}.
+    @param portRange: the C{--passive-ports} range, C{(low, high)}
+        inclusive, or C{None}.
+    @return: text saying that L{passiveLimit} holds C{perAddress} to half
+        of the range, when it does; else C{None}.
+    """
+    if perAddress is None or portRange is None:
+        return None
+    low, high = portRange
+    ports = high - low + 1
+    half = max(1, ports // 2)
+    if perAddress <= half:
+        return None
+    return (f"--max-passive-per-ip {perAddress} is more than half of "
+            f"--passive-ports ({ports} ports): one client address holds at "
+            f"most {half}, so that others always find a port")
+
+
 class PassiveShares:
     """
     Passive listeners held, per client address.

@@ -46,6 +46,7 @@ from ftpkit.compat.reactortimeout import timeoutLeanly
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import freshTicketsMissing, implicitListener
 from ftpkit.control.tlsfiles import serialNotPositive
+from ftpkit.data.passiveshares import passiveCapNote
 from ftpkit.deploy.anonymousentry import (
     anonymousSeesHomes,
     warnAnonymousWithoutEntry,
@@ -352,6 +353,9 @@ def makeService(options, workerChannel=None):
         )
     if workerChannel is None and config.tlsContextFactory is not None:
         warnSerial(config.tlsContextFactory)
+    capNote = passiveCapNote(config.maxPassivePerIP, config.passivePorts)
+    if workerChannel is None and capNote is not None:
+        _log.warn("{text}", text=capNote)
     if workerChannel is None and config.metrics is not None:
         dropUnsafeDirectory()
     twistdOptions = getattr(options, "parent", None)

@@ -103,6 +103,25 @@ class MakeServiceTests(unittest.TestCase):
             self.warnings(),
         )
 
+    def test_passiveCapWarning(self):
+        """
+        A C{--max-passive-per-ip} over half of C{--passive-ports} is held
+        to half, and a warning says so (it was held silently); one within
+        half gets none.
+        """
+        makeService(parse("--auth", "anonymous", "--passive-ports",
+                          "30000-30009", "--max-passive-per-ip", "8"))
+        self.assertIn(
+            "--max-passive-per-ip 8 is more than half of --passive-ports "
+            "(10 ports): one client address holds at most 5, so that "
+            "others always find a port", self.warnings())
+        del self.events[:]
+        makeService(parse("--auth", "anonymous", "--passive-ports",
+                          "30000-30009", "--max-passive-per-ip", "5"))
+        self.assertFalse(
+            any("--max-passive-per-ip" in text for text in self.warnings()),
+            self.warnings())
+
     def test_noWarningWithAuth(self):
         """
         With C{--auth} there is no such warning.
