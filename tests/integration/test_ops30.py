@@ -58,8 +58,9 @@ Found and left:
     reloads and fails on its own, as each logs its own C{reloaded ...}
     line when the reload succeeds (documented); saying it once would
     need the acceptor to judge the files for its workers;
-  - C{--max-passive-per-ip} over half of C{--passive-ports} is cut to
-    that half without a word (documented in the option's help);
+  - C{--max-passive-per-ip} over half of C{--passive-ports} was cut to
+    that half without a word (fixed in the same session: a warning at
+    start, tests/unit/test_tapservice.py test_passiveCapWarning);
   - an unknown C{twistd --uid} or C{--gid} is still C{twistd}'s
     C{KeyError} traceback: C{twistd} reads it before ftpkit's options;
   - C{--listen tcp:0:interface=999.1.1.1} is a C{critical} log line
