@@ -36,6 +36,9 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     start and the new file's rest, told C{226};
   - a new upload of the target that completes drops its resumer's partial
     upload (it started over);
+  - a resume of a name another session made a directory since gets
+    C{550} before it takes the partial upload, which is kept as it was
+    (it received the client's bytes, then answered C{550});
   - the hidden names (L{ftpkit.shells.keptnames.HIDDEN_START}) are never
     listed, and a command naming one gets C{553} (C{550} but for a
     command naming a file to make); C{RMD} of a directory holding only
@@ -92,6 +95,7 @@ from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
 from ftpkit.shells.listings import FilteredListing
+from ftpkit.shells.partials import DIRECTORY_KEPT
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 
@@ -390,6 +394,7 @@ class KeptUploadsShell(ShellWrapper):
 
     async def _openForWriting(self, path, offset, append):
         if offset or append:
+            await self._refuseDirectory(path)
             claimed = await self._claim(path)
             if claimed is None:
                 if self._where + path in self._running:
@@ -417,6 +422,26 @@ class KeptUploadsShell(ShellWrapper):
         return KeptWriteFile(self, inner, path, placing,
                              targetWas=versionOf(found),
                              ended=self._running.hold(self._where + path))
+
+    async def _refuseDirectory(self, path):
+        """
+        Refuse a resume, or an append, of a name that is a directory,
+        before it takes the partial upload, as the disk realm does
+        (L{ftpkit.shells.diskuploads}): taken, it received the client's
+        bytes and could not be put in place (C{550} once they were all
+        sent).
+
+        @param path: the upload's target.
+        @raise IsDirectory: when C{path} is a directory; its message says
+            that this shell's resumer's partial upload of it, if any, is
+            kept.
+        """
+        found = await self.lookAt(path)
+        if found is None or not found.isDirectory:
+            return
+        if await self._resumable(path) is None:
+            raise IsDirectory()
+        raise IsDirectory(DIRECTORY_KEPT)
 
     # The hidden names: refused, and never listed.
 

@@ -43,6 +43,13 @@ _RESUMED = "File busy: another session resumes its upload; try again later"
 (L{claimPartial})."""
 
 
+DIRECTORY_KEPT = ("Is a directory now; your partial upload of this name"
+                  " is kept, to resume once the name is free again")
+"""The reply to a resume of a partial upload whose target's name another
+session gave a directory since (C{MKD}), on every realm that keeps cut
+uploads (L{ftpkit.shells.diskuploads}, L{ftpkit.shells.keptuploads})."""
+
+
 def _isStale(result, target, now, lifetime):
     """
     @param result: the C{stat} of C{target}'s partial upload.
