@@ -83,6 +83,7 @@ from ftpkit.interfaces import (
 from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
 from ftpkit.shells.keptnames import (
     PARTIAL_PREFIX,
+    SHOWN,
     isExpired,
     isKept,
     isRefused,
@@ -95,46 +96,15 @@ from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
 from ftpkit.shells.listings import FilteredListing
-from ftpkit.shells.partials import DIRECTORY_KEPT
+from ftpkit.shells.partials import DIRECTORY_KEPT, RESUMED, TAKEN
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 
 _log = Logger()
 
-_TAKEN = "File busy: its partial upload was taken meanwhile; try again"
-"""The reply to a resume whose partial upload another resume took."""
-
-_RESUMED = ("File busy: another session resumes its upload; try again"
-            " later")
-"""The reply to a resume while another resume of the same upload runs."""
-
 _REPLACED = ("File busy: another upload replaces it; try again later")
 """The reply to an upload into a file in place while an upload that will
 replace it runs (L{RunningUploads})."""
-
-
-class _Shown:
-    """
-    The test of the names listed: not the server's own (a pure function
-    of the name, its L{cacheKey} saying so, for
-    L{ftpkit.shells.listings.FilteredListing}).
-    """
-
-    def cacheKey(self):
-        """
-        @return: what this test depends on: nothing but the name.
-        """
-        return ("kept-uploads",)
-
-    def __call__(self, name):
-        """
-        @param name: an entry's name.
-        @return: whether it is listed.
-        """
-        return not isKept(name)
-
-
-_shown = _Shown()
 
 
 @implementer(IFTPShellResume, IFTPShellResumeOwners)
@@ -336,7 +306,7 @@ class KeptUploadsShell(ShellWrapper):
         held = await self.lookAt(resuming)
         if held is not None:
             if not isExpired(held.mtime, self.now(), TAKE_GRACE):
-                raise FileBusy(_RESUMED)
+                raise FileBusy(RESUMED)
             await self._touch(resuming)
             return resuming, held.size
         found = await self._freshPartial(path, PARTIAL_LIFETIME + TAKE_GRACE)
@@ -347,7 +317,7 @@ class KeptUploadsShell(ShellWrapper):
             await self._shell.rename(found[0], resuming)
             info = await self._shell.stat(resuming)
         except NoSuchFile:
-            raise FileBusy(_TAKEN) from None
+            raise FileBusy(TAKEN) from None
         await self._touch(resuming)
         return resuming, info.size
 
@@ -492,7 +462,7 @@ class KeptUploadsShell(ShellWrapper):
         """
         return self._refused(path) or self._shell.openListing(
             path).addCallback(
-                lambda listing: FilteredListing(listing, _shown, pure=True))
+                lambda listing: FilteredListing(listing, SHOWN, pure=True))
 
     def openForReading(self, path, offset=0):
         """

@@ -34,13 +34,13 @@ the upload that continues it (L{claimPartial}): a C{REST} checked against
 it (L{resumableSize}) just before its lifetime ended continues it, and
 does not write the target in place from that offset, mixing the two."""
 
-_TAKEN = "File busy: its partial upload was taken meanwhile; try again"
+TAKEN = "File busy: its partial upload was taken meanwhile; try again"
 """The reply to a resume that lost the partial upload it opened
-(L{claimPartial})."""
+(L{claimPartial}, and L{ftpkit.shells.keptuploads})."""
 
-_RESUMED = "File busy: another session resumes its upload; try again later"
+RESUMED = "File busy: another session resumes its upload; try again later"
 """The reply to a resume of a partial upload another resume writes now
-(L{claimPartial})."""
+(L{claimPartial}, and L{ftpkit.shells.keptuploads})."""
 
 
 DIRECTORY_KEPT = ("Is a directory now; your partial upload of this name"
@@ -193,21 +193,21 @@ def _take(fd, result, target, partial, now):
         removeSeen(partial, result)
         return None
     if not holdTemporary(fd):
-        raise FileBusy(_TAKEN)
+        raise FileBusy(TAKEN)
     temporary = resumingPath(target)
     with heldAlone(temporary) as held:
         if not held and os.path.lexists(temporary):
             # Another resume writes it: renamed over, its end would put
             # this one in place.
-            raise FileBusy(_RESUMED)
+            raise FileBusy(RESUMED)
     try:
         os.rename(partial, temporary)
         renamed = os.lstat(temporary)
     except FileNotFoundError:
-        raise FileBusy(_TAKEN) from None
+        raise FileBusy(TAKEN) from None
     if (renamed.st_ino, renamed.st_dev) != (result.st_ino, result.st_dev):
         putBack(temporary, partial)
-        raise FileBusy(_TAKEN)
+        raise FileBusy(TAKEN)
     return temporary
 
 
@@ -229,13 +229,13 @@ def _takeOver(target, opener, now, resumer):
             os.close(fd)
             return None
         if not holdTemporary(fd):
-            raise FileBusy(_RESUMED)
+            raise FileBusy(RESUMED)
         try:
             named = os.lstat(resuming)
         except FileNotFoundError:
-            raise FileBusy(_TAKEN) from None
+            raise FileBusy(TAKEN) from None
         if (named.st_ino, named.st_dev) != (result.st_ino, result.st_dev):
-            raise FileBusy(_TAKEN)
+            raise FileBusy(TAKEN)
         if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
             removeSeen(resuming, result)
             os.close(fd)
