@@ -4,8 +4,10 @@ Cut uploads at their edges, as users meet them, over real sockets
 C{--realm memory}, C{fsspec:memory://} and C{fsspec:file://}): a
 C{REST} past the cut upload's end, C{REST 0}, another user's C{APPE}, a
 rename of the file, C{DELE} while a resume runs, a cut of nothing, and a
-cut over TLS (C{PROT P}). They held when this was written (session 31);
-they are here so that they keep holding.
+cut over TLS (C{PROT P}). They held when this was written (session 31)
+but one: on the disk realm, C{REST 0} + C{STOR} of the whole file right
+after a cut left its user's C{SIZE} answering the cut upload (see
+L{tests.unit.test_partialstale31}).
 """
 
 import ftplib
@@ -197,17 +199,6 @@ class DiskEdgesTests(EdgesMixin, unittest.TestCase):
     """
     The disk realm.
     """
-
-    async def test_restZero(self):
-        """
-        See L{EdgesMixin.test_restZero}.
-        """
-        await EdgesMixin.test_restZero(self)
-
-    test_restZero.todo = (
-        "a cut upload kept in the same tick of the file system's clock as"
-        " the upload that completed after it looks newer than that file,"
-        " so its user's SIZE answers it")
 
     def makeRealm(self):
         """
